@@ -1,0 +1,67 @@
+package com.portfoliobulk.rules;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.ReasonCode;
+import com.portfoliobulk.contracts.TaskAction;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Decides whether one task changes the directory or is skipped, and why (PRODUCT.md, "Rules").
+ *
+ * <p>Checks run in a fixed order so that a pair matching several rules always gets the same reason:
+ * account unlinked, IdP-managed user, then the action's own rules (Owner protection before "no
+ * change"). An expired invitation counts as no access: it can be re-invited, and it cannot be
+ * changed or removed.
+ */
+public final class AccessRules {
+
+    private AccessRules() {}
+
+    /**
+     * @param action what the task does
+     * @param requestedRole the role to grant; {@code null} for {@link TaskAction#REMOVE}
+     * @param target the directory as it is now
+     * @param now the decision time, to tell pending invitations from expired ones
+     */
+    public static Decision decide(TaskAction action, AccountRole requestedRole, TargetSnapshot target, Instant now) {
+        Objects.requireNonNull(action, "action");
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(now, "now");
+        if (action != TaskAction.REMOVE) {
+            Objects.requireNonNull(requestedRole, "requestedRole");
+        }
+        if (!target.accountInPortfolio()) {
+            return Decision.skip(ReasonCode.ACCOUNT_NOT_IN_PORTFOLIO);
+        }
+        if (target.userIdpManaged()) {
+            return Decision.skip(ReasonCode.IDP_MANAGED);
+        }
+        if (requestedRole != null && requestedRole.isOwner()) {
+            // The API rejects OWNER as a target role; a task that still carries it grants nothing.
+            return Decision.skip(ReasonCode.OWNER_PROTECTED);
+        }
+        Optional<CurrentMembership> current = target.membership().filter(m -> m.isInForceAt(now));
+        return switch (action) {
+            case INVITE -> current.isPresent() ? Decision.skip(ReasonCode.ALREADY_MEMBER) : Decision.change();
+            case CHANGE_ROLE ->
+                current.map(m -> decideRoleChange(m, requestedRole)).orElse(Decision.skip(ReasonCode.NOT_A_MEMBER));
+            case REMOVE -> current.map(AccessRules::decideRemoval).orElse(Decision.skip(ReasonCode.NOT_A_MEMBER));
+        };
+    }
+
+    private static Decision decideRoleChange(CurrentMembership current, AccountRole requestedRole) {
+        if (current.role().isOwner()) {
+            return Decision.skip(ReasonCode.OWNER_PROTECTED);
+        }
+        if (current.role().equals(requestedRole)) {
+            return Decision.skip(ReasonCode.NO_CHANGE);
+        }
+        return Decision.change();
+    }
+
+    private static Decision decideRemoval(CurrentMembership current) {
+        return current.role().isOwner() ? Decision.skip(ReasonCode.OWNER_PROTECTED) : Decision.change();
+    }
+}

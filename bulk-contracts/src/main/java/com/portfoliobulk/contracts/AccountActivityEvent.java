@@ -1,0 +1,58 @@
+package com.portfoliobulk.contracts;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * One applied change on {@link Topics#ACCOUNT_ACTIVITY}, keyed by the account id. The event id is the
+ * task id, so a re-published event (after a redelivery) is recognised as the same event.
+ *
+ * @param v the schema version of this record, {@link #VERSION}
+ * @param eventId equal to {@code taskId}; unique per applied change
+ * @param occurredAt when the change was committed
+ * @param accountId the account whose access changed
+ * @param portfolioId the portfolio the change was initiated from
+ * @param jobId the bulk job
+ * @param taskId the task that applied the change
+ * @param action what changed
+ * @param targetUser the user whose access changed
+ * @param previousRole the role before ({@code null} for an invitation)
+ * @param newRole the role after ({@code null} for a removal)
+ * @param initiatedFrom always {@link InitiationLevel#PORTFOLIO} for bulk changes
+ * @param actor the portfolio administrator who requested the job
+ */
+public record AccountActivityEvent(
+        int v,
+        UUID eventId,
+        Instant occurredAt,
+        UUID accountId,
+        UUID portfolioId,
+        UUID jobId,
+        UUID taskId,
+        ActivityAction action,
+        UserRef targetUser,
+        AccountRole previousRole,
+        AccountRole newRole,
+        InitiationLevel initiatedFrom,
+        Actor actor) {
+
+    /** The current schema version. */
+    public static final int VERSION = 1;
+
+    public AccountActivityEvent {
+        Objects.requireNonNull(eventId, "eventId");
+        Objects.requireNonNull(occurredAt, "occurredAt");
+        Objects.requireNonNull(accountId, "accountId");
+        Objects.requireNonNull(portfolioId, "portfolioId");
+        Objects.requireNonNull(jobId, "jobId");
+        Objects.requireNonNull(taskId, "taskId");
+        Objects.requireNonNull(action, "action");
+        Objects.requireNonNull(targetUser, "targetUser");
+        Objects.requireNonNull(initiatedFrom, "initiatedFrom");
+        Objects.requireNonNull(actor, "actor");
+        if (v != VERSION) {
+            throw new IllegalArgumentException("Unsupported activity schema version " + v + "; expected " + VERSION);
+        }
+    }
+}

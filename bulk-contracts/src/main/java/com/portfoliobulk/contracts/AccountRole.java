@@ -1,0 +1,86 @@
+package com.portfoliobulk.contracts;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * A role a user holds on one account. The standard roles are constants; the type is a value rather
+ * than an enum so that portfolio-defined custom roles can be added later without a wire change. On
+ * the wire a role is its code, e.g. {@code "ANALYST"}.
+ *
+ * @param code the role code: upper case letters, digits and underscores
+ */
+public record AccountRole(String code) {
+
+    public static final AccountRole OWNER = new AccountRole("OWNER");
+    public static final AccountRole ADMIN = new AccountRole("ADMIN");
+    public static final AccountRole MANAGER = new AccountRole("MANAGER");
+    public static final AccountRole ANALYST = new AccountRole("ANALYST");
+    public static final AccountRole CAMPAIGN_COORDINATOR = new AccountRole("CAMPAIGN_COORDINATOR");
+    public static final AccountRole CONTENT_CREATOR = new AccountRole("CONTENT_CREATOR");
+    public static final AccountRole SUPPORT = new AccountRole("SUPPORT");
+
+    /** The default role of an invitation when none is given. */
+    public static final AccountRole DEFAULT_INVITATION_ROLE = SUPPORT;
+
+    private static final List<AccountRole> STANDARD =
+            List.of(OWNER, ADMIN, MANAGER, ANALYST, CAMPAIGN_COORDINATOR, CONTENT_CREATOR, SUPPORT);
+
+    public AccountRole {
+        Objects.requireNonNull(code, "code");
+        if (!code.matches("[A-Z][A-Z0-9_]{0,63}")) {
+            throw new IllegalArgumentException("Role code must be upper case letters, digits and underscores: " + code);
+        }
+    }
+
+    /**
+     * Parses a standard role code, case-insensitively.
+     *
+     * @throws IllegalArgumentException when the code is not a known role
+     */
+    @JsonCreator
+    public static AccountRole of(String code) {
+        Objects.requireNonNull(code, "code");
+        String normalized = code.trim().toUpperCase(Locale.ROOT);
+        return STANDARD.stream()
+                .filter(role -> role.code.equals(normalized))
+                .findFirst()
+                .orElseThrow(() ->
+                        new IllegalArgumentException("Unknown role '" + code + "'; known roles: " + standardCodes()));
+    }
+
+    /** The standard roles, in order of decreasing privilege. */
+    public static List<AccountRole> standardRoles() {
+        return STANDARD;
+    }
+
+    /** The standard role codes, for messages. */
+    public static String standardCodes() {
+        return String.join(", ", STANDARD.stream().map(AccountRole::code).toList());
+    }
+
+    /** Whether this is the account Owner role, which portfolio bulk tools never grant, change or remove. */
+    public boolean isOwner() {
+        return equals(OWNER);
+    }
+
+    /** The name a person reads, e.g. "Campaign coordinator". */
+    public String displayName() {
+        String words = code.replace('_', ' ').toLowerCase(Locale.ROOT);
+        return Character.toUpperCase(words.charAt(0)) + words.substring(1);
+    }
+
+    @JsonValue
+    @Override
+    public String code() {
+        return code;
+    }
+
+    @Override
+    public String toString() {
+        return code;
+    }
+}

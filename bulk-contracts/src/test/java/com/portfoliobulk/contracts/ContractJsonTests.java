@@ -1,0 +1,93 @@
+package com.portfoliobulk.contracts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.DatabindException;
+import tools.jackson.databind.json.JsonMapper;
+
+class ContractJsonTests {
+
+    private final JsonMapper json = JsonMapper.builder().build();
+
+    private final Actor admin = new Actor(UUID.randomUUID(), "admin@agency.example");
+
+    @Test
+    void taskRoundTripsWithRoleAsItsCode() {
+        BulkTaskMessage task = new BulkTaskMessage(
+                BulkTaskMessage.VERSION,
+                UUID.randomUUID(),
+                UUID.randomUUID(),
+                UUID.randomUUID(),
+                UUID.randomUUID(),
+                TaskAction.INVITE,
+                new UserRef(null, "ann@brand.example"),
+                AccountRole.ANALYST,
+                "en",
+                Instant.parse("2026-12-01T10:00:00Z"),
+                admin,
+                Instant.parse("2026-11-24T10:00:00Z"));
+
+        String text = json.writeValueAsString(task);
+
+        assertThat(text).contains("\"role\":\"ANALYST\"", "\"v\":1", "\"action\":\"INVITE\"", "2026-12-01T10:00:00Z");
+        assertThat(json.readValue(text, BulkTaskMessage.class)).isEqualTo(task);
+    }
+
+    @Test
+    void activityEventRoundTrips() {
+        UUID taskId = UUID.randomUUID();
+        AccountActivityEvent event = new AccountActivityEvent(
+                AccountActivityEvent.VERSION,
+                taskId,
+                Instant.parse("2026-11-24T10:00:01Z"),
+                UUID.randomUUID(),
+                UUID.randomUUID(),
+                UUID.randomUUID(),
+                taskId,
+                ActivityAction.ROLE_CHANGED,
+                new UserRef(UUID.randomUUID(), "ann@brand.example"),
+                AccountRole.ANALYST,
+                AccountRole.MANAGER,
+                InitiationLevel.PORTFOLIO,
+                admin);
+
+        String text = json.writeValueAsString(event);
+
+        assertThat(text).contains("\"previousRole\":\"ANALYST\"", "\"initiatedFrom\":\"PORTFOLIO\"");
+        assertThat(json.readValue(text, AccountActivityEvent.class)).isEqualTo(event);
+    }
+
+    @Test
+    void invalidTaskIsRejectedWhenRead() {
+        String removeWithoutUserId = """
+                {"v":1,"taskId":"%s","jobId":"%s","portfolioId":"%s","accountId":"%s","action":"REMOVE",
+                 "user":{"email":"ann@brand.example"},"requestedBy":{"userId":"%s","email":"a@b.c"},
+                 "requestedAt":"2026-11-24T10:00:00Z"}
+                """.formatted(
+                        UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID());
+
+        assertThatThrownBy(() -> json.readValue(removeWithoutUserId, BulkTaskMessage.class))
+                .isInstanceOf(DatabindException.class)
+                .hasMessageContaining("REMOVE needs the user's id");
+    }
+
+    @Test
+    void unknownRoleOrVersionIsRejected() {
+        assertThatThrownBy(() -> AccountRole.of("SUPERUSER")).hasMessageContaining("Unknown role 'SUPERUSER'");
+        assertThatThrownBy(() -> json.readValue("\"SUPERUSER\"", AccountRole.class))
+                .isInstanceOf(DatabindException.class);
+        assertThat(AccountRole.of("campaign_coordinator").displayName()).isEqualTo("Campaign coordinator");
+    }
+
+    @Test
+    void reasonsCarryTheirTaskStatus() {
+        assertThat(ReasonCode.OWNER_PROTECTED.status()).isEqualTo(TaskStatus.SKIPPED);
+        assertThat(ReasonCode.JOB_CANCELLED.status()).isEqualTo(TaskStatus.CANCELLED);
+        assertThat(ReasonCode.RETRIES_EXHAUSTED.status()).isEqualTo(TaskStatus.FAILED);
+        assertThat(TaskAction.CHANGE_ROLE.activity()).isEqualTo(ActivityAction.ROLE_CHANGED);
+    }
+}
