@@ -1,0 +1,29 @@
+package com.portfoliobulk.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.web.client.RestClient;
+
+@SpringBootTest(
+        webEnvironment = WebEnvironment.RANDOM_PORT,
+        properties = "spring.config.name=" + GatewayApplication.CONFIG_NAME)
+class GatewayApplicationIntegrationTests {
+
+    @LocalServerPort
+    int port;
+
+    @Test
+    void bootsAgainstRealInfrastructureAndExposesHealthAndMetrics() {
+        RestClient http = RestClient.create("http://localhost:" + port);
+
+        String health = http.get().uri("/actuator/health").retrieve().body(String.class);
+        String metrics = http.get().uri("/actuator/prometheus").retrieve().body(String.class);
+
+        assertThat(health).contains("\"status\":\"UP\"");
+        assertThat(metrics).contains("jvm_memory_used_bytes", "hikaricp_connections");
+    }
+}

@@ -1,0 +1,170 @@
+package com.portfoliobulk.localstack;
+
+import com.portfoliobulk.audit.AuditApplication;
+import com.portfoliobulk.gateway.GatewayApplication;
+import com.portfoliobulk.testsupport.DatabaseEndpoint;
+import com.portfoliobulk.worker.WorkerApplication;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The three services running in this JVM, each in its own application context with its own
+ * configuration file, web port, connection pool and Kafka clients, as if they were three processes.
+ */
+public final class ServiceStack implements AutoCloseable {
+
+    /**
+     * Security is the gateway's concern; the worker and audit-consumer see its libraries on the shared
+     * classpath and must not lock their own actuator endpoints because of them.
+     */
+    private static final String GATEWAY_ONLY_AUTO_CONFIGURATION = String.join(
+            ",",
+            "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
+            "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration",
+            "org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration",
+            "org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
+            "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
+            "org.springframework.boot.security.oauth2.server.resource.autoconfigure.OAuth2ResourceServerAutoConfiguration",
+            "org.springframework.boot.security.oauth2.server.resource.autoconfigure.web.OAuth2ResourceServerWebSecurityAutoConfiguration");
+
+    private final ConfigurableApplicationContext gateway;
+
+    private final ConfigurableApplicationContext worker;
+
+    private final ConfigurableApplicationContext audit;
+
+    private ServiceStack(
+            ConfigurableApplicationContext gateway,
+            ConfigurableApplicationContext worker,
+            ConfigurableApplicationContext audit) {
+        this.gateway = gateway;
+        this.worker = worker;
+        this.audit = audit;
+    }
+
+    /**
+     * Starts the audit-consumer, the bulk-worker and then the api-gateway (which proxies to the
+     * audit-consumer) against the given infrastructure.
+     *
+     * @param settings where the infrastructure is, the ports and any extra properties per service
+     */
+    public static ServiceStack start(Settings settings) {
+        List<ConfigurableApplicationContext> started = new ArrayList<>();
+        try {
+            ConfigurableApplicationContext audit = run(
+                    AuditApplication.application(), settings, settings.auditPort(), settings.auditProperties(), true);
+            started.add(audit);
+            ConfigurableApplicationContext worker = run(
+                    WorkerApplication.application(),
+                    settings,
+                    settings.workerPort(),
+                    settings.workerProperties(),
+                    true);
+            started.add(worker);
+            Map<String, Object> gatewayProperties = new HashMap<>(settings.gatewayProperties());
+            gatewayProperties.putIfAbsent("bulk.gateway.audit-base-url", "http://localhost:" + port(audit));
+            ConfigurableApplicationContext gateway =
+                    run(GatewayApplication.application(), settings, settings.gatewayPort(), gatewayProperties, false);
+            return new ServiceStack(gateway, worker, audit);
+        } catch (RuntimeException ex) {
+            started.forEach(ConfigurableApplicationContext::close);
+            throw ex;
+        }
+    }
+
+    private static ConfigurableApplicationContext run(
+            SpringApplicationBuilder application,
+            Settings settings,
+            int port,
+            Map<String, Object> extraProperties,
+            boolean withoutSecurity) {
+        Map<String, Object> properties = new HashMap<>();
+        properties.put("spring.datasource.url", settings.database().jdbcUrl());
+        properties.put("spring.datasource.username", settings.database().username());
+        properties.put("spring.datasource.password", settings.database().password());
+        properties.put("spring.kafka.bootstrap-servers", settings.kafkaBootstrapServers());
+        properties.put("server.port", port);
+        properties.put("spring.main.banner-mode", "off");
+        if (withoutSecurity) {
+            properties.put("spring.autoconfigure.exclude", GATEWAY_ONLY_AUTO_CONFIGURATION);
+            properties.put("springdoc.api-docs.enabled", false);
+            properties.put("springdoc.swagger-ui.enabled", false);
+        }
+        properties.putAll(extraProperties);
+        // As command-line arguments, so they rank above the service's own configuration file.
+        String[] arguments = properties.entrySet().stream()
+                .map(property -> "--" + property.getKey() + "=" + property.getValue())
+                .toArray(String[]::new);
+        return application.run(arguments);
+    }
+
+    private static int port(ConfigurableApplicationContext context) {
+        return ((WebServerApplicationContext) context).getWebServer().getPort();
+    }
+
+    /** The gateway's base URL, e.g. {@code http://localhost:8080}. */
+    public String gatewayUrl() {
+        return "http://localhost:" + port(gateway);
+    }
+
+    public String workerUrl() {
+        return "http://localhost:" + port(worker);
+    }
+
+    public String auditUrl() {
+        return "http://localhost:" + port(audit);
+    }
+
+    public ConfigurableApplicationContext gateway() {
+        return gateway;
+    }
+
+    public ConfigurableApplicationContext worker() {
+        return worker;
+    }
+
+    public ConfigurableApplicationContext audit() {
+        return audit;
+    }
+
+    /** Stops the gateway first so no new work arrives, then the worker, then the audit-consumer. */
+    @Override
+    public void close() {
+        gateway.close();
+        worker.close();
+        audit.close();
+    }
+
+    /**
+     * Where the stack runs.
+     *
+     * @param database the PostgreSQL database
+     * @param kafkaBootstrapServers the Kafka bootstrap servers
+     * @param gatewayPort the gateway's port, 0 for any free port
+     * @param workerPort the worker's port, 0 for any free port
+     * @param auditPort the audit-consumer's port, 0 for any free port
+     * @param gatewayProperties extra gateway properties
+     * @param workerProperties extra worker properties
+     * @param auditProperties extra audit-consumer properties
+     */
+    public record Settings(
+            DatabaseEndpoint database,
+            String kafkaBootstrapServers,
+            int gatewayPort,
+            int workerPort,
+            int auditPort,
+            Map<String, Object> gatewayProperties,
+            Map<String, Object> workerProperties,
+            Map<String, Object> auditProperties) {
+
+        /** Any free ports and no extra properties. */
+        public static Settings onFreePorts(DatabaseEndpoint database, String kafkaBootstrapServers) {
+            return new Settings(database, kafkaBootstrapServers, 0, 0, 0, Map.of(), Map.of(), Map.of());
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package com.portfoliobulk.localstack;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/** The module rules of STYLE.md, checked over the production code of every module. */
+class ModuleRulesTests {
+
+    private static final JavaClasses PRODUCTION = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
+            .importPackages("com.portfoliobulk");
+
+    private static final JavaClasses ALL = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("com.portfoliobulk");
+
+    @Test
+    void servicesDoNotDependOnEachOther() {
+        noClasses()
+                .that()
+                .resideInAPackage("com.portfoliobulk.gateway..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("com.portfoliobulk.worker..", "com.portfoliobulk.audit..")
+                .check(ALL);
+        noClasses()
+                .that()
+                .resideInAPackage("com.portfoliobulk.worker..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("com.portfoliobulk.gateway..", "com.portfoliobulk.audit..")
+                .check(ALL);
+        noClasses()
+                .that()
+                .resideInAPackage("com.portfoliobulk.audit..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("com.portfoliobulk.gateway..", "com.portfoliobulk.worker..")
+                .check(ALL);
+    }
+
+    @Test
+    void contractsAndRulesArePlainJavaAndDependOnNothingOfOurs() {
+        classes()
+                .that()
+                .resideInAPackage("com.portfoliobulk.contracts..")
+                .should()
+                .onlyDependOnClassesThat()
+                .resideInAnyPackage("java..", "com.fasterxml.jackson.annotation..", "com.portfoliobulk.contracts..")
+                .check(ALL);
+        classes()
+                .that()
+                .resideInAPackage("com.portfoliobulk.rules..")
+                .should()
+                .onlyDependOnClassesThat()
+                .resideInAnyPackage("java..", "com.portfoliobulk.contracts..", "com.portfoliobulk.rules..")
+                .check(ALL);
+    }
+
+    @Test
+    void controllersDoNotTouchJdbc() {
+        noClasses()
+                .that()
+                .areAnnotatedWith(org.springframework.web.bind.annotation.RestController.class)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("org.springframework.jdbc..", "javax.sql..", "java.sql..")
+                .allowEmptyShould(true)
+                .check(ALL);
+    }
+
+    @Test
+    void noFieldInjection() {
+        com.tngtech.archunit.library.GeneralCodingRules.NO_CLASSES_SHOULD_USE_FIELD_INJECTION.check(PRODUCTION);
+    }
+}
