@@ -1,0 +1,90 @@
+package com.portfoliobulk.gateway.security;
+
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.springframework.security.access.AccessDeniedException;
+import org.springframework.security.authentication.AuthenticationCredentialsNotFoundException;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.stereotype.Component;
+
+/**
+ * Resolves the {@link Caller} of the current request and checks their permission on a portfolio.
+ * A caller without the needed permission gets 403. Resources are always looked up within the
+ * portfolio of the path, so another portfolio's job, user, account or log answers 404 and its
+ * existence does not leak.
+ */
+@Component
+public class PortfolioAccess {
+
+    /** The caller of the current request. */
+    public Caller caller() {
+        Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
+        if (authentication == null || !(authentication.getPrincipal() instanceof Jwt jwt)) {
+            throw new AuthenticationCredentialsNotFoundException("A bearer token is required");
+        }
+        return fromToken(jwt);
+    }
+
+    /** The caller, if they may read the portfolio; otherwise 403. */
+    public Caller requireView(UUID portfolioId) {
+        Caller caller = caller();
+        if (!caller.canView(portfolioId)) {
+            throw new AccessDeniedException("You have no access to user management of portfolio " + portfolioId);
+        }
+        return caller;
+    }
+
+    /** The caller, if they are the Portfolio Owner or hold User Management EDIT; otherwise 403. */
+    public Caller requireChange(UUID portfolioId) {
+        Caller caller = caller();
+        if (!caller.canChange(portfolioId)) {
+            throw new AccessDeniedException("Changing access in portfolio " + portfolioId
+                    + " needs the Portfolio Owner or User Management EDIT");
+        }
+        return caller;
+    }
+
+    static Caller fromToken(Jwt jwt) {
+        UUID userId = parseUuid(jwt.getSubject(), "sub");
+        String email = jwt.getClaimAsString("email");
+        if (email == null || email.isBlank()) {
+            throw new AccessDeniedException("The token has no 'email' claim");
+        }
+        Map<UUID, Set<PortfolioPermission>> permissions = new HashMap<>();
+        Object claim = jwt.getClaims().get("portfolios");
+        if (claim instanceof Map<?, ?> portfolios) {
+            portfolios.forEach((portfolio, granted) ->
+                    permissions.put(parseUuid(String.valueOf(portfolio), "portfolios"), parsePermissions(granted)));
+        }
+        return new Caller(userId, email.toLowerCase(Locale.ROOT), permissions);
+    }
+
+    private static Set<PortfolioPermission> parsePermissions(Object granted) {
+        Set<PortfolioPermission> permissions = EnumSet.noneOf(PortfolioPermission.class);
+        if (granted instanceof Collection<?> names) {
+            for (Object name : names) {
+                for (PortfolioPermission permission : PortfolioPermission.values()) {
+                    if (permission.name().equals(String.valueOf(name))) {
+                        permissions.add(permission);
+                    }
+                }
+            }
+        }
+        return permissions;
+    }
+
+    private static UUID parseUuid(String value, String claim) {
+        try {
+            return UUID.fromString(value);
+        } catch (IllegalArgumentException | NullPointerException ex) {
+            throw new AccessDeniedException("The token's '" + claim + "' claim is not a valid id");
+        }
+    }
+}

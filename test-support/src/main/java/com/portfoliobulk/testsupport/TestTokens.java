@@ -1,0 +1,56 @@
+package com.portfoliobulk.testsupport;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Mints HS256 bearer tokens as the local and test setups accept them, signed with the development
+ * secret (or any other), with the claims of API.md: {@code sub}, {@code email}, {@code portfolios}.
+ */
+public final class TestTokens {
+
+    /** The development default of {@code BULK_JWT_SECRET}. */
+    public static final String DEVELOPMENT_SECRET = "local-development-secret-change-me-0123456789";
+
+    private TestTokens() {}
+
+    /** A token valid for an hour, granting {@code permissions} on {@code portfolioId}. */
+    public static String token(UUID userId, String email, UUID portfolioId, String... permissions) {
+        return sign(
+                DEVELOPMENT_SECRET,
+                userId,
+                email,
+                Map.of(portfolioId.toString(), List.of(permissions)),
+                Instant.now().plus(Duration.ofHours(1)));
+    }
+
+    /** A token with any portfolios claim, expiry and secret. */
+    public static String sign(
+            String secret, UUID userId, String email, Map<String, List<String>> portfolios, Instant expiresAt) {
+        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+                .subject(userId.toString())
+                .claim("email", email)
+                .claim("portfolios", portfolios)
+                .issueTime(new Date())
+                .expirationTime(Date.from(expiresAt))
+                .build();
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+        try {
+            jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
+        } catch (JOSEException ex) {
+            throw new IllegalArgumentException("Cannot sign with that secret (HS256 needs at least 32 bytes)", ex);
+        }
+        return jwt.serialize();
+    }
+}
