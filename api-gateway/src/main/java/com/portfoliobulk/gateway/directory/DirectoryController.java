@@ -9,6 +9,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.UUID;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -45,7 +46,7 @@ import org.springframework.web.bind.annotation.RestController;
                         mediaType = "application/problem+json",
                         schema = @Schema(implementation = ProblemDetail.class)))
 @RestController
-@RequestMapping("/api/v1/portfolios/{portfolioId}")
+@RequestMapping(path = "/api/v1/portfolios/{portfolioId}", produces = MediaType.APPLICATION_JSON_VALUE)
 class DirectoryController {
 
     private static final int MAX_ACCOUNT_TEXT = 200;
@@ -75,7 +76,7 @@ class DirectoryController {
                     String q,
             @Parameter(
                             description = "Page size.",
-                            schema = @Schema(minimum = "1", maximum = "500", defaultValue = "50"))
+                            schema = @Schema(type = "integer", minimum = "1", maximum = "500", defaultValue = "50"))
                     @RequestParam(required = false)
                     Integer limit,
             @Parameter(description = "The `nextCursor` of the previous page; omit for the first page.")
@@ -122,7 +123,7 @@ class DirectoryController {
                     UUID accountId,
             @Parameter(
                             description = "Page size.",
-                            schema = @Schema(minimum = "1", maximum = "500", defaultValue = "50"))
+                            schema = @Schema(type = "integer", minimum = "1", maximum = "500", defaultValue = "50"))
                     @RequestParam(required = false)
                     Integer limit,
             @Parameter(description = "The `nextCursor` of the previous page; omit for the first page.")
@@ -146,7 +147,7 @@ class DirectoryController {
             @Parameter(description = "The user.") @PathVariable UUID userId,
             @Parameter(
                             description = "Page size of the accounts.",
-                            schema = @Schema(minimum = "1", maximum = "500", defaultValue = "50"))
+                            schema = @Schema(type = "integer", minimum = "1", maximum = "500", defaultValue = "50"))
                     @RequestParam(required = false)
                     Integer limit,
             @Parameter(description = "The `nextCursor` of the previous page of accounts; omit for the first page.")
