@@ -9,6 +9,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.UUID;
+import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -74,16 +75,9 @@ class DirectoryController {
                                     "Only accounts whose name contains this text, ignoring case (at most 200 characters).")
                     @RequestParam(required = false)
                     String q,
-            @Parameter(
-                            description = "Page size.",
-                            schema = @Schema(type = "integer", minimum = "1", maximum = "500", defaultValue = "50"))
-                    @RequestParam(required = false)
-                    Integer limit,
-            @Parameter(description = "The `nextCursor` of the previous page; omit for the first page.")
-                    @RequestParam(required = false)
-                    String cursor) {
+            @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
-        return directory.accounts(portfolioId, text(q, MAX_ACCOUNT_TEXT), Paging.of(limit, cursor));
+        return directory.accounts(portfolioId, text(q, MAX_ACCOUNT_TEXT), page.paging());
     }
 
     @Operation(
@@ -121,17 +115,10 @@ class DirectoryController {
             @Parameter(description = "Only users with access to, or a pending invitation to, this linked account.")
                     @RequestParam(required = false)
                     UUID accountId,
-            @Parameter(
-                            description = "Page size.",
-                            schema = @Schema(type = "integer", minimum = "1", maximum = "500", defaultValue = "50"))
-                    @RequestParam(required = false)
-                    Integer limit,
-            @Parameter(description = "The `nextCursor` of the previous page; omit for the first page.")
-                    @RequestParam(required = false)
-                    String cursor) {
+            @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
         UserFilter filter = new UserFilter(text(q, MAX_EMAIL_TEXT), role(role), accountId);
-        return directory.users(portfolioId, filter, Paging.of(limit, cursor));
+        return directory.users(portfolioId, filter, page.paging());
     }
 
     @Operation(
@@ -145,16 +132,9 @@ class DirectoryController {
     UserProfile profile(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
             @Parameter(description = "The user.") @PathVariable UUID userId,
-            @Parameter(
-                            description = "Page size of the accounts.",
-                            schema = @Schema(type = "integer", minimum = "1", maximum = "500", defaultValue = "50"))
-                    @RequestParam(required = false)
-                    Integer limit,
-            @Parameter(description = "The `nextCursor` of the previous page of accounts; omit for the first page.")
-                    @RequestParam(required = false)
-                    String cursor) {
+            @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
-        return directory.profile(portfolioId, userId, Paging.of(limit, cursor));
+        return directory.profile(portfolioId, userId, page.paging());
     }
 
     private static String text(String q, int maxLength) {

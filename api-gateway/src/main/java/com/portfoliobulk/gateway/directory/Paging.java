@@ -17,13 +17,25 @@ record Paging(int limit, PageCursor after) {
      *
      * @throws InvalidParameterException when either cannot be used
      */
-    static Paging of(Integer limit, String cursor) {
-        int size = limit == null ? DEFAULT_LIMIT : limit;
+    static Paging of(String limit, String cursor) {
+        int size = limit == null || limit.isEmpty() ? DEFAULT_LIMIT : size(limit);
         if (size < 1 || size > MAX_LIMIT) {
-            throw new InvalidParameterException("limit", "must be between 1 and " + MAX_LIMIT);
+            throw invalidLimit();
         }
         PageCursor after = cursor == null || cursor.isEmpty() ? null : PageCursor.decode(cursor, "cursor");
         return new Paging(size, after);
+    }
+
+    private static int size(String limit) {
+        try {
+            return Integer.parseInt(limit);
+        } catch (NumberFormatException ex) {
+            throw invalidLimit();
+        }
+    }
+
+    private static InvalidParameterException invalidLimit() {
+        return new InvalidParameterException("limit", "must be a whole number from 1 to " + MAX_LIMIT);
     }
 
     /** How many rows to read: one more than the page, to learn whether another page follows. */

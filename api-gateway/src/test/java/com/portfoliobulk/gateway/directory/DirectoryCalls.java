@@ -1,6 +1,8 @@
 package com.portfoliobulk.gateway.directory;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.http.HttpHeaders;
@@ -48,6 +50,29 @@ final class DirectoryCalls {
                             response.getHeaders(),
                             body == null || body.isEmpty() ? null : JSON.readTree(body));
                 });
+    }
+
+    /**
+     * GETs every page of a cursor-paged list, following {@code nextCursor} from the first page to the
+     * last; fails on any answer but 200.
+     */
+    List<Answer> pages(String token, String path, Object... params) {
+        List<Answer> pages = new ArrayList<>();
+        String cursor = null;
+        do {
+            List<Object> query = new ArrayList<>(List.of(params));
+            if (cursor != null) {
+                query.addAll(List.of("cursor", cursor));
+            }
+            Answer page = get(token, path, query.toArray());
+            if (page.status() != 200) {
+                throw new AssertionError(
+                        "Page " + (pages.size() + 1) + " answered " + page.status() + ": " + page.body());
+            }
+            pages.add(page);
+            cursor = page.body().path("nextCursor").asString(null);
+        } while (cursor != null);
+        return pages;
     }
 
     static String accounts(UUID portfolioId) {

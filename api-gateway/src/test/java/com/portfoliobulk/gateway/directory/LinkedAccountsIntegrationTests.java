@@ -69,22 +69,14 @@ class LinkedAccountsIntegrationTests extends DirectoryIntegrationTestSupport {
         }
         String token = viewer(portfolio.id());
 
-        List<String> walked = new ArrayList<>();
-        List<Integer> pageSizes = new ArrayList<>();
-        String cursor = null;
-        do {
-            Answer page = cursor == null
-                    ? api.get(token, accounts(portfolio.id()), "limit", 3)
-                    : api.get(token, accounts(portfolio.id()), "limit", 3, "cursor", cursor);
-            assertThat(page.status()).isEqualTo(200);
-            List<String> ids = page.body().path("items").values().stream()
-                    .map(item -> item.path("accountId").asString())
-                    .toList();
-            walked.addAll(ids);
-            pageSizes.add(ids.size());
-            cursor = page.body().path("nextCursor").asString(null);
-        } while (cursor != null);
+        List<Answer> pages = api.pages(token, accounts(portfolio.id()), "limit", 3);
 
+        List<Integer> pageSizes =
+                pages.stream().map(page -> page.body().path("items").size()).toList();
+        List<String> walked = pages.stream()
+                .flatMap(page -> page.body().path("items").values().stream())
+                .map(item -> item.path("accountId").asString())
+                .toList();
         assertThat(pageSizes).containsExactly(3, 3, 1);
         assertThat(walked).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(expected);
         Answer all = api.get(token, accounts(portfolio.id()), "limit", 500);
