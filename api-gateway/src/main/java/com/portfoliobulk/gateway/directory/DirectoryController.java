@@ -26,7 +26,7 @@ import org.springframework.web.bind.annotation.RestController;
 @ApiResponse(
         responseCode = "400",
         description = "A parameter cannot be used (not a UUID, limit out of range, unknown role, bad cursor);"
-                + " `errors` names it.",
+                + " the problem names it.",
         content =
                 @Content(
                         mediaType = "application/problem+json",
