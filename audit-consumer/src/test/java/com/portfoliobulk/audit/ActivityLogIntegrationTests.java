@@ -31,6 +31,7 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.client.RestClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -52,6 +53,9 @@ class ActivityLogIntegrationTests {
 
     @Autowired
     MeterRegistry meters;
+
+    @Autowired
+    JdbcTemplate jdbcTemplate;
 
     private final UUID portfolio = UUID.randomUUID();
 
@@ -265,6 +269,46 @@ class ActivityLogIntegrationTests {
                     .allSatisfy(record -> assertThat(record.headers().lastHeader("kafka_dlt-exception-fqcn"))
                             .isNotNull());
         }
+    }
+
+    @Test
+    void eventsThatFailToBeWrittenAreRetriedUntilTheDatabaseAcceptsThem() {
+        UUID account = UUID.randomUUID();
+        String suffix = account.toString().replace("-", "");
+        String attempts = "public.activity_attempts_" + suffix;
+        String failure = "public.activity_failure_" + suffix;
+        Instant start = ActivityEvents.now();
+        List<AccountActivityEvent> changes = List.of(
+                ActivityEvents.roleChanged(portfolio, account, admin, start),
+                ActivityEvents.roleChanged(portfolio, account, admin, start.plusSeconds(1)));
+        // A serialization failure (SQLSTATE 40001) on every write of this account's entries, counted
+        // by a sequence because a sequence survives the rollback.
+        jdbcTemplate.execute("CREATE SEQUENCE " + attempts);
+        jdbcTemplate.execute("CREATE FUNCTION " + failure + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                + " IF NEW.account_id = '" + account + "' THEN PERFORM nextval('" + attempts + "');"
+                + " RAISE EXCEPTION 'simulated serialization failure' USING ERRCODE = '40001'; END IF;"
+                + " RETURN NEW; END $$");
+        jdbcTemplate.execute("CREATE TRIGGER activity_failure_" + suffix
+                + " BEFORE INSERT ON audit.activity_log FOR EACH ROW EXECUTE FUNCTION " + failure + "()");
+        try {
+            events.publish(changes);
+
+            await().atMost(WRITTEN_WITHIN)
+                    .until(
+                            () -> jdbcTemplate.queryForObject(
+                                    "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM " + attempts,
+                                    Long.class),
+                            tries -> tries >= 3);
+            assertThat(items(read(portfolio, account, ""))).isEmpty();
+        } finally {
+            jdbcTemplate.execute("DROP TRIGGER activity_failure_" + suffix + " ON audit.activity_log");
+            jdbcTemplate.execute("DROP FUNCTION " + failure + "()");
+            jdbcTemplate.execute("DROP SEQUENCE " + attempts);
+        }
+
+        assertThat(awaitEntries(account, 2))
+                .extracting(item -> item.get("taskId").asString())
+                .containsExactly(taskIds(changes.get(1), changes.get(0)));
     }
 
     @Test

@@ -3,6 +3,8 @@ package com.portfoliobulk.audit.log;
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -12,12 +14,15 @@ import org.springframework.boot.kafka.autoconfigure.DefaultKafkaProducerFactoryC
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.NestedExceptionUtils;
+import org.springframework.core.log.LogAccessor;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.kafka.config.TopicBuilder;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.listener.RetryListener;
 import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
 import org.springframework.kafka.support.serializer.JacksonJsonSerializer;
 import org.springframework.util.backoff.ExponentialBackOff;
@@ -75,6 +80,38 @@ class ActivityListenerConfiguration {
         DefaultErrorHandler handler = new DefaultErrorHandler(recoverer, backOff);
         // DeserializationException is not retryable by default; invalid or refused events never get better either.
         handler.addNotRetryableExceptions(InvalidActivityEventException.class, DataIntegrityViolationException.class);
+        handler.setRetryListeners(new FailedWriteLogger());
         return handler;
+    }
+
+    /** Tells operators about entries waiting for the database and events sent to the dead-letter topic. */
+    private static final class FailedWriteLogger implements RetryListener {
+
+        private static final LogAccessor log = new LogAccessor(ActivityEventListener.class);
+
+        @Override
+        public void failedDelivery(ConsumerRecord<?, ?> record, Exception ex, int deliveryAttempt) {
+            log.warn(() ->
+                    "Activity event " + position(record) + " failed (attempt " + deliveryAttempt + "): " + cause(ex));
+        }
+
+        @Override
+        public void recovered(ConsumerRecord<?, ?> record, Exception ex) {
+            log.warn(() -> "Activity event " + position(record) + " sent to the dead-letter topic: " + cause(ex));
+        }
+
+        @Override
+        public void failedDelivery(ConsumerRecords<?, ?> records, Exception ex, int deliveryAttempt) {
+            log.warn(() -> "Writing " + records.count() + " activity entries failed (attempt " + deliveryAttempt
+                    + "); trying again: " + cause(ex));
+        }
+
+        private static String position(ConsumerRecord<?, ?> record) {
+            return record.topic() + "-" + record.partition() + "@" + record.offset();
+        }
+
+        private static String cause(Exception ex) {
+            return NestedExceptionUtils.getMostSpecificCause(ex).getMessage();
+        }
     }
 }
