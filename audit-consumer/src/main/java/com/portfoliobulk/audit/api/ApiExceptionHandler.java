@@ -1,6 +1,7 @@
 package com.portfoliobulk.audit.api;
 
 import java.util.List;
+import java.util.UUID;
 import org.springframework.beans.TypeMismatchException;
 import org.springframework.core.log.LogAccessor;
 import org.springframework.http.HttpHeaders;
@@ -31,7 +32,8 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     protected ResponseEntity<Object> handleTypeMismatch(
             TypeMismatchException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         String field = ex.getPropertyName() == null ? "parameter" : ex.getPropertyName();
-        return badRequest(ex, List.of(new FieldError(field, "must be a UUID")), request);
+        String message = UUID.class.equals(ex.getRequiredType()) ? "must be a UUID" : "is not valid";
+        return badRequest(ex, List.of(new FieldError(field, message)), request);
     }
 
     @ExceptionHandler

@@ -3,11 +3,11 @@ package com.portfoliobulk.audit.log;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.portfoliobulk.audit.ActivityEvents;
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
-import com.portfoliobulk.contracts.InitiationLevel;
 import com.portfoliobulk.contracts.UserRef;
 import java.time.Instant;
 import java.util.UUID;
@@ -74,20 +74,15 @@ class ActivitySummaryTests {
 
     private static AccountActivityEvent event(
             ActivityAction action, UserRef target, AccountRole previousRole, AccountRole newRole) {
-        UUID taskId = UUID.randomUUID();
-        return new AccountActivityEvent(
-                AccountActivityEvent.VERSION,
-                taskId,
-                Instant.parse("2026-11-24T10:00:00Z"),
+        return ActivityEvents.event(
                 UUID.randomUUID(),
                 UUID.randomUUID(),
                 UUID.randomUUID(),
-                taskId,
+                ADMIN,
                 action,
                 target,
                 previousRole,
                 newRole,
-                InitiationLevel.PORTFOLIO,
-                ADMIN);
+                Instant.parse("2026-11-24T10:00:00Z"));
     }
 }
