@@ -90,6 +90,8 @@ public final class ServiceStack implements AutoCloseable {
         properties.put("spring.kafka.bootstrap-servers", settings.kafkaBootstrapServers());
         properties.put("server.port", port);
         properties.put("spring.main.banner-mode", "off");
+        // Whoever starts the stack closes it, in order (see close()), not the JVM's shutdown hook.
+        properties.put("spring.main.register-shutdown-hook", false);
         if (withoutSecurity) {
             properties.put("spring.autoconfigure.exclude", GATEWAY_ONLY_AUTO_CONFIGURATION);
             properties.put("springdoc.api-docs.enabled", false);
