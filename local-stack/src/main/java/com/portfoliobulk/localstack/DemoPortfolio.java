@@ -29,8 +29,9 @@ import java.util.UUID;
  * <ul>
  *   <li>{@code admin@demo.example}, the Portfolio Owner (the local stack prints a token for them), Admin
  *       on every account;
- *   <li>{@code leaver@demo.example}, a member of the first 150 accounts and the Owner of two of them: the
- *       one to offboard in the walkthrough (two tasks are skipped as {@code OWNER_PROTECTED});
+ *   <li>{@code leaver@demo.example}, an active member of the first 150 accounts and the Owner of two of
+ *       them: the one to offboard in the walkthrough (148 removals, two tasks skipped as {@code
+ *       OWNER_PROTECTED});
  *   <li>{@code morgan.sso@demo.example}, IdP-managed, in 60 accounts: any change is skipped as
  *       {@code IDP_MANAGED}.
  * </ul>
@@ -217,7 +218,7 @@ public final class DemoPortfolio {
         }
         for (int a = 3; a <= LEAVER_ACCOUNT_COUNT; a++) {
             AccountRole role = a == 3 ? AccountRole.MANAGER : memberRole(random);
-            plan.add(accountId(a), LEAVER_ID, role, a % 50 == 0);
+            plan.add(accountId(a), LEAVER_ID, role, false);
         }
         for (int a : distinctAccounts(random, IDP_MANAGED_USER_ACCOUNTS)) {
             plan.add(accountId(a), IDP_MANAGED_USER_ID, memberRole(random), false);
@@ -262,7 +263,7 @@ public final class DemoPortfolio {
                         .toLowerCase(Locale.ROOT);
             } while (!emails.add(email));
             // Single sign-on is the agency's own: only its staff can be IdP-managed.
-            boolean idpManaged = email.endsWith("@demo.example") && random.nextInt(100) < 14;
+            boolean idpManaged = email.endsWith("@demo.example") && random.nextInt(100) < 16;
             users.add(new User(userId(u), email, idpManaged));
         }
         return users;
