@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -43,7 +44,7 @@ final class DataDirectory implements AutoCloseable {
             Files.createDirectories(absolute);
             FileChannel channel =
                     FileChannel.open(absolute.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = channel.tryLock();
+            FileLock lock = tryLock(channel);
             if (lock == null) {
                 channel.close();
                 throw new IllegalStateException("Another local stack is running on " + absolute
@@ -57,6 +58,15 @@ final class DataDirectory implements AutoCloseable {
             return directory;
         } catch (IOException ex) {
             throw new UncheckedIOException("Cannot use the data directory " + root + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /** The lock, or null when another process (or another stack in this JVM) holds it. */
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException ex) {
+            return null;
         }
     }
 
