@@ -33,7 +33,8 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /**
  * Starts the local stack as {@code ./run-local.sh} does (in this JVM, on free ports and a temporary
- * data directory), uses the token it prints, restarts it on the same data, and resets it.
+ * data directory), uses the token it prints, runs the README's walkthrough against it, restarts it on
+ * the same data, and resets it.
  */
 class LocalStackIntegrationTests {
 
@@ -44,7 +45,8 @@ class LocalStackIntegrationTests {
     private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
-    void startsWithTheDemoKeepsItsDataAcrossRestartsAndWipesItOnReset(@TempDir Path dataDirectory) throws Exception {
+    void startsWithTheDemoKeepsItsDataAcrossRestartsAndWipesItOnReset(
+            @TempDir Path dataDirectory, @TempDir Path walkthroughDirectory) throws Exception {
         LocalStackOptions options = LocalStackOptions.onFreePorts(dataDirectory);
         Instant seededAt;
 
@@ -76,6 +78,17 @@ class LocalStackIntegrationTests {
 
             assertDemoPortfolio(jdbc(stack));
             seededAt = portfolioCreatedAt(jdbc(stack));
+
+            ReadmeWalkthrough.Result walkthrough = ReadmeWalkthrough.run(
+                    ReadmeWalkthrough.blocks(ProjectFiles.read("README.md")),
+                    stack.gatewayUrl(),
+                    stack.dataDirectory(),
+                    walkthroughDirectory);
+            assertThat(walkthrough.exitCode())
+                    .as("README walkthrough:\n%s", walkthrough.output())
+                    .isZero();
+            assertThat(walkthrough.output()).contains("\"status\":\"UP\"");
+
             send(stack.kafkaBootstrapServers(), "kept across restarts");
         }
 
