@@ -162,15 +162,13 @@ public final class LocalStack implements AutoCloseable {
             DatabaseEndpoint database,
             PersistentKafka kafka,
             Map<String, Object> serviceProperties) {
-        return new ServiceStack.Settings(
-                database,
-                kafka.bootstrapServers(),
-                options.gatewayPort(),
-                options.workerPort(),
-                options.auditPort(),
-                serviceProperties,
-                serviceProperties,
-                serviceProperties);
+        return ServiceStack.Settings.onPorts(
+                        database,
+                        kafka.bootstrapServers(),
+                        options.gatewayPort(),
+                        options.workerPort(),
+                        options.auditPort())
+                .withPropertiesForAll(serviceProperties);
     }
 
     private static Optional<String> mintAdminToken(ServiceStack services, DatabaseEndpoint database) {

@@ -1,5 +1,6 @@
 package com.portfoliobulk.localstack;
 
+import com.portfoliobulk.testsupport.SharedInfrastructure;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -27,8 +28,6 @@ import org.apache.kafka.metadata.storage.Formatter;
  * start formats the directory, as {@code kafka-storage.sh format} would.
  */
 final class PersistentKafka implements AutoCloseable {
-
-    static final int PARTITIONS = 12;
 
     private static final int NODE_ID = 1;
 
@@ -108,7 +107,7 @@ final class PersistentKafka implements AutoCloseable {
                 Map.entry("inter.broker.listener.name", "PLAINTEXT"),
                 Map.entry("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"),
                 Map.entry("log.dirs", logDirectory.toAbsolutePath().toString()),
-                Map.entry("num.partitions", String.valueOf(PARTITIONS)),
+                Map.entry("num.partitions", String.valueOf(SharedInfrastructure.PARTITIONS)),
                 Map.entry("auto.create.topics.enable", "true"),
                 Map.entry("offsets.topic.replication.factor", "1"),
                 Map.entry("offsets.topic.num.partitions", "10"),
