@@ -89,11 +89,10 @@ public class JobSubmission {
         if (earlier.isPresent()) {
             return earlier.get();
         }
+        checkTaskCap(validated.knownTaskCount().orElse(0));
         ResolvedTargets targets = resolution.resolve(portfolioId, validated);
         long tasks = resolution.count(targets);
-        if (tasks > properties.maxTasksPerJob()) {
-            throw JobProblems.tooManyTasks(tasks, properties.maxTasksPerJob());
-        }
+        checkTaskCap(tasks);
         if (tasks == 0) {
             throw nothingToDo(validated);
         }
@@ -136,9 +135,7 @@ public class JobSubmission {
             if (inserted == 0) {
                 throw nothingToDo(targets.request());
             }
-            if (inserted > properties.maxTasksPerJob()) {
-                throw JobProblems.tooManyTasks(inserted, properties.maxTasksPerJob());
-            }
+            checkTaskCap(inserted);
             if (inserted != expectedTasks) {
                 // The directory changed between counting and inserting.
                 jobs.setTotal(jobId, inserted);
@@ -146,6 +143,12 @@ public class JobSubmission {
             return inserted;
         });
         return created == null ? 0 : created;
+    }
+
+    private void checkTaskCap(long tasks) {
+        if (tasks > properties.maxTasksPerJob()) {
+            throw JobProblems.tooManyTasks(tasks, properties.maxTasksPerJob());
+        }
     }
 
     private Optional<Submitted> replay(UUID portfolioId, String key, String hash) {

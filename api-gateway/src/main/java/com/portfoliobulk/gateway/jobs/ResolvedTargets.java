@@ -1,8 +1,9 @@
 package com.portfoliobulk.gateway.jobs;
 
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.OptionalLong;
 import java.util.UUID;
 
 /**
@@ -21,21 +22,13 @@ public final class ResolvedTargets {
 
     private final Map<String, Object> params;
 
-    private final OptionalLong knownCount;
-
     ResolvedTargets(
-            UUID portfolioId,
-            ValidatedJobRequest request,
-            String select,
-            String order,
-            Map<String, Object> params,
-            OptionalLong knownCount) {
+            UUID portfolioId, ValidatedJobRequest request, String select, String order, Map<String, Object> params) {
         this.portfolioId = Objects.requireNonNull(portfolioId, "portfolioId");
         this.request = Objects.requireNonNull(request, "request");
         this.select = select;
         this.order = order;
-        this.params = Map.copyOf(params);
-        this.knownCount = knownCount;
+        this.params = Collections.unmodifiableMap(new HashMap<>(params));
     }
 
     public UUID portfolioId() {
@@ -61,10 +54,5 @@ public final class ResolvedTargets {
 
     Map<String, Object> params() {
         return params;
-    }
-
-    /** The number of tasks when the request alone tells it (a product of list sizes). */
-    OptionalLong knownCount() {
-        return knownCount;
     }
 }

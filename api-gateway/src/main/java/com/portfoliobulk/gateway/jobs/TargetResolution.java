@@ -86,8 +86,9 @@ public class TargetResolution {
 
     /** The number of tasks of the plan. */
     public long count(ResolvedTargets targets) {
-        if (targets.knownCount().isPresent()) {
-            return targets.knownCount().getAsLong();
+        OptionalLong known = targets.request().knownTaskCount();
+        if (known.isPresent()) {
+            return known.getAsLong();
         }
         return jdbc.sql("SELECT count(*) FROM (" + targets.select() + ") plan")
                 .params(targets.params())
@@ -159,21 +160,14 @@ public class TargetResolution {
                         invite.accounts().stream()
                                 .map(account -> account.role().code())
                                 .toArray(String[]::new));
-                yield new ResolvedTargets(
-                        portfolioId,
-                        validated,
-                        """
+                yield new ResolvedTargets(portfolioId, validated, """
                         SELECT acc.account_id, u.id AS user_id, e.email, 'INVITE' AS action, acc.role,
                                e.ord AS ord1, acc.ord AS ord2
                         FROM unnest(CAST(:emails AS text[])) WITH ORDINALITY AS e(email, ord)
                         CROSS JOIN unnest(CAST(:accountIds AS uuid[]), CAST(:roles AS text[]))
                                    WITH ORDINALITY AS acc(account_id, role, ord)
                         LEFT JOIN directory.users u ON u.email = e.email
-                        """,
-                        "ORDER BY plan.ord1, plan.ord2",
-                        params,
-                        OptionalLong.of((long) invite.emails().size()
-                                * invite.accounts().size()));
+                        """, "ORDER BY plan.ord1, plan.ord2", params);
             }
             case UpdateRolesByAssignment update -> {
                 List<RoleAssignment> assignments = update.assignments();
@@ -191,14 +185,13 @@ public class TargetResolution {
                         assignments.stream()
                                 .map(assignment -> assignment.role().code())
                                 .toArray(String[]::new));
-                yield new ResolvedTargets(
-                        portfolioId, validated, """
+                yield new ResolvedTargets(portfolioId, validated, """
                         SELECT x.account_id, x.user_id, u.email, 'CHANGE_ROLE' AS action, x.role,
                                x.ord AS ord1, 0 AS ord2
                         FROM unnest(CAST(:userIds AS uuid[]), CAST(:accountIds AS uuid[]), CAST(:roles AS text[]))
                              WITH ORDINALITY AS x(user_id, account_id, role, ord)
                         JOIN directory.users u ON u.id = x.user_id
-                        """, "ORDER BY plan.ord1", params, OptionalLong.of(assignments.size()));
+                        """, "ORDER BY plan.ord1", params);
             }
             case UpdateRolesBySelection update ->
                 crossProduct(
@@ -214,15 +207,14 @@ public class TargetResolution {
                         portfolioId, validated, params, remove.userIds(), remove.accountIds(), TaskAction.REMOVE, null);
             case OffboardUsers offboard -> {
                 params.put("userIds", SqlArrays.uuids(offboard.userIds()));
-                yield new ResolvedTargets(
-                        portfolioId, validated, """
+                yield new ResolvedTargets(portfolioId, validated, """
                         SELECT m.account_id, usr.user_id, u.email, 'REMOVE' AS action, CAST(NULL AS text) AS role,
                                usr.ord AS ord1, m.account_id AS ord2
                         FROM unnest(CAST(:userIds AS uuid[])) WITH ORDINALITY AS usr(user_id, ord)
                         JOIN directory.users u ON u.id = usr.user_id
                         JOIN directory.memberships m ON m.user_id = usr.user_id
                         JOIN directory.accounts a ON a.id = m.account_id AND a.portfolio_id = :portfolioId
-                        """, "ORDER BY plan.ord1, plan.ord2", params, OptionalLong.empty());
+                        """, "ORDER BY plan.ord1, plan.ord2", params);
             }
         };
     }
@@ -253,8 +245,7 @@ public class TargetResolution {
                 JOIN directory.users u ON u.id = usr.user_id
                 """.formatted(action.name(), roleColumn),
                 "ORDER BY plan.ord1, plan.ord2",
-                params,
-                OptionalLong.of((long) userIds.size() * accountIds.size()));
+                params);
     }
 
     private void checkTargets(UUID portfolioId, JobRequest request) {

@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.jobs;
 
 import com.portfoliobulk.contracts.JobType;
 import java.util.Objects;
+import java.util.OptionalLong;
 
 /**
  * A {@link JobRequest} whose content passed {@link JobRequestValidation#validate} and whose defaults
@@ -23,6 +24,27 @@ public final class ValidatedJobRequest {
 
     public JobType type() {
         return request.type();
+    }
+
+    /**
+     * The number of tasks when the request alone tells it (a product of its list sizes); empty for
+     * {@code OFFBOARD_USERS}, whose tasks depend on the directory.
+     */
+    public OptionalLong knownTaskCount() {
+        return switch (request) {
+            case InviteUsers invite ->
+                OptionalLong.of(
+                        (long) invite.emails().size() * invite.accounts().size());
+            case UpdateRolesByAssignment update ->
+                OptionalLong.of(update.assignments().size());
+            case UpdateRolesBySelection update ->
+                OptionalLong.of(
+                        (long) update.userIds().size() * update.accountIds().size());
+            case RemoveAccess remove ->
+                OptionalLong.of(
+                        (long) remove.userIds().size() * remove.accountIds().size());
+            case OffboardUsers offboard -> OptionalLong.empty();
+        };
     }
 
     @Override
