@@ -175,7 +175,8 @@ public class JobSubmission {
         return key;
     }
 
-    private static String hash(ValidatedJobRequest request) {
+    /** The SHA-256 of the canonical JSON of the normalized request: equal for equal requests. */
+    static String hash(ValidatedJobRequest request) {
         try {
             byte[] canonical = CANONICAL_JSON.writeValueAsBytes(request.request());
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
