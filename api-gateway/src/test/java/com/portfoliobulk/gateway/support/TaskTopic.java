@@ -62,14 +62,7 @@ public final class TaskTopic implements AutoCloseable {
     public List<Received> await(Predicate<BulkTaskMessage> filter, int count, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (matching(filter).size() < count && System.nanoTime() < deadline) {
-            for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                received.add(new Received(
-                        record.key(),
-                        record.partition(),
-                        record.offset(),
-                        record.headers().toArray().length,
-                        JSON.readValue(record.value(), BulkTaskMessage.class)));
-            }
+            poll();
         }
         List<Received> matching = matching(filter);
         if (matching.size() < count) {
@@ -77,6 +70,22 @@ public final class TaskTopic implements AutoCloseable {
                     "Expected " + count + " task records within " + timeout + " but got " + matching.size());
         }
         return matching;
+    }
+
+    /**
+     * Reads everything the topic holds now (up to the current end of every partition) and answers
+     * the records matching {@code filter} among all read so far.
+     */
+    public List<Received> readToEnd(Predicate<BulkTaskMessage> filter) {
+        Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Could not read the topic to its end");
+            }
+            poll();
+        }
+        return matching(filter);
     }
 
     /** Waits for {@code count} records of the job. */
@@ -87,6 +96,34 @@ public final class TaskTopic implements AutoCloseable {
     /** Waits for {@code count} records of any of the jobs. */
     public List<Received> awaitJobs(Collection<UUID> jobIds, int count) {
         return await(message -> jobIds.contains(message.jobId()), count, Duration.ofSeconds(60));
+    }
+
+    private void poll() {
+        for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+            received.add(new Received(
+                    record.key(),
+                    record.partition(),
+                    record.offset(),
+                    record.headers().toArray().length,
+                    JSON.readValue(record.value(), BulkTaskMessage.class)));
+        }
+    }
+
+    /**
+     * For every account, the jobs whose tasks reached it, in the order they were published (a job
+     * re-sent after a failure counts once, where it first appeared).
+     */
+    public static Map<String, List<UUID>> jobOrderPerAccount(List<Received> records) {
+        Map<String, List<UUID>> order = new java.util.TreeMap<>();
+        records.stream()
+                .sorted(java.util.Comparator.comparingInt(Received::partition).thenComparingLong(Received::offset))
+                .forEach(record -> {
+                    List<UUID> jobs = order.computeIfAbsent(record.key(), key -> new ArrayList<>());
+                    if (!jobs.contains(record.message().jobId())) {
+                        jobs.add(record.message().jobId());
+                    }
+                });
+        return order;
     }
 
     private List<Received> matching(Predicate<BulkTaskMessage> filter) {
