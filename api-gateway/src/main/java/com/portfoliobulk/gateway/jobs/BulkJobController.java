@@ -1,0 +1,328 @@
+package com.portfoliobulk.gateway.jobs;
+
+import com.portfoliobulk.contracts.JobStatus;
+import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.contracts.ReasonCode;
+import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.gateway.security.PortfolioAccess;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.ParameterIn;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.UUID;
+import org.springframework.http.CacheControl;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
+import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
+
+/**
+ * Bulk jobs: submit, follow, list, read task outcomes (JSON pages or a CSV download) and cancel.
+ * Reading needs any permission on the portfolio; submitting and cancelling need the Portfolio Owner
+ * or User Management EDIT.
+ */
+@Tag(name = "Bulk jobs", description = "Submit bulk access changes as jobs, follow them, cancel them.")
+@ApiResponse(responseCode = "401", description = "No valid bearer token.", content = @Content)
+@ApiResponse(
+        responseCode = "403",
+        description = "The caller lacks the needed permission on the portfolio.",
+        content =
+                @Content(
+                        mediaType = "application/problem+json",
+                        schema = @Schema(implementation = ProblemDetail.class)))
+@RestController
+@RequestMapping("/api/v1/portfolios/{portfolioId}/bulk-jobs")
+class BulkJobController {
+
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+    static final String IDEMPOTENT_REPLAYED = "Idempotent-Replayed";
+
+    private static final MediaType CSV = new MediaType("text", "csv", StandardCharsets.UTF_8);
+
+    private final PortfolioAccess access;
+
+    private final JobSubmission submission;
+
+    private final JobProgress progress;
+
+    private final JobCancellation cancellation;
+
+    private final JobsProperties properties;
+
+    BulkJobController(
+            PortfolioAccess access,
+            JobSubmission submission,
+            JobProgress progress,
+            JobCancellation cancellation,
+            JobsProperties properties) {
+        this.access = access;
+        this.submission = submission;
+        this.progress = progress;
+        this.cancellation = cancellation;
+        this.properties = properties;
+    }
+
+    @Operation(
+            summary = "Submit a bulk job",
+            description = "Validates the request, resolves its targets against the directory (OFFBOARD_USERS expands"
+                    + " to every linked account where the user has access) and stores the job with one task per"
+                    + " (account, user). Answers at once; the tasks are applied asynchronously. The same"
+                    + " Idempotency-Key with the same body within 24 hours answers the same job.")
+    @ApiResponse(
+            responseCode = "202",
+            description = "Accepted (or replayed); poll the Location.",
+            headers = {
+                @Header(name = "Location", description = "The job's URL."),
+                @Header(name = "Retry-After", description = "Seconds to wait before polling."),
+                @Header(name = "Idempotent-Replayed", description = "`true` when an earlier submission created it.")
+            })
+    @ApiResponse(
+            responseCode = "400",
+            description = "Malformed JSON, unknown type, wrong field types, missing or too long Idempotency-Key.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "404",
+            description = "The portfolio does not exist.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "409",
+            description = "A submission with the same Idempotency-Key is still being created; retry.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "413",
+            description = "The request resolves to more tasks than a job may have, or the body is too large.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "422",
+            description = "Invalid content (empty lists, malformed or duplicate entries, OWNER as a role, accounts or"
+                    + " users not of this portfolio, nothing to do), or the Idempotency-Key was used with another"
+                    + " body. `errors` names the fields.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<JobView> submit(
+            @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
+            @Parameter(
+                            in = ParameterIn.HEADER,
+                            required = true,
+                            description = "A unique value per job (1-255 characters), e.g. a UUID; resending it"
+                                    + " with the same body answers the same job.")
+                    @RequestHeader(name = IDEMPOTENCY_KEY, required = false)
+                    String idempotencyKey,
+            @RequestBody JobRequest request) {
+        Caller caller = access.requireChange(portfolioId);
+        JobSubmission.Submitted submitted = submission.submit(caller, portfolioId, idempotencyKey, request);
+        ResponseEntity.BodyBuilder answer = ResponseEntity.accepted()
+                .location(ServletUriComponentsBuilder.fromCurrentRequestUri()
+                        .path("/{jobId}")
+                        .buildAndExpand(submitted.job().id())
+                        .toUri())
+                .header(HttpHeaders.RETRY_AFTER, properties.retryAfterSeconds())
+                .eTag(submitted.job().etag());
+        if (submitted.replayed()) {
+            answer.header(IDEMPOTENT_REPLAYED, "true");
+        }
+        return answer.body(submitted.job().view());
+    }
+
+    @Operation(
+            summary = "Get a job's status",
+            description = "Counts per task status and percent done, from the job row alone, so it is cheap to poll."
+                    + " Send the ETag back in If-None-Match to get 304 while nothing changed.")
+    @ApiResponse(
+            responseCode = "200",
+            description = "The job. While it is not finished, Retry-After suggests when to poll again.",
+            headers = {
+                @Header(name = "ETag", description = "Changes whenever the job changes."),
+                @Header(name = "Retry-After", description = "Seconds to wait before polling; absent once finished.")
+            })
+    @ApiResponse(responseCode = "304", description = "Not modified since the ETag in If-None-Match.")
+    @ApiResponse(
+            responseCode = "404",
+            description = "No such job in this portfolio.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @GetMapping(path = "/{jobId}", produces = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<JobView> job(
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID jobId,
+            @RequestHeader(name = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
+        access.requireView(portfolioId);
+        Job job = progress.job(portfolioId, jobId);
+        boolean unchanged = matches(ifNoneMatch, job.etag());
+        ResponseEntity.BodyBuilder answer =
+                unchanged ? ResponseEntity.status(HttpStatus.NOT_MODIFIED) : ResponseEntity.ok();
+        answer.eTag(job.etag()).cacheControl(CacheControl.noCache());
+        if (!job.status().isTerminal()) {
+            answer.header(HttpHeaders.RETRY_AFTER, properties.retryAfterSeconds());
+        }
+        return unchanged ? answer.build() : answer.body(job.view());
+    }
+
+    @Operation(
+            summary = "List a job's tasks",
+            description = "Per-task outcomes in task order, filtered and cursor-paged. With `Accept: text/csv` the"
+                    + " whole filtered list streams as a CSV download (limit and cursor do not apply).")
+    @ApiResponse(responseCode = "200", description = "One page of tasks, or all of them as CSV.")
+    @ApiResponse(
+            responseCode = "400",
+            description = "A filter, limit or cursor cannot be used.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "404",
+            description = "No such job in this portfolio.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @GetMapping(path = "/{jobId}/tasks", produces = MediaType.APPLICATION_JSON_VALUE)
+    CursorPage<TaskView> tasks(
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID jobId,
+            @Parameter(description = "Only tasks in this state.") @RequestParam(required = false) TaskStatus status,
+            @Parameter(description = "Only tasks with this reason.") @RequestParam(required = false) ReasonCode reason,
+            @Parameter(description = "Only tasks on this account.") @RequestParam(required = false) UUID accountId,
+            @Parameter(
+                            description = "Page size.",
+                            schema = @Schema(minimum = "1", maximum = "500", defaultValue = "50"))
+                    @RequestParam(required = false)
+                    Integer limit,
+            @Parameter(description = "The `nextCursor` of the previous page.") @RequestParam(required = false)
+                    String cursor) {
+        access.requireView(portfolioId);
+        return progress.tasks(portfolioId, jobId, new TaskFilter(status, reason, accountId), Paging.of(limit, cursor));
+    }
+
+    @Operation(hidden = true)
+    @GetMapping(path = "/{jobId}/tasks", produces = "text/csv")
+    ResponseEntity<StreamingResponseBody> tasksAsCsv(
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID jobId,
+            @RequestParam(required = false) TaskStatus status,
+            @RequestParam(required = false) ReasonCode reason,
+            @RequestParam(required = false) UUID accountId) {
+        access.requireView(portfolioId);
+        progress.job(portfolioId, jobId);
+        TaskFilter filter = new TaskFilter(status, reason, accountId);
+        StreamingResponseBody body = out -> {
+            Writer writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 64 * 1024);
+            TaskCsv csv = new TaskCsv(writer);
+            csv.header();
+            progress.forEachTask(jobId, filter, csv::task);
+            writer.flush();
+        };
+        return ResponseEntity.ok()
+                .contentType(CSV)
+                .header(
+                        HttpHeaders.CONTENT_DISPOSITION,
+                        ContentDisposition.attachment()
+                                .filename("job-" + jobId + "-tasks.csv")
+                                .build()
+                                .toString())
+                .body(body);
+    }
+
+    @Operation(summary = "List the portfolio's jobs", description = "Newest first, filtered and cursor-paged.")
+    @ApiResponse(responseCode = "200", description = "One page of jobs.")
+    @ApiResponse(
+            responseCode = "400",
+            description = "A filter, limit or cursor cannot be used.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)
+    CursorPage<JobView> jobs(
+            @PathVariable UUID portfolioId,
+            @Parameter(description = "Only jobs in this state.") @RequestParam(required = false) JobStatus status,
+            @Parameter(description = "Only jobs of this type.") @RequestParam(required = false) JobType type,
+            @Parameter(
+                            description = "Page size.",
+                            schema = @Schema(minimum = "1", maximum = "500", defaultValue = "50"))
+                    @RequestParam(required = false)
+                    Integer limit,
+            @Parameter(description = "The `nextCursor` of the previous page.") @RequestParam(required = false)
+                    String cursor) {
+        access.requireView(portfolioId);
+        return progress.jobs(portfolioId, status, type, Paging.of(limit, cursor));
+    }
+
+    @Operation(
+            summary = "Cancel a job",
+            description = "Tasks not applied yet become CANCELLED (reason JOB_CANCELLED); applied ones stay. The job"
+                    + " becomes CANCELLED.")
+    @ApiResponse(responseCode = "202", description = "Cancelled; the job as it is now.")
+    @ApiResponse(
+            responseCode = "404",
+            description = "No such job in this portfolio.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "409",
+            description = "The job has finished already (COMPLETED, COMPLETED_WITH_ERRORS or CANCELLED).",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @PostMapping(path = "/{jobId}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<JobView> cancel(@PathVariable UUID portfolioId, @PathVariable UUID jobId) {
+        access.requireChange(portfolioId);
+        Job job = cancellation.cancel(portfolioId, jobId);
+        return ResponseEntity.accepted().eTag(job.etag()).body(job.view());
+    }
+
+    /** Whether {@code If-None-Match} names the current tag (weak comparison, as RFC 9110 asks). */
+    private static boolean matches(String ifNoneMatch, String etag) {
+        if (ifNoneMatch == null) {
+            return false;
+        }
+        return Arrays.stream(ifNoneMatch.split(","))
+                .map(String::strip)
+                .map(tag -> tag.startsWith("W/") ? tag.substring(2) : tag)
+                .anyMatch(tag -> tag.equals("*") || tag.equals(etag));
+    }
+}

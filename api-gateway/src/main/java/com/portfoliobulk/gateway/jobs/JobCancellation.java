@@ -1,0 +1,56 @@
+package com.portfoliobulk.gateway.jobs;
+
+import java.util.UUID;
+import org.springframework.dao.PessimisticLockingFailureException;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Cancels a job: in one transaction its pending tasks become {@code CANCELLED} (reason
+ * {@code JOB_CANCELLED}) with a conditional update, then the job's counters move by the number of
+ * tasks changed and its status becomes {@code CANCELLED}. Tasks the worker is applying at that
+ * moment are row-locked by it, so each task ends either applied or cancelled, never both, and the
+ * counts keep adding up. Like the worker, it locks task rows before the job row.
+ */
+@Service
+class JobCancellation {
+
+    private static final int ATTEMPTS = 3;
+
+    private final Jobs jobs;
+
+    private final TransactionTemplate transaction;
+
+    JobCancellation(Jobs jobs, PlatformTransactionManager transactions) {
+        this.jobs = jobs;
+        this.transaction = new TransactionTemplate(transactions);
+    }
+
+    /** The cancelled job; 404 when it is not one of the portfolio's, 409 when it has finished already. */
+    Job cancel(UUID portfolioId, UUID jobId) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return transaction.execute(status -> cancelOnce(portfolioId, jobId));
+            } catch (PessimisticLockingFailureException ex) {
+                // A deadlock with a worker batch that locked the same tasks in another order.
+                if (attempt >= ATTEMPTS) {
+                    throw ex;
+                }
+            }
+        }
+    }
+
+    private Job cancelOnce(UUID portfolioId, UUID jobId) {
+        Job job = jobs.find(portfolioId, jobId).orElseThrow(() -> JobProblems.jobNotFound(jobId));
+        if (job.status().isTerminal()) {
+            throw JobProblems.notCancellable(job);
+        }
+        int cancelled = jobs.cancelPendingTasks(jobId);
+        return jobs.markCancelled(jobId, cancelled).orElseThrow(() -> {
+            // The worker finished the last task between the read and the update.
+            Job finished = jobs.find(portfolioId, jobId).orElseThrow();
+            return JobProblems.notCancellable(finished);
+        });
+    }
+}

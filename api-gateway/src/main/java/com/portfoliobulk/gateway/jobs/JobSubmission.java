@@ -1,0 +1,225 @@
+package com.portfoliobulk.gateway.jobs;
+
+import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.gateway.jobs.IdempotencyKeys.StoredKey;
+import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.gateway.web.FieldProblem;
+import com.portfoliobulk.gateway.web.InvalidParameterException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.dao.DataAccessException;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Accepts a bulk job: validates the request, resolves its targets against the directory, and stores
+ * the job, all its tasks and the {@code Idempotency-Key} in one transaction. The tasks are inserted
+ * set-based from the plan, never one by one and never all in memory; the relay publishes them after
+ * the commit. The task cap is checked before anything is stored when the request alone tells the
+ * number of tasks, otherwise ({@code OFFBOARD_USERS}) by the insert itself, which stores at most one
+ * task over the cap and is rolled back if it does.
+ *
+ * <p>Idempotency: the same key with the same request (compared by the SHA-256 of its normalized,
+ * canonical JSON) within the key's time to live answers the job it created; with another request,
+ * 422. Two submissions racing with one key cannot both create a job: the key's unique index makes
+ * the second wait for the first to commit and then answer the first's job, or 409 when the wait
+ * exceeds {@code bulk.gateway.jobs.duplicate-wait}.
+ */
+@Service
+public class JobSubmission {
+
+    /** The longest {@code Idempotency-Key} accepted. */
+    public static final int MAX_KEY_LENGTH = 255;
+
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
+
+    private static final JsonMapper CANONICAL_JSON = JsonMapper.builder().build();
+
+    private final TargetResolution resolution;
+
+    private final Jobs jobs;
+
+    private final IdempotencyKeys keys;
+
+    private final JobsProperties properties;
+
+    private final JobMetrics metrics;
+
+    private final ApplicationEventPublisher events;
+
+    private final TransactionTemplate transaction;
+
+    JobSubmission(
+            TargetResolution resolution,
+            Jobs jobs,
+            IdempotencyKeys keys,
+            JobsProperties properties,
+            JobMetrics metrics,
+            ApplicationEventPublisher events,
+            PlatformTransactionManager transactions) {
+        this.resolution = resolution;
+        this.jobs = jobs;
+        this.keys = keys;
+        this.properties = properties;
+        this.metrics = metrics;
+        this.events = events;
+        this.transaction = new TransactionTemplate(transactions);
+    }
+
+    /**
+     * Creates the job, or finds the one an earlier submission with the same key created.
+     *
+     * @throws InvalidParameterException when the key is missing or too long (400)
+     * @throws InvalidJobRequestException when the request cannot be carried out (422)
+     * @throws PortfolioNotFoundException when the portfolio does not exist (404)
+     */
+    Submitted submit(Caller caller, UUID portfolioId, String idempotencyKey, JobRequest request) {
+        long start = System.nanoTime();
+        String key = checkKey(idempotencyKey);
+        ValidatedJobRequest validated = JobRequestValidation.validate(request);
+        String hash = hash(validated);
+        Optional<Submitted> earlier = replay(portfolioId, key, hash);
+        if (earlier.isPresent()) {
+            return earlier.get();
+        }
+        long expectedTasks = validated.knownTaskCount().orElse(0);
+        checkTaskCap(expectedTasks);
+        ResolvedTargets targets = resolution.resolve(portfolioId, validated);
+        Actor requestedBy = new Actor(caller.userId(), caller.email());
+        for (int attempt = 1; ; attempt++) {
+            UUID jobId = UUID.randomUUID();
+            try {
+                long created = create(jobId, targets, expectedTasks, requestedBy, key, hash);
+                Job job = jobs.find(portfolioId, jobId).orElseThrow();
+                metrics.submitted(validated.type(), Duration.ofNanos(System.nanoTime() - start));
+                events.publishEvent(new JobSubmitted(jobId, portfolioId, validated.type(), created));
+                return new Submitted(job, false);
+            } catch (KeyTakenException ex) {
+                // A concurrent submission with this key committed first: answer its job.
+                earlier = replay(portfolioId, key, hash);
+                if (earlier.isPresent()) {
+                    return earlier.get();
+                }
+                if (attempt >= 2) {
+                    throw JobProblems.stillBeingCreated(key, properties.retryAfterSeconds());
+                }
+            } catch (DataAccessException ex) {
+                if (hasSqlState(ex, LOCK_NOT_AVAILABLE)) {
+                    throw JobProblems.stillBeingCreated(key, properties.retryAfterSeconds());
+                }
+                throw ex;
+            }
+        }
+    }
+
+    /**
+     * Stores the job, its key and its tasks in one transaction; answers the number of tasks.
+     *
+     * @param expectedTasks the number of tasks when the request tells it, else 0
+     */
+    private long create(
+            UUID jobId, ResolvedTargets targets, long expectedTasks, Actor requestedBy, String key, String hash) {
+        Long created = transaction.execute(status -> {
+            jobs.setLockTimeout(properties.duplicateWait());
+            jobs.setSortMemory(properties.submissionWorkMem());
+            jobs.insert(jobId, targets.portfolioId(), targets.request().type(), requestedBy, expectedTasks);
+            if (!keys.insert(targets.portfolioId(), key, hash, jobId, properties.idempotencyKeyTtl())) {
+                throw new KeyTakenException();
+            }
+            // At most one task over the cap: storing the plan is counting it, and an oversized plan
+            // costs one bounded insert that is rolled back.
+            long inserted = resolution.insertTasks(jobId, targets, properties.maxTasksPerJob() + 1L);
+            checkTaskCap(inserted);
+            if (inserted == 0) {
+                throw nothingToDo();
+            }
+            if (inserted != expectedTasks) {
+                // OFFBOARD_USERS (known only now), or the directory changed since the request was checked.
+                jobs.setTotal(jobId, inserted);
+            }
+            return inserted;
+        });
+        return created == null ? 0 : created;
+    }
+
+    private void checkTaskCap(long tasks) {
+        if (tasks > properties.maxTasksPerJob()) {
+            throw JobProblems.tooManyTasks(tasks, properties.maxTasksPerJob());
+        }
+    }
+
+    private Optional<Submitted> replay(UUID portfolioId, String key, String hash) {
+        Optional<StoredKey> stored = keys.find(portfolioId, key, properties.idempotencyKeyTtl());
+        if (stored.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!stored.get().requestHash().equals(hash)) {
+            throw JobProblems.keyReused(key);
+        }
+        return jobs.find(portfolioId, stored.get().jobId()).map(job -> new Submitted(job, true));
+    }
+
+    private static String checkKey(String key) {
+        if (key == null || key.isBlank()) {
+            throw new InvalidParameterException(
+                    "Idempotency-Key",
+                    "is required: a unique value per job, such as a"
+                            + " UUID, so that a retried submission does not create a second job");
+        }
+        if (key.length() > MAX_KEY_LENGTH) {
+            throw new InvalidParameterException("Idempotency-Key", "must be at most " + MAX_KEY_LENGTH + " characters");
+        }
+        return key;
+    }
+
+    /** The SHA-256 of the canonical JSON of the normalized request: equal for equal requests. */
+    static String hash(ValidatedJobRequest request) {
+        try {
+            byte[] canonical = CANONICAL_JSON.writeValueAsBytes(request.request());
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
+        } catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException("SHA-256 is not available", ex);
+        }
+    }
+
+    private static InvalidJobRequestException nothingToDo() {
+        return new InvalidJobRequestException(
+                "The request resolves to no task: none of the users has access to any linked account of the"
+                        + " portfolio any more. Nothing to do.",
+                List.of(new FieldProblem("userIds", "no membership in the portfolio's accounts: nothing to do")));
+    }
+
+    private static boolean hasSqlState(Throwable ex, String sqlState) {
+        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && sqlState.equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The outcome of a submission.
+     *
+     * @param job the job
+     * @param replayed whether an earlier submission with the same key created it
+     */
+    record Submitted(Job job, boolean replayed) {}
+
+    /** The key was stored by a concurrent submission; this one rolls back. */
+    private static final class KeyTakenException extends RuntimeException {
+
+        KeyTakenException() {
+            super(null, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,270 @@
+package com.portfoliobulk.gateway.jobs;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.JobStatus;
+import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.contracts.ReasonCode;
+import com.portfoliobulk.contracts.TaskAction;
+import com.portfoliobulk.contracts.TaskStatus;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowCallbackHandler;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** The SQL of {@code jobs.bulk_jobs} and the reads of {@code jobs.bulk_tasks}. */
+@Repository
+class Jobs {
+
+    private static final String JOB_COLUMNS = """
+            id, portfolio_id, type, status, requested_by_user_id, requested_by_email, created_at, started_at,
+            completed_at, total, pending, succeeded, skipped, failed, cancelled, version
+            """;
+
+    private static final String TASK_COLUMNS = """
+            id, seq, account_id, user_id, email, action, previous_role, role, status, reason, error, attempts,
+            applied_at
+            """;
+
+    private static final int EXPORT_FETCH_SIZE = 1000;
+
+    private final JdbcClient jdbc;
+
+    private final NamedParameterJdbcTemplate streaming;
+
+    Jobs(JdbcClient jdbc, DataSource dataSource) {
+        this.jdbc = jdbc;
+        JdbcTemplate template = new JdbcTemplate(dataSource);
+        template.setFetchSize(EXPORT_FETCH_SIZE);
+        this.streaming = new NamedParameterJdbcTemplate(template);
+    }
+
+    /**
+     * Limits how long statements of the current transaction wait for a lock; a longer wait fails with
+     * SQL state 55P03.
+     */
+    void setLockTimeout(Duration timeout) {
+        jdbc.sql("SELECT set_config('lock_timeout', :timeout, true)")
+                .param("timeout", timeout.toMillis() + "ms")
+                .query()
+                .singleValue();
+    }
+
+    /**
+     * Lets the current transaction sort a large job's plan in memory (the session default of a few
+     * megabytes would spill a 100,000-task plan to disk).
+     */
+    void setSortMemory(String workMem) {
+        jdbc.sql("SELECT set_config('work_mem', :workMem, true)")
+                .param("workMem", workMem)
+                .query()
+                .singleValue();
+    }
+
+    /** Inserts a new {@code QUEUED} job of {@code total} pending tasks. */
+    void insert(UUID jobId, UUID portfolioId, JobType type, Actor requestedBy, long total) {
+        jdbc.sql("""
+                        INSERT INTO jobs.bulk_jobs
+                            (id, portfolio_id, type, status, requested_by_user_id, requested_by_email, total, pending)
+                        VALUES (:id, :portfolioId, :type, 'QUEUED', :userId, :email, :total, :total)
+                        """)
+                .param("id", jobId)
+                .param("portfolioId", portfolioId)
+                .param("type", type.name())
+                .param("userId", requestedBy.userId())
+                .param("email", requestedBy.email())
+                .param("total", Math.toIntExact(total))
+                .update();
+    }
+
+    /** Corrects the task count of a job being created, when the directory changed since it was counted. */
+    void setTotal(UUID jobId, long total) {
+        jdbc.sql("UPDATE jobs.bulk_jobs SET total = :total, pending = :total, version = version + 1 WHERE id = :id")
+                .param("id", jobId)
+                .param("total", Math.toIntExact(total))
+                .update();
+    }
+
+    /** The job, if it exists in that portfolio. */
+    Optional<Job> find(UUID portfolioId, UUID jobId) {
+        return jdbc.sql("SELECT " + JOB_COLUMNS + " FROM jobs.bulk_jobs WHERE id = :id AND portfolio_id = :portfolioId")
+                .param("id", jobId)
+                .param("portfolioId", portfolioId)
+                .query(Jobs::job)
+                .optional();
+    }
+
+    /**
+     * The portfolio's jobs, newest first, after the position {@code (createdAt, id)} when given.
+     * Answers up to {@code limit + 1} rows so the caller knows whether there is a next page.
+     */
+    List<Job> list(UUID portfolioId, JobStatus status, JobType type, Instant afterCreatedAt, UUID afterId, int limit) {
+        Map<String, Object> params = new HashMap<>();
+        params.put("portfolioId", portfolioId);
+        params.put("fetch", limit + 1);
+        StringBuilder where = new StringBuilder("portfolio_id = :portfolioId");
+        if (status != null) {
+            where.append(" AND status = :status");
+            params.put("status", status.name());
+        }
+        if (type != null) {
+            where.append(" AND type = :type");
+            params.put("type", type.name());
+        }
+        if (afterId != null) {
+            where.append(" AND (created_at, id) < (:afterCreatedAt, :afterId)");
+            params.put("afterCreatedAt", afterCreatedAt.atOffset(ZoneOffset.UTC));
+            params.put("afterId", afterId);
+        }
+        return jdbc.sql("SELECT " + JOB_COLUMNS + " FROM jobs.bulk_jobs WHERE " + where
+                        + " ORDER BY created_at DESC, id DESC LIMIT :fetch")
+                .params(params)
+                .query(Jobs::job)
+                .list();
+    }
+
+    /** Up to {@code limit + 1} of the job's tasks matching the filter, in task order after {@code afterSeq}. */
+    List<TaskRow> tasks(UUID jobId, TaskFilter filter, long afterSeq, int limit) {
+        Map<String, Object> params = taskParams(jobId, filter);
+        params.put("afterSeq", afterSeq);
+        params.put("fetch", limit + 1);
+        return jdbc.sql("SELECT " + TASK_COLUMNS + " FROM jobs.bulk_tasks WHERE " + taskConditions(filter)
+                        + " AND seq > :afterSeq ORDER BY seq LIMIT :fetch")
+                .params(params)
+                .query((row, n) -> new TaskRow(row.getLong("seq"), task(row)))
+                .list();
+    }
+
+    /**
+     * Streams every task of the job matching the filter, in task order, a few rows in memory at a
+     * time. Must run inside a transaction (PostgreSQL reads in chunks only there).
+     */
+    void forEachTask(UUID jobId, TaskFilter filter, Consumer<TaskView> action) {
+        streaming.query(
+                "SELECT " + TASK_COLUMNS + " FROM jobs.bulk_tasks WHERE " + taskConditions(filter) + " ORDER BY seq",
+                taskParams(jobId, filter),
+                (RowCallbackHandler) row -> action.accept(task(row)));
+    }
+
+    /** Cancels the job's pending tasks (a conditional update: tasks being applied are not touched). */
+    int cancelPendingTasks(UUID jobId) {
+        return jdbc.sql("""
+                        UPDATE jobs.bulk_tasks SET status = 'CANCELLED', reason = 'JOB_CANCELLED'
+                        WHERE job_id = :jobId AND status = 'PENDING'
+                        """).param("jobId", jobId).update();
+    }
+
+    /**
+     * Moves a job that is not terminal to {@code CANCELLED}, moving {@code cancelledTasks} from
+     * pending to cancelled; empty when the job is terminal already.
+     */
+    Optional<Job> markCancelled(UUID jobId, int cancelledTasks) {
+        return jdbc.sql("""
+                        UPDATE jobs.bulk_jobs
+                        SET status = 'CANCELLED', pending = pending - :n, cancelled = cancelled + :n,
+                            completed_at = now(), version = version + 1
+                        WHERE id = :id AND status IN ('QUEUED', 'IN_PROGRESS')
+                        RETURNING\s""" + JOB_COLUMNS)
+                .param("id", jobId)
+                .param("n", cancelledTasks)
+                .query(Jobs::job)
+                .optional();
+    }
+
+    private static String taskConditions(TaskFilter filter) {
+        StringBuilder where = new StringBuilder("job_id = :jobId");
+        if (filter.status() != null) {
+            where.append(" AND status = :status");
+        }
+        if (filter.reason() != null) {
+            where.append(" AND reason = :reason");
+        }
+        if (filter.accountId() != null) {
+            where.append(" AND account_id = :accountId");
+        }
+        return where.toString();
+    }
+
+    private static Map<String, Object> taskParams(UUID jobId, TaskFilter filter) {
+        Map<String, Object> params = new HashMap<>();
+        params.put("jobId", jobId);
+        if (filter.status() != null) {
+            params.put("status", filter.status().name());
+        }
+        if (filter.reason() != null) {
+            params.put("reason", filter.reason().name());
+        }
+        if (filter.accountId() != null) {
+            params.put("accountId", filter.accountId());
+        }
+        return params;
+    }
+
+    private static Job job(ResultSet row, int rowNumber) throws SQLException {
+        return new Job(
+                row.getObject("id", UUID.class),
+                row.getObject("portfolio_id", UUID.class),
+                JobType.valueOf(row.getString("type")),
+                JobStatus.valueOf(row.getString("status")),
+                new Actor(row.getObject("requested_by_user_id", UUID.class), row.getString("requested_by_email")),
+                instant(row, "created_at"),
+                instant(row, "started_at"),
+                instant(row, "completed_at"),
+                new JobView.Counts(
+                        row.getInt("total"),
+                        row.getInt("pending"),
+                        row.getInt("succeeded"),
+                        row.getInt("skipped"),
+                        row.getInt("failed"),
+                        row.getInt("cancelled")),
+                row.getLong("version"));
+    }
+
+    private static TaskView task(ResultSet row) throws SQLException {
+        String reason = row.getString("reason");
+        return new TaskView(
+                row.getObject("id", UUID.class),
+                row.getObject("account_id", UUID.class),
+                row.getObject("user_id", UUID.class),
+                row.getString("email"),
+                TaskAction.valueOf(row.getString("action")),
+                role(row.getString("previous_role")),
+                role(row.getString("role")),
+                TaskStatus.valueOf(row.getString("status")),
+                reason == null ? null : ReasonCode.valueOf(reason),
+                row.getString("error"),
+                row.getInt("attempts"),
+                instant(row, "applied_at"));
+    }
+
+    private static AccountRole role(String code) {
+        return code == null ? null : new AccountRole(code);
+    }
+
+    private static Instant instant(ResultSet row, String column) throws SQLException {
+        OffsetDateTime value = row.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+
+    /**
+     * A task and its position in the job.
+     *
+     * @param seq the task's position, for the next page's cursor
+     * @param task the task
+     */
+    record TaskRow(long seq, TaskView task) {}
+}

@@ -1,0 +1,30 @@
+package com.portfoliobulk.gateway.relay;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.config.TopicBuilder;
+
+/** The task topic (created if missing) and the relay's backlog gauge. */
+@Configuration(proxyBeanMethods = false)
+class RelayConfiguration {
+
+    @Bean
+    NewTopic bulkTasksTopic(RelayProperties properties) {
+        return TopicBuilder.name(properties.topic())
+                .partitions(properties.partitions())
+                .replicas(properties.replicationFactor())
+                .build();
+    }
+
+    @Bean
+    RelayBacklog relayBacklog(Outbox outbox, RelayProperties properties, MeterRegistry registry) {
+        RelayBacklog backlog = new RelayBacklog(outbox, properties.backlogRefreshInterval());
+        Gauge.builder("bulk.relay.backlog", backlog, RelayBacklog::value)
+                .description("Tasks not yet published to Kafka")
+                .register(registry);
+        return backlog;
+    }
+}

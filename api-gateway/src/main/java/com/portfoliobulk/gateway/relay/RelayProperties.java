@@ -1,0 +1,36 @@
+package com.portfoliobulk.gateway.relay;
+
+import com.portfoliobulk.contracts.Topics;
+import jakarta.validation.constraints.Min;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * @param enabled whether this instance runs the relay loop
+ * @param topic the task topic
+ * @param partitions the task topic's partitions, when this service creates it
+ * @param replicationFactor the task topic's replication factor, when this service creates it
+ * @param batchSize the most tasks published per pass
+ * @param idlePollInterval how long the relay waits when there was nothing (or less than a full
+ *     batch) to publish; a new job wakes it at once
+ * @param sendTimeout how long a pass waits for the broker's acknowledgements of its batch; keep it
+ *     above the producer's {@code delivery.timeout.ms} so every send has an outcome
+ * @param initialBackoff the wait after a failed pass, doubling up to {@code maxBackoff}
+ * @param maxBackoff the longest wait between failed passes
+ * @param backlogRefreshInterval how long the backlog gauge reuses its last count
+ */
+@Validated
+@ConfigurationProperties("bulk.gateway.relay")
+record RelayProperties(
+        @DefaultValue("true") boolean enabled,
+        @DefaultValue(Topics.BULK_TASKS) String topic,
+        @DefaultValue("12") @Min(1) int partitions,
+        @DefaultValue("1") @Min(1) short replicationFactor,
+        @DefaultValue("2000") @Min(1) int batchSize,
+        @DefaultValue("100ms") Duration idlePollInterval,
+        @DefaultValue("40s") Duration sendTimeout,
+        @DefaultValue("200ms") Duration initialBackoff,
+        @DefaultValue("10s") Duration maxBackoff,
+        @DefaultValue("1s") Duration backlogRefreshInterval) {}

@@ -1,0 +1,144 @@
+package com.portfoliobulk.gateway.relay;
+
+import com.portfoliobulk.contracts.BulkTaskMessage;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Publishes unpublished tasks to the task topic, one batch per {@link #publishNextBatch() pass}.
+ *
+ * <p>A pass runs in one transaction that holds a PostgreSQL advisory lock, so however many gateway
+ * instances run, one relays at a time. It reads the oldest unpublished tasks in creation order,
+ * sends them all with the asynchronous idempotent producer (keyed by account id), waits for the
+ * broker to acknowledge the whole batch, and only then marks the batch published in one statement.
+ * Each pass starts where the previous one (of any instance) left off, so two jobs touching one
+ * account reach its partition in submission order.
+ *
+ * <p>When any send fails, nothing is marked and the pass fails; the next pass sends the same batch
+ * again. A crash between the acknowledgement and the commit also re-sends: the worker applies a task
+ * once however often it receives it.
+ */
+@Component
+public class TaskRelay {
+
+    private final Outbox outbox;
+
+    private final KafkaTemplate<String, BulkTaskMessage> kafka;
+
+    private final RelayProperties properties;
+
+    private final TransactionTemplate transaction;
+
+    private final Counter published;
+
+    private final long lockKey;
+
+    TaskRelay(
+            Outbox outbox,
+            KafkaTemplate<String, BulkTaskMessage> kafka,
+            RelayProperties properties,
+            PlatformTransactionManager transactions,
+            MeterRegistry registry) {
+        this.outbox = outbox;
+        this.kafka = kafka;
+        this.properties = properties;
+        this.transaction = new TransactionTemplate(transactions);
+        this.published = Counter.builder("bulk.relay.tasks.published")
+                .description("Tasks published to the task topic and acknowledged by the broker")
+                .register(registry);
+        this.lockKey = ("bulk-task-relay:" + properties.topic()).hashCode();
+    }
+
+    /**
+     * Publishes the next batch, if this instance gets the relay's lock.
+     *
+     * @throws RelayFailedException when the broker did not acknowledge the whole batch in time
+     */
+    public Pass publishNextBatch() {
+        Pass pass = transaction.execute(status -> {
+            if (!outbox.tryLock(lockKey)) {
+                return Pass.NOT_LEADER;
+            }
+            List<OutboxTask> batch = outbox.oldestUnpublished(properties.batchSize());
+            if (batch.isEmpty()) {
+                return Pass.NOTHING_TO_DO;
+            }
+            int sent = send(batch);
+            outbox.markPublished(batch.stream().map(OutboxTask::id).toList());
+            return new Pass(true, batch.size(), sent, batch.size() == properties.batchSize());
+        });
+        published.increment(pass.sent());
+        return pass;
+    }
+
+    /** The key of the PostgreSQL advisory lock that one relay at a time holds. */
+    long lockKey() {
+        return lockKey;
+    }
+
+    private int send(List<OutboxTask> batch) {
+        List<CompletableFuture<?>> sends = new ArrayList<>(batch.size());
+        for (OutboxTask task : batch) {
+            if (!task.pending()) {
+                continue;
+            }
+            CompletableFuture<?> send;
+            try {
+                send = kafka.send(properties.topic(), task.key(), task.message());
+            } catch (RuntimeException ex) {
+                throw new RelayFailedException("Could not hand task " + task.id() + " to the producer", ex);
+            }
+            sends.add(send);
+            if (send.isCompletedExceptionally()) {
+                // The producer gave up at once (e.g. no broker metadata): the rest would fail too.
+                break;
+            }
+        }
+        try {
+            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
+                    .get(properties.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException ex) {
+            throw new RelayFailedException("The broker did not accept the batch", ex.getCause());
+        } catch (TimeoutException ex) {
+            throw new RelayFailedException(
+                    "The broker did not acknowledge the batch within " + properties.sendTimeout(), ex);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new RelayFailedException("Interrupted while waiting for the broker", ex);
+        }
+        return sends.size();
+    }
+
+    /**
+     * What one pass did.
+     *
+     * @param leader whether this instance held the relay's lock
+     * @param relayed the tasks marked published (sent, or cancelled before they were sent)
+     * @param sent the records sent and acknowledged
+     * @param full whether the batch was full, so more are likely waiting
+     */
+    public record Pass(boolean leader, int relayed, int sent, boolean full) {
+
+        static final Pass NOT_LEADER = new Pass(false, 0, 0, false);
+
+        static final Pass NOTHING_TO_DO = new Pass(true, 0, 0, false);
+    }
+
+    /** A batch the broker did not acknowledge; none of it was marked published. */
+    public static class RelayFailedException extends RuntimeException {
+
+        RelayFailedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package com.portfoliobulk.gateway.relay;
+
+import com.portfoliobulk.gateway.jobs.JobSubmitted;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs {@link TaskRelay} passes on a thread of its own: straight on while batches come back full,
+ * otherwise after {@code idle-poll-interval} or as soon as a job is submitted here; after a failure
+ * (broker or database unreachable) it backs off exponentially up to {@code max-backoff} and tries
+ * again, so the backlog is published once the broker is back. Starts last and stops first.
+ */
+@Component
+@ConditionalOnBooleanProperty(name = "bulk.gateway.relay.enabled", matchIfMissing = true)
+class TaskRelayLoop implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(TaskRelayLoop.class);
+
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
+    private final TaskRelay relay;
+
+    private final RelayProperties properties;
+
+    private final Semaphore wakeUps = new Semaphore(0);
+
+    private volatile CountDownLatch stopping = new CountDownLatch(1);
+
+    private volatile Thread thread;
+
+    TaskRelayLoop(TaskRelay relay, RelayProperties properties) {
+        this.relay = relay;
+        this.properties = properties;
+    }
+
+    @Override
+    public synchronized void start() {
+        if (thread == null) {
+            stopping = new CountDownLatch(1);
+            thread = Thread.ofVirtual().name("task-relay").start(this::run);
+        }
+    }
+
+    @Override
+    public synchronized void stop() {
+        Thread running = thread;
+        if (running == null) {
+            return;
+        }
+        stopping.countDown();
+        wakeUps.release();
+        try {
+            if (!running.join(STOP_TIMEOUT)) {
+                log.warn("The task relay did not stop within {}", STOP_TIMEOUT);
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        thread = null;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return thread != null;
+    }
+
+    /** A job was committed here: publish it now rather than at the next poll. */
+    @EventListener
+    void onJobSubmitted(JobSubmitted submitted) {
+        wakeUps.release();
+    }
+
+    private void run() {
+        Duration backoff = properties.initialBackoff();
+        boolean failing = false;
+        while (stopping.getCount() > 0) {
+            try {
+                TaskRelay.Pass pass = relay.publishNextBatch();
+                if (failing) {
+                    log.info("Task relay recovered");
+                    failing = false;
+                }
+                backoff = properties.initialBackoff();
+                if (!pass.full()) {
+                    idle();
+                }
+            } catch (RuntimeException ex) {
+                if (!failing) {
+                    log.warn("Task relay pass failed; retrying with back-off up to {}", properties.maxBackoff(), ex);
+                    failing = true;
+                } else {
+                    log.debug("Task relay pass failed again: {}", ex.toString());
+                }
+                await(backoff);
+                backoff = min(backoff.multipliedBy(2), properties.maxBackoff());
+            }
+        }
+    }
+
+    private void idle() {
+        try {
+            wakeUps.tryAcquire(properties.idlePollInterval().toMillis(), TimeUnit.MILLISECONDS);
+            wakeUps.drainPermits();
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            stopping.countDown();
+        }
+    }
+
+    private void await(Duration backoff) {
+        try {
+            stopping.await(backoff.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            stopping.countDown();
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+}

@@ -1,0 +1,193 @@
+package com.portfoliobulk.gateway.web;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.TypeMismatchException;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.security.access.AccessDeniedException;
+import org.springframework.security.core.AuthenticationException;
+import org.springframework.web.bind.MissingRequestHeaderException;
+import org.springframework.web.bind.ServletRequestBindingException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.StreamReadException;
+import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.ValueInstantiationException;
+
+/**
+ * Turns every error of the API into an RFC 9457 {@code application/problem+json} answer. Validation
+ * problems name the offending fields in {@code errors}. Internal details (stack traces, SQL) never
+ * reach the client; unexpected errors are logged here instead.
+ */
+@RestControllerAdvice
+class ProblemAdvice extends ResponseEntityExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ProblemAdvice.class);
+
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(
+            HttpMessageNotReadableException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        RequestBodyTooLargeException tooLarge = cause(ex, RequestBodyTooLargeException.class);
+        if (tooLarge != null) {
+            ProblemDetail problem = RequestBodyLimit.tooLarge(tooLarge.maxBytes());
+            return handleExceptionInternal(ex, problem, headers, HttpStatus.CONTENT_TOO_LARGE, request);
+        }
+        JacksonException json = cause(ex, JacksonException.class);
+        List<FieldProblem> errors = new ArrayList<>();
+        String detail;
+        if (json == null || json.getPath().isEmpty() || json instanceof StreamReadException) {
+            detail = json == null
+                    ? "The request body is missing or is not JSON."
+                    : "The request body is not well-formed JSON: " + json.getOriginalMessage();
+        } else {
+            String field = path(json);
+            String message = message(json);
+            errors.add(new FieldProblem(field, message));
+            detail = "The request body cannot be read: '" + field + "' " + message;
+        }
+        ProblemDetail problem =
+                Problems.of(HttpStatus.BAD_REQUEST, Problems.INVALID_REQUEST, "Malformed request body", detail, errors);
+        return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleTypeMismatch(
+            TypeMismatchException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        String name = ex instanceof MethodArgumentTypeMismatchException mismatch
+                ? mismatch.getName()
+                : String.valueOf(ex.getPropertyName());
+        String expected = ex.getRequiredType() == null ? "a valid value" : describe(ex.getRequiredType());
+        String message = "'" + ex.getValue() + "' is not " + expected;
+        ProblemDetail problem = Problems.of(
+                HttpStatus.BAD_REQUEST,
+                Problems.INVALID_REQUEST,
+                "Invalid request parameter",
+                "Invalid parameter '" + name + "': " + message,
+                List.of(new FieldProblem(name, message)));
+        return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleServletRequestBindingException(
+            ServletRequestBindingException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        if (ex instanceof MissingRequestHeaderException missing) {
+            String name = missing.getHeaderName();
+            ProblemDetail problem = Problems.of(
+                    HttpStatus.BAD_REQUEST,
+                    Problems.INVALID_REQUEST,
+                    "Missing request header",
+                    "The header '" + name + "' is required.",
+                    List.of(new FieldProblem(name, "is required")));
+            return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
+        }
+        return super.handleServletRequestBindingException(ex, headers, status, request);
+    }
+
+    @ExceptionHandler(AccessDeniedException.class)
+    ProblemDetail accessDenied(AccessDeniedException ex) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.FORBIDDEN, ex.getMessage());
+        problem.setTitle("Forbidden");
+        return problem;
+    }
+
+    @ExceptionHandler(AuthenticationException.class)
+    ProblemDetail unauthenticated(AuthenticationException ex) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNAUTHORIZED, ex.getMessage());
+        problem.setTitle("Unauthorized");
+        return problem;
+    }
+
+    /** The database is unreachable or overloaded: a retry later may succeed. */
+    @ExceptionHandler({DataAccessResourceFailureException.class, TransientDataAccessException.class})
+    ResponseEntity<ProblemDetail> unavailable(Exception ex) {
+        log.warn("Answering 503: {}", ex.toString());
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(
+                HttpStatus.SERVICE_UNAVAILABLE, "The service cannot reach its database right now; try again shortly.");
+        problem.setTitle("Service unavailable");
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                .header(HttpHeaders.RETRY_AFTER, "5")
+                .body(problem);
+    }
+
+    @ExceptionHandler(Exception.class)
+    ProblemDetail unexpected(Exception ex) {
+        log.error("Unexpected error while handling a request", ex);
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(
+                HttpStatus.INTERNAL_SERVER_ERROR, "The request could not be completed because of an internal error.");
+        problem.setTitle("Internal error");
+        return problem;
+    }
+
+    private static String path(JacksonException ex) {
+        StringBuilder path = new StringBuilder();
+        for (JacksonException.Reference reference : ex.getPath()) {
+            if (reference.getPropertyName() != null) {
+                if (!path.isEmpty()) {
+                    path.append('.');
+                }
+                path.append(reference.getPropertyName());
+            } else if (reference.getIndex() >= 0) {
+                path.append('[').append(reference.getIndex()).append(']');
+            }
+        }
+        return path.toString();
+    }
+
+    /** What a client needs to know, without the Java types the parser mentions. */
+    private static String message(JacksonException ex) {
+        if (ex instanceof ValueInstantiationException && ex.getCause() instanceof IllegalArgumentException invalid) {
+            return invalid.getMessage();
+        }
+        if (ex instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
+            Class<?> type = mismatch.getTargetType();
+            if (Collection.class.isAssignableFrom(type)) {
+                return "must be a JSON array";
+            }
+            if (type.isEnum()
+                    || type == UUID.class
+                    || type == String.class
+                    || Number.class.isAssignableFrom(type)
+                    || type.isPrimitive()) {
+                return "must be " + describe(type);
+            }
+        }
+        return ex.getOriginalMessage();
+    }
+
+    private static String describe(Class<?> type) {
+        if (type.isEnum()) {
+            return "one of " + Arrays.toString(type.getEnumConstants());
+        }
+        return switch (type.getSimpleName()) {
+            case "UUID" -> "a UUID";
+            case "Integer", "int", "Long", "long" -> "a whole number";
+            case "String" -> "a string";
+            default -> "a valid " + type.getSimpleName();
+        };
+    }
+
+    private static <T extends Throwable> T cause(Throwable ex, Class<T> type) {
+        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return type.cast(cause);
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,133 @@
+package com.portfoliobulk.gateway.web;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.URI;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Refuses request bodies over {@code bulk.gateway.web.max-request-body} with 413: at once when the
+ * declared length is too large, otherwise as soon as more bytes than allowed have been read (a
+ * chunked body has no declared length), so an oversized body is never buffered whole.
+ */
+@Component
+class RequestBodyLimit extends OncePerRequestFilter {
+
+    private final long maxBytes;
+
+    private final JsonMapper json;
+
+    RequestBodyLimit(WebProperties properties, JsonMapper json) {
+        this.maxBytes = properties.maxRequestBody().toBytes();
+        this.json = json;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        if (request.getContentLengthLong() > maxBytes) {
+            ProblemDetail problem = tooLarge(maxBytes);
+            problem.setInstance(URI.create(request.getRequestURI()));
+            response.setStatus(HttpStatus.CONTENT_TOO_LARGE.value());
+            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+            json.writeValue(response.getOutputStream(), problem);
+            return;
+        }
+        chain.doFilter(new LimitedRequest(request, maxBytes), response);
+    }
+
+    static ProblemDetail tooLarge(long maxBytes) {
+        return Problems.of(
+                HttpStatus.CONTENT_TOO_LARGE,
+                Problems.TOO_LARGE,
+                "Request body too large",
+                "The request body may be at most " + maxBytes + " bytes; split the work into several jobs.",
+                List.of());
+    }
+
+    private static final class LimitedRequest extends HttpServletRequestWrapper {
+
+        private final long maxBytes;
+
+        private ServletInputStream limited;
+
+        LimitedRequest(HttpServletRequest request, long maxBytes) {
+            super(request);
+            this.maxBytes = maxBytes;
+        }
+
+        @Override
+        public ServletInputStream getInputStream() throws IOException {
+            if (limited == null) {
+                limited = new LimitedInputStream(super.getInputStream(), maxBytes);
+            }
+            return limited;
+        }
+    }
+
+    private static final class LimitedInputStream extends ServletInputStream {
+
+        private final ServletInputStream delegate;
+
+        private final long maxBytes;
+
+        private long read;
+
+        LimitedInputStream(ServletInputStream delegate, long maxBytes) {
+            this.delegate = delegate;
+            this.maxBytes = maxBytes;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = delegate.read();
+            if (b >= 0) {
+                count(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = delegate.read(buffer, offset, length);
+            if (n > 0) {
+                count(n);
+            }
+            return n;
+        }
+
+        private void count(int n) throws RequestBodyTooLargeException {
+            read += n;
+            if (read > maxBytes) {
+                throw new RequestBodyTooLargeException(maxBytes);
+            }
+        }
+
+        @Override
+        public boolean isFinished() {
+            return delegate.isFinished();
+        }
+
+        @Override
+        public boolean isReady() {
+            return delegate.isReady();
+        }
+
+        @Override
+        public void setReadListener(ReadListener listener) {
+            delegate.setReadListener(listener);
+        }
+    }
+}

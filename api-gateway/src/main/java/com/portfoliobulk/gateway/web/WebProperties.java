@@ -1,0 +1,15 @@
+package com.portfoliobulk.gateway.web;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * @param maxRequestBody the largest request body accepted; a larger one is answered with 413
+ * @param streamingTimeout how long a streamed download (such as a job's tasks as CSV) may take
+ */
+@ConfigurationProperties("bulk.gateway.web")
+record WebProperties(
+        @DefaultValue("5MB") DataSize maxRequestBody,
+        @DefaultValue("10m") Duration streamingTimeout) {}

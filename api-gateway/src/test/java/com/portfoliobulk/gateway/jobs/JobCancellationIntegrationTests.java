@@ -1,0 +1,191 @@
+package com.portfoliobulk.gateway.jobs;
+
+import static com.portfoliobulk.gateway.jobs.JobStatusIntegrationTests.assertCounts;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.support.DirectorySeed;
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import com.portfoliobulk.gateway.support.WorkerSimulation;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.PlatformTransactionManager;
+import tools.jackson.databind.JsonNode;
+
+/** Cancelling a job: pending tasks are cancelled, applied ones stay, a finished job cannot be. */
+class JobCancellationIntegrationTests extends GatewayIntegrationTest {
+
+    @Autowired
+    PlatformTransactionManager transactions;
+
+    private WorkerSimulation worker;
+
+    private DirectorySeed.Portfolio portfolio;
+
+    private UUID ann;
+
+    @BeforeEach
+    void arrange() {
+        worker = new WorkerSimulation(jdbc, transactions);
+        portfolio = directory.portfolio();
+        ann = portfolio.user("ann");
+    }
+
+    @Test
+    void cancellingAQueuedJobCancelsAllItsTasks() {
+        UUID jobId = offboardAnnFrom(5);
+        String etag =
+                api.get(admin(portfolio.id()), jobPath(portfolio.id(), jobId)).header("ETag");
+
+        Answer cancelled = cancel(jobId);
+
+        assertThat(cancelled.status()).isEqualTo(202);
+        assertThat(cancelled.body().path("status").asString()).isEqualTo("CANCELLED");
+        assertThat(cancelled.body().path("completedAt").asString()).isNotBlank();
+        assertThat(cancelled.body().path("percentDone").asInt()).isEqualTo(100);
+        assertCounts(cancelled.body(), 5, 0, 0, 0, 0, 5);
+        assertThat(statuses(jobId)).containsOnlyKeys("CANCELLED/JOB_CANCELLED");
+        Answer polled = api.get(admin(portfolio.id()), jobPath(portfolio.id(), jobId), Map.of("If-None-Match", etag));
+        assertThat(polled.status()).as("the cancel changed the ETag").isEqualTo(200);
+        assertThat(polled.header("Retry-After")).isNull();
+    }
+
+    @Test
+    void appliedTasksStayAndOnlyPendingOnesAreCancelled() {
+        UUID jobId = offboardAnnFrom(6);
+        List<UUID> tasks = worker.taskIds(jobId);
+        worker.apply(tasks.get(0), "SUCCEEDED", null, "ANALYST");
+        worker.apply(tasks.get(1), "FAILED", "RETRIES_EXHAUSTED", null);
+        worker.apply(tasks.get(2), "SKIPPED", "OWNER_PROTECTED", null);
+
+        Answer cancelled = cancel(jobId);
+
+        assertThat(cancelled.status()).isEqualTo(202);
+        assertCounts(cancelled.body(), 6, 0, 1, 1, 1, 3);
+        assertThat(statuses(jobId))
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        "SUCCEEDED/-", 1L,
+                        "FAILED/RETRIES_EXHAUSTED", 1L,
+                        "SKIPPED/OWNER_PROTECTED", 1L,
+                        "CANCELLED/JOB_CANCELLED", 3L));
+        assertThat(worker.apply(tasks.get(5), "SUCCEEDED", null, "ANALYST"))
+                .as("the worker finds a cancelled task no longer pending")
+                .isFalse();
+    }
+
+    @Test
+    void aFinishedJobCannotBeCancelled() {
+        UUID jobId = offboardAnnFrom(2);
+        worker.completeAll(jobId);
+
+        Answer refused = cancel(jobId);
+
+        assertProblem(refused, 409);
+        assertThat(refused.body().path("detail").asString()).contains("COMPLETED");
+        JsonNode job =
+                api.get(admin(portfolio.id()), jobPath(portfolio.id(), jobId)).body();
+        assertThat(job.path("status").asString()).isEqualTo("COMPLETED");
+        assertCounts(job, 2, 0, 2, 0, 0, 0);
+    }
+
+    @Test
+    void aCancelledJobCannotBeCancelledAgain() {
+        UUID jobId = offboardAnnFrom(2);
+        cancel(jobId);
+
+        assertProblem(cancel(jobId), 409);
+    }
+
+    @Test
+    void cancellingRacesSafelyWithTheWorker() throws Exception {
+        UUID jobId = offboardAnnFrom(400);
+        List<UUID> tasks = new ArrayList<>(worker.taskIds(jobId));
+        Collections.shuffle(tasks);
+        CompletableFuture<Integer> applying = CompletableFuture.supplyAsync(() -> {
+            int applied = 0;
+            for (UUID task : tasks) {
+                if (worker.apply(task, "SUCCEEDED", null, "ANALYST")) {
+                    applied++;
+                }
+            }
+            return applied;
+        });
+        await(() -> succeededTasks(jobId) >= 20);
+
+        Answer cancelled = cancel(jobId);
+        int applied = applying.get();
+
+        assertThat(cancelled.status()).as(cancelled.text()).isIn(202, 409);
+        JsonNode job =
+                api.get(admin(portfolio.id()), jobPath(portfolio.id(), jobId)).body();
+        Map<String, Long> statuses = statuses(jobId);
+        long succeeded = statuses.getOrDefault("SUCCEEDED/-", 0L);
+        long cancelledTasks = statuses.getOrDefault("CANCELLED/JOB_CANCELLED", 0L);
+        assertThat(succeeded + cancelledTasks)
+                .as("every task either applied or cancelled")
+                .isEqualTo(400);
+        assertThat(succeeded).isEqualTo(applied);
+        assertCounts(job, 400, 0, (int) succeeded, 0, 0, (int) cancelledTasks);
+        if (cancelled.status() == 202) {
+            assertThat(job.path("status").asString()).isEqualTo("CANCELLED");
+            assertThat(cancelledTasks).isPositive();
+        } else {
+            assertThat(job.path("status").asString()).isEqualTo("COMPLETED");
+        }
+    }
+
+    @Test
+    void onlyOwnersAndEditorsMayCancelAndOnlyTheirPortfolioJobs() {
+        UUID jobId = offboardAnnFrom(1);
+        DirectorySeed.Portfolio other = directory.portfolio();
+
+        assertProblem(api.post(viewer(portfolio.id()), cancelPath(jobId), null, null), 403);
+        assertProblem(api.post(admin(other.id()), jobPath(other.id(), jobId) + "/cancel", null, null), 404);
+        assertThat(api.post(editor(portfolio.id()), cancelPath(jobId), null, null)
+                        .status())
+                .isEqualTo(202);
+    }
+
+    private UUID offboardAnnFrom(int accounts) {
+        portfolio.accounts(accounts).forEach(account -> portfolio.member(account, ann, AccountRole.ANALYST));
+        return accepted(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}");
+    }
+
+    private Answer cancel(UUID jobId) {
+        return api.post(admin(portfolio.id()), cancelPath(jobId), null, null);
+    }
+
+    private String cancelPath(UUID jobId) {
+        return jobPath(portfolio.id(), jobId) + "/cancel";
+    }
+
+    private long succeededTasks(UUID jobId) {
+        return statuses(jobId).getOrDefault("SUCCEEDED/-", 0L);
+    }
+
+    private Map<String, Long> statuses(UUID jobId) {
+        return jdbc
+                .sql("SELECT status || '/' || coalesce(reason, '-') AS outcome, count(*) AS n FROM jobs.bulk_tasks"
+                        + " WHERE job_id = :jobId GROUP BY 1")
+                .param("jobId", jobId)
+                .query((row, n) -> Map.entry(row.getString("outcome"), row.getLong("n")))
+                .list()
+                .stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+    }
+
+    private static void await(java.util.concurrent.Callable<Boolean> condition) {
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(30))
+                .until(condition);
+    }
+}

@@ -1,0 +1,274 @@
+package com.portfoliobulk.gateway.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.support.DirectorySeed;
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import com.portfoliobulk.gateway.support.WorkerSimulation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.PlatformTransactionManager;
+import tools.jackson.databind.JsonNode;
+
+/** Polling a job: its status with counts, ETag and Retry-After; its tasks as pages or CSV; the job list. */
+class JobStatusIntegrationTests extends GatewayIntegrationTest {
+
+    @Autowired
+    PlatformTransactionManager transactions;
+
+    private WorkerSimulation worker;
+
+    private DirectorySeed.Portfolio portfolio;
+
+    private UUID ann;
+
+    private List<UUID> accounts;
+
+    @BeforeEach
+    void arrange() {
+        worker = new WorkerSimulation(jdbc, transactions);
+        portfolio = directory.portfolio();
+        ann = portfolio.user("ann");
+        accounts = portfolio.accounts(4);
+        accounts.forEach(account -> portfolio.member(account, ann, AccountRole.ANALYST));
+    }
+
+    @Test
+    void theJobShowsItsCountsAndProgressAndAnETagThatChangesWithIt() {
+        UUID jobId = offboardAnn();
+        String path = jobPath(portfolio.id(), jobId);
+
+        Answer queued = api.get(viewer(portfolio.id()), path);
+        assertThat(queued.status()).isEqualTo(200);
+        assertThat(queued.body().path("status").asString()).isEqualTo("QUEUED");
+        assertThat(queued.body().path("percentDone").asInt()).isZero();
+        assertThat(queued.body().has("startedAt")).isFalse();
+        assertCounts(queued.body(), 4, 4, 0, 0, 0, 0);
+        assertThat(queued.header("Retry-After")).isEqualTo("1");
+        assertThat(queued.header("Cache-Control")).isEqualTo("no-cache");
+        String etag = queued.header("ETag");
+        assertThat(etag).matches("\"\\d+\"");
+
+        Answer unchanged = api.get(viewer(portfolio.id()), path, Map.of("If-None-Match", etag));
+        assertThat(unchanged.status()).isEqualTo(304);
+        assertThat(unchanged.text()).isNull();
+        assertThat(unchanged.header("ETag")).isEqualTo(etag);
+        assertThat(api.get(viewer(portfolio.id()), path, Map.of("If-None-Match", "W/" + etag))
+                        .status())
+                .isEqualTo(304);
+
+        List<UUID> tasks = worker.taskIds(jobId);
+        worker.apply(tasks.get(0), "SUCCEEDED", null, "ANALYST");
+        worker.apply(tasks.get(1), "SKIPPED", "OWNER_PROTECTED", null);
+
+        Answer running = api.get(viewer(portfolio.id()), path, Map.of("If-None-Match", etag));
+        assertThat(running.status()).isEqualTo(200);
+        assertThat(running.header("ETag")).isNotEqualTo(etag);
+        assertThat(running.body().path("status").asString()).isEqualTo("IN_PROGRESS");
+        assertThat(running.body().path("startedAt").asString()).isNotBlank();
+        assertThat(running.body().path("percentDone").asInt()).isEqualTo(50);
+        assertCounts(running.body(), 4, 2, 1, 1, 0, 0);
+
+        worker.apply(tasks.get(2), "FAILED", "RETRIES_EXHAUSTED", null);
+        worker.apply(tasks.get(3), "SUCCEEDED", null, "ANALYST");
+
+        Answer finished = api.get(viewer(portfolio.id()), path);
+        assertThat(finished.body().path("status").asString()).isEqualTo("COMPLETED_WITH_ERRORS");
+        assertThat(finished.body().path("completedAt").asString()).isNotBlank();
+        assertThat(finished.body().path("percentDone").asInt()).isEqualTo(100);
+        assertCounts(finished.body(), 4, 0, 2, 1, 1, 0);
+        assertThat(finished.header("Retry-After"))
+                .as("no polling hint once finished")
+                .isNull();
+    }
+
+    @Test
+    void aJobOfAnotherPortfolioOrOfNoneIsNotFound() {
+        UUID jobId = offboardAnn();
+        DirectorySeed.Portfolio other = directory.portfolio();
+
+        assertProblem(api.get(admin(other.id()), jobPath(other.id(), jobId)), 404);
+        assertProblem(api.get(admin(portfolio.id()), jobPath(portfolio.id(), UUID.randomUUID())), 404);
+        assertProblem(api.get(admin(other.id()), jobPath(other.id(), jobId) + "/tasks"), 404);
+        assertFieldProblem(api.get(admin(portfolio.id()), jobPath(portfolio.id(), "not-an-id")), 400, "jobId");
+        assertProblem(api.get(outsider(), jobPath(portfolio.id(), jobId)), 403);
+        assertThat(api.get(null, jobPath(portfolio.id(), jobId)).status()).isEqualTo(401);
+    }
+
+    @Test
+    void tasksArePagedInTaskOrderWithAnOpaqueCursor() {
+        List<UUID> many = portfolio.accounts(116);
+        many.forEach(account -> portfolio.member(account, ann, AccountRole.ANALYST));
+        UUID jobId = offboardAnn();
+        String tasksPath = jobPath(portfolio.id(), jobId) + "/tasks";
+
+        List<String> seen = new ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            Answer page = api.get(
+                    viewer(portfolio.id()), tasksPath + "?limit=50" + (cursor == null ? "" : "&cursor=" + cursor));
+            assertThat(page.status()).isEqualTo(200);
+            page.body()
+                    .path("items")
+                    .values()
+                    .forEach(task -> seen.add(task.path("taskId").asString()));
+            cursor = page.body().has("nextCursor")
+                    ? page.body().path("nextCursor").asString()
+                    : null;
+            pages++;
+        } while (cursor != null);
+
+        assertThat(pages).isEqualTo(3);
+        assertThat(seen).hasSize(120).doesNotHaveDuplicates();
+        assertThat(seen)
+                .containsExactlyElementsOf(
+                        worker.taskIds(jobId).stream().map(UUID::toString).toList());
+        JsonNode first = api.get(viewer(portfolio.id()), tasksPath + "?limit=1")
+                .body()
+                .path("items")
+                .get(0);
+        assertThat(first.path("userId").asString()).isEqualTo(ann.toString());
+        assertThat(first.path("email").asString()).isEqualTo(portfolio.email("ann"));
+        assertThat(first.path("action").asString()).isEqualTo("REMOVE");
+        assertThat(first.path("status").asString()).isEqualTo("PENDING");
+        assertThat(first.path("attempts").asInt()).isZero();
+        assertThat(first.has("newRole")).isFalse();
+    }
+
+    @Test
+    void tasksCanBeFilteredByStatusReasonAndAccount() {
+        UUID jobId = offboardAnn();
+        List<UUID> tasks = worker.taskIds(jobId);
+        worker.apply(tasks.get(0), "SKIPPED", "OWNER_PROTECTED", null);
+        worker.apply(tasks.get(1), "SUCCEEDED", null, "ANALYST");
+        String tasksPath = jobPath(portfolio.id(), jobId) + "/tasks";
+
+        assertThat(items(tasksPath + "?status=PENDING")).hasSize(2);
+        assertThat(items(tasksPath + "?reason=OWNER_PROTECTED")).singleElement().satisfies(task -> {
+            assertThat(task.path("taskId").asString()).isEqualTo(tasks.get(0).toString());
+            assertThat(task.path("status").asString()).isEqualTo("SKIPPED");
+        });
+        List<JsonNode> succeeded = items(tasksPath + "?status=SUCCEEDED");
+        assertThat(succeeded).singleElement().satisfies(task -> {
+            assertThat(task.path("previousRole").asString()).isEqualTo("ANALYST");
+            assertThat(task.path("appliedAt").asString()).isNotBlank();
+            assertThat(task.path("attempts").asInt()).isEqualTo(1);
+        });
+        String account = succeeded.getFirst().path("accountId").asString();
+        assertThat(items(tasksPath + "?accountId=" + account))
+                .extracting(task -> task.path("taskId").asString())
+                .containsExactly(tasks.get(1).toString());
+        assertThat(items(tasksPath + "?status=SUCCEEDED&accountId=" + accounts.get(3)))
+                .isEmpty();
+    }
+
+    @Test
+    void unusableTaskListParametersAreBadRequests() {
+        String tasksPath = jobPath(portfolio.id(), offboardAnn()) + "/tasks";
+
+        assertFieldProblem(api.get(viewer(portfolio.id()), tasksPath + "?status=DONE"), 400, "status");
+        assertFieldProblem(api.get(viewer(portfolio.id()), tasksPath + "?reason=BECAUSE"), 400, "reason");
+        assertFieldProblem(api.get(viewer(portfolio.id()), tasksPath + "?limit=0"), 400, "limit");
+        assertFieldProblem(api.get(viewer(portfolio.id()), tasksPath + "?limit=501"), 400, "limit");
+        assertFieldProblem(api.get(viewer(portfolio.id()), tasksPath + "?cursor=%25%25"), 400, "cursor");
+        assertFieldProblem(api.get(viewer(portfolio.id()), tasksPath + "?cursor=bm90LWEtbnVtYmVy"), 400, "cursor");
+    }
+
+    @Test
+    void tasksDownloadAsCsvWhenAskedFor() {
+        UUID jobId = offboardAnn();
+        List<UUID> tasks = worker.taskIds(jobId);
+        worker.apply(tasks.get(0), "SKIPPED", "OWNER_PROTECTED", null);
+        String tasksPath = jobPath(portfolio.id(), jobId) + "/tasks";
+
+        Answer csv = api.get(viewer(portfolio.id()), tasksPath, Map.of("Accept", "text/csv"));
+
+        assertThat(csv.status()).isEqualTo(200);
+        assertThat(csv.contentType().toString()).startsWith("text/csv");
+        assertThat(csv.header("Content-Disposition")).contains("attachment", "job-" + jobId + "-tasks.csv");
+        List<String> lines = csv.text().lines().toList();
+        assertThat(lines.getFirst()).isEqualTo(TaskCsv.HEADER);
+        assertThat(lines).hasSize(1 + 4);
+        assertThat(lines.get(1))
+                .startsWith(tasks.get(0) + ",")
+                .contains("," + portfolio.email("ann") + ",REMOVE,,,SKIPPED,OWNER_PROTECTED,,1,");
+        Answer skippedOnly =
+                api.get(viewer(portfolio.id()), tasksPath + "?status=SKIPPED", Map.of("Accept", "text/csv"));
+        assertThat(skippedOnly.text().lines()).hasSize(2);
+
+        Answer anything = api.get(viewer(portfolio.id()), tasksPath, Map.of("Accept", "*/*"));
+        assertThat(anything.contentType().toString()).startsWith("application/json");
+    }
+
+    @Test
+    void thePortfolioJobsAreListedNewestFirstAndFilteredAndPaged() {
+        UUID first = offboardAnn();
+        UUID second = accepted(portfolio.id(), """
+                {"type":"UPDATE_ROLES","userIds":["%s"],"accountIds":["%s"],"role":"ADMIN"}
+                """.formatted(ann, accounts.getFirst()));
+        UUID third = accepted(portfolio.id(), """
+                {"type":"REMOVE_ACCESS","userIds":["%s"],"accountIds":["%s"]}
+                """.formatted(ann, accounts.getFirst()));
+        worker.completeAll(second);
+        String list = jobsPath(portfolio.id());
+
+        assertThat(jobIds(list)).containsExactly(third, second, first);
+        assertThat(jobIds(list + "?type=UPDATE_ROLES")).containsExactly(second);
+        assertThat(jobIds(list + "?status=COMPLETED")).containsExactly(second);
+        assertThat(jobIds(list + "?status=QUEUED")).containsExactly(third, first);
+
+        Answer page = api.get(viewer(portfolio.id()), list + "?limit=2");
+        assertThat(page.body().path("items").values())
+                .extracting(job -> job.path("jobId").asString())
+                .containsExactly(third.toString(), second.toString());
+        Answer rest = api.get(
+                viewer(portfolio.id()),
+                list + "?limit=2&cursor=" + page.body().path("nextCursor").asString());
+        assertThat(rest.body().path("items").values())
+                .extracting(job -> job.path("jobId").asString())
+                .containsExactly(first.toString());
+        assertThat(rest.body().has("nextCursor")).isFalse();
+        assertFieldProblem(api.get(viewer(portfolio.id()), list + "?type=EVERYTHING"), 400, "type");
+        UUID empty = directory.portfolio().id();
+        assertThat(api.get(viewer(empty), jobsPath(empty)).body().path("items").values())
+                .isEmpty();
+    }
+
+    private UUID offboardAnn() {
+        return accepted(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}");
+    }
+
+    private List<JsonNode> items(String path) {
+        Answer answer = api.get(viewer(portfolio.id()), path);
+        assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+        return answer.body().path("items").values().stream().toList();
+    }
+
+    private List<UUID> jobIds(String path) {
+        return items(path).stream()
+                .map(job -> UUID.fromString(job.path("jobId").asString()))
+                .toList();
+    }
+
+    static void assertCounts(
+            JsonNode job, int total, int pending, int succeeded, int skipped, int failed, int cancelled) {
+        JsonNode counts = job.path("counts");
+        assertThat(List.of(
+                        counts.path("total").asInt(),
+                        counts.path("pending").asInt(),
+                        counts.path("succeeded").asInt(),
+                        counts.path("skipped").asInt(),
+                        counts.path("failed").asInt(),
+                        counts.path("cancelled").asInt()))
+                .containsExactly(total, pending, succeeded, skipped, failed, cancelled);
+        assertThat(pending + succeeded + skipped + failed + cancelled).isEqualTo(total);
+    }
+}

@@ -1,0 +1,265 @@
+package com.portfoliobulk.gateway.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.support.DirectorySeed;
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Every rejected submission answers a problem naming what is wrong, and creates nothing. */
+class JobValidationIntegrationTests extends GatewayIntegrationTest {
+
+    private DirectorySeed.Portfolio portfolio;
+
+    private UUID alpha;
+
+    private UUID ann;
+
+    @BeforeEach
+    void arrange() {
+        portfolio = directory.portfolio();
+        alpha = portfolio.account("Alpha");
+        ann = portfolio.user("ann");
+        portfolio.member(alpha, ann, AccountRole.ANALYST);
+    }
+
+    @AfterEach
+    void nothingWasCreated() {
+        assertThat(jobCount(portfolio.id())).isZero();
+        assertThat(taskCount(portfolio.id())).isZero();
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.idempotency_keys WHERE portfolio_id = :p")
+                        .param("p", portfolio.id())
+                        .query(Long.class)
+                        .single())
+                .isZero();
+    }
+
+    @Test
+    void malformedJsonIsABadRequest() {
+        assertProblem(submit(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":["), 400);
+        assertProblem(submit(portfolio.id(), ""), 400);
+    }
+
+    @Test
+    void anUnknownOrMissingTypeIsABadRequestNamingIt() {
+        Answer unknown = submit(portfolio.id(), "{\"type\":\"DELETE_EVERYONE\",\"userIds\":[\"" + ann + "\"]}");
+        assertFieldProblem(unknown, 400, "type");
+        assertThat(unknown.body().path("errors").get(0).path("message").asString())
+                .contains("INVITE_USERS", "UPDATE_ROLES", "REMOVE_ACCESS", "OFFBOARD_USERS");
+        assertFieldProblem(submit(portfolio.id(), "{\"userIds\":[\"" + ann + "\"]}"), 400, "type");
+    }
+
+    @Test
+    void wrongFieldTypesAreABadRequestNamingTheField() {
+        assertFieldProblem(
+                submit(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":\"" + ann + "\"}"), 400, "userIds");
+        Answer notAnId = submit(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"ann\"]}");
+        assertFieldProblem(notAnId, 400, "userIds[0]");
+        assertThat(notAnId.body().path("errors").get(0).path("message").asString())
+                .isEqualTo("must be a UUID");
+        Answer unknownRole = submit(portfolio.id(), """
+                {"type":"UPDATE_ROLES","userIds":["%s"],"accountIds":["%s"],"role":"SUPERUSER"}
+                """.formatted(ann, alpha));
+        assertFieldProblem(unknownRole, 400, "role");
+        assertThat(unknownRole.body().path("errors").get(0).path("message").asString())
+                .contains("Unknown role 'SUPERUSER'");
+        assertFieldProblem(submit(portfolio.id(), """
+                        {"type":"INVITE_USERS","emails":["a@b.example"],"accounts":[{"accountId":"%s"}],
+                         "expiresInDays":"soon"}
+                        """.formatted(alpha)), 400, "expiresInDays");
+        assertFieldProblem(submit(portfolio.id(), """
+                        {"type":"UPDATE_ROLES","assignments":[],"userIds":["%s"],"accountIds":["%s"],"role":"ADMIN"}
+                        """.formatted(ann, alpha)), 400, "assignments");
+    }
+
+    @Test
+    void emptyListsAreRefused() {
+        assertFieldProblem(submit(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[]}"), 422, "userIds");
+        assertFieldProblem(
+                submit(portfolio.id(), "{\"type\":\"INVITE_USERS\",\"emails\":[],\"accounts\":[]}"),
+                422,
+                "emails",
+                "accounts");
+        assertFieldProblem(
+                submit(portfolio.id(), "{\"type\":\"REMOVE_ACCESS\",\"userIds\":[\"" + ann + "\"]}"),
+                422,
+                "accountIds");
+    }
+
+    @Test
+    void malformedAndDuplicateAddressesAreRefused() {
+        Answer answer = submit(portfolio.id(), """
+                {"type":"INVITE_USERS","emails":["new@brand.example","not-an-address","NEW@brand.example"],
+                 "accounts":[{"accountId":"%s","role":"ANALYST"}]}
+                """.formatted(alpha));
+
+        assertFieldProblem(answer, 422, "emails[1]", "emails[2]");
+        assertThat(answer.body().path("errors").get(1).path("message").asString())
+                .contains("listed twice");
+    }
+
+    @Test
+    void duplicateIdsAndAssignmentsAreRefused() {
+        assertFieldProblem(submit(portfolio.id(), """
+                        {"type":"REMOVE_ACCESS","userIds":["%s","%s"],"accountIds":["%s"]}
+                        """.formatted(ann, ann, alpha)), 422, "userIds[1]");
+        assertFieldProblem(submit(portfolio.id(), """
+                        {"type":"UPDATE_ROLES","assignments":[
+                          {"userId":"%s","accountId":"%s","role":"ADMIN"},
+                          {"userId":"%s","accountId":"%s","role":"MANAGER"}]}
+                        """.formatted(ann, alpha, ann, alpha)), 422, "assignments[1]");
+    }
+
+    @Test
+    void accountsNotLinkedToThePortfolioAreRefusedNamingThem() {
+        UUID foreign = directory.portfolio().account("Someone else's");
+        UUID unlinked = portfolio.unlinkedAccount("Unlinked");
+        UUID unknown = UUID.randomUUID();
+
+        Answer answer = submit(portfolio.id(), """
+                {"type":"REMOVE_ACCESS","userIds":["%s"],"accountIds":["%s","%s","%s","%s"]}
+                """.formatted(ann, alpha, foreign, unlinked, unknown));
+
+        assertFieldProblem(answer, 422, "accountIds[1]", "accountIds[2]", "accountIds[3]");
+        assertThat(answer.body().path("errors").values())
+                .extracting(error -> error.path("message").asString())
+                .allMatch(message -> message.contains("is not an account linked to this portfolio"))
+                .anyMatch(message -> message.contains(foreign.toString()))
+                .anyMatch(message -> message.contains(unknown.toString()));
+        assertThat(answer.body().path("detail").asString()).contains("3 account id(s)");
+    }
+
+    @Test
+    void usersWithoutAccessToThePortfolioAreRefusedNamingThem() {
+        UUID stranger = directory.portfolio().user("stranger");
+        UUID nobody = portfolio.user("nobody");
+
+        Answer offboard = submit(portfolio.id(), """
+                {"type":"OFFBOARD_USERS","userIds":["%s","%s","%s"]}
+                """.formatted(ann, stranger, nobody));
+        assertFieldProblem(offboard, 422, "userIds[1]", "userIds[2]");
+        assertThat(offboard.body().path("errors").get(1).path("message").asString())
+                .contains(nobody.toString(), "is not a user of this portfolio");
+
+        assertFieldProblem(
+                submit(portfolio.id(), """
+                        {"type":"UPDATE_ROLES","assignments":[{"userId":"%s","accountId":"%s","role":"ADMIN"}]}
+                        """.formatted(stranger, UUID.randomUUID())),
+                422,
+                "assignments[0].accountId",
+                "assignments[0].userId");
+    }
+
+    @Test
+    void ownerIsNeverATargetRole() {
+        assertFieldProblem(submit(portfolio.id(), """
+                        {"type":"UPDATE_ROLES","userIds":["%s"],"accountIds":["%s"],"role":"OWNER"}
+                        """.formatted(ann, alpha)), 422, "role");
+        assertFieldProblem(submit(portfolio.id(), """
+                        {"type":"INVITE_USERS","emails":["new@brand.example"],
+                         "accounts":[{"accountId":"%s","role":"OWNER"}]}
+                        """.formatted(alpha)), 422, "accounts[0].role");
+        assertFieldProblem(submit(portfolio.id(), """
+                        {"type":"UPDATE_ROLES","assignments":[{"userId":"%s","accountId":"%s","role":"owner"}]}
+                        """.formatted(ann, alpha)), 422, "assignments[0].role");
+    }
+
+    @Test
+    void invitationSettingsOutOfRangeAreRefused() {
+        assertFieldProblem(submit(portfolio.id(), """
+                        {"type":"INVITE_USERS","emails":["new@brand.example"],"language":"--",
+                         "accounts":[{"accountId":"%s"}],"expiresInDays":0}
+                        """.formatted(alpha)), 422, "expiresInDays", "language");
+    }
+
+    @Test
+    void moreTasksThanAJobMayHaveIsTooLarge() {
+        String users = ids(450);
+        String accounts = ids(450);
+
+        Answer answer = submit(portfolio.id(), """
+                {"type":"REMOVE_ACCESS","userIds":[%s],"accountIds":[%s]}
+                """.formatted(users, accounts));
+
+        assertProblem(answer, 413);
+        assertThat(answer.body().path("detail").asString()).contains("202500 tasks", "at most 200000");
+    }
+
+    @Test
+    void aBodyOverTheLimitIsTooLargeWhetherItsLengthIsDeclaredOrNot() throws Exception {
+        String padding = " ".repeat(5 * 1024 * 1024);
+        String body = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]" + padding + "}";
+
+        assertProblem(submit(portfolio.id(), body), 413);
+
+        HttpRequest chunked = HttpRequest.newBuilder(URI.create("http://localhost:" + port + jobsPath(portfolio.id())))
+                .header("Authorization", "Bearer " + admin(portfolio.id()))
+                .header("Idempotency-Key", UUID.randomUUID().toString())
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8))))
+                .build();
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            HttpResponse<String> response = client.send(chunked, HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(413);
+            assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        }
+    }
+
+    @Test
+    void theIdempotencyKeyIsRequiredAndBounded() {
+        String body = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}";
+
+        assertFieldProblem(
+                api.post(admin(portfolio.id()), jobsPath(portfolio.id()), null, body), 400, "Idempotency-Key");
+        assertFieldProblem(
+                api.post(admin(portfolio.id()), jobsPath(portfolio.id()), " ", body), 400, "Idempotency-Key");
+        assertFieldProblem(
+                api.post(admin(portfolio.id()), jobsPath(portfolio.id()), "k".repeat(256), body),
+                400,
+                "Idempotency-Key");
+    }
+
+    @Test
+    void onlyOwnersAndEditorsMaySubmit() {
+        String body = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}";
+        String key = UUID.randomUUID().toString();
+
+        assertProblem(api.post(viewer(portfolio.id()), jobsPath(portfolio.id()), key, body), 403);
+        assertProblem(api.post(outsider(), jobsPath(portfolio.id()), key, body), 403);
+        assertThat(api.post(null, jobsPath(portfolio.id()), key, body).status()).isEqualTo(401);
+    }
+
+    @Test
+    void aPortfolioThatDoesNotExistIsNotFound() {
+        UUID missing = UUID.randomUUID();
+
+        Answer answer = api.post(
+                admin(missing),
+                jobsPath(missing),
+                UUID.randomUUID().toString(),
+                "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}");
+
+        assertProblem(answer, 404);
+        assertThat(jobCount(missing)).isZero();
+    }
+
+    private static String ids(int count) {
+        return IntStream.range(0, count)
+                .mapToObj(i -> "\"" + UUID.randomUUID() + "\"")
+                .collect(Collectors.joining(","));
+    }
+}
