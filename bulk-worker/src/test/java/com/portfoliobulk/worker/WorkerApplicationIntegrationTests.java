@@ -3,15 +3,10 @@ package com.portfoliobulk.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.web.client.RestClient;
 
-@SpringBootTest(
-        webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = "spring.config.name=" + WorkerApplication.CONFIG_NAME)
-class WorkerApplicationIntegrationTests {
+class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
 
     @LocalServerPort
     int port;
