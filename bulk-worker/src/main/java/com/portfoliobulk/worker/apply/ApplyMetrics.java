@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.springframework.stereotype.Component;
 
 /** The worker's apply metrics, named as in README.md ("Metrics"). Recorded only for committed work. */
@@ -37,7 +36,10 @@ class ApplyMetrics {
         retries.increment();
     }
 
-    void committed(AppliedTasks applied) {
+    /**
+     * @param latency from the delivery of the tasks' batch to the commit of their outcomes
+     */
+    void committed(AppliedTasks applied, Duration latency) {
         for (TaskOutcome outcome : applied.outcomes()) {
             String action = outcome.action().name();
             Counter.builder("bulk.tasks.applied")
@@ -50,11 +52,11 @@ class ApplyMetrics {
                     .register(registry)
                     .increment();
             Timer.builder("bulk.task.apply")
-                    .description("Time to decide and apply one task inside its transaction")
+                    .description("Time from the delivery of a task to the commit of its outcome")
                     .tag("action", action)
                     .publishPercentileHistogram()
                     .register(registry)
-                    .record(outcome.applyNanos(), TimeUnit.NANOSECONDS);
+                    .record(latency);
         }
         for (FinishedJob job : applied.finishedJobs()) {
             Timer.builder("bulk.job.duration")

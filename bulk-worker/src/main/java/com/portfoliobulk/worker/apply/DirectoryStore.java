@@ -8,6 +8,7 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.MembershipState;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.SqlArrayValue;
 import org.springframework.stereotype.Repository;
@@ -23,10 +25,34 @@ import org.springframework.stereotype.Repository;
 @Repository
 class DirectoryStore {
 
+    private static final String INSERT_INVITATION = """
+            INSERT INTO directory.memberships
+                   (role, state, invited_at, expires_at, invitation_token, invitation_language,
+                    account_id, user_id, created_at, updated_at)
+            VALUES (?, 'INVITED', ?, ?, ?, ?, ?, ?, now(), now())
+            """;
+
+    private static final String RENEW_INVITATION = """
+            UPDATE directory.memberships
+               SET role = ?, state = 'INVITED', invited_at = ?, expires_at = ?, invitation_token = ?,
+                   invitation_language = ?, updated_at = now()
+             WHERE account_id = ? AND user_id = ? AND state = 'INVITED'
+            """;
+
+    private static final String CHANGE_ROLE = """
+            UPDATE directory.memberships SET role = ?, updated_at = ?
+             WHERE account_id = ? AND user_id = ?
+            """;
+
+    private static final String REMOVE = "DELETE FROM directory.memberships WHERE account_id = ? AND user_id = ?";
+
     private final JdbcClient jdbc;
 
-    DirectoryStore(JdbcClient jdbc) {
+    private final JdbcTemplate jdbcTemplate;
+
+    DirectoryStore(JdbcClient jdbc, JdbcTemplate jdbcTemplate) {
         this.jdbc = jdbc;
+        this.jdbcTemplate = jdbcTemplate;
     }
 
     /** The portfolio each of the accounts is linked to; unlinked and unknown accounts are left out. */
@@ -94,58 +120,60 @@ class DirectoryStore {
                 .list();
     }
 
-    /** Creates a pending invitation, or renews an expired one in place. */
-    void invite(UUID accountId, UUID userId, Invitation invitation, boolean renewExpired) {
-        String sql = renewExpired ? """
-                UPDATE directory.memberships
-                   SET role = :role, state = 'INVITED', invited_at = :now, expires_at = :expiresAt,
-                       invitation_token = :token, invitation_language = :language, updated_at = :now
-                 WHERE account_id = :accountId AND user_id = :userId AND state = 'INVITED'
-                """ : """
-                INSERT INTO directory.memberships
-                       (account_id, user_id, role, state, invited_at, expires_at, invitation_token,
-                        invitation_language, created_at, updated_at)
-                VALUES (:accountId, :userId, :role, 'INVITED', :now, :expiresAt, :token, :language, :now, :now)
-                """;
-        int rows = jdbc.sql(sql)
-                .param("accountId", accountId)
-                .param("userId", userId)
-                .param("role", invitation.role().code())
-                .param("now", toTimestamp(invitation.invitedAt()))
-                .param("expiresAt", toTimestamp(invitation.expiresAt()))
-                .param("token", invitation.token())
-                .param("language", invitation.language())
-                .update();
-        requireOneRow(rows, accountId, userId);
-    }
-
-    void changeRole(UUID accountId, UUID userId, AccountRole role, Instant now) {
-        int rows = jdbc.sql("""
-                        UPDATE directory.memberships SET role = :role, updated_at = :now
-                         WHERE account_id = :accountId AND user_id = :userId
-                        """)
-                .param("accountId", accountId)
-                .param("userId", userId)
-                .param("role", role.code())
-                .param("now", toTimestamp(now))
-                .update();
-        requireOneRow(rows, accountId, userId);
-    }
-
-    void remove(UUID accountId, UUID userId) {
-        int rows = jdbc.sql("DELETE FROM directory.memberships WHERE account_id = :accountId AND user_id = :userId")
-                .param("accountId", accountId)
-                .param("userId", userId)
-                .update();
-        requireOneRow(rows, accountId, userId);
-    }
-
-    // The membership was read under a row lock in the same transaction, so it must still be there.
-    private static void requireOneRow(int rows, UUID accountId, UUID userId) {
-        if (rows != 1) {
-            throw new IllegalStateException(
-                    "Membership of user " + userId + " on account " + accountId + " changed under its row lock");
+    /**
+     * Applies membership changes in their order. Consecutive changes of the same kind go to the
+     * database as one JDBC batch, so a batch of similar tasks costs one round trip, not one per task.
+     *
+     * @throws IllegalStateException when a change did not find its row; the caller read and locked
+     *     each membership in the same transaction, so this is a bug and the transaction must not commit
+     */
+    void apply(List<MembershipChange> changes) {
+        int start = 0;
+        while (start < changes.size()) {
+            String sql = changes.get(start).sql();
+            int end = start + 1;
+            while (end < changes.size() && changes.get(end).sql().equals(sql)) {
+                end++;
+            }
+            List<MembershipChange> run = changes.subList(start, end);
+            int[] counts = jdbcTemplate.batchUpdate(
+                    sql, run.stream().map(MembershipChange::arguments).toList());
+            for (int i = 0; i < counts.length; i++) {
+                if (counts[i] != 1 && counts[i] != Statement.SUCCESS_NO_INFO) {
+                    throw new IllegalStateException(run.get(i).description() + " changed under its row lock");
+                }
+            }
+            start = end;
         }
+    }
+
+    /** A pending invitation, or an expired one renewed in place. */
+    static MembershipChange invite(UUID accountId, UUID userId, Invitation invitation, boolean renewExpired) {
+        Object[] arguments = {
+            invitation.role().code(),
+            toTimestamp(invitation.invitedAt()),
+            toTimestamp(invitation.expiresAt()),
+            invitation.token(),
+            invitation.language(),
+            accountId,
+            userId
+        };
+        return new MembershipChange(
+                renewExpired ? RENEW_INVITATION : INSERT_INVITATION,
+                arguments,
+                "Invitation of user " + userId + " to account " + accountId);
+    }
+
+    static MembershipChange changeRole(UUID accountId, UUID userId, AccountRole role, Instant now) {
+        return new MembershipChange(
+                CHANGE_ROLE,
+                new Object[] {role.code(), toTimestamp(now), accountId, userId},
+                "Membership of user " + userId + " on account " + accountId);
+    }
+
+    static MembershipChange remove(UUID accountId, UUID userId) {
+        return new MembershipChange(
+                REMOVE, new Object[] {accountId, userId}, "Membership of user " + userId + " on account " + accountId);
     }
 
     private static SqlArrayValue uuids(Collection<UUID> ids) {
@@ -161,6 +189,13 @@ class DirectoryStore {
 
     /** A membership row. */
     record StoredMembership(UUID accountId, UUID userId, AccountRole role, MembershipState state, Instant expiresAt) {}
+
+    /**
+     * One membership change, as a statement and its arguments.
+     *
+     * @param description what it changes, for errors
+     */
+    record MembershipChange(String sql, Object[] arguments, String description) {}
 
     /**
      * A pending invitation to create.

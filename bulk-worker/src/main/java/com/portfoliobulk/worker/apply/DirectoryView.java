@@ -5,6 +5,7 @@ import com.portfoliobulk.contracts.MembershipState;
 import com.portfoliobulk.rules.CurrentMembership;
 import com.portfoliobulk.worker.apply.DirectoryStore.DirectoryUser;
 import com.portfoliobulk.worker.apply.DirectoryStore.Invitation;
+import com.portfoliobulk.worker.apply.DirectoryStore.MembershipChange;
 import com.portfoliobulk.worker.apply.DirectoryStore.StoredMembership;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,9 +20,10 @@ import java.util.UUID;
 
 /**
  * The directory as one transaction sees it. It loads what a batch's tasks touch with a few queries up
- * front (locking the memberships), loads anything else on first use, and writes every change through
- * to the database while keeping its own copy current, so later tasks of the batch see earlier ones'
- * effects.
+ * front (locking the memberships) and anything else on first use. Membership changes update its own
+ * copy at once, so later tasks of the batch see earlier ones' effects, and reach the database in
+ * order with {@link #flush()}, batched. Memberships are only ever looked up in the database for
+ * pairs this view has not seen, so pending changes are never missed.
  */
 final class DirectoryView {
 
@@ -40,6 +42,9 @@ final class DirectoryView {
     private final Set<String> knownEmails = new HashSet<>();
 
     private final Map<MembershipKey, Optional<CurrentMembership>> memberships = new HashMap<>();
+
+    /** Membership changes not yet sent; the copy above already shows them. */
+    private final List<MembershipChange> changes = new ArrayList<>();
 
     private DirectoryView(DirectoryStore store) {
         this.store = store;
@@ -123,7 +128,7 @@ final class DirectoryView {
     void invite(UUID accountId, UUID userId, Invitation invitation) {
         MembershipKey key = new MembershipKey(accountId, userId);
         boolean renewExpired = memberships.getOrDefault(key, Optional.empty()).isPresent();
-        store.invite(accountId, userId, invitation, renewExpired);
+        changes.add(DirectoryStore.invite(accountId, userId, invitation, renewExpired));
         memberships.put(
                 key,
                 Optional.of(new CurrentMembership(invitation.role(), MembershipState.INVITED, invitation.expiresAt())));
@@ -131,14 +136,20 @@ final class DirectoryView {
 
     void changeRole(UUID accountId, UUID userId, AccountRole role, Instant now) {
         MembershipKey key = new MembershipKey(accountId, userId);
-        store.changeRole(accountId, userId, role, now);
+        changes.add(DirectoryStore.changeRole(accountId, userId, role, now));
         CurrentMembership before = memberships.get(key).orElseThrow();
         memberships.put(key, Optional.of(new CurrentMembership(role, before.state(), before.expiresAt())));
     }
 
     void remove(UUID accountId, UUID userId) {
-        store.remove(accountId, userId);
+        changes.add(DirectoryStore.remove(accountId, userId));
         memberships.put(new MembershipKey(accountId, userId), Optional.empty());
+    }
+
+    /** Sends the membership changes made through this view to the database, in order. */
+    void flush() {
+        store.apply(changes);
+        changes.clear();
     }
 
     private Optional<DirectoryUser> knownUser(TaskRow task) {

@@ -13,7 +13,11 @@ final class ErrorText {
     static String of(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof SQLException sql) {
-                return shorten("Database error " + sql.getSQLState() + ": " + firstLine(sql.getMessage()));
+                String message = firstLine(sql.getMessage());
+                if (message.startsWith("ERROR: ")) {
+                    message = message.substring("ERROR: ".length());
+                }
+                return shorten("Database error " + sql.getSQLState() + ": " + message);
             }
         }
         Throwable cause = NestedExceptionUtils.getMostSpecificCause(failure);

@@ -8,6 +8,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryRegistry;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
@@ -85,8 +86,9 @@ class TaskApplier {
         if (commands.isEmpty()) {
             return new BatchResult(List.of(), List.of(), 0);
         }
+        long received = System.nanoTime();
         try {
-            AppliedTasks applied = commit(() -> work.run(commands));
+            AppliedTasks applied = commit(() -> work.run(commands), received);
             return new BatchResult(applied.events(), applied.rejections(), 0);
         } catch (RuntimeException ex) {
             rethrowIfOutage(ex);
@@ -94,11 +96,11 @@ class TaskApplier {
                     "A batch of {} task records failed as a whole ({}); applying them one by one",
                     commands.size(),
                     ErrorText.of(ex));
-            return oneByOne(commands);
+            return oneByOne(commands, received);
         }
     }
 
-    private BatchResult oneByOne(List<TaskCommand> commands) {
+    private BatchResult oneByOne(List<TaskCommand> commands, long received) {
         AppliedTasks applied = AppliedTasks.empty();
         Set<UUID> waitingAccounts = new HashSet<>();
         int awaitingRetry = 0;
@@ -108,12 +110,12 @@ class TaskApplier {
                 continue;
             }
             try {
-                applied.add(commit(() -> work.run(List.of(command))));
+                applied.add(commit(() -> work.run(List.of(command)), received));
             } catch (RuntimeException ex) {
                 rethrowIfOutage(ex);
                 Optional<AppliedTasks> exhausted = countFailedAttempt(command, ex);
                 if (exhausted.isPresent()) {
-                    metrics.committed(exhausted.get());
+                    metrics.committed(exhausted.get(), elapsedSince(received));
                     applied.add(exhausted.get());
                 } else {
                     awaitingRetry++;
@@ -147,21 +149,24 @@ class TaskApplier {
             AppliedTasks failed = AppliedTasks.empty();
             failed.outcomes()
                     .add(new TaskOutcome(
-                            command.taskId(),
-                            attempt.get().action(),
-                            TaskStatus.FAILED,
-                            ReasonCode.RETRIES_EXHAUSTED,
-                            0));
+                            command.taskId(), attempt.get().action(), TaskStatus.FAILED, ReasonCode.RETRIES_EXHAUSTED));
             tasks.advanceJob(attempt.get().jobId(), progress, now).ifPresent(failed.finishedJobs()::add);
             return Optional.of(failed);
         });
     }
 
-    /** Runs {@code work} in a transaction and records its metrics once it committed. */
-    private AppliedTasks commit(Supplier<AppliedTasks> work) {
+    /**
+     * Runs {@code work} in a transaction and records its metrics once it committed; a task's apply
+     * latency runs from the delivery of its batch to the commit of its outcome.
+     */
+    private AppliedTasks commit(Supplier<AppliedTasks> work, long received) {
         AppliedTasks applied = inTransaction(work);
-        metrics.committed(applied);
+        metrics.committed(applied, elapsedSince(received));
         return applied;
+    }
+
+    private static Duration elapsedSince(long nanoTime) {
+        return Duration.ofNanos(System.nanoTime() - nanoTime);
     }
 
     /** Runs {@code work} in a transaction, through the retry and the circuit breaker. */
@@ -173,7 +178,9 @@ class TaskApplier {
 
     private static void rethrowIfOutage(RuntimeException failure) {
         if (DatabaseFailure.of(failure) == DatabaseFailure.OUTAGE) {
-            throw new DatabaseUnavailableException(failure);
+            DatabaseUnavailableException unavailable = new DatabaseUnavailableException(failure);
+            log.warn("{}; the batch is redelivered after a back-off", unavailable.getMessage());
+            throw unavailable;
         }
     }
 }

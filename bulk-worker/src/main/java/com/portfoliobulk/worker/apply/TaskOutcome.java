@@ -11,6 +11,5 @@ import java.util.UUID;
  * @param action what the task does
  * @param status the task's new status
  * @param reason why it was skipped, cancelled or failed; {@code null} when it succeeded
- * @param applyNanos the time spent deciding and applying it
  */
-record TaskOutcome(UUID taskId, TaskAction action, TaskStatus status, ReasonCode reason, long applyNanos) {}
+record TaskOutcome(UUID taskId, TaskAction action, TaskStatus status, ReasonCode reason) {}

@@ -69,6 +69,7 @@ class TaskTransaction {
         for (TaskCommand command : commands) {
             batch.handle(command, rows.get(command.taskId()));
         }
+        batch.view.flush();
         tasks.storeOutcomes(List.copyOf(batch.written.values()));
         batch.progress.forEach((jobId, progress) ->
                 tasks.advanceJob(jobId, progress, now).ifPresent(batch.result.finishedJobs()::add));
@@ -99,7 +100,7 @@ class TaskTransaction {
         void handle(TaskCommand command, TaskRow row) {
             if (command.isInvalid()) {
                 if (isPending(row)) {
-                    fail(row, ReasonCode.INVALID_TASK, command.invalidReason(), System.nanoTime());
+                    fail(row, ReasonCode.INVALID_TASK, command.invalidReason());
                 }
                 return;
             }
@@ -113,7 +114,7 @@ class TaskTransaction {
             if (problem.isPresent()) {
                 result.rejections().add(new Rejection(command.index(), problem.get()));
                 if (isPending(row)) {
-                    fail(row, ReasonCode.INVALID_TASK, problem.get(), System.nanoTime());
+                    fail(row, ReasonCode.INVALID_TASK, problem.get());
                 }
                 return;
             }
@@ -121,11 +122,10 @@ class TaskTransaction {
                 republish(row);
                 return;
             }
-            long start = System.nanoTime();
             if (row.jobStatus() == JobStatus.CANCELLED) {
-                store(row, TaskStatus.CANCELLED, ReasonCode.JOB_CANCELLED, null, null, null, start);
+                store(row, TaskStatus.CANCELLED, ReasonCode.JOB_CANCELLED, null, null, null);
             } else {
-                apply(row, start);
+                apply(row);
             }
         }
 
@@ -143,7 +143,7 @@ class TaskTransaction {
             }
         }
 
-        private void apply(TaskRow row, long start) {
+        private void apply(TaskRow row) {
             Optional<DirectoryUser> user = view.user(row);
             Optional<CurrentMembership> membership =
                     user.flatMap(found -> view.membership(row.accountId(), found.id()));
@@ -158,23 +158,23 @@ class TaskTransaction {
                     .orElse(null);
             UUID userId = user.map(DirectoryUser::id).orElse(null);
             if (!decision.isChange()) {
-                store(row, decision.reason().status(), decision.reason(), null, currentRole, userId, start);
+                store(row, decision.reason().status(), decision.reason(), null, currentRole, userId);
                 return;
             }
             switch (row.action()) {
-                case INVITE -> invite(row, user, start);
+                case INVITE -> invite(row, user);
                 case CHANGE_ROLE -> {
                     view.changeRole(row.accountId(), userId, row.role(), now);
-                    succeed(row, currentRole, user.orElseThrow(), start);
+                    succeed(row, currentRole, user.orElseThrow());
                 }
                 case REMOVE -> {
                     view.remove(row.accountId(), userId);
-                    succeed(row, currentRole, user.orElseThrow(), start);
+                    succeed(row, currentRole, user.orElseThrow());
                 }
             }
         }
 
-        private void invite(TaskRow row, Optional<DirectoryUser> user, long start) {
+        private void invite(TaskRow row, Optional<DirectoryUser> user) {
             DirectoryUser invitee;
             if (user.isPresent()) {
                 invitee = user.get();
@@ -182,7 +182,7 @@ class TaskTransaction {
                 Optional<DirectoryUser> created = view.createUser(row.email());
                 if (created.isEmpty()) {
                     // The address got a user since the rules were checked: check again with that user.
-                    apply(row, start);
+                    apply(row);
                     return;
                 }
                 invitee = created.get();
@@ -191,17 +191,17 @@ class TaskTransaction {
                     row.accountId(),
                     invitee.id(),
                     new Invitation(row.role(), now, row.expiresAt(), newToken(), row.language()));
-            succeed(row, null, invitee, start);
+            succeed(row, null, invitee);
         }
 
-        private void succeed(TaskRow row, AccountRole previousRole, DirectoryUser user, long start) {
-            store(row, TaskStatus.SUCCEEDED, null, null, previousRole, user.id(), start);
+        private void succeed(TaskRow row, AccountRole previousRole, DirectoryUser user) {
+            store(row, TaskStatus.SUCCEEDED, null, null, previousRole, user.id());
             published.add(row.id());
             result.events().add(row.appliedEvent(previousRole, now, user.id(), user.email()));
         }
 
-        private void fail(TaskRow row, ReasonCode reason, String error, long start) {
-            store(row, TaskStatus.FAILED, reason, error, null, null, start);
+        private void fail(TaskRow row, ReasonCode reason, String error) {
+            store(row, TaskStatus.FAILED, reason, error, null, null);
         }
 
         private void store(
@@ -210,11 +210,10 @@ class TaskTransaction {
                 ReasonCode reason,
                 String error,
                 AccountRole previousRole,
-                UUID userId,
-                long start) {
+                UUID userId) {
             written.put(row.id(), new OutcomeWrite(row.id(), status, reason, error, previousRole, userId, now));
             progress.computeIfAbsent(row.jobId(), id -> new JobProgress()).count(status);
-            result.outcomes().add(new TaskOutcome(row.id(), row.action(), status, reason, System.nanoTime() - start));
+            result.outcomes().add(new TaskOutcome(row.id(), row.action(), status, reason));
         }
     }
 
