@@ -4,6 +4,7 @@ import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.changeRole;
 import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.invite;
 import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.remove;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountActivityEvent;
@@ -202,7 +203,7 @@ class PostgresRestartSystemTests {
             assertThat(jobs.tasks(job.id()))
                     .as("applied once each, no attempt lost to the outage")
                     .extracting(StoredTask::status, StoredTask::attempts)
-                    .containsOnly(org.assertj.core.groups.Tuple.tuple(TaskStatus.SUCCEEDED, 1));
+                    .containsOnly(tuple(TaskStatus.SUCCEEDED, 1));
         }
         UUID inviteeId = directory.userIdByEmail(invitee).orElseThrow();
         Set<String> tokens = new HashSet<>();

@@ -150,7 +150,7 @@ class TaskApplier {
             failed.outcomes()
                     .add(new TaskOutcome(
                             command.taskId(), attempt.get().action(), TaskStatus.FAILED, ReasonCode.RETRIES_EXHAUSTED));
-            tasks.advanceJob(attempt.get().jobId(), progress, now).ifPresent(failed.finishedJobs()::add);
+            tasks.advanceJob(attempt.get().jobId(), progress).ifPresent(failed.finishedJobs()::add);
             return Optional.of(failed);
         });
     }

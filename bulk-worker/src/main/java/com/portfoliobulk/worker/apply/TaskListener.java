@@ -14,6 +14,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.kafka.KafkaException;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
@@ -35,6 +37,8 @@ public class TaskListener {
 
     /** The listener (container) id. */
     public static final String ID = "bulk-tasks";
+
+    private static final Logger log = LoggerFactory.getLogger(TaskListener.class);
 
     private final TaskApplier applier;
 

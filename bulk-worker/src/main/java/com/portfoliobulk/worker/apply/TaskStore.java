@@ -61,14 +61,14 @@ class TaskStore {
                    failed = failed + :failed,
                    cancelled = cancelled + :cancelled,
                    version = version + 1,
-                   started_at = coalesce(started_at, :now),
+                   started_at = coalesce(started_at, clock_timestamp()),
                    status = CASE
                        WHEN status = 'CANCELLED' THEN status
                        WHEN pending - :done > 0 THEN 'IN_PROGRESS'
                        WHEN failed + :failed > 0 THEN 'COMPLETED_WITH_ERRORS'
                        ELSE 'COMPLETED' END,
                    completed_at = CASE
-                       WHEN status <> 'CANCELLED' AND pending - :done = 0 THEN :now
+                       WHEN status <> 'CANCELLED' AND pending - :done = 0 THEN clock_timestamp()
                        ELSE completed_at END
              WHERE id = :id
             RETURNING type, status, pending, created_at, completed_at
@@ -133,11 +133,13 @@ class TaskStore {
 
     /**
      * Moves a job's counters by what a transaction finished; starts the job, and ends it when nothing is
-     * pending any more (a cancelled job stays cancelled).
+     * pending any more (a cancelled job stays cancelled). Its times are taken under the job's row lock,
+     * not at the start of the transaction, so that they follow the order of the updates even when
+     * transactions of several consumers overlap.
      *
      * @return the job, when this update made it terminal
      */
-    Optional<FinishedJob> advanceJob(UUID jobId, JobProgress progress, Instant now) {
+    Optional<FinishedJob> advanceJob(UUID jobId, JobProgress progress) {
         return jdbc.sql(ADVANCE_JOB)
                 .param("id", jobId)
                 .param("done", progress.done())
@@ -145,7 +147,6 @@ class TaskStore {
                 .param("skipped", progress.skipped())
                 .param("failed", progress.failed())
                 .param("cancelled", progress.cancelled())
-                .param("now", toTimestamp(now))
                 .query((rs, row) -> {
                     JobStatus status = JobStatus.valueOf(rs.getString("status"));
                     boolean justFinished = rs.getInt("pending") == 0

@@ -71,8 +71,8 @@ class TaskTransaction {
         }
         batch.view.flush();
         tasks.storeOutcomes(List.copyOf(batch.written.values()));
-        batch.progress.forEach((jobId, progress) ->
-                tasks.advanceJob(jobId, progress, now).ifPresent(batch.result.finishedJobs()::add));
+        batch.progress.forEach(
+                (jobId, progress) -> tasks.advanceJob(jobId, progress).ifPresent(batch.result.finishedJobs()::add));
         return batch.result;
     }
 

@@ -4,6 +4,7 @@ import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.changeRole;
 import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.invite;
 import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.remove;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountActivityEvent;
@@ -20,6 +21,7 @@ import com.portfoliobulk.worker.fixtures.JobFixture.StoredJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -86,7 +88,7 @@ class JobLifecycleIntegrationTests extends WorkerIntegrationSupport {
             remove(accountId, ann)
         };
         JobType[] types = {JobType.INVITE_USERS, JobType.UPDATE_ROLES, JobType.REMOVE_ACCESS};
-        List<SubmittedJob> submitted = new java.util.ArrayList<>();
+        List<SubmittedJob> submitted = new ArrayList<>();
         for (int i = 0; i < steps.length; i++) {
             submitted.add(jobs.submit(portfolio.id(), types[i], JobFixture.administrator(), List.of(steps[i])));
         }
@@ -99,9 +101,9 @@ class JobLifecycleIntegrationTests extends WorkerIntegrationSupport {
                 .extracting(job -> jobs.tasks(job.id()).getFirst())
                 .extracting(task -> task.status(), task -> task.previousRole())
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple(TaskStatus.SUCCEEDED, null),
-                        org.assertj.core.groups.Tuple.tuple(TaskStatus.SUCCEEDED, AccountRole.ANALYST),
-                        org.assertj.core.groups.Tuple.tuple(TaskStatus.SUCCEEDED, AccountRole.MANAGER));
+                        tuple(TaskStatus.SUCCEEDED, null),
+                        tuple(TaskStatus.SUCCEEDED, AccountRole.ANALYST),
+                        tuple(TaskStatus.SUCCEEDED, AccountRole.MANAGER));
         List<UUID> taskIds = submitted.stream().map(job -> job.taskId(0)).toList();
         await().atMost(PATIENCE)
                 .untilAsserted(() -> assertThat(activityOf(taskIds))

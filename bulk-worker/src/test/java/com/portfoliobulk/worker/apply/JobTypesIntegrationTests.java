@@ -4,6 +4,7 @@ import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.changeRole;
 import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.invite;
 import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.remove;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountActivityEvent;
@@ -31,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -255,11 +257,7 @@ class JobTypesIntegrationTests extends WorkerIntegrationSupport {
                         .containsExactlyInAnyOrder(job.taskId(0), job.taskId(1), job.taskId(4)));
     }
 
-    private static org.assertj.core.groups.Tuple tuple(Object... values) {
-        return org.assertj.core.groups.Tuple.tuple(values);
-    }
-
-    private java.util.function.Consumer<Membership> invited(AccountRole role) {
+    private Consumer<Membership> invited(AccountRole role) {
         return membership -> {
             assertThat(membership.state()).isEqualTo(MembershipState.INVITED);
             assertThat(membership.role()).isEqualTo(role);

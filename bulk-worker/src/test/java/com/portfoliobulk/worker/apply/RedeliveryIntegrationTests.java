@@ -175,6 +175,25 @@ class RedeliveryIntegrationTests extends WorkerIntegrationSupport {
     }
 
     @Test
+    void aRecordWithFieldsThisVersionDoesNotKnowIsStillApplied() {
+        SeededPortfolio portfolio = directory.portfolio(1);
+        UUID ann = directory.user();
+        directory.member(portfolio.account(0).id(), ann, AccountRole.ANALYST);
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.REMOVE_ACCESS,
+                JobFixture.administrator(),
+                List.of(remove(portfolio.account(0).id(), ann)));
+        ObjectNode withNewField = json.valueToTree(job.message(0));
+        withNewField.put("reasonForChange", "left the agency");
+
+        taskRecords().publishRaw(portfolio.account(0).id().toString(), json.writeValueAsString(withNewField));
+
+        assertThat(awaitFinished(job).status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(directory.membership(portfolio.account(0).id(), ann)).isEmpty();
+    }
+
+    @Test
     void aTaskThatKeepsFailingEndsFailedWhenItsAttemptsAreUsedUpAndItsNeighboursAreApplied() {
         SeededPortfolio portfolio = directory.portfolio(2);
         UUID first = portfolio.account(0).id();
