@@ -151,7 +151,12 @@ public class JobSubmission {
         return created == null ? 0 : created;
     }
 
-    private void checkTaskCap(long tasks) {
+    /**
+     * Refuses a plan of more tasks than a job may have ({@code bulk.gateway.jobs.max-tasks-per-job}).
+     *
+     * @throws org.springframework.web.ErrorResponseException 413 naming the count and the cap
+     */
+    public void checkTaskCap(long tasks) {
         if (tasks > properties.maxTasksPerJob()) {
             throw JobProblems.tooManyTasks(tasks, properties.maxTasksPerJob());
         }
