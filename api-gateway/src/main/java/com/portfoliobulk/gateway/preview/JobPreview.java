@@ -73,7 +73,6 @@ class JobPreview {
         paging.requirePlan(planKey);
         return snapshot.execute(status -> {
             ResolvedTargets targets = resolution.resolve(portfolioId, validated);
-            submission.checkTaskCap(resolution.count(targets));
             Instant now = jdbc.sql("SELECT now()")
                     .query(OffsetDateTime.class)
                     .single()
@@ -85,6 +84,8 @@ class JobPreview {
                 tally.count(decision);
                 window.offer(target, decision);
             });
+            // The plan is counted while it is walked: a plan over the cap answers 413 like the submission.
+            submission.checkTaskCap(tally.total());
             PageWindow.Page page = window.page();
             return new PreviewPage(
                     tally.summary(),

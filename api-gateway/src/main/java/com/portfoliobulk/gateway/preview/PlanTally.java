@@ -23,6 +23,11 @@ final class PlanTally {
     }
 
     /** The counts so far; reasons in the order of {@link ReasonCode}. */
+    /** Every task of the plan walked so far, changes and skips. */
+    long total() {
+        return changes + skipped;
+    }
+
     PreviewSummary summary() {
         return new PreviewSummary(changes, skipped, skippedByReason);
     }
