@@ -9,6 +9,7 @@ import com.portfoliobulk.contracts.MembershipState;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
@@ -43,6 +44,20 @@ class DirectoryStore {
             UPDATE directory.memberships SET role = ?, updated_at = ?
              WHERE account_id = ? AND user_id = ?
             """;
+
+    /**
+     * The parameter types of the invitation statements. Given explicitly (for every change) so that a
+     * {@code null} language costs no round trip asking the server for its type.
+     */
+    private static final int[] INVITATION_TYPES = {
+        Types.VARCHAR,
+        Types.TIMESTAMP_WITH_TIMEZONE,
+        Types.TIMESTAMP_WITH_TIMEZONE,
+        Types.VARCHAR,
+        Types.VARCHAR,
+        Types.OTHER,
+        Types.OTHER
+    };
 
     private static final String REMOVE = "DELETE FROM directory.memberships WHERE account_id = ? AND user_id = ?";
 
@@ -137,7 +152,9 @@ class DirectoryStore {
             }
             List<MembershipChange> run = changes.subList(start, end);
             int[] counts = jdbcTemplate.batchUpdate(
-                    sql, run.stream().map(MembershipChange::arguments).toList());
+                    sql,
+                    run.stream().map(MembershipChange::arguments).toList(),
+                    run.getFirst().types());
             for (int i = 0; i < counts.length; i++) {
                 if (counts[i] != 1 && counts[i] != Statement.SUCCESS_NO_INFO) {
                     throw new IllegalStateException(run.get(i).description() + " changed under its row lock");
@@ -161,6 +178,7 @@ class DirectoryStore {
         return new MembershipChange(
                 renewExpired ? RENEW_INVITATION : INSERT_INVITATION,
                 arguments,
+                INVITATION_TYPES,
                 "Invitation of user " + userId + " to account " + accountId);
     }
 
@@ -168,12 +186,16 @@ class DirectoryStore {
         return new MembershipChange(
                 CHANGE_ROLE,
                 new Object[] {role.code(), toTimestamp(now), accountId, userId},
+                new int[] {Types.VARCHAR, Types.TIMESTAMP_WITH_TIMEZONE, Types.OTHER, Types.OTHER},
                 "Membership of user " + userId + " on account " + accountId);
     }
 
     static MembershipChange remove(UUID accountId, UUID userId) {
         return new MembershipChange(
-                REMOVE, new Object[] {accountId, userId}, "Membership of user " + userId + " on account " + accountId);
+                REMOVE,
+                new Object[] {accountId, userId},
+                new int[] {Types.OTHER, Types.OTHER},
+                "Membership of user " + userId + " on account " + accountId);
     }
 
     private static SqlArrayValue uuids(Collection<UUID> ids) {
@@ -191,11 +213,11 @@ class DirectoryStore {
     record StoredMembership(UUID accountId, UUID userId, AccountRole role, MembershipState state, Instant expiresAt) {}
 
     /**
-     * One membership change, as a statement and its arguments.
+     * One membership change, as a statement, its arguments and their JDBC types.
      *
      * @param description what it changes, for errors
      */
-    record MembershipChange(String sql, Object[] arguments, String description) {}
+    record MembershipChange(String sql, Object[] arguments, int[] types, String description) {}
 
     /**
      * A pending invitation to create.

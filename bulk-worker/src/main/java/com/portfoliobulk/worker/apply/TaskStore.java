@@ -10,6 +10,7 @@ import com.portfoliobulk.contracts.TaskStatus;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -74,6 +75,20 @@ class TaskStore {
             RETURNING type, status, pending, created_at, completed_at
             """;
 
+    /**
+     * The parameter types of {@link #STORE_OUTCOME}. Given explicitly: without them every {@code null}
+     * would make the JDBC driver ask the server for the parameter's type, one round trip each.
+     */
+    private static final int[] OUTCOME_TYPES = {
+        Types.VARCHAR,
+        Types.VARCHAR,
+        Types.VARCHAR,
+        Types.VARCHAR,
+        Types.OTHER,
+        Types.TIMESTAMP_WITH_TIMEZONE,
+        Types.OTHER
+    };
+
     private final JdbcClient jdbc;
 
     private final JdbcTemplate jdbcTemplate;
@@ -122,7 +137,7 @@ class TaskStore {
                     outcome.taskId()
                 })
                 .toList();
-        int[] counts = jdbcTemplate.batchUpdate(STORE_OUTCOME, rows);
+        int[] counts = jdbcTemplate.batchUpdate(STORE_OUTCOME, rows, OUTCOME_TYPES);
         for (int i = 0; i < counts.length; i++) {
             if (counts[i] != 1 && counts[i] != Statement.SUCCESS_NO_INFO) {
                 throw new IllegalStateException(
