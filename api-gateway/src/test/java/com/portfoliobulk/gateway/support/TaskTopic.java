@@ -33,6 +33,15 @@ public final class TaskTopic implements AutoCloseable {
 
     /** A reader of {@code topic} positioned at its current end. */
     public static TaskTopic fromNow(String bootstrapServers, String topic) {
+        return open(bootstrapServers, topic, true);
+    }
+
+    /** A reader of {@code topic} from its first record. */
+    public static TaskTopic fromBeginning(String bootstrapServers, String topic) {
+        return open(bootstrapServers, topic, false);
+    }
+
+    private static TaskTopic open(String bootstrapServers, String topic, boolean atEnd) {
         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 bootstrapServers,
@@ -48,7 +57,11 @@ public final class TaskTopic implements AutoCloseable {
                 .map(info -> new TopicPartition(topic, info.partition()))
                 .toList();
         consumer.assign(partitions);
-        consumer.seekToEnd(partitions);
+        if (atEnd) {
+            consumer.seekToEnd(partitions);
+        } else {
+            consumer.seekToBeginning(partitions);
+        }
         partitions.forEach(consumer::position);
         return new TaskTopic(consumer);
     }
