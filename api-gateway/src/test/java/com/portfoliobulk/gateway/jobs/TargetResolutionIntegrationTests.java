@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.MembershipState;
@@ -15,6 +16,7 @@ import com.portfoliobulk.rules.Decision;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -87,7 +89,7 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
             assertThat(target.email()).isEqualTo(portfolio.email("ann"));
             assertThat(target.current().accountInPortfolio()).isTrue();
         });
-        Map<UUID, Decision> decisions = new java.util.HashMap<>();
+        Map<UUID, Decision> decisions = new HashMap<>();
         planned.forEach(target -> decisions.put(
                 target.accountId(),
                 AccessRules.decide(target.action(), target.role(), target.current(), Instant.now())));
@@ -121,8 +123,8 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
         assertThat(planned)
                 .extracting(PlannedTarget::userId, PlannedTarget::email, PlannedTarget::role)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple(ann, portfolio.email("ann"), AccountRole.MANAGER),
-                        org.assertj.core.groups.Tuple.tuple(null, "newcomer@brand.example", AccountRole.MANAGER));
+                        tuple(ann, portfolio.email("ann"), AccountRole.MANAGER),
+                        tuple(null, "newcomer@brand.example", AccountRole.MANAGER));
         assertThat(AccessRules.decide(
                                 TaskAction.INVITE,
                                 AccountRole.MANAGER,

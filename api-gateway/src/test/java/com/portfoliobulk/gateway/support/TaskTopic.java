@@ -4,8 +4,10 @@ import com.portfoliobulk.contracts.BulkTaskMessage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -127,9 +129,9 @@ public final class TaskTopic implements AutoCloseable {
      * re-sent after a failure counts once, where it first appeared).
      */
     public static Map<String, List<UUID>> jobOrderPerAccount(List<Received> records) {
-        Map<String, List<UUID>> order = new java.util.TreeMap<>();
+        Map<String, List<UUID>> order = new TreeMap<>();
         records.stream()
-                .sorted(java.util.Comparator.comparingInt(Received::partition).thenComparingLong(Received::offset))
+                .sorted(Comparator.comparingInt(Received::partition).thenComparingLong(Received::offset))
                 .forEach(record -> {
                     List<UUID> jobs = order.computeIfAbsent(record.key(), key -> new ArrayList<>());
                     if (!jobs.contains(record.message().jobId())) {
