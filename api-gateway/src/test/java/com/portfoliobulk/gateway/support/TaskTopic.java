@@ -4,8 +4,10 @@ import com.portfoliobulk.contracts.BulkTaskMessage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -33,6 +35,15 @@ public final class TaskTopic implements AutoCloseable {
 
     /** A reader of {@code topic} positioned at its current end. */
     public static TaskTopic fromNow(String bootstrapServers, String topic) {
+        return open(bootstrapServers, topic, true);
+    }
+
+    /** A reader of {@code topic} from its first record. */
+    public static TaskTopic fromBeginning(String bootstrapServers, String topic) {
+        return open(bootstrapServers, topic, false);
+    }
+
+    private static TaskTopic open(String bootstrapServers, String topic, boolean atEnd) {
         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 bootstrapServers,
@@ -48,7 +59,11 @@ public final class TaskTopic implements AutoCloseable {
                 .map(info -> new TopicPartition(topic, info.partition()))
                 .toList();
         consumer.assign(partitions);
-        consumer.seekToEnd(partitions);
+        if (atEnd) {
+            consumer.seekToEnd(partitions);
+        } else {
+            consumer.seekToBeginning(partitions);
+        }
         partitions.forEach(consumer::position);
         return new TaskTopic(consumer);
     }
@@ -114,9 +129,9 @@ public final class TaskTopic implements AutoCloseable {
      * re-sent after a failure counts once, where it first appeared).
      */
     public static Map<String, List<UUID>> jobOrderPerAccount(List<Received> records) {
-        Map<String, List<UUID>> order = new java.util.TreeMap<>();
+        Map<String, List<UUID>> order = new TreeMap<>();
         records.stream()
-                .sorted(java.util.Comparator.comparingInt(Received::partition).thenComparingLong(Received::offset))
+                .sorted(Comparator.comparingInt(Received::partition).thenComparingLong(Received::offset))
                 .forEach(record -> {
                     List<UUID> jobs = order.computeIfAbsent(record.key(), key -> new ArrayList<>());
                     if (!jobs.contains(record.message().jobId())) {
