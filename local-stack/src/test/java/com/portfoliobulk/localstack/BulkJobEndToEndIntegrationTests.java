@@ -295,16 +295,8 @@ class BulkJobEndToEndIntegrationTests {
                 .isEqualTo(total);
     }
 
-    /** Each task's outcome by "accountId email": its status, and its reason when it has one. */
     private Map<String, String> outcomes(UUID jobId) {
-        Map<String, String> outcomes = new LinkedHashMap<>();
-        for (JsonNode task : gateway.tasks(jobId)) {
-            String reason = GatewayClient.text(task, "reason");
-            outcomes.put(
-                    task.get("accountId").asString() + " " + task.get("email").asString(),
-                    task.get("status").asString() + (reason == null ? "" : " " + reason));
-        }
-        return outcomes;
+        return GatewayClient.outcomes(gateway.tasks(jobId));
     }
 
     private JsonNode task(UUID jobId, UUID accountId, String email) {

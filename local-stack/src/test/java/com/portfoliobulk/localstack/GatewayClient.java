@@ -70,6 +70,25 @@ final class GatewayClient {
         return last[0];
     }
 
+    /** The portfolio's jobs, newest first (first page). */
+    List<JsonNode> jobs() {
+        return new ArrayList<>(ok(exchange("GET", "/bulk-jobs?limit=500", null, null))
+                .get("items")
+                .values());
+    }
+
+    /** Each task's outcome by "accountId email": its status, and its reason when it has one. */
+    static Map<String, String> outcomes(List<JsonNode> tasks) {
+        Map<String, String> outcomes = new java.util.LinkedHashMap<>();
+        for (JsonNode task : tasks) {
+            String reason = text(task, "reason");
+            outcomes.put(
+                    task.get("accountId").asString() + " " + task.get("email").asString(),
+                    task.get("status").asString() + (reason == null ? "" : " " + reason));
+        }
+        return outcomes;
+    }
+
     ResponseEntity<String> cancel(UUID jobId) {
         return exchange("POST", "/bulk-jobs/" + jobId + "/cancel", null, null);
     }

@@ -98,7 +98,8 @@ final class TestPortfolio {
         return new UserRef(userId, email);
     }
 
-    private void grant(UserRef user, AccountRole role, UUID account) {
+    /** Gives an existing user an active {@code role} on the account. */
+    void grant(UserRef user, AccountRole role, UUID account) {
         jdbc.sql("INSERT INTO directory.memberships (account_id, user_id, role, state) VALUES (?, ?, ?, 'ACTIVE')")
                 .params(account, user.userId(), role.code())
                 .update();
