@@ -87,7 +87,16 @@ class LocalStackIntegrationTests {
             assertThat(walkthrough.exitCode())
                     .as("README walkthrough:\n%s", walkthrough.output())
                     .isZero();
-            assertThat(walkthrough.output()).contains("\"status\":\"UP\"");
+            assertThat(walkthrough.output())
+                    .contains("\"status\":\"UP\"")
+                    .contains("{\"userId\":\"" + DemoPortfolio.LEAVER_ID
+                            + "\",\"email\":\"leaver@demo.example\",\"accounts\":150}")
+                    .contains("{\"changes\":148,\"skipped\":2,\"byReason\":{\"OWNER_PROTECTED\":2}}")
+                    .contains("{\"status\":\"COMPLETED\",\"counts\":{\"total\":150,\"pending\":0,"
+                            + "\"succeeded\":148,\"skipped\":2,\"failed\":0,\"cancelled\":0},\"percentDone\":100}")
+                    .contains("\"email\":\"leaver@demo.example\",\"reason\":\"OWNER_PROTECTED\"}")
+                    .contains("Access of leaver@demo.example (Manager) removed by admin@demo.example"
+                            + " from the portfolio level");
 
             send(stack.kafkaBootstrapServers(), "kept across restarts");
         }

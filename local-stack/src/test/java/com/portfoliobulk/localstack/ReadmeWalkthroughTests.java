@@ -3,6 +3,7 @@ package com.portfoliobulk.localstack;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,5 +66,24 @@ class ReadmeWalkthroughTests {
 
         assertThat(result.exitCode()).isOne();
         assertThat(result.output()).doesNotContain("unreachable");
+    }
+
+    @Test
+    void theReadmeWalkthroughTakesEveryStepWithCurlFailingOnErrors() {
+        List<String> blocks = ReadmeWalkthrough.blocks(ProjectFiles.read("README.md"));
+        String commands = String.join("\n", blocks);
+
+        assertThat(commands.lines().filter(line -> line.contains("curl ")))
+                .isNotEmpty()
+                .allSatisfy(line -> assertThat(line).contains("curl -fsS"));
+        assertThat(commands)
+                .contains("cat .local-stack/admin-token")
+                .contains("http://localhost:8080")
+                .contains("/users?q=leaver")
+                .contains("/bulk-jobs/preview")
+                .contains("-H 'Idempotency-Key: ")
+                .contains("\"$API/bulk-jobs/$JOB\"")
+                .contains("/tasks?status=SKIPPED")
+                .contains("/activity-log");
     }
 }

@@ -73,16 +73,33 @@ final class TestPortfolio {
         return user;
     }
 
+    /** Like {@link #addUser}, but the user is provisioned by an identity provider. */
+    UserRef addIdpManagedUser(String name, AccountRole role, List<UUID> accounts) {
+        UserRef user = newUser(name, true);
+        accounts.forEach(account -> grant(user, role, account));
+        return user;
+    }
+
+    /** An address no user has yet, as {@link #addUser} makes them. */
+    static String newEmail(String name) {
+        return name + "-" + UUID.randomUUID() + "@brand.example";
+    }
+
     private UserRef newUser(String name) {
+        return newUser(name, false);
+    }
+
+    private UserRef newUser(String name, boolean idpManaged) {
         UUID userId = UUID.randomUUID();
         String email = name + "-" + userId + "@brand.example";
-        jdbc.sql("INSERT INTO directory.users (id, email) VALUES (?, ?)")
-                .params(userId, email)
+        jdbc.sql("INSERT INTO directory.users (id, email, idp_managed) VALUES (?, ?, ?)")
+                .params(userId, email, idpManaged)
                 .update();
         return new UserRef(userId, email);
     }
 
-    private void grant(UserRef user, AccountRole role, UUID account) {
+    /** Gives an existing user an active {@code role} on the account. */
+    void grant(UserRef user, AccountRole role, UUID account) {
         jdbc.sql("INSERT INTO directory.memberships (account_id, user_id, role, state) VALUES (?, ?, ?, 'ACTIVE')")
                 .params(account, user.userId(), role.code())
                 .update();
