@@ -47,7 +47,10 @@ public final class ResolvedTargets {
         return select;
     }
 
-    /** The ORDER BY clause that gives the plan its stable order. */
+    /**
+     * The ORDER BY clause of the plan: request order (then account order, or for an offboarding the
+     * directory's order of the user's memberships).
+     */
     String order() {
         return order;
     }
