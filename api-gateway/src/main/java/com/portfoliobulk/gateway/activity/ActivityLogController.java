@@ -1,0 +1,105 @@
+package com.portfoliobulk.gateway.activity;
+
+import com.portfoliobulk.gateway.security.PortfolioAccess;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.ExampleObject;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.ErrorResponseException;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The public activity log of an account: checks the caller may read the portfolio and that the
+ * account is linked to it, then forwards to the audit-consumer, which owns the log.
+ */
+@RestController
+@Tag(name = "Activity log", description = "What was changed from the portfolio level in each account")
+class ActivityLogController {
+
+    private final PortfolioAccess access;
+
+    private final LinkedAccounts accounts;
+
+    private final AuditLogClient auditLog;
+
+    ActivityLogController(PortfolioAccess access, LinkedAccounts accounts, AuditLogClient auditLog) {
+        this.access = access;
+        this.accounts = accounts;
+        this.auditLog = auditLog;
+    }
+
+    @Operation(
+            summary = "Read an account's activity log",
+            description = "The changes applied to the account from the portfolio level, newest first: one entry"
+                    + " per applied invitation, role change or removal, with who requested it and in which job."
+                    + " Cursor-paged; follow nextCursor until it is absent.")
+    @ApiResponse(
+            responseCode = "200",
+            description = "One page of entries",
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON_VALUE,
+                            schema = @Schema(implementation = ActivityLogSchemas.Page.class),
+                            examples = @ExampleObject(ActivityLogSchemas.PAGE_EXAMPLE)))
+    @ApiResponse(
+            responseCode = "400",
+            description = "A parameter is not valid; errors names each",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "401", description = "No valid bearer token", content = @Content)
+    @ApiResponse(
+            responseCode = "403",
+            description = "The caller has no access to the portfolio's user management",
+            content = @Content)
+    @ApiResponse(
+            responseCode = "404",
+            description = "The account is not linked to the portfolio",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "503",
+            description = "The activity log cannot be read right now; try again after Retry-After seconds",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @GetMapping("/api/v1/portfolios/{portfolioId}/accounts/{accountId}/activity-log")
+    ResponseEntity<byte[]> activityLog(
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID accountId,
+            @Parameter(
+                            description = "RFC 3339 date-time: only entries that occurred at or after it",
+                            example = "2026-01-31T09:30:00Z")
+                    @RequestParam(required = false)
+                    String since,
+            @Parameter(description = "Page size, 1 to 500", schema = @Schema(type = "integer", defaultValue = "50"))
+                    @RequestParam(required = false)
+                    String limit,
+            @Parameter(description = "The nextCursor of the previous page") @RequestParam(required = false)
+                    String cursor) {
+        access.requireView(portfolioId);
+        if (!accounts.isLinked(portfolioId, accountId)) {
+            throw new ErrorResponseException(
+                    HttpStatus.NOT_FOUND,
+                    ProblemDetail.forStatusAndDetail(
+                            HttpStatus.NOT_FOUND, "Account " + accountId + " is not linked to this portfolio"),
+                    null);
+        }
+        return auditLog.page(portfolioId, accountId, since, limit, cursor);
+    }
+}

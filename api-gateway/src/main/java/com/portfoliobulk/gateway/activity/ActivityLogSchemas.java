@@ -1,0 +1,69 @@
+package com.portfoliobulk.gateway.activity;
+
+import com.portfoliobulk.contracts.ActivityAction;
+import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.InitiationLevel;
+import com.portfoliobulk.contracts.UserRef;
+import io.swagger.v3.oas.annotations.media.Schema;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The JSON of the activity log route, for the API description only: the gateway forwards the
+ * audit-consumer's answer as it is.
+ */
+final class ActivityLogSchemas {
+
+    static final String PAGE_EXAMPLE = """
+            {"items":[{"entryId":"0b7c2f0e-4a57-4a44-9d0c-1d2b8d1e6f10","occurredAt":"2026-11-24T10:00:01.123456Z",
+            "action":"ROLE_CHANGED","targetUser":{"userId":"5f1d7e34-9c2a-4c1e-8f0b-2a6a3c9e7d21","email":"ann@x.com"},
+            "previousRole":"ANALYST","newRole":"MANAGER","initiatedFrom":"PORTFOLIO",
+            "actor":{"userId":"c3a9e1b2-7d4f-4e8a-b5c6-0f1e2d3c4b5a","email":"admin@agency.com"},
+            "portfolioId":"8e2b6c1a-3f4d-4b7e-9a0c-5d6e7f8a9b0c","jobId":"1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+            "taskId":"9f8e7d6c-5b4a-4c3d-2e1f-0a9b8c7d6e5f",
+            "summary":"Role of ann@x.com changed from Analyst to Manager by admin@agency.com from the portfolio level"}],
+            "nextCursor":"MjAyNi0xMS0yNFQxMDowMDowMS4xMjM0NTZafDBiN2MyZjBl"}""";
+
+    private ActivityLogSchemas() {}
+
+    @Schema(name = "ActivityLogPage", description = "One page of an account's activity log, newest first")
+    record Page(
+            List<Entry> items,
+
+            @Schema(description = "The cursor of the next page; absent on the last page")
+            String nextCursor) {}
+
+    @Schema(name = "ActivityLogEntry", description = "One change applied to the account from the portfolio level")
+    record Entry(
+            UUID entryId,
+
+            @Schema(description = "When the change was applied")
+            Instant occurredAt,
+
+            ActivityAction action,
+
+            @Schema(description = "Whose access changed; email is absent when only the id is known")
+            UserRef targetUser,
+
+            @Schema(description = "Role code before the change; absent for an invitation", example = "ANALYST")
+            String previousRole,
+
+            @Schema(description = "Role code after the change; absent for a removal", example = "MANAGER")
+            String newRole,
+
+            InitiationLevel initiatedFrom,
+
+            @Schema(description = "The portfolio administrator who requested the job")
+            Actor actor,
+
+            UUID portfolioId,
+            UUID jobId,
+            UUID taskId,
+
+            @Schema(
+                    description = "The sentence a person reads",
+                    example = "Role of ann@x.com changed from Analyst to Manager by admin@agency.com"
+                            + " from the portfolio level")
+            String summary) {}
+}

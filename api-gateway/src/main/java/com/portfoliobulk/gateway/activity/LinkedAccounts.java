@@ -1,0 +1,23 @@
+package com.portfoliobulk.gateway.activity;
+
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/** Whether an account is linked to a portfolio, read from the {@code directory} schema. */
+@Component
+class LinkedAccounts {
+
+    private final JdbcClient jdbc;
+
+    LinkedAccounts(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    boolean isLinked(UUID portfolioId, UUID accountId) {
+        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM directory.accounts WHERE id = ? AND portfolio_id = ?)")
+                .params(accountId, portfolioId)
+                .query(Boolean.class)
+                .single();
+    }
+}

@@ -1,0 +1,161 @@
+package com.portfoliobulk.gateway.directory;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.security.PortfolioAccess;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.UUID;
+import org.springdoc.core.annotations.ParameterObject;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The bird's-eye view of a portfolio: its linked accounts, its users across them and one user's
+ * profile. Readable with any permission on the portfolio (Owner, User Management EDIT or VIEW).
+ */
+@Tag(name = "Directory", description = "The portfolio's linked accounts and their users (read only).")
+@ApiResponse(
+        responseCode = "400",
+        description = "A parameter cannot be used (not a UUID, limit out of range, unknown role, bad cursor);"
+                + " the problem names it.",
+        content =
+                @Content(
+                        mediaType = "application/problem+json",
+                        schema = @Schema(implementation = ProblemDetail.class)))
+@ApiResponse(responseCode = "401", description = "No valid bearer token.", content = @Content)
+@ApiResponse(
+        responseCode = "403",
+        description = "The caller has no permission on the portfolio.",
+        content =
+                @Content(
+                        mediaType = "application/problem+json",
+                        schema = @Schema(implementation = ProblemDetail.class)))
+@ApiResponse(
+        responseCode = "404",
+        description = "The portfolio does not exist, or the user or account is not one of the portfolio's.",
+        content =
+                @Content(
+                        mediaType = "application/problem+json",
+                        schema = @Schema(implementation = ProblemDetail.class)))
+@RestController
+@RequestMapping(path = "/api/v1/portfolios/{portfolioId}", produces = MediaType.APPLICATION_JSON_VALUE)
+class DirectoryController {
+
+    private static final int MAX_ACCOUNT_TEXT = 200;
+
+    private static final int MAX_EMAIL_TEXT = 254;
+
+    private final PortfolioAccess access;
+
+    private final PortfolioDirectory directory;
+
+    DirectoryController(PortfolioAccess access, PortfolioDirectory directory) {
+        this.access = access;
+        this.directory = directory;
+    }
+
+    @Operation(
+            summary = "List the portfolio's linked accounts",
+            description = "Linked accounts ordered by name, with their Owner and member count. Cursor-paged.")
+    @ApiResponse(responseCode = "200", description = "One page of linked accounts.")
+    @GetMapping("/accounts")
+    CursorPage<LinkedAccount> accounts(
+            @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
+            @Parameter(
+                            description =
+                                    "Only accounts whose name contains this text, ignoring case (at most 200 characters).")
+                    @RequestParam(required = false)
+                    String q,
+            @ParameterObject PageParameters page) {
+        access.requireView(portfolioId);
+        return directory.accounts(portfolioId, text(q, MAX_ACCOUNT_TEXT), page.paging());
+    }
+
+    @Operation(
+            summary = "List the portfolio's users across its accounts",
+            description = "The bird's-eye view: every user with access to, or a pending invitation to, at least one"
+                    + " linked account, ordered by e-mail address, each with ALL their memberships in the"
+                    + " portfolio's accounts (also those the filters did not ask about). Filters combine with AND."
+                    + " Cursor-paged.")
+    @ApiResponse(responseCode = "200", description = "One page of users with their memberships.")
+    @GetMapping("/users")
+    CursorPage<PortfolioUser> users(
+            @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
+            @Parameter(
+                            description =
+                                    "Only users whose e-mail address contains this text anywhere (a substring,"
+                                            + " not only a prefix), ignoring case; e.g. `@agency.com` (at most 254 characters).")
+                    @RequestParam(required = false)
+                    String q,
+            @Parameter(
+                            description = "Only users holding, or invited with, this role on at least one linked"
+                                    + " account.",
+                            schema =
+                                    @Schema(
+                                            allowableValues = {
+                                                "OWNER",
+                                                "ADMIN",
+                                                "MANAGER",
+                                                "ANALYST",
+                                                "CAMPAIGN_COORDINATOR",
+                                                "CONTENT_CREATOR",
+                                                "SUPPORT"
+                                            }))
+                    @RequestParam(required = false)
+                    String role,
+            @Parameter(description = "Only users with access to, or a pending invitation to, this linked account.")
+                    @RequestParam(required = false)
+                    UUID accountId,
+            @ParameterObject PageParameters page) {
+        access.requireView(portfolioId);
+        UserFilter filter = new UserFilter(text(q, MAX_EMAIL_TEXT), role(role), accountId);
+        return directory.users(portfolioId, filter, page.paging());
+    }
+
+    @Operation(
+            summary = "Get one user's profile in the portfolio",
+            description = "The user and EVERY linked account of the portfolio, ordered by name, with the user's role"
+                    + " there or NO_ACCESS. A portfolio can link thousands of accounts, so the accounts are"
+                    + " cursor-paged like every list (`limit`, `cursor`, `nextCursor`). A user without any"
+                    + " membership in the portfolio's accounts is not one of its users: 404.")
+    @ApiResponse(responseCode = "200", description = "The profile with one page of accounts.")
+    @GetMapping("/users/{userId}")
+    UserProfile profile(
+            @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
+            @Parameter(description = "The user.") @PathVariable UUID userId,
+            @ParameterObject PageParameters page) {
+        access.requireView(portfolioId);
+        return directory.profile(portfolioId, userId, page.paging());
+    }
+
+    private static String text(String q, int maxLength) {
+        if (q == null || q.isBlank()) {
+            return null;
+        }
+        String text = q.strip();
+        if (text.length() > maxLength) {
+            throw new InvalidParameterException("q", "must be at most " + maxLength + " characters");
+        }
+        return text;
+    }
+
+    private static AccountRole role(String code) {
+        if (code == null || code.isBlank()) {
+            return null;
+        }
+        try {
+            return AccountRole.of(code);
+        } catch (IllegalArgumentException ex) {
+            throw new InvalidParameterException("role", ex.getMessage());
+        }
+    }
+}

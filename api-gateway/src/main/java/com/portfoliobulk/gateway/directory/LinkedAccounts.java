@@ -1,0 +1,86 @@
+package com.portfoliobulk.gateway.directory;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** Reads the portfolios and linked accounts of the account directory. */
+@Repository
+class LinkedAccounts {
+
+    private final JdbcClient jdbc;
+
+    LinkedAccounts(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /**
+     * The portfolio's linked accounts ordered by name and id, starting after {@code paging.after()},
+     * at most {@link Paging#fetchSize()} of them; none when the portfolio does not exist.
+     *
+     * @param nameContains keep only accounts whose name contains this, ignoring case; {@code null}
+     *     keeps all
+     */
+    List<LinkedAccount> page(UUID portfolioId, String nameContains, Paging paging) {
+        Map<String, Object> params = new HashMap<>();
+        params.put("portfolioId", portfolioId);
+        params.put("fetch", paging.fetchSize());
+        StringBuilder conditions = new StringBuilder();
+        if (nameContains != null) {
+            conditions.append(" AND strpos(lower(a.name), lower(:nameContains)) > 0");
+            params.put("nameContains", nameContains);
+        }
+        if (paging.after() != null) {
+            conditions.append(" AND (a.name, a.id) > (:afterName, :afterId)");
+            params.put("afterName", paging.after().sortKey());
+            params.put("afterId", paging.after().id());
+        }
+        // The page first, then the owner and the member count of just those accounts.
+        String sql = """
+                WITH page AS (
+                    SELECT a.id, a.name
+                    FROM directory.accounts a
+                    WHERE a.portfolio_id = :portfolioId%s
+                    ORDER BY a.name, a.id
+                    LIMIT :fetch
+                )
+                SELECT p.id, p.name,
+                       (SELECT u.email
+                        FROM directory.memberships o
+                        JOIN directory.users u ON u.id = o.user_id
+                        WHERE o.account_id = p.id AND o.role = 'OWNER') AS owner_email,
+                       (SELECT count(*) FROM directory.memberships m WHERE m.account_id = p.id) AS member_count
+                FROM page p
+                ORDER BY p.name, p.id
+                """.formatted(conditions);
+        return jdbc.sql(sql)
+                .params(params)
+                .query((rs, row) -> new LinkedAccount(
+                        rs.getObject("id", UUID.class),
+                        rs.getString("name"),
+                        rs.getString("owner_email"),
+                        rs.getLong("member_count")))
+                .list();
+    }
+
+    boolean portfolioExists(UUID portfolioId) {
+        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM directory.portfolios WHERE id = :portfolioId)")
+                .param("portfolioId", portfolioId)
+                .query(Boolean.class)
+                .single();
+    }
+
+    boolean isLinked(UUID portfolioId, UUID accountId) {
+        return jdbc.sql("""
+                        SELECT EXISTS (
+                            SELECT 1 FROM directory.accounts WHERE id = :accountId AND portfolio_id = :portfolioId)
+                        """)
+                .param("accountId", accountId)
+                .param("portfolioId", portfolioId)
+                .query(Boolean.class)
+                .single();
+    }
+}

@@ -1,0 +1,66 @@
+package com.portfoliobulk.gateway.directory;
+
+import java.util.List;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+import org.springframework.web.server.ResponseStatusException;
+
+/**
+ * The read side of the account directory as a portfolio administrator sees it: linked accounts,
+ * users across them, one user's profile. Everything is looked up within the given portfolio, so
+ * another portfolio's user or account answers 404 and its existence does not leak.
+ */
+@Service
+class PortfolioDirectory {
+
+    private final LinkedAccounts accounts;
+
+    private final PortfolioUsers users;
+
+    private final UserProfiles profiles;
+
+    PortfolioDirectory(LinkedAccounts accounts, PortfolioUsers users, UserProfiles profiles) {
+        this.accounts = accounts;
+        this.users = users;
+        this.profiles = profiles;
+    }
+
+    CursorPage<LinkedAccount> accounts(UUID portfolioId, String nameContains, Paging paging) {
+        List<LinkedAccount> fetched = accounts.page(portfolioId, nameContains, paging);
+        if (fetched.isEmpty()) {
+            requirePortfolio(portfolioId);
+        }
+        return CursorPage.of(fetched, paging, account -> new PageCursor(account.name(), account.accountId()));
+    }
+
+    CursorPage<PortfolioUser> users(UUID portfolioId, UserFilter filter, Paging paging) {
+        List<PortfolioUser> fetched = users.page(portfolioId, filter, paging);
+        // Rows imply that the portfolio exists and the filtered account is linked to it; only an
+        // empty answer needs telling apart from a missing portfolio or account.
+        if (fetched.isEmpty()) {
+            requirePortfolio(portfolioId);
+            if (filter.accountId() != null && !accounts.isLinked(portfolioId, filter.accountId())) {
+                throw notFound("Account " + filter.accountId() + " is not linked to portfolio " + portfolioId);
+            }
+        }
+        return CursorPage.of(fetched, paging, user -> new PageCursor(user.email(), user.userId()));
+    }
+
+    UserProfile profile(UUID portfolioId, UUID userId, Paging paging) {
+        UserProfile fetched = profiles.find(portfolioId, userId, paging)
+                .orElseThrow(() -> notFound("User " + userId + " is not a user of portfolio " + portfolioId));
+        return fetched.withAccounts(CursorPage.of(
+                fetched.accounts(), paging, account -> new PageCursor(account.accountName(), account.accountId())));
+    }
+
+    private void requirePortfolio(UUID portfolioId) {
+        if (!accounts.portfolioExists(portfolioId)) {
+            throw notFound("Portfolio " + portfolioId + " does not exist");
+        }
+    }
+
+    private static ResponseStatusException notFound(String detail) {
+        return new ResponseStatusException(HttpStatus.NOT_FOUND, detail);
+    }
+}

@@ -1,0 +1,145 @@
+package com.portfoliobulk.gateway.directory;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.MembershipState;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * Reads the bird's-eye view of a portfolio's users: the users with at least one membership in a
+ * linked account, each with all their memberships there.
+ */
+@Repository
+class PortfolioUsers {
+
+    private final JdbcClient jdbc;
+
+    PortfolioUsers(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /**
+     * The portfolio's users matching {@code filter}, ordered by e-mail address and id, starting after
+     * {@code paging.after()}, at most {@link Paging#fetchSize()} of them; none when the portfolio
+     * does not exist. The memberships of a page are read in the same statement (one round trip per
+     * page, whatever the number of users); the row beyond the limit, which only tells that another
+     * page follows, comes without memberships.
+     */
+    List<PortfolioUser> page(UUID portfolioId, UserFilter filter, Paging paging) {
+        Map<String, Object> params = new HashMap<>();
+        params.put("portfolioId", portfolioId);
+        params.put("limit", paging.limit());
+        params.put("fetch", paging.fetchSize());
+        StringBuilder membershipConditions = new StringBuilder();
+        if (filter.role() != null) {
+            membershipConditions.append(" AND m.role = :role");
+            params.put("role", filter.role().code());
+        }
+        if (filter.accountId() != null) {
+            membershipConditions.append(" AND m.account_id = :accountId");
+            params.put("accountId", filter.accountId());
+        }
+        List<String> userConditions = new ArrayList<>();
+        if (filter.emailContains() != null) {
+            // strpos rather than LIKE: the text is matched literally, '%' and '_' included.
+            userConditions.add("strpos(u.email, lower(:emailContains)) > 0");
+            params.put("emailContains", filter.emailContains());
+        }
+        if (paging.after() != null) {
+            userConditions.add("(u.email, u.id) > (:afterEmail, :afterId)");
+            params.put("afterEmail", paging.after().sortKey());
+            params.put("afterId", paging.after().id());
+        }
+        // The portfolio's (matching) users are collected from its accounts first, on purpose: the cost
+        // then depends on the size of this portfolio only. Walking all users in e-mail order and
+        // probing their memberships instead is quicker for the first pages of a big portfolio, but
+        // reads every later user of every portfolio for a last page or a rare filter.
+        String sql = """
+                WITH portfolio_users AS MATERIALIZED (
+                    SELECT DISTINCT m.user_id
+                    FROM directory.accounts a
+                    JOIN directory.memberships m ON m.account_id = a.id
+                    WHERE a.portfolio_id = :portfolioId%s
+                ), candidates AS (
+                    SELECT u.id, u.email, u.idp_managed
+                    FROM portfolio_users pu
+                    JOIN directory.users u ON u.id = pu.user_id
+                    %s
+                    ORDER BY u.email, u.id
+                    LIMIT :fetch
+                ), page AS (
+                    SELECT c.*, row_number() OVER (ORDER BY c.email, c.id) <= :limit AS listed
+                    FROM candidates c
+                )
+                SELECT p.id, p.email, p.idp_managed,
+                       ms.account_id, ms.account_name, ms.role, ms.state, ms.expires_at
+                FROM page p
+                LEFT JOIN LATERAL (
+                    SELECT a.id AS account_id, a.name AS account_name, m.role, m.state, m.expires_at
+                    FROM directory.memberships m
+                    JOIN directory.accounts a ON a.id = m.account_id
+                    WHERE p.listed AND m.user_id = p.id AND a.portfolio_id = :portfolioId
+                ) ms ON true
+                ORDER BY p.email, p.id, ms.account_name, ms.account_id
+                """.formatted(
+                membershipConditions, userConditions.isEmpty() ? "" : "WHERE " + String.join(" AND ", userConditions));
+        List<PortfolioUser> users = new ArrayList<>();
+        UserRows rows = new UserRows(users);
+        jdbc.sql(sql).params(params).query(rows::add);
+        rows.finish();
+        return users;
+    }
+
+    /** Folds the rows of a page, one per (user, membership) in user order, into users. */
+    private static final class UserRows {
+
+        private final List<PortfolioUser> users;
+
+        private UUID userId;
+
+        private String email;
+
+        private boolean idpManaged;
+
+        private List<PortfolioUser.Membership> memberships;
+
+        UserRows(List<PortfolioUser> users) {
+            this.users = users;
+        }
+
+        void add(ResultSet rs) throws SQLException {
+            UUID id = rs.getObject("id", UUID.class);
+            if (!id.equals(userId)) {
+                finish();
+                userId = id;
+                email = rs.getString("email");
+                idpManaged = rs.getBoolean("idp_managed");
+                memberships = new ArrayList<>();
+            }
+            UUID accountId = rs.getObject("account_id", UUID.class);
+            if (accountId != null) {
+                MembershipState state = MembershipState.valueOf(rs.getString("state"));
+                memberships.add(new PortfolioUser.Membership(
+                        accountId,
+                        rs.getString("account_name"),
+                        new AccountRole(rs.getString("role")),
+                        state,
+                        MembershipColumns.expiresAt(rs, state)));
+            }
+        }
+
+        void finish() {
+            if (userId != null) {
+                users.add(new PortfolioUser(userId, email, idpManaged, memberships));
+                userId = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,14 @@
+package com.portfoliobulk.gateway.directory;
+
+import com.portfoliobulk.contracts.AccountRole;
+import java.util.UUID;
+
+/**
+ * Which of the portfolio's users to list; every part is optional ({@code null}) and all given parts
+ * must hold.
+ *
+ * @param emailContains the e-mail address contains this text, ignoring case
+ * @param role the user holds, or is invited with, this role on at least one linked account
+ * @param accountId the user has access to, or a pending invitation to, this account
+ */
+record UserFilter(String emailContains, AccountRole role, UUID accountId) {}

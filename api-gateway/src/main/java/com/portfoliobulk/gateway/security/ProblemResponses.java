@@ -1,0 +1,63 @@
+package com.portfoliobulk.gateway.security;
+
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.URI;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.security.access.AccessDeniedException;
+import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
+import org.springframework.security.web.AuthenticationEntryPoint;
+import org.springframework.security.web.access.AccessDeniedHandler;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Writes 401 and 403 answers of the security filters as RFC 9457 problems, keeping the
+ * {@code WWW-Authenticate} header a bearer-token client expects.
+ */
+final class ProblemResponses {
+
+    static final URI UNAUTHORIZED_TYPE = URI.create("https://portfolio-bulk-access.example/problems/unauthorized");
+
+    static final URI FORBIDDEN_TYPE = URI.create("https://portfolio-bulk-access.example/problems/forbidden");
+
+    private final JsonMapper json;
+
+    ProblemResponses(JsonMapper json) {
+        this.json = json;
+    }
+
+    AuthenticationEntryPoint authenticationEntryPoint() {
+        BearerTokenAuthenticationEntryPoint bearer = new BearerTokenAuthenticationEntryPoint();
+        return (request, response, exception) -> {
+            bearer.commence(request, response, exception);
+            write(response, HttpStatus.UNAUTHORIZED, UNAUTHORIZED_TYPE, "Authentication required", detail(exception));
+        };
+    }
+
+    AccessDeniedHandler accessDeniedHandler() {
+        return (request, response, exception) ->
+                write(response, HttpStatus.FORBIDDEN, FORBIDDEN_TYPE, "Permission denied", detail(exception));
+    }
+
+    private static String detail(AuthenticationException exception) {
+        return "Send a valid, unexpired bearer token (Authorization: Bearer <JWT>). "
+                + (exception.getMessage() == null ? "" : exception.getMessage());
+    }
+
+    private static String detail(AccessDeniedException exception) {
+        return exception.getMessage() == null ? "You may not do this." : exception.getMessage();
+    }
+
+    private void write(HttpServletResponse response, HttpStatus status, URI type, String title, String detail)
+            throws IOException {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail.strip());
+        problem.setType(type);
+        problem.setTitle(title);
+        response.setStatus(status.value());
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        json.writeValue(response.getOutputStream(), problem);
+    }
+}

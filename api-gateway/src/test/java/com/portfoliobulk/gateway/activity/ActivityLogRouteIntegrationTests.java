@@ -1,0 +1,135 @@
+package com.portfoliobulk.gateway.activity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.gateway.GatewayApplication;
+import com.portfoliobulk.testsupport.TestTokens;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.web.client.RestClient;
+
+/**
+ * The public activity-log route up to the audit-consumer, which is not running here (nothing listens
+ * on port 1): who may read, which accounts exist, and the answer while the audit-consumer is away.
+ * Reading through to a running audit-consumer is covered end to end in local-stack.
+ */
+@SpringBootTest(
+        webEnvironment = WebEnvironment.RANDOM_PORT,
+        properties = {
+            "spring.config.name=" + GatewayApplication.CONFIG_NAME,
+            "bulk.gateway.audit-base-url=http://127.0.0.1:1"
+        })
+class ActivityLogRouteIntegrationTests {
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    private final UUID portfolio = UUID.randomUUID();
+
+    private final UUID account = UUID.randomUUID();
+
+    private final UUID otherPortfolio = UUID.randomUUID();
+
+    private final UUID otherAccount = UUID.randomUUID();
+
+    private final UUID reader = UUID.randomUUID();
+
+    @BeforeEach
+    void linkAccounts() {
+        seed(portfolio, account);
+        seed(otherPortfolio, otherAccount);
+    }
+
+    @Test
+    void needsABearerToken() {
+        assertThat(get(portfolio, account, null).getStatusCode().value()).isEqualTo(401);
+    }
+
+    @Test
+    void callerWithoutAccessToThePortfolioIsForbidden() {
+        String ownerOfAnotherPortfolio = TestTokens.token(reader, "reader@agency.example", otherPortfolio, "OWNER");
+
+        assertThat(get(portfolio, account, ownerOfAnotherPortfolio)
+                        .getStatusCode()
+                        .value())
+                .isEqualTo(403);
+    }
+
+    @Test
+    void accountNotLinkedToThePortfolioIsNotFound() {
+        String viewer = TestTokens.token(reader, "reader@agency.example", portfolio, "USER_MANAGEMENT_VIEW");
+
+        for (UUID notLinked : new UUID[] {otherAccount, UUID.randomUUID()}) {
+            ResponseEntity<String> answer = get(portfolio, notLinked, viewer);
+
+            assertThat(answer.getStatusCode().value()).isEqualTo(404);
+            assertThat(answer.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+            assertThat(answer.getBody()).contains("\"status\":404", "is not linked to this portfolio");
+        }
+    }
+
+    @Test
+    void whileTheAuditConsumerCannotBeReachedTheAnswerIs503WithRetryAfter() {
+        String viewer = TestTokens.token(reader, "reader@agency.example", portfolio, "USER_MANAGEMENT_VIEW");
+
+        ResponseEntity<String> answer = get(portfolio, account, viewer);
+
+        assertThat(answer.getStatusCode().value()).isEqualTo(503);
+        assertThat(answer.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("5");
+        assertThat(answer.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+        assertThat(answer.getBody())
+                .contains("\"status\":503", "cannot be read right now")
+                .doesNotContain("127.0.0.1", "Exception");
+    }
+
+    @Test
+    void apiDescriptionDocumentsTheRoute() {
+        String description = RestClient.create("http://localhost:" + port)
+                .get()
+                .uri("/v3/api-docs")
+                .retrieve()
+                .body(String.class);
+
+        assertThat(description)
+                .contains(
+                        "/api/v1/portfolios/{portfolioId}/accounts/{accountId}/activity-log",
+                        "ActivityLogEntry",
+                        "nextCursor",
+                        "from the portfolio level");
+    }
+
+    private ResponseEntity<String> get(UUID portfolioId, UUID accountId, String token) {
+        return RestClient.create("http://localhost:" + port)
+                .get()
+                .uri("/api/v1/portfolios/{portfolioId}/accounts/{accountId}/activity-log", portfolioId, accountId)
+                .headers(headers -> {
+                    if (token != null) {
+                        headers.setBearerAuth(token);
+                    }
+                })
+                .exchange((request, response) -> ResponseEntity.status(response.getStatusCode())
+                        .headers(response.getHeaders())
+                        .body(response.bodyTo(String.class)));
+    }
+
+    private void seed(UUID portfolioId, UUID accountId) {
+        jdbc.sql("INSERT INTO directory.portfolios (id, name) VALUES (?, ?)")
+                .params(portfolioId, "Portfolio " + portfolioId)
+                .update();
+        jdbc.sql("INSERT INTO directory.accounts (id, portfolio_id, name) VALUES (?, ?, ?)")
+                .params(accountId, portfolioId, "Account " + accountId)
+                .update();
+    }
+}

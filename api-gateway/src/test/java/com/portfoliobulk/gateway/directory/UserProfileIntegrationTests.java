@@ -1,0 +1,124 @@
+package com.portfoliobulk.gateway.directory;
+
+import static com.portfoliobulk.gateway.directory.DirectoryCalls.user;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.directory.DirectoryCalls.Answer;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+class UserProfileIntegrationTests extends DirectoryIntegrationTestSupport {
+
+    @Test
+    void showsEveryLinkedAccountWithTheUsersAccessThere() {
+        Instant expiresAt = Instant.now().plus(3, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
+        DirectoryFixture.Portfolio portfolio = directory.portfolio();
+        UUID charlie = portfolio.account("Charlie");
+        UUID alpha = portfolio.account("Alpha");
+        UUID bravo = portfolio.account("Bravo");
+        UUID ann = portfolio.idpManagedUser("ann");
+        portfolio.member(alpha, ann, AccountRole.MANAGER).invited(bravo, ann, AccountRole.SUPPORT, expiresAt);
+        DirectoryFixture.Portfolio other = directory.portfolio();
+        other.member(other.account("Alpha elsewhere"), ann, AccountRole.ADMIN);
+
+        Answer answer = api.get(viewer(portfolio.id()), user(portfolio.id(), ann));
+
+        assertThat(answer.status()).isEqualTo(200);
+        JsonNode profile = answer.body();
+        assertThat(profile.path("userId").asString()).isEqualTo(ann.toString());
+        assertThat(profile.path("email").asString()).isEqualTo(portfolio.email("ann"));
+        assertThat(profile.path("idpManaged").asBoolean()).isTrue();
+        List<JsonNode> accounts = List.copyOf(profile.path("accounts").values());
+        assertThat(accounts)
+                .extracting(a -> a.path("accountId").asString())
+                .containsExactly(alpha.toString(), bravo.toString(), charlie.toString());
+        assertThat(accounts)
+                .extracting(a -> a.path("accountName").asString())
+                .containsExactly("Alpha", "Bravo", "Charlie");
+        assertThat(accounts)
+                .extracting(a -> a.path("access").asString())
+                .containsExactly("ACTIVE", "INVITED", "NO_ACCESS");
+        assertThat(accounts.get(0).path("role").asString()).isEqualTo("MANAGER");
+        assertThat(accounts.get(0).path("state").asString()).isEqualTo("ACTIVE");
+        assertThat(accounts.get(1).path("role").asString()).isEqualTo("SUPPORT");
+        assertThat(Instant.parse(accounts.get(1).path("expiresAt").asString())).isEqualTo(expiresAt);
+        assertThat(accounts.get(2).has("role")).isTrue();
+        assertThat(accounts.get(2).path("role").isNull()).isTrue();
+        assertThat(accounts.get(2).path("state").isNull()).isTrue();
+        assertThat(profile.path("nextCursor").isNull()).isTrue();
+    }
+
+    @Test
+    void pagesThroughTheAccountsOfABigPortfolio() {
+        DirectoryFixture.Portfolio portfolio = directory.portfolio();
+        portfolio.generate(45, 3, 10);
+        UUID staff = jdbc.sql("SELECT id FROM directory.users WHERE email = :email")
+                .param("email", "staff-000003." + portfolio.tag() + "@example.test")
+                .query(UUID.class)
+                .single();
+        String token = viewer(portfolio.id());
+
+        List<JsonNode> accounts = api.pages(token, user(portfolio.id(), staff), "limit", 20).stream()
+                .flatMap(page -> page.body().path("accounts").values().stream())
+                .toList();
+
+        List<String> names = accounts.stream()
+                .map(account -> account.path("accountName").asString())
+                .toList();
+        long withAccess = accounts.stream()
+                .filter(account -> !account.path("access").asString().equals("NO_ACCESS"))
+                .count();
+        assertThat(names).hasSize(45).doesNotHaveDuplicates().isSorted();
+        // Staff user 3 of 10 is drawn where i + k = 3 (mod 10) with k = 0 or 1: accounts 2, 3, 12, 13, ... 43.
+        assertThat(withAccess).isEqualTo(10);
+    }
+
+    @Test
+    void someoneWhoIsNotAUserOfThePortfolioIsNotFound() {
+        DirectoryFixture.Portfolio portfolio = directory.portfolio();
+        portfolio.account("Alpha");
+        UUID nobody = portfolio.user("nobody");
+        DirectoryFixture.Portfolio other = directory.portfolio();
+        UUID othersUser = other.user("theirs");
+        other.member(other.account("Theirs"), othersUser, AccountRole.ADMIN);
+        UUID unlinkedUser = portfolio.user("unlinked");
+        portfolio.member(directory.unlinkedAccount("Loose"), unlinkedUser, AccountRole.ADMIN);
+        String token = viewer(portfolio.id());
+
+        assertProblem(api.get(token, user(portfolio.id(), othersUser)), 404);
+        assertProblem(api.get(token, user(portfolio.id(), nobody)), 404);
+        assertProblem(api.get(token, user(portfolio.id(), unlinkedUser)), 404);
+        assertProblem(api.get(token, user(portfolio.id(), UUID.randomUUID())), 404);
+    }
+
+    @Test
+    void readersWithViewPermissionOnlyMayRead() {
+        DirectoryFixture.Portfolio portfolio = directory.portfolio();
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Alpha"), ann, AccountRole.ANALYST);
+
+        assertThat(api.get(viewer(portfolio.id()), user(portfolio.id(), ann)).status())
+                .isEqualTo(200);
+        assertThat(api.get(outsider(), user(portfolio.id(), ann)).status()).isEqualTo(403);
+        assertThat(api.get(null, user(portfolio.id(), ann)).status()).isEqualTo(401);
+    }
+
+    @Test
+    void rejectsUnusableParametersNamingThem() {
+        DirectoryFixture.Portfolio portfolio = directory.portfolio();
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Alpha"), ann, AccountRole.ANALYST);
+        String token = viewer(portfolio.id());
+
+        Answer notAUuid = api.get(token, user(portfolio.id(), "ann"));
+        assertProblem(notAUuid, 400);
+        assertThat(notAUuid.body().path("detail").asString()).contains("userId");
+        assertInvalidParameter(api.get(token, user(portfolio.id(), ann), "limit", 0), "limit");
+        assertInvalidParameter(api.get(token, user(portfolio.id(), ann), "cursor", "%%%"), "cursor");
+    }
+}

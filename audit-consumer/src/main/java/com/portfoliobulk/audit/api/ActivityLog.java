@@ -1,0 +1,90 @@
+package com.portfoliobulk.audit.api;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.ActivityAction;
+import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.InitiationLevel;
+import com.portfoliobulk.contracts.UserRef;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * Reads an account's activity log newest first, with keyset paging on
+ * {@code (occurred_at DESC, entry_id DESC)}, the order of the index {@code activity_log_by_account}.
+ */
+@Component
+class ActivityLog {
+
+    private final JdbcClient jdbc;
+
+    ActivityLog(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    ActivityLogPage page(ActivityLogQuery query) {
+        StringBuilder sql = new StringBuilder("""
+                SELECT entry_id, occurred_at, action, target_user_id, target_user_email, previous_role,
+                       new_role, initiated_from, actor_user_id, actor_email, portfolio_id, job_id, task_id, summary
+                FROM audit.activity_log
+                WHERE account_id = :accountId AND portfolio_id = :portfolioId""");
+        Map<String, Object> parameters = new HashMap<>();
+        parameters.put("accountId", query.accountId());
+        parameters.put("portfolioId", query.portfolioId());
+        if (query.since() != null) {
+            sql.append(" AND occurred_at >= :since");
+            parameters.put("since", utc(query.since()));
+        }
+        if (query.after() != null) {
+            sql.append(" AND (occurred_at, entry_id) < (:afterOccurredAt, :afterEntryId)");
+            parameters.put("afterOccurredAt", utc(query.after().occurredAt()));
+            parameters.put("afterEntryId", query.after().entryId());
+        }
+        // One row more than the page tells whether there is a next page.
+        sql.append(" ORDER BY occurred_at DESC, entry_id DESC LIMIT :limit");
+        parameters.put("limit", query.limit() + 1);
+        List<ActivityLogEntry> rows = jdbc.sql(sql.toString())
+                .params(parameters)
+                .query(ActivityLog::entry)
+                .list();
+        if (rows.size() <= query.limit()) {
+            return new ActivityLogPage(rows, null);
+        }
+        List<ActivityLogEntry> items = rows.subList(0, query.limit());
+        ActivityLogEntry last = items.getLast();
+        return new ActivityLogPage(
+                List.copyOf(items), new ActivityLogCursor(last.occurredAt(), last.entryId()).encode());
+    }
+
+    private static OffsetDateTime utc(Instant instant) {
+        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+    }
+
+    private static ActivityLogEntry entry(ResultSet row, int rowNumber) throws SQLException {
+        return new ActivityLogEntry(
+                row.getObject("entry_id", UUID.class),
+                row.getObject("occurred_at", OffsetDateTime.class).toInstant(),
+                ActivityAction.valueOf(row.getString("action")),
+                new UserRef(row.getObject("target_user_id", UUID.class), row.getString("target_user_email")),
+                role(row.getString("previous_role")),
+                role(row.getString("new_role")),
+                InitiationLevel.valueOf(row.getString("initiated_from")),
+                new Actor(row.getObject("actor_user_id", UUID.class), row.getString("actor_email")),
+                row.getObject("portfolio_id", UUID.class),
+                row.getObject("job_id", UUID.class),
+                row.getObject("task_id", UUID.class),
+                row.getString("summary"));
+    }
+
+    private static AccountRole role(String code) {
+        return code == null ? null : new AccountRole(code);
+    }
+}

@@ -1,0 +1,88 @@
+package com.portfoliobulk.audit.log;
+
+import com.portfoliobulk.contracts.AccountActivityEvent;
+import com.portfoliobulk.contracts.Topics;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.springframework.core.log.LogAccessor;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.listener.BatchListenerFailedException;
+import org.springframework.kafka.support.serializer.DeserializationException;
+import org.springframework.kafka.support.serializer.SerializationUtils;
+import org.springframework.stereotype.Component;
+
+/**
+ * Consumes activity events in batches and writes one entry per event.
+ *
+ * <p>At-least-once: the offsets of a batch are committed only after its entries are written, and a
+ * redelivered event is a harmless duplicate. A record that can never be written (unreadable, invalid,
+ * or refused by the database) is a poison record: the entries before it are written, then it is
+ * reported by its index so the error handler sends it to the dead-letter topic and goes on with the
+ * records after it. Any other failure (database down, timeout, deadlock) fails the whole batch, which
+ * the error handler retries until it is written.
+ */
+@Component
+class ActivityEventListener {
+
+    /** The listener container's id, for the health indicator and tests. */
+    static final String ID = "activity-log";
+
+    private static final LogAccessor log = new LogAccessor(ActivityEventListener.class);
+
+    private final ActivityRecorder recorder;
+
+    ActivityEventListener(ActivityRecorder recorder) {
+        this.recorder = recorder;
+    }
+
+    @KafkaListener(
+            id = ID,
+            topics = "${bulk.audit.activity-topic:" + Topics.ACCOUNT_ACTIVITY + "}",
+            groupId = "${bulk.audit.group-id:" + AuditProperties.DEFAULT_GROUP_ID + "}",
+            concurrency = "${bulk.audit.concurrency:" + AuditProperties.DEFAULT_CONCURRENCY + "}",
+            batch = "true")
+    void onEvents(List<ConsumerRecord<String, AccountActivityEvent>> records) {
+        List<NewActivityEntry> entries = new ArrayList<>(records.size());
+        for (int index = 0; index < records.size(); index++) {
+            try {
+                entries.add(NewActivityEntry.of(readable(records.get(index))));
+            } catch (DeserializationException | InvalidActivityEventException poison) {
+                write(entries);
+                throw new BatchListenerFailedException("Unreadable or invalid activity event", poison, index);
+            }
+        }
+        write(entries);
+    }
+
+    private static AccountActivityEvent readable(ConsumerRecord<String, AccountActivityEvent> record) {
+        if (record.value() != null) {
+            return record.value();
+        }
+        DeserializationException failure = SerializationUtils.getExceptionFromHeader(
+                record, SerializationUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER, log);
+        throw failure != null
+                ? failure
+                : new DeserializationException("The activity event has no value", null, false, null);
+    }
+
+    /**
+     * Writes the entries of consecutive records, starting at the batch's first record. When the
+     * database refuses the batch for its data (not for its own state), finds the refused entry by
+     * writing them one at a time, so only that record is dead-lettered.
+     */
+    private void write(List<NewActivityEntry> entries) {
+        try {
+            recorder.record(entries);
+        } catch (DataIntegrityViolationException refusedBatch) {
+            for (int index = 0; index < entries.size(); index++) {
+                try {
+                    recorder.record(List.of(entries.get(index)));
+                } catch (DataIntegrityViolationException refused) {
+                    throw new BatchListenerFailedException("Activity event refused by the database", refused, index);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package com.portfoliobulk.audit.log;
+
+import com.portfoliobulk.contracts.AccountActivityEvent;
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.InitiationLevel;
+import com.portfoliobulk.contracts.UserRef;
+
+/**
+ * The sentence a person reads in an account's activity log, e.g. "Role of ann@x.com changed from
+ * Analyst to Manager by admin@agency.com from the portfolio level".
+ */
+final class ActivitySummary {
+
+    private ActivitySummary() {}
+
+    /**
+     * The sentence for one applied change.
+     *
+     * @throws InvalidActivityEventException when the event lacks a role its action needs (an
+     *     invitation needs the new role, a role change both, a removal the previous one)
+     */
+    static String of(AccountActivityEvent event) {
+        String target = name(event.targetUser());
+        String by = "by " + name(event.actor()) + " " + level(event.initiatedFrom());
+        return switch (event.action()) {
+            case USER_INVITED -> "%s was invited as %s %s".formatted(target, role(event.newRole(), "newRole"), by);
+            case ROLE_CHANGED ->
+                "Role of %s changed from %s to %s %s"
+                        .formatted(
+                                target,
+                                role(event.previousRole(), "previousRole"),
+                                role(event.newRole(), "newRole"),
+                                by);
+            case ACCESS_REMOVED ->
+                "Access of %s (%s) removed %s".formatted(target, role(event.previousRole(), "previousRole"), by);
+        };
+    }
+
+    private static String name(UserRef user) {
+        return user.email() == null || user.email().isBlank() ? user.userId().toString() : user.email();
+    }
+
+    private static String name(Actor actor) {
+        return actor.email().isBlank() ? actor.userId().toString() : actor.email();
+    }
+
+    private static String level(InitiationLevel level) {
+        return switch (level) {
+            case PORTFOLIO -> "from the portfolio level";
+        };
+    }
+
+    private static String role(AccountRole role, String field) {
+        if (role == null) {
+            throw new InvalidActivityEventException("The event has no " + field + ", which its action needs");
+        }
+        return role.displayName();
+    }
+}

@@ -1,0 +1,45 @@
+package com.portfoliobulk.audit.log;
+
+import com.portfoliobulk.contracts.Topics;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The activity listener's configuration ({@code bulk.audit.*}).
+ *
+ * @param activityTopic the topic of activity events (produced by the bulk-worker)
+ * @param deadLetterTopic where unreadable or invalid events go, with exception headers; this
+ *     service declares it
+ * @param groupId the consumer group of the audit-consumer instances
+ * @param concurrency consumers per instance; more than the topic's partitions is useless
+ * @param deadLetterPartitions partitions of the dead-letter topic
+ * @param replicationFactor replication factor of the dead-letter topic
+ * @param retryInitialInterval the first pause before a batch that failed to be written (database
+ *     down, timeout, deadlock) is tried again
+ * @param retryMaxInterval the longest pause between tries; such a batch is tried until it is
+ *     written, never dropped. Keep it well under {@code max.poll.interval.ms}
+ */
+@Validated
+@ConfigurationProperties("bulk.audit")
+record AuditProperties(
+        @DefaultValue(Topics.ACCOUNT_ACTIVITY) @NotBlank String activityTopic,
+
+        @DefaultValue(Topics.ACCOUNT_ACTIVITY_DEAD_LETTER) @NotBlank
+        String deadLetterTopic,
+
+        @DefaultValue(DEFAULT_GROUP_ID) @NotBlank String groupId,
+        @DefaultValue(DEFAULT_CONCURRENCY) @Min(1) int concurrency,
+        @DefaultValue("12") @Min(1) int deadLetterPartitions,
+        @DefaultValue("1") @Min(1) short replicationFactor,
+        @DefaultValue("200ms") @NotNull Duration retryInitialInterval,
+        @DefaultValue("10s") @NotNull Duration retryMaxInterval) {
+
+    static final String DEFAULT_GROUP_ID = "audit-consumer";
+
+    static final String DEFAULT_CONCURRENCY = "2";
+}

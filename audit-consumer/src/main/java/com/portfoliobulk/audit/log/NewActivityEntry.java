@@ -1,0 +1,23 @@
+package com.portfoliobulk.audit.log;
+
+import com.portfoliobulk.contracts.AccountActivityEvent;
+import java.util.UUID;
+
+/**
+ * An activity log entry about to be written: the event, a new entry id and its sentence.
+ *
+ * @param entryId the entry's own id
+ * @param event the applied change; its {@code eventId} makes a redelivered event a duplicate
+ * @param summary the sentence a person reads
+ */
+record NewActivityEntry(UUID entryId, AccountActivityEvent event, String summary) {
+
+    /**
+     * The entry for an event.
+     *
+     * @throws InvalidActivityEventException when the event makes no sense
+     */
+    static NewActivityEntry of(AccountActivityEvent event) {
+        return new NewActivityEntry(UUID.randomUUID(), event, ActivitySummary.of(event));
+    }
+}

@@ -1,0 +1,399 @@
+package com.portfoliobulk.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountActivityEvent;
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.ActivityAction;
+import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.Topics;
+import com.portfoliobulk.contracts.UserRef;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.web.client.RestClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+@SpringBootTest(
+        webEnvironment = WebEnvironment.RANDOM_PORT,
+        properties = "spring.config.name=" + AuditApplication.CONFIG_NAME)
+class ActivityLogIntegrationTests {
+
+    private static final Duration WRITTEN_WITHIN = Duration.ofSeconds(30);
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @LocalServerPort
+    int port;
+
+    @Value("${spring.kafka.bootstrap-servers}")
+    String bootstrapServers;
+
+    @Autowired
+    MeterRegistry meters;
+
+    @Autowired
+    JdbcTemplate jdbcTemplate;
+
+    private final UUID portfolio = UUID.randomUUID();
+
+    private final Actor admin = ActivityEvents.newAdmin();
+
+    private ActivityEvents events;
+
+    private RestClient http;
+
+    @BeforeEach
+    void connect() {
+        events = new ActivityEvents(bootstrapServers);
+        http = RestClient.create("http://localhost:" + port);
+    }
+
+    @AfterEach
+    void disconnect() {
+        events.close();
+    }
+
+    @Test
+    void writesOneEntryPerChangeWithTheSentenceAPersonReads() {
+        UUID account = UUID.randomUUID();
+        UUID job = UUID.randomUUID();
+        UserRef ann = ActivityEvents.newUser();
+        Instant start = ActivityEvents.now();
+        AccountActivityEvent invited = ActivityEvents.event(
+                portfolio, account, job, admin, ActivityAction.USER_INVITED, ann, null, AccountRole.ANALYST, start);
+        AccountActivityEvent changed = ActivityEvents.event(
+                portfolio,
+                account,
+                job,
+                admin,
+                ActivityAction.ROLE_CHANGED,
+                ann,
+                AccountRole.ANALYST,
+                AccountRole.MANAGER,
+                start.plusSeconds(1));
+        AccountActivityEvent removed = ActivityEvents.event(
+                portfolio,
+                account,
+                job,
+                admin,
+                ActivityAction.ACCESS_REMOVED,
+                new UserRef(ann.userId(), null),
+                AccountRole.MANAGER,
+                null,
+                start.plusSeconds(2));
+
+        events.publish(List.of(invited, changed, removed));
+
+        List<JsonNode> items = awaitEntries(account, 3);
+        assertThat(items)
+                .extracting(item -> item.get("summary").asString())
+                .containsExactly(
+                        "Access of " + ann.userId() + " (Manager) removed by " + admin.email()
+                                + " from the portfolio level",
+                        "Role of " + ann.email() + " changed from Analyst to Manager by " + admin.email()
+                                + " from the portfolio level",
+                        ann.email() + " was invited as Analyst by " + admin.email() + " from the portfolio level");
+        JsonNode change = items.get(1);
+        assertThat(change.get("action").asString()).isEqualTo("ROLE_CHANGED");
+        assertThat(change.get("occurredAt").asString())
+                .isEqualTo(start.plusSeconds(1).toString());
+        assertThat(change.get("targetUser").get("userId").asString())
+                .isEqualTo(ann.userId().toString());
+        assertThat(change.get("targetUser").get("email").asString()).isEqualTo(ann.email());
+        assertThat(change.get("previousRole").asString()).isEqualTo("ANALYST");
+        assertThat(change.get("newRole").asString()).isEqualTo("MANAGER");
+        assertThat(change.get("initiatedFrom").asString()).isEqualTo("PORTFOLIO");
+        assertThat(change.get("actor").get("userId").asString())
+                .isEqualTo(admin.userId().toString());
+        assertThat(change.get("actor").get("email").asString()).isEqualTo(admin.email());
+        assertThat(change.get("portfolioId").asString()).isEqualTo(portfolio.toString());
+        assertThat(change.get("jobId").asString()).isEqualTo(job.toString());
+        assertThat(change.get("taskId").asString()).isEqualTo(changed.taskId().toString());
+        assertThat(change.get("entryId").asString()).isNotBlank();
+        assertThat(items.get(2).has("previousRole")).isFalse();
+        assertThat(items.get(0).has("newRole")).isFalse();
+    }
+
+    @Test
+    void pagesNewestFirstAndFiltersBySince() {
+        UUID account = UUID.randomUUID();
+        UUID sibling = UUID.randomUUID();
+        UUID otherPortfolio = UUID.randomUUID();
+        Instant start = ActivityEvents.now();
+        List<AccountActivityEvent> changes = new ArrayList<>();
+        for (int minute = 0; minute < 5; minute++) {
+            changes.add(ActivityEvents.roleChanged(portfolio, account, admin, start.plusSeconds(60L * minute)));
+        }
+        changes.add(ActivityEvents.roleChanged(portfolio, sibling, admin, start));
+        changes.add(ActivityEvents.roleChanged(otherPortfolio, account, admin, start.plusSeconds(30)));
+
+        events.publish(changes);
+
+        awaitEntries(sibling, 1);
+        await().atMost(WRITTEN_WITHIN)
+                .untilAsserted(() ->
+                        assertThat(items(read(otherPortfolio, account, ""))).hasSize(1));
+        List<JsonNode> all = awaitEntries(account, 5);
+        assertThat(all)
+                .extracting(item -> item.get("taskId").asString())
+                .containsExactly(
+                        taskIds(changes.get(4), changes.get(3), changes.get(2), changes.get(1), changes.get(0)));
+
+        JsonNode first = body(read(portfolio, account, "?limit=2"));
+        JsonNode second = body(read(
+                portfolio, account, "?limit=2&cursor=" + first.get("nextCursor").asString()));
+        JsonNode last = body(read(
+                portfolio,
+                account,
+                "?limit=2&cursor=" + second.get("nextCursor").asString()));
+        assertThat(items(first))
+                .extracting(item -> item.get("taskId").asString())
+                .containsExactly(taskIds(changes.get(4), changes.get(3)));
+        assertThat(items(second))
+                .extracting(item -> item.get("taskId").asString())
+                .containsExactly(taskIds(changes.get(2), changes.get(1)));
+        assertThat(items(last))
+                .extracting(item -> item.get("taskId").asString())
+                .containsExactly(taskIds(changes.get(0)));
+        assertThat(last.has("nextCursor")).isFalse();
+
+        JsonNode since = body(read(portfolio, account, "?since=" + start.plusSeconds(120)));
+        assertThat(items(since))
+                .extracting(item -> item.get("taskId").asString())
+                .containsExactly(taskIds(changes.get(4), changes.get(3), changes.get(2)));
+    }
+
+    @Test
+    void replayingTheSameEventsAddsNothing() {
+        UUID account = UUID.randomUUID();
+        Instant start = ActivityEvents.now();
+        List<AccountActivityEvent> changes = List.of(
+                ActivityEvents.roleChanged(portfolio, account, admin, start),
+                ActivityEvents.roleChanged(portfolio, account, admin, start.plusSeconds(1)),
+                ActivityEvents.roleChanged(portfolio, account, admin, start.plusSeconds(2)));
+        double writtenBefore = counter("bulk.audit.entries.written");
+        double duplicatesBefore = counter("bulk.audit.duplicates.ignored");
+
+        events.publish(changes);
+        awaitEntries(account, 3);
+        await().atMost(WRITTEN_WITHIN)
+                .untilAsserted(() -> assertThat(counter("bulk.audit.entries.written") - writtenBefore)
+                        .isEqualTo(3));
+        events.publish(changes);
+        events.publish(changes);
+
+        await().atMost(WRITTEN_WITHIN)
+                .untilAsserted(() -> assertThat(counter("bulk.audit.duplicates.ignored") - duplicatesBefore)
+                        .isEqualTo(6));
+        assertThat(items(read(portfolio, account, ""))).hasSize(3);
+        assertThat(counter("bulk.audit.entries.written") - writtenBefore).isEqualTo(3);
+    }
+
+    @Test
+    void poisonRecordsGoToTheDeadLetterTopicAndLaterRecordsAreStillWritten() {
+        UUID account = UUID.randomUUID();
+        Instant start = ActivityEvents.now();
+        AccountActivityEvent before = ActivityEvents.roleChanged(portfolio, account, admin, start);
+        AccountActivityEvent after = ActivityEvents.roleChanged(portfolio, account, admin, start.plusSeconds(5));
+        AccountActivityEvent withoutRoles = ActivityEvents.event(
+                portfolio,
+                account,
+                UUID.randomUUID(),
+                admin,
+                ActivityAction.ROLE_CHANGED,
+                ActivityEvents.newUser(),
+                null,
+                null,
+                start.plusSeconds(2));
+        AccountActivityEvent refusedByTheDatabase = ActivityEvents.event(
+                portfolio,
+                account,
+                UUID.randomUUID(),
+                admin,
+                ActivityAction.USER_INVITED,
+                new UserRef(UUID.randomUUID(), "zero\u0000byte@brand.example"),
+                null,
+                AccountRole.SUPPORT,
+                start.plusSeconds(3));
+        String unreadable = "{\"v\":1,\"eventId\":";
+        String unknownVersion = ActivityEvents.json(before).replace("\"v\":1", "\"v\":2");
+
+        try (KafkaConsumer<String, String> deadLetters = deadLetterConsumer()) {
+            events.publish(List.of(before));
+            events.publishRaw(account, unreadable);
+            events.publishRaw(account, unknownVersion);
+            events.publish(List.of(withoutRoles, refusedByTheDatabase, after));
+
+            List<JsonNode> written = awaitEntries(account, 2);
+            assertThat(written)
+                    .extracting(item -> item.get("taskId").asString())
+                    .containsExactly(taskIds(after, before));
+            List<ConsumerRecord<String, String>> dead = new ArrayList<>();
+            await().atMost(WRITTEN_WITHIN).untilAsserted(() -> {
+                deadLetters.poll(Duration.ofMillis(200)).forEach(record -> {
+                    if (account.toString().equals(record.key())) {
+                        dead.add(record);
+                    }
+                });
+                assertThat(dead).hasSize(4);
+            });
+            assertThat(dead.get(0).value()).isEqualTo(unreadable);
+            assertThat(dead.get(1).value()).isEqualTo(unknownVersion);
+            assertThat(dead.get(2).value()).contains(withoutRoles.eventId().toString());
+            assertThat(dead.get(3).value())
+                    .contains(refusedByTheDatabase.eventId().toString());
+            assertThat(dead)
+                    .allSatisfy(record -> assertThat(record.headers().lastHeader("kafka_dlt-exception-fqcn"))
+                            .isNotNull());
+        }
+    }
+
+    @Test
+    void eventsThatFailToBeWrittenAreRetriedUntilTheDatabaseAcceptsThem() {
+        UUID account = UUID.randomUUID();
+        String suffix = account.toString().replace("-", "");
+        String attempts = "public.activity_attempts_" + suffix;
+        String failure = "public.activity_failure_" + suffix;
+        Instant start = ActivityEvents.now();
+        List<AccountActivityEvent> changes = List.of(
+                ActivityEvents.roleChanged(portfolio, account, admin, start),
+                ActivityEvents.roleChanged(portfolio, account, admin, start.plusSeconds(1)));
+        // A serialization failure (SQLSTATE 40001) on every write of this account's entries, counted
+        // by a sequence because a sequence survives the rollback.
+        jdbcTemplate.execute("CREATE SEQUENCE " + attempts);
+        jdbcTemplate.execute("CREATE FUNCTION " + failure + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                + " IF NEW.account_id = '" + account + "' THEN PERFORM nextval('" + attempts + "');"
+                + " RAISE EXCEPTION 'simulated serialization failure' USING ERRCODE = '40001'; END IF;"
+                + " RETURN NEW; END $$");
+        jdbcTemplate.execute("CREATE TRIGGER activity_failure_" + suffix
+                + " BEFORE INSERT ON audit.activity_log FOR EACH ROW EXECUTE FUNCTION " + failure + "()");
+        try {
+            events.publish(changes);
+
+            await().atMost(WRITTEN_WITHIN)
+                    .until(
+                            () -> jdbcTemplate.queryForObject(
+                                    "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM " + attempts,
+                                    Long.class),
+                            tries -> tries >= 3);
+            assertThat(items(read(portfolio, account, ""))).isEmpty();
+        } finally {
+            jdbcTemplate.execute("DROP TRIGGER activity_failure_" + suffix + " ON audit.activity_log");
+            jdbcTemplate.execute("DROP FUNCTION " + failure + "()");
+            jdbcTemplate.execute("DROP SEQUENCE " + attempts);
+        }
+
+        assertThat(awaitEntries(account, 2))
+                .extracting(item -> item.get("taskId").asString())
+                .containsExactly(taskIds(changes.get(1), changes.get(0)));
+    }
+
+    @Test
+    void invalidParametersAreAnsweredWithAProblem() {
+        UUID account = UUID.randomUUID();
+
+        ResponseEntity<String> answer = read(portfolio, account, "?since=yesterday&limit=501&cursor=x");
+        ResponseEntity<String> notAnId = read("/api/v1/portfolios/" + portfolio + "/accounts/42/activity-log");
+
+        assertThat(answer.getStatusCode().value()).isEqualTo(400);
+        assertThat(answer.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+        JsonNode problem = body(answer);
+        assertThat(problem.get("status").asInt()).isEqualTo(400);
+        assertThat(problem.get("errors").findValuesAsString("field")).containsExactly("since", "limit", "cursor");
+        assertThat(notAnId.getStatusCode().value()).isEqualTo(400);
+        assertThat(body(notAnId).get("errors").findValuesAsString("field")).containsExactly("accountId");
+    }
+
+    @Test
+    void unknownAccountHasAnEmptyLog() {
+        ResponseEntity<String> answer = read(portfolio, UUID.randomUUID(), "");
+
+        assertThat(answer.getStatusCode().value()).isEqualTo(200);
+        assertThat(items(answer)).isEmpty();
+    }
+
+    private List<JsonNode> awaitEntries(UUID account, int count) {
+        List<JsonNode> found = new ArrayList<>();
+        await().atMost(WRITTEN_WITHIN).untilAsserted(() -> {
+            found.clear();
+            found.addAll(items(read(portfolio, account, "?limit=500")));
+            assertThat(found).hasSize(count);
+        });
+        return found;
+    }
+
+    private ResponseEntity<String> read(UUID portfolioId, UUID accountId, String query) {
+        return read("/api/v1/portfolios/" + portfolioId + "/accounts/" + accountId + "/activity-log" + query);
+    }
+
+    private ResponseEntity<String> read(String pathAndQuery) {
+        return http.get()
+                .uri("http://localhost:" + port + pathAndQuery)
+                .exchange((request, response) -> ResponseEntity.status(response.getStatusCode())
+                        .headers(response.getHeaders())
+                        .body(response.bodyTo(String.class)));
+    }
+
+    private static JsonNode body(ResponseEntity<String> answer) {
+        assertThat(answer.getStatusCode().is2xxSuccessful()
+                        || answer.getStatusCode().is4xxClientError())
+                .as("status %s", answer.getStatusCode())
+                .isTrue();
+        return JSON.readTree(answer.getBody());
+    }
+
+    private static List<JsonNode> items(ResponseEntity<String> answer) {
+        assertThat(answer.getStatusCode().value()).isEqualTo(200);
+        return items(body(answer));
+    }
+
+    private static List<JsonNode> items(JsonNode page) {
+        return new ArrayList<>(page.get("items").values());
+    }
+
+    private static String[] taskIds(AccountActivityEvent... changes) {
+        return Arrays.stream(changes).map(change -> change.taskId().toString()).toArray(String[]::new);
+    }
+
+    private double counter(String name) {
+        return meters.get(name).counter().count();
+    }
+
+    private KafkaConsumer<String, String> deadLetterConsumer() {
+        KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        "dead-letter-test-" + UUID.randomUUID(),
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest"),
+                new StringDeserializer(),
+                new StringDeserializer());
+        consumer.subscribe(List.of(Topics.ACCOUNT_ACTIVITY_DEAD_LETTER));
+        return consumer;
+    }
+}

@@ -1,0 +1,59 @@
+package com.portfoliobulk.audit.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.audit.ActivityEvents;
+import com.portfoliobulk.audit.AuditApplication;
+import com.portfoliobulk.contracts.AccountActivityEvent;
+import com.portfoliobulk.contracts.Actor;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+@SpringBootTest(
+        webEnvironment = WebEnvironment.RANDOM_PORT,
+        properties = "spring.config.name=" + AuditApplication.CONFIG_NAME)
+class ActivityRecorderIntegrationTests {
+
+    @Autowired
+    ActivityRecorder recorder;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    private final UUID portfolio = UUID.randomUUID();
+
+    private final UUID account = UUID.randomUUID();
+
+    private final Actor admin = ActivityEvents.newAdmin();
+
+    @Test
+    void writesManyEntriesOnceEvenWhenABatchRepeatsAnEvent() {
+        Instant start = ActivityEvents.now();
+        List<AccountActivityEvent> changes = new ArrayList<>();
+        for (int i = 0; i < ActivityRecorder.ROWS_PER_STATEMENT + 5; i++) {
+            changes.add(ActivityEvents.roleChanged(portfolio, account, admin, start.plusMillis(i)));
+        }
+        List<NewActivityEntry> batch = Stream.concat(changes.stream(), Stream.of(changes.getFirst(), changes.getLast()))
+                .map(NewActivityEntry::of)
+                .toList();
+
+        int first = recorder.record(batch);
+        int replay = recorder.record(changes.stream().map(NewActivityEntry::of).toList());
+
+        assertThat(first).isEqualTo(changes.size());
+        assertThat(replay).isZero();
+        assertThat(jdbc.sql("SELECT count(*) FROM audit.activity_log WHERE account_id = ?")
+                        .param(account)
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(changes.size());
+    }
+}

@@ -1,0 +1,88 @@
+package com.portfoliobulk.audit.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.portfoliobulk.audit.ActivityEvents;
+import com.portfoliobulk.contracts.AccountActivityEvent;
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.ActivityAction;
+import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.UserRef;
+import java.time.Instant;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class ActivitySummaryTests {
+
+    private static final Actor ADMIN = new Actor(UUID.randomUUID(), "admin@agency.com");
+
+    private static final UserRef ANN = new UserRef(UUID.randomUUID(), "ann@x.com");
+
+    @Test
+    void invitation() {
+        assertThat(ActivitySummary.of(event(ActivityAction.USER_INVITED, ANN, null, AccountRole.ANALYST)))
+                .isEqualTo("ann@x.com was invited as Analyst by admin@agency.com from the portfolio level");
+    }
+
+    @Test
+    void roleChange() {
+        assertThat(ActivitySummary.of(
+                        event(ActivityAction.ROLE_CHANGED, ANN, AccountRole.ANALYST, AccountRole.MANAGER)))
+                .isEqualTo(
+                        "Role of ann@x.com changed from Analyst to Manager by admin@agency.com from the portfolio level");
+    }
+
+    @Test
+    void removal() {
+        assertThat(ActivitySummary.of(event(ActivityAction.ACCESS_REMOVED, ANN, AccountRole.MANAGER, null)))
+                .isEqualTo("Access of ann@x.com (Manager) removed by admin@agency.com from the portfolio level");
+    }
+
+    @Test
+    void rolesReadAsPeopleWriteThem() {
+        assertThat(ActivitySummary.of(event(
+                        ActivityAction.ROLE_CHANGED,
+                        ANN,
+                        AccountRole.CAMPAIGN_COORDINATOR,
+                        AccountRole.CONTENT_CREATOR)))
+                .isEqualTo("Role of ann@x.com changed from Campaign coordinator to Content creator"
+                        + " by admin@agency.com from the portfolio level");
+    }
+
+    @Test
+    void targetWithoutEmailIsNamedByUserId() {
+        UUID userId = UUID.randomUUID();
+
+        assertThat(ActivitySummary.of(
+                        event(ActivityAction.ACCESS_REMOVED, new UserRef(userId, null), AccountRole.SUPPORT, null)))
+                .isEqualTo("Access of " + userId + " (Support) removed by admin@agency.com from the portfolio level");
+    }
+
+    @Test
+    void eventWithoutTheRolesItsActionNeedsIsInvalid() {
+        assertThatThrownBy(() -> ActivitySummary.of(event(ActivityAction.USER_INVITED, ANN, null, null)))
+                .isInstanceOf(InvalidActivityEventException.class)
+                .hasMessageContaining("newRole");
+        assertThatThrownBy(() -> ActivitySummary.of(event(ActivityAction.ROLE_CHANGED, ANN, null, AccountRole.MANAGER)))
+                .isInstanceOf(InvalidActivityEventException.class)
+                .hasMessageContaining("previousRole");
+        assertThatThrownBy(() -> ActivitySummary.of(event(ActivityAction.ACCESS_REMOVED, ANN, null, null)))
+                .isInstanceOf(InvalidActivityEventException.class)
+                .hasMessageContaining("previousRole");
+    }
+
+    private static AccountActivityEvent event(
+            ActivityAction action, UserRef target, AccountRole previousRole, AccountRole newRole) {
+        return ActivityEvents.event(
+                UUID.randomUUID(),
+                UUID.randomUUID(),
+                UUID.randomUUID(),
+                ADMIN,
+                action,
+                target,
+                previousRole,
+                newRole,
+                Instant.parse("2026-11-24T10:00:00Z"));
+    }
+}
