@@ -4,8 +4,11 @@ import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
-/** Whether an account is linked to a portfolio, read from the {@code directory} schema. */
-@Component
+/**
+ * Whether an account is linked to a portfolio, read from the {@code directory} schema. (Named so as
+ * not to clash with the directory feature's bean of the same class name.)
+ */
+@Component("activityLinkedAccounts")
 class LinkedAccounts {
 
     private final JdbcClient jdbc;
