@@ -1,20 +1,32 @@
 package com.portfoliobulk.worker;
 
+import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.invite;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.worker.apply.TaskListener;
+import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
+import com.portfoliobulk.worker.fixtures.JobFixture;
+import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.listener.MessageListenerContainer;
 import org.springframework.web.client.RestClient;
 
-@SpringBootTest(
-        webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = "spring.config.name=" + WorkerApplication.CONFIG_NAME)
-class WorkerApplicationIntegrationTests {
+class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    KafkaListenerEndpointRegistry listeners;
 
     @Test
     void bootsAgainstRealInfrastructureAndExposesHealthAndMetrics() {
@@ -25,5 +37,66 @@ class WorkerApplicationIntegrationTests {
 
         assertThat(health).contains("\"status\":\"UP\"");
         assertThat(metrics).contains("jvm_memory_used_bytes", "hikaricp_connections");
+    }
+
+    @Test
+    void exposesTheApplyMetricsUnderTheirDocumentedNames() {
+        SeededPortfolio portfolio = directory.portfolio(1);
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(invite(
+                        portfolio.account(0).id(),
+                        null,
+                        directory.newEmail(),
+                        AccountRole.SUPPORT,
+                        Instant.now().plus(Duration.ofDays(7)))));
+        publish(job);
+        awaitFinished(job);
+
+        String metrics = RestClient.create("http://localhost:" + port)
+                .get()
+                .uri("/actuator/prometheus")
+                .retrieve()
+                .body(String.class);
+
+        assertThat(metrics)
+                .containsPattern("bulk_tasks_applied_total\\{action=\"INVITE\",application=\"bulk-worker\","
+                        + "outcome=\"SUCCEEDED\",reason=\"NONE\"} [1-9]")
+                .containsPattern("bulk_task_apply_seconds_bucket\\{action=\"INVITE\"")
+                .containsPattern("bulk_task_batch_size_count\\{application=\"bulk-worker\"} [1-9]")
+                .contains("bulk_task_retries_total", "bulk_tasks_dead_lettered_total")
+                .containsPattern("bulk_job_duration_seconds_count\\{application=\"bulk-worker\","
+                        + "status=\"COMPLETED\",type=\"INVITE_USERS\"} [1-9]")
+                .contains("resilience4j_retry_calls_total", "resilience4j_circuitbreaker_state")
+                .contains("kafka_consumer_fetch_manager_records_lag_max");
+    }
+
+    @Test
+    void isNotReadyWhileTheTaskListenerIsStopped() {
+        MessageListenerContainer container = listeners.getListenerContainer(TaskListener.ID);
+        assertThat(readiness()).isEqualTo(200);
+
+        container.stop();
+        try {
+            assertThat(readiness()).isEqualTo(503);
+            assertThat(status("/actuator/health")).isEqualTo(503);
+        } finally {
+            container.start();
+        }
+
+        await().atMost(PATIENCE).until(() -> readiness() == 200);
+    }
+
+    private int readiness() {
+        return status("/actuator/health/readiness");
+    }
+
+    private int status(String path) {
+        return RestClient.create("http://localhost:" + port)
+                .get()
+                .uri(path)
+                .exchange((request, response) -> response.getStatusCode().value());
     }
 }

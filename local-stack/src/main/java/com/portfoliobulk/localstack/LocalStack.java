@@ -1,27 +1,345 @@
 package com.portfoliobulk.localstack;
 
-import com.portfoliobulk.testsupport.SharedInfrastructure;
+import com.portfoliobulk.testsupport.DatabaseEndpoint;
+import com.portfoliobulk.testsupport.TestTokens;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
- * Runs the whole product on this machine with no Docker: embedded PostgreSQL and Kafka, then the
- * three services on ports 8080 (gateway), 8081 (worker) and 8082 (audit-consumer).
+ * The whole product on this machine with no Docker: PostgreSQL 17 and a KRaft Kafka broker with their
+ * data in a directory that survives restarts ({@code .local-stack/}), the three services, and the demo
+ * portfolio. Prints the gateway URL and a bearer token for the demo's administrator. {@code
+ * ./run-local.sh} runs {@link #main}; Ctrl-C stops the services, then Kafka, then PostgreSQL.
  */
-public final class LocalStack {
+public final class LocalStack implements AutoCloseable {
 
-    private LocalStack() {}
+    /** How long the printed administrator token is valid; a new one is minted at every start. */
+    public static final Duration TOKEN_VALIDITY = Duration.ofDays(30);
+
+    private static final String SECRET_PROPERTY = "bulk.gateway.security.hs256-secret";
+
+    private final DataDirectory directory;
+
+    private final PersistentPostgres postgres;
+
+    private final PersistentKafka kafka;
+
+    private final ServiceStack services;
+
+    private final boolean demoSeeded;
+
+    private final Optional<String> adminToken;
+
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private LocalStack(
+            DataDirectory directory,
+            PersistentPostgres postgres,
+            PersistentKafka kafka,
+            ServiceStack services,
+            boolean demoSeeded,
+            Optional<String> adminToken) {
+        this.directory = directory;
+        this.postgres = postgres;
+        this.kafka = kafka;
+        this.services = services;
+        this.demoSeeded = demoSeeded;
+        this.adminToken = adminToken;
+    }
 
     public static void main(String[] args) {
-        System.setProperty("bulk.tests.embedded", "true");
-        ServiceStack stack = ServiceStack.start(new ServiceStack.Settings(
-                SharedInfrastructure.database(),
-                SharedInfrastructure.kafkaBootstrapServers(),
-                8080,
-                8081,
-                8082,
-                java.util.Map.of(),
-                java.util.Map.of(),
-                java.util.Map.of()));
-        Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "local-stack-stop"));
-        System.out.println("Portfolio Bulk Access is running: " + stack.gatewayUrl() + " (Ctrl-C stops it)");
+        LocalStackOptions options;
+        try {
+            options = LocalStackOptions.parse(args);
+        } catch (IllegalArgumentException ex) {
+            System.err.println(ex.getMessage());
+            System.err.print(LocalStackOptions.USAGE);
+            System.exit(2);
+            return;
+        }
+        if (options.help()) {
+            System.out.print(LocalStackOptions.USAGE);
+            return;
+        }
+        LocalStack stack;
+        LocalLogging logging;
+        try {
+            DataDirectory directory = DataDirectory.open(options.dataDirectory(), options.reset());
+            Path logFile = directory.logs().resolve("local-stack.log");
+            logging = LocalLogging.initialize(logFile, options.verbose());
+            stack = start(directory, options, LocalLogging.properties(logFile, options.verbose()), System.out);
+        } catch (RuntimeException ex) {
+            System.err.println();
+            System.err.println("The local stack did not start: " + rootMessage(ex));
+            System.err.println("See " + options.dataDirectory().resolve("logs/local-stack.log") + " for details.");
+            System.exit(1);
+            return;
+        }
+        LocalLogging startedLogging = logging;
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            System.out.println();
+                            System.out.println("Stopping the services, then Kafka, then PostgreSQL ...");
+                            stack.close();
+                            System.out.println("Stopped. Data kept in " + stack.dataDirectory() + ".");
+                            startedLogging.stop();
+                        },
+                        "local-stack-stop"));
+    }
+
+    /**
+     * Starts everything on the data directory of the options, as {@link #main} does but with the log
+     * configuration of the caller, and prints progress and the summary to {@code out}.
+     */
+    public static LocalStack start(LocalStackOptions options, PrintStream out) {
+        return start(DataDirectory.open(options.dataDirectory(), options.reset()), options, Map.of(), out);
+    }
+
+    private static LocalStack start(
+            DataDirectory directory,
+            LocalStackOptions options,
+            Map<String, Object> serviceProperties,
+            PrintStream out) {
+        List<AutoCloseable> started = new ArrayList<>();
+        started.add(directory);
+        try {
+            if (options.reset()) {
+                out.println("Reset: wiped " + directory.root());
+            }
+            PersistentPostgres postgres = step(
+                    out,
+                    "Starting PostgreSQL 17",
+                    () -> PersistentPostgres.start(
+                            directory.postgres(),
+                            options.postgresPort(),
+                            directory.logs().resolve("postgres.log")));
+            started.addFirst(postgres);
+            PersistentKafka kafka = step(
+                    out, "Starting Kafka (KRaft)", () -> PersistentKafka.start(directory.kafka(), options.kafkaPort()));
+            started.addFirst(kafka);
+            if (kafka.formatted() && !postgres.created()) {
+                int resent = new PendingTaskRecovery(postgres.endpoint()).republishPendingTasks();
+                if (resent > 0) {
+                    out.println("The broker is new: " + resent + " pending tasks will be sent again");
+                }
+            }
+            ServiceStack services = step(
+                    out,
+                    "Starting audit-consumer, bulk-worker and api-gateway",
+                    () -> ServiceStack.start(settings(options, postgres.endpoint(), kafka, serviceProperties)));
+            started.addFirst(services);
+            DirectorySeed seed = new DirectorySeed(postgres.endpoint());
+            boolean demoSeeded =
+                    step(out, "Seeding the demo portfolio", () -> seed.seed(DemoPortfolio.generate(Instant.now())));
+            for (LoadTestPortfolio large : options.largePortfolios()) {
+                step(out, "Seeding load-test portfolio " + large.spec(), () -> seed.seed(large));
+            }
+            Optional<String> token = mintAdminToken(services, postgres.endpoint());
+            token.ifPresent(directory::writeAdminToken);
+            LocalStack stack = new LocalStack(directory, postgres, kafka, services, demoSeeded, token);
+            stack.printSummary(out, options);
+            return stack;
+        } catch (RuntimeException ex) {
+            closeAll(started);
+            throw ex;
+        }
+    }
+
+    private static ServiceStack.Settings settings(
+            LocalStackOptions options,
+            DatabaseEndpoint database,
+            PersistentKafka kafka,
+            Map<String, Object> serviceProperties) {
+        return ServiceStack.Settings.onPorts(
+                        database,
+                        kafka.bootstrapServers(),
+                        options.gatewayPort(),
+                        options.workerPort(),
+                        options.auditPort())
+                .withPropertiesForAll(serviceProperties);
+    }
+
+    private static Optional<String> mintAdminToken(ServiceStack services, DatabaseEndpoint database) {
+        String secret = services.gateway().getEnvironment().getProperty(SECRET_PROPERTY);
+        if (secret == null || secret.isBlank()) {
+            return Optional.empty();
+        }
+        Map<String, List<String>> portfolios = new LinkedHashMap<>();
+        portfolios.put(DemoPortfolio.PORTFOLIO_ID.toString(), List.of("OWNER"));
+        for (UUID portfolio : portfolioIds(database)) {
+            portfolios.put(portfolio.toString(), List.of("OWNER"));
+        }
+        return Optional.of(TestTokens.sign(
+                secret,
+                DemoPortfolio.ADMIN_ID,
+                DemoPortfolio.ADMIN_EMAIL,
+                portfolios,
+                Instant.now().plus(TOKEN_VALIDITY)));
+    }
+
+    private static List<UUID> portfolioIds(DatabaseEndpoint database) {
+        return new Transactions(database).run(connection -> {
+            List<UUID> ids = new ArrayList<>();
+            try (ResultSet rows = connection
+                    .prepareStatement("SELECT id FROM directory.portfolios ORDER BY created_at, id")
+                    .executeQuery()) {
+                while (rows.next()) {
+                    ids.add(rows.getObject(1, UUID.class));
+                }
+            }
+            return ids;
+        });
+    }
+
+    private static <T> T step(PrintStream out, String description, Supplier<T> action) {
+        out.print(description + " ... ");
+        out.flush();
+        long start = System.nanoTime();
+        T result = action.get();
+        String outcome = result instanceof Boolean done ? (done ? "done" : "already there") : "ready";
+        out.printf("%s (%.1f s)%n", outcome, (System.nanoTime() - start) / 1e9);
+        return result;
+    }
+
+    private void printSummary(PrintStream out, LocalStackOptions options) {
+        String gateway = gatewayUrl();
+        String portfolio = DemoPortfolio.PORTFOLIO_ID.toString();
+        String jdbcUrl = postgres.endpoint().jdbcUrl().replaceFirst("\\?.*$", "");
+        out.println();
+        out.println("Portfolio Bulk Access is running. Ctrl-C stops it; the data stays in " + directory.root());
+        out.println();
+        out.printf("  %-16s %s%n", "Gateway", gateway);
+        out.printf("  %-16s %s%n", "Swagger UI", gateway + "/swagger-ui.html");
+        out.printf("  %-16s %s%n", "Worker", services.workerUrl() + "/actuator/health");
+        out.printf("  %-16s %s%n", "Audit consumer", services.auditUrl() + "/actuator/health");
+        out.printf("  %-16s %s%n", "Metrics", "/actuator/prometheus on each of the three");
+        out.printf("  %-16s %s%n", "PostgreSQL", jdbcUrl + " (user postgres, password postgres)");
+        out.printf("  %-16s %s%n", "Kafka", kafka.bootstrapServers());
+        out.printf("  %-16s %s%n", "Logs", directory.logs().resolve("local-stack.log"));
+        out.println();
+        out.printf(
+                "Demo portfolio \"%s\" %s: %d accounts, %d users%n",
+                DemoPortfolio.PORTFOLIO_NAME, portfolio, DemoPortfolio.ACCOUNT_COUNT, DemoPortfolio.USER_COUNT);
+        String row = "  %-24s %s  %s%n";
+        out.printf(row, DemoPortfolio.ADMIN_EMAIL, DemoPortfolio.ADMIN_ID, "Portfolio Owner: the token below");
+        out.printf(
+                row,
+                DemoPortfolio.LEAVER_EMAIL,
+                DemoPortfolio.LEAVER_ID,
+                "in " + DemoPortfolio.LEAVER_ACCOUNT_COUNT + " accounts, Owner of 2: offboard them");
+        out.printf(
+                row,
+                DemoPortfolio.IDP_MANAGED_USER_EMAIL,
+                DemoPortfolio.IDP_MANAGED_USER_ID,
+                "IdP-managed: changes are skipped");
+        out.printf(row, "(account)", DemoPortfolio.WALKTHROUGH_ACCOUNT_ID, "the leaver is a Manager there");
+        for (LoadTestPortfolio large : options.largePortfolios()) {
+            out.printf("Load-test portfolio \"%s\" %s%n", large.name(), large.portfolioId());
+            out.printf(row, large.leaverEmail(), large.leaverId(), "a Manager on every account");
+        }
+        out.println();
+        adminToken.ifPresentOrElse(
+                token -> {
+                    out.println("Bearer token of " + DemoPortfolio.ADMIN_EMAIL + " (valid " + TOKEN_VALIDITY.toDays()
+                            + " days; also in " + directory.adminToken() + "):");
+                    out.println(token);
+                    out.println();
+                    out.println("Try:");
+                    out.println("  TOKEN=$(cat " + displayPath(directory.adminToken()) + ")");
+                    out.println("  curl -H \"Authorization: Bearer $TOKEN\" " + gateway + "/api/v1/portfolios/"
+                            + portfolio + "/accounts");
+                },
+                () -> out.println("No bearer token: the gateway has no " + SECRET_PROPERTY + " (HS256) configured."));
+        out.flush();
+    }
+
+    private static String displayPath(Path path) {
+        Path workingDirectory = Path.of("").toAbsolutePath();
+        return path.startsWith(workingDirectory)
+                ? workingDirectory.relativize(path).toString()
+                : path.toString();
+    }
+
+    /** The gateway's base URL, e.g. {@code http://localhost:8080}. */
+    public String gatewayUrl() {
+        return services.gatewayUrl();
+    }
+
+    public ServiceStack services() {
+        return services;
+    }
+
+    /** The application database. */
+    public DatabaseEndpoint database() {
+        return postgres.endpoint();
+    }
+
+    public String kafkaBootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    public Path dataDirectory() {
+        return directory.root();
+    }
+
+    /** Whether this start seeded the demo portfolio (false when it was already there). */
+    public boolean demoSeeded() {
+        return demoSeeded;
+    }
+
+    /** Whether this start began with an empty broker (a new data directory, or a lost Kafka log). */
+    public boolean kafkaFormatted() {
+        return kafka.formatted();
+    }
+
+    /** The demo administrator's bearer token, when the gateway accepts HS256 tokens. */
+    public Optional<String> adminToken() {
+        return adminToken;
+    }
+
+    /** Stops the services (gateway first), then Kafka, then PostgreSQL, and unlocks the data directory. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            closeAll(List.of(services, kafka, postgres, directory));
+        }
+    }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        RuntimeException failure = null;
+        for (AutoCloseable resource : resources) {
+            try {
+                resource.close();
+            } catch (Exception ex) {
+                if (failure == null) {
+                    failure = new IllegalStateException("The local stack did not stop cleanly", ex);
+                } else {
+                    failure.addSuppressed(ex);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static String rootMessage(Throwable ex) {
+        Throwable cause = ex;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return ex == cause ? String.valueOf(ex.getMessage()) : ex.getMessage() + " (" + cause.getMessage() + ")";
     }
 }

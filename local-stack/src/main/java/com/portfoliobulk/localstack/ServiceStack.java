@@ -93,6 +93,8 @@ public final class ServiceStack implements AutoCloseable {
         properties.put("spring.kafka.bootstrap-servers", settings.kafkaBootstrapServers());
         properties.put("server.port", port);
         properties.put("spring.main.banner-mode", "off");
+        // Whoever starts the stack closes it, in order (see close()), not the JVM's shutdown hook.
+        properties.put("spring.main.register-shutdown-hook", false);
         if (withoutSecurity) {
             properties.put("spring.autoconfigure.exclude", GATEWAY_ONLY_AUTO_CONFIGURATION);
             properties.put("springdoc.api-docs.enabled", false);
@@ -135,12 +137,27 @@ public final class ServiceStack implements AutoCloseable {
         return audit;
     }
 
-    /** Stops the gateway first so no new work arrives, then the worker, then the audit-consumer. */
+    /**
+     * Stops the gateway first so no new work arrives, then the worker, then the audit-consumer; each
+     * one even if stopping an earlier one failed.
+     */
     @Override
     public void close() {
-        gateway.close();
-        worker.close();
-        audit.close();
+        RuntimeException failure = null;
+        for (ConfigurableApplicationContext context : List.of(gateway, worker, audit)) {
+            try {
+                context.close();
+            } catch (RuntimeException ex) {
+                if (failure == null) {
+                    failure = ex;
+                } else {
+                    failure.addSuppressed(ex);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     /**
@@ -165,9 +182,45 @@ public final class ServiceStack implements AutoCloseable {
             Map<String, Object> workerProperties,
             Map<String, Object> auditProperties) {
 
+        public Settings {
+            gatewayProperties = Map.copyOf(gatewayProperties);
+            workerProperties = Map.copyOf(workerProperties);
+            auditProperties = Map.copyOf(auditProperties);
+        }
+
         /** Any free ports and no extra properties. */
         public static Settings onFreePorts(DatabaseEndpoint database, String kafkaBootstrapServers) {
-            return new Settings(database, kafkaBootstrapServers, 0, 0, 0, Map.of(), Map.of(), Map.of());
+            return onPorts(database, kafkaBootstrapServers, 0, 0, 0);
+        }
+
+        /** The given ports (0 for any free port) and no extra properties. */
+        public static Settings onPorts(
+                DatabaseEndpoint database,
+                String kafkaBootstrapServers,
+                int gatewayPort,
+                int workerPort,
+                int auditPort) {
+            return new Settings(
+                    database, kafkaBootstrapServers, gatewayPort, workerPort, auditPort, Map.of(), Map.of(), Map.of());
+        }
+
+        /** The same settings with more properties for every service (a service's own ones win). */
+        public Settings withPropertiesForAll(Map<String, Object> properties) {
+            return new Settings(
+                    database,
+                    kafkaBootstrapServers,
+                    gatewayPort,
+                    workerPort,
+                    auditPort,
+                    merged(properties, gatewayProperties),
+                    merged(properties, workerProperties),
+                    merged(properties, auditProperties));
+        }
+
+        private static Map<String, Object> merged(Map<String, Object> common, Map<String, Object> own) {
+            Map<String, Object> merged = new HashMap<>(common);
+            merged.putAll(own);
+            return merged;
         }
     }
 }

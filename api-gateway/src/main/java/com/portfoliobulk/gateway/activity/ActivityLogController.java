@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.activity;
 
+import com.portfoliobulk.gateway.directory.LinkedAccounts;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;

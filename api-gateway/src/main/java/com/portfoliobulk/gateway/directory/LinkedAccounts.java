@@ -9,7 +9,7 @@ import org.springframework.stereotype.Repository;
 
 /** Reads the portfolios and linked accounts of the account directory. */
 @Repository
-class LinkedAccounts {
+public class LinkedAccounts {
 
     private final JdbcClient jdbc;
 
@@ -73,7 +73,8 @@ class LinkedAccounts {
                 .single();
     }
 
-    boolean isLinked(UUID portfolioId, UUID accountId) {
+    /** Whether the account exists and is linked to the portfolio. */
+    public boolean isLinked(UUID portfolioId, UUID accountId) {
         return jdbc.sql("""
                         SELECT EXISTS (
                             SELECT 1 FROM directory.accounts WHERE id = :accountId AND portfolio_id = :portfolioId)

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.jobs;
 
+import com.portfoliobulk.contracts.JobType;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 import tools.jackson.core.JsonParser;
@@ -15,9 +16,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class JobRequestDeserializer extends ValueDeserializer<JobRequest> {
 
-    private static final String TYPES = Arrays.stream(com.portfoliobulk.contracts.JobType.values())
-            .map(Enum::name)
-            .collect(Collectors.joining(", "));
+    private static final String TYPES =
+            Arrays.stream(JobType.values()).map(Enum::name).collect(Collectors.joining(", "));
 
     @Override
     public JobRequest deserialize(JsonParser parser, DeserializationContext context) {

@@ -24,7 +24,9 @@ import tools.jackson.databind.json.JsonMapper;
  * Accepts a bulk job: validates the request, resolves its targets against the directory, and stores
  * the job, all its tasks and the {@code Idempotency-Key} in one transaction. The tasks are inserted
  * set-based from the plan, never one by one and never all in memory; the relay publishes them after
- * the commit.
+ * the commit. The task cap is checked before anything is stored when the request alone tells the
+ * number of tasks, otherwise ({@code OFFBOARD_USERS}) by the insert itself, which stores at most one
+ * task over the cap and is rolled back if it does.
  *
  * <p>Idempotency: the same key with the same request (compared by the SHA-256 of its normalized,
  * canonical JSON) within the key's time to live answers the job it created; with another request,
@@ -89,18 +91,14 @@ public class JobSubmission {
         if (earlier.isPresent()) {
             return earlier.get();
         }
-        checkTaskCap(validated.knownTaskCount().orElse(0));
+        long expectedTasks = validated.knownTaskCount().orElse(0);
+        checkTaskCap(expectedTasks);
         ResolvedTargets targets = resolution.resolve(portfolioId, validated);
-        long tasks = resolution.count(targets);
-        checkTaskCap(tasks);
-        if (tasks == 0) {
-            throw nothingToDo(validated);
-        }
         Actor requestedBy = new Actor(caller.userId(), caller.email());
         for (int attempt = 1; ; attempt++) {
             UUID jobId = UUID.randomUUID();
             try {
-                long created = create(jobId, targets, tasks, requestedBy, key, hash);
+                long created = create(jobId, targets, expectedTasks, requestedBy, key, hash);
                 Job job = jobs.find(portfolioId, jobId).orElseThrow();
                 metrics.submitted(validated.type(), Duration.ofNanos(System.nanoTime() - start));
                 events.publishEvent(new JobSubmitted(jobId, portfolioId, validated.type(), created));
@@ -123,21 +121,29 @@ public class JobSubmission {
         }
     }
 
+    /**
+     * Stores the job, its key and its tasks in one transaction; answers the number of tasks.
+     *
+     * @param expectedTasks the number of tasks when the request tells it, else 0
+     */
     private long create(
             UUID jobId, ResolvedTargets targets, long expectedTasks, Actor requestedBy, String key, String hash) {
         Long created = transaction.execute(status -> {
             jobs.setLockTimeout(properties.duplicateWait());
+            jobs.setSortMemory(properties.submissionWorkMem());
             jobs.insert(jobId, targets.portfolioId(), targets.request().type(), requestedBy, expectedTasks);
             if (!keys.insert(targets.portfolioId(), key, hash, jobId, properties.idempotencyKeyTtl())) {
                 throw new KeyTakenException();
             }
-            long inserted = resolution.insertTasks(jobId, targets);
-            if (inserted == 0) {
-                throw nothingToDo(targets.request());
-            }
+            // At most one task over the cap: storing the plan is counting it, and an oversized plan
+            // costs one bounded insert that is rolled back.
+            long inserted = resolution.insertTasks(jobId, targets, properties.maxTasksPerJob() + 1L);
             checkTaskCap(inserted);
+            if (inserted == 0) {
+                throw nothingToDo();
+            }
             if (inserted != expectedTasks) {
-                // The directory changed between counting and inserting.
+                // OFFBOARD_USERS (known only now), or the directory changed since the request was checked.
                 jobs.setTotal(jobId, inserted);
             }
             return inserted;
@@ -145,7 +151,12 @@ public class JobSubmission {
         return created == null ? 0 : created;
     }
 
-    private void checkTaskCap(long tasks) {
+    /**
+     * Refuses a plan of more tasks than a job may have ({@code bulk.gateway.jobs.max-tasks-per-job}).
+     *
+     * @throws org.springframework.web.ErrorResponseException 413 naming the count and the cap
+     */
+    public void checkTaskCap(long tasks) {
         if (tasks > properties.maxTasksPerJob()) {
             throw JobProblems.tooManyTasks(tasks, properties.maxTasksPerJob());
         }
@@ -185,7 +196,7 @@ public class JobSubmission {
         }
     }
 
-    private static InvalidJobRequestException nothingToDo(ValidatedJobRequest request) {
+    private static InvalidJobRequestException nothingToDo() {
         return new InvalidJobRequestException(
                 "The request resolves to no task: none of the users has access to any linked account of the"
                         + " portfolio any more. Nothing to do.",

@@ -64,6 +64,17 @@ class Jobs {
                 .singleValue();
     }
 
+    /**
+     * Lets the current transaction sort a large job's plan in memory (the session default of a few
+     * megabytes would spill a 100,000-task plan to disk).
+     */
+    void setSortMemory(String workMem) {
+        jdbc.sql("SELECT set_config('work_mem', :workMem, true)")
+                .param("workMem", workMem)
+                .query()
+                .singleValue();
+    }
+
     /** Inserts a new {@code QUEUED} job of {@code total} pending tasks. */
     void insert(UUID jobId, UUID portfolioId, JobType type, Actor requestedBy, long total) {
         jdbc.sql("""

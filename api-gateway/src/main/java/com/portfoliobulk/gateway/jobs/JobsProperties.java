@@ -13,6 +13,8 @@ import org.springframework.validation.annotation.Validated;
  *     answering 409
  * @param pollInterval the {@code Retry-After} hint given while a job is not finished
  * @param idempotencyKeyCleanupInterval how often expired keys are deleted
+ * @param submissionWorkMem PostgreSQL's {@code work_mem} for the transaction that stores a job, enough
+ *     to order the largest plan in memory
  */
 @Validated
 @ConfigurationProperties("bulk.gateway.jobs")
@@ -21,7 +23,8 @@ record JobsProperties(
         @DefaultValue("24h") Duration idempotencyKeyTtl,
         @DefaultValue("5s") Duration duplicateWait,
         @DefaultValue("1s") Duration pollInterval,
-        @DefaultValue("1h") Duration idempotencyKeyCleanupInterval) {
+        @DefaultValue("1h") Duration idempotencyKeyCleanupInterval,
+        @DefaultValue("64MB") String submissionWorkMem) {
 
     /** {@link #pollInterval} in whole seconds, at least 1, for {@code Retry-After}. */
     String retryAfterSeconds() {

@@ -6,8 +6,9 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.config.TopicBuilder;
+import org.springframework.kafka.support.ProducerListener;
 
-/** The task topic (created if missing) and the relay's backlog gauge. */
+/** The task topic (created if missing), the producer's listener and the relay's backlog gauge. */
 @Configuration(proxyBeanMethods = false)
 class RelayConfiguration {
 
@@ -17,6 +18,15 @@ class RelayConfiguration {
                 .partitions(properties.partitions())
                 .replicas(properties.replicationFactor())
                 .build();
+    }
+
+    /**
+     * Replaces the default listener, which logs every failed record: during a broker outage that is
+     * one error per task of every retried batch. The relay logs a failed batch once.
+     */
+    @Bean
+    ProducerListener<Object, Object> quietProducerListener() {
+        return new ProducerListener<>() {};
     }
 
     @Bean

@@ -81,6 +81,11 @@ public class TaskRelay {
         return pass;
     }
 
+    /** The key of the PostgreSQL advisory lock that one relay at a time holds. */
+    long lockKey() {
+        return lockKey;
+    }
+
     private int send(List<OutboxTask> batch) {
         List<CompletableFuture<?>> sends = new ArrayList<>(batch.size());
         for (OutboxTask task : batch) {

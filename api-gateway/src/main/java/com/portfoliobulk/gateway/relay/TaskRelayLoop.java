@@ -24,7 +24,7 @@ class TaskRelayLoop implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(TaskRelayLoop.class);
 
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
     private final TaskRelay relay;
 

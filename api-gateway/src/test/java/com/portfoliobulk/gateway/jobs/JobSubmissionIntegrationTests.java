@@ -1,7 +1,9 @@
 package com.portfoliobulk.gateway.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.Actor;
@@ -15,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -81,10 +84,10 @@ class JobSubmissionIntegrationTests extends GatewayIntegrationTest {
         assertThat(tasks)
                 .extracting(TaskRow::accountId, TaskRow::userId, TaskRow::email, TaskRow::action, TaskRow::role)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple(alpha, ann, portfolio.email("ann"), "INVITE", "ANALYST"),
-                        org.assertj.core.groups.Tuple.tuple(beta, ann, portfolio.email("ann"), "INVITE", "SUPPORT"),
-                        org.assertj.core.groups.Tuple.tuple(alpha, null, newcomer, "INVITE", "ANALYST"),
-                        org.assertj.core.groups.Tuple.tuple(beta, null, newcomer, "INVITE", "SUPPORT"));
+                        tuple(alpha, ann, portfolio.email("ann"), "INVITE", "ANALYST"),
+                        tuple(beta, ann, portfolio.email("ann"), "INVITE", "SUPPORT"),
+                        tuple(alpha, null, newcomer, "INVITE", "ANALYST"),
+                        tuple(beta, null, newcomer, "INVITE", "SUPPORT"));
         assertThat(tasks).allSatisfy(task -> {
             assertThat(task.language()).isEqualTo("de-CH");
             assertThat(task.expiresAt())
@@ -130,9 +133,8 @@ class JobSubmissionIntegrationTests extends GatewayIntegrationTest {
         assertThat(tasks(jobId))
                 .extracting(TaskRow::accountId, TaskRow::userId, TaskRow::email, TaskRow::action, TaskRow::role)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple(
-                                alpha, ann, portfolio.email("ann"), "CHANGE_ROLE", "MANAGER"),
-                        org.assertj.core.groups.Tuple.tuple(beta, bob, portfolio.email("bob"), "CHANGE_ROLE", "ADMIN"));
+                        tuple(alpha, ann, portfolio.email("ann"), "CHANGE_ROLE", "MANAGER"),
+                        tuple(beta, bob, portfolio.email("bob"), "CHANGE_ROLE", "ADMIN"));
         List<TaskTopic.Received> records = taskTopic.awaitJob(jobId, 2);
         assertThat(records)
                 .extracting(
@@ -140,8 +142,8 @@ class JobSubmissionIntegrationTests extends GatewayIntegrationTest {
                         record -> record.message().user().userId(),
                         record -> record.message().role())
                 .containsExactlyInAnyOrder(
-                        org.assertj.core.groups.Tuple.tuple(alpha.toString(), ann, AccountRole.MANAGER),
-                        org.assertj.core.groups.Tuple.tuple(beta.toString(), bob, AccountRole.ADMIN));
+                        tuple(alpha.toString(), ann, AccountRole.MANAGER),
+                        tuple(beta.toString(), bob, AccountRole.ADMIN));
         assertThat(records).allSatisfy(record -> {
             assertThat(record.message().action()).isEqualTo(TaskAction.CHANGE_ROLE);
             assertThat(record.message().expiresAt()).isNull();
@@ -162,10 +164,10 @@ class JobSubmissionIntegrationTests extends GatewayIntegrationTest {
         assertThat(tasks(jobId))
                 .extracting(TaskRow::userId, TaskRow::accountId, TaskRow::action, TaskRow::role)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple(ann, alpha, "CHANGE_ROLE", "CONTENT_CREATOR"),
-                        org.assertj.core.groups.Tuple.tuple(ann, beta, "CHANGE_ROLE", "CONTENT_CREATOR"),
-                        org.assertj.core.groups.Tuple.tuple(bob, alpha, "CHANGE_ROLE", "CONTENT_CREATOR"),
-                        org.assertj.core.groups.Tuple.tuple(bob, beta, "CHANGE_ROLE", "CONTENT_CREATOR"));
+                        tuple(ann, alpha, "CHANGE_ROLE", "CONTENT_CREATOR"),
+                        tuple(ann, beta, "CHANGE_ROLE", "CONTENT_CREATOR"),
+                        tuple(bob, alpha, "CHANGE_ROLE", "CONTENT_CREATOR"),
+                        tuple(bob, beta, "CHANGE_ROLE", "CONTENT_CREATOR"));
         assertThat(taskTopic.awaitJob(jobId, 4))
                 .extracting(TaskTopic.Received::key)
                 .containsExactlyInAnyOrder(alpha.toString(), beta.toString(), alpha.toString(), beta.toString());
@@ -183,9 +185,7 @@ class JobSubmissionIntegrationTests extends GatewayIntegrationTest {
 
         assertThat(tasks(jobId))
                 .extracting(TaskRow::userId, TaskRow::accountId, TaskRow::action, TaskRow::role)
-                .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple(ann, alpha, "REMOVE", null),
-                        org.assertj.core.groups.Tuple.tuple(ann, beta, "REMOVE", null));
+                .containsExactly(tuple(ann, alpha, "REMOVE", null), tuple(ann, beta, "REMOVE", null));
         assertThat(taskTopic.awaitJob(jobId, 2)).allSatisfy(record -> {
             assertThat(record.message().action()).isEqualTo(TaskAction.REMOVE);
             assertThat(record.message().role()).isNull();
@@ -252,7 +252,7 @@ class JobSubmissionIntegrationTests extends GatewayIntegrationTest {
                     .extracting(TaskTopic.Received::partition)
                     .containsOnly(received.getFirst().partition());
             List<UUID> jobOrder = received.stream()
-                    .sorted(java.util.Comparator.comparingLong(TaskTopic.Received::offset))
+                    .sorted(Comparator.comparingLong(TaskTopic.Received::offset))
                     .map(record -> record.message().jobId())
                     .distinct()
                     .toList();
@@ -261,8 +261,7 @@ class JobSubmissionIntegrationTests extends GatewayIntegrationTest {
     }
 
     private void assertPublished(UUID jobId) {
-        org.awaitility.Awaitility.await()
-                .atMost(Duration.ofSeconds(30))
+        await().atMost(Duration.ofSeconds(30))
                 .untilAsserted(() -> assertThat(jdbc.sql(
                                         "SELECT count(*) FROM jobs.bulk_tasks WHERE job_id = :id AND published_at IS NULL")
                                 .param("id", jobId)

@@ -7,6 +7,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.IntStream;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
@@ -55,7 +56,7 @@ public final class DirectorySeed {
 
         /** {@code count} new linked accounts. */
         public List<UUID> accounts(int count) {
-            return java.util.stream.IntStream.range(0, count)
+            return IntStream.range(0, count)
                     .mapToObj(i -> account("Account " + i))
                     .toList();
         }

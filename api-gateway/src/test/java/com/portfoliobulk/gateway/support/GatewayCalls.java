@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.support;
 
+import java.util.List;
 import java.util.Map;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -49,7 +50,7 @@ public final class GatewayCalls {
         return http.get()
                 .uri(path)
                 .headers(headers -> {
-                    headers.setAccept(java.util.List.of(MediaType.APPLICATION_JSON));
+                    headers.setAccept(List.of(MediaType.APPLICATION_JSON));
                     auth(headers, token);
                     extraHeaders.forEach(headers::set);
                 })

@@ -4,8 +4,10 @@ import com.portfoliobulk.contracts.BulkTaskMessage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -33,6 +35,15 @@ public final class TaskTopic implements AutoCloseable {
 
     /** A reader of {@code topic} positioned at its current end. */
     public static TaskTopic fromNow(String bootstrapServers, String topic) {
+        return open(bootstrapServers, topic, true);
+    }
+
+    /** A reader of {@code topic} from its first record. */
+    public static TaskTopic fromBeginning(String bootstrapServers, String topic) {
+        return open(bootstrapServers, topic, false);
+    }
+
+    private static TaskTopic open(String bootstrapServers, String topic, boolean atEnd) {
         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 bootstrapServers,
@@ -48,7 +59,11 @@ public final class TaskTopic implements AutoCloseable {
                 .map(info -> new TopicPartition(topic, info.partition()))
                 .toList();
         consumer.assign(partitions);
-        consumer.seekToEnd(partitions);
+        if (atEnd) {
+            consumer.seekToEnd(partitions);
+        } else {
+            consumer.seekToBeginning(partitions);
+        }
         partitions.forEach(consumer::position);
         return new TaskTopic(consumer);
     }
@@ -62,14 +77,7 @@ public final class TaskTopic implements AutoCloseable {
     public List<Received> await(Predicate<BulkTaskMessage> filter, int count, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (matching(filter).size() < count && System.nanoTime() < deadline) {
-            for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                received.add(new Received(
-                        record.key(),
-                        record.partition(),
-                        record.offset(),
-                        record.headers().toArray().length,
-                        JSON.readValue(record.value(), BulkTaskMessage.class)));
-            }
+            poll();
         }
         List<Received> matching = matching(filter);
         if (matching.size() < count) {
@@ -77,6 +85,22 @@ public final class TaskTopic implements AutoCloseable {
                     "Expected " + count + " task records within " + timeout + " but got " + matching.size());
         }
         return matching;
+    }
+
+    /**
+     * Reads everything the topic holds now (up to the current end of every partition) and answers
+     * the records matching {@code filter} among all read so far.
+     */
+    public List<Received> readToEnd(Predicate<BulkTaskMessage> filter) {
+        Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Could not read the topic to its end");
+            }
+            poll();
+        }
+        return matching(filter);
     }
 
     /** Waits for {@code count} records of the job. */
@@ -87,6 +111,34 @@ public final class TaskTopic implements AutoCloseable {
     /** Waits for {@code count} records of any of the jobs. */
     public List<Received> awaitJobs(Collection<UUID> jobIds, int count) {
         return await(message -> jobIds.contains(message.jobId()), count, Duration.ofSeconds(60));
+    }
+
+    private void poll() {
+        for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+            received.add(new Received(
+                    record.key(),
+                    record.partition(),
+                    record.offset(),
+                    record.headers().toArray().length,
+                    JSON.readValue(record.value(), BulkTaskMessage.class)));
+        }
+    }
+
+    /**
+     * For every account, the jobs whose tasks reached it, in the order they were published (a job
+     * re-sent after a failure counts once, where it first appeared).
+     */
+    public static Map<String, List<UUID>> jobOrderPerAccount(List<Received> records) {
+        Map<String, List<UUID>> order = new TreeMap<>();
+        records.stream()
+                .sorted(Comparator.comparingInt(Received::partition).thenComparingLong(Received::offset))
+                .forEach(record -> {
+                    List<UUID> jobs = order.computeIfAbsent(record.key(), key -> new ArrayList<>());
+                    if (!jobs.contains(record.message().jobId())) {
+                        jobs.add(record.message().jobId());
+                    }
+                });
+        return order;
     }
 
     private List<Received> matching(Predicate<BulkTaskMessage> filter) {

@@ -1,0 +1,34 @@
+# Sourced by run-local.sh and .ci/run: exports JAVA_HOME (and PATH) for a JDK 21 or newer.
+# Keeps JAVA_HOME when it is new enough; otherwise takes the newest JDK >= 21 installed next to the
+# default java (e.g. /usr/lib/jvm/*). Returns non-zero when there is none.
+
+java_major() {
+  "$1" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}' | cut -d. -f1
+}
+
+select_jdk() {
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ] && [ "$(java_major "$JAVA_HOME/bin/java")" -ge 21 ]; then
+    export PATH="$JAVA_HOME/bin:$PATH"
+    return 0
+  fi
+  local default_java jdk_dir best="" best_major=0 candidate major
+  default_java=$(readlink -f "$(command -v java)" 2>/dev/null || true)
+  if [ -z "$default_java" ]; then
+    echo "No java found; install a JDK 21 or newer and set JAVA_HOME." >&2
+    return 1
+  fi
+  jdk_dir=$(dirname "$(dirname "$(dirname "$default_java")")")
+  for candidate in "$jdk_dir"/*/bin/java; do
+    [ -x "$candidate" ] || continue
+    major=$(java_major "$candidate" || echo 0)
+    if [ "${major:-0}" -ge 21 ] && [ "$major" -gt "$best_major" ]; then
+      best=$(dirname "$(dirname "$candidate")"); best_major=$major
+    fi
+  done
+  if [ -z "$best" ]; then
+    echo "No JDK 21 or newer found (default java: $default_java); set JAVA_HOME." >&2
+    return 1
+  fi
+  export JAVA_HOME="$best"
+  export PATH="$JAVA_HOME/bin:$PATH"
+}

@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1.7
+# One image per service, from one multi-stage build (see README.md, "Run with Docker Compose"):
+#   docker build --build-arg MODULE=api-gateway -t portfolio-bulk-access/api-gateway .
+# MODULE is api-gateway, bulk-worker or audit-consumer. docker-compose.yml builds all three; the
+# build stage is the same for each, so it runs once.
+
+FROM eclipse-temurin:25.0.3_9-jdk AS build
+WORKDIR /src
+# The Maven repository (and the Maven the wrapper downloads) stays in a build cache between builds.
+COPY . .
+RUN --mount=type=cache,target=/root/.m2 \
+    ./mvnw -B -q package -pl api-gateway,bulk-worker,audit-consumer -am \
+        -Dmaven.test.skip=true -Dspotless.check.skip=true \
+    && mkdir -p /out \
+    && for module in api-gateway bulk-worker audit-consumer; do \
+         cp "$module/target/$module-"*-exec.jar "/out/$module.jar"; \
+       done \
+    && javac -d /out/healthcheck ops/docker/HealthCheck.java
+
+FROM eclipse-temurin:25.0.3_9-jre
+ARG MODULE
+RUN test -n "$MODULE" || (echo "Set --build-arg MODULE=api-gateway|bulk-worker|audit-consumer" >&2; exit 1) \
+    && groupadd --system app && useradd --system --gid app --home-dir /app app
+WORKDIR /app
+COPY --from=build /out/healthcheck /opt/healthcheck
+COPY --from=build /out/${MODULE}.jar /app/app.jar
+USER app
+ENV JAVA_OPTS="-XX:MaxRAMPercentage=75"
+EXPOSE 8080 8081 8082
+# exec: the JVM gets SIGTERM from "docker stop" and shuts down gracefully.
+ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /app/app.jar"]

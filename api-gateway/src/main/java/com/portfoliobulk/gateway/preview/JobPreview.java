@@ -1,0 +1,113 @@
+package com.portfoliobulk.gateway.preview;
+
+import com.portfoliobulk.gateway.jobs.InvalidJobRequestException;
+import com.portfoliobulk.gateway.jobs.JobRequest;
+import com.portfoliobulk.gateway.jobs.JobRequestValidation;
+import com.portfoliobulk.gateway.jobs.JobSubmission;
+import com.portfoliobulk.gateway.jobs.PlannedTarget;
+import com.portfoliobulk.gateway.jobs.PortfolioNotFoundException;
+import com.portfoliobulk.gateway.jobs.ResolvedTargets;
+import com.portfoliobulk.gateway.jobs.TargetResolution;
+import com.portfoliobulk.gateway.jobs.ValidatedJobRequest;
+import com.portfoliobulk.rules.AccessRules;
+import com.portfoliobulk.rules.CurrentMembership;
+import com.portfoliobulk.rules.Decision;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Shows what a bulk job request would do now, without doing it: the plan a submission of the same
+ * request would store (the same validation, the same resolution, the same order), each task decided
+ * by {@link AccessRules#decide} with what the worker decides it from (is the account linked, is the
+ * user IdP-managed, the current membership, the time), and a summary of the whole plan.
+ *
+ * <p>The plan streams by in one query joined with the directory, read in one read-only snapshot, so
+ * the summary and the page agree with each other; only the summary's counters and at most two pages
+ * of items are held in memory, whatever the plan's size.
+ */
+@Service
+class JobPreview {
+
+    private final TargetResolution resolution;
+
+    private final JobSubmission submission;
+
+    private final JdbcClient jdbc;
+
+    private final TransactionTemplate snapshot;
+
+    JobPreview(
+            TargetResolution resolution,
+            JobSubmission submission,
+            JdbcClient jdbc,
+            PlatformTransactionManager transactions) {
+        this.resolution = resolution;
+        this.submission = submission;
+        this.jdbc = jdbc;
+        this.snapshot = new TransactionTemplate(transactions);
+        this.snapshot.setReadOnly(true);
+        this.snapshot.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
+    }
+
+    /**
+     * One page of the plan of {@code request} and the summary of the whole plan.
+     *
+     * @throws InvalidJobRequestException as the submission would (422)
+     * @throws PortfolioNotFoundException when the portfolio does not exist (404)
+     * @throws org.springframework.web.ErrorResponseException when the plan has more tasks than a job
+     *     may have (413)
+     * @throws com.portfoliobulk.gateway.web.InvalidParameterException when the cursor belongs to
+     *     another request (400)
+     */
+    PreviewPage preview(UUID portfolioId, JobRequest request, PreviewPaging paging) {
+        ValidatedJobRequest validated = JobRequestValidation.validate(request);
+        submission.checkTaskCap(validated.knownTaskCount().orElse(0));
+        String planKey = PreviewCursor.planKey(portfolioId, validated);
+        paging.requirePlan(planKey);
+        return snapshot.execute(status -> {
+            ResolvedTargets targets = resolution.resolve(portfolioId, validated);
+            Instant now = jdbc.sql("SELECT now()")
+                    .query(OffsetDateTime.class)
+                    .single()
+                    .toInstant();
+            PlanTally tally = new PlanTally();
+            PageWindow window = new PageWindow(paging, planKey);
+            resolution.forEach(targets, target -> {
+                Decision decision = AccessRules.decide(target.action(), target.role(), target.current(), now);
+                tally.count(decision);
+                window.offer(target, decision);
+            });
+            // The plan is counted while it is walked: a plan over the cap answers 413 like the submission.
+            submission.checkTaskCap(tally.total());
+            PageWindow.Page page = window.page();
+            return new PreviewPage(
+                    tally.summary(),
+                    page.entries().stream()
+                            .map(entry -> item(entry.target(), entry.decision(), now))
+                            .toList(),
+                    page.next() == null ? null : page.next().encode());
+        });
+    }
+
+    private static PreviewItem item(PlannedTarget target, Decision decision, Instant now) {
+        // What the worker records as the previous role: access in force now (an expired invitation is none).
+        Optional<CurrentMembership> current = target.current().membership().filter(m -> m.isInForceAt(now));
+        return new PreviewItem(
+                target.accountId(),
+                target.userId(),
+                target.email(),
+                target.action(),
+                current.map(CurrentMembership::role).orElse(null),
+                current.map(CurrentMembership::state).orElse(null),
+                target.role(),
+                decision.outcome(),
+                decision.reason());
+    }
+}

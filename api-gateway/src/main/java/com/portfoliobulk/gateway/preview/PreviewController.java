@@ -1,0 +1,112 @@
+package com.portfoliobulk.gateway.preview;
+
+import com.portfoliobulk.gateway.jobs.JobRequest;
+import com.portfoliobulk.gateway.security.PortfolioAccess;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.UUID;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The preview of a bulk job: what a submission of the same body would do now. Planning a change
+ * needs what submitting it needs: the Portfolio Owner or User Management EDIT.
+ */
+@Tag(name = "Bulk jobs")
+@RestController
+class PreviewController {
+
+    private final PortfolioAccess access;
+
+    private final JobPreview preview;
+
+    PreviewController(PortfolioAccess access, JobPreview preview) {
+        this.access = access;
+        this.preview = preview;
+    }
+
+    @Operation(
+            summary = "Preview a bulk job",
+            description = "Takes the body of a submission and answers the plan a submission would create now, task by"
+                    + " task in the order the job would store them: account, user, action, the current and the new"
+                    + " role, and whether the task would CHANGE the directory or be SKIPPED, with the reason. The"
+                    + " access rules are the ones the worker applies, evaluated against the directory as it is now;"
+                    + " the job decides each task again when it applies it. `summary` counts the whole plan, `items`"
+                    + " are one page of it: follow `nextCursor` with the same body. Validation and its errors are"
+                    + " the submission's. Nothing is written; no Idempotency-Key is needed.")
+    @ApiResponse(responseCode = "200", description = "The summary of the whole plan and one page of its tasks.")
+    @ApiResponse(
+            responseCode = "400",
+            description = "Malformed JSON, unknown type, wrong field types, or a limit or cursor that cannot be used"
+                    + " (a cursor works only with the body it was made for).",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "401", description = "No valid bearer token.", content = @Content)
+    @ApiResponse(
+            responseCode = "403",
+            description = "The caller is neither the Portfolio Owner nor holds User Management EDIT.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "404",
+            description = "The portfolio does not exist.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "413",
+            description = "The request resolves to more tasks than a job may have, or the body is too large.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "422",
+            description = "Invalid content (empty lists, malformed or duplicate entries, OWNER as a role, accounts or"
+                    + " users not of this portfolio), exactly as the submission answers it. `errors` names the"
+                    + " fields.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @PostMapping(
+            path = "/api/v1/portfolios/{portfolioId}/bulk-jobs/preview",
+            consumes = MediaType.APPLICATION_JSON_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    PreviewPage preview(
+            @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
+            @Parameter(
+                            description = "Page size: how many tasks of the plan to list.",
+                            schema =
+                                    @Schema(
+                                            type = "integer",
+                                            minimum = "1",
+                                            maximum = "" + PreviewPaging.MAX_LIMIT,
+                                            defaultValue = "" + PreviewPaging.DEFAULT_LIMIT))
+                    @RequestParam(required = false)
+                    Integer limit,
+            @Parameter(
+                            description =
+                                    "The `nextCursor` of the previous page (sent with the same body); omit for the"
+                                            + " first page.")
+                    @RequestParam(required = false)
+                    String cursor,
+            @RequestBody JobRequest request) {
+        access.requireChange(portfolioId);
+        return preview.preview(portfolioId, request, PreviewPaging.of(limit, cursor));
+    }
+}

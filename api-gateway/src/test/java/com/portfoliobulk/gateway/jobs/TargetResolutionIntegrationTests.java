@@ -1,0 +1,196 @@
+package com.portfoliobulk.gateway.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.MembershipState;
+import com.portfoliobulk.contracts.ReasonCode;
+import com.portfoliobulk.contracts.TaskAction;
+import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.gateway.support.DirectorySeed;
+import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import com.portfoliobulk.rules.AccessRules;
+import com.portfoliobulk.rules.Decision;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.web.ErrorResponseException;
+
+/**
+ * The resolution a preview walks is exactly what a submission stores, with the directory's current
+ * state for the access rules; and the task cap holds also where only the directory tells the count.
+ */
+class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
+
+    @Autowired
+    TargetResolution resolution;
+
+    @Autowired
+    Jobs jobs;
+
+    @Autowired
+    IdempotencyKeys keys;
+
+    @Autowired
+    JobMetrics metrics;
+
+    @Autowired
+    ApplicationEventPublisher events;
+
+    @Autowired
+    PlatformTransactionManager transactions;
+
+    private DirectorySeed.Portfolio portfolio;
+
+    private UUID alpha;
+
+    private UUID beta;
+
+    private UUID gamma;
+
+    private UUID ann;
+
+    @BeforeEach
+    void arrange() {
+        portfolio = directory.portfolio();
+        alpha = portfolio.account("Alpha");
+        beta = portfolio.account("Beta");
+        gamma = portfolio.account("Gamma");
+        ann = portfolio.user("ann");
+        portfolio
+                .member(alpha, ann, AccountRole.ANALYST)
+                .member(beta, ann, AccountRole.OWNER)
+                .invited(gamma, ann, AccountRole.SUPPORT, Instant.now().plus(Duration.ofDays(2)));
+    }
+
+    @Test
+    void thePlanOfAnOffboardingCarriesEachMembershipForTheAccessRules() {
+        ResolvedTargets targets =
+                resolution.resolve(portfolio.id(), JobRequestValidation.validate(new OffboardUsers(List.of(ann))));
+
+        List<PlannedTarget> planned = new ArrayList<>();
+        resolution.forEach(targets, planned::add);
+
+        assertThat(planned).extracting(PlannedTarget::position).containsExactly(1L, 2L, 3L);
+        assertThat(planned).allSatisfy(target -> {
+            assertThat(target.action()).isEqualTo(TaskAction.REMOVE);
+            assertThat(target.userId()).isEqualTo(ann);
+            assertThat(target.email()).isEqualTo(portfolio.email("ann"));
+            assertThat(target.current().accountInPortfolio()).isTrue();
+        });
+        Map<UUID, Decision> decisions = new HashMap<>();
+        planned.forEach(target -> decisions.put(
+                target.accountId(),
+                AccessRules.decide(target.action(), target.role(), target.current(), Instant.now())));
+        assertThat(decisions.get(alpha).isChange()).isTrue();
+        assertThat(decisions.get(beta).reason()).isEqualTo(ReasonCode.OWNER_PROTECTED);
+        assertThat(decisions.get(gamma).isChange()).isTrue();
+        assertThat(planned.stream()
+                        .filter(t -> t.accountId().equals(gamma))
+                        .findFirst()
+                        .orElseThrow()
+                        .current()
+                        .membership()
+                        .orElseThrow()
+                        .state())
+                .isEqualTo(MembershipState.INVITED);
+    }
+
+    @Test
+    void thePlanOfAnInvitationNamesAddressesWithoutAUserYet() {
+        ResolvedTargets targets = resolution.resolve(
+                portfolio.id(),
+                JobRequestValidation.validate(new InviteUsers(
+                        List.of(portfolio.email("ann"), "newcomer@brand.example"),
+                        null,
+                        List.of(new InviteUsers.AccountInvitation(alpha, AccountRole.MANAGER)),
+                        null)));
+
+        List<PlannedTarget> planned = new ArrayList<>();
+        resolution.forEach(targets, planned::add);
+
+        assertThat(planned)
+                .extracting(PlannedTarget::userId, PlannedTarget::email, PlannedTarget::role)
+                .containsExactly(
+                        tuple(ann, portfolio.email("ann"), AccountRole.MANAGER),
+                        tuple(null, "newcomer@brand.example", AccountRole.MANAGER));
+        assertThat(AccessRules.decide(
+                                TaskAction.INVITE,
+                                AccountRole.MANAGER,
+                                planned.getFirst().current(),
+                                Instant.now())
+                        .reason())
+                .isEqualTo(ReasonCode.ALREADY_MEMBER);
+        assertThat(planned.get(1).current().membership()).isEmpty();
+        assertThat(planned.get(1).current().userIdpManaged()).isFalse();
+    }
+
+    @Test
+    void theSubmittedJobHasExactlyThePlannedTasks() {
+        UUID bob = portfolio.user("bob");
+        portfolio.member(alpha, bob, AccountRole.SUPPORT);
+        UpdateRolesBySelection request =
+                new UpdateRolesBySelection(List.of(ann, bob), List.of(alpha, beta, gamma), AccountRole.CONTENT_CREATOR);
+        List<PlannedTarget> planned = new ArrayList<>();
+        resolution.forEach(resolution.resolve(portfolio.id(), JobRequestValidation.validate(request)), planned::add);
+
+        UUID jobId = accepted(portfolio.id(), """
+                {"type":"UPDATE_ROLES","userIds":["%s","%s"],"accountIds":["%s","%s","%s"],"role":"CONTENT_CREATOR"}
+                """.formatted(ann, bob, alpha, beta, gamma));
+
+        List<List<Object>> stored = jdbc.sql(
+                        "SELECT account_id, user_id, role FROM jobs.bulk_tasks" + " WHERE job_id = :id ORDER BY seq")
+                .param("id", jobId)
+                .query((row, n) -> List.<Object>of(
+                        row.getObject("account_id", UUID.class),
+                        row.getObject("user_id", UUID.class),
+                        row.getString("role")))
+                .list();
+        assertThat(stored)
+                .containsExactlyElementsOf(planned.stream()
+                        .map(target -> List.<Object>of(
+                                target.accountId(),
+                                target.userId(),
+                                target.role().code()))
+                        .toList());
+    }
+
+    @Test
+    void anOffboardingOverTheTaskCapIsRefusedAndCreatesNothing() {
+        JobSubmission smallJobs = new JobSubmission(
+                resolution,
+                jobs,
+                keys,
+                new JobsProperties(
+                        2,
+                        Duration.ofHours(24),
+                        Duration.ofSeconds(5),
+                        Duration.ofSeconds(1),
+                        Duration.ofHours(1),
+                        "64MB"),
+                metrics,
+                events,
+                transactions);
+        Caller caller = new Caller(ADMIN_ID, ADMIN_EMAIL, Map.of());
+
+        assertThatThrownBy(() -> smallJobs.submit(
+                        caller, portfolio.id(), UUID.randomUUID().toString(), new OffboardUsers(List.of(ann))))
+                .isInstanceOfSatisfying(ErrorResponseException.class, problem -> {
+                    assertThat(problem.getStatusCode().value()).isEqualTo(413);
+                    assertThat(problem.getBody().getDetail()).contains("at most 2");
+                });
+        assertThat(jobCount(portfolio.id())).isZero();
+        assertThat(taskCount(portfolio.id())).isZero();
+    }
+}

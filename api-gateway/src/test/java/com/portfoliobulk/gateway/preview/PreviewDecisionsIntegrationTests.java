@@ -1,0 +1,231 @@
+package com.portfoliobulk.gateway.preview;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.support.DirectorySeed;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Each kind of request previews as the plan a submission would create, every task decided by the
+ * access rules against the directory now: Owner protection, IdP-managed users, no change, not a
+ * member, already a member, pending invitations as access and expired ones as none.
+ */
+class PreviewDecisionsIntegrationTests extends PreviewIntegrationTest {
+
+    private DirectorySeed.Portfolio portfolio;
+
+    private UUID active;
+
+    private UUID owned;
+
+    private UUID pending;
+
+    private UUID expired;
+
+    private UUID none;
+
+    private UUID ann;
+
+    private UUID idp;
+
+    private String annEmail;
+
+    private String idpEmail;
+
+    /**
+     * Ann is an Analyst on one account, the Owner of another, invited (pending) as Support to a third,
+     * invited to a fourth long ago (expired), and has nothing on the fifth. An IdP-managed user is an
+     * Analyst on the first.
+     */
+    @BeforeEach
+    void arrange() {
+        portfolio = directory.portfolio();
+        active = portfolio.account("Active");
+        owned = portfolio.account("Owned");
+        pending = portfolio.account("Pending");
+        expired = portfolio.account("Expired");
+        none = portfolio.account("None");
+        ann = portfolio.user("ann");
+        idp = portfolio.idpManagedUser("idp");
+        annEmail = portfolio.email("ann");
+        idpEmail = portfolio.email("idp");
+        portfolio
+                .member(active, ann, AccountRole.ANALYST)
+                .member(owned, ann, AccountRole.OWNER)
+                .invited(pending, ann, AccountRole.SUPPORT, Instant.now().plus(Duration.ofDays(3)))
+                .invited(expired, ann, AccountRole.MANAGER, Instant.now().minus(Duration.ofDays(1)))
+                .member(active, idp, AccountRole.ANALYST);
+    }
+
+    @Test
+    void roleChangesAreSkippedForOwnersIdpUsersTheSameRoleAndNonMembers() {
+        JsonNode plan = plan(portfolio.id(), """
+                {"type":"UPDATE_ROLES","userIds":["%s","%s"],"accountIds":["%s","%s","%s","%s","%s"],"role":"ANALYST"}
+                """.formatted(ann, idp, active, owned, pending, expired, none));
+
+        assertThat(plan.path("items").values())
+                .extracting(PreviewIntegrationTest::line)
+                .containsExactly(
+                        line(active, ann, annEmail, "CHANGE_ROLE", "ANALYST", "ACTIVE", "ANALYST", "SKIP", "NO_CHANGE"),
+                        line(
+                                owned,
+                                ann,
+                                annEmail,
+                                "CHANGE_ROLE",
+                                "OWNER",
+                                "ACTIVE",
+                                "ANALYST",
+                                "SKIP",
+                                "OWNER_PROTECTED"),
+                        line(pending, ann, annEmail, "CHANGE_ROLE", "SUPPORT", "INVITED", "ANALYST", "CHANGE", null),
+                        line(expired, ann, annEmail, "CHANGE_ROLE", null, null, "ANALYST", "SKIP", "NOT_A_MEMBER"),
+                        line(none, ann, annEmail, "CHANGE_ROLE", null, null, "ANALYST", "SKIP", "NOT_A_MEMBER"),
+                        line(
+                                active,
+                                idp,
+                                idpEmail,
+                                "CHANGE_ROLE",
+                                "ANALYST",
+                                "ACTIVE",
+                                "ANALYST",
+                                "SKIP",
+                                "IDP_MANAGED"),
+                        line(owned, idp, idpEmail, "CHANGE_ROLE", null, null, "ANALYST", "SKIP", "IDP_MANAGED"),
+                        line(pending, idp, idpEmail, "CHANGE_ROLE", null, null, "ANALYST", "SKIP", "IDP_MANAGED"),
+                        line(expired, idp, idpEmail, "CHANGE_ROLE", null, null, "ANALYST", "SKIP", "IDP_MANAGED"),
+                        line(none, idp, idpEmail, "CHANGE_ROLE", null, null, "ANALYST", "SKIP", "IDP_MANAGED"));
+        assertSummary(
+                plan, 1, 9, Map.of("OWNER_PROTECTED", 1L, "IDP_MANAGED", 5L, "NO_CHANGE", 1L, "NOT_A_MEMBER", 2L));
+        assertThat(plan.path("summary").path("byReason").propertyNames())
+                .as("reasons in the order of the rules")
+                .containsExactly("OWNER_PROTECTED", "IDP_MANAGED", "NO_CHANGE", "NOT_A_MEMBER");
+        assertThat(plan.path("nextCursor").isNull()).isTrue();
+    }
+
+    @Test
+    void roleAssignmentsAreDecidedOneByOne() {
+        JsonNode plan = plan(portfolio.id(), """
+                {"type":"UPDATE_ROLES","assignments":[
+                  {"userId":"%s","accountId":"%s","role":"MANAGER"},
+                  {"userId":"%s","accountId":"%s","role":"ANALYST"}]}
+                """.formatted(ann, pending, ann, active));
+
+        assertThat(plan.path("items").values())
+                .extracting(PreviewIntegrationTest::line)
+                .containsExactly(
+                        line(pending, ann, annEmail, "CHANGE_ROLE", "SUPPORT", "INVITED", "MANAGER", "CHANGE", null),
+                        line(
+                                active,
+                                ann,
+                                annEmail,
+                                "CHANGE_ROLE",
+                                "ANALYST",
+                                "ACTIVE",
+                                "ANALYST",
+                                "SKIP",
+                                "NO_CHANGE"));
+        assertSummary(plan, 1, 1, Map.of("NO_CHANGE", 1L));
+    }
+
+    @Test
+    void invitationsAreSkippedForMembersAndPendingInvitationsButNotForExpiredOnes() {
+        String newcomer = portfolio.email("newcomer");
+
+        JsonNode plan = plan(
+                portfolio.id(), """
+                {"type":"INVITE_USERS","emails":["%s","%s","%s"],
+                 "accounts":[{"accountId":"%s","role":"ANALYST"},{"accountId":"%s"},{"accountId":"%s","role":"MANAGER"}]}
+                """.formatted(annEmail.toUpperCase(), idpEmail, newcomer, active, pending, expired));
+
+        assertThat(plan.path("items").values())
+                .extracting(PreviewIntegrationTest::line)
+                .containsExactly(
+                        line(active, ann, annEmail, "INVITE", "ANALYST", "ACTIVE", "ANALYST", "SKIP", "ALREADY_MEMBER"),
+                        line(
+                                pending,
+                                ann,
+                                annEmail,
+                                "INVITE",
+                                "SUPPORT",
+                                "INVITED",
+                                "SUPPORT",
+                                "SKIP",
+                                "ALREADY_MEMBER"),
+                        line(expired, ann, annEmail, "INVITE", null, null, "MANAGER", "CHANGE", null),
+                        line(active, idp, idpEmail, "INVITE", "ANALYST", "ACTIVE", "ANALYST", "SKIP", "IDP_MANAGED"),
+                        line(pending, idp, idpEmail, "INVITE", null, null, "SUPPORT", "SKIP", "IDP_MANAGED"),
+                        line(expired, idp, idpEmail, "INVITE", null, null, "MANAGER", "SKIP", "IDP_MANAGED"),
+                        line(active, null, newcomer, "INVITE", null, null, "ANALYST", "CHANGE", null),
+                        line(pending, null, newcomer, "INVITE", null, null, "SUPPORT", "CHANGE", null),
+                        line(expired, null, newcomer, "INVITE", null, null, "MANAGER", "CHANGE", null));
+        assertSummary(plan, 4, 5, Map.of("IDP_MANAGED", 3L, "ALREADY_MEMBER", 2L));
+    }
+
+    @Test
+    void removalsAreSkippedForOwnersAndNonMembersAndRevokePendingInvitations() {
+        JsonNode plan = plan(portfolio.id(), """
+                {"type":"REMOVE_ACCESS","userIds":["%s"],"accountIds":["%s","%s","%s","%s","%s"]}
+                """.formatted(ann, active, owned, pending, expired, none));
+
+        assertThat(plan.path("items").values())
+                .extracting(PreviewIntegrationTest::line)
+                .containsExactly(
+                        line(active, ann, annEmail, "REMOVE", "ANALYST", "ACTIVE", null, "CHANGE", null),
+                        line(owned, ann, annEmail, "REMOVE", "OWNER", "ACTIVE", null, "SKIP", "OWNER_PROTECTED"),
+                        line(pending, ann, annEmail, "REMOVE", "SUPPORT", "INVITED", null, "CHANGE", null),
+                        line(expired, ann, annEmail, "REMOVE", null, null, null, "SKIP", "NOT_A_MEMBER"),
+                        line(none, ann, annEmail, "REMOVE", null, null, null, "SKIP", "NOT_A_MEMBER"));
+        assertSummary(plan, 2, 3, Map.of("OWNER_PROTECTED", 1L, "NOT_A_MEMBER", 2L));
+    }
+
+    @Test
+    void offboardingListsEveryLinkedAccountWithAMembershipOnly() {
+        UUID elsewhere = directory.portfolio().account("Another portfolio's account");
+        UUID unlinked = portfolio.unlinkedAccount("Unlinked");
+        portfolio.member(elsewhere, ann, AccountRole.ADMIN).member(unlinked, ann, AccountRole.ADMIN);
+
+        JsonNode plan = plan(portfolio.id(), """
+                {"type":"OFFBOARD_USERS","userIds":["%s","%s"]}
+                """.formatted(ann, idp));
+
+        assertThat(plan.path("items").values())
+                .extracting(PreviewIntegrationTest::line)
+                .containsExactlyInAnyOrder(
+                        line(active, ann, annEmail, "REMOVE", "ANALYST", "ACTIVE", null, "CHANGE", null),
+                        line(owned, ann, annEmail, "REMOVE", "OWNER", "ACTIVE", null, "SKIP", "OWNER_PROTECTED"),
+                        line(pending, ann, annEmail, "REMOVE", "SUPPORT", "INVITED", null, "CHANGE", null),
+                        line(expired, ann, annEmail, "REMOVE", null, null, null, "SKIP", "NOT_A_MEMBER"),
+                        line(active, idp, idpEmail, "REMOVE", "ANALYST", "ACTIVE", null, "SKIP", "IDP_MANAGED"));
+        assertThat(plan.path("items").get(4).path("userId").asString())
+                .as("users in the order of the request")
+                .isEqualTo(idp.toString());
+        assertSummary(plan, 2, 3, Map.of("OWNER_PROTECTED", 1L, "IDP_MANAGED", 1L, "NOT_A_MEMBER", 1L));
+    }
+
+    @Test
+    void editorsMayPreviewToo() {
+        String body = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}";
+
+        assertThat(api.post(editor(portfolio.id()), previewPath(portfolio.id()), null, body)
+                        .status())
+                .isEqualTo(200);
+    }
+
+    private static void assertSummary(JsonNode plan, long changes, long skipped, Map<String, Long> byReason) {
+        JsonNode summary = plan.path("summary");
+        assertThat(summary.path("changes").asLong()).isEqualTo(changes);
+        assertThat(summary.path("skipped").asLong()).isEqualTo(skipped);
+        assertThat(summary.path("byReason").propertyNames()).containsExactlyInAnyOrderElementsOf(byReason.keySet());
+        byReason.forEach((reason, count) -> assertThat(
+                        summary.path("byReason").path(reason).asLong())
+                .as(reason)
+                .isEqualTo(count));
+    }
+}

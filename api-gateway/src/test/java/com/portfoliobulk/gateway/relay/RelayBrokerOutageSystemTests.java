@@ -1,0 +1,167 @@
+package com.portfoliobulk.gateway.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.Topics;
+import com.portfoliobulk.gateway.GatewayApplication;
+import com.portfoliobulk.gateway.support.DirectorySeed;
+import com.portfoliobulk.gateway.support.GatewayCalls;
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.TaskTopic;
+import com.portfoliobulk.gateway.support.TcpProxy;
+import com.portfoliobulk.testsupport.DatabaseEndpoint;
+import com.portfoliobulk.testsupport.SharedInfrastructure;
+import com.portfoliobulk.testsupport.TestTokens;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+
+/**
+ * A broker outage while the gateway runs: jobs keep being accepted, the backlog grows, and once the
+ * broker is reachable again the relay publishes the backlog by itself, in order.
+ *
+ * <p>The gateway has a broker of its own, reached only through a {@link TcpProxy} (the broker
+ * advertises the proxy's address), so cutting the proxy is an outage for this gateway alone. It also
+ * has a database of its own, so that no other gateway relays its tasks.
+ */
+class RelayBrokerOutageSystemTests {
+
+    private final String databaseName = "outage_" + UUID.randomUUID().toString().replace("-", "");
+
+    private TcpProxy network;
+
+    private EmbeddedKafkaKraftBroker broker;
+
+    private ConfigurableApplicationContext gateway;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (broker != null) {
+            broker.destroy();
+        }
+        if (network != null) {
+            network.close();
+        }
+        try (Connection connection = sharedServer();
+                Statement statement = connection.createStatement()) {
+            statement.execute("DROP DATABASE IF EXISTS " + databaseName + " WITH (FORCE)");
+        }
+    }
+
+    @Test
+    void jobsAreAcceptedDuringABrokerOutageAndPublishedInOrderOnceItEnds() throws Exception {
+        network = new TcpProxy(TcpProxy.freePort(), this::brokerPort).start();
+        broker = new EmbeddedKafkaKraftBroker(1, SharedInfrastructure.PARTITIONS, Topics.BULK_TASKS);
+        broker.brokerProperty("advertised.listeners", "EXTERNAL://localhost:" + network.port());
+        broker.afterPropertiesSet();
+        DatabaseEndpoint database = ownDatabase();
+        gateway = GatewayApplication.application()
+                .run(
+                        "--spring.main.banner-mode=off",
+                        "--server.port=0",
+                        "--spring.datasource.url=" + database.jdbcUrl(),
+                        "--spring.datasource.username=" + database.username(),
+                        "--spring.datasource.password=" + database.password(),
+                        "--spring.kafka.bootstrap-servers=localhost:" + network.port(),
+                        "--spring.kafka.producer.properties[max.block.ms]=1000",
+                        "--spring.kafka.producer.properties[request.timeout.ms]=1000",
+                        "--spring.kafka.producer.properties[delivery.timeout.ms]=2000",
+                        "--spring.kafka.producer.properties[reconnect.backoff.max.ms]=200",
+                        "--bulk.gateway.relay.send-timeout=5s",
+                        "--bulk.gateway.relay.initial-backoff=100ms",
+                        "--bulk.gateway.relay.max-backoff=500ms",
+                        "--bulk.gateway.relay.backlog-refresh-interval=100ms");
+        GatewayCalls api = new GatewayCalls(
+                ((WebServerApplicationContext) gateway).getWebServer().getPort());
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(gateway.getBean(JdbcClient.class)).portfolio();
+        UUID ann = portfolio.user("ann");
+        List<UUID> accounts = portfolio.accounts(25);
+        accounts.forEach(account -> portfolio.member(account, ann, AccountRole.ANALYST));
+        String token = TestTokens.token(UUID.randomUUID(), "admin@agency.test", portfolio.id(), "OWNER");
+        String jobs = "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs";
+        String accountIds = accounts.stream().map(id -> "\"" + id + "\"").collect(Collectors.joining(","));
+        String setRole = "{\"type\":\"UPDATE_ROLES\",\"userIds\":[\"" + ann + "\"],\"accountIds\":[" + accountIds
+                + "],\"role\":\"%s\"}";
+
+        UUID before = jobId(api.post(token, jobs, UUID.randomUUID().toString(), setRole.formatted("MANAGER")));
+        await().atMost(Duration.ofSeconds(60)).until(() -> backlog(api) == 0);
+
+        network.stop();
+        UUID during = jobId(api.post(token, jobs, UUID.randomUUID().toString(), setRole.formatted("ADMIN")));
+        UUID alsoDuring = jobId(api.post(
+                token,
+                jobs,
+                UUID.randomUUID().toString(),
+                "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}"));
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> backlog(api) == 50);
+
+        network.start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> backlog(api) == 0);
+
+        try (TaskTopic topic = TaskTopic.fromBeginning(broker.getBrokersAsString(), Topics.BULK_TASKS)) {
+            List<TaskTopic.Received> records = topic.awaitJobs(List.of(before, during, alsoDuring), 75);
+            Map<String, List<UUID>> order = TaskTopic.jobOrderPerAccount(records);
+            assertThat(order.keySet())
+                    .containsExactlyInAnyOrderElementsOf(
+                            accounts.stream().map(UUID::toString).toList());
+            order.forEach((account, jobOrder) ->
+                    assertThat(jobOrder).as("account %s", account).containsExactly(before, during, alsoDuring));
+        }
+    }
+
+    private static UUID jobId(Answer answer) {
+        assertThat(answer.status()).as(answer.text()).isEqualTo(202);
+        return UUID.fromString(answer.body().path("jobId").asString());
+    }
+
+    private int brokerPort() {
+        String bootstrap = broker.getBrokersAsString();
+        return Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
+    }
+
+    private static double backlog(GatewayCalls api) {
+        return api.get(null, "/actuator/prometheus", Map.of("Accept", "text/plain"))
+                .text()
+                .lines()
+                .filter(line -> line.startsWith("bulk_relay_backlog{"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .findFirst()
+                .orElse(Double.NaN);
+    }
+
+    /** A new database on the shared server, with every schema migrated. */
+    private DatabaseEndpoint ownDatabase() throws Exception {
+        try (Connection connection = sharedServer();
+                Statement statement = connection.createStatement()) {
+            statement.execute("CREATE DATABASE " + databaseName);
+        }
+        DatabaseEndpoint shared = SharedInfrastructure.database();
+        DatabaseEndpoint own = new DatabaseEndpoint(
+                shared.jdbcUrl().replaceFirst("/bulk(\\?|$)", "/" + databaseName + "$1"),
+                shared.username(),
+                shared.password());
+        SharedInfrastructure.migrate(own);
+        return own;
+    }
+
+    private static Connection sharedServer() throws Exception {
+        DatabaseEndpoint shared = SharedInfrastructure.database();
+        return DriverManager.getConnection(shared.jdbcUrl(), shared.username(), shared.password());
+    }
+}

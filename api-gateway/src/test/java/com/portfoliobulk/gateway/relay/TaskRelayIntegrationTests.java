@@ -1,0 +1,218 @@
+package com.portfoliobulk.gateway.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.BulkTaskMessage;
+import com.portfoliobulk.gateway.support.DirectorySeed;
+import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import com.portfoliobulk.gateway.support.TaskTopic;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+
+/**
+ * The relay publishes the outbox in order, one instance at a time, and exposes its backlog. Tests
+ * stop it by holding its advisory lock from a connection of their own.
+ */
+class TaskRelayIntegrationTests extends GatewayIntegrationTest {
+
+    @Autowired
+    TaskRelay relay;
+
+    @Autowired
+    Outbox outbox;
+
+    @Autowired
+    KafkaTemplate<String, BulkTaskMessage> kafka;
+
+    @Autowired
+    RelayProperties properties;
+
+    @Autowired
+    PlatformTransactionManager transactions;
+
+    @Autowired
+    DataSource dataSource;
+
+    private TaskTopic taskTopic;
+
+    private DirectorySeed.Portfolio portfolio;
+
+    private UUID ann;
+
+    private List<UUID> accounts;
+
+    @BeforeEach
+    void arrange() {
+        taskTopic = TaskTopic.fromNow(bootstrapServers, topic);
+        portfolio = directory.portfolio();
+        ann = portfolio.user("ann");
+        accounts = portfolio.accounts(30);
+        accounts.forEach(account -> portfolio.member(account, ann, AccountRole.ANALYST));
+    }
+
+    @AfterEach
+    void closeTopic() {
+        taskTopic.close();
+    }
+
+    @Test
+    void whileAnotherInstanceRelaysThisOneDoesNot() throws Exception {
+        UUID jobId;
+        try (RelayLock lock = holdRelayLock()) {
+            jobId = offboardAnn();
+
+            assertThat(relay.publishNextBatch().leader()).isFalse();
+            await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3)).until(() -> unpublished(jobId) == 30);
+        }
+
+        taskTopic.awaitJob(jobId, 30);
+        await().atMost(Duration.ofSeconds(30)).until(() -> unpublished(jobId) == 0);
+    }
+
+    @Test
+    void severalRelayInstancesKeepEveryAccountsOrderAcrossJobs() throws Exception {
+        List<TaskRelay> others = List.of(smallBatchRelay(), smallBatchRelay(), smallBatchRelay());
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger sentByOthers = new AtomicInteger();
+        List<Thread> loops = new ArrayList<>();
+        List<UUID> jobs = new ArrayList<>();
+        String accountIds = accounts.stream().map(id -> "\"" + id + "\"").collect(Collectors.joining(","));
+        try {
+            try (RelayLock lock = holdRelayLock()) {
+                for (String role : List.of("MANAGER", "ADMIN", "SUPPORT", "ANALYST", "CONTENT_CREATOR", "MANAGER")) {
+                    jobs.add(accepted(portfolio.id(), """
+                            {"type":"UPDATE_ROLES","userIds":["%s"],"accountIds":[%s],"role":"%s"}
+                            """.formatted(ann, accountIds, role)));
+                }
+                for (TaskRelay other : others) {
+                    loops.add(Thread.ofVirtual().start(() -> {
+                        while (running.get()) {
+                            sentByOthers.addAndGet(other.publishNextBatch().sent());
+                        }
+                    }));
+                }
+            }
+
+            List<TaskTopic.Received> records = taskTopic.awaitJobs(jobs, 6 * 30);
+            Map<String, List<UUID>> order = TaskTopic.jobOrderPerAccount(records);
+            assertThat(order).hasSize(30);
+            order.forEach((account, jobOrder) ->
+                    assertThat(jobOrder).as("account %s", account).containsExactlyElementsOf(jobs));
+            assertThat(sentByOthers.get()).as("the other instances took part").isPositive();
+        } finally {
+            running.set(false);
+            for (Thread loop : loops) {
+                loop.join();
+            }
+        }
+    }
+
+    @Test
+    void tasksCancelledBeforeTheyWerePublishedAreMarkedButNotSent() throws Exception {
+        UUID jobId;
+        try (RelayLock lock = holdRelayLock()) {
+            jobId = offboardAnn();
+            assertThat(api.post(admin(portfolio.id()), jobPath(portfolio.id(), jobId) + "/cancel", null, null)
+                            .status())
+                    .isEqualTo(202);
+        }
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> unpublished(jobId) == 0);
+        UUID finalJobId = jobId;
+        assertThat(taskTopic.readToEnd(message -> message.jobId().equals(finalJobId)))
+                .isEmpty();
+    }
+
+    @Test
+    void theBacklogGaugeCountsWhatWaitsAndThePublishedCounterWhatWasSent() throws Exception {
+        double publishedBefore = scrape("bulk_relay_tasks_published_total");
+        try (RelayLock lock = holdRelayLock()) {
+            offboardAnn();
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> scrape("bulk_relay_backlog") >= 30);
+        }
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> scrape("bulk_relay_backlog") == 0);
+        assertThat(scrape("bulk_relay_tasks_published_total")).isGreaterThanOrEqualTo(publishedBefore + 30);
+        String metrics = prometheus();
+        assertThat(metrics)
+                .contains("bulk_jobs_submitted_total{application=\"api-gateway\",type=\"OFFBOARD_USERS\"}")
+                .contains("bulk_job_submission_seconds_bucket{application=\"api-gateway\",type=\"OFFBOARD_USERS\"");
+    }
+
+    private TaskRelay smallBatchRelay() {
+        RelayProperties small = new RelayProperties(
+                true,
+                properties.topic(),
+                properties.partitions(),
+                properties.replicationFactor(),
+                7,
+                properties.idlePollInterval(),
+                properties.sendTimeout(),
+                properties.initialBackoff(),
+                properties.maxBackoff(),
+                properties.backlogRefreshInterval());
+        return new TaskRelay(outbox, kafka, small, transactions, new SimpleMeterRegistry());
+    }
+
+    private UUID offboardAnn() {
+        return accepted(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}");
+    }
+
+    private long unpublished(UUID jobId) {
+        return jdbc.sql("SELECT count(*) FROM jobs.bulk_tasks WHERE job_id = :id AND published_at IS NULL")
+                .param("id", jobId)
+                .query(Long.class)
+                .single();
+    }
+
+    private double scrape(String metric) {
+        return prometheus()
+                .lines()
+                .filter(line -> line.startsWith(metric + "{") || line.startsWith(metric + " "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
+    private String prometheus() {
+        return api.get(null, "/actuator/prometheus", Map.of("Accept", "text/plain"))
+                .text();
+    }
+
+    /** Holds the relay's advisory lock, as a relay of another gateway instance would, until closed. */
+    private RelayLock holdRelayLock() throws Exception {
+        Connection connection = dataSource.getConnection();
+        connection.setAutoCommit(false);
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("SELECT pg_advisory_xact_lock(" + relay.lockKey() + ")");
+        }
+        return new RelayLock(connection);
+    }
+
+    private record RelayLock(Connection connection) implements AutoCloseable {
+
+        @Override
+        public void close() throws Exception {
+            connection.rollback();
+            connection.close();
+        }
+    }
+}

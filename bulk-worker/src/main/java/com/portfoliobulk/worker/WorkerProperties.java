@@ -1,0 +1,83 @@
+package com.portfoliobulk.worker;
+
+import com.portfoliobulk.contracts.Topics;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The bulk-worker's own settings ({@code bulk.worker.*}). Kafka client settings (group id, poll size,
+ * listener concurrency) are Spring Boot's {@code spring.kafka.*}; retry timings are Resilience4j's
+ * {@code resilience4j.*}.
+ *
+ * @param topics the topics the worker reads and writes
+ * @param taskMaxAttempts how often one task is attempted before it ends {@code FAILED} with
+ *     {@code RETRIES_EXHAUSTED}; an outage of the database does not count
+ * @param redelivery the back-off between redeliveries of a batch that could not be finished
+ * @param publishTimeout how long a batch waits for the broker to acknowledge its activity events and
+ *     dead letters before it is redelivered
+ */
+@ConfigurationProperties("bulk.worker")
+public record WorkerProperties(
+        @DefaultValue TopicNames topics,
+        @DefaultValue("5") int taskMaxAttempts,
+        @DefaultValue Redelivery redelivery,
+        @DefaultValue("30s") Duration publishTimeout) {
+
+    public WorkerProperties {
+        if (taskMaxAttempts < 1) {
+            throw new IllegalArgumentException("bulk.worker.task-max-attempts must be at least 1");
+        }
+        requirePositive(publishTimeout, "bulk.worker.publish-timeout");
+    }
+
+    /**
+     * @param tasks the tasks to apply (produced by the api-gateway)
+     * @param deadLetter where unreadable and invalid task records go
+     * @param activity where the worker publishes one event per applied change
+     * @param partitions partitions of the topics the worker declares
+     * @param replicas replication factor of the topics the worker declares
+     */
+    public record TopicNames(
+            @DefaultValue(Topics.BULK_TASKS) String tasks,
+            @DefaultValue(Topics.BULK_TASKS_DEAD_LETTER) String deadLetter,
+            @DefaultValue(Topics.ACCOUNT_ACTIVITY) String activity,
+            @DefaultValue("12") int partitions,
+            @DefaultValue("1") short replicas) {
+
+        public TopicNames {
+            if (partitions < 1 || replicas < 1) {
+                throw new IllegalArgumentException("bulk.worker.topics partitions and replicas must be at least 1");
+            }
+        }
+    }
+
+    /**
+     * Exponential back-off between redeliveries of a batch, without an end: the worker waits out an
+     * outage instead of giving up on tasks. The longest interval stays far below
+     * {@code max.poll.interval.ms}; the consumer is paused and keeps polling while it waits.
+     *
+     * @param initialInterval the first wait
+     * @param multiplier the growth per attempt
+     * @param maxInterval the longest wait
+     */
+    public record Redelivery(
+            @DefaultValue("500ms") Duration initialInterval,
+            @DefaultValue("2.0") double multiplier,
+            @DefaultValue("10s") Duration maxInterval) {
+
+        public Redelivery {
+            requirePositive(initialInterval, "bulk.worker.redelivery.initial-interval");
+            requirePositive(maxInterval, "bulk.worker.redelivery.max-interval");
+            if (multiplier < 1.0) {
+                throw new IllegalArgumentException("bulk.worker.redelivery.multiplier must be at least 1");
+            }
+        }
+    }
+
+    private static void requirePositive(Duration duration, String name) {
+        if (duration == null || duration.isNegative() || duration.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive");
+        }
+    }
+}

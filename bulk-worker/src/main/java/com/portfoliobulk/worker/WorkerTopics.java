@@ -1,0 +1,31 @@
+package com.portfoliobulk.worker;
+
+import org.apache.kafka.clients.admin.NewTopic;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.config.TopicBuilder;
+
+/**
+ * Declares the topics the worker produces to: the task dead letters and the account activity. The
+ * task topic belongs to its producer, the api-gateway.
+ */
+@Configuration(proxyBeanMethods = false)
+class WorkerTopics {
+
+    @Bean
+    NewTopic taskDeadLetterTopic(WorkerProperties properties) {
+        return topic(properties.topics().deadLetter(), properties.topics());
+    }
+
+    @Bean
+    NewTopic accountActivityTopic(WorkerProperties properties) {
+        return topic(properties.topics().activity(), properties.topics());
+    }
+
+    private static NewTopic topic(String name, WorkerProperties.TopicNames topics) {
+        return TopicBuilder.name(name)
+                .partitions(topics.partitions())
+                .replicas(topics.replicas())
+                .build();
+    }
+}

@@ -1,0 +1,33 @@
+package com.portfoliobulk.worker.apply;
+
+import com.portfoliobulk.contracts.AccountActivityEvent;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What committed transactions did for (part of) a batch.
+ *
+ * @param events one activity event per applied change, in record order, including the events of tasks
+ *     that an earlier delivery already applied (they are published again)
+ * @param outcomes the task outcomes stored now
+ * @param finishedJobs the jobs that became terminal
+ * @param rejections the records to dead-letter because they name no known task or do not match it
+ */
+record AppliedTasks(
+        List<AccountActivityEvent> events,
+        List<TaskOutcome> outcomes,
+        List<FinishedJob> finishedJobs,
+        List<Rejection> rejections) {
+
+    static AppliedTasks empty() {
+        return new AppliedTasks(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    }
+
+    /** Adds another transaction's results to these (which must be mutable, as {@link #empty()}). */
+    void add(AppliedTasks other) {
+        events.addAll(other.events);
+        outcomes.addAll(other.outcomes);
+        finishedJobs.addAll(other.finishedJobs);
+        rejections.addAll(other.rejections);
+    }
+}

@@ -1,0 +1,80 @@
+package com.portfoliobulk.worker.apply;
+
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import java.net.ConnectException;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientConnectionException;
+import java.sql.SQLTransientException;
+import java.util.Set;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.transaction.CannotCreateTransactionException;
+
+/**
+ * What a failed database call means for the task it was applying.
+ *
+ * <ul>
+ *   <li>{@link #OUTAGE}: the database cannot be reached (or the circuit breaker says so). Nothing
+ *       about the task is wrong: wait and try again, for as long as it takes, without using up the
+ *       task's attempts.
+ *   <li>{@link #TRANSIENT}: a conflict that a retry usually resolves (serialization failure,
+ *       deadlock, lock or statement timeout).
+ *   <li>{@link #PERSISTENT}: anything else; retrying the same task alone may still help (a race with
+ *       a concurrent writer), so it uses up the task's attempts.
+ * </ul>
+ */
+enum DatabaseFailure {
+    OUTAGE,
+    TRANSIENT,
+    PERSISTENT;
+
+    /** serialization_failure, deadlock_detected, lock_not_available, query_canceled (timeouts). */
+    private static final Set<String> TRANSIENT_STATES = Set.of("40001", "40P01", "55P03", "57014");
+
+    /** admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections. */
+    private static final Set<String> OUTAGE_STATES = Set.of("57P01", "57P02", "57P03", "53300");
+
+    static DatabaseFailure of(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = nextCause(cause)) {
+            if (cause instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                if (state.startsWith("08") || OUTAGE_STATES.contains(state)) {
+                    return OUTAGE;
+                }
+                if (TRANSIENT_STATES.contains(state) || state.startsWith("53")) {
+                    return TRANSIENT;
+                }
+            }
+        }
+        for (Throwable cause = failure; cause != null; cause = nextCause(cause)) {
+            if (isOutage(cause)) {
+                return OUTAGE;
+            }
+        }
+        for (Throwable cause = failure; cause != null; cause = nextCause(cause)) {
+            if (cause instanceof TransientDataAccessException || cause instanceof SQLTransientException) {
+                return TRANSIENT;
+            }
+        }
+        return PERSISTENT;
+    }
+
+    private static boolean isOutage(Throwable cause) {
+        return cause instanceof CallNotPermittedException
+                || cause instanceof CannotCreateTransactionException
+                || cause instanceof CannotGetJdbcConnectionException
+                || cause instanceof DataAccessResourceFailureException
+                || cause instanceof SQLTransientConnectionException
+                || cause instanceof SQLNonTransientConnectionException
+                || cause instanceof SQLRecoverableException
+                || cause instanceof ConnectException;
+    }
+
+    private static Throwable nextCause(Throwable cause) {
+        Throwable next = cause.getCause();
+        return next == cause ? null : next;
+    }
+}

@@ -1,0 +1,228 @@
+package com.portfoliobulk.worker.apply;
+
+import static com.portfoliobulk.worker.apply.TaskStore.instant;
+import static com.portfoliobulk.worker.apply.TaskStore.role;
+import static com.portfoliobulk.worker.apply.TaskStore.toTimestamp;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.MembershipState;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.SqlArrayValue;
+import org.springframework.stereotype.Repository;
+
+/** The worker's statements on the {@code directory} schema, which it owns. */
+@Repository
+class DirectoryStore {
+
+    private static final String INSERT_INVITATION = """
+            INSERT INTO directory.memberships
+                   (role, state, invited_at, expires_at, invitation_token, invitation_language,
+                    account_id, user_id, created_at, updated_at)
+            VALUES (?, 'INVITED', ?, ?, ?, ?, ?, ?, now(), now())
+            """;
+
+    private static final String RENEW_INVITATION = """
+            UPDATE directory.memberships
+               SET role = ?, state = 'INVITED', invited_at = ?, expires_at = ?, invitation_token = ?,
+                   invitation_language = ?, updated_at = now()
+             WHERE account_id = ? AND user_id = ? AND state = 'INVITED'
+            """;
+
+    private static final String CHANGE_ROLE = """
+            UPDATE directory.memberships SET role = ?, updated_at = ?
+             WHERE account_id = ? AND user_id = ?
+            """;
+
+    /**
+     * The parameter types of the invitation statements. Given explicitly (for every change) so that a
+     * {@code null} language costs no round trip asking the server for its type.
+     */
+    private static final int[] INVITATION_TYPES = {
+        Types.VARCHAR,
+        Types.TIMESTAMP_WITH_TIMEZONE,
+        Types.TIMESTAMP_WITH_TIMEZONE,
+        Types.VARCHAR,
+        Types.VARCHAR,
+        Types.OTHER,
+        Types.OTHER
+    };
+
+    private static final String REMOVE = "DELETE FROM directory.memberships WHERE account_id = ? AND user_id = ?";
+
+    private final JdbcClient jdbc;
+
+    private final JdbcTemplate jdbcTemplate;
+
+    DirectoryStore(JdbcClient jdbc, JdbcTemplate jdbcTemplate) {
+        this.jdbc = jdbc;
+        this.jdbcTemplate = jdbcTemplate;
+    }
+
+    /** The portfolio each of the accounts is linked to; unlinked and unknown accounts are left out. */
+    Map<UUID, UUID> linkedPortfolios(Collection<UUID> accountIds) {
+        Map<UUID, UUID> portfolios = new HashMap<>();
+        jdbc.sql("SELECT id, portfolio_id FROM directory.accounts WHERE id = ANY(:ids) AND portfolio_id IS NOT NULL")
+                .param("ids", uuids(accountIds))
+                .query(rs -> {
+                    portfolios.put(rs.getObject("id", UUID.class), rs.getObject("portfolio_id", UUID.class));
+                });
+        return portfolios;
+    }
+
+    List<DirectoryUser> users(Collection<UUID> ids, Collection<String> emails) {
+        return jdbc.sql(
+                        "SELECT id, email, idp_managed FROM directory.users WHERE id = ANY(:ids) OR email = ANY(:emails)")
+                .param("ids", uuids(ids))
+                .param("emails", new SqlArrayValue("text", emails.toArray()))
+                .query(DirectoryStore::user)
+                .list();
+    }
+
+    Optional<DirectoryUser> userByEmail(String email) {
+        return jdbc.sql("SELECT id, email, idp_managed FROM directory.users WHERE email = :email")
+                .param("email", email)
+                .query(DirectoryStore::user)
+                .optional();
+    }
+
+    /**
+     * Creates a user for an invited address.
+     *
+     * @return the new user; empty when the address belongs to a user already (created concurrently)
+     */
+    Optional<DirectoryUser> createUser(String email) {
+        return jdbc.sql("""
+                        INSERT INTO directory.users (id, email, idp_managed) VALUES (:id, :email, false)
+                        ON CONFLICT (email) DO NOTHING
+                        RETURNING id, email, idp_managed
+                        """)
+                .param("id", UUID.randomUUID())
+                .param("email", email)
+                .query(DirectoryStore::user)
+                .optional();
+    }
+
+    /** Locks and returns the memberships of the given (account, user) pairs that exist. */
+    List<StoredMembership> lockMemberships(List<UUID> accountIds, List<UUID> userIds) {
+        return jdbc.sql("""
+                        SELECT m.account_id, m.user_id, m.role, m.state, m.expires_at
+                          FROM directory.memberships m
+                          JOIN unnest(:accounts, :users) AS p(account_id, user_id)
+                            ON p.account_id = m.account_id AND p.user_id = m.user_id
+                         ORDER BY m.account_id, m.user_id
+                           FOR UPDATE OF m
+                        """)
+                .param("accounts", uuids(accountIds))
+                .param("users", uuids(userIds))
+                .query((rs, row) -> new StoredMembership(
+                        rs.getObject("account_id", UUID.class),
+                        rs.getObject("user_id", UUID.class),
+                        role(rs.getString("role")),
+                        MembershipState.valueOf(rs.getString("state")),
+                        instant(rs, "expires_at")))
+                .list();
+    }
+
+    /**
+     * Applies membership changes in their order. Consecutive changes of the same kind go to the
+     * database as one JDBC batch, so a batch of similar tasks costs one round trip, not one per task.
+     *
+     * @throws IllegalStateException when a change did not find its row; the caller read and locked
+     *     each membership in the same transaction, so this is a bug and the transaction must not commit
+     */
+    void apply(List<MembershipChange> changes) {
+        int start = 0;
+        while (start < changes.size()) {
+            String sql = changes.get(start).sql();
+            int end = start + 1;
+            while (end < changes.size() && changes.get(end).sql().equals(sql)) {
+                end++;
+            }
+            List<MembershipChange> run = changes.subList(start, end);
+            int[] counts = jdbcTemplate.batchUpdate(
+                    sql,
+                    run.stream().map(MembershipChange::arguments).toList(),
+                    run.getFirst().types());
+            for (int i = 0; i < counts.length; i++) {
+                if (counts[i] != 1 && counts[i] != Statement.SUCCESS_NO_INFO) {
+                    throw new IllegalStateException(run.get(i).description() + " changed under its row lock");
+                }
+            }
+            start = end;
+        }
+    }
+
+    /** A pending invitation, or an expired one renewed in place. */
+    static MembershipChange invite(UUID accountId, UUID userId, Invitation invitation, boolean renewExpired) {
+        Object[] arguments = {
+            invitation.role().code(),
+            toTimestamp(invitation.invitedAt()),
+            toTimestamp(invitation.expiresAt()),
+            invitation.token(),
+            invitation.language(),
+            accountId,
+            userId
+        };
+        return new MembershipChange(
+                renewExpired ? RENEW_INVITATION : INSERT_INVITATION,
+                arguments,
+                INVITATION_TYPES,
+                "Invitation of user " + userId + " to account " + accountId);
+    }
+
+    static MembershipChange changeRole(UUID accountId, UUID userId, AccountRole role, Instant now) {
+        return new MembershipChange(
+                CHANGE_ROLE,
+                new Object[] {role.code(), toTimestamp(now), accountId, userId},
+                new int[] {Types.VARCHAR, Types.TIMESTAMP_WITH_TIMEZONE, Types.OTHER, Types.OTHER},
+                "Membership of user " + userId + " on account " + accountId);
+    }
+
+    static MembershipChange remove(UUID accountId, UUID userId) {
+        return new MembershipChange(
+                REMOVE,
+                new Object[] {accountId, userId},
+                new int[] {Types.OTHER, Types.OTHER},
+                "Membership of user " + userId + " on account " + accountId);
+    }
+
+    private static SqlArrayValue uuids(Collection<UUID> ids) {
+        return new SqlArrayValue("uuid", ids.toArray());
+    }
+
+    private static DirectoryUser user(ResultSet rs, int row) throws SQLException {
+        return new DirectoryUser(rs.getObject("id", UUID.class), rs.getString("email"), rs.getBoolean("idp_managed"));
+    }
+
+    /** A user of the directory. */
+    record DirectoryUser(UUID id, String email, boolean idpManaged) {}
+
+    /** A membership row. */
+    record StoredMembership(UUID accountId, UUID userId, AccountRole role, MembershipState state, Instant expiresAt) {}
+
+    /**
+     * One membership change, as a statement, its arguments and their JDBC types.
+     *
+     * @param description what it changes, for errors
+     */
+    record MembershipChange(String sql, Object[] arguments, int[] types, String description) {}
+
+    /**
+     * A pending invitation to create.
+     *
+     * @param token the secret the invited user accepts it with
+     */
+    record Invitation(AccountRole role, Instant invitedAt, Instant expiresAt, String token, String language) {}
+}

@@ -1,0 +1,179 @@
+package com.portfoliobulk.worker.apply;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.MembershipState;
+import com.portfoliobulk.rules.CurrentMembership;
+import com.portfoliobulk.worker.apply.DirectoryStore.DirectoryUser;
+import com.portfoliobulk.worker.apply.DirectoryStore.Invitation;
+import com.portfoliobulk.worker.apply.DirectoryStore.MembershipChange;
+import com.portfoliobulk.worker.apply.DirectoryStore.StoredMembership;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The directory as one transaction sees it. It loads what a batch's tasks touch with a few queries up
+ * front (locking the memberships) and anything else on first use. Membership changes update its own
+ * copy at once, so later tasks of the batch see earlier ones' effects, and reach the database in
+ * order with {@link #flush()}, batched. Memberships are only ever looked up in the database for
+ * pairs this view has not seen, so pending changes are never missed.
+ */
+final class DirectoryView {
+
+    private final DirectoryStore store;
+
+    private final Set<UUID> knownAccounts = new HashSet<>();
+
+    private final Map<UUID, UUID> linkedPortfolios = new HashMap<>();
+
+    private final Map<UUID, DirectoryUser> usersById = new HashMap<>();
+
+    private final Map<String, DirectoryUser> usersByEmail = new HashMap<>();
+
+    private final Set<UUID> knownUserIds = new HashSet<>();
+
+    private final Set<String> knownEmails = new HashSet<>();
+
+    private final Map<MembershipKey, Optional<CurrentMembership>> memberships = new HashMap<>();
+
+    /** Membership changes not yet sent; the copy above already shows them. */
+    private final List<MembershipChange> changes = new ArrayList<>();
+
+    private DirectoryView(DirectoryStore store) {
+        this.store = store;
+    }
+
+    /** A view with the accounts, users and (locked) memberships of the given pending tasks loaded. */
+    static DirectoryView of(DirectoryStore store, Collection<TaskRow> tasks) {
+        DirectoryView view = new DirectoryView(store);
+        if (tasks.isEmpty()) {
+            return view;
+        }
+        Set<UUID> accountIds = new HashSet<>();
+        Set<UUID> userIds = new HashSet<>();
+        Set<String> emails = new HashSet<>();
+        for (TaskRow task : tasks) {
+            accountIds.add(task.accountId());
+            if (task.userId() != null) {
+                userIds.add(task.userId());
+            }
+            if (task.email() != null) {
+                emails.add(task.email());
+            }
+        }
+        view.linkedPortfolios.putAll(store.linkedPortfolios(accountIds));
+        view.knownAccounts.addAll(accountIds);
+        store.users(userIds, emails).forEach(view::remember);
+        view.knownUserIds.addAll(userIds);
+        view.knownEmails.addAll(emails);
+        List<UUID> pairAccounts = new ArrayList<>();
+        List<UUID> pairUsers = new ArrayList<>();
+        for (TaskRow task : tasks) {
+            view.knownUser(task).ifPresent(user -> {
+                pairAccounts.add(task.accountId());
+                pairUsers.add(user.id());
+                view.memberships.put(new MembershipKey(task.accountId(), user.id()), Optional.empty());
+            });
+        }
+        if (!pairAccounts.isEmpty()) {
+            store.lockMemberships(pairAccounts, pairUsers).forEach(view::remember);
+        }
+        return view;
+    }
+
+    boolean isLinked(UUID accountId, UUID portfolioId) {
+        if (knownAccounts.add(accountId)) {
+            linkedPortfolios.putAll(store.linkedPortfolios(List.of(accountId)));
+        }
+        return portfolioId.equals(linkedPortfolios.get(accountId));
+    }
+
+    /** The task's user: by id when the task names one, else (an invitation) by e-mail address. */
+    Optional<DirectoryUser> user(TaskRow task) {
+        if (task.userId() != null && knownUserIds.add(task.userId())) {
+            store.users(List.of(task.userId()), List.of()).forEach(this::remember);
+        }
+        if (task.userId() == null && task.email() != null && knownEmails.add(task.email())) {
+            store.userByEmail(task.email()).ifPresent(this::remember);
+        }
+        return knownUser(task);
+    }
+
+    Optional<CurrentMembership> membership(UUID accountId, UUID userId) {
+        return memberships.computeIfAbsent(
+                new MembershipKey(accountId, userId),
+                key -> store.lockMemberships(List.of(accountId), List.of(userId)).stream()
+                        .findFirst()
+                        .map(DirectoryView::current));
+    }
+
+    /**
+     * Creates the user of an invited address.
+     *
+     * @return the new user; empty when the address got a user meanwhile, which {@link #user} now finds
+     */
+    Optional<DirectoryUser> createUser(String email) {
+        Optional<DirectoryUser> created = store.createUser(email);
+        created.or(() -> store.userByEmail(email)).ifPresent(this::remember);
+        return created;
+    }
+
+    void invite(UUID accountId, UUID userId, Invitation invitation) {
+        MembershipKey key = new MembershipKey(accountId, userId);
+        boolean renewExpired = memberships.getOrDefault(key, Optional.empty()).isPresent();
+        changes.add(DirectoryStore.invite(accountId, userId, invitation, renewExpired));
+        memberships.put(
+                key,
+                Optional.of(new CurrentMembership(invitation.role(), MembershipState.INVITED, invitation.expiresAt())));
+    }
+
+    void changeRole(UUID accountId, UUID userId, AccountRole role, Instant now) {
+        MembershipKey key = new MembershipKey(accountId, userId);
+        changes.add(DirectoryStore.changeRole(accountId, userId, role, now));
+        CurrentMembership before = memberships.get(key).orElseThrow();
+        memberships.put(key, Optional.of(new CurrentMembership(role, before.state(), before.expiresAt())));
+    }
+
+    void remove(UUID accountId, UUID userId) {
+        changes.add(DirectoryStore.remove(accountId, userId));
+        memberships.put(new MembershipKey(accountId, userId), Optional.empty());
+    }
+
+    /** Sends the membership changes made through this view to the database, in order. */
+    void flush() {
+        store.apply(changes);
+        changes.clear();
+    }
+
+    private Optional<DirectoryUser> knownUser(TaskRow task) {
+        if (task.userId() != null && usersById.containsKey(task.userId())) {
+            return Optional.of(usersById.get(task.userId()));
+        }
+        return Optional.ofNullable(task.email()).map(usersByEmail::get);
+    }
+
+    private void remember(DirectoryUser user) {
+        usersById.put(user.id(), user);
+        usersByEmail.put(user.email(), user);
+        knownUserIds.add(user.id());
+        knownEmails.add(user.email());
+    }
+
+    private void remember(StoredMembership membership) {
+        memberships.put(
+                new MembershipKey(membership.accountId(), membership.userId()), Optional.of(current(membership)));
+    }
+
+    private static CurrentMembership current(StoredMembership membership) {
+        return new CurrentMembership(membership.role(), membership.state(), membership.expiresAt());
+    }
+
+    private record MembershipKey(UUID accountId, UUID userId) {}
+}

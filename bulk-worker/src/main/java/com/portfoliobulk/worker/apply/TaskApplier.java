@@ -1,0 +1,186 @@
+package com.portfoliobulk.worker.apply;
+
+import com.portfoliobulk.contracts.ReasonCode;
+import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.worker.WorkerProperties;
+import com.portfoliobulk.worker.apply.TaskStore.FailedAttempt;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Applies the records of a batch: all of them in one transaction for speed; when that fails for a
+ * reason other than an outage, each in its own transaction, so that one bad task never rolls back or
+ * holds up its neighbours.
+ *
+ * <p>Every transaction goes through a Resilience4j retry (a few quick attempts on conflicts and lost
+ * connections) and the database circuit breaker. An unreachable database ends the call with
+ * {@link DatabaseUnavailableException}: the container then backs off and redelivers, with the consumer
+ * paused, until the database is back; no task attempt is counted. A task that fails on its own
+ * counts an attempt; it is tried again on redelivery (later records of its account wait for it, to
+ * keep per-account order) until {@code bulk.worker.task-max-attempts}, then ends {@code FAILED} with
+ * {@code RETRIES_EXHAUSTED}.
+ */
+@Service
+class TaskApplier {
+
+    /** The Resilience4j retry instance around every transaction. */
+    static final String RETRY = "task-transaction";
+
+    /** The Resilience4j circuit breaker that opens while the database is unreachable. */
+    static final String CIRCUIT_BREAKER = "database";
+
+    private static final Logger log = LoggerFactory.getLogger(TaskApplier.class);
+
+    private final TaskTransaction work;
+
+    private final TaskStore tasks;
+
+    private final TransactionTemplate transactions;
+
+    private final Retry retry;
+
+    private final CircuitBreaker circuitBreaker;
+
+    private final WorkerProperties properties;
+
+    private final ApplyMetrics metrics;
+
+    TaskApplier(
+            TaskTransaction work,
+            TaskStore tasks,
+            PlatformTransactionManager transactionManager,
+            RetryRegistry retries,
+            CircuitBreakerRegistry circuitBreakers,
+            WorkerProperties properties,
+            ApplyMetrics metrics) {
+        this.work = work;
+        this.tasks = tasks;
+        this.transactions = new TransactionTemplate(transactionManager);
+        this.retry = retries.retry(RETRY);
+        this.circuitBreaker = circuitBreakers.circuitBreaker(CIRCUIT_BREAKER);
+        this.properties = properties;
+        this.metrics = metrics;
+        this.retry.getEventPublisher().onRetry(event -> metrics.retried());
+    }
+
+    /**
+     * @throws DatabaseUnavailableException when the database cannot be reached; nothing of the batch
+     *     may have been applied, or part of it (which a redelivery recognises)
+     */
+    BatchResult apply(List<TaskCommand> commands) {
+        if (commands.isEmpty()) {
+            return new BatchResult(List.of(), List.of(), 0);
+        }
+        long received = System.nanoTime();
+        try {
+            AppliedTasks applied = commit(() -> work.run(commands), received);
+            return new BatchResult(applied.events(), applied.rejections(), 0);
+        } catch (RuntimeException ex) {
+            rethrowIfOutage(ex);
+            log.warn(
+                    "A batch of {} task records failed as a whole ({}); applying them one by one",
+                    commands.size(),
+                    ErrorText.of(ex));
+            return oneByOne(commands, received);
+        }
+    }
+
+    private BatchResult oneByOne(List<TaskCommand> commands, long received) {
+        AppliedTasks applied = AppliedTasks.empty();
+        Set<UUID> waitingAccounts = new HashSet<>();
+        int awaitingRetry = 0;
+        for (TaskCommand command : commands) {
+            if (command.accountId() != null && waitingAccounts.contains(command.accountId())) {
+                awaitingRetry++;
+                continue;
+            }
+            try {
+                applied.add(commit(() -> work.run(List.of(command)), received));
+            } catch (RuntimeException ex) {
+                rethrowIfOutage(ex);
+                Optional<AppliedTasks> exhausted = countFailedAttempt(command, ex);
+                if (exhausted.isPresent()) {
+                    metrics.committed(exhausted.get(), elapsedSince(received));
+                    applied.add(exhausted.get());
+                } else {
+                    awaitingRetry++;
+                    if (command.accountId() != null) {
+                        waitingAccounts.add(command.accountId());
+                    }
+                }
+            }
+        }
+        return new BatchResult(applied.events(), applied.rejections(), awaitingRetry);
+    }
+
+    /**
+     * Counts a failed attempt of one task, in a transaction of its own.
+     *
+     * @return the task's final outcome when its attempts are used up; empty when it is to be tried
+     *     again (or is no longer pending, which a redelivery sorts out)
+     */
+    private Optional<AppliedTasks> countFailedAttempt(TaskCommand command, RuntimeException failure) {
+        String error = ErrorText.of(failure);
+        log.warn("Task {} failed: {}", command.taskId(), error);
+        return inTransaction(() -> {
+            Optional<FailedAttempt> attempt = tasks.recordFailedAttempt(command.taskId(), error);
+            if (attempt.isEmpty() || attempt.get().attempts() < properties.taskMaxAttempts()) {
+                return Optional.empty();
+            }
+            Instant now = tasks.transactionTime();
+            tasks.failExhausted(command.taskId(), now);
+            JobProgress progress = new JobProgress();
+            progress.count(TaskStatus.FAILED);
+            AppliedTasks failed = AppliedTasks.empty();
+            failed.outcomes()
+                    .add(new TaskOutcome(
+                            command.taskId(), attempt.get().action(), TaskStatus.FAILED, ReasonCode.RETRIES_EXHAUSTED));
+            tasks.advanceJob(attempt.get().jobId(), progress).ifPresent(failed.finishedJobs()::add);
+            return Optional.of(failed);
+        });
+    }
+
+    /**
+     * Runs {@code work} in a transaction and records its metrics once it committed; a task's apply
+     * latency runs from the delivery of its batch to the commit of its outcome.
+     */
+    private AppliedTasks commit(Supplier<AppliedTasks> work, long received) {
+        AppliedTasks applied = inTransaction(work);
+        metrics.committed(applied, elapsedSince(received));
+        return applied;
+    }
+
+    private static Duration elapsedSince(long nanoTime) {
+        return Duration.ofNanos(System.nanoTime() - nanoTime);
+    }
+
+    /** Runs {@code work} in a transaction, through the retry and the circuit breaker. */
+    private <T> T inTransaction(Supplier<T> work) {
+        Supplier<T> transactional = () -> transactions.execute(status -> work.get());
+        return Retry.decorateSupplier(retry, CircuitBreaker.decorateSupplier(circuitBreaker, transactional))
+                .get();
+    }
+
+    private static void rethrowIfOutage(RuntimeException failure) {
+        if (DatabaseFailure.of(failure) == DatabaseFailure.OUTAGE) {
+            DatabaseUnavailableException unavailable = new DatabaseUnavailableException(failure);
+            log.warn("{}; the batch is redelivered after a back-off", unavailable.getMessage());
+            throw unavailable;
+        }
+    }
+}

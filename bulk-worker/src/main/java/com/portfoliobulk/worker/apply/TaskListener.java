@@ -1,0 +1,133 @@
+package com.portfoliobulk.worker.apply;
+
+import com.portfoliobulk.contracts.BulkTaskMessage;
+import com.portfoliobulk.worker.WorkerProperties;
+import com.portfoliobulk.worker.activity.ActivityPublisher;
+import com.portfoliobulk.worker.deadletter.DeadLetters;
+import com.portfoliobulk.worker.deadletter.DeadLetters.DeadLetter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.KafkaException;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Consumes task records in batches and applies them (at least once delivery, effect once).
+ *
+ * <p>For each batch: unreadable records are set aside for the dead letter topic, the rest is applied
+ * in record order (records of one account come from one partition, so per-account order holds), then
+ * the dead letters and the activity events of the applied changes are sent, and the method returns
+ * only when the broker acknowledged all of them. Only then does the container commit the batch's
+ * offsets. Any exception makes the container redeliver the batch after a back-off; redelivered tasks
+ * that are already finished are recognised by their stored status and only their events are sent
+ * again.
+ */
+@Component
+public class TaskListener {
+
+    /** The listener (container) id. */
+    public static final String ID = "bulk-tasks";
+
+    private static final Logger log = LoggerFactory.getLogger(TaskListener.class);
+
+    private final TaskApplier applier;
+
+    private final DeadLetters deadLetters;
+
+    private final ActivityPublisher activity;
+
+    private final ApplyMetrics metrics;
+
+    private final WorkerProperties properties;
+
+    private final JsonMapper json;
+
+    TaskListener(
+            TaskApplier applier,
+            DeadLetters deadLetters,
+            ActivityPublisher activity,
+            ApplyMetrics metrics,
+            WorkerProperties properties,
+            JsonMapper json) {
+        this.applier = applier;
+        this.deadLetters = deadLetters;
+        this.activity = activity;
+        this.metrics = metrics;
+        this.properties = properties;
+        this.json = json;
+    }
+
+    /** The task topic, for the listener annotation. */
+    public String getTopic() {
+        return properties.topics().tasks();
+    }
+
+    @KafkaListener(id = ID, idIsGroup = false, topics = "#{__listener.topic}", batch = "true")
+    public void onTasks(List<ConsumerRecord<String, BulkTaskMessage>> records) {
+        metrics.batchReceived(records.size());
+        List<TaskCommand> commands = new ArrayList<>(records.size());
+        List<IndexedDeadLetter> toDeadLetter = new ArrayList<>();
+        for (int index = 0; index < records.size(); index++) {
+            ConsumerRecord<String, BulkTaskMessage> record = records.get(index);
+            Optional<UnreadableRecord> unreadable = UnreadableRecord.of(record, json);
+            if (unreadable.isEmpty()) {
+                commands.add(TaskCommand.apply(index, record.value()));
+                continue;
+            }
+            Exception failure = unreadable.get().failure();
+            toDeadLetter.add(new IndexedDeadLetter(index, new DeadLetter(record, failure)));
+            int position = index;
+            unreadable
+                    .get()
+                    .taskId()
+                    .ifPresent(taskId -> commands.add(TaskCommand.invalid(
+                            position, taskId, "The task record cannot be read: " + ErrorText.of(failure))));
+        }
+        BatchResult result = applier.apply(commands);
+        for (Rejection rejection : result.rejections()) {
+            toDeadLetter.add(new IndexedDeadLetter(
+                    rejection.index(),
+                    new DeadLetter(records.get(rejection.index()), new InvalidTaskException(rejection.reason()))));
+        }
+        toDeadLetter.sort(Comparator.comparingInt(IndexedDeadLetter::index));
+        awaitAcknowledgements(CompletableFuture.allOf(
+                deadLetters.send(
+                        toDeadLetter.stream().map(IndexedDeadLetter::deadLetter).toList()),
+                activity.publish(result.events())));
+        if (result.tasksAwaitingRetry() > 0) {
+            throw new TasksAwaitingRetryException(result.tasksAwaitingRetry());
+        }
+    }
+
+    private void awaitAcknowledgements(CompletableFuture<Void> sent) {
+        try {
+            sent.get(properties.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException ex) {
+            throw new KafkaException(
+                    "Activity events or dead letters were not acknowledged; redelivering the batch", ex);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("Interrupted while waiting for the broker; redelivering the batch", ex);
+        }
+    }
+
+    private record IndexedDeadLetter(int index, DeadLetter deadLetter) {}
+
+    /** Why a readable record cannot be applied: it names no stored task, or not as stored. */
+    static final class InvalidTaskException extends RuntimeException {
+
+        InvalidTaskException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+package com.portfoliobulk.worker.apply;
+
+import com.portfoliobulk.contracts.ReasonCode;
+import com.portfoliobulk.contracts.TaskAction;
+import com.portfoliobulk.contracts.TaskStatus;
+import java.util.UUID;
+
+/**
+ * The outcome a transaction stored for one task, for metrics.
+ *
+ * @param action what the task does
+ * @param status the task's new status
+ * @param reason why it was skipped, cancelled or failed; {@code null} when it succeeded
+ */
+record TaskOutcome(UUID taskId, TaskAction action, TaskStatus status, ReasonCode reason) {}

@@ -1,0 +1,89 @@
+package com.portfoliobulk.worker.apply;
+
+import com.portfoliobulk.contracts.AccountActivityEvent;
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.BulkTaskMessage;
+import com.portfoliobulk.contracts.InitiationLevel;
+import com.portfoliobulk.contracts.JobStatus;
+import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.contracts.TaskAction;
+import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.contracts.UserRef;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A task row as stored by the api-gateway, with the fields of its job the worker needs. The row, not
+ * the Kafka record, is the source of truth for what the task does.
+ *
+ * @param userEmail the e-mail of the task's user, when the task names an existing user
+ */
+record TaskRow(
+        UUID id,
+        UUID jobId,
+        UUID accountId,
+        UUID userId,
+        String email,
+        TaskAction action,
+        AccountRole role,
+        String language,
+        Instant expiresAt,
+        TaskStatus status,
+        AccountRole previousRole,
+        Instant appliedAt,
+        UUID portfolioId,
+        JobType jobType,
+        JobStatus jobStatus,
+        Actor requestedBy,
+        String userEmail) {
+
+    /** Why the stored task cannot be applied, if it cannot. */
+    Optional<String> problem() {
+        boolean complete = switch (action) {
+            case INVITE -> email != null && role != null && expiresAt != null;
+            case CHANGE_ROLE -> userId != null && role != null;
+            case REMOVE -> userId != null;
+        };
+        return complete ? Optional.empty() : Optional.of("The stored " + action + " task is incomplete");
+    }
+
+    /**
+     * The activity event of this task's applied change. Built the same way when the change is applied
+     * and when a redelivery publishes it again from the stored outcome, so both are the same event.
+     *
+     * @param targetUserId the user whose access changed
+     * @param targetEmail that user's e-mail address
+     */
+    AccountActivityEvent appliedEvent(
+            AccountRole previousRole, Instant appliedAt, UUID targetUserId, String targetEmail) {
+        return new AccountActivityEvent(
+                AccountActivityEvent.VERSION,
+                id,
+                appliedAt,
+                accountId,
+                portfolioId,
+                jobId,
+                id,
+                action.activity(),
+                new UserRef(targetUserId, targetEmail),
+                previousRole,
+                action == TaskAction.REMOVE ? null : role,
+                InitiationLevel.PORTFOLIO,
+                requestedBy);
+    }
+
+    /** The event of a task an earlier delivery applied, from its stored outcome. */
+    AccountActivityEvent storedEvent() {
+        return appliedEvent(previousRole, appliedAt, userId, userEmail != null ? userEmail : email);
+    }
+
+    /** Whether the record names this task as it is stored; anything else is an invalid record. */
+    boolean matches(BulkTaskMessage message) {
+        return jobId.equals(message.jobId())
+                && accountId.equals(message.accountId())
+                && action == message.action()
+                && portfolioId.equals(message.portfolioId());
+    }
+}

@@ -1,0 +1,264 @@
+package com.portfoliobulk.worker.apply;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.JobStatus;
+import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.contracts.ReasonCode;
+import com.portfoliobulk.contracts.TaskAction;
+import com.portfoliobulk.contracts.TaskStatus;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.SqlArrayValue;
+import org.springframework.stereotype.Repository;
+
+/**
+ * The worker's statements on the {@code jobs} schema: it locks tasks, stores their outcomes and moves
+ * the job's counters. Locks are taken in the order task rows, then the job row, as everywhere else.
+ */
+@Repository
+class TaskStore {
+
+    private static final String LOCK_TASKS = """
+            SELECT t.id, t.job_id, t.account_id, t.user_id, t.email, t.action, t.role, t.language, t.expires_at,
+                   t.status, t.previous_role, t.applied_at,
+                   j.portfolio_id, j.type AS job_type, j.status AS job_status,
+                   j.requested_by_user_id, j.requested_by_email,
+                   u.email AS user_email
+              FROM jobs.bulk_tasks t
+              JOIN jobs.bulk_jobs j ON j.id = t.job_id
+              LEFT JOIN directory.users u ON u.id = t.user_id
+             WHERE t.id = ANY(:ids)
+             ORDER BY t.id
+               FOR UPDATE OF t
+            """;
+
+    private static final String STORE_OUTCOME = """
+            UPDATE jobs.bulk_tasks
+               SET status = ?, reason = ?::text, error = ?::text, previous_role = ?::text,
+                   user_id = coalesce(user_id, ?::uuid), attempts = attempts + 1, applied_at = ?
+             WHERE id = ? AND status = 'PENDING'
+            """;
+
+    private static final String ADVANCE_JOB = """
+            UPDATE jobs.bulk_jobs
+               SET pending = pending - :done,
+                   succeeded = succeeded + :succeeded,
+                   skipped = skipped + :skipped,
+                   failed = failed + :failed,
+                   cancelled = cancelled + :cancelled,
+                   version = version + 1,
+                   started_at = coalesce(started_at, clock_timestamp()),
+                   status = CASE
+                       WHEN status = 'CANCELLED' THEN status
+                       WHEN pending - :done > 0 THEN 'IN_PROGRESS'
+                       WHEN failed + :failed > 0 THEN 'COMPLETED_WITH_ERRORS'
+                       ELSE 'COMPLETED' END,
+                   completed_at = CASE
+                       WHEN status <> 'CANCELLED' AND pending - :done = 0 THEN clock_timestamp()
+                       ELSE completed_at END
+             WHERE id = :id
+            RETURNING type, status, pending, created_at, completed_at
+            """;
+
+    /**
+     * The parameter types of {@link #STORE_OUTCOME}. Given explicitly: without them every {@code null}
+     * would make the JDBC driver ask the server for the parameter's type, one round trip each.
+     */
+    private static final int[] OUTCOME_TYPES = {
+        Types.VARCHAR,
+        Types.VARCHAR,
+        Types.VARCHAR,
+        Types.VARCHAR,
+        Types.OTHER,
+        Types.TIMESTAMP_WITH_TIMEZONE,
+        Types.OTHER
+    };
+
+    private final JdbcClient jdbc;
+
+    private final JdbcTemplate jdbcTemplate;
+
+    TaskStore(JdbcClient jdbc, JdbcTemplate jdbcTemplate) {
+        this.jdbc = jdbc;
+        this.jdbcTemplate = jdbcTemplate;
+    }
+
+    /** The transaction's time: {@code now()} is the same for every statement of a transaction. */
+    Instant transactionTime() {
+        return jdbc.sql("SELECT now()").query(OffsetDateTime.class).single().toInstant();
+    }
+
+    /** Locks the tasks that exist among {@code ids}, in id order, and returns them by id. */
+    Map<UUID, TaskRow> lockTasks(Collection<UUID> ids) {
+        Map<UUID, TaskRow> tasks = new LinkedHashMap<>();
+        jdbc.sql(LOCK_TASKS)
+                .param("ids", new SqlArrayValue("uuid", ids.toArray()))
+                .query(TaskStore::taskRow)
+                .list()
+                .forEach(task -> tasks.put(task.id(), task));
+        return tasks;
+    }
+
+    /**
+     * Stores the outcomes of pending tasks, one statement per task sent as one JDBC batch.
+     *
+     * @throws IllegalStateException when a task was not pending (the caller holds the row locks, so
+     *     this means a bug, and the transaction must not commit)
+     */
+    void storeOutcomes(List<OutcomeWrite> outcomes) {
+        if (outcomes.isEmpty()) {
+            return;
+        }
+        List<Object[]> rows = outcomes.stream()
+                .map(outcome -> new Object[] {
+                    outcome.status().name(),
+                    outcome.reason() == null ? null : outcome.reason().name(),
+                    outcome.error(),
+                    outcome.previousRole() == null
+                            ? null
+                            : outcome.previousRole().code(),
+                    outcome.userId(),
+                    toTimestamp(outcome.appliedAt()),
+                    outcome.taskId()
+                })
+                .toList();
+        int[] counts = jdbcTemplate.batchUpdate(STORE_OUTCOME, rows, OUTCOME_TYPES);
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] != 1 && counts[i] != Statement.SUCCESS_NO_INFO) {
+                throw new IllegalStateException(
+                        "Task " + outcomes.get(i).taskId() + " was no longer pending under its row lock");
+            }
+        }
+    }
+
+    /**
+     * Moves a job's counters by what a transaction finished; starts the job, and ends it when nothing is
+     * pending any more (a cancelled job stays cancelled). Its times are taken under the job's row lock,
+     * not at the start of the transaction, so that they follow the order of the updates even when
+     * transactions of several consumers overlap.
+     *
+     * @return the job, when this update made it terminal
+     */
+    Optional<FinishedJob> advanceJob(UUID jobId, JobProgress progress) {
+        return jdbc.sql(ADVANCE_JOB)
+                .param("id", jobId)
+                .param("done", progress.done())
+                .param("succeeded", progress.succeeded())
+                .param("skipped", progress.skipped())
+                .param("failed", progress.failed())
+                .param("cancelled", progress.cancelled())
+                .query((rs, row) -> {
+                    JobStatus status = JobStatus.valueOf(rs.getString("status"));
+                    boolean justFinished = rs.getInt("pending") == 0
+                            && progress.done() > 0
+                            && status != JobStatus.CANCELLED
+                            && status.isTerminal();
+                    if (!justFinished) {
+                        return Optional.<FinishedJob>empty();
+                    }
+                    Duration duration = Duration.between(instant(rs, "created_at"), instant(rs, "completed_at"));
+                    return Optional.of(new FinishedJob(JobType.valueOf(rs.getString("type")), status, duration));
+                })
+                .single();
+    }
+
+    /**
+     * Counts a failed attempt of a pending task and keeps its error.
+     *
+     * @return the task's job and attempts so far; empty when the task is not pending (any more)
+     */
+    Optional<FailedAttempt> recordFailedAttempt(UUID taskId, String error) {
+        return jdbc.sql("""
+                        UPDATE jobs.bulk_tasks SET attempts = attempts + 1, error = :error
+                         WHERE id = :id AND status = 'PENDING'
+                        RETURNING job_id, action, attempts
+                        """)
+                .param("id", taskId)
+                .param("error", error)
+                .query((rs, row) -> new FailedAttempt(
+                        rs.getObject("job_id", UUID.class),
+                        TaskAction.valueOf(rs.getString("action")),
+                        rs.getInt("attempts")))
+                .optional();
+    }
+
+    /** Fails a pending task whose attempts are used up; its error was stored with the last attempt. */
+    void failExhausted(UUID taskId, Instant now) {
+        jdbc.sql("""
+                        UPDATE jobs.bulk_tasks SET status = 'FAILED', reason = :reason, applied_at = :now
+                         WHERE id = :id AND status = 'PENDING'
+                        """)
+                .param("id", taskId)
+                .param("reason", ReasonCode.RETRIES_EXHAUSTED.name())
+                .param("now", toTimestamp(now))
+                .update();
+    }
+
+    private static TaskRow taskRow(ResultSet rs, int row) throws SQLException {
+        return new TaskRow(
+                rs.getObject("id", UUID.class),
+                rs.getObject("job_id", UUID.class),
+                rs.getObject("account_id", UUID.class),
+                rs.getObject("user_id", UUID.class),
+                rs.getString("email"),
+                TaskAction.valueOf(rs.getString("action")),
+                role(rs.getString("role")),
+                rs.getString("language"),
+                instant(rs, "expires_at"),
+                TaskStatus.valueOf(rs.getString("status")),
+                role(rs.getString("previous_role")),
+                instant(rs, "applied_at"),
+                rs.getObject("portfolio_id", UUID.class),
+                JobType.valueOf(rs.getString("job_type")),
+                JobStatus.valueOf(rs.getString("job_status")),
+                new Actor(rs.getObject("requested_by_user_id", UUID.class), rs.getString("requested_by_email")),
+                rs.getString("user_email"));
+    }
+
+    /** Roles are read as stored, so that custom role codes need no change here. */
+    static AccountRole role(String code) {
+        return code == null ? null : new AccountRole(code);
+    }
+
+    static Instant instant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+
+    static OffsetDateTime toTimestamp(Instant instant) {
+        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
+    }
+
+    /**
+     * One task's outcome to store.
+     *
+     * @param userId the task's user, stored when the task did not name one yet (an invitation of a new
+     *     address)
+     */
+    record OutcomeWrite(
+            UUID taskId,
+            TaskStatus status,
+            ReasonCode reason,
+            String error,
+            AccountRole previousRole,
+            UUID userId,
+            Instant appliedAt) {}
+
+    /** A failed attempt of a task, as counted. */
+    record FailedAttempt(UUID jobId, TaskAction action, int attempts) {}
+}

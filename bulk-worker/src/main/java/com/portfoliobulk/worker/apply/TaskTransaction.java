@@ -1,0 +1,226 @@
+package com.portfoliobulk.worker.apply;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.JobStatus;
+import com.portfoliobulk.contracts.ReasonCode;
+import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.rules.AccessRules;
+import com.portfoliobulk.rules.CurrentMembership;
+import com.portfoliobulk.rules.Decision;
+import com.portfoliobulk.rules.TargetSnapshot;
+import com.portfoliobulk.worker.apply.DirectoryStore.DirectoryUser;
+import com.portfoliobulk.worker.apply.DirectoryStore.Invitation;
+import com.portfoliobulk.worker.apply.TaskStore.OutcomeWrite;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.springframework.stereotype.Component;
+
+/**
+ * The work of one transaction over some records of a batch, in record order: lock the tasks, decide
+ * each pending one with {@link AccessRules}, change the directory, store the outcomes and move the
+ * job counters. The caller provides the transaction.
+ *
+ * <p>The task row's {@code PENDING} status, checked under its row lock, is the idempotency guard: a
+ * task that is no longer pending is never applied again; when it succeeded earlier, its activity
+ * event is produced again from the stored outcome (same event id) so that a redelivery re-publishes
+ * exactly what a crash may have kept from being published.
+ */
+@Component
+class TaskTransaction {
+
+    private static final int TOKEN_BYTES = 32;
+
+    private final TaskStore tasks;
+
+    private final DirectoryStore directory;
+
+    private final SecureRandom random = new SecureRandom();
+
+    TaskTransaction(TaskStore tasks, DirectoryStore directory) {
+        this.tasks = tasks;
+        this.directory = directory;
+    }
+
+    AppliedTasks run(List<TaskCommand> commands) {
+        Instant now = tasks.transactionTime();
+        Map<UUID, TaskRow> rows = tasks.lockTasks(
+                commands.stream().map(TaskCommand::taskId).distinct().toList());
+        List<TaskRow> toApply = new ArrayList<>();
+        for (TaskCommand command : commands) {
+            TaskRow row = rows.get(command.taskId());
+            if (!command.isInvalid()
+                    && row != null
+                    && row.status() == TaskStatus.PENDING
+                    && row.matches(command.message())) {
+                toApply.add(row);
+            }
+        }
+        Batch batch = new Batch(now, DirectoryView.of(directory, toApply));
+        for (TaskCommand command : commands) {
+            batch.handle(command, rows.get(command.taskId()));
+        }
+        batch.view.flush();
+        tasks.storeOutcomes(List.copyOf(batch.written.values()));
+        batch.progress.forEach(
+                (jobId, progress) -> tasks.advanceJob(jobId, progress).ifPresent(batch.result.finishedJobs()::add));
+        return batch.result;
+    }
+
+    /** The state of one run: what was decided so far. */
+    private final class Batch {
+
+        private final Instant now;
+
+        private final DirectoryView view;
+
+        private final AppliedTasks result = AppliedTasks.empty();
+
+        private final Map<UUID, OutcomeWrite> written = new LinkedHashMap<>();
+
+        /** Sorted by job id: jobs are updated (locked) in a stable order. */
+        private final Map<UUID, JobProgress> progress = new TreeMap<>();
+
+        private final Set<UUID> published = new HashSet<>();
+
+        Batch(Instant now, DirectoryView view) {
+            this.now = now;
+            this.view = view;
+        }
+
+        void handle(TaskCommand command, TaskRow row) {
+            if (command.isInvalid()) {
+                if (isPending(row)) {
+                    fail(row, ReasonCode.INVALID_TASK, command.invalidReason());
+                }
+                return;
+            }
+            if (row == null) {
+                result.rejections().add(new Rejection(command.index(), "No task " + command.taskId() + " is stored"));
+                return;
+            }
+            Optional<String> problem = row.matches(command.message())
+                    ? row.problem()
+                    : Optional.of("The record does not match the stored task " + row.id());
+            if (problem.isPresent()) {
+                result.rejections().add(new Rejection(command.index(), problem.get()));
+                if (isPending(row)) {
+                    fail(row, ReasonCode.INVALID_TASK, problem.get());
+                }
+                return;
+            }
+            if (!isPending(row)) {
+                republish(row);
+                return;
+            }
+            if (row.jobStatus() == JobStatus.CANCELLED) {
+                store(row, TaskStatus.CANCELLED, ReasonCode.JOB_CANCELLED, null, null, null);
+            } else {
+                apply(row);
+            }
+        }
+
+        private boolean isPending(TaskRow row) {
+            return row != null && row.status() == TaskStatus.PENDING && !written.containsKey(row.id());
+        }
+
+        /** An earlier delivery (or an earlier record of this batch) finished the task: never apply it again. */
+        private void republish(TaskRow row) {
+            if (written.containsKey(row.id()) || row.status() != TaskStatus.SUCCEEDED) {
+                return;
+            }
+            if (published.add(row.id())) {
+                result.events().add(row.storedEvent());
+            }
+        }
+
+        private void apply(TaskRow row) {
+            Optional<DirectoryUser> user = view.user(row);
+            Optional<CurrentMembership> membership =
+                    user.flatMap(found -> view.membership(row.accountId(), found.id()));
+            TargetSnapshot target = new TargetSnapshot(
+                    view.isLinked(row.accountId(), row.portfolioId()),
+                    user.map(DirectoryUser::idpManaged).orElse(false),
+                    membership);
+            Decision decision = AccessRules.decide(row.action(), row.role(), target, now);
+            AccountRole currentRole = membership
+                    .filter(current -> current.isInForceAt(now))
+                    .map(CurrentMembership::role)
+                    .orElse(null);
+            UUID userId = user.map(DirectoryUser::id).orElse(null);
+            if (!decision.isChange()) {
+                store(row, decision.reason().status(), decision.reason(), null, currentRole, userId);
+                return;
+            }
+            switch (row.action()) {
+                case INVITE -> invite(row, user);
+                case CHANGE_ROLE -> {
+                    view.changeRole(row.accountId(), userId, row.role(), now);
+                    succeed(row, currentRole, user.orElseThrow());
+                }
+                case REMOVE -> {
+                    view.remove(row.accountId(), userId);
+                    succeed(row, currentRole, user.orElseThrow());
+                }
+            }
+        }
+
+        private void invite(TaskRow row, Optional<DirectoryUser> user) {
+            DirectoryUser invitee;
+            if (user.isPresent()) {
+                invitee = user.get();
+            } else {
+                Optional<DirectoryUser> created = view.createUser(row.email());
+                if (created.isEmpty()) {
+                    // The address got a user since the rules were checked: check again with that user.
+                    apply(row);
+                    return;
+                }
+                invitee = created.get();
+            }
+            view.invite(
+                    row.accountId(),
+                    invitee.id(),
+                    new Invitation(row.role(), now, row.expiresAt(), newToken(), row.language()));
+            succeed(row, null, invitee);
+        }
+
+        private void succeed(TaskRow row, AccountRole previousRole, DirectoryUser user) {
+            store(row, TaskStatus.SUCCEEDED, null, null, previousRole, user.id());
+            published.add(row.id());
+            result.events().add(row.appliedEvent(previousRole, now, user.id(), user.email()));
+        }
+
+        private void fail(TaskRow row, ReasonCode reason, String error) {
+            store(row, TaskStatus.FAILED, reason, error, null, null);
+        }
+
+        private void store(
+                TaskRow row,
+                TaskStatus status,
+                ReasonCode reason,
+                String error,
+                AccountRole previousRole,
+                UUID userId) {
+            written.put(row.id(), new OutcomeWrite(row.id(), status, reason, error, previousRole, userId, now));
+            progress.computeIfAbsent(row.jobId(), id -> new JobProgress()).count(status);
+            result.outcomes().add(new TaskOutcome(row.id(), row.action(), status, reason));
+        }
+    }
+
+    /** A 256-bit random, URL-safe invitation token. */
+    private String newToken() {
+        byte[] bytes = new byte[TOKEN_BYTES];
+        random.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+}

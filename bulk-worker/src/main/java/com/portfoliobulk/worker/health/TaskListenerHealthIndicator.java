@@ -1,0 +1,39 @@
+package com.portfoliobulk.worker.health;
+
+import com.portfoliobulk.worker.apply.TaskListener;
+import java.util.Collection;
+import org.apache.kafka.common.TopicPartition;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.listener.MessageListenerContainer;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code taskListener}: DOWN when the task listener container is not running (stopped, or a consumer
+ * died), so an orchestrator restarts or stops routing to a worker that no longer applies tasks. Part
+ * of the readiness group.
+ */
+@Component
+class TaskListenerHealthIndicator implements HealthIndicator {
+
+    private final KafkaListenerEndpointRegistry registry;
+
+    TaskListenerHealthIndicator(KafkaListenerEndpointRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public Health health() {
+        MessageListenerContainer container = registry.getListenerContainer(TaskListener.ID);
+        if (container == null) {
+            return Health.down().withDetail("listener", "not registered").build();
+        }
+        boolean running = container.isRunning() && container.isInExpectedState();
+        Collection<TopicPartition> assigned = running ? container.getAssignedPartitions() : null;
+        return (running ? Health.up() : Health.down())
+                .withDetail("listener", TaskListener.ID)
+                .withDetail("assignedPartitions", assigned == null ? 0 : assigned.size())
+                .build();
+    }
+}

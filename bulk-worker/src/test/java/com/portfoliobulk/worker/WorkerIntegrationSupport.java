@@ -1,0 +1,119 @@
+package com.portfoliobulk.worker;
+
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountActivityEvent;
+import com.portfoliobulk.worker.fixtures.DirectoryFixture;
+import com.portfoliobulk.worker.fixtures.JobFixture;
+import com.portfoliobulk.worker.fixtures.JobFixture.StoredJob;
+import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
+import com.portfoliobulk.worker.fixtures.TaskRecords;
+import com.portfoliobulk.worker.fixtures.TopicRecords;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The worker running against the shared PostgreSQL and Kafka, with the api-gateway's part played by
+ * the fixtures: tests store jobs and tasks as a submission does, publish the task records as the relay
+ * does, and watch the directory, the task outcomes, the job and the topics. One application context
+ * for every subclass (same configuration); redelivery back-off is shortened to keep tests quick.
+ */
+@SpringBootTest(
+        webEnvironment = WebEnvironment.RANDOM_PORT,
+        properties = {
+            "spring.config.name=" + WorkerApplication.CONFIG_NAME,
+            "bulk.worker.redelivery.initial-interval=200ms",
+            "bulk.worker.redelivery.max-interval=1s"
+        })
+public abstract class WorkerIntegrationSupport {
+
+    protected static final Duration PATIENCE = Duration.ofSeconds(45);
+
+    private static TaskRecords taskRecords;
+
+    private static TopicRecords activityRecords;
+
+    private static TopicRecords deadLetterRecords;
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @Autowired
+    protected JdbcClient jdbc;
+
+    @Autowired
+    protected WorkerProperties properties;
+
+    @Value("${spring.kafka.bootstrap-servers}")
+    private String bootstrapServers;
+
+    protected DirectoryFixture directory;
+
+    protected JobFixture jobs;
+
+    @BeforeEach
+    void fixtures() {
+        directory = new DirectoryFixture(jdbc);
+        jobs = new JobFixture(jdbc);
+        openTopics(bootstrapServers, properties);
+    }
+
+    // Opened once per JVM for the shared context's topics; closed with the JVM.
+    private static synchronized void openTopics(String bootstrapServers, WorkerProperties properties) {
+        if (taskRecords == null) {
+            taskRecords = new TaskRecords(bootstrapServers, properties.topics().tasks());
+            activityRecords =
+                    new TopicRecords(bootstrapServers, properties.topics().activity());
+            deadLetterRecords =
+                    new TopicRecords(bootstrapServers, properties.topics().deadLetter());
+        }
+    }
+
+    /** Publishes the records of the job's tasks, as the relay does. */
+    protected void publish(SubmittedJob job) {
+        taskRecords.publish(job.messages());
+    }
+
+    protected TaskRecords taskRecords() {
+        return taskRecords;
+    }
+
+    /** Waits until the job is terminal. */
+    protected StoredJob awaitFinished(SubmittedJob job) {
+        await().atMost(PATIENCE).until(() -> jobs.job(job.id()).status().isTerminal());
+        return jobs.job(job.id());
+    }
+
+    /** The activity events published so far for the given tasks, duplicates included. */
+    protected List<AccountActivityEvent> activityOf(Collection<UUID> taskIds) {
+        Set<UUID> wanted = new HashSet<>(taskIds);
+        return activityRecords.read().stream()
+                .map(record -> JSON.readValue(record.value(), AccountActivityEvent.class))
+                .filter(event -> wanted.contains(event.taskId()))
+                .toList();
+    }
+
+    /** The activity events of the job's tasks published so far, duplicates included. */
+    protected List<AccountActivityEvent> activityOf(SubmittedJob job) {
+        return activityOf(
+                job.messages().stream().map(message -> message.taskId()).toList());
+    }
+
+    /** The dead letters published so far with the given key (an account id). */
+    protected List<ConsumerRecord<String, byte[]>> deadLettersOf(UUID accountId) {
+        return deadLetterRecords.read().stream()
+                .filter(record -> accountId.toString().equals(record.key()))
+                .toList();
+    }
+}

@@ -1,0 +1,96 @@
+package com.portfoliobulk.worker.apply;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.net.ConnectException;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import org.junit.jupiter.api.Test;
+import org.springframework.dao.CannotAcquireLockException;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.dao.PessimisticLockingFailureException;
+import org.springframework.jdbc.UncategorizedSQLException;
+import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.TransactionSystemException;
+
+class DatabaseFailureTests {
+
+    private final RetryableDatabaseFailure retryable = new RetryableDatabaseFailure();
+
+    private final DatabaseOutage outage = new DatabaseOutage();
+
+    @Test
+    void unreachableDatabaseIsAnOutage() {
+        Exception noConnection = new CannotCreateTransactionException(
+                "Could not open JDBC Connection for transaction",
+                new SQLTransientConnectionException(
+                        "HikariPool-1 - Connection is not available", "08001", new ConnectException("refused")));
+        Exception lostDuringCommit = new TransactionSystemException(
+                "Could not commit JDBC transaction",
+                sql("An I/O error occurred while sending to the backend", "08006"));
+        Exception restarting = new UncategorizedSQLException(
+                "UPDATE", "UPDATE", sql("terminating connection due to administrator command", "57P01"));
+
+        assertThat(DatabaseFailure.of(noConnection)).isEqualTo(DatabaseFailure.OUTAGE);
+        assertThat(DatabaseFailure.of(lostDuringCommit)).isEqualTo(DatabaseFailure.OUTAGE);
+        assertThat(DatabaseFailure.of(restarting)).isEqualTo(DatabaseFailure.OUTAGE);
+        assertThat(outage).accepts(noConnection, lostDuringCommit, restarting);
+        assertThat(retryable).accepts(noConnection, lostDuringCommit, restarting);
+    }
+
+    @Test
+    void conflictsAreTransientAndRetried() {
+        Exception serialization = new CannotAcquireLockException(
+                "could not serialize access", sql("could not serialize access due to concurrent update", "40001"));
+        Exception deadlock = new PessimisticLockingFailureException("deadlock", sql("deadlock detected", "40P01"));
+        Exception lockTimeout =
+                new UncategorizedSQLException("x", "x", sql("canceling statement due to lock timeout", "55P03"));
+
+        assertThat(DatabaseFailure.of(serialization)).isEqualTo(DatabaseFailure.TRANSIENT);
+        assertThat(DatabaseFailure.of(deadlock)).isEqualTo(DatabaseFailure.TRANSIENT);
+        assertThat(DatabaseFailure.of(lockTimeout)).isEqualTo(DatabaseFailure.TRANSIENT);
+        assertThat(retryable).accepts(serialization, deadlock, lockTimeout);
+        assertThat(outage).rejects(serialization, deadlock, lockTimeout);
+    }
+
+    @Test
+    void aRefusedChangeIsPersistentAndNeitherRetriedQuicklyNorAnOutage() {
+        Exception checkViolation = new DataIntegrityViolationException(
+                "violates check constraint", sql("new row violates check constraint", "23514"));
+        Exception bug = new IllegalStateException("Task changed under its row lock");
+
+        assertThat(DatabaseFailure.of(checkViolation)).isEqualTo(DatabaseFailure.PERSISTENT);
+        assertThat(DatabaseFailure.of(bug)).isEqualTo(DatabaseFailure.PERSISTENT);
+        assertThat(retryable).rejects(checkViolation, bug);
+        assertThat(outage).rejects(checkViolation, bug);
+    }
+
+    @Test
+    void anOpenCircuitBreakerIsAnOutageThatIsNotRetriedQuickly() {
+        CircuitBreaker breaker = CircuitBreaker.ofDefaults("database");
+        breaker.transitionToOpenState();
+        Exception open = CallNotPermittedException.createCallNotPermittedException(breaker);
+
+        assertThat(DatabaseFailure.of(open)).isEqualTo(DatabaseFailure.OUTAGE);
+        assertThat(retryable).rejects(open);
+    }
+
+    @Test
+    void errorTextIsOneShortLineWithoutTheStatement() {
+        Exception failure = new DataIntegrityViolationException(
+                "PreparedStatementCallback; SQL [INSERT INTO directory.users ...]",
+                sql(
+                        "ERROR: new row for relation \"users\" violates check constraint\n  Detail: Failing row contains",
+                        "23514"));
+
+        assertThat(ErrorText.of(failure))
+                .isEqualTo("Database error 23514: new row for relation \"users\" violates check constraint");
+        assertThat(ErrorText.of(new IllegalArgumentException("x".repeat(1000)))).hasSize(300);
+    }
+
+    private static SQLException sql(String message, String state) {
+        return new SQLException(message, state);
+    }
+}

@@ -1,0 +1,270 @@
+package com.portfoliobulk.worker.apply;
+
+import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.changeRole;
+import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.invite;
+import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.remove;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountActivityEvent;
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.BulkTaskMessage;
+import com.portfoliobulk.contracts.JobStatus;
+import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.contracts.ReasonCode;
+import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.worker.WorkerIntegrationSupport;
+import com.portfoliobulk.worker.fixtures.DirectoryFixture.Membership;
+import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
+import com.portfoliobulk.worker.fixtures.JobFixture;
+import com.portfoliobulk.worker.fixtures.JobFixture.StoredJob;
+import com.portfoliobulk.worker.fixtures.JobFixture.StoredTask;
+import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.kafka.support.KafkaHeaders;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * At-least-once delivery with effect-once application: duplicates, unreadable and invalid records,
+ * and tasks that keep failing.
+ */
+class RedeliveryIntegrationTests extends WorkerIntegrationSupport {
+
+    private final Instant inAWeek = Instant.now().plus(Duration.ofDays(7));
+
+    private final JsonMapper json = JsonMapper.builder().build();
+
+    @Autowired
+    MeterRegistry meters;
+
+    @Test
+    void duplicateDeliveryChangesNothingAndPublishesTheSameEventsAgain() {
+        SeededPortfolio portfolio = directory.portfolio(3);
+        UUID ann = directory.user();
+        String invitee = directory.newEmail();
+        directory.member(portfolio.account(1).id(), ann, AccountRole.ANALYST);
+        directory.member(portfolio.account(2).id(), ann, AccountRole.ANALYST);
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.UPDATE_ROLES,
+                JobFixture.administrator(),
+                List.of(
+                        invite(portfolio.account(0).id(), null, invitee, AccountRole.SUPPORT, inAWeek),
+                        changeRole(portfolio.account(1).id(), ann, AccountRole.MANAGER),
+                        remove(portfolio.account(2).id(), ann),
+                        remove(portfolio.account(0).id(), ann)));
+        publish(job);
+        awaitFinished(job);
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(activityOf(job)).hasSize(3));
+        StoredJob jobBefore = jobs.job(job.id());
+        List<StoredTask> tasksBefore = jobs.tasks(job.id());
+        UUID inviteeId = directory.userIdByEmail(invitee).orElseThrow();
+        Membership invitationBefore =
+                directory.membership(portfolio.account(0).id(), inviteeId).orElseThrow();
+        Map<UUID, AccountActivityEvent> eventsBefore = byTask(activityOf(job));
+
+        publish(job);
+        publish(job);
+        SubmittedJob sentinel = jobs.submit(
+                portfolio.id(),
+                JobType.REMOVE_ACCESS,
+                JobFixture.administrator(),
+                portfolio.accounts().stream()
+                        .map(account -> remove(account.id(), directory.user()))
+                        .toList());
+        publish(sentinel);
+        awaitFinished(sentinel);
+
+        assertThat(jobs.job(job.id())).as("no counter moved, no version bumped").isEqualTo(jobBefore);
+        assertThat(jobs.tasks(job.id())).as("no outcome rewritten").isEqualTo(tasksBefore);
+        assertThat(directory.membership(portfolio.account(0).id(), inviteeId))
+                .as("the same invitation, same token")
+                .contains(invitationBefore);
+        assertThat(directory
+                        .membership(portfolio.account(1).id(), ann)
+                        .orElseThrow()
+                        .role())
+                .isEqualTo(AccountRole.MANAGER);
+        assertThat(directory.membership(portfolio.account(2).id(), ann)).isEmpty();
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            List<AccountActivityEvent> events = activityOf(job);
+            assertThat(events.size()).as("published again").isGreaterThanOrEqualTo(6);
+            assertThat(events).allSatisfy(event -> assertThat(event).isEqualTo(eventsBefore.get(event.taskId())));
+        });
+    }
+
+    @Test
+    void unreadableAndInvalidRecordsAreDeadLetteredWhileTheRestOfTheirPartitionIsApplied() {
+        SeededPortfolio portfolio = directory.portfolio(1);
+        UUID accountId = portfolio.account(0).id();
+        UUID ann = directory.user();
+        UUID ben = directory.user();
+        UUID carl = directory.user();
+        directory.member(accountId, ann, AccountRole.ANALYST);
+        directory.member(accountId, ben, AccountRole.ANALYST);
+        directory.member(accountId, carl, AccountRole.ANALYST);
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.REMOVE_ACCESS,
+                JobFixture.administrator(),
+                List.of(remove(accountId, ann), remove(accountId, ben), remove(accountId, carl)));
+        String key = accountId.toString();
+        String notJson = "{this is not a task";
+        ObjectNode withoutUserId = json.valueToTree(job.message(1));
+        withoutUserId.putObject("user").put("email", directory.email(ben));
+        String invalidTask = json.writeValueAsString(withoutUserId);
+        BulkTaskMessage unknownTask = withTaskId(job.message(0), UUID.randomUUID());
+        double deadLetteredBefore = deadLettered();
+
+        taskRecords().publish(List.of(job.message(0)));
+        taskRecords().publishRaw(key, notJson);
+        taskRecords().publishRaw(key, invalidTask);
+        taskRecords().publish(List.of(unknownTask));
+        taskRecords().publish(List.of(job.message(2)));
+        StoredJob finished = awaitFinished(job);
+
+        assertThat(finished.status()).isEqualTo(JobStatus.COMPLETED_WITH_ERRORS);
+        assertThat(finished)
+                .extracting(StoredJob::succeeded, StoredJob::failed, StoredJob::pending)
+                .containsExactly(2, 1, 0);
+        List<StoredTask> tasks = jobs.tasks(job.id());
+        assertThat(tasks)
+                .extracting(StoredTask::status, StoredTask::reason)
+                .containsExactly(
+                        tuple(TaskStatus.SUCCEEDED, null),
+                        tuple(TaskStatus.FAILED, ReasonCode.INVALID_TASK),
+                        tuple(TaskStatus.SUCCEEDED, null));
+        assertThat(tasks.get(1).error()).contains("REMOVE needs the user's id").doesNotContain("\n");
+        assertThat(directory.membership(accountId, ann)).isEmpty();
+        assertThat(directory.membership(accountId, ben))
+                .as("the invalid task changed nothing")
+                .isPresent();
+        assertThat(directory.membership(accountId, carl)).isEmpty();
+
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(deadLettersOf(accountId)).hasSize(3));
+        List<ConsumerRecord<String, byte[]>> deadLetters = deadLettersOf(accountId);
+        assertThat(deadLetters)
+                .extracting(record -> new String(record.value(), StandardCharsets.UTF_8))
+                .startsWith(notJson, invalidTask);
+        assertThat(json.readValue(deadLetters.get(2).value(), BulkTaskMessage.class))
+                .isEqualTo(unknownTask);
+        assertThat(deadLetters).allSatisfy(record -> {
+            assertThat(header(record, KafkaHeaders.DLT_ORIGINAL_TOPIC))
+                    .contains(properties.topics().tasks());
+            assertThat(header(record, KafkaHeaders.DLT_EXCEPTION_MESSAGE)).isPresent();
+        });
+        assertThat(header(deadLetters.get(2), KafkaHeaders.DLT_EXCEPTION_MESSAGE))
+                .hasValueSatisfying(message -> assertThat(message).contains("No task " + unknownTask.taskId()));
+        assertThat(deadLettered() - deadLetteredBefore).isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
+    void aRecordWithFieldsThisVersionDoesNotKnowIsStillApplied() {
+        SeededPortfolio portfolio = directory.portfolio(1);
+        UUID ann = directory.user();
+        directory.member(portfolio.account(0).id(), ann, AccountRole.ANALYST);
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.REMOVE_ACCESS,
+                JobFixture.administrator(),
+                List.of(remove(portfolio.account(0).id(), ann)));
+        ObjectNode withNewField = json.valueToTree(job.message(0));
+        withNewField.put("reasonForChange", "left the agency");
+
+        taskRecords().publishRaw(portfolio.account(0).id().toString(), json.writeValueAsString(withNewField));
+
+        assertThat(awaitFinished(job).status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(directory.membership(portfolio.account(0).id(), ann)).isEmpty();
+    }
+
+    @Test
+    void aTaskThatKeepsFailingEndsFailedWhenItsAttemptsAreUsedUpAndItsNeighboursAreApplied() {
+        SeededPortfolio portfolio = directory.portfolio(2);
+        UUID first = portfolio.account(0).id();
+        UUID second = portfolio.account(1).id();
+        // Longer than an address may be: the directory refuses the user on every attempt.
+        String refused = "a".repeat(250) + "@brand.example";
+        String fine = directory.newEmail();
+        String later = directory.newEmail();
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(
+                        invite(first, null, refused, AccountRole.SUPPORT, inAWeek),
+                        invite(second, null, fine, AccountRole.SUPPORT, inAWeek),
+                        invite(first, null, later, AccountRole.SUPPORT, inAWeek)));
+        double retriesBefore = meters.get("bulk.task.retries").counter().count();
+
+        publish(job);
+        StoredJob finished = awaitFinished(job);
+
+        assertThat(finished.status()).isEqualTo(JobStatus.COMPLETED_WITH_ERRORS);
+        assertThat(finished).extracting(StoredJob::succeeded, StoredJob::failed).containsExactly(2, 1);
+        List<StoredTask> tasks = jobs.tasks(job.id());
+        StoredTask failed = tasks.get(0);
+        assertThat(failed.status()).isEqualTo(TaskStatus.FAILED);
+        assertThat(failed.reason()).isEqualTo(ReasonCode.RETRIES_EXHAUSTED);
+        assertThat(failed.attempts()).isEqualTo(properties.taskMaxAttempts());
+        assertThat(failed.error()).startsWith("Database error 23514").doesNotContain("\n", "INSERT");
+        assertThat(tasks.get(1).status()).isEqualTo(TaskStatus.SUCCEEDED);
+        assertThat(tasks.get(2).status()).isEqualTo(TaskStatus.SUCCEEDED);
+        assertThat(tasks.get(2).appliedAt())
+                .as("the account's later task waited for the failing one")
+                .isAfterOrEqualTo(failed.appliedAt());
+        assertThat(directory.userIdByEmail(refused)).isEmpty();
+        assertThat(meters.get("bulk.task.retries").counter().count()).isGreaterThan(retriesBefore);
+        assertThat(meters.get("bulk.tasks.applied")
+                        .tag("outcome", "FAILED")
+                        .tag("reason", "RETRIES_EXHAUSTED")
+                        .counter()
+                        .count())
+                .isPositive();
+    }
+
+    private double deadLettered() {
+        return meters.get("bulk.tasks.dead.lettered").counter().count();
+    }
+
+    private static Optional<String> header(ConsumerRecord<?, ?> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return Optional.ofNullable(header).map(h -> new String(h.value(), StandardCharsets.UTF_8));
+    }
+
+    private static BulkTaskMessage withTaskId(BulkTaskMessage task, UUID taskId) {
+        return new BulkTaskMessage(
+                task.v(),
+                taskId,
+                task.jobId(),
+                task.portfolioId(),
+                task.accountId(),
+                task.action(),
+                task.user(),
+                task.role(),
+                task.language(),
+                task.expiresAt(),
+                task.requestedBy(),
+                task.requestedAt());
+    }
+
+    private static Map<UUID, AccountActivityEvent> byTask(List<AccountActivityEvent> events) {
+        return events.stream()
+                .collect(Collectors.toMap(AccountActivityEvent::taskId, Function.identity(), (a, b) -> a));
+    }
+}

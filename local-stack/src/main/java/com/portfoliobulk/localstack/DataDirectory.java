@@ -1,0 +1,137 @@
+package com.portfoliobulk.localstack;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * The local stack's data directory ({@code .local-stack/} by default): PostgreSQL's data, Kafka's log,
+ * the log files and the administrator's token. One running stack holds a lock on it, so a second
+ * one, or a {@code --reset} while the first runs, fails instead of corrupting it.
+ */
+final class DataDirectory implements AutoCloseable {
+
+    private static final String LOCK_FILE = "local-stack.lock";
+
+    private final Path root;
+
+    private final FileChannel lockChannel;
+
+    private final FileLock lock;
+
+    private DataDirectory(Path root, FileChannel lockChannel, FileLock lock) {
+        this.root = root;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+    }
+
+    /**
+     * Creates and locks the directory; with {@code reset}, deletes everything in it first.
+     *
+     * @throws IllegalStateException when another local stack uses it
+     */
+    static DataDirectory open(Path root, boolean reset) {
+        try {
+            Path absolute = root.toAbsolutePath().normalize();
+            Files.createDirectories(absolute);
+            FileChannel channel =
+                    FileChannel.open(absolute.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock = tryLock(channel);
+            if (lock == null) {
+                channel.close();
+                throw new IllegalStateException("Another local stack is running on " + absolute
+                        + "; stop it first (or use --data-dir for a second one)");
+            }
+            DataDirectory directory = new DataDirectory(absolute, channel, lock);
+            if (reset) {
+                directory.wipe();
+            }
+            Files.createDirectories(directory.logs());
+            return directory;
+        } catch (IOException ex) {
+            throw new UncheckedIOException("Cannot use the data directory " + root + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /** The lock, or null when another process (or another stack in this JVM) holds it. */
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException ex) {
+            return null;
+        }
+    }
+
+    Path root() {
+        return root;
+    }
+
+    Path postgres() {
+        return root.resolve("postgres");
+    }
+
+    Path kafka() {
+        return root.resolve("kafka");
+    }
+
+    Path logs() {
+        return root.resolve("logs");
+    }
+
+    /** The administrator's bearer token, for scripts: {@code TOKEN=$(cat .local-stack/admin-token)}. */
+    Path adminToken() {
+        return root.resolve("admin-token");
+    }
+
+    void writeAdminToken(String token) {
+        try {
+            Path file = adminToken();
+            Files.deleteIfExists(file);
+            Files.createFile(file);
+            try {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException ex) {
+                // Not a POSIX file system: the file keeps the default permissions.
+            }
+            Files.writeString(file, token + System.lineSeparator());
+        } catch (IOException ex) {
+            throw new UncheckedIOException("Cannot write " + adminToken(), ex);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            lock.release();
+            lockChannel.close();
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    private void wipe() throws IOException {
+        try (Stream<Path> children = Files.list(root)) {
+            for (Path child : children.filter(
+                            path -> !path.getFileName().toString().equals(LOCK_FILE))
+                    .toList()) {
+                deleteRecursively(child);
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (Path entry : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(entry);
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package com.portfoliobulk.localstack;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.springframework.boot.logging.LogFile;
+import org.springframework.boot.logging.LogLevel;
+import org.springframework.boot.logging.LoggingInitializationContext;
+import org.springframework.boot.logging.LoggingSystem;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
+
+/**
+ * Logging of the local run: everything goes to one log file, the console shows only errors
+ * (everything with {@code --verbose}), so the summary the local stack prints stays readable.
+ * Set up once, before PostgreSQL and Kafka start; the services find it initialized and keep it.
+ */
+final class LocalLogging {
+
+    private final LoggingSystem system;
+
+    private LocalLogging(LoggingSystem system) {
+        this.system = system;
+    }
+
+    static LocalLogging initialize(Path logFile, boolean verbose) {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment
+                .getPropertySources()
+                .addFirst(new MapPropertySource("localStackLogging", properties(logFile, verbose)));
+        LoggingSystem system = LoggingSystem.get(LocalLogging.class.getClassLoader());
+        system.beforeInitialize();
+        system.initialize(new LoggingInitializationContext(environment), null, LogFile.get(environment));
+        // The broker logs its whole configuration and every partition at INFO.
+        system.setLogLevel("kafka", LogLevel.WARN);
+        system.setLogLevel("org.apache.kafka", LogLevel.WARN);
+        system.setLogLevel("state.change.logger", LogLevel.WARN);
+        return new LocalLogging(system);
+    }
+
+    /** The logging properties, also given to each service. */
+    static Map<String, Object> properties(Path logFile, boolean verbose) {
+        return Map.of(
+                "logging.file.name",
+                logFile.toString(),
+                "logging.threshold.console",
+                verbose ? "TRACE" : "ERROR",
+                // The local stack stops logging after the services, Kafka and PostgreSQL.
+                "logging.register-shutdown-hook",
+                false);
+    }
+
+    /** Flushes and stops logging; the last step of the shutdown. */
+    void stop() {
+        Runnable shutdown = system.getShutdownHandler();
+        if (shutdown != null) {
+            shutdown.run();
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package com.portfoliobulk.localstack;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The command line of the local run ({@code ./run-local.sh [options]}).
+ *
+ * @param dataDirectory where PostgreSQL's and Kafka's data live between runs
+ * @param reset whether to wipe the data directory before starting
+ * @param largePortfolios extra load-test portfolios to seed, if not there yet
+ * @param gatewayPort the api-gateway's port (0: any free port)
+ * @param workerPort the bulk-worker's port (0: any free port)
+ * @param auditPort the audit-consumer's port (0: any free port)
+ * @param postgresPort the embedded PostgreSQL's port (0: any free port)
+ * @param kafkaPort the embedded Kafka broker's port (0: any free port)
+ * @param verbose whether every log line goes to the console too, not only to the log file
+ * @param help whether only the usage was asked for
+ */
+public record LocalStackOptions(
+        Path dataDirectory,
+        boolean reset,
+        List<LoadTestPortfolio> largePortfolios,
+        int gatewayPort,
+        int workerPort,
+        int auditPort,
+        int postgresPort,
+        int kafkaPort,
+        boolean verbose,
+        boolean help) {
+
+    public static final Path DEFAULT_DATA_DIRECTORY = Path.of(".local-stack");
+
+    public static final int DEFAULT_POSTGRES_PORT = 5433;
+
+    public static final int DEFAULT_KAFKA_PORT = 9094;
+
+    static final String USAGE = """
+            Usage: ./run-local.sh [options]
+
+            Runs PostgreSQL 17, a Kafka broker (KRaft) and the three services in one process, seeds the
+            demo portfolio, prints the gateway URL and an administrator token. Ctrl-C stops everything.
+
+              --reset                  wipe the data directory first (fresh database, broker and demo data)
+              --seed-large AxU         also seed a load-test portfolio of A accounts with U users each,
+                                       e.g. --seed-large 5000x20 (repeatable; skipped when it exists)
+              --data-dir DIR           data directory (default .local-stack)
+              --gateway-port N         api-gateway port (default 8080)
+              --worker-port N          bulk-worker port (default 8081)
+              --audit-port N           audit-consumer port (default 8082)
+              --postgres-port N        embedded PostgreSQL port (default 5433)
+              --kafka-port N           embedded Kafka port (default 9094)
+              --verbose                log everything to the console too (default: errors only;
+                                       the full log is in <data-dir>/logs/local-stack.log)
+              --no-build               (run-local.sh) start without building first
+              --help                   show this help
+            """;
+
+    public LocalStackOptions {
+        largePortfolios = List.copyOf(largePortfolios);
+    }
+
+    /** The defaults of the run command: fixed well-known ports and {@code .local-stack/}. */
+    public static LocalStackOptions defaults() {
+        return new LocalStackOptions(
+                DEFAULT_DATA_DIRECTORY,
+                false,
+                List.of(),
+                8080,
+                8081,
+                8082,
+                DEFAULT_POSTGRES_PORT,
+                DEFAULT_KAFKA_PORT,
+                false,
+                false);
+    }
+
+    /** Everything on free ports in the given directory, as tests run it. */
+    public static LocalStackOptions onFreePorts(Path dataDirectory) {
+        return new LocalStackOptions(dataDirectory, false, List.of(), 0, 0, 0, 0, 0, false, false);
+    }
+
+    /** The same options with {@code --reset}. */
+    public LocalStackOptions withReset() {
+        return new LocalStackOptions(
+                dataDirectory,
+                true,
+                largePortfolios,
+                gatewayPort,
+                workerPort,
+                auditPort,
+                postgresPort,
+                kafkaPort,
+                verbose,
+                help);
+    }
+
+    /**
+     * Parses the command line; {@code --name value} and {@code --name=value} are both accepted.
+     *
+     * @throws IllegalArgumentException for an unknown option or a bad value, with a message for the user
+     */
+    public static LocalStackOptions parse(String... args) {
+        LocalStackOptions defaults = defaults();
+        Path dataDirectory = defaults.dataDirectory();
+        boolean reset = false;
+        List<LoadTestPortfolio> large = new ArrayList<>();
+        int gatewayPort = defaults.gatewayPort();
+        int workerPort = defaults.workerPort();
+        int auditPort = defaults.auditPort();
+        int postgresPort = defaults.postgresPort();
+        int kafkaPort = defaults.kafkaPort();
+        boolean verbose = false;
+        boolean help = false;
+        List<String> arguments = new ArrayList<>();
+        for (String arg : args) {
+            int equals = arg.indexOf('=');
+            if (arg.startsWith("--") && equals > 0) {
+                arguments.add(arg.substring(0, equals));
+                arguments.add(arg.substring(equals + 1));
+            } else if (!arg.isBlank()) {
+                arguments.add(arg);
+            }
+        }
+        for (int i = 0; i < arguments.size(); i++) {
+            String option = arguments.get(i);
+            switch (option) {
+                case "--reset" -> reset = true;
+                case "--verbose" -> verbose = true;
+                case "--help", "-h" -> help = true;
+                case "--seed-large" -> large.add(LoadTestPortfolio.parse(value(arguments, ++i, option)));
+                case "--data-dir" -> dataDirectory = Path.of(value(arguments, ++i, option));
+                case "--gateway-port" -> gatewayPort = port(value(arguments, ++i, option), option);
+                case "--worker-port" -> workerPort = port(value(arguments, ++i, option), option);
+                case "--audit-port" -> auditPort = port(value(arguments, ++i, option), option);
+                case "--postgres-port" -> postgresPort = port(value(arguments, ++i, option), option);
+                case "--kafka-port" -> kafkaPort = port(value(arguments, ++i, option), option);
+                default -> throw new IllegalArgumentException("Unknown option '" + option + "'");
+            }
+        }
+        return new LocalStackOptions(
+                dataDirectory,
+                reset,
+                large,
+                gatewayPort,
+                workerPort,
+                auditPort,
+                postgresPort,
+                kafkaPort,
+                verbose,
+                help);
+    }
+
+    private static String value(List<String> arguments, int index, String option) {
+        if (index >= arguments.size() || arguments.get(index).startsWith("--")) {
+            throw new IllegalArgumentException("Option " + option + " needs a value");
+        }
+        return arguments.get(index);
+    }
+
+    private static int port(String value, String option) {
+        try {
+            int port = Integer.parseInt(value);
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return port;
+        } catch (NumberFormatException ex) {
+            throw new IllegalArgumentException(option + " needs a port number (0-65535), not '" + value + "'");
+        }
+    }
+}

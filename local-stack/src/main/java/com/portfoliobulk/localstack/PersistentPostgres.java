@@ -1,0 +1,159 @@
+package com.portfoliobulk.localstack;
+
+import com.portfoliobulk.testsupport.DatabaseEndpoint;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An embedded PostgreSQL 17 server whose data directory survives restarts (unlike the tests' one,
+ * which lives in a temporary directory). The server runs as a child process that {@code pg_ctl}
+ * detaches from the terminal, so Ctrl-C reaches only the JVM, whose shutdown stops it last.
+ */
+final class PersistentPostgres implements AutoCloseable {
+
+    static final String DATABASE = "bulk";
+
+    private static final Logger log = LoggerFactory.getLogger(PersistentPostgres.class);
+
+    private final EmbeddedPostgres server;
+
+    private final DatabaseEndpoint endpoint;
+
+    private final boolean created;
+
+    private PersistentPostgres(EmbeddedPostgres server, DatabaseEndpoint endpoint, boolean created) {
+        this.server = server;
+        this.endpoint = endpoint;
+        this.created = created;
+    }
+
+    /**
+     * Starts the server on the data directory, initializing it on first use, and creates the
+     * application database if it is missing.
+     *
+     * @param dataDirectory PostgreSQL's data directory
+     * @param port the port, 0 for any free one
+     * @param logFile where the server's own output goes
+     */
+    static PersistentPostgres start(Path dataDirectory, int port, Path logFile) {
+        try {
+            Files.createDirectories(dataDirectory);
+            stopLeftoverServer(dataDirectory);
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                    .setDataDirectory(dataDirectory)
+                    .setCleanDataDirectory(false)
+                    // The local stack's own shutdown stops it, after the services.
+                    .setRegisterShutdownHook(false)
+                    .setPGStartupWait(Duration.ofSeconds(60))
+                    .setServerConfig("max_connections", "200")
+                    .setOutputRedirector(Redirect.appendTo(logFile.toFile()))
+                    .setErrorRedirector(Redirect.appendTo(logFile.toFile()));
+            if (port != 0) {
+                builder.setPort(port);
+            }
+            EmbeddedPostgres server = builder.start();
+            boolean created = createDatabaseIfMissing(server);
+            DatabaseEndpoint endpoint =
+                    new DatabaseEndpoint(server.getJdbcUrl("postgres", DATABASE), "postgres", "postgres");
+            return new PersistentPostgres(server, endpoint, created);
+        } catch (IOException ex) {
+            throw new UncheckedIOException(
+                    "Could not start PostgreSQL in " + dataDirectory + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    DatabaseEndpoint endpoint() {
+        return endpoint;
+    }
+
+    int port() {
+        return server.getPort();
+    }
+
+    /** Whether this start created the application database (a fresh data directory). */
+    boolean created() {
+        return created;
+    }
+
+    /** Stops the server (a fast shutdown: open sessions are ended, committed data is safe). */
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException ex) {
+            log.warn("PostgreSQL did not stop cleanly", ex);
+        }
+    }
+
+    private static boolean createDatabaseIfMissing(EmbeddedPostgres server) throws IOException {
+        try (Connection connection = server.getPostgresDatabase().getConnection()) {
+            try (PreparedStatement query = connection.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+                query.setString(1, DATABASE);
+                try (ResultSet rows = query.executeQuery()) {
+                    if (rows.next()) {
+                        return false;
+                    }
+                }
+            }
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("CREATE DATABASE " + DATABASE);
+            }
+            return true;
+        } catch (SQLException ex) {
+            throw new IOException("Could not create the database '" + DATABASE + "'", ex);
+        }
+    }
+
+    /**
+     * A local stack that was killed (not stopped) leaves its PostgreSQL running on the data directory;
+     * stop it before starting a new one there.
+     */
+    private static void stopLeftoverServer(Path dataDirectory) throws IOException {
+        Path pidFile = dataDirectory.resolve("postmaster.pid");
+        if (!Files.isRegularFile(pidFile)) {
+            return;
+        }
+        List<String> lines = Files.readAllLines(pidFile);
+        Optional<ProcessHandle> leftover = lines.isEmpty()
+                ? Optional.empty()
+                : parsePid(lines.getFirst().trim()).flatMap(ProcessHandle::of);
+        leftover.filter(ProcessHandle::isAlive)
+                .filter(process -> process.info()
+                        .command()
+                        .map(command -> command.endsWith("postgres"))
+                        .orElse(false))
+                .ifPresent(process -> {
+                    log.warn("Stopping PostgreSQL (pid {}) left running by an earlier local stack", process.pid());
+                    process.destroy();
+                    try {
+                        process.onExit().get(30, TimeUnit.SECONDS);
+                    } catch (Exception ex) {
+                        throw new IllegalStateException("PostgreSQL (pid " + process.pid() + ") left running on "
+                                + dataDirectory + " did not stop; stop it and try again");
+                    }
+                });
+    }
+
+    private static Optional<Long> parsePid(String value) {
+        try {
+            return Optional.of(Long.parseLong(value));
+        } catch (NumberFormatException ex) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package com.portfoliobulk.localstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.testsupport.DatabaseEndpoint;
+import com.portfoliobulk.testsupport.SharedInfrastructure;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+class LoadTestPortfolioIntegrationTests {
+
+    private final DatabaseEndpoint database = SharedInfrastructure.database();
+
+    private final JdbcClient jdbc = JdbcClient.create(
+            new DriverManagerDataSource(database.jdbcUrl(), database.username(), database.password()));
+
+    @Test
+    void seedsAccountsUsersAndMembershipsOnceWithSetBasedSql() {
+        LoadTestPortfolio portfolio = new LoadTestPortfolio(40, 5);
+        DirectorySeed seed = new DirectorySeed(database);
+        UUID id = portfolio.portfolioId();
+
+        assertThat(seed.seed(portfolio)).isTrue();
+        assertThat(seed.seed(portfolio)).as("seeding again").isFalse();
+
+        assertThat(count("SELECT count(*) FROM directory.accounts WHERE portfolio_id = ?", id))
+                .isEqualTo(40);
+        assertThat(count("""
+                        SELECT count(*) FROM directory.accounts a WHERE a.portfolio_id = ?
+                        AND (SELECT count(*) FROM directory.memberships m
+                             WHERE m.account_id = a.id AND m.role = 'OWNER') = 1""", id)).as("accounts with exactly one Owner").isEqualTo(40);
+        assertThat(count("""
+                        SELECT count(*) FROM directory.memberships m
+                        JOIN directory.accounts a ON a.id = m.account_id WHERE a.portfolio_id = ?""", id)).as("5 per account plus the leaver in each").isEqualTo(40 * 5 + 40);
+        assertThat(count("""
+                        SELECT count(DISTINCT m.user_id) FROM directory.memberships m
+                        JOIN directory.accounts a ON a.id = m.account_id WHERE a.portfolio_id = ?""", id)).isEqualTo(portfolio.userPool() + 1);
+        assertThat(count(
+                        "SELECT count(*) FROM directory.users WHERE email LIKE ? AND idp_managed",
+                        "%@load-40x5.example"))
+                .isEqualTo(portfolio.userPool() / 10);
+        assertThat(count(
+                        "SELECT count(*) FROM directory.memberships WHERE user_id = ? AND role = 'MANAGER'",
+                        portfolio.leaverId()))
+                .isEqualTo(40);
+        assertThat(jdbc.sql("SELECT email FROM directory.users WHERE id = ?")
+                        .param(portfolio.leaverId())
+                        .query(String.class)
+                        .single())
+                .isEqualTo("leaver@load-40x5.example");
+    }
+
+    private long count(String sql, Object parameter) {
+        return jdbc.sql(sql).param(parameter).query(Long.class).single();
+    }
+}

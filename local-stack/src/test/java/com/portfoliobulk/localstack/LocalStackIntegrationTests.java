@@ -1,0 +1,219 @@
+package com.portfoliobulk.localstack;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.testsupport.TestTokens;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+/**
+ * Starts the local stack as {@code ./run-local.sh} does (in this JVM, on free ports and a temporary
+ * data directory), uses the token it prints, runs the README's walkthrough against it, restarts it on
+ * the same data, and resets it.
+ */
+class LocalStackIntegrationTests {
+
+    private static final String TOPIC = "local-stack-restart-check";
+
+    private static final String DEMO = DemoPortfolio.PORTFOLIO_ID.toString();
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void startsWithTheDemoKeepsItsDataAcrossRestartsAndWipesItOnReset(
+            @TempDir Path dataDirectory, @TempDir Path walkthroughDirectory) throws Exception {
+        LocalStackOptions options = LocalStackOptions.onFreePorts(dataDirectory);
+        Instant seededAt;
+
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        try (LocalStack stack = LocalStack.start(options, new PrintStream(printed, true, UTF_8))) {
+            String output = printed.toString(UTF_8);
+            String token = printedToken(output);
+            assertThat(output)
+                    .contains("Gateway          " + stack.gatewayUrl())
+                    .contains("Swagger UI       " + stack.gatewayUrl() + "/swagger-ui.html")
+                    .contains("Seeding the demo portfolio ... done");
+            assertThat(stack.demoSeeded()).isTrue();
+            assertThat(stack.kafkaFormatted()).isTrue();
+            assertThat(Files.readString(dataDirectory.resolve("admin-token")).trim())
+                    .isEqualTo(token);
+
+            assertThat(get(stack.gatewayUrl() + "/actuator/health", null).body())
+                    .contains("\"status\":\"UP\"");
+            assertThat(get(stack.gatewayUrl() + "/swagger-ui/index.html", null).statusCode())
+                    .isEqualTo(200);
+            String accounts = stack.gatewayUrl() + "/api/v1/portfolios/" + DEMO + "/accounts";
+            assertThat(get(accounts, null).statusCode()).as("without a token").isEqualTo(401);
+            assertThat(get(accounts, forgedToken()).statusCode())
+                    .as("signed with another secret")
+                    .isEqualTo(401);
+            assertThat(get(accounts, token).statusCode())
+                    .as("with the printed token")
+                    .isNotIn(401, 403);
+
+            assertDemoPortfolio(jdbc(stack));
+            seededAt = portfolioCreatedAt(jdbc(stack));
+
+            ReadmeWalkthrough.Result walkthrough = ReadmeWalkthrough.run(
+                    ReadmeWalkthrough.blocks(ProjectFiles.read("README.md")),
+                    stack.gatewayUrl(),
+                    stack.dataDirectory(),
+                    walkthroughDirectory);
+            assertThat(walkthrough.exitCode())
+                    .as("README walkthrough:\n%s", walkthrough.output())
+                    .isZero();
+            assertThat(walkthrough.output()).contains("\"status\":\"UP\"");
+
+            send(stack.kafkaBootstrapServers(), "kept across restarts");
+        }
+
+        printed.reset();
+        try (LocalStack restarted = LocalStack.start(options, new PrintStream(printed, true, UTF_8))) {
+            assertThat(restarted.demoSeeded()).isFalse();
+            assertThat(printed.toString(UTF_8)).contains("Seeding the demo portfolio ... already there");
+            assertThat(restarted.kafkaFormatted()).isFalse();
+            assertDemoPortfolio(jdbc(restarted));
+            assertThat(portfolioCreatedAt(jdbc(restarted))).isEqualTo(seededAt);
+            assertThat(receiveAll(restarted.kafkaBootstrapServers())).containsExactly("kept across restarts");
+            String token = printedToken(printed.toString(UTF_8));
+            assertThat(get(restarted.gatewayUrl() + "/api/v1/portfolios/" + DEMO + "/accounts", token)
+                            .statusCode())
+                    .isNotIn(401, 403);
+        }
+
+        printed.reset();
+        try (LocalStack reset = LocalStack.start(options.withReset(), new PrintStream(printed, true, UTF_8))) {
+            assertThat(printed.toString(UTF_8)).contains("Reset: wiped " + dataDirectory.toAbsolutePath());
+            assertThat(reset.demoSeeded()).isTrue();
+            assertThat(reset.kafkaFormatted()).isTrue();
+            assertDemoPortfolio(jdbc(reset));
+            assertThat(portfolioCreatedAt(jdbc(reset))).isAfter(seededAt);
+        }
+    }
+
+    private static void assertDemoPortfolio(JdbcClient jdbc) {
+        assertThat(count(jdbc, "SELECT count(*) FROM directory.accounts WHERE portfolio_id = ?"))
+                .isEqualTo(200);
+        assertThat(count(jdbc, """
+                        SELECT count(*) FROM directory.accounts a WHERE a.portfolio_id = ?
+                        AND (SELECT count(*) FROM directory.memberships m
+                             WHERE m.account_id = a.id AND m.role = 'OWNER') = 1""")).as("accounts with exactly one Owner").isEqualTo(200);
+        assertThat(count(jdbc, """
+                        SELECT count(DISTINCT m.user_id) FROM directory.memberships m
+                        JOIN directory.accounts a ON a.id = m.account_id WHERE a.portfolio_id = ?""")).isEqualTo(300);
+        assertThat(count(jdbc, """
+                        SELECT count(DISTINCT u.id) FROM directory.users u
+                        JOIN directory.memberships m ON m.user_id = u.id
+                        JOIN directory.accounts a ON a.id = m.account_id
+                        WHERE a.portfolio_id = ? AND u.idp_managed""")).isBetween(24L, 36L);
+        assertThat(jdbc.sql("SELECT email FROM directory.users WHERE id = ?")
+                        .param(DemoPortfolio.ADMIN_ID)
+                        .query(String.class)
+                        .single())
+                .isEqualTo("admin@demo.example");
+    }
+
+    private static long count(JdbcClient jdbc, String sql) {
+        return jdbc.sql(sql).param(DemoPortfolio.PORTFOLIO_ID).query(Long.class).single();
+    }
+
+    private static Instant portfolioCreatedAt(JdbcClient jdbc) {
+        return jdbc.sql("SELECT created_at FROM directory.portfolios WHERE id = ?")
+                .param(DemoPortfolio.PORTFOLIO_ID)
+                .query(java.sql.Timestamp.class)
+                .single()
+                .toInstant();
+    }
+
+    private static JdbcClient jdbc(LocalStack stack) {
+        return JdbcClient.create(new DriverManagerDataSource(
+                stack.database().jdbcUrl(),
+                stack.database().username(),
+                stack.database().password()));
+    }
+
+    private static String printedToken(String output) {
+        List<String> lines = output.lines().toList();
+        for (int i = 0; i < lines.size() - 1; i++) {
+            if (lines.get(i).startsWith("Bearer token of admin@demo.example")) {
+                return lines.get(i + 1).trim();
+            }
+        }
+        throw new AssertionError("No token printed:\n" + output);
+    }
+
+    private static String forgedToken() {
+        return TestTokens.sign(
+                "not-the-development-secret-0123456789abcdef",
+                DemoPortfolio.ADMIN_ID,
+                DemoPortfolio.ADMIN_EMAIL,
+                Map.of(DEMO, List.of("OWNER")),
+                Instant.now().plus(Duration.ofHours(1)));
+    }
+
+    private HttpResponse<String> get(String url, String token) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void send(String bootstrapServers, String value) throws Exception {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+            producer.send(new ProducerRecord<>(TOPIC, "key", value)).get();
+        }
+    }
+
+    private static List<String> receiveAll(String bootstrapServers) {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "restart-check-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                StringDeserializer.class))) {
+            consumer.subscribe(List.of(TOPIC));
+            List<String> values = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (values.isEmpty() && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                    values.add(record.value());
+                }
+            }
+            return values;
+        }
+    }
+}

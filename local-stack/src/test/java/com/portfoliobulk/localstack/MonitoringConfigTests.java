@@ -1,0 +1,251 @@
+package com.portfoliobulk.localstack;
+
+import static com.portfoliobulk.localstack.ProjectFiles.list;
+import static com.portfoliobulk.localstack.ProjectFiles.map;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The metrics dashboard and its plumbing: Prometheus scrapes every service where Compose runs it,
+ * Grafana is provisioned with that Prometheus and the dashboard, every panel queries it with PromQL,
+ * and every product metric the dashboard and the alerts use is one README.md documents (and the other
+ * way round).
+ */
+class MonitoringConfigTests {
+
+    private static final String DASHBOARD = "ops/grafana/dashboards/portfolio-bulk-access.json";
+
+    private static final Pattern METRIC =
+            Pattern.compile("\\b(bulk_[a-z_]+|kafka_[a-z_]+|resilience4j_[a-z_]+|http_[a-z_]+)");
+
+    private static final Pattern HISTOGRAM_SUFFIX = Pattern.compile("_(bucket|sum|count|max)$");
+
+    private final JsonNode dashboard = JsonMapper.builder().build().readTree(ProjectFiles.file(DASHBOARD));
+
+    private final Map<String, Object> services =
+            map(ProjectFiles.yaml("docker-compose.yml").get("services"));
+
+    @Test
+    void everyPanelQueriesTheProvisionedPrometheus() {
+        Map<String, Object> datasource =
+                map(list(ProjectFiles.yaml("ops/grafana/provisioning/datasources/prometheus.yml")
+                                .get("datasources"))
+                        .getFirst());
+        assertThat(datasource).containsEntry("type", "prometheus").containsEntry("url", "http://prometheus:9090");
+        assertThat(list(map(services.get("prometheus")).get("ports"))).contains("9090:9090");
+
+        SoftAssertions softly = new SoftAssertions();
+        Set<Integer> ids = new HashSet<>();
+        for (JsonNode panel : panels()) {
+            softly.assertThat(ids.add(panel.path("id").asInt()))
+                    .as("unique id of %s", title(panel))
+                    .isTrue();
+            if (isRow(panel)) {
+                continue;
+            }
+            softly.assertThat(panel.path("datasource").path("uid").asString())
+                    .as("datasource of %s", title(panel))
+                    .isEqualTo(datasource.get("uid"));
+            softly.assertThat(panel.path("targets").size())
+                    .as("targets of %s", title(panel))
+                    .isPositive();
+            for (JsonNode target : panel.path("targets")) {
+                String expr = target.path("expr").asString();
+                softly.assertThat(expr).as("PromQL of %s", title(panel)).isNotBlank();
+                softly.assertThat(balanced(expr))
+                        .as("balanced brackets in %s", expr)
+                        .isTrue();
+                softly.assertThat(target.path("datasource").path("uid").asString())
+                        .isEqualTo(datasource.get("uid"));
+            }
+            JsonNode grid = panel.path("gridPos");
+            softly.assertThat(grid.path("x").asInt() + grid.path("w").asInt())
+                    .as("%s fits the 24-column grid", title(panel))
+                    .isLessThanOrEqualTo(24);
+        }
+        softly.assertAll();
+        assertThat(dashboard.path("uid").asString()).isEqualTo("portfolio-bulk-access");
+    }
+
+    @Test
+    void showsWhatOperatorsWatch() {
+        List<String> queries = queries();
+
+        assertThat(queries)
+                .anyMatch(q -> q.contains("sum by (type) (rate(bulk_jobs_submitted_total"))
+                .anyMatch(q -> q.contains("sum by (outcome) (rate(bulk_tasks_applied_total"))
+                .anyMatch(q -> q.startsWith("histogram_quantile(0.5,") && q.contains("bulk_task_apply_seconds_bucket"))
+                .anyMatch(q -> q.startsWith("histogram_quantile(0.95,") && q.contains("bulk_task_apply_seconds_bucket"))
+                .anyMatch(q -> q.startsWith("histogram_quantile(0.99,") && q.contains("bulk_task_apply_seconds_bucket"))
+                .anyMatch(q -> q.contains("kafka_consumer_fetch_manager_records_lag_max"))
+                .anyMatch(q -> q.contains("bulk_relay_backlog"))
+                .anyMatch(q -> q.contains("bulk_task_retries_total"))
+                .anyMatch(q -> q.contains("bulk_tasks_dead_lettered_total"))
+                .anyMatch(
+                        q -> q.startsWith("histogram_quantile(0.5,") && q.contains("bulk_job_duration_seconds_bucket"))
+                .anyMatch(
+                        q -> q.startsWith("histogram_quantile(0.95,") && q.contains("bulk_job_duration_seconds_bucket"))
+                .anyMatch(q -> q.contains("http_server_requests_seconds_count{status=~\"5..\"}"))
+                .anyMatch(q -> q.contains("resilience4j_circuitbreaker_state"));
+    }
+
+    @Test
+    void usesExactlyTheProductMetricsTheReadmeDocuments() {
+        Set<String> documented = ProjectFiles.documentedMetrics();
+        assertThat(documented).as("README.md's Metrics table").hasSizeGreaterThanOrEqualTo(10);
+        String readme = ProjectFiles.read("README.md");
+
+        Set<String> inDashboard = metrics(queries(), documented);
+        Set<String> inAlerts = metrics(alertExpressions(), documented);
+
+        assertThat(inDashboard).as("every product metric is on the dashboard").containsAll(documented);
+        SoftAssertions softly = new SoftAssertions();
+        for (String metric : union(inDashboard, inAlerts)) {
+            if (metric.startsWith("bulk_")) {
+                softly.assertThat(documented).as("documented in README.md").contains(metric);
+            } else {
+                softly.assertThat(readme).as("README.md mentions %s", metric).contains(metric);
+            }
+        }
+        softly.assertAll();
+    }
+
+    @Test
+    void prometheusScrapesEveryServiceWhereComposeRunsIt() {
+        Map<String, Object> prometheus = ProjectFiles.yaml("ops/prometheus/prometheus.yml");
+        List<String> targets = new ArrayList<>();
+        for (Object job : list(prometheus.get("scrape_configs"))) {
+            Map<String, Object> config = map(job);
+            assertThat(config).containsEntry("metrics_path", "/actuator/prometheus");
+            for (Object staticConfig : list(config.get("static_configs"))) {
+                list(map(staticConfig).get("targets")).forEach(target -> targets.add(String.valueOf(target)));
+            }
+        }
+
+        assertThat(targets)
+                .containsExactlyInAnyOrderElementsOf(ProjectFiles.serviceModules().stream()
+                        .map(module -> module + ":" + DockerComposeTests.serverPort(module))
+                        .toList());
+        assertThat(targets).allSatisfy(target -> assertThat(services).containsKey(target.split(":")[0]));
+        assertThat(list(prometheus.get("rule_files"))).containsExactly("/etc/prometheus/alerts.yml");
+    }
+
+    @Test
+    void alertsHaveASeverityAndASummary() {
+        List<Object> rules =
+                list(map(list(ProjectFiles.yaml("ops/prometheus/alerts.yml").get("groups"))
+                                .getFirst())
+                        .get("rules"));
+
+        assertThat(rules).isNotEmpty().allSatisfy(rule -> {
+            Map<String, Object> alert = map(rule);
+            assertThat(alert).containsKeys("alert", "expr");
+            assertThat(map(alert.get("labels")).get("severity")).isIn("warning", "critical");
+            assertThat(map(alert.get("annotations"))).containsKey("summary");
+            assertThat(balanced(String.valueOf(alert.get("expr")))).isTrue();
+        });
+    }
+
+    @Test
+    void grafanaLoadsTheDashboardFromWhereComposeMountsIt() {
+        Map<String, Object> provider =
+                map(list(ProjectFiles.yaml("ops/grafana/provisioning/dashboards/portfolio-bulk-access.yml")
+                                .get("providers"))
+                        .getFirst());
+        String path = String.valueOf(map(provider.get("options")).get("path"));
+        Map<String, Object> grafana = map(services.get("grafana"));
+
+        assertThat(list(grafana.get("volumes"))).contains("./ops/grafana/dashboards:" + path + ":ro");
+        assertThat(String.valueOf(map(grafana.get("environment")).get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH")))
+                .isEqualTo(path + "/portfolio-bulk-access.json");
+        assertThat(list(grafana.get("volumes")))
+                .contains(
+                        "./ops/grafana/provisioning/datasources:/etc/grafana/provisioning/datasources:ro",
+                        "./ops/grafana/provisioning/dashboards:/etc/grafana/provisioning/dashboards:ro");
+    }
+
+    private List<JsonNode> panels() {
+        List<JsonNode> panels = new ArrayList<>();
+        dashboard.path("panels").forEach(panels::add);
+        return panels;
+    }
+
+    private List<String> queries() {
+        List<String> queries = new ArrayList<>();
+        for (JsonNode panel : panels()) {
+            panel.path("targets")
+                    .forEach(target -> queries.add(target.path("expr").asString()));
+        }
+        return queries;
+    }
+
+    private static List<String> alertExpressions() {
+        List<String> expressions = new ArrayList<>();
+        for (Object group : list(ProjectFiles.yaml("ops/prometheus/alerts.yml").get("groups"))) {
+            list(map(group).get("rules"))
+                    .forEach(rule -> expressions.add(String.valueOf(map(rule).get("expr"))));
+        }
+        return expressions;
+    }
+
+    /** The metric names in the queries; a histogram's or summary's series count as its documented name. */
+    private static Set<String> metrics(List<String> queries, Set<String> documented) {
+        Set<String> names = new LinkedHashSet<>();
+        for (String query : queries) {
+            Matcher matcher = METRIC.matcher(query);
+            while (matcher.find()) {
+                String name = matcher.group(1);
+                String base = HISTOGRAM_SUFFIX.matcher(name).replaceFirst("");
+                names.add(!documented.contains(name) && documented.contains(base) ? base : name);
+            }
+        }
+        return names;
+    }
+
+    private static Set<String> union(Set<String> first, Set<String> second) {
+        Set<String> union = new LinkedHashSet<>(first);
+        union.addAll(second);
+        return union;
+    }
+
+    private static boolean isRow(JsonNode panel) {
+        return "row".equals(panel.path("type").asString());
+    }
+
+    private static String title(JsonNode panel) {
+        return panel.path("title").asString();
+    }
+
+    private static boolean balanced(String expr) {
+        int round = 0;
+        int curly = 0;
+        int square = 0;
+        for (char c : expr.toCharArray()) {
+            switch (c) {
+                case '(' -> round++;
+                case ')' -> round--;
+                case '{' -> curly++;
+                case '}' -> curly--;
+                case '[' -> square++;
+                case ']' -> square--;
+                default -> {}
+            }
+            if (round < 0 || curly < 0 || square < 0) {
+                return false;
+            }
+        }
+        return round == 0 && curly == 0 && square == 0;
+    }
+}
