@@ -12,7 +12,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Per-portfolio submission limits: 3 per 4 seconds in this context. */
+/** Per-portfolio submission and preview limits: 3 per 4 seconds in this context. */
 class SubmissionRateLimitIntegrationTests extends StubbedServicesIntegrationTest {
 
     private DirectorySeed.Portfolio portfolio;
@@ -46,6 +46,24 @@ class SubmissionRateLimitIntegrationTests extends StubbedServicesIntegrationTest
                 .pollInterval(Duration.ofMillis(250))
                 .until(() -> submit(portfolio.id(), offboardAnn).status() == 202);
         assertThat(jobCount(portfolio.id())).isOne();
+    }
+
+    @Test
+    void previewsHaveTheirOwnLimit() {
+        String preview = jobsPath(portfolio.id()) + "/preview";
+        for (int i = 0; i < LIMIT; i++) {
+            assertThat(api.post(admin(portfolio.id()), preview, null, offboardAnn)
+                            .status())
+                    .isEqualTo(200);
+        }
+
+        Answer limited = api.post(admin(portfolio.id()), preview, null, offboardAnn);
+
+        assertProblem(limited, 429);
+        assertThat(limited.header("Retry-After")).isNotBlank();
+        assertThat(submit(portfolio.id(), offboardAnn).status())
+                .as("submissions are counted apart")
+                .isEqualTo(202);
     }
 
     @Test

@@ -79,6 +79,7 @@ class CrossPortfolioIsolationIntegrationTests extends GatewayIntegrationTest {
         all.add(get("users", (p, t) -> "/api/v1/portfolios/" + p + "/users"));
         all.add(get("jobs", (p, t) -> "/api/v1/portfolios/" + p + "/bulk-jobs"));
         all.add(new Endpoint("submit job", "POST", p -> t -> "/api/v1/portfolios/" + p + "/bulk-jobs", JSON));
+        all.add(new Endpoint("preview job", "POST", p -> t -> "/api/v1/portfolios/" + p + "/bulk-jobs/preview", JSON));
         return all;
     }
 
@@ -131,7 +132,7 @@ class CrossPortfolioIsolationIntegrationTests extends GatewayIntegrationTest {
     }
 
     @Test
-    void submittingForAnotherPortfoliosUsersAndAccountsAnswersAsForIdsThatExistNowhere() {
+    void submittingOrPreviewingForAnotherPortfoliosUsersAndAccountsAnswersAsForIdsThatExistNowhere() {
         UUID nowhere = UUID.randomUUID();
         List<Function<UUID[], String>> requests = List.of(
                 ids -> offboard(ids[0]),
@@ -147,16 +148,24 @@ class CrossPortfolioIsolationIntegrationTests extends GatewayIntegrationTest {
             Answer ofA = submit(tenants.portfolioB(), request.apply(new UUID[] {tenants.userA(), tenants.accountA()}));
             Answer ofNobody = submit(tenants.portfolioB(), request.apply(new UUID[] {nowhere, nowhere}));
 
+            Answer previewOfA = api.post(
+                    admin(tenants.portfolioB()),
+                    jobsPath(tenants.portfolioB()) + "/preview",
+                    null,
+                    request.apply(new UUID[] {tenants.userA(), tenants.accountA()}));
+
             assertProblem(ofA, 422);
-            assertThat(fieldsAndMessages(ofA, tenants))
-                    .isEqualTo(fieldsAndMessages(ofNobody, new Tenants(null, nowhere, nowhere, null, null)));
+            assertProblem(previewOfA, 422);
+            List<String> asForNobody = fieldsAndMessages(ofNobody, new Tenants(null, nowhere, nowhere, null, null));
+            assertThat(fieldsAndMessages(ofA, tenants)).isEqualTo(asForNobody);
+            assertThat(fieldsAndMessages(previewOfA, tenants)).isEqualTo(asForNobody);
         }
         assertThat(state()).isEqualTo(before);
     }
 
     private Answer call(Endpoint endpoint, String token, String path) {
         if (endpoint.method().equals("POST")) {
-            String body = path.endsWith("/bulk-jobs") ? offboard(tenants.userA()) : null;
+            String body = path.endsWith("/bulk-jobs") || path.endsWith("/preview") ? offboard(tenants.userA()) : null;
             return api.post(token, path, UUID.randomUUID().toString(), body);
         }
         return api.get(token, path, Map.of("Accept", endpoint.accept()));

@@ -34,10 +34,13 @@ class PortfolioPermissionIntegrationTests extends GatewayIntegrationTest {
     }
 
     @Test
-    void userManagementEditMaySubmitAndCancelAndTheJobNamesWhoRequestedIt() {
+    void userManagementEditMayPreviewSubmitAndCancelAndTheJobNamesWhoRequestedIt() {
         UUID editorId = UUID.randomUUID();
         String editor = TestTokens.token(editorId, "Editor@Agency.Example", portfolio.id(), "USER_MANAGEMENT_EDIT");
 
+        assertThat(api.post(editor, jobsPath(portfolio.id()) + "/preview", null, offboardAnn)
+                        .status())
+                .isEqualTo(200);
         Answer submitted =
                 api.post(editor, jobsPath(portfolio.id()), UUID.randomUUID().toString(), offboardAnn);
 
@@ -58,7 +61,7 @@ class PortfolioPermissionIntegrationTests extends GatewayIntegrationTest {
     }
 
     @Test
-    void userManagementViewMayReadButNotChange() {
+    void userManagementViewMayReadButNotPreviewOrChange() {
         UUID job = accepted(portfolio.id(), offboardAnn);
         String viewer = viewer(portfolio.id());
 
@@ -75,6 +78,7 @@ class PortfolioPermissionIntegrationTests extends GatewayIntegrationTest {
         assertProblem(
                 api.post(viewer, jobsPath(portfolio.id()), UUID.randomUUID().toString(), offboardAnn), 403);
         assertProblem(api.post(viewer, jobPath(portfolio.id(), job) + "/cancel", null, null), 403);
+        assertProblem(api.post(viewer, jobsPath(portfolio.id()) + "/preview", null, offboardAnn), 403);
         assertThat(jobCount(portfolio.id())).isOne();
         assertThat(api.get(viewer, jobPath(portfolio.id(), job))
                         .body()

@@ -10,12 +10,16 @@ import tools.jackson.databind.JsonNode;
 class SecurityApiDescriptionIntegrationTests extends GatewayIntegrationTest {
 
     @Test
-    void describesTheRateLimitOfSubmissionsAndEveryOutcomeOfAcceptingAnInvitation() {
+    void describesTheRateLimitsOfSubmissionsAndPreviewsAndEveryOutcomeOfAcceptingAnInvitation() {
         JsonNode paths = api.get(null, "/v3/api-docs").body().path("paths");
 
         JsonNode submit =
                 paths.path("/api/v1/portfolios/{portfolioId}/bulk-jobs").path("post");
         assertThat(submit.path("responses").path("429").path("headers").has("Retry-After"))
+                .isTrue();
+        JsonNode preview =
+                paths.path("/api/v1/portfolios/{portfolioId}/bulk-jobs/preview").path("post");
+        assertThat(preview.path("responses").path("429").path("headers").has("Retry-After"))
                 .isTrue();
         JsonNode accept = paths.path("/api/v1/invitations/{token}/accept").path("post");
         assertThat(accept.path("summary").asString()).isNotBlank();

@@ -33,8 +33,8 @@ import tools.jackson.databind.node.ObjectNode;
  * of the wrong type, huge, empty, null, exotic Unicode and control characters, overflowing numbers,
  * nested structures; and whole bodies that are not one JSON object (empty, truncated, trailing
  * garbage, duplicate keys, 10,000 levels of nesting, invalid UTF-8). Every answer must be a 4xx
- * problem of bounded size without internals, and no job, task or idempotency key may appear.
- * (The preview takes the same body and parser; its own tests live with it.)
+ * problem of bounded size without internals, and no job, task or idempotency key may appear. Both
+ * endpoints that take a job request get every body: submission and preview.
  */
 class MalformedJobRequestIntegrationTests extends GatewayIntegrationTest {
 
@@ -182,15 +182,26 @@ class MalformedJobRequestIntegrationTests extends GatewayIntegrationTest {
     void theTemplatesThemselvesAreValid() throws Exception {
         for (String template : TEMPLATES) {
             DirectorySeed.Portfolio portfolio = seed();
-            HttpResponse<String> answer =
-                    post(portfolio, withIds(template.getBytes(StandardCharsets.UTF_8), portfolio));
-            assertThat(answer.statusCode()).as(template + " " + answer.body()).isEqualTo(202);
+            byte[] body = withIds(template.getBytes(StandardCharsets.UTF_8), portfolio);
+            HttpResponse<String> previewed = post(previewPath(portfolio.id()), portfolio, body);
+            HttpResponse<String> submitted = post(jobsPath(portfolio.id()), portfolio, body);
+            assertThat(previewed.statusCode())
+                    .as(template + " " + previewed.body())
+                    .isEqualTo(200);
+            assertThat(submitted.statusCode())
+                    .as(template + " " + submitted.body())
+                    .isEqualTo(202);
         }
     }
 
     private void assertRefused(DirectorySeed.Portfolio portfolio, byte[] body) throws Exception {
         byte[] sent = withIds(body, portfolio);
-        HttpResponse<String> answer = post(portfolio, sent);
+        for (String path : List.of(previewPath(portfolio.id()), jobsPath(portfolio.id()))) {
+            assertRefused(post(path, portfolio, sent), sent);
+        }
+    }
+
+    private static void assertRefused(HttpResponse<String> answer, byte[] sent) {
         String shown = new String(sent, 0, Math.min(sent.length, 200), StandardCharsets.UTF_8);
         assertThat(answer.statusCode())
                 .as(shown + " -> " + answer.body())
@@ -232,14 +243,18 @@ class MalformedJobRequestIntegrationTests extends GatewayIntegrationTest {
                 .getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    private HttpResponse<String> post(DirectorySeed.Portfolio portfolio, byte[] body) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + jobsPath(portfolio.id())))
+    private HttpResponse<String> post(String path, DirectorySeed.Portfolio portfolio, byte[] body) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
                 .header("Authorization", "Bearer " + admin(portfolio.id()))
                 .header("Idempotency-Key", UUID.randomUUID().toString())
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String previewPath(UUID portfolioId) {
+        return jobsPath(portfolioId) + "/preview";
     }
 
     /** Every field of the request (array elements by their first one), as JSON paths. */
