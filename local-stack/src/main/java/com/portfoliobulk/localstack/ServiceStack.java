@@ -68,6 +68,9 @@ public final class ServiceStack implements AutoCloseable {
             started.add(worker);
             Map<String, Object> gatewayProperties = new HashMap<>(settings.gatewayProperties());
             gatewayProperties.putIfAbsent("bulk.gateway.audit-base-url", "http://localhost:" + port(audit));
+            gatewayProperties.putIfAbsent("bulk.gateway.worker-base-url", "http://localhost:" + port(worker));
+            // Local runs accept HS256 tokens signed with BULK_JWT_SECRET or its development default.
+            gatewayProperties.putIfAbsent("spring.profiles.active", "local");
             ConfigurableApplicationContext gateway =
                     run(GatewayApplication.application(), settings, settings.gatewayPort(), gatewayProperties, false);
             return new ServiceStack(gateway, worker, audit);

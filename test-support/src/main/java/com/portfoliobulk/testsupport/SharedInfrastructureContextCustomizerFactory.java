@@ -13,7 +13,8 @@ import org.springframework.test.context.MergedContextConfiguration;
 
 /**
  * Points every Spring test context at the {@link SharedInfrastructure}: the datasource and the Kafka
- * bootstrap servers. The properties rank just below a test's own inlined properties, so a test can
+ * bootstrap servers; and sets the test setup's HS256 token secret ({@link TestTokens#DEVELOPMENT_SECRET}),
+ * so that tokens minted by {@link TestTokens} are valid. The properties rank just below a test's own inlined properties, so a test can
  * still override them (for example to aim at an unreachable broker), and above the services'
  * application configuration.
  *
@@ -42,7 +43,8 @@ public class SharedInfrastructureContextCustomizerFactory implements ContextCust
                             "spring.datasource.url", database.jdbcUrl(),
                             "spring.datasource.username", database.username(),
                             "spring.datasource.password", database.password(),
-                            "spring.kafka.bootstrap-servers", SharedInfrastructure.kafkaBootstrapServers()));
+                            "spring.kafka.bootstrap-servers", SharedInfrastructure.kafkaBootstrapServers(),
+                            "bulk.gateway.security.hs256-secret", TestTokens.DEVELOPMENT_SECRET));
             ConfigurableEnvironment environment = context.getEnvironment();
             MutablePropertySources sources = environment.getPropertySources();
             if (sources.contains(INLINED_TEST_PROPERTIES)) {

@@ -136,6 +136,15 @@ class BulkJobController {
                     @Content(
                             mediaType = "application/problem+json",
                             schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "429",
+            description = "Too many submissions for the portfolio in the current period; retry after Retry-After"
+                    + " seconds.",
+            headers = @Header(name = "Retry-After", description = "Seconds until submissions are accepted again."),
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<JobView> submit(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,

@@ -4,6 +4,7 @@ import com.portfoliobulk.gateway.jobs.JobRequest;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -79,6 +80,14 @@ class PreviewController {
             description = "Invalid content (empty lists, malformed or duplicate entries, OWNER as a role, accounts or"
                     + " users not of this portfolio), exactly as the submission answers it. `errors` names the"
                     + " fields.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "429",
+            description = "Too many previews for the portfolio in the current period; retry after Retry-After seconds.",
+            headers = @Header(name = "Retry-After", description = "Seconds until previews are answered again."),
             content =
                     @Content(
                             mediaType = "application/problem+json",

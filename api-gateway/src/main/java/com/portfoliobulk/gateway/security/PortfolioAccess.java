@@ -23,6 +23,12 @@ import org.springframework.stereotype.Component;
 @Component
 public class PortfolioAccess {
 
+    /** The claim with the caller's e-mail address. */
+    static final String EMAIL_CLAIM = "email";
+
+    /** The claim with the caller's permissions: portfolio id to a list of permission names. */
+    static final String PORTFOLIOS_CLAIM = "portfolios";
+
     /** The caller of the current request. */
     public Caller caller() {
         Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
@@ -53,15 +59,15 @@ public class PortfolioAccess {
 
     static Caller fromToken(Jwt jwt) {
         UUID userId = parseUuid(jwt.getSubject(), "sub");
-        String email = jwt.getClaimAsString("email");
+        String email = jwt.getClaimAsString(EMAIL_CLAIM);
         if (email == null || email.isBlank()) {
             throw new AccessDeniedException("The token has no 'email' claim");
         }
         Map<UUID, Set<PortfolioPermission>> permissions = new HashMap<>();
-        Object claim = jwt.getClaims().get("portfolios");
+        Object claim = jwt.getClaims().get(PORTFOLIOS_CLAIM);
         if (claim instanceof Map<?, ?> portfolios) {
             portfolios.forEach((portfolio, granted) ->
-                    permissions.put(parseUuid(String.valueOf(portfolio), "portfolios"), parsePermissions(granted)));
+                    permissions.put(parseUuid(String.valueOf(portfolio), PORTFOLIOS_CLAIM), parsePermissions(granted)));
         }
         return new Caller(userId, email.toLowerCase(Locale.ROOT), permissions);
     }

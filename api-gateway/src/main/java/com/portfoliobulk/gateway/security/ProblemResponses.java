@@ -1,8 +1,10 @@
 package com.portfoliobulk.gateway.security;
 
+import com.portfoliobulk.gateway.web.Problems;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
+import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -19,10 +21,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class ProblemResponses {
 
-    static final URI UNAUTHORIZED_TYPE = URI.create("https://portfolio-bulk-access.example/problems/unauthorized");
-
-    static final URI FORBIDDEN_TYPE = URI.create("https://portfolio-bulk-access.example/problems/forbidden");
-
     private final JsonMapper json;
 
     ProblemResponses(JsonMapper json) {
@@ -33,13 +31,18 @@ final class ProblemResponses {
         BearerTokenAuthenticationEntryPoint bearer = new BearerTokenAuthenticationEntryPoint();
         return (request, response, exception) -> {
             bearer.commence(request, response, exception);
-            write(response, HttpStatus.UNAUTHORIZED, UNAUTHORIZED_TYPE, "Authentication required", detail(exception));
+            write(
+                    response,
+                    HttpStatus.UNAUTHORIZED,
+                    Problems.UNAUTHORIZED,
+                    "Authentication required",
+                    detail(exception));
         };
     }
 
     AccessDeniedHandler accessDeniedHandler() {
         return (request, response, exception) ->
-                write(response, HttpStatus.FORBIDDEN, FORBIDDEN_TYPE, "Permission denied", detail(exception));
+                write(response, HttpStatus.FORBIDDEN, Problems.FORBIDDEN, "Permission denied", detail(exception));
     }
 
     private static String detail(AuthenticationException exception) {
@@ -53,9 +56,7 @@ final class ProblemResponses {
 
     private void write(HttpServletResponse response, HttpStatus status, URI type, String title, String detail)
             throws IOException {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail.strip());
-        problem.setType(type);
-        problem.setTitle(title);
+        ProblemDetail problem = Problems.of(status, type, title, detail.strip(), List.of());
         response.setStatus(status.value());
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         json.writeValue(response.getOutputStream(), problem);

@@ -1,54 +1,71 @@
 package com.portfoliobulk.gateway.security;
 
-import java.nio.charset.StandardCharsets;
-import javax.crypto.spec.SecretKeySpec;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import jakarta.servlet.DispatcherType;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
-import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
-import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.header.writers.DelegatingRequestMatcherHeaderWriter;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy;
+import org.springframework.security.web.header.writers.StaticHeadersWriter;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.NegatedRequestMatcher;
+import org.springframework.security.web.util.matcher.OrRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Every API call needs a bearer JWT. Production validates RS256 tokens from the issuer / JWK set
- * configured under {@code spring.security.oauth2.resourceserver.jwt}; the local and test setups set
- * {@code bulk.gateway.security.hs256-secret} instead, so a client can mint its own tokens.
+ * Every API call needs a bearer JWT (see {@link BearerTokenValidation} for which tokens are valid);
+ * only health, info, metrics and the API description are open. Answers carry the usual security
+ * headers: {@code nosniff}, {@code X-Frame-Options: DENY}, {@code Cache-Control: no-store} unless
+ * the answer sets its own caching (the job status does, for its ETag), HSTS on HTTPS,
+ * {@code Referrer-Policy: no-referrer}, and outside Swagger UI a Content-Security-Policy that allows
+ * nothing, since the API serves data and never pages.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
 
+    static final String API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'";
+
+    private static final RequestMatcher SWAGGER_UI = new OrRequestMatcher(
+            PathPatternRequestMatcher.withDefaults().matcher("/swagger-ui/**"),
+            PathPatternRequestMatcher.withDefaults().matcher("/swagger-ui.html"));
+
     @Bean
-    SecurityFilterChain apiSecurity(HttpSecurity http, JsonMapper json) throws Exception {
+    SecurityFilterChain apiSecurity(HttpSecurity http, JsonMapper json, ObjectProvider<JwtDecoder> decoders)
+            throws Exception {
+        JwtDecoder decoder = decoders.getIfAvailable();
+        if (decoder == null) {
+            throw new IllegalStateException(BearerTokenValidation.NOT_CONFIGURED);
+        }
         ProblemResponses problems = new ProblemResponses(json);
-        return http.authorizeHttpRequests(requests -> requests.requestMatchers(
-                                "/actuator/health/**", "/actuator/info", "/actuator/prometheus")
+        return http.authorizeHttpRequests(requests -> requests
+                        // The error page renders a problem for an answer already decided.
+                        .dispatcherTypeMatchers(DispatcherType.ERROR)
                         .permitAll()
-                        .requestMatchers("/v3/api-docs/**", "/swagger-ui/**", "/swagger-ui.html")
+                        .requestMatchers(
+                                "/actuator/health", "/actuator/health/**", "/actuator/info", "/actuator/prometheus")
+                        .permitAll()
+                        .requestMatchers("/v3/api-docs", "/v3/api-docs/**", "/swagger-ui/**", "/swagger-ui.html")
                         .permitAll()
                         .anyRequest()
                         .authenticated())
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                // Stateless bearer tokens, no cookies: there is no session for a forged request to ride on.
                 .csrf(csrf -> csrf.disable())
-                .oauth2ResourceServer(server -> server.jwt(Customizer.withDefaults())
+                .headers(headers -> headers.referrerPolicy(referrer -> referrer.policy(ReferrerPolicy.NO_REFERRER))
+                        .addHeaderWriter(new DelegatingRequestMatcherHeaderWriter(
+                                new NegatedRequestMatcher(SWAGGER_UI),
+                                new StaticHeadersWriter("Content-Security-Policy", API_CONTENT_SECURITY_POLICY))))
+                .oauth2ResourceServer(server -> server.jwt(jwt -> jwt.decoder(decoder))
                         .authenticationEntryPoint(problems.authenticationEntryPoint())
                         .accessDeniedHandler(problems.accessDeniedHandler()))
                 .exceptionHandling(exceptions -> exceptions
                         .authenticationEntryPoint(problems.authenticationEntryPoint())
                         .accessDeniedHandler(problems.accessDeniedHandler()))
-                .build();
-    }
-
-    @Bean
-    @ConditionalOnProperty("bulk.gateway.security.hs256-secret")
-    JwtDecoder hs256JwtDecoder(GatewaySecurityProperties properties) {
-        SecretKeySpec key = new SecretKeySpec(properties.hs256Secret().getBytes(StandardCharsets.UTF_8), "HmacSHA256");
-        return NimbusJwtDecoder.withSecretKey(key)
-                .macAlgorithm(MacAlgorithm.HS256)
                 .build();
     }
 }

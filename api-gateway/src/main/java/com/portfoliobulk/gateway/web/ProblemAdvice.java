@@ -101,37 +101,37 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(AccessDeniedException.class)
     ProblemDetail accessDenied(AccessDeniedException ex) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.FORBIDDEN, ex.getMessage());
-        problem.setTitle("Forbidden");
-        return problem;
+        return Problems.of(HttpStatus.FORBIDDEN, Problems.FORBIDDEN, "Permission denied", ex.getMessage(), List.of());
     }
 
     @ExceptionHandler(AuthenticationException.class)
     ProblemDetail unauthenticated(AuthenticationException ex) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNAUTHORIZED, ex.getMessage());
-        problem.setTitle("Unauthorized");
-        return problem;
+        return Problems.of(
+                HttpStatus.UNAUTHORIZED, Problems.UNAUTHORIZED, "Authentication required", ex.getMessage(), List.of());
     }
 
     /** The database is unreachable or overloaded: a retry later may succeed. */
     @ExceptionHandler({DataAccessResourceFailureException.class, TransientDataAccessException.class})
     ResponseEntity<ProblemDetail> unavailable(Exception ex) {
         log.warn("Answering 503: {}", ex.toString());
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(
-                HttpStatus.SERVICE_UNAVAILABLE, "The service cannot reach its database right now; try again shortly.");
-        problem.setTitle("Service unavailable");
+        ProblemDetail problem = Problems.of(
+                HttpStatus.SERVICE_UNAVAILABLE,
+                Problems.UNAVAILABLE,
+                "Service unavailable",
+                "The service cannot reach its database right now; try again shortly.",
+                List.of());
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
                 .header(HttpHeaders.RETRY_AFTER, "5")
                 .body(problem);
     }
 
+    /**
+     * Anything else is a bug or an outage: the client gets a generic problem with an {@code errorId},
+     * the log gets the exception under the same id.
+     */
     @ExceptionHandler(Exception.class)
     ProblemDetail unexpected(Exception ex) {
-        log.error("Unexpected error while handling a request", ex);
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(
-                HttpStatus.INTERNAL_SERVER_ERROR, "The request could not be completed because of an internal error.");
-        problem.setTitle("Internal error");
-        return problem;
+        return InternalErrors.problem(ex);
     }
 
     private static String path(JacksonException ex) {

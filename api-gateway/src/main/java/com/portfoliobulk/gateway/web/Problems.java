@@ -7,7 +7,8 @@ import org.springframework.http.ProblemDetail;
 
 /**
  * Builds the RFC 9457 problems of the API. Each kind of problem a client may want to tell apart has
- * its own {@code type}; validation problems list the offending fields in {@code errors}.
+ * its own {@code type}; validation problems list the offending fields in {@code errors}. Texts are
+ * bounded in length, because they may quote what the client sent.
  */
 public final class Problems {
 
@@ -26,18 +27,54 @@ public final class Problems {
     /** The request would create more work than one request may (413). */
     public static final URI TOO_LARGE = type("too-large");
 
+    /** No valid bearer token (401). */
+    public static final URI UNAUTHORIZED = type("unauthorized");
+
+    /** The caller lacks the permission the request needs (403). */
+    public static final URI FORBIDDEN = type("forbidden");
+
+    /** Too many requests of this kind for the portfolio; retry after {@code Retry-After} (429). */
+    public static final URI RATE_LIMITED = type("rate-limited");
+
+    /** The thing asked for existed once but is gone for good, such as an expired invitation (410). */
+    public static final URI GONE = type("gone");
+
+    /** A service the request needs cannot be reached; retry after {@code Retry-After} (503). */
+    public static final URI UNAVAILABLE = type("unavailable");
+
+    /** An unexpected error; the answer names an {@code errorId} to find it in the server's log (500). */
+    public static final URI INTERNAL_ERROR = type("internal-error");
+
+    /** The longest {@code detail} answered. */
+    static final int MAX_DETAIL_LENGTH = 1000;
+
     private Problems() {}
 
     /** A problem with a title and a detail, and the offending fields when there are any. */
     public static ProblemDetail of(
             HttpStatusCode status, URI type, String title, String detail, List<FieldProblem> errors) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, bounded(detail, MAX_DETAIL_LENGTH));
         problem.setType(type);
         problem.setTitle(title);
         if (errors != null && !errors.isEmpty()) {
             problem.setProperty("errors", List.copyOf(errors));
         }
         return problem;
+    }
+
+    /**
+     * {@code text} cut to at most {@code maxLength} characters (marked with an ellipsis), never
+     * inside a surrogate pair.
+     */
+    static String bounded(String text, int maxLength) {
+        if (text == null || text.length() <= maxLength) {
+            return text;
+        }
+        int end = maxLength - 1;
+        if (Character.isHighSurrogate(text.charAt(end - 1))) {
+            end--;
+        }
+        return text.substring(0, end) + "\u2026";
     }
 
     private static URI type(String name) {

@@ -7,8 +7,13 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UnsupportedEncodingException;
 import java.net.URI;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -20,7 +25,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Refuses request bodies over {@code bulk.gateway.web.max-request-body} with 413: at once when the
  * declared length is too large, otherwise as soon as more bytes than allowed have been read (a
- * chunked body has no declared length), so an oversized body is never buffered whole.
+ * chunked body has no declared length), so an oversized body is never buffered whole. Both ways of
+ * reading the body (stream and reader) are limited.
  */
 @Component
 class RequestBodyLimit extends OncePerRequestFilter {
@@ -74,6 +80,18 @@ class RequestBodyLimit extends OncePerRequestFilter {
                 limited = new LimitedInputStream(super.getInputStream(), maxBytes);
             }
             return limited;
+        }
+
+        @Override
+        public BufferedReader getReader() throws IOException {
+            String encoding = getCharacterEncoding();
+            Charset charset;
+            try {
+                charset = encoding == null ? StandardCharsets.UTF_8 : Charset.forName(encoding);
+            } catch (IllegalArgumentException ex) {
+                throw new UnsupportedEncodingException(encoding);
+            }
+            return new BufferedReader(new InputStreamReader(getInputStream(), charset));
         }
     }
 

@@ -75,6 +75,7 @@ class RelayBrokerOutageSystemTests {
                 .run(
                         "--spring.main.banner-mode=off",
                         "--server.port=0",
+                        "--bulk.gateway.security.hs256-secret=" + TestTokens.DEVELOPMENT_SECRET,
                         "--spring.datasource.url=" + database.jdbcUrl(),
                         "--spring.datasource.username=" + database.username(),
                         "--spring.datasource.password=" + database.password(),

@@ -1,0 +1,75 @@
+package com.portfoliobulk.gateway.invitations;
+
+import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.gateway.security.PortfolioAccess;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.regex.Pattern;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The invited person accepts an invitation. No portfolio permission is needed (the invitee is an
+ * ordinary user), only a valid token whose {@code email} is the address the invitation was sent to.
+ */
+@Tag(name = "Invitations", description = "Accept an invitation to an account.")
+@RestController
+class InvitationController {
+
+    /** What invitation tokens look like (URL-safe Base64); anything else cannot be one. */
+    private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{16,128}");
+
+    private final PortfolioAccess access;
+
+    private final WorkerInvitations invitations;
+
+    InvitationController(PortfolioAccess access, WorkerInvitations invitations) {
+        this.access = access;
+        this.invitations = invitations;
+    }
+
+    @Operation(
+            summary = "Accept an invitation",
+            description = "The invited person, signed in with the e-mail address the invitation was sent to, accepts"
+                    + " it: the membership becomes ACTIVE with the role the invitation offered. The token is"
+                    + " used up: accepting again answers 410.")
+    @ApiResponse(responseCode = "200", description = "Accepted; the membership it became.")
+    @ApiResponse(responseCode = "401", description = "No valid bearer token.", content = @Content)
+    @ApiResponse(
+            responseCode = "403",
+            description = "The invitation was sent to another e-mail address than the token's.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "410",
+            description = "The invitation expired, was revoked or was accepted already (or never existed).",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "503",
+            description = "Invitations cannot be accepted right now; retry after Retry-After seconds.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @PostMapping(path = "/api/v1/invitations/{token}/accept", produces = MediaType.APPLICATION_JSON_VALUE)
+    AcceptedInvitation accept(
+            @Parameter(description = "The invitation token from the invitation e-mail.") @PathVariable String token) {
+        Caller caller = access.caller();
+        if (!TOKEN.matcher(token).matches()) {
+            throw WorkerInvitations.gone();
+        }
+        return invitations.accept(token, caller.email());
+    }
+}

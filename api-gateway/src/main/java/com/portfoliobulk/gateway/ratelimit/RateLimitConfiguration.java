@@ -1,0 +1,91 @@
+package com.portfoliobulk.gateway.ratelimit;
+
+import com.portfoliobulk.gateway.security.PortfolioAccess;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpMethod;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.web.servlet.HandlerInterceptor;
+import org.springframework.web.servlet.HandlerMapping;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+
+/**
+ * Limits job submissions and previews per portfolio ({@code bulk.gateway.rate-limit.*}), so that
+ * one portfolio's automation cannot flood the job store or the directory for everyone. The check
+ * runs before the body is read, so a flood of malformed requests is limited too, and it counts only
+ * callers who may change the portfolio: anyone else is refused with 403 by the endpoint and cannot
+ * use up the portfolio's allowance.
+ */
+@Configuration(proxyBeanMethods = false)
+class RateLimitConfiguration implements WebMvcConfigurer {
+
+    static final String SUBMISSIONS_PATH = "/api/v1/portfolios/{portfolioId}/bulk-jobs";
+
+    static final String PREVIEWS_PATH = "/api/v1/portfolios/{portfolioId}/bulk-jobs/preview";
+
+    private final PortfolioAccess access;
+
+    private final PortfolioRateLimits submissions;
+
+    private final PortfolioRateLimits previews;
+
+    RateLimitConfiguration(PortfolioAccess access, RateLimitProperties properties, MeterRegistry meters) {
+        this.access = access;
+        this.submissions = new PortfolioRateLimits("submissions", properties.submissions(), meters);
+        this.previews = new PortfolioRateLimits("previews", properties.previews(), meters);
+    }
+
+    @Override
+    public void addInterceptors(InterceptorRegistry registry) {
+        registry.addInterceptor(new LimitPosts(submissions)).addPathPatterns(SUBMISSIONS_PATH);
+        registry.addInterceptor(new LimitPosts(previews)).addPathPatterns(PREVIEWS_PATH);
+    }
+
+    @Scheduled(
+            fixedDelayString = "${bulk.gateway.rate-limit.sweep-interval:5m}",
+            initialDelayString = "${bulk.gateway.rate-limit.sweep-interval:5m}")
+    void forgetIdlePortfolios() {
+        submissions.forgetIdle();
+        previews.forgetIdle();
+    }
+
+    /** Takes a permit for each POST of a caller who may change the portfolio of the path. */
+    private final class LimitPosts implements HandlerInterceptor {
+
+        private final PortfolioRateLimits limits;
+
+        LimitPosts(PortfolioRateLimits limits) {
+            this.limits = limits;
+        }
+
+        @Override
+        public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
+            if (!HttpMethod.POST.matches(request.getMethod())) {
+                return true;
+            }
+            UUID portfolioId = portfolioId(request);
+            if (portfolioId != null && access.caller().canChange(portfolioId)) {
+                limits.acquire(portfolioId);
+            }
+            return true;
+        }
+
+        private static UUID portfolioId(HttpServletRequest request) {
+            if (!(request.getAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE) instanceof Map<?, ?> path)
+                    || !(path.get("portfolioId") instanceof String id)) {
+                return null;
+            }
+            try {
+                return UUID.fromString(id);
+            } catch (IllegalArgumentException notAnId) {
+                // The endpoint answers 400 for it.
+                return null;
+            }
+        }
+    }
+}

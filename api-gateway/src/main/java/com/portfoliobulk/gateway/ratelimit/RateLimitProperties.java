@@ -1,0 +1,35 @@
+package com.portfoliobulk.gateway.ratelimit;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * How many requests of each limited kind one portfolio may make.
+ *
+ * @param submissions job submissions ({@code POST .../bulk-jobs})
+ * @param previews job previews ({@code POST .../bulk-jobs/preview})
+ * @param sweepInterval how often the limiters of portfolios that have been quiet for a whole period
+ *     are forgotten, so that memory follows the active portfolios only
+ */
+@Validated
+@ConfigurationProperties("bulk.gateway.rate-limit")
+record RateLimitProperties(
+        @DefaultValue @Valid Limit submissions,
+        @DefaultValue @Valid Limit previews,
+        @DefaultValue("5m") @NotNull Duration sweepInterval) {
+
+    /**
+     * A fixed window: at most {@code limitForPeriod} requests per {@code refreshPeriod}.
+     *
+     * @param limitForPeriod the requests allowed per period
+     * @param refreshPeriod the period
+     */
+    record Limit(
+            @DefaultValue("60") @Min(1) int limitForPeriod,
+            @DefaultValue("1m") @NotNull Duration refreshPeriod) {}
+}

@@ -1,0 +1,112 @@
+package com.portfoliobulk.gateway.security;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import javax.crypto.spec.SecretKeySpec;
+import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
+import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
+import org.springframework.boot.security.oauth2.server.resource.autoconfigure.OAuth2ResourceServerProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.type.AnnotatedTypeMetadata;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtClaimNames;
+import org.springframework.security.oauth2.jwt.JwtClaimValidator;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
+import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.util.StringUtils;
+
+/**
+ * Which bearer tokens are valid. Exactly one of two setups:
+ *
+ * <ul>
+ *   <li><b>Production</b>: RS256 tokens of an identity provider, configured with Spring Boot's
+ *       {@code spring.security.oauth2.resourceserver.jwt.issuer-uri} and/or {@code jwk-set-uri}
+ *       (Boot builds the decoder; the issuer and {@code audiences} are checked when configured).
+ *   <li><b>Local and test setups</b>: HS256 tokens signed with the shared secret
+ *       {@code bulk.gateway.security.hs256-secret} ({@code BULK_JWT_SECRET}; the {@code local}
+ *       profile has a development default), so that a client can mint its own tokens.
+ * </ul>
+ *
+ * Either way a token must name its caller ({@code sub}, {@code email}) and expire ({@code exp}),
+ * with 60 seconds of clock skew allowed. Starting with neither setup, or with both, fails at once.
+ */
+@Configuration(proxyBeanMethods = false)
+class BearerTokenValidation {
+
+    static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
+
+    static final String NOT_CONFIGURED = "No bearer token validation is configured. In production set"
+            + " spring.security.oauth2.resourceserver.jwt.issuer-uri or jwk-set-uri (RS256 tokens of your"
+            + " identity provider); for local runs activate the 'local' profile or set BULK_JWT_SECRET (HS256).";
+
+    static final String BOTH_CONFIGURED = "Both an HS256 secret (bulk.gateway.security.hs256-secret /"
+            + " BULK_JWT_SECRET) and an issuer or key set (spring.security.oauth2.resourceserver.jwt.*) are"
+            + " configured. Production must validate the identity provider's tokens only: unset the secret.";
+
+    private static final int MIN_SECRET_BYTES = 32;
+
+    /** Added by Spring Boot to the decoders it builds, and here to the HS256 one. */
+    @Bean
+    OAuth2TokenValidator<Jwt> gatewayTokenClaims() {
+        JwtTimestampValidator lifetime = new JwtTimestampValidator(CLOCK_SKEW);
+        lifetime.setAllowEmptyExpiryClaim(false);
+        return new DelegatingOAuth2TokenValidator<>(
+                lifetime, required(JwtClaimNames.SUB), required(PortfolioAccess.EMAIL_CLAIM));
+    }
+
+    @Bean
+    @Conditional(Hs256SecretConfigured.class)
+    JwtDecoder hs256JwtDecoder(
+            GatewaySecurityProperties properties,
+            OAuth2ResourceServerProperties resourceServer,
+            List<OAuth2TokenValidator<Jwt>> validators) {
+        OAuth2ResourceServerProperties.Jwt jwt = resourceServer.getJwt();
+        if (StringUtils.hasText(jwt.getIssuerUri())
+                || StringUtils.hasText(jwt.getJwkSetUri())
+                || jwt.getPublicKeyLocation() != null) {
+            throw new IllegalStateException(BOTH_CONFIGURED);
+        }
+        byte[] secret = properties.hs256Secret().getBytes(StandardCharsets.UTF_8);
+        if (secret.length < MIN_SECRET_BYTES) {
+            throw new IllegalStateException("bulk.gateway.security.hs256-secret (BULK_JWT_SECRET) must be at least "
+                    + MIN_SECRET_BYTES + " bytes long for HS256");
+        }
+        NimbusJwtDecoder decoder = NimbusJwtDecoder.withSecretKey(new SecretKeySpec(secret, "HmacSHA256"))
+                .macAlgorithm(MacAlgorithm.HS256)
+                .build();
+        List<OAuth2TokenValidator<Jwt>> all = new ArrayList<>(validators);
+        List<String> audiences = jwt.getAudiences();
+        if (audiences != null && !audiences.isEmpty()) {
+            all.add(new JwtClaimValidator<Collection<String>>(
+                    JwtClaimNames.AUD, aud -> aud != null && aud.stream().anyMatch(audiences::contains)));
+        }
+        decoder.setJwtValidator(JwtValidators.createDefaultWithValidators(all));
+        return decoder;
+    }
+
+    private static OAuth2TokenValidator<Jwt> required(String claim) {
+        return new JwtClaimValidator<Object>(claim, value -> value != null && StringUtils.hasText(value.toString()));
+    }
+
+    /** {@code bulk.gateway.security.hs256-secret} is set and not empty. */
+    static final class Hs256SecretConfigured extends SpringBootCondition {
+
+        @Override
+        public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            return StringUtils.hasText(context.getEnvironment().getProperty("bulk.gateway.security.hs256-secret"))
+                    ? ConditionOutcome.match("an HS256 secret is configured")
+                    : ConditionOutcome.noMatch("no HS256 secret is configured");
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package com.portfoliobulk.gateway.web;
+
+import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.cfg.CoercionAction;
+import tools.jackson.databind.cfg.CoercionInputShape;
+import tools.jackson.databind.type.LogicalType;
+
+/**
+ * How request bodies are read, beyond Jackson 3's defaults (which already refuse nesting deeper than
+ * 500 levels, numbers longer than 1,000 digits and anything after the JSON value): a key twice in
+ * one object is refused instead of the last one silently winning, so that no two readers of a
+ * request can disagree about it; and a value of the wrong JSON type is refused instead of converted
+ * (no {@code true} read as the text "true", no {@code "7"} or {@code 7.0} as the number 7).
+ */
+@Configuration(proxyBeanMethods = false)
+class JsonReading {
+
+    @Bean
+    JsonMapperBuilderCustomizer strictRequestReading() {
+        return builder -> builder.enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .withCoercionConfig(
+                        LogicalType.Textual,
+                        text -> text.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+                .withCoercionConfig(
+                        LogicalType.Integer,
+                        number -> number.setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail));
+    }
+}

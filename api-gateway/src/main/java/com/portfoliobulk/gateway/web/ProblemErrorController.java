@@ -1,0 +1,59 @@
+package com.portfoliobulk.gateway.web;
+
+import io.swagger.v3.oas.annotations.Hidden;
+import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.http.HttpServletRequest;
+import java.net.URI;
+import java.util.List;
+import org.springframework.boot.webmvc.error.ErrorController;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Replaces Spring Boot's error page: errors the servlet container handles itself (an exception in a
+ * filter, {@code sendError}) also answer {@code application/problem+json}, never an HTML page or
+ * Boot's own error JSON with exception details.
+ */
+@Hidden
+@RestController
+class ProblemErrorController implements ErrorController {
+
+    @RequestMapping("${server.error.path:/error}")
+    ResponseEntity<ProblemDetail> error(HttpServletRequest request) {
+        HttpStatus status = status(request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE));
+        ProblemDetail problem;
+        if (status.is5xxServerError()) {
+            Object exception = request.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
+            problem = InternalErrors.problem(
+                    exception instanceof Throwable cause ? cause : new IllegalStateException("HTTP " + status));
+            problem.setStatus(status.value());
+        } else {
+            problem = Problems.of(
+                    status,
+                    status == HttpStatus.NOT_FOUND ? Problems.NOT_FOUND : Problems.INVALID_REQUEST,
+                    status.getReasonPhrase(),
+                    "The request cannot be answered: " + status.value() + " " + status.getReasonPhrase() + ".",
+                    List.of());
+        }
+        if (request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI) instanceof String uri) {
+            try {
+                problem.setInstance(URI.create(uri));
+            } catch (IllegalArgumentException notAUri) {
+                // Leave it out: the request's own path is not a valid URI.
+            }
+        }
+        return ResponseEntity.status(status)
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(problem);
+    }
+
+    /** The error's status; a direct request of the error path (no error at all) is a 404. */
+    private static HttpStatus status(Object code) {
+        HttpStatus status = code instanceof Integer value ? HttpStatus.resolve(value) : null;
+        return status == null || !status.isError() ? HttpStatus.NOT_FOUND : status;
+    }
+}

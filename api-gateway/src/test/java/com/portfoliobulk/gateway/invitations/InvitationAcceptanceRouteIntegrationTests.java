@@ -1,0 +1,94 @@
+package com.portfoliobulk.gateway.invitations;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
+import com.portfoliobulk.testsupport.TestTokens;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The public invitation acceptance, up to a stand-in for the bulk-worker (the worker's own side is
+ * tested in bulk-worker; the whole path end to end in local-stack).
+ */
+class InvitationAcceptanceRouteIntegrationTests extends StubbedServicesIntegrationTest {
+
+    private static final String INVITEE = "Invitee@Brand.Example";
+
+    /** Any signed-in user: no portfolio permission is needed to accept an invitation. */
+    private final String invitee = TestTokens.token(UUID.randomUUID(), INVITEE, UUID.randomUUID());
+
+    @Test
+    void needsABearerToken() {
+        Answer answer = accept(null, token("accepted"));
+
+        assertProblem(answer, 401);
+        assertThat(answer.header("WWW-Authenticate")).startsWith("Bearer");
+    }
+
+    @Test
+    void theInviteeAcceptsWithTheAddressOfTheirTokenAndGetsTheMembership() {
+        String token = token("accepted");
+
+        Answer answer = accept(invitee, token);
+
+        assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+        assertThat(answer.body().path("state").asString()).isEqualTo("ACTIVE");
+        assertThat(answer.body().path("role").asString()).isEqualTo("ANALYST");
+        assertThat(answer.body().path("accountId").asString()).isNotBlank();
+        assertThat(worker.bodyFor(token)).isEqualTo("{\"email\":\"invitee@brand.example\"}");
+    }
+
+    @Test
+    void anInvitationForAnotherAddressIsForbiddenWithoutSayingWhose() {
+        Answer answer = accept(invitee, token("mismatch"));
+
+        assertProblem(answer, 403);
+        assertThat(answer.body().path("detail").asString()).contains("another e-mail address");
+    }
+
+    @Test
+    void anExpiredRevokedOrUsedTokenIsGone() {
+        assertProblem(accept(invitee, token("expired")), 410);
+        Answer unknown = accept(invitee, token("unknown"));
+        assertProblem(unknown, 410);
+        assertThat(unknown.body().path("type").asString()).isEqualTo("urn:portfolio-bulk:problem:gone");
+    }
+
+    @Test
+    void somethingThatCannotBeATokenIsGoneWithoutAskingTheWorker() {
+        String tooShort = "accepted-1";
+
+        assertProblem(accept(invitee, tooShort), 410);
+        assertProblem(accept(invitee, "accepted-" + "x".repeat(200)), 410);
+        assertThat(worker.bodyFor(tooShort)).isNull();
+    }
+
+    @Test
+    void aPathTheFirewallRefusesIsABadRequestProblem() {
+        // Spring Security's firewall refuses encoded dots; the error page answers a problem too.
+        Answer answer = accept(invitee, "accepted-%2E%2E-0000000000000000");
+
+        assertProblem(answer, 400);
+        assertThat(answer.body().path("instance").asString()).startsWith("/api/v1/invitations/");
+    }
+
+    @Test
+    void whileTheWorkerCannotAnswerItIs503WithRetryAfter() {
+        for (String token : new String[] {token("dropped"), token("failing")}) {
+            Answer answer = accept(invitee, token);
+
+            assertProblem(answer, 503);
+            assertThat(answer.header("Retry-After")).isEqualTo("5");
+        }
+    }
+
+    private Answer accept(String bearer, String token) {
+        return api.post(bearer, "/api/v1/invitations/" + token + "/accept", null, null);
+    }
+
+    private static String token(String outcome) {
+        return outcome + "-" + UUID.randomUUID();
+    }
+}

@@ -1,0 +1,125 @@
+package com.portfoliobulk.gateway.ratelimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.support.DirectorySeed;
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Per-portfolio submission and preview limits: 3 per 4 seconds in this context. */
+class SubmissionRateLimitIntegrationTests extends StubbedServicesIntegrationTest {
+
+    private DirectorySeed.Portfolio portfolio;
+
+    private String offboardAnn;
+
+    @BeforeEach
+    void arrange() {
+        portfolio = directory.portfolio();
+        UUID alpha = portfolio.account("Alpha");
+        UUID ann = portfolio.user("ann");
+        portfolio.member(alpha, ann, AccountRole.ANALYST);
+        offboardAnn = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}";
+    }
+
+    @Test
+    void tooManySubmissionsTripTheLimitWith429AndRetryAfterAndItRecovers() {
+        for (int i = 0; i < LIMIT; i++) {
+            // Counted before the body is read: malformed floods are limited too.
+            assertProblem(submit(portfolio.id(), "{}"), 400);
+        }
+
+        Answer limited = submit(portfolio.id(), offboardAnn);
+
+        assertProblem(limited, 429);
+        assertThat(limited.body().path("type").asString()).isEqualTo("urn:portfolio-bulk:problem:rate-limited");
+        assertThat(Integer.parseInt(limited.header("Retry-After"))).isBetween(1, 4);
+        assertThat(jobCount(portfolio.id())).isZero();
+
+        await().atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> submit(portfolio.id(), offboardAnn).status() == 202);
+        assertThat(jobCount(portfolio.id())).isOne();
+    }
+
+    @Test
+    void previewsHaveTheirOwnLimit() {
+        String preview = jobsPath(portfolio.id()) + "/preview";
+        for (int i = 0; i < LIMIT; i++) {
+            assertThat(api.post(admin(portfolio.id()), preview, null, offboardAnn)
+                            .status())
+                    .isEqualTo(200);
+        }
+
+        Answer limited = api.post(admin(portfolio.id()), preview, null, offboardAnn);
+
+        assertProblem(limited, 429);
+        assertThat(limited.header("Retry-After")).isNotBlank();
+        assertThat(submit(portfolio.id(), offboardAnn).status())
+                .as("submissions are counted apart")
+                .isEqualTo(202);
+    }
+
+    @Test
+    void theLimitIsPerPortfolio() {
+        for (int i = 0; i <= LIMIT; i++) {
+            submit(portfolio.id(), "{}");
+        }
+        assertThat(submit(portfolio.id(), offboardAnn).status()).isEqualTo(429);
+
+        DirectorySeed.Portfolio other = directory.portfolio();
+        UUID account = other.account("Beta");
+        UUID bob = other.user("bob");
+        other.member(account, bob, AccountRole.ANALYST);
+
+        assertThat(submit(other.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + bob + "\"]}")
+                        .status())
+                .isEqualTo(202);
+    }
+
+    @Test
+    void callersWhoMayNotSubmitCannotUseUpThePortfolioAllowance() {
+        for (int i = 0; i < 2 * LIMIT; i++) {
+            assertProblem(api.post(viewer(portfolio.id()), jobsPath(portfolio.id()), key(), offboardAnn), 403);
+            assertProblem(api.post(outsider(), jobsPath(portfolio.id()), key(), offboardAnn), 403);
+        }
+
+        assertThat(submit(portfolio.id(), offboardAnn).status()).isEqualTo(202);
+    }
+
+    @Test
+    void readingAndCancellingAreNotLimited() {
+        UUID job = accepted(portfolio.id(), offboardAnn);
+        for (int i = 0; i < 2 * LIMIT; i++) {
+            assertThat(api.get(admin(portfolio.id()), jobPath(portfolio.id(), job))
+                            .status())
+                    .isEqualTo(200);
+        }
+
+        assertThat(api.post(admin(portfolio.id()), jobPath(portfolio.id(), job) + "/cancel", null, null)
+                        .status())
+                .isEqualTo(202);
+    }
+
+    @Test
+    void rejectionsAreCounted() {
+        for (int i = 0; i <= LIMIT; i++) {
+            submit(portfolio.id(), "{}");
+        }
+
+        String metrics = api.get(null, "/actuator/prometheus", java.util.Map.of("Accept", "text/plain"))
+                .text();
+
+        assertThat(metrics).containsPattern("bulk_requests_rate_limited_total\\{[^}]*endpoint=\"submissions\"");
+    }
+
+    private static String key() {
+        return UUID.randomUUID().toString();
+    }
+}

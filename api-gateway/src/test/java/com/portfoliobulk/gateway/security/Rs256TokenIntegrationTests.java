@@ -1,0 +1,157 @@
+package com.portfoliobulk.gateway.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.portfoliobulk.gateway.GatewayApplication;
+import com.portfoliobulk.gateway.support.GatewayCalls;
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.testsupport.TestTokens;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The production setup: RS256 tokens of an identity provider whose key set is published at a JWK set
+ * URI (here a tiny server in this test), with its issuer and an audience checked, and no HS256 secret.
+ */
+@SpringBootTest(
+        webEnvironment = WebEnvironment.RANDOM_PORT,
+        properties = {
+            "spring.config.name=" + GatewayApplication.CONFIG_NAME,
+            "bulk.gateway.security.hs256-secret=",
+            "spring.security.oauth2.resourceserver.jwt.issuer-uri=" + Rs256TokenIntegrationTests.ISSUER,
+            "spring.security.oauth2.resourceserver.jwt.audiences=portfolio-bulk-access"
+        })
+class Rs256TokenIntegrationTests {
+
+    static final String ISSUER = "https://idp.example.test/";
+
+    private static final RSAKey IDP_KEY = generate("idp-1");
+
+    private static final HttpServer JWK_SET = serve(new JWKSet(IDP_KEY.toPublicJWK()));
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    private GatewayCalls api;
+
+    private UUID portfolio;
+
+    @DynamicPropertySource
+    static void identityProvider(DynamicPropertyRegistry registry) {
+        registry.add(
+                "spring.security.oauth2.resourceserver.jwt.jwk-set-uri",
+                () -> "http://127.0.0.1:" + JWK_SET.getAddress().getPort() + "/jwks");
+    }
+
+    @AfterAll
+    static void stopIdentityProvider() {
+        JWK_SET.stop(0);
+    }
+
+    @BeforeEach
+    void arrange() {
+        api = new GatewayCalls(port);
+        portfolio = UUID.randomUUID();
+        jdbc.sql("INSERT INTO directory.portfolios (id, name) VALUES (?, 'RS256')")
+                .params(portfolio)
+                .update();
+    }
+
+    @Test
+    void acceptsTheIdentityProvidersRs256Tokens() {
+        Answer answer = accounts(Jwts.rs256(IDP_KEY, idpClaims()));
+
+        assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+    }
+
+    @Test
+    void refusesHs256TokensEvenWithTheDevelopmentSecret() {
+        assertThat(accounts(Jwts.hs256(idpClaims())).status()).isEqualTo(401);
+        assertThat(accounts(TestTokens.token(UUID.randomUUID(), "a@x.example", portfolio, "OWNER"))
+                        .status())
+                .isEqualTo(401);
+    }
+
+    @Test
+    void refusesTokensSignedWithAnotherKey() {
+        RSAKey impostor = generate(IDP_KEY.getKeyID());
+
+        assertThat(accounts(Jwts.rs256(impostor, idpClaims())).status()).isEqualTo(401);
+    }
+
+    @Test
+    void refusesTokensOfAnotherIssuerOrAudience() {
+        assertThat(accounts(Jwts.rs256(IDP_KEY, idpClaims().issuer("https://evil.example.test/")))
+                        .status())
+                .isEqualTo(401);
+        assertThat(accounts(Jwts.rs256(IDP_KEY, idpClaims().audience("another-api")))
+                        .status())
+                .isEqualTo(401);
+    }
+
+    @Test
+    void refusesTokensWithoutExpiryOrCaller() {
+        assertThat(accounts(Jwts.rs256(IDP_KEY, idpClaims().expirationTime(null)))
+                        .status())
+                .isEqualTo(401);
+        assertThat(accounts(Jwts.rs256(IDP_KEY, idpClaims().claim("email", null)))
+                        .status())
+                .isEqualTo(401);
+    }
+
+    private JWTClaimsSet.Builder idpClaims() {
+        return Jwts.claims(portfolio, "USER_MANAGEMENT_VIEW").issuer(ISSUER).audience(List.of("portfolio-bulk-access"));
+    }
+
+    private Answer accounts(String token) {
+        return api.get(token, "/api/v1/portfolios/" + portfolio + "/accounts");
+    }
+
+    private static RSAKey generate(String keyId) {
+        try {
+            return new RSAKeyGenerator(2048).keyID(keyId).generate();
+        } catch (JOSEException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private static HttpServer serve(JWKSet keys) {
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            byte[] body = keys.toString().getBytes(StandardCharsets.UTF_8);
+            server.createContext("/jwks", exchange -> {
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, body.length);
+                exchange.getResponseBody().write(body);
+                exchange.close();
+            });
+            server.start();
+            return server;
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+}

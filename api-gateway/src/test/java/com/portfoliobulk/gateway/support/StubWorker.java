@@ -1,0 +1,83 @@
+package com.portfoliobulk.gateway.support;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Stands in for the bulk-worker's internal invitation API, in this JVM: the token's first word says
+ * how it answers. {@code accepted-...}: 200 with a membership; {@code mismatch-...}: 403;
+ * {@code unknown-...}: 404; {@code expired-...}: 410; {@code failing-...}: 500; {@code dropped-...}:
+ * closes the connection without an answer. It remembers the body it got for each token.
+ */
+public final class StubWorker {
+
+    private static final StubWorker INSTANCE = start();
+
+    private final HttpServer server;
+
+    private final Map<String, String> bodies = new ConcurrentHashMap<>();
+
+    private StubWorker(HttpServer server) {
+        this.server = server;
+    }
+
+    /** The one stub of this JVM, started on first use. */
+    public static StubWorker get() {
+        return INSTANCE;
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** The body the stub got for the token, or {@code null} when it was not called with it. */
+    public String bodyFor(String token) {
+        return bodies.get(token);
+    }
+
+    private static StubWorker start() {
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            StubWorker stub = new StubWorker(server);
+            server.createContext("/internal/invitations/", stub::handle);
+            server.start();
+            return stub;
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        String token = path.substring("/internal/invitations/".length(), path.length() - "/accept".length());
+        bodies.put(token, new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+        String outcome = token.substring(0, token.indexOf('-'));
+        switch (outcome) {
+            case "accepted" -> answer(exchange, 200, "application/json", """
+                    {"accountId":"6f1d7e34-9c2a-4c1e-8f0b-2a6a3c9e7d21","role":"ANALYST","state":"ACTIVE"}""");
+            case "mismatch" -> answer(exchange, 403, "application/problem+json", problem(403, "another address"));
+            case "unknown" -> answer(exchange, 404, "application/problem+json", problem(404, "no such token"));
+            case "expired" -> answer(exchange, 410, "application/problem+json", problem(410, "expired"));
+            case "failing" -> answer(exchange, 500, "application/problem+json", problem(500, "boom"));
+            default -> exchange.close();
+        }
+    }
+
+    private static String problem(int status, String detail) {
+        return "{\"status\":" + status + ",\"detail\":\"" + detail + "\"}";
+    }
+
+    private static void answer(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+        exchange.close();
+    }
+}

@@ -1,0 +1,30 @@
+package com.portfoliobulk.gateway.support;
+
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
+
+/**
+ * The running gateway with the bulk-worker stood in for by a {@link StubWorker}, and with small,
+ * short submission and preview allowances (3 per 4 seconds per portfolio), so that rate limits can
+ * be tripped and seen to recover quickly. Every subclass shares one application context.
+ */
+@TestPropertySource(
+        properties = {
+            "bulk.gateway.rate-limit.submissions.limit-for-period=" + StubbedServicesIntegrationTest.LIMIT,
+            "bulk.gateway.rate-limit.submissions.refresh-period=4s",
+            "bulk.gateway.rate-limit.previews.limit-for-period=" + StubbedServicesIntegrationTest.LIMIT,
+            "bulk.gateway.rate-limit.previews.refresh-period=4s"
+        })
+public abstract class StubbedServicesIntegrationTest extends GatewayIntegrationTest {
+
+    /** Submissions (and previews) one portfolio may make per 4 seconds here. */
+    protected static final int LIMIT = 3;
+
+    protected final StubWorker worker = StubWorker.get();
+
+    @DynamicPropertySource
+    static void stubWorker(DynamicPropertyRegistry registry) {
+        registry.add("bulk.gateway.worker-base-url", () -> StubWorker.get().baseUrl());
+    }
+}

@@ -1,0 +1,124 @@
+package com.portfoliobulk.gateway.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.MediaType;
+
+/**
+ * Every error the gateway answers is an RFC 9457 problem, also those Spring MVC and the container
+ * decide (unknown path, wrong method, media types); and only health, info and metrics are exposed
+ * of the actuator.
+ */
+class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void anUnknownPathIsANotFoundProblem() {
+        assertProblem(api.get(outsider(), "/api/v1/no-such-thing"), 404);
+        assertProblem(api.get(outsider(), "/"), 404);
+    }
+
+    @Test
+    void aWrongMethodIsAMethodNotAllowedProblem() throws Exception {
+        UUID portfolio = directory.portfolio().id();
+
+        HttpResponse<String> answer = send(HttpRequest.newBuilder(uri(jobsPath(portfolio)))
+                .header("Authorization", "Bearer " + admin(portfolio))
+                .DELETE());
+
+        assertThat(answer.statusCode()).isEqualTo(405);
+        assertThat(answer.headers().firstValue("Content-Type")).hasValue(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        assertThat(answer.headers().firstValue("Allow")).isPresent();
+    }
+
+    @Test
+    void aBodyOfAnotherMediaTypeIsAnUnsupportedMediaTypeProblem() throws Exception {
+        UUID portfolio = directory.portfolio().id();
+
+        HttpResponse<String> answer = send(HttpRequest.newBuilder(uri(jobsPath(portfolio)))
+                .header("Authorization", "Bearer " + admin(portfolio))
+                .header("Idempotency-Key", UUID.randomUUID().toString())
+                .header("Content-Type", "application/xml")
+                .POST(HttpRequest.BodyPublishers.ofString("<job/>")));
+
+        assertThat(answer.statusCode()).isEqualTo(415);
+        assertThat(answer.headers().firstValue("Content-Type")).hasValue(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        assertThat(jobCount(portfolio)).isZero();
+    }
+
+    @Test
+    void anAnswerTheClientCannotAcceptIsANotAcceptableProblem() {
+        UUID portfolio = directory.portfolio().id();
+
+        Answer answer = api.get(
+                admin(portfolio), "/api/v1/portfolios/" + portfolio + "/accounts", Map.of("Accept", "application/xml"));
+
+        assertThat(answer.status()).isEqualTo(406);
+        assertThat(answer.contentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+    }
+
+    @Test
+    void malformedJsonIsABadRequestProblem() {
+        UUID portfolio = directory.portfolio().id();
+
+        assertProblem(submit(portfolio, "{\"type\":"), 400);
+        assertThat(jobCount(portfolio)).isZero();
+    }
+
+    @Test
+    void everyPostRefusesADeclaredBodyOverTheLimitBeforeReadingIt() {
+        // Job submission, the one POST that reads its body, refuses undeclared (chunked) ones too:
+        // see JobValidationIntegrationTests.
+        UUID portfolio = directory.portfolio().id();
+        String sixMegabytes = " ".repeat(6 * 1024 * 1024);
+
+        for (String path : new String[] {
+            jobsPath(portfolio),
+            jobPath(portfolio, UUID.randomUUID()) + "/cancel",
+            "/api/v1/invitations/" + UUID.randomUUID() + "/accept"
+        }) {
+            Answer answer = api.post(admin(portfolio), path, UUID.randomUUID().toString(), sixMegabytes);
+
+            assertProblem(answer, 413);
+        }
+        assertThat(jobCount(portfolio)).isZero();
+    }
+
+    @Test
+    void theActuatorExposesOnlyHealthInfoAndMetrics() {
+        String token = outsider();
+
+        assertThat(api.get(null, "/actuator/health").status()).isEqualTo(200);
+        assertThat(api.get(null, "/actuator/info").status()).isEqualTo(200);
+        assertThat(api.get(null, "/actuator/prometheus", Map.of("Accept", "text/plain"))
+                        .status())
+                .isEqualTo(200);
+        for (String endpoint : new String[] {
+            "env", "beans", "configprops", "heapdump", "threaddump", "loggers", "mappings", "metrics", "shutdown"
+        }) {
+            assertThat(api.get(null, "/actuator/" + endpoint).status())
+                    .as(endpoint)
+                    .isEqualTo(401);
+            assertProblem(api.get(token, "/actuator/" + endpoint), 404);
+        }
+        assertThat(api.get(null, "/actuator/health").text()).doesNotContain("components", "details");
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://localhost:" + port + path);
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}

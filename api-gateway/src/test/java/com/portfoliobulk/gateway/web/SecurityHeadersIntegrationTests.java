@@ -1,0 +1,75 @@
+package com.portfoliobulk.gateway.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.support.DirectorySeed;
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** The security headers of API answers. */
+class SecurityHeadersIntegrationTests extends GatewayIntegrationTest {
+
+    private static final String API_POLICY = "default-src 'none'; frame-ancestors 'none'";
+
+    @Test
+    void apiAnswersForbidSniffingFramingCachingReferrersAndAnyActiveContent() {
+        UUID portfolio = directory.portfolio().id();
+
+        for (Answer answer : new Answer[] {
+            api.get(admin(portfolio), "/api/v1/portfolios/" + portfolio + "/accounts"),
+            api.get(null, "/api/v1/portfolios/" + portfolio + "/accounts"),
+            api.get(outsider(), "/api/v1/portfolios/" + portfolio + "/accounts")
+        }) {
+            assertThat(answer.header("X-Content-Type-Options")).isEqualTo("nosniff");
+            assertThat(answer.header("X-Frame-Options")).isEqualTo("DENY");
+            assertThat(answer.header("Cache-Control")).contains("no-store");
+            assertThat(answer.header("Referrer-Policy")).isEqualTo("no-referrer");
+            assertThat(answer.header("Content-Security-Policy")).isEqualTo(API_POLICY);
+            assertThat(answer.header("Strict-Transport-Security"))
+                    .as("plain HTTP")
+                    .isNull();
+        }
+    }
+
+    @Test
+    void behindATlsProxyAnswersAskForHttpsOnly() {
+        UUID portfolio = directory.portfolio().id();
+
+        Answer answer = api.get(
+                admin(portfolio),
+                "/api/v1/portfolios/" + portfolio + "/accounts",
+                Map.of("X-Forwarded-Proto", "https"));
+
+        assertThat(answer.header("Strict-Transport-Security")).contains("max-age=");
+    }
+
+    @Test
+    void theJobStatusKeepsItsRevalidationCachingForItsEtag() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        UUID account = portfolio.account("Alpha");
+        UUID ann = portfolio.user("ann");
+        portfolio.member(account, ann, AccountRole.ANALYST);
+        UUID job = accepted(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}");
+
+        Answer status = api.get(admin(portfolio.id()), jobPath(portfolio.id(), job));
+        Answer unchanged = api.get(
+                admin(portfolio.id()), jobPath(portfolio.id(), job), Map.of("If-None-Match", status.header("ETag")));
+
+        assertThat(status.header("Cache-Control")).isEqualTo("no-cache");
+        assertThat(status.header("ETag")).isNotBlank();
+        assertThat(unchanged.status()).isEqualTo(304);
+    }
+
+    @Test
+    void swaggerUiMayRunItsScripts() {
+        Answer ui = api.get(null, "/swagger-ui/index.html", Map.of("Accept", "text/html"));
+
+        assertThat(ui.status()).isEqualTo(200);
+        assertThat(ui.header("Content-Security-Policy")).isNull();
+        assertThat(ui.header("X-Content-Type-Options")).isEqualTo("nosniff");
+    }
+}

@@ -1,0 +1,56 @@
+package com.portfoliobulk.worker.invitations;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The worker's internal invitation API, called by the api-gateway once it has authenticated the
+ * caller (this service has no authentication of its own: only the gateway may reach its port).
+ * Answers 200 with the membership, 403 when the caller is not the invitee, 404 when no pending
+ * invitation has the token, 410 when it expired; the gateway turns these into the public answers.
+ */
+@RestController
+class InvitationController {
+
+    private final InvitationAcceptance acceptance;
+
+    InvitationController(InvitationAcceptance acceptance) {
+        this.acceptance = acceptance;
+    }
+
+    @PostMapping(
+            path = "/internal/invitations/{token}/accept",
+            consumes = MediaType.APPLICATION_JSON_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<?> accept(@PathVariable String token, @RequestBody AcceptInvitationRequest request) {
+        if (request.email() == null || request.email().isBlank()) {
+            return problem(HttpStatus.BAD_REQUEST, "'email' is required: the address of the caller who accepts.");
+        }
+        InvitationAcceptance.Outcome outcome = acceptance.accept(token, request.email());
+        return switch (outcome.result()) {
+            case ACCEPTED -> ResponseEntity.ok(outcome.membership());
+            case UNKNOWN -> problem(HttpStatus.NOT_FOUND, "No pending invitation has this token.");
+            case EXPIRED -> problem(HttpStatus.GONE, "The invitation has expired.");
+            case ANOTHER_ADDRESS -> problem(HttpStatus.FORBIDDEN, "The invitation was sent to another address.");
+        };
+    }
+
+    @ExceptionHandler(HttpMessageNotReadableException.class)
+    ResponseEntity<ProblemDetail> unreadable() {
+        return problem(HttpStatus.BAD_REQUEST, "The body must be JSON: {\"email\": \"...\"}.");
+    }
+
+    private static ResponseEntity<ProblemDetail> problem(HttpStatus status, String detail) {
+        return ResponseEntity.status(status)
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(ProblemDetail.forStatusAndDetail(status, detail));
+    }
+}

@@ -1,0 +1,202 @@
+package com.portfoliobulk.worker.invitations;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.worker.WorkerApplication;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.MediaType;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.web.client.RestClient;
+
+/** The worker's internal invitation acceptance against the real directory. */
+@SpringBootTest(
+        webEnvironment = WebEnvironment.RANDOM_PORT,
+        properties = "spring.config.name=" + WorkerApplication.CONFIG_NAME)
+class InvitationAcceptanceIntegrationTests {
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    private RestClient http;
+
+    private UUID account;
+
+    private UUID invitee;
+
+    private String email;
+
+    @BeforeEach
+    void arrange() {
+        http = RestClient.create("http://localhost:" + port);
+        UUID portfolio = UUID.randomUUID();
+        account = UUID.randomUUID();
+        invitee = UUID.randomUUID();
+        email = "invitee." + invitee + "@example.test";
+        jdbc.sql("INSERT INTO directory.portfolios (id, name) VALUES (?, 'Invitations')")
+                .params(portfolio)
+                .update();
+        jdbc.sql("INSERT INTO directory.accounts (id, portfolio_id, name) VALUES (?, ?, 'Brand')")
+                .params(account, portfolio)
+                .update();
+        jdbc.sql("INSERT INTO directory.users (id, email) VALUES (?, ?)")
+                .params(invitee, email)
+                .update();
+    }
+
+    @Test
+    void theInviteeAcceptsAndTheMembershipBecomesActiveWithTheOfferedRole() {
+        String token = invite("ANALYST", Instant.now().plus(7, ChronoUnit.DAYS));
+
+        Answer answer = accept(token, email);
+
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.body())
+                .contains("\"accountId\":\"" + account + "\"", "\"role\":\"ANALYST\"", "\"state\":\"ACTIVE\"");
+        assertThat(membership()).containsEntry("state", "ACTIVE").containsEntry("role", "ANALYST");
+        assertThat(membership().get("invitation_token")).isNull();
+    }
+
+    @Test
+    void theAddressMatchesIgnoringCaseAndSurroundingSpace() {
+        String token = invite("SUPPORT", Instant.now().plus(1, ChronoUnit.DAYS));
+
+        assertThat(accept(token, "  " + email.toUpperCase() + " ").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aTokenCanBeUsedOnlyOnce() {
+        String token = invite("MANAGER", Instant.now().plus(7, ChronoUnit.DAYS));
+        assertThat(accept(token, email).status()).isEqualTo(200);
+
+        Answer again = accept(token, email);
+
+        assertThat(again.status()).isEqualTo(404);
+        assertThat(again.contentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+        assertThat(membership()).containsEntry("state", "ACTIVE");
+    }
+
+    @Test
+    void anUnknownTokenIsNotFound() {
+        assertThat(accept(UUID.randomUUID().toString(), email).status()).isEqualTo(404);
+    }
+
+    @Test
+    void anExpiredInvitationIsGoneAndStaysPending() {
+        String token = invite("ANALYST", Instant.now().minus(1, ChronoUnit.MINUTES));
+
+        Answer answer = accept(token, email);
+
+        assertThat(answer.status()).isEqualTo(410);
+        assertThat(membership()).containsEntry("state", "INVITED").containsEntry("invitation_token", token);
+    }
+
+    @Test
+    void someoneElseCannotAcceptItAndLearnsNotWhoseItIs() {
+        String token = invite("ANALYST", Instant.now().plus(7, ChronoUnit.DAYS));
+
+        Answer answer = accept(token, "someone.else@example.test");
+
+        assertThat(answer.status()).isEqualTo(403);
+        assertThat(answer.body()).doesNotContain(email, invitee.toString(), account.toString());
+        assertThat(membership()).containsEntry("state", "INVITED").containsEntry("invitation_token", token);
+    }
+
+    @Test
+    void anotherAddressIsRefusedBeforeTellingThatTheInvitationExpired() {
+        String token = invite("ANALYST", Instant.now().minus(1, ChronoUnit.DAYS));
+
+        assertThat(accept(token, "someone.else@example.test").status()).isEqualTo(403);
+    }
+
+    @Test
+    void anActiveMembershipStillCarryingItsTokenAnswersItAsIs() {
+        String token = UUID.randomUUID().toString();
+        jdbc.sql("""
+                        INSERT INTO directory.memberships (account_id, user_id, role, state, invitation_token)
+                        VALUES (?, ?, 'ADMIN', 'ACTIVE', ?)
+                        """).params(account, invitee, token).update();
+
+        Answer answer = accept(token, email);
+
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.body()).contains("\"role\":\"ADMIN\"", "\"state\":\"ACTIVE\"");
+    }
+
+    @Test
+    void aBodyWithoutAnAddressIsABadRequest() {
+        String token = invite("ANALYST", Instant.now().plus(7, ChronoUnit.DAYS));
+
+        assertThat(post(token, "{}").status()).isEqualTo(400);
+        assertThat(post(token, "not json").status()).isEqualTo(400);
+        assertThat(membership()).containsEntry("state", "INVITED");
+    }
+
+    @Test
+    void twoAcceptancesRacingWithOneTokenAcceptItOnce() throws Exception {
+        String token = invite("ANALYST", Instant.now().plus(7, ChronoUnit.DAYS));
+        Callable<Integer> acceptance = () -> accept(token, email).status();
+
+        List<Integer> statuses;
+        try (ExecutorService callers = Executors.newFixedThreadPool(2)) {
+            List<Future<Integer>> calls = callers.invokeAll(List.of(acceptance, acceptance));
+            statuses = List.of(calls.get(0).get(), calls.get(1).get());
+        }
+
+        assertThat(statuses).containsExactlyInAnyOrder(200, 404);
+        assertThat(membership()).containsEntry("state", "ACTIVE");
+    }
+
+    private String invite(String role, Instant expiresAt) {
+        String token = UUID.randomUUID().toString();
+        jdbc.sql("""
+                        INSERT INTO directory.memberships
+                            (account_id, user_id, role, state, invited_at, expires_at, invitation_token)
+                        VALUES (?, ?, ?, 'INVITED', now(), ?, ?)
+                        """)
+                .params(account, invitee, role, expiresAt.atOffset(ZoneOffset.UTC), token)
+                .update();
+        return token;
+    }
+
+    private Map<String, Object> membership() {
+        return jdbc.sql("""
+                        SELECT role, state, invitation_token FROM directory.memberships
+                        WHERE account_id = ? AND user_id = ?
+                        """).params(account, invitee).query().singleRow();
+    }
+
+    private Answer accept(String token, String callerEmail) {
+        return post(token, "{\"email\":\"" + callerEmail + "\"}");
+    }
+
+    private Answer post(String token, String body) {
+        return http.post()
+                .uri("/internal/invitations/{token}/accept", token)
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(body)
+                .exchange((request, response) -> new Answer(
+                        response.getStatusCode().value(),
+                        response.getHeaders().getContentType(),
+                        response.bodyTo(String.class)));
+    }
+
+    private record Answer(int status, MediaType contentType, String body) {}
+}
