@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.directory;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.web.InvalidParameterException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.directory;
 
+import com.portfoliobulk.gateway.web.InvalidParameterException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.UUID;

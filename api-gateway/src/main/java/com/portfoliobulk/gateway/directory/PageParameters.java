@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.directory;
 
+import com.portfoliobulk.gateway.web.InvalidParameterException;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Schema;
 

@@ -1,5 +1,7 @@
 package com.portfoliobulk.gateway.directory;
 
+import com.portfoliobulk.gateway.web.InvalidParameterException;
+
 /**
  * A page request of a cursor-paged list: how many items, and after which.
  *
