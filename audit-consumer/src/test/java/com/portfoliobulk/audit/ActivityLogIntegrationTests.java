@@ -9,6 +9,7 @@ import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.Topics;
 import com.portfoliobulk.contracts.UserRef;
+import com.portfoliobulk.testsupport.TestTokens;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,7 +69,12 @@ class ActivityLogIntegrationTests {
     @BeforeEach
     void connect() {
         events = new ActivityEvents(bootstrapServers);
-        http = RestClient.create("http://localhost:" + port);
+        http = RestClient.builder()
+                .requestInterceptor((request, body, execution) -> {
+                    request.getHeaders().set("Authorization", TestTokens.internalAuthorization());
+                    return execution.execute(request, body);
+                })
+                .build();
     }
 
     @AfterEach

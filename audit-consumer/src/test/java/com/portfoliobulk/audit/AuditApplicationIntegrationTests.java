@@ -2,6 +2,9 @@ package com.portfoliobulk.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.internalauth.InternalTokens;
+import com.portfoliobulk.testsupport.TestTokens;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -25,5 +28,33 @@ class AuditApplicationIntegrationTests {
 
         assertThat(health).contains("\"status\":\"UP\"");
         assertThat(metrics).contains("jvm_memory_used_bytes", "hikaricp_connections");
+    }
+
+    @Test
+    void theActivityLogApiAnswers401WithoutAValidInternalToken() {
+        RestClient http = RestClient.create("http://localhost:" + port);
+        String path = "/api/v1/portfolios/" + UUID.randomUUID() + "/accounts/" + UUID.randomUUID() + "/activity-log";
+
+        for (String authorization : new String[] {
+            null,
+            "Bearer "
+                    + InternalTokens.of("another-secret-of-at-least-32-bytes-000000", "x")
+                            .mint(),
+            "Bearer " + TestTokens.token(UUID.randomUUID(), "someone@agency.test", UUID.randomUUID(), "OWNER")
+        }) {
+            RestClient.RequestHeadersSpec<?> request = http.get().uri(path);
+            if (authorization != null) {
+                request.header("Authorization", authorization);
+            }
+            int status =
+                    request.exchange((req, response) -> response.getStatusCode().value());
+
+            assertThat(status).as(String.valueOf(authorization)).isEqualTo(401);
+        }
+        int allowed = http.get()
+                .uri(path)
+                .header("Authorization", TestTokens.internalAuthorization())
+                .exchange((req, response) -> response.getStatusCode().value());
+        assertThat(allowed).isEqualTo(200);
     }
 }

@@ -16,6 +16,7 @@ import com.portfoliobulk.contracts.MembershipState;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.testsupport.DatabaseEndpoint;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
+import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.fixtures.DirectoryFixture;
 import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededAccount;
 import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
@@ -113,6 +114,7 @@ class PostgresRestartSystemTests {
         properties.put("spring.datasource.password", database.password());
         properties.put("spring.datasource.hikari.connection-timeout", "1000");
         properties.put("spring.kafka.bootstrap-servers", kafka);
+        properties.put("bulk.internal-auth.token-secret", TestTokens.INTERNAL_SECRET);
         properties.put("spring.kafka.consumer.group-id", "bulk-worker-restart-" + suffix);
         properties.put("bulk.worker.topics.tasks", "restart.tasks-" + suffix);
         properties.put("bulk.worker.topics.dead-letter", "restart.tasks-dlt-" + suffix);

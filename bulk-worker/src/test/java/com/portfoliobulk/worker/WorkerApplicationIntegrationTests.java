@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.internalauth.InternalTokens;
+import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.apply.TaskListener;
 import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
 import com.portfoliobulk.worker.fixtures.JobFixture;
@@ -16,6 +18,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.listener.MessageListenerContainer;
 import org.springframework.web.client.RestClient;
@@ -37,6 +41,46 @@ class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
 
         assertThat(health).contains("\"status\":\"UP\"");
         assertThat(metrics).contains("jvm_memory_used_bytes", "hikaricp_connections");
+    }
+
+    @Test
+    void theInternalInvitationApiAnswers401WithoutAValidInternalToken() {
+        RestClient http = RestClient.create("http://localhost:" + port);
+        String path = "/internal/invitations/some-token-of-forty-characters-0123456789/accept";
+
+        for (String authorization : new String[] {
+            null,
+            "Bearer not-a-token",
+            "Bearer "
+                    + InternalTokens.of("another-secret-of-at-least-32-bytes-000000", "x")
+                            .mint(),
+            // A user's bearer token is no internal token, even when signed with the same secret.
+            "Bearer "
+                    + TestTokens.sign(
+                            TestTokens.INTERNAL_SECRET,
+                            java.util.UUID.randomUUID(),
+                            "someone@agency.test",
+                            java.util.Map.of(),
+                            Instant.now().plusSeconds(60))
+        }) {
+            RestClient.RequestBodySpec request = http.post()
+                    .uri(path)
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .body("{\"email\":\"someone@agency.test\"}");
+            if (authorization != null) {
+                request.header("Authorization", authorization);
+            }
+            ResponseEntity<String> answer =
+                    request.exchange((req, response) -> ResponseEntity.status(response.getStatusCode())
+                            .headers(response.getHeaders())
+                            .body(response.bodyTo(String.class)));
+
+            assertThat(answer.getStatusCode().value())
+                    .as(String.valueOf(authorization))
+                    .isEqualTo(401);
+            assertThat(answer.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+            assertThat(answer.getHeaders().getFirst("WWW-Authenticate")).startsWith("Bearer");
+        }
     }
 
     @Test

@@ -4,8 +4,10 @@ import com.portfoliobulk.audit.AuditApplication;
 import com.portfoliobulk.gateway.GatewayApplication;
 import com.portfoliobulk.testsupport.DatabaseEndpoint;
 import com.portfoliobulk.worker.WorkerApplication;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -54,6 +56,8 @@ public final class ServiceStack implements AutoCloseable {
      * @param settings where the infrastructure is, the ports and any extra properties per service
      */
     public static ServiceStack start(Settings settings) {
+        // The services' calls to each other are signed with a secret of this run only, unless given.
+        settings = settings.withPropertiesForAll(Map.of(INTERNAL_SECRET, newSecret()));
         List<ConfigurableApplicationContext> started = new ArrayList<>();
         try {
             ConfigurableApplicationContext audit = run(
@@ -67,8 +71,8 @@ public final class ServiceStack implements AutoCloseable {
                     true);
             started.add(worker);
             Map<String, Object> gatewayProperties = new HashMap<>(settings.gatewayProperties());
-            gatewayProperties.putIfAbsent("bulk.gateway.audit-base-url", "http://localhost:" + port(audit));
-            gatewayProperties.putIfAbsent("bulk.gateway.worker-base-url", "http://localhost:" + port(worker));
+            gatewayProperties.putIfAbsent("bulk.gateway.audit-base-url", "http://127.0.0.1:" + port(audit));
+            gatewayProperties.putIfAbsent("bulk.gateway.worker-base-url", "http://127.0.0.1:" + port(worker));
             // Local runs accept HS256 tokens signed with BULK_JWT_SECRET or its development default.
             gatewayProperties.putIfAbsent("spring.profiles.active", "local");
             ConfigurableApplicationContext gateway =
@@ -78,6 +82,14 @@ public final class ServiceStack implements AutoCloseable {
             started.forEach(ConfigurableApplicationContext::close);
             throw ex;
         }
+    }
+
+    private static final String INTERNAL_SECRET = "bulk.internal-auth.token-secret";
+
+    private static String newSecret() {
+        byte[] bytes = new byte[32];
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
     }
 
     private static ConfigurableApplicationContext run(
@@ -96,6 +108,8 @@ public final class ServiceStack implements AutoCloseable {
         // Whoever starts the stack closes it, in order (see close()), not the JVM's shutdown hook.
         properties.put("spring.main.register-shutdown-hook", false);
         if (withoutSecurity) {
+            // The internal services answer on the loopback interface only: just the gateway is for others.
+            properties.put("server.address", "127.0.0.1");
             properties.put("spring.autoconfigure.exclude", GATEWAY_ONLY_AUTO_CONFIGURATION);
             properties.put("springdoc.api-docs.enabled", false);
             properties.put("springdoc.swagger-ui.enabled", false);
@@ -117,12 +131,14 @@ public final class ServiceStack implements AutoCloseable {
         return "http://localhost:" + port(gateway);
     }
 
+    /** The worker's base URL, on the loopback interface it listens on. */
     public String workerUrl() {
-        return "http://localhost:" + port(worker);
+        return "http://127.0.0.1:" + port(worker);
     }
 
+    /** The audit-consumer's base URL, on the loopback interface it listens on. */
     public String auditUrl() {
-        return "http://localhost:" + port(audit);
+        return "http://127.0.0.1:" + port(audit);
     }
 
     public ConfigurableApplicationContext gateway() {

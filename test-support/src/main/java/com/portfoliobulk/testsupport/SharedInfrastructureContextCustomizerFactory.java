@@ -44,7 +44,8 @@ public class SharedInfrastructureContextCustomizerFactory implements ContextCust
                             "spring.datasource.username", database.username(),
                             "spring.datasource.password", database.password(),
                             "spring.kafka.bootstrap-servers", SharedInfrastructure.kafkaBootstrapServers(),
-                            "bulk.gateway.security.hs256-secret", TestTokens.DEVELOPMENT_SECRET));
+                            "bulk.gateway.security.hs256-secret", TestTokens.DEVELOPMENT_SECRET,
+                            "bulk.internal-auth.token-secret", TestTokens.INTERNAL_SECRET));
             ConfigurableEnvironment environment = context.getEnvironment();
             MutablePropertySources sources = environment.getPropertySources();
             if (sources.contains(INLINED_TEST_PROPERTIES)) {

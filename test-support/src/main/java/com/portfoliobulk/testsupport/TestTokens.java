@@ -6,6 +6,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import com.portfoliobulk.internalauth.InternalTokens;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +24,20 @@ public final class TestTokens {
     /** The development default of {@code BULK_JWT_SECRET}. */
     public static final String DEVELOPMENT_SECRET = "local-development-secret-change-me-0123456789";
 
+    /** The internal token secret of the test setup ({@code bulk.internal-auth.token-secret}). */
+    public static final String INTERNAL_SECRET = "test-internal-token-secret-0123456789abcdef";
+
     private TestTokens() {}
+
+    /** Mints and verifies internal tokens as the services of the test setup do. */
+    public static InternalTokens internalTokens() {
+        return InternalTokens.of(INTERNAL_SECRET, "test");
+    }
+
+    /** {@code Bearer <a valid internal token>}, for calling an internal API directly. */
+    public static String internalAuthorization() {
+        return "Bearer " + internalTokens().mint();
+    }
 
     /** A token valid for an hour, granting {@code permissions} on {@code portfolioId}. */
     public static String token(UUID userId, String email, UUID portfolioId, String... permissions) {

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.activity;
 
+import com.portfoliobulk.gateway.web.InternalClients;
 import com.portfoliobulk.gateway.web.InternalService;
 import java.net.URI;
 import java.util.HashMap;
@@ -23,8 +24,8 @@ class AuditLogClient {
 
     private final InternalService audit;
 
-    AuditLogClient(ActivityLogProperties properties) {
-        this.audit = new InternalService(properties.auditBaseUrl(), "The activity log cannot be read right now");
+    AuditLogClient(ActivityLogProperties properties, InternalClients clients) {
+        this.audit = clients.service(properties.auditBaseUrl(), "The activity log cannot be read right now");
     }
 
     /** One page of the log; {@code since}, {@code limit} and {@code cursor} are forwarded when given. */

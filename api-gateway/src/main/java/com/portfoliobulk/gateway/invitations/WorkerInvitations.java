@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.invitations;
 
+import com.portfoliobulk.gateway.web.InternalClients;
 import com.portfoliobulk.gateway.web.InternalService;
 import com.portfoliobulk.gateway.web.Problems;
 import java.net.URI;
@@ -26,8 +27,8 @@ class WorkerInvitations {
 
     private final InternalService worker;
 
-    WorkerInvitations(InvitationProperties properties) {
-        this.worker = new InternalService(properties.workerBaseUrl(), "Invitations cannot be accepted right now");
+    WorkerInvitations(InvitationProperties properties, InternalClients clients) {
+        this.worker = clients.service(properties.workerBaseUrl(), "Invitations cannot be accepted right now");
     }
 
     AcceptedInvitation accept(String token, String email) {

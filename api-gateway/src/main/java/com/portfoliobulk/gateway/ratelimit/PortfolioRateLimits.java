@@ -71,6 +71,8 @@ final class PortfolioRateLimits {
                         List.of()),
                 null);
         tooMany.getHeaders().set(HttpHeaders.RETRY_AFTER, String.valueOf(seconds));
+        RateLimitHeaders.exhausted(
+                tooMany.getHeaders(), endpoint, limit.limitForPeriod(), limit.refreshPeriod(), seconds);
         throw tooMany;
     }
 

@@ -1,6 +1,8 @@
 package com.portfoliobulk.gateway.security;
 
 import com.portfoliobulk.gateway.web.Problems;
+import com.portfoliobulk.gateway.web.RequestIds;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
@@ -32,6 +34,7 @@ final class ProblemResponses {
         return (request, response, exception) -> {
             bearer.commence(request, response, exception);
             write(
+                    request,
                     response,
                     HttpStatus.UNAUTHORIZED,
                     Problems.UNAUTHORIZED,
@@ -41,8 +44,8 @@ final class ProblemResponses {
     }
 
     AccessDeniedHandler accessDeniedHandler() {
-        return (request, response, exception) ->
-                write(response, HttpStatus.FORBIDDEN, Problems.FORBIDDEN, "Permission denied", detail(exception));
+        return (request, response, exception) -> write(
+                request, response, HttpStatus.FORBIDDEN, Problems.FORBIDDEN, "Permission denied", detail(exception));
     }
 
     private static String detail(AuthenticationException exception) {
@@ -54,9 +57,16 @@ final class ProblemResponses {
         return exception.getMessage() == null ? "You may not do this." : exception.getMessage();
     }
 
-    private void write(HttpServletResponse response, HttpStatus status, URI type, String title, String detail)
+    private void write(
+            HttpServletRequest request,
+            HttpServletResponse response,
+            HttpStatus status,
+            URI type,
+            String title,
+            String detail)
             throws IOException {
         ProblemDetail problem = Problems.of(status, type, title, detail.strip(), List.of());
+        RequestIds.addTo(problem, request);
         response.setStatus(status.value());
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         json.writeValue(response.getOutputStream(), problem);

@@ -32,17 +32,19 @@ public final class InternalService {
     private final RestClient http;
 
     /**
+     * @param http the client to build on: {@link InternalClients} gives one that authenticates each
+     *     call with an internal token, carries the request id and is observed (metrics, traces)
      * @param baseUrl where the service is
      * @param unavailableDetail what the client is told when it cannot be reached, e.g. "The activity
      *     log cannot be read right now"
      */
-    public InternalService(URI baseUrl, String unavailableDetail) {
+    InternalService(RestClient.Builder http, URI baseUrl, String unavailableDetail) {
         JdkClientHttpRequestFactory requests = new JdkClientHttpRequestFactory(
                 HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build());
         requests.setReadTimeout(READ_TIMEOUT);
         this.baseUrl = baseUrl;
         this.unavailableDetail = unavailableDetail;
-        this.http = RestClient.builder().requestFactory(requests).build();
+        this.http = http.requestFactory(requests).build();
     }
 
     /** Where the service is. */

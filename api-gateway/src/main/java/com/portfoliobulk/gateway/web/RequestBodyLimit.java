@@ -46,6 +46,7 @@ class RequestBodyLimit extends OncePerRequestFilter {
         if (request.getContentLengthLong() > maxBytes) {
             ProblemDetail problem = tooLarge(maxBytes);
             problem.setInstance(URI.create(request.getRequestURI()));
+            RequestIds.addTo(problem, request);
             response.setStatus(HttpStatus.CONTENT_TOO_LARGE.value());
             response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
             json.writeValue(response.getOutputStream(), problem);

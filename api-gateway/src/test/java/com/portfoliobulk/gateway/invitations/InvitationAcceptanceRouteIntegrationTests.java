@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
 import com.portfoliobulk.testsupport.TestTokens;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +39,21 @@ class InvitationAcceptanceRouteIntegrationTests extends StubbedServicesIntegrati
         assertThat(answer.body().path("role").asString()).isEqualTo("ANALYST");
         assertThat(answer.body().path("accountId").asString()).isNotBlank();
         assertThat(worker.bodyFor(token)).isEqualTo("{\"email\":\"invitee@brand.example\"}");
+    }
+
+    @Test
+    void theWorkerIsCalledWithAValidInternalTokenAndTheRequestId() {
+        String token = token("accepted");
+
+        Answer answer = accept(invitee, token);
+
+        assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+        Map<String, String> received = worker.headersFor(token);
+        assertThat(received.get("authorization")).startsWith("Bearer ");
+        String internalToken = received.get("authorization").substring("Bearer ".length());
+        assertThat(TestTokens.internalTokens().isValid(internalToken)).isTrue();
+        assertThat(internalToken).as("not the caller's token").isNotEqualTo(invitee);
+        assertThat(received.get("x-request-id")).isEqualTo(answer.header("X-Request-Id"));
     }
 
     @Test

@@ -39,7 +39,12 @@ class SubmissionRateLimitIntegrationTests extends StubbedServicesIntegrationTest
 
         assertProblem(limited, 429);
         assertThat(limited.body().path("type").asString()).isEqualTo("urn:portfolio-bulk:problem:rate-limited");
-        assertThat(Integer.parseInt(limited.header("Retry-After"))).isBetween(1, 4);
+        int retryAfter = Integer.parseInt(limited.header("Retry-After"));
+        assertThat(retryAfter).isBetween(1, 4);
+        assertThat(limited.header("RateLimit-Policy")).isEqualTo("\"submissions\";q=" + LIMIT + ";w=4");
+        assertThat(limited.header("RateLimit")).isEqualTo("\"submissions\";r=0;t=" + retryAfter);
+        assertThat(limited.header("RateLimit-Remaining")).isEqualTo("0");
+        assertThat(limited.body().path("requestId").asString()).isEqualTo(limited.header("X-Request-Id"));
         assertThat(jobCount(portfolio.id())).isZero();
 
         await().atMost(Duration.ofSeconds(15))

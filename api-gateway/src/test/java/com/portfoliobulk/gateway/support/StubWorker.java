@@ -23,6 +23,8 @@ public final class StubWorker {
 
     private final Map<String, String> bodies = new ConcurrentHashMap<>();
 
+    private final Map<String, Map<String, String>> headers = new ConcurrentHashMap<>();
+
     private StubWorker(HttpServer server) {
         this.server = server;
     }
@@ -41,6 +43,11 @@ public final class StubWorker {
         return bodies.get(token);
     }
 
+    /** The headers (names in lower case, first values) the stub got for the token, or {@code null}. */
+    public Map<String, String> headersFor(String token) {
+        return headers.get(token);
+    }
+
     private static StubWorker start() {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -57,6 +64,10 @@ public final class StubWorker {
         String path = exchange.getRequestURI().getPath();
         String token = path.substring("/internal/invitations/".length(), path.length() - "/accept".length());
         bodies.put(token, new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+        Map<String, String> received = new ConcurrentHashMap<>();
+        exchange.getRequestHeaders()
+                .forEach((name, values) -> received.put(name.toLowerCase(java.util.Locale.ROOT), values.getFirst()));
+        headers.put(token, received);
         String outcome = token.substring(0, token.indexOf('-'));
         switch (outcome) {
             case "accepted" -> answer(exchange, 200, "application/json", """

@@ -2,6 +2,7 @@ package com.portfoliobulk.worker.invitations;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerApplication;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -45,7 +46,13 @@ class InvitationAcceptanceIntegrationTests {
 
     @BeforeEach
     void arrange() {
-        http = RestClient.create("http://localhost:" + port);
+        http = RestClient.builder()
+                .baseUrl("http://localhost:" + port)
+                .requestInterceptor((request, body, execution) -> {
+                    request.getHeaders().set("Authorization", TestTokens.internalAuthorization());
+                    return execution.execute(request, body);
+                })
+                .build();
         UUID portfolio = UUID.randomUUID();
         account = UUID.randomUUID();
         invitee = UUID.randomUUID();

@@ -1,0 +1,98 @@
+package com.portfoliobulk.gateway.web;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.slf4j.MDC;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.client.ClientHttpRequestInterceptor;
+import org.springframework.stereotype.Component;
+import org.springframework.web.context.request.RequestAttributes;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Gives every request an id: the client's {@code X-Request-Id} when it sent a usable one (1 to 128
+ * letters, digits and {@code . _ : -}), otherwise a new UUID. The id is echoed in the answer's
+ * {@code X-Request-Id}, is in the logging context ({@code requestId}) of every log line written
+ * while the request runs, is a {@code requestId} member of every problem answer, and goes along
+ * with the gateway's calls to the internal services. It runs before the security filters, so that
+ * their 401 and 403 answers carry it too.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE)
+public class RequestIds extends OncePerRequestFilter {
+
+    /** The header that carries the id, in both directions. */
+    public static final String HEADER = "X-Request-Id";
+
+    /** The logging context key (and problem member) of the id. */
+    public static final String KEY = "requestId";
+
+    private static final String ATTRIBUTE = RequestIds.class.getName();
+
+    private static final Pattern USABLE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String sent = request.getHeader(HEADER);
+        String id = sent != null && USABLE.matcher(sent).matches()
+                ? sent
+                : UUID.randomUUID().toString();
+        request.setAttribute(ATTRIBUTE, id);
+        response.setHeader(HEADER, id);
+        MDC.put(KEY, id);
+        try {
+            chain.doFilter(request, response);
+        } finally {
+            MDC.remove(KEY);
+        }
+    }
+
+    @Override
+    protected boolean shouldNotFilterErrorDispatch() {
+        // The error page's dispatch keeps the request's id in the logging context too.
+        return false;
+    }
+
+    /** The id of the request being answered on this thread, or {@code null} outside of one. */
+    public static String current() {
+        RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
+        if (attributes != null
+                && attributes.getAttribute(ATTRIBUTE, RequestAttributes.SCOPE_REQUEST) instanceof String id) {
+            return id;
+        }
+        return MDC.get(KEY);
+    }
+
+    /** The id of {@code request}, or {@code null} when it did not pass this filter. */
+    public static String of(HttpServletRequest request) {
+        return request.getAttribute(ATTRIBUTE) instanceof String id ? id : null;
+    }
+
+    /** Adds the id of {@code request} to a problem answered outside Spring MVC (the security filters). */
+    public static void addTo(ProblemDetail problem, HttpServletRequest request) {
+        String id = of(request);
+        if (id != null) {
+            problem.setProperty(KEY, id);
+        }
+    }
+
+    /** Sends the current request's id along with a call to another service. */
+    static ClientHttpRequestInterceptor forwarding() {
+        return (request, body, execution) -> {
+            String id = current();
+            if (id != null) {
+                request.getHeaders().set(HEADER, id);
+            }
+            return execution.execute(request, body);
+        };
+    }
+}

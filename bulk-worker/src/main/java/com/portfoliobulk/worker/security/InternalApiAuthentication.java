@@ -1,0 +1,29 @@
+package com.portfoliobulk.worker.security;
+
+import com.portfoliobulk.internalauth.InternalTokenFilter;
+import com.portfoliobulk.internalauth.InternalTokens;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Only the other services may call the invitation API ({@code /internal/*}): each call must carry an internal token
+ * signed with {@code bulk.internal-auth.token-secret} ({@code BULK_INTERNAL_TOKEN_SECRET}), or it is
+ * answered 401. The service refuses to start without the secret. Health and metrics are not guarded
+ * here: they are on the management port, which is not published.
+ */
+@Configuration(proxyBeanMethods = false)
+class InternalApiAuthentication {
+
+    static final String PATHS = "/internal/*";
+
+    @Bean
+    FilterRegistrationBean<InternalTokenFilter> internalTokenFilter(
+            @Value("${bulk.internal-auth.token-secret:}") String secret) {
+        FilterRegistrationBean<InternalTokenFilter> registration =
+                new FilterRegistrationBean<>(new InternalTokenFilter(InternalTokens.of(secret, "bulk-worker")));
+        registration.addUrlPatterns(PATHS);
+        return registration;
+    }
+}

@@ -1,0 +1,65 @@
+package com.portfoliobulk.internalauth;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Guards a service's internal API: a request without a valid internal token
+ * ({@code Authorization: Bearer <token>}, see {@link InternalTokens}) is answered 401 with an RFC
+ * 9457 problem and {@code WWW-Authenticate: Bearer}, before any controller runs. Register it for the
+ * internal API's paths only, so that health probes and metrics stay reachable on their own port.
+ */
+public final class InternalTokenFilter extends OncePerRequestFilter {
+
+    private static final String BEARER = "Bearer ";
+
+    private final InternalTokens tokens;
+
+    public InternalTokenFilter(InternalTokens tokens) {
+        this.tokens = tokens;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
+        boolean hasBearer = authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length());
+        if (hasBearer && tokens.isValid(authorization.substring(BEARER.length()).strip())) {
+            chain.doFilter(request, response);
+            return;
+        }
+        String detail = hasBearer
+                ? "The internal token is invalid or expired."
+                : "This internal API answers the other services only: send their internal token"
+                        + " (Authorization: Bearer <token>).";
+        response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
+        response.setHeader(
+                HttpHeaders.WWW_AUTHENTICATE,
+                hasBearer ? "Bearer error=\"invalid_token\"" : "Bearer realm=\"portfolio-bulk-internal\"");
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        String problem = "{\"type\":\"about:blank\",\"title\":\"Unauthorized\",\"status\":401,\"detail\":\"" + detail
+                + "\",\"instance\":\"" + jsonEscaped(request.getRequestURI()) + "\"}";
+        response.getOutputStream().write(problem.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String jsonEscaped(String text) {
+        StringBuilder escaped = new StringBuilder(text.length());
+        for (char c : text.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                escaped.append('\\').append(c);
+            } else if (c < 0x20) {
+                escaped.append(String.format("\\u%04x", (int) c));
+            } else {
+                escaped.append(c);
+            }
+        }
+        return escaped.toString();
+    }
+}
