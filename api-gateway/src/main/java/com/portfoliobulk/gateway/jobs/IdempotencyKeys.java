@@ -62,14 +62,6 @@ class IdempotencyKeys {
                 == 1;
     }
 
-    /** Deletes every key older than {@code ttl}; answers how many. */
-    int deleteExpired(Duration ttl) {
-        return jdbc.sql(
-                        "DELETE FROM jobs.idempotency_keys WHERE created_at <= now() - make_interval(secs => :ttlSeconds)")
-                .param("ttlSeconds", ttl.toSeconds())
-                .update();
-    }
-
     /**
      * A stored key.
      *

@@ -1,0 +1,26 @@
+package com.portfoliobulk.gateway.retention;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * How long finished jobs are kept, and how gently they are deleted ({@code bulk.gateway.retention.*}).
+ *
+ * @param finishedJobs how long a finished job (completed, with errors, or cancelled) and its tasks are
+ *     kept after it finished
+ * @param batchSize the most rows one delete statement removes (each batch is its own short transaction)
+ * @param pause the pause between two batches, so that a large backlog does not stall the database
+ * @param interval how often the deletion runs
+ */
+@Validated
+@ConfigurationProperties("bulk.gateway.retention")
+public record RetentionProperties(
+        @DefaultValue("30d") @NotNull Duration finishedJobs,
+        @DefaultValue("5000") @Min(1) @Max(100_000) int batchSize,
+        @DefaultValue("50ms") @NotNull Duration pause,
+        @DefaultValue("1h") @NotNull Duration interval) {}

@@ -1,0 +1,156 @@
+package com.portfoliobulk.gateway.retention;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.web.client.RestClient;
+
+/**
+ * Finished jobs and their tasks go after the retention period, in batches; what is younger or not
+ * finished stays; expired idempotency keys go too; the rows deleted are counted.
+ */
+class RetentionIntegrationTests extends GatewayIntegrationTest {
+
+    private static final int BATCH = 10;
+
+    private final UUID portfolio = UUID.randomUUID();
+
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+    @Test
+    void deletesFinishedJobsPastRetentionWithTheirTasksInBatchesAndKeepsTheRest() {
+        UUID expired = job("COMPLETED", "31 days", 25);
+        UUID cancelledExpired = job("CANCELLED", "40 days", 3);
+        UUID withErrorsExpired = job("COMPLETED_WITH_ERRORS", "30 days 1 hour", 0);
+        UUID young = job("COMPLETED", "29 days", 4);
+        UUID unfinished = job("IN_PROGRESS", null, 5);
+        String oldKey = key(expired, "25 hours");
+        String freshKey = key(young, "1 hour");
+
+        Retention.Deleted deleted = retention().run();
+
+        assertThat(jobExists(expired)).isFalse();
+        assertThat(jobExists(cancelledExpired)).isFalse();
+        assertThat(jobExists(withErrorsExpired)).isFalse();
+        assertThat(tasks(expired) + tasks(cancelledExpired)).isZero();
+        assertThat(jobExists(young)).isTrue();
+        assertThat(tasks(young)).isEqualTo(4);
+        assertThat(jobExists(unfinished)).isTrue();
+        assertThat(tasks(unfinished)).isEqualTo(5);
+        assertThat(keyExists(oldKey)).isFalse();
+        assertThat(keyExists(freshKey)).isTrue();
+        // Other tests' rows share the database: at least ours were deleted, and the counts add up.
+        assertThat(deleted.jobs()).isGreaterThanOrEqualTo(3);
+        assertThat(deleted.tasks()).isGreaterThanOrEqualTo(28);
+        assertThat(deleted.idempotencyKeys()).isGreaterThanOrEqualTo(1);
+        assertThat(deletedRows("bulk_jobs")).isEqualTo(deleted.jobs());
+        assertThat(deletedRows("bulk_tasks")).isEqualTo(deleted.tasks());
+        assertThat(deletedRows("idempotency_keys")).isEqualTo(deleted.idempotencyKeys());
+
+        assertThat(retention().run().total()).as("nothing left to delete").isZero();
+    }
+
+    @Test
+    void theRowsDeletedAreAMetricOfTheGateway() {
+        String metrics = RestClient.create("http://localhost:" + port)
+                .get()
+                .uri("/actuator/prometheus")
+                .retrieve()
+                .body(String.class);
+
+        assertThat(metrics)
+                .contains("bulk_retention_deleted_rows_total{application=\"api-gateway\",table=\"bulk_jobs\"}")
+                .contains("bulk_retention_deleted_rows_total{application=\"api-gateway\",table=\"bulk_tasks\"}")
+                .contains("bulk_retention_deleted_rows_total{application=\"api-gateway\",table=\"idempotency_keys\"}");
+    }
+
+    private Retention retention() {
+        return new Retention(
+                jdbc,
+                new RetentionProperties(Duration.ofDays(30), BATCH, Duration.ZERO, Duration.ofHours(1)),
+                Duration.ofHours(24),
+                meters);
+    }
+
+    private double deletedRows(String table) {
+        return meters.get("bulk.retention.deleted.rows")
+                .tag("table", table)
+                .counter()
+                .count();
+    }
+
+    private UUID job(String status, String finishedAgo, int taskCount) {
+        UUID id = UUID.randomUUID();
+        boolean finished = finishedAgo != null;
+        jdbc.sql("""
+                        INSERT INTO jobs.bulk_jobs (id, portfolio_id, type, status, requested_by_user_id,
+                               requested_by_email, total, pending, succeeded, created_at, completed_at)
+                        VALUES (:id, :portfolio, 'REMOVE_ACCESS', :status, :user, 'admin@agency.test', :total,
+                                :pending, :succeeded, now() - interval '60 days',
+                                CASE WHEN :finished THEN now() - CAST(:ago AS interval) END)
+                        """)
+                .param("id", id)
+                .param("portfolio", portfolio)
+                .param("status", status)
+                .param("user", UUID.randomUUID())
+                .param("total", taskCount)
+                .param("pending", finished ? 0 : taskCount)
+                .param("succeeded", finished ? taskCount : 0)
+                .param("finished", finished)
+                .param("ago", finished ? finishedAgo : "0 seconds")
+                .update();
+        jdbc.sql("""
+                        INSERT INTO jobs.bulk_tasks (id, job_id, portfolio_id, account_id, user_id, action, status)
+                        SELECT gen_random_uuid(), :job, :portfolio, gen_random_uuid(), gen_random_uuid(), 'REMOVE',
+                               CASE WHEN :finished THEN 'SUCCEEDED' ELSE 'PENDING' END
+                          FROM generate_series(1, :count)
+                        """)
+                .param("job", id)
+                .param("portfolio", portfolio)
+                .param("finished", finished)
+                .param("count", taskCount)
+                .update();
+        return id;
+    }
+
+    private String key(UUID jobId, String age) {
+        String key = UUID.randomUUID().toString();
+        jdbc.sql("""
+                        INSERT INTO jobs.idempotency_keys (portfolio_id, key, request_hash, job_id, created_at)
+                        VALUES (:portfolio, :key, 'hash', :job, now() - CAST(:age AS interval))
+                        """)
+                .param("portfolio", portfolio)
+                .param("key", key)
+                .param("job", jobId)
+                .param("age", age)
+                .update();
+        return key;
+    }
+
+    private boolean jobExists(UUID id) {
+        return jdbc.sql("SELECT count(*) FROM jobs.bulk_jobs WHERE id = :id")
+                        .param("id", id)
+                        .query(Integer.class)
+                        .single()
+                == 1;
+    }
+
+    private int tasks(UUID jobId) {
+        return jdbc.sql("SELECT count(*) FROM jobs.bulk_tasks WHERE job_id = :id")
+                .param("id", jobId)
+                .query(Integer.class)
+                .single();
+    }
+
+    private boolean keyExists(String key) {
+        return jdbc.sql("SELECT count(*) FROM jobs.idempotency_keys WHERE key = :key")
+                        .param("key", key)
+                        .query(Integer.class)
+                        .single()
+                == 1;
+    }
+}
