@@ -49,12 +49,10 @@ class DockerComposeTests {
             "stop_grace_period",
             "ulimits",
             "mem_limit",
-            "cpus");
+            "cpus",
+            "configs");
 
     private static final Set<String> RESTART_POLICIES = Set.of("always", "unless-stopped", "on-failure");
-
-    private static final Set<String> REQUIRED_SERVICE_ENVIRONMENT =
-            Set.of("BULK_DB_URL", "BULK_DB_USER", "BULK_DB_PASSWORD", "BULK_KAFKA_BOOTSTRAP_SERVERS");
 
     private static final Pattern PINNED_IMAGE =
             Pattern.compile("[a-z0-9./_-]+:(?!latest$)[A-Za-z0-9._-]*\\d[A-Za-z0-9._-]*");
@@ -62,6 +60,17 @@ class DockerComposeTests {
     private static final Pattern DURATION = Pattern.compile("(\\d+(ms|s|m|h))+");
 
     private static final Pattern PORT_MAPPING = Pattern.compile("(\\d{1,5}):(\\d{1,5})");
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)(?::([^}]*))?}");
+
+    /** A setting with a placeholder whose default is a topic name or a topic's size: {@code ${NAME:default}}. */
+    private static final Pattern TOPIC_SETTING = Pattern.compile("\\$\\{(BULK_[A-Z0-9_]*TOPIC[A-Z0-9_]*):([^}]+)}");
+
+    private static final Pattern SECRET = Pattern.compile("PASSWORD|SECRET");
+
+    private static final Pattern REQUIRED_FROM_ENV = Pattern.compile("\\$\\{[A-Z][A-Z0-9_]*:\\?[^}]+}");
+
+    private static final Pattern SERVICE_URL = Pattern.compile("^[a-z]+://([a-z0-9-]+):(\\d+)");
 
     private static final Pattern SERVER_PORT = Pattern.compile("(?m)^server:\\s*\\n\\s+port: \\$\\{PORT:(\\d+)}");
 
@@ -82,7 +91,15 @@ class DockerComposeTests {
         softly.assertAll();
         assertThat(services)
                 .containsOnlyKeys(
-                        "postgres", "kafka", "api-gateway", "bulk-worker", "audit-consumer", "prometheus", "grafana");
+                        "postgres",
+                        "kafka",
+                        "api-gateway",
+                        "bulk-worker",
+                        "audit-consumer",
+                        "jaeger",
+                        "prometheus",
+                        "alertmanager",
+                        "grafana");
     }
 
     @Test
@@ -131,7 +148,7 @@ class DockerComposeTests {
     }
 
     @Test
-    void servicesStartAfterHealthyInfrastructureAndProbeTheirOwnReadiness() {
+    void servicesStartAfterHealthyInfrastructureAndProbeTheirReadinessOnTheManagementPort() {
         SoftAssertions softly = new SoftAssertions();
         for (String module : ProjectFiles.serviceModules()) {
             Map<String, Object> service = map(services.get(module));
@@ -141,41 +158,131 @@ class DockerComposeTests {
                         .as("%s waits for a healthy %s", module, infrastructure)
                         .isEqualTo("service_healthy");
             }
-            int port = serverPort(module);
+            Object managementPort = environment(module).get("MANAGEMENT_SERVER_PORT");
+            softly.assertThat(managementPort)
+                    .as("%s serves the actuator on its own port", module)
+                    .isNotNull()
+                    .isNotEqualTo(serverPort(module));
             softly.assertThat(list(map(service.get("healthcheck")).get("test")))
-                    .as("%s probes its readiness on its own port", module)
-                    .contains("http://localhost:" + port + "/actuator/health/readiness");
-            softly.assertThat(list(service.get("ports")))
-                    .as("ports of %s", module)
-                    .contains(port + ":" + port);
+                    .as("%s probes its readiness on its management port", module)
+                    .contains("http://localhost:" + managementPort + "/actuator/health/readiness");
         }
-        softly.assertThat(map(map(map(services.get("api-gateway")).get("depends_on"))
-                                .get("audit-consumer"))
-                        .get("condition"))
-                .as("the gateway reads the activity log from the audit-consumer")
-                .isEqualTo("service_healthy");
+        Map<String, Object> gatewayDependsOn =
+                map(map(services.get("api-gateway")).get("depends_on"));
+        for (String internal : List.of("audit-consumer", "bulk-worker")) {
+            softly.assertThat(map(gatewayDependsOn.get(internal)).get("condition"))
+                    .as("the gateway calls the %s: it starts once that is healthy", internal)
+                    .isEqualTo("service_healthy");
+        }
         softly.assertAll();
     }
 
     @Test
-    void servicesGetTheSettingsTheirConfigurationReads() {
+    void onlyTheGatewayAndGrafanaArePublished() {
+        SoftAssertions softly = new SoftAssertions();
+        services.forEach((name, definition) -> {
+            List<Object> ports = list(map(definition).get("ports"));
+            switch (name) {
+                case "api-gateway" ->
+                    softly.assertThat(ports)
+                            .as("the gateway publishes its API port only")
+                            .containsExactly(serverPort("api-gateway") + ":" + serverPort("api-gateway"));
+                case "grafana" -> softly.assertThat(ports).containsExactly("3000:3000");
+                case "mailpit" -> softly.assertThat(ports).hasSizeLessThanOrEqualTo(1);
+                default ->
+                    softly.assertThat(ports).as("%s publishes no port", name).isEmpty();
+            }
+        });
+        softly.assertAll();
+    }
+
+    @Test
+    void secretsComeFromDotEnvAndTheStackRefusesToStartWithoutThem() {
+        SoftAssertions softly = new SoftAssertions();
+        services.forEach((name, definition) -> environment(name).forEach((variable, value) -> {
+            if (SECRET.matcher(variable).find()) {
+                softly.assertThat(String.valueOf(value))
+                        .as("%s of %s: from .env, required (${NAME:?message})", variable, name)
+                        .matches(REQUIRED_FROM_ENV);
+            }
+        }));
+        Map<String, Object> grafana = environment("grafana");
+        softly.assertThat(String.valueOf(grafana.get("GF_AUTH_ANONYMOUS_ENABLED")))
+                .isEqualTo("false");
+        softly.assertThat(grafana).doesNotContainKey("GF_AUTH_ANONYMOUS_ORG_ROLE");
+        softly.assertThat(ProjectFiles.read(".gitignore"))
+                .as(".env is never committed")
+                .contains(".env");
+        softly.assertThat(ProjectFiles.read("README.md"))
+                .as("the README tells how to create .env")
+                .contains(
+                        "BULK_DB_PASSWORD=",
+                        "BULK_INTERNAL_TOKEN_SECRET=",
+                        "BULK_JWT_SECRET=",
+                        "GRAFANA_ADMIN_PASSWORD=");
+        softly.assertAll();
+        for (String module : ProjectFiles.serviceModules()) {
+            assertThat(ProjectFiles.read(module + "/src/main/resources/" + module + ".yml"))
+                    .as("%s has no default database password", module)
+                    .contains("password: ${BULK_DB_PASSWORD}");
+        }
+    }
+
+    @Test
+    void everyUrlToAnotherServiceNamesItsServiceAndPort() {
+        SoftAssertions softly = new SoftAssertions();
+        Map<String, Object> gateway = environment("api-gateway");
+        softly.assertThat(gateway.get("BULK_AUDIT_URL"))
+                .isEqualTo("http://audit-consumer:" + serverPort("audit-consumer"));
+        softly.assertThat(gateway.get("BULK_WORKER_URL")).isEqualTo("http://bulk-worker:" + serverPort("bulk-worker"));
+        services.forEach((name, definition) -> environment(name).forEach((variable, value) -> {
+            Matcher url = SERVICE_URL.matcher(String.valueOf(value));
+            if (url.find()) {
+                String host = url.group(1);
+                softly.assertThat(services)
+                        .as("%s of %s names a service", variable, name)
+                        .containsKey(host);
+                if (ProjectFiles.serviceModules().contains(host)) {
+                    softly.assertThat(url.group(2))
+                            .as("%s of %s: the port %s listens on", variable, name, host)
+                            .isIn(
+                                    String.valueOf(serverPort(host)),
+                                    String.valueOf(environment(host).get("MANAGEMENT_SERVER_PORT")));
+                }
+            }
+        }));
+        softly.assertAll();
+    }
+
+    /**
+     * Both ways, per service: every environment variable Compose sets is read by that service (a
+     * placeholder of its configuration file, a Spring Boot property, or the image's {@code JAVA_OPTS}),
+     * and every variable the service reads without a default that is safe in a container (none, an
+     * empty one, or one that points at {@code localhost}) is set by Compose.
+     */
+    @Test
+    void composeSetsExactlyWhatEachServiceReads() {
         Map<String, Object> postgres = environment("postgres");
         Map<String, Object> kafka = environment("kafka");
+        Set<String> springProperties = SpringProperties.environmentNames();
         SoftAssertions softly = new SoftAssertions();
         for (String module : ProjectFiles.serviceModules()) {
             Map<String, Object> environment = environment(module);
-            String configuration = ProjectFiles.read(module + "/src/main/resources/" + module + ".yml");
-            softly.assertThat(environment)
-                    .as("environment of %s", module)
-                    .containsKeys(REQUIRED_SERVICE_ENVIRONMENT.toArray(String[]::new));
-            environment.keySet().stream()
-                    .filter(name -> name.startsWith("BULK_"))
-                    .forEach(name -> softly.assertThat(configuration.contains("${" + name + ":")
-                                    || name.startsWith(propertyPrefix(module)))
-                            .as(
-                                    "%s reads %s (a placeholder in %s.yml or a property under its prefix)",
-                                    module, name, module)
+            Map<String, String> placeholders = placeholders(module);
+            environment
+                    .keySet()
+                    .forEach(name -> softly.assertThat(placeholders.containsKey(name)
+                                    || springProperties.contains(name)
+                                    || name.equals("JAVA_OPTS"))
+                            .as("%s reads %s, which Compose sets", module, name)
                             .isTrue());
+            placeholders.forEach((name, fallback) -> {
+                if (fallback == null || fallback.isEmpty() || fallback.contains("localhost")) {
+                    softly.assertThat(environment)
+                            .as("%s reads %s (default: %s), which is not safe in a container", module, name, fallback)
+                            .containsKey(name);
+                }
+            });
             softly.assertThat(String.valueOf(environment.get("BULK_DB_URL")))
                     .as("%s's database", module)
                     .isEqualTo("jdbc:postgresql://postgres:5432/" + postgres.get("POSTGRES_DB"));
@@ -185,10 +292,48 @@ class DockerComposeTests {
                     .as("%s's bootstrap servers are an advertised listener", module)
                     .contains("//" + environment.get("BULK_KAFKA_BOOTSTRAP_SERVERS"));
         }
-        softly.assertThat(environment("api-gateway")).containsKey("BULK_JWT_SECRET");
-        softly.assertThat(String.valueOf(environment("api-gateway").get("BULK_GATEWAY_AUDITBASEURL")))
-                .isEqualTo("http://audit-consumer:" + serverPort("audit-consumer"));
+        softly.assertThat(springProperties)
+                .as("the Spring Boot properties are known")
+                .contains("MANAGEMENT_SERVER_PORT", "LOGGING_STRUCTURED_FORMAT_CONSOLE", "SERVER_PORT");
         softly.assertAll();
+    }
+
+    /**
+     * A setting that several services read has one name in all of them: the same value by the same
+     * placeholder, so that changing it in one place cannot disconnect a producer from its consumer.
+     */
+    @Test
+    void sharedSettingsHaveOneName() {
+        Map<String, Map<String, String>> readBy = new java.util.TreeMap<>();
+        for (String module : ProjectFiles.serviceModules()) {
+            String configuration = ProjectFiles.read(module + "/src/main/resources/" + module + ".yml");
+            Matcher topic = TOPIC_SETTING.matcher(configuration);
+            while (topic.find()) {
+                readBy.computeIfAbsent(topic.group(2), value -> new java.util.TreeMap<>())
+                        .put(module, topic.group(1));
+            }
+        }
+        SoftAssertions softly = new SoftAssertions();
+        readBy.forEach((value, modules) -> softly.assertThat(Set.copyOf(modules.values()))
+                .as("the setting whose default is %s, read by %s", value, modules.keySet())
+                .hasSize(1));
+        softly.assertAll();
+        assertThat(readBy.get("portfolio.bulk-tasks")).containsOnlyKeys("api-gateway", "bulk-worker");
+        assertThat(readBy.get("portfolio.account-activity")).containsOnlyKeys("bulk-worker", "audit-consumer");
+    }
+
+    /** The placeholders {@code ${NAME}} and {@code ${NAME:default}} of a service's configuration: name to default (null: none). */
+    private static Map<String, String> placeholders(String module) {
+        Matcher matcher = PLACEHOLDER.matcher(ProjectFiles.read(module + "/src/main/resources/" + module + ".yml"));
+        Map<String, String> placeholders = new java.util.LinkedHashMap<>();
+        while (matcher.find()) {
+            placeholders.merge(matcher.group(1), matcher.group(2) == null ? "" : matcher.group(2), (a, b) -> a);
+            if (matcher.group(2) == null) {
+                placeholders.put(matcher.group(1), null);
+            }
+        }
+        // Only the default profile: a 'local' profile's development defaults do not count.
+        return placeholders;
     }
 
     @Test
@@ -251,15 +396,5 @@ class DockerComposeTests {
                 .as("%s.yml sets server.port: ${PORT:...}", module)
                 .isTrue();
         return Integer.parseInt(matcher.group(1));
-    }
-
-    /** Environment variables under the service's own property prefix bind by relaxed binding. */
-    private static String propertyPrefix(String module) {
-        return switch (module) {
-            case "api-gateway" -> "BULK_GATEWAY_";
-            case "bulk-worker" -> "BULK_WORKER_";
-            case "audit-consumer" -> "BULK_AUDIT_";
-            default -> throw new IllegalArgumentException(module);
-        };
     }
 }

@@ -44,7 +44,9 @@ class MonitoringConfigTests {
                                 .get("datasources"))
                         .getFirst());
         assertThat(datasource).containsEntry("type", "prometheus").containsEntry("url", "http://prometheus:9090");
-        assertThat(list(map(services.get("prometheus")).get("ports"))).contains("9090:9090");
+        assertThat(list(map(services.get("prometheus")).get("ports")))
+                .as("Prometheus is reached through Grafana, not published")
+                .isEmpty();
 
         SoftAssertions softly = new SoftAssertions();
         Set<Integer> ids = new HashSet<>();
@@ -136,10 +138,19 @@ class MonitoringConfigTests {
 
         assertThat(targets)
                 .containsExactlyInAnyOrderElementsOf(ProjectFiles.serviceModules().stream()
-                        .map(module -> module + ":" + DockerComposeTests.serverPort(module))
+                        .map(module -> module + ":"
+                                + map(map(services.get(module)).get("environment"))
+                                        .get("MANAGEMENT_SERVER_PORT"))
                         .toList());
         assertThat(targets).allSatisfy(target -> assertThat(services).containsKey(target.split(":")[0]));
         assertThat(list(prometheus.get("rule_files"))).containsExactly("/etc/prometheus/alerts.yml");
+        List<Object> alertmanagers = list(map(prometheus.get("alerting")).get("alertmanagers"));
+        assertThat(alertmanagers).hasSize(1);
+        assertThat(list(map(list(map(alertmanagers.getFirst()).get("static_configs"))
+                                .getFirst())
+                        .get("targets")))
+                .containsExactly("alertmanager:9093");
+        assertThat(services).containsKey("alertmanager");
     }
 
     @Test
