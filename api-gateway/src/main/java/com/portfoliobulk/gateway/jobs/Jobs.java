@@ -7,6 +7,7 @@ import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.gateway.tracing.TraceContexts;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -79,8 +80,9 @@ class Jobs {
     void insert(UUID jobId, UUID portfolioId, JobType type, Actor requestedBy, long total) {
         jdbc.sql("""
                         INSERT INTO jobs.bulk_jobs
-                            (id, portfolio_id, type, status, requested_by_user_id, requested_by_email, total, pending)
-                        VALUES (:id, :portfolioId, :type, 'QUEUED', :userId, :email, :total, :total)
+                            (id, portfolio_id, type, status, requested_by_user_id, requested_by_email, total, pending,
+                             trace_parent)
+                        VALUES (:id, :portfolioId, :type, 'QUEUED', :userId, :email, :total, :total, :traceParent)
                         """)
                 .param("id", jobId)
                 .param("portfolioId", portfolioId)
@@ -88,6 +90,8 @@ class Jobs {
                 .param("userId", requestedBy.userId())
                 .param("email", requestedBy.email())
                 .param("total", Math.toIntExact(total))
+                // The submission's trace context, which the relay continues when it publishes the tasks.
+                .param("traceParent", TraceContexts.current())
                 .update();
     }
 

@@ -44,7 +44,7 @@ class Outbox {
         return jdbc.sql("""
                         SELECT t.id, t.job_id, t.portfolio_id, t.account_id, t.user_id, t.email, t.action, t.role,
                                t.language, t.expires_at, t.status, j.requested_by_user_id, j.requested_by_email,
-                               j.created_at AS requested_at
+                               j.created_at AS requested_at, j.trace_parent
                         FROM jobs.bulk_tasks t
                         JOIN jobs.bulk_jobs j ON j.id = t.job_id
                         WHERE t.published_at IS NULL
@@ -82,7 +82,8 @@ class Outbox {
                 instant(row, "expires_at"),
                 new Actor(row.getObject("requested_by_user_id", UUID.class), row.getString("requested_by_email")),
                 instant(row, "requested_at"));
-        return new OutboxTask(message.taskId(), "PENDING".equals(row.getString("status")), message);
+        return new OutboxTask(
+                message.taskId(), "PENDING".equals(row.getString("status")), message, row.getString("trace_parent"));
     }
 
     private static Instant instant(ResultSet row, String column) throws SQLException {

@@ -1,8 +1,10 @@
 package com.portfoliobulk.gateway.relay;
 
 import com.portfoliobulk.contracts.BulkTaskMessage;
+import com.portfoliobulk.gateway.tracing.TraceContexts;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.context.Scope;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -88,20 +90,27 @@ public class TaskRelay {
 
     private int send(List<OutboxTask> batch) {
         List<CompletableFuture<?>> sends = new ArrayList<>(batch.size());
-        for (OutboxTask task : batch) {
-            if (!task.pending()) {
-                continue;
-            }
-            CompletableFuture<?> send;
-            try {
-                send = kafka.send(properties.topic(), task.key(), task.message());
-            } catch (RuntimeException ex) {
-                throw new RelayFailedException("Could not hand task " + task.id() + " to the producer", ex);
-            }
-            sends.add(send);
-            if (send.isCompletedExceptionally()) {
-                // The producer gave up at once (e.g. no broker metadata): the rest would fail too.
-                break;
+        // Each job's tasks are sent in the trace of its submission (run by run, in order): the producer's
+        // observation starts its span there and puts the trace context into the record's headers.
+        sending:
+        for (List<OutboxTask> tasks : TraceContexts.runs(batch, OutboxTask::traceParent)) {
+            try (Scope trace = TraceContexts.continueFrom(tasks.getFirst().traceParent())) {
+                for (OutboxTask task : tasks) {
+                    if (!task.pending()) {
+                        continue;
+                    }
+                    CompletableFuture<?> send;
+                    try {
+                        send = kafka.send(properties.topic(), task.key(), task.message());
+                    } catch (RuntimeException ex) {
+                        throw new RelayFailedException("Could not hand task " + task.id() + " to the producer", ex);
+                    }
+                    sends.add(send);
+                    if (send.isCompletedExceptionally()) {
+                        // The producer gave up at once (e.g. no broker metadata): the rest would fail too.
+                        break sending;
+                    }
+                }
             }
         }
         try {

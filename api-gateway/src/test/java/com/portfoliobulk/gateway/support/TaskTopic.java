@@ -119,7 +119,10 @@ public final class TaskTopic implements AutoCloseable {
                     record.key(),
                     record.partition(),
                     record.offset(),
-                    record.headers().toArray().length,
+                    // The trace context (traceparent, tracestate) is not counted.
+                    (int) java.util.Arrays.stream(record.headers().toArray())
+                            .filter(header -> !header.key().startsWith("trace"))
+                            .count(),
                     JSON.readValue(record.value(), BulkTaskMessage.class)));
         }
     }
@@ -156,7 +159,7 @@ public final class TaskTopic implements AutoCloseable {
      * @param key the record key
      * @param partition its partition
      * @param offset its offset
-     * @param headers how many headers it has
+     * @param headers how many headers it has besides the trace context
      * @param message its value
      */
     public record Received(String key, int partition, long offset, int headers, BulkTaskMessage message) {}

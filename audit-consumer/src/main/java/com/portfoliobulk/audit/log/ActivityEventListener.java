@@ -1,10 +1,15 @@
 package com.portfoliobulk.audit.log;
 
+import com.portfoliobulk.audit.tracing.TraceContexts;
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.Topics;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.log.LogAccessor;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.kafka.annotation.KafkaListener;
@@ -33,8 +38,11 @@ class ActivityEventListener {
 
     private final ActivityRecorder recorder;
 
-    ActivityEventListener(ActivityRecorder recorder) {
+    private final Tracer tracer;
+
+    ActivityEventListener(ActivityRecorder recorder, ObjectProvider<OpenTelemetry> openTelemetry) {
         this.recorder = recorder;
+        this.tracer = openTelemetry.getIfAvailable(OpenTelemetry::noop).getTracer("audit-consumer");
     }
 
     @KafkaListener(
@@ -44,6 +52,16 @@ class ActivityEventListener {
             concurrency = "${bulk.audit.concurrency:" + AuditProperties.DEFAULT_CONCURRENCY + "}",
             batch = "true")
     void onEvents(List<ConsumerRecord<String, AccountActivityEvent>> records) {
+        // The batch's write is a span in the trace of each job it has events of (from the record headers).
+        List<Span> spans = TraceContexts.spans(tracer, "activity-log write", records);
+        try {
+            record(records);
+        } finally {
+            spans.forEach(Span::end);
+        }
+    }
+
+    private void record(List<ConsumerRecord<String, AccountActivityEvent>> records) {
         List<NewActivityEntry> entries = new ArrayList<>(records.size());
         for (int index = 0; index < records.size(); index++) {
             try {

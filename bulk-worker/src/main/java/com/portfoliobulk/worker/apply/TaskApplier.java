@@ -136,7 +136,9 @@ class TaskApplier {
      */
     private Optional<AppliedTasks> countFailedAttempt(TaskCommand command, RuntimeException failure) {
         String error = ErrorText.of(failure);
-        log.warn("Task {} failed: {}", command.taskId(), error);
+        try (TaskLogContext context = TaskLogContext.of(command)) {
+            log.warn("Task {} failed: {}", command.taskId(), error);
+        }
         return inTransaction(() -> {
             Optional<FailedAttempt> attempt = tasks.recordFailedAttempt(command.taskId(), error);
             if (attempt.isEmpty() || attempt.get().attempts() < properties.taskMaxAttempts()) {

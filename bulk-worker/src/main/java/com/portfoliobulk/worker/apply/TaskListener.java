@@ -5,15 +5,21 @@ import com.portfoliobulk.worker.WorkerProperties;
 import com.portfoliobulk.worker.activity.ActivityPublisher;
 import com.portfoliobulk.worker.deadletter.DeadLetters;
 import com.portfoliobulk.worker.deadletter.DeadLetters.DeadLetter;
+import com.portfoliobulk.worker.tracing.TraceContexts;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.KafkaException;
@@ -76,6 +82,8 @@ public class TaskListener {
     public void onTasks(List<ConsumerRecord<String, BulkTaskMessage>> records) {
         metrics.batchReceived(records.size());
         List<TaskCommand> commands = new ArrayList<>(records.size());
+        // Each task's trace context (from the relay's record headers), continued by its activity events.
+        Map<UUID, String> traceParents = traceParents(records);
         List<IndexedDeadLetter> toDeadLetter = new ArrayList<>();
         for (int index = 0; index < records.size(); index++) {
             ConsumerRecord<String, BulkTaskMessage> record = records.get(index);
@@ -103,10 +111,21 @@ public class TaskListener {
         awaitAcknowledgements(CompletableFuture.allOf(
                 deadLetters.send(
                         toDeadLetter.stream().map(IndexedDeadLetter::deadLetter).toList()),
-                activity.publish(result.events())));
+                activity.publish(result.events(), event -> traceParents.get(event.taskId()))));
         if (result.tasksAwaitingRetry() > 0) {
             throw new TasksAwaitingRetryException(result.tasksAwaitingRetry());
         }
+    }
+
+    private static Map<UUID, String> traceParents(List<ConsumerRecord<String, BulkTaskMessage>> records) {
+        Map<UUID, String> traceParents = new HashMap<>();
+        for (ConsumerRecord<String, BulkTaskMessage> record : records) {
+            Header header = record.headers().lastHeader(TraceContexts.HEADER);
+            if (header != null && record.value() instanceof BulkTaskMessage task && task.taskId() != null) {
+                traceParents.put(task.taskId(), new String(header.value(), StandardCharsets.UTF_8));
+            }
+        }
+        return traceParents;
     }
 
     private void awaitAcknowledgements(CompletableFuture<Void> sent) {
