@@ -1,0 +1,166 @@
+package com.portfoliobulk.localstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.UserRef;
+import com.portfoliobulk.testsupport.TestTokens;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.web.client.RestClient;
+import org.springframework.web.util.UriComponentsBuilder;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Every panel of the Grafana dashboard shows data: a real Prometheus (Debian's {@code prometheus}
+ * package; {@code .ci/run} installs it) scrapes the running stack, a job runs, and each panel's
+ * queries are asked of Prometheus as Grafana would ask them. A panel none of whose queries matches a
+ * series is a broken panel (a misspelt metric or label, a metric nobody registers).
+ */
+class DashboardQueriesIntegrationTests {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final ServiceStack stack = TestStack.get();
+
+    @Test
+    void everyPanelsQueriesReturnDataFromAPrometheusScrapingTheStack(@TempDir Path dir) throws Exception {
+        int port = freePort();
+        Files.writeString(dir.resolve("prometheus.yml"), scrapeConfig(), StandardCharsets.UTF_8);
+        Process prometheus = new ProcessBuilder(
+                        "prometheus",
+                        "--config.file=" + dir.resolve("prometheus.yml"),
+                        "--storage.tsdb.path=" + dir.resolve("data"),
+                        "--web.listen-address=127.0.0.1:" + port)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("prometheus.log").toFile())
+                .start();
+        try {
+            runAJobWithASkippedTask();
+            RestClient http = RestClient.create();
+            Map<String, List<String>> panels = panelQueries();
+            assertThat(panels).hasSizeGreaterThan(10);
+            Map<String, List<String>> empty = new LinkedHashMap<>();
+            await().atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofSeconds(2))
+                    .untilAsserted(() -> {
+                        empty.clear();
+                        panels.forEach((title, queries) -> {
+                            if (queries.stream().noneMatch(query -> hasData(http, port, query))) {
+                                empty.put(title, queries);
+                            }
+                        });
+                        assertThat(empty)
+                                .as("panels without data; scrape targets: %s", targets(http, port))
+                                .isEmpty();
+                    });
+        } finally {
+            prometheus.destroy();
+            if (!prometheus.waitFor(20, TimeUnit.SECONDS)) {
+                prometheus.destroyForcibly();
+            }
+        }
+    }
+
+    private void runAJobWithASkippedTask() {
+        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 2);
+        UUID adminId = UUID.randomUUID();
+        String token = TestTokens.token(adminId, "admin-" + adminId + "@agency.example", portfolio.id(), "OWNER");
+        UserRef ann = portfolio.addUser("ann", AccountRole.ANALYST, List.of(portfolio.account(0)));
+        GatewayClient gateway = new GatewayClient(stack.gatewayUrl(), token, portfolio.id());
+        // Ann is a member of the first account only: one task succeeds, the other is skipped.
+        UUID job = gateway.submit(
+                Map.of("type", "REMOVE_ACCESS", "userIds", List.of(ann.userId()), "accountIds", portfolio.accounts()));
+        gateway.awaitTerminal(job);
+    }
+
+    private String scrapeConfig() {
+        StringBuilder config = new StringBuilder("global:\n  scrape_interval: 1s\nscrape_configs:\n");
+        Map<String, String> services = Map.of(
+                "api-gateway", stack.gatewayUrl(),
+                "bulk-worker", stack.workerUrl(),
+                "audit-consumer", stack.auditUrl());
+        services.forEach((job, url) -> config.append("  - job_name: ")
+                .append(job)
+                .append("\n    metrics_path: /actuator/prometheus\n    static_configs:\n      - targets: [\"")
+                .append(URI.create(url).getAuthority())
+                .append("\"]\n"));
+        return config.toString();
+    }
+
+    /** Each panel's queries with Grafana's variables as Grafana would fill them for a short range. */
+    private static Map<String, List<String>> panelQueries() throws IOException {
+        JsonNode dashboard = JSON.readTree(ProjectFiles.file("ops/grafana/dashboards/portfolio-bulk-access.json"));
+        Map<String, List<String>> panels = new LinkedHashMap<>();
+        for (JsonNode panel : dashboard.path("panels")) {
+            List<String> queries = new ArrayList<>();
+            for (JsonNode target : panel.path("targets")) {
+                queries.add(target.path("expr")
+                        .asString()
+                        .replace("$__rate_interval", "30s")
+                        .replace("$__range", "10m"));
+            }
+            if (!queries.isEmpty()) {
+                panels.put(panel.path("title").asString(), queries);
+            }
+        }
+        return panels;
+    }
+
+    private static boolean hasData(RestClient http, int port, String query) {
+        URI uri = UriComponentsBuilder.fromUriString("http://127.0.0.1:" + port + "/api/v1/query")
+                .queryParam("query", "{query}")
+                .encode()
+                .buildAndExpand(query)
+                .toUri();
+        try {
+            JsonNode answer = JSON.readTree(http.get().uri(uri).retrieve().body(String.class));
+            return "success".equals(answer.path("status").asString())
+                    && !answer.path("data").path("result").isEmpty();
+        } catch (RuntimeException notYet) {
+            // Prometheus is still starting.
+            return false;
+        }
+    }
+
+    /** Each scrape target's health and last error, for the failure message. */
+    private static String targets(RestClient http, int port) {
+        try {
+            JsonNode answer = JSON.readTree(http.get()
+                    .uri("http://127.0.0.1:" + port + "/api/v1/targets")
+                    .retrieve()
+                    .body(String.class));
+            List<String> targets = new ArrayList<>();
+            answer.path("data")
+                    .path("activeTargets")
+                    .forEach(target -> targets.add(target.path("scrapeUrl").asString() + " "
+                            + target.path("health").asString() + " "
+                            + target.path("lastError").asString()));
+            return targets.toString();
+        } catch (RuntimeException ex) {
+            return "unknown (" + ex + ")";
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
