@@ -8,9 +8,9 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The activity log read API. Internal: it has no authentication of its own and must only be reachable
- * by the api-gateway, which checks the caller's permission on the portfolio and that the account is
- * linked to it, then forwards the request here.
+ * The activity log read API. Internal: only the api-gateway calls it, with an internal token (see
+ * {@code InternalApiAuthentication}; without one: 401), after it checked the caller's permission on the
+ * portfolio and that the account is linked to it.
  */
 @RestController
 class ActivityLogController {

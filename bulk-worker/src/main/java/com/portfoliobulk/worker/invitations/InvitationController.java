@@ -13,7 +13,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The worker's internal invitation API, called by the api-gateway once it has authenticated the
- * caller (this service has no authentication of its own: only the gateway may reach its port).
+ * caller; each call carries the gateway's internal token (see {@code InternalApiAuthentication};
+ * without one: 401).
  * Answers 200 with the membership, 403 when the caller is not the invitee, 404 when no pending
  * invitation has the token, 410 when it expired; the gateway turns these into the public answers.
  */
