@@ -23,7 +23,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -63,12 +62,9 @@ class ScimTokenController {
 
     private final ScimTokens tokens;
 
-    private final JdbcClient jdbc;
-
-    ScimTokenController(PortfolioAccess access, ScimTokens tokens, JdbcClient jdbc) {
+    ScimTokenController(PortfolioAccess access, ScimTokens tokens) {
         this.access = access;
         this.tokens = tokens;
-        this.jdbc = jdbc;
     }
 
     @Operation(
@@ -168,11 +164,7 @@ class ScimTokenController {
     }
 
     private void requirePortfolio(UUID portfolioId) {
-        boolean exists = jdbc.sql("SELECT EXISTS (SELECT 1 FROM directory.portfolios WHERE id = :id)")
-                .param("id", portfolioId)
-                .query(Boolean.class)
-                .single();
-        if (!exists) {
+        if (!tokens.portfolioExists(portfolioId)) {
             throw new PortfolioNotFoundException(portfolioId);
         }
     }

@@ -60,6 +60,14 @@ class ScimTokens {
         return new CreatedToken(token, secret);
     }
 
+    /** Whether the directory has the portfolio. */
+    boolean portfolioExists(UUID portfolioId) {
+        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM directory.portfolios WHERE id = :id)")
+                .param("id", portfolioId)
+                .query(Boolean.class)
+                .single();
+    }
+
     /** The portfolio's tokens that are not revoked, newest first. */
     List<ScimToken> list(UUID portfolioId) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM jobs.scim_tokens WHERE portfolio_id = :portfolioId"
