@@ -37,12 +37,13 @@ class ScimDeprovisioningEndToEndIntegrationTests {
             .build();
 
     @Test
-    void theIdentityProviderDeactivatesAUserInThreeHundredAccountsAndTheyHaveNoAccessAnywhere() {
+    void theIdentityProviderDeactivatesItsUserInThreeHundredAccountsAndTheyHaveNoAccessAnywhere() {
         TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 300);
         String ownerToken = ownerToken(portfolio);
         GatewayClient gateway = new GatewayClient(stack.gatewayUrl(), ownerToken, portfolio.id());
         GatewayActivityLog activityLog = new GatewayActivityLog(stack.gatewayUrl(), ownerToken);
-        UserRef leaver = portfolio.addUser("leaver", AccountRole.ANALYST, portfolio.accounts());
+        // IdP-managed: locked for administrators, changed by their identity provider.
+        UserRef leaver = portfolio.addIdpManagedUser("leaver", AccountRole.ANALYST, portfolio.accounts());
         String scimToken = scimToken(portfolio.id(), ownerToken);
 
         JsonNode found = GatewayClient.json(scim(
