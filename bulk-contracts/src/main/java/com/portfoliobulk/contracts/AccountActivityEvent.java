@@ -20,7 +20,7 @@ import java.util.UUID;
  * @param previousRole the role before ({@code null} for an invitation)
  * @param newRole the role after ({@code null} for a removal)
  * @param initiatedFrom always {@link InitiationLevel#PORTFOLIO} for bulk changes
- * @param actor the portfolio administrator who requested the job
+ * @param actor the portfolio administrator who requested the job, or the portfolio's identity provider
  */
 public record AccountActivityEvent(
         int v,

@@ -19,7 +19,7 @@ import java.util.UUID;
  * @param role the role to grant ({@code INVITE}, {@code CHANGE_ROLE}); {@code null} for {@code REMOVE}
  * @param language the invitation's language (BCP 47), {@code INVITE} only
  * @param expiresAt when the invitation expires, {@code INVITE} only
- * @param requestedBy the administrator who submitted the job
+ * @param requestedBy the administrator who submitted the job, or the identity provider (SCIM)
  * @param requestedAt when the job was submitted
  */
 public record BulkTaskMessage(

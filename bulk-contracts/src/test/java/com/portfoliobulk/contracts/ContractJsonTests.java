@@ -62,6 +62,18 @@ class ContractJsonTests {
     }
 
     @Test
+    void actorWithoutKindIsAnAdministratorAndTheIdentityProviderKeepsItsKind() {
+        UUID id = UUID.randomUUID();
+
+        Actor old = json.readValue("{\"userId\":\"%s\",\"email\":\"a@b.c\"}".formatted(id), Actor.class);
+        Actor idp = json.readValue(json.writeValueAsString(Actor.identityProvider(id)), Actor.class);
+
+        assertThat(old).isEqualTo(new Actor(id, "a@b.c", ActorKind.ADMINISTRATOR));
+        assertThat(idp.kind()).isEqualTo(ActorKind.IDENTITY_PROVIDER);
+        assertThat(idp.email()).isEqualTo("identity provider");
+    }
+
+    @Test
     void invalidTaskIsRejectedWhenRead() {
         String removeWithoutUserId = """
                 {"v":1,"taskId":"%s","jobId":"%s","portfolioId":"%s","accountId":"%s","action":"REMOVE",

@@ -35,9 +35,14 @@ final class ReadmeWalkthrough {
 
     /** The walkthrough's command blocks, in order. */
     static List<String> blocks(String readme) {
-        int start = readme.indexOf(SECTION);
-        assertThat(start).as("README.md has the section %s", SECTION).isNotNegative();
-        int end = readme.indexOf("\n## ", start + SECTION.length());
+        return blocks(readme, SECTION);
+    }
+
+    /** The command blocks of a section of the README (its heading line), in order. */
+    static List<String> blocks(String readme, String heading) {
+        int start = readme.indexOf(heading);
+        assertThat(start).as("README.md has the section %s", heading).isNotNegative();
+        int end = readme.indexOf("\n## ", start + heading.length());
         String section = readme.substring(start, end < 0 ? readme.length() : end);
         Matcher matcher = BASH_BLOCK.matcher(section);
         List<String> blocks = new ArrayList<>();

@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.jobs;
 
 import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.JobOrigin;
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
 import java.time.Instant;
@@ -13,6 +14,7 @@ record Job(
         JobType type,
         JobStatus status,
         Actor requestedBy,
+        JobOrigin origin,
         Instant createdAt,
         Instant startedAt,
         Instant completedAt,
@@ -26,6 +28,7 @@ record Job(
                 type,
                 status,
                 requestedBy,
+                origin,
                 createdAt,
                 startedAt,
                 completedAt,

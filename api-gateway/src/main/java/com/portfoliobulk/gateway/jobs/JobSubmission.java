@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.jobs;
 
 import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.JobOrigin;
 import com.portfoliobulk.gateway.jobs.IdempotencyKeys.StoredKey;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.web.FieldProblem;
@@ -83,6 +84,37 @@ public class JobSubmission {
      * @throws PortfolioNotFoundException when the portfolio does not exist (404)
      */
     Submitted submit(Caller caller, UUID portfolioId, String idempotencyKey, JobRequest request) {
+        return submit(new Actor(caller.userId(), caller.email()), JobOrigin.API, portfolioId, idempotencyKey, request);
+    }
+
+    /**
+     * Offboards one user on behalf of the portfolio's identity provider (SCIM deprovisioning): the
+     * same {@code OFFBOARD_USERS} job, rules and idempotency as an administrator's, with origin
+     * {@code SCIM}. The caller chooses a key that is the same for the same deprovisioning, so that a
+     * retried one answers the job the first created.
+     *
+     * @return the job, or empty when the user has no access to any linked account of the portfolio
+     *     (nothing to offboard)
+     */
+    public Optional<JobView> offboardForIdentityProvider(
+            Actor identityProvider, UUID portfolioId, UUID userId, String idempotencyKey) {
+        try {
+            return Optional.of(submit(
+                            identityProvider,
+                            JobOrigin.SCIM,
+                            portfolioId,
+                            idempotencyKey,
+                            new OffboardUsers(List.of(userId)))
+                    .job()
+                    .view());
+        } catch (InvalidJobRequestException noAccess) {
+            // One user of a well-formed request: the only content problem is that they have no access here.
+            return Optional.empty();
+        }
+    }
+
+    private Submitted submit(
+            Actor requestedBy, JobOrigin origin, UUID portfolioId, String idempotencyKey, JobRequest request) {
         long start = System.nanoTime();
         String key = checkKey(idempotencyKey);
         ValidatedJobRequest validated = JobRequestValidation.validate(request);
@@ -94,11 +126,10 @@ public class JobSubmission {
         long expectedTasks = validated.knownTaskCount().orElse(0);
         checkTaskCap(expectedTasks);
         ResolvedTargets targets = resolution.resolve(portfolioId, validated);
-        Actor requestedBy = new Actor(caller.userId(), caller.email());
         for (int attempt = 1; ; attempt++) {
             UUID jobId = UUID.randomUUID();
             try {
-                long created = create(jobId, targets, expectedTasks, requestedBy, key, hash);
+                long created = create(jobId, targets, expectedTasks, requestedBy, origin, key, hash);
                 Job job = jobs.find(portfolioId, jobId).orElseThrow();
                 metrics.submitted(validated.type(), Duration.ofNanos(System.nanoTime() - start));
                 events.publishEvent(new JobSubmitted(jobId, portfolioId, validated.type(), created));
@@ -127,11 +158,17 @@ public class JobSubmission {
      * @param expectedTasks the number of tasks when the request tells it, else 0
      */
     private long create(
-            UUID jobId, ResolvedTargets targets, long expectedTasks, Actor requestedBy, String key, String hash) {
+            UUID jobId,
+            ResolvedTargets targets,
+            long expectedTasks,
+            Actor requestedBy,
+            JobOrigin origin,
+            String key,
+            String hash) {
         Long created = transaction.execute(status -> {
             jobs.setLockTimeout(properties.duplicateWait());
             jobs.setSortMemory(properties.submissionWorkMem());
-            jobs.insert(jobId, targets.portfolioId(), targets.request().type(), requestedBy, expectedTasks);
+            jobs.insert(jobId, targets.portfolioId(), targets.request().type(), requestedBy, origin, expectedTasks);
             if (!keys.insert(targets.portfolioId(), key, hash, jobId, properties.idempotencyKeyTtl())) {
                 throw new KeyTakenException();
             }

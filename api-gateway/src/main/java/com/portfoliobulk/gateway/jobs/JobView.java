@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.jobs;
 
 import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.JobOrigin;
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -14,7 +15,9 @@ import java.util.UUID;
  * @param portfolioId the portfolio it was submitted for
  * @param type the kind of job
  * @param status where it is in its lifecycle
- * @param requestedBy the administrator who submitted it
+ * @param requestedBy the administrator who submitted it, or the identity provider ({@code kind})
+ * @param origin {@code API} when an administrator submitted it, {@code SCIM} when the portfolio's
+ *     identity provider deprovisioned a user
  * @param createdAt when it was accepted
  * @param startedAt when its first task was applied; absent before
  * @param completedAt when it reached a terminal state; absent before
@@ -28,6 +31,7 @@ public record JobView(
         JobType type,
         JobStatus status,
         Actor requestedBy,
+        JobOrigin origin,
         Instant createdAt,
         Instant startedAt,
         Instant completedAt,

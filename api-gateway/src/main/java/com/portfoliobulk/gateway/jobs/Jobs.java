@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.jobs;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.JobOrigin;
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.ReasonCode;
@@ -33,7 +34,7 @@ class Jobs {
 
     private static final String JOB_COLUMNS = """
             id, portfolio_id, type, status, requested_by_user_id, requested_by_email, created_at, started_at,
-            completed_at, total, pending, succeeded, skipped, failed, cancelled, version
+            completed_at, total, pending, succeeded, skipped, failed, cancelled, version, origin
             """;
 
     private static final String TASK_COLUMNS = """
@@ -77,12 +78,12 @@ class Jobs {
     }
 
     /** Inserts a new {@code QUEUED} job of {@code total} pending tasks. */
-    void insert(UUID jobId, UUID portfolioId, JobType type, Actor requestedBy, long total) {
+    void insert(UUID jobId, UUID portfolioId, JobType type, Actor requestedBy, JobOrigin origin, long total) {
         jdbc.sql("""
                         INSERT INTO jobs.bulk_jobs
                             (id, portfolio_id, type, status, requested_by_user_id, requested_by_email, total, pending,
-                             trace_parent)
-                        VALUES (:id, :portfolioId, :type, 'QUEUED', :userId, :email, :total, :total, :traceParent)
+                             trace_parent, origin)
+                        VALUES (:id, :portfolioId, :type, 'QUEUED', :userId, :email, :total, :total, :traceParent, :origin)
                         """)
                 .param("id", jobId)
                 .param("portfolioId", portfolioId)
@@ -92,6 +93,7 @@ class Jobs {
                 .param("total", Math.toIntExact(total))
                 // The submission's trace context, which the relay continues when it publishes the tasks.
                 .param("traceParent", TraceContexts.current())
+                .param("origin", origin.name())
                 .update();
     }
 
@@ -224,7 +226,11 @@ class Jobs {
                 row.getObject("portfolio_id", UUID.class),
                 JobType.valueOf(row.getString("type")),
                 JobStatus.valueOf(row.getString("status")),
-                new Actor(row.getObject("requested_by_user_id", UUID.class), row.getString("requested_by_email")),
+                Actor.of(
+                        row.getObject("requested_by_user_id", UUID.class),
+                        row.getString("requested_by_email"),
+                        JobOrigin.valueOf(row.getString("origin"))),
+                JobOrigin.valueOf(row.getString("origin")),
                 instant(row, "created_at"),
                 instant(row, "started_at"),
                 instant(row, "completed_at"),

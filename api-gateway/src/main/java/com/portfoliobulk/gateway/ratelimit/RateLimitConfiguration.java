@@ -9,13 +9,15 @@ import java.util.UUID;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
 import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.servlet.HandlerInterceptor;
 import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
- * Limits job submissions and previews per portfolio ({@code bulk.gateway.rate-limit.*}), so that
+ * Limits job submissions, previews and SCIM requests per portfolio ({@code bulk.gateway.rate-limit.*}), so that
  * one portfolio's automation cannot flood the job store or the directory for everyone. The check
  * runs before the body is read, so a flood of malformed requests is limited too, and it counts only
  * callers who may change the portfolio: anyone else is refused with 403 by the endpoint and cannot
@@ -28,22 +30,28 @@ class RateLimitConfiguration implements WebMvcConfigurer {
 
     static final String PREVIEWS_PATH = "/api/v1/portfolios/{portfolioId}/bulk-jobs/preview";
 
+    static final String SCIM_PATH = "/scim/v2/portfolios/{portfolioId}/**";
+
     private final PortfolioAccess access;
 
     private final PortfolioRateLimits submissions;
 
     private final PortfolioRateLimits previews;
 
+    private final PortfolioRateLimits scim;
+
     RateLimitConfiguration(PortfolioAccess access, RateLimitProperties properties, MeterRegistry meters) {
         this.access = access;
         this.submissions = new PortfolioRateLimits("submissions", properties.submissions(), meters);
         this.previews = new PortfolioRateLimits("previews", properties.previews(), meters);
+        this.scim = new PortfolioRateLimits("scim", properties.scim(), meters);
     }
 
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
         registry.addInterceptor(new LimitPosts(submissions)).addPathPatterns(SUBMISSIONS_PATH);
         registry.addInterceptor(new LimitPosts(previews)).addPathPatterns(PREVIEWS_PATH);
+        registry.addInterceptor(new LimitScim(scim)).addPathPatterns(SCIM_PATH);
     }
 
     @Scheduled(
@@ -52,6 +60,7 @@ class RateLimitConfiguration implements WebMvcConfigurer {
     void forgetIdlePortfolios() {
         submissions.forgetIdle();
         previews.forgetIdle();
+        scim.forgetIdle();
     }
 
     /** Takes a permit for each POST of a caller who may change the portfolio of the path. */
@@ -74,18 +83,41 @@ class RateLimitConfiguration implements WebMvcConfigurer {
             }
             return true;
         }
+    }
 
-        private static UUID portfolioId(HttpServletRequest request) {
-            if (!(request.getAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE) instanceof Map<?, ?> path)
-                    || !(path.get("portfolioId") instanceof String id)) {
-                return null;
+    /**
+     * Takes a permit for every SCIM request: its security chain has already checked that the SCIM
+     * token is the path portfolio's, so only that portfolio's identity provider uses up its allowance.
+     */
+    private static final class LimitScim implements HandlerInterceptor {
+
+        private final PortfolioRateLimits limits;
+
+        LimitScim(PortfolioRateLimits limits) {
+            this.limits = limits;
+        }
+
+        @Override
+        public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
+            Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
+            UUID portfolioId = portfolioId(request);
+            if (portfolioId != null && authentication != null && authentication.isAuthenticated()) {
+                limits.acquire(portfolioId);
             }
-            try {
-                return UUID.fromString(id);
-            } catch (IllegalArgumentException notAnId) {
-                // The endpoint answers 400 for it.
-                return null;
-            }
+            return true;
+        }
+    }
+
+    private static UUID portfolioId(HttpServletRequest request) {
+        if (!(request.getAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE) instanceof Map<?, ?> path)
+                || !(path.get("portfolioId") instanceof String id)) {
+            return null;
+        }
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException notAnId) {
+            // The endpoint answers 400 for it.
+            return null;
         }
     }
 }

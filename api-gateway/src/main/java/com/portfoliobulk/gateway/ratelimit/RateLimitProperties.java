@@ -13,6 +13,8 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param submissions job submissions ({@code POST .../bulk-jobs})
  * @param previews job previews ({@code POST .../bulk-jobs/preview})
+ * @param scim every request of the portfolio's identity provider to its SCIM endpoints
+ *     ({@code /scim/v2/portfolios/{portfolioId}/**})
  * @param sweepInterval how often the limiters of portfolios that have been quiet for a whole period
  *     are forgotten, so that memory follows the active portfolios only
  */
@@ -21,6 +23,7 @@ import org.springframework.validation.annotation.Validated;
 record RateLimitProperties(
         @DefaultValue @Valid Limit submissions,
         @DefaultValue @Valid Limit previews,
+        @DefaultValue @Valid Limit scim,
         @DefaultValue("5m") @NotNull Duration sweepInterval) {
 
     /**

@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.relay;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.BulkTaskMessage;
+import com.portfoliobulk.contracts.JobOrigin;
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.UserRef;
 import java.sql.ResultSet;
@@ -43,7 +44,7 @@ class Outbox {
     List<OutboxTask> oldestUnpublished(int limit) {
         return jdbc.sql("""
                         SELECT t.id, t.job_id, t.portfolio_id, t.account_id, t.user_id, t.email, t.action, t.role,
-                               t.language, t.expires_at, t.status, j.requested_by_user_id, j.requested_by_email,
+                               t.language, t.expires_at, t.status, j.requested_by_user_id, j.requested_by_email, j.origin,
                                j.created_at AS requested_at, j.trace_parent
                         FROM jobs.bulk_tasks t
                         JOIN jobs.bulk_jobs j ON j.id = t.job_id
@@ -80,7 +81,10 @@ class Outbox {
                 role == null ? null : new AccountRole(role),
                 row.getString("language"),
                 instant(row, "expires_at"),
-                new Actor(row.getObject("requested_by_user_id", UUID.class), row.getString("requested_by_email")),
+                Actor.of(
+                        row.getObject("requested_by_user_id", UUID.class),
+                        row.getString("requested_by_email"),
+                        JobOrigin.valueOf(row.getString("origin"))),
                 instant(row, "requested_at"));
         return new OutboxTask(
                 message.taskId(), "PENDING".equals(row.getString("status")), message, row.getString("trace_parent"));

@@ -7,13 +7,20 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Stands in for the bulk-worker's internal invitation API, in this JVM: the token's first word says
  * how it answers. {@code accepted-...}: 200 with a membership; {@code mismatch-...}: 403;
  * {@code unknown-...}: 404; {@code expired-...}: 410; {@code failing-...}: 500; {@code dropped-...}:
  * closes the connection without an answer. It remembers the body it got for each token.
+ *
+ * <p>It also stands in for the worker's internal user provisioning ({@code POST /internal/users}):
+ * the function given to {@link #provisionUsersWith} creates (or finds) the user and answers its id.
  */
 public final class StubWorker {
 
@@ -24,6 +31,10 @@ public final class StubWorker {
     private final Map<String, String> bodies = new ConcurrentHashMap<>();
 
     private final Map<String, Map<String, String>> headers = new ConcurrentHashMap<>();
+
+    private static final Pattern EMAIL = Pattern.compile("\"email\"\\s*:\\s*\"([^\"]*)\"");
+
+    private volatile Function<String, UUID> users = email -> null;
 
     private StubWorker(HttpServer server) {
         this.server = server;
@@ -36,6 +47,11 @@ public final class StubWorker {
 
     public String baseUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** How {@code POST /internal/users} creates or finds a user by address. */
+    public void provisionUsersWith(Function<String, UUID> users) {
+        this.users = users;
     }
 
     /** The body the stub got for the token, or {@code null} when it was not called with it. */
@@ -53,6 +69,7 @@ public final class StubWorker {
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             StubWorker stub = new StubWorker(server);
             server.createContext("/internal/invitations/", stub::handle);
+            server.createContext("/internal/users", stub::provision);
             server.start();
             return stub;
         } catch (IOException ex) {
@@ -78,6 +95,21 @@ public final class StubWorker {
             case "failing" -> answer(exchange, 500, "application/problem+json", problem(500, "boom"));
             default -> exchange.close();
         }
+    }
+
+    private void provision(HttpExchange exchange) throws IOException {
+        String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        Matcher email = EMAIL.matcher(body);
+        UUID userId = email.find() ? users.apply(email.group(1)) : null;
+        if (userId == null) {
+            answer(exchange, 400, "application/problem+json", problem(400, "no email"));
+            return;
+        }
+        answer(
+                exchange,
+                201,
+                "application/json",
+                "{\"userId\":\"" + userId + "\",\"email\":\"" + email.group(1) + "\",\"created\":true}");
     }
 
     private static String problem(int status, String detail) {

@@ -6,7 +6,7 @@ import org.springframework.test.context.TestPropertySource;
 
 /**
  * The running gateway with the bulk-worker stood in for by a {@link StubWorker}, and with small,
- * short submission and preview allowances (3 per 4 seconds per portfolio), so that rate limits can
+ * short submission and preview allowances (3 per 4 seconds per portfolio; 40 SCIM requests), so that rate limits can
  * be tripped and seen to recover quickly. Every subclass shares one application context.
  */
 @TestPropertySource(
@@ -14,12 +14,17 @@ import org.springframework.test.context.TestPropertySource;
             "bulk.gateway.rate-limit.submissions.limit-for-period=" + StubbedServicesIntegrationTest.LIMIT,
             "bulk.gateway.rate-limit.submissions.refresh-period=4s",
             "bulk.gateway.rate-limit.previews.limit-for-period=" + StubbedServicesIntegrationTest.LIMIT,
-            "bulk.gateway.rate-limit.previews.refresh-period=4s"
+            "bulk.gateway.rate-limit.previews.refresh-period=4s",
+            "bulk.gateway.rate-limit.scim.limit-for-period=" + StubbedServicesIntegrationTest.SCIM_LIMIT,
+            "bulk.gateway.rate-limit.scim.refresh-period=4s"
         })
 public abstract class StubbedServicesIntegrationTest extends GatewayIntegrationTest {
 
     /** Submissions (and previews) one portfolio may make per 4 seconds here. */
     protected static final int LIMIT = 3;
+
+    /** SCIM requests one portfolio's identity provider may make per 4 seconds here. */
+    protected static final int SCIM_LIMIT = 40;
 
     protected final StubWorker worker = StubWorker.get();
 

@@ -3,6 +3,7 @@ package com.portfoliobulk.audit.api;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.ActorKind;
 import com.portfoliobulk.contracts.InitiationLevel;
 import com.portfoliobulk.contracts.UserRef;
 import java.sql.ResultSet;
@@ -33,7 +34,8 @@ class ActivityLog {
     ActivityLogPage page(ActivityLogQuery query) {
         StringBuilder sql = new StringBuilder("""
                 SELECT entry_id, occurred_at, action, target_user_id, target_user_email, previous_role,
-                       new_role, initiated_from, actor_user_id, actor_email, portfolio_id, job_id, task_id, summary
+                       new_role, initiated_from, actor_user_id, actor_email, actor_kind, portfolio_id, job_id, task_id,
+                       summary
                 FROM audit.activity_log
                 WHERE account_id = :accountId AND portfolio_id = :portfolioId""");
         Map<String, Object> parameters = new HashMap<>();
@@ -77,7 +79,10 @@ class ActivityLog {
                 role(row.getString("previous_role")),
                 role(row.getString("new_role")),
                 InitiationLevel.valueOf(row.getString("initiated_from")),
-                new Actor(row.getObject("actor_user_id", UUID.class), row.getString("actor_email")),
+                new Actor(
+                        row.getObject("actor_user_id", UUID.class),
+                        row.getString("actor_email"),
+                        ActorKind.valueOf(row.getString("actor_kind"))),
                 row.getObject("portfolio_id", UUID.class),
                 row.getObject("job_id", UUID.class),
                 row.getObject("task_id", UUID.class),

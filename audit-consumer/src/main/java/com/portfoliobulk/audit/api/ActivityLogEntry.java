@@ -18,7 +18,7 @@ import java.util.UUID;
  * @param previousRole the role before ({@code null} for an invitation)
  * @param newRole the role after ({@code null} for a removal)
  * @param initiatedFrom where the change was initiated from
- * @param actor the portfolio administrator who requested it
+ * @param actor the portfolio administrator who requested it, or the identity provider ({@code kind})
  * @param portfolioId the portfolio it was initiated from
  * @param jobId the bulk job
  * @param taskId the job's task that applied it

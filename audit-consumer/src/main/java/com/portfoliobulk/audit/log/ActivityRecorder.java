@@ -24,15 +24,15 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Component
 class ActivityRecorder {
 
-    /** 16 parameters a row: well under PostgreSQL's 65,535 bind parameters a statement. */
+    /** 17 parameters a row: well under PostgreSQL's 65,535 bind parameters a statement. */
     static final int ROWS_PER_STATEMENT = 1_000;
 
-    private static final String ROW = "(" + "?, ".repeat(15) + "?)";
+    private static final String ROW = "(" + "?, ".repeat(16) + "?)";
 
     private static final String INSERT_PREFIX = """
             INSERT INTO audit.activity_log (entry_id, event_id, account_id, occurred_at, action,
                 target_user_id, target_user_email, previous_role, new_role, initiated_from,
-                actor_user_id, actor_email, portfolio_id, job_id, task_id, summary)
+                actor_user_id, actor_email, portfolio_id, job_id, task_id, summary, actor_kind)
             VALUES\s""";
 
     private static final String INSERT_SUFFIX = " ON CONFLICT (event_id) DO NOTHING";
@@ -80,7 +80,7 @@ class ActivityRecorder {
     }
 
     private int insert(List<NewActivityEntry> entries) {
-        List<SqlParameterValue> parameters = new ArrayList<>(entries.size() * 16);
+        List<SqlParameterValue> parameters = new ArrayList<>(entries.size() * 17);
         for (NewActivityEntry entry : entries) {
             AccountActivityEvent event = entry.event();
             parameters.add(uuid(entry.entryId()));
@@ -100,6 +100,7 @@ class ActivityRecorder {
             parameters.add(uuid(event.jobId()));
             parameters.add(uuid(event.taskId()));
             parameters.add(text(entry.summary()));
+            parameters.add(text(event.actor().kind().name()));
         }
         String sql = INSERT_PREFIX + String.join(", ", Collections.nCopies(entries.size(), ROW)) + INSERT_SUFFIX;
         return jdbc.sql(sql).params(parameters).update();

@@ -3,12 +3,14 @@ package com.portfoliobulk.audit.log;
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.ActorKind;
 import com.portfoliobulk.contracts.InitiationLevel;
 import com.portfoliobulk.contracts.UserRef;
 
 /**
  * The sentence a person reads in an account's activity log, e.g. "Role of ann@x.com changed from
- * Analyst to Manager by admin@agency.com from the portfolio level".
+ * Analyst to Manager by admin@agency.com from the portfolio level", or for a SCIM deprovisioning
+ * "Access of ann@x.com (Analyst) removed by your identity provider from the portfolio level".
  */
 final class ActivitySummary {
 
@@ -42,6 +44,9 @@ final class ActivitySummary {
     }
 
     private static String name(Actor actor) {
+        if (actor.kind() == ActorKind.IDENTITY_PROVIDER) {
+            return "your identity provider";
+        }
         return actor.email().isBlank() ? actor.userId().toString() : actor.email();
     }
 

@@ -40,6 +40,23 @@ class ActivitySummaryTests {
     }
 
     @Test
+    void removalByTheIdentityProvider() {
+        AccountActivityEvent event = ActivityEvents.event(
+                UUID.randomUUID(),
+                UUID.randomUUID(),
+                UUID.randomUUID(),
+                Actor.identityProvider(UUID.randomUUID()),
+                ActivityAction.ACCESS_REMOVED,
+                ANN,
+                AccountRole.ANALYST,
+                null,
+                Instant.parse("2026-11-24T10:00:00Z"));
+
+        assertThat(ActivitySummary.of(event))
+                .isEqualTo("Access of ann@x.com (Analyst) removed by your identity provider from the portfolio level");
+    }
+
+    @Test
     void rolesReadAsPeopleWriteThem() {
         assertThat(ActivitySummary.of(event(
                         ActivityAction.ROLE_CHANGED,

@@ -2,6 +2,7 @@ package com.portfoliobulk.worker.apply;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.JobOrigin;
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.ReasonCode;
@@ -37,7 +38,7 @@ class TaskStore {
             SELECT t.id, t.job_id, t.account_id, t.user_id, t.email, t.action, t.role, t.language, t.expires_at,
                    t.status, t.previous_role, t.applied_at,
                    j.portfolio_id, j.type AS job_type, j.status AS job_status,
-                   j.requested_by_user_id, j.requested_by_email,
+                   j.requested_by_user_id, j.requested_by_email, j.origin,
                    u.email AS user_email
               FROM jobs.bulk_tasks t
               JOIN jobs.bulk_jobs j ON j.id = t.job_id
@@ -226,7 +227,10 @@ class TaskStore {
                 rs.getObject("portfolio_id", UUID.class),
                 JobType.valueOf(rs.getString("job_type")),
                 JobStatus.valueOf(rs.getString("job_status")),
-                new Actor(rs.getObject("requested_by_user_id", UUID.class), rs.getString("requested_by_email")),
+                Actor.of(
+                        rs.getObject("requested_by_user_id", UUID.class),
+                        rs.getString("requested_by_email"),
+                        JobOrigin.valueOf(rs.getString("origin"))),
                 rs.getString("user_email"));
     }
 

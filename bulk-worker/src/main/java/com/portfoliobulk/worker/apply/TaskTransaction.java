@@ -1,6 +1,7 @@
 package com.portfoliobulk.worker.apply;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.ActorKind;
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskStatus;
@@ -147,10 +148,12 @@ class TaskTransaction {
             Optional<DirectoryUser> user = view.user(row);
             Optional<CurrentMembership> membership =
                     user.flatMap(found -> view.membership(row.accountId(), found.id()));
+            // An IdP-managed user's access is locked for administrators; their identity provider changes it
+            // (SCIM deprovisioning), so its own jobs are not skipped IDP_MANAGED.
+            boolean lockedForRequester = user.map(DirectoryUser::idpManaged).orElse(false)
+                    && row.requestedBy().kind() != ActorKind.IDENTITY_PROVIDER;
             TargetSnapshot target = new TargetSnapshot(
-                    view.isLinked(row.accountId(), row.portfolioId()),
-                    user.map(DirectoryUser::idpManaged).orElse(false),
-                    membership);
+                    view.isLinked(row.accountId(), row.portfolioId()), lockedForRequester, membership);
             Decision decision = AccessRules.decide(row.action(), row.role(), target, now);
             AccountRole currentRole = membership
                     .filter(current -> current.isInForceAt(now))

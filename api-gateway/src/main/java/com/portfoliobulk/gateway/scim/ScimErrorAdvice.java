@@ -1,0 +1,84 @@
+package com.portfoliobulk.gateway.scim;
+
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.ErrorResponseException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+
+/**
+ * Answers every error of the SCIM endpoints in the SCIM error format (RFC 7644 section 3.12) as
+ * {@code application/scim+json}, ahead of the API's problem answers. Status and headers of the
+ * gateway's own answers (429 and 503 with {@code Retry-After}) are kept.
+ */
+@Order(Ordered.HIGHEST_PRECEDENCE)
+@RestControllerAdvice(assignableTypes = {ScimUserController.class, ScimDiscoveryController.class})
+class ScimErrorAdvice {
+
+    private static final Logger log = LoggerFactory.getLogger(ScimErrorAdvice.class);
+
+    @ExceptionHandler(ScimException.class)
+    ResponseEntity<Map<String, Object>> scim(ScimException ex) {
+        return ScimErrors.answer(ex.status(), ex.scimType(), ex.getMessage(), HttpHeaders.EMPTY);
+    }
+
+    @ExceptionHandler(ErrorResponseException.class)
+    ResponseEntity<Map<String, Object>> gateway(ErrorResponseException ex) {
+        ProblemDetail problem = ex.getBody();
+        String detail = problem.getDetail() == null ? problem.getTitle() : problem.getDetail();
+        String scimType = ex.getStatusCode().value() == 429 ? "tooMany" : null;
+        return ScimErrors.answer(ex.getStatusCode(), scimType, detail, ex.getHeaders());
+    }
+
+    @ExceptionHandler(HttpMessageNotReadableException.class)
+    ResponseEntity<Map<String, Object>> unreadable() {
+        return ScimErrors.answer(
+                HttpStatus.BAD_REQUEST,
+                "invalidSyntax",
+                "The request body is missing or is not well-formed JSON.",
+                HttpHeaders.EMPTY);
+    }
+
+    @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
+    ResponseEntity<Map<String, Object>> mediaType() {
+        return ScimErrors.answer(
+                HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+                null,
+                "Send the body as application/scim+json (or application/json).",
+                HttpHeaders.EMPTY);
+    }
+
+    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+    ResponseEntity<Map<String, Object>> notAnId(MethodArgumentTypeMismatchException ex) {
+        return ScimErrors.answer(
+                HttpStatus.NOT_FOUND, null, "No resource has the id '" + ex.getValue() + "'.", HttpHeaders.EMPTY);
+    }
+
+    @ExceptionHandler({DataAccessResourceFailureException.class, TransientDataAccessException.class})
+    ResponseEntity<Map<String, Object>> databaseUnavailable(RuntimeException ex) {
+        log.warn("SCIM request failed: the database is unavailable", ex);
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.RETRY_AFTER, "5");
+        return ScimErrors.answer(
+                HttpStatus.SERVICE_UNAVAILABLE, null, "The service is briefly unavailable; retry.", headers);
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<Map<String, Object>> unexpected(Exception ex) {
+        log.error("SCIM request failed", ex);
+        return ScimErrors.answer(
+                HttpStatus.INTERNAL_SERVER_ERROR, null, "The request failed unexpectedly.", HttpHeaders.EMPTY);
+    }
+}

@@ -1,0 +1,149 @@
+package com.portfoliobulk.gateway.scim;
+
+import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.gateway.jobs.JobSubmission;
+import com.portfoliobulk.gateway.jobs.JobView;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+
+/**
+ * What the portfolio's identity provider may do with its users. Creating a user puts them in the
+ * directory, IdP-managed, with no access until an administrator invites them. Deactivating one
+ * ({@code active: false} by PATCH or PUT) or deleting one offboards them: an {@code OFFBOARD_USERS}
+ * job through the ordinary submission (same rules, activity log and metrics), with origin
+ * {@code SCIM} and the identity provider as its actor. Reactivating restores nothing.
+ *
+ * <p>Idempotent: the n-th deactivation of a user in a portfolio submits its job with the key
+ * {@code scim-deprovision:<userId>:<n>}, and n is recorded only after the job exists. A retried or
+ * concurrent request for the same deactivation therefore answers the same job, and a request for a
+ * user who is inactive already submits nothing.
+ */
+@Service
+class ScimProvisioning {
+
+    /** Page size when the identity provider asks for none, and the largest it may ask for. */
+    static final int MAX_PAGE = 200;
+
+    private final ScimUsers users;
+
+    private final WorkerUsers worker;
+
+    private final JobSubmission submission;
+
+    ScimProvisioning(ScimUsers users, WorkerUsers worker, JobSubmission submission) {
+        this.users = users;
+        this.worker = worker;
+        this.submission = submission;
+    }
+
+    ScimUser get(UUID portfolioId, UUID userId) {
+        return users.byId(portfolioId, userId)
+                .orElseThrow(() -> ScimException.notFound("The portfolio has no user " + userId + "."));
+    }
+
+    /** One page of the users the filter selects (or of all), with the number of them. */
+    Page list(UUID portfolioId, ScimFilter filter, long startIndex, int count) {
+        if (filter == null) {
+            return new Page(users.count(portfolioId), users.page(portfolioId, startIndex - 1, count));
+        }
+        List<ScimUser> matches = switch (filter.attribute()) {
+            case USER_NAME ->
+                users.byUserName(portfolioId, filter.value()).stream().toList();
+            case EXTERNAL_ID -> users.byExternalId(portfolioId, filter.value());
+            case ID ->
+                parseId(filter.value()).flatMap(id -> users.byId(portfolioId, id)).stream()
+                        .toList();
+        };
+        int from = (int) Math.min(matches.size(), startIndex - 1);
+        return new Page(matches.size(), matches.subList(from, Math.min(matches.size(), from + count)));
+    }
+
+    /**
+     * Creates the user, or links the directory user this address already has (from another
+     * portfolio, or deleted here earlier); never restores access.
+     *
+     * @throws ScimException 409 {@code uniqueness} when the portfolio has a user with this address
+     */
+    ScimUser create(ScimClient client, UUID portfolioId, ScimUserChange change) {
+        if (change.userName() == null) {
+            throw ScimException.invalidValue("'userName' is required: the user's e-mail address.");
+        }
+        if (users.byUserName(portfolioId, change.userName()).isPresent()) {
+            throw new ScimException(
+                    HttpStatus.CONFLICT,
+                    "uniqueness",
+                    "The portfolio has a user with userName '" + change.userName() + "' already; find it with"
+                            + " filter=userName eq \"...\".");
+        }
+        UUID userId = worker.provision(change.userName());
+        users.link(portfolioId, userId, change.externalId(), change.displayName(), true);
+        if (Boolean.FALSE.equals(change.active())) {
+            deactivate(client, portfolioId, userId, false);
+        }
+        return get(portfolioId, userId);
+    }
+
+    /** PUT and PATCH: keeps the attributes, and deactivates (offboards) or reactivates the user. */
+    ScimUser update(ScimClient client, UUID portfolioId, UUID userId, ScimUserChange change) {
+        ScimUser current = get(portfolioId, userId);
+        if (change.userName() != null
+                && !change.userName().toLowerCase(Locale.ROOT).equals(current.userName())) {
+            throw new ScimException(
+                    HttpStatus.BAD_REQUEST,
+                    "mutability",
+                    "'userName' is the user's e-mail address in every account of the portfolio and cannot be"
+                            + " changed through SCIM (it is '" + current.userName() + "').");
+        }
+        users.ensureLinked(portfolioId, userId);
+        users.update(
+                portfolioId, userId, change.externalId(), change.displayName(), Boolean.TRUE.equals(change.active()));
+        if (Boolean.FALSE.equals(change.active())) {
+            deactivate(client, portfolioId, userId, false);
+        }
+        return get(portfolioId, userId);
+    }
+
+    /** DELETE: offboards the user (unless inactive already) and removes them from the identity provider's view. */
+    void delete(ScimClient client, UUID portfolioId, UUID userId) {
+        get(portfolioId, userId);
+        deactivate(client, portfolioId, userId, true);
+    }
+
+    private void deactivate(ScimClient client, UUID portfolioId, UUID userId, boolean delete) {
+        users.ensureLinked(portfolioId, userId);
+        ScimUsers.Deactivations deactivations = users.deactivations(portfolioId, userId);
+        if (!deactivations.active()) {
+            if (delete) {
+                users.markDeleted(portfolioId, userId);
+            }
+            return;
+        }
+        int n = deactivations.count() + 1;
+        Optional<JobView> job = submission.offboardForIdentityProvider(
+                Actor.identityProvider(client.tokenId()), portfolioId, userId, idempotencyKey(userId, n));
+        users.recordDeactivation(portfolioId, userId, n, job.map(JobView::jobId).orElse(null), delete);
+    }
+
+    /** The same for the same deactivation of the same user; the portfolio scopes keys already. */
+    static String idempotencyKey(UUID userId, int deactivation) {
+        return "scim-deprovision:" + userId + ":" + deactivation;
+    }
+
+    private static Optional<UUID> parseId(String value) {
+        try {
+            return Optional.of(UUID.fromString(value));
+        } catch (IllegalArgumentException notAnId) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * @param total how many users match
+     * @param users this page of them
+     */
+    record Page(long total, List<ScimUser> users) {}
+}

@@ -1,0 +1,138 @@
+package com.portfoliobulk.gateway.scim;
+
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.context.SecurityContext;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy;
+import org.springframework.security.web.header.writers.StaticHeadersWriter;
+import org.springframework.web.filter.OncePerRequestFilter;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The SCIM endpoints ({@code /scim/v2/**}) have a security filter chain of their own, ahead of the
+ * API's: only a SCIM token ({@code Authorization: Bearer scim_...}) is accepted there, and only on
+ * its own portfolio's URLs (another portfolio's answers 403). Administrators' JWTs are not accepted
+ * here, and SCIM tokens are not accepted anywhere else (the API's chain validates JWTs only).
+ * Failures answer in the SCIM error format with {@code WWW-Authenticate: Bearer}.
+ */
+@Configuration(proxyBeanMethods = false)
+class ScimSecurityConfiguration {
+
+    private static final Pattern PORTFOLIO_PATH = Pattern.compile("^/scim/v2/portfolios/([^/]+)(/.*)?$");
+
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    SecurityFilterChain scimSecurity(HttpSecurity http, ScimTokens tokens, JsonMapper json) throws Exception {
+        return http.securityMatcher("/scim/v2/**")
+                .authorizeHttpRequests(requests -> requests.dispatcherTypeMatchers(DispatcherType.ERROR)
+                        .permitAll()
+                        .anyRequest()
+                        .authenticated())
+                .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                // Bearer tokens only, no cookies: there is no session for a forged request to ride on.
+                .csrf(csrf -> csrf.disable())
+                .headers(headers -> headers.referrerPolicy(referrer -> referrer.policy(ReferrerPolicy.NO_REFERRER))
+                        .addHeaderWriter(new StaticHeadersWriter(
+                                "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")))
+                .addFilterBefore(new ScimTokenFilter(tokens, json), BasicAuthenticationFilter.class)
+                .exceptionHandling(exceptions -> exceptions
+                        .authenticationEntryPoint((request, response, exception) -> unauthorized(response, json))
+                        .accessDeniedHandler((request, response, exception) -> ScimErrors.write(
+                                response, json, HttpStatus.FORBIDDEN, "This SCIM token may not do this.")))
+                .build();
+    }
+
+    private static void unauthorized(HttpServletResponse response, JsonMapper json) throws IOException {
+        response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"scim\"");
+        ScimErrors.write(
+                response,
+                json,
+                HttpStatus.UNAUTHORIZED,
+                "Send the portfolio's SCIM token: Authorization: Bearer scim_... (a Portfolio Owner creates one with"
+                        + " POST /api/v1/portfolios/{portfolioId}/scim-tokens). Revoked tokens and administrators'"
+                        + " tokens are not accepted here.");
+    }
+
+    /** Authenticates a SCIM token and keeps it to its portfolio's URLs. */
+    private static final class ScimTokenFilter extends OncePerRequestFilter {
+
+        private static final String BEARER = "bearer ";
+
+        private final ScimTokens tokens;
+
+        private final JsonMapper json;
+
+        ScimTokenFilter(ScimTokens tokens, JsonMapper json) {
+            this.tokens = tokens;
+            this.json = json;
+        }
+
+        @Override
+        protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+                throws ServletException, IOException {
+            String header = request.getHeader(HttpHeaders.AUTHORIZATION);
+            if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+                chain.doFilter(request, response);
+                return;
+            }
+            Optional<ScimTokens.ScimToken> token =
+                    tokens.authenticate(header.substring(BEARER.length()).strip());
+            if (token.isEmpty()) {
+                unauthorized(response, json);
+                return;
+            }
+            UUID pathPortfolio = pathPortfolio(request);
+            if (pathPortfolio != null && !pathPortfolio.equals(token.get().portfolioId())) {
+                ScimErrors.write(
+                        response,
+                        json,
+                        HttpStatus.FORBIDDEN,
+                        "This SCIM token provisions another portfolio; use the SCIM base URL shown when it was"
+                                + " created.");
+                return;
+            }
+            SecurityContext context = SecurityContextHolder.createEmptyContext();
+            context.setAuthentication(new ScimClient(token.get()));
+            SecurityContextHolder.setContext(context);
+            try {
+                chain.doFilter(request, response);
+            } finally {
+                SecurityContextHolder.clearContext();
+            }
+        }
+
+        private static UUID pathPortfolio(HttpServletRequest request) {
+            String path =
+                    request.getRequestURI().substring(request.getContextPath().length());
+            Matcher matcher = PORTFOLIO_PATH.matcher(path);
+            if (!matcher.matches()) {
+                return null;
+            }
+            try {
+                return UUID.fromString(matcher.group(1));
+            } catch (IllegalArgumentException notAnId) {
+                // The endpoint answers 404 for it.
+                return null;
+            }
+        }
+    }
+}

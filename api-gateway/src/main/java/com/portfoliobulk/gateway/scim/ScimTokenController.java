@@ -1,0 +1,207 @@
+package com.portfoliobulk.gateway.scim;
+
+import com.portfoliobulk.gateway.jobs.PortfolioNotFoundException;
+import com.portfoliobulk.gateway.scim.ScimTokens.CreatedToken;
+import com.portfoliobulk.gateway.scim.ScimTokens.ScimToken;
+import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.security.PortfolioPermission;
+import com.portfoliobulk.gateway.web.FieldProblem;
+import com.portfoliobulk.gateway.web.Problems;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.access.AccessDeniedException;
+import org.springframework.web.ErrorResponseException;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
+
+/**
+ * The Portfolio Owner's SCIM tokens: the bearer tokens the portfolio's identity provider calls the
+ * SCIM endpoints with. Only the Portfolio Owner may create, list and revoke them (User Management
+ * EDIT is not enough: a SCIM token can offboard anyone in the portfolio). A token is shown once,
+ * in the answer that creates it.
+ */
+@Tag(
+        name = "SCIM tokens",
+        description = "Bearer tokens for the portfolio's identity provider (SCIM 2.0 provisioning). Portfolio Owner"
+                + " only.")
+@ApiResponse(responseCode = "401", description = "No valid bearer token.", content = @Content)
+@ApiResponse(
+        responseCode = "403",
+        description = "The caller is not the Portfolio Owner.",
+        content =
+                @Content(
+                        mediaType = "application/problem+json",
+                        schema = @Schema(implementation = ProblemDetail.class)))
+@RestController
+@RequestMapping("/api/v1/portfolios/{portfolioId}/scim-tokens")
+class ScimTokenController {
+
+    static final int MAX_NAME_LENGTH = 100;
+
+    private final PortfolioAccess access;
+
+    private final ScimTokens tokens;
+
+    ScimTokenController(PortfolioAccess access, ScimTokens tokens) {
+        this.access = access;
+        this.tokens = tokens;
+    }
+
+    @Operation(
+            summary = "Create a SCIM token",
+            description = "Answers the token (`scim_...`) once: it is stored hashed and cannot be shown again. Paste"
+                    + " it with `scimBaseUrl` into the identity provider (Entra ID: Secret Token and Tenant URL;"
+                    + " Okta: API token and SCIM connector base URL).")
+    @ApiResponse(responseCode = "201", description = "Created; `token` is shown only here.")
+    @ApiResponse(
+            responseCode = "404",
+            description = "The portfolio does not exist.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "422",
+            description = "`name` is missing or longer than 100 characters.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<NewScimToken> create(
+            @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
+            @RequestBody CreateScimToken request) {
+        Caller owner = requireOwner(portfolioId);
+        String name = request.name() == null ? "" : request.name().strip();
+        if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
+            throw new ErrorResponseException(
+                    HttpStatus.UNPROCESSABLE_CONTENT,
+                    Problems.of(
+                            HttpStatus.UNPROCESSABLE_CONTENT,
+                            Problems.INVALID_REQUEST,
+                            "Invalid SCIM token request",
+                            "Name the token (1 to " + MAX_NAME_LENGTH + " characters), e.g. \"Entra ID\".",
+                            List.of(new FieldProblem("name", "is required: 1 to " + MAX_NAME_LENGTH + " characters"))),
+                    null);
+        }
+        requirePortfolio(portfolioId);
+        CreatedToken created = tokens.create(portfolioId, name, owner.userId(), owner.email());
+        URI scimBaseUrl = ServletUriComponentsBuilder.fromCurrentContextPath()
+                .path(ScimUserController.BASE)
+                .buildAndExpand(portfolioId)
+                .toUri();
+        URI location = ServletUriComponentsBuilder.fromCurrentRequestUri()
+                .path("/{tokenId}")
+                .buildAndExpand(created.token().id())
+                .toUri();
+        ScimToken token = created.token();
+        return ResponseEntity.created(location)
+                .body(new NewScimToken(token.id(), token.name(), created.secret(), scimBaseUrl, token.createdAt()));
+    }
+
+    @Operation(summary = "List SCIM tokens", description = "The portfolio's tokens that are not revoked, newest first.")
+    @ApiResponse(responseCode = "200", description = "The tokens, without their secrets.")
+    @GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)
+    List<ScimTokenView> list(@PathVariable UUID portfolioId) {
+        requireOwner(portfolioId);
+        return tokens.list(portfolioId).stream().map(ScimTokenView::of).toList();
+    }
+
+    @Operation(
+            summary = "Revoke a SCIM token",
+            description = "The identity provider's next call with it answers 401. Jobs it created stay.")
+    @ApiResponse(responseCode = "204", description = "Revoked.")
+    @ApiResponse(
+            responseCode = "404",
+            description = "The portfolio has no such token, or it is revoked already.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @DeleteMapping("/{tokenId}")
+    ResponseEntity<Void> revoke(@PathVariable UUID portfolioId, @PathVariable UUID tokenId) {
+        requireOwner(portfolioId);
+        if (!tokens.revoke(portfolioId, tokenId)) {
+            throw new ErrorResponseException(
+                    HttpStatus.NOT_FOUND,
+                    Problems.of(
+                            HttpStatus.NOT_FOUND,
+                            Problems.NOT_FOUND,
+                            "SCIM token not found",
+                            "The portfolio has no SCIM token " + tokenId + " that is not revoked.",
+                            List.of()),
+                    null);
+        }
+        return ResponseEntity.noContent().build();
+    }
+
+    private Caller requireOwner(UUID portfolioId) {
+        Caller caller = access.caller();
+        if (!caller.permissions().getOrDefault(portfolioId, Set.of()).contains(PortfolioPermission.OWNER)) {
+            throw new AccessDeniedException("Only the Portfolio Owner of " + portfolioId + " manages its SCIM tokens");
+        }
+        return caller;
+    }
+
+    private void requirePortfolio(UUID portfolioId) {
+        if (!tokens.portfolioExists(portfolioId)) {
+            throw new PortfolioNotFoundException(portfolioId);
+        }
+    }
+
+    /** @param name what to call the token, e.g. "Entra ID" (1 to 100 characters) */
+    @Schema(name = "CreateScimToken", example = "{\"name\":\"Entra ID\"}")
+    record CreateScimToken(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, maxLength = 100)
+            String name) {}
+
+    /**
+     * A token just created.
+     *
+     * @param tokenId the token's id, to revoke it
+     * @param name its name
+     * @param token the bearer token for the identity provider; shown only in this answer
+     * @param scimBaseUrl the SCIM base URL (tenant URL) for the identity provider
+     * @param createdAt when it was created
+     */
+    @Schema(name = "NewScimToken")
+    record NewScimToken(UUID tokenId, String name, String token, URI scimBaseUrl, Instant createdAt) {}
+
+    /**
+     * A token, without its secret.
+     *
+     * @param tokenId the token's id
+     * @param name its name
+     * @param createdBy who created it
+     * @param createdAt when
+     * @param lastUsedAt when the identity provider last called with it; absent before
+     */
+    @Schema(name = "ScimToken")
+    record ScimTokenView(UUID tokenId, String name, String createdBy, Instant createdAt, Instant lastUsedAt) {
+
+        static ScimTokenView of(ScimToken token) {
+            return new ScimTokenView(
+                    token.id(), token.name(), token.createdBy(), token.createdAt(), token.lastUsedAt());
+        }
+    }
+}

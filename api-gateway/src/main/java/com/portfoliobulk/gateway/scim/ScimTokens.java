@@ -1,0 +1,155 @@
+package com.portfoliobulk.gateway.scim;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * Per-portfolio SCIM bearer tokens ({@code jobs.scim_tokens}). A token is {@value #PREFIX} and 43
+ * characters of 256 random bits; only its SHA-256 is stored, so it is shown once, when created, and
+ * a leaked table does not leak tokens. The prefix keeps SCIM tokens apart from administrators' JWTs:
+ * neither kind is accepted where the other is expected.
+ */
+@Repository
+class ScimTokens {
+
+    /** Every SCIM token starts with this. */
+    static final String PREFIX = "scim_";
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private static final String COLUMNS = "id, portfolio_id, name, created_by_email, created_at, last_used_at";
+
+    private final JdbcClient jdbc;
+
+    ScimTokens(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** Creates a token; answers it with its secret, which is not stored. */
+    CreatedToken create(UUID portfolioId, String name, UUID createdByUserId, String createdByEmail) {
+        byte[] random = new byte[32];
+        RANDOM.nextBytes(random);
+        String secret = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        UUID id = UUID.randomUUID();
+        ScimToken token = jdbc.sql("""
+                        INSERT INTO jobs.scim_tokens
+                            (id, portfolio_id, name, token_hash, created_by_user_id, created_by_email)
+                        VALUES (:id, :portfolioId, :name, :hash, :userId, :email)
+                        RETURNING\s""" + COLUMNS)
+                .param("id", id)
+                .param("portfolioId", portfolioId)
+                .param("name", name)
+                .param("hash", hash(secret))
+                .param("userId", createdByUserId)
+                .param("email", createdByEmail)
+                .query(ScimTokens::token)
+                .single();
+        return new CreatedToken(token, secret);
+    }
+
+    /** Whether the directory has the portfolio. */
+    boolean portfolioExists(UUID portfolioId) {
+        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM directory.portfolios WHERE id = :id)")
+                .param("id", portfolioId)
+                .query(Boolean.class)
+                .single();
+    }
+
+    /** The portfolio's tokens that are not revoked, newest first. */
+    List<ScimToken> list(UUID portfolioId) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM jobs.scim_tokens WHERE portfolio_id = :portfolioId"
+                        + " AND revoked_at IS NULL ORDER BY created_at DESC, id DESC")
+                .param("portfolioId", portfolioId)
+                .query(ScimTokens::token)
+                .list();
+    }
+
+    /** Revokes the token; false when the portfolio has no such token not revoked yet. */
+    boolean revoke(UUID portfolioId, UUID tokenId) {
+        return jdbc.sql("""
+                        UPDATE jobs.scim_tokens SET revoked_at = now()
+                        WHERE id = :id AND portfolio_id = :portfolioId AND revoked_at IS NULL
+                        """)
+                        .param("id", tokenId)
+                        .param("portfolioId", portfolioId)
+                        .update()
+                == 1;
+    }
+
+    /**
+     * The token with this secret, if it exists and is not revoked. Notes when it was last used, at
+     * most once a minute, so that a busy identity provider does not write a row per request.
+     */
+    Optional<ScimToken> authenticate(String secret) {
+        if (secret == null || !secret.startsWith(PREFIX) || secret.length() > 100) {
+            return Optional.empty();
+        }
+        Optional<ScimToken> token = jdbc.sql(
+                        "SELECT " + COLUMNS + " FROM jobs.scim_tokens WHERE token_hash = :hash AND revoked_at IS NULL")
+                .param("hash", hash(secret))
+                .query(ScimTokens::token)
+                .optional();
+        token.ifPresent(used -> jdbc.sql("""
+                        UPDATE jobs.scim_tokens SET last_used_at = now()
+                        WHERE id = :id AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+                        """).param("id", used.id()).update());
+        return token;
+    }
+
+    static String hash(String secret) {
+        try {
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException("SHA-256 is not available", ex);
+        }
+    }
+
+    private static ScimToken token(ResultSet row, int rowNumber) throws SQLException {
+        return new ScimToken(
+                row.getObject("id", UUID.class),
+                row.getObject("portfolio_id", UUID.class),
+                row.getString("name"),
+                row.getString("created_by_email"),
+                instant(row, "created_at"),
+                instant(row, "last_used_at"));
+    }
+
+    private static Instant instant(ResultSet row, String column) throws SQLException {
+        OffsetDateTime value = row.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+
+    /**
+     * A SCIM token, without its secret.
+     *
+     * @param id the token's id
+     * @param portfolioId the portfolio it provisions
+     * @param name what the Portfolio Owner called it, e.g. "Entra ID"
+     * @param createdBy who created it
+     * @param createdAt when
+     * @param lastUsedAt when the identity provider last called with it (to the minute); absent before
+     */
+    record ScimToken(UUID id, UUID portfolioId, String name, String createdBy, Instant createdAt, Instant lastUsedAt) {}
+
+    /**
+     * A token just created.
+     *
+     * @param token the token
+     * @param secret the bearer token to paste into the identity provider; shown this once
+     */
+    record CreatedToken(ScimToken token, String secret) {}
+}

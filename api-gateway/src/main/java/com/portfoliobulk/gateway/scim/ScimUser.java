@@ -1,0 +1,28 @@
+package com.portfoliobulk.gateway.scim;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * A directory user as the portfolio's identity provider sees it.
+ *
+ * @param id the directory user id (the SCIM {@code id})
+ * @param userName the user's e-mail address
+ * @param externalId the identity provider's id for the user; absent until it sets one
+ * @param displayName the name the identity provider gave; absent until it sets one
+ * @param active false once the identity provider deactivated the user in this portfolio
+ * @param created when the user appeared (in the directory, or was linked by the identity provider)
+ * @param lastModified when the identity provider last changed the user; {@code created} before
+ * @param version bumped by every change the identity provider makes (the SCIM {@code meta.version})
+ * @param lastOffboardingJobId the job of the latest deactivation; absent when none or nothing was to do
+ */
+record ScimUser(
+        UUID id,
+        String userName,
+        String externalId,
+        String displayName,
+        boolean active,
+        Instant created,
+        Instant lastModified,
+        long version,
+        UUID lastOffboardingJobId) {}

@@ -1,0 +1,164 @@
+package com.portfoliobulk.gateway.scim;
+
+import java.util.Locale;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * What a SCIM request changes on a user, read leniently the way identity providers send it:
+ * attribute names in any case and optionally prefixed with the core schema URN, booleans as JSON
+ * booleans or as the strings {@code "True"}/{@code "False"} (Entra ID), PATCH {@code replace} with a
+ * path ({@code "path":"active"}) or without one (a value object, as Okta sends). Attributes this
+ * service does not keep (names, titles, phone numbers, enterprise extension...) are accepted and
+ * ignored, so that an identity provider's routine updates never fail.
+ */
+final class ScimUserChange {
+
+    static final String CORE_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
+
+    static final String PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+    private String userName;
+
+    private String externalId;
+
+    private String displayName;
+
+    private Boolean active;
+
+    private ScimUserChange() {}
+
+    /** The attributes of a full resource (POST, PUT); absent ones are cleared, {@code active} stays. */
+    static ScimUserChange ofResource(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw ScimException.invalidSyntax("The body must be a SCIM User resource (a JSON object).");
+        }
+        ScimUserChange change = new ScimUserChange();
+        for (Map.Entry<String, JsonNode> attribute : body.properties()) {
+            change.set(attribute.getKey(), attribute.getValue());
+        }
+        return change;
+    }
+
+    /** A PATCH's operations applied to the user as it is. */
+    static ScimUserChange ofPatch(JsonNode body, ScimUser current) {
+        if (body == null || !body.isObject()) {
+            throw ScimException.invalidSyntax("The body must be a SCIM PatchOp (a JSON object).");
+        }
+        JsonNode operations = body.get("Operations");
+        if (operations == null || !operations.isArray() || operations.isEmpty()) {
+            throw ScimException.invalidSyntax(
+                    "'Operations' must be a non-empty array of {\"op\", \"path\", \"value\"} (schema " + PATCH_SCHEMA
+                            + ").");
+        }
+        ScimUserChange change = new ScimUserChange();
+        change.userName = current.userName();
+        change.externalId = current.externalId();
+        change.displayName = current.displayName();
+        int index = 0;
+        for (JsonNode operation : operations) {
+            String field = "Operations[" + index++ + "]";
+            String op = operation.path("op").asString("").toLowerCase(Locale.ROOT);
+            JsonNode path = operation.get("path");
+            JsonNode value = operation.get("value");
+            String pathName = path == null || path.isNull() ? null : path.asString();
+            switch (op) {
+                case "add", "replace" -> {
+                    if (pathName == null || pathName.isBlank()) {
+                        if (value == null || !value.isObject()) {
+                            throw ScimException.invalidSyntax(
+                                    field + ": without a 'path', 'value' must be an object of attributes.");
+                        }
+                        for (Map.Entry<String, JsonNode> attribute : value.properties()) {
+                            change.set(attribute.getKey(), attribute.getValue());
+                        }
+                    } else {
+                        change.set(pathName, value);
+                    }
+                }
+                case "remove" -> {
+                    if (pathName == null || pathName.isBlank()) {
+                        throw new ScimException(
+                                org.springframework.http.HttpStatus.BAD_REQUEST,
+                                "noTarget",
+                                field + ": 'remove' needs a 'path'.");
+                    }
+                    change.set(pathName, null);
+                }
+                default ->
+                    throw ScimException.invalidSyntax(
+                            field + ": 'op' must be \"add\", \"replace\" or \"remove\", not \"" + op + "\".");
+            }
+        }
+        return change;
+    }
+
+    private void set(String attribute, JsonNode value) {
+        String name = attribute.strip();
+        if (name.regionMatches(true, 0, CORE_SCHEMA + ":", 0, CORE_SCHEMA.length() + 1)) {
+            name = name.substring(CORE_SCHEMA.length() + 1);
+        }
+        switch (name.toLowerCase(Locale.ROOT)) {
+            case "active" -> active = value == null || value.isNull() ? null : bool(value);
+            case "username" -> userName = text(value, "userName");
+            case "externalid" -> externalId = bounded(text(value, "externalId"), "externalId");
+            case "displayname" -> displayName = bounded(text(value, "displayName"), "displayName");
+            default -> {
+                // Not kept here (schemas, name, emails, title, enterprise extension, ...): accepted, ignored.
+            }
+        }
+    }
+
+    private static boolean bool(JsonNode value) {
+        if (value.isBoolean()) {
+            return value.booleanValue();
+        }
+        if (value.isString()) {
+            String text = value.stringValue().strip();
+            if (text.equalsIgnoreCase("true")) {
+                return true;
+            }
+            if (text.equalsIgnoreCase("false")) {
+                return false;
+            }
+        }
+        throw ScimException.invalidValue(
+                "'active' must be true or false (or the string \"True\"/\"False\"), not " + value + ".");
+    }
+
+    private static String text(JsonNode value, String attribute) {
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isString()) {
+            throw ScimException.invalidValue("'" + attribute + "' must be a string, not " + value + ".");
+        }
+        String text = value.stringValue().strip();
+        return text.isEmpty() ? null : text;
+    }
+
+    private static String bounded(String text, String attribute) {
+        if (text != null && text.length() > 255) {
+            throw ScimException.invalidValue("'" + attribute + "' must be at most 255 characters.");
+        }
+        return text;
+    }
+
+    /** The new {@code userName}; absent when the request has none. */
+    String userName() {
+        return userName;
+    }
+
+    String externalId() {
+        return externalId;
+    }
+
+    String displayName() {
+        return displayName;
+    }
+
+    /** The new {@code active}; absent when the request leaves it as it is. */
+    Boolean active() {
+        return active;
+    }
+}

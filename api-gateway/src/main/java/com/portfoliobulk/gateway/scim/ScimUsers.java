@@ -1,0 +1,228 @@
+package com.portfoliobulk.gateway.scim;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * The SQL of the identity provider's view of a portfolio's users. A directory user belongs to the
+ * view when they have access to (or a pending invitation to) one of the portfolio's linked accounts,
+ * or when the identity provider linked them ({@code jobs.scim_users}), unless it deleted them.
+ * The directory itself is read only: the bulk-worker writes it.
+ */
+@Repository
+class ScimUsers {
+
+    private static final String COLUMNS = """
+            u.id, u.email, u.created_at AS user_created_at, s.external_id, s.display_name,
+            coalesce(s.active, true) AS active, s.created_at AS linked_at, s.updated_at, coalesce(s.version, 0) AS version,
+            s.last_job_id
+            """;
+
+    private static final String HAS_ACCESS = """
+            EXISTS (SELECT 1 FROM directory.memberships m
+                    JOIN directory.accounts a ON a.id = m.account_id AND a.portfolio_id = :portfolioId
+                    WHERE m.user_id = u.id)
+            """;
+
+    /** Linked and not deleted, or not linked and with access. */
+    private static final String IN_VIEW =
+            "((s.user_id IS NOT NULL AND s.deleted_at IS NULL)" + " OR (s.user_id IS NULL AND " + HAS_ACCESS + "))";
+
+    private final JdbcClient jdbc;
+
+    ScimUsers(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    Optional<ScimUser> byId(UUID portfolioId, UUID userId) {
+        return one("u.id = :value", portfolioId, userId);
+    }
+
+    Optional<ScimUser> byUserName(UUID portfolioId, String userName) {
+        return one("u.email = :value", portfolioId, userName.strip().toLowerCase(Locale.ROOT));
+    }
+
+    /** Whether the identity provider deleted the user from this portfolio. */
+    boolean isDeleted(UUID portfolioId, UUID userId) {
+        return jdbc.sql("""
+                        SELECT EXISTS (SELECT 1 FROM jobs.scim_users
+                                       WHERE portfolio_id = :portfolioId AND user_id = :userId
+                                         AND deleted_at IS NOT NULL)
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("userId", userId)
+                .query(Boolean.class)
+                .single();
+    }
+
+    List<ScimUser> byExternalId(UUID portfolioId, String externalId) {
+        return jdbc.sql("SELECT " + COLUMNS + """
+                         FROM jobs.scim_users s JOIN directory.users u ON u.id = s.user_id
+                        WHERE s.portfolio_id = :portfolioId AND s.external_id = :externalId AND s.deleted_at IS NULL
+                        ORDER BY u.email, u.id
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("externalId", externalId)
+                .query(ScimUsers::user)
+                .list();
+    }
+
+    /** A page of the view in address order: {@code count} users after the first {@code offset}. */
+    List<ScimUser> page(UUID portfolioId, long offset, int count) {
+        return jdbc.sql(VIEW + "SELECT " + COLUMNS + """
+                         FROM in_view v JOIN directory.users u ON u.id = v.user_id
+                         LEFT JOIN jobs.scim_users s ON s.portfolio_id = :portfolioId AND s.user_id = u.id
+                        ORDER BY u.email, u.id OFFSET :offset LIMIT :count
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("offset", offset)
+                .param("count", count)
+                .query(ScimUsers::user)
+                .list();
+    }
+
+    long count(UUID portfolioId) {
+        return jdbc.sql(VIEW + "SELECT count(*) FROM in_view")
+                .param("portfolioId", portfolioId)
+                .query(Long.class)
+                .single();
+    }
+
+    /** Links the user to the portfolio's identity provider, or re-links one it deleted. */
+    void link(UUID portfolioId, UUID userId, String externalId, String displayName, boolean active) {
+        jdbc.sql("""
+                        INSERT INTO jobs.scim_users (portfolio_id, user_id, external_id, display_name, active)
+                        VALUES (:portfolioId, :userId, :externalId, :displayName, :active)
+                        ON CONFLICT (portfolio_id, user_id) DO UPDATE
+                           SET external_id = excluded.external_id, display_name = excluded.display_name,
+                               active = excluded.active, deleted_at = NULL, updated_at = now(),
+                               version = jobs.scim_users.version + 1
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("userId", userId)
+                .param("externalId", externalId)
+                .param("displayName", displayName)
+                .param("active", active)
+                .update();
+    }
+
+    /** Makes sure the user has a link row (a user the identity provider matched by address has none yet). */
+    void ensureLinked(UUID portfolioId, UUID userId) {
+        jdbc.sql("""
+                        INSERT INTO jobs.scim_users (portfolio_id, user_id) VALUES (:portfolioId, :userId)
+                        ON CONFLICT (portfolio_id, user_id) DO NOTHING
+                        """).param("portfolioId", portfolioId).param("userId", userId).update();
+    }
+
+    /** Sets the attributes the identity provider keeps here; {@code active} only when true (reactivation). */
+    void update(UUID portfolioId, UUID userId, String externalId, String displayName, boolean reactivate) {
+        jdbc.sql("""
+                        UPDATE jobs.scim_users
+                           SET external_id = :externalId, display_name = :displayName,
+                               active = active OR :reactivate, updated_at = now(), version = version + 1
+                         WHERE portfolio_id = :portfolioId AND user_id = :userId
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("userId", userId)
+                .param("externalId", externalId)
+                .param("displayName", displayName)
+                .param("reactivate", reactivate)
+                .update();
+    }
+
+    /** The deactivations so far and whether the user is active now. */
+    Deactivations deactivations(UUID portfolioId, UUID userId) {
+        return jdbc.sql("""
+                        SELECT active, deactivations FROM jobs.scim_users
+                         WHERE portfolio_id = :portfolioId AND user_id = :userId
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("userId", userId)
+                .query((row, n) -> new Deactivations(row.getBoolean("active"), row.getInt("deactivations")))
+                .single();
+    }
+
+    /**
+     * Records deactivation number {@code n} and its job; a no-op when it is recorded already (a
+     * retried or concurrent request for the same deactivation).
+     */
+    void recordDeactivation(UUID portfolioId, UUID userId, int n, UUID jobId, boolean delete) {
+        jdbc.sql("""
+                        UPDATE jobs.scim_users
+                           SET active = false, deactivations = :n, last_job_id = coalesce(:jobId, last_job_id),
+                               deleted_at = CASE WHEN :delete THEN now() ELSE deleted_at END,
+                               updated_at = now(), version = version + 1
+                         WHERE portfolio_id = :portfolioId AND user_id = :userId AND deactivations < :n
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("userId", userId)
+                .param("n", n)
+                .param("jobId", jobId)
+                .param("delete", delete)
+                .update();
+    }
+
+    /** Hides a user already deactivated from the portfolio's view (a DELETE after active=false). */
+    void markDeleted(UUID portfolioId, UUID userId) {
+        jdbc.sql("""
+                        UPDATE jobs.scim_users SET deleted_at = now(), updated_at = now(), version = version + 1
+                         WHERE portfolio_id = :portfolioId AND user_id = :userId AND deleted_at IS NULL
+                        """).param("portfolioId", portfolioId).param("userId", userId).update();
+    }
+
+    private Optional<ScimUser> one(String condition, UUID portfolioId, Object value) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM directory.users u"
+                        + " LEFT JOIN jobs.scim_users s ON s.portfolio_id = :portfolioId AND s.user_id = u.id"
+                        + " WHERE " + condition + " AND " + IN_VIEW)
+                .param("portfolioId", portfolioId)
+                .param("value", value)
+                .query(ScimUsers::user)
+                .optional();
+    }
+
+    private static final String VIEW = """
+            WITH in_view AS (
+                SELECT m.user_id FROM directory.memberships m
+                  JOIN directory.accounts a ON a.id = m.account_id AND a.portfolio_id = :portfolioId
+                UNION
+                SELECT s.user_id FROM jobs.scim_users s WHERE s.portfolio_id = :portfolioId
+                EXCEPT
+                SELECT s.user_id FROM jobs.scim_users s WHERE s.portfolio_id = :portfolioId AND s.deleted_at IS NOT NULL
+            )
+            """;
+
+    private static ScimUser user(ResultSet row, int rowNumber) throws SQLException {
+        Instant created = instant(row, "linked_at");
+        Instant userCreated = instant(row, "user_created_at");
+        Instant updated = instant(row, "updated_at");
+        return new ScimUser(
+                row.getObject("id", UUID.class),
+                row.getString("email"),
+                row.getString("external_id"),
+                row.getString("display_name"),
+                row.getBoolean("active"),
+                created == null ? userCreated : created,
+                updated == null ? userCreated : updated,
+                row.getLong("version"),
+                row.getObject("last_job_id", UUID.class));
+    }
+
+    private static Instant instant(ResultSet row, String column) throws SQLException {
+        OffsetDateTime value = row.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+
+    /**
+     * @param active whether the user is active in this portfolio now
+     * @param count the deactivations so far
+     */
+    record Deactivations(boolean active, int count) {}
+}

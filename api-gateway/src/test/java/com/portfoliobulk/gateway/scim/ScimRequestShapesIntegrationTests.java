@@ -1,0 +1,261 @@
+package com.portfoliobulk.gateway.scim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.contracts.AccountRole;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpMethod;
+
+/**
+ * The exact request bodies Microsoft Entra ID and Okta document for finding, updating and
+ * deprovisioning a user, sent to the running gateway; and the SCIM error format.
+ */
+class ScimRequestShapesIntegrationTests extends ScimIntegrationTest {
+
+    /** Entra ID's deactivation: PATCH replace with a path and the boolean as the string "False". */
+    static final String ENTRA_DISABLE = """
+            {
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [
+                    {
+                        "op": "Replace",
+                        "path": "active",
+                        "value": "False"
+                    }
+                ]
+            }""";
+
+    /** Entra ID's attribute update: several operations, attributes this service does not keep among them. */
+    static final String ENTRA_UPDATE = """
+            {
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [
+                    {"op": "Add", "path": "displayName", "value": "Ann Example"},
+                    {"op": "Replace", "path": "emails[type eq \\"work\\"].value", "value": "ann@example.test"},
+                    {"op": "Replace", "path": "name.givenName", "value": "Ann"},
+                    {"op": "Replace", "path": "name.familyName", "value": "Example"},
+                    {"op": "Replace", "path": "externalId", "value": "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef"},
+                    {"op": "Add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+                     "value": "Marketing"}
+                ]
+            }""";
+
+    /** Okta's deactivation: PATCH replace without a path, the attributes in the value. */
+    static final String OKTA_DISABLE = """
+            {
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [
+                    {
+                        "op": "replace",
+                        "value": {
+                            "active": false
+                        }
+                    }
+                ]
+            }""";
+
+    /** Okta's PUT with the full resource, active false. */
+    static String oktaPut(UUID id, String userName) {
+        return """
+                {
+                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                    "id": "%s",
+                    "userName": "%s",
+                    "name": {
+                        "givenName": "Ann",
+                        "familyName": "Example"
+                    },
+                    "emails": [{
+                        "primary": true,
+                        "value": "%s",
+                        "type": "work"
+                    }],
+                    "active": false,
+                    "groups": [],
+                    "meta": {
+                        "resourceType": "User"
+                    }
+                }""".formatted(id, userName, userName);
+    }
+
+    @Test
+    void entraIdFindsTheUserByUserNameAndItsDeactivationOffboardsThemFromEveryLinkedAccount() {
+        UUID ann = portfolio.user("ann");
+        UUID brand = portfolio.account("Brand");
+        UUID shop = portfolio.account("Shop");
+        portfolio.member(brand, ann, AccountRole.ANALYST).member(shop, ann, AccountRole.MANAGER);
+
+        Scim found = scim(
+                HttpMethod.GET,
+                users() + "?filter=userName%20eq%20%22" + portfolio.email("ann").toUpperCase() + "%22",
+                null);
+        Scim updated = scim(HttpMethod.PATCH, users() + "/" + ann, ENTRA_UPDATE);
+        Scim disabled = scim(HttpMethod.PATCH, users() + "/" + ann, ENTRA_DISABLE);
+
+        assertThat(found.status()).as(found.text()).isEqualTo(200);
+        assertThat(found.headers().getContentType().toString()).startsWith(SCIM_JSON);
+        assertThat(found.json().path("totalResults").asInt()).isEqualTo(1);
+        assertThat(found.json().path("Resources").get(0).path("id").asString()).isEqualTo(ann.toString());
+        assertThat(updated.status()).as(updated.text()).isEqualTo(200);
+        assertThat(updated.json().path("displayName").asString()).isEqualTo("Ann Example");
+        assertThat(updated.json().path("externalId").asString()).isEqualTo("0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef");
+        assertThat(updated.json().path("active").asBoolean()).isTrue();
+        assertThat(disabled.status()).as(disabled.text()).isEqualTo(200);
+        assertThat(disabled.json().path("active").asBoolean()).isFalse();
+        String jobId = disabled.json()
+                .path(ScimResources.ACCESS_EXTENSION)
+                .path("lastOffboardingJobId")
+                .asString();
+        var job = api.get(admin(portfolio.id()), jobPath(portfolio.id(), jobId));
+        assertThat(job.body().path("type").asString()).isEqualTo("OFFBOARD_USERS");
+        assertThat(job.body().path("origin").asString()).isEqualTo("SCIM");
+        assertThat(job.body().path("requestedBy").path("kind").asString()).isEqualTo("IDENTITY_PROVIDER");
+        assertThat(job.body().path("requestedBy").path("email").asString()).isEqualTo("identity provider");
+        assertThat(job.body().path("counts").path("total").asInt()).isEqualTo(2);
+        assertThat(jdbc.sql("SELECT account_id FROM jobs.bulk_tasks WHERE job_id = ?::uuid AND action = 'REMOVE'")
+                        .params(jobId)
+                        .query(UUID.class)
+                        .list())
+                .containsExactlyInAnyOrder(brand, shop);
+    }
+
+    @Test
+    void theSameDeprovisioningSentTwiceMakesOneJob() {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+
+        Scim first = scim(HttpMethod.PATCH, users() + "/" + ann, ENTRA_DISABLE);
+        Scim retried = scim(HttpMethod.PATCH, users() + "/" + ann, ENTRA_DISABLE);
+        Scim deleted = scim(HttpMethod.DELETE, users() + "/" + ann, null);
+
+        assertThat(first.status()).isEqualTo(200);
+        assertThat(retried.status()).isEqualTo(200);
+        assertThat(deleted.status()).isEqualTo(204);
+        assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+        assertThat(retried.json().path(ScimResources.ACCESS_EXTENSION).path("lastOffboardingJobId"))
+                .isEqualTo(first.json().path(ScimResources.ACCESS_EXTENSION).path("lastOffboardingJobId"));
+        assertThat(scim(HttpMethod.GET, users() + "/" + ann, null).status()).isEqualTo(404);
+    }
+
+    @Test
+    void oktaDeactivatesWithAPatchWithoutPathAndWithAFullPut() {
+        UUID ann = portfolio.user("ann");
+        UUID bob = portfolio.user("bob");
+        UUID brand = portfolio.account("Brand");
+        portfolio.member(brand, ann, AccountRole.ANALYST).member(brand, bob, AccountRole.SUPPORT);
+
+        Scim patched = scim(HttpMethod.PATCH, users() + "/" + ann, OKTA_DISABLE);
+        Scim put = scim(HttpMethod.PUT, users() + "/" + bob, oktaPut(bob, portfolio.email("bob")));
+
+        assertThat(patched.status()).as(patched.text()).isEqualTo(200);
+        assertThat(patched.json().path("active").asBoolean()).isFalse();
+        assertThat(put.status()).as(put.text()).isEqualTo(200);
+        assertThat(put.json().path("active").asBoolean()).isFalse();
+        assertThat(scimJobs(portfolio.id())).isEqualTo(2);
+    }
+
+    @Test
+    void reactivationRestoresNothingAndSaysSo() {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+        scim(HttpMethod.PATCH, users() + "/" + ann, OKTA_DISABLE);
+
+        Scim reactivated = scim(HttpMethod.PATCH, users() + "/" + ann, OKTA_DISABLE.replace("false", "true"));
+
+        assertThat(reactivated.status()).isEqualTo(200);
+        assertThat(reactivated.json().path("active").asBoolean()).isTrue();
+        assertThat(reactivated
+                        .json()
+                        .path(ScimResources.ACCESS_EXTENSION)
+                        .path("accessRestoredOnReactivation")
+                        .asBoolean(true))
+                .isFalse();
+        assertThat(reactivated
+                        .json()
+                        .path(ScimResources.ACCESS_EXTENSION)
+                        .path("note")
+                        .asString())
+                .contains("restores no access");
+        assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+        assertThat(jobCount(portfolio.id())).isEqualTo(1);
+    }
+
+    @Test
+    void aUserWithoutAccessIsDeactivatedWithoutAJob() {
+        Scim created = scim(HttpMethod.POST, users(), """
+                {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"%s","active":true}""".formatted(portfolio.email("newcomer")));
+        String id = created.json().path("id").asString();
+
+        Scim disabled = scim(HttpMethod.PATCH, users() + "/" + id, ENTRA_DISABLE);
+
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        assertThat(created.headers().getLocation().toString()).endsWith(users() + "/" + id);
+        assertThat(disabled.status()).isEqualTo(200);
+        assertThat(disabled.json().path("active").asBoolean()).isFalse();
+        assertThat(jobCount(portfolio.id())).isZero();
+    }
+
+    @Test
+    void malformedRequestsAnswerTheScimErrorFormat() {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+        String path = users() + "/" + ann;
+
+        assertScimError(scim(HttpMethod.PATCH, path, "{not json"), 400, "invalidSyntax");
+        assertScimError(scim(HttpMethod.PATCH, path, "{\"Operations\":[]}"), 400, "invalidSyntax");
+        assertScimError(
+                scim(HttpMethod.PATCH, path, "{\"Operations\":[{\"op\":\"move\",\"path\":\"active\"}]}"),
+                400,
+                "invalidSyntax");
+        assertScimError(
+                scim(HttpMethod.PATCH, path, ENTRA_DISABLE.replace("\"False\"", "\"maybe\"")), 400, "invalidValue");
+        assertScimError(
+                scim(
+                        HttpMethod.PATCH,
+                        path,
+                        "{\"Operations\":[{\"op\":\"replace\",\"path\":\"userName\","
+                                + "\"value\":\"someone.else@example.test\"}]}"),
+                400,
+                "mutability");
+        assertScimError(scim(HttpMethod.GET, users() + "?filter=title%20co%20%22x%22", null), 400, "invalidFilter");
+        assertScimError(scim(HttpMethod.GET, users() + "/" + UUID.randomUUID(), null), 404, null);
+        assertScimError(scim(HttpMethod.GET, users() + "/not-an-id", null), 404, null);
+        assertScimError(scim(HttpMethod.POST, users(), "{\"active\":true}"), 400, "invalidValue");
+        assertScimError(
+                scim(HttpMethod.POST, users(), "{\"userName\":\"" + portfolio.email("ann") + "\"}"), 409, "uniqueness");
+        assertThat(jobCount(portfolio.id())).isZero();
+    }
+
+    @Test
+    void listsPageWithStartIndexAndCount() {
+        UUID brand = portfolio.account("Brand");
+        for (String name : List.of("a", "b", "c")) {
+            portfolio.member(brand, portfolio.user(name), AccountRole.SUPPORT);
+        }
+
+        Scim first = scim(HttpMethod.GET, users() + "?startIndex=1&count=2", null);
+        Scim second = scim(HttpMethod.GET, users() + "?startIndex=3&count=2", null);
+
+        assertThat(first.json().path("totalResults").asInt()).isEqualTo(3);
+        assertThat(first.json().path("itemsPerPage").asInt()).isEqualTo(2);
+        assertThat(first.json().path("startIndex").asInt()).isEqualTo(1);
+        assertThat(second.json().path("itemsPerPage").asInt()).isEqualTo(1);
+        assertThat(second.json().path("Resources").get(0).path("userName").asString())
+                .isEqualTo(portfolio.email("c"));
+        assertThat(first.json().path("schemas").get(0).asString())
+                .isEqualTo("urn:ietf:params:scim:api:messages:2.0:ListResponse");
+    }
+
+    @Test
+    void tooManyRequestsAreRefusedInTheScimFormatWithRetryAfter() {
+        Scim last = null;
+        for (int i = 0; i <= SCIM_LIMIT; i++) {
+            last = scim(HttpMethod.GET, base() + "/ServiceProviderConfig", null);
+        }
+
+        assertScimError(last, 429, "tooMany");
+        assertThat(Integer.parseInt(last.headers().getFirst("Retry-After"))).isBetween(1, 4);
+    }
+}

@@ -1,0 +1,93 @@
+package com.portfoliobulk.gateway.scim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpMethod;
+
+/** SCIM tokens: the Portfolio Owner's to create and revoke, shown once, stored hashed, kept apart from JWTs. */
+class ScimTokenIntegrationTests extends ScimIntegrationTest {
+
+    @Test
+    void theOwnerCreatesATokenShownOnceAndStoredAsItsSha256() throws Exception {
+        var created = api.post(admin(portfolio.id()), tokensPath(portfolio.id()), null, "{\"name\":\"Okta\"}");
+        var listed = api.get(admin(portfolio.id()), tokensPath(portfolio.id()));
+
+        String token = created.body().path("token").asString();
+        assertThat(created.status()).isEqualTo(201);
+        assertThat(token).startsWith("scim_").hasSizeGreaterThan(40);
+        assertThat(created.body().path("scimBaseUrl").asString()).endsWith("/scim/v2/portfolios/" + portfolio.id());
+        String hash = HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+        assertThat(jdbc.sql("SELECT token_hash FROM jobs.scim_tokens WHERE id = ?::uuid")
+                        .params(created.body().path("tokenId").asString())
+                        .query(String.class)
+                        .single())
+                .isEqualTo(hash);
+        assertThat(listed.status()).isEqualTo(200);
+        assertThat(listed.text()).contains("Okta").doesNotContain(token).doesNotContain(hash);
+        assertThat(scim(token, HttpMethod.GET, base() + "/ServiceProviderConfig", null)
+                        .status())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void onlyThePortfolioOwnerManagesTokens() {
+        var byEditor = api.post(editor(portfolio.id()), tokensPath(portfolio.id()), null, "{\"name\":\"x\"}");
+        var byViewer = api.get(viewer(portfolio.id()), tokensPath(portfolio.id()));
+        var unnamed = api.post(admin(portfolio.id()), tokensPath(portfolio.id()), null, "{\"name\":\" \"}");
+        var noPortfolio = api.post(admin(UUID.randomUUID()), tokensPath(UUID.randomUUID()), null, "{\"name\":\"x\"}");
+
+        assertProblem(byEditor, 403);
+        assertProblem(byViewer, 403);
+        assertFieldProblem(unnamed, 422, "name");
+        assertProblem(noPortfolio, 403);
+    }
+
+    @Test
+    void aRevokedTokenIsRefused() {
+        var listed = api.get(admin(portfolio.id()), tokensPath(portfolio.id()));
+        String tokenId = listed.body().get(0).path("tokenId").asString();
+
+        var revoked = api.delete(admin(portfolio.id()), tokensPath(portfolio.id()) + "/" + tokenId);
+        var again = api.delete(admin(portfolio.id()), tokensPath(portfolio.id()) + "/" + tokenId);
+
+        assertThat(revoked.status()).isEqualTo(204);
+        assertProblem(again, 404);
+        Scim refused = scim(HttpMethod.GET, users(), null);
+        assertScimError(refused, 401, null);
+        assertThat(refused.headers().getFirst("WWW-Authenticate")).startsWith("Bearer");
+    }
+
+    @Test
+    void scimTokensAndAdministratorTokensAreNotInterchangeable() {
+        Scim withJwt = scim(admin(portfolio.id()), HttpMethod.GET, users(), null);
+        Scim withoutToken = scim(null, HttpMethod.GET, users(), null);
+        var scimTokenOnTheApi = api.get(scimToken, "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs");
+
+        assertScimError(withJwt, 401, null);
+        assertScimError(withoutToken, 401, null);
+        assertProblem(scimTokenOnTheApi, 401);
+    }
+
+    @Test
+    void aTokenProvisionsItsOwnPortfolioOnly() {
+        var other = directory.portfolio();
+        UUID stranger = other.user("stranger");
+        other.member(other.account("Theirs"), stranger, com.portfoliobulk.contracts.AccountRole.ANALYST);
+
+        Scim answer = scim(
+                HttpMethod.PATCH,
+                "/scim/v2/portfolios/" + other.id() + "/Users/" + stranger,
+                ScimRequestShapesIntegrationTests.OKTA_DISABLE);
+        Scim notInThisPortfolio = scim(HttpMethod.GET, users() + "/" + stranger, null);
+
+        assertScimError(answer, 403, null);
+        assertScimError(notInThisPortfolio, 404, null);
+        assertThat(jobCount(other.id())).isZero();
+    }
+}

@@ -1,0 +1,166 @@
+package com.portfoliobulk.gateway.scim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.unboundid.scim2.client.ScimService;
+import com.unboundid.scim2.common.exceptions.ResourceNotFoundException;
+import com.unboundid.scim2.common.exceptions.ScimException;
+import com.unboundid.scim2.common.messages.ListResponse;
+import com.unboundid.scim2.common.types.ResourceTypeResource;
+import com.unboundid.scim2.common.types.SchemaResource;
+import com.unboundid.scim2.common.types.ServiceProviderConfigResource;
+import com.unboundid.scim2.common.types.UserResource;
+import jakarta.ws.rs.client.Client;
+import jakarta.ws.rs.client.ClientBuilder;
+import jakarta.ws.rs.client.ClientRequestFilter;
+import java.util.UUID;
+import org.glassfish.jersey.client.HttpUrlConnectorProvider;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * UnboundID's SCIM 2 client (a SCIM implementation written elsewhere) against the running gateway:
+ * discovery, create, find, read, deactivate, delete, and its reading of SCIM errors.
+ */
+class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
+
+    private Client client;
+
+    private ScimService service;
+
+    @BeforeEach
+    void connectClient() {
+        client = clientWith(scimToken);
+        service = new ScimService(client.target("http://localhost:" + port + base()));
+    }
+
+    @AfterEach
+    void closeClient() {
+        client.close();
+    }
+
+    private static Client clientWith(String token) {
+        return ClientBuilder.newClient()
+                // HttpURLConnection knows no PATCH; Jersey sets it reflectively with this property.
+                .property(HttpUrlConnectorProvider.SET_METHOD_WORKAROUND, true)
+                .register((ClientRequestFilter)
+                        request -> request.getHeaders().putSingle("Authorization", "Bearer " + token));
+    }
+
+    @Test
+    void discoversWhatTheServiceProviderSupports() throws ScimException {
+        ServiceProviderConfigResource config = service.getServiceProviderConfig();
+        ListResponse<ResourceTypeResource> types = service.getResourceTypes();
+        ListResponse<SchemaResource> schemas = service.getSchemas();
+
+        assertThat(config.getPatch().isSupported()).isTrue();
+        assertThat(config.getFilter().isSupported()).isTrue();
+        assertThat(config.getBulk().isSupported()).isFalse();
+        assertThat(types.getResources())
+                .extracting(ResourceTypeResource::getName)
+                .containsExactly("User");
+        assertThat(types.getResources().getFirst().getEndpoint().toString()).isEqualTo("/Users");
+        assertThat(schemas.getResources())
+                .extracting(SchemaResource::getId)
+                .contains("urn:ietf:params:scim:schemas:core:2.0:User");
+    }
+
+    @Test
+    void createsAUserWithoutAccessAndReadsThemBack() throws ScimException {
+        UserResource user = new UserResource();
+        user.setUserName(portfolio.email("joiner"));
+        user.setExternalId("okta-00u1");
+        user.setDisplayName("Jo Iner");
+
+        UserResource created = service.create("Users", user);
+        UserResource read = service.retrieve("Users", created.getId(), UserResource.class);
+        ListResponse<UserResource> byExternalId = service.searchRequest("Users")
+                .filter("externalId eq \"okta-00u1\"")
+                .invoke(UserResource.class);
+
+        assertThat(created.getId()).isNotBlank();
+        assertThat(read.getUserName()).isEqualTo(portfolio.email("joiner"));
+        assertThat(read.getExternalId()).isEqualTo("okta-00u1");
+        assertThat(read.getDisplayName()).isEqualTo("Jo Iner");
+        assertThat(read.getActive()).isTrue();
+        assertThat(read.getMeta().getResourceType()).isEqualTo("User");
+        assertThat(byExternalId.getTotalResults()).isEqualTo(1);
+        assertThat(jdbc.sql("SELECT idp_managed FROM directory.users WHERE id = ?::uuid")
+                        .params(created.getId())
+                        .query(Boolean.class)
+                        .single())
+                .isTrue();
+        assertThat(jdbc.sql("SELECT count(*) FROM directory.memberships WHERE user_id = ?::uuid")
+                        .params(created.getId())
+                        .query(Long.class)
+                        .single())
+                .isZero();
+        assertThat(jobCount(portfolio.id())).isZero();
+    }
+
+    @Test
+    void findsAnExistingUserAndDeactivatesThemIntoOneOffboardingJob() throws ScimException {
+        UUID ann = portfolio.user("ann");
+        UUID brand = portfolio.account("Brand");
+        UUID shop = portfolio.account("Shop");
+        portfolio.member(brand, ann, AccountRole.OWNER).member(shop, ann, AccountRole.ANALYST);
+
+        ListResponse<UserResource> found = service.searchRequest("Users")
+                .filter("userName eq \"" + portfolio.email("ann") + "\"")
+                .page(1, 10)
+                .invoke(UserResource.class);
+        UserResource deactivated = service.modifyRequest("Users", ann.toString())
+                .replaceValue("active", false)
+                .invoke(UserResource.class);
+        UserResource retried = service.modifyRequest("Users", ann.toString())
+                .replaceValue("active", false)
+                .invoke(UserResource.class);
+
+        assertThat(found.getTotalResults()).isEqualTo(1);
+        assertThat(found.getResources().getFirst().getId()).isEqualTo(ann.toString());
+        assertThat(deactivated.getActive()).isFalse();
+        assertThat(retried.getActive()).isFalse();
+        assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+        var jobs = api.get(admin(portfolio.id()), jobsPath(portfolio.id()) + "?type=OFFBOARD_USERS");
+        assertThat(jobs.body().path("items")).hasSize(1);
+        assertThat(jobs.body().path("items").get(0).path("origin").asString()).isEqualTo("SCIM");
+        assertThat(jobs.body().path("items").get(0).path("counts").path("total").asInt())
+                .isEqualTo(2);
+    }
+
+    @Test
+    void deletesAUserIntoAnOffboardingJobAndThenCannotFindThem() throws ScimException {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.SUPPORT);
+
+        service.delete("Users", ann.toString());
+
+        assertThatThrownBy(() -> service.retrieve("Users", ann.toString(), UserResource.class))
+                .isInstanceOf(ResourceNotFoundException.class);
+        assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+    }
+
+    @Test
+    void readsTheScimErrorsItIsAnswered() {
+        Client stranger = clientWith("scim_not-a-token");
+        try {
+            ScimService refused = new ScimService(stranger.target("http://localhost:" + port + base()));
+
+            assertThatThrownBy(() -> refused.retrieve("Users", UUID.randomUUID().toString(), UserResource.class))
+                    .isInstanceOfSatisfying(
+                            ScimException.class,
+                            ex -> assertThat(ex.getScimError().getStatus()).isEqualTo(401));
+            assertThatThrownBy(() -> service.searchRequest("Users")
+                            .filter("displayName sw \"A\"")
+                            .invoke(UserResource.class))
+                    .isInstanceOfSatisfying(
+                            ScimException.class,
+                            ex -> assertThat(ex.getScimError().getScimType()).isEqualTo("invalidFilter"));
+        } finally {
+            stranger.close();
+        }
+    }
+}

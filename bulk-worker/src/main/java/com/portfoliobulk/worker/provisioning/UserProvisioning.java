@@ -1,0 +1,51 @@
+package com.portfoliobulk.worker.provisioning;
+
+import java.util.Locale;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+
+/**
+ * Creates directory users for an identity provider (SCIM). A created user is marked
+ * {@code idp_managed} and has no membership: no access to any account until an administrator
+ * invites them. Idempotent per address: an address that already has a user answers that user
+ * ({@code INSERT ... ON CONFLICT DO NOTHING}, then read), so a retried or concurrent creation never
+ * makes a second one.
+ */
+@Service
+class UserProvisioning {
+
+    private final JdbcClient jdbc;
+
+    UserProvisioning(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /**
+     * The user with this address, created when there is none.
+     *
+     * @param email a valid address (3 to 254 characters); stored lower-cased
+     */
+    ProvisionedUser provision(String email) {
+        String address = email.strip().toLowerCase(Locale.ROOT);
+        int inserted = jdbc.sql("""
+                        INSERT INTO directory.users (id, email, idp_managed) VALUES (:id, :email, true)
+                        ON CONFLICT (email) DO NOTHING
+                        """)
+                .param("id", UUID.randomUUID())
+                .param("email", address)
+                .update();
+        UUID userId = jdbc.sql("SELECT id FROM directory.users WHERE email = :email")
+                .param("email", address)
+                .query(UUID.class)
+                .single();
+        return new ProvisionedUser(userId, address, inserted == 1);
+    }
+
+    /**
+     * @param userId the user
+     * @param email their address, lower-cased
+     * @param created whether this call created them
+     */
+    record ProvisionedUser(UUID userId, String email, boolean created) {}
+}

@@ -1,0 +1,58 @@
+package com.portfoliobulk.worker.provisioning;
+
+import java.util.regex.Pattern;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The worker's internal user provisioning API, called by the api-gateway for a SCIM user creation
+ * once it has authenticated the identity provider (this service has no authentication of its own:
+ * only the gateway may reach its port). Only the worker writes the directory. Answers 201 with the
+ * new user, 200 with the user the address already has, 400 for a missing or malformed address.
+ */
+@RestController
+class UserProvisioningController {
+
+    private static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s]+$");
+
+    private final UserProvisioning provisioning;
+
+    UserProvisioningController(UserProvisioning provisioning) {
+        this.provisioning = provisioning;
+    }
+
+    @PostMapping(
+            path = "/internal/users",
+            consumes = MediaType.APPLICATION_JSON_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<?> provision(@RequestBody ProvisionUserRequest request) {
+        String email = request.email() == null ? "" : request.email().strip();
+        if (email.length() < 3 || email.length() > 254 || !EMAIL.matcher(email).matches()) {
+            return problem("'email' must be an e-mail address of 3 to 254 characters.");
+        }
+        UserProvisioning.ProvisionedUser user = provisioning.provision(email);
+        return ResponseEntity.status(user.created() ? HttpStatus.CREATED : HttpStatus.OK)
+                .body(user);
+    }
+
+    @ExceptionHandler(HttpMessageNotReadableException.class)
+    ResponseEntity<ProblemDetail> unreadable() {
+        return problem("The body must be JSON: {\"email\": \"...\"}.");
+    }
+
+    private static ResponseEntity<ProblemDetail> problem(String detail) {
+        return ResponseEntity.badRequest()
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail));
+    }
+
+    /** @param email the address of the user to create */
+    record ProvisionUserRequest(String email) {}
+}

@@ -1,0 +1,169 @@
+package com.portfoliobulk.localstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.UserRef;
+import com.portfoliobulk.testsupport.TestTokens;
+import java.net.URI;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.web.client.RestClient;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The identity provider drives offboarding: its SCIM deprovisioning goes through the gateway, becomes
+ * an OFFBOARD_USERS job with origin SCIM, is applied by the worker through Kafka and written to each
+ * account's activity log by the audit-consumer.
+ */
+class ScimDeprovisioningEndToEndIntegrationTests {
+
+    private static final String ENTRA_DISABLE = """
+            {"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+             "Operations":[{"op":"Replace","path":"active","value":"False"}]}""";
+
+    private final ServiceStack stack = TestStack.get();
+
+    private final RestClient http = RestClient.builder()
+            .requestFactory(new JdkClientHttpRequestFactory())
+            .build();
+
+    @Test
+    void theIdentityProviderDeactivatesItsUserInThreeHundredAccountsAndTheyHaveNoAccessAnywhere() {
+        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 300);
+        String ownerToken = ownerToken(portfolio);
+        GatewayClient gateway = new GatewayClient(stack.gatewayUrl(), ownerToken, portfolio.id());
+        GatewayActivityLog activityLog = new GatewayActivityLog(stack.gatewayUrl(), ownerToken);
+        // IdP-managed: locked for administrators, changed by their identity provider.
+        UserRef leaver = portfolio.addIdpManagedUser("leaver", AccountRole.ANALYST, portfolio.accounts());
+        String scimToken = scimToken(portfolio.id(), ownerToken);
+
+        JsonNode found = GatewayClient.json(scim(
+                        scimToken,
+                        HttpMethod.GET,
+                        portfolio.id(),
+                        "/Users?filter=userName%20eq%20%22" + leaver.email() + "%22",
+                        null)
+                .getBody());
+        String userId = found.get("Resources").get(0).get("id").asString();
+        ResponseEntity<String> deactivated =
+                scim(scimToken, HttpMethod.PATCH, portfolio.id(), "/Users/" + userId, ENTRA_DISABLE);
+        ResponseEntity<String> retried =
+                scim(scimToken, HttpMethod.PATCH, portfolio.id(), "/Users/" + userId, ENTRA_DISABLE);
+
+        assertThat(deactivated.getStatusCode().value())
+                .as(deactivated.getBody())
+                .isEqualTo(200);
+        assertThat(retried.getStatusCode().value()).as(retried.getBody()).isEqualTo(200);
+        List<JsonNode> jobs = gateway.jobs();
+        assertThat(jobs).hasSize(1);
+        JsonNode job = jobs.getFirst();
+        assertThat(job.get("type").asString()).isEqualTo("OFFBOARD_USERS");
+        assertThat(job.get("origin").asString()).isEqualTo("SCIM");
+        assertThat(job.get("requestedBy").get("kind").asString()).isEqualTo("IDENTITY_PROVIDER");
+        JsonNode done = gateway.awaitTerminal(UUID.fromString(job.get("jobId").asString()));
+        assertThat(done.get("status").asString()).isEqualTo("COMPLETED");
+        assertThat(done.get("counts").get("succeeded").asInt()).isEqualTo(300);
+        assertThat(gateway.memberships(leaver.email())).isEmpty();
+        // Each account's log is read until it has its entry (the audit-consumer writes a moment after).
+        Set<UUID> unread = new HashSet<>(portfolio.accounts());
+        await().atMost(GatewayActivityLog.WRITTEN_WITHIN).untilAsserted(() -> {
+            unread.removeIf(account -> {
+                List<JsonNode> entries = activityLog.entries(portfolio.id(), account);
+                if (entries.isEmpty()) {
+                    return false;
+                }
+                assertThat(entries).hasSize(1);
+                JsonNode entry = entries.getFirst();
+                assertThat(entry.get("summary").asString())
+                        .isEqualTo("Access of " + leaver.email()
+                                + " (Analyst) removed by your identity provider from the portfolio level");
+                assertThat(entry.get("actor").get("kind").asString()).isEqualTo("IDENTITY_PROVIDER");
+                assertThat(entry.get("jobId").asString())
+                        .isEqualTo(job.get("jobId").asString());
+                return true;
+            });
+            assertThat(unread).as("accounts whose log has no entry yet").isEmpty();
+        });
+    }
+
+    @Test
+    void anAccountOwnerIsSkippedAndACreatedUserHasNoAccess() {
+        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 3);
+        String ownerToken = ownerToken(portfolio);
+        GatewayClient gateway = new GatewayClient(stack.gatewayUrl(), ownerToken, portfolio.id());
+        UserRef owner = portfolio.owner(portfolio.account(0));
+        portfolio.grant(owner, AccountRole.ANALYST, portfolio.account(1));
+        portfolio.grant(owner, AccountRole.MANAGER, portfolio.account(2));
+        String scimToken = scimToken(portfolio.id(), ownerToken);
+        String newcomer = TestPortfolio.newEmail("newcomer");
+
+        ResponseEntity<String> created =
+                scim(scimToken, HttpMethod.POST, portfolio.id(), "/Users", """
+                {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"%s","externalId":"e-1",
+                 "active":true}""".formatted(newcomer));
+        ResponseEntity<String> deleted =
+                scim(scimToken, HttpMethod.DELETE, portfolio.id(), "/Users/" + owner.userId(), null);
+
+        assertThat(created.getStatusCode().value()).as(created.getBody()).isEqualTo(201);
+        JdbcClient directory = JdbcClient.create(stack.worker().getBean(DataSource.class));
+        assertThat(directory
+                        .sql("SELECT idp_managed FROM directory.users WHERE email = ?")
+                        .params(newcomer)
+                        .query(Boolean.class)
+                        .single())
+                .isTrue();
+        assertThat(gateway.memberships(newcomer)).isEmpty();
+        assertThat(deleted.getStatusCode().value()).as(deleted.getBody()).isEqualTo(204);
+        JsonNode job = gateway.jobs().getFirst();
+        JsonNode done = gateway.awaitTerminal(UUID.fromString(job.get("jobId").asString()));
+        assertThat(done.get("counts").get("succeeded").asInt()).isEqualTo(2);
+        assertThat(done.get("counts").get("skipped").asInt()).isEqualTo(1);
+        assertThat(GatewayClient.outcomes(
+                        gateway.tasks(UUID.fromString(job.get("jobId").asString()))))
+                .containsEntry(portfolio.account(0) + " " + owner.email(), "SKIPPED OWNER_PROTECTED");
+        assertThat(gateway.memberships(owner.email())).isEqualTo(Map.of(portfolio.account(0), "OWNER"));
+    }
+
+    private static String ownerToken(TestPortfolio portfolio) {
+        UUID adminId = UUID.randomUUID();
+        return TestTokens.token(adminId, "owner-" + adminId + "@agency.example", portfolio.id(), "OWNER");
+    }
+
+    private String scimToken(UUID portfolioId, String ownerToken) {
+        String body = http.post()
+                .uri(URI.create(stack.gatewayUrl() + "/api/v1/portfolios/" + portfolioId + "/scim-tokens"))
+                .headers(headers -> headers.setBearerAuth(ownerToken))
+                .contentType(MediaType.APPLICATION_JSON)
+                .body("{\"name\":\"Entra ID\"}")
+                .retrieve()
+                .body(String.class);
+        return GatewayClient.json(body).get("token").asString();
+    }
+
+    private ResponseEntity<String> scim(String token, HttpMethod method, UUID portfolioId, String path, String body) {
+        return http.method(method)
+                .uri(URI.create(stack.gatewayUrl() + "/scim/v2/portfolios/" + portfolioId + path))
+                .headers(headers -> {
+                    headers.setBearerAuth(token);
+                    if (body != null) {
+                        headers.setContentType(MediaType.parseMediaType("application/scim+json"));
+                    }
+                })
+                .body(body == null ? "" : body)
+                .exchange((request, response) -> ResponseEntity.status(response.getStatusCode())
+                        .headers(response.getHeaders())
+                        .body(response.bodyTo(String.class)));
+    }
+}
