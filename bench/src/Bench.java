@@ -862,7 +862,9 @@ public final class Bench {
                 md.append(" | ").append(s(latency.get("p50"))).append(" / ").append(s(latency.get("p95")));
                 md.append(" / ").append(s(latency.get("p99")));
                 md.append(" | ").append(s(job.get("activityAfterCompletedSeconds")));
-                md.append(" | ").append(memory.get("peakHeapMiB")).append(" / ").append(memory.get("peakLiveHeapMiB"));
+                Object live = memory.get("peakLiveHeapMiB");
+                md.append(" | ").append(memory.get("peakHeapMiB")).append(" / ");
+                md.append(Long.valueOf(0).equals(live) ? "-" : live); // no old collection during the job
                 md.append(" / ").append(memory.get("peakRssMiB"));
                 md.append(" MiB | ");
                 Map<?, ?> cpu = (Map<?, ?>) job.get("cpu");
