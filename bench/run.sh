@@ -4,7 +4,7 @@
 # Kafka, seeds 5,000 accounts x 20 users, runs the benchmark jobs and the status polls, prints one
 # table and writes Markdown + JSON to bench/results/. Not part of ./mvnw verify.
 #
-#   ./bench/run.sh                  build, then run everything (about 10 minutes on 2 cores)
+#   ./bench/run.sh                  build, then run everything (10 to 15 minutes on 2 cores)
 #   ./bench/run.sh --no-build       use the last build of the local stack
 #   ./bench/run.sh --help           every option
 set -euo pipefail
