@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -23,10 +24,19 @@ import org.slf4j.LoggerFactory;
  * An embedded PostgreSQL 17 server whose data directory survives restarts (unlike the tests' one,
  * which lives in a temporary directory). The server runs as a child process that {@code pg_ctl}
  * detaches from the terminal, so Ctrl-C reaches only the JVM, whose shutdown stops it last.
+ *
+ * <p>Its data is meant to survive a crash of the machine, so it runs with PostgreSQL's durable
+ * settings ({@link #DURABILITY}): a commit returns once its WAL is flushed to disk. The embedded
+ * server's library turns {@code synchronous_commit} off by default, and the tests' servers run with
+ * all of them off.
  */
 final class PersistentPostgres implements AutoCloseable {
 
     static final String DATABASE = "bulk";
+
+    /** Every commit is on disk before it is acknowledged; no torn pages after a crash. */
+    static final Map<String, String> DURABILITY =
+            Map.of("fsync", "on", "synchronous_commit", "on", "full_page_writes", "on");
 
     private static final Logger log = LoggerFactory.getLogger(PersistentPostgres.class);
 
@@ -61,6 +71,9 @@ final class PersistentPostgres implements AutoCloseable {
                     .setRegisterShutdownHook(false)
                     .setPGStartupWait(Duration.ofSeconds(60))
                     .setServerConfig("max_connections", "200")
+                    .setServerConfig("fsync", DURABILITY.get("fsync"))
+                    .setServerConfig("synchronous_commit", DURABILITY.get("synchronous_commit"))
+                    .setServerConfig("full_page_writes", DURABILITY.get("full_page_writes"))
                     .setOutputRedirector(Redirect.appendTo(logFile.toFile()))
                     .setErrorRedirector(Redirect.appendTo(logFile.toFile()));
             if (port != 0) {

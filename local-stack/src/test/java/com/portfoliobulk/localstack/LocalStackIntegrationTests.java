@@ -77,6 +77,7 @@ class LocalStackIntegrationTests {
                     .isNotIn(401, 403);
 
             assertDemoPortfolio(jdbc(stack));
+            assertDurable(jdbc(stack));
             seededAt = portfolioCreatedAt(jdbc(stack));
 
             ReadmeWalkthrough.Result walkthrough = ReadmeWalkthrough.run(
@@ -122,6 +123,17 @@ class LocalStackIntegrationTests {
             assertThat(reset.kafkaFormatted()).isTrue();
             assertDemoPortfolio(jdbc(reset));
             assertThat(portfolioCreatedAt(jdbc(reset))).isAfter(seededAt);
+        }
+    }
+
+    /** The local stack's data survives a crash of the machine: commits wait for the WAL on disk. */
+    private static void assertDurable(JdbcClient jdbc) {
+        for (String setting : List.of("fsync", "synchronous_commit", "full_page_writes")) {
+            assertThat(jdbc.sql("SELECT current_setting('" + setting + "')")
+                            .query(String.class)
+                            .single())
+                    .as(setting)
+                    .isEqualTo("on");
         }
     }
 

@@ -196,7 +196,7 @@ class BulkJobController {
             @PathVariable UUID jobId,
             @RequestHeader(name = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
         access.requireView(portfolioId);
-        Job job = progress.job(portfolioId, jobId);
+        Job job = progress.status(portfolioId, jobId);
         boolean unchanged = matches(ifNoneMatch, job.etag());
         ResponseEntity.BodyBuilder answer =
                 unchanged ? ResponseEntity.status(HttpStatus.NOT_MODIFIED) : ResponseEntity.ok();

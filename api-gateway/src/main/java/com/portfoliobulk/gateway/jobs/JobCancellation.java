@@ -22,8 +22,11 @@ class JobCancellation {
 
     private final TransactionTemplate transaction;
 
-    JobCancellation(Jobs jobs, PlatformTransactionManager transactions) {
+    private final JobStatusCache statusCache;
+
+    JobCancellation(Jobs jobs, PlatformTransactionManager transactions, JobStatusCache statusCache) {
         this.jobs = jobs;
+        this.statusCache = statusCache;
         this.transaction = new TransactionTemplate(transactions);
     }
 
@@ -31,7 +34,9 @@ class JobCancellation {
     Job cancel(UUID portfolioId, UUID jobId) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return transaction.execute(status -> cancelOnce(portfolioId, jobId));
+                Job cancelled = transaction.execute(status -> cancelOnce(portfolioId, jobId));
+                statusCache.forget(portfolioId, jobId);
+                return cancelled;
             } catch (PessimisticLockingFailureException ex) {
                 // A deadlock with a worker batch that locked the same tasks in another order.
                 if (attempt >= ATTEMPTS) {

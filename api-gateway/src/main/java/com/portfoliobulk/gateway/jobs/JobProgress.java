@@ -19,8 +19,11 @@ class JobProgress {
 
     private final TransactionTemplate readOnly;
 
-    JobProgress(Jobs jobs, PlatformTransactionManager transactions) {
+    private final JobStatusCache statusCache;
+
+    JobProgress(Jobs jobs, PlatformTransactionManager transactions, JobStatusCache statusCache) {
         this.jobs = jobs;
+        this.statusCache = statusCache;
         this.readOnly = new TransactionTemplate(transactions);
         this.readOnly.setReadOnly(true);
     }
@@ -28,6 +31,16 @@ class JobProgress {
     /** The job (one row: its counters and version); 404 when it is not one of the portfolio's. */
     Job job(UUID portfolioId, UUID jobId) {
         return jobs.find(portfolioId, jobId).orElseThrow(() -> JobProblems.jobNotFound(jobId));
+    }
+
+    /**
+     * The job for a status poll: as {@link #job}, but possibly as read a few milliseconds ago by
+     * another poll (see {@link JobStatusCache}).
+     */
+    Job status(UUID portfolioId, UUID jobId) {
+        return statusCache
+                .job(portfolioId, jobId, () -> jobs.find(portfolioId, jobId))
+                .orElseThrow(() -> JobProblems.jobNotFound(jobId));
     }
 
     CursorPage<JobView> jobs(UUID portfolioId, JobStatus status, JobType type, Paging paging) {

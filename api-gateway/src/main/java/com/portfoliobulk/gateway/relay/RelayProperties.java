@@ -28,7 +28,7 @@ record RelayProperties(
         @DefaultValue(Topics.BULK_TASKS) String topic,
         @DefaultValue("12") @Min(1) int partitions,
         @DefaultValue("1") @Min(1) short replicationFactor,
-        @DefaultValue("2000") @Min(1) int batchSize,
+        @DefaultValue("5000") @Min(1) int batchSize,
         @DefaultValue("100ms") Duration idlePollInterval,
         @DefaultValue("40s") Duration sendTimeout,
         @DefaultValue("200ms") Duration initialBackoff,

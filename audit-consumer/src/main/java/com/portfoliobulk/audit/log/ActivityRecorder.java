@@ -4,14 +4,10 @@ import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.sql.Types;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import org.springframework.jdbc.core.SqlParameterValue;
+import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.SqlArrayValue;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -24,18 +20,28 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Component
 class ActivityRecorder {
 
-    /** 17 parameters a row: well under PostgreSQL's 65,535 bind parameters a statement. */
+    /** Rows per statement: bounds the size of one statement's arrays. */
     static final int ROWS_PER_STATEMENT = 1_000;
 
-    private static final String ROW = "(" + "?, ".repeat(16) + "?)";
-
-    private static final String INSERT_PREFIX = """
+    /**
+     * One statement text whatever the number of rows (17 parallel arrays, one element per entry), so
+     * PostgreSQL parses and plans it once per connection rather than a new VALUES list each batch.
+     */
+    private static final String INSERT = """
             INSERT INTO audit.activity_log (entry_id, event_id, account_id, occurred_at, action,
                 target_user_id, target_user_email, previous_role, new_role, initiated_from,
                 actor_user_id, actor_email, portfolio_id, job_id, task_id, summary, actor_kind)
-            VALUES\s""";
-
-    private static final String INSERT_SUFFIX = " ON CONFLICT (event_id) DO NOTHING";
+            SELECT entry_id, event_id, account_id, CAST(occurred_at AS timestamptz), action,
+                target_user_id, target_user_email, previous_role, new_role, initiated_from,
+                actor_user_id, actor_email, portfolio_id, job_id, task_id, summary, actor_kind
+              FROM unnest(:entryIds, :eventIds, :accountIds, :occurredAts, :actions, :targetUserIds,
+                          :targetUserEmails, :previousRoles, :newRoles, :initiatedFroms, :actorUserIds,
+                          :actorEmails, :portfolioIds, :jobIds, :taskIds, :summaries, :actorKinds)
+                   AS e(entry_id, event_id, account_id, occurred_at, action, target_user_id,
+                        target_user_email, previous_role, new_role, initiated_from, actor_user_id,
+                        actor_email, portfolio_id, job_id, task_id, summary, actor_kind)
+            ON CONFLICT (event_id) DO NOTHING
+            """;
 
     private final JdbcClient jdbc;
 
@@ -57,8 +63,8 @@ class ActivityRecorder {
     }
 
     /**
-     * Writes the entries in one transaction, as one multi-row statement per
-     * {@value #ROWS_PER_STATEMENT} entries.
+     * Writes the entries in one transaction, as one statement per {@value #ROWS_PER_STATEMENT}
+     * entries.
      *
      * @return how many entries were new; the others were duplicates
      */
@@ -80,38 +86,72 @@ class ActivityRecorder {
     }
 
     private int insert(List<NewActivityEntry> entries) {
-        List<SqlParameterValue> parameters = new ArrayList<>(entries.size() * 17);
-        for (NewActivityEntry entry : entries) {
+        int size = entries.size();
+        UUID[] entryIds = new UUID[size];
+        UUID[] eventIds = new UUID[size];
+        UUID[] accountIds = new UUID[size];
+        String[] occurredAts = new String[size];
+        String[] actions = new String[size];
+        UUID[] targetUserIds = new UUID[size];
+        String[] targetUserEmails = new String[size];
+        String[] previousRoles = new String[size];
+        String[] newRoles = new String[size];
+        String[] initiatedFroms = new String[size];
+        UUID[] actorUserIds = new UUID[size];
+        String[] actorEmails = new String[size];
+        UUID[] portfolioIds = new UUID[size];
+        UUID[] jobIds = new UUID[size];
+        UUID[] taskIds = new UUID[size];
+        String[] summaries = new String[size];
+        String[] actorKinds = new String[size];
+        for (int i = 0; i < size; i++) {
+            NewActivityEntry entry = entries.get(i);
             AccountActivityEvent event = entry.event();
-            parameters.add(uuid(entry.entryId()));
-            parameters.add(uuid(event.eventId()));
-            parameters.add(uuid(event.accountId()));
-            parameters.add(new SqlParameterValue(
-                    Types.TIMESTAMP_WITH_TIMEZONE, OffsetDateTime.ofInstant(event.occurredAt(), ZoneOffset.UTC)));
-            parameters.add(text(event.action().name()));
-            parameters.add(uuid(event.targetUser().userId()));
-            parameters.add(text(event.targetUser().email()));
-            parameters.add(text(code(event.previousRole())));
-            parameters.add(text(code(event.newRole())));
-            parameters.add(text(event.initiatedFrom().name()));
-            parameters.add(uuid(event.actor().userId()));
-            parameters.add(text(event.actor().email()));
-            parameters.add(uuid(event.portfolioId()));
-            parameters.add(uuid(event.jobId()));
-            parameters.add(uuid(event.taskId()));
-            parameters.add(text(entry.summary()));
-            parameters.add(text(event.actor().kind().name()));
+            entryIds[i] = entry.entryId();
+            eventIds[i] = event.eventId();
+            accountIds[i] = event.accountId();
+            occurredAts[i] = event.occurredAt().toString();
+            actions[i] = event.action().name();
+            targetUserIds[i] = event.targetUser().userId();
+            targetUserEmails[i] = event.targetUser().email();
+            previousRoles[i] = code(event.previousRole());
+            newRoles[i] = code(event.newRole());
+            initiatedFroms[i] = event.initiatedFrom().name();
+            actorUserIds[i] = event.actor().userId();
+            actorEmails[i] = event.actor().email();
+            portfolioIds[i] = event.portfolioId();
+            jobIds[i] = event.jobId();
+            taskIds[i] = event.taskId();
+            summaries[i] = entry.summary();
+            actorKinds[i] = event.actor().kind().name();
         }
-        String sql = INSERT_PREFIX + String.join(", ", Collections.nCopies(entries.size(), ROW)) + INSERT_SUFFIX;
-        return jdbc.sql(sql).params(parameters).update();
+        return jdbc.sql(INSERT)
+                .param("entryIds", uuids(entryIds))
+                .param("eventIds", uuids(eventIds))
+                .param("accountIds", uuids(accountIds))
+                .param("occurredAts", texts(occurredAts))
+                .param("actions", texts(actions))
+                .param("targetUserIds", uuids(targetUserIds))
+                .param("targetUserEmails", texts(targetUserEmails))
+                .param("previousRoles", texts(previousRoles))
+                .param("newRoles", texts(newRoles))
+                .param("initiatedFroms", texts(initiatedFroms))
+                .param("actorUserIds", uuids(actorUserIds))
+                .param("actorEmails", texts(actorEmails))
+                .param("portfolioIds", uuids(portfolioIds))
+                .param("jobIds", uuids(jobIds))
+                .param("taskIds", uuids(taskIds))
+                .param("summaries", texts(summaries))
+                .param("actorKinds", texts(actorKinds))
+                .update();
     }
 
-    private static SqlParameterValue uuid(Object value) {
-        return new SqlParameterValue(Types.OTHER, value);
+    private static SqlArrayValue uuids(UUID[] values) {
+        return new SqlArrayValue("uuid", (Object[]) values);
     }
 
-    private static SqlParameterValue text(String value) {
-        return new SqlParameterValue(Types.VARCHAR, value);
+    private static SqlArrayValue texts(String[] values) {
+        return new SqlArrayValue("text", (Object[]) values);
     }
 
     private static String code(AccountRole role) {

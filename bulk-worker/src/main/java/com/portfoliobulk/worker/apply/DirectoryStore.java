@@ -61,6 +61,13 @@ class DirectoryStore {
 
     private static final String REMOVE = "DELETE FROM directory.memberships WHERE account_id = ? AND user_id = ?";
 
+    /** Several removals in one statement: the (account, user) pairs as two parallel arrays. */
+    private static final String REMOVE_ALL = """
+            DELETE FROM directory.memberships m
+             USING unnest(:accounts, :users) AS p(account_id, user_id)
+             WHERE m.account_id = p.account_id AND m.user_id = p.user_id
+            """;
+
     private final JdbcClient jdbc;
 
     private final JdbcTemplate jdbcTemplate;
@@ -137,7 +144,9 @@ class DirectoryStore {
 
     /**
      * Applies membership changes in their order. Consecutive changes of the same kind go to the
-     * database as one JDBC batch, so a batch of similar tasks costs one round trip, not one per task.
+     * database as one JDBC batch, so a batch of similar tasks costs one round trip, not one per task;
+     * consecutive removals as one statement (a removed membership is never removed twice in a row:
+     * the view knows it is gone).
      *
      * @throws IllegalStateException when a change did not find its row; the caller read and locked
      *     each membership in the same transaction, so this is a bug and the transaction must not commit
@@ -151,6 +160,11 @@ class DirectoryStore {
                 end++;
             }
             List<MembershipChange> run = changes.subList(start, end);
+            if (sql.equals(REMOVE) && run.size() > 1) {
+                removeAll(run);
+                start = end;
+                continue;
+            }
             int[] counts = jdbcTemplate.batchUpdate(
                     sql,
                     run.stream().map(MembershipChange::arguments).toList(),
@@ -161,6 +175,23 @@ class DirectoryStore {
                 }
             }
             start = end;
+        }
+    }
+
+    private void removeAll(List<MembershipChange> removals) {
+        UUID[] accounts = new UUID[removals.size()];
+        UUID[] users = new UUID[removals.size()];
+        for (int i = 0; i < removals.size(); i++) {
+            accounts[i] = (UUID) removals.get(i).arguments()[0];
+            users[i] = (UUID) removals.get(i).arguments()[1];
+        }
+        int removed = jdbc.sql(REMOVE_ALL)
+                .param("accounts", new SqlArrayValue("uuid", (Object[]) accounts))
+                .param("users", new SqlArrayValue("uuid", (Object[]) users))
+                .update();
+        if (removed != removals.size()) {
+            throw new IllegalStateException((removals.size() - removed) + " of " + removals.size()
+                    + " memberships to remove changed under their row locks");
         }
     }
 

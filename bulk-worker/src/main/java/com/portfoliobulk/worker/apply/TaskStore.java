@@ -10,8 +10,6 @@ import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.TaskStatus;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -22,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.SqlArrayValue;
 import org.springframework.stereotype.Repository;
@@ -48,11 +45,18 @@ class TaskStore {
                FOR UPDATE OF t
             """;
 
-    private static final String STORE_OUTCOME = """
-            UPDATE jobs.bulk_tasks
-               SET status = ?, reason = ?::text, error = ?::text, previous_role = ?::text,
-                   user_id = coalesce(user_id, ?::uuid), attempts = attempts + 1, applied_at = ?
-             WHERE id = ? AND status = 'PENDING'
+    /**
+     * The outcomes of a transaction's tasks in one statement: one row per task from parallel arrays.
+     * Only pending tasks are updated; the caller compares the count.
+     */
+    private static final String STORE_OUTCOMES = """
+            UPDATE jobs.bulk_tasks t
+               SET status = o.status, reason = o.reason, error = o.error, previous_role = o.previous_role,
+                   user_id = coalesce(t.user_id, o.user_id), attempts = t.attempts + 1,
+                   applied_at = CAST(o.applied_at AS timestamptz)
+              FROM unnest(:ids, :statuses, :reasons, :errors, :previousRoles, :userIds, :appliedAts)
+                   AS o(id, status, reason, error, previous_role, user_id, applied_at)
+             WHERE t.id = o.id AND t.status = 'PENDING'
             """;
 
     private static final String ADVANCE_JOB = """
@@ -76,27 +80,10 @@ class TaskStore {
             RETURNING type, status, pending, created_at, completed_at
             """;
 
-    /**
-     * The parameter types of {@link #STORE_OUTCOME}. Given explicitly: without them every {@code null}
-     * would make the JDBC driver ask the server for the parameter's type, one round trip each.
-     */
-    private static final int[] OUTCOME_TYPES = {
-        Types.VARCHAR,
-        Types.VARCHAR,
-        Types.VARCHAR,
-        Types.VARCHAR,
-        Types.OTHER,
-        Types.TIMESTAMP_WITH_TIMEZONE,
-        Types.OTHER
-    };
-
     private final JdbcClient jdbc;
 
-    private final JdbcTemplate jdbcTemplate;
-
-    TaskStore(JdbcClient jdbc, JdbcTemplate jdbcTemplate) {
+    TaskStore(JdbcClient jdbc) {
         this.jdbc = jdbc;
-        this.jdbcTemplate = jdbcTemplate;
     }
 
     /** The transaction's time: {@code now()} is the same for every statement of a transaction. */
@@ -116,7 +103,8 @@ class TaskStore {
     }
 
     /**
-     * Stores the outcomes of pending tasks, one statement per task sent as one JDBC batch.
+     * Stores the outcomes of pending tasks, all in one statement (arrays of the values, one element
+     * per task), so a batch costs the database one statement however many tasks it has.
      *
      * @throws IllegalStateException when a task was not pending (the caller holds the row locks, so
      *     this means a bug, and the transaction must not commit)
@@ -125,25 +113,39 @@ class TaskStore {
         if (outcomes.isEmpty()) {
             return;
         }
-        List<Object[]> rows = outcomes.stream()
-                .map(outcome -> new Object[] {
-                    outcome.status().name(),
-                    outcome.reason() == null ? null : outcome.reason().name(),
-                    outcome.error(),
-                    outcome.previousRole() == null
-                            ? null
-                            : outcome.previousRole().code(),
-                    outcome.userId(),
-                    toTimestamp(outcome.appliedAt()),
-                    outcome.taskId()
-                })
-                .toList();
-        int[] counts = jdbcTemplate.batchUpdate(STORE_OUTCOME, rows, OUTCOME_TYPES);
-        for (int i = 0; i < counts.length; i++) {
-            if (counts[i] != 1 && counts[i] != Statement.SUCCESS_NO_INFO) {
-                throw new IllegalStateException(
-                        "Task " + outcomes.get(i).taskId() + " was no longer pending under its row lock");
-            }
+        int size = outcomes.size();
+        UUID[] ids = new UUID[size];
+        String[] statuses = new String[size];
+        String[] reasons = new String[size];
+        String[] errors = new String[size];
+        String[] previousRoles = new String[size];
+        UUID[] userIds = new UUID[size];
+        String[] appliedAts = new String[size];
+        for (int i = 0; i < size; i++) {
+            OutcomeWrite outcome = outcomes.get(i);
+            ids[i] = outcome.taskId();
+            statuses[i] = outcome.status().name();
+            reasons[i] = outcome.reason() == null ? null : outcome.reason().name();
+            errors[i] = outcome.error();
+            previousRoles[i] = outcome.previousRole() == null
+                    ? null
+                    : outcome.previousRole().code();
+            userIds[i] = outcome.userId();
+            appliedAts[i] =
+                    outcome.appliedAt() == null ? null : outcome.appliedAt().toString();
+        }
+        int updated = jdbc.sql(STORE_OUTCOMES)
+                .param("ids", new SqlArrayValue("uuid", (Object[]) ids))
+                .param("statuses", new SqlArrayValue("text", (Object[]) statuses))
+                .param("reasons", new SqlArrayValue("text", (Object[]) reasons))
+                .param("errors", new SqlArrayValue("text", (Object[]) errors))
+                .param("previousRoles", new SqlArrayValue("text", (Object[]) previousRoles))
+                .param("userIds", new SqlArrayValue("uuid", (Object[]) userIds))
+                .param("appliedAts", new SqlArrayValue("text", (Object[]) appliedAts))
+                .update();
+        if (updated != size) {
+            throw new IllegalStateException(
+                    (size - updated) + " of " + size + " tasks were no longer pending under their row locks");
         }
     }
 

@@ -1,0 +1,68 @@
+package com.portfoliobulk.gateway.jobs;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+
+/**
+ * Job rows as read for status polls, kept for a few milliseconds ({@code
+ * bulk.gateway.jobs.status-cache-ttl}, default 50 ms; 0 turns it off). Many clients polling one
+ * running job then cost the database one read per interval instead of one per poll, and an answer is
+ * at most that old: the worker moves a job's counters several times a second anyway, and the ETag
+ * (the row's version) is the one of the row answered. A cancellation through this gateway forgets
+ * the job at once. Absent jobs are not kept; the map never holds more than {@value #MAX_ENTRIES}
+ * jobs (expired ones are dropped first, then all).
+ */
+@Component
+class JobStatusCache {
+
+    static final int MAX_ENTRIES = 10_000;
+
+    private final long ttlNanos;
+
+    private final ConcurrentHashMap<Key, Entry> entries = new ConcurrentHashMap<>();
+
+    JobStatusCache(@Value("${bulk.gateway.jobs.status-cache-ttl:50ms}") Duration ttl) {
+        this.ttlNanos = ttl.toNanos();
+    }
+
+    /** The job of the portfolio, from the cache when read less than the time to live ago. */
+    Optional<Job> job(UUID portfolioId, UUID jobId, Supplier<Optional<Job>> read) {
+        if (ttlNanos <= 0) {
+            return read.get();
+        }
+        Key key = new Key(portfolioId, jobId);
+        long now = System.nanoTime();
+        Entry cached = entries.get(key);
+        if (cached != null && now - cached.readAt() < ttlNanos) {
+            return Optional.of(cached.job());
+        }
+        Optional<Job> job = read.get();
+        job.ifPresentOrElse(found -> remember(key, new Entry(found, now)), () -> entries.remove(key));
+        return job;
+    }
+
+    /** Forgets the job, after this gateway changed it. */
+    void forget(UUID portfolioId, UUID jobId) {
+        entries.remove(new Key(portfolioId, jobId));
+    }
+
+    private void remember(Key key, Entry entry) {
+        if (entries.size() >= MAX_ENTRIES) {
+            long now = System.nanoTime();
+            entries.values().removeIf(old -> now - old.readAt() >= ttlNanos);
+            if (entries.size() >= MAX_ENTRIES) {
+                entries.clear();
+            }
+        }
+        entries.put(key, entry);
+    }
+
+    private record Key(UUID portfolioId, UUID jobId) {}
+
+    private record Entry(Job job, long readAt) {}
+}

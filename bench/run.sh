@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The benchmark (see bench/README.md): starts a fresh local stack with durable PostgreSQL on free
+# ports and its own data directory (bench/.stack), measures the raw limits of its PostgreSQL and
+# Kafka, seeds 5,000 accounts x 20 users, runs the benchmark jobs and the status polls, prints one
+# table and writes Markdown + JSON to bench/results/. Not part of ./mvnw verify.
+#
+#   ./bench/run.sh                  build, then run everything (10 to 15 minutes on 2 cores)
+#   ./bench/run.sh --no-build       use the last build of the local stack
+#   ./bench/run.sh --help           every option
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+. ./.mvn/select-jdk.sh
+select_jdk
+
+build=true
+args=()
+for arg in "$@"; do
+  case "$arg" in
+    --no-build) build=false ;;
+    --help|-h) build=false; args+=("$arg") ;;
+    *) args+=("$arg") ;;
+  esac
+done
+
+java_options=()
+if [ "$(java_major "$JAVA_HOME/bin/java")" -ge 24 ]; then
+  java_options+=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
+  export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+fi
+
+if [ "$build" = true ]; then
+  echo "Building the local stack with the JDK at $JAVA_HOME ..."
+  ./mvnw -B -q -pl local-stack -am package -Dmaven.test.skip=true -Dspotless.check.skip=true
+fi
+
+jar=$(ls local-stack/target/local-stack-*.jar 2>/dev/null | head -n 1 || true)
+if [ -z "$jar" ]; then
+  echo "No local-stack jar in local-stack/target; run without --no-build once." >&2
+  exit 1
+fi
+
+# The benchmark client needs only the PostgreSQL driver and the Kafka client (with its compression
+# libraries): taken from the local stack's own jar, so both sides use the same versions.
+lib=bench/.work/lib
+if [ ! -d "$lib" ] || [ "$jar" -nt "$lib" ]; then
+  rm -rf "$lib" && mkdir -p "$lib"
+  (cd "$lib" && "$JAVA_HOME/bin/jar" xf "../../../$jar" \
+    $("$JAVA_HOME/bin/jar" tf "../../../$jar" \
+      | grep -E '^BOOT-INF/lib/(postgresql|kafka-clients|lz4-java|snappy-java|zstd-jni|slf4j-api)-[0-9]' ) \
+    && mv BOOT-INF/lib/*.jar . && rm -rf BOOT-INF)
+  touch "$lib"
+fi
+
+exec "$JAVA_HOME/bin/java" ${java_options[@]+"${java_options[@]}"} -Xmx1g -cp "$lib/*" \
+  bench/src/Bench.java --jar "$jar" ${args[@]+"${args[@]}"}

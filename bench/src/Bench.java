@@ -1,0 +1,1282 @@
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The benchmark of Portfolio Bulk Access, run by {@code ./bench/run.sh} (see bench/README.md).
+ *
+ * <p>Starts the local stack jar in a process of its own, on free ports and a fresh data directory,
+ * with durable PostgreSQL settings; measures the raw limits of that PostgreSQL and Kafka; runs the
+ * benchmark jobs one after another through the public HTTP API as a client would, with figures
+ * computed from the client's clock and the stored task and activity rows; polls job status with 100
+ * clients; writes Markdown and JSON to bench/results/. Every loop is bounded in count and time and
+ * talks to localhost only.
+ */
+public final class Bench {
+
+    static final String USAGE = """
+            Usage: ./bench/run.sh [options]
+
+              --no-build             use the last build of the local stack (run.sh)
+              --jobs LIST            which jobs, comma-separated, in this order (default all):
+                                     leaver, offboard, invite, million
+              --million-emails N     e-mails of the 1,000,000-task job (default 200: 200 x 5,000 accounts)
+              --no-raw               skip the raw PostgreSQL and Kafka limits
+              --no-polls             skip the status polls
+              --no-preview           skip the preview timing
+              --poll-seconds N       length of each poll phase (default 8)
+              --jfr                  record the local stack with Java Flight Recorder (profile settings)
+                                     into bench/results/<run>.jfr
+              --stack-option OPT     one more option for the local stack JVM (repeatable), e.g. -Xmx2g
+              --env NAME=VALUE       one more environment variable for the local stack (repeatable)
+              --label TEXT           a label for the results (e.g. what changed)
+              --help                 this text
+            """;
+
+    static final String SPEC = "5000x20";
+
+    static final int ACCOUNTS = 5000;
+
+    static final HttpClient HTTP = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5))
+            .executor(Executors.newVirtualThreadPerTaskExecutor())
+            .build();
+
+    final Map<String, Object> results = new LinkedHashMap<>();
+
+    final List<String> notes = new ArrayList<>();
+
+    Options options;
+
+    Process stack;
+
+    String gateway;
+
+    String token;
+
+    String jdbcUrl;
+
+    String kafka;
+
+    UUID portfolio;
+
+    Connection db;
+
+    String finishedJobUrl;
+
+    public static void main(String[] args) throws Exception {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException ex) {
+            System.err.println(ex.getMessage());
+            System.err.print(USAGE);
+            System.exit(2);
+            return;
+        }
+        if (options.help) {
+            System.out.print(USAGE);
+            return;
+        }
+        Bench bench = new Bench();
+        bench.options = options;
+        // Ctrl-C stops the local stack too.
+        Runtime.getRuntime().addShutdownHook(new Thread(bench::stopStack, "bench-stop"));
+        try {
+            bench.run();
+        } finally {
+            bench.stopStack();
+        }
+    }
+
+    void run() throws Exception {
+        String runId = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+                .withZone(ZoneOffset.UTC)
+                .format(Instant.now());
+        Path resultsDir = Path.of("bench/results");
+        Files.createDirectories(resultsDir);
+        results.put("run", runId);
+        results.put("label", options.label);
+        results.put("machine", machine());
+        results.put("loadAverageAtStart", loadAverage());
+        log("Machine: " + results.get("machine"));
+        log("Load average at start: " + results.get("loadAverageAtStart"));
+
+        startStack(resultsDir.resolve(runId + ".jfr"));
+        db = DriverManager.getConnection(jdbcUrl, "postgres", "postgres");
+        results.put("postgres", postgresFacts());
+        log("PostgreSQL: " + results.get("postgres"));
+
+        if (options.raw) {
+            Map<String, Object> raw = new LinkedHashMap<>();
+            raw.put("upsert", rawUpsert());
+            raw.put("kafka", rawKafka());
+            results.put("raw", raw);
+        }
+        if (options.preview) {
+            results.put("preview", preview());
+        }
+        List<Map<String, Object>> jobs = new ArrayList<>();
+        results.put("jobs", jobs);
+        for (String job : options.jobs) {
+            Map<String, Object> figures = switch (job) {
+                case "leaver" -> runJob("leaver (OFFBOARD_USERS, 1 user x 5,000 accounts)", offboard(List.of(leaverId())));
+                case "offboard" -> runJob("OFFBOARD_USERS of every plain user", offboard(plainUsers()));
+                case "invite" -> runJob("INVITE_USERS 20 e-mails x 5,000 accounts", invite("bench-invite", 20));
+                case "million" -> runJob(
+                        "INVITE_USERS " + options.millionEmails + " e-mails x 5,000 accounts",
+                        invite("bench-million", options.millionEmails));
+                default -> throw new IllegalArgumentException("Unknown job " + job);
+            };
+            jobs.add(figures);
+        }
+        if (options.polls) {
+            results.put("polls", polls());
+        }
+        results.put("loadAverageAtEnd", loadAverage());
+        results.put("ratios", ratios());
+        results.put("notes", notes);
+
+        String markdown = markdown();
+        System.out.println();
+        System.out.println(markdown);
+        Files.writeString(resultsDir.resolve(runId + ".md"), markdown);
+        Files.writeString(resultsDir.resolve(runId + ".json"), Json.write(results) + "\n");
+        log("Wrote bench/results/" + runId + ".md and .json");
+    }
+
+    // ---------------------------------------------------------------- the stack
+
+    void startStack(Path jfr) throws Exception {
+        Path dataDir = Path.of("bench/.stack").toAbsolutePath();
+        int gatewayPort = freePort();
+        int pgPort = freePort();
+        int kafkaPort = freePort();
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("--sun-misc-unsafe-memory-access=allow");
+        command.add("--enable-native-access=ALL-UNNAMED");
+        if (options.jfr) {
+            command.add("-XX:StartFlightRecording=settings=profile,filename=" + jfr.toAbsolutePath());
+            results.put("jfr", jfr.toString());
+        }
+        command.addAll(options.stackOptions);
+        command.addAll(List.of(
+                "-jar",
+                options.jar,
+                "--reset",
+                "--data-dir",
+                dataDir.toString(),
+                "--seed-large",
+                SPEC,
+                "--gateway-port",
+                String.valueOf(gatewayPort),
+                "--worker-port",
+                String.valueOf(freePort()),
+                "--audit-port",
+                String.valueOf(freePort()),
+                "--postgres-port",
+                String.valueOf(pgPort),
+                "--kafka-port",
+                String.valueOf(kafkaPort)));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        // The 1,000,000-task job needs a higher per-job cap than the product's default.
+        builder.environment().put("BULK_MAX_TASKS_PER_JOB", "1000000");
+        builder.environment().putAll(options.env);
+        results.put("stackCommand", String.join(" ", command));
+        results.put("stackEnvironment", new LinkedHashMap<>(options.env));
+        log("Starting the local stack: " + String.join(" ", command));
+        long started = System.nanoTime();
+        stack = builder.start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(stack.getInputStream(), StandardCharsets.UTF_8));
+        CountDownLatch running = new CountDownLatch(1);
+        Thread.ofVirtual().start(() -> {
+            try {
+                String line;
+                while ((line = out.readLine()) != null) {
+                    if (running.getCount() > 0) {
+                        System.out.println("  | " + line);
+                    }
+                    if (line.startsWith("Portfolio Bulk Access is running")) {
+                        running.countDown();
+                    }
+                }
+            } catch (IOException ignored) {
+                // the stack stopped
+            }
+        });
+        if (!running.await(10, TimeUnit.MINUTES) || !stack.isAlive()) {
+            throw new IllegalStateException("The local stack did not start; see bench/.stack/logs/local-stack.log");
+        }
+        results.put("stackStartSeconds", seconds(System.nanoTime() - started));
+        gateway = "http://localhost:" + gatewayPort;
+        token = Files.readString(dataDir.resolve("admin-token")).trim();
+        jdbcUrl = "jdbc:postgresql://localhost:" + pgPort + "/bulk";
+        kafka = "localhost:" + kafkaPort;
+        portfolio = UUID.nameUUIDFromBytes(("load-test-portfolio:" + SPEC).getBytes(StandardCharsets.UTF_8));
+    }
+
+    synchronized void stopStack() {
+        if (stack == null || !stack.isAlive()) {
+            return;
+        }
+        log("Stopping the local stack ...");
+        stack.destroy();
+        try {
+            if (!stack.waitFor(2, TimeUnit.MINUTES)) {
+                stack.destroyForcibly();
+            }
+        } catch (InterruptedException ex) {
+            stack.destroyForcibly();
+        }
+    }
+
+    // ---------------------------------------------------------------- raw limits
+
+    /** Batched upserts: 500 rows a statement (UNNEST of arrays), a commit each, on one connection. */
+    Map<String, Object> rawUpsert() throws SQLException {
+        log("Raw limit: batched upserts (500 rows a batch, one connection, a commit each) ...");
+        int batch = 500;
+        int rows = 100_000;
+        try (Statement ddl = db.createStatement()) {
+            ddl.execute("DROP SCHEMA IF EXISTS bench CASCADE");
+            ddl.execute("CREATE SCHEMA bench");
+            ddl.execute("""
+                    CREATE TABLE bench.upsert_probe (
+                        id uuid PRIMARY KEY, account_id uuid NOT NULL, status text NOT NULL,
+                        attempts integer NOT NULL, applied_at timestamptz NOT NULL)""");
+        }
+        UUID[] ids = new UUID[rows];
+        for (int i = 0; i < rows; i++) {
+            ids[i] = UUID.randomUUID();
+        }
+        String sql = """
+                INSERT INTO bench.upsert_probe (id, account_id, status, attempts, applied_at)
+                SELECT id, account_id, 'SUCCEEDED', 1, now() FROM unnest(?::uuid[], ?::uuid[]) AS t(id, account_id)
+                ON CONFLICT (id) DO UPDATE SET status = 'SKIPPED', attempts = bench.upsert_probe.attempts + 1,
+                    applied_at = now()""";
+        Map<String, Object> figures = new LinkedHashMap<>();
+        db.setAutoCommit(false);
+        try (PreparedStatement upsert = db.prepareStatement(sql)) {
+            for (String pass : List.of("insertRowsPerSecond", "updateRowsPerSecond")) {
+                long start = System.nanoTime();
+                for (int from = 0; from < rows; from += batch) {
+                    UUID[] slice = Arrays.copyOfRange(ids, from, from + batch);
+                    UUID[] accounts = new UUID[batch];
+                    for (int i = 0; i < batch; i++) {
+                        accounts[i] = new UUID(slice[i].getLeastSignificantBits(), slice[i].getMostSignificantBits());
+                    }
+                    upsert.setArray(1, db.createArrayOf("uuid", slice));
+                    upsert.setArray(2, db.createArrayOf("uuid", accounts));
+                    upsert.executeUpdate();
+                    db.commit();
+                }
+                figures.put(pass, rows / seconds(System.nanoTime() - start));
+            }
+        } finally {
+            db.setAutoCommit(true);
+        }
+        try (Statement ddl = db.createStatement()) {
+            ddl.execute("DROP SCHEMA bench CASCADE");
+        }
+        double insert = (double) figures.get("insertRowsPerSecond");
+        double update = (double) figures.get("updateRowsPerSecond");
+        figures.put("rowsPerSecond", 2.0 / (1.0 / insert + 1.0 / update));
+        figures.put("rows", rows * 2);
+        figures.put("batchSize", batch);
+        log("  " + figures);
+        return figures;
+    }
+
+    /** Kafka: 300-byte records, acks=all and idempotent like the relay; then one consumer reads them all. */
+    Map<String, Object> rawKafka() throws Exception {
+        log("Raw limit: Kafka produce and consume (300 B records) ...");
+        String topic = "bench.raw-probe";
+        int records = 300_000;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka))) {
+            admin.createTopics(List.of(new NewTopic(topic, 12, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        }
+        Properties producerConfig = new Properties();
+        producerConfig.putAll(Map.of(
+                "bootstrap.servers", kafka,
+                "acks", "all",
+                "enable.idempotence", "true",
+                "linger.ms", "5",
+                "batch.size", String.valueOf(64 * 1024),
+                "key.serializer", StringSerializer.class.getName(),
+                "value.serializer", ByteArraySerializer.class.getName()));
+        byte[] value = new byte[300];
+        new Random(17).nextBytes(value);
+        Map<String, Object> figures = new LinkedHashMap<>();
+        long start = System.nanoTime();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig)) {
+            String[] keys = new String[ACCOUNTS];
+            for (int i = 0; i < keys.length; i++) {
+                keys[i] = UUID.randomUUID().toString();
+            }
+            for (int i = 0; i < records; i++) {
+                producer.send(new ProducerRecord<>(topic, keys[i % keys.length], value));
+            }
+            producer.flush();
+        }
+        figures.put("produceMessagesPerSecond", records / seconds(System.nanoTime() - start));
+        Properties consumerConfig = new Properties();
+        consumerConfig.putAll(Map.of(
+                "bootstrap.servers", kafka,
+                "group.id", "bench-raw-" + UUID.randomUUID(),
+                "auto.offset.reset", "earliest",
+                "enable.auto.commit", "false",
+                "max.poll.records", "500",
+                "key.deserializer", StringDeserializer.class.getName(),
+                "value.deserializer", ByteArrayDeserializer.class.getName()));
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig)) {
+            consumer.subscribe(List.of(topic));
+            int received = 0;
+            long first = 0;
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+            while (received < records && System.nanoTime() < deadline) {
+                ConsumerRecords<String, byte[]> batch = consumer.poll(Duration.ofMillis(500));
+                if (!batch.isEmpty() && first == 0) {
+                    first = System.nanoTime();
+                }
+                received += batch.count();
+                if (batch.count() > 0) {
+                    consumer.commitAsync();
+                }
+            }
+            figures.put("consumeMessagesPerSecond", received / seconds(System.nanoTime() - first));
+        }
+        figures.put("records", records);
+        figures.put("recordBytes", value.length);
+        log("  " + figures);
+        return figures;
+    }
+
+    // ---------------------------------------------------------------- preview
+
+    Map<String, Object> preview() throws Exception {
+        log("Preview: offboarding the leaver from 5,000 accounts (5 warm-up calls, then 20) ...");
+        String body = offboard(List.of(leaverId()));
+        String url = gateway + "/api/v1/portfolios/" + portfolio + "/bulk-jobs/preview?limit=1";
+        List<Double> millis = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            long start = System.nanoTime();
+            HttpResponse<String> answer = post(url, body, null);
+            long took = System.nanoTime() - start;
+            if (answer.statusCode() != 200) {
+                throw new IllegalStateException("Preview answered " + answer.statusCode() + ": " + answer.body());
+            }
+            if (i >= 5) {
+                millis.add(took / 1e6);
+            }
+        }
+        Map<String, Object> figures = percentiles(millis);
+        log("  " + figures);
+        return figures;
+    }
+
+    // ---------------------------------------------------------------- jobs
+
+    UUID leaverId() {
+        return UUID.nameUUIDFromBytes(("load-" + SPEC + ":leaver").getBytes(StandardCharsets.UTF_8));
+    }
+
+    List<UUID> plainUsers() throws SQLException {
+        List<UUID> ids = new ArrayList<>();
+        try (PreparedStatement query = db.prepareStatement(
+                "SELECT id FROM directory.users WHERE email LIKE 'user%@load-" + SPEC + ".example' ORDER BY email")) {
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    ids.add(rows.getObject(1, UUID.class));
+                }
+            }
+        }
+        return ids;
+    }
+
+    List<UUID> accounts() throws SQLException {
+        List<UUID> ids = new ArrayList<>();
+        try (PreparedStatement query =
+                db.prepareStatement("SELECT id FROM directory.accounts WHERE portfolio_id = ? ORDER BY name")) {
+            query.setObject(1, portfolio);
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    ids.add(rows.getObject(1, UUID.class));
+                }
+            }
+        }
+        return ids;
+    }
+
+    static String offboard(List<UUID> users) {
+        StringBuilder body = new StringBuilder("{\"type\":\"OFFBOARD_USERS\",\"userIds\":[");
+        for (int i = 0; i < users.size(); i++) {
+            body.append(i == 0 ? "" : ",").append('"').append(users.get(i)).append('"');
+        }
+        return body.append("]}").toString();
+    }
+
+    String invite(String prefix, int emails) throws SQLException {
+        StringBuilder body = new StringBuilder("{\"type\":\"INVITE_USERS\",\"emails\":[");
+        for (int i = 0; i < emails; i++) {
+            body.append(i == 0 ? "" : ",").append("\"").append(prefix).append(String.format("-%04d", i));
+            body.append("@bench.example\"");
+        }
+        body.append("],\"accounts\":[");
+        List<UUID> accounts = accounts();
+        for (int i = 0; i < accounts.size(); i++) {
+            body.append(i == 0 ? "" : ",").append("{\"accountId\":\"").append(accounts.get(i));
+            body.append("\",\"role\":\"ANALYST\"}");
+        }
+        return body.append("]}").toString();
+    }
+
+    Map<String, Object> runJob(String name, String body) throws Exception {
+        log("Job: " + name + " ...");
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("job", name);
+        MemorySampler memory = new MemorySampler(stack.pid());
+        memory.start();
+        CpuTime cpuBefore = CpuTime.now(stack.pid(), postmasterPid());
+        String url = gateway + "/api/v1/portfolios/" + portfolio + "/bulk-jobs";
+        long submitStart = System.nanoTime();
+        HttpResponse<String> answer = post(url, body, UUID.randomUUID().toString());
+        long submitted = System.nanoTime();
+        if (answer.statusCode() != 202) {
+            memory.stop();
+            throw new IllegalStateException("Submission answered " + answer.statusCode() + ": " + answer.body());
+        }
+        UUID jobId = UUID.fromString(field(answer.body(), "jobId"));
+        figures.put("jobId", jobId.toString());
+        figures.put("submitSeconds", seconds(submitted - submitStart));
+        figures.put("requestBytes", body.length());
+        String status;
+        long firstProgress = 0;
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+        String jobUrl = url + "/" + jobId;
+        while (true) {
+            HttpResponse<String> poll = get(jobUrl, null);
+            status = field(poll.body(), "status");
+            if (firstProgress == 0 && !"QUEUED".equals(status) && !pending(poll.body()).equals(total(poll.body()))) {
+                firstProgress = System.nanoTime();
+            }
+            if (isTerminal(status)) {
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Job " + jobId + " did not finish within 30 minutes");
+            }
+            Thread.sleep(50);
+        }
+        long completed = System.nanoTime();
+        finishedJobUrl = jobUrl;
+        figures.put("status", status);
+        // Activity entries: wait until every succeeded task has its entry (bounded).
+        long activityDeadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        Map<String, Object> stored = storedFigures(jobId);
+        long succeeded = ((Number) stored.get("succeeded")).longValue();
+        long entries = 0;
+        while (System.nanoTime() < activityDeadline) {
+            entries = activityEntries(jobId);
+            if (entries >= succeeded) {
+                break;
+            }
+            Thread.sleep(250);
+        }
+        long activityObserved = System.nanoTime();
+        memory.stop();
+        CpuTime cpu = CpuTime.now(stack.pid(), postmasterPid()).minus(cpuBefore);
+        long total = ((Number) stored.get("total")).longValue();
+        double overall = seconds(completed - submitStart);
+        figures.put("tasks", total);
+        figures.put("succeeded", succeeded);
+        figures.put("skipped", stored.get("skipped"));
+        figures.put("failed", stored.get("failed"));
+        figures.put("firstAppliedSeconds", stored.get("firstAppliedSeconds"));
+        figures.put("firstProgressSeenSeconds", firstProgress == 0 ? null : seconds(firstProgress - submitStart));
+        figures.put("completedSeconds", overall);
+        figures.put("tasksPerSecondOverall", total / overall);
+        figures.put("tasksPerSecondSteady", stored.get("steadyTasksPerSecond"));
+        figures.put("taskLatencySeconds", stored.get("taskLatencySeconds"));
+        figures.put("activityEntries", entries);
+        figures.put("activityAfterCompletedSeconds", activityLag(jobId));
+        figures.put("activityObservedAfterCompletedSeconds", seconds(activityObserved - completed));
+        figures.put("memory", memory.figures());
+        Map<String, Object> cpuFigures = new LinkedHashMap<>();
+        cpuFigures.put("stackSeconds", cpu.stack());
+        cpuFigures.put("postgresSeconds", cpu.postgres());
+        cpuFigures.put("stackMicrosPerTask", cpu.stack() * 1e6 / total);
+        cpuFigures.put("postgresMicrosPerTask", cpu.postgres() * 1e6 / total);
+        figures.put("cpu", cpuFigures);
+        log("  " + figures);
+        return figures;
+    }
+
+    /** Counts and times from the stored rows; times of one clock (PostgreSQL's). */
+    Map<String, Object> storedFigures(UUID jobId) throws SQLException {
+        Map<String, Object> figures = new LinkedHashMap<>();
+        try (PreparedStatement query = db.prepareStatement("""
+                SELECT j.total, j.succeeded, j.skipped, j.failed,
+                       extract(epoch FROM min(t.applied_at) - j.created_at) AS first_applied,
+                       percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP
+                           (ORDER BY extract(epoch FROM t.applied_at - j.created_at)) AS latency,
+                       extract(epoch FROM percentile_disc(0.9) WITHIN GROUP (ORDER BY t.applied_at)
+                                        - percentile_disc(0.1) WITHIN GROUP (ORDER BY t.applied_at)) AS steady
+                  FROM jobs.bulk_jobs j JOIN jobs.bulk_tasks t ON t.job_id = j.id
+                 WHERE j.id = ?
+                 GROUP BY j.id""")) {
+            query.setObject(1, jobId);
+            try (ResultSet row = query.executeQuery()) {
+                row.next();
+                long total = row.getLong("total");
+                figures.put("total", total);
+                figures.put("succeeded", row.getLong("succeeded"));
+                figures.put("skipped", row.getLong("skipped"));
+                figures.put("failed", row.getLong("failed"));
+                figures.put("firstAppliedSeconds", row.getDouble("first_applied"));
+                Array latency = row.getArray("latency");
+                Object[] values = (Object[]) latency.getArray();
+                Map<String, Object> percentiles = new LinkedHashMap<>();
+                percentiles.put("p50", ((Number) values[0]).doubleValue());
+                percentiles.put("p95", ((Number) values[1]).doubleValue());
+                percentiles.put("p99", ((Number) values[2]).doubleValue());
+                figures.put("taskLatencySeconds", percentiles);
+                double steady = row.getDouble("steady");
+                figures.put("steadyTasksPerSecond", steady > 0 ? 0.8 * total / steady : null);
+            }
+        }
+        return figures;
+    }
+
+    long activityEntries(UUID jobId) throws SQLException {
+        try (PreparedStatement query = db.prepareStatement("SELECT count(*) FROM audit.activity_log WHERE job_id = ?")) {
+            query.setObject(1, jobId);
+            try (ResultSet row = query.executeQuery()) {
+                row.next();
+                return row.getLong(1);
+            }
+        }
+    }
+
+    Double activityLag(UUID jobId) throws SQLException {
+        try (PreparedStatement query = db.prepareStatement("""
+                SELECT extract(epoch FROM (SELECT max(recorded_at) FROM audit.activity_log WHERE job_id = ?)
+                                          - (SELECT completed_at FROM jobs.bulk_jobs WHERE id = ?))""")) {
+            query.setObject(1, jobId);
+            query.setObject(2, jobId);
+            try (ResultSet row = query.executeQuery()) {
+                row.next();
+                double value = row.getDouble(1);
+                return row.wasNull() ? null : value;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- polls
+
+    Map<String, Object> polls() throws Exception {
+        log("Status polls: 100 clients during a running job ...");
+        Map<String, Object> figures = new LinkedHashMap<>();
+        String url = gateway + "/api/v1/portfolios/" + portfolio + "/bulk-jobs";
+        String body = invite("bench-polls", 100);
+        HttpResponse<String> answer = post(url, body, UUID.randomUUID().toString());
+        if (answer.statusCode() != 202) {
+            throw new IllegalStateException("Submission answered " + answer.statusCode() + ": " + answer.body());
+        }
+        String jobUrl = url + "/" + field(answer.body(), "jobId");
+        figures.put("job", "INVITE_USERS 100 e-mails x 5,000 accounts (500,000 tasks), running during the polls");
+        // Poll while the worker applies the job, not while the gateway still stores it.
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (System.nanoTime() < deadline && field(get(jobUrl, null).body(), "status").equals("QUEUED")) {
+            Thread.sleep(100);
+        }
+        List<Map<String, Object>> phases = new ArrayList<>();
+        figures.put("phases", phases);
+        for (boolean saturate : List.of(false, true)) {
+            for (boolean conditional : List.of(false, true)) {
+                Map<String, Object> phase = pollPhase(jobUrl, saturate, conditional);
+                phase.put("jobRunningAtEnd", !isTerminal(field(get(jobUrl, null).body(), "status")));
+                phases.add(phase);
+                log("  " + phase);
+            }
+        }
+        // A finished job's status never changes: every conditional poll can answer 304.
+        if (finishedJobUrl != null) {
+            Map<String, Object> finished = pollPhase(finishedJobUrl, true, true);
+            finished.put("jobRunningAtEnd", false);
+            finished.put("note", "a finished job (the last benchmark job), not the running one");
+            phases.add(finished);
+            log("  " + finished);
+        }
+        return figures;
+    }
+
+    Map<String, Object> pollPhase(String jobUrl, boolean saturate, boolean conditional) throws Exception {
+        int clients = 100;
+        long phaseNanos = TimeUnit.SECONDS.toNanos(options.pollSeconds);
+        long intervalNanos = TimeUnit.MILLISECONDS.toNanos(500); // 100 clients x 2/s = 200/s
+        AtomicLong ok = new AtomicLong();
+        AtomicLong notModified = new AtomicLong();
+        AtomicLong other = new AtomicLong();
+        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+        long end = start + phaseNanos;
+        List<List<Long>> perClient = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int c = 0; c < clients; c++) {
+                List<Long> mine = new ArrayList<>();
+                perClient.add(mine);
+                long offset = intervalNanos * c / clients;
+                threads.submit(() -> {
+                    String etag = null;
+                    long next = start + offset;
+                    while (true) {
+                        if (!saturate) {
+                            long wait = next - System.nanoTime();
+                            if (wait > 0) {
+                                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                            }
+                            next += intervalNanos;
+                        }
+                        long sent = System.nanoTime();
+                        if (sent >= end) {
+                            return null;
+                        }
+                        HttpResponse<String> answer;
+                        try {
+                            answer = get(jobUrl, conditional ? etag : null);
+                        } catch (IOException ex) {
+                            other.incrementAndGet();
+                            continue;
+                        }
+                        long took = System.nanoTime() - sent;
+                        mine.add(took);
+                        switch (answer.statusCode()) {
+                            case 200 -> ok.incrementAndGet();
+                            case 304 -> notModified.incrementAndGet();
+                            default -> other.incrementAndGet();
+                        }
+                        etag = answer.headers().firstValue("ETag").orElse(etag);
+                    }
+                });
+            }
+        }
+        double elapsed = seconds(Math.max(System.nanoTime(), end) - start);
+        List<Double> millis = new ArrayList<>();
+        for (List<Long> mine : perClient) {
+            for (long took : mine) {
+                millis.add(took / 1e6);
+            }
+        }
+        Map<String, Object> phase = new LinkedHashMap<>();
+        phase.put("load", saturate ? "saturation" : "200/s");
+        phase.put("ifNoneMatch", conditional);
+        phase.put("answersPerSecond", millis.size() / elapsed);
+        phase.put("okPerSecond", ok.get() / elapsed);
+        phase.put("notModifiedPerSecond", notModified.get() / elapsed);
+        phase.put("otherAnswers", other.get());
+        phase.put("latencyMillis", percentiles(millis));
+        return phase;
+    }
+
+    // ---------------------------------------------------------------- facts
+
+    Map<String, Object> machine() {
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("cores", Runtime.getRuntime().availableProcessors());
+        facts.put("cpu", firstMatch(Path.of("/proc/cpuinfo"), "model name\\s*:\\s*(.+)"));
+        String memKb = firstMatch(Path.of("/proc/meminfo"), "MemTotal:\\s*(\\d+) kB");
+        facts.put("memoryGiB", memKb == null ? null : Math.round(Long.parseLong(memKb) / 1024.0 / 1024.0 * 10) / 10.0);
+        facts.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        facts.put("jvm", System.getProperty("java.vm.name") + " " + Runtime.version());
+        facts.put("commit", git("rev-parse", "--short", "HEAD"));
+        facts.put("uncommittedChanges", !git("status", "--porcelain", "--untracked-files=no").isBlank());
+        return facts;
+    }
+
+    Map<String, Object> postgresFacts() throws SQLException {
+        Map<String, Object> facts = new LinkedHashMap<>();
+        try (Statement query = db.createStatement()) {
+            for (String setting : List.of("server_version", "fsync", "synchronous_commit", "full_page_writes",
+                    "shared_buffers", "max_connections")) {
+                try (ResultSet row = query.executeQuery("SELECT current_setting('" + setting + "')")) {
+                    row.next();
+                    facts.put(setting, row.getString(1));
+                }
+            }
+        }
+        return facts;
+    }
+
+    Map<String, Object> ratios() {
+        Map<String, Object> ratios = new LinkedHashMap<>();
+        Object raw = results.get("raw");
+        if (!(raw instanceof Map<?, ?> rawMap)) {
+            return ratios;
+        }
+        double rows = (double) ((Map<?, ?>) rawMap.get("upsert")).get("rowsPerSecond");
+        ratios.put("rawUpsertRowsPerSecond", rows);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> jobs = (List<Map<String, Object>>) results.get("jobs");
+        for (Map<String, Object> job : jobs) {
+            ratios.put(String.valueOf(job.get("job")), (double) job.get("tasksPerSecondOverall") / rows);
+        }
+        return ratios;
+    }
+
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException ex) {
+            return String.valueOf(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        }
+    }
+
+    static String git(String... args) {
+        try {
+            List<String> command = new ArrayList<>(List.of("git"));
+            command.addAll(List.of(args));
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            process.waitFor();
+            return out;
+        } catch (Exception ex) {
+            return "";
+        }
+    }
+
+    static String firstMatch(Path file, String regex) {
+        try {
+            Matcher matcher = Pattern.compile(regex, Pattern.MULTILINE).matcher(Files.readString(file));
+            return matcher.find() ? matcher.group(1).trim() : null;
+        } catch (IOException ex) {
+            return null;
+        }
+    }
+
+    // ---------------------------------------------------------------- report
+
+    String markdown() {
+        StringBuilder md = new StringBuilder();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> machine = (Map<String, Object>) results.get("machine");
+        md.append("## Benchmark ").append(results.get("run"));
+        if (options.label != null) {
+            md.append(": ").append(options.label);
+        }
+        md.append("\n\n");
+        md.append("Machine: ").append(machine.get("cores")).append(" cores (").append(machine.get("cpu"));
+        md.append("), ").append(machine.get("memoryGiB")).append(" GiB, ").append(machine.get("jvm"));
+        md.append(", commit ").append(machine.get("commit"));
+        md.append(Boolean.TRUE.equals(machine.get("uncommittedChanges")) ? " (with uncommitted changes)" : "");
+        md.append(". Load average at start ").append(results.get("loadAverageAtStart"));
+        md.append(", at end ").append(results.get("loadAverageAtEnd")).append(" (the machine is shared).\n");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> pg = (Map<String, Object>) results.get("postgres");
+        md.append("PostgreSQL ").append(pg.get("server_version")).append(" with fsync=").append(pg.get("fsync"));
+        md.append(", synchronous_commit=").append(pg.get("synchronous_commit"));
+        md.append(", full_page_writes=").append(pg.get("full_page_writes")).append(".\n\n");
+
+        if (results.get("raw") instanceof Map<?, ?> raw) {
+            Map<?, ?> upsert = (Map<?, ?>) raw.get("upsert");
+            Map<?, ?> kafka = (Map<?, ?>) raw.get("kafka");
+            md.append("| raw limit (same run, same PostgreSQL and Kafka) | per second |\n| --- | ---: |\n");
+            md.append("| batched upsert rows (500 a batch and commit, one connection): insert / update / mean | ");
+            md.append(n(upsert.get("insertRowsPerSecond"))).append(" / ").append(n(upsert.get("updateRowsPerSecond")));
+            md.append(" / ").append(n(upsert.get("rowsPerSecond"))).append(" |\n");
+            md.append("| Kafka produce, 300 B records (acks=all, idempotent) | ");
+            md.append(n(kafka.get("produceMessagesPerSecond"))).append(" |\n");
+            md.append("| Kafka consume, 300 B records (one consumer) | ");
+            md.append(n(kafka.get("consumeMessagesPerSecond"))).append(" |\n\n");
+        }
+        if (results.get("preview") instanceof Map<?, ?> preview) {
+            md.append("Preview of offboarding one user from 5,000 accounts, warm (20 calls): p50 ");
+            md.append(ms(preview.get("p50"))).append(", p99 ").append(ms(preview.get("p99"))).append(".\n\n");
+        }
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> jobs = (List<Map<String, Object>>) results.get("jobs");
+        if (!jobs.isEmpty()) {
+            md.append("| job | tasks | submit | first applied | COMPLETED | tasks/s overall | tasks/s steady (10-90 %)"
+                    + " | task latency p50 / p95 / p99 | last activity entry after COMPLETED | peak heap used / live"
+                    + " after GC / RSS (one JVM) | CPU per task: services / PostgreSQL | e2e / raw rows/s |\n");
+            md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> ratios = (Map<String, Object>) results.get("ratios");
+            for (Map<String, Object> job : jobs) {
+                Map<?, ?> latency = (Map<?, ?>) job.get("taskLatencySeconds");
+                Map<?, ?> memory = (Map<?, ?>) job.get("memory");
+                md.append("| ").append(job.get("job")).append(" | ").append(n(job.get("tasks")));
+                md.append(" | ").append(s(job.get("submitSeconds")));
+                md.append(" | ").append(s(job.get("firstAppliedSeconds")));
+                md.append(" | ").append(s(job.get("completedSeconds")));
+                md.append(" | ").append(n(job.get("tasksPerSecondOverall")));
+                md.append(" | ").append(n(job.get("tasksPerSecondSteady")));
+                md.append(" | ").append(s(latency.get("p50"))).append(" / ").append(s(latency.get("p95")));
+                md.append(" / ").append(s(latency.get("p99")));
+                md.append(" | ").append(s(job.get("activityAfterCompletedSeconds")));
+                Object live = memory.get("peakLiveHeapMiB");
+                md.append(" | ").append(memory.get("peakHeapMiB")).append(" / ");
+                md.append(Long.valueOf(0).equals(live) ? "-" : live); // no old collection during the job
+                md.append(" / ").append(memory.get("peakRssMiB"));
+                md.append(" MiB | ");
+                Map<?, ?> cpu = (Map<?, ?>) job.get("cpu");
+                md.append(String.format(Locale.ROOT, "%.0f / %.0f µs", (double) cpu.get("stackMicrosPerTask"),
+                        (double) cpu.get("postgresMicrosPerTask")));
+                md.append(" | ");
+                Object ratio = ratios == null ? null : ratios.get(String.valueOf(job.get("job")));
+                md.append(ratio == null ? "-" : String.format(Locale.ROOT, "%.2f", (double) ratio)).append(" |\n");
+            }
+            md.append("\n");
+        }
+        if (results.get("polls") instanceof Map<?, ?> polls) {
+            md.append("Status polls by 100 clients (").append(polls.get("job")).append("):\n\n");
+            md.append("| load | If-None-Match | answers/s | 200/s | 304/s | p50 | p99 | job running at end |\n");
+            md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n");
+            for (Object item : (List<?>) polls.get("phases")) {
+                Map<?, ?> phase = (Map<?, ?>) item;
+                Map<?, ?> latency = (Map<?, ?>) phase.get("latencyMillis");
+                md.append("| ").append(phase.get("load")).append(" | ").append(Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? "yes" : "no");
+                md.append(" | ").append(n(phase.get("answersPerSecond")));
+                md.append(" | ").append(n(phase.get("okPerSecond")));
+                md.append(" | ").append(n(phase.get("notModifiedPerSecond")));
+                md.append(" | ").append(ms(latency.get("p50"))).append(" | ").append(ms(latency.get("p99")));
+                md.append(" | ").append(phase.get("note") != null ? "(a finished job)"
+                        : Boolean.TRUE.equals(phase.get("jobRunningAtEnd")) ? "yes" : "no");
+                md.append(" |\n");
+            }
+            md.append("\n");
+        }
+        md.append("Times are from the client's submission (tasks/s overall: tasks / time from submission to the"
+                + " status COMPLETED seen by polling); first applied, task latency and steady rate come from the"
+                + " tasks' stored applied_at (PostgreSQL's clock, transaction start); heap and RSS are those of the"
+                + " local stack's one JVM, which runs all three services; CPU per task is the CPU time the"
+                + " local stack's JVM and PostgreSQL used while the job ran (until its last activity entry),"
+                + " divided by its tasks: it depends much less on the machine's other load than the rates.\n");
+        for (String note : notes) {
+            md.append("\n").append(note).append("\n");
+        }
+        return md.toString();
+    }
+
+    static String n(Object value) {
+        if (value == null) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, "%,d", Math.round(((Number) value).doubleValue()));
+    }
+
+    static String s(Object value) {
+        if (value == null) {
+            return "-";
+        }
+        double seconds = ((Number) value).doubleValue();
+        return seconds < 1
+                ? String.format(Locale.ROOT, "%.0f ms", seconds * 1000)
+                : String.format(Locale.ROOT, "%.2f s", seconds);
+    }
+
+    static String ms(Object value) {
+        return value == null ? "-" : String.format(Locale.ROOT, "%.1f ms", ((Number) value).doubleValue());
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    HttpResponse<String> post(String url, String body, String idempotencyKey) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofMinutes(5))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (idempotencyKey != null) {
+            request.header("Idempotency-Key", idempotencyKey);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> get(String url, String ifNoneMatch) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + token);
+        if (ifNoneMatch != null) {
+            request.header("If-None-Match", ifNoneMatch);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String field(String json, String name) {
+        Matcher matcher = Pattern.compile("\"" + name + "\"\\s*:\\s*\"([^\"]*)\"").matcher(json);
+        if (!matcher.find()) {
+            throw new IllegalStateException("No '" + name + "' in " + json);
+        }
+        return matcher.group(1);
+    }
+
+    static String number(String json, String name) {
+        Matcher matcher = Pattern.compile("\"" + name + "\"\\s*:\\s*(\\d+)").matcher(json);
+        return matcher.find() ? matcher.group(1) : "";
+    }
+
+    static boolean isTerminal(String status) {
+        return status.startsWith("COMPLETED") || status.equals("CANCELLED");
+    }
+
+    static String pending(String json) {
+        return number(json, "pending");
+    }
+
+    static String total(String json) {
+        return number(json, "total");
+    }
+
+    static Map<String, Object> percentiles(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("count", sorted.size());
+        if (sorted.isEmpty()) {
+            return figures;
+        }
+        figures.put("min", sorted.getFirst());
+        figures.put("p50", at(sorted, 0.50));
+        figures.put("p95", at(sorted, 0.95));
+        figures.put("p99", at(sorted, 0.99));
+        figures.put("max", sorted.getLast());
+        return figures;
+    }
+
+    static double at(List<Double> sorted, double quantile) {
+        int index = (int) Math.ceil(quantile * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+    }
+
+    static double seconds(long nanos) {
+        return nanos / 1e9;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    static void log(String message) {
+        System.out.println("[" + DateTimeFormatter.ISO_LOCAL_TIME.withZone(ZoneOffset.UTC).format(Instant.now())
+                + "] " + message);
+    }
+
+    long postmasterPid() {
+        String pid = firstMatch(Path.of("bench/.stack/postgres/postmaster.pid"), "\\A(\\d+)");
+        return pid == null ? -1 : Long.parseLong(pid);
+    }
+
+    /**
+     * CPU time used so far by the local stack's JVM and by PostgreSQL (the postmaster, its live
+     * backends and the children it has reaped), from /proc, in seconds. Unlike wall-clock figures it
+     * hardly depends on what else runs on the machine.
+     */
+    record CpuTime(double stack, double postgres) {
+
+        static final double TICKS = 100.0;
+
+        static CpuTime now(long stackPid, long postmasterPid) {
+            double postgres = 0;
+            if (postmasterPid > 0) {
+                long[] own = stat(postmasterPid);
+                postgres += (own[0] + own[1] + own[2] + own[3]) / TICKS;
+                try (var entries = Files.list(Path.of("/proc"))) {
+                    for (Path entry : entries.toList()) {
+                        String name = entry.getFileName().toString();
+                        if (!name.chars().allMatch(Character::isDigit)) {
+                            continue;
+                        }
+                        long[] child = stat(Long.parseLong(name));
+                        if (child[4] == postmasterPid) {
+                            postgres += (child[0] + child[1]) / TICKS;
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // no /proc
+                }
+            }
+            long[] jvm = stat(stackPid);
+            return new CpuTime((jvm[0] + jvm[1]) / TICKS, postgres);
+        }
+
+        CpuTime minus(CpuTime before) {
+            return new CpuTime(stack - before.stack, postgres - before.postgres);
+        }
+
+        /** utime, stime, cutime, cstime and the parent's pid; zeros when the process is gone. */
+        static long[] stat(long pid) {
+            try {
+                String text = Files.readString(Path.of("/proc/" + pid + "/stat"));
+                String[] fields = text.substring(text.lastIndexOf(')') + 2).split(" ");
+                // fields[0] is the state (field 3 of stat); ppid is field 4, utime 14 ... cstime 17.
+                return new long[] {
+                    Long.parseLong(fields[11]),
+                    Long.parseLong(fields[12]),
+                    Long.parseLong(fields[13]),
+                    Long.parseLong(fields[14]),
+                    Long.parseLong(fields[1])
+                };
+            } catch (IOException | RuntimeException ex) {
+                return new long[5];
+            }
+        }
+    }
+
+    /**
+     * Samples the stack process's resident set (from /proc) and the JVM's used heap (from the
+     * gateway's Prometheus endpoint; the three services share the JVM) every second (a scrape is
+     * not free: more often, it would weigh on the figures).
+     */
+    final class MemorySampler {
+
+        private final long pid;
+
+        private final AtomicBoolean running = new AtomicBoolean(true);
+
+        private volatile long peakRssKb;
+
+        private volatile double peakHeapBytes;
+
+        private volatile double lastHeapBytes;
+
+        private volatile double peakLiveBytes;
+
+        private Thread thread;
+
+        MemorySampler(long pid) {
+            this.pid = pid;
+        }
+
+        void start() {
+            thread = Thread.ofVirtual().start(() -> {
+                while (running.get()) {
+                    sample();
+                    try {
+                        Thread.sleep(1000);
+                    } catch (InterruptedException ex) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            thread.join();
+            sample();
+        }
+
+        private void sample() {
+            String rss = firstMatch(Path.of("/proc/" + pid + "/status"), "VmRSS:\\s*(\\d+) kB");
+            if (rss != null) {
+                peakRssKb = Math.max(peakRssKb, Long.parseLong(rss));
+            }
+            try {
+                HttpResponse<String> metrics = get(gateway + "/actuator/prometheus", null);
+                double heap = 0;
+                Matcher matcher = Pattern.compile("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*\\} (\\S+)$")
+                        .matcher(metrics.body());
+                while (matcher.find()) {
+                    heap += Double.parseDouble(matcher.group(1));
+                }
+                lastHeapBytes = heap;
+                peakHeapBytes = Math.max(peakHeapBytes, heap);
+                Matcher live = Pattern.compile("(?m)^jvm_gc_live_data_size_bytes\\{[^}]*\\} (\\S+)$")
+                        .matcher(metrics.body());
+                if (live.find()) {
+                    peakLiveBytes = Math.max(peakLiveBytes, Double.parseDouble(live.group(1)));
+                }
+            } catch (Exception ignored) {
+                // a missed sample
+            }
+        }
+
+        Map<String, Object> figures() {
+            Map<String, Object> figures = new LinkedHashMap<>();
+            figures.put("peakHeapMiB", Math.round(peakHeapBytes / 1024 / 1024));
+            figures.put("heapAfterMiB", Math.round(lastHeapBytes / 1024 / 1024));
+            // The old generation after the last collection: what the JVM really keeps.
+            figures.put("peakLiveHeapMiB", Math.round(peakLiveBytes / 1024 / 1024));
+            figures.put("peakRssMiB", Math.round(peakRssKb / 1024.0));
+            return figures;
+        }
+    }
+
+    /** The command line. */
+    static final class Options {
+
+        String jar;
+
+        List<String> jobs = List.of("leaver", "offboard", "invite", "million");
+
+        int millionEmails = 200;
+
+        boolean raw = true;
+
+        boolean polls = true;
+
+        boolean preview = true;
+
+        boolean jfr;
+
+        boolean help;
+
+        int pollSeconds = 8;
+
+        String label;
+
+        List<String> stackOptions = new ArrayList<>();
+
+        Map<String, String> env = new LinkedHashMap<>();
+
+        static Options parse(String[] args) {
+            Options options = new Options();
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                switch (arg) {
+                    case "--jar" -> options.jar = args[++i];
+                    case "--jobs" -> options.jobs = List.of(args[++i].split(","));
+                    case "--million-emails" -> options.millionEmails = Integer.parseInt(args[++i]);
+                    case "--no-raw" -> options.raw = false;
+                    case "--no-polls" -> options.polls = false;
+                    case "--no-preview" -> options.preview = false;
+                    case "--poll-seconds" -> options.pollSeconds = Integer.parseInt(args[++i]);
+                    case "--jfr" -> options.jfr = true;
+                    case "--stack-option" -> options.stackOptions.add(args[++i]);
+                    case "--env" -> {
+                        String[] pair = args[++i].split("=", 2);
+                        options.env.put(pair[0], pair.length > 1 ? pair[1] : "");
+                    }
+                    case "--label" -> options.label = args[++i];
+                    case "--help", "-h" -> options.help = true;
+                    default -> throw new IllegalArgumentException("Unknown option '" + arg + "'");
+                }
+            }
+            for (String job : options.jobs) {
+                if (!List.of("leaver", "offboard", "invite", "million").contains(job)) {
+                    throw new IllegalArgumentException("Unknown job '" + job + "'");
+                }
+            }
+            if (options.pollSeconds < 1 || options.pollSeconds > 120 || options.millionEmails < 1
+                    || options.millionEmails > 1000) {
+                throw new IllegalArgumentException("--poll-seconds 1-120, --million-emails 1-1000");
+            }
+            if (options.jar == null && !options.help) {
+                throw new IllegalArgumentException("--jar is required (run.sh passes it)");
+            }
+            return options;
+        }
+    }
+
+    /** A small JSON writer for maps, lists, strings, numbers and booleans. */
+    static final class Json {
+
+        static String write(Object value) {
+            StringBuilder out = new StringBuilder();
+            write(value, out, "");
+            return out.toString();
+        }
+
+        private static void write(Object value, StringBuilder out, String indent) {
+            if (value == null) {
+                out.append("null");
+            } else if (value instanceof Map<?, ?> map) {
+                out.append("{");
+                String inner = indent + "  ";
+                boolean first = true;
+                for (Map.Entry<?, ?> entry : map.entrySet()) {
+                    out.append(first ? "\n" : ",\n").append(inner);
+                    string(String.valueOf(entry.getKey()), out);
+                    out.append(": ");
+                    write(entry.getValue(), out, inner);
+                    first = false;
+                }
+                out.append(first ? "}" : "\n" + indent + "}");
+            } else if (value instanceof List<?> list) {
+                out.append("[");
+                String inner = indent + "  ";
+                for (int i = 0; i < list.size(); i++) {
+                    out.append(i == 0 ? "\n" : ",\n").append(inner);
+                    write(list.get(i), out, inner);
+                }
+                out.append(list.isEmpty() ? "]" : "\n" + indent + "]");
+            } else if (value instanceof Double d) {
+                out.append(d.isNaN() || d.isInfinite() ? "null" : String.format(Locale.ROOT, "%.6g", d));
+            } else if (value instanceof Number || value instanceof Boolean) {
+                out.append(value);
+            } else {
+                string(String.valueOf(value), out);
+            }
+        }
+
+        private static void string(String text, StringBuilder out) {
+            out.append('"');
+            for (char c : text.toCharArray()) {
+                switch (c) {
+                    case '"' -> out.append("\\\"");
+                    case '\\' -> out.append("\\\\");
+                    case '\n' -> out.append("\\n");
+                    default -> {
+                        if (c < 0x20) {
+                            out.append(String.format("\\u%04x", (int) c));
+                        } else {
+                            out.append(c);
+                        }
+                    }
+                }
+            }
+            out.append('"');
+        }
+    }
+}
