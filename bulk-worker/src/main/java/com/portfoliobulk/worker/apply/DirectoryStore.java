@@ -29,14 +29,14 @@ class DirectoryStore {
     private static final String INSERT_INVITATION = """
             INSERT INTO directory.memberships
                    (role, state, invited_at, expires_at, invitation_token, invitation_language,
-                    account_id, user_id, created_at, updated_at)
-            VALUES (?, 'INVITED', ?, ?, ?, ?, ?, ?, now(), now())
+                    invitation_job_id, account_id, user_id, created_at, updated_at)
+            VALUES (?, 'INVITED', ?, ?, ?, ?, ?, ?, ?, now(), now())
             """;
 
     private static final String RENEW_INVITATION = """
             UPDATE directory.memberships
                SET role = ?, state = 'INVITED', invited_at = ?, expires_at = ?, invitation_token = ?,
-                   invitation_language = ?, updated_at = now()
+                   invitation_language = ?, invitation_job_id = ?, updated_at = now()
              WHERE account_id = ? AND user_id = ? AND state = 'INVITED'
             """;
 
@@ -55,6 +55,7 @@ class DirectoryStore {
         Types.TIMESTAMP_WITH_TIMEZONE,
         Types.VARCHAR,
         Types.VARCHAR,
+        Types.OTHER,
         Types.OTHER,
         Types.OTHER
     };
@@ -172,6 +173,7 @@ class DirectoryStore {
             toTimestamp(invitation.expiresAt()),
             invitation.token(),
             invitation.language(),
+            invitation.jobId(),
             accountId,
             userId
         };
@@ -223,6 +225,62 @@ class DirectoryStore {
      * A pending invitation to create.
      *
      * @param token the secret the invited user accepts it with
+     * @param jobId the job that invites
      */
-    record Invitation(AccountRole role, Instant invitedAt, Instant expiresAt, String token, String language) {}
+    record Invitation(
+            AccountRole role, Instant invitedAt, Instant expiresAt, String token, String language, UUID jobId) {}
+
+    /**
+     * Queues the invitation e-mails of a transaction: one row per (job, invitee); a row that exists
+     * already (an earlier batch of the same job invited the same person) is kept as it is.
+     */
+    void queueMails(Collection<QueuedMail> mails) {
+        if (mails.isEmpty()) {
+            return;
+        }
+        jdbcTemplate.batchUpdate(
+                """
+                INSERT INTO directory.invitation_mails
+                       (id, job_id, user_id, email, language, portfolio_id, inviter_email, token)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (job_id, user_id) DO NOTHING
+                """,
+                mails.stream()
+                        .map(mail -> new Object[] {
+                            UUID.randomUUID(),
+                            mail.jobId(),
+                            mail.userId(),
+                            mail.email(),
+                            mail.language(),
+                            mail.portfolioId(),
+                            mail.inviterEmail(),
+                            mail.token()
+                        })
+                        .toList(),
+                new int[] {
+                    Types.OTHER,
+                    Types.OTHER,
+                    Types.OTHER,
+                    Types.VARCHAR,
+                    Types.VARCHAR,
+                    Types.OTHER,
+                    Types.VARCHAR,
+                    Types.VARCHAR
+                });
+    }
+
+    /**
+     * An invitation e-mail to queue.
+     *
+     * @param language the invitation's language as requested; the sender picks the closest template
+     * @param token the secret of the message's accept link
+     */
+    record QueuedMail(
+            UUID jobId,
+            UUID userId,
+            String email,
+            String language,
+            UUID portfolioId,
+            String inviterEmail,
+            String token) {}
 }

@@ -10,6 +10,7 @@ import com.portfoliobulk.rules.Decision;
 import com.portfoliobulk.rules.TargetSnapshot;
 import com.portfoliobulk.worker.apply.DirectoryStore.DirectoryUser;
 import com.portfoliobulk.worker.apply.DirectoryStore.Invitation;
+import com.portfoliobulk.worker.apply.DirectoryStore.QueuedMail;
 import com.portfoliobulk.worker.apply.TaskStore.OutcomeWrite;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -70,6 +71,7 @@ class TaskTransaction {
             batch.handle(command, rows.get(command.taskId()));
         }
         batch.view.flush();
+        directory.queueMails(batch.mails.values());
         tasks.storeOutcomes(List.copyOf(batch.written.values()));
         batch.progress.forEach(
                 (jobId, progress) -> tasks.advanceJob(jobId, progress).ifPresent(batch.result.finishedJobs()::add));
@@ -91,6 +93,9 @@ class TaskTransaction {
         private final Map<UUID, JobProgress> progress = new TreeMap<>();
 
         private final Set<UUID> published = new HashSet<>();
+
+        /** The invitation e-mails to queue, one per (job, invitee). */
+        private final Map<List<UUID>, QueuedMail> mails = new LinkedHashMap<>();
 
         Batch(Instant now, DirectoryView view) {
             this.now = now;
@@ -190,8 +195,23 @@ class TaskTransaction {
             view.invite(
                     row.accountId(),
                     invitee.id(),
-                    new Invitation(row.role(), now, row.expiresAt(), newToken(), row.language()));
+                    new Invitation(row.role(), now, row.expiresAt(), newToken(), row.language(), row.jobId()));
+            queueMail(row, invitee);
             succeed(row, null, invitee);
+        }
+
+        /** The invitee hears of the job's invitations in one message, sent once the job has finished. */
+        private void queueMail(TaskRow row, DirectoryUser invitee) {
+            mails.computeIfAbsent(
+                    List.of(row.jobId(), invitee.id()),
+                    key -> new QueuedMail(
+                            row.jobId(),
+                            invitee.id(),
+                            invitee.email(),
+                            row.language() == null ? "en" : row.language(),
+                            row.portfolioId(),
+                            row.requestedBy().email(),
+                            newToken()));
         }
 
         private void succeed(TaskRow row, AccountRole previousRole, DirectoryUser user) {
