@@ -40,6 +40,15 @@ class DirectoryStore {
              WHERE account_id = ? AND user_id = ? AND state = 'INVITED'
             """;
 
+    private static final String RESEND_INVITATION = """
+            UPDATE directory.memberships
+               SET invited_at = ?, expires_at = ?, invitation_token = ?, invitation_job_id = ?, updated_at = now()
+             WHERE account_id = ? AND user_id = ? AND state = 'INVITED'
+            """;
+
+    private static final String REVOKE_INVITATION =
+            "DELETE FROM directory.memberships WHERE account_id = ? AND user_id = ? AND state = 'INVITED'";
+
     private static final String CHANGE_ROLE = """
             UPDATE directory.memberships SET role = ?, updated_at = ?
              WHERE account_id = ? AND user_id = ?
@@ -184,6 +193,37 @@ class DirectoryStore {
                 "Invitation of user " + userId + " to account " + accountId);
     }
 
+    /** A pending invitation renewed: new token and expiry, now the resend job's (its e-mail names it). */
+    static MembershipChange resend(UUID accountId, UUID userId, Invitation invitation) {
+        return new MembershipChange(
+                RESEND_INVITATION,
+                new Object[] {
+                    toTimestamp(invitation.invitedAt()),
+                    toTimestamp(invitation.expiresAt()),
+                    invitation.token(),
+                    invitation.jobId(),
+                    accountId,
+                    userId
+                },
+                new int[] {
+                    Types.TIMESTAMP_WITH_TIMEZONE,
+                    Types.TIMESTAMP_WITH_TIMEZONE,
+                    Types.VARCHAR,
+                    Types.OTHER,
+                    Types.OTHER,
+                    Types.OTHER
+                },
+                "Invitation of user " + userId + " to account " + accountId);
+    }
+
+    static MembershipChange revoke(UUID accountId, UUID userId) {
+        return new MembershipChange(
+                REVOKE_INVITATION,
+                new Object[] {accountId, userId},
+                new int[] {Types.OTHER, Types.OTHER},
+                "Invitation of user " + userId + " to account " + accountId);
+    }
+
     static MembershipChange changeRole(UUID accountId, UUID userId, AccountRole role, Instant now) {
         return new MembershipChange(
                 CHANGE_ROLE,
@@ -242,37 +282,44 @@ class DirectoryStore {
                 """
                 INSERT INTO directory.invitation_mails
                        (id, job_id, user_id, email, language, portfolio_id, inviter_email, token)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                SELECT ?, ?, u, ?, coalesce(?, (SELECT m.invitation_language FROM directory.memberships m
+                                                 WHERE m.user_id = u AND m.invitation_job_id = j
+                                                   AND m.invitation_language IS NOT NULL LIMIT 1), 'en'),
+                       ?, ?, ?
+                  FROM (SELECT CAST(? AS uuid) AS j, CAST(? AS uuid) AS u) AS k
                 ON CONFLICT (job_id, user_id) DO NOTHING
                 """,
                 mails.stream()
                         .map(mail -> new Object[] {
                             UUID.randomUUID(),
                             mail.jobId(),
-                            mail.userId(),
                             mail.email(),
                             mail.language(),
                             mail.portfolioId(),
                             mail.inviterEmail(),
-                            mail.token()
+                            mail.token(),
+                            mail.jobId(),
+                            mail.userId()
                         })
                         .toList(),
                 new int[] {
                     Types.OTHER,
                     Types.OTHER,
-                    Types.OTHER,
                     Types.VARCHAR,
                     Types.VARCHAR,
                     Types.OTHER,
                     Types.VARCHAR,
-                    Types.VARCHAR
+                    Types.VARCHAR,
+                    Types.OTHER,
+                    Types.OTHER
                 });
     }
 
     /**
      * An invitation e-mail to queue.
      *
-     * @param language the invitation's language as requested; the sender picks the closest template
+     * @param language the invitation's language as requested, {@code null} for the invitation's own
+     *     (a resend); the sender picks the closest template
      * @param token the secret of the message's accept link
      */
     record QueuedMail(

@@ -3,6 +3,7 @@ package com.portfoliobulk.worker.apply;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.ReasonCode;
+import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.rules.AccessRules;
 import com.portfoliobulk.rules.CurrentMembership;
@@ -176,6 +177,18 @@ class TaskTransaction {
                     view.remove(row.accountId(), userId);
                     succeed(row, currentRole, user.orElseThrow());
                 }
+                case RESEND_INVITATION -> {
+                    view.resend(
+                            row.accountId(),
+                            userId,
+                            new Invitation(currentRole, now, row.expiresAt(), newToken(), null, row.jobId()));
+                    queueMail(row, user.orElseThrow());
+                    succeed(row, currentRole, user.orElseThrow());
+                }
+                case REVOKE_INVITATION -> {
+                    view.revoke(row.accountId(), userId);
+                    succeed(row, currentRole, user.orElseThrow());
+                }
             }
         }
 
@@ -208,7 +221,7 @@ class TaskTransaction {
                             row.jobId(),
                             invitee.id(),
                             invitee.email(),
-                            row.language() == null ? "en" : row.language(),
+                            row.action() == TaskAction.INVITE && row.language() == null ? "en" : row.language(),
                             row.portfolioId(),
                             row.requestedBy().email(),
                             newToken()));
