@@ -82,7 +82,14 @@ class DockerComposeTests {
         softly.assertAll();
         assertThat(services)
                 .containsOnlyKeys(
-                        "postgres", "kafka", "api-gateway", "bulk-worker", "audit-consumer", "prometheus", "grafana");
+                        "postgres",
+                        "kafka",
+                        "api-gateway",
+                        "bulk-worker",
+                        "audit-consumer",
+                        "mailpit",
+                        "prometheus",
+                        "grafana");
     }
 
     @Test
