@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -289,7 +290,9 @@ class DirectoryStore {
                   FROM (SELECT CAST(? AS uuid) AS j, CAST(? AS uuid) AS u) AS k
                 ON CONFLICT (job_id, user_id) DO NOTHING
                 """,
+                // In a stable order, so that two transactions queueing e-mails of one job never deadlock.
                 mails.stream()
+                        .sorted(Comparator.comparing(QueuedMail::jobId).thenComparing(QueuedMail::userId))
                         .map(mail -> new Object[] {
                             UUID.randomUUID(),
                             mail.jobId(),

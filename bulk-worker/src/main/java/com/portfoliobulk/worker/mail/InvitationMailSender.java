@@ -75,10 +75,15 @@ class InvitationMailSender {
         this.transactions = new TransactionTemplate(transactionManager);
     }
 
+    /**
+     * Sends due messages, one per transaction, until none is due, a poll's share is sent, or an
+     * attempt failed for a reason that is likely to hold for the next message too (the SMTP server
+     * is down): the rest wait for the next poll instead of each waiting for a timeout now.
+     */
     @Scheduled(fixedDelayString = "${bulk.worker.mail.poll-interval:1s}")
     void poll() {
         try {
-            for (int i = 0; i < MAX_PER_POLL && sendNext(); i++) {
+            for (int i = 0; i < MAX_PER_POLL && sendNext() == Attempt.DONE; i++) {
                 // one message per transaction
             }
         } catch (RuntimeException ex) {
@@ -86,30 +91,39 @@ class InvitationMailSender {
         }
     }
 
-    /** Sends the next due message, if any; true when there was one. */
-    boolean sendNext() {
-        return Boolean.TRUE.equals(transactions.execute(status -> {
+    /** Sends the next due message, if any. */
+    Attempt sendNext() {
+        Attempt attempt = transactions.execute(status -> {
             Optional<ClaimedMail> claimed = store.claimNext();
-            claimed.ifPresent(this::send);
-            return claimed.isPresent();
-        }));
+            return claimed.isPresent() ? send(claimed.get()) : Attempt.NONE_DUE;
+        });
+        return attempt == null ? Attempt.NONE_DUE : attempt;
     }
 
-    private void send(ClaimedMail mail) {
+    private Attempt send(ClaimedMail mail) {
         List<InvitedAccount> accounts = store.invitations(mail);
         if (accounts.isEmpty()) {
             store.markCancelled(mail.id(), "No pending invitation of the job is left to announce");
-            return;
+            return Attempt.DONE;
         }
         RenderedMail rendered = templates.render(mail, accounts);
         try {
             mailSender.send(message(mail, rendered));
         } catch (MailException | MessagingException ex) {
-            failed(mail, rendered.language(), ex);
-            return;
+            return failed(mail, rendered.language(), ex);
         }
         store.markSent(mail.id());
         metrics.sent(rendered.language());
+        return Attempt.DONE;
+    }
+
+    /** How an attempt went, for the poll. */
+    enum Attempt {
+        /** Sent, or ended for good: go on with the next message. */
+        DONE,
+        /** Scheduled again: the next message would likely fail the same way now. */
+        RETRY_LATER,
+        NONE_DUE
     }
 
     private MimeMessage message(ClaimedMail mail, RenderedMail rendered) throws MessagingException {
@@ -128,7 +142,7 @@ class InvitationMailSender {
         return "<" + mailId + "@" + properties.messageIdDomain() + ">";
     }
 
-    private void failed(ClaimedMail mail, String language, Exception failure) {
+    private Attempt failed(ClaimedMail mail, String language, Exception failure) {
         String error = describe(failure);
         int attempts = mail.attempts() + 1;
         if (isPermanent(failure)) {
@@ -153,7 +167,9 @@ class InvitationMailSender {
                     error);
             store.markRetry(mail.id(), error, properties.backoffAfter(attempts));
             metrics.retried(language);
+            return Attempt.RETRY_LATER;
         }
+        return Attempt.DONE;
     }
 
     /** A refused recipient or an unusable address: trying again cannot help. */
