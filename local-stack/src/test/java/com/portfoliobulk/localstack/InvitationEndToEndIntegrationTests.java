@@ -115,6 +115,40 @@ class InvitationEndToEndIntegrationTests {
         assertThat(mailbox.messages(Optional.of(bob))).hasSize(1);
     }
 
+    @Test
+    void aResendThroughTheGatewaySendsANewMailWhoseLinkReplacesTheOldOne() {
+        TestPortfolio two = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 2);
+        String admin = TestTokens.token(UUID.randomUUID(), "admin@agency.example", two.id(), "OWNER");
+        String carl = TestPortfolio.newEmail("carl");
+        List<UUID> accounts = two.accounts();
+        String jobs = "/api/v1/portfolios/" + two.id() + "/bulk-jobs";
+        assertThat(post(admin, jobs, """
+                        {"type":"INVITE_USERS","emails":["%s"],"language":"fr","accounts":[
+                          {"accountId":"%s","role":"ANALYST"},{"accountId":"%s","role":"SUPPORT"}]}
+                        """.formatted(carl, accounts.get(0), accounts.get(1))))
+                .isEqualTo(202);
+        Map<String, Object> first = mailTo(carl);
+
+        assertThat(post(admin, jobs, """
+                        {"type":"RESEND_INVITATIONS","userIds":["%s"],"accountIds":["%s","%s"],"expiresInDays":14}
+                        """.formatted(userId(carl), accounts.get(0), accounts.get(1))))
+                .isEqualTo(202);
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> mailbox.messages(Optional.of(carl)).size() == 2);
+        Map<String, Object> second = mailbox.messages(Optional.of(carl)).get(1);
+
+        assertThat(second.get("token")).isNotEqualTo(first.get("token"));
+        assertThat(second.get("text").toString())
+                .as("in the invitation's language")
+                .contains("a invité aux comptes", "Brand 1 " + accounts.get(0), "Brand 2 " + accounts.get(1));
+        assertThat(post(someone(carl), "/api/v1/invitations/" + first.get("token") + "/accept", null))
+                .as("the first e-mail's link")
+                .isEqualTo(410);
+        assertThat(post(someone(carl), "/api/v1/invitations/" + second.get("token") + "/accept", null))
+                .isEqualTo(200);
+        assertThat(states(carl)).containsOnly("ACTIVE").hasSize(2);
+    }
+
     /** The one e-mail the address received, waiting for it. */
     private Map<String, Object> mailTo(String email) {
         await().atMost(Duration.ofSeconds(60))
