@@ -1,15 +1,23 @@
 package com.portfoliobulk.worker.mail;
 
+import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.worker.mail.InvitationMailStore.ClaimedMail;
 import com.portfoliobulk.worker.mail.InvitationMailStore.InvitedAccount;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.FormatStyle;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import org.springframework.stereotype.Component;
 import org.thymeleaf.TemplateEngine;
@@ -19,8 +27,9 @@ import org.thymeleaf.templateresolver.ClassLoaderTemplateResolver;
 
 /**
  * Renders invitation e-mails with Thymeleaf from the templates under {@code mail/<language>/} on the
- * classpath: {@code subject.txt}, {@code invitation.txt} (plain text) and {@code invitation.html}. A
- * language without templates (or none) falls back to English; {@code de-CH} uses {@code de}.
+ * classpath: {@code subject.txt}, {@code invitation.txt} (plain text) and {@code invitation.html}, with
+ * the role names of {@code roles.properties} there (a role without a name there reads as in English).
+ * A language without templates (or none) falls back to English; {@code de-CH} uses {@code de}.
  */
 @Component
 class InvitationMailTemplates {
@@ -34,8 +43,14 @@ class InvitationMailTemplates {
 
     private final MailProperties properties;
 
+    /** Role names per template language. */
+    private final Map<String, Properties> roleNames = new HashMap<>();
+
     InvitationMailTemplates(MailProperties properties) {
         this.properties = properties;
+        for (String language : LANGUAGES) {
+            roleNames.put(language, roleNames(language));
+        }
         engine.addTemplateResolver(resolver(TemplateMode.TEXT, ".txt", 1));
         engine.addTemplateResolver(resolver(TemplateMode.HTML, ".html", 2));
     }
@@ -50,6 +65,24 @@ class InvitationMailTemplates {
         resolver.setCacheable(true);
         resolver.setOrder(order);
         return resolver;
+    }
+
+    private static Properties roleNames(String language) {
+        Properties names = new Properties();
+        String resource = "mail/" + language + "/roles.properties";
+        try (InputStream in = InvitationMailTemplates.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in != null) {
+                names.load(new InputStreamReader(in, StandardCharsets.UTF_8));
+            }
+        } catch (IOException ex) {
+            throw new UncheckedIOException("Cannot read " + resource, ex);
+        }
+        return names;
+    }
+
+    /** The role's name in the language's {@code roles.properties}, else in English. */
+    private String roleName(String language, AccountRole role) {
+        return roleNames.get(language).getProperty(role.code(), role.displayName());
     }
 
     /** The template language for a requested one: its primary language when there are templates for it, else English. */
@@ -75,8 +108,7 @@ class InvitationMailTemplates {
         context.setVariable(
                 "accounts",
                 accounts.stream()
-                        .map(account ->
-                                new AccountLine(account.name(), account.role().displayName()))
+                        .map(account -> new AccountLine(account.name(), roleName(language, account.role())))
                         .toList());
         context.setVariable(
                 "expiresAt",

@@ -149,7 +149,7 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
 
         assertThat(awaitOneMailTo(german).text()).contains("hat Sie", "Einladung annehmen", ": Support");
         assertThat(awaitOneMailTo(french).text()).contains("a invité aux comptes", "Accepter l'invitation");
-        assertThat(awaitOneMailTo(spanish).text()).contains("le ha invitado", "Aceptar la invitación");
+        assertThat(awaitOneMailTo(spanish).text()).contains("le ha invitado", "Aceptar la invitación", ": Soporte");
         assertThat(awaitOneMailTo(unknown).subject()).contains("invited you to 1 account(s)");
         assertThat(meters.find("bulk.invitation.mails.sent")
                         .tag("language", "de")
