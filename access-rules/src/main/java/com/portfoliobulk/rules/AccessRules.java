@@ -1,6 +1,7 @@
 package com.portfoliobulk.rules;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.MembershipState;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskAction;
 import java.time.Instant;
@@ -13,7 +14,8 @@ import java.util.Optional;
  * <p>Checks run in a fixed order so that a pair matching several rules always gets the same reason:
  * account unlinked, IdP-managed user, then the action's own rules (Owner protection before "no
  * change"). An expired invitation counts as no access: it can be re-invited, and it cannot be
- * changed or removed.
+ * changed, removed, resent or revoked. Only a pending invitation can be resent or revoked; anything
+ * else (active access included) is skipped {@code NOT_A_PENDING_INVITATION}.
  */
 public final class AccessRules {
 
@@ -21,7 +23,8 @@ public final class AccessRules {
 
     /**
      * @param action what the task does
-     * @param requestedRole the role to grant; {@code null} for {@link TaskAction#REMOVE}
+     * @param requestedRole the role to grant; {@code null} for actions that grant none (remove, resend,
+     *     revoke)
      * @param target the directory as it is now
      * @param now the decision time, to tell pending invitations from expired ones
      */
@@ -29,7 +32,7 @@ public final class AccessRules {
         Objects.requireNonNull(action, "action");
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(now, "now");
-        if (action != TaskAction.REMOVE) {
+        if (action.grantsRole()) {
             Objects.requireNonNull(requestedRole, "requestedRole");
         }
         if (!target.accountInPortfolio()) {
@@ -48,6 +51,10 @@ public final class AccessRules {
             case CHANGE_ROLE ->
                 current.map(m -> decideRoleChange(m, requestedRole)).orElse(Decision.skip(ReasonCode.NOT_A_MEMBER));
             case REMOVE -> current.map(AccessRules::decideRemoval).orElse(Decision.skip(ReasonCode.NOT_A_MEMBER));
+            case RESEND_INVITATION, REVOKE_INVITATION ->
+                current.filter(m -> m.state() == MembershipState.INVITED).isPresent()
+                        ? Decision.change()
+                        : Decision.skip(ReasonCode.NOT_A_PENDING_INVITATION);
         };
     }
 

@@ -44,6 +44,20 @@ class AccessRulesTests {
     }
 
     @Test
+    void onlyAPendingInvitationIsResentOrRevoked() {
+        CurrentMembership pending = invited(ANALYST, NOW.plus(Duration.ofDays(1)));
+        CurrentMembership expired = invited(ANALYST, NOW.minusSeconds(1));
+        for (TaskAction action : new TaskAction[] {TaskAction.RESEND_INVITATION, TaskAction.REVOKE_INVITATION}) {
+            assertThat(decide(action, null, linked(pending))).isEqualTo(Decision.change());
+            assertThat(decide(action, null, linked(CurrentMembership.active(MANAGER)))
+                            .reason())
+                    .isEqualTo(ReasonCode.NOT_A_PENDING_INVITATION);
+            assertThat(decide(action, null, linked(expired)).reason()).isEqualTo(ReasonCode.NOT_A_PENDING_INVITATION);
+            assertThat(decide(action, null, linked(null)).reason()).isEqualTo(ReasonCode.NOT_A_PENDING_INVITATION);
+        }
+    }
+
+    @Test
     void ownerIsNeverChangedRemovedOrGranted() {
         assertThat(decide(CHANGE_ROLE, MANAGER, linked(CurrentMembership.active(OWNER)))
                         .reason())

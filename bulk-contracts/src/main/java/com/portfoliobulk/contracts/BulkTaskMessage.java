@@ -16,9 +16,10 @@ import java.util.UUID;
  * @param accountId the account to change
  * @param action what to do
  * @param user the target user
- * @param role the role to grant ({@code INVITE}, {@code CHANGE_ROLE}); {@code null} for {@code REMOVE}
- * @param language the invitation's language (BCP 47), {@code INVITE} only
- * @param expiresAt when the invitation expires, {@code INVITE} only
+ * @param role the role to grant ({@code INVITE}, {@code CHANGE_ROLE}); {@code null} for the others
+ * @param language the invitation's language (BCP 47), {@code INVITE} only (a resend keeps the
+ *     invitation's language)
+ * @param expiresAt when the invitation expires, {@code INVITE} and {@code RESEND_INVITATION}
  * @param requestedBy the administrator who submitted the job, or the identity provider (SCIM)
  * @param requestedAt when the job was submitted
  */
@@ -51,11 +52,14 @@ public record BulkTaskMessage(
         if (v != VERSION) {
             throw new IllegalArgumentException("Unsupported task schema version " + v + "; expected " + VERSION);
         }
-        if (action != TaskAction.REMOVE && role == null) {
+        if (action.grantsRole() && role == null) {
             throw new IllegalArgumentException(action + " needs a role");
         }
         if (action == TaskAction.INVITE && (user.email() == null || expiresAt == null)) {
             throw new IllegalArgumentException("INVITE needs the user's e-mail and an expiry");
+        }
+        if (action == TaskAction.RESEND_INVITATION && expiresAt == null) {
+            throw new IllegalArgumentException("RESEND_INVITATION needs an expiry");
         }
         if (action != TaskAction.INVITE && user.userId() == null) {
             throw new IllegalArgumentException(action + " needs the user's id");

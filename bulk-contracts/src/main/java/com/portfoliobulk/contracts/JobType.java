@@ -9,5 +9,9 @@ public enum JobType {
     /** Remove users from selected accounts. */
     REMOVE_ACCESS,
     /** Remove users from every linked account of the portfolio. */
-    OFFBOARD_USERS
+    OFFBOARD_USERS,
+    /** Send pending invitations again, with a new token and expiry: one new e-mail per invitee. */
+    RESEND_INVITATIONS,
+    /** Withdraw pending invitations: their tokens stop working. */
+    REVOKE_INVITATIONS
 }

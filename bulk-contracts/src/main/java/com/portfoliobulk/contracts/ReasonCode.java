@@ -10,6 +10,8 @@ public enum ReasonCode {
     NO_CHANGE(TaskStatus.SKIPPED),
     /** The user has no access to the account. */
     NOT_A_MEMBER(TaskStatus.SKIPPED),
+    /** Resend or revoke: the user has no pending invitation there (active access, or nothing). */
+    NOT_A_PENDING_INVITATION(TaskStatus.SKIPPED),
     /** The user already has access or a pending invitation there. */
     ALREADY_MEMBER(TaskStatus.SKIPPED),
     /** The account was unlinked from the portfolio before the task was applied. */

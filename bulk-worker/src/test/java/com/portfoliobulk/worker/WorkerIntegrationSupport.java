@@ -28,14 +28,18 @@ import tools.jackson.databind.json.JsonMapper;
  * The worker running against the shared PostgreSQL and Kafka, with the api-gateway's part played by
  * the fixtures: tests store jobs and tasks as a submission does, publish the task records as the relay
  * does, and watch the directory, the task outcomes, the job and the topics. One application context
- * for every subclass (same configuration); redelivery back-off is shortened to keep tests quick.
+ * for every subclass (same configuration); redelivery and mail back-offs are shortened to keep tests
+ * quick. Invitation e-mails go to the JVM's GreenMail server ({@code TestSmtp}).
  */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = {
             "spring.config.name=" + WorkerApplication.CONFIG_NAME,
             "bulk.worker.redelivery.initial-interval=200ms",
-            "bulk.worker.redelivery.max-interval=1s"
+            "bulk.worker.redelivery.max-interval=1s",
+            "bulk.worker.mail.poll-interval=200ms",
+            "bulk.worker.mail.initial-backoff=1s",
+            "bulk.worker.mail.max-backoff=4s"
         })
 public abstract class WorkerIntegrationSupport {
 

@@ -91,9 +91,21 @@ final class DataDirectory implements AutoCloseable {
         return root.resolve("admin-token");
     }
 
+    /** The bearer token of the demo's newcomer, who has no access yet: the walkthrough invites them. */
+    Path newcomerToken() {
+        return root.resolve("newcomer-token");
+    }
+
     void writeAdminToken(String token) {
+        writeToken(adminToken(), token);
+    }
+
+    void writeNewcomerToken(String token) {
+        writeToken(newcomerToken(), token);
+    }
+
+    private void writeToken(Path file, String token) {
         try {
-            Path file = adminToken();
             Files.deleteIfExists(file);
             Files.createFile(file);
             try {
@@ -103,7 +115,7 @@ final class DataDirectory implements AutoCloseable {
             }
             Files.writeString(file, token + System.lineSeparator());
         } catch (IOException ex) {
-            throw new UncheckedIOException("Cannot write " + adminToken(), ex);
+            throw new UncheckedIOException("Cannot write " + file, ex);
         }
     }
 

@@ -54,6 +54,12 @@ public final class DemoPortfolio {
 
     public static final String LEAVER_EMAIL = "leaver@demo.example";
 
+    /**
+     * Someone with no user in the directory yet: the walkthrough invites them, and the local stack
+     * prints a bearer token for this address so that they can accept.
+     */
+    public static final String NEWCOMER_EMAIL = "newcomer@demo.example";
+
     /** How many accounts the leaver is a member of: the first ones, Owner of the first two. */
     public static final int LEAVER_ACCOUNT_COUNT = 150;
 

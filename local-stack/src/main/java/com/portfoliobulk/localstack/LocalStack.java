@@ -35,6 +35,8 @@ public final class LocalStack implements AutoCloseable {
 
     private final PersistentKafka kafka;
 
+    private final LocalMailbox mailbox;
+
     private final ServiceStack services;
 
     private final boolean demoSeeded;
@@ -47,12 +49,14 @@ public final class LocalStack implements AutoCloseable {
             DataDirectory directory,
             PersistentPostgres postgres,
             PersistentKafka kafka,
+            LocalMailbox mailbox,
             ServiceStack services,
             boolean demoSeeded,
             Optional<String> adminToken) {
         this.directory = directory;
         this.postgres = postgres;
         this.kafka = kafka;
+        this.mailbox = mailbox;
         this.services = services;
         this.demoSeeded = demoSeeded;
         this.adminToken = adminToken;
@@ -135,10 +139,16 @@ public final class LocalStack implements AutoCloseable {
                     out.println("The broker is new: " + resent + " pending tasks will be sent again");
                 }
             }
+            LocalMailbox mailbox = step(
+                    out,
+                    "Starting the SMTP server and mailbox",
+                    () -> LocalMailbox.start(options.smtpPort(), options.mailboxPort()));
+            started.addFirst(mailbox);
             ServiceStack services = step(
                     out,
                     "Starting audit-consumer, bulk-worker and api-gateway",
-                    () -> ServiceStack.start(settings(options, postgres.endpoint(), kafka, serviceProperties)));
+                    () -> ServiceStack.start(settings(options, postgres.endpoint(), kafka, serviceProperties)
+                            .withWorkerProperties(mailProperties(options, mailbox))));
             started.addFirst(services);
             DirectorySeed seed = new DirectorySeed(postgres.endpoint());
             boolean demoSeeded =
@@ -148,7 +158,8 @@ public final class LocalStack implements AutoCloseable {
             }
             Optional<String> token = mintAdminToken(services, postgres.endpoint());
             token.ifPresent(directory::writeAdminToken);
-            LocalStack stack = new LocalStack(directory, postgres, kafka, services, demoSeeded, token);
+            mintNewcomerToken(services).ifPresent(directory::writeNewcomerToken);
+            LocalStack stack = new LocalStack(directory, postgres, kafka, mailbox, services, demoSeeded, token);
             stack.printSummary(out, options);
             return stack;
         } catch (RuntimeException ex) {
@@ -169,6 +180,32 @@ public final class LocalStack implements AutoCloseable {
                         options.workerPort(),
                         options.auditPort())
                 .withPropertiesForAll(serviceProperties);
+    }
+
+    /** The worker sends invitation e-mails to the in-process SMTP server. */
+    private static Map<String, Object> mailProperties(LocalStackOptions options, LocalMailbox mailbox) {
+        int gatewayPort = options.gatewayPort() == 0 ? 8080 : options.gatewayPort();
+        return Map.of(
+                "spring.mail.host",
+                "127.0.0.1",
+                "spring.mail.port",
+                mailbox.smtpPort(),
+                "bulk.worker.mail.accept-url",
+                "http://localhost:" + gatewayPort + "/invitations/{token}");
+    }
+
+    /** A token of the demo's newcomer: no portfolio, only an e-mail address to accept invitations with. */
+    private static Optional<String> mintNewcomerToken(ServiceStack services) {
+        String secret = services.gateway().getEnvironment().getProperty(SECRET_PROPERTY);
+        if (secret == null || secret.isBlank()) {
+            return Optional.empty();
+        }
+        return Optional.of(TestTokens.sign(
+                secret,
+                UUID.nameUUIDFromBytes(DemoPortfolio.NEWCOMER_EMAIL.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                DemoPortfolio.NEWCOMER_EMAIL,
+                Map.of(),
+                Instant.now().plus(TOKEN_VALIDITY)));
     }
 
     private static Optional<String> mintAdminToken(ServiceStack services, DatabaseEndpoint database) {
@@ -227,6 +264,10 @@ public final class LocalStack implements AutoCloseable {
         out.printf("  %-16s %s%n", "Metrics", "/actuator/prometheus on each of the three");
         out.printf("  %-16s %s%n", "PostgreSQL", jdbcUrl + " (user postgres, password postgres)");
         out.printf("  %-16s %s%n", "Kafka", kafka.bootstrapServers());
+        out.printf(
+                "  %-16s %s%n",
+                "Mailbox",
+                mailbox.url() + "/messages (e-mails the worker sent to SMTP port " + mailbox.smtpPort() + ")");
         out.printf("  %-16s %s%n", "Logs", directory.logs().resolve("local-stack.log"));
         out.println();
         out.printf(
@@ -281,6 +322,11 @@ public final class LocalStack implements AutoCloseable {
         return services;
     }
 
+    /** The in-process SMTP server and its listing. */
+    public LocalMailbox mailbox() {
+        return mailbox;
+    }
+
     /** The application database. */
     public DatabaseEndpoint database() {
         return postgres.endpoint();
@@ -313,7 +359,7 @@ public final class LocalStack implements AutoCloseable {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            closeAll(List.of(services, kafka, postgres, directory));
+            closeAll(List.of(services, mailbox, kafka, postgres, directory));
         }
     }
 

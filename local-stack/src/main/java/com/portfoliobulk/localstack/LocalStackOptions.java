@@ -15,6 +15,8 @@ import java.util.List;
  * @param auditPort the audit-consumer's port (0: any free port)
  * @param postgresPort the embedded PostgreSQL's port (0: any free port)
  * @param kafkaPort the embedded Kafka broker's port (0: any free port)
+ * @param smtpPort the in-process SMTP server's port, where the worker sends invitation e-mails (0: any free port)
+ * @param mailboxPort the port of the HTTP endpoint listing the received e-mails (0: any free port)
  * @param verbose whether every log line goes to the console too, not only to the log file
  * @param help whether only the usage was asked for
  */
@@ -27,6 +29,8 @@ public record LocalStackOptions(
         int auditPort,
         int postgresPort,
         int kafkaPort,
+        int smtpPort,
+        int mailboxPort,
         boolean verbose,
         boolean help) {
 
@@ -35,6 +39,10 @@ public record LocalStackOptions(
     public static final int DEFAULT_POSTGRES_PORT = 5433;
 
     public static final int DEFAULT_KAFKA_PORT = 9094;
+
+    public static final int DEFAULT_SMTP_PORT = 3025;
+
+    public static final int DEFAULT_MAILBOX_PORT = 8025;
 
     static final String USAGE = """
             Usage: ./run-local.sh [options]
@@ -51,6 +59,8 @@ public record LocalStackOptions(
               --audit-port N           audit-consumer port (default 8082)
               --postgres-port N        embedded PostgreSQL port (default 5433)
               --kafka-port N           embedded Kafka port (default 9094)
+              --smtp-port N            in-process SMTP server receiving the e-mails (default 3025)
+              --mailbox-port N         HTTP listing of the received e-mails (default 8025)
               --verbose                log everything to the console too (default: errors only;
                                        the full log is in <data-dir>/logs/local-stack.log)
               --no-build               (run-local.sh) start without building first
@@ -72,13 +82,15 @@ public record LocalStackOptions(
                 8082,
                 DEFAULT_POSTGRES_PORT,
                 DEFAULT_KAFKA_PORT,
+                DEFAULT_SMTP_PORT,
+                DEFAULT_MAILBOX_PORT,
                 false,
                 false);
     }
 
     /** Everything on free ports in the given directory, as tests run it. */
     public static LocalStackOptions onFreePorts(Path dataDirectory) {
-        return new LocalStackOptions(dataDirectory, false, List.of(), 0, 0, 0, 0, 0, false, false);
+        return new LocalStackOptions(dataDirectory, false, List.of(), 0, 0, 0, 0, 0, 0, 0, false, false);
     }
 
     /** The same options with {@code --reset}. */
@@ -92,6 +104,8 @@ public record LocalStackOptions(
                 auditPort,
                 postgresPort,
                 kafkaPort,
+                smtpPort,
+                mailboxPort,
                 verbose,
                 help);
     }
@@ -111,6 +125,8 @@ public record LocalStackOptions(
         int auditPort = defaults.auditPort();
         int postgresPort = defaults.postgresPort();
         int kafkaPort = defaults.kafkaPort();
+        int smtpPort = defaults.smtpPort();
+        int mailboxPort = defaults.mailboxPort();
         boolean verbose = false;
         boolean help = false;
         List<String> arguments = new ArrayList<>();
@@ -136,6 +152,8 @@ public record LocalStackOptions(
                 case "--audit-port" -> auditPort = port(value(arguments, ++i, option), option);
                 case "--postgres-port" -> postgresPort = port(value(arguments, ++i, option), option);
                 case "--kafka-port" -> kafkaPort = port(value(arguments, ++i, option), option);
+                case "--smtp-port" -> smtpPort = port(value(arguments, ++i, option), option);
+                case "--mailbox-port" -> mailboxPort = port(value(arguments, ++i, option), option);
                 default -> throw new IllegalArgumentException("Unknown option '" + option + "'");
             }
         }
@@ -148,6 +166,8 @@ public record LocalStackOptions(
                 auditPort,
                 postgresPort,
                 kafkaPort,
+                smtpPort,
+                mailboxPort,
                 verbose,
                 help);
     }

@@ -220,6 +220,19 @@ public final class ServiceStack implements AutoCloseable {
                     database, kafkaBootstrapServers, gatewayPort, workerPort, auditPort, Map.of(), Map.of(), Map.of());
         }
 
+        /** The same settings with more bulk-worker properties (these win). */
+        public Settings withWorkerProperties(Map<String, Object> properties) {
+            return new Settings(
+                    database,
+                    kafkaBootstrapServers,
+                    gatewayPort,
+                    workerPort,
+                    auditPort,
+                    gatewayProperties,
+                    merged(workerProperties, properties),
+                    auditProperties);
+        }
+
         /** The same settings with more properties for every service (a service's own ones win). */
         public Settings withPropertiesForAll(Map<String, Object> properties) {
             return new Settings(

@@ -97,6 +97,7 @@ class DockerComposeTests {
                         "bulk-worker",
                         "audit-consumer",
                         "jaeger",
+                        "mailpit",
                         "prometheus",
                         "alertmanager",
                         "grafana");

@@ -5,7 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.testsupport.TestTokens;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,13 +17,16 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.client.RestClient;
 
 /**
- * An invitation end to end: a portfolio administrator invites an address through the gateway, the
- * worker applies the task (an INVITED membership with a token), and the invitee, signed in with that
- * address, accepts it through the gateway.
+ * Invitations end to end: a portfolio administrator invites addresses through the gateway, the worker
+ * applies the tasks and sends one e-mail per invitee over SMTP, and the invitee, signed in with that
+ * address, accepts with the token of the link in the e-mail; revoking through the gateway kills the
+ * link.
  */
 class InvitationEndToEndIntegrationTests {
 
     private final ServiceStack stack = TestStack.get();
+
+    private final LocalMailbox mailbox = TestStack.mailbox();
 
     private RestClient gateway;
 
@@ -48,7 +53,7 @@ class InvitationEndToEndIntegrationTests {
                 """.formatted(
                         invitee, portfolio.account(0)));
         assertThat(submitted).isEqualTo(202);
-        String token = await().atMost(Duration.ofSeconds(60)).until(this::invitationToken, found -> found != null);
+        String token = mailTo(invitee).get("token").toString();
         String accept = "/api/v1/invitations/" + token + "/accept";
 
         int bySomeoneElse = post(someone("someone.else@brand.example"), accept, null);
@@ -62,17 +67,110 @@ class InvitationEndToEndIntegrationTests {
         assertThat(membership().get("invitation_token")).isNull();
     }
 
-    private String invitationToken() {
+    @Test
+    void twoPeopleInvitedToThreeAccountsGetOneMailEachAndARevokeKillsTheLink() {
+        TestPortfolio three = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 3);
+        String admin = TestTokens.token(UUID.randomUUID(), "admin@agency.example", three.id(), "OWNER");
+        String ann = TestPortfolio.newEmail("ann");
+        String bob = TestPortfolio.newEmail("bob");
+        List<UUID> accounts = three.accounts();
+        String jobs = "/api/v1/portfolios/" + three.id() + "/bulk-jobs";
+        assertThat(post(admin, jobs, """
+                        {"type":"INVITE_USERS","emails":["%s","%s"],"language":"de","accounts":[
+                          {"accountId":"%s","role":"ANALYST"},{"accountId":"%s","role":"MANAGER"},
+                          {"accountId":"%s","role":"SUPPORT"}]}
+                        """.formatted(ann, bob, accounts.get(0), accounts.get(1), accounts.get(2))))
+                .isEqualTo(202);
+
+        Map<String, Object> annMail = mailTo(ann);
+        Map<String, Object> bobMail = mailTo(bob);
+        for (Map<String, Object> mail : List.of(annMail, bobMail)) {
+            assertThat(mail.get("subject").toString()).contains("zu 3 Konto/Konten");
+            assertThat(mail.get("text").toString())
+                    .contains("admin@agency.example")
+                    .contains("Brand 1 " + accounts.get(0) + ": Analyst")
+                    .contains("Brand 2 " + accounts.get(1) + ": Manager")
+                    .contains("Brand 3 " + accounts.get(2) + ": Support");
+        }
+
+        int annAccepts = post(someone(ann), "/api/v1/invitations/" + annMail.get("token") + "/accept", null);
+        assertThat(annAccepts).isEqualTo(200);
+        assertThat(states(ann)).containsOnly("ACTIVE").hasSize(3);
+
+        UUID bobId = userId(bob);
+        UUID annId = userId(ann);
+        assertThat(post(admin, jobs, """
+                        {"type":"REVOKE_INVITATIONS","userIds":["%s","%s"],"accountIds":["%s","%s","%s"]}
+                        """.formatted(bobId, annId, accounts.get(0), accounts.get(1), accounts.get(2))))
+                .isEqualTo(202);
+        await().atMost(Duration.ofSeconds(60)).until(() -> states(bob).isEmpty());
+        assertThat(post(someone(bob), "/api/v1/invitations/" + bobMail.get("token") + "/accept", null))
+                .as("the revoked invitation's link")
+                .isEqualTo(410);
+        assertThat(states(ann))
+                .as("active access is not revoked")
+                .containsOnly("ACTIVE")
+                .hasSize(3);
+        assertThat(mailbox.messages(Optional.of(ann))).hasSize(1);
+        assertThat(mailbox.messages(Optional.of(bob))).hasSize(1);
+    }
+
+    @Test
+    void aResendThroughTheGatewaySendsANewMailWhoseLinkReplacesTheOldOne() {
+        TestPortfolio two = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 2);
+        String admin = TestTokens.token(UUID.randomUUID(), "admin@agency.example", two.id(), "OWNER");
+        String carl = TestPortfolio.newEmail("carl");
+        List<UUID> accounts = two.accounts();
+        String jobs = "/api/v1/portfolios/" + two.id() + "/bulk-jobs";
+        assertThat(post(admin, jobs, """
+                        {"type":"INVITE_USERS","emails":["%s"],"language":"fr","accounts":[
+                          {"accountId":"%s","role":"ANALYST"},{"accountId":"%s","role":"SUPPORT"}]}
+                        """.formatted(carl, accounts.get(0), accounts.get(1))))
+                .isEqualTo(202);
+        Map<String, Object> first = mailTo(carl);
+
+        assertThat(post(admin, jobs, """
+                        {"type":"RESEND_INVITATIONS","userIds":["%s"],"accountIds":["%s","%s"],"expiresInDays":14}
+                        """.formatted(userId(carl), accounts.get(0), accounts.get(1))))
+                .isEqualTo(202);
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> mailbox.messages(Optional.of(carl)).size() == 2);
+        Map<String, Object> second = mailbox.messages(Optional.of(carl)).get(1);
+
+        assertThat(second.get("token")).isNotEqualTo(first.get("token"));
+        assertThat(second.get("text").toString())
+                .as("in the invitation's language")
+                .contains("a invité aux comptes", "Brand 1 " + accounts.get(0), "Brand 2 " + accounts.get(1));
+        assertThat(post(someone(carl), "/api/v1/invitations/" + first.get("token") + "/accept", null))
+                .as("the first e-mail's link")
+                .isEqualTo(410);
+        assertThat(post(someone(carl), "/api/v1/invitations/" + second.get("token") + "/accept", null))
+                .isEqualTo(200);
+        assertThat(states(carl)).containsOnly("ACTIVE").hasSize(2);
+    }
+
+    /** The one e-mail the address received, waiting for it. */
+    private Map<String, Object> mailTo(String email) {
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> !mailbox.messages(Optional.of(email)).isEmpty());
+        List<Map<String, Object>> messages = mailbox.messages(Optional.of(email));
+        assertThat(messages).hasSize(1);
+        return messages.getFirst();
+    }
+
+    private List<String> states(String email) {
+        return directory.sql("""
+                        SELECT m.state FROM directory.memberships m JOIN directory.users u ON u.id = m.user_id
+                        WHERE u.email = ?
+                        """).param(email).query(String.class).list();
+    }
+
+    private UUID userId(String email) {
         return directory
-                .sql("""
-                        SELECT m.invitation_token FROM directory.memberships m
-                        JOIN directory.users u ON u.id = m.user_id
-                        WHERE u.email = ? AND m.account_id = ? AND m.state = 'INVITED'
-                        """)
-                .params(invitee, portfolio.account(0))
-                .query(String.class)
-                .optional()
-                .orElse(null);
+                .sql("SELECT id FROM directory.users WHERE email = ?")
+                .param(email)
+                .query(UUID.class)
+                .single();
     }
 
     private Map<String, Object> membership() {

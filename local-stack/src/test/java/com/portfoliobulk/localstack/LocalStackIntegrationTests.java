@@ -83,6 +83,7 @@ class LocalStackIntegrationTests {
             ReadmeWalkthrough.Result walkthrough = ReadmeWalkthrough.run(
                     ReadmeWalkthrough.blocks(ProjectFiles.read("README.md")),
                     stack.gatewayUrl(),
+                    stack.mailbox().url(),
                     stack.dataDirectory(),
                     walkthroughDirectory);
             assertThat(walkthrough.exitCode())
@@ -97,7 +98,12 @@ class LocalStackIntegrationTests {
                             + "\"succeeded\":148,\"skipped\":2,\"failed\":0,\"cancelled\":0},\"percentDone\":100}")
                     .contains("\"email\":\"leaver@demo.example\",\"reason\":\"OWNER_PROTECTED\"}")
                     .contains("Access of leaver@demo.example (Manager) removed by admin@demo.example"
-                            + " from the portfolio level");
+                            + " from the portfolio level")
+                    .contains("admin@demo.example invited you to 2 account(s) of Demo Agency")
+                    .contains("[{\"accountId\":\"00000000-0000-0000-0001-000000000003\",\"role\":\"ANALYST\","
+                            + "\"state\":\"ACTIVE\"},{\"accountId\":\"00000000-0000-0000-0001-000000000004\","
+                            + "\"role\":\"SUPPORT\",\"state\":\"ACTIVE\"}]")
+                    .contains("{\"email\":\"newcomer@demo.example\",\"states\":[\"ACTIVE\",\"ACTIVE\"]}");
 
             send(stack.kafkaBootstrapServers(), "kept across restarts");
         }
@@ -144,9 +150,12 @@ class LocalStackIntegrationTests {
                         SELECT count(*) FROM directory.accounts a WHERE a.portfolio_id = ?
                         AND (SELECT count(*) FROM directory.memberships m
                              WHERE m.account_id = a.id AND m.role = 'OWNER') = 1""")).as("accounts with exactly one Owner").isEqualTo(200);
+        // The seeded users; the walkthrough adds the newcomer it invites.
         assertThat(count(jdbc, """
                         SELECT count(DISTINCT m.user_id) FROM directory.memberships m
-                        JOIN directory.accounts a ON a.id = m.account_id WHERE a.portfolio_id = ?""")).isEqualTo(300);
+                        JOIN directory.accounts a ON a.id = m.account_id
+                        JOIN directory.users u ON u.id = m.user_id
+                        WHERE a.portfolio_id = ? AND u.email <> 'newcomer@demo.example'""")).isEqualTo(300);
         assertThat(count(jdbc, """
                         SELECT count(DISTINCT u.id) FROM directory.users u
                         JOIN directory.memberships m ON m.user_id = u.id

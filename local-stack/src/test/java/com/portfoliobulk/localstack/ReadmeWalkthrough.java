@@ -15,8 +15,9 @@ import java.util.regex.Pattern;
 /**
  * Runs the README's walkthrough verbatim against a started local stack: every {@code ```bash} block
  * of the section "Walkthrough (5 minutes, curl)", in order, in one bash session (so variables such as
- * {@code TOKEN} carry over), with {@code set -euo pipefail}. The only change is the gateway's address:
- * the README's {@code http://localhost:8080} becomes the test stack's. The commands run in a
+ * {@code TOKEN} carry over), with {@code set -euo pipefail}. The only changes are addresses: the
+ * README's {@code http://localhost:8080} (gateway) and {@code http://localhost:8025} (mailbox) become
+ * the test stack's. The commands run in a
  * directory whose {@code .local-stack} is the stack's data directory, so {@code cat
  * .local-stack/admin-token} reads the token the stack printed.
  *
@@ -28,6 +29,8 @@ final class ReadmeWalkthrough {
     static final String SECTION = "## Walkthrough (5 minutes, curl)";
 
     private static final String README_GATEWAY = "http://localhost:8080";
+
+    private static final String README_MAILBOX = "http://localhost:8025";
 
     private static final Pattern BASH_BLOCK = Pattern.compile("(?ms)^```bash\\n(.*?)^```");
 
@@ -53,12 +56,13 @@ final class ReadmeWalkthrough {
     }
 
     /** Runs the blocks against the stack; returns bash's exit code and everything it printed. */
-    static Result run(List<String> blocks, String gatewayUrl, Path dataDirectory, Path workDirectory)
+    static Result run(List<String> blocks, String gatewayUrl, String mailboxUrl, Path dataDirectory, Path workDirectory)
             throws IOException, InterruptedException {
         Files.createSymbolicLink(workDirectory.resolve(".local-stack"), dataDirectory);
         StringBuilder script = new StringBuilder("set -euo pipefail\n");
         for (String block : blocks) {
-            script.append(block.replace(README_GATEWAY, gatewayUrl)).append('\n');
+            script.append(block.replace(README_GATEWAY, gatewayUrl).replace(README_MAILBOX, mailboxUrl))
+                    .append('\n');
         }
         Path file = workDirectory.resolve("walkthrough.sh");
         Files.writeString(file, script);

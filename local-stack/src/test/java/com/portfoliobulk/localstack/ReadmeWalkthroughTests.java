@@ -53,8 +53,8 @@ class ReadmeWalkthroughTests {
             throws Exception {
         java.nio.file.Files.writeString(data.resolve("admin-token"), "the-token\n");
 
-        ReadmeWalkthrough.Result result =
-                ReadmeWalkthrough.run(ReadmeWalkthrough.blocks(README), "http://localhost:54321", data, work);
+        ReadmeWalkthrough.Result result = ReadmeWalkthrough.run(
+                ReadmeWalkthrough.blocks(README), "http://localhost:54321", "http://localhost:54322", data, work);
 
         assertThat(result).isEqualTo(new ReadmeWalkthrough.Result(0, "the-token at http://localhost:54321/api\n"));
     }
@@ -62,7 +62,11 @@ class ReadmeWalkthroughTests {
     @Test
     void stopsAtTheFirstFailingCommand(@TempDir Path data, @TempDir Path work) throws Exception {
         ReadmeWalkthrough.Result result = ReadmeWalkthrough.run(
-                java.util.List.of("false\n", "echo unreachable\n"), "http://localhost:1", data, work);
+                java.util.List.of("false\n", "echo unreachable\n"),
+                "http://localhost:1",
+                "http://localhost:2",
+                data,
+                work);
 
         assertThat(result.exitCode()).isOne();
         assertThat(result.output()).doesNotContain("unreachable");

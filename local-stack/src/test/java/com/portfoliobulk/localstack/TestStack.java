@@ -1,23 +1,44 @@
 package com.portfoliobulk.localstack;
 
 import com.portfoliobulk.testsupport.SharedInfrastructure;
+import java.util.Map;
 
 /**
- * One {@link ServiceStack} per test JVM on the shared infrastructure, for end-to-end tests. Tests
- * that need a differently configured stack (fault injection) start their own.
+ * One {@link ServiceStack} per test JVM on the shared infrastructure, for end-to-end tests, with the
+ * worker's invitation e-mails going to an in-process SMTP server ({@link #mailbox()}). Tests that need
+ * a differently configured stack (fault injection) start their own.
  */
 final class TestStack {
 
     private static ServiceStack stack;
 
+    private static LocalMailbox mailbox;
+
     private TestStack() {}
 
     static synchronized ServiceStack get() {
         if (stack == null) {
+            mailbox = LocalMailbox.start(0, 0);
             stack = ServiceStack.start(ServiceStack.Settings.onFreePorts(
-                    SharedInfrastructure.database(), SharedInfrastructure.kafkaBootstrapServers()));
-            Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "test-stack-stop"));
+                            SharedInfrastructure.database(), SharedInfrastructure.kafkaBootstrapServers())
+                    .withWorkerProperties(Map.of(
+                            "spring.mail.host", "127.0.0.1",
+                            "spring.mail.port", mailbox.smtpPort(),
+                            "bulk.worker.mail.poll-interval", "200ms")));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                stack.close();
+                                mailbox.close();
+                            },
+                            "test-stack-stop"));
         }
         return stack;
+    }
+
+    /** The SMTP server the stack's worker sends to, and what it received. */
+    static synchronized LocalMailbox mailbox() {
+        get();
+        return mailbox;
     }
 }

@@ -1,19 +1,39 @@
 package com.portfoliobulk.gateway.invitations;
 
 import io.swagger.v3.oas.annotations.media.Schema;
+import java.util.List;
 import java.util.UUID;
 
 /**
- * The membership an accepted invitation became.
+ * The memberships an accepted invitation became. The token of an invitation e-mail accepts every
+ * account the e-mail names; the first is repeated at the top level.
  *
- * @param accountId the account the invitation was for
- * @param role the role the invitation offered, now held
+ * @param accountId the (first) account the invitation was for
+ * @param role the role the invitation offered there, now held
  * @param state {@code ACTIVE}
+ * @param memberships every membership the acceptance activated
  */
-@Schema(name = "AcceptedInvitation", description = "The membership the accepted invitation became.")
+@Schema(name = "AcceptedInvitation", description = "The memberships the accepted invitation became.")
 record AcceptedInvitation(
         UUID accountId,
 
         @Schema(example = "ANALYST") String role,
 
-        @Schema(example = "ACTIVE") String state) {}
+        @Schema(example = "ACTIVE") String state,
+
+        @Schema(description = "Every membership the acceptance activated: all accounts the invitation e-mail named.")
+        List<Membership> memberships) {
+
+    /**
+     * One membership the acceptance activated.
+     *
+     * @param accountId the account
+     * @param role the role now held
+     * @param state {@code ACTIVE}
+     */
+    @Schema(name = "AcceptedMembership")
+    record Membership(
+            UUID accountId,
+            @Schema(example = "ANALYST") String role,
+            @Schema(example = "ACTIVE") String state) {}
+}

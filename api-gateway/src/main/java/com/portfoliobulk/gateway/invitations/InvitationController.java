@@ -2,22 +2,30 @@ package com.portfoliobulk.gateway.invitations;
 
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.web.Problems;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.List;
 import java.util.regex.Pattern;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The invited person accepts an invitation. No portfolio permission is needed (the invitee is an
- * ordinary user), only a valid token whose {@code email} is the address the invitation was sent to.
+ * ordinary user), only a valid token whose {@code email} is the address the invitation was sent to
+ * and, when the token carries the {@code email_verified} claim, a verified one.
  */
 @Tag(name = "Invitations", description = "Accept an invitation to an account.")
 @RestController
@@ -44,7 +52,8 @@ class InvitationController {
     @ApiResponse(responseCode = "401", description = "No valid bearer token.", content = @Content)
     @ApiResponse(
             responseCode = "403",
-            description = "The invitation was sent to another e-mail address than the token's.",
+            description = "The invitation was sent to another e-mail address than the token's, or the token says"
+                    + " that its address is not verified (email_verified false).",
             content =
                     @Content(
                             mediaType = "application/problem+json",
@@ -67,9 +76,31 @@ class InvitationController {
     AcceptedInvitation accept(
             @Parameter(description = "The invitation token from the invitation e-mail.") @PathVariable String token) {
         Caller caller = access.caller();
+        if (addressUnverified()) {
+            throw new ErrorResponseException(
+                    HttpStatus.FORBIDDEN,
+                    Problems.of(
+                            HttpStatus.FORBIDDEN,
+                            Problems.FORBIDDEN,
+                            "E-mail address not verified",
+                            "Your sign-in says that " + caller.email() + " is not verified (email_verified is false)."
+                                    + " Verify the address with your identity provider, then accept again.",
+                            List.of()),
+                    null);
+        }
         if (!TOKEN.matcher(token).matches()) {
             throw WorkerInvitations.gone();
         }
         return invitations.accept(token, caller.email());
+    }
+
+    /** Whether the bearer token carries {@code email_verified} and it is false. */
+    private static boolean addressUnverified() {
+        Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
+        if (authentication != null && authentication.getPrincipal() instanceof Jwt jwt) {
+            Object verified = jwt.getClaims().get("email_verified");
+            return verified != null && !Boolean.parseBoolean(String.valueOf(verified));
+        }
+        return false;
     }
 }

@@ -23,16 +23,26 @@ import tools.jackson.databind.annotation.JsonDeserialize;
             UpdateRolesByAssignment.class,
             UpdateRolesBySelection.class,
             RemoveAccess.class,
-            OffboardUsers.class
+            OffboardUsers.class,
+            ResendInvitations.class,
+            RevokeInvitations.class
         },
         discriminatorProperty = "type",
         discriminatorMapping = {
             @DiscriminatorMapping(value = "INVITE_USERS", schema = InviteUsers.class),
             @DiscriminatorMapping(value = "REMOVE_ACCESS", schema = RemoveAccess.class),
-            @DiscriminatorMapping(value = "OFFBOARD_USERS", schema = OffboardUsers.class)
+            @DiscriminatorMapping(value = "OFFBOARD_USERS", schema = OffboardUsers.class),
+            @DiscriminatorMapping(value = "RESEND_INVITATIONS", schema = ResendInvitations.class),
+            @DiscriminatorMapping(value = "REVOKE_INVITATIONS", schema = RevokeInvitations.class)
         })
 public sealed interface JobRequest
-        permits InviteUsers, UpdateRolesByAssignment, UpdateRolesBySelection, RemoveAccess, OffboardUsers {
+        permits InviteUsers,
+                UpdateRolesByAssignment,
+                UpdateRolesBySelection,
+                RemoveAccess,
+                OffboardUsers,
+                ResendInvitations,
+                RevokeInvitations {
 
     /** The kind of job this request creates. */
     @JsonProperty(value = "type", index = 0)

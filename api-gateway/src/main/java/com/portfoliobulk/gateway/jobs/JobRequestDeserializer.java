@@ -39,6 +39,8 @@ final class JobRequestDeserializer extends ValueDeserializer<JobRequest> {
             case "UPDATE_ROLES" -> updateRolesForm(parser, fields);
             case "REMOVE_ACCESS" -> RemoveAccess.class;
             case "OFFBOARD_USERS" -> OffboardUsers.class;
+            case "RESEND_INVITATIONS" -> ResendInvitations.class;
+            case "REVOKE_INVITATIONS" -> RevokeInvitations.class;
             default -> throw mismatch(parser, body, "'" + type.asString() + "' is not one of " + TYPES);
         };
         return context.readTreeAsValue(fields, target);

@@ -56,6 +56,14 @@ public final class JobRequestValidation {
                 new RemoveAccess(
                         validation.ids("userIds", remove.userIds()), validation.ids("accountIds", remove.accountIds()));
             case OffboardUsers offboard -> new OffboardUsers(validation.ids("userIds", offboard.userIds()));
+            case ResendInvitations resend ->
+                new ResendInvitations(
+                        validation.ids("userIds", resend.userIds()),
+                        validation.ids("accountIds", resend.accountIds()),
+                        validation.expiresInDays(resend.expiresInDays()));
+            case RevokeInvitations revoke ->
+                new RevokeInvitations(
+                        validation.ids("userIds", revoke.userIds()), validation.ids("accountIds", revoke.accountIds()));
         };
         if (!validation.errors.isEmpty()) {
             List<FieldProblem> shown = validation.errors.subList(0, Math.min(MAX_ERRORS, validation.errors.size()));
@@ -120,11 +128,17 @@ public final class JobRequestValidation {
                 accounts.add(new AccountInvitation(account.accountId(), role));
             }
         }
-        int days = invite.expiresInDays() == null ? InviteUsers.DEFAULT_EXPIRY_DAYS : invite.expiresInDays();
+        int days = expiresInDays(invite.expiresInDays());
+        return new InviteUsers(List.copyOf(emails), language(invite.language()), List.copyOf(accounts), days);
+    }
+
+    /** An invitation's validity in days, default {@link InviteUsers#DEFAULT_EXPIRY_DAYS}. */
+    private int expiresInDays(Integer expiresInDays) {
+        int days = expiresInDays == null ? InviteUsers.DEFAULT_EXPIRY_DAYS : expiresInDays;
         if (days < 1 || days > InviteUsers.MAX_EXPIRY_DAYS) {
             error("expiresInDays", "must be between 1 and " + InviteUsers.MAX_EXPIRY_DAYS + " days");
         }
-        return new InviteUsers(List.copyOf(emails), language(invite.language()), List.copyOf(accounts), days);
+        return days;
     }
 
     private UpdateRolesByAssignment assignments(UpdateRolesByAssignment update) {

@@ -125,6 +125,10 @@ public class TargetResolution {
             invitation = "CAST(:language AS text), now() + make_interval(days => CAST(:expiresInDays AS int))";
             params.put("language", invite.language());
             params.put("expiresInDays", invite.expiresInDays());
+        } else if (targets.request().request() instanceof ResendInvitations resend) {
+            // A resend keeps each invitation's language; the worker reads it from the invitation.
+            invitation = "CAST(NULL AS text), now() + make_interval(days => CAST(:expiresInDays AS int))";
+            params.put("expiresInDays", resend.expiresInDays());
         }
         String order = targets.order();
         String sql = """
@@ -200,6 +204,24 @@ public class TargetResolution {
             case RemoveAccess remove ->
                 crossProduct(
                         portfolioId, validated, params, remove.userIds(), remove.accountIds(), TaskAction.REMOVE, null);
+            case ResendInvitations resend ->
+                crossProduct(
+                        portfolioId,
+                        validated,
+                        params,
+                        resend.userIds(),
+                        resend.accountIds(),
+                        TaskAction.RESEND_INVITATION,
+                        null);
+            case RevokeInvitations revoke ->
+                crossProduct(
+                        portfolioId,
+                        validated,
+                        params,
+                        revoke.userIds(),
+                        revoke.accountIds(),
+                        TaskAction.REVOKE_INVITATION,
+                        null);
             case OffboardUsers offboard -> {
                 params.put("userIds", SqlArrays.uuids(offboard.userIds()));
                 yield new ResolvedTargets(
@@ -283,6 +305,14 @@ public class TargetResolution {
             }
             case OffboardUsers offboard ->
                 offending[1] = checkUsers(portfolioId, offboard.userIds(), i -> "userIds[" + i + "]", errors);
+            case ResendInvitations resend -> {
+                offending[0] = checkAccounts(portfolioId, resend.accountIds(), i -> "accountIds[" + i + "]", errors);
+                offending[1] = checkUsers(portfolioId, resend.userIds(), i -> "userIds[" + i + "]", errors);
+            }
+            case RevokeInvitations revoke -> {
+                offending[0] = checkAccounts(portfolioId, revoke.accountIds(), i -> "accountIds[" + i + "]", errors);
+                offending[1] = checkUsers(portfolioId, revoke.userIds(), i -> "userIds[" + i + "]", errors);
+            }
         }
         if (!errors.isEmpty()) {
             List<String> parts = new ArrayList<>();

@@ -44,6 +44,12 @@ public final class ValidatedJobRequest {
                 OptionalLong.of(
                         (long) remove.userIds().size() * remove.accountIds().size());
             case OffboardUsers offboard -> OptionalLong.empty();
+            case ResendInvitations resend ->
+                OptionalLong.of(
+                        (long) resend.userIds().size() * resend.accountIds().size());
+            case RevokeInvitations revoke ->
+                OptionalLong.of(
+                        (long) revoke.userIds().size() * revoke.accountIds().size());
         };
     }
 

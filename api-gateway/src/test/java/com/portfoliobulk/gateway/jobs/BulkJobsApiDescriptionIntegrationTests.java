@@ -39,6 +39,8 @@ class BulkJobsApiDescriptionIntegrationTests extends GatewayIntegrationTest {
                         "UpdateRolesBySelection",
                         "RemoveAccess",
                         "OffboardUsers",
+                        "ResendInvitations",
+                        "RevokeInvitations",
                         "Job",
                         "Task");
     }

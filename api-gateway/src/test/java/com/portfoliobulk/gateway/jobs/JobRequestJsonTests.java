@@ -36,6 +36,14 @@ class JobRequestJsonTests {
         assertThat(read("""
                         {"type":"OFFBOARD_USERS","userIds":["%s"]}
                         """.formatted(user))).isEqualTo(new OffboardUsers(List.of(user)));
+        assertThat(read("""
+                        {"type":"RESEND_INVITATIONS","userIds":["%s"],"accountIds":["%s"],"expiresInDays":3}
+                        """.formatted(user, account)))
+                .isEqualTo(new ResendInvitations(List.of(user), List.of(account), 3));
+        assertThat(read("""
+                        {"type":"REVOKE_INVITATIONS","userIds":["%s"],"accountIds":["%s"]}
+                        """.formatted(user, account)))
+                .isEqualTo(new RevokeInvitations(List.of(user), List.of(account)));
     }
 
     @Test

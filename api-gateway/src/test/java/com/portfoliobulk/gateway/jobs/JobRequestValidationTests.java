@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.gateway.jobs.InviteUsers.AccountInvitation;
 import com.portfoliobulk.gateway.jobs.UpdateRolesByAssignment.RoleAssignment;
 import com.portfoliobulk.gateway.web.FieldProblem;
@@ -93,6 +94,23 @@ class JobRequestValidationTests {
         assertThat(invalid(new UpdateRolesByAssignment(List.of())).errors())
                 .extracting(FieldProblem::field)
                 .containsExactly("assignments");
+    }
+
+    @Test
+    void resendAndRevokeNeedUsersAndAccountsAndAResendAValidExpiry() {
+        ValidatedJobRequest resend =
+                JobRequestValidation.validate(new ResendInvitations(List.of(user), List.of(account), null));
+        assertThat(resend.request()).isEqualTo(new ResendInvitations(List.of(user), List.of(account), 7));
+        assertThat(resend.knownTaskCount()).hasValue(1);
+        assertThat(invalid(new ResendInvitations(List.of(user), List.of(), 31)).errors())
+                .extracting(FieldProblem::field)
+                .containsExactly("accountIds", "expiresInDays");
+        assertThat(invalid(new RevokeInvitations(null, List.of(account))).errors())
+                .extracting(FieldProblem::field)
+                .containsExactly("userIds");
+        assertThat(JobRequestValidation.validate(new RevokeInvitations(List.of(user), List.of(account)))
+                        .type())
+                .isEqualTo(JobType.REVOKE_INVITATIONS);
     }
 
     @Test

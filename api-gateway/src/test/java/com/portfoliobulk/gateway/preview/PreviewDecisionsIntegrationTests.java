@@ -186,6 +186,27 @@ class PreviewDecisionsIntegrationTests extends PreviewIntegrationTest {
     }
 
     @Test
+    void onlyPendingInvitationsAreResentOrRevoked() {
+        for (String type : new String[] {"RESEND_INVITATIONS", "REVOKE_INVITATIONS"}) {
+            String action = type.equals("RESEND_INVITATIONS") ? "RESEND_INVITATION" : "REVOKE_INVITATION";
+            JsonNode plan = plan(portfolio.id(), """
+                    {"type":"%s","userIds":["%s"],"accountIds":["%s","%s","%s","%s","%s"]}
+                    """.formatted(type, ann, active, owned, pending, expired, none));
+
+            String skipped = "NOT_A_PENDING_INVITATION";
+            assertThat(plan.path("items").values())
+                    .extracting(PreviewIntegrationTest::line)
+                    .containsExactly(
+                            line(active, ann, annEmail, action, "ANALYST", "ACTIVE", null, "SKIP", skipped),
+                            line(owned, ann, annEmail, action, "OWNER", "ACTIVE", null, "SKIP", skipped),
+                            line(pending, ann, annEmail, action, "SUPPORT", "INVITED", null, "CHANGE", null),
+                            line(expired, ann, annEmail, action, null, null, null, "SKIP", skipped),
+                            line(none, ann, annEmail, action, null, null, null, "SKIP", skipped));
+            assertSummary(plan, 1, 4, Map.of(skipped, 4L));
+        }
+    }
+
+    @Test
     void offboardingListsEveryLinkedAccountWithAMembershipOnly() {
         UUID elsewhere = directory.portfolio().account("Another portfolio's account");
         UUID unlinked = portfolio.unlinkedAccount("Unlinked");

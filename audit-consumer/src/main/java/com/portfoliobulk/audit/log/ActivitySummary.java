@@ -36,7 +36,16 @@ final class ActivitySummary {
                                 by);
             case ACCESS_REMOVED ->
                 "Access of %s (%s) removed %s".formatted(target, role(event.previousRole(), "previousRole"), by);
+            case INVITATION_RESENT -> "Invitation of %s%s sent again %s".formatted(target, offered(event), by);
+            case INVITATION_REVOKED -> "Invitation of %s%s revoked %s".formatted(target, offered(event), by);
+            case INVITATION_EXPIRED -> "Invitation of %s%s expired unaccepted".formatted(target, offered(event));
         };
+    }
+
+    /** The role the invitation offered, when the event tells it: " (Analyst)". */
+    private static String offered(AccountActivityEvent event) {
+        AccountRole role = event.previousRole() != null ? event.previousRole() : event.newRole();
+        return role == null ? "" : " (" + role.displayName() + ")";
     }
 
     private static String name(UserRef user) {

@@ -57,6 +57,16 @@ class ActivitySummaryTests {
     }
 
     @Test
+    void invitationsResentRevokedAndExpired() {
+        assertThat(ActivitySummary.of(event(ActivityAction.INVITATION_RESENT, ANN, AccountRole.ANALYST, null)))
+                .isEqualTo("Invitation of ann@x.com (Analyst) sent again by admin@agency.com from the portfolio level");
+        assertThat(ActivitySummary.of(event(ActivityAction.INVITATION_REVOKED, ANN, AccountRole.ANALYST, null)))
+                .isEqualTo("Invitation of ann@x.com (Analyst) revoked by admin@agency.com from the portfolio level");
+        assertThat(ActivitySummary.of(event(ActivityAction.INVITATION_EXPIRED, ANN, AccountRole.SUPPORT, null)))
+                .isEqualTo("Invitation of ann@x.com (Support) expired unaccepted");
+    }
+
+    @Test
     void rolesReadAsPeopleWriteThem() {
         assertThat(ActivitySummary.of(event(
                         ActivityAction.ROLE_CHANGED,

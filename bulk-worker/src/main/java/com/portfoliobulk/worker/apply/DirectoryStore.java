@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,16 +30,25 @@ class DirectoryStore {
     private static final String INSERT_INVITATION = """
             INSERT INTO directory.memberships
                    (role, state, invited_at, expires_at, invitation_token, invitation_language,
-                    account_id, user_id, created_at, updated_at)
-            VALUES (?, 'INVITED', ?, ?, ?, ?, ?, ?, now(), now())
+                    invitation_job_id, account_id, user_id, created_at, updated_at)
+            VALUES (?, 'INVITED', ?, ?, ?, ?, ?, ?, ?, now(), now())
             """;
 
     private static final String RENEW_INVITATION = """
             UPDATE directory.memberships
                SET role = ?, state = 'INVITED', invited_at = ?, expires_at = ?, invitation_token = ?,
-                   invitation_language = ?, updated_at = now()
+                   invitation_language = ?, invitation_job_id = ?, updated_at = now()
              WHERE account_id = ? AND user_id = ? AND state = 'INVITED'
             """;
+
+    private static final String RESEND_INVITATION = """
+            UPDATE directory.memberships
+               SET invited_at = ?, expires_at = ?, invitation_token = ?, invitation_job_id = ?, updated_at = now()
+             WHERE account_id = ? AND user_id = ? AND state = 'INVITED'
+            """;
+
+    private static final String REVOKE_INVITATION =
+            "DELETE FROM directory.memberships WHERE account_id = ? AND user_id = ? AND state = 'INVITED'";
 
     private static final String CHANGE_ROLE = """
             UPDATE directory.memberships SET role = ?, updated_at = ?
@@ -55,6 +65,7 @@ class DirectoryStore {
         Types.TIMESTAMP_WITH_TIMEZONE,
         Types.VARCHAR,
         Types.VARCHAR,
+        Types.OTHER,
         Types.OTHER,
         Types.OTHER
     };
@@ -203,6 +214,7 @@ class DirectoryStore {
             toTimestamp(invitation.expiresAt()),
             invitation.token(),
             invitation.language(),
+            invitation.jobId(),
             accountId,
             userId
         };
@@ -210,6 +222,37 @@ class DirectoryStore {
                 renewExpired ? RENEW_INVITATION : INSERT_INVITATION,
                 arguments,
                 INVITATION_TYPES,
+                "Invitation of user " + userId + " to account " + accountId);
+    }
+
+    /** A pending invitation renewed: new token and expiry, now the resend job's (its e-mail names it). */
+    static MembershipChange resend(UUID accountId, UUID userId, Invitation invitation) {
+        return new MembershipChange(
+                RESEND_INVITATION,
+                new Object[] {
+                    toTimestamp(invitation.invitedAt()),
+                    toTimestamp(invitation.expiresAt()),
+                    invitation.token(),
+                    invitation.jobId(),
+                    accountId,
+                    userId
+                },
+                new int[] {
+                    Types.TIMESTAMP_WITH_TIMEZONE,
+                    Types.TIMESTAMP_WITH_TIMEZONE,
+                    Types.VARCHAR,
+                    Types.OTHER,
+                    Types.OTHER,
+                    Types.OTHER
+                },
+                "Invitation of user " + userId + " to account " + accountId);
+    }
+
+    static MembershipChange revoke(UUID accountId, UUID userId) {
+        return new MembershipChange(
+                REVOKE_INVITATION,
+                new Object[] {accountId, userId},
+                new int[] {Types.OTHER, Types.OTHER},
                 "Invitation of user " + userId + " to account " + accountId);
     }
 
@@ -254,6 +297,71 @@ class DirectoryStore {
      * A pending invitation to create.
      *
      * @param token the secret the invited user accepts it with
+     * @param jobId the job that invites
      */
-    record Invitation(AccountRole role, Instant invitedAt, Instant expiresAt, String token, String language) {}
+    record Invitation(
+            AccountRole role, Instant invitedAt, Instant expiresAt, String token, String language, UUID jobId) {}
+
+    /**
+     * Queues the invitation e-mails of a transaction: one row per (job, invitee); a row that exists
+     * already (an earlier batch of the same job invited the same person) is kept as it is.
+     */
+    void queueMails(Collection<QueuedMail> mails) {
+        if (mails.isEmpty()) {
+            return;
+        }
+        jdbcTemplate.batchUpdate(
+                """
+                INSERT INTO directory.invitation_mails
+                       (id, job_id, user_id, email, language, portfolio_id, inviter_email, token)
+                SELECT ?, ?, u, ?, coalesce(?, (SELECT m.invitation_language FROM directory.memberships m
+                                                 WHERE m.user_id = u AND m.invitation_job_id = j
+                                                   AND m.invitation_language IS NOT NULL LIMIT 1), 'en'),
+                       ?, ?, ?
+                  FROM (SELECT CAST(? AS uuid) AS j, CAST(? AS uuid) AS u) AS k
+                ON CONFLICT (job_id, user_id) DO NOTHING
+                """,
+                // In a stable order, so that two transactions queueing e-mails of one job never deadlock.
+                mails.stream()
+                        .sorted(Comparator.comparing(QueuedMail::jobId).thenComparing(QueuedMail::userId))
+                        .map(mail -> new Object[] {
+                            UUID.randomUUID(),
+                            mail.jobId(),
+                            mail.email(),
+                            mail.language(),
+                            mail.portfolioId(),
+                            mail.inviterEmail(),
+                            mail.token(),
+                            mail.jobId(),
+                            mail.userId()
+                        })
+                        .toList(),
+                new int[] {
+                    Types.OTHER,
+                    Types.OTHER,
+                    Types.VARCHAR,
+                    Types.VARCHAR,
+                    Types.OTHER,
+                    Types.VARCHAR,
+                    Types.VARCHAR,
+                    Types.OTHER,
+                    Types.OTHER
+                });
+    }
+
+    /**
+     * An invitation e-mail to queue.
+     *
+     * @param language the invitation's language as requested, {@code null} for the invitation's own
+     *     (a resend); the sender picks the closest template
+     * @param token the secret of the message's accept link
+     */
+    record QueuedMail(
+            UUID jobId,
+            UUID userId,
+            String email,
+            String language,
+            UUID portfolioId,
+            String inviterEmail,
+            String token) {}
 }

@@ -134,6 +134,21 @@ final class DirectoryView {
                 Optional.of(new CurrentMembership(invitation.role(), MembershipState.INVITED, invitation.expiresAt())));
     }
 
+    /** Renews a pending invitation: new token and expiry. */
+    void resend(UUID accountId, UUID userId, Invitation invitation) {
+        MembershipKey key = new MembershipKey(accountId, userId);
+        CurrentMembership before = memberships.get(key).orElseThrow();
+        changes.add(DirectoryStore.resend(accountId, userId, invitation));
+        memberships.put(
+                key,
+                Optional.of(new CurrentMembership(before.role(), MembershipState.INVITED, invitation.expiresAt())));
+    }
+
+    void revoke(UUID accountId, UUID userId) {
+        changes.add(DirectoryStore.revoke(accountId, userId));
+        memberships.put(new MembershipKey(accountId, userId), Optional.empty());
+    }
+
     void changeRole(UUID accountId, UUID userId, AccountRole role, Instant now) {
         MembershipKey key = new MembershipKey(accountId, userId);
         changes.add(DirectoryStore.changeRole(accountId, userId, role, now));

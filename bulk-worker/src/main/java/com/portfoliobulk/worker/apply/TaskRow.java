@@ -44,7 +44,8 @@ record TaskRow(
         boolean complete = switch (action) {
             case INVITE -> email != null && role != null && expiresAt != null;
             case CHANGE_ROLE -> userId != null && role != null;
-            case REMOVE -> userId != null;
+            case REMOVE, REVOKE_INVITATION -> userId != null;
+            case RESEND_INVITATION -> userId != null && expiresAt != null;
         };
         return complete ? Optional.empty() : Optional.of("The stored " + action + " task is incomplete");
     }

@@ -4,6 +4,7 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.ActorKind;
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.ReasonCode;
+import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.rules.AccessRules;
 import com.portfoliobulk.rules.CurrentMembership;
@@ -11,6 +12,7 @@ import com.portfoliobulk.rules.Decision;
 import com.portfoliobulk.rules.TargetSnapshot;
 import com.portfoliobulk.worker.apply.DirectoryStore.DirectoryUser;
 import com.portfoliobulk.worker.apply.DirectoryStore.Invitation;
+import com.portfoliobulk.worker.apply.DirectoryStore.QueuedMail;
 import com.portfoliobulk.worker.apply.TaskStore.OutcomeWrite;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -71,6 +73,7 @@ class TaskTransaction {
             batch.handle(command, rows.get(command.taskId()));
         }
         batch.view.flush();
+        directory.queueMails(batch.mails.values());
         tasks.storeOutcomes(List.copyOf(batch.written.values()));
         batch.progress.forEach(
                 (jobId, progress) -> tasks.advanceJob(jobId, progress).ifPresent(batch.result.finishedJobs()::add));
@@ -92,6 +95,9 @@ class TaskTransaction {
         private final Map<UUID, JobProgress> progress = new TreeMap<>();
 
         private final Set<UUID> published = new HashSet<>();
+
+        /** The invitation e-mails to queue, one per (job, invitee). */
+        private final Map<List<UUID>, QueuedMail> mails = new LinkedHashMap<>();
 
         Batch(Instant now, DirectoryView view) {
             this.now = now;
@@ -174,6 +180,18 @@ class TaskTransaction {
                     view.remove(row.accountId(), userId);
                     succeed(row, currentRole, user.orElseThrow());
                 }
+                case RESEND_INVITATION -> {
+                    view.resend(
+                            row.accountId(),
+                            userId,
+                            new Invitation(currentRole, now, row.expiresAt(), newToken(), null, row.jobId()));
+                    queueMail(row, user.orElseThrow());
+                    succeed(row, currentRole, user.orElseThrow());
+                }
+                case REVOKE_INVITATION -> {
+                    view.revoke(row.accountId(), userId);
+                    succeed(row, currentRole, user.orElseThrow());
+                }
             }
         }
 
@@ -193,8 +211,23 @@ class TaskTransaction {
             view.invite(
                     row.accountId(),
                     invitee.id(),
-                    new Invitation(row.role(), now, row.expiresAt(), newToken(), row.language()));
+                    new Invitation(row.role(), now, row.expiresAt(), newToken(), row.language(), row.jobId()));
+            queueMail(row, invitee);
             succeed(row, null, invitee);
+        }
+
+        /** The invitee hears of the job's invitations in one message, sent once the job has finished. */
+        private void queueMail(TaskRow row, DirectoryUser invitee) {
+            mails.computeIfAbsent(
+                    List.of(row.jobId(), invitee.id()),
+                    key -> new QueuedMail(
+                            row.jobId(),
+                            invitee.id(),
+                            invitee.email(),
+                            row.action() == TaskAction.INVITE && row.language() == null ? "en" : row.language(),
+                            row.portfolioId(),
+                            row.requestedBy().email(),
+                            newToken()));
         }
 
         private void succeed(TaskRow row, AccountRole previousRole, DirectoryUser user) {

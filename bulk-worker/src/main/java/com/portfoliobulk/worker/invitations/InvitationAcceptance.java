@@ -1,5 +1,7 @@
 package com.portfoliobulk.worker.invitations;
 
+import com.portfoliobulk.worker.invitations.AcceptedInvitation.Membership;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
@@ -8,11 +10,14 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Turns a pending invitation into an active membership. In one transaction: the {@code INVITED}
- * membership with the token is locked, checked (the caller's e-mail address must be the invitee's,
- * the invitation must not have expired) and made {@code ACTIVE}, and its token is cleared so that it
- * cannot be used again. Two acceptances racing with one token: the second waits for the first's
- * lock, then finds no membership with that token any more.
+ * Turns pending invitations into active memberships. A token is either the token of an invitation
+ * e-mail (one per job and invitee: it accepts every pending invitation of that job for the invitee)
+ * or the token of one membership.
+ *
+ * <p>In one transaction: the invitations are locked, checked (the caller's e-mail address must be the
+ * invitee's, the invitations must not have expired) and made {@code ACTIVE}, and their tokens are
+ * cleared so that they cannot be used again. Two acceptances racing with one token: the second waits
+ * for the first's locks, then finds no pending invitation any more.
  */
 @Service
 class InvitationAcceptance {
@@ -25,6 +30,20 @@ class InvitationAcceptance {
 
     @Transactional
     Outcome accept(String token, String email) {
+        String caller = email.strip().toLowerCase(Locale.ROOT);
+        Optional<Message> message = jdbc.sql("""
+                        SELECT job_id, user_id, email FROM directory.invitation_mails WHERE token = :token
+                        FOR UPDATE
+                        """)
+                .param("token", token)
+                .query((row, n) -> new Message(
+                        row.getObject("job_id", UUID.class),
+                        row.getObject("user_id", UUID.class),
+                        row.getString("email")))
+                .optional();
+        if (message.isPresent()) {
+            return acceptMessage(message.get(), caller);
+        }
         Optional<Invitation> found = jdbc.sql("""
                         SELECT m.account_id, m.user_id, m.role, m.state, u.email,
                                m.expires_at IS NOT NULL AND m.expires_at <= now() AS expired
@@ -46,11 +65,11 @@ class InvitationAcceptance {
             return new Outcome(Result.UNKNOWN, null);
         }
         Invitation invitation = found.get();
-        if (!invitation.email().equals(email.strip().toLowerCase(Locale.ROOT))) {
+        if (!invitation.email().equals(caller)) {
             return new Outcome(Result.ANOTHER_ADDRESS, null);
         }
         if ("ACTIVE".equals(invitation.state())) {
-            return new Outcome(Result.ACCEPTED, invitation.membership());
+            return accepted(List.of(new Membership(invitation.accountId(), invitation.role(), "ACTIVE")));
         }
         if (invitation.expired()) {
             return new Outcome(Result.EXPIRED, null);
@@ -63,13 +82,55 @@ class InvitationAcceptance {
                 .param("accountId", invitation.accountId())
                 .param("userId", invitation.userId())
                 .update();
-        return new Outcome(Result.ACCEPTED, invitation.membership());
+        return accepted(List.of(new Membership(invitation.accountId(), invitation.role(), "ACTIVE")));
+    }
+
+    /** Accepts every pending, unexpired invitation the message announced. */
+    private Outcome acceptMessage(Message message, String caller) {
+        if (!message.email().equals(caller)) {
+            return new Outcome(Result.ANOTHER_ADDRESS, null);
+        }
+        List<Pending> pending = jdbc.sql("""
+                        SELECT account_id, role, expires_at <= now() AS expired
+                          FROM directory.memberships
+                         WHERE user_id = :userId AND invitation_job_id = :jobId AND state = 'INVITED'
+                         ORDER BY account_id
+                           FOR UPDATE
+                        """)
+                .param("userId", message.userId())
+                .param("jobId", message.jobId())
+                .query((row, n) -> new Pending(
+                        row.getObject("account_id", UUID.class), row.getString("role"), row.getBoolean("expired")))
+                .list();
+        if (pending.isEmpty()) {
+            return new Outcome(Result.UNKNOWN, null);
+        }
+        List<Membership> activated = pending.stream()
+                .filter(invitation -> !invitation.expired())
+                .map(invitation -> new Membership(invitation.accountId(), invitation.role(), "ACTIVE"))
+                .toList();
+        if (activated.isEmpty()) {
+            return new Outcome(Result.EXPIRED, null);
+        }
+        jdbc.sql("""
+                        UPDATE directory.memberships
+                           SET state = 'ACTIVE', invitation_token = NULL, updated_at = now()
+                         WHERE user_id = :userId AND account_id = ANY(:accounts) AND state = 'INVITED'
+                        """)
+                .param("userId", message.userId())
+                .param("accounts", activated.stream().map(Membership::accountId).toArray(UUID[]::new))
+                .update();
+        return accepted(activated);
+    }
+
+    private static Outcome accepted(List<Membership> memberships) {
+        return new Outcome(Result.ACCEPTED, AcceptedInvitation.of(memberships));
     }
 
     /** What became of an acceptance. */
     enum Result {
         ACCEPTED,
-        /** No membership has that token: it never existed, was revoked or was used already. */
+        /** No pending invitation has that token: it never existed, was revoked, resent or used already. */
         UNKNOWN,
         EXPIRED,
         ANOTHER_ADDRESS
@@ -77,14 +138,13 @@ class InvitationAcceptance {
 
     /**
      * @param result what happened
-     * @param membership the active membership, when accepted
+     * @param membership the active memberships, when accepted
      */
     record Outcome(Result result, AcceptedInvitation membership) {}
 
-    private record Invitation(UUID accountId, UUID userId, String role, String state, String email, boolean expired) {
+    private record Message(UUID jobId, UUID userId, String email) {}
 
-        AcceptedInvitation membership() {
-            return new AcceptedInvitation(accountId, role, "ACTIVE");
-        }
-    }
+    private record Pending(UUID accountId, String role, boolean expired) {}
+
+    private record Invitation(UUID accountId, UUID userId, String role, String state, String email, boolean expired) {}
 }

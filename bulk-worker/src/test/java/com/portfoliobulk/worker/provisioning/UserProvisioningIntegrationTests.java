@@ -2,6 +2,7 @@ package com.portfoliobulk.worker.provisioning;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerApplication;
 import java.util.Map;
 import java.util.UUID;
@@ -31,7 +32,13 @@ class UserProvisioningIntegrationTests {
 
     @BeforeEach
     void arrange() {
-        http = RestClient.create("http://localhost:" + port);
+        http = RestClient.builder()
+                .baseUrl("http://localhost:" + port)
+                .requestInterceptor((request, body, execution) -> {
+                    request.getHeaders().set("Authorization", TestTokens.internalAuthorization());
+                    return execution.execute(request, body);
+                })
+                .build();
     }
 
     @Test

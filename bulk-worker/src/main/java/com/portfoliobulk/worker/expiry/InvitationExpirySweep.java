@@ -1,0 +1,162 @@
+package com.portfoliobulk.worker.expiry;
+
+import com.portfoliobulk.contracts.AccountActivityEvent;
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.ActivityAction;
+import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.InitiationLevel;
+import com.portfoliobulk.contracts.UserRef;
+import com.portfoliobulk.worker.WorkerProperties;
+import com.portfoliobulk.worker.activity.ActivityPublisher;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Ends expired invitations: deletes {@code INVITED} memberships whose expiry has passed, so they no
+ * longer show as pending and the address can be invited again, and records an
+ * {@code INVITATION_EXPIRED} entry in the account's activity log for each.
+ *
+ * <p>A sweep takes up to {@value #BATCH} invitations in one transaction (skipping rows another worker
+ * holds), and publishes their events, waiting for the broker, before it commits. If the commit then
+ * fails, the next sweep publishes the same events again: the event id is derived from the invitation
+ * (account, user, expiry), so the activity log records each once.
+ */
+@Component
+class InvitationExpirySweep {
+
+    static final int BATCH = 500;
+
+    /** Stands for "no job" in the events of invitations that no job of this service created. */
+    private static final UUID NO_JOB = new UUID(0, 0);
+
+    private static final Logger log = LoggerFactory.getLogger(InvitationExpirySweep.class);
+
+    private final JdbcClient jdbc;
+
+    private final ActivityPublisher activity;
+
+    private final WorkerProperties properties;
+
+    private final TransactionTemplate transactions;
+
+    InvitationExpirySweep(
+            JdbcClient jdbc,
+            ActivityPublisher activity,
+            WorkerProperties properties,
+            PlatformTransactionManager transactionManager) {
+        this.jdbc = jdbc;
+        this.activity = activity;
+        this.properties = properties;
+        this.transactions = new TransactionTemplate(transactionManager);
+    }
+
+    @Scheduled(
+            fixedDelayString = "${bulk.worker.invitation-expiry-sweep:1m}",
+            initialDelayString = "${bulk.worker.invitation-expiry-sweep:1m}")
+    void scheduled() {
+        try {
+            int ended;
+            do {
+                ended = sweep();
+            } while (ended == BATCH);
+        } catch (RuntimeException ex) {
+            log.warn("The invitation expiry sweep stopped until its next run: {}", ex.toString());
+        }
+    }
+
+    /** Ends up to {@value #BATCH} expired invitations; answers how many. */
+    int sweep() {
+        Integer ended = transactions.execute(status -> {
+            List<AccountActivityEvent> events = jdbc.sql("""
+                            WITH expired AS (
+                                SELECT account_id, user_id FROM directory.memberships
+                                 WHERE state = 'INVITED' AND expires_at <= now()
+                                 ORDER BY expires_at
+                                 LIMIT :batch
+                                   FOR UPDATE SKIP LOCKED
+                            )
+                            DELETE FROM directory.memberships m
+                             USING expired e, directory.users u, directory.accounts a
+                             WHERE m.account_id = e.account_id AND m.user_id = e.user_id
+                               AND u.id = m.user_id AND a.id = m.account_id
+                            RETURNING m.account_id, m.user_id, u.email, m.role, m.expires_at, m.invitation_job_id,
+                                      a.portfolio_id,
+                                      (SELECT j.requested_by_user_id FROM jobs.bulk_jobs j
+                                        WHERE j.id = m.invitation_job_id) AS inviter_id,
+                                      (SELECT j.requested_by_email FROM jobs.bulk_jobs j
+                                        WHERE j.id = m.invitation_job_id) AS inviter_email
+                            """)
+                    .param("batch", BATCH)
+                    .query((rs, n) -> event(
+                            rs.getObject("account_id", UUID.class),
+                            rs.getObject("user_id", UUID.class),
+                            rs.getString("email"),
+                            rs.getString("role"),
+                            rs.getTimestamp("expires_at").toInstant(),
+                            rs.getObject("invitation_job_id", UUID.class),
+                            rs.getObject("portfolio_id", UUID.class),
+                            rs.getObject("inviter_id", UUID.class),
+                            rs.getString("inviter_email")))
+                    .list();
+            // An unlinked account has no portfolio to tell: its invitation just ends.
+            List<AccountActivityEvent> publishable =
+                    events.stream().filter(event -> event != null).toList();
+            try {
+                activity.publish(publishable).get(properties.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while publishing expired invitations", ex);
+            } catch (ExecutionException | TimeoutException ex) {
+                throw new IllegalStateException("The expired invitations' activity could not be published", ex);
+            }
+            return events.size();
+        });
+        if (ended != null && ended > 0) {
+            log.info("Ended {} expired invitation(s)", ended);
+        }
+        return ended == null ? 0 : ended;
+    }
+
+    private static AccountActivityEvent event(
+            UUID accountId,
+            UUID userId,
+            String email,
+            String role,
+            Instant expiresAt,
+            UUID jobId,
+            UUID portfolioId,
+            UUID inviterId,
+            String inviterEmail) {
+        if (portfolioId == null) {
+            return null;
+        }
+        UUID eventId = UUID.nameUUIDFromBytes(
+                ("invitation-expired:" + accountId + ":" + userId + ":" + expiresAt).getBytes(StandardCharsets.UTF_8));
+        return new AccountActivityEvent(
+                AccountActivityEvent.VERSION,
+                eventId,
+                expiresAt,
+                accountId,
+                portfolioId,
+                jobId == null ? NO_JOB : jobId,
+                eventId,
+                ActivityAction.INVITATION_EXPIRED,
+                new UserRef(userId, email),
+                new AccountRole(role),
+                null,
+                InitiationLevel.PORTFOLIO,
+                inviterId == null ? new Actor(NO_JOB, "") : new Actor(inviterId, inviterEmail));
+    }
+}

@@ -1,0 +1,218 @@
+package com.portfoliobulk.worker.mail;
+
+import com.portfoliobulk.worker.mail.InvitationMailStore.ClaimedMail;
+import com.portfoliobulk.worker.mail.InvitationMailStore.InvitedAccount;
+import com.portfoliobulk.worker.mail.InvitationMailTemplates.RenderedMail;
+import jakarta.mail.MessagingException;
+import jakarta.mail.SendFailedException;
+import jakarta.mail.internet.AddressException;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.mail.MailException;
+import org.springframework.mail.MailParseException;
+import org.springframework.mail.MailPreparationException;
+import org.springframework.mail.MailSendException;
+import org.springframework.mail.javamail.JavaMailSender;
+import org.springframework.mail.javamail.MimeMessageHelper;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Sends the queued invitation e-mails. Each message is sent in a transaction of its own: the outbox
+ * row is claimed with {@code FOR UPDATE SKIP LOCKED} (so several worker instances share the queue
+ * without sending one message twice at the same time), the message is handed to the SMTP server,
+ * and the row is marked in the same transaction.
+ *
+ * <p>Delivery is at least once at the SMTP boundary: when the worker dies (or the database is lost)
+ * after the SMTP server accepted a message but before the mark committed, the row is still due and
+ * the message is sent again. Every attempt of one row carries the same {@code Message-ID}
+ * ({@code <row id@domain>}), so a receiving system can recognise the second copy.
+ *
+ * <p>An unreachable SMTP server or a temporary refusal schedules another attempt after a growing
+ * back-off; a refused recipient or a malformed address ends the message {@code FAILED} at once, and
+ * the invitation's task shows why. One message's failure never holds up others.
+ */
+@Component
+class InvitationMailSender {
+
+    private static final Logger log = LoggerFactory.getLogger(InvitationMailSender.class);
+
+    /** Messages one poll sends at most before it yields to the next poll. */
+    private static final int MAX_PER_POLL = 200;
+
+    private final InvitationMailStore store;
+
+    private final InvitationMailTemplates templates;
+
+    private final JavaMailSender mailSender;
+
+    private final MailProperties properties;
+
+    private final MailMetrics metrics;
+
+    private final TransactionTemplate transactions;
+
+    InvitationMailSender(
+            InvitationMailStore store,
+            InvitationMailTemplates templates,
+            JavaMailSender mailSender,
+            MailProperties properties,
+            MailMetrics metrics,
+            PlatformTransactionManager transactionManager) {
+        this.store = store;
+        this.templates = templates;
+        this.mailSender = mailSender;
+        this.properties = properties;
+        this.metrics = metrics;
+        this.transactions = new TransactionTemplate(transactionManager);
+    }
+
+    /**
+     * Sends due messages, one per transaction, until none is due, a poll's share is sent, or an
+     * attempt failed for a reason that is likely to hold for the next message too (the SMTP server
+     * is down): the rest wait for the next poll instead of each waiting for a timeout now.
+     */
+    @Scheduled(fixedDelayString = "${bulk.worker.mail.poll-interval:1s}")
+    void poll() {
+        try {
+            for (int i = 0; i < MAX_PER_POLL && sendNext() == Attempt.DONE; i++) {
+                // one message per transaction
+            }
+        } catch (RuntimeException ex) {
+            log.warn("Sending invitation e-mails paused until the next poll: {}", ex.toString());
+        }
+    }
+
+    /** Sends the next due message, if any. */
+    Attempt sendNext() {
+        Attempt attempt = transactions.execute(status -> {
+            Optional<ClaimedMail> claimed = store.claimNext();
+            return claimed.isPresent() ? send(claimed.get()) : Attempt.NONE_DUE;
+        });
+        return attempt == null ? Attempt.NONE_DUE : attempt;
+    }
+
+    private Attempt send(ClaimedMail mail) {
+        List<InvitedAccount> accounts = store.invitations(mail);
+        if (accounts.isEmpty()) {
+            store.markCancelled(mail.id(), "No pending invitation of the job is left to announce");
+            return Attempt.DONE;
+        }
+        RenderedMail rendered = templates.render(mail, accounts);
+        try {
+            mailSender.send(message(mail, rendered));
+        } catch (MailException | MessagingException ex) {
+            return failed(mail, rendered.language(), ex);
+        }
+        store.markSent(mail.id());
+        metrics.sent(rendered.language());
+        return Attempt.DONE;
+    }
+
+    /** How an attempt went, for the poll. */
+    enum Attempt {
+        /** Sent, or ended for good: go on with the next message. */
+        DONE,
+        /** Scheduled again: the next message would likely fail the same way now. */
+        RETRY_LATER,
+        NONE_DUE
+    }
+
+    private MimeMessage message(ClaimedMail mail, RenderedMail rendered) throws MessagingException {
+        MimeMessage message = mailSender.createMimeMessage();
+        MimeMessageHelper helper = new MimeMessageHelper(message, true, StandardCharsets.UTF_8.name());
+        helper.setFrom(properties.from());
+        helper.setTo(new InternetAddress(mail.email(), true));
+        helper.setSubject(rendered.subject());
+        helper.setText(rendered.text(), rendered.html());
+        // Kept by JavaMailSenderImpl when it saves the message: the same for every attempt of this row.
+        message.setHeader("Message-ID", messageId(mail.id()));
+        return message;
+    }
+
+    String messageId(UUID mailId) {
+        return "<" + mailId + "@" + properties.messageIdDomain() + ">";
+    }
+
+    private Attempt failed(ClaimedMail mail, String language, Exception failure) {
+        String error = describe(failure);
+        int attempts = mail.attempts() + 1;
+        if (isPermanent(failure)) {
+            log.warn("Invitation e-mail {} to {} failed for good: {}", mail.id(), mail.email(), error);
+            store.markFailed(mail, error);
+            metrics.failed(language);
+        } else if (attempts >= properties.maxAttempts()) {
+            log.warn(
+                    "Invitation e-mail {} to {} failed {} times; giving up: {}",
+                    mail.id(),
+                    mail.email(),
+                    attempts,
+                    error);
+            store.markFailed(mail, "Gave up after " + attempts + " attempts: " + error);
+            metrics.failed(language);
+        } else {
+            log.info(
+                    "Invitation e-mail {} to {} failed (attempt {}), retried later: {}",
+                    mail.id(),
+                    mail.email(),
+                    attempts,
+                    error);
+            store.markRetry(mail.id(), error, properties.backoffAfter(attempts));
+            metrics.retried(language);
+            return Attempt.RETRY_LATER;
+        }
+        return Attempt.DONE;
+    }
+
+    /** A refused recipient or an unusable address: trying again cannot help. */
+    static boolean isPermanent(Exception failure) {
+        if (failure instanceof AddressException
+                || failure instanceof MailParseException
+                || failure instanceof MailPreparationException) {
+            return true;
+        }
+        if (failure instanceof MailSendException send) {
+            for (Exception cause : send.getFailedMessages().values()) {
+                if (refusesRecipient(cause)) {
+                    return true;
+                }
+            }
+            return refusesRecipient(send.getCause());
+        }
+        return refusesRecipient(failure);
+    }
+
+    private static boolean refusesRecipient(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SendFailedException refused
+                    && refused.getInvalidAddresses() != null
+                    && refused.getInvalidAddresses().length > 0) {
+                return true;
+            }
+            if (cause instanceof AddressException) {
+                return true;
+            }
+            if (cause.getCause() == cause) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    private static String describe(Exception failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String text = root == failure ? failure.toString() : failure.getMessage() + " (" + root + ")";
+        return text.length() > 500 ? text.substring(0, 500) : text;
+    }
+}

@@ -1,0 +1,148 @@
+package com.portfoliobulk.worker.mail;
+
+import com.portfoliobulk.contracts.AccountRole;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * The outbox of invitation e-mails ({@code directory.invitation_mails}): claims a due message under
+ * a row lock that other senders skip, reads what it announces, and records how sending went.
+ */
+@Repository
+class InvitationMailStore {
+
+    /**
+     * The oldest due message whose job has finished (so that it can name every account of the job),
+     * locked; a message another sender holds is skipped.
+     */
+    private static final String CLAIM = """
+            SELECT m.id, m.job_id, m.user_id, m.email, m.language, m.inviter_email, m.token, m.attempts,
+                   p.name AS portfolio_name
+              FROM directory.invitation_mails m
+              LEFT JOIN directory.portfolios p ON p.id = m.portfolio_id
+             WHERE m.status = 'PENDING' AND m.next_attempt_at <= now()
+               AND NOT EXISTS (SELECT 1 FROM jobs.bulk_jobs j
+                                WHERE j.id = m.job_id AND j.status IN ('QUEUED', 'IN_PROGRESS'))
+             ORDER BY m.next_attempt_at
+             LIMIT 1
+               FOR UPDATE OF m SKIP LOCKED
+            """;
+
+    private final JdbcClient jdbc;
+
+    InvitationMailStore(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** Claims one due message; the caller's transaction holds it until it commits. */
+    Optional<ClaimedMail> claimNext() {
+        return jdbc.sql(CLAIM)
+                .query((rs, n) -> new ClaimedMail(
+                        rs.getObject("id", UUID.class),
+                        rs.getObject("job_id", UUID.class),
+                        rs.getObject("user_id", UUID.class),
+                        rs.getString("email"),
+                        rs.getString("language"),
+                        rs.getString("portfolio_name"),
+                        rs.getString("inviter_email"),
+                        rs.getString("token"),
+                        rs.getInt("attempts")))
+                .optional();
+    }
+
+    /** The pending invitations the message announces: the job's, for the invitee, by account name. */
+    List<InvitedAccount> invitations(ClaimedMail mail) {
+        return jdbc.sql("""
+                        SELECT a.id, a.name, m.role, m.expires_at
+                          FROM directory.memberships m
+                          JOIN directory.accounts a ON a.id = m.account_id
+                         WHERE m.user_id = :userId AND m.invitation_job_id = :jobId AND m.state = 'INVITED'
+                         ORDER BY a.name, a.id
+                        """)
+                .param("userId", mail.userId())
+                .param("jobId", mail.jobId())
+                .query((rs, n) -> new InvitedAccount(
+                        rs.getObject("id", UUID.class),
+                        rs.getString("name"),
+                        new AccountRole(rs.getString("role")),
+                        rs.getTimestamp("expires_at").toInstant()))
+                .list();
+    }
+
+    void markSent(UUID id) {
+        jdbc.sql("""
+                        UPDATE directory.invitation_mails
+                           SET status = 'SENT', attempts = attempts + 1, sent_at = now(), last_error = NULL
+                         WHERE id = :id
+                        """).param("id", id).update();
+    }
+
+    /** Nothing is left to announce (every invitation of the message was revoked or ended meanwhile). */
+    void markCancelled(UUID id, String reason) {
+        jdbc.sql("UPDATE directory.invitation_mails SET status = 'CANCELLED', last_error = :reason WHERE id = :id")
+                .param("id", id)
+                .param("reason", reason)
+                .update();
+    }
+
+    void markRetry(UUID id, String error, Duration wait) {
+        jdbc.sql("""
+                        UPDATE directory.invitation_mails
+                           SET attempts = attempts + 1, last_error = :error, next_attempt_at = :next
+                         WHERE id = :id
+                        """)
+                .param("id", id)
+                .param("error", error)
+                .param("next", Timestamp.from(Instant.now().plus(wait)))
+                .update();
+    }
+
+    /**
+     * The message will not be sent: it ends {@code FAILED}, and the job's tasks that created its
+     * invitations carry the reason as their error, so that the administrator sees it on the job.
+     */
+    void markFailed(ClaimedMail mail, String error) {
+        jdbc.sql("""
+                        UPDATE directory.invitation_mails
+                           SET status = 'FAILED', attempts = attempts + 1, last_error = :error
+                         WHERE id = :id
+                        """).param("id", mail.id()).param("error", error).update();
+        jdbc.sql("""
+                        UPDATE jobs.bulk_tasks SET error = :error
+                         WHERE job_id = :jobId AND user_id = :userId AND status = 'SUCCEEDED'
+                        """)
+                .param("error", "Invitation e-mail not delivered: " + error)
+                .param("jobId", mail.jobId())
+                .param("userId", mail.userId())
+                .update();
+    }
+
+    /**
+     * A claimed message.
+     *
+     * @param id the outbox row, also the basis of the message's {@code Message-ID}
+     * @param portfolioName the name of the inviting portfolio, when it still exists
+     * @param inviterEmail the administrator who submitted the job
+     * @param token the secret of the accept link
+     * @param attempts attempts made before this one
+     */
+    record ClaimedMail(
+            UUID id,
+            UUID jobId,
+            UUID userId,
+            String email,
+            String language,
+            String portfolioName,
+            String inviterEmail,
+            String token,
+            int attempts) {}
+
+    /** One account the message invites to. */
+    record InvitedAccount(UUID accountId, String name, AccountRole role, Instant expiresAt) {}
+}

@@ -1,0 +1,132 @@
+package com.portfoliobulk.worker.mail;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.worker.mail.InvitationMailStore.ClaimedMail;
+import com.portfoliobulk.worker.mail.InvitationMailStore.InvitedAccount;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.FormatStyle;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.springframework.stereotype.Component;
+import org.thymeleaf.TemplateEngine;
+import org.thymeleaf.context.Context;
+import org.thymeleaf.templatemode.TemplateMode;
+import org.thymeleaf.templateresolver.ClassLoaderTemplateResolver;
+
+/**
+ * Renders invitation e-mails with Thymeleaf from the templates under {@code mail/<language>/} on the
+ * classpath: {@code subject.txt}, {@code invitation.txt} (plain text) and {@code invitation.html}, with
+ * the role names of {@code roles.properties} there (a role without a name there reads as in English).
+ * A language without templates (or none) falls back to English; {@code de-CH} uses {@code de}.
+ */
+@Component
+class InvitationMailTemplates {
+
+    /** The languages with templates. */
+    static final Set<String> LANGUAGES = Set.of("en", "de", "fr", "es");
+
+    static final String FALLBACK = "en";
+
+    private final TemplateEngine engine = new TemplateEngine();
+
+    private final MailProperties properties;
+
+    /** Role names per template language. */
+    private final Map<String, Properties> roleNames = new HashMap<>();
+
+    InvitationMailTemplates(MailProperties properties) {
+        this.properties = properties;
+        for (String language : LANGUAGES) {
+            roleNames.put(language, roleNames(language));
+        }
+        engine.addTemplateResolver(resolver(TemplateMode.TEXT, ".txt", 1));
+        engine.addTemplateResolver(resolver(TemplateMode.HTML, ".html", 2));
+    }
+
+    private static ClassLoaderTemplateResolver resolver(TemplateMode mode, String suffix, int order) {
+        ClassLoaderTemplateResolver resolver = new ClassLoaderTemplateResolver();
+        resolver.setPrefix("mail/");
+        resolver.setTemplateMode(mode);
+        resolver.setCharacterEncoding(StandardCharsets.UTF_8.name());
+        resolver.setResolvablePatterns(Set.of("*" + suffix));
+        resolver.setCheckExistence(true);
+        resolver.setCacheable(true);
+        resolver.setOrder(order);
+        return resolver;
+    }
+
+    private static Properties roleNames(String language) {
+        Properties names = new Properties();
+        String resource = "mail/" + language + "/roles.properties";
+        try (InputStream in = InvitationMailTemplates.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in != null) {
+                names.load(new InputStreamReader(in, StandardCharsets.UTF_8));
+            }
+        } catch (IOException ex) {
+            throw new UncheckedIOException("Cannot read " + resource, ex);
+        }
+        return names;
+    }
+
+    /** The role's name in the language's {@code roles.properties}, else in English. */
+    private String roleName(String language, AccountRole role) {
+        return roleNames.get(language).getProperty(role.code(), role.displayName());
+    }
+
+    /** The template language for a requested one: its primary language when there are templates for it, else English. */
+    static String language(String requested) {
+        if (requested == null || requested.isBlank()) {
+            return FALLBACK;
+        }
+        String primary = Locale.forLanguageTag(requested.strip()).getLanguage();
+        return LANGUAGES.contains(primary) ? primary : FALLBACK;
+    }
+
+    RenderedMail render(ClaimedMail mail, List<InvitedAccount> accounts) {
+        String language = language(mail.language());
+        Locale locale = Locale.forLanguageTag(language);
+        Instant expiresAt = accounts.stream()
+                .map(InvitedAccount::expiresAt)
+                .min(Comparator.naturalOrder())
+                .orElseThrow();
+        Context context = new Context(locale);
+        context.setVariable("invitee", mail.email());
+        context.setVariable("inviter", mail.inviterEmail());
+        context.setVariable("portfolio", mail.portfolioName() == null ? "" : mail.portfolioName());
+        context.setVariable(
+                "accounts",
+                accounts.stream()
+                        .map(account -> new AccountLine(account.name(), roleName(language, account.role())))
+                        .toList());
+        context.setVariable(
+                "expiresAt",
+                DateTimeFormatter.ofLocalizedDateTime(FormatStyle.LONG, FormatStyle.SHORT)
+                        .withLocale(locale)
+                        .withZone(ZoneOffset.UTC)
+                        .format(expiresAt));
+        context.setVariable("acceptUrl", properties.acceptUrl().replace("{token}", mail.token()));
+        return new RenderedMail(
+                language,
+                engine.process(language + "/subject.txt", context).strip(),
+                engine.process(language + "/invitation.txt", context),
+                engine.process(language + "/invitation.html", context));
+    }
+
+    /** One line of the message's list of accounts. */
+    public record AccountLine(String name, String role) {}
+
+    /** A rendered message. */
+    record RenderedMail(String language, String subject, String text, String html) {}
+}

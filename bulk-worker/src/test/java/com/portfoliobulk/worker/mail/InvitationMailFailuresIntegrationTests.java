@@ -1,0 +1,137 @@
+package com.portfoliobulk.worker.mail;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.worker.WorkerIntegrationSupport;
+import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
+import com.portfoliobulk.worker.fixtures.JobFixture;
+import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
+import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
+import com.portfoliobulk.worker.fixtures.ReceivedMail;
+import com.portfoliobulk.worker.fixtures.TestSmtp;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/** Invitation e-mails when things go wrong between the worker and the SMTP server. */
+class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
+
+    private static final Instant EXPIRES = Instant.now().plus(7, ChronoUnit.DAYS);
+
+    @Autowired
+    MeterRegistry meters;
+
+    @Test
+    void anSmtpOutageOfThirtySecondsDelaysTheMailButLosesNone() {
+        String email = directory.newEmail();
+        double retriedBefore = retried();
+        TestSmtp.stop();
+        long stoppedAt = System.nanoTime();
+        try {
+            SubmittedJob job = inviteToTwoAccounts(email);
+            publish(job);
+            awaitFinished(job);
+            await().atMost(Duration.ofSeconds(90))
+                    .until(() ->
+                            Duration.ofNanos(System.nanoTime() - stoppedAt).toSeconds() >= 30 && attempts(email) >= 3);
+            assertThat(status(email)).isEqualTo("PENDING");
+        } finally {
+            TestSmtp.restart();
+        }
+
+        await().atMost(PATIENCE).until(() -> !TestSmtp.receivedBy(email).isEmpty());
+        assertThat(TestSmtp.receivedBy(email)).hasSize(1);
+        assertThat(ReceivedMail.of(TestSmtp.receivedBy(email).getFirst()).text())
+                .contains("Brand ");
+        assertThat(status(email)).isEqualTo("SENT");
+        assertThat(retried() - retriedBefore).isGreaterThanOrEqualTo(3);
+    }
+
+    /**
+     * The SMTP server accepted the message, then the mark did not commit (here: the database refuses
+     * it once, as when the worker dies or loses its connection at that moment). The row is still due,
+     * so the message goes out again, under the same Message-ID, which lets the receiver drop the copy.
+     */
+    @Test
+    void aCrashBetweenSendAndMarkSendsTheSameMessageIdAgainSoTheSinkCanDropTheCopy() {
+        String email = "crash-" + UUID.randomUUID() + "@brand.example";
+        String suffix = UUID.randomUUID().toString().replace("-", "");
+        jdbc.sql("CREATE SEQUENCE directory.crash_once_" + suffix).update();
+        jdbc.sql("""
+                        CREATE FUNCTION directory.crash_after_send_%1$s() RETURNS trigger AS $$
+                        BEGIN
+                          IF NEW.status = 'SENT' AND NEW.email = '%2$s' THEN
+                            IF nextval('directory.crash_once_%1$s') = 1 THEN
+                              RAISE EXCEPTION 'lost after the SMTP server accepted the message';
+                            END IF;
+                          END IF;
+                          RETURN NEW;
+                        END $$ LANGUAGE plpgsql
+                        """.formatted(suffix, email)).update();
+        jdbc.sql("CREATE TRIGGER crash_after_send_" + suffix
+                        + " BEFORE UPDATE ON directory.invitation_mails FOR EACH ROW EXECUTE FUNCTION"
+                        + " directory.crash_after_send_" + suffix + "()")
+                .update();
+        try {
+            SubmittedJob job = inviteToTwoAccounts(email);
+            publish(job);
+            awaitFinished(job);
+
+            await().atMost(PATIENCE).until(() -> "SENT".equals(status(email)));
+        } finally {
+            jdbc.sql("DROP TRIGGER crash_after_send_" + suffix + " ON directory.invitation_mails")
+                    .update();
+        }
+
+        List<ReceivedMail> received =
+                TestSmtp.receivedBy(email).stream().map(ReceivedMail::of).toList();
+        assertThat(received).hasSize(2);
+        assertThat(received.stream().map(ReceivedMail::messageId).distinct())
+                .as("one Message-ID for both copies")
+                .hasSize(1);
+        assertThat(received.get(0).text()).isEqualTo(received.get(1).text());
+    }
+
+    private SubmittedJob inviteToTwoAccounts(String email) {
+        SeededPortfolio portfolio = directory.portfolio(2);
+        return jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(
+                        TaskSpec.invite(portfolio.account(0).id(), null, email, AccountRole.ANALYST, EXPIRES),
+                        TaskSpec.invite(portfolio.account(1).id(), null, email, AccountRole.MANAGER, EXPIRES)));
+    }
+
+    private int attempts(String email) {
+        return jdbc.sql("SELECT attempts FROM directory.invitation_mails WHERE email = ?")
+                .param(email)
+                .query(Integer.class)
+                .optional()
+                .orElse(0);
+    }
+
+    private String status(String email) {
+        return jdbc.sql("SELECT status FROM directory.invitation_mails WHERE email = ?")
+                .param(email)
+                .query(String.class)
+                .optional()
+                .orElse(null);
+    }
+
+    private double retried() {
+        Counter counter = meters.find("bulk.invitation.mails.retried")
+                .tag("language", "en")
+                .counter();
+        return counter == null ? 0 : counter.count();
+    }
+}

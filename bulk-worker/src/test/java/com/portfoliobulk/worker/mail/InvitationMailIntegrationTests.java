@@ -1,0 +1,209 @@
+package com.portfoliobulk.worker.mail;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.contracts.TaskAction;
+import com.portfoliobulk.worker.WorkerIntegrationSupport;
+import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
+import com.portfoliobulk.worker.fixtures.JobFixture;
+import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
+import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
+import com.portfoliobulk.worker.fixtures.ReceivedMail;
+import com.portfoliobulk.worker.fixtures.TestSmtp;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.web.client.RestClient;
+
+/**
+ * Invitation e-mails from task to inbox: the worker applies an invitation job, queues one message per
+ * invitee, and sends it over SMTP to a real (GreenMail) server once the job has finished; the link in
+ * the message accepts every invitation it names.
+ */
+class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
+
+    private static final Instant EXPIRES =
+            Instant.now().plus(7, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    MeterRegistry meters;
+
+    @Test
+    void aJobInvitingTwoPeopleToThreeAccountsSendsOneMailToEachNamingTheThreeAccounts() {
+        SeededPortfolio portfolio = directory.portfolio(3);
+        String first = directory.newEmail();
+        String second = directory.newEmail();
+        List<TaskSpec> tasks = new ArrayList<>();
+        for (String email : List.of(first, second)) {
+            for (int i = 0; i < 3; i++) {
+                tasks.add(TaskSpec.invite(
+                        portfolio.account(i).id(),
+                        null,
+                        email,
+                        AccountRole.standardRoles().get(i + 2),
+                        EXPIRES));
+            }
+        }
+        SubmittedJob job = jobs.submit(portfolio.id(), JobType.INVITE_USERS, JobFixture.administrator(), tasks);
+        publish(job);
+        awaitFinished(job);
+
+        for (String email : List.of(first, second)) {
+            ReceivedMail mail = awaitOneMailTo(email);
+            assertThat(mail.subject())
+                    .isEqualTo(
+                            job.requestedBy().email() + " invited you to 3 account(s) of Portfolio " + portfolio.id());
+            assertThat(mail.text())
+                    .contains("Brand " + portfolio.account(0).id() + ": Manager")
+                    .contains("Brand " + portfolio.account(1).id() + ": Analyst")
+                    .contains("Brand " + portfolio.account(2).id() + ": Campaign coordinator")
+                    .contains(job.requestedBy().email())
+                    .contains("http://localhost:8080/invitations/" + mail.token());
+            assertThat(mail.html())
+                    .contains("<td>Brand " + portfolio.account(2).id() + "</td><td>Campaign coordinator</td>")
+                    .contains("href=\"http://localhost:8080/invitations/" + mail.token() + "\"");
+            assertThat(mail.messageId()).matches("<[0-9a-f-]{36}@portfolio-bulk-access>");
+        }
+
+        // The link of the first person's message accepts all three of their invitations, nothing else.
+        String token = ReceivedMail.of(TestSmtp.receivedBy(first).getFirst()).token();
+        assertThat(accept(token, second).getStatusCode().value()).isEqualTo(403);
+        var accepted = accept(token, first);
+        assertThat(accepted.getStatusCode().value()).isEqualTo(200);
+        assertThat(accepted.getBody()).contains("\"state\":\"ACTIVE\"");
+        UUID firstUser = directory.userIdByEmail(first).orElseThrow();
+        UUID secondUser = directory.userIdByEmail(second).orElseThrow();
+        for (int i = 0; i < 3; i++) {
+            assertThat(directory
+                            .membership(portfolio.account(i).id(), firstUser)
+                            .orElseThrow()
+                            .state()
+                            .name())
+                    .isEqualTo("ACTIVE");
+            assertThat(directory
+                            .membership(portfolio.account(i).id(), secondUser)
+                            .orElseThrow()
+                            .state()
+                            .name())
+                    .isEqualTo("INVITED");
+        }
+        assertThat(accept(token, first).getStatusCode().value()).as("used up").isEqualTo(404);
+    }
+
+    @Test
+    void aRedeliveredJobSendsNoSecondMail() {
+        SeededPortfolio portfolio = directory.portfolio(2);
+        String email = directory.newEmail();
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(
+                        TaskSpec.invite(portfolio.account(0).id(), null, email, AccountRole.ANALYST, EXPIRES),
+                        TaskSpec.invite(portfolio.account(1).id(), null, email, AccountRole.ANALYST, EXPIRES)));
+        publish(job);
+        awaitFinished(job);
+        awaitOneMailTo(email);
+
+        publish(job);
+
+        await().during(Duration.ofSeconds(3))
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> TestSmtp.receivedBy(email).size() == 1);
+    }
+
+    @Test
+    void theLanguageOfTheInvitationPicksTheTemplatesAndAnUnknownOneFallsBackToEnglish() {
+        SeededPortfolio portfolio = directory.portfolio(1);
+        String german = directory.newEmail();
+        String french = directory.newEmail();
+        String spanish = directory.newEmail();
+        String unknown = directory.newEmail();
+        UUID account = portfolio.account(0).id();
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(
+                        invite(account, german, "de-CH"),
+                        invite(account, french, "fr"),
+                        invite(account, spanish, "es"),
+                        invite(account, unknown, "tlh")));
+        publish(job);
+        awaitFinished(job);
+
+        assertThat(awaitOneMailTo(german).text()).contains("hat Sie", "Einladung annehmen", ": Support");
+        assertThat(awaitOneMailTo(french).text()).contains("a invité aux comptes", "Accepter l'invitation");
+        assertThat(awaitOneMailTo(spanish).text()).contains("le ha invitado", "Aceptar la invitación", ": Soporte");
+        assertThat(awaitOneMailTo(unknown).subject()).contains("invited you to 1 account(s)");
+        assertThat(meters.find("bulk.invitation.mails.sent")
+                        .tag("language", "de")
+                        .counter())
+                .isNotNull();
+    }
+
+    @Test
+    void aMalformedAddressEndsFailedWithTheReasonOnItsTaskAndHoldsUpNoOne() {
+        SeededPortfolio portfolio = directory.portfolio(1);
+        String malformed = "dot..dot." + UUID.randomUUID() + "@example.test";
+        String fine = directory.newEmail();
+        UUID account = portfolio.account(0).id();
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(invite(account, malformed, "en"), invite(account, fine, "en")));
+        publish(job);
+        awaitFinished(job);
+
+        awaitOneMailTo(fine);
+        await().atMost(PATIENCE).until(() -> "FAILED".equals(mailStatus(malformed)));
+        assertThat(jobs.task(job.taskId(0)).error()).startsWith("Invitation e-mail not delivered: ");
+        assertThat(jobs.task(job.taskId(1)).error()).isNull();
+    }
+
+    /** An invitation in the given language. */
+    private static TaskSpec invite(UUID account, String email, String language) {
+        return new TaskSpec(account, null, email, TaskAction.INVITE, AccountRole.SUPPORT, language, EXPIRES);
+    }
+
+    private String mailStatus(String email) {
+        return jdbc.sql("SELECT status FROM directory.invitation_mails WHERE email = ?")
+                .param(email)
+                .query(String.class)
+                .optional()
+                .orElse(null);
+    }
+
+    private static ReceivedMail awaitOneMailTo(String email) {
+        await().atMost(PATIENCE).until(() -> !TestSmtp.receivedBy(email).isEmpty());
+        assertThat(TestSmtp.receivedBy(email)).hasSize(1);
+        return ReceivedMail.of(TestSmtp.receivedBy(email).getFirst());
+    }
+
+    private org.springframework.http.ResponseEntity<String> accept(String token, String email) {
+        return RestClient.create("http://localhost:" + port)
+                .post()
+                .uri("/internal/invitations/{token}/accept", token)
+                .contentType(MediaType.APPLICATION_JSON)
+                .body("{\"email\":\"" + email + "\"}")
+                .retrieve()
+                .onStatus(HttpStatusCode::isError, (request, response) -> {})
+                .toEntity(String.class);
+    }
+}

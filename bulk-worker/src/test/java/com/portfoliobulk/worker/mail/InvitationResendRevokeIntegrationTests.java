@@ -1,0 +1,159 @@
+package com.portfoliobulk.worker.mail;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountActivityEvent;
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.ActivityAction;
+import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.contracts.MembershipState;
+import com.portfoliobulk.contracts.ReasonCode;
+import com.portfoliobulk.contracts.TaskAction;
+import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.worker.WorkerIntegrationSupport;
+import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
+import com.portfoliobulk.worker.fixtures.JobFixture;
+import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
+import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
+import com.portfoliobulk.worker.fixtures.ReceivedMail;
+import com.portfoliobulk.worker.fixtures.TestSmtp;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.client.RestClient;
+
+/**
+ * Resending and revoking pending invitations in bulk: the jobs go through the same pipeline as every
+ * other (tasks, rules, outcomes, activity), a resend sends one new e-mail whose link replaces the old
+ * one, a revoke kills the link; active access is skipped {@code NOT_A_PENDING_INVITATION}.
+ */
+class InvitationResendRevokeIntegrationTests extends WorkerIntegrationSupport {
+
+    private static final Instant EXPIRES = Instant.now().plus(3, ChronoUnit.DAYS);
+
+    private static final Instant RENEWED =
+            Instant.now().plus(20, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
+
+    @LocalServerPort
+    int port;
+
+    @Test
+    void aResendRenewsThePendingInvitationsSendsOneNewMailAndTheOldLinkStopsWorking() {
+        SeededPortfolio portfolio = directory.portfolio(3);
+        String email = directory.newEmail();
+        ReceivedMail first = invite(portfolio, email);
+        UUID invitee = directory.userIdByEmail(email).orElseThrow();
+        UUID member = directory.user();
+        directory.member(portfolio.account(2).id(), member, AccountRole.ANALYST);
+
+        SubmittedJob resend = jobs.submit(
+                portfolio.id(),
+                JobType.RESEND_INVITATIONS,
+                JobFixture.administrator(),
+                List.of(
+                        task(portfolio.account(0).id(), invitee, TaskAction.RESEND_INVITATION),
+                        task(portfolio.account(1).id(), invitee, TaskAction.RESEND_INVITATION),
+                        task(portfolio.account(2).id(), member, TaskAction.RESEND_INVITATION)));
+        publish(resend);
+        awaitFinished(resend);
+
+        assertThat(jobs.task(resend.taskId(0)).status()).isEqualTo(TaskStatus.SUCCEEDED);
+        assertThat(jobs.task(resend.taskId(2)).reason()).isEqualTo(ReasonCode.NOT_A_PENDING_INVITATION);
+        assertThat(directory
+                        .membership(portfolio.account(0).id(), invitee)
+                        .orElseThrow()
+                        .expiresAt())
+                .isEqualTo(RENEWED);
+        await().atMost(PATIENCE).until(() -> TestSmtp.receivedBy(email).size() == 2);
+        ReceivedMail second = ReceivedMail.of(TestSmtp.receivedBy(email).get(1));
+        assertThat(second.token()).isNotEqualTo(first.token());
+        assertThat(second.text())
+                .contains(
+                        "Brand " + portfolio.account(0).id(),
+                        "Brand " + portfolio.account(1).id());
+        assertThat(TestSmtp.receivedBy(member.toString())).isEmpty();
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(activityOf(resend))
+                        .extracting(AccountActivityEvent::action)
+                        .containsExactly(ActivityAction.INVITATION_RESENT, ActivityAction.INVITATION_RESENT));
+
+        assertThat(accept(first.token(), email).getStatusCode().value())
+                .as("the old link")
+                .isEqualTo(404);
+        assertThat(accept(second.token(), email).getStatusCode().value()).isEqualTo(200);
+        assertThat(directory
+                        .membership(portfolio.account(1).id(), invitee)
+                        .orElseThrow()
+                        .state())
+                .isEqualTo(MembershipState.ACTIVE);
+    }
+
+    @Test
+    void aRevokeRemovesThePendingInvitationsAndTheirLinkStopsWorking() {
+        SeededPortfolio portfolio = directory.portfolio(3);
+        String email = directory.newEmail();
+        ReceivedMail mail = invite(portfolio, email);
+        UUID invitee = directory.userIdByEmail(email).orElseThrow();
+        UUID member = directory.user();
+        directory.member(portfolio.account(2).id(), member, AccountRole.ANALYST);
+
+        SubmittedJob revoke = jobs.submit(
+                portfolio.id(),
+                JobType.REVOKE_INVITATIONS,
+                JobFixture.administrator(),
+                List.of(
+                        task(portfolio.account(0).id(), invitee, TaskAction.REVOKE_INVITATION),
+                        task(portfolio.account(1).id(), invitee, TaskAction.REVOKE_INVITATION),
+                        task(portfolio.account(2).id(), member, TaskAction.REVOKE_INVITATION)));
+        publish(revoke);
+        awaitFinished(revoke);
+
+        assertThat(directory.membership(portfolio.account(0).id(), invitee)).isEmpty();
+        assertThat(directory.membership(portfolio.account(1).id(), invitee)).isEmpty();
+        assertThat(jobs.task(revoke.taskId(2)).reason()).isEqualTo(ReasonCode.NOT_A_PENDING_INVITATION);
+        assertThat(directory.membership(portfolio.account(2).id(), member)).isPresent();
+        assertThat(accept(mail.token(), email).getStatusCode().value()).isEqualTo(404);
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(activityOf(revoke))
+                        .extracting(AccountActivityEvent::action)
+                        .containsExactly(ActivityAction.INVITATION_REVOKED, ActivityAction.INVITATION_REVOKED));
+    }
+
+    /** Invites the address to the first two accounts and answers the e-mail it got. */
+    private ReceivedMail invite(SeededPortfolio portfolio, String email) {
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(
+                        TaskSpec.invite(portfolio.account(0).id(), null, email, AccountRole.ANALYST, EXPIRES),
+                        TaskSpec.invite(portfolio.account(1).id(), null, email, AccountRole.SUPPORT, EXPIRES)));
+        publish(job);
+        awaitFinished(job);
+        await().atMost(PATIENCE).until(() -> TestSmtp.receivedBy(email).size() == 1);
+        return ReceivedMail.of(TestSmtp.receivedBy(email).getFirst());
+    }
+
+    private static TaskSpec task(UUID accountId, UUID userId, TaskAction action) {
+        return new TaskSpec(
+                accountId, userId, null, action, null, null, action == TaskAction.RESEND_INVITATION ? RENEWED : null);
+    }
+
+    private ResponseEntity<String> accept(String token, String email) {
+        return RestClient.create("http://localhost:" + port)
+                .post()
+                .uri("/internal/invitations/{token}/accept", token)
+                .contentType(MediaType.APPLICATION_JSON)
+                .body("{\"email\":\"" + email + "\"}")
+                .retrieve()
+                .onStatus(HttpStatusCode::isError, (request, response) -> {})
+                .toEntity(String.class);
+    }
+}
