@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.TaskAction;
+import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
 import com.portfoliobulk.worker.fixtures.JobFixture;
@@ -200,6 +201,7 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
         return RestClient.create("http://localhost:" + port)
                 .post()
                 .uri("/internal/invitations/{token}/accept", token)
+                .header("Authorization", TestTokens.internalAuthorization())
                 .contentType(MediaType.APPLICATION_JSON)
                 .body("{\"email\":\"" + email + "\"}")
                 .retrieve()

@@ -11,6 +11,7 @@ import com.portfoliobulk.contracts.MembershipState;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
 import com.portfoliobulk.worker.fixtures.JobFixture;
@@ -150,6 +151,7 @@ class InvitationResendRevokeIntegrationTests extends WorkerIntegrationSupport {
         return RestClient.create("http://localhost:" + port)
                 .post()
                 .uri("/internal/invitations/{token}/accept", token)
+                .header("Authorization", TestTokens.internalAuthorization())
                 .contentType(MediaType.APPLICATION_JSON)
                 .body("{\"email\":\"" + email + "\"}")
                 .retrieve()
