@@ -58,6 +58,18 @@ public final class GatewayCalls {
                         answer(response.getStatusCode().value(), response.getHeaders(), response.bodyTo(String.class)));
     }
 
+    /** DELETEs {@code path}. */
+    public Answer delete(String token, String path) {
+        return http.delete()
+                .uri(path)
+                .headers(headers -> {
+                    headers.setAccept(List.of(MediaType.APPLICATION_JSON));
+                    auth(headers, token);
+                })
+                .exchange((request, response) ->
+                        answer(response.getStatusCode().value(), response.getHeaders(), response.bodyTo(String.class)));
+    }
+
     private static void auth(HttpHeaders headers, String token) {
         if (token != null) {
             headers.setBearerAuth(token);
