@@ -74,6 +74,19 @@ CREATE TABLE webhook_attempts (
 );
 CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts (delivery_id, id);
 
+-- job.progress: when each subscription last got a progress message of a running job, so that it
+-- gets one only when the job changed and its interval has passed.
+CREATE TABLE webhook_progress (
+    subscription_id uuid        NOT NULL REFERENCES webhook_subscriptions (id) ON DELETE CASCADE,
+    job_id          uuid        NOT NULL,
+    job_version     bigint      NOT NULL,
+    sent_at         timestamptz NOT NULL,
+    PRIMARY KEY (subscription_id, job_id)
+);
+-- The running jobs of a portfolio, for progress messages (the status rarely changes, so the index
+-- costs little on the frequent counter updates).
+CREATE INDEX bulk_jobs_running ON bulk_jobs (portfolio_id) WHERE status IN ('QUEUED', 'IN_PROGRESS');
+
 CREATE FUNCTION record_job_end() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO jobs.webhook_events (job_id, portfolio_id, type)

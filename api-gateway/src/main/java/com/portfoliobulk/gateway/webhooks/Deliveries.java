@@ -96,6 +96,60 @@ class Deliveries {
                 .update();
     }
 
+    /**
+     * Running jobs that subscriptions to {@code job.progress} are due a progress message about: the job
+     * changed since the last one, and the subscription's interval has passed.
+     */
+    List<ProgressDue> dueProgress(int limit) {
+        return jdbc.sql("""
+                        SELECT s.id AS subscription_id, j.id AS job_id, j.version
+                        FROM jobs.webhook_subscriptions s
+                        JOIN jobs.bulk_jobs j ON j.portfolio_id = s.portfolio_id AND j.status = 'IN_PROGRESS'
+                        LEFT JOIN jobs.webhook_progress p ON p.subscription_id = s.id AND p.job_id = j.id
+                        WHERE s.status = 'ACTIVE' AND 'job.progress' = ANY(s.event_types)
+                          AND (p.job_id IS NULL OR (p.job_version < j.version
+                               AND p.sent_at <= now() - make_interval(secs => s.progress_interval_seconds)))
+                        LIMIT :limit
+                        """)
+                .param("limit", limit)
+                .query((row, n) -> new ProgressDue(
+                        row.getObject("subscription_id", UUID.class),
+                        row.getObject("job_id", UUID.class),
+                        row.getLong("version")))
+                .list();
+    }
+
+    /** Remembers the progress messages just queued, so that the next ones wait for the interval. */
+    void markProgressSent(List<ProgressDue> sent) {
+        jdbc.sql("""
+                        INSERT INTO jobs.webhook_progress (subscription_id, job_id, job_version, sent_at)
+                        SELECT subscription_id, job_id, job_version, now()
+                        FROM unnest(:subscriptions, :jobs, :versions) AS p(subscription_id, job_id, job_version)
+                        ON CONFLICT (subscription_id, job_id)
+                        DO UPDATE SET job_version = excluded.job_version, sent_at = excluded.sent_at
+                        """)
+                .param(
+                        "subscriptions",
+                        uuids(sent.stream().map(ProgressDue::subscriptionId).toList()))
+                .param("jobs", uuids(sent.stream().map(ProgressDue::jobId).toList()))
+                .param(
+                        "versions",
+                        new SqlArrayValue(
+                                "bigint",
+                                sent.stream().map(ProgressDue::version).toArray()))
+                .update();
+    }
+
+    /** Forgets the progress state of jobs that ended long ago. */
+    void forgetProgressOfEndedJobs() {
+        jdbc.sql("""
+                        DELETE FROM jobs.webhook_progress p
+                        WHERE sent_at < now() - interval '1 hour'
+                          AND NOT EXISTS (SELECT 1 FROM jobs.bulk_jobs j
+                                          WHERE j.id = p.job_id AND j.status IN ('QUEUED', 'IN_PROGRESS'))
+                        """).update();
+    }
+
     void markFannedOut(Collection<UUID> eventIds) {
         jdbc.sql("UPDATE jobs.webhook_events SET fanned_out_at = now() WHERE id = ANY(:ids)")
                 .param("ids", uuids(eventIds))
@@ -367,6 +421,9 @@ class Deliveries {
             Instant giveUpAt,
             String url,
             String secretCiphertext) {}
+
+    /** A subscription due a progress message about a running job, at this version of the job. */
+    record ProgressDue(UUID subscriptionId, UUID jobId, long version) {}
 
     /** The outbox's size and the age of its oldest entry. */
     record Backlog(long size, double oldestAgeSeconds) {}

@@ -91,6 +91,41 @@ class EventFanOut {
     }
 
     /**
+     * Queues progress messages of running jobs for the subscriptions to {@code job.progress} that are
+     * due one; answers how many. A progress message carries the job as it was when queued; it may
+     * arrive after the job's end message, so receivers go by {@code data.status}.
+     */
+    int queueProgress() {
+        Integer done = transaction.execute(status -> {
+            List<Deliveries.ProgressDue> due = deliveries.dueProgress(batchSize);
+            if (due.isEmpty()) {
+                return 0;
+            }
+            Map<UUID, JobView> views = jobs.find(
+                    due.stream().map(Deliveries.ProgressDue::jobId).distinct().toList());
+            Instant now = Instant.now();
+            List<Deliveries.NewMessage> messages = new ArrayList<>();
+            for (Deliveries.ProgressDue progress : due) {
+                JobView job = views.get(progress.jobId());
+                if (job != null) {
+                    String payload = json.writeValueAsString(new Envelope(EventType.JOB_PROGRESS.wireName(), now, job));
+                    messages.add(new Deliveries.NewMessage(
+                            UUID.randomUUID(),
+                            progress.subscriptionId(),
+                            UUID.randomUUID(),
+                            EventType.JOB_PROGRESS,
+                            progress.jobId(),
+                            payload));
+                }
+            }
+            deliveries.insertMessages(messages, retryPeriod);
+            deliveries.markProgressSent(due);
+            return messages.size();
+        });
+        return done == null ? 0 : done;
+    }
+
+    /**
      * A message's body, as the Standard Webhooks specification recommends.
      *
      * @param type the event type

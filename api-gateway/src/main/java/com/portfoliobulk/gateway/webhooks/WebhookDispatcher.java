@@ -43,6 +43,14 @@ class WebhookDispatcher implements SmartLifecycle {
 
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
+    private static final long PROGRESS_CHECK_NANOS = Duration.ofSeconds(1).toNanos();
+
+    private static final long HOUSEKEEPING_NANOS = Duration.ofMinutes(10).toNanos();
+
+    private long progressCheckedAt = System.nanoTime() - PROGRESS_CHECK_NANOS;
+
+    private long housekeptAt = System.nanoTime();
+
     private final EventFanOut fanOut;
 
     private final Deliveries deliveries;
@@ -141,6 +149,9 @@ class WebhookDispatcher implements SmartLifecycle {
         while (stopping.getCount() > 0) {
             try {
                 int events = fanOut.fanOutNextBatch();
+                if (progressDue()) {
+                    fanOut.queueProgress();
+                }
                 int claimed = claimAndSend();
                 if (failing) {
                     log.info("Webhook dispatcher recovered");
@@ -150,6 +161,9 @@ class WebhookDispatcher implements SmartLifecycle {
                 if (events < properties.batchSize() && claimed == 0) {
                     deliveries.failExpired();
                     await(properties.pollInterval());
+                }
+                if (housekeepingDue()) {
+                    deliveries.forgetProgressOfEndedJobs();
                 }
             } catch (RuntimeException ex) {
                 if (!failing) {
@@ -162,6 +176,25 @@ class WebhookDispatcher implements SmartLifecycle {
                         : backoff.multipliedBy(2);
             }
         }
+    }
+
+    /** Progress is looked at once a second at most: intervals are whole seconds. */
+    private boolean progressDue() {
+        long now = System.nanoTime();
+        if (now - progressCheckedAt < PROGRESS_CHECK_NANOS) {
+            return false;
+        }
+        progressCheckedAt = now;
+        return true;
+    }
+
+    private boolean housekeepingDue() {
+        long now = System.nanoTime();
+        if (now - housekeptAt < HOUSEKEEPING_NANOS) {
+            return false;
+        }
+        housekeptAt = now;
+        return true;
     }
 
     /** Claims as many due messages as there are free slots and starts sending them; answers how many. */

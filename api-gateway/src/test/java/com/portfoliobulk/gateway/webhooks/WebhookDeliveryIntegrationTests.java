@@ -214,6 +214,40 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
         await().atMost(PATIENCE).until(() -> metric("bulk_webhooks_deliveries_total{") >= 1);
     }
 
+    @Test
+    void progressMessagesComeAtMostOncePerIntervalWhileTheJobChanges() {
+        Answer created = api.post(
+                admin(portfolio.id()),
+                webhooksPath(),
+                null,
+                "{\"url\":\"" + receiver.url("/progress") + "\",\"eventTypes\":[\"job.progress\",\"job.completed\"],"
+                        + "\"progressIntervalSeconds\":5}");
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        receiver.verifying("/progress", created.body().path("secret").asString());
+        UUID jobId = job(3);
+        List<UUID> tasks = worker.taskIds(jobId);
+
+        worker.apply(tasks.get(0), "SUCCEEDED", null, "ANALYST");
+        await().atMost(PATIENCE).until(() -> receiver.received("/progress").size() == 1);
+        worker.apply(tasks.get(1), "SUCCEEDED", null, "ANALYST");
+        await().during(Duration.ofSeconds(3))
+                .atMost(Duration.ofSeconds(4))
+                .until(() -> receiver.received("/progress").size() == 1);
+        await().atMost(PATIENCE).until(() -> receiver.received("/progress").size() == 2);
+        worker.apply(tasks.get(2), "SUCCEEDED", null, "ANALYST");
+        await().atMost(PATIENCE).until(() -> receiver.received("/progress").size() == 3);
+
+        List<Received> received = receiver.received("/progress");
+        assertThat(received).allMatch(Received::signatureVerified);
+        assertThat(received)
+                .extracting(r -> JSON.readTree(r.body()))
+                .extracting(body -> body.path("type").asString() + "/"
+                        + body.path("data").path("percentDone").asInt())
+                .containsExactly("job.progress/33", "job.progress/66", "job.completed/100");
+        assertThat(Duration.between(received.get(0).at(), received.get(1).at()))
+                .isGreaterThanOrEqualTo(Duration.ofMillis(4900));
+    }
+
     private double metric(String prefix) {
         return api.get(null, "/actuator/prometheus", Map.of("Accept", "text/plain"))
                 .text()

@@ -57,10 +57,16 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
         await().during(Duration.ofSeconds(1))
                 .atMost(Duration.ofSeconds(3))
                 .until(() -> receiver.received().isEmpty());
+        assertThat(deliveries(id).size())
+                .as("events while disabled are not kept for it")
+                .isZero();
         Answer enabled = api.post(admin(portfolio.id()), webhooksPath() + "/" + id + "/enable", null, null);
         assertThat(enabled.body().path("status").asString()).isEqualTo("ACTIVE");
+        UUID afterwards = job(1);
+        finish(afterwards, false);
         await().atMost(PATIENCE).until(() -> receiver.received("/paused").size() == 1);
         assertThat(receiver.received("/paused").getFirst().signatureVerified()).isTrue();
+        assertThat(receiver.received("/paused").getFirst().body()).contains(afterwards.toString());
     }
 
     @Test
