@@ -140,8 +140,26 @@ class Deliveries {
                 .update();
     }
 
-    /** Forgets the progress state of jobs that ended long ago. */
-    void forgetProgressOfEndedJobs() {
+    /**
+     * Removes what no one needs any more, a bounded batch each: fanned-out events after 7 days,
+     * delivered or failed messages (with their attempts) after 30 days, and the progress state of jobs
+     * that ended.
+     */
+    void removeOld() {
+        jdbc.sql("""
+                        DELETE FROM jobs.webhook_events WHERE id IN (
+                            SELECT id FROM jobs.webhook_events
+                            WHERE fanned_out_at < now() - interval '7 days' LIMIT 10000)
+                        """).update();
+        jdbc.sql("""
+                        DELETE FROM jobs.webhook_deliveries WHERE id IN (
+                            SELECT id FROM jobs.webhook_deliveries
+                            WHERE status <> 'PENDING' AND created_at < now() - interval '30 days' LIMIT 10000)
+                        """).update();
+        forgetProgressOfEndedJobs();
+    }
+
+    private void forgetProgressOfEndedJobs() {
         jdbc.sql("""
                         DELETE FROM jobs.webhook_progress p
                         WHERE sent_at < now() - interval '1 hour'

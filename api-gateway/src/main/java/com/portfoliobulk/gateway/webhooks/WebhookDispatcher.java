@@ -163,7 +163,7 @@ class WebhookDispatcher implements SmartLifecycle {
                     await(properties.pollInterval());
                 }
                 if (housekeepingDue()) {
-                    deliveries.forgetProgressOfEndedJobs();
+                    deliveries.removeOld();
                 }
             } catch (RuntimeException ex) {
                 if (!failing) {
