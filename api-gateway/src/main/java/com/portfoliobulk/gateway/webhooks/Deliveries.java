@@ -236,11 +236,15 @@ class Deliveries {
      * {@code nextAttemptAt}), releasing the lease; only a message still pending changes.
      */
     void recordAttempt(
-            UUID deliveryId, Instant attemptedAt, AttemptResult result, String outcome, Instant nextAttemptAt) {
-        String status = switch (outcome) {
-            case "SUCCEEDED" -> "SUCCEEDED";
-            case "FAILED" -> "FAILED";
-            default -> "PENDING";
+            UUID deliveryId,
+            Instant attemptedAt,
+            AttemptResult result,
+            AttemptView.Outcome outcome,
+            Instant nextAttemptAt) {
+        DeliveryView.Status status = switch (outcome) {
+            case SUCCEEDED -> DeliveryView.Status.SUCCEEDED;
+            case FAILED -> DeliveryView.Status.FAILED;
+            case WILL_RETRY -> DeliveryView.Status.PENDING;
         };
         jdbc.sql("""
                         UPDATE jobs.webhook_deliveries
@@ -250,7 +254,7 @@ class Deliveries {
                         WHERE id = :id AND status = 'PENDING'
                         """)
                 .param("id", deliveryId)
-                .param("status", status)
+                .param("status", status.name())
                 .param("next", timestamp(nextAttemptAt))
                 .param("code", result.responseCode())
                 .param("duration", (int) result.duration().toMillis())
@@ -264,7 +268,7 @@ class Deliveries {
                         """)
                 .param("id", deliveryId)
                 .param("at", timestamp(attemptedAt))
-                .param("outcome", outcome)
+                .param("outcome", outcome.name())
                 .param("code", result.responseCode())
                 .param("duration", (int) result.duration().toMillis())
                 .param("error", result.error())

@@ -231,8 +231,7 @@ class WebhookDispatcher implements SmartLifecycle {
 
     private void deliver(Deliveries.Claimed message) {
         Instant attemptedAt = Instant.now();
-        String secret = secrets.decrypt(message.secretCiphertext());
-        AttemptResult result = sender.send(message.url(), messageId(message.id()), secret, message.payload());
+        AttemptResult result = attempt(message);
         if (stopping.getCount() == 0 && !result.succeeded() && result.responseCode() == null) {
             // Cut short by shutdown: not the receiver's fault. Keep the lease; it is sent again later.
             return;
@@ -240,9 +239,20 @@ class WebhookDispatcher implements SmartLifecycle {
         transaction.executeWithoutResult(status -> record(message, attemptedAt, result));
     }
 
+    private AttemptResult attempt(Deliveries.Claimed message) {
+        String secret;
+        try {
+            secret = secrets.decrypt(message.secretCiphertext());
+        } catch (IllegalStateException ex) {
+            // The secret key changed: no attempt can succeed until the secret is rotated.
+            return new AttemptResult(null, Duration.ZERO, ex.getMessage(), null, null, true);
+        }
+        return sender.send(message.url(), messageId(message.id()), secret, message.payload());
+    }
+
     private void record(Deliveries.Claimed message, Instant attemptedAt, AttemptResult result) {
         if (result.succeeded()) {
-            deliveries.recordAttempt(message.id(), attemptedAt, result, "SUCCEEDED", null);
+            deliveries.recordAttempt(message.id(), attemptedAt, result, AttemptView.Outcome.SUCCEEDED, null);
             deliveries.clearFailing(message.subscriptionId());
             metrics.attempt("succeeded", result.duration());
             metrics.delivered(Duration.between(message.createdAt(), Instant.now()));
@@ -251,7 +261,11 @@ class WebhookDispatcher implements SmartLifecycle {
         int attempts = message.attempts() + 1;
         Optional<Instant> next = schedule.next(Instant.now(), attempts, result, message.giveUpAt());
         deliveries.recordAttempt(
-                message.id(), attemptedAt, result, next.isPresent() ? "WILL_RETRY" : "FAILED", next.orElse(null));
+                message.id(),
+                attemptedAt,
+                result,
+                next.isPresent() ? AttemptView.Outcome.WILL_RETRY : AttemptView.Outcome.FAILED,
+                next.orElse(null));
         metrics.attempt(next.isPresent() ? "retried" : "failed", result.duration());
         if (deliveries.recordFailing(message.subscriptionId(), properties.disableAfter())) {
             metrics.subscriptionDisabled();

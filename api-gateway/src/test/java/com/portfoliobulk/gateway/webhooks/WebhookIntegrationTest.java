@@ -32,8 +32,8 @@ import tools.jackson.databind.JsonNode;
             "bulk.gateway.webhooks.max-backoff=1s",
             "bulk.gateway.webhooks.poll-interval=50ms",
             "bulk.gateway.webhooks.connect-timeout=1s",
-            "bulk.gateway.webhooks.read-timeout=2s",
-            "bulk.gateway.webhooks.lease=4s",
+            "bulk.gateway.webhooks.read-timeout=5s",
+            "bulk.gateway.webhooks.lease=8s",
             "bulk.gateway.webhooks.max-concurrent-per-subscription=2",
             "bulk.gateway.webhooks.backlog-refresh-interval=50ms"
         })
