@@ -205,26 +205,19 @@ class WebhookSubscriptions {
     }
 
     private static ErrorResponseException notFound(UUID subscriptionId) {
-        return new ErrorResponseException(
-                HttpStatus.NOT_FOUND,
-                Problems.of(
-                        HttpStatus.NOT_FOUND,
-                        Problems.NOT_FOUND,
-                        "Webhook subscription not found",
-                        "There is no webhook subscription " + subscriptionId + " in this portfolio.",
-                        List.of()),
-                null);
+        return notFound(
+                "Webhook subscription not found",
+                "There is no webhook subscription " + subscriptionId + " in this portfolio.");
     }
 
     private static ErrorResponseException deliveryNotFound(UUID deliveryId) {
+        return notFound("Webhook delivery not found", "There is no message " + deliveryId + " of this subscription.");
+    }
+
+    private static ErrorResponseException notFound(String title, String detail) {
         return new ErrorResponseException(
                 HttpStatus.NOT_FOUND,
-                Problems.of(
-                        HttpStatus.NOT_FOUND,
-                        Problems.NOT_FOUND,
-                        "Webhook delivery not found",
-                        "There is no message " + deliveryId + " of this subscription.",
-                        List.of()),
+                Problems.of(HttpStatus.NOT_FOUND, Problems.NOT_FOUND, title, detail, List.of()),
                 null);
     }
 

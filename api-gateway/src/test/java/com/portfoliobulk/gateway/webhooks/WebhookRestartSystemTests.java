@@ -8,13 +8,11 @@ import com.portfoliobulk.gateway.GatewayApplication;
 import com.portfoliobulk.gateway.support.DirectorySeed;
 import com.portfoliobulk.gateway.support.GatewayCalls;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.OwnDatabase;
 import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Received;
 import com.portfoliobulk.testsupport.DatabaseEndpoint;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
 import com.portfoliobulk.testsupport.TestTokens;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -33,8 +31,7 @@ import tools.jackson.databind.JsonNode;
  */
 class WebhookRestartSystemTests {
 
-    private final String databaseName =
-            "webhooks_" + UUID.randomUUID().toString().replace("-", "");
+    private OwnDatabase database;
 
     private ConfigurableApplicationContext gateway;
 
@@ -48,17 +45,16 @@ class WebhookRestartSystemTests {
         if (receiver != null) {
             receiver.close();
         }
-        try (Connection connection = sharedServer();
-                Statement statement = connection.createStatement()) {
-            statement.execute("DROP DATABASE IF EXISTS " + databaseName + " WITH (FORCE)");
+        if (database != null) {
+            database.close();
         }
     }
 
     @Test
     void aMessageOfAGatewayStoppedBeforeDeliveringItIsDeliveredAfterARestart() throws Exception {
-        DatabaseEndpoint database = ownDatabase();
+        database = OwnDatabase.create("webhooks");
         receiver = new WebhookReceiver().holding("/hook");
-        gateway = start(database);
+        gateway = start(database.endpoint());
         DirectorySeed.Portfolio portfolio = new DirectorySeed(gateway.getBean(JdbcClient.class)).portfolio();
         UUID ann = portfolio.user("ann");
         portfolio.accounts(2).forEach(account -> portfolio.member(account, ann, AccountRole.ANALYST));
@@ -88,7 +84,7 @@ class WebhookRestartSystemTests {
         gateway.close();
         receiver.release("/hook");
 
-        gateway = start(database);
+        gateway = start(database.endpoint());
         api = calls(gateway);
 
         String deliveries = base + "/webhooks/" + subscriptionId + "/deliveries";
@@ -139,25 +135,5 @@ class WebhookRestartSystemTests {
     private static GatewayCalls calls(ConfigurableApplicationContext gateway) {
         return new GatewayCalls(
                 ((WebServerApplicationContext) gateway).getWebServer().getPort());
-    }
-
-    /** A new database on the shared server, with every schema migrated. */
-    private DatabaseEndpoint ownDatabase() throws Exception {
-        try (Connection connection = sharedServer();
-                Statement statement = connection.createStatement()) {
-            statement.execute("CREATE DATABASE " + databaseName);
-        }
-        DatabaseEndpoint shared = SharedInfrastructure.database();
-        DatabaseEndpoint own = new DatabaseEndpoint(
-                shared.jdbcUrl().replaceFirst("/bulk(\\?|$)", "/" + databaseName + "$1"),
-                shared.username(),
-                shared.password());
-        SharedInfrastructure.migrate(own);
-        return own;
-    }
-
-    private static Connection sharedServer() throws Exception {
-        DatabaseEndpoint shared = SharedInfrastructure.database();
-        return DriverManager.getConnection(shared.jdbcUrl(), shared.username(), shared.password());
     }
 }

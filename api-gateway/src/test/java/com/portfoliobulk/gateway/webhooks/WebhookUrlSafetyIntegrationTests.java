@@ -34,11 +34,7 @@ class WebhookUrlSafetyIntegrationTests extends GatewayIntegrationTest {
     void aUrlToAnInternalAddressIsRefused(String url) {
         UUID portfolioId = directory.portfolio().id();
 
-        Answer answer = api.post(
-                admin(portfolioId),
-                "/api/v1/portfolios/" + portfolioId + "/webhooks",
-                null,
-                "{\"url\":\"" + url + "\",\"eventTypes\":[\"job.completed\"]}");
+        Answer answer = subscribe(portfolioId, "{\"url\":\"" + url + "\",\"eventTypes\":[\"job.completed\"]}");
 
         assertFieldProblem(answer, 400, "url");
         assertThat(answer.body().path("errors").get(0).path("message").asString())
@@ -53,11 +49,7 @@ class WebhookUrlSafetyIntegrationTests extends GatewayIntegrationTest {
     void aUrlThatIsNotPlainHttpsIsRefused(String url) {
         UUID portfolioId = directory.portfolio().id();
 
-        Answer answer = api.post(
-                admin(portfolioId),
-                "/api/v1/portfolios/" + portfolioId + "/webhooks",
-                null,
-                "{\"url\":\"" + url + "\",\"eventTypes\":[\"job.completed\"]}");
+        Answer answer = subscribe(portfolioId, "{\"url\":\"" + url + "\",\"eventTypes\":[\"job.completed\"]}");
 
         assertFieldProblem(answer, 400, "url");
         assertThat(subscriptionCount(portfolioId)).isZero();
@@ -67,46 +59,36 @@ class WebhookUrlSafetyIntegrationTests extends GatewayIntegrationTest {
     void everyInvalidFieldIsNamed() {
         UUID portfolioId = directory.portfolio().id();
 
-        Answer answer = api.post(
-                admin(portfolioId),
-                "/api/v1/portfolios/" + portfolioId + "/webhooks",
-                null,
+        Answer answer = subscribe(
+                portfolioId,
                 "{\"url\":\"https://10.0.0.1/\",\"eventTypes\":[\"job.completed\",\"job.exploded\",\"job.completed\"],"
                         + "\"progressIntervalSeconds\":30}");
 
         assertFieldProblem(answer, 400, "url", "eventTypes[1]", "eventTypes[2]", "progressIntervalSeconds");
         assertFieldProblem(
-                api.post(
-                        admin(portfolioId),
-                        "/api/v1/portfolios/" + portfolioId + "/webhooks",
-                        null,
+                subscribe(
+                        portfolioId,
                         "{\"url\":\"https://203.0.113.10/\",\"eventTypes\":[\"job.progress\"],"
                                 + "\"progressIntervalSeconds\":1}"),
                 400,
                 "progressIntervalSeconds");
-        assertFieldProblem(
-                api.post(
-                        admin(portfolioId),
-                        "/api/v1/portfolios/" + portfolioId + "/webhooks",
-                        null,
-                        "{\"url\":\"https://203.0.113.10/\"}"),
-                400,
-                "eventTypes");
+        assertFieldProblem(subscribe(portfolioId, "{\"url\":\"https://203.0.113.10/\"}"), 400, "eventTypes");
     }
 
     @Test
     void aGatewayWithoutASecretKeyCannotCreateSubscriptions() {
         UUID portfolioId = directory.portfolio().id();
 
-        Answer answer = api.post(
-                admin(portfolioId),
-                "/api/v1/portfolios/" + portfolioId + "/webhooks",
-                null,
-                "{\"url\":\"https://203.0.113.10/hook\",\"eventTypes\":[\"job.completed\"]}");
+        Answer answer =
+                subscribe(portfolioId, "{\"url\":\"https://203.0.113.10/hook\",\"eventTypes\":[\"job.completed\"]}");
 
         assertProblem(answer, 503);
         assertThat(answer.body().path("detail").asString()).contains("bulk.gateway.webhooks.secret-key");
         assertThat(subscriptionCount(portfolioId)).isZero();
+    }
+
+    private Answer subscribe(UUID portfolioId, String body) {
+        return api.post(admin(portfolioId), "/api/v1/portfolios/" + portfolioId + "/webhooks", null, body);
     }
 
     private long subscriptionCount(UUID portfolioId) {

@@ -26,18 +26,7 @@ class JobEndEventIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void theTransactionThatEndsAJobWritesItsEventOnce() {
-        SeededPortfolio portfolio = directory.portfolio(2);
-        UUID ann = directory.user();
-        for (SeededAccount account : portfolio.accounts()) {
-            directory.member(account.id(), ann, AccountRole.ANALYST);
-        }
-        SubmittedJob job = jobs.submit(
-                portfolio.id(),
-                JobType.REMOVE_ACCESS,
-                JobFixture.administrator(),
-                portfolio.accounts().stream()
-                        .map(account -> remove(account.id(), ann))
-                        .toList());
+        SubmittedJob job = removeAnnFromTwoAccounts();
 
         taskRecords().publish(job.messages().subList(0, 1));
         await().atMost(PATIENCE).until(() -> jobs.job(job.id()).pending() == 1);
@@ -55,18 +44,7 @@ class JobEndEventIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void aCancelledJobHasOneCancelledEvent() {
-        SeededPortfolio portfolio = directory.portfolio(2);
-        UUID ann = directory.user();
-        for (SeededAccount account : portfolio.accounts()) {
-            directory.member(account.id(), ann, AccountRole.ANALYST);
-        }
-        SubmittedJob job = jobs.submit(
-                portfolio.id(),
-                JobType.REMOVE_ACCESS,
-                JobFixture.administrator(),
-                portfolio.accounts().stream()
-                        .map(account -> remove(account.id(), ann))
-                        .toList());
+        SubmittedJob job = removeAnnFromTwoAccounts();
 
         jobs.cancel(job.id());
         taskRecords().publish(job.messages());
@@ -74,6 +52,21 @@ class JobEndEventIntegrationTests extends WorkerIntegrationSupport {
         await().during(Duration.ofSeconds(1))
                 .atMost(PATIENCE)
                 .until(() -> events(job.id()).equals(List.of("job.cancelled")));
+    }
+
+    private SubmittedJob removeAnnFromTwoAccounts() {
+        SeededPortfolio portfolio = directory.portfolio(2);
+        UUID ann = directory.user();
+        for (SeededAccount account : portfolio.accounts()) {
+            directory.member(account.id(), ann, AccountRole.ANALYST);
+        }
+        return jobs.submit(
+                portfolio.id(),
+                JobType.REMOVE_ACCESS,
+                JobFixture.administrator(),
+                portfolio.accounts().stream()
+                        .map(account -> remove(account.id(), ann))
+                        .toList());
     }
 
     private List<String> events(UUID jobId) {
