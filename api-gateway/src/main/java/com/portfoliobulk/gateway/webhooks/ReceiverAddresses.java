@@ -8,8 +8,6 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.Locale;
 import java.util.Optional;
-import org.apache.hc.client5.http.DnsResolver;
-import org.apache.hc.client5.http.SystemDefaultDnsResolver;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
@@ -18,9 +16,10 @@ import org.springframework.stereotype.Component;
  * be HTTPS and every address its host resolves to must be public, refusing loopback, private
  * (RFC 1918, unique-local IPv6), carrier-grade NAT, link-local (which holds the cloud metadata
  * service, 169.254.169.254), multicast, unspecified and reserved addresses. The URL is checked when a
- * subscription is created and again at every delivery, through {@link #resolver()}, which is the
- * HTTP client's only way to resolve a host: the connection goes to exactly the addresses checked,
- * so a DNS answer that changes after creation (DNS rebinding) cannot reach an internal address.
+ * subscription is created and again right before every delivery ({@link #check(URI)}), so a DNS
+ * answer that changes after creation (DNS rebinding) cannot reach an internal address: the HTTP
+ * client resolves the host a moment later through the JVM's address cache (30 s by default), which
+ * holds the answer just checked.
  * {@code bulk.gateway.webhooks.allow-local-urls} lifts both rules for local development and tests.
  */
 @Component
@@ -30,14 +29,14 @@ class ReceiverAddresses {
 
     private final boolean allowLocal;
 
-    private final DnsResolver system;
+    private final Resolver system;
 
     @Autowired
     ReceiverAddresses(WebhookProperties properties) {
-        this(properties.allowLocalUrls(), SystemDefaultDnsResolver.INSTANCE);
+        this(properties.allowLocalUrls(), InetAddress::getAllByName);
     }
 
-    ReceiverAddresses(boolean allowLocal, DnsResolver system) {
+    ReceiverAddresses(boolean allowLocal, Resolver system) {
         this.allowLocal = allowLocal;
         this.system = system;
     }
@@ -77,19 +76,17 @@ class ReceiverAddresses {
         }
     }
 
-    /** The resolver of the delivering HTTP client: only public addresses, unless local URLs are allowed. */
-    DnsResolver resolver() {
-        return new DnsResolver() {
-            @Override
-            public InetAddress[] resolve(String host) throws UnknownHostException {
-                return ReceiverAddresses.this.resolve(host);
-            }
-
-            @Override
-            public String resolveCanonicalHostname(String host) throws UnknownHostException {
-                return system.resolveCanonicalHostname(host);
-            }
-        };
+    /**
+     * Checks, right before a delivery, that the URL's host resolves to allowed addresses only.
+     *
+     * @throws WebhookSender.RefusedAddressException when it resolves to an address deliveries may not reach
+     * @throws UnknownHostException when it cannot be resolved
+     */
+    void check(URI url) throws UnknownHostException {
+        if (url.getHost() == null) {
+            throw new UnknownHostException("names no host");
+        }
+        resolve(url.getHost());
     }
 
     private InetAddress[] resolve(String host) throws UnknownHostException {
@@ -109,6 +106,12 @@ class ReceiverAddresses {
             }
         }
         return addresses;
+    }
+
+    /** Resolves a host name to its addresses (the system resolver, or a stand-in in tests). */
+    @FunctionalInterface
+    interface Resolver {
+        InetAddress[] resolve(String host) throws UnknownHostException;
     }
 
     /** Whether {@code address} is a public unicast address. */

@@ -2,33 +2,31 @@ package com.portfoliobulk.gateway.webhooks;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import org.apache.hc.client5.http.classic.methods.HttpPost;
-import org.apache.hc.client5.http.config.ConnectionConfig;
-import org.apache.hc.client5.http.config.RequestConfig;
-import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
-import org.apache.hc.client5.http.impl.classic.HttpClients;
-import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
-import org.apache.hc.core5.http.ClassicHttpResponse;
-import org.apache.hc.core5.http.ContentType;
-import org.apache.hc.core5.http.Header;
-import org.apache.hc.core5.http.HttpEntity;
-import org.apache.hc.core5.http.io.entity.StringEntity;
-import org.apache.hc.core5.io.CloseMode;
-import org.apache.hc.core5.util.Timeout;
+import java.util.Optional;
 
 /**
  * Sends one signed message over HTTP, with the Standard Webhooks headers ({@code webhook-id},
- * {@code webhook-timestamp}, {@code webhook-signature}). Connects within the connect timeout, waits for
- * the answer at most the read timeout, follows no redirect, and reads no more of the answer than its
- * excerpt. Hosts are resolved only through {@link ReceiverAddresses#resolver()}.
+ * {@code webhook-timestamp}, {@code webhook-signature}). Checks the host's addresses right before
+ * sending ({@link ReceiverAddresses#check(URI)}), connects within the connect timeout, waits for the
+ * answer at most the read timeout, follows no redirect, uses no proxy, and reads no more of the answer
+ * than its excerpt.
+ *
+ * <p>The JDK's client, not Apache HttpClient: with the latter on the classpath every default
+ * {@code RestClient} of the application would use it, with its retries of 429 and 503 answers.
  */
 class WebhookSender implements AutoCloseable {
 
@@ -36,62 +34,72 @@ class WebhookSender implements AutoCloseable {
 
     private static final int MAX_ERROR_LENGTH = 500;
 
-    private final CloseableHttpClient client;
+    private final HttpClient client;
+
+    private final ReceiverAddresses addresses;
+
+    private final Duration readTimeout;
 
     WebhookSender(WebhookProperties properties, ReceiverAddresses addresses) {
-        this.client = HttpClients.custom()
-                .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
-                        .setDnsResolver(addresses.resolver())
-                        .setMaxConnTotal(properties.maxConcurrentDeliveries())
-                        .setMaxConnPerRoute(properties.maxConcurrentDeliveries())
-                        .setDefaultConnectionConfig(ConnectionConfig.custom()
-                                .setConnectTimeout(Timeout.of(properties.connectTimeout()))
-                                .setSocketTimeout(Timeout.of(properties.readTimeout()))
-                                .build())
-                        .build())
-                .setDefaultRequestConfig(RequestConfig.custom()
-                        .setResponseTimeout(Timeout.of(properties.readTimeout()))
-                        .setConnectionRequestTimeout(Timeout.of(properties.readTimeout()))
-                        .setRedirectsEnabled(false)
-                        .build())
-                .disableRedirectHandling()
-                .disableAutomaticRetries()
-                .disableCookieManagement()
-                .disableAuthCaching()
-                .setUserAgent("PortfolioBulkAccess-Webhooks/1")
+        this.addresses = addresses;
+        this.readTimeout = properties.readTimeout();
+        this.client = HttpClient.newBuilder()
+                .connectTimeout(properties.connectTimeout())
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .proxy(HttpClient.Builder.NO_PROXY)
                 .build();
     }
 
     AttemptResult send(String url, String messageId, String secret, String body) {
-        long timestamp = Instant.now().getEpochSecond();
-        HttpPost post = new HttpPost(url);
-        post.setHeader("webhook-id", messageId);
-        post.setHeader("webhook-timestamp", Long.toString(timestamp));
-        post.setHeader("webhook-signature", MessageSignature.sign(secret, messageId, timestamp, body));
-        post.setEntity(new StringEntity(body, ContentType.APPLICATION_JSON));
         long start = System.nanoTime();
-        try (ClassicHttpResponse response = client.executeOpen(null, post, null)) {
-            int code = response.getCode();
-            String excerpt = excerpt(response.getEntity());
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
-            boolean ok = code >= 200 && code < 300;
-            return new AttemptResult(
-                    code,
-                    took,
-                    ok ? null : "The receiver answered " + code,
-                    excerpt,
-                    retryAfter(response.getFirstHeader("Retry-After"), Instant.now()),
-                    false);
+        URI uri;
+        try {
+            uri = new URI(url);
+            addresses.check(uri);
+        } catch (URISyntaxException ex) {
+            return failure(start, "The URL cannot be used: " + ex.getMessage(), true);
         } catch (RefusedAddressException ex) {
             return failure(start, "Refused: the URL " + ex.getMessage(), true);
         } catch (UnknownHostException ex) {
             return failure(start, "The host cannot be resolved: " + ex.getMessage(), false);
-        } catch (InterruptedIOException ex) {
-            return failure(start, "Timed out: " + ex.getMessage(), false);
-        } catch (IOException ex) {
-            return failure(start, "Connection failed: " + ex, false);
+        }
+        long timestamp = Instant.now().getEpochSecond();
+        HttpRequest request;
+        try {
+            request = HttpRequest.newBuilder(uri)
+                    .timeout(readTimeout)
+                    .header("Content-Type", "application/json")
+                    .header("User-Agent", "PortfolioBulkAccess-Webhooks/1")
+                    .header("webhook-id", messageId)
+                    .header("webhook-timestamp", Long.toString(timestamp))
+                    .header("webhook-signature", MessageSignature.sign(secret, messageId, timestamp, body))
+                    .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+                    .build();
         } catch (IllegalArgumentException ex) {
             return failure(start, "The URL cannot be used: " + ex.getMessage(), true);
+        }
+        try {
+            HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            String excerpt = excerpt(response.body());
+            int code = response.statusCode();
+            boolean ok = code >= 200 && code < 300;
+            return new AttemptResult(
+                    code,
+                    Duration.ofNanos(System.nanoTime() - start),
+                    ok ? null : "The receiver answered " + code,
+                    excerpt,
+                    retryAfter(response.headers().firstValue("Retry-After"), Instant.now()),
+                    false);
+        } catch (HttpConnectTimeoutException ex) {
+            return failure(start, "Timed out connecting", false);
+        } catch (HttpTimeoutException ex) {
+            return failure(start, "Timed out waiting for the answer", false);
+        } catch (IOException ex) {
+            return failure(start, "Connection failed: " + ex, false);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return failure(start, "Interrupted", false);
         }
     }
 
@@ -100,28 +108,25 @@ class WebhookSender implements AutoCloseable {
                 null, Duration.ofNanos(System.nanoTime() - start), bounded(error), null, null, refused);
     }
 
-    /** The start of the answer's body; the rest is never read (the connection is closed instead). */
-    private static String excerpt(HttpEntity entity) throws IOException {
-        if (entity == null) {
-            return null;
-        }
-        try (InputStream in = entity.getContent()) {
-            if (in == null) {
-                return null;
-            }
+    /** The start of the answer's body; the rest is never read (closing the stream drops it). */
+    private static String excerpt(InputStream body) throws IOException {
+        try (InputStream in = body) {
             byte[] bytes = in.readNBytes(EXCERPT_LENGTH * 4);
             String text = new String(bytes, StandardCharsets.UTF_8);
+            if (text.isEmpty()) {
+                return null;
+            }
             int end = text.offsetByCodePoints(0, Math.min(EXCERPT_LENGTH, text.codePointCount(0, text.length())));
-            return text.isEmpty() ? null : text.substring(0, end);
+            return text.substring(0, end);
         }
     }
 
     /** {@code Retry-After} as seconds or as an HTTP date; {@code null} when absent or unreadable. */
-    static Duration retryAfter(Header header, Instant now) {
-        if (header == null || header.getValue() == null) {
+    static Duration retryAfter(Optional<String> header, Instant now) {
+        if (header.isEmpty()) {
             return null;
         }
-        String value = header.getValue().strip();
+        String value = header.get().strip();
         try {
             return Duration.ofSeconds(Math.max(0, Long.parseLong(value)));
         } catch (NumberFormatException ex) {
@@ -141,10 +146,10 @@ class WebhookSender implements AutoCloseable {
 
     @Override
     public void close() {
-        client.close(CloseMode.IMMEDIATE);
+        client.shutdownNow();
     }
 
-    /** The resolver refused the host's addresses: deliveries may not reach them. */
+    /** The host resolves to an address deliveries may not reach. */
     static final class RefusedAddressException extends UnknownHostException {
 
         RefusedAddressException(String message) {

@@ -15,6 +15,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.TestPropertySource;
 import org.springframework.transaction.PlatformTransactionManager;
 import tools.jackson.databind.JsonNode;
@@ -22,20 +23,24 @@ import tools.jackson.databind.JsonNode;
 /**
  * The gateway with webhooks configured (a secret key, receivers on this machine allowed, short
  * back-off and polling), a receiver per test, and a portfolio whose jobs the test ends the way the
- * worker does. Every subclass shares one application context.
+ * worker does. Every subclass shares one application context, closed after each class so that its
+ * dispatcher does not keep polling while the rest of the suite runs.
  */
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 @TestPropertySource(
         properties = {
             "bulk.gateway.webhooks.secret-key=" + WebhookIntegrationTest.SECRET_KEY,
             "bulk.gateway.webhooks.allow-local-urls=true",
             "bulk.gateway.webhooks.initial-backoff=200ms",
             "bulk.gateway.webhooks.max-backoff=1s",
-            "bulk.gateway.webhooks.poll-interval=50ms",
+            "bulk.gateway.webhooks.poll-interval=100ms",
             "bulk.gateway.webhooks.connect-timeout=1s",
             "bulk.gateway.webhooks.read-timeout=5s",
             "bulk.gateway.webhooks.lease=8s",
             "bulk.gateway.webhooks.max-concurrent-per-subscription=2",
-            "bulk.gateway.webhooks.backlog-refresh-interval=50ms"
+            "bulk.gateway.webhooks.backlog-refresh-interval=50ms",
+            // Tasks are ended here as the worker would; no relay of this context competes with the others'.
+            "bulk.gateway.relay.enabled=false"
         })
 abstract class WebhookIntegrationTest extends GatewayIntegrationTest {
 
