@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.SqlArrayValue;
 import org.springframework.stereotype.Repository;
 
 /** The SQL of {@code jobs.bulk_jobs} and the reads of {@code jobs.bulk_tasks}. */
@@ -112,6 +114,14 @@ class Jobs {
                 .param("portfolioId", portfolioId)
                 .query(Jobs::job)
                 .optional();
+    }
+
+    /** The jobs among {@code ids} that exist, in no particular order. */
+    List<Job> findAll(Collection<UUID> ids) {
+        return jdbc.sql("SELECT " + JOB_COLUMNS + " FROM jobs.bulk_jobs WHERE id = ANY(:ids)")
+                .param("ids", new SqlArrayValue("uuid", ids.toArray()))
+                .query(Jobs::job)
+                .list();
     }
 
     /**

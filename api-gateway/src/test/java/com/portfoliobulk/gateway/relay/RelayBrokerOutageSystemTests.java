@@ -9,14 +9,11 @@ import com.portfoliobulk.gateway.GatewayApplication;
 import com.portfoliobulk.gateway.support.DirectorySeed;
 import com.portfoliobulk.gateway.support.GatewayCalls;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.OwnDatabase;
 import com.portfoliobulk.gateway.support.TaskTopic;
 import com.portfoliobulk.gateway.support.TcpProxy;
-import com.portfoliobulk.testsupport.DatabaseEndpoint;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
 import com.portfoliobulk.testsupport.TestTokens;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +36,7 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
  */
 class RelayBrokerOutageSystemTests {
 
-    private final String databaseName = "outage_" + UUID.randomUUID().toString().replace("-", "");
+    private OwnDatabase database;
 
     private TcpProxy network;
 
@@ -58,9 +55,8 @@ class RelayBrokerOutageSystemTests {
         if (network != null) {
             network.close();
         }
-        try (Connection connection = sharedServer();
-                Statement statement = connection.createStatement()) {
-            statement.execute("DROP DATABASE IF EXISTS " + databaseName + " WITH (FORCE)");
+        if (database != null) {
+            database.close();
         }
     }
 
@@ -70,16 +66,16 @@ class RelayBrokerOutageSystemTests {
         broker = new EmbeddedKafkaKraftBroker(1, SharedInfrastructure.PARTITIONS, Topics.BULK_TASKS);
         broker.brokerProperty("advertised.listeners", "EXTERNAL://localhost:" + network.port());
         broker.afterPropertiesSet();
-        DatabaseEndpoint database = ownDatabase();
+        database = OwnDatabase.create("outage");
         gateway = GatewayApplication.application()
                 .run(
                         "--spring.main.banner-mode=off",
                         "--server.port=0",
                         "--bulk.gateway.security.hs256-secret=" + TestTokens.DEVELOPMENT_SECRET,
                         "--bulk.internal-auth.token-secret=" + TestTokens.INTERNAL_SECRET,
-                        "--spring.datasource.url=" + database.jdbcUrl(),
-                        "--spring.datasource.username=" + database.username(),
-                        "--spring.datasource.password=" + database.password(),
+                        "--spring.datasource.url=" + database.endpoint().jdbcUrl(),
+                        "--spring.datasource.username=" + database.endpoint().username(),
+                        "--spring.datasource.password=" + database.endpoint().password(),
                         "--spring.kafka.bootstrap-servers=localhost:" + network.port(),
                         "--spring.kafka.producer.properties[max.block.ms]=1000",
                         "--spring.kafka.producer.properties[request.timeout.ms]=1000",
@@ -145,25 +141,5 @@ class RelayBrokerOutageSystemTests {
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                 .findFirst()
                 .orElse(Double.NaN);
-    }
-
-    /** A new database on the shared server, with every schema migrated. */
-    private DatabaseEndpoint ownDatabase() throws Exception {
-        try (Connection connection = sharedServer();
-                Statement statement = connection.createStatement()) {
-            statement.execute("CREATE DATABASE " + databaseName);
-        }
-        DatabaseEndpoint shared = SharedInfrastructure.database();
-        DatabaseEndpoint own = new DatabaseEndpoint(
-                shared.jdbcUrl().replaceFirst("/bulk(\\?|$)", "/" + databaseName + "$1"),
-                shared.username(),
-                shared.password());
-        SharedInfrastructure.migrate(own);
-        return own;
-    }
-
-    private static Connection sharedServer() throws Exception {
-        DatabaseEndpoint shared = SharedInfrastructure.database();
-        return DriverManager.getConnection(shared.jdbcUrl(), shared.username(), shared.password());
     }
 }

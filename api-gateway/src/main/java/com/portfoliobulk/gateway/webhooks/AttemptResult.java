@@ -1,0 +1,35 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import java.time.Duration;
+
+/**
+ * What one HTTP attempt gave.
+ *
+ * @param responseCode the receiver's status; {@code null} when it did not answer
+ * @param duration from the start of the attempt to the answer or the failure
+ * @param error why it failed; {@code null} on a 2xx answer
+ * @param responseExcerpt the start of the answer's body
+ * @param retryAfter the receiver's {@code Retry-After}, when it sent one
+ * @param refused the URL was refused before sending (it resolves to an address deliveries may not
+ *     reach): not retried
+ */
+record AttemptResult(
+        Integer responseCode,
+        Duration duration,
+        String error,
+        String responseExcerpt,
+        Duration retryAfter,
+        boolean refused) {
+
+    boolean succeeded() {
+        return responseCode != null && responseCode >= 200 && responseCode < 300;
+    }
+
+    /** Timeouts, connection failures, 5xx and 429 are worth retrying; other answers are not. */
+    boolean retryable() {
+        if (refused) {
+            return false;
+        }
+        return responseCode == null || responseCode >= 500 || responseCode == 429;
+    }
+}

@@ -1,0 +1,452 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import static com.portfoliobulk.gateway.webhooks.Subscriptions.instant;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.SqlArrayValue;
+import org.springframework.stereotype.Repository;
+
+/**
+ * The SQL of the webhook outbox: {@code webhook_events} (written by the trigger that sees a job end),
+ * {@code webhook_deliveries} (one message per event and subscription) and {@code webhook_attempts}.
+ */
+@Repository
+class Deliveries {
+
+    private static final String DELIVERY_COLUMNS = """
+            id, event_type, job_id, status, attempts, last_response_code, last_duration_ms, last_error,
+            next_attempt_at, created_at, delivered_at
+            """;
+
+    private final JdbcClient jdbc;
+
+    Deliveries(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** The oldest events not fanned out yet, locked (others skip them) until the transaction ends. */
+    List<Event> lockUnfannedEvents(int limit) {
+        return jdbc.sql("""
+                        SELECT id, job_id, portfolio_id, type, occurred_at FROM jobs.webhook_events
+                        WHERE fanned_out_at IS NULL ORDER BY seq LIMIT :limit FOR UPDATE SKIP LOCKED
+                        """)
+                .param("limit", limit)
+                .query((row, n) -> new Event(
+                        row.getObject("id", UUID.class),
+                        row.getObject("job_id", UUID.class),
+                        row.getObject("portfolio_id", UUID.class),
+                        EventType.ofStored(row.getString("type")),
+                        instant(row, "occurred_at")))
+                .list();
+    }
+
+    /** The active subscriptions of these portfolios, with the events they receive. */
+    List<Target> activeSubscriptions(Collection<UUID> portfolioIds) {
+        return jdbc.sql("""
+                        SELECT id, portfolio_id, event_types FROM jobs.webhook_subscriptions
+                        WHERE portfolio_id = ANY(:portfolios) AND status = 'ACTIVE'
+                        """)
+                .param("portfolios", new SqlArrayValue("uuid", portfolioIds.toArray()))
+                .query((row, n) -> new Target(
+                        row.getObject("id", UUID.class), row.getObject("portfolio_id", UUID.class), List.of((String[])
+                                row.getArray("event_types").getArray())))
+                .list();
+    }
+
+    /** Inserts the messages in one statement; a message already there for its event and subscription stays. */
+    void insertMessages(List<NewMessage> messages, Duration retryPeriod) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        jdbc.sql("""
+                        INSERT INTO jobs.webhook_deliveries
+                            (id, subscription_id, event_id, event_type, job_id, payload, status, next_attempt_at,
+                             give_up_at)
+                        SELECT id, subscription_id, event_id, event_type, job_id, payload, 'PENDING', now(),
+                               now() + cast(:retryPeriod AS interval)
+                        FROM unnest(:ids, :subscriptions, :events, :types, :jobs, :payloads)
+                            AS m(id, subscription_id, event_id, event_type, job_id, payload)
+                        ON CONFLICT (subscription_id, event_id) DO NOTHING
+                        """)
+                .param("ids", uuids(messages.stream().map(NewMessage::id).toList()))
+                .param(
+                        "subscriptions",
+                        uuids(messages.stream().map(NewMessage::subscriptionId).toList()))
+                .param(
+                        "events",
+                        uuids(messages.stream().map(NewMessage::eventId).toList()))
+                .param(
+                        "types",
+                        texts(messages.stream().map(m -> m.type().wireName()).toList()))
+                .param("jobs", uuids(messages.stream().map(NewMessage::jobId).toList()))
+                .param(
+                        "payloads",
+                        texts(messages.stream().map(NewMessage::payload).toList()))
+                .param("retryPeriod", interval(retryPeriod))
+                .update();
+    }
+
+    /**
+     * Running jobs that subscriptions to {@code job.progress} are due a progress message about: the job
+     * changed since the last one, and the subscription's interval has passed.
+     */
+    List<ProgressDue> dueProgress(int limit) {
+        return jdbc.sql("""
+                        SELECT s.id AS subscription_id, j.id AS job_id, j.version
+                        FROM jobs.webhook_subscriptions s
+                        JOIN jobs.bulk_jobs j ON j.portfolio_id = s.portfolio_id AND j.status = 'IN_PROGRESS'
+                        LEFT JOIN jobs.webhook_progress p ON p.subscription_id = s.id AND p.job_id = j.id
+                        WHERE s.status = 'ACTIVE' AND 'job.progress' = ANY(s.event_types)
+                          AND (p.job_id IS NULL OR (p.job_version < j.version
+                               AND p.sent_at <= now() - make_interval(secs => s.progress_interval_seconds)))
+                        LIMIT :limit
+                        """)
+                .param("limit", limit)
+                .query((row, n) -> new ProgressDue(
+                        row.getObject("subscription_id", UUID.class),
+                        row.getObject("job_id", UUID.class),
+                        row.getLong("version")))
+                .list();
+    }
+
+    /** Remembers the progress messages just queued, so that the next ones wait for the interval. */
+    void markProgressSent(List<ProgressDue> sent) {
+        jdbc.sql("""
+                        INSERT INTO jobs.webhook_progress (subscription_id, job_id, job_version, sent_at)
+                        SELECT subscription_id, job_id, job_version, now()
+                        FROM unnest(:subscriptions, :jobs, :versions) AS p(subscription_id, job_id, job_version)
+                        ON CONFLICT (subscription_id, job_id)
+                        DO UPDATE SET job_version = excluded.job_version, sent_at = excluded.sent_at
+                        """)
+                .param(
+                        "subscriptions",
+                        uuids(sent.stream().map(ProgressDue::subscriptionId).toList()))
+                .param("jobs", uuids(sent.stream().map(ProgressDue::jobId).toList()))
+                .param(
+                        "versions",
+                        new SqlArrayValue(
+                                "bigint",
+                                sent.stream().map(ProgressDue::version).toArray()))
+                .update();
+    }
+
+    /**
+     * Removes what no one needs any more, a bounded batch each: fanned-out events after 7 days,
+     * delivered or failed messages (with their attempts) after 30 days, and the progress state of jobs
+     * that ended.
+     */
+    void removeOld() {
+        jdbc.sql("""
+                        DELETE FROM jobs.webhook_events WHERE id IN (
+                            SELECT id FROM jobs.webhook_events
+                            WHERE fanned_out_at < now() - interval '7 days' LIMIT 10000)
+                        """).update();
+        jdbc.sql("""
+                        DELETE FROM jobs.webhook_deliveries WHERE id IN (
+                            SELECT id FROM jobs.webhook_deliveries
+                            WHERE status <> 'PENDING' AND created_at < now() - interval '30 days' LIMIT 10000)
+                        """).update();
+        forgetProgressOfEndedJobs();
+    }
+
+    private void forgetProgressOfEndedJobs() {
+        jdbc.sql("""
+                        DELETE FROM jobs.webhook_progress p
+                        WHERE sent_at < now() - interval '1 hour'
+                          AND NOT EXISTS (SELECT 1 FROM jobs.bulk_jobs j
+                                          WHERE j.id = p.job_id AND j.status IN ('QUEUED', 'IN_PROGRESS'))
+                        """).update();
+    }
+
+    void markFannedOut(Collection<UUID> eventIds) {
+        jdbc.sql("UPDATE jobs.webhook_events SET fanned_out_at = now() WHERE id = ANY(:ids)")
+                .param("ids", uuids(eventIds))
+                .update();
+    }
+
+    /**
+     * Claims due messages of active subscriptions for {@code lease}: at most {@code perSubscription} of
+     * each subscription, none of the {@code busy} ones, oldest due first. Messages another instance
+     * holds (locked or leased) are skipped.
+     */
+    List<Claimed> claimDue(int limit, int perSubscription, Collection<UUID> busy, Duration lease) {
+        return jdbc.sql("""
+                        UPDATE jobs.webhook_deliveries d SET leased_until = now() + cast(:lease AS interval)
+                        FROM jobs.webhook_subscriptions s
+                        WHERE d.id IN (
+                                SELECT id FROM jobs.webhook_deliveries
+                                WHERE id IN (
+                                    SELECT id FROM (
+                                        SELECT dd.id, dd.next_attempt_at, row_number() OVER (
+                                            PARTITION BY dd.subscription_id ORDER BY dd.next_attempt_at, dd.id) AS rank
+                                        FROM jobs.webhook_deliveries dd
+                                        JOIN jobs.webhook_subscriptions ss ON ss.id = dd.subscription_id
+                                        WHERE dd.status = 'PENDING' AND dd.next_attempt_at <= now()
+                                          AND (dd.leased_until IS NULL OR dd.leased_until < now())
+                                          AND ss.status = 'ACTIVE' AND dd.subscription_id <> ALL(:busy)
+                                    ) due
+                                    WHERE rank <= :perSubscription ORDER BY next_attempt_at LIMIT :limit)
+                                FOR UPDATE SKIP LOCKED)
+                          AND s.id = d.subscription_id
+                          AND d.status = 'PENDING' AND (d.leased_until IS NULL OR d.leased_until < now())
+                        RETURNING d.id, d.subscription_id, d.event_type, d.job_id, d.payload, d.attempts, d.created_at,
+                                  d.give_up_at, s.url, s.secret_ciphertext
+                        """)
+                .param("lease", interval(lease))
+                .param("limit", limit)
+                .param("perSubscription", perSubscription)
+                .param("busy", uuids(busy))
+                .query((row, n) -> new Claimed(
+                        row.getObject("id", UUID.class),
+                        row.getObject("subscription_id", UUID.class),
+                        EventType.ofStored(row.getString("event_type")),
+                        row.getObject("job_id", UUID.class),
+                        row.getString("payload"),
+                        row.getInt("attempts"),
+                        instant(row, "created_at"),
+                        instant(row, "give_up_at"),
+                        row.getString("url"),
+                        row.getString("secret_ciphertext")))
+                .list();
+    }
+
+    /** Fails the pending messages whose retry period has passed (e.g. while their subscription was disabled). */
+    int failExpired() {
+        return jdbc.sql("""
+                        UPDATE jobs.webhook_deliveries
+                        SET status = 'FAILED', next_attempt_at = NULL, leased_until = NULL,
+                            last_error = coalesce(last_error, 'Not delivered within the retry period')
+                        WHERE status = 'PENDING' AND give_up_at < now()
+                          AND (leased_until IS NULL OR leased_until < now())
+                        """).update();
+    }
+
+    /**
+     * Stores an attempt and the message's new state (succeeded, failed, or pending until
+     * {@code nextAttemptAt}), releasing the lease; only a message still pending changes.
+     */
+    void recordAttempt(
+            UUID deliveryId,
+            Instant attemptedAt,
+            AttemptResult result,
+            AttemptView.Outcome outcome,
+            Instant nextAttemptAt) {
+        DeliveryView.Status status = switch (outcome) {
+            case SUCCEEDED -> DeliveryView.Status.SUCCEEDED;
+            case FAILED -> DeliveryView.Status.FAILED;
+            case WILL_RETRY -> DeliveryView.Status.PENDING;
+        };
+        jdbc.sql("""
+                        UPDATE jobs.webhook_deliveries
+                        SET status = :status, attempts = attempts + 1, leased_until = NULL, next_attempt_at = :next,
+                            last_response_code = :code, last_duration_ms = :duration, last_error = :error,
+                            delivered_at = CASE WHEN :status = 'SUCCEEDED' THEN now() ELSE delivered_at END
+                        WHERE id = :id AND status = 'PENDING'
+                        """)
+                .param("id", deliveryId)
+                .param("status", status.name())
+                .param("next", timestamp(nextAttemptAt))
+                .param("code", result.responseCode())
+                .param("duration", (int) result.duration().toMillis())
+                .param("error", result.error())
+                .update();
+        jdbc.sql("""
+                        INSERT INTO jobs.webhook_attempts
+                            (delivery_id, attempted_at, outcome, response_code, duration_ms, error, response_excerpt,
+                             next_attempt_at)
+                        VALUES (:id, :at, :outcome, :code, :duration, :error, :excerpt, :next)
+                        """)
+                .param("id", deliveryId)
+                .param("at", timestamp(attemptedAt))
+                .param("outcome", outcome.name())
+                .param("code", result.responseCode())
+                .param("duration", (int) result.duration().toMillis())
+                .param("error", result.error())
+                .param("excerpt", result.responseExcerpt())
+                .param("next", timestamp(nextAttemptAt))
+                .update();
+    }
+
+    /** A delivery succeeded: the subscription is no longer failing. */
+    void clearFailing(UUID subscriptionId) {
+        jdbc.sql("""
+                        UPDATE jobs.webhook_subscriptions SET failing_since = NULL
+                        WHERE id = :id AND failing_since IS NOT NULL
+                        """).param("id", subscriptionId).update();
+    }
+
+    /**
+     * A delivery failed: starts the subscription's failure streak, and disables it when the streak has
+     * lasted {@code disableAfter}.
+     *
+     * @return whether this disabled it
+     */
+    boolean recordFailing(UUID subscriptionId, Duration disableAfter) {
+        return jdbc.sql("""
+                        UPDATE jobs.webhook_subscriptions
+                        SET failing_since = coalesce(failing_since, now()),
+                            status = CASE WHEN failing_since < now() - cast(:disableAfter AS interval) THEN 'DISABLED' ELSE status END,
+                            disabled_reason = CASE WHEN failing_since < now() - cast(:disableAfter AS interval)
+                                THEN 'Every delivery failed for ' || :disableAfterText ELSE disabled_reason END,
+                            updated_at = now()
+                        WHERE id = :id AND status = 'ACTIVE'
+                        RETURNING status
+                        """)
+                .param("id", subscriptionId)
+                .param("disableAfter", interval(disableAfter))
+                .param("disableAfterText", disableAfter.toString().substring(2).toLowerCase(Locale.ROOT))
+                .query(String.class)
+                .optional()
+                .filter("DISABLED"::equals)
+                .isPresent();
+    }
+
+    /** Pending messages and events not fanned out yet, and the age of the oldest, in seconds. */
+    Backlog backlog() {
+        return jdbc.sql("""
+                        SELECT count(*) AS size,
+                               coalesce(extract(epoch FROM now() - min(since)), 0) AS oldest
+                        FROM (SELECT created_at AS since FROM jobs.webhook_deliveries WHERE status = 'PENDING'
+                              UNION ALL
+                              SELECT occurred_at FROM jobs.webhook_events WHERE fanned_out_at IS NULL) b
+                        """)
+                .query((row, n) -> new Backlog(row.getLong("size"), row.getDouble("oldest")))
+                .single();
+    }
+
+    /**
+     * The subscription's messages, newest first, after the position {@code (createdAt, id)} when given;
+     * up to {@code limit + 1} rows, so the caller knows whether a next page follows.
+     */
+    List<DeliveryView> list(UUID subscriptionId, Instant afterCreatedAt, UUID afterId, int limit) {
+        String after = afterId == null ? "" : " AND (created_at, id) < (:afterCreatedAt, :afterId)";
+        JdbcClient.StatementSpec statement = jdbc.sql("SELECT " + DELIVERY_COLUMNS
+                        + " FROM jobs.webhook_deliveries WHERE subscription_id = :subscriptionId" + after
+                        + " ORDER BY created_at DESC, id DESC LIMIT :fetch")
+                .param("subscriptionId", subscriptionId)
+                .param("fetch", limit + 1);
+        if (afterId != null) {
+            statement =
+                    statement.param("afterCreatedAt", timestamp(afterCreatedAt)).param("afterId", afterId);
+        }
+        return statement.query(Deliveries::delivery).list();
+    }
+
+    Optional<DeliveryView> find(UUID subscriptionId, UUID deliveryId) {
+        return jdbc.sql("SELECT " + DELIVERY_COLUMNS
+                        + " FROM jobs.webhook_deliveries WHERE id = :id AND subscription_id = :subscriptionId")
+                .param("id", deliveryId)
+                .param("subscriptionId", subscriptionId)
+                .query(Deliveries::delivery)
+                .optional();
+    }
+
+    List<AttemptView> attempts(UUID deliveryId) {
+        return jdbc.sql("""
+                        SELECT attempted_at, outcome, response_code, duration_ms, error, response_excerpt, next_attempt_at
+                        FROM jobs.webhook_attempts WHERE delivery_id = :id ORDER BY id
+                        """)
+                .param("id", deliveryId)
+                .query((row, n) -> new AttemptView(
+                        instant(row, "attempted_at"),
+                        AttemptView.Outcome.valueOf(row.getString("outcome")),
+                        row.getObject("response_code", Integer.class),
+                        row.getInt("duration_ms"),
+                        row.getString("error"),
+                        row.getString("response_excerpt"),
+                        instant(row, "next_attempt_at")))
+                .list();
+    }
+
+    /**
+     * Sends the message again as soon as possible, whatever its state, with a new retry period and the
+     * same webhook-id; empty when it is not one of the subscription's.
+     */
+    Optional<DeliveryView> redeliver(UUID subscriptionId, UUID deliveryId, Duration retryPeriod) {
+        return jdbc.sql("""
+                        UPDATE jobs.webhook_deliveries
+                        SET status = 'PENDING', next_attempt_at = now(), give_up_at = now() + cast(:retryPeriod AS interval)
+                        WHERE id = :id AND subscription_id = :subscriptionId
+                        RETURNING\s""" + DELIVERY_COLUMNS)
+                .param("id", deliveryId)
+                .param("subscriptionId", subscriptionId)
+                .param("retryPeriod", interval(retryPeriod))
+                .query(Deliveries::delivery)
+                .optional();
+    }
+
+    private static DeliveryView delivery(ResultSet row, int n) throws SQLException {
+        return new DeliveryView(
+                row.getObject("id", UUID.class),
+                EventType.ofStored(row.getString("event_type")),
+                row.getObject("job_id", UUID.class),
+                DeliveryView.Status.valueOf(row.getString("status")),
+                row.getInt("attempts"),
+                row.getObject("last_response_code", Integer.class),
+                row.getObject("last_duration_ms", Integer.class),
+                row.getString("last_error"),
+                instant(row, "next_attempt_at"),
+                instant(row, "created_at"),
+                instant(row, "delivered_at"),
+                null);
+    }
+
+    private static SqlArrayValue uuids(Collection<UUID> ids) {
+        return new SqlArrayValue("uuid", ids.toArray());
+    }
+
+    private static SqlArrayValue texts(Collection<String> values) {
+        return new SqlArrayValue("text", values.toArray());
+    }
+
+    private static String interval(Duration duration) {
+        return duration.toMillis() + " milliseconds";
+    }
+
+    private static java.time.OffsetDateTime timestamp(Instant instant) {
+        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
+    }
+
+    /** A job event of the outbox. */
+    record Event(UUID id, UUID jobId, UUID portfolioId, EventType type, Instant occurredAt) {}
+
+    /** An active subscription and the wire names of the events it receives. */
+    record Target(UUID id, UUID portfolioId, List<String> eventTypes) {
+
+        boolean receives(EventType type) {
+            return eventTypes.contains(type.wireName());
+        }
+    }
+
+    /** A message to store. */
+    record NewMessage(UUID id, UUID subscriptionId, UUID eventId, EventType type, UUID jobId, String payload) {}
+
+    /** A message claimed for sending, with its subscription's URL and encrypted secret. */
+    record Claimed(
+            UUID id,
+            UUID subscriptionId,
+            EventType type,
+            UUID jobId,
+            String payload,
+            int attempts,
+            Instant createdAt,
+            Instant giveUpAt,
+            String url,
+            String secretCiphertext) {}
+
+    /** A subscription due a progress message about a running job, at this version of the job. */
+    record ProgressDue(UUID subscriptionId, UUID jobId, long version) {}
+
+    /** The outbox's size and the age of its oldest entry. */
+    record Backlog(long size, double oldestAgeSeconds) {}
+}

@@ -1,0 +1,136 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import com.portfoliobulk.gateway.jobs.JobStatusViews;
+import com.portfoliobulk.gateway.jobs.JobView;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Turns job events of the outbox into one message per active subscription that receives them, in one
+ * transaction per batch: the events are locked ({@code SKIP LOCKED}, so several gateways share the
+ * work), their messages inserted (once per event and subscription, whatever happens), and the events
+ * marked fanned out. The message body is rendered here, once, and sent unchanged on every attempt:
+ * {@code {"type", "timestamp", "data"}} where {@code data} is the job exactly as its status endpoint
+ * shows it (the job has ended, so it no longer changes).
+ */
+@Component
+class EventFanOut {
+
+    private final Deliveries deliveries;
+
+    private final JobStatusViews jobs;
+
+    private final JsonMapper json;
+
+    private final TransactionTemplate transaction;
+
+    private final Duration retryPeriod;
+
+    private final int batchSize;
+
+    EventFanOut(
+            Deliveries deliveries,
+            JobStatusViews jobs,
+            JsonMapper json,
+            PlatformTransactionManager transactions,
+            WebhookProperties properties) {
+        this.deliveries = deliveries;
+        this.jobs = jobs;
+        this.json = json;
+        this.transaction = new TransactionTemplate(transactions);
+        this.retryPeriod = properties.retryPeriod();
+        this.batchSize = properties.batchSize();
+    }
+
+    /** Fans out the next batch of events; answers how many events it took. */
+    int fanOutNextBatch() {
+        Integer done = transaction.execute(status -> {
+            List<Deliveries.Event> events = deliveries.lockUnfannedEvents(batchSize);
+            if (events.isEmpty()) {
+                return 0;
+            }
+            List<Deliveries.Target> targets = deliveries.activeSubscriptions(events.stream()
+                    .map(Deliveries.Event::portfolioId)
+                    .distinct()
+                    .toList());
+            List<Deliveries.NewMessage> messages = new ArrayList<>();
+            if (!targets.isEmpty()) {
+                Map<UUID, JobView> views = jobs.find(
+                        events.stream().map(Deliveries.Event::jobId).distinct().toList());
+                for (Deliveries.Event event : events) {
+                    JobView job = views.get(event.jobId());
+                    if (job == null) {
+                        continue;
+                    }
+                    String payload = null;
+                    for (Deliveries.Target target : targets) {
+                        if (target.portfolioId().equals(event.portfolioId()) && target.receives(event.type())) {
+                            if (payload == null) {
+                                payload = json.writeValueAsString(
+                                        new Envelope(event.type().wireName(), event.occurredAt(), job));
+                            }
+                            messages.add(new Deliveries.NewMessage(
+                                    UUID.randomUUID(), target.id(), event.id(), event.type(), event.jobId(), payload));
+                        }
+                    }
+                }
+            }
+            deliveries.insertMessages(messages, retryPeriod);
+            deliveries.markFannedOut(events.stream().map(Deliveries.Event::id).toList());
+            return events.size();
+        });
+        return done == null ? 0 : done;
+    }
+
+    /**
+     * Queues progress messages of running jobs for the subscriptions to {@code job.progress} that are
+     * due one; answers how many. A progress message carries the job as it was when queued; it may
+     * arrive after the job's end message, so receivers go by {@code data.status}.
+     */
+    int queueProgress() {
+        Integer done = transaction.execute(status -> {
+            List<Deliveries.ProgressDue> due = deliveries.dueProgress(batchSize);
+            if (due.isEmpty()) {
+                return 0;
+            }
+            Map<UUID, JobView> views = jobs.find(
+                    due.stream().map(Deliveries.ProgressDue::jobId).distinct().toList());
+            Instant now = Instant.now();
+            List<Deliveries.NewMessage> messages = new ArrayList<>();
+            for (Deliveries.ProgressDue progress : due) {
+                JobView job = views.get(progress.jobId());
+                if (job != null) {
+                    String payload = json.writeValueAsString(new Envelope(EventType.JOB_PROGRESS.wireName(), now, job));
+                    messages.add(new Deliveries.NewMessage(
+                            UUID.randomUUID(),
+                            progress.subscriptionId(),
+                            UUID.randomUUID(),
+                            EventType.JOB_PROGRESS,
+                            progress.jobId(),
+                            payload));
+                }
+            }
+            deliveries.insertMessages(messages, retryPeriod);
+            deliveries.markProgressSent(due);
+            return messages.size();
+        });
+        return done == null ? 0 : done;
+    }
+
+    /**
+     * A message's body, as the Standard Webhooks specification recommends.
+     *
+     * @param type the event type
+     * @param timestamp when the event happened
+     * @param data the job as its status endpoint shows it
+     */
+    record Envelope(String type, Instant timestamp, JobView data) {}
+}

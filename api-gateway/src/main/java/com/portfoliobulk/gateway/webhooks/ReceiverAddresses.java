@@ -1,0 +1,162 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.util.Locale;
+import java.util.Optional;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.stereotype.Component;
+
+/**
+ * Keeps webhook deliveries off the internal network (server-side request forgery): a receiver URL must
+ * be HTTPS and every address its host resolves to must be public, refusing loopback, private
+ * (RFC 1918, unique-local IPv6), carrier-grade NAT, link-local (which holds the cloud metadata
+ * service, 169.254.169.254), multicast, unspecified and reserved addresses. The URL is checked when a
+ * subscription is created and again right before every delivery ({@link #check(URI)}), so a DNS
+ * answer that changes after creation (DNS rebinding) cannot reach an internal address: the HTTP
+ * client resolves the host a moment later through the JVM's address cache (30 s by default), which
+ * holds the answer just checked.
+ * {@code bulk.gateway.webhooks.allow-local-urls} lifts both rules for local development and tests.
+ */
+@Component
+class ReceiverAddresses {
+
+    static final int MAX_URL_LENGTH = 2000;
+
+    private final boolean allowLocal;
+
+    private final Resolver system;
+
+    @Autowired
+    ReceiverAddresses(WebhookProperties properties) {
+        this(properties.allowLocalUrls(), InetAddress::getAllByName);
+    }
+
+    ReceiverAddresses(boolean allowLocal, Resolver system) {
+        this.allowLocal = allowLocal;
+        this.system = system;
+    }
+
+    /** Why {@code url} cannot receive webhooks; empty when it can. */
+    Optional<String> problem(String url) {
+        if (url == null || url.isBlank()) {
+            return Optional.of("is required: an https:// URL");
+        }
+        if (url.length() > MAX_URL_LENGTH) {
+            return Optional.of("must be at most " + MAX_URL_LENGTH + " characters");
+        }
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException ex) {
+            return Optional.of("is not a valid URL");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("https") && !(allowLocal && scheme.equals("http"))) {
+            return Optional.of("must be an https:// URL");
+        }
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+            return Optional.of("must name a host");
+        }
+        if (uri.getRawUserInfo() != null) {
+            return Optional.of("must not contain credentials; authenticate the messages by their signature");
+        }
+        if (uri.getRawFragment() != null) {
+            return Optional.of("must not contain a fragment");
+        }
+        try {
+            resolve(uri.getHost());
+            return Optional.empty();
+        } catch (UnknownHostException ex) {
+            return Optional.of(ex.getMessage());
+        }
+    }
+
+    /**
+     * Checks, right before a delivery, that the URL's host resolves to allowed addresses only.
+     *
+     * @throws WebhookSender.RefusedAddressException when it resolves to an address deliveries may not reach
+     * @throws UnknownHostException when it cannot be resolved
+     */
+    void check(URI url) throws UnknownHostException {
+        if (url.getHost() == null) {
+            throw new UnknownHostException("names no host");
+        }
+        resolve(url.getHost());
+    }
+
+    private InetAddress[] resolve(String host) throws UnknownHostException {
+        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        InetAddress[] addresses;
+        try {
+            addresses = system.resolve(bare);
+        } catch (UnknownHostException ex) {
+            throw new UnknownHostException("names a host that cannot be resolved: " + bare);
+        }
+        if (!allowLocal) {
+            for (InetAddress address : addresses) {
+                if (!isPublic(address)) {
+                    throw new WebhookSender.RefusedAddressException("resolves to " + address.getHostAddress()
+                            + ", a loopback, private, link-local or reserved address; use a public address");
+                }
+            }
+        }
+        return addresses;
+    }
+
+    /** Resolves a host name to its addresses (the system resolver, or a stand-in in tests). */
+    @FunctionalInterface
+    interface Resolver {
+        InetAddress[] resolve(String host) throws UnknownHostException;
+    }
+
+    /** Whether {@code address} is a public unicast address. */
+    static boolean isPublic(InetAddress address) {
+        if (address.isAnyLocalAddress()
+                || address.isLoopbackAddress()
+                || address.isLinkLocalAddress()
+                || address.isSiteLocalAddress()
+                || address.isMulticastAddress()) {
+            return false;
+        }
+        byte[] b = address.getAddress();
+        if (address instanceof Inet4Address) {
+            int first = b[0] & 0xff;
+            int second = b[1] & 0xff;
+            return first != 0 // "this network"
+                    && !(first == 100 && second >= 64 && second < 128) // carrier-grade NAT
+                    && !(first == 192 && second == 0 && (b[2] & 0xff) == 0) // IETF protocol assignments
+                    && !(first == 198 && (second == 18 || second == 19)) // benchmarking
+                    && first < 240; // reserved and broadcast
+        }
+        if (address instanceof Inet6Address) {
+            int first = b[0] & 0xff;
+            if ((first & 0xfe) == 0xfc) { // unique local fc00::/7 (holds fd00:ec2::254)
+                return false;
+            }
+            if (first == 0 && isZero(b, 1, 10) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
+                // IPv4-mapped: judge the IPv4 address.
+                try {
+                    return isPublic(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}));
+                } catch (UnknownHostException ex) {
+                    return false;
+                }
+            }
+            return !(first == 0x20 && (b[1] & 0xff) == 0x01 && (b[2] & 0xff) == 0x0d && (b[3] & 0xff) == 0xb8);
+        }
+        return false;
+    }
+
+    private static boolean isZero(byte[] bytes, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (bytes[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,58 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+
+/**
+ * When a failed message is tried again: exponential back-off from {@code initialBackoff}, doubling per
+ * attempt up to {@code maxBackoff}, with "equal jitter" (a random wait between half and all of it) so
+ * that messages failing together do not come back together. A receiver's {@code Retry-After} is a
+ * floor. No attempt is scheduled past the message's retry period.
+ */
+final class RetrySchedule {
+
+    private final Duration initialBackoff;
+
+    private final Duration maxBackoff;
+
+    private final RandomGenerator random;
+
+    RetrySchedule(Duration initialBackoff, Duration maxBackoff, RandomGenerator random) {
+        this.initialBackoff = initialBackoff;
+        this.maxBackoff = maxBackoff;
+        this.random = random;
+    }
+
+    /**
+     * The next attempt after the {@code attempts}-th failed one, or empty when the message should fail.
+     *
+     * @param attempts attempts made so far, counting the one that just failed (1 or more)
+     */
+    Optional<Instant> next(Instant now, int attempts, AttemptResult result, Instant giveUpAt) {
+        if (!result.retryable()) {
+            return Optional.empty();
+        }
+        Duration delay = jittered(backoff(attempts));
+        if (result.retryAfter() != null && result.retryAfter().compareTo(delay) > 0) {
+            delay = result.retryAfter();
+        }
+        Instant next = now.plus(delay);
+        return next.isAfter(giveUpAt) ? Optional.empty() : Optional.of(next);
+    }
+
+    Duration backoff(int attempts) {
+        int doublings = Math.min(Math.max(attempts - 1, 0), 40);
+        long millis = initialBackoff.toMillis();
+        for (int i = 0; i < doublings && millis < maxBackoff.toMillis(); i++) {
+            millis *= 2;
+        }
+        return Duration.ofMillis(Math.min(millis, maxBackoff.toMillis()));
+    }
+
+    private Duration jittered(Duration backoff) {
+        long half = backoff.toMillis() / 2;
+        return Duration.ofMillis(half + random.nextLong(backoff.toMillis() - half + 1));
+    }
+}

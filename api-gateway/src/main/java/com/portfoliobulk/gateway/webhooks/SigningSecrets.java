@@ -1,0 +1,124 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import com.portfoliobulk.gateway.web.Problems;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.List;
+import javax.crypto.Cipher;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+import org.springframework.web.ErrorResponseException;
+
+/**
+ * Signing secrets in the Standard Webhooks form ({@code whsec_} and the base64 of 24 random bytes),
+ * and their encryption at rest: HMAC needs the secret itself to sign, so it cannot be hashed; it is
+ * stored encrypted with AES-256-GCM under the gateway's key ({@code bulk.gateway.webhooks.secret-key}).
+ */
+@Component
+class SigningSecrets {
+
+    static final String PREFIX = "whsec_";
+
+    private static final int SECRET_BYTES = 24;
+
+    private static final int NONCE_BYTES = 12;
+
+    private static final int TAG_BITS = 128;
+
+    private static final String FORMAT = "v1:";
+
+    private final SecretKey key;
+
+    private final SecureRandom random = new SecureRandom();
+
+    SigningSecrets(WebhookProperties properties) {
+        this.key = properties.secretKey().isBlank() ? null : key(properties.secretKey());
+    }
+
+    private static SecretKey key(String base64) {
+        byte[] bytes;
+        try {
+            bytes = Base64.getDecoder().decode(base64.strip());
+        } catch (IllegalArgumentException ex) {
+            throw new IllegalStateException("bulk.gateway.webhooks.secret-key is not base64", ex);
+        }
+        if (bytes.length != 32) {
+            throw new IllegalStateException(
+                    "bulk.gateway.webhooks.secret-key must be the base64 of 32 bytes, not of " + bytes.length);
+        }
+        return new SecretKeySpec(bytes, "AES");
+    }
+
+    /** A new random secret, as shown to the client once. */
+    String generate() {
+        byte[] bytes = new byte[SECRET_BYTES];
+        random.nextBytes(bytes);
+        return PREFIX + Base64.getEncoder().encodeToString(bytes);
+    }
+
+    /** The raw key bytes of a {@code whsec_} secret, the HMAC key. */
+    static byte[] keyBytes(String secret) {
+        return Base64.getDecoder().decode(secret.substring(PREFIX.length()));
+    }
+
+    String encrypt(String secret) {
+        byte[] nonce = new byte[NONCE_BYTES];
+        random.nextBytes(nonce);
+        try {
+            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            cipher.init(Cipher.ENCRYPT_MODE, requireKey(), new GCMParameterSpec(TAG_BITS, nonce));
+            byte[] sealed = cipher.doFinal(secret.getBytes(StandardCharsets.UTF_8));
+            byte[] stored = ByteBuffer.allocate(nonce.length + sealed.length)
+                    .put(nonce)
+                    .put(sealed)
+                    .array();
+            return FORMAT + Base64.getEncoder().encodeToString(stored);
+        } catch (GeneralSecurityException ex) {
+            throw new IllegalStateException("Cannot encrypt a signing secret", ex);
+        }
+    }
+
+    String decrypt(String stored) {
+        if (!stored.startsWith(FORMAT)) {
+            throw new IllegalStateException("Unknown format of a stored signing secret");
+        }
+        byte[] bytes = Base64.getDecoder().decode(stored.substring(FORMAT.length()));
+        try {
+            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            cipher.init(Cipher.DECRYPT_MODE, requireKey(), new GCMParameterSpec(TAG_BITS, bytes, 0, NONCE_BYTES));
+            return new String(cipher.doFinal(bytes, NONCE_BYTES, bytes.length - NONCE_BYTES), StandardCharsets.UTF_8);
+        } catch (GeneralSecurityException ex) {
+            throw new IllegalStateException("Cannot decrypt a signing secret: was the secret key changed?", ex);
+        }
+    }
+
+    boolean configured() {
+        return key != null;
+    }
+
+    private SecretKey requireKey() {
+        if (key == null) {
+            throw notConfigured();
+        }
+        return key;
+    }
+
+    static ErrorResponseException notConfigured() {
+        return new ErrorResponseException(
+                HttpStatus.SERVICE_UNAVAILABLE,
+                Problems.of(
+                        HttpStatus.SERVICE_UNAVAILABLE,
+                        Problems.UNAVAILABLE,
+                        "Webhooks not configured",
+                        "This gateway has no key to protect signing secrets; its operator must set"
+                                + " bulk.gateway.webhooks.secret-key.",
+                        List.of()),
+                null);
+    }
+}

@@ -1,0 +1,24 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import io.swagger.v3.oas.annotations.media.Schema;
+import java.util.List;
+
+/**
+ * A new subscription.
+ *
+ * @param url an https:// URL on a public address
+ * @param eventTypes one or more of {@code job.completed}, {@code job.failed}, {@code job.cancelled},
+ *     {@code job.progress}
+ * @param progressIntervalSeconds with {@code job.progress}: at most one progress message per job this
+ *     often (5 to 3600 seconds, default 60)
+ */
+@Schema(name = "WebhookSubscriptionRequest")
+record SubscriptionRequest(
+        @Schema(example = "https://hr.example.com/hooks/bulk-jobs")
+        String url,
+
+        @Schema(example = "[\"job.completed\", \"job.failed\", \"job.cancelled\"]")
+        List<String> eventTypes,
+
+        @Schema(minimum = "5", maximum = "3600", defaultValue = "60")
+        Integer progressIntervalSeconds) {}

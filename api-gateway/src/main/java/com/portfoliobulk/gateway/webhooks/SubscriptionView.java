@@ -1,0 +1,48 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import io.swagger.v3.oas.annotations.media.Schema;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A webhook subscription as clients see it.
+ *
+ * @param subscriptionId the subscription
+ * @param url where messages are POSTed
+ * @param eventTypes the events it receives
+ * @param progressIntervalSeconds with {@code job.progress}: at most one progress message per job this
+ *     often
+ * @param status whether it receives messages
+ * @param disabledReason why it is disabled, when it is
+ * @param failingSince since when every delivery attempt failed; absent while deliveries succeed
+ * @param createdAt when it was created
+ * @param secret the signing secret: only in the answer that creates it or rotates it, never again
+ */
+@Schema(name = "WebhookSubscription")
+record SubscriptionView(
+        UUID subscriptionId,
+        String url,
+        List<EventType> eventTypes,
+        Integer progressIntervalSeconds,
+        SubscriptionStatus status,
+        String disabledReason,
+        Instant failingSince,
+        Instant createdAt,
+
+        @Schema(description = "The signing secret (`whsec_` + base64). Shown only when created or rotated.")
+        String secret) {
+
+    SubscriptionView withSecret(String secret) {
+        return new SubscriptionView(
+                subscriptionId,
+                url,
+                eventTypes,
+                progressIntervalSeconds,
+                status,
+                disabledReason,
+                failingSince,
+                createdAt,
+                secret);
+    }
+}

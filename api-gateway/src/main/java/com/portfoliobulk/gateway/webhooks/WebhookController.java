@@ -1,0 +1,251 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.gateway.security.PortfolioAccess;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.UUID;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
+
+/**
+ * Webhook subscriptions of a portfolio: signed messages POSTed to the client's URL when a job ends.
+ * Every operation needs the Portfolio Owner or User Management EDIT.
+ */
+@Tag(
+        name = "Webhooks",
+        description = "Be told when a job ends instead of polling: signed messages (Standard Webhooks) POSTed to"
+                + " your HTTPS endpoint, retried for 24 hours.")
+@ApiResponse(responseCode = "401", description = "No valid bearer token.", content = @Content)
+@ApiResponse(
+        responseCode = "403",
+        description = "The caller is neither the Portfolio Owner nor holds User Management EDIT.",
+        content =
+                @Content(
+                        mediaType = "application/problem+json",
+                        schema = @Schema(implementation = ProblemDetail.class)))
+@RestController
+@RequestMapping(path = "/api/v1/portfolios/{portfolioId}/webhooks", produces = MediaType.APPLICATION_JSON_VALUE)
+class WebhookController {
+
+    private final PortfolioAccess access;
+
+    private final WebhookSubscriptions subscriptions;
+
+    WebhookController(PortfolioAccess access, WebhookSubscriptions subscriptions) {
+        this.access = access;
+        this.subscriptions = subscriptions;
+    }
+
+    @Operation(
+            summary = "Subscribe to job events",
+            description = "Messages go to `url` (HTTPS, on a public address) for the given event types. The answer"
+                    + " carries the signing `secret`, shown this once: keep it to verify the `webhook-signature`.")
+    @ApiResponse(
+            responseCode = "201",
+            description = "Created, with its secret.",
+            headers = @Header(name = "Location", description = "The subscription's URL."))
+    @ApiResponse(
+            responseCode = "400",
+            description = "Malformed body, or a field cannot be used: not an https:// URL, a host resolving to a"
+                    + " loopback, private, link-local or metadata address, an unknown event type, a progress"
+                    + " interval out of range. `errors` names the fields.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "409",
+            description = "The portfolio has as many subscriptions as it may have.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<SubscriptionView> create(
+            @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
+            @RequestBody SubscriptionRequest request) {
+        Caller caller = access.requireChange(portfolioId);
+        SubscriptionView created = subscriptions.create(caller, portfolioId, request);
+        return ResponseEntity.created(ServletUriComponentsBuilder.fromCurrentRequestUri()
+                        .path("/{subscriptionId}")
+                        .buildAndExpand(created.subscriptionId())
+                        .toUri())
+                .body(created);
+    }
+
+    @Operation(summary = "List the portfolio's subscriptions", description = "Oldest first; secrets are not shown.")
+    @ApiResponse(responseCode = "200", description = "All of them (a portfolio has a few).")
+    @GetMapping
+    CursorPage<SubscriptionView> list(@PathVariable UUID portfolioId) {
+        access.requireChange(portfolioId);
+        return subscriptions.list(portfolioId);
+    }
+
+    @Operation(summary = "Get a subscription")
+    @ApiResponse(responseCode = "200", description = "The subscription, without its secret.")
+    @ApiResponse(
+            responseCode = "404",
+            description = "No such subscription in this portfolio.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @GetMapping("/{subscriptionId}")
+    SubscriptionView get(@PathVariable UUID portfolioId, @PathVariable UUID subscriptionId) {
+        access.requireChange(portfolioId);
+        return subscriptions.get(portfolioId, subscriptionId);
+    }
+
+    @Operation(
+            summary = "Disable a subscription",
+            description = "It receives nothing until enabled: jobs ending meanwhile are not sent to it, and retries of"
+                    + " earlier messages wait (within their 24 hours).")
+    @ApiResponse(responseCode = "200", description = "Disabled.")
+    @ApiResponse(
+            responseCode = "404",
+            description = "No such subscription in this portfolio.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @PostMapping("/{subscriptionId}/disable")
+    SubscriptionView disable(@PathVariable UUID portfolioId, @PathVariable UUID subscriptionId) {
+        access.requireChange(portfolioId);
+        return subscriptions.disable(portfolioId, subscriptionId);
+    }
+
+    @Operation(
+            summary = "Enable a subscription",
+            description = "Also after it was disabled for a day of failed deliveries; its failure streak restarts.")
+    @ApiResponse(responseCode = "200", description = "Enabled.")
+    @ApiResponse(
+            responseCode = "404",
+            description = "No such subscription in this portfolio.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @PostMapping("/{subscriptionId}/enable")
+    SubscriptionView enable(@PathVariable UUID portfolioId, @PathVariable UUID subscriptionId) {
+        access.requireChange(portfolioId);
+        return subscriptions.enable(portfolioId, subscriptionId);
+    }
+
+    @Operation(
+            summary = "Rotate the signing secret",
+            description = "The new secret signs every message from now on, retries included; it is shown this once.")
+    @ApiResponse(responseCode = "200", description = "The subscription with its new secret.")
+    @ApiResponse(
+            responseCode = "404",
+            description = "No such subscription in this portfolio.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @PostMapping("/{subscriptionId}/rotate-secret")
+    SubscriptionView rotateSecret(@PathVariable UUID portfolioId, @PathVariable UUID subscriptionId) {
+        access.requireChange(portfolioId);
+        return subscriptions.rotateSecret(portfolioId, subscriptionId);
+    }
+
+    @Operation(summary = "Delete a subscription", description = "With its messages and their attempts.")
+    @ApiResponse(responseCode = "204", description = "Deleted.")
+    @ApiResponse(
+            responseCode = "404",
+            description = "No such subscription in this portfolio.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @DeleteMapping("/{subscriptionId}")
+    ResponseEntity<Void> delete(@PathVariable UUID portfolioId, @PathVariable UUID subscriptionId) {
+        access.requireChange(portfolioId);
+        subscriptions.delete(portfolioId, subscriptionId);
+        return ResponseEntity.noContent().build();
+    }
+
+    @Operation(
+            summary = "List a subscription's messages",
+            description =
+                    "Newest first, cursor-paged: status, attempts, last response code and duration, next" + " attempt.")
+    @ApiResponse(responseCode = "200", description = "One page of messages.")
+    @ApiResponse(
+            responseCode = "400",
+            description = "The limit or cursor cannot be used.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "404",
+            description = "No such subscription in this portfolio.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @GetMapping("/{subscriptionId}/deliveries")
+    CursorPage<DeliveryView> deliveries(
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID subscriptionId,
+            @Parameter(
+                            description = "Page size.",
+                            schema = @Schema(minimum = "1", maximum = "500", defaultValue = "50"))
+                    @RequestParam(required = false)
+                    Integer limit,
+            @Parameter(description = "The `nextCursor` of the previous page.") @RequestParam(required = false)
+                    String cursor) {
+        access.requireChange(portfolioId);
+        return subscriptions.deliveries(portfolioId, subscriptionId, limit, cursor);
+    }
+
+    @Operation(summary = "Get a message with its attempts")
+    @ApiResponse(responseCode = "200", description = "The message and every attempt, oldest first.")
+    @ApiResponse(
+            responseCode = "404",
+            description = "No such subscription in this portfolio, or no such message of it.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @GetMapping("/{subscriptionId}/deliveries/{deliveryId}")
+    DeliveryView delivery(
+            @PathVariable UUID portfolioId, @PathVariable UUID subscriptionId, @PathVariable UUID deliveryId) {
+        access.requireChange(portfolioId);
+        return subscriptions.delivery(portfolioId, subscriptionId, deliveryId);
+    }
+
+    @Operation(
+            summary = "Send a message again",
+            description = "Whatever its state, it is sent again shortly, with the same webhook-id (receivers that"
+                    + " deduplicate see it once) and a new 24 hours of retries.")
+    @ApiResponse(responseCode = "202", description = "Queued; the message as it is now.")
+    @ApiResponse(
+            responseCode = "404",
+            description = "No such subscription in this portfolio, or no such message of it.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @PostMapping("/{subscriptionId}/deliveries/{deliveryId}/redeliver")
+    ResponseEntity<DeliveryView> redeliver(
+            @PathVariable UUID portfolioId, @PathVariable UUID subscriptionId, @PathVariable UUID deliveryId) {
+        access.requireChange(portfolioId);
+        return ResponseEntity.accepted().body(subscriptions.redeliver(portfolioId, subscriptionId, deliveryId));
+    }
+}

@@ -1,0 +1,292 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Delivers webhook messages at least once. A loop on a thread of its own fans out new job events,
+ * claims due messages with a lease (so each is sent by one gateway at a time, and by another one
+ * after a crash once the lease has passed) and sends each on a virtual thread of its own. At most
+ * {@code max-concurrent-deliveries} are in flight, and at most {@code max-concurrent-per-subscription}
+ * per subscription: a slow or hanging receiver holds only its own few slots, so it cannot delay the
+ * others. Each attempt's outcome is stored in one transaction with the message's next state: a 2xx
+ * answer delivers it, a timeout, connection failure, 5xx or 429 schedules a retry with back-off (see
+ * {@link RetrySchedule}) until the retry period ends, any other answer fails it at once. A
+ * subscription whose deliveries all failed for {@code disable-after} is disabled.
+ */
+@Component
+@ConditionalOnBooleanProperty(name = "bulk.gateway.webhooks.dispatcher-enabled", matchIfMissing = true)
+class WebhookDispatcher implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(WebhookDispatcher.class);
+
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+
+    private static final long PROGRESS_CHECK_NANOS = Duration.ofSeconds(1).toNanos();
+
+    private static final long HOUSEKEEPING_NANOS = Duration.ofMinutes(10).toNanos();
+
+    private long progressCheckedAt = System.nanoTime() - PROGRESS_CHECK_NANOS;
+
+    private long housekeptAt = System.nanoTime();
+
+    private final EventFanOut fanOut;
+
+    private final Deliveries deliveries;
+
+    private final SigningSecrets secrets;
+
+    private final WebhookMetrics metrics;
+
+    private final WebhookProperties properties;
+
+    private final ReceiverAddresses addresses;
+
+    private final TransactionTemplate transaction;
+
+    private final RetrySchedule schedule;
+
+    private final Semaphore slots;
+
+    private final ConcurrentHashMap<UUID, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+
+    private volatile CountDownLatch stopping = new CountDownLatch(1);
+
+    private volatile Thread thread;
+
+    private volatile ExecutorService senders;
+
+    private volatile WebhookSender sender;
+
+    WebhookDispatcher(
+            EventFanOut fanOut,
+            Deliveries deliveries,
+            SigningSecrets secrets,
+            WebhookMetrics metrics,
+            WebhookProperties properties,
+            ReceiverAddresses addresses,
+            PlatformTransactionManager transactions) {
+        this.fanOut = fanOut;
+        this.deliveries = deliveries;
+        this.secrets = secrets;
+        this.metrics = metrics;
+        this.properties = properties;
+        this.addresses = addresses;
+        this.transaction = new TransactionTemplate(transactions);
+        this.schedule = new RetrySchedule(properties.initialBackoff(), properties.maxBackoff(), new SecureRandom());
+        this.slots = new Semaphore(properties.maxConcurrentDeliveries());
+    }
+
+    @Override
+    public synchronized void start() {
+        if (thread != null) {
+            return;
+        }
+        if (!secrets.configured()) {
+            log.warn("Webhooks are not delivered: bulk.gateway.webhooks.secret-key is not set");
+            return;
+        }
+        stopping = new CountDownLatch(1);
+        sender = new WebhookSender(properties, addresses);
+        senders = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("webhook-sender-", 0).factory());
+        thread = Thread.ofVirtual().name("webhook-dispatcher").start(this::run);
+    }
+
+    @Override
+    public synchronized void stop() {
+        Thread running = thread;
+        if (running == null) {
+            return;
+        }
+        stopping.countDown();
+        try {
+            if (!running.join(STOP_TIMEOUT)) {
+                log.warn("The webhook dispatcher did not stop within {}", STOP_TIMEOUT);
+            }
+            senders.shutdown();
+            if (!senders.awaitTermination(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                // Messages still being sent keep their lease; another instance sends them once it passes.
+                senders.shutdownNow();
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        } finally {
+            sender.close();
+            thread = null;
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return thread != null;
+    }
+
+    private void run() {
+        Duration backoff = properties.pollInterval();
+        boolean failing = false;
+        while (stopping.getCount() > 0) {
+            try {
+                int events = fanOut.fanOutNextBatch();
+                if (progressDue()) {
+                    fanOut.queueProgress();
+                }
+                int claimed = claimAndSend();
+                if (failing) {
+                    log.info("Webhook dispatcher recovered");
+                    failing = false;
+                }
+                backoff = properties.pollInterval();
+                if (events < properties.batchSize() && claimed == 0) {
+                    deliveries.failExpired();
+                    await(properties.pollInterval());
+                }
+                if (housekeepingDue()) {
+                    deliveries.removeOld();
+                }
+            } catch (RuntimeException ex) {
+                if (!failing) {
+                    log.warn("Webhook dispatcher pass failed; retrying with back-off", ex);
+                    failing = true;
+                }
+                await(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(properties.maxBackoff()) > 0
+                        ? properties.maxBackoff()
+                        : backoff.multipliedBy(2);
+            }
+        }
+    }
+
+    /** Progress is looked at once a second at most: intervals are whole seconds. */
+    private boolean progressDue() {
+        long now = System.nanoTime();
+        if (now - progressCheckedAt < PROGRESS_CHECK_NANOS) {
+            return false;
+        }
+        progressCheckedAt = now;
+        return true;
+    }
+
+    private boolean housekeepingDue() {
+        long now = System.nanoTime();
+        if (now - housekeptAt < HOUSEKEEPING_NANOS) {
+            return false;
+        }
+        housekeptAt = now;
+        return true;
+    }
+
+    /** Claims as many due messages as there are free slots and starts sending them; answers how many. */
+    private int claimAndSend() {
+        int free = Math.min(slots.availablePermits(), properties.batchSize());
+        if (free == 0) {
+            return 0;
+        }
+        int perSubscription = properties.maxConcurrentPerSubscription();
+        Set<UUID> busy = inFlight.entrySet().stream()
+                .filter(entry -> entry.getValue().get() >= perSubscription)
+                .map(Map.Entry::getKey)
+                .collect(Collectors.toSet());
+        List<Deliveries.Claimed> claimed = deliveries.claimDue(free, perSubscription, busy, properties.lease());
+        for (Deliveries.Claimed message : claimed) {
+            slots.acquireUninterruptibly();
+            inFlight.computeIfAbsent(message.subscriptionId(), id -> new AtomicInteger())
+                    .incrementAndGet();
+            senders.execute(() -> {
+                try {
+                    deliver(message);
+                } catch (RuntimeException ex) {
+                    // The lease runs out and the message is tried again.
+                    log.warn("Could not record the delivery attempt of message {}", message.id(), ex);
+                } finally {
+                    inFlight.computeIfPresent(
+                            message.subscriptionId(), (id, count) -> count.decrementAndGet() == 0 ? null : count);
+                    slots.release();
+                }
+            });
+        }
+        return claimed.size();
+    }
+
+    private void deliver(Deliveries.Claimed message) {
+        Instant attemptedAt = Instant.now();
+        AttemptResult result = attempt(message);
+        if (stopping.getCount() == 0 && !result.succeeded() && result.responseCode() == null) {
+            // Cut short by shutdown: not the receiver's fault. Keep the lease; it is sent again later.
+            return;
+        }
+        transaction.executeWithoutResult(status -> record(message, attemptedAt, result));
+    }
+
+    private AttemptResult attempt(Deliveries.Claimed message) {
+        String secret;
+        try {
+            secret = secrets.decrypt(message.secretCiphertext());
+        } catch (IllegalStateException ex) {
+            // The secret key changed: no attempt can succeed until the secret is rotated.
+            return new AttemptResult(null, Duration.ZERO, ex.getMessage(), null, null, true);
+        }
+        return sender.send(message.url(), messageId(message.id()), secret, message.payload());
+    }
+
+    private void record(Deliveries.Claimed message, Instant attemptedAt, AttemptResult result) {
+        if (result.succeeded()) {
+            deliveries.recordAttempt(message.id(), attemptedAt, result, AttemptView.Outcome.SUCCEEDED, null);
+            deliveries.clearFailing(message.subscriptionId());
+            metrics.attempt("succeeded", result.duration());
+            metrics.delivered(Duration.between(message.createdAt(), Instant.now()));
+            return;
+        }
+        int attempts = message.attempts() + 1;
+        Optional<Instant> next = schedule.next(Instant.now(), attempts, result, message.giveUpAt());
+        deliveries.recordAttempt(
+                message.id(),
+                attemptedAt,
+                result,
+                next.isPresent() ? AttemptView.Outcome.WILL_RETRY : AttemptView.Outcome.FAILED,
+                next.orElse(null));
+        metrics.attempt(next.isPresent() ? "retried" : "failed", result.duration());
+        if (deliveries.recordFailing(message.subscriptionId(), properties.disableAfter())) {
+            metrics.subscriptionDisabled();
+            log.warn(
+                    "Webhook subscription {} disabled: its deliveries failed for {}",
+                    message.subscriptionId(),
+                    properties.disableAfter());
+        }
+    }
+
+    /** The {@code webhook-id} of a message: the same on every attempt. */
+    static String messageId(UUID deliveryId) {
+        return "msg_" + deliveryId.toString().replace("-", "");
+    }
+
+    private void await(Duration wait) {
+        try {
+            stopping.await(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            stopping.countDown();
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.function.ToDoubleFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * The webhook meters: attempts by outcome ({@code bulk.webhooks.deliveries}), how long receivers take
+ * to answer ({@code bulk.webhooks.delivery.duration}), how long after the event a message is accepted
+ * ({@code bulk.webhooks.delivery.lag}), and the outbox backlog with the age of its oldest entry. The
+ * backlog is counted at most once per refresh interval however often metrics are scraped; while the
+ * database cannot be reached it keeps the last count.
+ */
+@Component
+class WebhookMetrics {
+
+    private static final Logger log = LoggerFactory.getLogger(WebhookMetrics.class);
+
+    private final MeterRegistry registry;
+
+    private final Deliveries deliveries;
+
+    private final long refreshNanos;
+
+    private long countedAt;
+
+    private Deliveries.Backlog backlog;
+
+    private final Timer lag;
+
+    private final Counter disabled;
+
+    WebhookMetrics(MeterRegistry registry, Deliveries deliveries, WebhookProperties properties) {
+        this.registry = registry;
+        this.deliveries = deliveries;
+        this.refreshNanos = properties.backlogRefreshInterval().toNanos();
+        Gauge.builder("bulk.webhooks.backlog", this, metrics -> metrics.backlogValue(Deliveries.Backlog::size))
+                .description("Webhook messages not delivered yet (pending or being retried), and job events not"
+                        + " fanned out yet")
+                .register(registry);
+        Gauge.builder(
+                        "bulk.webhooks.backlog.oldest.age",
+                        this,
+                        metrics -> metrics.backlogValue(Deliveries.Backlog::oldestAgeSeconds))
+                .description("Age of the oldest undelivered webhook message or event")
+                .baseUnit("seconds")
+                .register(registry);
+        this.lag = Timer.builder("bulk.webhooks.delivery.lag")
+                .description("From the job event to the receiver accepting its message")
+                .publishPercentileHistogram()
+                .register(registry);
+        this.disabled = Counter.builder("bulk.webhooks.subscriptions.disabled")
+                .description("Subscriptions disabled after failing for the disable-after period")
+                .register(registry);
+        for (String outcome : new String[] {"succeeded", "retried", "failed"}) {
+            attempts(outcome);
+        }
+    }
+
+    /** Counts an attempt and its duration; {@code outcome} is succeeded, retried or failed. */
+    void attempt(String outcome, Duration duration) {
+        attempts(outcome).increment();
+        Timer.builder("bulk.webhooks.delivery.duration")
+                .description("How long a delivery attempt took, by outcome")
+                .tag("outcome", outcome)
+                .publishPercentileHistogram()
+                .register(registry)
+                .record(duration);
+    }
+
+    void delivered(Duration sinceEvent) {
+        lag.record(sinceEvent);
+    }
+
+    void subscriptionDisabled() {
+        disabled.increment();
+    }
+
+    private Counter attempts(String outcome) {
+        return Counter.builder("bulk.webhooks.deliveries")
+                .description("Webhook delivery attempts by outcome: succeeded, retried (failed, tried again later)"
+                        + " or failed (given up)")
+                .tag("outcome", outcome)
+                .register(registry);
+    }
+
+    private double backlogValue(ToDoubleFunction<Deliveries.Backlog> value) {
+        Deliveries.Backlog counted = backlog();
+        return counted == null ? Double.NaN : value.applyAsDouble(counted);
+    }
+
+    private synchronized Deliveries.Backlog backlog() {
+        long now = System.nanoTime();
+        if (backlog == null || now - countedAt >= refreshNanos) {
+            try {
+                backlog = deliveries.backlog();
+                countedAt = now;
+            } catch (RuntimeException ex) {
+                log.debug("Could not count the webhook backlog: {}", ex.toString());
+            }
+        }
+        return backlog;
+    }
+}

@@ -1,0 +1,235 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.gateway.web.FieldProblem;
+import com.portfoliobulk.gateway.web.InvalidParameterException;
+import com.portfoliobulk.gateway.web.Problems;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.web.ErrorResponseException;
+
+/** A portfolio's webhook subscriptions and their messages. */
+@Service
+class WebhookSubscriptions {
+
+    static final int DEFAULT_PROGRESS_INTERVAL = 60;
+
+    static final int MIN_PROGRESS_INTERVAL = 5;
+
+    static final int MAX_PROGRESS_INTERVAL = 3600;
+
+    static final int DEFAULT_LIMIT = 50;
+
+    static final int MAX_LIMIT = 500;
+
+    private final Subscriptions subscriptions;
+
+    private final Deliveries deliveries;
+
+    private final SigningSecrets secrets;
+
+    private final ReceiverAddresses addresses;
+
+    private final WebhookProperties properties;
+
+    private final TransactionTemplate transaction;
+
+    WebhookSubscriptions(
+            Subscriptions subscriptions,
+            Deliveries deliveries,
+            SigningSecrets secrets,
+            ReceiverAddresses addresses,
+            WebhookProperties properties,
+            PlatformTransactionManager transactions) {
+        this.subscriptions = subscriptions;
+        this.deliveries = deliveries;
+        this.secrets = secrets;
+        this.addresses = addresses;
+        this.properties = properties;
+        this.transaction = new TransactionTemplate(transactions);
+    }
+
+    /** Creates a subscription; the answer carries its secret, which is never shown again. */
+    SubscriptionView create(Caller caller, UUID portfolioId, SubscriptionRequest request) {
+        List<EventType> eventTypes = validate(request);
+        if (!secrets.configured()) {
+            throw SigningSecrets.notConfigured();
+        }
+        Integer interval = eventTypes.contains(EventType.JOB_PROGRESS)
+                ? Optional.ofNullable(request.progressIntervalSeconds()).orElse(DEFAULT_PROGRESS_INTERVAL)
+                : null;
+        String secret = secrets.generate();
+        String ciphertext = secrets.encrypt(secret);
+        UUID id = UUID.randomUUID();
+        return transaction.execute(status -> {
+            subscriptions.lockPortfolio(portfolioId);
+            if (subscriptions.count(portfolioId) >= properties.maxSubscriptionsPerPortfolio()) {
+                throw tooMany(properties.maxSubscriptionsPerPortfolio());
+            }
+            subscriptions.insert(
+                    id, portfolioId, request.url().strip(), eventTypes, interval, ciphertext, caller.userId());
+            return subscriptions.find(portfolioId, id).orElseThrow().withSecret(secret);
+        });
+    }
+
+    CursorPage<SubscriptionView> list(UUID portfolioId) {
+        return new CursorPage<>(subscriptions.list(portfolioId), null);
+    }
+
+    SubscriptionView get(UUID portfolioId, UUID subscriptionId) {
+        return subscriptions.find(portfolioId, subscriptionId).orElseThrow(() -> notFound(subscriptionId));
+    }
+
+    SubscriptionView disable(UUID portfolioId, UUID subscriptionId) {
+        return subscriptions
+                .setStatus(portfolioId, subscriptionId, SubscriptionStatus.DISABLED, "Disabled through the API")
+                .orElseThrow(() -> notFound(subscriptionId));
+    }
+
+    SubscriptionView enable(UUID portfolioId, UUID subscriptionId) {
+        return subscriptions
+                .setStatus(portfolioId, subscriptionId, SubscriptionStatus.ACTIVE, null)
+                .orElseThrow(() -> notFound(subscriptionId));
+    }
+
+    /** Replaces the signing secret at once; the answer carries the new one, which is never shown again. */
+    SubscriptionView rotateSecret(UUID portfolioId, UUID subscriptionId) {
+        String secret = secrets.generate();
+        return subscriptions
+                .replaceSecret(portfolioId, subscriptionId, secrets.encrypt(secret))
+                .orElseThrow(() -> notFound(subscriptionId))
+                .withSecret(secret);
+    }
+
+    void delete(UUID portfolioId, UUID subscriptionId) {
+        if (!subscriptions.delete(portfolioId, subscriptionId)) {
+            throw notFound(subscriptionId);
+        }
+    }
+
+    CursorPage<DeliveryView> deliveries(UUID portfolioId, UUID subscriptionId, Integer limit, String cursor) {
+        get(portfolioId, subscriptionId);
+        int size = limit == null ? DEFAULT_LIMIT : limit;
+        if (size < 1 || size > MAX_LIMIT) {
+            throw new InvalidParameterException("limit", "must be between 1 and " + MAX_LIMIT);
+        }
+        Instant afterCreatedAt = null;
+        UUID afterId = null;
+        if (cursor != null && !cursor.isBlank()) {
+            try {
+                String[] position =
+                        new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("/", 2);
+                afterCreatedAt = Instant.EPOCH.plus(Long.parseLong(position[0]), ChronoUnit.MICROS);
+                afterId = UUID.fromString(position[1]);
+            } catch (RuntimeException ex) {
+                throw new InvalidParameterException("cursor", "is not a cursor returned by this list");
+            }
+        }
+        List<DeliveryView> page = deliveries.list(subscriptionId, afterCreatedAt, afterId, size);
+        String next = null;
+        if (page.size() > size) {
+            page = page.subList(0, size);
+            DeliveryView last = page.getLast();
+            next = Base64.getUrlEncoder()
+                    .withoutPadding()
+                    .encodeToString(
+                            (ChronoUnit.MICROS.between(Instant.EPOCH, last.createdAt()) + "/" + last.deliveryId())
+                                    .getBytes(StandardCharsets.UTF_8));
+        }
+        return new CursorPage<>(page, next);
+    }
+
+    DeliveryView delivery(UUID portfolioId, UUID subscriptionId, UUID deliveryId) {
+        get(portfolioId, subscriptionId);
+        return deliveries
+                .find(subscriptionId, deliveryId)
+                .orElseThrow(() -> deliveryNotFound(deliveryId))
+                .withHistory(deliveries.attempts(deliveryId));
+    }
+
+    /** Sends the message again soon, with the same webhook-id, whatever its state. */
+    DeliveryView redeliver(UUID portfolioId, UUID subscriptionId, UUID deliveryId) {
+        get(portfolioId, subscriptionId);
+        return deliveries
+                .redeliver(subscriptionId, deliveryId, properties.retryPeriod())
+                .orElseThrow(() -> deliveryNotFound(deliveryId));
+    }
+
+    private List<EventType> validate(SubscriptionRequest request) {
+        List<FieldProblem> errors = new ArrayList<>();
+        addresses.problem(request.url()).ifPresent(problem -> errors.add(new FieldProblem("url", problem)));
+        List<EventType> eventTypes = new ArrayList<>();
+        if (request.eventTypes() == null || request.eventTypes().isEmpty()) {
+            errors.add(new FieldProblem("eventTypes", "is required: one or more of " + EventType.NAMES));
+        } else {
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < request.eventTypes().size(); i++) {
+                String name = request.eventTypes().get(i);
+                Optional<EventType> type = EventType.of(name);
+                if (type.isEmpty()) {
+                    errors.add(new FieldProblem(
+                            "eventTypes[" + i + "]", "'" + name + "' is not one of " + EventType.NAMES));
+                } else if (!seen.add(name)) {
+                    errors.add(new FieldProblem("eventTypes[" + i + "]", "'" + name + "' is listed twice"));
+                } else {
+                    eventTypes.add(type.get());
+                }
+            }
+        }
+        Integer interval = request.progressIntervalSeconds();
+        if (interval != null) {
+            if (!eventTypes.contains(EventType.JOB_PROGRESS)) {
+                errors.add(new FieldProblem("progressIntervalSeconds", "applies only with the job.progress event"));
+            } else if (interval < MIN_PROGRESS_INTERVAL || interval > MAX_PROGRESS_INTERVAL) {
+                errors.add(new FieldProblem(
+                        "progressIntervalSeconds",
+                        "must be between " + MIN_PROGRESS_INTERVAL + " and " + MAX_PROGRESS_INTERVAL));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidSubscriptionException(errors);
+        }
+        return eventTypes;
+    }
+
+    private static ErrorResponseException notFound(UUID subscriptionId) {
+        return notFound(
+                "Webhook subscription not found",
+                "There is no webhook subscription " + subscriptionId + " in this portfolio.");
+    }
+
+    private static ErrorResponseException deliveryNotFound(UUID deliveryId) {
+        return notFound("Webhook delivery not found", "There is no message " + deliveryId + " of this subscription.");
+    }
+
+    private static ErrorResponseException notFound(String title, String detail) {
+        return new ErrorResponseException(
+                HttpStatus.NOT_FOUND,
+                Problems.of(HttpStatus.NOT_FOUND, Problems.NOT_FOUND, title, detail, List.of()),
+                null);
+    }
+
+    private static ErrorResponseException tooMany(int max) {
+        return new ErrorResponseException(
+                HttpStatus.CONFLICT,
+                Problems.of(
+                        HttpStatus.CONFLICT,
+                        Problems.CONFLICT,
+                        "Too many webhook subscriptions",
+                        "A portfolio may have at most " + max + " webhook subscriptions; delete one first.",
+                        List.of()),
+                null);
+    }
+}

@@ -1,0 +1,68 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ReceiverAddressesTests {
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "127.0.0.1",
+                "10.0.0.1",
+                "172.31.255.255",
+                "192.168.0.1",
+                "169.254.169.254",
+                "100.64.0.1",
+                "0.0.0.0",
+                "224.0.0.1",
+                "255.255.255.255",
+                "198.18.0.1",
+                "::1",
+                "fe80::1",
+                "fd00:ec2::254",
+                "::",
+                "::ffff:192.168.0.1"
+            })
+    void internalAddressesAreNotPublic(String address) throws Exception {
+        assertThat(ReceiverAddresses.isPublic(InetAddress.getByName(address))).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"8.8.8.8", "203.0.113.10", "172.32.0.1", "100.128.0.1", "2606:4700:4700::1111"})
+    void publicAddressesArePublic(String address) throws Exception {
+        assertThat(ReceiverAddresses.isPublic(InetAddress.getByName(address))).isTrue();
+    }
+
+    @Test
+    void aHostThatResolvesToAnInternalAddressAtDeliveryIsRefused() throws Exception {
+        AtomicReference<String> answer = new AtomicReference<>("203.0.113.10");
+        ReceiverAddresses addresses =
+                new ReceiverAddresses(false, host -> new InetAddress[] {InetAddress.getByName(answer.get())});
+        assertThat(addresses.problem("https://hooks.example.com/x")).isEmpty();
+
+        answer.set("169.254.169.254");
+
+        assertThatThrownBy(() -> addresses.check(URI.create("https://hooks.example.com/x")))
+                .isInstanceOf(WebhookSender.RefusedAddressException.class)
+                .hasMessageContaining("169.254.169.254");
+        assertThat(addresses.problem("https://hooks.example.com/x"))
+                .hasValueSatisfying(p -> assertThat(p).contains("169.254.169.254"));
+    }
+
+    @Test
+    void localUrlsAreAllowedOnlyWhenConfigured() {
+        ReceiverAddresses.Resolver system = InetAddress::getAllByName;
+        assertThat(new ReceiverAddresses(true, system).problem("http://127.0.0.1:8080/hook"))
+                .isEmpty();
+        assertThat(new ReceiverAddresses(false, system).problem("http://127.0.0.1:8080/hook"))
+                .hasValue("must be an https:// URL");
+    }
+}

@@ -1,0 +1,267 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Received;
+import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Reply;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Job events reach the receiver signed, at least once, retried as the receiver asks, never beyond. */
+class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @Test
+    void anEndedJobIsDeliveredOnceSignedWithTheJobAsItsStatusShowsIt() {
+        String subscriptionId = subscribe("/hooks/jobs", "job.completed", "job.failed", "job.cancelled")
+                .path("subscriptionId")
+                .asString();
+        UUID jobId = job(3);
+
+        finish(jobId, false);
+
+        JsonNode delivery = settledDelivery(subscriptionId);
+        assertThat(delivery.path("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(delivery.path("eventType").asString()).isEqualTo("job.completed");
+        assertThat(delivery.path("jobId").asString()).isEqualTo(jobId.toString());
+        List<Received> received = receiver.received("/hooks/jobs");
+        assertThat(received).hasSize(1);
+        Received message = received.getFirst();
+        assertThat(message.signatureVerified())
+                .as("verified by the Standard Webhooks library")
+                .isTrue();
+        assertThat(message.header("webhook-id"))
+                .isEqualTo("msg_" + delivery.path("deliveryId").asString().replace("-", ""));
+        assertThat(message.header("content-type")).startsWith("application/json");
+        JsonNode body = JSON.readTree(message.body());
+        assertThat(body.path("type").asString()).isEqualTo("job.completed");
+        assertThat(body.path("timestamp").asString()).isNotBlank();
+        assertThat(body.path("data")).isEqualTo(jobStatus(jobId));
+        assertThat(body.path("data").path("status").asString()).isEqualTo("COMPLETED");
+        assertThat(eventCount(jobId)).as("one event per ended job").isEqualTo(1);
+    }
+
+    @Test
+    void aReceiverFailingThreeTimesWith503GetsExactlyOneSuccessfulDelivery() {
+        receiver.thenReply(
+                Reply.status(503), new Reply(503, Map.of("Retry-After", "1"), "try later"), Reply.status(503));
+        String subscriptionId =
+                subscribe("/flaky", "job.completed").path("subscriptionId").asString();
+        UUID jobId = job(1);
+
+        finish(jobId, false);
+
+        JsonNode delivery = settledDelivery(subscriptionId);
+        assertThat(delivery.path("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(delivery.path("attempts").asInt()).isEqualTo(4);
+        assertThat(delivery.path("history").values())
+                .extracting(a -> a.path("outcome").asString() + "/"
+                        + a.path("responseCode").asInt())
+                .containsExactly("WILL_RETRY/503", "WILL_RETRY/503", "WILL_RETRY/503", "SUCCEEDED/200");
+        assertThat(delivery.path("history").get(1).path("responseExcerpt").asString())
+                .isEqualTo("try later");
+        assertThat(delivery.path("history").get(0).path("nextAttemptAt").asString())
+                .isNotBlank();
+        List<Received> received = receiver.received("/flaky");
+        assertThat(received).hasSize(4).allMatch(Received::signatureVerified);
+        assertThat(received)
+                .extracting(r -> r.header("webhook-id"))
+                .containsOnly(received.getFirst().header("webhook-id"));
+        assertThat(received).filteredOn(r -> r.answeredWith() == 200).hasSize(1);
+        assertThat(Duration.between(received.get(1).at(), received.get(2).at()))
+                .as("Retry-After: 1 is honoured")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(950));
+        await().during(Duration.ofMillis(800))
+                .atMost(Duration.ofSeconds(3))
+                .until(() -> receiver.received("/flaky").size() == 4);
+    }
+
+    @Test
+    void anAnswerOfAnother4xxIsNotRetried() {
+        receiver.otherwise(new Reply(410, Map.of(), "gone"));
+        String subscriptionId =
+                subscribe("/gone", "job.completed").path("subscriptionId").asString();
+        UUID jobId = job(1);
+
+        finish(jobId, false);
+
+        JsonNode delivery = settledDelivery(subscriptionId);
+        assertThat(delivery.path("status").asString()).isEqualTo("FAILED");
+        assertThat(delivery.path("attempts").asInt()).isEqualTo(1);
+        assertThat(delivery.path("lastResponseCode").asInt()).isEqualTo(410);
+        assertThat(delivery.path("history").values())
+                .extracting(a -> a.path("outcome").asString())
+                .containsExactly("FAILED");
+        await().during(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(3))
+                .until(() -> receiver.received("/gone").size() == 1);
+    }
+
+    @Test
+    void redeliverSendsTheSameMessageAgain() {
+        String subscriptionId =
+                subscribe("/again", "job.completed").path("subscriptionId").asString();
+        UUID jobId = job(1);
+        finish(jobId, false);
+        JsonNode delivery = settledDelivery(subscriptionId);
+        String deliveryId = delivery.path("deliveryId").asString();
+
+        Answer redelivered = api.post(
+                admin(portfolio.id()),
+                webhooksPath() + "/" + subscriptionId + "/deliveries/" + deliveryId + "/redeliver",
+                null,
+                null);
+
+        assertThat(redelivered.status()).as(redelivered.text()).isEqualTo(202);
+        await().atMost(PATIENCE).until(() -> receiver.received("/again").size() == 2);
+        List<Received> received = receiver.received("/again");
+        assertThat(received).allMatch(Received::signatureVerified);
+        assertThat(received.get(1).header("webhook-id"))
+                .isEqualTo(received.get(0).header("webhook-id"));
+        assertThat(received.get(1).body()).isEqualTo(received.get(0).body());
+    }
+
+    @Test
+    void eachSubscriptionGetsOnlyTheEventsItChose() {
+        String cancelledOnly =
+                subscribe("/cancelled", "job.cancelled").path("subscriptionId").asString();
+        String failedOnly =
+                subscribe("/failed", "job.failed").path("subscriptionId").asString();
+        UUID completed = job(1);
+        UUID withErrors = job(2);
+        UUID cancelled = job(2);
+
+        finish(completed, false);
+        finish(withErrors, true);
+        Answer cancel = api.post(admin(portfolio.id()), jobPath(portfolio.id(), cancelled) + "/cancel", null, null);
+        assertThat(cancel.status()).isEqualTo(202);
+
+        assertThat(settledDelivery(cancelledOnly).path("jobId").asString()).isEqualTo(cancelled.toString());
+        assertThat(settledDelivery(failedOnly).path("jobId").asString()).isEqualTo(withErrors.toString());
+        assertThat(JSON.readTree(receiver.received("/failed").getFirst().body())
+                        .path("data")
+                        .path("status")
+                        .asString())
+                .isEqualTo("COMPLETED_WITH_ERRORS");
+        assertThat(JSON.readTree(receiver.received("/cancelled").getFirst().body())
+                        .path("type")
+                        .asString())
+                .isEqualTo("job.cancelled");
+        assertThat(receiver.received()).hasSize(2).allMatch(Received::signatureVerified);
+    }
+
+    @Test
+    void aHangingReceiverDoesNotDelayTheOthers() {
+        receiver.holding("/slow");
+        subscribe("/slow", "job.completed");
+        subscribe("/fast", "job.completed");
+        List<UUID> jobs = List.of(job(1), job(1), job(1), job(1), job(1), job(1));
+
+        jobs.forEach(jobId -> finish(jobId, false));
+
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> receiver.received("/fast").size() == jobs.size());
+        assertThat(receiver.received("/slow"))
+                .as("at most max-concurrent-per-subscription held at once")
+                .hasSizeLessThanOrEqualTo(2);
+        receiver.release("/slow");
+    }
+
+    @Test
+    void aSubscriptionFailingForADayIsDisabled() {
+        receiver.otherwise(Reply.status(500));
+        String subscriptionId =
+                subscribe("/down", "job.completed").path("subscriptionId").asString();
+        jdbc.sql("UPDATE jobs.webhook_subscriptions SET failing_since = now() - interval '25 hours' WHERE id = :id")
+                .param("id", UUID.fromString(subscriptionId))
+                .update();
+        UUID jobId = job(1);
+
+        finish(jobId, false);
+
+        await().atMost(PATIENCE)
+                .until(() -> api.get(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId)
+                        .body()
+                        .path("status")
+                        .asString()
+                        .equals("DISABLED"));
+        JsonNode subscription = api.get(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId)
+                .body();
+        assertThat(subscription.path("disabledReason").asString()).contains("failed");
+        int attempts = receiver.received("/down").size();
+        await().during(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(3))
+                .until(() -> receiver.received("/down").size() == attempts);
+    }
+
+    @Test
+    void theBacklogIsExposedAsAMetric() {
+        receiver.holding("/held");
+        subscribe("/held", "job.completed");
+        finish(job(1), false);
+        await().atMost(PATIENCE).until(() -> receiver.received("/held").size() == 1);
+
+        assertThat(metric("bulk_webhooks_backlog{")).isGreaterThanOrEqualTo(1);
+        receiver.release("/held");
+        await().atMost(PATIENCE).until(() -> metric("bulk_webhooks_deliveries_total{") >= 1);
+    }
+
+    @Test
+    void progressMessagesComeAtMostOncePerIntervalWhileTheJobChanges() {
+        Answer created = api.post(
+                admin(portfolio.id()),
+                webhooksPath(),
+                null,
+                "{\"url\":\"" + receiver.url("/progress") + "\",\"eventTypes\":[\"job.progress\",\"job.completed\"],"
+                        + "\"progressIntervalSeconds\":5}");
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        receiver.verifying("/progress", created.body().path("secret").asString());
+        UUID jobId = job(3);
+        List<UUID> tasks = worker.taskIds(jobId);
+
+        worker.apply(tasks.get(0), "SUCCEEDED", null, "ANALYST");
+        await().atMost(PATIENCE).until(() -> receiver.received("/progress").size() == 1);
+        worker.apply(tasks.get(1), "SUCCEEDED", null, "ANALYST");
+        await().during(Duration.ofSeconds(3))
+                .atMost(Duration.ofSeconds(4))
+                .until(() -> receiver.received("/progress").size() == 1);
+        await().atMost(PATIENCE).until(() -> receiver.received("/progress").size() == 2);
+        worker.apply(tasks.get(2), "SUCCEEDED", null, "ANALYST");
+        await().atMost(PATIENCE).until(() -> receiver.received("/progress").size() == 3);
+
+        List<Received> received = receiver.received("/progress");
+        assertThat(received).allMatch(Received::signatureVerified);
+        assertThat(received)
+                .extracting(r -> JSON.readTree(r.body()))
+                .extracting(body -> body.path("type").asString() + "/"
+                        + body.path("data").path("percentDone").asInt())
+                .containsExactly("job.progress/33", "job.progress/66", "job.completed/100");
+        assertThat(Duration.between(received.get(0).at(), received.get(1).at()))
+                .isGreaterThanOrEqualTo(Duration.ofMillis(4900));
+    }
+
+    private double metric(String prefix) {
+        return api.get(null, "/actuator/prometheus", Map.of("Accept", "text/plain"))
+                .text()
+                .lines()
+                .filter(line -> line.startsWith(prefix))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .max()
+                .orElse(Double.NaN);
+    }
+
+    private long eventCount(UUID jobId) {
+        return jdbc.sql("SELECT count(*) FROM jobs.webhook_events WHERE job_id = :id")
+                .param("id", jobId)
+                .query(Long.class)
+                .single();
+    }
+}

@@ -1,0 +1,134 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.support.DirectorySeed;
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import com.portfoliobulk.gateway.support.WorkerSimulation;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.TestPropertySource;
+import org.springframework.transaction.PlatformTransactionManager;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The gateway with webhooks configured (a secret key, receivers on this machine allowed, short
+ * back-off and polling), a receiver per test, and a portfolio whose jobs the test ends the way the
+ * worker does. Every subclass shares one application context, closed after each class so that its
+ * dispatcher does not keep polling while the rest of the suite runs.
+ */
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+@TestPropertySource(
+        properties = {
+            "bulk.gateway.webhooks.secret-key=" + WebhookIntegrationTest.SECRET_KEY,
+            "bulk.gateway.webhooks.allow-local-urls=true",
+            "bulk.gateway.webhooks.initial-backoff=200ms",
+            "bulk.gateway.webhooks.max-backoff=1s",
+            "bulk.gateway.webhooks.poll-interval=100ms",
+            "bulk.gateway.webhooks.connect-timeout=1s",
+            "bulk.gateway.webhooks.read-timeout=5s",
+            "bulk.gateway.webhooks.lease=8s",
+            "bulk.gateway.webhooks.max-concurrent-per-subscription=2",
+            "bulk.gateway.webhooks.backlog-refresh-interval=50ms",
+            // Tasks are ended here as the worker would; no relay of this context competes with the others'.
+            "bulk.gateway.relay.enabled=false"
+        })
+abstract class WebhookIntegrationTest extends GatewayIntegrationTest {
+
+    /** base64 of 32 bytes: the key that encrypts stored secrets in tests. */
+    static final String SECRET_KEY = "dGVzdC1rZXktZm9yLXdlYmhvb2stc2VjcmV0cy0zMmI=";
+
+    static final Duration PATIENCE = Duration.ofSeconds(20);
+
+    @Autowired
+    PlatformTransactionManager transactions;
+
+    WorkerSimulation worker;
+
+    DirectorySeed.Portfolio portfolio;
+
+    UUID ann;
+
+    WebhookReceiver receiver;
+
+    @BeforeEach
+    void arrangeWebhooks() throws Exception {
+        worker = new WorkerSimulation(jdbc, transactions);
+        portfolio = directory.portfolio();
+        ann = portfolio.user("ann");
+        receiver = new WebhookReceiver();
+    }
+
+    @AfterEach
+    void closeReceiver() {
+        receiver.close();
+    }
+
+    String webhooksPath() {
+        return "/api/v1/portfolios/" + portfolio.id() + "/webhooks";
+    }
+
+    /** Subscribes {@code path} of the receiver to the events; the receiver verifies with its secret. */
+    JsonNode subscribe(String path, String... eventTypes) {
+        String types = List.of(eventTypes).stream().map(t -> "\"" + t + "\"").collect(Collectors.joining(","));
+        Answer created = api.post(
+                admin(portfolio.id()),
+                webhooksPath(),
+                null,
+                "{\"url\":\"" + receiver.url(path) + "\",\"eventTypes\":[" + types + "]}");
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        receiver.verifying(path, created.body().path("secret").asString());
+        return created.body();
+    }
+
+    /** A queued job offboarding ann from {@code accounts} new accounts. */
+    UUID job(int accounts) {
+        List<UUID> ids = portfolio.accounts(accounts);
+        ids.forEach(account -> portfolio.member(account, ann, AccountRole.ANALYST));
+        return accepted(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}");
+    }
+
+    /** Ends the job's tasks as the worker would: all succeeded, or the first failed. */
+    void finish(UUID jobId, boolean firstFails) {
+        List<UUID> tasks = worker.taskIds(jobId);
+        for (int i = 0; i < tasks.size(); i++) {
+            if (i == 0 && firstFails) {
+                worker.apply(tasks.get(i), "FAILED", "RETRIES_EXHAUSTED", null);
+            } else {
+                worker.apply(tasks.get(i), "SUCCEEDED", null, "ANALYST");
+            }
+        }
+    }
+
+    JsonNode jobStatus(UUID jobId) {
+        return api.get(admin(portfolio.id()), jobPath(portfolio.id(), jobId)).body();
+    }
+
+    JsonNode deliveries(String subscriptionId) {
+        Answer answer = api.get(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId + "/deliveries");
+        assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+        return answer.body().path("items");
+    }
+
+    /** The subscription's only message, once it is no longer pending. */
+    JsonNode settledDelivery(String subscriptionId) {
+        await().atMost(PATIENCE).until(() -> {
+            JsonNode items = deliveries(subscriptionId);
+            return items.size() == 1 && !items.get(0).path("status").asString().equals("PENDING");
+        });
+        String deliveryId = deliveries(subscriptionId).get(0).path("deliveryId").asString();
+        Answer answer =
+                api.get(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId + "/deliveries/" + deliveryId);
+        assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+        return answer.body();
+    }
+}

@@ -1,0 +1,139 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.GatewayApplication;
+import com.portfoliobulk.gateway.support.DirectorySeed;
+import com.portfoliobulk.gateway.support.GatewayCalls;
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.OwnDatabase;
+import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Received;
+import com.portfoliobulk.testsupport.DatabaseEndpoint;
+import com.portfoliobulk.testsupport.SharedInfrastructure;
+import com.portfoliobulk.testsupport.TestTokens;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A gateway stopped after a job ended and before its message was delivered (here: while the receiver
+ * is still holding the request) loses nothing: another gateway started on the same database delivers
+ * the message once the stopped one's lease has passed. Both gateways have a database of their own,
+ * so that no other gateway of the test JVM delivers its messages.
+ */
+class WebhookRestartSystemTests {
+
+    private OwnDatabase database;
+
+    private ConfigurableApplicationContext gateway;
+
+    private WebhookReceiver receiver;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (receiver != null) {
+            receiver.close();
+        }
+        if (database != null) {
+            database.close();
+        }
+    }
+
+    @Test
+    void aMessageOfAGatewayStoppedBeforeDeliveringItIsDeliveredAfterARestart() throws Exception {
+        database = OwnDatabase.create("webhooks");
+        receiver = new WebhookReceiver().holding("/hook");
+        gateway = start(database.endpoint());
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(gateway.getBean(JdbcClient.class)).portfolio();
+        UUID ann = portfolio.user("ann");
+        portfolio.accounts(2).forEach(account -> portfolio.member(account, ann, AccountRole.ANALYST));
+        String token = TestTokens.token(UUID.randomUUID(), "admin@agency.test", portfolio.id(), "OWNER");
+        String base = "/api/v1/portfolios/" + portfolio.id();
+        GatewayCalls api = calls(gateway);
+        Answer subscribed = api.post(
+                token,
+                base + "/webhooks",
+                null,
+                "{\"url\":\"" + receiver.url("/hook") + "\",\"eventTypes\":[\"job.cancelled\"]}");
+        assertThat(subscribed.status()).as(subscribed.text()).isEqualTo(201);
+        String subscriptionId = subscribed.body().path("subscriptionId").asString();
+        receiver.verifying("/hook", subscribed.body().path("secret").asString());
+        Answer submitted = api.post(
+                token,
+                base + "/bulk-jobs",
+                UUID.randomUUID().toString(),
+                "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}");
+        String jobId = submitted.body().path("jobId").asString();
+
+        assertThat(api.post(token, base + "/bulk-jobs/" + jobId + "/cancel", null, null)
+                        .status())
+                .isEqualTo(202);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> receiver.received("/hook").size() == 1);
+        gateway.close();
+        receiver.release("/hook");
+
+        gateway = start(database.endpoint());
+        api = calls(gateway);
+
+        String deliveries = base + "/webhooks/" + subscriptionId + "/deliveries";
+        GatewayCalls restarted = api;
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> restarted
+                        .get(token, deliveries)
+                        .body()
+                        .path("items")
+                        .get(0)
+                        .path("status")
+                        .asString()
+                        .equals("SUCCEEDED"));
+        JsonNode items = api.get(token, deliveries).body().path("items");
+        assertThat(items.size()).isEqualTo(1);
+        JsonNode delivery = api.get(
+                        token,
+                        deliveries + "/" + items.get(0).path("deliveryId").asString())
+                .body();
+        assertThat(delivery.path("history").values())
+                .extracting(attempt -> attempt.path("outcome").asString())
+                .as("the stopped gateway recorded no outcome of the interrupted attempt")
+                .containsExactly("SUCCEEDED");
+        List<Received> received = receiver.received("/hook");
+        assertThat(received).hasSize(2).allMatch(Received::signatureVerified);
+        assertThat(received.get(1).header("webhook-id"))
+                .isEqualTo(received.get(0).header("webhook-id"));
+        assertThat(received.get(1).body()).contains(jobId, "job.cancelled");
+    }
+
+    private static ConfigurableApplicationContext start(DatabaseEndpoint database) {
+        return GatewayApplication.application()
+                .run(
+                        "--spring.main.banner-mode=off",
+                        "--server.port=0",
+                        "--bulk.gateway.security.hs256-secret=" + TestTokens.DEVELOPMENT_SECRET,
+                        "--spring.datasource.url=" + database.jdbcUrl(),
+                        "--spring.datasource.username=" + database.username(),
+                        "--spring.datasource.password=" + database.password(),
+                        "--spring.kafka.bootstrap-servers=" + SharedInfrastructure.kafkaBootstrapServers(),
+                        "--bulk.gateway.relay.enabled=false",
+                        "--bulk.gateway.webhooks.secret-key=" + WebhookIntegrationTest.SECRET_KEY,
+                        "--bulk.gateway.webhooks.allow-local-urls=true",
+                        "--bulk.gateway.webhooks.poll-interval=50ms",
+                        "--bulk.gateway.webhooks.lease=3s");
+    }
+
+    private static GatewayCalls calls(ConfigurableApplicationContext gateway) {
+        return new GatewayCalls(
+                ((WebServerApplicationContext) gateway).getWebServer().getPort());
+    }
+}

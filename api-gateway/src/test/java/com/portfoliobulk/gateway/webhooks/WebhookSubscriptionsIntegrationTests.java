@@ -1,0 +1,155 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Received;
+import com.standardwebhooks.Webhook;
+import com.standardwebhooks.exceptions.WebhookVerificationException;
+import java.net.http.HttpHeaders;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** The subscription API: create, list, read, disable, enable, rotate the secret, delete; who may. */
+class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
+
+    @Test
+    void theSecretIsShownOnceAtCreation() {
+        JsonNode created = subscribe("/a", "job.completed", "job.progress");
+
+        assertThat(created.path("secret").asString()).matches("whsec_[A-Za-z0-9+/]{32}");
+        assertThat(created.path("status").asString()).isEqualTo("ACTIVE");
+        assertThat(created.path("eventTypes").values())
+                .extracting(JsonNode::asString)
+                .containsExactly("job.completed", "job.progress");
+        assertThat(created.path("progressIntervalSeconds").asInt()).isEqualTo(60);
+        String id = created.path("subscriptionId").asString();
+        Answer read = api.get(admin(portfolio.id()), webhooksPath() + "/" + id);
+        assertThat(read.status()).isEqualTo(200);
+        assertThat(read.body().has("secret")).isFalse();
+        Answer list = api.get(editor(portfolio.id()), webhooksPath());
+        assertThat(list.status()).isEqualTo(200);
+        assertThat(list.body().path("items").values())
+                .extracting(item -> item.path("subscriptionId").asString())
+                .containsExactly(id);
+        assertThat(list.text()).doesNotContain("whsec_");
+        String stored = jdbc.sql("SELECT secret_ciphertext FROM jobs.webhook_subscriptions WHERE id = :id")
+                .param("id", UUID.fromString(id))
+                .query(String.class)
+                .single();
+        assertThat(stored).doesNotContain(created.path("secret").asString().substring(6));
+    }
+
+    @Test
+    void aDisabledSubscriptionReceivesNothingUntilEnabledAgain() {
+        String id = subscribe("/paused", "job.completed").path("subscriptionId").asString();
+        Answer disabled = api.post(admin(portfolio.id()), webhooksPath() + "/" + id + "/disable", null, null);
+        assertThat(disabled.status()).isEqualTo(200);
+        assertThat(disabled.body().path("status").asString()).isEqualTo("DISABLED");
+
+        finish(job(1), false);
+
+        await().during(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(3))
+                .until(() -> receiver.received().isEmpty());
+        assertThat(deliveries(id).size())
+                .as("events while disabled are not kept for it")
+                .isZero();
+        Answer enabled = api.post(admin(portfolio.id()), webhooksPath() + "/" + id + "/enable", null, null);
+        assertThat(enabled.body().path("status").asString()).isEqualTo("ACTIVE");
+        UUID afterwards = job(1);
+        finish(afterwards, false);
+        await().atMost(PATIENCE).until(() -> receiver.received("/paused").size() == 1);
+        assertThat(receiver.received("/paused").getFirst().signatureVerified()).isTrue();
+        assertThat(receiver.received("/paused").getFirst().body()).contains(afterwards.toString());
+    }
+
+    @Test
+    void aRotatedSecretSignsEveryLaterMessage() throws Exception {
+        JsonNode created = subscribe("/rotated", "job.completed");
+        String id = created.path("subscriptionId").asString();
+        String oldSecret = created.path("secret").asString();
+
+        Answer rotated = api.post(admin(portfolio.id()), webhooksPath() + "/" + id + "/rotate-secret", null, null);
+
+        assertThat(rotated.status()).isEqualTo(200);
+        String newSecret = rotated.body().path("secret").asString();
+        assertThat(newSecret).startsWith("whsec_").isNotEqualTo(oldSecret);
+        receiver.verifying("/rotated", newSecret);
+        finish(job(1), false);
+        await().atMost(PATIENCE).until(() -> receiver.received("/rotated").size() == 1);
+        Received message = receiver.received("/rotated").getFirst();
+        assertThat(message.signatureVerified()).isTrue();
+        HttpHeaders headers = HttpHeaders.of(message.headers(), (name, value) -> true);
+        assertThatThrownBy(() -> new Webhook(oldSecret).verify(message.body(), headers))
+                .isInstanceOf(WebhookVerificationException.class);
+    }
+
+    @Test
+    void aDeletedSubscriptionIsGone() {
+        String id =
+                subscribe("/deleted", "job.completed").path("subscriptionId").asString();
+
+        Answer deleted = api.delete(admin(portfolio.id()), webhooksPath() + "/" + id);
+
+        assertThat(deleted.status()).isEqualTo(204);
+        assertProblem(api.get(admin(portfolio.id()), webhooksPath() + "/" + id), 404);
+        assertProblem(api.delete(admin(portfolio.id()), webhooksPath() + "/" + id), 404);
+        assertProblem(api.get(admin(portfolio.id()), webhooksPath() + "/" + id + "/deliveries"), 404);
+        finish(job(1), false);
+        await().during(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(3))
+                .until(() -> receiver.received().isEmpty());
+    }
+
+    @Test
+    void onlyTheOwnerOrAnEditorMayManageSubscriptions() {
+        String body = "{\"url\":\"" + receiver.url("/x") + "\",\"eventTypes\":[\"job.completed\"]}";
+        String id = subscribe("/x", "job.completed").path("subscriptionId").asString();
+
+        assertProblem(api.post(viewer(portfolio.id()), webhooksPath(), null, body), 403);
+        assertProblem(api.get(viewer(portfolio.id()), webhooksPath()), 403);
+        assertProblem(api.post(viewer(portfolio.id()), webhooksPath() + "/" + id + "/rotate-secret", null, null), 403);
+        assertProblem(api.get(outsider(), webhooksPath() + "/" + id), 403);
+        assertProblem(api.post(null, webhooksPath(), null, body), 401);
+        Answer byEditor = api.post(editor(portfolio.id()), webhooksPath(), null, body);
+        assertThat(byEditor.status()).isEqualTo(201);
+        UUID otherPortfolio = directory.portfolio().id();
+        assertProblem(api.get(admin(otherPortfolio), "/api/v1/portfolios/" + otherPortfolio + "/webhooks/" + id), 404);
+    }
+
+    @Test
+    void theDeliveryListIsPagedNewestFirst() {
+        String id = subscribe("/paged", "job.completed").path("subscriptionId").asString();
+        List<UUID> jobs = List.of(job(1), job(1), job(1));
+        jobs.forEach(jobId -> finish(jobId, false));
+        await().atMost(PATIENCE).until(() -> receiver.received("/paged").size() == 3);
+
+        Answer first = api.get(admin(portfolio.id()), webhooksPath() + "/" + id + "/deliveries?limit=2");
+        Answer second = api.get(
+                admin(portfolio.id()),
+                webhooksPath() + "/" + id + "/deliveries?limit=2&cursor="
+                        + first.body().path("nextCursor").asString());
+
+        assertThat(first.body().path("items").size()).isEqualTo(2);
+        assertThat(second.body().path("items").size()).isEqualTo(1);
+        assertThat(second.body().has("nextCursor")).isFalse();
+        assertThat(List.of(
+                        first.body().path("items").get(0).path("jobId").asString(),
+                        first.body().path("items").get(1).path("jobId").asString(),
+                        second.body().path("items").get(0).path("jobId").asString()))
+                .containsExactlyInAnyOrderElementsOf(
+                        jobs.stream().map(UUID::toString).toList());
+        assertFieldProblem(
+                api.get(admin(portfolio.id()), webhooksPath() + "/" + id + "/deliveries?cursor=nonsense"),
+                400,
+                "cursor");
+        assertFieldProblem(
+                api.get(admin(portfolio.id()), webhooksPath() + "/" + id + "/deliveries?limit=0"), 400, "limit");
+    }
+}

@@ -1,0 +1,100 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A subscription URL that would make the gateway call into its own network is refused, naming the
+ * field, and nothing is stored. Runs on the gateway as deployed (no local URLs allowed, and no
+ * secret key, so that a valid request shows what an unconfigured gateway answers).
+ */
+class WebhookUrlSafetyIntegrationTests extends GatewayIntegrationTest {
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "https://127.0.0.1/hook",
+                "https://localhost:8443/hook",
+                "https://10.1.2.3/hook",
+                "https://172.16.0.1/hook",
+                "https://192.168.1.20/hook",
+                "https://169.254.169.254/latest/meta-data/",
+                "https://100.64.0.1/hook",
+                "https://0.0.0.0/hook",
+                "https://[::1]/hook",
+                "https://[fd00:ec2::254]/hook",
+                "https://[::ffff:10.0.0.1]/hook"
+            })
+    void aUrlToAnInternalAddressIsRefused(String url) {
+        UUID portfolioId = directory.portfolio().id();
+
+        Answer answer = subscribe(portfolioId, "{\"url\":\"" + url + "\",\"eventTypes\":[\"job.completed\"]}");
+
+        assertFieldProblem(answer, 400, "url");
+        assertThat(answer.body().path("errors").get(0).path("message").asString())
+                .contains("private", "public address");
+        assertThat(subscriptionCount(portfolioId)).isZero();
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {"http://203.0.113.10/hook", "ftp://203.0.113.10/hook", "https://user:pw@203.0.113.10/", "no url"
+            })
+    void aUrlThatIsNotPlainHttpsIsRefused(String url) {
+        UUID portfolioId = directory.portfolio().id();
+
+        Answer answer = subscribe(portfolioId, "{\"url\":\"" + url + "\",\"eventTypes\":[\"job.completed\"]}");
+
+        assertFieldProblem(answer, 400, "url");
+        assertThat(subscriptionCount(portfolioId)).isZero();
+    }
+
+    @Test
+    void everyInvalidFieldIsNamed() {
+        UUID portfolioId = directory.portfolio().id();
+
+        Answer answer = subscribe(
+                portfolioId,
+                "{\"url\":\"https://10.0.0.1/\",\"eventTypes\":[\"job.completed\",\"job.exploded\",\"job.completed\"],"
+                        + "\"progressIntervalSeconds\":30}");
+
+        assertFieldProblem(answer, 400, "url", "eventTypes[1]", "eventTypes[2]", "progressIntervalSeconds");
+        assertFieldProblem(
+                subscribe(
+                        portfolioId,
+                        "{\"url\":\"https://203.0.113.10/\",\"eventTypes\":[\"job.progress\"],"
+                                + "\"progressIntervalSeconds\":1}"),
+                400,
+                "progressIntervalSeconds");
+        assertFieldProblem(subscribe(portfolioId, "{\"url\":\"https://203.0.113.10/\"}"), 400, "eventTypes");
+    }
+
+    @Test
+    void aGatewayWithoutASecretKeyCannotCreateSubscriptions() {
+        UUID portfolioId = directory.portfolio().id();
+
+        Answer answer =
+                subscribe(portfolioId, "{\"url\":\"https://203.0.113.10/hook\",\"eventTypes\":[\"job.completed\"]}");
+
+        assertProblem(answer, 503);
+        assertThat(answer.body().path("detail").asString()).contains("bulk.gateway.webhooks.secret-key");
+        assertThat(subscriptionCount(portfolioId)).isZero();
+    }
+
+    private Answer subscribe(UUID portfolioId, String body) {
+        return api.post(admin(portfolioId), "/api/v1/portfolios/" + portfolioId + "/webhooks", null, body);
+    }
+
+    private long subscriptionCount(UUID portfolioId) {
+        return jdbc.sql("SELECT count(*) FROM jobs.webhook_subscriptions WHERE portfolio_id = :p")
+                .param("p", portfolioId)
+                .query(Long.class)
+                .single();
+    }
+}

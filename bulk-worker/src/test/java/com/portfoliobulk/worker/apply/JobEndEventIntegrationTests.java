@@ -1,0 +1,78 @@
+package com.portfoliobulk.worker.apply;
+
+import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.remove;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.JobStatus;
+import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.worker.WorkerIntegrationSupport;
+import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededAccount;
+import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
+import com.portfoliobulk.worker.fixtures.JobFixture;
+import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The transaction that applies a job's last task also writes the job's webhook event (the jobs
+ * schema's trigger on the job's terminal status): one event per ended job, none before it ends, none
+ * more when its task records are delivered again.
+ */
+class JobEndEventIntegrationTests extends WorkerIntegrationSupport {
+
+    @Test
+    void theTransactionThatEndsAJobWritesItsEventOnce() {
+        SubmittedJob job = removeAnnFromTwoAccounts();
+
+        taskRecords().publish(job.messages().subList(0, 1));
+        await().atMost(PATIENCE).until(() -> jobs.job(job.id()).pending() == 1);
+        assertThat(events(job.id())).as("no event while the job runs").isEmpty();
+
+        taskRecords().publish(job.messages().subList(1, 2));
+        assertThat(awaitFinished(job).status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(events(job.id())).containsExactly("job.completed");
+
+        taskRecords().publish(job.messages());
+        await().during(Duration.ofSeconds(1))
+                .atMost(PATIENCE)
+                .until(() -> events(job.id()).equals(List.of("job.completed")));
+    }
+
+    @Test
+    void aCancelledJobHasOneCancelledEvent() {
+        SubmittedJob job = removeAnnFromTwoAccounts();
+
+        jobs.cancel(job.id());
+        taskRecords().publish(job.messages());
+
+        await().during(Duration.ofSeconds(1))
+                .atMost(PATIENCE)
+                .until(() -> events(job.id()).equals(List.of("job.cancelled")));
+    }
+
+    private SubmittedJob removeAnnFromTwoAccounts() {
+        SeededPortfolio portfolio = directory.portfolio(2);
+        UUID ann = directory.user();
+        for (SeededAccount account : portfolio.accounts()) {
+            directory.member(account.id(), ann, AccountRole.ANALYST);
+        }
+        return jobs.submit(
+                portfolio.id(),
+                JobType.REMOVE_ACCESS,
+                JobFixture.administrator(),
+                portfolio.accounts().stream()
+                        .map(account -> remove(account.id(), ann))
+                        .toList());
+    }
+
+    private List<String> events(UUID jobId) {
+        return jdbc.sql("SELECT type FROM jobs.webhook_events WHERE job_id = :id ORDER BY seq")
+                .param("id", jobId)
+                .query(String.class)
+                .list();
+    }
+}
