@@ -4,5 +4,14 @@ package com.portfoliobulk.contracts;
 public enum ActivityAction {
     USER_INVITED,
     ROLE_CHANGED,
-    ACCESS_REMOVED
+    ACCESS_REMOVED,
+    /** The account was linked to the portfolio; no job, task or target user. */
+    ACCOUNT_LINKED,
+    /** The account was unlinked from the portfolio (or the portfolio closed); no job, task or target user. */
+    ACCOUNT_UNLINKED;
+
+    /** Whether this records a change of the account's link to a portfolio rather than a user's access. */
+    public boolean isLinkChange() {
+        return this == ACCOUNT_LINKED || this == ACCOUNT_UNLINKED;
+    }
 }

@@ -89,8 +89,10 @@ class ActivityRecorder {
             parameters.add(new SqlParameterValue(
                     Types.TIMESTAMP_WITH_TIMEZONE, OffsetDateTime.ofInstant(event.occurredAt(), ZoneOffset.UTC)));
             parameters.add(text(event.action().name()));
-            parameters.add(uuid(event.targetUser().userId()));
-            parameters.add(text(event.targetUser().email()));
+            parameters.add(
+                    uuid(event.targetUser() == null ? null : event.targetUser().userId()));
+            parameters.add(
+                    text(event.targetUser() == null ? null : event.targetUser().email()));
             parameters.add(text(code(event.previousRole())));
             parameters.add(text(code(event.newRole())));
             parameters.add(text(event.initiatedFrom().name()));
