@@ -14,8 +14,12 @@ final class TestStack {
 
     static synchronized ServiceStack get() {
         if (stack == null) {
+            // The end-to-end tests mint their callers' permissions in the token's portfolios claim (the
+            // identity provider as the source of permissions); database-held permissions are tested at the
+            // gateway and by the local stack's own seed.
             stack = ServiceStack.start(ServiceStack.Settings.onFreePorts(
-                    SharedInfrastructure.database(), SharedInfrastructure.kafkaBootstrapServers()));
+                            SharedInfrastructure.database(), SharedInfrastructure.kafkaBootstrapServers())
+                    .withPropertiesForAll(java.util.Map.of("bulk.gateway.permissions.source", "identity-provider")));
             Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "test-stack-stop"));
         }
         return stack;

@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -304,7 +305,7 @@ public class TargetResolution {
      * naming each field that holds another.
      */
     private void checkRoles(UUID portfolioId, JobRequest request) {
-        Map<String, AccountRole> roles = new java.util.LinkedHashMap<>();
+        Map<String, AccountRole> roles = new LinkedHashMap<>();
         switch (request) {
             case InviteUsers invite -> {
                 for (int i = 0; i < invite.accounts().size(); i++) {

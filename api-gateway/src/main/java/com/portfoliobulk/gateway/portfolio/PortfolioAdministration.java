@@ -23,9 +23,12 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.security.access.AccessDeniedException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.web.ErrorResponseException;
 
 /**
  * The portfolio's users and portfolio roles, its pending Owner transfer, its custom account roles and
@@ -164,8 +167,7 @@ class PortfolioAdministration {
     /** Only the Owner grants, changes or removes the Admin role. */
     private static void protectAdmin(Caller caller, UUID portfolioId, String role) {
         if (BuiltInPortfolioRole.ADMIN.name().equals(role) && !caller.isOwner(portfolioId)) {
-            throw new org.springframework.security.access.AccessDeniedException(
-                    "Only the Portfolio Owner grants, changes or removes the ADMIN role");
+            throw new AccessDeniedException("Only the Portfolio Owner grants, changes or removes the ADMIN role");
         }
     }
 
@@ -343,8 +345,7 @@ class PortfolioAdministration {
         return code;
     }
 
-    private static List<String> namedPermissions(
-            List<String> names, java.util.function.Predicate<String> known, String knownNames) {
+    private static List<String> namedPermissions(List<String> names, Predicate<String> known, String knownNames) {
         if (names == null || names.isEmpty()) {
             throw AdminProblems.invalid("permissions", "must name at least one of " + knownNames);
         }
@@ -506,7 +507,7 @@ class PortfolioAdministration {
                 .optional()
                 .orElse(null);
         if (transfer == null || !transfer.toUserId().equals(caller.userId())) {
-            throw new org.springframework.security.access.AccessDeniedException(
+            throw new AccessDeniedException(
                     "There is no Owner transfer of portfolio " + portfolioId + " to you to accept");
         }
         int demoted = jdbc.sql("""
@@ -538,7 +539,7 @@ class PortfolioAdministration {
         return new PortfolioUserView(caller.userId(), caller.email(), "OWNER", permissionsOf("OWNER", List.of()));
     }
 
-    private static org.springframework.web.ErrorResponseException noTransfer() {
+    private static ErrorResponseException noTransfer() {
         return AdminProblems.notFound("No Owner transfer", "This portfolio has no pending Owner transfer.");
     }
 

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.security;
 
+import java.sql.Array;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -70,7 +71,7 @@ public class StoredPermissions {
             Set<PortfolioPermission> granted = BuiltInPortfolioRole.of(role)
                     .map(BuiltInPortfolioRole::permissions)
                     .orElseGet(() -> EnumSet.noneOf(PortfolioPermission.class));
-            java.sql.Array custom = rs.getArray("permissions");
+            Array custom = rs.getArray("permissions");
             if (custom != null) {
                 for (Object name : (Object[]) custom.getArray()) {
                     for (PortfolioPermission permission : PortfolioPermission.values()) {

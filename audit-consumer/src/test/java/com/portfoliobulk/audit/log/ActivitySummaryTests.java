@@ -42,7 +42,8 @@ class ActivitySummaryTests {
     @Test
     void linkChangesNameThePortfolioAndTheOwner() {
         UUID portfolio = UUID.randomUUID();
-        for (ActivityAction action : new ActivityAction[] {ActivityAction.ACCOUNT_LINKED, ActivityAction.ACCOUNT_UNLINKED}) {
+        for (ActivityAction action :
+                new ActivityAction[] {ActivityAction.ACCOUNT_LINKED, ActivityAction.ACCOUNT_UNLINKED}) {
             AccountActivityEvent event = new AccountActivityEvent(
                     AccountActivityEvent.VERSION,
                     UUID.randomUUID(),
