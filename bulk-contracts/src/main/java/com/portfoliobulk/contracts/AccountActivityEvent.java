@@ -6,17 +6,18 @@ import java.util.UUID;
 
 /**
  * One applied change on {@link Topics#ACCOUNT_ACTIVITY}, keyed by the account id. The event id is the
- * task id, so a re-published event (after a redelivery) is recognised as the same event.
+ * task id, so a re-published event (after a redelivery) is recognised as the same event; for a link
+ * change (the account linked to or unlinked from the portfolio) it is the id of that change.
  *
  * @param v the schema version of this record, {@link #VERSION}
  * @param eventId equal to {@code taskId}; unique per applied change
  * @param occurredAt when the change was committed
  * @param accountId the account whose access changed
  * @param portfolioId the portfolio the change was initiated from
- * @param jobId the bulk job
- * @param taskId the task that applied the change
+ * @param jobId the bulk job; {@code null} for a link change ({@link ActivityAction#isLinkChange})
+ * @param taskId the task that applied the change; {@code null} for a link change
  * @param action what changed
- * @param targetUser the user whose access changed
+ * @param targetUser the user whose access changed; {@code null} for a link change
  * @param previousRole the role before ({@code null} for an invitation)
  * @param newRole the role after ({@code null} for a removal)
  * @param initiatedFrom always {@link InitiationLevel#PORTFOLIO} for bulk changes
@@ -45,10 +46,12 @@ public record AccountActivityEvent(
         Objects.requireNonNull(occurredAt, "occurredAt");
         Objects.requireNonNull(accountId, "accountId");
         Objects.requireNonNull(portfolioId, "portfolioId");
-        Objects.requireNonNull(jobId, "jobId");
-        Objects.requireNonNull(taskId, "taskId");
         Objects.requireNonNull(action, "action");
-        Objects.requireNonNull(targetUser, "targetUser");
+        if (!action.isLinkChange()) {
+            Objects.requireNonNull(jobId, "jobId");
+            Objects.requireNonNull(taskId, "taskId");
+            Objects.requireNonNull(targetUser, "targetUser");
+        }
         Objects.requireNonNull(initiatedFrom, "initiatedFrom");
         Objects.requireNonNull(actor, "actor");
         if (v != VERSION) {

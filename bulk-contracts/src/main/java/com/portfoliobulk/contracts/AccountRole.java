@@ -8,8 +8,9 @@ import java.util.Objects;
 
 /**
  * A role a user holds on one account. The standard roles are constants; the type is a value rather
- * than an enum so that portfolio-defined custom roles can be added later without a wire change. On
- * the wire a role is its code, e.g. {@code "ANALYST"}.
+ * than an enum so that a portfolio's custom account roles travel the same way. On the wire a role is
+ * its code, e.g. {@code "ANALYST"}; any well-formed code reads (whether a custom code is defined is
+ * the portfolio's business, checked where the portfolio is known).
  *
  * @param code the role code: upper case letters, digits and underscores
  */
@@ -37,11 +38,35 @@ public record AccountRole(String code) {
     }
 
     /**
+     * Reads a role code, standard or custom, case-insensitively.
+     *
+     * @throws IllegalArgumentException when the code is not upper case letters, digits and underscores
+     */
+    @JsonCreator
+    public static AccountRole fromCode(String code) {
+        Objects.requireNonNull(code, "code");
+        String normalized = code.trim().toUpperCase(Locale.ROOT);
+        if (!normalized.matches("[A-Z][A-Z0-9_]{0,63}")) {
+            throw new IllegalArgumentException(
+                    "Role '" + code + "' is not a role code (letters, digits and underscores,"
+                            + " starting with a letter); standard roles: " + standardCodes());
+        }
+        return STANDARD.stream()
+                .filter(role -> role.code.equals(normalized))
+                .findFirst()
+                .orElseGet(() -> new AccountRole(normalized));
+    }
+
+    /** Whether this is one of the standard roles, rather than a portfolio's custom role. */
+    public boolean isStandard() {
+        return STANDARD.contains(this);
+    }
+
+    /**
      * Parses a standard role code, case-insensitively.
      *
      * @throws IllegalArgumentException when the code is not a known role
      */
-    @JsonCreator
     public static AccountRole of(String code) {
         Objects.requireNonNull(code, "code");
         String normalized = code.trim().toUpperCase(Locale.ROOT);

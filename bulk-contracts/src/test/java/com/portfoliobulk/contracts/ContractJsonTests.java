@@ -90,8 +90,14 @@ class ContractJsonTests {
     @Test
     void unknownRoleOrVersionIsRejected() {
         assertThatThrownBy(() -> AccountRole.of("SUPERUSER")).hasMessageContaining("Unknown role 'SUPERUSER'");
-        assertThatThrownBy(() -> json.readValue("\"SUPERUSER\"", AccountRole.class))
+        assertThatThrownBy(() -> json.readValue("\"super user!\"", AccountRole.class))
                 .isInstanceOf(DatabindException.class);
+        // A custom role's code reads; whether the portfolio defines it is checked where the portfolio is known.
+        AccountRole custom = json.readValue("\"regional_lead\"", AccountRole.class);
+        assertThat(custom.code()).isEqualTo("REGIONAL_LEAD");
+        assertThat(custom.isStandard()).isFalse();
+        assertThat(json.readValue("\"analyst\"", AccountRole.class).isStandard())
+                .isTrue();
         assertThat(AccountRole.of("campaign_coordinator").displayName()).isEqualTo("Campaign coordinator");
     }
 

@@ -108,6 +108,15 @@ public abstract class WorkerIntegrationSupport {
                 .toList();
     }
 
+    /** The link changes (linked, unlinked) published so far for the given accounts. */
+    protected List<AccountActivityEvent> linkChangesOf(Collection<UUID> accountIds) {
+        Set<UUID> wanted = new HashSet<>(accountIds);
+        return activityRecords.read().stream()
+                .map(record -> JSON.readValue(record.value(), AccountActivityEvent.class))
+                .filter(event -> event.action().isLinkChange() && wanted.contains(event.accountId()))
+                .toList();
+    }
+
     /** The activity events of the job's tasks published so far, duplicates included. */
     protected List<AccountActivityEvent> activityOf(SubmittedJob job) {
         return activityOf(

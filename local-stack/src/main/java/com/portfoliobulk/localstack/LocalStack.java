@@ -156,6 +156,7 @@ public final class LocalStack implements AutoCloseable {
             for (LoadTestPortfolio large : options.largePortfolios()) {
                 step(out, "Seeding load-test portfolio " + large.spec(), () -> seed.seed(large));
             }
+            step(out, "Seeding portfolio users and roles", () -> new PortfolioAdminSeed(postgres.endpoint()).seed());
             Optional<String> token = mintAdminToken(services, postgres.endpoint());
             token.ifPresent(directory::writeAdminToken);
             mintNewcomerToken(services).ifPresent(directory::writeNewcomerToken);

@@ -164,6 +164,11 @@ final class GatewayClient {
         return json(answer.getBody());
     }
 
+    /** Any call under the portfolio's path, whatever it answers. */
+    ResponseEntity<String> call(String method, String path, Object body) {
+        return exchange(method, path, body, null);
+    }
+
     private ResponseEntity<String> exchange(String method, String path, Object body, String idempotencyKey) {
         RestClient.RequestBodySpec request = http.method(org.springframework.http.HttpMethod.valueOf(method))
                 .uri(URI.create(gatewayUrl + "/api/v1/portfolios/" + portfolioId + path))

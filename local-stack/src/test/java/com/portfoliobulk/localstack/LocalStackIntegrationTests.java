@@ -76,6 +76,24 @@ class LocalStackIntegrationTests {
                     .as("with the printed token")
                     .isNotIn(401, 403);
 
+            // The admin is the demo's Owner in the database: a token without any portfolios claim will do.
+            String claimless = TestTokens.sign(
+                    TestTokens.DEVELOPMENT_SECRET,
+                    DemoPortfolio.ADMIN_ID,
+                    DemoPortfolio.ADMIN_EMAIL,
+                    Map.of(),
+                    Instant.now().plus(Duration.ofHours(1)));
+            HttpResponse<String> portfolioUsers =
+                    get(stack.gatewayUrl() + "/api/v1/portfolios/" + DEMO + "/portfolio-users", claimless);
+            assertThat(portfolioUsers.statusCode()).as(portfolioUsers.body()).isEqualTo(200);
+            assertThat(portfolioUsers.body())
+                    .contains("\"email\":\"admin@demo.example\",\"role\":\"OWNER\"")
+                    .contains("\"role\":\"ADMIN\"", "\"role\":\"USER_MANAGEMENT_EDIT\"")
+                    .contains("\"role\":\"USER_MANAGEMENT_VIEW\"", "\"role\":\"AUDITOR\"");
+            assertThat(get(stack.gatewayUrl() + "/api/v1/portfolios/" + DEMO + "/account-roles", claimless)
+                            .body())
+                    .contains("\"code\":\"REGIONAL_LEAD\"");
+
             assertDemoPortfolio(jdbc(stack));
             assertDurable(jdbc(stack));
             seededAt = portfolioCreatedAt(jdbc(stack));

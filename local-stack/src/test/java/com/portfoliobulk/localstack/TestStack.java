@@ -19,8 +19,12 @@ final class TestStack {
     static synchronized ServiceStack get() {
         if (stack == null) {
             mailbox = LocalMailbox.start(0, 0);
+            // The end-to-end tests mint their callers' permissions in the token's portfolios claim (the
+            // identity provider as the source of permissions); database-held permissions are tested at the
+            // gateway and by the local stack's own seed.
             stack = ServiceStack.start(ServiceStack.Settings.onFreePorts(
                             SharedInfrastructure.database(), SharedInfrastructure.kafkaBootstrapServers())
+                    .withPropertiesForAll(Map.of("bulk.gateway.permissions.source", "identity-provider"))
                     .withWorkerProperties(Map.of(
                             "spring.mail.host", "127.0.0.1",
                             "spring.mail.port", mailbox.smtpPort(),

@@ -14,7 +14,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * counts keep adding up. Like the worker, it locks task rows before the job row.
  */
 @Service
-class JobCancellation {
+public class JobCancellation {
 
     private static final int ATTEMPTS = 3;
 
@@ -31,7 +31,7 @@ class JobCancellation {
     }
 
     /** The cancelled job; 404 when it is not one of the portfolio's, 409 when it has finished already. */
-    Job cancel(UUID portfolioId, UUID jobId) {
+    public Job cancel(UUID portfolioId, UUID jobId) {
         for (int attempt = 1; ; attempt++) {
             try {
                 Job cancelled = transaction.execute(status -> cancelOnce(portfolioId, jobId));

@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -79,6 +80,7 @@ public class TargetResolution {
         if (!exists) {
             throw new PortfolioNotFoundException(portfolioId);
         }
+        checkRoles(portfolioId, request.request());
         checkTargets(portfolioId, request.request());
         return plan(portfolioId, request);
     }
@@ -325,6 +327,60 @@ public class TargetResolution {
             throw new InvalidJobRequestException(
                     String.join(" and ", parts) + "; `errors` lists the first " + SHOWN_OFFENDERS + " of each.",
                     errors);
+        }
+    }
+
+    /**
+     * A role that is not a standard one must be one of the portfolio's custom account roles; 422
+     * naming each field that holds another.
+     */
+    private void checkRoles(UUID portfolioId, JobRequest request) {
+        Map<String, AccountRole> roles = new LinkedHashMap<>();
+        switch (request) {
+            case InviteUsers invite -> {
+                for (int i = 0; i < invite.accounts().size(); i++) {
+                    roles.put(
+                            "accounts[" + i + "].role", invite.accounts().get(i).role());
+                }
+            }
+            case UpdateRolesByAssignment update -> {
+                for (int i = 0; i < update.assignments().size(); i++) {
+                    roles.put(
+                            "assignments[" + i + "].role",
+                            update.assignments().get(i).role());
+                }
+            }
+            case UpdateRolesBySelection update -> roles.put("role", update.role());
+            case RemoveAccess remove -> {}
+            case OffboardUsers offboard -> {}
+            case ResendInvitations resend -> {}
+            case RevokeInvitations revoke -> {}
+        }
+        String[] custom = roles.values().stream()
+                .filter(role -> role != null && !role.isStandard())
+                .map(AccountRole::code)
+                .distinct()
+                .toArray(String[]::new);
+        if (custom.length == 0) {
+            return;
+        }
+        List<String> defined = jdbc.sql(
+                        "SELECT code FROM jobs.account_roles WHERE portfolio_id = :portfolioId ORDER BY code")
+                .param("portfolioId", portfolioId)
+                .query(String.class)
+                .list();
+        List<FieldProblem> errors = new ArrayList<>();
+        roles.forEach((field, role) -> {
+            if (role != null && !role.isStandard() && !defined.contains(role.code()) && errors.size() < 20) {
+                errors.add(new FieldProblem(
+                        field,
+                        "Unknown role '" + role.code() + "'; known roles: " + AccountRole.standardCodes()
+                                + (defined.isEmpty() ? "" : " and this portfolio's custom roles " + defined)));
+            }
+        });
+        if (!errors.isEmpty()) {
+            throw new InvalidJobRequestException(
+                    "Roles must be standard account roles or custom account roles this portfolio defines.", errors);
         }
     }
 

@@ -5,8 +5,9 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * The authenticated caller, read from the bearer token: {@code sub} (user id), {@code email} and
- * {@code portfolios} (portfolio id to permissions).
+ * The authenticated caller: {@code sub} (user id) and {@code email} from the bearer token, and their
+ * permissions per portfolio, from the database (the portfolio users and roles) or, where the identity
+ * provider is the source of permissions, from the token's {@code portfolios} claim.
  *
  * @param userId the caller's user id
  * @param email the caller's e-mail address
@@ -26,5 +27,16 @@ public record Caller(UUID userId, String email, Map<UUID, Set<PortfolioPermissio
     /** Whether the caller may preview, submit or cancel bulk jobs on the portfolio. */
     public boolean canChange(UUID portfolioId) {
         return permissions.getOrDefault(portfolioId, Set.of()).stream().anyMatch(PortfolioPermission::allowsChanges);
+    }
+
+    /** Whether the caller holds {@code permission} on the portfolio; the Owner holds every one. */
+    public boolean has(UUID portfolioId, PortfolioPermission permission) {
+        Set<PortfolioPermission> granted = permissions.getOrDefault(portfolioId, Set.of());
+        return granted.contains(permission) || granted.contains(PortfolioPermission.OWNER);
+    }
+
+    /** Whether the caller is the Portfolio Owner. */
+    public boolean isOwner(UUID portfolioId) {
+        return permissions.getOrDefault(portfolioId, Set.of()).contains(PortfolioPermission.OWNER);
     }
 }

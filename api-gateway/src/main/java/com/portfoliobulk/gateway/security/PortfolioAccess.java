@@ -16,7 +16,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * Resolves the {@link Caller} of the current request and checks their permission on a portfolio.
- * A caller without the needed permission gets 403. Resources are always looked up within the
+ * The token identifies the caller; their permissions are the portfolio users and roles stored in the
+ * database ({@link StoredPermissions}, briefly cached), or the token's {@code portfolios} claim when
+ * {@code bulk.gateway.permissions.source=identity-provider}. A caller without the needed permission
+ * gets 403. Resources are always looked up within the
  * portfolio of the path, so another portfolio's job, user, account or log answers 404 and its
  * existence does not leak.
  */
@@ -29,13 +32,45 @@ public class PortfolioAccess {
     /** The claim with the caller's permissions: portfolio id to a list of permission names. */
     static final String PORTFOLIOS_CLAIM = "portfolios";
 
+    private final StoredPermissions stored;
+
+    private final PermissionProperties.Source source;
+
+    PortfolioAccess(StoredPermissions stored, PermissionProperties properties) {
+        this.stored = stored;
+        this.source = properties.source();
+    }
+
     /** The caller of the current request. */
     public Caller caller() {
         Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
         if (authentication == null || !(authentication.getPrincipal() instanceof Jwt jwt)) {
             throw new AuthenticationCredentialsNotFoundException("A bearer token is required");
         }
-        return fromToken(jwt);
+        Caller fromToken = fromToken(jwt);
+        if (source == PermissionProperties.Source.IDENTITY_PROVIDER) {
+            return fromToken;
+        }
+        return new Caller(fromToken.userId(), fromToken.email(), stored.of(fromToken.userId()));
+    }
+
+    /** The caller, if they hold {@code permission} on the portfolio (the Owner holds all); otherwise 403. */
+    public Caller require(UUID portfolioId, PortfolioPermission permission) {
+        Caller caller = caller();
+        if (!caller.has(portfolioId, permission)) {
+            throw new AccessDeniedException("This needs the " + permission + " permission on portfolio " + portfolioId
+                    + " (the Portfolio Owner holds every permission)");
+        }
+        return caller;
+    }
+
+    /** The caller, if they are the Portfolio Owner; otherwise 403. */
+    public Caller requireOwner(UUID portfolioId) {
+        Caller caller = caller();
+        if (!caller.isOwner(portfolioId)) {
+            throw new AccessDeniedException("Only the Portfolio Owner of portfolio " + portfolioId + " may do this");
+        }
+        return caller;
     }
 
     /** The caller, if they may read the portfolio; otherwise 403. */

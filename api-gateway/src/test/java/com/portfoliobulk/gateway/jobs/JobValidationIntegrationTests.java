@@ -73,7 +73,8 @@ class JobValidationIntegrationTests extends GatewayIntegrationTest {
         Answer unknownRole = submit(portfolio.id(), """
                 {"type":"UPDATE_ROLES","userIds":["%s"],"accountIds":["%s"],"role":"SUPERUSER"}
                 """.formatted(ann, alpha));
-        assertFieldProblem(unknownRole, 400, "role");
+        // Well-formed, but neither a standard role nor one of this portfolio's custom roles.
+        assertFieldProblem(unknownRole, 422, "role");
         assertThat(unknownRole.body().path("errors").get(0).path("message").asString())
                 .contains("Unknown role 'SUPERUSER'");
         assertFieldProblem(submit(portfolio.id(), """

@@ -75,7 +75,7 @@ class ActivityLog {
                 row.getObject("entry_id", UUID.class),
                 row.getObject("occurred_at", OffsetDateTime.class).toInstant(),
                 ActivityAction.valueOf(row.getString("action")),
-                new UserRef(row.getObject("target_user_id", UUID.class), row.getString("target_user_email")),
+                targetUser(row.getObject("target_user_id", UUID.class), row.getString("target_user_email")),
                 role(row.getString("previous_role")),
                 role(row.getString("new_role")),
                 InitiationLevel.valueOf(row.getString("initiated_from")),
@@ -87,6 +87,11 @@ class ActivityLog {
                 row.getObject("job_id", UUID.class),
                 row.getObject("task_id", UUID.class),
                 row.getString("summary"));
+    }
+
+    /** None for a link change, which concerns the account rather than one of its users. */
+    private static UserRef targetUser(UUID userId, String email) {
+        return userId == null && email == null ? null : new UserRef(userId, email);
     }
 
     private static AccountRole role(String code) {

@@ -112,8 +112,10 @@ class ActivityRecorder {
             accountIds[i] = event.accountId();
             occurredAts[i] = event.occurredAt().toString();
             actions[i] = event.action().name();
-            targetUserIds[i] = event.targetUser().userId();
-            targetUserEmails[i] = event.targetUser().email();
+            targetUserIds[i] =
+                    event.targetUser() == null ? null : event.targetUser().userId();
+            targetUserEmails[i] =
+                    event.targetUser() == null ? null : event.targetUser().email();
             previousRoles[i] = code(event.previousRole());
             newRoles[i] = code(event.newRole());
             initiatedFroms[i] = event.initiatedFrom().name();

@@ -2,6 +2,7 @@ package com.portfoliobulk.audit.log;
 
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.ActorKind;
 import com.portfoliobulk.contracts.InitiationLevel;
@@ -23,9 +24,19 @@ final class ActivitySummary {
      *     invitation needs the new role, a role change both, a removal the previous one)
      */
     static String of(AccountActivityEvent event) {
-        String target = name(event.targetUser());
         String by = "by " + name(event.actor()) + " " + level(event.initiatedFrom());
+        if (event.action().isLinkChange()) {
+            return (event.action() == ActivityAction.ACCOUNT_LINKED
+                            ? "Account linked to portfolio %s %s"
+                            : "Account unlinked from portfolio %s %s")
+                    .formatted(event.portfolioId(), by);
+        }
+        if (event.targetUser() == null) {
+            throw new InvalidActivityEventException("The event has no targetUser, which its action needs");
+        }
+        String target = name(event.targetUser());
         return switch (event.action()) {
+            case ACCOUNT_LINKED, ACCOUNT_UNLINKED -> throw new IllegalStateException("handled above");
             case USER_INVITED -> "%s was invited as %s %s".formatted(target, role(event.newRole(), "newRole"), by);
             case ROLE_CHANGED ->
                 "Role of %s changed from %s to %s %s"

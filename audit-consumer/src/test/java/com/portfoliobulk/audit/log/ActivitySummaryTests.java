@@ -67,6 +67,48 @@ class ActivitySummaryTests {
     }
 
     @Test
+    void linkChangesNameThePortfolioAndTheOwner() {
+        UUID portfolio = UUID.randomUUID();
+        for (ActivityAction action :
+                new ActivityAction[] {ActivityAction.ACCOUNT_LINKED, ActivityAction.ACCOUNT_UNLINKED}) {
+            AccountActivityEvent event = new AccountActivityEvent(
+                    AccountActivityEvent.VERSION,
+                    UUID.randomUUID(),
+                    Instant.now(),
+                    UUID.randomUUID(),
+                    portfolio,
+                    null,
+                    null,
+                    action,
+                    null,
+                    null,
+                    null,
+                    com.portfoliobulk.contracts.InitiationLevel.PORTFOLIO,
+                    ADMIN);
+            assertThat(ActivitySummary.of(event))
+                    .isEqualTo("Account " + (action == ActivityAction.ACCOUNT_LINKED ? "linked to" : "unlinked from")
+                            + " portfolio " + portfolio + " by admin@agency.com from the portfolio level");
+        }
+        // A change of a user's access still needs its job, task and user.
+        assertThatThrownBy(() -> new AccountActivityEvent(
+                        AccountActivityEvent.VERSION,
+                        UUID.randomUUID(),
+                        Instant.now(),
+                        UUID.randomUUID(),
+                        portfolio,
+                        null,
+                        null,
+                        ActivityAction.ROLE_CHANGED,
+                        ANN,
+                        AccountRole.ANALYST,
+                        AccountRole.MANAGER,
+                        com.portfoliobulk.contracts.InitiationLevel.PORTFOLIO,
+                        ADMIN))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("jobId");
+    }
+
+    @Test
     void rolesReadAsPeopleWriteThem() {
         assertThat(ActivitySummary.of(event(
                         ActivityAction.ROLE_CHANGED,

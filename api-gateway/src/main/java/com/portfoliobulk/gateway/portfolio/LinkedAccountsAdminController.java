@@ -1,0 +1,172 @@
+package com.portfoliobulk.gateway.portfolio;
+
+import com.portfoliobulk.gateway.portfolio.PortfolioClosure.Closed;
+import com.portfoliobulk.gateway.portfolio.PortfolioClosure.ClosureToken;
+import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.gateway.security.PortfolioAccess;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The Portfolio Owner links and unlinks accounts and closes the portfolio. Only the Owner; everyone
+ * else gets 403.
+ */
+@Tag(name = "Portfolio administration")
+@ApiResponse(
+        responseCode = "403",
+        description = "The caller is not the Portfolio Owner.",
+        content =
+                @Content(
+                        mediaType = "application/problem+json",
+                        schema = @Schema(implementation = ProblemDetail.class)))
+@ApiResponse(
+        responseCode = "503",
+        description = "The bulk-worker, which writes the account directory, cannot be reached; nothing changed. Retry"
+                + " after Retry-After seconds.",
+        content =
+                @Content(
+                        mediaType = "application/problem+json",
+                        schema = @Schema(implementation = ProblemDetail.class)))
+@RestController
+@RequestMapping(path = "/api/v1/portfolios/{portfolioId}", produces = MediaType.APPLICATION_JSON_VALUE)
+class LinkedAccountsAdminController {
+
+    private final PortfolioAccess access;
+
+    private final WorkerLinks links;
+
+    private final PortfolioClosure closure;
+
+    private final PortfolioAdministration administration;
+
+    LinkedAccountsAdminController(
+            PortfolioAccess access,
+            WorkerLinks links,
+            PortfolioClosure closure,
+            PortfolioAdministration administration) {
+        this.access = access;
+        this.links = links;
+        this.closure = closure;
+        this.administration = administration;
+    }
+
+    @Schema(description = "The account to link.")
+    record LinkRequest(UUID accountId) {}
+
+    @Schema(description = "The closure token of POST closure, confirming the close.")
+    record CloseRequest(String confirmation) {}
+
+    @Operation(
+            summary = "Link an account",
+            description = "Only the Owner. An account belongs to at most one portfolio. The account's activity log"
+                    + " records the link.")
+    @ApiResponse(responseCode = "201", description = "Linked.")
+    @ApiResponse(responseCode = "200", description = "It was linked to this portfolio already.")
+    @ApiResponse(
+            responseCode = "409",
+            description = "The account is linked to another portfolio.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "422",
+            description = "No account has this id.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @PostMapping(path = "/linked-accounts", consumes = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<Map<String, Object>> link(@PathVariable UUID portfolioId, @RequestBody LinkRequest body) {
+        Caller owner = access.requireOwner(portfolioId);
+        if (body.accountId() == null) {
+            throw AdminProblems.invalid("accountId", "is required: the id of the account to link");
+        }
+        WorkerLinks.Outcome outcome = links.link(portfolioId, body.accountId(), owner);
+        return switch (outcome) {
+            case LINKED -> {
+                administration.log(
+                        portfolioId, owner, "ACCOUNT_LINKED", body.accountId().toString(), "linked");
+                yield ResponseEntity.status(HttpStatus.CREATED)
+                        .body(Map.of("accountId", body.accountId(), "portfolioId", portfolioId));
+            }
+            case ALREADY_LINKED -> ResponseEntity.ok(Map.of("accountId", body.accountId(), "portfolioId", portfolioId));
+            case IN_ANOTHER_PORTFOLIO ->
+                throw AdminProblems.conflict(
+                        "Linked to another portfolio",
+                        "Account " + body.accountId() + " is linked to another portfolio; an account belongs to at most"
+                                + " one. Its Owner there must unlink it first.");
+            default -> throw AdminProblems.invalid("accountId", "is not the id of an account");
+        };
+    }
+
+    @Operation(
+            summary = "Unlink an account",
+            description = "Only the Owner. The account's users and memberships stay as they are; bulk jobs no longer"
+                    + " reach it (a task already planned for it is skipped as ACCOUNT_NOT_IN_PORTFOLIO). The account's"
+                    + " activity log records the unlink.")
+    @ApiResponse(responseCode = "204", description = "Unlinked.")
+    @ApiResponse(
+            responseCode = "404",
+            description = "The account is not linked to this portfolio.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @DeleteMapping("/linked-accounts/{accountId}")
+    ResponseEntity<Void> unlink(@PathVariable UUID portfolioId, @PathVariable UUID accountId) {
+        Caller owner = access.requireOwner(portfolioId);
+        if (links.unlink(portfolioId, accountId, owner) != WorkerLinks.Outcome.UNLINKED) {
+            throw AdminProblems.notFound(
+                    "Account not linked", "Account " + accountId + " is not linked to this portfolio.");
+        }
+        administration.log(portfolioId, owner, "ACCOUNT_UNLINKED", accountId.toString(), "unlinked");
+        return ResponseEntity.noContent().build();
+    }
+
+    @Operation(
+            summary = "Ask for a closure token",
+            description = "Only the Owner. The token confirms POST close within 10 minutes; a new one replaces it.")
+    @ApiResponse(responseCode = "201", description = "The token and when it expires.")
+    @PostMapping("/closure")
+    @ResponseStatus(HttpStatus.CREATED)
+    ClosureToken closureToken(@PathVariable UUID portfolioId) {
+        Caller owner = access.requireOwner(portfolioId);
+        return closure.token(owner, portfolioId);
+    }
+
+    @Operation(
+            summary = "Close the portfolio",
+            description = "Only the Owner, with the closure token. Pending jobs end as cancelled, every account is"
+                    + " unlinked (recorded in each account's activity log), and the portfolio users and roles are"
+                    + " removed. Jobs and activity logs stay.")
+    @ApiResponse(responseCode = "200", description = "Closed: how many accounts were unlinked and jobs cancelled.")
+    @ApiResponse(
+            responseCode = "422",
+            description = "The confirmation is missing, wrong or expired.",
+            content =
+                    @Content(
+                            mediaType = "application/problem+json",
+                            schema = @Schema(implementation = ProblemDetail.class)))
+    @PostMapping(path = "/close", consumes = MediaType.APPLICATION_JSON_VALUE)
+    Closed close(@PathVariable UUID portfolioId, @RequestBody CloseRequest body) {
+        Caller owner = access.requireOwner(portfolioId);
+        return closure.close(owner, portfolioId, body.confirmation());
+    }
+}

@@ -1,0 +1,590 @@
+package com.portfoliobulk.gateway.portfolio;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.portfolio.AdminModels.AdminLogEntry;
+import com.portfoliobulk.gateway.portfolio.AdminModels.OwnerTransferView;
+import com.portfoliobulk.gateway.portfolio.AdminModels.PortfolioUserView;
+import com.portfoliobulk.gateway.portfolio.AdminModels.RoleDefinition;
+import com.portfoliobulk.gateway.portfolio.AdminModels.RoleView;
+import com.portfoliobulk.gateway.security.BuiltInPortfolioRole;
+import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.gateway.security.PortfolioPermission;
+import com.portfoliobulk.gateway.security.StoredPermissions;
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.security.access.AccessDeniedException;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.web.ErrorResponseException;
+
+/**
+ * The portfolio's users and portfolio roles, its pending Owner transfer, its custom account roles and
+ * the log of these changes. Every change drops the cached permissions it makes stale, so the next
+ * request through this gateway sees it.
+ */
+@Service
+class PortfolioAdministration {
+
+    private static final String CODE = "[A-Z][A-Z0-9_]{0,63}";
+
+    private static final int MAX_NAME = 200;
+
+    private static final int MAX_DESCRIPTION = 1000;
+
+    private final JdbcClient jdbc;
+
+    private final StoredPermissions permissions;
+
+    PortfolioAdministration(JdbcClient jdbc, StoredPermissions permissions) {
+        this.jdbc = jdbc;
+        this.permissions = permissions;
+    }
+
+    // ---- portfolio users ----------------------------------------------------------------------
+
+    @Transactional(readOnly = true)
+    List<PortfolioUserView> users(UUID portfolioId) {
+        List<RoleView> custom = customPortfolioRoles(portfolioId);
+        return jdbc.sql("""
+                        SELECT user_id, email, role FROM jobs.portfolio_users
+                        WHERE portfolio_id = :portfolioId ORDER BY email, user_id
+                        """)
+                .param("portfolioId", portfolioId)
+                .query((rs, row) -> new PortfolioUserView(
+                        rs.getObject("user_id", UUID.class),
+                        rs.getString("email"),
+                        rs.getString("role"),
+                        permissionsOf(rs.getString("role"), custom)))
+                .list();
+    }
+
+    @Transactional
+    PortfolioUserView addUser(Caller caller, UUID portfolioId, String email, String role) {
+        if (email == null || email.isBlank()) {
+            throw AdminProblems.invalid("email", "is required: the e-mail address of an existing user");
+        }
+        String normalizedEmail = email.strip().toLowerCase(Locale.ROOT);
+        String code = assignableRole(caller, portfolioId, role);
+        UUID userId = jdbc.sql("SELECT id FROM directory.users WHERE email = :email")
+                .param("email", normalizedEmail)
+                .query(UUID.class)
+                .optional()
+                .orElseThrow(() -> AdminProblems.invalid(
+                        "email", "is not the address of a user; invite them to an account of the portfolio first"));
+        int added = jdbc.sql("""
+                        INSERT INTO jobs.portfolio_users (portfolio_id, user_id, email, role)
+                        VALUES (:portfolioId, :userId, :email, :role)
+                        ON CONFLICT DO NOTHING
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("userId", userId)
+                .param("email", normalizedEmail)
+                .param("role", code)
+                .update();
+        if (added == 0) {
+            throw AdminProblems.conflict(
+                    "Already a portfolio user",
+                    normalizedEmail + " is a portfolio user already; change their role instead.");
+        }
+        log(portfolioId, caller, "PORTFOLIO_USER_ADDED", normalizedEmail, "added with role " + code);
+        permissions.forget(userId);
+        return new PortfolioUserView(
+                userId, normalizedEmail, code, permissionsOf(code, customPortfolioRoles(portfolioId)));
+    }
+
+    @Transactional
+    PortfolioUserView changeRole(Caller caller, UUID portfolioId, UUID userId, String role) {
+        PortfolioUserView user = lockUser(portfolioId, userId);
+        if (BuiltInPortfolioRole.OWNER.name().equals(user.role())) {
+            throw AdminProblems.conflict(
+                    "The Owner's role cannot change",
+                    "The Portfolio Owner keeps that role until they transfer ownership (POST owner-transfer).");
+        }
+        protectAdmin(caller, portfolioId, user.role());
+        String code = assignableRole(caller, portfolioId, role);
+        jdbc.sql("""
+                        UPDATE jobs.portfolio_users SET role = :role, updated_at = now()
+                        WHERE portfolio_id = :portfolioId AND user_id = :userId
+                        """)
+                .param("role", code)
+                .param("portfolioId", portfolioId)
+                .param("userId", userId)
+                .update();
+        log(portfolioId, caller, "PORTFOLIO_ROLE_CHANGED", user.email(), "role " + user.role() + " -> " + code);
+        permissions.forget(userId);
+        return new PortfolioUserView(
+                userId, user.email(), code, permissionsOf(code, customPortfolioRoles(portfolioId)));
+    }
+
+    @Transactional
+    void removeUser(Caller caller, UUID portfolioId, UUID userId) {
+        PortfolioUserView user = lockUser(portfolioId, userId);
+        if (BuiltInPortfolioRole.OWNER.name().equals(user.role())) {
+            throw AdminProblems.conflict(
+                    "The Owner cannot be removed",
+                    "A portfolio always has its Owner; transfer ownership first (POST owner-transfer).");
+        }
+        protectAdmin(caller, portfolioId, user.role());
+        jdbc.sql("DELETE FROM jobs.portfolio_users WHERE portfolio_id = :portfolioId AND user_id = :userId")
+                .param("portfolioId", portfolioId)
+                .param("userId", userId)
+                .update();
+        jdbc.sql("DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId AND to_user_id = :userId")
+                .param("portfolioId", portfolioId)
+                .param("userId", userId)
+                .update();
+        log(portfolioId, caller, "PORTFOLIO_USER_REMOVED", user.email(), "removed (was " + user.role() + ")");
+        permissions.forget(userId);
+    }
+
+    private PortfolioUserView lockUser(UUID portfolioId, UUID userId) {
+        return jdbc.sql("""
+                        SELECT user_id, email, role FROM jobs.portfolio_users
+                        WHERE portfolio_id = :portfolioId AND user_id = :userId FOR UPDATE
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("userId", userId)
+                .query((rs, row) ->
+                        new PortfolioUserView(userId, rs.getString("email"), rs.getString("role"), List.of()))
+                .optional()
+                .orElseThrow(() -> AdminProblems.notFound(
+                        "Portfolio user not found", "User " + userId + " is not a portfolio user of this portfolio."));
+    }
+
+    /** Only the Owner grants, changes or removes the Admin role. */
+    private static void protectAdmin(Caller caller, UUID portfolioId, String role) {
+        if (BuiltInPortfolioRole.ADMIN.name().equals(role) && !caller.isOwner(portfolioId)) {
+            throw new AccessDeniedException("Only the Portfolio Owner grants, changes or removes the ADMIN role");
+        }
+    }
+
+    private String assignableRole(Caller caller, UUID portfolioId, String role) {
+        if (role == null || role.isBlank()) {
+            throw AdminProblems.invalid("role", "is required: " + assignableRoles(portfolioId));
+        }
+        String code = role.strip().toUpperCase(Locale.ROOT);
+        if (code.equals(BuiltInPortfolioRole.OWNER.name())) {
+            throw AdminProblems.invalid(
+                    "role",
+                    "must not be OWNER: ownership is handed over by an Owner transfer; "
+                            + assignableRoles(portfolioId));
+        }
+        protectAdmin(caller, portfolioId, code);
+        if (BuiltInPortfolioRole.of(code).isPresent()) {
+            return code;
+        }
+        boolean custom = customPortfolioRoles(portfolioId).stream()
+                .anyMatch(r -> r.code().equals(code));
+        if (!custom) {
+            throw AdminProblems.invalid(
+                    "role", "'" + role + "' is not a portfolio role; " + assignableRoles(portfolioId));
+        }
+        return code;
+    }
+
+    private String assignableRoles(UUID portfolioId) {
+        List<String> codes = new ArrayList<>(List.of("ADMIN", "USER_MANAGEMENT_EDIT", "USER_MANAGEMENT_VIEW"));
+        customPortfolioRoles(portfolioId).forEach(role -> codes.add(role.code()));
+        return "choose one of " + codes;
+    }
+
+    private static List<String> permissionsOf(String role, List<RoleView> custom) {
+        return BuiltInPortfolioRole.of(role)
+                .map(builtIn -> builtIn.permissions().stream().map(Enum::name).toList())
+                .orElseGet(() -> custom.stream()
+                        .filter(r -> r.code().equals(role))
+                        .findFirst()
+                        .map(RoleView::permissions)
+                        .orElse(List.of()));
+    }
+
+    // ---- portfolio roles ----------------------------------------------------------------------
+
+    @Transactional(readOnly = true)
+    List<RoleView> portfolioRoles(UUID portfolioId) {
+        List<RoleView> roles = new ArrayList<>();
+        for (BuiltInPortfolioRole role : BuiltInPortfolioRole.values()) {
+            roles.add(new RoleView(
+                    role.name(),
+                    role.displayName(),
+                    "",
+                    role.permissions().stream().map(Enum::name).toList(),
+                    false));
+        }
+        roles.addAll(customPortfolioRoles(portfolioId));
+        return roles;
+    }
+
+    private List<RoleView> customPortfolioRoles(UUID portfolioId) {
+        return customRoles("jobs.portfolio_roles", portfolioId);
+    }
+
+    @Transactional
+    RoleView definePortfolioRole(Caller caller, UUID portfolioId, RoleDefinition definition) {
+        String code = code(
+                definition, BuiltInPortfolioRole.of(definitionCode(definition)).isPresent());
+        List<String> granted = namedPermissions(
+                definition.permissions(),
+                name -> parse(PortfolioPermission.class, name)
+                        .filter(p -> p != PortfolioPermission.OWNER)
+                        .isPresent(),
+                EnumSet.complementOf(EnumSet.of(PortfolioPermission.OWNER)).toString());
+        RoleView role = insertRole("jobs.portfolio_roles", portfolioId, code, definition, granted);
+        log(portfolioId, caller, "PORTFOLIO_ROLE_DEFINED", code, "permissions " + granted);
+        return role;
+    }
+
+    @Transactional
+    void deletePortfolioRole(Caller caller, UUID portfolioId, String code) {
+        String normalized = code.toUpperCase(Locale.ROOT);
+        lockRole("jobs.portfolio_roles", portfolioId, normalized);
+        long holders = jdbc.sql("""
+                        SELECT count(*) FROM jobs.portfolio_users WHERE portfolio_id = :portfolioId AND role = :code
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("code", normalized)
+                .query(Long.class)
+                .single();
+        if (holders > 0) {
+            throw AdminProblems.conflict(
+                    "Role in use",
+                    "The portfolio role " + normalized + " is held by " + holders
+                            + " portfolio user(s); give them another role first.");
+        }
+        deleteRole("jobs.portfolio_roles", portfolioId, normalized);
+        log(portfolioId, caller, "PORTFOLIO_ROLE_DELETED", normalized, "deleted");
+    }
+
+    // ---- custom account roles -----------------------------------------------------------------
+
+    @Transactional(readOnly = true)
+    List<RoleView> accountRoles(UUID portfolioId) {
+        List<RoleView> roles = new ArrayList<>();
+        for (AccountRole role : AccountRole.standardRoles()) {
+            roles.add(new RoleView(role.code(), role.displayName(), "", List.of(), false));
+        }
+        roles.addAll(customRoles("jobs.account_roles", portfolioId));
+        return roles;
+    }
+
+    @Transactional
+    RoleView defineAccountRole(Caller caller, UUID portfolioId, RoleDefinition definition) {
+        String wanted = definitionCode(definition);
+        boolean standard =
+                AccountRole.standardRoles().stream().anyMatch(r -> r.code().equals(wanted));
+        String code = code(definition, standard);
+        List<String> granted = namedPermissions(
+                definition.permissions(),
+                name -> parse(AccountPermission.class, name).isPresent(),
+                Arrays.toString(AccountPermission.values()));
+        RoleView role = insertRole("jobs.account_roles", portfolioId, code, definition, granted);
+        log(portfolioId, caller, "ACCOUNT_ROLE_DEFINED", code, "permissions " + granted);
+        return role;
+    }
+
+    @Transactional
+    void deleteAccountRole(Caller caller, UUID portfolioId, String code) {
+        String normalized = code.toUpperCase(Locale.ROOT);
+        lockRole("jobs.account_roles", portfolioId, normalized);
+        long memberships = jdbc.sql("""
+                        SELECT count(*) FROM directory.memberships m
+                        JOIN directory.accounts a ON a.id = m.account_id
+                        WHERE a.portfolio_id = :portfolioId AND m.role = :code
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("code", normalized)
+                .query(Long.class)
+                .single();
+        if (memberships > 0) {
+            throw AdminProblems.conflict(
+                    "Role in use",
+                    "The account role " + normalized + " is held by " + memberships
+                            + " membership(s) in this portfolio's accounts; change their role (UPDATE_ROLES) first.");
+        }
+        deleteRole("jobs.account_roles", portfolioId, normalized);
+        log(portfolioId, caller, "ACCOUNT_ROLE_DELETED", normalized, "deleted");
+    }
+
+    // ---- roles, shared ------------------------------------------------------------------------
+
+    private static String definitionCode(RoleDefinition definition) {
+        return definition.code() == null ? "" : definition.code().strip().toUpperCase(Locale.ROOT);
+    }
+
+    private static String code(RoleDefinition definition, boolean builtIn) {
+        String code = definitionCode(definition);
+        if (!code.matches(CODE)) {
+            throw AdminProblems.invalid(
+                    "code",
+                    "must be 1 to 64 letters, digits and underscores starting with a letter, e.g. REGIONAL_LEAD");
+        }
+        if (builtIn) {
+            throw AdminProblems.invalid("code", "'" + code + "' is a built-in role; choose another code");
+        }
+        if (definition.name() == null
+                || definition.name().isBlank()
+                || definition.name().strip().length() > MAX_NAME) {
+            throw AdminProblems.invalid("name", "is required, 1 to " + MAX_NAME + " characters");
+        }
+        if (definition.description() != null && definition.description().length() > MAX_DESCRIPTION) {
+            throw AdminProblems.invalid("description", "must be at most " + MAX_DESCRIPTION + " characters");
+        }
+        return code;
+    }
+
+    private static List<String> namedPermissions(List<String> names, Predicate<String> known, String knownNames) {
+        if (names == null || names.isEmpty()) {
+            throw AdminProblems.invalid("permissions", "must name at least one of " + knownNames);
+        }
+        Set<String> granted = new LinkedHashSet<>();
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i) == null ? "" : names.get(i).strip().toUpperCase(Locale.ROOT);
+            if (!known.test(name)) {
+                throw AdminProblems.invalid(
+                        "permissions[" + i + "]",
+                        "'" + names.get(i) + "' is not a permission; choose from " + knownNames);
+            }
+            granted.add(name);
+        }
+        return List.copyOf(granted);
+    }
+
+    private static <E extends Enum<E>> Optional<E> parse(Class<E> type, String name) {
+        try {
+            return Optional.of(Enum.valueOf(type, name));
+        } catch (IllegalArgumentException ex) {
+            return Optional.empty();
+        }
+    }
+
+    private RoleView insertRole(
+            String table, UUID portfolioId, String code, RoleDefinition definition, List<String> granted) {
+        String description =
+                definition.description() == null ? "" : definition.description().strip();
+        int inserted = jdbc.sql("""
+                        INSERT INTO %s (portfolio_id, code, name, description, permissions)
+                        VALUES (:portfolioId, :code, :name, :description, :permissions)
+                        ON CONFLICT DO NOTHING
+                        """.formatted(table))
+                .param("portfolioId", portfolioId)
+                .param("code", code)
+                .param("name", definition.name().strip())
+                .param("description", description)
+                .param("permissions", granted.toArray(String[]::new))
+                .update();
+        if (inserted == 0) {
+            throw AdminProblems.conflict("Role exists", "This portfolio already has a custom role " + code + ".");
+        }
+        return new RoleView(code, definition.name().strip(), description, granted, true);
+    }
+
+    private void lockRole(String table, UUID portfolioId, String code) {
+        boolean exists = jdbc.sql("SELECT code FROM %s WHERE portfolio_id = :portfolioId AND code = :code FOR UPDATE"
+                        .formatted(table))
+                .param("portfolioId", portfolioId)
+                .param("code", code)
+                .query(String.class)
+                .optional()
+                .isPresent();
+        if (!exists) {
+            throw AdminProblems.notFound("Role not found", "This portfolio has no custom role " + code + ".");
+        }
+    }
+
+    private void deleteRole(String table, UUID portfolioId, String code) {
+        jdbc.sql("DELETE FROM %s WHERE portfolio_id = :portfolioId AND code = :code".formatted(table))
+                .param("portfolioId", portfolioId)
+                .param("code", code)
+                .update();
+    }
+
+    private List<RoleView> customRoles(String table, UUID portfolioId) {
+        return jdbc.sql("""
+                        SELECT code, name, description, permissions FROM %s
+                        WHERE portfolio_id = :portfolioId ORDER BY code
+                        """.formatted(table))
+                .param("portfolioId", portfolioId)
+                .query((rs, row) -> new RoleView(
+                        rs.getString("code"),
+                        rs.getString("name"),
+                        rs.getString("description"),
+                        strings(rs.getArray("permissions")),
+                        true))
+                .list();
+    }
+
+    private static List<String> strings(Array array) throws SQLException {
+        return array == null
+                ? List.of()
+                : Arrays.stream((Object[]) array.getArray())
+                        .map(String::valueOf)
+                        .toList();
+    }
+
+    // ---- Owner transfer -----------------------------------------------------------------------
+
+    @Transactional
+    OwnerTransferView requestTransfer(Caller caller, UUID portfolioId, UUID toUserId) {
+        if (toUserId == null) {
+            throw AdminProblems.invalid("userId", "is required: the portfolio user who is to become Owner");
+        }
+        if (toUserId.equals(caller.userId())) {
+            throw AdminProblems.invalid("userId", "is you, the Owner already; name another portfolio user");
+        }
+        PortfolioUserView target = jdbc.sql("""
+                        SELECT email, role FROM jobs.portfolio_users WHERE portfolio_id = :portfolioId AND user_id = :userId
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("userId", toUserId)
+                .query((rs, row) ->
+                        new PortfolioUserView(toUserId, rs.getString("email"), rs.getString("role"), List.of()))
+                .optional()
+                .orElseThrow(() -> AdminProblems.invalid(
+                        "userId", "is not a portfolio user of this portfolio; add them as a portfolio user first"));
+        OwnerTransferView transfer = jdbc.sql("""
+                        INSERT INTO jobs.owner_transfers (portfolio_id, from_user_id, to_user_id)
+                        VALUES (:portfolioId, :from, :to)
+                        ON CONFLICT (portfolio_id) DO UPDATE
+                            SET from_user_id = excluded.from_user_id, to_user_id = excluded.to_user_id, requested_at = now()
+                        RETURNING from_user_id, to_user_id, requested_at
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("from", caller.userId())
+                .param("to", toUserId)
+                .query(PortfolioAdministration::transfer)
+                .single();
+        log(portfolioId, caller, "OWNER_TRANSFER_REQUESTED", target.email(), "ownership offered to " + target.email());
+        return transfer;
+    }
+
+    @Transactional(readOnly = true)
+    Optional<OwnerTransferView> pendingTransfer(UUID portfolioId) {
+        return jdbc.sql("""
+                        SELECT from_user_id, to_user_id, requested_at FROM jobs.owner_transfers
+                        WHERE portfolio_id = :portfolioId
+                        """)
+                .param("portfolioId", portfolioId)
+                .query(PortfolioAdministration::transfer)
+                .optional();
+    }
+
+    @Transactional
+    void withdrawTransfer(Caller caller, UUID portfolioId) {
+        int withdrawn = jdbc.sql("DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId")
+                .param("portfolioId", portfolioId)
+                .update();
+        if (withdrawn == 0) {
+            throw noTransfer();
+        }
+        log(portfolioId, caller, "OWNER_TRANSFER_WITHDRAWN", null, "withdrawn");
+    }
+
+    /**
+     * The named recipient accepts: they become Owner and the previous Owner becomes Admin, in one
+     * transaction. Anyone else gets 403.
+     */
+    @Transactional
+    PortfolioUserView acceptTransfer(Caller caller, UUID portfolioId) {
+        OwnerTransferView transfer = jdbc.sql("""
+                        SELECT from_user_id, to_user_id, requested_at FROM jobs.owner_transfers
+                        WHERE portfolio_id = :portfolioId FOR UPDATE
+                        """)
+                .param("portfolioId", portfolioId)
+                .query(PortfolioAdministration::transfer)
+                .optional()
+                .orElse(null);
+        if (transfer == null || !transfer.toUserId().equals(caller.userId())) {
+            throw new AccessDeniedException(
+                    "There is no Owner transfer of portfolio " + portfolioId + " to you to accept");
+        }
+        int demoted = jdbc.sql("""
+                        UPDATE jobs.portfolio_users SET role = 'ADMIN', updated_at = now()
+                        WHERE portfolio_id = :portfolioId AND role = 'OWNER'
+                        """).param("portfolioId", portfolioId).update();
+        int promoted = jdbc.sql("""
+                        UPDATE jobs.portfolio_users SET role = 'OWNER', updated_at = now()
+                        WHERE portfolio_id = :portfolioId AND user_id = :userId
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("userId", caller.userId())
+                .update();
+        if (promoted != 1) {
+            throw AdminProblems.conflict(
+                    "No longer a portfolio user", "You are no longer a portfolio user of this portfolio.");
+        }
+        jdbc.sql("DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId")
+                .param("portfolioId", portfolioId)
+                .update();
+        log(
+                portfolioId,
+                caller,
+                "OWNER_TRANSFER_ACCEPTED",
+                caller.email(),
+                "ownership accepted from user " + transfer.fromUserId() + (demoted == 1 ? ", who is now ADMIN" : ""));
+        permissions.forget(transfer.fromUserId());
+        permissions.forget(caller.userId());
+        return new PortfolioUserView(caller.userId(), caller.email(), "OWNER", permissionsOf("OWNER", List.of()));
+    }
+
+    private static ErrorResponseException noTransfer() {
+        return AdminProblems.notFound("No Owner transfer", "This portfolio has no pending Owner transfer.");
+    }
+
+    private static OwnerTransferView transfer(ResultSet rs, int row) throws SQLException {
+        return new OwnerTransferView(
+                rs.getObject("from_user_id", UUID.class),
+                rs.getObject("to_user_id", UUID.class),
+                rs.getObject("requested_at", OffsetDateTime.class).toInstant());
+    }
+
+    // ---- the log ------------------------------------------------------------------------------
+
+    void log(UUID portfolioId, Caller caller, String action, String subject, String detail) {
+        jdbc.sql("""
+                        INSERT INTO jobs.portfolio_admin_log
+                            (id, portfolio_id, action, actor_user_id, actor_email, subject, detail)
+                        VALUES (:id, :portfolioId, :action, :actor, :actorEmail, :subject, :detail)
+                        """)
+                .param("id", UUID.randomUUID())
+                .param("portfolioId", portfolioId)
+                .param("action", action)
+                .param("actor", caller.userId())
+                .param("actorEmail", caller.email())
+                .param("subject", subject)
+                .param("detail", detail)
+                .update();
+    }
+
+    @Transactional(readOnly = true)
+    List<AdminLogEntry> adminLog(UUID portfolioId, int limit) {
+        return jdbc.sql("""
+                        SELECT id, occurred_at, action, actor_user_id, actor_email, subject, detail
+                        FROM jobs.portfolio_admin_log WHERE portfolio_id = :portfolioId
+                        ORDER BY occurred_at DESC, id DESC LIMIT :limit
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("limit", limit)
+                .query((rs, row) -> new AdminLogEntry(
+                        rs.getObject("id", UUID.class),
+                        rs.getObject("occurred_at", OffsetDateTime.class).toInstant(),
+                        rs.getString("action"),
+                        rs.getObject("actor_user_id", UUID.class),
+                        rs.getString("actor_email"),
+                        rs.getString("subject"),
+                        rs.getString("detail")))
+                .list();
+    }
+}

@@ -1,0 +1,145 @@
+package com.portfoliobulk.gateway.portfolio;
+
+import com.portfoliobulk.gateway.jobs.JobCancellation;
+import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.gateway.security.StoredPermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.web.ErrorResponseException;
+
+/**
+ * Closes a portfolio for its Owner, who first asks for a confirmation token and sends it back within
+ * {@link #TOKEN_VALIDITY}: its pending jobs end as cancelled, every linked account is unlinked (each
+ * with an entry in its activity log), and its portfolio users, roles and custom account roles are
+ * removed, so no one administers it any more. Jobs, tasks and activity logs stay. Each step can be
+ * repeated, so a close interrupted by a worker outage finishes when sent again with the same token.
+ */
+@Service
+class PortfolioClosure {
+
+    static final Duration TOKEN_VALIDITY = Duration.ofMinutes(10);
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final JdbcClient jdbc;
+
+    private final JobCancellation cancellation;
+
+    private final WorkerLinks links;
+
+    private final PortfolioAdministration administration;
+
+    private final StoredPermissions permissions;
+
+    private final TransactionTemplate transaction;
+
+    PortfolioClosure(
+            JdbcClient jdbc,
+            JobCancellation cancellation,
+            WorkerLinks links,
+            PortfolioAdministration administration,
+            StoredPermissions permissions,
+            PlatformTransactionManager transactions) {
+        this.jdbc = jdbc;
+        this.cancellation = cancellation;
+        this.links = links;
+        this.administration = administration;
+        this.permissions = permissions;
+        this.transaction = new TransactionTemplate(transactions);
+    }
+
+    record ClosureToken(String confirmation, Instant expiresAt) {}
+
+    record Closed(UUID portfolioId, long unlinkedAccounts, long cancelledJobs) {}
+
+    ClosureToken token(Caller owner, UUID portfolioId) {
+        byte[] bytes = new byte[24];
+        RANDOM.nextBytes(bytes);
+        String token = HexFormat.of().formatHex(bytes);
+        Instant expiresAt = Instant.now().plus(TOKEN_VALIDITY);
+        jdbc.sql("""
+                        INSERT INTO jobs.closure_tokens (portfolio_id, token, expires_at)
+                        VALUES (:portfolioId, :token, :expiresAt)
+                        ON CONFLICT (portfolio_id) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("token", token)
+                .param("expiresAt", OffsetDateTime.ofInstant(expiresAt, ZoneOffset.UTC))
+                .update();
+        return new ClosureToken(token, expiresAt);
+    }
+
+    Closed close(Caller owner, UUID portfolioId, String confirmation) {
+        if (confirmation == null || confirmation.isBlank()) {
+            throw AdminProblems.invalid(
+                    "confirmation", "is required: the token of POST /api/v1/portfolios/{portfolioId}/closure");
+        }
+        boolean valid = jdbc.sql("""
+                        SELECT EXISTS (SELECT 1 FROM jobs.closure_tokens
+                                       WHERE portfolio_id = :portfolioId AND token = :token AND expires_at > now())
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("token", confirmation.strip())
+                .query(Boolean.class)
+                .single();
+        if (!valid) {
+            throw AdminProblems.invalid(
+                    "confirmation",
+                    "is not this portfolio's current closure token or has expired; ask for a new one (POST closure)");
+        }
+        long cancelled = 0;
+        List<UUID> active = jdbc.sql("""
+                        SELECT id FROM jobs.bulk_jobs
+                        WHERE portfolio_id = :portfolioId AND status IN ('QUEUED', 'IN_PROGRESS')
+                        """)
+                .param("portfolioId", portfolioId)
+                .query(UUID.class)
+                .list();
+        for (UUID job : active) {
+            try {
+                cancellation.cancel(portfolioId, job);
+                cancelled++;
+            } catch (ErrorResponseException finishedMeanwhile) {
+                // It ended between the listing and the cancellation: nothing is pending any more.
+            }
+        }
+        long unlinked = links.unlinkAll(portfolioId, owner);
+        transaction.executeWithoutResult(status -> {
+            administration.log(
+                    portfolioId,
+                    owner,
+                    "PORTFOLIO_CLOSED",
+                    null,
+                    "closed: " + unlinked + " account(s) unlinked, " + active.size() + " pending job(s) cancelled");
+            for (String table : List.of(
+                    "jobs.portfolio_users",
+                    "jobs.portfolio_roles",
+                    "jobs.account_roles",
+                    "jobs.owner_transfers",
+                    "jobs.closure_tokens")) {
+                jdbc.sql("DELETE FROM " + table + " WHERE portfolio_id = :portfolioId")
+                        .param("portfolioId", portfolioId)
+                        .update();
+            }
+            jdbc.sql("""
+                            INSERT INTO jobs.closed_portfolios (portfolio_id, closed_by) VALUES (:portfolioId, :owner)
+                            ON CONFLICT DO NOTHING
+                            """)
+                    .param("portfolioId", portfolioId)
+                    .param("owner", owner.userId())
+                    .update();
+        });
+        permissions.forgetAll();
+        return new Closed(portfolioId, unlinked, cancelled);
+    }
+}

@@ -1,0 +1,149 @@
+package com.portfoliobulk.gateway.portfolio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.support.DirectorySeed;
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpMethod;
+
+/**
+ * Custom portfolio roles grant their named permissions; custom account roles are accepted by bulk
+ * invitations and role changes of their own portfolio only; a role in use cannot be deleted, and the
+ * problem says how many hold it.
+ */
+class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
+
+    private static final String REGIONAL_LEAD = """
+            {"code":"regional_lead","name":"Regional lead","description":"Runs campaigns of a region",
+             "permissions":["VIEW_ACCOUNT","MANAGE_CAMPAIGNS","view_reports"]}
+            """;
+
+    @Test
+    void aCustomPortfolioRoleGrantsItsPermissionsAndCannotBeDeletedWhileHeld() {
+        Answer defined = call(HttpMethod.POST, owner, path("/portfolio-roles"), """
+                {"code":"AUDITOR","name":"Auditor","permissions":["USER_MANAGEMENT_VIEW","PORTFOLIO_USERS_MANAGE"]}
+                """);
+        assertThat(defined.status()).as(defined.text()).isEqualTo(201);
+        assertFieldProblem(call(HttpMethod.POST, owner, path("/portfolio-roles"), """
+                        {"code":"SNEAKY","name":"Sneaky","permissions":["USER_MANAGEMENT_VIEW","OWNER"]}
+                        """), 422, "permissions[1]");
+        assertFieldProblem(call(HttpMethod.POST, owner, path("/portfolio-roles"), """
+                        {"code":"ADMIN","name":"Another admin","permissions":["USER_MANAGEMENT_VIEW"]}
+                        """), 422, "code");
+
+        UUID auditorId = portfolio.user("auditor");
+        Answer added = call(
+                HttpMethod.POST,
+                owner,
+                path("/portfolio-users"),
+                "{\"email\":\"%s\",\"role\":\"auditor\"}".formatted(portfolio.email("auditor")));
+        assertThat(added.status()).as(added.text()).isEqualTo(201);
+        assertThat(added.body().path("permissions").values())
+                .extracting(node -> node.asString())
+                .containsExactlyInAnyOrder("USER_MANAGEMENT_VIEW", "PORTFOLIO_USERS_MANAGE");
+        String auditor = tokenOf(auditorId, portfolio.email("auditor"));
+        assertThat(call(HttpMethod.GET, auditor, path("/portfolio-users"), null).status())
+                .isEqualTo(200);
+        assertProblem(call(HttpMethod.GET, auditor, path("/account-roles"), null), 403);
+
+        Answer inUse = call(HttpMethod.DELETE, owner, path("/portfolio-roles/AUDITOR"), null);
+        assertProblem(inUse, 409);
+        assertThat(inUse.body().path("detail").asString()).contains("held by 1 portfolio user");
+
+        call(
+                HttpMethod.PUT,
+                owner,
+                path("/portfolio-users/" + auditorId + "/role"),
+                "{\"role\":\"USER_MANAGEMENT_VIEW\"}");
+        assertThat(call(HttpMethod.DELETE, owner, path("/portfolio-roles/AUDITOR"), null)
+                        .status())
+                .isEqualTo(204);
+        assertProblem(call(HttpMethod.GET, auditor, path("/portfolio-users"), null), 403);
+    }
+
+    @Test
+    void bulkInvitationsAndRoleChangesAcceptTheirPortfoliosCustomAccountRoles() {
+        UUID alpha = portfolio.account("Alpha");
+        UUID beta = portfolio.account("Beta");
+        UUID ann = portfolio.user("ann");
+        portfolio.member(alpha, ann, AccountRole.ANALYST);
+        Answer defined = call(HttpMethod.POST, owner, path("/account-roles"), REGIONAL_LEAD);
+        assertThat(defined.status()).as(defined.text()).isEqualTo(201);
+        assertThat(defined.body().path("code").asString()).isEqualTo("REGIONAL_LEAD");
+        assertThat(call(HttpMethod.GET, owner, path("/account-roles"), null)
+                        .body()
+                        .values())
+                .extracting(role -> role.path("code").asString())
+                .contains("SUPPORT", "REGIONAL_LEAD");
+
+        Answer invited =
+                api.post(owner, jobsPath(portfolio.id()), UUID.randomUUID().toString(), """
+                {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s","role":"regional_lead"}]}
+                """.formatted(
+                                portfolio.email("newcomer"), beta));
+        assertThat(invited.status()).as(invited.text()).isEqualTo(202);
+        Answer changed =
+                api.post(owner, jobsPath(portfolio.id()), UUID.randomUUID().toString(), """
+                {"type":"UPDATE_ROLES","userIds":["%s"],"accountIds":["%s"],"role":"REGIONAL_LEAD"}
+                """.formatted(ann, alpha));
+        assertThat(changed.status()).as(changed.text()).isEqualTo(202);
+        assertThat(jdbc.sql("SELECT role FROM jobs.bulk_tasks WHERE portfolio_id = :p ORDER BY seq")
+                        .param("p", portfolio.id())
+                        .query(String.class)
+                        .list())
+                .containsExactly("REGIONAL_LEAD", "REGIONAL_LEAD");
+
+        // Another portfolio's custom role, or no role at all by that code: 422 naming the field.
+        DirectorySeed.Portfolio other = directory.portfolio();
+        jdbc.sql("""
+                        INSERT INTO jobs.account_roles (portfolio_id, code, name, permissions)
+                        VALUES (:p, 'FRANCHISEE', 'Franchisee', ARRAY['VIEW_ACCOUNT'])
+                        """).param("p", other.id()).update();
+        Answer foreign =
+                api.post(owner, jobsPath(portfolio.id()), UUID.randomUUID().toString(), """
+                {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s","role":"FRANCHISEE"}]}
+                """.formatted(
+                                portfolio.email("other"), beta));
+        assertFieldProblem(foreign, 422, "accounts[0].role");
+        assertThat(foreign.body().path("errors").get(0).path("message").asString())
+                .contains("Unknown role 'FRANCHISEE'", "REGIONAL_LEAD");
+        // The rules stay: no one becomes Owner through a bulk job.
+        assertFieldProblem(
+                api.post(owner, jobsPath(portfolio.id()), UUID.randomUUID().toString(), """
+                        {"type":"UPDATE_ROLES","userIds":["%s"],"accountIds":["%s"],"role":"owner"}
+                        """.formatted(ann, alpha)),
+                422,
+                "role");
+    }
+
+    @Test
+    void aCustomAccountRoleHeldByMembershipsCannotBeDeleted() {
+        call(HttpMethod.POST, owner, path("/account-roles"), REGIONAL_LEAD);
+        UUID alpha = portfolio.account("Alpha");
+        UUID beta = portfolio.account("Beta");
+        UUID ann = portfolio.user("ann");
+        portfolio.member(alpha, ann, new AccountRole("REGIONAL_LEAD"));
+        portfolio.member(beta, ann, new AccountRole("REGIONAL_LEAD"));
+        assertFieldProblem(call(HttpMethod.POST, owner, path("/account-roles"), """
+                        {"code":"MANAGER","name":"Manager again","permissions":["VIEW_ACCOUNT"]}
+                        """), 422, "code");
+        assertFieldProblem(call(HttpMethod.POST, owner, path("/account-roles"), """
+                        {"code":"HELPER","name":"Helper","permissions":["VIEW_ACCOUNT","FLY"]}
+                        """), 422, "permissions[1]");
+
+        Answer inUse = call(HttpMethod.DELETE, owner, path("/account-roles/REGIONAL_LEAD"), null);
+        assertProblem(inUse, 409);
+        assertThat(inUse.body().path("detail").asString()).contains("held by 2 membership(s)");
+
+        jdbc.sql("UPDATE directory.memberships SET role = 'ANALYST' WHERE user_id = :u")
+                .param("u", ann)
+                .update();
+        assertThat(call(HttpMethod.DELETE, owner, path("/account-roles/regional_lead"), null)
+                        .status())
+                .isEqualTo(204);
+        assertProblem(call(HttpMethod.DELETE, owner, path("/account-roles/REGIONAL_LEAD"), null), 404);
+    }
+}

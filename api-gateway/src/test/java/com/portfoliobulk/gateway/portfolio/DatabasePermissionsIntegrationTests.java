@@ -1,0 +1,112 @@
+package com.portfoliobulk.gateway.portfolio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.testsupport.TestTokens;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpMethod;
+
+/**
+ * Permissions come from the portfolio users stored in the database, not from the token: a revoked
+ * editor is refused at once through this gateway, and within seconds when the change reaches the
+ * database another way (another gateway instance), while their token stays valid.
+ */
+class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
+
+    private static final String OFFBOARD = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"%s\"]}";
+
+    @Test
+    void anEditorRevokedThroughTheApiIsRefusedOnTheirNextRequest() {
+        UUID account = portfolio.account("Alpha");
+        UUID leaver = portfolio.user("leaver");
+        portfolio.member(account, leaver, AccountRole.ANALYST);
+        UUID editorId = portfolio.user("editor");
+        String editor = tokenOf(editorId, portfolio.email("editor"));
+
+        // Not a portfolio user yet: the still-valid token alone grants nothing.
+        assertProblem(submitAs(editor, leaver), 403);
+
+        Answer added = call(
+                HttpMethod.POST,
+                owner,
+                path("/portfolio-users"),
+                "{\"email\":\"%s\",\"role\":\"user_management_edit\"}".formatted(portfolio.email("editor")));
+        assertThat(added.status()).as(added.text()).isEqualTo(201);
+        assertThat(added.body().path("role").asString()).isEqualTo("USER_MANAGEMENT_EDIT");
+        assertThat(submitAs(editor, leaver).status()).isEqualTo(202);
+
+        Answer revoked = call(HttpMethod.DELETE, owner, path("/portfolio-users/" + editorId), null);
+        assertThat(revoked.status()).as(revoked.text()).isEqualTo(204);
+
+        Answer refused = submitAs(editor, leaver);
+        assertProblem(refused, 403);
+        assertProblem(api.get(editor, "/api/v1/portfolios/" + portfolio.id() + "/accounts"), 403);
+    }
+
+    @Test
+    void anEditorRevokedInTheDatabaseIsRefusedWithinSecondsWithAStillValidToken() {
+        UUID account = portfolio.account("Alpha");
+        UUID leaver = portfolio.user("leaver");
+        portfolio.member(account, leaver, AccountRole.ANALYST);
+        UUID editorId = portfolio.user("editor");
+        storePortfolioUser(editorId, portfolio.email("editor"), "USER_MANAGEMENT_EDIT");
+        String editor = tokenOf(editorId, portfolio.email("editor"));
+        assertThat(submitAs(editor, leaver).status()).isEqualTo(202);
+
+        // As another gateway instance would: the change reaches the database, not this instance's cache.
+        jdbc.sql(
+                        "UPDATE jobs.portfolio_users SET role = 'USER_MANAGEMENT_VIEW' WHERE portfolio_id = :p AND user_id = :u")
+                .param("p", portfolio.id())
+                .param("u", editorId)
+                .update();
+        long revokedAt = System.nanoTime();
+
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> submitAs(editor, leaver).status() == 403);
+        assertThat(Duration.ofNanos(System.nanoTime() - revokedAt)).isLessThan(Duration.ofSeconds(10));
+        // Reading stays allowed: the role is now User Management VIEW.
+        assertThat(api.get(editor, "/api/v1/portfolios/" + portfolio.id() + "/accounts")
+                        .status())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void aTokenClaimingOwnershipGrantsNothingWhenTheDatabaseIsTheSource() {
+        String pretender = TestTokens.token(UUID.randomUUID(), "pretender@agency.test", portfolio.id(), "OWNER");
+
+        assertProblem(api.get(pretender, "/api/v1/portfolios/" + portfolio.id() + "/accounts"), 403);
+        assertProblem(call(HttpMethod.GET, pretender, path("/portfolio-users"), null), 403);
+    }
+
+    @Test
+    void eachBuiltInRoleGrantsItsPermissions() {
+        UUID account = portfolio.account("Alpha");
+        UUID leaver = portfolio.user("leaver");
+        portfolio.member(account, leaver, AccountRole.ANALYST);
+        String admin = storedPortfolioUser("admin", "ADMIN");
+        String editor = storedPortfolioUser("editor", "USER_MANAGEMENT_EDIT");
+        String viewer = storedPortfolioUser("viewer", "USER_MANAGEMENT_VIEW");
+        String accounts = "/api/v1/portfolios/" + portfolio.id() + "/accounts";
+
+        for (String reader : new String[] {owner, admin, editor, viewer}) {
+            assertThat(api.get(reader, accounts).status()).isEqualTo(200);
+        }
+        assertThat(submitAs(owner, leaver).status()).isEqualTo(202);
+        assertThat(submitAs(admin, leaver).status()).isEqualTo(202);
+        assertThat(submitAs(editor, leaver).status()).isEqualTo(202);
+        assertProblem(submitAs(viewer, leaver), 403);
+        assertThat(call(HttpMethod.GET, admin, path("/portfolio-users"), null).status())
+                .isEqualTo(200);
+        assertProblem(call(HttpMethod.GET, editor, path("/portfolio-users"), null), 403);
+    }
+
+    private Answer submitAs(String token, UUID leaver) {
+        return api.post(token, jobsPath(portfolio.id()), UUID.randomUUID().toString(), OFFBOARD.formatted(leaver));
+    }
+}

@@ -1,0 +1,96 @@
+package com.portfoliobulk.gateway.portfolio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpMethod;
+
+/** The Owner offers ownership to another portfolio user, who alone may accept; it is logged. */
+class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
+
+    @Test
+    void theNamedPortfolioUserAcceptsAndBecomesTheOnlyOwner() {
+        UUID successorId = portfolio.user("successor");
+        storePortfolioUser(successorId, portfolio.email("successor"), "USER_MANAGEMENT_VIEW");
+        String successor = tokenOf(successorId, portfolio.email("successor"));
+        String admin = storedPortfolioUser("admin", "ADMIN");
+
+        // Only the Owner offers ownership, and only to a portfolio user.
+        assertProblem(
+                call(HttpMethod.POST, admin, path("/owner-transfer"), "{\"userId\":\"%s\"}".formatted(successorId)),
+                403);
+        assertFieldProblem(
+                call(
+                        HttpMethod.POST,
+                        owner,
+                        path("/owner-transfer"),
+                        "{\"userId\":\"%s\"}".formatted(UUID.randomUUID())),
+                422,
+                "userId");
+        Answer offered =
+                call(HttpMethod.POST, owner, path("/owner-transfer"), "{\"userId\":\"%s\"}".formatted(successorId));
+        assertThat(offered.status()).as(offered.text()).isEqualTo(202);
+        assertThat(offered.body().path("toUserId").asString()).isEqualTo(successorId.toString());
+        assertThat(call(HttpMethod.GET, owner, path("/owner-transfer"), null)
+                        .body()
+                        .path("fromUserId")
+                        .asString())
+                .isEqualTo(ownerId.toString());
+
+        // Nobody but the named successor accepts; nothing changes until they do.
+        assertProblem(call(HttpMethod.POST, admin, path("/owner-transfer/accept"), null), 403);
+        assertThat(roleOf(ownerId)).isEqualTo("OWNER");
+
+        Answer accepted = call(HttpMethod.POST, successor, path("/owner-transfer/accept"), null);
+        assertThat(accepted.status()).as(accepted.text()).isEqualTo(200);
+        assertThat(accepted.body().path("role").asString()).isEqualTo("OWNER");
+        assertThat(roleOf(successorId)).isEqualTo("OWNER");
+        assertThat(roleOf(ownerId)).isEqualTo("ADMIN");
+
+        // The permissions follow at once: the new Owner may offer ownership, the former one may not.
+        assertProblem(call(HttpMethod.GET, owner, path("/owner-transfer"), null), 403);
+        assertProblem(call(HttpMethod.GET, successor, path("/owner-transfer"), null), 404);
+        assertProblem(call(HttpMethod.POST, successor, path("/owner-transfer/accept"), null), 403);
+
+        Answer log = call(HttpMethod.GET, successor, path("/admin-log"), null);
+        assertThat(log.status()).isEqualTo(200);
+        assertThat(log.body().values())
+                .extracting(entry -> entry.path("action").asString())
+                .containsSubsequence("OWNER_TRANSFER_ACCEPTED", "OWNER_TRANSFER_REQUESTED");
+        assertThat(log.body().get(0).path("actorUserId").asString()).isEqualTo(successorId.toString());
+        assertThat(log.body().get(1).path("actorUserId").asString()).isEqualTo(ownerId.toString());
+    }
+
+    @Test
+    void theOwnerCannotBeRemovedOrReRoledAndAWithdrawnOfferCannotBeAccepted() {
+        UUID successorId = portfolio.user("successor");
+        storePortfolioUser(successorId, portfolio.email("successor"), "ADMIN");
+        String successor = tokenOf(successorId, portfolio.email("successor"));
+
+        assertProblem(call(HttpMethod.DELETE, successor, path("/portfolio-users/" + ownerId), null), 409);
+        assertProblem(
+                call(HttpMethod.PUT, successor, path("/portfolio-users/" + ownerId + "/role"), "{\"role\":\"ADMIN\"}"),
+                409);
+        assertFieldProblem(
+                call(HttpMethod.PUT, owner, path("/portfolio-users/" + successorId + "/role"), "{\"role\":\"OWNER\"}"),
+                422,
+                "role");
+
+        call(HttpMethod.POST, owner, path("/owner-transfer"), "{\"userId\":\"%s\"}".formatted(successorId));
+        assertThat(call(HttpMethod.DELETE, owner, path("/owner-transfer"), null).status())
+                .isEqualTo(204);
+        assertProblem(call(HttpMethod.POST, successor, path("/owner-transfer/accept"), null), 403);
+        assertThat(roleOf(ownerId)).isEqualTo("OWNER");
+        assertThat(roleOf(successorId)).isEqualTo("ADMIN");
+    }
+
+    private String roleOf(UUID userId) {
+        return jdbc.sql("SELECT role FROM jobs.portfolio_users WHERE portfolio_id = :p AND user_id = :u")
+                .param("p", portfolio.id())
+                .param("u", userId)
+                .query(String.class)
+                .single();
+    }
+}

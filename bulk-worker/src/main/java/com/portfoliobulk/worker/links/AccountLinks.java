@@ -1,0 +1,170 @@
+package com.portfoliobulk.worker.links;
+
+import com.portfoliobulk.contracts.AccountActivityEvent;
+import com.portfoliobulk.contracts.ActivityAction;
+import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.InitiationLevel;
+import com.portfoliobulk.worker.activity.ActivityPublisher;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Links accounts to a portfolio and unlinks them, as the portfolio's Owner asked through the
+ * gateway. An account belongs to at most one portfolio; unlinking leaves its users and memberships
+ * as they are, and bulk tasks of the portfolio planned for it are skipped when applied
+ * ({@code ACCOUNT_NOT_IN_PORTFOLIO}). Each link change is an entry in the account's activity log:
+ * its event is acknowledged by the broker before the change commits, so a change never goes
+ * unrecorded (a broker outage fails the change, which can be repeated).
+ */
+@Service
+class AccountLinks {
+
+    /** Accounts unlinked per statement when a portfolio closes. */
+    private static final int BATCH = 1000;
+
+    private static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(10);
+
+    private final JdbcClient jdbc;
+
+    private final ActivityPublisher activity;
+
+    private final TransactionTemplate transaction;
+
+    AccountLinks(JdbcClient jdbc, ActivityPublisher activity, PlatformTransactionManager transactions) {
+        this.jdbc = jdbc;
+        this.activity = activity;
+        this.transaction = new TransactionTemplate(transactions);
+    }
+
+    enum Result {
+        LINKED,
+        UNLINKED,
+        ALREADY,
+        NO_SUCH_ACCOUNT,
+        NO_SUCH_PORTFOLIO,
+        IN_ANOTHER_PORTFOLIO,
+        NOT_LINKED
+    }
+
+    @Transactional
+    Result link(UUID portfolioId, UUID accountId, Actor actor) {
+        boolean portfolio = jdbc.sql("SELECT EXISTS (SELECT 1 FROM directory.portfolios WHERE id = :id)")
+                .param("id", portfolioId)
+                .query(Boolean.class)
+                .single();
+        if (!portfolio) {
+            return Result.NO_SUCH_PORTFOLIO;
+        }
+        List<UUID> current = jdbc.sql("SELECT portfolio_id FROM directory.accounts WHERE id = :id FOR UPDATE")
+                .param("id", accountId)
+                .query((rs, row) -> rs.getObject("portfolio_id", UUID.class))
+                .list();
+        if (current.isEmpty()) {
+            return Result.NO_SUCH_ACCOUNT;
+        }
+        UUID linkedTo = current.getFirst();
+        if (portfolioId.equals(linkedTo)) {
+            return Result.ALREADY;
+        }
+        if (linkedTo != null) {
+            return Result.IN_ANOTHER_PORTFOLIO;
+        }
+        jdbc.sql("UPDATE directory.accounts SET portfolio_id = :portfolioId WHERE id = :id")
+                .param("portfolioId", portfolioId)
+                .param("id", accountId)
+                .update();
+        record(portfolioId, List.of(accountId), ActivityAction.ACCOUNT_LINKED, actor);
+        return Result.LINKED;
+    }
+
+    @Transactional
+    Result unlink(UUID portfolioId, UUID accountId, Actor actor) {
+        int unlinked = jdbc.sql("""
+                        UPDATE directory.accounts SET portfolio_id = NULL
+                        WHERE id = :id AND portfolio_id = :portfolioId
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("id", accountId)
+                .update();
+        if (unlinked == 0) {
+            return Result.NOT_LINKED;
+        }
+        record(portfolioId, List.of(accountId), ActivityAction.ACCOUNT_UNLINKED, actor);
+        return Result.UNLINKED;
+    }
+
+    /**
+     * Unlinks every account of the portfolio, {@value #BATCH} per statement, each batch with its
+     * activity entries; a failure leaves the rest linked, and calling again finishes the job.
+     *
+     * @return how many accounts were unlinked
+     */
+    long unlinkAll(UUID portfolioId, Actor actor) {
+        long total = 0;
+        while (true) {
+            Integer unlinked = transaction.execute(status -> unlinkBatch(portfolioId, actor));
+            total += unlinked == null ? 0 : unlinked;
+            if (unlinked == null || unlinked < BATCH) {
+                return total;
+            }
+        }
+    }
+
+    private int unlinkBatch(UUID portfolioId, Actor actor) {
+        List<UUID> accounts = jdbc.sql("""
+                        UPDATE directory.accounts SET portfolio_id = NULL
+                        WHERE id IN (SELECT id FROM directory.accounts WHERE portfolio_id = :portfolioId
+                                     ORDER BY id LIMIT :batch FOR UPDATE)
+                        RETURNING id
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("batch", BATCH)
+                .query((rs, row) -> rs.getObject("id", UUID.class))
+                .list();
+        record(portfolioId, accounts, ActivityAction.ACCOUNT_UNLINKED, actor);
+        return accounts.size();
+    }
+
+    private void record(UUID portfolioId, List<UUID> accounts, ActivityAction action, Actor actor) {
+        if (accounts.isEmpty()) {
+            return;
+        }
+        Instant now = Instant.now();
+        List<AccountActivityEvent> events = new ArrayList<>(accounts.size());
+        for (UUID account : accounts) {
+            events.add(new AccountActivityEvent(
+                    AccountActivityEvent.VERSION,
+                    UUID.randomUUID(),
+                    now,
+                    account,
+                    portfolioId,
+                    null,
+                    null,
+                    action,
+                    null,
+                    null,
+                    null,
+                    InitiationLevel.PORTFOLIO,
+                    actor));
+        }
+        try {
+            activity.publish(events).get(PUBLISH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while recording the link change", ex);
+        } catch (ExecutionException | TimeoutException ex) {
+            throw new IllegalStateException("The link change could not be recorded in the activity log", ex);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package com.portfoliobulk.worker.links;
+
+import com.portfoliobulk.contracts.Actor;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The worker's internal API for account links, called by the api-gateway once it has checked that
+ * the caller is the Portfolio Owner (this service has no authentication of its own: only the gateway
+ * may reach its port). The body names the Owner, for the activity log.
+ */
+@RestController
+class AccountLinksController {
+
+    private final AccountLinks links;
+
+    AccountLinksController(AccountLinks links) {
+        this.links = links;
+    }
+
+    /** 200 linked (or linked already), 404 no such account or portfolio, 409 linked to another portfolio. */
+    @PostMapping(
+            path = "/internal/portfolios/{portfolioId}/accounts/{accountId}/link",
+            consumes = MediaType.APPLICATION_JSON_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<?> link(@PathVariable UUID portfolioId, @PathVariable UUID accountId, @RequestBody Actor actor) {
+        return switch (links.link(portfolioId, accountId, actor)) {
+            case LINKED -> ResponseEntity.ok(Map.of("accountId", accountId, "linked", true));
+            case ALREADY -> ResponseEntity.ok(Map.of("accountId", accountId, "linked", false));
+            case NO_SUCH_ACCOUNT, NO_SUCH_PORTFOLIO -> problem(HttpStatus.NOT_FOUND, "No such account or portfolio.");
+            case IN_ANOTHER_PORTFOLIO ->
+                problem(
+                        HttpStatus.CONFLICT,
+                        "The account is linked to another portfolio; it must be unlinked there first.");
+            default -> throw new IllegalStateException();
+        };
+    }
+
+    /** 200 unlinked, 404 not linked to this portfolio. */
+    @PostMapping(
+            path = "/internal/portfolios/{portfolioId}/accounts/{accountId}/unlink",
+            consumes = MediaType.APPLICATION_JSON_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<?> unlink(@PathVariable UUID portfolioId, @PathVariable UUID accountId, @RequestBody Actor actor) {
+        return switch (links.unlink(portfolioId, accountId, actor)) {
+            case UNLINKED -> ResponseEntity.ok(Map.of("accountId", accountId));
+            default -> problem(HttpStatus.NOT_FOUND, "The account is not linked to this portfolio.");
+        };
+    }
+
+    /** Unlinks every account of the portfolio; 200 with how many. */
+    @PostMapping(
+            path = "/internal/portfolios/{portfolioId}/unlink-all",
+            consumes = MediaType.APPLICATION_JSON_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<?> unlinkAll(@PathVariable UUID portfolioId, @RequestBody Actor actor) {
+        return ResponseEntity.ok(Map.of("unlinked", links.unlinkAll(portfolioId, actor)));
+    }
+
+    @ExceptionHandler({HttpMessageNotReadableException.class, NullPointerException.class})
+    ResponseEntity<ProblemDetail> unreadable() {
+        return problem(HttpStatus.BAD_REQUEST, "The body must be JSON: {\"userId\": \"...\", \"email\": \"...\"}.");
+    }
+
+    private static ResponseEntity<ProblemDetail> problem(HttpStatus status, String detail) {
+        return ResponseEntity.status(status)
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(ProblemDetail.forStatusAndDetail(status, detail));
+    }
+}

@@ -1,0 +1,104 @@
+package com.portfoliobulk.worker.links;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountActivityEvent;
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.ActivityAction;
+import com.portfoliobulk.worker.WorkerIntegrationSupport;
+import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededAccount;
+import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.MediaType;
+import org.springframework.web.client.RestClient;
+
+/**
+ * The worker's internal link API against the real directory and activity topic: one portfolio per
+ * account, an event per changed account, and closing unlinks every account in batches.
+ */
+class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
+
+    private static final Map<String, String> OWNER =
+            Map.of("userId", UUID.randomUUID().toString(), "email", "owner@agency.test");
+
+    @LocalServerPort
+    int port;
+
+    @Test
+    void anAccountIsLinkedToOnePortfolioAtATimeAndEachChangeIsPublished() {
+        SeededPortfolio portfolio = directory.portfolio(1);
+        SeededPortfolio other = directory.portfolio(1);
+        SeededAccount account = directory.account(portfolio.id());
+        directory.unlink(account.id());
+
+        assertThat(post(portfolio.id(), "/accounts/" + account.id() + "/link")).isEqualTo(200);
+        assertThat(post(portfolio.id(), "/accounts/" + account.id() + "/link")).isEqualTo(200);
+        assertThat(post(other.id(), "/accounts/" + account.id() + "/link")).isEqualTo(409);
+        assertThat(post(other.id(), "/accounts/" + UUID.randomUUID() + "/link")).isEqualTo(404);
+        assertThat(post(other.id(), "/accounts/" + account.id() + "/unlink")).isEqualTo(404);
+        assertThat(post(portfolio.id(), "/accounts/" + account.id() + "/unlink"))
+                .isEqualTo(200);
+        assertThat(post(portfolio.id(), "/accounts/" + account.id() + "/unlink"))
+                .isEqualTo(404);
+
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(linkChangesOf(List.of(account.id())))
+                        .extracting(AccountActivityEvent::action)
+                        .containsExactly(ActivityAction.ACCOUNT_LINKED, ActivityAction.ACCOUNT_UNLINKED));
+        AccountActivityEvent linked = linkChangesOf(List.of(account.id())).getFirst();
+        assertThat(linked.portfolioId()).isEqualTo(portfolio.id());
+        assertThat(linked.actor().email()).isEqualTo("owner@agency.test");
+        assertThat(linked.jobId()).isNull();
+        assertThat(linked.targetUser()).isNull();
+    }
+
+    @Test
+    void unlinkingAllGoesThroughEveryAccountInBatchesAndKeepsTheirMembers() {
+        SeededPortfolio portfolio = directory.portfolio(3);
+        UUID member = directory.user();
+        directory.member(portfolio.account(0).id(), member, AccountRole.ANALYST);
+        jdbc.sql("""
+                        INSERT INTO directory.accounts (id, portfolio_id, name)
+                        SELECT gen_random_uuid(), :p, 'Generated ' || i FROM generate_series(1, 1200) i
+                        """).param("p", portfolio.id()).update();
+        List<UUID> accounts = jdbc.sql("SELECT id FROM directory.accounts WHERE portfolio_id = :p")
+                .param("p", portfolio.id())
+                .query(UUID.class)
+                .list();
+        assertThat(accounts).hasSize(1203);
+
+        String answer = http().post()
+                .uri("/internal/portfolios/{p}/unlink-all", portfolio.id())
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(OWNER)
+                .retrieve()
+                .body(String.class);
+
+        assertThat(answer).isEqualTo("{\"unlinked\":1203}");
+        assertThat(jdbc.sql("SELECT count(*) FROM directory.accounts WHERE portfolio_id = :p")
+                        .param("p", portfolio.id())
+                        .query(Long.class)
+                        .single())
+                .isZero();
+        assertThat(directory.membership(portfolio.account(0).id(), member)).isPresent();
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(linkChangesOf(accounts)).hasSize(1203));
+    }
+
+    private int post(UUID portfolioId, String path) {
+        return http().post()
+                .uri("/internal/portfolios/" + portfolioId + path)
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(OWNER)
+                .exchange((request, response) -> response.getStatusCode().value());
+    }
+
+    private RestClient http() {
+        return RestClient.create("http://localhost:" + port);
+    }
+}

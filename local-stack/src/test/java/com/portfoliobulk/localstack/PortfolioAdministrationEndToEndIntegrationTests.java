@@ -1,0 +1,255 @@
+package com.portfoliobulk.localstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.UserRef;
+import com.portfoliobulk.testsupport.TestTokens;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.listener.MessageListenerContainer;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Portfolio administration through the real path: the Portfolio Owner links and unlinks accounts
+ * (written by the bulk-worker, recorded in each account's activity log by the audit-consumer), bulk
+ * jobs apply a custom account role, an account unlinked while a job runs is skipped, and closing the
+ * portfolio cancels its pending job and unlinks every account while the logs stay.
+ */
+class PortfolioAdministrationEndToEndIntegrationTests {
+
+    private final ServiceStack stack = TestStack.get();
+
+    private TestPortfolio portfolio;
+
+    private GatewayClient owner;
+
+    private JdbcClient database;
+
+    @BeforeEach
+    void arrange() {
+        DataSource dataSource = stack.worker().getBean(DataSource.class);
+        database = JdbcClient.create(dataSource);
+        portfolio = TestPortfolio.seed(dataSource, 3);
+        UUID ownerId = UUID.randomUUID();
+        owner = new GatewayClient(
+                stack.gatewayUrl(),
+                TestTokens.token(ownerId, "owner-" + ownerId + "@agency.example", portfolio.id(), "OWNER"),
+                portfolio.id());
+    }
+
+    @Test
+    void theOwnerLinksAndUnlinksAccountsAndEachAccountsLogSaysSo() {
+        UUID spare = UUID.randomUUID();
+        database.sql("INSERT INTO directory.accounts (id, portfolio_id, name) VALUES (?, NULL, ?)")
+                .params(spare, "Spare " + spare)
+                .update();
+
+        ResponseEntity<String> linked = owner.call("POST", "/linked-accounts", Map.of("accountId", spare));
+        assertThat(linked.getStatusCode().value()).as(linked.getBody()).isEqualTo(201);
+        assertThat(owner.call("POST", "/linked-accounts", Map.of("accountId", spare))
+                        .getStatusCode()
+                        .value())
+                .isEqualTo(200);
+        assertThat(portfolioOf(spare)).isEqualTo(portfolio.id());
+
+        // At most one portfolio per account.
+        TestPortfolio other = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 1);
+        GatewayClient otherOwner = new GatewayClient(
+                stack.gatewayUrl(),
+                TestTokens.token(UUID.randomUUID(), "other@agency.example", other.id(), "OWNER"),
+                other.id());
+        assertThat(otherOwner
+                        .call("POST", "/linked-accounts", Map.of("accountId", spare))
+                        .getStatusCode()
+                        .value())
+                .isEqualTo(409);
+        assertThat(owner.call("POST", "/linked-accounts", Map.of("accountId", UUID.randomUUID()))
+                        .getStatusCode()
+                        .value())
+                .isEqualTo(422);
+
+        assertThat(owner.call("DELETE", "/linked-accounts/" + spare, null)
+                        .getStatusCode()
+                        .value())
+                .isEqualTo(204);
+        assertThat(owner.call("DELETE", "/linked-accounts/" + spare, null)
+                        .getStatusCode()
+                        .value())
+                .isEqualTo(404);
+        assertThat(portfolioOf(spare)).isNull();
+        await().atMost(GatewayActivityLog.WRITTEN_WITHIN)
+                .untilAsserted(() -> assertThat(logOf(spare)).containsExactly("ACCOUNT_LINKED", "ACCOUNT_UNLINKED"));
+        assertThat(database.sql("SELECT summary FROM audit.activity_log WHERE account_id = ? ORDER BY occurred_at")
+                        .param(spare)
+                        .query(String.class)
+                        .list()
+                        .getFirst())
+                .startsWith("Account linked to portfolio " + portfolio.id() + " by owner-");
+    }
+
+    @Test
+    void anAccountUnlinkedWhileAJobRunsIsSkippedAndKeepsItsUsers() {
+        UUID a0 = portfolio.account(0);
+        UUID a1 = portfolio.account(1);
+        UserRef ivy = portfolio.addUser("ivy", AccountRole.ANALYST, List.of(a0, a1));
+        List<MessageListenerContainer> listeners = List.copyOf(
+                stack.worker().getBean(KafkaListenerEndpointRegistry.class).getListenerContainers());
+        listeners.forEach(MessageListenerContainer::pause);
+        try {
+            await().atMost(GatewayClient.JOB_DONE_WITHIN)
+                    .until(() -> listeners.stream().allMatch(MessageListenerContainer::isContainerPaused));
+            UUID job = owner.submit(Map.of("type", "OFFBOARD_USERS", "userIds", List.of(ivy.userId())));
+            assertThat(owner.call("DELETE", "/linked-accounts/" + a1, null)
+                            .getStatusCode()
+                            .value())
+                    .isEqualTo(204);
+            listeners.forEach(MessageListenerContainer::resume);
+
+            JsonNode done = owner.awaitTerminal(job);
+            assertThat(done.get("status").asString()).isEqualTo("COMPLETED");
+            assertThat(GatewayClient.outcomes(owner.tasks(job)))
+                    .containsExactlyInAnyOrderEntriesOf(Map.of(
+                            a0 + " " + ivy.email(), "SUCCEEDED",
+                            a1 + " " + ivy.email(), "SKIPPED ACCOUNT_NOT_IN_PORTFOLIO"));
+            // Unlinking leaves the account's own users as they were.
+            assertThat(database.sql("SELECT role FROM directory.memberships WHERE account_id = ? AND user_id = ?")
+                            .params(a1, ivy.userId())
+                            .query(String.class)
+                            .single())
+                    .isEqualTo("ANALYST");
+            await().atMost(GatewayActivityLog.WRITTEN_WITHIN)
+                    .untilAsserted(() -> assertThat(logOf(a1)).containsExactly("ACCOUNT_UNLINKED"));
+        } finally {
+            listeners.forEach(MessageListenerContainer::resume);
+        }
+    }
+
+    @Test
+    void bulkJobsInviteAndReRoleWithACustomAccountRole() {
+        UUID a0 = portfolio.account(0);
+        UUID a1 = portfolio.account(1);
+        UserRef ann = portfolio.addUser("ann", AccountRole.ANALYST, List.of(a0));
+        ResponseEntity<String> defined = owner.call(
+                "POST",
+                "/account-roles",
+                Map.of(
+                        "code", "REGIONAL_LEAD",
+                        "name", "Regional lead",
+                        "description", "Runs the campaigns of a region",
+                        "permissions", List.of("VIEW_ACCOUNT", "MANAGE_CAMPAIGNS")));
+        assertThat(defined.getStatusCode().value()).as(defined.getBody()).isEqualTo(201);
+        String newcomer = TestPortfolio.newEmail("newcomer");
+
+        UUID invite = owner.submit(Map.of(
+                "type",
+                "INVITE_USERS",
+                "emails",
+                List.of(newcomer),
+                "accounts",
+                List.of(Map.of("accountId", a1, "role", "regional_lead"))));
+        UUID change = owner.submit(Map.of(
+                "type",
+                "UPDATE_ROLES",
+                "userIds",
+                List.of(ann.userId()),
+                "accountIds",
+                List.of(a0),
+                "role",
+                "REGIONAL_LEAD"));
+        assertThat(owner.awaitTerminal(invite).get("status").asString()).isEqualTo("COMPLETED");
+        assertThat(owner.awaitTerminal(change).get("status").asString()).isEqualTo("COMPLETED");
+
+        assertThat(owner.memberships(newcomer)).containsExactlyEntriesOf(Map.of(a1, "REGIONAL_LEAD/INVITED"));
+        assertThat(owner.memberships(ann.email())).containsExactlyEntriesOf(Map.of(a0, "REGIONAL_LEAD"));
+        await().atMost(GatewayActivityLog.WRITTEN_WITHIN)
+                .untilAsserted(() -> assertThat(database.sql(
+                                        "SELECT summary FROM audit.activity_log WHERE account_id = ? AND job_id = ?")
+                                .params(a0, change)
+                                .query(String.class)
+                                .list())
+                        .singleElement()
+                        .asString()
+                        .contains("from Analyst to Regional lead"));
+
+        ResponseEntity<String> inUse = owner.call("DELETE", "/account-roles/REGIONAL_LEAD", null);
+        assertThat(inUse.getStatusCode().value()).isEqualTo(409);
+        assertThat(GatewayClient.json(inUse.getBody()).get("detail").asString()).contains("held by 2 membership(s)");
+    }
+
+    @Test
+    void closingThePortfolioCancelsItsPendingJobAndUnlinksEveryAccountKeepingTheLogs() {
+        UUID a0 = portfolio.account(0);
+        UserRef ivy = portfolio.addUser("ivy", AccountRole.ANALYST, List.of(a0));
+        List<MessageListenerContainer> listeners = List.copyOf(
+                stack.worker().getBean(KafkaListenerEndpointRegistry.class).getListenerContainers());
+        listeners.forEach(MessageListenerContainer::pause);
+        try {
+            await().atMost(GatewayClient.JOB_DONE_WITHIN)
+                    .until(() -> listeners.stream().allMatch(MessageListenerContainer::isContainerPaused));
+            UUID job = owner.submit(Map.of("type", "OFFBOARD_USERS", "userIds", List.of(ivy.userId())));
+
+            assertThat(owner.call("POST", "/close", Map.of("confirmation", "guess"))
+                            .getStatusCode()
+                            .value())
+                    .isEqualTo(422);
+            ResponseEntity<String> token = owner.call("POST", "/closure", null);
+            assertThat(token.getStatusCode().value()).as(token.getBody()).isEqualTo(201);
+            String confirmation =
+                    GatewayClient.json(token.getBody()).get("confirmation").asString();
+            ResponseEntity<String> closed = owner.call("POST", "/close", Map.of("confirmation", confirmation));
+            assertThat(closed.getStatusCode().value()).as(closed.getBody()).isEqualTo(200);
+            JsonNode outcome = GatewayClient.json(closed.getBody());
+            assertThat(outcome.get("unlinkedAccounts").asLong()).isEqualTo(3);
+            assertThat(outcome.get("cancelledJobs").asLong()).isEqualTo(1);
+            listeners.forEach(MessageListenerContainer::resume);
+
+            assertThat(owner.awaitTerminal(job).get("status").asString()).isEqualTo("CANCELLED");
+            assertThat(database.sql("SELECT count(*) FROM directory.accounts WHERE portfolio_id = ?")
+                            .param(portfolio.id())
+                            .query(Long.class)
+                            .single())
+                    .isZero();
+            // The token was used up; the users keep their access to the accounts.
+            assertThat(owner.call("POST", "/close", Map.of("confirmation", confirmation))
+                            .getStatusCode()
+                            .value())
+                    .isEqualTo(422);
+            assertThat(database.sql("SELECT role FROM directory.memberships WHERE account_id = ? AND user_id = ?")
+                            .params(a0, ivy.userId())
+                            .query(String.class)
+                            .single())
+                    .isEqualTo("ANALYST");
+            for (UUID account : portfolio.accounts()) {
+                await().atMost(GatewayActivityLog.WRITTEN_WITHIN)
+                        .untilAsserted(() -> assertThat(logOf(account)).containsExactly("ACCOUNT_UNLINKED"));
+            }
+        } finally {
+            listeners.forEach(MessageListenerContainer::resume);
+        }
+    }
+
+    private UUID portfolioOf(UUID account) {
+        return database.sql("SELECT portfolio_id FROM directory.accounts WHERE id = ?")
+                .param(account)
+                .query((rs, row) -> rs.getObject(1, UUID.class))
+                .list()
+                .getFirst();
+    }
+
+    private List<String> logOf(UUID account) {
+        return database.sql(
+                        "SELECT action FROM audit.activity_log WHERE account_id = ? ORDER BY occurred_at, recorded_at")
+                .param(account)
+                .query(String.class)
+                .list();
+    }
+}
