@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.activity;
 
 import com.portfoliobulk.gateway.directory.LinkedAccounts;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -10,6 +11,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.UUID;
+import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -28,6 +30,9 @@ import org.springframework.web.bind.annotation.RestController;
 @Tag(name = "Activity log", description = "What was changed from the portfolio level in each account")
 class ActivityLogController {
 
+    /** The list name of the activity log's cursors, the audit-consumer's. */
+    static final String ACTIVITY_LOG = "activity-log";
+
     private final PortfolioAccess access;
 
     private final LinkedAccounts accounts;
@@ -44,7 +49,7 @@ class ActivityLogController {
             summary = "Read an account's activity log",
             description = "The changes applied to the account from the portfolio level, newest first: one entry"
                     + " per applied invitation, role change or removal, with who requested it and in which job."
-                    + " Cursor-paged; follow nextCursor until it is absent.")
+                    + " Cursor-paged; follow nextCursor until it is null.")
     @ApiResponse(
             responseCode = "200",
             description = "One page of entries",
@@ -88,12 +93,10 @@ class ActivityLogController {
                             example = "2026-01-31T09:30:00Z")
                     @RequestParam(required = false)
                     String since,
-            @Parameter(description = "Page size, 1 to 500", schema = @Schema(type = "integer", defaultValue = "50"))
-                    @RequestParam(required = false)
-                    String limit,
-            @Parameter(description = "The nextCursor of the previous page") @RequestParam(required = false)
-                    String cursor) {
+            @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
+        // Checked here too, so that a bad limit or cursor gets the same 400 as on every other list.
+        page.request(ACTIVITY_LOG);
         if (!accounts.isLinked(portfolioId, accountId)) {
             throw new ErrorResponseException(
                     HttpStatus.NOT_FOUND,
@@ -101,6 +104,6 @@ class ActivityLogController {
                             HttpStatus.NOT_FOUND, "Account " + accountId + " is not linked to this portfolio"),
                     null);
         }
-        return auditLog.page(portfolioId, accountId, since, limit, cursor);
+        return auditLog.page(portfolioId, accountId, since, page.limit(), page.cursor());
     }
 }

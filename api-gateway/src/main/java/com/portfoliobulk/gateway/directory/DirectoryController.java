@@ -1,8 +1,10 @@
 package com.portfoliobulk.gateway.directory;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.web.InvalidParameterException;
+import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -69,7 +71,7 @@ class DirectoryController {
             description = "Linked accounts ordered by name, with their Owner and member count. Cursor-paged.")
     @ApiResponse(responseCode = "200", description = "One page of linked accounts.")
     @GetMapping("/accounts")
-    CursorPage<LinkedAccount> accounts(
+    Page<LinkedAccount> accounts(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
             @Parameter(
                             description =
@@ -78,7 +80,7 @@ class DirectoryController {
                     String q,
             @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
-        return directory.accounts(portfolioId, text(q, MAX_ACCOUNT_TEXT), page.paging());
+        return directory.accounts(portfolioId, text(q, MAX_ACCOUNT_TEXT), page.request(PortfolioDirectory.ACCOUNTS));
     }
 
     @Operation(
@@ -89,7 +91,7 @@ class DirectoryController {
                     + " Cursor-paged.")
     @ApiResponse(responseCode = "200", description = "One page of users with their memberships.")
     @GetMapping("/users")
-    CursorPage<PortfolioUser> users(
+    Page<PortfolioUser> users(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
             @Parameter(
                             description =
@@ -119,7 +121,7 @@ class DirectoryController {
             @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
         UserFilter filter = new UserFilter(text(q, MAX_EMAIL_TEXT), role(role), accountId);
-        return directory.users(portfolioId, filter, page.paging());
+        return directory.users(portfolioId, filter, page.request(PortfolioDirectory.USERS));
     }
 
     @Operation(
@@ -135,7 +137,7 @@ class DirectoryController {
             @Parameter(description = "The user.") @PathVariable UUID userId,
             @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
-        return directory.profile(portfolioId, userId, page.paging());
+        return directory.profile(portfolioId, userId, page.request(PortfolioDirectory.PROFILE_ACCOUNTS));
     }
 
     private static String text(String q, int maxLength) {

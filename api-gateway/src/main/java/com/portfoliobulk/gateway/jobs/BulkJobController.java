@@ -4,8 +4,10 @@ import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.enums.ParameterIn;
@@ -20,6 +22,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.UUID;
+import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.CacheControl;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
@@ -227,21 +230,16 @@ class BulkJobController {
                             mediaType = "application/problem+json",
                             schema = @Schema(implementation = ProblemDetail.class)))
     @GetMapping(path = "/{jobId}/tasks", produces = MediaType.APPLICATION_JSON_VALUE)
-    CursorPage<TaskView> tasks(
+    Page<TaskView> tasks(
             @PathVariable UUID portfolioId,
             @PathVariable UUID jobId,
             @Parameter(description = "Only tasks in this state.") @RequestParam(required = false) TaskStatus status,
             @Parameter(description = "Only tasks with this reason.") @RequestParam(required = false) ReasonCode reason,
             @Parameter(description = "Only tasks on this account.") @RequestParam(required = false) UUID accountId,
-            @Parameter(
-                            description = "Page size.",
-                            schema = @Schema(minimum = "1", maximum = "500", defaultValue = "50"))
-                    @RequestParam(required = false)
-                    Integer limit,
-            @Parameter(description = "The `nextCursor` of the previous page.") @RequestParam(required = false)
-                    String cursor) {
+            @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
-        return progress.tasks(portfolioId, jobId, new TaskFilter(status, reason, accountId), Paging.of(limit, cursor));
+        return progress.tasks(
+                portfolioId, jobId, new TaskFilter(status, reason, accountId), page.request(JobProgress.TASKS));
     }
 
     @Operation(hidden = true)
@@ -283,19 +281,13 @@ class BulkJobController {
                             mediaType = "application/problem+json",
                             schema = @Schema(implementation = ProblemDetail.class)))
     @GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)
-    CursorPage<JobView> jobs(
+    Page<JobView> jobs(
             @PathVariable UUID portfolioId,
             @Parameter(description = "Only jobs in this state.") @RequestParam(required = false) JobStatus status,
             @Parameter(description = "Only jobs of this type.") @RequestParam(required = false) JobType type,
-            @Parameter(
-                            description = "Page size.",
-                            schema = @Schema(minimum = "1", maximum = "500", defaultValue = "50"))
-                    @RequestParam(required = false)
-                    Integer limit,
-            @Parameter(description = "The `nextCursor` of the previous page.") @RequestParam(required = false)
-                    String cursor) {
+            @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
-        return progress.jobs(portfolioId, status, type, Paging.of(limit, cursor));
+        return progress.jobs(portfolioId, status, type, page.request(JobProgress.JOBS));
     }
 
     @Operation(

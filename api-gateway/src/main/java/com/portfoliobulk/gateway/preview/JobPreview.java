@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.preview;
 
+import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.gateway.jobs.InvalidJobRequestException;
 import com.portfoliobulk.gateway.jobs.JobRequest;
 import com.portfoliobulk.gateway.jobs.JobRequestValidation;
@@ -63,14 +64,14 @@ class JobPreview {
      * @throws PortfolioNotFoundException when the portfolio does not exist (404)
      * @throws org.springframework.web.ErrorResponseException when the plan has more tasks than a job
      *     may have (413)
-     * @throws com.portfoliobulk.gateway.web.InvalidParameterException when the cursor belongs to
+     * @throws com.portfoliobulk.contracts.paging.InvalidPageRequestException when the cursor belongs to
      *     another request (400)
      */
-    PreviewPage preview(UUID portfolioId, JobRequest request, PreviewPaging paging) {
+    PreviewPage preview(UUID portfolioId, JobRequest request, PageRequest paging) {
         ValidatedJobRequest validated = JobRequestValidation.validate(request);
         submission.checkTaskCap(validated.knownTaskCount().orElse(0));
         String planKey = PreviewCursor.planKey(portfolioId, validated);
-        paging.requirePlan(planKey);
+        PreviewCursor after = PreviewCursor.of(paging, planKey);
         return snapshot.execute(status -> {
             ResolvedTargets targets = resolution.resolve(portfolioId, validated);
             Instant now = jdbc.sql("SELECT now()")
@@ -78,7 +79,7 @@ class JobPreview {
                     .single()
                     .toInstant();
             PlanTally tally = new PlanTally();
-            PageWindow window = new PageWindow(paging, planKey);
+            PageWindow window = new PageWindow(paging.limit(), after, planKey);
             resolution.forEach(targets, target -> {
                 Decision decision = AccessRules.decide(target.action(), target.role(), target.current(), now);
                 tally.count(decision);

@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.preview;
 
 import com.portfoliobulk.gateway.jobs.JobRequest;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.headers.Header;
@@ -10,12 +11,12 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.UUID;
+import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
-import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -98,24 +99,9 @@ class PreviewController {
             produces = MediaType.APPLICATION_JSON_VALUE)
     PreviewPage preview(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
-            @Parameter(
-                            description = "Page size: how many tasks of the plan to list.",
-                            schema =
-                                    @Schema(
-                                            type = "integer",
-                                            minimum = "1",
-                                            maximum = "" + PreviewPaging.MAX_LIMIT,
-                                            defaultValue = "" + PreviewPaging.DEFAULT_LIMIT))
-                    @RequestParam(required = false)
-                    Integer limit,
-            @Parameter(
-                            description =
-                                    "The `nextCursor` of the previous page (sent with the same body); omit for the"
-                                            + " first page.")
-                    @RequestParam(required = false)
-                    String cursor,
+            @ParameterObject PageParameters page,
             @RequestBody JobRequest request) {
         access.requireChange(portfolioId);
-        return preview.preview(portfolioId, request, PreviewPaging.of(limit, cursor));
+        return preview.preview(portfolioId, request, page.request(PreviewCursor.LIST));
     }
 }

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.web;
 
+import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -13,6 +14,7 @@ import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
@@ -97,6 +99,14 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
             return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
         }
         return super.handleServletRequestBindingException(ex, headers, status, request);
+    }
+
+    /** A {@code limit} or {@code cursor} of any list: the same 400 as every other parameter. */
+    @ExceptionHandler(InvalidPageRequestException.class)
+    ResponseEntity<ProblemDetail> invalidPageRequest(InvalidPageRequestException ex) {
+        return ResponseEntity.badRequest()
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(InvalidParameterException.problem(ex.parameter(), ex.getMessage()));
     }
 
     @ExceptionHandler(AccessDeniedException.class)

@@ -120,9 +120,10 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
                     .path("items")
                     .values()
                     .forEach(task -> seen.add(task.path("taskId").asString()));
-            cursor = page.body().has("nextCursor")
-                    ? page.body().path("nextCursor").asString()
-                    : null;
+            assertThat(page.body().has("nextCursor")).isTrue();
+            cursor = page.body().path("nextCursor").isNull()
+                    ? null
+                    : page.body().path("nextCursor").asString();
             pages++;
         } while (cursor != null);
 
@@ -239,7 +240,8 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
         assertThat(rest.body().path("items").values())
                 .extracting(job -> job.path("jobId").asString())
                 .containsExactly(first.toString());
-        assertThat(rest.body().has("nextCursor")).isFalse();
+        assertThat(rest.body().has("nextCursor")).isTrue();
+        assertThat(rest.body().path("nextCursor").isNull()).isTrue();
         assertFieldProblem(api.get(viewer(portfolio.id()), list + "?type=EVERYTHING"), 400, "type");
         UUID empty = directory.portfolio().id();
         assertThat(api.get(viewer(empty), jobsPath(empty)).body().path("items").values())
