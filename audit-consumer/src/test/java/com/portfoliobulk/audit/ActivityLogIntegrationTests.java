@@ -324,8 +324,11 @@ class ActivityLogIntegrationTests {
         JsonNode problem = body(answer);
         assertThat(problem.get("status").asInt()).isEqualTo(400);
         assertThat(problem.get("errors").findValuesAsString("field")).containsExactly("since", "limit", "cursor");
+        assertThat(problem.get("type").asString()).isEqualTo("urn:portfolio-bulk:problem:invalid-request");
+        assertThat(problem.get("title").asString()).isEqualTo("Invalid request parameter");
         assertThat(notAnId.getStatusCode().value()).isEqualTo(400);
         assertThat(body(notAnId).get("errors").findValuesAsString("field")).containsExactly("accountId");
+        assertThat(body(notAnId).get("type").asString()).isEqualTo("urn:portfolio-bulk:problem:invalid-request");
     }
 
     @Test

@@ -76,6 +76,25 @@ class ModuleRulesTests {
     }
 
     @Test
+    void onlyTheProblemAdviceTurnsRefusalsIntoHttp() {
+        noClasses()
+                .that()
+                .resideInAPackage("com.portfoliobulk.gateway..")
+                .should()
+                .dependOnClassesThat()
+                .areAssignableTo(org.springframework.web.ErrorResponseException.class)
+                .because("services throw domain exceptions (RequestRefusedException); the problem advice maps them")
+                .check(ALL);
+        noClasses()
+                .that()
+                .resideInAnyPackage("com.portfoliobulk.gateway..", "com.portfoliobulk.audit..")
+                .should()
+                .dependOnClassesThat()
+                .areAssignableTo(org.springframework.web.server.ResponseStatusException.class)
+                .check(ALL);
+    }
+
+    @Test
     void noFieldInjection() {
         com.tngtech.archunit.library.GeneralCodingRules.NO_CLASSES_SHOULD_USE_FIELD_INJECTION.check(PRODUCTION);
     }

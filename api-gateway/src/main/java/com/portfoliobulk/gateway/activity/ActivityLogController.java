@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.activity;
 
 import com.portfoliobulk.gateway.directory.LinkedAccounts;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.web.NotFoundException;
 import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -12,11 +13,9 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.UUID;
 import org.springdoc.core.annotations.ParameterObject;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -98,11 +97,7 @@ class ActivityLogController {
         // Checked here too, so that a bad limit or cursor gets the same 400 as on every other list.
         page.request(ACTIVITY_LOG);
         if (!accounts.isLinked(portfolioId, accountId)) {
-            throw new ErrorResponseException(
-                    HttpStatus.NOT_FOUND,
-                    ProblemDetail.forStatusAndDetail(
-                            HttpStatus.NOT_FOUND, "Account " + accountId + " is not linked to this portfolio"),
-                    null);
+            throw new NotFoundException("Account " + accountId + " is not linked to this portfolio.");
         }
         return auditLog.page(portfolioId, accountId, since, page.limit(), page.cursor());
     }

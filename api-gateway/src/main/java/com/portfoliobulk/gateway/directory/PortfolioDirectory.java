@@ -3,11 +3,10 @@ package com.portfoliobulk.gateway.directory;
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.contracts.paging.PageRequest;
+import com.portfoliobulk.gateway.web.NotFoundException;
 import java.util.List;
 import java.util.UUID;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * The read side of the account directory as a portfolio administrator sees it: linked accounts,
@@ -71,7 +70,7 @@ class PortfolioDirectory {
         }
     }
 
-    private static ResponseStatusException notFound(String detail) {
-        return new ResponseStatusException(HttpStatus.NOT_FOUND, detail);
+    private static NotFoundException notFound(String detail) {
+        return new NotFoundException(detail + ".");
     }
 }

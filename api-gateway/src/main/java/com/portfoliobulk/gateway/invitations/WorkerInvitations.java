@@ -1,15 +1,13 @@
 package com.portfoliobulk.gateway.invitations;
 
 import com.portfoliobulk.gateway.web.InternalService;
-import com.portfoliobulk.gateway.web.Problems;
-import java.net.URI;
-import java.util.List;
+import com.portfoliobulk.gateway.web.RequestRefusedException;
+import com.portfoliobulk.gateway.web.RequestRefusedException.Reason;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
-import org.springframework.web.ErrorResponseException;
 import org.springframework.web.util.UriComponentsBuilder;
 
 /**
@@ -47,9 +45,8 @@ class WorkerInvitations {
                     }
                     throw switch (status.value()) {
                         case 403 ->
-                            problem(
-                                    HttpStatus.FORBIDDEN,
-                                    Problems.FORBIDDEN,
+                            new RequestRefusedException(
+                                    Reason.FORBIDDEN,
                                     "Invitation for another address",
                                     "This invitation was sent to another e-mail address. Sign in as the person it was"
                                             + " sent to.");
@@ -59,16 +56,11 @@ class WorkerInvitations {
                 }));
     }
 
-    static ErrorResponseException gone() {
-        return problem(
-                HttpStatus.GONE,
-                Problems.GONE,
+    static RequestRefusedException gone() {
+        return new RequestRefusedException(
+                Reason.GONE,
                 "Invitation expired or revoked",
                 "This invitation cannot be accepted any more: it expired, was revoked or was accepted already. Ask"
                         + " for a new one.");
-    }
-
-    private static ErrorResponseException problem(HttpStatus status, URI type, String title, String detail) {
-        return new ErrorResponseException(status, Problems.of(status, type, title, detail, List.of()), null);
     }
 }

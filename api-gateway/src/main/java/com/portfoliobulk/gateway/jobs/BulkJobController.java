@@ -93,7 +93,8 @@ class BulkJobController {
             description = "Validates the request, resolves its targets against the directory (OFFBOARD_USERS expands"
                     + " to every linked account where the user has access) and stores the job with one task per"
                     + " (account, user). Answers at once; the tasks are applied asynchronously. The same"
-                    + " Idempotency-Key with the same body within 24 hours answers the same job.")
+                    + " Idempotency-Key with the same body within the configured window"
+                    + " (`bulk.gateway.jobs.idempotency-key-ttl`, default 24 hours) answers the same job.")
     @ApiResponse(
             responseCode = "202",
             description = "Accepted (or replayed); poll the Location.",

@@ -110,11 +110,11 @@ public class JobSubmission {
                     return earlier.get();
                 }
                 if (attempt >= 2) {
-                    throw JobProblems.stillBeingCreated(key, properties.retryAfterSeconds());
+                    throw JobProblems.stillBeingCreated(key, properties.retryAfter());
                 }
             } catch (DataAccessException ex) {
                 if (hasSqlState(ex, LOCK_NOT_AVAILABLE)) {
-                    throw JobProblems.stillBeingCreated(key, properties.retryAfterSeconds());
+                    throw JobProblems.stillBeingCreated(key, properties.retryAfter());
                 }
                 throw ex;
             }
@@ -154,7 +154,7 @@ public class JobSubmission {
     /**
      * Refuses a plan of more tasks than a job may have ({@code bulk.gateway.jobs.max-tasks-per-job}).
      *
-     * @throws org.springframework.web.ErrorResponseException 413 naming the count and the cap
+     * @throws com.portfoliobulk.gateway.web.RequestRefusedException TOO_LARGE naming the count and the cap
      */
     public void checkTaskCap(long tasks) {
         if (tasks > properties.maxTasksPerJob()) {
@@ -168,7 +168,7 @@ public class JobSubmission {
             return Optional.empty();
         }
         if (!stored.get().requestHash().equals(hash)) {
-            throw JobProblems.keyReused(key);
+            throw JobProblems.keyReused(key, properties.idempotencyKeyTtl());
         }
         return jobs.find(portfolioId, stored.get().jobId()).map(job -> new Submitted(job, true));
     }

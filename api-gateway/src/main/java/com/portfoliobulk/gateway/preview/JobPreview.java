@@ -62,7 +62,7 @@ class JobPreview {
      *
      * @throws InvalidJobRequestException as the submission would (422)
      * @throws PortfolioNotFoundException when the portfolio does not exist (404)
-     * @throws org.springframework.web.ErrorResponseException when the plan has more tasks than a job
+     * @throws com.portfoliobulk.gateway.web.RequestRefusedException when the plan has more tasks than a job
      *     may have (413)
      * @throws com.portfoliobulk.contracts.paging.InvalidPageRequestException when the cursor belongs to
      *     another request (400)

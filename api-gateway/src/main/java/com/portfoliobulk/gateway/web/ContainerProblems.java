@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.web;
 
+import com.portfoliobulk.contracts.ProblemTypes;
 import java.io.IOException;
 import java.io.Writer;
 import org.apache.catalina.connector.Request;
@@ -42,10 +43,7 @@ class ContainerProblems {
             }
             HttpStatus status = HttpStatus.resolve(code);
             String phrase = status == null ? "Error" : status.getReasonPhrase();
-            String type = (code == 404
-                            ? Problems.NOT_FOUND
-                            : code >= 500 ? Problems.INTERNAL_ERROR : Problems.INVALID_REQUEST)
-                    .toString();
+            String type = ProblemTypes.forStatus(code).toString();
             String detail = code >= 500
                     ? "The request could not be completed; try again later."
                     : "The request cannot be answered: " + code + " " + phrase

@@ -5,10 +5,7 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
-import org.springframework.web.ErrorResponseException;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientException;
 
@@ -23,7 +20,7 @@ public final class InternalService {
 
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
 
-    private static final String RETRY_AFTER_SECONDS = "5";
+    private static final long RETRY_AFTER_SECONDS = 5;
 
     private final URI baseUrl;
 
@@ -64,17 +61,13 @@ public final class InternalService {
     }
 
     /** 503 with {@code Retry-After}: the service is down or does not answer properly. */
-    public ErrorResponseException unavailable(Throwable cause) {
-        ErrorResponseException unavailable = new ErrorResponseException(
-                HttpStatus.SERVICE_UNAVAILABLE,
-                Problems.of(
-                        HttpStatus.SERVICE_UNAVAILABLE,
-                        Problems.UNAVAILABLE,
-                        "Service unavailable",
-                        unavailableDetail + "; try again shortly.",
-                        List.of()),
+    public RequestRefusedException unavailable(Throwable cause) {
+        return new RequestRefusedException(
+                RequestRefusedException.Reason.UNAVAILABLE,
+                "Service unavailable",
+                unavailableDetail + "; try again shortly.",
+                List.of(),
+                RETRY_AFTER_SECONDS,
                 cause);
-        unavailable.getHeaders().set(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-        return unavailable;
     }
 }
