@@ -214,6 +214,34 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
     }
 
     @Test
+    void hostileAddressesDownloadAsTextNotFormulas() {
+        UUID account = accounts.getFirst();
+        List<String> hostile =
+                List.of("=hyperlink(\"http://evil.test\",\"x\")@evil.test", "+1@evil.test", "-1@evil.test");
+        String emails = String.join(
+                ",",
+                hostile.stream()
+                        .map(email -> "\"" + email.replace("\"", "\\\"") + "\"")
+                        .toList());
+        UUID jobId = accepted(portfolio.id(), """
+                {"type":"INVITE_USERS","emails":[%s],"accounts":[{"accountId":"%s","role":"ANALYST"}]}
+                """.formatted(emails, account));
+
+        Answer csv = api.get(
+                viewer(portfolio.id()), jobPath(portfolio.id(), jobId) + "/tasks", Map.of("Accept", "text/csv"));
+
+        assertThat(csv.status()).isEqualTo(200);
+        List<String> rows = csv.text().lines().skip(1).toList();
+        assertThat(rows).hasSize(hostile.size());
+        assertThat(rows)
+                .anySatisfy(row ->
+                        assertThat(row).contains(",\"'=hyperlink(\"\"http://evil.test\"\",\"\"x\"\")@evil.test\","))
+                .anySatisfy(row -> assertThat(row).contains(",\"'+1@evil.test\","))
+                .anySatisfy(row -> assertThat(row).contains(",\"'-1@evil.test\","));
+        assertThat(rows).allSatisfy(row -> assertThat(row).doesNotContain(",=", ",+", ",-", ",@"));
+    }
+
+    @Test
     void thePortfolioJobsAreListedNewestFirstAndFilteredAndPaged() {
         UUID first = offboardAnn();
         UUID second = accepted(portfolio.id(), """
