@@ -14,7 +14,6 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.UUID;
 import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -57,32 +56,13 @@ class ActivityLogController {
                             mediaType = MediaType.APPLICATION_JSON_VALUE,
                             schema = @Schema(implementation = ActivityLogSchemas.Page.class),
                             examples = @ExampleObject(ActivityLogSchemas.PAGE_EXAMPLE)))
-    @ApiResponse(
-            responseCode = "400",
-            description = "A parameter is not valid; errors names each",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
-    @ApiResponse(responseCode = "401", description = "No valid bearer token", content = @Content)
-    @ApiResponse(
-            responseCode = "403",
-            description = "The caller has no access to the portfolio's user management",
-            content = @Content)
-    @ApiResponse(
-            responseCode = "404",
-            description = "The account is not linked to the portfolio",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "400", description = "A parameter is not valid; errors names each")
+    @ApiResponse(responseCode = "401", description = "No valid bearer token")
+    @ApiResponse(responseCode = "403", description = "The caller has no access to the portfolio's user management")
+    @ApiResponse(responseCode = "404", description = "The account is not linked to the portfolio")
     @ApiResponse(
             responseCode = "503",
-            description = "The activity log cannot be read right now; try again after Retry-After seconds",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+            description = "The activity log cannot be read right now; try again after Retry-After seconds")
     @GetMapping("/api/v1/portfolios/{portfolioId}/accounts/{accountId}/activity-log")
     ResponseEntity<byte[]> activityLog(
             @PathVariable UUID portfolioId,

@@ -7,14 +7,12 @@ import com.portfoliobulk.gateway.web.InvalidParameterException;
 import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.UUID;
 import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -29,26 +27,12 @@ import org.springframework.web.bind.annotation.RestController;
 @ApiResponse(
         responseCode = "400",
         description = "A parameter cannot be used (not a UUID, limit out of range, unknown role, bad cursor);"
-                + " the problem names it.",
-        content =
-                @Content(
-                        mediaType = "application/problem+json",
-                        schema = @Schema(implementation = ProblemDetail.class)))
-@ApiResponse(responseCode = "401", description = "No valid bearer token.", content = @Content)
-@ApiResponse(
-        responseCode = "403",
-        description = "The caller has no permission on the portfolio.",
-        content =
-                @Content(
-                        mediaType = "application/problem+json",
-                        schema = @Schema(implementation = ProblemDetail.class)))
+                + " the problem names it.")
+@ApiResponse(responseCode = "401", description = "No valid bearer token.")
+@ApiResponse(responseCode = "403", description = "The caller has no permission on the portfolio.")
 @ApiResponse(
         responseCode = "404",
-        description = "The portfolio does not exist, or the user or account is not one of the portfolio's.",
-        content =
-                @Content(
-                        mediaType = "application/problem+json",
-                        schema = @Schema(implementation = ProblemDetail.class)))
+        description = "The portfolio does not exist, or the user or account is not one of the portfolio's.")
 @RestController
 @RequestMapping(path = "/api/v1/portfolios/{portfolioId}", produces = MediaType.APPLICATION_JSON_VALUE)
 class DirectoryController {

@@ -4,13 +4,10 @@ import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.media.Content;
-import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.regex.Pattern;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -41,28 +38,16 @@ class InvitationController {
                     + " it: the membership becomes ACTIVE with the role the invitation offered. The token is"
                     + " used up: accepting again answers 410.")
     @ApiResponse(responseCode = "200", description = "Accepted; the membership it became.")
-    @ApiResponse(responseCode = "401", description = "No valid bearer token.", content = @Content)
+    @ApiResponse(responseCode = "401", description = "No valid bearer token.")
     @ApiResponse(
             responseCode = "403",
-            description = "The invitation was sent to another e-mail address than the token's.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+            description = "The invitation was sent to another e-mail address than the token's.")
     @ApiResponse(
             responseCode = "410",
-            description = "The invitation expired, was revoked or was accepted already (or never existed).",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+            description = "The invitation expired, was revoked or was accepted already (or never existed).")
     @ApiResponse(
             responseCode = "503",
-            description = "Invitations cannot be accepted right now; retry after Retry-After seconds.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+            description = "Invitations cannot be accepted right now; retry after Retry-After seconds.")
     @PostMapping(path = "/api/v1/invitations/{token}/accept", produces = MediaType.APPLICATION_JSON_VALUE)
     AcceptedInvitation accept(
             @Parameter(description = "The invitation token from the invitation e-mail.") @PathVariable String token) {
