@@ -7,14 +7,13 @@ import com.portfoliobulk.gateway.web.FieldProblem;
 import com.portfoliobulk.gateway.web.InvalidParameterException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.dao.DataAccessException;
+import org.springframework.dao.CannotAcquireLockException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -39,8 +38,6 @@ public class JobSubmission {
 
     /** The longest {@code Idempotency-Key} accepted. */
     public static final int MAX_KEY_LENGTH = 255;
-
-    private static final String LOCK_NOT_AVAILABLE = "55P03";
 
     private static final JsonMapper CANONICAL_JSON = JsonMapper.builder().build();
 
@@ -112,11 +109,9 @@ public class JobSubmission {
                 if (attempt >= 2) {
                     throw JobProblems.stillBeingCreated(key, properties.retryAfter());
                 }
-            } catch (DataAccessException ex) {
-                if (hasSqlState(ex, LOCK_NOT_AVAILABLE)) {
-                    throw JobProblems.stillBeingCreated(key, properties.retryAfter());
-                }
-                throw ex;
+            } catch (CannotAcquireLockException ex) {
+                // A concurrent submission with this key holds its row for longer than duplicate-wait.
+                throw JobProblems.stillBeingCreated(key, properties.retryAfter());
             }
         }
     }
@@ -201,15 +196,6 @@ public class JobSubmission {
                 "The request resolves to no task: none of the users has access to any linked account of the"
                         + " portfolio any more. Nothing to do.",
                 List.of(new FieldProblem("userIds", "no membership in the portfolio's accounts: nothing to do")));
-    }
-
-    private static boolean hasSqlState(Throwable ex, String sqlState) {
-        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLException sql && sqlState.equals(sql.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
