@@ -95,6 +95,22 @@ class ModuleRulesTests {
     }
 
     @Test
+    void theRunnableLocalStackUsesNoTestLibrary() {
+        noClasses()
+                .that()
+                .resideInAPackage("com.portfoliobulk.localstack..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "com.portfoliobulk.testsupport..",
+                        "org.testcontainers..",
+                        "org.springframework.test..",
+                        "org.springframework.kafka.test..",
+                        "org.junit..")
+                .check(ALL);
+    }
+
+    @Test
     void noFieldInjection() {
         com.tngtech.archunit.library.GeneralCodingRules.NO_CLASSES_SHOULD_USE_FIELD_INJECTION.check(PRODUCTION);
     }

@@ -14,10 +14,16 @@ final class TestStack {
 
     static synchronized ServiceStack get() {
         if (stack == null) {
-            stack = ServiceStack.start(ServiceStack.Settings.onFreePorts(
-                    SharedInfrastructure.database(), SharedInfrastructure.kafkaBootstrapServers()));
+            stack = ServiceStack.start(
+                    ServiceStack.Settings.onFreePorts(sharedDatabase(), SharedInfrastructure.kafkaBootstrapServers()));
             Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "test-stack-stop"));
         }
         return stack;
+    }
+
+    /** The tests' shared database, as the local stack names a database. */
+    static DatabaseEndpoint sharedDatabase() {
+        com.portfoliobulk.testsupport.DatabaseEndpoint shared = SharedInfrastructure.database();
+        return new DatabaseEndpoint(shared.jdbcUrl(), shared.username(), shared.password());
     }
 }
