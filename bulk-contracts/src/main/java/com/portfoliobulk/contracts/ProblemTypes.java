@@ -62,6 +62,14 @@ public final class ProblemTypes {
         };
     }
 
+    /**
+     * {@code type} when it is one of the product's, else the type of {@code status}: a framework's
+     * problem without a type ({@code null} or {@code about:blank}) gets the product's.
+     */
+    public static URI orForStatus(URI type, int status) {
+        return type == null || "about:blank".equals(type.toString()) ? forStatus(status) : type;
+    }
+
     private static URI type(String name) {
         return URI.create("urn:portfolio-bulk:problem:" + name);
     }

@@ -2,10 +2,12 @@ package com.portfoliobulk.localstack;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The module rules of STYLE.md, checked over the production code of every module. */
@@ -108,6 +110,16 @@ class ModuleRulesTests {
                         "org.springframework.kafka.test..",
                         "org.junit..")
                 .check(ALL);
+    }
+
+    @Test
+    void theFeaturesOfEachServiceDependOnEachOtherWithoutCycles() {
+        for (String service : List.of("gateway", "worker", "audit")) {
+            slices().matching("com.portfoliobulk." + service + ".(*)..")
+                    .should()
+                    .beFreeOfCycles()
+                    .check(ALL);
+        }
     }
 
     @Test

@@ -59,11 +59,8 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     protected ResponseEntity<Object> handleExceptionInternal(
             Exception ex, Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
         ResponseEntity<Object> answer = super.handleExceptionInternal(ex, body, headers, statusCode, request);
-        if (answer != null
-                && answer.getBody() instanceof ProblemDetail problem
-                && (problem.getType() == null
-                        || "about:blank".equals(problem.getType().toString()))) {
-            problem.setType(ProblemTypes.forStatus(statusCode.value()));
+        if (answer != null && answer.getBody() instanceof ProblemDetail problem) {
+            problem.setType(ProblemTypes.orForStatus(problem.getType(), statusCode.value()));
         }
         return answer;
     }
