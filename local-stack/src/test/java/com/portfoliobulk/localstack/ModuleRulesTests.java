@@ -123,6 +123,21 @@ class ModuleRulesTests {
     }
 
     @Test
+    void thePreviewPlansThroughTheJobsPlanningApiOnly() {
+        noClasses()
+                .that()
+                .resideInAPackage("com.portfoliobulk.gateway.preview..")
+                .should()
+                .dependOnClassesThat()
+                .haveSimpleNameEndingWith("Submission")
+                .orShould()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName("com.portfoliobulk.gateway.jobs.Jobs")
+                .because("the preview plans with JobPlanning, as the submission does, and stores nothing")
+                .check(ALL);
+    }
+
+    @Test
     void noFieldInjection() {
         com.tngtech.archunit.library.GeneralCodingRules.NO_CLASSES_SHOULD_USE_FIELD_INJECTION.check(PRODUCTION);
     }

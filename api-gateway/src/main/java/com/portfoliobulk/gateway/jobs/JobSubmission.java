@@ -41,6 +41,8 @@ public class JobSubmission {
 
     private static final JsonMapper CANONICAL_JSON = JsonMapper.builder().build();
 
+    private final JobPlanning planning;
+
     private final TargetResolution resolution;
 
     private final Jobs jobs;
@@ -56,6 +58,7 @@ public class JobSubmission {
     private final TransactionTemplate transaction;
 
     JobSubmission(
+            JobPlanning planning,
             TargetResolution resolution,
             Jobs jobs,
             IdempotencyKeys keys,
@@ -63,6 +66,7 @@ public class JobSubmission {
             JobMetrics metrics,
             ApplicationEventPublisher events,
             PlatformTransactionManager transactions) {
+        this.planning = planning;
         this.resolution = resolution;
         this.jobs = jobs;
         this.keys = keys;
@@ -89,8 +93,7 @@ public class JobSubmission {
             return earlier.get();
         }
         long expectedTasks = validated.knownTaskCount().orElse(0);
-        checkTaskCap(expectedTasks);
-        ResolvedTargets targets = resolution.resolve(portfolioId, validated);
+        ResolvedTargets targets = planning.plan(portfolioId, validated).targets();
         Actor requestedBy = new Actor(caller.userId(), caller.email());
         for (int attempt = 1; ; attempt++) {
             UUID jobId = UUID.randomUUID();
@@ -133,7 +136,7 @@ public class JobSubmission {
             // At most one task over the cap: storing the plan is counting it, and an oversized plan
             // costs one bounded insert that is rolled back.
             long inserted = resolution.insertTasks(jobId, targets, properties.maxTasksPerJob() + 1L);
-            checkTaskCap(inserted);
+            planning.checkTaskCap(inserted);
             if (inserted == 0) {
                 throw nothingToDo();
             }
@@ -144,17 +147,6 @@ public class JobSubmission {
             return inserted;
         });
         return created == null ? 0 : created;
-    }
-
-    /**
-     * Refuses a plan of more tasks than a job may have ({@code bulk.gateway.jobs.max-tasks-per-job}).
-     *
-     * @throws com.portfoliobulk.gateway.web.RequestRefusedException TOO_LARGE naming the count and the cap
-     */
-    public void checkTaskCap(long tasks) {
-        if (tasks > properties.maxTasksPerJob()) {
-            throw JobProblems.tooManyTasks(tasks, properties.maxTasksPerJob());
-        }
     }
 
     private Optional<Submitted> replay(UUID portfolioId, String key, String hash) {

@@ -168,17 +168,14 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
 
     @Test
     void anOffboardingOverTheTaskCapIsRefusedAndCreatesNothing() {
+        JobsProperties twoTasksAtMost = new JobsProperties(
+                2, Duration.ofHours(24), Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofHours(1), "64MB");
         JobSubmission smallJobs = new JobSubmission(
+                new JobPlanning(resolution, twoTasksAtMost),
                 resolution,
                 jobs,
                 keys,
-                new JobsProperties(
-                        2,
-                        Duration.ofHours(24),
-                        Duration.ofSeconds(5),
-                        Duration.ofSeconds(1),
-                        Duration.ofHours(1),
-                        "64MB"),
+                twoTasksAtMost,
                 metrics,
                 events,
                 transactions);
