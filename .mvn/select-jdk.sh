@@ -1,4 +1,4 @@
-# Sourced by run-local.sh and .ci/run: exports JAVA_HOME (and PATH) for a JDK 21 or newer.
+# Sourced by mvnw, run-local.sh and .ci/run: exports JAVA_HOME (and PATH) for a JDK 21 or newer.
 # Keeps JAVA_HOME when it is new enough; otherwise takes the newest JDK >= 21 installed next to the
 # default java (e.g. /usr/lib/jvm/*). Returns non-zero when there is none.
 

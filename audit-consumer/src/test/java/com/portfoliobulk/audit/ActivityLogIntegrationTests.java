@@ -184,7 +184,8 @@ class ActivityLogIntegrationTests {
         assertThat(items(last))
                 .extracting(item -> item.get("taskId").asString())
                 .containsExactly(taskIds(changes.get(0)));
-        assertThat(last.has("nextCursor")).isFalse();
+        assertThat(last.has("nextCursor")).isTrue();
+        assertThat(last.get("nextCursor").isNull()).isTrue();
 
         JsonNode since = body(read(portfolio, account, "?since=" + start.plusSeconds(120)));
         assertThat(items(since))
@@ -329,8 +330,11 @@ class ActivityLogIntegrationTests {
         JsonNode problem = body(answer);
         assertThat(problem.get("status").asInt()).isEqualTo(400);
         assertThat(problem.get("errors").findValuesAsString("field")).containsExactly("since", "limit", "cursor");
+        assertThat(problem.get("type").asString()).isEqualTo("urn:portfolio-bulk:problem:invalid-request");
+        assertThat(problem.get("title").asString()).isEqualTo("Invalid request parameter");
         assertThat(notAnId.getStatusCode().value()).isEqualTo(400);
         assertThat(body(notAnId).get("errors").findValuesAsString("field")).containsExactly("accountId");
+        assertThat(body(notAnId).get("type").asString()).isEqualTo("urn:portfolio-bulk:problem:invalid-request");
     }
 
     @Test

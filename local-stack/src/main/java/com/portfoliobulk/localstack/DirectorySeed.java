@@ -3,7 +3,6 @@ package com.portfoliobulk.localstack;
 import com.portfoliobulk.localstack.DirectorySnapshot.Account;
 import com.portfoliobulk.localstack.DirectorySnapshot.Membership;
 import com.portfoliobulk.localstack.DirectorySnapshot.User;
-import com.portfoliobulk.testsupport.DatabaseEndpoint;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;

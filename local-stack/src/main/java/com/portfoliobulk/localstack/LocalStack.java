@@ -1,7 +1,5 @@
 package com.portfoliobulk.localstack;
 
-import com.portfoliobulk.testsupport.DatabaseEndpoint;
-import com.portfoliobulk.testsupport.TestTokens;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.ResultSet;
@@ -201,7 +199,7 @@ public final class LocalStack implements AutoCloseable {
         if (secret == null || secret.isBlank()) {
             return Optional.empty();
         }
-        return Optional.of(TestTokens.sign(
+        return Optional.of(AdminToken.mint(
                 secret,
                 UUID.nameUUIDFromBytes(DemoPortfolio.NEWCOMER_EMAIL.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
                 DemoPortfolio.NEWCOMER_EMAIL,
@@ -219,7 +217,7 @@ public final class LocalStack implements AutoCloseable {
         for (UUID portfolio : portfolioIds(database)) {
             portfolios.put(portfolio.toString(), List.of("OWNER"));
         }
-        return Optional.of(TestTokens.sign(
+        return Optional.of(AdminToken.mint(
                 secret,
                 DemoPortfolio.ADMIN_ID,
                 DemoPortfolio.ADMIN_EMAIL,

@@ -1,6 +1,5 @@
 package com.portfoliobulk.localstack;
 
-import com.portfoliobulk.testsupport.DatabaseEndpoint;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 

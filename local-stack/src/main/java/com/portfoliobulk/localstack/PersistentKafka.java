@@ -1,6 +1,5 @@
 package com.portfoliobulk.localstack;
 
-import com.portfoliobulk.testsupport.SharedInfrastructure;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -30,6 +29,9 @@ import org.apache.kafka.metadata.storage.Formatter;
 final class PersistentKafka implements AutoCloseable {
 
     private static final int NODE_ID = 1;
+
+    /** Partitions of a topic created on first use, as many as the tests' broker has. */
+    private static final int PARTITIONS = 12;
 
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
 
@@ -107,7 +109,7 @@ final class PersistentKafka implements AutoCloseable {
                 Map.entry("inter.broker.listener.name", "PLAINTEXT"),
                 Map.entry("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"),
                 Map.entry("log.dirs", logDirectory.toAbsolutePath().toString()),
-                Map.entry("num.partitions", String.valueOf(SharedInfrastructure.PARTITIONS)),
+                Map.entry("num.partitions", String.valueOf(PARTITIONS)),
                 Map.entry("auto.create.topics.enable", "true"),
                 Map.entry("offsets.topic.replication.factor", "1"),
                 Map.entry("offsets.topic.num.partitions", "10"),

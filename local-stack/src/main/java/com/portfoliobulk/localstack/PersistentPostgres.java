@@ -1,6 +1,5 @@
 package com.portfoliobulk.localstack;
 
-import com.portfoliobulk.testsupport.DatabaseEndpoint;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -2,7 +2,6 @@ package com.portfoliobulk.localstack;
 
 import com.portfoliobulk.audit.AuditApplication;
 import com.portfoliobulk.gateway.GatewayApplication;
-import com.portfoliobulk.testsupport.DatabaseEndpoint;
 import com.portfoliobulk.worker.WorkerApplication;
 import java.security.SecureRandom;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
 package com.portfoliobulk.localstack;
 
-import com.portfoliobulk.testsupport.DatabaseEndpoint;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;

@@ -2,8 +2,6 @@ package com.portfoliobulk.localstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.portfoliobulk.testsupport.DatabaseEndpoint;
-import com.portfoliobulk.testsupport.SharedInfrastructure;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -11,7 +9,7 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 class LoadTestPortfolioIntegrationTests {
 
-    private final DatabaseEndpoint database = SharedInfrastructure.database();
+    private final DatabaseEndpoint database = TestStack.sharedDatabase();
 
     private final JdbcClient jdbc = JdbcClient.create(
             new DriverManagerDataSource(database.jdbcUrl(), database.username(), database.password()));

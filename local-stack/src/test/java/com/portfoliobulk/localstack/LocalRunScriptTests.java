@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The run command of the README: the script is valid and finds a JDK 21 or newer by itself. */
 class LocalRunScriptTests {
@@ -22,7 +25,7 @@ class LocalRunScriptTests {
 
     @Test
     void scriptsParse() throws Exception {
-        assertThat(bash("bash -n run-local.sh && bash -n .mvn/select-jdk.sh && bash -n .ci/run"))
+        assertThat(bash("bash -n run-local.sh && bash -n .mvn/select-jdk.sh && bash -n .ci/run && sh -n mvnw"))
                 .isEqualTo(new Result(0, ""));
     }
 
@@ -37,13 +40,57 @@ class LocalRunScriptTests {
         assertThat(Integer.parseInt(result.output().trim())).isGreaterThanOrEqualTo(21);
     }
 
+    /**
+     * The README's test command on a machine whose default java is older than 21 with a newer JDK
+     * installed beside it: the wrapper selects the newer one, with one line saying which, when
+     * JAVA_HOME is unset or older, and keeps a JAVA_HOME that is new enough without a word.
+     */
+    @Test
+    void theWrapperBuildsWithAJdkOf21OrNewerWhenTheDefaultJavaIsOlder(@TempDir Path machine) throws Exception {
+        Path jvm = Files.createDirectories(machine.resolve("jvm"));
+        Path oldJdk = olderJdk(jvm.resolve("jdk-17"));
+        Path newJdk = Files.createSymbolicLink(jvm.resolve("jdk-new"), Path.of(System.getProperty("java.home")));
+        String path = "PATH='" + oldJdk.resolve("bin") + "':/usr/bin:/bin";
+        int major = Runtime.version().feature();
+
+        Result unset = bash("env -u JAVA_HOME " + path + " ./mvnw -B -v");
+        Result older = bash("env JAVA_HOME='" + oldJdk + "' " + path + " ./mvnw -B -v");
+        Result newEnough = bash("env JAVA_HOME='" + newJdk + "' " + path + " ./mvnw -B -v");
+
+        assertThat(unset.exitCode()).as(unset.output()).isZero();
+        assertThat(unset.output())
+                .contains("mvnw: JAVA_HOME is unset; building with the JDK at " + newJdk + " (Java " + major + ")")
+                .contains("Java version: " + major);
+        assertThat(older.exitCode()).as(older.output()).isZero();
+        assertThat(older.output())
+                .contains("mvnw: JAVA_HOME is " + oldJdk + "; building with the JDK at " + newJdk)
+                .contains("Java version: " + major);
+        assertThat(newEnough.exitCode()).as(newEnough.output()).isZero();
+        assertThat(newEnough.output()).doesNotContain("mvnw: JAVA_HOME").contains("Java version: " + major);
+    }
+
+    /** A JDK 17 as far as the selection can tell: its java reports specification version 17. */
+    private static Path olderJdk(Path home) throws IOException {
+        Path bin = Files.createDirectories(home.resolve("bin"));
+        for (String tool : List.of("java", "javac")) {
+            Path script = bin.resolve(tool);
+            Files.writeString(script, """
+                    #!/bin/sh
+                    echo '    java.specification.version = 17' >&2
+                    echo 'openjdk version "17.0.15"' >&2
+                    """);
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        return home;
+    }
+
     private static Result bash(String script) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(List.of("bash", "-c", script))
                 .directory(ProjectFiles.root().toFile())
                 .redirectErrorStream(true)
                 .start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
         return new Result(process.exitValue(), output);
     }
 

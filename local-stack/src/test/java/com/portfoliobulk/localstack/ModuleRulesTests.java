@@ -2,10 +2,12 @@ package com.portfoliobulk.localstack;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The module rules of STYLE.md, checked over the production code of every module. */
@@ -72,6 +74,66 @@ class ModuleRulesTests {
                 .dependOnClassesThat()
                 .resideInAnyPackage("org.springframework.jdbc..", "javax.sql..", "java.sql..")
                 .allowEmptyShould(true)
+                .check(ALL);
+    }
+
+    @Test
+    void onlyTheProblemAdviceTurnsRefusalsIntoHttp() {
+        noClasses()
+                .that()
+                .resideInAPackage("com.portfoliobulk.gateway..")
+                .should()
+                .dependOnClassesThat()
+                .areAssignableTo(org.springframework.web.ErrorResponseException.class)
+                .because("services throw domain exceptions (RequestRefusedException); the problem advice maps them")
+                .check(ALL);
+        noClasses()
+                .that()
+                .resideInAnyPackage("com.portfoliobulk.gateway..", "com.portfoliobulk.audit..")
+                .should()
+                .dependOnClassesThat()
+                .areAssignableTo(org.springframework.web.server.ResponseStatusException.class)
+                .check(ALL);
+    }
+
+    @Test
+    void theRunnableLocalStackUsesNoTestLibrary() {
+        noClasses()
+                .that()
+                .resideInAPackage("com.portfoliobulk.localstack..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "com.portfoliobulk.testsupport..",
+                        "org.testcontainers..",
+                        "org.springframework.test..",
+                        "org.springframework.kafka.test..",
+                        "org.junit..")
+                .check(ALL);
+    }
+
+    @Test
+    void theFeaturesOfEachServiceDependOnEachOtherWithoutCycles() {
+        for (String service : List.of("gateway", "worker", "audit")) {
+            slices().matching("com.portfoliobulk." + service + ".(*)..")
+                    .should()
+                    .beFreeOfCycles()
+                    .check(ALL);
+        }
+    }
+
+    @Test
+    void thePreviewPlansThroughTheJobsPlanningApiOnly() {
+        noClasses()
+                .that()
+                .resideInAPackage("com.portfoliobulk.gateway.preview..")
+                .should()
+                .dependOnClassesThat()
+                .haveSimpleNameEndingWith("Submission")
+                .orShould()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName("com.portfoliobulk.gateway.jobs.Jobs")
+                .because("the preview plans with JobPlanning, as the submission does, and stores nothing")
                 .check(ALL);
     }
 

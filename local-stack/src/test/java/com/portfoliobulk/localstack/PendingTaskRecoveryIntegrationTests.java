@@ -2,7 +2,6 @@ package com.portfoliobulk.localstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.portfoliobulk.testsupport.DatabaseEndpoint;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -16,7 +15,7 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
  */
 class PendingTaskRecoveryIntegrationTests {
 
-    private final DatabaseEndpoint server = SharedInfrastructure.database();
+    private final DatabaseEndpoint server = TestStack.sharedDatabase();
 
     private final String name = "recovery_" + UUID.randomUUID().toString().replace("-", "");
 
@@ -36,7 +35,8 @@ class PendingTaskRecoveryIntegrationTests {
 
     @Test
     void marksPublishedPendingTasksUnpublishedAndLeavesTheRest() {
-        SharedInfrastructure.migrate(database);
+        SharedInfrastructure.migrate(new com.portfoliobulk.testsupport.DatabaseEndpoint(
+                database.jdbcUrl(), database.username(), database.password()));
         JdbcClient jdbc = jdbc(database);
         UUID job = UUID.randomUUID();
         jdbc.sql("""

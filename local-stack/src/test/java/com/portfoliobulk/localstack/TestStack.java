@@ -22,13 +22,13 @@ final class TestStack {
             // The end-to-end tests mint their callers' permissions in the token's portfolios claim (the
             // identity provider as the source of permissions); database-held permissions are tested at the
             // gateway and by the local stack's own seed.
-            stack = ServiceStack.start(ServiceStack.Settings.onFreePorts(
-                            SharedInfrastructure.database(), SharedInfrastructure.kafkaBootstrapServers())
-                    .withPropertiesForAll(Map.of("bulk.gateway.permissions.source", "identity-provider"))
-                    .withWorkerProperties(Map.of(
-                            "spring.mail.host", "127.0.0.1",
-                            "spring.mail.port", mailbox.smtpPort(),
-                            "bulk.worker.mail.poll-interval", "200ms")));
+            stack = ServiceStack.start(
+                    ServiceStack.Settings.onFreePorts(sharedDatabase(), SharedInfrastructure.kafkaBootstrapServers())
+                            .withPropertiesForAll(Map.of("bulk.gateway.permissions.source", "identity-provider"))
+                            .withWorkerProperties(Map.of(
+                                    "spring.mail.host", "127.0.0.1",
+                                    "spring.mail.port", mailbox.smtpPort(),
+                                    "bulk.worker.mail.poll-interval", "200ms")));
             Runtime.getRuntime()
                     .addShutdownHook(new Thread(
                             () -> {
@@ -44,5 +44,11 @@ final class TestStack {
     static synchronized LocalMailbox mailbox() {
         get();
         return mailbox;
+    }
+
+    /** The tests' shared database, as the local stack names a database. */
+    static DatabaseEndpoint sharedDatabase() {
+        com.portfoliobulk.testsupport.DatabaseEndpoint shared = SharedInfrastructure.database();
+        return new DatabaseEndpoint(shared.jdbcUrl(), shared.username(), shared.password());
     }
 }

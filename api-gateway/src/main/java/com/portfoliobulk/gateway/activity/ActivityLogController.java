@@ -2,6 +2,8 @@ package com.portfoliobulk.gateway.activity;
 
 import com.portfoliobulk.gateway.directory.LinkedAccounts;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.web.NotFoundException;
+import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -10,11 +12,9 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.UUID;
-import org.springframework.http.HttpStatus;
+import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -27,6 +27,9 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @Tag(name = "Activity log", description = "What was changed from the portfolio level in each account")
 class ActivityLogController {
+
+    /** The list name of the activity log's cursors, the audit-consumer's. */
+    static final String ACTIVITY_LOG = "activity-log";
 
     private final PortfolioAccess access;
 
@@ -44,7 +47,7 @@ class ActivityLogController {
             summary = "Read an account's activity log",
             description = "The changes applied to the account from the portfolio level, newest first: one entry"
                     + " per applied invitation, role change or removal, with who requested it and in which job."
-                    + " Cursor-paged; follow nextCursor until it is absent.")
+                    + " Cursor-paged; follow nextCursor until it is null.")
     @ApiResponse(
             responseCode = "200",
             description = "One page of entries",
@@ -53,32 +56,13 @@ class ActivityLogController {
                             mediaType = MediaType.APPLICATION_JSON_VALUE,
                             schema = @Schema(implementation = ActivityLogSchemas.Page.class),
                             examples = @ExampleObject(ActivityLogSchemas.PAGE_EXAMPLE)))
-    @ApiResponse(
-            responseCode = "400",
-            description = "A parameter is not valid; errors names each",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
-    @ApiResponse(responseCode = "401", description = "No valid bearer token", content = @Content)
-    @ApiResponse(
-            responseCode = "403",
-            description = "The caller has no access to the portfolio's user management",
-            content = @Content)
-    @ApiResponse(
-            responseCode = "404",
-            description = "The account is not linked to the portfolio",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "400", description = "A parameter is not valid; errors names each")
+    @ApiResponse(responseCode = "401", description = "No valid bearer token")
+    @ApiResponse(responseCode = "403", description = "The caller has no access to the portfolio's user management")
+    @ApiResponse(responseCode = "404", description = "The account is not linked to the portfolio")
     @ApiResponse(
             responseCode = "503",
-            description = "The activity log cannot be read right now; try again after Retry-After seconds",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+            description = "The activity log cannot be read right now; try again after Retry-After seconds")
     @GetMapping("/api/v1/portfolios/{portfolioId}/accounts/{accountId}/activity-log")
     ResponseEntity<byte[]> activityLog(
             @PathVariable UUID portfolioId,
@@ -88,19 +72,13 @@ class ActivityLogController {
                             example = "2026-01-31T09:30:00Z")
                     @RequestParam(required = false)
                     String since,
-            @Parameter(description = "Page size, 1 to 500", schema = @Schema(type = "integer", defaultValue = "50"))
-                    @RequestParam(required = false)
-                    String limit,
-            @Parameter(description = "The nextCursor of the previous page") @RequestParam(required = false)
-                    String cursor) {
+            @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
+        // Checked here too, so that a bad limit or cursor gets the same 400 as on every other list.
+        page.request(ACTIVITY_LOG);
         if (!accounts.isLinked(portfolioId, accountId)) {
-            throw new ErrorResponseException(
-                    HttpStatus.NOT_FOUND,
-                    ProblemDetail.forStatusAndDetail(
-                            HttpStatus.NOT_FOUND, "Account " + accountId + " is not linked to this portfolio"),
-                    null);
+            throw new NotFoundException("Account " + accountId + " is not linked to this portfolio.");
         }
-        return auditLog.page(portfolioId, accountId, since, limit, cursor);
+        return auditLog.page(portfolioId, accountId, since, page.limit(), page.cursor());
     }
 }

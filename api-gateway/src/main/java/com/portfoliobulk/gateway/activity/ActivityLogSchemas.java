@@ -31,7 +31,10 @@ final class ActivityLogSchemas {
     record Page(
             List<Entry> items,
 
-            @Schema(description = "The cursor of the next page; absent on the last page")
+            @Schema(
+                    description = "Pass as `cursor` to get the next page; null on the last page.",
+                    nullable = true,
+                    requiredMode = Schema.RequiredMode.REQUIRED)
             String nextCursor) {}
 
     @Schema(name = "ActivityLogEntry", description = "One change applied to the account from the portfolio level")

@@ -1,18 +1,18 @@
 package com.portfoliobulk.gateway.directory;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.web.InvalidParameterException;
+import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.UUID;
 import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -27,26 +27,12 @@ import org.springframework.web.bind.annotation.RestController;
 @ApiResponse(
         responseCode = "400",
         description = "A parameter cannot be used (not a UUID, limit out of range, unknown role, bad cursor);"
-                + " the problem names it.",
-        content =
-                @Content(
-                        mediaType = "application/problem+json",
-                        schema = @Schema(implementation = ProblemDetail.class)))
-@ApiResponse(responseCode = "401", description = "No valid bearer token.", content = @Content)
-@ApiResponse(
-        responseCode = "403",
-        description = "The caller has no permission on the portfolio.",
-        content =
-                @Content(
-                        mediaType = "application/problem+json",
-                        schema = @Schema(implementation = ProblemDetail.class)))
+                + " the problem names it.")
+@ApiResponse(responseCode = "401", description = "No valid bearer token.")
+@ApiResponse(responseCode = "403", description = "The caller has no permission on the portfolio.")
 @ApiResponse(
         responseCode = "404",
-        description = "The portfolio does not exist, or the user or account is not one of the portfolio's.",
-        content =
-                @Content(
-                        mediaType = "application/problem+json",
-                        schema = @Schema(implementation = ProblemDetail.class)))
+        description = "The portfolio does not exist, or the user or account is not one of the portfolio's.")
 @RestController
 @RequestMapping(path = "/api/v1/portfolios/{portfolioId}", produces = MediaType.APPLICATION_JSON_VALUE)
 class DirectoryController {
@@ -69,7 +55,7 @@ class DirectoryController {
             description = "Linked accounts ordered by name, with their Owner and member count. Cursor-paged.")
     @ApiResponse(responseCode = "200", description = "One page of linked accounts.")
     @GetMapping("/accounts")
-    CursorPage<LinkedAccount> accounts(
+    Page<LinkedAccount> accounts(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
             @Parameter(
                             description =
@@ -78,7 +64,7 @@ class DirectoryController {
                     String q,
             @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
-        return directory.accounts(portfolioId, text(q, MAX_ACCOUNT_TEXT), page.paging());
+        return directory.accounts(portfolioId, text(q, MAX_ACCOUNT_TEXT), page.request(PortfolioDirectory.ACCOUNTS));
     }
 
     @Operation(
@@ -89,7 +75,7 @@ class DirectoryController {
                     + " Cursor-paged.")
     @ApiResponse(responseCode = "200", description = "One page of users with their memberships.")
     @GetMapping("/users")
-    CursorPage<PortfolioUser> users(
+    Page<PortfolioUser> users(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
             @Parameter(
                             description =
@@ -119,7 +105,7 @@ class DirectoryController {
             @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
         UserFilter filter = new UserFilter(text(q, MAX_EMAIL_TEXT), role(role), accountId);
-        return directory.users(portfolioId, filter, page.paging());
+        return directory.users(portfolioId, filter, page.request(PortfolioDirectory.USERS));
     }
 
     @Operation(
@@ -135,7 +121,7 @@ class DirectoryController {
             @Parameter(description = "The user.") @PathVariable UUID userId,
             @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
-        return directory.profile(portfolioId, userId, page.paging());
+        return directory.profile(portfolioId, userId, page.request(PortfolioDirectory.PROFILE_ACCOUNTS));
     }
 
     private static String text(String q, int maxLength) {

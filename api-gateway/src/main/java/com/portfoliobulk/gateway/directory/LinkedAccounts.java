@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.directory;
 
+import com.portfoliobulk.contracts.paging.PageRequest;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,12 +20,12 @@ public class LinkedAccounts {
 
     /**
      * The portfolio's linked accounts ordered by name and id, starting after {@code paging.after()},
-     * at most {@link Paging#fetchSize()} of them; none when the portfolio does not exist.
+     * at most {@link PageRequest#fetchSize()} of them; none when the portfolio does not exist.
      *
      * @param nameContains keep only accounts whose name contains this, ignoring case; {@code null}
      *     keeps all
      */
-    List<LinkedAccount> page(UUID portfolioId, String nameContains, Paging paging) {
+    List<LinkedAccount> page(UUID portfolioId, String nameContains, PageRequest paging) {
         Map<String, Object> params = new HashMap<>();
         params.put("portfolioId", portfolioId);
         params.put("fetch", paging.fetchSize());
@@ -35,8 +36,8 @@ public class LinkedAccounts {
         }
         if (paging.after() != null) {
             conditions.append(" AND (a.name, a.id) > (:afterName, :afterId)");
-            params.put("afterName", paging.after().sortKey());
-            params.put("afterId", paging.after().id());
+            params.put("afterName", paging.after().text(0));
+            params.put("afterId", paging.after().uuid(1));
         }
         // The page first, then the owner and the member count of just those accounts.
         String sql = """

@@ -1,10 +1,12 @@
 package com.portfoliobulk.gateway.directory;
 
+import com.portfoliobulk.contracts.paging.Cursor;
+import com.portfoliobulk.contracts.paging.Page;
+import com.portfoliobulk.contracts.paging.PageRequest;
+import com.portfoliobulk.gateway.web.NotFoundException;
 import java.util.List;
 import java.util.UUID;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * The read side of the account directory as a portfolio administrator sees it: linked accounts,
@@ -13,6 +15,13 @@ import org.springframework.web.server.ResponseStatusException;
  */
 @Service
 class PortfolioDirectory {
+
+    /** The list names of the directory's cursors: a cursor of one list is refused by another. */
+    static final String ACCOUNTS = "accounts";
+
+    static final String USERS = "users";
+
+    static final String PROFILE_ACCOUNTS = "profile-accounts";
 
     private final LinkedAccounts accounts;
 
@@ -26,15 +35,15 @@ class PortfolioDirectory {
         this.profiles = profiles;
     }
 
-    CursorPage<LinkedAccount> accounts(UUID portfolioId, String nameContains, Paging paging) {
+    Page<LinkedAccount> accounts(UUID portfolioId, String nameContains, PageRequest paging) {
         List<LinkedAccount> fetched = accounts.page(portfolioId, nameContains, paging);
         if (fetched.isEmpty()) {
             requirePortfolio(portfolioId);
         }
-        return CursorPage.of(fetched, paging, account -> new PageCursor(account.name(), account.accountId()));
+        return paging.page(fetched, account -> Cursor.of(ACCOUNTS, account.name(), account.accountId()));
     }
 
-    CursorPage<PortfolioUser> users(UUID portfolioId, UserFilter filter, Paging paging) {
+    Page<PortfolioUser> users(UUID portfolioId, UserFilter filter, PageRequest paging) {
         List<PortfolioUser> fetched = users.page(portfolioId, filter, paging);
         // Rows imply that the portfolio exists and the filtered account is linked to it; only an
         // empty answer needs telling apart from a missing portfolio or account.
@@ -44,14 +53,15 @@ class PortfolioDirectory {
                 throw notFound("Account " + filter.accountId() + " is not linked to portfolio " + portfolioId);
             }
         }
-        return CursorPage.of(fetched, paging, user -> new PageCursor(user.email(), user.userId()));
+        return paging.page(fetched, user -> Cursor.of(USERS, user.email(), user.userId()));
     }
 
-    UserProfile profile(UUID portfolioId, UUID userId, Paging paging) {
+    UserProfile profile(UUID portfolioId, UUID userId, PageRequest paging) {
         UserProfile fetched = profiles.find(portfolioId, userId, paging)
                 .orElseThrow(() -> notFound("User " + userId + " is not a user of portfolio " + portfolioId));
-        return fetched.withAccounts(CursorPage.of(
-                fetched.accounts(), paging, account -> new PageCursor(account.accountName(), account.accountId())));
+        return fetched.withAccounts(paging.page(
+                fetched.accounts(),
+                account -> Cursor.of(PROFILE_ACCOUNTS, account.accountName(), account.accountId())));
     }
 
     private void requirePortfolio(UUID portfolioId) {
@@ -60,7 +70,7 @@ class PortfolioDirectory {
         }
     }
 
-    private static ResponseStatusException notFound(String detail) {
-        return new ResponseStatusException(HttpStatus.NOT_FOUND, detail);
+    private static NotFoundException notFound(String detail) {
+        return new NotFoundException(detail + ".");
     }
 }

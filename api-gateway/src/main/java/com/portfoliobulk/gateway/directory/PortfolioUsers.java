@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.directory;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.MembershipState;
+import com.portfoliobulk.contracts.paging.PageRequest;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -27,12 +28,12 @@ class PortfolioUsers {
 
     /**
      * The portfolio's users matching {@code filter}, ordered by e-mail address and id, starting after
-     * {@code paging.after()}, at most {@link Paging#fetchSize()} of them; none when the portfolio
+     * {@code paging.after()}, at most {@link PageRequest#fetchSize()} of them; none when the portfolio
      * does not exist. The memberships of a page are read in the same statement (one round trip per
      * page, whatever the number of users); the row beyond the limit, which only tells that another
      * page follows, comes without memberships.
      */
-    List<PortfolioUser> page(UUID portfolioId, UserFilter filter, Paging paging) {
+    List<PortfolioUser> page(UUID portfolioId, UserFilter filter, PageRequest paging) {
         Map<String, Object> params = new HashMap<>();
         params.put("portfolioId", portfolioId);
         params.put("limit", paging.limit());
@@ -54,8 +55,8 @@ class PortfolioUsers {
         }
         if (paging.after() != null) {
             userConditions.add("(u.email, u.id) > (:afterEmail, :afterId)");
-            params.put("afterEmail", paging.after().sortKey());
-            params.put("afterId", paging.after().id());
+            params.put("afterEmail", paging.after().text(0));
+            params.put("afterId", paging.after().uuid(1));
         }
         // The portfolio's (matching) users are collected from its accounts first, on purpose: the cost
         // then depends on the size of this portfolio only. Walking all users in e-mail order and

@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.directory;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.MembershipState;
+import com.portfoliobulk.contracts.paging.Page;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
@@ -40,7 +41,7 @@ record UserProfile(
         accounts = List.copyOf(accounts);
     }
 
-    UserProfile withAccounts(CursorPage<AccountAccess> page) {
+    UserProfile withAccounts(Page<AccountAccess> page) {
         return new UserProfile(userId, email, idpManaged, page.items(), page.nextCursor());
     }
 

@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.directory;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.MembershipState;
+import com.portfoliobulk.contracts.paging.PageRequest;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.HashMap;
@@ -25,11 +26,11 @@ class UserProfiles {
 
     /**
      * The user's profile with the portfolio's linked accounts ordered by name and id, starting after
-     * {@code paging.after()}, at most {@link Paging#fetchSize()} of them, in one statement. Empty
+     * {@code paging.after()}, at most {@link PageRequest#fetchSize()} of them, in one statement. Empty
      * when the user has no membership in any of the portfolio's accounts: then they are not a user
      * of this portfolio.
      */
-    Optional<UserProfile> find(UUID portfolioId, UUID userId, Paging paging) {
+    Optional<UserProfile> find(UUID portfolioId, UUID userId, PageRequest paging) {
         Map<String, Object> params = new HashMap<>();
         params.put("portfolioId", portfolioId);
         params.put("userId", userId);
@@ -37,8 +38,8 @@ class UserProfiles {
         String after = "";
         if (paging.after() != null) {
             after = " AND (a.name, a.id) > (:afterName, :afterId)";
-            params.put("afterName", paging.after().sortKey());
-            params.put("afterId", paging.after().id());
+            params.put("afterName", paging.after().text(0));
+            params.put("afterId", paging.after().uuid(1));
         }
         String sql = """
                 WITH target AS (

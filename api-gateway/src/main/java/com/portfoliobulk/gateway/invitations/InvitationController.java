@@ -2,22 +2,16 @@ package com.portfoliobulk.gateway.invitations;
 
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
-import com.portfoliobulk.gateway.web.Problems;
+import com.portfoliobulk.gateway.web.RequestRefusedException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.media.Content;
-import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import java.util.List;
 import java.util.regex.Pattern;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.oauth2.jwt.Jwt;
-import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -49,44 +43,27 @@ class InvitationController {
                     + " it: the membership becomes ACTIVE with the role the invitation offered. The token is"
                     + " used up: accepting again answers 410.")
     @ApiResponse(responseCode = "200", description = "Accepted; the membership it became.")
-    @ApiResponse(responseCode = "401", description = "No valid bearer token.", content = @Content)
+    @ApiResponse(responseCode = "401", description = "No valid bearer token.")
     @ApiResponse(
             responseCode = "403",
             description = "The invitation was sent to another e-mail address than the token's, or the token says"
-                    + " that its address is not verified (email_verified false).",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+                    + " that its address is not verified (email_verified false).")
     @ApiResponse(
             responseCode = "410",
-            description = "The invitation expired, was revoked or was accepted already (or never existed).",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+            description = "The invitation expired, was revoked or was accepted already (or never existed).")
     @ApiResponse(
             responseCode = "503",
-            description = "Invitations cannot be accepted right now; retry after Retry-After seconds.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+            description = "Invitations cannot be accepted right now; retry after Retry-After seconds.")
     @PostMapping(path = "/api/v1/invitations/{token}/accept", produces = MediaType.APPLICATION_JSON_VALUE)
     AcceptedInvitation accept(
             @Parameter(description = "The invitation token from the invitation e-mail.") @PathVariable String token) {
         Caller caller = access.caller();
         if (addressUnverified()) {
-            throw new ErrorResponseException(
-                    HttpStatus.FORBIDDEN,
-                    Problems.of(
-                            HttpStatus.FORBIDDEN,
-                            Problems.FORBIDDEN,
-                            "E-mail address not verified",
-                            "Your sign-in says that " + caller.email() + " is not verified (email_verified is false)."
-                                    + " Verify the address with your identity provider, then accept again.",
-                            List.of()),
-                    null);
+            throw new RequestRefusedException(
+                    RequestRefusedException.Reason.FORBIDDEN,
+                    "E-mail address not verified",
+                    "Your sign-in says that " + caller.email() + " is not verified (email_verified is false)."
+                            + " Verify the address with your identity provider, then accept again.");
         }
         if (!TOKEN.matcher(token).matches()) {
             throw WorkerInvitations.gone();

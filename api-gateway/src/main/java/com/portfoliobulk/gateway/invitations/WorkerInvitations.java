@@ -1,17 +1,12 @@
 package com.portfoliobulk.gateway.invitations;
 
-import com.portfoliobulk.gateway.web.InternalClients;
 import com.portfoliobulk.gateway.web.InternalService;
-import com.portfoliobulk.gateway.web.Problems;
-import java.net.URI;
-import java.util.List;
+import com.portfoliobulk.gateway.web.InternalServices;
+import com.portfoliobulk.gateway.web.RequestRefusedException;
+import com.portfoliobulk.gateway.web.RequestRefusedException.Reason;
 import java.util.Map;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.HttpStatusCode;
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
-import org.springframework.web.ErrorResponseException;
-import org.springframework.web.util.UriComponentsBuilder;
+import org.springframework.web.client.HttpClientErrorException;
 
 /**
  * Accepts invitations through the bulk-worker's internal API, because only the worker writes the
@@ -23,53 +18,37 @@ import org.springframework.web.util.UriComponentsBuilder;
 @Component
 class WorkerInvitations {
 
-    private static final String PATH = "/internal/invitations/{token}/accept";
+    private final InternalService<WorkerInvitationsApi> worker;
 
-    private final InternalService worker;
-
-    WorkerInvitations(InvitationProperties properties, InternalClients clients) {
-        this.worker = clients.service(properties.workerBaseUrl(), "Invitations cannot be accepted right now");
+    WorkerInvitations(InvitationProperties properties, InternalServices services) {
+        this.worker = services.connect(
+                properties.workerBaseUrl(), WorkerInvitationsApi.class, "Invitations cannot be accepted right now");
     }
 
     AcceptedInvitation accept(String token, String email) {
-        return worker.call(http -> http.post()
-                .uri(UriComponentsBuilder.fromUri(worker.baseUrl())
-                        .path(PATH)
-                        .buildAndExpand(token)
-                        .encode()
-                        .toUri())
-                .contentType(MediaType.APPLICATION_JSON)
-                .accept(MediaType.APPLICATION_JSON, MediaType.APPLICATION_PROBLEM_JSON)
-                .body(Map.of("email", email))
-                .exchange((request, response) -> {
-                    HttpStatusCode status = response.getStatusCode();
-                    if (status.value() == HttpStatus.OK.value()) {
-                        return response.bodyTo(AcceptedInvitation.class);
-                    }
-                    throw switch (status.value()) {
-                        case 403 ->
-                            problem(
-                                    HttpStatus.FORBIDDEN,
-                                    Problems.FORBIDDEN,
-                                    "Invitation for another address",
-                                    "This invitation was sent to another e-mail address. Sign in as the person it was"
-                                            + " sent to.");
-                        case 404, 410 -> gone();
-                        default -> worker.unavailable(new IllegalStateException("The worker answered " + status));
-                    };
-                }));
+        return worker.call(api -> {
+            try {
+                return api.accept(token, Map.of("email", email));
+            } catch (HttpClientErrorException refused) {
+                throw switch (refused.getStatusCode().value()) {
+                    case 403 ->
+                        new RequestRefusedException(
+                                Reason.FORBIDDEN,
+                                "Invitation for another address",
+                                "This invitation was sent to another e-mail address. Sign in as the person it was"
+                                        + " sent to.");
+                    case 404, 410 -> gone();
+                    default -> worker.unavailable(refused);
+                };
+            }
+        });
     }
 
-    static ErrorResponseException gone() {
-        return problem(
-                HttpStatus.GONE,
-                Problems.GONE,
+    static RequestRefusedException gone() {
+        return new RequestRefusedException(
+                Reason.GONE,
                 "Invitation expired or revoked",
                 "This invitation cannot be accepted any more: it expired, was revoked or was accepted already. Ask"
                         + " for a new one.");
-    }
-
-    private static ErrorResponseException problem(HttpStatus status, URI type, String title, String detail) {
-        return new ErrorResponseException(status, Problems.of(status, type, title, detail, List.of()), null);
     }
 }

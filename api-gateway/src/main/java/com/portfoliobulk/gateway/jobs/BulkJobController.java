@@ -4,28 +4,27 @@ import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.enums.ParameterIn;
 import io.swagger.v3.oas.annotations.headers.Header;
-import io.swagger.v3.oas.annotations.media.Content;
-import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.UUID;
+import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.CacheControl;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -35,6 +34,7 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
@@ -44,14 +44,8 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
  * or User Management EDIT.
  */
 @Tag(name = "Bulk jobs", description = "Submit bulk access changes as jobs, follow them, cancel them.")
-@ApiResponse(responseCode = "401", description = "No valid bearer token.", content = @Content)
-@ApiResponse(
-        responseCode = "403",
-        description = "The caller lacks the needed permission on the portfolio.",
-        content =
-                @Content(
-                        mediaType = "application/problem+json",
-                        schema = @Schema(implementation = ProblemDetail.class)))
+@ApiResponse(responseCode = "401", description = "No valid bearer token.")
+@ApiResponse(responseCode = "403", description = "The caller lacks the needed permission on the portfolio.")
 @RestController
 @RequestMapping("/api/v1/portfolios/{portfolioId}/bulk-jobs")
 class BulkJobController {
@@ -90,7 +84,8 @@ class BulkJobController {
             description = "Validates the request, resolves its targets against the directory (OFFBOARD_USERS expands"
                     + " to every linked account where the user has access) and stores the job with one task per"
                     + " (account, user). Answers at once; the tasks are applied asynchronously. The same"
-                    + " Idempotency-Key with the same body within 24 hours answers the same job.")
+                    + " Idempotency-Key with the same body within the configured window"
+                    + " (`bulk.gateway.jobs.idempotency-key-ttl`, default 24 hours) answers the same job.")
     @ApiResponse(
             responseCode = "202",
             description = "Accepted (or replayed); poll the Location.",
@@ -101,50 +96,24 @@ class BulkJobController {
             })
     @ApiResponse(
             responseCode = "400",
-            description = "Malformed JSON, unknown type, wrong field types, missing or too long Idempotency-Key.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
-    @ApiResponse(
-            responseCode = "404",
-            description = "The portfolio does not exist.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+            description = "Malformed JSON, unknown type, wrong field types, missing or too long Idempotency-Key.")
+    @ApiResponse(responseCode = "404", description = "The portfolio does not exist.")
     @ApiResponse(
             responseCode = "409",
-            description = "A submission with the same Idempotency-Key is still being created; retry.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+            description = "A submission with the same Idempotency-Key is still being created; retry.")
     @ApiResponse(
             responseCode = "413",
-            description = "The request resolves to more tasks than a job may have, or the body is too large.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+            description = "The request resolves to more tasks than a job may have, or the body is too large.")
     @ApiResponse(
             responseCode = "422",
             description = "Invalid content (empty lists, malformed or duplicate entries, OWNER as a role, accounts or"
                     + " users not of this portfolio, nothing to do), or the Idempotency-Key was used with another"
-                    + " body. `errors` names the fields.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+                    + " body. `errors` names the fields.")
     @ApiResponse(
             responseCode = "429",
             description = "Too many submissions for the portfolio in the current period; retry after Retry-After"
                     + " seconds.",
-            headers = @Header(name = "Retry-After", description = "Seconds until submissions are accepted again."),
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+            headers = @Header(name = "Retry-After", description = "Seconds until submissions are accepted again."))
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<JobView> submit(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
@@ -183,21 +152,13 @@ class BulkJobController {
                 @Header(name = "Retry-After", description = "Seconds to wait before polling; absent once finished.")
             })
     @ApiResponse(responseCode = "304", description = "Not modified since the ETag in If-None-Match.")
-    @ApiResponse(
-            responseCode = "404",
-            description = "No such job in this portfolio.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "404", description = "No such job in this portfolio.")
     @GetMapping(path = "/{jobId}", produces = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<JobView> job(
-            @PathVariable UUID portfolioId,
-            @PathVariable UUID jobId,
-            @RequestHeader(name = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
+    ResponseEntity<JobView> job(@PathVariable UUID portfolioId, @PathVariable UUID jobId, WebRequest request) {
         access.requireView(portfolioId);
         Job job = progress.status(portfolioId, jobId);
-        boolean unchanged = matches(ifNoneMatch, job.etag());
+        // Compares If-None-Match with the tag (weakly, as RFC 9110 asks) and marks the answer 304.
+        boolean unchanged = request.checkNotModified(job.etag());
         ResponseEntity.BodyBuilder answer =
                 unchanged ? ResponseEntity.status(HttpStatus.NOT_MODIFIED) : ResponseEntity.ok();
         answer.eTag(job.etag()).cacheControl(CacheControl.noCache());
@@ -212,36 +173,19 @@ class BulkJobController {
             description = "Per-task outcomes in task order, filtered and cursor-paged. With `Accept: text/csv` the"
                     + " whole filtered list streams as a CSV download (limit and cursor do not apply).")
     @ApiResponse(responseCode = "200", description = "One page of tasks, or all of them as CSV.")
-    @ApiResponse(
-            responseCode = "400",
-            description = "A filter, limit or cursor cannot be used.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
-    @ApiResponse(
-            responseCode = "404",
-            description = "No such job in this portfolio.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "400", description = "A filter, limit or cursor cannot be used.")
+    @ApiResponse(responseCode = "404", description = "No such job in this portfolio.")
     @GetMapping(path = "/{jobId}/tasks", produces = MediaType.APPLICATION_JSON_VALUE)
-    CursorPage<TaskView> tasks(
+    Page<TaskView> tasks(
             @PathVariable UUID portfolioId,
             @PathVariable UUID jobId,
             @Parameter(description = "Only tasks in this state.") @RequestParam(required = false) TaskStatus status,
             @Parameter(description = "Only tasks with this reason.") @RequestParam(required = false) ReasonCode reason,
             @Parameter(description = "Only tasks on this account.") @RequestParam(required = false) UUID accountId,
-            @Parameter(
-                            description = "Page size.",
-                            schema = @Schema(minimum = "1", maximum = "500", defaultValue = "50"))
-                    @RequestParam(required = false)
-                    Integer limit,
-            @Parameter(description = "The `nextCursor` of the previous page.") @RequestParam(required = false)
-                    String cursor) {
+            @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
-        return progress.tasks(portfolioId, jobId, new TaskFilter(status, reason, accountId), Paging.of(limit, cursor));
+        return progress.tasks(
+                portfolioId, jobId, new TaskFilter(status, reason, accountId), page.request(JobProgress.TASKS));
     }
 
     @Operation(hidden = true)
@@ -275,27 +219,15 @@ class BulkJobController {
 
     @Operation(summary = "List the portfolio's jobs", description = "Newest first, filtered and cursor-paged.")
     @ApiResponse(responseCode = "200", description = "One page of jobs.")
-    @ApiResponse(
-            responseCode = "400",
-            description = "A filter, limit or cursor cannot be used.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "400", description = "A filter, limit or cursor cannot be used.")
     @GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)
-    CursorPage<JobView> jobs(
+    Page<JobView> jobs(
             @PathVariable UUID portfolioId,
             @Parameter(description = "Only jobs in this state.") @RequestParam(required = false) JobStatus status,
             @Parameter(description = "Only jobs of this type.") @RequestParam(required = false) JobType type,
-            @Parameter(
-                            description = "Page size.",
-                            schema = @Schema(minimum = "1", maximum = "500", defaultValue = "50"))
-                    @RequestParam(required = false)
-                    Integer limit,
-            @Parameter(description = "The `nextCursor` of the previous page.") @RequestParam(required = false)
-                    String cursor) {
+            @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
-        return progress.jobs(portfolioId, status, type, Paging.of(limit, cursor));
+        return progress.jobs(portfolioId, status, type, page.request(JobProgress.JOBS));
     }
 
     @Operation(
@@ -303,35 +235,14 @@ class BulkJobController {
             description = "Tasks not applied yet become CANCELLED (reason JOB_CANCELLED); applied ones stay. The job"
                     + " becomes CANCELLED.")
     @ApiResponse(responseCode = "202", description = "Cancelled; the job as it is now.")
-    @ApiResponse(
-            responseCode = "404",
-            description = "No such job in this portfolio.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "404", description = "No such job in this portfolio.")
     @ApiResponse(
             responseCode = "409",
-            description = "The job has finished already (COMPLETED, COMPLETED_WITH_ERRORS or CANCELLED).",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+            description = "The job has finished already (COMPLETED, COMPLETED_WITH_ERRORS or CANCELLED).")
     @PostMapping(path = "/{jobId}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<JobView> cancel(@PathVariable UUID portfolioId, @PathVariable UUID jobId) {
         access.requireChange(portfolioId);
         Job job = cancellation.cancel(portfolioId, jobId);
         return ResponseEntity.accepted().eTag(job.etag()).body(job.view());
-    }
-
-    /** Whether {@code If-None-Match} names the current tag (weak comparison, as RFC 9110 asks). */
-    private static boolean matches(String ifNoneMatch, String etag) {
-        if (ifNoneMatch == null) {
-            return false;
-        }
-        return Arrays.stream(ifNoneMatch.split(","))
-                .map(String::strip)
-                .map(tag -> tag.startsWith("W/") ? tag.substring(2) : tag)
-                .anyMatch(tag -> tag.equals("*") || tag.equals(etag));
     }
 }

@@ -1,80 +1,66 @@
 package com.portfoliobulk.gateway.jobs;
 
-import com.portfoliobulk.gateway.web.Problems;
+import com.portfoliobulk.gateway.web.NotFoundException;
+import com.portfoliobulk.gateway.web.RequestRefusedException;
+import com.portfoliobulk.gateway.web.RequestRefusedException.Reason;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
-import org.springframework.web.ErrorResponseException;
 
-/** The problems of the bulk job API other than validation. */
+/** The refusals of the bulk job API other than validation. */
 final class JobProblems {
 
     private JobProblems() {}
 
-    static ErrorResponseException jobNotFound(UUID jobId) {
-        return new ErrorResponseException(
-                HttpStatus.NOT_FOUND,
-                Problems.of(
-                        HttpStatus.NOT_FOUND,
-                        Problems.NOT_FOUND,
-                        "Job not found",
-                        "There is no job " + jobId + " in this portfolio.",
-                        List.of()),
+    static NotFoundException jobNotFound(UUID jobId) {
+        return new NotFoundException("There is no job " + jobId + " in this portfolio.");
+    }
+
+    static RequestRefusedException notCancellable(Job job) {
+        return new RequestRefusedException(
+                Reason.CONFLICT,
+                "Job already finished",
+                "Job " + job.id() + " is " + job.status() + "; only a QUEUED or IN_PROGRESS job can be cancelled.");
+    }
+
+    /** @param window how long a key is remembered ({@code bulk.gateway.jobs.idempotency-key-ttl}) */
+    static RequestRefusedException keyReused(String key, Duration window) {
+        return new RequestRefusedException(
+                Reason.IDEMPOTENCY_KEY_REUSED,
+                "Idempotency-Key reused",
+                "The Idempotency-Key '" + key + "' was used for a different request in this portfolio within the"
+                        + " last " + describe(window) + "; use a new key for a new request.");
+    }
+
+    static RequestRefusedException stillBeingCreated(String key, long retryAfterSeconds) {
+        return new RequestRefusedException(
+                Reason.CONFLICT,
+                "Submission in progress",
+                "A job with the Idempotency-Key '" + key + "' is still being created; retry shortly to get it.",
+                List.of(),
+                retryAfterSeconds,
                 null);
     }
 
-    static ErrorResponseException notCancellable(Job job) {
-        return new ErrorResponseException(
-                HttpStatus.CONFLICT,
-                Problems.of(
-                        HttpStatus.CONFLICT,
-                        Problems.CONFLICT,
-                        "Job already finished",
-                        "Job " + job.id() + " is " + job.status() + "; only a QUEUED or IN_PROGRESS job can be"
-                                + " cancelled.",
-                        List.of()),
-                null);
+    static RequestRefusedException tooManyTasks(long tasks, int max) {
+        return new RequestRefusedException(
+                Reason.TOO_LARGE,
+                "Too many tasks",
+                "The request resolves to " + tasks + " tasks; a job may have at most " + max
+                        + ". Split it into several jobs.");
     }
 
-    static ErrorResponseException keyReused(String key) {
-        return new ErrorResponseException(
-                HttpStatus.UNPROCESSABLE_CONTENT,
-                Problems.of(
-                        HttpStatus.UNPROCESSABLE_CONTENT,
-                        Problems.IDEMPOTENCY_KEY_REUSED,
-                        "Idempotency-Key reused",
-                        "The Idempotency-Key '" + key + "' was used for a different request in this portfolio"
-                                + " within the last 24 hours; use a new key for a new request.",
-                        List.of()),
-                null);
-    }
-
-    static ErrorResponseException stillBeingCreated(String key, String retryAfterSeconds) {
-        ErrorResponseException problem = new ErrorResponseException(
-                HttpStatus.CONFLICT,
-                Problems.of(
-                        HttpStatus.CONFLICT,
-                        Problems.CONFLICT,
-                        "Submission in progress",
-                        "A job with the Idempotency-Key '" + key + "' is still being created; retry shortly to get"
-                                + " it.",
-                        List.of()),
-                null);
-        problem.getHeaders().set(HttpHeaders.RETRY_AFTER, retryAfterSeconds);
-        return problem;
-    }
-
-    static ErrorResponseException tooManyTasks(long tasks, int max) {
-        return new ErrorResponseException(
-                HttpStatus.CONTENT_TOO_LARGE,
-                Problems.of(
-                        HttpStatus.CONTENT_TOO_LARGE,
-                        Problems.TOO_LARGE,
-                        "Too many tasks",
-                        "The request resolves to " + tasks + " tasks; a job may have at most " + max
-                                + ". Split it into several jobs.",
-                        List.of()),
-                null);
+    /** A duration as a person says it: "24 hours", "90 minutes", "1 day and 6 hours" stays exact. */
+    static String describe(Duration window) {
+        long seconds = window.toSeconds();
+        if (seconds % 3600 == 0) {
+            long hours = seconds / 3600;
+            return hours == 1 ? "hour" : hours + " hours";
+        }
+        if (seconds % 60 == 0) {
+            long minutes = seconds / 60;
+            return minutes == 1 ? "minute" : minutes + " minutes";
+        }
+        return seconds == 1 ? "second" : seconds + " seconds";
     }
 }

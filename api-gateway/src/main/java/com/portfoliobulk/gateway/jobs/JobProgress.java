@@ -2,6 +2,9 @@ package com.portfoliobulk.gateway.jobs;
 
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.contracts.paging.Cursor;
+import com.portfoliobulk.contracts.paging.Page;
+import com.portfoliobulk.contracts.paging.PageRequest;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -14,6 +17,11 @@ import org.springframework.transaction.support.TransactionTemplate;
 /** Reads jobs and their task outcomes for polling clients. */
 @Service
 class JobProgress {
+
+    /** The list names of the jobs' cursors: a cursor of one list is refused by another. */
+    static final String JOBS = "jobs";
+
+    static final String TASKS = "tasks";
 
     private final Jobs jobs;
 
@@ -43,45 +51,27 @@ class JobProgress {
                 .orElseThrow(() -> JobProblems.jobNotFound(jobId));
     }
 
-    CursorPage<JobView> jobs(UUID portfolioId, JobStatus status, JobType type, Paging paging) {
+    /** The portfolio's jobs, newest first, keyed by creation time (microseconds, as stored) and id. */
+    Page<JobView> jobs(UUID portfolioId, JobStatus status, JobType type, PageRequest paging) {
         Instant afterCreatedAt = null;
         UUID afterId = null;
         if (paging.after() != null) {
-            String[] position = paging.after().split("/", 2);
-            try {
-                afterCreatedAt = Instant.EPOCH.plus(Long.parseLong(position[0]), ChronoUnit.MICROS);
-                afterId = UUID.fromString(position[1]);
-            } catch (RuntimeException ex) {
-                throw Paging.notACursor();
-            }
+            afterCreatedAt = Instant.EPOCH.plus(paging.after().number(0), ChronoUnit.MICROS);
+            afterId = paging.after().uuid(1);
         }
-        List<Job> page = jobs.list(portfolioId, status, type, afterCreatedAt, afterId, paging.limit());
-        String next = null;
-        if (page.size() > paging.limit()) {
-            page = page.subList(0, paging.limit());
-            Job last = page.getLast();
-            next = Paging.encode(ChronoUnit.MICROS.between(Instant.EPOCH, last.createdAt()) + "/" + last.id());
-        }
-        return new CursorPage<>(page.stream().map(Job::view).toList(), next);
+        List<Job> fetched = jobs.list(portfolioId, status, type, afterCreatedAt, afterId, paging.limit());
+        return paging.page(
+                        fetched,
+                        job -> Cursor.of(JOBS, ChronoUnit.MICROS.between(Instant.EPOCH, job.createdAt()), job.id()))
+                .map(Job::view);
     }
 
-    CursorPage<TaskView> tasks(UUID portfolioId, UUID jobId, TaskFilter filter, Paging paging) {
+    /** The job's tasks in task order, keyed by their position. */
+    Page<TaskView> tasks(UUID portfolioId, UUID jobId, TaskFilter filter, PageRequest paging) {
         job(portfolioId, jobId);
-        long afterSeq = 0;
-        if (paging.after() != null) {
-            try {
-                afterSeq = Long.parseLong(paging.after());
-            } catch (NumberFormatException ex) {
-                throw Paging.notACursor();
-            }
-        }
-        List<Jobs.TaskRow> page = jobs.tasks(jobId, filter, afterSeq, paging.limit());
-        String next = null;
-        if (page.size() > paging.limit()) {
-            page = page.subList(0, paging.limit());
-            next = Paging.encode(String.valueOf(page.getLast().seq()));
-        }
-        return new CursorPage<>(page.stream().map(Jobs.TaskRow::task).toList(), next);
+        long afterSeq = paging.after() == null ? 0 : paging.after().number(0);
+        List<Jobs.TaskRow> fetched = jobs.tasks(jobId, filter, afterSeq, paging.limit());
+        return paging.page(fetched, task -> Cursor.of(TASKS, task.seq())).map(Jobs.TaskRow::task);
     }
 
     /** Streams every matching task of the job in order, without holding them all in memory. */

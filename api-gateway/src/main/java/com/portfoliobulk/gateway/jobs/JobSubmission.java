@@ -8,14 +8,13 @@ import com.portfoliobulk.gateway.web.FieldProblem;
 import com.portfoliobulk.gateway.web.InvalidParameterException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.dao.DataAccessException;
+import org.springframework.dao.CannotAcquireLockException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -41,9 +40,9 @@ public class JobSubmission {
     /** The longest {@code Idempotency-Key} accepted. */
     public static final int MAX_KEY_LENGTH = 255;
 
-    private static final String LOCK_NOT_AVAILABLE = "55P03";
-
     private static final JsonMapper CANONICAL_JSON = JsonMapper.builder().build();
+
+    private final JobPlanning planning;
 
     private final TargetResolution resolution;
 
@@ -60,6 +59,7 @@ public class JobSubmission {
     private final TransactionTemplate transaction;
 
     JobSubmission(
+            JobPlanning planning,
             TargetResolution resolution,
             Jobs jobs,
             IdempotencyKeys keys,
@@ -67,6 +67,7 @@ public class JobSubmission {
             JobMetrics metrics,
             ApplicationEventPublisher events,
             PlatformTransactionManager transactions) {
+        this.planning = planning;
         this.resolution = resolution;
         this.jobs = jobs;
         this.keys = keys;
@@ -124,8 +125,7 @@ public class JobSubmission {
             return earlier.get();
         }
         long expectedTasks = validated.knownTaskCount().orElse(0);
-        checkTaskCap(expectedTasks);
-        ResolvedTargets targets = resolution.resolve(portfolioId, validated);
+        ResolvedTargets targets = planning.plan(portfolioId, validated).targets();
         for (int attempt = 1; ; attempt++) {
             UUID jobId = UUID.randomUUID();
             try {
@@ -141,13 +141,11 @@ public class JobSubmission {
                     return earlier.get();
                 }
                 if (attempt >= 2) {
-                    throw JobProblems.stillBeingCreated(key, properties.retryAfterSeconds());
+                    throw JobProblems.stillBeingCreated(key, properties.retryAfter());
                 }
-            } catch (DataAccessException ex) {
-                if (hasSqlState(ex, LOCK_NOT_AVAILABLE)) {
-                    throw JobProblems.stillBeingCreated(key, properties.retryAfterSeconds());
-                }
-                throw ex;
+            } catch (CannotAcquireLockException ex) {
+                // A concurrent submission with this key holds its row for longer than duplicate-wait.
+                throw JobProblems.stillBeingCreated(key, properties.retryAfter());
             }
         }
     }
@@ -175,7 +173,7 @@ public class JobSubmission {
             // At most one task over the cap: storing the plan is counting it, and an oversized plan
             // costs one bounded insert that is rolled back.
             long inserted = resolution.insertTasks(jobId, targets, properties.maxTasksPerJob() + 1L);
-            checkTaskCap(inserted);
+            planning.checkTaskCap(inserted);
             if (inserted == 0) {
                 throw nothingToDo();
             }
@@ -188,24 +186,13 @@ public class JobSubmission {
         return created == null ? 0 : created;
     }
 
-    /**
-     * Refuses a plan of more tasks than a job may have ({@code bulk.gateway.jobs.max-tasks-per-job}).
-     *
-     * @throws org.springframework.web.ErrorResponseException 413 naming the count and the cap
-     */
-    public void checkTaskCap(long tasks) {
-        if (tasks > properties.maxTasksPerJob()) {
-            throw JobProblems.tooManyTasks(tasks, properties.maxTasksPerJob());
-        }
-    }
-
     private Optional<Submitted> replay(UUID portfolioId, String key, String hash) {
         Optional<StoredKey> stored = keys.find(portfolioId, key, properties.idempotencyKeyTtl());
         if (stored.isEmpty()) {
             return Optional.empty();
         }
         if (!stored.get().requestHash().equals(hash)) {
-            throw JobProblems.keyReused(key);
+            throw JobProblems.keyReused(key, properties.idempotencyKeyTtl());
         }
         return jobs.find(portfolioId, stored.get().jobId()).map(job -> new Submitted(job, true));
     }
@@ -238,15 +225,6 @@ public class JobSubmission {
                 "The request resolves to no task: none of the users has access to any linked account of the"
                         + " portfolio any more. Nothing to do.",
                 List.of(new FieldProblem("userIds", "no membership in the portfolio's accounts: nothing to do")));
-    }
-
-    private static boolean hasSqlState(Throwable ex, String sqlState) {
-        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLException sql && sqlState.equals(sql.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

@@ -59,7 +59,7 @@ class Jobs {
 
     /**
      * Limits how long statements of the current transaction wait for a lock; a longer wait fails with
-     * SQL state 55P03.
+     * {@link org.springframework.dao.CannotAcquireLockException}.
      */
     void setLockTimeout(Duration timeout) {
         jdbc.sql("SELECT set_config('lock_timeout', :timeout, true)")

@@ -27,7 +27,12 @@ record JobsProperties(
         @DefaultValue("64MB") String submissionWorkMem) {
 
     /** {@link #pollInterval} in whole seconds, at least 1, for {@code Retry-After}. */
+    long retryAfter() {
+        return Math.max(1, (pollInterval.toMillis() + 999) / 1000);
+    }
+
+    /** {@link #retryAfter()} as the header's text. */
     String retryAfterSeconds() {
-        return String.valueOf(Math.max(1, (pollInterval.toMillis() + 999) / 1000));
+        return String.valueOf(retryAfter());
     }
 }

@@ -10,7 +10,7 @@ import java.util.UUID;
  * A validated job request whose targets all belong to the portfolio: the plan of its tasks, still in
  * the database and never held in memory. {@link TargetResolution} counts, walks or stores it.
  */
-public final class ResolvedTargets {
+final class ResolvedTargets {
 
     private final UUID portfolioId;
 

@@ -41,7 +41,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * of 100,000 tasks is counted, walked or stored without holding it in memory.
  */
 @Component
-public class TargetResolution {
+class TargetResolution {
 
     /** How many offending ids a 422 answer lists per kind. */
     static final int SHOWN_OFFENDERS = 5;

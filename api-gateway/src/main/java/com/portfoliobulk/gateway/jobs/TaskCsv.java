@@ -5,11 +5,17 @@ import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.util.Objects;
 
-/** Writes tasks as RFC 4180 CSV, one line per task, with the same columns as the JSON list. */
+/**
+ * Writes tasks as RFC 4180 CSV, one line per task, with the same columns as the JSON list; cells
+ * that would open as a formula are escaped.
+ */
 final class TaskCsv {
 
     static final String HEADER =
             "taskId,accountId,userId,email,action,previousRole,newRole,status,reason,error,attempts,appliedAt";
+
+    /** The first characters that make a spreadsheet read a cell as a formula. */
+    private static final String FORMULA_STARTS = "=+-@\t\r";
 
     private final Writer out;
 
@@ -47,12 +53,25 @@ final class TaskCsv {
         }
     }
 
-    private static String text(Object value) {
+    /**
+     * One cell. A cell a spreadsheet would read as a formula (it begins with {@code =}, {@code +},
+     * {@code -}, {@code @}, a tab or a carriage return, as an e-mail address may) gets a leading
+     * {@code '} and quotes, as OWASP's CSV injection advice says, so it opens as text.
+     */
+    static String text(Object value) {
         if (value == null) {
             return "";
         }
         String text = Objects.toString(value);
-        if (text.indexOf(',') >= 0 || text.indexOf('"') >= 0 || text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0) {
+        boolean formula = !text.isEmpty() && FORMULA_STARTS.indexOf(text.charAt(0)) >= 0;
+        if (formula) {
+            text = "'" + text;
+        }
+        if (formula
+                || text.indexOf(',') >= 0
+                || text.indexOf('"') >= 0
+                || text.indexOf('\n') >= 0
+                || text.indexOf('\r') >= 0) {
             return '"' + text.replace("\"", "\"\"") + '"';
         }
         return text;

@@ -1,16 +1,14 @@
 package com.portfoliobulk.gateway.portfolio;
 
 import com.portfoliobulk.gateway.security.Caller;
-import com.portfoliobulk.gateway.web.InternalClients;
 import com.portfoliobulk.gateway.web.InternalService;
+import com.portfoliobulk.gateway.web.InternalServices;
 import java.net.URI;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
-import org.springframework.web.util.UriComponentsBuilder;
-import tools.jackson.databind.JsonNode;
+import org.springframework.web.client.HttpClientErrorException;
 
 /**
  * Links and unlinks accounts through the bulk-worker's internal API, because only the worker writes
@@ -28,75 +26,54 @@ class WorkerLinks {
         IN_ANOTHER_PORTFOLIO
     }
 
-    private final InternalService worker;
+    private final InternalService<WorkerLinksApi> worker;
 
     WorkerLinks(
             @Value("${bulk.gateway.worker-base-url:http://localhost:8081}") URI workerBaseUrl,
-            InternalClients clients) {
-        this.worker = clients.service(workerBaseUrl, "Accounts cannot be linked or unlinked right now");
+            InternalServices services) {
+        this.worker = services.connect(
+                workerBaseUrl, WorkerLinksApi.class, "Accounts cannot be linked or unlinked right now");
     }
 
     Outcome link(UUID portfolioId, UUID accountId, Caller owner) {
-        return post(
-                "/internal/portfolios/{p}/accounts/{a}/link",
-                owner,
-                portfolioId,
-                accountId,
-                (status, body) -> switch (status) {
-                    case 200 -> body.path("linked").asBoolean() ? Outcome.LINKED : Outcome.ALREADY_LINKED;
+        return worker.call(api -> {
+            try {
+                return api.link(portfolioId, accountId, actor(owner))
+                                .path("linked")
+                                .asBoolean()
+                        ? Outcome.LINKED
+                        : Outcome.ALREADY_LINKED;
+            } catch (HttpClientErrorException refused) {
+                return switch (refused.getStatusCode().value()) {
                     case 404 -> Outcome.NOT_FOUND;
                     case 409 -> Outcome.IN_ANOTHER_PORTFOLIO;
-                    default -> null;
-                });
+                    default -> throw worker.unavailable(refused);
+                };
+            }
+        });
     }
 
     Outcome unlink(UUID portfolioId, UUID accountId, Caller owner) {
-        return post(
-                "/internal/portfolios/{p}/accounts/{a}/unlink",
-                owner,
-                portfolioId,
-                accountId,
-                (status, body) -> switch (status) {
-                    case 200 -> Outcome.UNLINKED;
-                    case 404 -> Outcome.NOT_FOUND;
-                    default -> null;
-                });
+        return worker.call(api -> {
+            try {
+                api.unlink(portfolioId, accountId, actor(owner));
+                return Outcome.UNLINKED;
+            } catch (HttpClientErrorException refused) {
+                if (refused.getStatusCode().value() == 404) {
+                    return Outcome.NOT_FOUND;
+                }
+                throw worker.unavailable(refused);
+            }
+        });
     }
 
     /** How many accounts the worker unlinked. */
     long unlinkAll(UUID portfolioId, Caller owner) {
-        Long unlinked = post(
-                "/internal/portfolios/{p}/unlink-all",
-                owner,
-                portfolioId,
-                null,
-                (status, body) -> status == 200 ? body.path("unlinked").asLong() : null);
-        return unlinked;
+        return worker.call(
+                api -> api.unlinkAll(portfolioId, actor(owner)).path("unlinked").asLong());
     }
 
-    private interface Reading<T> {
-        T read(int status, JsonNode body);
-    }
-
-    private <T> T post(String path, Caller owner, UUID portfolioId, UUID accountId, Reading<T> reading) {
-        URI uri = UriComponentsBuilder.fromUri(worker.baseUrl())
-                .path(path)
-                .buildAndExpand(accountId == null ? Map.of("p", portfolioId) : Map.of("p", portfolioId, "a", accountId))
-                .encode()
-                .toUri();
-        return worker.call(http -> http.post()
-                .uri(uri)
-                .contentType(MediaType.APPLICATION_JSON)
-                .accept(MediaType.APPLICATION_JSON, MediaType.APPLICATION_PROBLEM_JSON)
-                .body(Map.of("userId", owner.userId(), "email", owner.email()))
-                .exchange((request, response) -> {
-                    int status = response.getStatusCode().value();
-                    JsonNode body = response.bodyTo(JsonNode.class);
-                    T outcome = reading.read(status, body);
-                    if (outcome == null) {
-                        throw worker.unavailable(new IllegalStateException("The worker answered " + status));
-                    }
-                    return outcome;
-                }));
+    private static Map<String, Object> actor(Caller owner) {
+        return Map.of("userId", owner.userId(), "email", owner.email());
     }
 }

@@ -1,13 +1,12 @@
 package com.portfoliobulk.gateway.preview;
 
+import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.gateway.jobs.InvalidJobRequestException;
+import com.portfoliobulk.gateway.jobs.JobPlanning;
 import com.portfoliobulk.gateway.jobs.JobRequest;
 import com.portfoliobulk.gateway.jobs.JobRequestValidation;
-import com.portfoliobulk.gateway.jobs.JobSubmission;
 import com.portfoliobulk.gateway.jobs.PlannedTarget;
 import com.portfoliobulk.gateway.jobs.PortfolioNotFoundException;
-import com.portfoliobulk.gateway.jobs.ResolvedTargets;
-import com.portfoliobulk.gateway.jobs.TargetResolution;
 import com.portfoliobulk.gateway.jobs.ValidatedJobRequest;
 import com.portfoliobulk.rules.AccessRules;
 import com.portfoliobulk.rules.CurrentMembership;
@@ -35,21 +34,14 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 class JobPreview {
 
-    private final TargetResolution resolution;
-
-    private final JobSubmission submission;
+    private final JobPlanning planning;
 
     private final JdbcClient jdbc;
 
     private final TransactionTemplate snapshot;
 
-    JobPreview(
-            TargetResolution resolution,
-            JobSubmission submission,
-            JdbcClient jdbc,
-            PlatformTransactionManager transactions) {
-        this.resolution = resolution;
-        this.submission = submission;
+    JobPreview(JobPlanning planning, JdbcClient jdbc, PlatformTransactionManager transactions) {
+        this.planning = planning;
         this.jdbc = jdbc;
         this.snapshot = new TransactionTemplate(transactions);
         this.snapshot.setReadOnly(true);
@@ -61,31 +53,31 @@ class JobPreview {
      *
      * @throws InvalidJobRequestException as the submission would (422)
      * @throws PortfolioNotFoundException when the portfolio does not exist (404)
-     * @throws org.springframework.web.ErrorResponseException when the plan has more tasks than a job
+     * @throws com.portfoliobulk.gateway.web.RequestRefusedException when the plan has more tasks than a job
      *     may have (413)
-     * @throws com.portfoliobulk.gateway.web.InvalidParameterException when the cursor belongs to
+     * @throws com.portfoliobulk.contracts.paging.InvalidPageRequestException when the cursor belongs to
      *     another request (400)
      */
-    PreviewPage preview(UUID portfolioId, JobRequest request, PreviewPaging paging) {
+    PreviewPage preview(UUID portfolioId, JobRequest request, PageRequest paging) {
         ValidatedJobRequest validated = JobRequestValidation.validate(request);
-        submission.checkTaskCap(validated.knownTaskCount().orElse(0));
+        planning.checkTaskCap(validated.knownTaskCount().orElse(0));
         String planKey = PreviewCursor.planKey(portfolioId, validated);
-        paging.requirePlan(planKey);
+        PreviewCursor after = PreviewCursor.of(paging, planKey);
         return snapshot.execute(status -> {
-            ResolvedTargets targets = resolution.resolve(portfolioId, validated);
+            JobPlanning.Plan plan = planning.plan(portfolioId, validated);
             Instant now = jdbc.sql("SELECT now()")
                     .query(OffsetDateTime.class)
                     .single()
                     .toInstant();
             PlanTally tally = new PlanTally();
-            PageWindow window = new PageWindow(paging, planKey);
-            resolution.forEach(targets, target -> {
+            PageWindow window = new PageWindow(paging.limit(), after, planKey);
+            planning.forEachTarget(plan, target -> {
                 Decision decision = AccessRules.decide(target.action(), target.role(), target.current(), now);
                 tally.count(decision);
                 window.offer(target, decision);
             });
             // The plan is counted while it is walked: a plan over the cap answers 413 like the submission.
-            submission.checkTaskCap(tally.total());
+            planning.checkTaskCap(tally.total());
             PageWindow.Page page = window.page();
             return new PreviewPage(
                     tally.summary(),

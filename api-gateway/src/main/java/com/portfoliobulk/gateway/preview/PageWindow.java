@@ -15,7 +15,9 @@ import java.util.List;
  */
 final class PageWindow {
 
-    private final PreviewPaging paging;
+    private final int limit;
+
+    private final PreviewCursor after;
 
     private final String planKey;
 
@@ -25,14 +27,19 @@ final class PageWindow {
 
     private boolean namedItemSeen;
 
-    PageWindow(PreviewPaging paging, String planKey) {
-        this.paging = paging;
+    /**
+     * @param limit the page size
+     * @param after where the previous page ended; {@code null} for the first page
+     * @param planKey the plan the next page's cursor is made for
+     */
+    PageWindow(int limit, PreviewCursor after, String planKey) {
+        this.limit = limit;
+        this.after = after;
         this.planKey = planKey;
     }
 
     /** Offers the next item of the plan, in plan order. */
     void offer(PlannedTarget target, Decision decision) {
-        PreviewCursor after = paging.after();
         if (after == null) {
             keep(afterPosition, target, decision);
             return;
@@ -50,16 +57,16 @@ final class PageWindow {
     /** The page's items and the cursor of the page after it, if any. */
     Page page() {
         List<Entry> candidates = namedItemSeen ? afterNamedItem : afterPosition;
-        if (candidates.size() <= paging.limit()) {
+        if (candidates.size() <= limit) {
             return new Page(candidates, null);
         }
-        List<Entry> items = candidates.subList(0, paging.limit());
+        List<Entry> items = candidates.subList(0, limit);
         return new Page(items, PreviewCursor.after(items.getLast().target(), planKey));
     }
 
     /** Keeps one item beyond the page, to tell whether another page follows. */
     private void keep(List<Entry> entries, PlannedTarget target, Decision decision) {
-        if (entries.size() <= paging.limit()) {
+        if (entries.size() <= limit) {
             entries.add(new Entry(target, decision));
         }
     }

@@ -2,20 +2,18 @@ package com.portfoliobulk.gateway.preview;
 
 import com.portfoliobulk.gateway.jobs.JobRequest;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.headers.Header;
-import io.swagger.v3.oas.annotations.media.Content;
-import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.UUID;
+import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
-import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -48,74 +46,33 @@ class PreviewController {
     @ApiResponse(
             responseCode = "400",
             description = "Malformed JSON, unknown type, wrong field types, or a limit or cursor that cannot be used"
-                    + " (a cursor works only with the body it was made for).",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
-    @ApiResponse(responseCode = "401", description = "No valid bearer token.", content = @Content)
+                    + " (a cursor works only with the body it was made for).")
+    @ApiResponse(responseCode = "401", description = "No valid bearer token.")
     @ApiResponse(
             responseCode = "403",
-            description = "The caller is neither the Portfolio Owner nor holds User Management EDIT.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
-    @ApiResponse(
-            responseCode = "404",
-            description = "The portfolio does not exist.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+            description = "The caller is neither the Portfolio Owner nor holds User Management EDIT.")
+    @ApiResponse(responseCode = "404", description = "The portfolio does not exist.")
     @ApiResponse(
             responseCode = "413",
-            description = "The request resolves to more tasks than a job may have, or the body is too large.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+            description = "The request resolves to more tasks than a job may have, or the body is too large.")
     @ApiResponse(
             responseCode = "422",
             description = "Invalid content (empty lists, malformed or duplicate entries, OWNER as a role, accounts or"
                     + " users not of this portfolio), exactly as the submission answers it. `errors` names the"
-                    + " fields.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+                    + " fields.")
     @ApiResponse(
             responseCode = "429",
             description = "Too many previews for the portfolio in the current period; retry after Retry-After seconds.",
-            headers = @Header(name = "Retry-After", description = "Seconds until previews are answered again."),
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+            headers = @Header(name = "Retry-After", description = "Seconds until previews are answered again."))
     @PostMapping(
             path = "/api/v1/portfolios/{portfolioId}/bulk-jobs/preview",
             consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
     PreviewPage preview(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
-            @Parameter(
-                            description = "Page size: how many tasks of the plan to list.",
-                            schema =
-                                    @Schema(
-                                            type = "integer",
-                                            minimum = "1",
-                                            maximum = "" + PreviewPaging.MAX_LIMIT,
-                                            defaultValue = "" + PreviewPaging.DEFAULT_LIMIT))
-                    @RequestParam(required = false)
-                    Integer limit,
-            @Parameter(
-                            description =
-                                    "The `nextCursor` of the previous page (sent with the same body); omit for the"
-                                            + " first page.")
-                    @RequestParam(required = false)
-                    String cursor,
+            @ParameterObject PageParameters page,
             @RequestBody JobRequest request) {
         access.requireChange(portfolioId);
-        return preview.preview(portfolioId, request, PreviewPaging.of(limit, cursor));
+        return preview.preview(portfolioId, request, page.request(PreviewCursor.LIST));
     }
 }

@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.ratelimit;
 
-import com.portfoliobulk.gateway.web.Problems;
+import com.portfoliobulk.gateway.web.RequestRefusedException;
+import com.portfoliobulk.gateway.web.RequestRefusedException.Reason;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
@@ -10,9 +11,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
-import org.springframework.web.ErrorResponseException;
 
 /**
  * One kind of rate-limited request (submissions, previews), counted per portfolio: a Resilience4j
@@ -51,7 +49,7 @@ final class PortfolioRateLimits {
     /**
      * Takes one permit of the portfolio.
      *
-     * @throws ErrorResponseException 429 with {@code Retry-After} when none is left in this period
+     * @throws RequestRefusedException RATE_LIMITED, with the seconds to wait, when none is left in this period
      */
     void acquire(UUID portfolioId) {
         RateLimiter limiter = limiters.rateLimiter(portfolioId.toString());
@@ -60,19 +58,15 @@ final class PortfolioRateLimits {
         }
         rejected.increment();
         long seconds = Math.max(1, (nanosToWait(limiter) + 999_999_999L) / 1_000_000_000L);
-        ErrorResponseException tooMany = new ErrorResponseException(
-                HttpStatus.TOO_MANY_REQUESTS,
-                Problems.of(
-                        HttpStatus.TOO_MANY_REQUESTS,
-                        Problems.RATE_LIMITED,
-                        "Too many requests",
-                        "The portfolio may make at most " + limit.limitForPeriod() + " " + endpoint + " per "
-                                + limit.refreshPeriod().toSeconds() + " seconds; retry in " + seconds + " seconds.",
-                        List.of()),
+        RequestRefusedException tooMany = new RequestRefusedException(
+                Reason.RATE_LIMITED,
+                "Too many requests",
+                "The portfolio may make at most " + limit.limitForPeriod() + " " + endpoint + " per "
+                        + limit.refreshPeriod().toSeconds() + " seconds; retry in " + seconds + " seconds.",
+                List.of(),
+                seconds,
                 null);
-        tooMany.getHeaders().set(HttpHeaders.RETRY_AFTER, String.valueOf(seconds));
-        RateLimitHeaders.exhausted(
-                tooMany.getHeaders(), endpoint, limit.limitForPeriod(), limit.refreshPeriod(), seconds);
+        RateLimitHeaders.exhausted(tooMany.headers(), endpoint, limit.limitForPeriod(), limit.refreshPeriod(), seconds);
         throw tooMany;
     }
 

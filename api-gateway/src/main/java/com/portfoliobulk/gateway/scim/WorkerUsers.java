@@ -1,15 +1,13 @@
 package com.portfoliobulk.gateway.scim;
 
-import com.portfoliobulk.gateway.web.InternalClients;
 import com.portfoliobulk.gateway.web.InternalService;
+import com.portfoliobulk.gateway.web.InternalServices;
 import java.net.URI;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
-import org.springframework.web.util.UriComponentsBuilder;
+import org.springframework.web.client.HttpClientErrorException;
 
 /**
  * Creates directory users through the bulk-worker's internal API ({@code POST /internal/users}),
@@ -20,39 +18,31 @@ import org.springframework.web.util.UriComponentsBuilder;
 @Component
 class WorkerUsers {
 
-    private final InternalService worker;
+    private final InternalService<WorkerUsersApi> worker;
 
     WorkerUsers(
             @Value("${bulk.gateway.worker-base-url:http://localhost:8081}") URI workerBaseUrl,
-            InternalClients clients) {
-        this.worker = clients.service(workerBaseUrl, "Users cannot be created right now");
+            InternalServices services) {
+        this.worker = services.connect(workerBaseUrl, WorkerUsersApi.class, "Users cannot be created right now");
     }
 
     /** The directory user with this address, created (IdP-managed, with no access) when there is none. */
     UUID provision(String email) {
-        return worker.call(http -> http.post()
-                .uri(UriComponentsBuilder.fromUri(worker.baseUrl())
-                        .path("/internal/users")
-                        .build()
-                        .toUri())
-                .contentType(MediaType.APPLICATION_JSON)
-                .accept(MediaType.APPLICATION_JSON, MediaType.APPLICATION_PROBLEM_JSON)
-                .body(Map.of("email", email))
-                .exchange((request, response) -> {
-                    int status = response.getStatusCode().value();
-                    if (status == HttpStatus.OK.value() || status == HttpStatus.CREATED.value()) {
-                        ProvisionedUser user = response.bodyTo(ProvisionedUser.class);
-                        if (user == null || user.userId() == null) {
-                            throw worker.unavailable(new IllegalStateException("The worker answered no user"));
-                        }
-                        return user.userId();
-                    }
-                    if (status == HttpStatus.BAD_REQUEST.value()) {
-                        throw ScimException.invalidValue(
-                                "'userName' must be an e-mail address of 3 to 254 characters.");
-                    }
-                    throw worker.unavailable(new IllegalStateException("The worker answered " + status));
-                }));
+        return worker.call(api -> {
+            ProvisionedUser user;
+            try {
+                user = api.provision(Map.of("email", email));
+            } catch (HttpClientErrorException refused) {
+                if (refused.getStatusCode().value() == 400) {
+                    throw ScimException.invalidValue("'userName' must be an e-mail address of 3 to 254 characters.");
+                }
+                throw worker.unavailable(refused);
+            }
+            if (user == null || user.userId() == null) {
+                throw worker.unavailable(new IllegalStateException("The worker answered no user"));
+            }
+            return user.userId();
+        });
     }
 
     /**

@@ -1,82 +1,51 @@
 package com.portfoliobulk.gateway.web;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.client.JdkClientHttpRequestFactory;
-import org.springframework.web.ErrorResponseException;
-import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientException;
 
 /**
  * One of the internal services the gateway forwards to (the audit-consumer's activity log, the
- * bulk-worker's invitations): an HTTP client with short timeouts (2 s to connect, 5 s to answer),
- * and a 503 problem with {@code Retry-After} when the service cannot be reached in time.
+ * bulk-worker's invitations), called through its {@code @HttpExchange} interface on the gateway's
+ * observed HTTP client ({@link InternalServices}); a 503 problem with {@code Retry-After} when the
+ * service cannot be reached in time.
+ *
+ * @param <S> the service's {@code @HttpExchange} interface
  */
-public final class InternalService {
+public final class InternalService<S> {
 
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    private static final long RETRY_AFTER_SECONDS = 5;
 
-    private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
-
-    private static final String RETRY_AFTER_SECONDS = "5";
-
-    private final URI baseUrl;
+    private final S api;
 
     private final String unavailableDetail;
 
-    private final RestClient http;
-
-    /**
-     * @param http the client to build on: {@link InternalClients} gives one that authenticates each
-     *     call with an internal token, carries the request id and is observed (metrics, traces)
-     * @param baseUrl where the service is
-     * @param unavailableDetail what the client is told when it cannot be reached, e.g. "The activity
-     *     log cannot be read right now"
-     */
-    InternalService(RestClient.Builder http, URI baseUrl, String unavailableDetail) {
-        JdkClientHttpRequestFactory requests = new JdkClientHttpRequestFactory(
-                HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build());
-        requests.setReadTimeout(READ_TIMEOUT);
-        this.baseUrl = baseUrl;
+    InternalService(S api, String unavailableDetail) {
+        this.api = api;
         this.unavailableDetail = unavailableDetail;
-        this.http = http.requestFactory(requests).build();
-    }
-
-    /** Where the service is. */
-    public URI baseUrl() {
-        return baseUrl;
     }
 
     /**
-     * Makes a call; when the service cannot be reached, does not answer in time or answers something
-     * unreadable, 503 with {@code Retry-After}.
+     * Makes a call; when the service cannot be reached, does not answer in time, answers a server
+     * error or something unreadable, 503 with {@code Retry-After}. Client errors (4xx) reach the
+     * caller as {@link org.springframework.web.client.HttpClientErrorException} to map them first.
      */
-    public <T> T call(Function<RestClient, T> call) {
+    public <T> T call(Function<S, T> call) {
         try {
-            return call.apply(http);
+            return call.apply(api);
         } catch (RestClientException unreachable) {
-            // Cannot connect, timed out, or answered something that cannot be read.
             throw unavailable(unreachable);
         }
     }
 
     /** 503 with {@code Retry-After}: the service is down or does not answer properly. */
-    public ErrorResponseException unavailable(Throwable cause) {
-        ErrorResponseException unavailable = new ErrorResponseException(
-                HttpStatus.SERVICE_UNAVAILABLE,
-                Problems.of(
-                        HttpStatus.SERVICE_UNAVAILABLE,
-                        Problems.UNAVAILABLE,
-                        "Service unavailable",
-                        unavailableDetail + "; try again shortly.",
-                        List.of()),
+    public RequestRefusedException unavailable(Throwable cause) {
+        return new RequestRefusedException(
+                RequestRefusedException.Reason.UNAVAILABLE,
+                "Service unavailable",
+                unavailableDetail + "; try again shortly.",
+                List.of(),
+                RETRY_AFTER_SECONDS,
                 cause);
-        unavailable.getHeaders().set(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-        return unavailable;
     }
 }

@@ -1,21 +1,19 @@
 package com.portfoliobulk.gateway.web;
 
 import java.util.List;
-import org.springframework.http.HttpStatus;
-import org.springframework.web.ErrorResponseException;
 
 /** A query parameter or header that cannot be used: 400, its {@code errors} naming it. */
-public class InvalidParameterException extends ErrorResponseException {
+public class InvalidParameterException extends RequestRefusedException {
+
+    static final String TITLE = "Invalid request parameter";
 
     public InvalidParameterException(String parameter, String message) {
         super(
-                HttpStatus.BAD_REQUEST,
-                Problems.of(
-                        HttpStatus.BAD_REQUEST,
-                        Problems.INVALID_REQUEST,
-                        "Invalid request parameter",
-                        "Invalid '" + parameter + "': " + message,
-                        List.of(new FieldProblem(parameter, message))),
+                Reason.INVALID_PARAMETER,
+                TITLE,
+                "Invalid '" + parameter + "': " + message,
+                List.of(new FieldProblem(parameter, message)),
+                null,
                 null);
     }
 }

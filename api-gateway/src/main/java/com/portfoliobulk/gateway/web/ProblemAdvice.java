@@ -1,5 +1,8 @@
 package com.portfoliobulk.gateway.web;
 
+import com.portfoliobulk.contracts.ProblemTypes;
+import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -13,6 +16,7 @@ import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
@@ -73,30 +77,78 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
                 ? mismatch.getName()
                 : String.valueOf(ex.getPropertyName());
         String expected = ex.getRequiredType() == null ? "a valid value" : describe(ex.getRequiredType());
-        String message = "'" + ex.getValue() + "' is not " + expected;
-        ProblemDetail problem = Problems.of(
-                HttpStatus.BAD_REQUEST,
-                Problems.INVALID_REQUEST,
-                "Invalid request parameter",
-                "Invalid parameter '" + name + "': " + message,
-                List.of(new FieldProblem(name, message)));
-        return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
+        return refused(new InvalidParameterException(name, "'" + ex.getValue() + "' is not " + expected));
     }
 
     @Override
     protected ResponseEntity<Object> handleServletRequestBindingException(
             ServletRequestBindingException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         if (ex instanceof MissingRequestHeaderException missing) {
-            String name = missing.getHeaderName();
-            ProblemDetail problem = Problems.of(
-                    HttpStatus.BAD_REQUEST,
-                    Problems.INVALID_REQUEST,
-                    "Missing request header",
-                    "The header '" + name + "' is required.",
-                    List.of(new FieldProblem(name, "is required")));
-            return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
+            return refused(new InvalidParameterException(missing.getHeaderName(), "is required"));
         }
         return super.handleServletRequestBindingException(ex, headers, status, request);
+    }
+
+    /**
+     * Spring MVC's own refusals (wrong method, media types, missing parts) get the product's problem
+     * type of their status instead of {@code about:blank}.
+     */
+    @Override
+    protected ResponseEntity<Object> handleExceptionInternal(
+            Exception ex, Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
+        ResponseEntity<Object> answer = super.handleExceptionInternal(ex, body, headers, statusCode, request);
+        if (answer != null && answer.getBody() instanceof ProblemDetail problem) {
+            problem.setType(ProblemTypes.orForStatus(problem.getType(), statusCode.value()));
+            if (statusCode.value() == HttpStatus.NOT_FOUND.value()) {
+                problem.setTitle(NotFoundException.TITLE);
+            }
+        }
+        return answer;
+    }
+
+    /** The one place where a refusal becomes an HTTP status and a problem type. */
+    @ExceptionHandler(RequestRefusedException.class)
+    ResponseEntity<Object> refused(RequestRefusedException ex) {
+        HttpStatus status = switch (ex.reason()) {
+            case INVALID_PARAMETER -> HttpStatus.BAD_REQUEST;
+            case INVALID_CONTENT, IDEMPOTENCY_KEY_REUSED -> HttpStatus.UNPROCESSABLE_CONTENT;
+            case FORBIDDEN -> HttpStatus.FORBIDDEN;
+            case NOT_FOUND -> HttpStatus.NOT_FOUND;
+            case CONFLICT -> HttpStatus.CONFLICT;
+            case TOO_LARGE -> HttpStatus.CONTENT_TOO_LARGE;
+            case GONE -> HttpStatus.GONE;
+            case RATE_LIMITED -> HttpStatus.TOO_MANY_REQUESTS;
+            case UNAVAILABLE -> HttpStatus.SERVICE_UNAVAILABLE;
+        };
+        URI type = switch (ex.reason()) {
+            case INVALID_PARAMETER, INVALID_CONTENT -> Problems.INVALID_REQUEST;
+            case FORBIDDEN -> Problems.FORBIDDEN;
+            case NOT_FOUND -> Problems.NOT_FOUND;
+            case CONFLICT -> Problems.CONFLICT;
+            case IDEMPOTENCY_KEY_REUSED -> Problems.IDEMPOTENCY_KEY_REUSED;
+            case TOO_LARGE -> Problems.TOO_LARGE;
+            case GONE -> Problems.GONE;
+            case RATE_LIMITED -> Problems.RATE_LIMITED;
+            case UNAVAILABLE -> Problems.UNAVAILABLE;
+        };
+        if (ex.reason() == RequestRefusedException.Reason.UNAVAILABLE) {
+            log.warn(
+                    "Answering 503: {}",
+                    ex.getCause() == null ? ex.getMessage() : ex.getCause().toString());
+        }
+        ResponseEntity.BodyBuilder answer =
+                ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON);
+        if (ex.retryAfterSeconds() != null) {
+            answer.header(HttpHeaders.RETRY_AFTER, String.valueOf(ex.retryAfterSeconds()));
+        }
+        answer.headers(headers -> headers.addAll(ex.headers()));
+        return answer.body(Problems.of(status, type, ex.title(), ex.getMessage(), ex.errors()));
+    }
+
+    /** A {@code limit} or {@code cursor} of any list: the same 400 as every other parameter. */
+    @ExceptionHandler(InvalidPageRequestException.class)
+    ResponseEntity<Object> invalidPageRequest(InvalidPageRequestException ex) {
+        return refused(new InvalidParameterException(ex.parameter(), ex.getMessage()));
     }
 
     @ExceptionHandler(AccessDeniedException.class)

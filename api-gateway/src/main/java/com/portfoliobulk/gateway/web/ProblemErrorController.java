@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.web;
 
+import com.portfoliobulk.contracts.ProblemTypes;
 import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
@@ -34,8 +35,8 @@ class ProblemErrorController implements ErrorController {
         } else {
             problem = Problems.of(
                     status,
-                    status == HttpStatus.NOT_FOUND ? Problems.NOT_FOUND : Problems.INVALID_REQUEST,
-                    status.getReasonPhrase(),
+                    ProblemTypes.forStatus(status.value()),
+                    status == HttpStatus.NOT_FOUND ? NotFoundException.TITLE : status.getReasonPhrase(),
                     "The request cannot be answered: " + status.value() + " " + status.getReasonPhrase() + ".",
                     List.of());
         }

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.web;
 
+import com.portfoliobulk.contracts.ProblemTypes;
 import java.net.URI;
 import java.util.List;
 import org.springframework.http.HttpStatusCode;
@@ -7,43 +8,43 @@ import org.springframework.http.ProblemDetail;
 
 /**
  * Builds the RFC 9457 problems of the API. Each kind of problem a client may want to tell apart has
- * its own {@code type}; validation problems list the offending fields in {@code errors}. Texts are
+ * its own {@code type}, the same in every service ({@link ProblemTypes}); validation problems list the offending fields in {@code errors}. Texts are
  * bounded in length, because they may quote what the client sent.
  */
 public final class Problems {
 
     /** The request body or a parameter is malformed (400) or its content cannot be processed (422). */
-    public static final URI INVALID_REQUEST = type("invalid-request");
+    public static final URI INVALID_REQUEST = ProblemTypes.INVALID_REQUEST;
 
     /** The request names something that does not exist, or not in this portfolio (404). */
-    public static final URI NOT_FOUND = type("not-found");
+    public static final URI NOT_FOUND = ProblemTypes.NOT_FOUND;
 
     /** The request conflicts with the current state of the resource (409). */
-    public static final URI CONFLICT = type("conflict");
+    public static final URI CONFLICT = ProblemTypes.CONFLICT;
 
     /** The Idempotency-Key was used before with a different request body (422). */
-    public static final URI IDEMPOTENCY_KEY_REUSED = type("idempotency-key-reused");
+    public static final URI IDEMPOTENCY_KEY_REUSED = ProblemTypes.IDEMPOTENCY_KEY_REUSED;
 
     /** The request would create more work than one request may (413). */
-    public static final URI TOO_LARGE = type("too-large");
+    public static final URI TOO_LARGE = ProblemTypes.TOO_LARGE;
 
     /** No valid bearer token (401). */
-    public static final URI UNAUTHORIZED = type("unauthorized");
+    public static final URI UNAUTHORIZED = ProblemTypes.UNAUTHORIZED;
 
     /** The caller lacks the permission the request needs (403). */
-    public static final URI FORBIDDEN = type("forbidden");
+    public static final URI FORBIDDEN = ProblemTypes.FORBIDDEN;
 
     /** Too many requests of this kind for the portfolio; retry after {@code Retry-After} (429). */
-    public static final URI RATE_LIMITED = type("rate-limited");
+    public static final URI RATE_LIMITED = ProblemTypes.RATE_LIMITED;
 
     /** The thing asked for existed once but is gone for good, such as an expired invitation (410). */
-    public static final URI GONE = type("gone");
+    public static final URI GONE = ProblemTypes.GONE;
 
     /** A service the request needs cannot be reached; retry after {@code Retry-After} (503). */
-    public static final URI UNAVAILABLE = type("unavailable");
+    public static final URI UNAVAILABLE = ProblemTypes.UNAVAILABLE;
 
     /** An unexpected error; the answer names an {@code errorId} to find it in the server's log (500). */
-    public static final URI INTERNAL_ERROR = type("internal-error");
+    public static final URI INTERNAL_ERROR = ProblemTypes.INTERNAL_ERROR;
 
     /** The longest {@code detail} answered. */
     static final int MAX_DETAIL_LENGTH = 1000;
@@ -75,9 +76,5 @@ public final class Problems {
             end--;
         }
         return text.substring(0, end) + "\u2026";
-    }
-
-    private static URI type(String name) {
-        return URI.create("urn:portfolio-bulk:problem:" + name);
     }
 }

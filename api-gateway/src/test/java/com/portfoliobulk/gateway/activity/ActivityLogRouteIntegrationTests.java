@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.activity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.gateway.GatewayApplication;
+import com.portfoliobulk.gateway.support.ApiDescriptionConformance;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
@@ -111,7 +112,10 @@ class ActivityLogRouteIntegrationTests {
     }
 
     private ResponseEntity<String> get(UUID portfolioId, UUID accountId, String token) {
-        return RestClient.create("http://localhost:" + port)
+        return RestClient.builder()
+                .baseUrl("http://localhost:" + port)
+                .requestInterceptor(ApiDescriptionConformance.INSTANCE)
+                .build()
                 .get()
                 .uri("/api/v1/portfolios/{portfolioId}/accounts/{accountId}/activity-log", portfolioId, accountId)
                 .headers(headers -> {

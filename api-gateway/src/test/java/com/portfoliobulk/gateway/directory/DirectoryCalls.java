@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.directory;
 
+import com.portfoliobulk.gateway.support.ApiDescriptionConformance;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +20,10 @@ final class DirectoryCalls {
     private final RestClient http;
 
     DirectoryCalls(int port) {
-        this.http = RestClient.create("http://localhost:" + port);
+        this.http = RestClient.builder()
+                .baseUrl("http://localhost:" + port)
+                .requestInterceptor(ApiDescriptionConformance.INSTANCE)
+                .build();
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.gateway.GatewayApplication;
 import com.portfoliobulk.gateway.directory.DirectoryCalls.Answer;
+import com.portfoliobulk.gateway.support.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,13 +27,13 @@ abstract class DirectoryIntegrationTestSupport {
     @Autowired
     JdbcClient jdbc;
 
-    DirectoryFixture directory;
+    DirectorySeed directory;
 
     DirectoryCalls api;
 
     @BeforeEach
     void connect() {
-        directory = new DirectoryFixture(jdbc);
+        directory = new DirectorySeed(jdbc);
         api = new DirectoryCalls(port);
     }
 

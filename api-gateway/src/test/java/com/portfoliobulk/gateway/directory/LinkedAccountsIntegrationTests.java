@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.directory.DirectoryCalls.Answer;
+import com.portfoliobulk.gateway.support.DirectorySeed;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -15,7 +16,7 @@ class LinkedAccountsIntegrationTests extends DirectoryIntegrationTestSupport {
 
     @Test
     void listsThePortfoliosLinkedAccountsByNameWithOwnerAndMemberCount() {
-        DirectoryFixture.Portfolio portfolio = directory.portfolio();
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
         UUID bravo = portfolio.account("Bravo");
         UUID alpha = portfolio.account("Alpha");
         UUID charlie = portfolio.account("Charlie");
@@ -24,7 +25,7 @@ class LinkedAccountsIntegrationTests extends DirectoryIntegrationTestSupport {
         portfolio.owner(alpha, owner).member(alpha, ann, AccountRole.ANALYST);
         portfolio.invited(
                 bravo, ann, AccountRole.SUPPORT, java.time.Instant.now().plusSeconds(3600));
-        DirectoryFixture.Portfolio other = directory.portfolio();
+        DirectorySeed.Portfolio other = directory.portfolio();
         other.owner(other.account("Alpha"), other.user("owner"));
         directory.unlinkedAccount("Alpha");
 
@@ -47,7 +48,7 @@ class LinkedAccountsIntegrationTests extends DirectoryIntegrationTestSupport {
 
     @Test
     void filtersByTextInTheNameIgnoringCase() {
-        DirectoryFixture.Portfolio portfolio = directory.portfolio();
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
         UUID berlin = portfolio.account("Brand Berlin");
         UUID oberhausen = portfolio.account("Oberhausen Store");
         portfolio.account("Brand Paris");
@@ -61,7 +62,7 @@ class LinkedAccountsIntegrationTests extends DirectoryIntegrationTestSupport {
 
     @Test
     void walksEveryPageWithoutDuplicatesOrGaps() {
-        DirectoryFixture.Portfolio portfolio = directory.portfolio();
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
         List<String> expected = new ArrayList<>();
         for (int i = 1; i <= 7; i++) {
             // Equal names: the id breaks the tie, also across a page boundary.
@@ -88,7 +89,7 @@ class LinkedAccountsIntegrationTests extends DirectoryIntegrationTestSupport {
 
     @Test
     void anExistingPortfolioWithoutAccountsHasAnEmptyList() {
-        DirectoryFixture.Portfolio portfolio = directory.portfolio();
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
 
         Answer answer = api.get(viewer(portfolio.id()), accounts(portfolio.id()));
 
@@ -105,7 +106,7 @@ class LinkedAccountsIntegrationTests extends DirectoryIntegrationTestSupport {
 
     @Test
     void needsAPermissionOnThePortfolio() {
-        DirectoryFixture.Portfolio portfolio = directory.portfolio();
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
         portfolio.account("Alpha");
 
         assertThat(api.get(outsider(), accounts(portfolio.id())).status()).isEqualTo(403);
@@ -114,7 +115,7 @@ class LinkedAccountsIntegrationTests extends DirectoryIntegrationTestSupport {
 
     @Test
     void rejectsUnusableParametersNamingThem() {
-        DirectoryFixture.Portfolio portfolio = directory.portfolio();
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
         String token = viewer(portfolio.id());
 
         assertInvalidParameter(api.get(token, accounts(portfolio.id()), "limit", 0), "limit");

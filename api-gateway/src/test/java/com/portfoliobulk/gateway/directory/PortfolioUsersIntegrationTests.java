@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.directory.DirectoryCalls.Answer;
+import com.portfoliobulk.gateway.support.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -20,7 +21,7 @@ class PortfolioUsersIntegrationTests extends DirectoryIntegrationTestSupport {
 
     private final Instant expiresAt = Instant.now().plus(7, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
 
-    private DirectoryFixture.Portfolio portfolio;
+    private DirectorySeed.Portfolio portfolio;
 
     private UUID alpha;
 
@@ -49,7 +50,7 @@ class PortfolioUsersIntegrationTests extends DirectoryIntegrationTestSupport {
         UUID dave = portfolio.user("dave");
         portfolio.owner(alpha, bob).member(alpha, ann, AccountRole.ADMIN);
         portfolio.invited(bravo, ann, AccountRole.ANALYST, expiresAt).member(bravo, carol, AccountRole.SUPPORT);
-        DirectoryFixture.Portfolio other = directory.portfolio();
+        DirectorySeed.Portfolio other = directory.portfolio();
         UUID elsewhere = other.account("Alpha");
         other.member(elsewhere, ann, AccountRole.MANAGER).member(elsewhere, dave, AccountRole.MANAGER);
         UUID unlinked = directory.unlinkedAccount("Unlinked");
@@ -147,8 +148,8 @@ class PortfolioUsersIntegrationTests extends DirectoryIntegrationTestSupport {
 
     @Test
     void walksEveryPageOfABigPortfolioWithoutDuplicatesOrGaps() {
-        DirectoryFixture.Portfolio big = directory.portfolio();
-        DirectoryFixture.Generated generated = big.generate(60, 5, 30);
+        DirectorySeed.Portfolio big = directory.portfolio();
+        DirectorySeed.Generated generated = big.generate(60, 5, 30);
         String bigToken = viewer(big.id());
 
         List<Answer> pages = api.pages(bigToken, users(big.id()), "limit", 7);
@@ -177,7 +178,7 @@ class PortfolioUsersIntegrationTests extends DirectoryIntegrationTestSupport {
 
     @Test
     void pagesFilteredListsToo() {
-        DirectoryFixture.Portfolio big = directory.portfolio();
+        DirectorySeed.Portfolio big = directory.portfolio();
         // 13 staff users (not a multiple of the 6 roles): staff users hold several roles.
         big.generate(30, 4, 13);
         String bigToken = viewer(big.id());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.directory.DirectoryCalls.Answer;
+import com.portfoliobulk.gateway.support.DirectorySeed;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -17,13 +18,13 @@ class UserProfileIntegrationTests extends DirectoryIntegrationTestSupport {
     @Test
     void showsEveryLinkedAccountWithTheUsersAccessThere() {
         Instant expiresAt = Instant.now().plus(3, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
-        DirectoryFixture.Portfolio portfolio = directory.portfolio();
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
         UUID charlie = portfolio.account("Charlie");
         UUID alpha = portfolio.account("Alpha");
         UUID bravo = portfolio.account("Bravo");
         UUID ann = portfolio.idpManagedUser("ann");
         portfolio.member(alpha, ann, AccountRole.MANAGER).invited(bravo, ann, AccountRole.SUPPORT, expiresAt);
-        DirectoryFixture.Portfolio other = directory.portfolio();
+        DirectorySeed.Portfolio other = directory.portfolio();
         other.member(other.account("Alpha elsewhere"), ann, AccountRole.ADMIN);
 
         Answer answer = api.get(viewer(portfolio.id()), user(portfolio.id(), ann));
@@ -55,7 +56,7 @@ class UserProfileIntegrationTests extends DirectoryIntegrationTestSupport {
 
     @Test
     void pagesThroughTheAccountsOfABigPortfolio() {
-        DirectoryFixture.Portfolio portfolio = directory.portfolio();
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
         portfolio.generate(45, 3, 10);
         UUID staff = jdbc.sql("SELECT id FROM directory.users WHERE email = :email")
                 .param("email", "staff-000003." + portfolio.tag() + "@example.test")
@@ -80,10 +81,10 @@ class UserProfileIntegrationTests extends DirectoryIntegrationTestSupport {
 
     @Test
     void someoneWhoIsNotAUserOfThePortfolioIsNotFound() {
-        DirectoryFixture.Portfolio portfolio = directory.portfolio();
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
         portfolio.account("Alpha");
         UUID nobody = portfolio.user("nobody");
-        DirectoryFixture.Portfolio other = directory.portfolio();
+        DirectorySeed.Portfolio other = directory.portfolio();
         UUID othersUser = other.user("theirs");
         other.member(other.account("Theirs"), othersUser, AccountRole.ADMIN);
         UUID unlinkedUser = portfolio.user("unlinked");
@@ -98,7 +99,7 @@ class UserProfileIntegrationTests extends DirectoryIntegrationTestSupport {
 
     @Test
     void readersWithViewPermissionOnlyMayRead() {
-        DirectoryFixture.Portfolio portfolio = directory.portfolio();
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
         UUID ann = portfolio.user("ann");
         portfolio.member(portfolio.account("Alpha"), ann, AccountRole.ANALYST);
 
@@ -110,7 +111,7 @@ class UserProfileIntegrationTests extends DirectoryIntegrationTestSupport {
 
     @Test
     void rejectsUnusableParametersNamingThem() {
-        DirectoryFixture.Portfolio portfolio = directory.portfolio();
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
         UUID ann = portfolio.user("ann");
         portfolio.member(portfolio.account("Alpha"), ann, AccountRole.ANALYST);
         String token = viewer(portfolio.id());

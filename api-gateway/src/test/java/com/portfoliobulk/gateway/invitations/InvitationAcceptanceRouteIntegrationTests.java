@@ -10,12 +10,14 @@ import com.nimbusds.jwt.SignedJWT;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
 import com.portfoliobulk.testsupport.TestTokens;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Date;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * The public invitation acceptance, up to a stand-in for the bulk-worker (the worker's own side is
@@ -24,6 +26,9 @@ import org.junit.jupiter.api.Test;
 class InvitationAcceptanceRouteIntegrationTests extends StubbedServicesIntegrationTest {
 
     private static final String INVITEE = "Invitee@Brand.Example";
+
+    @Autowired
+    MeterRegistry meters;
 
     /** Any signed-in user: no portfolio permission is needed to accept an invitation. */
     private final String invitee = TestTokens.token(UUID.randomUUID(), INVITEE, UUID.randomUUID());
@@ -119,6 +124,24 @@ class InvitationAcceptanceRouteIntegrationTests extends StubbedServicesIntegrati
             assertProblem(answer, 503);
             assertThat(answer.header("Retry-After")).isEqualTo("5");
         }
+    }
+
+    @Test
+    void callsToTheWorkerAreTimedWithTheirUriTemplateAndStatus() {
+        accept(invitee, token("accepted"));
+        accept(invitee, token("expired"));
+
+        assertThat(meters.find("http.client.requests")
+                        .tag("uri", "/internal/invitations/{token}/accept")
+                        .tag("status", "200")
+                        .timer())
+                .isNotNull()
+                .satisfies(timer -> assertThat(timer.count()).isPositive());
+        assertThat(meters.find("http.client.requests")
+                        .tag("uri", "/internal/invitations/{token}/accept")
+                        .tag("status", "410")
+                        .timer())
+                .isNotNull();
     }
 
     private Answer accept(String bearer, String token) {

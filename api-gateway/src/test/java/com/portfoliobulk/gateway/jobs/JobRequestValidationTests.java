@@ -8,6 +8,7 @@ import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.gateway.jobs.InviteUsers.AccountInvitation;
 import com.portfoliobulk.gateway.jobs.UpdateRolesByAssignment.RoleAssignment;
 import com.portfoliobulk.gateway.web.FieldProblem;
+import com.portfoliobulk.gateway.web.RequestRefusedException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
@@ -77,7 +78,7 @@ class JobRequestValidationTests {
                         "language");
         assertThat(invalid.errors().get(1).message()).contains("listed twice", "emails[0]");
         assertThat(invalid.errors().get(4).message()).contains("must not be OWNER");
-        assertThat(invalid.getStatusCode().value()).isEqualTo(422);
+        assertThat(invalid.reason()).isEqualTo(RequestRefusedException.Reason.INVALID_CONTENT);
     }
 
     @Test
@@ -148,7 +149,7 @@ class JobRequestValidationTests {
                 invalid(new InviteUsers(bad, null, List.of(new AccountInvitation(account, null)), null));
 
         assertThat(invalid.errors()).hasSize(JobRequestValidation.MAX_ERRORS);
-        assertThat(invalid.getBody().getDetail()).contains("50 problem(s)");
+        assertThat(invalid.getMessage()).contains("50 problem(s)");
     }
 
     @Test

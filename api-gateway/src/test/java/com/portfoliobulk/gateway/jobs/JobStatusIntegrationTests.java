@@ -128,9 +128,10 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
                     .path("items")
                     .values()
                     .forEach(task -> seen.add(task.path("taskId").asString()));
-            cursor = page.body().has("nextCursor")
-                    ? page.body().path("nextCursor").asString()
-                    : null;
+            assertThat(page.body().has("nextCursor")).isTrue();
+            cursor = page.body().path("nextCursor").isNull()
+                    ? null
+                    : page.body().path("nextCursor").asString();
             pages++;
         } while (cursor != null);
 
@@ -221,6 +222,34 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
     }
 
     @Test
+    void hostileAddressesDownloadAsTextNotFormulas() {
+        UUID account = accounts.getFirst();
+        List<String> hostile =
+                List.of("=hyperlink(\"http://evil.test\",\"x\")@evil.test", "+1@evil.test", "-1@evil.test");
+        String emails = String.join(
+                ",",
+                hostile.stream()
+                        .map(email -> "\"" + email.replace("\"", "\\\"") + "\"")
+                        .toList());
+        UUID jobId = accepted(portfolio.id(), """
+                {"type":"INVITE_USERS","emails":[%s],"accounts":[{"accountId":"%s","role":"ANALYST"}]}
+                """.formatted(emails, account));
+
+        Answer csv = api.get(
+                viewer(portfolio.id()), jobPath(portfolio.id(), jobId) + "/tasks", Map.of("Accept", "text/csv"));
+
+        assertThat(csv.status()).isEqualTo(200);
+        List<String> rows = csv.text().lines().skip(1).toList();
+        assertThat(rows).hasSize(hostile.size());
+        assertThat(rows)
+                .anySatisfy(row ->
+                        assertThat(row).contains(",\"'=hyperlink(\"\"http://evil.test\"\",\"\"x\"\")@evil.test\","))
+                .anySatisfy(row -> assertThat(row).contains(",\"'+1@evil.test\","))
+                .anySatisfy(row -> assertThat(row).contains(",\"'-1@evil.test\","));
+        assertThat(rows).allSatisfy(row -> assertThat(row).doesNotContain(",=", ",+", ",-", ",@"));
+    }
+
+    @Test
     void thePortfolioJobsAreListedNewestFirstAndFilteredAndPaged() {
         UUID first = offboardAnn();
         UUID second = accepted(portfolio.id(), """
@@ -247,7 +276,8 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
         assertThat(rest.body().path("items").values())
                 .extracting(job -> job.path("jobId").asString())
                 .containsExactly(first.toString());
-        assertThat(rest.body().has("nextCursor")).isFalse();
+        assertThat(rest.body().has("nextCursor")).isTrue();
+        assertThat(rest.body().path("nextCursor").isNull()).isTrue();
         assertFieldProblem(api.get(viewer(portfolio.id()), list + "?type=EVERYTHING"), 400, "type");
         UUID empty = directory.portfolio().id();
         assertThat(api.get(viewer(empty), jobsPath(empty)).body().path("items").values())

@@ -11,6 +11,7 @@ import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.support.DirectorySeed;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import com.portfoliobulk.gateway.web.RequestRefusedException;
 import com.portfoliobulk.rules.AccessRules;
 import com.portfoliobulk.rules.Decision;
 import java.time.Duration;
@@ -25,7 +26,6 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.web.ErrorResponseException;
 
 /**
  * The resolution a preview walks is exactly what a submission stores, with the directory's current
@@ -168,17 +168,14 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
 
     @Test
     void anOffboardingOverTheTaskCapIsRefusedAndCreatesNothing() {
+        JobsProperties twoTasksAtMost = new JobsProperties(
+                2, Duration.ofHours(24), Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofHours(1), "64MB");
         JobSubmission smallJobs = new JobSubmission(
+                new JobPlanning(resolution, twoTasksAtMost),
                 resolution,
                 jobs,
                 keys,
-                new JobsProperties(
-                        2,
-                        Duration.ofHours(24),
-                        Duration.ofSeconds(5),
-                        Duration.ofSeconds(1),
-                        Duration.ofHours(1),
-                        "64MB"),
+                twoTasksAtMost,
                 metrics,
                 events,
                 transactions);
@@ -186,9 +183,9 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
 
         assertThatThrownBy(() -> smallJobs.submit(
                         caller, portfolio.id(), UUID.randomUUID().toString(), new OffboardUsers(List.of(ann))))
-                .isInstanceOfSatisfying(ErrorResponseException.class, problem -> {
-                    assertThat(problem.getStatusCode().value()).isEqualTo(413);
-                    assertThat(problem.getBody().getDetail()).contains("at most 2");
+                .isInstanceOfSatisfying(RequestRefusedException.class, refused -> {
+                    assertThat(refused.reason()).isEqualTo(RequestRefusedException.Reason.TOO_LARGE);
+                    assertThat(refused.getMessage()).contains("at most 2");
                 });
         assertThat(jobCount(portfolio.id())).isZero();
         assertThat(taskCount(portfolio.id())).isZero();

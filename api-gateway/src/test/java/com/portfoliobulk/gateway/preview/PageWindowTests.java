@@ -21,9 +21,9 @@ class PageWindowTests {
 
     @Test
     void pagesFollowEachOtherUntilTheLastWhichHasNoCursor() {
-        PageWindow.Page first = page(plan, new PreviewPaging(3, null));
-        PageWindow.Page second = page(plan, new PreviewPaging(3, first.next()));
-        PageWindow.Page third = page(plan, new PreviewPaging(3, second.next()));
+        PageWindow.Page first = page(plan, new PageWindow(3, null, PLAN));
+        PageWindow.Page second = page(plan, new PageWindow(3, first.next(), PLAN));
+        PageWindow.Page third = page(plan, new PageWindow(3, second.next(), PLAN));
 
         assertThat(positions(first)).containsExactly(1L, 2L, 3L);
         assertThat(positions(second)).containsExactly(4L, 5L, 6L);
@@ -33,45 +33,44 @@ class PageWindowTests {
 
     @Test
     void aPageThatEndsExactlyWithThePlanHasNoCursor() {
-        assertThat(page(plan, new PreviewPaging(7, null)).next()).isNull();
-        assertThat(page(List.of(), new PreviewPaging(7, null)).entries()).isEmpty();
+        assertThat(page(plan, new PageWindow(7, null, PLAN)).next()).isNull();
+        assertThat(page(List.of(), new PageWindow(7, null, PLAN)).entries()).isEmpty();
     }
 
     @Test
     void whenItemsBeforeTheCursorLeftThePlanTheNextPageStartsAfterTheLastItemShown() {
-        PageWindow.Page first = page(plan, new PreviewPaging(3, null));
+        PageWindow.Page first = page(plan, new PageWindow(3, null, PLAN));
         List<PlannedTarget> shrunk = renumber(plan.subList(1, plan.size()));
 
-        PageWindow.Page second = page(shrunk, new PreviewPaging(3, first.next()));
+        PageWindow.Page second = page(shrunk, new PageWindow(3, first.next(), PLAN));
 
         assertThat(emails(second)).containsExactly(email(4), email(5), email(6));
     }
 
     @Test
     void whenItemsBeforeTheCursorJoinedThePlanTheNextPageRepeatsNothing() {
-        PageWindow.Page first = page(plan, new PreviewPaging(3, null));
+        PageWindow.Page first = page(plan, new PageWindow(3, null, PLAN));
         List<PlannedTarget> grown = new ArrayList<>();
         grown.add(PreviewCursorTests.target(UUID.randomUUID(), "new@brand.example", 0));
         grown.addAll(plan);
 
-        PageWindow.Page second = page(renumber(grown), new PreviewPaging(3, first.next()));
+        PageWindow.Page second = page(renumber(grown), new PageWindow(3, first.next(), PLAN));
 
         assertThat(emails(second)).containsExactly(email(4), email(5), email(6));
     }
 
     @Test
     void whenTheLastItemShownLeftThePlanTheNextPageStartsWhereItWas() {
-        PageWindow.Page first = page(plan, new PreviewPaging(3, null));
+        PageWindow.Page first = page(plan, new PageWindow(3, null, PLAN));
         List<PlannedTarget> without = new ArrayList<>(plan);
         without.remove(2);
 
-        PageWindow.Page second = page(renumber(without), new PreviewPaging(3, first.next()));
+        PageWindow.Page second = page(renumber(without), new PageWindow(3, first.next(), PLAN));
 
         assertThat(emails(second)).containsExactly(email(4), email(5), email(6));
     }
 
-    private static PageWindow.Page page(List<PlannedTarget> plan, PreviewPaging paging) {
-        PageWindow window = new PageWindow(paging, PLAN);
+    private static PageWindow.Page page(List<PlannedTarget> plan, PageWindow window) {
         plan.forEach(target -> window.offer(target, Decision.change()));
         return window.page();
     }

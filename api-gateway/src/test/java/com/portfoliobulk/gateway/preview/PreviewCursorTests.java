@@ -4,15 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.portfoliobulk.contracts.TaskAction;
+import com.portfoliobulk.contracts.paging.Cursor;
+import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
+import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.gateway.jobs.JobRequestValidation;
 import com.portfoliobulk.gateway.jobs.OffboardUsers;
 import com.portfoliobulk.gateway.jobs.PlannedTarget;
 import com.portfoliobulk.gateway.jobs.ValidatedJobRequest;
-import com.portfoliobulk.gateway.web.FieldProblem;
-import com.portfoliobulk.gateway.web.InvalidParameterException;
 import com.portfoliobulk.rules.TargetSnapshot;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -30,8 +29,7 @@ class PreviewCursorTests {
         String planKey = PreviewCursor.planKey(PORTFOLIO, OFFBOARD_ANN);
         PlannedTarget last = target(UUID.randomUUID(), "ann@brand.example", 7);
 
-        PreviewCursor decoded =
-                PreviewCursor.decode(PreviewCursor.after(last, planKey).encode());
+        PreviewCursor decoded = read(PreviewCursor.after(last, planKey).encode(), planKey);
 
         assertThat(decoded.position()).isEqualTo(7);
         assertThat(decoded.names(last)).isTrue();
@@ -39,7 +37,7 @@ class PreviewCursorTests {
                 .isFalse();
         assertThat(decoded.names(target(UUID.randomUUID(), "ann@brand.example", 7)))
                 .isFalse();
-        assertThat(decoded.requirePlan(planKey)).isEqualTo(decoded);
+        assertThat(decoded).isEqualTo(PreviewCursor.after(last, planKey));
     }
 
     @Test
@@ -59,27 +57,33 @@ class PreviewCursorTests {
         PreviewCursor cursor = PreviewCursor.after(
                 target(UUID.randomUUID(), "ann@brand.example", 1), PreviewCursor.planKey(PORTFOLIO, OFFBOARD_ANN));
 
-        assertThatThrownBy(() -> cursor.requirePlan(PreviewCursor.planKey(UUID.randomUUID(), OFFBOARD_ANN)))
-                .isInstanceOfSatisfying(
-                        InvalidParameterException.class,
-                        ex -> assertThat(field(ex)).isEqualTo("cursor"));
+        assertThatThrownBy(() -> read(cursor.encode(), PreviewCursor.planKey(UUID.randomUUID(), OFFBOARD_ANN)))
+                .isInstanceOfSatisfying(InvalidPageRequestException.class, ex -> {
+                    assertThat(ex.parameter()).isEqualTo("cursor");
+                    assertThat(ex.getMessage()).contains("another request");
+                });
     }
 
     @Test
     void anythingElseIsNotACursor() {
-        String wrongVersion = Base64.getUrlEncoder()
-                .encodeToString(("p0:1:" + UUID.randomUUID() + ":ab:cd").getBytes(StandardCharsets.UTF_8));
-        for (String garbage : List.of("x", "not base64!", wrongVersion, "A".repeat(201), encode("p1:one:two"))) {
-            assertThatThrownBy(() -> PreviewCursor.decode(garbage))
-                    .as(garbage)
+        String planKey = PreviewCursor.planKey(PORTFOLIO, OFFBOARD_ANN);
+        List<String> garbage = List.of(
+                "x",
+                "not base64!",
+                Cursor.of("jobs", 1, UUID.randomUUID(), "ab", planKey).encode(),
+                Cursor.of(PreviewCursor.LIST, "one", "two").encode(),
+                Cursor.of(PreviewCursor.LIST, 1, UUID.randomUUID(), "ab").encode());
+        for (String cursor : garbage) {
+            assertThatThrownBy(() -> read(cursor, planKey))
+                    .as(cursor)
                     .isInstanceOfSatisfying(
-                            InvalidParameterException.class,
-                            ex -> assertThat(field(ex)).isEqualTo("cursor"));
+                            InvalidPageRequestException.class,
+                            ex -> assertThat(ex.parameter()).isEqualTo("cursor"));
         }
     }
 
-    private static String encode(String raw) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+    private static PreviewCursor read(String cursor, String planKey) {
+        return PreviewCursor.of(PageRequest.of(null, cursor, PreviewCursor.LIST), planKey);
     }
 
     static PlannedTarget target(UUID accountId, String email, long position) {
@@ -91,12 +95,5 @@ class PreviewCursorTests {
                 TaskAction.REMOVE,
                 null,
                 new TargetSnapshot(true, false, Optional.empty()));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static String field(InvalidParameterException ex) {
-        List<FieldProblem> errors =
-                (List<FieldProblem>) ex.getBody().getProperties().get("errors");
-        return errors.getFirst().field();
     }
 }

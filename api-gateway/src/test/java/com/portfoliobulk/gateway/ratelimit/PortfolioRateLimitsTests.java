@@ -3,12 +3,11 @@ package com.portfoliobulk.gateway.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.portfoliobulk.gateway.web.RequestRefusedException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
-import org.springframework.http.HttpHeaders;
-import org.springframework.web.ErrorResponseException;
 
 class PortfolioRateLimitsTests {
 
@@ -21,12 +20,12 @@ class PortfolioRateLimitsTests {
         limits.acquire(portfolio);
         limits.acquire(portfolio);
 
-        assertThatThrownBy(() -> limits.acquire(portfolio)).isInstanceOfSatisfying(ErrorResponseException.class, ex -> {
-            assertThat(ex.getStatusCode().value()).isEqualTo(429);
-            assertThat(Long.parseLong(ex.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)))
-                    .isBetween(1L, 60L);
-            assertThat(ex.getBody().getDetail()).contains("at most 2 submissions per 60 seconds");
-        });
+        assertThatThrownBy(() -> limits.acquire(portfolio))
+                .isInstanceOfSatisfying(RequestRefusedException.class, ex -> {
+                    assertThat(ex.reason()).isEqualTo(RequestRefusedException.Reason.RATE_LIMITED);
+                    assertThat(ex.retryAfterSeconds()).isBetween(1L, 60L);
+                    assertThat(ex.getMessage()).contains("at most 2 submissions per 60 seconds");
+                });
         assertThat(meters.get("bulk.requests.rate.limited")
                         .tag("endpoint", "submissions")
                         .counter()
@@ -42,7 +41,7 @@ class PortfolioRateLimitsTests {
 
         limits.acquire(UUID.randomUUID());
 
-        assertThatThrownBy(() -> limits.acquire(first)).isInstanceOf(ErrorResponseException.class);
+        assertThatThrownBy(() -> limits.acquire(first)).isInstanceOf(RequestRefusedException.class);
     }
 
     @Test
@@ -56,7 +55,7 @@ class PortfolioRateLimitsTests {
         limits.forgetIdle();
 
         assertThat(limits.tracked()).isOne();
-        assertThatThrownBy(() -> limits.acquire(busy)).isInstanceOf(ErrorResponseException.class);
+        assertThatThrownBy(() -> limits.acquire(busy)).isInstanceOf(RequestRefusedException.class);
     }
 
     @Test

@@ -8,7 +8,10 @@ import org.springframework.web.client.RestClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Calls a running gateway over HTTP as a client would and keeps whatever it answers. */
+/**
+ * Calls a running gateway over HTTP as a client would and keeps whatever it answers, each answer
+ * checked against the served API description ({@link ApiDescriptionConformance}).
+ */
 public final class GatewayCalls {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -16,7 +19,10 @@ public final class GatewayCalls {
     private final RestClient http;
 
     public GatewayCalls(String baseUrl) {
-        this.http = RestClient.builder().baseUrl(baseUrl).build();
+        this.http = RestClient.builder()
+                .baseUrl(baseUrl)
+                .requestInterceptor(ApiDescriptionConformance.INSTANCE)
+                .build();
     }
 
     public GatewayCalls(int port) {

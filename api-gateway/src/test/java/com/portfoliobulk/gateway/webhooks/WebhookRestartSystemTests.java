@@ -121,6 +121,7 @@ class WebhookRestartSystemTests {
                         "--spring.main.banner-mode=off",
                         "--server.port=0",
                         "--bulk.gateway.security.hs256-secret=" + TestTokens.DEVELOPMENT_SECRET,
+                        "--bulk.internal-auth.token-secret=" + TestTokens.INTERNAL_SECRET,
                         "--spring.datasource.url=" + database.jdbcUrl(),
                         "--spring.datasource.username=" + database.username(),
                         "--spring.datasource.password=" + database.password(),

@@ -6,6 +6,7 @@ import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.ActorKind;
 import com.portfoliobulk.contracts.InitiationLevel;
 import com.portfoliobulk.contracts.UserRef;
+import com.portfoliobulk.contracts.paging.Page;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -31,7 +32,7 @@ class ActivityLog {
         this.jdbc = jdbc;
     }
 
-    ActivityLogPage page(ActivityLogQuery query) {
+    Page<ActivityLogEntry> page(ActivityLogQuery query) {
         StringBuilder sql = new StringBuilder("""
                 SELECT entry_id, occurred_at, action, target_user_id, target_user_email, previous_role,
                        new_role, initiated_from, actor_user_id, actor_email, actor_kind, portfolio_id, job_id, task_id,
@@ -45,25 +46,18 @@ class ActivityLog {
             sql.append(" AND occurred_at >= :since");
             parameters.put("since", utc(query.since()));
         }
-        if (query.after() != null) {
+        if (query.paging().after() != null) {
             sql.append(" AND (occurred_at, entry_id) < (:afterOccurredAt, :afterEntryId)");
-            parameters.put("afterOccurredAt", utc(query.after().occurredAt()));
-            parameters.put("afterEntryId", query.after().entryId());
+            parameters.put("afterOccurredAt", utc(query.afterOccurredAt()));
+            parameters.put("afterEntryId", query.afterEntryId());
         }
-        // One row more than the page tells whether there is a next page.
         sql.append(" ORDER BY occurred_at DESC, entry_id DESC LIMIT :limit");
-        parameters.put("limit", query.limit() + 1);
+        parameters.put("limit", query.paging().fetchSize());
         List<ActivityLogEntry> rows = jdbc.sql(sql.toString())
                 .params(parameters)
                 .query(ActivityLog::entry)
                 .list();
-        if (rows.size() <= query.limit()) {
-            return new ActivityLogPage(rows, null);
-        }
-        List<ActivityLogEntry> items = rows.subList(0, query.limit());
-        ActivityLogEntry last = items.getLast();
-        return new ActivityLogPage(
-                List.copyOf(items), new ActivityLogCursor(last.occurredAt(), last.entryId()).encode());
+        return query.paging().page(rows, ActivityLogQuery::after);
     }
 
     private static OffsetDateTime utc(Instant instant) {

@@ -1,5 +1,6 @@
 package com.portfoliobulk.audit.api;
 
+import com.portfoliobulk.contracts.paging.Page;
 import java.util.UUID;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -31,7 +32,7 @@ class ActivityLogController {
     @GetMapping(
             path = "/api/v1/portfolios/{portfolioId}/accounts/{accountId}/activity-log",
             produces = MediaType.APPLICATION_JSON_VALUE)
-    ActivityLogPage activityLog(
+    Page<ActivityLogEntry> activityLog(
             @PathVariable UUID portfolioId,
             @PathVariable UUID accountId,
             @RequestParam(required = false) String since,

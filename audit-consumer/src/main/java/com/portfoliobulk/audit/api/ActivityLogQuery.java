@@ -1,11 +1,15 @@
 package com.portfoliobulk.audit.api;
 
+import com.portfoliobulk.contracts.paging.Cursor;
+import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
+import com.portfoliobulk.contracts.paging.PageRequest;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * What to read of one account's activity log.
@@ -13,14 +17,27 @@ import java.util.UUID;
  * @param portfolioId the portfolio the entries were initiated from
  * @param accountId the account
  * @param since only entries that occurred at or after it, or {@code null}
- * @param limit the page size
- * @param after the position after which the page starts, or {@code null} for the first page
+ * @param paging the page size and where the previous page ended: a {@link Cursor} of the list
+ *     {@value #LIST} holding the last entry's time and id
  */
-record ActivityLogQuery(UUID portfolioId, UUID accountId, Instant since, int limit, ActivityLogCursor after) {
+record ActivityLogQuery(UUID portfolioId, UUID accountId, Instant since, PageRequest paging) {
 
-    static final int DEFAULT_LIMIT = 50;
+    static final String LIST = "activity-log";
 
-    static final int MAX_LIMIT = 500;
+    /** The time of the entry the previous page ended with. */
+    Instant afterOccurredAt() {
+        return paging.after() == null ? null : paging.after().instant(0);
+    }
+
+    /** The id of the entry the previous page ended with. */
+    UUID afterEntryId() {
+        return paging.after() == null ? null : paging.after().uuid(1);
+    }
+
+    /** The cursor after {@code entry}. */
+    static Cursor after(ActivityLogEntry entry) {
+        return Cursor.of(LIST, entry.occurredAt(), entry.entryId());
+    }
 
     /**
      * Reads the query parameters.
@@ -37,29 +54,28 @@ record ActivityLogQuery(UUID portfolioId, UUID accountId, Instant since, int lim
                 errors.add(new FieldError("since", "must be an RFC 3339 date-time, e.g. 2026-01-31T09:30:00Z"));
             }
         }
-        int pageSize = DEFAULT_LIMIT;
-        if (limit != null) {
-            try {
-                pageSize = Integer.parseInt(limit.trim());
-            } catch (NumberFormatException ex) {
-                pageSize = -1;
+        // Limit and cursor are checked one by one, so that a problem names both when both are wrong.
+        PageRequest size = check(errors, () -> PageRequest.of(limit, null, LIST));
+        PageRequest after = check(errors, () -> {
+            PageRequest request = PageRequest.of(null, cursor, LIST);
+            if (request.after() != null) {
+                request.after().instant(0);
+                request.after().uuid(1);
             }
-            if (pageSize < 1 || pageSize > MAX_LIMIT) {
-                errors.add(new FieldError("limit", "must be a whole number from 1 to " + MAX_LIMIT));
-            }
-        }
-        ActivityLogCursor after = null;
-        if (cursor != null) {
-            try {
-                after = ActivityLogCursor.decode(cursor);
-            } catch (IllegalArgumentException ex) {
-                errors.add(new FieldError(
-                        "cursor", "is not a cursor of this list; use the nextCursor of the previous page"));
-            }
-        }
+            return request;
+        });
         if (!errors.isEmpty()) {
             throw new InvalidParametersException(errors);
         }
-        return new ActivityLogQuery(portfolioId, accountId, sinceInstant, pageSize, after);
+        return new ActivityLogQuery(portfolioId, accountId, sinceInstant, new PageRequest(size.limit(), after.after()));
+    }
+
+    private static PageRequest check(List<FieldError> errors, Supplier<PageRequest> reading) {
+        try {
+            return reading.get();
+        } catch (InvalidPageRequestException ex) {
+            errors.add(new FieldError(ex.parameter(), ex.getMessage()));
+            return null;
+        }
     }
 }

@@ -3,7 +3,10 @@ package com.portfoliobulk.audit.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.portfoliobulk.contracts.paging.Cursor;
+import com.portfoliobulk.contracts.paging.PageRequest;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +20,7 @@ class ActivityLogQueryTests {
     void defaultsToTheFirstPageOfFifty() {
         ActivityLogQuery query = ActivityLogQuery.parse(portfolio, account, null, null, null);
 
-        assertThat(query).isEqualTo(new ActivityLogQuery(portfolio, account, null, 50, null));
+        assertThat(query).isEqualTo(new ActivityLogQuery(portfolio, account, null, new PageRequest(50, null)));
     }
 
     @Test
@@ -25,18 +28,35 @@ class ActivityLogQueryTests {
         ActivityLogQuery query = ActivityLogQuery.parse(portfolio, account, "2026-01-31T11:30:00+02:00", "500", null);
 
         assertThat(query.since()).isEqualTo(Instant.parse("2026-01-31T09:30:00Z"));
-        assertThat(query.limit()).isEqualTo(500);
+        assertThat(query.paging().limit()).isEqualTo(500);
     }
 
     @Test
     void cursorRoundTrips() {
-        ActivityLogCursor cursor =
-                new ActivityLogCursor(Instant.parse("2026-01-31T09:30:00.123456Z"), UUID.randomUUID());
+        Instant occurredAt = Instant.parse("2026-01-31T09:30:00.123456Z");
+        UUID entryId = UUID.randomUUID();
+        String cursor = Cursor.of(ActivityLogQuery.LIST, occurredAt, entryId).encode();
 
-        ActivityLogQuery query = ActivityLogQuery.parse(portfolio, account, null, null, cursor.encode());
+        ActivityLogQuery query = ActivityLogQuery.parse(portfolio, account, null, null, cursor);
 
-        assertThat(query.after()).isEqualTo(cursor);
-        assertThat(cursor.encode()).doesNotContain(cursor.entryId().toString());
+        assertThat(query.afterOccurredAt()).isEqualTo(occurredAt);
+        assertThat(query.afterEntryId()).isEqualTo(entryId);
+        assertThat(cursor).doesNotContain(entryId.toString());
+    }
+
+    @Test
+    void aCursorOfAnotherListOrWithoutAnEntryIsNotOneOfThisList() {
+        for (String cursor : List.of(
+                Cursor.of("jobs", Instant.now(), UUID.randomUUID()).encode(),
+                Cursor.of(ActivityLogQuery.LIST, "yesterday", UUID.randomUUID()).encode(),
+                Cursor.of(ActivityLogQuery.LIST, Instant.now()).encode())) {
+            assertThatThrownBy(() -> ActivityLogQuery.parse(portfolio, account, null, null, cursor))
+                    .isInstanceOfSatisfying(
+                            InvalidParametersException.class,
+                            ex -> assertThat(ex.errors())
+                                    .extracting(FieldError::field)
+                                    .containsExactly("cursor"));
+        }
     }
 
     @Test

@@ -1,0 +1,74 @@
+package com.portfoliobulk.gateway.jobs;
+
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.springframework.stereotype.Service;
+
+/**
+ * The jobs feature's planning API, used by the submission and the preview alike so both plan the
+ * same way: a validated request ({@link JobRequestValidation}), the cap on a job's tasks, and the
+ * plan of a request (its targets resolved against the directory, streamed in plan order). How
+ * targets are resolved (the SQL) stays inside the feature.
+ */
+@Service
+public class JobPlanning {
+
+    private final TargetResolution resolution;
+
+    private final JobsProperties properties;
+
+    JobPlanning(TargetResolution resolution, JobsProperties properties) {
+        this.resolution = resolution;
+        this.properties = properties;
+    }
+
+    /**
+     * The plan of a validated request in the portfolio, refused when its size is known already and
+     * over the cap.
+     *
+     * @throws PortfolioNotFoundException when the portfolio does not exist
+     * @throws InvalidJobRequestException when accounts or users are not the portfolio's
+     */
+    public Plan plan(UUID portfolioId, ValidatedJobRequest request) {
+        checkTaskCap(request.knownTaskCount().orElse(0));
+        return new Plan(resolution.resolve(portfolioId, request));
+    }
+
+    /** Streams the plan's targets in plan order, the order a submission stores its tasks in. */
+    public void forEachTarget(Plan plan, Consumer<PlannedTarget> action) {
+        resolution.forEach(plan.targets(), action);
+    }
+
+    /**
+     * Refuses a plan of more tasks than a job may have ({@code bulk.gateway.jobs.max-tasks-per-job}).
+     *
+     * @throws com.portfoliobulk.gateway.web.RequestRefusedException TOO_LARGE naming the count and the cap
+     */
+    public void checkTaskCap(long tasks) {
+        if (tasks > properties.maxTasksPerJob()) {
+            throw JobProblems.tooManyTasks(tasks, properties.maxTasksPerJob());
+        }
+    }
+
+    /** A request's plan: its targets resolved, ready to stream or to store. */
+    public static final class Plan {
+
+        private final ResolvedTargets targets;
+
+        private Plan(ResolvedTargets targets) {
+            this.targets = targets;
+        }
+
+        public UUID portfolioId() {
+            return targets.portfolioId();
+        }
+
+        public ValidatedJobRequest request() {
+            return targets.request();
+        }
+
+        ResolvedTargets targets() {
+            return targets;
+        }
+    }
+}

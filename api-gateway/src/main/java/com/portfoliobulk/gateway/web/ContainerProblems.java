@@ -1,0 +1,66 @@
+package com.portfoliobulk.gateway.web;
+
+import com.portfoliobulk.contracts.ProblemTypes;
+import java.io.IOException;
+import java.io.Writer;
+import org.apache.catalina.connector.Request;
+import org.apache.catalina.connector.Response;
+import org.apache.catalina.core.StandardHost;
+import org.apache.catalina.valves.ErrorReportValve;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpStatus;
+
+/**
+ * Requests the servlet container refuses before the application sees them (an encoded NUL, slash or
+ * backslash in a path segment, a control character in a header value) answer problem+json like
+ * every other error, instead of the container's HTML error page: the host's error report is
+ * replaced by {@link ProblemReportValve}. Errors the application answers itself are not touched.
+ */
+@Configuration(proxyBeanMethods = false)
+class ContainerProblems {
+
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemErrorReport() {
+        return factory -> factory.addContextCustomizers(context -> {
+            if (context.getParent() instanceof StandardHost host) {
+                host.setErrorReportValveClass(ProblemReportValve.class.getName());
+            }
+        });
+    }
+
+    /** The container's error report as an RFC 9457 problem, with no detail of the server. */
+    public static class ProblemReportValve extends ErrorReportValve {
+
+        @Override
+        protected void report(Request request, Response response, Throwable throwable) {
+            int code = response.getStatus();
+            // As the HTML report: only errors, only when nothing was written, only once.
+            if (code < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
+                return;
+            }
+            HttpStatus status = HttpStatus.resolve(code);
+            String phrase = status == null ? "Error" : status.getReasonPhrase();
+            String type = ProblemTypes.forStatus(code).toString();
+            String detail = code >= 500
+                    ? "The request could not be completed; try again later."
+                    : "The request cannot be answered: " + code + " " + phrase
+                            + ". Check the path and headers for characters that are not allowed.";
+            String json = "{\"type\":\"" + type + "\",\"title\":\"" + phrase + "\",\"status\":" + code
+                    + ",\"detail\":\"" + detail + "\"}";
+            try {
+                response.setContentType("application/problem+json");
+                response.setCharacterEncoding("UTF-8");
+                Writer writer = response.getReporter();
+                if (writer != null) {
+                    writer.write(json);
+                    response.finishResponse();
+                }
+            } catch (IOException | IllegalStateException ex) {
+                // The client is gone or the response cannot take a body any more: nothing to answer.
+            }
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package com.portfoliobulk.gateway.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.paging.Cursor;
+import com.portfoliobulk.gateway.support.DirectorySeed;
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Every list of the API pages the same way: the same {@code limit} and {@code cursor} rules, the
+ * same 400 problem when either cannot be used, and {@code nextCursor} always present, null on the
+ * last page.
+ */
+class PagingContractIntegrationTests extends GatewayIntegrationTest {
+
+    private static final String LIMIT_FIX = "must be a whole number from 1 to 500";
+
+    private static final String CURSOR_FIX = "is not a cursor of this list; send the nextCursor of the previous page";
+
+    private DirectorySeed.Portfolio portfolio;
+
+    private UUID ann;
+
+    private UUID account;
+
+    private UUID job;
+
+    private String offboardAnn;
+
+    @BeforeEach
+    void arrange() {
+        portfolio = directory.portfolio();
+        ann = portfolio.user("ann");
+        account = portfolio.account("Brand Berlin");
+        portfolio.member(account, ann, AccountRole.ANALYST);
+        offboardAnn = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}";
+        job = accepted(portfolio.id(), offboardAnn);
+    }
+
+    /** Each list by name, called with a query such as {@code ?limit=3}. */
+    private Map<String, Function<String, Answer>> lists() {
+        String base = "/api/v1/portfolios/" + portfolio.id();
+        String token = admin(portfolio.id());
+        Map<String, Function<String, Answer>> lists = new LinkedHashMap<>();
+        lists.put("accounts", query -> api.get(token, base + "/accounts" + query));
+        lists.put("users", query -> api.get(token, base + "/users" + query));
+        lists.put("profile", query -> api.get(token, base + "/users/" + ann + query));
+        lists.put("jobs", query -> api.get(token, jobsPath(portfolio.id()) + query));
+        lists.put("tasks", query -> api.get(token, jobPath(portfolio.id(), job) + "/tasks" + query));
+        lists.put(
+                "preview", query -> api.post(token, jobsPath(portfolio.id()) + "/preview" + query, null, offboardAnn));
+        lists.put("activity log", query -> api.get(token, base + "/accounts/" + account + "/activity-log" + query));
+        return lists;
+    }
+
+    @Test
+    void aLimitThatCannotBeUsedGetsTheSameProblemOnEveryList() {
+        lists().forEach((list, call) -> {
+            for (String limit : new String[] {"0", "501", "ten", "-1", "2.5"}) {
+                assertOneParameterProblem(call.apply("?limit=" + limit), list, "limit", LIMIT_FIX);
+            }
+        });
+    }
+
+    @Test
+    void aCursorThatNoPageOfTheListMadeGetsTheSameProblemOnEveryList() {
+        String jobsCursor = Cursor.of("jobs", 1, UUID.randomUUID()).encode();
+        lists().forEach((list, call) -> {
+            for (String cursor : new String[] {"bm90LWEtY3Vyc29y", "%25%25", "a.b.c", "x".repeat(1100)}) {
+                assertOneParameterProblem(call.apply("?cursor=" + cursor), list, "cursor", CURSOR_FIX);
+            }
+            if (!list.equals("jobs")) {
+                assertOneParameterProblem(call.apply("?cursor=" + jobsCursor), list, "cursor", CURSOR_FIX);
+            }
+        });
+    }
+
+    @Test
+    void theLastPageOfEveryListSaysSoWithANullNextCursor() {
+        lists().forEach((list, call) -> {
+            if (list.equals("activity log")) {
+                return; // read through to the audit-consumer: local-stack's end-to-end tests
+            }
+            Answer page = call.apply("?limit=500");
+            assertThat(page.status()).as(list + ": " + page.text()).isEqualTo(200);
+            assertThat(page.body().has("nextCursor")).as(list).isTrue();
+            assertThat(page.body().get("nextCursor").isNull()).as(list).isTrue();
+        });
+    }
+
+    @Test
+    void aNextCursorLeadsToTheNextPageOfItsListOnly() {
+        UUID second = accepted(portfolio.id(), offboardAnn);
+        Answer first = api.get(admin(portfolio.id()), jobsPath(portfolio.id()) + "?limit=1");
+        String cursor = first.body().path("nextCursor").asString();
+
+        Answer next = api.get(admin(portfolio.id()), jobsPath(portfolio.id()) + "?limit=1&cursor=" + cursor);
+        Answer elsewhere = api.get(admin(portfolio.id()), jobPath(portfolio.id(), job) + "/tasks?cursor=" + cursor);
+
+        assertThat(first.body().path("items").get(0).path("jobId").asString()).isEqualTo(second.toString());
+        assertThat(next.body().path("items").get(0).path("jobId").asString()).isEqualTo(job.toString());
+        assertOneParameterProblem(elsewhere, "tasks", "cursor", CURSOR_FIX);
+    }
+
+    @Test
+    void theDescriptionSaysSoForEveryPage() {
+        JsonNode schemas =
+                api.get(null, "/v3/api-docs").body().path("components").path("schemas");
+        JsonNode paths = api.get(null, "/v3/api-docs").body().path("paths");
+
+        assertThat(schemas.properties())
+                .filteredOn(schema -> schema.getValue().path("properties").has("nextCursor"))
+                .extracting(Map.Entry::getKey)
+                .contains(
+                        "PageLinkedAccount",
+                        "PagePortfolioUser",
+                        "UserProfile",
+                        "PageJob",
+                        "PageTask",
+                        "PreviewPage",
+                        "ActivityLogPage")
+                .allSatisfy(name -> {
+                    JsonNode schema = schemas.path(name);
+                    assertThat(schema.path("required").values())
+                            .as(name)
+                            .extracting(JsonNode::asString)
+                            .contains("nextCursor");
+                    assertThat(schema.path("properties")
+                                    .path("nextCursor")
+                                    .path("type")
+                                    .values())
+                            .as(name)
+                            .extracting(JsonNode::asString)
+                            .containsExactly("string", "null");
+                });
+        paths.properties()
+                .forEach(path -> path.getValue().properties().forEach(operation -> {
+                    for (JsonNode parameter :
+                            operation.getValue().path("parameters").values()) {
+                        if (parameter.path("name").asString().equals("limit")) {
+                            assertThat(parameter.path("schema").path("maximum").asInt())
+                                    .as(path.getKey())
+                                    .isEqualTo(500);
+                            assertThat(parameter.path("schema").path("default").asInt())
+                                    .as(path.getKey())
+                                    .isEqualTo(50);
+                        }
+                    }
+                }));
+    }
+
+    private static void assertOneParameterProblem(Answer answer, String list, String parameter, String fix) {
+        assertFieldProblem(answer, 400, parameter);
+        JsonNode problem = answer.body();
+        assertThat(problem.path("type").asString()).as(list).isEqualTo(Problems.INVALID_REQUEST.toString());
+        assertThat(problem.path("title").asString()).as(list).isEqualTo("Invalid request parameter");
+        assertThat(problem.path("detail").asString()).as(list).isEqualTo("Invalid '" + parameter + "': " + fix);
+        assertThat(problem.path("errors").get(0).path("message").asString())
+                .as(list)
+                .isEqualTo(fix);
+    }
+}

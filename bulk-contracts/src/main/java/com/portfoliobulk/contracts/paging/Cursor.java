@@ -1,0 +1,131 @@
+package com.portfoliobulk.contracts.paging;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Where a page of a list ended: the name of the list and the values of the last item's sort key
+ * (keyset paging, so the next page is stable while items are added or removed). On the wire it is
+ * opaque: each part base64url-encoded, joined with {@code .}. A cursor of one list is refused by
+ * another.
+ *
+ * @param list the list the cursor belongs to, such as {@code jobs} or {@code users}
+ * @param values the last item's sort key, in the list's order
+ */
+public record Cursor(String list, List<String> values) {
+
+    /** The longest cursor read: anything longer was not made by a list. */
+    static final int MAX_ENCODED_LENGTH = 1024;
+
+    private static final String SEPARATOR = ".";
+
+    public Cursor {
+        values = List.copyOf(values);
+    }
+
+    /** The cursor after an item of {@code list} whose sort key is {@code values} (printed with {@code toString}). */
+    public static Cursor of(String list, Object... values) {
+        List<String> texts = new ArrayList<>(values.length);
+        for (Object value : values) {
+            texts.add(String.valueOf(value));
+        }
+        return new Cursor(list, texts);
+    }
+
+    /** The text on the wire. */
+    public String encode() {
+        StringBuilder encoded = new StringBuilder(part(list));
+        for (String value : values) {
+            encoded.append(SEPARATOR).append(part(value));
+        }
+        return encoded.toString();
+    }
+
+    /**
+     * The cursor a page of {@code list} returned.
+     *
+     * @throws InvalidPageRequestException naming {@code cursor} when it is not one of that list's
+     */
+    public static Cursor decode(String encoded, String list) {
+        if (encoded.length() > MAX_ENCODED_LENGTH) {
+            throw InvalidPageRequestException.cursor();
+        }
+        String[] parts = encoded.split("\\.", -1);
+        try {
+            List<String> values = new ArrayList<>(parts.length - 1);
+            for (int i = 1; i < parts.length; i++) {
+                values.add(text(parts[i]));
+            }
+            if (!text(parts[0]).equals(list)) {
+                throw InvalidPageRequestException.cursor();
+            }
+            return new Cursor(list, values);
+        } catch (IllegalArgumentException ex) {
+            throw InvalidPageRequestException.cursor();
+        }
+    }
+
+    /**
+     * The {@code index}th value of the sort key.
+     *
+     * @throws InvalidPageRequestException naming {@code cursor} when there is none
+     */
+    public String text(int index) {
+        if (index < 0 || index >= values.size()) {
+            throw InvalidPageRequestException.cursor();
+        }
+        return values.get(index);
+    }
+
+    /**
+     * The {@code index}th value of the sort key as a UUID.
+     *
+     * @throws InvalidPageRequestException naming {@code cursor} when it is not one
+     */
+    public UUID uuid(int index) {
+        try {
+            return UUID.fromString(text(index));
+        } catch (IllegalArgumentException ex) {
+            throw InvalidPageRequestException.cursor();
+        }
+    }
+
+    /**
+     * The {@code index}th value of the sort key as a whole number.
+     *
+     * @throws InvalidPageRequestException naming {@code cursor} when it is not one
+     */
+    public long number(int index) {
+        try {
+            return Long.parseLong(text(index));
+        } catch (NumberFormatException ex) {
+            throw InvalidPageRequestException.cursor();
+        }
+    }
+
+    /**
+     * The {@code index}th value of the sort key as an instant.
+     *
+     * @throws InvalidPageRequestException naming {@code cursor} when it is not one
+     */
+    public Instant instant(int index) {
+        try {
+            return Instant.parse(text(index));
+        } catch (DateTimeParseException ex) {
+            throw InvalidPageRequestException.cursor();
+        }
+    }
+
+    private static String part(String text) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String text(String part) {
+        return new String(Base64.getUrlDecoder().decode(part), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,34 @@
+package com.portfoliobulk.contracts.paging;
+
+/**
+ * A {@code limit} or {@code cursor} query parameter that cannot be used. Services answer it with
+ * their one 400 problem, naming {@link #parameter()} and quoting {@link #getMessage()} as the fix.
+ */
+public class InvalidPageRequestException extends IllegalArgumentException {
+
+    private final String parameter;
+
+    /**
+     * @param parameter the offending query parameter: {@code limit} or {@code cursor}
+     * @param message what it must be, in words a client can act on
+     */
+    public InvalidPageRequestException(String parameter, String message) {
+        super(message);
+        this.parameter = parameter;
+    }
+
+    /** The offending query parameter. */
+    public String parameter() {
+        return parameter;
+    }
+
+    static InvalidPageRequestException limit() {
+        return new InvalidPageRequestException(
+                PageRequest.LIMIT, "must be a whole number from 1 to " + PageRequest.MAX_LIMIT);
+    }
+
+    static InvalidPageRequestException cursor() {
+        return new InvalidPageRequestException(
+                PageRequest.CURSOR, "is not a cursor of this list; send the nextCursor of the previous page");
+    }
+}
