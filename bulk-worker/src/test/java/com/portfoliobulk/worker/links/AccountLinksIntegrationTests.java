@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.ActivityAction;
+import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededAccount;
 import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
@@ -99,6 +100,9 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
     }
 
     private RestClient http() {
-        return RestClient.create("http://localhost:" + port);
+        return RestClient.builder()
+                .baseUrl("http://localhost:" + port)
+                .defaultHeader("Authorization", TestTokens.internalAuthorization())
+                .build();
     }
 }
