@@ -1,0 +1,114 @@
+package com.portfoliobulk.worker.deadletter;
+
+import com.portfoliobulk.worker.WorkerProperties;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.KafkaException;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Operators re-drive a dead letter after a fix: its record goes back to the task topic, with its key,
+ * once; the dead letter keeps who re-drove it, when and why. The worker then treats it as any task
+ * record (a task already finished is not applied again; a record still invalid is dead-lettered anew).
+ */
+@Service
+public class DeadLetterRedrive {
+
+    private static final Logger log = LoggerFactory.getLogger(DeadLetterRedrive.class);
+
+    private final DeadLetterStore store;
+
+    private final KafkaTemplate<Object, Object> template;
+
+    private final String taskTopic;
+
+    private final Duration publishTimeout;
+
+    private final Counter redriven;
+
+    DeadLetterRedrive(
+            DeadLetterStore store,
+            KafkaTemplate<Object, Object> template,
+            WorkerProperties properties,
+            MeterRegistry registry) {
+        this.store = store;
+        this.template = template;
+        this.taskTopic = properties.topics().tasks();
+        this.publishTimeout = properties.publishTimeout();
+        this.redriven = Counter.builder("bulk.dead.letters.redriven")
+                .description("Dead letters an operator sent back to the task topic")
+                .register(registry);
+    }
+
+    /** The newest dead letters first. */
+    @Transactional(readOnly = true)
+    public List<StoredDeadLetter> newest(int limit) {
+        return store.newest(limit);
+    }
+
+    /**
+     * Sends the dead letter's record back to the task topic, unless it was re-driven before. The row
+     * stays locked until the broker acknowledged the record and the re-drive is recorded, so two
+     * operators cannot re-drive it twice.
+     */
+    @Transactional
+    public Outcome redrive(UUID id, String operator, String reason) {
+        StoredDeadLetter deadLetter = store.lock(id).orElse(null);
+        if (deadLetter == null) {
+            return new Outcome(Result.UNKNOWN, null);
+        }
+        if (deadLetter.redrivenAt() != null) {
+            return new Outcome(Result.ALREADY_REDRIVEN, deadLetter);
+        }
+        if (deadLetter.value() == null) {
+            return new Outcome(Result.NO_VALUE, deadLetter);
+        }
+        try {
+            template.send(new ProducerRecord<>(taskTopic, deadLetter.key(), deadLetter.value()))
+                    .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException ex) {
+            throw new KafkaException("The broker did not acknowledge the re-driven record", ex);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("Interrupted while re-driving", ex);
+        }
+        store.markRedriven(id, operator, reason);
+        redriven.increment();
+        log.info(
+                "Dead letter {} (task {}, from {}-{}@{}) re-driven to {} by {}: {}",
+                id,
+                deadLetter.taskId(),
+                deadLetter.sourceTopic(),
+                deadLetter.sourcePartition(),
+                deadLetter.sourceOffset(),
+                taskTopic,
+                operator,
+                reason);
+        return new Outcome(Result.REDRIVEN, store.lock(id).orElseThrow());
+    }
+
+    /** What a re-drive did. */
+    public enum Result {
+        REDRIVEN,
+        ALREADY_REDRIVEN,
+        UNKNOWN,
+        NO_VALUE
+    }
+
+    /**
+     * @param result what happened
+     * @param deadLetter the dead letter as it is now; null when unknown
+     */
+    public record Outcome(Result result, StoredDeadLetter deadLetter) {}
+}

@@ -1,0 +1,161 @@
+package com.portfoliobulk.worker.deadletter;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.SqlArrayValue;
+import org.springframework.stereotype.Repository;
+
+/**
+ * The dead letters the worker sent, in {@code jobs.task_dead_letters}: one row per consumed record,
+ * so that a redelivered batch does not publish the same dead letter again, and operators can list and
+ * re-drive them.
+ */
+@Repository
+class DeadLetterStore {
+
+    private static final String RECORD = """
+            INSERT INTO jobs.task_dead_letters
+                   (id, source_topic, source_partition, source_offset, record_key, record_value, task_id, reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT ON CONSTRAINT task_dead_letters_source DO NOTHING
+            """;
+
+    private static final String COLUMNS = """
+            id, source_topic, source_partition, source_offset, record_key, record_value, task_id, reason,
+            recorded_at, published_at, redriven_at, redriven_by, redrive_reason
+            """;
+
+    private final JdbcClient jdbc;
+
+    private final JdbcTemplate template;
+
+    DeadLetterStore(JdbcClient jdbc, JdbcTemplate template) {
+        this.jdbc = jdbc;
+        this.template = template;
+    }
+
+    /**
+     * Records the dead letters (a record seen before keeps its row) and answers, for each source
+     * record not yet acknowledged by the broker, the id of its row; published ones are absent.
+     */
+    Map<Source, UUID> recordUnpublished(List<NewDeadLetter> deadLetters) {
+        if (deadLetters.isEmpty()) {
+            return Map.of();
+        }
+        List<Object[]> rows = new ArrayList<>(deadLetters.size());
+        for (NewDeadLetter deadLetter : deadLetters) {
+            rows.add(new Object[] {
+                UUID.randomUUID(),
+                deadLetter.source().topic(),
+                deadLetter.source().partition(),
+                deadLetter.source().offset(),
+                deadLetter.key(),
+                deadLetter.value(),
+                deadLetter.taskId(),
+                deadLetter.reason()
+            });
+        }
+        // One round trip for the batch.
+        template.batchUpdate(RECORD, rows);
+        Map<Source, UUID> unpublished = new HashMap<>();
+        String topic = deadLetters.getFirst().source().topic();
+        jdbc.sql("""
+                        SELECT id, source_topic, source_partition, source_offset
+                          FROM jobs.task_dead_letters
+                         WHERE source_topic = :topic
+                           AND (source_partition, source_offset) IN (
+                               SELECT * FROM unnest(:partitions, :offsets))
+                           AND published_at IS NULL
+                        """)
+                .param("topic", topic)
+                .param(
+                        "partitions",
+                        new SqlArrayValue(
+                                "int4",
+                                deadLetters.stream()
+                                        .map(deadLetter -> deadLetter.source().partition())
+                                        .toArray()))
+                .param(
+                        "offsets",
+                        new SqlArrayValue(
+                                "int8",
+                                deadLetters.stream()
+                                        .map(deadLetter -> deadLetter.source().offset())
+                                        .toArray()))
+                .query((row, index) -> unpublished.put(
+                        new Source(row.getString(2), row.getInt(3), row.getLong(4)), row.getObject(1, UUID.class)))
+                .list();
+        return unpublished;
+    }
+
+    void markPublished(Collection<UUID> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        jdbc.sql("UPDATE jobs.task_dead_letters SET published_at = now() WHERE id = ANY(:ids) AND published_at IS NULL")
+                .param("ids", new SqlArrayValue("uuid", ids.toArray()))
+                .update();
+    }
+
+    /** The newest dead letters first, up to {@code limit}. */
+    List<StoredDeadLetter> newest(int limit) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM jobs.task_dead_letters ORDER BY recorded_at DESC, id LIMIT ?")
+                .param(limit)
+                .query((row, index) -> stored(row))
+                .list();
+    }
+
+    /** The dead letter, locked until the transaction ends. */
+    Optional<StoredDeadLetter> lock(UUID id) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM jobs.task_dead_letters WHERE id = ? FOR UPDATE")
+                .param(id)
+                .query((row, index) -> stored(row))
+                .optional();
+    }
+
+    void markRedriven(UUID id, String operator, String reason) {
+        jdbc.sql(
+                        "UPDATE jobs.task_dead_letters SET redriven_at = now(), redriven_by = ?, redrive_reason = ? WHERE id = ?")
+                .params(operator, reason, id)
+                .update();
+    }
+
+    private static StoredDeadLetter stored(ResultSet row) throws SQLException {
+        return new StoredDeadLetter(
+                row.getObject("id", UUID.class),
+                row.getString("source_topic"),
+                row.getInt("source_partition"),
+                row.getLong("source_offset"),
+                row.getString("record_key"),
+                row.getBytes("record_value"),
+                row.getObject("task_id", UUID.class),
+                row.getString("reason"),
+                instant(row, "recorded_at"),
+                instant(row, "published_at"),
+                instant(row, "redriven_at"),
+                row.getString("redriven_by"),
+                row.getString("redrive_reason"));
+    }
+
+    private static Instant instant(ResultSet row, String column) throws SQLException {
+        OffsetDateTime value = row.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+
+    /** Where a consumed record was. */
+    record Source(String topic, int partition, long offset) {}
+
+    /** A dead letter to record. */
+    record NewDeadLetter(Source source, String key, byte[] value, UUID taskId, String reason) {}
+}
