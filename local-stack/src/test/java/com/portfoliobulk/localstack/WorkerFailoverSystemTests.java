@@ -89,7 +89,8 @@ class WorkerFailoverSystemTests {
                 0,
                 0,
                 0,
-                Map.of("bulk.gateway.relay.topic", TASK_TOPIC),
+                // Callers' permissions come from the token's portfolios claim, as in the other end-to-end tests.
+                Map.of("bulk.gateway.relay.topic", TASK_TOPIC, "bulk.gateway.permissions.source", "identity-provider"),
                 Map.of(
                         "spring.kafka.listener.auto-startup",
                         false,
