@@ -118,22 +118,47 @@ final class ConsoleBrowser implements AutoCloseable {
         return find(css).getText();
     }
 
+    /**
+     * Waits on a job page until the job has ended and the page has reloaded with its final state
+     * (the progress panel no longer polls), and answers the job's status.
+     */
+    String awaitJobEnd(Duration patience) {
+        return org.awaitility.Awaitility.await()
+                .atMost(patience)
+                .ignoreExceptions()
+                .until(
+                        () -> {
+                            WebElement progress = find("#progress");
+                            return progress.getAttribute("hx-get") == null ? text("#job-status") : null;
+                        },
+                        status -> status != null);
+    }
+
     /** Sets the window width (phone or desktop); the height follows. */
     void width(int pixels) {
         driver.manage().window().setSize(new Dimension(pixels, 900));
     }
 
-    /**
-     * Saves a screenshot as {@code target/console-screenshots/<name>.png}, and into the directory of
-     * the system property {@code console.screenshots} when it is set (to refresh the README's).
-     */
+    /** Saves a screenshot as {@code target/console-screenshots/<name>.png}. */
     Path screenshot(String name) {
+        return screenshot(name, false);
+    }
+
+    /**
+     * Saves a screenshot like {@link #screenshot(String)}, and also into the directory of the system
+     * property {@code console.screenshots} when it is set (to refresh the README's).
+     */
+    Path documentationScreenshot(String name) {
+        return screenshot(name, true);
+    }
+
+    private Path screenshot(String name, boolean documentation) {
         try {
             Files.createDirectories(SCREENSHOTS);
             Path file = SCREENSHOTS.resolve(name + ".png");
             Files.write(file, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
             String copyTo = System.getProperty("console.screenshots");
-            if (copyTo != null && !copyTo.isBlank()) {
+            if (documentation && copyTo != null && !copyTo.isBlank()) {
                 Path directory = Files.createDirectories(Path.of(copyTo));
                 Files.copy(file, directory.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
             }

@@ -51,6 +51,7 @@ class WebConsoleSystemTests {
         assertThat(browser.findAll("tr.user-row")).hasSize(5);
         browser.find("#q").sendKeys(leaver.email());
         await().atMost(PATIENCE)
+                .ignoreExceptions()
                 .untilAsserted(() -> assertThat(browser.findAll("tr.user-row"))
                         .singleElement()
                         .satisfies(row ->
@@ -68,8 +69,7 @@ class WebConsoleSystemTests {
         browser.screenshot("review-changes");
         browser.find("#confirm").click();
 
-        await().atMost(PATIENCE)
-                .untilAsserted(() -> assertThat(browser.text("#job-status")).isEqualTo("COMPLETED"));
+        assertThat(browser.awaitJobEnd(PATIENCE)).isEqualTo("COMPLETED");
         assertThat(browser.text("#count-succeeded")).isEqualTo("3");
         assertThat(browser.text("#count-pending")).isEqualTo("0");
         assertThat(browser.findAll("tr.task td.outcome"))
@@ -80,7 +80,7 @@ class WebConsoleSystemTests {
         browser.screenshot("job-completed");
 
         browser.find("tr.task a").click();
-        await().atMost(PATIENCE).untilAsserted(() -> {
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> {
             browser.driver().navigate().refresh();
             assertThat(browser.findAll("li.entry .summary-text"))
                     .extracting(WebElement::getText)
@@ -122,8 +122,7 @@ class WebConsoleSystemTests {
                 .containsExactlyInAnyOrder("Support", "Support", "Support", "Support", "Analyst", "Analyst");
         browser.find("#confirm").click();
 
-        await().atMost(PATIENCE)
-                .untilAsserted(() -> assertThat(browser.text("#job-status")).isEqualTo("COMPLETED"));
+        assertThat(browser.awaitJobEnd(PATIENCE)).isEqualTo("COMPLETED");
         assertThat(browser.text("#count-succeeded")).isEqualTo("6");
 
         browser.go("/console/portfolios/" + portfolio.id() + "/users?q=invitee-");

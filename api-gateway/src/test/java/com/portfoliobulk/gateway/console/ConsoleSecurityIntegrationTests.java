@@ -169,6 +169,53 @@ class ConsoleSecurityIntegrationTests {
     }
 
     @Test
+    void theProgressPanelIsRevalidatedWithTheJobsETagAndTheTasksDownloadAsCsv() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID account = portfolio.account("Brand Oslo");
+        UUID ann = portfolio.user("ann");
+        portfolio.member(account, ann, AccountRole.ANALYST);
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER");
+        HttpResponse<String> confirmed = post(
+                "/console/portfolios/" + portfolio.id() + "/jobs",
+                Map.of(
+                        "request",
+                        "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}",
+                        "idempotencyKey",
+                        UUID.randomUUID().toString(),
+                        "_csrf",
+                        csrf()));
+        String job = URI.create(confirmed.headers().firstValue("Location").orElseThrow())
+                .getPath();
+
+        HttpResponse<String> progress = get(job + "/progress");
+
+        assertThat(progress.statusCode()).isEqualTo(200);
+        assertThat(progress.body()).contains("id=\"job-status\"", "id=\"count-total\">1<");
+        String etag = progress.headers().firstValue("ETag").orElseThrow();
+        assertThat(progress.headers().firstValue("Cache-Control")).hasValue("private, no-cache");
+        HttpResponse<String> unchanged = browser.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + job + "/progress"))
+                        .header("If-None-Match", etag)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(unchanged.statusCode()).isEqualTo(304);
+        assertThat(unchanged.body()).isEmpty();
+
+        HttpResponse<String> csv = get(job + "/tasks.csv");
+
+        assertThat(csv.statusCode()).isEqualTo(200);
+        assertThat(csv.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("text/csv"));
+        assertThat(csv.headers().firstValue("Content-Disposition"))
+                .hasValueSatisfying(disposition -> assertThat(disposition).startsWith("attachment"));
+        assertThat(csv.body().lines().toList())
+                .hasSize(2)
+                .first()
+                .isEqualTo(
+                        "taskId,accountId,userId,email,action,previousRole,newRole,status,reason,error,attempts,appliedAt");
+    }
+
+    @Test
     void aViewOnlyAdministratorCannotSubmitEvenWithAForgedForm() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
         UUID account = portfolio.account("Brand Rome");
