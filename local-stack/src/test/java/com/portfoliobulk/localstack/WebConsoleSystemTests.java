@@ -134,6 +134,37 @@ class WebConsoleSystemTests {
     }
 
     @Test
+    void ownerChangesOneRoleWithTheProfilePagesSelectorAndOwnersStayLocked() {
+        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 2);
+        UserRef ann = portfolio.addUser("ann", AccountRole.ANALYST, portfolio.accounts());
+        UserRef owner = portfolio.owner(portfolio.account(0));
+
+        browser.signIn("admin-" + UUID.randomUUID() + "@agency.example", "OWNER");
+        browser.go("/console/portfolios/" + portfolio.id() + "/users/" + owner.userId());
+        assertThat(browser.findAll("table.profile tbody tr")).hasSize(2);
+        assertThat(browser.findAll("table.profile td .muted"))
+                .extracting(WebElement::getText)
+                .containsOnlyOnce("Owner (locked)");
+        assertThat(browser.findAll("form.inline-form")).hasSize(1);
+
+        browser.go("/console/portfolios/" + portfolio.id() + "/users/" + ann.userId());
+        new Select(browser.find("#role-1")).selectByValue("MANAGER");
+        browser.findAll("form.inline-form button").get(1).click();
+
+        assertThat(browser.text("#changes")).isEqualTo("1");
+        assertThat(browser.findAll("table.preview tbody tr td:nth-child(5)"))
+                .extracting(WebElement::getText)
+                .containsExactly("Manager");
+        browser.find("#confirm").click();
+        assertThat(browser.awaitJobEnd(PATIENCE)).isEqualTo("COMPLETED");
+
+        browser.go("/console/portfolios/" + portfolio.id() + "/users/" + ann.userId());
+        assertThat(browser.findAll("table.profile tbody tr td:nth-child(2)"))
+                .extracting(WebElement::getText)
+                .containsExactly("Analyst", "Manager");
+    }
+
+    @Test
     void viewOnlyAdministratorSeesTheUsersButNoBulkActions() {
         TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 2);
         UserRef ann = portfolio.addUser("ann", AccountRole.ANALYST, portfolio.accounts());
@@ -152,5 +183,10 @@ class WebConsoleSystemTests {
         assertThat(browser.driver().getTitle()).startsWith(ann.email());
         assertThat(browser.findAll("form.inline-form")).isEmpty();
         assertThat(browser.findAll("table.profile tbody tr")).hasSize(2);
+
+        browser.find("form.signout button").click();
+        assertThat(browser.text("p.notice")).isEqualTo("You are signed out.");
+        browser.go("/console/portfolios/" + portfolio.id() + "/users");
+        assertThat(browser.driver().getCurrentUrl()).endsWith("/console/sign-in");
     }
 }

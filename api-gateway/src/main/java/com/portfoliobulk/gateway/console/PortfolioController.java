@@ -1,7 +1,12 @@
 package com.portfoliobulk.gateway.console;
 
+import jakarta.annotation.PreDestroy;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -22,10 +27,18 @@ class PortfolioController {
 
     private final ConsoleDirectory directory;
 
+    /** A virtual thread per task: the calls it runs wait on the API, not on the CPU. */
+    private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
+
     PortfolioController(GatewayApi api, ConsolePages pages, ConsoleDirectory directory) {
         this.api = api;
         this.pages = pages;
         this.directory = directory;
+    }
+
+    @PreDestroy
+    void stop() {
+        background.shutdown();
     }
 
     @GetMapping("/console")
@@ -59,11 +72,14 @@ class PortfolioController {
             @RequestHeader(name = "HX-Target", required = false) String target,
             Model model) {
         pages.portfolio(model, user, portfolioId, "users");
+        // The account choices are read alongside the page of users, not after it.
+        Future<Map<String, Object>> choices =
+                background.submit(() -> api.accounts(user, portfolioId, accountName, pages.accountChoices(), null));
         Map<String, Object> users = api.users(user, portfolioId, q, role, accountId, pages.pageSize(), cursor);
         model.addAttribute("users", ConsolePages.items(users));
         model.addAttribute("nextCursor", ConsolePages.nextCursor(users));
         model.addAttribute("firstPage", cursor == null || cursor.isBlank());
-        Map<String, Object> accounts = api.accounts(user, portfolioId, accountName, pages.accountChoices(), null);
+        Map<String, Object> accounts = result(choices);
         model.addAttribute("accounts", ConsolePages.items(accounts));
         model.addAttribute("moreAccounts", ConsolePages.nextCursor(accounts) != null);
         model.addAttribute("q", q);
@@ -74,6 +90,20 @@ class PortfolioController {
             return "console/users :: results";
         }
         return "console/users";
+    }
+
+    private static <T> T result(Future<T> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while reading the accounts", ex);
+        } catch (ExecutionException ex) {
+            if (ex.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw new IllegalStateException(ex.getCause());
+        }
     }
 
     @GetMapping("/console/portfolios/{portfolioId}/users/{userId}")

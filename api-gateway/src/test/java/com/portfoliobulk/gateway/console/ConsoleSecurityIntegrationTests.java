@@ -140,9 +140,7 @@ class ConsoleSecurityIntegrationTests {
     @Test
     void confirmingTheSameReviewTwiceMakesOneJob() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
-        UUID account = portfolio.account("Brand Paris");
-        UUID ann = portfolio.user("ann");
-        portfolio.member(account, ann, AccountRole.ANALYST);
+        UUID ann = analystOn(portfolio, "Brand Paris");
         signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER");
         HttpResponse<String> review = post(
                 "/console/portfolios/" + portfolio.id() + "/review",
@@ -161,29 +159,15 @@ class ConsoleSecurityIntegrationTests {
         assertThat(second.headers().firstValue("Location"))
                 .isEqualTo(first.headers().firstValue("Location"))
                 .hasValueSatisfying(location -> assertThat(location).contains("/jobs/"));
-        assertThat(jdbc.sql("SELECT count(*) FROM jobs.bulk_jobs WHERE portfolio_id = :p")
-                        .param("p", portfolio.id())
-                        .query(Long.class)
-                        .single())
-                .isEqualTo(1);
+        assertThat(jobCount(portfolio)).isEqualTo(1);
     }
 
     @Test
     void theProgressPanelIsRevalidatedWithTheJobsETagAndTheTasksDownloadAsCsv() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
-        UUID account = portfolio.account("Brand Oslo");
-        UUID ann = portfolio.user("ann");
-        portfolio.member(account, ann, AccountRole.ANALYST);
+        UUID ann = analystOn(portfolio, "Brand Oslo");
         signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER");
-        HttpResponse<String> confirmed = post(
-                "/console/portfolios/" + portfolio.id() + "/jobs",
-                Map.of(
-                        "request",
-                        "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}",
-                        "idempotencyKey",
-                        UUID.randomUUID().toString(),
-                        "_csrf",
-                        csrf()));
+        HttpResponse<String> confirmed = confirmOffboarding(portfolio, ann);
         String job = URI.create(confirmed.headers().firstValue("Location").orElseThrow())
                 .getPath();
 
@@ -218,28 +202,41 @@ class ConsoleSecurityIntegrationTests {
     @Test
     void aViewOnlyAdministratorCannotSubmitEvenWithAForgedForm() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
-        UUID account = portfolio.account("Brand Rome");
-        UUID ann = portfolio.user("ann");
-        portfolio.member(account, ann, AccountRole.ANALYST);
+        UUID ann = analystOn(portfolio, "Brand Rome");
         signIn("viewer-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_VIEW");
 
-        HttpResponse<String> forged = post(
+        HttpResponse<String> forged = confirmOffboarding(portfolio, ann);
+
+        assertThat(forged.statusCode()).isEqualTo(403);
+        assertThat(forged.body()).contains("needs the Portfolio Owner or User Management EDIT");
+        assertThat(jobCount(portfolio)).isZero();
+    }
+
+    /** A user who is an Analyst on a new account of the portfolio. */
+    private static UUID analystOn(DirectorySeed.Portfolio portfolio, String accountName) {
+        UUID user = portfolio.user("ann");
+        portfolio.member(portfolio.account(accountName), user, AccountRole.ANALYST);
+        return user;
+    }
+
+    /** Confirms an offboarding of the user as the Review Changes form would, with a fresh key. */
+    private HttpResponse<String> confirmOffboarding(DirectorySeed.Portfolio portfolio, UUID user) throws Exception {
+        return post(
                 "/console/portfolios/" + portfolio.id() + "/jobs",
                 Map.of(
                         "request",
-                        "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}",
+                        "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + user + "\"]}",
                         "idempotencyKey",
                         UUID.randomUUID().toString(),
                         "_csrf",
                         csrf()));
+    }
 
-        assertThat(forged.statusCode()).isEqualTo(403);
-        assertThat(forged.body()).contains("needs the Portfolio Owner or User Management EDIT");
-        assertThat(jdbc.sql("SELECT count(*) FROM jobs.bulk_jobs WHERE portfolio_id = :p")
-                        .param("p", portfolio.id())
-                        .query(Long.class)
-                        .single())
-                .isZero();
+    private long jobCount(DirectorySeed.Portfolio portfolio) {
+        return jdbc.sql("SELECT count(*) FROM jobs.bulk_jobs WHERE portfolio_id = :p")
+                .param("p", portfolio.id())
+                .query(Long.class)
+                .single();
     }
 
     private HttpResponse<String> signIn(String email, String permission) throws Exception {
