@@ -67,6 +67,8 @@ class WebConsoleScaleSystemTests {
         assertThat(browser.findAll("tr.user-row")).hasSize(21);
         timings.put("e-mail search", load(users + "?q=" + LARGE.leaverEmail()));
         assertThat(browser.findAll("tr.user-row")).hasSize(1);
+        assertThat(browser.findAll("tr.user-row li.chip")).hasSize(21);
+        assertThat(browser.text("tr.user-row li.chip.more")).isEqualTo("+ 4980 more accounts");
         timings.put("profile", load(users + "/" + LARGE.leaverId()));
         assertThat(browser.findAll("table.profile tbody tr")).hasSize(50);
 

@@ -49,6 +49,13 @@ class WebConsoleSystemTests {
         browser.go("/console/portfolios/" + portfolio.id() + "/users");
         assertThat(browser.driver().getTitle()).startsWith("Users");
         assertThat(browser.findAll("tr.user-row")).hasSize(5);
+        assertThat(browser.findAll("#account option")).hasSize(4);
+        browser.find("#accountName").sendKeys("Brand 2 ");
+        browser.find("#account-search button").click();
+        assertThat(browser.findAll("#account option"))
+                .extracting(WebElement::getText)
+                .containsExactly("Any account", "Brand 2 " + portfolio.account(1));
+        assertThat(browser.findAll("#invite input[name=accountIds]")).hasSize(1);
         browser.find("#q").sendKeys(leaver.email());
         await().atMost(PATIENCE)
                 .ignoreExceptions()

@@ -9,6 +9,7 @@ import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.ModelAttribute;
+import org.springframework.web.client.RestClientException;
 import org.springframework.web.server.ResponseStatusException;
 
 /**
@@ -39,6 +40,19 @@ class ConsoleAdvice {
         model.addAttribute("title", problem.title());
         model.addAttribute("detail", problem.detail());
         model.addAttribute("errors", problem.errors());
+        model.addAttribute("fmt", FORMATS);
+        return "console/error";
+    }
+
+    /** The API did not answer (it is this gateway, so it is shutting down or overloaded). */
+    @ExceptionHandler(RestClientException.class)
+    String unavailable(RestClientException ex, HttpServletResponse response, Model model) {
+        response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+        response.setHeader("Retry-After", "5");
+        model.addAttribute("title", "Try again in a moment");
+        model.addAttribute(
+                "detail",
+                "The service did not answer in time. Try again: confirming the same review twice never makes two jobs.");
         model.addAttribute("fmt", FORMATS);
         return "console/error";
     }
