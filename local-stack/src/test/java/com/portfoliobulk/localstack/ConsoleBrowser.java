@@ -10,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
@@ -95,9 +96,9 @@ final class ConsoleBrowser implements AutoCloseable {
         driver.get(baseUrl + path);
     }
 
-    /** Signs in through the demo sign-in page with the given permission on every portfolio. */
-    void signIn(String email, String permission) {
-        go("/console/sign-in");
+    /** Signs in through the demo sign-in page with the given permission on the portfolio. */
+    void signIn(String email, String permission, UUID portfolio) {
+        go("/console/sign-in?portfolio=" + portfolio);
         WebElement address = driver.findElement(By.id("email"));
         address.clear();
         address.sendKeys(email);

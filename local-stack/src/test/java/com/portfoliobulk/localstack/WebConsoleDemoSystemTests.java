@@ -44,7 +44,7 @@ class WebConsoleDemoSystemTests {
         browser.go("/console/sign-in");
         assertFits();
         browser.documentationScreenshot("sign-in");
-        browser.signIn(DemoPortfolio.ADMIN_EMAIL, "OWNER");
+        browser.signIn(DemoPortfolio.ADMIN_EMAIL, "OWNER", DemoPortfolio.PORTFOLIO_ID);
 
         browser.go(USERS);
         assertThat(browser.findAll("tr.user-row")).hasSize(50);

@@ -50,7 +50,7 @@ class WebConsoleScaleSystemTests {
 
     @Test
     void everyUsersTabPageLoadsWithinTheBudgetAtFiveThousandAccountsTimesTwentyUsers() throws Exception {
-        browser.signIn("admin-scale@agency.example", "OWNER");
+        browser.signIn("admin-scale@agency.example", "OWNER", LARGE.portfolioId());
         String users = "/console/portfolios/" + LARGE.portfolioId() + "/users";
         browser.go(users);
         String nextPage = browser.find("#next-page").getAttribute("href");

@@ -45,7 +45,7 @@ class WebConsoleSystemTests {
         portfolio.addUser("stayer", AccountRole.MANAGER, portfolio.accounts());
         String admin = "admin-" + UUID.randomUUID() + "@agency.example";
 
-        browser.signIn(admin, "OWNER");
+        browser.signIn(admin, "OWNER", portfolio.id());
         browser.go("/console/portfolios/" + portfolio.id() + "/users");
         assertThat(browser.driver().getTitle()).startsWith("Users");
         assertThat(browser.findAll("tr.user-row")).hasSize(5);
@@ -108,7 +108,7 @@ class WebConsoleSystemTests {
         String first = TestPortfolio.newEmail("invitee-one");
         String second = TestPortfolio.newEmail("invitee-two");
 
-        browser.signIn("admin-" + UUID.randomUUID() + "@agency.example", "USER_MANAGEMENT_EDIT");
+        browser.signIn("admin-" + UUID.randomUUID() + "@agency.example", "USER_MANAGEMENT_EDIT", portfolio.id());
         browser.go("/console/portfolios/" + portfolio.id() + "/users");
         browser.find("#invite summary").click();
         browser.find("#emails").sendKeys(first + ",\n" + second + " ");
@@ -146,7 +146,7 @@ class WebConsoleSystemTests {
         UserRef ann = portfolio.addUser("ann", AccountRole.ANALYST, portfolio.accounts());
         UserRef owner = portfolio.owner(portfolio.account(0));
 
-        browser.signIn("admin-" + UUID.randomUUID() + "@agency.example", "OWNER");
+        browser.signIn("admin-" + UUID.randomUUID() + "@agency.example", "OWNER", portfolio.id());
         browser.go("/console/portfolios/" + portfolio.id() + "/users/" + owner.userId());
         assertThat(browser.findAll("table.profile tbody tr")).hasSize(2);
         assertThat(browser.findAll("table.profile td .muted"))
@@ -176,7 +176,7 @@ class WebConsoleSystemTests {
         TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 2);
         UserRef ann = portfolio.addUser("ann", AccountRole.ANALYST, portfolio.accounts());
 
-        browser.signIn("viewer-" + UUID.randomUUID() + "@agency.example", "USER_MANAGEMENT_VIEW");
+        browser.signIn("viewer-" + UUID.randomUUID() + "@agency.example", "USER_MANAGEMENT_VIEW", portfolio.id());
         browser.go("/console/portfolios/" + portfolio.id() + "/users");
 
         assertThat(browser.findAll("tr.user-row")).hasSize(3);

@@ -33,9 +33,10 @@ class ConsoleDirectory {
                 .list();
     }
 
-    /** Every portfolio's id. */
-    List<UUID> allPortfolioIds() {
-        return jdbc.sql("SELECT id FROM directory.portfolios ORDER BY created_at, id")
+    /** The ids of the first {@code limit} portfolios, oldest first. */
+    List<UUID> firstPortfolioIds(int limit) {
+        return jdbc.sql("SELECT id FROM directory.portfolios ORDER BY created_at, id LIMIT :limit")
+                .param("limit", limit)
                 .query(UUID.class)
                 .list();
     }

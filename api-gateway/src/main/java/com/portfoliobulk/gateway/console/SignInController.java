@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.security.oauth2.server.resource.autoconfigure.OAuth2ResourceServerProperties;
@@ -31,6 +32,12 @@ import org.springframework.web.bind.annotation.RequestParam;
 class SignInController {
 
     static final String DEMO_EMAIL = "admin@demo.example";
+
+    /**
+     * How many portfolios a demo token names at most without a chosen one: every portfolio adds to
+     * the token, which travels in a header of every API call (Tomcat takes 8 KB of headers).
+     */
+    static final int DEMO_PORTFOLIO_LIMIT = 50;
 
     private final ConsoleProperties properties;
 
@@ -63,9 +70,16 @@ class SignInController {
         this.resourceServer = resourceServer;
     }
 
+    /**
+     * The sign-in page. {@code ?portfolio=<id>} offers the demo sign-in to that portfolio alone (a
+     * link to one portfolio's console, whatever the number of portfolios).
+     */
     @GetMapping(ConsoleSecurityConfiguration.SIGN_IN)
-    String signIn(Model model) {
+    String signIn(@RequestParam(name = "portfolio", required = false) String portfolio, Model model) {
         model.addAttribute("demo", demoAvailable());
+        model.addAttribute(
+                "demoPortfolio", demoAvailable() ? chosenPortfolio(portfolio).orElse(null) : null);
+        model.addAttribute("demoPortfolioLimit", DEMO_PORTFOLIO_LIMIT);
         model.addAttribute("demoEmail", DEMO_EMAIL);
         model.addAttribute("providers", providers());
         return "console/sign-in";
@@ -75,18 +89,19 @@ class SignInController {
     String demoSignIn(
             @RequestParam String email,
             @RequestParam(defaultValue = "OWNER") PortfolioPermission permission,
+            @RequestParam(name = "portfolio", required = false) String portfolio,
             HttpServletRequest request,
             HttpServletResponse response,
             Model model) {
         if (!demoAvailable()) {
             response.setStatus(HttpServletResponse.SC_NOT_FOUND);
-            return signIn(model);
+            return signIn(portfolio, model);
         }
         String address = email.strip().toLowerCase(Locale.ROOT);
         if (!address.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
             response.setStatus(422);
             model.addAttribute("emailError", "Enter an e-mail address such as " + DEMO_EMAIL);
-            return signIn(model);
+            return signIn(portfolio, model);
         }
         UUID userId = directory
                 .userId(address)
@@ -95,11 +110,25 @@ class SignInController {
                 .mint(
                         userId,
                         address,
-                        directory.allPortfolioIds(),
+                        chosenPortfolio(portfolio)
+                                .map(chosen -> List.of(chosen.id()))
+                                .orElseGet(() -> directory.firstPortfolioIds(DEMO_PORTFOLIO_LIMIT)),
                         permission,
                         Instant.now().plus(properties.demoTokenValidity()));
         ConsoleSession.start(ConsoleUser.of(decoders.getObject().decode(token)), request, response, contexts);
         return "redirect:/console";
+    }
+
+    private Optional<ConsoleDirectory.Portfolio> chosenPortfolio(String portfolio) {
+        if (portfolio == null || portfolio.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return directory.portfolios(List.of(UUID.fromString(portfolio.strip()))).stream()
+                    .findFirst();
+        } catch (IllegalArgumentException ex) {
+            return Optional.empty();
+        }
     }
 
     private boolean demoAvailable() {

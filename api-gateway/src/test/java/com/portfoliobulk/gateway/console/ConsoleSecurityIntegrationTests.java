@@ -104,6 +104,27 @@ class ConsoleSecurityIntegrationTests {
     }
 
     @Test
+    void aDemoSignInWithoutAChosenPortfolioNamesAtMostFiftySoItsTokenFitsInAHeader() throws Exception {
+        DirectorySeed seed = new DirectorySeed(jdbc);
+        for (int i = 0; i <= SignInController.DEMO_PORTFOLIO_LIMIT; i++) {
+            seed.portfolio();
+        }
+        String page = get("/console/sign-in").body();
+        Matcher token = CSRF_FIELD.matcher(page);
+        assertThat(token.find()).as(page).isTrue();
+
+        HttpResponse<String> signedIn = post(
+                "/console/sign-in",
+                Map.of("email", "admin@demo.example", "permission", "OWNER", "_csrf", unescape(token.group(1))));
+        HttpResponse<String> home = get("/console");
+
+        assertThat(signedIn.statusCode()).isEqualTo(302);
+        assertThat(home.statusCode()).isEqualTo(200);
+        assertThat(home.body().split("<li><a href=\"/console/portfolios/", -1))
+                .hasSize(SignInController.DEMO_PORTFOLIO_LIMIT + 1);
+    }
+
+    @Test
     void formsWithoutTheCsrfTokenAreRefused() throws Exception {
         get("/console/sign-in");
 
@@ -118,7 +139,7 @@ class ConsoleSecurityIntegrationTests {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
         portfolio.account("Brand Berlin");
 
-        HttpResponse<String> signedIn = signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER");
+        HttpResponse<String> signedIn = signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
 
         assertThat(signedIn.statusCode()).isEqualTo(302);
         assertThat(signedIn.headers().firstValue("Location"))
@@ -141,7 +162,7 @@ class ConsoleSecurityIntegrationTests {
     void confirmingTheSameReviewTwiceMakesOneJob() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
         UUID ann = analystOn(portfolio, "Brand Paris");
-        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER");
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
         HttpResponse<String> review = post(
                 "/console/portfolios/" + portfolio.id() + "/review",
                 Map.of("action", "offboard", "userIds", ann.toString(), "_csrf", csrf()));
@@ -166,7 +187,7 @@ class ConsoleSecurityIntegrationTests {
     void theProgressPanelIsRevalidatedWithTheJobsETagAndTheTasksDownloadAsCsv() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
         UUID ann = analystOn(portfolio, "Brand Oslo");
-        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER");
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
         HttpResponse<String> confirmed = confirmOffboarding(portfolio, ann);
         String job = URI.create(confirmed.headers().firstValue("Location").orElseThrow())
                 .getPath();
@@ -203,7 +224,7 @@ class ConsoleSecurityIntegrationTests {
     void aViewOnlyAdministratorCannotSubmitEvenWithAForgedForm() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
         UUID ann = analystOn(portfolio, "Brand Rome");
-        signIn("viewer-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_VIEW");
+        signIn("viewer-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_VIEW", portfolio);
 
         HttpResponse<String> forged = confirmOffboarding(portfolio, ann);
 
@@ -239,13 +260,23 @@ class ConsoleSecurityIntegrationTests {
                 .single();
     }
 
-    private HttpResponse<String> signIn(String email, String permission) throws Exception {
-        String page = get("/console/sign-in").body();
+    private HttpResponse<String> signIn(String email, String permission, DirectorySeed.Portfolio portfolio)
+            throws Exception {
+        String page = get("/console/sign-in?portfolio=" + portfolio.id()).body();
         Matcher token = CSRF_FIELD.matcher(page);
         assertThat(token.find()).as(page).isTrue();
+        assertThat(page).contains("name=\"portfolio\" value=\"" + portfolio.id() + "\"");
         return post(
                 "/console/sign-in",
-                Map.of("email", email, "permission", permission, "_csrf", unescape(token.group(1))));
+                Map.of(
+                        "email",
+                        email,
+                        "permission",
+                        permission,
+                        "portfolio",
+                        portfolio.id().toString(),
+                        "_csrf",
+                        unescape(token.group(1))));
     }
 
     /** The CSRF token of the session, as a console page carries it. */
