@@ -105,6 +105,22 @@ final class ConsoleBrowser implements AutoCloseable {
         driver.findElement(By.cssSelector("input[name=permission][value=" + permission + "]"))
                 .click();
         driver.findElement(By.id("sign-in")).click();
+        // The click returns before the answer has arrived: wait until the session cookie is set.
+        org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .ignoreExceptions()
+                .until(() -> !driver.getCurrentUrl().contains("/console/sign-in"));
+    }
+
+    /** Waits until the page with this title (its start) has loaded, after a click that navigates. */
+    void awaitPage(String title) {
+        org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .ignoreExceptions()
+                .until(() -> driver.getTitle().startsWith(title)
+                        && "complete"
+                                .equals(((org.openqa.selenium.JavascriptExecutor) driver)
+                                        .executeScript("return document.readyState")));
     }
 
     WebElement find(String css) {

@@ -66,6 +66,7 @@ class WebConsoleDemoSystemTests {
         browser.go(USERS + "?q=" + DemoPortfolio.LEAVER_EMAIL);
         browser.find("tr.user-row input.pick").click();
         browser.find("#offboard").click();
+        browser.awaitPage("Review changes");
         assertThat(Integer.parseInt(browser.text("#changes"))).isEqualTo(DemoPortfolio.LEAVER_ACCOUNT_COUNT - 2);
         assertThat(browser.text("#skipped")).isEqualTo("2");
         assertFits();
@@ -77,6 +78,7 @@ class WebConsoleDemoSystemTests {
         browser.documentationScreenshot("job");
 
         browser.find("nav a[href$='/jobs']").click();
+        browser.awaitPage("Jobs");
         assertThat(browser.findAll("table.jobs tbody tr")).isNotEmpty();
         browser.documentationScreenshot("jobs");
 

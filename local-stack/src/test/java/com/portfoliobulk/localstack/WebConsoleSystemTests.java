@@ -52,9 +52,11 @@ class WebConsoleSystemTests {
         assertThat(browser.findAll("#account option")).hasSize(4);
         browser.find("#accountName").sendKeys("Brand 2 ");
         browser.find("#account-search button").click();
-        assertThat(browser.findAll("#account option"))
-                .extracting(WebElement::getText)
-                .containsExactly("Any account", "Brand 2 " + portfolio.account(1));
+        await().atMost(PATIENCE)
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(browser.findAll("#account option"))
+                        .extracting(WebElement::getText)
+                        .containsExactly("Any account", "Brand 2 " + portfolio.account(1)));
         assertThat(browser.findAll("#invite input[name=accountIds]")).hasSize(1);
         browser.find("#q").sendKeys(leaver.email());
         await().atMost(PATIENCE)
@@ -68,6 +70,7 @@ class WebConsoleSystemTests {
         assertThat(browser.text("#selected-count")).isEqualTo("1");
         browser.screenshot("users-tab");
         browser.find("#offboard").click();
+        browser.awaitPage("Review changes");
 
         assertThat(browser.driver().getTitle()).startsWith("Review changes");
         assertThat(browser.text("#changes")).isEqualTo("3");
@@ -122,6 +125,7 @@ class WebConsoleSystemTests {
         new Select(browser.find("#invite-role-2")).selectByValue("ANALYST");
         browser.screenshot("invite-users");
         browser.find("#review-invitation").click();
+        browser.awaitPage("Review changes");
 
         assertThat(browser.text("#changes")).isEqualTo("6");
         assertThat(browser.findAll("table.preview tbody tr td:nth-child(5)"))
@@ -157,6 +161,7 @@ class WebConsoleSystemTests {
         browser.go("/console/portfolios/" + portfolio.id() + "/users/" + ann.userId());
         new Select(browser.find("#role-1")).selectByValue("MANAGER");
         browser.findAll("form.inline-form button").get(1).click();
+        browser.awaitPage("Review changes");
 
         assertThat(browser.text("#changes")).isEqualTo("1");
         assertThat(browser.findAll("table.preview tbody tr td:nth-child(5)"))
@@ -187,12 +192,15 @@ class WebConsoleSystemTests {
         assertThat(browser.findAll("input.pick")).isEmpty();
 
         browser.find("a[href$='/users/" + ann.userId() + "']").click();
+        browser.awaitPage(ann.email());
         assertThat(browser.driver().getTitle()).startsWith(ann.email());
         assertThat(browser.findAll("form.inline-form")).isEmpty();
         assertThat(browser.findAll("table.profile tbody tr")).hasSize(2);
 
         browser.find("form.signout button").click();
-        assertThat(browser.text("p.notice")).isEqualTo("You are signed out.");
+        await().atMost(PATIENCE)
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(browser.text("p.notice")).isEqualTo("You are signed out."));
         browser.go("/console/portfolios/" + portfolio.id() + "/users");
         assertThat(browser.driver().getCurrentUrl()).endsWith("/console/sign-in");
     }
