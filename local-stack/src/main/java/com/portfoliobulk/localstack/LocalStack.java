@@ -257,6 +257,8 @@ public final class LocalStack implements AutoCloseable {
         out.println("Portfolio Bulk Access is running. Ctrl-C stops it; the data stays in " + directory.root());
         out.println();
         out.printf("  %-16s %s%n", "Gateway", gateway);
+        out.printf(
+                "  %-16s %s%n", "Web console", gateway + "/console (demo sign-in: " + DemoPortfolio.ADMIN_EMAIL + ")");
         out.printf("  %-16s %s%n", "Swagger UI", gateway + "/swagger-ui.html");
         out.printf("  %-16s %s%n", "Worker", services.workerUrl() + "/actuator/health");
         out.printf("  %-16s %s%n", "Audit consumer", services.auditUrl() + "/actuator/health");

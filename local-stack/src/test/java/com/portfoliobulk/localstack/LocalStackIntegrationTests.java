@@ -56,6 +56,7 @@ class LocalStackIntegrationTests {
             String token = printedToken(output);
             assertThat(output)
                     .contains("Gateway          " + stack.gatewayUrl())
+                    .contains("Web console      " + stack.gatewayUrl() + "/console")
                     .contains("Swagger UI       " + stack.gatewayUrl() + "/swagger-ui.html")
                     .contains("Seeding the demo portfolio ... done");
             assertThat(stack.demoSeeded()).isTrue();

@@ -70,6 +70,8 @@ class ModuleRulesTests {
         noClasses()
                 .that()
                 .areAnnotatedWith(org.springframework.web.bind.annotation.RestController.class)
+                .or()
+                .areAnnotatedWith(org.springframework.stereotype.Controller.class)
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage("org.springframework.jdbc..", "javax.sql..", "java.sql..")

@@ -92,7 +92,8 @@ public class PortfolioAccess {
         return caller;
     }
 
-    static Caller fromToken(Jwt jwt) {
+    /** The caller a validated token names; the console reads its signed-in administrator this way too. */
+    public static Caller fromToken(Jwt jwt) {
         UUID userId = parseUuid(jwt.getSubject(), "sub");
         String email = jwt.getClaimAsString(EMAIL_CLAIM);
         if (email == null || email.isBlank()) {

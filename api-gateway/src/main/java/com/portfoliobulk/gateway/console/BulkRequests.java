@@ -1,0 +1,88 @@
+package com.portfoliobulk.gateway.console;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Turns the console's forms into job requests, the JSON body the API's preview and submission take.
+ * The forms only collect; the API validates (so a bad address or an empty selection gets the API's
+ * own problem, field by field).
+ */
+final class BulkRequests {
+
+    private final JsonMapper json;
+
+    BulkRequests(JsonMapper json) {
+        this.json = json;
+    }
+
+    /**
+     * Invitations of every address in {@code emails} (separated by commas, semicolons, spaces or new
+     * lines) to each account with its role.
+     */
+    String invite(String emails, String language, Map<String, String> rolesByAccount) {
+        List<String> addresses = Arrays.stream(emails.split("[,;\\s]+"))
+                .filter(address -> !address.isBlank())
+                .toList();
+        List<Map<String, Object>> accounts = new ArrayList<>();
+        rolesByAccount.forEach((account, role) -> accounts.add(Map.of("accountId", account, "role", role)));
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("type", "INVITE_USERS");
+        request.put("emails", addresses);
+        request.put("language", language);
+        request.put("accounts", accounts);
+        return write(request);
+    }
+
+    String changeRole(List<String> userIds, List<String> accountIds, String role) {
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("type", "UPDATE_ROLES");
+        request.put("userIds", userIds);
+        request.put("accountIds", accountIds);
+        request.put("role", role);
+        return write(request);
+    }
+
+    String removeAccess(List<String> userIds, List<String> accountIds) {
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("type", "REMOVE_ACCESS");
+        request.put("userIds", userIds);
+        request.put("accountIds", accountIds);
+        return write(request);
+    }
+
+    String offboard(List<String> userIds) {
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("type", "OFFBOARD_USERS");
+        request.put("userIds", userIds);
+        return write(request);
+    }
+
+    /** One user's role changes from the profile page: {@code account -> role}. */
+    String assignRoles(String userId, Map<String, String> rolesByAccount) {
+        List<Map<String, Object>> assignments = new ArrayList<>();
+        rolesByAccount.forEach(
+                (account, role) -> assignments.add(Map.of("userId", userId, "accountId", account, "role", role)));
+        return write(Map.of("type", "UPDATE_ROLES", "assignments", assignments));
+    }
+
+    /** What a request asks for, in the words of the Review Changes page. */
+    String describe(String request) {
+        Object type = json.readValue(request, Map.class).get("type");
+        return switch (String.valueOf(type)) {
+            case "INVITE_USERS" -> "Invite users";
+            case "UPDATE_ROLES" -> "Change role";
+            case "REMOVE_ACCESS" -> "Remove access";
+            case "OFFBOARD_USERS" -> "Offboard from all accounts";
+            default -> "Bulk change";
+        };
+    }
+
+    private String write(Map<String, Object> request) {
+        return json.writeValueAsString(request);
+    }
+}

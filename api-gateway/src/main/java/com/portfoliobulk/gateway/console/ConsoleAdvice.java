@@ -1,0 +1,68 @@
+package com.portfoliobulk.gateway.console;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.ControllerAdvice;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.ModelAttribute;
+import org.springframework.web.client.RestClientException;
+import org.springframework.web.server.ResponseStatusException;
+
+/**
+ * The console's error pages: an API problem is shown as the API worded it; an expired or revoked
+ * sign-in (the API answers 401) ends the session and asks to sign in again.
+ */
+@ControllerAdvice(basePackageClasses = ConsoleAdvice.class)
+@Order(Ordered.HIGHEST_PRECEDENCE)
+class ConsoleAdvice {
+
+    private static final Formats FORMATS = new Formats();
+
+    @ModelAttribute("fmt")
+    Formats formats() {
+        return FORMATS;
+    }
+
+    @ExceptionHandler(ApiProblem.class)
+    String apiProblem(ApiProblem problem, HttpServletRequest request, HttpServletResponse response, Model model) {
+        if (problem.status() == 401) {
+            SecurityContextHolder.clearContext();
+            if (request.getSession(false) != null) {
+                request.getSession(false).invalidate();
+            }
+            return "redirect:" + ConsoleSecurityConfiguration.SIGN_IN + "?expired";
+        }
+        response.setStatus(problem.status());
+        model.addAttribute("title", problem.title());
+        model.addAttribute("detail", problem.detail());
+        model.addAttribute("errors", problem.errors());
+        model.addAttribute("fmt", FORMATS);
+        return "console/error";
+    }
+
+    /** The API did not answer (it is this gateway, so it is shutting down or overloaded). */
+    @ExceptionHandler(RestClientException.class)
+    String unavailable(RestClientException ex, HttpServletResponse response, Model model) {
+        response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+        response.setHeader("Retry-After", "5");
+        model.addAttribute("title", "Try again in a moment");
+        model.addAttribute(
+                "detail",
+                "The service did not answer in time. Try again: confirming the same review twice never makes two jobs.");
+        model.addAttribute("fmt", FORMATS);
+        return "console/error";
+    }
+
+    @ExceptionHandler(ResponseStatusException.class)
+    String notFound(ResponseStatusException ex, HttpServletResponse response, Model model) {
+        response.setStatus(ex.getStatusCode().value());
+        model.addAttribute("title", ex.getStatusCode().value() == 404 ? "Not found" : "Refused");
+        model.addAttribute("detail", ex.getReason());
+        model.addAttribute("fmt", FORMATS);
+        return "console/error";
+    }
+}

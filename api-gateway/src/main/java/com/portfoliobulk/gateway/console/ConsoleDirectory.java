@@ -1,0 +1,78 @@
+package com.portfoliobulk.gateway.console;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * The little the console reads that the API has no endpoint for: the names of the portfolios an
+ * administrator may open, and (for the demo sign-in) which portfolios exist and a user's id.
+ */
+@Repository
+class ConsoleDirectory {
+
+    private final JdbcClient jdbc;
+
+    ConsoleDirectory(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** The given portfolios that exist, by name. */
+    List<Portfolio> portfolios(Collection<UUID> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.sql("SELECT id, name FROM directory.portfolios WHERE id = ANY(:ids) ORDER BY name, id")
+                .param("ids", ids.toArray(UUID[]::new))
+                .query((rs, row) -> new Portfolio(rs.getObject("id", UUID.class), rs.getString("name")))
+                .list();
+    }
+
+    /** The ids of the first {@code limit} portfolios, oldest first. */
+    List<UUID> firstPortfolioIds(int limit) {
+        return jdbc.sql("SELECT id FROM directory.portfolios ORDER BY created_at, id LIMIT :limit")
+                .param("limit", limit)
+                .query(UUID.class)
+                .list();
+    }
+
+    /** The id of the user with this e-mail address, if there is one. */
+    Optional<UUID> userId(String email) {
+        return jdbc.sql("SELECT id FROM directory.users WHERE email = lower(:email)")
+                .param("email", email)
+                .query(UUID.class)
+                .optional();
+    }
+
+    /** The account's name, if it is linked to the portfolio. */
+    Optional<String> accountName(UUID portfolioId, UUID accountId) {
+        return jdbc.sql("SELECT name FROM directory.accounts WHERE id = :accountId AND portfolio_id = :portfolioId")
+                .param("accountId", accountId)
+                .param("portfolioId", portfolioId)
+                .query(String.class)
+                .optional();
+    }
+
+    /** The names of those of the given accounts that are linked to the portfolio, by account id. */
+    Map<String, String> accountNames(UUID portfolioId, Collection<String> accountIds) {
+        UUID[] ids = accountIds.stream().distinct().map(UUID::fromString).toArray(UUID[]::new);
+        Map<String, String> names = new HashMap<>();
+        if (ids.length > 0) {
+            jdbc.sql("SELECT id, name FROM directory.accounts WHERE portfolio_id = :portfolioId AND id = ANY(:ids)")
+                    .param("portfolioId", portfolioId)
+                    .param("ids", ids)
+                    .query(rs -> {
+                        names.put(rs.getString("id"), rs.getString("name"));
+                    });
+        }
+        return names;
+    }
+
+    /** A portfolio the administrator may open. */
+    record Portfolio(UUID id, String name) {}
+}

@@ -1,0 +1,24 @@
+package com.portfoliobulk.gateway.console;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The web console.
+ *
+ * @param demoSignIn whether the sign-in page offers the demo sign-in, which mints an HS256 token with
+ *     the gateway's own secret for any e-mail address; only the {@code local} profile turns it on
+ * @param demoTokenValidity how long a demo sign-in's token (and so its session) is valid
+ * @param apiBaseUrl where the console calls the API; empty for this gateway itself on loopback
+ * @param pageSize rows per page of the users, jobs, tasks and activity tables
+ * @param accountChoices how many accounts (by name, narrowed by the account search) the filters and
+ *     the bulk bar offer at once
+ */
+@ConfigurationProperties("bulk.gateway.console")
+record ConsoleProperties(
+        @DefaultValue("false") boolean demoSignIn,
+        @DefaultValue("8h") Duration demoTokenValidity,
+        String apiBaseUrl,
+        @DefaultValue("50") int pageSize,
+        @DefaultValue("100") int accountChoices) {}

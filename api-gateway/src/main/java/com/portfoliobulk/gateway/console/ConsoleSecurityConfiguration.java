@@ -1,0 +1,73 @@
+package com.portfoliobulk.gateway.console;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
+import org.springframework.security.oauth2.client.web.HttpSessionOAuth2AuthorizedClientRepository;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
+import org.springframework.security.web.authentication.SimpleUrlAuthenticationFailureHandler;
+import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
+import org.springframework.security.web.context.SecurityContextRepository;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy;
+
+/**
+ * The console's own filter chain, ahead of the API's: a session (cookie {@code HttpOnly},
+ * {@code SameSite=Lax}, see {@code server.servlet.session.cookie.*}), CSRF tokens on every form and
+ * htmx request, sign-in by the identity provider ({@code oauth2Login}, when a client registration
+ * is configured) or, in the {@code local} profile, the demo sign-in. The API's chain stays
+ * bearer-only and stateless: a console session never authenticates an {@code /api} call.
+ */
+@Configuration(proxyBeanMethods = false)
+class ConsoleSecurityConfiguration {
+
+    static final String SIGN_IN = "/console/sign-in";
+
+    /** Scripts and styles from this origin only (htmx's own indicator styles are turned off). */
+    static final String CONSOLE_CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self';"
+            + " img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    @Bean
+    SecurityContextRepository consoleSecurityContextRepository() {
+        return new HttpSessionSecurityContextRepository();
+    }
+
+    @Bean
+    @Order(1)
+    SecurityFilterChain consoleSecurity(
+            HttpSecurity http,
+            SecurityContextRepository consoleSecurityContextRepository,
+            ObjectProvider<ClientRegistrationRepository> registrations,
+            ObjectProvider<JwtDecoder> decoders)
+            throws Exception {
+        http.securityMatcher("/console", "/console/**", "/webjars/**", "/oauth2/**", "/login/oauth2/**")
+                .authorizeHttpRequests(
+                        requests -> requests.requestMatchers(SIGN_IN, "/console/assets/**", "/webjars/**")
+                                .permitAll()
+                                .anyRequest()
+                                .authenticated())
+                .securityContext(context -> context.securityContextRepository(consoleSecurityContextRepository))
+                .sessionManagement(session -> session.sessionFixation(fixation -> fixation.changeSessionId()))
+                .exceptionHandling(exceptions ->
+                        exceptions.authenticationEntryPoint(new LoginUrlAuthenticationEntryPoint(SIGN_IN)))
+                .logout(logout -> logout.logoutUrl("/console/sign-out")
+                        .logoutSuccessUrl(SIGN_IN + "?signedOut")
+                        .deleteCookies(ConsoleSession.COOKIE))
+                .headers(headers -> headers.contentSecurityPolicy(
+                                csp -> csp.policyDirectives(CONSOLE_CONTENT_SECURITY_POLICY))
+                        .referrerPolicy(referrer -> referrer.policy(ReferrerPolicy.SAME_ORIGIN)));
+        if (registrations.getIfAvailable() != null) {
+            HttpSessionOAuth2AuthorizedClientRepository clients = new HttpSessionOAuth2AuthorizedClientRepository();
+            http.oauth2Login(login -> login.loginPage(SIGN_IN)
+                    .authorizedClientRepository(clients)
+                    .successHandler(
+                            new IdentityProviderSignIn(clients, decoders.getObject(), consoleSecurityContextRepository))
+                    .failureHandler(new SimpleUrlAuthenticationFailureHandler(SIGN_IN + "?failed")));
+        }
+        return http.build();
+    }
+}

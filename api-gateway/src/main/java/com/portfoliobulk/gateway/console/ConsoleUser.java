@@ -1,0 +1,88 @@
+package com.portfoliobulk.gateway.console;
+
+import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.security.PortfolioPermission;
+import java.io.Serial;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.security.authentication.AbstractAuthenticationToken;
+import org.springframework.security.core.authority.SimpleGrantedAuthority;
+import org.springframework.security.oauth2.jwt.Jwt;
+
+/**
+ * The administrator signed in to the console, kept in the server-side session: who they are, their
+ * permissions and the bearer token the console calls the API with. The token never reaches the
+ * browser.
+ */
+final class ConsoleUser extends AbstractAuthenticationToken {
+
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    private final UUID userId;
+
+    private final String email;
+
+    private final HashMap<UUID, EnumSet<PortfolioPermission>> permissions;
+
+    private final String bearerToken;
+
+    private ConsoleUser(Caller caller, String bearerToken) {
+        super(List.of(new SimpleGrantedAuthority("ROLE_CONSOLE")));
+        this.userId = caller.userId();
+        this.email = caller.email();
+        this.permissions = new HashMap<>();
+        caller.permissions()
+                .forEach((portfolio, granted) -> this.permissions.put(
+                        portfolio,
+                        granted.isEmpty() ? EnumSet.noneOf(PortfolioPermission.class) : EnumSet.copyOf(granted)));
+        this.bearerToken = bearerToken;
+        setAuthenticated(true);
+    }
+
+    /** The administrator a token names, once the API's own decoder has validated it. */
+    static ConsoleUser of(Jwt token) {
+        return new ConsoleUser(PortfolioAccess.fromToken(token), token.getTokenValue());
+    }
+
+    /** The same caller the API sees for this administrator's token. */
+    Caller caller() {
+        return new Caller(userId, email, new HashMap<>(permissions));
+    }
+
+    String email() {
+        return email;
+    }
+
+    String bearerToken() {
+        return bearerToken;
+    }
+
+    @Override
+    public Object getCredentials() {
+        return "";
+    }
+
+    @Override
+    public Object getPrincipal() {
+        return email;
+    }
+
+    @Override
+    public String getName() {
+        return email;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ConsoleUser user && user.bearerToken.equals(bearerToken);
+    }
+
+    @Override
+    public int hashCode() {
+        return bearerToken.hashCode();
+    }
+}

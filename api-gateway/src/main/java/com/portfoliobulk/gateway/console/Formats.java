@@ -1,0 +1,40 @@
+package com.portfoliobulk.gateway.console;
+
+import com.portfoliobulk.contracts.AccountRole;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/** How the templates show codes and times ({@code ${fmt.role(...)}}; public methods, for SpEL). */
+final class Formats {
+
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
+
+    /** The name a person reads for a role code, e.g. "Campaign coordinator". */
+    public String role(Object code) {
+        return code == null ? "" : new AccountRole(code.toString()).displayName();
+    }
+
+    /** The words for an enum-like code, e.g. "Completed with errors". */
+    public String words(Object code) {
+        if (code == null) {
+            return "";
+        }
+        String words = code.toString().replace('_', ' ').toLowerCase(Locale.ROOT);
+        return words.isEmpty() ? words : Character.toUpperCase(words.charAt(0)) + words.substring(1);
+    }
+
+    /** An RFC 3339 time of the API as a person reads it. */
+    public String time(Object value) {
+        if (value == null) {
+            return "";
+        }
+        try {
+            return TIME.format(Instant.parse(value.toString()));
+        } catch (RuntimeException ex) {
+            return value.toString();
+        }
+    }
+}

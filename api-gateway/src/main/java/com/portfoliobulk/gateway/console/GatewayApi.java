@@ -1,0 +1,269 @@
+package com.portfoliobulk.gateway.console;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.stereotype.Component;
+import org.springframework.util.StringUtils;
+import org.springframework.web.client.RestClient;
+import org.springframework.web.client.RestClientResponseException;
+import org.springframework.web.util.UriBuilder;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The gateway's public API as the console calls it: over HTTP, with the signed-in administrator's
+ * bearer token, so every page sees exactly what the API answers that administrator (permissions,
+ * validation, paging, previews, idempotent submission, rate limits). Answers are plain maps for the
+ * templates; an error answer becomes an {@link ApiProblem}.
+ */
+@Component
+class GatewayApi {
+
+    private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() {};
+
+    private static final String PORTFOLIOS = "/api/v1/portfolios/{portfolioId}";
+
+    private final ConsoleProperties properties;
+
+    private final JsonMapper json;
+
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private volatile RestClient client;
+
+    GatewayApi(ConsoleProperties properties, JsonMapper json) {
+        this.properties = properties;
+        this.json = json;
+        if (StringUtils.hasText(properties.apiBaseUrl())) {
+            this.client = client(properties.apiBaseUrl());
+        }
+    }
+
+    /** Without a configured base URL, the console calls this gateway on loopback once it listens. */
+    @EventListener
+    void onStarted(WebServerInitializedEvent event) {
+        if (!StringUtils.hasText(properties.apiBaseUrl())
+                && event.getApplicationContext().getServerNamespace() == null) {
+            client = client("http://localhost:" + event.getWebServer().getPort());
+        }
+    }
+
+    private RestClient client(String baseUrl) {
+        JdkClientHttpRequestFactory requests = new JdkClientHttpRequestFactory(http);
+        requests.setReadTimeout(Duration.ofSeconds(60));
+        return RestClient.builder().baseUrl(baseUrl).requestFactory(requests).build();
+    }
+
+    Map<String, Object> accounts(ConsoleUser user, UUID portfolioId, String q, int limit, String cursor) {
+        return get(user, "/accounts", Map.of("portfolioId", portfolioId), query("q", q, "cursor", cursor), limit);
+    }
+
+    Map<String, Object> users(
+            ConsoleUser user, UUID portfolioId, String q, String role, String accountId, int limit, String cursor) {
+        return get(
+                user,
+                "/users",
+                Map.of("portfolioId", portfolioId),
+                query("q", q, "role", role, "accountId", accountId, "cursor", cursor),
+                limit);
+    }
+
+    Map<String, Object> profile(ConsoleUser user, UUID portfolioId, UUID userId, int limit, String cursor) {
+        return get(
+                user,
+                "/users/{userId}",
+                Map.of("portfolioId", portfolioId, "userId", userId),
+                query("cursor", cursor),
+                limit);
+    }
+
+    Map<String, Object> preview(ConsoleUser user, UUID portfolioId, String request, int limit, String cursor) {
+        return call(() -> client().post()
+                .uri(uri("/bulk-jobs/preview", Map.of("portfolioId", portfolioId), query("cursor", cursor), limit))
+                .headers(headers -> authorize(headers, user))
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(request)
+                .retrieve()
+                .body(JSON));
+    }
+
+    /** Submits the job; the same key and request again answer the same job (the API's idempotency). */
+    Map<String, Object> submit(ConsoleUser user, UUID portfolioId, String request, String idempotencyKey) {
+        return call(() -> client().post()
+                .uri(PORTFOLIOS + "/bulk-jobs", portfolioId)
+                .headers(headers -> authorize(headers, user))
+                .header("Idempotency-Key", idempotencyKey)
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(request)
+                .retrieve()
+                .body(JSON));
+    }
+
+    Map<String, Object> jobs(ConsoleUser user, UUID portfolioId, String status, String type, int limit, String cursor) {
+        return get(
+                user,
+                "/bulk-jobs",
+                Map.of("portfolioId", portfolioId),
+                query("status", status, "type", type, "cursor", cursor),
+                limit);
+    }
+
+    /**
+     * The job, or empty when {@code ifNoneMatch} is still its current tag (the API's {@code 304}).
+     * The answer's {@code ETag} comes along so the console can hand it on.
+     */
+    Optional<ResponseEntity<Map<String, Object>>> job(
+            ConsoleUser user, UUID portfolioId, UUID jobId, String ifNoneMatch) {
+        ResponseEntity<Map<String, Object>> answer = call(() -> client().get()
+                .uri(PORTFOLIOS + "/bulk-jobs/{jobId}", portfolioId, jobId)
+                .headers(headers -> {
+                    authorize(headers, user);
+                    if (StringUtils.hasText(ifNoneMatch)) {
+                        headers.set(HttpHeaders.IF_NONE_MATCH, ifNoneMatch);
+                    }
+                })
+                .retrieve()
+                .toEntity(JSON));
+        return answer.getStatusCode().value() == 304 ? Optional.empty() : Optional.of(answer);
+    }
+
+    Map<String, Object> tasks(
+            ConsoleUser user, UUID portfolioId, UUID jobId, String status, String reason, int limit, String cursor) {
+        return get(
+                user,
+                "/bulk-jobs/{jobId}/tasks",
+                Map.of("portfolioId", portfolioId, "jobId", jobId),
+                query("status", status, "reason", reason, "cursor", cursor),
+                limit);
+    }
+
+    /** Streams the job's task CSV from the API into {@code out}, never holding it whole. */
+    void tasksCsv(ConsoleUser user, UUID portfolioId, UUID jobId, String status, String reason, OutputStream out) {
+        call(() -> client().get()
+                .uri(uri(
+                        "/bulk-jobs/{jobId}/tasks",
+                        Map.of("portfolioId", portfolioId, "jobId", jobId),
+                        query("status", status, "reason", reason),
+                        0))
+                .headers(headers -> authorize(headers, user))
+                .accept(MediaType.parseMediaType("text/csv"))
+                .exchange((request, response) -> {
+                    if (response.getStatusCode().isError()) {
+                        throw problem(
+                                response.getStatusCode(), response.getBody().readAllBytes());
+                    }
+                    try (InputStream body = response.getBody()) {
+                        body.transferTo(out);
+                    }
+                    return null;
+                }));
+    }
+
+    Map<String, Object> cancel(ConsoleUser user, UUID portfolioId, UUID jobId) {
+        return call(() -> client().post()
+                .uri(PORTFOLIOS + "/bulk-jobs/{jobId}/cancel", portfolioId, jobId)
+                .headers(headers -> authorize(headers, user))
+                .retrieve()
+                .body(JSON));
+    }
+
+    Map<String, Object> activityLog(ConsoleUser user, UUID portfolioId, UUID accountId, int limit, String cursor) {
+        return get(
+                user,
+                "/accounts/{accountId}/activity-log",
+                Map.of("portfolioId", portfolioId, "accountId", accountId),
+                query("cursor", cursor),
+                limit);
+    }
+
+    private Map<String, Object> get(
+            ConsoleUser user, String path, Map<String, Object> pathVariables, Map<String, String> query, int limit) {
+        return call(() -> client().get()
+                .uri(uri(path, pathVariables, query, limit))
+                .headers(headers -> authorize(headers, user))
+                .retrieve()
+                .body(JSON));
+    }
+
+    /**
+     * The URI of {@code path} under the portfolio with the non-empty query parameters as URI
+     * variables, so that they are encoded strictly (a {@code +} in an e-mail address stays a plus).
+     */
+    private static Function<UriBuilder, URI> uri(
+            String path, Map<String, Object> pathVariables, Map<String, String> query, int limit) {
+        return builder -> {
+            Map<String, Object> variables = new HashMap<>(pathVariables);
+            UriBuilder uri = builder.path(PORTFOLIOS + path);
+            query.forEach((name, value) -> {
+                uri.queryParam(name, "{" + name + "}");
+                variables.put(name, value);
+            });
+            if (limit > 0) {
+                uri.queryParam("limit", limit);
+            }
+            return uri.build(variables);
+        };
+    }
+
+    /** The given name-value pairs whose value is not blank. */
+    private static Map<String, String> query(String... namesAndValues) {
+        Map<String, String> query = new LinkedHashMap<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            if (StringUtils.hasText(namesAndValues[i + 1])) {
+                query.put(namesAndValues[i], namesAndValues[i + 1].strip());
+            }
+        }
+        return query;
+    }
+
+    private static void authorize(HttpHeaders headers, ConsoleUser user) {
+        headers.setBearerAuth(user.bearerToken());
+        headers.setAccept(List.of(MediaType.APPLICATION_JSON, MediaType.APPLICATION_PROBLEM_JSON));
+    }
+
+    private RestClient client() {
+        RestClient current = client;
+        if (current == null) {
+            throw new IllegalStateException("The console has no API to call before the gateway listens");
+        }
+        return current;
+    }
+
+    private <T> T call(Supplier<T> request) {
+        try {
+            return request.get();
+        } catch (RestClientResponseException ex) {
+            throw problem(ex.getStatusCode(), ex.getResponseBodyAsByteArray());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private ApiProblem problem(HttpStatusCode status, byte[] body) {
+        Map<String, Object> problem;
+        try {
+            problem = body.length == 0 ? Map.of() : json.readValue(body, Map.class);
+        } catch (RuntimeException ex) {
+            problem = Map.of();
+        }
+        return new ApiProblem(status.value(), problem);
+    }
+}

@@ -1,0 +1,65 @@
+package com.portfoliobulk.gateway.console;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.security.access.AccessDeniedException;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
+import org.springframework.security.oauth2.client.authentication.OAuth2AuthenticationToken;
+import org.springframework.security.oauth2.client.web.OAuth2AuthorizedClientRepository;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtException;
+import org.springframework.security.web.authentication.AuthenticationSuccessHandler;
+import org.springframework.security.web.context.SecurityContextRepository;
+
+/**
+ * Finishes an {@code oauth2Login}: the access token the identity provider issued is the bearer token
+ * the console calls the API with, so it must be one the API accepts (the issuer, JWK set and audience
+ * of {@code spring.security.oauth2.resourceserver.jwt.*}, with the {@code email} and
+ * {@code portfolios} claims). It is validated by the API's own decoder before a session starts.
+ */
+final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(IdentityProviderSignIn.class);
+
+    private final OAuth2AuthorizedClientRepository clients;
+
+    private final JwtDecoder decoder;
+
+    private final SecurityContextRepository contexts;
+
+    IdentityProviderSignIn(
+            OAuth2AuthorizedClientRepository clients, JwtDecoder decoder, SecurityContextRepository contexts) {
+        this.clients = clients;
+        this.decoder = decoder;
+        this.contexts = contexts;
+    }
+
+    @Override
+    public void onAuthenticationSuccess(
+            HttpServletRequest request, HttpServletResponse response, Authentication authentication)
+            throws IOException {
+        if (!(authentication instanceof OAuth2AuthenticationToken login)) {
+            response.sendRedirect(request.getContextPath() + ConsoleSecurityConfiguration.SIGN_IN + "?failed");
+            return;
+        }
+        OAuth2AuthorizedClient client =
+                clients.loadAuthorizedClient(login.getAuthorizedClientRegistrationId(), login, request);
+        if (client == null) {
+            response.sendRedirect(request.getContextPath() + ConsoleSecurityConfiguration.SIGN_IN + "?failed");
+            return;
+        }
+        try {
+            String token = client.getAccessToken().getTokenValue();
+            ConsoleSession.start(ConsoleUser.of(decoder.decode(token)), request, response, contexts);
+        } catch (JwtException | AccessDeniedException ex) {
+            log.warn("The identity provider's access token is not one the API accepts: {}", ex.getMessage());
+            response.sendRedirect(request.getContextPath() + ConsoleSecurityConfiguration.SIGN_IN + "?rejected");
+            return;
+        }
+        response.sendRedirect(request.getContextPath() + "/console");
+    }
+}

@@ -1,0 +1,143 @@
+package com.portfoliobulk.gateway.console;
+
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.ResponseEntity;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.servlet.mvc.support.RedirectAttributes;
+
+/**
+ * The Jobs page and one job: live progress (the progress panel polls with the API's ETag, so an
+ * unchanged job costs a {@code 304} and no rendering), counts, per-task outcomes with filters, the
+ * task CSV and Cancel.
+ */
+@Controller
+class JobController {
+
+    private static final Set<String> TERMINAL = Set.of("COMPLETED", "COMPLETED_WITH_ERRORS", "CANCELLED");
+
+    private final GatewayApi api;
+
+    private final ConsolePages pages;
+
+    JobController(GatewayApi api, ConsolePages pages) {
+        this.api = api;
+        this.pages = pages;
+    }
+
+    @GetMapping("/console/portfolios/{portfolioId}/jobs")
+    String jobs(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @RequestParam(required = false) String status,
+            @RequestParam(required = false) String type,
+            @RequestParam(required = false) String cursor,
+            Model model) {
+        pages.portfolio(model, user, portfolioId, "jobs");
+        Map<String, Object> jobs = api.jobs(user, portfolioId, status, type, pages.pageSize(), cursor);
+        model.addAttribute("jobs", ConsolePages.items(jobs));
+        model.addAttribute("nextCursor", ConsolePages.nextCursor(jobs));
+        model.addAttribute("status", status);
+        model.addAttribute("type", type);
+        return "console/jobs";
+    }
+
+    @GetMapping("/console/portfolios/{portfolioId}/jobs/{jobId}")
+    String job(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID jobId,
+            @RequestParam(required = false) String status,
+            @RequestParam(required = false) String reason,
+            @RequestParam(required = false) String cursor,
+            Model model) {
+        pages.portfolio(model, user, portfolioId, "jobs");
+        Map<String, Object> job =
+                api.job(user, portfolioId, jobId, null).orElseThrow().getBody();
+        model.addAttribute("job", job);
+        model.addAttribute("terminal", TERMINAL.contains(String.valueOf(job.get("status"))));
+        Map<String, Object> tasks = api.tasks(user, portfolioId, jobId, status, reason, pages.pageSize(), cursor);
+        model.addAttribute("tasks", ConsolePages.items(tasks));
+        model.addAttribute("accountNames", pages.accountNames(portfolioId, ConsolePages.items(tasks)));
+        model.addAttribute("nextCursor", ConsolePages.nextCursor(tasks));
+        model.addAttribute("status", status);
+        model.addAttribute("reason", reason);
+        return "console/job";
+    }
+
+    /**
+     * The progress panel, polled by htmx while the job runs. The job's ETag is handed on: the
+     * browser revalidates with it and gets {@code 304} while nothing changed. Once the job has
+     * ended, the whole page reloads once to show the final task outcomes, and polling stops.
+     */
+    @GetMapping("/console/portfolios/{portfolioId}/jobs/{jobId}/progress")
+    String progress(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID jobId,
+            @RequestHeader(name = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
+            @RequestHeader(name = "HX-Request", required = false) String htmx,
+            HttpServletResponse response,
+            Model model) {
+        pages.portfolio(model, user, portfolioId, "jobs");
+        Optional<ResponseEntity<Map<String, Object>>> answer = api.job(user, portfolioId, jobId, ifNoneMatch);
+        response.setHeader(HttpHeaders.CACHE_CONTROL, "private, no-cache");
+        if (answer.isEmpty()) {
+            response.setStatus(HttpServletResponse.SC_NOT_MODIFIED);
+            response.setHeader(HttpHeaders.ETAG, ifNoneMatch);
+            return null;
+        }
+        String etag = answer.get().getHeaders().getETag();
+        if (etag != null) {
+            response.setHeader(HttpHeaders.ETAG, etag);
+        }
+        Map<String, Object> job = answer.get().getBody();
+        boolean terminal = TERMINAL.contains(String.valueOf(job.get("status")));
+        if (terminal && htmx != null) {
+            response.setHeader("HX-Refresh", "true");
+        }
+        model.addAttribute("job", job);
+        model.addAttribute("terminal", terminal);
+        return "console/job :: progress";
+    }
+
+    @GetMapping("/console/portfolios/{portfolioId}/jobs/{jobId}/tasks.csv")
+    void csv(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID jobId,
+            @RequestParam(required = false) String status,
+            @RequestParam(required = false) String reason,
+            HttpServletResponse response)
+            throws IOException {
+        response.setContentType("text/csv;charset=UTF-8");
+        response.setHeader(HttpHeaders.CONTENT_DISPOSITION, "attachment; filename=\"job-" + jobId + "-tasks.csv\"");
+        api.tasksCsv(user, portfolioId, jobId, status, reason, response.getOutputStream());
+    }
+
+    @PostMapping("/console/portfolios/{portfolioId}/jobs/{jobId}/cancel")
+    String cancel(
+            ConsoleUser user, @PathVariable UUID portfolioId, @PathVariable UUID jobId, RedirectAttributes redirect) {
+        try {
+            api.cancel(user, portfolioId, jobId);
+            redirect.addFlashAttribute("notice", "Cancelled: pending tasks will not be applied.");
+        } catch (ApiProblem problem) {
+            if (problem.status() != 409) {
+                throw problem;
+            }
+            redirect.addFlashAttribute("notice", problem.detail());
+        }
+        return "redirect:/console/portfolios/" + portfolioId + "/jobs/" + jobId;
+    }
+}

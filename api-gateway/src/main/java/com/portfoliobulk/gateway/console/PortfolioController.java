@@ -1,0 +1,155 @@
+package com.portfoliobulk.gateway.console;
+
+import jakarta.annotation.PreDestroy;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+
+/**
+ * The portfolio's pages to read: the portfolios to choose from, the Users tab, a user's profile,
+ * the linked accounts and an account's activity log.
+ */
+@Controller
+class PortfolioController {
+
+    private final GatewayApi api;
+
+    private final ConsolePages pages;
+
+    private final ConsoleDirectory directory;
+
+    /** A virtual thread per task: the calls it runs wait on the API, not on the CPU. */
+    private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
+
+    PortfolioController(GatewayApi api, ConsolePages pages, ConsoleDirectory directory) {
+        this.api = api;
+        this.pages = pages;
+        this.directory = directory;
+    }
+
+    @PreDestroy
+    void stop() {
+        background.shutdown();
+    }
+
+    @GetMapping("/console")
+    String home(ConsoleUser user, Model model) {
+        var portfolios = directory.portfolios(user.caller().permissions().entrySet().stream()
+                .filter(entry -> !entry.getValue().isEmpty())
+                .map(Map.Entry::getKey)
+                .toList());
+        if (portfolios.size() == 1) {
+            return "redirect:/console/portfolios/" + portfolios.getFirst().id() + "/users";
+        }
+        model.addAttribute("me", user.email());
+        model.addAttribute("portfolios", portfolios);
+        return "console/portfolios";
+    }
+
+    /**
+     * The Users tab. An htmx request for the results (search, filters, paging) gets just the table,
+     * whose URL is pushed to the history, so the page also works without JavaScript.
+     */
+    @GetMapping("/console/portfolios/{portfolioId}/users")
+    String users(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @RequestParam(required = false) String q,
+            @RequestParam(required = false) String role,
+            @RequestParam(required = false) String accountId,
+            @RequestParam(required = false) String accountName,
+            @RequestParam(required = false) String cursor,
+            @RequestHeader(name = "HX-Request", required = false) String htmx,
+            @RequestHeader(name = "HX-Target", required = false) String target,
+            Model model) {
+        pages.portfolio(model, user, portfolioId, "users");
+        // The account choices are read alongside the page of users, not after it.
+        Future<Map<String, Object>> choices =
+                background.submit(() -> api.accounts(user, portfolioId, accountName, pages.accountChoices(), null));
+        Map<String, Object> users = api.users(user, portfolioId, q, role, accountId, pages.pageSize(), cursor);
+        model.addAttribute("users", ConsolePages.items(users));
+        model.addAttribute("nextCursor", ConsolePages.nextCursor(users));
+        model.addAttribute("firstPage", cursor == null || cursor.isBlank());
+        Map<String, Object> accounts = result(choices);
+        model.addAttribute("accounts", ConsolePages.items(accounts));
+        model.addAttribute("moreAccounts", ConsolePages.nextCursor(accounts) != null);
+        model.addAttribute("q", q);
+        model.addAttribute("role", role);
+        model.addAttribute("accountId", accountId);
+        model.addAttribute("accountName", accountName);
+        if (htmx != null && "results".equals(target)) {
+            return "console/users :: results";
+        }
+        return "console/users";
+    }
+
+    private static <T> T result(Future<T> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while reading the accounts", ex);
+        } catch (ExecutionException ex) {
+            if (ex.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw new IllegalStateException(ex.getCause());
+        }
+    }
+
+    @GetMapping("/console/portfolios/{portfolioId}/users/{userId}")
+    String profile(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID userId,
+            @RequestParam(required = false) String cursor,
+            Model model) {
+        pages.portfolio(model, user, portfolioId, "users");
+        Map<String, Object> profile = api.profile(user, portfolioId, userId, pages.pageSize(), cursor);
+        model.addAttribute("profile", profile);
+        model.addAttribute("accounts", profile.get("accounts"));
+        model.addAttribute("nextCursor", ConsolePages.nextCursor(profile));
+        return "console/profile";
+    }
+
+    @GetMapping("/console/portfolios/{portfolioId}/accounts")
+    String accounts(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @RequestParam(required = false) String q,
+            @RequestParam(required = false) String cursor,
+            Model model) {
+        pages.portfolio(model, user, portfolioId, "accounts");
+        Map<String, Object> accounts = api.accounts(user, portfolioId, q, pages.pageSize(), cursor);
+        model.addAttribute("accounts", ConsolePages.items(accounts));
+        model.addAttribute("nextCursor", ConsolePages.nextCursor(accounts));
+        model.addAttribute("q", q);
+        return "console/accounts";
+    }
+
+    @GetMapping("/console/portfolios/{portfolioId}/accounts/{accountId}/activity")
+    String activity(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID accountId,
+            @RequestParam(required = false) String cursor,
+            Model model) {
+        pages.portfolio(model, user, portfolioId, "accounts");
+        Map<String, Object> entries = api.activityLog(user, portfolioId, accountId, pages.pageSize(), cursor);
+        model.addAttribute("accountId", accountId);
+        model.addAttribute(
+                "accountName", directory.accountName(portfolioId, accountId).orElse(accountId.toString()));
+        model.addAttribute("entries", ConsolePages.items(entries));
+        model.addAttribute("nextCursor", ConsolePages.nextCursor(entries));
+        return "console/activity";
+    }
+}

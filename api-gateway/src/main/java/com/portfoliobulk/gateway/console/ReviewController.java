@@ -1,0 +1,140 @@
+package com.portfoliobulk.gateway.console;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Review Changes: every bulk action is previewed first (the API's preview: the changes, the skipped
+ * ones with their reasons, paged), and only Confirm submits it. The review page carries an
+ * Idempotency-Key made when it was shown, so a double click on Confirm, or a resubmitted form,
+ * makes one job.
+ */
+@Controller
+class ReviewController {
+
+    private final GatewayApi api;
+
+    private final ConsolePages pages;
+
+    private final BulkRequests requests;
+
+    ReviewController(GatewayApi api, ConsolePages pages, JsonMapper json) {
+        this.api = api;
+        this.pages = pages;
+        this.requests = new BulkRequests(json);
+    }
+
+    /** The Users tab's bulk bar: an action on the ticked users (and the chosen accounts). */
+    @PostMapping("/console/portfolios/{portfolioId}/review")
+    String review(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @RequestParam String action,
+            @RequestParam(required = false) String[] userIds,
+            @RequestParam(required = false) String[] accountIds,
+            @RequestParam(required = false) String role,
+            Model model) {
+        List<String> users = ConsolePages.nonBlank(userIds);
+        List<String> accounts = ConsolePages.nonBlank(accountIds);
+        String request = switch (action) {
+            case "change-role" -> requests.changeRole(users, accounts, role == null ? "" : role);
+            case "remove-access" -> requests.removeAccess(users, accounts);
+            default -> requests.offboard(users);
+        };
+        return show(user, portfolioId, request, UUID.randomUUID().toString(), null, model);
+    }
+
+    /** Invite users: addresses, language, and a role per chosen account (Support unless changed). */
+    @PostMapping("/console/portfolios/{portfolioId}/review/invitation")
+    String reviewInvitation(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @RequestParam(defaultValue = "") String emails,
+            @RequestParam(defaultValue = "en") String language,
+            @RequestParam(required = false) String[] accountIds,
+            @RequestParam Map<String, String> form,
+            Model model) {
+        Map<String, String> roles = new LinkedHashMap<>();
+        for (String account : ConsolePages.nonBlank(accountIds)) {
+            roles.put(account, form.getOrDefault("role-" + account, "SUPPORT"));
+        }
+        String request = requests.invite(emails, language, roles);
+        return show(user, portfolioId, request, UUID.randomUUID().toString(), null, model);
+    }
+
+    /** The profile page's per-account role selector: a new role, access removed, or an invitation. */
+    @PostMapping("/console/portfolios/{portfolioId}/users/{userId}/review")
+    String reviewProfileChange(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @PathVariable String userId,
+            @RequestParam String accountId,
+            @RequestParam String email,
+            @RequestParam(defaultValue = "") String currentRole,
+            @RequestParam String role,
+            Model model) {
+        String request;
+        if ("NO_ACCESS".equals(role)) {
+            request = requests.removeAccess(List.of(userId), List.of(accountId));
+        } else if (currentRole.isBlank()) {
+            request = requests.invite(email, "en", Map.of(accountId, role));
+        } else {
+            request = requests.assignRoles(userId, Map.of(accountId, role));
+        }
+        return show(user, portfolioId, request, UUID.randomUUID().toString(), null, model);
+    }
+
+    /** Another page of the same preview; the key made for the first page stays. */
+    @PostMapping("/console/portfolios/{portfolioId}/review/page")
+    String page(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @RequestParam String request,
+            @RequestParam String idempotencyKey,
+            @RequestParam(required = false) String cursor,
+            Model model) {
+        return show(user, portfolioId, request, idempotencyKey, cursor, model);
+    }
+
+    /** Confirm: submits the reviewed request once, whatever the number of clicks. */
+    @PostMapping("/console/portfolios/{portfolioId}/jobs")
+    String confirm(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @RequestParam String request,
+            @RequestParam String idempotencyKey) {
+        pages.portfolio(new org.springframework.ui.ExtendedModelMap(), user, portfolioId, "jobs");
+        Map<String, Object> job = api.submit(user, portfolioId, request, idempotencyKey);
+        return "redirect:/console/portfolios/" + portfolioId + "/jobs/" + job.get("jobId");
+    }
+
+    private String show(
+            ConsoleUser user, UUID portfolioId, String request, String idempotencyKey, String cursor, Model model) {
+        pages.portfolio(model, user, portfolioId, "users");
+        model.addAttribute("request", request);
+        model.addAttribute("idempotencyKey", idempotencyKey);
+        model.addAttribute("action", requests.describe(request));
+        try {
+            Map<String, Object> preview = api.preview(user, portfolioId, request, pages.pageSize(), cursor);
+            model.addAttribute("summary", preview.get("summary"));
+            model.addAttribute("items", ConsolePages.items(preview));
+            model.addAttribute("accountNames", pages.accountNames(portfolioId, ConsolePages.items(preview)));
+            model.addAttribute("nextCursor", ConsolePages.nextCursor(preview));
+        } catch (ApiProblem problem) {
+            if (problem.status() == 401 || problem.status() == 403 || problem.status() == 404) {
+                throw problem;
+            }
+            // The request as built cannot be previewed: say why, field by field, and offer no Confirm.
+            model.addAttribute("problem", problem);
+        }
+        return "console/review";
+    }
+}

@@ -1,0 +1,164 @@
+package com.portfoliobulk.gateway.console;
+
+import com.portfoliobulk.gateway.security.PortfolioPermission;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.security.oauth2.server.resource.autoconfigure.OAuth2ResourceServerProperties;
+import org.springframework.core.env.Environment;
+import org.springframework.security.oauth2.client.registration.ClientRegistration;
+import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.web.context.SecurityContextRepository;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.util.StringUtils;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+
+/**
+ * The sign-in page: a link per configured identity provider ({@code oauth2Login}) and, when
+ * {@code bulk.gateway.console.demo-sign-in} is on (the {@code local} profile), the demo sign-in.
+ */
+@Controller
+class SignInController {
+
+    static final String DEMO_EMAIL = "admin@demo.example";
+
+    /**
+     * How many portfolios a demo token names at most without a chosen one: every portfolio adds to
+     * the token, which travels in a header of every API call (Tomcat takes 8 KB of headers).
+     */
+    static final int DEMO_PORTFOLIO_LIMIT = 50;
+
+    private final ConsoleProperties properties;
+
+    private final ConsoleDirectory directory;
+
+    private final ObjectProvider<JwtDecoder> decoders;
+
+    private final ObjectProvider<ClientRegistrationRepository> registrations;
+
+    private final SecurityContextRepository contexts;
+
+    private final Environment environment;
+
+    private final OAuth2ResourceServerProperties resourceServer;
+
+    SignInController(
+            ConsoleProperties properties,
+            ConsoleDirectory directory,
+            ObjectProvider<JwtDecoder> decoders,
+            ObjectProvider<ClientRegistrationRepository> registrations,
+            SecurityContextRepository consoleSecurityContextRepository,
+            Environment environment,
+            OAuth2ResourceServerProperties resourceServer) {
+        this.properties = properties;
+        this.directory = directory;
+        this.decoders = decoders;
+        this.registrations = registrations;
+        this.contexts = consoleSecurityContextRepository;
+        this.environment = environment;
+        this.resourceServer = resourceServer;
+    }
+
+    /**
+     * The sign-in page. {@code ?portfolio=<id>} offers the demo sign-in to that portfolio alone (a
+     * link to one portfolio's console, whatever the number of portfolios).
+     */
+    @GetMapping(ConsoleSecurityConfiguration.SIGN_IN)
+    String signIn(@RequestParam(name = "portfolio", required = false) String portfolio, Model model) {
+        model.addAttribute("demo", demoAvailable());
+        model.addAttribute(
+                "demoPortfolio", demoAvailable() ? chosenPortfolio(portfolio).orElse(null) : null);
+        model.addAttribute("demoPortfolioLimit", DEMO_PORTFOLIO_LIMIT);
+        model.addAttribute("demoEmail", DEMO_EMAIL);
+        model.addAttribute("providers", providers());
+        return "console/sign-in";
+    }
+
+    @PostMapping(ConsoleSecurityConfiguration.SIGN_IN)
+    String demoSignIn(
+            @RequestParam String email,
+            @RequestParam(defaultValue = "OWNER") PortfolioPermission permission,
+            @RequestParam(name = "portfolio", required = false) String portfolio,
+            HttpServletRequest request,
+            HttpServletResponse response,
+            Model model) {
+        if (!demoAvailable()) {
+            response.setStatus(HttpServletResponse.SC_NOT_FOUND);
+            return signIn(portfolio, model);
+        }
+        String address = email.strip().toLowerCase(Locale.ROOT);
+        if (!address.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
+            response.setStatus(422);
+            model.addAttribute("emailError", "Enter an e-mail address such as " + DEMO_EMAIL);
+            return signIn(portfolio, model);
+        }
+        UUID userId = directory
+                .userId(address)
+                .orElseGet(() -> UUID.nameUUIDFromBytes(address.getBytes(StandardCharsets.UTF_8)));
+        String token = demoTokens()
+                .mint(
+                        userId,
+                        address,
+                        chosenPortfolio(portfolio)
+                                .map(chosen -> List.of(chosen.id()))
+                                .orElseGet(() -> directory.firstPortfolioIds(DEMO_PORTFOLIO_LIMIT)),
+                        permission,
+                        Instant.now().plus(properties.demoTokenValidity()));
+        ConsoleSession.start(ConsoleUser.of(decoders.getObject().decode(token)), request, response, contexts);
+        return "redirect:/console";
+    }
+
+    private Optional<ConsoleDirectory.Portfolio> chosenPortfolio(String portfolio) {
+        if (portfolio == null || portfolio.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return directory.portfolios(List.of(UUID.fromString(portfolio.strip()))).stream()
+                    .findFirst();
+        } catch (IllegalArgumentException ex) {
+            return Optional.empty();
+        }
+    }
+
+    private boolean demoAvailable() {
+        return properties.demoSignIn() && StringUtils.hasText(hs256Secret());
+    }
+
+    private DemoTokens demoTokens() {
+        List<String> audiences = resourceServer.getJwt().getAudiences();
+        return new DemoTokens(hs256Secret(), audiences == null ? List.of() : audiences);
+    }
+
+    private String hs256Secret() {
+        return environment.getProperty("bulk.gateway.security.hs256-secret", "");
+    }
+
+    private List<Provider> providers() {
+        List<Provider> providers = new ArrayList<>();
+        if (registrations.getIfAvailable() instanceof Iterable<?> all) {
+            for (Object registration : all) {
+                ClientRegistration client = (ClientRegistration) registration;
+                providers.add(new Provider(
+                        "/oauth2/authorization/" + client.getRegistrationId(),
+                        StringUtils.hasText(client.getClientName())
+                                ? client.getClientName()
+                                : client.getRegistrationId()));
+            }
+        }
+        return providers;
+    }
+
+    /** A configured identity provider to sign in with. */
+    record Provider(String url, String name) {}
+}

@@ -1,0 +1,326 @@
+package com.portfoliobulk.gateway.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.GatewayApplication;
+import com.portfoliobulk.gateway.support.DirectorySeed;
+import java.io.IOException;
+import java.net.CookieManager;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * The console's own security, beside the API's: sign-in (the demo sign-in and an identity provider
+ * through {@code oauth2Login}), the session cookie, CSRF on forms, and the API staying bearer-only.
+ */
+@SpringBootTest(
+        webEnvironment = WebEnvironment.RANDOM_PORT,
+        properties = {
+            "spring.config.name=" + GatewayApplication.CONFIG_NAME,
+            "bulk.gateway.console.demo-sign-in=true",
+            "spring.security.oauth2.client.registration.corp.client-id=bulk-console",
+            "spring.security.oauth2.client.registration.corp.client-secret=not-used",
+            "spring.security.oauth2.client.registration.corp.client-name=Corporate SSO",
+            "spring.security.oauth2.client.registration.corp.authorization-grant-type=authorization_code",
+            "spring.security.oauth2.client.registration.corp.redirect-uri={baseUrl}/login/oauth2/code/{registrationId}",
+            "spring.security.oauth2.client.registration.corp.scope=openid,email,bulk-api",
+            "spring.security.oauth2.client.provider.corp.authorization-uri=https://idp.example/authorize",
+            "spring.security.oauth2.client.provider.corp.token-uri=https://idp.example/token",
+            "spring.security.oauth2.client.provider.corp.jwk-set-uri=https://idp.example/jwks",
+            "spring.security.oauth2.client.provider.corp.user-name-attribute=sub"
+        })
+class ConsoleSecurityIntegrationTests {
+
+    private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
+
+    private static final Pattern CSRF_META = Pattern.compile("name=\"csrf-token\" content=\"([^\"]+)\"");
+
+    @LocalServerPort
+    private int port;
+
+    @Autowired
+    private JdbcClient jdbc;
+
+    private HttpClient browser;
+
+    @BeforeEach
+    void freshBrowser() {
+        browser = HttpClient.newBuilder()
+                .cookieHandler(new CookieManager())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    @Test
+    void signInPageOffersTheIdentityProviderAndTheDemoSignInWithAStrictContentSecurityPolicy() throws Exception {
+        HttpResponse<String> page = get("/console/sign-in");
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("Sign in with Corporate SSO", "href=\"/oauth2/authorization/corp\"");
+        assertThat(page.body()).contains("id=\"demo-sign-in\"", "name=\"_csrf\"");
+        assertThat(page.headers().firstValue("Content-Security-Policy"))
+                .hasValue(ConsoleSecurityConfiguration.CONSOLE_CONTENT_SECURITY_POLICY);
+        assertThat(page.headers().firstValue("X-Frame-Options")).hasValue("DENY");
+    }
+
+    @Test
+    void identityProviderSignInStartsAnAuthorizationCodeFlowBackToTheConsole() throws Exception {
+        HttpResponse<String> start = get("/oauth2/authorization/corp");
+
+        assertThat(start.statusCode()).isEqualTo(302);
+        String location = start.headers().firstValue("Location").orElseThrow();
+        assertThat(location)
+                .startsWith("https://idp.example/authorize?")
+                .contains("response_type=code", "client_id=bulk-console", "state=")
+                .contains("redirect_uri=http://localhost:" + port + "/login/oauth2/code/corp");
+    }
+
+    @Test
+    void consolePagesSendAnyoneNotSignedInToTheSignInPage() throws Exception {
+        HttpResponse<String> users = get("/console/portfolios/" + UUID.randomUUID() + "/users");
+
+        assertThat(users.statusCode()).isEqualTo(302);
+        assertThat(users.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in"));
+    }
+
+    @Test
+    void aDemoSignInWithoutAChosenPortfolioNamesAtMostFiftySoItsTokenFitsInAHeader() throws Exception {
+        DirectorySeed seed = new DirectorySeed(jdbc);
+        for (int i = 0; i <= SignInController.DEMO_PORTFOLIO_LIMIT; i++) {
+            seed.portfolio();
+        }
+        String page = get("/console/sign-in").body();
+        Matcher token = CSRF_FIELD.matcher(page);
+        assertThat(token.find()).as(page).isTrue();
+
+        HttpResponse<String> signedIn = post(
+                "/console/sign-in",
+                Map.of("email", "admin@demo.example", "permission", "OWNER", "_csrf", unescape(token.group(1))));
+        HttpResponse<String> home = get("/console");
+
+        assertThat(signedIn.statusCode()).isEqualTo(302);
+        assertThat(home.statusCode()).isEqualTo(200);
+        assertThat(home.body().split("<li><a href=\"/console/portfolios/", -1))
+                .hasSize(SignInController.DEMO_PORTFOLIO_LIMIT + 1);
+    }
+
+    @Test
+    void formsWithoutTheCsrfTokenAreRefused() throws Exception {
+        get("/console/sign-in");
+
+        HttpResponse<String> forged = post("/console/sign-in", Map.of("email", "admin@demo.example"));
+
+        assertThat(forged.statusCode()).isEqualTo(403);
+        assertThat(get("/console").statusCode()).isEqualTo(302);
+    }
+
+    @Test
+    void theSessionCookieIsHttpOnlyAndSameSiteAndNeverAuthenticatesAnApiCall() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        portfolio.account("Brand Berlin");
+
+        HttpResponse<String> signedIn = signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+
+        assertThat(signedIn.statusCode()).isEqualTo(302);
+        assertThat(signedIn.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console"));
+        List<String> cookies = signedIn.headers().allValues("Set-Cookie");
+        assertThat(cookies)
+                .filteredOn(cookie -> cookie.startsWith(ConsoleSession.COOKIE + "="))
+                .singleElement()
+                .satisfies(cookie -> assertThat(cookie).contains("HttpOnly", "SameSite=Lax"));
+        assertThat(get("/console/portfolios/" + portfolio.id() + "/accounts").body())
+                .contains("Brand Berlin");
+
+        HttpResponse<String> api = get("/api/v1/portfolios/" + portfolio.id() + "/accounts");
+
+        assertThat(api.statusCode()).isEqualTo(401);
+        assertThat(api.headers().allValues("Set-Cookie")).isEmpty();
+    }
+
+    @Test
+    void confirmingTheSameReviewTwiceMakesOneJob() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID ann = analystOn(portfolio, "Brand Paris");
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        HttpResponse<String> review = post(
+                "/console/portfolios/" + portfolio.id() + "/review",
+                Map.of("action", "offboard", "userIds", ann.toString(), "_csrf", csrf()));
+        assertThat(review.statusCode()).isEqualTo(200);
+        assertThat(review.body()).contains("Review changes", "id=\"changes\">1<");
+        String request = hidden(review.body(), "request");
+        String key = hidden(review.body(), "idempotencyKey");
+        Map<String, String> confirm = Map.of("request", request, "idempotencyKey", key, "_csrf", csrf());
+
+        HttpResponse<String> first = post("/console/portfolios/" + portfolio.id() + "/jobs", confirm);
+        HttpResponse<String> second = post("/console/portfolios/" + portfolio.id() + "/jobs", confirm);
+
+        assertThat(first.statusCode()).isEqualTo(302);
+        assertThat(second.statusCode()).isEqualTo(302);
+        assertThat(second.headers().firstValue("Location"))
+                .isEqualTo(first.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).contains("/jobs/"));
+        assertThat(jobCount(portfolio)).isEqualTo(1);
+    }
+
+    @Test
+    void theProgressPanelIsRevalidatedWithTheJobsETagAndTheTasksDownloadAsCsv() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID ann = analystOn(portfolio, "Brand Oslo");
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        HttpResponse<String> confirmed = confirmOffboarding(portfolio, ann);
+        String job = URI.create(confirmed.headers().firstValue("Location").orElseThrow())
+                .getPath();
+
+        HttpResponse<String> progress = get(job + "/progress");
+
+        assertThat(progress.statusCode()).isEqualTo(200);
+        assertThat(progress.body()).contains("id=\"job-status\"", "id=\"count-total\">1<");
+        String etag = progress.headers().firstValue("ETag").orElseThrow();
+        assertThat(progress.headers().firstValue("Cache-Control")).hasValue("private, no-cache");
+        HttpResponse<String> unchanged = browser.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + job + "/progress"))
+                        .header("If-None-Match", etag)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(unchanged.statusCode()).isEqualTo(304);
+        assertThat(unchanged.body()).isEmpty();
+
+        HttpResponse<String> csv = get(job + "/tasks.csv");
+
+        assertThat(csv.statusCode()).isEqualTo(200);
+        assertThat(csv.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("text/csv"));
+        assertThat(csv.headers().firstValue("Content-Disposition"))
+                .hasValueSatisfying(disposition -> assertThat(disposition).startsWith("attachment"));
+        assertThat(csv.body().lines().toList())
+                .hasSize(2)
+                .first()
+                .isEqualTo(
+                        "taskId,accountId,userId,email,action,previousRole,newRole,status,reason,error,attempts,appliedAt");
+    }
+
+    @Test
+    void aViewOnlyAdministratorCannotSubmitEvenWithAForgedForm() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID ann = analystOn(portfolio, "Brand Rome");
+        signIn("viewer-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_VIEW", portfolio);
+
+        HttpResponse<String> forged = confirmOffboarding(portfolio, ann);
+
+        assertThat(forged.statusCode()).isEqualTo(403);
+        assertThat(forged.body()).contains("needs the Portfolio Owner or User Management EDIT");
+        assertThat(jobCount(portfolio)).isZero();
+    }
+
+    /** A user who is an Analyst on a new account of the portfolio. */
+    private static UUID analystOn(DirectorySeed.Portfolio portfolio, String accountName) {
+        UUID user = portfolio.user("ann");
+        portfolio.member(portfolio.account(accountName), user, AccountRole.ANALYST);
+        return user;
+    }
+
+    /** Confirms an offboarding of the user as the Review Changes form would, with a fresh key. */
+    private HttpResponse<String> confirmOffboarding(DirectorySeed.Portfolio portfolio, UUID user) throws Exception {
+        return post(
+                "/console/portfolios/" + portfolio.id() + "/jobs",
+                Map.of(
+                        "request",
+                        "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + user + "\"]}",
+                        "idempotencyKey",
+                        UUID.randomUUID().toString(),
+                        "_csrf",
+                        csrf()));
+    }
+
+    private long jobCount(DirectorySeed.Portfolio portfolio) {
+        return jdbc.sql("SELECT count(*) FROM jobs.bulk_jobs WHERE portfolio_id = :p")
+                .param("p", portfolio.id())
+                .query(Long.class)
+                .single();
+    }
+
+    private HttpResponse<String> signIn(String email, String permission, DirectorySeed.Portfolio portfolio)
+            throws Exception {
+        String page = get("/console/sign-in?portfolio=" + portfolio.id()).body();
+        Matcher token = CSRF_FIELD.matcher(page);
+        assertThat(token.find()).as(page).isTrue();
+        assertThat(page).contains("name=\"portfolio\" value=\"" + portfolio.id() + "\"");
+        return post(
+                "/console/sign-in",
+                Map.of(
+                        "email",
+                        email,
+                        "permission",
+                        permission,
+                        "portfolio",
+                        portfolio.id().toString(),
+                        "_csrf",
+                        unescape(token.group(1))));
+    }
+
+    /** The CSRF token of the session, as a console page carries it. */
+    private String csrf() throws Exception {
+        String page = get("/console/sign-in").body();
+        Matcher meta = CSRF_META.matcher(page);
+        assertThat(meta.find()).as(page).isTrue();
+        return unescape(meta.group(1));
+    }
+
+    private static String hidden(String html, String name) {
+        Matcher field =
+                Pattern.compile("name=\"" + name + "\" value=\"([^\"]*)\"").matcher(html);
+        assertThat(field.find()).as(html).isTrue();
+        return unescape(field.group(1));
+    }
+
+    private static String unescape(String html) {
+        return html.replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&");
+    }
+
+    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return browser.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, Map<String, String> form) throws IOException, InterruptedException {
+        String body = new LinkedHashMap<>(form)
+                .entrySet().stream()
+                        .map(field -> URLEncoder.encode(field.getKey(), StandardCharsets.UTF_8) + "="
+                                + URLEncoder.encode(field.getValue(), StandardCharsets.UTF_8))
+                        .collect(Collectors.joining("&"));
+        return browser.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}

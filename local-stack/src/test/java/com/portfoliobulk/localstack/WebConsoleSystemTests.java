@@ -1,0 +1,207 @@
+package com.portfoliobulk.localstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.UserRef;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
+
+/**
+ * The web console in a real headless Chromium against the started stack (gateway, worker,
+ * audit-consumer): what an administrator sees and does, end to end.
+ */
+class WebConsoleSystemTests {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
+
+    private final ServiceStack stack = TestStack.get();
+
+    private ConsoleBrowser browser;
+
+    @BeforeEach
+    void openBrowser() {
+        browser = ConsoleBrowser.open(stack.gatewayUrl());
+    }
+
+    @AfterEach
+    void closeBrowser() {
+        browser.close();
+    }
+
+    @Test
+    void ownerFindsALeaverOffboardsThemThroughReviewChangesAndSeesTheJobCompleteAndTheActivityEntry() {
+        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 3);
+        UserRef leaver = portfolio.addUser("leaver", AccountRole.ANALYST, portfolio.accounts());
+        portfolio.addUser("stayer", AccountRole.MANAGER, portfolio.accounts());
+        String admin = "admin-" + UUID.randomUUID() + "@agency.example";
+
+        browser.signIn(admin, "OWNER", portfolio.id());
+        browser.go("/console/portfolios/" + portfolio.id() + "/users");
+        assertThat(browser.driver().getTitle()).startsWith("Users");
+        assertThat(browser.findAll("tr.user-row")).hasSize(5);
+        assertThat(browser.findAll("#account option")).hasSize(4);
+        browser.find("#accountName").sendKeys("Brand 2 ");
+        browser.find("#account-search button").click();
+        await().atMost(PATIENCE)
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(browser.findAll("#account option"))
+                        .extracting(WebElement::getText)
+                        .containsExactly("Any account", "Brand 2 " + portfolio.account(1)));
+        assertThat(browser.findAll("#invite input[name=accountIds]")).hasSize(1);
+        browser.find("#q").sendKeys(leaver.email());
+        await().atMost(PATIENCE)
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(browser.findAll("tr.user-row"))
+                        .singleElement()
+                        .satisfies(row ->
+                                assertThat(row.getAttribute("data-email")).isEqualTo(leaver.email())));
+        assertThat(browser.driver().getCurrentUrl()).contains("q=");
+        browser.find("tr.user-row input.pick").click();
+        assertThat(browser.text("#selected-count")).isEqualTo("1");
+        browser.screenshot("users-tab");
+        browser.find("#offboard").click();
+        browser.awaitPage("Review changes");
+
+        assertThat(browser.driver().getTitle()).startsWith("Review changes");
+        assertThat(browser.text("#changes")).isEqualTo("3");
+        assertThat(browser.text("#skipped")).isEqualTo("0");
+        assertThat(browser.findAll("table.preview tbody tr")).hasSize(3);
+        browser.screenshot("review-changes");
+        browser.find("#confirm").click();
+
+        assertThat(browser.awaitJobEnd(PATIENCE)).isEqualTo("COMPLETED");
+        assertThat(browser.text("#count-succeeded")).isEqualTo("3");
+        assertThat(browser.text("#count-pending")).isEqualTo("0");
+        assertThat(browser.findAll("tr.task td.outcome"))
+                .extracting(WebElement::getText)
+                .containsOnly("Succeeded")
+                .hasSize(3);
+        assertThat(browser.findAll("#cancel-job")).isEmpty();
+        browser.screenshot("job-completed");
+
+        browser.find("tr.task a").click();
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> {
+            browser.driver().navigate().refresh();
+            assertThat(browser.findAll("li.entry .summary-text"))
+                    .extracting(WebElement::getText)
+                    .anySatisfy(summary -> assertThat(summary)
+                            .contains(leaver.email())
+                            .contains(admin)
+                            .contains("from the portfolio level"));
+        });
+        browser.screenshot("activity-log");
+
+        browser.go("/console/portfolios/" + portfolio.id() + "/users?q=" + leaver.email());
+        assertThat(browser.findAll("tr.user-row")).isEmpty();
+    }
+
+    @Test
+    void ownerInvitesTwoAddressesToThreeAccountsWithARolePerAccount() {
+        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 3);
+        String first = TestPortfolio.newEmail("invitee-one");
+        String second = TestPortfolio.newEmail("invitee-two");
+
+        browser.signIn("admin-" + UUID.randomUUID() + "@agency.example", "USER_MANAGEMENT_EDIT", portfolio.id());
+        browser.go("/console/portfolios/" + portfolio.id() + "/users");
+        browser.find("#invite summary").click();
+        browser.find("#emails").sendKeys(first + ",\n" + second + " ");
+        for (int i = 0; i < 3; i++) {
+            browser.find("#invite-account-" + i).click();
+        }
+        assertThat(new Select(browser.find("#invite-role-0"))
+                        .getFirstSelectedOption()
+                        .getText())
+                .isEqualTo("Support");
+        new Select(browser.find("#invite-role-2")).selectByValue("ANALYST");
+        browser.screenshot("invite-users");
+        browser.find("#review-invitation").click();
+        browser.awaitPage("Review changes");
+
+        assertThat(browser.text("#changes")).isEqualTo("6");
+        assertThat(browser.findAll("table.preview tbody tr td:nth-child(5)"))
+                .extracting(WebElement::getText)
+                .containsExactlyInAnyOrder("Support", "Support", "Support", "Support", "Analyst", "Analyst");
+        browser.find("#confirm").click();
+
+        assertThat(browser.awaitJobEnd(PATIENCE)).isEqualTo("COMPLETED");
+        assertThat(browser.text("#count-succeeded")).isEqualTo("6");
+
+        browser.go("/console/portfolios/" + portfolio.id() + "/users?q=invitee-");
+        List<WebElement> rows = browser.findAll("tr.user-row");
+        assertThat(rows).extracting(row -> row.getAttribute("data-email")).containsExactlyInAnyOrder(first, second);
+        for (WebElement row : rows) {
+            assertThat(row.findElements(By.cssSelector("li.chip.invited"))).hasSize(3);
+        }
+    }
+
+    @Test
+    void ownerChangesOneRoleWithTheProfilePagesSelectorAndOwnersStayLocked() {
+        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 2);
+        UserRef ann = portfolio.addUser("ann", AccountRole.ANALYST, portfolio.accounts());
+        UserRef owner = portfolio.owner(portfolio.account(0));
+
+        browser.signIn("admin-" + UUID.randomUUID() + "@agency.example", "OWNER", portfolio.id());
+        browser.go("/console/portfolios/" + portfolio.id() + "/users/" + owner.userId());
+        assertThat(browser.findAll("table.profile tbody tr")).hasSize(2);
+        assertThat(browser.findAll("table.profile td .muted"))
+                .extracting(WebElement::getText)
+                .containsOnlyOnce("Owner (locked)");
+        assertThat(browser.findAll("form.inline-form")).hasSize(1);
+
+        browser.go("/console/portfolios/" + portfolio.id() + "/users/" + ann.userId());
+        new Select(browser.find("#role-1")).selectByValue("MANAGER");
+        browser.findAll("form.inline-form button").get(1).click();
+        browser.awaitPage("Review changes");
+
+        assertThat(browser.text("#changes")).isEqualTo("1");
+        assertThat(browser.findAll("table.preview tbody tr td:nth-child(5)"))
+                .extracting(WebElement::getText)
+                .containsExactly("Manager");
+        browser.find("#confirm").click();
+        assertThat(browser.awaitJobEnd(PATIENCE)).isEqualTo("COMPLETED");
+
+        browser.go("/console/portfolios/" + portfolio.id() + "/users/" + ann.userId());
+        assertThat(browser.findAll("table.profile tbody tr td:nth-child(2)"))
+                .extracting(WebElement::getText)
+                .containsExactly("Analyst", "Manager");
+    }
+
+    @Test
+    void viewOnlyAdministratorSeesTheUsersButNoBulkActions() {
+        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 2);
+        UserRef ann = portfolio.addUser("ann", AccountRole.ANALYST, portfolio.accounts());
+
+        browser.signIn("viewer-" + UUID.randomUUID() + "@agency.example", "USER_MANAGEMENT_VIEW", portfolio.id());
+        browser.go("/console/portfolios/" + portfolio.id() + "/users");
+
+        assertThat(browser.findAll("tr.user-row")).hasSize(3);
+        assertThat(browser.text("#view-only")).isEqualTo("View only");
+        assertThat(browser.findAll("#bulk")).isEmpty();
+        assertThat(browser.findAll("#offboard")).isEmpty();
+        assertThat(browser.findAll("#invite")).isEmpty();
+        assertThat(browser.findAll("input.pick")).isEmpty();
+
+        browser.find("a[href$='/users/" + ann.userId() + "']").click();
+        browser.awaitPage(ann.email());
+        assertThat(browser.driver().getTitle()).startsWith(ann.email());
+        assertThat(browser.findAll("form.inline-form")).isEmpty();
+        assertThat(browser.findAll("table.profile tbody tr")).hasSize(2);
+
+        browser.find("form.signout button").click();
+        await().atMost(PATIENCE)
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(browser.text("p.notice")).isEqualTo("You are signed out."));
+        browser.go("/console/portfolios/" + portfolio.id() + "/users");
+        assertThat(browser.driver().getCurrentUrl()).endsWith("/console/sign-in");
+    }
+}
