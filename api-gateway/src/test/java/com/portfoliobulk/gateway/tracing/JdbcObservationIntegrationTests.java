@@ -10,6 +10,7 @@ import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.ObservationView;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -79,6 +80,14 @@ class JdbcObservationIntegrationTests extends GatewayIntegrationTest {
                 .filteredOn(seen -> seen.name().equals("jdbc.query"))
                 .extracting(Seen::sql)
                 .anySatisfy(sql -> assertThat(sql).contains("INSERT INTO jobs.bulk_tasks"));
+    }
+
+    @Test
+    void theDatabaseCallsAreTimed() {
+        String metrics = api.get(null, "/actuator/prometheus", Map.of("Accept", "text/plain"))
+                .text();
+
+        assertThat(metrics).contains("jdbc_query_seconds_count", "jdbc_connection_seconds_count");
     }
 
     /** The {@code http.server.requests} observation the context ran in, if any. */
