@@ -49,6 +49,17 @@ public final class ActivityEvents implements AutoCloseable {
         producer.flush();
     }
 
+    /** Publishes the events with a W3C {@code traceparent} header, as the worker does. */
+    public void publish(Collection<AccountActivityEvent> events, String traceParent) {
+        events.forEach(event -> {
+            ProducerRecord<String, String> record =
+                    new ProducerRecord<>(TOPIC, event.accountId().toString(), JSON.writeValueAsString(event));
+            record.headers().add("traceparent", traceParent.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            producer.send(record);
+        });
+        producer.flush();
+    }
+
     /** Publishes any value under the account's key, and waits until the broker has it. */
     public void publishRaw(UUID accountId, String value) {
         producer.send(new ProducerRecord<>(TOPIC, accountId.toString(), value));

@@ -3,6 +3,10 @@ package com.portfoliobulk.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.ActivityAction;
@@ -25,6 +29,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -141,6 +146,51 @@ class ActivityLogIntegrationTests {
         assertThat(change.get("entryId").asString()).isNotBlank();
         assertThat(items.get(2).has("previousRole")).isFalse();
         assertThat(items.get(0).has("newRole")).isFalse();
+    }
+
+    @Test
+    void theLineAboutAJobsWrittenEntriesCarriesItsJobPortfolioAndTrace() {
+        Logger listenerLogger = (Logger) LoggerFactory.getLogger("com.portfoliobulk.audit.log.ActivityEventListener");
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        Level level = listenerLogger.getLevel();
+        listenerLogger.setLevel(Level.DEBUG);
+        lines.start();
+        listenerLogger.addAppender(lines);
+        try {
+            UUID account = UUID.randomUUID();
+            UUID job = UUID.randomUUID();
+            String traceId = "0af7651916cd43dd8448eb211c80319c";
+            AccountActivityEvent invited = ActivityEvents.event(
+                    portfolio,
+                    account,
+                    job,
+                    admin,
+                    ActivityAction.USER_INVITED,
+                    ActivityEvents.newUser(),
+                    null,
+                    AccountRole.ANALYST,
+                    ActivityEvents.now());
+
+            events.publish(List.of(invited), "00-" + traceId + "-b7ad6b7169203331-01");
+
+            awaitEntries(account, 1);
+            await().atMost(WRITTEN_WITHIN)
+                    .until(() -> List.copyOf(lines.list).stream()
+                            .anyMatch(line -> job.toString()
+                                    .equals(line.getMDCPropertyMap().get("jobId"))));
+            ILoggingEvent line = List.copyOf(lines.list).stream()
+                    .filter(event ->
+                            job.toString().equals(event.getMDCPropertyMap().get("jobId")))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(line.getFormattedMessage()).isEqualTo("Recorded 1 activity entries of job " + job);
+            assertThat(line.getMDCPropertyMap())
+                    .containsAllEntriesOf(
+                            Map.of("jobId", job.toString(), "portfolioId", portfolio.toString(), "traceId", traceId));
+        } finally {
+            listenerLogger.detachAppender(lines);
+            listenerLogger.setLevel(level);
+        }
     }
 
     @Test

@@ -11,7 +11,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * {@code JOB_CANCELLED}) with a conditional update, then the job's counters move by the number of
  * tasks changed and its status becomes {@code CANCELLED}. Tasks the worker is applying at that
  * moment are row-locked by it, so each task ends either applied or cancelled, never both, and the
- * counts keep adding up. Like the worker, it locks task rows before the job row.
+ * counts keep adding up. Like the worker, it locks task rows in id order, then the job row, so the
+ * two never deadlock however large the job.
  */
 @Service
 public class JobCancellation {
@@ -38,7 +39,7 @@ public class JobCancellation {
                 statusCache.forget(portfolioId, jobId);
                 return cancelled;
             } catch (PessimisticLockingFailureException ex) {
-                // A deadlock with a worker batch that locked the same tasks in another order.
+                // Kept as a safety net: with task rows locked in the worker's order, not expected.
                 if (attempt >= ATTEMPTS) {
                     throw ex;
                 }

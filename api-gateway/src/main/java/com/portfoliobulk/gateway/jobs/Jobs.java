@@ -176,11 +176,20 @@ class Jobs {
                 (RowCallbackHandler) row -> action.accept(task(row)));
     }
 
-    /** Cancels the job's pending tasks (a conditional update: tasks being applied are not touched). */
+    /**
+     * Cancels the job's pending tasks (a conditional update: tasks being applied are not touched). The
+     * rows are locked in id order first, the order in which the worker locks the tasks of a batch, so
+     * a cancellation and a worker batch wait for each other but never deadlock; a task the worker
+     * finishes meanwhile is re-checked under its lock and stays as the worker left it.
+     */
     int cancelPendingTasks(UUID jobId) {
         return jdbc.sql("""
                         UPDATE jobs.bulk_tasks SET status = 'CANCELLED', reason = 'JOB_CANCELLED'
-                        WHERE job_id = :jobId AND status = 'PENDING'
+                        WHERE id IN (SELECT id FROM jobs.bulk_tasks
+                                      WHERE job_id = :jobId AND status = 'PENDING'
+                                      ORDER BY id
+                                        FOR UPDATE)
+                          AND status = 'PENDING'
                         """).param("jobId", jobId).update();
     }
 

@@ -11,6 +11,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -32,6 +34,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 @Component
 public class TaskRelay {
+
+    private static final Logger log = LoggerFactory.getLogger(TaskRelay.class);
 
     private final Outbox outbox;
 
@@ -91,19 +95,29 @@ public class TaskRelay {
     private int send(List<OutboxTask> batch) {
         List<CompletableFuture<?>> sends = new ArrayList<>(batch.size());
         // Each job's tasks are sent in the trace of its submission (run by run, in order): the producer's
-        // observation starts its span there and puts the trace context into the record's headers.
+        // observation starts its span there and puts the trace context into the record's headers. The
+        // lines written meanwhile carry the job, its portfolio and its trace.
         sending:
-        for (List<OutboxTask> tasks : TraceContexts.runs(batch, OutboxTask::traceParent)) {
-            try (Scope trace = TraceContexts.continueFrom(tasks.getFirst().traceParent())) {
+        for (List<OutboxTask> tasks :
+                TraceContexts.runs(batch, task -> task.message().jobId() + "/" + task.traceParent())) {
+            try (Scope trace = TraceContexts.continueFrom(tasks.getFirst().traceParent());
+                    RelayLogContext job = RelayLogContext.ofJob(tasks.getFirst())) {
+                log.debug(
+                        "Publishing {} task(s) of job {}",
+                        tasks.size(),
+                        tasks.getFirst().message().jobId());
                 for (OutboxTask task : tasks) {
                     if (!task.pending()) {
                         continue;
                     }
                     CompletableFuture<?> send;
-                    try {
-                        send = kafka.send(properties.topic(), task.key(), task.message());
-                    } catch (RuntimeException ex) {
-                        throw new RelayFailedException("Could not hand task " + task.id() + " to the producer", ex);
+                    try (RelayLogContext context = RelayLogContext.ofTask(task)) {
+                        try {
+                            send = kafka.send(properties.topic(), task.key(), task.message());
+                        } catch (RuntimeException ex) {
+                            log.warn("Could not hand task {} to the producer: {}", task.id(), ex.toString());
+                            throw new RelayFailedException("Could not hand task " + task.id() + " to the producer", ex);
+                        }
                     }
                     sends.add(send);
                     if (send.isCompletedExceptionally()) {

@@ -147,6 +147,48 @@ class JobCancellationIntegrationTests extends GatewayIntegrationTest {
     }
 
     @Test
+    void cancellingALargeJobWhileWorkerBatchesApplyItNeverDeadlocks() throws Exception {
+        int size = 3000;
+        portfolio.generateAccountsWithMember(size, ann, AccountRole.ANALYST);
+        UUID jobId = accepted(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}");
+        List<UUID> tasks = new ArrayList<>(worker.taskIds(jobId));
+        assertThat(tasks).hasSize(size);
+        Collections.shuffle(tasks);
+        List<List<UUID>> batches = new ArrayList<>();
+        for (int from = 0; from < size; from += 25) {
+            batches.add(tasks.subList(from, Math.min(size, from + 25)));
+        }
+        // Two consumers, as two partitions would have, each applying its batches in its own transactions.
+        List<CompletableFuture<Integer>> consumers = List.of(0, 1).stream()
+                .map(consumer -> CompletableFuture.supplyAsync(() -> {
+                    int applied = 0;
+                    for (int b = consumer; b < batches.size(); b += 2) {
+                        applied += worker.applyBatch(jobId, batches.get(b), Duration.ofMillis(10));
+                    }
+                    return applied;
+                }))
+                .toList();
+        await(() -> succeededTasks(jobId) >= 200);
+
+        Answer cancelled = cancel(jobId);
+        int applied = consumers.get(0).get() + consumers.get(1).get();
+
+        assertThat(cancelled.status()).as(cancelled.text()).isEqualTo(202);
+        Map<String, Long> statuses = statuses(jobId);
+        long succeeded = statuses.getOrDefault("SUCCEEDED/-", 0L);
+        long cancelledTasks = statuses.getOrDefault("CANCELLED/JOB_CANCELLED", 0L);
+        assertThat(succeeded).as("applied work stays").isEqualTo(applied);
+        assertThat(succeeded + cancelledTasks)
+                .as("every task either applied or cancelled")
+                .isEqualTo(size);
+        assertThat(cancelledTasks).isPositive();
+        JsonNode job =
+                api.get(admin(portfolio.id()), jobPath(portfolio.id(), jobId)).body();
+        assertThat(job.path("status").asString()).isEqualTo("CANCELLED");
+        assertCounts(job, size, 0, (int) succeeded, 0, 0, (int) cancelledTasks);
+    }
+
+    @Test
     void onlyOwnersAndEditorsMayCancelAndOnlyTheirPortfolioJobs() {
         UUID jobId = offboardAnnFrom(1);
         DirectorySeed.Portfolio other = directory.portfolio();

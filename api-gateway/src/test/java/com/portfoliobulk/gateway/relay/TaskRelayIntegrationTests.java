@@ -3,6 +3,10 @@ package com.portfoliobulk.gateway.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.BulkTaskMessage;
 import com.portfoliobulk.gateway.support.DirectorySeed;
@@ -23,6 +27,7 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -85,6 +90,49 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
 
         taskTopic.awaitJob(jobId, 30);
         await().atMost(Duration.ofSeconds(30)).until(() -> unpublished(jobId) == 0);
+    }
+
+    @Test
+    void linesWrittenWhileAJobsTasksArePublishedCarryItsJobPortfolioAndTrace() throws Exception {
+        Logger relayLogger = (Logger) LoggerFactory.getLogger(TaskRelay.class);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        Level level = relayLogger.getLevel();
+        relayLogger.setLevel(Level.DEBUG);
+        lines.start();
+        relayLogger.addAppender(lines);
+        try {
+            String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+            UUID jobId;
+            try (RelayLock lock = holdRelayLock()) {
+                jobId = offboardAnn();
+                jdbc.sql("UPDATE jobs.bulk_jobs SET trace_parent = :traceParent WHERE id = :id")
+                        .param("traceParent", "00-" + traceId + "-00f067aa0ba902b7-01")
+                        .param("id", jobId)
+                        .update();
+            }
+
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> List.copyOf(lines.list).stream()
+                            .anyMatch(line -> jobId.toString()
+                                    .equals(line.getMDCPropertyMap().get("jobId"))));
+            ILoggingEvent line = List.copyOf(lines.list).stream()
+                    .filter(event ->
+                            jobId.toString().equals(event.getMDCPropertyMap().get("jobId")))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(line.getFormattedMessage()).startsWith("Publishing 30 task(s) of job " + jobId);
+            assertThat(line.getMDCPropertyMap())
+                    .containsAllEntriesOf(Map.of(
+                            "jobId",
+                            jobId.toString(),
+                            "portfolioId",
+                            portfolio.id().toString(),
+                            "traceId",
+                            traceId));
+        } finally {
+            relayLogger.detachAppender(lines);
+            relayLogger.setLevel(level);
+        }
     }
 
     @Test

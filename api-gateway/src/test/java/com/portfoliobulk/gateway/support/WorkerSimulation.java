@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.support;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -68,6 +69,54 @@ public final class WorkerSimulation {
             return true;
         });
         return Boolean.TRUE.equals(applied);
+    }
+
+    /**
+     * Applies a batch of tasks of one job as succeeded the way the worker's batches do: the task rows
+     * locked in id order in one statement, the pending ones updated, then the job's counters. The
+     * locks are held for {@code applying} (in the database) as while the worker changes the directory.
+     *
+     * @return how many of the tasks were still pending and are now applied
+     */
+    public int applyBatch(UUID jobId, List<UUID> taskIds, Duration applying) {
+        Integer applied = transaction.execute(tx -> {
+            List<UUID> pending = jdbc.sql("""
+                            SELECT id FROM jobs.bulk_tasks WHERE id = ANY(:ids) AND status = 'PENDING'
+                            ORDER BY id FOR UPDATE
+                            """)
+                    .param("ids", taskIds.toArray(UUID[]::new))
+                    .query(UUID.class)
+                    .list();
+            if (pending.isEmpty()) {
+                return 0;
+            }
+            jdbc.sql("SELECT pg_sleep(:seconds)")
+                    .param("seconds", applying.toMillis() / 1000.0)
+                    .query()
+                    .singleValue();
+            int updated =
+                    jdbc.sql("""
+                            UPDATE jobs.bulk_tasks
+                            SET status = 'SUCCEEDED', previous_role = 'ANALYST', attempts = attempts + 1,
+                                applied_at = now()
+                            WHERE id = ANY(:ids) AND status = 'PENDING'
+                            """).param("ids", pending.toArray(UUID[]::new)).update();
+            jdbc.sql("""
+                            UPDATE jobs.bulk_jobs
+                            SET pending = pending - :n, succeeded = succeeded + :n,
+                                started_at = coalesce(started_at, now()),
+                                status = CASE
+                                    WHEN status = 'CANCELLED' THEN status
+                                    WHEN pending = :n AND failed > 0 THEN 'COMPLETED_WITH_ERRORS'
+                                    WHEN pending = :n THEN 'COMPLETED'
+                                    ELSE 'IN_PROGRESS' END,
+                                completed_at = CASE WHEN pending = :n THEN coalesce(completed_at, now()) ELSE completed_at END,
+                                version = version + 1
+                            WHERE id = :jobId
+                            """).param("jobId", jobId).param("n", updated).update();
+            return updated;
+        });
+        return applied == null ? 0 : applied;
     }
 
     /** The job's task ids in task order. */

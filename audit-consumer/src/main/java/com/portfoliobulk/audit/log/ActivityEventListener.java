@@ -6,9 +6,15 @@ import com.portfoliobulk.contracts.Topics;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.log.LogAccessor;
 import org.springframework.dao.DataIntegrityViolationException;
@@ -63,15 +69,56 @@ class ActivityEventListener {
 
     private void record(List<ConsumerRecord<String, AccountActivityEvent>> records) {
         List<NewActivityEntry> entries = new ArrayList<>(records.size());
+        List<String> traceParents = new ArrayList<>(records.size());
         for (int index = 0; index < records.size(); index++) {
+            ConsumerRecord<String, AccountActivityEvent> record = records.get(index);
             try {
-                entries.add(NewActivityEntry.of(readable(records.get(index))));
+                entries.add(NewActivityEntry.of(readable(record)));
+                traceParents.add(traceParent(record));
             } catch (DeserializationException | InvalidActivityEventException poison) {
-                write(entries);
+                write(entries, traceParents);
+                AccountActivityEvent event = record.value();
+                try (ActivityLogContext context = event == null
+                        ? ActivityLogContext.of(null, null, null, traceParent(record))
+                        : ActivityLogContext.of(
+                                event.jobId(), event.taskId(), event.portfolioId(), traceParent(record))) {
+                    log.warn(
+                            poison,
+                            () -> "Activity event " + record.topic() + "-" + record.partition() + "@" + record.offset()
+                                    + " goes to the dead letter topic");
+                }
                 throw new BatchListenerFailedException("Unreadable or invalid activity event", poison, index);
             }
         }
-        write(entries);
+        write(entries, traceParents);
+    }
+
+    private static String traceParent(ConsumerRecord<?, ?> record) {
+        Header header = record.headers().lastHeader(TraceContexts.HEADER);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    /** One line per job written, in the job's logging context (job, portfolio, trace). */
+    private static void logWritten(List<NewActivityEntry> entries, List<String> traceParents) {
+        if (!log.isDebugEnabled()) {
+            return;
+        }
+        Map<UUID, Integer> firstOfJob = new LinkedHashMap<>();
+        Map<UUID, Integer> countOfJob = new HashMap<>();
+        for (int index = 0; index < entries.size(); index++) {
+            UUID jobId = entries.get(index).event().jobId();
+            if (jobId != null) {
+                firstOfJob.putIfAbsent(jobId, index);
+                countOfJob.merge(jobId, 1, Integer::sum);
+            }
+        }
+        firstOfJob.forEach((jobId, index) -> {
+            AccountActivityEvent event = entries.get(index).event();
+            try (ActivityLogContext context =
+                    ActivityLogContext.of(jobId, null, event.portfolioId(), traceParents.get(index))) {
+                log.debug("Recorded " + countOfJob.get(jobId) + " activity entries of job " + jobId);
+            }
+        });
     }
 
     private static AccountActivityEvent readable(ConsumerRecord<String, AccountActivityEvent> record) {
@@ -90,17 +137,24 @@ class ActivityEventListener {
      * database refuses the batch for its data (not for its own state), finds the refused entry by
      * writing them one at a time, so only that record is dead-lettered.
      */
-    private void write(List<NewActivityEntry> entries) {
+    private void write(List<NewActivityEntry> entries, List<String> traceParents) {
         try {
             recorder.record(entries);
         } catch (DataIntegrityViolationException refusedBatch) {
             for (int index = 0; index < entries.size(); index++) {
-                try {
-                    recorder.record(List.of(entries.get(index)));
-                } catch (DataIntegrityViolationException refused) {
-                    throw new BatchListenerFailedException("Activity event refused by the database", refused, index);
+                AccountActivityEvent event = entries.get(index).event();
+                try (ActivityLogContext context = ActivityLogContext.of(
+                        event.jobId(), event.taskId(), event.portfolioId(), traceParents.get(index))) {
+                    try {
+                        recorder.record(List.of(entries.get(index)));
+                    } catch (DataIntegrityViolationException refused) {
+                        log.warn(refused, () -> "Activity event " + event.eventId() + " refused by the database");
+                        throw new BatchListenerFailedException(
+                                "Activity event refused by the database", refused, index);
+                    }
                 }
             }
         }
+        logWritten(entries, traceParents);
     }
 }

@@ -109,7 +109,7 @@ class TaskApplier {
                 awaitingRetry++;
                 continue;
             }
-            try {
+            try (TaskLogContext context = TaskLogContext.of(command)) {
                 applied.add(commit(() -> work.run(List.of(command)), received));
             } catch (RuntimeException ex) {
                 rethrowIfOutage(ex);
@@ -138,23 +138,26 @@ class TaskApplier {
         String error = ErrorText.of(failure);
         try (TaskLogContext context = TaskLogContext.of(command)) {
             log.warn("Task {} failed: {}", command.taskId(), error);
+            return inTransaction(() -> {
+                Optional<FailedAttempt> attempt = tasks.recordFailedAttempt(command.taskId(), error);
+                if (attempt.isEmpty() || attempt.get().attempts() < properties.taskMaxAttempts()) {
+                    return Optional.empty();
+                }
+                Instant now = tasks.transactionTime();
+                tasks.failExhausted(command.taskId(), now);
+                JobProgress progress = new JobProgress();
+                progress.count(TaskStatus.FAILED);
+                AppliedTasks failed = AppliedTasks.empty();
+                failed.outcomes()
+                        .add(new TaskOutcome(
+                                command.taskId(),
+                                attempt.get().action(),
+                                TaskStatus.FAILED,
+                                ReasonCode.RETRIES_EXHAUSTED));
+                tasks.advanceJob(attempt.get().jobId(), progress).ifPresent(failed.finishedJobs()::add);
+                return Optional.of(failed);
+            });
         }
-        return inTransaction(() -> {
-            Optional<FailedAttempt> attempt = tasks.recordFailedAttempt(command.taskId(), error);
-            if (attempt.isEmpty() || attempt.get().attempts() < properties.taskMaxAttempts()) {
-                return Optional.empty();
-            }
-            Instant now = tasks.transactionTime();
-            tasks.failExhausted(command.taskId(), now);
-            JobProgress progress = new JobProgress();
-            progress.count(TaskStatus.FAILED);
-            AppliedTasks failed = AppliedTasks.empty();
-            failed.outcomes()
-                    .add(new TaskOutcome(
-                            command.taskId(), attempt.get().action(), TaskStatus.FAILED, ReasonCode.RETRIES_EXHAUSTED));
-            tasks.advanceJob(attempt.get().jobId(), progress).ifPresent(failed.finishedJobs()::add);
-            return Optional.of(failed);
-        });
     }
 
     /**

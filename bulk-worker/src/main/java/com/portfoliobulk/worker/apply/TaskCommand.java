@@ -12,8 +12,9 @@ import java.util.UUID;
  * @param taskId the task
  * @param message the task to apply; {@code null} for an invalid record
  * @param invalidReason why the record is invalid; {@code null} for a task to apply
+ * @param traceParent the W3C trace context the record carried; {@code null} when untraced
  */
-record TaskCommand(int index, UUID taskId, BulkTaskMessage message, String invalidReason) {
+record TaskCommand(int index, UUID taskId, BulkTaskMessage message, String invalidReason, String traceParent) {
 
     TaskCommand {
         Objects.requireNonNull(taskId, "taskId");
@@ -22,12 +23,12 @@ record TaskCommand(int index, UUID taskId, BulkTaskMessage message, String inval
         }
     }
 
-    static TaskCommand apply(int index, BulkTaskMessage message) {
-        return new TaskCommand(index, message.taskId(), message, null);
+    static TaskCommand apply(int index, BulkTaskMessage message, String traceParent) {
+        return new TaskCommand(index, message.taskId(), message, null, traceParent);
     }
 
-    static TaskCommand invalid(int index, UUID taskId, String reason) {
-        return new TaskCommand(index, taskId, null, reason);
+    static TaskCommand invalid(int index, UUID taskId, String reason, String traceParent) {
+        return new TaskCommand(index, taskId, null, reason, traceParent);
     }
 
     boolean isInvalid() {

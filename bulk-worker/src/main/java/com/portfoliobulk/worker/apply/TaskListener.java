@@ -88,8 +88,9 @@ public class TaskListener {
         for (int index = 0; index < records.size(); index++) {
             ConsumerRecord<String, BulkTaskMessage> record = records.get(index);
             Optional<UnreadableRecord> unreadable = UnreadableRecord.of(record, json);
+            String traceParent = traceParent(record);
             if (unreadable.isEmpty()) {
-                commands.add(TaskCommand.apply(index, record.value()));
+                commands.add(TaskCommand.apply(index, record.value(), traceParent));
                 continue;
             }
             Exception failure = unreadable.get().failure();
@@ -99,7 +100,10 @@ public class TaskListener {
                     .get()
                     .taskId()
                     .ifPresent(taskId -> commands.add(TaskCommand.invalid(
-                            position, taskId, "The task record cannot be read: " + ErrorText.of(failure))));
+                            position,
+                            taskId,
+                            "The task record cannot be read: " + ErrorText.of(failure),
+                            traceParent)));
         }
         BatchResult result = applier.apply(commands);
         for (Rejection rejection : result.rejections()) {
@@ -108,6 +112,7 @@ public class TaskListener {
                     new DeadLetter(records.get(rejection.index()), new InvalidTaskException(rejection.reason()))));
         }
         toDeadLetter.sort(Comparator.comparingInt(IndexedDeadLetter::index));
+        logDeadLetters(toDeadLetter, commands);
         awaitAcknowledgements(CompletableFuture.allOf(
                 deadLetters.send(
                         toDeadLetter.stream().map(IndexedDeadLetter::deadLetter).toList()),
@@ -115,6 +120,32 @@ public class TaskListener {
         if (result.tasksAwaitingRetry() > 0) {
             throw new TasksAwaitingRetryException(result.tasksAwaitingRetry());
         }
+    }
+
+    /** One line per record set aside, with its task's context when the record names a task. */
+    private static void logDeadLetters(List<IndexedDeadLetter> deadLetters, List<TaskCommand> commands) {
+        if (deadLetters.isEmpty()) {
+            return;
+        }
+        Map<Integer, TaskCommand> byIndex = new HashMap<>();
+        commands.forEach(command -> byIndex.putIfAbsent(command.index(), command));
+        for (IndexedDeadLetter deadLetter : deadLetters) {
+            ConsumerRecord<?, ?> record = deadLetter.deadLetter().record();
+            TaskCommand command = byIndex.get(deadLetter.index());
+            try (TaskLogContext context = command == null ? null : TaskLogContext.of(command)) {
+                log.warn(
+                        "Record {}-{}@{} goes to the dead letter topic: {}",
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        ErrorText.of(deadLetter.deadLetter().reason()));
+            }
+        }
+    }
+
+    private static String traceParent(ConsumerRecord<?, ?> record) {
+        Header header = record.headers().lastHeader(TraceContexts.HEADER);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     private static Map<UUID, String> traceParents(List<ConsumerRecord<String, BulkTaskMessage>> records) {

@@ -1,11 +1,15 @@
 package com.portfoliobulk.worker.apply;
 
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
 import org.slf4j.MDC;
 
 /**
- * Puts a task's {@code jobId}, {@code taskId} and {@code portfolioId} into the logging context while a
- * line about it is written, so that structured (JSON) logs can be searched by job, task or portfolio;
- * {@code traceId} and {@code spanId} come from the tracing.
+ * Puts a task's {@code jobId}, {@code taskId}, {@code portfolioId} and {@code traceId} (the trace the
+ * task travels with, from its record's {@code traceparent}) into the logging context while the task is
+ * processed, so that every line about it, structured (JSON) or not, can be searched by job, task,
+ * portfolio or trace. Closing it puts back what was there before (the batch's own trace, for one).
  */
 final class TaskLogContext implements AutoCloseable {
 
@@ -15,27 +19,61 @@ final class TaskLogContext implements AutoCloseable {
 
     static final String PORTFOLIO_ID = "portfolioId";
 
+    static final String TRACE_ID = "traceId";
+
+    private final Map<String, String> previous = new HashMap<>();
+
     private TaskLogContext() {}
 
+    /** The context of a record, completed by its stored task when the record does not say. */
+    static TaskLogContext of(TaskCommand command, TaskRow row) {
+        TaskLogContext context = new TaskLogContext();
+        context.put(TASK_ID, command.taskId());
+        UUID jobId = command.message() != null ? command.message().jobId() : null;
+        UUID portfolioId = command.message() != null ? command.message().portfolioId() : null;
+        context.put(JOB_ID, jobId != null ? jobId : row == null ? null : row.jobId());
+        context.put(PORTFOLIO_ID, portfolioId != null ? portfolioId : row == null ? null : row.portfolioId());
+        String traceId = traceId(command.traceParent());
+        if (traceId != null) {
+            context.put(TRACE_ID, traceId);
+        }
+        return context;
+    }
+
     static TaskLogContext of(TaskCommand command) {
-        if (command.taskId() != null) {
-            MDC.put(TASK_ID, command.taskId().toString());
+        return of(command, null);
+    }
+
+    /** The trace id of a W3C {@code traceparent} ({@code 00-<trace id>-<span id>-<flags>}); null if malformed. */
+    static String traceId(String traceParent) {
+        if (traceParent == null) {
+            return null;
         }
-        if (command.message() != null) {
-            if (command.message().jobId() != null) {
-                MDC.put(JOB_ID, command.message().jobId().toString());
-            }
-            if (command.message().portfolioId() != null) {
-                MDC.put(PORTFOLIO_ID, command.message().portfolioId().toString());
-            }
+        String[] parts = traceParent.trim().split("-");
+        if (parts.length < 4 || parts[1].length() != 32 || !parts[1].matches("[0-9a-f]{32}")) {
+            return null;
         }
-        return new TaskLogContext();
+        return parts[1];
+    }
+
+    private void put(String key, Object value) {
+        if (value == null) {
+            return;
+        }
+        if (!previous.containsKey(key)) {
+            previous.put(key, MDC.get(key));
+        }
+        MDC.put(key, value.toString());
     }
 
     @Override
     public void close() {
-        MDC.remove(JOB_ID);
-        MDC.remove(TASK_ID);
-        MDC.remove(PORTFOLIO_ID);
+        previous.forEach((key, value) -> {
+            if (value == null) {
+                MDC.remove(key);
+            } else {
+                MDC.put(key, value);
+            }
+        });
     }
 }

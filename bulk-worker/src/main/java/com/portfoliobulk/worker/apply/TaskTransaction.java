@@ -26,6 +26,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -40,6 +42,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class TaskTransaction {
+
+    private static final Logger log = LoggerFactory.getLogger(TaskTransaction.class);
 
     private static final int TOKEN_BYTES = 32;
 
@@ -70,7 +74,10 @@ class TaskTransaction {
         }
         Batch batch = new Batch(now, DirectoryView.of(directory, toApply));
         for (TaskCommand command : commands) {
-            batch.handle(command, rows.get(command.taskId()));
+            TaskRow row = rows.get(command.taskId());
+            try (TaskLogContext context = TaskLogContext.of(command, row)) {
+                batch.handle(command, row);
+            }
         }
         batch.view.flush();
         directory.queueMails(batch.mails.values());
@@ -247,6 +254,7 @@ class TaskTransaction {
                 String error,
                 AccountRole previousRole,
                 UUID userId) {
+            log.debug("Task {} of job {}: {}{}", row.id(), row.jobId(), status, reason == null ? "" : " " + reason);
             written.put(row.id(), new OutcomeWrite(row.id(), status, reason, error, previousRole, userId, now));
             progress.computeIfAbsent(row.jobId(), id -> new JobProgress()).count(status);
             result.outcomes().add(new TaskOutcome(row.id(), row.action(), status, reason));

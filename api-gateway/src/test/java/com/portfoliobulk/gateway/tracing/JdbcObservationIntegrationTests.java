@@ -1,0 +1,137 @@
+package com.portfoliobulk.gateway.tracing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.support.DirectorySeed;
+import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.ObservationView;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import javax.sql.DataSource;
+import net.ttddyy.dsproxy.support.ProxyDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.server.observation.ServerRequestObservationContext;
+
+/**
+ * The database calls of a request are observations (so spans) of its trace: a submission's statements
+ * and connections are children of its {@code http.server.requests} observation.
+ */
+class JdbcObservationIntegrationTests extends GatewayIntegrationTest {
+
+    /** Every context handed to it while it records; registries cannot remove handlers, so it switches off. */
+    private static final Recorder RECORDER = new Recorder();
+
+    @Autowired
+    ObservationRegistry observations;
+
+    @Autowired
+    DataSource dataSource;
+
+    @BeforeEach
+    void record() {
+        synchronized (RECORDER) {
+            if (!RECORDER.registered) {
+                observations.observationConfig().observationHandler(RECORDER);
+                RECORDER.registered = true;
+            }
+        }
+        RECORDER.stopped.clear();
+        RECORDER.recording = true;
+    }
+
+    @AfterEach
+    void stopRecording() {
+        RECORDER.recording = false;
+        RECORDER.stopped.clear();
+    }
+
+    @Test
+    void theDataSourceIsObserved() {
+        assertThat(dataSource).isInstanceOf(ProxyDataSource.class);
+    }
+
+    @Test
+    void aSubmissionsStatementsAndConnectionsAreObservationsOfItsRequest() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        UUID ann = portfolio.user("ann");
+        portfolio.accounts(2).forEach(account -> portfolio.member(account, ann, AccountRole.ANALYST));
+
+        UUID jobId = accepted(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}");
+
+        List<Seen> ofTheSubmission = List.copyOf(RECORDER.stopped).stream()
+                .filter(seen -> ("POST /api/v1/portfolios/" + portfolio.id() + "/bulk-jobs").equals(seen.request()))
+                .toList();
+        assertThat(jobId).isNotNull();
+        assertThat(ofTheSubmission)
+                .extracting(Seen::name)
+                .as("the submission's database observations")
+                .contains("jdbc.connection", "jdbc.query");
+        assertThat(ofTheSubmission)
+                .filteredOn(seen -> seen.name().equals("jdbc.query"))
+                .extracting(Seen::sql)
+                .anySatisfy(sql -> assertThat(sql).contains("INSERT INTO jobs.bulk_tasks"));
+    }
+
+    @Test
+    void theDatabaseCallsAreTimed() {
+        String metrics = api.get(null, "/actuator/prometheus", Map.of("Accept", "text/plain"))
+                .text();
+
+        assertThat(metrics).contains("jdbc_query_seconds_count", "jdbc_connection_seconds_count");
+    }
+
+    /** The {@code http.server.requests} observation the context ran in, if any. */
+    private static ServerRequestObservationContext requestOf(Observation.Context context) {
+        ObservationView parent = context.getParentObservation();
+        while (parent != null) {
+            Observation.Context parentContext = (Observation.Context) parent.getContextView();
+            if (parentContext instanceof ServerRequestObservationContext request) {
+                return request;
+            }
+            parent = parentContext.getParentObservation();
+        }
+        return null;
+    }
+
+    /** A database observation: its name, its first statement, and the request it ran in (or null). */
+    private record Seen(String name, String sql, String request) {}
+
+    private static final class Recorder implements ObservationHandler<Observation.Context> {
+
+        final Queue<Seen> stopped = new ConcurrentLinkedQueue<>();
+
+        volatile boolean recording;
+
+        boolean registered;
+
+        @Override
+        public void onStop(Observation.Context context) {
+            if (recording && context.getName() != null && context.getName().startsWith("jdbc.")) {
+                // Read now: the request is recycled once answered.
+                ServerRequestObservationContext request = requestOf(context);
+                stopped.add(new Seen(
+                        context.getName(),
+                        String.valueOf(context.getHighCardinalityKeyValue("jdbc.query[0]")),
+                        request == null
+                                ? null
+                                : request.getCarrier().getMethod() + " "
+                                        + request.getCarrier().getRequestURI()));
+            }
+        }
+
+        @Override
+        public boolean supportsContext(Observation.Context context) {
+            return recording;
+        }
+    }
+}
