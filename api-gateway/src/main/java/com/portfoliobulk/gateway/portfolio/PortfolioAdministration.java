@@ -10,6 +10,7 @@ import com.portfoliobulk.gateway.security.BuiltInPortfolioRole;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioPermission;
 import com.portfoliobulk.gateway.security.StoredPermissions;
+import com.portfoliobulk.gateway.web.RequestRefusedException;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -28,7 +29,6 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
-import org.springframework.web.ErrorResponseException;
 
 /**
  * The portfolio's users and portfolio roles, its pending Owner transfer, its custom account roles and
@@ -160,8 +160,8 @@ class PortfolioAdministration {
                 .query((rs, row) ->
                         new PortfolioUserView(userId, rs.getString("email"), rs.getString("role"), List.of()))
                 .optional()
-                .orElseThrow(() -> AdminProblems.notFound(
-                        "Portfolio user not found", "User " + userId + " is not a portfolio user of this portfolio."));
+                .orElseThrow(
+                        () -> AdminProblems.notFound("User " + userId + " is not a portfolio user of this portfolio."));
     }
 
     /** Only the Owner grants, changes or removes the Admin role. */
@@ -400,7 +400,7 @@ class PortfolioAdministration {
                 .optional()
                 .isPresent();
         if (!exists) {
-            throw AdminProblems.notFound("Role not found", "This portfolio has no custom role " + code + ".");
+            throw AdminProblems.notFound("This portfolio has no custom role " + code + ".");
         }
     }
 
@@ -539,8 +539,8 @@ class PortfolioAdministration {
         return new PortfolioUserView(caller.userId(), caller.email(), "OWNER", permissionsOf("OWNER", List.of()));
     }
 
-    private static ErrorResponseException noTransfer() {
-        return AdminProblems.notFound("No Owner transfer", "This portfolio has no pending Owner transfer.");
+    private static RequestRefusedException noTransfer() {
+        return AdminProblems.notFound("This portfolio has no pending Owner transfer.");
     }
 
     private static OwnerTransferView transfer(ResultSet rs, int row) throws SQLException {

@@ -276,8 +276,7 @@ class PortfolioAdministrationController {
         access.requireOwner(portfolioId);
         return administration
                 .pendingTransfer(portfolioId)
-                .orElseThrow(() ->
-                        AdminProblems.notFound("No Owner transfer", "This portfolio has no pending Owner transfer."));
+                .orElseThrow(() -> AdminProblems.notFound("This portfolio has no pending Owner transfer."));
     }
 
     @Operation(summary = "Withdraw the pending Owner transfer", description = "Only the Owner.")

@@ -7,7 +7,8 @@ import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.security.PortfolioPermission;
 import com.portfoliobulk.gateway.web.FieldProblem;
-import com.portfoliobulk.gateway.web.Problems;
+import com.portfoliobulk.gateway.web.NotFoundException;
+import com.portfoliobulk.gateway.web.RequestRefusedException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -19,12 +20,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.access.AccessDeniedException;
-import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -94,14 +93,12 @@ class ScimTokenController {
         Caller owner = requireOwner(portfolioId);
         String name = request.name() == null ? "" : request.name().strip();
         if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
-            throw new ErrorResponseException(
-                    HttpStatus.UNPROCESSABLE_CONTENT,
-                    Problems.of(
-                            HttpStatus.UNPROCESSABLE_CONTENT,
-                            Problems.INVALID_REQUEST,
-                            "Invalid SCIM token request",
-                            "Name the token (1 to " + MAX_NAME_LENGTH + " characters), e.g. \"Entra ID\".",
-                            List.of(new FieldProblem("name", "is required: 1 to " + MAX_NAME_LENGTH + " characters"))),
+            throw new RequestRefusedException(
+                    RequestRefusedException.Reason.INVALID_CONTENT,
+                    "Invalid SCIM token request",
+                    "Name the token (1 to " + MAX_NAME_LENGTH + " characters), e.g. \"Entra ID\".",
+                    List.of(new FieldProblem("name", "is required: 1 to " + MAX_NAME_LENGTH + " characters")),
+                    null,
                     null);
         }
         requirePortfolio(portfolioId);
@@ -142,15 +139,7 @@ class ScimTokenController {
     ResponseEntity<Void> revoke(@PathVariable UUID portfolioId, @PathVariable UUID tokenId) {
         requireOwner(portfolioId);
         if (!tokens.revoke(portfolioId, tokenId)) {
-            throw new ErrorResponseException(
-                    HttpStatus.NOT_FOUND,
-                    Problems.of(
-                            HttpStatus.NOT_FOUND,
-                            Problems.NOT_FOUND,
-                            "SCIM token not found",
-                            "The portfolio has no SCIM token " + tokenId + " that is not revoked.",
-                            List.of()),
-                    null);
+            throw new NotFoundException("The portfolio has no SCIM token " + tokenId + " that is not revoked.");
         }
         return ResponseEntity.noContent().build();
     }
