@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.jobs.PortfolioNotFoundException;
 import com.portfoliobulk.gateway.scim.ScimTokens.CreatedToken;
 import com.portfoliobulk.gateway.scim.ScimTokens.ScimToken;
@@ -8,6 +9,7 @@ import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.security.PortfolioPermission;
 import com.portfoliobulk.gateway.web.FieldProblem;
 import com.portfoliobulk.gateway.web.NotFoundException;
+import com.portfoliobulk.gateway.web.PageParameters;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -20,6 +22,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -117,11 +120,11 @@ class ScimTokenController {
     }
 
     @Operation(summary = "List SCIM tokens", description = "The portfolio's tokens that are not revoked, newest first.")
-    @ApiResponse(responseCode = "200", description = "The tokens, without their secrets.")
+    @ApiResponse(responseCode = "200", description = "One page of tokens, without their secrets.")
     @GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)
-    List<ScimTokenView> list(@PathVariable UUID portfolioId) {
+    Page<ScimTokenView> list(@PathVariable UUID portfolioId, @ParameterObject PageParameters page) {
         requireOwner(portfolioId);
-        return tokens.list(portfolioId).stream().map(ScimTokenView::of).toList();
+        return tokens.list(portfolioId, page.request(ScimTokens.LIST)).map(ScimTokenView::of);
     }
 
     @Operation(
