@@ -133,8 +133,7 @@ class LinkedAccountsAdminController {
     ResponseEntity<Void> unlink(@PathVariable UUID portfolioId, @PathVariable UUID accountId) {
         Caller owner = access.requireOwner(portfolioId);
         if (links.unlink(portfolioId, accountId, owner) != WorkerLinks.Outcome.UNLINKED) {
-            throw AdminProblems.notFound(
-                    "Account not linked", "Account " + accountId + " is not linked to this portfolio.");
+            throw AdminProblems.notFound("Account " + accountId + " is not linked to this portfolio.");
         }
         administration.log(portfolioId, owner, "ACCOUNT_UNLINKED", accountId.toString(), "unlinked");
         return ResponseEntity.noContent().build();

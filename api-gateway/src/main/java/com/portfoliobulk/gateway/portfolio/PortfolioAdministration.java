@@ -1,6 +1,9 @@
 package com.portfoliobulk.gateway.portfolio;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.paging.Cursor;
+import com.portfoliobulk.contracts.paging.Page;
+import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.gateway.portfolio.AdminModels.AdminLogEntry;
 import com.portfoliobulk.gateway.portfolio.AdminModels.OwnerTransferView;
 import com.portfoliobulk.gateway.portfolio.AdminModels.PortfolioUserView;
@@ -10,10 +13,14 @@ import com.portfoliobulk.gateway.security.BuiltInPortfolioRole;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioPermission;
 import com.portfoliobulk.gateway.security.StoredPermissions;
+import com.portfoliobulk.gateway.web.RequestRefusedException;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -28,7 +35,6 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
-import org.springframework.web.ErrorResponseException;
 
 /**
  * The portfolio's users and portfolio roles, its pending Owner transfer, its custom account roles and
@@ -37,6 +43,15 @@ import org.springframework.web.ErrorResponseException;
  */
 @Service
 class PortfolioAdministration {
+
+    /** The names of the lists' cursors. */
+    static final String USERS = "portfolio-users";
+
+    static final String PORTFOLIO_ROLES = "portfolio-roles";
+
+    static final String ACCOUNT_ROLES = "account-roles";
+
+    static final String ADMIN_LOG = "admin-log";
 
     private static final String CODE = "[A-Z][A-Z0-9_]{0,63}";
 
@@ -56,19 +71,27 @@ class PortfolioAdministration {
     // ---- portfolio users ----------------------------------------------------------------------
 
     @Transactional(readOnly = true)
-    List<PortfolioUserView> users(UUID portfolioId) {
+    /** One page of the portfolio users, ordered by e-mail address. */
+    Page<PortfolioUserView> users(UUID portfolioId, PageRequest paging) {
         List<RoleView> custom = customPortfolioRoles(portfolioId);
-        return jdbc.sql("""
-                        SELECT user_id, email, role FROM jobs.portfolio_users
-                        WHERE portfolio_id = :portfolioId ORDER BY email, user_id
-                        """)
+        String after = paging.after() == null ? "" : " AND (email, user_id) > (:afterEmail, :afterId)";
+        JdbcClient.StatementSpec statement = jdbc.sql("SELECT user_id, email, role FROM jobs.portfolio_users"
+                        + " WHERE portfolio_id = :portfolioId" + after + " ORDER BY email, user_id LIMIT :fetch")
                 .param("portfolioId", portfolioId)
+                .param("fetch", paging.fetchSize());
+        if (paging.after() != null) {
+            statement = statement
+                    .param("afterEmail", paging.after().text(0))
+                    .param("afterId", paging.after().uuid(1));
+        }
+        List<PortfolioUserView> fetched = statement
                 .query((rs, row) -> new PortfolioUserView(
                         rs.getObject("user_id", UUID.class),
                         rs.getString("email"),
                         rs.getString("role"),
                         permissionsOf(rs.getString("role"), custom)))
                 .list();
+        return paging.page(fetched, user -> Cursor.of(USERS, user.email(), user.userId()));
     }
 
     @Transactional
@@ -160,8 +183,8 @@ class PortfolioAdministration {
                 .query((rs, row) ->
                         new PortfolioUserView(userId, rs.getString("email"), rs.getString("role"), List.of()))
                 .optional()
-                .orElseThrow(() -> AdminProblems.notFound(
-                        "Portfolio user not found", "User " + userId + " is not a portfolio user of this portfolio."));
+                .orElseThrow(
+                        () -> AdminProblems.notFound("User " + userId + " is not a portfolio user of this portfolio."));
     }
 
     /** Only the Owner grants, changes or removes the Admin role. */
@@ -213,19 +236,19 @@ class PortfolioAdministration {
 
     // ---- portfolio roles ----------------------------------------------------------------------
 
+    /** One page of the portfolio roles: the built-in ones, then the custom ones by code. */
     @Transactional(readOnly = true)
-    List<RoleView> portfolioRoles(UUID portfolioId) {
-        List<RoleView> roles = new ArrayList<>();
+    Page<RoleView> portfolioRoles(UUID portfolioId, PageRequest paging) {
+        List<RoleView> builtIns = new ArrayList<>();
         for (BuiltInPortfolioRole role : BuiltInPortfolioRole.values()) {
-            roles.add(new RoleView(
+            builtIns.add(new RoleView(
                     role.name(),
                     role.displayName(),
                     "",
                     role.permissions().stream().map(Enum::name).toList(),
                     false));
         }
-        roles.addAll(customPortfolioRoles(portfolioId));
-        return roles;
+        return rolePage(builtIns, "jobs.portfolio_roles", portfolioId, paging, PORTFOLIO_ROLES);
     }
 
     private List<RoleView> customPortfolioRoles(UUID portfolioId) {
@@ -271,13 +294,40 @@ class PortfolioAdministration {
     // ---- custom account roles -----------------------------------------------------------------
 
     @Transactional(readOnly = true)
-    List<RoleView> accountRoles(UUID portfolioId) {
-        List<RoleView> roles = new ArrayList<>();
+    /** One page of the account roles: the standard ones, then the custom ones by code. */
+    Page<RoleView> accountRoles(UUID portfolioId, PageRequest paging) {
+        List<RoleView> standard = new ArrayList<>();
         for (AccountRole role : AccountRole.standardRoles()) {
-            roles.add(new RoleView(role.code(), role.displayName(), "", List.of(), false));
+            standard.add(new RoleView(role.code(), role.displayName(), "", List.of(), false));
         }
-        roles.addAll(customRoles("jobs.account_roles", portfolioId));
-        return roles;
+        return rolePage(standard, "jobs.account_roles", portfolioId, paging, ACCOUNT_ROLES);
+    }
+
+    /**
+     * A page of the fixed roles followed by the portfolio's custom ones (whose codes differ from the
+     * fixed ones'). The cursor is the last role's code.
+     */
+    private Page<RoleView> rolePage(
+            List<RoleView> fixed, String table, UUID portfolioId, PageRequest paging, String list) {
+        String after = paging.after() == null ? null : paging.after().text(0);
+        int next = 0;
+        String customAfter = null;
+        if (after != null) {
+            next = fixed.size();
+            customAfter = after;
+            for (int i = 0; i < fixed.size(); i++) {
+                if (fixed.get(i).code().equals(after)) {
+                    next = i + 1;
+                    customAfter = null;
+                }
+            }
+        }
+        List<RoleView> fetched =
+                new ArrayList<>(fixed.subList(next, Math.min(fixed.size(), next + paging.fetchSize())));
+        if (fetched.size() < paging.fetchSize()) {
+            fetched.addAll(customRoles(table, portfolioId, customAfter, paging.fetchSize() - fetched.size()));
+        }
+        return paging.page(fetched, role -> Cursor.of(list, role.code()));
     }
 
     @Transactional
@@ -400,7 +450,7 @@ class PortfolioAdministration {
                 .optional()
                 .isPresent();
         if (!exists) {
-            throw AdminProblems.notFound("Role not found", "This portfolio has no custom role " + code + ".");
+            throw AdminProblems.notFound("This portfolio has no custom role " + code + ".");
         }
     }
 
@@ -412,11 +462,22 @@ class PortfolioAdministration {
     }
 
     private List<RoleView> customRoles(String table, UUID portfolioId) {
-        return jdbc.sql("""
-                        SELECT code, name, description, permissions FROM %s
-                        WHERE portfolio_id = :portfolioId ORDER BY code
-                        """.formatted(table))
+        return customRoles(table, portfolioId, null, Integer.MAX_VALUE);
+    }
+
+    /** The custom roles by code, after {@code afterCode} (when given), at most {@code limit}. */
+    private List<RoleView> customRoles(String table, UUID portfolioId, String afterCode, int limit) {
+        String after = afterCode == null ? "" : " AND code > :afterCode";
+        JdbcClient.StatementSpec statement = jdbc.sql(
+                        "SELECT code, name, description, permissions FROM %s WHERE portfolio_id = :portfolioId%s"
+                                        .formatted(table, after)
+                                + " ORDER BY code LIMIT :limit")
                 .param("portfolioId", portfolioId)
+                .param("limit", limit);
+        if (afterCode != null) {
+            statement = statement.param("afterCode", afterCode);
+        }
+        return statement
                 .query((rs, row) -> new RoleView(
                         rs.getString("code"),
                         rs.getString("name"),
@@ -539,8 +600,8 @@ class PortfolioAdministration {
         return new PortfolioUserView(caller.userId(), caller.email(), "OWNER", permissionsOf("OWNER", List.of()));
     }
 
-    private static ErrorResponseException noTransfer() {
-        return AdminProblems.notFound("No Owner transfer", "This portfolio has no pending Owner transfer.");
+    private static RequestRefusedException noTransfer() {
+        return AdminProblems.notFound("This portfolio has no pending Owner transfer.");
     }
 
     private static OwnerTransferView transfer(ResultSet rs, int row) throws SQLException {
@@ -569,14 +630,25 @@ class PortfolioAdministration {
     }
 
     @Transactional(readOnly = true)
-    List<AdminLogEntry> adminLog(UUID portfolioId, int limit) {
-        return jdbc.sql("""
-                        SELECT id, occurred_at, action, actor_user_id, actor_email, subject, detail
-                        FROM jobs.portfolio_admin_log WHERE portfolio_id = :portfolioId
-                        ORDER BY occurred_at DESC, id DESC LIMIT :limit
-                        """)
+    /** One page of the administration log, newest first. */
+    Page<AdminLogEntry> adminLog(UUID portfolioId, PageRequest paging) {
+        String after = paging.after() == null ? "" : " AND (occurred_at, id) < (:afterAt, :afterId)";
+        JdbcClient.StatementSpec statement = jdbc.sql(
+                        "SELECT id, occurred_at, action, actor_user_id, actor_email, subject, detail"
+                                + " FROM jobs.portfolio_admin_log WHERE portfolio_id = :portfolioId" + after
+                                + " ORDER BY occurred_at DESC, id DESC LIMIT :fetch")
                 .param("portfolioId", portfolioId)
-                .param("limit", limit)
+                .param("fetch", paging.fetchSize());
+        if (paging.after() != null) {
+            statement = statement
+                    .param(
+                            "afterAt",
+                            Instant.EPOCH
+                                    .plus(paging.after().number(0), ChronoUnit.MICROS)
+                                    .atOffset(ZoneOffset.UTC))
+                    .param("afterId", paging.after().uuid(1));
+        }
+        List<AdminLogEntry> fetched = statement
                 .query((rs, row) -> new AdminLogEntry(
                         rs.getObject("id", UUID.class),
                         rs.getObject("occurred_at", OffsetDateTime.class).toInstant(),
@@ -586,5 +658,9 @@ class PortfolioAdministration {
                         rs.getString("subject"),
                         rs.getString("detail")))
                 .list();
+        return paging.page(
+                fetched,
+                entry ->
+                        Cursor.of(ADMIN_LOG, ChronoUnit.MICROS.between(Instant.EPOCH, entry.occurredAt()), entry.id()));
     }
 }

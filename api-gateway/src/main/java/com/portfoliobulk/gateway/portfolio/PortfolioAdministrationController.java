@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.portfolio;
 
+import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.portfolio.AdminModels.AdminLogEntry;
 import com.portfoliobulk.gateway.portfolio.AdminModels.NewPortfolioUser;
 import com.portfoliobulk.gateway.portfolio.AdminModels.OwnerTransferRequest;
@@ -11,15 +12,15 @@ import com.portfoliobulk.gateway.portfolio.AdminModels.RoleView;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.security.PortfolioPermission;
-import com.portfoliobulk.gateway.web.InvalidParameterException;
+import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import java.util.List;
 import java.util.UUID;
+import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -31,7 +32,6 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
-import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -69,8 +69,6 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping(path = "/api/v1/portfolios/{portfolioId}", produces = MediaType.APPLICATION_JSON_VALUE)
 class PortfolioAdministrationController {
 
-    private static final int MAX_LOG_ENTRIES = 200;
-
     private final PortfolioAccess access;
 
     private final PortfolioAdministration administration;
@@ -86,11 +84,13 @@ class PortfolioAdministrationController {
             summary = "List the portfolio users",
             description = "Every portfolio user with their portfolio role and its permissions. Needs"
                     + " PORTFOLIO_USERS_MANAGE (Owner, Admin or a custom role with it).")
-    @ApiResponse(responseCode = "200", description = "The portfolio users, ordered by e-mail address.")
+    @ApiResponse(responseCode = "200", description = "One page of portfolio users, ordered by e-mail address.")
     @GetMapping("/portfolio-users")
-    List<PortfolioUserView> users(@Parameter(description = "The portfolio.") @PathVariable UUID portfolioId) {
+    Page<PortfolioUserView> users(
+            @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
+            @ParameterObject PageParameters page) {
         access.require(portfolioId, PortfolioPermission.PORTFOLIO_USERS_MANAGE);
-        return administration.users(portfolioId);
+        return administration.users(portfolioId, page.request(PortfolioAdministration.USERS));
     }
 
     @Operation(
@@ -148,11 +148,11 @@ class PortfolioAdministrationController {
             summary = "List the portfolio roles",
             description = "The built-in roles (OWNER, ADMIN, USER_MANAGEMENT_EDIT, USER_MANAGEMENT_VIEW) and the"
                     + " portfolio's custom ones, with their permissions. Needs PORTFOLIO_USERS_MANAGE.")
-    @ApiResponse(responseCode = "200", description = "The roles.")
+    @ApiResponse(responseCode = "200", description = "One page of roles: the built-in ones, then the custom ones.")
     @GetMapping("/portfolio-roles")
-    List<RoleView> portfolioRoles(@PathVariable UUID portfolioId) {
+    Page<RoleView> portfolioRoles(@PathVariable UUID portfolioId, @ParameterObject PageParameters page) {
         access.require(portfolioId, PortfolioPermission.PORTFOLIO_USERS_MANAGE);
-        return administration.portfolioRoles(portfolioId);
+        return administration.portfolioRoles(portfolioId, page.request(PortfolioAdministration.PORTFOLIO_ROLES));
     }
 
     @Operation(
@@ -199,14 +199,14 @@ class PortfolioAdministrationController {
             summary = "List the account roles",
             description = "The standard account roles and the portfolio's custom ones, which bulk invitations and role"
                     + " changes accept. Needs USER_MANAGEMENT_EDIT or ACCOUNT_ROLES_MANAGE.")
-    @ApiResponse(responseCode = "200", description = "The roles.")
+    @ApiResponse(responseCode = "200", description = "One page of roles: the standard ones, then the custom ones.")
     @GetMapping("/account-roles")
-    List<RoleView> accountRoles(@PathVariable UUID portfolioId) {
+    Page<RoleView> accountRoles(@PathVariable UUID portfolioId, @ParameterObject PageParameters page) {
         Caller caller = access.caller();
         if (!caller.canChange(portfolioId) && !caller.has(portfolioId, PortfolioPermission.ACCOUNT_ROLES_MANAGE)) {
             access.require(portfolioId, PortfolioPermission.USER_MANAGEMENT_EDIT);
         }
-        return administration.accountRoles(portfolioId);
+        return administration.accountRoles(portfolioId, page.request(PortfolioAdministration.ACCOUNT_ROLES));
     }
 
     @Operation(
@@ -276,8 +276,7 @@ class PortfolioAdministrationController {
         access.requireOwner(portfolioId);
         return administration
                 .pendingTransfer(portfolioId)
-                .orElseThrow(() ->
-                        AdminProblems.notFound("No Owner transfer", "This portfolio has no pending Owner transfer."));
+                .orElseThrow(() -> AdminProblems.notFound("This portfolio has no pending Owner transfer."));
     }
 
     @Operation(summary = "Withdraw the pending Owner transfer", description = "Only the Owner.")
@@ -304,16 +303,10 @@ class PortfolioAdministrationController {
             summary = "The administration log",
             description = "Administrative changes of the portfolio, newest first: portfolio users, roles, Owner"
                     + " transfers, linked accounts. Needs PORTFOLIO_USERS_MANAGE.")
-    @ApiResponse(responseCode = "200", description = "The newest entries.")
+    @ApiResponse(responseCode = "200", description = "One page of entries, newest first.")
     @GetMapping("/admin-log")
-    List<AdminLogEntry> adminLog(
-            @PathVariable UUID portfolioId,
-            @Parameter(description = "At most this many entries, 1 to 200.") @RequestParam(defaultValue = "50")
-                    int limit) {
+    Page<AdminLogEntry> adminLog(@PathVariable UUID portfolioId, @ParameterObject PageParameters page) {
         access.require(portfolioId, PortfolioPermission.PORTFOLIO_USERS_MANAGE);
-        if (limit < 1 || limit > MAX_LOG_ENTRIES) {
-            throw new InvalidParameterException("limit", "must be between 1 and " + MAX_LOG_ENTRIES);
-        }
-        return administration.adminLog(portfolioId, limit);
+        return administration.adminLog(portfolioId, page.request(PortfolioAdministration.ADMIN_LOG));
     }
 }

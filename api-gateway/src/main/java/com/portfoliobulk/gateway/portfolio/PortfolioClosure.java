@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.portfolio;
 import com.portfoliobulk.gateway.jobs.JobCancellation;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.StoredPermissions;
+import com.portfoliobulk.gateway.web.RequestRefusedException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,7 +16,6 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
-import org.springframework.web.ErrorResponseException;
 
 /**
  * Closes a portfolio for its Owner, who first asks for a confirmation token and sends it back within
@@ -109,7 +109,7 @@ class PortfolioClosure {
             try {
                 cancellation.cancel(portfolioId, job);
                 cancelled++;
-            } catch (ErrorResponseException finishedMeanwhile) {
+            } catch (RequestRefusedException finishedMeanwhile) {
                 // It ended between the listing and the cancellation: nothing is pending any more.
             }
         }

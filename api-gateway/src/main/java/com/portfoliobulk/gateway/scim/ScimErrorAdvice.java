@@ -1,5 +1,7 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.gateway.web.ProblemAdvice;
+import com.portfoliobulk.gateway.web.RequestRefusedException;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,10 +11,8 @@ import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
-import org.springframework.web.ErrorResponseException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -20,8 +20,9 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
 
 /**
  * Answers every error of the SCIM endpoints in the SCIM error format (RFC 7644 section 3.12) as
- * {@code application/scim+json}, ahead of the API's problem answers. Status and headers of the
- * gateway's own answers (429 and 503 with {@code Retry-After}) are kept.
+ * {@code application/scim+json}, ahead of the API's problem answers. A {@link
+ * RequestRefusedException} keeps the status {@link ProblemAdvice} gives it and its headers (429 and
+ * 503 with {@code Retry-After}, the rate limit fields).
  */
 @Order(Ordered.HIGHEST_PRECEDENCE)
 @RestControllerAdvice(assignableTypes = {ScimUserController.class, ScimDiscoveryController.class})
@@ -34,12 +35,18 @@ class ScimErrorAdvice {
         return ScimErrors.answer(ex.status(), ex.scimType(), ex.getMessage(), HttpHeaders.EMPTY);
     }
 
-    @ExceptionHandler(ErrorResponseException.class)
-    ResponseEntity<Map<String, Object>> gateway(ErrorResponseException ex) {
-        ProblemDetail problem = ex.getBody();
-        String detail = problem.getDetail() == null ? problem.getTitle() : problem.getDetail();
-        String scimType = ex.getStatusCode().value() == 429 ? "tooMany" : null;
-        return ScimErrors.answer(ex.getStatusCode(), scimType, detail, ex.getHeaders());
+    /** The gateway's own refusals (rate limits, unavailable services): the status the API gives them. */
+    @ExceptionHandler(RequestRefusedException.class)
+    ResponseEntity<Map<String, Object>> refused(RequestRefusedException ex) {
+        HttpStatus status = ProblemAdvice.status(ex.reason());
+        String detail = ex.getMessage() == null ? ex.title() : ex.getMessage();
+        String scimType = ex.reason() == RequestRefusedException.Reason.RATE_LIMITED ? "tooMany" : null;
+        HttpHeaders headers = new HttpHeaders();
+        if (ex.retryAfterSeconds() != null) {
+            headers.set(HttpHeaders.RETRY_AFTER, String.valueOf(ex.retryAfterSeconds()));
+        }
+        headers.addAll(ex.headers());
+        return ScimErrors.answer(status, scimType, detail, headers);
     }
 
     @ExceptionHandler(HttpMessageNotReadableException.class)

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.jobs.PortfolioNotFoundException;
 import com.portfoliobulk.gateway.scim.ScimTokens.CreatedToken;
 import com.portfoliobulk.gateway.scim.ScimTokens.ScimToken;
@@ -7,7 +8,9 @@ import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.security.PortfolioPermission;
 import com.portfoliobulk.gateway.web.FieldProblem;
-import com.portfoliobulk.gateway.web.Problems;
+import com.portfoliobulk.gateway.web.NotFoundException;
+import com.portfoliobulk.gateway.web.PageParameters;
+import com.portfoliobulk.gateway.web.RequestRefusedException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -19,12 +22,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import org.springframework.http.HttpStatus;
+import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.access.AccessDeniedException;
-import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -94,14 +96,12 @@ class ScimTokenController {
         Caller owner = requireOwner(portfolioId);
         String name = request.name() == null ? "" : request.name().strip();
         if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
-            throw new ErrorResponseException(
-                    HttpStatus.UNPROCESSABLE_CONTENT,
-                    Problems.of(
-                            HttpStatus.UNPROCESSABLE_CONTENT,
-                            Problems.INVALID_REQUEST,
-                            "Invalid SCIM token request",
-                            "Name the token (1 to " + MAX_NAME_LENGTH + " characters), e.g. \"Entra ID\".",
-                            List.of(new FieldProblem("name", "is required: 1 to " + MAX_NAME_LENGTH + " characters"))),
+            throw new RequestRefusedException(
+                    RequestRefusedException.Reason.INVALID_CONTENT,
+                    "Invalid SCIM token request",
+                    "Name the token (1 to " + MAX_NAME_LENGTH + " characters), e.g. \"Entra ID\".",
+                    List.of(new FieldProblem("name", "is required: 1 to " + MAX_NAME_LENGTH + " characters")),
+                    null,
                     null);
         }
         requirePortfolio(portfolioId);
@@ -120,11 +120,11 @@ class ScimTokenController {
     }
 
     @Operation(summary = "List SCIM tokens", description = "The portfolio's tokens that are not revoked, newest first.")
-    @ApiResponse(responseCode = "200", description = "The tokens, without their secrets.")
+    @ApiResponse(responseCode = "200", description = "One page of tokens, without their secrets.")
     @GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)
-    List<ScimTokenView> list(@PathVariable UUID portfolioId) {
+    Page<ScimTokenView> list(@PathVariable UUID portfolioId, @ParameterObject PageParameters page) {
         requireOwner(portfolioId);
-        return tokens.list(portfolioId).stream().map(ScimTokenView::of).toList();
+        return tokens.list(portfolioId, page.request(ScimTokens.LIST)).map(ScimTokenView::of);
     }
 
     @Operation(
@@ -142,15 +142,7 @@ class ScimTokenController {
     ResponseEntity<Void> revoke(@PathVariable UUID portfolioId, @PathVariable UUID tokenId) {
         requireOwner(portfolioId);
         if (!tokens.revoke(portfolioId, tokenId)) {
-            throw new ErrorResponseException(
-                    HttpStatus.NOT_FOUND,
-                    Problems.of(
-                            HttpStatus.NOT_FOUND,
-                            Problems.NOT_FOUND,
-                            "SCIM token not found",
-                            "The portfolio has no SCIM token " + tokenId + " that is not revoked.",
-                            List.of()),
-                    null);
+            throw new NotFoundException("The portfolio has no SCIM token " + tokenId + " that is not revoked.");
         }
         return ResponseEntity.noContent().build();
     }

@@ -1,5 +1,8 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.contracts.paging.Cursor;
+import com.portfoliobulk.contracts.paging.Page;
+import com.portfoliobulk.contracts.paging.PageRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -8,9 +11,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -68,13 +72,29 @@ class ScimTokens {
                 .single();
     }
 
-    /** The portfolio's tokens that are not revoked, newest first. */
-    List<ScimToken> list(UUID portfolioId) {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM jobs.scim_tokens WHERE portfolio_id = :portfolioId"
-                        + " AND revoked_at IS NULL ORDER BY created_at DESC, id DESC")
+    /** The name of the token list's cursors. */
+    static final String LIST = "scim-tokens";
+
+    /** One page of the portfolio's tokens that are not revoked, newest first. */
+    Page<ScimToken> list(UUID portfolioId, PageRequest paging) {
+        String after = paging.after() == null ? "" : " AND (created_at, id) < (:afterAt, :afterId)";
+        JdbcClient.StatementSpec statement = jdbc.sql("SELECT " + COLUMNS
+                        + " FROM jobs.scim_tokens WHERE portfolio_id = :portfolioId AND revoked_at IS NULL" + after
+                        + " ORDER BY created_at DESC, id DESC LIMIT :fetch")
                 .param("portfolioId", portfolioId)
-                .query(ScimTokens::token)
-                .list();
+                .param("fetch", paging.fetchSize());
+        if (paging.after() != null) {
+            statement = statement
+                    .param(
+                            "afterAt",
+                            Instant.EPOCH
+                                    .plus(paging.after().number(0), ChronoUnit.MICROS)
+                                    .atOffset(ZoneOffset.UTC))
+                    .param("afterId", paging.after().uuid(1));
+        }
+        return paging.page(
+                statement.query(ScimTokens::token).list(),
+                token -> Cursor.of(LIST, ChronoUnit.MICROS.between(Instant.EPOCH, token.createdAt()), token.id()));
     }
 
     /** Revokes the token; false when the portfolio has no such token not revoked yet. */

@@ -1,19 +1,16 @@
 package com.portfoliobulk.gateway.webhooks;
 
-import com.portfoliobulk.gateway.web.Problems;
+import com.portfoliobulk.gateway.web.RequestRefusedException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.List;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
-import org.springframework.web.ErrorResponseException;
 
 /**
  * Signing secrets in the Standard Webhooks form ({@code whsec_} and the base64 of 24 random bytes),
@@ -109,16 +106,11 @@ class SigningSecrets {
         return key;
     }
 
-    static ErrorResponseException notConfigured() {
-        return new ErrorResponseException(
-                HttpStatus.SERVICE_UNAVAILABLE,
-                Problems.of(
-                        HttpStatus.SERVICE_UNAVAILABLE,
-                        Problems.UNAVAILABLE,
-                        "Webhooks not configured",
-                        "This gateway has no key to protect signing secrets; its operator must set"
-                                + " bulk.gateway.webhooks.secret-key.",
-                        List.of()),
-                null);
+    static RequestRefusedException notConfigured() {
+        return new RequestRefusedException(
+                RequestRefusedException.Reason.UNAVAILABLE,
+                "Webhooks not configured",
+                "This gateway has no key to protect signing secrets; its operator must set"
+                        + " bulk.gateway.webhooks.secret-key.");
     }
 }

@@ -5,6 +5,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -71,12 +72,20 @@ class Subscriptions {
     }
 
     /** The portfolio's subscriptions, oldest first (a portfolio has a few). */
-    List<SubscriptionView> list(UUID portfolioId) {
-        return jdbc.sql("SELECT " + COLUMNS
-                        + " FROM jobs.webhook_subscriptions WHERE portfolio_id = :portfolioId ORDER BY created_at, id")
+    /** Oldest first, after the given one (when given); one more than {@code limit}, to tell a next page. */
+    List<SubscriptionView> list(UUID portfolioId, Instant afterCreatedAt, UUID afterId, int limit) {
+        String after = afterId == null ? "" : " AND (created_at, id) > (:afterCreatedAt, :afterId)";
+        JdbcClient.StatementSpec statement = jdbc.sql("SELECT " + COLUMNS
+                        + " FROM jobs.webhook_subscriptions WHERE portfolio_id = :portfolioId" + after
+                        + " ORDER BY created_at, id LIMIT :fetch")
                 .param("portfolioId", portfolioId)
-                .query(Subscriptions::view)
-                .list();
+                .param("fetch", limit + 1);
+        if (afterId != null) {
+            statement = statement
+                    .param("afterCreatedAt", afterCreatedAt.atOffset(ZoneOffset.UTC))
+                    .param("afterId", afterId);
+        }
+        return statement.query(Subscriptions::view).list();
     }
 
     Optional<SubscriptionView> find(UUID portfolioId, UUID id) {

@@ -1,24 +1,23 @@
 package com.portfoliobulk.gateway.webhooks;
 
+import com.portfoliobulk.contracts.paging.Cursor;
+import com.portfoliobulk.contracts.paging.Page;
+import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.web.FieldProblem;
-import com.portfoliobulk.gateway.web.InvalidParameterException;
-import com.portfoliobulk.gateway.web.Problems;
-import java.nio.charset.StandardCharsets;
+import com.portfoliobulk.gateway.web.NotFoundException;
+import com.portfoliobulk.gateway.web.RequestRefusedException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
-import org.springframework.web.ErrorResponseException;
 
 /** A portfolio's webhook subscriptions and their messages. */
 @Service
@@ -30,9 +29,11 @@ class WebhookSubscriptions {
 
     static final int MAX_PROGRESS_INTERVAL = 3600;
 
-    static final int DEFAULT_LIMIT = 50;
+    /** The name of the subscription list's cursors. */
+    static final String SUBSCRIPTIONS = "webhook-subscriptions";
 
-    static final int MAX_LIMIT = 500;
+    /** The name of the message list's cursors. */
+    static final String DELIVERIES = "webhook-deliveries";
 
     private final Subscriptions subscriptions;
 
@@ -84,8 +85,20 @@ class WebhookSubscriptions {
         });
     }
 
-    CursorPage<SubscriptionView> list(UUID portfolioId) {
-        return new CursorPage<>(subscriptions.list(portfolioId), null);
+    Page<SubscriptionView> list(UUID portfolioId, PageRequest paging) {
+        Instant afterCreatedAt = null;
+        UUID afterId = null;
+        if (paging.after() != null) {
+            afterCreatedAt = Instant.EPOCH.plus(paging.after().number(0), ChronoUnit.MICROS);
+            afterId = paging.after().uuid(1);
+        }
+        List<SubscriptionView> fetched = subscriptions.list(portfolioId, afterCreatedAt, afterId, paging.limit());
+        return paging.page(
+                fetched,
+                subscription -> Cursor.of(
+                        SUBSCRIPTIONS,
+                        ChronoUnit.MICROS.between(Instant.EPOCH, subscription.createdAt()),
+                        subscription.subscriptionId()));
     }
 
     SubscriptionView get(UUID portfolioId, UUID subscriptionId) {
@@ -119,36 +132,21 @@ class WebhookSubscriptions {
         }
     }
 
-    CursorPage<DeliveryView> deliveries(UUID portfolioId, UUID subscriptionId, Integer limit, String cursor) {
+    Page<DeliveryView> deliveries(UUID portfolioId, UUID subscriptionId, PageRequest paging) {
         get(portfolioId, subscriptionId);
-        int size = limit == null ? DEFAULT_LIMIT : limit;
-        if (size < 1 || size > MAX_LIMIT) {
-            throw new InvalidParameterException("limit", "must be between 1 and " + MAX_LIMIT);
-        }
         Instant afterCreatedAt = null;
         UUID afterId = null;
-        if (cursor != null && !cursor.isBlank()) {
-            try {
-                String[] position =
-                        new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("/", 2);
-                afterCreatedAt = Instant.EPOCH.plus(Long.parseLong(position[0]), ChronoUnit.MICROS);
-                afterId = UUID.fromString(position[1]);
-            } catch (RuntimeException ex) {
-                throw new InvalidParameterException("cursor", "is not a cursor returned by this list");
-            }
+        if (paging.after() != null) {
+            afterCreatedAt = Instant.EPOCH.plus(paging.after().number(0), ChronoUnit.MICROS);
+            afterId = paging.after().uuid(1);
         }
-        List<DeliveryView> page = deliveries.list(subscriptionId, afterCreatedAt, afterId, size);
-        String next = null;
-        if (page.size() > size) {
-            page = page.subList(0, size);
-            DeliveryView last = page.getLast();
-            next = Base64.getUrlEncoder()
-                    .withoutPadding()
-                    .encodeToString(
-                            (ChronoUnit.MICROS.between(Instant.EPOCH, last.createdAt()) + "/" + last.deliveryId())
-                                    .getBytes(StandardCharsets.UTF_8));
-        }
-        return new CursorPage<>(page, next);
+        List<DeliveryView> fetched = deliveries.list(subscriptionId, afterCreatedAt, afterId, paging.limit());
+        return paging.page(
+                fetched,
+                delivery -> Cursor.of(
+                        DELIVERIES,
+                        ChronoUnit.MICROS.between(Instant.EPOCH, delivery.createdAt()),
+                        delivery.deliveryId()));
     }
 
     DeliveryView delivery(UUID portfolioId, UUID subscriptionId, UUID deliveryId) {
@@ -204,32 +202,18 @@ class WebhookSubscriptions {
         return eventTypes;
     }
 
-    private static ErrorResponseException notFound(UUID subscriptionId) {
-        return notFound(
-                "Webhook subscription not found",
-                "There is no webhook subscription " + subscriptionId + " in this portfolio.");
+    private static NotFoundException notFound(UUID subscriptionId) {
+        return new NotFoundException("There is no webhook subscription " + subscriptionId + " in this portfolio.");
     }
 
-    private static ErrorResponseException deliveryNotFound(UUID deliveryId) {
-        return notFound("Webhook delivery not found", "There is no message " + deliveryId + " of this subscription.");
+    private static NotFoundException deliveryNotFound(UUID deliveryId) {
+        return new NotFoundException("There is no message " + deliveryId + " of this subscription.");
     }
 
-    private static ErrorResponseException notFound(String title, String detail) {
-        return new ErrorResponseException(
-                HttpStatus.NOT_FOUND,
-                Problems.of(HttpStatus.NOT_FOUND, Problems.NOT_FOUND, title, detail, List.of()),
-                null);
-    }
-
-    private static ErrorResponseException tooMany(int max) {
-        return new ErrorResponseException(
-                HttpStatus.CONFLICT,
-                Problems.of(
-                        HttpStatus.CONFLICT,
-                        Problems.CONFLICT,
-                        "Too many webhook subscriptions",
-                        "A portfolio may have at most " + max + " webhook subscriptions; delete one first.",
-                        List.of()),
-                null);
+    private static RequestRefusedException tooMany(int max) {
+        return new RequestRefusedException(
+                RequestRefusedException.Reason.CONFLICT,
+                "Too many webhook subscriptions",
+                "A portfolio may have at most " + max + " webhook subscriptions; delete one first.");
     }
 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.support.DirectorySeed;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpMethod;
@@ -73,11 +75,26 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
         Answer defined = call(HttpMethod.POST, owner, path("/account-roles"), REGIONAL_LEAD);
         assertThat(defined.status()).as(defined.text()).isEqualTo(201);
         assertThat(defined.body().path("code").asString()).isEqualTo("REGIONAL_LEAD");
-        assertThat(call(HttpMethod.GET, owner, path("/account-roles"), null)
-                        .body()
-                        .values())
-                .extracting(role -> role.path("code").asString())
-                .contains("SUPPORT", "REGIONAL_LEAD");
+        List<String> allRoles =
+                call(HttpMethod.GET, owner, path("/account-roles"), null).body().path("items").values().stream()
+                        .map(role -> role.path("code").asString())
+                        .toList();
+        assertThat(allRoles).contains("SUPPORT", "REGIONAL_LEAD").endsWith("REGIONAL_LEAD");
+        // Pages of two walk the standard roles, then the custom ones, each role once.
+        List<String> walked = new ArrayList<>();
+        String cursor = "";
+        do {
+            Answer page = call(HttpMethod.GET, owner, path("/account-roles?limit=2" + cursor), null);
+            assertThat(page.status()).as(page.text()).isEqualTo(200);
+            page.body()
+                    .path("items")
+                    .values()
+                    .forEach(role -> walked.add(role.path("code").asString()));
+            cursor = page.body().get("nextCursor").isNull()
+                    ? null
+                    : "&cursor=" + page.body().get("nextCursor").asString();
+        } while (cursor != null);
+        assertThat(walked).isEqualTo(allRoles);
 
         Answer invited =
                 api.post(owner, jobsPath(portfolio.id()), UUID.randomUUID().toString(), """

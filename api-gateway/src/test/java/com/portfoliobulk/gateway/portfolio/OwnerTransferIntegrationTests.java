@@ -56,11 +56,14 @@ class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
 
         Answer log = call(HttpMethod.GET, successor, path("/admin-log"), null);
         assertThat(log.status()).isEqualTo(200);
-        assertThat(log.body().values())
+        assertThat(log.body().path("items").values())
                 .extracting(entry -> entry.path("action").asString())
                 .containsSubsequence("OWNER_TRANSFER_ACCEPTED", "OWNER_TRANSFER_REQUESTED");
-        assertThat(log.body().get(0).path("actorUserId").asString()).isEqualTo(successorId.toString());
-        assertThat(log.body().get(1).path("actorUserId").asString()).isEqualTo(ownerId.toString());
+        assertThat(log.body().path("items").get(0).path("actorUserId").asString())
+                .isEqualTo(successorId.toString());
+        assertThat(log.body().path("items").get(1).path("actorUserId").asString())
+                .isEqualTo(ownerId.toString());
+        assertThat(log.body().get("nextCursor").isNull()).isTrue();
     }
 
     @Test

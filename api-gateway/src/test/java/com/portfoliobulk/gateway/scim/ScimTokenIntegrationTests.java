@@ -51,7 +51,7 @@ class ScimTokenIntegrationTests extends ScimIntegrationTest {
     @Test
     void aRevokedTokenIsRefused() {
         var listed = api.get(admin(portfolio.id()), tokensPath(portfolio.id()));
-        String tokenId = listed.body().get(0).path("tokenId").asString();
+        String tokenId = listed.body().path("items").get(0).path("tokenId").asString();
 
         var revoked = api.delete(admin(portfolio.id()), tokensPath(portfolio.id()) + "/" + tokenId);
         var again = api.delete(admin(portfolio.id()), tokensPath(portfolio.id()) + "/" + tokenId);

@@ -59,6 +59,12 @@ class PagingContractIntegrationTests extends GatewayIntegrationTest {
         lists.put(
                 "preview", query -> api.post(token, jobsPath(portfolio.id()) + "/preview" + query, null, offboardAnn));
         lists.put("activity log", query -> api.get(token, base + "/accounts/" + account + "/activity-log" + query));
+        lists.put("webhook subscriptions", query -> api.get(token, base + "/webhooks" + query));
+        lists.put("portfolio users", query -> api.get(token, base + "/portfolio-users" + query));
+        lists.put("portfolio roles", query -> api.get(token, base + "/portfolio-roles" + query));
+        lists.put("account roles", query -> api.get(token, base + "/account-roles" + query));
+        lists.put("admin log", query -> api.get(token, base + "/admin-log" + query));
+        lists.put("scim tokens", query -> api.get(token, base + "/scim-tokens" + query));
         return lists;
     }
 
