@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.gateway.web.RequestRefusedException;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +41,19 @@ class ScimErrorAdvice {
         String detail = problem.getDetail() == null ? problem.getTitle() : problem.getDetail();
         String scimType = ex.getStatusCode().value() == 429 ? "tooMany" : null;
         return ScimErrors.answer(ex.getStatusCode(), scimType, detail, ex.getHeaders());
+    }
+
+    /** The gateway's own refusals (e.g. the rate limit's 429), with their status and headers. */
+    @ExceptionHandler(RequestRefusedException.class)
+    ResponseEntity<Map<String, Object>> refused(RequestRefusedException ex) {
+        HttpStatus status = ex.reason().status();
+        HttpHeaders headers = new HttpHeaders();
+        if (ex.retryAfterSeconds() != null) {
+            headers.set(HttpHeaders.RETRY_AFTER, String.valueOf(ex.retryAfterSeconds()));
+        }
+        headers.addAll(ex.headers());
+        String scimType = ex.reason() == RequestRefusedException.Reason.RATE_LIMITED ? "tooMany" : null;
+        return ScimErrors.answer(status, scimType, ex.getMessage(), headers);
     }
 
     @ExceptionHandler(HttpMessageNotReadableException.class)

@@ -109,17 +109,7 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
     /** The one place where a refusal becomes an HTTP status and a problem type. */
     @ExceptionHandler(RequestRefusedException.class)
     ResponseEntity<Object> refused(RequestRefusedException ex) {
-        HttpStatus status = switch (ex.reason()) {
-            case INVALID_PARAMETER -> HttpStatus.BAD_REQUEST;
-            case INVALID_CONTENT, IDEMPOTENCY_KEY_REUSED -> HttpStatus.UNPROCESSABLE_CONTENT;
-            case FORBIDDEN -> HttpStatus.FORBIDDEN;
-            case NOT_FOUND -> HttpStatus.NOT_FOUND;
-            case CONFLICT -> HttpStatus.CONFLICT;
-            case TOO_LARGE -> HttpStatus.CONTENT_TOO_LARGE;
-            case GONE -> HttpStatus.GONE;
-            case RATE_LIMITED -> HttpStatus.TOO_MANY_REQUESTS;
-            case UNAVAILABLE -> HttpStatus.SERVICE_UNAVAILABLE;
-        };
+        HttpStatus status = ex.reason().status();
         URI type = switch (ex.reason()) {
             case INVALID_PARAMETER, INVALID_CONTENT -> Problems.INVALID_REQUEST;
             case FORBIDDEN -> Problems.FORBIDDEN;
