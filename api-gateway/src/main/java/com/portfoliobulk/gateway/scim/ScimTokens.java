@@ -4,15 +4,14 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.data.jdbc.core.JdbcAggregateOperations;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -20,7 +19,8 @@ import org.springframework.stereotype.Repository;
  * Per-portfolio SCIM bearer tokens ({@code jobs.scim_tokens}). A token is {@value #PREFIX} and 43
  * characters of 256 random bits; only its SHA-256 is stored, so it is shown once, when created, and
  * a leaked table does not leak tokens. The prefix keeps SCIM tokens apart from administrators' JWTs:
- * neither kind is accepted where the other is expected.
+ * neither kind is accepted where the other is expected. The token is an aggregate of its own, stored
+ * through {@link ScimTokenRepository}.
  */
 @Repository
 class ScimTokens {
@@ -30,11 +30,15 @@ class ScimTokens {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private static final String COLUMNS = "id, portfolio_id, name, created_by_email, created_at, last_used_at";
+    private final ScimTokenRepository repository;
+
+    private final JdbcAggregateOperations aggregates;
 
     private final JdbcClient jdbc;
 
-    ScimTokens(JdbcClient jdbc) {
+    ScimTokens(ScimTokenRepository repository, JdbcAggregateOperations aggregates, JdbcClient jdbc) {
+        this.repository = repository;
+        this.aggregates = aggregates;
         this.jdbc = jdbc;
     }
 
@@ -43,21 +47,11 @@ class ScimTokens {
         byte[] random = new byte[32];
         RANDOM.nextBytes(random);
         String secret = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        UUID id = UUID.randomUUID();
-        ScimToken token = jdbc.sql("""
-                        INSERT INTO jobs.scim_tokens
-                            (id, portfolio_id, name, token_hash, created_by_user_id, created_by_email)
-                        VALUES (:id, :portfolioId, :name, :hash, :userId, :email)
-                        RETURNING\s""" + COLUMNS)
-                .param("id", id)
-                .param("portfolioId", portfolioId)
-                .param("name", name)
-                .param("hash", hash(secret))
-                .param("userId", createdByUserId)
-                .param("email", createdByEmail)
-                .query(ScimTokens::token)
-                .single();
-        return new CreatedToken(token, secret);
+        // The column keeps microseconds: the token answered now is the one listed later.
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        ScimTokenRepository.Row row = aggregates.insert(new ScimTokenRepository.Row(
+                UUID.randomUUID(), portfolioId, name, hash(secret), createdByUserId, createdByEmail, now, null, null));
+        return new CreatedToken(token(row), secret);
     }
 
     /** Whether the directory has the portfolio. */
@@ -70,23 +64,14 @@ class ScimTokens {
 
     /** The portfolio's tokens that are not revoked, newest first. */
     List<ScimToken> list(UUID portfolioId) {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM jobs.scim_tokens WHERE portfolio_id = :portfolioId"
-                        + " AND revoked_at IS NULL ORDER BY created_at DESC, id DESC")
-                .param("portfolioId", portfolioId)
-                .query(ScimTokens::token)
-                .list();
+        return repository.findByPortfolioIdAndRevokedAtIsNullOrderByCreatedAtDescIdDesc(portfolioId).stream()
+                .map(ScimTokens::token)
+                .toList();
     }
 
     /** Revokes the token; false when the portfolio has no such token not revoked yet. */
     boolean revoke(UUID portfolioId, UUID tokenId) {
-        return jdbc.sql("""
-                        UPDATE jobs.scim_tokens SET revoked_at = now()
-                        WHERE id = :id AND portfolio_id = :portfolioId AND revoked_at IS NULL
-                        """)
-                        .param("id", tokenId)
-                        .param("portfolioId", portfolioId)
-                        .update()
-                == 1;
+        return repository.revoke(tokenId, portfolioId);
     }
 
     /**
@@ -97,15 +82,9 @@ class ScimTokens {
         if (secret == null || !secret.startsWith(PREFIX) || secret.length() > 100) {
             return Optional.empty();
         }
-        Optional<ScimToken> token = jdbc.sql(
-                        "SELECT " + COLUMNS + " FROM jobs.scim_tokens WHERE token_hash = :hash AND revoked_at IS NULL")
-                .param("hash", hash(secret))
-                .query(ScimTokens::token)
-                .optional();
-        token.ifPresent(used -> jdbc.sql("""
-                        UPDATE jobs.scim_tokens SET last_used_at = now()
-                        WHERE id = :id AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
-                        """).param("id", used.id()).update());
+        Optional<ScimToken> token =
+                repository.findByTokenHashAndRevokedAtIsNull(hash(secret)).map(ScimTokens::token);
+        token.ifPresent(used -> repository.touch(used.id()));
         return token;
     }
 
@@ -118,19 +97,9 @@ class ScimTokens {
         }
     }
 
-    private static ScimToken token(ResultSet row, int rowNumber) throws SQLException {
+    private static ScimToken token(ScimTokenRepository.Row row) {
         return new ScimToken(
-                row.getObject("id", UUID.class),
-                row.getObject("portfolio_id", UUID.class),
-                row.getString("name"),
-                row.getString("created_by_email"),
-                instant(row, "created_at"),
-                instant(row, "last_used_at"));
-    }
-
-    private static Instant instant(ResultSet row, String column) throws SQLException {
-        OffsetDateTime value = row.getObject(column, OffsetDateTime.class);
-        return value == null ? null : value.toInstant();
+                row.id(), row.portfolioId(), row.name(), row.createdByEmail(), row.createdAt(), row.lastUsedAt());
     }
 
     /**
