@@ -1,6 +1,9 @@
 package com.portfoliobulk.gateway.portfolio;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.paging.Cursor;
+import com.portfoliobulk.contracts.paging.Page;
+import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.gateway.portfolio.AdminModels.AdminLogEntry;
 import com.portfoliobulk.gateway.portfolio.AdminModels.OwnerTransferView;
 import com.portfoliobulk.gateway.portfolio.AdminModels.PortfolioUserView;
@@ -13,7 +16,10 @@ import com.portfoliobulk.gateway.security.StoredPermissions;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -568,15 +574,28 @@ class PortfolioAdministration {
                 .update();
     }
 
+    /** The cursor list name of the administration log. */
+    static final String ADMIN_LOG = "admin-log";
+
+    /** The administration log, newest first, keyed by time (microseconds, as stored) and id. */
     @Transactional(readOnly = true)
-    List<AdminLogEntry> adminLog(UUID portfolioId, int limit) {
-        return jdbc.sql("""
+    Page<AdminLogEntry> adminLog(UUID portfolioId, PageRequest paging) {
+        String after = paging.after() == null ? "" : " AND (occurred_at, id) < (:afterOccurredAt, :afterId)";
+        JdbcClient.StatementSpec statement = jdbc.sql("""
                         SELECT id, occurred_at, action, actor_user_id, actor_email, subject, detail
-                        FROM jobs.portfolio_admin_log WHERE portfolio_id = :portfolioId
-                        ORDER BY occurred_at DESC, id DESC LIMIT :limit
-                        """)
+                        FROM jobs.portfolio_admin_log WHERE portfolio_id = :portfolioId""" + after + " ORDER BY occurred_at DESC, id DESC LIMIT :fetch")
                 .param("portfolioId", portfolioId)
-                .param("limit", limit)
+                .param("fetch", paging.fetchSize());
+        if (paging.after() != null) {
+            statement = statement
+                    .param(
+                            "afterOccurredAt",
+                            Instant.EPOCH
+                                    .plus(paging.after().number(0), ChronoUnit.MICROS)
+                                    .atOffset(ZoneOffset.UTC))
+                    .param("afterId", paging.after().uuid(1));
+        }
+        List<AdminLogEntry> fetched = statement
                 .query((rs, row) -> new AdminLogEntry(
                         rs.getObject("id", UUID.class),
                         rs.getObject("occurred_at", OffsetDateTime.class).toInstant(),
@@ -586,5 +605,9 @@ class PortfolioAdministration {
                         rs.getString("subject"),
                         rs.getString("detail")))
                 .list();
+        return paging.page(
+                fetched,
+                entry ->
+                        Cursor.of(ADMIN_LOG, ChronoUnit.MICROS.between(Instant.EPOCH, entry.occurredAt()), entry.id()));
     }
 }

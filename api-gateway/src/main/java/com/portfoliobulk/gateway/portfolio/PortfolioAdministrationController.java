@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.portfolio;
 
+import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.portfolio.AdminModels.AdminLogEntry;
 import com.portfoliobulk.gateway.portfolio.AdminModels.NewPortfolioUser;
 import com.portfoliobulk.gateway.portfolio.AdminModels.OwnerTransferRequest;
@@ -11,7 +12,7 @@ import com.portfoliobulk.gateway.portfolio.AdminModels.RoleView;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.security.PortfolioPermission;
-import com.portfoliobulk.gateway.web.InvalidParameterException;
+import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -20,6 +21,7 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import java.util.UUID;
+import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -31,7 +33,6 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
-import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -68,8 +69,6 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @RequestMapping(path = "/api/v1/portfolios/{portfolioId}", produces = MediaType.APPLICATION_JSON_VALUE)
 class PortfolioAdministrationController {
-
-    private static final int MAX_LOG_ENTRIES = 200;
 
     private final PortfolioAccess access;
 
@@ -304,16 +303,10 @@ class PortfolioAdministrationController {
             summary = "The administration log",
             description = "Administrative changes of the portfolio, newest first: portfolio users, roles, Owner"
                     + " transfers, linked accounts. Needs PORTFOLIO_USERS_MANAGE.")
-    @ApiResponse(responseCode = "200", description = "The newest entries.")
+    @ApiResponse(responseCode = "200", description = "One page of entries, newest first.")
     @GetMapping("/admin-log")
-    List<AdminLogEntry> adminLog(
-            @PathVariable UUID portfolioId,
-            @Parameter(description = "At most this many entries, 1 to 200.") @RequestParam(defaultValue = "50")
-                    int limit) {
+    Page<AdminLogEntry> adminLog(@PathVariable UUID portfolioId, @ParameterObject PageParameters page) {
         access.require(portfolioId, PortfolioPermission.PORTFOLIO_USERS_MANAGE);
-        if (limit < 1 || limit > MAX_LOG_ENTRIES) {
-            throw new InvalidParameterException("limit", "must be between 1 and " + MAX_LOG_ENTRIES);
-        }
-        return administration.adminLog(portfolioId, limit);
+        return administration.adminLog(portfolioId, page.request(PortfolioAdministration.ADMIN_LOG));
     }
 }

@@ -1,7 +1,9 @@
 package com.portfoliobulk.gateway.webhooks;
 
+import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.headers.Header;
@@ -10,6 +12,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.UUID;
+import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -19,7 +22,6 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
-import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
@@ -92,7 +94,7 @@ class WebhookController {
     @Operation(summary = "List the portfolio's subscriptions", description = "Oldest first; secrets are not shown.")
     @ApiResponse(responseCode = "200", description = "All of them (a portfolio has a few).")
     @GetMapping
-    CursorPage<SubscriptionView> list(@PathVariable UUID portfolioId) {
+    Page<SubscriptionView> list(@PathVariable UUID portfolioId) {
         access.requireChange(portfolioId);
         return subscriptions.list(portfolioId);
     }
@@ -200,18 +202,10 @@ class WebhookController {
                             mediaType = "application/problem+json",
                             schema = @Schema(implementation = ProblemDetail.class)))
     @GetMapping("/{subscriptionId}/deliveries")
-    CursorPage<DeliveryView> deliveries(
-            @PathVariable UUID portfolioId,
-            @PathVariable UUID subscriptionId,
-            @Parameter(
-                            description = "Page size.",
-                            schema = @Schema(minimum = "1", maximum = "500", defaultValue = "50"))
-                    @RequestParam(required = false)
-                    Integer limit,
-            @Parameter(description = "The `nextCursor` of the previous page.") @RequestParam(required = false)
-                    String cursor) {
+    Page<DeliveryView> deliveries(
+            @PathVariable UUID portfolioId, @PathVariable UUID subscriptionId, @ParameterObject PageParameters page) {
         access.requireChange(portfolioId);
-        return subscriptions.deliveries(portfolioId, subscriptionId, limit, cursor);
+        return subscriptions.deliveries(portfolioId, subscriptionId, page.request(WebhookSubscriptions.DELIVERIES));
     }
 
     @Operation(summary = "Get a message with its attempts")

@@ -1,14 +1,14 @@
 package com.portfoliobulk.gateway.webhooks;
 
+import com.portfoliobulk.contracts.paging.Cursor;
+import com.portfoliobulk.contracts.paging.Page;
+import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.web.FieldProblem;
-import com.portfoliobulk.gateway.web.InvalidParameterException;
 import com.portfoliobulk.gateway.web.Problems;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -30,9 +30,8 @@ class WebhookSubscriptions {
 
     static final int MAX_PROGRESS_INTERVAL = 3600;
 
-    static final int DEFAULT_LIMIT = 50;
-
-    static final int MAX_LIMIT = 500;
+    /** The cursor list name of a subscription's deliveries. */
+    static final String DELIVERIES = "webhook-deliveries";
 
     private final Subscriptions subscriptions;
 
@@ -84,8 +83,8 @@ class WebhookSubscriptions {
         });
     }
 
-    CursorPage<SubscriptionView> list(UUID portfolioId) {
-        return new CursorPage<>(subscriptions.list(portfolioId), null);
+    Page<SubscriptionView> list(UUID portfolioId) {
+        return new Page<>(subscriptions.list(portfolioId), null);
     }
 
     SubscriptionView get(UUID portfolioId, UUID subscriptionId) {
@@ -119,36 +118,22 @@ class WebhookSubscriptions {
         }
     }
 
-    CursorPage<DeliveryView> deliveries(UUID portfolioId, UUID subscriptionId, Integer limit, String cursor) {
+    /** The subscription's messages, newest first, keyed by creation time (microseconds, as stored) and id. */
+    Page<DeliveryView> deliveries(UUID portfolioId, UUID subscriptionId, PageRequest paging) {
         get(portfolioId, subscriptionId);
-        int size = limit == null ? DEFAULT_LIMIT : limit;
-        if (size < 1 || size > MAX_LIMIT) {
-            throw new InvalidParameterException("limit", "must be between 1 and " + MAX_LIMIT);
-        }
         Instant afterCreatedAt = null;
         UUID afterId = null;
-        if (cursor != null && !cursor.isBlank()) {
-            try {
-                String[] position =
-                        new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("/", 2);
-                afterCreatedAt = Instant.EPOCH.plus(Long.parseLong(position[0]), ChronoUnit.MICROS);
-                afterId = UUID.fromString(position[1]);
-            } catch (RuntimeException ex) {
-                throw new InvalidParameterException("cursor", "is not a cursor returned by this list");
-            }
+        if (paging.after() != null) {
+            afterCreatedAt = Instant.EPOCH.plus(paging.after().number(0), ChronoUnit.MICROS);
+            afterId = paging.after().uuid(1);
         }
-        List<DeliveryView> page = deliveries.list(subscriptionId, afterCreatedAt, afterId, size);
-        String next = null;
-        if (page.size() > size) {
-            page = page.subList(0, size);
-            DeliveryView last = page.getLast();
-            next = Base64.getUrlEncoder()
-                    .withoutPadding()
-                    .encodeToString(
-                            (ChronoUnit.MICROS.between(Instant.EPOCH, last.createdAt()) + "/" + last.deliveryId())
-                                    .getBytes(StandardCharsets.UTF_8));
-        }
-        return new CursorPage<>(page, next);
+        List<DeliveryView> fetched = deliveries.list(subscriptionId, afterCreatedAt, afterId, paging.limit());
+        return paging.page(
+                fetched,
+                delivery -> Cursor.of(
+                        DELIVERIES,
+                        ChronoUnit.MICROS.between(Instant.EPOCH, delivery.createdAt()),
+                        delivery.deliveryId()));
     }
 
     DeliveryView delivery(UUID portfolioId, UUID subscriptionId, UUID deliveryId) {

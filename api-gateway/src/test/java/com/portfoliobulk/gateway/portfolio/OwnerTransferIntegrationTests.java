@@ -56,11 +56,26 @@ class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
 
         Answer log = call(HttpMethod.GET, successor, path("/admin-log"), null);
         assertThat(log.status()).isEqualTo(200);
-        assertThat(log.body().values())
+        assertThat(log.body().path("items").values())
                 .extracting(entry -> entry.path("action").asString())
                 .containsSubsequence("OWNER_TRANSFER_ACCEPTED", "OWNER_TRANSFER_REQUESTED");
-        assertThat(log.body().get(0).path("actorUserId").asString()).isEqualTo(successorId.toString());
-        assertThat(log.body().get(1).path("actorUserId").asString()).isEqualTo(ownerId.toString());
+        assertThat(log.body().path("items").get(0).path("actorUserId").asString())
+                .isEqualTo(successorId.toString());
+        assertThat(log.body().path("items").get(1).path("actorUserId").asString())
+                .isEqualTo(ownerId.toString());
+        assertThat(log.body().has("nextCursor")).isTrue();
+
+        // One entry a page: the second page goes on where the first ended.
+        Answer first = call(HttpMethod.GET, successor, path("/admin-log?limit=1"), null);
+        Answer second = call(
+                HttpMethod.GET,
+                successor,
+                path("/admin-log?limit=1&cursor="
+                        + first.body().path("nextCursor").asString()),
+                null);
+        assertThat(first.body().path("items").get(0).path("action").asString()).isEqualTo("OWNER_TRANSFER_ACCEPTED");
+        assertThat(second.body().path("items").get(0).path("action").asString()).isEqualTo("OWNER_TRANSFER_REQUESTED");
+        assertProblem(call(HttpMethod.GET, successor, path("/admin-log?limit=501"), null), 400);
     }
 
     @Test

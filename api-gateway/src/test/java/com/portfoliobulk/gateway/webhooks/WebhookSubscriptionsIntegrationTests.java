@@ -138,7 +138,8 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
 
         assertThat(first.body().path("items").size()).isEqualTo(2);
         assertThat(second.body().path("items").size()).isEqualTo(1);
-        assertThat(second.body().has("nextCursor")).isFalse();
+        assertThat(second.body().has("nextCursor")).isTrue();
+        assertThat(second.body().path("nextCursor").isNull()).isTrue();
         assertThat(List.of(
                         first.body().path("items").get(0).path("jobId").asString(),
                         first.body().path("items").get(1).path("jobId").asString(),
