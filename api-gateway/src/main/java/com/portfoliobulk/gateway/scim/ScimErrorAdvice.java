@@ -1,6 +1,5 @@
 package com.portfoliobulk.gateway.scim;
 
-import com.portfoliobulk.gateway.web.ProblemAdvice;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -38,7 +37,7 @@ class ScimErrorAdvice {
     /** The gateway's own refusals (rate limits, unavailable services): the status the API gives them. */
     @ExceptionHandler(RequestRefusedException.class)
     ResponseEntity<Map<String, Object>> refused(RequestRefusedException ex) {
-        HttpStatus status = ProblemAdvice.status(ex.reason());
+        HttpStatus status = ex.reason().status();
         String detail = ex.getMessage() == null ? ex.title() : ex.getMessage();
         String scimType = ex.reason() == RequestRefusedException.Reason.RATE_LIMITED ? "tooMany" : null;
         HttpHeaders headers = new HttpHeaders();

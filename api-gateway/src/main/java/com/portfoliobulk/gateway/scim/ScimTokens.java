@@ -17,6 +17,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.data.jdbc.core.JdbcAggregateOperations;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -24,7 +25,8 @@ import org.springframework.stereotype.Repository;
  * Per-portfolio SCIM bearer tokens ({@code jobs.scim_tokens}). A token is {@value #PREFIX} and 43
  * characters of 256 random bits; only its SHA-256 is stored, so it is shown once, when created, and
  * a leaked table does not leak tokens. The prefix keeps SCIM tokens apart from administrators' JWTs:
- * neither kind is accepted where the other is expected.
+ * neither kind is accepted where the other is expected. The token is an aggregate of its own, stored
+ * through {@link ScimTokenRepository}.
  */
 @Repository
 class ScimTokens {
@@ -36,9 +38,15 @@ class ScimTokens {
 
     private static final String COLUMNS = "id, portfolio_id, name, created_by_email, created_at, last_used_at";
 
+    private final ScimTokenRepository repository;
+
+    private final JdbcAggregateOperations aggregates;
+
     private final JdbcClient jdbc;
 
-    ScimTokens(JdbcClient jdbc) {
+    ScimTokens(ScimTokenRepository repository, JdbcAggregateOperations aggregates, JdbcClient jdbc) {
+        this.repository = repository;
+        this.aggregates = aggregates;
         this.jdbc = jdbc;
     }
 
@@ -47,21 +55,11 @@ class ScimTokens {
         byte[] random = new byte[32];
         RANDOM.nextBytes(random);
         String secret = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        UUID id = UUID.randomUUID();
-        ScimToken token = jdbc.sql("""
-                        INSERT INTO jobs.scim_tokens
-                            (id, portfolio_id, name, token_hash, created_by_user_id, created_by_email)
-                        VALUES (:id, :portfolioId, :name, :hash, :userId, :email)
-                        RETURNING\s""" + COLUMNS)
-                .param("id", id)
-                .param("portfolioId", portfolioId)
-                .param("name", name)
-                .param("hash", hash(secret))
-                .param("userId", createdByUserId)
-                .param("email", createdByEmail)
-                .query(ScimTokens::token)
-                .single();
-        return new CreatedToken(token, secret);
+        // The column keeps microseconds: the token answered now is the one listed later.
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        ScimTokenRepository.Row row = aggregates.insert(new ScimTokenRepository.Row(
+                UUID.randomUUID(), portfolioId, name, hash(secret), createdByUserId, createdByEmail, now, null, null));
+        return new CreatedToken(token(row), secret);
     }
 
     /** Whether the directory has the portfolio. */
@@ -93,20 +91,13 @@ class ScimTokens {
                     .param("afterId", paging.after().uuid(1));
         }
         return paging.page(
-                statement.query(ScimTokens::token).list(),
+                statement.query(ScimTokens::fromRow).list(),
                 token -> Cursor.of(LIST, ChronoUnit.MICROS.between(Instant.EPOCH, token.createdAt()), token.id()));
     }
 
     /** Revokes the token; false when the portfolio has no such token not revoked yet. */
     boolean revoke(UUID portfolioId, UUID tokenId) {
-        return jdbc.sql("""
-                        UPDATE jobs.scim_tokens SET revoked_at = now()
-                        WHERE id = :id AND portfolio_id = :portfolioId AND revoked_at IS NULL
-                        """)
-                        .param("id", tokenId)
-                        .param("portfolioId", portfolioId)
-                        .update()
-                == 1;
+        return repository.revoke(tokenId, portfolioId);
     }
 
     /**
@@ -117,15 +108,9 @@ class ScimTokens {
         if (secret == null || !secret.startsWith(PREFIX) || secret.length() > 100) {
             return Optional.empty();
         }
-        Optional<ScimToken> token = jdbc.sql(
-                        "SELECT " + COLUMNS + " FROM jobs.scim_tokens WHERE token_hash = :hash AND revoked_at IS NULL")
-                .param("hash", hash(secret))
-                .query(ScimTokens::token)
-                .optional();
-        token.ifPresent(used -> jdbc.sql("""
-                        UPDATE jobs.scim_tokens SET last_used_at = now()
-                        WHERE id = :id AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
-                        """).param("id", used.id()).update());
+        Optional<ScimToken> token =
+                repository.findByTokenHashAndRevokedAtIsNull(hash(secret)).map(ScimTokens::token);
+        token.ifPresent(used -> repository.touch(used.id()));
         return token;
     }
 
@@ -138,7 +123,7 @@ class ScimTokens {
         }
     }
 
-    private static ScimToken token(ResultSet row, int rowNumber) throws SQLException {
+    private static ScimToken fromRow(ResultSet row, int rowNumber) throws SQLException {
         return new ScimToken(
                 row.getObject("id", UUID.class),
                 row.getObject("portfolio_id", UUID.class),
@@ -151,6 +136,11 @@ class ScimTokens {
     private static Instant instant(ResultSet row, String column) throws SQLException {
         OffsetDateTime value = row.getObject(column, OffsetDateTime.class);
         return value == null ? null : value.toInstant();
+    }
+
+    private static ScimToken token(ScimTokenRepository.Row row) {
+        return new ScimToken(
+                row.id(), row.portfolioId(), row.name(), row.createdByEmail(), row.createdAt(), row.lastUsedAt());
     }
 
     /**

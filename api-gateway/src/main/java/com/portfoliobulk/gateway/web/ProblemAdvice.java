@@ -109,7 +109,7 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
     /** The one place where a refusal becomes an HTTP status and a problem type. */
     @ExceptionHandler(RequestRefusedException.class)
     ResponseEntity<Object> refused(RequestRefusedException ex) {
-        HttpStatus status = status(ex.reason());
+        HttpStatus status = ex.reason().status();
         URI type = switch (ex.reason()) {
             case INVALID_PARAMETER, INVALID_CONTENT -> Problems.INVALID_REQUEST;
             case FORBIDDEN -> Problems.FORBIDDEN;
@@ -133,24 +133,6 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         }
         answer.headers(headers -> headers.addAll(ex.headers()));
         return answer.body(Problems.of(status, type, ex.title(), ex.getMessage(), ex.errors()));
-    }
-
-    /**
-     * The HTTP status of a refusal, for answers in another format than problem+json (the SCIM
-     * endpoints) that must agree with this advice.
-     */
-    public static HttpStatus status(RequestRefusedException.Reason reason) {
-        return switch (reason) {
-            case INVALID_PARAMETER -> HttpStatus.BAD_REQUEST;
-            case INVALID_CONTENT, IDEMPOTENCY_KEY_REUSED -> HttpStatus.UNPROCESSABLE_CONTENT;
-            case FORBIDDEN -> HttpStatus.FORBIDDEN;
-            case NOT_FOUND -> HttpStatus.NOT_FOUND;
-            case CONFLICT -> HttpStatus.CONFLICT;
-            case TOO_LARGE -> HttpStatus.CONTENT_TOO_LARGE;
-            case GONE -> HttpStatus.GONE;
-            case RATE_LIMITED -> HttpStatus.TOO_MANY_REQUESTS;
-            case UNAVAILABLE -> HttpStatus.SERVICE_UNAVAILABLE;
-        };
     }
 
     /** A {@code limit} or {@code cursor} of any list: the same 400 as every other parameter. */

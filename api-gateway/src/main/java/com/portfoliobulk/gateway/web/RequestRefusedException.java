@@ -2,36 +2,49 @@ package com.portfoliobulk.gateway.web;
 
 import java.util.List;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 
 /**
  * A request the product refuses, for a reason the client can act on. Services throw it (or one of
- * its subclasses) saying what is wrong in the product's words; only {@link ProblemAdvice} turns the
- * {@link Reason} into an HTTP status and a problem {@code type}.
+ * its subclasses) saying what is wrong in the product's words; each {@link Reason} has its HTTP
+ * status, and only {@link ProblemAdvice} turns it into a problem {@code type} (the SCIM endpoints
+ * answer the same status in the SCIM error format).
  */
 public class RequestRefusedException extends RuntimeException {
 
     /** Why a request is refused; each is one problem {@code type} of the API. */
     public enum Reason {
         /** A query parameter, path variable or header cannot be used. */
-        INVALID_PARAMETER,
+        INVALID_PARAMETER(HttpStatus.BAD_REQUEST),
         /** The body parsed but its content cannot be carried out as asked. */
-        INVALID_CONTENT,
+        INVALID_CONTENT(HttpStatus.UNPROCESSABLE_CONTENT),
         /** The caller lacks the permission the request needs. */
-        FORBIDDEN,
+        FORBIDDEN(HttpStatus.FORBIDDEN),
         /** What the request names does not exist, or not where the caller looks. */
-        NOT_FOUND,
+        NOT_FOUND(HttpStatus.NOT_FOUND),
         /** The request conflicts with the current state of what it names. */
-        CONFLICT,
+        CONFLICT(HttpStatus.CONFLICT),
         /** The Idempotency-Key was used before with another request. */
-        IDEMPOTENCY_KEY_REUSED,
+        IDEMPOTENCY_KEY_REUSED(HttpStatus.UNPROCESSABLE_CONTENT),
         /** The request would create more work than one request may. */
-        TOO_LARGE,
+        TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE),
         /** What the request names existed once but is gone for good. */
-        GONE,
+        GONE(HttpStatus.GONE),
         /** Too many requests of this kind for now. */
-        RATE_LIMITED,
+        RATE_LIMITED(HttpStatus.TOO_MANY_REQUESTS),
         /** A service the request needs cannot be reached. */
-        UNAVAILABLE
+        UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE);
+
+        private final HttpStatus status;
+
+        Reason(HttpStatus status) {
+            this.status = status;
+        }
+
+        /** The HTTP status of an answer refused for this reason, in every answer format. */
+        public HttpStatus status() {
+            return status;
+        }
     }
 
     private final Reason reason;

@@ -36,6 +36,30 @@ class ScimTokenIntegrationTests extends ScimIntegrationTest {
     }
 
     @Test
+    void theListShowsTheNewestTokenFirstAndWhenEachWasLastUsed() {
+        var okta = api.post(admin(portfolio.id()), tokensPath(portfolio.id()), null, "{\"name\":\"Okta\"}");
+        String oktaToken = okta.body().path("token").asString();
+        assertThat(scim(oktaToken, HttpMethod.GET, users(), null).status()).isEqualTo(200);
+        var entra = api.post(admin(portfolio.id()), tokensPath(portfolio.id()), null, "{\"name\":\"Entra ID\"}");
+
+        var listed = api.get(admin(portfolio.id()), tokensPath(portfolio.id()));
+
+        assertThat(listed.status()).isEqualTo(200);
+        var first = listed.body().get(0);
+        var second = listed.body().get(1);
+        assertThat(first.path("tokenId").asString())
+                .isEqualTo(entra.body().path("tokenId").asString());
+        assertThat(first.path("createdAt").asString())
+                .isEqualTo(entra.body().path("createdAt").asString());
+        assertThat(first.path("createdBy").asString()).isNotBlank();
+        assertThat(first.has("lastUsedAt")).isFalse();
+        assertThat(second.path("tokenId").asString())
+                .isEqualTo(okta.body().path("tokenId").asString());
+        assertThat(second.path("name").asString()).isEqualTo("Okta");
+        assertThat(second.path("lastUsedAt").asString()).isNotBlank();
+    }
+
+    @Test
     void onlyThePortfolioOwnerManagesTokens() {
         var byEditor = api.post(editor(portfolio.id()), tokensPath(portfolio.id()), null, "{\"name\":\"x\"}");
         var byViewer = api.get(viewer(portfolio.id()), tokensPath(portfolio.id()));

@@ -1,36 +1,26 @@
 package com.portfoliobulk.audit.log;
 
-import com.portfoliobulk.contracts.AccountActivityEvent;
-import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.kafka.autoconfigure.DefaultKafkaProducerFactoryCustomizer;
-import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.NestedExceptionUtils;
 import org.springframework.core.log.LogAccessor;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.kafka.config.TopicBuilder;
-import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.listener.RetryListener;
-import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
-import org.springframework.kafka.support.serializer.JacksonJsonSerializer;
 import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
  * Error handling of the activity listener: poison records go to the dead-letter topic at once, with
  * the exception headers; every other failure is retried with back-off until the batch is written.
- * The consumer's deserializers are configured in {@code audit-consumer.yml}.
+ * The records' serialization is in {@link KafkaSerialization}; the dead letters go through Boot's
+ * auto-configured template.
  */
 @Configuration(proxyBeanMethods = false)
 class ActivityListenerConfiguration {
@@ -43,37 +33,12 @@ class ActivityListenerConfiguration {
                 .build();
     }
 
-    /**
-     * The producer of dead letters. An unreadable record is forwarded as its original bytes; a readable
-     * but invalid one as its JSON, without type headers like every record of ours.
-     */
-    @Bean
-    DefaultKafkaProducerFactory<String, Object> deadLetterProducerFactory(
-            KafkaProperties kafka, ObjectProvider<DefaultKafkaProducerFactoryCustomizer> customizers) {
-        Map<Class<?>, Serializer<?>> byType = Map.of(
-                byte[].class,
-                new ByteArraySerializer(),
-                AccountActivityEvent.class,
-                new JacksonJsonSerializer<AccountActivityEvent>().noTypeInfo());
-        DefaultKafkaProducerFactory<String, Object> factory = new DefaultKafkaProducerFactory<>(
-                kafka.buildProducerProperties(), new StringSerializer(), new DelegatingByTypeSerializer(byType));
-        customizers.orderedStream().forEach(customizer -> customizer.customize(factory));
-        return factory;
-    }
-
-    @Bean
-    KafkaTemplate<String, Object> deadLetterTemplate(
-            DefaultKafkaProducerFactory<String, Object> deadLetterProducerFactory) {
-        return new KafkaTemplate<>(deadLetterProducerFactory);
-    }
-
     /** Picked up by Boot's listener container factory. */
     @Bean
-    DefaultErrorHandler activityErrorHandler(
-            KafkaTemplate<String, Object> deadLetterTemplate, AuditProperties properties) {
+    DefaultErrorHandler activityErrorHandler(KafkaTemplate<Object, Object> template, AuditProperties properties) {
         // Partition -1: the producer's partitioner places it by key, so one account's dead letters stay in order.
         DeadLetterPublishingRecoverer recoverer = new DeadLetterPublishingRecoverer(
-                deadLetterTemplate, (record, exception) -> new TopicPartition(properties.deadLetterTopic(), -1));
+                template, (record, exception) -> new TopicPartition(properties.deadLetterTopic(), -1));
         ExponentialBackOff backOff =
                 new ExponentialBackOff(properties.retryInitialInterval().toMillis(), 2.0);
         backOff.setMaxInterval(properties.retryMaxInterval().toMillis());
