@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.gateway.web.RequestRefusedException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.Ordered;
@@ -10,7 +11,6 @@ import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.ModelAttribute;
 import org.springframework.web.client.RestClientException;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * The console's error pages: an API problem is shown as the API worded it; an expired or revoked
@@ -57,11 +57,11 @@ class ConsoleAdvice {
         return "console/error";
     }
 
-    @ExceptionHandler(ResponseStatusException.class)
-    String notFound(ResponseStatusException ex, HttpServletResponse response, Model model) {
-        response.setStatus(ex.getStatusCode().value());
-        model.addAttribute("title", ex.getStatusCode().value() == 404 ? "Not found" : "Refused");
-        model.addAttribute("detail", ex.getReason());
+    @ExceptionHandler(RequestRefusedException.class)
+    String refused(RequestRefusedException ex, HttpServletResponse response, Model model) {
+        response.setStatus(ex.reason().status().value());
+        model.addAttribute("title", ex.reason() == RequestRefusedException.Reason.NOT_FOUND ? "Not found" : "Refused");
+        model.addAttribute("detail", ex.getMessage());
         model.addAttribute("fmt", FORMATS);
         return "console/error";
     }

@@ -5,14 +5,13 @@ import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.gateway.web.NotFoundException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.ui.Model;
-import org.springframework.web.server.ResponseStatusException;
 
 /** What every portfolio page shows: the portfolio, who is signed in, what they may do, the choices. */
 @Component
@@ -45,11 +44,11 @@ class ConsolePages {
      */
     void portfolio(Model model, ConsoleUser user, UUID portfolioId, String section) {
         if (!user.caller().canView(portfolioId)) {
-            throw new ResponseStatusException(HttpStatus.NOT_FOUND, "No such portfolio");
+            throw new NotFoundException("No such portfolio");
         }
         ConsoleDirectory.Portfolio portfolio = directory.portfolios(List.of(portfolioId)).stream()
                 .findFirst()
-                .orElseThrow(() -> new ResponseStatusException(HttpStatus.NOT_FOUND, "No such portfolio"));
+                .orElseThrow(() -> new NotFoundException("No such portfolio"));
         model.addAttribute("portfolio", portfolio);
         model.addAttribute("me", user.email());
         model.addAttribute("canChange", user.caller().canChange(portfolioId));
