@@ -45,8 +45,8 @@ class ScimTokenIntegrationTests extends ScimIntegrationTest {
         var listed = api.get(admin(portfolio.id()), tokensPath(portfolio.id()));
 
         assertThat(listed.status()).isEqualTo(200);
-        var first = listed.body().get(0);
-        var second = listed.body().get(1);
+        var first = listed.body().path("items").get(0);
+        var second = listed.body().path("items").get(1);
         assertThat(first.path("tokenId").asString())
                 .isEqualTo(entra.body().path("tokenId").asString());
         assertThat(first.path("createdAt").asString())
