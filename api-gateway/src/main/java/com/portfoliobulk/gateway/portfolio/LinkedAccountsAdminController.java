@@ -5,7 +5,6 @@ import com.portfoliobulk.gateway.portfolio.PortfolioClosure.ClosureToken;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -13,7 +12,6 @@ import java.util.Map;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -28,21 +26,11 @@ import org.springframework.web.bind.annotation.RestController;
  * else gets 403.
  */
 @Tag(name = "Portfolio administration")
-@ApiResponse(
-        responseCode = "403",
-        description = "The caller is not the Portfolio Owner.",
-        content =
-                @Content(
-                        mediaType = "application/problem+json",
-                        schema = @Schema(implementation = ProblemDetail.class)))
+@ApiResponse(responseCode = "403", description = "The caller is not the Portfolio Owner.")
 @ApiResponse(
         responseCode = "503",
         description = "The bulk-worker, which writes the account directory, cannot be reached; nothing changed. Retry"
-                + " after Retry-After seconds.",
-        content =
-                @Content(
-                        mediaType = "application/problem+json",
-                        schema = @Schema(implementation = ProblemDetail.class)))
+                + " after Retry-After seconds.")
 @RestController
 @RequestMapping(path = "/api/v1/portfolios/{portfolioId}", produces = MediaType.APPLICATION_JSON_VALUE)
 class LinkedAccountsAdminController {
@@ -78,20 +66,8 @@ class LinkedAccountsAdminController {
                     + " records the link.")
     @ApiResponse(responseCode = "201", description = "Linked.")
     @ApiResponse(responseCode = "200", description = "It was linked to this portfolio already.")
-    @ApiResponse(
-            responseCode = "409",
-            description = "The account is linked to another portfolio.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
-    @ApiResponse(
-            responseCode = "422",
-            description = "No account has this id.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "409", description = "The account is linked to another portfolio.")
+    @ApiResponse(responseCode = "422", description = "No account has this id.")
     @PostMapping(path = "/linked-accounts", consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Map<String, Object>> link(@PathVariable UUID portfolioId, @RequestBody LinkRequest body) {
         Caller owner = access.requireOwner(portfolioId);
@@ -122,13 +98,7 @@ class LinkedAccountsAdminController {
                     + " reach it (a task already planned for it is skipped as ACCOUNT_NOT_IN_PORTFOLIO). The account's"
                     + " activity log records the unlink.")
     @ApiResponse(responseCode = "204", description = "Unlinked.")
-    @ApiResponse(
-            responseCode = "404",
-            description = "The account is not linked to this portfolio.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "404", description = "The account is not linked to this portfolio.")
     @DeleteMapping("/linked-accounts/{accountId}")
     ResponseEntity<Void> unlink(@PathVariable UUID portfolioId, @PathVariable UUID accountId) {
         Caller owner = access.requireOwner(portfolioId);
@@ -156,13 +126,7 @@ class LinkedAccountsAdminController {
                     + " unlinked (recorded in each account's activity log), and the portfolio users and roles are"
                     + " removed. Jobs and activity logs stay.")
     @ApiResponse(responseCode = "200", description = "Closed: how many accounts were unlinked and jobs cancelled.")
-    @ApiResponse(
-            responseCode = "422",
-            description = "The confirmation is missing, wrong or expired.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "422", description = "The confirmation is missing, wrong or expired.")
     @PostMapping(path = "/close", consumes = MediaType.APPLICATION_JSON_VALUE)
     Closed close(@PathVariable UUID portfolioId, @RequestBody CloseRequest body) {
         Caller owner = access.requireOwner(portfolioId);

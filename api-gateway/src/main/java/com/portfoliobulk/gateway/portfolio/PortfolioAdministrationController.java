@@ -15,15 +15,12 @@ import com.portfoliobulk.gateway.security.PortfolioPermission;
 import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.media.Content;
-import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.UUID;
 import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -43,28 +40,14 @@ import org.springframework.web.bind.annotation.RestController;
 @Tag(
         name = "Portfolio administration",
         description = "Portfolio users and roles, custom account roles, Owner transfer, administration log.")
-@ApiResponse(
-        responseCode = "401",
-        description = "No valid bearer token.",
-        content =
-                @Content(
-                        mediaType = "application/problem+json",
-                        schema = @Schema(implementation = ProblemDetail.class)))
+@ApiResponse(responseCode = "401", description = "No valid bearer token.")
 @ApiResponse(
         responseCode = "403",
-        description = "The caller lacks the permission this needs on the portfolio (see each operation).",
-        content =
-                @Content(
-                        mediaType = "application/problem+json",
-                        schema = @Schema(implementation = ProblemDetail.class)))
+        description = "The caller lacks the permission this needs on the portfolio (see each operation).")
 @ApiResponse(
         responseCode = "422",
         description = "The body names something that cannot be (unknown role, unknown user, bad code); the problem's"
-                + " `errors` name the field and the fix.",
-        content =
-                @Content(
-                        mediaType = "application/problem+json",
-                        schema = @Schema(implementation = ProblemDetail.class)))
+                + " `errors` name the field and the fix.")
 @RestController
 @RequestMapping(path = "/api/v1/portfolios/{portfolioId}", produces = MediaType.APPLICATION_JSON_VALUE)
 class PortfolioAdministrationController {
@@ -98,13 +81,7 @@ class PortfolioAdministrationController {
             description = "Gives an existing user a portfolio role. Needs PORTFOLIO_USERS_MANAGE; only the Owner grants"
                     + " ADMIN; no one is made OWNER this way (transfer ownership instead).")
     @ApiResponse(responseCode = "201", description = "Added.")
-    @ApiResponse(
-            responseCode = "409",
-            description = "Already a portfolio user.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "409", description = "Already a portfolio user.")
     @PostMapping(path = "/portfolio-users", consumes = MediaType.APPLICATION_JSON_VALUE)
     @ResponseStatus(HttpStatus.CREATED)
     PortfolioUserView addUser(@PathVariable UUID portfolioId, @RequestBody NewPortfolioUser body) {
@@ -117,13 +94,7 @@ class PortfolioAdministrationController {
             description = "Takes effect on the user's next request (within the permission cache time on other gateway"
                     + " instances). The Owner's role does not change this way; only the Owner changes an Admin's.")
     @ApiResponse(responseCode = "200", description = "Changed.")
-    @ApiResponse(
-            responseCode = "404",
-            description = "Not a portfolio user of this portfolio.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "404", description = "Not a portfolio user of this portfolio.")
     @PutMapping(path = "/portfolio-users/{userId}/role", consumes = MediaType.APPLICATION_JSON_VALUE)
     PortfolioUserView changeRole(
             @PathVariable UUID portfolioId, @PathVariable UUID userId, @RequestBody RoleChange body) {
@@ -161,13 +132,7 @@ class PortfolioAdministrationController {
                     + " USER_MANAGEMENT_EDIT, PORTFOLIO_USERS_MANAGE and ACCOUNT_ROLES_MANAGE. Needs"
                     + " PORTFOLIO_USERS_MANAGE.")
     @ApiResponse(responseCode = "201", description = "Defined.")
-    @ApiResponse(
-            responseCode = "409",
-            description = "The portfolio has a role with this code already.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "409", description = "The portfolio has a role with this code already.")
     @PostMapping(path = "/portfolio-roles", consumes = MediaType.APPLICATION_JSON_VALUE)
     @ResponseStatus(HttpStatus.CREATED)
     RoleView definePortfolioRole(@PathVariable UUID portfolioId, @RequestBody RoleDefinition body) {
@@ -179,13 +144,7 @@ class PortfolioAdministrationController {
             summary = "Delete a custom portfolio role",
             description = "Refused (409) while portfolio users hold it; the problem says how many.")
     @ApiResponse(responseCode = "204", description = "Deleted.")
-    @ApiResponse(
-            responseCode = "409",
-            description = "Portfolio users hold the role; the detail names how many.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "409", description = "Portfolio users hold the role; the detail names how many.")
     @DeleteMapping("/portfolio-roles/{code}")
     ResponseEntity<Void> deletePortfolioRole(@PathVariable UUID portfolioId, @PathVariable String code) {
         Caller caller = access.require(portfolioId, PortfolioPermission.PORTFOLIO_USERS_MANAGE);
@@ -215,13 +174,7 @@ class PortfolioAdministrationController {
                     + " MANAGE_CAMPAIGNS, CREATE_CONTENT, PUBLISH_CONTENT, RESPOND_TO_MESSAGES, MANAGE_USERS,"
                     + " MANAGE_INTEGRATIONS, MANAGE_BILLING). Needs ACCOUNT_ROLES_MANAGE.")
     @ApiResponse(responseCode = "201", description = "Defined.")
-    @ApiResponse(
-            responseCode = "409",
-            description = "The portfolio has a custom role with this code already.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "409", description = "The portfolio has a custom role with this code already.")
     @PostMapping(path = "/account-roles", consumes = MediaType.APPLICATION_JSON_VALUE)
     @ResponseStatus(HttpStatus.CREATED)
     RoleView defineAccountRole(@PathVariable UUID portfolioId, @RequestBody RoleDefinition body) {
@@ -234,13 +187,7 @@ class PortfolioAdministrationController {
             description = "Refused (409) while memberships in the portfolio's accounts hold it; the problem says how"
                     + " many. Needs ACCOUNT_ROLES_MANAGE.")
     @ApiResponse(responseCode = "204", description = "Deleted.")
-    @ApiResponse(
-            responseCode = "409",
-            description = "Memberships hold the role; the detail names how many.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "409", description = "Memberships hold the role; the detail names how many.")
     @DeleteMapping("/account-roles/{code}")
     ResponseEntity<Void> deleteAccountRole(@PathVariable UUID portfolioId, @PathVariable String code) {
         Caller caller = access.require(portfolioId, PortfolioPermission.ACCOUNT_ROLES_MANAGE);
@@ -264,13 +211,7 @@ class PortfolioAdministrationController {
 
     @Operation(summary = "The pending Owner transfer", description = "Only the Owner.")
     @ApiResponse(responseCode = "200", description = "The pending transfer.")
-    @ApiResponse(
-            responseCode = "404",
-            description = "No transfer is pending.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "404", description = "No transfer is pending.")
     @GetMapping("/owner-transfer")
     OwnerTransferView pendingTransfer(@PathVariable UUID portfolioId) {
         access.requireOwner(portfolioId);

@@ -13,7 +13,6 @@ import com.portfoliobulk.gateway.web.PageParameters;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -24,7 +23,6 @@ import java.util.Set;
 import java.util.UUID;
 import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -46,14 +44,8 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
         name = "SCIM tokens",
         description = "Bearer tokens for the portfolio's identity provider (SCIM 2.0 provisioning). Portfolio Owner"
                 + " only.")
-@ApiResponse(responseCode = "401", description = "No valid bearer token.", content = @Content)
-@ApiResponse(
-        responseCode = "403",
-        description = "The caller is not the Portfolio Owner.",
-        content =
-                @Content(
-                        mediaType = "application/problem+json",
-                        schema = @Schema(implementation = ProblemDetail.class)))
+@ApiResponse(responseCode = "401", description = "No valid bearer token.")
+@ApiResponse(responseCode = "403", description = "The caller is not the Portfolio Owner.")
 @RestController
 @RequestMapping("/api/v1/portfolios/{portfolioId}/scim-tokens")
 class ScimTokenController {
@@ -75,20 +67,8 @@ class ScimTokenController {
                     + " it with `scimBaseUrl` into the identity provider (Entra ID: Secret Token and Tenant URL;"
                     + " Okta: API token and SCIM connector base URL).")
     @ApiResponse(responseCode = "201", description = "Created; `token` is shown only here.")
-    @ApiResponse(
-            responseCode = "404",
-            description = "The portfolio does not exist.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
-    @ApiResponse(
-            responseCode = "422",
-            description = "`name` is missing or longer than 100 characters.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "404", description = "The portfolio does not exist.")
+    @ApiResponse(responseCode = "422", description = "`name` is missing or longer than 100 characters.")
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<NewScimToken> create(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
@@ -131,13 +111,7 @@ class ScimTokenController {
             summary = "Revoke a SCIM token",
             description = "The identity provider's next call with it answers 401. Jobs it created stay.")
     @ApiResponse(responseCode = "204", description = "Revoked.")
-    @ApiResponse(
-            responseCode = "404",
-            description = "The portfolio has no such token, or it is revoked already.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "404", description = "The portfolio has no such token, or it is revoked already.")
     @DeleteMapping("/{tokenId}")
     ResponseEntity<Void> revoke(@PathVariable UUID portfolioId, @PathVariable UUID tokenId) {
         requireOwner(portfolioId);

@@ -7,14 +7,11 @@ import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.headers.Header;
-import io.swagger.v3.oas.annotations.media.Content;
-import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.UUID;
 import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -33,14 +30,10 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
         name = "Webhooks",
         description = "Be told when a job ends instead of polling: signed messages (Standard Webhooks) POSTed to"
                 + " your HTTPS endpoint, retried for 24 hours.")
-@ApiResponse(responseCode = "401", description = "No valid bearer token.", content = @Content)
+@ApiResponse(responseCode = "401", description = "No valid bearer token.")
 @ApiResponse(
         responseCode = "403",
-        description = "The caller is neither the Portfolio Owner nor holds User Management EDIT.",
-        content =
-                @Content(
-                        mediaType = "application/problem+json",
-                        schema = @Schema(implementation = ProblemDetail.class)))
+        description = "The caller is neither the Portfolio Owner nor holds User Management EDIT.")
 @RestController
 @RequestMapping(path = "/api/v1/portfolios/{portfolioId}/webhooks", produces = MediaType.APPLICATION_JSON_VALUE)
 class WebhookController {
@@ -66,18 +59,8 @@ class WebhookController {
             responseCode = "400",
             description = "Malformed body, or a field cannot be used: not an https:// URL, a host resolving to a"
                     + " loopback, private, link-local or metadata address, an unknown event type, a progress"
-                    + " interval out of range. `errors` names the fields.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
-    @ApiResponse(
-            responseCode = "409",
-            description = "The portfolio has as many subscriptions as it may have.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+                    + " interval out of range. `errors` names the fields.")
+    @ApiResponse(responseCode = "409", description = "The portfolio has as many subscriptions as it may have.")
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<SubscriptionView> create(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
@@ -93,13 +76,7 @@ class WebhookController {
 
     @Operation(summary = "List the portfolio's subscriptions", description = "Oldest first; secrets are not shown.")
     @ApiResponse(responseCode = "200", description = "One page of subscriptions.")
-    @ApiResponse(
-            responseCode = "400",
-            description = "The limit or cursor cannot be used.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "400", description = "The limit or cursor cannot be used.")
     @GetMapping
     Page<SubscriptionView> list(@PathVariable UUID portfolioId, @ParameterObject PageParameters page) {
         access.requireChange(portfolioId);
@@ -108,13 +85,7 @@ class WebhookController {
 
     @Operation(summary = "Get a subscription")
     @ApiResponse(responseCode = "200", description = "The subscription, without its secret.")
-    @ApiResponse(
-            responseCode = "404",
-            description = "No such subscription in this portfolio.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "404", description = "No such subscription in this portfolio.")
     @GetMapping("/{subscriptionId}")
     SubscriptionView get(@PathVariable UUID portfolioId, @PathVariable UUID subscriptionId) {
         access.requireChange(portfolioId);
@@ -126,13 +97,7 @@ class WebhookController {
             description = "It receives nothing until enabled: jobs ending meanwhile are not sent to it, and retries of"
                     + " earlier messages wait (within their 24 hours).")
     @ApiResponse(responseCode = "200", description = "Disabled.")
-    @ApiResponse(
-            responseCode = "404",
-            description = "No such subscription in this portfolio.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "404", description = "No such subscription in this portfolio.")
     @PostMapping("/{subscriptionId}/disable")
     SubscriptionView disable(@PathVariable UUID portfolioId, @PathVariable UUID subscriptionId) {
         access.requireChange(portfolioId);
@@ -143,13 +108,7 @@ class WebhookController {
             summary = "Enable a subscription",
             description = "Also after it was disabled for a day of failed deliveries; its failure streak restarts.")
     @ApiResponse(responseCode = "200", description = "Enabled.")
-    @ApiResponse(
-            responseCode = "404",
-            description = "No such subscription in this portfolio.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "404", description = "No such subscription in this portfolio.")
     @PostMapping("/{subscriptionId}/enable")
     SubscriptionView enable(@PathVariable UUID portfolioId, @PathVariable UUID subscriptionId) {
         access.requireChange(portfolioId);
@@ -160,13 +119,7 @@ class WebhookController {
             summary = "Rotate the signing secret",
             description = "The new secret signs every message from now on, retries included; it is shown this once.")
     @ApiResponse(responseCode = "200", description = "The subscription with its new secret.")
-    @ApiResponse(
-            responseCode = "404",
-            description = "No such subscription in this portfolio.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "404", description = "No such subscription in this portfolio.")
     @PostMapping("/{subscriptionId}/rotate-secret")
     SubscriptionView rotateSecret(@PathVariable UUID portfolioId, @PathVariable UUID subscriptionId) {
         access.requireChange(portfolioId);
@@ -175,13 +128,7 @@ class WebhookController {
 
     @Operation(summary = "Delete a subscription", description = "With its messages and their attempts.")
     @ApiResponse(responseCode = "204", description = "Deleted.")
-    @ApiResponse(
-            responseCode = "404",
-            description = "No such subscription in this portfolio.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "404", description = "No such subscription in this portfolio.")
     @DeleteMapping("/{subscriptionId}")
     ResponseEntity<Void> delete(@PathVariable UUID portfolioId, @PathVariable UUID subscriptionId) {
         access.requireChange(portfolioId);
@@ -194,20 +141,8 @@ class WebhookController {
             description =
                     "Newest first, cursor-paged: status, attempts, last response code and duration, next" + " attempt.")
     @ApiResponse(responseCode = "200", description = "One page of messages.")
-    @ApiResponse(
-            responseCode = "400",
-            description = "The limit or cursor cannot be used.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
-    @ApiResponse(
-            responseCode = "404",
-            description = "No such subscription in this portfolio.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "400", description = "The limit or cursor cannot be used.")
+    @ApiResponse(responseCode = "404", description = "No such subscription in this portfolio.")
     @GetMapping("/{subscriptionId}/deliveries")
     Page<DeliveryView> deliveries(
             @PathVariable UUID portfolioId, @PathVariable UUID subscriptionId, @ParameterObject PageParameters page) {
@@ -219,11 +154,7 @@ class WebhookController {
     @ApiResponse(responseCode = "200", description = "The message and every attempt, oldest first.")
     @ApiResponse(
             responseCode = "404",
-            description = "No such subscription in this portfolio, or no such message of it.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+            description = "No such subscription in this portfolio, or no such message of it.")
     @GetMapping("/{subscriptionId}/deliveries/{deliveryId}")
     DeliveryView delivery(
             @PathVariable UUID portfolioId, @PathVariable UUID subscriptionId, @PathVariable UUID deliveryId) {
@@ -238,11 +169,7 @@ class WebhookController {
     @ApiResponse(responseCode = "202", description = "Queued; the message as it is now.")
     @ApiResponse(
             responseCode = "404",
-            description = "No such subscription in this portfolio, or no such message of it.",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemDetail.class)))
+            description = "No such subscription in this portfolio, or no such message of it.")
     @PostMapping("/{subscriptionId}/deliveries/{deliveryId}/redeliver")
     ResponseEntity<DeliveryView> redeliver(
             @PathVariable UUID portfolioId, @PathVariable UUID subscriptionId, @PathVariable UUID deliveryId) {
