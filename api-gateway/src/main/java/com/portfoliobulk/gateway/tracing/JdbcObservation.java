@@ -1,22 +1,17 @@
 package com.portfoliobulk.gateway.tracing;
 
 import io.micrometer.observation.ObservationRegistry;
-import io.micrometer.tracing.Tracer;
 import java.util.EnumSet;
 import javax.sql.DataSource;
 import net.ttddyy.dsproxy.support.ProxyDataSource;
 import net.ttddyy.dsproxy.support.ProxyDataSourceBuilder;
-import net.ttddyy.observation.tracing.ConnectionTracingObservationHandler;
 import net.ttddyy.observation.tracing.DataSourceObservationListener;
 import net.ttddyy.observation.tracing.JdbcObservationDocumentation;
-import net.ttddyy.observation.tracing.QueryTracingObservationHandler;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
-import org.springframework.core.annotation.Order;
 
 /**
  * JDBC in the traces: every connection taken from the pool ({@code jdbc.connection}) and every
@@ -50,19 +45,5 @@ class JdbcObservation {
                         .build();
             }
         };
-    }
-
-    /** Names and tags the connection spans (before the generic tracing handler takes them). */
-    @Bean
-    @Order(Ordered.HIGHEST_PRECEDENCE)
-    ConnectionTracingObservationHandler jdbcConnectionTracingObservationHandler(Tracer tracer) {
-        return new ConnectionTracingObservationHandler(tracer);
-    }
-
-    /** Names and tags the statement spans (before the generic tracing handler takes them). */
-    @Bean
-    @Order(Ordered.HIGHEST_PRECEDENCE)
-    QueryTracingObservationHandler jdbcQueryTracingObservationHandler(Tracer tracer) {
-        return new QueryTracingObservationHandler(tracer);
     }
 }
