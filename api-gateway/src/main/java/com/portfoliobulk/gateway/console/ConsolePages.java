@@ -5,6 +5,8 @@ import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.web.NotFoundException;
 import java.util.Arrays;
 import java.util.List;
@@ -25,7 +27,10 @@ class ConsolePages {
 
     private final ConsoleProperties properties;
 
-    ConsolePages(ConsoleDirectory directory, ConsoleProperties properties) {
+    private final PortfolioAccess access;
+
+    ConsolePages(ConsoleDirectory directory, ConsoleProperties properties, PortfolioAccess access) {
+        this.access = access;
         this.directory = directory;
         this.properties = properties;
     }
@@ -43,7 +48,8 @@ class ConsolePages {
      * permission on the portfolio or it does not exist (the API would answer the same).
      */
     void portfolio(Model model, ConsoleUser user, UUID portfolioId, String section) {
-        if (!user.caller().canView(portfolioId)) {
+        Caller caller = caller(user);
+        if (!caller.canView(portfolioId)) {
             throw new NotFoundException("No such portfolio");
         }
         ConsoleDirectory.Portfolio portfolio = directory.portfolios(List.of(portfolioId)).stream()
@@ -51,7 +57,7 @@ class ConsolePages {
                 .orElseThrow(() -> new NotFoundException("No such portfolio"));
         model.addAttribute("portfolio", portfolio);
         model.addAttribute("me", user.email());
-        model.addAttribute("canChange", user.caller().canChange(portfolioId));
+        model.addAttribute("canChange", caller.canChange(portfolioId));
         model.addAttribute("section", section);
         model.addAttribute("allRoles", AccountRole.standardRoles());
         model.addAttribute("grantableRoles", GRANTABLE_ROLES);
@@ -59,6 +65,11 @@ class ConsolePages {
         model.addAttribute("jobTypes", JobType.values());
         model.addAttribute("taskStatuses", TaskStatus.values());
         model.addAttribute("reasons", ReasonCode.values());
+    }
+
+    /** The administrator with the permissions the API applies to them (token or stored, as configured). */
+    Caller caller(ConsoleUser user) {
+        return access.withPermissions(user.caller());
     }
 
     /** The items of an API page. */

@@ -48,7 +48,10 @@ final class ConsoleUser extends AbstractAuthenticationToken {
         return new ConsoleUser(PortfolioAccess.fromToken(token), token.getTokenValue());
     }
 
-    /** The same caller the API sees for this administrator's token. */
+    /**
+     * The administrator as their token names them, with the token's own permissions; {@link
+     * com.portfoliobulk.gateway.security.PortfolioAccess#withPermissions} gives the ones the API applies.
+     */
     Caller caller() {
         return new Caller(userId, email, new HashMap<>(permissions));
     }

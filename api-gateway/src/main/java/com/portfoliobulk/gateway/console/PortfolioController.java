@@ -43,7 +43,7 @@ class PortfolioController {
 
     @GetMapping("/console")
     String home(ConsoleUser user, Model model) {
-        var portfolios = directory.portfolios(user.caller().permissions().entrySet().stream()
+        var portfolios = directory.portfolios(pages.caller(user).permissions().entrySet().stream()
                 .filter(entry -> !entry.getValue().isEmpty())
                 .map(Map.Entry::getKey)
                 .toList());

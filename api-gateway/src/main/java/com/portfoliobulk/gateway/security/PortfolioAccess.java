@@ -47,7 +47,16 @@ public class PortfolioAccess {
         if (authentication == null || !(authentication.getPrincipal() instanceof Jwt jwt)) {
             throw new AuthenticationCredentialsNotFoundException("A bearer token is required");
         }
-        Caller fromToken = fromToken(jwt);
+        return withPermissions(fromToken(jwt));
+    }
+
+    /**
+     * The caller with the permissions of the configured source: the token's own ({@code
+     * identity-provider}) or the stored ones ({@code database}, read through the short cache). The
+     * console resolves its signed-in administrator this way on each page, so it shows what the API
+     * allows.
+     */
+    public Caller withPermissions(Caller fromToken) {
         if (source == PermissionProperties.Source.IDENTITY_PROVIDER) {
             return fromToken;
         }

@@ -1,0 +1,104 @@
+package com.portfoliobulk.gateway.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.gateway.GatewayApplication;
+import com.portfoliobulk.gateway.support.DirectorySeed;
+import java.net.CookieManager;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * With permissions held in the database (the default outside the tests), the console shows what the
+ * API allows the signed-in administrator: their stored portfolio role, whatever their token claims.
+ */
+@SpringBootTest(
+        webEnvironment = WebEnvironment.RANDOM_PORT,
+        properties = {
+            "spring.config.name=" + GatewayApplication.CONFIG_NAME,
+            "bulk.gateway.console.demo-sign-in=true",
+            "bulk.gateway.permissions.source=database"
+        })
+class ConsoleStoredPermissionsIntegrationTests {
+
+    private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
+
+    @LocalServerPort
+    private int port;
+
+    @Autowired
+    private JdbcClient jdbc;
+
+    @Test
+    void theStoredRoleDecidesWhatTheConsoleShowsNotTheTokensClaim() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        String editor = "editor-" + UUID.randomUUID() + "@agency.test";
+        jdbc.sql("INSERT INTO jobs.portfolio_users (portfolio_id, user_id, email, role)"
+                        + " VALUES (:portfolio, :user, :email, 'USER_MANAGEMENT_EDIT')")
+                .param("portfolio", portfolio.id())
+                .param("user", UUID.nameUUIDFromBytes(editor.getBytes(StandardCharsets.UTF_8)))
+                .param("email", editor)
+                .update();
+        String users = "/console/portfolios/" + portfolio.id() + "/users";
+
+        HttpClient editorBrowser = browser();
+        signIn(editorBrowser, editor, "USER_MANAGEMENT_VIEW", portfolio);
+        HttpResponse<String> editorsPage = get(editorBrowser, users);
+
+        HttpClient strangerBrowser = browser();
+        signIn(strangerBrowser, "stranger-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        HttpResponse<String> strangersPage = get(strangerBrowser, users);
+
+        assertThat(editorsPage.statusCode()).as(editorsPage.body()).isEqualTo(200);
+        assertThat(editorsPage.body()).as("an editor may change access").doesNotContain("id=\"view-only\"");
+        assertThat(strangersPage.statusCode())
+                .as("a token claiming Owner without a stored role sees no portfolio")
+                .isEqualTo(404);
+    }
+
+    private static HttpClient browser() {
+        return HttpClient.newBuilder()
+                .cookieHandler(new CookieManager())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    private void signIn(HttpClient browser, String email, String permission, DirectorySeed.Portfolio portfolio)
+            throws Exception {
+        String page =
+                get(browser, "/console/sign-in?portfolio=" + portfolio.id()).body();
+        Matcher csrf = CSRF_FIELD.matcher(page);
+        assertThat(csrf.find()).as(page).isTrue();
+        String form = "email=" + URLEncoder.encode(email, StandardCharsets.UTF_8) + "&permission=" + permission
+                + "&portfolio=" + portfolio.id() + "&_csrf="
+                + URLEncoder.encode(csrf.group(1).replace("&#45;", "-"), StandardCharsets.UTF_8);
+        HttpResponse<String> signedIn = browser.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/console/sign-in"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(form))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(signedIn.statusCode()).as(signedIn.body()).isEqualTo(302);
+    }
+
+    private HttpResponse<String> get(HttpClient browser, String path) throws Exception {
+        return browser.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
