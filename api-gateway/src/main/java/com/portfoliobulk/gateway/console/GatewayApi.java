@@ -195,6 +195,37 @@ class GatewayApi {
                 limit);
     }
 
+    Map<String, Object> portfolioUsers(ConsoleUser user, UUID portfolioId, int limit) {
+        return get(user, "/portfolio-users", Map.of("portfolioId", portfolioId), Map.of(), limit);
+    }
+
+    Map<String, Object> portfolioRoles(ConsoleUser user, UUID portfolioId, int limit) {
+        return get(user, "/portfolio-roles", Map.of("portfolioId", portfolioId), Map.of(), limit);
+    }
+
+    Map<String, Object> accountRoles(ConsoleUser user, UUID portfolioId, int limit) {
+        return get(user, "/account-roles", Map.of("portfolioId", portfolioId), Map.of(), limit);
+    }
+
+    Map<String, Object> ownerTransfer(ConsoleUser user, UUID portfolioId) {
+        return get(user, "/owner-transfer", Map.of("portfolioId", portfolioId), Map.of(), 0);
+    }
+
+    Map<String, Object> adminLog(ConsoleUser user, UUID portfolioId, int limit) {
+        return get(user, "/admin-log", Map.of("portfolioId", portfolioId), Map.of(), limit);
+    }
+
+    /** Changes a portfolio user's portfolio role (the API checks who may give which role). */
+    Map<String, Object> changePortfolioRole(ConsoleUser user, UUID portfolioId, UUID userId, String role) {
+        return call(() -> client().put()
+                .uri(PORTFOLIOS + "/portfolio-users/{userId}/role", portfolioId, userId)
+                .headers(headers -> authorize(headers, user))
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(Map.of("role", role == null ? "" : role.strip()))
+                .retrieve()
+                .body(JSON));
+    }
+
     private Map<String, Object> get(
             ConsoleUser user, String path, Map<String, Object> pathVariables, Map<String, String> query, int limit) {
         return call(() -> client().get()

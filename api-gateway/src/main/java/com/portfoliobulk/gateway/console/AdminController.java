@@ -1,0 +1,104 @@
+package com.portfoliobulk.gateway.console;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+
+/**
+ * The portfolio's administration page: its portfolio users and their roles, the custom account
+ * roles, the linked accounts, a pending Owner transfer and the newest administration log entries,
+ * each as the API answers the signed-in administrator; and changing a portfolio user's role.
+ */
+@Controller
+class AdminController {
+
+    private final GatewayApi api;
+
+    private final ConsolePages pages;
+
+    AdminController(GatewayApi api, ConsolePages pages) {
+        this.api = api;
+        this.pages = pages;
+    }
+
+    @GetMapping("/console/portfolios/{portfolioId}/admin")
+    String admin(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @RequestParam(required = false) String changed,
+            Model model) {
+        pages.portfolio(model, user, portfolioId, "admin");
+        int limit = pages.pageSize();
+        // The API decides who may manage portfolio users; its refusal is shown in place of the list.
+        Section users = section(() -> api.portfolioUsers(user, portfolioId, limit));
+        model.addAttribute("portfolioUsers", users.items());
+        model.addAttribute("usersRefused", users.refusal());
+        model.addAttribute("moreUsers", users.more());
+        boolean manages = users.refusal() == null;
+        model.addAttribute("managesUsers", manages);
+        if (manages) {
+            model.addAttribute(
+                    "portfolioRoles",
+                    section(() -> api.portfolioRoles(user, portfolioId, limit)).items());
+            Section log = section(() -> api.adminLog(user, portfolioId, limit));
+            model.addAttribute("adminLog", log.items());
+            model.addAttribute("logRefused", log.refusal());
+        }
+        Section roles = section(() -> api.accountRoles(user, portfolioId, limit));
+        model.addAttribute(
+                "accountRoles",
+                roles.items().stream()
+                        .filter(role -> role instanceof Map<?, ?> map && Boolean.TRUE.equals(map.get("custom")))
+                        .toList());
+        model.addAttribute("rolesRefused", roles.refusal());
+        Section linked = section(() -> api.accounts(user, portfolioId, null, limit, null));
+        model.addAttribute("linkedAccounts", linked.items());
+        model.addAttribute("moreLinked", linked.more());
+        model.addAttribute("linkedRefused", linked.refusal());
+        model.addAttribute("transfer", transfer(user, portfolioId));
+        model.addAttribute("changed", changed != null);
+        return "console/admin";
+    }
+
+    /** Changes the role through the API; a refusal is shown as the API worded it (ConsoleAdvice). */
+    @PostMapping("/console/portfolios/{portfolioId}/admin/portfolio-users/{userId}/role")
+    String changeRole(
+            ConsoleUser user, @PathVariable UUID portfolioId, @PathVariable UUID userId, @RequestParam String role) {
+        api.changePortfolioRole(user, portfolioId, userId, role);
+        return "redirect:/console/portfolios/" + portfolioId + "/admin?changed";
+    }
+
+    /** The pending Owner transfer; none when there is none or the caller is not the Owner (only they see it). */
+    private Map<String, Object> transfer(ConsoleUser user, UUID portfolioId) {
+        try {
+            return api.ownerTransfer(user, portfolioId);
+        } catch (ApiProblem problem) {
+            if (problem.status() == 403 || problem.status() == 404) {
+                return null;
+            }
+            throw problem;
+        }
+    }
+
+    private static Section section(Supplier<Map<String, Object>> read) {
+        try {
+            Map<String, Object> page = read.get();
+            return new Section(ConsolePages.items(page), ConsolePages.nextCursor(page) != null, null);
+        } catch (ApiProblem problem) {
+            if (problem.status() != 403) {
+                throw problem;
+            }
+            return new Section(List.of(), false, problem.detail());
+        }
+    }
+
+    /** One list of the page: its first items, whether there are more, or the API's refusal. */
+    private record Section(List<?> items, boolean more, String refusal) {}
+}

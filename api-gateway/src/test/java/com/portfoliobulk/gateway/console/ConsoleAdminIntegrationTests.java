@@ -1,0 +1,203 @@
+package com.portfoliobulk.gateway.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.gateway.GatewayApplication;
+import com.portfoliobulk.gateway.support.DirectorySeed;
+import java.io.IOException;
+import java.net.CookieManager;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * The administration page of a portfolio: its portfolio users and roles as the API answers the
+ * signed-in administrator, and changing a portfolio user's role through the API.
+ */
+@SpringBootTest(
+        webEnvironment = WebEnvironment.RANDOM_PORT,
+        properties = {
+            "spring.config.name=" + GatewayApplication.CONFIG_NAME,
+            "bulk.gateway.console.demo-sign-in=true",
+            "spring.security.oauth2.client.registration.corp.client-id=bulk-console",
+            "spring.security.oauth2.client.registration.corp.client-secret=not-used",
+            "spring.security.oauth2.client.registration.corp.client-name=Corporate SSO",
+            "spring.security.oauth2.client.registration.corp.authorization-grant-type=authorization_code",
+            "spring.security.oauth2.client.registration.corp.redirect-uri={baseUrl}/login/oauth2/code/{registrationId}",
+            "spring.security.oauth2.client.registration.corp.scope=openid,email,bulk-api",
+            "spring.security.oauth2.client.provider.corp.authorization-uri=https://idp.example/authorize",
+            "spring.security.oauth2.client.provider.corp.token-uri=https://idp.example/token",
+            "spring.security.oauth2.client.provider.corp.jwk-set-uri=https://idp.example/jwks",
+            "spring.security.oauth2.client.provider.corp.user-name-attribute=sub"
+        })
+class ConsoleAdminIntegrationTests {
+
+    private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
+
+    private static final Pattern CSRF_META = Pattern.compile("name=\"csrf-token\" content=\"([^\"]+)\"");
+
+    @LocalServerPort
+    private int port;
+
+    @Autowired
+    private JdbcClient jdbc;
+
+    private HttpClient browser;
+
+    @BeforeEach
+    void freshBrowser() {
+        browser = HttpClient.newBuilder()
+                .cookieHandler(new CookieManager())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    @Test
+    void theOwnerSeesThePortfolioUsersAndChangesARoleThroughTheApi() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        portfolio.account("Brand Lisbon");
+        UUID vera = portfolio.user("vera");
+        String veraEmail = portfolio.email("vera");
+        portfolioUser(portfolio, vera, veraEmail, "USER_MANAGEMENT_VIEW");
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String admin = "/console/portfolios/" + portfolio.id() + "/admin";
+
+        HttpResponse<String> page = get(admin);
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body())
+                .contains("aria-current=\"page\">Administration<", "id=\"portfolio-users\"")
+                .contains("data-email=\"" + veraEmail + "\"", "USER_MANAGEMENT_VIEW")
+                .contains("class=\"inline role-change\"", "Brand Lisbon", "id=\"admin-log\"");
+
+        HttpResponse<String> changed = post(
+                admin + "/portfolio-users/" + vera + "/role", Map.of("role", "USER_MANAGEMENT_EDIT", "_csrf", csrf()));
+
+        assertThat(changed.statusCode()).isEqualTo(302);
+        assertThat(changed.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith(admin + "?changed"));
+        assertThat(roleOf(portfolio, vera)).isEqualTo("USER_MANAGEMENT_EDIT");
+        assertThat(get(admin + "?changed").body())
+                .contains(
+                        "id=\"role-changed\"",
+                        "PORTFOLIO_ROLE_CHANGED",
+                        "role USER_MANAGEMENT_VIEW -&gt; USER_MANAGEMENT_EDIT");
+
+        HttpResponse<String> refused =
+                post(admin + "/portfolio-users/" + vera + "/role", Map.of("role", "NO_SUCH_ROLE", "_csrf", csrf()));
+
+        assertThat(refused.statusCode()).isBetween(400, 499);
+        assertThat(refused.body()).contains("NO_SUCH_ROLE");
+        assertThat(roleOf(portfolio, vera)).isEqualTo("USER_MANAGEMENT_EDIT");
+    }
+
+    @Test
+    void aViewOnlyAdministratorSeesTheApisRefusalAndNoRoleForm() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID vera = portfolio.user("vera");
+        portfolioUser(portfolio, vera, portfolio.email("vera"), "USER_MANAGEMENT_VIEW");
+        signIn("viewer-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_VIEW", portfolio);
+        String admin = "/console/portfolios/" + portfolio.id() + "/admin";
+
+        HttpResponse<String> page = get(admin);
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body())
+                .contains("id=\"users-refused\"")
+                .doesNotContain("role-change", "id=\"portfolio-users\"", portfolio.email("vera"));
+        HttpResponse<String> forged =
+                post(admin + "/portfolio-users/" + vera + "/role", Map.of("role", "ADMIN", "_csrf", csrf()));
+        assertThat(forged.statusCode()).isEqualTo(403);
+        assertThat(roleOf(portfolio, vera)).isEqualTo("USER_MANAGEMENT_VIEW");
+    }
+
+    private void portfolioUser(DirectorySeed.Portfolio portfolio, UUID user, String email, String role) {
+        jdbc.sql("INSERT INTO jobs.portfolio_users (portfolio_id, user_id, email, role) VALUES (:p, :u, :e, :r)")
+                .param("p", portfolio.id())
+                .param("u", user)
+                .param("e", email)
+                .param("r", role)
+                .update();
+    }
+
+    private String roleOf(DirectorySeed.Portfolio portfolio, UUID user) {
+        return jdbc.sql("SELECT role FROM jobs.portfolio_users WHERE portfolio_id = :p AND user_id = :u")
+                .param("p", portfolio.id())
+                .param("u", user)
+                .query(String.class)
+                .single();
+    }
+
+    private HttpResponse<String> signIn(String email, String permission, DirectorySeed.Portfolio portfolio)
+            throws Exception {
+        String page = get("/console/sign-in?portfolio=" + portfolio.id()).body();
+        Matcher token = CSRF_FIELD.matcher(page);
+        assertThat(token.find()).as(page).isTrue();
+        assertThat(page).contains("name=\"portfolio\" value=\"" + portfolio.id() + "\"");
+        return post(
+                "/console/sign-in",
+                Map.of(
+                        "email",
+                        email,
+                        "permission",
+                        permission,
+                        "portfolio",
+                        portfolio.id().toString(),
+                        "_csrf",
+                        unescape(token.group(1))));
+    }
+
+    /** The CSRF token of the session, as a console page carries it. */
+    private String csrf() throws Exception {
+        String page = get("/console/sign-in").body();
+        Matcher meta = CSRF_META.matcher(page);
+        assertThat(meta.find()).as(page).isTrue();
+        return unescape(meta.group(1));
+    }
+
+    private static String unescape(String html) {
+        return html.replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&");
+    }
+
+    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return browser.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, Map<String, String> form) throws IOException, InterruptedException {
+        String body = new LinkedHashMap<>(form)
+                .entrySet().stream()
+                        .map(field -> URLEncoder.encode(field.getKey(), StandardCharsets.UTF_8) + "="
+                                + URLEncoder.encode(field.getValue(), StandardCharsets.UTF_8))
+                        .collect(Collectors.joining("&"));
+        return browser.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
