@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
  * detaches from the terminal, so Ctrl-C reaches only the JVM, whose shutdown stops it last.
  *
  * <p>Its data is meant to survive a crash of the machine, so it runs with PostgreSQL's durable
- * settings ({@link #DURABILITY}): a commit returns once its WAL is flushed to disk. The embedded
- * server's library turns {@code synchronous_commit} off by default, and the tests' servers run with
- * all of them off.
+ * settings ({@link #DURABILITY}): a commit returns once its WAL is flushed to disk. These are set
+ * explicitly because the embedded server's library relaxes the commit setting by default; only the
+ * tests' throwaway servers trade durability for speed.
  */
 final class PersistentPostgres implements AutoCloseable {
 
