@@ -4,20 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.gateway.GatewayApplication;
 import com.portfoliobulk.gateway.support.DirectorySeed;
-import java.io.IOException;
-import java.net.CookieManager;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -48,24 +37,17 @@ import org.springframework.jdbc.core.simple.JdbcClient;
         })
 class ConsoleAdminIntegrationTests {
 
-    private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
-
-    private static final Pattern CSRF_META = Pattern.compile("name=\"csrf-token\" content=\"([^\"]+)\"");
-
     @LocalServerPort
     private int port;
 
     @Autowired
     private JdbcClient jdbc;
 
-    private HttpClient browser;
+    private ConsoleBrowser browser;
 
     @BeforeEach
     void freshBrowser() {
-        browser = HttpClient.newBuilder()
-                .cookieHandler(new CookieManager())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        browser = new ConsoleBrowser(port);
     }
 
     @Test
@@ -146,58 +128,18 @@ class ConsoleAdminIntegrationTests {
 
     private HttpResponse<String> signIn(String email, String permission, DirectorySeed.Portfolio portfolio)
             throws Exception {
-        String page = get("/console/sign-in?portfolio=" + portfolio.id()).body();
-        Matcher token = CSRF_FIELD.matcher(page);
-        assertThat(token.find()).as(page).isTrue();
-        assertThat(page).contains("name=\"portfolio\" value=\"" + portfolio.id() + "\"");
-        return post(
-                "/console/sign-in",
-                Map.of(
-                        "email",
-                        email,
-                        "permission",
-                        permission,
-                        "portfolio",
-                        portfolio.id().toString(),
-                        "_csrf",
-                        unescape(token.group(1))));
+        return browser.signIn(email, permission, portfolio);
     }
 
-    /** The CSRF token of the session, as a console page carries it. */
     private String csrf() throws Exception {
-        String page = get("/console/sign-in").body();
-        Matcher meta = CSRF_META.matcher(page);
-        assertThat(meta.find()).as(page).isTrue();
-        return unescape(meta.group(1));
+        return browser.csrf();
     }
 
-    private static String unescape(String html) {
-        return html.replace("&quot;", "\"")
-                .replace("&#39;", "'")
-                .replace("&lt;", "<")
-                .replace("&gt;", ">")
-                .replace("&amp;", "&");
+    private HttpResponse<String> get(String path) throws Exception {
+        return browser.get(path);
     }
 
-    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return browser.send(
-                HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                        .GET()
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private HttpResponse<String> post(String path, Map<String, String> form) throws IOException, InterruptedException {
-        String body = new LinkedHashMap<>(form)
-                .entrySet().stream()
-                        .map(field -> URLEncoder.encode(field.getKey(), StandardCharsets.UTF_8) + "="
-                                + URLEncoder.encode(field.getValue(), StandardCharsets.UTF_8))
-                        .collect(Collectors.joining("&"));
-        return browser.send(
-                HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                        .header("Content-Type", "application/x-www-form-urlencoded")
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+    private HttpResponse<String> post(String path, Map<String, String> form) throws Exception {
+        return browser.post(path, form);
     }
 }

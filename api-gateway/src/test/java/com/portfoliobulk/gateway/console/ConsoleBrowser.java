@@ -1,0 +1,98 @@
+package com.portfoliobulk.gateway.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.gateway.support.DirectorySeed;
+import java.io.IOException;
+import java.net.CookieManager;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * A browser of the console for HTTP-level tests: it keeps the session cookie, follows no redirects,
+ * signs in with the demo sign-in and posts forms with the session's CSRF token.
+ */
+final class ConsoleBrowser {
+
+    private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
+
+    private static final Pattern CSRF_META = Pattern.compile("name=\"csrf-token\" content=\"([^\"]+)\"");
+
+    private final int port;
+
+    private final HttpClient http = HttpClient.newBuilder()
+            .cookieHandler(new CookieManager())
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+
+    ConsoleBrowser(int port) {
+        this.port = port;
+    }
+
+    /** Signs in with the demo sign-in, the token naming {@code permission} on the portfolio. */
+    HttpResponse<String> signIn(String email, String permission, DirectorySeed.Portfolio portfolio)
+            throws IOException, InterruptedException {
+        String page = get("/console/sign-in?portfolio=" + portfolio.id()).body();
+        Matcher token = CSRF_FIELD.matcher(page);
+        assertThat(token.find()).as(page).isTrue();
+        assertThat(page).contains("name=\"portfolio\" value=\"" + portfolio.id() + "\"");
+        return post(
+                "/console/sign-in",
+                Map.of(
+                        "email",
+                        email,
+                        "permission",
+                        permission,
+                        "portfolio",
+                        portfolio.id().toString(),
+                        "_csrf",
+                        unescape(token.group(1))));
+    }
+
+    /** The CSRF token of the session, as a console page carries it. */
+    String csrf() throws IOException, InterruptedException {
+        String page = get("/console/sign-in").body();
+        Matcher meta = CSRF_META.matcher(page);
+        assertThat(meta.find()).as(page).isTrue();
+        return unescape(meta.group(1));
+    }
+
+    static String unescape(String html) {
+        return html.replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&");
+    }
+
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> post(String path, Map<String, String> form) throws IOException, InterruptedException {
+        String body = new LinkedHashMap<>(form)
+                .entrySet().stream()
+                        .map(field -> URLEncoder.encode(field.getKey(), StandardCharsets.UTF_8) + "="
+                                + URLEncoder.encode(field.getValue(), StandardCharsets.UTF_8))
+                        .collect(Collectors.joining("&"));
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
