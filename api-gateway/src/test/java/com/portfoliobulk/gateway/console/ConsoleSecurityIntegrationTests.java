@@ -5,21 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.GatewayApplication;
 import com.portfoliobulk.gateway.support.DirectorySeed;
-import java.io.IOException;
-import java.net.CookieManager;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -60,14 +52,11 @@ class ConsoleSecurityIntegrationTests {
     @Autowired
     private JdbcClient jdbc;
 
-    private HttpClient browser;
+    private ConsoleBrowser browser;
 
     @BeforeEach
     void freshBrowser() {
-        browser = HttpClient.newBuilder()
-                .cookieHandler(new CookieManager())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        browser = new ConsoleBrowser(port);
     }
 
     @Test
@@ -115,7 +104,13 @@ class ConsoleSecurityIntegrationTests {
 
         HttpResponse<String> signedIn = post(
                 "/console/sign-in",
-                Map.of("email", "admin@demo.example", "permission", "OWNER", "_csrf", unescape(token.group(1))));
+                Map.of(
+                        "email",
+                        "admin@demo.example",
+                        "permission",
+                        "OWNER",
+                        "_csrf",
+                        ConsoleBrowser.unescape(token.group(1))));
         HttpResponse<String> home = get("/console");
 
         assertThat(signedIn.statusCode()).isEqualTo(302);
@@ -198,11 +193,7 @@ class ConsoleSecurityIntegrationTests {
         assertThat(progress.body()).contains("id=\"job-status\"", "id=\"count-total\">1<");
         String etag = progress.headers().firstValue("ETag").orElseThrow();
         assertThat(progress.headers().firstValue("Cache-Control")).hasValue("private, no-cache");
-        HttpResponse<String> unchanged = browser.send(
-                HttpRequest.newBuilder(URI.create("http://localhost:" + port + job + "/progress"))
-                        .header("If-None-Match", etag)
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> unchanged = browser.get(job + "/progress", "If-None-Match", etag);
         assertThat(unchanged.statusCode()).isEqualTo(304);
         assertThat(unchanged.body()).isEmpty();
 
@@ -260,67 +251,27 @@ class ConsoleSecurityIntegrationTests {
                 .single();
     }
 
-    private HttpResponse<String> signIn(String email, String permission, DirectorySeed.Portfolio portfolio)
-            throws Exception {
-        String page = get("/console/sign-in?portfolio=" + portfolio.id()).body();
-        Matcher token = CSRF_FIELD.matcher(page);
-        assertThat(token.find()).as(page).isTrue();
-        assertThat(page).contains("name=\"portfolio\" value=\"" + portfolio.id() + "\"");
-        return post(
-                "/console/sign-in",
-                Map.of(
-                        "email",
-                        email,
-                        "permission",
-                        permission,
-                        "portfolio",
-                        portfolio.id().toString(),
-                        "_csrf",
-                        unescape(token.group(1))));
-    }
-
-    /** The CSRF token of the session, as a console page carries it. */
-    private String csrf() throws Exception {
-        String page = get("/console/sign-in").body();
-        Matcher meta = CSRF_META.matcher(page);
-        assertThat(meta.find()).as(page).isTrue();
-        return unescape(meta.group(1));
-    }
-
     private static String hidden(String html, String name) {
         Matcher field =
                 Pattern.compile("name=\"" + name + "\" value=\"([^\"]*)\"").matcher(html);
         assertThat(field.find()).as(html).isTrue();
-        return unescape(field.group(1));
+        return ConsoleBrowser.unescape(field.group(1));
     }
 
-    private static String unescape(String html) {
-        return html.replace("&quot;", "\"")
-                .replace("&#39;", "'")
-                .replace("&lt;", "<")
-                .replace("&gt;", ">")
-                .replace("&amp;", "&");
+    private HttpResponse<String> signIn(String email, String permission, DirectorySeed.Portfolio portfolio)
+            throws Exception {
+        return browser.signIn(email, permission, portfolio);
     }
 
-    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return browser.send(
-                HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                        .GET()
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+    private String csrf() throws Exception {
+        return browser.csrf();
     }
 
-    private HttpResponse<String> post(String path, Map<String, String> form) throws IOException, InterruptedException {
-        String body = new LinkedHashMap<>(form)
-                .entrySet().stream()
-                        .map(field -> URLEncoder.encode(field.getKey(), StandardCharsets.UTF_8) + "="
-                                + URLEncoder.encode(field.getValue(), StandardCharsets.UTF_8))
-                        .collect(Collectors.joining("&"));
-        return browser.send(
-                HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                        .header("Content-Type", "application/x-www-form-urlencoded")
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+    private HttpResponse<String> get(String path) throws Exception {
+        return browser.get(path);
+    }
+
+    private HttpResponse<String> post(String path, Map<String, String> form) throws Exception {
+        return browser.post(path, form);
     }
 }
