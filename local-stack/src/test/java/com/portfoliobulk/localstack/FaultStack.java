@@ -73,24 +73,37 @@ final class FaultStack {
                 .toAbsolutePath();
         Path data = directory.resolve("data");
         PersistentPostgres postgres = startPostgres(data, port);
-        DatabaseEndpoint database = postgres.endpoint();
-        SharedInfrastructure.migrate(new com.portfoliobulk.testsupport.DatabaseEndpoint(
-                database.jdbcUrl(), database.username(), database.password()));
-        KafkaBrokerProcess broker = KafkaBrokerProcess.start("fault-kafka", SharedInfrastructure.PARTITIONS);
-        ServiceProcesses processes =
-                ServiceProcesses.on(database, broker.bootstrapServers(), ServiceProcesses.Topics.unique("fault"));
-        processes.startWorker("fault-worker", SMALL_BATCHES);
-        processes.startAudit("fault-audit", Map.of());
-        ServiceProcess gateway = processes.startGateway("fault-gateway", Map.of());
-        processes.awaitReady(ServiceProcesses.STARTUP);
-        return new FaultStack(
-                port,
-                data,
-                postgres,
-                broker,
-                processes,
-                new PipelineInvariants(database, broker.bootstrapServers()),
-                gateway);
+        KafkaBrokerProcess broker = null;
+        ServiceProcesses processes = null;
+        try {
+            DatabaseEndpoint database = postgres.endpoint();
+            SharedInfrastructure.migrate(new com.portfoliobulk.testsupport.DatabaseEndpoint(
+                    database.jdbcUrl(), database.username(), database.password()));
+            broker = KafkaBrokerProcess.start("fault-kafka", SharedInfrastructure.PARTITIONS);
+            processes =
+                    ServiceProcesses.on(database, broker.bootstrapServers(), ServiceProcesses.Topics.unique("fault"));
+            processes.startWorker("fault-worker", SMALL_BATCHES);
+            processes.startAudit("fault-audit", Map.of());
+            ServiceProcess gateway = processes.startGateway("fault-gateway", Map.of());
+            processes.awaitReady(ServiceProcesses.STARTUP);
+            return new FaultStack(
+                    port,
+                    data,
+                    postgres,
+                    broker,
+                    processes,
+                    new PipelineInvariants(database, broker.bootstrapServers()),
+                    gateway);
+        } catch (RuntimeException ex) {
+            if (processes != null) {
+                processes.close();
+            }
+            if (broker != null) {
+                broker.close();
+            }
+            postgres.close();
+            throw ex;
+        }
     }
 
     private static PersistentPostgres startPostgres(Path data, int port) {

@@ -60,7 +60,7 @@ final class KafkaBrokerProcess implements AutoCloseable {
 
     /**
      * Formats a new log directory under {@code target/processes/}, starts the broker on free ports and
-     * waits until it answers.
+     * waits until it answers. It is killed when the test JVM exits, if not before.
      *
      * @param name the broker's name (its directory and log file)
      * @param partitions the partitions of topics created on first use
@@ -101,6 +101,7 @@ final class KafkaBrokerProcess implements AutoCloseable {
                     config.toString()));
             Path log = Paths.get("target", "processes", name + ".log").toAbsolutePath();
             KafkaBrokerProcess broker = new KafkaBrokerProcess(name, port, directory, log, command);
+            Runtime.getRuntime().addShutdownHook(new Thread(broker::kill9, name + "-kill"));
             broker.restart();
             try {
                 broker.awaitReady(STARTUP);
