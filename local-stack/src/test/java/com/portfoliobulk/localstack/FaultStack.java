@@ -15,15 +15,19 @@ import java.util.UUID;
 
 /**
  * A PostgreSQL server and a Kafka broker process that the fault tests own, so that they can stop and
- * start them, with one api-gateway, one bulk-worker and one audit-consumer process on them; started
- * once per test JVM (the processes take most of a minute to start on a busy machine) and shared by
- * the fault tests, each of which leaves everything running and ready again.
+ * start them, with one api-gateway, two bulk-workers and one audit-consumer process on them; started
+ * once per test JVM (the processes take a minute or more to start on a busy machine) and shared by the
+ * fault tests. Each test leaves PostgreSQL and the broker running and the processes ready, except a
+ * process it killed on purpose; the others work with the processes still alive.
  */
 final class FaultStack {
 
     /** Tasks per worker poll and consumers: small, so that a job of a few thousand tasks lasts seconds. */
     private static final Map<String, Object> SMALL_BATCHES =
             Map.of("spring.kafka.consumer.max-poll-records", "50", "spring.kafka.listener.concurrency", "2");
+
+    /** The bulk-worker processes, in one consumer group. */
+    static final List<String> WORKERS = List.of("fault-worker-a", "fault-worker-b");
 
     private static FaultStack stack;
 
@@ -82,7 +86,9 @@ final class FaultStack {
             broker = KafkaBrokerProcess.start("fault-kafka", SharedInfrastructure.PARTITIONS);
             processes =
                     ServiceProcesses.on(database, broker.bootstrapServers(), ServiceProcesses.Topics.unique("fault"));
-            processes.startWorker("fault-worker", SMALL_BATCHES);
+            for (String worker : WORKERS) {
+                processes.startWorker(worker, SMALL_BATCHES);
+            }
             processes.startAudit("fault-audit", Map.of());
             ServiceProcess gateway = processes.startGateway("fault-gateway", Map.of());
             processes.awaitReady(ServiceProcesses.STARTUP);
