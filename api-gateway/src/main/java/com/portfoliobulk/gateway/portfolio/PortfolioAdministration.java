@@ -258,7 +258,7 @@ class PortfolioAdministration {
                         .filter(p -> p != PortfolioPermission.OWNER)
                         .isPresent(),
                 EnumSet.complementOf(EnumSet.of(PortfolioPermission.OWNER)).toString());
-        RoleView role = insertRole(portfolioRoles::insertIfAbsent, portfolioId, code, definition, granted);
+        RoleView role = insertRole(portfolioRoles, portfolioId, code, definition, granted);
         log(portfolioId, caller, "PORTFOLIO_ROLE_DEFINED", code, "permissions " + granted);
         return role;
     }
@@ -274,7 +274,7 @@ class PortfolioAdministration {
                     "The portfolio role " + normalized + " is held by " + holders
                             + " portfolio user(s); give them another role first.");
         }
-        portfolioRoles.deleteById(new PortfolioRoleRepository.Key(portfolioId, normalized));
+        portfolioRoles.deleteById(new CustomRoleRepository.Key(portfolioId, normalized));
         log(portfolioId, caller, "PORTFOLIO_ROLE_DELETED", normalized, "deleted");
     }
 
@@ -327,7 +327,7 @@ class PortfolioAdministration {
                 definition.permissions(),
                 name -> parse(AccountPermission.class, name).isPresent(),
                 Arrays.toString(AccountPermission.values()));
-        RoleView role = insertRole(accountRoles::insertIfAbsent, portfolioId, code, definition, granted);
+        RoleView role = insertRole(accountRoles, portfolioId, code, definition, granted);
         log(portfolioId, caller, "ACCOUNT_ROLE_DEFINED", code, "permissions " + granted);
         return role;
     }
@@ -351,7 +351,7 @@ class PortfolioAdministration {
                     "The account role " + normalized + " is held by " + memberships
                             + " membership(s) in this portfolio's accounts; change their role (UPDATE_ROLES) first.");
         }
-        accountRoles.deleteById(new AccountRoleRepository.Key(portfolioId, normalized));
+        accountRoles.deleteById(new CustomRoleRepository.Key(portfolioId, normalized));
         log(portfolioId, caller, "ACCOUNT_ROLE_DELETED", normalized, "deleted");
     }
 
@@ -407,18 +407,16 @@ class PortfolioAdministration {
         }
     }
 
-    /** The insert of one kind of custom role: a repository's {@code insertIfAbsent}. */
-    @FunctionalInterface
-    private interface RoleInsert {
-        boolean insertIfAbsent(UUID portfolioId, String code, String name, String description, String[] permissions);
-    }
-
     private static RoleView insertRole(
-            RoleInsert insert, UUID portfolioId, String code, RoleDefinition definition, List<String> granted) {
+            CustomRoleRepository<?> roles,
+            UUID portfolioId,
+            String code,
+            RoleDefinition definition,
+            List<String> granted) {
         String description =
                 definition.description() == null ? "" : definition.description().strip();
         String name = definition.name().strip();
-        if (!insert.insertIfAbsent(portfolioId, code, name, description, granted.toArray(String[]::new))) {
+        if (!roles.insertIfAbsent(portfolioId, code, name, description, granted.toArray(String[]::new))) {
             throw AdminProblems.conflict("Role exists", "This portfolio already has a custom role " + code + ".");
         }
         return new RoleView(code, name, description, granted, true);
