@@ -108,14 +108,6 @@ class AdministrationConflictsIntegrationTests extends PortfolioAdministrationTes
                         "PORTFOLIO_ROLE_DEFINED REVIEWER permissions [USER_MANAGEMENT_VIEW]");
     }
 
-    private String roleOf(UUID userId) {
-        return jdbc.sql("SELECT role FROM jobs.portfolio_users WHERE portfolio_id = :p AND user_id = :u")
-                .param("p", portfolio.id())
-                .param("u", userId)
-                .query(String.class)
-                .single();
-    }
-
     private List<String> logOf(String logPath) {
         Answer log = call(HttpMethod.GET, owner, logPath, null);
         assertThat(log.status()).as(log.text()).isEqualTo(200);
