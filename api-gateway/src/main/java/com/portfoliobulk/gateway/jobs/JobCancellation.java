@@ -21,12 +21,16 @@ public class JobCancellation {
 
     private final Jobs jobs;
 
+    private final JobRepository repository;
+
     private final TransactionTemplate transaction;
 
     private final JobStatusCache statusCache;
 
-    JobCancellation(Jobs jobs, PlatformTransactionManager transactions, JobStatusCache statusCache) {
+    JobCancellation(
+            Jobs jobs, JobRepository repository, PlatformTransactionManager transactions, JobStatusCache statusCache) {
         this.jobs = jobs;
+        this.repository = repository;
         this.statusCache = statusCache;
         this.transaction = new TransactionTemplate(transactions);
     }
@@ -48,14 +52,20 @@ public class JobCancellation {
     }
 
     private Job cancelOnce(UUID portfolioId, UUID jobId) {
-        Job job = jobs.find(portfolioId, jobId).orElseThrow(() -> JobProblems.jobNotFound(jobId));
+        Job job = repository
+                .findByIdAndPortfolioId(jobId, portfolioId)
+                .map(JobRepository.Row::job)
+                .orElseThrow(() -> JobProblems.jobNotFound(jobId));
         if (job.status().isTerminal()) {
             throw JobProblems.notCancellable(job);
         }
         int cancelled = jobs.cancelPendingTasks(jobId);
         return jobs.markCancelled(jobId, cancelled).orElseThrow(() -> {
             // The worker finished the last task between the read and the update.
-            Job finished = jobs.find(portfolioId, jobId).orElseThrow();
+            Job finished = repository
+                    .findByIdAndPortfolioId(jobId, portfolioId)
+                    .map(JobRepository.Row::job)
+                    .orElseThrow();
             return JobProblems.notCancellable(finished);
         });
     }

@@ -8,6 +8,7 @@ import com.portfoliobulk.contracts.paging.PageRequest;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.springframework.stereotype.Service;
@@ -25,12 +26,16 @@ class JobProgress {
 
     private final Jobs jobs;
 
+    private final JobRepository repository;
+
     private final TransactionTemplate readOnly;
 
     private final JobStatusCache statusCache;
 
-    JobProgress(Jobs jobs, PlatformTransactionManager transactions, JobStatusCache statusCache) {
+    JobProgress(
+            Jobs jobs, JobRepository repository, PlatformTransactionManager transactions, JobStatusCache statusCache) {
         this.jobs = jobs;
+        this.repository = repository;
         this.statusCache = statusCache;
         this.readOnly = new TransactionTemplate(transactions);
         this.readOnly.setReadOnly(true);
@@ -38,7 +43,7 @@ class JobProgress {
 
     /** The job (one row: its counters and version); 404 when it is not one of the portfolio's. */
     Job job(UUID portfolioId, UUID jobId) {
-        return jobs.find(portfolioId, jobId).orElseThrow(() -> JobProblems.jobNotFound(jobId));
+        return find(portfolioId, jobId).orElseThrow(() -> JobProblems.jobNotFound(jobId));
     }
 
     /**
@@ -47,7 +52,7 @@ class JobProgress {
      */
     Job status(UUID portfolioId, UUID jobId) {
         return statusCache
-                .job(portfolioId, jobId, () -> jobs.find(portfolioId, jobId))
+                .job(portfolioId, jobId, () -> jobs.findForStatus(portfolioId, jobId))
                 .orElseThrow(() -> JobProblems.jobNotFound(jobId));
     }
 
@@ -77,5 +82,9 @@ class JobProgress {
     /** Streams every matching task of the job in order, without holding them all in memory. */
     void forEachTask(UUID jobId, TaskFilter filter, Consumer<TaskView> action) {
         readOnly.executeWithoutResult(status -> jobs.forEachTask(jobId, filter, action));
+    }
+
+    private Optional<Job> find(UUID portfolioId, UUID jobId) {
+        return repository.findByIdAndPortfolioId(jobId, portfolioId).map(JobRepository.Row::job);
     }
 }

@@ -11,9 +11,9 @@ import org.springframework.stereotype.Component;
 @Component
 public class JobStatusViews {
 
-    private final Jobs jobs;
+    private final JobRepository jobs;
 
-    JobStatusViews(Jobs jobs) {
+    JobStatusViews(JobRepository jobs) {
         this.jobs = jobs;
     }
 
@@ -22,8 +22,8 @@ public class JobStatusViews {
         if (jobIds.isEmpty()) {
             return Map.of();
         }
-        return jobs.findAll(jobIds).stream()
-                .map(Job::view)
+        return jobs.findByIdIn(jobIds).stream()
+                .map(row -> row.job().view())
                 .collect(Collectors.toMap(JobView::jobId, Function.identity()));
     }
 }

@@ -2,7 +2,6 @@ package com.portfoliobulk.gateway.jobs;
 
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.JobOrigin;
-import com.portfoliobulk.gateway.jobs.IdempotencyKeys.StoredKey;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.web.FieldProblem;
 import com.portfoliobulk.gateway.web.InvalidParameterException;
@@ -48,7 +47,9 @@ public class JobSubmission {
 
     private final Jobs jobs;
 
-    private final IdempotencyKeys keys;
+    private final JobRepository jobRepository;
+
+    private final IdempotencyKeyRepository keys;
 
     private final JobsProperties properties;
 
@@ -62,7 +63,8 @@ public class JobSubmission {
             JobPlanning planning,
             TargetResolution resolution,
             Jobs jobs,
-            IdempotencyKeys keys,
+            JobRepository jobRepository,
+            IdempotencyKeyRepository keys,
             JobsProperties properties,
             JobMetrics metrics,
             ApplicationEventPublisher events,
@@ -70,6 +72,7 @@ public class JobSubmission {
         this.planning = planning;
         this.resolution = resolution;
         this.jobs = jobs;
+        this.jobRepository = jobRepository;
         this.keys = keys;
         this.properties = properties;
         this.metrics = metrics;
@@ -130,7 +133,7 @@ public class JobSubmission {
             UUID jobId = UUID.randomUUID();
             try {
                 long created = create(jobId, targets, expectedTasks, requestedBy, origin, key, hash);
-                Job job = jobs.find(portfolioId, jobId).orElseThrow();
+                Job job = find(portfolioId, jobId).orElseThrow();
                 metrics.submitted(validated.type(), Duration.ofNanos(System.nanoTime() - start));
                 events.publishEvent(new JobSubmitted(jobId, portfolioId, validated.type(), created));
                 return new Submitted(job, false);
@@ -167,7 +170,9 @@ public class JobSubmission {
             jobs.setLockTimeout(properties.duplicateWait());
             jobs.setSortMemory(properties.submissionWorkMem());
             jobs.insert(jobId, targets.portfolioId(), targets.request().type(), requestedBy, origin, expectedTasks);
-            if (!keys.insert(targets.portfolioId(), key, hash, jobId, properties.idempotencyKeyTtl())) {
+            long ttlSeconds = properties.idempotencyKeyTtl().toSeconds();
+            keys.deleteExpired(targets.portfolioId(), key, ttlSeconds);
+            if (!keys.insertIfAbsent(targets.portfolioId(), key, hash, jobId)) {
                 throw new KeyTakenException();
             }
             // At most one task over the cap: storing the plan is counting it, and an oversized plan
@@ -187,14 +192,19 @@ public class JobSubmission {
     }
 
     private Optional<Submitted> replay(UUID portfolioId, String key, String hash) {
-        Optional<StoredKey> stored = keys.find(portfolioId, key, properties.idempotencyKeyTtl());
+        Optional<IdempotencyKeyRepository.Row> stored =
+                keys.findLive(portfolioId, key, properties.idempotencyKeyTtl().toSeconds());
         if (stored.isEmpty()) {
             return Optional.empty();
         }
         if (!stored.get().requestHash().equals(hash)) {
             throw JobProblems.keyReused(key, properties.idempotencyKeyTtl());
         }
-        return jobs.find(portfolioId, stored.get().jobId()).map(job -> new Submitted(job, true));
+        return find(portfolioId, stored.get().jobId()).map(job -> new Submitted(job, true));
+    }
+
+    private Optional<Job> find(UUID portfolioId, UUID jobId) {
+        return jobRepository.findByIdAndPortfolioId(jobId, portfolioId).map(JobRepository.Row::job);
     }
 
     private static String checkKey(String key) {

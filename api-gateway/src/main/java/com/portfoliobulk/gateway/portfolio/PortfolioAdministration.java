@@ -31,6 +31,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
+import org.springframework.data.jdbc.core.JdbcAggregateOperations;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.stereotype.Service;
@@ -61,10 +62,28 @@ class PortfolioAdministration {
 
     private final JdbcClient jdbc;
 
+    private final PortfolioUserRepository users;
+
+    private final PortfolioRoleRepository portfolioRoles;
+
+    private final AccountRoleRepository accountRoles;
+
+    private final JdbcAggregateOperations aggregates;
+
     private final StoredPermissions permissions;
 
-    PortfolioAdministration(JdbcClient jdbc, StoredPermissions permissions) {
+    PortfolioAdministration(
+            JdbcClient jdbc,
+            PortfolioUserRepository users,
+            PortfolioRoleRepository portfolioRoles,
+            AccountRoleRepository accountRoles,
+            JdbcAggregateOperations aggregates,
+            StoredPermissions permissions) {
         this.jdbc = jdbc;
+        this.users = users;
+        this.portfolioRoles = portfolioRoles;
+        this.accountRoles = accountRoles;
+        this.aggregates = aggregates;
         this.permissions = permissions;
     }
 
@@ -107,17 +126,7 @@ class PortfolioAdministration {
                 .optional()
                 .orElseThrow(() -> AdminProblems.invalid(
                         "email", "is not the address of a user; invite them to an account of the portfolio first"));
-        int added = jdbc.sql("""
-                        INSERT INTO jobs.portfolio_users (portfolio_id, user_id, email, role)
-                        VALUES (:portfolioId, :userId, :email, :role)
-                        ON CONFLICT DO NOTHING
-                        """)
-                .param("portfolioId", portfolioId)
-                .param("userId", userId)
-                .param("email", normalizedEmail)
-                .param("role", code)
-                .update();
-        if (added == 0) {
+        if (!users.insertIfAbsent(portfolioId, userId, normalizedEmail, code)) {
             throw AdminProblems.conflict(
                     "Already a portfolio user",
                     normalizedEmail + " is a portfolio user already; change their role instead.");
@@ -130,7 +139,7 @@ class PortfolioAdministration {
 
     @Transactional
     PortfolioUserView changeRole(Caller caller, UUID portfolioId, UUID userId, String role) {
-        PortfolioUserView user = lockUser(portfolioId, userId);
+        PortfolioUserRepository.Row user = lockUser(portfolioId, userId);
         if (BuiltInPortfolioRole.OWNER.name().equals(user.role())) {
             throw AdminProblems.conflict(
                     "The Owner's role cannot change",
@@ -138,14 +147,7 @@ class PortfolioAdministration {
         }
         protectAdmin(caller, portfolioId, user.role());
         String code = assignableRole(caller, portfolioId, role);
-        jdbc.sql("""
-                        UPDATE jobs.portfolio_users SET role = :role, updated_at = now()
-                        WHERE portfolio_id = :portfolioId AND user_id = :userId
-                        """)
-                .param("role", code)
-                .param("portfolioId", portfolioId)
-                .param("userId", userId)
-                .update();
+        aggregates.update(user.withRole(code, Instant.now()));
         log(portfolioId, caller, "PORTFOLIO_ROLE_CHANGED", user.email(), "role " + user.role() + " -> " + code);
         permissions.forget(userId);
         return new PortfolioUserView(
@@ -154,17 +156,14 @@ class PortfolioAdministration {
 
     @Transactional
     void removeUser(Caller caller, UUID portfolioId, UUID userId) {
-        PortfolioUserView user = lockUser(portfolioId, userId);
+        PortfolioUserRepository.Row user = lockUser(portfolioId, userId);
         if (BuiltInPortfolioRole.OWNER.name().equals(user.role())) {
             throw AdminProblems.conflict(
                     "The Owner cannot be removed",
                     "A portfolio always has its Owner; transfer ownership first (POST owner-transfer).");
         }
         protectAdmin(caller, portfolioId, user.role());
-        jdbc.sql("DELETE FROM jobs.portfolio_users WHERE portfolio_id = :portfolioId AND user_id = :userId")
-                .param("portfolioId", portfolioId)
-                .param("userId", userId)
-                .update();
+        users.deleteById(user.id());
         jdbc.sql("DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId AND to_user_id = :userId")
                 .param("portfolioId", portfolioId)
                 .param("userId", userId)
@@ -173,16 +172,8 @@ class PortfolioAdministration {
         permissions.forget(userId);
     }
 
-    private PortfolioUserView lockUser(UUID portfolioId, UUID userId) {
-        return jdbc.sql("""
-                        SELECT user_id, email, role FROM jobs.portfolio_users
-                        WHERE portfolio_id = :portfolioId AND user_id = :userId FOR UPDATE
-                        """)
-                .param("portfolioId", portfolioId)
-                .param("userId", userId)
-                .query((rs, row) ->
-                        new PortfolioUserView(userId, rs.getString("email"), rs.getString("role"), List.of()))
-                .optional()
+    private PortfolioUserRepository.Row lockUser(UUID portfolioId, UUID userId) {
+        return users.lock(portfolioId, userId)
                 .orElseThrow(
                         () -> AdminProblems.notFound("User " + userId + " is not a portfolio user of this portfolio."));
     }
@@ -252,7 +243,9 @@ class PortfolioAdministration {
     }
 
     private List<RoleView> customPortfolioRoles(UUID portfolioId) {
-        return customRoles("jobs.portfolio_roles", portfolioId);
+        return portfolioRoles.findAllOf(portfolioId).stream()
+                .map(PortfolioRoleRepository.Row::view)
+                .toList();
     }
 
     @Transactional
@@ -265,7 +258,7 @@ class PortfolioAdministration {
                         .filter(p -> p != PortfolioPermission.OWNER)
                         .isPresent(),
                 EnumSet.complementOf(EnumSet.of(PortfolioPermission.OWNER)).toString());
-        RoleView role = insertRole("jobs.portfolio_roles", portfolioId, code, definition, granted);
+        RoleView role = insertRole(portfolioRoles, portfolioId, code, definition, granted);
         log(portfolioId, caller, "PORTFOLIO_ROLE_DEFINED", code, "permissions " + granted);
         return role;
     }
@@ -273,21 +266,15 @@ class PortfolioAdministration {
     @Transactional
     void deletePortfolioRole(Caller caller, UUID portfolioId, String code) {
         String normalized = code.toUpperCase(Locale.ROOT);
-        lockRole("jobs.portfolio_roles", portfolioId, normalized);
-        long holders = jdbc.sql("""
-                        SELECT count(*) FROM jobs.portfolio_users WHERE portfolio_id = :portfolioId AND role = :code
-                        """)
-                .param("portfolioId", portfolioId)
-                .param("code", normalized)
-                .query(Long.class)
-                .single();
+        portfolioRoles.lock(portfolioId, normalized).orElseThrow(() -> noSuchRole(normalized));
+        long holders = users.countHolders(portfolioId, normalized);
         if (holders > 0) {
             throw AdminProblems.conflict(
                     "Role in use",
                     "The portfolio role " + normalized + " is held by " + holders
                             + " portfolio user(s); give them another role first.");
         }
-        deleteRole("jobs.portfolio_roles", portfolioId, normalized);
+        portfolioRoles.deleteById(new CustomRoleRepository.Key(portfolioId, normalized));
         log(portfolioId, caller, "PORTFOLIO_ROLE_DELETED", normalized, "deleted");
     }
 
@@ -340,7 +327,7 @@ class PortfolioAdministration {
                 definition.permissions(),
                 name -> parse(AccountPermission.class, name).isPresent(),
                 Arrays.toString(AccountPermission.values()));
-        RoleView role = insertRole("jobs.account_roles", portfolioId, code, definition, granted);
+        RoleView role = insertRole(accountRoles, portfolioId, code, definition, granted);
         log(portfolioId, caller, "ACCOUNT_ROLE_DEFINED", code, "permissions " + granted);
         return role;
     }
@@ -348,7 +335,7 @@ class PortfolioAdministration {
     @Transactional
     void deleteAccountRole(Caller caller, UUID portfolioId, String code) {
         String normalized = code.toUpperCase(Locale.ROOT);
-        lockRole("jobs.account_roles", portfolioId, normalized);
+        accountRoles.lock(portfolioId, normalized).orElseThrow(() -> noSuchRole(normalized));
         long memberships = jdbc.sql("""
                         SELECT count(*) FROM directory.memberships m
                         JOIN directory.accounts a ON a.id = m.account_id
@@ -364,7 +351,7 @@ class PortfolioAdministration {
                     "The account role " + normalized + " is held by " + memberships
                             + " membership(s) in this portfolio's accounts; change their role (UPDATE_ROLES) first.");
         }
-        deleteRole("jobs.account_roles", portfolioId, normalized);
+        accountRoles.deleteById(new CustomRoleRepository.Key(portfolioId, normalized));
         log(portfolioId, caller, "ACCOUNT_ROLE_DELETED", normalized, "deleted");
     }
 
@@ -420,49 +407,23 @@ class PortfolioAdministration {
         }
     }
 
-    private RoleView insertRole(
-            String table, UUID portfolioId, String code, RoleDefinition definition, List<String> granted) {
+    private static RoleView insertRole(
+            CustomRoleRepository<?> roles,
+            UUID portfolioId,
+            String code,
+            RoleDefinition definition,
+            List<String> granted) {
         String description =
                 definition.description() == null ? "" : definition.description().strip();
-        int inserted = jdbc.sql("""
-                        INSERT INTO %s (portfolio_id, code, name, description, permissions)
-                        VALUES (:portfolioId, :code, :name, :description, :permissions)
-                        ON CONFLICT DO NOTHING
-                        """.formatted(table))
-                .param("portfolioId", portfolioId)
-                .param("code", code)
-                .param("name", definition.name().strip())
-                .param("description", description)
-                .param("permissions", granted.toArray(String[]::new))
-                .update();
-        if (inserted == 0) {
+        String name = definition.name().strip();
+        if (!roles.insertIfAbsent(portfolioId, code, name, description, granted.toArray(String[]::new))) {
             throw AdminProblems.conflict("Role exists", "This portfolio already has a custom role " + code + ".");
         }
-        return new RoleView(code, definition.name().strip(), description, granted, true);
+        return new RoleView(code, name, description, granted, true);
     }
 
-    private void lockRole(String table, UUID portfolioId, String code) {
-        boolean exists = jdbc.sql("SELECT code FROM %s WHERE portfolio_id = :portfolioId AND code = :code FOR UPDATE"
-                        .formatted(table))
-                .param("portfolioId", portfolioId)
-                .param("code", code)
-                .query(String.class)
-                .optional()
-                .isPresent();
-        if (!exists) {
-            throw AdminProblems.notFound("This portfolio has no custom role " + code + ".");
-        }
-    }
-
-    private void deleteRole(String table, UUID portfolioId, String code) {
-        jdbc.sql("DELETE FROM %s WHERE portfolio_id = :portfolioId AND code = :code".formatted(table))
-                .param("portfolioId", portfolioId)
-                .param("code", code)
-                .update();
-    }
-
-    private List<RoleView> customRoles(String table, UUID portfolioId) {
-        return customRoles(table, portfolioId, null, Integer.MAX_VALUE);
+    private static RequestRefusedException noSuchRole(String code) {
+        return AdminProblems.notFound("This portfolio has no custom role " + code + ".");
     }
 
     /** The custom roles by code, after {@code afterCode} (when given), at most {@code limit}. */
@@ -505,14 +466,7 @@ class PortfolioAdministration {
         if (toUserId.equals(caller.userId())) {
             throw AdminProblems.invalid("userId", "is you, the Owner already; name another portfolio user");
         }
-        PortfolioUserView target = jdbc.sql("""
-                        SELECT email, role FROM jobs.portfolio_users WHERE portfolio_id = :portfolioId AND user_id = :userId
-                        """)
-                .param("portfolioId", portfolioId)
-                .param("userId", toUserId)
-                .query((rs, row) ->
-                        new PortfolioUserView(toUserId, rs.getString("email"), rs.getString("role"), List.of()))
-                .optional()
+        PortfolioUserRepository.Row target = users.findById(new PortfolioUserRepository.Key(portfolioId, toUserId))
                 .orElseThrow(() -> AdminProblems.invalid(
                         "userId", "is not a portfolio user of this portfolio; add them as a portfolio user first"));
         OwnerTransferView transfer = jdbc.sql("""

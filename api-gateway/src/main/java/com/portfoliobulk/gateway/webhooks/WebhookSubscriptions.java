@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.springframework.data.jdbc.core.JdbcAggregateOperations;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -35,6 +36,10 @@ class WebhookSubscriptions {
     /** The name of the message list's cursors. */
     static final String DELIVERIES = "webhook-deliveries";
 
+    private final SubscriptionRepository repository;
+
+    private final JdbcAggregateOperations aggregates;
+
     private final Subscriptions subscriptions;
 
     private final Deliveries deliveries;
@@ -48,12 +53,16 @@ class WebhookSubscriptions {
     private final TransactionTemplate transaction;
 
     WebhookSubscriptions(
+            SubscriptionRepository repository,
+            JdbcAggregateOperations aggregates,
             Subscriptions subscriptions,
             Deliveries deliveries,
             SigningSecrets secrets,
             ReceiverAddresses addresses,
             WebhookProperties properties,
             PlatformTransactionManager transactions) {
+        this.repository = repository;
+        this.aggregates = aggregates;
         this.subscriptions = subscriptions;
         this.deliveries = deliveries;
         this.secrets = secrets;
@@ -73,15 +82,27 @@ class WebhookSubscriptions {
                 : null;
         String secret = secrets.generate();
         String ciphertext = secrets.encrypt(secret);
-        UUID id = UUID.randomUUID();
+        // The column keeps microseconds: the subscription answered now is the one listed later.
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        SubscriptionRepository.Row row = new SubscriptionRepository.Row(
+                UUID.randomUUID(),
+                portfolioId,
+                request.url().strip(),
+                eventTypes.stream().map(EventType::wireName).toList(),
+                interval,
+                ciphertext,
+                SubscriptionStatus.ACTIVE,
+                null,
+                null,
+                caller.userId(),
+                now,
+                now);
         return transaction.execute(status -> {
-            subscriptions.lockPortfolio(portfolioId);
-            if (subscriptions.count(portfolioId) >= properties.maxSubscriptionsPerPortfolio()) {
+            repository.lockPortfolio(("webhook-subscriptions:" + portfolioId).hashCode());
+            if (repository.countByPortfolioId(portfolioId) >= properties.maxSubscriptionsPerPortfolio()) {
                 throw tooMany(properties.maxSubscriptionsPerPortfolio());
             }
-            subscriptions.insert(
-                    id, portfolioId, request.url().strip(), eventTypes, interval, ciphertext, caller.userId());
-            return subscriptions.find(portfolioId, id).orElseThrow().withSecret(secret);
+            return aggregates.insert(row).view().withSecret(secret);
         });
     }
 
@@ -102,32 +123,38 @@ class WebhookSubscriptions {
     }
 
     SubscriptionView get(UUID portfolioId, UUID subscriptionId) {
-        return subscriptions.find(portfolioId, subscriptionId).orElseThrow(() -> notFound(subscriptionId));
+        return repository
+                .findByIdAndPortfolioId(subscriptionId, portfolioId)
+                .map(SubscriptionRepository.Row::view)
+                .orElseThrow(() -> notFound(subscriptionId));
     }
 
     SubscriptionView disable(UUID portfolioId, UUID subscriptionId) {
-        return subscriptions
-                .setStatus(portfolioId, subscriptionId, SubscriptionStatus.DISABLED, "Disabled through the API")
+        return repository
+                .setStatus(subscriptionId, portfolioId, SubscriptionStatus.DISABLED.name(), "Disabled through the API")
+                .map(SubscriptionRepository.Row::view)
                 .orElseThrow(() -> notFound(subscriptionId));
     }
 
     SubscriptionView enable(UUID portfolioId, UUID subscriptionId) {
-        return subscriptions
-                .setStatus(portfolioId, subscriptionId, SubscriptionStatus.ACTIVE, null)
+        return repository
+                .setStatus(subscriptionId, portfolioId, SubscriptionStatus.ACTIVE.name(), null)
+                .map(SubscriptionRepository.Row::view)
                 .orElseThrow(() -> notFound(subscriptionId));
     }
 
     /** Replaces the signing secret at once; the answer carries the new one, which is never shown again. */
     SubscriptionView rotateSecret(UUID portfolioId, UUID subscriptionId) {
         String secret = secrets.generate();
-        return subscriptions
-                .replaceSecret(portfolioId, subscriptionId, secrets.encrypt(secret))
+        return repository
+                .replaceSecret(subscriptionId, portfolioId, secrets.encrypt(secret))
+                .map(SubscriptionRepository.Row::view)
                 .orElseThrow(() -> notFound(subscriptionId))
                 .withSecret(secret);
     }
 
     void delete(UUID portfolioId, UUID subscriptionId) {
-        if (!subscriptions.delete(portfolioId, subscriptionId)) {
+        if (!repository.deleteByIdAndPortfolioId(subscriptionId, portfolioId)) {
             throw notFound(subscriptionId);
         }
     }

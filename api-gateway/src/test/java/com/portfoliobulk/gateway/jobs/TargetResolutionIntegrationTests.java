@@ -40,7 +40,10 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
     Jobs jobs;
 
     @Autowired
-    IdempotencyKeys keys;
+    JobRepository jobRepository;
+
+    @Autowired
+    IdempotencyKeyRepository keys;
 
     @Autowired
     JobMetrics metrics;
@@ -174,6 +177,7 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
                 new JobPlanning(resolution, twoTasksAtMost),
                 resolution,
                 jobs,
+                jobRepository,
                 keys,
                 twoTasksAtMost,
                 metrics,

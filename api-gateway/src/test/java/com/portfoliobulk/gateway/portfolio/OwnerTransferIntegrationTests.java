@@ -88,12 +88,4 @@ class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
         assertThat(roleOf(ownerId)).isEqualTo("OWNER");
         assertThat(roleOf(successorId)).isEqualTo("ADMIN");
     }
-
-    private String roleOf(UUID userId) {
-        return jdbc.sql("SELECT role FROM jobs.portfolio_users WHERE portfolio_id = :p AND user_id = :u")
-                .param("p", portfolio.id())
-                .param("u", userId)
-                .query(String.class)
-                .single();
-    }
 }

@@ -66,6 +66,15 @@ abstract class PortfolioAdministrationTest extends GatewayIntegrationTest {
                 .update();
     }
 
+    /** The stored portfolio role of the user in the portfolio under test. */
+    protected String roleOf(UUID userId) {
+        return jdbc.sql("SELECT role FROM jobs.portfolio_users WHERE portfolio_id = :p AND user_id = :u")
+                .param("p", portfolio.id())
+                .param("u", userId)
+                .query(String.class)
+                .single();
+    }
+
     protected String path(String rest) {
         return "/api/v1/portfolios/" + portfolio.id() + rest;
     }

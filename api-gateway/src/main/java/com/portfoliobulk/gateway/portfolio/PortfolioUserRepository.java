@@ -1,0 +1,55 @@
+package com.portfoliobulk.gateway.portfolio;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.data.annotation.Id;
+import org.springframework.data.jdbc.repository.query.Modifying;
+import org.springframework.data.jdbc.repository.query.Query;
+import org.springframework.data.relational.core.mapping.Table;
+import org.springframework.data.repository.Repository;
+
+/**
+ * The portfolio user aggregate ({@code jobs.portfolio_users}): one user's portfolio role, read,
+ * locked, changed and removed one at a time. The keyset-paged list of a portfolio's users, the
+ * Owner transfer's swap of two roles and the permission check's read of a caller's portfolios stay
+ * set-based {@code JdbcClient} SQL.
+ */
+interface PortfolioUserRepository extends Repository<PortfolioUserRepository.Row, PortfolioUserRepository.Key> {
+
+    Optional<Row> findById(Key id);
+
+    /** The portfolio user, locked until the transaction ends, so that a check and its change see one state. */
+    @Query("""
+            SELECT portfolio_id, user_id, email, role, created_at, updated_at FROM jobs.portfolio_users
+            WHERE portfolio_id = :portfolioId AND user_id = :userId FOR UPDATE
+            """)
+    Optional<Row> lock(UUID portfolioId, UUID userId);
+
+    /** Adds the portfolio user; false when they are one already (whatever their role). */
+    @Modifying
+    @Query("""
+            INSERT INTO jobs.portfolio_users (portfolio_id, user_id, email, role)
+            VALUES (:portfolioId, :userId, :email, :role)
+            ON CONFLICT DO NOTHING
+            """)
+    boolean insertIfAbsent(UUID portfolioId, UUID userId, String email, String role);
+
+    /** How many of the portfolio's users hold the role. */
+    @Query("SELECT count(*) FROM jobs.portfolio_users WHERE portfolio_id = :portfolioId AND role = :role")
+    long countHolders(UUID portfolioId, String role);
+
+    void deleteById(Key id);
+
+    /** A portfolio user's identity: the portfolio and the directory user. */
+    record Key(UUID portfolioId, UUID userId) {}
+
+    /** One row of {@code jobs.portfolio_users}; changed with {@code JdbcAggregateOperations.update}. */
+    @Table(schema = "jobs", name = "portfolio_users")
+    record Row(@Id Key id, String email, String role, Instant createdAt, Instant updatedAt) {
+
+        Row withRole(String newRole, Instant now) {
+            return new Row(id, email, newRole, createdAt, now);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.data.annotation.Id;
+import org.springframework.data.jdbc.repository.query.Modifying;
+import org.springframework.data.jdbc.repository.query.Query;
+import org.springframework.data.relational.core.mapping.Table;
+import org.springframework.data.repository.Repository;
+
+/**
+ * The webhook subscription aggregate ({@code jobs.webhook_subscriptions}), read and written one at a
+ * time and always within its portfolio. The keyset-paged list ({@link Subscriptions}) and the
+ * delivery fan-out ({@link Deliveries}) read the table set-based with {@code JdbcClient}; the
+ * dispatcher's failure bookkeeping updates only {@code failing_since} and {@code status}, so the
+ * changes here are guarded updates of their own columns rather than a save of the whole row.
+ */
+interface SubscriptionRepository extends Repository<SubscriptionRepository.Row, UUID> {
+
+    /** The subscription, if it is one of the portfolio's. */
+    Optional<Row> findByIdAndPortfolioId(UUID id, UUID portfolioId);
+
+    /** How many subscriptions the portfolio has. */
+    long countByPortfolioId(UUID portfolioId);
+
+    /**
+     * Serializes subscription changes of one portfolio until the transaction ends, so that its
+     * subscription count holds.
+     */
+    @Query("SELECT true FROM pg_advisory_xact_lock(:key)")
+    boolean lockPortfolio(long key);
+
+    /**
+     * Enables (clearing the failure streak) or disables the subscription, in one statement that
+     * answers the changed row; empty when the portfolio has no such subscription.
+     */
+    @Query("""
+            UPDATE jobs.webhook_subscriptions
+            SET status = :status, disabled_reason = :reason, updated_at = now(),
+                failing_since = CASE WHEN :status = 'ACTIVE' THEN NULL ELSE failing_since END
+            WHERE id = :id AND portfolio_id = :portfolioId
+            RETURNING *
+            """)
+    Optional<Row> setStatus(UUID id, UUID portfolioId, String status, String reason);
+
+    /** Replaces the signing secret, answering the changed row; empty when there is no such subscription. */
+    @Query("""
+            UPDATE jobs.webhook_subscriptions SET secret_ciphertext = :secret, updated_at = now()
+            WHERE id = :id AND portfolio_id = :portfolioId
+            RETURNING *
+            """)
+    Optional<Row> replaceSecret(UUID id, UUID portfolioId, String secret);
+
+    /** Deletes the subscription and (by cascade) its messages; false when there is no such subscription. */
+    @Modifying
+    @Query("DELETE FROM jobs.webhook_subscriptions WHERE id = :id AND portfolio_id = :portfolioId")
+    boolean deleteByIdAndPortfolioId(UUID id, UUID portfolioId);
+
+    /**
+     * One row of {@code jobs.webhook_subscriptions}; inserted with {@code
+     * JdbcAggregateOperations.insert}, since its id is assigned before it is stored.
+     *
+     * @param eventTypes the events' wire names ({@code job.completed}, ...), as stored
+     */
+    @Table(schema = "jobs", name = "webhook_subscriptions")
+    record Row(
+            @Id UUID id,
+            UUID portfolioId,
+            String url,
+            List<String> eventTypes,
+            Integer progressIntervalSeconds,
+            String secretCiphertext,
+            SubscriptionStatus status,
+            String disabledReason,
+            Instant failingSince,
+            UUID createdByUserId,
+            Instant createdAt,
+            Instant updatedAt) {
+
+        /** The subscription as clients see it, without its secret. */
+        SubscriptionView view() {
+            return new SubscriptionView(
+                    id,
+                    url,
+                    eventTypes.stream().map(EventType::ofStored).toList(),
+                    progressIntervalSeconds,
+                    status,
+                    disabledReason,
+                    failingSince,
+                    createdAt,
+                    null);
+        }
+    }
+}

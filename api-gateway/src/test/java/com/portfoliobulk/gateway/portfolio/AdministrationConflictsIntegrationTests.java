@@ -1,0 +1,120 @@
+package com.portfoliobulk.gateway.portfolio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpMethod;
+
+/**
+ * One portfolio user, one custom role at a time: adding one twice is a 409 that changes nothing and
+ * logs nothing, a role change or removal of someone who is not a portfolio user is a 404, and a
+ * removed user is gone from the list and the log says so.
+ */
+class AdministrationConflictsIntegrationTests extends PortfolioAdministrationTest {
+
+    @Test
+    void aPortfolioUserIsAddedOnceChangedAndRemovedAndEachStepIsLoggedOnce() {
+        UUID editorId = portfolio.user("editor");
+        String editor = "{\"email\":\"%s\",\"role\":\"%s\"}";
+        Answer added = call(
+                HttpMethod.POST,
+                owner,
+                path("/portfolio-users"),
+                editor.formatted(portfolio.email("editor"), "USER_MANAGEMENT_VIEW"));
+        assertThat(added.status()).as(added.text()).isEqualTo(201);
+
+        Answer again = call(
+                HttpMethod.POST,
+                owner,
+                path("/portfolio-users"),
+                editor.formatted(portfolio.email("editor").toUpperCase(), "ADMIN"));
+        assertProblem(again, 409);
+        assertThat(again.body().path("detail").asString()).contains("is a portfolio user already");
+        assertThat(roleOf(editorId)).isEqualTo("USER_MANAGEMENT_VIEW");
+
+        Answer changed = call(
+                HttpMethod.PUT,
+                owner,
+                path("/portfolio-users/" + editorId + "/role"),
+                "{\"role\":\"user_management_edit\"}");
+        assertThat(changed.status()).as(changed.text()).isEqualTo(200);
+        assertThat(changed.body().path("email").asString()).isEqualTo(portfolio.email("editor"));
+        assertThat(changed.body().path("role").asString()).isEqualTo("USER_MANAGEMENT_EDIT");
+        assertThat(roleOf(editorId)).isEqualTo("USER_MANAGEMENT_EDIT");
+
+        UUID stranger = UUID.randomUUID();
+        assertProblem(
+                call(
+                        HttpMethod.PUT,
+                        owner,
+                        path("/portfolio-users/" + stranger + "/role"),
+                        "{\"role\":\"USER_MANAGEMENT_VIEW\"}"),
+                404);
+        assertProblem(call(HttpMethod.DELETE, owner, path("/portfolio-users/" + stranger), null), 404);
+
+        assertThat(call(HttpMethod.DELETE, owner, path("/portfolio-users/" + editorId), null)
+                        .status())
+                .isEqualTo(204);
+        assertProblem(call(HttpMethod.DELETE, owner, path("/portfolio-users/" + editorId), null), 404);
+        assertThat(call(HttpMethod.GET, owner, path("/portfolio-users"), null)
+                        .body()
+                        .path("items")
+                        .values())
+                .extracting(user -> user.path("userId").asString())
+                .containsExactly(ownerId.toString());
+
+        assertThat(logOf(path("/admin-log")))
+                .containsExactly(
+                        "PORTFOLIO_USER_REMOVED " + portfolio.email("editor") + " removed (was USER_MANAGEMENT_EDIT)",
+                        "PORTFOLIO_ROLE_CHANGED " + portfolio.email("editor")
+                                + " role USER_MANAGEMENT_VIEW -> USER_MANAGEMENT_EDIT",
+                        "PORTFOLIO_USER_ADDED " + portfolio.email("editor") + " added with role USER_MANAGEMENT_VIEW");
+    }
+
+    @Test
+    void aCustomRoleIsDefinedOnceAndTheSecondDefinitionChangesNothing() {
+        for (String kind : List.of("/portfolio-roles", "/account-roles")) {
+            String permission = kind.equals("/portfolio-roles") ? "USER_MANAGEMENT_VIEW" : "VIEW_ACCOUNT";
+            Answer defined = call(HttpMethod.POST, owner, path(kind), """
+                    {"code":"reviewer","name":" Reviewer ","description":" Reads ","permissions":["%s"]}
+                    """.formatted(permission));
+            assertThat(defined.status()).as(defined.text()).isEqualTo(201);
+            assertThat(defined.body().path("name").asString()).isEqualTo("Reviewer");
+            assertThat(defined.body().path("description").asString()).isEqualTo("Reads");
+
+            Answer again = call(HttpMethod.POST, owner, path(kind), """
+                    {"code":"REVIEWER","name":"Another","permissions":["%s"]}
+                    """.formatted(permission));
+            assertProblem(again, 409);
+            assertThat(again.body().path("detail").asString()).contains("already has a custom role REVIEWER");
+
+            List<String> custom = call(HttpMethod.GET, owner, path(kind), null).body().path("items").values().stream()
+                    .filter(role -> role.path("custom").asBoolean())
+                    .map(role -> role.path("code").asString() + " "
+                            + role.path("name").asString() + " "
+                            + role.path("permissions").values().stream()
+                                    .map(p -> p.asString())
+                                    .toList())
+                    .toList();
+            assertThat(custom).containsExactly("REVIEWER Reviewer [" + permission + "]");
+            assertProblem(call(HttpMethod.DELETE, owner, path(kind + "/UNKNOWN"), null), 404);
+        }
+        assertThat(logOf(path("/admin-log")))
+                .containsExactly(
+                        "ACCOUNT_ROLE_DEFINED REVIEWER permissions [VIEW_ACCOUNT]",
+                        "PORTFOLIO_ROLE_DEFINED REVIEWER permissions [USER_MANAGEMENT_VIEW]");
+    }
+
+    private List<String> logOf(String logPath) {
+        Answer log = call(HttpMethod.GET, owner, logPath, null);
+        assertThat(log.status()).as(log.text()).isEqualTo(200);
+        return log.body().path("items").values().stream()
+                .map(entry -> entry.path("action").asString() + " "
+                        + entry.path("subject").asString() + " "
+                        + entry.path("detail").asString())
+                .toList();
+    }
+}
