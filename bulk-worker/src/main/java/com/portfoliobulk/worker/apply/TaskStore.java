@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -85,13 +86,26 @@ class TaskStore {
 
     /**
      * The pending tasks of the given accounts that come before the account's given seq, all accounts in
-     * one statement (an index range per account on {@code bulk_tasks_pending_by_account}).
+     * one statement. The published ones: one index range per account on
+     * {@code bulk_tasks_published_pending_by_account} (the lateral subquery with {@code OFFSET 0} keeps
+     * it a nested loop over those ranges; as a plain join of a 1,000-element array PostgreSQL would read
+     * every pending task). The unpublished ones: the range of {@code bulk_tasks_unpublished} below the
+     * batch's last seq, nearly always empty (the relay publishes in seq order).
      */
     private static final String EARLIER_PENDING = """
             SELECT e.id, e.account_id, e.seq
               FROM unnest(:accounts, :lastSeqs) AS a(account_id, last_seq)
-              JOIN jobs.bulk_tasks e
-                ON e.account_id = a.account_id AND e.status = 'PENDING' AND e.seq < a.last_seq
+             CROSS JOIN LATERAL (
+                   SELECT t.id, t.account_id, t.seq FROM jobs.bulk_tasks t
+                    WHERE t.account_id = a.account_id AND t.status = 'PENDING' AND t.published_at IS NOT NULL
+                      AND t.seq < a.last_seq
+                   OFFSET 0) e
+            UNION ALL
+            SELECT t.id, t.account_id, t.seq
+              FROM jobs.bulk_tasks t
+              JOIN unnest(:accounts, :lastSeqs) AS a(account_id, last_seq)
+                ON a.account_id = t.account_id AND t.seq < a.last_seq
+             WHERE t.published_at IS NULL AND t.seq < :maxSeq AND t.status = 'PENDING'
             """;
 
     /** The most tasks one release sets free; the rest follow with the next batch or the gateway's sweep. */
@@ -216,6 +230,7 @@ class TaskStore {
         jdbc.sql(EARLIER_PENDING)
                 .param("accounts", new SqlArrayValue("uuid", lastSeq.keySet().toArray()))
                 .param("lastSeqs", new SqlArrayValue("bigint", lastSeq.values().toArray()))
+                .param("maxSeq", Collections.max(lastSeq.values()))
                 .query(rs -> {
                     if (!batch.contains(rs.getObject("id", UUID.class))) {
                         firstBlocker.merge(rs.getObject("account_id", UUID.class), rs.getLong("seq"), Math::min);
