@@ -1,6 +1,7 @@
 -- Per-account order: the bulk-worker does not apply a task while an earlier task (by seq) of the same
--- account, in any job, is still pending. Such a task is deferred: deferred_at is set and the task
--- stays pending and published. It is released (deferred_at and published_at cleared, so the relay
+-- account, in any job, is still pending. Such a task is deferred: deferred_at is set, the task stays
+-- pending and published_at is left as it is (a published deferred task is not sent again, which would
+-- only bring it back while the earlier task still waits, e.g. for the stuck-task sweep). It is released (deferred_at and published_at cleared, so the relay
 -- sends it again, in seq order) once no earlier task of its account is pending any more, except
 -- earlier tasks that are deferred too and are released with it.
 
