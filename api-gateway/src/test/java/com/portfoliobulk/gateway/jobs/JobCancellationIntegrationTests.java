@@ -208,7 +208,7 @@ class JobCancellationIntegrationTests extends GatewayIntegrationTest {
         assertThat(cancel(earlier).status()).isEqualTo(202);
 
         await(() -> jdbc.sql("""
-                                SELECT deferred_at IS NULL AND status = 'PENDING' AND published_at > :before
+                                SELECT coalesce(deferred_at IS NULL AND status = 'PENDING' AND published_at > :before, false)
                                   FROM jobs.bulk_tasks WHERE id = :id
                                 """)
                 .param("id", laterTask)
