@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.jobs;
 
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.stereotype.Service;
@@ -60,7 +61,12 @@ public class JobCancellation {
             throw JobProblems.notCancellable(job);
         }
         int cancelled = jobs.cancelPendingTasks(jobId);
-        return jobs.markCancelled(jobId, cancelled).orElseThrow(() -> {
+        Optional<Job> cancelledJob = jobs.markCancelled(jobId, cancelled);
+        if (cancelled > 0 && cancelledJob.isPresent()) {
+            // Tasks of other jobs that the worker deferred behind the ones just cancelled go back to the relay.
+            jobs.releaseDeferredTasks();
+        }
+        return cancelledJob.orElseThrow(() -> {
             // The worker finished the last task between the read and the update.
             Job finished = repository
                     .findByIdAndPortfolioId(jobId, portfolioId)

@@ -197,6 +197,16 @@ class Jobs {
     }
 
     /**
+     * Hands the tasks the worker deferred, and that no pending earlier task of their account holds back
+     * any more, back to the relay (at most 10,000 at a time; the stuck-task sweep releases any left).
+     */
+    int releaseDeferredTasks() {
+        return jdbc.sql("SELECT jobs.release_deferred_tasks(NULL, 10000)")
+                .query(Integer.class)
+                .single();
+    }
+
+    /**
      * Moves a job that is not terminal to {@code CANCELLED}, moving {@code cancelledTasks} from
      * pending to cancelled; empty when the job is terminal already.
      */

@@ -16,6 +16,9 @@ import org.springframework.stereotype.Component;
  * have recorded it) is marked unpublished, so the relay sends it again. The worker applies a task
  * only while it is pending, so a copy that was merely late changes nothing.
  *
+ * <p>A task the worker deferred (an earlier task of its account was still pending) is not stuck and
+ * not sent again here; it is released once the earlier task ends.
+ *
  * <p>Order is kept: a task is not sent again when a later task (by sequence) of the same account was
  * already applied, since applying it now would reorder that account's changes; it stays pending and
  * shows in {@code bulk_tasks_oldest_pending_age_seconds} and its alert. Batches of at most
@@ -62,8 +65,20 @@ public class StuckTaskSweeper {
         }
     }
 
-    /** Marks stuck tasks unpublished, batch by batch; answers how many. */
+    /**
+     * Marks stuck tasks unpublished, batch by batch; answers how many. Deferred tasks are not stuck: the
+     * worker holds them back until an earlier task of their account ends, and this sweep sends that
+     * earlier task again when it is the one stuck. As a safety net it also releases the deferred tasks
+     * that nothing holds back any more (the end of their earlier task raced their deferral).
+     */
     public int sweep() {
+        int released = jdbc.sql("SELECT jobs.release_deferred_tasks(NULL, :batch)")
+                .param("batch", batchSize)
+                .query(Integer.class)
+                .single();
+        if (released > 0) {
+            log.info("{} deferred tasks no longer held back were handed to the relay", released);
+        }
         int total = 0;
         while (true) {
             int marked = jdbc.sql("""
@@ -72,6 +87,7 @@ public class StuckTaskSweeper {
                                    SELECT s.id FROM jobs.bulk_tasks s
                                     WHERE s.status = 'PENDING'
                                       AND s.published_at IS NOT NULL
+                                      AND s.deferred_at IS NULL
                                       AND s.published_at <= now() - make_interval(secs => :afterSeconds)
                                       AND NOT EXISTS (
                                           SELECT 1 FROM jobs.bulk_tasks later

@@ -30,7 +30,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  *
  * <p>When any send fails, nothing is marked and the pass fails; the next pass sends the same batch
  * again. A crash between the acknowledgement and the commit also re-sends: the worker applies a task
- * once however often it receives it.
+ * once however often it receives it. Records of a failed pass that still reach the broker later, a
+ * job that commits after a later one, or a lost record can put an account's tasks out of order on the
+ * topic; the worker then defers a task while an earlier task of its account is pending, and hands it
+ * back to this outbox (unpublished again) once that one ended, so it is sent again after it.
  */
 @Component
 public class TaskRelay {

@@ -9,6 +9,7 @@ import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.gateway.support.WorkerSimulation;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -186,6 +187,34 @@ class JobCancellationIntegrationTests extends GatewayIntegrationTest {
                 api.get(admin(portfolio.id()), jobPath(portfolio.id(), jobId)).body();
         assertThat(job.path("status").asString()).isEqualTo("CANCELLED");
         assertCounts(job, size, 0, (int) succeeded, 0, 0, (int) cancelledTasks);
+    }
+
+    @Test
+    void cancellingAJobReleasesTheTasksOfLaterJobsTheWorkerDeferredBehindIt() {
+        UUID ben = portfolio.user("ben");
+        UUID account = portfolio.accounts(1).getFirst();
+        portfolio.member(account, ann, AccountRole.ANALYST);
+        portfolio.member(account, ben, AccountRole.ANALYST);
+        UUID earlier = accepted(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}");
+        UUID later = accepted(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ben + "\"]}");
+        UUID laterTask = worker.taskIds(later).getFirst();
+        // The worker received the later task first and deferred it behind the earlier job's pending task.
+        jdbc.sql("UPDATE jobs.bulk_tasks SET deferred_at = now() WHERE id = :id")
+                .param("id", laterTask)
+                .update();
+        OffsetDateTime beforeCancel =
+                jdbc.sql("SELECT clock_timestamp()").query(OffsetDateTime.class).single();
+
+        assertThat(cancel(earlier).status()).isEqualTo(202);
+
+        await(() -> jdbc.sql("""
+                                SELECT coalesce(deferred_at IS NULL AND status = 'PENDING' AND published_at > :before, false)
+                                  FROM jobs.bulk_tasks WHERE id = :id
+                                """)
+                .param("id", laterTask)
+                .param("before", beforeCancel)
+                .query(Boolean.class)
+                .single());
     }
 
     @Test

@@ -60,6 +60,36 @@ class StuckTaskSweeperIntegrationTests extends GatewayIntegrationTest {
     }
 
     @Test
+    void aDeferredTaskIsNotStuckAndGoesBackToTheRelayOnceNothingHoldsItBack() {
+        UUID job = job(2);
+        UUID account = UUID.randomUUID();
+        UUID lost = task(job, account, "PENDING", "2 hours");
+        UUID deferred = task(job, account, "PENDING", "2 hours");
+        jdbc.sql("UPDATE jobs.bulk_tasks SET deferred_at = now() - interval '2 hours' WHERE id = :id")
+                .param("id", deferred)
+                .update();
+        OffsetDateTime deferredPublishedAt = publishedAt(deferred);
+
+        int marked = new StuckTaskSweeper(jdbc, Duration.ofHours(1), 100, meters).sweep();
+
+        assertThat(marked).as("only the lost earlier task is sent again").isEqualTo(1);
+        assertThat(publishedAt(deferred)).isEqualTo(deferredPublishedAt);
+        assertThat(deferredAt(deferred)).isNotNull();
+
+        // The earlier task ends (the worker applied it; its end did not reach the deferred task in time).
+        jdbc.sql("UPDATE jobs.bulk_tasks SET status = 'SUCCEEDED', applied_at = now() WHERE id = :id")
+                .param("id", lost)
+                .update();
+        new StuckTaskSweeper(jdbc, Duration.ofHours(1), 100, meters).sweep();
+
+        assertThat(deferredAt(deferred)).isNull();
+        // Unpublished by the sweep, then sent again by the running relay.
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(
+                        () -> assertThat(publishedAt(deferred)).isNotNull().isAfter(deferredPublishedAt));
+    }
+
+    @Test
     void theRepublishedTasksAreAMetricOfTheGateway() {
         String metrics = org.springframework.web.client.RestClient.create("http://localhost:" + port)
                 .get()
@@ -103,6 +133,14 @@ class StuckTaskSweeperIntegrationTests extends GatewayIntegrationTest {
                 .param("applied", applied)
                 .update();
         return id;
+    }
+
+    private OffsetDateTime deferredAt(UUID task) {
+        return jdbc.sql("SELECT deferred_at FROM jobs.bulk_tasks WHERE id = :id")
+                .param("id", task)
+                .query((row, index) -> Optional.ofNullable(row.getObject(1, OffsetDateTime.class)))
+                .single()
+                .orElse(null);
     }
 
     /** When the task was last published; null while it waits for the relay. */

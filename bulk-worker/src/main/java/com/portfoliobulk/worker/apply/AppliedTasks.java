@@ -3,24 +3,28 @@ package com.portfoliobulk.worker.apply;
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * What committed transactions did for (part of) a batch.
  *
- * @param events one activity event per applied change, in record order, including the events of tasks
+ * @param events one activity event per applied change, in task order, including the events of tasks
  *     that an earlier delivery already applied (they are published again)
  * @param outcomes the task outcomes stored now
  * @param finishedJobs the jobs that became terminal
  * @param rejections the records to dead-letter because they name no known task or do not match it
+ * @param deferred the tasks deferred now, because an earlier task of their account is still pending
  */
 record AppliedTasks(
         List<AccountActivityEvent> events,
         List<TaskOutcome> outcomes,
         List<FinishedJob> finishedJobs,
-        List<Rejection> rejections) {
+        List<Rejection> rejections,
+        List<UUID> deferred) {
 
     static AppliedTasks empty() {
-        return new AppliedTasks(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        return new AppliedTasks(
+                new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
     }
 
     /** Adds another transaction's results to these (which must be mutable, as {@link #empty()}). */
@@ -29,5 +33,6 @@ record AppliedTasks(
         outcomes.addAll(other.outcomes);
         finishedJobs.addAll(other.finishedJobs);
         rejections.addAll(other.rejections);
+        deferred.addAll(other.deferred);
     }
 }

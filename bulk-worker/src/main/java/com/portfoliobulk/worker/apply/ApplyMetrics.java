@@ -17,6 +17,8 @@ class ApplyMetrics {
 
     private final Counter retries;
 
+    private final Counter deferred;
+
     ApplyMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.batchSize = DistributionSummary.builder("bulk.task.batch.size")
@@ -25,6 +27,9 @@ class ApplyMetrics {
                 .register(registry);
         this.retries = Counter.builder("bulk.task.retries")
                 .description("Retried task transactions and redelivered task batches")
+                .register(registry);
+        this.deferred = Counter.builder("bulk.tasks.deferred")
+                .description("Tasks deferred because an earlier task of their account was still pending")
                 .register(registry);
     }
 
@@ -40,6 +45,7 @@ class ApplyMetrics {
      * @param latency from the delivery of the tasks' batch to the commit of their outcomes
      */
     void committed(AppliedTasks applied, Duration latency) {
+        deferred.increment(applied.deferred().size());
         for (TaskOutcome outcome : applied.outcomes()) {
             String action = outcome.action().name();
             Counter.builder("bulk.tasks.applied")

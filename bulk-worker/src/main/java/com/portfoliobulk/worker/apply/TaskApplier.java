@@ -145,6 +145,9 @@ class TaskApplier {
                 }
                 Instant now = tasks.transactionTime();
                 tasks.failExhausted(command.taskId(), now);
+                if (command.accountId() != null) {
+                    tasks.releaseDeferred(List.of(command.accountId()));
+                }
                 JobProgress progress = new JobProgress();
                 progress.count(TaskStatus.FAILED);
                 AppliedTasks failed = AppliedTasks.empty();

@@ -35,7 +35,7 @@ record TaskCommand(int index, UUID taskId, BulkTaskMessage message, String inval
         return message == null;
     }
 
-    /** The account the record is keyed by, when known: its tasks must be applied in record order. */
+    /** The account the record is keyed by, when known: its tasks must be applied in order. */
     UUID accountId() {
         return message == null ? null : message.accountId();
     }

@@ -31,9 +31,11 @@ import tools.jackson.databind.json.JsonMapper;
  * Consumes task records in batches and applies them (at least once delivery, effect once).
  *
  * <p>For each batch: unreadable records are set aside for the dead letter topic, the rest is applied
- * in record order (records of one account come from one partition, so per-account order holds), then
- * the dead letters and the activity events of the applied changes are sent, and the method returns
- * only when the broker acknowledged all of them. Only then does the container commit the batch's
+ * in task order; records of one account come from one partition, and a task whose account still has
+ * an earlier pending task (its record late or lost) is deferred until that one ends (see
+ * {@link TaskTransaction}), so per-account order holds even when the relay's records arrive out of
+ * order. Then the dead letters and the activity events of the applied changes are sent, and the
+ * method returns only when the broker acknowledged all of them. Only then does the container commit the batch's
  * offsets. Any exception makes the container redeliver the batch after a back-off; redelivered tasks
  * that are already finished are recognised by their stored status and only their events are sent
  * again.

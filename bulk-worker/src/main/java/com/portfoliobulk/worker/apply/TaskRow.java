@@ -18,10 +18,12 @@ import java.util.UUID;
  * A task row as stored by the api-gateway, with the fields of its job the worker needs. The row, not
  * the Kafka record, is the source of truth for what the task does.
  *
+ * @param seq the task's place in submission order (over all jobs), which per-account order follows
  * @param userEmail the e-mail of the task's user, when the task names an existing user
  */
 record TaskRow(
         UUID id,
+        long seq,
         UUID jobId,
         UUID accountId,
         UUID userId,

@@ -15,10 +15,14 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.SqlArrayValue;
@@ -32,7 +36,7 @@ import org.springframework.stereotype.Repository;
 class TaskStore {
 
     private static final String LOCK_TASKS = """
-            SELECT t.id, t.job_id, t.account_id, t.user_id, t.email, t.action, t.role, t.language, t.expires_at,
+            SELECT t.id, t.seq, t.job_id, t.account_id, t.user_id, t.email, t.action, t.role, t.language, t.expires_at,
                    t.status, t.previous_role, t.applied_at,
                    j.portfolio_id, j.type AS job_type, j.status AS job_status,
                    j.requested_by_user_id, j.requested_by_email, j.origin,
@@ -79,6 +83,33 @@ class TaskStore {
              WHERE id = :id
             RETURNING type, status, pending, created_at, completed_at
             """;
+
+    /**
+     * The pending tasks of the given accounts that come before the account's given seq, all accounts in
+     * one statement. The published ones: one index range per account on
+     * {@code bulk_tasks_published_pending_by_account} (the lateral subquery with {@code OFFSET 0} keeps
+     * it a nested loop over those ranges; as a plain join of a 1,000-element array PostgreSQL would read
+     * every pending task). The unpublished ones: the range of {@code bulk_tasks_unpublished} below the
+     * batch's last seq, nearly always empty (the relay publishes in seq order).
+     */
+    private static final String EARLIER_PENDING = """
+            SELECT e.id, e.account_id, e.seq
+              FROM unnest(:accounts, :lastSeqs) AS a(account_id, last_seq)
+             CROSS JOIN LATERAL (
+                   SELECT t.id, t.account_id, t.seq FROM jobs.bulk_tasks t
+                    WHERE t.account_id = a.account_id AND t.status = 'PENDING' AND t.published_at IS NOT NULL
+                      AND t.seq < a.last_seq
+                   OFFSET 0) e
+            UNION ALL
+            SELECT t.id, t.account_id, t.seq
+              FROM jobs.bulk_tasks t
+              JOIN unnest(:accounts, :lastSeqs) AS a(account_id, last_seq)
+                ON a.account_id = t.account_id AND t.seq < a.last_seq
+             WHERE t.published_at IS NULL AND t.seq < :maxSeq AND t.status = 'PENDING'
+            """;
+
+    /** The most tasks one release sets free; the rest follow with the next batch or the gateway's sweep. */
+    static final int RELEASE_LIMIT = 10_000;
 
     private final JdbcClient jdbc;
 
@@ -181,6 +212,72 @@ class TaskStore {
     }
 
     /**
+     * The tasks among {@code pending} (pending rows of a batch, locked) that must wait: an earlier task
+     * (by seq) of the same account, in any job and not among {@code pending}, is still pending. Once a
+     * task of an account waits, so do its later tasks in the batch. One statement for the whole batch.
+     */
+    Set<UUID> heldBack(Collection<TaskRow> pending) {
+        if (pending.isEmpty()) {
+            return Set.of();
+        }
+        Map<UUID, Long> lastSeq = new HashMap<>();
+        Set<UUID> batch = new HashSet<>();
+        for (TaskRow row : pending) {
+            lastSeq.merge(row.accountId(), row.seq(), Math::max);
+            batch.add(row.id());
+        }
+        Map<UUID, Long> firstBlocker = new HashMap<>();
+        jdbc.sql(EARLIER_PENDING)
+                .param("accounts", new SqlArrayValue("uuid", lastSeq.keySet().toArray()))
+                .param("lastSeqs", new SqlArrayValue("bigint", lastSeq.values().toArray()))
+                .param("maxSeq", Collections.max(lastSeq.values()))
+                .query(rs -> {
+                    if (!batch.contains(rs.getObject("id", UUID.class))) {
+                        firstBlocker.merge(rs.getObject("account_id", UUID.class), rs.getLong("seq"), Math::min);
+                    }
+                });
+        if (firstBlocker.isEmpty()) {
+            return Set.of();
+        }
+        Set<UUID> heldBack = new HashSet<>();
+        for (TaskRow row : pending) {
+            Long blocker = firstBlocker.get(row.accountId());
+            if (blocker != null && blocker < row.seq()) {
+                heldBack.add(row.id());
+            }
+        }
+        return heldBack;
+    }
+
+    /** Marks the (locked, pending) tasks deferred; they stay published until released. */
+    void defer(Collection<UUID> taskIds) {
+        if (taskIds.isEmpty()) {
+            return;
+        }
+        jdbc.sql("""
+                        UPDATE jobs.bulk_tasks SET deferred_at = now()
+                         WHERE id = ANY(:ids) AND status = 'PENDING'
+                        """).param("ids", new SqlArrayValue("uuid", taskIds.toArray())).update();
+    }
+
+    /**
+     * Hands the deferred tasks of the given accounts that nothing holds back any more to the relay
+     * (unpublished again, so they are sent again in seq order).
+     *
+     * @return how many were released
+     */
+    int releaseDeferred(Collection<UUID> accountIds) {
+        if (accountIds.isEmpty()) {
+            return 0;
+        }
+        return jdbc.sql("SELECT jobs.release_deferred_tasks(:accounts, :limit)")
+                .param("accounts", new SqlArrayValue("uuid", accountIds.toArray()))
+                .param("limit", RELEASE_LIMIT)
+                .query(Integer.class)
+                .single();
+    }
+
+    /**
      * Counts a failed attempt of a pending task and keeps its error.
      *
      * @return the task's job and attempts so far; empty when the task is not pending (any more)
@@ -215,6 +312,7 @@ class TaskStore {
     private static TaskRow taskRow(ResultSet rs, int row) throws SQLException {
         return new TaskRow(
                 rs.getObject("id", UUID.class),
+                rs.getLong("seq"),
                 rs.getObject("job_id", UUID.class),
                 rs.getObject("account_id", UUID.class),
                 rs.getObject("user_id", UUID.class),

@@ -18,6 +18,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,15 +26,23 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * The work of one transaction over some records of a batch, in record order: lock the tasks, decide
- * each pending one with {@link AccessRules}, change the directory, store the outcomes and move the
- * job counters. The caller provides the transaction.
+ * The work of one transaction over some records of a batch, in task order ({@code seq}, the order of
+ * submission): lock the tasks, decide each pending one with {@link AccessRules}, change the directory,
+ * store the outcomes and move the job counters. The caller provides the transaction.
+ *
+ * <p>Per-account order: a pending task is not applied while an earlier task of its account (in any
+ * job, not in this run) is still pending, e.g. when a relay pass timed out and a later one reached the
+ * topic first, or a job committed late. It is deferred instead (it stays pending), and released back
+ * to the relay once the earlier tasks have ended: by the run that ends them, which then hands the
+ * account's released tasks to the relay in seq order. Tasks of a cancelled job, and invalid records,
+ * end as usual: they change no access.
  *
  * <p>The task row's {@code PENDING} status, checked under its row lock, is the idempotency guard: a
  * task that is no longer pending is never applied again; when it succeeded earlier, its activity
@@ -62,6 +71,10 @@ class TaskTransaction {
         Instant now = tasks.transactionTime();
         Map<UUID, TaskRow> rows = tasks.lockTasks(
                 commands.stream().map(TaskCommand::taskId).distinct().toList());
+        commands = inTaskOrder(commands, rows);
+        Set<UUID> heldBack = tasks.heldBack(rows.values().stream()
+                .filter(row -> row.status() == TaskStatus.PENDING)
+                .toList());
         List<TaskRow> toApply = new ArrayList<>();
         for (TaskCommand command : commands) {
             TaskRow row = rows.get(command.taskId());
@@ -72,7 +85,7 @@ class TaskTransaction {
                 toApply.add(row);
             }
         }
-        Batch batch = new Batch(now, DirectoryView.of(directory, toApply));
+        Batch batch = new Batch(now, DirectoryView.of(directory, toApply), heldBack);
         for (TaskCommand command : commands) {
             TaskRow row = rows.get(command.taskId());
             try (TaskLogContext context = TaskLogContext.of(command, row)) {
@@ -82,9 +95,38 @@ class TaskTransaction {
         batch.view.flush();
         directory.queueMails(batch.mails.values());
         tasks.storeOutcomes(List.copyOf(batch.written.values()));
+        tasks.defer(batch.result.deferred());
+        releaseBehind(batch.written.keySet(), rows);
         batch.progress.forEach(
                 (jobId, progress) -> tasks.advanceJob(jobId, progress).ifPresent(batch.result.finishedJobs()::add));
         return batch.result;
+    }
+
+    /**
+     * The commands sorted by their task's {@code seq} (stable; records naming no stored task last): a
+     * batch can hold an account's tasks out of order when a relay pass was sent twice.
+     */
+    private static List<TaskCommand> inTaskOrder(List<TaskCommand> commands, Map<UUID, TaskRow> rows) {
+        List<TaskCommand> sorted = new ArrayList<>(commands);
+        sorted.sort(Comparator.comparingLong(command -> {
+            TaskRow row = rows.get(command.taskId());
+            return row == null ? Long.MAX_VALUE : row.seq();
+        }));
+        return sorted;
+    }
+
+    /** Releases the deferred tasks that the tasks ended by this run held back, if nothing else does. */
+    private void releaseBehind(Set<UUID> ended, Map<UUID, TaskRow> rows) {
+        if (ended.isEmpty()) {
+            return;
+        }
+        Set<UUID> accounts = new TreeSet<>();
+        ended.forEach(id -> accounts.add(rows.get(id).accountId()));
+        int released = tasks.releaseDeferred(accounts);
+        if (released > 0) {
+            log.info(
+                    "{} deferred task(s) handed back to the relay: the earlier tasks of their account ended", released);
+        }
     }
 
     /** The state of one run: what was decided so far. */
@@ -103,12 +145,16 @@ class TaskTransaction {
 
         private final Set<UUID> published = new HashSet<>();
 
+        /** Pending tasks that an earlier pending task of their account holds back. */
+        private final Set<UUID> heldBack;
+
         /** The invitation e-mails to queue, one per (job, invitee). */
         private final Map<List<UUID>, QueuedMail> mails = new LinkedHashMap<>();
 
-        Batch(Instant now, DirectoryView view) {
+        Batch(Instant now, DirectoryView view, Set<UUID> heldBack) {
             this.now = now;
             this.view = view;
+            this.heldBack = heldBack;
         }
 
         void handle(TaskCommand command, TaskRow row) {
@@ -138,6 +184,8 @@ class TaskTransaction {
             }
             if (row.jobStatus() == JobStatus.CANCELLED) {
                 store(row, TaskStatus.CANCELLED, ReasonCode.JOB_CANCELLED, null, null, null);
+            } else if (heldBack.contains(row.id())) {
+                defer(row);
             } else {
                 apply(row);
             }
@@ -154,6 +202,18 @@ class TaskTransaction {
             }
             if (published.add(row.id())) {
                 result.events().add(row.storedEvent());
+            }
+        }
+
+        /** Not now: an earlier task of the account is pending. It stays pending and is released later. */
+        private void defer(TaskRow row) {
+            if (!result.deferred().contains(row.id())) {
+                log.debug(
+                        "Task {} of job {} waits for an earlier task of account {}",
+                        row.id(),
+                        row.jobId(),
+                        row.accountId());
+                result.deferred().add(row.id());
             }
         }
 

@@ -1,0 +1,252 @@
+package com.portfoliobulk.worker.apply;
+
+import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.changeRole;
+import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.invite;
+import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.remove;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountActivityEvent;
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.ActivityAction;
+import com.portfoliobulk.contracts.BulkTaskMessage;
+import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.contracts.MembershipState;
+import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.worker.WorkerIntegrationSupport;
+import com.portfoliobulk.worker.fixtures.DirectoryFixture.Membership;
+import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
+import com.portfoliobulk.worker.fixtures.JobFixture;
+import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/**
+ * Per-account order when the relay's records reach the topic out of order: the shape of a relay pass
+ * that timed out (its tasks stay unpublished and are sent again) while a later pass to the same
+ * partition succeeded, of a job whose transaction committed late, and of a record lost after it was
+ * marked published (which only the gateway's stuck-task sweep sends again). Records go to the real
+ * broker with the later task first; the test plays the relay (it sends the unpublished tasks in seq
+ * order and marks them published) and the sweep, and asserts what a user sees: the memberships, the
+ * task outcomes and the order of the account's activity.
+ *
+ * <p>The case: Ann is an Analyst on the account. An earlier job removes her access, a later one
+ * invites her again. In seq order she ends invited (removed, then invited); applied the other way round
+ * the invitation would be skipped (she is still a member) and the removal would win.
+ */
+class AccountOrderIntegrationTests extends WorkerIntegrationSupport {
+
+    private final Instant inAWeek = Instant.now().plus(Duration.ofDays(7));
+
+    @Autowired
+    MeterRegistry meters;
+
+    private UUID accountId;
+
+    private UUID ann;
+
+    private SubmittedJob removal;
+
+    private SubmittedJob invitation;
+
+    @BeforeEach
+    void removalThenInvitation() {
+        SeededPortfolio portfolio = directory.portfolio(1);
+        accountId = portfolio.account(0).id();
+        ann = directory.user();
+        directory.member(accountId, ann, AccountRole.ANALYST);
+        removal = jobs.submit(
+                portfolio.id(), JobType.REMOVE_ACCESS, JobFixture.administrator(), List.of(remove(accountId, ann)));
+        invitation = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(invite(accountId, ann, directory.email(ann), AccountRole.SUPPORT, inAWeek)));
+    }
+
+    @Test
+    void aLaterTaskThatArrivesFirstWaitsForTheEarlierUnpublishedOneAndIsThenAppliedInOrder() {
+        double deferredBefore = deferredCount();
+
+        // The later pass reached the topic; the earlier one timed out and is still unpublished.
+        sendAsRelay(invitation.message(0));
+
+        awaitDeferred(invitation.taskId(0));
+        assertThat(jobs.task(invitation.taskId(0)).status()).isEqualTo(TaskStatus.PENDING);
+        assertThat(directory.membership(accountId, ann))
+                .as("nothing applied out of order")
+                .map(Membership::role)
+                .contains(AccountRole.ANALYST);
+        assertThat(deferredCount() - deferredBefore).isGreaterThanOrEqualTo(1);
+
+        // The relay sends the unpublished tasks again, in seq order; the deferred one follows once released.
+        relayUntilFinished();
+
+        assertSeqOrderWon();
+    }
+
+    @Test
+    void aLaterTaskWaitsWithoutLoopingForAnEarlierRecordThatWasLostUntilTheSweepSendsItAgain() {
+        markPublished(removal.taskId(0), Instant.now().minus(Duration.ofHours(1)));
+
+        sendAsRelay(invitation.message(0));
+
+        awaitDeferred(invitation.taskId(0));
+        assertThat(relayUnpublished())
+                .as("the deferred task is not handed back to the relay while the earlier one is pending")
+                .isZero();
+        assertThat(isPublished(invitation.taskId(0))).isTrue();
+        assertThat(directory.membership(accountId, ann)).map(Membership::role).contains(AccountRole.ANALYST);
+
+        // The stuck-task sweep marks the lost task unpublished; the relay sends it again.
+        jdbc.sql("UPDATE jobs.bulk_tasks SET published_at = NULL WHERE id = ?")
+                .param(removal.taskId(0))
+                .update();
+        relayUntilFinished();
+
+        assertSeqOrderWon();
+    }
+
+    @Test
+    void anAccountsTasksOutOfOrderInOneBurstAreAppliedInSeqOrder() {
+        // The resent earlier pass lands right behind the later one: both records in one partition, later first.
+        sendAsRelay(invitation.message(0), removal.message(0));
+
+        relayUntilFinished();
+
+        assertSeqOrderWon();
+    }
+
+    @Test
+    void aCancelledEarlierTaskDoesNotHoldBackALaterOne() {
+        SeededPortfolio portfolio = directory.portfolio(1);
+        UUID account = portfolio.account(0).id();
+        UUID ben = directory.user();
+        directory.member(account, ben, AccountRole.ANALYST);
+        SubmittedJob promotion = jobs.submit(
+                portfolio.id(),
+                JobType.UPDATE_ROLES,
+                JobFixture.administrator(),
+                List.of(changeRole(account, ben, AccountRole.MANAGER)));
+        SubmittedJob leave = jobs.submit(
+                portfolio.id(), JobType.REMOVE_ACCESS, JobFixture.administrator(), List.of(remove(account, ben)));
+        jobs.cancel(promotion.id());
+
+        sendAsRelay(leave.message(0));
+
+        awaitFinished(leave);
+        assertThat(jobs.task(leave.taskId(0)).status()).isEqualTo(TaskStatus.SUCCEEDED);
+        assertThat(deferredAt(leave.taskId(0))).as("never deferred").isNull();
+        assertThat(directory.membership(account, ben)).isEmpty();
+    }
+
+    /** Removed, then invited: as submitted, whatever order the records came in. */
+    private void assertSeqOrderWon() {
+        assertThat(jobs.task(removal.taskId(0)).status()).isEqualTo(TaskStatus.SUCCEEDED);
+        assertThat(jobs.task(invitation.taskId(0)).status()).isEqualTo(TaskStatus.SUCCEEDED);
+        Membership membership = directory.membership(accountId, ann).orElseThrow();
+        assertThat(membership.state()).isEqualTo(MembershipState.INVITED);
+        assertThat(membership.role()).isEqualTo(AccountRole.SUPPORT);
+        // Applied in one transaction (both records in one batch), or the invitation later.
+        assertThat(jobs.task(invitation.taskId(0)).appliedAt())
+                .isAfterOrEqualTo(jobs.task(removal.taskId(0)).appliedAt());
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            List<AccountActivityEvent> activity =
+                    distinct(activityOf(List.of(removal.taskId(0), invitation.taskId(0))));
+            assertThat(activity)
+                    .extracting(AccountActivityEvent::action)
+                    .containsExactly(ActivityAction.ACCESS_REMOVED, ActivityAction.USER_INVITED);
+            assertThat(activity.get(1).occurredAt())
+                    .isAfterOrEqualTo(activity.get(0).occurredAt());
+        });
+    }
+
+    /** Publishes the records, in this order, as a relay pass that succeeded: sent, then marked published. */
+    private void sendAsRelay(BulkTaskMessage... records) {
+        taskRecords().publish(List.of(records));
+        for (BulkTaskMessage record : records) {
+            markPublished(record.taskId(), Instant.now());
+        }
+    }
+
+    /**
+     * One pass of the relay over this test's tasks: sends the unpublished pending ones in seq order and
+     * marks them published. Answers how many it sent.
+     */
+    private int relayUnpublished() {
+        Map<UUID, BulkTaskMessage> records = new LinkedHashMap<>();
+        Stream.of(removal, invitation)
+                .flatMap(job -> job.messages().stream())
+                .forEach(record -> records.put(record.taskId(), record));
+        List<UUID> unpublished = jdbc.sql("""
+                        SELECT id FROM jobs.bulk_tasks
+                         WHERE id = ANY(?) AND published_at IS NULL AND status = 'PENDING'
+                         ORDER BY seq
+                        """)
+                .param(records.keySet().toArray(UUID[]::new))
+                .query(UUID.class)
+                .list();
+        List<BulkTaskMessage> batch = new ArrayList<>();
+        unpublished.forEach(id -> batch.add(records.get(id)));
+        if (!batch.isEmpty()) {
+            sendAsRelay(batch.toArray(BulkTaskMessage[]::new));
+        }
+        return batch.size();
+    }
+
+    private void relayUntilFinished() {
+        await().atMost(PATIENCE).until(() -> {
+            relayUnpublished();
+            return jobs.job(removal.id()).status().isTerminal()
+                    && jobs.job(invitation.id()).status().isTerminal();
+        });
+    }
+
+    private void awaitDeferred(UUID taskId) {
+        await().atMost(PATIENCE).until(() -> deferredAt(taskId) != null);
+    }
+
+    private Instant deferredAt(UUID taskId) {
+        return jdbc.sql("SELECT deferred_at FROM jobs.bulk_tasks WHERE id = ?")
+                .param(taskId)
+                .query((rs, row) -> rs.getObject(1, OffsetDateTime.class))
+                .optional()
+                .map(OffsetDateTime::toInstant)
+                .orElse(null);
+    }
+
+    private boolean isPublished(UUID taskId) {
+        return jdbc.sql("SELECT published_at IS NOT NULL FROM jobs.bulk_tasks WHERE id = ?")
+                .param(taskId)
+                .query(Boolean.class)
+                .single();
+    }
+
+    private void markPublished(UUID taskId, Instant at) {
+        jdbc.sql("UPDATE jobs.bulk_tasks SET published_at = ? WHERE id = ?")
+                .params(at.atOffset(ZoneOffset.UTC), taskId)
+                .update();
+    }
+
+    private static List<AccountActivityEvent> distinct(List<AccountActivityEvent> events) {
+        Map<UUID, AccountActivityEvent> byId = new LinkedHashMap<>();
+        events.forEach(event -> byId.putIfAbsent(event.eventId(), event));
+        return List.copyOf(byId.values());
+    }
+
+    private double deferredCount() {
+        return meters.get("bulk.tasks.deferred").counter().count();
+    }
+}
