@@ -6,6 +6,7 @@ import com.portfoliobulk.contracts.ProblemTypes;
 import java.io.IOException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.beans.factory.annotation.Value;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -14,13 +15,10 @@ import tools.jackson.databind.json.JsonMapper;
  * code sees them (an encoded NUL, slash or backslash in a path segment, a control character in a
  * header value): the same 400 problem+json as every other bad request, with the product's
  * {@code invalid-request} type, never the container's HTML page. Sent over a raw socket
- * ({@link RawHttp}), as no well-behaved HTTP client would send them. A service's test implements it
- * with the port it listens on.
+ * ({@link RawHttp}), as no well-behaved HTTP client would send them. A service's Spring Boot test
+ * (random port) implements it and names a path of its API.
  */
 public interface ContainerRejectionsContract {
-
-    /** The port of the service under test. */
-    int serverPort();
 
     /** A path of the service's API with {@code segment} as one of its segments. */
     String pathWithSegment(String segment);
@@ -32,9 +30,10 @@ public interface ContainerRejectionsContract {
 
     @ParameterizedTest
     @ValueSource(strings = {"a%00b", "a%2Fb", "a%5Cb", "a%2fb", "a%5cb", "%00", "..%2F..%2Fetc"})
-    default void anEncodedNulSlashOrBackslashInAPathSegmentIsABadRequestProblem(String segment) throws IOException {
+    default void anEncodedNulSlashOrBackslashInAPathSegmentIsABadRequestProblem(
+            String segment, @Value("${local.server.port}") int port) throws IOException {
         RawHttp.Answer answer = RawHttp.send(
-                serverPort(),
+                port,
                 "GET " + pathWithSegment(segment) + " HTTP/1.1\r\n"
                         + "Host: localhost\r\n"
                         + extraHeaders()
@@ -45,9 +44,10 @@ public interface ContainerRejectionsContract {
 
     @ParameterizedTest
     @ValueSource(strings = {"\u0001", "\u0007", "\u007f", "\u001b[31m"})
-    default void aControlCharacterInAHeaderValueIsABadRequestProblem(String control) throws IOException {
+    default void aControlCharacterInAHeaderValueIsABadRequestProblem(
+            String control, @Value("${local.server.port}") int port) throws IOException {
         RawHttp.Answer answer = RawHttp.send(
-                serverPort(),
+                port,
                 "GET " + pathWithSegment("x") + " HTTP/1.1\r\n"
                         + "Host: localhost\r\n"
                         + "X-Trace: before" + control + "after\r\n"

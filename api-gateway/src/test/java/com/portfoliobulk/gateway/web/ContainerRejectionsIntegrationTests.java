@@ -13,11 +13,6 @@ import java.util.UUID;
 class ContainerRejectionsIntegrationTests extends GatewayIntegrationTest implements ContainerRejectionsContract {
 
     @Override
-    public int serverPort() {
-        return port;
-    }
-
-    @Override
     public String pathWithSegment(String segment) {
         return "/api/v1/portfolios/" + segment + "/bulk-jobs";
     }

@@ -5,7 +5,6 @@ import com.portfoliobulk.testsupport.ContainerRejectionsContract;
 import java.util.UUID;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
  * The audit-consumer's servlet container answers the requests it refuses itself (an encoded NUL,
@@ -16,14 +15,6 @@ import org.springframework.boot.test.web.server.LocalServerPort;
         webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = "spring.config.name=" + AuditApplication.CONFIG_NAME)
 class ContainerRejectionsIntegrationTests implements ContainerRejectionsContract {
-
-    @LocalServerPort
-    int port;
-
-    @Override
-    public int serverPort() {
-        return port;
-    }
 
     @Override
     public String pathWithSegment(String segment) {

@@ -2,7 +2,6 @@ package com.portfoliobulk.worker.web;
 
 import com.portfoliobulk.testsupport.ContainerRejectionsContract;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
  * The worker's servlet container answers the requests it refuses itself (an encoded NUL, slash or
@@ -10,14 +9,6 @@ import org.springframework.boot.test.web.server.LocalServerPort;
  * problem+json, as the gateway does, not with its HTML error page.
  */
 class ContainerRejectionsIntegrationTests extends WorkerIntegrationSupport implements ContainerRejectionsContract {
-
-    @LocalServerPort
-    int port;
-
-    @Override
-    public int serverPort() {
-        return port;
-    }
 
     @Override
     public String pathWithSegment(String segment) {
