@@ -288,15 +288,7 @@ public final class DirectorySeed {
          * access with {@code role} to every one of them.
          */
         public Portfolio generateAccountsWithMember(int accounts, UUID userId, AccountRole role) {
-            jdbc.sql("""
-                            INSERT INTO directory.accounts (id, portfolio_id, name)
-                            SELECT md5(:tag || '/account/' || i)::uuid, :portfolioId, 'Account ' || lpad(i::text, 6, '0')
-                            FROM generate_series(1, :accounts) i
-                            """)
-                    .param("tag", tag)
-                    .param("portfolioId", id)
-                    .param("accounts", accounts)
-                    .update();
+            generateAccounts(accounts);
             jdbc.sql("""
                             INSERT INTO directory.memberships (account_id, user_id, role, state)
                             SELECT md5(:tag || '/account/' || i)::uuid, :userId, :role, 'ACTIVE'
@@ -321,15 +313,7 @@ public final class DirectorySeed {
             if (usersPerAccount < 1 || sharedUsers < usersPerAccount - 1) {
                 throw new IllegalArgumentException("Need at least usersPerAccount - 1 shared users");
             }
-            jdbc.sql("""
-                            INSERT INTO directory.accounts (id, portfolio_id, name)
-                            SELECT md5(:tag || '/account/' || i)::uuid, :portfolioId, 'Account ' || lpad(i::text, 6, '0')
-                            FROM generate_series(1, :accounts) i
-                            """)
-                    .param("tag", tag)
-                    .param("portfolioId", id)
-                    .param("accounts", accounts)
-                    .update();
+            generateAccounts(accounts);
             jdbc.sql("""
                             INSERT INTO directory.users (id, email)
                             SELECT md5(:tag || '/owner/' || i)::uuid, 'owner-' || lpad(i::text, 6, '0') || '.' || :tag || :domain
@@ -369,6 +353,19 @@ public final class DirectorySeed {
                     .update();
             int staff = usersPerAccount > 1 ? Math.min(sharedUsers, accounts + usersPerAccount - 2) : 0;
             return new Generated(accounts, accounts + staff, accounts * usersPerAccount);
+        }
+
+        /** {@code accounts} linked accounts named {@code Account 000001}..., with ids derived from the tag. */
+        private void generateAccounts(int accounts) {
+            jdbc.sql("""
+                            INSERT INTO directory.accounts (id, portfolio_id, name)
+                            SELECT md5(:tag || '/account/' || i)::uuid, :portfolioId, 'Account ' || lpad(i::text, 6, '0')
+                            FROM generate_series(1, :accounts) i
+                            """)
+                    .param("tag", tag)
+                    .param("portfolioId", id)
+                    .param("accounts", accounts)
+                    .update();
         }
     }
 
