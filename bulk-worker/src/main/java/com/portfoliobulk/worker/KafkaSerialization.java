@@ -1,26 +1,16 @@
 package com.portfoliobulk.worker;
 
 import com.portfoliobulk.contracts.BulkTaskMessage;
-import java.util.Map;
-import java.util.function.Supplier;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serializer;
+import com.portfoliobulk.servicesupport.kafka.KafkaJson;
 import org.springframework.boot.kafka.autoconfigure.DefaultKafkaConsumerFactoryCustomizer;
-import org.springframework.boot.kafka.autoconfigure.DefaultKafkaProducerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
-import org.springframework.kafka.core.DefaultKafkaProducerFactory;
-import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
-import org.springframework.kafka.support.serializer.ErrorHandlingDeserializer;
-import org.springframework.kafka.support.serializer.JacksonJsonDeserializer;
-import org.springframework.kafka.support.serializer.JacksonJsonSerializer;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * How the worker's records look on the wire: JSON of the {@code bulk-contracts} records without type
- * headers, keys as strings (Boot's default).
+ * The type the worker reads from Kafka. Values are JSON of the {@code bulk-contracts} records without
+ * type headers, keys strings; the producer side (JSON, or the original bytes of a dead letter) is
+ * service-support's {@code KafkaJsonAutoConfiguration}.
  */
 @Configuration(proxyBeanMethods = false)
 class KafkaSerialization {
@@ -32,39 +22,6 @@ class KafkaSerialization {
      */
     @Bean
     DefaultKafkaConsumerFactoryCustomizer taskDeserialization(JsonMapper jsonMapper) {
-        return factory -> setValueDeserializer(
-                factory,
-                () -> new ErrorHandlingDeserializer<>(
-                        new JacksonJsonDeserializer<>(BulkTaskMessage.class, jsonMapper, false)));
-    }
-
-    /**
-     * Values are JSON, except the original bytes of an unreadable task record, which go to the dead
-     * letter topic unchanged.
-     */
-    @Bean
-    DefaultKafkaProducerFactoryCustomizer jsonOrOriginalBytesSerialization(JsonMapper jsonMapper) {
-        return factory -> setValueSerializer(
-                factory,
-                () -> new DelegatingByTypeSerializer(
-                        Map.of(
-                                byte[].class,
-                                new ByteArraySerializer(),
-                                Object.class,
-                                new JacksonJsonSerializer<>(jsonMapper).noTypeInfo()),
-                        true));
-    }
-
-    // Boot's factories are typed <Object, Object> behind wildcards; the values are what these serdes make.
-    @SuppressWarnings("unchecked")
-    private static <V> void setValueDeserializer(
-            DefaultKafkaConsumerFactory<?, V> factory, Supplier<? extends Deserializer<?>> value) {
-        factory.setValueDeserializerSupplier(() -> (Deserializer<V>) value.get());
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <V> void setValueSerializer(
-            DefaultKafkaProducerFactory<?, V> factory, Supplier<? extends Serializer<?>> value) {
-        factory.setValueSerializerSupplier(() -> (Serializer<V>) value.get());
+        return KafkaJson.readValuesAs(BulkTaskMessage.class, jsonMapper);
     }
 }

@@ -15,11 +15,11 @@ import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.MembershipState;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.testsupport.DatabaseEndpoint;
+import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.DirectorySeed.OwnedAccount;
+import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
 import com.portfoliobulk.testsupport.TestTokens;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededAccount;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredTask;
@@ -152,16 +152,16 @@ class PostgresRestartSystemTests {
 
     @Test
     void aPostgresRestartMidJobDelaysTheJobButLosesAndRepeatsNothing() throws IOException {
-        DirectoryFixture directory = new DirectoryFixture(jdbc);
+        DirectorySeed directory = new DirectorySeed(jdbc);
         JobFixture jobs = new JobFixture(jdbc);
-        SeededPortfolio portfolio = directory.portfolio(ACCOUNTS);
+        Portfolio portfolio = directory.portfolio(ACCOUNTS);
         UUID ann = directory.user();
         UUID ben = directory.user();
         String invitee = directory.newEmail();
         List<TaskSpec> invites = new ArrayList<>();
         List<TaskSpec> roleChanges = new ArrayList<>();
         List<TaskSpec> removals = new ArrayList<>();
-        for (SeededAccount account : portfolio.accounts()) {
+        for (OwnedAccount account : portfolio.ownedAccounts()) {
             directory.member(account.id(), ann, AccountRole.ANALYST);
             directory.member(account.id(), ben, AccountRole.SUPPORT);
             invites.add(invite(
@@ -209,8 +209,8 @@ class PostgresRestartSystemTests {
         }
         UUID inviteeId = directory.userIdByEmail(invitee).orElseThrow();
         Set<String> tokens = new HashSet<>();
-        for (SeededAccount account : portfolio.accounts()) {
-            DirectoryFixture.Membership invitation =
+        for (OwnedAccount account : portfolio.ownedAccounts()) {
+            DirectorySeed.Membership invitation =
                     directory.membership(account.id(), inviteeId).orElseThrow();
             assertThat(invitation.state()).isEqualTo(MembershipState.INVITED);
             tokens.add(invitation.invitationToken());

@@ -7,9 +7,9 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.internalauth.InternalTokens;
+import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.apply.TaskListener;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import java.time.Duration;
@@ -85,13 +85,13 @@ class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void exposesTheApplyMetricsUnderTheirDocumentedNames() {
-        SeededPortfolio portfolio = directory.portfolio(1);
+        Portfolio portfolio = directory.portfolio(1);
         SubmittedJob job = jobs.submit(
                 portfolio.id(),
                 JobType.INVITE_USERS,
                 JobFixture.administrator(),
                 List.of(invite(
-                        portfolio.account(0).id(),
+                        portfolio.ownedAccount(0).id(),
                         null,
                         directory.newEmail(),
                         AccountRole.SUPPORT,

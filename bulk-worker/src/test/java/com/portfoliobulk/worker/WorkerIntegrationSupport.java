@@ -3,7 +3,7 @@ package com.portfoliobulk.worker;
 import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountActivityEvent;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture;
+import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
@@ -62,13 +62,13 @@ public abstract class WorkerIntegrationSupport {
     @Value("${spring.kafka.bootstrap-servers}")
     private String bootstrapServers;
 
-    protected DirectoryFixture directory;
+    protected DirectorySeed directory;
 
     protected JobFixture jobs;
 
     @BeforeEach
     void fixtures() {
-        directory = new DirectoryFixture(jdbc);
+        directory = new DirectorySeed(jdbc);
         jobs = new JobFixture(jdbc);
         openTopics(bootstrapServers, properties);
     }

@@ -48,6 +48,22 @@ class ModuleRulesTests {
     }
 
     @Test
+    void theSharedServicePlumbingKnowsNoService() {
+        noClasses()
+                .that()
+                .resideInAPackage("com.portfoliobulk.servicesupport..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "com.portfoliobulk.gateway..",
+                        "com.portfoliobulk.worker..",
+                        "com.portfoliobulk.audit..",
+                        "com.portfoliobulk.localstack..",
+                        "com.portfoliobulk.testsupport..")
+                .check(ALL);
+    }
+
+    @Test
     void contractsAndRulesArePlainJavaAndDependOnNothingOfOurs() {
         classes()
                 .that()

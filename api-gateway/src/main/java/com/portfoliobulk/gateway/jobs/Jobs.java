@@ -8,7 +8,7 @@ import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.TaskStatus;
-import com.portfoliobulk.gateway.tracing.TraceContexts;
+import com.portfoliobulk.servicesupport.tracing.TraceContexts;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package com.portfoliobulk.gateway.relay;
 
 import com.portfoliobulk.contracts.BulkTaskMessage;
-import com.portfoliobulk.gateway.tracing.TraceContexts;
+import com.portfoliobulk.servicesupport.tracing.TraceContexts;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.context.Scope;

@@ -3,7 +3,7 @@ package com.portfoliobulk.gateway.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.gateway.GatewayApplication;
-import com.portfoliobulk.gateway.support.DirectorySeed;
+import com.portfoliobulk.testsupport.DirectorySeed;
 import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.UUID;

@@ -2,7 +2,7 @@ package com.portfoliobulk.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.portfoliobulk.gateway.support.DirectorySeed;
+import com.portfoliobulk.testsupport.DirectorySeed;
 import java.io.IOException;
 import java.net.CookieManager;
 import java.net.URI;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.GatewayApplication;
-import com.portfoliobulk.gateway.support.DirectorySeed;
+import com.portfoliobulk.testsupport.DirectorySeed;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.util.List;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.gateway.GatewayApplication;
 import com.portfoliobulk.gateway.directory.DirectoryCalls.Answer;
-import com.portfoliobulk.gateway.support.DirectorySeed;
+import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.directory.DirectoryCalls.Answer;
-import com.portfoliobulk.gateway.support.DirectorySeed;
+import com.portfoliobulk.testsupport.DirectorySeed;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;

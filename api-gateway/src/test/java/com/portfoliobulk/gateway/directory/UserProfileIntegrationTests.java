@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.directory.DirectoryCalls.Answer;
-import com.portfoliobulk.gateway.support.DirectorySeed;
+import com.portfoliobulk.testsupport.DirectorySeed;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;

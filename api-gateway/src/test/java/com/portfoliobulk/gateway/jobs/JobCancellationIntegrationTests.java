@@ -4,10 +4,10 @@ import static com.portfoliobulk.gateway.jobs.JobStatusIntegrationTests.assertCou
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
-import com.portfoliobulk.gateway.support.DirectorySeed;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.gateway.support.WorkerSimulation;
+import com.portfoliobulk.testsupport.DirectorySeed;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;

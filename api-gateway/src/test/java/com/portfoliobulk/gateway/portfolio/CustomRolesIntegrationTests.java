@@ -3,8 +3,8 @@ package com.portfoliobulk.gateway.portfolio;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
-import com.portfoliobulk.gateway.support.DirectorySeed;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.testsupport.DirectorySeed;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;

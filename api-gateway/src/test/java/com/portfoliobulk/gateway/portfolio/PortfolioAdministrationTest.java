@@ -1,8 +1,8 @@
 package com.portfoliobulk.gateway.portfolio;
 
-import com.portfoliobulk.gateway.support.DirectorySeed;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.util.Map;
 import java.util.UUID;

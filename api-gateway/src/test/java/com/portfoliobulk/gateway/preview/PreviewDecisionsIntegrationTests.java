@@ -3,7 +3,7 @@ package com.portfoliobulk.gateway.preview;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
-import com.portfoliobulk.gateway.support.DirectorySeed;
+import com.portfoliobulk.testsupport.DirectorySeed;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;

@@ -2,8 +2,8 @@ package com.portfoliobulk.gateway.scim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.portfoliobulk.gateway.support.DirectorySeed.Portfolio;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
+import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.util.UUID;

@@ -3,8 +3,8 @@ package com.portfoliobulk.gateway.tracing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
-import com.portfoliobulk.gateway.support.DirectorySeed;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import com.portfoliobulk.testsupport.DirectorySeed;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;

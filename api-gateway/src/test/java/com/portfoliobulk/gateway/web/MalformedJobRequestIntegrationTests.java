@@ -3,8 +3,8 @@ package com.portfoliobulk.gateway.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
-import com.portfoliobulk.gateway.support.DirectorySeed;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import com.portfoliobulk.testsupport.DirectorySeed;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.paging.Cursor;
-import com.portfoliobulk.gateway.support.DirectorySeed;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import com.portfoliobulk.testsupport.DirectorySeed;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;

@@ -1,8 +1,8 @@
 package com.portfoliobulk.audit.log;
 
-import com.portfoliobulk.audit.tracing.TraceContexts;
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.Topics;
+import com.portfoliobulk.servicesupport.tracing.TraceContexts;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;

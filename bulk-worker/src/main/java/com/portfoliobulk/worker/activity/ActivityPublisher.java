@@ -1,8 +1,8 @@
 package com.portfoliobulk.worker.activity;
 
 import com.portfoliobulk.contracts.AccountActivityEvent;
+import com.portfoliobulk.servicesupport.tracing.TraceContexts;
 import com.portfoliobulk.worker.WorkerProperties;
-import com.portfoliobulk.worker.tracing.TraceContexts;
 import io.opentelemetry.context.Scope;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,11 +1,11 @@
 package com.portfoliobulk.worker.apply;
 
 import com.portfoliobulk.contracts.BulkTaskMessage;
+import com.portfoliobulk.servicesupport.tracing.TraceContexts;
 import com.portfoliobulk.worker.WorkerProperties;
 import com.portfoliobulk.worker.activity.ActivityPublisher;
 import com.portfoliobulk.worker.deadletter.DeadLetters;
 import com.portfoliobulk.worker.deadletter.DeadLetters.DeadLetter;
-import com.portfoliobulk.worker.tracing.TraceContexts;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;

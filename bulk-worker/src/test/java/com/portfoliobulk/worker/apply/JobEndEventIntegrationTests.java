@@ -7,9 +7,9 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.testsupport.DirectorySeed.OwnedAccount;
+import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededAccount;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import java.time.Duration;
@@ -55,16 +55,16 @@ class JobEndEventIntegrationTests extends WorkerIntegrationSupport {
     }
 
     private SubmittedJob removeAnnFromTwoAccounts() {
-        SeededPortfolio portfolio = directory.portfolio(2);
+        Portfolio portfolio = directory.portfolio(2);
         UUID ann = directory.user();
-        for (SeededAccount account : portfolio.accounts()) {
+        for (OwnedAccount account : portfolio.ownedAccounts()) {
             directory.member(account.id(), ann, AccountRole.ANALYST);
         }
         return jobs.submit(
                 portfolio.id(),
                 JobType.REMOVE_ACCESS,
                 JobFixture.administrator(),
-                portfolio.accounts().stream()
+                portfolio.ownedAccounts().stream()
                         .map(account -> remove(account.id(), ann))
                         .toList());
     }

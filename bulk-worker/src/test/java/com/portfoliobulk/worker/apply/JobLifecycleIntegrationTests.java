@@ -13,9 +13,9 @@ import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.testsupport.DirectorySeed.OwnedAccount;
+import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededAccount;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
@@ -33,16 +33,16 @@ class JobLifecycleIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void jobIsQueuedThenInProgressThenCompletedWithCountsThatAddUp() {
-        SeededPortfolio portfolio = directory.portfolio(3);
+        Portfolio portfolio = directory.portfolio(3);
         UUID ann = directory.user();
-        for (SeededAccount account : portfolio.accounts()) {
+        for (OwnedAccount account : portfolio.ownedAccounts()) {
             directory.member(account.id(), ann, AccountRole.ANALYST);
         }
         SubmittedJob job = jobs.submit(
                 portfolio.id(),
                 JobType.REMOVE_ACCESS,
                 JobFixture.administrator(),
-                portfolio.accounts().stream()
+                portfolio.ownedAccounts().stream()
                         .map(account -> remove(account.id(), ann))
                         .toList());
         assertThat(jobs.job(job.id()))
@@ -79,8 +79,8 @@ class JobLifecycleIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void tasksOfOneAccountAreAppliedInSubmissionOrderAcrossJobs() {
-        SeededPortfolio portfolio = directory.portfolio(1);
-        UUID accountId = portfolio.account(0).id();
+        Portfolio portfolio = directory.portfolio(1);
+        UUID accountId = portfolio.ownedAccount(0).id();
         UUID ann = directory.user();
         JobFixture.TaskSpec[] steps = {
             invite(accountId, ann, directory.email(ann), AccountRole.ANALYST, inAWeek),

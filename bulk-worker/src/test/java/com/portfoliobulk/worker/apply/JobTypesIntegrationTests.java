@@ -16,10 +16,10 @@ import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.MembershipState;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.testsupport.DirectorySeed.Membership;
+import com.portfoliobulk.testsupport.DirectorySeed.OwnedAccount;
+import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.Membership;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededAccount;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredTask;
@@ -44,14 +44,14 @@ class JobTypesIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void invitationsCreatePendingMembershipsWithExpiryAndUniqueTokensAndCreateNewUsers() {
-        SeededPortfolio portfolio = directory.portfolio(2);
-        SeededAccount first = portfolio.account(0);
-        SeededAccount second = portfolio.account(1);
+        Portfolio portfolio = directory.portfolio(2);
+        OwnedAccount first = portfolio.ownedAccount(0);
+        OwnedAccount second = portfolio.ownedAccount(1);
         UUID known = directory.user();
         String knownEmail = directory.email(known);
         String newEmail = directory.newEmail();
         UUID expired = directory.user();
-        directory.invitation(
+        directory.invited(
                 second.id(), expired, AccountRole.ANALYST, Instant.now().minus(Duration.ofDays(1)));
         SubmittedJob job = jobs.submit(
                 portfolio.id(),
@@ -122,20 +122,20 @@ class JobTypesIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void roleUpdatesChangeTheRoleAndKeepThePreviousOne() {
-        SeededPortfolio portfolio = directory.portfolio(2);
+        Portfolio portfolio = directory.portfolio(2);
         UUID ann = directory.user();
         UUID ben = directory.user();
-        directory.member(portfolio.account(0).id(), ann, AccountRole.ANALYST);
-        directory.member(portfolio.account(1).id(), ann, AccountRole.SUPPORT);
-        directory.invitation(portfolio.account(0).id(), ben, AccountRole.SUPPORT, inAWeek);
+        directory.member(portfolio.ownedAccount(0).id(), ann, AccountRole.ANALYST);
+        directory.member(portfolio.ownedAccount(1).id(), ann, AccountRole.SUPPORT);
+        directory.invited(portfolio.ownedAccount(0).id(), ben, AccountRole.SUPPORT, inAWeek);
         SubmittedJob job = jobs.submit(
                 portfolio.id(),
                 JobType.UPDATE_ROLES,
                 JobFixture.administrator(),
                 List.of(
-                        changeRole(portfolio.account(0).id(), ann, AccountRole.MANAGER),
-                        changeRole(portfolio.account(1).id(), ann, AccountRole.MANAGER),
-                        changeRole(portfolio.account(0).id(), ben, AccountRole.CONTENT_CREATOR)));
+                        changeRole(portfolio.ownedAccount(0).id(), ann, AccountRole.MANAGER),
+                        changeRole(portfolio.ownedAccount(1).id(), ann, AccountRole.MANAGER),
+                        changeRole(portfolio.ownedAccount(0).id(), ben, AccountRole.CONTENT_CREATOR)));
 
         publish(job);
         StoredJob finished = awaitFinished(job);
@@ -143,17 +143,17 @@ class JobTypesIntegrationTests extends WorkerIntegrationSupport {
         assertThat(finished.status()).isEqualTo(JobStatus.COMPLETED);
         assertThat(finished.succeeded()).isEqualTo(3);
         assertThat(directory
-                        .membership(portfolio.account(0).id(), ann)
+                        .membership(portfolio.ownedAccount(0).id(), ann)
                         .orElseThrow()
                         .role())
                 .isEqualTo(AccountRole.MANAGER);
         assertThat(directory
-                        .membership(portfolio.account(1).id(), ann)
+                        .membership(portfolio.ownedAccount(1).id(), ann)
                         .orElseThrow()
                         .role())
                 .isEqualTo(AccountRole.MANAGER);
         Membership pending =
-                directory.membership(portfolio.account(0).id(), ben).orElseThrow();
+                directory.membership(portfolio.ownedAccount(0).id(), ben).orElseThrow();
         assertThat(pending.role()).isEqualTo(AccountRole.CONTENT_CREATOR);
         assertThat(pending.state()).as("a pending invitation stays pending").isEqualTo(MembershipState.INVITED);
         assertThat(jobs.tasks(job.id()))
@@ -171,29 +171,29 @@ class JobTypesIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void removalsDeleteAccessAndPendingInvitations() {
-        SeededPortfolio portfolio = directory.portfolio(2);
+        Portfolio portfolio = directory.portfolio(2);
         UUID ann = directory.user();
         UUID ben = directory.user();
-        directory.member(portfolio.account(0).id(), ann, AccountRole.ADMIN);
-        directory.member(portfolio.account(1).id(), ann, AccountRole.ANALYST);
-        directory.invitation(portfolio.account(1).id(), ben, AccountRole.SUPPORT, inAWeek);
+        directory.member(portfolio.ownedAccount(0).id(), ann, AccountRole.ADMIN);
+        directory.member(portfolio.ownedAccount(1).id(), ann, AccountRole.ANALYST);
+        directory.invited(portfolio.ownedAccount(1).id(), ben, AccountRole.SUPPORT, inAWeek);
         SubmittedJob job = jobs.submit(
                 portfolio.id(),
                 JobType.REMOVE_ACCESS,
                 JobFixture.administrator(),
                 List.of(
-                        remove(portfolio.account(0).id(), ann),
-                        remove(portfolio.account(1).id(), ben)));
+                        remove(portfolio.ownedAccount(0).id(), ann),
+                        remove(portfolio.ownedAccount(1).id(), ben)));
 
         publish(job);
         StoredJob finished = awaitFinished(job);
 
         assertThat(finished.status()).isEqualTo(JobStatus.COMPLETED);
-        assertThat(directory.membership(portfolio.account(0).id(), ann)).isEmpty();
-        assertThat(directory.membership(portfolio.account(1).id(), ann))
+        assertThat(directory.membership(portfolio.ownedAccount(0).id(), ann)).isEmpty();
+        assertThat(directory.membership(portfolio.ownedAccount(1).id(), ann))
                 .as("not selected")
                 .isPresent();
-        assertThat(directory.membership(portfolio.account(1).id(), ben)).isEmpty();
+        assertThat(directory.membership(portfolio.ownedAccount(1).id(), ben)).isEmpty();
         assertThat(jobs.tasks(job.id()))
                 .extracting(StoredTask::previousRole)
                 .containsExactly(AccountRole.ADMIN, AccountRole.SUPPORT);
@@ -207,11 +207,11 @@ class JobTypesIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void offboardingRemovesTheUserFromEveryLinkedAccountAndSkipsWhatItCannotDo() {
-        SeededPortfolio portfolio = directory.portfolio(4);
+        Portfolio portfolio = directory.portfolio(4);
         UUID leaver = directory.user();
-        directory.member(portfolio.account(0).id(), leaver, AccountRole.ADMIN);
-        directory.member(portfolio.account(1).id(), leaver, AccountRole.ANALYST);
-        SeededAccount ownedByLeaver = directory.account(portfolio.id());
+        directory.member(portfolio.ownedAccount(0).id(), leaver, AccountRole.ADMIN);
+        directory.member(portfolio.ownedAccount(1).id(), leaver, AccountRole.ANALYST);
+        OwnedAccount ownedByLeaver = portfolio.accountWithOwner();
         directory.member(ownedByLeaver.id(), leaver, AccountRole.MANAGER);
         UUID otherOwner = ownedByLeaver.ownerId();
         SubmittedJob job = jobs.submit(
@@ -219,10 +219,10 @@ class JobTypesIntegrationTests extends WorkerIntegrationSupport {
                 JobType.OFFBOARD_USERS,
                 JobFixture.administrator(),
                 List.of(
-                        remove(portfolio.account(0).id(), leaver),
-                        remove(portfolio.account(1).id(), leaver),
-                        remove(portfolio.account(2).id(), leaver),
-                        remove(portfolio.account(3).id(), leaver),
+                        remove(portfolio.ownedAccount(0).id(), leaver),
+                        remove(portfolio.ownedAccount(1).id(), leaver),
+                        remove(portfolio.ownedAccount(2).id(), leaver),
+                        remove(portfolio.ownedAccount(3).id(), leaver),
                         remove(ownedByLeaver.id(), leaver),
                         remove(ownedByLeaver.id(), otherOwner)));
 
@@ -233,7 +233,7 @@ class JobTypesIntegrationTests extends WorkerIntegrationSupport {
         assertThat(finished)
                 .extracting(StoredJob::total, StoredJob::succeeded, StoredJob::skipped, StoredJob::failed)
                 .containsExactly(6, 3, 3, 0);
-        for (SeededAccount account : portfolio.accounts()) {
+        for (OwnedAccount account : portfolio.ownedAccounts()) {
             assertThat(directory.membership(account.id(), leaver)).isEmpty();
         }
         assertThat(directory.membership(ownedByLeaver.id(), leaver)).isEmpty();

@@ -14,9 +14,9 @@ import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.testsupport.DirectorySeed.Membership;
+import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.Membership;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredTask;
@@ -54,20 +54,20 @@ class RedeliveryIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void duplicateDeliveryChangesNothingAndPublishesTheSameEventsAgain() {
-        SeededPortfolio portfolio = directory.portfolio(3);
+        Portfolio portfolio = directory.portfolio(3);
         UUID ann = directory.user();
         String invitee = directory.newEmail();
-        directory.member(portfolio.account(1).id(), ann, AccountRole.ANALYST);
-        directory.member(portfolio.account(2).id(), ann, AccountRole.ANALYST);
+        directory.member(portfolio.ownedAccount(1).id(), ann, AccountRole.ANALYST);
+        directory.member(portfolio.ownedAccount(2).id(), ann, AccountRole.ANALYST);
         SubmittedJob job = jobs.submit(
                 portfolio.id(),
                 JobType.UPDATE_ROLES,
                 JobFixture.administrator(),
                 List.of(
-                        invite(portfolio.account(0).id(), null, invitee, AccountRole.SUPPORT, inAWeek),
-                        changeRole(portfolio.account(1).id(), ann, AccountRole.MANAGER),
-                        remove(portfolio.account(2).id(), ann),
-                        remove(portfolio.account(0).id(), ann)));
+                        invite(portfolio.ownedAccount(0).id(), null, invitee, AccountRole.SUPPORT, inAWeek),
+                        changeRole(portfolio.ownedAccount(1).id(), ann, AccountRole.MANAGER),
+                        remove(portfolio.ownedAccount(2).id(), ann),
+                        remove(portfolio.ownedAccount(0).id(), ann)));
         publish(job);
         awaitFinished(job);
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(activityOf(job)).hasSize(3));
@@ -75,7 +75,7 @@ class RedeliveryIntegrationTests extends WorkerIntegrationSupport {
         List<StoredTask> tasksBefore = jobs.tasks(job.id());
         UUID inviteeId = directory.userIdByEmail(invitee).orElseThrow();
         Membership invitationBefore =
-                directory.membership(portfolio.account(0).id(), inviteeId).orElseThrow();
+                directory.membership(portfolio.ownedAccount(0).id(), inviteeId).orElseThrow();
         Map<UUID, AccountActivityEvent> eventsBefore = byTask(activityOf(job));
 
         publish(job);
@@ -84,7 +84,7 @@ class RedeliveryIntegrationTests extends WorkerIntegrationSupport {
                 portfolio.id(),
                 JobType.REMOVE_ACCESS,
                 JobFixture.administrator(),
-                portfolio.accounts().stream()
+                portfolio.ownedAccounts().stream()
                         .map(account -> remove(account.id(), directory.user()))
                         .toList());
         publish(sentinel);
@@ -92,15 +92,15 @@ class RedeliveryIntegrationTests extends WorkerIntegrationSupport {
 
         assertThat(jobs.job(job.id())).as("no counter moved, no version bumped").isEqualTo(jobBefore);
         assertThat(jobs.tasks(job.id())).as("no outcome rewritten").isEqualTo(tasksBefore);
-        assertThat(directory.membership(portfolio.account(0).id(), inviteeId))
+        assertThat(directory.membership(portfolio.ownedAccount(0).id(), inviteeId))
                 .as("the same invitation, same token")
                 .contains(invitationBefore);
         assertThat(directory
-                        .membership(portfolio.account(1).id(), ann)
+                        .membership(portfolio.ownedAccount(1).id(), ann)
                         .orElseThrow()
                         .role())
                 .isEqualTo(AccountRole.MANAGER);
-        assertThat(directory.membership(portfolio.account(2).id(), ann)).isEmpty();
+        assertThat(directory.membership(portfolio.ownedAccount(2).id(), ann)).isEmpty();
         await().atMost(PATIENCE).untilAsserted(() -> {
             List<AccountActivityEvent> events = activityOf(job);
             assertThat(events.size()).as("published again").isGreaterThanOrEqualTo(6);
@@ -110,8 +110,8 @@ class RedeliveryIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void unreadableAndInvalidRecordsAreDeadLetteredWhileTheRestOfTheirPartitionIsApplied() {
-        SeededPortfolio portfolio = directory.portfolio(1);
-        UUID accountId = portfolio.account(0).id();
+        Portfolio portfolio = directory.portfolio(1);
+        UUID accountId = portfolio.ownedAccount(0).id();
         UUID ann = directory.user();
         UUID ben = directory.user();
         UUID carl = directory.user();
@@ -176,28 +176,28 @@ class RedeliveryIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void aRecordWithFieldsThisVersionDoesNotKnowIsStillApplied() {
-        SeededPortfolio portfolio = directory.portfolio(1);
+        Portfolio portfolio = directory.portfolio(1);
         UUID ann = directory.user();
-        directory.member(portfolio.account(0).id(), ann, AccountRole.ANALYST);
+        directory.member(portfolio.ownedAccount(0).id(), ann, AccountRole.ANALYST);
         SubmittedJob job = jobs.submit(
                 portfolio.id(),
                 JobType.REMOVE_ACCESS,
                 JobFixture.administrator(),
-                List.of(remove(portfolio.account(0).id(), ann)));
+                List.of(remove(portfolio.ownedAccount(0).id(), ann)));
         ObjectNode withNewField = json.valueToTree(job.message(0));
         withNewField.put("reasonForChange", "left the agency");
 
-        taskRecords().publishRaw(portfolio.account(0).id().toString(), json.writeValueAsString(withNewField));
+        taskRecords().publishRaw(portfolio.ownedAccount(0).id().toString(), json.writeValueAsString(withNewField));
 
         assertThat(awaitFinished(job).status()).isEqualTo(JobStatus.COMPLETED);
-        assertThat(directory.membership(portfolio.account(0).id(), ann)).isEmpty();
+        assertThat(directory.membership(portfolio.ownedAccount(0).id(), ann)).isEmpty();
     }
 
     @Test
     void aTaskThatKeepsFailingEndsFailedWhenItsAttemptsAreUsedUpAndItsNeighboursAreApplied() {
-        SeededPortfolio portfolio = directory.portfolio(2);
-        UUID first = portfolio.account(0).id();
-        UUID second = portfolio.account(1).id();
+        Portfolio portfolio = directory.portfolio(2);
+        UUID first = portfolio.ownedAccount(0).id();
+        UUID second = portfolio.ownedAccount(1).id();
         // Longer than an address may be: the directory refuses the user on every attempt.
         String refused = "a".repeat(250) + "@brand.example";
         String fine = directory.newEmail();

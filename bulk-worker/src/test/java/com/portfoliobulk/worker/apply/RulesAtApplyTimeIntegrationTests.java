@@ -13,9 +13,9 @@ import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.MembershipState;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.testsupport.DirectorySeed.OwnedAccount;
+import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededAccount;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredTask;
@@ -35,13 +35,13 @@ class RulesAtApplyTimeIntegrationTests extends WorkerIntegrationSupport {
 
     private final Instant inAWeek = Instant.now().plus(Duration.ofDays(7));
 
-    private SeededPortfolio portfolio;
+    private Portfolio portfolio;
 
-    private SeededAccount a;
+    private OwnedAccount a;
 
-    private SeededAccount b;
+    private OwnedAccount b;
 
-    private SeededAccount unlinked;
+    private OwnedAccount unlinked;
 
     private UUID ann;
 
@@ -54,9 +54,9 @@ class RulesAtApplyTimeIntegrationTests extends WorkerIntegrationSupport {
     @BeforeEach
     void directory() {
         portfolio = directory.portfolio(3);
-        a = portfolio.account(0);
-        b = portfolio.account(1);
-        unlinked = portfolio.account(2);
+        a = portfolio.ownedAccount(0);
+        b = portfolio.ownedAccount(1);
+        unlinked = portfolio.ownedAccount(2);
         ann = directory.user();
         idpManaged = directory.idpManagedUser();
         expiredInvitee = directory.user();
@@ -64,9 +64,9 @@ class RulesAtApplyTimeIntegrationTests extends WorkerIntegrationSupport {
         directory.member(a.id(), ann, AccountRole.ANALYST);
         directory.member(unlinked.id(), ann, AccountRole.ANALYST);
         directory.member(a.id(), idpManaged, AccountRole.MANAGER);
-        directory.invitation(
+        directory.invited(
                 a.id(), expiredInvitee, AccountRole.SUPPORT, Instant.now().minus(Duration.ofHours(1)));
-        directory.invitation(a.id(), pendingInvitee, AccountRole.SUPPORT, inAWeek);
+        directory.invited(a.id(), pendingInvitee, AccountRole.SUPPORT, inAWeek);
     }
 
     @Test

@@ -11,8 +11,8 @@ import ch.qos.logback.core.read.ListAppender;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.BulkTaskMessage;
 import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import java.util.HexFormat;
@@ -50,8 +50,8 @@ class TaskLogContextIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void anAppliedTaskAndADeadLetteredRecordAreLoggedWithTheirJobTaskPortfolioAndTrace() {
-        SeededPortfolio portfolio = directory.portfolio(1);
-        UUID account = portfolio.account(0).id();
+        Portfolio portfolio = directory.portfolio(1);
+        UUID account = portfolio.ownedAccount(0).id();
         UUID ann = directory.user();
         directory.member(account, ann, AccountRole.ANALYST);
         SubmittedJob job = jobs.submit(

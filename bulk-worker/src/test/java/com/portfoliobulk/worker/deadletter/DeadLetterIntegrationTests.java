@@ -86,7 +86,7 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
     @Test
     void anOperatorRedrivesADeadLetterOnceAfterTheFix() throws IOException, InterruptedException {
         var portfolio = directory.portfolio(1);
-        UUID account = portfolio.account(0).id();
+        UUID account = portfolio.ownedAccount(0).id();
         UUID ann = directory.user();
         directory.member(account, ann, AccountRole.ANALYST);
         SubmittedJob job = jobs.submit(

@@ -8,8 +8,8 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
@@ -29,13 +29,13 @@ class InvitationExpirySweepIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void expiredInvitationsEndWithAnActivityEntryAndTheAddressCanBeInvitedAgain() {
-        SeededPortfolio portfolio = directory.portfolio(2);
+        Portfolio portfolio = directory.portfolio(2);
         UUID expiredUser = directory.user();
         UUID pendingUser = directory.user();
         Instant expiredAt = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.MICROS);
-        UUID account = portfolio.account(0).id();
-        directory.invitation(account, expiredUser, AccountRole.ANALYST, expiredAt);
-        directory.invitation(
+        UUID account = portfolio.ownedAccount(0).id();
+        directory.invited(account, expiredUser, AccountRole.ANALYST, expiredAt);
+        directory.invited(
                 account, pendingUser, AccountRole.ANALYST, Instant.now().plus(1, ChronoUnit.DAYS));
 
         assertThat(sweep.sweep()).isGreaterThanOrEqualTo(1);

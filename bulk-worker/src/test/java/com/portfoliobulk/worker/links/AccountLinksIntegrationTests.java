@@ -6,10 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.ActivityAction;
+import com.portfoliobulk.testsupport.DirectorySeed.OwnedAccount;
+import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededAccount;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -32,9 +32,9 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void anAccountIsLinkedToOnePortfolioAtATimeAndEachChangeIsPublished() {
-        SeededPortfolio portfolio = directory.portfolio(1);
-        SeededPortfolio other = directory.portfolio(1);
-        SeededAccount account = directory.account(portfolio.id());
+        Portfolio portfolio = directory.portfolio(1);
+        Portfolio other = directory.portfolio(1);
+        OwnedAccount account = portfolio.accountWithOwner();
         directory.unlink(account.id());
 
         assertThat(post(portfolio.id(), "/accounts/" + account.id() + "/link")).isEqualTo(200);
@@ -60,9 +60,9 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void unlinkingAllGoesThroughEveryAccountInBatchesAndKeepsTheirMembers() {
-        SeededPortfolio portfolio = directory.portfolio(3);
+        Portfolio portfolio = directory.portfolio(3);
         UUID member = directory.user();
-        directory.member(portfolio.account(0).id(), member, AccountRole.ANALYST);
+        directory.member(portfolio.ownedAccount(0).id(), member, AccountRole.ANALYST);
         jdbc.sql("""
                         INSERT INTO directory.accounts (id, portfolio_id, name)
                         SELECT gen_random_uuid(), :p, 'Generated ' || i FROM generate_series(1, 1200) i
@@ -86,7 +86,7 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
                         .query(Long.class)
                         .single())
                 .isZero();
-        assertThat(directory.membership(portfolio.account(0).id(), member)).isPresent();
+        assertThat(directory.membership(portfolio.ownedAccount(0).id(), member)).isPresent();
         await().atMost(PATIENCE)
                 .untilAsserted(() -> assertThat(linkChangesOf(accounts)).hasSize(1203));
     }

@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
@@ -102,14 +102,14 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
     }
 
     private SubmittedJob inviteToTwoAccounts(String email) {
-        SeededPortfolio portfolio = directory.portfolio(2);
+        Portfolio portfolio = directory.portfolio(2);
         return jobs.submit(
                 portfolio.id(),
                 JobType.INVITE_USERS,
                 JobFixture.administrator(),
                 List.of(
-                        TaskSpec.invite(portfolio.account(0).id(), null, email, AccountRole.ANALYST, EXPIRES),
-                        TaskSpec.invite(portfolio.account(1).id(), null, email, AccountRole.MANAGER, EXPIRES)));
+                        TaskSpec.invite(portfolio.ownedAccount(0).id(), null, email, AccountRole.ANALYST, EXPIRES),
+                        TaskSpec.invite(portfolio.ownedAccount(1).id(), null, email, AccountRole.MANAGER, EXPIRES)));
     }
 
     private int attempts(String email) {

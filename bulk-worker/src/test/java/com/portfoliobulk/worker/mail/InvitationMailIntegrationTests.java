@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.TaskAction;
+import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
@@ -46,14 +46,14 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void aJobInvitingTwoPeopleToThreeAccountsSendsOneMailToEachNamingTheThreeAccounts() {
-        SeededPortfolio portfolio = directory.portfolio(3);
+        Portfolio portfolio = directory.portfolio(3);
         String first = directory.newEmail();
         String second = directory.newEmail();
         List<TaskSpec> tasks = new ArrayList<>();
         for (String email : List.of(first, second)) {
             for (int i = 0; i < 3; i++) {
                 tasks.add(TaskSpec.invite(
-                        portfolio.account(i).id(),
+                        portfolio.ownedAccount(i).id(),
                         null,
                         email,
                         AccountRole.standardRoles().get(i + 2),
@@ -70,13 +70,13 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
                     .isEqualTo(
                             job.requestedBy().email() + " invited you to 3 account(s) of Portfolio " + portfolio.id());
             assertThat(mail.text())
-                    .contains("Brand " + portfolio.account(0).id() + ": Manager")
-                    .contains("Brand " + portfolio.account(1).id() + ": Analyst")
-                    .contains("Brand " + portfolio.account(2).id() + ": Campaign coordinator")
+                    .contains("Brand " + portfolio.ownedAccount(0).id() + ": Manager")
+                    .contains("Brand " + portfolio.ownedAccount(1).id() + ": Analyst")
+                    .contains("Brand " + portfolio.ownedAccount(2).id() + ": Campaign coordinator")
                     .contains(job.requestedBy().email())
                     .contains("http://localhost:8080/invitations/" + mail.token());
             assertThat(mail.html())
-                    .contains("<td>Brand " + portfolio.account(2).id() + "</td><td>Campaign coordinator</td>")
+                    .contains("<td>Brand " + portfolio.ownedAccount(2).id() + "</td><td>Campaign coordinator</td>")
                     .contains("href=\"http://localhost:8080/invitations/" + mail.token() + "\"");
             assertThat(mail.messageId()).matches("<[0-9a-f-]{36}@portfolio-bulk-access>");
         }
@@ -91,13 +91,13 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
         UUID secondUser = directory.userIdByEmail(second).orElseThrow();
         for (int i = 0; i < 3; i++) {
             assertThat(directory
-                            .membership(portfolio.account(i).id(), firstUser)
+                            .membership(portfolio.ownedAccount(i).id(), firstUser)
                             .orElseThrow()
                             .state()
                             .name())
                     .isEqualTo("ACTIVE");
             assertThat(directory
-                            .membership(portfolio.account(i).id(), secondUser)
+                            .membership(portfolio.ownedAccount(i).id(), secondUser)
                             .orElseThrow()
                             .state()
                             .name())
@@ -108,15 +108,15 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void aRedeliveredJobSendsNoSecondMail() {
-        SeededPortfolio portfolio = directory.portfolio(2);
+        Portfolio portfolio = directory.portfolio(2);
         String email = directory.newEmail();
         SubmittedJob job = jobs.submit(
                 portfolio.id(),
                 JobType.INVITE_USERS,
                 JobFixture.administrator(),
                 List.of(
-                        TaskSpec.invite(portfolio.account(0).id(), null, email, AccountRole.ANALYST, EXPIRES),
-                        TaskSpec.invite(portfolio.account(1).id(), null, email, AccountRole.ANALYST, EXPIRES)));
+                        TaskSpec.invite(portfolio.ownedAccount(0).id(), null, email, AccountRole.ANALYST, EXPIRES),
+                        TaskSpec.invite(portfolio.ownedAccount(1).id(), null, email, AccountRole.ANALYST, EXPIRES)));
         publish(job);
         awaitFinished(job);
         awaitOneMailTo(email);
@@ -130,12 +130,12 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void theLanguageOfTheInvitationPicksTheTemplatesAndAnUnknownOneFallsBackToEnglish() {
-        SeededPortfolio portfolio = directory.portfolio(1);
+        Portfolio portfolio = directory.portfolio(1);
         String german = directory.newEmail();
         String french = directory.newEmail();
         String spanish = directory.newEmail();
         String unknown = directory.newEmail();
-        UUID account = portfolio.account(0).id();
+        UUID account = portfolio.ownedAccount(0).id();
         SubmittedJob job = jobs.submit(
                 portfolio.id(),
                 JobType.INVITE_USERS,
@@ -160,10 +160,10 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void aMalformedAddressEndsFailedWithTheReasonOnItsTaskAndHoldsUpNoOne() {
-        SeededPortfolio portfolio = directory.portfolio(1);
+        Portfolio portfolio = directory.portfolio(1);
         String malformed = "dot..dot." + UUID.randomUUID() + "@example.test";
         String fine = directory.newEmail();
-        UUID account = portfolio.account(0).id();
+        UUID account = portfolio.ownedAccount(0).id();
         SubmittedJob job = jobs.submit(
                 portfolio.id(),
                 JobType.INVITE_USERS,

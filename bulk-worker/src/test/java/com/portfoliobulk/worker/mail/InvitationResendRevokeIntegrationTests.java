@@ -11,9 +11,9 @@ import com.portfoliobulk.contracts.MembershipState;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
@@ -47,28 +47,28 @@ class InvitationResendRevokeIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void aResendRenewsThePendingInvitationsSendsOneNewMailAndTheOldLinkStopsWorking() {
-        SeededPortfolio portfolio = directory.portfolio(3);
+        Portfolio portfolio = directory.portfolio(3);
         String email = directory.newEmail();
         ReceivedMail first = invite(portfolio, email);
         UUID invitee = directory.userIdByEmail(email).orElseThrow();
         UUID member = directory.user();
-        directory.member(portfolio.account(2).id(), member, AccountRole.ANALYST);
+        directory.member(portfolio.ownedAccount(2).id(), member, AccountRole.ANALYST);
 
         SubmittedJob resend = jobs.submit(
                 portfolio.id(),
                 JobType.RESEND_INVITATIONS,
                 JobFixture.administrator(),
                 List.of(
-                        task(portfolio.account(0).id(), invitee, TaskAction.RESEND_INVITATION),
-                        task(portfolio.account(1).id(), invitee, TaskAction.RESEND_INVITATION),
-                        task(portfolio.account(2).id(), member, TaskAction.RESEND_INVITATION)));
+                        task(portfolio.ownedAccount(0).id(), invitee, TaskAction.RESEND_INVITATION),
+                        task(portfolio.ownedAccount(1).id(), invitee, TaskAction.RESEND_INVITATION),
+                        task(portfolio.ownedAccount(2).id(), member, TaskAction.RESEND_INVITATION)));
         publish(resend);
         awaitFinished(resend);
 
         assertThat(jobs.task(resend.taskId(0)).status()).isEqualTo(TaskStatus.SUCCEEDED);
         assertThat(jobs.task(resend.taskId(2)).reason()).isEqualTo(ReasonCode.NOT_A_PENDING_INVITATION);
         assertThat(directory
-                        .membership(portfolio.account(0).id(), invitee)
+                        .membership(portfolio.ownedAccount(0).id(), invitee)
                         .orElseThrow()
                         .expiresAt())
                 .isEqualTo(RENEWED);
@@ -77,8 +77,8 @@ class InvitationResendRevokeIntegrationTests extends WorkerIntegrationSupport {
         assertThat(second.token()).isNotEqualTo(first.token());
         assertThat(second.text())
                 .contains(
-                        "Brand " + portfolio.account(0).id(),
-                        "Brand " + portfolio.account(1).id());
+                        "Brand " + portfolio.ownedAccount(0).id(),
+                        "Brand " + portfolio.ownedAccount(1).id());
         assertThat(TestSmtp.receivedBy(member.toString())).isEmpty();
         await().atMost(PATIENCE)
                 .untilAsserted(() -> assertThat(activityOf(resend))
@@ -90,7 +90,7 @@ class InvitationResendRevokeIntegrationTests extends WorkerIntegrationSupport {
                 .isEqualTo(404);
         assertThat(accept(second.token(), email).getStatusCode().value()).isEqualTo(200);
         assertThat(directory
-                        .membership(portfolio.account(1).id(), invitee)
+                        .membership(portfolio.ownedAccount(1).id(), invitee)
                         .orElseThrow()
                         .state())
                 .isEqualTo(MembershipState.ACTIVE);
@@ -98,28 +98,30 @@ class InvitationResendRevokeIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void aRevokeRemovesThePendingInvitationsAndTheirLinkStopsWorking() {
-        SeededPortfolio portfolio = directory.portfolio(3);
+        Portfolio portfolio = directory.portfolio(3);
         String email = directory.newEmail();
         ReceivedMail mail = invite(portfolio, email);
         UUID invitee = directory.userIdByEmail(email).orElseThrow();
         UUID member = directory.user();
-        directory.member(portfolio.account(2).id(), member, AccountRole.ANALYST);
+        directory.member(portfolio.ownedAccount(2).id(), member, AccountRole.ANALYST);
 
         SubmittedJob revoke = jobs.submit(
                 portfolio.id(),
                 JobType.REVOKE_INVITATIONS,
                 JobFixture.administrator(),
                 List.of(
-                        task(portfolio.account(0).id(), invitee, TaskAction.REVOKE_INVITATION),
-                        task(portfolio.account(1).id(), invitee, TaskAction.REVOKE_INVITATION),
-                        task(portfolio.account(2).id(), member, TaskAction.REVOKE_INVITATION)));
+                        task(portfolio.ownedAccount(0).id(), invitee, TaskAction.REVOKE_INVITATION),
+                        task(portfolio.ownedAccount(1).id(), invitee, TaskAction.REVOKE_INVITATION),
+                        task(portfolio.ownedAccount(2).id(), member, TaskAction.REVOKE_INVITATION)));
         publish(revoke);
         awaitFinished(revoke);
 
-        assertThat(directory.membership(portfolio.account(0).id(), invitee)).isEmpty();
-        assertThat(directory.membership(portfolio.account(1).id(), invitee)).isEmpty();
+        assertThat(directory.membership(portfolio.ownedAccount(0).id(), invitee))
+                .isEmpty();
+        assertThat(directory.membership(portfolio.ownedAccount(1).id(), invitee))
+                .isEmpty();
         assertThat(jobs.task(revoke.taskId(2)).reason()).isEqualTo(ReasonCode.NOT_A_PENDING_INVITATION);
-        assertThat(directory.membership(portfolio.account(2).id(), member)).isPresent();
+        assertThat(directory.membership(portfolio.ownedAccount(2).id(), member)).isPresent();
         assertThat(accept(mail.token(), email).getStatusCode().value()).isEqualTo(404);
         await().atMost(PATIENCE)
                 .untilAsserted(() -> assertThat(activityOf(revoke))
@@ -128,14 +130,14 @@ class InvitationResendRevokeIntegrationTests extends WorkerIntegrationSupport {
     }
 
     /** Invites the address to the first two accounts and answers the e-mail it got. */
-    private ReceivedMail invite(SeededPortfolio portfolio, String email) {
+    private ReceivedMail invite(Portfolio portfolio, String email) {
         SubmittedJob job = jobs.submit(
                 portfolio.id(),
                 JobType.INVITE_USERS,
                 JobFixture.administrator(),
                 List.of(
-                        TaskSpec.invite(portfolio.account(0).id(), null, email, AccountRole.ANALYST, EXPIRES),
-                        TaskSpec.invite(portfolio.account(1).id(), null, email, AccountRole.SUPPORT, EXPIRES)));
+                        TaskSpec.invite(portfolio.ownedAccount(0).id(), null, email, AccountRole.ANALYST, EXPIRES),
+                        TaskSpec.invite(portfolio.ownedAccount(1).id(), null, email, AccountRole.SUPPORT, EXPIRES)));
         publish(job);
         awaitFinished(job);
         await().atMost(PATIENCE).until(() -> TestSmtp.receivedBy(email).size() == 1);

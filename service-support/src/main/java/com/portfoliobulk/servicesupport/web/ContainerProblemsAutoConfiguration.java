@@ -1,4 +1,4 @@
-package com.portfoliobulk.gateway.web;
+package com.portfoliobulk.servicesupport.web;
 
 import com.portfoliobulk.contracts.ProblemTypes;
 import java.io.IOException;
@@ -7,20 +7,25 @@ import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.valves.ErrorReportValve;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpStatus;
 
 /**
  * Requests the servlet container refuses before the application sees them (an encoded NUL, slash or
  * backslash in a path segment, a control character in a header value) answer problem+json like
  * every other error, instead of the container's HTML error page: the host's error report is
- * replaced by {@link ProblemReportValve}. Errors the application answers itself are not touched.
+ * replaced by {@link ProblemReportValve}, in every service, with the product's problem type URNs
+ * ({@link ProblemTypes}). Errors the application answers itself are not touched.
  */
-@Configuration(proxyBeanMethods = false)
-class ContainerProblems {
+@AutoConfiguration
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnClass({TomcatServletWebServerFactory.class, ErrorReportValve.class})
+public final class ContainerProblemsAutoConfiguration {
 
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemErrorReport() {

@@ -1,16 +1,23 @@
-package com.portfoliobulk.gateway.tracing;
+package com.portfoliobulk.servicesupport.tracing;
 
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 
 /**
  * The W3C trace context ({@code traceparent}) as it travels where no instrumentation carries it: stored
@@ -79,5 +86,31 @@ public final class TraceContexts {
             previous = current;
         }
         return runs;
+    }
+
+    /**
+     * Starts one span named {@code name} in the trace of each distinct trace context of the records'
+     * headers; the caller ends them.
+     */
+    public static List<Span> spans(Tracer tracer, String name, List<? extends ConsumerRecord<?, ?>> records) {
+        Set<String> traceParents = new LinkedHashSet<>();
+        for (ConsumerRecord<?, ?> record : records) {
+            Header header = record.headers().lastHeader(HEADER);
+            if (header != null) {
+                traceParents.add(new String(header.value(), StandardCharsets.UTF_8));
+            }
+        }
+        List<Span> spans = new ArrayList<>(traceParents.size());
+        for (String traceParent : traceParents) {
+            Context parent = W3CTraceContextPropagator.getInstance()
+                    .extract(Context.root(), Map.of(HEADER, traceParent), GETTER);
+            if (Span.fromContext(parent).getSpanContext().isValid()) {
+                spans.add(tracer.spanBuilder(name)
+                        .setParent(parent)
+                        .setSpanKind(SpanKind.CONSUMER)
+                        .startSpan());
+            }
+        }
+        return spans;
     }
 }

@@ -1,4 +1,4 @@
-package com.portfoliobulk.audit.tracing;
+package com.portfoliobulk.servicesupport.tracing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,7 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
-/** The audit-consumer's write joins the trace of each job whose events are in the batch. */
+/** A consumer's write joins the trace of each job whose records are in the batch. */
 class TraceContextsTests {
 
     private static final String TRACE_A = "0af7651916cd43dd8448eb211c80319c";

@@ -1,4 +1,4 @@
-package com.portfoliobulk.gateway.tracing;
+package com.portfoliobulk.servicesupport.tracing;
 
 import io.micrometer.observation.ObservationRegistry;
 import java.util.EnumSet;
@@ -9,9 +9,10 @@ import net.ttddyy.observation.tracing.DataSourceObservationListener;
 import net.ttddyy.observation.tracing.JdbcObservationDocumentation;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 
 /**
  * JDBC in the traces: every connection taken from the pool ({@code jdbc.connection}) and every
@@ -21,9 +22,10 @@ import org.springframework.context.annotation.Configuration;
  * {@code bulk.tracing.jdbc.enabled=false} ({@code BULK_TRACING_JDBC_ENABLED}), e.g. when the spans of
  * the bulk statements cost more than they tell.
  */
-@Configuration(proxyBeanMethods = false)
+@AutoConfiguration
+@ConditionalOnClass({DataSource.class, ProxyDataSourceBuilder.class, DataSourceObservationListener.class})
 @ConditionalOnBooleanProperty(name = "bulk.tracing.jdbc.enabled", matchIfMissing = true)
-class JdbcObservation {
+public final class JdbcObservationAutoConfiguration {
 
     @Bean
     static BeanPostProcessor jdbcObservingDataSource(ObjectProvider<ObservationRegistry> registry) {
