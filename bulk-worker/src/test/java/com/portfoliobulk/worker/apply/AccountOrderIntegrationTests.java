@@ -13,9 +13,9 @@ import com.portfoliobulk.contracts.BulkTaskMessage;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.MembershipState;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.testsupport.DirectorySeed.Membership;
+import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.Membership;
-import com.portfoliobulk.worker.fixtures.DirectoryFixture.SeededPortfolio;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -63,8 +63,8 @@ class AccountOrderIntegrationTests extends WorkerIntegrationSupport {
 
     @BeforeEach
     void removalThenInvitation() {
-        SeededPortfolio portfolio = directory.portfolio(1);
-        accountId = portfolio.account(0).id();
+        Portfolio portfolio = directory.portfolio(1);
+        accountId = portfolio.ownedAccount(0).id();
         ann = directory.user();
         directory.member(accountId, ann, AccountRole.ANALYST);
         removal = jobs.submit(
@@ -131,8 +131,8 @@ class AccountOrderIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void aCancelledEarlierTaskDoesNotHoldBackALaterOne() {
-        SeededPortfolio portfolio = directory.portfolio(1);
-        UUID account = portfolio.account(0).id();
+        Portfolio portfolio = directory.portfolio(1);
+        UUID account = portfolio.ownedAccount(0).id();
         UUID ben = directory.user();
         directory.member(account, ben, AccountRole.ANALYST);
         SubmittedJob promotion = jobs.submit(
