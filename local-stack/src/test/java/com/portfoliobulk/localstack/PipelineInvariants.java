@@ -1,0 +1,224 @@
+package com.portfoliobulk.localstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.zaxxer.hikari.HikariDataSource;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * What must hold after any fault once a job has ended, read from the database and the broker: every
+ * task terminal exactly once, the job's counts add up, the memberships are the expected final state,
+ * exactly one activity entry per applied change, and no dead letter that should not be there.
+ *
+ * <p>Holds a small connection pool of its own (closed by {@link #close()}), which survives a database
+ * restart.
+ */
+final class PipelineInvariants implements AutoCloseable {
+
+    static final Set<String> TERMINAL = Set.of("COMPLETED", "COMPLETED_WITH_ERRORS", "CANCELLED");
+
+    /** A job's counters, as {@code jobs.bulk_jobs} holds them. */
+    record JobCounts(int total, int pending, int succeeded, int skipped, int failed, int cancelled) {
+
+        /** A job of {@code tasks} tasks that all succeeded. */
+        static JobCounts allSucceeded(int tasks) {
+            return new JobCounts(tasks, 0, tasks, 0, 0, 0);
+        }
+
+        int finished() {
+            return succeeded + skipped + failed + cancelled;
+        }
+    }
+
+    private final HikariDataSource dataSource;
+
+    private final JdbcClient jdbc;
+
+    private final String kafkaBootstrapServers;
+
+    PipelineInvariants(DatabaseEndpoint database, String kafkaBootstrapServers) {
+        HikariDataSource pool = new HikariDataSource();
+        pool.setJdbcUrl(database.jdbcUrl());
+        pool.setUsername(database.username());
+        pool.setPassword(database.password());
+        pool.setMaximumPoolSize(2);
+        pool.setConnectionTimeout(2000);
+        pool.setInitializationFailTimeout(-1);
+        this.dataSource = pool;
+        this.jdbc = JdbcClient.create(pool);
+        this.kafkaBootstrapServers = kafkaBootstrapServers;
+    }
+
+    DataSource dataSource() {
+        return dataSource;
+    }
+
+    JdbcClient jdbc() {
+        return jdbc;
+    }
+
+    /** The job's counters now. */
+    JobCounts counts(UUID job) {
+        return jdbc.sql("SELECT total, pending, succeeded, skipped, failed, cancelled FROM jobs.bulk_jobs WHERE id = ?")
+                .param(job)
+                .query((row, index) -> new JobCounts(
+                        row.getInt(1), row.getInt(2), row.getInt(3), row.getInt(4), row.getInt(5), row.getInt(6)))
+                .single();
+    }
+
+    /** The job's terminal tasks now (succeeded, skipped, failed or cancelled). */
+    int finished(UUID job) {
+        return counts(job).finished();
+    }
+
+    /** The job's status now. */
+    String status(UUID job) {
+        return jdbc.sql("SELECT status FROM jobs.bulk_jobs WHERE id = ?")
+                .param(job)
+                .query(String.class)
+                .single();
+    }
+
+    /** Waits until the job is terminal (the database may be unreachable meanwhile); returns its status. */
+    String awaitTerminal(UUID job, Duration atMost) {
+        await().atMost(atMost)
+                .pollInterval(Duration.ofMillis(200))
+                .ignoreExceptions()
+                .until(() -> TERMINAL.contains(status(job)));
+        return status(job);
+    }
+
+    /**
+     * Every task of the job is terminal and counted once: the job's counters are {@code expected}, and
+     * the tasks by status agree with them one for one; every succeeded task was applied (has its
+     * {@code applied_at}), and no pending task is left.
+     */
+    void assertJobAddsUp(UUID job, JobCounts expected) {
+        assertThat(counts(job))
+                .as("the job's counters (total, pending, succeeded, skipped, failed, cancelled)")
+                .isEqualTo(expected);
+        Map<String, Long> tasksByStatus = jdbc
+                .sql("SELECT status, count(*) FROM jobs.bulk_tasks WHERE job_id = ? GROUP BY status")
+                .param(job)
+                .query((row, index) -> Map.entry(row.getString(1), row.getLong(2)))
+                .list()
+                .stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+        Map<String, Long> counted = Map.of(
+                        "PENDING", (long) expected.pending(),
+                        "SUCCEEDED", (long) expected.succeeded(),
+                        "SKIPPED", (long) expected.skipped(),
+                        "FAILED", (long) expected.failed(),
+                        "CANCELLED", (long) expected.cancelled())
+                .entrySet()
+                .stream()
+                .filter(entry -> entry.getValue() > 0)
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+        assertThat(tasksByStatus)
+                .as("the job's tasks by status, as the counters count them")
+                .isEqualTo(counted);
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.bulk_tasks WHERE job_id = ? AND status = 'SUCCEEDED'"
+                                + " AND applied_at IS NULL")
+                        .param(job)
+                        .query(Long.class)
+                        .single())
+                .as("succeeded tasks without the time they were applied")
+                .isZero();
+    }
+
+    /**
+     * The memberships of {@code users} on {@code accounts}, counted by {@code <role code>/<state>}, are
+     * exactly {@code expected} (a doubled or lost change shows as a wrong count).
+     */
+    void assertMemberships(Collection<UUID> accounts, Collection<UUID> users, Map<String, Long> expected) {
+        Set<UUID> wanted = Set.copyOf(users);
+        Map<String, Long> actual = jdbc
+                .sql("SELECT user_id, role, state FROM directory.memberships WHERE account_id IN (:accounts)")
+                .param("accounts", accounts)
+                .query((row, index) ->
+                        Map.entry(row.getObject(1, UUID.class), row.getString(2) + "/" + row.getString(3)))
+                .list()
+                .stream()
+                .filter(membership -> wanted.contains(membership.getKey()))
+                .collect(Collectors.groupingBy(Map.Entry::getValue, Collectors.counting()));
+        assertThat(actual).as("memberships by role/state").isEqualTo(expected);
+    }
+
+    /**
+     * Waits until the activity log holds exactly one entry per succeeded (applied) task of the job, and
+     * none for any other task: as many entries as distinct tasks as succeeded tasks.
+     */
+    void awaitOneActivityEntryPerAppliedChange(UUID job, Duration atMost) {
+        long applied = jdbc.sql("SELECT count(*) FROM jobs.bulk_tasks WHERE job_id = ? AND status = 'SUCCEEDED'")
+                .param(job)
+                .query(Long.class)
+                .single();
+        await().atMost(atMost)
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> assertThat(jdbc.sql("SELECT count(*), count(DISTINCT l.task_id),"
+                                        + " count(*) FILTER (WHERE t.status = 'SUCCEEDED')"
+                                        + " FROM audit.activity_log l LEFT JOIN jobs.bulk_tasks t ON t.id = l.task_id"
+                                        + " WHERE l.job_id = ?")
+                                .param(job)
+                                .query((row, index) -> List.of(row.getLong(1), row.getLong(2), row.getLong(3)))
+                                .single())
+                        .as("activity entries, distinct tasks with one, entries of succeeded tasks")
+                        .containsExactly(applied, applied, applied));
+    }
+
+    /** The records on a topic (0 when it does not exist), e.g. a dead-letter topic. */
+    long records(String topic) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafkaBootstrapServers,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class))) {
+            Collection<TopicPartition> partitions =
+                    Optional.ofNullable(consumer.partitionsFor(topic)).orElse(List.of()).stream()
+                            .map(info -> new TopicPartition(topic, info.partition()))
+                            .toList();
+            return consumer.endOffsets(partitions).values().stream()
+                    .mapToLong(Long::longValue)
+                    .sum();
+        }
+    }
+
+    /** Exactly {@code expected} records on each of the topics (typically 0 on the dead-letter topics). */
+    void assertDeadLetters(long expected, String... topics) {
+        for (String topic : topics) {
+            assertThat(records(topic)).as("records on " + topic).isEqualTo(expected);
+        }
+    }
+
+    /**
+     * All of the above for a job whose every task should succeed: terminal and COMPLETED, counts add
+     * up, one activity entry per task, nothing on the task or activity dead-letter topics.
+     */
+    void assertCompletedCleanly(UUID job, int tasks, ServiceProcesses.Topics topics, Duration atMost) {
+        assertThat(awaitTerminal(job, atMost)).isEqualTo("COMPLETED");
+        assertJobAddsUp(job, JobCounts.allSucceeded(tasks));
+        awaitOneActivityEntryPerAppliedChange(job, atMost);
+        assertDeadLetters(0, topics.taskDeadLetter(), topics.activityDeadLetter());
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+}

@@ -1,0 +1,241 @@
+package com.portfoliobulk.localstack;
+
+import com.portfoliobulk.testsupport.TestTokens;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * The services as separate JVM processes started from the executable jars the reactor built
+ * ({@code <module>/target/<module>-*-exec.jar}), any number of each, on one database, one broker and
+ * one set of topics and consumer groups. Each process listens on a free port chosen here (so a test
+ * can call it and a restart keeps it) and writes its output to {@code target/processes/<name>.log}.
+ *
+ * <p>Starting a process does not wait for it: start several, then {@link #awaitReady(Duration)}.
+ * Start the workers and audit-consumers before the gateways: a gateway's internal calls go to the
+ * first worker and audit-consumer started (unless its properties say otherwise). Closing kills every
+ * process still running.
+ */
+final class ServiceProcesses implements AutoCloseable {
+
+    /** What a process runs. */
+    enum Service {
+        GATEWAY("api-gateway"),
+        WORKER("bulk-worker"),
+        AUDIT("audit-consumer");
+
+        private final String module;
+
+        Service(String module) {
+            this.module = module;
+        }
+
+        String module() {
+            return module;
+        }
+    }
+
+    /**
+     * The topics and consumer groups the processes share, unique to one test so tests can share a
+     * broker.
+     */
+    record Topics(
+            String tasks,
+            String taskDeadLetter,
+            String activity,
+            String activityDeadLetter,
+            String workerGroup,
+            String auditGroup) {
+
+        /** Names starting with {@code prefix} and ending with a random suffix. */
+        static Topics unique(String prefix) {
+            String suffix = UUID.randomUUID().toString();
+            return new Topics(
+                    prefix + ".tasks-" + suffix,
+                    prefix + ".tasks-dlt-" + suffix,
+                    prefix + ".activity-" + suffix,
+                    prefix + ".activity-dlt-" + suffix,
+                    prefix + "-worker-" + suffix,
+                    prefix + "-audit-" + suffix);
+        }
+    }
+
+    static final Duration STARTUP = Duration.ofSeconds(120);
+
+    private final DatabaseEndpoint database;
+
+    private final String kafkaBootstrapServers;
+
+    private final Topics topics;
+
+    private final List<ServiceProcess> processes = new ArrayList<>();
+
+    private ServiceProcesses(DatabaseEndpoint database, String kafkaBootstrapServers, Topics topics) {
+        this.database = database;
+        this.kafkaBootstrapServers = kafkaBootstrapServers;
+        this.topics = topics;
+    }
+
+    /** No process yet; the given database must be migrated already. */
+    static ServiceProcesses on(DatabaseEndpoint database, String kafkaBootstrapServers, Topics topics) {
+        return new ServiceProcesses(database, kafkaBootstrapServers, topics);
+    }
+
+    DatabaseEndpoint database() {
+        return database;
+    }
+
+    String kafkaBootstrapServers() {
+        return kafkaBootstrapServers;
+    }
+
+    Topics topics() {
+        return topics;
+    }
+
+    /**
+     * Starts an api-gateway: its relay publishes to the task topic; callers' permissions come from the
+     * token's portfolios claim ({@link TestTokens}), as in the other end-to-end tests.
+     *
+     * @param name the process's name (its log file, its Kafka client id)
+     * @param properties more Spring properties, which win over the harness's
+     */
+    ServiceProcess startGateway(String name, Map<String, ?> properties) {
+        Map<String, Object> own = new LinkedHashMap<>();
+        own.put("bulk.gateway.relay.topic", topics.tasks());
+        own.put("bulk.gateway.permissions.source", "identity-provider");
+        // The development HS256 secret of TestTokens.
+        own.put("spring.profiles.active", "local");
+        first(Service.WORKER).ifPresent(worker -> own.put("bulk.gateway.worker-base-url", worker.url()));
+        first(Service.AUDIT).ifPresent(audit -> own.put("bulk.gateway.audit-base-url", audit.url()));
+        own.put("spring.kafka.producer.client-id", name);
+        own.putAll(properties);
+        return start(Service.GATEWAY, name, own);
+    }
+
+    /**
+     * Starts a bulk-worker consuming the task topic in the shared worker group.
+     *
+     * @param name the process's name (its log file, its Kafka client id)
+     * @param properties more Spring properties, which win over the harness's
+     */
+    ServiceProcess startWorker(String name, Map<String, ?> properties) {
+        Map<String, Object> own = new LinkedHashMap<>();
+        own.put("bulk.worker.topics.tasks", topics.tasks());
+        own.put("bulk.worker.topics.dead-letter", topics.taskDeadLetter());
+        own.put("bulk.worker.topics.activity", topics.activity());
+        own.put("spring.kafka.consumer.group-id", topics.workerGroup());
+        own.put("spring.kafka.consumer.client-id", name);
+        own.put("spring.kafka.producer.client-id", name);
+        // No SMTP server here: invitation e-mails are retried in the background and never block a task.
+        own.put("bulk.worker.mail.poll-interval", "1h");
+        own.putAll(properties);
+        return start(Service.WORKER, name, own);
+    }
+
+    /**
+     * Starts an audit-consumer reading the activity topic in the shared audit group.
+     *
+     * @param name the process's name (its log file, its Kafka client id)
+     * @param properties more Spring properties, which win over the harness's
+     */
+    ServiceProcess startAudit(String name, Map<String, ?> properties) {
+        Map<String, Object> own = new LinkedHashMap<>();
+        own.put("bulk.audit.activity-topic", topics.activity());
+        own.put("bulk.audit.dead-letter-topic", topics.activityDeadLetter());
+        own.put("bulk.audit.group-id", topics.auditGroup());
+        own.put("spring.kafka.consumer.client-id", name);
+        own.put("spring.kafka.producer.client-id", name);
+        own.putAll(properties);
+        return start(Service.AUDIT, name, own);
+    }
+
+    /** Every process started, in order, running or not. */
+    List<ServiceProcess> all() {
+        return List.copyOf(processes);
+    }
+
+    /** The processes of one service, in the order they were started. */
+    List<ServiceProcess> of(Service service) {
+        return processes.stream()
+                .filter(process -> process.service() == service)
+                .toList();
+    }
+
+    /** Waits until every running process answers ready; fails at once if one of them exits. */
+    void awaitReady(Duration atMost) {
+        processes.stream().filter(ServiceProcess::alive).forEach(process -> process.awaitReady(atMost));
+    }
+
+    /** Kills ({@code kill -9}) every process still running. */
+    @Override
+    public void close() {
+        processes.forEach(ServiceProcess::kill9);
+    }
+
+    private Optional<ServiceProcess> first(Service service) {
+        return of(service).stream().findFirst();
+    }
+
+    private ServiceProcess start(Service service, String name, Map<String, Object> own) {
+        int port = freePort();
+        Map<String, Object> arguments = new LinkedHashMap<>();
+        arguments.put("spring.datasource.url", database.jdbcUrl());
+        arguments.put("spring.datasource.username", database.username());
+        arguments.put("spring.datasource.password", database.password());
+        arguments.put("spring.datasource.hikari.maximum-pool-size", "4");
+        arguments.put("spring.kafka.bootstrap-servers", kafkaBootstrapServers);
+        arguments.put("bulk.internal-auth.token-secret", TestTokens.INTERNAL_SECRET);
+        arguments.put("server.port", port);
+        arguments.put("server.address", "127.0.0.1");
+        arguments.put("spring.main.banner-mode", "off");
+        arguments.putAll(own);
+        List<String> command = new ArrayList<>(List.of(
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-jar",
+                executableJar(service).toString()));
+        arguments.forEach((property, value) -> command.add("--" + property + "=" + value));
+        Path log = Paths.get("target", "processes", name + ".log").toAbsolutePath();
+        ServiceProcess process = new ServiceProcess(service, name, port, command, log);
+        processes.add(process);
+        process.start();
+        return process;
+    }
+
+    private static Path executableJar(Service service) {
+        Path target = Paths.get("..", service.module(), "target");
+        try (Stream<Path> files = Files.exists(target) ? Files.list(target) : Stream.empty()) {
+            String pattern = service.module() + "-.*-exec\\.jar";
+            return files.filter(file -> file.getFileName().toString().matches(pattern))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException("No " + service.module() + " executable jar in "
+                            + target.toAbsolutePath() + ": build the reactor (./mvnw verify), which packages "
+                            + service.module() + " before local-stack's tests"));
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /** A port free now, for a process to listen on from its first start to its last. */
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException ex) {
+            throw new UncheckedIOException("No free port", ex);
+        }
+    }
+}
