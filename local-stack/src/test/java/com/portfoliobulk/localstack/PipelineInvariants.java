@@ -180,6 +180,40 @@ final class PipelineInvariants implements AutoCloseable {
                         .containsExactly(applied, applied, applied));
     }
 
+    /**
+     * What reached the end of the pipeline for a job: its tasks, the succeeded ones, its activity
+     * entries and the distinct tasks they are of.
+     */
+    record Outcome(int tasks, long succeeded, long activityEntries, long activityTasks) {
+
+        /** Tasks not applied, plus applied changes without an activity entry. */
+        long lost() {
+            return (tasks - succeeded) + (succeeded - activityTasks);
+        }
+
+        /** Activity entries beyond one per task. */
+        long doubled() {
+            return activityEntries - activityTasks;
+        }
+    }
+
+    /** The job's {@link Outcome} now. */
+    Outcome outcome(UUID job) {
+        JobCounts counts = counts(job);
+        return jdbc.sql("SELECT count(*), count(DISTINCT task_id) FROM audit.activity_log WHERE job_id = ?")
+                .param(job)
+                .query((row, index) -> new Outcome(counts.total(), counts.succeeded(), row.getLong(1), row.getLong(2)))
+                .single();
+    }
+
+    /** The job's activity entries now. */
+    long activityEntries(UUID job) {
+        return jdbc.sql("SELECT count(*) FROM audit.activity_log WHERE job_id = ?")
+                .param(job)
+                .query(Long.class)
+                .single();
+    }
+
     /** The records on a topic (0 when it does not exist), e.g. a dead-letter topic. */
     long records(String topic) {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(

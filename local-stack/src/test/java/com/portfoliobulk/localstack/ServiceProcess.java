@@ -120,7 +120,7 @@ final class ServiceProcess {
      */
     int readiness() {
         HttpRequest request = HttpRequest.newBuilder(URI.create(url() + "/actuator/health/readiness"))
-                .timeout(Duration.ofSeconds(5))
+                .timeout(Duration.ofSeconds(10))
                 .build();
         try {
             return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();

@@ -71,7 +71,8 @@ final class ServiceProcesses implements AutoCloseable {
         }
     }
 
-    static final Duration STARTUP = Duration.ofSeconds(120);
+    /** Generous: a few JVMs starting at once on a busy 2-core machine take a minute or two. */
+    static final Duration STARTUP = Duration.ofSeconds(240);
 
     private final DatabaseEndpoint database;
 
@@ -87,9 +88,14 @@ final class ServiceProcesses implements AutoCloseable {
         this.topics = topics;
     }
 
-    /** No process yet; the given database must be migrated already. */
+    /**
+     * No process yet; the given database must be migrated already. Whatever is still running when the
+     * test JVM exits is killed then.
+     */
     static ServiceProcesses on(DatabaseEndpoint database, String kafkaBootstrapServers, Topics topics) {
-        return new ServiceProcesses(database, kafkaBootstrapServers, topics);
+        ServiceProcesses processes = new ServiceProcesses(database, kafkaBootstrapServers, topics);
+        Runtime.getRuntime().addShutdownHook(new Thread(processes::close, "service-processes-kill"));
+        return processes;
     }
 
     DatabaseEndpoint database() {
@@ -180,7 +186,7 @@ final class ServiceProcesses implements AutoCloseable {
 
     /** Kills ({@code kill -9}) every process still running. */
     @Override
-    public void close() {
+    public synchronized void close() {
         processes.forEach(ServiceProcess::kill9);
     }
 
@@ -211,7 +217,9 @@ final class ServiceProcesses implements AutoCloseable {
         arguments.forEach((property, value) -> command.add("--" + property + "=" + value));
         Path log = Paths.get("target", "processes", name + ".log").toAbsolutePath();
         ServiceProcess process = new ServiceProcess(service, name, port, command, log);
-        processes.add(process);
+        synchronized (this) {
+            processes.add(process);
+        }
         process.start();
         return process;
     }

@@ -1,0 +1,209 @@
+package com.portfoliobulk.localstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.testsupport.SharedInfrastructure;
+import com.portfoliobulk.testsupport.TestTokens;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A PostgreSQL server and a Kafka broker process that the fault tests own, so that they can stop and
+ * start them, with one api-gateway, two bulk-workers and one audit-consumer process on them; started
+ * once per test JVM (the processes take a minute or more to start on a busy machine) and shared by the
+ * fault tests. Each test leaves PostgreSQL and the broker running and the processes ready, except a
+ * process it killed on purpose; the others work with the processes still alive.
+ */
+final class FaultStack {
+
+    /** Tasks per worker poll and consumers: small, so that a job of a few thousand tasks lasts seconds. */
+    private static final Map<String, Object> SMALL_BATCHES =
+            Map.of("spring.kafka.consumer.max-poll-records", "50", "spring.kafka.listener.concurrency", "2");
+
+    /** The bulk-worker processes, in one consumer group. */
+    static final List<String> WORKERS = List.of("fault-worker-a", "fault-worker-b");
+
+    private static FaultStack stack;
+
+    private final int postgresPort;
+
+    private final Path postgresData;
+
+    private PersistentPostgres postgres;
+
+    private final KafkaBrokerProcess broker;
+
+    private final ServiceProcesses processes;
+
+    private final PipelineInvariants invariants;
+
+    private final ServiceProcess gateway;
+
+    private FaultStack(
+            int postgresPort,
+            Path postgresData,
+            PersistentPostgres postgres,
+            KafkaBrokerProcess broker,
+            ServiceProcesses processes,
+            PipelineInvariants invariants,
+            ServiceProcess gateway) {
+        this.postgresPort = postgresPort;
+        this.postgresData = postgresData;
+        this.postgres = postgres;
+        this.broker = broker;
+        this.processes = processes;
+        this.invariants = invariants;
+        this.gateway = gateway;
+    }
+
+    static synchronized FaultStack get() {
+        if (stack == null) {
+            stack = start();
+            Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "fault-stack-stop"));
+        }
+        stack.restoreAfterAnEarlierFailure();
+        return stack;
+    }
+
+    private static FaultStack start() {
+        int port = ServiceProcesses.freePort();
+        Path directory = Paths.get("target", "processes", "fault-postgres-" + UUID.randomUUID())
+                .toAbsolutePath();
+        Path data = directory.resolve("data");
+        PersistentPostgres postgres = startPostgres(data, port);
+        KafkaBrokerProcess broker = null;
+        ServiceProcesses processes = null;
+        try {
+            DatabaseEndpoint database = postgres.endpoint();
+            SharedInfrastructure.migrate(new com.portfoliobulk.testsupport.DatabaseEndpoint(
+                    database.jdbcUrl(), database.username(), database.password()));
+            broker = KafkaBrokerProcess.start("fault-kafka", SharedInfrastructure.PARTITIONS);
+            processes =
+                    ServiceProcesses.on(database, broker.bootstrapServers(), ServiceProcesses.Topics.unique("fault"));
+            for (String worker : WORKERS) {
+                processes.startWorker(worker, SMALL_BATCHES);
+            }
+            processes.startAudit("fault-audit", Map.of());
+            ServiceProcess gateway = processes.startGateway("fault-gateway", Map.of());
+            processes.awaitReady(ServiceProcesses.STARTUP);
+            return new FaultStack(
+                    port,
+                    data,
+                    postgres,
+                    broker,
+                    processes,
+                    new PipelineInvariants(database, broker.bootstrapServers()),
+                    gateway);
+        } catch (RuntimeException ex) {
+            if (processes != null) {
+                processes.close();
+            }
+            if (broker != null) {
+                broker.close();
+            }
+            postgres.close();
+            throw ex;
+        }
+    }
+
+    private static PersistentPostgres startPostgres(Path data, int port) {
+        return PersistentPostgres.start(data, port, data.getParent().resolve("postgres.log"));
+    }
+
+    KafkaBrokerProcess broker() {
+        return broker;
+    }
+
+    ServiceProcesses processes() {
+        return processes;
+    }
+
+    PipelineInvariants invariants() {
+        return invariants;
+    }
+
+    ServiceProcess gateway() {
+        return gateway;
+    }
+
+    ServiceProcesses.Topics topics() {
+        return processes.topics();
+    }
+
+    /** Stops PostgreSQL (a fast shutdown: every session is ended at once). */
+    synchronized void stopPostgres() {
+        postgres.close();
+        postgres = null;
+    }
+
+    /** Starts PostgreSQL again on the same port and data directory. */
+    synchronized void startPostgres() {
+        postgres = startPostgres(postgresData, postgresPort);
+    }
+
+    /** A test that failed while PostgreSQL or the broker was down must not fail the next one too. */
+    private synchronized void restoreAfterAnEarlierFailure() {
+        if (postgres == null) {
+            startPostgres();
+        }
+        if (!broker.alive()) {
+            broker.restart().awaitReady(KafkaBrokerProcess.STARTUP);
+        }
+        processes.awaitReady(ServiceProcesses.STARTUP);
+    }
+
+    /**
+     * Seeds a portfolio of {@code accounts} accounts and {@code users} analysts on each, and submits
+     * through the gateway a job making every analyst a manager on every account.
+     */
+    RoleJob submitRoleJob(int accounts, int users) {
+        TestPortfolio portfolio = TestPortfolio.seed(invariants.dataSource(), accounts);
+        List<UUID> analysts = new ArrayList<>();
+        for (int i = 0; i < users; i++) {
+            analysts.add(portfolio
+                    .addUser("analyst" + i, AccountRole.ANALYST, portfolio.accounts())
+                    .userId());
+        }
+        UUID admin = UUID.randomUUID();
+        GatewayClient client = new GatewayClient(
+                gateway.url(),
+                TestTokens.token(admin, "admin-" + admin + "@agency.example", portfolio.id(), "OWNER"),
+                portfolio.id());
+        UUID job = client.submit(Map.of(
+                "type", "UPDATE_ROLES", "userIds", analysts, "accountIds", portfolio.accounts(), "role", "MANAGER"));
+        return new RoleJob(job, portfolio, analysts, client);
+    }
+
+    /** A submitted job making {@code users} managers on every account of the portfolio. */
+    record RoleJob(UUID id, TestPortfolio portfolio, List<UUID> users, GatewayClient client) {
+
+        int tasks() {
+            return portfolio.accounts().size() * users.size();
+        }
+
+        /** Every invariant, for a job whose every task must have succeeded. */
+        void assertAppliedExactlyOnce(FaultStack stack, Duration atMost) {
+            stack.invariants().assertCompletedCleanly(id, tasks(), stack.topics(), atMost);
+            stack.invariants()
+                    .assertMemberships(
+                            portfolio.accounts(), users, Map.of(AccountRole.MANAGER.code() + "/ACTIVE", (long)
+                                    tasks()));
+            assertThat(client.job(id).get("status").asString()).isEqualTo("COMPLETED");
+        }
+    }
+
+    private void close() {
+        processes.close();
+        invariants.close();
+        broker.close();
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+}

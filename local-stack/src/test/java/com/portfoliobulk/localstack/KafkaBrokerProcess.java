@@ -1,0 +1,242 @@
+package com.portfoliobulk.localstack;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.metadata.storage.Formatter;
+
+/**
+ * A Kafka broker (KRaft, broker and controller in one) in its own JVM process, Kafka's own
+ * {@code kafka.Kafka} main class from the test classpath, so that a test can kill it ({@code kill -9})
+ * and start it again. Its ports and log directory are fixed at creation and the storage is formatted
+ * once, so a restart keeps every topic, record and committed offset. Its output goes to
+ * {@code target/processes/<name>.log}.
+ */
+final class KafkaBrokerProcess implements AutoCloseable {
+
+    static final Duration STARTUP = Duration.ofSeconds(90);
+
+    private static final int NODE_ID = 1;
+
+    private static final String CONTROLLER_LISTENER = "CONTROLLER";
+
+    private final String name;
+
+    private final int port;
+
+    private final Path directory;
+
+    private final Path log;
+
+    private final List<String> command;
+
+    private Process process;
+
+    private KafkaBrokerProcess(String name, int port, Path directory, Path log, List<String> command) {
+        this.name = name;
+        this.port = port;
+        this.directory = directory;
+        this.log = log;
+        this.command = command;
+    }
+
+    /**
+     * Formats a new log directory under {@code target/processes/}, starts the broker on free ports and
+     * waits until it answers. It is killed when the test JVM exits, if not before.
+     *
+     * @param name the broker's name (its directory and log file)
+     * @param partitions the partitions of topics created on first use
+     */
+    static KafkaBrokerProcess start(String name, int partitions) {
+        Path directory =
+                Paths.get("target", "processes", name + "-" + UUID.randomUUID()).toAbsolutePath();
+        Path data = directory.resolve("data");
+        int port = ServiceProcesses.freePort();
+        int controllerPort = ServiceProcesses.freePort();
+        try {
+            Files.createDirectories(data);
+            Path config = directory.resolve("server.properties");
+            try (Writer writer = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
+                properties(data, port, controllerPort, partitions).store(writer, "Kafka broker process " + name);
+            }
+            Path logback = directory.resolve("logback.xml");
+            Files.writeString(logback, """
+                    <configuration>
+                      <appender name="out" class="ch.qos.logback.core.ConsoleAppender">
+                        <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{36} - %msg%n</pattern></encoder>
+                      </appender>
+                      <logger name="kafka.server.KafkaRaftServer" level="INFO"/>
+                      <logger name="kafka.server.BrokerServer" level="INFO"/>
+                      <root level="WARN"><appender-ref ref="out"/></root>
+                    </configuration>
+                    """);
+            format(data);
+            List<String> command = new ArrayList<>(List.of(
+                    Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx384m",
+                    "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1",
+                    "-Dlogback.configurationFile=" + logback,
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    "kafka.Kafka",
+                    config.toString()));
+            Path log = Paths.get("target", "processes", name + ".log").toAbsolutePath();
+            KafkaBrokerProcess broker = new KafkaBrokerProcess(name, port, directory, log, command);
+            Runtime.getRuntime().addShutdownHook(new Thread(broker::kill9, name + "-kill"));
+            broker.restart();
+            try {
+                broker.awaitReady(STARTUP);
+            } catch (RuntimeException ex) {
+                broker.close();
+                throw ex;
+            }
+            return broker;
+        } catch (IOException ex) {
+            throw new UncheckedIOException("Could not prepare the Kafka broker in " + directory, ex);
+        }
+    }
+
+    /** {@code 127.0.0.1:<port>}, the same across restarts. */
+    String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    /** The broker's log (data) directory, formatted once, kept across restarts. */
+    Path dataDirectory() {
+        return directory.resolve("data");
+    }
+
+    /** The broker's output (every start of it, appended). */
+    Path log() {
+        return log;
+    }
+
+    boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    /** Starts the broker process again on the same ports and log directory; does not wait for it. */
+    synchronized KafkaBrokerProcess restart() {
+        if (alive()) {
+            throw new IllegalStateException(name + " is running already");
+        }
+        try {
+            process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
+        } catch (IOException ex) {
+            throw new UncheckedIOException("Could not start " + name, ex);
+        }
+        return this;
+    }
+
+    /** {@code kill -9}: the broker dies at once, nothing flushed or closed. */
+    synchronized KafkaBrokerProcess kill9() {
+        if (process != null) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return this;
+    }
+
+    /** Waits until the broker answers a metadata request; fails at once if its process exits. */
+    KafkaBrokerProcess awaitReady(Duration atMost) {
+        await().atMost(atMost).pollInterval(Duration.ofMillis(250)).until(() -> {
+            if (!alive()) {
+                throw new IllegalStateException(name + " exited; see " + log);
+            }
+            return answers();
+        });
+        return this;
+    }
+
+    /** Whether the broker answers a metadata request within a few seconds. */
+    boolean answers() {
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                2000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                3000))) {
+            return !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty();
+        } catch (Exception ex) {
+            if (ex instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return false;
+        }
+    }
+
+    /** Kills the broker if it runs. */
+    @Override
+    public void close() {
+        kill9();
+    }
+
+    private static Properties properties(Path data, int port, int controllerPort, int partitions) {
+        Properties properties = new Properties();
+        properties.putAll(Map.ofEntries(
+                Map.entry("process.roles", "broker,controller"),
+                Map.entry("node.id", String.valueOf(NODE_ID)),
+                Map.entry("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort),
+                Map.entry(
+                        "listeners",
+                        "PLAINTEXT://127.0.0.1:" + port + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort),
+                Map.entry("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port),
+                Map.entry("controller.listener.names", CONTROLLER_LISTENER),
+                Map.entry("inter.broker.listener.name", "PLAINTEXT"),
+                Map.entry("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"),
+                Map.entry("log.dirs", data.toString()),
+                Map.entry("num.partitions", String.valueOf(partitions)),
+                Map.entry("auto.create.topics.enable", "true"),
+                Map.entry("offsets.topic.replication.factor", "1"),
+                Map.entry("offsets.topic.num.partitions", "6"),
+                Map.entry("transaction.state.log.replication.factor", "1"),
+                Map.entry("transaction.state.log.min.isr", "1"),
+                Map.entry("transaction.state.log.num.partitions", "6"),
+                Map.entry("share.coordinator.state.topic.replication.factor", "1"),
+                Map.entry("share.coordinator.state.topic.min.isr", "1"),
+                Map.entry("group.initial.rebalance.delay.ms", "0")));
+        return properties;
+    }
+
+    private static void format(Path data) {
+        try (PrintStream quiet = new PrintStream(OutputStream.nullOutputStream())) {
+            new Formatter()
+                    .setPrintStream(quiet)
+                    .setNodeId(NODE_ID)
+                    .setClusterId(Uuid.randomUuid().toString())
+                    .setDirectories(List.of(data.toString()))
+                    .setMetadataLogDirectory(data.toString())
+                    .setControllerListenerName(CONTROLLER_LISTENER)
+                    .run();
+        } catch (Exception ex) {
+            throw new IllegalStateException("Could not format the Kafka log directory " + data, ex);
+        }
+    }
+}
