@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 /**
@@ -238,12 +239,21 @@ final class ServiceProcesses implements AutoCloseable {
         }
     }
 
-    /** A port free now, for a process to listen on from its first start to its last. */
+    /**
+     * A port free now, for a process to listen on from its first start to its last. Chosen below the
+     * ephemeral range (32768 and up on Linux), from which every outgoing connection and every server on
+     * port 0 takes its port: a port from there may be taken by someone else in the minutes a process
+     * takes to start on a busy machine, and then another test's service answers on it.
+     */
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException ex) {
-            throw new UncheckedIOException("No free port", ex);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = ThreadLocalRandom.current().nextInt(20_000, 32_000);
+            try (ServerSocket socket = new ServerSocket(port)) {
+                return socket.getLocalPort();
+            } catch (IOException taken) {
+                // Try another.
+            }
         }
+        throw new UncheckedIOException(new IOException("No free port between 20000 and 32000"));
     }
 }

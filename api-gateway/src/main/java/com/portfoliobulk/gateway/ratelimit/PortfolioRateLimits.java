@@ -11,37 +11,62 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One kind of rate-limited request (submissions, previews), counted per portfolio: a Resilience4j
- * {@link RateLimiter} per portfolio that never waits, so a request over the limit is answered 429
- * at once with {@code Retry-After} (the seconds until the period ends). Rejections count in
- * {@code bulk_requests_rate_limited_total{endpoint}}.
+ * One kind of rate-limited request (submissions, previews, SCIM), counted per portfolio in fixed
+ * windows that every gateway shares ({@link RateWindows}): however many gateways there are, a portfolio
+ * gets {@code limitForPeriod} requests per {@code refreshPeriod} in all. A request over the limit is
+ * answered 429 at once with {@code Retry-After} (the seconds until the window ends). Rejections count
+ * in {@code bulk_requests_rate_limited_total{endpoint}}.
  *
- * <p>The limiters live in a registry of their own rather than the application's, so that there is
- * no meter per portfolio; {@link #forgetIdle()} drops those whose portfolio has been quiet for a
- * whole period (a fresh limiter would allow exactly the same).
+ * <p>When the shared windows cannot answer in time (database down, slow or overloaded), the request
+ * is counted by this instance alone instead, in a Resilience4j {@link RateLimiter} per portfolio that
+ * never waits: the limit still holds per gateway, so a flood is never let through unchecked, and it
+ * holds across gateways again as soon as the database answers. Such requests count in
+ * {@code bulk_requests_rate_limit_fallbacks_total{endpoint}}.
+ *
+ * <p>The fallback limiters live in a registry of their own rather than the application's, so that
+ * there is no meter per portfolio; {@link #forgetIdle()} drops those whose portfolio has been quiet
+ * for a whole period (a fresh limiter would allow exactly the same).
  */
 final class PortfolioRateLimits {
+
+    private static final Logger log = LoggerFactory.getLogger(PortfolioRateLimits.class);
+
+    private static final long WARN_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
 
     private final String endpoint;
 
     private final RateLimitProperties.Limit limit;
 
-    private final RateLimiterRegistry limiters;
+    private final RateWindows shared;
+
+    private final RateLimiterRegistry fallbacks;
 
     private final Counter rejected;
 
-    PortfolioRateLimits(String endpoint, RateLimitProperties.Limit limit, MeterRegistry meters) {
+    private final Counter fellBack;
+
+    private final AtomicLong warnedAt = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+
+    PortfolioRateLimits(String endpoint, RateLimitProperties.Limit limit, RateWindows shared, MeterRegistry meters) {
         this.endpoint = endpoint;
         this.limit = limit;
-        this.limiters = RateLimiterRegistry.of(RateLimiterConfig.custom()
+        this.shared = shared;
+        this.fallbacks = RateLimiterRegistry.of(RateLimiterConfig.custom()
                 .limitForPeriod(limit.limitForPeriod())
                 .limitRefreshPeriod(limit.refreshPeriod())
                 .timeoutDuration(Duration.ZERO)
                 .build());
         this.rejected = Counter.builder("bulk.requests.rate.limited")
                 .description("Requests answered 429 because their portfolio made too many of them")
+                .tag("endpoint", endpoint)
+                .register(meters);
+        this.fellBack = Counter.builder("bulk.requests.rate.limit.fallbacks")
+                .description("Requests counted by this gateway alone because the shared rate limit did not answer")
                 .tag("endpoint", endpoint)
                 .register(meters);
     }
@@ -52,12 +77,34 @@ final class PortfolioRateLimits {
      * @throws RequestRefusedException RATE_LIMITED, with the seconds to wait, when none is left in this period
      */
     void acquire(UUID portfolioId) {
-        RateLimiter limiter = limiters.rateLimiter(portfolioId.toString());
-        if (limiter.acquirePermission()) {
+        RateWindows.Window window;
+        try {
+            window = shared.take(portfolioId, endpoint, limit.refreshPeriod());
+        } catch (RateWindows.Unavailable ex) {
+            acquireHere(portfolioId, ex);
             return;
         }
+        if (window.requests() > limit.limitForPeriod()) {
+            throw refused(window.left().toNanos());
+        }
+    }
+
+    private void acquireHere(UUID portfolioId, RateWindows.Unavailable cause) {
+        fellBack.increment();
+        long now = System.nanoTime();
+        long last = warnedAt.get();
+        if (now - last >= WARN_EVERY_NANOS && warnedAt.compareAndSet(last, now)) {
+            log.warn("The shared rate limit did not answer; counting {} per gateway for now", endpoint, cause);
+        }
+        RateLimiter limiter = fallbacks.rateLimiter(portfolioId.toString());
+        if (!limiter.acquirePermission()) {
+            throw refused(nanosToWait(limiter));
+        }
+    }
+
+    private RequestRefusedException refused(long nanosToWait) {
         rejected.increment();
-        long seconds = Math.max(1, (nanosToWait(limiter) + 999_999_999L) / 1_000_000_000L);
+        long seconds = Math.max(1, (nanosToWait + 999_999_999L) / 1_000_000_000L);
         RequestRefusedException tooMany = new RequestRefusedException(
                 Reason.RATE_LIMITED,
                 "Too many requests",
@@ -67,7 +114,7 @@ final class PortfolioRateLimits {
                 seconds,
                 null);
         RateLimitHeaders.exhausted(tooMany.headers(), endpoint, limit.limitForPeriod(), limit.refreshPeriod(), seconds);
-        throw tooMany;
+        return tooMany;
     }
 
     /** Until the next permit; the whole period when the limiter cannot tell. */
@@ -77,17 +124,17 @@ final class PortfolioRateLimits {
                 : limit.refreshPeriod().toNanos();
     }
 
-    /** Drops the limiters whose permits are all back: their portfolios made no request for a period. */
+    /** Drops the fallback limiters whose permits are all back: their portfolios made no request for a period. */
     void forgetIdle() {
-        for (RateLimiter limiter : limiters.getAllRateLimiters()) {
+        for (RateLimiter limiter : fallbacks.getAllRateLimiters()) {
             if (limiter.getMetrics().getAvailablePermissions() >= limit.limitForPeriod()) {
-                limiters.remove(limiter.getName());
+                fallbacks.remove(limiter.getName());
             }
         }
     }
 
-    /** How many portfolios have a limiter now. */
+    /** How many portfolios have a fallback limiter now. */
     int tracked() {
-        return limiters.getAllRateLimiters().size();
+        return fallbacks.getAllRateLimiters().size();
     }
 }

@@ -2,10 +2,12 @@ package com.portfoliobulk.gateway.ratelimit;
 
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.Map;
 import java.util.UUID;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceProperties;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -18,7 +20,8 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
  * Limits job submissions, previews and SCIM requests per portfolio ({@code bulk.gateway.rate-limit.*}), so that
- * one portfolio's automation cannot flood the job store or the directory for everyone. The check
+ * one portfolio's automation cannot flood the job store or the directory for everyone; the count is
+ * shared by all gateways through the database ({@link PostgresRateWindows}). The check
  * runs before the body is read, so a flood of malformed requests is limited too, and it counts only
  * callers who may change the portfolio: anyone else is refused with 403 by the endpoint and cannot
  * use up the portfolio's allowance.
@@ -40,11 +43,23 @@ class RateLimitConfiguration implements WebMvcConfigurer {
 
     private final PortfolioRateLimits scim;
 
-    RateLimitConfiguration(PortfolioAccess access, RateLimitProperties properties, MeterRegistry meters) {
+    private final PostgresRateWindows windows;
+
+    RateLimitConfiguration(
+            PortfolioAccess access,
+            RateLimitProperties properties,
+            DataSourceProperties database,
+            MeterRegistry meters) {
         this.access = access;
-        this.submissions = new PortfolioRateLimits("submissions", properties.submissions(), meters);
-        this.previews = new PortfolioRateLimits("previews", properties.previews(), meters);
-        this.scim = new PortfolioRateLimits("scim", properties.scim(), meters);
+        this.windows = new PostgresRateWindows(
+                database.determineUrl(),
+                database.determineUsername(),
+                database.determinePassword(),
+                properties.poolSize(),
+                properties.timeout());
+        this.submissions = new PortfolioRateLimits("submissions", properties.submissions(), windows, meters);
+        this.previews = new PortfolioRateLimits("previews", properties.previews(), windows, meters);
+        this.scim = new PortfolioRateLimits("scim", properties.scim(), windows, meters);
     }
 
     @Override
@@ -61,6 +76,16 @@ class RateLimitConfiguration implements WebMvcConfigurer {
         submissions.forgetIdle();
         previews.forgetIdle();
         scim.forgetIdle();
+        try {
+            windows.forgetEnded();
+        } catch (RateWindows.Unavailable ex) {
+            // Ended windows do no harm; the next sweep deletes them.
+        }
+    }
+
+    @PreDestroy
+    void closeWindows() {
+        windows.close();
     }
 
     /** Takes a permit for each POST of a caller who may change the portfolio of the path. */

@@ -15,8 +15,11 @@ import org.springframework.validation.annotation.Validated;
  * @param previews job previews ({@code POST .../bulk-jobs/preview})
  * @param scim every request of the portfolio's identity provider to its SCIM endpoints
  *     ({@code /scim/v2/portfolios/{portfolioId}/**})
- * @param sweepInterval how often the limiters of portfolios that have been quiet for a whole period
- *     are forgotten, so that memory follows the active portfolios only
+ * @param sweepInterval how often the ended windows, and the fallback limiters of portfolios that have
+ *     been quiet for a whole period, are forgotten, so that storage follows the active portfolios only
+ * @param timeout the longest the shared count may take (waiting for a connection, then for the
+ *     statement); past it the request is counted by this gateway alone
+ * @param poolSize the connections of the shared count's own pool, per gateway
  */
 @Validated
 @ConfigurationProperties("bulk.gateway.rate-limit")
@@ -24,7 +27,9 @@ record RateLimitProperties(
         @DefaultValue @Valid Limit submissions,
         @DefaultValue @Valid Limit previews,
         @DefaultValue @Valid Limit scim,
-        @DefaultValue("5m") @NotNull Duration sweepInterval) {
+        @DefaultValue("5m") @NotNull Duration sweepInterval,
+        @DefaultValue("250ms") @NotNull Duration timeout,
+        @DefaultValue("4") @Min(1) int poolSize) {
 
     /**
      * A fixed window: at most {@code limitForPeriod} requests per {@code refreshPeriod}.

@@ -2,20 +2,25 @@ package com.portfoliobulk.gateway.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 
 class PortfolioRateLimitsTests {
 
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
+    private final InMemoryWindows shared = new InMemoryWindows();
+
     @Test
     void allowsTheLimitPerPeriodThenAnswers429WithTheSecondsUntilThePeriodEnds() {
-        PortfolioRateLimits limits = limits(2, Duration.ofMinutes(1));
+        PortfolioRateLimits limits = limits(2, Duration.ofMinutes(1), shared);
         UUID portfolio = UUID.randomUUID();
         limits.acquire(portfolio);
         limits.acquire(portfolio);
@@ -25,17 +30,28 @@ class PortfolioRateLimitsTests {
                     assertThat(ex.reason()).isEqualTo(RequestRefusedException.Reason.RATE_LIMITED);
                     assertThat(ex.retryAfterSeconds()).isBetween(1L, 60L);
                     assertThat(ex.getMessage()).contains("at most 2 submissions per 60 seconds");
+                    assertThat(ex.headers().getFirst("RateLimit-Policy")).isEqualTo("\"submissions\";q=2;w=60");
                 });
-        assertThat(meters.get("bulk.requests.rate.limited")
-                        .tag("endpoint", "submissions")
-                        .counter()
-                        .count())
-                .isEqualTo(1);
+        assertThat(counter("bulk.requests.rate.limited")).isEqualTo(1);
+        assertThat(counter("bulk.requests.rate.limit.fallbacks")).isZero();
+    }
+
+    @Test
+    void gatewaysSharingTheWindowsAllowTheLimitInAll() {
+        PortfolioRateLimits one = limits(3, Duration.ofMinutes(1), shared);
+        PortfolioRateLimits other = limits(3, Duration.ofMinutes(1), shared);
+        UUID portfolio = UUID.randomUUID();
+        one.acquire(portfolio);
+        other.acquire(portfolio);
+        one.acquire(portfolio);
+
+        assertThatThrownBy(() -> other.acquire(portfolio)).isInstanceOf(RequestRefusedException.class);
+        assertThatThrownBy(() -> one.acquire(portfolio)).isInstanceOf(RequestRefusedException.class);
     }
 
     @Test
     void eachPortfolioHasItsOwnAllowance() {
-        PortfolioRateLimits limits = limits(1, Duration.ofMinutes(1));
+        PortfolioRateLimits limits = limits(1, Duration.ofMinutes(1), shared);
         UUID first = UUID.randomUUID();
         limits.acquire(first);
 
@@ -45,8 +61,23 @@ class PortfolioRateLimitsTests {
     }
 
     @Test
+    void whenTheSharedCountDoesNotAnswerEachGatewayStillLimitsOnItsOwn() {
+        PortfolioRateLimits limits = limits(2, Duration.ofMinutes(1), unavailable());
+        UUID portfolio = UUID.randomUUID();
+        limits.acquire(portfolio);
+        limits.acquire(portfolio);
+
+        assertThatThrownBy(() -> limits.acquire(portfolio))
+                .isInstanceOfSatisfying(
+                        RequestRefusedException.class,
+                        ex -> assertThat(ex.retryAfterSeconds()).isBetween(1L, 60L));
+        assertThat(counter("bulk.requests.rate.limit.fallbacks")).isEqualTo(3);
+        assertThat(counter("bulk.requests.rate.limited")).isEqualTo(1);
+    }
+
+    @Test
     void forgetsOnlyPortfoliosWhoseAllowanceIsWhole() {
-        PortfolioRateLimits limits = limits(2, Duration.ofMinutes(1));
+        PortfolioRateLimits limits = limits(2, Duration.ofMinutes(1), unavailable());
         UUID busy = UUID.randomUUID();
         limits.acquire(busy);
         limits.acquire(busy);
@@ -60,16 +91,44 @@ class PortfolioRateLimitsTests {
 
     @Test
     void forgetsPortfoliosQuietForAWholePeriod() {
-        PortfolioRateLimits limits = limits(1, Duration.ofMillis(1));
+        PortfolioRateLimits limits = limits(1, Duration.ofMillis(1), unavailable());
         limits.acquire(UUID.randomUUID());
 
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
             limits.forgetIdle();
             assertThat(limits.tracked()).isZero();
         });
     }
 
-    private PortfolioRateLimits limits(int limitForPeriod, Duration period) {
-        return new PortfolioRateLimits("submissions", new RateLimitProperties.Limit(limitForPeriod, period), meters);
+    private PortfolioRateLimits limits(int limitForPeriod, Duration period, RateWindows windows) {
+        return new PortfolioRateLimits(
+                "submissions", new RateLimitProperties.Limit(limitForPeriod, period), windows, meters);
+    }
+
+    private double counter(String name) {
+        return meters.get(name).tag("endpoint", "submissions").counter().count();
+    }
+
+    private static RateWindows unavailable() {
+        return (portfolioId, kind, period) -> {
+            throw new RateWindows.Unavailable("down", new java.sql.SQLTransientConnectionException("timed out"));
+        };
+    }
+
+    /** Fixed windows kept in memory, as the database keeps them for all gateways. */
+    private static final class InMemoryWindows implements RateWindows {
+
+        private final Map<String, long[]> windows = new ConcurrentHashMap<>();
+
+        @Override
+        public Window take(UUID portfolioId, String kind, Duration period) {
+            long now = System.nanoTime();
+            long[] window = windows.compute(
+                    portfolioId + kind,
+                    (key, current) -> current == null || current[0] <= now
+                            ? new long[] {now + period.toNanos(), 1}
+                            : new long[] {current[0], current[1] + 1});
+            return new Window(window[1], Duration.ofNanos(window[0] - now));
+        }
     }
 }
