@@ -2,16 +2,29 @@ package com.portfoliobulk.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.registry.otlp.OtlpMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
 import org.springframework.web.client.RestClient;
 
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = "spring.config.name=" + GatewayApplication.CONFIG_NAME)
 class GatewayApplicationIntegrationTests {
+
+    @Autowired
+    ApplicationContext context;
+
+    @Test
+    void metricsAreForPrometheusOnlyAndNotPushedOverOtlpByDefault() {
+        assertThat(context.getBeansOfType(OtlpMeterRegistry.class))
+                .as("no OTLP push registry unless BULK_METRICS_OTLP_ENABLED=true")
+                .isEmpty();
+    }
 
     @LocalServerPort
     int port;

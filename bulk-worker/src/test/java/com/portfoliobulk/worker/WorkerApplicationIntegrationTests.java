@@ -12,12 +12,14 @@ import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.apply.TaskListener;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
+import io.micrometer.registry.otlp.OtlpMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
@@ -25,6 +27,16 @@ import org.springframework.kafka.listener.MessageListenerContainer;
 import org.springframework.web.client.RestClient;
 
 class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
+
+    @Autowired
+    ApplicationContext context;
+
+    @Test
+    void metricsAreForPrometheusOnlyAndNotPushedOverOtlpByDefault() {
+        assertThat(context.getBeansOfType(OtlpMeterRegistry.class))
+                .as("no OTLP push registry unless BULK_METRICS_OTLP_ENABLED=true")
+                .isEmpty();
+    }
 
     @LocalServerPort
     int port;
