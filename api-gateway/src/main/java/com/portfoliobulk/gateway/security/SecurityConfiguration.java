@@ -78,7 +78,8 @@ class SecurityConfiguration {
                         .addHeaderWriter(new DelegatingRequestMatcherHeaderWriter(
                                 new NegatedRequestMatcher(SWAGGER_UI),
                                 new StaticHeadersWriter("Content-Security-Policy", API_CONTENT_SECURITY_POLICY))))
-                .oauth2ResourceServer(server -> server.jwt(jwt -> jwt.decoder(decoder))
+                .oauth2ResourceServer(server -> server.bearerTokenResolver(new HeaderBearerTokens())
+                        .jwt(jwt -> jwt.decoder(decoder))
                         .authenticationEntryPoint(problems.authenticationEntryPoint())
                         .accessDeniedHandler(problems.accessDeniedHandler()))
                 .exceptionHandling(exceptions -> exceptions
