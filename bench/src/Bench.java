@@ -408,7 +408,11 @@ public final class Bench {
         String body = offboard(List.of(leaverId()));
         String url = gateway + "/api/v1/portfolios/" + portfolio + "/bulk-jobs/preview?limit=1";
         List<Double> millis = new ArrayList<>();
+        CpuTime cpuBefore = null;
         for (int i = 0; i < 25; i++) {
+            if (i == 5) {
+                cpuBefore = CpuTime.now(stack.pid(), postmasterPid());
+            }
             long start = System.nanoTime();
             HttpResponse<String> answer = post(url, body, null);
             long took = System.nanoTime() - start;
@@ -419,7 +423,11 @@ public final class Bench {
                 millis.add(took / 1e6);
             }
         }
+        CpuTime cpu = CpuTime.now(stack.pid(), postmasterPid()).minus(cpuBefore);
         Map<String, Object> figures = percentiles(millis);
+        // Less dependent on the machine's other load than the latencies.
+        figures.put("stackCpuMillisPerCall", cpu.stack() * 1e3 / millis.size());
+        figures.put("postgresCpuMillisPerCall", cpu.postgres() * 1e3 / millis.size());
         log("  " + figures);
         return figures;
     }
@@ -624,8 +632,23 @@ public final class Bench {
     // ---------------------------------------------------------------- polls
 
     Map<String, Object> polls() throws Exception {
-        log("Status polls: 100 clients during a running job ...");
         Map<String, Object> figures = new LinkedHashMap<>();
+        List<Map<String, Object>> phases = new ArrayList<>();
+        figures.put("phases", phases);
+        // First, before the running job: a finished job's status never changes, so every conditional
+        // poll can answer 304, and with no job running the local stack's CPU per answer is what one
+        // poll costs the gateway.
+        if (finishedJobUrl != null) {
+            log("Status polls: 100 clients polling a finished job ...");
+            for (boolean conditional : List.of(false, true)) {
+                Map<String, Object> finished = pollPhase(finishedJobUrl, true, conditional);
+                finished.put("jobRunningAtEnd", false);
+                finished.put("note", "a finished job (the last benchmark job), not the running one");
+                phases.add(finished);
+                log("  " + finished);
+            }
+        }
+        log("Status polls: 100 clients during a running job ...");
         String url = gateway + "/api/v1/portfolios/" + portfolio + "/bulk-jobs";
         String body = invite("bench-polls", 100);
         HttpResponse<String> answer = post(url, body, UUID.randomUUID().toString());
@@ -639,25 +662,12 @@ public final class Bench {
         while (System.nanoTime() < deadline && field(get(jobUrl, null).body(), "status").equals("QUEUED")) {
             Thread.sleep(100);
         }
-        List<Map<String, Object>> phases = new ArrayList<>();
-        figures.put("phases", phases);
         for (boolean saturate : List.of(false, true)) {
             for (boolean conditional : List.of(false, true)) {
                 Map<String, Object> phase = pollPhase(jobUrl, saturate, conditional);
                 phase.put("jobRunningAtEnd", !isTerminal(field(get(jobUrl, null).body(), "status")));
                 phases.add(phase);
                 log("  " + phase);
-            }
-        }
-        // A finished job's status never changes: every conditional poll can answer 304. With nothing
-        // else running, the local stack's CPU per answer is the gateway's cost of one poll.
-        if (finishedJobUrl != null) {
-            for (boolean conditional : List.of(false, true)) {
-                Map<String, Object> finished = pollPhase(finishedJobUrl, true, conditional);
-                finished.put("jobRunningAtEnd", false);
-                finished.put("note", "a finished job (the last benchmark job), not the running one");
-                phases.add(finished);
-                log("  " + finished);
             }
         }
         return figures;
@@ -968,7 +978,13 @@ public final class Bench {
         }
         if (results.get("preview") instanceof Map<?, ?> preview) {
             md.append("Preview of offboarding one user from 5,000 accounts, warm (20 calls): p50 ");
-            md.append(ms(preview.get("p50"))).append(", p99 ").append(ms(preview.get("p99"))).append(".\n\n");
+            md.append(ms(preview.get("p50"))).append(", p99 ").append(ms(preview.get("p99")));
+            if (preview.get("stackCpuMillisPerCall") instanceof Double stackCpu
+                    && preview.get("postgresCpuMillisPerCall") instanceof Double postgresCpu) {
+                md.append(String.format(
+                        Locale.ROOT, "; CPU per call: local stack %.1f ms, PostgreSQL %.1f ms", stackCpu, postgresCpu));
+            }
+            md.append(".\n\n");
         }
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> jobs = (List<Map<String, Object>>) results.get("jobs");
