@@ -64,9 +64,16 @@ class JobStatusCache {
             mine.completeExceptionally(ex);
             throw ex;
         }
-        // Still this poll's read (no cancellation forgot the job meanwhile): keep its row.
-        if (reads.remove(key, mine)) {
-            job.ifPresentOrElse(found -> remember(key, new Entry(found, now)), () -> entries.remove(key));
+        // Kept first, then taken back if a cancellation forgot the job since the read began (forget
+        // drops the read under way before the entry, so one of the two always sees the other).
+        Entry entry = job.map(found -> new Entry(found, now)).orElse(null);
+        if (entry != null) {
+            remember(key, entry);
+        } else {
+            entries.remove(key);
+        }
+        if (!reads.remove(key, mine) && entry != null) {
+            entries.remove(key, entry);
         }
         mine.complete(job);
         return job;
