@@ -74,12 +74,6 @@ public final class ServiceStack implements AutoCloseable {
             gatewayProperties.putIfAbsent("bulk.gateway.worker-base-url", "http://127.0.0.1:" + port(worker));
             // Local runs accept HS256 tokens signed with BULK_JWT_SECRET or its development default.
             gatewayProperties.putIfAbsent("spring.profiles.active", "local");
-            // One JVM has one virtual-thread scheduler, with a carrier thread per core, shared by the three
-            // services: while a job runs, the worker's busy virtual threads hold the carriers and every
-            // request of the gateway queued behind them (status polls waited 100 ms and more for a
-            // turn). Separate processes each have their own; here the gateway's request threads are
-            // platform threads instead, which the operating system schedules next to the carriers.
-            gatewayProperties.putIfAbsent("spring.threads.virtual.enabled", false);
             ConfigurableApplicationContext gateway =
                     run(GatewayApplication.application(), settings, settings.gatewayPort(), gatewayProperties, false);
             return new ServiceStack(gateway, worker, audit);
