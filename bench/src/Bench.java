@@ -408,7 +408,11 @@ public final class Bench {
         String body = offboard(List.of(leaverId()));
         String url = gateway + "/api/v1/portfolios/" + portfolio + "/bulk-jobs/preview?limit=1";
         List<Double> millis = new ArrayList<>();
+        CpuTime cpuBefore = null;
         for (int i = 0; i < 25; i++) {
+            if (i == 5) {
+                cpuBefore = CpuTime.now(stack.pid(), postmasterPid());
+            }
             long start = System.nanoTime();
             HttpResponse<String> answer = post(url, body, null);
             long took = System.nanoTime() - start;
@@ -419,7 +423,11 @@ public final class Bench {
                 millis.add(took / 1e6);
             }
         }
+        CpuTime cpu = CpuTime.now(stack.pid(), postmasterPid()).minus(cpuBefore);
         Map<String, Object> figures = percentiles(millis);
+        // Less dependent on the machine's other load than the latencies.
+        figures.put("stackCpuMillisPerCall", cpu.stack() * 1e3 / millis.size());
+        figures.put("postgresCpuMillisPerCall", cpu.postgres() * 1e3 / millis.size());
         log("  " + figures);
         return figures;
     }
@@ -624,8 +632,25 @@ public final class Bench {
     // ---------------------------------------------------------------- polls
 
     Map<String, Object> polls() throws Exception {
-        log("Status polls: 100 clients during a running job ...");
         Map<String, Object> figures = new LinkedHashMap<>();
+        List<Map<String, Object>> phases = new ArrayList<>();
+        figures.put("phases", phases);
+        // First, before the running job: a finished job's status never changes, so every conditional
+        // poll can answer 304, and with no job running the local stack's CPU per answer is what one
+        // poll costs the gateway.
+        if (finishedJobUrl != null) {
+            log("Status polls: 100 clients polling a finished job (after 5 s of warm-up) ...");
+            // Unmeasured: lets the JIT compile the poll path, whose compilation would count as CPU per answer.
+            pollPhase(finishedJobUrl, true, false, 5);
+            for (boolean conditional : List.of(false, true)) {
+                Map<String, Object> finished = pollPhase(finishedJobUrl, true, conditional);
+                finished.put("jobRunningAtEnd", false);
+                finished.put("note", "a finished job (the last benchmark job), not the running one");
+                phases.add(finished);
+                log("  " + finished);
+            }
+        }
+        log("Status polls: 100 clients during a running job ...");
         String url = gateway + "/api/v1/portfolios/" + portfolio + "/bulk-jobs";
         String body = invite("bench-polls", 100);
         HttpResponse<String> answer = post(url, body, UUID.randomUUID().toString());
@@ -639,8 +664,6 @@ public final class Bench {
         while (System.nanoTime() < deadline && field(get(jobUrl, null).body(), "status").equals("QUEUED")) {
             Thread.sleep(100);
         }
-        List<Map<String, Object>> phases = new ArrayList<>();
-        figures.put("phases", phases);
         for (boolean saturate : List.of(false, true)) {
             for (boolean conditional : List.of(false, true)) {
                 Map<String, Object> phase = pollPhase(jobUrl, saturate, conditional);
@@ -649,20 +672,17 @@ public final class Bench {
                 log("  " + phase);
             }
         }
-        // A finished job's status never changes: every conditional poll can answer 304.
-        if (finishedJobUrl != null) {
-            Map<String, Object> finished = pollPhase(finishedJobUrl, true, true);
-            finished.put("jobRunningAtEnd", false);
-            finished.put("note", "a finished job (the last benchmark job), not the running one");
-            phases.add(finished);
-            log("  " + finished);
-        }
         return figures;
     }
 
     Map<String, Object> pollPhase(String jobUrl, boolean saturate, boolean conditional) throws Exception {
+        return pollPhase(jobUrl, saturate, conditional, options.pollSeconds);
+    }
+
+    Map<String, Object> pollPhase(String jobUrl, boolean saturate, boolean conditional, int seconds)
+            throws Exception {
         int clients = 100;
-        long phaseNanos = TimeUnit.SECONDS.toNanos(options.pollSeconds);
+        long phaseNanos = TimeUnit.SECONDS.toNanos(seconds);
         long intervalNanos = TimeUnit.MILLISECONDS.toNanos(500); // 100 clients x 2/s = 200/s
         AtomicLong ok = new AtomicLong();
         AtomicLong notModified = new AtomicLong();
@@ -670,6 +690,9 @@ public final class Bench {
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
         long end = start + phaseNanos;
         List<List<Long>> perClient = new ArrayList<>();
+        URI uri = URI.create(jobUrl);
+        CpuTime cpuBefore = CpuTime.now(stack.pid(), postmasterPid());
+        long clientCpuBefore = ownCpuNanos();
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int c = 0; c < clients; c++) {
                 List<Long> mine = new ArrayList<>();
@@ -678,6 +701,7 @@ public final class Bench {
                 threads.submit(() -> {
                     String etag = null;
                     long next = start + offset;
+                    PollConnection connection = new PollConnection(uri, token);
                     while (true) {
                         if (!saturate) {
                             long wait = next - System.nanoTime();
@@ -688,28 +712,34 @@ public final class Bench {
                         }
                         long sent = System.nanoTime();
                         if (sent >= end) {
+                            connection.close();
                             return null;
                         }
-                        HttpResponse<String> answer;
+                        PollConnection.Answer answer;
                         try {
-                            answer = get(jobUrl, conditional ? etag : null);
+                            answer = connection.get(conditional ? etag : null);
                         } catch (IOException ex) {
+                            connection.close();
                             other.incrementAndGet();
                             continue;
                         }
                         long took = System.nanoTime() - sent;
                         mine.add(took);
-                        switch (answer.statusCode()) {
+                        switch (answer.status()) {
                             case 200 -> ok.incrementAndGet();
                             case 304 -> notModified.incrementAndGet();
                             default -> other.incrementAndGet();
                         }
-                        etag = answer.headers().firstValue("ETag").orElse(etag);
+                        if (answer.etag() != null) {
+                            etag = answer.etag();
+                        }
                     }
                 });
             }
         }
         double elapsed = seconds(Math.max(System.nanoTime(), end) - start);
+        CpuTime cpu = CpuTime.now(stack.pid(), postmasterPid()).minus(cpuBefore);
+        double clientCpu = (ownCpuNanos() - clientCpuBefore) / 1e9;
         List<Double> millis = new ArrayList<>();
         for (List<Long> mine : perClient) {
             for (long took : mine) {
@@ -724,7 +754,123 @@ public final class Bench {
         phase.put("notModifiedPerSecond", notModified.get() / elapsed);
         phase.put("otherAnswers", other.get());
         phase.put("latencyMillis", percentiles(millis));
+        // CPU per answer: the local stack's JVM (during a running job it includes the job's work, so
+        // only the finished-job phases show what a poll costs the gateway) and this client.
+        int answers = Math.max(1, millis.size());
+        phase.put("stackCpuMicrosPerAnswer", cpu.stack() * 1e6 / answers);
+        phase.put("postgresCpuMicrosPerAnswer", cpu.postgres() * 1e6 / answers);
+        phase.put("clientCpuMicrosPerAnswer", clientCpu * 1e6 / answers);
+        phase.put("clientCores", clientCpu / elapsed);
         return phase;
+    }
+
+    static long ownCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /**
+     * One poller's HTTP/1.1 keep-alive connection, written by hand: the JDK's HttpClient took about
+     * three times the gateway's CPU per answer (a shared selector thread, futures, header maps), so at
+     * saturation on the same 2 cores it measured the client more than the server. This one costs a
+     * fraction of an answer's server CPU; it reconnects when the server closes the connection.
+     */
+    static final class PollConnection {
+
+        record Answer(int status, String etag) {}
+
+        private final URI uri;
+
+        private final byte[] head;
+
+        private java.net.Socket socket;
+
+        private java.io.InputStream in;
+
+        private java.io.OutputStream out;
+
+        PollConnection(URI uri, String token) {
+            this.uri = uri;
+            this.head = ("GET " + uri.getRawPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+                            + "\r\nAccept: application/json\r\nAuthorization: Bearer " + token + "\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1);
+        }
+
+        Answer get(String ifNoneMatch) throws IOException {
+            if (socket == null) {
+                socket = new java.net.Socket(uri.getHost(), uri.getPort());
+                socket.setTcpNoDelay(true);
+                socket.setSoTimeout(30_000);
+                in = new java.io.BufferedInputStream(socket.getInputStream(), 8192);
+                out = socket.getOutputStream();
+            }
+            String tail = (ifNoneMatch == null ? "" : "If-None-Match: " + ifNoneMatch + "\r\n") + "\r\n";
+            byte[] extra = tail.getBytes(StandardCharsets.ISO_8859_1);
+            byte[] request = Arrays.copyOf(head, head.length + extra.length);
+            System.arraycopy(extra, 0, request, head.length, extra.length);
+            out.write(request);
+            out.flush();
+            String statusLine = line();
+            if (statusLine.length() < 12 || !statusLine.startsWith("HTTP/1.1 ")) {
+                throw new IOException("Not an HTTP/1.1 answer: " + statusLine);
+            }
+            int status = Integer.parseInt(statusLine.substring(9, 12));
+            long length = 0;
+            boolean chunked = false;
+            boolean close = false;
+            String etag = null;
+            for (String header = line(); !header.isEmpty(); header = line()) {
+                int colon = header.indexOf(':');
+                String name = header.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+                String value = header.substring(colon + 1).trim();
+                switch (name) {
+                    case "content-length" -> length = Long.parseLong(value);
+                    case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
+                    case "connection" -> close = value.equalsIgnoreCase("close");
+                    case "etag" -> etag = value;
+                    default -> {}
+                }
+            }
+            if (chunked) {
+                for (long size = Long.parseLong(line().trim(), 16); ; size = Long.parseLong(line().trim(), 16)) {
+                    in.skipNBytes(size);
+                    line();
+                    if (size == 0) {
+                        break;
+                    }
+                }
+            } else {
+                in.skipNBytes(length);
+            }
+            if (close) {
+                close();
+            }
+            return new Answer(status, etag);
+        }
+
+        void close() {
+            if (socket != null) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+                socket = null;
+            }
+        }
+
+        private String line() throws IOException {
+            StringBuilder line = new StringBuilder(64);
+            for (int c = in.read(); c != '\n'; c = in.read()) {
+                if (c < 0) {
+                    throw new java.io.EOFException("The server closed the connection");
+                }
+                if (c != '\r') {
+                    line.append((char) c);
+                }
+            }
+            return line.toString();
+        }
     }
 
     // ---------------------------------------------------------------- facts
@@ -839,7 +985,13 @@ public final class Bench {
         }
         if (results.get("preview") instanceof Map<?, ?> preview) {
             md.append("Preview of offboarding one user from 5,000 accounts, warm (20 calls): p50 ");
-            md.append(ms(preview.get("p50"))).append(", p99 ").append(ms(preview.get("p99"))).append(".\n\n");
+            md.append(ms(preview.get("p50"))).append(", p99 ").append(ms(preview.get("p99")));
+            if (preview.get("stackCpuMillisPerCall") instanceof Double stackCpu
+                    && preview.get("postgresCpuMillisPerCall") instanceof Double postgresCpu) {
+                md.append(String.format(
+                        Locale.ROOT, "; CPU per call: local stack %.1f ms, PostgreSQL %.1f ms", stackCpu, postgresCpu));
+            }
+            md.append(".\n\n");
         }
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> jobs = (List<Map<String, Object>>) results.get("jobs");
@@ -878,8 +1030,9 @@ public final class Bench {
         }
         if (results.get("polls") instanceof Map<?, ?> polls) {
             md.append("Status polls by 100 clients (").append(polls.get("job")).append("):\n\n");
-            md.append("| load | If-None-Match | answers/s | 200/s | 304/s | p50 | p99 | job running at end |\n");
-            md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n");
+            md.append("| load | If-None-Match | answers/s | 200/s | 304/s | p50 | p99 | job running at end"
+                    + " | CPU per answer: local stack / client |\n");
+            md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |\n");
             for (Object item : (List<?>) polls.get("phases")) {
                 Map<?, ?> phase = (Map<?, ?>) item;
                 Map<?, ?> latency = (Map<?, ?>) phase.get("latencyMillis");
@@ -890,6 +1043,15 @@ public final class Bench {
                 md.append(" | ").append(ms(latency.get("p50"))).append(" | ").append(ms(latency.get("p99")));
                 md.append(" | ").append(phase.get("note") != null ? "(a finished job)"
                         : Boolean.TRUE.equals(phase.get("jobRunningAtEnd")) ? "yes" : "no");
+                md.append(" | ");
+                if (phase.get("note") != null && phase.get("stackCpuMicrosPerAnswer") instanceof Double stackCpu) {
+                    md.append(String.format(Locale.ROOT, "%.0f", stackCpu));
+                } else {
+                    md.append("(with the job)");
+                }
+                if (phase.get("clientCpuMicrosPerAnswer") instanceof Double clientCpu) {
+                    md.append(String.format(Locale.ROOT, " / %.0f µs", clientCpu));
+                }
                 md.append(" |\n");
             }
             md.append("\n");

@@ -231,15 +231,16 @@ class TargetResolution {
                         validated,
                         """
                         SELECT m.account_id, usr.user_id, u.email, 'REMOVE' AS action, CAST(NULL AS text) AS role,
-                               usr.ord AS ord1
+                               usr.ord AS ord1, m.account_id AS ord2
                         FROM unnest(CAST(:userIds AS uuid[])) WITH ORDINALITY AS usr(user_id, ord)
                         JOIN directory.users u ON u.id = usr.user_id
                         JOIN directory.memberships m ON m.user_id = usr.user_id
                         JOIN directory.accounts a ON a.id = m.account_id AND a.portfolio_id = :portfolioId
                         """,
-                        // By user; within a user, in the directory's order: sorting 100,000 rows by
-                        // account would cost more than storing them.
-                        "ORDER BY plan.ord1",
+                        // By user as requested; within a user by account id, so the order is total:
+                        // the preview and the stored job list a user's accounts alike, whatever order
+                        // the join yields them in (a user has one membership per account).
+                        "ORDER BY plan.ord1, plan.ord2",
                         params);
             }
         };

@@ -1,6 +1,8 @@
 package com.portfoliobulk.gateway.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.hamcrest.Matchers.equalTo;
 
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.JobOrigin;
@@ -8,10 +10,16 @@ import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 class JobStatusCacheTests {
@@ -66,6 +74,86 @@ class JobStatusCacheTests {
 
         assertThat(cache.job(PORTFOLIO, job.id(), reading(newer))).contains(newer);
         assertThat(reads).hasValue(2);
+    }
+
+    @Test
+    void pollsThatArriveWhileTheJobIsBeingReadShareThatRead() throws Exception {
+        JobStatusCache cache = new JobStatusCache(Duration.ofHours(1));
+        CountDownLatch release = new CountDownLatch(1);
+        Supplier<Optional<Job>> slowRead = () -> {
+            reads.incrementAndGet();
+            await(release);
+            return Optional.of(job);
+        };
+        List<CompletableFuture<Optional<Job>>> answers = new ArrayList<>();
+        List<Thread> pollers = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            CompletableFuture<Optional<Job>> answer = new CompletableFuture<>();
+            answers.add(answer);
+            Thread poller = new Thread(() -> answer.complete(cache.job(PORTFOLIO, job.id(), slowRead)));
+            pollers.add(poller);
+            poller.start();
+            if (i == 0) {
+                Awaitility.await().untilAtomic(reads, equalTo(1));
+            }
+        }
+        // The other four wait for the first one's read rather than reading themselves.
+        Awaitility.await()
+                .until(() -> pollers.stream().skip(1).allMatch(poller -> poller.getState() == Thread.State.WAITING));
+
+        release.countDown();
+
+        for (CompletableFuture<Optional<Job>> answer : answers) {
+            assertThat(answer.get(10, TimeUnit.SECONDS)).contains(job);
+        }
+        assertThat(reads).hasValue(1);
+    }
+
+    @Test
+    void aReadThatACancellationOvertookIsAnsweredButNotKept() throws Exception {
+        JobStatusCache cache = new JobStatusCache(Duration.ofHours(1));
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Optional<Job>> answer = new CompletableFuture<>();
+        Thread poller = new Thread(() -> answer.complete(cache.job(PORTFOLIO, job.id(), () -> {
+            reads.incrementAndGet();
+            await(release);
+            return Optional.of(job);
+        })));
+        poller.start();
+        Awaitility.await().untilAtomic(reads, equalTo(1));
+
+        cache.forget(PORTFOLIO, job.id());
+        release.countDown();
+        assertThat(answer.get(10, TimeUnit.SECONDS)).contains(job);
+
+        Job cancelled = job(2);
+        assertThat(cache.job(PORTFOLIO, job.id(), reading(cancelled))).contains(cancelled);
+        assertThat(reads).hasValue(2);
+    }
+
+    @Test
+    void aFailedReadFailsThePollAndTheNextPollReadsAgain() {
+        JobStatusCache cache = new JobStatusCache(Duration.ofHours(1));
+
+        assertThatThrownBy(() -> cache.job(PORTFOLIO, job.id(), () -> {
+                    reads.incrementAndGet();
+                    throw new IllegalStateException("database down");
+                }))
+                .hasMessage("database down");
+
+        assertThat(cache.job(PORTFOLIO, job.id(), reading(job))).contains(job);
+        assertThat(reads).hasValue(2);
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("not released");
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
     }
 
     private Supplier<Optional<Job>> reading(Job answer) {

@@ -6,6 +6,7 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
@@ -92,6 +93,51 @@ class PreviewMatchesJobIntegrationTests extends PreviewIntegrationTest {
                 .as("more than one page of preview items, against the stored tasks")
                 .hasSizeGreaterThan(4)
                 .containsExactlyElementsOf(tasks);
+    }
+
+    @Test
+    void offboardingOrdersEachUsersAccountsByAccountIdInThePreviewAndTheJob() {
+        // Memberships stored in an order unrelated to the accounts' ids: a plan ordered by user alone
+        // would list each user's accounts in whatever order the join yields.
+        List<UUID> many = portfolio.accounts(24);
+        UUID cid = portfolio.user("cid");
+        for (UUID account : many) {
+            portfolio.member(account, cid, AccountRole.ANALYST);
+        }
+        for (UUID account : many.reversed()) {
+            portfolio.member(account, bob, AccountRole.SUPPORT);
+        }
+        String body = """
+                {"type":"OFFBOARD_USERS","userIds":["%s","%s"]}
+                """.formatted(cid, bob);
+        List<String> items = allItems(portfolio.id(), body, 7).stream()
+                .map(item -> item.path("userId").asString() + " "
+                        + item.path("accountId").asString())
+                .toList();
+
+        UUID jobId = accepted(portfolio.id(), body);
+
+        List<String> tasks = jdbc.sql(
+                        "SELECT user_id, account_id FROM jobs.bulk_tasks WHERE job_id = :jobId ORDER BY seq")
+                .param("jobId", jobId)
+                .query((row, n) -> row.getString("user_id") + " " + row.getString("account_id"))
+                .list();
+        List<String> expected = new ArrayList<>();
+        for (UUID user : List.of(cid, bob)) {
+            jdbc.sql("""
+                            SELECT account_id FROM directory.memberships WHERE user_id = :userId
+                            ORDER BY account_id
+                            """)
+                    .param("userId", user)
+                    .query(UUID.class)
+                    .list()
+                    .forEach(account -> expected.add(user + " " + account));
+        }
+        assertThat(expected).hasSize(24 + 26);
+        assertThat(tasks)
+                .as("stored tasks: by user as requested, then by account id")
+                .containsExactlyElementsOf(expected);
+        assertThat(items).as("previewed items").containsExactlyElementsOf(expected);
     }
 
     @Test
