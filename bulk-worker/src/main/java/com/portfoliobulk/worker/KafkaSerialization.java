@@ -28,14 +28,16 @@ class KafkaSerialization {
     /**
      * Task records are read as {@link BulkTaskMessage}, whatever headers they carry. A record that
      * cannot be read reaches the listener with a {@code null} value and the failure in a header, so
-     * the listener can dead-letter it and go on with the rest of the batch.
+     * the listener can dead-letter it and go on with the rest of the batch. Instants are read by
+     * {@link IsoInstants}.
      */
     @Bean
     DefaultKafkaConsumerFactoryCustomizer taskDeserialization(JsonMapper jsonMapper) {
+        JsonMapper records = IsoInstants.forRecords(jsonMapper);
         return factory -> setValueDeserializer(
                 factory,
                 () -> new ErrorHandlingDeserializer<>(
-                        new JacksonJsonDeserializer<>(BulkTaskMessage.class, jsonMapper, false)));
+                        new JacksonJsonDeserializer<>(BulkTaskMessage.class, records, false)));
     }
 
     /**

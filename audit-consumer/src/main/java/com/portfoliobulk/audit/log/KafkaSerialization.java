@@ -29,14 +29,15 @@ class KafkaSerialization {
     /**
      * Activity records are read as {@link AccountActivityEvent}, whatever headers they carry. An
      * unreadable value reaches the listener as a failure (then the dead-letter topic), not as an
-     * endless loop.
+     * endless loop. Instants are read by {@link IsoInstants}.
      */
     @Bean
     DefaultKafkaConsumerFactoryCustomizer activityDeserialization(JsonMapper jsonMapper) {
+        JsonMapper records = IsoInstants.forRecords(jsonMapper);
         return factory -> setValueDeserializer(
                 factory,
                 () -> new ErrorHandlingDeserializer<>(
-                        new JacksonJsonDeserializer<>(AccountActivityEvent.class, jsonMapper, false)));
+                        new JacksonJsonDeserializer<>(AccountActivityEvent.class, records, false)));
     }
 
     /**
