@@ -227,7 +227,12 @@ public final class Bench {
                 "--postgres-port",
                 String.valueOf(pgPort),
                 "--kafka-port",
-                String.valueOf(kafkaPort)));
+                String.valueOf(kafkaPort),
+                // Free ports for the SMTP server and its mailbox too: another local stack may hold the defaults.
+                "--smtp-port",
+                String.valueOf(freePort()),
+                "--mailbox-port",
+                String.valueOf(freePort())));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         // The 1,000,000-task job needs a higher per-job cap than the product's default.
         builder.environment().put("BULK_MAX_TASKS_PER_JOB", "1000000");

@@ -32,7 +32,7 @@ public record AccountRole(String code) {
 
     public AccountRole {
         Objects.requireNonNull(code, "code");
-        if (!code.matches("[A-Z][A-Z0-9_]{0,63}")) {
+        if (!isCode(code)) {
             throw new IllegalArgumentException("Role code must be upper case letters, digits and underscores: " + code);
         }
     }
@@ -45,8 +45,13 @@ public record AccountRole(String code) {
     @JsonCreator
     public static AccountRole fromCode(String code) {
         Objects.requireNonNull(code, "code");
+        for (AccountRole standard : STANDARD) {
+            if (standard.code.equals(code)) {
+                return standard;
+            }
+        }
         String normalized = code.trim().toUpperCase(Locale.ROOT);
-        if (!normalized.matches("[A-Z][A-Z0-9_]{0,63}")) {
+        if (!isCode(normalized)) {
             throw new IllegalArgumentException(
                     "Role '" + code + "' is not a role code (letters, digits and underscores,"
                             + " starting with a letter); standard roles: " + standardCodes());
@@ -55,6 +60,26 @@ public record AccountRole(String code) {
                 .filter(role -> role.code.equals(normalized))
                 .findFirst()
                 .orElseGet(() -> new AccountRole(normalized));
+    }
+
+    /**
+     * Whether {@code code} is upper case letters, digits and underscores, starting with a letter, at most
+     * 64 characters ({@code [A-Z][A-Z0-9_]{0,63}}); checked without a regular expression, as every role
+     * of every task record is.
+     */
+    private static boolean isCode(String code) {
+        int length = code.length();
+        if (length == 0 || length > 64) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            char c = code.charAt(i);
+            boolean letter = c >= 'A' && c <= 'Z';
+            if (!(letter || (i > 0 && ((c >= '0' && c <= '9') || c == '_')))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether this is one of the standard roles, rather than a portfolio's custom role. */

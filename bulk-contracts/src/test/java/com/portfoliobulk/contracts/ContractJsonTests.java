@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.DatabindException;
@@ -99,6 +100,25 @@ class ContractJsonTests {
         assertThat(json.readValue("\"analyst\"", AccountRole.class).isStandard())
                 .isTrue();
         assertThat(AccountRole.of("campaign_coordinator").displayName()).isEqualTo("Campaign coordinator");
+    }
+
+    @Test
+    void roleCodesAreUpperCaseLettersDigitsAndUnderscoresStartingWithALetterUpTo64() {
+        assertThat(AccountRole.fromCode("ANALYST")).isSameAs(AccountRole.ANALYST);
+        assertThat(AccountRole.fromCode(" manager ")).isSameAs(AccountRole.MANAGER);
+        assertThat(AccountRole.fromCode("lead_2").code()).isEqualTo("LEAD_2");
+        assertThat(new AccountRole("R" + "_".repeat(63)).code()).hasSize(64);
+        for (String bad : List.of("", "2ND", "_LEAD", "LEAD-2", "LEAD 2", "Lead", "R" + "_".repeat(64))) {
+            assertThatThrownBy(() -> new AccountRole(bad))
+                    .as("code '%s'", bad)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        for (String bad : List.of("", "2nd", "_lead", "lead-2", "r" + "_".repeat(64))) {
+            assertThatThrownBy(() -> AccountRole.fromCode(bad))
+                    .as("code '%s'", bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("is not a role code");
+        }
     }
 
     @Test

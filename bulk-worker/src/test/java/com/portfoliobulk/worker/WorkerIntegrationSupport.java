@@ -108,6 +108,15 @@ public abstract class WorkerIntegrationSupport {
                 .toList();
     }
 
+    /** The activity records (headers included) published so far for the given tasks, duplicates included. */
+    protected List<ConsumerRecord<String, byte[]>> activityRecordsOf(Collection<UUID> taskIds) {
+        Set<UUID> wanted = new HashSet<>(taskIds);
+        return activityRecords.read().stream()
+                .filter(record -> wanted.contains(JSON.readValue(record.value(), AccountActivityEvent.class)
+                        .taskId()))
+                .toList();
+    }
+
     /** The link changes (linked, unlinked) published so far for the given accounts. */
     protected List<AccountActivityEvent> linkChangesOf(Collection<UUID> accountIds) {
         Set<UUID> wanted = new HashSet<>(accountIds);

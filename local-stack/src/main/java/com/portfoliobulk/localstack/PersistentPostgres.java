@@ -37,6 +37,15 @@ final class PersistentPostgres implements AutoCloseable {
     static final Map<String, String> DURABILITY =
             Map.of("fsync", "on", "synchronous_commit", "on", "full_page_writes", "on");
 
+    /**
+     * Memory and checkpoints sized for bulk jobs, durability unchanged: 512 MB of shared buffers keep a
+     * large job's tasks, memberships and activity entries in memory (the default 128 MB evicted them
+     * during a 100,000-task job), and checkpoints at most every 15 minutes or 4 GB of WAL write each
+     * changed page in full into the WAL less often (a crash replays more WAL at start instead).
+     */
+    static final Map<String, String> SIZING =
+            Map.of("shared_buffers", "512MB", "max_wal_size", "4GB", "checkpoint_timeout", "15min");
+
     private static final Logger log = LoggerFactory.getLogger(PersistentPostgres.class);
 
     private final EmbeddedPostgres server;
@@ -73,6 +82,9 @@ final class PersistentPostgres implements AutoCloseable {
                     .setServerConfig("fsync", DURABILITY.get("fsync"))
                     .setServerConfig("synchronous_commit", DURABILITY.get("synchronous_commit"))
                     .setServerConfig("full_page_writes", DURABILITY.get("full_page_writes"))
+                    .setServerConfig("shared_buffers", SIZING.get("shared_buffers"))
+                    .setServerConfig("max_wal_size", SIZING.get("max_wal_size"))
+                    .setServerConfig("checkpoint_timeout", SIZING.get("checkpoint_timeout"))
                     .setOutputRedirector(Redirect.appendTo(logFile.toFile()))
                     .setErrorRedirector(Redirect.appendTo(logFile.toFile()));
             if (port != 0) {

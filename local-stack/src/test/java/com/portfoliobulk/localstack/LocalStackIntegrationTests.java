@@ -160,6 +160,19 @@ class LocalStackIntegrationTests {
                     .as(setting)
                     .isEqualTo("on");
         }
+        // Sized for bulk jobs: a 100,000-task job's rows stay in memory, checkpoints come less often.
+        assertThat(jdbc.sql("SELECT current_setting('shared_buffers')")
+                        .query(String.class)
+                        .single())
+                .isEqualTo("512MB");
+        assertThat(jdbc.sql("SELECT current_setting('max_wal_size')")
+                        .query(String.class)
+                        .single())
+                .isEqualTo("4GB");
+        assertThat(jdbc.sql("SELECT current_setting('checkpoint_timeout')")
+                        .query(String.class)
+                        .single())
+                .isEqualTo("15min");
     }
 
     private static void assertDemoPortfolio(JdbcClient jdbc) {

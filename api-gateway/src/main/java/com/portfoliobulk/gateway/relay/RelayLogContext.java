@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.relay;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.slf4j.MDC;
 
 /**
@@ -11,6 +12,9 @@ import org.slf4j.MDC;
  * there before.
  */
 final class RelayLogContext implements AutoCloseable {
+
+    /** A W3C trace id: 32 lower-case hexadecimal digits (compiled once: it is checked for every task). */
+    private static final Pattern TRACE_ID_PATTERN = Pattern.compile("[0-9a-f]{32}");
 
     static final String JOB_ID = "jobId";
 
@@ -46,7 +50,7 @@ final class RelayLogContext implements AutoCloseable {
             return null;
         }
         String[] parts = traceParent.trim().split("-");
-        return parts.length >= 4 && parts[1].matches("[0-9a-f]{32}") ? parts[1] : null;
+        return parts.length >= 4 && TRACE_ID_PATTERN.matcher(parts[1]).matches() ? parts[1] : null;
     }
 
     private void put(String key, Object value) {

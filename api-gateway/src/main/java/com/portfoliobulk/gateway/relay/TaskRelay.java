@@ -2,10 +2,10 @@ package com.portfoliobulk.gateway.relay;
 
 import com.portfoliobulk.contracts.BulkTaskMessage;
 import com.portfoliobulk.servicesupport.tracing.TraceContexts;
+import com.portfoliobulk.servicesupport.tracing.TracedSends;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.opentelemetry.context.Scope;
-import java.util.ArrayList;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -48,6 +48,8 @@ public class TaskRelay {
 
     private final TransactionTemplate transaction;
 
+    private final ObservationRegistry observations;
+
     private final Counter published;
 
     private final long lockKey;
@@ -57,11 +59,13 @@ public class TaskRelay {
             KafkaTemplate<String, BulkTaskMessage> kafka,
             RelayProperties properties,
             PlatformTransactionManager transactions,
-            MeterRegistry registry) {
+            MeterRegistry registry,
+            ObservationRegistry observations) {
         this.outbox = outbox;
         this.kafka = kafka;
         this.properties = properties;
         this.transaction = new TransactionTemplate(transactions);
+        this.observations = observations;
         this.published = Counter.builder("bulk.relay.tasks.published")
                 .description("Tasks published to the task topic and acknowledged by the broker")
                 .register(registry);
@@ -96,43 +100,55 @@ public class TaskRelay {
     }
 
     private int send(List<OutboxTask> batch) {
-        List<CompletableFuture<?>> sends = new ArrayList<>(batch.size());
-        // Each job's tasks are sent in the trace of its submission (run by run, in order): the producer's
-        // observation starts its span there and puts the trace context into the record's headers. The
-        // lines written meanwhile carry the job, its portfolio and its trace.
-        sending:
-        for (List<OutboxTask> tasks :
-                TraceContexts.runs(batch, task -> task.message().jobId() + "/" + task.traceParent())) {
-            try (Scope trace = TraceContexts.continueFrom(tasks.getFirst().traceParent());
-                    RelayLogContext job = RelayLogContext.ofJob(tasks.getFirst())) {
-                log.debug(
-                        "Publishing {} task(s) of job {}",
-                        tasks.size(),
-                        tasks.getFirst().message().jobId());
-                for (OutboxTask task : tasks) {
-                    if (!task.pending()) {
+        // Each job's tasks are sent in the trace of its submission, run by run in order, with the
+        // template's producer: a run is one observation (a span of that trace) whose context goes into
+        // every record's headers (TracedSends). The lines written meanwhile carry the job, its portfolio
+        // and its trace, and a line about one task its id too.
+        return kafka.execute(producer -> {
+            TracedSends<String, BulkTaskMessage> sends = new TracedSends<>(producer, observations, properties.topic());
+            int sent = 0;
+            sending:
+            for (List<OutboxTask> tasks :
+                    TraceContexts.runs(batch, task -> task.message().jobId() + "/" + task.traceParent())) {
+                List<OutboxTask> pending =
+                        tasks.stream().filter(OutboxTask::pending).toList();
+                try (RelayLogContext job = RelayLogContext.ofJob(tasks.getFirst())) {
+                    log.debug(
+                            "Publishing {} task(s) of job {}",
+                            tasks.size(),
+                            tasks.getFirst().message().jobId());
+                    if (pending.isEmpty()) {
                         continue;
                     }
-                    CompletableFuture<?> send;
-                    try (RelayLogContext context = RelayLogContext.ofTask(task)) {
-                        try {
-                            send = kafka.send(properties.topic(), task.key(), task.message());
-                        } catch (RuntimeException ex) {
-                            log.warn("Could not hand task {} to the producer: {}", task.id(), ex.toString());
-                            throw new RelayFailedException("Could not hand task " + task.id() + " to the producer", ex);
+                    try (TracedSends<String, BulkTaskMessage>.Run run =
+                            sends.run(tasks.getFirst().traceParent(), pending.size())) {
+                        for (OutboxTask task : pending) {
+                            try {
+                                run.send(task.key(), task.message());
+                            } catch (RuntimeException ex) {
+                                try (RelayLogContext context = RelayLogContext.ofTask(task)) {
+                                    log.warn("Could not hand task {} to the producer: {}", task.id(), ex.toString());
+                                }
+                                throw new RelayFailedException(
+                                        "Could not hand task " + task.id() + " to the producer", ex);
+                            }
+                            sent++;
+                            if (sends.failed()) {
+                                // The producer gave up at once (e.g. no broker metadata): the rest would fail too.
+                                break sending;
+                            }
                         }
-                    }
-                    sends.add(send);
-                    if (send.isCompletedExceptionally()) {
-                        // The producer gave up at once (e.g. no broker metadata): the rest would fail too.
-                        break sending;
                     }
                 }
             }
-        }
+            awaitAcknowledgements(sends.acknowledged());
+            return sent;
+        });
+    }
+
+    private void awaitAcknowledgements(CompletableFuture<Void> acknowledged) {
         try {
-            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
-                    .get(properties.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            acknowledged.get(properties.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException ex) {
             throw new RelayFailedException("The broker did not accept the batch", ex.getCause());
         } catch (TimeoutException ex) {
@@ -142,7 +158,6 @@ public class TaskRelay {
             Thread.currentThread().interrupt();
             throw new RelayFailedException("Interrupted while waiting for the broker", ex);
         }
-        return sends.size();
     }
 
     /**

@@ -13,6 +13,7 @@ import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.gateway.support.TaskTopic;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -218,7 +219,7 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
                 properties.initialBackoff(),
                 properties.maxBackoff(),
                 properties.backlogRefreshInterval());
-        return new TaskRelay(outbox, kafka, small, transactions, new SimpleMeterRegistry());
+        return new TaskRelay(outbox, kafka, small, transactions, new SimpleMeterRegistry(), ObservationRegistry.NOOP);
     }
 
     private UUID offboardAnn() {

@@ -21,10 +21,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.server.observation.ServerRequestObservationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * The database calls of a request are observations (so spans) of its trace: a submission's statements
- * and connections are children of its {@code http.server.requests} observation.
+ * and connections are children of its {@code http.server.requests} observation. Statements made outside
+ * any observation are not observed (by default).
  */
 class JdbcObservationIntegrationTests extends GatewayIntegrationTest {
 
@@ -80,6 +82,29 @@ class JdbcObservationIntegrationTests extends GatewayIntegrationTest {
                 .filteredOn(seen -> seen.name().equals("jdbc.query"))
                 .extracting(Seen::sql)
                 .anySatisfy(sql -> assertThat(sql).contains("INSERT INTO jobs.bulk_tasks"));
+    }
+
+    @Test
+    void aStatementIsObservedInsideAnObservationAndNotOutsideAny() {
+        JdbcClient jdbc = JdbcClient.create(dataSource);
+
+        int outside = jdbc.sql("SELECT 1 AS outside_any_observation")
+                .query(Integer.class)
+                .single();
+        int inside = Observation.createNotStarted("test.work", observations)
+                .observe(() -> jdbc.sql("SELECT 2 AS inside_an_observation")
+                        .query(Integer.class)
+                        .single());
+
+        assertThat(outside + inside).isEqualTo(3);
+        List<String> observed = List.copyOf(RECORDER.stopped).stream()
+                .filter(seen -> seen.name().equals("jdbc.query"))
+                .map(Seen::sql)
+                .toList();
+        assertThat(observed)
+                .as("statements observed")
+                .anySatisfy(sql -> assertThat(sql).contains("inside_an_observation"))
+                .noneSatisfy(sql -> assertThat(sql).contains("outside_any_observation"));
     }
 
     @Test

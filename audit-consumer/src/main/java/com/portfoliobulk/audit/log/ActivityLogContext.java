@@ -2,6 +2,7 @@ package com.portfoliobulk.audit.log;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.slf4j.MDC;
 
 /**
@@ -11,6 +12,9 @@ import org.slf4j.MDC;
  * back what was there before.
  */
 final class ActivityLogContext implements AutoCloseable {
+
+    /** A W3C trace id: 32 lower-case hexadecimal digits (compiled once: it is checked for every task). */
+    private static final Pattern TRACE_ID_PATTERN = Pattern.compile("[0-9a-f]{32}");
 
     private final Map<String, String> previous = new HashMap<>();
 
@@ -31,7 +35,7 @@ final class ActivityLogContext implements AutoCloseable {
             return null;
         }
         String[] parts = traceParent.trim().split("-");
-        return parts.length >= 4 && parts[1].matches("[0-9a-f]{32}") ? parts[1] : null;
+        return parts.length >= 4 && TRACE_ID_PATTERN.matcher(parts[1]).matches() ? parts[1] : null;
     }
 
     private void put(String key, Object value) {

@@ -2,12 +2,13 @@ package com.portfoliobulk.worker.activity;
 
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.servicesupport.tracing.TraceContexts;
+import com.portfoliobulk.servicesupport.tracing.TracedSends;
 import com.portfoliobulk.worker.WorkerProperties;
-import io.opentelemetry.context.Scope;
-import java.util.ArrayList;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 
@@ -20,10 +21,16 @@ public class ActivityPublisher {
 
     private final KafkaTemplate<Object, Object> template;
 
+    private final ObservationRegistry observations;
+
     private final String topic;
 
-    ActivityPublisher(KafkaTemplate<Object, Object> template, WorkerProperties properties) {
+    ActivityPublisher(
+            KafkaTemplate<Object, Object> template,
+            WorkerProperties properties,
+            ObjectProvider<ObservationRegistry> observations) {
         this.template = template;
+        this.observations = observations.getIfAvailable(() -> ObservationRegistry.NOOP);
         this.topic = properties.topics().activity();
     }
 
@@ -37,23 +44,30 @@ public class ActivityPublisher {
     }
 
     /**
-     * Sends the events without waiting for the broker, each in the trace of its task: the producer's
-     * observation puts that trace context into the record's headers, so the audit-consumer's write
-     * joins the trace of the job's submission. Events are sent in their order.
+     * Sends the events without waiting for the broker, each in the trace of its task: each run of
+     * events of one trace is one observation (a span of that trace), and its trace context goes into
+     * the records' headers, so the audit-consumer's write joins the trace of the job's submission (see
+     * {@link TracedSends}). Events are sent in their order, with the template's producer.
      *
      * @param traceParent the W3C trace context of an event's task, {@code null} when it has none
      * @return completes when the broker has acknowledged all of them
      */
     public CompletableFuture<Void> publish(
             List<AccountActivityEvent> events, Function<AccountActivityEvent, String> traceParent) {
-        List<CompletableFuture<?>> sends = new ArrayList<>(events.size());
-        for (List<AccountActivityEvent> run : TraceContexts.runs(events, traceParent)) {
-            try (Scope trace = TraceContexts.continueFrom(traceParent.apply(run.getFirst()))) {
-                for (AccountActivityEvent event : run) {
-                    sends.add(template.send(topic, event.accountId().toString(), event));
+        if (events.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return template.execute(producer -> {
+            TracedSends<Object, Object> sends = new TracedSends<>(producer, observations, topic);
+            for (List<AccountActivityEvent> run : TraceContexts.runs(events, traceParent)) {
+                try (TracedSends<Object, Object>.Run traced =
+                        sends.run(traceParent.apply(run.getFirst()), run.size())) {
+                    for (AccountActivityEvent event : run) {
+                        traced.send(event.accountId().toString(), event);
+                    }
                 }
             }
-        }
-        return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new));
+            return sends.acknowledged();
+        });
     }
 }

@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -32,6 +33,20 @@ class DirectoryStore {
                    (role, state, invited_at, expires_at, invitation_token, invitation_language,
                     invitation_job_id, account_id, user_id, created_at, updated_at)
             VALUES (?, 'INVITED', ?, ?, ?, ?, ?, ?, ?, now(), now())
+            """;
+
+    /**
+     * Several new invitations in one statement: the values of {@link #INSERT_INVITATION} as parallel
+     * arrays, one element per invitation (times as ISO-8601 text).
+     */
+    private static final String INSERT_INVITATIONS = """
+            INSERT INTO directory.memberships
+                   (role, state, invited_at, expires_at, invitation_token, invitation_language,
+                    invitation_job_id, account_id, user_id, created_at, updated_at)
+            SELECT i.role, 'INVITED', CAST(i.invited_at AS timestamptz), CAST(i.expires_at AS timestamptz),
+                   i.token, i.language, i.job_id, i.account_id, i.user_id, now(), now()
+              FROM unnest(:roles, :invitedAts, :expiresAts, :tokens, :languages, :jobIds, :accounts, :users)
+                   AS i(role, invited_at, expires_at, token, language, job_id, account_id, user_id)
             """;
 
     private static final String RENEW_INVITATION = """
@@ -176,6 +191,11 @@ class DirectoryStore {
                 start = end;
                 continue;
             }
+            if (sql.equals(INSERT_INVITATION) && run.size() > 1) {
+                insertInvitations(run);
+                start = end;
+                continue;
+            }
             int[] counts = jdbcTemplate.batchUpdate(
                     sql,
                     run.stream().map(MembershipChange::arguments).toList(),
@@ -204,6 +224,51 @@ class DirectoryStore {
             throw new IllegalStateException((removals.size() - removed) + " of " + removals.size()
                     + " memberships to remove changed under their row locks");
         }
+    }
+
+    /** Several new invitations in one statement (one row each, so one count to compare). */
+    private void insertInvitations(List<MembershipChange> invitations) {
+        int size = invitations.size();
+        String[] roles = new String[size];
+        String[] invitedAts = new String[size];
+        String[] expiresAts = new String[size];
+        String[] tokens = new String[size];
+        String[] languages = new String[size];
+        UUID[] jobIds = new UUID[size];
+        UUID[] accounts = new UUID[size];
+        UUID[] users = new UUID[size];
+        for (int i = 0; i < size; i++) {
+            Object[] arguments = invitations.get(i).arguments();
+            roles[i] = (String) arguments[0];
+            invitedAts[i] = text(arguments[1]);
+            expiresAts[i] = text(arguments[2]);
+            tokens[i] = (String) arguments[3];
+            languages[i] = (String) arguments[4];
+            jobIds[i] = (UUID) arguments[5];
+            accounts[i] = (UUID) arguments[6];
+            users[i] = (UUID) arguments[7];
+        }
+        int inserted = jdbc.sql(INSERT_INVITATIONS)
+                .param("roles", new SqlArrayValue("text", (Object[]) roles))
+                .param("invitedAts", new SqlArrayValue("text", (Object[]) invitedAts))
+                .param("expiresAts", new SqlArrayValue("text", (Object[]) expiresAts))
+                .param("tokens", new SqlArrayValue("text", (Object[]) tokens))
+                .param("languages", new SqlArrayValue("text", (Object[]) languages))
+                .param("jobIds", new SqlArrayValue("uuid", (Object[]) jobIds))
+                .param("accounts", new SqlArrayValue("uuid", (Object[]) accounts))
+                .param("users", new SqlArrayValue("uuid", (Object[]) users))
+                .update();
+        if (inserted != size) {
+            throw new IllegalStateException(
+                    (size - inserted) + " of " + size + " invitations were not inserted under their row locks");
+        }
+    }
+
+    /** A timestamp argument as ISO-8601 text in UTC (seconds always written, so PostgreSQL reads it as is). */
+    private static String text(Object timestamp) {
+        return timestamp == null
+                ? null
+                : ((OffsetDateTime) timestamp).toInstant().toString();
     }
 
     /** A pending invitation, or an expired one renewed in place. */

@@ -10,6 +10,7 @@ import com.portfoliobulk.worker.apply.DirectoryStore.StoredMembership;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -46,13 +47,17 @@ final class DirectoryView {
     /** Membership changes not yet sent; the copy above already shows them. */
     private final List<MembershipChange> changes = new ArrayList<>();
 
-    private DirectoryView(DirectoryStore store) {
+    /** The pending tasks the view was made for. */
+    private final Collection<TaskRow> tasks;
+
+    private DirectoryView(DirectoryStore store, Collection<TaskRow> tasks) {
         this.store = store;
+        this.tasks = tasks;
     }
 
     /** A view with the accounts, users and (locked) memberships of the given pending tasks loaded. */
     static DirectoryView of(DirectoryStore store, Collection<TaskRow> tasks) {
-        DirectoryView view = new DirectoryView(store);
+        DirectoryView view = new DirectoryView(store, tasks);
         if (tasks.isEmpty()) {
             return view;
         }
@@ -121,8 +126,35 @@ final class DirectoryView {
      */
     Optional<DirectoryUser> createUser(String email) {
         Optional<DirectoryUser> created = store.createUser(email);
-        created.or(() -> store.userByEmail(email)).ifPresent(this::remember);
+        Optional<DirectoryUser> user = created.or(() -> store.userByEmail(email));
+        user.ifPresent(found -> {
+            remember(found);
+            loadMemberships(found, created.isPresent());
+        });
         return created;
+    }
+
+    /**
+     * Loads the memberships of a user found after the view was made, on the accounts of the view's
+     * tasks for that user, in one query instead of one per task. A user this transaction created has
+     * none: no other transaction can see the user before it commits.
+     */
+    private void loadMemberships(DirectoryUser user, boolean createdHere) {
+        List<UUID> accounts = new ArrayList<>();
+        for (TaskRow task : tasks) {
+            boolean forUser = user.id().equals(task.userId())
+                    || (task.userId() == null && user.email().equals(task.email()));
+            MembershipKey key = new MembershipKey(task.accountId(), user.id());
+            // Pairs seen already keep what the view knows (their changes may not be flushed yet).
+            if (forUser && !memberships.containsKey(key)) {
+                memberships.put(key, Optional.empty());
+                accounts.add(task.accountId());
+            }
+        }
+        if (!createdHere && !accounts.isEmpty()) {
+            store.lockMemberships(accounts, Collections.nCopies(accounts.size(), user.id()))
+                    .forEach(this::remember);
+        }
     }
 
     void invite(UUID accountId, UUID userId, Invitation invitation) {

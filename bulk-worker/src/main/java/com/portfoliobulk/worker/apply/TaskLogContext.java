@@ -3,6 +3,7 @@ package com.portfoliobulk.worker.apply;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.slf4j.MDC;
 
 /**
@@ -12,6 +13,9 @@ import org.slf4j.MDC;
  * portfolio or trace. Closing it puts back what was there before (the batch's own trace, for one).
  */
 final class TaskLogContext implements AutoCloseable {
+
+    /** A W3C trace id: 32 lower-case hexadecimal digits (compiled once: it is checked for every task). */
+    private static final Pattern TRACE_ID_PATTERN = Pattern.compile("[0-9a-f]{32}");
 
     static final String JOB_ID = "jobId";
 
@@ -50,7 +54,9 @@ final class TaskLogContext implements AutoCloseable {
             return null;
         }
         String[] parts = traceParent.trim().split("-");
-        if (parts.length < 4 || parts[1].length() != 32 || !parts[1].matches("[0-9a-f]{32}")) {
+        if (parts.length < 4
+                || parts[1].length() != 32
+                || !TRACE_ID_PATTERN.matcher(parts[1]).matches()) {
             return null;
         }
         return parts[1];

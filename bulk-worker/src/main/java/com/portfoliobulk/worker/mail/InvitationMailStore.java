@@ -18,15 +18,48 @@ import org.springframework.stereotype.Repository;
 class InvitationMailStore {
 
     /**
-     * The oldest due message whose job has finished (so that it can name every account of the job),
-     * locked; a message another sender holds is skipped.
+     * The finished jobs with pending messages, the one with the oldest first: the jobs are found with
+     * one index probe each (a loose scan of {@code invitation_mails_pending_by_job}), so the messages of
+     * running jobs, which may be many, are never read.
+     */
+    private static final String FINISHED_JOBS_WITH_DUE_MAIL = """
+            WITH RECURSIVE pending(job_id) AS (
+                (SELECT job_id FROM directory.invitation_mails
+                  WHERE status = 'PENDING' ORDER BY job_id LIMIT 1)
+                UNION ALL
+                SELECT (SELECT m.job_id FROM directory.invitation_mails m
+                         WHERE m.status = 'PENDING' AND m.job_id > pending.job_id
+                         ORDER BY m.job_id LIMIT 1)
+                  FROM pending
+                 WHERE pending.job_id IS NOT NULL
+            )
+            SELECT job_id FROM (
+                SELECT pending.job_id,
+                       (SELECT min(m.next_attempt_at) FROM directory.invitation_mails m
+                         WHERE m.job_id = pending.job_id AND m.status = 'PENDING') AS first_due
+                  FROM pending
+                 WHERE pending.job_id IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM jobs.bulk_jobs j
+                                    WHERE j.id = pending.job_id AND j.status IN ('QUEUED', 'IN_PROGRESS'))
+            ) finished
+             WHERE first_due <= now()
+             ORDER BY first_due
+             LIMIT :limit
+            """;
+
+    /** How many finished jobs one claim tries (the others' messages are locked by other senders). */
+    private static final int JOBS_PER_CLAIM = 20;
+
+    /**
+     * The oldest due message of a finished job (so that it can name every account of the job), locked;
+     * a message another sender holds is skipped.
      */
     private static final String CLAIM = """
             SELECT m.id, m.job_id, m.user_id, m.email, m.language, m.inviter_email, m.token, m.attempts,
                    p.name AS portfolio_name
               FROM directory.invitation_mails m
               LEFT JOIN directory.portfolios p ON p.id = m.portfolio_id
-             WHERE m.status = 'PENDING' AND m.next_attempt_at <= now()
+             WHERE m.job_id = :jobId AND m.status = 'PENDING' AND m.next_attempt_at <= now()
                AND NOT EXISTS (SELECT 1 FROM jobs.bulk_jobs j
                                 WHERE j.id = m.job_id AND j.status IN ('QUEUED', 'IN_PROGRESS'))
              ORDER BY m.next_attempt_at
@@ -40,9 +73,27 @@ class InvitationMailStore {
         this.jdbc = jdbc;
     }
 
-    /** Claims one due message; the caller's transaction holds it until it commits. */
+    /**
+     * Claims one due message of a finished job, the oldest of the job whose oldest is; the caller's
+     * transaction holds it until it commits.
+     */
     Optional<ClaimedMail> claimNext() {
+        List<UUID> jobs = jdbc.sql(FINISHED_JOBS_WITH_DUE_MAIL)
+                .param("limit", JOBS_PER_CLAIM)
+                .query(UUID.class)
+                .list();
+        for (UUID job : jobs) {
+            Optional<ClaimedMail> claimed = claim(job);
+            if (claimed.isPresent()) {
+                return claimed;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<ClaimedMail> claim(UUID jobId) {
         return jdbc.sql(CLAIM)
+                .param("jobId", jobId)
                 .query((rs, n) -> new ClaimedMail(
                         rs.getObject("id", UUID.class),
                         rs.getObject("job_id", UUID.class),

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.TaskAction;
+import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
@@ -104,6 +105,37 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
                     .isEqualTo("INVITED");
         }
         assertThat(accept(token, first).getStatusCode().value()).as("used up").isEqualTo(404);
+    }
+
+    @Test
+    void theMessageOfARunningJobWaitsForItsEndWithoutHoldingUpAFinishedJobs() {
+        Portfolio portfolio = directory.portfolio(2);
+        String waiting = directory.newEmail();
+        String finished = directory.newEmail();
+        SubmittedJob running = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(
+                        TaskSpec.invite(portfolio.ownedAccount(0).id(), null, waiting, AccountRole.ANALYST, EXPIRES),
+                        TaskSpec.invite(portfolio.ownedAccount(1).id(), null, waiting, AccountRole.SUPPORT, EXPIRES)));
+        taskRecords().publish(List.of(running.message(0)));
+        await().atMost(PATIENCE).until(() -> jobs.task(running.taskId(0)).status() == TaskStatus.SUCCEEDED);
+        SubmittedJob done = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(TaskSpec.invite(portfolio.ownedAccount(0).id(), null, finished, AccountRole.ANALYST, EXPIRES)));
+        publish(done);
+        awaitFinished(done);
+
+        awaitOneMailTo(finished);
+        assertThat(jobs.job(running.id()).status().isTerminal()).isFalse();
+        assertThat(TestSmtp.receivedBy(waiting)).as("the running job's message").isEmpty();
+
+        taskRecords().publish(List.of(running.message(1)));
+        awaitFinished(running);
+        assertThat(awaitOneMailTo(waiting).subject()).contains("invited you to 2 account(s)");
     }
 
     @Test

@@ -24,11 +24,12 @@ public final class KafkaJson {
      * Record values are read as {@code type}, whatever headers they carry. A record that cannot be read
      * reaches the listener with a {@code null} value and the failure in a header (so the listener or
      * its error handler can dead-letter it and go on with the rest of the batch), not as an endless
-     * loop. Declare it as a bean in the consuming service.
+     * loop. Instants are read by {@link IsoInstants}. Declare it as a bean in the consuming service.
      */
     public static DefaultKafkaConsumerFactoryCustomizer readValuesAs(Class<?> type, JsonMapper jsonMapper) {
+        JsonMapper records = IsoInstants.forRecords(jsonMapper);
         return factory -> setValueDeserializer(
-                factory, () -> new ErrorHandlingDeserializer<>(new JacksonJsonDeserializer<>(type, jsonMapper, false)));
+                factory, () -> new ErrorHandlingDeserializer<>(new JacksonJsonDeserializer<>(type, records, false)));
     }
 
     /**

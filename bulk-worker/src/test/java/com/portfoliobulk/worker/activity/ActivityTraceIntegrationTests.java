@@ -1,0 +1,107 @@
+package com.portfoliobulk.worker.activity;
+
+import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.remove;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.servicesupport.tracing.TracedSends;
+import com.portfoliobulk.testsupport.DirectorySeed.OwnedAccount;
+import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
+import com.portfoliobulk.worker.WorkerIntegrationSupport;
+import com.portfoliobulk.worker.fixtures.JobFixture;
+import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/**
+ * The activity events of applied tasks travel in their task's trace: every event record carries a
+ * {@code traceparent} of its task's trace, and the events of one trace are sent as one observation, not
+ * one per record.
+ */
+class ActivityTraceIntegrationTests extends WorkerIntegrationSupport {
+
+    private static final int TASKS_PER_JOB = 5;
+
+    @Autowired
+    MeterRegistry meters;
+
+    @Test
+    void eachEventCarriesItsTasksTraceAndARunOfEventsIsOneObservation() {
+        Portfolio portfolio = directory.portfolio(TASKS_PER_JOB);
+        UUID ann = directory.user();
+        UUID bob = directory.user();
+        for (OwnedAccount account : portfolio.ownedAccounts()) {
+            directory.member(account.id(), ann, AccountRole.ANALYST);
+            directory.member(account.id(), bob, AccountRole.ANALYST);
+        }
+        SubmittedJob removeAnn = removeEverywhere(portfolio, ann);
+        SubmittedJob removeBob = removeEverywhere(portfolio, bob);
+        String annTrace = randomHex(16);
+        String bobTrace = randomHex(16);
+        double observedBefore = sendObservations();
+
+        taskRecords().publish(removeAnn.messages(), "00-" + annTrace + "-" + randomHex(8) + "-01");
+        taskRecords().publish(removeBob.messages(), "00-" + bobTrace + "-" + randomHex(8) + "-01");
+        awaitFinished(removeAnn);
+        awaitFinished(removeBob);
+
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            assertThat(traceIds(removeAnn)).hasSize(TASKS_PER_JOB).containsOnly(annTrace);
+            assertThat(traceIds(removeBob)).hasSize(TASKS_PER_JOB).containsOnly(bobTrace);
+        });
+        assertThat(sendObservations() - observedBefore)
+                .as("observations of the %d events: one per run of a trace, not one per record", 2 * TASKS_PER_JOB)
+                .isGreaterThanOrEqualTo(2)
+                .isLessThan(2 * TASKS_PER_JOB);
+    }
+
+    private SubmittedJob removeEverywhere(Portfolio portfolio, UUID user) {
+        return jobs.submit(
+                portfolio.id(),
+                JobType.REMOVE_ACCESS,
+                JobFixture.administrator(),
+                portfolio.ownedAccounts().stream()
+                        .map(account -> remove(account.id(), user))
+                        .toList());
+    }
+
+    /** The trace ids of the job's activity records, one per record. */
+    private List<String> traceIds(SubmittedJob job) {
+        List<UUID> taskIds =
+                job.messages().stream().map(message -> message.taskId()).toList();
+        return activityRecordsOf(taskIds).stream()
+                .map(ActivityTraceIntegrationTests::traceId)
+                .toList();
+    }
+
+    private static String traceId(ConsumerRecord<String, byte[]> record) {
+        Header header = record.headers().lastHeader("traceparent");
+        return header == null ? "none" : new String(header.value(), StandardCharsets.UTF_8).split("-")[1];
+    }
+
+    /** How many runs of activity events were observed so far. */
+    private double sendObservations() {
+        Timer timer = meters.find(TracedSends.OBSERVATION)
+                .tag("messaging.destination.name", properties.topics().activity())
+                .timer();
+        return timer == null ? 0 : timer.count();
+    }
+
+    private static String randomHex(int bytes) {
+        byte[] random = new byte[bytes];
+        ThreadLocalRandom.current().nextBytes(random);
+        random[0] |= 1;
+        return HexFormat.of().formatHex(random);
+    }
+}
