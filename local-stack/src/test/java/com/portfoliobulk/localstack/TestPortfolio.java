@@ -2,82 +2,69 @@ package com.portfoliobulk.localstack;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.UserRef;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.DirectorySeed.OwnedAccount;
+import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * A fresh portfolio in the directory, as an end-to-end test arranges it: linked accounts, each with
- * its own Owner, and users added with a role on some of them. Every name is unique, so tests can
- * share one database.
+ * its own Owner, and users added with a role on some of them. The rows are written by test-support's
+ * {@link DirectorySeed}, the one directory fixture of every module; this view adds what end-to-end
+ * tests ask for: users as the {@link UserRef}s a job names, with readable addresses. Every name is
+ * unique, so tests can share one database.
  */
 final class TestPortfolio {
 
-    private final JdbcClient jdbc;
+    private final DirectorySeed directory;
 
-    private final UUID id;
+    private final Portfolio portfolio;
 
-    private final Map<UUID, UserRef> accountsWithOwners;
+    private final Map<UUID, UUID> ownersByAccount;
 
-    private TestPortfolio(JdbcClient jdbc, UUID id, Map<UUID, UserRef> accountsWithOwners) {
-        this.jdbc = jdbc;
-        this.id = id;
-        this.accountsWithOwners = accountsWithOwners;
+    private TestPortfolio(DirectorySeed directory, Portfolio portfolio) {
+        this.directory = directory;
+        this.portfolio = portfolio;
+        this.ownersByAccount =
+                portfolio.ownedAccounts().stream().collect(Collectors.toMap(OwnedAccount::id, OwnedAccount::ownerId));
     }
 
     /** A portfolio with {@code accounts} linked accounts, each with an active Owner. */
     static TestPortfolio seed(DataSource database, int accounts) {
-        JdbcClient jdbc = JdbcClient.create(database);
-        UUID portfolio = UUID.randomUUID();
-        jdbc.sql("INSERT INTO directory.portfolios (id, name) VALUES (?, ?)")
-                .params(portfolio, "Portfolio " + portfolio)
-                .update();
-        TestPortfolio seeded = new TestPortfolio(jdbc, portfolio, new LinkedHashMap<>());
-        for (int i = 1; i <= accounts; i++) {
-            UUID account = UUID.randomUUID();
-            jdbc.sql("INSERT INTO directory.accounts (id, portfolio_id, name) VALUES (?, ?, ?)")
-                    .params(account, portfolio, "Brand " + i + " " + account)
-                    .update();
-            UserRef owner = seeded.newUser("owner");
-            seeded.grant(owner, AccountRole.OWNER, account);
-            seeded.accountsWithOwners.put(account, owner);
-        }
-        return seeded;
+        DirectorySeed directory = new DirectorySeed(JdbcClient.create(database));
+        return new TestPortfolio(directory, directory.portfolio(accounts));
     }
 
     UUID id() {
-        return id;
+        return portfolio.id();
     }
 
     /** The linked accounts, in the order they were created. */
     List<UUID> accounts() {
-        return new ArrayList<>(accountsWithOwners.keySet());
+        return portfolio.ownedAccounts().stream().map(OwnedAccount::id).toList();
     }
 
     UUID account(int index) {
-        return accounts().get(index);
+        return portfolio.ownedAccount(index).id();
     }
 
     UserRef owner(UUID account) {
-        return accountsWithOwners.get(account);
+        return userRef(ownersByAccount.get(account));
     }
 
     /** A new user (e-mail {@code <name>-<random>@brand.example}) with an active {@code role} on each account. */
     UserRef addUser(String name, AccountRole role, List<UUID> accounts) {
-        UserRef user = newUser(name);
-        accounts.forEach(account -> grant(user, role, account));
-        return user;
+        return withRole(directory.user(newEmail(name), false), role, accounts);
     }
 
     /** Like {@link #addUser}, but the user is provisioned by an identity provider. */
     UserRef addIdpManagedUser(String name, AccountRole role, List<UUID> accounts) {
-        UserRef user = newUser(name, true);
-        accounts.forEach(account -> grant(user, role, account));
-        return user;
+        return withRole(directory.user(newEmail(name), true), role, accounts);
     }
 
     /** An address no user has yet, as {@link #addUser} makes them. */
@@ -85,23 +72,17 @@ final class TestPortfolio {
         return name + "-" + UUID.randomUUID() + "@brand.example";
     }
 
-    private UserRef newUser(String name) {
-        return newUser(name, false);
-    }
-
-    private UserRef newUser(String name, boolean idpManaged) {
-        UUID userId = UUID.randomUUID();
-        String email = name + "-" + userId + "@brand.example";
-        jdbc.sql("INSERT INTO directory.users (id, email, idp_managed) VALUES (?, ?, ?)")
-                .params(userId, email, idpManaged)
-                .update();
-        return new UserRef(userId, email);
-    }
-
     /** Gives an existing user an active {@code role} on the account. */
     void grant(UserRef user, AccountRole role, UUID account) {
-        jdbc.sql("INSERT INTO directory.memberships (account_id, user_id, role, state) VALUES (?, ?, ?, 'ACTIVE')")
-                .params(account, user.userId(), role.code())
-                .update();
+        directory.member(account, user.userId(), role);
+    }
+
+    private UserRef withRole(UUID userId, AccountRole role, List<UUID> accounts) {
+        accounts.forEach(account -> directory.member(account, userId, role));
+        return userRef(userId);
+    }
+
+    private UserRef userRef(UUID userId) {
+        return new UserRef(userId, directory.email(userId));
     }
 }

@@ -221,13 +221,16 @@ public final class DirectorySeed {
                     .toList();
         }
 
-        /** A new account linked to this portfolio, named {@code Brand <id>}, with a new user as its active Owner. */
+        /**
+         * A new account linked to this portfolio, named {@code Brand <n> <id>} ({@code n} counting this
+         * portfolio's owned accounts from 1), with a new user as its active Owner.
+         */
         public OwnedAccount accountWithOwner() {
             UUID accountId = UUID.randomUUID();
             jdbc.sql("INSERT INTO directory.accounts (id, portfolio_id, name) VALUES (:id, :portfolioId, :name)")
                     .param("id", accountId)
                     .param("portfolioId", id)
-                    .param("name", "Brand " + accountId)
+                    .param("name", "Brand " + (ownedAccounts.size() + 1) + " " + accountId)
                     .update();
             UUID ownerId = DirectorySeed.this.user();
             member(accountId, ownerId, AccountRole.OWNER);

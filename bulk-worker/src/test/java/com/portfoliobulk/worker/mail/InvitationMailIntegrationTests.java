@@ -71,13 +71,13 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
                     .isEqualTo(
                             job.requestedBy().email() + " invited you to 3 account(s) of Portfolio " + portfolio.id());
             assertThat(mail.text())
-                    .contains("Brand " + portfolio.ownedAccount(0).id() + ": Manager")
-                    .contains("Brand " + portfolio.ownedAccount(1).id() + ": Analyst")
-                    .contains("Brand " + portfolio.ownedAccount(2).id() + ": Campaign coordinator")
+                    .contains("Brand 1 " + portfolio.ownedAccount(0).id() + ": Manager")
+                    .contains("Brand 2 " + portfolio.ownedAccount(1).id() + ": Analyst")
+                    .contains("Brand 3 " + portfolio.ownedAccount(2).id() + ": Campaign coordinator")
                     .contains(job.requestedBy().email())
                     .contains("http://localhost:8080/invitations/" + mail.token());
             assertThat(mail.html())
-                    .contains("<td>Brand " + portfolio.ownedAccount(2).id() + "</td><td>Campaign coordinator</td>")
+                    .contains("<td>Brand 3 " + portfolio.ownedAccount(2).id() + "</td><td>Campaign coordinator</td>")
                     .contains("href=\"http://localhost:8080/invitations/" + mail.token() + "\"");
             assertThat(mail.messageId()).matches("<[0-9a-f-]{36}@portfolio-bulk-access>");
         }

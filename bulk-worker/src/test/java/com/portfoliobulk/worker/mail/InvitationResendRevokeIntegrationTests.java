@@ -77,8 +77,8 @@ class InvitationResendRevokeIntegrationTests extends WorkerIntegrationSupport {
         assertThat(second.token()).isNotEqualTo(first.token());
         assertThat(second.text())
                 .contains(
-                        "Brand " + portfolio.ownedAccount(0).id(),
-                        "Brand " + portfolio.ownedAccount(1).id());
+                        "Brand 1 " + portfolio.ownedAccount(0).id(),
+                        "Brand 2 " + portfolio.ownedAccount(1).id());
         assertThat(TestSmtp.receivedBy(member.toString())).isEmpty();
         await().atMost(PATIENCE)
                 .untilAsserted(() -> assertThat(activityOf(resend))
