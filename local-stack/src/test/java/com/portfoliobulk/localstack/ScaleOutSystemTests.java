@@ -69,6 +69,8 @@ class ScaleOutSystemTests {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
+    private static OwnDatabase ownDatabase;
+
     private static ServiceProcesses processes;
 
     private static PipelineInvariants invariants;
@@ -82,7 +84,10 @@ class ScaleOutSystemTests {
     @BeforeAll
     static void startProcesses() {
         startedAt = System.nanoTime();
-        DatabaseEndpoint database = TestStack.sharedDatabase();
+        // A database of their own: on the shared one, the gateway of TestStack (started by other test
+        // classes of this JVM) would relay these jobs' tasks to its own topic and workers.
+        ownDatabase = OwnDatabase.create("scaleout");
+        DatabaseEndpoint database = ownDatabase.endpoint();
         String kafka = SharedInfrastructure.kafkaBootstrapServers();
         processes = ServiceProcesses.on(database, kafka, TOPICS);
         for (int i = 1; i <= 3; i++) {
@@ -113,6 +118,9 @@ class ScaleOutSystemTests {
         }
         if (processes != null) {
             processes.close();
+        }
+        if (ownDatabase != null) {
+            ownDatabase.close();
         }
     }
 
