@@ -198,6 +198,12 @@ class JobCancellationIntegrationTests extends GatewayIntegrationTest {
         UUID earlier = accepted(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}");
         UUID later = accepted(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ben + "\"]}");
         UUID laterTask = worker.taskIds(later).getFirst();
+        // The worker defers only what it received, i.e. a task the relay has published and marked (while
+        // the relay's mark is not committed, the release skips the locked row and the sweep releases it).
+        await(() -> jdbc.sql("SELECT published_at IS NOT NULL FROM jobs.bulk_tasks WHERE id = :id")
+                .param("id", laterTask)
+                .query(Boolean.class)
+                .single());
         // The worker received the later task first and deferred it behind the earlier job's pending task.
         jdbc.sql("UPDATE jobs.bulk_tasks SET deferred_at = now() WHERE id = :id")
                 .param("id", laterTask)
