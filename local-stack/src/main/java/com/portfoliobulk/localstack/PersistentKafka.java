@@ -95,7 +95,11 @@ final class PersistentKafka implements AutoCloseable {
         server.awaitShutdown();
     }
 
-    private static Properties properties(Path logDirectory, int clientPort, int controllerPort) {
+    /**
+     * The settings of a single-node KRaft broker (broker and controller in one) on {@code localhost}, with
+     * its data in {@code logDirectory}; also used by the tests that run a broker in a process of its own.
+     */
+    static Properties properties(Path logDirectory, int clientPort, int controllerPort) {
         Properties properties = new Properties();
         properties.putAll(Map.ofEntries(
                 Map.entry("process.roles", "broker,controller"),
@@ -124,7 +128,8 @@ final class PersistentKafka implements AutoCloseable {
         return properties;
     }
 
-    private static void format(Path logDirectory) {
+    /** Formats {@code logDirectory} for the broker of {@link #properties} (once, before its first start). */
+    static void format(Path logDirectory) {
         try (PrintStream quiet = new PrintStream(OutputStream.nullOutputStream())) {
             new Formatter()
                     .setPrintStream(quiet)

@@ -3,8 +3,6 @@ package com.portfoliobulk.localstack;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -20,8 +18,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.common.Uuid;
-import org.apache.kafka.metadata.storage.Formatter;
 
 /**
  * A Kafka broker (KRaft, broker and controller in one) in its own JVM process, Kafka's own
@@ -33,10 +29,6 @@ import org.apache.kafka.metadata.storage.Formatter;
 final class KafkaBrokerProcess implements AutoCloseable {
 
     static final Duration STARTUP = Duration.ofSeconds(90);
-
-    private static final int NODE_ID = 1;
-
-    private static final String CONTROLLER_LISTENER = "CONTROLLER";
 
     private final String name;
 
@@ -88,7 +80,7 @@ final class KafkaBrokerProcess implements AutoCloseable {
                       <root level="WARN"><appender-ref ref="out"/></root>
                     </configuration>
                     """);
-            format(data);
+            PersistentKafka.format(data);
             List<String> command = new ArrayList<>(List.of(
                     Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx384m",
@@ -115,9 +107,9 @@ final class KafkaBrokerProcess implements AutoCloseable {
         }
     }
 
-    /** {@code 127.0.0.1:<port>}, the same across restarts. */
+    /** {@code localhost:<port>}, the same across restarts (the address the broker advertises). */
     String bootstrapServers() {
-        return "127.0.0.1:" + port;
+        return "localhost:" + port;
     }
 
     /** The broker's log (data) directory, formatted once, kept across restarts. */
@@ -198,45 +190,10 @@ final class KafkaBrokerProcess implements AutoCloseable {
         kill9();
     }
 
+    /** The local stack's broker settings ({@link PersistentKafka}), with this broker's partition count. */
     private static Properties properties(Path data, int port, int controllerPort, int partitions) {
-        Properties properties = new Properties();
-        properties.putAll(Map.ofEntries(
-                Map.entry("process.roles", "broker,controller"),
-                Map.entry("node.id", String.valueOf(NODE_ID)),
-                Map.entry("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort),
-                Map.entry(
-                        "listeners",
-                        "PLAINTEXT://127.0.0.1:" + port + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort),
-                Map.entry("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port),
-                Map.entry("controller.listener.names", CONTROLLER_LISTENER),
-                Map.entry("inter.broker.listener.name", "PLAINTEXT"),
-                Map.entry("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"),
-                Map.entry("log.dirs", data.toString()),
-                Map.entry("num.partitions", String.valueOf(partitions)),
-                Map.entry("auto.create.topics.enable", "true"),
-                Map.entry("offsets.topic.replication.factor", "1"),
-                Map.entry("offsets.topic.num.partitions", "6"),
-                Map.entry("transaction.state.log.replication.factor", "1"),
-                Map.entry("transaction.state.log.min.isr", "1"),
-                Map.entry("transaction.state.log.num.partitions", "6"),
-                Map.entry("share.coordinator.state.topic.replication.factor", "1"),
-                Map.entry("share.coordinator.state.topic.min.isr", "1"),
-                Map.entry("group.initial.rebalance.delay.ms", "0")));
+        Properties properties = PersistentKafka.properties(data, port, controllerPort);
+        properties.setProperty("num.partitions", String.valueOf(partitions));
         return properties;
-    }
-
-    private static void format(Path data) {
-        try (PrintStream quiet = new PrintStream(OutputStream.nullOutputStream())) {
-            new Formatter()
-                    .setPrintStream(quiet)
-                    .setNodeId(NODE_ID)
-                    .setClusterId(Uuid.randomUuid().toString())
-                    .setDirectories(List.of(data.toString()))
-                    .setMetadataLogDirectory(data.toString())
-                    .setControllerListenerName(CONTROLLER_LISTENER)
-                    .run();
-        } catch (Exception ex) {
-            throw new IllegalStateException("Could not format the Kafka log directory " + data, ex);
-        }
     }
 }
