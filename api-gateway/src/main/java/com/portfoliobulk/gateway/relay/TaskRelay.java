@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.relay;
 
 import com.portfoliobulk.contracts.BulkTaskMessage;
+import com.portfoliobulk.servicesupport.logging.LogContext;
 import com.portfoliobulk.servicesupport.tracing.TraceContexts;
 import com.portfoliobulk.servicesupport.tracing.TracedSends;
 import io.micrometer.core.instrument.Counter;
@@ -112,7 +113,7 @@ public class TaskRelay {
                     TraceContexts.runs(batch, task -> task.message().jobId() + "/" + task.traceParent())) {
                 List<OutboxTask> pending =
                         tasks.stream().filter(OutboxTask::pending).toList();
-                try (RelayLogContext job = RelayLogContext.ofJob(tasks.getFirst())) {
+                try (LogContext job = RelayLogContext.ofJob(tasks.getFirst())) {
                     log.debug(
                             "Publishing {} task(s) of job {}",
                             tasks.size(),
@@ -126,7 +127,7 @@ public class TaskRelay {
                             try {
                                 run.send(task.key(), task.message());
                             } catch (RuntimeException ex) {
-                                try (RelayLogContext context = RelayLogContext.ofTask(task)) {
+                                try (LogContext context = RelayLogContext.ofTask(task)) {
                                     log.warn("Could not hand task {} to the producer: {}", task.id(), ex.toString());
                                 }
                                 throw new RelayFailedException(

@@ -2,6 +2,7 @@ package com.portfoliobulk.audit.log;
 
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.Topics;
+import com.portfoliobulk.servicesupport.logging.LogContext;
 import com.portfoliobulk.servicesupport.tracing.TraceContexts;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
@@ -78,7 +79,7 @@ class ActivityEventListener {
             } catch (DeserializationException | InvalidActivityEventException poison) {
                 write(entries, traceParents);
                 AccountActivityEvent event = record.value();
-                try (ActivityLogContext context = event == null
+                try (LogContext context = event == null
                         ? ActivityLogContext.of(null, null, null, traceParent(record))
                         : ActivityLogContext.of(
                                 event.jobId(), event.taskId(), event.portfolioId(), traceParent(record))) {
@@ -114,7 +115,7 @@ class ActivityEventListener {
         }
         firstOfJob.forEach((jobId, index) -> {
             AccountActivityEvent event = entries.get(index).event();
-            try (ActivityLogContext context =
+            try (LogContext context =
                     ActivityLogContext.of(jobId, null, event.portfolioId(), traceParents.get(index))) {
                 log.debug("Recorded " + countOfJob.get(jobId) + " activity entries of job " + jobId);
             }
@@ -143,7 +144,7 @@ class ActivityEventListener {
         } catch (DataIntegrityViolationException refusedBatch) {
             for (int index = 0; index < entries.size(); index++) {
                 AccountActivityEvent event = entries.get(index).event();
-                try (ActivityLogContext context = ActivityLogContext.of(
+                try (LogContext context = ActivityLogContext.of(
                         event.jobId(), event.taskId(), event.portfolioId(), traceParents.get(index))) {
                     try {
                         recorder.record(List.of(entries.get(index)));

@@ -2,6 +2,7 @@ package com.portfoliobulk.worker.apply;
 
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.servicesupport.logging.LogContext;
 import com.portfoliobulk.worker.WorkerProperties;
 import com.portfoliobulk.worker.apply.TaskStore.FailedAttempt;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -109,7 +110,7 @@ class TaskApplier {
                 awaitingRetry++;
                 continue;
             }
-            try (TaskLogContext context = TaskLogContext.of(command)) {
+            try (LogContext context = TaskLogContext.of(command)) {
                 applied.add(commit(() -> work.run(List.of(command)), received));
             } catch (RuntimeException ex) {
                 rethrowIfOutage(ex);
@@ -136,7 +137,7 @@ class TaskApplier {
      */
     private Optional<AppliedTasks> countFailedAttempt(TaskCommand command, RuntimeException failure) {
         String error = ErrorText.of(failure);
-        try (TaskLogContext context = TaskLogContext.of(command)) {
+        try (LogContext context = TaskLogContext.of(command)) {
             log.warn("Task {} failed: {}", command.taskId(), error);
             return inTransaction(() -> {
                 Optional<FailedAttempt> attempt = tasks.recordFailedAttempt(command.taskId(), error);

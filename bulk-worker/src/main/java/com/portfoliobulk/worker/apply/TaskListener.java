@@ -1,6 +1,7 @@
 package com.portfoliobulk.worker.apply;
 
 import com.portfoliobulk.contracts.BulkTaskMessage;
+import com.portfoliobulk.servicesupport.logging.LogContext;
 import com.portfoliobulk.servicesupport.tracing.TraceContexts;
 import com.portfoliobulk.worker.WorkerProperties;
 import com.portfoliobulk.worker.activity.ActivityPublisher;
@@ -134,7 +135,7 @@ public class TaskListener {
         for (IndexedDeadLetter deadLetter : deadLetters) {
             ConsumerRecord<?, ?> record = deadLetter.deadLetter().record();
             TaskCommand command = byIndex.get(deadLetter.index());
-            try (TaskLogContext context = command == null ? null : TaskLogContext.of(command)) {
+            try (LogContext context = command == null ? null : TaskLogContext.of(command)) {
                 log.warn(
                         "Record {}-{}@{} goes to the dead letter topic: {}",
                         record.topic(),

@@ -10,6 +10,7 @@ import com.portfoliobulk.rules.AccessRules;
 import com.portfoliobulk.rules.CurrentMembership;
 import com.portfoliobulk.rules.Decision;
 import com.portfoliobulk.rules.TargetSnapshot;
+import com.portfoliobulk.servicesupport.logging.LogContext;
 import com.portfoliobulk.worker.apply.DirectoryStore.DirectoryUser;
 import com.portfoliobulk.worker.apply.DirectoryStore.Invitation;
 import com.portfoliobulk.worker.apply.DirectoryStore.QueuedMail;
@@ -88,7 +89,7 @@ class TaskTransaction {
         Batch batch = new Batch(now, DirectoryView.of(directory, toApply), heldBack);
         for (TaskCommand command : commands) {
             TaskRow row = rows.get(command.taskId());
-            try (TaskLogContext context = TaskLogContext.of(command, row)) {
+            try (LogContext context = TaskLogContext.of(command, row)) {
                 batch.handle(command, row);
             }
         }
