@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -125,6 +126,14 @@ class Jobs {
                 .param("portfolioId", portfolioId)
                 .query(Jobs::job)
                 .optional();
+    }
+
+    /** The jobs with these ids, for the status cache's refresh of the jobs being polled. */
+    List<Job> findForStatus(Collection<UUID> jobIds) {
+        return jdbc.sql("SELECT " + JOB_COLUMNS + " FROM jobs.bulk_jobs WHERE id = ANY(:ids)")
+                .param("ids", SqlArrays.uuids(jobIds))
+                .query(Jobs::job)
+                .list();
     }
 
     /**

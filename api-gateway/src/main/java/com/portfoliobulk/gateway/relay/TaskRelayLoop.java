@@ -16,7 +16,9 @@ import org.springframework.stereotype.Component;
  * Runs {@link TaskRelay} passes on a thread of its own: straight on while batches come back full,
  * otherwise after {@code idle-poll-interval} or as soon as a job is submitted here; after a failure
  * (broker or database unreachable) it backs off exponentially up to {@code max-backoff} and tries
- * again, so the backlog is published once the broker is back. Starts last and stops first.
+ * again, so the backlog is published once the broker is back. Starts last and stops first. The thread
+ * is a platform thread: a pass computes over a whole batch, and on the virtual-thread scheduler, which
+ * does not preempt, it would hold a carrier that the gateway's requests wait for.
  */
 @Component
 @ConditionalOnBooleanProperty(name = "bulk.gateway.relay.enabled", matchIfMissing = true)
@@ -45,7 +47,7 @@ class TaskRelayLoop implements SmartLifecycle {
     public synchronized void start() {
         if (thread == null) {
             stopping = new CountDownLatch(1);
-            thread = Thread.ofVirtual().name("task-relay").start(this::run);
+            thread = Thread.ofPlatform().daemon().name("task-relay").start(this::run);
         }
     }
 

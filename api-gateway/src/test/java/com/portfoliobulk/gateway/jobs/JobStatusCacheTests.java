@@ -32,9 +32,96 @@ class JobStatusCacheTests {
 
     private final AtomicInteger reads = new AtomicInteger();
 
+    private final AtomicInteger readsAhead = new AtomicInteger();
+
+    /** What a read ahead finds. */
+    private volatile List<Job> stored = List.of();
+
+    @Test
+    void readsAheadAJobThatPollsWereAnsweredFromSoPollsDoNotWaitForTheDatabase() {
+        JobStatusCache cache = cache(Duration.ofHours(1));
+        cache.job(PORTFOLIO, job.id(), reading(job));
+        cache.job(PORTFOLIO, job.id(), reading(job));
+        Job moved = job(2);
+        stored = List.of(moved);
+
+        cache.readAhead(System.nanoTime() + Duration.ofMinutes(15).toNanos());
+
+        assertThat(readsAhead).hasValue(1);
+        assertThat(cache.job(PORTFOLIO, job.id(), reading(job(3)))).contains(moved);
+        assertThat(reads).hasValue(1);
+    }
+
+    @Test
+    void readsAheadInTheBackgroundWhilePollsGoOn() {
+        JobStatusCache cache = cache(Duration.ofSeconds(2));
+        cache.job(PORTFOLIO, job.id(), reading(job));
+        Job moved = job(2);
+        stored = List.of(moved);
+
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> cache.job(PORTFOLIO, job.id(), reading(job))
+                                .orElseThrow()
+                                .version()
+                        == 2);
+
+        assertThat(readsAhead).hasPositiveValue();
+    }
+
+    @Test
+    void doesNotReadAheadAJobPolledOnceNorKeepItPastItsTime() {
+        JobStatusCache cache = cache(Duration.ofHours(1));
+        cache.job(PORTFOLIO, job.id(), reading(job));
+        stored = List.of(job(2));
+
+        cache.readAhead(System.nanoTime() + Duration.ofMinutes(15).toNanos());
+        assertThat(readsAhead).hasValue(0);
+        cache.readAhead(System.nanoTime() + Duration.ofHours(2).toNanos());
+
+        Job later = job(3);
+        assertThat(cache.job(PORTFOLIO, job.id(), reading(later))).contains(later);
+        assertThat(readsAhead).hasValue(0);
+        assertThat(reads).hasValue(2);
+    }
+
+    @Test
+    void aReadAheadNeitherBringsBackAForgottenJobNorKeepsAJobGone() {
+        JobStatusCache cache = cache(Duration.ofHours(1));
+        cache.job(PORTFOLIO, job.id(), reading(job));
+        cache.job(PORTFOLIO, job.id(), reading(job));
+        stored = List.of();
+
+        cache.readAhead(System.nanoTime() + Duration.ofMinutes(15).toNanos());
+        assertThat(cache.job(PORTFOLIO, job.id(), reading(null))).isEmpty();
+
+        cache.job(PORTFOLIO, job.id(), reading(job));
+        cache.job(PORTFOLIO, job.id(), reading(job));
+        stored = List.of(job(2));
+        cache.forget(PORTFOLIO, job.id());
+        cache.readAhead(System.nanoTime() + Duration.ofMinutes(15).toNanos());
+        Job cancelled = job(3);
+        assertThat(cache.job(PORTFOLIO, job.id(), reading(cancelled))).contains(cancelled);
+        assertThat(reads).hasValue(4);
+    }
+
+    @Test
+    void aFailedReadAheadLeavesThePollsToReadThemselves() {
+        JobStatusCache cache = new JobStatusCache(Duration.ofHours(1), ids -> {
+            throw new IllegalStateException("database down");
+        });
+        cache.job(PORTFOLIO, job.id(), reading(job));
+        cache.job(PORTFOLIO, job.id(), reading(job));
+
+        cache.readAhead(System.nanoTime() + Duration.ofMinutes(15).toNanos());
+
+        assertThat(cache.job(PORTFOLIO, job.id(), reading(job(2)))).contains(job);
+        assertThat(reads).hasValue(1);
+    }
+
     @Test
     void answersRepeatedPollsWithinTheTimeToLiveFromOneRead() {
-        JobStatusCache cache = new JobStatusCache(Duration.ofHours(1));
+        JobStatusCache cache = cache(Duration.ofHours(1));
 
         assertThat(cache.job(PORTFOLIO, job.id(), reading(job))).contains(job);
         assertThat(cache.job(PORTFOLIO, job.id(), reading(job(2)))).contains(job);
@@ -44,7 +131,7 @@ class JobStatusCacheTests {
 
     @Test
     void readsAgainAfterTheJobWasForgotten() {
-        JobStatusCache cache = new JobStatusCache(Duration.ofHours(1));
+        JobStatusCache cache = cache(Duration.ofHours(1));
         cache.job(PORTFOLIO, job.id(), reading(job));
 
         cache.forget(PORTFOLIO, job.id());
@@ -56,7 +143,7 @@ class JobStatusCacheTests {
 
     @Test
     void keepsJobsPerPortfolioAndNeverKeepsAnAbsentJob() {
-        JobStatusCache cache = new JobStatusCache(Duration.ofHours(1));
+        JobStatusCache cache = cache(Duration.ofHours(1));
         cache.job(PORTFOLIO, job.id(), reading(job));
 
         assertThat(cache.job(OTHER_PORTFOLIO, job.id(), reading(null))).isEmpty();
@@ -67,7 +154,7 @@ class JobStatusCacheTests {
 
     @Test
     void readsEveryTimeWhenTurnedOff() {
-        JobStatusCache cache = new JobStatusCache(Duration.ZERO);
+        JobStatusCache cache = cache(Duration.ZERO);
         Job newer = job(2);
 
         cache.job(PORTFOLIO, job.id(), reading(job));
@@ -78,7 +165,7 @@ class JobStatusCacheTests {
 
     @Test
     void pollsThatArriveWhileTheJobIsBeingReadShareThatRead() throws Exception {
-        JobStatusCache cache = new JobStatusCache(Duration.ofHours(1));
+        JobStatusCache cache = cache(Duration.ofHours(1));
         CountDownLatch release = new CountDownLatch(1);
         Supplier<Optional<Job>> slowRead = () -> {
             reads.incrementAndGet();
@@ -111,7 +198,7 @@ class JobStatusCacheTests {
 
     @Test
     void aReadThatACancellationOvertookIsAnsweredButNotKept() throws Exception {
-        JobStatusCache cache = new JobStatusCache(Duration.ofHours(1));
+        JobStatusCache cache = cache(Duration.ofHours(1));
         CountDownLatch release = new CountDownLatch(1);
         CompletableFuture<Optional<Job>> answer = new CompletableFuture<>();
         Thread poller = new Thread(() -> answer.complete(cache.job(PORTFOLIO, job.id(), () -> {
@@ -133,7 +220,7 @@ class JobStatusCacheTests {
 
     @Test
     void aFailedReadFailsThePollAndTheNextPollReadsAgain() {
-        JobStatusCache cache = new JobStatusCache(Duration.ofHours(1));
+        JobStatusCache cache = cache(Duration.ofHours(1));
 
         assertThatThrownBy(() -> cache.job(PORTFOLIO, job.id(), () -> {
                     reads.incrementAndGet();
@@ -154,6 +241,13 @@ class JobStatusCacheTests {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(ex);
         }
+    }
+
+    private JobStatusCache cache(Duration ttl) {
+        return new JobStatusCache(ttl, ids -> {
+            readsAhead.incrementAndGet();
+            return stored.stream().filter(found -> ids.contains(found.id())).toList();
+        });
     }
 
     private Supplier<Optional<Job>> reading(Job answer) {
