@@ -31,7 +31,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -68,7 +70,10 @@ public final class Bench {
 
               --no-build             use the last build of the local stack (run.sh)
               --jobs LIST            which jobs, comma-separated, in this order (default all):
-                                     leaver, offboard, invite, million
+                                     warmup, leaver, offboard, invite, million
+                                     (warmup: 20 invitations to all 5,000 accounts, then their
+                                     revocation, 2 x 100,000 tasks, so that the JIT has compiled
+                                     the services' code before the jobs after it)
               --million-emails N     e-mails of the 1,000,000-task job (default 200: 200 x 5,000 accounts)
               --no-raw               skip the raw PostgreSQL and Kafka limits
               --no-polls             skip the status polls
@@ -168,6 +173,13 @@ public final class Bench {
         List<Map<String, Object>> jobs = new ArrayList<>();
         results.put("jobs", jobs);
         for (String job : options.jobs) {
+            if (job.equals("warmup")) {
+                // Measured and reported like the others, but first: the services' code is still being
+                // compiled by the JIT during the first 100,000-task job after a start.
+                jobs.add(runJob("warm-up: INVITE_USERS 20 e-mails x 5,000 accounts", invite("bench-warmup", 20)));
+                jobs.add(runJob("warm-up: REVOKE_INVITATIONS of them", revoke(usersByEmail("bench-warmup-%"))));
+                continue;
+            }
             Map<String, Object> figures = switch (job) {
                 case "leaver" -> runJob("leaver (OFFBOARD_USERS, 1 user x 5,000 accounts)", offboard(List.of(leaverId())));
                 case "offboard" -> runJob("OFFBOARD_USERS of every plain user", offboard(plainUsers()));
@@ -474,6 +486,34 @@ public final class Bench {
         StringBuilder body = new StringBuilder("{\"type\":\"OFFBOARD_USERS\",\"userIds\":[");
         for (int i = 0; i < users.size(); i++) {
             body.append(i == 0 ? "" : ",").append('"').append(users.get(i)).append('"');
+        }
+        return body.append("]}").toString();
+    }
+
+    /** The users whose e-mail address (at bench.example) matches the pattern. */
+    List<UUID> usersByEmail(String pattern) throws SQLException {
+        List<UUID> ids = new ArrayList<>();
+        try (PreparedStatement query =
+                db.prepareStatement("SELECT id FROM directory.users WHERE email LIKE ? ORDER BY email")) {
+            query.setString(1, pattern + "@bench.example");
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    ids.add(rows.getObject(1, UUID.class));
+                }
+            }
+        }
+        return ids;
+    }
+
+    String revoke(List<UUID> users) throws SQLException {
+        StringBuilder body = new StringBuilder("{\"type\":\"REVOKE_INVITATIONS\",\"userIds\":[");
+        for (int i = 0; i < users.size(); i++) {
+            body.append(i == 0 ? "" : ",").append('"').append(users.get(i)).append('"');
+        }
+        body.append("],\"accountIds\":[");
+        List<UUID> accounts = accounts();
+        for (int i = 0; i < accounts.size(); i++) {
+            body.append(i == 0 ? "" : ",").append('"').append(accounts.get(i)).append('"');
         }
         return body.append("]}").toString();
     }
@@ -1041,6 +1081,20 @@ public final class Bench {
                 md.append(ratio == null ? "-" : String.format(Locale.ROOT, "%.2f", (double) ratio)).append(" |\n");
             }
             md.append("\n");
+            StringBuilder vacuums = new StringBuilder();
+            for (Map<String, Object> job : jobs) {
+                Map<?, ?> seen = (Map<?, ?>) ((Map<?, ?>) job.get("memory")).get("autovacuumSeconds");
+                if (seen != null && !seen.isEmpty()) {
+                    vacuums.append("- ").append(job.get("job")).append(": ");
+                    List<String> parts = new ArrayList<>();
+                    seen.forEach((what, samples) -> parts.add(what + " (" + samples + " s)"));
+                    vacuums.append(String.join(", ", parts)).append("\n");
+                }
+            }
+            if (!vacuums.isEmpty()) {
+                md.append("PostgreSQL's autovacuum at work while a job ran (sampled every second; its CPU is in the job's):\n\n");
+                md.append(vacuums).append("\n");
+            }
         }
         if (results.get("polls") instanceof Map<?, ?> polls) {
             md.append("Status polls by 100 clients (").append(polls.get("job")).append("):\n\n");
@@ -1268,6 +1322,10 @@ public final class Bench {
 
         private volatile double peakLiveBytes;
 
+        private final Map<String, Integer> autovacuumSamples = new ConcurrentHashMap<>();
+
+        private Connection autovacuumDb;
+
         private Thread thread;
 
         MemorySampler(long pid) {
@@ -1291,9 +1349,17 @@ public final class Bench {
             running.set(false);
             thread.join();
             sample();
+            if (autovacuumDb != null) {
+                try {
+                    autovacuumDb.close();
+                } catch (SQLException ignored) {
+                    // closing anyway
+                }
+            }
         }
 
         private void sample() {
+            sampleAutovacuum();
             String rss = firstMatch(Path.of("/proc/" + pid + "/status"), "VmRSS:\\s*(\\d+) kB");
             if (rss != null) {
                 peakRssKb = Math.max(peakRssKb, Long.parseLong(rss));
@@ -1318,8 +1384,29 @@ public final class Bench {
             }
         }
 
+        /** PostgreSQL's autovacuum workers seen at this sample: their work runs with the job's and is in its CPU. */
+        private void sampleAutovacuum() {
+            try {
+                if (autovacuumDb == null) {
+                    autovacuumDb = DriverManager.getConnection(jdbcUrl, "postgres", "postgres");
+                }
+                try (Statement statement = autovacuumDb.createStatement();
+                        ResultSet rows = statement.executeQuery(
+                                "SELECT query FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")) {
+                    while (rows.next()) {
+                        String what = rows.getString(1) == null ? "?" : rows.getString(1).replace("autovacuum: ", "");
+                        autovacuumSamples.merge(what, 1, Integer::sum);
+                    }
+                }
+            } catch (SQLException ignored) {
+                // a missed sample
+            }
+        }
+
         Map<String, Object> figures() {
             Map<String, Object> figures = new LinkedHashMap<>();
+            // Seconds (samples) in which an autovacuum worker was busy with each table.
+            figures.put("autovacuumSeconds", new TreeMap<>(autovacuumSamples));
             figures.put("peakHeapMiB", Math.round(peakHeapBytes / 1024 / 1024));
             figures.put("heapAfterMiB", Math.round(lastHeapBytes / 1024 / 1024));
             // The old generation after the last collection: what the JVM really keeps.
@@ -1334,7 +1421,7 @@ public final class Bench {
 
         String jar;
 
-        List<String> jobs = List.of("leaver", "offboard", "invite", "million");
+        List<String> jobs = List.of("warmup", "leaver", "offboard", "invite", "million");
 
         int millionEmails = 200;
 
@@ -1380,7 +1467,7 @@ public final class Bench {
                 }
             }
             for (String job : options.jobs) {
-                if (!List.of("leaver", "offboard", "invite", "million").contains(job)) {
+                if (!List.of("warmup", "leaver", "offboard", "invite", "million").contains(job)) {
                     throw new IllegalArgumentException("Unknown job '" + job + "'");
                 }
             }
