@@ -89,8 +89,14 @@ class TaskStore {
      * one statement. The published ones: one index range per account on
      * {@code bulk_tasks_published_pending_by_account} (the lateral subquery with {@code OFFSET 0} keeps
      * it a nested loop over those ranges; as a plain join of a 1,000-element array PostgreSQL would read
-     * every pending task). The unpublished ones: the range of {@code bulk_tasks_unpublished} below the
-     * batch's last seq, nearly always empty (the relay publishes in seq order).
+     * every pending task). The unpublished ones: the range of {@code bulk_tasks_unpublished} from the
+     * oldest unpublished task to the batch's last seq, nearly always empty (the relay publishes in seq
+     * order). The lower bound changes nothing in the answer (no unpublished task comes before the
+     * oldest one) but much in the cost: that index keeps an entry for every task published since
+     * PostgreSQL last vacuumed the table, and for a 2,000-element array the planner reads the range
+     * with a bitmap scan, which cannot skip them; with a range from the seq before which the relay
+     * left none, it is empty. The oldest unpublished task is found by a plain scan of the same index
+     * (ordered, one row), which skips the entries earlier scans found dead.
      */
     private static final String EARLIER_PENDING = """
             SELECT e.id, e.account_id, e.seq
@@ -106,6 +112,7 @@ class TaskStore {
               JOIN unnest(:accounts, :lastSeqs) AS a(account_id, last_seq)
                 ON a.account_id = t.account_id AND t.seq < a.last_seq
              WHERE t.published_at IS NULL AND t.seq < :maxSeq AND t.status = 'PENDING'
+               AND t.seq >= (SELECT u.seq FROM jobs.bulk_tasks u WHERE u.published_at IS NULL ORDER BY u.seq LIMIT 1)
             """;
 
     /** The most tasks one release sets free; the rest follow with the next batch or the gateway's sweep. */
