@@ -329,6 +329,66 @@ class ActivityLogIntegrationTests {
     }
 
     @Test
+    void aRunOfEventsTheDatabaseRefusesIsDeadLetteredInOnePassWithoutRetryingTheBatch() {
+        Logger listenerLogger = (Logger) LoggerFactory.getLogger("com.portfoliobulk.audit.log.ActivityEventListener");
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        listenerLogger.addAppender(lines);
+        UUID account = UUID.randomUUID();
+        Instant start = ActivityEvents.now();
+        AccountActivityEvent before = ActivityEvents.roleChanged(portfolio, account, admin, start);
+        AccountActivityEvent after = ActivityEvents.roleChanged(portfolio, account, admin, start.plusSeconds(5));
+        List<AccountActivityEvent> refused = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            refused.add(ActivityEvents.event(
+                    portfolio,
+                    account,
+                    UUID.randomUUID(),
+                    admin,
+                    ActivityAction.USER_INVITED,
+                    new UserRef(UUID.randomUUID(), "zero\u0000byte-" + i + "@brand.example"),
+                    null,
+                    AccountRole.SUPPORT,
+                    start.plusMillis(1 + i)));
+        }
+        List<AccountActivityEvent> all = new ArrayList<>();
+        all.add(before);
+        all.addAll(refused);
+        all.add(after);
+        try (KafkaConsumer<String, String> deadLetters = deadLetterConsumer()) {
+            events.publish(all);
+
+            assertThat(awaitEntries(account, 2))
+                    .extracting(item -> item.get("taskId").asString())
+                    .containsExactly(taskIds(after, before));
+            List<ConsumerRecord<String, String>> dead = new ArrayList<>();
+            await().atMost(WRITTEN_WITHIN).untilAsserted(() -> {
+                deadLetters.poll(Duration.ofMillis(200)).forEach(record -> {
+                    if (account.toString().equals(record.key())) {
+                        dead.add(record);
+                    }
+                });
+                assertThat(dead).hasSize(refused.size());
+            });
+            assertThat(dead)
+                    .extracting(ConsumerRecord::value)
+                    .zipSatisfy(
+                            refused,
+                            (value, event) ->
+                                    assertThat(value).contains(event.eventId().toString()));
+            assertThat(dead)
+                    .allSatisfy(record -> assertThat(record.headers().lastHeader("kafka_dlt-exception-fqcn"))
+                            .isNotNull());
+            // Not one failed delivery for the error handler to retry: the listener sent them itself.
+            assertThat(List.copyOf(lines.list))
+                    .extracting(ILoggingEvent::getFormattedMessage)
+                    .noneMatch(line -> line.contains("failed (attempt"));
+        } finally {
+            listenerLogger.detachAppender(lines);
+        }
+    }
+
+    @Test
     void eventsThatFailToBeWrittenAreRetriedUntilTheDatabaseAcceptsThem() {
         UUID account = UUID.randomUUID();
         String suffix = account.toString().replace("-", "");

@@ -17,10 +17,12 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.core.log.LogAccessor;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.listener.BatchListenerFailedException;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.support.serializer.DeserializationException;
 import org.springframework.kafka.support.serializer.SerializationUtils;
 import org.springframework.stereotype.Component;
@@ -29,11 +31,14 @@ import org.springframework.stereotype.Component;
  * Consumes activity events in batches and writes one entry per event.
  *
  * <p>At-least-once: the offsets of a batch are committed only after its entries are written, and a
- * redelivered event is a harmless duplicate. A record that can never be written (unreadable, invalid,
- * or refused by the database) is a poison record: the entries before it are written, then it is
- * reported by its index so the error handler sends it to the dead-letter topic and goes on with the
- * records after it. Any other failure (database down, timeout, deadlock) fails the whole batch, which
- * the error handler retries until it is written.
+ * redelivered event is a harmless duplicate. A record that can never be written is a poison record.
+ * An unreadable or invalid one: the entries before it are written, then it is reported by its index
+ * so the error handler sends it to the dead-letter topic and goes on with the records after it. When
+ * the database refuses the batch for its data, its entries are written one at a time and every refused
+ * one goes to the dead-letter topic from here, in the same pass: a run of refused events (a schema
+ * that lags the events, say) then costs one statement each, not one poll of the batch each. Any other
+ * failure (database down, timeout, deadlock, or the dead-letter topic unreachable) fails the whole
+ * batch, which the error handler retries until it is written.
  */
 @Component
 class ActivityEventListener {
@@ -47,9 +52,15 @@ class ActivityEventListener {
 
     private final Tracer tracer;
 
-    ActivityEventListener(ActivityRecorder recorder, ObjectProvider<OpenTelemetry> openTelemetry) {
+    private final DeadLetterPublishingRecoverer deadLetters;
+
+    ActivityEventListener(
+            ActivityRecorder recorder,
+            ObjectProvider<OpenTelemetry> openTelemetry,
+            DeadLetterPublishingRecoverer deadLetters) {
         this.recorder = recorder;
         this.tracer = openTelemetry.getIfAvailable(OpenTelemetry::noop).getTracer("audit-consumer");
+        this.deadLetters = deadLetters;
     }
 
     @KafkaListener(
@@ -77,7 +88,7 @@ class ActivityEventListener {
                 entries.add(NewActivityEntry.of(readable(record)));
                 traceParents.add(traceParent(record));
             } catch (DeserializationException | InvalidActivityEventException poison) {
-                write(entries, traceParents);
+                write(entries, traceParents, records);
                 AccountActivityEvent event = record.value();
                 try (LogContext context = event == null
                         ? ActivityLogContext.of(null, null, null, traceParent(record))
@@ -91,7 +102,7 @@ class ActivityEventListener {
                 throw new BatchListenerFailedException("Unreadable or invalid activity event", poison, index);
             }
         }
-        write(entries, traceParents);
+        write(entries, traceParents, records);
     }
 
     private static String traceParent(ConsumerRecord<?, ?> record) {
@@ -134,14 +145,18 @@ class ActivityEventListener {
     }
 
     /**
-     * Writes the entries of consecutive records, starting at the batch's first record. When the
-     * database refuses the batch for its data (not for its own state), finds the refused entry by
-     * writing them one at a time, so only that record is dead-lettered.
+     * Writes the entries of consecutive records, starting at the batch's first record (entry {@code i}
+     * is of {@code records.get(i)}). When the database refuses the batch for its data (not for its own
+     * state), writes them one at a time and sends each refused one's record to the dead-letter topic.
      */
-    private void write(List<NewActivityEntry> entries, List<String> traceParents) {
+    private void write(
+            List<NewActivityEntry> entries,
+            List<String> traceParents,
+            List<ConsumerRecord<String, AccountActivityEvent>> records) {
         try {
             recorder.record(entries);
         } catch (DataIntegrityViolationException refusedBatch) {
+            int refusedCount = 0;
             for (int index = 0; index < entries.size(); index++) {
                 AccountActivityEvent event = entries.get(index).event();
                 try (LogContext context = ActivityLogContext.of(
@@ -149,12 +164,19 @@ class ActivityEventListener {
                     try {
                         recorder.record(List.of(entries.get(index)));
                     } catch (DataIntegrityViolationException refused) {
-                        log.warn(refused, () -> "Activity event " + event.eventId() + " refused by the database");
-                        throw new BatchListenerFailedException(
-                                "Activity event refused by the database", refused, index);
+                        ConsumerRecord<String, AccountActivityEvent> record = records.get(index);
+                        deadLetters.accept(record, refused);
+                        refusedCount++;
+                        log.warn(() -> "Activity event " + event.eventId() + " (" + record.topic() + "-"
+                                + record.partition() + "@" + record.offset()
+                                + ") refused by the database, sent to the dead-letter topic: "
+                                + NestedExceptionUtils.getMostSpecificCause(refused)
+                                        .getMessage());
                     }
                 }
             }
+            int sent = refusedCount;
+            log.warn(() -> sent + " of " + entries.size() + " activity entries refused by the database");
         }
         logWritten(entries, traceParents);
     }

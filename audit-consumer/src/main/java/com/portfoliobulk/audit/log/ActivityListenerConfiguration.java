@@ -33,12 +33,21 @@ class ActivityListenerConfiguration {
                 .build();
     }
 
+    /**
+     * Sends a record to the dead-letter topic with the exception headers, and waits for the broker;
+     * used by the error handler and by the listener for entries the database refuses.
+     */
+    @Bean
+    DeadLetterPublishingRecoverer activityDeadLetters(
+            KafkaTemplate<Object, Object> template, AuditProperties properties) {
+        // Partition -1: the producer's partitioner places it by key, so one account's dead letters stay in order.
+        return new DeadLetterPublishingRecoverer(
+                template, (record, exception) -> new TopicPartition(properties.deadLetterTopic(), -1));
+    }
+
     /** Picked up by Boot's listener container factory. */
     @Bean
-    DefaultErrorHandler activityErrorHandler(KafkaTemplate<Object, Object> template, AuditProperties properties) {
-        // Partition -1: the producer's partitioner places it by key, so one account's dead letters stay in order.
-        DeadLetterPublishingRecoverer recoverer = new DeadLetterPublishingRecoverer(
-                template, (record, exception) -> new TopicPartition(properties.deadLetterTopic(), -1));
+    DefaultErrorHandler activityErrorHandler(DeadLetterPublishingRecoverer recoverer, AuditProperties properties) {
         ExponentialBackOff backOff =
                 new ExponentialBackOff(properties.retryInitialInterval().toMillis(), 2.0);
         backOff.setMaxInterval(properties.retryMaxInterval().toMillis());
