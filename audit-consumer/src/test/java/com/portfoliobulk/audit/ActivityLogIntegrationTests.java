@@ -308,15 +308,7 @@ class ActivityLogIntegrationTests {
             assertThat(written)
                     .extracting(item -> item.get("taskId").asString())
                     .containsExactly(taskIds(after, before));
-            List<ConsumerRecord<String, String>> dead = new ArrayList<>();
-            await().atMost(WRITTEN_WITHIN).untilAsserted(() -> {
-                deadLetters.poll(Duration.ofMillis(200)).forEach(record -> {
-                    if (account.toString().equals(record.key())) {
-                        dead.add(record);
-                    }
-                });
-                assertThat(dead).hasSize(4);
-            });
+            List<ConsumerRecord<String, String>> dead = awaitDeadLetters(deadLetters, account, 4);
             assertThat(dead.get(0).value()).isEqualTo(unreadable);
             assertThat(dead.get(1).value()).isEqualTo(unknownVersion);
             assertThat(dead.get(2).value()).contains(withoutRoles.eventId().toString());
@@ -361,15 +353,7 @@ class ActivityLogIntegrationTests {
             assertThat(awaitEntries(account, 2))
                     .extracting(item -> item.get("taskId").asString())
                     .containsExactly(taskIds(after, before));
-            List<ConsumerRecord<String, String>> dead = new ArrayList<>();
-            await().atMost(WRITTEN_WITHIN).untilAsserted(() -> {
-                deadLetters.poll(Duration.ofMillis(200)).forEach(record -> {
-                    if (account.toString().equals(record.key())) {
-                        dead.add(record);
-                    }
-                });
-                assertThat(dead).hasSize(refused.size());
-            });
+            List<ConsumerRecord<String, String>> dead = awaitDeadLetters(deadLetters, account, refused.size());
             assertThat(dead)
                     .extracting(ConsumerRecord::value)
                     .zipSatisfy(
@@ -500,6 +484,21 @@ class ActivityLogIntegrationTests {
 
     private double counter(String name) {
         return meters.get(name).counter().count();
+    }
+
+    /** The account's dead letters, in order, once there are {@code count} of them. */
+    private static List<ConsumerRecord<String, String>> awaitDeadLetters(
+            KafkaConsumer<String, String> deadLetters, UUID account, int count) {
+        List<ConsumerRecord<String, String>> dead = new ArrayList<>();
+        await().atMost(WRITTEN_WITHIN).untilAsserted(() -> {
+            deadLetters.poll(Duration.ofMillis(200)).forEach(record -> {
+                if (account.toString().equals(record.key())) {
+                    dead.add(record);
+                }
+            });
+            assertThat(dead).hasSize(count);
+        });
+        return dead;
     }
 
     private KafkaConsumer<String, String> deadLetterConsumer() {

@@ -71,20 +71,8 @@ class ActivitySummaryTests {
         UUID portfolio = UUID.randomUUID();
         for (ActivityAction action :
                 new ActivityAction[] {ActivityAction.ACCOUNT_LINKED, ActivityAction.ACCOUNT_UNLINKED}) {
-            AccountActivityEvent event = new AccountActivityEvent(
-                    AccountActivityEvent.VERSION,
-                    UUID.randomUUID(),
-                    Instant.now(),
-                    UUID.randomUUID(),
-                    portfolio,
-                    null,
-                    null,
-                    action,
-                    null,
-                    null,
-                    null,
-                    com.portfoliobulk.contracts.InitiationLevel.PORTFOLIO,
-                    ADMIN);
+            AccountActivityEvent event =
+                    ActivityEvents.linkChange(portfolio, UUID.randomUUID(), ADMIN, action, Instant.now());
             assertThat(ActivitySummary.of(event))
                     .isEqualTo("Account " + (action == ActivityAction.ACCOUNT_LINKED ? "linked to" : "unlinked from")
                             + " portfolio " + portfolio + " by admin@agency.com from the portfolio level");

@@ -9,7 +9,6 @@ import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
-import com.portfoliobulk.contracts.InitiationLevel;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -69,20 +68,7 @@ class EveryActivityActionIntegrationTests {
     private static AccountActivityEvent event(
             UUID portfolio, UUID account, Actor admin, ActivityAction action, Instant occurredAt) {
         if (action.isLinkChange()) {
-            return new AccountActivityEvent(
-                    AccountActivityEvent.VERSION,
-                    UUID.randomUUID(),
-                    occurredAt,
-                    account,
-                    portfolio,
-                    null,
-                    null,
-                    action,
-                    null,
-                    null,
-                    null,
-                    InitiationLevel.PORTFOLIO,
-                    admin);
+            return ActivityEvents.linkChange(portfolio, account, admin, action, occurredAt);
         }
         AccountRole previousRole = action == ActivityAction.USER_INVITED ? null : AccountRole.ANALYST;
         AccountRole newRole = switch (action) {
