@@ -51,6 +51,7 @@ for i in $(seq 1 "$ROUNDS"); do
 done
 echo "== the worker's check and its outcome update, per batch of 1,000 (a published 100,000-task job)"
 $PSQL -c "TRUNCATE jobs.bulk_tasks" -c "$(submit 'now()' 0)" -c "VACUUM ANALYZE jobs.bulk_tasks"
+# The check as the worker runs it (TaskStore.EARLIER_PENDING).
 cat > "$B/step.sql" <<'SQL'
 SELECT array_agg(id)::text AS ids, array_agg(account_id)::text AS accts, array_agg(seq)::text AS seqs, max(seq) AS maxseq
   FROM (SELECT id, account_id, seq FROM jobs.bulk_tasks WHERE status = 'PENDING' ORDER BY seq LIMIT 1000) b \gset
@@ -68,7 +69,8 @@ SELECT t.id, t.account_id, t.seq
   FROM jobs.bulk_tasks t
   JOIN unnest(:'accts'::uuid[], :'seqs'::bigint[]) AS a(account_id, last_seq)
     ON a.account_id = t.account_id AND t.seq < a.last_seq
- WHERE t.published_at IS NULL AND t.seq < :maxseq AND t.status = 'PENDING' \g /dev/null
+ WHERE t.published_at IS NULL AND t.seq < :maxseq AND t.status = 'PENDING'
+   AND t.seq >= (SELECT u.seq FROM jobs.bulk_tasks u WHERE u.published_at IS NULL ORDER BY u.seq LIMIT 1) \g /dev/null
 \echo release
 SELECT jobs.release_deferred_tasks(:'accts'::uuid[], 10000) \g /dev/null
 \echo outcome
