@@ -106,6 +106,21 @@ class JobStatusCacheTests {
     }
 
     @Test
+    void anExpiredEntryIsDroppedNotReadAhead() {
+        JobStatusCache cache = cache(Duration.ofHours(1));
+        cache.job(PORTFOLIO, job.id(), reading(job));
+        cache.job(PORTFOLIO, job.id(), reading(job));
+        stored = List.of(job(2));
+
+        cache.readAhead(System.nanoTime() + Duration.ofHours(2).toNanos());
+
+        assertThat(readsAhead).hasValue(0);
+        Job later = job(3);
+        assertThat(cache.job(PORTFOLIO, job.id(), reading(later))).contains(later);
+        assertThat(reads).hasValue(2);
+    }
+
+    @Test
     void aFailedReadAheadLeavesThePollsToReadThemselves() {
         JobStatusCache cache = new JobStatusCache(Duration.ofHours(1), ids -> {
             throw new IllegalStateException("database down");
