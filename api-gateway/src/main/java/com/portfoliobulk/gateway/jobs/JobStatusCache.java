@@ -34,7 +34,7 @@ import org.springframework.stereotype.Component;
  * <p>Jobs being polled are read ahead: every quarter of the interval, one statement reads again every kept job
  * that a poll was answered from since its last read, so such polls do not wait for the database,
  * which a running job keeps busy (in the benchmark, with every answer from memory, the p99 of polls
- * during a job was 7 to 16 ms against 24 to 48 ms). A job polled once is not read again until it is
+ * during a job was 7 to 16 ms against 14 to 47 ms). A job polled once is not read again until it is
  * polled again, and an entry that expired (the database did not answer in time) is dropped, not read
  * ahead: the next poll reads the job itself.
  *
