@@ -40,12 +40,11 @@ class JobStatusCacheTests {
     @Test
     void readsAheadAJobThatPollsWereAnsweredFromSoPollsDoNotWaitForTheDatabase() {
         JobStatusCache cache = cache(Duration.ofHours(1));
-        cache.job(PORTFOLIO, job.id(), reading(job));
-        cache.job(PORTFOLIO, job.id(), reading(job));
+        pollTwice(cache);
         Job moved = job(2);
         stored = List.of(moved);
 
-        cache.readAhead(System.nanoTime() + Duration.ofMinutes(15).toNanos());
+        readAheadAQuarterHourOn(cache);
 
         assertThat(readsAhead).hasValue(1);
         assertThat(cache.job(PORTFOLIO, job.id(), reading(job(3)))).contains(moved);
@@ -75,7 +74,7 @@ class JobStatusCacheTests {
         cache.job(PORTFOLIO, job.id(), reading(job));
         stored = List.of(job(2));
 
-        cache.readAhead(System.nanoTime() + Duration.ofMinutes(15).toNanos());
+        readAheadAQuarterHourOn(cache);
         assertThat(readsAhead).hasValue(0);
         cache.readAhead(System.nanoTime() + Duration.ofHours(2).toNanos());
 
@@ -88,18 +87,16 @@ class JobStatusCacheTests {
     @Test
     void aReadAheadNeitherBringsBackAForgottenJobNorKeepsAJobGone() {
         JobStatusCache cache = cache(Duration.ofHours(1));
-        cache.job(PORTFOLIO, job.id(), reading(job));
-        cache.job(PORTFOLIO, job.id(), reading(job));
+        pollTwice(cache);
         stored = List.of();
 
-        cache.readAhead(System.nanoTime() + Duration.ofMinutes(15).toNanos());
+        readAheadAQuarterHourOn(cache);
         assertThat(cache.job(PORTFOLIO, job.id(), reading(null))).isEmpty();
 
-        cache.job(PORTFOLIO, job.id(), reading(job));
-        cache.job(PORTFOLIO, job.id(), reading(job));
+        pollTwice(cache);
         stored = List.of(job(2));
         cache.forget(PORTFOLIO, job.id());
-        cache.readAhead(System.nanoTime() + Duration.ofMinutes(15).toNanos());
+        readAheadAQuarterHourOn(cache);
         Job cancelled = job(3);
         assertThat(cache.job(PORTFOLIO, job.id(), reading(cancelled))).contains(cancelled);
         assertThat(reads).hasValue(4);
@@ -108,8 +105,7 @@ class JobStatusCacheTests {
     @Test
     void anExpiredEntryIsDroppedNotReadAhead() {
         JobStatusCache cache = cache(Duration.ofHours(1));
-        cache.job(PORTFOLIO, job.id(), reading(job));
-        cache.job(PORTFOLIO, job.id(), reading(job));
+        pollTwice(cache);
         stored = List.of(job(2));
 
         cache.readAhead(System.nanoTime() + Duration.ofHours(2).toNanos());
@@ -125,10 +121,9 @@ class JobStatusCacheTests {
         JobStatusCache cache = new JobStatusCache(Duration.ofHours(1), ids -> {
             throw new IllegalStateException("database down");
         });
-        cache.job(PORTFOLIO, job.id(), reading(job));
-        cache.job(PORTFOLIO, job.id(), reading(job));
+        pollTwice(cache);
 
-        cache.readAhead(System.nanoTime() + Duration.ofMinutes(15).toNanos());
+        readAheadAQuarterHourOn(cache);
 
         assertThat(cache.job(PORTFOLIO, job.id(), reading(job(2)))).contains(job);
         assertThat(reads).hasValue(1);
@@ -256,6 +251,17 @@ class JobStatusCacheTests {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(ex);
         }
+    }
+
+    /** The job read by one poll and answered to the next one from the cache. */
+    private void pollTwice(JobStatusCache cache) {
+        cache.job(PORTFOLIO, job.id(), reading(job));
+        cache.job(PORTFOLIO, job.id(), reading(job));
+    }
+
+    /** A read-ahead pass a quarter of an hour from now: what was read now is due, not yet expired (1 h). */
+    private static void readAheadAQuarterHourOn(JobStatusCache cache) {
+        cache.readAhead(System.nanoTime() + Duration.ofMinutes(15).toNanos());
     }
 
     private JobStatusCache cache(Duration ttl) {
