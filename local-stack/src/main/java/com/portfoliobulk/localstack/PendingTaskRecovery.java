@@ -5,8 +5,8 @@ import java.sql.ResultSet;
 
 /**
  * When the broker starts empty but the database does not (its log directory was lost or wiped), tasks
- * that were published but not yet applied exist only in the database. Marking them unpublished makes
- * the gateway's relay send them again; the worker applies each task at most once, so nothing is lost
+ * that were sent but not yet applied exist only in the database. Queuing them for the relay makes the
+ * gateway send them again; the worker applies each task at most once, so nothing is lost
  * and nothing is applied twice.
  */
 final class PendingTaskRecovery {
@@ -18,7 +18,7 @@ final class PendingTaskRecovery {
     }
 
     /**
-     * Marks every published, still pending task unpublished; runs before the gateway starts.
+     * Queues every sent, still pending task to be sent again; runs before the gateway starts.
      *
      * @return how many tasks will be sent again (0 when there is no jobs schema yet)
      */
@@ -32,9 +32,15 @@ final class PendingTaskRecovery {
                     return 0;
                 }
             }
-            try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE jobs.bulk_tasks SET published_at = NULL WHERE status = 'PENDING' AND published_at IS NOT NULL")) {
-                return update.executeUpdate();
+            try (PreparedStatement queue = connection.prepareStatement("""
+                    INSERT INTO jobs.task_republications (task_id, seq)
+                    SELECT t.id, t.seq
+                      FROM jobs.bulk_jobs j
+                      JOIN jobs.bulk_tasks t ON t.job_id = j.id AND t.status = 'PENDING' AND t.seq <= j.relayed_seq
+                     WHERE j.status IN ('QUEUED', 'IN_PROGRESS')
+                     ORDER BY t.seq
+                    """)) {
+                return queue.executeUpdate();
             }
         });
     }

@@ -34,7 +34,7 @@ class PendingTaskRecoveryIntegrationTests {
     }
 
     @Test
-    void marksPublishedPendingTasksUnpublishedAndLeavesTheRest() {
+    void queuesTheSentPendingTasksAndLeavesTheRest() {
         SharedInfrastructure.migrate(new com.portfoliobulk.testsupport.DatabaseEndpoint(
                 database.jdbcUrl(), database.username(), database.password()));
         JdbcClient jdbc = jdbc(database);
@@ -43,20 +43,23 @@ class PendingTaskRecoveryIntegrationTests {
                         INSERT INTO jobs.bulk_jobs (id, portfolio_id, type, status, requested_by_user_id,
                             requested_by_email, total, pending, succeeded)
                         VALUES (?, ?, 'REMOVE_ACCESS', 'IN_PROGRESS', ?, 'admin@demo.example', 4, 3, 1)""").params(job, UUID.randomUUID(), UUID.randomUUID()).update();
-        UUID publishedPending = task(jdbc, job, "PENDING", true);
-        UUID unpublishedPending = task(jdbc, job, "PENDING", false);
-        UUID applied = task(jdbc, job, "SUCCEEDED", true);
-        UUID anotherPublishedPending = task(jdbc, job, "PENDING", true);
+        UUID sentPending = task(jdbc, job, "PENDING");
+        task(jdbc, job, "SUCCEEDED");
+        UUID anotherSentPending = task(jdbc, job, "PENDING");
+        task(jdbc, job, "PENDING");
+        // The relay sent the job up to its third task.
+        jdbc.sql("UPDATE jobs.bulk_jobs SET relayed_seq = (SELECT seq FROM jobs.bulk_tasks WHERE id = ?) WHERE id = ?")
+                .params(anotherSentPending, job)
+                .update();
 
         int republished = new PendingTaskRecovery(database).republishPendingTasks();
 
         assertThat(republished).isEqualTo(2);
-        assertThat(published(jdbc, publishedPending)).isFalse();
-        assertThat(published(jdbc, anotherPublishedPending)).isFalse();
-        assertThat(published(jdbc, unpublishedPending)).isFalse();
-        assertThat(published(jdbc, applied))
-                .as("an applied task is not sent again")
-                .isTrue();
+        assertThat(jdbc.sql("SELECT task_id FROM jobs.task_republications ORDER BY seq")
+                        .query(UUID.class)
+                        .list())
+                .as("not the applied task, nor the one the relay will send anyway")
+                .containsExactly(sentPending, anotherSentPending);
     }
 
     @Test
@@ -64,22 +67,14 @@ class PendingTaskRecoveryIntegrationTests {
         assertThat(new PendingTaskRecovery(database).republishPendingTasks()).isZero();
     }
 
-    private static UUID task(JdbcClient jdbc, UUID job, String status, boolean published) {
+    private static UUID task(JdbcClient jdbc, UUID job, String status) {
         UUID id = UUID.randomUUID();
         jdbc.sql("""
-                        INSERT INTO jobs.bulk_tasks (id, job_id, portfolio_id, account_id, user_id, action, status,
-                            published_at)
-                        VALUES (?, ?, ?, ?, ?, 'REMOVE', ?, CASE WHEN ? THEN now() END)""")
-                .params(id, job, UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(), status, published)
+                        INSERT INTO jobs.bulk_tasks (id, job_id, portfolio_id, account_id, user_id, action, status)
+                        VALUES (?, ?, ?, ?, ?, 'REMOVE', ?)""")
+                .params(id, job, UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(), status)
                 .update();
         return id;
-    }
-
-    private static boolean published(JdbcClient jdbc, UUID task) {
-        return jdbc.sql("SELECT published_at IS NOT NULL FROM jobs.bulk_tasks WHERE id = ?")
-                .param(task)
-                .query(Boolean.class)
-                .single();
     }
 
     private static JdbcClient jdbc(DatabaseEndpoint endpoint) {

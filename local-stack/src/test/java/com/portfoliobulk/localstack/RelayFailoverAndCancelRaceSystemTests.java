@@ -32,13 +32,13 @@ import tools.jackson.databind.JsonNode;
  * them and the other works with those still alive, in either order.
  *
  * <p><b>Gateway killed mid-relay.</b> The relaying gateway is killed after the broker acknowledged a
- * batch of tasks and before its transaction marked the batch published: the other gateway takes over
- * the relay within 10 seconds and sends the batch again, and the workers apply each task once. The
- * kill lands at that point without any hook in the services: the test holds the row locks of the
- * batch's tasks, so the relay's mark waits for them once the batch is on the topic (as it may wait
- * behind a worker's transaction), and the test kills the gateway whose session waits there. It keeps
- * the locks until the other gateway has sent the batch again, so PostgreSQL must notice the dead
- * gateway while its statement still waits, not when the statement ends.
+ * batch of tasks and before its transaction moved the job's relay position: the other gateway takes
+ * over the relay within 10 seconds and sends the batch again, and the workers apply each task once.
+ * The kill lands at that point without any hook in the services: the test holds the job's row lock,
+ * so the relay's move waits for it once the batch is on the topic (as it may wait behind a worker's
+ * transaction), and the test kills the gateway whose session waits there. It keeps the lock until the
+ * other gateway has sent the batch again, so PostgreSQL must notice the dead gateway while its
+ * statement still waits, not when the statement ends.
  *
  * <p><b>Cancel racing the workers.</b> A job of a few thousand tasks is cancelled over HTTP while both
  * workers apply it, and one worker is killed right after, so the records it had not committed go to
@@ -55,7 +55,7 @@ class RelayFailoverAndCancelRaceSystemTests {
 
     private static final int USERS = 50;
 
-    /** The relay's batch: in the relay test, the first one is sent and its gateway killed before it is marked. */
+    /** The relay's batch: in the relay test, the first one is sent and its gateway killed before it is recorded. */
     private static final int BATCH = 500;
 
     /** The issue's bound on another gateway taking over the relay. */
@@ -135,8 +135,8 @@ class RelayFailoverAndCancelRaceSystemTests {
         Duration sessionEnded;
         Duration takeover;
         try (Connection relayLock = connect();
-                Connection taskLocks = connect()) {
-            // No relay may start before the test holds the first batch's tasks: it takes the relays' lock.
+                Connection jobLock = connect()) {
+            // No relay may start before the test holds the job's row: it takes the relays' lock.
             execute(relayLock, "SELECT pg_advisory_lock(" + relayLockKey() + ")");
             job = new GatewayClient(gateways.getFirst().url(), token, portfolio.id())
                     .submit(Map.of(
@@ -148,16 +148,15 @@ class RelayFailoverAndCancelRaceSystemTests {
                             portfolio.accounts(),
                             "role",
                             "MANAGER"));
-            taskLocks.setAutoCommit(false);
-            try (PreparedStatement lock = taskLocks.prepareStatement(
-                    "SELECT id FROM jobs.bulk_tasks WHERE job_id = ? ORDER BY seq LIMIT ? FOR UPDATE")) {
+            jobLock.setAutoCommit(false);
+            try (PreparedStatement lock =
+                    jobLock.prepareStatement("SELECT id FROM jobs.bulk_jobs WHERE id = ? FOR UPDATE")) {
                 lock.setObject(1, job);
-                lock.setInt(2, BATCH);
                 lock.executeQuery().close();
             }
             execute(relayLock, "SELECT pg_advisory_unlock(" + relayLockKey() + ")");
 
-            // One gateway relays: it sends the batch, the broker acknowledges it, and its mark waits.
+            // One gateway relays: it sends the batch, the broker acknowledges it, and its move waits.
             String relaying = await().atMost(PATIENCE)
                     .pollInterval(Duration.ofMillis(20))
                     .until(() -> waitingToMark(relayLock), Optional::isPresent)
@@ -168,7 +167,9 @@ class RelayFailoverAndCancelRaceSystemTests {
             assertThat(offsets.records(TOPICS.tasks()) - before)
                     .as("the batch is on the topic")
                     .isEqualTo(BATCH);
-            assertThat(unpublished(job)).as("and not marked published").isEqualTo(tasks);
+            assertThat(relayedSeq(job))
+                    .as("and the job's position did not move")
+                    .isZero();
             ServiceProcess victim = gateways.stream()
                     .filter(gateway -> gateway.name().equals(relaying))
                     .findFirst()
@@ -176,14 +177,14 @@ class RelayFailoverAndCancelRaceSystemTests {
             long killedAt = System.nanoTime();
             victim.kill9();
 
-            // The other gateway sends the batch again while the test still holds the tasks' locks.
+            // The other gateway sends the batch again while the test still holds the job's lock.
             await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20)).until(() -> !hasSession(relayLock, relaying));
             sessionEnded = Duration.ofNanos(System.nanoTime() - killedAt);
             await().atMost(PATIENCE)
                     .pollInterval(Duration.ofMillis(20))
                     .until(() -> offsets.records(TOPICS.tasks()) - before > BATCH);
             takeover = Duration.ofNanos(System.nanoTime() - killedAt);
-            taskLocks.rollback();
+            jobLock.rollback();
         }
 
         GatewayClient client =
@@ -199,7 +200,7 @@ class RelayFailoverAndCancelRaceSystemTests {
         long lost = tasks - invariants.counts(job).succeeded();
         long doubled = doubled(job);
         System.out.printf(
-                "Gateway killed mid-relay: a %d-task batch sent, not marked; the dead gateway's sessions ended %d ms"
+                "Gateway killed mid-relay: a %d-task batch sent, not recorded; the dead gateway's sessions ended %d ms"
                         + " after the kill; the other gateway published %d ms after it; %d records for %d tasks"
                         + " (%d duplicates, all consumed); lost %d, doubled %d%n",
                 BATCH, sessionEnded.toMillis(), takeover.toMillis(), records, tasks, records - tasks, lost, doubled);
@@ -293,21 +294,21 @@ class RelayFailoverAndCancelRaceSystemTests {
         return ("bulk-task-relay:" + TOPICS.tasks()).hashCode();
     }
 
-    private static long unpublished(UUID job) {
+    private static long relayedSeq(UUID job) {
         return invariants
                 .jdbc()
-                .sql("SELECT count(*) FROM jobs.bulk_tasks WHERE job_id = ? AND published_at IS NULL")
+                .sql("SELECT relayed_seq FROM jobs.bulk_jobs WHERE id = ?")
                 .param(job)
                 .query(Long.class)
                 .single();
     }
 
-    /** The gateway whose session waits in the relay's mark statement, if one does. */
+    /** The gateway whose session waits in the relay's statement that moves the jobs' positions, if one does. */
     private static Optional<String> waitingToMark(Connection connection) throws SQLException {
         try (Statement statement = connection.createStatement();
                 ResultSet waiting = statement.executeQuery("""
                         SELECT application_name FROM pg_stat_activity
-                         WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE jobs.bulk_tasks SET published_at%'
+                         WHERE wait_event_type = 'Lock' AND query LIKE '%SET relayed_seq%'
                         """)) {
             return waiting.next() ? Optional.of(waiting.getString(1)) : Optional.empty();
         }

@@ -223,7 +223,7 @@ class Jobs {
         return jdbc.sql("""
                         UPDATE jobs.bulk_jobs
                         SET status = 'CANCELLED', pending = pending - :n, cancelled = cancelled + :n,
-                            completed_at = now(), version = version + 1
+                            completed_at = now(), version = version + 1, relay_done = true
                         WHERE id = :id AND status IN ('QUEUED', 'IN_PROGRESS')
                         RETURNING\s""" + JOB_COLUMNS)
                 .param("id", jobId)

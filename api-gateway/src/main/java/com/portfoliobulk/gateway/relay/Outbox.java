@@ -10,18 +10,68 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.util.Collection;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.SqlArrayValue;
 import org.springframework.stereotype.Repository;
 
 /**
- * The outbox is {@code jobs.bulk_tasks} itself: a task with {@code published_at IS NULL} is waiting
- * for the relay (a partial index keeps finding them cheap).
+ * The outbox is {@code jobs.bulk_tasks} itself, read through one position per job: a job's pending
+ * tasks beyond its {@code relayed_seq} wait for the relay until it is {@code relay_done}. Tasks to send
+ * again (released after a deferral, swept as stuck) wait in {@code jobs.task_republications}. Sending
+ * a batch costs the database one update per job, not one per task.
  */
 @Repository
 class Outbox {
+
+    private static final String COLUMNS = """
+            t.id, t.seq, t.job_id, t.portfolio_id, t.account_id, t.user_id, t.email, t.action, t.role,
+            t.language, t.expires_at, t.status""";
+
+    /**
+     * The next tasks in seq order, from the jobs not yet sent in full (each read from its position on
+     * {@code bulk_tasks_by_job_status}) and from the republications, with the jobs' requester.
+     */
+    private static final String NEXT = """
+            SELECT q.*, j.requested_by_user_id, j.requested_by_email, j.origin, j.created_at AS requested_at,
+                   j.trace_parent
+              FROM (SELECT %1$s, NULL::bigint AS republication
+                      FROM jobs.bulk_jobs r
+                     CROSS JOIN LATERAL (
+                           SELECT * FROM jobs.bulk_tasks t
+                            WHERE t.job_id = r.id AND t.status = 'PENDING' AND t.seq > r.relayed_seq
+                            ORDER BY t.seq
+                            LIMIT :limit) t
+                     WHERE NOT r.relay_done
+                    UNION ALL
+                    SELECT %1$s, p.id
+                      FROM (SELECT id, task_id FROM jobs.task_republications ORDER BY seq LIMIT :limit) p
+                      JOIN jobs.bulk_tasks t ON t.id = p.task_id) q
+              JOIN jobs.bulk_jobs j ON j.id = q.job_id
+             ORDER BY q.seq
+             LIMIT :limit
+            """.formatted(COLUMNS);
+
+    /**
+     * Moves the jobs' positions (never back) and marks a job done when no pending task is left beyond
+     * its position. The job rows are locked in id order, the order in which a worker batch locks them.
+     */
+    private static final String ADVANCE = """
+            WITH locked AS (
+                SELECT id FROM jobs.bulk_jobs WHERE id = ANY(:jobs) ORDER BY id FOR UPDATE)
+            UPDATE jobs.bulk_jobs j
+               SET relayed_seq = greatest(j.relayed_seq, w.seq),
+                   relayed_at = now(),
+                   relay_done = j.relay_done OR NOT EXISTS (
+                       SELECT 1 FROM jobs.bulk_tasks t
+                        WHERE t.job_id = j.id AND t.status = 'PENDING' AND t.seq > greatest(j.relayed_seq, w.seq))
+              FROM unnest(:jobs, :seqs) AS w(job_id, seq), locked
+             WHERE j.id = w.job_id AND locked.id = w.job_id
+            """;
 
     private final JdbcClient jdbc;
 
@@ -40,32 +90,60 @@ class Outbox {
                 .single();
     }
 
-    /** The oldest unpublished tasks, in the order they were created, at most {@code limit}. */
-    List<OutboxTask> oldestUnpublished(int limit) {
-        return jdbc.sql("""
-                        SELECT t.id, t.job_id, t.portfolio_id, t.account_id, t.user_id, t.email, t.action, t.role,
-                               t.language, t.expires_at, t.status, j.requested_by_user_id, j.requested_by_email, j.origin,
-                               j.created_at AS requested_at, j.trace_parent
-                        FROM jobs.bulk_tasks t
-                        JOIN jobs.bulk_jobs j ON j.id = t.job_id
-                        WHERE t.published_at IS NULL
-                        ORDER BY t.seq
-                        LIMIT :limit
-                        """).param("limit", limit).query(Outbox::task).list();
+    /** The next tasks to send, in seq order, at most {@code limit}. */
+    List<OutboxTask> next(int limit) {
+        return jdbc.sql(NEXT).param("limit", limit).query(Outbox::task).list();
     }
 
-    /** Marks the tasks published, in one statement. */
-    int markPublished(Collection<UUID> taskIds) {
-        return jdbc.sql("UPDATE jobs.bulk_tasks SET published_at = now() WHERE id = ANY(:ids)")
-                .param("ids", taskIds.toArray(UUID[]::new))
+    /**
+     * Records a sent batch: each job's position moves to its last task in the batch, and the
+     * republications sent are deleted. Jobs with only republished tasks in the batch keep their
+     * position; their {@code relayed_at} moves all the same.
+     */
+    void markSent(List<OutboxTask> batch) {
+        Map<UUID, Long> positions = new TreeMap<>();
+        List<Long> republications = new ArrayList<>();
+        for (OutboxTask task : batch) {
+            long seq = task.republication() == null ? task.seq() : 0L;
+            positions.merge(task.message().jobId(), seq, Math::max);
+            if (task.republication() != null) {
+                republications.add(task.republication());
+            }
+        }
+        jdbc.sql(ADVANCE)
+                .param("jobs", new SqlArrayValue("uuid", positions.keySet().toArray()))
+                .param("seqs", new SqlArrayValue("bigint", positions.values().toArray()))
                 .update();
+        if (!republications.isEmpty()) {
+            jdbc.sql("DELETE FROM jobs.task_republications WHERE id = ANY(:ids)")
+                    .param("ids", new SqlArrayValue("bigint", republications.toArray()))
+                    .update();
+        }
+    }
+
+    /**
+     * Marks done the jobs that have no pending task left beyond their position although no batch said
+     * so (a job without tasks, or one whose last pending tasks ended before the relay reached them).
+     */
+    int closeExhausted() {
+        return jdbc.sql("""
+                        UPDATE jobs.bulk_jobs j SET relay_done = true
+                         WHERE NOT j.relay_done
+                           AND NOT EXISTS (
+                               SELECT 1 FROM jobs.bulk_tasks t
+                                WHERE t.job_id = j.id AND t.status = 'PENDING' AND t.seq > j.relayed_seq)
+                        """).update();
     }
 
     /** How many tasks wait to be published. */
     long backlog() {
-        return jdbc.sql("SELECT count(*) FROM jobs.bulk_tasks WHERE published_at IS NULL")
-                .query(Long.class)
-                .single();
+        return jdbc.sql("""
+                        SELECT (SELECT count(*) FROM jobs.bulk_jobs r
+                                  JOIN jobs.bulk_tasks t
+                                    ON t.job_id = r.id AND t.status = 'PENDING' AND t.seq > r.relayed_seq
+                                 WHERE NOT r.relay_done)
+                             + (SELECT count(*) FROM jobs.task_republications)
+                        """).query(Long.class).single();
     }
 
     private static OutboxTask task(ResultSet row, int rowNumber) throws SQLException {
@@ -87,7 +165,12 @@ class Outbox {
                         JobOrigin.valueOf(row.getString("origin"))),
                 instant(row, "requested_at"));
         return new OutboxTask(
-                message.taskId(), "PENDING".equals(row.getString("status")), message, row.getString("trace_parent"));
+                message.taskId(),
+                row.getLong("seq"),
+                row.getObject("republication", Long.class),
+                "PENDING".equals(row.getString("status")),
+                message,
+                row.getString("trace_parent"));
     }
 
     private static Instant instant(ResultSet row, String column) throws SQLException {

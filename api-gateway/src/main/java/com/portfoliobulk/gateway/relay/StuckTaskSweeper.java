@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.relay;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -11,18 +12,19 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * Nothing stuck forever: a task published more than {@code bulk.gateway.stuck-tasks.after} (15 min)
- * ago and still pending (its record lost, the topic truncated, or a crash lost the commit that would
- * have recorded it) is marked unpublished, so the relay sends it again. The worker applies a task
- * only while it is pending, so a copy that was merely late changes nothing.
+ * Nothing stuck forever: the pending tasks of an unfinished job that the relay sent in full, and sent
+ * nothing of for {@code bulk.gateway.stuck-tasks.after} (15 min), are queued to be sent again (their
+ * records lost, the topic truncated, or a crash lost the commit that would have recorded them). The
+ * worker applies a task only while it is pending, so a copy that was merely late changes nothing. The
+ * job's {@code relayed_at} moves with it, so its tasks are queued again only after another period.
  *
  * <p>A task the worker deferred (an earlier task of its account was still pending) is not stuck and
  * not sent again here; it is released once the earlier task ends.
  *
  * <p>Order is kept: a task is not sent again when a later task (by sequence) of the same account was
  * already applied, since applying it now would reorder that account's changes; it stays pending and
- * shows in {@code bulk_tasks_oldest_pending_age_seconds} and its alert. Batches of at most
- * {@code batch-size} rows, skipping rows locked by a worker or another gateway.
+ * shows in {@code bulk_tasks_oldest_pending_age_seconds} and its alert. At most {@code batch-size}
+ * jobs per statement.
  */
 @Component
 public class StuckTaskSweeper {
@@ -46,7 +48,7 @@ public class StuckTaskSweeper {
         this.after = after;
         this.batchSize = batchSize;
         this.republished = Counter.builder("bulk.tasks.republished")
-                .description("Tasks published long ago and still pending, marked to be published again")
+                .description("Tasks sent long ago and still pending, queued to be sent again")
                 .register(meters);
     }
 
@@ -57,8 +59,7 @@ public class StuckTaskSweeper {
         try {
             int marked = sweep();
             if (marked > 0) {
-                log.warn(
-                        "{} tasks published more than {} ago were still pending: publishing them again", marked, after);
+                log.warn("{} tasks sent more than {} ago were still pending: sending them again", marked, after);
             }
         } catch (RuntimeException ex) {
             log.warn("The stuck-task sweep failed; it runs again later", ex);
@@ -66,10 +67,11 @@ public class StuckTaskSweeper {
     }
 
     /**
-     * Marks stuck tasks unpublished, batch by batch; answers how many. Deferred tasks are not stuck: the
-     * worker holds them back until an earlier task of their account ends, and this sweep sends that
-     * earlier task again when it is the one stuck. As a safety net it also releases the deferred tasks
-     * that nothing holds back any more (the end of their earlier task raced their deferral).
+     * Queues the stuck tasks to be sent again, batch of jobs by batch of jobs; answers how many. Deferred
+     * tasks are not stuck: the worker holds them back until an earlier task of their account ends, and
+     * this sweep sends that earlier task again when it is the one stuck. As a safety net it also
+     * releases the deferred tasks that nothing holds back any more (the end of their earlier task raced
+     * their deferral).
      */
     public int sweep() {
         int released = jdbc.sql("SELECT jobs.release_deferred_tasks(NULL, :batch)")
@@ -81,29 +83,43 @@ public class StuckTaskSweeper {
         }
         int total = 0;
         while (true) {
-            int marked = jdbc.sql("""
-                            UPDATE jobs.bulk_tasks SET published_at = NULL
-                             WHERE id IN (
-                                   SELECT s.id FROM jobs.bulk_tasks s
-                                    WHERE s.status = 'PENDING'
-                                      AND s.published_at IS NOT NULL
-                                      AND s.deferred_at IS NULL
-                                      AND s.published_at <= now() - make_interval(secs => :afterSeconds)
-                                      AND NOT EXISTS (
-                                          SELECT 1 FROM jobs.bulk_tasks later
-                                           WHERE later.account_id = s.account_id
-                                             AND later.seq > s.seq
-                                             AND later.applied_at IS NOT NULL)
-                                    ORDER BY s.published_at
-                                    LIMIT :batch
-                                      FOR UPDATE OF s SKIP LOCKED)
+            List<Integer> swept = jdbc.sql("""
+                            WITH stuck AS (
+                                SELECT id FROM jobs.bulk_jobs
+                                 WHERE status IN ('QUEUED', 'IN_PROGRESS') AND relay_done
+                                   AND relayed_at <= now() - make_interval(secs => :afterSeconds)
+                                 ORDER BY id
+                                 LIMIT :batch
+                                   FOR UPDATE SKIP LOCKED),
+                            moved AS (
+                                UPDATE jobs.bulk_jobs j SET relayed_at = now() FROM stuck WHERE j.id = stuck.id
+                                RETURNING j.id),
+                            queued AS (
+                                INSERT INTO jobs.task_republications (task_id, seq)
+                                SELECT s.id, s.seq
+                                  FROM moved
+                                  JOIN jobs.bulk_tasks s ON s.job_id = moved.id AND s.status = 'PENDING'
+                                 WHERE s.deferred_at IS NULL
+                                   AND NOT EXISTS (
+                                       SELECT 1 FROM jobs.bulk_tasks later
+                                        WHERE later.account_id = s.account_id
+                                          AND later.seq > s.seq
+                                          AND later.applied_at IS NOT NULL)
+                                 ORDER BY s.seq
+                                RETURNING 1)
+                            SELECT (SELECT count(*) FROM moved)::integer
+                            UNION ALL
+                            SELECT (SELECT count(*) FROM queued)::integer
                             """)
                     .param("afterSeconds", (double) after.toMillis() / 1000)
                     .param("batch", batchSize)
-                    .update();
-            republished.increment(marked);
-            total += marked;
-            if (marked < batchSize) {
+                    .query(Integer.class)
+                    .list();
+            int jobs = swept.get(0);
+            int queued = swept.get(1);
+            republished.increment(queued);
+            total += queued;
+            if (jobs < batchSize) {
                 return total;
             }
         }

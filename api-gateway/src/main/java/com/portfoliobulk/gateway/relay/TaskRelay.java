@@ -20,21 +20,22 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Publishes unpublished tasks to the task topic, one batch per {@link #publishNextBatch() pass}.
+ * Publishes the tasks waiting in the {@link Outbox} to the task topic, one batch per
+ * {@link #publishNextBatch() pass}.
  *
  * <p>A pass runs in one transaction that holds a PostgreSQL advisory lock, so however many gateway
- * instances run, one relays at a time. It reads the oldest unpublished tasks in creation order,
- * sends them all with the asynchronous idempotent producer (keyed by account id), waits for the
- * broker to acknowledge the whole batch, and only then marks the batch published in one statement.
- * Each pass starts where the previous one (of any instance) left off, so two jobs touching one
- * account reach its partition in submission order.
+ * instances run, one relays at a time. It reads the next tasks in creation order, sends them all with
+ * the asynchronous idempotent producer (keyed by account id), waits for the broker to acknowledge the
+ * whole batch, and only then moves each job's position past its tasks in the batch, one statement for
+ * the batch. Each pass starts where the previous one (of any instance) left off, so two jobs touching
+ * one account reach its partition in submission order.
  *
- * <p>When any send fails, nothing is marked and the pass fails; the next pass sends the same batch
+ * <p>When any send fails, no position moves and the pass fails; the next pass sends the same batch
  * again. A crash between the acknowledgement and the commit also re-sends: the worker applies a task
  * once however often it receives it. Records of a failed pass that still reach the broker later, a
  * job that commits after a later one, or a lost record can put an account's tasks out of order on the
- * topic; the worker then defers a task while an earlier task of its account is pending, and hands it
- * back to this outbox (unpublished again) once that one ended, so it is sent again after it.
+ * topic; the worker then defers a task while an earlier task of its account is pending, and queues it
+ * to be sent again once that one ended, so it is sent again after it.
  */
 @Component
 public class TaskRelay {
@@ -83,12 +84,13 @@ public class TaskRelay {
             if (!outbox.tryLock(lockKey)) {
                 return Pass.NOT_LEADER;
             }
-            List<OutboxTask> batch = outbox.oldestUnpublished(properties.batchSize());
+            List<OutboxTask> batch = outbox.next(properties.batchSize());
             if (batch.isEmpty()) {
+                outbox.closeExhausted();
                 return Pass.NOTHING_TO_DO;
             }
             int sent = send(batch);
-            outbox.markPublished(batch.stream().map(OutboxTask::id).toList());
+            outbox.markSent(batch);
             return new Pass(true, batch.size(), sent, batch.size() == properties.batchSize());
         });
         published.increment(pass.sent());
@@ -165,7 +167,7 @@ public class TaskRelay {
      * What one pass did.
      *
      * @param leader whether this instance held the relay's lock
-     * @param relayed the tasks marked published (sent, or cancelled before they were sent)
+     * @param relayed the tasks the pass went past (sent, or ended before they were sent again)
      * @param sent the records sent and acknowledged
      * @param full whether the batch was full, so more are likely waiting
      */
@@ -176,7 +178,7 @@ public class TaskRelay {
         static final Pass NOTHING_TO_DO = new Pass(true, 0, 0, false);
     }
 
-    /** A batch the broker did not acknowledge; none of it was marked published. */
+    /** A batch the broker did not acknowledge; no position moved. */
     public static class RelayFailedException extends RuntimeException {
 
         RelayFailedException(String message, Throwable cause) {

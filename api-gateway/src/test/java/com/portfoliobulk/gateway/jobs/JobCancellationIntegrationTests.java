@@ -198,12 +198,8 @@ class JobCancellationIntegrationTests extends GatewayIntegrationTest {
         UUID earlier = accepted(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}");
         UUID later = accepted(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ben + "\"]}");
         UUID laterTask = worker.taskIds(later).getFirst();
-        // The worker defers only what it received, i.e. a task the relay has published and marked (while
-        // the relay's mark is not committed, the release skips the locked row and the sweep releases it).
-        await(() -> jdbc.sql("SELECT published_at IS NOT NULL FROM jobs.bulk_tasks WHERE id = :id")
-                .param("id", laterTask)
-                .query(Boolean.class)
-                .single());
+        // The worker defers only what it received, i.e. a task the relay has sent.
+        await(() -> unrelayed(later) == 0);
         // The worker received the later task first and deferred it behind the earlier job's pending task.
         jdbc.sql("UPDATE jobs.bulk_tasks SET deferred_at = now() WHERE id = :id")
                 .param("id", laterTask)
@@ -213,9 +209,11 @@ class JobCancellationIntegrationTests extends GatewayIntegrationTest {
 
         assertThat(cancel(earlier).status()).isEqualTo(202);
 
+        // Released and sent again: the relay moved the later job's relayed_at when it sent it.
         await(() -> jdbc.sql("""
-                                SELECT coalesce(deferred_at IS NULL AND status = 'PENDING' AND published_at > :before, false)
-                                  FROM jobs.bulk_tasks WHERE id = :id
+                                SELECT coalesce(t.deferred_at IS NULL AND t.status = 'PENDING' AND j.relayed_at > :before, false)
+                                  FROM jobs.bulk_tasks t JOIN jobs.bulk_jobs j ON j.id = t.job_id
+                                 WHERE t.id = :id
                                 """)
                 .param("id", laterTask)
                 .param("before", beforeCancel)

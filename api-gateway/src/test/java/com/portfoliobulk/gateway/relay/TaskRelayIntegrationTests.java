@@ -86,11 +86,11 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
             jobId = offboardAnn();
 
             assertThat(relay.publishNextBatch().leader()).isFalse();
-            await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3)).until(() -> unpublished(jobId) == 30);
+            await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3)).until(() -> unrelayed(jobId) == 30);
         }
 
         taskTopic.awaitJob(jobId, 30);
-        await().atMost(Duration.ofSeconds(30)).until(() -> unpublished(jobId) == 0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> unrelayed(jobId) == 0);
     }
 
     @Test
@@ -175,7 +175,49 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
     }
 
     @Test
-    void tasksCancelledBeforeTheyWerePublishedAreMarkedButNotSent() throws Exception {
+    void tasksQueuedToBeSentAgainAreSentInSeqOrderUnlessTheyEndedAndLeaveTheQueue() throws Exception {
+        UUID jobId = offboardAnn();
+        taskTopic.awaitJob(jobId, 30);
+        await().atMost(Duration.ofSeconds(30)).until(() -> unrelayed(jobId) == 0);
+        List<UUID> tasks = jdbc.sql("SELECT id FROM jobs.bulk_tasks WHERE job_id = :id ORDER BY seq")
+                .param("id", jobId)
+                .query(UUID.class)
+                .list();
+        // The first task was applied meanwhile; three later ones are queued again (a release, the sweep).
+        jdbc.sql("UPDATE jobs.bulk_tasks SET status = 'SUCCEEDED', applied_at = now() WHERE id = :id")
+                .param("id", tasks.getFirst())
+                .update();
+        List<UUID> queued = List.of(tasks.get(29), tasks.getFirst(), tasks.get(12), tasks.get(5));
+        try (RelayLock lock = holdRelayLock()) {
+            for (UUID task : queued) {
+                jdbc.sql("""
+                                INSERT INTO jobs.task_republications (task_id, seq)
+                                SELECT id, seq FROM jobs.bulk_tasks WHERE id = :id
+                                """).param("id", task).update();
+            }
+            assertThat(unrelayed(jobId)).isEqualTo(3);
+        }
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> unrelayed(jobId) == 0);
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.task_republications WHERE task_id IN (:ids)")
+                        .param("ids", queued)
+                        .query(Long.class)
+                        .single())
+                .as("the queue rows sent are gone, the ended task's too")
+                .isZero();
+        List<UUID> again =
+                taskTopic.await(message -> message.jobId().equals(jobId), 33, Duration.ofSeconds(30)).stream()
+                        .skip(30)
+                        .map(received -> received.message().taskId())
+                        .toList();
+        assertThat(again).containsExactlyInAnyOrder(tasks.get(5), tasks.get(12), tasks.get(29));
+        assertThat(taskTopic.readToEnd(message -> message.jobId().equals(jobId)))
+                .as("nothing else")
+                .hasSize(33);
+    }
+
+    @Test
+    void aJobCancelledBeforeItsTasksWereSentIsDoneForTheRelayWithNothingSent() throws Exception {
         UUID jobId;
         try (RelayLock lock = holdRelayLock()) {
             jobId = offboardAnn();
@@ -184,8 +226,13 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
                     .isEqualTo(202);
         }
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> unpublished(jobId) == 0);
+        assertThat(jdbc.sql("SELECT relay_done FROM jobs.bulk_jobs WHERE id = :id")
+                        .param("id", jobId)
+                        .query(Boolean.class)
+                        .single())
+                .isTrue();
         UUID finalJobId = jobId;
+        relay.publishNextBatch();
         assertThat(taskTopic.readToEnd(message -> message.jobId().equals(finalJobId)))
                 .isEmpty();
     }
@@ -224,13 +271,6 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
 
     private UUID offboardAnn() {
         return accepted(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}");
-    }
-
-    private long unpublished(UUID jobId) {
-        return jdbc.sql("SELECT count(*) FROM jobs.bulk_tasks WHERE job_id = :id AND published_at IS NULL")
-                .param("id", jobId)
-                .query(Long.class)
-                .single();
     }
 
     private double scrape(String metric) {

@@ -108,6 +108,20 @@ public abstract class GatewayIntegrationTest {
     }
 
     /** Asserts a problem+json answer with {@code status}. */
+    /**
+     * The job's pending tasks the relay has yet to send: beyond the job's position while it is not done,
+     * or queued to be sent again.
+     */
+    protected long unrelayed(UUID jobId) {
+        return jdbc.sql("""
+                        SELECT count(*) FROM jobs.bulk_tasks t
+                          JOIN jobs.bulk_jobs j ON j.id = t.job_id
+                         WHERE t.job_id = :id AND t.status = 'PENDING'
+                           AND ((NOT j.relay_done AND t.seq > j.relayed_seq)
+                                OR t.id IN (SELECT r.task_id FROM jobs.task_republications r))
+                        """).param("id", jobId).query(Long.class).single();
+    }
+
     protected static void assertProblem(Answer answer, int status) {
         assertThat(answer.status()).as(answer.text()).isEqualTo(status);
         assertThat(answer.contentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);

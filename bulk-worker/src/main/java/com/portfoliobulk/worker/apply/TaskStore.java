@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -86,33 +85,17 @@ class TaskStore {
 
     /**
      * The pending tasks of the given accounts that come before the account's given seq, all accounts in
-     * one statement. The published ones: one index range per account on
-     * {@code bulk_tasks_published_pending_by_account} (the lateral subquery with {@code OFFSET 0} keeps
-     * it a nested loop over those ranges; as a plain join of a 1,000-element array PostgreSQL would read
-     * every pending task). The unpublished ones: the range of {@code bulk_tasks_unpublished} from the
-     * oldest unpublished task to the batch's last seq, nearly always empty (the relay publishes in seq
-     * order). The lower bound changes nothing in the answer (no unpublished task comes before the
-     * oldest one) but much in the cost: that index keeps an entry for every task published since
-     * PostgreSQL last vacuumed the table, and for a 2,000-element array the planner reads the range
-     * with a bitmap scan, which cannot skip them; with a range from the seq before which the relay
-     * left none, it is empty. The oldest unpublished task is found by a plain scan of the same index
-     * (ordered, one row), which skips the entries earlier scans found dead.
+     * one statement: one index range per account on {@code bulk_tasks_pending_by_account} (the lateral
+     * subquery with {@code OFFSET 0} keeps it a nested loop over those ranges; as a plain join of a
+     * 2,000-element array PostgreSQL would read every pending task).
      */
     private static final String EARLIER_PENDING = """
             SELECT e.id, e.account_id, e.seq
               FROM unnest(:accounts, :lastSeqs) AS a(account_id, last_seq)
              CROSS JOIN LATERAL (
                    SELECT t.id, t.account_id, t.seq FROM jobs.bulk_tasks t
-                    WHERE t.account_id = a.account_id AND t.status = 'PENDING' AND t.published_at IS NOT NULL
-                      AND t.seq < a.last_seq
+                    WHERE t.account_id = a.account_id AND t.status = 'PENDING' AND t.seq < a.last_seq
                    OFFSET 0) e
-            UNION ALL
-            SELECT t.id, t.account_id, t.seq
-              FROM jobs.bulk_tasks t
-              JOIN unnest(:accounts, :lastSeqs) AS a(account_id, last_seq)
-                ON a.account_id = t.account_id AND t.seq < a.last_seq
-             WHERE t.published_at IS NULL AND t.seq < :maxSeq AND t.status = 'PENDING'
-               AND t.seq >= (SELECT u.seq FROM jobs.bulk_tasks u WHERE u.published_at IS NULL ORDER BY u.seq LIMIT 1)
             """;
 
     /** The most tasks one release sets free; the rest follow with the next batch or the gateway's sweep. */
@@ -237,7 +220,6 @@ class TaskStore {
         jdbc.sql(EARLIER_PENDING)
                 .param("accounts", new SqlArrayValue("uuid", lastSeq.keySet().toArray()))
                 .param("lastSeqs", new SqlArrayValue("bigint", lastSeq.values().toArray()))
-                .param("maxSeq", Collections.max(lastSeq.values()))
                 .query(rs -> {
                     if (!batch.contains(rs.getObject("id", UUID.class))) {
                         firstBlocker.merge(rs.getObject("account_id", UUID.class), rs.getLong("seq"), Math::min);
@@ -256,7 +238,7 @@ class TaskStore {
         return heldBack;
     }
 
-    /** Marks the (locked, pending) tasks deferred; they stay published until released. */
+    /** Marks the (locked, pending) tasks deferred; they are not sent again until released. */
     void defer(Collection<UUID> taskIds) {
         if (taskIds.isEmpty()) {
             return;
@@ -269,7 +251,7 @@ class TaskStore {
 
     /**
      * Hands the deferred tasks of the given accounts that nothing holds back any more to the relay
-     * (unpublished again, so they are sent again in seq order).
+     * (queued in {@code jobs.task_republications}, so they are sent again in seq order).
      *
      * @return how many were released
      */

@@ -22,7 +22,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,12 +34,13 @@ import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * Per-account order when the relay's records reach the topic out of order: the shape of a relay pass
- * that timed out (its tasks stay unpublished and are sent again) while a later pass to the same
- * partition succeeded, of a job whose transaction committed late, and of a record lost after it was
- * marked published (which only the gateway's stuck-task sweep sends again). Records go to the real
- * broker with the later task first; the test plays the relay (it sends the unpublished tasks in seq
- * order and marks them published) and the sweep, and asserts what a user sees: the memberships, the
- * task outcomes and the order of the account's activity.
+ * that timed out (its job's relay position does not move, so its tasks are sent again) while a later
+ * pass to the same partition succeeded, of a job whose transaction committed late, and of a record
+ * lost after it was recorded as sent (which only the gateway's stuck-task sweep sends again). Records
+ * go to the real broker with the later task first; the test plays the relay (it sends the tasks
+ * waiting for it in seq order and records them as sent, as the gateway's relay does) and the sweep,
+ * and asserts what a user sees: the memberships, the task outcomes and the order of the account's
+ * activity.
  *
  * <p>The case: Ann is an Analyst on the account. An earlier job removes her access, a later one
  * invites her again. In seq order she ends invited (removed, then invited); applied the other way round
@@ -80,7 +80,7 @@ class AccountOrderIntegrationTests extends WorkerIntegrationSupport {
     void aLaterTaskThatArrivesFirstWaitsForTheEarlierUnpublishedOneAndIsThenAppliedInOrder() {
         double deferredBefore = deferredCount();
 
-        // The later pass reached the topic; the earlier one timed out and is still unpublished.
+        // The later pass reached the topic; the earlier one timed out and its job's position did not move.
         sendAsRelay(invitation.message(0));
 
         awaitDeferred(invitation.taskId(0));
@@ -91,7 +91,7 @@ class AccountOrderIntegrationTests extends WorkerIntegrationSupport {
                 .contains(AccountRole.ANALYST);
         assertThat(deferredCount() - deferredBefore).isGreaterThanOrEqualTo(1);
 
-        // The relay sends the unpublished tasks again, in seq order; the deferred one follows once released.
+        // The relay sends the waiting tasks again, in seq order; the deferred one follows once released.
         relayUntilFinished();
 
         assertSeqOrderWon();
@@ -99,19 +99,19 @@ class AccountOrderIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void aLaterTaskWaitsWithoutLoopingForAnEarlierRecordThatWasLostUntilTheSweepSendsItAgain() {
-        markPublished(removal.taskId(0), Instant.now().minus(Duration.ofHours(1)));
+        recordSent(removal.message(0));
 
         sendAsRelay(invitation.message(0));
 
         awaitDeferred(invitation.taskId(0));
-        assertThat(relayUnpublished())
+        assertThat(relayWaiting())
                 .as("the deferred task is not handed back to the relay while the earlier one is pending")
                 .isZero();
-        assertThat(isPublished(invitation.taskId(0))).isTrue();
+        assertThat(isWaitingForTheRelay(invitation.taskId(0))).isFalse();
         assertThat(directory.membership(accountId, ann)).map(Membership::role).contains(AccountRole.ANALYST);
 
-        // The stuck-task sweep marks the lost task unpublished; the relay sends it again.
-        jdbc.sql("UPDATE jobs.bulk_tasks SET published_at = NULL WHERE id = ?")
+        // The stuck-task sweep queues the lost task to be sent again; the relay sends it.
+        jdbc.sql("INSERT INTO jobs.task_republications (task_id, seq) SELECT id, seq FROM jobs.bulk_tasks WHERE id = ?")
                 .param(removal.taskId(0))
                 .update();
         relayUntilFinished();
@@ -173,33 +173,35 @@ class AccountOrderIntegrationTests extends WorkerIntegrationSupport {
         });
     }
 
-    /** Publishes the records, in this order, as a relay pass that succeeded: sent, then marked published. */
+    /** Publishes the records, in this order, as a relay pass that succeeded: sent, then recorded as sent. */
     private void sendAsRelay(BulkTaskMessage... records) {
         taskRecords().publish(List.of(records));
         for (BulkTaskMessage record : records) {
-            markPublished(record.taskId(), Instant.now());
+            recordSent(record);
         }
     }
 
     /**
-     * One pass of the relay over this test's tasks: sends the unpublished pending ones in seq order and
-     * marks them published. Answers how many it sent.
+     * One pass of the relay over this test's tasks: sends the pending ones waiting for it in seq order
+     * and records them as sent. Answers how many it sent.
      */
-    private int relayUnpublished() {
+    private int relayWaiting() {
         Map<UUID, BulkTaskMessage> records = new LinkedHashMap<>();
         Stream.of(removal, invitation)
                 .flatMap(job -> job.messages().stream())
                 .forEach(record -> records.put(record.taskId(), record));
-        List<UUID> unpublished = jdbc.sql("""
-                        SELECT id FROM jobs.bulk_tasks
-                         WHERE id = ANY(?) AND published_at IS NULL AND status = 'PENDING'
-                         ORDER BY seq
+        List<UUID> waiting = jdbc.sql("""
+                        SELECT t.id FROM jobs.bulk_tasks t JOIN jobs.bulk_jobs j ON j.id = t.job_id
+                         WHERE t.id = ANY(?) AND t.status = 'PENDING'
+                           AND ((NOT j.relay_done AND t.seq > j.relayed_seq)
+                                OR t.id IN (SELECT task_id FROM jobs.task_republications))
+                         ORDER BY t.seq
                         """)
                 .param(records.keySet().toArray(UUID[]::new))
                 .query(UUID.class)
                 .list();
         List<BulkTaskMessage> batch = new ArrayList<>();
-        unpublished.forEach(id -> batch.add(records.get(id)));
+        waiting.forEach(id -> batch.add(records.get(id)));
         if (!batch.isEmpty()) {
             sendAsRelay(batch.toArray(BulkTaskMessage[]::new));
         }
@@ -208,7 +210,7 @@ class AccountOrderIntegrationTests extends WorkerIntegrationSupport {
 
     private void relayUntilFinished() {
         await().atMost(PATIENCE).until(() -> {
-            relayUnpublished();
+            relayWaiting();
             return jobs.job(removal.id()).status().isTerminal()
                     && jobs.job(invitation.id()).status().isTerminal();
         });
@@ -227,16 +229,31 @@ class AccountOrderIntegrationTests extends WorkerIntegrationSupport {
                 .orElse(null);
     }
 
-    private boolean isPublished(UUID taskId) {
-        return jdbc.sql("SELECT published_at IS NOT NULL FROM jobs.bulk_tasks WHERE id = ?")
-                .param(taskId)
-                .query(Boolean.class)
-                .single();
+    private boolean isWaitingForTheRelay(UUID taskId) {
+        return jdbc.sql("""
+                        SELECT (NOT j.relay_done AND t.seq > j.relayed_seq)
+                               OR t.id IN (SELECT task_id FROM jobs.task_republications)
+                          FROM jobs.bulk_tasks t JOIN jobs.bulk_jobs j ON j.id = t.job_id
+                         WHERE t.id = ?
+                        """).param(taskId).query(Boolean.class).single();
     }
 
-    private void markPublished(UUID taskId, Instant at) {
-        jdbc.sql("UPDATE jobs.bulk_tasks SET published_at = ? WHERE id = ?")
-                .params(at.atOffset(ZoneOffset.UTC), taskId)
+    /**
+     * What the gateway's relay records for a task it sent: its job's position moves past it (the job is
+     * done when nothing pending is left beyond), and its row in the republication queue goes.
+     */
+    private void recordSent(BulkTaskMessage record) {
+        jdbc.sql("""
+                        UPDATE jobs.bulk_jobs j
+                           SET relayed_seq = greatest(j.relayed_seq, t.seq), relayed_at = now(),
+                               relay_done = NOT EXISTS (
+                                   SELECT 1 FROM jobs.bulk_tasks p
+                                    WHERE p.job_id = j.id AND p.status = 'PENDING' AND p.seq > greatest(j.relayed_seq, t.seq))
+                          FROM jobs.bulk_tasks t
+                         WHERE t.id = ? AND j.id = t.job_id
+                        """).param(record.taskId()).update();
+        jdbc.sql("DELETE FROM jobs.task_republications WHERE task_id = ?")
+                .param(record.taskId())
                 .update();
     }
 
