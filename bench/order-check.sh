@@ -1,10 +1,9 @@
 #!/bin/bash
-# Micro-benchmark of the per-account order check (jobs migration V90), not part of ./mvnw verify:
+# Micro-benchmark of the per-account order check (jobs migrations V90 and V110), not part of ./mvnw verify:
 #   1. the cost of its index at submission: 100,000 tasks inserted as an invitation job does
-#      (20 e-mails x 5,000 accounts), with V90's index, without it, and with a plain index of every
-#      pending task for comparison;
+#      (20 e-mails x 5,000 accounts), with bulk_tasks_pending_by_account and without it;
 #   2. the worker's per-batch check against the outcome update of the same batch, batch after batch
-#      (1,000 tasks each) through a published 100,000-task job, as the worker applies it.
+#      (1,000 tasks each) through a 100,000-task job, as the worker applies it.
 # Needs the PostgreSQL server binaries (initdb, pg_ctl, psql) on the PATH; runs a scratch cluster on a
 # free port in a temporary directory. Usage: bench/order-check.sh [rounds, default 4] [batches, default 60]
 set -euo pipefail
@@ -23,37 +22,33 @@ $PSQL -c "CREATE SCHEMA jobs; CREATE SCHEMA directory;"
 for f in $(ls "$MIG" | sort -t_ -k1.2 -n); do PGOPTIONS="-c search_path=jobs" $PSQL -f "$MIG/$f"; done
 $PSQL -c "INSERT INTO jobs.bulk_jobs (id, portfolio_id, type, status, requested_by_user_id, requested_by_email, total, pending)
           VALUES ('00000000-0000-0000-0000-000000000001', gen_random_uuid(), 'INVITE_USERS', 'QUEUED', gen_random_uuid(), 'a@b.c', 100000, 100000)"
-submit() { # $1: published_at of the new tasks ('NULL' as submitted, 'now()' as relayed); $2: account prefix digit
-  echo "INSERT INTO jobs.bulk_tasks (id, job_id, portfolio_id, account_id, user_id, email, action, role, language, expires_at, published_at)
+submit() { # $1: account prefix digit
+  echo "INSERT INTO jobs.bulk_tasks (id, job_id, portfolio_id, account_id, user_id, email, action, role, language, expires_at)
      SELECT gen_random_uuid(), '00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000002',
-            ('00000000-0000-0000-000$2-' || lpad(a::text, 12, '0'))::uuid, NULL, 'user' || e || '@x.test', 'INVITE',
-            'ANALYST', 'en', now() + interval '7 days', $1
+            ('00000000-0000-0000-000$1-' || lpad(a::text, 12, '0'))::uuid, NULL, 'user' || e || '@x.test', 'INVITE',
+            'ANALYST', 'en', now() + interval '7 days'
        FROM generate_series(1, 20) e CROSS JOIN generate_series(1, 5000) a ORDER BY e, a"
 }
-V90="CREATE INDEX bulk_tasks_published_pending_by_account ON jobs.bulk_tasks (account_id, seq) WHERE status = 'PENDING' AND published_at IS NOT NULL"
-PLAIN="CREATE INDEX every_pending_by_account ON jobs.bulk_tasks (account_id, seq) WHERE status = 'PENDING'"
+V110="CREATE INDEX bulk_tasks_pending_by_account ON jobs.bulk_tasks (account_id, seq) WHERE status = 'PENDING'"
 timed() {
   $PSQL -c "TRUNCATE jobs.bulk_tasks" -c "VACUUM jobs.bulk_tasks" -c "CHECKPOINT"
   local ms size
-  ms=$($PSQL -c '\timing on' -c "$(submit NULL 0)" | awk '/^Time/ {print $2}')
-  size=$($PSQL -At -c "SELECT coalesce(pg_relation_size(to_regclass('jobs.bulk_tasks_published_pending_by_account')), 0)
-                            + coalesce(pg_relation_size(to_regclass('jobs.every_pending_by_account')), 0)")
-  echo "$1: $ms ms (the new index after it: $size bytes)"
+  ms=$($PSQL -c '\timing on' -c "$(submit 0)" | awk '/^Time/ {print $2}')
+  size=$($PSQL -At -c "SELECT coalesce(pg_relation_size(to_regclass('jobs.bulk_tasks_pending_by_account')), 0)")
+  echo "$1: $ms ms (the index after it: $size bytes)"
 }
 echo "== submitting 100,000 tasks"
 for i in $(seq 1 "$ROUNDS"); do
-  timed "with V90's index               "
-  $PSQL -c "DROP INDEX jobs.bulk_tasks_published_pending_by_account"
-  timed "without it                     "
-  $PSQL -c "$PLAIN"
-  timed "with an index of every pending "
-  $PSQL -c "DROP INDEX jobs.every_pending_by_account" -c "$V90"
+  timed "with V110's index"
+  $PSQL -c "DROP INDEX jobs.bulk_tasks_pending_by_account"
+  timed "without it       "
+  $PSQL -c "$V110"
 done
-echo "== the worker's check and its outcome update, per batch of 1,000 (a published 100,000-task job)"
-$PSQL -c "TRUNCATE jobs.bulk_tasks" -c "$(submit 'now()' 0)" -c "VACUUM ANALYZE jobs.bulk_tasks"
+echo "== the worker's check and its outcome update, per batch of 1,000 (a 100,000-task job)"
+$PSQL -c "TRUNCATE jobs.bulk_tasks" -c "$(submit 0)" -c "VACUUM ANALYZE jobs.bulk_tasks"
 # The check as the worker runs it (TaskStore.EARLIER_PENDING).
 cat > "$B/step.sql" <<'SQL'
-SELECT array_agg(id)::text AS ids, array_agg(account_id)::text AS accts, array_agg(seq)::text AS seqs, max(seq) AS maxseq
+SELECT array_agg(id)::text AS ids, array_agg(account_id)::text AS accts, array_agg(seq)::text AS seqs
   FROM (SELECT id, account_id, seq FROM jobs.bulk_tasks WHERE status = 'PENDING' ORDER BY seq LIMIT 1000) b \gset
 \timing on
 \echo check
@@ -61,16 +56,8 @@ SELECT e.id, e.account_id, e.seq
   FROM unnest(:'accts'::uuid[], :'seqs'::bigint[]) AS a(account_id, last_seq)
  CROSS JOIN LATERAL (
        SELECT t.id, t.account_id, t.seq FROM jobs.bulk_tasks t
-        WHERE t.account_id = a.account_id AND t.status = 'PENDING' AND t.published_at IS NOT NULL
-          AND t.seq < a.last_seq
-       OFFSET 0) e
-UNION ALL
-SELECT t.id, t.account_id, t.seq
-  FROM jobs.bulk_tasks t
-  JOIN unnest(:'accts'::uuid[], :'seqs'::bigint[]) AS a(account_id, last_seq)
-    ON a.account_id = t.account_id AND t.seq < a.last_seq
- WHERE t.published_at IS NULL AND t.seq < :maxseq AND t.status = 'PENDING'
-   AND t.seq >= (SELECT u.seq FROM jobs.bulk_tasks u WHERE u.published_at IS NULL ORDER BY u.seq LIMIT 1) \g /dev/null
+        WHERE t.account_id = a.account_id AND t.status = 'PENDING' AND t.seq < a.last_seq
+       OFFSET 0) e \g /dev/null
 \echo release
 SELECT jobs.release_deferred_tasks(:'accts'::uuid[], 10000) \g /dev/null
 \echo outcome
