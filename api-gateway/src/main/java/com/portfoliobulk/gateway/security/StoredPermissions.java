@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -14,7 +16,9 @@ import org.springframework.stereotype.Component;
 /**
  * Callers' permissions per portfolio as the database holds them: a portfolio user's built-in or
  * custom portfolio role. One indexed query per caller, reused for
- * {@code bulk.gateway.permissions.cache-ttl}; {@link #forget} drops what a change made stale.
+ * {@code bulk.gateway.permissions.cache-ttl}; {@link #forget} drops what a change made stale. When a
+ * caller's entry expires under load (a client polling with many connections), one request reads it
+ * again and the caller's other requests wait for that read instead of each running the same query.
  */
 @Component
 public class StoredPermissions {
@@ -28,6 +32,9 @@ public class StoredPermissions {
 
     private final Map<UUID, Cached> cache = new ConcurrentHashMap<>();
 
+    /** The reads in progress, one per caller at most. */
+    private final Map<UUID, CompletableFuture<Cached>> loading = new ConcurrentHashMap<>();
+
     StoredPermissions(JdbcClient jdbc, PermissionProperties properties) {
         this.jdbc = jdbc;
         this.ttl = properties.cacheTtl();
@@ -40,12 +47,40 @@ public class StoredPermissions {
         if (cached != null && now - cached.loadedAt < ttl.toNanos()) {
             return cached.permissions;
         }
-        Map<UUID, Set<PortfolioPermission>> permissions = load(userId);
-        if (cache.size() >= MAX_CACHED_CALLERS) {
-            cache.clear();
+        CompletableFuture<Cached> mine = new CompletableFuture<>();
+        CompletableFuture<Cached> inProgress = loading.putIfAbsent(userId, mine);
+        if (inProgress != null) {
+            return awaitRead(inProgress).permissions;
         }
-        cache.put(userId, new Cached(permissions, now));
-        return permissions;
+        try {
+            Cached loaded = new Cached(load(userId), now);
+            if (cache.size() >= MAX_CACHED_CALLERS) {
+                cache.clear();
+            }
+            cache.put(userId, loaded);
+            mine.complete(loaded);
+            return loaded.permissions;
+        } catch (RuntimeException | Error ex) {
+            mine.completeExceptionally(ex);
+            throw ex;
+        } finally {
+            loading.remove(userId, mine);
+        }
+    }
+
+    /** Another request's read of the same caller; its failure is this request's failure. */
+    private static Cached awaitRead(CompletableFuture<Cached> read) {
+        try {
+            return read.join();
+        } catch (CompletionException ex) {
+            if (ex.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            if (ex.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw ex;
+        }
     }
 
     /** Drops the cached permissions of {@code userId}, after their portfolio role changed. */
