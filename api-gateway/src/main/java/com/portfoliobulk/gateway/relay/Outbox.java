@@ -122,16 +122,22 @@ class Outbox {
     }
 
     /**
-     * Marks done the jobs that have no pending task left beyond their position although no batch said
-     * so (a job without tasks, or one whose last pending tasks ended before the relay reached them).
+     * Tidies up on an idle pass: marks done the jobs that have no pending task left beyond their
+     * position although no batch said so (a job without tasks, or one whose last pending tasks ended
+     * before the relay reached them), and deletes republications whose task is gone (its job was
+     * deleted before the relay sent it again), which would otherwise be read first on every pass.
      */
-    int closeExhausted() {
-        return jdbc.sql("""
+    void tidy() {
+        jdbc.sql("""
                         UPDATE jobs.bulk_jobs j SET relay_done = true
                          WHERE NOT j.relay_done
                            AND NOT EXISTS (
                                SELECT 1 FROM jobs.bulk_tasks t
                                 WHERE t.job_id = j.id AND t.status = 'PENDING' AND t.seq > j.relayed_seq)
+                        """).update();
+        jdbc.sql("""
+                        DELETE FROM jobs.task_republications r
+                         WHERE NOT EXISTS (SELECT 1 FROM jobs.bulk_tasks t WHERE t.id = r.task_id)
                         """).update();
     }
 

@@ -86,7 +86,7 @@ public class TaskRelay {
             }
             List<OutboxTask> batch = outbox.next(properties.batchSize());
             if (batch.isEmpty()) {
-                outbox.closeExhausted();
+                outbox.tidy();
                 return Pass.NOTHING_TO_DO;
             }
             int sent = send(batch);

@@ -217,6 +217,24 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
     }
 
     @Test
+    void aRepublicationWhoseTaskIsGoneIsDroppedAndHoldsNothingUp() throws Exception {
+        UUID gone = UUID.randomUUID();
+        jdbc.sql("INSERT INTO jobs.task_republications (task_id, seq) VALUES (:task, 0)")
+                .param("task", gone)
+                .update();
+
+        UUID jobId = offboardAnn();
+
+        taskTopic.awaitJob(jobId, 30);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> jdbc.sql("SELECT count(*) FROM jobs.task_republications WHERE task_id = :task")
+                                .param("task", gone)
+                                .query(Long.class)
+                                .single()
+                        == 0);
+    }
+
+    @Test
     void aJobCancelledBeforeItsTasksWereSentIsDoneForTheRelayWithNothingSent() throws Exception {
         UUID jobId;
         try (RelayLock lock = holdRelayLock()) {
