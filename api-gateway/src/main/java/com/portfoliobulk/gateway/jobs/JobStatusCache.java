@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.jobs;
 
+import com.portfoliobulk.servicesupport.concurrent.Futures;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -8,7 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -95,7 +95,7 @@ class JobStatusCache implements DisposableBean {
         CompletableFuture<Optional<Job>> mine = new CompletableFuture<>();
         CompletableFuture<Optional<Job>> running = reads.putIfAbsent(key, mine);
         if (running != null) {
-            return awaitRead(running);
+            return Futures.join(running);
         }
         Optional<Job> job;
         try {
@@ -172,20 +172,6 @@ class JobStatusCache implements DisposableBean {
     public void destroy() {
         if (refresher != null) {
             refresher.shutdownNow();
-        }
-    }
-
-    private static Optional<Job> awaitRead(CompletableFuture<Optional<Job>> running) {
-        try {
-            return running.join();
-        } catch (CompletionException ex) {
-            if (ex.getCause() instanceof RuntimeException cause) {
-                throw cause;
-            }
-            if (ex.getCause() instanceof Error cause) {
-                throw cause;
-            }
-            throw ex;
         }
     }
 

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.security;
 
+import com.portfoliobulk.servicesupport.concurrent.Futures;
 import java.sql.Array;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -8,7 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -50,7 +50,7 @@ public class StoredPermissions {
         CompletableFuture<Cached> mine = new CompletableFuture<>();
         CompletableFuture<Cached> inProgress = loading.putIfAbsent(userId, mine);
         if (inProgress != null) {
-            return awaitRead(inProgress).permissions;
+            return Futures.join(inProgress).permissions;
         }
         try {
             Cached loaded = new Cached(load(userId), now);
@@ -65,21 +65,6 @@ public class StoredPermissions {
             throw ex;
         } finally {
             loading.remove(userId, mine);
-        }
-    }
-
-    /** Another request's read of the same caller; its failure is this request's failure. */
-    private static Cached awaitRead(CompletableFuture<Cached> read) {
-        try {
-            return read.join();
-        } catch (CompletionException ex) {
-            if (ex.getCause() instanceof RuntimeException failure) {
-                throw failure;
-            }
-            if (ex.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw ex;
         }
     }
 

@@ -1,0 +1,2 @@
+/** Small helpers for work shared between threads. */
+package com.portfoliobulk.servicesupport.concurrent;
