@@ -6,7 +6,7 @@ import java.util.UUID;
 /**
  * An activity log entry about to be written: the event, a new entry id and its sentence.
  *
- * @param entryId the entry's own id
+ * @param entryId the entry's own id, time-ordered ({@link EntryIds})
  * @param event the applied change; its {@code eventId} makes a redelivered event a duplicate
  * @param summary the sentence a person reads
  */
@@ -18,6 +18,6 @@ record NewActivityEntry(UUID entryId, AccountActivityEvent event, String summary
      * @throws InvalidActivityEventException when the event makes no sense
      */
     static NewActivityEntry of(AccountActivityEvent event) {
-        return new NewActivityEntry(UUID.randomUUID(), event, ActivitySummary.of(event));
+        return new NewActivityEntry(EntryIds.next(), event, ActivitySummary.of(event));
     }
 }
