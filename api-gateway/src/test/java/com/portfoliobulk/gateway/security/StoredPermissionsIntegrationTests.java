@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
@@ -12,10 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -42,42 +41,46 @@ class StoredPermissionsIntegrationTests extends GatewayIntegrationTest {
                 .param("user", editor)
                 .param("email", "editor-" + editor + "@agency.test")
                 .update();
-        SlowDataSource database = new SlowDataSource(dataSource);
+        HeldDataSource database = new HeldDataSource(dataSource);
         StoredPermissions permissions = new StoredPermissions(
                 JdbcClient.create(database),
                 new PermissionProperties(PermissionProperties.Source.DATABASE, Duration.ofMinutes(1)));
         int requests = 20;
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<Map<UUID, Set<PortfolioPermission>>>> answers = new ArrayList<>();
-
-        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int i = 0; i < requests; i++) {
-                answers.add(threads.submit(() -> {
-                    start.await();
-                    return permissions.of(editor);
-                }));
-            }
-            start.countDown();
+        List<Map<UUID, Set<PortfolioPermission>>> answers = new CopyOnWriteArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            threads.add(Thread.ofVirtual().start(() -> answers.add(permissions.of(editor))));
+        }
+        // Every request waits: one for its connection, the others for that request's read.
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> threads.stream()
+                                .filter(thread -> thread.getState() == Thread.State.WAITING)
+                                .count()
+                        == requests);
+        database.release.countDown();
+        for (Thread thread : threads) {
+            thread.join(Duration.ofSeconds(10));
         }
 
         assertThat(database.connections.get())
                 .as("one read for the %d requests", requests)
                 .isEqualTo(1);
-        for (Future<Map<UUID, Set<PortfolioPermission>>> answer : answers) {
-            assertThat(answer.get().get(portfolio.id())).contains(PortfolioPermission.USER_MANAGEMENT_EDIT);
-        }
-        assertThat(permissions.of(editor))
-                .as("cached")
-                .isEqualTo(answers.getFirst().get());
+        assertThat(answers)
+                .hasSize(requests)
+                .allSatisfy(answer ->
+                        assertThat(answer.get(portfolio.id())).contains(PortfolioPermission.USER_MANAGEMENT_EDIT));
+        assertThat(permissions.of(editor)).as("cached").isEqualTo(answers.getFirst());
         assertThat(database.connections.get()).isEqualTo(1);
     }
 
-    /** Counts the connections taken and makes each take 300 ms, so that concurrent requests overlap. */
-    private static final class SlowDataSource extends DelegatingDataSource {
+    /** Counts the connections taken and holds each until released, so that the requests overlap. */
+    private static final class HeldDataSource extends DelegatingDataSource {
 
         final AtomicInteger connections = new AtomicInteger();
 
-        SlowDataSource(DataSource target) {
+        final CountDownLatch release = new CountDownLatch(1);
+
+        HeldDataSource(DataSource target) {
             super(target);
         }
 
@@ -85,7 +88,7 @@ class StoredPermissionsIntegrationTests extends GatewayIntegrationTest {
         public Connection getConnection() throws SQLException {
             connections.incrementAndGet();
             try {
-                Thread.sleep(300);
+                release.await();
             } catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
                 throw new SQLException(ex);
