@@ -58,4 +58,26 @@ public record AccountActivityEvent(
             throw new IllegalArgumentException("Unsupported activity schema version " + v + "; expected " + VERSION);
         }
     }
+
+    /**
+     * The event of a change of {@code accountId}'s link to {@code portfolioId} (an action for which
+     * {@link ActivityAction#isLinkChange} holds): a new event id, and no job, task or target user.
+     */
+    public static AccountActivityEvent linkChange(
+            UUID portfolioId, UUID accountId, ActivityAction action, Instant occurredAt, Actor actor) {
+        return new AccountActivityEvent(
+                VERSION,
+                UUID.randomUUID(),
+                occurredAt,
+                accountId,
+                portfolioId,
+                null,
+                null,
+                action,
+                null,
+                null,
+                null,
+                InitiationLevel.PORTFOLIO,
+                actor);
+    }
 }

@@ -3,7 +3,6 @@ package com.portfoliobulk.worker.links;
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
-import com.portfoliobulk.contracts.InitiationLevel;
 import com.portfoliobulk.worker.activity.ActivityPublisher;
 import java.time.Duration;
 import java.time.Instant;
@@ -143,20 +142,7 @@ class AccountLinks {
         Instant now = Instant.now();
         List<AccountActivityEvent> events = new ArrayList<>(accounts.size());
         for (UUID account : accounts) {
-            events.add(new AccountActivityEvent(
-                    AccountActivityEvent.VERSION,
-                    UUID.randomUUID(),
-                    now,
-                    account,
-                    portfolioId,
-                    null,
-                    null,
-                    action,
-                    null,
-                    null,
-                    null,
-                    InitiationLevel.PORTFOLIO,
-                    actor));
+            events.add(AccountActivityEvent.linkChange(portfolioId, account, action, now, actor));
         }
         try {
             activity.publish(events).get(PUBLISH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
