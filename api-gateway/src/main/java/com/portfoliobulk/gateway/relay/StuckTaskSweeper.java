@@ -3,7 +3,6 @@ package com.portfoliobulk.gateway.relay;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -83,7 +82,7 @@ public class StuckTaskSweeper {
         }
         int total = 0;
         while (true) {
-            List<Integer> swept = jdbc.sql("""
+            Swept swept = jdbc.sql("""
                             WITH stuck AS (
                                 SELECT id FROM jobs.bulk_jobs
                                  WHERE status IN ('QUEUED', 'IN_PROGRESS') AND relay_done
@@ -107,21 +106,21 @@ public class StuckTaskSweeper {
                                           AND later.applied_at IS NOT NULL)
                                  ORDER BY s.seq
                                 RETURNING 1)
-                            SELECT (SELECT count(*) FROM moved)::integer
-                            UNION ALL
-                            SELECT (SELECT count(*) FROM queued)::integer
+                            SELECT (SELECT count(*) FROM moved)::integer AS jobs,
+                                   (SELECT count(*) FROM queued)::integer AS tasks
                             """)
                     .param("afterSeconds", (double) after.toMillis() / 1000)
                     .param("batch", batchSize)
-                    .query(Integer.class)
-                    .list();
-            int jobs = swept.get(0);
-            int queued = swept.get(1);
-            republished.increment(queued);
-            total += queued;
-            if (jobs < batchSize) {
+                    .query((row, n) -> new Swept(row.getInt("jobs"), row.getInt("tasks")))
+                    .single();
+            republished.increment(swept.tasks());
+            total += swept.tasks();
+            if (swept.jobs() < batchSize) {
                 return total;
             }
         }
     }
+
+    /** What one statement of the sweep did: the stuck jobs it took and the tasks it queued of them. */
+    private record Swept(int jobs, int tasks) {}
 }
