@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.jobs;
 
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.contracts.paging.PageRequest;
@@ -71,9 +72,17 @@ class JobProgress {
                 .map(Job::view);
     }
 
-    /** The job's tasks in task order, keyed by their position. */
+    /**
+     * The job's tasks in task order, keyed by their position. A job with no pending task left has none
+     * to list for {@code status=PENDING}, which would otherwise read all its tasks to find none (a
+     * task never becomes pending again).
+     */
     Page<TaskView> tasks(UUID portfolioId, UUID jobId, TaskFilter filter, PageRequest paging) {
-        job(portfolioId, jobId);
+        Job job = job(portfolioId, jobId);
+        if (filter.status() == TaskStatus.PENDING && job.counts().pending() == 0) {
+            return paging.page(List.<Jobs.TaskRow>of(), task -> Cursor.of(TASKS, task.seq()))
+                    .map(Jobs.TaskRow::task);
+        }
         long afterSeq = paging.after() == null ? 0 : paging.after().number(0);
         List<Jobs.TaskRow> fetched = jobs.tasks(jobId, filter, afterSeq, paging.limit());
         return paging.page(fetched, task -> Cursor.of(TASKS, task.seq())).map(Jobs.TaskRow::task);

@@ -170,11 +170,16 @@ class Jobs {
         Map<String, Object> params = taskParams(jobId, filter);
         params.put("afterSeq", afterSeq);
         params.put("fetch", limit + 1);
-        return jdbc.sql("SELECT " + TASK_COLUMNS + " FROM jobs.bulk_tasks WHERE " + taskConditions(filter)
-                        + " AND seq > :afterSeq ORDER BY seq LIMIT :fetch")
+        return jdbc.sql(taskPageSql(filter))
                 .params(params)
                 .query((row, n) -> new TaskRow(row.getLong("seq"), task(row)))
                 .list();
+    }
+
+    /** The statement of {@link #tasks}: its parameters are jobId, those of the filter, afterSeq and fetch. */
+    static String taskPageSql(TaskFilter filter) {
+        return "SELECT " + TASK_COLUMNS + " FROM jobs.bulk_tasks WHERE " + taskConditions(filter)
+                + " AND seq > :afterSeq ORDER BY seq LIMIT :fetch";
     }
 
     /**
@@ -234,8 +239,12 @@ class Jobs {
 
     private static String taskConditions(TaskFilter filter) {
         StringBuilder where = new StringBuilder("job_id = :jobId");
-        if (filter.status() != null) {
-            where.append(" AND status = :status");
+        if (filter.status() == TaskStatus.PENDING) {
+            where.append(" AND status = 'PENDING'");
+        } else if (filter.status() != null) {
+            // Said twice so that a plan prepared for any status still reads bulk_tasks_ended_by_job,
+            // which holds only ended tasks (jobs migration V120).
+            where.append(" AND status = :status AND status <> 'PENDING'");
         }
         if (filter.reason() != null) {
             where.append(" AND reason = :reason");
@@ -249,7 +258,7 @@ class Jobs {
     private static Map<String, Object> taskParams(UUID jobId, TaskFilter filter) {
         Map<String, Object> params = new HashMap<>();
         params.put("jobId", jobId);
-        if (filter.status() != null) {
+        if (filter.status() != null && filter.status() != TaskStatus.PENDING) {
             params.put("status", filter.status().name());
         }
         if (filter.reason() != null) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.gateway.support.WorkerSimulation;
@@ -13,10 +14,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 
 /** Polling a job: its status with counts, ETag and Retry-After; its tasks as pages or CSV; the job list. */
@@ -181,6 +185,72 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
                 .orElseThrow();
         assertThat(items(tasksPath + "?status=SUCCEEDED&accountId=" + otherAccount))
                 .isEmpty();
+    }
+
+    @Test
+    void aJobWithNoPendingTaskLeftListsNoPendingTask() {
+        UUID jobId = offboardAnn();
+        String tasksPath = jobPath(portfolio.id(), jobId) + "/tasks";
+        List<UUID> tasks = worker.taskIds(jobId);
+        worker.apply(tasks.get(0), "SKIPPED", "OWNER_PROTECTED", null);
+        tasks.subList(1, tasks.size()).forEach(task -> worker.apply(task, "SUCCEEDED", null, "ANALYST"));
+
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(
+                        () -> assertThat(items(tasksPath + "?status=PENDING")).isEmpty());
+        assertThat(items(tasksPath + "?status=SKIPPED")).hasSize(1);
+        assertThat(items(tasksPath + "?status=SUCCEEDED")).hasSize(tasks.size() - 1);
+    }
+
+    /**
+     * Every task is pending when stored, so the index of a job's tasks by status holds only ended ones
+     * (jobs migration V120): the statement of a page of one ended status reaches that index even as a
+     * plan prepared for any status, which a server-side prepared statement may become.
+     */
+    @Test
+    void aPageOfOneEndedStatusIsReadFromTheIndexOfEndedTasksWhateverTheStatusBound() {
+        for (TaskStatus status : TaskStatus.values()) {
+            String plan = genericPlan(
+                    Jobs.taskPageSql(new TaskFilter(status, null, null)),
+                    Map.of(
+                            "jobId",
+                            "'" + UUID.randomUUID() + "'",
+                            "status",
+                            "'" + status.name() + "'",
+                            "afterSeq",
+                            "0",
+                            "fetch",
+                            "101"));
+            if (status == TaskStatus.PENDING) {
+                assertThat(plan).as("PENDING").doesNotContain("bulk_tasks_ended_by_job");
+            } else {
+                assertThat(plan).as(status.name()).contains("Index Scan using bulk_tasks_ended_by_job");
+            }
+        }
+    }
+
+    /**
+     * PostgreSQL's plan of the statement prepared once for any values of its named parameters (a
+     * generic plan), executed with the given SQL literals for them.
+     */
+    private String genericPlan(String namedSql, Map<String, String> literals) {
+        Matcher parameters = Pattern.compile("(?<!:):(\\w+)").matcher(namedSql);
+        StringBuilder numbered = new StringBuilder();
+        List<String> arguments = new ArrayList<>();
+        while (parameters.find()) {
+            arguments.add(literals.get(parameters.group(1)));
+            parameters.appendReplacement(numbered, "\\$" + arguments.size());
+        }
+        parameters.appendTail(numbered);
+        return new TransactionTemplate(transactions).execute(status -> {
+            jdbc.sql("SET LOCAL plan_cache_mode = force_generic_plan").update();
+            jdbc.sql("PREPARE task_page AS " + numbered).update();
+            List<String> plan = jdbc.sql("EXPLAIN EXECUTE task_page(" + String.join(", ", arguments) + ")")
+                    .query(String.class)
+                    .list();
+            jdbc.sql("DEALLOCATE task_page").update();
+            return String.join("\n", plan);
+        });
     }
 
     @Test
