@@ -33,6 +33,7 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -732,21 +733,33 @@ public final class Bench {
         AtomicLong ok = new AtomicLong();
         AtomicLong notModified = new AtomicLong();
         AtomicLong other = new AtomicLong();
-        // A second before the clock starts: each client opens its connection and has one answer first.
-        long start = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        // A second before the clock starts: each client opens its connection, has one answer, then
+        // polls as in the phase without counting, so that the clock starts on the phase's steady
+        // state (at 200/s, polls a second apart would each find the gateway's short-lived status
+        // answer expired, which a client polling every 500 ms among 100 never does).
+        long warmUp = TimeUnit.SECONDS.toNanos(1);
+        long start = System.nanoTime() + warmUp;
         long end = start + phaseNanos;
         List<List<Long>> perClient = new ArrayList<>();
         URI uri = URI.create(jobUrl);
-        CpuTime cpuBefore = CpuTime.now(stack.pid(), postmasterPid());
-        long clientCpuBefore = ownCpuNanos();
+        // The CPU used from the clock's start: the warm-up's answers are not counted either.
+        CompletableFuture<CpuTime> cpuBefore = new CompletableFuture<>();
+        CompletableFuture<Long> clientCpuBefore = new CompletableFuture<>();
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            threads.submit(() -> {
+                long wait = start - System.nanoTime();
+                Thread.sleep(Math.max(0, wait / 1_000_000), (int) Math.max(0, wait % 1_000_000));
+                cpuBefore.complete(CpuTime.now(stack.pid(), postmasterPid()));
+                clientCpuBefore.complete(ownCpuNanos());
+                return null;
+            });
             for (int c = 0; c < clients; c++) {
                 List<Long> mine = new ArrayList<>();
                 perClient.add(mine);
                 long offset = intervalNanos * c / clients;
                 threads.submit(() -> {
                     String etag = null;
-                    long next = start + offset;
+                    long next = start - warmUp + offset;
                     PollConnection connection = new PollConnection(uri, token);
                     // The clients are steady pollers: a new connection's first answer (the TCP
                     // handshake, the server's accept and its first read on the connection) is not
@@ -774,15 +787,19 @@ public final class Bench {
                             answer = connection.get(conditional ? etag : null);
                         } catch (IOException ex) {
                             connection.close();
-                            other.incrementAndGet();
+                            if (sent >= start) {
+                                other.incrementAndGet();
+                            }
                             continue;
                         }
                         long took = System.nanoTime() - sent;
-                        mine.add(took);
-                        switch (answer.status()) {
-                            case 200 -> ok.incrementAndGet();
-                            case 304 -> notModified.incrementAndGet();
-                            default -> other.incrementAndGet();
+                        if (sent >= start) {
+                            mine.add(took);
+                            switch (answer.status()) {
+                                case 200 -> ok.incrementAndGet();
+                                case 304 -> notModified.incrementAndGet();
+                                default -> other.incrementAndGet();
+                            }
                         }
                         if (answer.etag() != null) {
                             etag = answer.etag();
@@ -792,8 +809,8 @@ public final class Bench {
             }
         }
         double elapsed = seconds(Math.max(System.nanoTime(), end) - start);
-        CpuTime cpu = CpuTime.now(stack.pid(), postmasterPid()).minus(cpuBefore);
-        double clientCpu = (ownCpuNanos() - clientCpuBefore) / 1e9;
+        CpuTime cpu = CpuTime.now(stack.pid(), postmasterPid()).minus(cpuBefore.join());
+        double clientCpu = (ownCpuNanos() - clientCpuBefore.join()) / 1e9;
         List<Double> millis = new ArrayList<>();
         for (List<Long> mine : perClient) {
             for (long took : mine) {
