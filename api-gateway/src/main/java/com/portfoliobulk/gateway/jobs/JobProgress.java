@@ -79,12 +79,11 @@ class JobProgress {
      */
     Page<TaskView> tasks(UUID portfolioId, UUID jobId, TaskFilter filter, PageRequest paging) {
         Job job = job(portfolioId, jobId);
-        if (filter.status() == TaskStatus.PENDING && job.counts().pending() == 0) {
-            return paging.page(List.<Jobs.TaskRow>of(), task -> Cursor.of(TASKS, task.seq()))
-                    .map(Jobs.TaskRow::task);
-        }
         long afterSeq = paging.after() == null ? 0 : paging.after().number(0);
-        List<Jobs.TaskRow> fetched = jobs.tasks(jobId, filter, afterSeq, paging.limit());
+        List<Jobs.TaskRow> fetched =
+                filter.status() == TaskStatus.PENDING && job.counts().pending() == 0
+                        ? List.of()
+                        : jobs.tasks(jobId, filter, afterSeq, paging.limit());
         return paging.page(fetched, task -> Cursor.of(TASKS, task.seq())).map(Jobs.TaskRow::task);
     }
 

@@ -34,7 +34,8 @@ class Outbox {
 
     /**
      * The next tasks in seq order, from the jobs not yet sent in full (each read from its position on
-     * {@code bulk_tasks_by_job}: beyond it, a job's tasks are pending until sent) and from the republications, with the jobs' requester.
+     * {@code bulk_tasks_by_job}: beyond it, a job's tasks are pending until sent) and from the
+     * republications, with the jobs' requester.
      */
     private static final String NEXT = """
             SELECT q.*, j.requested_by_user_id, j.requested_by_email, j.origin, j.created_at AS requested_at,
