@@ -7,6 +7,7 @@ import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.InitiationLevel;
 import com.portfoliobulk.contracts.Topics;
 import com.portfoliobulk.contracts.UserRef;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Collection;
@@ -54,7 +55,7 @@ public final class ActivityEvents implements AutoCloseable {
         events.forEach(event -> {
             ProducerRecord<String, String> record =
                     new ProducerRecord<>(TOPIC, event.accountId().toString(), JSON.writeValueAsString(event));
-            record.headers().add("traceparent", traceParent.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            record.headers().add("traceparent", traceParent.getBytes(StandardCharsets.UTF_8));
             producer.send(record);
         });
         producer.flush();

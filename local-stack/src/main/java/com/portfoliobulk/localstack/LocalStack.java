@@ -1,6 +1,7 @@
 package com.portfoliobulk.localstack;
 
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.time.Duration;
@@ -201,7 +202,7 @@ public final class LocalStack implements AutoCloseable {
         }
         return Optional.of(AdminToken.mint(
                 secret,
-                UUID.nameUUIDFromBytes(DemoPortfolio.NEWCOMER_EMAIL.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                UUID.nameUUIDFromBytes(DemoPortfolio.NEWCOMER_EMAIL.getBytes(StandardCharsets.UTF_8)),
                 DemoPortfolio.NEWCOMER_EMAIL,
                 Map.of(),
                 Instant.now().plus(TOKEN_VALIDITY)));

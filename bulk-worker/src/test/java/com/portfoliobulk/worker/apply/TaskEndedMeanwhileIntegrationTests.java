@@ -2,6 +2,7 @@ package com.portfoliobulk.worker.apply;
 
 import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.remove;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
@@ -83,7 +84,7 @@ class TaskEndedMeanwhileIntegrationTests extends WorkerIntegrationSupport {
         assertThat(directory.membership(account, carl)).isEmpty();
         assertThat(jobs.tasks(job.id()))
                 .extracting(StoredTask::status, StoredTask::reason)
-                .containsOnly(org.assertj.core.groups.Tuple.tuple(TaskStatus.CANCELLED, ReasonCode.JOB_CANCELLED));
+                .containsOnly(tuple(TaskStatus.CANCELLED, ReasonCode.JOB_CANCELLED));
         assertThat(jobs.job(job.id()).status()).isEqualTo(JobStatus.CANCELLED);
         assertThat(jobs.job(job.id()).cancelled()).isEqualTo(2);
         assertThat(activityOf(job)).isEmpty();
