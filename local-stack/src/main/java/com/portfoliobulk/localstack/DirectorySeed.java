@@ -14,6 +14,12 @@ import java.util.UUID;
  * Writes demo and load-test data straight into the {@code directory} schema with plain JDBC. This is
  * admin tooling for local runs: the services never write the directory, except the worker applying
  * tasks. Each seed is one transaction and does nothing when its portfolio already exists.
+ *
+ * <p>A seed that wrote rows is followed by {@code ANALYZE} of the directory tables, as after any bulk
+ * load: until autovacuum gets to them (a minute or more after startup), the planner would otherwise
+ * plan a job's first submission on a directory it believes nearly empty. With 5,000 x 20 seeded and no
+ * statistics, offboarding 25,000 users joined all 360,000 of the portfolio's memberships and then looked
+ * up each one's user by key, a million buffer reads: 670 ms to plan 100,000 tasks instead of 250 ms.
  */
 final class DirectorySeed {
 
@@ -25,7 +31,7 @@ final class DirectorySeed {
 
     /** Writes the snapshot unless its portfolio exists; returns whether it wrote anything. */
     boolean seed(DirectorySnapshot snapshot) {
-        return transactions.run(connection -> {
+        return analyzedAfter(transactions.run(connection -> {
             if (!insertPortfolio(connection, snapshot.portfolioId(), snapshot.portfolioName())) {
                 return false;
             }
@@ -67,12 +73,12 @@ final class DirectorySeed {
                 insert.executeBatch();
             }
             return true;
-        });
+        }));
     }
 
     /** Runs set-based SQL for a load-test portfolio unless it exists; returns whether it wrote anything. */
     boolean seed(LoadTestPortfolio portfolio) {
-        return transactions.run(connection -> {
+        return analyzedAfter(transactions.run(connection -> {
             if (!insertPortfolio(connection, portfolio.portfolioId(), portfolio.name())) {
                 return false;
             }
@@ -82,7 +88,20 @@ final class DirectorySeed {
                 }
             }
             return true;
-        });
+        }));
+    }
+
+    /** Refreshes the planner's statistics of the directory once a seed has committed rows. */
+    private boolean analyzedAfter(boolean wrote) {
+        if (wrote) {
+            transactions.run(connection -> {
+                try (PreparedStatement analyze = connection.prepareStatement(
+                        "ANALYZE directory.portfolios, directory.accounts, directory.users, directory.memberships")) {
+                    return analyze.execute();
+                }
+            });
+        }
+        return wrote;
     }
 
     private static boolean insertPortfolio(Connection connection, UUID id, String name) throws SQLException {

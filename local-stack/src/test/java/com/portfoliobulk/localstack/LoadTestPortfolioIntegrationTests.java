@@ -2,6 +2,8 @@ package com.portfoliobulk.localstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -19,9 +21,21 @@ class LoadTestPortfolioIntegrationTests {
         LoadTestPortfolio portfolio = new LoadTestPortfolio(40, 5);
         DirectorySeed seed = new DirectorySeed(database);
         UUID id = portfolio.portfolioId();
+        Instant beforeSeed =
+                jdbc.sql("SELECT clock_timestamp()").query(Instant.class).single();
 
         assertThat(seed.seed(portfolio)).isTrue();
+        Instant analyzed = lastAnalyze("directory.memberships");
+        assertThat(analyzed)
+                .as("the planner's statistics of the memberships, refreshed after the seed")
+                .isAfter(beforeSeed);
         assertThat(seed.seed(portfolio)).as("seeding again").isFalse();
+        assertThat(lastAnalyze("directory.memberships"))
+                .as("a seed that writes nothing analyzes nothing")
+                .isEqualTo(analyzed);
+        for (String table : List.of("directory.accounts", "directory.users")) {
+            assertThat(lastAnalyze(table)).as(table).isAfter(beforeSeed);
+        }
 
         assertThat(count("SELECT count(*) FROM directory.accounts WHERE portfolio_id = ?", id))
                 .isEqualTo(40);
@@ -48,6 +62,13 @@ class LoadTestPortfolioIntegrationTests {
                         .query(String.class)
                         .single())
                 .isEqualTo("leaver@load-40x5.example");
+    }
+
+    private Instant lastAnalyze(String table) {
+        return jdbc.sql("SELECT last_analyze FROM pg_stat_user_tables WHERE relid = CAST(? AS regclass)")
+                .param(table)
+                .query(Instant.class)
+                .single();
     }
 
     private long count(String sql, Object parameter) {
