@@ -5,6 +5,7 @@ import com.portfoliobulk.contracts.JobOrigin;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.web.FieldProblem;
 import com.portfoliobulk.gateway.web.InvalidParameterException;
+import com.portfoliobulk.servicesupport.ids.TimeOrderedIds;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -12,8 +13,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.CannotAcquireLockException;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -39,6 +43,9 @@ public class JobSubmission {
     /** The longest {@code Idempotency-Key} accepted. */
     public static final int MAX_KEY_LENGTH = 255;
 
+    /** How many job ids a submission tries when the ones it drew were taken. */
+    private static final int MAX_ID_ATTEMPTS = 3;
+
     private static final JsonMapper CANONICAL_JSON = JsonMapper.builder().build();
 
     private final JobPlanning planning;
@@ -59,6 +66,9 @@ public class JobSubmission {
 
     private final TransactionTemplate transaction;
 
+    private final Supplier<UUID> jobIds;
+
+    @Autowired
     JobSubmission(
             JobPlanning planning,
             TargetResolution resolution,
@@ -69,6 +79,32 @@ public class JobSubmission {
             JobMetrics metrics,
             ApplicationEventPublisher events,
             PlatformTransactionManager transactions) {
+        this(
+                planning,
+                resolution,
+                jobs,
+                jobRepository,
+                keys,
+                properties,
+                metrics,
+                events,
+                transactions,
+                TimeOrderedIds::next);
+    }
+
+    /** As the other, with the source of new job ids ({@link TimeOrderedIds} there). */
+    JobSubmission(
+            JobPlanning planning,
+            TargetResolution resolution,
+            Jobs jobs,
+            JobRepository jobRepository,
+            IdempotencyKeyRepository keys,
+            JobsProperties properties,
+            JobMetrics metrics,
+            ApplicationEventPublisher events,
+            PlatformTransactionManager transactions,
+            Supplier<UUID> jobIds) {
+        this.jobIds = jobIds;
         this.planning = planning;
         this.resolution = resolution;
         this.jobs = jobs;
@@ -130,7 +166,7 @@ public class JobSubmission {
         long expectedTasks = validated.knownTaskCount().orElse(0);
         ResolvedTargets targets = planning.plan(portfolioId, validated).targets();
         for (int attempt = 1; ; attempt++) {
-            UUID jobId = UUID.randomUUID();
+            UUID jobId = jobIds.get();
             try {
                 long created = create(jobId, targets, expectedTasks, requestedBy, origin, key, hash);
                 Job job = find(portfolioId, jobId).orElseThrow();
@@ -145,6 +181,12 @@ public class JobSubmission {
                 }
                 if (attempt >= 2) {
                     throw JobProblems.stillBeingCreated(key, properties.retryAfter());
+                }
+            } catch (DuplicateKeyException idTaken) {
+                // Another job of the same millisecond drew the same 26 random bits after the time,
+                // so a job or task id is taken: the transaction rolled back; try again with a new id.
+                if (attempt >= MAX_ID_ATTEMPTS) {
+                    throw idTaken;
                 }
             } catch (CannotAcquireLockException ex) {
                 // A concurrent submission with this key holds its row for longer than duplicate-wait.

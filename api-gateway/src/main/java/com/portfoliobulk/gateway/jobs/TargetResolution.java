@@ -112,9 +112,12 @@ class TargetResolution {
      * Stores the plan as the tasks of {@code jobId} in one set-based statement, in plan order, at most
      * {@code limit} of them, and answers how many it stored. Runs in the caller's transaction.
      *
-     * <p>Task ids are the job id's first 80 bits (its random bits, version and variant included)
-     * followed by the task's 48-bit position in the job: unique, valid version-4 ids, and far cheaper
-     * to make than 100,000 calls of {@code gen_random_uuid()}.
+     * <p>Task ids are the job id's first 80 bits (its time, version, variant and first random bits)
+     * followed by the task's 48-bit position in the job: valid version-7 ids, unique as long as no two
+     * jobs share those 80 bits (the submission retries with a new job id if they ever do), in the
+     * job's order, and far cheaper to make than 100,000 calls of {@code gen_random_uuid()}. Job ids
+     * are time-ordered, so a new job's tasks go in at the end of the primary key and of
+     * {@code bulk_tasks_by_job}.
      */
     long insertTasks(UUID jobId, ResolvedTargets targets, long limit) {
         Map<String, Object> params = new HashMap<>(targets.params());

@@ -13,11 +13,13 @@ import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import com.portfoliobulk.rules.AccessRules;
 import com.portfoliobulk.rules.Decision;
+import com.portfoliobulk.servicesupport.ids.TimeOrderedIds;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -193,5 +195,51 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
                 });
         assertThat(jobCount(portfolio.id())).isZero();
         assertThat(taskCount(portfolio.id())).isZero();
+    }
+
+    @Test
+    void aJobWhoseTaskIdsAreTakenIsStoredUnderANewJobId() {
+        UUID first = accepted(portfolio.id(), """
+                {"type":"OFFBOARD_USERS","userIds":["%s"]}
+                """.formatted(ann));
+        // A job id with the first job's 80 leading bits: its tasks would get the first job's task ids.
+        UUID sharingThePrefix = new UUID(first.getMostSignificantBits(), first.getLeastSignificantBits() ^ 0xABCDEFL);
+        UUID fresh = TimeOrderedIds.next();
+        Iterator<UUID> drawn = List.of(sharingThePrefix, fresh).iterator();
+        JobsProperties defaults = new JobsProperties(
+                200_000,
+                Duration.ofHours(24),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(1),
+                Duration.ofHours(1),
+                "64MB");
+        JobSubmission submission = new JobSubmission(
+                new JobPlanning(resolution, defaults),
+                resolution,
+                jobs,
+                jobRepository,
+                keys,
+                defaults,
+                metrics,
+                events,
+                transactions,
+                drawn::next);
+        Caller caller = new Caller(ADMIN_ID, ADMIN_EMAIL, Map.of());
+
+        JobSubmission.Submitted second = submission.submit(
+                caller,
+                portfolio.id(),
+                UUID.randomUUID().toString(),
+                new RemoveAccess(List.of(ann), List.of(alpha, beta)));
+
+        assertThat(second.job().id()).isEqualTo(fresh);
+        assertThat(second.job().counts().total()).isEqualTo(2);
+        assertThat(jdbc.sql("SELECT job_id, count(*) FROM jobs.bulk_tasks WHERE portfolio_id = :p GROUP BY job_id")
+                        .param("p", portfolio.id())
+                        .query((row, n) -> tuple(row.getObject(1, UUID.class), row.getLong(2)))
+                        .list())
+                .as("the first job keeps its tasks; nothing of the attempt under the taken ids is left")
+                .containsExactlyInAnyOrder(tuple(first, 3L), tuple(fresh, 2L));
+        assertThat(jobCount(portfolio.id())).isEqualTo(2);
     }
 }

@@ -1,4 +1,4 @@
-package com.portfoliobulk.audit.log;
+package com.portfoliobulk.servicesupport.ids;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,13 +8,13 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
-class EntryIdsTests {
+class TimeOrderedIdsTests {
 
     @Test
     void idsAreVersion7WithTheTimeFirstSoThatLaterIdsSortAfterEarlierOnes() {
         long now = System.currentTimeMillis();
-        UUID earlier = EntryIds.at(now);
-        UUID later = EntryIds.at(now + 1);
+        UUID earlier = TimeOrderedIds.at(now);
+        UUID later = TimeOrderedIds.at(now + 1);
 
         assertThat(earlier.version()).isEqualTo(7);
         assertThat(earlier.variant()).isEqualTo(2);
@@ -27,7 +27,7 @@ class EntryIdsTests {
     void idsOfTheSameMillisecondDiffer() {
         List<UUID> ids = new ArrayList<>();
         for (int i = 0; i < 10_000; i++) {
-            ids.add(EntryIds.at(0));
+            ids.add(TimeOrderedIds.at(0));
         }
 
         assertThat(new HashSet<>(ids)).hasSize(ids.size());

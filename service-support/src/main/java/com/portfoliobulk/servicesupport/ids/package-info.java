@@ -1,0 +1,2 @@
+/** Identifiers the services make for new rows. */
+package com.portfoliobulk.servicesupport.ids;
