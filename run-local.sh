@@ -25,9 +25,9 @@ for arg in "$@"; do
 done
 
 java_options=()
+while IFS= read -r option; do java_options+=("$option"); done < <(local_stack_java_options)
 if [ "$(java_major "$JAVA_HOME/bin/java")" -ge 24 ]; then
-  # Kafka, Maven and compression libraries still use sun.misc.Unsafe and JNI; keep the console quiet.
-  java_options+=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
+  # The build's own JVM: Maven's libraries use sun.misc.Unsafe too.
   export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 fi
 

@@ -32,3 +32,12 @@ select_jdk() {
   export JAVA_HOME="$best"
   export PATH="$JAVA_HOME/bin:$PATH"
 }
+
+# The local stack's JVM options, one per line: one list for run-local.sh and the benchmark. On JDK 24+,
+# Kafka, Maven and compression libraries still use sun.misc.Unsafe and JNI; keep the console quiet.
+# The collector stays the JVM's default, G1: README.md, "Benchmark", has what others measured.
+local_stack_java_options() {
+  if [ "$(java_major "$JAVA_HOME/bin/java")" -ge 24 ]; then
+    printf '%s\n' --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED
+  fi
+}

@@ -28,6 +28,9 @@ if [ "$(java_major "$JAVA_HOME/bin/java")" -ge 24 ]; then
   java_options+=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
   export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 fi
+# The local stack runs with the JVM options ./run-local.sh gives it.
+stack_options=()
+while IFS= read -r option; do stack_options+=(--default-stack-option "$option"); done < <(local_stack_java_options)
 
 if [ "$build" = true ]; then
   echo "Building the local stack with the JDK at $JAVA_HOME ..."
@@ -53,4 +56,4 @@ if [ ! -d "$lib" ] || [ "$jar" -nt "$lib" ]; then
 fi
 
 exec "$JAVA_HOME/bin/java" ${java_options[@]+"${java_options[@]}"} -Xmx1g -cp "$lib/*" \
-  bench/src/Bench.java --jar "$jar" ${args[@]+"${args[@]}"}
+  bench/src/Bench.java --jar "$jar" ${stack_options[@]+"${stack_options[@]}"} ${args[@]+"${args[@]}"}

@@ -82,7 +82,8 @@ public final class Bench {
               --poll-seconds N       length of each poll phase (default 8)
               --jfr                  record the local stack with Java Flight Recorder (profile settings)
                                      into bench/results/<run>.jfr
-              --stack-option OPT     one more option for the local stack JVM (repeatable), e.g. -Xmx2g
+              --stack-option OPT     one more option for the local stack JVM (repeatable), e.g. -Xmx2g,
+                                     after those ./run-local.sh uses (run.sh passes them)
               --env NAME=VALUE       one more environment variable for the local stack (repeatable)
               --label TEXT           a label for the results (e.g. what changed)
               --help                 this text
@@ -216,13 +217,13 @@ public final class Bench {
         int kafkaPort = freePort();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("--sun-misc-unsafe-memory-access=allow");
-        command.add("--enable-native-access=ALL-UNNAMED");
+        List<String> javaOptions = options.stackJavaOptions();
+        command.addAll(javaOptions);
+        results.put("stackJavaOptions", javaOptions);
         if (options.jfr) {
             command.add("-XX:StartFlightRecording=settings=profile,filename=" + jfr.toAbsolutePath());
             results.put("jfr", jfr.toString());
         }
-        command.addAll(options.stackOptions);
         command.addAll(List.of(
                 "-jar",
                 options.jar,
@@ -542,9 +543,12 @@ public final class Bench {
         memory.start();
         CpuTime cpuBefore = CpuTime.now(stack.pid(), postmasterPid());
         String url = gateway + "/api/v1/portfolios/" + portfolio + "/bulk-jobs";
+        String type = field(body, "type");
+        double[] serverBefore = submissionTimer(type);
         long submitStart = System.nanoTime();
         HttpResponse<String> answer = post(url, body, UUID.randomUUID().toString());
         long submitted = System.nanoTime();
+        double[] serverAfter = submissionTimer(type);
         if (answer.statusCode() != 202) {
             memory.stop();
             throw new IllegalStateException("Submission answered " + answer.statusCode() + ": " + answer.body());
@@ -552,6 +556,12 @@ public final class Bench {
         UUID jobId = UUID.fromString(field(answer.body(), "jobId"));
         figures.put("jobId", jobId.toString());
         figures.put("submitSeconds", seconds(submitted - submitStart));
+        if (serverAfter[1] - serverBefore[1] == 1) {
+            // The gateway's own time for it (bulk_job_submission_seconds): from the parsed request to
+            // the stored job; the rest of the round trip is the request's and the answer's transfer,
+            // parsing and writing, and any wait for a core.
+            figures.put("serverSubmitSeconds", serverAfter[0] - serverBefore[0]);
+        }
         figures.put("requestBytes", body.length());
         String status;
         long firstProgress = 0;
@@ -1040,7 +1050,10 @@ public final class Bench {
         Map<String, Object> pg = (Map<String, Object>) results.get("postgres");
         md.append("PostgreSQL ").append(pg.get("server_version")).append(" with fsync=").append(pg.get("fsync"));
         md.append(", synchronous_commit=").append(pg.get("synchronous_commit"));
-        md.append(", full_page_writes=").append(pg.get("full_page_writes")).append(".\n\n");
+        md.append(", full_page_writes=").append(pg.get("full_page_writes")).append(".\n");
+        md.append("Local stack JVM options: `")
+                .append(String.join(" ", options.stackJavaOptions()))
+                .append("`.\n\n");
 
         if (results.get("raw") instanceof Map<?, ?> raw) {
             Map<?, ?> upsert = (Map<?, ?>) raw.get("upsert");
@@ -1067,7 +1080,7 @@ public final class Bench {
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> jobs = (List<Map<String, Object>>) results.get("jobs");
         if (!jobs.isEmpty()) {
-            md.append("| job | tasks | submit | first applied | COMPLETED | tasks/s overall | tasks/s steady (10-90 %)"
+            md.append("| job | tasks | submit (of it in the gateway) | first applied | COMPLETED | tasks/s overall | tasks/s steady (10-90 %)"
                     + " | task latency p50 / p95 / p99 | last activity entry after COMPLETED | peak heap used / live"
                     + " after GC / RSS (one JVM) | CPU per task: services / PostgreSQL | e2e / raw rows/s |\n");
             md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
@@ -1078,6 +1091,9 @@ public final class Bench {
                 Map<?, ?> memory = (Map<?, ?>) job.get("memory");
                 md.append("| ").append(job.get("job")).append(" | ").append(n(job.get("tasks")));
                 md.append(" | ").append(s(job.get("submitSeconds")));
+                if (job.get("serverSubmitSeconds") != null) {
+                    md.append(" (").append(s(job.get("serverSubmitSeconds"))).append(")");
+                }
                 md.append(" | ").append(s(job.get("firstAppliedSeconds")));
                 md.append(" | ").append(s(job.get("completedSeconds")));
                 md.append(" | ").append(n(job.get("tasksPerSecondOverall")));
@@ -1196,6 +1212,19 @@ public final class Bench {
             request.header("If-None-Match", ifNoneMatch);
         }
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The gateway's {@code bulk_job_submission_seconds} of a job type: {sum, count}. */
+    double[] submissionTimer(String type) throws Exception {
+        String metrics = get(gateway + "/actuator/prometheus", null).body();
+        double[] sumAndCount = new double[2];
+        for (int i = 0; i < 2; i++) {
+            Matcher matcher = Pattern.compile("(?m)^bulk_job_submission_seconds_" + (i == 0 ? "sum" : "count")
+                            + "\\{[^}]*type=\"" + type + "\"[^}]*\\} (\\S+)$")
+                    .matcher(metrics);
+            sumAndCount[i] = matcher.find() ? Double.parseDouble(matcher.group(1)) : Double.NaN;
+        }
+        return sumAndCount;
     }
 
     static String field(String json, String name) {
@@ -1456,6 +1485,8 @@ public final class Bench {
 
         String label;
 
+        List<String> defaultStackOptions = new ArrayList<>();
+
         List<String> stackOptions = new ArrayList<>();
 
         Map<String, String> env = new LinkedHashMap<>();
@@ -1473,6 +1504,7 @@ public final class Bench {
                     case "--no-preview" -> options.preview = false;
                     case "--poll-seconds" -> options.pollSeconds = Integer.parseInt(args[++i]);
                     case "--jfr" -> options.jfr = true;
+                    case "--default-stack-option" -> options.defaultStackOptions.add(args[++i]);
                     case "--stack-option" -> options.stackOptions.add(args[++i]);
                     case "--env" -> {
                         String[] pair = args[++i].split("=", 2);
@@ -1496,6 +1528,13 @@ public final class Bench {
                 throw new IllegalArgumentException("--jar is required (run.sh passes it)");
             }
             return options;
+        }
+
+        /** The local stack's own JVM options (as ./run-local.sh gives them), then --stack-option's. */
+        List<String> stackJavaOptions() {
+            List<String> javaOptions = new ArrayList<>(defaultStackOptions);
+            javaOptions.addAll(stackOptions);
+            return javaOptions;
         }
     }
 

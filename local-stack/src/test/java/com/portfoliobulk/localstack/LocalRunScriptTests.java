@@ -40,6 +40,25 @@ class LocalRunScriptTests {
         assertThat(Integer.parseInt(result.output().trim())).isGreaterThanOrEqualTo(21);
     }
 
+    /** The local stack's JVM options, the one list run-local.sh and the benchmark use, start this JDK. */
+    @Test
+    void theLocalStacksJavaOptionsStartThisJdk() throws Exception {
+        String setUp = "export JAVA_HOME='" + System.getProperty("java.home") + "'; . ./.mvn/select-jdk.sh";
+        Result options = bash(setUp + " && local_stack_java_options");
+        Result started = bash(setUp + " && mapfile -t options < <(local_stack_java_options)"
+                + " && \"$JAVA_HOME/bin/java\" \"${options[@]}\" -version");
+
+        assertThat(options.exitCode()).as(options.output()).isZero();
+        assertThat(started.exitCode()).as(started.output()).isZero();
+        assertThat(started.output()).doesNotContain("WARNING");
+        if (Runtime.version().feature() >= 24) {
+            assertThat(options.output().lines())
+                    .containsExactly("--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED");
+        } else {
+            assertThat(options.output()).isEmpty();
+        }
+    }
+
     /**
      * The README's test command on a machine whose default java is older than 21 with a newer JDK
      * installed beside it: the wrapper selects the newer one, with one line saying which, when
