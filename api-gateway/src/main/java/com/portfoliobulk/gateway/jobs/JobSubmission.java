@@ -5,7 +5,6 @@ import com.portfoliobulk.contracts.JobOrigin;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.web.FieldProblem;
 import com.portfoliobulk.gateway.web.InvalidParameterException;
-import com.portfoliobulk.servicesupport.ids.TimeOrderedIds;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -13,8 +12,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Supplier;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.CannotAcquireLockException;
 import org.springframework.dao.DuplicateKeyException;
@@ -66,33 +63,8 @@ public class JobSubmission {
 
     private final TransactionTemplate transaction;
 
-    private final Supplier<UUID> jobIds;
+    private final JobIds jobIds;
 
-    @Autowired
-    JobSubmission(
-            JobPlanning planning,
-            TargetResolution resolution,
-            Jobs jobs,
-            JobRepository jobRepository,
-            IdempotencyKeyRepository keys,
-            JobsProperties properties,
-            JobMetrics metrics,
-            ApplicationEventPublisher events,
-            PlatformTransactionManager transactions) {
-        this(
-                planning,
-                resolution,
-                jobs,
-                jobRepository,
-                keys,
-                properties,
-                metrics,
-                events,
-                transactions,
-                TimeOrderedIds::next);
-    }
-
-    /** As the other, with the source of new job ids ({@link TimeOrderedIds} there). */
     JobSubmission(
             JobPlanning planning,
             TargetResolution resolution,
@@ -103,8 +75,7 @@ public class JobSubmission {
             JobMetrics metrics,
             ApplicationEventPublisher events,
             PlatformTransactionManager transactions,
-            Supplier<UUID> jobIds) {
-        this.jobIds = jobIds;
+            JobIds jobIds) {
         this.planning = planning;
         this.resolution = resolution;
         this.jobs = jobs;
@@ -114,6 +85,7 @@ public class JobSubmission {
         this.metrics = metrics;
         this.events = events;
         this.transaction = new TransactionTemplate(transactions);
+        this.jobIds = jobIds;
     }
 
     /**
@@ -166,7 +138,7 @@ public class JobSubmission {
         long expectedTasks = validated.knownTaskCount().orElse(0);
         ResolvedTargets targets = planning.plan(portfolioId, validated).targets();
         for (int attempt = 1; ; attempt++) {
-            UUID jobId = jobIds.get();
+            UUID jobId = jobIds.next();
             try {
                 long created = create(jobId, targets, expectedTasks, requestedBy, origin, key, hash);
                 Job job = find(portfolioId, jobId).orElseThrow();

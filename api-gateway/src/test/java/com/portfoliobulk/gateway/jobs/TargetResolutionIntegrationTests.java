@@ -184,7 +184,8 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
                 twoTasksAtMost,
                 metrics,
                 events,
-                transactions);
+                transactions,
+                new JobIds());
         Caller caller = new Caller(ADMIN_ID, ADMIN_EMAIL, Map.of());
 
         assertThatThrownBy(() -> smallJobs.submit(
@@ -223,7 +224,12 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
                 metrics,
                 events,
                 transactions,
-                drawn::next);
+                new JobIds() {
+                    @Override
+                    UUID next() {
+                        return drawn.next();
+                    }
+                });
         Caller caller = new Caller(ADMIN_ID, ADMIN_EMAIL, Map.of());
 
         JobSubmission.Submitted second = submission.submit(
