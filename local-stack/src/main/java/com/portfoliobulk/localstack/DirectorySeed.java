@@ -16,10 +16,10 @@ import java.util.UUID;
  * tasks. Each seed is one transaction and does nothing when its portfolio already exists.
  *
  * <p>A seed that wrote rows is followed by {@code ANALYZE} of the directory tables, as after any bulk
- * load: until autovacuum gets to them (a minute or more after startup), the planner would otherwise
- * plan a job's first submission on a directory it believes nearly empty. With 5,000 x 20 seeded and no
- * statistics, offboarding 25,000 users joined all 360,000 of the portfolio's memberships and then looked
- * up each one's user by key, a million buffer reads: 670 ms to plan 100,000 tasks instead of 250 ms.
+ * load: until autovacuum gets to them (a minute or more after startup), the planner would plan the
+ * first jobs on tables it has no statistics for. With 5,000 x 20 seeded and none, the plan of
+ * offboarding 25,000 users joined all of the portfolio's memberships and then looked up each one's
+ * user by key, a million buffer reads: 670 ms to produce its 100,000 tasks instead of 250 ms.
  */
 final class DirectorySeed {
 
