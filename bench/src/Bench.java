@@ -1217,14 +1217,24 @@ public final class Bench {
     /** The gateway's {@code bulk_job_submission_seconds} of a job type: {sum, count}. */
     double[] submissionTimer(String type) throws Exception {
         String metrics = get(gateway + "/actuator/prometheus", null).body();
-        double[] sumAndCount = new double[2];
-        for (int i = 0; i < 2; i++) {
-            Matcher matcher = Pattern.compile("(?m)^bulk_job_submission_seconds_" + (i == 0 ? "sum" : "count")
-                            + "\\{[^}]*type=\"" + type + "\"[^}]*\\} (\\S+)$")
-                    .matcher(metrics);
-            sumAndCount[i] = matcher.find() ? Double.parseDouble(matcher.group(1)) : Double.NaN;
+        String labels = "type=\"" + type + "\"";
+        List<Double> sum = samples(metrics, "bulk_job_submission_seconds_sum", labels);
+        List<Double> count = samples(metrics, "bulk_job_submission_seconds_count", labels);
+        return new double[] {
+            sum.isEmpty() ? Double.NaN : sum.getFirst(), count.isEmpty() ? Double.NaN : count.getFirst()
+        };
+    }
+
+    /** The values of a metric's samples in Prometheus text whose labels contain {@code labels}. */
+    static List<Double> samples(String metrics, String name, String labels) {
+        Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{[^}]*" + Pattern.quote(labels)
+                        + "[^}]*\\} (\\S+)$")
+                .matcher(metrics);
+        List<Double> values = new ArrayList<>();
+        while (matcher.find()) {
+            values.add(Double.parseDouble(matcher.group(1)));
         }
-        return sumAndCount;
+        return values;
     }
 
     static String field(String json, String name) {
@@ -1412,18 +1422,14 @@ public final class Bench {
             }
             try {
                 HttpResponse<String> metrics = get(gateway + "/actuator/prometheus", null);
-                double heap = 0;
-                Matcher matcher = Pattern.compile("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*\\} (\\S+)$")
-                        .matcher(metrics.body());
-                while (matcher.find()) {
-                    heap += Double.parseDouble(matcher.group(1));
-                }
+                double heap = samples(metrics.body(), "jvm_memory_used_bytes", "area=\"heap\"").stream()
+                        .mapToDouble(Double::doubleValue)
+                        .sum();
                 lastHeapBytes = heap;
                 peakHeapBytes = Math.max(peakHeapBytes, heap);
-                Matcher live = Pattern.compile("(?m)^jvm_gc_live_data_size_bytes\\{[^}]*\\} (\\S+)$")
-                        .matcher(metrics.body());
-                if (live.find()) {
-                    peakLiveBytes = Math.max(peakLiveBytes, Double.parseDouble(live.group(1)));
+                List<Double> live = samples(metrics.body(), "jvm_gc_live_data_size_bytes", "");
+                if (!live.isEmpty()) {
+                    peakLiveBytes = Math.max(peakLiveBytes, live.getFirst());
                 }
             } catch (Exception ignored) {
                 // a missed sample
