@@ -22,12 +22,12 @@ final class PlanTally {
         }
     }
 
-    /** The counts so far; reasons in the order of {@link ReasonCode}. */
     /** Every task of the plan walked so far, changes and skips. */
     long total() {
         return changes + skipped;
     }
 
+    /** The counts so far; reasons in the order of {@link ReasonCode}. */
     PreviewSummary summary() {
         return new PreviewSummary(changes, skipped, skippedByReason);
     }

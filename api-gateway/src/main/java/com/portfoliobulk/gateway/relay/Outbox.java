@@ -58,7 +58,7 @@ class Outbox {
             """.formatted(COLUMNS);
 
     /**
-     * Moves the jobs' positions (never back) and marks a job done when no pending task is left beyond
+     * Moves the jobs' positions (never back), counts the tasks sent from them, and marks a job done when no pending task is left beyond
      * its position. The job rows are locked in id order, the order in which a worker batch locks them.
      */
     private static final String ADVANCE = """
@@ -66,11 +66,12 @@ class Outbox {
                 SELECT id FROM jobs.bulk_jobs WHERE id = ANY(:jobs) ORDER BY id FOR UPDATE)
             UPDATE jobs.bulk_jobs j
                SET relayed_seq = greatest(j.relayed_seq, w.seq),
+                   relayed_tasks = j.relayed_tasks + w.tasks,
                    relayed_at = now(),
                    relay_done = j.relay_done OR NOT EXISTS (
                        SELECT 1 FROM jobs.bulk_tasks t
                         WHERE t.job_id = j.id AND t.status = 'PENDING' AND t.seq > greatest(j.relayed_seq, w.seq))
-              FROM unnest(:jobs, :seqs) AS w(job_id, seq), locked
+              FROM unnest(:jobs, :seqs, :tasks) AS w(job_id, seq, tasks), locked
              WHERE j.id = w.job_id AND locked.id = w.job_id
             """;
 
@@ -103,17 +104,22 @@ class Outbox {
      */
     void markSent(List<OutboxTask> batch) {
         Map<UUID, Long> positions = new TreeMap<>();
+        Map<UUID, Long> sentFromPosition = new TreeMap<>();
         List<Long> republications = new ArrayList<>();
         for (OutboxTask task : batch) {
-            long seq = task.republication() == null ? task.seq() : 0L;
-            positions.merge(task.message().jobId(), seq, Math::max);
-            if (task.republication() != null) {
+            boolean republished = task.republication() != null;
+            positions.merge(task.message().jobId(), republished ? 0L : task.seq(), Math::max);
+            sentFromPosition.merge(task.message().jobId(), republished ? 0L : 1L, Long::sum);
+            if (republished) {
                 republications.add(task.republication());
             }
         }
         jdbc.sql(ADVANCE)
                 .param("jobs", new SqlArrayValue("uuid", positions.keySet().toArray()))
                 .param("seqs", new SqlArrayValue("bigint", positions.values().toArray()))
+                .param(
+                        "tasks",
+                        new SqlArrayValue("bigint", sentFromPosition.values().toArray()))
                 .update();
         if (!republications.isEmpty()) {
             jdbc.sql("DELETE FROM jobs.task_republications WHERE id = ANY(:ids)")
@@ -140,6 +146,19 @@ class Outbox {
                         DELETE FROM jobs.task_republications r
                          WHERE NOT EXISTS (SELECT 1 FROM jobs.bulk_tasks t WHERE t.id = r.task_id)
                         """).update();
+    }
+
+    /**
+     * How many tasks were sent and have not ended yet, over the unfinished jobs: each job's sent tasks
+     * less its ended ones (tasks cancelled before they were sent make a job's figure low, never below
+     * zero).
+     */
+    long inFlight() {
+        return jdbc.sql("""
+                        SELECT coalesce(sum(greatest(0, relayed_tasks - (total - pending))), 0)
+                          FROM jobs.bulk_jobs
+                         WHERE status IN ('QUEUED', 'IN_PROGRESS')
+                        """).query(Long.class).single();
     }
 
     /** How many tasks wait to be published. */

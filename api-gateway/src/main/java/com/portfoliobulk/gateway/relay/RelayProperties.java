@@ -13,6 +13,9 @@ import org.springframework.validation.annotation.Validated;
  * @param partitions the task topic's partitions, when this service creates it
  * @param replicationFactor the task topic's replication factor, when this service creates it
  * @param batchSize the most tasks published per pass
+ * @param maxInFlight the most tasks sent and not yet ended (by the workers) before the relay waits for
+ *     them; 0 for no limit. Keeps a large job's tasks in the database until the workers near them,
+ *     instead of all on the topic in its first seconds
  * @param idlePollInterval how long the relay waits when there was nothing (or less than a full
  *     batch) to publish; a new job wakes it at once
  * @param sendTimeout how long a pass waits for the broker's acknowledgements of its batch; keep it
@@ -29,6 +32,7 @@ record RelayProperties(
         @DefaultValue("12") @Min(1) int partitions,
         @DefaultValue("1") @Min(1) short replicationFactor,
         @DefaultValue("5000") @Min(1) int batchSize,
+        @DefaultValue("50000") @Min(0) int maxInFlight,
         @DefaultValue("100ms") Duration idlePollInterval,
         @DefaultValue("40s") Duration sendTimeout,
         @DefaultValue("200ms") Duration initialBackoff,

@@ -7,6 +7,7 @@ import com.portfoliobulk.servicesupport.tracing.TracedSends;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -56,6 +57,15 @@ public class TaskRelay {
 
     private final long lockKey;
 
+    /** How long the tasks in flight may stay as many or more before the relay sends on regardless. */
+    static final Duration STALL = Duration.ofSeconds(1);
+
+    /** Since when (System.nanoTime) the window has been full without the tasks in flight falling; null when not full. */
+    private Long fullSince;
+
+    /** The tasks in flight at the last pass that looked. */
+    private long lastInFlight = Long.MAX_VALUE;
+
     TaskRelay(
             Outbox outbox,
             KafkaTemplate<String, BulkTaskMessage> kafka,
@@ -84,6 +94,9 @@ public class TaskRelay {
             if (!outbox.tryLock(lockKey)) {
                 return Pass.NOT_LEADER;
             }
+            if (windowFull()) {
+                return Pass.WINDOW_FULL;
+            }
             List<OutboxTask> batch = outbox.next(properties.batchSize());
             if (batch.isEmpty()) {
                 outbox.tidy();
@@ -95,6 +108,27 @@ public class TaskRelay {
         });
         published.increment(pass.sent());
         return pass;
+    }
+
+    /**
+     * Whether this pass waits for the workers: {@code max-in-flight} tasks or more are sent and not
+     * ended, and their number fell within the last {@link #STALL} (the workers are getting through
+     * them). When it has not fallen for that long, the relay sends on: the tasks in flight may be
+     * waiting for tasks not sent yet (a task is deferred while an earlier task of its account is
+     * pending), or the workers are down and the topic holds the tasks for them.
+     */
+    private synchronized boolean windowFull() {
+        if (properties.maxInFlight() == 0) {
+            return false;
+        }
+        long inFlight = outbox.inFlight();
+        long now = System.nanoTime();
+        boolean full = inFlight >= properties.maxInFlight();
+        if (!full || inFlight < lastInFlight || fullSince == null) {
+            fullSince = full ? now : null;
+        }
+        lastInFlight = inFlight;
+        return full && now - fullSince < STALL.toNanos();
     }
 
     /** The key of the PostgreSQL advisory lock that one relay at a time holds. */
@@ -176,6 +210,9 @@ public class TaskRelay {
         static final Pass NOT_LEADER = new Pass(false, 0, 0, false);
 
         static final Pass NOTHING_TO_DO = new Pass(true, 0, 0, false);
+
+        /** As many tasks as {@code max-in-flight} wait for the workers: the relay waits for its next poll. */
+        static final Pass WINDOW_FULL = new Pass(true, 0, 0, false);
     }
 
     /** A batch the broker did not acknowledge; no position moved. */

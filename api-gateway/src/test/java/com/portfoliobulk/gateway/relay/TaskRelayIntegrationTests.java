@@ -55,6 +55,9 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
     PlatformTransactionManager transactions;
 
     @Autowired
+    TaskRelayLoop loop;
+
+    @Autowired
     DataSource dataSource;
 
     private TaskTopic taskTopic;
@@ -256,6 +259,43 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
     }
 
     @Test
+    void theRelayWaitsWhileMaxInFlightTasksAreSentAndNotEndedAndSendsOnWhenTheyDoNotFall() {
+        loop.stop();
+        try {
+            // Other tests' jobs may be left unfinished (no worker runs here): the window is over them.
+            TaskRelay windowed = relay(7, Math.toIntExact(outbox.inFlight()) + 10);
+            UUID jobId = offboardAnn();
+
+            assertThat(windowed.publishNextBatch().sent()).isEqualTo(7);
+            assertThat(windowed.publishNextBatch().sent()).isEqualTo(7);
+            assertThat(windowed.publishNextBatch())
+                    .as("14 in flight, 10 allowed")
+                    .isEqualTo(TaskRelay.Pass.WINDOW_FULL);
+            assertThat(unrelayed(jobId)).isEqualTo(16);
+
+            endFirstTasks(jobId, 7);
+            assertThat(windowed.publishNextBatch().sent())
+                    .as("7 in flight after the workers ended 7")
+                    .isEqualTo(7);
+
+            // 14 in flight again and none ends: after TaskRelay.STALL the relay sends on.
+            long waitingSince = System.nanoTime();
+            assertThat(windowed.publishNextBatch()).isEqualTo(TaskRelay.Pass.WINDOW_FULL);
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> windowed.publishNextBatch().sent() > 0);
+            assertThat(Duration.ofNanos(System.nanoTime() - waitingSince)).isGreaterThanOrEqualTo(TaskRelay.STALL);
+            assertThat(jdbc.sql("SELECT relayed_tasks FROM jobs.bulk_jobs WHERE id = :id")
+                            .param("id", jobId)
+                            .query(Long.class)
+                            .single())
+                    .isEqualTo(28);
+        } finally {
+            loop.start();
+        }
+    }
+
+    @Test
     void theBacklogGaugeCountsWhatWaitsAndThePublishedCounterWhatWasSent() throws Exception {
         double publishedBefore = scrape("bulk_relay_tasks_published_total");
         try (RelayLock lock = holdRelayLock()) {
@@ -272,13 +312,31 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
                 .contains("bulk_job_submission_seconds_bucket{application=\"api-gateway\",type=\"OFFBOARD_USERS\"");
     }
 
+    /** The first {@code count} tasks of the job end, as the workers would end them. */
+    private void endFirstTasks(UUID jobId, int count) {
+        int ended = jdbc.sql("""
+                        UPDATE jobs.bulk_tasks SET status = 'SUCCEEDED', applied_at = now()
+                         WHERE id IN (SELECT id FROM jobs.bulk_tasks WHERE job_id = :id ORDER BY seq LIMIT :count)
+                        """).param("id", jobId).param("count", count).update();
+        jdbc.sql("""
+                        UPDATE jobs.bulk_jobs
+                           SET pending = pending - :count, succeeded = succeeded + :count, status = 'IN_PROGRESS'
+                         WHERE id = :id
+                        """).param("id", jobId).param("count", ended).update();
+    }
+
     private TaskRelay smallBatchRelay() {
+        return relay(7, properties.maxInFlight());
+    }
+
+    private TaskRelay relay(int batchSize, int maxInFlight) {
         RelayProperties small = new RelayProperties(
                 true,
                 properties.topic(),
                 properties.partitions(),
                 properties.replicationFactor(),
-                7,
+                batchSize,
+                maxInFlight,
                 properties.idlePollInterval(),
                 properties.sendTimeout(),
                 properties.initialBackoff(),
