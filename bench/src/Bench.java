@@ -446,6 +446,8 @@ public final class Bench {
         }
         CpuTime cpu = CpuTime.now(stack.pid(), postmasterPid()).minus(cpuBefore);
         Map<String, Object> figures = percentiles(millis);
+        // In call order: whether a slow call came early (compilation still under way) or at random.
+        figures.put("callsMillis", millis.stream().map(ms -> Math.round(ms * 10) / 10.0).toList());
         // Less dependent on the machine's other load than the latencies.
         figures.put("stackCpuMillisPerCall", cpu.stack() * 1e3 / millis.size());
         figures.put("postgresCpuMillisPerCall", cpu.postgres() * 1e3 / millis.size());

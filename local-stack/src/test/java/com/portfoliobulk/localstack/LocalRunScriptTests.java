@@ -53,9 +53,12 @@ class LocalRunScriptTests {
         assertThat(started.output()).doesNotContain("WARNING");
         if (Runtime.version().feature() >= 24) {
             assertThat(options.output().lines())
-                    .containsExactly("--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED");
+                    .containsExactly(
+                            "-XX:-ClassUnloadingWithConcurrentMark",
+                            "--sun-misc-unsafe-memory-access=allow",
+                            "--enable-native-access=ALL-UNNAMED");
         } else {
-            assertThat(options.output()).isEmpty();
+            assertThat(options.output().lines()).containsExactly("-XX:-ClassUnloadingWithConcurrentMark");
         }
     }
 
