@@ -40,8 +40,7 @@ select_jdk() {
 # to 58 ms in the one JVM of all services and the broker, against 1.6 to 7 ms without; the services
 # make no classes once warm, so their metaspace stays flat (README.md, "Benchmark", seventh round).
 local_stack_java_options() {
-  printf '%s
-' -XX:-ClassUnloadingWithConcurrentMark
+  printf '%s\n' -XX:-ClassUnloadingWithConcurrentMark
   if [ "$(java_major "$JAVA_HOME/bin/java")" -ge 24 ]; then
     printf '%s\n' --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED
   fi

@@ -58,8 +58,9 @@ class Outbox {
             """.formatted(COLUMNS);
 
     /**
-     * Moves the jobs' positions (never back), counts the tasks sent from them, and marks a job done when no pending task is left beyond
-     * its position. The job rows are locked in id order, the order in which a worker batch locks them.
+     * Moves the jobs' positions (never back), counts the tasks sent from them, and marks a job done
+     * when no pending task is left beyond its position. The job rows are locked in id order, the
+     * order in which a worker batch locks them.
      */
     private static final String ADVANCE = """
             WITH locked AS (

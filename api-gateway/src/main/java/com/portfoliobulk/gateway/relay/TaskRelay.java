@@ -60,7 +60,10 @@ public class TaskRelay {
     /** How long the tasks in flight may stay as many or more before the relay sends on regardless. */
     static final Duration STALL = Duration.ofSeconds(1);
 
-    /** Since when (System.nanoTime) the window has been full without the tasks in flight falling; null when not full. */
+    /**
+     * Since when ({@link System#nanoTime}) the window has been full without the tasks in flight
+     * falling; null while it is not full.
+     */
     private Long fullSince;
 
     /** The tasks in flight at the last pass that looked. */
