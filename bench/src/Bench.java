@@ -750,15 +750,9 @@ public final class Bench {
         Set<String> tables = new TreeSet<>();
         boolean busy = true;
         while (busy && System.nanoTime() - start < maxNanos) {
-            busy = false;
-            try (Statement statement = db.createStatement();
-                    ResultSet rows = statement.executeQuery(
-                            "SELECT query FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")) {
-                while (rows.next()) {
-                    busy = true;
-                    tables.add(rows.getString(1) == null ? "?" : rows.getString(1).replace("autovacuum: ", ""));
-                }
-            }
+            List<String> working = autovacuumWork(db);
+            tables.addAll(working);
+            busy = !working.isEmpty();
             if (busy) {
                 Thread.sleep(500);
             }
@@ -771,6 +765,19 @@ public final class Bench {
             log("  waited " + s((System.nanoTime() - start) / 1e9) + " for autovacuum: " + tables);
         }
         return figures;
+    }
+
+    /** What PostgreSQL's autovacuum workers are busy with now, e.g. "VACUUM ANALYZE jobs.bulk_tasks". */
+    static List<String> autovacuumWork(Connection connection) throws SQLException {
+        List<String> work = new ArrayList<>();
+        try (Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery(
+                        "SELECT query FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")) {
+            while (rows.next()) {
+                work.add(rows.getString(1) == null ? "?" : rows.getString(1).replace("autovacuum: ", ""));
+            }
+        }
+        return work;
     }
 
     Map<String, Object> pollPhase(String jobUrl, boolean saturate, boolean conditional) throws Exception {
@@ -1491,14 +1498,7 @@ public final class Bench {
                 if (autovacuumDb == null) {
                     autovacuumDb = DriverManager.getConnection(jdbcUrl, "postgres", "postgres");
                 }
-                try (Statement statement = autovacuumDb.createStatement();
-                        ResultSet rows = statement.executeQuery(
-                                "SELECT query FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")) {
-                    while (rows.next()) {
-                        String what = rows.getString(1) == null ? "?" : rows.getString(1).replace("autovacuum: ", "");
-                        autovacuumSamples.merge(what, 1, Integer::sum);
-                    }
-                }
+                autovacuumWork(autovacuumDb).forEach(what -> autovacuumSamples.merge(what, 1, Integer::sum));
             } catch (SQLException ignored) {
                 // a missed sample
             }
