@@ -10,6 +10,7 @@ import java.time.ZoneOffset;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -175,11 +176,12 @@ class Deliveries {
     }
 
     /**
-     * Claims due messages of active subscriptions for {@code lease}: at most {@code perSubscription} of
-     * each subscription, none of the {@code busy} ones, oldest due first. Messages another instance
-     * holds (locked or leased) are skipped.
+     * Claims due messages of active subscriptions for {@code lease}, oldest due first: of each
+     * subscription at most {@code perSubscription} less the messages this instance is still sending to
+     * it ({@code sending}). Messages another instance holds (locked or leased) are skipped.
      */
-    List<Claimed> claimDue(int limit, int perSubscription, Collection<UUID> busy, Duration lease) {
+    List<Claimed> claimDue(int limit, int perSubscription, Map<UUID, Integer> sending, Duration lease) {
+        List<UUID> subscriptions = List.copyOf(sending.keySet());
         return jdbc.sql("""
                         UPDATE jobs.webhook_deliveries d SET leased_until = now() + cast(:lease AS interval)
                         FROM jobs.webhook_subscriptions s
@@ -187,15 +189,18 @@ class Deliveries {
                                 SELECT id FROM jobs.webhook_deliveries
                                 WHERE id IN (
                                     SELECT id FROM (
-                                        SELECT dd.id, dd.next_attempt_at, row_number() OVER (
-                                            PARTITION BY dd.subscription_id ORDER BY dd.next_attempt_at, dd.id) AS rank
+                                        SELECT dd.id, dd.next_attempt_at, coalesce(sending.n, 0) AS sending,
+                                               row_number() OVER (PARTITION BY dd.subscription_id
+                                                                  ORDER BY dd.next_attempt_at, dd.id) AS rank
                                         FROM jobs.webhook_deliveries dd
                                         JOIN jobs.webhook_subscriptions ss ON ss.id = dd.subscription_id
+                                        LEFT JOIN unnest(:sendingTo, :sendingCounts) AS sending(subscription_id, n)
+                                          ON sending.subscription_id = dd.subscription_id
                                         WHERE dd.status = 'PENDING' AND dd.next_attempt_at <= now()
                                           AND (dd.leased_until IS NULL OR dd.leased_until < now())
-                                          AND ss.status = 'ACTIVE' AND dd.subscription_id <> ALL(:busy)
+                                          AND ss.status = 'ACTIVE'
                                     ) due
-                                    WHERE rank <= :perSubscription ORDER BY next_attempt_at LIMIT :limit)
+                                    WHERE rank <= :perSubscription - sending ORDER BY next_attempt_at LIMIT :limit)
                                 FOR UPDATE SKIP LOCKED)
                           AND s.id = d.subscription_id
                           AND d.status = 'PENDING' AND (d.leased_until IS NULL OR d.leased_until < now())
@@ -205,7 +210,12 @@ class Deliveries {
                 .param("lease", interval(lease))
                 .param("limit", limit)
                 .param("perSubscription", perSubscription)
-                .param("busy", uuids(busy))
+                .param("sendingTo", uuids(subscriptions))
+                .param(
+                        "sendingCounts",
+                        new SqlArrayValue(
+                                "integer",
+                                subscriptions.stream().map(sending::get).toArray()))
                 .query((row, n) -> new Claimed(
                         row.getObject("id", UUID.class),
                         row.getObject("subscription_id", UUID.class),

@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -203,12 +202,12 @@ class WebhookDispatcher implements SmartLifecycle {
         if (free == 0) {
             return 0;
         }
-        int perSubscription = properties.maxConcurrentPerSubscription();
-        Set<UUID> busy = inFlight.entrySet().stream()
-                .filter(entry -> entry.getValue().get() >= perSubscription)
-                .map(Map.Entry::getKey)
-                .collect(Collectors.toSet());
-        List<Deliveries.Claimed> claimed = deliveries.claimDue(free, perSubscription, busy, properties.lease());
+        // Counts only fall while this runs (senders end), so a subscription is never given more than its share.
+        Map<UUID, Integer> sending = inFlight.entrySet().stream()
+                .collect(Collectors.toMap(
+                        Map.Entry::getKey, entry -> entry.getValue().get()));
+        List<Deliveries.Claimed> claimed =
+                deliveries.claimDue(free, properties.maxConcurrentPerSubscription(), sending, properties.lease());
         for (Deliveries.Claimed message : claimed) {
             slots.acquireUninterruptibly();
             inFlight.computeIfAbsent(message.subscriptionId(), id -> new AtomicInteger())
