@@ -1,7 +1,7 @@
 package com.portfoliobulk.worker.mail;
 
 import com.portfoliobulk.worker.mail.InvitationMailStore.ClaimedMail;
-import com.portfoliobulk.worker.mail.InvitationMailStore.InvitedAccount;
+import com.portfoliobulk.worker.mail.InvitationMailStore.Invitations;
 import com.portfoliobulk.worker.mail.InvitationMailTemplates.RenderedMail;
 import jakarta.mail.MessagingException;
 import jakarta.mail.SendFailedException;
@@ -9,7 +9,6 @@ import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -101,12 +100,12 @@ class InvitationMailSender {
     }
 
     private Attempt send(ClaimedMail mail) {
-        List<InvitedAccount> accounts = store.invitations(mail);
-        if (accounts.isEmpty()) {
+        Optional<Invitations> invitations = store.invitations(mail, InvitationMailTemplates.LISTED_ACCOUNTS);
+        if (invitations.isEmpty()) {
             store.markCancelled(mail.id(), "No pending invitation of the job is left to announce");
             return Attempt.DONE;
         }
-        RenderedMail rendered = templates.render(mail, accounts);
+        RenderedMail rendered = templates.render(mail, invitations.get());
         try {
             mailSender.send(message(mail, rendered));
         } catch (MailException | MessagingException ex) {

@@ -107,24 +107,42 @@ class InvitationMailStore {
                 .optional();
     }
 
-    /** The pending invitations the message announces: the job's, for the invitee, by account name. */
-    List<InvitedAccount> invitations(ClaimedMail mail) {
-        return jdbc.sql("""
-                        SELECT a.id, a.name, m.role, m.expires_at
+    /**
+     * The pending invitations the message announces (the job's, for the invitee): the first
+     * {@code listed} by account name, how many there are in all, and when the first of them expires.
+     * Empty when none is left.
+     */
+    Optional<Invitations> invitations(ClaimedMail mail, int listed) {
+        List<Row> rows = jdbc.sql("""
+                        SELECT a.id, a.name, m.role, m.expires_at,
+                               count(*) OVER () AS total, min(m.expires_at) OVER () AS first_expiry
                           FROM directory.memberships m
                           JOIN directory.accounts a ON a.id = m.account_id
                          WHERE m.user_id = :userId AND m.invitation_job_id = :jobId AND m.state = 'INVITED'
                          ORDER BY a.name, a.id
+                         LIMIT :listed
                         """)
                 .param("userId", mail.userId())
                 .param("jobId", mail.jobId())
-                .query((rs, n) -> new InvitedAccount(
-                        rs.getObject("id", UUID.class),
-                        rs.getString("name"),
-                        new AccountRole(rs.getString("role")),
-                        rs.getTimestamp("expires_at").toInstant()))
+                .param("listed", listed)
+                .query((rs, n) -> new Row(
+                        new InvitedAccount(
+                                rs.getObject("id", UUID.class),
+                                rs.getString("name"),
+                                new AccountRole(rs.getString("role")),
+                                rs.getTimestamp("expires_at").toInstant()),
+                        rs.getInt("total"),
+                        rs.getTimestamp("first_expiry").toInstant()))
                 .list();
+        if (rows.isEmpty()) {
+            return Optional.empty();
+        }
+        Row first = rows.getFirst();
+        return Optional.of(
+                new Invitations(rows.stream().map(Row::account).toList(), first.total(), first.firstExpiry()));
     }
+
+    private record Row(InvitedAccount account, int total, Instant firstExpiry) {}
 
     void markSent(UUID id) {
         jdbc.sql("""
@@ -196,4 +214,19 @@ class InvitationMailStore {
 
     /** One account the message invites to. */
     record InvitedAccount(UUID accountId, String name, AccountRole role, Instant expiresAt) {}
+
+    /**
+     * What a message announces.
+     *
+     * @param listed the accounts it names, the first by name
+     * @param total how many accounts it invites to, named or not
+     * @param firstExpiry when the first of its invitations expires
+     */
+    record Invitations(List<InvitedAccount> listed, int total, Instant firstExpiry) {
+
+        /** The accounts invited to and not named. */
+        int unlisted() {
+            return total - listed.size();
+        }
+    }
 }

@@ -2,19 +2,16 @@ package com.portfoliobulk.worker.mail;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.worker.mail.InvitationMailStore.ClaimedMail;
-import com.portfoliobulk.worker.mail.InvitationMailStore.InvitedAccount;
+import com.portfoliobulk.worker.mail.InvitationMailStore.Invitations;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.FormatStyle;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -38,6 +35,13 @@ class InvitationMailTemplates {
     static final Set<String> LANGUAGES = Set.of("en", "de", "fr", "es");
 
     static final String FALLBACK = "en";
+
+    /**
+     * The most accounts a message names; it says how many more there are. A message naming thousands
+     * would be hundreds of kilobytes, and mail clients cut long messages short (Gmail after about
+     * 100 kB of HTML), hiding the accept link at its end.
+     */
+    static final int LISTED_ACCOUNTS = 50;
 
     private final TemplateEngine engine = new TemplateEngine();
 
@@ -94,28 +98,26 @@ class InvitationMailTemplates {
         return LANGUAGES.contains(primary) ? primary : FALLBACK;
     }
 
-    RenderedMail render(ClaimedMail mail, List<InvitedAccount> accounts) {
+    RenderedMail render(ClaimedMail mail, Invitations invitations) {
         String language = language(mail.language());
         Locale locale = Locale.forLanguageTag(language);
-        Instant expiresAt = accounts.stream()
-                .map(InvitedAccount::expiresAt)
-                .min(Comparator.naturalOrder())
-                .orElseThrow();
         Context context = new Context(locale);
         context.setVariable("invitee", mail.email());
         context.setVariable("inviter", mail.inviterEmail());
         context.setVariable("portfolio", mail.portfolioName() == null ? "" : mail.portfolioName());
         context.setVariable(
                 "accounts",
-                accounts.stream()
+                invitations.listed().stream()
                         .map(account -> new AccountLine(account.name(), roleName(language, account.role())))
                         .toList());
+        context.setVariable("accountCount", invitations.total());
+        context.setVariable("unlistedAccounts", invitations.unlisted());
         context.setVariable(
                 "expiresAt",
                 DateTimeFormatter.ofLocalizedDateTime(FormatStyle.LONG, FormatStyle.SHORT)
                         .withLocale(locale)
                         .withZone(ZoneOffset.UTC)
-                        .format(expiresAt));
+                        .format(invitations.firstExpiry()));
         context.setVariable("acceptUrl", properties.acceptUrl().replace("{token}", mail.token()));
         return new RenderedMail(
                 language,

@@ -22,6 +22,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -105,6 +106,50 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
                     .isEqualTo("INVITED");
         }
         assertThat(accept(token, first).getStatusCode().value()).as("used up").isEqualTo(404);
+    }
+
+    @Test
+    void aMessageInvitingToManyAccountsNamesTheFirstByNameAndCountsTheRestAndItsLinkAcceptsThemAll() {
+        int invited = InvitationMailTemplates.LISTED_ACCOUNTS + 3;
+        Portfolio portfolio = directory.portfolio(invited);
+        String email = directory.newEmail();
+        List<TaskSpec> tasks = portfolio.ownedAccounts().stream()
+                .map(account -> invite(account.id(), email, "en"))
+                .toList();
+        SubmittedJob job = jobs.submit(portfolio.id(), JobType.INVITE_USERS, JobFixture.administrator(), tasks);
+        publish(job);
+        awaitFinished(job);
+
+        ReceivedMail mail = awaitOneMailTo(email);
+        assertThat(mail.subject()).contains("invited you to " + invited + " account(s)");
+        // Named as the message sorts them: by account name ("Brand 1 <id>", "Brand 10 <id>", ...).
+        List<String> names = portfolio.ownedAccounts().stream()
+                .map(account -> "Brand " + (portfolio.ownedAccounts().indexOf(account) + 1) + " " + account.id())
+                .sorted()
+                .toList();
+        List<String> listed =
+                mail.text().lines().filter(line -> line.startsWith("  - ")).toList();
+        assertThat(listed)
+                .containsExactlyElementsOf(names.subList(0, InvitationMailTemplates.LISTED_ACCOUNTS).stream()
+                        .map(name -> "  - " + name + ": Support")
+                        .toList());
+        assertThat(mail.text()).contains("  … and 3 more (" + invited + " accounts in all)");
+        assertThat(mail.html())
+                .contains("… and <span>3</span> more (<span>" + invited + "</span> accounts in all)")
+                .doesNotContain(names.getLast());
+        assertThat(Pattern.compile("<tr><td>").matcher(mail.html()).results())
+                .hasSize(InvitationMailTemplates.LISTED_ACCOUNTS);
+
+        var accepted = accept(mail.token(), email);
+        assertThat(accepted.getStatusCode().value()).isEqualTo(200);
+        UUID user = directory.userIdByEmail(email).orElseThrow();
+        assertThat(portfolio.ownedAccounts())
+                .allSatisfy(account -> assertThat(directory
+                                .membership(account.id(), user)
+                                .orElseThrow()
+                                .state()
+                                .name())
+                        .isEqualTo("ACTIVE"));
     }
 
     @Test
