@@ -732,13 +732,25 @@ public final class Bench {
         }
         for (boolean saturate : List.of(false, true)) {
             for (boolean conditional : List.of(false, true)) {
+                // How fast the job went while polled: polls of a job the stack applies at full speed
+                // and of one it barely moves are not the same measurement.
+                long endedBefore = endedTasks(get(jobUrl, null).body());
+                long start = System.nanoTime();
                 Map<String, Object> phase = pollPhase(jobUrl, saturate, conditional);
-                phase.put("jobRunningAtEnd", !isTerminal(field(get(jobUrl, null).body(), "status")));
+                String status = get(jobUrl, null).body();
+                double seconds = (System.nanoTime() - start) / 1e9;
+                phase.put("jobRunningAtEnd", !isTerminal(field(status, "status")));
+                phase.put("jobTasksPerSecond", (endedTasks(status) - endedBefore) / seconds);
                 phases.add(phase);
                 log("  " + phase);
             }
         }
         return figures;
+    }
+
+    /** The tasks of a job status that are no longer pending. */
+    static long endedTasks(String status) {
+        return Long.parseLong(number(status, "total")) - Long.parseLong(number(status, "pending"));
     }
 
     /**
@@ -1188,8 +1200,8 @@ public final class Bench {
                         .append(".\n\n");
             }
             md.append("| load | If-None-Match | answers/s | 200/s | 304/s | p50 | p99 | job running at end"
-                    + " | CPU per answer: local stack / client |\n");
-            md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |\n");
+                    + " | job's tasks/s meanwhile | CPU per answer: local stack / client |\n");
+            md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n");
             for (Object item : (List<?>) polls.get("phases")) {
                 Map<?, ?> phase = (Map<?, ?>) item;
                 Map<?, ?> latency = (Map<?, ?>) phase.get("latencyMillis");
@@ -1200,6 +1212,7 @@ public final class Bench {
                 md.append(" | ").append(ms(latency.get("p50"))).append(" | ").append(ms(latency.get("p99")));
                 md.append(" | ").append(phase.get("note") != null ? "(a finished job)"
                         : Boolean.TRUE.equals(phase.get("jobRunningAtEnd")) ? "yes" : "no");
+                md.append(" | ").append(phase.get("jobTasksPerSecond") == null ? "" : n(phase.get("jobTasksPerSecond")));
                 md.append(" | ");
                 if (phase.get("note") != null && phase.get("stackCpuMicrosPerAnswer") instanceof Double stackCpu) {
                     md.append(String.format(Locale.ROOT, "%.0f", stackCpu));
