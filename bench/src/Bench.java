@@ -734,13 +734,18 @@ public final class Bench {
             for (boolean conditional : List.of(false, true)) {
                 // How fast the job went while polled: polls of a job the stack applies at full speed
                 // and of one it barely moves are not the same measurement.
+                // PostgreSQL's autovacuum, sampled as during the jobs, is one thing that slows it.
+                MemorySampler sampler = new MemorySampler(stack.pid());
+                sampler.start();
                 long endedBefore = endedTasks(get(jobUrl, null).body());
                 long start = System.nanoTime();
                 Map<String, Object> phase = pollPhase(jobUrl, saturate, conditional);
                 String status = get(jobUrl, null).body();
                 double seconds = (System.nanoTime() - start) / 1e9;
+                sampler.stop();
                 phase.put("jobRunningAtEnd", !isTerminal(field(status, "status")));
                 phase.put("jobTasksPerSecond", (endedTasks(status) - endedBefore) / seconds);
+                phase.put("autovacuumSeconds", sampler.figures().get("autovacuumSeconds"));
                 phases.add(phase);
                 log("  " + phase);
             }
@@ -1223,6 +1228,17 @@ public final class Bench {
                     md.append(String.format(Locale.ROOT, " / %.0f µs", clientCpu));
                 }
                 md.append(" |\n");
+            }
+            md.append("\n");
+            for (Object item : (List<?>) polls.get("phases")) {
+                Map<?, ?> phase = (Map<?, ?>) item;
+                if (phase.get("autovacuumSeconds") instanceof Map<?, ?> seen && !seen.isEmpty()) {
+                    List<String> parts = new ArrayList<>();
+                    seen.forEach((what, samples) -> parts.add(what + " (" + samples + " s)"));
+                    md.append("- autovacuum during the phase at ").append(phase.get("load"))
+                            .append(Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? " with" : " without")
+                            .append(" If-None-Match: ").append(String.join(", ", parts)).append("\n");
+                }
             }
             md.append("\n");
         }
