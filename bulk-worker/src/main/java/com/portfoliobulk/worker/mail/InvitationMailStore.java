@@ -114,8 +114,7 @@ class InvitationMailStore {
      */
     Optional<Invitations> invitations(ClaimedMail mail, int listed) {
         List<Row> rows = jdbc.sql("""
-                        SELECT a.id, a.name, m.role, m.expires_at,
-                               count(*) OVER () AS total, min(m.expires_at) OVER () AS first_expiry
+                        SELECT a.name, m.role, count(*) OVER () AS total, min(m.expires_at) OVER () AS first_expiry
                           FROM directory.memberships m
                           JOIN directory.accounts a ON a.id = m.account_id
                          WHERE m.user_id = :userId AND m.invitation_job_id = :jobId AND m.state = 'INVITED'
@@ -126,11 +125,7 @@ class InvitationMailStore {
                 .param("jobId", mail.jobId())
                 .param("listed", listed)
                 .query((rs, n) -> new Row(
-                        new InvitedAccount(
-                                rs.getObject("id", UUID.class),
-                                rs.getString("name"),
-                                new AccountRole(rs.getString("role")),
-                                rs.getTimestamp("expires_at").toInstant()),
+                        new InvitedAccount(rs.getString("name"), new AccountRole(rs.getString("role"))),
                         rs.getInt("total"),
                         rs.getTimestamp("first_expiry").toInstant()))
                 .list();
@@ -213,7 +208,7 @@ class InvitationMailStore {
             int attempts) {}
 
     /** One account the message invites to. */
-    record InvitedAccount(UUID accountId, String name, AccountRole role, Instant expiresAt) {}
+    record InvitedAccount(String name, AccountRole role) {}
 
     /**
      * What a message announces.
