@@ -51,15 +51,21 @@ class TaskStore {
     /**
      * The outcomes of a transaction's tasks in one statement: one row per task from parallel arrays.
      * Only pending tasks are updated; the caller compares the count.
+     *
+     * <p>The pending check is written {@code IS NOT DISTINCT FROM}, not {@code =}, so that PostgreSQL
+     * cannot answer it from the partial index {@code bulk_tasks_pending_by_account}. With {@code =},
+     * statistics gathered while no task was pending (after a quiet spell) made it read every pending
+     * task from that index into a hash join: 611 ms for a batch of 2,000 of a new 500,000-task job,
+     * against 28 ms by primary key, until the table was analyzed again.
      */
-    private static final String STORE_OUTCOMES = """
+    static final String STORE_OUTCOMES = """
             UPDATE jobs.bulk_tasks t
                SET status = o.status, reason = o.reason, error = o.error, previous_role = o.previous_role,
                    user_id = coalesce(t.user_id, o.user_id), attempts = t.attempts + 1,
                    applied_at = CAST(o.applied_at AS timestamptz)
               FROM unnest(:ids, :statuses, :reasons, :errors, :previousRoles, :userIds, :appliedAts)
                    AS o(id, status, reason, error, previous_role, user_id, applied_at)
-             WHERE t.id = o.id AND t.status = 'PENDING'
+             WHERE t.id = o.id AND t.status IS NOT DISTINCT FROM 'PENDING'
             """;
 
     private static final String ADVANCE_JOB = """

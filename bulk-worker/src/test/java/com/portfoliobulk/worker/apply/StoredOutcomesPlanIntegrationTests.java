@@ -1,0 +1,102 @@
+package com.portfoliobulk.worker.apply;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.worker.WorkerIntegrationSupport;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/**
+ * The worker stores a batch's outcomes without reading every pending task, however stale the table's
+ * statistics are. After a quiet spell, autovacuum's last analysis may have seen no pending task; a
+ * new large job then has hundreds of thousands, and a plan that trusts those statistics reads all of
+ * them for every batch.
+ */
+class StoredOutcomesPlanIntegrationTests extends WorkerIntegrationSupport {
+
+    private static final int TASKS = 50_000;
+
+    private static final int BATCH = 2_000;
+
+    @Autowired
+    DataSource dataSource;
+
+    @Test
+    void outcomesAreStoredByPrimaryKeyEvenWhenTheStatisticsSawNoPendingTask() throws Exception {
+        try (Connection db = dataSource.getConnection()) {
+            db.setAutoCommit(false);
+            try (Statement statement = db.createStatement()) {
+                // A finished job's tasks, analyzed while none of them is pending...
+                statement.execute("""
+                        INSERT INTO jobs.bulk_tasks (id, job_id, portfolio_id, account_id, email, action, status)
+                        SELECT gen_random_uuid(), '00000000-0000-4000-8000-00000000a11e', gen_random_uuid(),
+                               gen_random_uuid(), 'plan' || g || '@plan.test', 'REMOVE', 'SUCCEEDED'
+                          FROM generate_series(1, %d) AS g
+                        """.formatted(TASKS));
+                statement.execute("ANALYZE jobs.bulk_tasks");
+                // ...then a new job's many pending tasks, not analyzed yet.
+                statement.execute("""
+                        UPDATE jobs.bulk_tasks SET status = 'PENDING'
+                         WHERE job_id = '00000000-0000-4000-8000-00000000a11e' AND email LIKE 'plan1%'
+                        """);
+            }
+            List<UUID> batch = new ArrayList<>();
+            try (Statement statement = db.createStatement();
+                    ResultSet rows = statement.executeQuery("""
+                            SELECT id FROM jobs.bulk_tasks
+                             WHERE job_id = '00000000-0000-4000-8000-00000000a11e' AND status = 'PENDING'
+                             LIMIT %d
+                            """.formatted(BATCH))) {
+                while (rows.next()) {
+                    batch.add(rows.getObject(1, UUID.class));
+                }
+            }
+            assertThat(batch).hasSize(BATCH);
+
+            String plan = explain(db, batch);
+
+            db.rollback();
+            // With the pending check answered from this index, the plan reads every pending task into a
+            // hash join (the statistics promise one). Without it, a large table's tasks are found by
+            // primary key; this small one may be read whole, which stays cheap.
+            assertThat(plan)
+                    .as("the batch's tasks are not looked for among all pending tasks")
+                    .doesNotContain("bulk_tasks_pending_by_account");
+        }
+    }
+
+    /** The plan of {@link TaskStore#STORE_OUTCOMES} for the batch, every task succeeded. */
+    private static String explain(Connection db, List<UUID> batch) throws Exception {
+        String sql = "EXPLAIN " + TaskStore.STORE_OUTCOMES.replaceAll(":[a-zA-Z]+", "?");
+        try (PreparedStatement explain = db.prepareStatement(sql)) {
+            String[] succeeded = new String[batch.size()];
+            String[] none = new String[batch.size()];
+            String[] now = new String[batch.size()];
+            Arrays.fill(succeeded, "SUCCEEDED");
+            Arrays.fill(now, "2026-01-01T00:00:00Z");
+            explain.setArray(1, db.createArrayOf("uuid", batch.toArray()));
+            explain.setArray(2, db.createArrayOf("text", succeeded));
+            explain.setArray(3, db.createArrayOf("text", none));
+            explain.setArray(4, db.createArrayOf("text", none));
+            explain.setArray(5, db.createArrayOf("text", none));
+            explain.setArray(6, db.createArrayOf("uuid", new UUID[batch.size()]));
+            explain.setArray(7, db.createArrayOf("text", now));
+            StringBuilder plan = new StringBuilder();
+            try (ResultSet rows = explain.executeQuery()) {
+                while (rows.next()) {
+                    plan.append(rows.getString(1)).append('\n');
+                }
+            }
+            return plan.toString();
+        }
+    }
+}
