@@ -753,6 +753,13 @@ public final class Bench {
         return figures;
     }
 
+    /** What autovacuum was seen at and for how many one-second samples, e.g. {@code VACUUM x (3 s)}. */
+    static String autovacuumSeen(Map<?, ?> seen) {
+        List<String> parts = new ArrayList<>();
+        seen.forEach((what, samples) -> parts.add(what + " (" + samples + " s)"));
+        return String.join(", ", parts);
+    }
+
     /** The tasks of a job status that are no longer pending. */
     static long endedTasks(String status) {
         return Long.parseLong(number(status, "total")) - Long.parseLong(number(status, "pending"));
@@ -1184,10 +1191,7 @@ public final class Bench {
             for (Map<String, Object> job : jobs) {
                 Map<?, ?> seen = (Map<?, ?>) ((Map<?, ?>) job.get("memory")).get("autovacuumSeconds");
                 if (seen != null && !seen.isEmpty()) {
-                    vacuums.append("- ").append(job.get("job")).append(": ");
-                    List<String> parts = new ArrayList<>();
-                    seen.forEach((what, samples) -> parts.add(what + " (" + samples + " s)"));
-                    vacuums.append(String.join(", ", parts)).append("\n");
+                    vacuums.append("- ").append(job.get("job")).append(": ").append(autovacuumSeen(seen)).append("\n");
                 }
             }
             if (!vacuums.isEmpty()) {
@@ -1233,11 +1237,9 @@ public final class Bench {
             for (Object item : (List<?>) polls.get("phases")) {
                 Map<?, ?> phase = (Map<?, ?>) item;
                 if (phase.get("autovacuumSeconds") instanceof Map<?, ?> seen && !seen.isEmpty()) {
-                    List<String> parts = new ArrayList<>();
-                    seen.forEach((what, samples) -> parts.add(what + " (" + samples + " s)"));
                     md.append("- autovacuum during the phase at ").append(phase.get("load"))
                             .append(Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? " with" : " without")
-                            .append(" If-None-Match: ").append(String.join(", ", parts)).append("\n");
+                            .append(" If-None-Match: ").append(autovacuumSeen(seen)).append("\n");
                 }
             }
             md.append("\n");
