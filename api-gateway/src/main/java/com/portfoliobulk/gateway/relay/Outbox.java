@@ -162,13 +162,17 @@ class Outbox {
                         """).query(Long.class).single();
     }
 
-    /** How many tasks wait to be published. */
+    /**
+     * How many tasks wait to be published: of each unfinished job not yet sent in full, its tasks less
+     * those sent, and the republications. One row per job, not per task: during a large job, counting
+     * its unsent tasks read hundreds of thousands of rows at every scrape. A task of a running job
+     * that ends without being sent is counted until the relay finds nothing left to send of the job,
+     * and so are the tasks a job running when jobs migration V130 ran had sent before it.
+     */
     long backlog() {
         return jdbc.sql("""
-                        SELECT (SELECT count(*) FROM jobs.bulk_jobs r
-                                  JOIN jobs.bulk_tasks t
-                                    ON t.job_id = r.id AND t.status = 'PENDING' AND t.seq > r.relayed_seq
-                                 WHERE NOT r.relay_done)
+                        SELECT (SELECT coalesce(sum(greatest(0, total - relayed_tasks)), 0) FROM jobs.bulk_jobs
+                                 WHERE status IN ('QUEUED', 'IN_PROGRESS') AND NOT relay_done)
                              + (SELECT count(*) FROM jobs.task_republications)
                         """).query(Long.class).single();
     }
