@@ -4,16 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+import org.springframework.jdbc.support.SqlArrayValue;
 
 /**
  * The worker stores a batch's outcomes without reading every pending task, however stale the table's
@@ -75,28 +78,25 @@ class StoredOutcomesPlanIntegrationTests extends WorkerIntegrationSupport {
     }
 
     /** The plan of {@link TaskStore#STORE_OUTCOMES} for the batch, every task succeeded. */
-    private static String explain(Connection db, List<UUID> batch) throws Exception {
-        String sql = "EXPLAIN " + TaskStore.STORE_OUTCOMES.replaceAll(":[a-zA-Z]+", "?");
-        try (PreparedStatement explain = db.prepareStatement(sql)) {
-            String[] succeeded = new String[batch.size()];
-            String[] none = new String[batch.size()];
-            String[] now = new String[batch.size()];
-            Arrays.fill(succeeded, "SUCCEEDED");
-            Arrays.fill(now, "2026-01-01T00:00:00Z");
-            explain.setArray(1, db.createArrayOf("uuid", batch.toArray()));
-            explain.setArray(2, db.createArrayOf("text", succeeded));
-            explain.setArray(3, db.createArrayOf("text", none));
-            explain.setArray(4, db.createArrayOf("text", none));
-            explain.setArray(5, db.createArrayOf("text", none));
-            explain.setArray(6, db.createArrayOf("uuid", new UUID[batch.size()]));
-            explain.setArray(7, db.createArrayOf("text", now));
-            StringBuilder plan = new StringBuilder();
-            try (ResultSet rows = explain.executeQuery()) {
-                while (rows.next()) {
-                    plan.append(rows.getString(1)).append('\n');
-                }
-            }
-            return plan.toString();
-        }
+    private static String explain(Connection db, List<UUID> batch) {
+        String[] succeeded = new String[batch.size()];
+        String[] now = new String[batch.size()];
+        Arrays.fill(succeeded, "SUCCEEDED");
+        Arrays.fill(now, "2026-01-01T00:00:00Z");
+        String[] none = new String[batch.size()];
+        // On the test's own connection, inside its transaction, with the statement's own parameters.
+        return JdbcClient.create(new SingleConnectionDataSource(db, true))
+                .sql("EXPLAIN " + TaskStore.STORE_OUTCOMES)
+                .param("ids", new SqlArrayValue("uuid", batch.toArray()))
+                .param("statuses", new SqlArrayValue("text", (Object[]) succeeded))
+                .param("reasons", new SqlArrayValue("text", (Object[]) none))
+                .param("errors", new SqlArrayValue("text", (Object[]) none))
+                .param("previousRoles", new SqlArrayValue("text", (Object[]) none))
+                .param("userIds", new SqlArrayValue("uuid", new Object[batch.size()]))
+                .param("appliedAts", new SqlArrayValue("text", (Object[]) now))
+                .query(String.class)
+                .list()
+                .stream()
+                .collect(Collectors.joining("\n"));
     }
 }
