@@ -1,5 +1,6 @@
 package com.portfoliobulk.localstack;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -7,6 +8,7 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +28,6 @@ public final class LocalStack implements AutoCloseable {
     /** How long the printed administrator token is valid; a new one is minted at every start. */
     public static final Duration TOKEN_VALIDITY = Duration.ofDays(30);
 
-    private static final String SECRET_PROPERTY = "bulk.gateway.security.hs256-secret";
-
     private final DataDirectory directory;
 
     private final PersistentPostgres postgres;
@@ -36,7 +36,7 @@ public final class LocalStack implements AutoCloseable {
 
     private final LocalMailbox mailbox;
 
-    private final ServiceStack services;
+    private final RunningServices services;
 
     private final boolean demoSeeded;
 
@@ -49,7 +49,7 @@ public final class LocalStack implements AutoCloseable {
             PersistentPostgres postgres,
             PersistentKafka kafka,
             LocalMailbox mailbox,
-            ServiceStack services,
+            RunningServices services,
             boolean demoSeeded,
             Optional<String> adminToken) {
         this.directory = directory;
@@ -61,7 +61,11 @@ public final class LocalStack implements AutoCloseable {
         this.adminToken = adminToken;
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws IOException {
+        if (args.length > 0 && args[0].equals(ServiceJvms.SERVICE_ARGUMENT)) {
+            ServiceJvms.serve(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         LocalStackOptions options;
         try {
             options = LocalStackOptions.parse(args);
@@ -143,11 +147,17 @@ public final class LocalStack implements AutoCloseable {
                     "Starting the SMTP server and mailbox",
                     () -> LocalMailbox.start(options.smtpPort(), options.mailboxPort()));
             started.addFirst(mailbox);
-            ServiceStack services = step(
-                    out,
-                    "Starting audit-consumer, bulk-worker and api-gateway",
-                    () -> ServiceStack.start(settings(options, postgres.endpoint(), kafka, serviceProperties)
-                            .withWorkerProperties(mailProperties(options, mailbox))));
+            ServiceStack.Settings settings = settings(options, postgres.endpoint(), kafka, serviceProperties)
+                    .withWorkerProperties(mailProperties(options, mailbox));
+            RunningServices services = options.jvmPerService()
+                    ? step(
+                            out,
+                            "Starting audit-consumer, bulk-worker and api-gateway, each in its own JVM",
+                            () -> ServiceJvms.start(settings, directory.logs(), options.verbose()))
+                    : step(
+                            out,
+                            "Starting audit-consumer, bulk-worker and api-gateway",
+                            () -> ServiceStack.start(settings));
             started.addFirst(services);
             DirectorySeed seed = new DirectorySeed(postgres.endpoint());
             boolean demoSeeded =
@@ -195,22 +205,19 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /** A token of the demo's newcomer: no portfolio, only an e-mail address to accept invitations with. */
-    private static Optional<String> mintNewcomerToken(ServiceStack services) {
-        String secret = services.gateway().getEnvironment().getProperty(SECRET_PROPERTY);
-        if (secret == null || secret.isBlank()) {
-            return Optional.empty();
-        }
-        return Optional.of(AdminToken.mint(
-                secret,
-                UUID.nameUUIDFromBytes(DemoPortfolio.NEWCOMER_EMAIL.getBytes(StandardCharsets.UTF_8)),
-                DemoPortfolio.NEWCOMER_EMAIL,
-                Map.of(),
-                Instant.now().plus(TOKEN_VALIDITY)));
+    private static Optional<String> mintNewcomerToken(RunningServices services) {
+        return services.tokenSecret()
+                .map(secret -> AdminToken.mint(
+                        secret,
+                        UUID.nameUUIDFromBytes(DemoPortfolio.NEWCOMER_EMAIL.getBytes(StandardCharsets.UTF_8)),
+                        DemoPortfolio.NEWCOMER_EMAIL,
+                        Map.of(),
+                        Instant.now().plus(TOKEN_VALIDITY)));
     }
 
-    private static Optional<String> mintAdminToken(ServiceStack services, DatabaseEndpoint database) {
-        String secret = services.gateway().getEnvironment().getProperty(SECRET_PROPERTY);
-        if (secret == null || secret.isBlank()) {
+    private static Optional<String> mintAdminToken(RunningServices services, DatabaseEndpoint database) {
+        Optional<String> secret = services.tokenSecret();
+        if (secret.isEmpty()) {
             return Optional.empty();
         }
         Map<String, List<String>> portfolios = new LinkedHashMap<>();
@@ -219,7 +226,7 @@ public final class LocalStack implements AutoCloseable {
             portfolios.put(portfolio.toString(), List.of("OWNER"));
         }
         return Optional.of(AdminToken.mint(
-                secret,
+                secret.get(),
                 DemoPortfolio.ADMIN_ID,
                 DemoPortfolio.ADMIN_EMAIL,
                 portfolios,
@@ -270,7 +277,12 @@ public final class LocalStack implements AutoCloseable {
                 "  %-16s %s%n",
                 "Mailbox",
                 mailbox.url() + "/messages (e-mails the worker sent to SMTP port " + mailbox.smtpPort() + ")");
-        out.printf("  %-16s %s%n", "Logs", directory.logs().resolve("local-stack.log"));
+        out.printf(
+                "  %-16s %s%n",
+                "Logs",
+                options.jvmPerService()
+                        ? directory.logs() + " (local-stack.log, and one per service)"
+                        : directory.logs().resolve("local-stack.log"));
         out.println();
         out.printf(
                 "Demo portfolio \"%s\" %s: %d accounts, %d users%n",
@@ -304,7 +316,8 @@ public final class LocalStack implements AutoCloseable {
                     out.println("  curl -H \"Authorization: Bearer $TOKEN\" " + gateway + "/api/v1/portfolios/"
                             + portfolio + "/accounts");
                 },
-                () -> out.println("No bearer token: the gateway has no " + SECRET_PROPERTY + " (HS256) configured."));
+                () -> out.println("No bearer token: the gateway has no " + RunningServices.TOKEN_SECRET_PROPERTY
+                        + " (HS256) configured."));
         out.flush();
     }
 
@@ -318,10 +331,6 @@ public final class LocalStack implements AutoCloseable {
     /** The gateway's base URL, e.g. {@code http://localhost:8080}. */
     public String gatewayUrl() {
         return services.gatewayUrl();
-    }
-
-    public ServiceStack services() {
-        return services;
     }
 
     /** The in-process SMTP server and its listing. */

@@ -17,6 +17,8 @@ import java.util.List;
  * @param kafkaPort the embedded Kafka broker's port (0: any free port)
  * @param smtpPort the in-process SMTP server's port, where the worker sends invitation e-mails (0: any free port)
  * @param mailboxPort the port of the HTTP endpoint listing the received e-mails (0: any free port)
+ * @param jvmPerService whether each service runs in a JVM of its own, as deployed, instead of in the
+ *     local stack's
  * @param verbose whether every log line goes to the console too, not only to the log file
  * @param help whether only the usage was asked for
  */
@@ -31,6 +33,7 @@ public record LocalStackOptions(
         int kafkaPort,
         int smtpPort,
         int mailboxPort,
+        boolean jvmPerService,
         boolean verbose,
         boolean help) {
 
@@ -47,7 +50,7 @@ public record LocalStackOptions(
     static final String USAGE = """
             Usage: ./run-local.sh [options]
 
-            Runs PostgreSQL 17, a Kafka broker (KRaft) and the three services in one process, seeds the
+            Runs PostgreSQL 17, a Kafka broker (KRaft) and the three services in one JVM, seeds the
             demo portfolio, prints the gateway URL and an administrator token. Ctrl-C stops everything.
 
               --reset                  wipe the data directory first (fresh database, broker and demo data)
@@ -61,6 +64,9 @@ public record LocalStackOptions(
               --kafka-port N           embedded Kafka port (default 9094)
               --smtp-port N            in-process SMTP server receiving the e-mails (default 3025)
               --mailbox-port N         HTTP listing of the received e-mails (default 8025)
+              --jvm-per-service        run each service in a JVM of its own, as deployed, with this
+                                       JVM's options (write %p, the process id, in a log file name);
+                                       their logs are <data-dir>/logs/<service>.log
               --verbose                log everything to the console too (default: errors only;
                                        the full log is in <data-dir>/logs/local-stack.log)
               --no-build               (run-local.sh) start without building first
@@ -85,12 +91,13 @@ public record LocalStackOptions(
                 DEFAULT_SMTP_PORT,
                 DEFAULT_MAILBOX_PORT,
                 false,
+                false,
                 false);
     }
 
     /** Everything on free ports in the given directory, as tests run it. */
     public static LocalStackOptions onFreePorts(Path dataDirectory) {
-        return new LocalStackOptions(dataDirectory, false, List.of(), 0, 0, 0, 0, 0, 0, 0, false, false);
+        return new LocalStackOptions(dataDirectory, false, List.of(), 0, 0, 0, 0, 0, 0, 0, false, false, false);
     }
 
     /** The same options with {@code --reset}. */
@@ -106,6 +113,25 @@ public record LocalStackOptions(
                 kafkaPort,
                 smtpPort,
                 mailboxPort,
+                jvmPerService,
+                verbose,
+                help);
+    }
+
+    /** The same options with {@code --jvm-per-service}. */
+    public LocalStackOptions withJvmPerService() {
+        return new LocalStackOptions(
+                dataDirectory,
+                reset,
+                largePortfolios,
+                gatewayPort,
+                workerPort,
+                auditPort,
+                postgresPort,
+                kafkaPort,
+                smtpPort,
+                mailboxPort,
+                true,
                 verbose,
                 help);
     }
@@ -127,6 +153,7 @@ public record LocalStackOptions(
         int kafkaPort = defaults.kafkaPort();
         int smtpPort = defaults.smtpPort();
         int mailboxPort = defaults.mailboxPort();
+        boolean jvmPerService = false;
         boolean verbose = false;
         boolean help = false;
         List<String> arguments = new ArrayList<>();
@@ -144,6 +171,7 @@ public record LocalStackOptions(
             switch (option) {
                 case "--reset" -> reset = true;
                 case "--verbose" -> verbose = true;
+                case "--jvm-per-service" -> jvmPerService = true;
                 case "--help", "-h" -> help = true;
                 case "--seed-large" -> large.add(LoadTestPortfolio.parse(value(arguments, ++i, option)));
                 case "--data-dir" -> dataDirectory = Path.of(value(arguments, ++i, option));
@@ -168,6 +196,7 @@ public record LocalStackOptions(
                 kafkaPort,
                 smtpPort,
                 mailboxPort,
+                jvmPerService,
                 verbose,
                 help);
     }

@@ -9,7 +9,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import org.springframework.boot.builder.SpringApplicationBuilder;
+import java.util.Optional;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -17,7 +17,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * The three services running in this JVM, each in its own application context with its own
  * configuration file, web port, connection pool and Kafka clients, as if they were three processes.
  */
-public final class ServiceStack implements AutoCloseable {
+public final class ServiceStack implements RunningServices {
 
     /**
      * Security is the gateway's concern; the worker and audit-consumer see its libraries on the shared
@@ -55,32 +55,42 @@ public final class ServiceStack implements AutoCloseable {
      * @param settings where the infrastructure is, the ports and any extra properties per service
      */
     public static ServiceStack start(Settings settings) {
-        // The services' calls to each other are signed with a secret of this run only, unless given.
-        settings = settings.withPropertiesForAll(Map.of(INTERNAL_SECRET, newSecret()));
+        settings = withInternalSecret(settings);
         List<ConfigurableApplicationContext> started = new ArrayList<>();
         try {
-            ConfigurableApplicationContext audit = run(
-                    AuditApplication.application(), settings, settings.auditPort(), settings.auditProperties(), true);
+            ConfigurableApplicationContext audit = AuditApplication.application()
+                    .run(arguments(settings, settings.auditPort(), settings.auditProperties(), true));
             started.add(audit);
-            ConfigurableApplicationContext worker = run(
-                    WorkerApplication.application(),
-                    settings,
-                    settings.workerPort(),
-                    settings.workerProperties(),
-                    true);
+            ConfigurableApplicationContext worker = WorkerApplication.application()
+                    .run(arguments(settings, settings.workerPort(), settings.workerProperties(), true));
             started.add(worker);
-            Map<String, Object> gatewayProperties = new HashMap<>(settings.gatewayProperties());
-            gatewayProperties.putIfAbsent("bulk.gateway.audit-base-url", "http://127.0.0.1:" + port(audit));
-            gatewayProperties.putIfAbsent("bulk.gateway.worker-base-url", "http://127.0.0.1:" + port(worker));
-            // Local runs accept HS256 tokens signed with BULK_JWT_SECRET or its development default.
-            gatewayProperties.putIfAbsent("spring.profiles.active", "local");
-            ConfigurableApplicationContext gateway =
-                    run(GatewayApplication.application(), settings, settings.gatewayPort(), gatewayProperties, false);
+            ConfigurableApplicationContext gateway = GatewayApplication.application()
+                    .run(arguments(
+                            settings,
+                            settings.gatewayPort(),
+                            gatewayProperties(
+                                    settings, "http://127.0.0.1:" + port(audit), "http://127.0.0.1:" + port(worker)),
+                            false));
             return new ServiceStack(gateway, worker, audit);
         } catch (RuntimeException ex) {
             started.forEach(ConfigurableApplicationContext::close);
             throw ex;
         }
+    }
+
+    /** The services' calls to each other are signed with a secret of this run only, unless given. */
+    static Settings withInternalSecret(Settings settings) {
+        return settings.withPropertiesForAll(Map.of(INTERNAL_SECRET, newSecret()));
+    }
+
+    /** The gateway's own properties, with where the audit-consumer and the worker answer. */
+    static Map<String, Object> gatewayProperties(Settings settings, String auditUrl, String workerUrl) {
+        Map<String, Object> gatewayProperties = new HashMap<>(settings.gatewayProperties());
+        gatewayProperties.putIfAbsent("bulk.gateway.audit-base-url", auditUrl);
+        gatewayProperties.putIfAbsent("bulk.gateway.worker-base-url", workerUrl);
+        // Local runs accept HS256 tokens signed with BULK_JWT_SECRET or its development default.
+        gatewayProperties.putIfAbsent("spring.profiles.active", "local");
+        return gatewayProperties;
     }
 
     private static final String INTERNAL_SECRET = "bulk.internal-auth.token-secret";
@@ -91,12 +101,14 @@ public final class ServiceStack implements AutoCloseable {
         return HexFormat.of().formatHex(bytes);
     }
 
-    private static ConfigurableApplicationContext run(
-            SpringApplicationBuilder application,
-            Settings settings,
-            int port,
-            Map<String, Object> extraProperties,
-            boolean withoutSecurity) {
+    /**
+     * A service's command-line arguments: where the infrastructure is, its port and its extra
+     * properties. As command-line arguments, they rank above the service's own configuration file.
+     *
+     * @param withoutSecurity whether the service is an internal one, without the gateway's security
+     */
+    static String[] arguments(
+            Settings settings, int port, Map<String, Object> extraProperties, boolean withoutSecurity) {
         Map<String, Object> properties = new HashMap<>();
         properties.put("spring.datasource.url", settings.database().jdbcUrl());
         properties.put("spring.datasource.username", settings.database().username());
@@ -114,30 +126,34 @@ public final class ServiceStack implements AutoCloseable {
             properties.put("springdoc.swagger-ui.enabled", false);
         }
         properties.putAll(extraProperties);
-        // As command-line arguments, so they rank above the service's own configuration file.
-        String[] arguments = properties.entrySet().stream()
+        return properties.entrySet().stream()
                 .map(property -> "--" + property.getKey() + "=" + property.getValue())
                 .toArray(String[]::new);
-        return application.run(arguments);
     }
 
     private static int port(ConfigurableApplicationContext context) {
         return ((WebServerApplicationContext) context).getWebServer().getPort();
     }
 
-    /** The gateway's base URL, e.g. {@code http://localhost:8080}. */
+    @Override
     public String gatewayUrl() {
         return "http://localhost:" + port(gateway);
     }
 
-    /** The worker's base URL, on the loopback interface it listens on. */
+    @Override
     public String workerUrl() {
         return "http://127.0.0.1:" + port(worker);
     }
 
-    /** The audit-consumer's base URL, on the loopback interface it listens on. */
+    @Override
     public String auditUrl() {
         return "http://127.0.0.1:" + port(audit);
+    }
+
+    @Override
+    public Optional<String> tokenSecret() {
+        return Optional.ofNullable(gateway.getEnvironment().getProperty(TOKEN_SECRET_PROPERTY))
+                .filter(secret -> !secret.isBlank());
     }
 
     public ConfigurableApplicationContext gateway() {
@@ -152,10 +168,7 @@ public final class ServiceStack implements AutoCloseable {
         return audit;
     }
 
-    /**
-     * Stops the gateway first so no new work arrives, then the worker, then the audit-consumer; each
-     * one even if stopping an earlier one failed.
-     */
+    /** As {@link RunningServices#close()}: each service even if stopping an earlier one failed. */
     @Override
     public void close() {
         RuntimeException failure = null;

@@ -20,6 +20,7 @@ class LocalStackOptionsTests {
         assertThat(options.postgresPort()).isEqualTo(5433);
         assertThat(options.kafkaPort()).isEqualTo(9094);
         assertThat(options.reset()).isFalse();
+        assertThat(options.jvmPerService()).isFalse();
         assertThat(options.largePortfolios()).isEmpty();
     }
 
@@ -39,6 +40,7 @@ class LocalStackOptionsTests {
                 "--postgres-port",
                 "6543",
                 "--kafka-port=19092",
+                "--jvm-per-service",
                 "--verbose");
 
         assertThat(options.reset()).isTrue();
@@ -50,6 +52,7 @@ class LocalStackOptionsTests {
         assertThat(options.auditPort()).isEqualTo(9082);
         assertThat(options.postgresPort()).isEqualTo(6543);
         assertThat(options.kafkaPort()).isEqualTo(19092);
+        assertThat(options.jvmPerService()).isTrue();
         assertThat(options.verbose()).isTrue();
         assertThat(LocalStackOptions.parse("--help").help()).isTrue();
     }

@@ -1,0 +1,348 @@
+package com.portfoliobulk.localstack;
+
+import com.portfoliobulk.audit.AuditApplication;
+import com.portfoliobulk.gateway.GatewayApplication;
+import com.portfoliobulk.worker.WorkerApplication;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import java.util.jar.JarFile;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The three services each in a JVM of its own, as they are deployed, so that one service's garbage
+ * collection pauses, heap and CPU never show in another's. Each JVM runs this JVM's class path (the
+ * local stack's jar) with this JVM's options and the arguments {@link ServiceStack} would give the
+ * service, read from its standard input (a pipe from this JVM) rather than its command line, which
+ * anyone on the machine can list and which would show the database password and the services' shared
+ * secret. It writes its log to {@code <logs>/<service>.log}, shows its errors on this JVM's console,
+ * and stops when that pipe closes: when {@link #close()} closes it, and when this JVM ends in any way,
+ * {@code kill -9} included.
+ */
+final class ServiceJvms implements RunningServices {
+
+    /** The first argument of a service JVM's command line; the service's name and arguments follow. */
+    static final String SERVICE_ARGUMENT = "--service-jvm";
+
+    /** Starting three JVMs on a busy 2-core machine can take a minute. */
+    private static final Duration STARTUP = Duration.ofMinutes(3);
+
+    /** How long a service has to stop gracefully before it is killed. */
+    private static final Duration SHUTDOWN = Duration.ofSeconds(60);
+
+    /** What a service JVM prints on its standard output once it is ready: then its port and token secret. */
+    private static final String READY = "@@portfolio-bulk-service-ready@@";
+
+    /** The three services, by the name a service JVM is given on its command line. */
+    enum Service {
+        GATEWAY("api-gateway", GatewayApplication::application),
+        WORKER("bulk-worker", WorkerApplication::application),
+        AUDIT("audit-consumer", AuditApplication::application);
+
+        private final String serviceName;
+
+        private final Supplier<SpringApplicationBuilder> application;
+
+        Service(String serviceName, Supplier<SpringApplicationBuilder> application) {
+            this.serviceName = serviceName;
+            this.application = application;
+        }
+
+        String serviceName() {
+            return serviceName;
+        }
+
+        static Service named(String name) {
+            return Arrays.stream(values())
+                    .filter(service -> service.serviceName.equals(name))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("No service named '" + name + "'"));
+        }
+    }
+
+    private final ServiceJvm gateway;
+
+    private final ServiceJvm worker;
+
+    private final ServiceJvm audit;
+
+    private ServiceJvms(ServiceJvm gateway, ServiceJvm worker, ServiceJvm audit) {
+        this.gateway = gateway;
+        this.worker = worker;
+        this.audit = audit;
+    }
+
+    /**
+     * Starts the audit-consumer and the bulk-worker side by side, then the api-gateway (which calls
+     * both), and returns once all three answer.
+     *
+     * @param settings where the infrastructure is, the ports and any extra properties per service
+     * @param logs the directory of the services' log files
+     * @param verbose whether each service's every log line goes to the console too, not only its errors
+     */
+    static ServiceJvms start(ServiceStack.Settings settings, Path logs, boolean verbose) {
+        ServiceStack.Settings signed = ServiceStack.withInternalSecret(settings);
+        List<ServiceJvm> started = new ArrayList<>();
+        try {
+            ServiceJvm audit = ServiceJvm.start(
+                    Service.AUDIT,
+                    ServiceStack.arguments(
+                            signed,
+                            signed.auditPort(),
+                            logged(signed.auditProperties(), logs, Service.AUDIT, verbose),
+                            true));
+            started.add(audit);
+            ServiceJvm worker = ServiceJvm.start(
+                    Service.WORKER,
+                    ServiceStack.arguments(
+                            signed,
+                            signed.workerPort(),
+                            logged(signed.workerProperties(), logs, Service.WORKER, verbose),
+                            true));
+            started.add(worker);
+            audit.awaitReady();
+            worker.awaitReady();
+            Map<String, Object> gatewayProperties =
+                    ServiceStack.gatewayProperties(signed, audit.url("127.0.0.1"), worker.url("127.0.0.1"));
+            ServiceJvm gateway = ServiceJvm.start(
+                    Service.GATEWAY,
+                    ServiceStack.arguments(
+                            signed,
+                            signed.gatewayPort(),
+                            logged(gatewayProperties, logs, Service.GATEWAY, verbose),
+                            false));
+            started.add(gateway);
+            gateway.awaitReady();
+            return new ServiceJvms(gateway, worker, audit);
+        } catch (RuntimeException ex) {
+            started.reversed().forEach(ServiceJvm::close);
+            throw ex;
+        }
+    }
+
+    private static Map<String, Object> logged(
+            Map<String, Object> properties, Path logs, Service service, boolean verbose) {
+        Map<String, Object> logged = new HashMap<>(properties);
+        logged.putAll(LocalLogging.properties(logs.resolve(service.serviceName() + ".log"), verbose));
+        // A service JVM closes its application context itself when it is told to stop (see serve).
+        logged.put("spring.main.register-shutdown-hook", true);
+        return logged;
+    }
+
+    @Override
+    public String gatewayUrl() {
+        return gateway.url("localhost");
+    }
+
+    @Override
+    public String workerUrl() {
+        return worker.url("127.0.0.1");
+    }
+
+    @Override
+    public String auditUrl() {
+        return audit.url("127.0.0.1");
+    }
+
+    @Override
+    public Optional<String> tokenSecret() {
+        return gateway.tokenSecret();
+    }
+
+    @Override
+    public void close() {
+        // Each stops gracefully and in turn: no new work, then no more tasks applied, then the last entries.
+        List.of(gateway, worker, audit).forEach(ServiceJvm::close);
+    }
+
+    /**
+     * A service JVM's main (the local stack's main hands it the command line after {@link
+     * #SERVICE_ARGUMENT}: the service's name): reads the service's arguments from its standard input,
+     * one a line up to an empty line, runs the service until that input ends, then closes it and
+     * exits.
+     */
+    static void serve(String[] args) throws IOException {
+        Service service = Service.named(args[0]);
+        BufferedReader input = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        List<String> arguments = new ArrayList<>();
+        for (String line = input.readLine(); line != null && !line.isEmpty(); line = input.readLine()) {
+            arguments.add(line);
+        }
+        ConfigurableApplicationContext context = service.application.get().run(arguments.toArray(String[]::new));
+        int port = ((WebServerApplicationContext) context).getWebServer().getPort();
+        String secret = context.getEnvironment().getProperty(TOKEN_SECRET_PROPERTY, "");
+        PrintStream out = System.out;
+        out.println(READY + " " + port + (secret.isBlank() ? "" : " " + secret));
+        out.flush();
+        try {
+            while (input.read() >= 0) {
+                // Nothing more is sent on this pipe; its end is the signal.
+            }
+        } catch (IOException closed) {
+            // The same: the local stack is gone.
+        }
+        context.close();
+        System.exit(0);
+    }
+
+    /** One service's JVM, seen from the local stack's. */
+    private static final class ServiceJvm {
+
+        private final Service service;
+
+        private final Process process;
+
+        private final CompletableFuture<String[]> ready = new CompletableFuture<>();
+
+        private ServiceJvm(Service service, Process process) {
+            this.service = service;
+            this.process = process;
+        }
+
+        static ServiceJvm start(Service service, String[] arguments) {
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(jvmOptions());
+            command.addAll(launch());
+            command.add(SERVICE_ARGUMENT);
+            command.add(service.serviceName());
+            Process process;
+            try {
+                process = new ProcessBuilder(command).redirectErrorStream(true).start();
+                // Its arguments, one a line, then an empty line; the pipe stays open while it runs.
+                Writer input = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+                for (String argument : arguments) {
+                    if (argument.contains("\n") || argument.contains("\r")) {
+                        throw new IllegalArgumentException("A service argument holds a line break: " + argument);
+                    }
+                    input.write(argument + "\n");
+                }
+                input.write("\n");
+                input.flush();
+            } catch (IOException ex) {
+                throw new UncheckedIOException("Could not start the " + service.serviceName() + " JVM", ex);
+            }
+            ServiceJvm jvm = new ServiceJvm(service, process);
+            Thread.ofPlatform().daemon().name(service.serviceName() + "-output").start(jvm::relayOutput);
+            return jvm;
+        }
+
+        /**
+         * Waits for the ready line, passing on everything else the JVM prints (its console log) to
+         * this one's console for as long as it runs: a pipe nobody reads would stop it once full.
+         */
+        private void relayOutput() {
+            try (BufferedReader output =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = output.readLine()) != null) {
+                    if (!ready.isDone() && line.startsWith(READY)) {
+                        ready.complete(line.split(" "));
+                    } else {
+                        System.out.println(line);
+                    }
+                }
+            } catch (IOException ex) {
+                // The JVM is gone.
+            }
+            ready.completeExceptionally(new IllegalStateException("The " + service.serviceName()
+                    + " JVM exited before it was ready; its log is " + service.serviceName() + ".log"));
+        }
+
+        void awaitReady() {
+            try {
+                ready.get(STARTUP.toSeconds(), TimeUnit.SECONDS);
+            } catch (ExecutionException ex) {
+                throw (RuntimeException) ex.getCause();
+            } catch (TimeoutException ex) {
+                throw new IllegalStateException(
+                        "The " + service.serviceName() + " JVM was not ready within " + STARTUP.toSeconds() + " s");
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while the " + service.serviceName() + " JVM started");
+            }
+        }
+
+        String url(String host) {
+            return "http://" + host + ":" + ready.join()[1];
+        }
+
+        Optional<String> tokenSecret() {
+            String[] line = ready.join();
+            return line.length > 2 ? Optional.of(line[2]) : Optional.empty();
+        }
+
+        /** Closes its standard input, waits for it to stop, and kills it if it does not in time. */
+        void close() {
+            try {
+                process.getOutputStream().close();
+                if (!process.waitFor(SHUTDOWN.toSeconds(), TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor();
+                }
+            } catch (IOException ex) {
+                process.destroyForcibly();
+            } catch (InterruptedException ex) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /**
+         * This JVM's options, for the service's JVM to run like it; a debugger's agent stays here (its
+         * port would be taken). Log and recording file names may hold {@code %p}, the process id, to
+         * keep one file per JVM.
+         */
+        private static List<String> jvmOptions() {
+            return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                    .filter(option -> !option.startsWith("-agentlib:jdwp"))
+                    .toList();
+        }
+
+        /** How to start this JVM's main class again: from the local stack's jar, or from its class path. */
+        private static List<String> launch() {
+            String classPath = System.getProperty("java.class.path");
+            if (isLocalStackJar(classPath)) {
+                return List.of("-jar", classPath);
+            }
+            return List.of("-cp", classPath, LocalStack.class.getName());
+        }
+
+        private static boolean isLocalStackJar(String classPath) {
+            Path path = Path.of(classPath);
+            if (classPath.contains(File.pathSeparator) || !Files.isRegularFile(path)) {
+                return false;
+            }
+            try (JarFile jar = new JarFile(path.toFile())) {
+                return jar.getManifest() != null
+                        && LocalStack.class
+                                .getName()
+                                .equals(jar.getManifest().getMainAttributes().getValue("Start-Class"));
+            } catch (IOException ex) {
+                return false;
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package com.portfoliobulk.localstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ./run-local.sh --jvm-per-service}, as a process of its own on free ports: the three
+ * services run in JVMs of their own, children of the local stack's, with their secrets kept off
+ * their command lines, the README's walkthrough works
+ * through them (offboarding, the activity log, invitations e-mailed and accepted), and when the local
+ * stack's JVM is killed with {@code kill -9} they stop too, leaving no service holding its port.
+ */
+class LocalStackJvmPerServiceSystemTests {
+
+    private static final Pattern SUMMARY_URL =
+            Pattern.compile("^  (Gateway|Mailbox) +(http://\\S+)", Pattern.MULTILINE);
+
+    @Test
+    void runsEachServiceInItsOwnJvmThroughTheWalkthroughAndStopsThemWhenKilled(
+            @TempDir Path dataDirectory, @TempDir Path walkthroughDirectory) throws Exception {
+        Process stack = startStack(dataDirectory);
+        try {
+            String summary = awaitSummary(stack);
+            assertThat(summary)
+                    .contains("Starting audit-consumer, bulk-worker and api-gateway, each in its own JVM ... ready");
+            Map<String, ProcessHandle> services = serviceJvms(stack);
+            assertThat(services).containsOnlyKeys("api-gateway", "bulk-worker", "audit-consumer");
+            for (ProcessHandle jvm : services.values()) {
+                assertThat(String.join(" ", commandLine(jvm)))
+                        .as("no secret on a command line that anyone on the machine can list")
+                        .doesNotContain("token-secret", "datasource.password");
+            }
+            for (String service : services.keySet()) {
+                assertThat(dataDirectory.resolve("logs").resolve(service + ".log"))
+                        .as("each JVM logs to a file of its own")
+                        .content()
+                        .contains("Started ");
+            }
+
+            Map<String, String> urls = urls(summary);
+            ReadmeWalkthrough.Result walkthrough = ReadmeWalkthrough.run(
+                    ReadmeWalkthrough.blocks(ProjectFiles.read("README.md")),
+                    urls.get("Gateway"),
+                    urls.get("Mailbox").replaceFirst("/messages$", ""),
+                    dataDirectory,
+                    walkthroughDirectory);
+            assertThat(walkthrough.exitCode())
+                    .as("README walkthrough:\n%s", walkthrough.output())
+                    .isZero();
+            assertThat(walkthrough.output())
+                    .contains("{\"status\":\"COMPLETED\",\"counts\":{\"total\":150,\"pending\":0,"
+                            + "\"succeeded\":148,\"skipped\":2,\"failed\":0,\"cancelled\":0},\"percentDone\":100}")
+                    .contains("Access of leaver@demo.example (Manager) removed by admin@demo.example"
+                            + " from the portfolio level")
+                    .contains("admin@demo.example invited you to 2 account(s) of Demo Agency")
+                    .contains("{\"email\":\"newcomer@demo.example\",\"states\":[\"ACTIVE\",\"ACTIVE\"]}");
+
+            stack.destroyForcibly();
+            assertThat(stack.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            await().atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(services.values().stream().filter(ProcessHandle::isAlive))
+                            .as("service JVMs still running after the local stack's kill -9")
+                            .isEmpty());
+            assertThat(dataDirectory.resolve("logs/api-gateway.log"))
+                    .as("the gateway stopped gracefully")
+                    .content()
+                    .contains("Graceful shutdown complete");
+        } finally {
+            stack.destroyForcibly();
+            ProcessHandle.of(stack.pid()).ifPresent(ProcessHandle::destroyForcibly);
+            stopOrphanedPostgres(dataDirectory);
+        }
+    }
+
+    /** This test JVM's class path and options, as run-local.sh starts the local stack's jar. */
+    private static Process startStack(Path dataDirectory) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                LocalStack.class.getName(),
+                "--jvm-per-service",
+                "--data-dir",
+                dataDirectory.toString()));
+        for (String port : List.of(
+                "--gateway-port",
+                "--worker-port",
+                "--audit-port",
+                "--postgres-port",
+                "--kafka-port",
+                "--smtp-port",
+                "--mailbox-port")) {
+            command.add(port);
+            command.add(String.valueOf(ServiceProcesses.freePort()));
+        }
+        return new ProcessBuilder(command).redirectErrorStream(true).start();
+    }
+
+    /** What the local stack prints up to its token, once it runs; its later output is read and dropped. */
+    private static String awaitSummary(Process stack) throws Exception {
+        CompletableFuture<String> summary = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            StringBuilder printed = new StringBuilder();
+            try (BufferedReader out =
+                    new BufferedReader(new InputStreamReader(stack.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = out.readLine()) != null) {
+                    if (!summary.isDone()) {
+                        printed.append(line).append('\n');
+                        if (line.startsWith("Try:")) {
+                            summary.complete(printed.toString());
+                        }
+                    }
+                }
+            } catch (IOException ex) {
+                // The stack is gone.
+            }
+            summary.completeExceptionally(new AssertionError("The local stack exited:\n" + printed));
+        });
+        return summary.get(ServiceProcesses.STARTUP.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    private static Map<String, ProcessHandle> serviceJvms(Process stack) {
+        return stack.toHandle()
+                .children()
+                .filter(child -> commandLine(child).contains(ServiceJvms.SERVICE_ARGUMENT))
+                .collect(Collectors.toMap(LocalStackJvmPerServiceSystemTests::serviceName, child -> child));
+    }
+
+    private static String serviceName(ProcessHandle jvm) {
+        List<String> arguments = commandLine(jvm);
+        return arguments.get(arguments.indexOf(ServiceJvms.SERVICE_ARGUMENT) + 1);
+    }
+
+    /**
+     * From /proc: {@code ProcessHandle.Info} gives no arguments for a command line as long as this
+     * one, with the test class path in it.
+     */
+    private static List<String> commandLine(ProcessHandle process) {
+        try {
+            return List.of(Files.readString(Path.of("/proc", String.valueOf(process.pid()), "cmdline"))
+                    .split("\0"));
+        } catch (IOException ex) {
+            return List.of();
+        }
+    }
+
+    private static Map<String, String> urls(String summary) {
+        Matcher matcher = SUMMARY_URL.matcher(summary);
+        Map<String, String> urls = new java.util.HashMap<>();
+        while (matcher.find()) {
+            urls.put(matcher.group(1), matcher.group(2));
+        }
+        assertThat(urls).as(summary).containsOnlyKeys("Gateway", "Mailbox");
+        return urls;
+    }
+
+    /** PostgreSQL outlives a {@code kill -9} of the JVM that started it; the next start would stop it. */
+    private static void stopOrphanedPostgres(Path dataDirectory) throws IOException {
+        Path pidFile = dataDirectory.resolve("postgres/postmaster.pid");
+        if (Files.exists(pidFile)) {
+            long pid = Long.parseLong(Files.readAllLines(pidFile).getFirst().trim());
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+        }
+    }
+}
