@@ -25,6 +25,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -59,8 +60,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * The benchmark of Portfolio Bulk Access, run by {@code ./bench/run.sh} (see bench/README.md).
  *
- * <p>Starts the local stack jar in a process of its own, on free ports and a fresh data directory,
- * with durable PostgreSQL settings; measures the raw limits of that PostgreSQL and Kafka; runs the
+ * <p>Starts the local stack jar in a process of its own, each service in a JVM of its own, on free
+ * ports and a fresh data directory, with durable PostgreSQL settings; measures the raw limits of that PostgreSQL and Kafka; runs the
  * benchmark jobs one after another through the public HTTP API as a client would, with figures
  * computed from the client's clock and the stored task and activity rows; polls job status with 100
  * clients; writes Markdown and JSON to bench/results/. Every loop is bounded in count and time and
@@ -83,7 +84,9 @@ public final class Bench {
               --no-preview           skip the preview timing
               --poll-seconds N       length of each poll phase (default 8)
               --jfr                  record the local stack with Java Flight Recorder (profile settings)
-                                     into bench/results/<run>.jfr
+                                     into bench/results/<run>-<pid>.jfr, one file per JVM
+              --one-jvm              run the three services in the local stack's JVM, not each in a JVM
+                                     of its own as deployed (./run-local.sh without --jvm-per-service)
               --stack-option OPT     one more option for the local stack JVM (repeatable), e.g. -Xmx2g,
                                      after those ./run-local.sh uses (run.sh passes them)
               --env NAME=VALUE       one more environment variable for the local stack (repeatable)
@@ -107,6 +110,8 @@ public final class Bench {
     Options options;
 
     Process stack;
+
+    List<Jvm> jvms = List.of();
 
     String gateway;
 
@@ -215,6 +220,8 @@ public final class Bench {
     void startStack(Path jfr) throws Exception {
         Path dataDir = Path.of("bench/.stack").toAbsolutePath();
         int gatewayPort = freePort();
+        int workerPort = freePort();
+        int auditPort = freePort();
         int pgPort = freePort();
         int kafkaPort = freePort();
         List<String> command = new ArrayList<>();
@@ -223,8 +230,10 @@ public final class Bench {
         command.addAll(javaOptions);
         results.put("stackJavaOptions", javaOptions);
         if (options.jfr) {
-            command.add("-XX:StartFlightRecording=settings=profile,filename=" + jfr.toAbsolutePath());
-            results.put("jfr", jfr.toString());
+            // One recording per JVM: %p is its process id.
+            String file = options.oneJvm ? jfr.toString() : jfr.toString().replaceFirst("\\.jfr$", "-%p.jfr");
+            command.add("-XX:StartFlightRecording=settings=profile,filename=" + Path.of(file).toAbsolutePath());
+            results.put("jfr", file);
         }
         command.addAll(List.of(
                 "-jar",
@@ -237,9 +246,9 @@ public final class Bench {
                 "--gateway-port",
                 String.valueOf(gatewayPort),
                 "--worker-port",
-                String.valueOf(freePort()),
+                String.valueOf(workerPort),
                 "--audit-port",
-                String.valueOf(freePort()),
+                String.valueOf(auditPort),
                 "--postgres-port",
                 String.valueOf(pgPort),
                 "--kafka-port",
@@ -249,6 +258,10 @@ public final class Bench {
                 String.valueOf(freePort()),
                 "--mailbox-port",
                 String.valueOf(freePort())));
+        if (!options.oneJvm) {
+            // As deployed: one service's garbage collection pauses, heap and CPU are not another's.
+            command.add("--jvm-per-service");
+        }
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         // The 1,000,000-task job needs a higher per-job cap than the product's default.
         builder.environment().put("BULK_MAX_TASKS_PER_JOB", "1000000");
@@ -280,10 +293,49 @@ public final class Bench {
         }
         results.put("stackStartSeconds", seconds(System.nanoTime() - started));
         gateway = "http://localhost:" + gatewayPort;
+        jvms = jvms("http://127.0.0.1:" + workerPort, "http://127.0.0.1:" + auditPort);
+        results.put("jvms", jvmNames());
         token = Files.readString(dataDir.resolve("admin-token")).trim();
         jdbcUrl = "jdbc:postgresql://localhost:" + pgPort + "/bulk";
         kafka = "localhost:" + kafkaPort;
         portfolio = UUID.nameUUIDFromBytes(("load-test-portfolio:" + SPEC).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The local stack's JVMs, each with its Prometheus endpoint: the services' own JVMs (children of
+     * the local stack's, which keeps the Kafka broker and the mailbox), or the one that runs them all.
+     */
+    List<Jvm> jvms(String workerUrl, String auditUrl) {
+        if (options.oneJvm) {
+            return List.of(new Jvm("local stack (all three services)", stack.pid(), gateway));
+        }
+        Map<String, String> urls = Map.of("api-gateway", gateway, "bulk-worker", workerUrl, "audit-consumer", auditUrl);
+        List<Jvm> jvms = new ArrayList<>();
+        stack.toHandle().children().forEach(child -> {
+            // From /proc: ProcessHandle.Info gives no arguments for a long command line.
+            List<String> arguments = List.of(readQuietly(Path.of("/proc/" + child.pid() + "/cmdline")).split("\0"));
+            int at = arguments.indexOf("--service-jvm");
+            if (at >= 0 && at + 1 < arguments.size() && urls.containsKey(arguments.get(at + 1))) {
+                jvms.add(new Jvm(arguments.get(at + 1), child.pid(), urls.get(arguments.get(at + 1))));
+            }
+        });
+        if (jvms.size() != urls.size()) {
+            throw new IllegalStateException("Found " + jvms + " among the local stack's processes, not the three services");
+        }
+        jvms.sort(Comparator.comparing(jvm -> List.of("api-gateway", "bulk-worker", "audit-consumer").indexOf(jvm.name())));
+        jvms.add(new Jvm("local stack (Kafka broker, mailbox)", stack.pid(), null));
+        return List.copyOf(jvms);
+    }
+
+    /** One JVM of the local stack; {@code metricsUrl} is the base URL of its Prometheus endpoint, if any. */
+    record Jvm(String name, long pid, String metricsUrl) {}
+
+    List<String> jvmNames() {
+        return jvms.stream().map(Jvm::name).toList();
+    }
+
+    List<Long> jvmPids() {
+        return jvms.stream().map(Jvm::pid).toList();
     }
 
     synchronized void stopStack() {
@@ -435,7 +487,7 @@ public final class Bench {
         int warmUp = 10;
         for (int i = 0; i < warmUp + 20; i++) {
             if (i == warmUp) {
-                cpuBefore = CpuTime.now(stack.pid(), postmasterPid());
+                cpuBefore = CpuTime.now(jvmPids(), postmasterPid());
             }
             long start = System.nanoTime();
             HttpResponse<String> answer = post(url, body, null);
@@ -447,7 +499,7 @@ public final class Bench {
                 millis.add(took / 1e6);
             }
         }
-        CpuTime cpu = CpuTime.now(stack.pid(), postmasterPid()).minus(cpuBefore);
+        CpuTime cpu = CpuTime.now(jvmPids(), postmasterPid()).minus(cpuBefore);
         Map<String, Object> figures = percentiles(millis);
         // In call order: whether a slow call came early (compilation still under way) or at random.
         figures.put("callsMillis", millis.stream().map(ms -> Math.round(ms * 10) / 10.0).toList());
@@ -546,9 +598,9 @@ public final class Bench {
         log("Job: " + name + " ...");
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("job", name);
-        MemorySampler memory = new MemorySampler(stack.pid());
+        MemorySampler memory = new MemorySampler(jvms);
         memory.start();
-        CpuTime cpuBefore = CpuTime.now(stack.pid(), postmasterPid());
+        CpuTime cpuBefore = CpuTime.now(jvmPids(), postmasterPid());
         String url = gateway + "/api/v1/portfolios/" + portfolio + "/bulk-jobs";
         String type = field(body, "type");
         double[] serverBefore = submissionTimer(type);
@@ -605,7 +657,7 @@ public final class Bench {
         }
         long activityObserved = System.nanoTime();
         memory.stop();
-        CpuTime cpu = CpuTime.now(stack.pid(), postmasterPid()).minus(cpuBefore);
+        CpuTime cpu = CpuTime.now(jvmPids(), postmasterPid()).minus(cpuBefore);
         long total = ((Number) stored.get("total")).longValue();
         double overall = seconds(completed - submitStart);
         figures.put("tasks", total);
@@ -735,7 +787,7 @@ public final class Bench {
                 // How fast the job went while polled: polls of a job the stack applies at full speed
                 // and of one it barely moves are not the same measurement.
                 // PostgreSQL's autovacuum, sampled as during the jobs, is one thing that slows it.
-                MemorySampler sampler = new MemorySampler(stack.pid());
+                MemorySampler sampler = new MemorySampler(jvms);
                 sampler.start();
                 long endedBefore = endedTasks(get(jobUrl, null).body());
                 long start = System.nanoTime();
@@ -751,6 +803,32 @@ public final class Bench {
             }
         }
         return figures;
+    }
+
+    /** Each JVM's peak heap used, live heap after a collection and resident set while each job ran. */
+    String memoryTable(List<Map<String, Object>> jobs) {
+        List<String> names = jvmNames();
+        StringBuilder md = new StringBuilder("Memory per JVM while each job ran, in MiB: peak heap used / old generation"
+                + " live after a collection (- when none ran) / peak resident set:\n\n| job |");
+        names.forEach(name -> md.append(" ").append(name).append(" |"));
+        md.append("\n| --- |").append(" ---: |".repeat(names.size())).append("\n");
+        for (Map<String, Object> job : jobs) {
+            Map<?, ?> perJvm = (Map<?, ?>) ((Map<?, ?>) job.get("memory")).get("jvms");
+            md.append("| ").append(job.get("job")).append(" |");
+            for (String name : names) {
+                Map<?, ?> memory = (Map<?, ?>) perJvm.get(name);
+                if (memory.containsKey("peakHeapMiB")) {
+                    Object live = memory.get("peakLiveHeapMiB");
+                    md.append(" ").append(memory.get("peakHeapMiB")).append(" / ");
+                    md.append(Long.valueOf(0).equals(live) ? "-" : live).append(" / ");
+                } else {
+                    md.append(" (RSS only) ");
+                }
+                md.append(memory.get("peakRssMiB")).append(" |");
+            }
+            md.append("\n");
+        }
+        return md.append("\n").toString();
     }
 
     /** What autovacuum was seen at and for how many one-second samples, e.g. {@code VACUUM x (3 s)}. */
@@ -832,7 +910,7 @@ public final class Bench {
             threads.submit(() -> {
                 long wait = start - System.nanoTime();
                 Thread.sleep(Math.max(0, wait / 1_000_000), (int) Math.max(0, wait % 1_000_000));
-                cpuBefore.complete(CpuTime.now(stack.pid(), postmasterPid()));
+                cpuBefore.complete(CpuTime.now(jvmPids(), postmasterPid()));
                 clientCpuBefore.complete(ownCpuNanos());
                 return null;
             });
@@ -892,7 +970,7 @@ public final class Bench {
             }
         }
         double elapsed = seconds(Math.max(System.nanoTime(), end) - start);
-        CpuTime cpu = CpuTime.now(stack.pid(), postmasterPid()).minus(cpuBefore.join());
+        CpuTime cpu = CpuTime.now(jvmPids(), postmasterPid()).minus(cpuBefore.join());
         double clientCpu = (ownCpuNanos() - clientCpuBefore.join()) / 1e9;
         List<Double> millis = new ArrayList<>();
         for (List<Long> mine : perClient) {
@@ -1093,6 +1171,15 @@ public final class Bench {
         }
     }
 
+    /** The file's text, or nothing when it cannot be read (a process that is gone). */
+    static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException ex) {
+            return "";
+        }
+    }
+
     static String firstMatch(Path file, String regex) {
         try {
             Matcher matcher = Pattern.compile(regex, Pattern.MULTILINE).matcher(Files.readString(file));
@@ -1154,14 +1241,13 @@ public final class Bench {
         List<Map<String, Object>> jobs = (List<Map<String, Object>>) results.get("jobs");
         if (!jobs.isEmpty()) {
             md.append("| job | tasks | submit (of it in the gateway) | first applied | COMPLETED | tasks/s overall | tasks/s steady (10-90 %)"
-                    + " | task latency p50 / p95 / p99 | last activity entry after COMPLETED | peak heap used / live"
-                    + " after GC / RSS (one JVM) | CPU per task: services / PostgreSQL | e2e / raw rows/s |\n");
-            md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+                    + " | task latency p50 / p95 / p99 | last activity entry after COMPLETED"
+                    + " | CPU per task: local stack / PostgreSQL | e2e / raw rows/s |\n");
+            md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
             @SuppressWarnings("unchecked")
             Map<String, Object> ratios = (Map<String, Object>) results.get("ratios");
             for (Map<String, Object> job : jobs) {
                 Map<?, ?> latency = (Map<?, ?>) job.get("taskLatencySeconds");
-                Map<?, ?> memory = (Map<?, ?>) job.get("memory");
                 md.append("| ").append(job.get("job")).append(" | ").append(n(job.get("tasks")));
                 md.append(" | ").append(s(job.get("submitSeconds")));
                 if (job.get("serverSubmitSeconds") != null) {
@@ -1174,11 +1260,7 @@ public final class Bench {
                 md.append(" | ").append(s(latency.get("p50"))).append(" / ").append(s(latency.get("p95")));
                 md.append(" / ").append(s(latency.get("p99")));
                 md.append(" | ").append(s(job.get("activityAfterCompletedSeconds")));
-                Object live = memory.get("peakLiveHeapMiB");
-                md.append(" | ").append(memory.get("peakHeapMiB")).append(" / ");
-                md.append(Long.valueOf(0).equals(live) ? "-" : live); // no old collection during the job
-                md.append(" / ").append(memory.get("peakRssMiB"));
-                md.append(" MiB | ");
+                md.append(" | ");
                 Map<?, ?> cpu = (Map<?, ?>) job.get("cpu");
                 md.append(String.format(Locale.ROOT, "%.0f / %.0f µs", (double) cpu.get("stackMicrosPerTask"),
                         (double) cpu.get("postgresMicrosPerTask")));
@@ -1187,6 +1269,7 @@ public final class Bench {
                 md.append(ratio == null ? "-" : String.format(Locale.ROOT, "%.2f", (double) ratio)).append(" |\n");
             }
             md.append("\n");
+            md.append(memoryTable(jobs));
             StringBuilder vacuums = new StringBuilder();
             for (Map<String, Object> job : jobs) {
                 Map<?, ?> seen = (Map<?, ?>) ((Map<?, ?>) job.get("memory")).get("autovacuumSeconds");
@@ -1246,10 +1329,10 @@ public final class Bench {
         }
         md.append("Times are from the client's submission (tasks/s overall: tasks / time from submission to the"
                 + " status COMPLETED seen by polling); first applied, task latency and steady rate come from the"
-                + " tasks' stored applied_at (PostgreSQL's clock, transaction start); heap and RSS are those of the"
-                + " local stack's one JVM, which runs all three services; CPU per task is the CPU time the"
-                + " local stack's JVM and PostgreSQL used while the job ran (until its last activity entry),"
-                + " divided by its tasks: it depends much less on the machine's other load than the rates.\n");
+                + " tasks' stored applied_at (PostgreSQL's clock, transaction start); CPU per task is the CPU time"
+                + " the local stack's JVMs (" + String.join(", ", jvmNames()) + ") and"
+                + " PostgreSQL used while the job ran (until its last activity entry), divided by its tasks: it"
+                + " depends much less on the machine's other load than the rates.\n");
         for (String note : notes) {
             md.append("\n").append(note).append("\n");
         }
@@ -1399,7 +1482,7 @@ public final class Bench {
 
         static final double TICKS = 100.0;
 
-        static CpuTime now(long stackPid, long postmasterPid) {
+        static CpuTime now(List<Long> stackPids, long postmasterPid) {
             double postgres = 0;
             if (postmasterPid > 0) {
                 long[] own = stat(postmasterPid);
@@ -1419,8 +1502,12 @@ public final class Bench {
                     // no /proc
                 }
             }
-            long[] jvm = stat(stackPid);
-            return new CpuTime((jvm[0] + jvm[1]) / TICKS, postgres);
+            double stack = 0;
+            for (long pid : stackPids) {
+                long[] jvm = stat(pid);
+                stack += (jvm[0] + jvm[1]) / TICKS;
+            }
+            return new CpuTime(stack, postgres);
         }
 
         CpuTime minus(CpuTime before) {
@@ -1447,23 +1534,17 @@ public final class Bench {
     }
 
     /**
-     * Samples the stack process's resident set (from /proc) and the JVM's used heap (from the
-     * gateway's Prometheus endpoint; the three services share the JVM) every second (a scrape is
+     * Samples each of the local stack's JVMs every second: its resident set (from /proc) and its used
+     * heap (from its service's Prometheus endpoint), and PostgreSQL's autovacuum workers (a scrape is
      * not free: more often, it would weigh on the figures).
      */
     final class MemorySampler {
 
-        private final long pid;
+        private final List<Jvm> jvms;
+
+        private final Map<String, JvmMemory> memory = new LinkedHashMap<>();
 
         private final AtomicBoolean running = new AtomicBoolean(true);
-
-        private volatile long peakRssKb;
-
-        private volatile double peakHeapBytes;
-
-        private volatile double lastHeapBytes;
-
-        private volatile double peakLiveBytes;
 
         private final Map<String, Integer> autovacuumSamples = new ConcurrentHashMap<>();
 
@@ -1471,8 +1552,9 @@ public final class Bench {
 
         private Thread thread;
 
-        MemorySampler(long pid) {
-            this.pid = pid;
+        MemorySampler(List<Jvm> jvms) {
+            this.jvms = jvms;
+            jvms.forEach(jvm -> memory.put(jvm.name(), new JvmMemory()));
         }
 
         void start() {
@@ -1503,23 +1585,8 @@ public final class Bench {
 
         private void sample() {
             sampleAutovacuum();
-            String rss = firstMatch(Path.of("/proc/" + pid + "/status"), "VmRSS:\\s*(\\d+) kB");
-            if (rss != null) {
-                peakRssKb = Math.max(peakRssKb, Long.parseLong(rss));
-            }
-            try {
-                HttpResponse<String> metrics = get(gateway + "/actuator/prometheus", null);
-                double heap = samples(metrics.body(), "jvm_memory_used_bytes", "area=\"heap\"").stream()
-                        .mapToDouble(Double::doubleValue)
-                        .sum();
-                lastHeapBytes = heap;
-                peakHeapBytes = Math.max(peakHeapBytes, heap);
-                List<Double> live = samples(metrics.body(), "jvm_gc_live_data_size_bytes", "");
-                if (!live.isEmpty()) {
-                    peakLiveBytes = Math.max(peakLiveBytes, live.getFirst());
-                }
-            } catch (Exception ignored) {
-                // a missed sample
+            for (Jvm jvm : jvms) {
+                memory.get(jvm.name()).sample(jvm);
             }
         }
 
@@ -1539,10 +1606,56 @@ public final class Bench {
             Map<String, Object> figures = new LinkedHashMap<>();
             // Seconds (samples) in which an autovacuum worker was busy with each table.
             figures.put("autovacuumSeconds", new TreeMap<>(autovacuumSamples));
-            figures.put("peakHeapMiB", Math.round(peakHeapBytes / 1024 / 1024));
-            figures.put("heapAfterMiB", Math.round(lastHeapBytes / 1024 / 1024));
-            // The old generation after the last collection: what the JVM really keeps.
-            figures.put("peakLiveHeapMiB", Math.round(peakLiveBytes / 1024 / 1024));
+            Map<String, Object> perJvm = new LinkedHashMap<>();
+            memory.forEach((name, jvm) -> perJvm.put(name, jvm.figures()));
+            figures.put("jvms", perJvm);
+            return figures;
+        }
+    }
+
+    /** The peaks of one JVM's memory over a job. */
+    final class JvmMemory {
+
+        private volatile long peakRssKb;
+
+        private volatile double peakHeapBytes = -1;
+
+        private volatile double lastHeapBytes;
+
+        private volatile double peakLiveBytes;
+
+        void sample(Jvm jvm) {
+            String rss = firstMatch(Path.of("/proc/" + jvm.pid() + "/status"), "VmRSS:\\s*(\\d+) kB");
+            if (rss != null) {
+                peakRssKb = Math.max(peakRssKb, Long.parseLong(rss));
+            }
+            if (jvm.metricsUrl() == null) {
+                return;
+            }
+            try {
+                HttpResponse<String> metrics = get(jvm.metricsUrl() + "/actuator/prometheus", null);
+                double heap = samples(metrics.body(), "jvm_memory_used_bytes", "area=\"heap\"").stream()
+                        .mapToDouble(Double::doubleValue)
+                        .sum();
+                lastHeapBytes = heap;
+                peakHeapBytes = Math.max(peakHeapBytes, heap);
+                List<Double> live = samples(metrics.body(), "jvm_gc_live_data_size_bytes", "");
+                if (!live.isEmpty()) {
+                    peakLiveBytes = Math.max(peakLiveBytes, live.getFirst());
+                }
+            } catch (Exception ignored) {
+                // a missed sample
+            }
+        }
+
+        Map<String, Object> figures() {
+            Map<String, Object> figures = new LinkedHashMap<>();
+            if (peakHeapBytes >= 0) {
+                figures.put("peakHeapMiB", Math.round(peakHeapBytes / 1024 / 1024));
+                figures.put("heapAfterMiB", Math.round(lastHeapBytes / 1024 / 1024));
+                // The old generation after the last collection: what the JVM really keeps.
+                figures.put("peakLiveHeapMiB", Math.round(peakLiveBytes / 1024 / 1024));
+            }
             figures.put("peakRssMiB", Math.round(peakRssKb / 1024.0));
             return figures;
         }
@@ -1564,6 +1677,8 @@ public final class Bench {
         boolean preview = true;
 
         boolean jfr;
+
+        boolean oneJvm;
 
         boolean help;
 
@@ -1590,6 +1705,7 @@ public final class Bench {
                     case "--no-preview" -> options.preview = false;
                     case "--poll-seconds" -> options.pollSeconds = Integer.parseInt(args[++i]);
                     case "--jfr" -> options.jfr = true;
+                    case "--one-jvm" -> options.oneJvm = true;
                     case "--default-stack-option" -> options.defaultStackOptions.add(args[++i]);
                     case "--stack-option" -> options.stackOptions.add(args[++i]);
                     case "--env" -> {
