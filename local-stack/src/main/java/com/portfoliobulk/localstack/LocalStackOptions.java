@@ -118,24 +118,6 @@ public record LocalStackOptions(
                 help);
     }
 
-    /** The same options with {@code --jvm-per-service}. */
-    public LocalStackOptions withJvmPerService() {
-        return new LocalStackOptions(
-                dataDirectory,
-                reset,
-                largePortfolios,
-                gatewayPort,
-                workerPort,
-                auditPort,
-                postgresPort,
-                kafkaPort,
-                smtpPort,
-                mailboxPort,
-                true,
-                verbose,
-                help);
-    }
-
     /**
      * Parses the command line; {@code --name value} and {@code --name=value} are both accepted.
      *

@@ -108,32 +108,17 @@ final class ServiceJvms implements RunningServices {
         List<ServiceJvm> started = new ArrayList<>();
         try {
             ServiceJvm audit = ServiceJvm.start(
-                    Service.AUDIT,
-                    ServiceStack.arguments(
-                            signed,
-                            signed.auditPort(),
-                            logged(signed.auditProperties(), logs, Service.AUDIT, verbose),
-                            true));
+                    Service.AUDIT, signed, signed.auditPort(), signed.auditProperties(), logs, verbose);
             started.add(audit);
             ServiceJvm worker = ServiceJvm.start(
-                    Service.WORKER,
-                    ServiceStack.arguments(
-                            signed,
-                            signed.workerPort(),
-                            logged(signed.workerProperties(), logs, Service.WORKER, verbose),
-                            true));
+                    Service.WORKER, signed, signed.workerPort(), signed.workerProperties(), logs, verbose);
             started.add(worker);
             audit.awaitReady();
             worker.awaitReady();
             Map<String, Object> gatewayProperties =
                     ServiceStack.gatewayProperties(signed, audit.url("127.0.0.1"), worker.url("127.0.0.1"));
-            ServiceJvm gateway = ServiceJvm.start(
-                    Service.GATEWAY,
-                    ServiceStack.arguments(
-                            signed,
-                            signed.gatewayPort(),
-                            logged(gatewayProperties, logs, Service.GATEWAY, verbose),
-                            false));
+            ServiceJvm gateway =
+                    ServiceJvm.start(Service.GATEWAY, signed, signed.gatewayPort(), gatewayProperties, logs, verbose);
             started.add(gateway);
             gateway.awaitReady();
             return new ServiceJvms(gateway, worker, audit);
@@ -222,7 +207,21 @@ final class ServiceJvms implements RunningServices {
             this.process = process;
         }
 
-        static ServiceJvm start(Service service, String[] arguments) {
+        /** Starts the service's JVM with the arguments {@link ServiceStack} gives it and its own log file. */
+        static ServiceJvm start(
+                Service service,
+                ServiceStack.Settings settings,
+                int port,
+                Map<String, Object> properties,
+                Path logs,
+                boolean verbose) {
+            return start(
+                    service,
+                    ServiceStack.arguments(
+                            settings, port, logged(properties, logs, service, verbose), service != Service.GATEWAY));
+        }
+
+        private static ServiceJvm start(Service service, String[] arguments) {
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(jvmOptions());
