@@ -222,6 +222,13 @@ final class ServiceJvms implements RunningServices {
         }
 
         private static ServiceJvm start(Service service, String[] arguments) {
+            for (String argument : arguments) {
+                if (argument.contains("\n") || argument.contains("\r")) {
+                    // Named by its property alone: its value may be a secret.
+                    throw new IllegalArgumentException(
+                            "The service argument " + argument.split("=", 2)[0] + " holds a line break");
+                }
+            }
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(jvmOptions());
@@ -231,18 +238,21 @@ final class ServiceJvms implements RunningServices {
             Process process;
             try {
                 process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            } catch (IOException ex) {
+                throw new UncheckedIOException("Could not start the " + service.serviceName() + " JVM", ex);
+            }
+            try {
                 // Its arguments, one a line, then an empty line; the pipe stays open while it runs.
                 Writer input = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
                 for (String argument : arguments) {
-                    if (argument.contains("\n") || argument.contains("\r")) {
-                        throw new IllegalArgumentException("A service argument holds a line break: " + argument);
-                    }
                     input.write(argument + "\n");
                 }
                 input.write("\n");
                 input.flush();
             } catch (IOException ex) {
-                throw new UncheckedIOException("Could not start the " + service.serviceName() + " JVM", ex);
+                process.destroyForcibly();
+                throw new UncheckedIOException(
+                        "Could not hand the " + service.serviceName() + " JVM its arguments", ex);
             }
             ServiceJvm jvm = new ServiceJvm(service, process);
             Thread.ofPlatform().daemon().name(service.serviceName() + "-output").start(jvm::relayOutput);
