@@ -882,23 +882,22 @@ public final class Bench {
     }
 
     /**
-     * Unmeasured saturation rounds of 5 s, with and without {@code If-None-Match} in turn, until the
-     * local stack's CPU per answer falls by less than 10 % from one round to the next (at most 12
-     * rounds): the JIT compiles the poll path meanwhile, and on a slow machine that takes far longer
+     * Unmeasured saturation rounds of 5 s, with and without {@code If-None-Match} in turn, until two
+     * rounds in a row use no less than 90 % of the local stack's lowest CPU per answer so far (at most
+     * 12 rounds): the JIT compiles the poll path meanwhile, and on a slow machine that takes far longer
      * than one round; its compilations would otherwise count as CPU per answer and as latency.
      */
     Map<String, Object> warmUpPolls(String jobUrl) throws Exception {
         long start = System.nanoTime();
         List<Long> cpuPerAnswer = new ArrayList<>();
-        double previous = Double.MAX_VALUE;
-        for (int round = 0; round < 12; round++) {
+        double best = Double.MAX_VALUE;
+        int steady = 0;
+        for (int round = 0; round < 12 && steady < 2; round++) {
             Map<String, Object> phase = pollPhase(jobUrl, true, round % 2 == 1, 5);
             double cpu = (Double) phase.get("stackCpuMicrosPerAnswer");
             cpuPerAnswer.add(Math.round(cpu));
-            if (round >= 2 && cpu > previous * 0.9) {
-                break;
-            }
-            previous = Math.min(previous, cpu);
+            steady = cpu > best * 0.9 ? steady + 1 : 0;
+            best = Math.min(best, cpu);
         }
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("seconds", (System.nanoTime() - start) / 1e9);
