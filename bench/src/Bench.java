@@ -789,19 +789,52 @@ public final class Bench {
                 MemorySampler sampler = new MemorySampler(jvms);
                 sampler.start();
                 long endedBefore = endedTasks(get(jobUrl, null).body());
+                Map<String, double[]> pausesBefore = gcPauses();
                 long start = System.nanoTime();
                 Map<String, Object> phase = pollPhase(jobUrl, saturate, conditional);
                 String status = get(jobUrl, null).body();
                 double seconds = (System.nanoTime() - start) / 1e9;
+                Map<String, double[]> pausesAfter = gcPauses();
                 sampler.stop();
                 phase.put("jobRunningAtEnd", !isTerminal(field(status, "status")));
                 phase.put("jobTasksPerSecond", (endedTasks(status) - endedBefore) / seconds);
                 phase.put("autovacuumSeconds", sampler.figures().get("autovacuumSeconds"));
+                // What stopped each JVM meanwhile: a poll caught by a pause of the gateway waits for it.
+                Map<String, Object> pauses = new LinkedHashMap<>();
+                pausesAfter.forEach((name, after) -> {
+                    double[] before = pausesBefore.getOrDefault(name, new double[2]);
+                    pauses.put(name, Map.of("count", Math.round(after[0] - before[0]),
+                            "totalMillis", (after[1] - before[1]) * 1000));
+                });
+                phase.put("gcPauses", pauses);
                 phases.add(phase);
                 log("  " + phase);
             }
         }
         return figures;
+    }
+
+    /**
+     * Each service JVM's garbage collection pauses so far (stop-the-world only, from its
+     * {@code jvm_gc_pause_seconds} timer): count and seconds in all. A JVM that does not answer is left out.
+     */
+    Map<String, double[]> gcPauses() {
+        Map<String, double[]> pauses = new LinkedHashMap<>();
+        for (Jvm jvm : jvms) {
+            if (jvm.metricsUrl() == null) {
+                continue;
+            }
+            try {
+                String metrics = get(jvm.metricsUrl() + "/actuator/prometheus", null).body();
+                pauses.put(jvm.name(), new double[] {
+                    samples(metrics, "jvm_gc_pause_seconds_count", "").stream().mapToDouble(Double::doubleValue).sum(),
+                    samples(metrics, "jvm_gc_pause_seconds_sum", "").stream().mapToDouble(Double::doubleValue).sum()
+                });
+            } catch (Exception ignored) {
+                // left out
+            }
+        }
+        return pauses;
     }
 
     /** Each JVM's peak heap used, live heap after a collection and resident set while each job ran. */
@@ -1350,6 +1383,19 @@ public final class Bench {
             md.append("\n");
             for (Object item : (List<?>) polls.get("phases")) {
                 Map<?, ?> phase = (Map<?, ?>) item;
+                if (phase.get("gcPauses") instanceof Map<?, ?> pauses && !pauses.isEmpty()) {
+                    List<String> parts = new ArrayList<>();
+                    pauses.forEach((name, figures) -> {
+                        Map<?, ?> pause = (Map<?, ?>) figures;
+                        long count = ((Number) pause.get("count")).longValue();
+                        double total = ((Number) pause.get("totalMillis")).doubleValue();
+                        parts.add(name + " " + count + (count == 0 ? "" : String.format(Locale.ROOT,
+                                " (%.0f ms in all, %.1f ms on average)", total, total / count)));
+                    });
+                    md.append("- garbage collection pauses during the phase at ").append(phase.get("load"))
+                            .append(Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? " with" : " without")
+                            .append(" If-None-Match: ").append(String.join(", ", parts)).append("\n");
+                }
                 if (phase.get("autovacuumSeconds") instanceof Map<?, ?> seen && !seen.isEmpty()) {
                     md.append("- autovacuum during the phase at ").append(phase.get("load"))
                             .append(Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? " with" : " without")
