@@ -1,6 +1,9 @@
 package com.portfoliobulk.gateway.jobs;
 
 import com.portfoliobulk.servicesupport.concurrent.Futures;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -42,6 +45,12 @@ import org.springframework.stereotype.Component;
  * the job wait for that read and answer its row (read after they arrived, or while they did), instead
  * of each reading the same row again; at thousands of polls a second, such piles of identical reads
  * took a sixth of the gateway's CPU. A read that a cancellation overtook is answered but not kept.
+ *
+ * <p>Metrics: {@code bulk_job_status_polls_total} by {@code answer}, where it came from ({@code memory}:
+ * a kept read; {@code database}: the poll read the job; {@code joined}: it waited for another poll's
+ * read), and {@code bulk_job_status_read_ahead_seconds}, how long each read ahead took. A read ahead
+ * slower than three quarters of the interval lets entries expire, and the polls then wait for the
+ * database: the share of {@code database} and {@code joined} answers shows it.
  */
 @Component
 class JobStatusCache implements DisposableBean {
@@ -62,14 +71,30 @@ class JobStatusCache implements DisposableBean {
 
     private final ScheduledExecutorService refresher;
 
+    private final Counter fromMemory;
+
+    private final Counter fromDatabase;
+
+    private final Counter joined;
+
+    private final Timer readAheadTime;
+
     @Autowired
-    JobStatusCache(@Value("${bulk.gateway.jobs.status-cache-ttl:100ms}") Duration ttl, Jobs jobs) {
-        this(ttl, jobs::findForStatus);
+    JobStatusCache(
+            @Value("${bulk.gateway.jobs.status-cache-ttl:100ms}") Duration ttl, Jobs jobs, MeterRegistry registry) {
+        this(ttl, jobs::findForStatus, registry);
     }
 
-    JobStatusCache(Duration ttl, Function<Collection<UUID>, List<Job>> readAhead) {
+    JobStatusCache(Duration ttl, Function<Collection<UUID>, List<Job>> readAhead, MeterRegistry registry) {
         this.ttlNanos = ttl.toNanos();
         this.readAhead = readAhead;
+        this.fromMemory = polls(registry, "memory");
+        this.fromDatabase = polls(registry, "database");
+        this.joined = polls(registry, "joined");
+        this.readAheadTime = Timer.builder("bulk.job.status.read.ahead")
+                .description("One read ahead of the polled jobs' status, all of them in one statement")
+                .publishPercentileHistogram()
+                .register(registry);
         if (ttlNanos <= 0) {
             refresher = null;
             return;
@@ -80,9 +105,17 @@ class JobStatusCache implements DisposableBean {
         refresher.scheduleWithFixedDelay(this::readAhead, quarter, quarter, TimeUnit.NANOSECONDS);
     }
 
+    private static Counter polls(MeterRegistry registry, String answer) {
+        return Counter.builder("bulk.job.status.polls")
+                .description("Job status polls answered, by where the answer came from")
+                .tag("answer", answer)
+                .register(registry);
+    }
+
     /** The job of the portfolio, from the cache when read less than the time to live ago. */
     Optional<Job> job(UUID portfolioId, UUID jobId, Supplier<Optional<Job>> read) {
         if (ttlNanos <= 0) {
+            fromDatabase.increment();
             return read.get();
         }
         Key key = new Key(portfolioId, jobId);
@@ -90,13 +123,16 @@ class JobStatusCache implements DisposableBean {
         Entry cached = entries.get(key);
         if (cached != null && now - cached.readAt() < ttlNanos) {
             cached.answered();
+            fromMemory.increment();
             return Optional.of(cached.job());
         }
         CompletableFuture<Optional<Job>> mine = new CompletableFuture<>();
         CompletableFuture<Optional<Job>> running = reads.putIfAbsent(key, mine);
         if (running != null) {
+            joined.increment();
             return Futures.join(running);
         }
+        fromDatabase.increment();
         Optional<Job> job;
         try {
             job = read.get();
@@ -152,11 +188,14 @@ class JobStatusCache implements DisposableBean {
             return;
         }
         Map<UUID, Job> read = new HashMap<>();
+        long started = System.nanoTime();
         try {
             readAhead.apply(due.keySet().stream().map(Key::jobId).toList()).forEach(job -> read.put(job.id(), job));
         } catch (RuntimeException ex) {
             log.warn("Reading ahead the status of {} polled jobs failed: {}", due.size(), ex.toString());
             return;
+        } finally {
+            readAheadTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         }
         due.forEach((key, entry) -> {
             Job job = read.get(key.jobId());

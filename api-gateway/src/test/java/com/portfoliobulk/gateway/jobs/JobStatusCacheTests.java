@@ -8,6 +8,8 @@ import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.JobOrigin;
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,6 +35,8 @@ class JobStatusCacheTests {
     private final AtomicInteger reads = new AtomicInteger();
 
     private final AtomicInteger readsAhead = new AtomicInteger();
+
+    private final MeterRegistry registry = new SimpleMeterRegistry();
 
     /** What a read ahead finds. */
     private volatile List<Job> stored = List.of();
@@ -118,15 +122,32 @@ class JobStatusCacheTests {
 
     @Test
     void aFailedReadAheadLeavesThePollsToReadThemselves() {
-        JobStatusCache cache = new JobStatusCache(Duration.ofHours(1), ids -> {
-            throw new IllegalStateException("database down");
-        });
+        JobStatusCache cache = new JobStatusCache(
+                Duration.ofHours(1),
+                ids -> {
+                    throw new IllegalStateException("database down");
+                },
+                registry);
         pollTwice(cache);
 
         readAheadAQuarterHourOn(cache);
 
         assertThat(cache.job(PORTFOLIO, job.id(), reading(job(2)))).contains(job);
         assertThat(reads).hasValue(1);
+    }
+
+    @Test
+    void countsWhereEachAnswerCameFromAndTimesEachReadAhead() {
+        JobStatusCache cache = cache(Duration.ofHours(1));
+        pollTwice(cache);
+        stored = List.of(job(2));
+        readAheadAQuarterHourOn(cache);
+        cache.job(PORTFOLIO, job.id(), reading(job(3)));
+
+        assertThat(polls("database")).isEqualTo(1);
+        assertThat(polls("memory")).isEqualTo(2);
+        assertThat(polls("joined")).isZero();
+        assertThat(registry.get("bulk.job.status.read.ahead").timer().count()).isEqualTo(1);
     }
 
     @Test
@@ -171,6 +192,7 @@ class JobStatusCacheTests {
 
         assertThat(cache.job(PORTFOLIO, job.id(), reading(newer))).contains(newer);
         assertThat(reads).hasValue(2);
+        assertThat(polls("database")).isEqualTo(2);
     }
 
     @Test
@@ -204,6 +226,8 @@ class JobStatusCacheTests {
             assertThat(answer.get(10, TimeUnit.SECONDS)).contains(job);
         }
         assertThat(reads).hasValue(1);
+        assertThat(polls("database")).isEqualTo(1);
+        assertThat(polls("joined")).isEqualTo(4);
     }
 
     @Test
@@ -253,6 +277,13 @@ class JobStatusCacheTests {
         }
     }
 
+    private double polls(String answer) {
+        return registry.get("bulk.job.status.polls")
+                .tag("answer", answer)
+                .counter()
+                .count();
+    }
+
     /** The job read by one poll and answered to the next one from the cache. */
     private void pollTwice(JobStatusCache cache) {
         cache.job(PORTFOLIO, job.id(), reading(job));
@@ -265,10 +296,15 @@ class JobStatusCacheTests {
     }
 
     private JobStatusCache cache(Duration ttl) {
-        return new JobStatusCache(ttl, ids -> {
-            readsAhead.incrementAndGet();
-            return stored.stream().filter(found -> ids.contains(found.id())).toList();
-        });
+        return new JobStatusCache(
+                ttl,
+                ids -> {
+                    readsAhead.incrementAndGet();
+                    return stored.stream()
+                            .filter(found -> ids.contains(found.id()))
+                            .toList();
+                },
+                registry);
     }
 
     private Supplier<Optional<Job>> reading(Job answer) {
