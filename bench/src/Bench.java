@@ -789,24 +789,14 @@ public final class Bench {
                 MemorySampler sampler = new MemorySampler(jvms);
                 sampler.start();
                 long endedBefore = endedTasks(get(jobUrl, null).body());
-                Map<String, double[]> pausesBefore = gcPauses();
                 long start = System.nanoTime();
                 Map<String, Object> phase = pollPhase(jobUrl, saturate, conditional);
                 String status = get(jobUrl, null).body();
                 double seconds = (System.nanoTime() - start) / 1e9;
-                Map<String, double[]> pausesAfter = gcPauses();
                 sampler.stop();
                 phase.put("jobRunningAtEnd", !isTerminal(field(status, "status")));
                 phase.put("jobTasksPerSecond", (endedTasks(status) - endedBefore) / seconds);
                 phase.put("autovacuumSeconds", sampler.figures().get("autovacuumSeconds"));
-                // What stopped each JVM meanwhile: a poll caught by a pause of the gateway waits for it.
-                Map<String, Object> pauses = new LinkedHashMap<>();
-                pausesAfter.forEach((name, after) -> {
-                    double[] before = pausesBefore.getOrDefault(name, new double[2]);
-                    pauses.put(name, Map.of("count", Math.round(after[0] - before[0]),
-                            "totalMillis", (after[1] - before[1]) * 1000));
-                });
-                phase.put("gcPauses", pauses);
                 phases.add(phase);
                 log("  " + phase);
             }
@@ -835,6 +825,28 @@ public final class Bench {
             }
         }
         return pauses;
+    }
+
+    /**
+     * The gateway's status answers so far by where they came from ({@code bulk_job_status_polls_total}:
+     * memory, database, joined), and its reads ahead: how many and their seconds in all.
+     */
+    Map<String, Double> statusAnswers() {
+        Map<String, Double> figures = new LinkedHashMap<>();
+        try {
+            String metrics = get(gateway + "/actuator/prometheus", null).body();
+            for (String answer : List.of("memory", "database", "joined")) {
+                figures.put(answer, samples(metrics, "bulk_job_status_polls_total", "answer=\"" + answer + "\"")
+                        .stream().mapToDouble(Double::doubleValue).sum());
+            }
+            figures.put("readsAhead", samples(metrics, "bulk_job_status_read_ahead_seconds_count", "").stream()
+                    .mapToDouble(Double::doubleValue).sum());
+            figures.put("readAheadSeconds", samples(metrics, "bulk_job_status_read_ahead_seconds_sum", "").stream()
+                    .mapToDouble(Double::doubleValue).sum());
+        } catch (Exception ignored) {
+            // left out
+        }
+        return figures;
     }
 
     /** Each JVM's peak heap used, live heap after a collection and resident set while each job ran. */
@@ -963,12 +975,17 @@ public final class Bench {
         // The CPU used from the clock's start: the warm-up's answers are not counted either.
         CompletableFuture<CpuTime> cpuBefore = new CompletableFuture<>();
         CompletableFuture<Long> clientCpuBefore = new CompletableFuture<>();
+        // The JVMs' pauses and the gateway's answers by source, from the clock's start too.
+        CompletableFuture<Map<String, double[]>> pausesBefore = new CompletableFuture<>();
+        CompletableFuture<Map<String, Double>> answersBefore = new CompletableFuture<>();
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             threads.submit(() -> {
                 long wait = start - System.nanoTime();
                 Thread.sleep(Math.max(0, wait / 1_000_000), (int) Math.max(0, wait % 1_000_000));
                 cpuBefore.complete(CpuTime.now(jvmPids(), postmasterPid()));
                 clientCpuBefore.complete(ownCpuNanos());
+                pausesBefore.complete(gcPauses());
+                answersBefore.complete(statusAnswers());
                 return null;
             });
             for (int c = 0; c < clients; c++) {
@@ -1029,6 +1046,8 @@ public final class Bench {
         double elapsed = seconds(Math.max(System.nanoTime(), end) - start);
         CpuTime cpu = CpuTime.now(jvmPids(), postmasterPid()).minus(cpuBefore.join());
         double clientCpu = (ownCpuNanos() - clientCpuBefore.join()) / 1e9;
+        Map<String, double[]> pausesAfter = gcPauses();
+        Map<String, Double> answersAfter = statusAnswers();
         List<Double> millis = new ArrayList<>();
         for (List<Long> mine : perClient) {
             for (long took : mine) {
@@ -1050,6 +1069,17 @@ public final class Bench {
         phase.put("postgresCpuMicrosPerAnswer", cpu.postgres() * 1e6 / answers);
         phase.put("clientCpuMicrosPerAnswer", clientCpu * 1e6 / answers);
         phase.put("clientCores", clientCpu / elapsed);
+        // What stopped each JVM meanwhile: a poll caught by a pause of the gateway waits for it.
+        Map<String, Object> pauses = new LinkedHashMap<>();
+        pausesAfter.forEach((name, after) -> {
+            double[] before = pausesBefore.join().getOrDefault(name, new double[2]);
+            pauses.put(name, Map.of("count", Math.round(after[0] - before[0]), "totalMillis", (after[1] - before[1]) * 1000));
+        });
+        phase.put("gcPauses", pauses);
+        // Where the gateway's answers came from: polls that waited for the database.
+        Map<String, Object> sources = new LinkedHashMap<>();
+        answersAfter.forEach((name, after) -> sources.put(name, after - answersBefore.join().getOrDefault(name, 0.0)));
+        phase.put("statusAnswers", sources);
         return phase;
     }
 
@@ -1383,6 +1413,19 @@ public final class Bench {
             md.append("\n");
             for (Object item : (List<?>) polls.get("phases")) {
                 Map<?, ?> phase = (Map<?, ?>) item;
+                if (phase.get("statusAnswers") instanceof Map<?, ?> sources && sources.get("memory") != null) {
+                    double reads = ((Number) sources.get("readsAhead")).doubleValue();
+                    md.append("- the gateway's answers during the phase at ").append(phase.get("load"))
+                            .append(Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? " with" : " without")
+                            .append(String.format(Locale.ROOT,
+                                    " If-None-Match: %.0f from memory, %.0f read from the database, %.0f waiting for"
+                                            + " another poll's read; %.0f reads ahead, %.1f ms on average%n",
+                                    ((Number) sources.get("memory")).doubleValue(),
+                                    ((Number) sources.get("database")).doubleValue(),
+                                    ((Number) sources.get("joined")).doubleValue(),
+                                    reads,
+                                    reads == 0 ? 0 : ((Number) sources.get("readAheadSeconds")).doubleValue() * 1000 / reads));
+                }
                 if (phase.get("gcPauses") instanceof Map<?, ?> pauses && !pauses.isEmpty()) {
                     List<String> parts = new ArrayList<>();
                     pauses.forEach((name, figures) -> {
