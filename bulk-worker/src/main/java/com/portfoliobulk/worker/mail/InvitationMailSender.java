@@ -9,6 +9,7 @@ import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -59,6 +60,9 @@ class InvitationMailSender {
 
     private final TransactionTemplate transactions;
 
+    /** Whether the jobs schema was missing at the last poll: said once, not at every poll. */
+    private volatile boolean waitingForJobsSchema;
+
     InvitationMailSender(
             InvitationMailStore store,
             InvitationMailTemplates templates,
@@ -85,9 +89,37 @@ class InvitationMailSender {
             for (int i = 0; i < MAX_PER_POLL && sendNext() == Attempt.DONE; i++) {
                 // one message per transaction
             }
+            if (waitingForJobsSchema) {
+                waitingForJobsSchema = false;
+                log.info("The jobs schema is there: invitation e-mails are sent");
+            }
         } catch (RuntimeException ex) {
-            log.warn("Sending invitation e-mails paused until the next poll: {}", ex.toString());
+            String missing = missingRelation(ex);
+            if (missing == null) {
+                log.warn("Sending invitation e-mails paused until the next poll: {}", ex.toString());
+            } else if (!waitingForJobsSchema) {
+                // A first start: the worker is up before the api-gateway has created its schema.
+                waitingForJobsSchema = true;
+                log.info(
+                        "Invitation e-mails wait for the jobs schema, which the api-gateway creates when it"
+                                + " first starts ({})",
+                        missing);
+            }
         }
+    }
+
+    /**
+     * The database's message when a statement named a table or schema that does not exist (SQL states
+     * 42P01 and 3F000), else null.
+     */
+    static String missingRelation(Throwable failure) {
+        for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql
+                    && ("42P01".equals(sql.getSQLState()) || "3F000".equals(sql.getSQLState()))) {
+                return sql.getMessage();
+            }
+        }
+        return null;
     }
 
     /** Sends the next due message, if any. */
