@@ -804,26 +804,30 @@ public final class Bench {
         return figures;
     }
 
-    /**
-     * Each service JVM's garbage collection pauses so far (stop-the-world only, from its
-     * {@code jvm_gc_pause_seconds} timer): count and seconds in all. A JVM that does not answer is left out.
-     */
-    Map<String, double[]> gcPauses() {
-        Map<String, double[]> pauses = new LinkedHashMap<>();
+    /** One scrape of each service JVM's metrics, by JVM name; a JVM that does not answer is left out. */
+    Map<String, String> scrapes() {
+        Map<String, String> scrapes = new LinkedHashMap<>();
         for (Jvm jvm : jvms) {
-            if (jvm.metricsUrl() == null) {
-                continue;
-            }
-            try {
-                String metrics = get(jvm.metricsUrl() + "/actuator/prometheus", null).body();
-                pauses.put(jvm.name(), new double[] {
-                    samples(metrics, "jvm_gc_pause_seconds_count", "").stream().mapToDouble(Double::doubleValue).sum(),
-                    samples(metrics, "jvm_gc_pause_seconds_sum", "").stream().mapToDouble(Double::doubleValue).sum()
-                });
-            } catch (Exception ignored) {
-                // left out
+            if (jvm.metricsUrl() != null) {
+                try {
+                    scrapes.put(jvm.name(), get(jvm.metricsUrl() + "/actuator/prometheus", null).body());
+                } catch (Exception ignored) {
+                    // left out
+                }
             }
         }
+        return scrapes;
+    }
+
+    /**
+     * Each JVM's garbage collection pauses so far (stop-the-world only, from its {@code
+     * jvm_gc_pause_seconds} timer): count and seconds in all.
+     */
+    static Map<String, double[]> gcPauses(Map<String, String> scrapes) {
+        Map<String, double[]> pauses = new LinkedHashMap<>();
+        scrapes.forEach((name, metrics) -> pauses.put(name, new double[] {
+            sum(metrics, "jvm_gc_pause_seconds_count", ""), sum(metrics, "jvm_gc_pause_seconds_sum", "")
+        }));
         return pauses;
     }
 
@@ -831,20 +835,19 @@ public final class Bench {
      * The gateway's status answers so far by where they came from ({@code bulk_job_status_polls_total}:
      * memory, database, joined), and its reads ahead: how many and their seconds in all.
      */
-    Map<String, Double> statusAnswers() {
+    Map<String, Double> statusAnswers(Map<String, String> scrapes) {
         Map<String, Double> figures = new LinkedHashMap<>();
-        try {
-            String metrics = get(gateway + "/actuator/prometheus", null).body();
+        String metrics = jvms.stream()
+                .filter(jvm -> gateway.equals(jvm.metricsUrl()))
+                .map(jvm -> scrapes.get(jvm.name()))
+                .findFirst()
+                .orElse(null);
+        if (metrics != null) {
             for (String answer : List.of("memory", "database", "joined")) {
-                figures.put(answer, samples(metrics, "bulk_job_status_polls_total", "answer=\"" + answer + "\"")
-                        .stream().mapToDouble(Double::doubleValue).sum());
+                figures.put(answer, sum(metrics, "bulk_job_status_polls_total", "answer=\"" + answer + "\""));
             }
-            figures.put("readsAhead", samples(metrics, "bulk_job_status_read_ahead_seconds_count", "").stream()
-                    .mapToDouble(Double::doubleValue).sum());
-            figures.put("readAheadSeconds", samples(metrics, "bulk_job_status_read_ahead_seconds_sum", "").stream()
-                    .mapToDouble(Double::doubleValue).sum());
-        } catch (Exception ignored) {
-            // left out
+            figures.put("readsAhead", sum(metrics, "bulk_job_status_read_ahead_seconds_count", ""));
+            figures.put("readAheadSeconds", sum(metrics, "bulk_job_status_read_ahead_seconds_sum", ""));
         }
         return figures;
     }
@@ -975,17 +978,15 @@ public final class Bench {
         // The CPU used from the clock's start: the warm-up's answers are not counted either.
         CompletableFuture<CpuTime> cpuBefore = new CompletableFuture<>();
         CompletableFuture<Long> clientCpuBefore = new CompletableFuture<>();
-        // The JVMs' pauses and the gateway's answers by source, from the clock's start too.
-        CompletableFuture<Map<String, double[]>> pausesBefore = new CompletableFuture<>();
-        CompletableFuture<Map<String, Double>> answersBefore = new CompletableFuture<>();
+        // The JVMs' metrics (pauses, the gateway's answers by source), from the clock's start too.
+        CompletableFuture<Map<String, String>> scrapesBefore = new CompletableFuture<>();
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             threads.submit(() -> {
                 long wait = start - System.nanoTime();
                 Thread.sleep(Math.max(0, wait / 1_000_000), (int) Math.max(0, wait % 1_000_000));
                 cpuBefore.complete(CpuTime.now(jvmPids(), postmasterPid()));
                 clientCpuBefore.complete(ownCpuNanos());
-                pausesBefore.complete(gcPauses());
-                answersBefore.complete(statusAnswers());
+                scrapesBefore.complete(scrapes());
                 return null;
             });
             for (int c = 0; c < clients; c++) {
@@ -1046,8 +1047,7 @@ public final class Bench {
         double elapsed = seconds(Math.max(System.nanoTime(), end) - start);
         CpuTime cpu = CpuTime.now(jvmPids(), postmasterPid()).minus(cpuBefore.join());
         double clientCpu = (ownCpuNanos() - clientCpuBefore.join()) / 1e9;
-        Map<String, double[]> pausesAfter = gcPauses();
-        Map<String, Double> answersAfter = statusAnswers();
+        Map<String, String> scrapesAfter = scrapes();
         List<Double> millis = new ArrayList<>();
         for (List<Long> mine : perClient) {
             for (long took : mine) {
@@ -1070,15 +1070,17 @@ public final class Bench {
         phase.put("clientCpuMicrosPerAnswer", clientCpu * 1e6 / answers);
         phase.put("clientCores", clientCpu / elapsed);
         // What stopped each JVM meanwhile: a poll caught by a pause of the gateway waits for it.
+        Map<String, double[]> pausesBefore = gcPauses(scrapesBefore.join());
         Map<String, Object> pauses = new LinkedHashMap<>();
-        pausesAfter.forEach((name, after) -> {
-            double[] before = pausesBefore.join().getOrDefault(name, new double[2]);
+        gcPauses(scrapesAfter).forEach((name, after) -> {
+            double[] before = pausesBefore.getOrDefault(name, new double[2]);
             pauses.put(name, Map.of("count", Math.round(after[0] - before[0]), "totalMillis", (after[1] - before[1]) * 1000));
         });
         phase.put("gcPauses", pauses);
         // Where the gateway's answers came from: polls that waited for the database.
+        Map<String, Double> answersBefore = statusAnswers(scrapesBefore.join());
         Map<String, Object> sources = new LinkedHashMap<>();
-        answersAfter.forEach((name, after) -> sources.put(name, after - answersBefore.join().getOrDefault(name, 0.0)));
+        statusAnswers(scrapesAfter).forEach((name, after) -> sources.put(name, after - answersBefore.getOrDefault(name, 0.0)));
         phase.put("statusAnswers", sources);
         return phase;
     }
@@ -1527,6 +1529,11 @@ public final class Bench {
         return values;
     }
 
+    /** The sum of a metric's samples whose labels contain {@code labels}. */
+    static double sum(String metrics, String name, String labels) {
+        return samples(metrics, name, labels).stream().mapToDouble(Double::doubleValue).sum();
+    }
+
     static String field(String json, String name) {
         Matcher matcher = Pattern.compile("\"" + name + "\"\\s*:\\s*\"([^\"]*)\"").matcher(json);
         if (!matcher.find()) {
@@ -1754,9 +1761,7 @@ public final class Bench {
             }
             try {
                 HttpResponse<String> metrics = get(jvm.metricsUrl() + "/actuator/prometheus", null);
-                double heap = samples(metrics.body(), "jvm_memory_used_bytes", "area=\"heap\"").stream()
-                        .mapToDouble(Double::doubleValue)
-                        .sum();
+                double heap = sum(metrics.body(), "jvm_memory_used_bytes", "area=\"heap\"");
                 lastHeapBytes = heap;
                 peakHeapBytes = Math.max(peakHeapBytes, heap);
                 List<Double> live = samples(metrics.body(), "jvm_gc_live_data_size_bytes", "");
