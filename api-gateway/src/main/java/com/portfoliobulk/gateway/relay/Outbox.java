@@ -34,10 +34,10 @@ class Outbox {
 
     /**
      * The next tasks in seq order, from the jobs not yet sent in full (each read from its position on
-     * {@code bulk_tasks_by_job}: beyond it, a job's tasks are pending until sent) and from the
+     * {@code bulk_tasks_pending_by_job}, whatever the statistics say: jobs migration V140) and from the
      * republications, with the jobs' requester.
      */
-    private static final String NEXT = """
+    static final String NEXT = """
             SELECT q.*, j.requested_by_user_id, j.requested_by_email, j.origin, j.created_at AS requested_at,
                    j.trace_parent
               FROM (SELECT %1$s, NULL::bigint AS republication
@@ -62,7 +62,7 @@ class Outbox {
      * when no pending task is left beyond its position. The job rows are locked in id order, the
      * order in which a worker batch locks them.
      */
-    private static final String ADVANCE = """
+    static final String ADVANCE = """
             WITH locked AS (
                 SELECT id FROM jobs.bulk_jobs WHERE id = ANY(:jobs) ORDER BY id FOR UPDATE)
             UPDATE jobs.bulk_jobs j
@@ -74,6 +74,15 @@ class Outbox {
                         WHERE t.job_id = j.id AND t.status = 'PENDING' AND t.seq > greatest(j.relayed_seq, w.seq))
               FROM unnest(:jobs, :seqs, :tasks) AS w(job_id, seq, tasks), locked
              WHERE j.id = w.job_id AND locked.id = w.job_id
+            """;
+
+    /** Marks done the jobs with no pending task left beyond their position. */
+    static final String TIDY_DONE = """
+            UPDATE jobs.bulk_jobs j SET relay_done = true
+             WHERE NOT j.relay_done
+               AND NOT EXISTS (
+                   SELECT 1 FROM jobs.bulk_tasks t
+                    WHERE t.job_id = j.id AND t.status = 'PENDING' AND t.seq > j.relayed_seq)
             """;
 
     private final JdbcClient jdbc;
@@ -136,13 +145,7 @@ class Outbox {
      * deleted before the relay sent it again), which would otherwise be read first on every pass.
      */
     void tidy() {
-        jdbc.sql("""
-                        UPDATE jobs.bulk_jobs j SET relay_done = true
-                         WHERE NOT j.relay_done
-                           AND NOT EXISTS (
-                               SELECT 1 FROM jobs.bulk_tasks t
-                                WHERE t.job_id = j.id AND t.status = 'PENDING' AND t.seq > j.relayed_seq)
-                        """).update();
+        jdbc.sql(TIDY_DONE).update();
         jdbc.sql("""
                         DELETE FROM jobs.task_republications r
                          WHERE NOT EXISTS (SELECT 1 FROM jobs.bulk_tasks t WHERE t.id = r.task_id)

@@ -1,0 +1,91 @@
+package com.portfoliobulk.gateway.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+import org.springframework.jdbc.support.SqlArrayValue;
+
+/**
+ * The relay reads a job's next pending tasks, and checks whether any is left beyond its position,
+ * without reading every pending task, however stale the table's statistics are. After a quiet spell,
+ * autovacuum's last analysis may have seen no pending task; a new large job then has hundreds of
+ * thousands, and a plan that trusts those statistics read all of them and sorted them at every pass
+ * (932 ms a pass for a 500,000-task job, which held the relay to about 5,000 tasks a second).
+ */
+class RelayPlanIntegrationTests extends GatewayIntegrationTest {
+
+    private static final int TASKS = 50_000;
+
+    private static final UUID JOB = UUID.fromString("01a23300-0000-7000-8000-00000000b1a2");
+
+    @Autowired
+    DataSource dataSource;
+
+    @Test
+    void theRelaysStatementsReadTheJobsPendingTasksByJobEvenWhenTheStatisticsSawNoPendingTask() throws Exception {
+        try (Connection db = dataSource.getConnection()) {
+            db.setAutoCommit(false);
+            long firstSeq;
+            try (Statement statement = db.createStatement()) {
+                statement.execute("""
+                        INSERT INTO jobs.bulk_jobs (id, portfolio_id, type, status, requested_by_user_id,
+                                                    requested_by_email, total, pending)
+                        VALUES ('%s', gen_random_uuid(), 'OFFBOARD_USERS', 'IN_PROGRESS', gen_random_uuid(),
+                                'plan@plan.test', %d, %d)
+                        """.formatted(JOB, TASKS, TASKS));
+                // A job's tasks, analyzed while none of them is pending...
+                statement.execute("""
+                        INSERT INTO jobs.bulk_tasks (id, job_id, portfolio_id, account_id, email, action, status)
+                        SELECT gen_random_uuid(), '%s', gen_random_uuid(), gen_random_uuid(),
+                               'plan' || g || '@plan.test', 'REMOVE', 'SUCCEEDED'
+                          FROM generate_series(1, %d) AS g
+                        """.formatted(JOB, TASKS));
+                statement.execute("ANALYZE jobs.bulk_tasks");
+                // ...then many of them pending (a new large job), not analyzed yet, the relay at the first.
+                statement.execute("UPDATE jobs.bulk_tasks SET status = 'PENDING' WHERE job_id = '%s'".formatted(JOB));
+                try (var rows = statement.executeQuery(
+                        "SELECT min(seq) FROM jobs.bulk_tasks WHERE job_id = '%s'".formatted(JOB))) {
+                    rows.next();
+                    firstSeq = rows.getLong(1);
+                }
+                statement.execute(
+                        "UPDATE jobs.bulk_jobs SET relayed_seq = %d WHERE id = '%s'".formatted(firstSeq, JOB));
+            }
+            JdbcClient jdbc = JdbcClient.create(new SingleConnectionDataSource(db, true));
+
+            String next = explain(jdbc.sql("EXPLAIN " + Outbox.NEXT).param("limit", 5_000));
+            String advance = explain(jdbc.sql("EXPLAIN " + Outbox.ADVANCE)
+                    .param("jobs", new SqlArrayValue("uuid", JOB))
+                    .param("seqs", new SqlArrayValue("bigint", firstSeq + 5_000))
+                    .param("tasks", new SqlArrayValue("bigint", 5_000L)));
+            String tidy = explain(jdbc.sql("EXPLAIN " + Outbox.TIDY_DONE));
+
+            db.rollback();
+            assertThat(next)
+                    .as("the next tasks are read from the job's position in its pending tasks, not among all")
+                    .contains("bulk_tasks_pending_by_job")
+                    .doesNotContain("bulk_tasks_pending_by_account");
+            assertThat(advance)
+                    .as("whether pending tasks are left beyond the new position is asked of the job's pending tasks")
+                    .contains("bulk_tasks_pending_by_job")
+                    .doesNotContain("bulk_tasks_pending_by_account");
+            assertThat(tidy)
+                    .as("whether pending tasks are left beyond the position is asked of the job's pending tasks")
+                    .contains("bulk_tasks_pending_by_job")
+                    .doesNotContain("bulk_tasks_pending_by_account");
+        }
+    }
+
+    private static String explain(JdbcClient.StatementSpec statement) {
+        return statement.query(String.class).list().stream().collect(Collectors.joining("\n"));
+    }
+}
