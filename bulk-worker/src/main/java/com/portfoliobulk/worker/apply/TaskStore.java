@@ -95,7 +95,7 @@ class TaskStore {
      * subquery with {@code OFFSET 0} keeps it a nested loop over those ranges; as a plain join of a
      * 2,000-element array PostgreSQL would read every pending task).
      */
-    private static final String EARLIER_PENDING = """
+    static final String EARLIER_PENDING = """
             SELECT e.id, e.account_id, e.seq
               FROM unnest(:accounts, :lastSeqs) AS a(account_id, last_seq)
              CROSS JOIN LATERAL (
