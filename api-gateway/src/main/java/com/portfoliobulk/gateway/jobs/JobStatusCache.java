@@ -34,6 +34,15 @@ import org.springframework.stereotype.Component;
  * the job at once. Absent jobs are not kept; the map never holds more than {@value #MAX_ENTRIES}
  * jobs (expired ones are dropped first, then all).
  *
+ * <p>A finished job (COMPLETED, COMPLETED_WITH_ERRORS or CANCELLED) is kept for longer ({@code
+ * bulk.gateway.jobs.finished-status-cache-ttl}, default 1 min) and never read ahead: its row no longer
+ * changes. Nothing pending is left to end (a cancellation takes its pending tasks under their locks,
+ * and every later outcome is written only to a pending task), and a finished job cannot be cancelled.
+ * Only the retention deletes it, weeks later, and a poll may be answered from memory for up to that
+ * time after. Clients that keep polling a job after it finished (a script that has not noticed yet, a
+ * console left open) cost the database one read a minute instead of several a second, and their polls
+ * do not wait for it. With {@code status-cache-ttl} 0, nothing is kept.
+ *
  * <p>Jobs being polled are read ahead: every quarter of the interval, one statement reads again every kept job
  * that a poll was answered from since its last read, so such polls do not wait for the database,
  * which a running job keeps busy (in the benchmark, with every answer from memory, the p99 of polls
@@ -61,6 +70,8 @@ class JobStatusCache implements DisposableBean {
 
     private final long ttlNanos;
 
+    private final long finishedTtlNanos;
+
     private final ConcurrentHashMap<Key, Entry> entries = new ConcurrentHashMap<>();
 
     /** The reads under way, one per job at most. */
@@ -81,12 +92,20 @@ class JobStatusCache implements DisposableBean {
 
     @Autowired
     JobStatusCache(
-            @Value("${bulk.gateway.jobs.status-cache-ttl:100ms}") Duration ttl, Jobs jobs, MeterRegistry registry) {
-        this(ttl, jobs::findForStatus, registry);
+            @Value("${bulk.gateway.jobs.status-cache-ttl:100ms}") Duration ttl,
+            @Value("${bulk.gateway.jobs.finished-status-cache-ttl:1m}") Duration finishedTtl,
+            Jobs jobs,
+            MeterRegistry registry) {
+        this(ttl, finishedTtl, jobs::findForStatus, registry);
     }
 
-    JobStatusCache(Duration ttl, Function<Collection<UUID>, List<Job>> readAhead, MeterRegistry registry) {
+    JobStatusCache(
+            Duration ttl,
+            Duration finishedTtl,
+            Function<Collection<UUID>, List<Job>> readAhead,
+            MeterRegistry registry) {
         this.ttlNanos = ttl.toNanos();
+        this.finishedTtlNanos = Math.max(ttlNanos, finishedTtl.toNanos());
         this.readAhead = readAhead;
         this.fromMemory = polls(registry, "memory");
         this.fromDatabase = polls(registry, "database");
@@ -121,7 +140,7 @@ class JobStatusCache implements DisposableBean {
         Key key = new Key(portfolioId, jobId);
         long now = System.nanoTime();
         Entry cached = entries.get(key);
-        if (cached != null && now - cached.readAt() < ttlNanos) {
+        if (cached != null && !cached.expiredAt(now)) {
             cached.answered();
             fromMemory.increment();
             return Optional.of(cached.job());
@@ -143,7 +162,7 @@ class JobStatusCache implements DisposableBean {
         }
         // Kept first, then taken back if a cancellation forgot the job since the read began (forget
         // drops the read under way before the entry, so one of the two always sees the other).
-        Entry entry = job.map(found -> new Entry(found, now)).orElse(null);
+        Entry entry = job.map(found -> entry(found, now)).orElse(null);
         if (entry != null) {
             remember(key, entry);
         } else {
@@ -164,8 +183,8 @@ class JobStatusCache implements DisposableBean {
     }
 
     /**
-     * Reads again, in one statement, the kept jobs that a poll was answered from since their last
-     * read and that are a quarter of the interval old, and drops the expired ones. A job forgotten
+     * Reads again, in one statement, the kept unfinished jobs that a poll was answered from since their
+     * last read and that are a quarter of the interval old, and drops the expired ones. A job forgotten
      * or read by a poll meanwhile keeps that entry. A failed read is logged: the polls then read the
      * jobs themselves once the entries expire.
      */
@@ -177,10 +196,9 @@ class JobStatusCache implements DisposableBean {
     void readAhead(long now) {
         Map<Key, Entry> due = new HashMap<>();
         entries.forEach((key, entry) -> {
-            long age = now - entry.readAt();
-            if (age >= ttlNanos) {
+            if (entry.expiredAt(now)) {
                 entries.remove(key, entry);
-            } else if (entry.wasAnswered() && age >= ttlNanos / 4) {
+            } else if (!entry.finished() && entry.wasAnswered() && now - entry.readAt() >= ttlNanos / 4) {
                 due.put(key, entry);
             }
         });
@@ -200,7 +218,7 @@ class JobStatusCache implements DisposableBean {
         due.forEach((key, entry) -> {
             Job job = read.get(key.jobId());
             if (job != null && job.portfolioId().equals(key.portfolioId())) {
-                entries.replace(key, entry, new Entry(job, now));
+                entries.replace(key, entry, entry(job, now));
             } else {
                 entries.remove(key, entry);
             }
@@ -217,7 +235,7 @@ class JobStatusCache implements DisposableBean {
     private void remember(Key key, Entry entry) {
         if (entries.size() >= MAX_ENTRIES) {
             long now = System.nanoTime();
-            entries.values().removeIf(old -> now - old.readAt() >= ttlNanos);
+            entries.values().removeIf(old -> old.expiredAt(now));
             if (entries.size() >= MAX_ENTRIES) {
                 entries.clear();
             }
@@ -226,20 +244,43 @@ class JobStatusCache implements DisposableBean {
         entries.merge(key, entry, (kept, read) -> read.readAt() - kept.readAt() >= 0 ? read : kept);
     }
 
+    private Entry entry(Job job, long readAt) {
+        boolean finished = job.status().isTerminal();
+        return new Entry(job, readAt, finished ? finishedTtlNanos : ttlNanos, finished);
+    }
+
     private record Key(UUID portfolioId, UUID jobId) {}
 
-    /** A job as read at {@code readAt} ({@link System#nanoTime}), and whether a poll was answered from it. */
+    /**
+     * A job as read at {@code readAt} ({@link System#nanoTime}), kept for {@code ttl} nanoseconds, and
+     * whether a poll was answered from it.
+     */
     private static final class Entry {
 
         private final Job job;
 
         private final long readAt;
 
+        private final long ttl;
+
+        private final boolean finished;
+
         private volatile boolean answered;
 
-        Entry(Job job, long readAt) {
+        Entry(Job job, long readAt, long ttl, boolean finished) {
             this.job = job;
             this.readAt = readAt;
+            this.ttl = ttl;
+            this.finished = finished;
+        }
+
+        boolean expiredAt(long now) {
+            return now - readAt >= ttl;
+        }
+
+        /** A finished job's status no longer changes: it is not read ahead. */
+        boolean finished() {
+            return finished;
         }
 
         Job job() {

@@ -124,6 +124,7 @@ class JobStatusCacheTests {
     void aFailedReadAheadLeavesThePollsToReadThemselves() {
         JobStatusCache cache = new JobStatusCache(
                 Duration.ofHours(1),
+                Duration.ofHours(1),
                 ids -> {
                     throw new IllegalStateException("database down");
                 },
@@ -148,6 +149,52 @@ class JobStatusCacheTests {
         assertThat(polls("memory")).isEqualTo(2);
         assertThat(polls("joined")).isZero();
         assertThat(registry.get("bulk.job.status.read.ahead").timer().count()).isEqualTo(1);
+    }
+
+    @Test
+    void aFinishedJobIsKeptForTheLongerTimeAndNeverReadAhead() {
+        JobStatusCache cache = cache(Duration.ofMinutes(1), Duration.ofHours(1));
+        Job completed = job(2, JobStatus.COMPLETED);
+        cache.job(PORTFOLIO, job.id(), reading(completed));
+        cache.job(PORTFOLIO, job.id(), reading(job(3)));
+        stored = List.of(job(4));
+
+        cache.readAhead(System.nanoTime() + Duration.ofMinutes(30).toNanos());
+
+        assertThat(readsAhead).as("reads ahead").hasValue(0);
+        assertThat(cache.job(PORTFOLIO, job.id(), reading(job(5)))).contains(completed);
+        assertThat(reads).as("polls' own reads").hasValue(1);
+        cache.readAhead(System.nanoTime() + Duration.ofHours(2).toNanos());
+        Job later = job(6);
+        assertThat(cache.job(PORTFOLIO, job.id(), reading(later))).contains(later);
+    }
+
+    @Test
+    void aJobReadAheadAsFinishedIsKeptForTheLongerTime() {
+        JobStatusCache cache = cache(Duration.ofMinutes(1), Duration.ofHours(1));
+        pollTwice(cache);
+        Job cancelled = job(2, JobStatus.CANCELLED);
+        stored = List.of(cancelled);
+        cache.readAhead(System.nanoTime() + Duration.ofSeconds(20).toNanos());
+        stored = List.of(job(3));
+
+        cache.readAhead(System.nanoTime() + Duration.ofMinutes(30).toNanos());
+
+        assertThat(readsAhead).hasValue(1);
+        assertThat(cache.job(PORTFOLIO, job.id(), reading(job(4)))).contains(cancelled);
+        assertThat(reads).hasValue(1);
+    }
+
+    @Test
+    void aRunningJobIsNotKeptForTheLongerTime() {
+        JobStatusCache cache = cache(Duration.ofMinutes(1), Duration.ofHours(1));
+        cache.job(PORTFOLIO, job.id(), reading(job));
+
+        cache.readAhead(System.nanoTime() + Duration.ofMinutes(2).toNanos());
+
+        Job later = job(2);
+        assertThat(cache.job(PORTFOLIO, job.id(), reading(later))).contains(later);
+        assertThat(reads).hasValue(2);
     }
 
     @Test
@@ -296,8 +343,13 @@ class JobStatusCacheTests {
     }
 
     private JobStatusCache cache(Duration ttl) {
+        return cache(ttl, ttl);
+    }
+
+    private JobStatusCache cache(Duration ttl, Duration finishedTtl) {
         return new JobStatusCache(
                 ttl,
+                finishedTtl,
                 ids -> {
                     readsAhead.incrementAndGet();
                     return stored.stream()
@@ -315,12 +367,16 @@ class JobStatusCacheTests {
     }
 
     private Job job(long version) {
+        return job(version, JobStatus.IN_PROGRESS);
+    }
+
+    private Job job(long version, JobStatus status) {
         UUID id = job == null ? UUID.randomUUID() : job.id();
         return new Job(
                 id,
                 PORTFOLIO,
                 JobType.OFFBOARD_USERS,
-                JobStatus.IN_PROGRESS,
+                status,
                 new Actor(UUID.randomUUID(), "admin@example.com"),
                 JobOrigin.API,
                 Instant.parse("2026-01-01T00:00:00Z"),
