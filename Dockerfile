@@ -25,7 +25,9 @@ WORKDIR /app
 COPY --from=build /out/healthcheck /opt/healthcheck
 COPY --from=build /out/${MODULE}.jar /app/app.jar
 USER app
-ENV JAVA_OPTS="-XX:MaxRAMPercentage=75"
+# No class unloading in G1's remark pauses (the services make no classes once warm; README,
+# Benchmark): the options the benchmark's service JVMs run with.
+ENV JAVA_OPTS="-XX:MaxRAMPercentage=75 -XX:-ClassUnloadingWithConcurrentMark"
 EXPOSE 8080 8081 8082
 # exec: the JVM gets SIGTERM from "docker stop" and shuts down gracefully.
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /app/app.jar"]
