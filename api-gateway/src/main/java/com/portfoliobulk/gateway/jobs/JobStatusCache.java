@@ -38,8 +38,8 @@ import org.springframework.stereotype.Component;
  * bulk.gateway.jobs.finished-status-cache-ttl}, default 1 min) and never read ahead: its row no longer
  * changes. Nothing pending is left to end (a cancellation takes its pending tasks under their locks,
  * and every later outcome is written only to a pending task), and a finished job cannot be cancelled.
- * Only the retention deletes it, weeks later, and a poll may be answered from memory for up to that
- * time after. Clients that keep polling a job after it finished (a script that has not noticed yet, a
+ * Only the retention deletes it, weeks later, and a poll may still be answered from memory for up to
+ * that minute after. Clients that keep polling a job after it finished (a script that has not noticed yet, a
  * console left open) cost the database one read a minute instead of several a second, and their polls
  * do not wait for it. With {@code status-cache-ttl} 0, nothing is kept.
  *

@@ -61,7 +61,8 @@ class Outbox {
             """.formatted(COLUMNS);
 
     /**
-     * Moves the jobs' positions (never back), counts the tasks sent from them, and marks a job done
+     * Moves the jobs' positions (never back), counts the tasks they passed (sent, or ended before the
+     * relay reached them, which the count of tasks in flight then sees as ended), and marks a job done
      * when no pending task is left beyond its position. The job rows are locked in id order, the
      * order in which a worker batch locks them.
      */
