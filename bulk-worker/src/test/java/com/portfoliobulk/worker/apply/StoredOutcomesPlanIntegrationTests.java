@@ -81,14 +81,9 @@ class StoredOutcomesPlanIntegrationTests extends WorkerIntegrationSupport {
                 }
             }
 
-            String plan = String.join(
-                    "\n",
-                    JdbcClient.create(new SingleConnectionDataSource(db, true))
-                            .sql("EXPLAIN " + TaskStore.EARLIER_PENDING)
-                            .param("accounts", new SqlArrayValue("uuid", accounts.toArray()))
-                            .param("lastSeqs", new SqlArrayValue("bigint", lastSeqs.toArray()))
-                            .query(String.class)
-                            .list());
+            String plan = plan(on(db).sql("EXPLAIN " + TaskStore.EARLIER_PENDING)
+                    .param("accounts", new SqlArrayValue("uuid", accounts.toArray()))
+                    .param("lastSeqs", new SqlArrayValue("bigint", lastSeqs.toArray())));
 
             db.rollback();
             // Any other index of pending tasks would look as cheap under these statistics: an index of
@@ -130,19 +125,23 @@ class StoredOutcomesPlanIntegrationTests extends WorkerIntegrationSupport {
         Arrays.fill(succeeded, "SUCCEEDED");
         Arrays.fill(now, "2026-01-01T00:00:00Z");
         String[] none = new String[batch.size()];
-        // On the test's own connection, inside its transaction, with the statement's own parameters.
-        return JdbcClient.create(new SingleConnectionDataSource(db, true))
-                .sql("EXPLAIN " + TaskStore.STORE_OUTCOMES)
+        return plan(on(db).sql("EXPLAIN " + TaskStore.STORE_OUTCOMES)
                 .param("ids", new SqlArrayValue("uuid", batch.toArray()))
                 .param("statuses", new SqlArrayValue("text", (Object[]) succeeded))
                 .param("reasons", new SqlArrayValue("text", (Object[]) none))
                 .param("errors", new SqlArrayValue("text", (Object[]) none))
                 .param("previousRoles", new SqlArrayValue("text", (Object[]) none))
                 .param("userIds", new SqlArrayValue("uuid", new Object[batch.size()]))
-                .param("appliedAts", new SqlArrayValue("text", (Object[]) now))
-                .query(String.class)
-                .list()
-                .stream()
-                .collect(Collectors.joining("\n"));
+                .param("appliedAts", new SqlArrayValue("text", (Object[]) now)));
+    }
+
+    /** Statements on the test's own connection, inside its transaction. */
+    private static JdbcClient on(Connection db) {
+        return JdbcClient.create(new SingleConnectionDataSource(db, true));
+    }
+
+    /** The lines of an {@code EXPLAIN}, as one text. */
+    private static String plan(JdbcClient.StatementSpec explain) {
+        return explain.query(String.class).list().stream().collect(Collectors.joining("\n"));
     }
 }
