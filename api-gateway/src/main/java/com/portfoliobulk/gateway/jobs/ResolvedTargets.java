@@ -40,8 +40,10 @@ final class ResolvedTargets {
     }
 
     /**
-     * A query of the planned rows (columns {@code account_id, user_id, email, action, role}) without
-     * an order; {@link #order()} orders them.
+     * A query of the planned rows without an order ({@link #order()} orders them): the task's
+     * columns {@code account_id, user_id, email, action, role}, the order's {@code ord1, ord2}, and
+     * what the access rules decide the task from ({@code in_portfolio, idp_managed, current_role,
+     * current_state, current_expires_at}), which only the preview reads.
      */
     String select() {
         return select;

@@ -48,7 +48,16 @@ class TargetResolution {
 
     private static final int FETCH_SIZE = 1000;
 
-    private static final String PLAN_COLUMNS = "account_id, user_id, email, action, role";
+    /**
+     * The columns of a plan's query that tell what the access rules decide a task from, for a plan
+     * that joins the users table as {@code u} (an invitation's, left joined: not every address has a
+     * user yet) and the account and the membership with {@link #snapshotJoins}.
+     */
+    private static final String SNAPSHOT_COLUMNS = """
+            coalesce(snapshot_account.portfolio_id = :portfolioId, false) AS in_portfolio,
+            coalesce(u.idp_managed, false) AS idp_managed,
+            snapshot_membership.role AS current_role, snapshot_membership.state AS current_state,
+            snapshot_membership.expires_at AS current_expires_at""";
 
     private final JdbcClient jdbc;
 
@@ -88,24 +97,22 @@ class TargetResolution {
     /**
      * Walks the plan in its stable order, with the directory as it is now, a few rows in memory at a
      * time. Runs in a read-only transaction of its own (or joins the caller's).
+     *
+     * <p>Each plan's query reads what the access rules decide from in the joins it makes anyway (an
+     * offboarding's memberships are its plan), and its positions are numbered as {@link #insertTasks}
+     * numbers the stored tasks.
      */
     public void forEach(ResolvedTargets targets, Consumer<PlannedTarget> action) {
         String sql = """
-                SELECT q.position, q.account_id, q.user_id, q.email, q.action, q.role,
-                       coalesce(a.portfolio_id = :portfolioId, false) AS in_portfolio,
-                       coalesce(u.idp_managed, false) AS idp_managed,
-                       m.role AS current_role, m.state AS current_state, m.expires_at AS current_expires_at
-                FROM (SELECT p.*, row_number() OVER () AS position
-                      FROM (SELECT %s FROM (%s) plan %s) p) q
-                LEFT JOIN directory.accounts a ON a.id = q.account_id
-                LEFT JOIN directory.users u ON u.id = q.user_id
-                LEFT JOIN directory.memberships m ON m.account_id = q.account_id AND m.user_id = q.user_id
-                ORDER BY q.position
-                """.formatted(PLAN_COLUMNS, targets.select(), targets.order());
-        Map<String, Object> params = new HashMap<>(targets.params());
-        params.put("portfolioId", targets.portfolioId());
-        readOnly.executeWithoutResult(
-                status -> streaming.query(sql, params, (RowCallbackHandler) row -> action.accept(plannedTarget(row))));
+                SELECT row_number() OVER (%1$s) AS position,
+                       plan.account_id, plan.user_id, plan.email, plan.action, plan.role,
+                       plan.in_portfolio, plan.idp_managed,
+                       plan.current_role, plan.current_state, plan.current_expires_at
+                FROM (%2$s) plan
+                %1$s
+                """.formatted(targets.order(), targets.select());
+        readOnly.executeWithoutResult(status ->
+                streaming.query(sql, targets.params(), (RowCallbackHandler) row -> action.accept(plannedTarget(row))));
     }
 
     /**
@@ -164,14 +171,19 @@ class TargetResolution {
                         invite.accounts().stream()
                                 .map(account -> account.role().code())
                                 .toArray(String[]::new));
-                yield new ResolvedTargets(portfolioId, validated, """
+                yield new ResolvedTargets(
+                        portfolioId,
+                        validated,
+                        """
                         SELECT acc.account_id, u.id AS user_id, e.email, 'INVITE' AS action, acc.role,
-                               e.ord AS ord1, acc.ord AS ord2
+                               e.ord AS ord1, acc.ord AS ord2, %s
                         FROM unnest(CAST(:emails AS text[])) WITH ORDINALITY AS e(email, ord)
                         CROSS JOIN unnest(CAST(:accountIds AS uuid[]), CAST(:roles AS text[]))
                                    WITH ORDINALITY AS acc(account_id, role, ord)
                         LEFT JOIN directory.users u ON u.email = e.email
-                        """, "ORDER BY plan.ord1, plan.ord2", params);
+                        %s""".formatted(SNAPSHOT_COLUMNS, snapshotJoins("acc.account_id", "u.id")),
+                        "ORDER BY plan.ord1, plan.ord2",
+                        params);
             }
             case UpdateRolesByAssignment update -> {
                 List<RoleAssignment> assignments = update.assignments();
@@ -189,13 +201,18 @@ class TargetResolution {
                         assignments.stream()
                                 .map(assignment -> assignment.role().code())
                                 .toArray(String[]::new));
-                yield new ResolvedTargets(portfolioId, validated, """
+                yield new ResolvedTargets(
+                        portfolioId,
+                        validated,
+                        """
                         SELECT x.account_id, x.user_id, u.email, 'CHANGE_ROLE' AS action, x.role,
-                               x.ord AS ord1, 0 AS ord2
+                               x.ord AS ord1, 0 AS ord2, %s
                         FROM unnest(CAST(:userIds AS uuid[]), CAST(:accountIds AS uuid[]), CAST(:roles AS text[]))
                              WITH ORDINALITY AS x(user_id, account_id, role, ord)
                         JOIN directory.users u ON u.id = x.user_id
-                        """, "ORDER BY plan.ord1", params);
+                        %s""".formatted(SNAPSHOT_COLUMNS, snapshotJoins("x.account_id", "x.user_id")),
+                        "ORDER BY plan.ord1",
+                        params);
             }
             case UpdateRolesBySelection update ->
                 crossProduct(
@@ -234,7 +251,9 @@ class TargetResolution {
                         validated,
                         """
                         SELECT m.account_id, usr.user_id, u.email, 'REMOVE' AS action, CAST(NULL AS text) AS role,
-                               usr.ord AS ord1, m.account_id AS ord2
+                               usr.ord AS ord1, m.account_id AS ord2,
+                               true AS in_portfolio, u.idp_managed,
+                               m.role AS current_role, m.state AS current_state, m.expires_at AS current_expires_at
                         FROM unnest(CAST(:userIds AS uuid[])) WITH ORDINALITY AS usr(user_id, ord)
                         JOIN directory.users u ON u.id = usr.user_id
                         JOIN directory.memberships m ON m.user_id = usr.user_id
@@ -242,11 +261,25 @@ class TargetResolution {
                         """,
                         // By user as requested; within a user by account id, so the order is total:
                         // the preview and the stored job list a user's accounts alike, whatever order
-                        // the join yields them in (a user has one membership per account).
+                        // the join yields them in (a user has one membership per account). What the
+                        // access rules decide from is in these joins: the membership is the plan's.
                         "ORDER BY plan.ord1, plan.ord2",
                         params);
             }
         };
+    }
+
+    /**
+     * The joins {@link #SNAPSHOT_COLUMNS} read, for rows naming their account and user by these
+     * expressions. Left joins on unique keys: a statement that reads none of their columns (the
+     * submission's insert) leaves them out of its plan.
+     */
+    private static String snapshotJoins(String account, String user) {
+        return """
+                LEFT JOIN directory.accounts snapshot_account ON snapshot_account.id = %1$s
+                LEFT JOIN directory.memberships snapshot_membership
+                       ON snapshot_membership.account_id = %1$s AND snapshot_membership.user_id = %2$s
+                """.formatted(account, user);
     }
 
     private static ResolvedTargets crossProduct(
@@ -269,11 +302,12 @@ class TargetResolution {
                 validated,
                 """
                 SELECT acc.account_id, usr.user_id, u.email, '%s' AS action, %s AS role,
-                       usr.ord AS ord1, acc.ord AS ord2
+                       usr.ord AS ord1, acc.ord AS ord2, %s
                 FROM unnest(CAST(:userIds AS uuid[])) WITH ORDINALITY AS usr(user_id, ord)
                 CROSS JOIN unnest(CAST(:accountIds AS uuid[])) WITH ORDINALITY AS acc(account_id, ord)
                 JOIN directory.users u ON u.id = usr.user_id
-                """.formatted(action.name(), roleColumn),
+                %s""".formatted(
+                        action.name(), roleColumn, SNAPSHOT_COLUMNS, snapshotJoins("acc.account_id", "usr.user_id")),
                 "ORDER BY plan.ord1, plan.ord2",
                 params);
     }
