@@ -8,6 +8,7 @@ import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import com.portfoliobulk.servicesupport.tracing.TraceContexts;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -131,7 +132,7 @@ class Jobs {
     /** The jobs with these ids, for the status cache's refresh of the jobs being polled. */
     List<Job> findForStatus(Collection<UUID> jobIds) {
         return jdbc.sql("SELECT " + JOB_COLUMNS + " FROM jobs.bulk_jobs WHERE id = ANY(:ids)")
-                .param("ids", SqlArrays.uuids(jobIds))
+                .param("ids", PostgresArrays.uuids(jobIds))
                 .query(Jobs::job)
                 .list();
     }

@@ -8,6 +8,7 @@ import com.portfoliobulk.gateway.jobs.UpdateRolesByAssignment.RoleAssignment;
 import com.portfoliobulk.gateway.web.FieldProblem;
 import com.portfoliobulk.rules.CurrentMembership;
 import com.portfoliobulk.rules.TargetSnapshot;
+import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
@@ -163,7 +164,7 @@ class TargetResolution {
                 params.put("emails", invite.emails().toArray(String[]::new));
                 params.put(
                         "accountIds",
-                        SqlArrays.uuids(invite.accounts().stream()
+                        PostgresArrays.uuids(invite.accounts().stream()
                                 .map(AccountInvitation::accountId)
                                 .toList()));
                 params.put(
@@ -189,11 +190,11 @@ class TargetResolution {
                 List<RoleAssignment> assignments = update.assignments();
                 params.put(
                         "userIds",
-                        SqlArrays.uuids(
+                        PostgresArrays.uuids(
                                 assignments.stream().map(RoleAssignment::userId).toList()));
                 params.put(
                         "accountIds",
-                        SqlArrays.uuids(assignments.stream()
+                        PostgresArrays.uuids(assignments.stream()
                                 .map(RoleAssignment::accountId)
                                 .toList()));
                 params.put(
@@ -245,7 +246,7 @@ class TargetResolution {
                         TaskAction.REVOKE_INVITATION,
                         null);
             case OffboardUsers offboard -> {
-                params.put("userIds", SqlArrays.uuids(offboard.userIds()));
+                params.put("userIds", PostgresArrays.uuids(offboard.userIds()));
                 yield new ResolvedTargets(
                         portfolioId,
                         validated,
@@ -290,8 +291,8 @@ class TargetResolution {
             List<UUID> accountIds,
             TaskAction action,
             AccountRole role) {
-        params.put("userIds", SqlArrays.uuids(userIds));
-        params.put("accountIds", SqlArrays.uuids(accountIds));
+        params.put("userIds", PostgresArrays.uuids(userIds));
+        params.put("accountIds", PostgresArrays.uuids(accountIds));
         String roleColumn = "CAST(NULL AS text)";
         if (role != null) {
             params.put("role", role.code());
@@ -460,7 +461,7 @@ class TargetResolution {
                         SELECT x.ord, x.id, (SELECT count(DISTINCT id) FROM x) AS distinct_ids
                         FROM x ORDER BY x.ord LIMIT :shown
                         """.formatted(condition))
-                .param("ids", SqlArrays.uuids(ids))
+                .param("ids", PostgresArrays.uuids(ids))
                 .param("portfolioId", portfolioId)
                 .param("shown", SHOWN_OFFENDERS)
                 .query((row, n) ->

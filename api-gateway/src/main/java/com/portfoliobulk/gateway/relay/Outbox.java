@@ -6,6 +6,7 @@ import com.portfoliobulk.contracts.BulkTaskMessage;
 import com.portfoliobulk.contracts.JobOrigin;
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.UserRef;
+import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -16,7 +17,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.support.SqlArrayValue;
 import org.springframework.stereotype.Repository;
 
 /**
@@ -134,15 +134,13 @@ class Outbox {
             }
         }
         jdbc.sql(ADVANCE)
-                .param("jobs", new SqlArrayValue("uuid", positions.keySet().toArray()))
-                .param("seqs", new SqlArrayValue("bigint", positions.values().toArray()))
-                .param(
-                        "tasks",
-                        new SqlArrayValue("bigint", sentFromPosition.values().toArray()))
+                .param("jobs", PostgresArrays.uuids(positions.keySet()))
+                .param("seqs", PostgresArrays.longs(positions.values()))
+                .param("tasks", PostgresArrays.longs(sentFromPosition.values()))
                 .update();
         if (!republications.isEmpty()) {
             jdbc.sql("DELETE FROM jobs.task_republications WHERE id = ANY(:ids)")
-                    .param("ids", new SqlArrayValue("bigint", republications.toArray()))
+                    .param("ids", PostgresArrays.longs(republications))
                     .update();
         }
     }

@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.webhooks;
 
 import static com.portfoliobulk.gateway.webhooks.Subscriptions.instant;
 
+import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -14,7 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.support.SqlArrayValue;
 import org.springframework.stereotype.Repository;
 
 /**
@@ -57,7 +57,7 @@ class Deliveries {
                         SELECT id, portfolio_id, event_types FROM jobs.webhook_subscriptions
                         WHERE portfolio_id = ANY(:portfolios) AND status = 'ACTIVE'
                         """)
-                .param("portfolios", new SqlArrayValue("uuid", portfolioIds.toArray()))
+                .param("portfolios", PostgresArrays.uuids(portfolioIds))
                 .query((row, n) -> new Target(
                         row.getObject("id", UUID.class), row.getObject("portfolio_id", UUID.class), List.of((String[])
                                 row.getArray("event_types").getArray())))
@@ -79,20 +79,31 @@ class Deliveries {
                             AS m(id, subscription_id, event_id, event_type, job_id, payload)
                         ON CONFLICT (subscription_id, event_id) DO NOTHING
                         """)
-                .param("ids", uuids(messages.stream().map(NewMessage::id).toList()))
+                .param(
+                        "ids",
+                        PostgresArrays.uuids(
+                                messages.stream().map(NewMessage::id).toList()))
                 .param(
                         "subscriptions",
-                        uuids(messages.stream().map(NewMessage::subscriptionId).toList()))
+                        PostgresArrays.uuids(messages.stream()
+                                .map(NewMessage::subscriptionId)
+                                .toList()))
                 .param(
                         "events",
-                        uuids(messages.stream().map(NewMessage::eventId).toList()))
+                        PostgresArrays.uuids(
+                                messages.stream().map(NewMessage::eventId).toList()))
                 .param(
                         "types",
-                        texts(messages.stream().map(m -> m.type().wireName()).toList()))
-                .param("jobs", uuids(messages.stream().map(NewMessage::jobId).toList()))
+                        PostgresArrays.texts(
+                                messages.stream().map(m -> m.type().wireName()).toList()))
+                .param(
+                        "jobs",
+                        PostgresArrays.uuids(
+                                messages.stream().map(NewMessage::jobId).toList()))
                 .param(
                         "payloads",
-                        texts(messages.stream().map(NewMessage::payload).toList()))
+                        PostgresArrays.texts(
+                                messages.stream().map(NewMessage::payload).toList()))
                 .param("retryPeriod", interval(retryPeriod))
                 .update();
     }
@@ -131,13 +142,16 @@ class Deliveries {
                         """)
                 .param(
                         "subscriptions",
-                        uuids(sent.stream().map(ProgressDue::subscriptionId).toList()))
-                .param("jobs", uuids(sent.stream().map(ProgressDue::jobId).toList()))
+                        PostgresArrays.uuids(
+                                sent.stream().map(ProgressDue::subscriptionId).toList()))
+                .param(
+                        "jobs",
+                        PostgresArrays.uuids(
+                                sent.stream().map(ProgressDue::jobId).toList()))
                 .param(
                         "versions",
-                        new SqlArrayValue(
-                                "bigint",
-                                sent.stream().map(ProgressDue::version).toArray()))
+                        PostgresArrays.longs(
+                                sent.stream().map(ProgressDue::version).toList()))
                 .update();
     }
 
@@ -171,7 +185,7 @@ class Deliveries {
 
     void markFannedOut(Collection<UUID> eventIds) {
         jdbc.sql("UPDATE jobs.webhook_events SET fanned_out_at = now() WHERE id = ANY(:ids)")
-                .param("ids", uuids(eventIds))
+                .param("ids", PostgresArrays.uuids(eventIds))
                 .update();
     }
 
@@ -210,12 +224,11 @@ class Deliveries {
                 .param("lease", interval(lease))
                 .param("limit", limit)
                 .param("perSubscription", perSubscription)
-                .param("sendingTo", uuids(subscriptions))
+                .param("sendingTo", PostgresArrays.uuids(subscriptions))
                 .param(
                         "sendingCounts",
-                        new SqlArrayValue(
-                                "integer",
-                                subscriptions.stream().map(sending::get).toArray()))
+                        PostgresArrays.ints(
+                                subscriptions.stream().map(sending::get).toList()))
                 .query((row, n) -> new Claimed(
                         row.getObject("id", UUID.class),
                         row.getObject("subscription_id", UUID.class),
@@ -409,14 +422,6 @@ class Deliveries {
                 instant(row, "created_at"),
                 instant(row, "delivered_at"),
                 null);
-    }
-
-    private static SqlArrayValue uuids(Collection<UUID> ids) {
-        return new SqlArrayValue("uuid", ids.toArray());
-    }
-
-    private static SqlArrayValue texts(Collection<String> values) {
-        return new SqlArrayValue("text", values.toArray());
     }
 
     private static String interval(Duration duration) {

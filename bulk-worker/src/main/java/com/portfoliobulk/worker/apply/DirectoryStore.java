@@ -6,6 +6,7 @@ import static com.portfoliobulk.worker.apply.TaskStore.toTimestamp;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.MembershipState;
+import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -21,7 +22,6 @@ import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.support.SqlArrayValue;
 import org.springframework.stereotype.Repository;
 
 /** The worker's statements on the {@code directory} schema, which it owns. */
@@ -107,7 +107,7 @@ class DirectoryStore {
     Map<UUID, UUID> linkedPortfolios(Collection<UUID> accountIds) {
         Map<UUID, UUID> portfolios = new HashMap<>();
         jdbc.sql("SELECT id, portfolio_id FROM directory.accounts WHERE id = ANY(:ids) AND portfolio_id IS NOT NULL")
-                .param("ids", uuids(accountIds))
+                .param("ids", PostgresArrays.uuids(accountIds))
                 .query(rs -> {
                     portfolios.put(rs.getObject("id", UUID.class), rs.getObject("portfolio_id", UUID.class));
                 });
@@ -117,8 +117,8 @@ class DirectoryStore {
     List<DirectoryUser> users(Collection<UUID> ids, Collection<String> emails) {
         return jdbc.sql(
                         "SELECT id, email, idp_managed FROM directory.users WHERE id = ANY(:ids) OR email = ANY(:emails)")
-                .param("ids", uuids(ids))
-                .param("emails", new SqlArrayValue("text", emails.toArray()))
+                .param("ids", PostgresArrays.uuids(ids))
+                .param("emails", PostgresArrays.texts(emails))
                 .query(DirectoryStore::user)
                 .list();
     }
@@ -157,8 +157,8 @@ class DirectoryStore {
                          ORDER BY m.account_id, m.user_id
                            FOR UPDATE OF m
                         """)
-                .param("accounts", uuids(accountIds))
-                .param("users", uuids(userIds))
+                .param("accounts", PostgresArrays.uuids(accountIds))
+                .param("users", PostgresArrays.uuids(userIds))
                 .query((rs, row) -> new StoredMembership(
                         rs.getObject("account_id", UUID.class),
                         rs.getObject("user_id", UUID.class),
@@ -217,8 +217,8 @@ class DirectoryStore {
             users[i] = (UUID) removals.get(i).arguments()[1];
         }
         int removed = jdbc.sql(REMOVE_ALL)
-                .param("accounts", new SqlArrayValue("uuid", (Object[]) accounts))
-                .param("users", new SqlArrayValue("uuid", (Object[]) users))
+                .param("accounts", PostgresArrays.uuids(accounts))
+                .param("users", PostgresArrays.uuids(users))
                 .update();
         if (removed != removals.size()) {
             throw new IllegalStateException((removals.size() - removed) + " of " + removals.size()
@@ -249,14 +249,14 @@ class DirectoryStore {
             users[i] = (UUID) arguments[7];
         }
         int inserted = jdbc.sql(INSERT_INVITATIONS)
-                .param("roles", new SqlArrayValue("text", (Object[]) roles))
-                .param("invitedAts", new SqlArrayValue("text", (Object[]) invitedAts))
-                .param("expiresAts", new SqlArrayValue("text", (Object[]) expiresAts))
-                .param("tokens", new SqlArrayValue("text", (Object[]) tokens))
-                .param("languages", new SqlArrayValue("text", (Object[]) languages))
-                .param("jobIds", new SqlArrayValue("uuid", (Object[]) jobIds))
-                .param("accounts", new SqlArrayValue("uuid", (Object[]) accounts))
-                .param("users", new SqlArrayValue("uuid", (Object[]) users))
+                .param("roles", PostgresArrays.texts(roles))
+                .param("invitedAts", PostgresArrays.texts(invitedAts))
+                .param("expiresAts", PostgresArrays.texts(expiresAts))
+                .param("tokens", PostgresArrays.texts(tokens))
+                .param("languages", PostgresArrays.texts(languages))
+                .param("jobIds", PostgresArrays.uuids(jobIds))
+                .param("accounts", PostgresArrays.uuids(accounts))
+                .param("users", PostgresArrays.uuids(users))
                 .update();
         if (inserted != size) {
             throw new IllegalStateException(
@@ -335,10 +335,6 @@ class DirectoryStore {
                 new Object[] {accountId, userId},
                 new int[] {Types.OTHER, Types.OTHER},
                 "Membership of user " + userId + " on account " + accountId);
-    }
-
-    private static SqlArrayValue uuids(Collection<UUID> ids) {
-        return new SqlArrayValue("uuid", ids.toArray());
     }
 
     private static DirectoryUser user(ResultSet rs, int row) throws SQLException {

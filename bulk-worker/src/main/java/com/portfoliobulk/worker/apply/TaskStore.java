@@ -8,6 +8,7 @@ import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -24,7 +25,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.support.SqlArrayValue;
 import org.springframework.stereotype.Repository;
 
 /**
@@ -122,7 +122,7 @@ class TaskStore {
     Map<UUID, TaskRow> lockTasks(Collection<UUID> ids) {
         Map<UUID, TaskRow> tasks = new LinkedHashMap<>();
         jdbc.sql(LOCK_TASKS)
-                .param("ids", new SqlArrayValue("uuid", ids.toArray()))
+                .param("ids", PostgresArrays.uuids(ids))
                 .query(TaskStore::taskRow)
                 .list()
                 .forEach(task -> tasks.put(task.id(), task));
@@ -162,13 +162,13 @@ class TaskStore {
                     outcome.appliedAt() == null ? null : outcome.appliedAt().toString();
         }
         int updated = jdbc.sql(STORE_OUTCOMES)
-                .param("ids", new SqlArrayValue("uuid", (Object[]) ids))
-                .param("statuses", new SqlArrayValue("text", (Object[]) statuses))
-                .param("reasons", new SqlArrayValue("text", (Object[]) reasons))
-                .param("errors", new SqlArrayValue("text", (Object[]) errors))
-                .param("previousRoles", new SqlArrayValue("text", (Object[]) previousRoles))
-                .param("userIds", new SqlArrayValue("uuid", (Object[]) userIds))
-                .param("appliedAts", new SqlArrayValue("text", (Object[]) appliedAts))
+                .param("ids", PostgresArrays.uuids(ids))
+                .param("statuses", PostgresArrays.texts(statuses))
+                .param("reasons", PostgresArrays.texts(reasons))
+                .param("errors", PostgresArrays.texts(errors))
+                .param("previousRoles", PostgresArrays.texts(previousRoles))
+                .param("userIds", PostgresArrays.uuids(userIds))
+                .param("appliedAts", PostgresArrays.texts(appliedAts))
                 .update();
         if (updated != size) {
             throw new IllegalStateException(
@@ -224,8 +224,8 @@ class TaskStore {
         }
         Map<UUID, Long> firstBlocker = new HashMap<>();
         jdbc.sql(EARLIER_PENDING)
-                .param("accounts", new SqlArrayValue("uuid", lastSeq.keySet().toArray()))
-                .param("lastSeqs", new SqlArrayValue("bigint", lastSeq.values().toArray()))
+                .param("accounts", PostgresArrays.uuids(lastSeq.keySet()))
+                .param("lastSeqs", PostgresArrays.longs(lastSeq.values()))
                 .query(rs -> {
                     if (!batch.contains(rs.getObject("id", UUID.class))) {
                         firstBlocker.merge(rs.getObject("account_id", UUID.class), rs.getLong("seq"), Math::min);
@@ -252,7 +252,7 @@ class TaskStore {
         jdbc.sql("""
                         UPDATE jobs.bulk_tasks SET deferred_at = now()
                          WHERE id = ANY(:ids) AND status = 'PENDING'
-                        """).param("ids", new SqlArrayValue("uuid", taskIds.toArray())).update();
+                        """).param("ids", PostgresArrays.uuids(taskIds)).update();
     }
 
     /**
@@ -266,7 +266,7 @@ class TaskStore {
             return 0;
         }
         return jdbc.sql("SELECT jobs.release_deferred_tasks(:accounts, :limit)")
-                .param("accounts", new SqlArrayValue("uuid", accountIds.toArray()))
+                .param("accounts", PostgresArrays.uuids(accountIds))
                 .param("limit", RELEASE_LIMIT)
                 .query(Integer.class)
                 .single();

@@ -1,5 +1,6 @@
 package com.portfoliobulk.worker.deadletter;
 
+import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -13,7 +14,6 @@ import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.support.SqlArrayValue;
 import org.springframework.stereotype.Repository;
 
 /**
@@ -81,18 +81,14 @@ class DeadLetterStore {
                 .param("topic", topic)
                 .param(
                         "partitions",
-                        new SqlArrayValue(
-                                "int4",
-                                deadLetters.stream()
-                                        .map(deadLetter -> deadLetter.source().partition())
-                                        .toArray()))
+                        PostgresArrays.ints(deadLetters.stream()
+                                .map(deadLetter -> deadLetter.source().partition())
+                                .toList()))
                 .param(
                         "offsets",
-                        new SqlArrayValue(
-                                "int8",
-                                deadLetters.stream()
-                                        .map(deadLetter -> deadLetter.source().offset())
-                                        .toArray()))
+                        PostgresArrays.longs(deadLetters.stream()
+                                .map(deadLetter -> deadLetter.source().offset())
+                                .toList()))
                 .query((row, index) -> unpublished.put(
                         new Source(row.getString(2), row.getInt(3), row.getLong(4)), row.getObject(1, UUID.class)))
                 .list();
@@ -104,7 +100,7 @@ class DeadLetterStore {
             return;
         }
         jdbc.sql("UPDATE jobs.task_dead_letters SET published_at = now() WHERE id = ANY(:ids) AND published_at IS NULL")
-                .param("ids", new SqlArrayValue("uuid", ids.toArray()))
+                .param("ids", PostgresArrays.uuids(ids))
                 .update();
     }
 

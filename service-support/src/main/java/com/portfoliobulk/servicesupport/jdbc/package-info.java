@@ -1,0 +1,2 @@
+/** How the services bind parameters for PostgreSQL. */
+package com.portfoliobulk.servicesupport.jdbc;
