@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -28,7 +29,7 @@ class ConsoleDirectory {
             return List.of();
         }
         return jdbc.sql("SELECT id, name FROM directory.portfolios WHERE id = ANY(:ids) ORDER BY name, id")
-                .param("ids", ids.toArray(UUID[]::new))
+                .param("ids", PostgresArrays.uuids(ids))
                 .query((rs, row) -> new Portfolio(rs.getObject("id", UUID.class), rs.getString("name")))
                 .list();
     }
@@ -65,7 +66,7 @@ class ConsoleDirectory {
         if (ids.length > 0) {
             jdbc.sql("SELECT id, name FROM directory.accounts WHERE portfolio_id = :portfolioId AND id = ANY(:ids)")
                     .param("portfolioId", portfolioId)
-                    .param("ids", ids)
+                    .param("ids", PostgresArrays.uuids(ids))
                     .query(rs -> {
                         names.put(rs.getString("id"), rs.getString("name"));
                     });

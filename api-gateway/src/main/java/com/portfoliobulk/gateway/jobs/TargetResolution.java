@@ -161,7 +161,7 @@ class TargetResolution {
         params.put("portfolioId", portfolioId);
         return switch (validated.request()) {
             case InviteUsers invite -> {
-                params.put("emails", invite.emails().toArray(String[]::new));
+                params.put("emails", PostgresArrays.texts(invite.emails()));
                 params.put(
                         "accountIds",
                         PostgresArrays.uuids(invite.accounts().stream()
@@ -169,9 +169,9 @@ class TargetResolution {
                                 .toList()));
                 params.put(
                         "roles",
-                        invite.accounts().stream()
+                        PostgresArrays.texts(invite.accounts().stream()
                                 .map(account -> account.role().code())
-                                .toArray(String[]::new));
+                                .toList()));
                 yield new ResolvedTargets(
                         portfolioId,
                         validated,
@@ -199,9 +199,9 @@ class TargetResolution {
                                 .toList()));
                 params.put(
                         "roles",
-                        assignments.stream()
+                        PostgresArrays.texts(assignments.stream()
                                 .map(assignment -> assignment.role().code())
-                                .toArray(String[]::new));
+                                .toList()));
                 yield new ResolvedTargets(
                         portfolioId,
                         validated,

@@ -1,5 +1,6 @@
 package com.portfoliobulk.worker.invitations;
 
+import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import com.portfoliobulk.worker.invitations.AcceptedInvitation.Membership;
 import java.util.List;
 import java.util.Locale;
@@ -118,7 +119,10 @@ class InvitationAcceptance {
                          WHERE user_id = :userId AND account_id = ANY(:accounts) AND state = 'INVITED'
                         """)
                 .param("userId", message.userId())
-                .param("accounts", activated.stream().map(Membership::accountId).toArray(UUID[]::new))
+                .param(
+                        "accounts",
+                        PostgresArrays.uuids(
+                                activated.stream().map(Membership::accountId).toList()))
                 .update();
         return accepted(activated);
     }
