@@ -1,8 +1,11 @@
 package com.portfoliobulk.gateway.webhooks;
 
 import static com.portfoliobulk.gateway.webhooks.Subscriptions.instant;
+import static com.portfoliobulk.servicesupport.jdbc.PostgresArrays.ints;
+import static com.portfoliobulk.servicesupport.jdbc.PostgresArrays.longs;
+import static com.portfoliobulk.servicesupport.jdbc.PostgresArrays.texts;
+import static com.portfoliobulk.servicesupport.jdbc.PostgresArrays.uuids;
 
-import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -57,7 +60,7 @@ class Deliveries {
                         SELECT id, portfolio_id, event_types FROM jobs.webhook_subscriptions
                         WHERE portfolio_id = ANY(:portfolios) AND status = 'ACTIVE'
                         """)
-                .param("portfolios", PostgresArrays.uuids(portfolioIds))
+                .param("portfolios", uuids(portfolioIds))
                 .query((row, n) -> new Target(
                         row.getObject("id", UUID.class), row.getObject("portfolio_id", UUID.class), List.of((String[])
                                 row.getArray("event_types").getArray())))
@@ -79,31 +82,20 @@ class Deliveries {
                             AS m(id, subscription_id, event_id, event_type, job_id, payload)
                         ON CONFLICT (subscription_id, event_id) DO NOTHING
                         """)
-                .param(
-                        "ids",
-                        PostgresArrays.uuids(
-                                messages.stream().map(NewMessage::id).toList()))
+                .param("ids", uuids(messages.stream().map(NewMessage::id).toList()))
                 .param(
                         "subscriptions",
-                        PostgresArrays.uuids(messages.stream()
-                                .map(NewMessage::subscriptionId)
-                                .toList()))
+                        uuids(messages.stream().map(NewMessage::subscriptionId).toList()))
                 .param(
                         "events",
-                        PostgresArrays.uuids(
-                                messages.stream().map(NewMessage::eventId).toList()))
+                        uuids(messages.stream().map(NewMessage::eventId).toList()))
                 .param(
                         "types",
-                        PostgresArrays.texts(
-                                messages.stream().map(m -> m.type().wireName()).toList()))
-                .param(
-                        "jobs",
-                        PostgresArrays.uuids(
-                                messages.stream().map(NewMessage::jobId).toList()))
+                        texts(messages.stream().map(m -> m.type().wireName()).toList()))
+                .param("jobs", uuids(messages.stream().map(NewMessage::jobId).toList()))
                 .param(
                         "payloads",
-                        PostgresArrays.texts(
-                                messages.stream().map(NewMessage::payload).toList()))
+                        texts(messages.stream().map(NewMessage::payload).toList()))
                 .param("retryPeriod", interval(retryPeriod))
                 .update();
     }
@@ -142,16 +134,9 @@ class Deliveries {
                         """)
                 .param(
                         "subscriptions",
-                        PostgresArrays.uuids(
-                                sent.stream().map(ProgressDue::subscriptionId).toList()))
-                .param(
-                        "jobs",
-                        PostgresArrays.uuids(
-                                sent.stream().map(ProgressDue::jobId).toList()))
-                .param(
-                        "versions",
-                        PostgresArrays.longs(
-                                sent.stream().map(ProgressDue::version).toList()))
+                        uuids(sent.stream().map(ProgressDue::subscriptionId).toList()))
+                .param("jobs", uuids(sent.stream().map(ProgressDue::jobId).toList()))
+                .param("versions", longs(sent.stream().map(ProgressDue::version).toList()))
                 .update();
     }
 
@@ -185,7 +170,7 @@ class Deliveries {
 
     void markFannedOut(Collection<UUID> eventIds) {
         jdbc.sql("UPDATE jobs.webhook_events SET fanned_out_at = now() WHERE id = ANY(:ids)")
-                .param("ids", PostgresArrays.uuids(eventIds))
+                .param("ids", uuids(eventIds))
                 .update();
     }
 
@@ -224,11 +209,10 @@ class Deliveries {
                 .param("lease", interval(lease))
                 .param("limit", limit)
                 .param("perSubscription", perSubscription)
-                .param("sendingTo", PostgresArrays.uuids(subscriptions))
+                .param("sendingTo", uuids(subscriptions))
                 .param(
                         "sendingCounts",
-                        PostgresArrays.ints(
-                                subscriptions.stream().map(sending::get).toList()))
+                        ints(subscriptions.stream().map(sending::get).toList()))
                 .query((row, n) -> new Claimed(
                         row.getObject("id", UUID.class),
                         row.getObject("subscription_id", UUID.class),

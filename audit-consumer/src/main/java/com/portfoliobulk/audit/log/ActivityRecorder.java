@@ -1,8 +1,10 @@
 package com.portfoliobulk.audit.log;
 
+import static com.portfoliobulk.servicesupport.jdbc.PostgresArrays.texts;
+import static com.portfoliobulk.servicesupport.jdbc.PostgresArrays.uuids;
+
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
-import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
@@ -128,23 +130,23 @@ class ActivityRecorder {
             actorKinds[i] = event.actor().kind().name();
         }
         return jdbc.sql(INSERT)
-                .param("entryIds", PostgresArrays.uuids(entryIds))
-                .param("eventIds", PostgresArrays.uuids(eventIds))
-                .param("accountIds", PostgresArrays.uuids(accountIds))
-                .param("occurredAts", PostgresArrays.texts(occurredAts))
-                .param("actions", PostgresArrays.texts(actions))
-                .param("targetUserIds", PostgresArrays.uuids(targetUserIds))
-                .param("targetUserEmails", PostgresArrays.texts(targetUserEmails))
-                .param("previousRoles", PostgresArrays.texts(previousRoles))
-                .param("newRoles", PostgresArrays.texts(newRoles))
-                .param("initiatedFroms", PostgresArrays.texts(initiatedFroms))
-                .param("actorUserIds", PostgresArrays.uuids(actorUserIds))
-                .param("actorEmails", PostgresArrays.texts(actorEmails))
-                .param("portfolioIds", PostgresArrays.uuids(portfolioIds))
-                .param("jobIds", PostgresArrays.uuids(jobIds))
-                .param("taskIds", PostgresArrays.uuids(taskIds))
-                .param("summaries", PostgresArrays.texts(summaries))
-                .param("actorKinds", PostgresArrays.texts(actorKinds))
+                .param("entryIds", uuids(entryIds))
+                .param("eventIds", uuids(eventIds))
+                .param("accountIds", uuids(accountIds))
+                .param("occurredAts", texts(occurredAts))
+                .param("actions", texts(actions))
+                .param("targetUserIds", uuids(targetUserIds))
+                .param("targetUserEmails", texts(targetUserEmails))
+                .param("previousRoles", texts(previousRoles))
+                .param("newRoles", texts(newRoles))
+                .param("initiatedFroms", texts(initiatedFroms))
+                .param("actorUserIds", uuids(actorUserIds))
+                .param("actorEmails", texts(actorEmails))
+                .param("portfolioIds", uuids(portfolioIds))
+                .param("jobIds", uuids(jobIds))
+                .param("taskIds", uuids(taskIds))
+                .param("summaries", texts(summaries))
+                .param("actorKinds", texts(actorKinds))
                 .update();
     }
 

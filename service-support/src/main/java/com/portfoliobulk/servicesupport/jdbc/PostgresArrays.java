@@ -62,7 +62,7 @@ public final class PostgresArrays {
         return new SqlArrayValue("integer", (Object[]) values.toArray(Integer[]::new));
     }
 
-    static byte[] binary(UUID[] values) {
+    private static byte[] binary(UUID[] values) {
         int nonNull = 0;
         for (UUID value : values) {
             nonNull += value == null ? 0 : 1;
@@ -80,7 +80,7 @@ public final class PostgresArrays {
         return bytes.array();
     }
 
-    static byte[] binary(String[] values) {
+    private static byte[] binary(String[] values) {
         byte[][] encoded = new byte[values.length][];
         boolean nulls = false;
         int size = 0;
