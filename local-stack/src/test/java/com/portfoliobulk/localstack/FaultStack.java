@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -22,9 +23,15 @@ import java.util.UUID;
  */
 final class FaultStack {
 
+    /** Consumers (listener threads) per worker process. */
+    static final int WORKER_CONCURRENCY = 2;
+
     /** Tasks per worker poll and consumers: small, so that a job of a few thousand tasks lasts seconds. */
-    private static final Map<String, Object> SMALL_BATCHES =
-            Map.of("spring.kafka.consumer.max-poll-records", "50", "spring.kafka.listener.concurrency", "2");
+    private static final Map<String, Object> SMALL_BATCHES = Map.of(
+            "spring.kafka.consumer.max-poll-records",
+            "50",
+            "spring.kafka.listener.concurrency",
+            Integer.toString(WORKER_CONCURRENCY));
 
     /** The bulk-worker processes, in one consumer group. */
     static final List<String> WORKERS = List.of("fault-worker-a", "fault-worker-b");
@@ -87,7 +94,10 @@ final class FaultStack {
             processes =
                     ServiceProcesses.on(database, broker.bootstrapServers(), ServiceProcesses.Topics.unique("fault"));
             for (String worker : WORKERS) {
-                processes.startWorker(worker, SMALL_BATCHES);
+                Map<String, Object> properties = new HashMap<>(SMALL_BATCHES);
+                // Named in pg_stat_activity, for tests that look for a worker's sessions.
+                properties.put("spring.datasource.hikari.data-source-properties.ApplicationName", worker);
+                processes.startWorker(worker, properties);
             }
             processes.startAudit("fault-audit", Map.of());
             ServiceProcess gateway = processes.startGateway("fault-gateway", Map.of());

@@ -105,6 +105,50 @@ final class ServiceProcess {
         return this;
     }
 
+    /**
+     * {@code kill -STOP}: the process stops where it is, as a frozen VM or container would; its
+     * connections stay open and its kernel still answers for them, so nothing tells its peers it is
+     * gone. {@link #thaw()} lets it run on.
+     */
+    synchronized ServiceProcess freeze() {
+        signal("STOP");
+        return this;
+    }
+
+    /** {@code kill -CONT}: a {@linkplain #freeze() frozen} process runs on. */
+    synchronized ServiceProcess thaw() {
+        signal("CONT");
+        return this;
+    }
+
+    /** Whether the process is {@linkplain #freeze() frozen} (its state in {@code /proc} is T, stopped). */
+    boolean frozen() {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"));
+            // pid (comm) state ...: the command may hold spaces and parentheses, the state follows the last ')'.
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("T");
+        } catch (IOException ex) {
+            return false;
+        }
+    }
+
+    private void signal(String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid()))
+                    .redirectErrorStream(true)
+                    .start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + pid() + " failed: "
+                        + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            }
+        } catch (IOException ex) {
+            throw new UncheckedIOException("Could not signal " + name, ex);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while signalling " + name, ex);
+        }
+    }
+
     /** {@code kill} (SIGTERM): the service shuts down gracefully. */
     synchronized ServiceProcess stop() {
         if (process != null) {

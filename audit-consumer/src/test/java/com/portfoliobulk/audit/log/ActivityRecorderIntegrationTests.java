@@ -56,4 +56,18 @@ class ActivityRecorderIntegrationTests {
                         .single())
                 .isEqualTo(changes.size());
     }
+
+    @Test
+    void sessionsEndAVanishedOrFrozenConsumersTransactionWithinSeconds() {
+        List<String> settings = jdbc.sql("""
+                        SELECT unnest(ARRAY[
+                            current_setting('idle_in_transaction_session_timeout'),
+                            current_setting('client_connection_check_interval'),
+                            current_setting('tcp_keepalives_idle'), current_setting('tcp_keepalives_interval'),
+                            current_setting('tcp_keepalives_count'), current_setting('tcp_user_timeout')])
+                        """).query(String.class).list();
+
+        // A consumer that took over the partitions of a frozen one would wait behind its uncommitted entries.
+        assertThat(settings).containsExactly("10s", "1s", "2", "1", "3", "5000");
+    }
 }

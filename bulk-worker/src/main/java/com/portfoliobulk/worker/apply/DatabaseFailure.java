@@ -21,7 +21,7 @@ import org.springframework.transaction.CannotCreateTransactionException;
  *       about the task is wrong: wait and try again, for as long as it takes, without using up the
  *       task's attempts.
  *   <li>{@link #TRANSIENT}: a conflict that a retry usually resolves (serialization failure,
- *       deadlock, lock or statement timeout).
+ *       deadlock, lock or statement timeout), or a transaction ended for standing idle.
  *   <li>{@link #PERSISTENT}: anything else; retrying the same task alone may still help (a race with
  *       a concurrent writer), so it uses up the task's attempts.
  * </ul>
@@ -31,8 +31,12 @@ enum DatabaseFailure {
     TRANSIENT,
     PERSISTENT;
 
-    /** serialization_failure, deadlock_detected, lock_not_available, query_canceled (timeouts). */
-    private static final Set<String> TRANSIENT_STATES = Set.of("40001", "40P01", "55P03", "57014");
+    /**
+     * serialization_failure, deadlock_detected, lock_not_available, query_canceled (timeouts), and
+     * idle_in_transaction_session_timeout: the session was ended while this process stood still in the
+     * middle of a transaction (a frozen VM), so the transaction is gone and runs again.
+     */
+    private static final Set<String> TRANSIENT_STATES = Set.of("40001", "40P01", "55P03", "57014", "25P03");
 
     /** admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections. */
     private static final Set<String> OUTAGE_STATES = Set.of("57P01", "57P02", "57P03", "53300");

@@ -1,5 +1,6 @@
 package com.portfoliobulk.worker.deadletter;
 
+import com.portfoliobulk.worker.TransactionWaits;
 import com.portfoliobulk.worker.WorkerProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -37,12 +38,16 @@ public class DeadLetterRedrive {
 
     private final Counter redriven;
 
+    private final TransactionWaits waits;
+
     DeadLetterRedrive(
             DeadLetterStore store,
             KafkaTemplate<Object, Object> template,
             WorkerProperties properties,
-            MeterRegistry registry) {
+            MeterRegistry registry,
+            TransactionWaits waits) {
         this.store = store;
+        this.waits = waits;
         this.template = template;
         this.taskTopic = properties.topics().tasks();
         this.publishTimeout = properties.publishTimeout();
@@ -74,6 +79,7 @@ public class DeadLetterRedrive {
         if (deadLetter.value() == null) {
             return new Outcome(Result.NO_VALUE, deadLetter);
         }
+        waits.allowIdle(publishTimeout.plus(TransactionWaits.SLACK));
         try {
             template.send(new ProducerRecord<>(taskTopic, deadLetter.key(), deadLetter.value()))
                     .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -6,6 +6,7 @@ import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.InitiationLevel;
 import com.portfoliobulk.contracts.UserRef;
+import com.portfoliobulk.worker.TransactionWaits;
 import com.portfoliobulk.worker.WorkerProperties;
 import com.portfoliobulk.worker.activity.ActivityPublisher;
 import java.nio.charset.StandardCharsets;
@@ -51,15 +52,19 @@ class InvitationExpirySweep {
 
     private final TransactionTemplate transactions;
 
+    private final TransactionWaits waits;
+
     InvitationExpirySweep(
             JdbcClient jdbc,
             ActivityPublisher activity,
             WorkerProperties properties,
-            PlatformTransactionManager transactionManager) {
+            PlatformTransactionManager transactionManager,
+            TransactionWaits waits) {
         this.jdbc = jdbc;
         this.activity = activity;
         this.properties = properties;
         this.transactions = new TransactionTemplate(transactionManager);
+        this.waits = waits;
     }
 
     @Scheduled(
@@ -113,6 +118,7 @@ class InvitationExpirySweep {
             // An unlinked account has no portfolio to tell: its invitation just ends.
             List<AccountActivityEvent> publishable =
                     events.stream().filter(event -> event != null).toList();
+            waits.allowIdle(properties.publishTimeout().plus(TransactionWaits.SLACK));
             try {
                 activity.publish(publishable).get(properties.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException ex) {

@@ -1,5 +1,6 @@
 package com.portfoliobulk.worker.mail;
 
+import com.portfoliobulk.worker.TransactionWaits;
 import com.portfoliobulk.worker.mail.InvitationMailStore.ClaimedMail;
 import com.portfoliobulk.worker.mail.InvitationMailStore.Invitations;
 import com.portfoliobulk.worker.mail.InvitationMailTemplates.RenderedMail;
@@ -10,6 +11,7 @@ import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -48,6 +50,12 @@ class InvitationMailSender {
     /** Messages one poll sends at most before it yields to the next poll. */
     private static final int MAX_PER_POLL = 200;
 
+    /**
+     * How long a message's transaction may stand idle while the SMTP server answers: several of the
+     * client's timeouts (5 s to connect, 10 s for each read or write) in a row.
+     */
+    private static final Duration SMTP_WAIT = Duration.ofMinutes(2);
+
     private final InvitationMailStore store;
 
     private final InvitationMailTemplates templates;
@@ -60,6 +68,8 @@ class InvitationMailSender {
 
     private final TransactionTemplate transactions;
 
+    private final TransactionWaits waits;
+
     /** Whether the jobs schema was missing at the last poll: said once, not at every poll. */
     private volatile boolean waitingForJobsSchema;
 
@@ -69,13 +79,15 @@ class InvitationMailSender {
             JavaMailSender mailSender,
             MailProperties properties,
             MailMetrics metrics,
-            PlatformTransactionManager transactionManager) {
+            PlatformTransactionManager transactionManager,
+            TransactionWaits waits) {
         this.store = store;
         this.templates = templates;
         this.mailSender = mailSender;
         this.properties = properties;
         this.metrics = metrics;
         this.transactions = new TransactionTemplate(transactionManager);
+        this.waits = waits;
     }
 
     /**
@@ -138,6 +150,7 @@ class InvitationMailSender {
             return Attempt.DONE;
         }
         RenderedMail rendered = templates.render(mail, invitations.get());
+        waits.allowIdle(SMTP_WAIT);
         try {
             mailSender.send(message(mail, rendered));
         } catch (MailException | MessagingException ex) {

@@ -56,6 +56,17 @@ class DatabaseFailureTests {
     }
 
     @Test
+    void aTransactionEndedForStandingIdleIsTransientAndRunAgain() {
+        // A worker that stood still (a frozen VM) in the middle of a batch finds its session ended.
+        Exception idleTimeout = new UncategorizedSQLException(
+                "x", "x", sql("FATAL: terminating connection due to idle-in-transaction timeout", "25P03"));
+
+        assertThat(DatabaseFailure.of(idleTimeout)).isEqualTo(DatabaseFailure.TRANSIENT);
+        assertThat(retryable).accepts(idleTimeout);
+        assertThat(outage).rejects(idleTimeout);
+    }
+
+    @Test
     void aRefusedChangeIsPersistentAndNeitherRetriedQuicklyNorAnOutage() {
         Exception checkViolation = new DataIntegrityViolationException(
                 "violates check constraint", sql("new row violates check constraint", "23514"));

@@ -1,0 +1,65 @@
+package com.portfoliobulk.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The worker's sessions end the transaction of a worker that vanished or froze within seconds (the
+ * datasource's session options), and a transaction that waits on the broker or the SMTP server
+ * stands idle for longer, itself alone.
+ */
+class SessionSettingsIntegrationTests extends WorkerIntegrationSupport {
+
+    @Autowired
+    DataSource dataSource;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @Test
+    void sessionsEndAVanishedOrFrozenWorkersTransactionWithinSeconds() {
+        List<String> settings = jdbc.sql("""
+                        SELECT unnest(ARRAY[
+                            current_setting('idle_in_transaction_session_timeout'),
+                            current_setting('client_connection_check_interval'),
+                            current_setting('tcp_keepalives_idle'), current_setting('tcp_keepalives_interval'),
+                            current_setting('tcp_keepalives_count'), current_setting('tcp_user_timeout')])
+                        """).query(String.class).list();
+
+        assertThat(settings).containsExactly("10s", "1s", "2", "1", "3", "5000");
+    }
+
+    @Test
+    void aTransactionAllowedToWaitStandsIdleLongerAndTheSessionGoesBackToTheTimeoutAfterIt() throws Exception {
+        SingleConnectionDataSource connection = new SingleConnectionDataSource(dataSource.getConnection(), true);
+        try {
+            JdbcClient session = JdbcClient.create(connection);
+            TransactionWaits waits = new TransactionWaits(session);
+
+            String during = new TransactionTemplate(new DataSourceTransactionManager(connection)).execute(status -> {
+                waits.allowIdle(Duration.ofMinutes(2));
+                return idleTimeout(session);
+            });
+
+            assertThat(during).isEqualTo("2min");
+            assertThat(idleTimeout(session)).isEqualTo("10s");
+        } finally {
+            connection.getConnection().close();
+        }
+    }
+
+    private static String idleTimeout(JdbcClient session) {
+        return session.sql("SELECT current_setting('idle_in_transaction_session_timeout')")
+                .query(String.class)
+                .single();
+    }
+}
