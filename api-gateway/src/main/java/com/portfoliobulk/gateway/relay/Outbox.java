@@ -9,6 +9,7 @@ import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -102,12 +103,18 @@ class Outbox {
 
     /**
      * Takes the relay's lock for the current transaction, if no other relay (of any gateway instance)
-     * holds it; it is released when the transaction ends.
+     * holds it; it is released when the transaction ends. From then on the transaction may stand idle
+     * (while the broker acknowledges a batch) for {@code idle} at most before PostgreSQL ends it: a
+     * gateway frozen in the middle of a pass, its connections still open, gives the relay up then.
      */
-    boolean tryLock(long lockKey) {
-        return jdbc.sql("SELECT pg_try_advisory_xact_lock(:key)")
+    boolean tryLock(long lockKey, Duration idle) {
+        return jdbc.sql("""
+                        SELECT pg_try_advisory_xact_lock(:key) AS locked,
+                               set_config('idle_in_transaction_session_timeout', :idleMillis, true)
+                        """)
                 .param("key", lockKey)
-                .query(Boolean.class)
+                .param("idleMillis", Long.toString(idle.toMillis()))
+                .query((row, number) -> row.getBoolean("locked"))
                 .single();
     }
 

@@ -61,6 +61,12 @@ public class TaskRelay {
     static final Duration STALL = Duration.ofSeconds(1);
 
     /**
+     * How much longer than the broker's acknowledgement of a batch ({@code send-timeout}) a pass's
+     * transaction may stand idle before PostgreSQL ends it, and with it the relay's lock.
+     */
+    static final Duration IDLE_SLACK = Duration.ofSeconds(30);
+
+    /**
      * Since when ({@link System#nanoTime}) the window has been full without the tasks in flight
      * falling; null while it is not full.
      */
@@ -94,7 +100,7 @@ public class TaskRelay {
      */
     public Pass publishNextBatch() {
         Pass pass = transaction.execute(status -> {
-            if (!outbox.tryLock(lockKey)) {
+            if (!outbox.tryLock(lockKey, properties.sendTimeout().plus(IDLE_SLACK))) {
                 return Pass.NOT_LEADER;
             }
             if (windowFull()) {

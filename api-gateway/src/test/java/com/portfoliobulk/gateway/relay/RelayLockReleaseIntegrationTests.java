@@ -15,16 +15,26 @@ import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 import org.postgresql.jdbc.PgConnection;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.TransactionStatus;
 
 /**
  * A gateway that dies while its relay holds the advisory lock must not keep the other gateways from
  * relaying: PostgreSQL ends the dead gateway's session within seconds, even while a statement of it
- * waits for a lock, which it would otherwise only notice once that statement ends.
+ * waits for a lock, which it would otherwise only notice once that statement ends. A gateway that
+ * froze in the middle of a pass, its connection still open, gives the relay up once the pass has stood
+ * idle for longer than it may.
  */
 class RelayLockReleaseIntegrationTests extends GatewayIntegrationTest {
 
     /** Another advisory lock, held by this test, that the vanished relay's statement waits for. */
     private static final long BLOCKER_KEY = 0x5eed_b10cL;
+
+    /** The lock of a relay pass that stops in the middle, not the running relay's own. */
+    private static final long FROZEN_PASS_KEY = 0xf102_e2L;
 
     @Autowired
     TaskRelay relay;
@@ -78,6 +88,43 @@ class RelayLockReleaseIntegrationTests extends GatewayIntegrationTest {
                     .as("the statement was still waiting for the blocker's lock when the session ended")
                     .isTrue();
             blocker.rollback();
+        }
+    }
+
+    @Test
+    void aPassThatStandsIdleLongerThanItsAllowanceGivesTheRelayUp() throws Exception {
+        try (Connection observer = dataSource.getConnection();
+                Connection passConnection = dataSource.getConnection()) {
+            int passPid = passConnection.unwrap(PGConnection.class).getBackendPID();
+            SingleConnectionDataSource passSession = new SingleConnectionDataSource(passConnection, true);
+            DataSourceTransactionManager transactions = new DataSourceTransactionManager(passSession);
+            TransactionStatus pass = transactions.getTransaction(TransactionDefinition.withDefaults());
+            try {
+                assertThat(new Outbox(JdbcClient.create(passSession)).tryLock(FROZEN_PASS_KEY, Duration.ofSeconds(1)))
+                        .isTrue();
+                long lockedAt = System.nanoTime();
+
+                // The gateway stops here, as a frozen VM would: its connection stays open, the pass idle.
+                await().atMost(Duration.ofSeconds(10))
+                        .pollInterval(Duration.ofMillis(50))
+                        .until(() -> !queryBoolean(
+                                observer,
+                                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = " + passPid
+                                        + ")"));
+                Duration released = Duration.ofNanos(System.nanoTime() - lockedAt);
+
+                assertThat(released).isBetween(Duration.ofSeconds(1), Duration.ofSeconds(4));
+                assertThat(queryBoolean(observer, "SELECT pg_try_advisory_lock(" + FROZEN_PASS_KEY + ")"))
+                        .as("another gateway takes the relay")
+                        .isTrue();
+                execute(observer, "SELECT pg_advisory_unlock(" + FROZEN_PASS_KEY + ")");
+            } finally {
+                try {
+                    transactions.rollback(pass);
+                } catch (RuntimeException expected) {
+                    // PostgreSQL ended the session.
+                }
+            }
         }
     }
 
