@@ -3,6 +3,7 @@ package com.portfoliobulk.worker.links;
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.worker.TransactionWaits;
 import com.portfoliobulk.worker.activity.ActivityPublisher;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,10 +41,17 @@ class AccountLinks {
 
     private final TransactionTemplate transaction;
 
-    AccountLinks(JdbcClient jdbc, ActivityPublisher activity, PlatformTransactionManager transactions) {
+    private final TransactionWaits waits;
+
+    AccountLinks(
+            JdbcClient jdbc,
+            ActivityPublisher activity,
+            PlatformTransactionManager transactions,
+            TransactionWaits waits) {
         this.jdbc = jdbc;
         this.activity = activity;
         this.transaction = new TransactionTemplate(transactions);
+        this.waits = waits;
     }
 
     enum Result {
@@ -144,6 +152,7 @@ class AccountLinks {
         for (UUID account : accounts) {
             events.add(AccountActivityEvent.linkChange(portfolioId, account, action, now, actor));
         }
+        waits.allowIdle(PUBLISH_TIMEOUT.plus(TransactionWaits.SLACK));
         try {
             activity.publish(events).get(PUBLISH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException ex) {
