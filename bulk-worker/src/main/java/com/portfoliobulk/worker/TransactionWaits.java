@@ -17,8 +17,8 @@ import org.springframework.stereotype.Component;
 @Component
 public class TransactionWaits {
 
-    /** Added to a wait that has a timeout of its own, for the work around it. */
-    public static final Duration SLACK = Duration.ofSeconds(30);
+    /** Added to each wait, for the work of the transaction around it. */
+    private static final Duration SLACK = Duration.ofSeconds(30);
 
     private final JdbcClient jdbc;
 
@@ -27,12 +27,13 @@ public class TransactionWaits {
     }
 
     /**
-     * Lets the current transaction stand idle for up to {@code wait} from now on, until it ends; call
-     * it inside the transaction.
+     * Lets the current transaction, from now on until it ends, wait up to {@code wait} on something
+     * else (and 30 s more for its own work) before PostgreSQL ends it for standing idle; call it inside
+     * the transaction, before the wait.
      */
-    public void allowIdle(Duration wait) {
+    public void allow(Duration wait) {
         jdbc.sql("SELECT set_config('idle_in_transaction_session_timeout', :millis, true)")
-                .param("millis", Long.toString(wait.toMillis()))
+                .param("millis", Long.toString(wait.plus(SLACK).toMillis()))
                 .query(String.class)
                 .single();
     }

@@ -46,7 +46,7 @@ class SessionSettingsIntegrationTests extends WorkerIntegrationSupport {
             TransactionWaits waits = new TransactionWaits(session);
 
             String during = new TransactionTemplate(new DataSourceTransactionManager(connection)).execute(status -> {
-                waits.allowIdle(Duration.ofMinutes(2));
+                waits.allow(Duration.ofSeconds(90));
                 return idleTimeout(session);
             });
 

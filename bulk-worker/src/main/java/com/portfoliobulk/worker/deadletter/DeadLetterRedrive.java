@@ -79,7 +79,7 @@ public class DeadLetterRedrive {
         if (deadLetter.value() == null) {
             return new Outcome(Result.NO_VALUE, deadLetter);
         }
-        waits.allowIdle(publishTimeout.plus(TransactionWaits.SLACK));
+        waits.allow(publishTimeout);
         try {
             template.send(new ProducerRecord<>(taskTopic, deadLetter.key(), deadLetter.value()))
                     .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);

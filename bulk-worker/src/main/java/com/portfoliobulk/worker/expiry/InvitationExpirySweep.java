@@ -118,7 +118,7 @@ class InvitationExpirySweep {
             // An unlinked account has no portfolio to tell: its invitation just ends.
             List<AccountActivityEvent> publishable =
                     events.stream().filter(event -> event != null).toList();
-            waits.allowIdle(properties.publishTimeout().plus(TransactionWaits.SLACK));
+            waits.allow(properties.publishTimeout());
             try {
                 activity.publish(publishable).get(properties.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException ex) {

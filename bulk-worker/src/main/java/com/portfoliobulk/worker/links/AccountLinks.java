@@ -152,7 +152,7 @@ class AccountLinks {
         for (UUID account : accounts) {
             events.add(AccountActivityEvent.linkChange(portfolioId, account, action, now, actor));
         }
-        waits.allowIdle(PUBLISH_TIMEOUT.plus(TransactionWaits.SLACK));
+        waits.allow(PUBLISH_TIMEOUT);
         try {
             activity.publish(events).get(PUBLISH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException ex) {

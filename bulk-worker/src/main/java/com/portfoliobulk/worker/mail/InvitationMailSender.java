@@ -51,10 +51,10 @@ class InvitationMailSender {
     private static final int MAX_PER_POLL = 200;
 
     /**
-     * How long a message's transaction may stand idle while the SMTP server answers: several of the
-     * client's timeouts (5 s to connect, 10 s for each read or write) in a row.
+     * How long a message's transaction may wait for the SMTP server: several of the client's timeouts
+     * (5 s to connect, 10 s for each read or write) in a row.
      */
-    private static final Duration SMTP_WAIT = Duration.ofMinutes(2);
+    private static final Duration SMTP_WAIT = Duration.ofSeconds(90);
 
     private final InvitationMailStore store;
 
@@ -150,7 +150,7 @@ class InvitationMailSender {
             return Attempt.DONE;
         }
         RenderedMail rendered = templates.render(mail, invitations.get());
-        waits.allowIdle(SMTP_WAIT);
+        waits.allow(SMTP_WAIT);
         try {
             mailSender.send(message(mail, rendered));
         } catch (MailException | MessagingException ex) {
