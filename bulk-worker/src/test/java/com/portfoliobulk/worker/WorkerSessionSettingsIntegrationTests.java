@@ -2,8 +2,8 @@ package com.portfoliobulk.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.testsupport.SessionSettings;
 import java.time.Duration;
-import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -17,7 +17,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * datasource's session options), and a transaction that waits on the broker or the SMTP server
  * stands idle for longer, itself alone.
  */
-class SessionSettingsIntegrationTests extends WorkerIntegrationSupport {
+class WorkerSessionSettingsIntegrationTests extends WorkerIntegrationSupport {
 
     @Autowired
     DataSource dataSource;
@@ -26,16 +26,8 @@ class SessionSettingsIntegrationTests extends WorkerIntegrationSupport {
     JdbcClient jdbc;
 
     @Test
-    void sessionsEndAVanishedOrFrozenWorkersTransactionWithinSeconds() {
-        List<String> settings = jdbc.sql("""
-                        SELECT unnest(ARRAY[
-                            current_setting('idle_in_transaction_session_timeout'),
-                            current_setting('client_connection_check_interval'),
-                            current_setting('tcp_keepalives_idle'), current_setting('tcp_keepalives_interval'),
-                            current_setting('tcp_keepalives_count'), current_setting('tcp_user_timeout')])
-                        """).query(String.class).list();
-
-        assertThat(settings).containsExactly("10s", "1s", "2", "1", "3", "5000");
+    void sessionsEndAVanishedOrFrozenWorkersTransactionWithinSeconds() throws Exception {
+        assertThat(SessionSettings.ofFailover(dataSource)).containsExactly("10s", "1s", "2", "1", "3", "5000");
     }
 
     @Test
