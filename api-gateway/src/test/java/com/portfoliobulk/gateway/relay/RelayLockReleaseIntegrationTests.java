@@ -72,13 +72,7 @@ class RelayLockReleaseIntegrationTests extends GatewayIntegrationTest {
             // The gateway's end of the connection closes without a word, as when its process is killed.
             long closedAt = System.nanoTime();
             relaySession.unwrap(PgConnection.class).abort(Runnable::run);
-            await().atMost(Duration.ofSeconds(5))
-                    .pollInterval(Duration.ofMillis(50))
-                    .until(() -> !queryBoolean(
-                            observer,
-                            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = " + relayPid
-                                    + ")"));
-            Duration released = Duration.ofNanos(System.nanoTime() - closedAt);
+            Duration released = awaitAdvisoryLocksGone(observer, relayPid, closedAt, Duration.ofSeconds(5));
             waiting.join();
 
             assertThat(released).isLessThan(Duration.ofSeconds(3));
@@ -106,13 +100,7 @@ class RelayLockReleaseIntegrationTests extends GatewayIntegrationTest {
                 long lockedAt = System.nanoTime();
 
                 // The gateway stops here, as a frozen VM would: its connection stays open, the pass idle.
-                await().atMost(Duration.ofSeconds(10))
-                        .pollInterval(Duration.ofMillis(50))
-                        .until(() -> !queryBoolean(
-                                observer,
-                                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = " + passPid
-                                        + ")"));
-                Duration released = Duration.ofNanos(System.nanoTime() - lockedAt);
+                Duration released = awaitAdvisoryLocksGone(observer, passPid, lockedAt, Duration.ofSeconds(10));
 
                 // The timeout runs from the end of the lock's statement, a moment before this side has its answer.
                 assertThat(released).isBetween(Duration.ofMillis(500), Duration.ofSeconds(4));
@@ -134,6 +122,16 @@ class RelayLockReleaseIntegrationTests extends GatewayIntegrationTest {
     void gatewaySessionsDetectAVanishedPeerWithinSeconds() throws Exception {
         // No idle-in-transaction timeout of their own: a relay pass sets one for itself.
         assertThat(SessionSettings.ofFailover(dataSource)).containsExactly("0", "1s", "2", "1", "3", "5000");
+    }
+
+    /** Waits until the session {@code pid} holds no advisory lock; answers how long after {@code since}. */
+    private static Duration awaitAdvisoryLocksGone(Connection observer, int pid, long since, Duration atMost) {
+        await().atMost(atMost)
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> !queryBoolean(
+                        observer,
+                        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = " + pid + ")"));
+        return Duration.ofNanos(System.nanoTime() - since);
     }
 
     private static void execute(Connection connection, String sql) throws SQLException {
