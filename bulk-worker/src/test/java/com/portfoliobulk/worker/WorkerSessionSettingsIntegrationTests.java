@@ -3,6 +3,7 @@ package com.portfoliobulk.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.testsupport.SessionSettings;
+import java.sql.Connection;
 import java.time.Duration;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -32,8 +33,8 @@ class WorkerSessionSettingsIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void aTransactionAllowedToWaitStandsIdleLongerAndTheSessionGoesBackToTheTimeoutAfterIt() throws Exception {
-        SingleConnectionDataSource connection = new SingleConnectionDataSource(dataSource.getConnection(), true);
-        try {
+        try (Connection pooled = dataSource.getConnection()) {
+            SingleConnectionDataSource connection = new SingleConnectionDataSource(pooled, true);
             JdbcClient session = JdbcClient.create(connection);
             TransactionWaits waits = new TransactionWaits(session);
 
@@ -44,8 +45,6 @@ class WorkerSessionSettingsIntegrationTests extends WorkerIntegrationSupport {
 
             assertThat(during).isEqualTo("2min");
             assertThat(idleTimeout(session)).isEqualTo("10s");
-        } finally {
-            connection.getConnection().close();
         }
     }
 
