@@ -16,7 +16,7 @@ import java.util.UUID;
 
 /**
  * A PostgreSQL server and a Kafka broker process that the fault tests own, so that they can stop and
- * start them, with one api-gateway, two bulk-workers and one audit-consumer process on them; started
+ * start them, with one api-gateway, two bulk-workers and two audit-consumer processes on them; started
  * once per test JVM (the processes take a minute or more to start on a busy machine) and shared by the
  * fault tests. Each test leaves PostgreSQL and the broker running and the processes ready, except a
  * process it killed on purpose; the others work with the processes still alive.
@@ -35,6 +35,12 @@ final class FaultStack {
 
     /** The bulk-worker processes, in one consumer group. */
     static final List<String> WORKERS = List.of("fault-worker-a", "fault-worker-b");
+
+    /** The audit-consumer processes, in one consumer group. */
+    static final List<String> AUDIT_CONSUMERS = List.of("fault-audit-a", "fault-audit-b");
+
+    /** The Spring property that names a process's sessions in {@code pg_stat_activity}. */
+    private static final String SESSION_NAME = "spring.datasource.hikari.data-source-properties.ApplicationName";
 
     private static FaultStack stack;
 
@@ -93,13 +99,15 @@ final class FaultStack {
             broker = KafkaBrokerProcess.start("fault-kafka", SharedInfrastructure.PARTITIONS);
             processes =
                     ServiceProcesses.on(database, broker.bootstrapServers(), ServiceProcesses.Topics.unique("fault"));
+            // Each process names its sessions after itself, for the tests that look for them (DatabaseSession).
             for (String worker : WORKERS) {
                 Map<String, Object> properties = new HashMap<>(SMALL_BATCHES);
-                // Named in pg_stat_activity, for tests that look for a worker's sessions.
-                properties.put("spring.datasource.hikari.data-source-properties.ApplicationName", worker);
+                properties.put(SESSION_NAME, worker);
                 processes.startWorker(worker, properties);
             }
-            processes.startAudit("fault-audit", Map.of());
+            for (String audit : AUDIT_CONSUMERS) {
+                processes.startAudit(audit, Map.of(SESSION_NAME, audit));
+            }
             ServiceProcess gateway = processes.startGateway("fault-gateway", Map.of());
             processes.awaitReady(ServiceProcesses.STARTUP);
             return new FaultStack(

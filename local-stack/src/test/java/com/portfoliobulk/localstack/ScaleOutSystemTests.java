@@ -12,11 +12,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -25,11 +23,6 @@ import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.MemberDescription;
-import org.apache.kafka.common.GroupState;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,8 +47,6 @@ class ScaleOutSystemTests {
     private static final int TASKS = ACCOUNTS * USERS;
 
     private static final int SUBMISSIONS_PER_MINUTE = 10;
-
-    private static final int PARTITIONS = SharedInfrastructure.PARTITIONS;
 
     /**
      * Seven JVMs starting at once took 3 to 5.5 minutes on a 2-core machine shared with other builds
@@ -130,10 +121,10 @@ class ScaleOutSystemTests {
         Seeded promoted = seed("promoted");
         Seeded removed = seed("removed");
         await().atMost(PATIENCE).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-            assertThat(owners(TOPICS.workerGroup()))
+            assertThat(ConsumerGroups.owners(admin, TOPICS.workerGroup()))
                     .as("every worker process owns task partitions")
                     .containsOnlyKeys("scale-worker-1", "scale-worker-2", "scale-worker-3");
-            assertThat(owners(TOPICS.auditGroup()))
+            assertThat(ConsumerGroups.owners(admin, TOPICS.auditGroup()))
                     .as("both audit-consumer processes own activity partitions")
                     .containsOnlyKeys("scale-audit-1", "scale-audit-2");
         });
@@ -312,36 +303,5 @@ class ScaleOutSystemTests {
             values.put(process.name(), Math.round(sum));
         }
         return values;
-    }
-
-    /**
-     * The processes (by client id prefix) that own partitions of a consumer group, once the group is
-     * stable and every partition is owned; empty otherwise.
-     */
-    private static Map<String, Integer> owners(String group) throws InterruptedException {
-        ConsumerGroupDescription description;
-        try {
-            description =
-                    admin.describeConsumerGroups(List.of(group)).all().get().get(group);
-        } catch (ExecutionException ex) {
-            if (ex.getCause() instanceof GroupIdNotFoundException) {
-                return Map.of();
-            }
-            throw new IllegalStateException(ex);
-        }
-        if (description.groupState() != GroupState.STABLE) {
-            return Map.of();
-        }
-        Map<String, Integer> owners = new LinkedHashMap<>();
-        Set<TopicPartition> owned = new HashSet<>();
-        for (MemberDescription member : description.members()) {
-            Set<TopicPartition> partitions = member.assignment().topicPartitions();
-            if (!partitions.isEmpty()) {
-                owned.addAll(partitions);
-                // Spring Kafka names a listener's consumers <client-id>-<n>.
-                owners.merge(member.clientId().replaceFirst("-\\d+$", ""), partitions.size(), Integer::sum);
-            }
-        }
-        return owned.size() == PARTITIONS ? owners : Map.of();
     }
 }

@@ -3,26 +3,14 @@ package com.portfoliobulk.localstack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.portfoliobulk.testsupport.SharedInfrastructure;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.MemberDescription;
-import org.apache.kafka.common.GroupState;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -51,8 +39,6 @@ class WorkerFailoverSystemTests {
     private static final int ACCOUNTS = 60;
 
     private static final int USERS = 50;
-
-    private static final int PARTITIONS = SharedInfrastructure.PARTITIONS;
 
     /** The bound on taking over a killed worker's partitions. */
     private static final Duration FAILOVER_WITHIN = Duration.ofSeconds(10);
@@ -103,6 +89,7 @@ class WorkerFailoverSystemTests {
                 // Every batch's transaction ends by counting its outcomes on the job's row: held here,
                 // it keeps the victim's next batch inside its transaction, its tasks locked.
                 blocker.setAutoCommit(false);
+                int blockerPid = DatabaseSession.backendPid(blocker);
                 try (PreparedStatement lock =
                         blocker.prepareStatement("SELECT 1 FROM jobs.bulk_jobs WHERE id = ? FOR UPDATE")) {
                     lock.setObject(1, job.id());
@@ -110,7 +97,7 @@ class WorkerFailoverSystemTests {
                 }
                 await().atMost(PATIENCE)
                         .pollInterval(Duration.ofMillis(20))
-                        .until(() -> sessions(victim).stream().anyMatch(Session::waitsForALock));
+                        .until(() -> sessions(victim).stream().anyMatch(session -> session.waitsFor(blockerPid)));
                 victim.freeze();
                 frozenAt = System.nanoTime();
                 finishedAtFreeze = invariants.finished(job.id());
@@ -120,7 +107,7 @@ class WorkerFailoverSystemTests {
             // no longer runs: the other worker's batches wait for that row in turn.
             await().atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(50))
-                    .until(() -> sessions(victim).stream().anyMatch(Session::idleInTransaction));
+                    .until(() -> sessions(victim).stream().anyMatch(DatabaseSession::idleInTransaction));
             await().atMost(PATIENCE)
                     .pollInterval(Duration.ofMillis(100))
                     .untilAsserted(() -> assertThat(workersWithPartitions())
@@ -134,7 +121,7 @@ class WorkerFailoverSystemTests {
                     .isTrue();
             assertThat(sessions(victim))
                     .as("PostgreSQL ended the frozen worker's transaction")
-                    .noneMatch(Session::idleInTransaction);
+                    .noneMatch(DatabaseSession::idleInTransaction);
         } finally {
             victim.thaw();
         }
@@ -209,72 +196,17 @@ class WorkerFailoverSystemTests {
                         .containsOnlyKeys(one.name(), other.name()));
     }
 
+    private static List<DatabaseSession> sessions(ServiceProcess process) throws SQLException {
+        return DatabaseSession.of(stack.invariants().dataSource(), process);
+    }
+
     private static Duration timed(Runnable action) {
         long start = System.nanoTime();
         action.run();
         return Duration.ofNanos(System.nanoTime() - start);
     }
 
-    /** The worker's database sessions ({@code pg_stat_activity}, by application name). */
-    private static List<Session> sessions(ServiceProcess worker) throws SQLException {
-        try (Connection connection = stack.invariants().dataSource().getConnection();
-                PreparedStatement query = connection.prepareStatement(
-                        "SELECT state, wait_event_type FROM pg_stat_activity WHERE application_name = ?")) {
-            query.setString(1, worker.name());
-            List<Session> sessions = new ArrayList<>();
-            try (ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    sessions.add(new Session(rows.getString("state"), rows.getString("wait_event_type")));
-                }
-            }
-            return sessions;
-        }
-    }
-
-    private record Session(String state, String waitEventType) {
-
-        boolean waitsForALock() {
-            return "active".equals(state) && "Lock".equals(waitEventType);
-        }
-
-        boolean idleInTransaction() {
-            return "idle in transaction".equals(state);
-        }
-    }
-
-    /**
-     * The worker processes (by client id prefix) that own partitions of the task topic, once the group
-     * is stable and every partition is owned; empty otherwise.
-     */
     private static Map<String, Integer> workersWithPartitions() throws InterruptedException {
-        String workerGroup = stack.topics().workerGroup();
-        ConsumerGroupDescription group;
-        try {
-            group = admin.describeConsumerGroups(List.of(workerGroup))
-                    .all()
-                    .get()
-                    .get(workerGroup);
-        } catch (ExecutionException ex) {
-            if (ex.getCause() instanceof GroupIdNotFoundException) {
-                return Map.of();
-            }
-            throw new IllegalStateException(ex);
-        }
-        if (group.groupState() != GroupState.STABLE) {
-            return Map.of();
-        }
-        Map<String, Integer> owners = new LinkedHashMap<>();
-        Set<TopicPartition> owned = new HashSet<>();
-        for (MemberDescription member : group.members()) {
-            Set<TopicPartition> partitions = member.assignment().topicPartitions();
-            if (partitions.isEmpty()) {
-                continue;
-            }
-            owned.addAll(partitions);
-            // Spring Kafka names a listener's consumers <client-id>-<n>.
-            String process = member.clientId().replaceFirst("-\\d+$", "");
-            owners.merge(process, partitions.size(), Integer::sum);
-        }
-        return owned.size() == PARTITIONS ? owners : Map.of();
+        return ConsumerGroups.owners(admin, stack.topics().workerGroup());
     }
 }
