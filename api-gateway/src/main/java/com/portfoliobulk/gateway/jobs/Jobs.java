@@ -223,13 +223,15 @@ class Jobs {
 
     /**
      * Moves a job that is not terminal to {@code CANCELLED}, moving {@code cancelledTasks} from
-     * pending to cancelled; empty when the job is terminal already.
+     * pending to cancelled; empty when the job is terminal already. Its end is the time of this
+     * statement, not of the transaction's start: the cancellation waited for the worker batches that
+     * held its tasks, and those batches' applied tasks and the job's start must not come after its end.
      */
     Optional<Job> markCancelled(UUID jobId, int cancelledTasks) {
         return jdbc.sql("""
                         UPDATE jobs.bulk_jobs
                         SET status = 'CANCELLED', pending = pending - :n, cancelled = cancelled + :n,
-                            completed_at = now(), version = version + 1, relay_done = true
+                            completed_at = clock_timestamp(), version = version + 1, relay_done = true
                         WHERE id = :id AND status IN ('QUEUED', 'IN_PROGRESS')
                         RETURNING\s""" + JOB_COLUMNS)
                 .param("id", jobId)

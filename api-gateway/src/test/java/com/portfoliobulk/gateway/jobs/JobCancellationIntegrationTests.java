@@ -9,6 +9,7 @@ import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.gateway.support.WorkerSimulation;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -145,6 +146,35 @@ class JobCancellationIntegrationTests extends GatewayIntegrationTest {
         } else {
             assertThat(job.path("status").asString()).isEqualTo("COMPLETED");
         }
+    }
+
+    @Test
+    void aJobCancelledWhileABatchHoldsItsTasksEndsAfterThatBatchStartedAndAppliedIt() throws Exception {
+        UUID jobId = offboardAnnFrom(5);
+        List<UUID> tasks = worker.taskIds(jobId);
+        // A batch that holds its tasks for a second before it applies them and starts the job; the cancel
+        // begins meanwhile and waits for it.
+        CompletableFuture<Integer> batch = CompletableFuture.supplyAsync(
+                () -> worker.applyBatch(jobId, tasks.subList(0, 2), Duration.ofSeconds(1)));
+        await(() -> jdbc.sql("SELECT count(*) > 0 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'"
+                        + " AND state = 'active'")
+                .query(Boolean.class)
+                .single());
+
+        Answer cancelled = cancel(jobId);
+
+        assertThat(batch.get()).isEqualTo(2);
+        assertThat(cancelled.status()).as(cancelled.text()).isEqualTo(202);
+        Instant startedAt = Instant.parse(cancelled.body().path("startedAt").asString());
+        Instant completedAt = Instant.parse(cancelled.body().path("completedAt").asString());
+        Instant lastApplied = jdbc.sql("SELECT max(applied_at) FROM jobs.bulk_tasks WHERE job_id = :jobId")
+                .param("jobId", jobId)
+                .query(OffsetDateTime.class)
+                .single()
+                .toInstant();
+        assertThat(completedAt).as("the job ends after it started").isAfterOrEqualTo(startedAt);
+        assertThat(completedAt).as("and after its last applied task").isAfterOrEqualTo(lastApplied);
+        assertCounts(cancelled.body(), 5, 0, 2, 0, 0, 3);
     }
 
     @Test

@@ -53,7 +53,7 @@ public final class WorkerSimulation {
             jdbc.sql("""
                             UPDATE jobs.bulk_jobs
                             SET pending = pending - 1, %1$s = %1$s + 1,
-                                started_at = coalesce(started_at, now()),
+                                started_at = coalesce(started_at, clock_timestamp()),
                                 status = CASE
                                     WHEN status = 'CANCELLED' THEN status
                                     WHEN pending = 1 AND failed + :failed > 0 THEN 'COMPLETED_WITH_ERRORS'
@@ -104,7 +104,7 @@ public final class WorkerSimulation {
             jdbc.sql("""
                             UPDATE jobs.bulk_jobs
                             SET pending = pending - :n, succeeded = succeeded + :n,
-                                started_at = coalesce(started_at, now()),
+                                started_at = coalesce(started_at, clock_timestamp()),
                                 status = CASE
                                     WHEN status = 'CANCELLED' THEN status
                                     WHEN pending = :n AND failed > 0 THEN 'COMPLETED_WITH_ERRORS'
