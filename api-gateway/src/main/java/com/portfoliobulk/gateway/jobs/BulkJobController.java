@@ -157,8 +157,12 @@ class BulkJobController {
     ResponseEntity<JobView> job(@PathVariable UUID portfolioId, @PathVariable UUID jobId, WebRequest request) {
         access.requireView(portfolioId);
         Job job = progress.status(portfolioId, jobId);
-        // Compares If-None-Match with the tag (weakly, as RFC 9110 asks) and marks the answer 304.
-        boolean unchanged = request.checkNotModified(job.etag());
+        // Compares If-None-Match with the tag (weakly, as RFC 9110 asks) and marks the answer 304; "*"
+        // matches any tag of a job that exists.
+        boolean unchanged = "*"
+                        .equals(String.valueOf(request.getHeader(HttpHeaders.IF_NONE_MATCH))
+                                .strip())
+                || request.checkNotModified(job.etag());
         ResponseEntity.BodyBuilder answer =
                 unchanged ? ResponseEntity.status(HttpStatus.NOT_MODIFIED) : ResponseEntity.ok();
         answer.eTag(job.etag()).cacheControl(CacheControl.noCache());

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.portfoliobulk.gateway.web.InternalService;
 import com.portfoliobulk.gateway.web.InternalServices;
 import java.net.URI;
@@ -46,9 +47,12 @@ class WorkerUsers {
     }
 
     /**
+     * The worker's answer, ignoring fields a newer worker may add.
+     *
      * @param userId the user
      * @param email their address
      * @param created whether the call created them
      */
+    @JsonIgnoreProperties(ignoreUnknown = true)
     record ProvisionedUser(UUID userId, String email, boolean created) {}
 }

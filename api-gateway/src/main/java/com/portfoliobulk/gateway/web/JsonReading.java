@@ -13,8 +13,15 @@ import tools.jackson.databind.type.LogicalType;
  * How request bodies are read, beyond Jackson 3's defaults (which already refuse nesting deeper than
  * 500 levels, numbers longer than 1,000 digits and anything after the JSON value): a key twice in
  * one object is refused instead of the last one silently winning, so that no two readers of a
- * request can disagree about it; and a value of the wrong JSON type is refused instead of converted
- * (no {@code true} read as the text "true", no {@code "7"} or {@code 7.0} as the number 7).
+ * request can disagree about it; a value of the wrong JSON type is refused instead of converted
+ * (no {@code true} read as the text "true", no {@code "7"} or {@code 7.0} as the number 7); and a
+ * field the request does not have is refused instead of dropped: a misspelt {@code "rol"} must not
+ * leave an invitation at the default role, nor an {@code accountIds} sent with an offboarding (which
+ * takes none: it removes the users from every account) let the client believe it was narrowed.
+ *
+ * <p>The same mapper reads the answers of the other services' internal APIs; the records it reads
+ * them into ignore fields they do not know ({@code @JsonIgnoreProperties(ignoreUnknown = true)}), so
+ * that a newer worker can answer an older gateway during a rolling upgrade.
  */
 @Configuration(proxyBeanMethods = false)
 class JsonReading {
@@ -23,6 +30,7 @@ class JsonReading {
     JsonMapperBuilderCustomizer strictRequestReading() {
         return builder -> builder.enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .withCoercionConfig(
                         LogicalType.Textual,
                         text -> text.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)

@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.TypeMismatchException;
@@ -30,8 +32,10 @@ import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.InputCoercionException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
 import tools.jackson.databind.exc.ValueInstantiationException;
 
 /**
@@ -55,10 +59,12 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         JacksonException json = cause(ex, JacksonException.class);
         List<FieldProblem> errors = new ArrayList<>();
         String detail;
-        if (json == null || json.getPath().isEmpty() || json instanceof StreamReadException) {
-            detail = json == null
-                    ? "The request body is missing or is not JSON."
-                    : "The request body is not well-formed JSON: " + json.getOriginalMessage();
+        if (json == null) {
+            detail = "The request body is missing or is not JSON.";
+        } else if (json instanceof StreamReadException && !(json instanceof InputCoercionException)) {
+            detail = "The request body is not well-formed JSON: " + plain(json.getOriginalMessage());
+        } else if (json.getPath().isEmpty()) {
+            detail = "The request body must be a JSON object with the request's fields.";
         } else {
             String field = path(json);
             String message = message(json);
@@ -196,8 +202,22 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         if (ex instanceof ValueInstantiationException && ex.getCause() instanceof IllegalArgumentException invalid) {
             return invalid.getMessage();
         }
+        if (ex instanceof UnrecognizedPropertyException unknown) {
+            return "is not a field of this request; remove it (its fields: "
+                    + unknown.getKnownPropertyIds().stream()
+                            .map(String::valueOf)
+                            .sorted()
+                            .collect(Collectors.joining(", "))
+                    + ")";
+        }
+        if (ex instanceof InputCoercionException) {
+            return "is out of range";
+        }
         if (ex instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
             Class<?> type = mismatch.getTargetType();
+            if (type.isRecord() || Map.class.isAssignableFrom(type)) {
+                return "must be a JSON object";
+            }
             if (Collection.class.isAssignableFrom(type)) {
                 return "must be a JSON array";
             }
@@ -209,7 +229,22 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
                 return "must be " + describe(type);
             }
         }
-        return ex.getOriginalMessage();
+        return plain(ex.getOriginalMessage());
+    }
+
+    /**
+     * The parser's message without what only a Java developer can use: where in the source it started
+     * (the source is not shown anyway) and the Java names of its limits.
+     */
+    static String plain(String message) {
+        String plain = message;
+        for (String cut : new String[] {"\n", " (start marker at", " at [Source"}) {
+            int at = plain.indexOf(cut);
+            if (at >= 0) {
+                plain = plain.substring(0, at);
+            }
+        }
+        return plain.replaceAll(", from `[^`]*`", "");
     }
 
     private static String describe(Class<?> type) {

@@ -69,6 +69,9 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
         assertThat(api.get(viewer(portfolio.id()), path, Map.of("If-None-Match", "W/" + etag))
                         .status())
                 .isEqualTo(304);
+        Answer anyTag = api.get(viewer(portfolio.id()), path, Map.of("If-None-Match", "*"));
+        assertThat(anyTag.status()).as("* matches the job's tag (RFC 9110)").isEqualTo(304);
+        assertThat(anyTag.header("ETag")).isEqualTo(etag);
 
         List<UUID> tasks = worker.taskIds(jobId);
         worker.apply(tasks.get(0), "SUCCEEDED", null, "ANALYST");

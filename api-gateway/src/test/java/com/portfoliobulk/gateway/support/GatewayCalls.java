@@ -31,6 +31,12 @@ public final class GatewayCalls {
 
     /** POSTs a JSON body; {@code null} token or key sends no such header. */
     public Answer post(String token, String path, String idempotencyKey, String jsonBody) {
+        return post(token, path, idempotencyKey, jsonBody, Map.of());
+    }
+
+    /** POSTs a JSON body with extra request headers, each value on a header line of its own. */
+    public Answer post(
+            String token, String path, String idempotencyKey, String jsonBody, Map<String, List<String>> extraHeaders) {
         return http.post()
                 .uri(path)
                 .contentType(MediaType.APPLICATION_JSON)
@@ -40,6 +46,7 @@ public final class GatewayCalls {
                     if (idempotencyKey != null) {
                         headers.set("Idempotency-Key", idempotencyKey);
                     }
+                    extraHeaders.forEach(headers::put);
                 })
                 .body(jsonBody == null ? "" : jsonBody)
                 .exchange((request, response) ->

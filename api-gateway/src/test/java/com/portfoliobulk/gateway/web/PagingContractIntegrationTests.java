@@ -8,6 +8,7 @@ import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
@@ -162,6 +163,34 @@ class PagingContractIntegrationTests extends GatewayIntegrationTest {
                         }
                     }
                 }));
+    }
+
+    @Test
+    void aParameterGivenTwiceGetsTheSameProblemOnEveryList() {
+        lists().forEach((list, call) -> {
+            assertOneParameterProblem(call.apply("?limit=2&limit=3"), list, "limit", "is given 2 times; give it once");
+        });
+        String tasks = jobPath(portfolio.id(), job) + "/tasks";
+        assertOneParameterProblem(
+                api.get(admin(portfolio.id()), tasks + "?status=SUCCEEDED&status=SKIPPED"),
+                "tasks",
+                "status",
+                "is given 2 times; give it once");
+    }
+
+    @Test
+    void anIdempotencyKeyGivenTwiceIsRefusedAndSubmitsNothing() {
+        long jobs = jobCount(portfolio.id());
+
+        Answer answer = api.post(
+                admin(portfolio.id()),
+                jobsPath(portfolio.id()),
+                null,
+                offboardAnn,
+                Map.of("Idempotency-Key", List.of("first", "second")));
+
+        assertOneParameterProblem(answer, "submission", "Idempotency-Key", "is given 2 times; give it once");
+        assertThat(jobCount(portfolio.id())).isEqualTo(jobs);
     }
 
     private static void assertOneParameterProblem(Answer answer, String list, String parameter, String fix) {
