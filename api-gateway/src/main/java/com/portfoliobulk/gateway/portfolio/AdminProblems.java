@@ -22,6 +22,20 @@ final class AdminProblems {
                 null);
     }
 
+    /**
+     * 403: {@code field} asks for permissions the caller does not hold; {@code message} names them.
+     * Refusals that name no field are {@code AccessDeniedException}s, answered the same way.
+     */
+    static RequestRefusedException forbidden(String field, String message) {
+        return new RequestRefusedException(
+                Reason.FORBIDDEN,
+                "Permission denied",
+                field + " " + message,
+                List.of(new FieldProblem(field, message)),
+                null,
+                null);
+    }
+
     /** 409: the portfolio's current state does not allow this. */
     static RequestRefusedException conflict(String title, String detail) {
         return new RequestRefusedException(Reason.CONFLICT, title, detail);

@@ -11,6 +11,7 @@ import com.portfoliobulk.gateway.portfolio.AdminModels.RoleDefinition;
 import com.portfoliobulk.gateway.portfolio.AdminModels.RoleView;
 import com.portfoliobulk.gateway.security.BuiltInPortfolioRole;
 import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.security.PortfolioPermission;
 import com.portfoliobulk.gateway.security.StoredPermissions;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
@@ -24,9 +25,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -41,6 +44,12 @@ import org.springframework.transaction.annotation.Transactional;
  * The portfolio's users and portfolio roles, its pending Owner transfer, its custom account roles and
  * the log of these changes. Every change drops the cached permissions it makes stale, so the next
  * request through this gateway sees it.
+ *
+ * <p>No one but the Owner hands out more than they hold: a caller who is not the Owner defines only
+ * portfolio roles of permissions they hold, grants only such roles, changes or removes only portfolio
+ * users whose role has no permission they lack, and does not change their own role. These checks act
+ * on the caller's permissions as the database holds them in the change's own transaction (the caller's
+ * portfolio user row locked), never on the cached ones the request was let in with.
  */
 @Service
 class PortfolioAdministration {
@@ -72,19 +81,23 @@ class PortfolioAdministration {
 
     private final StoredPermissions permissions;
 
+    private final PortfolioAccess access;
+
     PortfolioAdministration(
             JdbcClient jdbc,
             PortfolioUserRepository users,
             PortfolioRoleRepository portfolioRoles,
             AccountRoleRepository accountRoles,
             JdbcAggregateOperations aggregates,
-            StoredPermissions permissions) {
+            StoredPermissions permissions,
+            PortfolioAccess access) {
         this.jdbc = jdbc;
         this.users = users;
         this.portfolioRoles = portfolioRoles;
         this.accountRoles = accountRoles;
         this.aggregates = aggregates;
         this.permissions = permissions;
+        this.access = access;
     }
 
     // ---- portfolio users ----------------------------------------------------------------------
@@ -118,8 +131,9 @@ class PortfolioAdministration {
         if (email == null || email.isBlank()) {
             throw AdminProblems.invalid("email", "is required: the e-mail address of an existing user");
         }
+        Caller current = manager(caller, portfolioId, List.of()).caller();
         String normalizedEmail = email.strip().toLowerCase(Locale.ROOT);
-        String code = assignableRole(caller, portfolioId, role);
+        String code = assignableRole(current, portfolioId, role);
         UUID userId = jdbc.sql("SELECT id FROM directory.users WHERE email = :email")
                 .param("email", normalizedEmail)
                 .query(UUID.class)
@@ -139,14 +153,21 @@ class PortfolioAdministration {
 
     @Transactional
     PortfolioUserView changeRole(Caller caller, UUID portfolioId, UUID userId, String role) {
-        PortfolioUserRepository.Row user = lockUser(portfolioId, userId);
+        Manager manager = manager(caller, portfolioId, List.of(userId));
+        Caller current = manager.caller();
+        PortfolioUserRepository.Row user = manager.target(userId);
         if (BuiltInPortfolioRole.OWNER.name().equals(user.role())) {
             throw AdminProblems.conflict(
                     "The Owner's role cannot change",
                     "The Portfolio Owner keeps that role until they transfer ownership (POST owner-transfer).");
         }
-        protectAdmin(caller, portfolioId, user.role());
-        String code = assignableRole(caller, portfolioId, role);
+        if (userId.equals(caller.userId())) {
+            throw new AccessDeniedException("You cannot change your own portfolio role; the Portfolio Owner, or a"
+                    + " portfolio user who holds every permission of your role, changes it");
+        }
+        protectAdmin(current, portfolioId, user.role());
+        protectHolder(current, portfolioId, user, "change");
+        String code = assignableRole(current, portfolioId, role);
         aggregates.update(user.withRole(code, Instant.now()));
         log(portfolioId, caller, "PORTFOLIO_ROLE_CHANGED", user.email(), "role " + user.role() + " -> " + code);
         permissions.forget(userId);
@@ -156,13 +177,16 @@ class PortfolioAdministration {
 
     @Transactional
     void removeUser(Caller caller, UUID portfolioId, UUID userId) {
-        PortfolioUserRepository.Row user = lockUser(portfolioId, userId);
+        Manager manager = manager(caller, portfolioId, List.of(userId));
+        Caller current = manager.caller();
+        PortfolioUserRepository.Row user = manager.target(userId);
         if (BuiltInPortfolioRole.OWNER.name().equals(user.role())) {
             throw AdminProblems.conflict(
                     "The Owner cannot be removed",
                     "A portfolio always has its Owner; transfer ownership first (POST owner-transfer).");
         }
-        protectAdmin(caller, portfolioId, user.role());
+        protectAdmin(current, portfolioId, user.role());
+        protectHolder(current, portfolioId, user, "remove");
         users.deleteById(user.id());
         jdbc.sql("DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId AND to_user_id = :userId")
                 .param("portfolioId", portfolioId)
@@ -172,10 +196,37 @@ class PortfolioAdministration {
         permissions.forget(userId);
     }
 
-    private PortfolioUserRepository.Row lockUser(UUID portfolioId, UUID userId) {
-        return users.lock(portfolioId, userId)
-                .orElseThrow(
-                        () -> AdminProblems.notFound("User " + userId + " is not a portfolio user of this portfolio."));
+    /**
+     * Locks the caller's portfolio user row and the {@code targets}' (in user id order) until the
+     * transaction ends, then reads the caller's permissions on the portfolio as they now stand: 403
+     * when they no longer hold PORTFOLIO_USERS_MANAGE, whatever the cache let the request in with.
+     * Every check of the change acts on this caller, and no concurrent change of the caller's role
+     * can slip in between the check and the change.
+     */
+    private Manager manager(Caller caller, UUID portfolioId, List<UUID> targets) {
+        Set<UUID> locked = new LinkedHashSet<>(targets);
+        locked.add(caller.userId());
+        Map<UUID, PortfolioUserRepository.Row> rows = new HashMap<>();
+        users.lockAll(portfolioId, locked).forEach(row -> rows.put(row.id().userId(), row));
+        return new Manager(
+                access.requireCurrent(caller, portfolioId, PortfolioPermission.PORTFOLIO_USERS_MANAGE),
+                Map.copyOf(rows));
+    }
+
+    /**
+     * The caller of a change with their current permissions, and the portfolio users the change
+     * locked.
+     */
+    private record Manager(Caller caller, Map<UUID, PortfolioUserRepository.Row> locked) {
+
+        /** The locked portfolio user; 404 when they are no portfolio user of the portfolio. */
+        PortfolioUserRepository.Row target(UUID userId) {
+            PortfolioUserRepository.Row row = locked.get(userId);
+            if (row == null) {
+                throw AdminProblems.notFound("User " + userId + " is not a portfolio user of this portfolio.");
+            }
+            return row;
+        }
     }
 
     /** Only the Owner grants, changes or removes the Admin role. */
@@ -183,6 +234,29 @@ class PortfolioAdministration {
         if (BuiltInPortfolioRole.ADMIN.name().equals(role) && !caller.isOwner(portfolioId)) {
             throw new AccessDeniedException("Only the Portfolio Owner grants, changes or removes the ADMIN role");
         }
+    }
+
+    /** Only a caller who holds every permission of the portfolio user's role changes or removes them. */
+    private void protectHolder(Caller caller, UUID portfolioId, PortfolioUserRepository.Row user, String change) {
+        List<String> lacking =
+                lacking(caller, portfolioId, permissionsOf(user.role(), customPortfolioRoles(portfolioId)));
+        if (!lacking.isEmpty()) {
+            throw new AccessDeniedException("You cannot " + change + " " + user.email() + ": their role "
+                    + user.role() + " has permissions you do not hold " + lacking
+                    + "; the Portfolio Owner, or a portfolio user who holds them, can");
+        }
+    }
+
+    /**
+     * Those of the named permissions the caller does not hold on the portfolio, in their order; none for
+     * the Owner. A name this gateway does not know counts as lacking: it cannot vouch for it.
+     */
+    private static List<String> lacking(Caller caller, UUID portfolioId, List<String> permissionNames) {
+        return permissionNames.stream()
+                .filter(name -> parse(PortfolioPermission.class, name)
+                        .map(permission -> !caller.has(portfolioId, permission))
+                        .orElse(true))
+                .toList();
     }
 
     private String assignableRole(Caller caller, UUID portfolioId, String role) {
@@ -197,14 +271,18 @@ class PortfolioAdministration {
                             + assignableRoles(portfolioId));
         }
         protectAdmin(caller, portfolioId, code);
-        if (BuiltInPortfolioRole.of(code).isPresent()) {
-            return code;
-        }
-        boolean custom = customPortfolioRoles(portfolioId).stream()
-                .anyMatch(r -> r.code().equals(code));
-        if (!custom) {
+        List<RoleView> custom = customPortfolioRoles(portfolioId);
+        if (BuiltInPortfolioRole.of(code).isEmpty()
+                && custom.stream().noneMatch(r -> r.code().equals(code))) {
             throw AdminProblems.invalid(
                     "role", "'" + role + "' is not a portfolio role; " + assignableRoles(portfolioId));
+        }
+        List<String> lacking = lacking(caller, portfolioId, permissionsOf(code, custom));
+        if (!lacking.isEmpty()) {
+            throw AdminProblems.forbidden(
+                    "role",
+                    "'" + code + "' has permissions you do not hold " + lacking
+                            + "; give a role whose permissions you all hold, or ask the Portfolio Owner");
         }
         return code;
     }
@@ -250,6 +328,7 @@ class PortfolioAdministration {
 
     @Transactional
     RoleView definePortfolioRole(Caller caller, UUID portfolioId, RoleDefinition definition) {
+        Caller current = manager(caller, portfolioId, List.of()).caller();
         String code = code(
                 definition, BuiltInPortfolioRole.of(definitionCode(definition)).isPresent());
         List<String> granted = namedPermissions(
@@ -258,6 +337,13 @@ class PortfolioAdministration {
                         .filter(p -> p != PortfolioPermission.OWNER)
                         .isPresent(),
                 EnumSet.complementOf(EnumSet.of(PortfolioPermission.OWNER)).toString());
+        List<String> lacking = lacking(current, portfolioId, granted);
+        if (!lacking.isEmpty()) {
+            throw AdminProblems.forbidden(
+                    "permissions",
+                    "names permissions you do not hold " + lacking
+                            + "; a role may have only permissions you hold (the Portfolio Owner holds every one)");
+        }
         RoleView role = insertRole(portfolioRoles, portfolioId, code, definition, granted);
         log(portfolioId, caller, "PORTFOLIO_ROLE_DEFINED", code, "permissions " + granted);
         return role;
@@ -265,6 +351,7 @@ class PortfolioAdministration {
 
     @Transactional
     void deletePortfolioRole(Caller caller, UUID portfolioId, String code) {
+        manager(caller, portfolioId, List.of());
         String normalized = code.toUpperCase(Locale.ROOT);
         portfolioRoles.lock(portfolioId, normalized).orElseThrow(() -> noSuchRole(normalized));
         long holders = users.countHolders(portfolioId, normalized);

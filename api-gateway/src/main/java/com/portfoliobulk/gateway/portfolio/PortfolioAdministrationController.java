@@ -79,7 +79,8 @@ class PortfolioAdministrationController {
     @Operation(
             summary = "Add a portfolio user",
             description = "Gives an existing user a portfolio role. Needs PORTFOLIO_USERS_MANAGE; only the Owner grants"
-                    + " ADMIN; no one is made OWNER this way (transfer ownership instead).")
+                    + " ADMIN; anyone else grants only a role whose permissions they all hold (403 naming `role`"
+                    + " otherwise); no one is made OWNER this way (transfer ownership instead).")
     @ApiResponse(responseCode = "201", description = "Added.")
     @ApiResponse(responseCode = "409", description = "Already a portfolio user.")
     @PostMapping(path = "/portfolio-users", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -92,7 +93,9 @@ class PortfolioAdministrationController {
     @Operation(
             summary = "Change a portfolio user's role",
             description = "Takes effect on the user's next request (within the permission cache time on other gateway"
-                    + " instances). The Owner's role does not change this way; only the Owner changes an Admin's.")
+                    + " instances). The Owner's role does not change this way; only the Owner changes an Admin's."
+                    + " Anyone else changes only a user whose role has no permission they lack, to a role whose"
+                    + " permissions they all hold, and never their own role (403).")
     @ApiResponse(responseCode = "200", description = "Changed.")
     @ApiResponse(responseCode = "404", description = "Not a portfolio user of this portfolio.")
     @PutMapping(path = "/portfolio-users/{userId}/role", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -104,7 +107,9 @@ class PortfolioAdministrationController {
 
     @Operation(
             summary = "Remove a portfolio user",
-            description = "Revokes every portfolio permission of the user; the Owner cannot be removed.")
+            description = "Revokes every portfolio permission of the user; the Owner cannot be removed, only the Owner"
+                    + " removes an Admin, and anyone else removes only a user whose role has no permission they lack"
+                    + " (403), themselves included.")
     @ApiResponse(responseCode = "204", description = "Removed.")
     @DeleteMapping("/portfolio-users/{userId}")
     ResponseEntity<Void> removeUser(@PathVariable UUID portfolioId, @PathVariable UUID userId) {
@@ -130,7 +135,8 @@ class PortfolioAdministrationController {
             summary = "Define a custom portfolio role",
             description = "A code, a name, a description and permissions out of USER_MANAGEMENT_VIEW,"
                     + " USER_MANAGEMENT_EDIT, PORTFOLIO_USERS_MANAGE and ACCOUNT_ROLES_MANAGE. Needs"
-                    + " PORTFOLIO_USERS_MANAGE.")
+                    + " PORTFOLIO_USERS_MANAGE; anyone but the Owner names only permissions they hold (403 naming"
+                    + " `permissions` otherwise).")
     @ApiResponse(responseCode = "201", description = "Defined.")
     @ApiResponse(responseCode = "409", description = "The portfolio has a role with this code already.")
     @PostMapping(path = "/portfolio-roles", consumes = MediaType.APPLICATION_JSON_VALUE)

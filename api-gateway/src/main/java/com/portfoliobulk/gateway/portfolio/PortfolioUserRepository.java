@@ -1,6 +1,8 @@
 package com.portfoliobulk.gateway.portfolio;
 
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.data.annotation.Id;
@@ -11,20 +13,25 @@ import org.springframework.data.repository.Repository;
 
 /**
  * The portfolio user aggregate ({@code jobs.portfolio_users}): one user's portfolio role, read,
- * locked, changed and removed one at a time. The keyset-paged list of a portfolio's users, the
- * Owner transfer's swap of two roles and the permission check's read of a caller's portfolios stay
- * set-based {@code JdbcClient} SQL.
+ * locked (together with the administrator changing it), changed and removed one at a time. The
+ * keyset-paged list of a portfolio's users, the Owner transfer's swap of two roles and the permission
+ * check's read of a caller's portfolios stay set-based {@code JdbcClient} SQL.
  */
 interface PortfolioUserRepository extends Repository<PortfolioUserRepository.Row, PortfolioUserRepository.Key> {
 
     Optional<Row> findById(Key id);
 
-    /** The portfolio user, locked until the transaction ends, so that a check and its change see one state. */
+    /**
+     * Those of {@code userIds} who are portfolio users, locked until the transaction ends so that a
+     * check and its change see one state; locked one after the other in user id order, so that two
+     * changes locking the same users (an administrator and the one they change) wait for each other
+     * rather than deadlock.
+     */
     @Query("""
             SELECT portfolio_id, user_id, email, role, created_at, updated_at FROM jobs.portfolio_users
-            WHERE portfolio_id = :portfolioId AND user_id = :userId FOR UPDATE
+            WHERE portfolio_id = :portfolioId AND user_id IN (:userIds) ORDER BY user_id FOR UPDATE
             """)
-    Optional<Row> lock(UUID portfolioId, UUID userId);
+    List<Row> lockAll(UUID portfolioId, Collection<UUID> userIds);
 
     /** Adds the portfolio user; false when they are one already (whatever their role). */
     @Modifying

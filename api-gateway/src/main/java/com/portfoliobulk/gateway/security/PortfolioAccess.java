@@ -67,10 +67,35 @@ public class PortfolioAccess {
     public Caller require(UUID portfolioId, PortfolioPermission permission) {
         Caller caller = caller();
         if (!caller.has(portfolioId, permission)) {
-            throw new AccessDeniedException("This needs the " + permission + " permission on portfolio " + portfolioId
-                    + " (the Portfolio Owner holds every permission)");
+            throw lacking(portfolioId, permission);
         }
         return caller;
+    }
+
+    /**
+     * The caller with their permissions on the portfolio as they stand now, if they hold {@code
+     * permission} there; otherwise 403. Where the database is the source, it is read past the cache
+     * {@link #caller} answers from, so that a caller whose role was lowered moments ago (through
+     * another gateway instance) cannot use the permissions they had: for changes to who administers
+     * the portfolio, inside the transaction that makes them. The token's own permissions are never
+     * cached, so they are the caller's as they are.
+     */
+    public Caller requireCurrent(Caller caller, UUID portfolioId, PortfolioPermission permission) {
+        Caller current = caller;
+        if (source == PermissionProperties.Source.DATABASE) {
+            Map<UUID, Set<PortfolioPermission>> permissions = new HashMap<>(caller.permissions());
+            permissions.put(portfolioId, stored.current(caller.userId(), portfolioId));
+            current = new Caller(caller.userId(), caller.email(), permissions);
+        }
+        if (!current.has(portfolioId, permission)) {
+            throw lacking(portfolioId, permission);
+        }
+        return current;
+    }
+
+    private static AccessDeniedException lacking(UUID portfolioId, PortfolioPermission permission) {
+        return new AccessDeniedException("This needs the " + permission + " permission on portfolio " + portfolioId
+                + " (the Portfolio Owner holds every permission)");
     }
 
     /** The caller, if they are the Portfolio Owner; otherwise 403. */

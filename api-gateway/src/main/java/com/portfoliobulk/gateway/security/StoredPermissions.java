@@ -2,6 +2,8 @@ package com.portfoliobulk.gateway.security;
 
 import com.portfoliobulk.servicesupport.concurrent.Futures;
 import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -25,6 +27,14 @@ public class StoredPermissions {
 
     /** Beyond this many cached callers the cache starts over, so memory stays bounded. */
     private static final int MAX_CACHED_CALLERS = 10_000;
+
+    /** A caller's portfolio users with their roles' permissions (built-in roles have none here). */
+    private static final String SELECT = """
+            SELECT pu.portfolio_id, pu.role, pr.permissions
+            FROM jobs.portfolio_users pu
+            LEFT JOIN jobs.portfolio_roles pr ON pr.portfolio_id = pu.portfolio_id AND pr.code = pu.role
+            WHERE pu.user_id = :userId
+            """;
 
     private final JdbcClient jdbc;
 
@@ -78,33 +88,48 @@ public class StoredPermissions {
         cache.clear();
     }
 
+    /**
+     * The caller's permissions on one portfolio as the database holds them at this moment, past the
+     * cache (and without refreshing it); none when they are no portfolio user of it. For checks that
+     * must not act on a role changed moments ago through another gateway instance: run inside the
+     * transaction that locked the caller's portfolio user row, the answer holds until it ends.
+     */
+    public Set<PortfolioPermission> current(UUID userId, UUID portfolioId) {
+        Set<PortfolioPermission> permissions = EnumSet.noneOf(PortfolioPermission.class);
+        jdbc.sql(SELECT + " AND pu.portfolio_id = :portfolioId")
+                .param("userId", userId)
+                .param("portfolioId", portfolioId)
+                .query(rs -> {
+                    permissions.addAll(granted(rs));
+                });
+        return permissions;
+    }
+
     private Map<UUID, Set<PortfolioPermission>> load(UUID userId) {
         Map<UUID, Set<PortfolioPermission>> permissions = new HashMap<>();
-        jdbc.sql("""
-                        SELECT pu.portfolio_id, pu.role, pr.permissions
-                        FROM jobs.portfolio_users pu
-                        LEFT JOIN jobs.portfolio_roles pr ON pr.portfolio_id = pu.portfolio_id AND pr.code = pu.role
-                        WHERE pu.user_id = :userId
-                        """).param("userId", userId).query(rs -> {
-            UUID portfolioId = rs.getObject("portfolio_id", UUID.class);
-            String role = rs.getString("role");
-            Set<PortfolioPermission> granted = BuiltInPortfolioRole.of(role)
-                    .map(BuiltInPortfolioRole::permissions)
-                    .orElseGet(() -> EnumSet.noneOf(PortfolioPermission.class));
-            Array custom = rs.getArray("permissions");
-            if (custom != null) {
-                for (Object name : (Object[]) custom.getArray()) {
-                    for (PortfolioPermission permission : PortfolioPermission.values()) {
-                        if (permission != PortfolioPermission.OWNER
-                                && permission.name().equals(name)) {
-                            granted.add(permission);
-                        }
+        jdbc.sql(SELECT).param("userId", userId).query(rs -> {
+            permissions.put(rs.getObject("portfolio_id", UUID.class), granted(rs));
+        });
+        return Map.copyOf(permissions);
+    }
+
+    /** The permissions of the current row's portfolio role: a built-in role's, or a custom role's named ones. */
+    private static Set<PortfolioPermission> granted(ResultSet rs) throws SQLException {
+        Set<PortfolioPermission> granted = BuiltInPortfolioRole.of(rs.getString("role"))
+                .map(BuiltInPortfolioRole::permissions)
+                .orElseGet(() -> EnumSet.noneOf(PortfolioPermission.class));
+        Array custom = rs.getArray("permissions");
+        if (custom != null) {
+            for (Object name : (Object[]) custom.getArray()) {
+                for (PortfolioPermission permission : PortfolioPermission.values()) {
+                    if (permission != PortfolioPermission.OWNER
+                            && permission.name().equals(name)) {
+                        granted.add(permission);
                     }
                 }
             }
-            permissions.put(portfolioId, granted);
-        });
-        return Map.copyOf(permissions);
+        }
+        return granted;
     }
 
     private record Cached(Map<UUID, Set<PortfolioPermission>> permissions, long loadedAt) {}

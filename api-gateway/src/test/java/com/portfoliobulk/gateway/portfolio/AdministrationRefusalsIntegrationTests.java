@@ -4,17 +4,37 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpMethod;
 
 /**
  * Every portfolio administration endpoint refuses a caller who may only read (User Management VIEW)
- * and the Owner of another portfolio, and changes nothing for them.
+ * and the Owner of another portfolio, and changes nothing for them. A portfolio user who manages
+ * portfolio users, but is not the Owner, hands out no more than they hold: they define roles of their
+ * own permissions only, grant only such roles, leave alone whoever holds a permission they lack and
+ * their own role, and are held to the role the database has now, not to the one a cache remembers.
+ * Each refusal is a 403 problem that changes and logs nothing.
  */
 class AdministrationRefusalsIntegrationTests extends PortfolioAdministrationTest {
 
+    /** The demo's custom role: reads and manages portfolio users, nothing else. */
+    private static final String AUDITOR = """
+            {"code":"AUDITOR","name":"Auditor","permissions":["USER_MANAGEMENT_VIEW","PORTFOLIO_USERS_MANAGE"]}
+            """;
+
+    /** Every permission of ADMIN, in a custom role. */
+    private static final String SUPER = """
+            {"code":"SUPER","name":"Super","description":"all","permissions":
+             ["USER_MANAGEMENT_EDIT","USER_MANAGEMENT_VIEW","PORTFOLIO_USERS_MANAGE","ACCOUNT_ROLES_MANAGE"]}
+            """;
+
     record Endpoint(HttpMethod method, String path, String body) {}
+
+    /** A portfolio user stored with {@code role}: their id and token. */
+    record PortfolioUser(UUID id, String email, String token) {}
 
     @Test
     void viewOnlyAndOtherPortfolioCallersAreRefusedEverywhere() {
@@ -90,5 +110,275 @@ class AdministrationRefusalsIntegrationTests extends PortfolioAdministrationTest
                         .query(UUID.class)
                         .single())
                 .isEqualTo(portfolio.id());
+    }
+
+    @Test
+    void anAuditorCannotDefineAnAdminLikeRoleNorGiveItToHerself() {
+        defined(owner, AUDITOR);
+        PortfolioUser carla = portfolioUser("carla", "AUDITOR");
+
+        Answer superRole = call(HttpMethod.POST, carla.token(), path("/portfolio-roles"), SUPER);
+
+        assertFieldProblem(superRole, 403, "permissions");
+        assertThat(superRole.body().path("errors").get(0).path("message").asString())
+                .contains("[USER_MANAGEMENT_EDIT, ACCOUNT_ROLES_MANAGE]");
+        assertThat(customRoles()).containsExactly("AUDITOR");
+
+        // Even once the Owner has defined it, she cannot take it.
+        defined(owner, SUPER);
+        assertProblem(
+                call(
+                        HttpMethod.PUT,
+                        carla.token(),
+                        path("/portfolio-users/" + carla.id() + "/role"),
+                        "{\"role\":\"SUPER\"}"),
+                403);
+        assertThat(rolesViaApi()).containsEntry(carla.email(), "AUDITOR");
+        assertProblem(call(HttpMethod.GET, carla.token(), path("/account-roles"), null), 403);
+        assertThat(actorsOfTheLog()).containsOnly(portfolio.email("owner"));
+    }
+
+    @Test
+    void aRoleIsDefinedOnlyOfPermissionsTheCallerHolds() {
+        defined(owner, """
+                {"code":"MANAGER","name":"Manager","permissions":
+                 ["USER_MANAGEMENT_VIEW","USER_MANAGEMENT_EDIT","PORTFOLIO_USERS_MANAGE"]}
+                """);
+        PortfolioUser manager = portfolioUser("manager", "MANAGER");
+
+        Answer beyond = call(HttpMethod.POST, manager.token(), path("/portfolio-roles"), """
+                {"code":"ROLE_KEEPER","name":"Role keeper","permissions":["USER_MANAGEMENT_VIEW","ACCOUNT_ROLES_MANAGE"]}
+                """);
+
+        assertFieldProblem(beyond, 403, "permissions");
+        assertThat(beyond.body().path("errors").get(0).path("message").asString())
+                .contains("[ACCOUNT_ROLES_MANAGE]")
+                .doesNotContain("USER_MANAGEMENT_VIEW");
+        assertThat(customRoles()).containsExactly("MANAGER");
+        defined(manager.token(), """
+                {"code":"EDITOR","name":"Editor","permissions":["USER_MANAGEMENT_VIEW","USER_MANAGEMENT_EDIT"]}
+                """);
+        assertThat(customRoles()).containsExactly("EDITOR", "MANAGER");
+    }
+
+    @Test
+    void aRoleIsGrantedOnlyWhenTheCallerHoldsEachOfItsPermissions() {
+        defined(owner, AUDITOR);
+        PortfolioUser carla = portfolioUser("carla", "AUDITOR");
+        PortfolioUser viewer = portfolioUser("viewer", "USER_MANAGEMENT_VIEW");
+        UUID newcomer = portfolio.user("newcomer");
+        String newcomerAsEditor =
+                "{\"email\":\"%s\",\"role\":\"user_management_edit\"}".formatted(portfolio.email("newcomer"));
+
+        Answer added = call(HttpMethod.POST, carla.token(), path("/portfolio-users"), newcomerAsEditor);
+        assertFieldProblem(added, 403, "role");
+        assertThat(added.body().path("errors").get(0).path("message").asString())
+                .contains("USER_MANAGEMENT_EDIT");
+        Answer promoted = call(
+                HttpMethod.PUT,
+                carla.token(),
+                path("/portfolio-users/" + viewer.id() + "/role"),
+                "{\"role\":\"USER_MANAGEMENT_EDIT\"}");
+        assertFieldProblem(promoted, 403, "role");
+        assertThat(rolesViaApi())
+                .doesNotContainKey(portfolio.email("newcomer"))
+                .containsEntry(viewer.email(), "USER_MANAGEMENT_VIEW");
+        assertThat(actorsOfTheLog()).containsOnly(portfolio.email("owner"));
+
+        // Her own permissions, or fewer, she may give.
+        assertThat(call(
+                                HttpMethod.PUT,
+                                carla.token(),
+                                path("/portfolio-users/" + viewer.id() + "/role"),
+                                "{\"role\":\"AUDITOR\"}")
+                        .status())
+                .isEqualTo(200);
+        assertThat(call(
+                                HttpMethod.POST,
+                                carla.token(),
+                                path("/portfolio-users"),
+                                newcomerAsEditor.replace("user_management_edit", "USER_MANAGEMENT_VIEW"))
+                        .status())
+                .isEqualTo(201);
+        assertThat(rolesViaApi())
+                .containsEntry(viewer.email(), "AUDITOR")
+                .containsEntry(portfolio.email("newcomer"), "USER_MANAGEMENT_VIEW");
+        assertThat(roleOf(newcomer)).isEqualTo("USER_MANAGEMENT_VIEW");
+    }
+
+    @Test
+    void aPortfolioUserHoldingAPermissionTheCallerLacksIsNeitherChangedNorRemoved() {
+        defined(owner, AUDITOR);
+        PortfolioUser carla = portfolioUser("carla", "AUDITOR");
+        PortfolioUser editor = portfolioUser("editor", "USER_MANAGEMENT_EDIT");
+
+        Answer demoted = call(
+                HttpMethod.PUT,
+                carla.token(),
+                path("/portfolio-users/" + editor.id() + "/role"),
+                "{\"role\":\"USER_MANAGEMENT_VIEW\"}");
+        Answer removed = call(HttpMethod.DELETE, carla.token(), path("/portfolio-users/" + editor.id()), null);
+
+        for (Answer refused : List.of(demoted, removed)) {
+            assertProblem(refused, 403);
+            assertThat(refused.body().path("detail").asString()).contains(editor.email(), "USER_MANAGEMENT_EDIT");
+        }
+        assertThat(rolesViaApi()).containsEntry(editor.email(), "USER_MANAGEMENT_EDIT");
+        assertThat(actorsOfTheLog()).containsOnly(portfolio.email("owner"));
+    }
+
+    @Test
+    void noOneButTheOwnerChangesTheirOwnRoleAndLeavingStaysOpen() {
+        defined(owner, """
+                {"code":"MANAGER","name":"Manager","permissions":
+                 ["USER_MANAGEMENT_VIEW","USER_MANAGEMENT_EDIT","PORTFOLIO_USERS_MANAGE"]}
+                """);
+        PortfolioUser manager = portfolioUser("manager", "MANAGER");
+        PortfolioUser admin = portfolioUser("admin", "ADMIN");
+
+        for (String role : List.of("USER_MANAGEMENT_VIEW", "MANAGER")) {
+            assertProblem(
+                    call(
+                            HttpMethod.PUT,
+                            manager.token(),
+                            path("/portfolio-users/" + manager.id() + "/role"),
+                            "{\"role\":\"%s\"}".formatted(role)),
+                    403);
+        }
+        assertProblem(
+                call(
+                        HttpMethod.PUT,
+                        admin.token(),
+                        path("/portfolio-users/" + admin.id() + "/role"),
+                        "{\"role\":\"MANAGER\"}"),
+                403);
+        assertThat(rolesViaApi()).containsEntry(manager.email(), "MANAGER").containsEntry(admin.email(), "ADMIN");
+        assertThat(actorsOfTheLog()).containsOnly(portfolio.email("owner"));
+
+        // Leaving harms no one: a portfolio user who is not an Admin may remove themselves.
+        assertThat(call(HttpMethod.DELETE, manager.token(), path("/portfolio-users/" + manager.id()), null)
+                        .status())
+                .isEqualTo(204);
+        assertThat(rolesViaApi()).doesNotContainKey(manager.email());
+    }
+
+    @Test
+    void aCallerLoweredThroughAnotherGatewayIsHeldToTheirNewRoleDespiteTheCache() {
+        defined(owner, AUDITOR);
+        PortfolioUser admin = portfolioUser("admin", "ADMIN");
+        PortfolioUser editor = portfolioUser("editor", "USER_MANAGEMENT_EDIT");
+        // This gateway now caches the Admin's permissions.
+        assertThat(call(HttpMethod.GET, admin.token(), path("/portfolio-users"), null)
+                        .status())
+                .isEqualTo(200);
+
+        // As another gateway instance would: the change reaches the database, not this instance's cache.
+        jdbc.sql("UPDATE jobs.portfolio_users SET role = 'AUDITOR' WHERE portfolio_id = :p AND user_id = :u")
+                .param("p", portfolio.id())
+                .param("u", admin.id())
+                .update();
+
+        assertFieldProblem(call(HttpMethod.POST, admin.token(), path("/portfolio-roles"), SUPER), 403, "permissions");
+        assertProblem(
+                call(
+                        HttpMethod.PUT,
+                        admin.token(),
+                        path("/portfolio-users/" + editor.id() + "/role"),
+                        "{\"role\":\"AUDITOR\"}"),
+                403);
+        assertProblem(call(HttpMethod.DELETE, admin.token(), path("/portfolio-users/" + editor.id()), null), 403);
+
+        // Lowered to a role that manages no one, they manage no one.
+        jdbc.sql(
+                        "UPDATE jobs.portfolio_users SET role = 'USER_MANAGEMENT_EDIT' WHERE portfolio_id = :p AND user_id = :u")
+                .param("p", portfolio.id())
+                .param("u", admin.id())
+                .update();
+        assertProblem(
+                call(
+                        HttpMethod.POST,
+                        admin.token(),
+                        path("/portfolio-users"),
+                        "{\"email\":\"%s\",\"role\":\"USER_MANAGEMENT_VIEW\"}".formatted(portfolio.email("newcomer"))),
+                403);
+        assertThat(customRoles()).containsExactly("AUDITOR");
+        assertThat(rolesViaApi()).containsEntry(editor.email(), "USER_MANAGEMENT_EDIT");
+        assertThat(actorsOfTheLog()).containsOnly(portfolio.email("owner"));
+    }
+
+    @Test
+    void anAdminGrantsARoleOfSomeOfTheirPermissionsWhoseHolderGoesNoFurther() {
+        PortfolioUser admin = portfolioUser("admin", "ADMIN");
+        UUID lee = portfolio.user("lee");
+
+        defined(admin.token(), """
+                {"code":"USER_LEAD","name":"User lead","permissions":["USER_MANAGEMENT_VIEW","PORTFOLIO_USERS_MANAGE"]}
+                """);
+        Answer granted = call(
+                HttpMethod.POST,
+                admin.token(),
+                path("/portfolio-users"),
+                "{\"email\":\"%s\",\"role\":\"user_lead\"}".formatted(portfolio.email("lee")));
+        assertThat(granted.status()).as(granted.text()).isEqualTo(201);
+        assertThat(rolesViaApi()).containsEntry(portfolio.email("lee"), "USER_LEAD");
+        assertThat(actorsOfTheLog()).containsOnly(portfolio.email("admin"));
+
+        // The new User lead hands out what they hold, no more.
+        String leeToken = tokenOf(lee, portfolio.email("lee"));
+        UUID vera = portfolio.user("vera");
+        String addVera = "{\"email\":\"%s\",\"role\":\"%s\"}";
+        assertFieldProblem(
+                call(
+                        HttpMethod.POST,
+                        leeToken,
+                        path("/portfolio-users"),
+                        addVera.formatted(portfolio.email("vera"), "USER_MANAGEMENT_EDIT")),
+                403,
+                "role");
+        assertThat(call(
+                                HttpMethod.POST,
+                                leeToken,
+                                path("/portfolio-users"),
+                                addVera.formatted(portfolio.email("vera"), "USER_MANAGEMENT_VIEW"))
+                        .status())
+                .isEqualTo(201);
+        assertThat(roleOf(vera)).isEqualTo("USER_MANAGEMENT_VIEW");
+    }
+
+    /** Defines a custom portfolio role as the caller, asserting it was defined. */
+    private void defined(String token, String role) {
+        Answer defined = call(HttpMethod.POST, token, path("/portfolio-roles"), role);
+        assertThat(defined.status()).as(defined.text()).isEqualTo(201);
+    }
+
+    private PortfolioUser portfolioUser(String name, String role) {
+        UUID id = portfolio.user(name);
+        storePortfolioUser(id, portfolio.email(name), role);
+        return new PortfolioUser(id, portfolio.email(name), tokenOf(id, portfolio.email(name)));
+    }
+
+    /** The portfolio's custom roles, as the API lists them to the Owner. */
+    private List<String> customRoles() {
+        return call(HttpMethod.GET, owner, path("/portfolio-roles"), null).body().path("items").values().stream()
+                .filter(role -> role.path("custom").asBoolean())
+                .map(role -> role.path("code").asString())
+                .toList();
+    }
+
+    /** Each portfolio user's role by e-mail address, as the API lists them to the Owner. */
+    private Map<String, String> rolesViaApi() {
+        Answer users = call(HttpMethod.GET, owner, path("/portfolio-users"), null);
+        assertThat(users.status()).as(users.text()).isEqualTo(200);
+        return users.body().path("items").values().stream()
+                .collect(Collectors.toMap(
+                        user -> user.path("email").asString(),
+                        user -> user.path("role").asString()));
+    }
+
+    /** Who made the administration log's entries. */
+    private List<String> actorsOfTheLog() {
+        return call(HttpMethod.GET, owner, path("/admin-log"), null).body().path("items").values().stream()
+                .map(entry -> entry.path("actorEmail").asString())
+                .toList();
     }
 }
