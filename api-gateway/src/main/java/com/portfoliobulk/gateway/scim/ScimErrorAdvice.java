@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.scim;
 
 import com.portfoliobulk.gateway.web.RequestRefusedException;
+import com.portfoliobulk.gateway.web.UnstorableText;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,6 +84,10 @@ class ScimErrorAdvice {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<Map<String, Object>> unexpected(Exception ex) {
+        if (UnstorableText.isCause(ex)) {
+            log.warn("SCIM request refused: the database refused text of the request ({})", ex.toString());
+            return ScimErrors.answer(HttpStatus.BAD_REQUEST, "invalidValue", UnstorableText.DETAIL, HttpHeaders.EMPTY);
+        }
         log.error("SCIM request failed", ex);
         return ScimErrors.answer(
                 HttpStatus.INTERNAL_SERVER_ERROR, null, "The request failed unexpectedly.", HttpHeaders.EMPTY);

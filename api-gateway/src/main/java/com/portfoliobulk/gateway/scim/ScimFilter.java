@@ -1,5 +1,7 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.contracts.ControlCharacters;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.http.HttpStatus;
@@ -7,15 +9,25 @@ import org.springframework.http.HttpStatus;
 /**
  * The filters identity providers send to find a user before creating or updating one:
  * {@code userName eq "..."}, {@code externalId eq "..."} and {@code id eq "..."}. Others answer 400
- * {@code invalidFilter}.
+ * {@code invalidFilter}, and so does a filter longer than {@value #MAX_LENGTH} characters or with a
+ * control character. There is no nesting ({@code and}, {@code or}, parentheses and {@code not} are
+ * refused), and the quoted value is read by a loop over its characters, so no filter text, however
+ * long, can exhaust the stack (a regular expression with an alternation repeated per character did).
  *
  * @param attribute what to compare
  * @param value the value compared with (unescaped)
  */
 record ScimFilter(Attribute attribute, String value) {
 
-    private static final Pattern EQUALS = Pattern.compile(
-            "^\\s*(userName|externalId|id)\\s+eq\\s+\"((?:[^\"\\\\]|\\\\.)*)\"\\s*$", Pattern.CASE_INSENSITIVE);
+    /** The longest filter read: an address is at most 254 characters, an externalId 255. */
+    static final int MAX_LENGTH = 1000;
+
+    /** Up to the opening quote of the value. */
+    private static final Pattern COMPARISON =
+            Pattern.compile("^\\s*(userName|externalId|id)\\s+eq\\s+\"", Pattern.CASE_INSENSITIVE);
+
+    private static final String SUPPORTED =
+            "Supported filters: userName eq \"...\", externalId eq \"...\", id eq \"...\".";
 
     enum Attribute {
         USER_NAME,
@@ -28,18 +40,43 @@ record ScimFilter(Attribute attribute, String value) {
         if (filter == null || filter.isBlank()) {
             return null;
         }
-        Matcher matcher = EQUALS.matcher(filter);
-        if (!matcher.matches()) {
-            throw new ScimException(
-                    HttpStatus.BAD_REQUEST,
-                    "invalidFilter",
-                    "Supported filters: userName eq \"...\", externalId eq \"...\", id eq \"...\".");
+        if (filter.length() > MAX_LENGTH) {
+            throw invalid("'filter' must be at most " + MAX_LENGTH + " characters. " + SUPPORTED);
         }
-        Attribute attribute = switch (matcher.group(1).toLowerCase(java.util.Locale.ROOT)) {
+        if (ControlCharacters.in(filter)) {
+            throw invalid("'filter' " + ControlCharacters.message(filter) + ".");
+        }
+        Matcher matcher = COMPARISON.matcher(filter);
+        if (!matcher.lookingAt()) {
+            throw invalid(SUPPORTED);
+        }
+        StringBuilder value = new StringBuilder();
+        int i = matcher.end();
+        for (; i < filter.length(); i++) {
+            char c = filter.charAt(i);
+            if (c == '"') {
+                break;
+            }
+            if (c == '\\') {
+                if (++i == filter.length()) {
+                    break;
+                }
+                c = filter.charAt(i);
+            }
+            value.append(c);
+        }
+        if (i >= filter.length() || !filter.substring(i + 1).isBlank()) {
+            throw invalid(SUPPORTED);
+        }
+        Attribute attribute = switch (matcher.group(1).toLowerCase(Locale.ROOT)) {
             case "username" -> Attribute.USER_NAME;
             case "externalid" -> Attribute.EXTERNAL_ID;
             default -> Attribute.ID;
         };
-        return new ScimFilter(attribute, matcher.group(2).replaceAll("\\\\(.)", "$1"));
+        return new ScimFilter(attribute, value.toString());
+    }
+
+    private static ScimException invalid(String detail) {
+        return new ScimException(HttpStatus.BAD_REQUEST, "invalidFilter", detail);
     }
 }

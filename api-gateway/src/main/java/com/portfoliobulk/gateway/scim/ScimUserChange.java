@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.contracts.ControlCharacters;
 import java.util.Locale;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
@@ -10,7 +11,8 @@ import tools.jackson.databind.JsonNode;
  * booleans or as the strings {@code "True"}/{@code "False"} (Entra ID), PATCH {@code replace} with a
  * path ({@code "path":"active"}) or without one (a value object, as Okta sends). Attributes this
  * service does not keep (names, titles, phone numbers, enterprise extension...) are accepted and
- * ignored, so that an identity provider's routine updates never fail.
+ * ignored, so that an identity provider's routine updates never fail. The attributes it keeps are
+ * checked here, before anything is written: a control character in one is 400 {@code invalidValue}.
  */
 final class ScimUserChange {
 
@@ -132,6 +134,10 @@ final class ScimUserChange {
         }
         if (!value.isString()) {
             throw ScimException.invalidValue("'" + attribute + "' must be a string, not " + value + ".");
+        }
+        if (ControlCharacters.in(value.stringValue())) {
+            throw ScimException.invalidValue(
+                    "'" + attribute + "' " + ControlCharacters.message(value.stringValue()) + ".");
         }
         String text = value.stringValue().strip();
         return text.isEmpty() ? null : text;

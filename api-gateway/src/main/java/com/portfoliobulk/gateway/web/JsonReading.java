@@ -1,12 +1,18 @@
 package com.portfoliobulk.gateway.web;
 
+import com.portfoliobulk.contracts.ControlCharacters;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import tools.jackson.core.JsonParser;
 import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.DeserializationContext;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.cfg.CoercionAction;
 import tools.jackson.databind.cfg.CoercionInputShape;
+import tools.jackson.databind.deser.jdk.StringDeserializer;
+import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.module.SimpleModule;
 import tools.jackson.databind.type.LogicalType;
 
 /**
@@ -14,10 +20,12 @@ import tools.jackson.databind.type.LogicalType;
  * 500 levels, numbers longer than 1,000 digits and anything after the JSON value): a key twice in
  * one object is refused instead of the last one silently winning, so that no two readers of a
  * request can disagree about it; a value of the wrong JSON type is refused instead of converted
- * (no {@code true} read as the text "true", no {@code "7"} or {@code 7.0} as the number 7); and a
- * field the request does not have is refused instead of dropped: a misspelt {@code "rol"} must not
- * leave an invitation at the default role, nor an {@code accountIds} sent with an offboarding (which
- * takes none: it removes the users from every account) let the client believe it was narrowed.
+ * (no {@code true} read as the text "true", no {@code "7"} or {@code 7.0} as the number 7); a text
+ * with a control character ({@link ControlCharacters}: {@code \u0000} among them, which PostgreSQL
+ * cannot store) is refused as it is read, naming its field, whichever body it is in; and a field the
+ * request does not have is refused instead of dropped: a misspelt {@code "rol"} must not leave an
+ * invitation at the default role, nor an {@code accountIds} sent with an offboarding (which takes
+ * none: it removes the users from every account) let the client believe it was narrowed.
  *
  * <p>The same mapper reads the answers of the other services' internal APIs; the records it reads
  * them into ignore fields they do not know ({@code @JsonIgnoreProperties(ignoreUnknown = true)}), so
@@ -28,7 +36,9 @@ class JsonReading {
 
     @Bean
     JsonMapperBuilderCustomizer strictRequestReading() {
-        return builder -> builder.enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+        return builder -> builder.addModule(new SimpleModule("control-characters")
+                        .addDeserializer(String.class, new TextWithoutControlCharacters()))
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .withCoercionConfig(
@@ -41,5 +51,30 @@ class JsonReading {
                         number -> number.setCoercion(CoercionInputShape.String, CoercionAction.Fail)
                                 .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
                                 .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail));
+    }
+
+    /**
+     * Every JSON string read as a Java {@code String} (fields of records, elements of lists, values
+     * of maps; a job request's fields too, which are read from its tree), read as Jackson does and
+     * then refused when it has a control character. The refusal names the field's path.
+     */
+    static final class TextWithoutControlCharacters extends StringDeserializer {
+
+        @Override
+        public String deserialize(JsonParser parser, DeserializationContext context) {
+            String text = super.deserialize(parser, context);
+            if (ControlCharacters.in(text)) {
+                throw new ControlCharacterException(parser, ControlCharacters.message(text));
+            }
+            return text;
+        }
+    }
+
+    /** A JSON string with a control character: the request body's 400 names the field and the fix. */
+    static final class ControlCharacterException extends MismatchedInputException {
+
+        ControlCharacterException(JsonParser parser, String message) {
+            super(parser, message, (Class<?>) null);
+        }
     }
 }

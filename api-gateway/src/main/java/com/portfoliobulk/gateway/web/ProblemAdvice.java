@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.TypeMismatchException;
+import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
@@ -174,6 +175,26 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
     }
 
     /**
+     * The database refusing text the request brought ({@link UnstorableText}): 400, not 500. Any
+     * other data access error is a bug, answered as {@link #unexpected}.
+     */
+    @ExceptionHandler(DataAccessException.class)
+    ProblemDetail dataAccess(DataAccessException ex) {
+        if (UnstorableText.isCause(ex)) {
+            log.warn(
+                    "Answering 400: the database refused text of the request ({})",
+                    ex.getMostSpecificCause().toString());
+            return Problems.of(
+                    HttpStatus.BAD_REQUEST,
+                    Problems.INVALID_REQUEST,
+                    "Invalid request",
+                    UnstorableText.DETAIL,
+                    List.of());
+        }
+        return InternalErrors.problem(ex);
+    }
+
+    /**
      * Anything else is a bug or an outage: the client gets a generic problem with an {@code errorId},
      * the log gets the exception under the same id.
      */
@@ -199,6 +220,9 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
 
     /** What a client needs to know, without the Java types the parser mentions. */
     private static String message(JacksonException ex) {
+        if (ex instanceof JsonReading.ControlCharacterException) {
+            return ex.getOriginalMessage();
+        }
         if (ex instanceof ValueInstantiationException && ex.getCause() instanceof IllegalArgumentException invalid) {
             return invalid.getMessage();
         }

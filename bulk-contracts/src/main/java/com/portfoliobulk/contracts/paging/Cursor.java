@@ -1,5 +1,6 @@
 package com.portfoliobulk.contracts.paging;
 
+import com.portfoliobulk.contracts.ControlCharacters;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -47,7 +48,8 @@ public record Cursor(String list, List<String> values) {
     }
 
     /**
-     * The cursor a page of {@code list} returned.
+     * The cursor a page of {@code list} returned. A part with a control character was made by no
+     * list (sort keys never hold one), so it is refused like any other text before it reaches a query.
      *
      * @throws InvalidPageRequestException naming {@code cursor} when it is not one of that list's
      */
@@ -126,6 +128,10 @@ public record Cursor(String list, List<String> values) {
     }
 
     private static String text(String part) {
-        return new String(Base64.getUrlDecoder().decode(part), StandardCharsets.UTF_8);
+        String text = new String(Base64.getUrlDecoder().decode(part), StandardCharsets.UTF_8);
+        if (ControlCharacters.in(text)) {
+            throw InvalidPageRequestException.cursor();
+        }
+        return text;
     }
 }

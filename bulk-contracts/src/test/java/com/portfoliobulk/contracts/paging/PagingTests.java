@@ -49,6 +49,17 @@ class PagingTests {
                 });
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"a\u0000b", "a\u0001b", "a\u007fb", "\u009f"})
+    void aCursorWithAControlCharacterIsRefusedBeforeAnyQuery(String value) {
+        String cursor = Cursor.of("users", value, UUID.randomUUID()).encode();
+
+        assertThatThrownBy(() -> PageRequest.of(null, cursor, "users"))
+                .isInstanceOfSatisfying(
+                        InvalidPageRequestException.class,
+                        ex -> assertThat(ex.parameter()).isEqualTo("cursor"));
+    }
+
     @Test
     void aValueOfTheWrongKindIsRefusedAsACursor() {
         Cursor cursor = Cursor.decode(Cursor.of("tasks", "seven").encode(), "tasks");
