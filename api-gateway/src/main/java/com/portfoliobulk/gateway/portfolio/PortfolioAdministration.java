@@ -46,8 +46,9 @@ import org.springframework.transaction.annotation.Transactional;
  * request through this gateway sees it.
  *
  * <p>No one but the Owner hands out more than they hold: a caller who is not the Owner defines only
- * portfolio roles of permissions they hold, grants only such roles, changes or removes only portfolio
- * users whose role has no permission they lack, and does not change their own role. These checks act
+ * portfolio roles of permissions they hold, grants only such roles (and none that manages portfolio
+ * users: that power, ADMIN's or a custom role's, is the Owner's to give), changes or removes only
+ * portfolio users whose role has no permission they lack, and does not change their own role. These checks act
  * on the caller's permissions as the database holds them in the change's own transaction (the caller's
  * portfolio user row locked), never on the cached ones the request was let in with.
  */
@@ -277,12 +278,20 @@ class PortfolioAdministration {
             throw AdminProblems.invalid(
                     "role", "'" + role + "' is not a portfolio role; " + assignableRoles(portfolioId));
         }
-        List<String> lacking = lacking(caller, portfolioId, permissionsOf(code, custom));
+        List<String> granted = permissionsOf(code, custom);
+        List<String> lacking = lacking(caller, portfolioId, granted);
         if (!lacking.isEmpty()) {
             throw AdminProblems.forbidden(
                     "role",
                     "'" + code + "' has permissions you do not hold " + lacking
                             + "; give a role whose permissions you all hold, or ask the Portfolio Owner");
+        }
+        if (!caller.isOwner(portfolioId) && granted.contains(PortfolioPermission.PORTFOLIO_USERS_MANAGE.name())) {
+            // As ADMIN itself: a custom role with ADMIN's permissions is not a way around the Owner.
+            throw AdminProblems.forbidden(
+                    "role",
+                    "'" + code + "' lets its holder manage portfolio users; only the Portfolio Owner grants such a"
+                            + " role");
         }
         return code;
     }

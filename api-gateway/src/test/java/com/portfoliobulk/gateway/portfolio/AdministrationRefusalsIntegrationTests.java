@@ -185,14 +185,15 @@ class AdministrationRefusalsIntegrationTests extends PortfolioAdministrationTest
                 .containsEntry(viewer.email(), "USER_MANAGEMENT_VIEW");
         assertThat(actorsOfTheLog()).containsOnly(portfolio.email("owner"));
 
-        // Her own permissions, or fewer, she may give.
-        assertThat(call(
-                                HttpMethod.PUT,
-                                carla.token(),
-                                path("/portfolio-users/" + viewer.id() + "/role"),
-                                "{\"role\":\"AUDITOR\"}")
-                        .status())
-                .isEqualTo(200);
+        // Her own role manages portfolio users: only the Owner gives that. Fewer permissions she may give.
+        Answer sameAsHers = call(
+                HttpMethod.PUT,
+                carla.token(),
+                path("/portfolio-users/" + viewer.id() + "/role"),
+                "{\"role\":\"AUDITOR\"}");
+        assertFieldProblem(sameAsHers, 403, "role");
+        assertThat(sameAsHers.body().path("errors").get(0).path("message").asString())
+                .contains("only the Portfolio Owner grants such a role");
         assertThat(call(
                                 HttpMethod.POST,
                                 carla.token(),
@@ -201,7 +202,7 @@ class AdministrationRefusalsIntegrationTests extends PortfolioAdministrationTest
                         .status())
                 .isEqualTo(201);
         assertThat(rolesViaApi())
-                .containsEntry(viewer.email(), "AUDITOR")
+                .containsEntry(viewer.email(), "USER_MANAGEMENT_VIEW")
                 .containsEntry(portfolio.email("newcomer"), "USER_MANAGEMENT_VIEW");
         assertThat(roleOf(newcomer)).isEqualTo("USER_MANAGEMENT_VIEW");
     }
@@ -307,21 +308,34 @@ class AdministrationRefusalsIntegrationTests extends PortfolioAdministrationTest
     }
 
     @Test
-    void anAdminGrantsARoleOfSomeOfTheirPermissionsWhoseHolderGoesNoFurther() {
+    void anAdminGrantsARoleOfSomeOfTheirPermissionsButOnlyTheOwnerOneThatManagesPortfolioUsers() {
         PortfolioUser admin = portfolioUser("admin", "ADMIN");
         UUID lee = portfolio.user("lee");
+        UUID ed = portfolio.user("ed");
 
         defined(admin.token(), """
-                {"code":"USER_LEAD","name":"User lead","permissions":["USER_MANAGEMENT_VIEW","PORTFOLIO_USERS_MANAGE"]}
+                {"code":"CONTENT_EDITOR","name":"Editor","permissions":["USER_MANAGEMENT_VIEW","USER_MANAGEMENT_EDIT"]}
                 """);
         Answer granted = call(
                 HttpMethod.POST,
                 admin.token(),
                 path("/portfolio-users"),
-                "{\"email\":\"%s\",\"role\":\"user_lead\"}".formatted(portfolio.email("lee")));
+                "{\"email\":\"%s\",\"role\":\"content_editor\"}".formatted(portfolio.email("ed")));
         assertThat(granted.status()).as(granted.text()).isEqualTo(201);
-        assertThat(rolesViaApi()).containsEntry(portfolio.email("lee"), "USER_LEAD");
+        assertThat(roleOf(ed)).isEqualTo("CONTENT_EDITOR");
+
+        // A role with ADMIN's power over portfolio users is no way around the Owner, who alone grants it.
+        defined(admin.token(), """
+                {"code":"USER_LEAD","name":"User lead","permissions":["USER_MANAGEMENT_VIEW","PORTFOLIO_USERS_MANAGE"]}
+                """);
+        String leeAsLead = "{\"email\":\"%s\",\"role\":\"user_lead\"}".formatted(portfolio.email("lee"));
+        Answer byAdmin = call(HttpMethod.POST, admin.token(), path("/portfolio-users"), leeAsLead);
+        assertFieldProblem(byAdmin, 403, "role");
+        assertThat(rolesViaApi()).doesNotContainKey(portfolio.email("lee"));
         assertThat(actorsOfTheLog()).containsOnly(portfolio.email("admin"));
+        Answer byOwner = call(HttpMethod.POST, owner, path("/portfolio-users"), leeAsLead);
+        assertThat(byOwner.status()).as(byOwner.text()).isEqualTo(201);
+        assertThat(rolesViaApi()).containsEntry(portfolio.email("lee"), "USER_LEAD");
 
         // The new User lead hands out what they hold, no more.
         String leeToken = tokenOf(lee, portfolio.email("lee"));
