@@ -62,6 +62,9 @@ class ReceiverAddresses {
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
             return Optional.of("must name a host");
         }
+        if (uri.getPort() == 0 || uri.getPort() > 65_535) {
+            return Optional.of("must have a port from 1 to 65535, or none");
+        }
         if (uri.getRawUserInfo() != null) {
             return Optional.of("must not contain credentials; authenticate the messages by their signature");
         }

@@ -44,7 +44,13 @@ class WebhookUrlSafetyIntegrationTests extends GatewayIntegrationTest {
 
     @ParameterizedTest
     @ValueSource(
-            strings = {"http://203.0.113.10/hook", "ftp://203.0.113.10/hook", "https://user:pw@203.0.113.10/", "no url"
+            strings = {
+                "http://203.0.113.10/hook",
+                "ftp://203.0.113.10/hook",
+                "https://user:pw@203.0.113.10/",
+                "no url",
+                "https://203.0.113.10:99999/hook",
+                "https://203.0.113.10:0/hook"
             })
     void aUrlThatIsNotPlainHttpsIsRefused(String url) {
         UUID portfolioId = directory.portfolio().id();
