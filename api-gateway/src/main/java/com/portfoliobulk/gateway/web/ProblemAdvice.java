@@ -25,6 +25,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.core.AuthenticationException;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.bind.MissingRequestHeaderException;
 import org.springframework.web.bind.ServletRequestBindingException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -75,6 +76,30 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         ProblemDetail problem =
                 Problems.of(HttpStatus.BAD_REQUEST, Problems.INVALID_REQUEST, "Malformed request body", detail, errors);
         return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
+    }
+
+    /**
+     * An {@code Accept} header that no answer of the endpoint meets, or that is no list of media types
+     * at all: 406 naming the header, written as {@code application/problem+json} whatever the header
+     * says (without a preset type, an unreadable header left the answer empty).
+     */
+    @Override
+    protected ResponseEntity<Object> handleHttpMediaTypeNotAcceptable(
+            HttpMediaTypeNotAcceptableException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        List<MediaType> supported = ex.getSupportedMediaTypes();
+        String message = supported.isEmpty()
+                ? "is not a list of media types; send application/json"
+                : "must accept one of "
+                        + supported.stream().map(MediaType::toString).collect(Collectors.joining(", "));
+        ProblemDetail problem = Problems.of(
+                HttpStatus.NOT_ACCEPTABLE,
+                Problems.INVALID_REQUEST,
+                "Not acceptable",
+                "Invalid 'Accept': " + message,
+                List.of(new FieldProblem(HttpHeaders.ACCEPT, message)));
+        HttpHeaders answer = new HttpHeaders();
+        answer.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        return handleExceptionInternal(ex, problem, answer, HttpStatus.NOT_ACCEPTABLE, request);
     }
 
     @Override

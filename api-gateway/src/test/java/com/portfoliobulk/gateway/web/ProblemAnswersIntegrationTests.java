@@ -11,6 +11,8 @@ import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.http.MediaType;
 
 /**
@@ -56,15 +58,16 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
         assertThat(jobCount(portfolio)).isZero();
     }
 
-    @Test
-    void anAnswerTheClientCannotAcceptIsANotAcceptableProblem() {
+    @ParameterizedTest
+    @ValueSource(strings = {"application/xml", "garbage", "application/problem+json"})
+    void anAnswerTheClientCannotAcceptIsANotAcceptableProblemNamingTheHeader(String accept) {
         UUID portfolio = directory.portfolio().id();
 
-        Answer answer = api.get(
-                admin(portfolio), "/api/v1/portfolios/" + portfolio + "/accounts", Map.of("Accept", "application/xml"));
+        Answer answer =
+                api.get(admin(portfolio), "/api/v1/portfolios/" + portfolio + "/accounts", Map.of("Accept", accept));
 
-        assertThat(answer.status()).isEqualTo(406);
-        assertThat(answer.contentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+        assertFieldProblem(answer, 406, "Accept");
+        assertThat(answer.body().path("detail").asString()).startsWith("Invalid 'Accept': ");
     }
 
     @Test
