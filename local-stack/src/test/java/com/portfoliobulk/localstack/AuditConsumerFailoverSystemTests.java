@@ -8,12 +8,8 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -36,20 +32,9 @@ class AuditConsumerFailoverSystemTests {
 
     private static FaultStack stack;
 
-    private static Admin admin;
-
     @BeforeAll
     static void startProcesses() {
         stack = FaultStack.get();
-        admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.broker().bootstrapServers()));
-    }
-
-    @AfterAll
-    static void closeAdmin() {
-        if (admin != null) {
-            admin.close();
-        }
     }
 
     @Test
@@ -155,8 +140,8 @@ class AuditConsumerFailoverSystemTests {
     private static void awaitOwners(List<ServiceProcess> audits) {
         await().atMost(PATIENCE)
                 .pollInterval(Duration.ofMillis(200))
-                .untilAsserted(() -> assertThat(
-                                ConsumerGroups.owners(admin, stack.topics().auditGroup()))
+                .untilAsserted(() -> assertThat(ConsumerGroups.owners(
+                                stack.admin(), stack.topics().auditGroup()))
                         .as("both audit-consumer processes share the activity partitions")
                         .containsOnlyKeys(
                                 audits.stream().map(ServiceProcess::name).toList()));

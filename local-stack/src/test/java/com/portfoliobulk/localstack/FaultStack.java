@@ -13,6 +13,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
  * A PostgreSQL server and a Kafka broker process that the fault tests own, so that they can stop and
@@ -57,6 +59,9 @@ final class FaultStack {
     private final PipelineInvariants invariants;
 
     private final ServiceProcess gateway;
+
+    /** The broker's admin client, for the tests that look at the consumer groups ({@link ConsumerGroups}). */
+    private Admin admin;
 
     private FaultStack(
             int postgresPort,
@@ -154,6 +159,14 @@ final class FaultStack {
         return processes.topics();
     }
 
+    /** An admin client of the broker, made on first use and closed with the stack. */
+    synchronized Admin admin() {
+        if (admin == null) {
+            admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+        }
+        return admin;
+    }
+
     /** Stops PostgreSQL (a fast shutdown: every session is ended at once). */
     synchronized void stopPostgres() {
         postgres.close();
@@ -216,7 +229,10 @@ final class FaultStack {
         }
     }
 
-    private void close() {
+    private synchronized void close() {
+        if (admin != null) {
+            admin.close();
+        }
         processes.close();
         invariants.close();
         broker.close();

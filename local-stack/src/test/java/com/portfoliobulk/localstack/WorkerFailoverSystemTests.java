@@ -9,9 +9,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -50,20 +47,9 @@ class WorkerFailoverSystemTests {
 
     private static FaultStack stack;
 
-    private static Admin admin;
-
     @BeforeAll
     static void startProcesses() {
         stack = FaultStack.get();
-        admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.broker().bootstrapServers()));
-    }
-
-    @AfterAll
-    static void closeAdmin() {
-        if (admin != null) {
-            admin.close();
-        }
     }
 
     @Test
@@ -207,6 +193,6 @@ class WorkerFailoverSystemTests {
     }
 
     private static Map<String, Integer> workersWithPartitions() throws InterruptedException {
-        return ConsumerGroups.owners(admin, stack.topics().workerGroup());
+        return ConsumerGroups.owners(stack.admin(), stack.topics().workerGroup());
     }
 }
