@@ -74,6 +74,11 @@ class ScimUserController {
             consumes = {SCIM_JSON, MediaType.APPLICATION_JSON_VALUE})
     Map<String, Object> replace(@PathVariable UUID portfolioId, @PathVariable UUID userId, @RequestBody JsonNode body) {
         ScimUserChange change = ScimUserChange.ofResource(body);
+        if (change.userName() == null) {
+            throw ScimException.invalidValue(
+                    "'userName' is required: a PUT replaces the whole User resource, the user's e-mail address"
+                            + " included (PATCH changes single attributes).");
+        }
         return ScimResources.user(portfolioId, provisioning.update(client(), portfolioId, userId, change));
     }
 

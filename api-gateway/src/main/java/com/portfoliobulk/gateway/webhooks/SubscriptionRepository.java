@@ -25,6 +25,9 @@ interface SubscriptionRepository extends Repository<SubscriptionRepository.Row, 
     /** How many subscriptions the portfolio has. */
     long countByPortfolioId(UUID portfolioId);
 
+    /** The portfolio's subscriptions to exactly this URL. */
+    List<Row> findByPortfolioIdAndUrl(UUID portfolioId, String url);
+
     /**
      * Serializes subscription changes of one portfolio until the transaction ends, so that its
      * subscription count holds.

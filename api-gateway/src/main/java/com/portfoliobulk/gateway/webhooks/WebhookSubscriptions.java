@@ -102,6 +102,14 @@ class WebhookSubscriptions {
             if (repository.countByPortfolioId(portfolioId) >= properties.maxSubscriptionsPerPortfolio()) {
                 throw tooMany(properties.maxSubscriptionsPerPortfolio());
             }
+            for (SubscriptionRepository.Row existing : repository.findByPortfolioIdAndUrl(portfolioId, row.url())) {
+                List<String> shared = existing.eventTypes().stream()
+                        .filter(row.eventTypes()::contains)
+                        .toList();
+                if (!shared.isEmpty()) {
+                    throw alreadySubscribed(existing.id(), shared);
+                }
+            }
             return aggregates.insert(row).view().withSecret(secret);
         });
     }
@@ -235,6 +243,22 @@ class WebhookSubscriptions {
 
     private static NotFoundException deliveryNotFound(UUID deliveryId) {
         return new NotFoundException("There is no message " + deliveryId + " of this subscription.");
+    }
+
+    /**
+     * The URL already receives some of the event types through another subscription: each of those
+     * messages would be sent to it twice (a client that created the subscription again on a retry).
+     */
+    private static RequestRefusedException alreadySubscribed(UUID existing, List<String> shared) {
+        String message = "already receives " + String.join(", ", shared) + " through subscription " + existing
+                + "; change or delete that one, or subscribe this URL to other event types";
+        return new RequestRefusedException(
+                RequestRefusedException.Reason.CONFLICT,
+                "Already subscribed",
+                "The URL " + message + ".",
+                List.of(new FieldProblem("url", message)),
+                null,
+                null);
     }
 
     private static RequestRefusedException tooMany(int max) {

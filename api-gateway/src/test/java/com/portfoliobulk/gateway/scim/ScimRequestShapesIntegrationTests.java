@@ -223,6 +223,7 @@ class ScimRequestShapesIntegrationTests extends ScimIntegrationTest {
         assertScimError(scim(HttpMethod.GET, users() + "/" + UUID.randomUUID(), null), 404, null);
         assertScimError(scim(HttpMethod.GET, users() + "/not-an-id", null), 404, null);
         assertScimError(scim(HttpMethod.POST, users(), "{\"active\":true}"), 400, "invalidValue");
+        assertScimError(scim(HttpMethod.PUT, path, "{\"active\":false}"), 400, "invalidValue");
         assertScimError(
                 scim(HttpMethod.POST, users(), "{\"userName\":\"" + portfolio.email("ann") + "\"}"), 409, "uniqueness");
         assertThat(jobCount(portfolio.id())).isZero();

@@ -91,6 +91,29 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
     }
 
     @Test
+    void aUrlSubscribedTwiceToAnEventTypeIsRefusedSoNoMessageIsSentToItTwice() {
+        String first = subscribe("/twice", "job.completed", "job.failed")
+                .path("subscriptionId")
+                .asString();
+        String body = "{\"url\":\"" + receiver.url("/twice") + "\",\"eventTypes\":[\"job.failed\"]}";
+
+        Answer again = api.post(admin(portfolio.id()), webhooksPath(), null, body);
+
+        assertFieldProblem(again, 409, "url");
+        assertThat(again.body().path("errors").get(0).path("message").asString())
+                .contains("job.failed", first);
+        assertThat(api.get(admin(portfolio.id()), webhooksPath())
+                        .body()
+                        .path("items")
+                        .size())
+                .isEqualTo(1);
+        // Other event types to the same URL are another subscription.
+        assertThat(api.post(admin(portfolio.id()), webhooksPath(), null, body.replace("job.failed", "job.cancelled"))
+                        .status())
+                .isEqualTo(201);
+    }
+
+    @Test
     void aDeletedSubscriptionIsGone() {
         String id =
                 subscribe("/deleted", "job.completed").path("subscriptionId").asString();
@@ -117,7 +140,8 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
         assertProblem(api.post(viewer(portfolio.id()), webhooksPath() + "/" + id + "/rotate-secret", null, null), 403);
         assertProblem(api.get(outsider(), webhooksPath() + "/" + id), 403);
         assertProblem(api.post(null, webhooksPath(), null, body), 401);
-        Answer byEditor = api.post(editor(portfolio.id()), webhooksPath(), null, body);
+        Answer byEditor = api.post(
+                editor(portfolio.id()), webhooksPath(), null, body.replace(receiver.url("/x"), receiver.url("/y")));
         assertThat(byEditor.status()).isEqualTo(201);
         UUID otherPortfolio = directory.portfolio().id();
         assertProblem(api.get(admin(otherPortfolio), "/api/v1/portfolios/" + otherPortfolio + "/webhooks/" + id), 404);
