@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.jobs;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.EmailAddresses;
 import com.portfoliobulk.gateway.jobs.InviteUsers.AccountInvitation;
 import com.portfoliobulk.gateway.jobs.UpdateRolesByAssignment.RoleAssignment;
 import com.portfoliobulk.gateway.web.FieldProblem;
@@ -11,15 +12,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * Checks the content of a job request on its own (the directory is checked by
  * {@link TargetResolution}) and fills in its defaults. Every problem found is reported at once, up
  * to {@value #MAX_ERRORS} of them.
  *
- * <p>Rules: lists are not empty and hold no {@code null} and no duplicate; e-mail addresses are
- * well-formed and compared lower-case; no role is {@code OWNER}; an invitation's language is a
+ * <p>Rules: lists are not empty and hold no {@code null} and no duplicate; e-mail addresses follow
+ * {@link EmailAddresses} and are compared lower-case; no role is {@code OWNER}; an invitation's language is a
  * BCP 47 tag and its expiry 1 to 30 days.
  */
 public final class JobRequestValidation {
@@ -27,11 +27,7 @@ public final class JobRequestValidation {
     /** At most this many problems are listed in one answer. */
     public static final int MAX_ERRORS = 20;
 
-    private static final int MAX_EMAIL_LENGTH = 254;
-
     private static final int MAX_LANGUAGE_LENGTH = 35;
-
-    private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s.]+");
 
     private final List<FieldProblem> errors = new ArrayList<>();
 
@@ -87,8 +83,8 @@ public final class JobRequestValidation {
                     continue;
                 }
                 String email = raw.strip().toLowerCase(Locale.ROOT);
-                if (email.length() > MAX_EMAIL_LENGTH || !EMAIL.matcher(email).matches()) {
-                    error(field, "'" + raw + "' is not a valid e-mail address");
+                if (!EmailAddresses.isValid(email)) {
+                    error(field, "'" + raw + "' is not a valid e-mail address (" + EmailAddresses.RULE + ")");
                     continue;
                 }
                 Integer first = seen.putIfAbsent(email, i);

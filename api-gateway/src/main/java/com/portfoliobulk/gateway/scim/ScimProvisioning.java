@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.scim;
 
 import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.EmailAddresses;
 import com.portfoliobulk.gateway.jobs.JobSubmission;
 import com.portfoliobulk.gateway.jobs.JobView;
 import java.util.List;
@@ -71,6 +72,9 @@ class ScimProvisioning {
     ScimUser create(ScimClient client, UUID portfolioId, ScimUserChange change) {
         if (change.userName() == null) {
             throw ScimException.invalidValue("'userName' is required: the user's e-mail address.");
+        }
+        if (!EmailAddresses.isValid(change.userName())) {
+            throw ScimException.invalidValue("'userName' must be an e-mail address: " + EmailAddresses.RULE + ".");
         }
         if (users.byUserName(portfolioId, change.userName()).isPresent()) {
             throw new ScimException(

@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.scim;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.portfoliobulk.contracts.EmailAddresses;
 import com.portfoliobulk.gateway.web.InternalService;
 import com.portfoliobulk.gateway.web.InternalServices;
 import java.net.URI;
@@ -35,7 +36,8 @@ class WorkerUsers {
                 user = api.provision(Map.of("email", email));
             } catch (HttpClientErrorException refused) {
                 if (refused.getStatusCode().value() == 400) {
-                    throw ScimException.invalidValue("'userName' must be an e-mail address of 3 to 254 characters.");
+                    throw ScimException.invalidValue(
+                            "'userName' must be an e-mail address: " + EmailAddresses.RULE + ".");
                 }
                 throw worker.unavailable(refused);
             }

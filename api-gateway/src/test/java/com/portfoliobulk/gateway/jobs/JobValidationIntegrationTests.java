@@ -113,6 +113,20 @@ class JobValidationIntegrationTests extends GatewayIntegrationTest {
     }
 
     @Test
+    void addressesAMailServerWouldRefuseAreRefusedBeforeAnyoneIsInvited() {
+        Answer answer = submit(portfolio.id(), """
+                {"type":"INVITE_USERS","emails":["<script>alert(1)</script>@x.example","a\\"onmouseover=\\"x@x.example",
+                 "a@<b>.example","=hyperlink(\\"http://evil\\")@x.example","ok.person@brand.example"],
+                 "accounts":[{"accountId":"%s","role":"ANALYST"}]}
+                """.formatted(alpha));
+
+        assertFieldProblem(answer, 422, "emails[0]", "emails[1]", "emails[2]", "emails[3]");
+        assertThat(answer.body().path("errors").get(0).path("message").asString())
+                .contains("is not a valid e-mail address", "brand.example");
+        assertThat(jobCount(portfolio.id())).isZero();
+    }
+
+    @Test
     void duplicateIdsAndAssignmentsAreRefused() {
         assertFieldProblem(submit(portfolio.id(), """
                         {"type":"REMOVE_ACCESS","userIds":["%s","%s"],"accountIds":["%s"]}

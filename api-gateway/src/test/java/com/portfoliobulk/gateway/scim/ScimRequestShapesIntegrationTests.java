@@ -225,6 +225,14 @@ class ScimRequestShapesIntegrationTests extends ScimIntegrationTest {
         assertScimError(scim(HttpMethod.POST, users(), "{\"active\":true}"), 400, "invalidValue");
         assertScimError(scim(HttpMethod.PUT, path, "{\"active\":false}"), 400, "invalidValue");
         assertScimError(
+                scim(HttpMethod.POST, users(), "{\"userName\":\"<script>alert(9)</script>@x.example\"}"),
+                400,
+                "invalidValue");
+        assertThat(jdbc.sql("SELECT count(*) FROM directory.users WHERE email LIKE '%script%'")
+                        .query(Long.class)
+                        .single())
+                .isZero();
+        assertScimError(
                 scim(HttpMethod.POST, users(), "{\"userName\":\"" + portfolio.email("ann") + "\"}"), 409, "uniqueness");
         assertThat(jobCount(portfolio.id())).isZero();
     }

@@ -24,7 +24,7 @@ class UserProvisioning {
     /**
      * The user with this address, created when there is none.
      *
-     * @param email a valid address (3 to 254 characters); stored lower-cased
+     * @param email an address by {@link com.portfoliobulk.contracts.EmailAddresses}; stored lower-cased
      */
     ProvisionedUser provision(String email) {
         String address = email.strip().toLowerCase(Locale.ROOT);

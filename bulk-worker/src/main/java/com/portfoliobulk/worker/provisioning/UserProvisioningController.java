@@ -1,6 +1,6 @@
 package com.portfoliobulk.worker.provisioning;
 
-import java.util.regex.Pattern;
+import com.portfoliobulk.contracts.EmailAddresses;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -20,8 +20,6 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class UserProvisioningController {
 
-    private static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s]+$");
-
     private final UserProvisioning provisioning;
 
     UserProvisioningController(UserProvisioning provisioning) {
@@ -34,8 +32,8 @@ class UserProvisioningController {
             produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<?> provision(@RequestBody ProvisionUserRequest request) {
         String email = request.email() == null ? "" : request.email().strip();
-        if (email.length() < 3 || email.length() > 254 || !EMAIL.matcher(email).matches()) {
-            return problem("'email' must be an e-mail address of 3 to 254 characters.");
+        if (!EmailAddresses.isValid(email)) {
+            return problem("'email' must be an e-mail address: " + EmailAddresses.RULE + ".");
         }
         UserProvisioning.ProvisionedUser user = provisioning.provision(email);
         return ResponseEntity.status(user.created() ? HttpStatus.CREATED : HttpStatus.OK)

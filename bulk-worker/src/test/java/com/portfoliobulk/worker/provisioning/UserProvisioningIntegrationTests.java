@@ -79,6 +79,9 @@ class UserProvisioningIntegrationTests {
     void aMissingOrMalformedAddressIsABadRequest() {
         assertThat(provision("{}").status()).isEqualTo(400);
         assertThat(provision("{\"email\":\"not-an-address\"}").status()).isEqualTo(400);
+        assertThat(provision("{\"email\":\"<script>alert(1)</script>@x.example\"}")
+                        .status())
+                .isEqualTo(400);
         assertThat(provision("not json").status()).isEqualTo(400);
     }
 
