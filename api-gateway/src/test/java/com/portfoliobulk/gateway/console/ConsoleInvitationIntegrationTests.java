@@ -58,13 +58,14 @@ class ConsoleInvitationIntegrationTests extends StubbedServicesIntegrationTest {
                 .contains("<title>Invitation · Portfolio Bulk Access</title>");
         assertThat(invitation.headers().firstValue("Cache-Control"))
                 .hasValueSatisfying(cache -> assertThat(cache).contains("no-store"));
-    }
 
-    @Test
-    void aSignInWithoutAnInvitationToReturnToStillGoesToTheConsole() throws Exception {
-        HttpResponse<String> signedIn = browser.signIn(INVITEE, "USER_MANAGEMENT_VIEW", portfolio);
-
-        assertThat(signedIn.headers().firstValue("Location"))
+        ConsoleBrowser other = new ConsoleBrowser(port);
+        assertThat(other.get("/console/portfolios/" + portfolio.id() + "/users").statusCode())
+                .isEqualTo(302);
+        assertThat(other.signIn(INVITEE, "USER_MANAGEMENT_VIEW", portfolio)
+                        .headers()
+                        .firstValue("Location"))
+                .as("a sign-in returns to invitation pages only")
                 .hasValueSatisfying(location -> assertThat(location).endsWith("/console"));
     }
 
@@ -84,6 +85,8 @@ class ConsoleInvitationIntegrationTests extends StubbedServicesIntegrationTest {
                 .contains("6f1d7e34-9c2a-4c1e-8f0b-2a6a3c9e7d21")
                 .contains("Analyst");
         assertThat(worker.bodyFor(token)).isEqualTo("{\"email\":\"" + INVITEE + "\"}");
+        HttpResponse<String> api = browser.post("/api/v1/invitations/" + token + "/accept", Map.of());
+        assertThat(api.statusCode()).as("the API stays bearer-only").isEqualTo(401);
     }
 
     @Test
@@ -140,16 +143,6 @@ class ConsoleInvitationIntegrationTests extends StubbedServicesIntegrationTest {
 
         assertThat(forged.statusCode()).isEqualTo(403);
         assertThat(worker.bodyFor(token)).isNull();
-    }
-
-    @Test
-    void theApiRouteStaysBearerOnly() throws Exception {
-        browser.signIn(INVITEE, "USER_MANAGEMENT_VIEW", portfolio);
-
-        HttpResponse<String> api =
-                browser.post("/api/v1/invitations/" + token("accepted") + "/accept", Map.of("_csrf", "none"));
-
-        assertThat(api.statusCode()).isEqualTo(401);
     }
 
     private HttpResponse<String> accept(String token, String page) throws Exception {
