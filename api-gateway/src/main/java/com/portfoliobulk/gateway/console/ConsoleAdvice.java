@@ -14,7 +14,8 @@ import org.springframework.web.client.RestClientException;
 
 /**
  * The console's error pages: an API problem is shown as the API worded it; an expired or revoked
- * sign-in (the API answers 401) ends the session and asks to sign in again.
+ * sign-in (the API answers 401) ends the session and asks to sign in again (back on the invitation
+ * page, when it was one).
  */
 @ControllerAdvice(basePackageClasses = ConsoleAdvice.class)
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -34,6 +35,7 @@ class ConsoleAdvice {
             if (request.getSession(false) != null) {
                 request.getSession(false).invalidate();
             }
+            SignInReturn.remember(request, response);
             return "redirect:" + ConsoleSecurityConfiguration.SIGN_IN + "?expired";
         }
         response.setStatus(problem.status());

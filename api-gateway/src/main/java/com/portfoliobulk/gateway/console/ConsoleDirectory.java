@@ -12,7 +12,8 @@ import org.springframework.stereotype.Repository;
 
 /**
  * The little the console reads that the API has no endpoint for: the names of the portfolios an
- * administrator may open, and (for the demo sign-in) which portfolios exist and a user's id.
+ * administrator may open and of the accounts an accepted invitation opened, and (for the demo
+ * sign-in) which portfolios exist and a user's id.
  */
 @Repository
 class ConsoleDirectory {
@@ -69,6 +70,19 @@ class ConsoleDirectory {
                     .param("ids", PostgresArrays.uuids(ids))
                     .query(rs -> {
                         names.put(rs.getString("id"), rs.getString("name"));
+                    });
+        }
+        return names;
+    }
+
+    /** The names of those of the given accounts that exist, by account id (whatever their portfolio). */
+    Map<UUID, String> accountNames(Collection<UUID> accountIds) {
+        Map<UUID, String> names = new HashMap<>();
+        if (!accountIds.isEmpty()) {
+            jdbc.sql("SELECT id, name FROM directory.accounts WHERE id = ANY(:ids)")
+                    .param("ids", PostgresArrays.uuids(accountIds))
+                    .query(rs -> {
+                        names.put(rs.getObject("id", UUID.class), rs.getString("name"));
                     });
         }
         return names;

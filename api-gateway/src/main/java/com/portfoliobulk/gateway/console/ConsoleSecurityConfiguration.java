@@ -19,8 +19,10 @@ import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWrite
  * The console's own filter chain, ahead of the API's: a session (cookie {@code HttpOnly},
  * {@code SameSite=Lax}, see {@code server.servlet.session.cookie.*}), CSRF tokens on every form and
  * htmx request, sign-in by the identity provider ({@code oauth2Login}, when a client registration
- * is configured) or, in the {@code local} profile, the demo sign-in. The API's chain stays
- * bearer-only and stateless: a console session never authenticates an {@code /api} call.
+ * is configured) or, in the {@code local} profile, the demo sign-in. The invitation page of the
+ * invitation e-mails ({@code /invitations/{token}}) is a console page: a person who is not signed in
+ * signs in first and comes back to it ({@link SignInReturn}). The API's chain stays bearer-only and
+ * stateless: a console session never authenticates an {@code /api} call.
  */
 @Configuration(proxyBeanMethods = false)
 class ConsoleSecurityConfiguration {
@@ -44,12 +46,14 @@ class ConsoleSecurityConfiguration {
             ObjectProvider<ClientRegistrationRepository> registrations,
             ObjectProvider<JwtDecoder> decoders)
             throws Exception {
-        http.securityMatcher("/console", "/console/**", "/webjars/**", "/oauth2/**", "/login/oauth2/**")
+        http.securityMatcher(
+                        "/console", "/console/**", "/invitations/**", "/webjars/**", "/oauth2/**", "/login/oauth2/**")
                 .authorizeHttpRequests(
                         requests -> requests.requestMatchers(SIGN_IN, "/console/assets/**", "/webjars/**")
                                 .permitAll()
                                 .anyRequest()
                                 .authenticated())
+                .requestCache(cache -> cache.requestCache(SignInReturn.CACHE))
                 .securityContext(context -> context.securityContextRepository(consoleSecurityContextRepository))
                 .sessionManagement(session -> session.sessionFixation(fixation -> fixation.changeSessionId()))
                 .exceptionHandling(exceptions ->

@@ -226,6 +226,15 @@ class GatewayApi {
                 .body(JSON));
     }
 
+    /** Accepts the invitation as the signed-in person (the API checks it was sent to their address). */
+    Map<String, Object> acceptInvitation(ConsoleUser user, String token) {
+        return call(() -> client().post()
+                .uri("/api/v1/invitations/{token}/accept", token)
+                .headers(headers -> authorize(headers, user))
+                .retrieve()
+                .body(JSON));
+    }
+
     private Map<String, Object> get(
             ConsoleUser user, String path, Map<String, Object> pathVariables, Map<String, String> query, int limit) {
         return call(() -> client().get()

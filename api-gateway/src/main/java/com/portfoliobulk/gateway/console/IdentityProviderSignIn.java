@@ -60,6 +60,6 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
             response.sendRedirect(request.getContextPath() + ConsoleSecurityConfiguration.SIGN_IN + "?rejected");
             return;
         }
-        response.sendRedirect(request.getContextPath() + "/console");
+        response.sendRedirect(request.getContextPath() + SignInReturn.path(request, response));
     }
 }

@@ -116,7 +116,7 @@ class SignInController {
                         permission,
                         Instant.now().plus(properties.demoTokenValidity()));
         ConsoleSession.start(ConsoleUser.of(decoders.getObject().decode(token)), request, response, contexts);
-        return "redirect:/console";
+        return "redirect:" + SignInReturn.path(request, response);
     }
 
     private Optional<ConsoleDirectory.Portfolio> chosenPortfolio(String portfolio) {

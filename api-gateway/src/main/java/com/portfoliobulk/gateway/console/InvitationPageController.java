@@ -1,0 +1,104 @@
+package com.portfoliobulk.gateway.console;
+
+import jakarta.servlet.http.HttpServletResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+
+/**
+ * The page behind the link of an invitation e-mail. Opening it only shows whom the invitation will be
+ * accepted as (mail scanners follow links); the invited person accepts with its button, which calls
+ * the API's accept with their sign-in. Someone not signed in signs in first and comes back here
+ * ({@link SignInReturn}).
+ */
+@Controller
+class InvitationPageController {
+
+    private final GatewayApi api;
+
+    private final ConsoleDirectory directory;
+
+    InvitationPageController(GatewayApi api, ConsoleDirectory directory) {
+        this.api = api;
+        this.directory = directory;
+    }
+
+    @GetMapping(SignInReturn.INVITATION_PAGE)
+    String invitation(ConsoleUser user, @PathVariable String token, Model model) {
+        model.addAttribute("me", user.email());
+        model.addAttribute("token", token);
+        model.addAttribute("outcome", "pending");
+        return "console/invitation";
+    }
+
+    /**
+     * Accepts the invitation through the API. Used, expired or revoked (410) and another person's
+     * invitation (403) are explained on the page; an ended sign-in (401) and anything else are shown
+     * as on every console page ({@link ConsoleAdvice}).
+     */
+    @PostMapping(SignInReturn.INVITATION_PAGE)
+    String accept(ConsoleUser user, @PathVariable String token, HttpServletResponse response, Model model) {
+        model.addAttribute("me", user.email());
+        model.addAttribute("token", token);
+        try {
+            model.addAttribute("memberships", memberships(api.acceptInvitation(user, token)));
+            model.addAttribute("outcome", "accepted");
+        } catch (ApiProblem problem) {
+            if (problem.status() == 410) {
+                model.addAttribute("outcome", "gone");
+            } else if (problem.status() == 403) {
+                model.addAttribute("outcome", "forbidden");
+                model.addAttribute("detail", problem.detail());
+            } else {
+                throw problem;
+            }
+            response.setStatus(problem.status());
+        }
+        return "console/invitation";
+    }
+
+    /** The memberships the acceptance activated, with the accounts' names where they are known. */
+    private List<Membership> memberships(Map<String, Object> accepted) {
+        List<Map<?, ?>> answered = new ArrayList<>();
+        if (accepted.get("memberships") instanceof List<?> all) {
+            all.stream().filter(Map.class::isInstance).map(Map.class::cast).forEach(answered::add);
+        }
+        if (answered.isEmpty()) {
+            answered.add(accepted);
+        }
+        List<UUID> ids = answered.stream()
+                .map(membership -> accountId(membership.get("accountId")))
+                .filter(Objects::nonNull)
+                .toList();
+        Map<UUID, String> names = directory.accountNames(ids);
+        return answered.stream()
+                .map(membership -> {
+                    UUID accountId = accountId(membership.get("accountId"));
+                    return new Membership(
+                            String.valueOf(membership.get("accountId")),
+                            accountId == null ? null : names.get(accountId),
+                            membership.get("role") == null
+                                    ? null
+                                    : membership.get("role").toString());
+                })
+                .toList();
+    }
+
+    private static UUID accountId(Object value) {
+        try {
+            return value == null ? null : UUID.fromString(value.toString());
+        } catch (IllegalArgumentException ex) {
+            return null;
+        }
+    }
+
+    /** An activated membership: the account (its name when known) and the role now held. */
+    record Membership(String accountId, String accountName, String role) {}
+}

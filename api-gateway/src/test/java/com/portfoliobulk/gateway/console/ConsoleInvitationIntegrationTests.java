@@ -1,0 +1,157 @@
+package com.portfoliobulk.gateway.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
+import com.portfoliobulk.testsupport.DirectorySeed;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.test.context.TestPropertySource;
+
+/**
+ * The page behind the link of an invitation e-mail, in the console: sign in first and come back,
+ * accept with the button (never by opening the link), and what a used, expired or someone else's
+ * invitation says. The bulk-worker is the {@link com.portfoliobulk.gateway.support.StubWorker}: the
+ * token's first word says how it answers.
+ */
+@TestPropertySource(properties = "bulk.gateway.console.demo-sign-in=true")
+class ConsoleInvitationIntegrationTests extends StubbedServicesIntegrationTest {
+
+    private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
+
+    private static final String INVITEE = "invitee@brand.example";
+
+    private ConsoleBrowser browser;
+
+    private DirectorySeed.Portfolio portfolio;
+
+    @BeforeEach
+    void freshBrowser() {
+        browser = new ConsoleBrowser(port);
+        portfolio = directory.portfolio();
+    }
+
+    @Test
+    void openingTheLinkWithoutASessionSignsInFirstAndComesBackToTheInvitation() throws Exception {
+        String page = "/invitations/" + token("accepted");
+
+        HttpResponse<String> opened = browser.get(page);
+        assertThat(opened.statusCode()).isEqualTo(302);
+        assertThat(opened.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in"));
+
+        HttpResponse<String> signedIn = browser.signIn(INVITEE, "USER_MANAGEMENT_VIEW", portfolio);
+        assertThat(signedIn.statusCode()).as(signedIn.body()).isEqualTo(302);
+        assertThat(signedIn.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith(page));
+
+        HttpResponse<String> invitation = browser.get(page);
+        assertThat(invitation.statusCode()).isEqualTo(200);
+        assertThat(invitation.body())
+                .contains("The invitation will be accepted as <strong id=\"invitee\">" + INVITEE + "</strong>")
+                .contains("Accept invitation", "name=\"_csrf\"")
+                .contains("<title>Invitation · Portfolio Bulk Access</title>");
+        assertThat(invitation.headers().firstValue("Cache-Control"))
+                .hasValueSatisfying(cache -> assertThat(cache).contains("no-store"));
+
+        ConsoleBrowser other = new ConsoleBrowser(port);
+        assertThat(other.get("/console/portfolios/" + portfolio.id() + "/users").statusCode())
+                .isEqualTo(302);
+        assertThat(other.signIn(INVITEE, "USER_MANAGEMENT_VIEW", portfolio)
+                        .headers()
+                        .firstValue("Location"))
+                .as("a sign-in returns to invitation pages only")
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console"));
+    }
+
+    @Test
+    void openingTheLinkNeverAcceptsOnlyTheButtonDoes() throws Exception {
+        String token = token("accepted");
+        browser.signIn(INVITEE, "USER_MANAGEMENT_VIEW", portfolio);
+
+        HttpResponse<String> opened = browser.get("/invitations/" + token);
+        assertThat(opened.statusCode()).isEqualTo(200);
+        assertThat(worker.bodyFor(token)).as("opening the link accepts nothing").isNull();
+
+        HttpResponse<String> accepted = accept(token, opened.body());
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+        assertThat(accepted.body())
+                .contains("Invitation accepted")
+                .contains("6f1d7e34-9c2a-4c1e-8f0b-2a6a3c9e7d21")
+                .contains("Analyst");
+        assertThat(worker.bodyFor(token)).isEqualTo("{\"email\":\"" + INVITEE + "\"}");
+        HttpResponse<String> api = browser.post("/api/v1/invitations/" + token + "/accept", Map.of());
+        assertThat(api.statusCode()).as("the API stays bearer-only").isEqualTo(401);
+    }
+
+    @Test
+    void acceptingShowsTheAccountsNameWhenItIsKnown() throws Exception {
+        jdbc.sql("""
+                        INSERT INTO directory.accounts (id, portfolio_id, name)
+                        VALUES ('6f1d7e34-9c2a-4c1e-8f0b-2a6a3c9e7d21', :portfolio, 'Invited Brand')
+                        ON CONFLICT (id) DO NOTHING
+                        """).param("portfolio", portfolio.id()).update();
+        String token = token("accepted");
+        browser.signIn(INVITEE, "USER_MANAGEMENT_VIEW", portfolio);
+
+        HttpResponse<String> accepted =
+                accept(token, browser.get("/invitations/" + token).body());
+
+        assertThat(accepted.body()).contains("<th scope=\"row\">Invited Brand</th>");
+    }
+
+    @Test
+    void aUsedExpiredOrRevokedInvitationSaysToAskForANewOne() throws Exception {
+        String token = token("expired");
+        browser.signIn(INVITEE, "USER_MANAGEMENT_VIEW", portfolio);
+
+        HttpResponse<String> gone =
+                accept(token, browser.get("/invitations/" + token).body());
+
+        assertThat(gone.statusCode()).isEqualTo(410);
+        assertThat(gone.body())
+                .contains("The invitation cannot be accepted any more")
+                .contains("Ask the person who\n      invited you to send a new invitation");
+    }
+
+    @Test
+    void someoneElsesInvitationSaysToSignInWithTheInvitedAddress() throws Exception {
+        String token = token("mismatch");
+        browser.signIn("someone.else@brand.example", "USER_MANAGEMENT_VIEW", portfolio);
+
+        HttpResponse<String> forbidden =
+                accept(token, browser.get("/invitations/" + token).body());
+
+        assertThat(forbidden.statusCode()).isEqualTo(403);
+        assertThat(forbidden.body())
+                .contains("Not accepted as <span>someone.else@brand.example</span>")
+                .contains("This invitation was sent to another e-mail address.")
+                .contains("sign in with the address it was sent to");
+    }
+
+    @Test
+    void acceptingNeedsTheSessionsCsrfToken() throws Exception {
+        String token = token("accepted");
+        browser.signIn(INVITEE, "USER_MANAGEMENT_VIEW", portfolio);
+
+        HttpResponse<String> forged = browser.post("/invitations/" + token, Map.of());
+
+        assertThat(forged.statusCode()).isEqualTo(403);
+        assertThat(worker.bodyFor(token)).isNull();
+    }
+
+    private HttpResponse<String> accept(String token, String page) throws Exception {
+        Matcher csrf = CSRF_FIELD.matcher(page);
+        assertThat(csrf.find()).as(page).isTrue();
+        return browser.post("/invitations/" + token, Map.of("_csrf", ConsoleBrowser.unescape(csrf.group(1))));
+    }
+
+    private static String token(String outcome) {
+        return outcome + "-" + UUID.randomUUID();
+    }
+}
