@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.console;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
@@ -17,6 +18,7 @@ import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -38,6 +40,8 @@ import tools.jackson.databind.json.JsonMapper;
 class GatewayApi {
 
     private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() {};
+
+    private static final MediaType CSV = new MediaType("text", "csv");
 
     private static final String PORTFOLIOS = "/api/v1/portfolios/{portfolioId}";
 
@@ -156,8 +160,12 @@ class GatewayApi {
                 limit);
     }
 
-    /** Streams the job's task CSV from the API into {@code out}, never holding it whole. */
-    void tasksCsv(ConsoleUser user, UUID portfolioId, UUID jobId, String status, String reason, OutputStream out) {
+    /**
+     * Streams the job's task CSV from the API, never holding it whole. {@code download} is opened
+     * only once the API has accepted the request and answers CSV, so that a refusal can still be
+     * shown as a page: it becomes an {@link ApiProblem} before anything is written.
+     */
+    void tasksCsv(ConsoleUser user, UUID portfolioId, UUID jobId, String status, String reason, Download download) {
         call(() -> client().get()
                 .uri(uri(
                         "/bulk-jobs/{jobId}/tasks",
@@ -165,17 +173,35 @@ class GatewayApi {
                         query("status", status, "reason", reason),
                         0))
                 .headers(headers -> authorize(headers, user))
-                .accept(MediaType.parseMediaType("text/csv"))
+                .accept(CSV)
                 .exchange((request, response) -> {
-                    if (response.getStatusCode().isError()) {
+                    if (!response.getStatusCode().is2xxSuccessful()) {
                         throw problem(
                                 response.getStatusCode(), response.getBody().readAllBytes());
                     }
+                    MediaType type = response.getHeaders().getContentType();
+                    if (type == null || !CSV.isCompatibleWith(type)) {
+                        throw new ApiProblem(
+                                HttpStatus.BAD_GATEWAY.value(),
+                                Map.of(
+                                        "title",
+                                        "The download did not arrive",
+                                        "detail",
+                                        "The API answered " + (type == null ? "no content type" : type)
+                                                + " instead of CSV."));
+                    }
                     try (InputStream body = response.getBody()) {
-                        body.transferTo(out);
+                        body.transferTo(download.open());
                     }
                     return null;
                 }));
+    }
+
+    /** Where a download is written, opened only when there is one to write. */
+    @FunctionalInterface
+    interface Download {
+
+        OutputStream open() throws IOException;
     }
 
     Map<String, Object> cancel(ConsoleUser user, UUID portfolioId, UUID jobId) {

@@ -1,7 +1,6 @@
 package com.portfoliobulk.gateway.console;
 
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -119,11 +118,14 @@ class JobController {
             @PathVariable UUID jobId,
             @RequestParam(required = false) String status,
             @RequestParam(required = false) String reason,
-            HttpServletResponse response)
-            throws IOException {
-        response.setContentType("text/csv;charset=UTF-8");
-        response.setHeader(HttpHeaders.CONTENT_DISPOSITION, "attachment; filename=\"job-" + jobId + "-tasks.csv\"");
-        api.tasksCsv(user, portfolioId, jobId, status, reason, response.getOutputStream());
+            HttpServletResponse response) {
+        // The response is a download only once the API has accepted the request: a refusal is an
+        // ApiProblem, shown as the console's error page on a response nothing was written to.
+        api.tasksCsv(user, portfolioId, jobId, status, reason, () -> {
+            response.setContentType("text/csv;charset=UTF-8");
+            response.setHeader(HttpHeaders.CONTENT_DISPOSITION, "attachment; filename=\"job-" + jobId + "-tasks.csv\"");
+            return response.getOutputStream();
+        });
     }
 
     @PostMapping("/console/portfolios/{portfolioId}/jobs/{jobId}/cancel")

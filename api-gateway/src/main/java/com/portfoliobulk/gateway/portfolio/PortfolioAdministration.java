@@ -66,6 +66,9 @@ class PortfolioAdministration {
 
     private static final String CODE = "[A-Z][A-Z0-9_]{0,63}";
 
+    /** No custom role's code: what the console's role selectors send to remove access. */
+    private static final String NO_ACCESS = "NO_ACCESS";
+
     private static final int MAX_NAME = 200;
 
     private static final int MAX_DESCRIPTION = 1000;
@@ -464,8 +467,12 @@ class PortfolioAdministration {
                     "code",
                     "must be 1 to 64 letters, digits and underscores starting with a letter, e.g. REGIONAL_LEAD");
         }
-        if (builtIn) {
-            throw AdminProblems.invalid("code", "'" + code + "' is a built-in role; choose another code");
+        // NO_ACCESS is taken too: the console's role selectors use it for "remove access".
+        if (builtIn || code.equals(NO_ACCESS)) {
+            throw AdminProblems.invalid(
+                    "code",
+                    "'" + code + "' is " + (builtIn ? "a built-in role" : "reserved for removing access")
+                            + "; choose another code");
         }
         if (definition.name() == null
                 || definition.name().isBlank()

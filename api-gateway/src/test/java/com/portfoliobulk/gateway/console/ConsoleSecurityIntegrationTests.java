@@ -212,6 +212,50 @@ class ConsoleSecurityIntegrationTests {
     }
 
     @Test
+    void aRefusedTasksDownloadShowsTheApisProblemWithItsStatus() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID ann = analystOn(portfolio, "Brand Lima");
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String job = URI.create(confirmOffboarding(portfolio, ann)
+                        .headers()
+                        .firstValue("Location")
+                        .orElseThrow())
+                .getPath();
+        UUID unknownJob = UUID.randomUUID();
+
+        HttpResponse<String> badStatus = get(job + "/tasks.csv?status=bogus");
+        HttpResponse<String> badReason = get(job + "/tasks.csv?reason=zz");
+        HttpResponse<String> noSuchJob =
+                get("/console/portfolios/" + portfolio.id() + "/jobs/" + unknownJob + "/tasks.csv");
+
+        assertThat(badStatus.statusCode()).as(badStatus.body()).isEqualTo(400);
+        assertThat(badReason.statusCode()).as(badReason.body()).isEqualTo(400);
+        assertThat(noSuchJob.statusCode()).as(noSuchJob.body()).isEqualTo(404);
+        for (HttpResponse<String> refused : List.of(badStatus, badReason, noSuchJob)) {
+            assertThat(refused.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+            assertThat(refused.headers().firstValue("Content-Disposition")).isEmpty();
+            assertThat(refused.body()).contains("role=\"alert\"", "Back to the console");
+        }
+        assertThat(ConsoleBrowser.unescape(badStatus.body()))
+                .contains("Invalid 'status': 'bogus' is not one of [PENDING", "<strong>status</strong>");
+        assertThat(ConsoleBrowser.unescape(badReason.body()))
+                .contains("Invalid 'reason': 'zz' is not one of [OWNER_PROTECTED", "<strong>reason</strong>");
+        assertThat(noSuchJob.body()).contains("There is no job " + unknownJob + " in this portfolio.");
+
+        HttpResponse<String> csv = get(job + "/tasks.csv?status=PENDING");
+
+        assertThat(csv.statusCode()).isEqualTo(200);
+        assertThat(csv.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("text/csv"));
+        assertThat(csv.headers().firstValue("Content-Disposition"))
+                .hasValueSatisfying(disposition -> assertThat(disposition).startsWith("attachment"));
+        assertThat(csv.body().lines().findFirst())
+                .hasValue(
+                        "taskId,accountId,userId,email,action,previousRole,newRole,status,reason,error,attempts,appliedAt");
+    }
+
+    @Test
     void aViewOnlyAdministratorCannotSubmitEvenWithAForgedForm() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
         UUID ann = analystOn(portfolio, "Brand Rome");

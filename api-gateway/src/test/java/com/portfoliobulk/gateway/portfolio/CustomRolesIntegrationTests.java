@@ -7,6 +7,7 @@ import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpMethod;
@@ -134,6 +135,28 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
                         """.formatted(ann, alpha)),
                 422,
                 "role");
+    }
+
+    @Test
+    void noAccessIsNoCustomRoleCodeBecauseTheConsoleRemovesAccessWithIt() {
+        Map<String, String> permissionOf =
+                Map.of("/account-roles", "VIEW_ACCOUNT", "/portfolio-roles", "USER_MANAGEMENT_VIEW");
+        for (String roles : permissionOf.keySet()) {
+            for (String code : List.of("NO_ACCESS", " no_access ")) {
+                Answer refused =
+                        call(HttpMethod.POST, owner, path(roles), """
+                        {"code":"%s","name":"No access","permissions":["%s"]}
+                        """.formatted(code, permissionOf.get(roles)));
+
+                assertFieldProblem(refused, 422, "code");
+                assertThat(refused.body().path("errors").get(0).path("message").asString())
+                        .as(roles)
+                        .contains("NO_ACCESS");
+            }
+            assertThat(call(HttpMethod.GET, owner, path(roles), null).text())
+                    .as(roles)
+                    .doesNotContain("NO_ACCESS");
+        }
     }
 
     @Test
