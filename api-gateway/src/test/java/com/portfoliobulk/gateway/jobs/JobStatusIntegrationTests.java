@@ -295,8 +295,8 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
     @Test
     void hostileAddressesDownloadAsTextNotFormulas() {
         UUID account = accounts.getFirst();
-        List<String> hostile =
-                List.of("=hyperlink(\"http://evil.test\",\"x\")@evil.test", "+1@evil.test", "-1@evil.test");
+        // Valid addresses (a local part may begin with = + -) that a spreadsheet would still read as formulas.
+        List<String> hostile = List.of("=1+2@evil.test", "+1@evil.test", "-1@evil.test");
         String emails = String.join(
                 ",",
                 hostile.stream()
@@ -313,8 +313,7 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
         List<String> rows = csv.text().lines().skip(1).toList();
         assertThat(rows).hasSize(hostile.size());
         assertThat(rows)
-                .anySatisfy(row ->
-                        assertThat(row).contains(",\"'=hyperlink(\"\"http://evil.test\"\",\"\"x\"\")@evil.test\","))
+                .anySatisfy(row -> assertThat(row).contains(",\"'=1+2@evil.test\","))
                 .anySatisfy(row -> assertThat(row).contains(",\"'+1@evil.test\","))
                 .anySatisfy(row -> assertThat(row).contains(",\"'-1@evil.test\","));
         assertThat(rows).allSatisfy(row -> assertThat(row).doesNotContain(",=", ",+", ",-", ",@"));
