@@ -5,10 +5,12 @@ import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.web.NotFoundException;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -19,9 +21,10 @@ import org.springframework.ui.Model;
 @Component
 class ConsolePages {
 
-    /** The roles a bulk change may give (never Owner). */
-    static final List<AccountRole> GRANTABLE_ROLES =
-            AccountRole.standardRoles().stream().filter(role -> !role.isOwner()).toList();
+    /** The standard roles, as the role lists show them until the portfolio's custom ones are read. */
+    static final List<RoleChoice> STANDARD_ROLES = AccountRole.standardRoles().stream()
+            .map(role -> new RoleChoice(role.code(), role.displayName()))
+            .toList();
 
     private final ConsoleDirectory directory;
 
@@ -29,8 +32,11 @@ class ConsolePages {
 
     private final PortfolioAccess access;
 
-    ConsolePages(ConsoleDirectory directory, ConsoleProperties properties, PortfolioAccess access) {
+    private final GatewayApi api;
+
+    ConsolePages(ConsoleDirectory directory, ConsoleProperties properties, PortfolioAccess access, GatewayApi api) {
         this.access = access;
+        this.api = api;
         this.directory = directory;
         this.properties = properties;
     }
@@ -59,12 +65,66 @@ class ConsolePages {
         model.addAttribute("me", user.email());
         model.addAttribute("canChange", caller.canChange(portfolioId));
         model.addAttribute("section", section);
-        model.addAttribute("allRoles", AccountRole.standardRoles());
-        model.addAttribute("grantableRoles", GRANTABLE_ROLES);
+        roleChoices(model, STANDARD_ROLES);
         model.addAttribute("jobStatuses", JobStatus.values());
         model.addAttribute("jobTypes", JobType.values());
         model.addAttribute("taskStatuses", TaskStatus.values());
         model.addAttribute("reasons", ReasonCode.values());
+    }
+
+    /**
+     * Replaces the page's role lists with the account roles the API answers for the portfolio: the
+     * standard ones and its custom ones, with their configured names (read once, for the whole page).
+     * When the API refuses the administrator the list, the standard roles stay.
+     */
+    void accountRoles(Model model, ConsoleUser user, UUID portfolioId) {
+        Map<String, Object> page;
+        try {
+            page = api.accountRoles(user, portfolioId, PageRequest.MAX_LIMIT);
+        } catch (ApiProblem problem) {
+            if (problem.status() != 403) {
+                throw problem;
+            }
+            return;
+        }
+        List<RoleChoice> roles = items(page).stream()
+                .filter(Map.class::isInstance)
+                .map(item -> (Map<?, ?>) item)
+                .filter(item -> item.get("code") != null)
+                .map(item -> new RoleChoice(
+                        item.get("code").toString(),
+                        item.get("name") == null || item.get("name").toString().isBlank()
+                                ? new AccountRole(item.get("code").toString()).displayName()
+                                : item.get("name").toString()))
+                .toList();
+        if (!roles.isEmpty()) {
+            roleChoices(model, roles);
+        }
+    }
+
+    private static void roleChoices(Model model, List<RoleChoice> roles) {
+        Map<String, String> names = new LinkedHashMap<>();
+        roles.forEach(role -> names.put(role.code(), role.name()));
+        List<RoleChoice> grantable =
+                roles.stream().filter(role -> !role.isOwner()).toList();
+        model.addAttribute("allRoles", roles);
+        model.addAttribute("grantableRoles", grantable);
+        model.addAttribute(
+                "grantableCodes", grantable.stream().map(RoleChoice::code).toList());
+        model.addAttribute("roleNames", names);
+    }
+
+    /** A role a list offers: its code and the name a person reads (a custom role's configured name). */
+    record RoleChoice(String code, String name) {
+
+        /** The name shown, as the templates ask for it. */
+        public String displayName() {
+            return name;
+        }
+
+        boolean isOwner() {
+            return "OWNER".equals(code);
+        }
     }
 
     /** The administrator with the permissions the API applies to them (token or stored, as configured). */

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.Map;
 
 /** How the templates show codes and times ({@code ${fmt.role(...)}}; public methods, for SpEL). */
 final class Formats {
@@ -15,6 +16,12 @@ final class Formats {
     /** The name a person reads for a role code, e.g. "Campaign coordinator". */
     public String role(Object code) {
         return code == null ? "" : new AccountRole(code.toString()).displayName();
+    }
+
+    /** The name a person reads for a role code: the page's name for it (a custom role's), else {@link #role(Object)}. */
+    public String role(Object code, Map<?, ?> names) {
+        Object name = code == null || names == null ? null : names.get(code.toString());
+        return name == null ? role(code) : name.toString();
     }
 
     /** The words for an enum-like code, e.g. "Completed with errors". */

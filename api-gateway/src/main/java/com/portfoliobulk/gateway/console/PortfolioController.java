@@ -72,6 +72,7 @@ class PortfolioController {
             @RequestHeader(name = "HX-Target", required = false) String target,
             Model model) {
         pages.portfolio(model, user, portfolioId, "users");
+        pages.accountRoles(model, user, portfolioId);
         // The account choices are read alongside the page of users, not after it.
         Future<Map<String, Object>> choices =
                 background.submit(() -> api.accounts(user, portfolioId, accountName, pages.accountChoices(), null));
@@ -114,6 +115,7 @@ class PortfolioController {
             @RequestParam(required = false) String cursor,
             Model model) {
         pages.portfolio(model, user, portfolioId, "users");
+        pages.accountRoles(model, user, portfolioId);
         Map<String, Object> profile = api.profile(user, portfolioId, userId, pages.pageSize(), cursor);
         model.addAttribute("profile", profile);
         model.addAttribute("accounts", profile.get("accounts"));

@@ -2,14 +2,15 @@ package com.portfoliobulk.gateway.directory;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.paging.Page;
+import com.portfoliobulk.gateway.portfolio.CustomAccountRoles;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.web.InvalidParameterException;
 import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.List;
 import java.util.UUID;
 import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.MediaType;
@@ -45,7 +46,10 @@ class DirectoryController {
 
     private final PortfolioDirectory directory;
 
-    DirectoryController(PortfolioAccess access, PortfolioDirectory directory) {
+    private final CustomAccountRoles customRoles;
+
+    DirectoryController(PortfolioAccess access, PortfolioDirectory directory, CustomAccountRoles customRoles) {
+        this.customRoles = customRoles;
         this.access = access;
         this.directory = directory;
     }
@@ -85,18 +89,8 @@ class DirectoryController {
                     String q,
             @Parameter(
                             description = "Only users holding, or invited with, this role on at least one linked"
-                                    + " account.",
-                            schema =
-                                    @Schema(
-                                            allowableValues = {
-                                                "OWNER",
-                                                "ADMIN",
-                                                "MANAGER",
-                                                "ANALYST",
-                                                "CAMPAIGN_COORDINATOR",
-                                                "CONTENT_CREATOR",
-                                                "SUPPORT"
-                                            }))
+                                    + " account: a standard role (OWNER, ADMIN, MANAGER, ANALYST, CAMPAIGN_COORDINATOR,"
+                                    + " CONTENT_CREATOR, SUPPORT) or a custom account role the portfolio defines.")
                     @RequestParam(required = false)
                     String role,
             @Parameter(description = "Only users with access to, or a pending invitation to, this linked account.")
@@ -104,7 +98,7 @@ class DirectoryController {
                     UUID accountId,
             @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
-        UserFilter filter = new UserFilter(text(q, MAX_EMAIL_TEXT), role(role), accountId);
+        UserFilter filter = new UserFilter(text(q, MAX_EMAIL_TEXT), role(portfolioId, role), accountId);
         return directory.users(portfolioId, filter, page.request(PortfolioDirectory.USERS));
     }
 
@@ -135,14 +129,27 @@ class DirectoryController {
         return text;
     }
 
-    private static AccountRole role(String code) {
+    /** A standard role, or a custom account role the portfolio defines (as bulk jobs accept them). */
+    private AccountRole role(UUID portfolioId, String code) {
         if (code == null || code.isBlank()) {
             return null;
         }
+        AccountRole role;
         try {
-            return AccountRole.of(code);
+            role = AccountRole.fromCode(code);
         } catch (IllegalArgumentException ex) {
             throw new InvalidParameterException("role", ex.getMessage());
         }
+        if (role.isStandard()) {
+            return role;
+        }
+        List<String> defined = customRoles.codes(portfolioId);
+        if (!defined.contains(role.code())) {
+            throw new InvalidParameterException(
+                    "role",
+                    "Unknown role '" + code + "'; known roles: " + AccountRole.standardCodes()
+                            + (defined.isEmpty() ? "" : " and this portfolio's custom roles " + defined));
+        }
+        return role;
     }
 }

@@ -5,6 +5,7 @@ import com.portfoliobulk.contracts.MembershipState;
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.gateway.jobs.InviteUsers.AccountInvitation;
 import com.portfoliobulk.gateway.jobs.UpdateRolesByAssignment.RoleAssignment;
+import com.portfoliobulk.gateway.portfolio.CustomAccountRoles;
 import com.portfoliobulk.gateway.web.FieldProblem;
 import com.portfoliobulk.rules.CurrentMembership;
 import com.portfoliobulk.rules.TargetSnapshot;
@@ -66,8 +67,15 @@ class TargetResolution {
 
     private final TransactionTemplate readOnly;
 
-    TargetResolution(JdbcClient jdbc, DataSource dataSource, PlatformTransactionManager transactions) {
+    private final CustomAccountRoles customRoles;
+
+    TargetResolution(
+            JdbcClient jdbc,
+            DataSource dataSource,
+            PlatformTransactionManager transactions,
+            CustomAccountRoles customRoles) {
         this.jdbc = jdbc;
+        this.customRoles = customRoles;
         JdbcTemplate template = new JdbcTemplate(dataSource);
         template.setFetchSize(FETCH_SIZE);
         this.streaming = new NamedParameterJdbcTemplate(template);
@@ -403,11 +411,7 @@ class TargetResolution {
         if (custom.length == 0) {
             return;
         }
-        List<String> defined = jdbc.sql(
-                        "SELECT code FROM jobs.account_roles WHERE portfolio_id = :portfolioId ORDER BY code")
-                .param("portfolioId", portfolioId)
-                .query(String.class)
-                .list();
+        List<String> defined = customRoles.codes(portfolioId);
         List<FieldProblem> errors = new ArrayList<>();
         roles.forEach((field, role) -> {
             if (role != null && !role.isStandard() && !defined.contains(role.code()) && errors.size() < 20) {
