@@ -2,7 +2,6 @@ package com.portfoliobulk.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.portfoliobulk.gateway.GatewayApplication;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import java.net.http.HttpResponse;
 import java.util.Map;
@@ -10,8 +9,6 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -19,22 +16,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * The administration page of a portfolio: its portfolio users and roles as the API answers the
  * signed-in administrator, and changing a portfolio user's role through the API.
  */
-@SpringBootTest(
-        webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = {
-            "spring.config.name=" + GatewayApplication.CONFIG_NAME,
-            "bulk.gateway.console.demo-sign-in=true",
-            "spring.security.oauth2.client.registration.corp.client-id=bulk-console",
-            "spring.security.oauth2.client.registration.corp.client-secret=not-used",
-            "spring.security.oauth2.client.registration.corp.client-name=Corporate SSO",
-            "spring.security.oauth2.client.registration.corp.authorization-grant-type=authorization_code",
-            "spring.security.oauth2.client.registration.corp.redirect-uri={baseUrl}/login/oauth2/code/{registrationId}",
-            "spring.security.oauth2.client.registration.corp.scope=openid,email,bulk-api",
-            "spring.security.oauth2.client.provider.corp.authorization-uri=https://idp.example/authorize",
-            "spring.security.oauth2.client.provider.corp.token-uri=https://idp.example/token",
-            "spring.security.oauth2.client.provider.corp.jwk-set-uri=https://idp.example/jwks",
-            "spring.security.oauth2.client.provider.corp.user-name-attribute=sub"
-        })
+@ConsoleIntegrationTest
 class ConsoleAdminIntegrationTests {
 
     @LocalServerPort
