@@ -126,7 +126,7 @@ class AuditConsumerFailoverSystemTests {
     private static Optional<ServiceProcess> waitingFor(int blockerPid, List<ServiceProcess> audits)
             throws SQLException {
         for (ServiceProcess audit : audits) {
-            if (sessions(audit).stream().anyMatch(session -> session.waitsFor(blockerPid))) {
+            if (DatabaseSession.waitsBehind(stack.invariants().dataSource(), audit, blockerPid)) {
                 return Optional.of(audit);
             }
         }

@@ -83,7 +83,7 @@ class WorkerFailoverSystemTests {
                 }
                 await().atMost(PATIENCE)
                         .pollInterval(Duration.ofMillis(20))
-                        .until(() -> sessions(victim).stream().anyMatch(session -> session.waitsFor(blockerPid)));
+                        .until(() -> DatabaseSession.waitsBehind(invariants.dataSource(), victim, blockerPid));
                 victim.freeze();
                 frozenAt = System.nanoTime();
                 finishedAtFreeze = invariants.finished(job.id());

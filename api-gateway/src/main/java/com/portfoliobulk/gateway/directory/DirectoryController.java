@@ -2,7 +2,6 @@ package com.portfoliobulk.gateway.directory;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.paging.Page;
-import com.portfoliobulk.gateway.portfolio.CustomAccountRoles;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.web.InvalidParameterException;
 import com.portfoliobulk.gateway.web.PageParameters;

@@ -1,4 +1,4 @@
-package com.portfoliobulk.gateway.portfolio;
+package com.portfoliobulk.gateway.directory;
 
 import java.util.List;
 import java.util.UUID;
