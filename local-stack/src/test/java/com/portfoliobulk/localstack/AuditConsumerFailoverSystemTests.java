@@ -25,9 +25,6 @@ import org.junit.jupiter.api.Test;
  */
 class AuditConsumerFailoverSystemTests {
 
-    /** The audit-consumer's {@code idle_in_transaction_session_timeout} (its default session options). */
-    private static final Duration IDLE_IN_TRANSACTION_TIMEOUT = Duration.ofSeconds(10);
-
     private static final Duration PATIENCE = Duration.ofSeconds(120);
 
     private static FaultStack stack;
@@ -67,14 +64,14 @@ class AuditConsumerFailoverSystemTests {
             // longer runs: the other audit-consumer's writes of the same events wait for it.
             await().atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(50))
-                    .until(() -> sessions(victim).stream().anyMatch(DatabaseSession::idleInTransaction));
+                    .until(() -> stack.sessions(victim).stream().anyMatch(DatabaseSession::idleInTransaction));
             assertThat(invariants.awaitTerminal(job.id(), PATIENCE)).isEqualTo("COMPLETED");
             invariants.awaitOneActivityEntryPerAppliedChange(job.id(), PATIENCE);
             frozenToWritten = Duration.ofNanos(System.nanoTime() - frozenAt);
             assertThat(victim.frozen())
                     .as("every entry was written while the victim was still frozen")
                     .isTrue();
-            assertThat(sessions(victim))
+            assertThat(stack.sessions(victim))
                     .as("PostgreSQL ended the frozen audit-consumer's transaction")
                     .noneMatch(DatabaseSession::idleInTransaction);
         } finally {
@@ -96,7 +93,7 @@ class AuditConsumerFailoverSystemTests {
 
         assertThat(frozenToWritten)
                 .as("the entries wait for the frozen transaction no longer than its idle-in-transaction timeout")
-                .isLessThan(IDLE_IN_TRANSACTION_TIMEOUT.plus(Duration.ofSeconds(30)));
+                .isLessThan(FaultStack.IDLE_IN_TRANSACTION_TIMEOUT.plus(Duration.ofSeconds(30)));
         job.assertAppliedExactlyOnce(stack, PATIENCE);
     }
 
@@ -131,10 +128,6 @@ class AuditConsumerFailoverSystemTests {
             }
         }
         return Optional.empty();
-    }
-
-    private static List<DatabaseSession> sessions(ServiceProcess process) throws SQLException {
-        return DatabaseSession.of(stack.invariants().dataSource(), process);
     }
 
     private static void awaitOwners(List<ServiceProcess> audits) {

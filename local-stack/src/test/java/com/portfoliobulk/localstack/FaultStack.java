@@ -7,6 +7,7 @@ import com.portfoliobulk.testsupport.SharedInfrastructure;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,6 +25,12 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * process it killed on purpose; the others work with the processes still alive.
  */
 final class FaultStack {
+
+    /**
+     * The worker's and the audit-consumer's {@code idle_in_transaction_session_timeout} (their default
+     * session options): how long a frozen process keeps its transaction.
+     */
+    static final Duration IDLE_IN_TRANSACTION_TIMEOUT = Duration.ofSeconds(10);
 
     /** Consumers (listener threads) per worker process. */
     static final int WORKER_CONCURRENCY = 2;
@@ -157,6 +164,11 @@ final class FaultStack {
 
     ServiceProcesses.Topics topics() {
         return processes.topics();
+    }
+
+    /** The process's database sessions now ({@link DatabaseSession}). */
+    List<DatabaseSession> sessions(ServiceProcess process) throws SQLException {
+        return DatabaseSession.of(invariants.dataSource(), process);
     }
 
     /** An admin client of the broker, made on first use and closed with the stack. */

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -39,9 +38,6 @@ class WorkerFailoverSystemTests {
 
     /** The bound on taking over a killed worker's partitions. */
     private static final Duration FAILOVER_WITHIN = Duration.ofSeconds(10);
-
-    /** The worker's {@code idle_in_transaction_session_timeout} (its default session options). */
-    private static final Duration IDLE_IN_TRANSACTION_TIMEOUT = Duration.ofSeconds(10);
 
     private static final Duration PATIENCE = Duration.ofSeconds(120);
 
@@ -93,7 +89,7 @@ class WorkerFailoverSystemTests {
             // no longer runs: the other worker's batches wait for that row in turn.
             await().atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(50))
-                    .until(() -> sessions(victim).stream().anyMatch(DatabaseSession::idleInTransaction));
+                    .until(() -> stack.sessions(victim).stream().anyMatch(DatabaseSession::idleInTransaction));
             await().atMost(PATIENCE)
                     .pollInterval(Duration.ofMillis(100))
                     .untilAsserted(() -> assertThat(workersWithPartitions())
@@ -105,7 +101,7 @@ class WorkerFailoverSystemTests {
             assertThat(victim.frozen())
                     .as("the job finished while the victim was still frozen")
                     .isTrue();
-            assertThat(sessions(victim))
+            assertThat(stack.sessions(victim))
                     .as("PostgreSQL ended the frozen worker's transaction")
                     .noneMatch(DatabaseSession::idleInTransaction);
         } finally {
@@ -132,7 +128,7 @@ class WorkerFailoverSystemTests {
         assertThat(frozenToDone)
                 .as("the job waits for the frozen worker's transactions no longer than their idle-in-transaction"
                         + " timeouts")
-                .isLessThan(IDLE_IN_TRANSACTION_TIMEOUT
+                .isLessThan(FaultStack.IDLE_IN_TRANSACTION_TIMEOUT
                         .multipliedBy(FaultStack.WORKER_CONCURRENCY)
                         .plus(Duration.ofSeconds(30)));
         job.assertAppliedExactlyOnce(stack, PATIENCE);
@@ -180,10 +176,6 @@ class WorkerFailoverSystemTests {
                 .untilAsserted(() -> assertThat(workersWithPartitions())
                         .as("both worker processes share the task partitions")
                         .containsOnlyKeys(one.name(), other.name()));
-    }
-
-    private static List<DatabaseSession> sessions(ServiceProcess process) throws SQLException {
-        return DatabaseSession.of(stack.invariants().dataSource(), process);
     }
 
     private static Duration timed(Runnable action) {
