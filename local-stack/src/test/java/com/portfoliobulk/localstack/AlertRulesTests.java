@@ -3,18 +3,29 @@ package com.portfoliobulk.localstack;
 import static com.portfoliobulk.localstack.ProjectFiles.list;
 import static com.portfoliobulk.localstack.ProjectFiles.map;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The alert rules and the Alertmanager configuration, checked by Prometheus' and Alertmanager's own
@@ -24,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * these tests fail rather than pass unchecked.
  */
 class AlertRulesTests {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @Test
     void theRulesAreValid() {
@@ -72,15 +85,111 @@ class AlertRulesTests {
      */
     @Test
     void theAlertmanagerConfigurationIsValid(@TempDir Path dir) throws IOException {
-        String config = ProjectFiles.read("ops/alertmanager/alertmanager.yml");
-        assertThat(config).contains("url_file: /etc/alertmanager/webhook-url");
         Path copy = dir.resolve("alertmanager.yml");
-        Files.writeString(
-                copy,
-                config.replace("url_file: /etc/alertmanager/webhook-url", "url: http://127.0.0.1:9/alerts"),
-                StandardCharsets.UTF_8);
+        Files.writeString(copy, checkableAlertmanagerConfig(), StandardCharsets.UTF_8);
 
         assertThat(run("amtool", "check-config", copy.toString())).contains("SUCCESS");
+    }
+
+    /**
+     * A service that is down mutes its own warnings and no one else's: Debian's Alertmanager runs
+     * the configuration and receives the alerts as the rules make them, with the labels their unit
+     * tests show. Alertmanager takes a label missing on both sides as equal, so a rule that drops
+     * {@code application} would be muted by any service's outage.
+     */
+    @Test
+    void aServiceThatIsDownMutesItsOwnWarningsOnly(@TempDir Path dir) throws Exception {
+        Map<String, Map<String, String>> fired = firedLabels();
+        assertThat(fired.values())
+                .as("every alert names the service it is about")
+                .allSatisfy(labels -> assertThat(labels).containsKey("application"));
+        Map<String, String> down = new LinkedHashMap<>(fired.get("BulkServiceDown"));
+        assertThat(down).containsEntry("application", "bulk-worker");
+        List<Map<String, String>> alerts = new ArrayList<>(List.of(down));
+        fired.forEach((alert, labels) -> {
+            if ("warning".equals(labels.get("severity"))) {
+                alerts.add(labels);
+            }
+        });
+        assertThat(alerts)
+                .as("warnings of the service that is down and of another one")
+                .anyMatch(labels -> "bulk-worker".equals(labels.get("application")))
+                .anyMatch(labels -> "api-gateway".equals(labels.get("application")));
+
+        Path config = dir.resolve("alertmanager.yml");
+        Files.writeString(config, checkableAlertmanagerConfig(), StandardCharsets.UTF_8);
+        int port = ServiceProcesses.freePort();
+        Process alertmanager = new ProcessBuilder(
+                        "prometheus-alertmanager",
+                        "--config.file=" + config,
+                        "--storage.path=" + dir.resolve("data"),
+                        "--web.listen-address=127.0.0.1:" + port,
+                        "--cluster.listen-address=")
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("alertmanager.log").toFile())
+                .start();
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            URI api = URI.create("http://127.0.0.1:" + port + "/api/v2/alerts");
+            List<Map<String, Object>> posted = alerts.stream()
+                    .<Map<String, Object>>map(labels -> Map.of("labels", labels))
+                    .toList();
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(200))
+                    .ignoreExceptions()
+                    .until(() -> http.send(
+                                            HttpRequest.newBuilder(api)
+                                                    .header("Content-Type", "application/json")
+                                                    .POST(HttpRequest.BodyPublishers.ofString(
+                                                            JSON.writeValueAsString(posted)))
+                                                    .build(),
+                                            HttpResponse.BodyHandlers.discarding())
+                                    .statusCode()
+                            == 200);
+
+            Map<String, Boolean> muted = new TreeMap<>();
+            for (JsonNode alert : JSON.readTree(
+                    http.send(HttpRequest.newBuilder(api).GET().build(), HttpResponse.BodyHandlers.ofString())
+                            .body())) {
+                muted.put(
+                        alert.path("labels").path("alertname").asString(),
+                        !alert.path("status").path("inhibitedBy").isEmpty());
+            }
+            Map<String, Boolean> expected = new TreeMap<>();
+            alerts.forEach(labels -> expected.put(
+                    labels.get("alertname"),
+                    "warning".equals(labels.get("severity")) && "bulk-worker".equals(labels.get("application"))));
+            assertThat(muted)
+                    .as("alerts muted while bulk-worker is down (%s)", dir.resolve("alertmanager.log"))
+                    .isEqualTo(expected);
+        } finally {
+            alertmanager.destroy();
+            alertmanager.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Each alert's labels where its unit tests see it fire (the labels {@code promtool} checked). */
+    private static Map<String, Map<String, String>> firedLabels() {
+        Map<String, Map<String, String>> fired = new TreeMap<>();
+        for (Object test :
+                list(ProjectFiles.yaml("ops/prometheus/alerts-tests.yml").get("tests"))) {
+            for (Object check : list(map(test).get("alert_rule_test"))) {
+                String alert = String.valueOf(map(check).get("alertname"));
+                for (Object expected : list(map(check).get("exp_alerts"))) {
+                    Map<String, String> labels = new TreeMap<>();
+                    labels.put("alertname", alert);
+                    map(map(expected).get("exp_labels"))
+                            .forEach((name, value) -> labels.put(name, String.valueOf(value)));
+                    fired.putIfAbsent(alert, labels);
+                }
+            }
+        }
+        return fired;
+    }
+
+    private static String checkableAlertmanagerConfig() {
+        String config = ProjectFiles.read("ops/alertmanager/alertmanager.yml");
+        assertThat(config).contains("url_file: /etc/alertmanager/webhook-url");
+        return config.replace("url_file: /etc/alertmanager/webhook-url", "url: http://127.0.0.1:9/alerts");
     }
 
     private static String run(String... command) {
