@@ -5,7 +5,10 @@ import static com.portfoliobulk.localstack.ProjectFiles.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -59,7 +62,7 @@ class DockerComposeTests {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+(ms|s|m|h))+");
 
-    private static final Pattern PORT_MAPPING = Pattern.compile("(\\d{1,5}):(\\d{1,5})");
+    private static final Pattern PORT_MAPPING = Pattern.compile("((\\d{1,3}\\.){3}\\d{1,3}:)?(\\d{1,5}):(\\d{1,5})");
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)(?::([^}]*))?}");
 
@@ -184,6 +187,36 @@ class DockerComposeTests {
         softly.assertAll();
     }
 
+    /**
+     * The service JVMs size their heap from their container's limit (a share of the host's without
+     * one), and every container that holds state or work in hand gets the time to stop cleanly.
+     */
+    @Test
+    void servicesHaveAMemoryLimitAndStatefulContainersTimeToStopCleanly() {
+        SoftAssertions softly = new SoftAssertions();
+        for (String module : ProjectFiles.serviceModules()) {
+            softly.assertThat(map(services.get(module)).get("mem_limit"))
+                    .as("memory limit of %s", module)
+                    .isNotNull();
+        }
+        softly.assertThat(map(services.get("kafka")).get("mem_limit")).isNotNull();
+        List<String> stateful = new ArrayList<>(ProjectFiles.serviceModules());
+        stateful.addAll(List.of("postgres", "kafka"));
+        for (String name : stateful) {
+            Object grace = map(services.get(name)).get("stop_grace_period");
+            softly.assertThat(grace).as("stop_grace_period of %s", name).isNotNull();
+            if (grace != null) {
+                softly.assertThat(Duration.parse("PT" + grace.toString().toUpperCase(Locale.ROOT)))
+                        .as(
+                                "%s stops within Spring's 30 s graceful-shutdown phase, or PostgreSQL's or Kafka's"
+                                        + " clean shutdown, before Docker kills it",
+                                name)
+                        .isGreaterThan(Duration.ofSeconds(30));
+            }
+        }
+        softly.assertAll();
+    }
+
     @Test
     void onlyTheGatewayAndGrafanaArePublished() {
         SoftAssertions softly = new SoftAssertions();
@@ -195,7 +228,10 @@ class DockerComposeTests {
                             .as("the gateway publishes its API port only")
                             .containsExactly(serverPort("api-gateway") + ":" + serverPort("api-gateway"));
                 case "grafana" -> softly.assertThat(ports).containsExactly("3000:3000");
-                case "mailpit" -> softly.assertThat(ports).hasSizeLessThanOrEqualTo(1);
+                case "mailpit" ->
+                    softly.assertThat(ports)
+                            .as("Mailpit's UI, which shows every invitation e-mail, on the host's loopback only")
+                            .containsExactly("127.0.0.1:8025:8025");
                 default ->
                     softly.assertThat(ports).as("%s publishes no port", name).isEmpty();
             }

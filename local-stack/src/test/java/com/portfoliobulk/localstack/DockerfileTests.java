@@ -68,7 +68,16 @@ class DockerfileTests {
     }
 
     @Test
-    void keepsBuildOutputAndLocalDataOutOfTheBuildContext() {
-        assertThat(ProjectFiles.read(".dockerignore").lines()).contains("**/target", ".local-stack", ".git");
+    void keepsBuildOutputLocalDataAndSecretsOutOfTheBuildContext() {
+        assertThat(ProjectFiles.read(".dockerignore").lines())
+                .contains("**/target", ".local-stack", ".git", ".env", "bench");
+    }
+
+    @Test
+    void runsG1AndExitsWhenOutOfMemory() {
+        assertThat(dockerfile)
+                .contains("-XX:MaxRAMPercentage=75")
+                .contains("-XX:+UseG1GC")
+                .contains("-XX:+ExitOnOutOfMemoryError");
     }
 }
