@@ -14,15 +14,14 @@ RUN --mount=type=cache,target=/root/.m2 \
     && mkdir -p /out \
     && for module in api-gateway bulk-worker audit-consumer; do \
          cp "$module/target/$module-"*-exec.jar "/out/$module.jar"; \
-       done \
-    && javac -d /out/healthcheck ops/docker/HealthCheck.java
+       done
 
 FROM eclipse-temurin:25.0.3_9-jre
 ARG MODULE
 RUN test -n "$MODULE" || (echo "Set --build-arg MODULE=api-gateway|bulk-worker|audit-consumer" >&2; exit 1) \
     && groupadd --system app && useradd --system --gid app --home-dir /app app
 WORKDIR /app
-COPY --from=build /out/healthcheck /opt/healthcheck
+COPY ops/docker/ready.sh /opt/healthcheck/ready.sh
 COPY --from=build /out/${MODULE}.jar /app/app.jar
 USER app
 # The heap is 75 % of the container's memory limit. G1 always: with under 2 CPUs or 1792 MB the JVM

@@ -175,7 +175,7 @@ class DockerComposeTests {
                     .isNotEqualTo(serverPort(module));
             softly.assertThat(list(map(service.get("healthcheck")).get("test")))
                     .as("%s probes its readiness on its management port", module)
-                    .contains("http://localhost:" + managementPort + "/actuator/health/readiness");
+                    .containsExactly("CMD", "bash", "/opt/healthcheck/ready.sh", String.valueOf(managementPort));
         }
         Map<String, Object> gatewayDependsOn =
                 map(map(services.get("api-gateway")).get("depends_on"));

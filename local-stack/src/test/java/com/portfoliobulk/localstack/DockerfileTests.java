@@ -55,15 +55,13 @@ class DockerfileTests {
 
     @Test
     void shipsTheHealthCheckComposeRuns() {
-        assertThat(ProjectFiles.file("ops/docker/HealthCheck.java")).isRegularFile();
-        assertThat(dockerfile)
-                .contains("javac -d /out/healthcheck ops/docker/HealthCheck.java")
-                .contains("COPY --from=build /out/healthcheck /opt/healthcheck");
+        assertThat(ProjectFiles.file("ops/docker/ready.sh")).isRegularFile();
+        assertThat(dockerfile).contains("COPY ops/docker/ready.sh /opt/healthcheck/ready.sh");
         Map<String, Object> services =
                 map(ProjectFiles.yaml("docker-compose.yml").get("services"));
         for (String module : ProjectFiles.serviceModules()) {
             assertThat(list(map(map(services.get(module)).get("healthcheck")).get("test")))
-                    .startsWith("CMD", "java", "-cp", "/opt/healthcheck", "HealthCheck");
+                    .startsWith("CMD", "bash", "/opt/healthcheck/ready.sh");
         }
     }
 
