@@ -53,7 +53,10 @@ class DockerComposeTests {
             "ulimits",
             "mem_limit",
             "cpus",
-            "configs");
+            "configs",
+            "cap_drop",
+            "security_opt",
+            "shm_size");
 
     private static final Set<String> RESTART_POLICIES = Set.of("always", "unless-stopped", "on-failure");
 
@@ -192,7 +195,7 @@ class DockerComposeTests {
      * one), and every container that holds state or work in hand gets the time to stop cleanly.
      */
     @Test
-    void servicesHaveAMemoryLimitAndStatefulContainersTimeToStopCleanly() {
+    void containersHaveLimitsRotatedLogsAndTimeToStopCleanly() {
         SoftAssertions softly = new SoftAssertions();
         for (String module : ProjectFiles.serviceModules()) {
             softly.assertThat(map(services.get(module)).get("mem_limit"))
@@ -200,6 +203,19 @@ class DockerComposeTests {
                     .isNotNull();
         }
         softly.assertThat(map(services.get("kafka")).get("mem_limit")).isNotNull();
+        for (String module : ProjectFiles.serviceModules()) {
+            Map<String, Object> service = map(services.get(module));
+            softly.assertThat(list(service.get("cap_drop")))
+                    .as("capabilities of %s", module)
+                    .containsExactly("ALL");
+            softly.assertThat(list(service.get("security_opt")))
+                    .as("security options of %s", module)
+                    .contains("no-new-privileges:true");
+        }
+        services.forEach((name, definition) -> softly.assertThat(
+                        map(map(map(definition).get("logging")).get("options")))
+                .as("%s's log is rotated", name)
+                .containsKeys("max-size", "max-file"));
         List<String> stateful = new ArrayList<>(ProjectFiles.serviceModules());
         stateful.addAll(List.of("postgres", "kafka"));
         for (String name : stateful) {

@@ -72,6 +72,11 @@ class DockerfileTests {
     }
 
     @Test
+    void runsAsANumericUserThatIsNotRoot() {
+        assertThat(dockerfile).containsPattern("(?m)^USER [1-9][0-9]{3,}:[1-9][0-9]{3,}$");
+    }
+
+    @Test
     void runsG1AndExitsWhenOutOfMemory() {
         assertThat(dockerfile)
                 .contains("-XX:MaxRAMPercentage=75")
