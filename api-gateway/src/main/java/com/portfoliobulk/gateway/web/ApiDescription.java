@@ -77,7 +77,8 @@ class ApiDescription {
                 .description("Invite users, change their roles, and remove or offboard them across the accounts of a"
                         + " portfolio in one request. Every error is an RFC 9457 problem (application/problem+json)"
                         + " with one of the product's `type` URNs; every list is cursor-paged the same way"
-                        + " (`limit` 1-500, default 50; `nextCursor` always present, null on the last page)."));
+                        + " (`limit` 1-500 in plain digits, default 50; `nextCursor` always present, null on the last"
+                        + " page)."));
     }
 
     private static void security(OpenAPI openApi, Components components) {
