@@ -8,8 +8,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -41,6 +44,27 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
         assertThat(answer.statusCode()).isEqualTo(405);
         assertThat(answer.headers().firstValue("Content-Type")).hasValue(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         assertThat(answer.headers().firstValue("Allow")).isPresent();
+    }
+
+    @Test
+    void traceIsAMethodNotAllowedProblemNamingItWithTheResourcesOwnMethods() throws Exception {
+        UUID portfolio = directory.portfolio().id();
+        HttpResponse<String> delete = send(HttpRequest.newBuilder(uri(jobsPath(portfolio)))
+                .header("Authorization", "Bearer " + admin(portfolio))
+                .DELETE());
+
+        HttpResponse<String> trace = send(HttpRequest.newBuilder(uri(jobsPath(portfolio)))
+                .header("Authorization", "Bearer " + admin(portfolio))
+                .method("TRACE", HttpRequest.BodyPublishers.noBody()));
+
+        assertThat(trace.statusCode()).isEqualTo(405);
+        assertThat(trace.headers().firstValue("Content-Type")).hasValue(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        assertThat(methods(trace.headers().firstValue("Allow").orElseThrow()))
+                .isEqualTo(methods(delete.headers().firstValue("Allow").orElseThrow()))
+                .contains("GET", "POST")
+                .doesNotContain("TRACE", "PUT", "DELETE");
+        assertThat(trace.body()).contains("TRACE", "\"instance\":\"" + jobsPath(portfolio) + "\"");
+        assertThat(trace.body()).doesNotContain("Authorization", "Bearer");
     }
 
     @Test
@@ -115,6 +139,10 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
             assertProblem(api.get(token, "/actuator/" + endpoint), 404);
         }
         assertThat(api.get(null, "/actuator/health").text()).doesNotContain("components", "details");
+    }
+
+    private static Set<String> methods(String allow) {
+        return Arrays.stream(allow.split(",")).map(String::strip).collect(Collectors.toSet());
     }
 
     private URI uri(String path) {
