@@ -208,8 +208,11 @@ class ApiDescription {
 
     /** What any POST may be answered besides: its body is refused before it is read. */
     private static final Map<String, String> POST_ANSWERS = Map.of(
-            "413", "The body is larger than the gateway takes (`bulk.gateway.web.max-request-body`).",
-            "415", "The body is not of a media type the operation takes.");
+            "413",
+            "The body is larger than the gateway takes (`bulk.gateway.web.max-request-body`).",
+            "415",
+            "The body is not of a media type the operation takes, or is compressed (only an uncompressed body,"
+                    + " without Content-Encoding, is taken).");
 
     private static Map<String, String> commonAnswers() {
         Map<String, String> answers = new LinkedHashMap<>();

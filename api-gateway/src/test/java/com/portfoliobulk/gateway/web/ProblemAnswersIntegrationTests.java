@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -65,6 +66,41 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
                 .doesNotContain("TRACE", "PUT", "DELETE");
         assertThat(trace.body()).contains("TRACE", "\"instance\":\"" + jobsPath(portfolio) + "\"");
         assertThat(trace.body()).doesNotContain("Authorization", "Bearer");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gzip", "deflate", "br", "identity, gzip"})
+    void aCompressedBodyIsAnUnsupportedMediaTypeProblemNamingContentEncoding(String coding) {
+        UUID portfolio = directory.portfolio().id();
+        String body = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + UUID.randomUUID() + "\"]}";
+
+        Answer answer = api.post(
+                admin(portfolio),
+                jobsPath(portfolio),
+                UUID.randomUUID().toString(),
+                body,
+                Map.of("Content-Encoding", List.of(coding)));
+
+        assertFieldProblem(answer, 415, "Content-Encoding");
+        assertThat(answer.body().path("detail").asString()).contains("uncompressed");
+        assertThat(answer.header("Accept-Encoding")).isEqualTo("identity");
+        assertThat(jobCount(portfolio)).isZero();
+    }
+
+    @Test
+    void theIdentityContentCodingIsAPlainBody() {
+        UUID portfolio = directory.portfolio().id();
+        String body = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + UUID.randomUUID() + "\"]}";
+
+        Answer answer = api.post(
+                admin(portfolio),
+                jobsPath(portfolio) + "/preview",
+                null,
+                body,
+                Map.of("Content-Encoding", List.of("identity")));
+
+        assertThat(answer.status()).as(answer.text()).isNotEqualTo(415);
+        assertThat(answer.status()).as(answer.text()).isLessThan(500);
     }
 
     @Test
