@@ -28,6 +28,7 @@ import tools.jackson.databind.annotation.JsonDeserialize;
             RevokeInvitations.class
         },
         discriminatorProperty = "type",
+        // UPDATE_ROLES maps to the schema of its two forms: see JobRequestDescription.
         discriminatorMapping = {
             @DiscriminatorMapping(value = "INVITE_USERS", schema = InviteUsers.class),
             @DiscriminatorMapping(value = "REMOVE_ACCESS", schema = RemoveAccess.class),

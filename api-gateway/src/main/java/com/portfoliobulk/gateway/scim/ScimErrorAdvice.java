@@ -13,7 +13,6 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
-import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
@@ -22,7 +21,9 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
  * Answers every error of the SCIM endpoints in the SCIM error format (RFC 7644 section 3.12) as
  * {@code application/scim+json}, ahead of the API's problem answers. A {@link
  * RequestRefusedException} keeps the status {@link ProblemAdvice} gives it and its headers (429 and
- * 503 with {@code Retry-After}, the rate limit fields).
+ * 503 with {@code Retry-After}, the rate limit fields). Spring MVC's own refusals (wrong method,
+ * media types, unknown path) are answered by {@link ScimFrameworkErrors}, also before an endpoint is
+ * chosen.
  */
 @Order(Ordered.HIGHEST_PRECEDENCE)
 @RestControllerAdvice(assignableTypes = {ScimUserController.class, ScimDiscoveryController.class})
@@ -55,15 +56,6 @@ class ScimErrorAdvice {
                 HttpStatus.BAD_REQUEST,
                 "invalidSyntax",
                 "The request body is missing or is not well-formed JSON.",
-                HttpHeaders.EMPTY);
-    }
-
-    @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
-    ResponseEntity<Map<String, Object>> mediaType() {
-        return ScimErrors.answer(
-                HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-                null,
-                "Send the body as application/scim+json (or application/json).",
                 HttpHeaders.EMPTY);
     }
 

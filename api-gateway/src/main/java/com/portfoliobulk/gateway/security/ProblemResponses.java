@@ -18,8 +18,9 @@ import org.springframework.security.web.access.AccessDeniedHandler;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Writes 401 and 403 answers of the security filters as RFC 9457 problems, keeping the
- * {@code WWW-Authenticate} header a bearer-token client expects.
+ * Writes 401 and 403 answers of the security filters as RFC 9457 problems like every other problem
+ * of the API (the request's path as {@code instance}, its {@code requestId}), keeping the {@code
+ * WWW-Authenticate} header a bearer-token client expects.
  */
 final class ProblemResponses {
 
@@ -66,6 +67,7 @@ final class ProblemResponses {
             String detail)
             throws IOException {
         ProblemDetail problem = Problems.of(status, type, title, detail.strip(), List.of());
+        Problems.setInstance(problem, request.getRequestURI());
         RequestIds.addTo(problem, request);
         response.setStatus(status.value());
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);

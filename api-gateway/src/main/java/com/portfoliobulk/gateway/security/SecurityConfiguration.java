@@ -9,6 +9,8 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.server.resource.OAuth2ProtectedResourceMetadata;
+import org.springframework.security.oauth2.server.resource.OAuth2ProtectedResourceMetadataClaimNames;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.header.writers.DelegatingRequestMatcherHeaderWriter;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy;
@@ -81,10 +83,27 @@ class SecurityConfiguration {
                 .oauth2ResourceServer(server -> server.bearerTokenResolver(new HeaderBearerTokens())
                         .jwt(jwt -> jwt.decoder(decoder))
                         .authenticationEntryPoint(problems.authenticationEntryPoint())
-                        .accessDeniedHandler(problems.accessDeniedHandler()))
+                        .accessDeniedHandler(problems.accessDeniedHandler())
+                        .protectedResourceMetadata(metadata ->
+                                metadata.protectedResourceMetadataCustomizer(SecurityConfiguration::resourceMetadata)))
                 .exceptionHandling(exceptions -> exceptions
                         .authenticationEntryPoint(problems.authenticationEntryPoint())
                         .accessDeniedHandler(problems.accessDeniedHandler()))
                 .build();
+    }
+
+    /**
+     * The OAuth 2.0 Protected Resource Metadata (RFC 9728, {@code /.well-known/oauth-protected-resource})
+     * claims only what the gateway does: it takes a bearer token in the {@code Authorization} header
+     * only ({@link HeaderBearerTokens}), does not bind tokens to client certificates (Spring's default
+     * claims it does), and uses no OAuth scopes (permissions are the token's per-portfolio claims).
+     */
+    static void resourceMetadata(OAuth2ProtectedResourceMetadata.Builder metadata) {
+        metadata.tlsClientCertificateBoundAccessTokens(false)
+                .bearerMethods(methods -> {
+                    methods.clear();
+                    methods.add("header");
+                })
+                .claims(claims -> claims.remove(OAuth2ProtectedResourceMetadataClaimNames.SCOPES_SUPPORTED));
     }
 }

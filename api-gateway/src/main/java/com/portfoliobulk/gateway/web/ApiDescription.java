@@ -77,7 +77,8 @@ class ApiDescription {
                 .description("Invite users, change their roles, and remove or offboard them across the accounts of a"
                         + " portfolio in one request. Every error is an RFC 9457 problem (application/problem+json)"
                         + " with one of the product's `type` URNs; every list is cursor-paged the same way"
-                        + " (`limit` 1-500, default 50; `nextCursor` always present, null on the last page)."));
+                        + " (`limit` 1-500 in plain digits, default 50; `nextCursor` always present, null on the last"
+                        + " page)."));
     }
 
     private static void security(OpenAPI openApi, Components components) {
@@ -207,8 +208,11 @@ class ApiDescription {
 
     /** What any POST may be answered besides: its body is refused before it is read. */
     private static final Map<String, String> POST_ANSWERS = Map.of(
-            "413", "The body is larger than the gateway takes (`bulk.gateway.web.max-request-body`).",
-            "415", "The body is not of a media type the operation takes.");
+            "413",
+            "The body is larger than the gateway takes (`bulk.gateway.web.max-request-body`).",
+            "415",
+            "The body is not of a media type the operation takes, or is compressed (only an uncompressed body,"
+                    + " without Content-Encoding, is taken).");
 
     private static Map<String, String> commonAnswers() {
         Map<String, String> answers = new LinkedHashMap<>();

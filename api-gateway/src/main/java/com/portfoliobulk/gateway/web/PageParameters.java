@@ -13,7 +13,8 @@ import io.swagger.v3.oas.annotations.media.Schema;
  */
 public record PageParameters(
         @Parameter(
-                description = "Page size.",
+                description = "Page size, in plain digits: no sign, spaces or decimal point (leading zeros are"
+                        + " read as decimal).",
                 schema =
                         @Schema(
                                 type = "integer",

@@ -143,7 +143,7 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
     ResponseEntity<Object> refused(RequestRefusedException ex) {
         HttpStatus status = ex.reason().status();
         URI type = switch (ex.reason()) {
-            case INVALID_PARAMETER, INVALID_CONTENT -> Problems.INVALID_REQUEST;
+            case INVALID_PARAMETER, INVALID_CONTENT, UNSUPPORTED_MEDIA_TYPE -> Problems.INVALID_REQUEST;
             case FORBIDDEN -> Problems.FORBIDDEN;
             case NOT_FOUND -> Problems.NOT_FOUND;
             case CONFLICT -> Problems.CONFLICT;

@@ -4,7 +4,6 @@ import com.portfoliobulk.contracts.ProblemTypes;
 import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
-import java.net.URI;
 import java.util.List;
 import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.http.HttpStatus;
@@ -41,11 +40,7 @@ class ProblemErrorController implements ErrorController {
                     List.of());
         }
         if (request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI) instanceof String uri) {
-            try {
-                problem.setInstance(URI.create(uri));
-            } catch (IllegalArgumentException notAUri) {
-                // Leave it out: the request's own path is not a valid URI.
-            }
+            Problems.setInstance(problem, uri);
         }
         return ResponseEntity.status(status)
                 .contentType(MediaType.APPLICATION_PROBLEM_JSON)

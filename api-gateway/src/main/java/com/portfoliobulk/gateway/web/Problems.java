@@ -64,6 +64,21 @@ public final class Problems {
     }
 
     /**
+     * Names {@code path}, the path of the request that failed, as the problem's {@code instance}, as
+     * Spring MVC does for the problems it writes; a path that is no valid URI reference is left out.
+     */
+    public static void setInstance(ProblemDetail problem, String path) {
+        if (path == null) {
+            return;
+        }
+        try {
+            problem.setInstance(URI.create(path));
+        } catch (IllegalArgumentException notAUri) {
+            // Leave it out: the request's own path is not a valid URI.
+        }
+    }
+
+    /**
      * {@code text} cut to at most {@code maxLength} characters (marked with an ellipsis), never
      * inside a surrogate pair.
      */

@@ -20,6 +20,8 @@ public class RequestRefusedException extends RuntimeException {
         INVALID_CONTENT(HttpStatus.UNPROCESSABLE_CONTENT),
         /** The caller lacks the permission the request needs. */
         FORBIDDEN(HttpStatus.FORBIDDEN),
+        /** The body is sent in a form the endpoint does not read (such as compressed). */
+        UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE),
         /** What the request names does not exist, or not where the caller looks. */
         NOT_FOUND(HttpStatus.NOT_FOUND),
         /** The request conflicts with the current state of what it names. */

@@ -2,8 +2,11 @@ package com.portfoliobulk.gateway.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -43,5 +46,40 @@ class BulkJobsApiDescriptionIntegrationTests extends GatewayIntegrationTest {
                         "RevokeInvitations",
                         "Job",
                         "Task");
+    }
+
+    @Test
+    void theRequestTypesDiscriminatorMapsEveryJobTypeToASchemaOfItsForms() {
+        JsonNode schemas =
+                api.get(null, "/v3/api-docs").body().path("components").path("schemas");
+        JsonNode jobRequest = schemas.path("JobRequest");
+        JsonNode mapping = jobRequest.path("discriminator").path("mapping");
+
+        assertThat(jobRequest.path("discriminator").path("propertyName").asString())
+                .isEqualTo("type");
+        assertThat(mapping.propertyNames())
+                .containsExactlyInAnyOrder(
+                        Arrays.stream(JobType.values()).map(JobType::name).toArray(String[]::new));
+        List<String> alternatives = jobRequest.path("oneOf").values().stream()
+                .map(alternative -> alternative.path("$ref").asString())
+                .toList();
+        for (JobType type : JobType.values()) {
+            String ref = mapping.path(type.name()).asString();
+            assertThat(ref).as(type.name()).startsWith("#/components/schemas/");
+            assertThat(schemas.has(ref.substring("#/components/schemas/".length())))
+                    .as(ref)
+                    .isTrue();
+            assertThat(alternatives).as(type.name()).contains(ref);
+        }
+        assertThat(schemas.path(schemaName(mapping, JobType.UPDATE_ROLES))
+                        .path("oneOf")
+                        .values())
+                .extracting(form -> form.path("$ref").asString())
+                .containsExactlyInAnyOrder(
+                        "#/components/schemas/UpdateRolesByAssignment", "#/components/schemas/UpdateRolesBySelection");
+    }
+
+    private static String schemaName(JsonNode mapping, JobType type) {
+        return mapping.path(type.name()).asString().substring("#/components/schemas/".length());
     }
 }

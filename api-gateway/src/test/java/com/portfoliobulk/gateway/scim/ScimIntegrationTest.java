@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.util.UUID;
@@ -87,11 +88,14 @@ abstract class ScimIntegrationTest extends StubbedServicesIntegrationTest {
                     }
                 })
                 .body(body == null ? "" : body)
-                .exchange((request, response) -> {
-                    String text = response.bodyTo(String.class);
-                    JsonNode json = text == null || text.isBlank() ? null : JSON.readTree(text);
-                    return new Scim(response.getStatusCode().value(), response.getHeaders(), json, text);
-                });
+                .exchange((request, response) -> answer(response));
+    }
+
+    /** The answer as a test reads it: status, headers, the body as JSON (if any) and as text. */
+    static Scim answer(RestClient.RequestHeadersSpec.ConvertibleClientHttpResponse response) throws IOException {
+        String text = response.bodyTo(String.class);
+        JsonNode json = text == null || text.isBlank() ? null : JSON.readTree(text);
+        return new Scim(response.getStatusCode().value(), response.getHeaders(), json, text);
     }
 
     /** A SCIM answer in the SCIM error format with this status. */

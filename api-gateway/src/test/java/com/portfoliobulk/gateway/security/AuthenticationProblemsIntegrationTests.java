@@ -38,6 +38,16 @@ class AuthenticationProblemsIntegrationTests {
         assertThat(response.headers().firstValue("WWW-Authenticate"))
                 .hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
         assertThat(response.body()).contains("\"status\":401", "\"title\":\"Authentication required\"");
+        assertThat(response.body()).contains("\"instance\":\"" + path() + "\"");
+    }
+
+    @Test
+    void aBadTokenIsA401ProblemNamingTheRequestPathAsInstanceLikeEveryOtherProblem() throws Exception {
+        HttpResponse<String> response = get("not-a-jwt");
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(response.body()).contains("\"instance\":\"" + path() + "\"");
     }
 
     @Test
@@ -70,15 +80,18 @@ class AuthenticationProblemsIntegrationTests {
 
         assertThat(response.statusCode()).isEqualTo(403);
         assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-        assertThat(response.body()).contains("\"status\":403");
+        assertThat(response.body()).contains("\"status\":403", "\"instance\":\"" + path() + "\"");
     }
 
     private HttpResponse<String> get(String token) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(
-                URI.create("http://localhost:" + port + "/api/v1/portfolios/" + portfolioId + "/accounts"));
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path()));
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String path() {
+        return "/api/v1/portfolios/" + portfolioId + "/accounts";
     }
 }

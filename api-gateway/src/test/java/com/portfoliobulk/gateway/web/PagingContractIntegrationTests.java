@@ -23,7 +23,7 @@ import tools.jackson.databind.JsonNode;
  */
 class PagingContractIntegrationTests extends GatewayIntegrationTest {
 
-    private static final String LIMIT_FIX = "must be a whole number from 1 to 500";
+    private static final String LIMIT_FIX = "must be a whole number from 1 to 500, in plain digits (no sign or spaces)";
 
     private static final String CURSOR_FIX = "is not a cursor of this list; send the nextCursor of the previous page";
 
@@ -72,10 +72,19 @@ class PagingContractIntegrationTests extends GatewayIntegrationTest {
     @Test
     void aLimitThatCannotBeUsedGetsTheSameProblemOnEveryList() {
         lists().forEach((list, call) -> {
-            for (String limit : new String[] {"0", "501", "ten", "-1", "2.5"}) {
+            // "+10" in a query is " 10": a plus is a space.
+            for (String limit : new String[] {"0", "501", "ten", "-1", "2.5", "+10", "10+", "1e1", "0x10"}) {
                 assertOneParameterProblem(call.apply("?limit=" + limit), list, "limit", LIMIT_FIX);
             }
         });
+    }
+
+    @Test
+    void aLimitWithLeadingZerosIsReadAsDecimal() {
+        Answer page = api.get(admin(portfolio.id()), jobsPath(portfolio.id()) + "?limit=0500");
+
+        assertThat(page.status()).as(page.text()).isEqualTo(200);
+        assertThat(page.body().path("items").size()).isEqualTo(1);
     }
 
     @Test

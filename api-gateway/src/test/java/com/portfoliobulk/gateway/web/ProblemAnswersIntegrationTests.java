@@ -8,8 +8,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -41,6 +45,62 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
         assertThat(answer.statusCode()).isEqualTo(405);
         assertThat(answer.headers().firstValue("Content-Type")).hasValue(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         assertThat(answer.headers().firstValue("Allow")).isPresent();
+    }
+
+    @Test
+    void traceIsAMethodNotAllowedProblemNamingItWithTheResourcesOwnMethods() throws Exception {
+        UUID portfolio = directory.portfolio().id();
+        HttpResponse<String> delete = send(HttpRequest.newBuilder(uri(jobsPath(portfolio)))
+                .header("Authorization", "Bearer " + admin(portfolio))
+                .DELETE());
+
+        HttpResponse<String> trace = send(HttpRequest.newBuilder(uri(jobsPath(portfolio)))
+                .header("Authorization", "Bearer " + admin(portfolio))
+                .method("TRACE", HttpRequest.BodyPublishers.noBody()));
+
+        assertThat(trace.statusCode()).isEqualTo(405);
+        assertThat(trace.headers().firstValue("Content-Type")).hasValue(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        assertThat(methods(trace.headers().firstValue("Allow").orElseThrow()))
+                .isEqualTo(methods(delete.headers().firstValue("Allow").orElseThrow()))
+                .contains("GET", "POST")
+                .doesNotContain("TRACE", "PUT", "DELETE");
+        assertThat(trace.body()).contains("TRACE", "\"instance\":\"" + jobsPath(portfolio) + "\"");
+        assertThat(trace.body()).doesNotContain("Authorization", "Bearer");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gzip", "deflate", "br", "identity, gzip"})
+    void aCompressedBodyIsAnUnsupportedMediaTypeProblemNamingContentEncoding(String coding) {
+        UUID portfolio = directory.portfolio().id();
+        String body = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + UUID.randomUUID() + "\"]}";
+
+        Answer answer = api.post(
+                admin(portfolio),
+                jobsPath(portfolio),
+                UUID.randomUUID().toString(),
+                body,
+                Map.of("Content-Encoding", List.of(coding)));
+
+        assertFieldProblem(answer, 415, "Content-Encoding");
+        assertThat(answer.body().path("detail").asString()).contains("uncompressed");
+        assertThat(answer.header("Accept-Encoding")).isEqualTo("identity");
+        assertThat(jobCount(portfolio)).isZero();
+    }
+
+    @Test
+    void theIdentityContentCodingIsAPlainBody() {
+        UUID portfolio = directory.portfolio().id();
+        String body = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + UUID.randomUUID() + "\"]}";
+
+        Answer answer = api.post(
+                admin(portfolio),
+                jobsPath(portfolio) + "/preview",
+                null,
+                body,
+                Map.of("Content-Encoding", List.of("identity")));
+
+        assertThat(answer.status()).as(answer.text()).isNotEqualTo(415);
+        assertThat(answer.status()).as(answer.text()).isLessThan(500);
     }
 
     @Test
@@ -115,6 +175,10 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
             assertProblem(api.get(token, "/actuator/" + endpoint), 404);
         }
         assertThat(api.get(null, "/actuator/health").text()).doesNotContain("components", "details");
+    }
+
+    private static Set<String> methods(String allow) {
+        return Arrays.stream(allow.split(",")).map(String::strip).collect(Collectors.toSet());
     }
 
     private URI uri(String path) {

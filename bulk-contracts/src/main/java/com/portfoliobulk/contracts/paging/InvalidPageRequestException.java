@@ -24,7 +24,8 @@ public class InvalidPageRequestException extends IllegalArgumentException {
 
     static InvalidPageRequestException limit() {
         return new InvalidPageRequestException(
-                PageRequest.LIMIT, "must be a whole number from 1 to " + PageRequest.MAX_LIMIT);
+                PageRequest.LIMIT,
+                "must be a whole number from 1 to " + PageRequest.MAX_LIMIT + ", in plain digits (no sign or spaces)");
     }
 
     static InvalidPageRequestException cursor() {

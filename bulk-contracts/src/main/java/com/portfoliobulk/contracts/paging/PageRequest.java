@@ -6,7 +6,8 @@ import java.util.function.Function;
 /**
  * A page request of a list: how many items, and after which. Every list reads it from the same
  * query parameters with the same rules: {@code limit} is a whole number from 1 to {@value
- * #MAX_LIMIT} (default {@value #DEFAULT_LIMIT}); {@code cursor} is the {@code nextCursor} of the
+ * #MAX_LIMIT} (default {@value #DEFAULT_LIMIT}) written in the ASCII digits 0-9 only, without sign,
+ * spaces or decimal point (leading zeros are read as decimal: {@code 010} is 10); {@code cursor} is the {@code nextCursor} of the
  * previous page of the same list, absent for the first page.
  *
  * @param limit the page size
@@ -39,7 +40,7 @@ public record PageRequest(int limit, Cursor after) {
      * @throws InvalidPageRequestException naming {@code limit} or {@code cursor} when it cannot be used
      */
     public static PageRequest of(String limit, String cursor, String list) {
-        int size = limit == null || limit.isBlank() ? DEFAULT_LIMIT : size(limit.strip());
+        int size = limit == null || limit.isEmpty() ? DEFAULT_LIMIT : size(limit);
         Cursor after = cursor == null || cursor.isEmpty() ? null : Cursor.decode(cursor, list);
         return new PageRequest(size, after);
     }
@@ -63,7 +64,18 @@ public record PageRequest(int limit, Cursor after) {
         return new Page<>(items, position.apply(items.getLast()).encode());
     }
 
+    /**
+     * The page size of a {@code limit} of plain decimal digits. {@link Integer#parseInt} alone would
+     * also read a sign ({@code +10}) and the digits of other scripts; a query's {@code limit=+10}
+     * arrives as {@code " 10"}, refused for its space.
+     */
     private static int size(String limit) {
+        for (int i = 0; i < limit.length(); i++) {
+            char c = limit.charAt(i);
+            if (c < '0' || c > '9') {
+                throw InvalidPageRequestException.limit();
+            }
+        }
         try {
             return Integer.parseInt(limit);
         } catch (NumberFormatException ex) {

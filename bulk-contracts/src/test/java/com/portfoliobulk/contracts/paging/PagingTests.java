@@ -79,12 +79,28 @@ class PagingTests {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"0", "501", "-1", "ten", "1.5", "99999999999"})
-    void aLimitOutOfRangeIsRefusedNamingTheRange(String limit) {
+    @ValueSource(
+            strings = {
+                "0",
+                "501",
+                "-1",
+                "ten",
+                "1.5",
+                "99999999999",
+                "+10",
+                " 10",
+                "10 ",
+                " ",
+                "1e1",
+                "0x10",
+                "\u0661\u0660"
+            })
+    void aLimitOutOfRangeOrNotInPlainDigitsIsRefusedNamingTheRange(String limit) {
         assertThatThrownBy(() -> PageRequest.of(limit, null, "jobs"))
                 .isInstanceOfSatisfying(InvalidPageRequestException.class, ex -> {
                     assertThat(ex.parameter()).isEqualTo("limit");
-                    assertThat(ex.getMessage()).isEqualTo("must be a whole number from 1 to 500");
+                    assertThat(ex.getMessage())
+                            .isEqualTo("must be a whole number from 1 to 500, in plain digits (no sign or spaces)");
                 });
     }
 
@@ -92,7 +108,13 @@ class PagingTests {
     void theLimitDefaultsTo50() {
         assertThat(PageRequest.of(null, null, "jobs")).isEqualTo(new PageRequest(50, null));
         assertThat(PageRequest.of("", "", "jobs")).isEqualTo(new PageRequest(50, null));
-        assertThat(PageRequest.of(" 500 ", null, "jobs").limit()).isEqualTo(500);
+        assertThat(PageRequest.of("500", null, "jobs").limit()).isEqualTo(500);
+    }
+
+    @Test
+    void leadingZerosAreReadAsDecimal() {
+        assertThat(PageRequest.of("010", null, "jobs").limit()).isEqualTo(10);
+        assertThat(PageRequest.of("00000000000000000500", null, "jobs").limit()).isEqualTo(500);
     }
 
     @Test

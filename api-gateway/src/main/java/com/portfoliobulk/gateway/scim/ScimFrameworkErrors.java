@@ -1,0 +1,177 @@
+package com.portfoliobulk.gateway.scim;
+
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.web.ErrorResponse;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.servlet.HandlerExceptionResolver;
+import org.springframework.web.servlet.ModelAndView;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Errors under the SCIM base path ({@code /scim/v2/}) that no SCIM endpoint answers itself are SCIM
+ * errors too (RFC 7644 section 3.12), not the API's problems: Spring MVC's own refusals, decided
+ * before an endpoint is chosen or after (unknown path 404, wrong method 405 with {@code Allow}, 406,
+ * 415 and the like), and the error page of errors the servlet container handles (an exception in a
+ * filter, {@code sendError}). {@link ScimErrorAdvice} answers what the SCIM endpoints throw.
+ */
+@Configuration(proxyBeanMethods = false)
+class ScimFrameworkErrors implements WebMvcConfigurer {
+
+    static final String SCIM_PATHS = "/scim/v2/";
+
+    static final String NOT_FOUND = "There is no SCIM resource at this path; the SCIM base URL is"
+            + " /scim/v2/portfolios/{portfolioId}, with /Users, /ServiceProviderConfig, /ResourceTypes and"
+            + " /Schemas.";
+
+    private static final Logger log = LoggerFactory.getLogger(ScimFrameworkErrors.class);
+
+    private final JsonMapper json;
+
+    ScimFrameworkErrors(JsonMapper json) {
+        this.json = json;
+    }
+
+    /** Ahead of the API's problem answers ({@code ProblemAdvice}). */
+    @Override
+    public void extendHandlerExceptionResolvers(List<HandlerExceptionResolver> resolvers) {
+        resolvers.addFirst(new SpringRefusals(json));
+    }
+
+    @Bean
+    FilterRegistrationBean<ScimErrorPage> scimErrorPage() {
+        FilterRegistrationBean<ScimErrorPage> registration = new FilterRegistrationBean<>(new ScimErrorPage(json));
+        registration.setDispatcherTypes(DispatcherType.ERROR);
+        // Ahead of the security filters and the error page's problem.
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 2);
+        return registration;
+    }
+
+    static boolean isScim(String path) {
+        return path != null && path.startsWith(SCIM_PATHS);
+    }
+
+    private static String path(HttpServletRequest request) {
+        return request.getRequestURI().substring(request.getContextPath().length());
+    }
+
+    /** Spring MVC's own refusals ({@link ErrorResponse}) of a SCIM request, as SCIM errors. */
+    static final class SpringRefusals implements HandlerExceptionResolver {
+
+        private final JsonMapper json;
+
+        SpringRefusals(JsonMapper json) {
+            this.json = json;
+        }
+
+        @Override
+        public ModelAndView resolveException(
+                HttpServletRequest request, HttpServletResponse response, Object handler, Exception ex) {
+            if (!(ex instanceof ErrorResponse refusal) || !isScim(path(request)) || response.isCommitted()) {
+                return null;
+            }
+            try {
+                refusal.getHeaders()
+                        .forEach((name, values) -> values.forEach(value -> response.addHeader(name, value)));
+                ScimErrors.write(response, json, refusal.getStatusCode(), detail(ex, refusal));
+                return new ModelAndView();
+            } catch (IOException failed) {
+                log.debug("Could not answer a SCIM error", failed);
+                return null;
+            }
+        }
+
+        private static String detail(Exception ex, ErrorResponse refusal) {
+            HttpStatusCode status = refusal.getStatusCode();
+            if (ex instanceof HttpRequestMethodNotSupportedException method) {
+                return "The method " + method.getMethod() + " is not supported here; use "
+                        + (method.getSupportedHttpMethods() == null
+                                ? "another"
+                                : method.getSupportedHttpMethods().stream()
+                                        .map(HttpMethod::name)
+                                        .collect(Collectors.joining(", ")))
+                        + ".";
+            }
+            if (ex instanceof HttpMediaTypeNotSupportedException) {
+                return "Send the body as application/scim+json (or application/json).";
+            }
+            if (ex instanceof HttpMediaTypeNotAcceptableException) {
+                return "The answer is application/scim+json (or application/json); accept one of them.";
+            }
+            if (status.value() == HttpStatus.NOT_FOUND.value()) {
+                return NOT_FOUND;
+            }
+            String detail = refusal.getBody().getDetail();
+            return detail == null ? "The request cannot be answered: " + status.value() + "." : detail;
+        }
+    }
+
+    /** The error page of a SCIM request, as a SCIM error with the error's status. */
+    static final class ScimErrorPage extends OncePerRequestFilter {
+
+        private final JsonMapper json;
+
+        ScimErrorPage(JsonMapper json) {
+            this.json = json;
+        }
+
+        @Override
+        protected boolean shouldNotFilterErrorDispatch() {
+            return false;
+        }
+
+        @Override
+        protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+                throws ServletException, IOException {
+            Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
+            String path = uri instanceof String value
+                    ? value.substring(request.getContextPath().length())
+                    : null;
+            if (request.getDispatcherType() != DispatcherType.ERROR || !isScim(path) || response.isCommitted()) {
+                chain.doFilter(request, response);
+                return;
+            }
+            HttpStatus status = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE) instanceof Integer code
+                    ? HttpStatus.resolve(code)
+                    : null;
+            if (status == null || !status.isError()) {
+                status = HttpStatus.INTERNAL_SERVER_ERROR;
+            }
+            String detail;
+            if (status.is5xxServerError()) {
+                log.error(
+                        "SCIM request failed",
+                        request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable cause
+                                ? cause
+                                : null);
+                detail = "The request failed unexpectedly.";
+            } else if (status == HttpStatus.NOT_FOUND) {
+                detail = NOT_FOUND;
+            } else {
+                detail = "The request cannot be answered: " + status.value() + " " + status.getReasonPhrase() + ".";
+            }
+            response.resetBuffer();
+            ScimErrors.write(response, json, status, detail);
+        }
+    }
+}
