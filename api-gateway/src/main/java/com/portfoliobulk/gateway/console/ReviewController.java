@@ -127,6 +127,7 @@ class ReviewController {
             model.addAttribute("summary", preview.get("summary"));
             model.addAttribute("items", ConsolePages.items(preview));
             model.addAttribute("accountNames", pages.accountNames(portfolioId, ConsolePages.items(preview)));
+            pages.roleNames(model, portfolioId);
             model.addAttribute("nextCursor", ConsolePages.nextCursor(preview));
         } catch (ApiProblem problem) {
             if (problem.status() == 401 || problem.status() == 403 || problem.status() == 404) {
