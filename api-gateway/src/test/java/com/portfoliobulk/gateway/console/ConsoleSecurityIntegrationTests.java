@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.TestTokens;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.util.List;
@@ -248,6 +249,42 @@ class ConsoleSecurityIntegrationTests {
         assertThat(forged.statusCode()).isEqualTo(403);
         assertThat(forged.body()).contains("needs the Portfolio Owner or User Management EDIT");
         assertThat(jobCount(portfolio)).isZero();
+    }
+
+    @Test
+    void aLinkWithAMalformedIdShowsTheConsolesErrorPageWhileTheApiAnswersAProblem() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+
+        for (String link : List.of(
+                "/console/portfolios/not-a-uuid/users",
+                "/console/portfolios/" + portfolio.id() + "/jobs/not-a-uuid",
+                "/console/portfolios/" + portfolio.id() + "/users/not-a-uuid",
+                "/console/portfolios/" + portfolio.id() + "/accounts/not-a-uuid/activity")) {
+            HttpResponse<String> page = get(link);
+
+            assertThat(page.statusCode()).as(link).isEqualTo(400);
+            assertThat(page.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+            assertThat(ConsoleBrowser.unescape(page.body()))
+                    .contains("<h1>This link is not valid</h1>", "'not-a-uuid' is not a valid ")
+                    .contains("Back to the console");
+        }
+        HttpResponse<String> cancel =
+                post("/console/portfolios/" + portfolio.id() + "/jobs/not-a-uuid/cancel", Map.of("_csrf", csrf()));
+        assertThat(cancel.statusCode()).isEqualTo(400);
+        assertThat(cancel.body()).contains("This link is not valid");
+
+        String token = TestTokens.token(UUID.randomUUID(), "api@agency.test", portfolio.id(), "OWNER");
+        for (String path : List.of(
+                "/api/v1/portfolios/not-a-uuid/users",
+                "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs/not-a-uuid")) {
+            HttpResponse<String> api = browser.get(path, "Authorization", "Bearer " + token);
+
+            assertThat(api.statusCode()).as(path).isEqualTo(400);
+            assertThat(api.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(api.body()).contains("\"title\":\"Invalid request parameter\"", "not-a-uuid");
+        }
     }
 
     /** A user who is an Analyst on a new account of the portfolio. */
