@@ -64,7 +64,7 @@ class ConsoleAdvice {
     @ExceptionHandler(RequestRefusedException.class)
     String refused(RequestRefusedException ex, HttpServletResponse response, Model model) {
         response.setStatus(ex.reason().status().value());
-        model.addAttribute("title", ex.reason() == RequestRefusedException.Reason.NOT_FOUND ? "Not found" : "Refused");
+        model.addAttribute("title", ex.title());
         model.addAttribute("detail", ex.getMessage());
         model.addAttribute("fmt", FORMATS);
         return "console/error";

@@ -7,7 +7,6 @@ import com.portfoliobulk.testsupport.DirectorySeed;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -120,8 +119,9 @@ class ConsoleCustomRolesIntegrationTests {
         assertThat(row(planned, portfolio.email("ann"))).contains("<td>Analyst</td>", "<td>Area director</td>");
         assertThat(row(planned, portfolio.email("vera"))).contains("<td>Area director</td>");
 
-        HttpResponse<String> confirmed =
-                browser.post("/console/portfolios/" + portfolio.id() + "/jobs", confirmForm(review.body()));
+        HttpResponse<String> confirmed = browser.post(
+                "/console/portfolios/" + portfolio.id() + "/jobs",
+                ConsoleBrowser.hiddenFields(review.body(), "confirm"));
 
         assertThat(confirmed.statusCode()).as(confirmed.body()).isEqualTo(302);
         String job = URI.create(confirmed.headers().firstValue("Location").orElseThrow())
@@ -149,21 +149,6 @@ class ConsoleCustomRolesIntegrationTests {
         assertThat(users.body()).contains("<span class=\"role\">Area director</span>");
         assertThat(profile.statusCode()).as(profile.body()).isEqualTo(200);
         assertThat(profile.body()).contains(">Area director</span>");
-    }
-
-    /** The hidden fields of the review's Confirm form, with the session's CSRF token, as the browser posts them. */
-    private static Map<String, String> confirmForm(String review) {
-        Matcher form = Pattern.compile("<form[^>]*class=\"confirm\"[^>]*>(.*?)</form>", Pattern.DOTALL)
-                .matcher(review);
-        assertThat(form.find()).as(review).isTrue();
-        Matcher hidden = Pattern.compile("<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\"\\s*/?>")
-                .matcher(form.group(1));
-        Map<String, String> fields = new LinkedHashMap<>();
-        while (hidden.find()) {
-            fields.put(hidden.group(1), ConsoleBrowser.unescape(hidden.group(2)));
-        }
-        assertThat(fields).containsKeys("_csrf", "request", "idempotencyKey");
-        return fields;
     }
 
     /** The body of the page's table. */
