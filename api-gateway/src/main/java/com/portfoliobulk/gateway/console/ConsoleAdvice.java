@@ -11,11 +11,13 @@ import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.ModelAttribute;
 import org.springframework.web.client.RestClientException;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 
 /**
  * The console's error pages: an API problem is shown as the API worded it; an expired or revoked
  * sign-in (the API answers 401) ends the session and asks to sign in again (back on the invitation
- * page, when it was one).
+ * page, when it was one); a link whose id is not one is not valid (400), on the console's page, not
+ * as the API's problem.
  */
 @ControllerAdvice(basePackageClasses = ConsoleAdvice.class)
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -62,8 +64,21 @@ class ConsoleAdvice {
     @ExceptionHandler(RequestRefusedException.class)
     String refused(RequestRefusedException ex, HttpServletResponse response, Model model) {
         response.setStatus(ex.reason().status().value());
-        model.addAttribute("title", ex.reason() == RequestRefusedException.Reason.NOT_FOUND ? "Not found" : "Refused");
+        model.addAttribute("title", ex.title());
         model.addAttribute("detail", ex.getMessage());
+        model.addAttribute("fmt", FORMATS);
+        return "console/error";
+    }
+
+    /** A console address with a malformed id (a portfolio, user, account or job id that is not a UUID). */
+    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+    String invalidLink(MethodArgumentTypeMismatchException ex, HttpServletResponse response, Model model) {
+        response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
+        model.addAttribute("title", "This link is not valid");
+        model.addAttribute(
+                "detail",
+                "'" + ex.getValue() + "' is not a valid " + ex.getName()
+                        + ": the link was cut short or changed. Open the page again from the console.");
         model.addAttribute("fmt", FORMATS);
         return "console/error";
     }

@@ -75,19 +75,24 @@ class ConsoleDirectory {
         return names;
     }
 
-    /** The names of those of the given accounts that exist, by account id (whatever their portfolio). */
-    Map<UUID, String> accountNames(Collection<UUID> accountIds) {
-        Map<UUID, String> names = new HashMap<>();
+    /** Those of the given accounts that exist, by account id (whatever their portfolio). */
+    Map<UUID, Account> accounts(Collection<UUID> accountIds) {
+        Map<UUID, Account> accounts = new HashMap<>();
         if (!accountIds.isEmpty()) {
-            jdbc.sql("SELECT id, name FROM directory.accounts WHERE id = ANY(:ids)")
+            jdbc.sql("SELECT id, name, portfolio_id FROM directory.accounts WHERE id = ANY(:ids)")
                     .param("ids", PostgresArrays.uuids(accountIds))
                     .query(rs -> {
-                        names.put(rs.getObject("id", UUID.class), rs.getString("name"));
+                        accounts.put(
+                                rs.getObject("id", UUID.class),
+                                new Account(rs.getString("name"), rs.getObject("portfolio_id", UUID.class)));
                     });
         }
-        return names;
+        return accounts;
     }
 
     /** A portfolio the administrator may open. */
     record Portfolio(UUID id, String name) {}
+
+    /** An account: its name and the portfolio it is linked to. */
+    record Account(String name, UUID portfolioId) {}
 }

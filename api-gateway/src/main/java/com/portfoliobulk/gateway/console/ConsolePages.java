@@ -6,6 +6,7 @@ import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.contracts.paging.PageRequest;
+import com.portfoliobulk.gateway.directory.CustomAccountRoles;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.web.NotFoundException;
@@ -34,11 +35,19 @@ class ConsolePages {
 
     private final GatewayApi api;
 
-    ConsolePages(ConsoleDirectory directory, ConsoleProperties properties, PortfolioAccess access, GatewayApi api) {
+    private final CustomAccountRoles customRoles;
+
+    ConsolePages(
+            ConsoleDirectory directory,
+            ConsoleProperties properties,
+            PortfolioAccess access,
+            GatewayApi api,
+            CustomAccountRoles customRoles) {
         this.access = access;
         this.api = api;
         this.directory = directory;
         this.properties = properties;
+        this.customRoles = customRoles;
     }
 
     int pageSize() {
@@ -75,7 +84,8 @@ class ConsolePages {
     /**
      * Replaces the page's role lists with the account roles the API answers for the portfolio: the
      * standard ones and its custom ones, with their configured names (read once, for the whole page).
-     * When the API refuses the administrator the list, the standard roles stay.
+     * When the API refuses the administrator the list, the lists keep the standard roles, and the
+     * page still shows the custom roles the portfolio's users hold by their names ({@link #roleNames}).
      */
     void accountRoles(Model model, ConsoleUser user, UUID portfolioId) {
         Map<String, Object> page;
@@ -85,6 +95,7 @@ class ConsolePages {
             if (problem.status() != 403) {
                 throw problem;
             }
+            roleNames(model, portfolioId);
             return;
         }
         List<RoleChoice> roles = items(page).stream()
@@ -100,6 +111,17 @@ class ConsolePages {
         if (!roles.isEmpty()) {
             roleChoices(model, roles);
         }
+    }
+
+    /**
+     * Adds the names of the portfolio's account roles ({@code roleNames}, for {@code fmt.role(code,
+     * roleNames)}): the standard ones' and the custom ones' configured names, read once for the whole page.
+     */
+    void roleNames(Model model, UUID portfolioId) {
+        Map<String, String> names = new LinkedHashMap<>();
+        STANDARD_ROLES.forEach(role -> names.put(role.code(), role.name()));
+        names.putAll(customRoles.names(portfolioId));
+        model.addAttribute("roleNames", names);
     }
 
     private static void roleChoices(Model model, List<RoleChoice> roles) {

@@ -56,6 +56,10 @@ final class ConsoleUser extends AbstractAuthenticationToken {
         return new Caller(userId, email, new HashMap<>(permissions));
     }
 
+    UUID userId() {
+        return userId;
+    }
+
     String email() {
         return email;
     }

@@ -1,7 +1,9 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.gateway.directory.CustomAccountRoles;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -25,9 +27,12 @@ class InvitationPageController {
 
     private final ConsoleDirectory directory;
 
-    InvitationPageController(GatewayApi api, ConsoleDirectory directory) {
+    private final CustomAccountRoles customRoles;
+
+    InvitationPageController(GatewayApi api, ConsoleDirectory directory, CustomAccountRoles customRoles) {
         this.api = api;
         this.directory = directory;
+        this.customRoles = customRoles;
     }
 
     @GetMapping(SignInReturn.INVITATION_PAGE)
@@ -64,7 +69,10 @@ class InvitationPageController {
         return "console/invitation";
     }
 
-    /** The memberships the acceptance activated, with the accounts' names where they are known. */
+    /**
+     * The memberships the acceptance activated, with the accounts' names where they are known and a
+     * custom role's configured name (read once per portfolio, and an invitation names one).
+     */
     private List<Membership> memberships(Map<String, Object> accepted) {
         List<Map<?, ?>> answered = new ArrayList<>();
         if (accepted.get("memberships") instanceof List<?> all) {
@@ -77,16 +85,25 @@ class InvitationPageController {
                 .map(membership -> accountId(membership.get("accountId")))
                 .filter(Objects::nonNull)
                 .toList();
-        Map<UUID, String> names = directory.accountNames(ids);
+        Map<UUID, ConsoleDirectory.Account> accounts = directory.accounts(ids);
+        Map<UUID, Map<String, String>> roleNames = new HashMap<>();
         return answered.stream()
                 .map(membership -> {
                     UUID accountId = accountId(membership.get("accountId"));
+                    ConsoleDirectory.Account account = accountId == null ? null : accounts.get(accountId);
+                    String role = membership.get("role") == null
+                            ? null
+                            : membership.get("role").toString();
+                    String roleName = account == null || account.portfolioId() == null || role == null
+                            ? null
+                            : roleNames
+                                    .computeIfAbsent(account.portfolioId(), customRoles::names)
+                                    .get(role);
                     return new Membership(
                             String.valueOf(membership.get("accountId")),
-                            accountId == null ? null : names.get(accountId),
-                            membership.get("role") == null
-                                    ? null
-                                    : membership.get("role").toString());
+                            account == null ? null : account.name(),
+                            role,
+                            roleName);
                 })
                 .toList();
     }
@@ -99,6 +116,9 @@ class InvitationPageController {
         }
     }
 
-    /** An activated membership: the account (its name when known) and the role now held. */
-    record Membership(String accountId, String accountName, String role) {}
+    /**
+     * An activated membership: the account (its name when known) and the role now held (a custom
+     * role's configured name, when it is one).
+     */
+    record Membership(String accountId, String accountName, String role, String roleName) {}
 }

@@ -69,6 +69,7 @@ class JobController {
         Map<String, Object> tasks = api.tasks(user, portfolioId, jobId, status, reason, pages.pageSize(), cursor);
         model.addAttribute("tasks", ConsolePages.items(tasks));
         model.addAttribute("accountNames", pages.accountNames(portfolioId, ConsolePages.items(tasks)));
+        pages.roleNames(model, portfolioId);
         model.addAttribute("nextCursor", ConsolePages.nextCursor(tasks));
         model.addAttribute("status", status);
         model.addAttribute("reason", reason);

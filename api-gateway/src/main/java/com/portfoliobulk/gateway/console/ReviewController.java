@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.gateway.web.RequestRefusedException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +16,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Review Changes: every bulk action is previewed first (the API's preview: the changes, the skipped
  * ones with their reasons, paged), and only Confirm submits it. The review page carries an
  * Idempotency-Key made when it was shown, so a double click on Confirm, or a resubmitted form,
- * makes one job.
+ * makes one job; and a signature of the request and the key ({@link ReviewSignatures}), so that
+ * Confirm submits exactly the request that was reviewed, and nothing when the form was changed.
  */
 @Controller
 class ReviewController {
@@ -26,10 +28,13 @@ class ReviewController {
 
     private final BulkRequests requests;
 
-    ReviewController(GatewayApi api, ConsolePages pages, JsonMapper json) {
+    private final ReviewSignatures signatures;
+
+    ReviewController(GatewayApi api, ConsolePages pages, JsonMapper json, ReviewSignatures signatures) {
         this.api = api;
         this.pages = pages;
         this.requests = new BulkRequests(json);
+        this.signatures = signatures;
     }
 
     /** The Users tab's bulk bar: an action on the ticked users (and the chosen accounts). */
@@ -92,28 +97,47 @@ class ReviewController {
         return show(user, portfolioId, request, UUID.randomUUID().toString(), null, model);
     }
 
-    /** Another page of the same preview; the key made for the first page stays. */
+    /** Another page of the same preview, of the reviewed request only; the key made for the first page stays. */
     @PostMapping("/console/portfolios/{portfolioId}/review/page")
     String page(
             ConsoleUser user,
             @PathVariable UUID portfolioId,
-            @RequestParam String request,
-            @RequestParam String idempotencyKey,
+            @RequestParam(defaultValue = "") String request,
+            @RequestParam(defaultValue = "") String idempotencyKey,
+            @RequestParam(required = false) String signature,
             @RequestParam(required = false) String cursor,
             Model model) {
+        requireReviewed(user, portfolioId, request, idempotencyKey, signature);
         return show(user, portfolioId, request, idempotencyKey, cursor, model);
     }
 
-    /** Confirm: submits the reviewed request once, whatever the number of clicks. */
+    /** Confirm: submits the reviewed request once, whatever the number of clicks, and only that request. */
     @PostMapping("/console/portfolios/{portfolioId}/jobs")
     String confirm(
             ConsoleUser user,
             @PathVariable UUID portfolioId,
-            @RequestParam String request,
-            @RequestParam String idempotencyKey) {
+            @RequestParam(defaultValue = "") String request,
+            @RequestParam(defaultValue = "") String idempotencyKey,
+            @RequestParam(required = false) String signature) {
+        requireReviewed(user, portfolioId, request, idempotencyKey, signature);
         pages.portfolio(new org.springframework.ui.ExtendedModelMap(), user, portfolioId, "jobs");
         Map<String, Object> job = api.submit(user, portfolioId, request, idempotencyKey);
         return "redirect:/console/portfolios/" + portfolioId + "/jobs/" + job.get("jobId");
+    }
+
+    /**
+     * Refuses (400, submitting nothing) a request and key that are not the ones a review page showed
+     * this administrator for this portfolio: a changed form, or one from another sign-in or portfolio.
+     */
+    private void requireReviewed(
+            ConsoleUser user, UUID portfolioId, String request, String idempotencyKey, String signature) {
+        if (!signatures.verify(portfolioId, user, request, idempotencyKey, signature)) {
+            throw new RequestRefusedException(
+                    RequestRefusedException.Reason.INVALID_PARAMETER,
+                    "Review the change again",
+                    "This is not the change that was reviewed (the form was changed, or it comes from another"
+                            + " sign-in or portfolio), so nothing was submitted. Review the change again and confirm it.");
+        }
     }
 
     private String show(
@@ -121,12 +145,14 @@ class ReviewController {
         pages.portfolio(model, user, portfolioId, "users");
         model.addAttribute("request", request);
         model.addAttribute("idempotencyKey", idempotencyKey);
+        model.addAttribute("signature", signatures.sign(portfolioId, user, request, idempotencyKey));
         model.addAttribute("action", requests.describe(request));
         try {
             Map<String, Object> preview = api.preview(user, portfolioId, request, pages.pageSize(), cursor);
             model.addAttribute("summary", preview.get("summary"));
             model.addAttribute("items", ConsolePages.items(preview));
             model.addAttribute("accountNames", pages.accountNames(portfolioId, ConsolePages.items(preview)));
+            pages.roleNames(model, portfolioId);
             model.addAttribute("nextCursor", ConsolePages.nextCursor(preview));
         } catch (ApiProblem problem) {
             if (problem.status() == 401 || problem.status() == 403 || problem.status() == 404) {

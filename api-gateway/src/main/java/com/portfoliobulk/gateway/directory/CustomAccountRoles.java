@@ -1,13 +1,16 @@
 package com.portfoliobulk.gateway.directory;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
  * The codes of a portfolio's custom account roles: the one rule by which a role that is not a
- * standard one is accepted (bulk jobs, the users list's role filter) only when the portfolio defines it.
+ * standard one is accepted (bulk jobs, the users list's role filter) only when the portfolio defines it;
+ * and their configured names, as pages show them.
  */
 @Component
 public class CustomAccountRoles {
@@ -24,5 +27,16 @@ public class CustomAccountRoles {
                 .param("portfolioId", portfolioId)
                 .query(String.class)
                 .list();
+    }
+
+    /** The portfolio's custom account roles' configured names, by code, in code order. */
+    public Map<String, String> names(UUID portfolioId) {
+        Map<String, String> names = new LinkedHashMap<>();
+        jdbc.sql("SELECT code, name FROM jobs.account_roles WHERE portfolio_id = :portfolioId ORDER BY code")
+                .param("portfolioId", portfolioId)
+                .query(rs -> {
+                    names.put(rs.getString("code"), rs.getString("name"));
+                });
+        return names;
     }
 }

@@ -66,6 +66,21 @@ final class ConsoleBrowser {
         return unescape(meta.group(1));
     }
 
+    /** The hidden fields of the page's form of this class (the CSRF token among them), as the browser posts them. */
+    static Map<String, String> hiddenFields(String page, String formClass) {
+        Matcher form = Pattern.compile(
+                        "<form[^>]*class=\"" + Pattern.quote(formClass) + "\"[^>]*>(.*?)</form>", Pattern.DOTALL)
+                .matcher(page);
+        assertThat(form.find()).as(formClass + " form in " + page).isTrue();
+        Matcher hidden = Pattern.compile("<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\"\\s*/?>")
+                .matcher(form.group(1));
+        Map<String, String> fields = new LinkedHashMap<>();
+        while (hidden.find()) {
+            fields.put(hidden.group(1), unescape(hidden.group(2)));
+        }
+        return fields;
+    }
+
     static String unescape(String html) {
         return html.replace("&quot;", "\"")
                 .replace("&#39;", "'")

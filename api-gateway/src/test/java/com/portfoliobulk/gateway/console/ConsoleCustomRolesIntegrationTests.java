@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,8 +19,10 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
- * A portfolio's custom account roles in the console's role lists: the profile's per-account selector
- * keeps a member's custom role selected, and every list offers the custom roles by their configured names.
+ * A portfolio's custom account roles in the console: the profile's per-account selector keeps a
+ * member's custom role selected, every list offers the custom roles by their configured names, and
+ * every page that shows a role (the review, a job's tasks, the users of a view-only administrator)
+ * shows a custom one by its configured name.
  */
 @ConsoleIntegrationTest
 class ConsoleCustomRolesIntegrationTests {
@@ -35,11 +39,13 @@ class ConsoleCustomRolesIntegrationTests {
 
     private UUID vera;
 
+    private UUID lisbon;
+
     @BeforeEach
     void portfolioWithACustomRole() throws Exception {
         browser = new ConsoleBrowser(port);
         portfolio = new DirectorySeed(jdbc).portfolio();
-        UUID lisbon = portfolio.account("Brand Lisbon");
+        lisbon = portfolio.account("Brand Lisbon");
         vera = portfolio.user("vera");
         portfolio.member(lisbon, vera, new AccountRole("REGIONAL_LEAD"));
         jdbc.sql("""
@@ -86,6 +92,78 @@ class ConsoleCustomRolesIntegrationTests {
 
         assertThat(unknown.statusCode()).isEqualTo(400);
         assertThat(unknown.body()).contains("Unknown role", "REGIONAL_LEAD");
+    }
+
+    @Test
+    void theReviewAndTheJobShowTheCustomRoleByItsName() throws Exception {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(lisbon, ann, AccountRole.ANALYST);
+
+        HttpResponse<String> review = browser.post(
+                "/console/portfolios/" + portfolio.id() + "/review",
+                Map.of(
+                        "action",
+                        "change-role",
+                        "userIds",
+                        ann + "," + vera,
+                        "accountIds",
+                        lisbon.toString(),
+                        "role",
+                        "REGIONAL_LEAD",
+                        "_csrf",
+                        browser.csrf()));
+
+        assertThat(review.statusCode()).as(review.body()).isEqualTo(200);
+        String planned = tbody(review.body());
+        assertThat(planned).doesNotContain("REGIONAL_LEAD");
+        assertThat(row(planned, portfolio.email("ann"))).contains("<td>Analyst</td>", "<td>Area director</td>");
+        assertThat(row(planned, portfolio.email("vera"))).contains("<td>Area director</td>");
+
+        HttpResponse<String> confirmed = browser.post(
+                "/console/portfolios/" + portfolio.id() + "/jobs",
+                ConsoleBrowser.hiddenFields(review.body(), "confirm"));
+
+        assertThat(confirmed.statusCode()).as(confirmed.body()).isEqualTo(302);
+        String job = URI.create(confirmed.headers().firstValue("Location").orElseThrow())
+                .getPath();
+        HttpResponse<String> page = browser.get(job);
+        assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+        assertThat(tbody(page.body())).contains("<td>Area director</td>").doesNotContain("REGIONAL_LEAD");
+
+        ConsoleBrowser viewer = new ConsoleBrowser(port);
+        viewer.signIn("viewer-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_VIEW", portfolio);
+        HttpResponse<String> viewed = viewer.get(job);
+        assertThat(viewed.statusCode()).as(viewed.body()).isEqualTo(200);
+        assertThat(tbody(viewed.body())).contains("<td>Area director</td>").doesNotContain("REGIONAL_LEAD");
+    }
+
+    @Test
+    void aViewOnlyAdministratorSeesTheCustomRoleByItsNameThoughTheListsOfferNone() throws Exception {
+        ConsoleBrowser viewer = new ConsoleBrowser(port);
+        viewer.signIn("viewer-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_VIEW", portfolio);
+
+        HttpResponse<String> users = viewer.get("/console/portfolios/" + portfolio.id() + "/users");
+        HttpResponse<String> profile = viewer.get("/console/portfolios/" + portfolio.id() + "/users/" + vera);
+
+        assertThat(users.statusCode()).as(users.body()).isEqualTo(200);
+        assertThat(users.body()).contains("<span class=\"role\">Area director</span>");
+        assertThat(profile.statusCode()).as(profile.body()).isEqualTo(200);
+        assertThat(profile.body()).contains(">Area director</span>");
+    }
+
+    /** The body of the page's table. */
+    private static String tbody(String page) {
+        Matcher body = Pattern.compile("<tbody>(.*?)</tbody>", Pattern.DOTALL).matcher(page);
+        assertThat(body.find()).as(page).isTrue();
+        return body.group(1);
+    }
+
+    /** The table row that names this e-mail address. */
+    private static String row(String tbody, String email) {
+        Matcher row = Pattern.compile("<tr[^>]*>((?:(?!</tr>).)*?" + Pattern.quote(email) + ".*?)</tr>", Pattern.DOTALL)
+                .matcher(tbody);
+        assertThat(row.find()).as(email + " in " + tbody).isTrue();
+        return row.group(1);
     }
 
     /** The options of the select with this id. */

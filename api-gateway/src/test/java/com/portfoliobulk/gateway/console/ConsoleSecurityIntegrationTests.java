@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.TestTokens;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -145,9 +147,8 @@ class ConsoleSecurityIntegrationTests {
                 Map.of("action", "offboard", "userIds", ann.toString(), "_csrf", csrf()));
         assertThat(review.statusCode()).isEqualTo(200);
         assertThat(review.body()).contains("Review changes", "id=\"changes\">1<");
-        String request = hidden(review.body(), "request");
-        String key = hidden(review.body(), "idempotencyKey");
-        Map<String, String> confirm = Map.of("request", request, "idempotencyKey", key, "_csrf", csrf());
+        Map<String, String> confirm = ConsoleBrowser.hiddenFields(review.body(), "confirm");
+        assertThat(confirm).containsKeys("request", "idempotencyKey", "signature", "_csrf");
 
         HttpResponse<String> first = post("/console/portfolios/" + portfolio.id() + "/jobs", confirm);
         HttpResponse<String> second = post("/console/portfolios/" + portfolio.id() + "/jobs", confirm);
@@ -243,11 +244,148 @@ class ConsoleSecurityIntegrationTests {
         UUID ann = analystOn(portfolio, "Brand Rome");
         signIn("viewer-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_VIEW", portfolio);
 
-        HttpResponse<String> forged = confirmOffboarding(portfolio, ann);
+        HttpResponse<String> review = post(
+                "/console/portfolios/" + portfolio.id() + "/review",
+                Map.of("action", "offboard", "userIds", ann.toString(), "_csrf", csrf()));
+        HttpResponse<String> forged = post(
+                "/console/portfolios/" + portfolio.id() + "/jobs",
+                Map.of(
+                        "request",
+                        offboarding(ann),
+                        "idempotencyKey",
+                        UUID.randomUUID().toString(),
+                        "_csrf",
+                        csrf()));
 
-        assertThat(forged.statusCode()).isEqualTo(403);
-        assertThat(forged.body()).contains("needs the Portfolio Owner or User Management EDIT");
+        assertThat(review.statusCode()).isEqualTo(403);
+        assertThat(review.body()).contains("needs the Portfolio Owner or User Management EDIT");
+        assertThat(forged.statusCode()).isEqualTo(400);
+        assertThat(forged.body()).contains("Review the change again", "nothing was submitted");
         assertThat(jobCount(portfolio)).isZero();
+    }
+
+    @Test
+    void confirmSubmitsOnlyTheReviewedRequestAndKey() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID ann = analystOn(portfolio, "Brand Turin");
+        UUID bob = portfolio.user("bob");
+        portfolio.member(portfolio.account("Brand Milan"), bob, AccountRole.ANALYST);
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        HttpResponse<String> review = post(
+                "/console/portfolios/" + portfolio.id() + "/review",
+                Map.of("action", "offboard", "userIds", ann.toString(), "_csrf", csrf()));
+        assertThat(review.statusCode()).isEqualTo(200);
+        Map<String, String> reviewed = ConsoleBrowser.hiddenFields(review.body(), "confirm");
+        String jobs = "/console/portfolios/" + portfolio.id() + "/jobs";
+
+        Map<String, String> otherRequest = new HashMap<>(reviewed);
+        otherRequest.put("request", offboarding(bob));
+        Map<String, String> otherKey = new HashMap<>(reviewed);
+        otherKey.put("idempotencyKey", UUID.randomUUID().toString());
+        Map<String, String> unsigned = new HashMap<>(reviewed);
+        unsigned.remove("signature");
+        Map<String, String> otherSignature = new HashMap<>(reviewed);
+        otherSignature.put("signature", "A" + reviewed.get("signature").substring(1));
+        for (Map<String, String> tampered : List.of(otherRequest, otherKey, unsigned, otherSignature)) {
+            HttpResponse<String> refused = post(jobs, tampered);
+
+            assertThat(refused.statusCode()).as(tampered.toString()).isEqualTo(400);
+            assertThat(refused.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+            assertThat(refused.body()).contains("<h1>Review the change again</h1>", "Back to the console");
+        }
+        HttpResponse<String> nextPage = post(
+                "/console/portfolios/" + portfolio.id() + "/review/page",
+                Map.of(
+                        "request",
+                        offboarding(bob),
+                        "idempotencyKey",
+                        reviewed.get("idempotencyKey"),
+                        "signature",
+                        reviewed.get("signature"),
+                        "cursor",
+                        "",
+                        "_csrf",
+                        csrf()));
+        assertThat(nextPage.statusCode()).isEqualTo(400);
+        assertThat(nextPage.body()).contains("Review the change again").doesNotContain(portfolio.email("bob"));
+        assertThat(jobCount(portfolio)).isZero();
+
+        HttpResponse<String> confirmed = post(jobs, reviewed);
+
+        assertThat(confirmed.statusCode()).as(confirmed.body()).isEqualTo(302);
+        assertThat(taskUsers(portfolio)).containsExactly(ann);
+        assertThat(jobCount(portfolio)).isEqualTo(1);
+    }
+
+    @Test
+    void aReviewSignedForAnotherAdministratorOrPortfolioIsRefused() throws Exception {
+        DirectorySeed seed = new DirectorySeed(jdbc);
+        DirectorySeed.Portfolio portfolio = seed.portfolio();
+        DirectorySeed.Portfolio other = seed.portfolio();
+        UUID ann = analystOn(portfolio, "Brand Porto");
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        Map<String, String> reviewed = ConsoleBrowser.hiddenFields(
+                post(
+                                "/console/portfolios/" + portfolio.id() + "/review",
+                                Map.of("action", "offboard", "userIds", ann.toString(), "_csrf", csrf()))
+                        .body(),
+                "confirm");
+
+        ConsoleBrowser colleague = new ConsoleBrowser(port);
+        colleague.signIn("colleague-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        Map<String, String> foreign = new HashMap<>(reviewed);
+        foreign.put("_csrf", colleague.csrf());
+        HttpResponse<String> byColleague = colleague.post("/console/portfolios/" + portfolio.id() + "/jobs", foreign);
+
+        ConsoleBrowser owner = new ConsoleBrowser(port);
+        owner.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", other);
+        Map<String, String> elsewhere = new HashMap<>(reviewed);
+        elsewhere.put("_csrf", owner.csrf());
+        HttpResponse<String> inOtherPortfolio = owner.post("/console/portfolios/" + other.id() + "/jobs", elsewhere);
+
+        assertThat(byColleague.statusCode()).isEqualTo(400);
+        assertThat(byColleague.body()).contains("Review the change again");
+        assertThat(inOtherPortfolio.statusCode()).isEqualTo(400);
+        assertThat(inOtherPortfolio.body()).contains("Review the change again");
+        assertThat(jobCount(portfolio)).isZero();
+        assertThat(jobCount(other)).isZero();
+    }
+
+    @Test
+    void aLinkWithAMalformedIdShowsTheConsolesErrorPageWhileTheApiAnswersAProblem() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+
+        for (String link : List.of(
+                "/console/portfolios/not-a-uuid/users",
+                "/console/portfolios/" + portfolio.id() + "/jobs/not-a-uuid",
+                "/console/portfolios/" + portfolio.id() + "/users/not-a-uuid",
+                "/console/portfolios/" + portfolio.id() + "/accounts/not-a-uuid/activity")) {
+            HttpResponse<String> page = get(link);
+
+            assertThat(page.statusCode()).as(link).isEqualTo(400);
+            assertThat(page.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+            assertThat(ConsoleBrowser.unescape(page.body()))
+                    .contains("<h1>This link is not valid</h1>", "'not-a-uuid' is not a valid ")
+                    .contains("Back to the console");
+        }
+        HttpResponse<String> cancel =
+                post("/console/portfolios/" + portfolio.id() + "/jobs/not-a-uuid/cancel", Map.of("_csrf", csrf()));
+        assertThat(cancel.statusCode()).isEqualTo(400);
+        assertThat(cancel.body()).contains("This link is not valid");
+
+        String token = TestTokens.token(UUID.randomUUID(), "api@agency.test", portfolio.id(), "OWNER");
+        for (String path : List.of(
+                "/api/v1/portfolios/not-a-uuid/users",
+                "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs/not-a-uuid")) {
+            HttpResponse<String> api = browser.get(path, "Authorization", "Bearer " + token);
+
+            assertThat(api.statusCode()).as(path).isEqualTo(400);
+            assertThat(api.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(api.body()).contains("\"title\":\"Invalid request parameter\"", "not-a-uuid");
+        }
     }
 
     /** A user who is an Analyst on a new account of the portfolio. */
@@ -257,17 +395,27 @@ class ConsoleSecurityIntegrationTests {
         return user;
     }
 
-    /** Confirms an offboarding of the user as the Review Changes form would, with a fresh key. */
+    /** Reviews an offboarding of the user and confirms it, as the Review Changes page does. */
     private HttpResponse<String> confirmOffboarding(DirectorySeed.Portfolio portfolio, UUID user) throws Exception {
+        HttpResponse<String> review = post(
+                "/console/portfolios/" + portfolio.id() + "/review",
+                Map.of("action", "offboard", "userIds", user.toString(), "_csrf", csrf()));
+        assertThat(review.statusCode()).as(review.body()).isEqualTo(200);
         return post(
                 "/console/portfolios/" + portfolio.id() + "/jobs",
-                Map.of(
-                        "request",
-                        "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + user + "\"]}",
-                        "idempotencyKey",
-                        UUID.randomUUID().toString(),
-                        "_csrf",
-                        csrf()));
+                ConsoleBrowser.hiddenFields(review.body(), "confirm"));
+    }
+
+    /** The job request of an offboarding of the user. */
+    private static String offboarding(UUID user) {
+        return "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + user + "\"]}";
+    }
+
+    private List<UUID> taskUsers(DirectorySeed.Portfolio portfolio) {
+        return jdbc.sql("SELECT DISTINCT user_id FROM jobs.bulk_tasks WHERE portfolio_id = :p")
+                .param("p", portfolio.id())
+                .query(UUID.class)
+                .list();
     }
 
     private long jobCount(DirectorySeed.Portfolio portfolio) {
@@ -275,13 +423,6 @@ class ConsoleSecurityIntegrationTests {
                 .param("p", portfolio.id())
                 .query(Long.class)
                 .single();
-    }
-
-    private static String hidden(String html, String name) {
-        Matcher field =
-                Pattern.compile("name=\"" + name + "\" value=\"([^\"]*)\"").matcher(html);
-        assertThat(field.find()).as(html).isTrue();
-        return ConsoleBrowser.unescape(field.group(1));
     }
 
     private HttpResponse<String> signIn(String email, String permission, DirectorySeed.Portfolio portfolio)

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
 
 /**
  * Stands in for the bulk-worker's internal invitation API, in this JVM: the token's first word says
- * how it answers. {@code accepted-...}: 200 with a membership; {@code mismatch-...}: 403;
+ * how it answers. {@code accepted-...}: 200 with a membership; {@code custom-...}: 200 with a membership
+ * in the custom account role {@code REGIONAL_LEAD}; {@code mismatch-...}: 403;
  * {@code unknown-...}: 404; {@code expired-...}: 410; {@code failing-...}: 500; {@code dropped-...}:
  * closes the connection without an answer. It remembers the body it got for each token.
  *
@@ -89,6 +90,8 @@ public final class StubWorker {
         switch (outcome) {
             case "accepted" -> answer(exchange, 200, "application/json", """
                     {"accountId":"6f1d7e34-9c2a-4c1e-8f0b-2a6a3c9e7d21","role":"ANALYST","state":"ACTIVE"}""");
+            case "custom" -> answer(exchange, 200, "application/json", """
+                    {"accountId":"6f1d7e34-9c2a-4c1e-8f0b-2a6a3c9e7d21","role":"REGIONAL_LEAD","state":"ACTIVE"}""");
             case "mismatch" -> answer(exchange, 403, "application/problem+json", problem(403, "another address"));
             case "unknown" -> answer(exchange, 404, "application/problem+json", problem(404, "no such token"));
             case "expired" -> answer(exchange, 410, "application/problem+json", problem(410, "expired"));
