@@ -58,19 +58,29 @@ public final class ServiceStack implements RunningServices {
         settings = withInternalSecret(settings);
         List<ConfigurableApplicationContext> started = new ArrayList<>();
         try {
-            ConfigurableApplicationContext audit = AuditApplication.application()
-                    .run(arguments(settings, settings.auditPort(), settings.auditProperties(), true));
+            Settings given = settings;
+            // Each started under its name: the local stack's one log names each line's service.
+            ConfigurableApplicationContext audit = ServiceLogName.starting(
+                    "audit-consumer",
+                    () -> AuditApplication.application()
+                            .run(arguments(given, given.auditPort(), given.auditProperties(), true)));
             started.add(audit);
-            ConfigurableApplicationContext worker = WorkerApplication.application()
-                    .run(arguments(settings, settings.workerPort(), settings.workerProperties(), true));
+            ConfigurableApplicationContext worker = ServiceLogName.starting(
+                    "bulk-worker",
+                    () -> WorkerApplication.application()
+                            .run(arguments(given, given.workerPort(), given.workerProperties(), true)));
             started.add(worker);
-            ConfigurableApplicationContext gateway = GatewayApplication.application()
-                    .run(arguments(
-                            settings,
-                            settings.gatewayPort(),
-                            gatewayProperties(
-                                    settings, "http://127.0.0.1:" + port(audit), "http://127.0.0.1:" + port(worker)),
-                            false));
+            ConfigurableApplicationContext gateway = ServiceLogName.starting(
+                    "api-gateway",
+                    () -> GatewayApplication.application()
+                            .run(arguments(
+                                    given,
+                                    given.gatewayPort(),
+                                    gatewayProperties(
+                                            given,
+                                            "http://127.0.0.1:" + port(audit),
+                                            "http://127.0.0.1:" + port(worker)),
+                                    false)));
             return new ServiceStack(gateway, worker, audit);
         } catch (RuntimeException ex) {
             started.forEach(ConfigurableApplicationContext::close);

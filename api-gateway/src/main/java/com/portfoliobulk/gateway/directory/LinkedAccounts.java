@@ -19,7 +19,8 @@ public class LinkedAccounts {
     }
 
     /**
-     * The portfolio's linked accounts ordered by name and id, starting after {@code paging.after()},
+     * The portfolio's linked accounts ordered by name and id, starting after the account {@code
+     * paging.after()} names,
      * at most {@link PageRequest#fetchSize()} of them; none when the portfolio does not exist.
      *
      * @param nameContains keep only accounts whose name contains this, ignoring case; {@code null}
@@ -35,9 +36,11 @@ public class LinkedAccounts {
             params.put("nameContains", nameContains);
         }
         if (paging.after() != null) {
-            conditions.append(" AND (a.name, a.id) > (:afterName, :afterId)");
-            params.put("afterName", paging.after().text(0));
-            params.put("afterId", paging.after().uuid(1));
+            // The cursor names the last account, not its name: the seek reads it again (accounts keep
+            // their name and are never deleted, so also one unlinked in between).
+            conditions.append(
+                    " AND (a.name, a.id) > (SELECT s.name, s.id FROM directory.accounts s WHERE s.id = :afterId)");
+            params.put("afterId", paging.after().item());
         }
         // The page first, then the owner and the member count of just those accounts.
         String sql = """
@@ -65,6 +68,14 @@ public class LinkedAccounts {
                         rs.getString("owner_email"),
                         rs.getLong("member_count")))
                 .list();
+    }
+
+    /** Whether the directory holds the account, linked or not: the only accounts a cursor names. */
+    boolean exists(UUID accountId) {
+        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM directory.accounts WHERE id = :accountId)")
+                .param("accountId", accountId)
+                .query(Boolean.class)
+                .single();
     }
 
     boolean portfolioExists(UUID portfolioId) {

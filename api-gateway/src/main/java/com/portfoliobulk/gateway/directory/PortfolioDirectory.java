@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.directory;
 
 import com.portfoliobulk.contracts.paging.Cursor;
+import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.gateway.web.NotFoundException;
@@ -11,7 +12,9 @@ import org.springframework.stereotype.Service;
 /**
  * The read side of the account directory as a portfolio administrator sees it: linked accounts,
  * users across them, one user's profile. Everything is looked up within the given portfolio, so
- * another portfolio's user or account answers 404 and its existence does not leak.
+ * another portfolio's user or account answers 404 and its existence does not leak. The lists are
+ * sorted by e-mail address or name, which their cursors do not carry: a cursor names the last item
+ * ({@link Cursor#ofItem}).
  */
 @Service
 class PortfolioDirectory {
@@ -39,8 +42,9 @@ class PortfolioDirectory {
         List<LinkedAccount> fetched = accounts.page(portfolioId, nameContains, paging);
         if (fetched.isEmpty()) {
             requirePortfolio(portfolioId);
+            requireAccountAfter(paging);
         }
-        return paging.page(fetched, account -> Cursor.of(ACCOUNTS, account.name(), account.accountId()));
+        return paging.page(fetched, account -> Cursor.ofItem(ACCOUNTS, account.accountId()));
     }
 
     Page<PortfolioUser> users(UUID portfolioId, UserFilter filter, PageRequest paging) {
@@ -52,16 +56,31 @@ class PortfolioDirectory {
             if (filter.accountId() != null && !accounts.isLinked(portfolioId, filter.accountId())) {
                 throw notFound("Account " + filter.accountId() + " is not linked to portfolio " + portfolioId);
             }
+            if (paging.after() != null && !users.exists(paging.after().item())) {
+                throw InvalidPageRequestException.itemGone();
+            }
         }
-        return paging.page(fetched, user -> Cursor.of(USERS, user.email(), user.userId()));
+        return paging.page(fetched, user -> Cursor.ofItem(USERS, user.userId()));
     }
 
     UserProfile profile(UUID portfolioId, UUID userId, PageRequest paging) {
         UserProfile fetched = profiles.find(portfolioId, userId, paging)
                 .orElseThrow(() -> notFound("User " + userId + " is not a user of portfolio " + portfolioId));
-        return fetched.withAccounts(paging.page(
-                fetched.accounts(),
-                account -> Cursor.of(PROFILE_ACCOUNTS, account.accountName(), account.accountId())));
+        if (fetched.accounts().isEmpty()) {
+            requireAccountAfter(paging);
+        }
+        return fetched.withAccounts(
+                paging.page(fetched.accounts(), account -> Cursor.ofItem(PROFILE_ACCOUNTS, account.accountId())));
+    }
+
+    /**
+     * Refuses a cursor naming an account the directory no longer holds: the empty page it gave is no
+     * last page, there is no place to continue from.
+     */
+    private void requireAccountAfter(PageRequest paging) {
+        if (paging.after() != null && !accounts.exists(paging.after().item())) {
+            throw InvalidPageRequestException.itemGone();
+        }
     }
 
     private void requirePortfolio(UUID portfolioId) {

@@ -28,7 +28,7 @@ class PortfolioUsers {
 
     /**
      * The portfolio's users matching {@code filter}, ordered by e-mail address and id, starting after
-     * {@code paging.after()}, at most {@link PageRequest#fetchSize()} of them; none when the portfolio
+     * the user {@code paging.after()} names, at most {@link PageRequest#fetchSize()} of them; none when the portfolio
      * does not exist. The memberships of a page are read in the same statement (one round trip per
      * page, whatever the number of users); the row beyond the limit, which only tells that another
      * page follows, comes without memberships.
@@ -54,9 +54,10 @@ class PortfolioUsers {
             params.put("emailContains", filter.emailContains());
         }
         if (paging.after() != null) {
-            userConditions.add("(u.email, u.id) > (:afterEmail, :afterId)");
-            params.put("afterEmail", paging.after().text(0));
-            params.put("afterId", paging.after().uuid(1));
+            // The cursor names the last user, not their address: the seek reads it again (directory
+            // users keep their address and are never deleted, so also one who left the portfolio).
+            userConditions.add("(u.email, u.id) > (SELECT s.email, s.id FROM directory.users s WHERE s.id = :afterId)");
+            params.put("afterId", paging.after().item());
         }
         // The portfolio's (matching) users are collected from its accounts first, on purpose: the cost
         // then depends on the size of this portfolio only. Walking all users in e-mail order and
@@ -96,6 +97,14 @@ class PortfolioUsers {
         jdbc.sql(sql).params(params).query(rows::add);
         rows.finish();
         return users;
+    }
+
+    /** Whether the directory holds the user: the only users a cursor of the list names. */
+    boolean exists(UUID userId) {
+        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM directory.users WHERE id = :userId)")
+                .param("userId", userId)
+                .query(Boolean.class)
+                .single();
     }
 
     /** Folds the rows of a page, one per (user, membership) in user order, into users. */

@@ -26,7 +26,7 @@ class UserProfiles {
 
     /**
      * The user's profile with the portfolio's linked accounts ordered by name and id, starting after
-     * {@code paging.after()}, at most {@link PageRequest#fetchSize()} of them, in one statement. Empty
+     * the account {@code paging.after()} names, at most {@link PageRequest#fetchSize()} of them, in one statement. Empty
      * when the user has no membership in any of the portfolio's accounts: then they are not a user
      * of this portfolio.
      */
@@ -37,9 +37,9 @@ class UserProfiles {
         params.put("fetch", paging.fetchSize());
         String after = "";
         if (paging.after() != null) {
-            after = " AND (a.name, a.id) > (:afterName, :afterId)";
-            params.put("afterName", paging.after().text(0));
-            params.put("afterId", paging.after().uuid(1));
+            // The cursor names the last account, not its name: the seek reads it again.
+            after = " AND (a.name, a.id) > (SELECT s.name, s.id FROM directory.accounts s WHERE s.id = :afterId)";
+            params.put("afterId", paging.after().item());
         }
         String sql = """
                 WITH target AS (

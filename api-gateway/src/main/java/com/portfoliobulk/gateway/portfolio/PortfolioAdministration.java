@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.portfolio;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.paging.Cursor;
+import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.gateway.portfolio.AdminModels.AdminLogEntry;
@@ -64,6 +65,17 @@ class PortfolioAdministration {
 
     static final String ADMIN_LOG = "admin-log";
 
+    /** The sort key of the portfolio user {@code :afterId} names, also after their removal. */
+    private static final String USER_AFTER = """
+            SELECT k.email, k.id FROM (
+                SELECT email, user_id AS id, 1 AS source FROM jobs.portfolio_users
+                WHERE portfolio_id = :portfolioId AND user_id = :afterId
+                UNION ALL
+                SELECT email, id, 2 FROM directory.users WHERE id = :afterId
+            ) k
+            ORDER BY k.source
+            LIMIT 1""";
+
     private static final String CODE = "[A-Z][A-Z0-9_]{0,63}";
 
     /** No custom role's code: what the console's role selectors send to remove access. */
@@ -106,19 +118,22 @@ class PortfolioAdministration {
 
     // ---- portfolio users ----------------------------------------------------------------------
 
+    /**
+     * One page of the portfolio users, ordered by e-mail address. The cursor names the last user, not
+     * their address ({@link Cursor#ofItem}); the seek reads the address again: from the portfolio
+     * user, or from the directory user when they were removed in between (a directory user keeps
+     * their address and is never deleted), so the next page starts where that user was.
+     */
     @Transactional(readOnly = true)
-    /** One page of the portfolio users, ordered by e-mail address. */
     Page<PortfolioUserView> users(UUID portfolioId, PageRequest paging) {
         List<RoleView> custom = customPortfolioRoles(portfolioId);
-        String after = paging.after() == null ? "" : " AND (email, user_id) > (:afterEmail, :afterId)";
+        String after = paging.after() == null ? "" : " AND (email, user_id) > (" + USER_AFTER + ")";
         JdbcClient.StatementSpec statement = jdbc.sql("SELECT user_id, email, role FROM jobs.portfolio_users"
                         + " WHERE portfolio_id = :portfolioId" + after + " ORDER BY email, user_id LIMIT :fetch")
                 .param("portfolioId", portfolioId)
                 .param("fetch", paging.fetchSize());
         if (paging.after() != null) {
-            statement = statement
-                    .param("afterEmail", paging.after().text(0))
-                    .param("afterId", paging.after().uuid(1));
+            statement = statement.param("afterId", paging.after().item());
         }
         List<PortfolioUserView> fetched = statement
                 .query((rs, row) -> new PortfolioUserView(
@@ -127,7 +142,17 @@ class PortfolioAdministration {
                         rs.getString("role"),
                         permissionsOf(rs.getString("role"), custom)))
                 .list();
-        return paging.page(fetched, user -> Cursor.of(USERS, user.email(), user.userId()));
+        if (fetched.isEmpty()
+                && paging.after() != null
+                && jdbc.sql(USER_AFTER)
+                        .param("portfolioId", portfolioId)
+                        .param("afterId", paging.after().item())
+                        .query((rs, row) -> true)
+                        .optional()
+                        .isEmpty()) {
+            throw InvalidPageRequestException.itemGone();
+        }
+        return paging.page(fetched, user -> Cursor.ofItem(USERS, user.userId()));
     }
 
     @Transactional

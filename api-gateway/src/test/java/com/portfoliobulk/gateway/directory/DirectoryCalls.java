@@ -1,7 +1,9 @@
 package com.portfoliobulk.gateway.directory;
 
 import com.portfoliobulk.gateway.support.ApiDescriptionConformance;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,6 +79,18 @@ final class DirectoryCalls {
             cursor = page.body().path("nextCursor").asString(null);
         } while (cursor != null);
         return pages;
+    }
+
+    /**
+     * What a cursor carries, readable: its parts base64url-decoded as a client could, joined with
+     * {@code |}.
+     */
+    static String decoded(String cursor) {
+        List<String> parts = new ArrayList<>();
+        for (String part : cursor.split("\\.")) {
+            parts.add(new String(Base64.getUrlDecoder().decode(part), StandardCharsets.UTF_8));
+        }
+        return String.join("|", parts);
     }
 
     static String accounts(UUID portfolioId) {

@@ -4,6 +4,7 @@ import static com.portfoliobulk.gateway.directory.DirectoryCalls.accounts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.gateway.directory.DirectoryCalls.Answer;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import java.util.ArrayList;
@@ -85,6 +86,41 @@ class LinkedAccountsIntegrationTests extends DirectoryIntegrationTestSupport {
                 .containsExactlyElementsOf(all.body().path("items").values().stream()
                         .map(item -> item.path("accountId").asString())
                         .toList());
+    }
+
+    @Test
+    void aCursorNamesTheLastAccountButCarriesNoNameAndAnUnlinkedOneStillMarksThePlace() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        UUID jane = portfolio.account("Jane Doe");
+        UUID janet = portfolio.account("Jane Doe Studio");
+        UUID zoe = portfolio.account("Zoe Smith");
+        String token = viewer(portfolio.id());
+
+        Answer first = api.get(token, accounts(portfolio.id()), "limit", 1);
+        String cursor = first.body().path("nextCursor").asString();
+        directory.unlink(jane);
+        Answer second = api.get(token, accounts(portfolio.id()), "limit", 1, "cursor", cursor);
+        Answer third = api.get(
+                token,
+                accounts(portfolio.id()),
+                "limit",
+                1,
+                "cursor",
+                second.body().path("nextCursor").asString());
+
+        assertThat(DirectoryCalls.decoded(cursor)).doesNotContain("Jane").isEqualTo("accounts|" + jane);
+        assertThat(second.body().path("items").get(0).path("accountId").asString())
+                .isEqualTo(janet.toString());
+        assertThat(third.body().path("items").get(0).path("accountId").asString())
+                .isEqualTo(zoe.toString());
+        assertThat(third.body().path("nextCursor").isNull()).isTrue();
+        assertInvalidParameter(
+                api.get(
+                        token,
+                        accounts(portfolio.id()),
+                        "cursor",
+                        Cursor.ofItem("accounts", UUID.randomUUID()).encode()),
+                "cursor");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static com.portfoliobulk.gateway.directory.DirectoryCalls.users;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.gateway.directory.DirectoryCalls.Answer;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
@@ -190,6 +191,103 @@ class PortfolioUsersIntegrationTests extends DirectoryIntegrationTestSupport {
 
         assertThat(expected).hasSize(6).allMatch(email -> email.startsWith("staff-"));
         assertThat(walked).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void aCursorNamesTheLastUserButCarriesNoAddressAndPagingVisitsEveryUserOnceInOrder() {
+        // Addresses that begin alike: the order is decided late in the address, then by id.
+        UUID annMarie = portfolio.user("ann-marie");
+        UUID anna = portfolio.user("anna");
+        UUID an = portfolio.user("an");
+        for (UUID user : List.of(annMarie, anna, an)) {
+            portfolio.member(bravo, user, AccountRole.ANALYST);
+        }
+        List<String> all = emails(api.get(token, users(portfolio.id()), "limit", 500));
+
+        List<Answer> pages = api.pages(token, users(portfolio.id()), "limit", 1);
+
+        assertThat(all).hasSize(6);
+        assertThat(pages.stream().flatMap(page -> emails(page).stream())).containsExactlyElementsOf(all);
+        for (Answer page : pages.subList(0, pages.size() - 1)) {
+            String cursor = page.body().path("nextCursor").asString();
+            String last = page.body().path("items").get(0).path("email").asString();
+            String carried = DirectoryCalls.decoded(cursor);
+            assertThat(carried)
+                    .doesNotContain(last)
+                    .doesNotContain(last.substring(0, last.indexOf('@')))
+                    .doesNotContain("@")
+                    .isEqualTo("users|"
+                            + page.body().path("items").get(0).path("userId").asString());
+        }
+    }
+
+    @Test
+    void aUserWhoLeftThePortfolioBetweenPagesStillMarksWhereTheNextPageStarts() {
+        Answer first = api.get(token, users(portfolio.id()), "limit", 1);
+        assertThat(emails(first)).containsExactly(portfolio.email("ann"));
+        // ann loses every membership in the portfolio's accounts: she is no user of it any more.
+        jdbc.sql("DELETE FROM directory.memberships WHERE user_id = :ann AND account_id IN (:alpha, :bravo)")
+                .param("ann", ann)
+                .param("alpha", alpha)
+                .param("bravo", bravo)
+                .update();
+
+        Answer next = api.get(
+                token,
+                users(portfolio.id()),
+                "limit",
+                1,
+                "cursor",
+                first.body().path("nextCursor").asString());
+
+        assertThat(emails(next)).containsExactly(portfolio.email("bob"));
+    }
+
+    @Test
+    void aCursorNamingAUserWhoNoLongerExistsAsksTheClientToStartAgain() {
+        Answer first = api.get(token, users(portfolio.id()), "limit", 2);
+        assertThat(emails(first)).containsExactly(portfolio.email("ann"), portfolio.email("bob"));
+        // The product never deletes a directory user; should one go, its cursors lead nowhere.
+        jdbc.sql("DELETE FROM directory.memberships WHERE user_id = :bob")
+                .param("bob", bob)
+                .update();
+        jdbc.sql("DELETE FROM directory.users WHERE id = :bob")
+                .param("bob", bob)
+                .update();
+
+        Answer gone = api.get(
+                token,
+                users(portfolio.id()),
+                "limit",
+                2,
+                "cursor",
+                first.body().path("nextCursor").asString());
+
+        assertInvalidParameter(gone, "cursor");
+        assertThat(gone.body().path("errors").get(0).path("message").asString())
+                .contains("no longer exists")
+                .contains("start again");
+    }
+
+    @Test
+    void aTamperedCursorIsRefusedNamingIt() {
+        String cursor = api.get(token, users(portfolio.id()), "limit", 1)
+                .body()
+                .path("nextCursor")
+                .asString();
+        String unknownUser = Cursor.ofItem("users", UUID.randomUUID()).encode();
+        String addressInstead = Cursor.of("users", portfolio.email("ann"), ann).encode();
+
+        assertInvalidParameter(api.get(token, users(portfolio.id()), "cursor", cursor + "x"), "cursor");
+        assertInvalidParameter(api.get(token, users(portfolio.id()), "cursor", unknownUser), "cursor");
+        assertInvalidParameter(api.get(token, users(portfolio.id()), "cursor", addressInstead), "cursor");
+        assertInvalidParameter(
+                api.get(
+                        token,
+                        users(portfolio.id()),
+                        "cursor",
+                        Cursor.ofItem("accounts", ann).encode()),
+                "cursor");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static com.portfoliobulk.gateway.directory.DirectoryCalls.user;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.gateway.directory.DirectoryCalls.Answer;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import java.time.Instant;
@@ -77,6 +78,36 @@ class UserProfileIntegrationTests extends DirectoryIntegrationTestSupport {
         assertThat(names).hasSize(45).doesNotHaveDuplicates().isSorted();
         // Staff user 3 of 10 is drawn where i + k = 3 (mod 10) with k = 0 or 1: accounts 2, 3, 12, 13, ... 43.
         assertThat(withAccess).isEqualTo(10);
+    }
+
+    @Test
+    void aCursorNamesTheLastAccountButCarriesNoNameAndAnUnlinkedOneStillMarksThePlace() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        UUID alpha = portfolio.account("Jane Doe Photography");
+        UUID bravo = portfolio.account("Jane Doe Studio");
+        UUID charlie = portfolio.account("Zoe Smith");
+        UUID ann = portfolio.user("ann");
+        portfolio.member(charlie, ann, AccountRole.ANALYST);
+        String token = viewer(portfolio.id());
+
+        Answer first = api.get(token, user(portfolio.id(), ann), "limit", 1);
+        String cursor = first.body().path("nextCursor").asString();
+        directory.unlink(alpha);
+        Answer next = api.get(token, user(portfolio.id(), ann), "limit", 1, "cursor", cursor);
+
+        assertThat(first.body().path("accounts").get(0).path("accountId").asString())
+                .isEqualTo(alpha.toString());
+        assertThat(DirectoryCalls.decoded(cursor)).doesNotContain("Jane").isEqualTo("profile-accounts|" + alpha);
+        assertThat(next.body().path("accounts").values())
+                .extracting(a -> a.path("accountId").asString())
+                .containsExactly(bravo.toString());
+        assertInvalidParameter(
+                api.get(
+                        token,
+                        user(portfolio.id(), ann),
+                        "cursor",
+                        Cursor.ofItem("profile-accounts", ann).encode()),
+                "cursor");
     }
 
     @Test

@@ -15,6 +15,11 @@ import java.util.UUID;
  * opaque: each part base64url-encoded, joined with {@code .}. A cursor of one list is refused by
  * another.
  *
+ * <p>Opaque is not secret: cursors end up in URLs, browser history and access logs. A list sorted by
+ * a personal value (an e-mail address, a name) therefore keeps that value out of its cursor: the
+ * cursor names the last item by id ({@link #ofItem}), and the list seeks from that item's sort key,
+ * read again by id in the page's own statement.
+ *
  * @param list the list the cursor belongs to, such as {@code jobs} or {@code users}
  * @param values the last item's sort key, in the list's order
  */
@@ -36,6 +41,14 @@ public record Cursor(String list, List<String> values) {
             texts.add(String.valueOf(value));
         }
         return new Cursor(list, texts);
+    }
+
+    /**
+     * The cursor after the item {@code id} of {@code list}, a list sorted by a personal value: it
+     * carries the item's id only, never the value.
+     */
+    public static Cursor ofItem(String list, UUID id) {
+        return of(list, id);
     }
 
     /** The text on the wire. */
@@ -95,6 +108,18 @@ public record Cursor(String list, List<String> values) {
         } catch (IllegalArgumentException ex) {
             throw InvalidPageRequestException.cursor();
         }
+    }
+
+    /**
+     * The id of the item an {@link #ofItem} cursor names.
+     *
+     * @throws InvalidPageRequestException naming {@code cursor} when it names none
+     */
+    public UUID item() {
+        if (values.size() != 1) {
+            throw InvalidPageRequestException.cursor();
+        }
+        return uuid(0);
     }
 
     /**

@@ -32,4 +32,14 @@ public class InvalidPageRequestException extends IllegalArgumentException {
         return new InvalidPageRequestException(
                 PageRequest.CURSOR, "is not a cursor of this list; send the nextCursor of the previous page");
     }
+
+    /**
+     * An {@link Cursor#ofItem} cursor whose item no longer exists, so there is no place to continue
+     * from: the client starts the list again.
+     */
+    public static InvalidPageRequestException itemGone() {
+        return new InvalidPageRequestException(
+                PageRequest.CURSOR,
+                "points at an item that no longer exists; start again at the first page, without cursor");
+    }
 }

@@ -30,6 +30,25 @@ class PagingTests {
     }
 
     @Test
+    void anItemCursorCarriesTheIdOnlyAndRefusesAnyOtherSortKey() {
+        UUID id = UUID.randomUUID();
+
+        Cursor read = Cursor.decode(Cursor.ofItem("users", id).encode(), "users");
+        Cursor sortKey =
+                Cursor.decode(Cursor.of("users", "ann@example.test", id).encode(), "users");
+
+        assertThat(read.item()).isEqualTo(id);
+        assertThat(read.values()).containsExactly(id.toString());
+        assertThatThrownBy(sortKey::item)
+                .isInstanceOfSatisfying(
+                        InvalidPageRequestException.class,
+                        ex -> assertThat(ex.parameter()).isEqualTo("cursor"));
+        assertThat(InvalidPageRequestException.itemGone().getMessage())
+                .contains("start again")
+                .contains("without cursor");
+    }
+
+    @Test
     void aCursorOfAnotherListIsRefused() {
         String encoded = Cursor.of("jobs", 1).encode();
 

@@ -55,8 +55,8 @@ class InvitationMailStore {
      * a message another sender holds is skipped.
      */
     private static final String CLAIM = """
-            SELECT m.id, m.job_id, m.user_id, m.email, m.language, m.inviter_email, m.token, m.attempts,
-                   p.name AS portfolio_name
+            SELECT m.id, m.job_id, m.user_id, m.email, m.language, m.portfolio_id, m.inviter_email, m.token,
+                   m.attempts, p.name AS portfolio_name
               FROM directory.invitation_mails m
               LEFT JOIN directory.portfolios p ON p.id = m.portfolio_id
              WHERE m.job_id = :jobId AND m.status = 'PENDING' AND m.next_attempt_at <= now()
@@ -100,6 +100,7 @@ class InvitationMailStore {
                         rs.getObject("user_id", UUID.class),
                         rs.getString("email"),
                         rs.getString("language"),
+                        rs.getObject("portfolio_id", UUID.class),
                         rs.getString("portfolio_name"),
                         rs.getString("inviter_email"),
                         rs.getString("token"),
@@ -109,23 +110,28 @@ class InvitationMailStore {
 
     /**
      * The pending invitations the message announces (the job's, for the invitee): the first
-     * {@code listed} by account name, how many there are in all, and when the first of them expires.
-     * Empty when none is left.
+     * {@code listed} by account name, each with the configured name of its role when it is one of the
+     * portfolio's custom account roles (read in the same statement), how many there are in all, and
+     * when the first of them expires. Empty when none is left.
      */
     Optional<Invitations> invitations(ClaimedMail mail, int listed) {
         List<Row> rows = jdbc.sql("""
-                        SELECT a.name, m.role, count(*) OVER () AS total, min(m.expires_at) OVER () AS first_expiry
+                        SELECT a.name, m.role, r.name AS role_name,
+                               count(*) OVER () AS total, min(m.expires_at) OVER () AS first_expiry
                           FROM directory.memberships m
                           JOIN directory.accounts a ON a.id = m.account_id
+                          LEFT JOIN jobs.account_roles r ON r.portfolio_id = :portfolioId AND r.code = m.role
                          WHERE m.user_id = :userId AND m.invitation_job_id = :jobId AND m.state = 'INVITED'
                          ORDER BY a.name, a.id
                          LIMIT :listed
                         """)
                 .param("userId", mail.userId())
                 .param("jobId", mail.jobId())
+                .param("portfolioId", mail.portfolioId())
                 .param("listed", listed)
                 .query((rs, n) -> new Row(
-                        new InvitedAccount(rs.getString("name"), new AccountRole(rs.getString("role"))),
+                        new InvitedAccount(
+                                rs.getString("name"), new AccountRole(rs.getString("role")), rs.getString("role_name")),
                         rs.getInt("total"),
                         rs.getTimestamp("first_expiry").toInstant()))
                 .list();
@@ -191,6 +197,7 @@ class InvitationMailStore {
      * A claimed message.
      *
      * @param id the outbox row, also the basis of the message's {@code Message-ID}
+     * @param portfolioId the inviting portfolio, whose custom account roles the message names
      * @param portfolioName the name of the inviting portfolio, when it still exists
      * @param inviterEmail the administrator who submitted the job
      * @param token the secret of the accept link
@@ -202,13 +209,19 @@ class InvitationMailStore {
             UUID userId,
             String email,
             String language,
+            UUID portfolioId,
             String portfolioName,
             String inviterEmail,
             String token,
             int attempts) {}
 
-    /** One account the message invites to. */
-    record InvitedAccount(String name, AccountRole role) {}
+    /**
+     * One account the message invites to.
+     *
+     * @param customRoleName the configured name of the role when it is a custom account role of the
+     *     portfolio, else {@code null}
+     */
+    record InvitedAccount(String name, AccountRole role, String customRoleName) {}
 
     /**
      * What a message announces.

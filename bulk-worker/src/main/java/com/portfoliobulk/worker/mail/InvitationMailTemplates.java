@@ -3,6 +3,7 @@ package com.portfoliobulk.worker.mail;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.worker.mail.InvitationMailStore.ClaimedMail;
 import com.portfoliobulk.worker.mail.InvitationMailStore.Invitations;
+import com.portfoliobulk.worker.mail.InvitationMailStore.InvitedAccount;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -25,7 +26,8 @@ import org.thymeleaf.templateresolver.ClassLoaderTemplateResolver;
 /**
  * Renders invitation e-mails with Thymeleaf from the templates under {@code mail/<language>/} on the
  * classpath: {@code subject.txt}, {@code invitation.txt} (plain text) and {@code invitation.html}, with
- * the role names of {@code roles.properties} there (a role without a name there reads as in English).
+ * the role names of {@code roles.properties} there (a role without a name there reads as in English) and
+ * the configured names of the portfolio's custom account roles.
  * A language without templates (or none) falls back to English; {@code de-CH} uses {@code de}.
  */
 @Component
@@ -84,8 +86,15 @@ class InvitationMailTemplates {
         return names;
     }
 
-    /** The role's name in the language's {@code roles.properties}, else in English. */
-    private String roleName(String language, AccountRole role) {
+    /**
+     * The role's name: a standard role's in the language's {@code roles.properties}, a custom account
+     * role's as the portfolio configured it (one name for every language), else the code in words.
+     */
+    private String roleName(String language, InvitedAccount account) {
+        AccountRole role = account.role();
+        if (!role.isStandard() && account.customRoleName() != null) {
+            return account.customRoleName();
+        }
         return roleNames.get(language).getProperty(role.code(), role.displayName());
     }
 
@@ -108,7 +117,7 @@ class InvitationMailTemplates {
         context.setVariable(
                 "accounts",
                 invitations.listed().stream()
-                        .map(account -> new AccountLine(account.name(), roleName(language, account.role())))
+                        .map(account -> new AccountLine(account.name(), roleName(language, account)))
                         .toList());
         context.setVariable("accountCount", invitations.total());
         context.setVariable("unlistedAccounts", invitations.unlisted());

@@ -109,6 +109,53 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
     }
 
     @Test
+    void aCustomAccountRoleIsNamedAsThePortfolioConfiguredItAndAStandardRoleKeepsItsWords() {
+        Portfolio portfolio = directory.portfolio(3);
+        AccountRole regionalLead = new AccountRole("REGIONAL_LEAD");
+        jdbc.sql("""
+                        INSERT INTO jobs.account_roles (portfolio_id, code, name, permissions)
+                        VALUES (:portfolio, 'REGIONAL_LEAD', 'Area director', ARRAY['VIEW_ACCOUNT']),
+                               (:other, 'REGIONAL_LEAD', 'Someone else''s name', ARRAY['VIEW_ACCOUNT'])
+                        """)
+                .param("portfolio", portfolio.id())
+                .param("other", UUID.randomUUID())
+                .update();
+        String english = directory.newEmail();
+        String german = directory.newEmail();
+        List<TaskSpec> tasks = new ArrayList<>();
+        for (String email : List.of(english, german)) {
+            String language = email.equals(english) ? "en" : "de";
+            tasks.add(new TaskSpec(
+                    portfolio.ownedAccount(0).id(), null, email, TaskAction.INVITE, regionalLead, language, EXPIRES));
+            tasks.add(new TaskSpec(
+                    portfolio.ownedAccount(1).id(),
+                    null,
+                    email,
+                    TaskAction.INVITE,
+                    AccountRole.ANALYST,
+                    language,
+                    EXPIRES));
+        }
+        SubmittedJob job = jobs.submit(portfolio.id(), JobType.INVITE_USERS, JobFixture.administrator(), tasks);
+        publish(job);
+        awaitFinished(job);
+
+        ReceivedMail mail = awaitOneMailTo(english);
+        assertThat(mail.text())
+                .contains("  - Brand 1 " + portfolio.ownedAccount(0).id() + ": Area director")
+                .contains("  - Brand 2 " + portfolio.ownedAccount(1).id() + ": Analyst")
+                .doesNotContain("REGIONAL_LEAD")
+                .doesNotContain("Regional lead");
+        assertThat(mail.html())
+                .contains("<td>Brand 1 " + portfolio.ownedAccount(0).id() + "</td><td>Area director</td>")
+                .contains("<td>Brand 2 " + portfolio.ownedAccount(1).id() + "</td><td>Analyst</td>");
+        ReceivedMail inGerman = awaitOneMailTo(german);
+        assertThat(inGerman.text())
+                .contains("Brand 1 " + portfolio.ownedAccount(0).id() + ": Area director")
+                .doesNotContain("Regional lead");
+    }
+
+    @Test
     void aMessageInvitingToManyAccountsNamesTheFirstByNameAndCountsTheRestAndItsLinkAcceptsThemAll() {
         int invited = InvitationMailTemplates.LISTED_ACCOUNTS + 3;
         Portfolio portfolio = directory.portfolio(invited);

@@ -1,0 +1,114 @@
+package com.portfoliobulk.gateway.portfolio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.contracts.paging.Cursor;
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpMethod;
+
+/**
+ * The portfolio users list is ordered by e-mail address; its cursors, which end up in URLs and logs,
+ * name the last user but carry no address.
+ */
+class PortfolioUsersPagingIntegrationTests extends PortfolioAdministrationTest {
+
+    @BeforeEach
+    void users() {
+        // Addresses that begin alike: the order is decided late in the address.
+        for (String name : List.of("ann", "anna", "ann-marie", "an")) {
+            storedPortfolioUser(name, "USER_MANAGEMENT_VIEW");
+        }
+    }
+
+    @Test
+    void pagingVisitsEveryUserOnceInOrderWithCursorsThatCarryNoAddress() {
+        List<String> all = emails(call(HttpMethod.GET, owner, path("/portfolio-users?limit=500"), null));
+        List<String> walked = new ArrayList<>();
+        String cursor = null;
+        do {
+            Answer page = page(cursor);
+            walked.addAll(emails(page));
+            cursor = page.body().path("nextCursor").asString(null);
+            if (cursor != null) {
+                String last = page.body().path("items").get(0).path("email").asString();
+                assertThat(decoded(cursor))
+                        .doesNotContain(last)
+                        .doesNotContain(last.substring(0, last.indexOf('@')))
+                        .doesNotContain("@")
+                        .isEqualTo("portfolio-users|"
+                                + page.body()
+                                        .path("items")
+                                        .get(0)
+                                        .path("userId")
+                                        .asString());
+            }
+        } while (cursor != null);
+
+        assertThat(all).hasSize(5);
+        assertThat(walked).containsExactlyElementsOf(all);
+    }
+
+    @Test
+    void aUserRemovedBetweenPagesStillMarksWhereTheNextPageStarts() {
+        List<String> all = emails(call(HttpMethod.GET, owner, path("/portfolio-users?limit=500"), null));
+        Answer first = page(null);
+        Answer second = page(first.body().path("nextCursor").asString());
+        assertThat(emails(second)).containsExactly(all.get(1));
+        String removed = second.body().path("items").get(0).path("userId").asString();
+        assertThat(call(HttpMethod.DELETE, owner, path("/portfolio-users/" + removed), null)
+                        .status())
+                .isEqualTo(204);
+
+        Answer third = page(second.body().path("nextCursor").asString());
+
+        assertThat(emails(third)).containsExactly(all.get(2));
+    }
+
+    @Test
+    void aCursorNamingNoUserAsksTheClientToStartAgainAndATamperedOneIsRefused() {
+        Answer gone = page(Cursor.ofItem("portfolio-users", UUID.randomUUID()).encode());
+
+        assertFieldProblem(gone, 400, "cursor");
+        assertThat(gone.body().path("errors").get(0).path("message").asString())
+                .contains("no longer exists")
+                .contains("start again");
+        assertFieldProblem(
+                page(Cursor.of("portfolio-users", portfolio.email("owner"), ownerId)
+                        .encode()),
+                400,
+                "cursor");
+        assertFieldProblem(page(Cursor.ofItem("users", ownerId).encode()), 400, "cursor");
+        assertFieldProblem(page(page(null).body().path("nextCursor").asString() + "x"), 400, "cursor");
+    }
+
+    private Answer page(String cursor) {
+        return call(
+                HttpMethod.GET,
+                owner,
+                path("/portfolio-users?limit=1" + (cursor == null ? "" : "&cursor=" + cursor)),
+                null);
+    }
+
+    private static List<String> emails(Answer answer) {
+        assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+        return answer.body().path("items").values().stream()
+                .map(item -> item.path("email").asString())
+                .toList();
+    }
+
+    /** What a cursor carries, its parts base64url-decoded as a client could, joined with {@code |}. */
+    private static String decoded(String cursor) {
+        List<String> parts = new ArrayList<>();
+        for (String part : cursor.split("\\.")) {
+            parts.add(new String(Base64.getUrlDecoder().decode(part), StandardCharsets.UTF_8));
+        }
+        return String.join("|", parts);
+    }
+}
