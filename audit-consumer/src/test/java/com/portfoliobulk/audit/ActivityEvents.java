@@ -31,7 +31,15 @@ public final class ActivityEvents implements AutoCloseable {
 
     private final KafkaProducer<String, String> producer;
 
+    private final String topic;
+
     public ActivityEvents(String bootstrapServers) {
+        this(bootstrapServers, TOPIC);
+    }
+
+    /** Publishes to {@code topic} instead of the default activity topic. */
+    public ActivityEvents(String bootstrapServers, String topic) {
+        this.topic = topic;
         this.producer = new KafkaProducer<>(
                 Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -54,7 +62,7 @@ public final class ActivityEvents implements AutoCloseable {
     public void publish(Collection<AccountActivityEvent> events, String traceParent) {
         events.forEach(event -> {
             ProducerRecord<String, String> record =
-                    new ProducerRecord<>(TOPIC, event.accountId().toString(), JSON.writeValueAsString(event));
+                    new ProducerRecord<>(topic, event.accountId().toString(), JSON.writeValueAsString(event));
             record.headers().add("traceparent", traceParent.getBytes(StandardCharsets.UTF_8));
             producer.send(record);
         });
@@ -63,7 +71,7 @@ public final class ActivityEvents implements AutoCloseable {
 
     /** Publishes any value under the account's key, and waits until the broker has it. */
     public void publishRaw(UUID accountId, String value) {
-        producer.send(new ProducerRecord<>(TOPIC, accountId.toString(), value));
+        producer.send(new ProducerRecord<>(topic, accountId.toString(), value));
         producer.flush();
     }
 

@@ -1,6 +1,7 @@
 package com.portfoliobulk.worker;
 
 import com.portfoliobulk.contracts.Topics;
+import com.portfoliobulk.servicesupport.kafka.DeclaredTopics;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -37,18 +38,23 @@ public record WorkerProperties(
      * @param activity where the worker publishes one event per applied change
      * @param partitions partitions of the topics the worker declares
      * @param replicas replication factor of the topics the worker declares
+     * @param minInsyncReplicas {@code min.insync.replicas} of the topics the worker declares; unset, one
+     *     less than {@code replicas} and at least 1 (see {@link DeclaredTopics#minInsyncReplicas})
      */
     public record TopicNames(
             @DefaultValue(Topics.BULK_TASKS) String tasks,
             @DefaultValue(Topics.BULK_TASKS_DEAD_LETTER) String deadLetter,
             @DefaultValue(Topics.ACCOUNT_ACTIVITY) String activity,
             @DefaultValue("12") int partitions,
-            @DefaultValue("1") short replicas) {
+            @DefaultValue("1") short replicas,
+            Integer minInsyncReplicas) {
 
         public TopicNames {
             if (partitions < 1 || replicas < 1) {
                 throw new IllegalArgumentException("bulk.worker.topics partitions and replicas must be at least 1");
             }
+            minInsyncReplicas = DeclaredTopics.minInsyncReplicas(
+                    replicas, minInsyncReplicas, "bulk.worker.topics.min-insync-replicas");
         }
     }
 

@@ -1,9 +1,9 @@
 package com.portfoliobulk.worker;
 
+import com.portfoliobulk.servicesupport.kafka.DeclaredTopics;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.kafka.config.TopicBuilder;
 
 /**
  * Declares the topics the worker produces to: the task dead letters and the account activity. The
@@ -23,9 +23,6 @@ class WorkerTopics {
     }
 
     private static NewTopic topic(String name, WorkerProperties.TopicNames topics) {
-        return TopicBuilder.name(name)
-                .partitions(topics.partitions())
-                .replicas(topics.replicas())
-                .build();
+        return DeclaredTopics.topic(name, topics.partitions(), topics.replicas(), topics.minInsyncReplicas());
     }
 }

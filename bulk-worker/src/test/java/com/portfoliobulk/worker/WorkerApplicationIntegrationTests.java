@@ -96,6 +96,24 @@ class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
     }
 
     @Test
+    void exposesTheInvitationMailSeriesOfEveryTemplateLanguageFromTheStart() {
+        String metrics = RestClient.create("http://localhost:" + port)
+                .get()
+                .uri("/actuator/prometheus")
+                .retrieve()
+                .body(String.class);
+
+        // Registered at startup, so that the first e-mail of each kind after a start is an increase.
+        for (String outcome : List.of("sent", "retried", "failed")) {
+            for (String language : List.of("en", "de", "fr", "es")) {
+                assertThat(metrics)
+                        .containsPattern("bulk_invitation_mails_" + outcome + "_total\\{application=\"bulk-worker\","
+                                + "language=\"" + language + "\"} [0-9]");
+            }
+        }
+    }
+
+    @Test
     void exposesTheApplyMetricsUnderTheirDocumentedNames() {
         Portfolio portfolio = directory.portfolio(1);
         SubmittedJob job = jobs.submit(

@@ -409,7 +409,9 @@ class DockerComposeTests {
         assertThat(kafka)
                 .containsEntry("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", 1)
                 .containsEntry("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", 1)
-                .containsEntry("KAFKA_NUM_PARTITIONS", 12);
+                .containsEntry("KAFKA_NUM_PARTITIONS", 12)
+                // Only the services create topics, with the settings they declare.
+                .containsEntry("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false");
         assertThat(list(map(services.get("kafka")).get("volumes")))
                 .contains("kafka-data:" + kafka.get("KAFKA_LOG_DIRS"));
     }

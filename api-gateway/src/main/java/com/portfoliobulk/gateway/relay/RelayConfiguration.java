@@ -1,11 +1,11 @@
 package com.portfoliobulk.gateway.relay;
 
+import com.portfoliobulk.servicesupport.kafka.DeclaredTopics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.kafka.config.TopicBuilder;
 import org.springframework.kafka.support.ProducerListener;
 
 /** The task topic (created if missing), the producer's listener and the relay's backlog gauge. */
@@ -14,10 +14,11 @@ class RelayConfiguration {
 
     @Bean
     NewTopic bulkTasksTopic(RelayProperties properties) {
-        return TopicBuilder.name(properties.topic())
-                .partitions(properties.partitions())
-                .replicas(properties.replicationFactor())
-                .build();
+        return DeclaredTopics.topic(
+                properties.topic(),
+                properties.partitions(),
+                properties.replicationFactor(),
+                properties.minInsyncReplicas());
     }
 
     /**

@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.relay;
 
 import com.portfoliobulk.contracts.Topics;
+import com.portfoliobulk.servicesupport.kafka.DeclaredTopics;
 import jakarta.validation.constraints.Min;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -12,6 +13,9 @@ import org.springframework.validation.annotation.Validated;
  * @param topic the task topic
  * @param partitions the task topic's partitions, when this service creates it
  * @param replicationFactor the task topic's replication factor, when this service creates it
+ * @param minInsyncReplicas the task topic's {@code min.insync.replicas}: how many replicas hold a record
+ *     before the relay's {@code acks=all} send succeeds; unset, one less than the replication factor
+ *     and at least 1 (see {@link DeclaredTopics#minInsyncReplicas})
  * @param batchSize the most tasks published per pass
  * @param maxInFlight the most tasks sent and not yet ended (by the workers) before the relay waits for
  *     them; 0 for no limit. Keeps a large job's tasks in the database until the workers near them,
@@ -31,10 +35,17 @@ record RelayProperties(
         @DefaultValue(Topics.BULK_TASKS) String topic,
         @DefaultValue("12") @Min(1) int partitions,
         @DefaultValue("1") @Min(1) short replicationFactor,
+        Integer minInsyncReplicas,
         @DefaultValue("5000") @Min(1) int batchSize,
         @DefaultValue("50000") @Min(0) int maxInFlight,
         @DefaultValue("100ms") Duration idlePollInterval,
         @DefaultValue("40s") Duration sendTimeout,
         @DefaultValue("200ms") Duration initialBackoff,
         @DefaultValue("10s") Duration maxBackoff,
-        @DefaultValue("1s") Duration backlogRefreshInterval) {}
+        @DefaultValue("1s") Duration backlogRefreshInterval) {
+
+    RelayProperties {
+        minInsyncReplicas = DeclaredTopics.minInsyncReplicas(
+                replicationFactor, minInsyncReplicas, "bulk.gateway.relay.min-insync-replicas");
+    }
+}

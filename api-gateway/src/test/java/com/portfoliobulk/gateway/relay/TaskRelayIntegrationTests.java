@@ -340,6 +340,7 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
                 properties.topic(),
                 properties.partitions(),
                 properties.replicationFactor(),
+                properties.minInsyncReplicas(),
                 batchSize,
                 maxInFlight,
                 properties.idlePollInterval(),

@@ -1,5 +1,6 @@
 package com.portfoliobulk.audit.log;
 
+import com.portfoliobulk.servicesupport.kafka.DeclaredTopics;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -9,7 +10,6 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.NestedExceptionUtils;
 import org.springframework.core.log.LogAccessor;
 import org.springframework.dao.DataIntegrityViolationException;
-import org.springframework.kafka.config.TopicBuilder;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
@@ -27,10 +27,11 @@ class ActivityListenerConfiguration {
 
     @Bean
     NewTopic activityDeadLetterTopic(AuditProperties properties) {
-        return TopicBuilder.name(properties.deadLetterTopic())
-                .partitions(properties.deadLetterPartitions())
-                .replicas(properties.replicationFactor())
-                .build();
+        return DeclaredTopics.topic(
+                properties.deadLetterTopic(),
+                properties.deadLetterPartitions(),
+                properties.replicationFactor(),
+                properties.minInsyncReplicas());
     }
 
     /**

@@ -1,6 +1,7 @@
 package com.portfoliobulk.audit.log;
 
 import com.portfoliobulk.contracts.Topics;
+import com.portfoliobulk.servicesupport.kafka.DeclaredTopics;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -19,6 +20,8 @@ import org.springframework.validation.annotation.Validated;
  * @param concurrency consumers per instance; more than the topic's partitions is useless
  * @param deadLetterPartitions partitions of the dead-letter topic
  * @param replicationFactor replication factor of the dead-letter topic
+ * @param minInsyncReplicas {@code min.insync.replicas} of the dead-letter topic; unset, one less than
+ *     the replication factor and at least 1 (see {@link DeclaredTopics#minInsyncReplicas})
  * @param retryInitialInterval the first pause before a batch that failed to be written (database
  *     down, timeout, deadlock) is tried again
  * @param retryMaxInterval the longest pause between tries; such a batch is tried until it is
@@ -36,8 +39,14 @@ record AuditProperties(
         @DefaultValue(DEFAULT_CONCURRENCY) @Min(1) int concurrency,
         @DefaultValue("12") @Min(1) int deadLetterPartitions,
         @DefaultValue("1") @Min(1) short replicationFactor,
+        Integer minInsyncReplicas,
         @DefaultValue("200ms") @NotNull Duration retryInitialInterval,
         @DefaultValue("10s") @NotNull Duration retryMaxInterval) {
+
+    AuditProperties {
+        minInsyncReplicas = DeclaredTopics.minInsyncReplicas(
+                replicationFactor, minInsyncReplicas, "bulk.audit.min-insync-replicas");
+    }
 
     static final String DEFAULT_GROUP_ID = "audit-consumer";
 

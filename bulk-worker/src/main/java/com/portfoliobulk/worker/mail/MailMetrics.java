@@ -2,36 +2,74 @@ package com.portfoliobulk.worker.mail;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.springframework.stereotype.Component;
 
-/** Invitation e-mail metrics, by template language, named as in README.md ("Metrics"). */
+/**
+ * Invitation e-mail metrics, by template language, named as in README.md ("Metrics"). Every series
+ * (each outcome in each template language) is registered at startup at 0, so that the first e-mail
+ * sent, retried or failed after a start is an increase Prometheus sees (the BulkMailFailing alert):
+ * a series that first appears at 1 shows no increase.
+ */
 @Component
 class MailMetrics {
 
     private final MeterRegistry registry;
 
+    private final Map<String, Counter> sent;
+
+    private final Map<String, Counter> retried;
+
+    private final Map<String, Counter> failed;
+
     MailMetrics(MeterRegistry registry) {
         this.registry = registry;
+        this.sent = byLanguage(this::sentCounter);
+        this.retried = byLanguage(this::retriedCounter);
+        this.failed = byLanguage(this::failedCounter);
     }
 
     void sent(String language) {
-        counter("bulk.invitation.mails.sent", "Invitation e-mails handed to the SMTP server", language)
-                .increment();
+        counter(sent, this::sentCounter, language).increment();
     }
 
     /** A failed attempt that will be retried after a back-off (SMTP server unreachable, temporary refusal). */
     void retried(String language) {
-        counter(
-                        "bulk.invitation.mails.retried",
-                        "Failed attempts to send an invitation e-mail, retried later",
-                        language)
-                .increment();
+        counter(retried, this::retriedCounter, language).increment();
     }
 
     /** A message that will not be sent: refused recipient, malformed address, or attempts used up. */
     void failed(String language) {
-        counter("bulk.invitation.mails.failed", "Invitation e-mails given up as FAILED", language)
-                .increment();
+        counter(failed, this::failedCounter, language).increment();
+    }
+
+    private Counter sentCounter(String language) {
+        return counter("bulk.invitation.mails.sent", "Invitation e-mails handed to the SMTP server", language);
+    }
+
+    private Counter retriedCounter(String language) {
+        return counter(
+                "bulk.invitation.mails.retried",
+                "Failed attempts to send an invitation e-mail, retried later",
+                language);
+    }
+
+    private Counter failedCounter(String language) {
+        return counter("bulk.invitation.mails.failed", "Invitation e-mails given up as FAILED", language);
+    }
+
+    private static Map<String, Counter> byLanguage(Function<String, Counter> counter) {
+        return InvitationMailTemplates.LANGUAGES.stream()
+                .collect(Collectors.toUnmodifiableMap(language -> language, counter));
+    }
+
+    /** The template languages' counters are registered; any other language's on its first use. */
+    private static Counter counter(
+            Map<String, Counter> registered, Function<String, Counter> counter, String language) {
+        Counter known = registered.get(language);
+        return known != null ? known : counter.apply(language);
     }
 
     private Counter counter(String name, String description, String language) {

@@ -1,0 +1,51 @@
+package com.portfoliobulk.servicesupport.kafka;
+
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.springframework.kafka.config.TopicBuilder;
+
+/**
+ * The topics a service declares (created at startup by Boot's {@code KafkaAdmin} when missing): their
+ * partitions, replication factor and {@code min.insync.replicas}, so that a producer's {@code acks=all}
+ * means held by that many replicas whatever the broker's default. Consumers never create topics
+ * ({@code allow.auto.create.topics=false}): a topic exists only as its declaring service made it.
+ */
+public final class DeclaredTopics {
+
+    private DeclaredTopics() {}
+
+    /**
+     * The topic {@code name} with its partitions, replicas and {@code min.insync.replicas}.
+     *
+     * @param minInsyncReplicas as resolved by {@link #minInsyncReplicas}
+     */
+    public static NewTopic topic(String name, int partitions, short replicas, int minInsyncReplicas) {
+        return TopicBuilder.name(name)
+                .partitions(partitions)
+                .replicas(replicas)
+                .config(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(minInsyncReplicas))
+                .build();
+    }
+
+    /**
+     * The {@code min.insync.replicas} of topics with {@code replicas} replicas: the configured value, or
+     * by default one less than the replicas and at least 1 (2 of 3, 1 of 1), so that one broker may be
+     * down while {@code acks=all} sends still succeed.
+     *
+     * @param configured the configured value, {@code null} for the default
+     * @param property the setting's name, for the message when it does not fit the replicas
+     * @throws IllegalArgumentException when the configured value is below 1 or above {@code replicas}
+     *     (every {@code acks=all} send would then fail)
+     */
+    public static int minInsyncReplicas(short replicas, Integer configured, String property) {
+        if (configured == null) {
+            return Math.max(1, replicas - 1);
+        }
+        if (configured < 1 || configured > replicas) {
+            throw new IllegalArgumentException(property + " (BULK_TOPIC_MIN_INSYNC_REPLICAS) is " + configured
+                    + ": it must be between 1 and the replication factor, " + replicas
+                    + " (with more, every send with acks=all fails); leave it unset for " + Math.max(1, replicas - 1));
+        }
+        return configured;
+    }
+}
