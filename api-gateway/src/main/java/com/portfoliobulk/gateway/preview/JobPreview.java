@@ -8,6 +8,7 @@ import com.portfoliobulk.gateway.jobs.JobRequestValidation;
 import com.portfoliobulk.gateway.jobs.PlannedTarget;
 import com.portfoliobulk.gateway.jobs.PortfolioNotFoundException;
 import com.portfoliobulk.gateway.jobs.ValidatedJobRequest;
+import com.portfoliobulk.gateway.web.DerivedKeys;
 import com.portfoliobulk.rules.AccessRules;
 import com.portfoliobulk.rules.CurrentMembership;
 import com.portfoliobulk.rules.Decision;
@@ -40,9 +41,12 @@ class JobPreview {
 
     private final TransactionTemplate snapshot;
 
-    JobPreview(JobPlanning planning, JdbcClient jdbc, PlatformTransactionManager transactions) {
+    private final DerivedKeys.Key cursorKey;
+
+    JobPreview(JobPlanning planning, JdbcClient jdbc, PlatformTransactionManager transactions, DerivedKeys keys) {
         this.planning = planning;
         this.jdbc = jdbc;
+        this.cursorKey = keys.key(PreviewCursor.PURPOSE);
         this.snapshot = new TransactionTemplate(transactions);
         this.snapshot.setReadOnly(true);
         this.snapshot.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
@@ -61,7 +65,7 @@ class JobPreview {
     PreviewPage preview(UUID portfolioId, JobRequest request, PageRequest paging) {
         ValidatedJobRequest validated = JobRequestValidation.validate(request);
         planning.checkTaskCap(validated.knownTaskCount().orElse(0));
-        String planKey = PreviewCursor.planKey(portfolioId, validated);
+        String planKey = PreviewCursor.planKey(portfolioId, validated, cursorKey);
         PreviewCursor after = PreviewCursor.of(paging, planKey);
         return snapshot.execute(status -> {
             JobPlanning.Plan plan = planning.plan(portfolioId, validated);
@@ -70,7 +74,7 @@ class JobPreview {
                     .single()
                     .toInstant();
             PlanTally tally = new PlanTally();
-            PageWindow window = new PageWindow(paging.limit(), after, planKey);
+            PageWindow window = new PageWindow(paging.limit(), after, planKey, cursorKey);
             planning.forEachTarget(plan, target -> {
                 Decision decision = AccessRules.decide(target.action(), target.role(), target.current(), now);
                 tally.count(decision);

@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.preview;
 
 import com.portfoliobulk.gateway.jobs.PlannedTarget;
+import com.portfoliobulk.gateway.web.DerivedKeys;
 import com.portfoliobulk.rules.Decision;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,8 @@ final class PageWindow {
 
     private final String planKey;
 
+    private final DerivedKeys.Key key;
+
     private final List<Entry> afterPosition = new ArrayList<>();
 
     private final List<Entry> afterNamedItem = new ArrayList<>();
@@ -31,11 +34,13 @@ final class PageWindow {
      * @param limit the page size
      * @param after where the previous page ended; {@code null} for the first page
      * @param planKey the plan the next page's cursor is made for
+     * @param key the key of the cursors' digests
      */
-    PageWindow(int limit, PreviewCursor after, String planKey) {
+    PageWindow(int limit, PreviewCursor after, String planKey, DerivedKeys.Key key) {
         this.limit = limit;
         this.after = after;
         this.planKey = planKey;
+        this.key = key;
     }
 
     /** Offers the next item of the plan, in plan order. */
@@ -46,7 +51,7 @@ final class PageWindow {
         }
         if (namedItemSeen) {
             keep(afterNamedItem, target, decision);
-        } else if (after.names(target)) {
+        } else if (after.names(target, key)) {
             namedItemSeen = true;
         }
         if (target.position() >= after.position()) {
@@ -61,7 +66,7 @@ final class PageWindow {
             return new Page(candidates, null);
         }
         List<Entry> items = candidates.subList(0, limit);
-        return new Page(items, PreviewCursor.after(items.getLast().target(), planKey));
+        return new Page(items, PreviewCursor.after(items.getLast().target(), planKey, key));
     }
 
     /** Keeps one item beyond the page, to tell whether another page follows. */

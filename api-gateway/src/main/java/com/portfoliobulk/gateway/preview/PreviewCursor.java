@@ -5,10 +5,7 @@ import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
 import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.gateway.jobs.PlannedTarget;
 import com.portfoliobulk.gateway.jobs.ValidatedJobRequest;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import com.portfoliobulk.gateway.web.DerivedKeys;
 import java.util.UUID;
 
 /**
@@ -19,20 +16,27 @@ import java.util.UUID;
  * request in one portfolio: with another body it is refused. On the wire it is a {@link Cursor} of
  * the list {@value #LIST}.
  *
+ * <p>Cursors travel in URLs and so into browser histories and access logs: the item and the request
+ * are named by digests keyed with the gateway's {@link #PURPOSE} key, which no one can match against a
+ * list of known e-mail addresses without it.
+ *
  * @param position the last item's 1-based position in the plan
  * @param accountId the last item's account
- * @param userKey a digest of the last item's e-mail address
- * @param planKey a digest of the portfolio and the normalized request the cursor was made for
+ * @param userKey a keyed digest of the last item's e-mail address
+ * @param planKey a keyed digest of the portfolio and the normalized request the cursor was made for
  */
 record PreviewCursor(long position, UUID accountId, String userKey, String planKey) {
 
     static final String LIST = "preview";
 
+    /** The purpose of the key of the digests ({@link DerivedKeys}). */
+    static final String PURPOSE = "Portfolio Bulk Access preview cursor v1";
+
     private static final int DIGEST_BYTES = 8;
 
     /** The cursor after {@code last}, an item of the plan of {@code planKey}. */
-    static PreviewCursor after(PlannedTarget last, String planKey) {
-        return new PreviewCursor(last.position(), last.accountId(), userKey(last), planKey);
+    static PreviewCursor after(PlannedTarget last, String planKey, DerivedKeys.Key key) {
+        return new PreviewCursor(last.position(), last.accountId(), userKey(last, key), planKey);
     }
 
     /**
@@ -57,8 +61,8 @@ record PreviewCursor(long position, UUID accountId, String userKey, String planK
     }
 
     /** Whether {@code target} is the item this cursor was made after. */
-    boolean names(PlannedTarget target) {
-        return accountId.equals(target.accountId()) && userKey.equals(userKey(target));
+    boolean names(PlannedTarget target, DerivedKeys.Key key) {
+        return accountId.equals(target.accountId()) && userKey.equals(userKey(target, key));
     }
 
     String encode() {
@@ -66,20 +70,11 @@ record PreviewCursor(long position, UUID accountId, String userKey, String planK
     }
 
     /** A digest of the portfolio and the normalized request: the same for the same plan request. */
-    static String planKey(UUID portfolioId, ValidatedJobRequest request) {
-        return digest(portfolioId + "\n" + request);
+    static String planKey(UUID portfolioId, ValidatedJobRequest request, DerivedKeys.Key key) {
+        return key.digest(DIGEST_BYTES, "plan", portfolioId.toString(), request.toString());
     }
 
-    private static String userKey(PlannedTarget target) {
-        return digest(target.email());
-    }
-
-    private static String digest(String text) {
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(hash, 0, DIGEST_BYTES);
-        } catch (NoSuchAlgorithmException ex) {
-            throw new IllegalStateException("SHA-256 is not available", ex);
-        }
+    private static String userKey(PlannedTarget target, DerivedKeys.Key key) {
+        return key.digest(DIGEST_BYTES, "user", target.email());
     }
 }

@@ -21,9 +21,9 @@ class PageWindowTests {
 
     @Test
     void pagesFollowEachOtherUntilTheLastWhichHasNoCursor() {
-        PageWindow.Page first = page(plan, new PageWindow(3, null, PLAN));
-        PageWindow.Page second = page(plan, new PageWindow(3, first.next(), PLAN));
-        PageWindow.Page third = page(plan, new PageWindow(3, second.next(), PLAN));
+        PageWindow.Page first = page(plan, new PageWindow(3, null, PLAN, PreviewCursorTests.KEY));
+        PageWindow.Page second = page(plan, new PageWindow(3, first.next(), PLAN, PreviewCursorTests.KEY));
+        PageWindow.Page third = page(plan, new PageWindow(3, second.next(), PLAN, PreviewCursorTests.KEY));
 
         assertThat(positions(first)).containsExactly(1L, 2L, 3L);
         assertThat(positions(second)).containsExactly(4L, 5L, 6L);
@@ -33,39 +33,43 @@ class PageWindowTests {
 
     @Test
     void aPageThatEndsExactlyWithThePlanHasNoCursor() {
-        assertThat(page(plan, new PageWindow(7, null, PLAN)).next()).isNull();
-        assertThat(page(List.of(), new PageWindow(7, null, PLAN)).entries()).isEmpty();
+        assertThat(page(plan, new PageWindow(7, null, PLAN, PreviewCursorTests.KEY))
+                        .next())
+                .isNull();
+        assertThat(page(List.of(), new PageWindow(7, null, PLAN, PreviewCursorTests.KEY))
+                        .entries())
+                .isEmpty();
     }
 
     @Test
     void whenItemsBeforeTheCursorLeftThePlanTheNextPageStartsAfterTheLastItemShown() {
-        PageWindow.Page first = page(plan, new PageWindow(3, null, PLAN));
+        PageWindow.Page first = page(plan, new PageWindow(3, null, PLAN, PreviewCursorTests.KEY));
         List<PlannedTarget> shrunk = renumber(plan.subList(1, plan.size()));
 
-        PageWindow.Page second = page(shrunk, new PageWindow(3, first.next(), PLAN));
+        PageWindow.Page second = page(shrunk, new PageWindow(3, first.next(), PLAN, PreviewCursorTests.KEY));
 
         assertThat(emails(second)).containsExactly(email(4), email(5), email(6));
     }
 
     @Test
     void whenItemsBeforeTheCursorJoinedThePlanTheNextPageRepeatsNothing() {
-        PageWindow.Page first = page(plan, new PageWindow(3, null, PLAN));
+        PageWindow.Page first = page(plan, new PageWindow(3, null, PLAN, PreviewCursorTests.KEY));
         List<PlannedTarget> grown = new ArrayList<>();
         grown.add(PreviewCursorTests.target(UUID.randomUUID(), "new@brand.example", 0));
         grown.addAll(plan);
 
-        PageWindow.Page second = page(renumber(grown), new PageWindow(3, first.next(), PLAN));
+        PageWindow.Page second = page(renumber(grown), new PageWindow(3, first.next(), PLAN, PreviewCursorTests.KEY));
 
         assertThat(emails(second)).containsExactly(email(4), email(5), email(6));
     }
 
     @Test
     void whenTheLastItemShownLeftThePlanTheNextPageStartsWhereItWas() {
-        PageWindow.Page first = page(plan, new PageWindow(3, null, PLAN));
+        PageWindow.Page first = page(plan, new PageWindow(3, null, PLAN, PreviewCursorTests.KEY));
         List<PlannedTarget> without = new ArrayList<>(plan);
         without.remove(2);
 
-        PageWindow.Page second = page(renumber(without), new PageWindow(3, first.next(), PLAN));
+        PageWindow.Page second = page(renumber(without), new PageWindow(3, first.next(), PLAN, PreviewCursorTests.KEY));
 
         assertThat(emails(second)).containsExactly(email(4), email(5), email(6));
     }

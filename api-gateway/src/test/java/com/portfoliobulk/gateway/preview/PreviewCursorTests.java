@@ -11,13 +11,21 @@ import com.portfoliobulk.gateway.jobs.JobRequestValidation;
 import com.portfoliobulk.gateway.jobs.OffboardUsers;
 import com.portfoliobulk.gateway.jobs.PlannedTarget;
 import com.portfoliobulk.gateway.jobs.ValidatedJobRequest;
+import com.portfoliobulk.gateway.web.DerivedKeys;
 import com.portfoliobulk.rules.TargetSnapshot;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 class PreviewCursorTests {
+
+    static final DerivedKeys.Key KEY =
+            new DerivedKeys("preview-cursor-tests-secret-0123456789abcdef").key(PreviewCursor.PURPOSE);
 
     private static final UUID PORTFOLIO = UUID.randomUUID();
 
@@ -26,18 +34,18 @@ class PreviewCursorTests {
 
     @Test
     void aCursorComesBackAsTheSameCursorAndNamesTheItemItWasMadeAfter() {
-        String planKey = PreviewCursor.planKey(PORTFOLIO, OFFBOARD_ANN);
+        String planKey = PreviewCursor.planKey(PORTFOLIO, OFFBOARD_ANN, KEY);
         PlannedTarget last = target(UUID.randomUUID(), "ann@brand.example", 7);
 
-        PreviewCursor decoded = read(PreviewCursor.after(last, planKey).encode(), planKey);
+        PreviewCursor decoded = read(PreviewCursor.after(last, planKey, KEY).encode(), planKey);
 
         assertThat(decoded.position()).isEqualTo(7);
-        assertThat(decoded.names(last)).isTrue();
-        assertThat(decoded.names(target(last.accountId(), "bob@brand.example", 7)))
+        assertThat(decoded.names(last, KEY)).isTrue();
+        assertThat(decoded.names(target(last.accountId(), "bob@brand.example", 7), KEY))
                 .isFalse();
-        assertThat(decoded.names(target(UUID.randomUUID(), "ann@brand.example", 7)))
+        assertThat(decoded.names(target(UUID.randomUUID(), "ann@brand.example", 7), KEY))
                 .isFalse();
-        assertThat(decoded).isEqualTo(PreviewCursor.after(last, planKey));
+        assertThat(decoded).isEqualTo(PreviewCursor.after(last, planKey, KEY));
     }
 
     @Test
@@ -45,19 +53,52 @@ class PreviewCursorTests {
         ValidatedJobRequest same = JobRequestValidation.validate(OFFBOARD_ANN.request());
         ValidatedJobRequest other = JobRequestValidation.validate(new OffboardUsers(List.of(UUID.randomUUID())));
 
-        assertThat(PreviewCursor.planKey(PORTFOLIO, same)).isEqualTo(PreviewCursor.planKey(PORTFOLIO, OFFBOARD_ANN));
-        assertThat(PreviewCursor.planKey(PORTFOLIO, other))
-                .isNotEqualTo(PreviewCursor.planKey(PORTFOLIO, OFFBOARD_ANN));
-        assertThat(PreviewCursor.planKey(UUID.randomUUID(), OFFBOARD_ANN))
-                .isNotEqualTo(PreviewCursor.planKey(PORTFOLIO, OFFBOARD_ANN));
+        assertThat(PreviewCursor.planKey(PORTFOLIO, same, KEY))
+                .isEqualTo(PreviewCursor.planKey(PORTFOLIO, OFFBOARD_ANN, KEY));
+        assertThat(PreviewCursor.planKey(PORTFOLIO, other, KEY))
+                .isNotEqualTo(PreviewCursor.planKey(PORTFOLIO, OFFBOARD_ANN, KEY));
+        assertThat(PreviewCursor.planKey(UUID.randomUUID(), OFFBOARD_ANN, KEY))
+                .isNotEqualTo(PreviewCursor.planKey(PORTFOLIO, OFFBOARD_ANN, KEY));
+    }
+
+    /**
+     * A cursor reaches URLs and access logs: its digest of the address is keyed, so it matches no
+     * digest anyone can compute from a list of addresses, and another secret gives another digest.
+     */
+    @Test
+    void aCursorCarriesNoAddressNorAnUnkeyedDigestOfIt() throws Exception {
+        String email = "ann@brand.example";
+        PlannedTarget last = target(UUID.randomUUID(), email, 3);
+        String cursor = PreviewCursor.after(last, PreviewCursor.planKey(PORTFOLIO, OFFBOARD_ANN, KEY), KEY)
+                .encode();
+        StringBuilder decoded = new StringBuilder();
+        for (String part : cursor.split("\\.")) {
+            decoded.append(new String(Base64.getUrlDecoder().decode(part), StandardCharsets.UTF_8))
+                    .append('|');
+        }
+        byte[] sha256 = MessageDigest.getInstance("SHA-256").digest(email.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(decoded.toString())
+                .doesNotContain(email)
+                .doesNotContain(HexFormat.of().formatHex(sha256, 0, 4))
+                .doesNotContain(Base64.getUrlEncoder()
+                        .withoutPadding()
+                        .encodeToString(sha256)
+                        .substring(0, 6));
+        DerivedKeys.Key otherSecret =
+                new DerivedKeys("another-gateway-secret-0123456789abcdefgh").key(PreviewCursor.PURPOSE);
+        assertThat(PreviewCursor.after(last, "plan", otherSecret).userKey())
+                .isNotEqualTo(PreviewCursor.after(last, "plan", KEY).userKey());
     }
 
     @Test
     void aCursorOfAnotherRequestIsRefusedNamingTheCursor() {
         PreviewCursor cursor = PreviewCursor.after(
-                target(UUID.randomUUID(), "ann@brand.example", 1), PreviewCursor.planKey(PORTFOLIO, OFFBOARD_ANN));
+                target(UUID.randomUUID(), "ann@brand.example", 1),
+                PreviewCursor.planKey(PORTFOLIO, OFFBOARD_ANN, KEY),
+                KEY);
 
-        assertThatThrownBy(() -> read(cursor.encode(), PreviewCursor.planKey(UUID.randomUUID(), OFFBOARD_ANN)))
+        assertThatThrownBy(() -> read(cursor.encode(), PreviewCursor.planKey(UUID.randomUUID(), OFFBOARD_ANN, KEY)))
                 .isInstanceOfSatisfying(InvalidPageRequestException.class, ex -> {
                     assertThat(ex.parameter()).isEqualTo("cursor");
                     assertThat(ex.getMessage()).contains("another request");
@@ -66,7 +107,7 @@ class PreviewCursorTests {
 
     @Test
     void anythingElseIsNotACursor() {
-        String planKey = PreviewCursor.planKey(PORTFOLIO, OFFBOARD_ANN);
+        String planKey = PreviewCursor.planKey(PORTFOLIO, OFFBOARD_ANN, KEY);
         List<String> garbage = List.of(
                 "x",
                 "not base64!",
