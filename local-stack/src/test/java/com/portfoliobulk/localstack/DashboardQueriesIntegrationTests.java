@@ -17,8 +17,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,6 +73,20 @@ class DashboardQueriesIntegrationTests {
                                 .as("panels without data; scrape targets: %s", targets(http, port))
                                 .isEmpty();
                     });
+            // An alert on a metric nobody publishes, or publishes only after its first event, never fires.
+            Set<String> alertMetrics = new TreeSet<>();
+            for (String expression : ProjectFiles.alertExpressions()) {
+                Matcher metric = ProjectFiles.METRIC.matcher(expression);
+                while (metric.find()) {
+                    alertMetrics.add(metric.group(1));
+                }
+            }
+            assertThat(alertMetrics)
+                    .contains("bulk_invitation_mails_failed_total", "hikaricp_connections_timeout_total");
+            assertThat(alertMetrics)
+                    .as("metrics the alerts read, each published by the running stack before anything happened to it")
+                    .allSatisfy(metric ->
+                            assertThat(hasData(http, port, metric)).as(metric).isTrue());
         } finally {
             prometheus.destroy();
             if (!prometheus.waitFor(20, TimeUnit.SECONDS)) {

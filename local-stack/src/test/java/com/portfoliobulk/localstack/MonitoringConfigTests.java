@@ -27,9 +27,6 @@ class MonitoringConfigTests {
 
     private static final String DASHBOARD = "ops/grafana/dashboards/portfolio-bulk-access.json";
 
-    private static final Pattern METRIC =
-            Pattern.compile("\\b(bulk_[a-z_]+|kafka_[a-z_]+|resilience4j_[a-z_]+|http_[a-z_]+)");
-
     private static final Pattern HISTOGRAM_SUFFIX = Pattern.compile("_(bucket|sum|count|max)$");
 
     private final JsonNode dashboard = JsonMapper.builder().build().readTree(ProjectFiles.file(DASHBOARD));
@@ -110,7 +107,7 @@ class MonitoringConfigTests {
         String readme = ProjectFiles.read("README.md");
 
         Set<String> inDashboard = metrics(queries(), documented);
-        Set<String> inAlerts = metrics(alertExpressions(), documented);
+        Set<String> inAlerts = metrics(ProjectFiles.alertExpressions(), documented);
 
         assertThat(inDashboard).as("every product metric is on the dashboard").containsAll(documented);
         SoftAssertions softly = new SoftAssertions();
@@ -202,20 +199,11 @@ class MonitoringConfigTests {
         return queries;
     }
 
-    private static List<String> alertExpressions() {
-        List<String> expressions = new ArrayList<>();
-        for (Object group : list(ProjectFiles.yaml("ops/prometheus/alerts.yml").get("groups"))) {
-            list(map(group).get("rules"))
-                    .forEach(rule -> expressions.add(String.valueOf(map(rule).get("expr"))));
-        }
-        return expressions;
-    }
-
     /** The metric names in the queries; a histogram's or summary's series count as its documented name. */
     private static Set<String> metrics(List<String> queries, Set<String> documented) {
         Set<String> names = new LinkedHashSet<>();
         for (String query : queries) {
-            Matcher matcher = METRIC.matcher(query);
+            Matcher matcher = ProjectFiles.METRIC.matcher(query);
             while (matcher.find()) {
                 String name = matcher.group(1);
                 String base = HISTOGRAM_SUFFIX.matcher(name).replaceFirst("");

@@ -24,6 +24,10 @@ final class ProjectFiles {
 
     private static final Pattern MODULE = Pattern.compile("<module>([^<]+)</module>");
 
+    /** A metric name in PromQL: the product's own and those of the libraries the services publish. */
+    static final Pattern METRIC =
+            Pattern.compile("\\b(bulk_[a-z_]+|kafka_[a-z_]+|resilience4j_[a-z_]+|http_[a-z_]+|hikaricp_[a-z_]+)");
+
     private ProjectFiles() {}
 
     /** The repository's root: the nearest directory up from here with the Maven wrapper and the Compose file. */
@@ -53,6 +57,16 @@ final class ProjectFiles {
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
+    }
+
+    /** The PromQL expression of every alert in ops/prometheus/alerts.yml. */
+    static List<String> alertExpressions() {
+        List<String> expressions = new ArrayList<>();
+        for (Object group : list(yaml("ops/prometheus/alerts.yml").get("groups"))) {
+            list(map(group).get("rules"))
+                    .forEach(rule -> expressions.add(String.valueOf(map(rule).get("expr"))));
+        }
+        return expressions;
     }
 
     static Map<String, Object> yaml(String relativePath) {
