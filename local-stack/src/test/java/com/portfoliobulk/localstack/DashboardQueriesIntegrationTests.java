@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.web.client.RestClient;
@@ -79,7 +78,7 @@ class DashboardQueriesIntegrationTests {
     }
 
     private void runAJobWithASkippedTask() {
-        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 2);
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 2);
         UUID adminId = UUID.randomUUID();
         String token = TestTokens.token(adminId, "admin-" + adminId + "@agency.example", portfolio.id(), "OWNER");
         UserRef ann = portfolio.addUser("ann", AccountRole.ANALYST, List.of(portfolio.account(0)));
