@@ -271,7 +271,11 @@ public final class LocalStack implements AutoCloseable {
         out.printf("  %-16s %s%n", "Worker", services.workerUrl() + "/actuator/health");
         out.printf("  %-16s %s%n", "Audit consumer", services.auditUrl() + "/actuator/health");
         out.printf("  %-16s %s%n", "Metrics", "/actuator/prometheus on each of the three");
-        out.printf("  %-16s %s%n", "PostgreSQL", jdbcUrl + " (user postgres, password postgres)");
+        out.printf(
+                "  %-16s %s%n",
+                "PostgreSQL",
+                jdbcUrl + " (user postgres, password postgres; the services log in as " + ServiceRoles.GATEWAY + ", "
+                        + ServiceRoles.WORKER + " and " + ServiceRoles.AUDIT + ")");
         out.printf("  %-16s %s%n", "Kafka", kafka.bootstrapServers());
         out.printf(
                 "  %-16s %s%n",

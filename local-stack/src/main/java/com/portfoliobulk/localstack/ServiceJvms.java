@@ -97,14 +97,15 @@ final class ServiceJvms implements RunningServices {
 
     /**
      * Starts the audit-consumer and the bulk-worker side by side, then the api-gateway (which calls
-     * both), and returns once all three answer.
+     * both), each logged in to the database as its own role ({@link ServiceStack#withServiceRoles}),
+     * and returns once all three answer.
      *
      * @param settings where the infrastructure is, the ports and any extra properties per service
      * @param logs the directory of the services' log files
      * @param verbose whether each service's every log line goes to the console too, not only its errors
      */
     static ServiceJvms start(ServiceStack.Settings settings, Path logs, boolean verbose) {
-        ServiceStack.Settings signed = ServiceStack.withInternalSecret(settings);
+        ServiceStack.Settings signed = ServiceStack.withServiceRoles(ServiceStack.withInternalSecret(settings));
         List<ServiceJvm> started = new ArrayList<>();
         try {
             ServiceJvm audit = ServiceJvm.start(

@@ -50,12 +50,13 @@ public final class ServiceStack implements RunningServices {
 
     /**
      * Starts the audit-consumer, the bulk-worker and then the api-gateway (which proxies to the
-     * audit-consumer) against the given infrastructure.
+     * audit-consumer) against the given infrastructure, each logged in to the database as its own role
+     * ({@link #withServiceRoles}).
      *
      * @param settings where the infrastructure is, the ports and any extra properties per service
      */
     public static ServiceStack start(Settings settings) {
-        settings = withInternalSecret(settings);
+        settings = withServiceRoles(withInternalSecret(settings));
         List<ConfigurableApplicationContext> started = new ArrayList<>();
         try {
             Settings given = settings;
@@ -93,6 +94,23 @@ public final class ServiceStack implements RunningServices {
         return settings.withPropertiesForAll(Map.of(INTERNAL_SECRET, newSecret()));
     }
 
+    /**
+     * Each service logs in as its own role ({@link ServiceRoles}), which the database gets first; the
+     * settings' database is its superuser. A service's own datasource properties still win.
+     */
+    static Settings withServiceRoles(Settings settings) {
+        ServiceRoles.Logins logins = ServiceRoles.apply(settings.database());
+        return new Settings(
+                settings.database(),
+                settings.kafkaBootstrapServers(),
+                settings.gatewayPort(),
+                settings.workerPort(),
+                settings.auditPort(),
+                Settings.merged(ServiceRoles.Logins.properties(logins.gateway()), settings.gatewayProperties()),
+                Settings.merged(ServiceRoles.Logins.properties(logins.worker()), settings.workerProperties()),
+                Settings.merged(ServiceRoles.Logins.properties(logins.audit()), settings.auditProperties()));
+    }
+
     /** The gateway's own properties, with where the audit-consumer and the worker answer. */
     static Map<String, Object> gatewayProperties(Settings settings, String auditUrl, String workerUrl) {
         Map<String, Object> gatewayProperties = new HashMap<>(settings.gatewayProperties());
@@ -120,7 +138,10 @@ public final class ServiceStack implements RunningServices {
     static String[] arguments(
             Settings settings, int port, Map<String, Object> extraProperties, boolean withoutSecurity) {
         Map<String, Object> properties = new HashMap<>();
-        properties.put("spring.datasource.url", settings.database().jdbcUrl());
+        // The user and password below, or a service's own (its role's), not those of the URL.
+        properties.put(
+                "spring.datasource.url",
+                ServiceRoles.withoutCredentials(settings.database().jdbcUrl()));
         properties.put("spring.datasource.username", settings.database().username());
         properties.put("spring.datasource.password", settings.database().password());
         properties.put("spring.kafka.bootstrap-servers", settings.kafkaBootstrapServers());
@@ -201,7 +222,8 @@ public final class ServiceStack implements RunningServices {
     /**
      * Where the stack runs.
      *
-     * @param database the PostgreSQL database
+     * @param database the PostgreSQL database, as a superuser: the stack gives each service a role of
+     *     its own there ({@link ServiceRoles})
      * @param kafkaBootstrapServers the Kafka bootstrap servers
      * @param gatewayPort the gateway's port, 0 for any free port
      * @param workerPort the worker's port, 0 for any free port
@@ -268,7 +290,7 @@ public final class ServiceStack implements RunningServices {
                     merged(properties, auditProperties));
         }
 
-        private static Map<String, Object> merged(Map<String, Object> common, Map<String, Object> own) {
+        static Map<String, Object> merged(Map<String, Object> common, Map<String, Object> own) {
             Map<String, Object> merged = new HashMap<>(common);
             merged.putAll(own);
             return merged;

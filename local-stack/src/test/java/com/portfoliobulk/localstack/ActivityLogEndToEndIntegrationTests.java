@@ -17,7 +17,6 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +42,7 @@ class ActivityLogEndToEndIntegrationTests {
 
     @BeforeEach
     void arrange() {
-        portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 4);
+        portfolio = TestPortfolio.seed(TestStack.database(), 4);
         activityLog = new GatewayActivityLog(
                 stack.gatewayUrl(), TestTokens.token(admin.userId(), admin.email(), portfolio.id(), "OWNER"));
         worker = new ActivityEventPublisher(SharedInfrastructure.kafkaBootstrapServers());

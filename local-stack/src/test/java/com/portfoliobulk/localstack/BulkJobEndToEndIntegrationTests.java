@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -41,7 +40,7 @@ class BulkJobEndToEndIntegrationTests {
 
     @BeforeEach
     void arrange() {
-        portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 4);
+        portfolio = TestPortfolio.seed(TestStack.database(), 4);
         UUID admin = UUID.randomUUID();
         gateway = new GatewayClient(
                 stack.gatewayUrl(),
@@ -258,7 +257,7 @@ class BulkJobEndToEndIntegrationTests {
             await().atMost(GatewayClient.JOB_DONE_WITHIN)
                     .until(() -> listeners.stream().allMatch(MessageListenerContainer::isContainerPaused));
             UUID job = gateway.submit(Map.of("type", "OFFBOARD_USERS", "userIds", List.of(ivy.userId())));
-            JdbcClient.create(stack.worker().getBean(DataSource.class))
+            JdbcClient.create(TestStack.database())
                     .sql("UPDATE directory.accounts SET portfolio_id = NULL WHERE id = ?")
                     .param(a1)
                     .update();

@@ -22,7 +22,6 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.web.client.RestClient;
@@ -96,7 +95,7 @@ class DashboardQueriesIntegrationTests {
     }
 
     private void runAJobWithASkippedTask() {
-        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 2);
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 2);
         UUID adminId = UUID.randomUUID();
         String token = TestTokens.token(adminId, "admin-" + adminId + "@agency.example", portfolio.id(), "OWNER");
         UserRef ann = portfolio.addUser("ann", AccountRole.ANALYST, List.of(portfolio.account(0)));

@@ -86,6 +86,25 @@ class DockerComposeTests {
 
     private static final Pattern SERVER_PORT = Pattern.compile("(?m)^server:\\s*\\n\\s+port: \\$\\{PORT:(\\d+)}");
 
+    /** Each service's database role (bulk-schema's db/service-roles.sql). */
+    private static final Map<String, String> SERVICE_ROLES = Map.of(
+            "api-gateway", "bulk_gateway",
+            "bulk-worker", "bulk_worker",
+            "audit-consumer", "bulk_audit");
+
+    /** The .env variable of each service role's password. */
+    private static final Map<String, String> ROLE_PASSWORDS = Map.of(
+            "api-gateway", "BULK_GATEWAY_DB_PASSWORD",
+            "bulk-worker", "BULK_WORKER_DB_PASSWORD",
+            "audit-consumer", "BULK_AUDIT_DB_PASSWORD");
+
+    private static final String ROLES_SCRIPT = "bulk-schema/src/main/resources/db/service-roles.sql";
+
+    private static final String PASSWORDS_SCRIPT = "ops/postgres/service-role-passwords.sql";
+
+    private static final Pattern FLYWAY_SCHEMAS =
+            Pattern.compile("(?m)^  flyway:\\s*\\n(?:\\s+#.*\\n)*\\s+schemas: (\\w+)");
+
     private final Map<String, Object> compose = ProjectFiles.yaml("docker-compose.yml");
 
     private final Map<String, Object> services = map(compose.get("services"));
@@ -275,7 +294,10 @@ class DockerComposeTests {
         softly.assertThat(ProjectFiles.read("README.md"))
                 .as("the README tells how to create .env")
                 .contains(
-                        "BULK_DB_PASSWORD=",
+                        "BULK_DB_ADMIN_PASSWORD=",
+                        "BULK_GATEWAY_DB_PASSWORD=",
+                        "BULK_WORKER_DB_PASSWORD=",
+                        "BULK_AUDIT_DB_PASSWORD=",
                         "BULK_INTERNAL_TOKEN_SECRET=",
                         "BULK_JWT_SECRET=",
                         "GRAFANA_ADMIN_PASSWORD=");
@@ -285,6 +307,63 @@ class DockerComposeTests {
                     .as("%s has no default database password", module)
                     .contains("password: ${BULK_DB_PASSWORD}");
         }
+    }
+
+    /**
+     * No service logs in as the superuser: on a new volume the postgres container creates each
+     * service's role (the script the local stack runs too), owner of the schema the service migrates,
+     * and sets its password from the service's own .env secret; the README tells how to do the same on
+     * an existing volume.
+     */
+    @Test
+    void eachServiceLogsInAsTheRoleThatOwnsTheSchemaItMigrates() {
+        List<String> postgresVolumes = list(map(services.get("postgres")).get("volumes")).stream()
+                .map(String::valueOf)
+                .toList();
+        assertThat(postgresVolumes)
+                .contains(
+                        "./" + ROLES_SCRIPT + ":/docker-entrypoint-initdb.d/10-service-roles.sql:ro",
+                        "./" + PASSWORDS_SCRIPT + ":/docker-entrypoint-initdb.d/20-service-role-passwords.sql:ro");
+        String roles = ProjectFiles.read(ROLES_SCRIPT);
+        String passwords = ProjectFiles.read(PASSWORDS_SCRIPT);
+        String readme = ProjectFiles.read("README.md");
+        Map<String, Object> postgres = environment("postgres");
+        SoftAssertions softly = new SoftAssertions();
+        for (String module : ProjectFiles.serviceModules()) {
+            String role = SERVICE_ROLES.get(module);
+            String configuration = ProjectFiles.read(module + "/src/main/resources/" + module + ".yml");
+            Matcher schemas = FLYWAY_SCHEMAS.matcher(configuration);
+            softly.assertThat(schemas.find())
+                    .as("%s.yml names the schema it migrates", module)
+                    .isTrue();
+            softly.assertThat(roles)
+                    .as("the role of %s owns the schema it migrates", module)
+                    .contains("CREATE SCHEMA IF NOT EXISTS " + schemas.group(1) + " AUTHORIZATION " + role + ";")
+                    .contains("('" + schemas.group(1) + "', '" + role + "')");
+            softly.assertThat(configuration)
+                    .as("%s's default user is its role", module)
+                    .contains("username: ${BULK_DB_USER:" + role + "}");
+            String secret = ROLE_PASSWORDS.get(module);
+            softly.assertThat(String.valueOf(postgres.get(secret)))
+                    .as("the postgres container gets %s from .env", secret)
+                    .startsWith("${" + secret + ":?");
+            softly.assertThat(passwords)
+                    .as("the init script sets %s's password from %s, read by psql itself", role, secret)
+                    .containsPattern("\\\\getenv (\\w+) " + secret + "\\n")
+                    .containsPattern("ALTER ROLE " + role + " PASSWORD :'\\w+';");
+            softly.assertThat(readme).contains(secret + "=$(openssl rand");
+        }
+        softly.assertThat(roles)
+                .as("the script holds no password")
+                .doesNotContainIgnoringCase("PASSWORD '")
+                .doesNotContain("\\getenv");
+        softly.assertThat(passwords).doesNotContain("PASSWORD '");
+        softly.assertThat(readme)
+                .as("the README tells how to apply the scripts to an existing volume")
+                .contains("docker compose exec postgres psql")
+                .contains("/docker-entrypoint-initdb.d/10-service-roles.sql")
+                .contains("/docker-entrypoint-initdb.d/20-service-role-passwords.sql");
+        softly.assertAll();
     }
 
     @Test
@@ -348,8 +427,14 @@ class DockerComposeTests {
             softly.assertThat(String.valueOf(environment.get("BULK_DB_URL")))
                     .as("%s's database", module)
                     .isEqualTo("jdbc:postgresql://postgres:5432/" + postgres.get("POSTGRES_DB"));
-            softly.assertThat(environment.get("BULK_DB_USER")).isEqualTo(postgres.get("POSTGRES_USER"));
-            softly.assertThat(environment.get("BULK_DB_PASSWORD")).isEqualTo(postgres.get("POSTGRES_PASSWORD"));
+            softly.assertThat(environment.get("BULK_DB_USER"))
+                    .as("%s logs in as its own role, not as the superuser", module)
+                    .isEqualTo(SERVICE_ROLES.get(module))
+                    .isNotEqualTo(postgres.get("POSTGRES_USER"));
+            softly.assertThat(environment.get("BULK_DB_PASSWORD"))
+                    .as("%s's password is its role's, which the postgres container sets", module)
+                    .isEqualTo(postgres.get(ROLE_PASSWORDS.get(module)))
+                    .isNotEqualTo(postgres.get("POSTGRES_PASSWORD"));
             softly.assertThat(String.valueOf(kafka.get("KAFKA_ADVERTISED_LISTENERS")))
                     .as("%s's bootstrap servers are an advertised listener", module)
                     .contains("//" + environment.get("BULK_KAFKA_BOOTSTRAP_SERVERS"));

@@ -39,7 +39,7 @@ class InvitationEndToEndIntegrationTests {
     @BeforeEach
     void arrange() {
         gateway = RestClient.create(stack.gatewayUrl());
-        DataSource database = stack.worker().getBean(DataSource.class);
+        DataSource database = TestStack.database();
         directory = JdbcClient.create(database);
         portfolio = TestPortfolio.seed(database, 1);
         invitee = "invitee-" + UUID.randomUUID() + "@brand.example";
@@ -69,7 +69,7 @@ class InvitationEndToEndIntegrationTests {
 
     @Test
     void twoPeopleInvitedToThreeAccountsGetOneMailEachAndARevokeKillsTheLink() {
-        TestPortfolio three = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 3);
+        TestPortfolio three = TestPortfolio.seed(TestStack.database(), 3);
         String admin = TestTokens.token(UUID.randomUUID(), "admin@agency.example", three.id(), "OWNER");
         String ann = TestPortfolio.newEmail("ann");
         String bob = TestPortfolio.newEmail("bob");
@@ -117,7 +117,7 @@ class InvitationEndToEndIntegrationTests {
 
     @Test
     void aResendThroughTheGatewaySendsANewMailWhoseLinkReplacesTheOldOne() {
-        TestPortfolio two = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 2);
+        TestPortfolio two = TestPortfolio.seed(TestStack.database(), 2);
         String admin = TestTokens.token(UUID.randomUUID(), "admin@agency.example", two.id(), "OWNER");
         String carl = TestPortfolio.newEmail("carl");
         List<UUID> accounts = two.accounts();

@@ -8,7 +8,6 @@ import com.portfoliobulk.testsupport.TestTokens;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.ResponseEntity;
 import tools.jackson.databind.JsonNode;
@@ -24,7 +23,7 @@ class JobActivityLogEndToEndIntegrationTests {
 
     @Test
     void roleChangeJobAcrossThreeAccountsWritesOneEntryInEachAndAReplayAddsNothing() {
-        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 4);
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 4);
         UUID adminId = UUID.randomUUID();
         String adminEmail = "admin-" + adminId + "@agency.example";
         String token = TestTokens.token(adminId, adminEmail, portfolio.id(), "OWNER");

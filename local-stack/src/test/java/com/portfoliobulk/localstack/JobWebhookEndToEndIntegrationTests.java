@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
@@ -49,7 +48,7 @@ class JobWebhookEndToEndIntegrationTests {
 
     @Test
     void aJobAppliedByTheWorkerIsDeliveredSigned() throws Exception {
-        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 2);
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 2);
         UserRef ann =
                 portfolio.addUser("ann", AccountRole.ANALYST, List.of(portfolio.account(0), portfolio.account(1)));
         UUID admin = UUID.randomUUID();

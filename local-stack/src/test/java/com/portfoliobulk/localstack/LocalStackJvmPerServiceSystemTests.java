@@ -9,6 +9,10 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,10 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code ./run-local.sh --jvm-per-service}, as a process of its own on free ports: the three
  * services run in JVMs of their own, children of the local stack's, with their secrets kept off
  * their command lines, the README's walkthrough works
- * through them (offboarding, the activity log, invitations e-mailed and accepted), and when the local
+ * through them (offboarding, the activity log, invitations e-mailed and accepted), each logged in to
+ * PostgreSQL as its own role, and when the local
  * stack's JVM is killed with {@code kill -9} they stop too, leaving no service holding its port.
  */
 class LocalStackJvmPerServiceSystemTests {
+
+    private static final Pattern SUMMARY_DATABASE = Pattern.compile("^  PostgreSQL +(jdbc:\\S+)", Pattern.MULTILINE);
 
     private static final Pattern SUMMARY_URL =
             Pattern.compile("^  (Gateway|Mailbox) +(http://\\S+)", Pattern.MULTILINE);
@@ -73,6 +80,10 @@ class LocalStackJvmPerServiceSystemTests {
                     .contains("admin@demo.example invited you to 2 account(s) of Demo Agency")
                     .contains("{\"email\":\"newcomer@demo.example\",\"states\":[\"ACTIVE\",\"ACTIVE\"]}");
 
+            assertThat(sessionUsers(summary))
+                    .as("every service JVM logs in to PostgreSQL as its own role, none as the superuser")
+                    .containsExactlyInAnyOrder(ServiceRoles.GATEWAY, ServiceRoles.WORKER, ServiceRoles.AUDIT);
+
             stack.destroyForcibly();
             assertThat(stack.waitFor(30, TimeUnit.SECONDS)).isTrue();
             await().atMost(Duration.ofSeconds(90))
@@ -88,6 +99,25 @@ class LocalStackJvmPerServiceSystemTests {
             stack.destroyForcibly();
             ProcessHandle.of(stack.pid()).ifPresent(ProcessHandle::destroyForcibly);
             stopOrphanedPostgres(dataDirectory);
+        }
+    }
+
+    /** The users of the sessions in the local stack's database other than this one (the summary names it). */
+    private static List<String> sessionUsers(String summary) throws SQLException {
+        Matcher postgres = SUMMARY_DATABASE.matcher(summary);
+        assertThat(postgres.find())
+                .as("the summary names the database:\n%s", summary)
+                .isTrue();
+        try (Connection connection = DriverManager.getConnection(postgres.group(1), "postgres", "postgres");
+                ResultSet rows = connection
+                        .createStatement()
+                        .executeQuery("SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = current_database()"
+                                + " AND backend_type = 'client backend' AND pid <> pg_backend_pid()")) {
+            List<String> users = new ArrayList<>();
+            while (rows.next()) {
+                users.add(rows.getString(1));
+            }
+            return users;
         }
     }
 

@@ -36,7 +36,7 @@ class PortfolioAdministrationEndToEndIntegrationTests {
 
     @BeforeEach
     void arrange() {
-        DataSource dataSource = stack.worker().getBean(DataSource.class);
+        DataSource dataSource = TestStack.database();
         database = JdbcClient.create(dataSource);
         portfolio = TestPortfolio.seed(dataSource, 3);
         UUID ownerId = UUID.randomUUID();
@@ -62,7 +62,7 @@ class PortfolioAdministrationEndToEndIntegrationTests {
         assertThat(portfolioOf(spare)).isEqualTo(portfolio.id());
 
         // At most one portfolio per account.
-        TestPortfolio other = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 1);
+        TestPortfolio other = TestPortfolio.seed(TestStack.database(), 1);
         GatewayClient otherOwner = new GatewayClient(
                 stack.gatewayUrl(),
                 TestTokens.token(UUID.randomUUID(), "other@agency.example", other.id(), "OWNER"),

@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -23,7 +22,7 @@ class PreviewAgreesWithJobEndToEndIntegrationTests {
 
     @Test
     void offboardingAndRoleChangeOverMixedSituationsDoWhatTheirPreviewsSaid() {
-        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 3);
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 3);
         UUID admin = UUID.randomUUID();
         GatewayClient gateway = new GatewayClient(
                 stack.gatewayUrl(),

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
@@ -41,7 +40,7 @@ class ScimDeprovisioningEndToEndIntegrationTests {
 
     @Test
     void theIdentityProviderDeactivatesItsUserInThreeHundredAccountsAndTheyHaveNoAccessAnywhere() {
-        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 300);
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 300);
         String ownerToken = ownerToken(portfolio);
         GatewayClient gateway = new GatewayClient(stack.gatewayUrl(), ownerToken, portfolio.id());
         GatewayActivityLog activityLog = new GatewayActivityLog(stack.gatewayUrl(), ownerToken);
@@ -100,7 +99,7 @@ class ScimDeprovisioningEndToEndIntegrationTests {
 
     @Test
     void anAccountOwnerIsSkippedAndACreatedUserHasNoAccess() {
-        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 3);
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 3);
         String ownerToken = ownerToken(portfolio);
         GatewayClient gateway = new GatewayClient(stack.gatewayUrl(), ownerToken, portfolio.id());
         UserRef owner = portfolio.owner(portfolio.account(0));
@@ -117,7 +116,7 @@ class ScimDeprovisioningEndToEndIntegrationTests {
                 scim(scimToken, HttpMethod.DELETE, portfolio.id(), "/Users/" + owner.userId(), null);
 
         assertThat(created.getStatusCode().value()).as(created.getBody()).isEqualTo(201);
-        JdbcClient directory = JdbcClient.create(stack.worker().getBean(DataSource.class));
+        JdbcClient directory = JdbcClient.create(TestStack.database());
         assertThat(directory
                         .sql("SELECT idp_managed FROM directory.users WHERE email = ?")
                         .params(newcomer)

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +26,7 @@ class ScimReadmeIntegrationTests {
 
     @Test
     void theReadmesEntraIdAndOktaCommandsOffboardTheUserOnce(@TempDir Path directory) throws Exception {
-        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 3);
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 3);
         UserRef user = portfolio.addIdpManagedUser("sso", AccountRole.ANALYST, portfolio.accounts());
         UUID ownerId = UUID.randomUUID();
         Path tokenFile = directory.resolve("owner-token");

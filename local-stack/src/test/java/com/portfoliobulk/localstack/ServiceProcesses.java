@@ -77,6 +77,8 @@ final class ServiceProcesses implements AutoCloseable {
 
     private final DatabaseEndpoint database;
 
+    private final ServiceRoles.Logins logins;
+
     private final String kafkaBootstrapServers;
 
     private final Topics topics;
@@ -85,13 +87,17 @@ final class ServiceProcesses implements AutoCloseable {
 
     private ServiceProcesses(DatabaseEndpoint database, String kafkaBootstrapServers, Topics topics) {
         this.database = database;
+        this.logins = ServiceRoles.apply(database);
         this.kafkaBootstrapServers = kafkaBootstrapServers;
         this.topics = topics;
     }
 
     /**
-     * No process yet; the given database must be migrated already. Whatever is still running when the
-     * test JVM exits is killed then.
+     * No process yet; the given database must be migrated already. It gets the services' roles now
+     * ({@link ServiceRoles}), and each process logs in as its service's role. Whatever is still
+     * running when the test JVM exits is killed then.
+     *
+     * @param database the database, as a superuser
      */
     static ServiceProcesses on(DatabaseEndpoint database, String kafkaBootstrapServers, Topics topics) {
         ServiceProcesses processes = new ServiceProcesses(database, kafkaBootstrapServers, topics);
@@ -197,10 +203,15 @@ final class ServiceProcesses implements AutoCloseable {
 
     private ServiceProcess start(Service service, String name, Map<String, Object> own) {
         int port = freePort();
+        DatabaseEndpoint login = switch (service) {
+            case GATEWAY -> logins.gateway();
+            case WORKER -> logins.worker();
+            case AUDIT -> logins.audit();
+        };
         Map<String, Object> arguments = new LinkedHashMap<>();
-        arguments.put("spring.datasource.url", database.jdbcUrl());
-        arguments.put("spring.datasource.username", database.username());
-        arguments.put("spring.datasource.password", database.password());
+        arguments.put("spring.datasource.url", login.jdbcUrl());
+        arguments.put("spring.datasource.username", login.username());
+        arguments.put("spring.datasource.password", login.password());
         arguments.put("spring.datasource.hikari.maximum-pool-size", "4");
         arguments.put("spring.kafka.bootstrap-servers", kafkaBootstrapServers);
         arguments.put("bulk.internal-auth.token-secret", TestTokens.INTERNAL_SECRET);

@@ -1,7 +1,9 @@
 package com.portfoliobulk.localstack;
 
 import com.portfoliobulk.testsupport.SharedInfrastructure;
+import com.zaxxer.hikari.HikariDataSource;
 import java.util.Map;
+import javax.sql.DataSource;
 
 /**
  * One {@link ServiceStack} per test JVM on the shared infrastructure, for end-to-end tests, with the
@@ -13,6 +15,8 @@ final class TestStack {
     private static ServiceStack stack;
 
     private static LocalMailbox mailbox;
+
+    private static HikariDataSource database;
 
     private TestStack() {}
 
@@ -44,6 +48,23 @@ final class TestStack {
     static synchronized LocalMailbox mailbox() {
         get();
         return mailbox;
+    }
+
+    /**
+     * The shared database as its superuser, for tests that arrange or inspect data in any schema: the
+     * services' own connections (their roles) may only do what each service does.
+     */
+    static synchronized DataSource database() {
+        if (database == null) {
+            DatabaseEndpoint shared = sharedDatabase();
+            HikariDataSource pool = new HikariDataSource();
+            pool.setJdbcUrl(shared.jdbcUrl());
+            pool.setUsername(shared.username());
+            pool.setPassword(shared.password());
+            pool.setMaximumPoolSize(4);
+            database = pool;
+        }
+        return database;
     }
 
     /** The tests' shared database, as the local stack names a database. */

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
-import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -40,7 +39,7 @@ class TraceEndToEndIntegrationTests {
 
     @Test
     void theSubmissionsTraceTravelsWithTheJobItsTasksAndTheirActivityEvents() {
-        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 2);
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 2);
         UUID adminId = UUID.randomUUID();
         String token = TestTokens.token(adminId, "admin-" + adminId + "@agency.example", portfolio.id(), "OWNER");
         UserRef ann = portfolio.addUser("ann", AccountRole.ANALYST, portfolio.accounts());
@@ -63,7 +62,7 @@ class TraceEndToEndIntegrationTests {
         UUID job = UUID.fromString(GatewayClient.json(answer).get("jobId").asString());
         new GatewayClient(stack.gatewayUrl(), token, portfolio.id()).awaitTerminal(job);
 
-        String stored = JdbcClient.create(stack.gateway().getBean(DataSource.class))
+        String stored = JdbcClient.create(TestStack.database())
                 .sql("SELECT trace_parent FROM jobs.bulk_jobs WHERE id = :id")
                 .param("id", job)
                 .query(String.class)

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,7 +36,7 @@ class WebConsoleAdminSystemTests {
     void seedDemoAndOpenBrowser() {
         new DirectorySeed(TestStack.sharedDatabase()).seed(DemoPortfolio.generate(Instant.now()));
         new PortfolioAdminSeed(TestStack.sharedDatabase()).seed();
-        database = JdbcClient.create(stack.worker().getBean(DataSource.class));
+        database = JdbcClient.create(TestStack.database());
         browser = ConsoleBrowser.open(stack.gatewayUrl());
     }
 

@@ -40,7 +40,7 @@ class WebConsoleInvitationSystemTests {
 
     @Test
     void theInviteeOpensTheLinkSignsInAcceptsWithTheButtonAndIsAMember() {
-        DataSource database = stack.worker().getBean(DataSource.class);
+        DataSource database = TestStack.database();
         TestPortfolio portfolio = TestPortfolio.seed(database, 1);
         String invitee = TestPortfolio.newEmail("invitee");
         String admin = TestTokens.token(UUID.randomUUID(), "admin@agency.example", portfolio.id(), "OWNER");

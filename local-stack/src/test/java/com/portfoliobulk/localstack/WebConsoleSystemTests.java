@@ -8,7 +8,6 @@ import com.portfoliobulk.contracts.UserRef;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,7 +39,7 @@ class WebConsoleSystemTests {
 
     @Test
     void ownerFindsALeaverOffboardsThemThroughReviewChangesAndSeesTheJobCompleteAndTheActivityEntry() {
-        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 3);
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 3);
         UserRef leaver = portfolio.addUser("leaver", AccountRole.ANALYST, portfolio.accounts());
         portfolio.addUser("stayer", AccountRole.MANAGER, portfolio.accounts());
         String admin = "admin-" + UUID.randomUUID() + "@agency.example";
@@ -107,7 +106,7 @@ class WebConsoleSystemTests {
 
     @Test
     void ownerInvitesTwoAddressesToThreeAccountsWithARolePerAccount() {
-        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 3);
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 3);
         String first = TestPortfolio.newEmail("invitee-one");
         String second = TestPortfolio.newEmail("invitee-two");
 
@@ -146,7 +145,7 @@ class WebConsoleSystemTests {
 
     @Test
     void ownerChangesOneRoleWithTheProfilePagesSelectorAndOwnersStayLocked() {
-        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 2);
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 2);
         UserRef ann = portfolio.addUser("ann", AccountRole.ANALYST, portfolio.accounts());
         UserRef owner = portfolio.owner(portfolio.account(0));
 
@@ -178,7 +177,7 @@ class WebConsoleSystemTests {
 
     @Test
     void viewOnlyAdministratorSeesTheUsersButNoBulkActions() {
-        TestPortfolio portfolio = TestPortfolio.seed(stack.worker().getBean(DataSource.class), 2);
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 2);
         UserRef ann = portfolio.addUser("ann", AccountRole.ANALYST, portfolio.accounts());
 
         browser.signIn("viewer-" + UUID.randomUUID() + "@agency.example", "USER_MANAGEMENT_VIEW", portfolio.id());

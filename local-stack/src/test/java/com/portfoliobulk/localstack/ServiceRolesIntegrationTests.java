@@ -1,0 +1,309 @@
+package com.portfoliobulk.localstack;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.testsupport.SharedInfrastructure;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The services' database roles (bulk-schema's {@code db/service-roles.sql}, applied by {@link
+ * ServiceRoles}): each is no superuser, owns its service's schema, cannot create anything in another's
+ * or run a program through {@code COPY}, and can do what its service does; a database the superuser
+ * migrated (a data directory from before the roles) is handed over and runs jobs.
+ */
+class ServiceRolesIntegrationTests {
+
+    /** PostgreSQL's insufficient_privilege. */
+    private static final String DENIED = "42501";
+
+    private static final Map<String, String> OWN_SCHEMA = Map.of(
+            ServiceRoles.GATEWAY, "jobs",
+            ServiceRoles.WORKER, "directory",
+            ServiceRoles.AUDIT, "audit");
+
+    @Test
+    void eachRoleOwnsItsSchemaAndIsConfinedToWhatItsServiceUses() throws Exception {
+        try (OwnDatabase database = OwnDatabase.create("roles")) {
+            // Migrated by the superuser, as before the roles: the script hands everything over, twice over.
+            ServiceRoles.apply(database.endpoint());
+            ServiceRoles.Logins logins = ServiceRoles.apply(database.endpoint());
+            JdbcClient admin = jdbc(database.endpoint());
+            OWN_SCHEMA.forEach((role, schema) -> {
+                assertThat(admin.sql("SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = ?")
+                                .param(schema)
+                                .query(String.class)
+                                .single())
+                        .isEqualTo(role);
+                assertThat(admin.sql("""
+                                SELECT c.relname FROM pg_class c
+                                WHERE c.relnamespace = ?::regnamespace AND c.relowner <> ?::regrole
+                                UNION ALL
+                                SELECT p.proname FROM pg_proc p
+                                WHERE p.pronamespace = ?::regnamespace AND p.proowner <> ?::regrole""")
+                                .params(schema, role, schema, role)
+                                .query(String.class)
+                                .list())
+                        .as("objects of %s not owned by %s", schema, role)
+                        .isEmpty();
+                assertThat(admin.sql("SELECT count(*) FROM pg_class WHERE oid = to_regclass(?)")
+                                .param(schema + ".flyway_schema_history")
+                                .query(Long.class)
+                                .single())
+                        .as("%s's Flyway history table is there (and its role's, by the check above)", schema)
+                        .isOne();
+            });
+
+            for (DatabaseEndpoint login : List.of(logins.gateway(), logins.worker(), logins.audit())) {
+                try (Connection connection = connect(login)) {
+                    String role = login.username();
+                    assertThat(single(connection, "SELECT current_user")).isEqualTo(role);
+                    assertThat(single(connection, """
+                                    SELECT rolsuper OR rolcreatedb OR rolcreaterole OR rolreplication OR rolbypassrls
+                                    FROM pg_roles WHERE rolname = current_user""")).isEqualTo("f");
+                    assertThat(single(
+                                    connection,
+                                    "SELECT count(*) FROM pg_auth_members WHERE member = current_user::regrole"))
+                            .as("%s is a member of no role (pg_execute_server_program, ...)", role)
+                            .isEqualTo("0");
+                    assertDenied(connection, "COPY (SELECT 1) TO PROGRAM 'true'");
+                    assertDenied(connection, "CREATE TEMPORARY TABLE scratch (id int)");
+                    for (String schema : List.of("jobs", "directory", "audit", "public")) {
+                        String create = "CREATE TABLE " + schema + ".intruder (id int)";
+                        if (schema.equals(OWN_SCHEMA.get(role))) {
+                            execute(connection, create);
+                            execute(connection, "DROP TABLE " + schema + ".intruder");
+                        } else {
+                            assertDenied(connection, create);
+                        }
+                    }
+                }
+            }
+
+            UUID id = UUID.randomUUID();
+            try (Connection gateway = connect(logins.gateway())) {
+                inRolledBackTransaction(gateway, () -> {
+                    execute(
+                            gateway,
+                            "INSERT INTO jobs.closed_portfolios (portfolio_id, closed_by) VALUES ('" + id + "', '" + id
+                                    + "')");
+                    execute(
+                            gateway,
+                            "UPDATE jobs.closed_portfolios SET closed_at = now() WHERE portfolio_id = '" + id + "'");
+                    assertThat(single(
+                                    gateway,
+                                    "SELECT count(*) FROM jobs.closed_portfolios WHERE portfolio_id = '" + id + "'"))
+                            .isEqualTo("1");
+                    execute(gateway, "DELETE FROM jobs.closed_portfolios WHERE portfolio_id = '" + id + "'");
+                });
+                // It reads the directory, never writes it, and never touches the activity log.
+                single(gateway, "SELECT count(*) FROM directory.users");
+                assertDenied(gateway, "INSERT INTO directory.portfolios (id, name) VALUES ('" + id + "', 'x')");
+                assertDenied(gateway, "SELECT count(*) FROM audit.activity_log");
+                // What a later migration creates in jobs, the worker may use as the rest of jobs.
+                execute(gateway, "CREATE TABLE jobs.later_migration (id int)");
+            }
+            try (Connection worker = connect(logins.worker())) {
+                inRolledBackTransaction(worker, () -> {
+                    execute(worker, "INSERT INTO directory.portfolios (id, name) VALUES ('" + id + "', 'Roles')");
+                    execute(worker, "UPDATE directory.portfolios SET name = 'Renamed' WHERE id = '" + id + "'");
+                    execute(worker, "DELETE FROM directory.portfolios WHERE id = '" + id + "'");
+                });
+                // It applies tasks and ends jobs (the trigger writes the webhook outbox as the worker),
+                // releases deferred tasks and records dead letters; it deletes nothing there.
+                inRolledBackTransaction(worker, () -> {
+                    execute(
+                            worker,
+                            "INSERT INTO jobs.task_dead_letters (id, source_topic, source_partition,"
+                                    + " source_offset, reason) VALUES ('" + id + "', 't', 0, 0, 'test')");
+                    single(worker, "SELECT jobs.release_deferred_tasks(NULL, 10)");
+                    execute(worker, "INSERT INTO jobs.later_migration (id) VALUES (1)");
+                });
+                assertDenied(worker, "DELETE FROM jobs.bulk_jobs");
+                assertDenied(worker, "TRUNCATE jobs.bulk_tasks");
+                assertDenied(worker, "ALTER TABLE jobs.bulk_jobs ADD COLUMN intruder int");
+                assertDenied(worker, "SELECT count(*) FROM audit.activity_log");
+                execute(worker, "CREATE TABLE directory.later_migration (id int)");
+            }
+            endAJobAsTheWorker(admin, logins.worker());
+            try (Connection audit = connect(logins.audit())) {
+                inRolledBackTransaction(audit, () -> {
+                    execute(audit, """
+                            INSERT INTO audit.activity_log (entry_id, event_id, account_id, occurred_at, action,
+                                initiated_from, actor_user_id, actor_email, portfolio_id, summary)
+                            VALUES ('%1$s', '%1$s', '%1$s', now(), 'ACCOUNT_LINKED', 'PORTFOLIO', '%1$s',
+                                'owner@example.com', '%1$s', 'linked')""".formatted(id));
+                    execute(audit, "DELETE FROM audit.activity_log WHERE entry_id = '" + id + "'");
+                });
+                assertDenied(audit, "SELECT count(*) FROM jobs.bulk_jobs");
+                assertDenied(audit, "SELECT count(*) FROM directory.users");
+            }
+            try (Connection gateway = connect(logins.gateway())) {
+                single(gateway, "SELECT count(*) FROM directory.later_migration");
+                assertDenied(gateway, "INSERT INTO directory.later_migration (id) VALUES (1)");
+            }
+        }
+    }
+
+    /** The in-JVM stack's services log in as their own roles, not as the database's superuser. */
+    @Test
+    void theStacksServicesLogInAsTheirOwnRoles() {
+        ServiceStack stack = TestStack.get();
+        Map<ConfigurableApplicationContext, String> roles = Map.of(
+                stack.gateway(), ServiceRoles.GATEWAY,
+                stack.worker(), ServiceRoles.WORKER,
+                stack.audit(), ServiceRoles.AUDIT);
+        roles.forEach((context, role) -> assertThat(JdbcClient.create(context.getBean(DataSource.class))
+                        .sql("SELECT current_user")
+                        .query(String.class)
+                        .single())
+                .isEqualTo(role));
+    }
+
+    /**
+     * A data directory from before the roles (the services migrated their schemas as the superuser)
+     * starts: the local stack hands the schemas to the roles, the services migrate and run a job, and
+     * the worker's and the audit-consumer's writes land.
+     */
+    @Test
+    void aDataDirectoryTheSuperuserMigratedKeepsWorking(@TempDir Path dataDirectory) {
+        try (DataDirectory directory = DataDirectory.open(dataDirectory, false);
+                PersistentPostgres postgres = PersistentPostgres.start(
+                        directory.postgres(), 0, directory.logs().resolve("postgres.log"))) {
+            DatabaseEndpoint superuser = postgres.endpoint();
+            SharedInfrastructure.migrate(new com.portfoliobulk.testsupport.DatabaseEndpoint(
+                    superuser.jdbcUrl(), superuser.username(), superuser.password()));
+            assertThat(jdbc(superuser)
+                            .sql("SELECT DISTINCT nspowner::regrole::text FROM pg_namespace"
+                                    + " WHERE nspname IN ('jobs', 'directory', 'audit')")
+                            .query(String.class)
+                            .list())
+                    .containsExactly(superuser.username());
+        }
+
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        try (LocalStack stack =
+                LocalStack.start(LocalStackOptions.onFreePorts(dataDirectory), new PrintStream(printed, true, UTF_8))) {
+            assertThat(printed.toString(UTF_8))
+                    .contains("the services log in as bulk_gateway, bulk_worker and bulk_audit");
+            JdbcClient admin = jdbc(stack.database());
+            assertThat(admin.sql("SELECT nspname || ':' || nspowner::regrole FROM pg_namespace"
+                                    + " WHERE nspname IN ('jobs', 'directory', 'audit') ORDER BY nspname")
+                            .query(String.class)
+                            .list())
+                    .containsExactly("audit:bulk_audit", "directory:bulk_worker", "jobs:bulk_gateway");
+
+            GatewayClient owner =
+                    new GatewayClient(stack.gatewayUrl(), stack.adminToken().orElseThrow(), DemoPortfolio.PORTFOLIO_ID);
+            UUID job = owner.submit(Map.of("type", "OFFBOARD_USERS", "userIds", List.of(DemoPortfolio.LEAVER_ID)));
+            JsonNode ended = owner.awaitTerminal(job);
+            assertThat(ended.get("status").asString()).isEqualTo("COMPLETED");
+            long succeeded = ended.get("counts").get("succeeded").asLong();
+            assertThat(succeeded).isPositive();
+            assertThat(admin.sql("SELECT type FROM jobs.webhook_events WHERE job_id = ?")
+                            .param(job)
+                            .query(String.class)
+                            .list())
+                    .as("the job's end, written by the worker's update through the trigger")
+                    .containsExactly("job.completed");
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(
+                            () -> assertThat(admin.sql("SELECT count(*) FROM audit.activity_log WHERE job_id = ?")
+                                            .param(job)
+                                            .query(Long.class)
+                                            .single())
+                                    .as("activity entries the audit-consumer wrote")
+                                    .isEqualTo(succeeded));
+        }
+    }
+
+    /** The worker's update that ends a job fires the trigger that writes the webhook outbox. */
+    private static void endAJobAsTheWorker(JdbcClient admin, DatabaseEndpoint worker) throws SQLException {
+        UUID job = UUID.randomUUID();
+        admin.sql("""
+                        INSERT INTO jobs.bulk_jobs (id, portfolio_id, type, status, requested_by_user_id,
+                            requested_by_email, total, pending)
+                        VALUES (?, ?, 'OFFBOARD_USERS', 'IN_PROGRESS', ?, 'owner@example.com', 0, 0)""").params(job, UUID.randomUUID(), UUID.randomUUID()).update();
+        try (Connection connection = connect(worker)) {
+            execute(connection, "UPDATE jobs.bulk_jobs SET status = 'COMPLETED' WHERE id = '" + job + "'");
+        }
+        assertThat(admin.sql("SELECT type FROM jobs.webhook_events WHERE job_id = ?")
+                        .param(job)
+                        .query(String.class)
+                        .list())
+                .containsExactly("job.completed");
+    }
+
+    private interface Statements {
+        void run() throws SQLException;
+    }
+
+    private static void inRolledBackTransaction(Connection connection, Statements statements) throws SQLException {
+        connection.setAutoCommit(false);
+        try {
+            statements.run();
+        } finally {
+            connection.rollback();
+            connection.setAutoCommit(true);
+        }
+    }
+
+    private static void assertDenied(Connection connection, String sql) {
+        assertThatThrownBy(() -> execute(connection, sql))
+                .as("%s may not: %s", currentUser(connection), sql)
+                .isInstanceOfSatisfying(
+                        SQLException.class,
+                        ex -> assertThat(ex.getSQLState()).as(ex.getMessage()).isEqualTo(DENIED));
+    }
+
+    private static String currentUser(Connection connection) {
+        try {
+            return connection.getMetaData().getUserName();
+        } catch (SQLException ex) {
+            return "?";
+        }
+    }
+
+    private static void execute(Connection connection, String sql) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
+    private static String single(Connection connection, String sql) throws SQLException {
+        try (Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery(sql)) {
+            assertThat(rows.next()).as(sql).isTrue();
+            return rows.getString(1);
+        }
+    }
+
+    private static Connection connect(DatabaseEndpoint login) throws SQLException {
+        return DriverManager.getConnection(login.jdbcUrl(), login.username(), login.password());
+    }
+
+    private static JdbcClient jdbc(DatabaseEndpoint endpoint) {
+        return JdbcClient.create(
+                new DriverManagerDataSource(endpoint.jdbcUrl(), endpoint.username(), endpoint.password()));
+    }
+}
