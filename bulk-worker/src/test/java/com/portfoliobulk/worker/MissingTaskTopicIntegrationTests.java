@@ -7,20 +7,16 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.testsupport.DeclaredTopicChecks;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
-import com.portfoliobulk.testsupport.SharedInfrastructure;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import com.portfoliobulk.worker.fixtures.TaskRecords;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
@@ -51,20 +47,10 @@ class MissingTaskTopicIntegrationTests {
 
     @Test
     void theListenerDoesNotCreateItsTopicAndReadsItOnceItIsDeclared() throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+        try (Admin admin = DeclaredTopicChecks.admin(bootstrapServers);
                 TaskRecords records = new TaskRecords(bootstrapServers, TOPIC)) {
-            // The listener polls every second; the broker would have created the topic on its first poll.
-            await().during(Duration.ofSeconds(3))
-                    .atMost(Duration.ofSeconds(5))
-                    .until(() -> !admin.listTopics()
-                            .names()
-                            .get(10, TimeUnit.SECONDS)
-                            .contains(TOPIC));
-
-            // As the gateway declares it.
-            admin.createTopics(List.of(new NewTopic(TOPIC, SharedInfrastructure.PARTITIONS, (short) 1)))
-                    .all()
-                    .get(30, TimeUnit.SECONDS);
+            // The listener polls every second meanwhile; then the topic is made as the gateway declares it.
+            DeclaredTopicChecks.assertNotCreatedByItsConsumerThenDeclare(admin, TOPIC, Duration.ofSeconds(3));
             Portfolio portfolio = new DirectorySeed(jdbc).portfolio(1);
             JobFixture jobs = new JobFixture(jdbc);
             SubmittedJob job = jobs.submit(
