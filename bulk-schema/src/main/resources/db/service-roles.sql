@@ -7,7 +7,9 @@
 --
 --   role          owns (migrates)   in the other schemas
 --   bulk_gateway  jobs              directory: SELECT (the gateway reads the account directory)
---   bulk_worker   directory         jobs: SELECT, INSERT, UPDATE on the tables, USAGE on the sequences,
+--   bulk_worker   directory         jobs: SELECT, INSERT, UPDATE on the five tables it writes and SELECT
+--                                   on the one it reads (named by jobs/afterMigrate__worker_grants.sql),
+--                                   USAGE on the sequences,
 --                                   EXECUTE on the functions (it applies tasks, ends jobs, whose
 --                                   trigger writes the webhook outbox, releases deferred tasks and
 --                                   records dead letters)
@@ -151,13 +153,23 @@ ALTER DEFAULT PRIVILEGES FOR ROLE bulk_audit REVOKE EXECUTE ON ROUTINES FROM PUB
 -- trigger that writes webhook_events), releases deferred tasks (release_deferred_tasks, which queues
 -- task_republications) and records dead letters (task_dead_letters). It deletes nothing there.
 GRANT USAGE ON SCHEMA jobs TO bulk_worker;
-GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA jobs TO bulk_worker;
+-- Its tables, exactly: the gateway's migrations keep the list (jobs/afterMigrate__worker_grants.sql).
+-- Before the gateway first migrated with that list (a database from before it), all of jobs' tables,
+-- until the gateway's next start narrows them.
+DO $worker_tables$
+BEGIN
+    IF to_regprocedure('jobs.grant_worker_tables()') IS NOT NULL THEN
+        PERFORM jobs.grant_worker_tables();
+    ELSE
+        GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA jobs TO bulk_worker;
+    END IF;
+END
+$worker_tables$;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobs TO bulk_worker;
 GRANT EXECUTE ON ALL ROUTINES IN SCHEMA jobs TO bulk_worker;
 ALTER DEFAULT PRIVILEGES FOR ROLE bulk_gateway IN SCHEMA jobs REVOKE ALL ON TABLES FROM bulk_worker, bulk_audit;
 ALTER DEFAULT PRIVILEGES FOR ROLE bulk_gateway IN SCHEMA jobs REVOKE ALL ON SEQUENCES FROM bulk_worker, bulk_audit;
 ALTER DEFAULT PRIVILEGES FOR ROLE bulk_gateway IN SCHEMA jobs REVOKE ALL ON ROUTINES FROM bulk_worker, bulk_audit;
-ALTER DEFAULT PRIVILEGES FOR ROLE bulk_gateway IN SCHEMA jobs GRANT SELECT, INSERT, UPDATE ON TABLES TO bulk_worker;
 ALTER DEFAULT PRIVILEGES FOR ROLE bulk_gateway IN SCHEMA jobs GRANT USAGE ON SEQUENCES TO bulk_worker;
 ALTER DEFAULT PRIVILEGES FOR ROLE bulk_gateway IN SCHEMA jobs GRANT EXECUTE ON ROUTINES TO bulk_worker;
 

@@ -120,7 +120,8 @@ class ServiceRolesIntegrationTests {
                 single(gateway, "SELECT count(*) FROM directory.users");
                 assertDenied(gateway, "INSERT INTO directory.portfolios (id, name) VALUES ('" + id + "', 'x')");
                 assertDenied(gateway, "SELECT count(*) FROM audit.activity_log");
-                // What a later migration creates in jobs, the worker may use as the rest of jobs.
+                // A table a later migration creates in jobs is not the worker's unless the gateway's
+                // grants name it.
                 execute(gateway, "CREATE TABLE jobs.later_migration (id int)");
             }
             try (Connection worker = connect(logins.worker())) {
@@ -137,8 +138,20 @@ class ServiceRolesIntegrationTests {
                             "INSERT INTO jobs.task_dead_letters (id, source_topic, source_partition,"
                                     + " source_offset, reason) VALUES ('" + id + "', 't', 0, 0, 'test')");
                     single(worker, "SELECT jobs.release_deferred_tasks(NULL, 10)");
-                    execute(worker, "INSERT INTO jobs.later_migration (id) VALUES (1)");
+                    single(worker, "SELECT count(*) FROM jobs.account_roles");
                 });
+                // Nothing else of the gateway's: not who administers a portfolio, nor its SCIM tokens
+                // or webhook subscriptions.
+                for (String table : List.of(
+                        "portfolio_users",
+                        "portfolio_roles",
+                        "scim_tokens",
+                        "webhook_subscriptions",
+                        "idempotency_keys",
+                        "later_migration")) {
+                    assertDenied(worker, "SELECT count(*) FROM jobs." + table);
+                }
+                assertDenied(worker, "INSERT INTO jobs.later_migration (id) VALUES (1)");
                 assertDenied(worker, "DELETE FROM jobs.bulk_jobs");
                 assertDenied(worker, "TRUNCATE jobs.bulk_tasks");
                 assertDenied(worker, "ALTER TABLE jobs.bulk_jobs ADD COLUMN intruder int");

@@ -1,0 +1,23 @@
+-- Runs after every migration of the jobs schema (a Flyway callback, not a versioned migration): gives
+-- the bulk-worker's role (db/service-roles.sql) exactly the tables of the gateway's schema it uses, and
+-- nothing else of it: not the portfolio users and their roles, the SCIM tokens, the webhook
+-- subscriptions or the administrative log. A table a later migration adds that the worker needs is
+-- named here. Without the role (tests and setups where every service is the superuser) it does nothing.
+CREATE OR REPLACE FUNCTION jobs.grant_worker_tables() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bulk_worker') THEN
+        RETURN;
+    END IF;
+    REVOKE ALL ON ALL TABLES IN SCHEMA jobs FROM bulk_worker;
+    -- It applies tasks and ends jobs (ending one fires the trigger that writes webhook_events),
+    -- releases deferred tasks (release_deferred_tasks queues task_republications) and records dead
+    -- letters; it deletes nothing.
+    GRANT SELECT, INSERT, UPDATE
+        ON jobs.bulk_tasks, jobs.bulk_jobs, jobs.task_dead_letters, jobs.task_republications, jobs.webhook_events
+        TO bulk_worker;
+    -- Invitation e-mails name a custom account role by its configured name.
+    GRANT SELECT ON jobs.account_roles TO bulk_worker;
+END
+$$;
+
+SELECT jobs.grant_worker_tables();
