@@ -12,7 +12,8 @@ import java.util.Locale;
 /**
  * One HTTP/1.1 exchange over a raw socket, for the requests no well-behaved HTTP client would send (an
  * encoded NUL, slash or backslash in a path segment, a control character in a header value), so that
- * tests see what the servlet container itself answers. The request should ask for
+ * tests see what the servlet container itself answers; and for {@code TRACE}, whose answer must be seen
+ * as the server wrote it. The request should ask for
  * {@code Connection: close}: the answer is read to the end of the stream.
  */
 public final class RawHttp {

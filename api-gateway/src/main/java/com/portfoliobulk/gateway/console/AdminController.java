@@ -1,5 +1,7 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.contracts.paging.PageRequest;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -12,7 +14,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 
 /**
- * The portfolio's administration page: its portfolio users and their roles, the custom account
+ * The portfolio's administration page: its portfolio users and their roles (by name), the custom account
  * roles, the linked accounts, a pending Owner transfer and the newest administration log entries,
  * each as the API answers the signed-in administrator; and changing a portfolio user's role.
  */
@@ -44,9 +46,11 @@ class AdminController {
         boolean manages = users.refusal() == null;
         model.addAttribute("managesUsers", manages);
         if (manages) {
-            model.addAttribute(
-                    "portfolioRoles",
-                    section(() -> api.portfolioRoles(user, portfolioId, limit)).items());
+            // Every portfolio role, read once: the choices of each user's selector and the names of their roles.
+            List<?> portfolioRoles = section(() -> api.portfolioRoles(user, portfolioId, PageRequest.MAX_LIMIT))
+                    .items();
+            model.addAttribute("portfolioRoles", portfolioRoles);
+            model.addAttribute("portfolioRoleNames", names(portfolioRoles));
             Section log = section(() -> api.adminLog(user, portfolioId, limit));
             model.addAttribute("adminLog", log.items());
             model.addAttribute("logRefused", log.refusal());
@@ -85,6 +89,17 @@ class AdminController {
             }
             throw problem;
         }
+    }
+
+    /** The name of each role of the API's list by its code, for {@code fmt.role(code, portfolioRoleNames)}. */
+    private static Map<String, String> names(List<?> roles) {
+        Map<String, String> names = new LinkedHashMap<>();
+        for (Object role : roles) {
+            if (role instanceof Map<?, ?> map && map.get("code") != null && map.get("name") != null) {
+                names.put(map.get("code").toString(), map.get("name").toString());
+            }
+        }
+        return names;
     }
 
     private static Section section(Supplier<Map<String, Object>> read) {

@@ -6,6 +6,8 @@ import com.portfoliobulk.testsupport.DirectorySeed;
 import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -72,6 +74,32 @@ class ConsoleAdminIntegrationTests {
     }
 
     @Test
+    void eachPortfolioUsersRoleIsShownByItsNameNotItsCode() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        jdbc.sql("INSERT INTO jobs.portfolio_roles (portfolio_id, code, name, permissions)"
+                        + " VALUES (:p, 'BRAND_AUDITOR', 'Brand auditor', ARRAY['USER_MANAGEMENT_VIEW'])")
+                .param("p", portfolio.id())
+                .update();
+        Map<String, String> roles = Map.of(
+                "ann", "ADMIN",
+                "eve", "USER_MANAGEMENT_EDIT",
+                "vic", "USER_MANAGEMENT_VIEW",
+                "bea", "BRAND_AUDITOR");
+        roles.forEach((name, role) -> portfolioUser(portfolio, portfolio.user(name), portfolio.email(name), role));
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+
+        String page = get("/console/portfolios/" + portfolio.id() + "/admin").body();
+
+        assertThat(roleCell(page, portfolio.email("ann"))).isEqualTo("Admin");
+        assertThat(roleCell(page, portfolio.email("eve"))).isEqualTo("User Management EDIT");
+        assertThat(roleCell(page, portfolio.email("vic"))).isEqualTo("User Management VIEW");
+        assertThat(roleCell(page, portfolio.email("bea"))).isEqualTo("Brand auditor");
+        assertThat(page)
+                .doesNotContain(
+                        ">ADMIN<", ">USER_MANAGEMENT_EDIT<", ">USER_MANAGEMENT_VIEW<", ">BRAND_AUDITOR<", ">OWNER<");
+    }
+
+    @Test
     void aViewOnlyAdministratorSeesTheApisRefusalAndNoRoleForm() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
         UUID vera = portfolio.user("vera");
@@ -98,6 +126,16 @@ class ConsoleAdminIntegrationTests {
                 .param("e", email)
                 .param("r", role)
                 .update();
+    }
+
+    /** The text of the role cell of the portfolio user's row. */
+    private static String roleCell(String page, String email) {
+        Matcher cell = Pattern.compile(
+                        "data-email=\"" + Pattern.quote(email) + "\">.*?<td class=\"role\">([^<]*)</td>",
+                        Pattern.DOTALL)
+                .matcher(page);
+        assertThat(cell.find()).as(page).isTrue();
+        return cell.group(1).strip();
     }
 
     private String roleOf(DirectorySeed.Portfolio portfolio, UUID user) {

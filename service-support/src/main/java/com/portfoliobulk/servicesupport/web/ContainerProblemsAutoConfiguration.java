@@ -48,13 +48,11 @@ public final class ContainerProblemsAutoConfiguration {
             }
             HttpStatus status = HttpStatus.resolve(code);
             String phrase = status == null ? "Error" : status.getReasonPhrase();
-            String type = ProblemTypes.forStatus(code).toString();
             String detail = code >= 500
                     ? "The request could not be completed; try again later."
                     : "The request cannot be answered: " + code + " " + phrase
                             + ". Check the path and headers for characters that are not allowed.";
-            String json = "{\"type\":\"" + type + "\",\"title\":\"" + phrase + "\",\"status\":" + code
-                    + ",\"detail\":\"" + detail + "\"}";
+            String json = ProblemJson.of(code, detail, null);
             try {
                 response.setContentType("application/problem+json");
                 response.setCharacterEncoding("UTF-8");
