@@ -1,0 +1,31 @@
+package com.portfoliobulk.gateway.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * By default ({@code BULK_API_DOCS_ENABLED} unset) the gateway serves its API description and Swagger
+ * UI to anyone; {@link ApiDocsSwitchedOffIntegrationTests} switches both off.
+ */
+class ApiDocsIntegrationTests extends GatewayIntegrationTest {
+
+    @Test
+    void theDescriptionAndSwaggerUiAreServedWithoutAToken() {
+        Answer description = api.get(null, "/v3/api-docs");
+        Answer ui = api.get(null, "/swagger-ui/index.html", Map.of("Accept", "text/html"));
+        Answer uiEntry = api.get(null, "/swagger-ui.html", Map.of("Accept", "text/html"));
+
+        assertThat(description.status()).isEqualTo(200);
+        assertThat(description.body().path("openapi").asString()).startsWith("3.1");
+        assertThat(description.body().path("paths").has("/api/v1/portfolios/{portfolioId}/bulk-jobs"))
+                .isTrue();
+        assertThat(ui.status()).isEqualTo(200);
+        assertThat(ui.text()).contains("swagger-ui");
+        assertThat(uiEntry.status()).isEqualTo(302);
+        assertThat(uiEntry.header("Location")).endsWith("/swagger-ui/index.html");
+    }
+}
