@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 class ApiDocsIntegrationTests extends GatewayIntegrationTest {
 
     @Test
-    void theDescriptionAndSwaggerUiAreServedWithoutAToken() {
+    void theDescriptionInJsonAndYamlAndSwaggerUiAreServedWithoutAToken() {
         Answer description = api.get(null, "/v3/api-docs");
+        Answer yaml = api.get(null, "/v3/api-docs.yaml", Map.of("Accept", "application/vnd.oai.openapi"));
         Answer ui = api.get(null, "/swagger-ui/index.html", Map.of("Accept", "text/html"));
         Answer uiEntry = api.get(null, "/swagger-ui.html", Map.of("Accept", "text/html"));
 
@@ -23,6 +24,8 @@ class ApiDocsIntegrationTests extends GatewayIntegrationTest {
         assertThat(description.body().path("openapi").asString()).startsWith("3.1");
         assertThat(description.body().path("paths").has("/api/v1/portfolios/{portfolioId}/bulk-jobs"))
                 .isTrue();
+        assertThat(yaml.status()).isEqualTo(200);
+        assertThat(yaml.text()).startsWith("openapi: 3.1").contains("/api/v1/portfolios/{portfolioId}/bulk-jobs:");
         assertThat(ui.status()).isEqualTo(200);
         assertThat(ui.text()).contains("swagger-ui");
         assertThat(uiEntry.status()).isEqualTo(302);

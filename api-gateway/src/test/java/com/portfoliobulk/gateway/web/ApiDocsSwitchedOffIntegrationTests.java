@@ -21,7 +21,11 @@ class ApiDocsSwitchedOffIntegrationTests extends GatewayIntegrationTest {
         UUID portfolio = directory.portfolio().id();
 
         for (String path : new String[] {
-            "/v3/api-docs", "/v3/api-docs/swagger-config", "/swagger-ui.html", "/swagger-ui/index.html"
+            "/v3/api-docs",
+            "/v3/api-docs.yaml",
+            "/v3/api-docs/swagger-config",
+            "/swagger-ui.html",
+            "/swagger-ui/index.html"
         }) {
             for (String token : new String[] {null, admin(portfolio)}) {
                 Answer answer = api.get(token, path);
