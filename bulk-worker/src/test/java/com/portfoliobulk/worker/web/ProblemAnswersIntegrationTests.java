@@ -161,6 +161,7 @@ class ProblemAnswersIntegrationTests extends WorkerIntegrationSupport {
         assertThat(limit.field(0)).isEqualTo("limit");
         unknown.assertProblem(404, ProblemTypes.NOT_FOUND);
         assertThat(unknown.detail()).isEqualTo("No dead letter has this id.");
+        assertThat(unknown.body.path("title").asString()).isEqualTo("Not found");
         notLinked.assertProblem(404, ProblemTypes.NOT_FOUND);
         assertThat(notLinked.detail()).isEqualTo("The account is not linked to this portfolio.");
     }
@@ -170,6 +171,8 @@ class ProblemAnswersIntegrationTests extends WorkerIntegrationSupport {
         Answer answer = send(HttpMethod.GET, "/internal/no-such-thing", null, null, true);
 
         answer.assertProblem(404, ProblemTypes.NOT_FOUND);
+        assertThat(answer.body.path("title").asString()).isEqualTo("Not found");
+        assertThat(answer.detail()).contains("'/internal/no-such-thing'", "check the path");
     }
 
     @Test

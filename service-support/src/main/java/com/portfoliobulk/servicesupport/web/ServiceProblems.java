@@ -31,6 +31,7 @@ import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.exc.MismatchedInputException;
 
@@ -49,6 +50,9 @@ import tools.jackson.databind.exc.MismatchedInputException;
 class ServiceProblems extends ResponseEntityExceptionHandler {
 
     private static final LogAccessor log = new LogAccessor(ServiceProblems.class);
+
+    /** The title of every 404, as the gateway's. */
+    static final String NOT_FOUND = "Not found";
 
     @ExceptionHandler
     ResponseEntity<Object> invalidPageRequest(InvalidPageRequestException ex, WebRequest request) {
@@ -158,13 +162,28 @@ class ServiceProblems extends ResponseEntityExceptionHandler {
         return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
     }
 
-    /** Spring MVC's own refusals get the product's problem type of their status, not {@code about:blank}. */
+    /** A path no endpoint has: 404 naming it, not as the missing static resource Spring MVC looked for. */
+    @Override
+    protected ResponseEntity<Object> handleNoResourceFoundException(
+            NoResourceFoundException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(
+                status, "No endpoint has the path '/" + ex.getResourcePath() + "'; check the path.");
+        return handleExceptionInternal(ex, problem, headers, status, request);
+    }
+
+    /**
+     * Spring MVC's own refusals get the product's problem type of their status, not {@code
+     * about:blank}; every 404 is titled {@value #NOT_FOUND}, whatever was not found.
+     */
     @Override
     protected ResponseEntity<Object> handleExceptionInternal(
             Exception ex, Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
         ResponseEntity<Object> answer = super.handleExceptionInternal(ex, body, headers, statusCode, request);
         if (answer != null && answer.getBody() instanceof ProblemDetail problem) {
             problem.setType(ProblemTypes.orForStatus(problem.getType(), statusCode.value()));
+            if (statusCode.value() == HttpStatus.NOT_FOUND.value()) {
+                problem.setTitle(NOT_FOUND);
+            }
         }
         return answer;
     }
