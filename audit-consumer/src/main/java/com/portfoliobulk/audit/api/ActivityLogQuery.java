@@ -3,6 +3,8 @@ package com.portfoliobulk.audit.api;
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
 import com.portfoliobulk.contracts.paging.PageRequest;
+import com.portfoliobulk.servicesupport.web.FieldError;
+import com.portfoliobulk.servicesupport.web.InvalidParametersException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;

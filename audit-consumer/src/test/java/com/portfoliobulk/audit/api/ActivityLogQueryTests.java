@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.PageRequest;
+import com.portfoliobulk.servicesupport.web.FieldError;
+import com.portfoliobulk.servicesupport.web.InvalidParametersException;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;

@@ -1,25 +1,24 @@
 package com.portfoliobulk.worker.deadletter;
 
+import com.portfoliobulk.servicesupport.web.InvalidParametersException;
+import com.portfoliobulk.servicesupport.web.ProblemException;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.http.converter.HttpMessageNotReadableException;
-import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 
 /**
  * The operators' dead-letter API on the worker's internal port: list the task dead letters and
  * re-drive one after a fix. Like every {@code /internal/*} call it needs an internal token (see
- * {@code InternalApiAuthentication}; without one: 401).
+ * {@code InternalApiAuthentication}; without one: 401). Refusals are problems of the service's one
+ * error model ({@code ServiceProblems} in service-support).
  */
 @RestController
 class DeadLetterController {
@@ -33,7 +32,7 @@ class DeadLetterController {
     }
 
     @GetMapping(path = "/internal/dead-letters", produces = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<?> list(@RequestParam(defaultValue = "50") String limit) {
+    ResponseEntity<List<StoredDeadLetter>> list(@RequestParam(defaultValue = "50") String limit) {
         int parsed;
         try {
             parsed = Integer.parseInt(limit);
@@ -41,7 +40,7 @@ class DeadLetterController {
             parsed = -1;
         }
         if (parsed < 1 || parsed > MAX_LIMIT) {
-            return problem(HttpStatus.BAD_REQUEST, "'limit' must be a whole number from 1 to " + MAX_LIMIT + ".");
+            throw InvalidParametersException.of("limit", "must be a whole number from 1 to " + MAX_LIMIT);
         }
         List<StoredDeadLetter> newest = redrive.newest(parsed);
         return ResponseEntity.ok(newest);
@@ -51,43 +50,28 @@ class DeadLetterController {
             path = "/internal/dead-letters/{id}/redrive",
             consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<?> redrive(@PathVariable UUID id, @RequestBody RedriveRequest request) {
+    ResponseEntity<StoredDeadLetter> redrive(@PathVariable UUID id, @RequestBody RedriveRequest request) {
         if (request.operator() == null || request.operator().isBlank()) {
-            return problem(HttpStatus.BAD_REQUEST, "'operator' is required: who re-drives the dead letter.");
+            throw InvalidParametersException.of("operator", "is required: who re-drives the dead letter");
         }
         if (request.reason() == null || request.reason().isBlank()) {
-            return problem(HttpStatus.BAD_REQUEST, "'reason' is required: why it can be applied now (e.g. the fix).");
+            throw InvalidParametersException.of("reason", "is required: why it can be applied now (e.g. the fix)");
         }
         DeadLetterRedrive.Outcome outcome =
                 redrive.redrive(id, request.operator().strip(), request.reason().strip());
         return switch (outcome.result()) {
             case REDRIVEN -> ResponseEntity.ok(outcome.deadLetter());
-            case UNKNOWN -> problem(HttpStatus.NOT_FOUND, "No dead letter has this id.");
+            case UNKNOWN -> throw new ProblemException(HttpStatus.NOT_FOUND, "No dead letter has this id.");
             case ALREADY_REDRIVEN ->
-                problem(
+                throw new ProblemException(
                         HttpStatus.CONFLICT,
                         "The dead letter was re-driven already, by "
                                 + outcome.deadLetter().redrivenBy() + " at "
                                 + outcome.deadLetter().redrivenAt() + ".");
             case NO_VALUE ->
-                problem(HttpStatus.UNPROCESSABLE_CONTENT, "The dead letter has no record value to send again.");
+                throw new ProblemException(
+                        HttpStatus.UNPROCESSABLE_CONTENT, "The dead letter has no record value to send again.");
         };
-    }
-
-    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
-    ResponseEntity<ProblemDetail> notAnId() {
-        return problem(HttpStatus.BAD_REQUEST, "'id' must be a dead letter's id (a UUID).");
-    }
-
-    @ExceptionHandler(HttpMessageNotReadableException.class)
-    ResponseEntity<ProblemDetail> unreadable() {
-        return problem(HttpStatus.BAD_REQUEST, "The body must be JSON: {\"operator\": \"...\", \"reason\": \"...\"}.");
-    }
-
-    private static ResponseEntity<ProblemDetail> problem(HttpStatus status, String detail) {
-        return ResponseEntity.status(status)
-                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .body(ProblemDetail.forStatusAndDetail(status, detail));
     }
 
     /**

@@ -1,11 +1,10 @@
 package com.portfoliobulk.worker.invitations;
 
+import com.portfoliobulk.servicesupport.web.InvalidParametersException;
+import com.portfoliobulk.servicesupport.web.ProblemException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.http.converter.HttpMessageNotReadableException;
-import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -33,25 +32,15 @@ class InvitationController {
             produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<?> accept(@PathVariable String token, @RequestBody AcceptInvitationRequest request) {
         if (request.email() == null || request.email().isBlank()) {
-            return problem(HttpStatus.BAD_REQUEST, "'email' is required: the address of the caller who accepts.");
+            throw InvalidParametersException.of("email", "is required: the address of the caller who accepts");
         }
         InvitationAcceptance.Outcome outcome = acceptance.accept(token, request.email());
         return switch (outcome.result()) {
             case ACCEPTED -> ResponseEntity.ok(outcome.membership());
-            case UNKNOWN -> problem(HttpStatus.NOT_FOUND, "No pending invitation has this token.");
-            case EXPIRED -> problem(HttpStatus.GONE, "The invitation has expired.");
-            case ANOTHER_ADDRESS -> problem(HttpStatus.FORBIDDEN, "The invitation was sent to another address.");
+            case UNKNOWN -> throw new ProblemException(HttpStatus.NOT_FOUND, "No pending invitation has this token.");
+            case EXPIRED -> throw new ProblemException(HttpStatus.GONE, "The invitation has expired.");
+            case ANOTHER_ADDRESS ->
+                throw new ProblemException(HttpStatus.FORBIDDEN, "The invitation was sent to another address.");
         };
-    }
-
-    @ExceptionHandler(HttpMessageNotReadableException.class)
-    ResponseEntity<ProblemDetail> unreadable() {
-        return problem(HttpStatus.BAD_REQUEST, "The body must be JSON: {\"email\": \"...\"}.");
-    }
-
-    private static ResponseEntity<ProblemDetail> problem(HttpStatus status, String detail) {
-        return ResponseEntity.status(status)
-                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .body(ProblemDetail.forStatusAndDetail(status, detail));
     }
 }

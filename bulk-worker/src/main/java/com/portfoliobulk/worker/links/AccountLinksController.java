@@ -1,14 +1,12 @@
 package com.portfoliobulk.worker.links;
 
 import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.servicesupport.web.ProblemException;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.http.converter.HttpMessageNotReadableException;
-import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -37,9 +35,10 @@ class AccountLinksController {
         return switch (links.link(portfolioId, accountId, actor)) {
             case LINKED -> ResponseEntity.ok(Map.of("accountId", accountId, "linked", true));
             case ALREADY -> ResponseEntity.ok(Map.of("accountId", accountId, "linked", false));
-            case NO_SUCH_ACCOUNT, NO_SUCH_PORTFOLIO -> problem(HttpStatus.NOT_FOUND, "No such account or portfolio.");
+            case NO_SUCH_ACCOUNT, NO_SUCH_PORTFOLIO ->
+                throw new ProblemException(HttpStatus.NOT_FOUND, "No such account or portfolio.");
             case IN_ANOTHER_PORTFOLIO ->
-                problem(
+                throw new ProblemException(
                         HttpStatus.CONFLICT,
                         "The account is linked to another portfolio; it must be unlinked there first.");
             default -> throw new IllegalStateException();
@@ -54,7 +53,7 @@ class AccountLinksController {
     ResponseEntity<?> unlink(@PathVariable UUID portfolioId, @PathVariable UUID accountId, @RequestBody Actor actor) {
         return switch (links.unlink(portfolioId, accountId, actor)) {
             case UNLINKED -> ResponseEntity.ok(Map.of("accountId", accountId));
-            default -> problem(HttpStatus.NOT_FOUND, "The account is not linked to this portfolio.");
+            default -> throw new ProblemException(HttpStatus.NOT_FOUND, "The account is not linked to this portfolio.");
         };
     }
 
@@ -65,16 +64,5 @@ class AccountLinksController {
             produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<?> unlinkAll(@PathVariable UUID portfolioId, @RequestBody Actor actor) {
         return ResponseEntity.ok(Map.of("unlinked", links.unlinkAll(portfolioId, actor)));
-    }
-
-    @ExceptionHandler({HttpMessageNotReadableException.class, NullPointerException.class})
-    ResponseEntity<ProblemDetail> unreadable() {
-        return problem(HttpStatus.BAD_REQUEST, "The body must be JSON: {\"userId\": \"...\", \"email\": \"...\"}.");
-    }
-
-    private static ResponseEntity<ProblemDetail> problem(HttpStatus status, String detail) {
-        return ResponseEntity.status(status)
-                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .body(ProblemDetail.forStatusAndDetail(status, detail));
     }
 }

@@ -1,12 +1,10 @@
 package com.portfoliobulk.worker.provisioning;
 
 import com.portfoliobulk.contracts.EmailAddresses;
+import com.portfoliobulk.servicesupport.web.InvalidParametersException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.http.converter.HttpMessageNotReadableException;
-import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
@@ -30,25 +28,14 @@ class UserProvisioningController {
             path = "/internal/users",
             consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<?> provision(@RequestBody ProvisionUserRequest request) {
+    ResponseEntity<UserProvisioning.ProvisionedUser> provision(@RequestBody ProvisionUserRequest request) {
         String email = request.email() == null ? "" : request.email().strip();
         if (!EmailAddresses.isValid(email)) {
-            return problem("'email' must be an e-mail address: " + EmailAddresses.RULE + ".");
+            throw InvalidParametersException.of("email", "must be an e-mail address: " + EmailAddresses.RULE);
         }
         UserProvisioning.ProvisionedUser user = provisioning.provision(email);
         return ResponseEntity.status(user.created() ? HttpStatus.CREATED : HttpStatus.OK)
                 .body(user);
-    }
-
-    @ExceptionHandler(HttpMessageNotReadableException.class)
-    ResponseEntity<ProblemDetail> unreadable() {
-        return problem("The body must be JSON: {\"email\": \"...\"}.");
-    }
-
-    private static ResponseEntity<ProblemDetail> problem(String detail) {
-        return ResponseEntity.badRequest()
-                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .body(ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail));
     }
 
     /** @param email the address of the user to create */

@@ -1,0 +1,285 @@
+package com.portfoliobulk.servicesupport.web;
+
+import com.portfoliobulk.contracts.ProblemTypes;
+import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.springframework.beans.TypeMismatchException;
+import org.springframework.core.MethodParameter;
+import org.springframework.core.log.LogAccessor;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.MissingRequestHeaderException;
+import org.springframework.web.bind.MissingServletRequestParameterException;
+import org.springframework.web.bind.ServletRequestBindingException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.RequestAttributes;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.HandlerMapping;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.exc.MismatchedInputException;
+
+/**
+ * Every error of a service without a problem advice of its own (the bulk-worker and the
+ * audit-consumer; see {@link ServiceProblemsAutoConfiguration}) as RFC 9457 {@code
+ * application/problem+json}, with the product's problem types ({@link ProblemTypes}) and the
+ * gateway's shape: invalid parameters list each one in {@code errors: [{field, message}]}. Spring
+ * MVC's own refusals (wrong method, media types, missing or mistyped parameters, an unreadable body)
+ * get the product's type of their status and a detail saying what to send instead. An unexpected
+ * error answers 500 naming only an {@code errorId}, which the log has with the exception: never a
+ * stack trace or SQL. Controllers refuse a request by throwing a {@link ProblemException} or an
+ * {@link InvalidParametersException}.
+ */
+@RestControllerAdvice
+class ServiceProblems extends ResponseEntityExceptionHandler {
+
+    private static final LogAccessor log = new LogAccessor(ServiceProblems.class);
+
+    /** The title of every 404, as the gateway's. */
+    static final String NOT_FOUND = "Not found";
+
+    @ExceptionHandler
+    ResponseEntity<Object> invalidPageRequest(InvalidPageRequestException ex, WebRequest request) {
+        return invalid(ex, List.of(new FieldError(ex.parameter(), ex.getMessage())), request);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<Object> unexpected(Exception ex, WebRequest request) {
+        String errorId = UUID.randomUUID().toString();
+        log.error(ex, () -> "Unexpected error " + errorId + " while handling a request");
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(
+                HttpStatus.INTERNAL_SERVER_ERROR,
+                "The request could not be completed; try again later, or quote error id " + errorId
+                        + " when reporting it.");
+        problem.setType(ProblemTypes.INTERNAL_ERROR);
+        problem.setTitle("Internal error");
+        problem.setProperty("errorId", errorId);
+        return handleExceptionInternal(ex, problem, new HttpHeaders(), HttpStatus.INTERNAL_SERVER_ERROR, request);
+    }
+
+    /** A method the path does not take: 405 naming it and the methods to use, also in {@code Allow}. */
+    @Override
+    protected ResponseEntity<Object> handleHttpRequestMethodNotSupported(
+            HttpRequestMethodNotSupportedException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        String[] supported = ex.getSupportedMethods();
+        String use = supported == null || supported.length == 0 ? "" : "; use " + String.join(" or ", supported);
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(
+                status, "Method '" + ex.getMethod() + "' is not supported here" + use + ".");
+        return handleExceptionInternal(ex, problem, headers, status, request);
+    }
+
+    /** A body of a media type the endpoint does not read (or none given): 415 naming {@code Content-Type}. */
+    @Override
+    protected ResponseEntity<Object> handleHttpMediaTypeNotSupported(
+            HttpMediaTypeNotSupportedException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        String supported = mediaTypes(ex.getSupportedMediaTypes());
+        String message = ex.getContentType() == null
+                ? "is required: send " + supported
+                : "'" + ex.getContentType() + "' is not supported: send " + supported;
+        return answer(ex, status, "Unsupported media type", HttpHeaders.CONTENT_TYPE, message, headers, request);
+    }
+
+    /**
+     * An {@code Accept} header that no answer of the endpoint meets, or that is no list of media types
+     * at all: 406 naming the header, written as {@code application/problem+json} whatever it says.
+     */
+    @Override
+    protected ResponseEntity<Object> handleHttpMediaTypeNotAcceptable(
+            HttpMediaTypeNotAcceptableException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        List<MediaType> supported = ex.getSupportedMediaTypes();
+        String message = supported.isEmpty()
+                ? "is not a list of media types: accept application/json"
+                : "must accept " + mediaTypes(supported);
+        HttpHeaders answer = new HttpHeaders();
+        answer.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        return answer(ex, status, "Not acceptable", HttpHeaders.ACCEPT, message, answer, request);
+    }
+
+    /** A query parameter or path segment that is not of its type: 400 naming it and the type. */
+    @Override
+    protected ResponseEntity<Object> handleTypeMismatch(
+            TypeMismatchException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        String field = ex instanceof MethodArgumentTypeMismatchException mismatch
+                ? mismatch.getName()
+                : ex.getPropertyName() == null ? "parameter" : ex.getPropertyName();
+        return invalid(ex, List.of(new FieldError(field, "must be " + describe(ex.getRequiredType()))), request);
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleMissingServletRequestParameter(
+            MissingServletRequestParameterException ex,
+            HttpHeaders headers,
+            HttpStatusCode status,
+            WebRequest request) {
+        return invalid(ex, List.of(new FieldError(ex.getParameterName(), "is required")), request);
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleServletRequestBindingException(
+            ServletRequestBindingException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        if (ex instanceof MissingRequestHeaderException missing) {
+            return invalid(ex, List.of(new FieldError(missing.getHeaderName(), "is required")), request);
+        }
+        return super.handleServletRequestBindingException(ex, headers, status, request);
+    }
+
+    /**
+     * A body that is missing, not JSON, or not the JSON object the endpoint reads: 400 showing the
+     * object it takes (the fields of its record), and naming the field when a value has the wrong type.
+     */
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(
+            HttpMessageNotReadableException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        JacksonException json = cause(ex, JacksonException.class);
+        if (json instanceof MismatchedInputException mismatch
+                && !mismatch.getPath().isEmpty()
+                && mismatch.getTargetType() != null
+                && !mismatch.getTargetType().isRecord()) {
+            String field = path(mismatch);
+            String message = "must be " + describe(mismatch.getTargetType());
+            return invalid(ex, "The body cannot be read: '" + field + "' " + message + ".", field, message, request);
+        }
+        String expected = expectedBody(request);
+        String detail = "The body must be JSON" + (expected == null ? "." : ": " + expected + ".");
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail);
+        problem.setTitle("Malformed request body");
+        return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
+    }
+
+    /** A path no endpoint has: 404 naming it, not as the missing static resource Spring MVC looked for. */
+    @Override
+    protected ResponseEntity<Object> handleNoResourceFoundException(
+            NoResourceFoundException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(
+                status, "No endpoint has the path '/" + ex.getResourcePath() + "'; check the path.");
+        return handleExceptionInternal(ex, problem, headers, status, request);
+    }
+
+    /**
+     * Spring MVC's own refusals get the product's problem type of their status, not {@code
+     * about:blank}; every 404 is titled {@value #NOT_FOUND}, whatever was not found.
+     */
+    @Override
+    protected ResponseEntity<Object> handleExceptionInternal(
+            Exception ex, Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
+        ResponseEntity<Object> answer = super.handleExceptionInternal(ex, body, headers, statusCode, request);
+        if (answer != null && answer.getBody() instanceof ProblemDetail problem) {
+            problem.setType(ProblemTypes.orForStatus(problem.getType(), statusCode.value()));
+            if (statusCode.value() == HttpStatus.NOT_FOUND.value()) {
+                problem.setTitle(NOT_FOUND);
+            }
+        }
+        return answer;
+    }
+
+    private ResponseEntity<Object> invalid(Exception ex, List<FieldError> errors, WebRequest request) {
+        InvalidParametersException invalid = new InvalidParametersException(errors);
+        return handleExceptionInternal(ex, invalid.getBody(), new HttpHeaders(), HttpStatus.BAD_REQUEST, request);
+    }
+
+    private ResponseEntity<Object> invalid(
+            Exception ex, String detail, String field, String message, WebRequest request) {
+        InvalidParametersException invalid =
+                new InvalidParametersException(detail, List.of(new FieldError(field, message)));
+        return handleExceptionInternal(ex, invalid.getBody(), new HttpHeaders(), HttpStatus.BAD_REQUEST, request);
+    }
+
+    private ResponseEntity<Object> answer(
+            Exception ex,
+            HttpStatusCode status,
+            String title,
+            String field,
+            String message,
+            HttpHeaders headers,
+            WebRequest request) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, "Invalid '" + field + "': " + message + ".");
+        problem.setTitle(title);
+        problem.setProperty("errors", List.of(new FieldError(field, message)));
+        return handleExceptionInternal(ex, problem, headers, status, request);
+    }
+
+    /** The JSON object the endpoint's {@code @RequestBody} record takes, or null when it takes something else. */
+    private static String expectedBody(WebRequest request) {
+        if (!(request.getAttribute(HandlerMapping.BEST_MATCHING_HANDLER_ATTRIBUTE, RequestAttributes.SCOPE_REQUEST)
+                instanceof HandlerMethod handler)) {
+            return null;
+        }
+        return Arrays.stream(handler.getMethodParameters())
+                .filter(parameter -> parameter.hasParameterAnnotation(RequestBody.class))
+                .map(MethodParameter::getParameterType)
+                .filter(Class::isRecord)
+                .findFirst()
+                .map(type -> Arrays.stream(type.getRecordComponents())
+                        .map(component -> "\"" + component.getName() + "\": " + example(component.getType()))
+                        .collect(Collectors.joining(", ", "{", "}")))
+                .orElse(null);
+    }
+
+    private static String example(Class<?> type) {
+        return Number.class.isAssignableFrom(type) || (type.isPrimitive() && type != boolean.class)
+                ? "0"
+                : type == Boolean.class || type == boolean.class ? "true" : "\"...\"";
+    }
+
+    private static String describe(Class<?> type) {
+        if (type == null) {
+            return "a valid value";
+        }
+        if (type.isEnum()) {
+            return "one of " + Arrays.toString(type.getEnumConstants());
+        }
+        return switch (type.getSimpleName()) {
+            case "UUID" -> "a UUID";
+            case "Integer", "int", "Long", "long", "Short", "short" -> "a whole number";
+            case "Boolean", "boolean" -> "true or false";
+            case "String" -> "a string";
+            default -> "a valid " + type.getSimpleName();
+        };
+    }
+
+    private static String mediaTypes(List<MediaType> types) {
+        return types.isEmpty()
+                ? "application/json"
+                : types.stream().map(MediaType::toString).collect(Collectors.joining(" or "));
+    }
+
+    private static String path(JacksonException ex) {
+        StringBuilder path = new StringBuilder();
+        for (JacksonException.Reference reference : ex.getPath()) {
+            if (reference.getPropertyName() != null) {
+                if (!path.isEmpty()) {
+                    path.append('.');
+                }
+                path.append(reference.getPropertyName());
+            } else if (reference.getIndex() >= 0) {
+                path.append('[').append(reference.getIndex()).append(']');
+            }
+        }
+        return path.toString();
+    }
+
+    private static <T extends Throwable> T cause(Throwable ex, Class<T> type) {
+        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return type.cast(cause);
+            }
+        }
+        return null;
+    }
+}
