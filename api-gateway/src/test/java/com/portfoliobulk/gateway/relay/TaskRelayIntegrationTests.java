@@ -312,6 +312,26 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
                 .contains("bulk_job_submission_seconds_bucket{application=\"api-gateway\",type=\"OFFBOARD_USERS\"");
     }
 
+    /**
+     * The relay's producer compresses its record batches (LZ4 by default), which the broker stores as
+     * they come: its compression rate, compressed size over the records' own, is well below 1, where
+     * an uncompressed producer reports 1.
+     */
+    @Test
+    void theTaskRecordsReachTheBrokerCompressed() {
+        offboardAnn();
+
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(prometheus()
+                                .lines()
+                                .filter(line -> line.startsWith("kafka_producer_compression_rate_avg{"))
+                                .map(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                                .filter(rate -> rate > 0))
+                        .as("the relay producer's compression rate")
+                        .isNotEmpty()
+                        .allMatch(rate -> rate < 0.7));
+    }
+
     /** The first {@code count} tasks of the job end, as the workers would end them. */
     private void endFirstTasks(UUID jobId, int count) {
         int ended = jdbc.sql("""

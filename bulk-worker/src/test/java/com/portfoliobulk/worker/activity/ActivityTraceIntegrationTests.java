@@ -27,7 +27,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 /**
  * The activity events of applied tasks travel in their task's trace: every event record carries a
  * {@code traceparent} of its task's trace, and the events of one trace are sent as one observation, not
- * one per record.
+ * one per record; they travel in compressed batches.
  */
 class ActivityTraceIntegrationTests extends WorkerIntegrationSupport {
 
@@ -64,6 +64,31 @@ class ActivityTraceIntegrationTests extends WorkerIntegrationSupport {
                 .as("observations of the %d events: one per run of a trace, not one per record", 2 * TASKS_PER_JOB)
                 .isGreaterThanOrEqualTo(2)
                 .isLessThan(2 * TASKS_PER_JOB);
+    }
+
+    /**
+     * The events go to the broker in compressed batches (LZ4 by default): the producer's compression
+     * rate, compressed size over the records' own, is below 1, where an uncompressed producer reports 1.
+     */
+    @Test
+    void theEventsReachTheBrokerCompressed() {
+        Portfolio portfolio = directory.portfolio(TASKS_PER_JOB);
+        UUID ann = directory.user();
+        for (OwnedAccount account : portfolio.ownedAccounts()) {
+            directory.member(account.id(), ann, AccountRole.ANALYST);
+        }
+        SubmittedJob removeAnn = removeEverywhere(portfolio, ann);
+
+        publish(removeAnn);
+        awaitFinished(removeAnn);
+
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(meters.find("kafka.producer.compression.rate.avg").gauges().stream()
+                                .map(gauge -> gauge.value())
+                                .filter(rate -> rate > 0))
+                        .as("the producers' compression rates")
+                        .isNotEmpty()
+                        .allMatch(rate -> rate < 1));
     }
 
     private SubmittedJob removeEverywhere(Portfolio portfolio, UUID user) {
