@@ -1,5 +1,6 @@
 package com.portfoliobulk.internalauth;
 
+import com.portfoliobulk.contracts.ProblemTypes;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -13,7 +14,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * Guards a service's internal API: a request without a valid internal token
  * ({@code Authorization: Bearer <token>}, see {@link InternalTokens}) is answered 401 with an RFC
- * 9457 problem and {@code WWW-Authenticate: Bearer}, before any controller runs. Register it for the
+ * 9457 problem of the product's type {@link ProblemTypes#UNAUTHORIZED} and {@code WWW-Authenticate:
+ * Bearer}, before any controller runs. Register it for the
  * internal API's paths only, so that health probes and metrics stay reachable on their own port.
  */
 public final class InternalTokenFilter extends OncePerRequestFilter {
@@ -44,8 +46,9 @@ public final class InternalTokenFilter extends OncePerRequestFilter {
                 HttpHeaders.WWW_AUTHENTICATE,
                 hasBearer ? "Bearer error=\"invalid_token\"" : "Bearer realm=\"portfolio-bulk-internal\"");
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        String problem = "{\"type\":\"about:blank\",\"title\":\"Unauthorized\",\"status\":401,\"detail\":\"" + detail
-                + "\",\"instance\":\"" + jsonEscaped(request.getRequestURI()) + "\"}";
+        String problem = "{\"type\":\"" + ProblemTypes.UNAUTHORIZED
+                + "\",\"title\":\"Unauthorized\",\"status\":401,\"detail\":\"" + detail + "\",\"instance\":\""
+                + jsonEscaped(request.getRequestURI()) + "\"}";
         response.getOutputStream().write(problem.getBytes(StandardCharsets.UTF_8));
     }
 

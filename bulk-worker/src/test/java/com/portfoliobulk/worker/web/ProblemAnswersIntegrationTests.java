@@ -181,7 +181,7 @@ class ProblemAnswersIntegrationTests extends WorkerIntegrationSupport {
         Answer unreadable = send(HttpMethod.POST, "/internal/users", MediaType.APPLICATION_JSON, "{", false);
 
         for (Answer answer : new Answer[] {wrongMethod, unreadable}) {
-            assertThat(answer.status).as(answer.raw).isEqualTo(401);
+            answer.assertProblem(401, ProblemTypes.UNAUTHORIZED);
             assertThat(answer.headers.getFirst(HttpHeaders.WWW_AUTHENTICATE))
                     .isEqualTo("Bearer realm=\"portfolio-bulk-internal\"");
             assertThat(answer.detail()).contains("send their internal token");
