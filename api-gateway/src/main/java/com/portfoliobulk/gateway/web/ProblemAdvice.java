@@ -2,9 +2,9 @@ package com.portfoliobulk.gateway.web;
 
 import com.portfoliobulk.contracts.ProblemTypes;
 import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
+import com.portfoliobulk.servicesupport.web.ProblemTexts;
 import java.net.URI;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -53,12 +53,12 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(
             HttpMessageNotReadableException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        RequestBodyTooLargeException tooLarge = cause(ex, RequestBodyTooLargeException.class);
+        RequestBodyTooLargeException tooLarge = ProblemTexts.cause(ex, RequestBodyTooLargeException.class);
         if (tooLarge != null) {
             ProblemDetail problem = RequestBodyLimit.tooLarge(tooLarge.maxBytes());
             return handleExceptionInternal(ex, problem, headers, HttpStatus.CONTENT_TOO_LARGE, request);
         }
-        JacksonException json = cause(ex, JacksonException.class);
+        JacksonException json = ProblemTexts.cause(ex, JacksonException.class);
         List<FieldProblem> errors = new ArrayList<>();
         String detail;
         if (json == null) {
@@ -68,7 +68,7 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         } else if (json.getPath().isEmpty()) {
             detail = "The request body must be a JSON object with the request's fields.";
         } else {
-            String field = path(json);
+            String field = ProblemTexts.jsonPath(json);
             String message = message(json);
             errors.add(new FieldProblem(field, message));
             detail = "The request body cannot be read: '" + field + "' " + message;
@@ -108,7 +108,7 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         String name = ex instanceof MethodArgumentTypeMismatchException mismatch
                 ? mismatch.getName()
                 : String.valueOf(ex.getPropertyName());
-        String expected = ex.getRequiredType() == null ? "a valid value" : describe(ex.getRequiredType());
+        String expected = ProblemTexts.describe(ex.getRequiredType());
         return refused(new InvalidParameterException(name, "'" + ex.getValue() + "' is not " + expected));
     }
 
@@ -228,21 +228,6 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         return InternalErrors.problem(ex);
     }
 
-    private static String path(JacksonException ex) {
-        StringBuilder path = new StringBuilder();
-        for (JacksonException.Reference reference : ex.getPath()) {
-            if (reference.getPropertyName() != null) {
-                if (!path.isEmpty()) {
-                    path.append('.');
-                }
-                path.append(reference.getPropertyName());
-            } else if (reference.getIndex() >= 0) {
-                path.append('[').append(reference.getIndex()).append(']');
-            }
-        }
-        return path.toString();
-    }
-
     /** What a client needs to know, without the Java types the parser mentions. */
     private static String message(JacksonException ex) {
         if (ex instanceof JsonReading.ControlCharacterException) {
@@ -275,7 +260,7 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
                     || type == String.class
                     || Number.class.isAssignableFrom(type)
                     || type.isPrimitive()) {
-                return "must be " + describe(type);
+                return "must be " + ProblemTexts.describe(type);
             }
         }
         return plain(ex.getOriginalMessage());
@@ -294,26 +279,5 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
             }
         }
         return plain.replaceAll(", from `[^`]*`", "");
-    }
-
-    private static String describe(Class<?> type) {
-        if (type.isEnum()) {
-            return "one of " + Arrays.toString(type.getEnumConstants());
-        }
-        return switch (type.getSimpleName()) {
-            case "UUID" -> "a UUID";
-            case "Integer", "int", "Long", "long" -> "a whole number";
-            case "String" -> "a string";
-            default -> "a valid " + type.getSimpleName();
-        };
-    }
-
-    private static <T extends Throwable> T cause(Throwable ex, Class<T> type) {
-        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-            if (type.isInstance(cause)) {
-                return type.cast(cause);
-            }
-        }
-        return null;
     }
 }

@@ -118,7 +118,8 @@ class ServiceProblems extends ResponseEntityExceptionHandler {
         String field = ex instanceof MethodArgumentTypeMismatchException mismatch
                 ? mismatch.getName()
                 : ex.getPropertyName() == null ? "parameter" : ex.getPropertyName();
-        return invalid(ex, List.of(new FieldError(field, "must be " + describe(ex.getRequiredType()))), request);
+        return invalid(
+                ex, List.of(new FieldError(field, "must be " + ProblemTexts.describe(ex.getRequiredType()))), request);
     }
 
     @Override
@@ -146,13 +147,13 @@ class ServiceProblems extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(
             HttpMessageNotReadableException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        JacksonException json = cause(ex, JacksonException.class);
+        JacksonException json = ProblemTexts.cause(ex, JacksonException.class);
         if (json instanceof MismatchedInputException mismatch
                 && !mismatch.getPath().isEmpty()
                 && mismatch.getTargetType() != null
                 && !mismatch.getTargetType().isRecord()) {
-            String field = path(mismatch);
-            String message = "must be " + describe(mismatch.getTargetType());
+            String field = ProblemTexts.jsonPath(mismatch);
+            String message = "must be " + ProblemTexts.describe(mismatch.getTargetType());
             return invalid(ex, "The body cannot be read: '" + field + "' " + message + ".", field, message, request);
         }
         String expected = expectedBody(request);
@@ -237,49 +238,9 @@ class ServiceProblems extends ResponseEntityExceptionHandler {
                 : type == Boolean.class || type == boolean.class ? "true" : "\"...\"";
     }
 
-    private static String describe(Class<?> type) {
-        if (type == null) {
-            return "a valid value";
-        }
-        if (type.isEnum()) {
-            return "one of " + Arrays.toString(type.getEnumConstants());
-        }
-        return switch (type.getSimpleName()) {
-            case "UUID" -> "a UUID";
-            case "Integer", "int", "Long", "long", "Short", "short" -> "a whole number";
-            case "Boolean", "boolean" -> "true or false";
-            case "String" -> "a string";
-            default -> "a valid " + type.getSimpleName();
-        };
-    }
-
     private static String mediaTypes(List<MediaType> types) {
         return types.isEmpty()
                 ? "application/json"
                 : types.stream().map(MediaType::toString).collect(Collectors.joining(" or "));
-    }
-
-    private static String path(JacksonException ex) {
-        StringBuilder path = new StringBuilder();
-        for (JacksonException.Reference reference : ex.getPath()) {
-            if (reference.getPropertyName() != null) {
-                if (!path.isEmpty()) {
-                    path.append('.');
-                }
-                path.append(reference.getPropertyName());
-            } else if (reference.getIndex() >= 0) {
-                path.append('[').append(reference.getIndex()).append(']');
-            }
-        }
-        return path.toString();
-    }
-
-    private static <T extends Throwable> T cause(Throwable ex, Class<T> type) {
-        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-            if (type.isInstance(cause)) {
-                return type.cast(cause);
-            }
-        }
-        return null;
     }
 }

@@ -1,0 +1,57 @@
+package com.portfoliobulk.servicesupport.web;
+
+import java.util.Arrays;
+import tools.jackson.core.JacksonException;
+
+/**
+ * The pieces of a problem's text that every service's error handling words the same way: what a
+ * value of a type must be, where in a JSON body a value went wrong, and the cause of a given type
+ * behind a framework's exception.
+ */
+public final class ProblemTexts {
+
+    private ProblemTexts() {}
+
+    /** What a value of {@code type} must be, for "must be ...": "a UUID", "one of [A, B]", "a whole number". */
+    public static String describe(Class<?> type) {
+        if (type == null) {
+            return "a valid value";
+        }
+        if (type.isEnum()) {
+            return "one of " + Arrays.toString(type.getEnumConstants());
+        }
+        return switch (type.getSimpleName()) {
+            case "UUID" -> "a UUID";
+            case "Integer", "int", "Long", "long", "Short", "short" -> "a whole number";
+            case "Boolean", "boolean" -> "true or false";
+            case "String" -> "a string";
+            default -> "a valid " + type.getSimpleName();
+        };
+    }
+
+    /** Where in the JSON body the parser stopped, as {@code accounts[2].role}; empty at the top level. */
+    public static String jsonPath(JacksonException ex) {
+        StringBuilder path = new StringBuilder();
+        for (JacksonException.Reference reference : ex.getPath()) {
+            if (reference.getPropertyName() != null) {
+                if (!path.isEmpty()) {
+                    path.append('.');
+                }
+                path.append(reference.getPropertyName());
+            } else if (reference.getIndex() >= 0) {
+                path.append('[').append(reference.getIndex()).append(']');
+            }
+        }
+        return path.toString();
+    }
+
+    /** {@code ex} itself or the first of its causes that is a {@code type}, or null. */
+    public static <T extends Throwable> T cause(Throwable ex, Class<T> type) {
+        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return type.cast(cause);
+            }
+        }
+        return null;
+    }
+}
