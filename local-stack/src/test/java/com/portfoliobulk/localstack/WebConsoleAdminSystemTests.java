@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,10 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * at the top of the administration log.
  */
 class WebConsoleAdminSystemTests {
+
+    /** The names the page shows for the two user-management roles the test toggles between (their codes). */
+    private static final Map<String, String> ROLE_NAMES =
+            Map.of("USER_MANAGEMENT_EDIT", "User Management EDIT", "USER_MANAGEMENT_VIEW", "User Management VIEW");
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
@@ -65,10 +70,10 @@ class WebConsoleAdminSystemTests {
                 .contains(DemoPortfolio.ADMIN_EMAIL, editor)
                 .hasSize(1 + PortfolioAdminSeed.DEMO_PORTFOLIO_USERS.size());
         WebElement owner = row(DemoPortfolio.ADMIN_EMAIL);
-        assertThat(owner.findElement(By.cssSelector("td.role")).getText()).isEqualTo("OWNER");
+        assertThat(owner.findElement(By.cssSelector("td.role")).getText()).isEqualTo("Owner");
         assertThat(owner.findElements(By.cssSelector("form.role-change"))).isEmpty();
         assertThat(owner.findElements(By.cssSelector("[aria-label=locked]"))).hasSize(1);
-        assertThat(row(editor).findElement(By.cssSelector("td.role")).getText()).isEqualTo(before);
+        assertThat(row(editor).findElement(By.cssSelector("td.role")).getText()).isEqualTo(ROLE_NAMES.get(before));
         assertThat(browser.findAll("#account-roles tbody th"))
                 .extracting(WebElement::getText)
                 .contains("REGIONAL_LEAD");
@@ -81,7 +86,7 @@ class WebConsoleAdminSystemTests {
                 .ignoreExceptions()
                 .untilAsserted(() -> assertThat(browser.text("#role-changed")).isEqualTo("The role was changed."));
         assertThat(browser.driver().getCurrentUrl()).endsWith(ADMIN_PAGE + "?changed");
-        assertThat(row(editor).findElement(By.cssSelector("td.role")).getText()).isEqualTo(after);
+        assertThat(row(editor).findElement(By.cssSelector("td.role")).getText()).isEqualTo(ROLE_NAMES.get(after));
         assertThat(new Select(row(editor).findElement(By.cssSelector("select[name=role]")))
                         .getFirstSelectedOption()
                         .getAttribute("value"))
