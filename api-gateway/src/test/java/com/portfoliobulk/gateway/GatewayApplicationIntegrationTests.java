@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.context.ApplicationContext;
 import org.springframework.web.client.RestClient;
 
@@ -26,12 +26,12 @@ class GatewayApplicationIntegrationTests {
                 .isEmpty();
     }
 
-    @LocalServerPort
-    int port;
+    @LocalManagementPort
+    int managementPort;
 
     @Test
-    void bootsAgainstRealInfrastructureAndExposesHealthAndMetrics() {
-        RestClient http = RestClient.create("http://localhost:" + port);
+    void bootsAgainstRealInfrastructureAndExposesHealthAndMetricsOnItsManagementPort() {
+        RestClient http = RestClient.create("http://localhost:" + managementPort);
 
         String health = http.get().uri("/actuator/health").retrieve().body(String.class);
         String metrics = http.get().uri("/actuator/prometheus").retrieve().body(String.class);

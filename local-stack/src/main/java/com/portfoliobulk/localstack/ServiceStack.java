@@ -118,6 +118,9 @@ public final class ServiceStack implements RunningServices {
         gatewayProperties.putIfAbsent("bulk.gateway.worker-base-url", workerUrl);
         // Local runs accept HS256 tokens signed with BULK_JWT_SECRET or its development default.
         gatewayProperties.putIfAbsent("spring.profiles.active", "local");
+        // The actuator on the gateway's HTTP port, as on the worker's and the audit-consumer's: one URL
+        // per service for health and metrics here (the gateway's own default is a port of its own).
+        gatewayProperties.putIfAbsent("management.server.port", "");
         return gatewayProperties;
     }
 

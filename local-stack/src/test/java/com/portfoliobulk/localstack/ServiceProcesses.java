@@ -133,6 +133,8 @@ final class ServiceProcesses implements AutoCloseable {
         first(Service.WORKER).ifPresent(worker -> own.put("bulk.gateway.worker-base-url", worker.url()));
         first(Service.AUDIT).ifPresent(audit -> own.put("bulk.gateway.audit-base-url", audit.url()));
         own.put("spring.kafka.producer.client-id", name);
+        // Health and metrics on the HTTP port, as the local stack serves them (ServiceProcess#url).
+        own.put("management.server.port", "");
         own.putAll(properties);
         return start(Service.GATEWAY, name, own);
     }

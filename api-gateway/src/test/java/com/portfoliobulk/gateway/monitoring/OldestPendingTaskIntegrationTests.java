@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
-import org.springframework.web.client.RestClient;
 
 class OldestPendingTaskIntegrationTests extends GatewayIntegrationTest {
 
@@ -41,11 +40,7 @@ class OldestPendingTaskIntegrationTests extends GatewayIntegrationTest {
 
     @Test
     void isAMetricOfTheGateway() {
-        String metrics = RestClient.create("http://localhost:" + port)
-                .get()
-                .uri("/actuator/prometheus")
-                .retrieve()
-                .body(String.class);
+        String metrics = metrics();
 
         assertThat(metrics).contains("bulk_tasks_oldest_pending_age_seconds{application=\"api-gateway\"}");
     }

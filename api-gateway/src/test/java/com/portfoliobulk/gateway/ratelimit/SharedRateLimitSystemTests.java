@@ -123,6 +123,7 @@ class SharedRateLimitSystemTests {
                 .run(
                         "--spring.main.banner-mode=off",
                         "--server.port=0",
+                        "--management.server.port=0",
                         "--bulk.gateway.security.hs256-secret=" + TestTokens.DEVELOPMENT_SECRET,
                         "--bulk.gateway.permissions.source=identity-provider",
                         "--bulk.internal-auth.token-secret=" + TestTokens.INTERNAL_SECRET,

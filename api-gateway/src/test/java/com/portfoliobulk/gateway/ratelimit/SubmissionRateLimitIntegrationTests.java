@@ -118,8 +118,7 @@ class SubmissionRateLimitIntegrationTests extends StubbedServicesIntegrationTest
             submit(portfolio.id(), "{}");
         }
 
-        String metrics = api.get(null, "/actuator/prometheus", java.util.Map.of("Accept", "text/plain"))
-                .text();
+        String metrics = metrics();
 
         assertThat(metrics).containsPattern("bulk_requests_rate_limited_total\\{[^}]*endpoint=\"submissions\"");
     }

@@ -71,6 +71,7 @@ class RelayBrokerOutageSystemTests {
                 .run(
                         "--spring.main.banner-mode=off",
                         "--server.port=0",
+                        "--management.server.port=0",
                         "--bulk.gateway.security.hs256-secret=" + TestTokens.DEVELOPMENT_SECRET,
                         "--bulk.internal-auth.token-secret=" + TestTokens.INTERNAL_SECRET,
                         "--spring.datasource.url=" + database.endpoint().jdbcUrl(),
@@ -87,6 +88,8 @@ class RelayBrokerOutageSystemTests {
                         "--bulk.gateway.relay.backlog-refresh-interval=100ms");
         GatewayCalls api = new GatewayCalls(
                 ((WebServerApplicationContext) gateway).getWebServer().getPort());
+        GatewayCalls management =
+                new GatewayCalls(gateway.getEnvironment().getRequiredProperty("local.management.port", Integer.class));
         DirectorySeed.Portfolio portfolio = new DirectorySeed(gateway.getBean(JdbcClient.class)).portfolio();
         UUID ann = portfolio.user("ann");
         List<UUID> accounts = portfolio.accounts(25);
@@ -98,7 +101,7 @@ class RelayBrokerOutageSystemTests {
                 + "],\"role\":\"%s\"}";
 
         UUID before = jobId(api.post(token, jobs, UUID.randomUUID().toString(), setRole.formatted("MANAGER")));
-        await().atMost(Duration.ofSeconds(60)).until(() -> backlog(api) == 0);
+        await().atMost(Duration.ofSeconds(60)).until(() -> backlog(management) == 0);
 
         network.stop();
         UUID during = jobId(api.post(token, jobs, UUID.randomUUID().toString(), setRole.formatted("ADMIN")));
@@ -107,10 +110,10 @@ class RelayBrokerOutageSystemTests {
                 jobs,
                 UUID.randomUUID().toString(),
                 "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}"));
-        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> backlog(api) == 50);
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> backlog(management) == 50);
 
         network.start();
-        await().atMost(Duration.ofSeconds(60)).until(() -> backlog(api) == 0);
+        await().atMost(Duration.ofSeconds(60)).until(() -> backlog(management) == 0);
 
         try (TaskTopic topic = TaskTopic.fromBeginning(broker.getBrokersAsString(), Topics.BULK_TASKS)) {
             List<TaskTopic.Received> records = topic.awaitJobs(List.of(before, during, alsoDuring), 75);
@@ -133,8 +136,9 @@ class RelayBrokerOutageSystemTests {
         return Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
     }
 
-    private static double backlog(GatewayCalls api) {
-        return api.get(null, "/actuator/prometheus", Map.of("Accept", "text/plain"))
+    private static double backlog(GatewayCalls management) {
+        return management
+                .get(null, "/actuator/prometheus", Map.of("Accept", "text/plain"))
                 .text()
                 .lines()
                 .filter(line -> line.startsWith("bulk_relay_backlog{"))

@@ -101,11 +101,7 @@ class StuckTaskSweeperIntegrationTests extends GatewayIntegrationTest {
 
     @Test
     void theRepublishedTasksAreAMetricOfTheGateway() {
-        String metrics = org.springframework.web.client.RestClient.create("http://localhost:" + port)
-                .get()
-                .uri("/actuator/prometheus")
-                .retrieve()
-                .body(String.class);
+        String metrics = metrics();
 
         assertThat(metrics).contains("bulk_tasks_republished_total{application=\"api-gateway\"}");
     }

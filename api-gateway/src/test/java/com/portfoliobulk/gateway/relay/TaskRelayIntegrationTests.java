@@ -308,7 +308,7 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
 
         await().atMost(Duration.ofSeconds(30)).until(() -> scrape("bulk_relay_backlog") == 0);
         assertThat(scrape("bulk_relay_tasks_published_total")).isGreaterThanOrEqualTo(publishedBefore + 30);
-        String metrics = prometheus();
+        String metrics = metrics();
         assertThat(metrics)
                 .contains("bulk_jobs_submitted_total{application=\"api-gateway\",type=\"OFFBOARD_USERS\"}")
                 .contains("bulk_job_submission_seconds_bucket{application=\"api-gateway\",type=\"OFFBOARD_USERS\"");
@@ -374,16 +374,11 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
     }
 
     private double scrape(String metric) {
-        return prometheus()
+        return metrics()
                 .lines()
                 .filter(line -> line.startsWith(metric + "{") || line.startsWith(metric + " "))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                 .sum();
-    }
-
-    private String prometheus() {
-        return api.get(null, "/actuator/prometheus", Map.of("Accept", "text/plain"))
-                .text();
     }
 
     /** Holds the relay's advisory lock, as a relay of another gateway instance would, until closed. */

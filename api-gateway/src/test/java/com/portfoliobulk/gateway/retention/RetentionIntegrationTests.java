@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
-import org.springframework.web.client.RestClient;
 
 /**
  * Finished jobs and their tasks go after the retention period, in batches; what is younger or not
@@ -56,11 +55,7 @@ class RetentionIntegrationTests extends GatewayIntegrationTest {
 
     @Test
     void theRowsDeletedAreAMetricOfTheGateway() {
-        String metrics = RestClient.create("http://localhost:" + port)
-                .get()
-                .uri("/actuator/prometheus")
-                .retrieve()
-                .body(String.class);
+        String metrics = metrics();
 
         assertThat(metrics)
                 .contains("bulk_retention_deleted_rows_total{application=\"api-gateway\",table=\"bulk_jobs\"}")

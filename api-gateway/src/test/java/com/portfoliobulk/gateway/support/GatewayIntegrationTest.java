@@ -6,19 +6,22 @@ import com.portfoliobulk.gateway.GatewayApplication;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
- * The running gateway on the shared PostgreSQL and Kafka, with a directory seed, an HTTP client and
- * tokens. Every subclass shares one application context.
+ * The running gateway on the shared PostgreSQL and Kafka, with a directory seed, HTTP clients of its
+ * API port and of its management port (the actuator) and tokens. Every subclass shares one
+ * application context.
  */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
@@ -33,6 +36,10 @@ public abstract class GatewayIntegrationTest {
     @LocalServerPort
     protected int port;
 
+    /** The actuator's port, a random one of its own as the gateway's default configuration asks. */
+    @LocalManagementPort
+    protected int managementPort;
+
     @Autowired
     protected JdbcClient jdbc;
 
@@ -46,10 +53,14 @@ public abstract class GatewayIntegrationTest {
 
     protected GatewayCalls api;
 
+    /** Calls the actuator (health, info, metrics) on the management port. */
+    protected GatewayCalls management;
+
     @BeforeEach
     void connectToGateway() {
         directory = new DirectorySeed(jdbc);
         api = new GatewayCalls(port);
+        management = new GatewayCalls(managementPort);
     }
 
     /** A token of the Portfolio Owner. */
@@ -107,7 +118,13 @@ public abstract class GatewayIntegrationTest {
                 .single();
     }
 
-    /** Asserts a problem+json answer with {@code status}. */
+    /** The gateway's Prometheus metrics, read from the management port. */
+    protected String metrics() {
+        Answer answer = management.get(null, "/actuator/prometheus", Map.of("Accept", "text/plain"));
+        assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+        return answer.text();
+    }
+
     /**
      * The job's pending tasks the relay has yet to send: beyond the job's position while it is not done,
      * or queued to be sent again.
@@ -122,6 +139,7 @@ public abstract class GatewayIntegrationTest {
                         """).param("id", jobId).query(Long.class).single();
     }
 
+    /** Asserts a problem+json answer with {@code status}. */
     protected static void assertProblem(Answer answer, int status) {
         assertThat(answer.status()).as(answer.text()).isEqualTo(status);
         assertThat(answer.contentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);

@@ -10,7 +10,6 @@ import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.ObservationView;
 import java.util.List;
-import java.util.Map;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -109,8 +108,7 @@ class JdbcObservationIntegrationTests extends GatewayIntegrationTest {
 
     @Test
     void theDatabaseCallsAreTimed() {
-        String metrics = api.get(null, "/actuator/prometheus", Map.of("Accept", "text/plain"))
-                .text();
+        String metrics = metrics();
 
         assertThat(metrics).contains("jdbc_query_seconds_count", "jdbc_connection_seconds_count");
     }

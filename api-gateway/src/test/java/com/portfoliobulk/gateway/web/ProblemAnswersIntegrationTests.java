@@ -22,7 +22,7 @@ import org.springframework.http.MediaType;
 /**
  * Every error the gateway answers is an RFC 9457 problem, also those Spring MVC and the container
  * decide (unknown path, wrong method, media types); and only health, info and metrics are exposed
- * of the actuator.
+ * of the actuator, on the management port only.
  */
 class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
 
@@ -158,23 +158,34 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
     }
 
     @Test
-    void theActuatorExposesOnlyHealthInfoAndMetrics() {
+    void theActuatorExposesOnlyHealthInfoAndMetricsOnTheManagementPort() {
         String token = outsider();
 
-        assertThat(api.get(null, "/actuator/health").status()).isEqualTo(200);
-        assertThat(api.get(null, "/actuator/info").status()).isEqualTo(200);
-        assertThat(api.get(null, "/actuator/prometheus", Map.of("Accept", "text/plain"))
-                        .status())
-                .isEqualTo(200);
+        assertThat(management.get(null, "/actuator/health").status()).isEqualTo(200);
+        assertThat(management.get(null, "/actuator/info").status()).isEqualTo(200);
+        assertThat(metrics()).contains("jvm_memory_used_bytes", "application=\"api-gateway\"");
         for (String endpoint : new String[] {
             "env", "beans", "configprops", "heapdump", "threaddump", "loggers", "mappings", "metrics", "shutdown"
         }) {
-            assertThat(api.get(null, "/actuator/" + endpoint).status())
+            assertThat(management.get(null, "/actuator/" + endpoint).status())
                     .as(endpoint)
                     .isEqualTo(401);
-            assertProblem(api.get(token, "/actuator/" + endpoint), 404);
+            assertThat(management.get(token, "/actuator/" + endpoint).status())
+                    .as(endpoint)
+                    .isEqualTo(404);
         }
-        assertThat(api.get(null, "/actuator/health").text()).doesNotContain("components", "details");
+        assertThat(management.get(null, "/actuator/health").text()).doesNotContain("components", "details");
+    }
+
+    @Test
+    void theApiPortDoesNotServeTheActuator() {
+        assertThat(managementPort).isNotEqualTo(port);
+        for (String endpoint : new String[] {"health", "health/readiness", "info", "prometheus"}) {
+            Answer answer = api.get(null, "/actuator/" + endpoint, Map.of("Accept", "text/plain, application/json"));
+
+            assertProblem(answer, 404);
+            assertThat(answer.text()).as(endpoint).doesNotContain("jvm_", "\"status\":\"UP\"");
+        }
     }
 
     private static Set<String> methods(String allow) {

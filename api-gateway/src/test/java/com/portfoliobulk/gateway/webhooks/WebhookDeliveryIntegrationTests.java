@@ -251,8 +251,7 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
     }
 
     private double metric(String prefix) {
-        return api.get(null, "/actuator/prometheus", Map.of("Accept", "text/plain"))
-                .text()
+        return metrics()
                 .lines()
                 .filter(line -> line.startsWith(prefix))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))

@@ -120,6 +120,7 @@ class WebhookRestartSystemTests {
                 .run(
                         "--spring.main.banner-mode=off",
                         "--server.port=0",
+                        "--management.server.port=0",
                         "--bulk.gateway.security.hs256-secret=" + TestTokens.DEVELOPMENT_SECRET,
                         "--bulk.internal-auth.token-secret=" + TestTokens.INTERNAL_SECRET,
                         "--spring.datasource.url=" + database.jdbcUrl(),
