@@ -1,6 +1,5 @@
 package com.portfoliobulk.gateway.web;
 
-import com.portfoliobulk.contracts.ProblemTypes;
 import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
 import com.portfoliobulk.servicesupport.web.ProblemTexts;
 import java.net.URI;
@@ -130,10 +129,7 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
             Exception ex, Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
         ResponseEntity<Object> answer = super.handleExceptionInternal(ex, body, headers, statusCode, request);
         if (answer != null && answer.getBody() instanceof ProblemDetail problem) {
-            problem.setType(ProblemTypes.orForStatus(problem.getType(), statusCode.value()));
-            if (statusCode.value() == HttpStatus.NOT_FOUND.value()) {
-                problem.setTitle(NotFoundException.TITLE);
-            }
+            ProblemTexts.asProductProblem(problem, statusCode.value());
         }
         return answer;
     }

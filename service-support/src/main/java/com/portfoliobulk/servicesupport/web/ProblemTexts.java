@@ -1,16 +1,33 @@
 package com.portfoliobulk.servicesupport.web;
 
+import com.portfoliobulk.contracts.ProblemTypes;
 import java.util.Arrays;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
 import tools.jackson.core.JacksonException;
 
 /**
  * The pieces of a problem's text that every service's error handling words the same way: what a
  * value of a type must be, where in a JSON body a value went wrong, and the cause of a given type
- * behind a framework's exception.
+ * behind a framework's exception; and the product's type and title for Spring MVC's own refusals.
  */
 public final class ProblemTexts {
 
+    /** The title of every 404, whatever was not found. */
+    public static final String NOT_FOUND_TITLE = "Not found";
+
     private ProblemTexts() {}
+
+    /**
+     * Gives a problem of Spring MVC's own (type {@code about:blank}) the product's type of its status,
+     * and a 404 the title {@value #NOT_FOUND_TITLE}.
+     */
+    public static void asProductProblem(ProblemDetail problem, int status) {
+        problem.setType(ProblemTypes.orForStatus(problem.getType(), status));
+        if (status == HttpStatus.NOT_FOUND.value()) {
+            problem.setTitle(NOT_FOUND_TITLE);
+        }
+    }
 
     /** What a value of {@code type} must be, for "must be ...": "a UUID", "one of [A, B]", "a whole number". */
     public static String describe(Class<?> type) {

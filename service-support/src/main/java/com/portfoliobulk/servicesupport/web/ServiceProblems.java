@@ -51,9 +51,6 @@ class ServiceProblems extends ResponseEntityExceptionHandler {
 
     private static final LogAccessor log = new LogAccessor(ServiceProblems.class);
 
-    /** The title of every 404, as the gateway's. */
-    static final String NOT_FOUND = "Not found";
-
     @ExceptionHandler
     ResponseEntity<Object> invalidPageRequest(InvalidPageRequestException ex, WebRequest request) {
         return invalid(ex, List.of(new FieldError(ex.parameter(), ex.getMessage())), request);
@@ -174,17 +171,14 @@ class ServiceProblems extends ResponseEntityExceptionHandler {
 
     /**
      * Spring MVC's own refusals get the product's problem type of their status, not {@code
-     * about:blank}; every 404 is titled {@value #NOT_FOUND}, whatever was not found.
+     * about:blank}; every 404 is titled {@value ProblemTexts#NOT_FOUND_TITLE}, whatever was not found.
      */
     @Override
     protected ResponseEntity<Object> handleExceptionInternal(
             Exception ex, Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
         ResponseEntity<Object> answer = super.handleExceptionInternal(ex, body, headers, statusCode, request);
         if (answer != null && answer.getBody() instanceof ProblemDetail problem) {
-            problem.setType(ProblemTypes.orForStatus(problem.getType(), statusCode.value()));
-            if (statusCode.value() == HttpStatus.NOT_FOUND.value()) {
-                problem.setTitle(NOT_FOUND);
-            }
+            ProblemTexts.asProductProblem(problem, statusCode.value());
         }
         return answer;
     }
