@@ -64,7 +64,9 @@ class AuditConsumerFailoverSystemTests {
             // longer runs: the other audit-consumer's writes of the same events wait for it.
             await().atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(50))
-                    .until(() -> stack.sessions(victim).stream().anyMatch(DatabaseSession::idleInTransaction));
+                    .untilAsserted(() -> assertThat(stack.sessions(victim))
+                            .as("the frozen %s's sessions", victim.name())
+                            .anyMatch(DatabaseSession::idleInTransaction));
             assertThat(invariants.awaitTerminal(job.id(), PATIENCE)).isEqualTo("COMPLETED");
             invariants.awaitOneActivityEntryPerAppliedChange(job.id(), PATIENCE);
             frozenToWritten = Duration.ofNanos(System.nanoTime() - frozenAt);

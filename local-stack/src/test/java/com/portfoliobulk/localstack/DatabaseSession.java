@@ -82,8 +82,12 @@ record DatabaseSession(String state) {
         return ofProcess.stream().anyMatch(pid -> pid != backendPid && behind.contains(pid));
     }
 
-    /** The session stands in an open transaction, waiting for its client's next statement. */
+    /**
+     * The session stands in an open transaction, waiting for its client's next statement: also when its
+     * last statement failed (a deadlock broken by PostgreSQL, say), which leaves it {@code idle in
+     * transaction (aborted)} and under the same idle-in-transaction timeout.
+     */
     boolean idleInTransaction() {
-        return "idle in transaction".equals(state);
+        return state != null && state.startsWith("idle in transaction");
     }
 }

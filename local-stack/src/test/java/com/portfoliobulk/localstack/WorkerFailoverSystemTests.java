@@ -89,7 +89,9 @@ class WorkerFailoverSystemTests {
             // no longer runs: the other worker's batches wait for that row in turn.
             await().atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(50))
-                    .until(() -> stack.sessions(victim).stream().anyMatch(DatabaseSession::idleInTransaction));
+                    .untilAsserted(() -> assertThat(stack.sessions(victim))
+                            .as("the frozen %s's sessions", victim.name())
+                            .anyMatch(DatabaseSession::idleInTransaction));
             await().atMost(PATIENCE)
                     .pollInterval(Duration.ofMillis(100))
                     .untilAsserted(() -> assertThat(workersWithPartitions())
