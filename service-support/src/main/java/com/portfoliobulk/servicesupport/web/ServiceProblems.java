@@ -44,7 +44,8 @@ import tools.jackson.databind.exc.MismatchedInputException;
  * get the product's type of their status and a detail saying what to send instead. An unexpected
  * error answers 500 naming only an {@code errorId}, which the log has with the exception: never a
  * stack trace or SQL. Controllers refuse a request by throwing a {@link ProblemException} or an
- * {@link InvalidParametersException}.
+ * {@link InvalidParametersException}. Errors raised outside Spring MVC reach it through the error
+ * page ({@link ProblemErrorPage}).
  */
 @RestControllerAdvice
 class ServiceProblems extends ResponseEntityExceptionHandler {
