@@ -47,9 +47,14 @@ class ConsoleSecurityConfiguration {
             ObjectProvider<JwtDecoder> decoders)
             throws Exception {
         http.securityMatcher(
-                        "/console", "/console/**", "/invitations/**", "/webjars/**", "/oauth2/**", "/login/oauth2/**")
+                        "/console",
+                        "/console/**",
+                        "/invitations/**",
+                        ConsoleWebJars.PATH,
+                        "/oauth2/**",
+                        "/login/oauth2/**")
                 .authorizeHttpRequests(
-                        requests -> requests.requestMatchers(SIGN_IN, "/console/assets/**", "/webjars/**")
+                        requests -> requests.requestMatchers(SIGN_IN, "/console/assets/**", ConsoleWebJars.PATH)
                                 .permitAll()
                                 .anyRequest()
                                 .authenticated())

@@ -174,10 +174,10 @@ class PortfolioAdministration {
                     "Already a portfolio user",
                     normalizedEmail + " is a portfolio user already; change their role instead.");
         }
-        log(portfolioId, caller, "PORTFOLIO_USER_ADDED", normalizedEmail, "added with role " + code);
+        List<RoleView> custom = customPortfolioRoles(portfolioId);
+        log(portfolioId, caller, "PORTFOLIO_USER_ADDED", normalizedEmail, "added with role " + roleName(code, custom));
         permissions.forget(userId);
-        return new PortfolioUserView(
-                userId, normalizedEmail, code, permissionsOf(code, customPortfolioRoles(portfolioId)));
+        return new PortfolioUserView(userId, normalizedEmail, code, permissionsOf(code, custom));
     }
 
     @Transactional
@@ -198,10 +198,15 @@ class PortfolioAdministration {
         protectHolder(current, portfolioId, user, "change");
         String code = assignableRole(current, portfolioId, role);
         aggregates.update(user.withRole(code, Instant.now()));
-        log(portfolioId, caller, "PORTFOLIO_ROLE_CHANGED", user.email(), "role " + user.role() + " -> " + code);
+        List<RoleView> custom = customPortfolioRoles(portfolioId);
+        log(
+                portfolioId,
+                caller,
+                "PORTFOLIO_ROLE_CHANGED",
+                user.email(),
+                "role " + roleName(user.role(), custom) + " -> " + roleName(code, custom));
         permissions.forget(userId);
-        return new PortfolioUserView(
-                userId, user.email(), code, permissionsOf(code, customPortfolioRoles(portfolioId)));
+        return new PortfolioUserView(userId, user.email(), code, permissionsOf(code, custom));
     }
 
     @Transactional
@@ -221,7 +226,12 @@ class PortfolioAdministration {
                 .param("portfolioId", portfolioId)
                 .param("userId", userId)
                 .update();
-        log(portfolioId, caller, "PORTFOLIO_USER_REMOVED", user.email(), "removed (was " + user.role() + ")");
+        log(
+                portfolioId,
+                caller,
+                "PORTFOLIO_USER_REMOVED",
+                user.email(),
+                "removed (was " + roleName(user.role(), customPortfolioRoles(portfolioId)) + ")");
         permissions.forget(userId);
     }
 
@@ -328,6 +338,20 @@ class PortfolioAdministration {
         List<String> codes = new ArrayList<>(List.of("ADMIN", "USER_MANAGEMENT_EDIT", "USER_MANAGEMENT_VIEW"));
         customPortfolioRoles(portfolioId).forEach(role -> codes.add(role.code()));
         return "choose one of " + codes;
+    }
+
+    /**
+     * The name of a portfolio role as the portfolio roles list (and the console) shows it: a built-in
+     * role's display name, a custom role's own name; the code of a role that is neither.
+     */
+    private static String roleName(String role, List<RoleView> custom) {
+        return BuiltInPortfolioRole.of(role)
+                .map(BuiltInPortfolioRole::displayName)
+                .orElseGet(() -> custom.stream()
+                        .filter(r -> r.code().equals(role))
+                        .findFirst()
+                        .map(RoleView::name)
+                        .orElse(role));
     }
 
     private static List<String> permissionsOf(String role, List<RoleView> custom) {
@@ -676,7 +700,8 @@ class PortfolioAdministration {
                 caller,
                 "OWNER_TRANSFER_ACCEPTED",
                 caller.email(),
-                "ownership accepted from user " + transfer.fromUserId() + (demoted == 1 ? ", who is now ADMIN" : ""));
+                "ownership accepted from user " + transfer.fromUserId()
+                        + (demoted == 1 ? ", who is now " + BuiltInPortfolioRole.ADMIN.displayName() : ""));
         permissions.forget(transfer.fromUserId());
         permissions.forget(caller.userId());
         return new PortfolioUserView(caller.userId(), caller.email(), "OWNER", permissionsOf("OWNER", List.of()));

@@ -36,7 +36,8 @@ class SecurityConfiguration {
 
     private static final RequestMatcher SWAGGER_UI = new OrRequestMatcher(
             PathPatternRequestMatcher.withDefaults().matcher("/swagger-ui/**"),
-            PathPatternRequestMatcher.withDefaults().matcher("/swagger-ui.html"));
+            PathPatternRequestMatcher.withDefaults().matcher("/swagger-ui.html"),
+            PathPatternRequestMatcher.withDefaults().matcher("/webjars/swagger-ui/**"));
 
     /**
      * No observations of Spring Security's filters, authentications and authorizations: they feed no
@@ -74,7 +75,8 @@ class SecurityConfiguration {
                                 "/v3/api-docs.yaml",
                                 "/v3/api-docs/**",
                                 "/swagger-ui/**",
-                                "/swagger-ui.html")
+                                "/swagger-ui.html",
+                                "/webjars/swagger-ui/**")
                         .permitAll()
                         .anyRequest()
                         .authenticated())

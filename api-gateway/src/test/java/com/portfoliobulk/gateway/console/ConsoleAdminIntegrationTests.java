@@ -63,7 +63,7 @@ class ConsoleAdminIntegrationTests {
                 .contains(
                         "id=\"role-changed\"",
                         "PORTFOLIO_ROLE_CHANGED",
-                        "role USER_MANAGEMENT_VIEW -&gt; USER_MANAGEMENT_EDIT");
+                        "role User Management VIEW -&gt; User Management EDIT");
 
         HttpResponse<String> refused =
                 post(admin + "/portfolio-users/" + vera + "/role", Map.of("role", "NO_SUCH_ROLE", "_csrf", csrf()));
@@ -74,7 +74,7 @@ class ConsoleAdminIntegrationTests {
     }
 
     @Test
-    void eachPortfolioUsersRoleIsShownByItsNameNotItsCode() throws Exception {
+    void eachPortfolioUsersRoleIsShownByItsNameNotItsCodeAlsoInTheLog() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
         jdbc.sql("INSERT INTO jobs.portfolio_roles (portfolio_id, code, name, permissions)"
                         + " VALUES (:p, 'BRAND_AUDITOR', 'Brand auditor', ARRAY['USER_MANAGEMENT_VIEW'])")
@@ -83,9 +83,10 @@ class ConsoleAdminIntegrationTests {
         Map<String, String> roles = Map.of(
                 "ann", "ADMIN",
                 "eve", "USER_MANAGEMENT_EDIT",
-                "vic", "USER_MANAGEMENT_VIEW",
-                "bea", "BRAND_AUDITOR");
+                "vic", "USER_MANAGEMENT_VIEW");
         roles.forEach((name, role) -> portfolioUser(portfolio, portfolio.user(name), portfolio.email(name), role));
+        UUID bea = portfolio.user("bea");
+        portfolioUser(portfolio, bea, portfolio.email("bea"), "BRAND_AUDITOR");
         signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
 
         String page = get("/console/portfolios/" + portfolio.id() + "/admin").body();
@@ -97,6 +98,17 @@ class ConsoleAdminIntegrationTests {
         assertThat(page)
                 .doesNotContain(
                         ">ADMIN<", ">USER_MANAGEMENT_EDIT<", ">USER_MANAGEMENT_VIEW<", ">BRAND_AUDITOR<", ">OWNER<");
+
+        // The administration log names the roles of a change the same way.
+        String admin = "/console/portfolios/" + portfolio.id() + "/admin";
+        assertThat(post(
+                                admin + "/portfolio-users/" + bea + "/role",
+                                Map.of("role", "USER_MANAGEMENT_VIEW", "_csrf", csrf()))
+                        .statusCode())
+                .isEqualTo(302);
+        assertThat(get(admin).body())
+                .contains("<td>role Brand auditor -&gt; User Management VIEW</td>")
+                .doesNotContain("BRAND_AUDITOR -&gt;");
     }
 
     @Test

@@ -11,7 +11,7 @@ import org.springframework.http.HttpMethod;
 /**
  * One portfolio user, one custom role at a time: adding one twice is a 409 that changes nothing and
  * logs nothing, a role change or removal of someone who is not a portfolio user is a 404, and a
- * removed user is gone from the list and the log says so.
+ * removed user is gone from the list and the log says so, naming roles as the console does.
  */
 class AdministrationConflictsIntegrationTests extends PortfolioAdministrationTest {
 
@@ -68,10 +68,10 @@ class AdministrationConflictsIntegrationTests extends PortfolioAdministrationTes
 
         assertThat(logOf(path("/admin-log")))
                 .containsExactly(
-                        "PORTFOLIO_USER_REMOVED " + portfolio.email("editor") + " removed (was USER_MANAGEMENT_EDIT)",
+                        "PORTFOLIO_USER_REMOVED " + portfolio.email("editor") + " removed (was User Management EDIT)",
                         "PORTFOLIO_ROLE_CHANGED " + portfolio.email("editor")
-                                + " role USER_MANAGEMENT_VIEW -> USER_MANAGEMENT_EDIT",
-                        "PORTFOLIO_USER_ADDED " + portfolio.email("editor") + " added with role USER_MANAGEMENT_VIEW");
+                                + " role User Management VIEW -> User Management EDIT",
+                        "PORTFOLIO_USER_ADDED " + portfolio.email("editor") + " added with role User Management VIEW");
     }
 
     @Test

@@ -65,6 +65,15 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
                         .status())
                 .isEqualTo(204);
         assertProblem(call(HttpMethod.GET, auditor, path("/portfolio-users"), null), 403);
+        assertThat(call(HttpMethod.GET, owner, path("/admin-log"), null)
+                        .body()
+                        .path("items")
+                        .values())
+                .extracting(entry -> entry.path("action").asString() + " "
+                        + entry.path("detail").asString())
+                .containsSubsequence(
+                        "PORTFOLIO_ROLE_CHANGED role Auditor -> User Management VIEW",
+                        "PORTFOLIO_USER_ADDED added with role Auditor");
     }
 
     @Test

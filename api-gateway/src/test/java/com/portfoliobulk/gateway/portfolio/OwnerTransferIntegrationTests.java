@@ -61,6 +61,8 @@ class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
                 .containsSubsequence("OWNER_TRANSFER_ACCEPTED", "OWNER_TRANSFER_REQUESTED");
         assertThat(log.body().path("items").get(0).path("actorUserId").asString())
                 .isEqualTo(successorId.toString());
+        assertThat(log.body().path("items").get(0).path("detail").asString())
+                .isEqualTo("ownership accepted from user " + ownerId + ", who is now Admin");
         assertThat(log.body().path("items").get(1).path("actorUserId").asString())
                 .isEqualTo(ownerId.toString());
         assertThat(log.body().get("nextCursor").isNull()).isTrue();

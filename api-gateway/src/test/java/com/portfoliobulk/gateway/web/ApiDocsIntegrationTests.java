@@ -19,6 +19,9 @@ class ApiDocsIntegrationTests extends GatewayIntegrationTest {
         Answer yaml = api.get(null, "/v3/api-docs.yaml", Map.of("Accept", "application/vnd.oai.openapi"));
         Answer ui = api.get(null, "/swagger-ui/index.html", Map.of("Accept", "text/html"));
         Answer uiEntry = api.get(null, "/swagger-ui.html", Map.of("Accept", "text/html"));
+        Answer uiScript = api.get(null, "/swagger-ui/swagger-ui-bundle.js");
+        Answer uiSetup = api.get(null, "/swagger-ui/swagger-initializer.js");
+        Answer uiWebJar = api.get(null, "/webjars/swagger-ui/swagger-ui-bundle.js");
 
         assertThat(description.status()).isEqualTo(200);
         assertThat(description.body().path("openapi").asString()).startsWith("3.1");
@@ -30,5 +33,12 @@ class ApiDocsIntegrationTests extends GatewayIntegrationTest {
         assertThat(ui.text()).contains("swagger-ui");
         assertThat(uiEntry.status()).isEqualTo(302);
         assertThat(uiEntry.header("Location")).endsWith("/swagger-ui/index.html");
+        assertThat(uiScript.status()).isEqualTo(200);
+        assertThat(uiScript.header("Content-Type")).startsWith("text/javascript");
+        assertThat(uiSetup.status()).isEqualTo(200);
+        assertThat(uiSetup.text()).contains("/v3/api-docs");
+        assertThat(uiWebJar.status())
+                .as("Swagger UI's files under /webjars/ too")
+                .isEqualTo(200);
     }
 }

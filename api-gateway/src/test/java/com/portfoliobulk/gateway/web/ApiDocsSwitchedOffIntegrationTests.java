@@ -10,8 +10,8 @@ import org.springframework.test.context.TestPropertySource;
 
 /**
  * With {@code BULK_API_DOCS_ENABLED=false} the gateway serves neither its API description nor Swagger
- * UI: every path of theirs answers the API's one 404 problem, with or without a token, while the API
- * itself works as before.
+ * UI: every path of theirs (Swagger UI's files under {@code /webjars/} too) answers the API's one 404
+ * problem, with or without a token, while the API and the console's own script work as before.
  */
 @TestPropertySource(properties = "BULK_API_DOCS_ENABLED=false")
 class ApiDocsSwitchedOffIntegrationTests extends GatewayIntegrationTest {
@@ -25,7 +25,9 @@ class ApiDocsSwitchedOffIntegrationTests extends GatewayIntegrationTest {
             "/v3/api-docs.yaml",
             "/v3/api-docs/swagger-config",
             "/swagger-ui.html",
-            "/swagger-ui/index.html"
+            "/swagger-ui/index.html",
+            "/webjars/swagger-ui/index.html",
+            "/webjars/swagger-ui/swagger-ui-bundle.js"
         }) {
             for (String token : new String[] {null, admin(portfolio)}) {
                 Answer answer = api.get(token, path);
@@ -40,5 +42,8 @@ class ApiDocsSwitchedOffIntegrationTests extends GatewayIntegrationTest {
         assertThat(api.get(admin(portfolio), "/api/v1/portfolios/" + portfolio + "/accounts")
                         .status())
                 .isEqualTo(200);
+        Answer consoleScript = api.get(null, "/webjars/htmx.org/dist/htmx.min.js");
+        assertThat(consoleScript.status()).isEqualTo(200);
+        assertThat(consoleScript.header("Content-Type")).startsWith("text/javascript");
     }
 }
