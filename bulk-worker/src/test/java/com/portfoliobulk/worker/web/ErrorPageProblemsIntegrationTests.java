@@ -7,8 +7,6 @@ import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -19,11 +17,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.web.client.RestClient;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Errors raised outside Spring MVC, which the servlet container forwards to the error page (an
@@ -38,8 +33,6 @@ class ErrorPageProblemsIntegrationTests extends WorkerIntegrationSupport {
 
     static final String SECRET = "SELECT token FROM directory.secrets";
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-
     @LocalServerPort
     int port;
 
@@ -52,46 +45,46 @@ class ErrorPageProblemsIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void anExceptionThrownByAFilterIsA500ProblemNamingOnlyAnErrorIdTheLogHasWithTheException(CapturedOutput log) {
-        Answer answer = get("/failing/throw", MediaType.APPLICATION_JSON);
+        ProblemAnswer answer = get("/failing/throw", MediaType.APPLICATION_JSON);
 
         answer.assertProblem(500, ProblemTypes.INTERNAL_ERROR);
-        String errorId = answer.body.path("errorId").asString();
+        String errorId = answer.body().path("errorId").asString();
         assertThat(errorId).isNotBlank();
-        assertThat(answer.body.path("title").asString()).isEqualTo("Internal error");
-        assertThat(answer.body.path("detail").asString()).contains("error id " + errorId);
-        assertThat(answer.body.path("instance").asString()).isEqualTo("/failing/throw");
+        assertThat(answer.body().path("title").asString()).isEqualTo("Internal error");
+        assertThat(answer.body().path("detail").asString()).contains("error id " + errorId);
+        assertThat(answer.body().path("instance").asString()).isEqualTo("/failing/throw");
         assertThat(log.getOut() + log.getErr())
                 .contains("Unexpected error " + errorId + " while handling a request", SECRET);
     }
 
     @Test
     void aBrowsersRequestGetsTheProblemTooNotAnHtmlPage() {
-        Answer answer = get("/failing/throw", MediaType.TEXT_HTML);
+        ProblemAnswer answer = get("/failing/throw", MediaType.TEXT_HTML);
 
         answer.assertProblem(500, ProblemTypes.INTERNAL_ERROR);
-        assertThat(answer.raw).doesNotContain("<html", "Whitelabel");
+        assertThat(answer.raw()).doesNotContain("<html", "Whitelabel");
     }
 
     @Test
     void anErrorSentByAFilterIsTheProblemOfItsStatusWithoutTheMessageItWasSentWith() {
-        Answer tooLarge = get("/failing/send-error-413", MediaType.APPLICATION_JSON);
-        Answer notFound = get("/failing/send-error-404", MediaType.APPLICATION_JSON);
+        ProblemAnswer tooLarge = get("/failing/send-error-413", MediaType.APPLICATION_JSON);
+        ProblemAnswer notFound = get("/failing/send-error-404", MediaType.APPLICATION_JSON);
 
         tooLarge.assertProblem(413, ProblemTypes.TOO_LARGE);
-        assertThat(tooLarge.body.path("title").asString()).isEqualTo("Content Too Large");
-        assertThat(tooLarge.body.path("detail").asString())
+        assertThat(tooLarge.body().path("title").asString()).isEqualTo("Content Too Large");
+        assertThat(tooLarge.body().path("detail").asString())
                 .isEqualTo("The request cannot be answered: 413 Content Too Large.");
-        assertThat(tooLarge.body.path("instance").asString()).isEqualTo("/failing/send-error-413");
+        assertThat(tooLarge.body().path("instance").asString()).isEqualTo("/failing/send-error-413");
         notFound.assertProblem(404, ProblemTypes.NOT_FOUND);
-        assertThat(notFound.body.path("title").asString()).isEqualTo("Not found");
+        assertThat(notFound.body().path("title").asString()).isEqualTo("Not found");
     }
 
     @Test
     void a500SentByAFilterNamesAnErrorIdTheLogHas(CapturedOutput log) {
-        Answer answer = get("/failing/send-error-500", MediaType.APPLICATION_JSON);
+        ProblemAnswer answer = get("/failing/send-error-500", MediaType.APPLICATION_JSON);
 
         answer.assertProblem(500, ProblemTypes.INTERNAL_ERROR);
-        String errorId = answer.body.path("errorId").asString();
+        String errorId = answer.body().path("errorId").asString();
         assertThat(errorId).isNotBlank();
         assertThat(log.getOut() + log.getErr())
                 .contains("Unexpected error " + errorId + " while handling a request", "/failing/send-error-500");
@@ -99,31 +92,15 @@ class ErrorPageProblemsIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void theErrorPageAskedForItselfIsThe404OfAPathNoEndpointHas() {
-        Answer answer = get("/error", MediaType.APPLICATION_JSON);
+        ProblemAnswer answer = get("/error", MediaType.APPLICATION_JSON);
 
         answer.assertProblem(404, ProblemTypes.NOT_FOUND);
-        assertThat(answer.body.path("title").asString()).isEqualTo("Not found");
-        assertThat(answer.body.path("detail").asString()).contains("'/error'", "check the path");
+        assertThat(answer.body().path("title").asString()).isEqualTo("Not found");
+        assertThat(answer.body().path("detail").asString()).contains("'/error'", "check the path");
     }
 
-    private Answer get(String path, MediaType accept) {
-        return http.get().uri(path).accept(accept).exchange((request, response) -> {
-            String raw = new String(response.getBody().readAllBytes(), StandardCharsets.UTF_8);
-            return new Answer(response.getStatusCode().value(), response.getHeaders(), raw, JSON.readTree(raw));
-        });
-    }
-
-    private record Answer(int status, HttpHeaders headers, String raw, JsonNode body) {
-
-        void assertProblem(int expectedStatus, URI type) {
-            assertThat(status).as(raw).isEqualTo(expectedStatus);
-            assertThat(headers.getContentType()).as(raw).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
-            assertThat(body.path("status").asInt()).as(raw).isEqualTo(expectedStatus);
-            assertThat(body.path("type").asString()).as(raw).isEqualTo(type.toString());
-            assertThat(raw)
-                    .doesNotContain(
-                            "Exception", "SELECT", "secret", "\"timestamp\"", "\"trace\"", "\"error\"", "at com.");
-        }
+    private ProblemAnswer get(String path, MediaType accept) {
+        return ProblemAnswer.of(http.get().uri(path).accept(accept));
     }
 
     /** A filter of the worker that fails before Spring MVC sees the request: it throws, or sends an error. */

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.portfoliobulk.contracts.ProblemTypes;
 import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,8 +13,6 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.web.client.RestClient;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Every error of the worker's internal API is a problem of the product's one error model, as the
@@ -26,8 +22,6 @@ import tools.jackson.databind.json.JsonMapper;
  * body) included. Called with the gateway's internal token, as the gateway calls it.
  */
 class ProblemAnswersIntegrationTests extends WorkerIntegrationSupport {
-
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private static final String ACTOR =
             "{\"userId\": \"" + UUID.randomUUID() + "\", \"email\": \"owner@example.test\"}";
@@ -44,16 +38,16 @@ class ProblemAnswersIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void aMethodThePathDoesNotTakeIsA405NamingTheMethodsToUse() {
-        Answer answer = send(HttpMethod.DELETE, "/internal/dead-letters", null, null, true);
+        ProblemAnswer answer = send(HttpMethod.DELETE, "/internal/dead-letters", null, null, true);
 
         answer.assertProblem(405, ProblemTypes.forStatus(405));
-        assertThat(answer.headers.getFirst(HttpHeaders.ALLOW)).isEqualTo("GET");
+        assertThat(answer.headers().getFirst(HttpHeaders.ALLOW)).isEqualTo("GET");
         assertThat(answer.detail()).contains("'DELETE'", "use GET");
     }
 
     @Test
     void aBodyOfAnotherMediaTypeIsA415NamingContentType() {
-        Answer answer = send(
+        ProblemAnswer answer = send(
                 HttpMethod.POST,
                 "/internal/dead-letters/" + UUID.randomUUID() + "/redrive",
                 MediaType.TEXT_PLAIN,
@@ -67,7 +61,7 @@ class ProblemAnswersIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void anAcceptNoAnswerMeetsIsA406NamingAccept() {
-        Answer answer = exchange(http.get()
+        ProblemAnswer answer = ProblemAnswer.of(http.get()
                 .uri("/internal/dead-letters")
                 .header(HttpHeaders.AUTHORIZATION, TestTokens.internalAuthorization())
                 .accept(MediaType.valueOf("text/csv")));
@@ -79,7 +73,7 @@ class ProblemAnswersIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void aMalformedIdInThePathIsA400NamingIt() {
-        Answer answer = send(
+        ProblemAnswer answer = send(
                 HttpMethod.POST,
                 "/internal/dead-letters/not-a-uuid/redrive",
                 MediaType.APPLICATION_JSON,
@@ -87,22 +81,23 @@ class ProblemAnswersIntegrationTests extends WorkerIntegrationSupport {
                 true);
 
         answer.assertProblem(400, ProblemTypes.INVALID_REQUEST);
-        assertThat(answer.body.path("title").asString()).isEqualTo("Invalid request parameter");
+        assertThat(answer.body().path("title").asString()).isEqualTo("Invalid request parameter");
         assertThat(answer.field(0)).isEqualTo("id");
-        assertThat(answer.body.path("errors").get(0).path("message").asString()).isEqualTo("must be a UUID");
+        assertThat(answer.body().path("errors").get(0).path("message").asString())
+                .isEqualTo("must be a UUID");
         assertThat(answer.detail()).isEqualTo("Invalid 'id': must be a UUID");
     }
 
     @Test
     void anUnreadableBodyIsA400ShowingTheObjectTheEndpointTakes() {
-        Answer notJson = send(
+        ProblemAnswer notJson = send(
                 HttpMethod.POST,
                 "/internal/dead-letters/" + UUID.randomUUID() + "/redrive",
                 MediaType.APPLICATION_JSON,
                 "{\"operator\": ",
                 true);
-        Answer noBody = send(HttpMethod.POST, "/internal/users", MediaType.APPLICATION_JSON, null, true);
-        Answer noOwner = send(
+        ProblemAnswer noBody = send(HttpMethod.POST, "/internal/users", MediaType.APPLICATION_JSON, null, true);
+        ProblemAnswer noOwner = send(
                 HttpMethod.POST,
                 "/internal/portfolios/" + UUID.randomUUID() + "/unlink-all",
                 MediaType.APPLICATION_JSON,
@@ -119,7 +114,7 @@ class ProblemAnswersIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void aBodyFieldOfTheWrongTypeIsA400NamingTheField() {
-        Answer answer = send(
+        ProblemAnswer answer = send(
                 HttpMethod.POST,
                 "/internal/portfolios/" + UUID.randomUUID() + "/accounts/" + UUID.randomUUID() + "/link",
                 MediaType.APPLICATION_JSON,
@@ -133,20 +128,20 @@ class ProblemAnswersIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void anEndpointsOwnRefusalsKeepTheirWordsWithTheProductsTypes() {
-        Answer noOperator = send(
+        ProblemAnswer noOperator = send(
                 HttpMethod.POST,
                 "/internal/dead-letters/" + UUID.randomUUID() + "/redrive",
                 MediaType.APPLICATION_JSON,
                 "{\"reason\": \"fixed\"}",
                 true);
-        Answer limit = send(HttpMethod.GET, "/internal/dead-letters?limit=many", null, null, true);
-        Answer unknown = send(
+        ProblemAnswer limit = send(HttpMethod.GET, "/internal/dead-letters?limit=many", null, null, true);
+        ProblemAnswer unknown = send(
                 HttpMethod.POST,
                 "/internal/dead-letters/" + UUID.randomUUID() + "/redrive",
                 MediaType.APPLICATION_JSON,
                 "{\"operator\": \"ops-jane\", \"reason\": \"fixed\"}",
                 true);
-        Answer notLinked = send(
+        ProblemAnswer notLinked = send(
                 HttpMethod.POST,
                 "/internal/portfolios/" + UUID.randomUUID() + "/accounts/" + UUID.randomUUID() + "/unlink",
                 MediaType.APPLICATION_JSON,
@@ -161,34 +156,34 @@ class ProblemAnswersIntegrationTests extends WorkerIntegrationSupport {
         assertThat(limit.field(0)).isEqualTo("limit");
         unknown.assertProblem(404, ProblemTypes.NOT_FOUND);
         assertThat(unknown.detail()).isEqualTo("No dead letter has this id.");
-        assertThat(unknown.body.path("title").asString()).isEqualTo("Not found");
+        assertThat(unknown.body().path("title").asString()).isEqualTo("Not found");
         notLinked.assertProblem(404, ProblemTypes.NOT_FOUND);
         assertThat(notLinked.detail()).isEqualTo("The account is not linked to this portfolio.");
     }
 
     @Test
     void anUnknownPathIsA404Problem() {
-        Answer answer = send(HttpMethod.GET, "/internal/no-such-thing", null, null, true);
+        ProblemAnswer answer = send(HttpMethod.GET, "/internal/no-such-thing", null, null, true);
 
         answer.assertProblem(404, ProblemTypes.NOT_FOUND);
-        assertThat(answer.body.path("title").asString()).isEqualTo("Not found");
+        assertThat(answer.body().path("title").asString()).isEqualTo("Not found");
         assertThat(answer.detail()).contains("'/internal/no-such-thing'", "check the path");
     }
 
     @Test
     void withoutTheInternalTokenEveryRequestIsStillThe401OfTheInternalApi() {
-        Answer wrongMethod = send(HttpMethod.DELETE, "/internal/dead-letters", null, null, false);
-        Answer unreadable = send(HttpMethod.POST, "/internal/users", MediaType.APPLICATION_JSON, "{", false);
+        ProblemAnswer wrongMethod = send(HttpMethod.DELETE, "/internal/dead-letters", null, null, false);
+        ProblemAnswer unreadable = send(HttpMethod.POST, "/internal/users", MediaType.APPLICATION_JSON, "{", false);
 
-        for (Answer answer : new Answer[] {wrongMethod, unreadable}) {
+        for (ProblemAnswer answer : new ProblemAnswer[] {wrongMethod, unreadable}) {
             answer.assertProblem(401, ProblemTypes.UNAUTHORIZED);
-            assertThat(answer.headers.getFirst(HttpHeaders.WWW_AUTHENTICATE))
+            assertThat(answer.headers().getFirst(HttpHeaders.WWW_AUTHENTICATE))
                     .isEqualTo("Bearer realm=\"portfolio-bulk-internal\"");
             assertThat(answer.detail()).contains("send their internal token");
         }
     }
 
-    private Answer send(HttpMethod method, String path, MediaType contentType, String body, boolean withToken) {
+    private ProblemAnswer send(HttpMethod method, String path, MediaType contentType, String body, boolean withToken) {
         RestClient.RequestBodySpec request = http.method(method).uri(path);
         if (withToken) {
             request.header(HttpHeaders.AUTHORIZATION, TestTokens.internalAuthorization());
@@ -199,33 +194,6 @@ class ProblemAnswersIntegrationTests extends WorkerIntegrationSupport {
         if (body != null) {
             request.body(body);
         }
-        return exchange(request);
-    }
-
-    private static Answer exchange(RestClient.RequestHeadersSpec<?> request) {
-        return request.exchange((req, response) -> {
-            String raw = new String(response.getBody().readAllBytes(), StandardCharsets.UTF_8);
-            return new Answer(response.getStatusCode().value(), response.getHeaders(), raw, JSON.readTree(raw));
-        });
-    }
-
-    private record Answer(int status, HttpHeaders headers, String raw, JsonNode body) {
-
-        void assertProblem(int expectedStatus, URI type) {
-            assertThat(status).as(raw).isEqualTo(expectedStatus);
-            assertThat(headers.getContentType()).as(raw).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
-            assertThat(body.path("status").asInt()).as(raw).isEqualTo(expectedStatus);
-            assertThat(body.path("type").asString()).as(raw).isEqualTo(type.toString());
-            assertThat(body.path("title").asString()).as(raw).isNotBlank();
-            assertThat(raw).doesNotContain("Exception", "\"timestamp\"", "\"trace\"");
-        }
-
-        String detail() {
-            return body.path("detail").asString();
-        }
-
-        String field(int index) {
-            return body.path("errors").path(index).path("field").asString();
-        }
+        return ProblemAnswer.of(request);
     }
 }
