@@ -87,6 +87,9 @@ public final class Bench {
                                      into bench/results/<run>-<pid>.jfr, one file per JVM
               --one-jvm              run the three services in the local stack's JVM, not each in a JVM
                                      of its own as deployed (./run-local.sh without --jvm-per-service)
+              --relay-jvm            run the task relay in a gateway JVM of its own, task-relay, and
+                                     the api-gateway's JVM with its relay off (./run-local.sh
+                                     --relay-jvm; not with --one-jvm)
               --stack-option OPT     one more option for the local stack JVM (repeatable), e.g. -Xmx2g,
                                      after those ./run-local.sh uses (run.sh passes them)
               --env NAME=VALUE       one more environment variable for the local stack (repeatable)
@@ -224,6 +227,7 @@ public final class Bench {
         int auditPort = freePort();
         int pgPort = freePort();
         int kafkaPort = freePort();
+        int relayPort = freePort();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> javaOptions = options.stackJavaOptions();
@@ -262,6 +266,9 @@ public final class Bench {
             // As deployed: one service's garbage collection pauses, heap and CPU are not another's.
             command.add("--jvm-per-service");
         }
+        if (options.relayJvm) {
+            command.addAll(List.of("--relay-jvm", "--relay-port", String.valueOf(relayPort)));
+        }
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         // The 1,000,000-task job needs a higher per-job cap than the product's default.
         builder.environment().put("BULK_MAX_TASKS_PER_JOB", "1000000");
@@ -293,7 +300,7 @@ public final class Bench {
         }
         results.put("stackStartSeconds", seconds(System.nanoTime() - started));
         gateway = "http://localhost:" + gatewayPort;
-        jvms = jvms("http://127.0.0.1:" + workerPort, "http://127.0.0.1:" + auditPort);
+        jvms = jvms("http://127.0.0.1:" + workerPort, "http://127.0.0.1:" + auditPort, "http://127.0.0.1:" + relayPort);
         results.put("jvms", jvmNames());
         token = Files.readString(dataDir.resolve("admin-token")).trim();
         jdbcUrl = "jdbc:postgresql://localhost:" + pgPort + "/bulk";
@@ -303,13 +310,20 @@ public final class Bench {
 
     /**
      * The local stack's JVMs, each with its Prometheus endpoint: the services' own JVMs (children of
-     * the local stack's, which keeps the Kafka broker and the mailbox), or the one that runs them all.
+     * the local stack's, which keeps the Kafka broker and the mailbox), with the gateway that relays
+     * if it runs apart ({@code --relay-jvm}), or the one that runs them all.
      */
-    List<Jvm> jvms(String workerUrl, String auditUrl) {
+    List<Jvm> jvms(String workerUrl, String auditUrl, String relayUrl) {
         if (options.oneJvm) {
             return List.of(new Jvm("local stack (all three services)", stack.pid(), gateway));
         }
-        Map<String, String> urls = Map.of("api-gateway", gateway, "bulk-worker", workerUrl, "audit-consumer", auditUrl);
+        Map<String, String> urls = new LinkedHashMap<>();
+        urls.put("api-gateway", gateway);
+        if (options.relayJvm) {
+            urls.put("task-relay", relayUrl);
+        }
+        urls.put("bulk-worker", workerUrl);
+        urls.put("audit-consumer", auditUrl);
         List<Jvm> jvms = new ArrayList<>();
         stack.toHandle().children().forEach(child -> {
             // From /proc: ProcessHandle.Info gives no arguments for a long command line.
@@ -320,9 +334,10 @@ public final class Bench {
             }
         });
         if (jvms.size() != urls.size()) {
-            throw new IllegalStateException("Found " + jvms + " among the local stack's processes, not the three services");
+            throw new IllegalStateException("Found " + jvms + " among the local stack's processes, not " + urls.keySet());
         }
-        jvms.sort(Comparator.comparing(jvm -> List.of("api-gateway", "bulk-worker", "audit-consumer").indexOf(jvm.name())));
+        List<String> order = List.copyOf(urls.keySet());
+        jvms.sort(Comparator.comparing(jvm -> order.indexOf(jvm.name())));
         jvms.add(new Jvm("local stack (Kafka broker, mailbox)", stack.pid(), null));
         return List.copyOf(jvms);
     }
@@ -821,12 +836,15 @@ public final class Bench {
 
     /**
      * Each JVM's garbage collection pauses so far (stop-the-world only, from its {@code
-     * jvm_gc_pause_seconds} timer): count and seconds in all.
+     * jvm_gc_pause_seconds} timer): count and seconds in all; and the bytes allocated, as the collections
+     * counted them ({@code jvm_gc_memory_allocated_bytes_total}).
      */
     static Map<String, double[]> gcPauses(Map<String, String> scrapes) {
         Map<String, double[]> pauses = new LinkedHashMap<>();
         scrapes.forEach((name, metrics) -> pauses.put(name, new double[] {
-            sum(metrics, "jvm_gc_pause_seconds_count", ""), sum(metrics, "jvm_gc_pause_seconds_sum", "")
+            sum(metrics, "jvm_gc_pause_seconds_count", ""),
+            sum(metrics, "jvm_gc_pause_seconds_sum", ""),
+            sum(metrics, "jvm_gc_memory_allocated_bytes_total", "")
         }));
         return pauses;
     }
@@ -872,6 +890,24 @@ public final class Bench {
                     md.append(" (RSS only) ");
                 }
                 md.append(memory.get("peakRssMiB")).append(" |");
+            }
+            md.append("\n");
+        }
+        md.append("\nAllocated per task while each job ran, KiB (as the young collections counted it: what they had to"
+                + " clear):\n\n| job |");
+        names.forEach(name -> md.append(" ").append(name).append(" |"));
+        md.append("\n| --- |").append(" ---: |".repeat(names.size())).append("\n");
+        for (Map<String, Object> job : jobs) {
+            Map<?, ?> perJvm = (Map<?, ?>) ((Map<?, ?>) job.get("memory")).get("jvms");
+            double tasks = ((Number) job.get("tasks")).doubleValue();
+            md.append("| ").append(job.get("job")).append(" |");
+            for (String name : names) {
+                Object allocated = ((Map<?, ?>) perJvm.get(name)).get("allocatedMiB");
+                md.append(" ")
+                        .append(allocated == null
+                                ? "-"
+                                : String.format(Locale.ROOT, "%.1f", ((Number) allocated).doubleValue() * 1024 / tasks))
+                        .append(" |");
             }
             md.append("\n");
         }
@@ -1073,8 +1109,11 @@ public final class Bench {
         Map<String, double[]> pausesBefore = gcPauses(scrapesBefore.join());
         Map<String, Object> pauses = new LinkedHashMap<>();
         gcPauses(scrapesAfter).forEach((name, after) -> {
-            double[] before = pausesBefore.getOrDefault(name, new double[2]);
-            pauses.put(name, Map.of("count", Math.round(after[0] - before[0]), "totalMillis", (after[1] - before[1]) * 1000));
+            double[] before = pausesBefore.getOrDefault(name, new double[3]);
+            pauses.put(name, Map.of(
+                    "count", Math.round(after[0] - before[0]),
+                    "totalMillis", (after[1] - before[1]) * 1000,
+                    "allocatedMiB", (after[2] - before[2]) / 1024 / 1024));
         });
         phase.put("gcPauses", pauses);
         // Where the gateway's answers came from: polls that waited for the database.
@@ -1434,8 +1473,10 @@ public final class Bench {
                         Map<?, ?> pause = (Map<?, ?>) figures;
                         long count = ((Number) pause.get("count")).longValue();
                         double total = ((Number) pause.get("totalMillis")).doubleValue();
+                        double allocated = ((Number) pause.get("allocatedMiB")).doubleValue();
                         parts.add(name + " " + count + (count == 0 ? "" : String.format(Locale.ROOT,
-                                " (%.0f ms in all, %.1f ms on average)", total, total / count)));
+                                " (%.0f ms in all, %.1f ms on average; %.0f MiB allocated before them)",
+                                total, total / count, allocated)));
                     });
                     md.append("- garbage collection pauses during the phase at ").append(phase.get("load"))
                             .append(Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? " with" : " without")
@@ -1751,6 +1792,11 @@ public final class Bench {
 
         private volatile double peakLiveBytes;
 
+        /** {@code jvm_gc_memory_allocated_bytes_total} at the first and the last sample (counted at each collection). */
+        private volatile double firstAllocatedBytes = -1;
+
+        private volatile double lastAllocatedBytes;
+
         void sample(Jvm jvm) {
             String rss = firstMatch(Path.of("/proc/" + jvm.pid() + "/status"), "VmRSS:\\s*(\\d+) kB");
             if (rss != null) {
@@ -1768,6 +1814,11 @@ public final class Bench {
                 if (!live.isEmpty()) {
                     peakLiveBytes = Math.max(peakLiveBytes, live.getFirst());
                 }
+                double allocated = sum(metrics.body(), "jvm_gc_memory_allocated_bytes_total", "");
+                if (firstAllocatedBytes < 0) {
+                    firstAllocatedBytes = allocated;
+                }
+                lastAllocatedBytes = allocated;
             } catch (Exception ignored) {
                 // a missed sample
             }
@@ -1780,6 +1831,8 @@ public final class Bench {
                 figures.put("heapAfterMiB", Math.round(lastHeapBytes / 1024 / 1024));
                 // The old generation after the last collection: what the JVM really keeps.
                 figures.put("peakLiveHeapMiB", Math.round(peakLiveBytes / 1024 / 1024));
+                // Allocated meanwhile, as the collections counted it (what the young collections had to clear).
+                figures.put("allocatedMiB", Math.round((lastAllocatedBytes - Math.max(0, firstAllocatedBytes)) / 1024 / 1024));
             }
             figures.put("peakRssMiB", Math.round(peakRssKb / 1024.0));
             return figures;
@@ -1804,6 +1857,8 @@ public final class Bench {
         boolean jfr;
 
         boolean oneJvm;
+
+        boolean relayJvm;
 
         boolean help;
 
@@ -1831,6 +1886,7 @@ public final class Bench {
                     case "--poll-seconds" -> options.pollSeconds = Integer.parseInt(args[++i]);
                     case "--jfr" -> options.jfr = true;
                     case "--one-jvm" -> options.oneJvm = true;
+                    case "--relay-jvm" -> options.relayJvm = true;
                     case "--default-stack-option" -> options.defaultStackOptions.add(args[++i]);
                     case "--stack-option" -> options.stackOptions.add(args[++i]);
                     case "--env" -> {
@@ -1850,6 +1906,9 @@ public final class Bench {
             if (options.pollSeconds < 1 || options.pollSeconds > 120 || options.millionEmails < 1
                     || options.millionEmails > 1000) {
                 throw new IllegalArgumentException("--poll-seconds 1-120, --million-emails 1-1000");
+            }
+            if (options.relayJvm && options.oneJvm) {
+                throw new IllegalArgumentException("--relay-jvm needs each service in a JVM of its own: not with --one-jvm");
             }
             if (options.jar == null && !options.help) {
                 throw new IllegalArgumentException("--jar is required (run.sh passes it)");

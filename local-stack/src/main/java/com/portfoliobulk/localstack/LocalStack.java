@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -152,8 +153,15 @@ public final class LocalStack implements AutoCloseable {
             RunningServices services = options.jvmPerService()
                     ? step(
                             out,
-                            "Starting audit-consumer, bulk-worker and api-gateway, each in its own JVM",
-                            () -> ServiceJvms.start(settings, directory.logs(), options.verbose()))
+                            options.relayJvm()
+                                    ? "Starting audit-consumer, bulk-worker, task-relay and api-gateway, each in its"
+                                            + " own JVM"
+                                    : "Starting audit-consumer, bulk-worker and api-gateway, each in its own JVM",
+                            () -> ServiceJvms.start(
+                                    settings,
+                                    options.relayJvm() ? OptionalInt.of(options.relayPort()) : OptionalInt.empty(),
+                                    directory.logs(),
+                                    options.verbose()))
                     : step(
                             out,
                             "Starting audit-consumer, bulk-worker and api-gateway",
@@ -270,7 +278,13 @@ public final class LocalStack implements AutoCloseable {
         out.printf("  %-16s %s%n", "Swagger UI", gateway + "/swagger-ui.html");
         out.printf("  %-16s %s%n", "Worker", services.workerUrl() + "/actuator/health");
         out.printf("  %-16s %s%n", "Audit consumer", services.auditUrl() + "/actuator/health");
-        out.printf("  %-16s %s%n", "Metrics", "/actuator/prometheus on each of the three");
+        services.relayUrl()
+                .ifPresent(relay -> out.printf(
+                        "  %-16s %s%n", "Task relay", relay + "/actuator/health (the gateway that relays the tasks)"));
+        out.printf(
+                "  %-16s %s%n",
+                "Metrics",
+                "/actuator/prometheus on each of the " + (services.relayUrl().isPresent() ? "four" : "three"));
         out.printf(
                 "  %-16s %s%n",
                 "PostgreSQL",

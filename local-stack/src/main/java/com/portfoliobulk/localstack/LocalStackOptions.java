@@ -19,6 +19,9 @@ import java.util.List;
  * @param mailboxPort the port of the HTTP endpoint listing the received e-mails (0: any free port)
  * @param jvmPerService whether each service runs in a JVM of its own, as deployed, instead of in the
  *     local stack's
+ * @param relayJvm whether the task relay runs in a gateway JVM of its own ({@code task-relay}) and the
+ *     api-gateway JVM with the relay off; only with {@code jvmPerService}
+ * @param relayPort the task-relay JVM's port (0: any free port), when it runs
  * @param verbose whether every log line goes to the console too, not only to the log file
  * @param help whether only the usage was asked for
  */
@@ -34,6 +37,8 @@ public record LocalStackOptions(
         int smtpPort,
         int mailboxPort,
         boolean jvmPerService,
+        boolean relayJvm,
+        int relayPort,
         boolean verbose,
         boolean help) {
 
@@ -67,6 +72,10 @@ public record LocalStackOptions(
               --jvm-per-service        run each service in a JVM of its own, as deployed, with this
                                        JVM's options (write %p, the process id, in a log file name);
                                        their logs are <data-dir>/logs/<service>.log
+              --relay-jvm              (with --jvm-per-service) relay the tasks to Kafka from a gateway
+                                       JVM of its own, task-relay, on the loopback interface; the
+                                       api-gateway JVM runs with the relay off
+              --relay-port N           task-relay port (default 8083; with --relay-jvm)
               --verbose                log everything to the console too (default: errors only;
                                        the full log is in <data-dir>/logs/local-stack.log)
               --no-build               (run-local.sh) start without building first
@@ -75,6 +84,11 @@ public record LocalStackOptions(
 
     public LocalStackOptions {
         largePortfolios = List.copyOf(largePortfolios);
+        if (relayJvm && !jvmPerService) {
+            throw new IllegalArgumentException(
+                    "--relay-jvm needs --jvm-per-service: the task relay runs in a JVM of its own only when"
+                            + " each service does");
+        }
     }
 
     /** The defaults of the run command: fixed well-known ports and {@code .local-stack/}. */
@@ -92,12 +106,15 @@ public record LocalStackOptions(
                 DEFAULT_MAILBOX_PORT,
                 false,
                 false,
+                8083,
+                false,
                 false);
     }
 
     /** Everything on free ports in the given directory, as tests run it. */
     public static LocalStackOptions onFreePorts(Path dataDirectory) {
-        return new LocalStackOptions(dataDirectory, false, List.of(), 0, 0, 0, 0, 0, 0, 0, false, false, false);
+        return new LocalStackOptions(
+                dataDirectory, false, List.of(), 0, 0, 0, 0, 0, 0, 0, false, false, 0, false, false);
     }
 
     /** The same options with {@code --reset}. */
@@ -114,6 +131,8 @@ public record LocalStackOptions(
                 smtpPort,
                 mailboxPort,
                 jvmPerService,
+                relayJvm,
+                relayPort,
                 verbose,
                 help);
     }
@@ -136,6 +155,8 @@ public record LocalStackOptions(
         int smtpPort = defaults.smtpPort();
         int mailboxPort = defaults.mailboxPort();
         boolean jvmPerService = false;
+        boolean relayJvm = false;
+        int relayPort = defaults.relayPort();
         boolean verbose = false;
         boolean help = false;
         List<String> arguments = new ArrayList<>();
@@ -154,6 +175,7 @@ public record LocalStackOptions(
                 case "--reset" -> reset = true;
                 case "--verbose" -> verbose = true;
                 case "--jvm-per-service" -> jvmPerService = true;
+                case "--relay-jvm" -> relayJvm = true;
                 case "--help", "-h" -> help = true;
                 case "--seed-large" -> large.add(LoadTestPortfolio.parse(value(arguments, ++i, option)));
                 case "--data-dir" -> dataDirectory = Path.of(value(arguments, ++i, option));
@@ -164,6 +186,7 @@ public record LocalStackOptions(
                 case "--kafka-port" -> kafkaPort = port(value(arguments, ++i, option), option);
                 case "--smtp-port" -> smtpPort = port(value(arguments, ++i, option), option);
                 case "--mailbox-port" -> mailboxPort = port(value(arguments, ++i, option), option);
+                case "--relay-port" -> relayPort = port(value(arguments, ++i, option), option);
                 default -> throw new IllegalArgumentException("Unknown option '" + option + "'");
             }
         }
@@ -179,6 +202,8 @@ public record LocalStackOptions(
                 smtpPort,
                 mailboxPort,
                 jvmPerService,
+                relayJvm,
+                relayPort,
                 verbose,
                 help);
     }

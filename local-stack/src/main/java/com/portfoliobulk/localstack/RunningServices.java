@@ -20,10 +20,20 @@ interface RunningServices extends AutoCloseable {
     /** The audit-consumer's base URL, on the loopback interface it listens on. */
     String auditUrl();
 
+    /**
+     * The base URL of the gateway that relays the tasks when it runs in a JVM of its own (the
+     * api-gateway's relay then off), on the loopback interface it listens on; empty when the
+     * api-gateway relays.
+     */
+    Optional<String> relayUrl();
+
     /** The HS256 secret the gateway accepts bearer tokens signed with, when it has one. */
     Optional<String> tokenSecret();
 
-    /** Stops the gateway first so no new work arrives, then the worker, then the audit-consumer. */
+    /**
+     * Stops the gateway first so no new work arrives, then the one that relays if it runs apart, then
+     * the worker, then the audit-consumer.
+     */
     @Override
     void close();
 }

@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +41,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * anyone on the machine can list and which would show the database password and the services' shared
  * secret. It writes its log to {@code <logs>/<service>.log}, shows its errors on this JVM's console,
  * and stops when that pipe closes: when {@link #close()} closes it, and when this JVM ends in any way,
- * {@code kill -9} included.
+ * {@code kill -9} included. The task relay may run in a gateway JVM of its own ({@code task-relay}),
+ * the api-gateway's then with the relay off.
  */
 final class ServiceJvms implements RunningServices {
 
@@ -56,11 +58,18 @@ final class ServiceJvms implements RunningServices {
     /** What a service JVM prints on its standard output once it is ready: then its port and token secret. */
     private static final String READY = "@@portfolio-bulk-service-ready@@";
 
-    /** The three services, by the name a service JVM is given on its command line. */
+    /** The property that turns a gateway's task relay on or off. */
+    private static final String RELAY_ENABLED = "bulk.gateway.relay.enabled";
+
+    /**
+     * The three services, and the gateway that only relays, by the name a service JVM is given on its
+     * command line.
+     */
     enum Service {
         GATEWAY("api-gateway", GatewayApplication::application),
         WORKER("bulk-worker", WorkerApplication::application),
-        AUDIT("audit-consumer", AuditApplication::application);
+        AUDIT("audit-consumer", AuditApplication::application),
+        RELAY("task-relay", GatewayApplication::application);
 
         private final String serviceName;
 
@@ -85,26 +94,34 @@ final class ServiceJvms implements RunningServices {
 
     private final ServiceJvm gateway;
 
+    /** The gateway that relays the tasks, when it runs apart from the api-gateway. */
+    private final Optional<ServiceJvm> relay;
+
     private final ServiceJvm worker;
 
     private final ServiceJvm audit;
 
-    private ServiceJvms(ServiceJvm gateway, ServiceJvm worker, ServiceJvm audit) {
+    private ServiceJvms(ServiceJvm gateway, Optional<ServiceJvm> relay, ServiceJvm worker, ServiceJvm audit) {
         this.gateway = gateway;
+        this.relay = relay;
         this.worker = worker;
         this.audit = audit;
     }
 
     /**
-     * Starts the audit-consumer and the bulk-worker side by side, then the api-gateway (which calls
-     * both), each logged in to the database as its own role ({@link ServiceStack#withServiceRoles}),
-     * and returns once all three answer.
+     * Starts the audit-consumer and the bulk-worker side by side, then the task relay if it runs
+     * apart, then the api-gateway (which calls the worker and the audit-consumer), each logged in to
+     * the database as its own role ({@link ServiceStack#withServiceRoles}), and returns once all
+     * answer.
      *
      * @param settings where the infrastructure is, the ports and any extra properties per service
+     * @param relayPort the port of a gateway JVM of its own that relays the tasks, on the loopback
+     *     interface (0: any free port), the api-gateway's then with the relay off; empty: the
+     *     api-gateway relays
      * @param logs the directory of the services' log files
      * @param verbose whether each service's every log line goes to the console too, not only its errors
      */
-    static ServiceJvms start(ServiceStack.Settings settings, Path logs, boolean verbose) {
+    static ServiceJvms start(ServiceStack.Settings settings, OptionalInt relayPort, Path logs, boolean verbose) {
         ServiceStack.Settings signed = ServiceStack.withServiceRoles(ServiceStack.withInternalSecret(settings));
         List<ServiceJvm> started = new ArrayList<>();
         try {
@@ -118,11 +135,24 @@ final class ServiceJvms implements RunningServices {
             worker.awaitReady();
             Map<String, Object> gatewayProperties =
                     ServiceStack.gatewayProperties(signed, audit.url("127.0.0.1"), worker.url("127.0.0.1"));
+            Optional<ServiceJvm> relay = Optional.empty();
+            if (relayPort.isPresent()) {
+                // Started first, so that the api-gateway is ready once the tasks are relayed.
+                Map<String, Object> relayProperties = new HashMap<>(gatewayProperties);
+                relayProperties.put(RELAY_ENABLED, true);
+                relayProperties.put("server.address", "127.0.0.1");
+                ServiceJvm relaying =
+                        ServiceJvm.start(Service.RELAY, signed, relayPort.getAsInt(), relayProperties, logs, verbose);
+                started.add(relaying);
+                relaying.awaitReady();
+                relay = Optional.of(relaying);
+                gatewayProperties.put(RELAY_ENABLED, false);
+            }
             ServiceJvm gateway =
                     ServiceJvm.start(Service.GATEWAY, signed, signed.gatewayPort(), gatewayProperties, logs, verbose);
             started.add(gateway);
             gateway.awaitReady();
-            return new ServiceJvms(gateway, worker, audit);
+            return new ServiceJvms(gateway, relay, worker, audit);
         } catch (RuntimeException ex) {
             started.reversed().forEach(ServiceJvm::close);
             throw ex;
@@ -154,14 +184,22 @@ final class ServiceJvms implements RunningServices {
     }
 
     @Override
+    public Optional<String> relayUrl() {
+        return relay.map(jvm -> jvm.url("127.0.0.1"));
+    }
+
+    @Override
     public Optional<String> tokenSecret() {
         return gateway.tokenSecret();
     }
 
     @Override
     public void close() {
-        // Each stops gracefully and in turn: no new work, then no more tasks applied, then the last entries.
-        List.of(gateway, worker, audit).forEach(ServiceJvm::close);
+        // Each stops gracefully and in turn: no new work, then no more tasks published, then no more
+        // tasks applied, then the last entries.
+        gateway.close();
+        relay.ifPresent(ServiceJvm::close);
+        List.of(worker, audit).forEach(ServiceJvm::close);
     }
 
     /**
@@ -219,7 +257,10 @@ final class ServiceJvms implements RunningServices {
             return start(
                     service,
                     ServiceStack.arguments(
-                            settings, port, logged(properties, logs, service, verbose), service != Service.GATEWAY));
+                            settings,
+                            port,
+                            logged(properties, logs, service, verbose),
+                            service != Service.GATEWAY && service != Service.RELAY));
         }
 
         private static ServiceJvm start(Service service, String[] arguments) {

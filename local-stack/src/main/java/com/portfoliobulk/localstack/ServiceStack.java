@@ -184,6 +184,12 @@ public final class ServiceStack implements RunningServices {
         return "http://127.0.0.1:" + port(audit);
     }
 
+    /** Empty: the gateway in this JVM relays the tasks itself. */
+    @Override
+    public Optional<String> relayUrl() {
+        return Optional.empty();
+    }
+
     @Override
     public Optional<String> tokenSecret() {
         return Optional.ofNullable(gateway.getEnvironment().getProperty(TOKEN_SECRET_PROPERTY))

@@ -6,6 +6,10 @@ import static org.awaitility.Awaitility.await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -24,6 +29,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code ./run-local.sh --jvm-per-service}, as a process of its own on free ports: the three
@@ -31,14 +37,19 @@ import org.junit.jupiter.api.io.TempDir;
  * their command lines, the README's walkthrough works
  * through them (offboarding, the activity log, invitations e-mailed and accepted), each logged in to
  * PostgreSQL as its own role, and when the local
- * stack's JVM is killed with {@code kill -9} they stop too, leaving no service holding its port.
+ * stack's JVM is killed with {@code kill -9} they stop too, leaving no service holding its port. With
+ * {@code --relay-jvm}, a gateway JVM of its own publishes a job's tasks and the api-gateway's none.
  */
 class LocalStackJvmPerServiceSystemTests {
 
     private static final Pattern SUMMARY_DATABASE = Pattern.compile("^  PostgreSQL +(jdbc:\\S+)", Pattern.MULTILINE);
 
     private static final Pattern SUMMARY_URL =
-            Pattern.compile("^  (Gateway|Mailbox) +(http://\\S+)", Pattern.MULTILINE);
+            Pattern.compile("^  (Gateway|Mailbox|Task relay) +(http://\\S+)", Pattern.MULTILINE);
+
+    private static final String PUBLISHED = "bulk_relay_tasks_published_total";
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @Test
     void runsEachServiceInItsOwnJvmThroughTheWalkthroughAndStopsThemWhenKilled(
@@ -63,6 +74,7 @@ class LocalStackJvmPerServiceSystemTests {
             }
 
             Map<String, String> urls = urls(summary);
+            assertThat(urls).as(summary).containsOnlyKeys("Gateway", "Mailbox");
             ReadmeWalkthrough.Result walkthrough = ReadmeWalkthrough.run(
                     ReadmeWalkthrough.blocks(ProjectFiles.read("README.md")),
                     urls.get("Gateway"),
@@ -102,6 +114,86 @@ class LocalStackJvmPerServiceSystemTests {
         }
     }
 
+    @Test
+    void relaysTheTasksFromAGatewayJvmOfItsOwnWithRelayJvm(@TempDir Path dataDirectory) throws Exception {
+        Process stack =
+                startStack(dataDirectory, "--relay-jvm", "--relay-port", String.valueOf(ServiceProcesses.freePort()));
+        try {
+            String summary = awaitSummary(stack);
+            assertThat(summary)
+                    .contains("Starting audit-consumer, bulk-worker, task-relay and api-gateway, each in its own JVM"
+                            + " ... ready")
+                    .contains("/actuator/prometheus on each of the four");
+            Map<String, ProcessHandle> services = serviceJvms(stack);
+            assertThat(services).containsOnlyKeys("api-gateway", "task-relay", "bulk-worker", "audit-consumer");
+            assertThat(String.join(" ", commandLine(services.get("task-relay"))))
+                    .doesNotContain("token-secret", "datasource.password");
+            assertThat(dataDirectory.resolve("logs/task-relay.log"))
+                    .as("the relay logs to a file of its own")
+                    .content()
+                    .contains("Started ");
+            Map<String, String> urls = urls(summary);
+            assertThat(urls).as(summary).containsOnlyKeys("Gateway", "Mailbox", "Task relay");
+            String gateway = urls.get("Gateway");
+            String relay = urls.get("Task relay").replaceFirst("/actuator/health$", "");
+            assertThat(relay).as("the relay answers on the loopback interface").startsWith("http://127.0.0.1:");
+
+            GatewayClient client = new GatewayClient(
+                    gateway,
+                    Files.readString(dataDirectory.resolve("admin-token")).trim(),
+                    DemoPortfolio.PORTFOLIO_ID);
+            UUID job = client.submit(Map.of("type", "OFFBOARD_USERS", "userIds", List.of(DemoPortfolio.LEAVER_ID)));
+            JsonNode done = client.awaitTerminal(job);
+            assertThat(done.get("status").asString()).isEqualTo("COMPLETED");
+            long tasks = done.get("counts").get("total").asLong();
+            assertThat(tasks).isEqualTo(DemoPortfolio.LEAVER_ACCOUNT_COUNT);
+
+            // The relay counts a batch once the broker acknowledged it, which may be after the tasks ended.
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(200))
+                    .untilAsserted(() -> assertThat(counter(relay, PUBLISHED))
+                            .as("tasks the task-relay JVM published")
+                            .isEqualTo(tasks));
+            assertThat(counter(gateway, PUBLISHED))
+                    .as("tasks the api-gateway JVM, its relay off, published")
+                    .isZero();
+
+            stack.destroyForcibly();
+            assertThat(stack.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            await().atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(services.values().stream().filter(ProcessHandle::isAlive))
+                            .as("service JVMs still running after the local stack's kill -9")
+                            .isEmpty());
+            assertThat(dataDirectory.resolve("logs/task-relay.log"))
+                    .as("the relay stopped gracefully")
+                    .content()
+                    .contains("Graceful shutdown complete");
+        } finally {
+            stack.destroyForcibly();
+            ProcessHandle.of(stack.pid()).ifPresent(ProcessHandle::destroyForcibly);
+            stopOrphanedPostgres(dataDirectory);
+        }
+    }
+
+    /** A counter's value summed over its tags, from the Prometheus scrape of the JVM at this URL. */
+    private static long counter(String baseUrl, String name) throws IOException, InterruptedException {
+        HttpResponse<String> scrape = HTTP.send(
+                HttpRequest.newBuilder(URI.create(baseUrl + "/actuator/prometheus"))
+                        .header("Accept", "text/plain")
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(scrape.statusCode()).as(baseUrl).isEqualTo(200);
+        List<String> samples = scrape.body()
+                .lines()
+                .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
+                .toList();
+        assertThat(samples).as("%s in the scrape of %s", name, baseUrl).isNotEmpty();
+        return Math.round(samples.stream()
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum());
+    }
+
     /** The users of the sessions in the local stack's database other than this one (the summary names it). */
     private static List<String> sessionUsers(String summary) throws SQLException {
         Matcher postgres = SUMMARY_DATABASE.matcher(summary);
@@ -121,8 +213,11 @@ class LocalStackJvmPerServiceSystemTests {
         }
     }
 
-    /** This test JVM's class path and options, as run-local.sh starts the local stack's jar. */
-    private static Process startStack(Path dataDirectory) throws IOException {
+    /**
+     * This test JVM's class path and options, as run-local.sh starts the local stack's jar, with
+     * {@code --jvm-per-service} and the given options.
+     */
+    private static Process startStack(Path dataDirectory, String... options) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp",
@@ -142,6 +237,7 @@ class LocalStackJvmPerServiceSystemTests {
             command.add(port);
             command.add(String.valueOf(ServiceProcesses.freePort()));
         }
+        command.addAll(List.of(options));
         return new ProcessBuilder(command).redirectErrorStream(true).start();
     }
 
@@ -200,7 +296,6 @@ class LocalStackJvmPerServiceSystemTests {
         while (matcher.find()) {
             urls.put(matcher.group(1), matcher.group(2));
         }
-        assertThat(urls).as(summary).containsOnlyKeys("Gateway", "Mailbox");
         return urls;
     }
 

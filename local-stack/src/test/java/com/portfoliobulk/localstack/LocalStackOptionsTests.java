@@ -21,6 +21,8 @@ class LocalStackOptionsTests {
         assertThat(options.kafkaPort()).isEqualTo(9094);
         assertThat(options.reset()).isFalse();
         assertThat(options.jvmPerService()).isFalse();
+        assertThat(options.relayJvm()).isFalse();
+        assertThat(options.relayPort()).isEqualTo(8083);
         assertThat(options.largePortfolios()).isEmpty();
     }
 
@@ -41,6 +43,8 @@ class LocalStackOptionsTests {
                 "6543",
                 "--kafka-port=19092",
                 "--jvm-per-service",
+                "--relay-jvm",
+                "--relay-port=9083",
                 "--verbose");
 
         assertThat(options.reset()).isTrue();
@@ -53,6 +57,8 @@ class LocalStackOptionsTests {
         assertThat(options.postgresPort()).isEqualTo(6543);
         assertThat(options.kafkaPort()).isEqualTo(19092);
         assertThat(options.jvmPerService()).isTrue();
+        assertThat(options.relayJvm()).isTrue();
+        assertThat(options.relayPort()).isEqualTo(9083);
         assertThat(options.verbose()).isTrue();
         assertThat(LocalStackOptions.parse("--help").help()).isTrue();
     }
@@ -74,6 +80,26 @@ class LocalStackOptionsTests {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> LocalStackOptions.parse("--seed-large", "100000x100"))
                 .withMessageContaining("At most");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> LocalStackOptions.parse("--relay-port", "relay"))
+                .withMessage("--relay-port needs a port number (0-65535), not 'relay'");
+    }
+
+    @Test
+    void runsTheTaskRelayInAJvmOfItsOwnOnlyWhenEachServiceHasOne() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> LocalStackOptions.parse("--relay-jvm"))
+                .withMessage("--relay-jvm needs --jvm-per-service: the task relay runs in a JVM of its own only"
+                        + " when each service does");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> LocalStackOptions.parse("--relay-jvm", "--relay-port", "9083"))
+                .withMessageStartingWith("--relay-jvm needs --jvm-per-service");
+
+        LocalStackOptions options = LocalStackOptions.parse("--relay-jvm", "--jvm-per-service");
+        assertThat(options.relayJvm()).isTrue();
+        assertThat(options.relayPort()).as("the default port").isEqualTo(8083);
+        assertThat(options.withReset().relayJvm()).isTrue();
+        assertThat(LocalStackOptions.parse("--jvm-per-service").relayJvm()).isFalse();
     }
 
     @Test
