@@ -97,7 +97,8 @@ class WebConsoleAdminSystemTests {
                         .toList();
         assertThat(newestLogEntry.subList(1, 5))
                 .containsExactly(
-                        DemoPortfolio.ADMIN_EMAIL, "PORTFOLIO_ROLE_CHANGED", editor, "role " + before + " -> " + after);
+                        DemoPortfolio.ADMIN_EMAIL, "PORTFOLIO_ROLE_CHANGED", editor,
+                        "role " + ROLE_NAMES.get(before) + " -> " + ROLE_NAMES.get(after));
         assertThat(roleOf(editor)).isEqualTo(after);
         browser.screenshot("administration");
     }
