@@ -110,7 +110,7 @@ class ScimDiscoveryController {
                                 true,
                                 "immutable",
                                 "server"),
-                        attribute("externalId", "The identity provider's id for the user.", false, "readWrite", "none"),
+                        externalId(),
                         attribute("displayName", "The user's name for display.", false, "readWrite", "none"),
                         booleanAttribute(
                                 "active", "false offboards the user from every linked account; true restores nothing."),
@@ -149,6 +149,14 @@ class ScimDiscoveryController {
         attribute.put("returned", "default");
         attribute.put("uniqueness", uniqueness);
         return attribute;
+    }
+
+    /** Compared exactly, as RFC 7643 defines it: {@code externalId eq} finds only the same text. */
+    private static Map<String, Object> externalId() {
+        Map<String, Object> externalId =
+                attribute("externalId", "The identity provider's id for the user.", false, "readWrite", "none");
+        externalId.put("caseExact", true);
+        return externalId;
     }
 
     private static Map<String, Object> booleanAttribute(String name, String description) {

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.gateway.web.RequestBodyTooLargeException;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import com.portfoliobulk.gateway.web.UnstorableText;
 import java.util.Map;
@@ -51,7 +52,17 @@ class ScimErrorAdvice {
     }
 
     @ExceptionHandler(HttpMessageNotReadableException.class)
-    ResponseEntity<Map<String, Object>> unreadable() {
+    ResponseEntity<Map<String, Object>> unreadable(HttpMessageNotReadableException ex) {
+        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+            if (cause instanceof RequestBodyTooLargeException tooLarge) {
+                // A body without a declared length, cut off once more than the cap was read.
+                return ScimErrors.answer(
+                        HttpStatus.CONTENT_TOO_LARGE,
+                        null,
+                        RequestBodyTooLargeException.shortDetail(tooLarge.maxBytes()),
+                        HttpHeaders.EMPTY);
+            }
+        }
         return ScimErrors.answer(
                 HttpStatus.BAD_REQUEST,
                 "invalidSyntax",

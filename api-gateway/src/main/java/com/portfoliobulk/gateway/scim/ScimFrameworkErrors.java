@@ -167,6 +167,11 @@ class ScimFrameworkErrors implements WebMvcConfigurer {
                 detail = "The request failed unexpectedly.";
             } else if (status == HttpStatus.NOT_FOUND) {
                 detail = NOT_FOUND;
+            } else if (status == HttpStatus.CONTENT_TOO_LARGE
+                    && request.getAttribute(RequestDispatcher.ERROR_MESSAGE) instanceof String message
+                    && !message.isBlank()) {
+                // The body limit's own message: the cap.
+                detail = message;
             } else {
                 detail = "The request cannot be answered: " + status.value() + " " + status.getReasonPhrase() + ".";
             }

@@ -60,10 +60,22 @@ final class ScimUserChange {
         int index = 0;
         for (JsonNode operation : operations) {
             String field = "Operations[" + index++ + "]";
+            JsonNode opNode = operation.get("op");
+            if (opNode != null && !opNode.isNull() && !opNode.isString()) {
+                throw ScimException.invalidSyntax(
+                        field + ": 'op' must be the string \"add\", \"replace\" or \"remove\", not " + opNode + ".");
+            }
             String op = operation.path("op").asString("").toLowerCase(Locale.ROOT);
             JsonNode path = operation.get("path");
             JsonNode value = operation.get("value");
-            String pathName = path == null || path.isNull() ? null : path.asString();
+            if (path != null && !path.isNull() && !path.isString()) {
+                throw new ScimException(
+                        org.springframework.http.HttpStatus.BAD_REQUEST,
+                        "invalidPath",
+                        field + ": 'path' must be a string naming an attribute (such as \"active\"), not " + path
+                                + ".");
+            }
+            String pathName = path == null || path.isNull() ? null : path.stringValue();
             switch (op) {
                 case "add", "replace" -> {
                     if (pathName == null || pathName.isBlank()) {

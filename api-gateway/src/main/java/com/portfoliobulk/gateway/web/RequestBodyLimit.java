@@ -26,10 +26,14 @@ import tools.jackson.databind.json.JsonMapper;
  * Refuses request bodies over {@code bulk.gateway.web.max-request-body} with 413: at once when the
  * declared length is too large, otherwise as soon as more bytes than allowed have been read (a
  * chunked body has no declared length), so an oversized body is never buffered whole. Both ways of
- * reading the body (stream and reader) are limited.
+ * reading the body (stream and reader) are limited. Under the SCIM base path the 413 is a SCIM error
+ * (the SCIM error page and {@code ScimErrorAdvice} write it), not a problem.
  */
 @Component
 class RequestBodyLimit extends OncePerRequestFilter {
+
+    /** Where the SCIM endpoints are, which answer errors in SCIM's format instead of problems. */
+    private static final String SCIM_PATHS = "/scim/v2/";
 
     private final long maxBytes;
 
@@ -44,6 +48,12 @@ class RequestBodyLimit extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (request.getContentLengthLong() > maxBytes) {
+            if (request.getRequestURI().startsWith(request.getContextPath() + SCIM_PATHS)) {
+                // The SCIM endpoints answer in SCIM's error format: their error page writes it.
+                response.sendError(
+                        HttpStatus.CONTENT_TOO_LARGE.value(), RequestBodyTooLargeException.shortDetail(maxBytes));
+                return;
+            }
             ProblemDetail problem = tooLarge(maxBytes);
             problem.setInstance(URI.create(request.getRequestURI()));
             RequestIds.addTo(problem, request);

@@ -3,7 +3,7 @@ package com.portfoliobulk.gateway.web;
 import java.io.IOException;
 
 /** A request body longer than the configured maximum; answered with 413. */
-final class RequestBodyTooLargeException extends IOException {
+public final class RequestBodyTooLargeException extends IOException {
 
     private final long maxBytes;
 
@@ -12,7 +12,12 @@ final class RequestBodyTooLargeException extends IOException {
         this.maxBytes = maxBytes;
     }
 
-    long maxBytes() {
+    public long maxBytes() {
         return maxBytes;
+    }
+
+    /** What a client is told without the API's problem around it (the SCIM endpoints' 413). */
+    public static String shortDetail(long maxBytes) {
+        return "The request body may be at most " + maxBytes + " bytes.";
     }
 }

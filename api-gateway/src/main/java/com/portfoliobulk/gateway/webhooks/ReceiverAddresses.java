@@ -15,7 +15,9 @@ import org.springframework.stereotype.Component;
  * Keeps webhook deliveries off the internal network (server-side request forgery): a receiver URL must
  * be HTTPS and every address its host resolves to must be public, refusing loopback, private
  * (RFC 1918, unique-local IPv6), carrier-grade NAT, link-local (which holds the cloud metadata
- * service, 169.254.169.254), multicast, unspecified and reserved addresses. The URL is checked when a
+ * service, 169.254.169.254), multicast, unspecified and reserved addresses. An IPv6 address that
+ * carries an IPv4 address (IPv4-mapped, IPv4-compatible, NAT64, 6to4) is judged by that address;
+ * Teredo and discard-only addresses are refused. The URL is checked when a
  * subscription is created and again right before every delivery ({@link #check(URI)}), so a DNS
  * answer that changes after creation (DNS rebinding) cannot reach an internal address: the HTTP
  * client resolves the host a moment later through the JVM's address cache (30 s by default), which
@@ -142,16 +144,43 @@ class ReceiverAddresses {
                 return false;
             }
             if (first == 0 && isZero(b, 1, 10) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
-                // IPv4-mapped: judge the IPv4 address.
-                try {
-                    return isPublic(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}));
-                } catch (UnknownHostException ex) {
-                    return false;
-                }
+                // IPv4-mapped ::ffff:0:0/96: judge the IPv4 address.
+                return isPublicIpv4(b, 12);
+            }
+            if (first == 0 && isZero(b, 1, 12)) {
+                // IPv4-compatible ::/96 (:: and ::1 are refused above): judge the IPv4 address.
+                return isPublicIpv4(b, 12);
+            }
+            if (first == 0 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b) {
+                // NAT64: the well-known prefix 64:ff9b::/96 reaches the IPv4 address it holds; the local-use
+                // 64:ff9b:1::/48 reaches whatever the network maps it to.
+                return isZero(b, 4, 12) && isPublicIpv4(b, 12);
+            }
+            if (first == 0x20 && (b[1] & 0xff) == 0x02) {
+                // 6to4 2002::/16: judge the IPv4 address of the relay it names.
+                return isPublicIpv4(b, 2);
+            }
+            if (first == 0x20 && (b[1] & 0xff) == 0x01 && b[2] == 0 && b[3] == 0) {
+                // Teredo 2001::/32: tunnels to an IPv4 address it obfuscates.
+                return false;
+            }
+            if (first == 0x01 && b[1] == 0 && isZero(b, 2, 8)) {
+                // Discard-only 100::/64.
+                return false;
             }
             return !(first == 0x20 && (b[1] & 0xff) == 0x01 && (b[2] & 0xff) == 0x0d && (b[3] & 0xff) == 0xb8);
         }
         return false;
+    }
+
+    /** Whether the IPv4 address in {@code bytes} from {@code from} on is public. */
+    private static boolean isPublicIpv4(byte[] bytes, int from) {
+        try {
+            return isPublic(InetAddress.getByAddress(
+                    new byte[] {bytes[from], bytes[from + 1], bytes[from + 2], bytes[from + 3]}));
+        } catch (UnknownHostException ex) {
+            return false;
+        }
     }
 
     private static boolean isZero(byte[] bytes, int from, int to) {

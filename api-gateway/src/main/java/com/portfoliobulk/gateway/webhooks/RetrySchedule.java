@@ -9,7 +9,8 @@ import java.util.random.RandomGenerator;
  * When a failed message is tried again: exponential back-off from {@code initialBackoff}, doubling per
  * attempt up to {@code maxBackoff}, with "equal jitter" (a random wait between half and all of it) so
  * that messages failing together do not come back together. A receiver's {@code Retry-After} is a
- * floor. No attempt is scheduled past the message's retry period.
+ * floor. No attempt is scheduled past the message's retry period: a {@code Retry-After} reaching past
+ * it fails the message at once.
  */
 final class RetrySchedule {
 
@@ -36,6 +37,10 @@ final class RetrySchedule {
         }
         Duration delay = jittered(backoff(attempts));
         if (result.retryAfter() != null && result.retryAfter().compareTo(delay) > 0) {
+            if (result.retryAfter().compareTo(Duration.between(now, giveUpAt)) > 0) {
+                // Asked to wait past the retry period, however far (the time itself may not even exist).
+                return Optional.empty();
+            }
             delay = result.retryAfter();
         }
         Instant next = now.plus(delay);

@@ -2,7 +2,10 @@ package com.portfoliobulk.gateway.scim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpHeaders;
@@ -54,6 +57,41 @@ class ScimErrorAnswersIntegrationTests extends ScimIntegrationTest {
         assertScimError(answer, 415, null);
         assertThat(answer.headers().getFirst(HttpHeaders.ACCEPT_ENCODING)).isEqualTo("identity");
         assertThat(answer.json().path("detail").asString()).contains("Content-Encoding", "uncompressed");
+    }
+
+    @Test
+    void aBodyOverTheCapIsAScimContentTooLargeWhetherItsLengthIsDeclaredOrNot() throws Exception {
+        // Over bulk.gateway.web.max-request-body (5 MB); a valid user resource otherwise.
+        String body = "{\"userName\":\"huge@example.test\",\"displayName\":\"" + "x".repeat(6 * 1024 * 1024) + "\"}";
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+
+        Scim declared = sendRaw(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes));
+        Scim chunked =
+                sendRaw(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes)));
+
+        assertScimError(declared, 413, null);
+        assertScimError(chunked, 413, null);
+        assertThat(chunked.json().path("detail").asString()).contains("at most");
+        assertThat(jdbc.sql("SELECT count(*) FROM directory.users WHERE email = 'huge@example.test'")
+                        .query(Long.class)
+                        .single())
+                .isZero();
+    }
+
+    private Scim sendRaw(java.net.http.HttpRequest.BodyPublisher body) throws Exception {
+        java.net.http.HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(URI.create("http://localhost:" + port + users()))
+                                .header(HttpHeaders.AUTHORIZATION, "Bearer " + scimToken)
+                                .header(HttpHeaders.ACCEPT, SCIM_JSON)
+                                .header(HttpHeaders.CONTENT_TYPE, SCIM_JSON)
+                                .POST(body)
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+        HttpHeaders headers = new HttpHeaders();
+        response.headers().map().forEach(headers::addAll);
+        String text = response.body();
+        return new Scim(response.statusCode(), headers, text.isBlank() ? null : JSON.readTree(text), text);
     }
 
     @Test

@@ -238,6 +238,37 @@ class ScimRequestShapesIntegrationTests extends ScimIntegrationTest {
     }
 
     @Test
+    void aPatchWhosePathOrOpIsNotAStringIsAScimBadRequestAndChangesNothing() {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+        String path = users() + "/" + ann;
+
+        Scim objectPath = scim(
+                HttpMethod.PATCH,
+                path,
+                "{\"Operations\":[{\"op\":\"replace\",\"path\":{\"attribute\":\"active\"},"
+                        + "\"value\":{\"active\":false}}]}");
+        Scim arrayPath = scim(
+                HttpMethod.PATCH,
+                path,
+                "{\"Operations\":[{\"op\":\"replace\",\"path\":[\"active\"],\"value\":false}]}");
+        Scim numberPath =
+                scim(HttpMethod.PATCH, path, "{\"Operations\":[{\"op\":\"replace\",\"path\":5,\"value\":\"x\"}]}");
+        Scim objectOp = scim(
+                HttpMethod.PATCH,
+                path,
+                "{\"Operations\":[{\"op\":{\"name\":\"replace\"},\"path\":\"active\",\"value\":false}]}");
+
+        assertScimError(objectPath, 400, "invalidPath");
+        assertScimError(arrayPath, 400, "invalidPath");
+        assertScimError(numberPath, 400, "invalidPath");
+        assertScimError(objectOp, 400, "invalidSyntax");
+        Scim user = scim(HttpMethod.GET, path, null);
+        assertThat(user.json().path("active").asBoolean()).isTrue();
+        assertThat(jobCount(portfolio.id())).isZero();
+    }
+
+    @Test
     void listsPageWithStartIndexAndCount() {
         UUID brand = portfolio.account("Brand");
         for (String name : List.of("a", "b", "c")) {

@@ -69,6 +69,38 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
     }
 
     @Test
+    void theSchemaSaysHowTheFilteredAttributesAreCompared() throws ScimException {
+        UserResource user = new UserResource();
+        user.setUserName(portfolio.email("casey"));
+        user.setExternalId("Okta-00uCase");
+        service.create("Users", user);
+
+        SchemaResource schema = service.getSchemas().getResources().stream()
+                .filter(resource -> resource.getId().equals("urn:ietf:params:scim:schemas:core:2.0:User"))
+                .findFirst()
+                .orElseThrow();
+        long byUserNameInOtherCase = service.searchRequest("Users")
+                .filter("userName eq \"" + portfolio.email("casey").toUpperCase() + "\"")
+                .invoke(UserResource.class)
+                .getTotalResults();
+        long byExternalIdInOtherCase = service.searchRequest("Users")
+                .filter("externalId eq \"okta-00ucase\"")
+                .invoke(UserResource.class)
+                .getTotalResults();
+
+        assertThat(schema.getAttributes())
+                .filteredOn(attribute -> attribute.getName().equals("userName"))
+                .singleElement()
+                .satisfies(attribute -> assertThat(attribute.isCaseExact()).isFalse());
+        assertThat(byUserNameInOtherCase).as("userName is not case-exact").isEqualTo(1);
+        assertThat(schema.getAttributes())
+                .filteredOn(attribute -> attribute.getName().equals("externalId"))
+                .singleElement()
+                .satisfies(attribute -> assertThat(attribute.isCaseExact()).isTrue());
+        assertThat(byExternalIdInOtherCase).as("externalId is case-exact").isZero();
+    }
+
+    @Test
     void createsAUserWithoutAccessAndReadsThemBack() throws ScimException {
         UserResource user = new UserResource();
         user.setUserName(portfolio.email("joiner"));

@@ -29,14 +29,32 @@ class ReceiverAddressesTests {
                 "fe80::1",
                 "fd00:ec2::254",
                 "::",
-                "::ffff:192.168.0.1"
+                "::ffff:192.168.0.1",
+                "::127.0.0.1",
+                "::10.0.0.1",
+                "64:ff9b::7f00:1",
+                "64:ff9b::a9fe:a9fe",
+                "64:ff9b:1::a00:1",
+                "2002:7f00:1::1",
+                "2002:a9fe:a9fe::1",
+                "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+                "100::1"
             })
     void internalAddressesAreNotPublic(String address) throws Exception {
         assertThat(ReceiverAddresses.isPublic(InetAddress.getByName(address))).isFalse();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"8.8.8.8", "203.0.113.10", "172.32.0.1", "100.128.0.1", "2606:4700:4700::1111"})
+    @ValueSource(
+            strings = {
+                "8.8.8.8",
+                "203.0.113.10",
+                "172.32.0.1",
+                "100.128.0.1",
+                "2606:4700:4700::1111",
+                "64:ff9b::808:808",
+                "2002:808:808::1"
+            })
     void publicAddressesArePublic(String address) throws Exception {
         assertThat(ReceiverAddresses.isPublic(InetAddress.getByName(address))).isTrue();
     }

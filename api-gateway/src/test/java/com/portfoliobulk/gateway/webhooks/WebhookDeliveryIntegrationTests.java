@@ -106,6 +106,28 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
     }
 
     @Test
+    void aRetryAfterBeyondTheRetryPeriodFailsTheMessageAtOnce() {
+        receiver.otherwise(new Reply(503, Map.of("Retry-After", "9223372036854775807"), "come back never"));
+        String subscriptionId =
+                subscribe("/never", "job.completed").path("subscriptionId").asString();
+        UUID jobId = job(1);
+
+        finish(jobId, false);
+
+        JsonNode delivery = settledDelivery(subscriptionId);
+        assertThat(delivery.path("status").asString()).isEqualTo("FAILED");
+        assertThat(delivery.path("attempts").asInt()).isEqualTo(1);
+        assertThat(delivery.path("lastResponseCode").asInt()).isEqualTo(503);
+        assertThat(delivery.path("history").values())
+                .extracting(a -> a.path("outcome").asString())
+                .containsExactly("FAILED");
+        assertThat(receiver.received("/never")).hasSize(1).allMatch(Received::signatureVerified);
+        await().during(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(3))
+                .until(() -> receiver.received("/never").size() == 1);
+    }
+
+    @Test
     void redeliverSendsTheSameMessageAgain() {
         String subscriptionId =
                 subscribe("/again", "job.completed").path("subscriptionId").asString();
