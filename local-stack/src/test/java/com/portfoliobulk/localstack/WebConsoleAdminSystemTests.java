@@ -97,7 +97,9 @@ class WebConsoleAdminSystemTests {
                         .toList();
         assertThat(newestLogEntry.subList(1, 5))
                 .containsExactly(
-                        DemoPortfolio.ADMIN_EMAIL, "PORTFOLIO_ROLE_CHANGED", editor,
+                        DemoPortfolio.ADMIN_EMAIL,
+                        "PORTFOLIO_ROLE_CHANGED",
+                        editor,
                         "role " + ROLE_NAMES.get(before) + " -> " + ROLE_NAMES.get(after));
         assertThat(roleOf(editor)).isEqualTo(after);
         browser.screenshot("administration");
