@@ -129,7 +129,7 @@ class PostgresRestartSystemTests {
                         .map(property -> "--" + property.getKey() + "=" + property.getValue())
                         .toArray(String[]::new));
         WorkerProperties topics = worker.getBean(WorkerProperties.class);
-        taskRecords = new TaskRecords(kafka, topics.topics().tasks());
+        taskRecords = new TaskRecords(kafka, topics.topics().tasks()).declare();
         activityRecords = new TopicRecords(kafka, topics.topics().activity());
     }
 

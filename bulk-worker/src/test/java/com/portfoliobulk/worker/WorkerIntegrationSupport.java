@@ -76,7 +76,7 @@ public abstract class WorkerIntegrationSupport {
     // Opened once per JVM for the shared context's topics; closed with the JVM.
     private static synchronized void openTopics(String bootstrapServers, WorkerProperties properties) {
         if (taskRecords == null) {
-            taskRecords = new TaskRecords(bootstrapServers, properties.topics().tasks());
+            taskRecords = new TaskRecords(bootstrapServers, properties.topics().tasks()).declare();
             activityRecords =
                     new TopicRecords(bootstrapServers, properties.topics().activity());
             deadLetterRecords =

@@ -96,17 +96,7 @@ class LocalStackJvmPerServiceSystemTests {
                     .as("every service JVM logs in to PostgreSQL as its own role, none as the superuser")
                     .containsExactlyInAnyOrder(ServiceRoles.GATEWAY, ServiceRoles.WORKER, ServiceRoles.AUDIT);
 
-            stack.destroyForcibly();
-            assertThat(stack.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            await().atMost(Duration.ofSeconds(90))
-                    .pollInterval(Duration.ofMillis(500))
-                    .untilAsserted(() -> assertThat(services.values().stream().filter(ProcessHandle::isAlive))
-                            .as("service JVMs still running after the local stack's kill -9")
-                            .isEmpty());
-            assertThat(dataDirectory.resolve("logs/api-gateway.log"))
-                    .as("the gateway stopped gracefully")
-                    .content()
-                    .contains("Graceful shutdown complete");
+            killStackAndAwaitServices(stack, services, dataDirectory.resolve("logs/api-gateway.log"));
         } finally {
             stack.destroyForcibly();
             ProcessHandle.of(stack.pid()).ifPresent(ProcessHandle::destroyForcibly);
@@ -158,22 +148,31 @@ class LocalStackJvmPerServiceSystemTests {
                     .as("tasks the api-gateway JVM, its relay off, published")
                     .isZero();
 
-            stack.destroyForcibly();
-            assertThat(stack.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            await().atMost(Duration.ofSeconds(90))
-                    .pollInterval(Duration.ofMillis(500))
-                    .untilAsserted(() -> assertThat(services.values().stream().filter(ProcessHandle::isAlive))
-                            .as("service JVMs still running after the local stack's kill -9")
-                            .isEmpty());
-            assertThat(dataDirectory.resolve("logs/task-relay.log"))
-                    .as("the relay stopped gracefully")
-                    .content()
-                    .contains("Graceful shutdown complete");
+            killStackAndAwaitServices(stack, services, dataDirectory.resolve("logs/task-relay.log"));
         } finally {
             stack.destroyForcibly();
             ProcessHandle.of(stack.pid()).ifPresent(ProcessHandle::destroyForcibly);
             stopOrphanedPostgres(dataDirectory);
         }
+    }
+
+    /**
+     * Kills the local stack's JVM ({@code kill -9}) and waits until every service JVM has stopped, the
+     * one writing {@code log} gracefully.
+     */
+    private static void killStackAndAwaitServices(Process stack, Map<String, ProcessHandle> services, Path log)
+            throws InterruptedException {
+        stack.destroyForcibly();
+        assertThat(stack.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(services.values().stream().filter(ProcessHandle::isAlive))
+                        .as("service JVMs still running after the local stack's kill -9")
+                        .isEmpty());
+        assertThat(log)
+                .as("the JVM writing %s stopped gracefully", log.getFileName())
+                .content()
+                .contains("Graceful shutdown complete");
     }
 
     /** A counter's value summed over its tags, from the Prometheus scrape of the JVM at this URL. */
