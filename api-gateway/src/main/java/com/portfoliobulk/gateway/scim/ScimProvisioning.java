@@ -65,7 +65,8 @@ class ScimProvisioning {
 
     /**
      * Creates the user, or links the directory user this address already has (from another
-     * portfolio, or deleted here earlier); never restores access.
+     * portfolio, or deleted here earlier); never restores access. Of concurrent requests for the same
+     * address, the database lets exactly one link the user.
      *
      * @throws ScimException 409 {@code uniqueness} when the portfolio has a user with this address
      */
@@ -77,14 +78,13 @@ class ScimProvisioning {
             throw ScimException.invalidValue("'userName' must be an e-mail address: " + EmailAddresses.RULE + ".");
         }
         if (users.byUserName(portfolioId, change.userName()).isPresent()) {
-            throw new ScimException(
-                    HttpStatus.CONFLICT,
-                    "uniqueness",
-                    "The portfolio has a user with userName '" + change.userName() + "' already; find it with"
-                            + " filter=userName eq \"...\".");
+            throw taken(change.userName());
         }
         UUID userId = worker.provision(change.userName());
-        users.link(portfolioId, userId, change.externalId(), change.displayName(), true);
+        if (!users.link(portfolioId, userId, change.externalId(), change.displayName(), true)) {
+            // A concurrent request for the same address linked the user first.
+            throw taken(change.userName());
+        }
         if (Boolean.FALSE.equals(change.active())) {
             deactivate(client, portfolioId, userId, false);
         }
@@ -130,6 +130,14 @@ class ScimProvisioning {
         Optional<JobView> job = submission.offboardForIdentityProvider(
                 Actor.identityProvider(client.tokenId()), portfolioId, userId, idempotencyKey(userId, n));
         users.recordDeactivation(portfolioId, userId, n, job.map(JobView::jobId).orElse(null), delete);
+    }
+
+    private static ScimException taken(String userName) {
+        return new ScimException(
+                HttpStatus.CONFLICT,
+                "uniqueness",
+                "The portfolio has a user with userName '" + userName + "' already; find it with"
+                        + " filter=userName eq \"...\".");
     }
 
     /** The same for the same deactivation of the same user; the portfolio scopes keys already. */

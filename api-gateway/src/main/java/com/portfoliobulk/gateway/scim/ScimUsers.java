@@ -96,22 +96,28 @@ class ScimUsers {
                 .single();
     }
 
-    /** Links the user to the portfolio's identity provider, or re-links one it deleted. */
-    void link(UUID portfolioId, UUID userId, String externalId, String displayName, boolean active) {
-        jdbc.sql("""
+    /**
+     * Links the user to the portfolio's identity provider, or re-links one it deleted, in one
+     * statement: of concurrent calls for the same user, exactly one links them.
+     *
+     * @return false when the user was linked (and not deleted) already: the caller lost
+     */
+    boolean link(UUID portfolioId, UUID userId, String externalId, String displayName, boolean active) {
+        return jdbc.sql("""
                         INSERT INTO jobs.scim_users (portfolio_id, user_id, external_id, display_name, active)
                         VALUES (:portfolioId, :userId, :externalId, :displayName, :active)
                         ON CONFLICT (portfolio_id, user_id) DO UPDATE
                            SET external_id = excluded.external_id, display_name = excluded.display_name,
                                active = excluded.active, deleted_at = NULL, updated_at = now(),
                                version = jobs.scim_users.version + 1
+                         WHERE jobs.scim_users.deleted_at IS NOT NULL
                         """)
                 .param("portfolioId", portfolioId)
                 .param("userId", userId)
                 .param("externalId", externalId)
                 .param("displayName", displayName)
                 .param("active", active)
-                .update();
+                .update() == 1;
     }
 
     /** Makes sure the user has a link row (a user the identity provider matched by address has none yet). */
