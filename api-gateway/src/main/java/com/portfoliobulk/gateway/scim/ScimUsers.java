@@ -103,7 +103,7 @@ class ScimUsers {
      * @return false when the user was linked (and not deleted) already: the caller lost
      */
     boolean link(UUID portfolioId, UUID userId, String externalId, String displayName, boolean active) {
-        return jdbc.sql("""
+        int linked = jdbc.sql("""
                         INSERT INTO jobs.scim_users (portfolio_id, user_id, external_id, display_name, active)
                         VALUES (:portfolioId, :userId, :externalId, :displayName, :active)
                         ON CONFLICT (portfolio_id, user_id) DO UPDATE
@@ -117,7 +117,8 @@ class ScimUsers {
                 .param("externalId", externalId)
                 .param("displayName", displayName)
                 .param("active", active)
-                .update() == 1;
+                .update();
+        return linked == 1;
     }
 
     /** Makes sure the user has a link row (a user the identity provider matched by address has none yet). */
