@@ -21,16 +21,18 @@ import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
 
 /**
- * SCIM 2.0 Users of one portfolio (RFC 7644), for its identity provider: read and find users,
- * create them (no access until invited), deactivate or delete them (offboarding). Answers are
- * {@code application/scim+json}; bodies are read as {@code application/scim+json} or
- * {@code application/json}. The SCIM protocol describes these endpoints (see {@code /Schemas}), so
- * they are left out of the OpenAPI description.
+ * SCIM 2.0 Users of one portfolio (RFC 7644), for its identity provider: read and find users (with
+ * query parameters, or a SearchRequest posted to {@code /Users/.search} or to the root {@code
+ * /.search}, which has one resource type), create them (no access until invited), deactivate or
+ * delete them (offboarding). Every answer with users returns the attributes that {@code attributes}
+ * or {@code excludedAttributes} select. Answers are {@code application/scim+json}; bodies are read as
+ * {@code application/scim+json} or {@code application/json}. The SCIM protocol describes these
+ * endpoints (see {@code /Schemas}), so they are left out of the OpenAPI description.
  */
 @Hidden
 @RestController
 @RequestMapping(
-        path = ScimUserController.BASE + "/Users",
+        path = ScimUserController.BASE,
         produces = {ScimUserController.SCIM_JSON, MediaType.APPLICATION_JSON_VALUE})
 class ScimUserController {
 
@@ -44,56 +46,102 @@ class ScimUserController {
         this.provisioning = provisioning;
     }
 
-    @GetMapping("/{userId}")
-    Map<String, Object> get(@PathVariable UUID portfolioId, @PathVariable UUID userId) {
-        return ScimResources.user(portfolioId, provisioning.get(portfolioId, userId));
+    @GetMapping("/Users/{userId}")
+    Map<String, Object> get(
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID userId,
+            @RequestParam(required = false) String attributes,
+            @RequestParam(required = false) String excludedAttributes) {
+        ScimAttributes selected = selected(attributes, excludedAttributes);
+        return selected.apply(ScimResources.user(portfolioId, provisioning.get(portfolioId, userId)));
     }
 
-    @GetMapping
+    @GetMapping("/Users")
     Map<String, Object> list(
             @PathVariable UUID portfolioId,
             @RequestParam(required = false) String filter,
             @RequestParam(required = false) String startIndex,
-            @RequestParam(required = false) String count) {
-        long start = Math.max(1, number(startIndex, "startIndex", 1));
-        int size = (int)
-                Math.min(ScimProvisioning.MAX_PAGE, Math.max(0, number(count, "count", ScimProvisioning.MAX_PAGE)));
-        ScimProvisioning.Page page = provisioning.list(portfolioId, ScimFilter.parse(filter), start, size);
-        return ScimResources.list(portfolioId, page, start);
+            @RequestParam(required = false) String count,
+            @RequestParam(required = false) String attributes,
+            @RequestParam(required = false) String excludedAttributes,
+            @RequestParam(required = false) String sortBy,
+            @RequestParam(required = false) String sortOrder) {
+        return search(
+                portfolioId,
+                ScimQuery.ofParameters(filter, startIndex, count, attributes, excludedAttributes, sortBy, sortOrder));
     }
 
-    @PostMapping(consumes = {SCIM_JSON, MediaType.APPLICATION_JSON_VALUE})
-    ResponseEntity<Map<String, Object>> create(@PathVariable UUID portfolioId, @RequestBody JsonNode body) {
+    /** RFC 7644 section 3.4.3: the query of {@code GET /Users} as a SearchRequest body. */
+    @PostMapping(
+            path = {"/Users/.search", "/.search"},
+            consumes = {SCIM_JSON, MediaType.APPLICATION_JSON_VALUE})
+    Map<String, Object> searchRequest(@PathVariable UUID portfolioId, @RequestBody JsonNode body) {
+        return search(portfolioId, ScimQuery.ofSearchRequest(body));
+    }
+
+    private Map<String, Object> search(UUID portfolioId, ScimQuery query) {
+        ScimProvisioning.Page page = provisioning.list(portfolioId, query.filter(), query.startIndex(), query.count());
+        return ScimResources.list(portfolioId, page, query.startIndex(), query.attributes());
+    }
+
+    @PostMapping(
+            path = "/Users",
+            consumes = {SCIM_JSON, MediaType.APPLICATION_JSON_VALUE})
+    ResponseEntity<Map<String, Object>> create(
+            @PathVariable UUID portfolioId,
+            @RequestBody JsonNode body,
+            @RequestParam(required = false) String attributes,
+            @RequestParam(required = false) String excludedAttributes) {
+        ScimAttributes selected = selected(attributes, excludedAttributes);
         ScimUser user = provisioning.create(client(), portfolioId, ScimUserChange.ofResource(body));
         return ResponseEntity.created(URI.create(ScimResources.location(portfolioId, user.id())))
-                .body(ScimResources.user(portfolioId, user));
+                .body(selected.apply(ScimResources.user(portfolioId, user)));
     }
 
     @PutMapping(
-            path = "/{userId}",
+            path = "/Users/{userId}",
             consumes = {SCIM_JSON, MediaType.APPLICATION_JSON_VALUE})
-    Map<String, Object> replace(@PathVariable UUID portfolioId, @PathVariable UUID userId, @RequestBody JsonNode body) {
+    Map<String, Object> replace(
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID userId,
+            @RequestBody JsonNode body,
+            @RequestParam(required = false) String attributes,
+            @RequestParam(required = false) String excludedAttributes) {
+        ScimAttributes selected = selected(attributes, excludedAttributes);
         ScimUserChange change = ScimUserChange.ofResource(body);
         if (change.userName() == null) {
             throw ScimException.invalidValue(
                     "'userName' is required: a PUT replaces the whole User resource, the user's e-mail address"
                             + " included (PATCH changes single attributes).");
         }
-        return ScimResources.user(portfolioId, provisioning.update(client(), portfolioId, userId, change));
+        return selected.apply(
+                ScimResources.user(portfolioId, provisioning.update(client(), portfolioId, userId, change)));
     }
 
     @PatchMapping(
-            path = "/{userId}",
+            path = "/Users/{userId}",
             consumes = {SCIM_JSON, MediaType.APPLICATION_JSON_VALUE})
-    Map<String, Object> patch(@PathVariable UUID portfolioId, @PathVariable UUID userId, @RequestBody JsonNode body) {
+    Map<String, Object> patch(
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID userId,
+            @RequestBody JsonNode body,
+            @RequestParam(required = false) String attributes,
+            @RequestParam(required = false) String excludedAttributes) {
+        ScimAttributes selected = selected(attributes, excludedAttributes);
         ScimUserChange change = ScimUserChange.ofPatch(body, provisioning.get(portfolioId, userId));
-        return ScimResources.user(portfolioId, provisioning.update(client(), portfolioId, userId, change));
+        return selected.apply(
+                ScimResources.user(portfolioId, provisioning.update(client(), portfolioId, userId, change)));
     }
 
-    @DeleteMapping("/{userId}")
+    @DeleteMapping("/Users/{userId}")
     ResponseEntity<Void> delete(@PathVariable UUID portfolioId, @PathVariable UUID userId) {
         provisioning.delete(client(), portfolioId, userId);
         return ResponseEntity.noContent().build();
+    }
+
+    /** Read before anything is changed, so that a bad selection changes nothing. */
+    private static ScimAttributes selected(String attributes, String excludedAttributes) {
+        return ScimAttributes.of(ScimAttributes.split(attributes), ScimAttributes.split(excludedAttributes));
     }
 
     private static ScimClient client() {
@@ -101,16 +149,5 @@ class ScimUserController {
             return client;
         }
         throw new ScimException(HttpStatus.UNAUTHORIZED, null, "Send the portfolio's SCIM token.");
-    }
-
-    private static long number(String value, String parameter, long absent) {
-        if (value == null || value.isBlank()) {
-            return absent;
-        }
-        try {
-            return Long.parseLong(value.strip());
-        } catch (NumberFormatException notANumber) {
-            throw ScimException.invalidValue("'" + parameter + "' must be an integer.");
-        }
     }
 }

@@ -176,6 +176,37 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
     }
 
     @Test
+    void searchesByPostAndReadsTheAttributesItAskedFor() throws ScimException {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+        portfolio.member(portfolio.account("Brand"), portfolio.user("bob"), AccountRole.ANALYST);
+
+        ListResponse<UserResource> found = service.searchRequest("Users")
+                .filter("userName eq \"" + portfolio.email("ann") + "\"")
+                .attributes("userName")
+                .invokePost(UserResource.class);
+        ListResponse<UserResource> paged =
+                service.searchRequest("Users").page(2, 1).invokePost(UserResource.class);
+        UserResource read = service.retrieveRequest("Users", ann.toString())
+                .excludedAttributes("meta", "emails")
+                .invoke(UserResource.class);
+
+        assertThat(found.getTotalResults()).isEqualTo(1);
+        UserResource user = found.getResources().getFirst();
+        assertThat(user.getId()).isEqualTo(ann.toString());
+        assertThat(user.getUserName()).isEqualTo(portfolio.email("ann"));
+        assertThat(user.getActive()).isNull();
+        assertThat(user.getMeta()).isNull();
+        assertThat(paged.getTotalResults()).isEqualTo(2);
+        assertThat(paged.getResources())
+                .singleElement()
+                .satisfies(second -> assertThat(second.getUserName()).isEqualTo(portfolio.email("bob")));
+        assertThat(read.getUserName()).isEqualTo(portfolio.email("ann"));
+        assertThat(read.getMeta()).isNull();
+        assertThat(read.getEmails()).isNullOrEmpty();
+    }
+
+    @Test
     void readsTheScimErrorsItIsAnswered() {
         Client stranger = clientWith("scim_not-a-token");
         try {
