@@ -52,7 +52,7 @@ final class ScimResources {
         meta.put("created", user.created().toString());
         meta.put("lastModified", user.lastModified().toString());
         meta.put("location", location(portfolioId, user.id()));
-        meta.put("version", "W/\"" + user.version() + "\"");
+        meta.put("version", ScimETags.of(user.version()));
         resource.put("meta", meta);
         return resource;
     }

@@ -4,6 +4,7 @@ import io.swagger.v3.oas.annotations.Hidden;
 import java.net.URI;
 import java.util.Map;
 import java.util.UUID;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -15,6 +16,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -26,7 +28,8 @@ import tools.jackson.databind.JsonNode;
  * /.search}, which has one resource type), create them (no access until invited), deactivate or
  * delete them (offboarding). Every answer with users returns the attributes that {@code attributes}
  * or {@code excludedAttributes} select. Answers are {@code application/scim+json}; bodies are read as
- * {@code application/scim+json} or {@code application/json}. The SCIM protocol describes these
+ * {@code application/scim+json} or {@code application/json}. A user's answers carry their weak ETag
+ * ({@link ScimETags}), which {@code If-Match} and {@code If-None-Match} compare. The SCIM protocol describes these
  * endpoints (see {@code /Schemas}), so they are left out of the OpenAPI description.
  */
 @Hidden
@@ -46,14 +49,22 @@ class ScimUserController {
         this.provisioning = provisioning;
     }
 
+    /** With the user's ETag; 304 without a body when {@code If-None-Match} names it. */
     @GetMapping("/Users/{userId}")
-    Map<String, Object> get(
+    ResponseEntity<Map<String, Object>> get(
             @PathVariable UUID portfolioId,
             @PathVariable UUID userId,
             @RequestParam(required = false) String attributes,
-            @RequestParam(required = false) String excludedAttributes) {
+            @RequestParam(required = false) String excludedAttributes,
+            @RequestHeader(name = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
         ScimAttributes selected = selected(attributes, excludedAttributes);
-        return selected.apply(ScimResources.user(portfolioId, provisioning.get(portfolioId, userId)));
+        ScimUser user = provisioning.get(portfolioId, userId);
+        if (ifNoneMatch != null && ScimETags.matches(ifNoneMatch, user.version())) {
+            return ResponseEntity.status(HttpStatus.NOT_MODIFIED)
+                    .header(HttpHeaders.ETAG, ScimETags.of(user.version()))
+                    .build();
+        }
+        return answer(HttpStatus.OK, portfolioId, user, selected);
     }
 
     @GetMapping("/Users")
@@ -95,18 +106,20 @@ class ScimUserController {
         ScimAttributes selected = selected(attributes, excludedAttributes);
         ScimUser user = provisioning.create(client(), portfolioId, ScimUserChange.ofResource(body));
         return ResponseEntity.created(URI.create(ScimResources.location(portfolioId, user.id())))
+                .header(HttpHeaders.ETAG, ScimETags.of(user.version()))
                 .body(selected.apply(ScimResources.user(portfolioId, user)));
     }
 
     @PutMapping(
             path = "/Users/{userId}",
             consumes = {SCIM_JSON, MediaType.APPLICATION_JSON_VALUE})
-    Map<String, Object> replace(
+    ResponseEntity<Map<String, Object>> replace(
             @PathVariable UUID portfolioId,
             @PathVariable UUID userId,
             @RequestBody JsonNode body,
             @RequestParam(required = false) String attributes,
-            @RequestParam(required = false) String excludedAttributes) {
+            @RequestParam(required = false) String excludedAttributes,
+            @RequestHeader(name = HttpHeaders.IF_MATCH, required = false) String ifMatch) {
         ScimAttributes selected = selected(attributes, excludedAttributes);
         ScimUserChange change = ScimUserChange.ofResource(body);
         if (change.userName() == null) {
@@ -114,29 +127,47 @@ class ScimUserController {
                     "'userName' is required: a PUT replaces the whole User resource, the user's e-mail address"
                             + " included (PATCH changes single attributes).");
         }
-        return selected.apply(
-                ScimResources.user(portfolioId, provisioning.update(client(), portfolioId, userId, change)));
+        Long expectedVersion =
+                ifMatch == null ? null : ScimETags.required(ifMatch, provisioning.get(portfolioId, userId));
+        ScimUser user = provisioning.update(client(), portfolioId, userId, change, expectedVersion);
+        return answer(HttpStatus.OK, portfolioId, user, selected);
     }
 
     @PatchMapping(
             path = "/Users/{userId}",
             consumes = {SCIM_JSON, MediaType.APPLICATION_JSON_VALUE})
-    Map<String, Object> patch(
+    ResponseEntity<Map<String, Object>> patch(
             @PathVariable UUID portfolioId,
             @PathVariable UUID userId,
             @RequestBody JsonNode body,
             @RequestParam(required = false) String attributes,
-            @RequestParam(required = false) String excludedAttributes) {
+            @RequestParam(required = false) String excludedAttributes,
+            @RequestHeader(name = HttpHeaders.IF_MATCH, required = false) String ifMatch) {
         ScimAttributes selected = selected(attributes, excludedAttributes);
-        ScimUserChange change = ScimUserChange.ofPatch(body, provisioning.get(portfolioId, userId));
-        return selected.apply(
-                ScimResources.user(portfolioId, provisioning.update(client(), portfolioId, userId, change)));
+        ScimUser current = provisioning.get(portfolioId, userId);
+        Long expectedVersion = ScimETags.required(ifMatch, current);
+        ScimUserChange change = ScimUserChange.ofPatch(body, current);
+        ScimUser user = provisioning.update(client(), portfolioId, userId, change, expectedVersion);
+        return answer(HttpStatus.OK, portfolioId, user, selected);
     }
 
     @DeleteMapping("/Users/{userId}")
-    ResponseEntity<Void> delete(@PathVariable UUID portfolioId, @PathVariable UUID userId) {
-        provisioning.delete(client(), portfolioId, userId);
+    ResponseEntity<Void> delete(
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID userId,
+            @RequestHeader(name = HttpHeaders.IF_MATCH, required = false) String ifMatch) {
+        Long expectedVersion =
+                ifMatch == null ? null : ScimETags.required(ifMatch, provisioning.get(portfolioId, userId));
+        provisioning.delete(client(), portfolioId, userId, expectedVersion);
         return ResponseEntity.noContent().build();
+    }
+
+    /** The user with the attributes selected, and their ETag. */
+    private static ResponseEntity<Map<String, Object>> answer(
+            HttpStatus status, UUID portfolioId, ScimUser user, ScimAttributes selected) {
+        return ResponseEntity.status(status)
+                .header(HttpHeaders.ETAG, ScimETags.of(user.version()))
+                .body(selected.apply(ScimResources.user(portfolioId, user)));
     }
 
     /** Read before anything is changed, so that a bad selection changes nothing. */

@@ -129,6 +129,24 @@ class ScimUsers {
                         """).param("portfolioId", portfolioId).param("userId", userId).update();
     }
 
+    /**
+     * Bumps the version of a linked user if it is still {@code expected}, in one statement: of
+     * concurrent requests with the same {@code If-Match}, exactly one goes on.
+     *
+     * @return false when another change came first
+     */
+    boolean claimVersion(UUID portfolioId, UUID userId, long expected) {
+        int claimed = jdbc.sql("""
+                        UPDATE jobs.scim_users SET version = version + 1, updated_at = now()
+                         WHERE portfolio_id = :portfolioId AND user_id = :userId AND version = :expected
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("userId", userId)
+                .param("expected", expected)
+                .update();
+        return claimed == 1;
+    }
+
     /** Sets the attributes the identity provider keeps here; {@code active} only when true (reactivation). */
     void update(UUID portfolioId, UUID userId, String externalId, String displayName, boolean reactivate) {
         jdbc.sql("""

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.unboundid.scim2.client.ScimService;
+import com.unboundid.scim2.common.exceptions.PreconditionFailedException;
 import com.unboundid.scim2.common.exceptions.ResourceNotFoundException;
 import com.unboundid.scim2.common.exceptions.ScimException;
 import com.unboundid.scim2.common.messages.ListResponse;
@@ -59,6 +60,7 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
         assertThat(config.getPatch().isSupported()).isTrue();
         assertThat(config.getFilter().isSupported()).isTrue();
         assertThat(config.getBulk().isSupported()).isFalse();
+        assertThat(config.getEtag().isSupported()).isTrue();
         assertThat(types.getResources())
                 .extracting(ResourceTypeResource::getName)
                 .containsExactly("User");
@@ -204,6 +206,32 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
         assertThat(read.getUserName()).isEqualTo(portfolio.email("ann"));
         assertThat(read.getMeta()).isNull();
         assertThat(read.getEmails()).isNullOrEmpty();
+    }
+
+    @Test
+    void replacesAndDeletesOnlyTheVersionItRead() throws ScimException {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+        UserResource read = service.retrieve("Users", ann.toString(), UserResource.class);
+        read.setDisplayName("Ann");
+        UserResource replaced = service.replaceRequest(read).ifMatch().invoke();
+
+        read.setDisplayName("Stale");
+        assertThatThrownBy(() -> service.replaceRequest(read).ifMatch().invoke())
+                .isInstanceOf(PreconditionFailedException.class);
+        assertThatThrownBy(() -> service.deleteRequest("Users", ann.toString())
+                        .ifMatch(read.getMeta().getVersion())
+                        .invoke())
+                .isInstanceOf(PreconditionFailedException.class);
+        service.deleteRequest("Users", ann.toString())
+                .ifMatch(replaced.getMeta().getVersion())
+                .invoke();
+
+        assertThat(replaced.getDisplayName()).isEqualTo("Ann");
+        assertThat(replaced.getMeta().getVersion()).isNotEqualTo(read.getMeta().getVersion());
+        assertThatThrownBy(() -> service.retrieve("Users", ann.toString(), UserResource.class))
+                .isInstanceOf(ResourceNotFoundException.class);
+        assertThat(scimJobs(portfolio.id())).isEqualTo(1);
     }
 
     @Test
