@@ -13,9 +13,9 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 /**
- * What this SCIM service provider supports (RFC 7643 sections 5 to 7): PATCH and filtering, no bulk,
- * sort, ETags or password changes; one resource type, User, with the attributes kept here and the
- * access extension.
+ * What this SCIM service provider supports (RFC 7643 sections 5 to 7): PATCH, filtering and weak
+ * ETags, no bulk, sort or password changes; one resource type, User, with the attributes kept here
+ * and the access extension.
  */
 @Hidden
 @RestController
@@ -40,7 +40,7 @@ class ScimDiscoveryController {
         config.put("filter", Map.of("supported", true, "maxResults", ScimProvisioning.MAX_PAGE));
         config.put("changePassword", Map.of("supported", false));
         config.put("sort", Map.of("supported", false));
-        config.put("etag", Map.of("supported", false));
+        config.put("etag", Map.of("supported", true));
         config.put(
                 "authenticationSchemes",
                 List.of(Map.of(

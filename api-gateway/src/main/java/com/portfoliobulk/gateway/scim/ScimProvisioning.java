@@ -65,7 +65,8 @@ class ScimProvisioning {
 
     /**
      * Creates the user, or links the directory user this address already has (from another
-     * portfolio, or deleted here earlier); never restores access.
+     * portfolio, or deleted here earlier); never restores access. Of concurrent requests for the same
+     * address, the database lets exactly one link the user.
      *
      * @throws ScimException 409 {@code uniqueness} when the portfolio has a user with this address
      */
@@ -77,22 +78,26 @@ class ScimProvisioning {
             throw ScimException.invalidValue("'userName' must be an e-mail address: " + EmailAddresses.RULE + ".");
         }
         if (users.byUserName(portfolioId, change.userName()).isPresent()) {
-            throw new ScimException(
-                    HttpStatus.CONFLICT,
-                    "uniqueness",
-                    "The portfolio has a user with userName '" + change.userName() + "' already; find it with"
-                            + " filter=userName eq \"...\".");
+            throw taken(change.userName());
         }
         UUID userId = worker.provision(change.userName());
-        users.link(portfolioId, userId, change.externalId(), change.displayName(), true);
+        if (!users.link(portfolioId, userId, change.externalId(), change.displayName(), true)) {
+            // A concurrent request for the same address linked the user first.
+            throw taken(change.userName());
+        }
         if (Boolean.FALSE.equals(change.active())) {
             deactivate(client, portfolioId, userId, false);
         }
         return get(portfolioId, userId);
     }
 
-    /** PUT and PATCH: keeps the attributes, and deactivates (offboards) or reactivates the user. */
-    ScimUser update(ScimClient client, UUID portfolioId, UUID userId, ScimUserChange change) {
+    /**
+     * PUT and PATCH: keeps the attributes, and deactivates (offboards) or reactivates the user.
+     *
+     * @param expectedVersion the version {@code If-Match} requires, or null for none
+     * @throws ScimException 412 when the user's version is not (or no longer) the expected one
+     */
+    ScimUser update(ScimClient client, UUID portfolioId, UUID userId, ScimUserChange change, Long expectedVersion) {
         ScimUser current = get(portfolioId, userId);
         if (change.userName() != null
                 && !change.userName().toLowerCase(Locale.ROOT).equals(current.userName())) {
@@ -103,6 +108,7 @@ class ScimProvisioning {
                             + " changed through SCIM (it is '" + current.userName() + "').");
         }
         users.ensureLinked(portfolioId, userId);
+        claim(portfolioId, userId, current, expectedVersion);
         users.update(
                 portfolioId, userId, change.externalId(), change.displayName(), Boolean.TRUE.equals(change.active()));
         if (Boolean.FALSE.equals(change.active())) {
@@ -111,10 +117,27 @@ class ScimProvisioning {
         return get(portfolioId, userId);
     }
 
-    /** DELETE: offboards the user (unless inactive already) and removes them from the identity provider's view. */
-    void delete(ScimClient client, UUID portfolioId, UUID userId) {
-        get(portfolioId, userId);
+    /**
+     * DELETE: offboards the user (unless inactive already) and removes them from the identity
+     * provider's view.
+     *
+     * @param expectedVersion the version {@code If-Match} requires, or null for none
+     */
+    void delete(ScimClient client, UUID portfolioId, UUID userId, Long expectedVersion) {
+        ScimUser current = get(portfolioId, userId);
+        users.ensureLinked(portfolioId, userId);
+        claim(portfolioId, userId, current, expectedVersion);
         deactivate(client, portfolioId, userId, true);
+    }
+
+    /** Goes on only if the user is still at the expected version, and makes any other request expecting it fail. */
+    private void claim(UUID portfolioId, UUID userId, ScimUser current, Long expectedVersion) {
+        if (expectedVersion != null
+                && (current.version() != expectedVersion
+                        || !users.claimVersion(portfolioId, userId, expectedVersion))) {
+            throw ScimETags.changed(
+                    ScimETags.of(expectedVersion), get(portfolioId, userId).version());
+        }
     }
 
     private void deactivate(ScimClient client, UUID portfolioId, UUID userId, boolean delete) {
@@ -130,6 +153,14 @@ class ScimProvisioning {
         Optional<JobView> job = submission.offboardForIdentityProvider(
                 Actor.identityProvider(client.tokenId()), portfolioId, userId, idempotencyKey(userId, n));
         users.recordDeactivation(portfolioId, userId, n, job.map(JobView::jobId).orElse(null), delete);
+    }
+
+    private static ScimException taken(String userName) {
+        return new ScimException(
+                HttpStatus.CONFLICT,
+                "uniqueness",
+                "The portfolio has a user with userName '" + userName + "' already; find it with"
+                        + " filter=userName eq \"...\".");
     }
 
     /** The same for the same deactivation of the same user; the portfolio scopes keys already. */

@@ -52,12 +52,14 @@ final class ScimResources {
         meta.put("created", user.created().toString());
         meta.put("lastModified", user.lastModified().toString());
         meta.put("location", location(portfolioId, user.id()));
-        meta.put("version", "W/\"" + user.version() + "\"");
+        meta.put("version", ScimETags.of(user.version()));
         resource.put("meta", meta);
         return resource;
     }
 
-    static Map<String, Object> list(UUID portfolioId, ScimProvisioning.Page page, long startIndex) {
+    /** The page as a ListResponse, each user with the attributes selected. */
+    static Map<String, Object> list(
+            UUID portfolioId, ScimProvisioning.Page page, long startIndex, ScimAttributes attributes) {
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("schemas", List.of(LIST_SCHEMA));
         answer.put("totalResults", page.total());
@@ -65,7 +67,9 @@ final class ScimResources {
         answer.put("itemsPerPage", page.users().size());
         answer.put(
                 "Resources",
-                page.users().stream().map(user -> user(portfolioId, user)).toList());
+                page.users().stream()
+                        .map(user -> attributes.apply(user(portfolioId, user)))
+                        .toList());
         return answer;
     }
 }

@@ -13,7 +13,8 @@ import java.util.UUID;
  * @param active false once the identity provider deactivated the user in this portfolio
  * @param created when the user appeared (in the directory, or was linked by the identity provider)
  * @param lastModified when the identity provider last changed the user; {@code created} before
- * @param version bumped by every change the identity provider makes (the SCIM {@code meta.version})
+ * @param version bumped by every change the identity provider makes (the SCIM {@code meta.version}
+ *     and weak ETag)
  * @param lastOffboardingJobId the job of the latest deactivation; absent when none or nothing was to do
  */
 record ScimUser(

@@ -30,10 +30,20 @@ final class ScimUserChange {
 
     private ScimUserChange() {}
 
-    /** The attributes of a full resource (POST, PUT); absent ones are cleared, {@code active} stays. */
+    /**
+     * The attributes of a full resource (POST, PUT); absent ones are cleared, {@code active} stays.
+     * Its {@code schemas} must name the core User schema (RFC 7643 section 3); the read-only
+     * attributes it carries ({@code id}, {@code meta}) are ignored, as RFC 7644 section 3.5.1 has it.
+     */
     static ScimUserChange ofResource(JsonNode body) {
         if (body == null || !body.isObject()) {
             throw ScimException.invalidSyntax("The body must be a SCIM User resource (a JSON object).");
+        }
+        JsonNode schemas = body.get("schemas");
+        if (!names(schemas, CORE_SCHEMA)) {
+            throw ScimException.invalidSyntax("'schemas' must be an array that includes \"" + CORE_SCHEMA
+                    + "\" (the User schema, and any extension schemas the body uses), not "
+                    + (schemas == null ? "absent" : schemas.toString()) + ".");
         }
         ScimUserChange change = new ScimUserChange();
         for (Map.Entry<String, JsonNode> attribute : body.properties()) {
@@ -42,10 +52,23 @@ final class ScimUserChange {
         return change;
     }
 
-    /** A PATCH's operations applied to the user as it is. */
+    /**
+     * A PATCH's operations applied to the user as it is. Its {@code schemas} must be exactly the
+     * PatchOp schema (RFC 7644 section 3.5.2). Operations on {@code id} or {@code meta} (read only)
+     * and the removal of {@code userName} (required) are 400 {@code mutability}.
+     */
     static ScimUserChange ofPatch(JsonNode body, ScimUser current) {
         if (body == null || !body.isObject()) {
             throw ScimException.invalidSyntax("The body must be a SCIM PatchOp (a JSON object).");
+        }
+        JsonNode schemas = body.get("schemas");
+        if (schemas == null
+                || !schemas.isArray()
+                || schemas.size() != 1
+                || !schemas.get(0).isString()
+                || !schemas.get(0).stringValue().strip().equals(PATCH_SCHEMA)) {
+            throw ScimException.invalidSyntax("'schemas' must be [\"" + PATCH_SCHEMA + "\"], not "
+                    + (schemas == null ? "absent" : schemas.toString()) + ".");
         }
         JsonNode operations = body.get("Operations");
         if (operations == null || !operations.isArray() || operations.isEmpty()) {
@@ -84,9 +107,17 @@ final class ScimUserChange {
                                     field + ": without a 'path', 'value' must be an object of attributes.");
                         }
                         for (Map.Entry<String, JsonNode> attribute : value.properties()) {
+                            if (!isId(attribute.getKey())
+                                    || !attribute
+                                            .getValue()
+                                            .asString("")
+                                            .equals(current.id().toString())) {
+                                refuseReadOnly(field, op, attribute.getKey());
+                            }
                             change.set(attribute.getKey(), attribute.getValue());
                         }
                     } else {
+                        refuseReadOnly(field, op, pathName);
                         change.set(pathName, value);
                     }
                 }
@@ -96,6 +127,14 @@ final class ScimUserChange {
                                 org.springframework.http.HttpStatus.BAD_REQUEST,
                                 "noTarget",
                                 field + ": 'remove' needs a 'path'.");
+                    }
+                    refuseReadOnly(field, op, pathName);
+                    if (coreName(pathName).equalsIgnoreCase("userName")) {
+                        throw new ScimException(
+                                org.springframework.http.HttpStatus.BAD_REQUEST,
+                                "mutability",
+                                field + ": 'userName' is required and cannot be removed (it is the user's e-mail"
+                                        + " address, '" + current.userName() + "').");
                     }
                     change.set(pathName, null);
                 }
@@ -107,11 +146,46 @@ final class ScimUserChange {
         return change;
     }
 
-    private void set(String attribute, JsonNode value) {
+    /** Whether {@code schemas} is an array with {@code schema} among its strings. */
+    private static boolean names(JsonNode schemas, String schema) {
+        if (schemas == null || !schemas.isArray()) {
+            return false;
+        }
+        for (JsonNode named : schemas) {
+            if (named.isString() && named.stringValue().strip().equalsIgnoreCase(schema)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The attribute name without the core schema URN prefix. */
+    private static String coreName(String attribute) {
         String name = attribute.strip();
         if (name.regionMatches(true, 0, CORE_SCHEMA + ":", 0, CORE_SCHEMA.length() + 1)) {
             name = name.substring(CORE_SCHEMA.length() + 1);
         }
+        return name;
+    }
+
+    private static boolean isId(String attribute) {
+        return coreName(attribute).equalsIgnoreCase("id");
+    }
+
+    /** {@code id} and {@code meta} (with its sub-attributes) are set by this service only. */
+    private static void refuseReadOnly(String field, String op, String attribute) {
+        String name = coreName(attribute).toLowerCase(Locale.ROOT);
+        if (name.equals("id") || name.equals("meta") || name.startsWith("meta.") || name.startsWith("meta[")) {
+            throw new ScimException(
+                    org.springframework.http.HttpStatus.BAD_REQUEST,
+                    "mutability",
+                    field + ": '" + attribute.strip() + "' is read only (set by the service provider): it cannot be"
+                            + " the target of '" + op + "'.");
+        }
+    }
+
+    private void set(String attribute, JsonNode value) {
+        String name = coreName(attribute);
         switch (name.toLowerCase(Locale.ROOT)) {
             case "active" -> active = value == null || value.isNull() ? null : bool(value);
             case "username" -> userName = text(value, "userName");

@@ -96,15 +96,21 @@ class ScimUsers {
                 .single();
     }
 
-    /** Links the user to the portfolio's identity provider, or re-links one it deleted. */
-    void link(UUID portfolioId, UUID userId, String externalId, String displayName, boolean active) {
-        jdbc.sql("""
+    /**
+     * Links the user to the portfolio's identity provider, or re-links one it deleted, in one
+     * statement: of concurrent calls for the same user, exactly one links them.
+     *
+     * @return false when the user was linked (and not deleted) already: the caller lost
+     */
+    boolean link(UUID portfolioId, UUID userId, String externalId, String displayName, boolean active) {
+        int linked = jdbc.sql("""
                         INSERT INTO jobs.scim_users (portfolio_id, user_id, external_id, display_name, active)
                         VALUES (:portfolioId, :userId, :externalId, :displayName, :active)
                         ON CONFLICT (portfolio_id, user_id) DO UPDATE
                            SET external_id = excluded.external_id, display_name = excluded.display_name,
                                active = excluded.active, deleted_at = NULL, updated_at = now(),
                                version = jobs.scim_users.version + 1
+                         WHERE jobs.scim_users.deleted_at IS NOT NULL
                         """)
                 .param("portfolioId", portfolioId)
                 .param("userId", userId)
@@ -112,6 +118,7 @@ class ScimUsers {
                 .param("displayName", displayName)
                 .param("active", active)
                 .update();
+        return linked == 1;
     }
 
     /** Makes sure the user has a link row (a user the identity provider matched by address has none yet). */
@@ -120,6 +127,24 @@ class ScimUsers {
                         INSERT INTO jobs.scim_users (portfolio_id, user_id) VALUES (:portfolioId, :userId)
                         ON CONFLICT (portfolio_id, user_id) DO NOTHING
                         """).param("portfolioId", portfolioId).param("userId", userId).update();
+    }
+
+    /**
+     * Bumps the version of a linked user if it is still {@code expected}, in one statement: of
+     * concurrent requests with the same {@code If-Match}, exactly one goes on.
+     *
+     * @return false when another change came first
+     */
+    boolean claimVersion(UUID portfolioId, UUID userId, long expected) {
+        int claimed = jdbc.sql("""
+                        UPDATE jobs.scim_users SET version = version + 1, updated_at = now()
+                         WHERE portfolio_id = :portfolioId AND user_id = :userId AND version = :expected
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("userId", userId)
+                .param("expected", expected)
+                .update();
+        return claimed == 1;
     }
 
     /** Sets the attributes the identity provider keeps here; {@code active} only when true (reactivation). */

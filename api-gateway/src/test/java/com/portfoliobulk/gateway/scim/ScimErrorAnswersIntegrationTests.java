@@ -62,7 +62,9 @@ class ScimErrorAnswersIntegrationTests extends ScimIntegrationTest {
     @Test
     void aBodyOverTheCapIsAScimContentTooLargeWhetherItsLengthIsDeclaredOrNot() throws Exception {
         // Over bulk.gateway.web.max-request-body (5 MB); a valid user resource otherwise.
-        String body = "{\"userName\":\"huge@example.test\",\"displayName\":\"" + "x".repeat(6 * 1024 * 1024) + "\"}";
+        String body =
+                "{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"huge@example.test\",\"displayName\":\""
+                        + "x".repeat(6 * 1024 * 1024) + "\"}";
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
 
         Scim declared = sendRaw(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes));

@@ -14,6 +14,12 @@ import org.springframework.http.HttpMethod;
  */
 class ScimRequestShapesIntegrationTests extends ScimIntegrationTest {
 
+    /** The start of a PatchOp body, up to its operations. */
+    static final String PATCH_OP = "{\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:PatchOp\"],";
+
+    /** The start of a User resource body, up to its attributes. */
+    static final String USER = "{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],";
+
     /** Entra ID's deactivation: PATCH replace with a path and the boolean as the string "False". */
     static final String ENTRA_DISABLE = """
             {
@@ -204,9 +210,9 @@ class ScimRequestShapesIntegrationTests extends ScimIntegrationTest {
         String path = users() + "/" + ann;
 
         assertScimError(scim(HttpMethod.PATCH, path, "{not json"), 400, "invalidSyntax");
-        assertScimError(scim(HttpMethod.PATCH, path, "{\"Operations\":[]}"), 400, "invalidSyntax");
+        assertScimError(scim(HttpMethod.PATCH, path, PATCH_OP + "\"Operations\":[]}"), 400, "invalidSyntax");
         assertScimError(
-                scim(HttpMethod.PATCH, path, "{\"Operations\":[{\"op\":\"move\",\"path\":\"active\"}]}"),
+                scim(HttpMethod.PATCH, path, PATCH_OP + "\"Operations\":[{\"op\":\"move\",\"path\":\"active\"}]}"),
                 400,
                 "invalidSyntax");
         assertScimError(
@@ -215,17 +221,17 @@ class ScimRequestShapesIntegrationTests extends ScimIntegrationTest {
                 scim(
                         HttpMethod.PATCH,
                         path,
-                        "{\"Operations\":[{\"op\":\"replace\",\"path\":\"userName\","
+                        PATCH_OP + "\"Operations\":[{\"op\":\"replace\",\"path\":\"userName\","
                                 + "\"value\":\"someone.else@example.test\"}]}"),
                 400,
                 "mutability");
         assertScimError(scim(HttpMethod.GET, users() + "?filter=title%20co%20%22x%22", null), 400, "invalidFilter");
         assertScimError(scim(HttpMethod.GET, users() + "/" + UUID.randomUUID(), null), 404, null);
         assertScimError(scim(HttpMethod.GET, users() + "/not-an-id", null), 404, null);
-        assertScimError(scim(HttpMethod.POST, users(), "{\"active\":true}"), 400, "invalidValue");
-        assertScimError(scim(HttpMethod.PUT, path, "{\"active\":false}"), 400, "invalidValue");
+        assertScimError(scim(HttpMethod.POST, users(), USER + "\"active\":true}"), 400, "invalidValue");
+        assertScimError(scim(HttpMethod.PUT, path, USER + "\"active\":false}"), 400, "invalidValue");
         assertScimError(
-                scim(HttpMethod.POST, users(), "{\"userName\":\"<script>alert(9)</script>@x.example\"}"),
+                scim(HttpMethod.POST, users(), USER + "\"userName\":\"<script>alert(9)</script>@x.example\"}"),
                 400,
                 "invalidValue");
         assertThat(jdbc.sql("SELECT count(*) FROM directory.users WHERE email LIKE '%script%'")
@@ -233,7 +239,9 @@ class ScimRequestShapesIntegrationTests extends ScimIntegrationTest {
                         .single())
                 .isZero();
         assertScimError(
-                scim(HttpMethod.POST, users(), "{\"userName\":\"" + portfolio.email("ann") + "\"}"), 409, "uniqueness");
+                scim(HttpMethod.POST, users(), USER + "\"userName\":\"" + portfolio.email("ann") + "\"}"),
+                409,
+                "uniqueness");
         assertThat(jobCount(portfolio.id())).isZero();
     }
 
@@ -246,18 +254,18 @@ class ScimRequestShapesIntegrationTests extends ScimIntegrationTest {
         Scim objectPath = scim(
                 HttpMethod.PATCH,
                 path,
-                "{\"Operations\":[{\"op\":\"replace\",\"path\":{\"attribute\":\"active\"},"
+                PATCH_OP + "\"Operations\":[{\"op\":\"replace\",\"path\":{\"attribute\":\"active\"},"
                         + "\"value\":{\"active\":false}}]}");
         Scim arrayPath = scim(
                 HttpMethod.PATCH,
                 path,
-                "{\"Operations\":[{\"op\":\"replace\",\"path\":[\"active\"],\"value\":false}]}");
-        Scim numberPath =
-                scim(HttpMethod.PATCH, path, "{\"Operations\":[{\"op\":\"replace\",\"path\":5,\"value\":\"x\"}]}");
+                PATCH_OP + "\"Operations\":[{\"op\":\"replace\",\"path\":[\"active\"],\"value\":false}]}");
+        Scim numberPath = scim(
+                HttpMethod.PATCH, path, PATCH_OP + "\"Operations\":[{\"op\":\"replace\",\"path\":5,\"value\":\"x\"}]}");
         Scim objectOp = scim(
                 HttpMethod.PATCH,
                 path,
-                "{\"Operations\":[{\"op\":{\"name\":\"replace\"},\"path\":\"active\",\"value\":false}]}");
+                PATCH_OP + "\"Operations\":[{\"op\":{\"name\":\"replace\"},\"path\":\"active\",\"value\":false}]}");
 
         assertScimError(objectPath, 400, "invalidPath");
         assertScimError(arrayPath, 400, "invalidPath");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.unboundid.scim2.client.ScimService;
+import com.unboundid.scim2.common.exceptions.PreconditionFailedException;
 import com.unboundid.scim2.common.exceptions.ResourceNotFoundException;
 import com.unboundid.scim2.common.exceptions.ScimException;
 import com.unboundid.scim2.common.messages.ListResponse;
@@ -59,6 +60,7 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
         assertThat(config.getPatch().isSupported()).isTrue();
         assertThat(config.getFilter().isSupported()).isTrue();
         assertThat(config.getBulk().isSupported()).isFalse();
+        assertThat(config.getEtag().isSupported()).isTrue();
         assertThat(types.getResources())
                 .extracting(ResourceTypeResource::getName)
                 .containsExactly("User");
@@ -170,6 +172,63 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
 
         service.delete("Users", ann.toString());
 
+        assertThatThrownBy(() -> service.retrieve("Users", ann.toString(), UserResource.class))
+                .isInstanceOf(ResourceNotFoundException.class);
+        assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+    }
+
+    @Test
+    void searchesByPostAndReadsTheAttributesItAskedFor() throws ScimException {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+        portfolio.member(portfolio.account("Brand"), portfolio.user("bob"), AccountRole.ANALYST);
+
+        ListResponse<UserResource> found = service.searchRequest("Users")
+                .filter("userName eq \"" + portfolio.email("ann") + "\"")
+                .attributes("userName")
+                .invokePost(UserResource.class);
+        ListResponse<UserResource> paged =
+                service.searchRequest("Users").page(2, 1).invokePost(UserResource.class);
+        UserResource read = service.retrieveRequest("Users", ann.toString())
+                .excludedAttributes("meta", "emails")
+                .invoke(UserResource.class);
+
+        assertThat(found.getTotalResults()).isEqualTo(1);
+        UserResource user = found.getResources().getFirst();
+        assertThat(user.getId()).isEqualTo(ann.toString());
+        assertThat(user.getUserName()).isEqualTo(portfolio.email("ann"));
+        assertThat(user.getActive()).isNull();
+        assertThat(user.getMeta()).isNull();
+        assertThat(paged.getTotalResults()).isEqualTo(2);
+        assertThat(paged.getResources())
+                .singleElement()
+                .satisfies(second -> assertThat(second.getUserName()).isEqualTo(portfolio.email("bob")));
+        assertThat(read.getUserName()).isEqualTo(portfolio.email("ann"));
+        assertThat(read.getMeta()).isNull();
+        assertThat(read.getEmails()).isNullOrEmpty();
+    }
+
+    @Test
+    void replacesAndDeletesOnlyTheVersionItRead() throws ScimException {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+        UserResource read = service.retrieve("Users", ann.toString(), UserResource.class);
+        read.setDisplayName("Ann");
+        UserResource replaced = service.replaceRequest(read).ifMatch().invoke();
+
+        read.setDisplayName("Stale");
+        assertThatThrownBy(() -> service.replaceRequest(read).ifMatch().invoke())
+                .isInstanceOf(PreconditionFailedException.class);
+        assertThatThrownBy(() -> service.deleteRequest("Users", ann.toString())
+                        .ifMatch(read.getMeta().getVersion())
+                        .invoke())
+                .isInstanceOf(PreconditionFailedException.class);
+        service.deleteRequest("Users", ann.toString())
+                .ifMatch(replaced.getMeta().getVersion())
+                .invoke();
+
+        assertThat(replaced.getDisplayName()).isEqualTo("Ann");
+        assertThat(replaced.getMeta().getVersion()).isNotEqualTo(read.getMeta().getVersion());
         assertThatThrownBy(() -> service.retrieve("Users", ann.toString(), UserResource.class))
                 .isInstanceOf(ResourceNotFoundException.class);
         assertThat(scimJobs(portfolio.id())).isEqualTo(1);

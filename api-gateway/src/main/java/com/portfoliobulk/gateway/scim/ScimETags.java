@@ -1,0 +1,62 @@
+package com.portfoliobulk.gateway.scim;
+
+import org.springframework.http.HttpStatus;
+
+/**
+ * The weak entity tags of users (RFC 7644 section 3.14): {@code W/"<version>"}, the version that
+ * every change the identity provider makes bumps (also {@code meta.version}). {@code If-Match} on
+ * PUT, PATCH and DELETE and {@code If-None-Match} on GET compare the versions, {@code W/} prefix or
+ * not; {@code *} matches any user that exists.
+ */
+final class ScimETags {
+
+    private ScimETags() {}
+
+    static String of(long version) {
+        return "W/\"" + version + "\"";
+    }
+
+    /** Whether the header (one tag, a comma-separated list of them, or {@code *}) names this version. */
+    static boolean matches(String header, long version) {
+        String wanted = String.valueOf(version);
+        for (String tag : header.split(",")) {
+            String value = tag.strip();
+            if (value.equals("*")) {
+                return true;
+            }
+            if (value.startsWith("W/")) {
+                value = value.substring(2);
+            }
+            if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+                value = value.substring(1, value.length() - 1);
+            }
+            if (value.equals(wanted)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The version an {@code If-Match} header requires of the user as read: null without the header.
+     *
+     * @throws ScimException 412 when the header names another version
+     */
+    static Long required(String ifMatch, ScimUser current) {
+        if (ifMatch == null || ifMatch.isBlank()) {
+            return null;
+        }
+        if (!matches(ifMatch, current.version())) {
+            throw changed(ifMatch, current.version());
+        }
+        return current.version();
+    }
+
+    static ScimException changed(String ifMatch, long version) {
+        return new ScimException(
+                HttpStatus.PRECONDITION_FAILED,
+                null,
+                "'If-Match' is " + ifMatch.strip() + " but the user's version is " + of(version) + ": the user"
+                        + " changed since it was read. Read the user again (GET) and retry with its ETag.");
+    }
+}

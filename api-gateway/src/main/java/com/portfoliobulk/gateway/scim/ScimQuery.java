@@ -1,0 +1,152 @@
+package com.portfoliobulk.gateway.scim;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A query for users, the same whether sent as the query parameters of {@code GET /Users} or as the
+ * SearchRequest body of {@code POST /Users/.search} (RFC 7644 sections 3.4.2 and 3.4.3): a filter,
+ * the page ({@code startIndex} from 1, {@code count} up to {@value ScimProvisioning#MAX_PAGE}) and the
+ * attributes to return. Answers are in {@code userName} order and sorting is not supported, so
+ * {@code sortBy} may only name {@code userName}, ascending; anything else is 400 {@code invalidValue}.
+ *
+ * @param filter the filter, or null for every user
+ * @param startIndex the first result, from 1
+ * @param count how many results at most
+ * @param attributes the attributes of each result
+ */
+record ScimQuery(ScimFilter filter, long startIndex, int count, ScimAttributes attributes) {
+
+    static final String SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+
+    /** From the query parameters of {@code GET /Users}. */
+    static ScimQuery ofParameters(
+            String filter,
+            String startIndex,
+            String count,
+            String attributes,
+            String excludedAttributes,
+            String sortBy,
+            String sortOrder) {
+        checkSort(sortBy, sortOrder);
+        return of(
+                filter,
+                number(startIndex, "startIndex", 1),
+                number(count, "count", ScimProvisioning.MAX_PAGE),
+                ScimAttributes.of(ScimAttributes.split(attributes), ScimAttributes.split(excludedAttributes)));
+    }
+
+    /**
+     * From a SearchRequest: its {@code schemas} must be exactly the SearchRequest schema; its members
+     * mean what the query parameters of the same names mean.
+     */
+    static ScimQuery ofSearchRequest(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw ScimException.invalidSyntax("The body must be a SCIM SearchRequest (a JSON object).");
+        }
+        JsonNode schemas = body.get("schemas");
+        if (schemas == null
+                || !schemas.isArray()
+                || schemas.size() != 1
+                || !schemas.get(0).isString()
+                || !schemas.get(0).stringValue().strip().equals(SEARCH_SCHEMA)) {
+            throw ScimException.invalidSyntax("'schemas' must be [\"" + SEARCH_SCHEMA + "\"], not "
+                    + (schemas == null ? "absent" : schemas.toString()) + ".");
+        }
+        for (Map.Entry<String, JsonNode> member : body.properties()) {
+            if (!member.getKey().equals("schemas")) {
+                String expected = switch (member.getKey()) {
+                    case "filter", "sortBy", "sortOrder" -> "a string";
+                    case "startIndex", "count" -> "an integer";
+                    case "attributes", "excludedAttributes" -> "an array of attribute names";
+                    default -> null;
+                };
+                if (expected != null && !member.getValue().isNull() && !fits(member.getValue(), expected)) {
+                    throw ScimException.invalidValue(
+                            "'" + member.getKey() + "' must be " + expected + ", not " + member.getValue() + ".");
+                }
+            }
+        }
+        checkSort(string(body, "sortBy"), string(body, "sortOrder"));
+        return of(
+                string(body, "filter"),
+                number(string(body, "startIndex"), "startIndex", 1),
+                number(string(body, "count"), "count", ScimProvisioning.MAX_PAGE),
+                ScimAttributes.of(names(body.get("attributes")), names(body.get("excludedAttributes"))));
+    }
+
+    private static ScimQuery of(String filter, long startIndex, long count, ScimAttributes attributes) {
+        return new ScimQuery(
+                ScimFilter.parse(filter),
+                Math.max(1, startIndex),
+                (int) Math.min(ScimProvisioning.MAX_PAGE, Math.max(0, count)),
+                attributes);
+    }
+
+    private static boolean fits(JsonNode value, String expected) {
+        return switch (expected) {
+            case "a string" -> value.isString();
+            case "an integer" -> value.isIntegralNumber();
+            default -> value.isString() || value.isArray() && allStrings(value);
+        };
+    }
+
+    private static boolean allStrings(JsonNode array) {
+        for (JsonNode element : array) {
+            if (!element.isString()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String string(JsonNode body, String member) {
+        JsonNode value = body.get(member);
+        return value == null || value.isNull() ? null : value.asString();
+    }
+
+    /** An array of names, or (leniently) one comma-separated string of them. */
+    private static List<String> names(JsonNode value) {
+        if (value == null || value.isNull()) {
+            return List.of();
+        }
+        if (value.isString()) {
+            return ScimAttributes.split(value.stringValue());
+        }
+        List<String> names = new ArrayList<>();
+        value.forEach(name -> names.add(name.stringValue()));
+        return names;
+    }
+
+    private static void checkSort(String sortBy, String sortOrder) {
+        boolean byUserName = sortBy == null
+                || sortBy.isBlank()
+                || sortBy.strip().equalsIgnoreCase("userName")
+                || sortBy.strip().equalsIgnoreCase(ScimUserChange.CORE_SCHEMA + ":userName");
+        if (!byUserName) {
+            throw ScimException.invalidValue("'sortBy' cannot be '" + sortBy + "': sorting is not supported"
+                    + " (/ServiceProviderConfig), and results are in userName order. Leave 'sortBy' out.");
+        }
+        if (sortOrder != null
+                && !sortOrder.isBlank()
+                && !sortOrder.strip().toLowerCase(Locale.ROOT).equals("ascending")) {
+            throw ScimException.invalidValue("'sortOrder' cannot be '" + sortOrder + "': sorting is not supported"
+                    + " (/ServiceProviderConfig), and results are in ascending userName order. Leave 'sortOrder'"
+                    + " out.");
+        }
+    }
+
+    private static long number(String value, String parameter, long absent) {
+        if (value == null || value.isBlank()) {
+            return absent;
+        }
+        try {
+            return Long.parseLong(value.strip());
+        } catch (NumberFormatException notANumber) {
+            throw ScimException.invalidValue("'" + parameter + "' must be an integer.");
+        }
+    }
+}

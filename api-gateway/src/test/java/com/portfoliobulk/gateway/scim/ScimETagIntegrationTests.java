@@ -1,0 +1,181 @@
+package com.portfoliobulk.gateway.scim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.contracts.AccountRole;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+
+/**
+ * Weak ETags (RFC 7644 section 3.14), as the ServiceProviderConfig announces them: a user's answers
+ * carry {@code ETag} (their {@code meta.version}); {@code If-Match} on PUT, PATCH and DELETE answers 412
+ * and changes nothing when the user changed since; {@code If-None-Match} on GET answers 304.
+ */
+class ScimETagIntegrationTests extends ScimIntegrationTest {
+
+    private static final String RENAME = """
+            {"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+             "Operations":[{"op":"replace","path":"displayName","value":"%s"}]}""";
+
+    private static final String DISABLE = """
+            {"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+             "Operations":[{"op":"replace","path":"active","value":false}]}""";
+
+    @Test
+    void theServiceProviderConfigSaysETagsAreSupportedAndAnswersCarryThem() {
+        UUID ann = annWithAccess();
+
+        Scim config = scim(HttpMethod.GET, base() + "/ServiceProviderConfig", null);
+        Scim read = scim(HttpMethod.GET, users() + "/" + ann, null);
+        Scim renamed = scim(HttpMethod.PATCH, users() + "/" + ann, RENAME.formatted("Ann"));
+
+        assertThat(config.json().path("etag").path("supported").asBoolean()).isTrue();
+        assertThat(read.headers().getETag()).startsWith("W/\"");
+        assertThat(read.headers().getETag())
+                .isEqualTo(read.json().path("meta").path("version").asString());
+        assertThat(renamed.headers().getETag())
+                .isEqualTo(renamed.json().path("meta").path("version").asString())
+                .isNotEqualTo(read.headers().getETag());
+    }
+
+    @Test
+    void aStaleIfMatchIsPreconditionFailedAndChangesNothing() {
+        UUID ann = annWithAccess();
+        String path = users() + "/" + ann;
+        String stale = scim(HttpMethod.GET, path, null).headers().getETag();
+        String current = send(HttpMethod.PATCH, path, RENAME.formatted("Ann"), "If-Match", stale)
+                .headers()
+                .getETag();
+
+        Scim patched = send(HttpMethod.PATCH, path, DISABLE, "If-Match", stale);
+        Scim replaced = send(HttpMethod.PUT, path, """
+                {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"%s","active":false}""".formatted(portfolio.email("ann")), "If-Match", stale);
+        Scim deleted = send(HttpMethod.DELETE, path, null, "If-Match", stale);
+
+        for (Scim answer : List.of(patched, replaced, deleted)) {
+            assertScimError(answer, 412, null);
+            assertThat(answer.json().path("detail").asString()).contains("If-Match", current);
+        }
+        Scim read = scim(HttpMethod.GET, path, null);
+        assertThat(read.status()).isEqualTo(200);
+        assertThat(read.headers().getETag()).isEqualTo(current);
+        assertThat(read.json().path("displayName").asString()).isEqualTo("Ann");
+        assertThat(read.json().path("active").asBoolean()).isTrue();
+        assertThat(jobCount(portfolio.id())).isZero();
+    }
+
+    @Test
+    void theCurrentIfMatchOrAStarGoesOn() {
+        UUID ann = annWithAccess();
+        String path = users() + "/" + ann;
+        String current = scim(HttpMethod.GET, path, null).headers().getETag();
+
+        Scim renamed = send(HttpMethod.PATCH, path, RENAME.formatted("Ann"), "If-Match", current);
+        Scim anyVersion = send(HttpMethod.PATCH, path, RENAME.formatted("Ann E."), "If-Match", "*");
+        Scim strongForm = send(
+                HttpMethod.DELETE,
+                path,
+                null,
+                "If-Match",
+                anyVersion.headers().getETag().substring(2));
+
+        assertThat(renamed.status()).as(renamed.text()).isEqualTo(200);
+        assertThat(anyVersion.status()).as(anyVersion.text()).isEqualTo(200);
+        assertThat(anyVersion.json().path("displayName").asString()).isEqualTo("Ann E.");
+        assertThat(strongForm.status()).as(strongForm.text()).isEqualTo(204);
+        assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+    }
+
+    @Test
+    void ifNoneMatchWithTheCurrentTagIsNotModified() {
+        UUID ann = annWithAccess();
+        String path = users() + "/" + ann;
+        String before = scim(HttpMethod.GET, path, null).headers().getETag();
+
+        Scim unchanged = send(HttpMethod.GET, path, null, "If-None-Match", before);
+        scim(HttpMethod.PATCH, path, RENAME.formatted("Ann"));
+        Scim changed = send(HttpMethod.GET, path, null, "If-None-Match", before);
+
+        assertThat(unchanged.status()).isEqualTo(304);
+        assertThat(unchanged.headers().getETag()).isEqualTo(before);
+        assertThat(unchanged.text()).isNullOrEmpty();
+        assertThat(changed.status()).isEqualTo(200);
+        assertThat(changed.json().path("displayName").asString()).isEqualTo("Ann");
+    }
+
+    @Test
+    void ofConcurrentChangesWithTheSameIfMatchExactlyOneGoesOn() throws Exception {
+        UUID ann = annWithAccess();
+        String path = users() + "/" + ann;
+        int threads = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            for (int round = 0; round < 3; round++) {
+                String tag = scim(HttpMethod.GET, path, null).headers().getETag();
+                CyclicBarrier start = new CyclicBarrier(threads);
+                List<Future<Scim>> answers = new ArrayList<>();
+                for (int i = 0; i < threads; i++) {
+                    String name = "Ann " + round + "." + i;
+                    answers.add(pool.submit(() -> {
+                        start.await(10, TimeUnit.SECONDS);
+                        return send(HttpMethod.PATCH, path, RENAME.formatted(name), "If-Match", tag);
+                    }));
+                }
+                List<Integer> statuses = new ArrayList<>();
+                String winner = null;
+                for (Future<Scim> answer : answers) {
+                    Scim done = answer.get(60, TimeUnit.SECONDS);
+                    statuses.add(done.status());
+                    if (done.status() == 200) {
+                        winner = done.json().path("displayName").asString();
+                    }
+                }
+
+                assertThat(statuses).as("round %d", round).containsOnly(200, 412);
+                assertThat(statuses)
+                        .as("round %d", round)
+                        .filteredOn(status -> status == 200)
+                        .hasSize(1);
+                assertThat(scim(HttpMethod.GET, path, null)
+                                .json()
+                                .path("displayName")
+                                .asString())
+                        .isEqualTo(winner);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private UUID annWithAccess() {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+        return ann;
+    }
+
+    private Scim send(HttpMethod method, String path, String body, String header, String value) {
+        return http.method(method)
+                .uri(URI.create("http://localhost:" + port + path))
+                .headers(headers -> {
+                    headers.setBearerAuth(scimToken);
+                    headers.set(HttpHeaders.ACCEPT, SCIM_JSON);
+                    headers.set(header, value);
+                    if (body != null) {
+                        headers.setContentType(MediaType.parseMediaType(SCIM_JSON));
+                    }
+                })
+                .body(body == null ? "" : body)
+                .exchange((request, response) -> answer(response));
+    }
+}

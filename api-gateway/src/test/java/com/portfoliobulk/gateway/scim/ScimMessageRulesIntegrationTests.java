@@ -1,0 +1,136 @@
+package com.portfoliobulk.gateway.scim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.contracts.AccountRole;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpMethod;
+
+/**
+ * What RFC 7644 requires of a request body, sent to the running gateway: the {@code schemas} of a
+ * PatchOp and of a User resource, and PATCH operations that the attributes' mutability forbids. Each
+ * is a 400 that names what to fix, and changes nothing.
+ */
+class ScimMessageRulesIntegrationTests extends ScimIntegrationTest {
+
+    private static final String PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+    private static final String USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
+
+    /** Renames the user and deactivates them: would change the user and make a job if accepted. */
+    private static final String CHANGES = """
+            "Operations":[{"op":"replace","path":"displayName","value":"Renamed"},
+                          {"op":"replace","path":"active","value":false}]}""";
+
+    @Test
+    void aPatchWhoseSchemasIsNotThePatchOpSchemaIsInvalidSyntaxAndChangesNothing() {
+        UUID ann = annWithAccess();
+        String path = users() + "/" + ann;
+
+        Scim absent = scim(HttpMethod.PATCH, path, "{" + CHANGES);
+        Scim userSchema = scim(HttpMethod.PATCH, path, "{\"schemas\":[\"" + USER_SCHEMA + "\"]," + CHANGES);
+        Scim extra = scim(
+                HttpMethod.PATCH, path, "{\"schemas\":[\"" + PATCH_SCHEMA + "\",\"" + USER_SCHEMA + "\"]," + CHANGES);
+        Scim notAnArray = scim(HttpMethod.PATCH, path, "{\"schemas\":\"" + PATCH_SCHEMA + "\"," + CHANGES);
+
+        for (Scim answer : new Scim[] {absent, userSchema, extra, notAnArray}) {
+            assertScimError(answer, 400, "invalidSyntax");
+            assertThat(answer.json().path("detail").asString()).contains("'schemas'", PATCH_SCHEMA);
+        }
+        assertUnchanged(ann);
+        Scim accepted = scim(HttpMethod.PATCH, path, "{\"schemas\":[\"" + PATCH_SCHEMA + "\"]," + CHANGES);
+        assertThat(accepted.status()).as(accepted.text()).isEqualTo(200);
+        assertThat(accepted.json().path("displayName").asString()).isEqualTo("Renamed");
+    }
+
+    @Test
+    void aUserResourceWithoutTheUserSchemaIsInvalidSyntaxAndCreatesOrChangesNothing() {
+        UUID ann = annWithAccess();
+        String newcomer = portfolio.email("newcomer");
+
+        Scim created = scim(HttpMethod.POST, users(), "{\"userName\":\"" + newcomer + "\"}");
+        Scim otherSchema = scim(
+                HttpMethod.POST,
+                users(),
+                "{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:Group\"],\"userName\":\"" + newcomer + "\"}");
+        Scim replaced = scim(
+                HttpMethod.PUT,
+                users() + "/" + ann,
+                "{\"userName\":\"" + portfolio.email("ann") + "\",\"displayName\":\"Renamed\",\"active\":false}");
+
+        for (Scim answer : new Scim[] {created, otherSchema, replaced}) {
+            assertScimError(answer, 400, "invalidSyntax");
+            assertThat(answer.json().path("detail").asString()).contains("'schemas'", USER_SCHEMA);
+        }
+        assertThat(jdbc.sql("SELECT count(*) FROM directory.users WHERE email = ?")
+                        .params(newcomer)
+                        .query(Long.class)
+                        .single())
+                .isZero();
+        assertUnchanged(ann);
+    }
+
+    @Test
+    void removingTheRequiredUserNameIsAMutabilityErrorAndChangesNothing() {
+        UUID ann = annWithAccess();
+
+        Scim removed = patch(ann, "{\"op\":\"remove\",\"path\":\"userName\"}");
+        Scim removedByUrn = patch(ann, "{\"op\":\"Remove\",\"path\":\"" + USER_SCHEMA + ":userName\"}");
+
+        for (Scim answer : new Scim[] {removed, removedByUrn}) {
+            assertScimError(answer, 400, "mutability");
+            assertThat(answer.json().path("detail").asString()).contains("'userName'", "required");
+        }
+        assertUnchanged(ann);
+        assertThat(scim(HttpMethod.GET, users() + "/" + ann, null)
+                        .json()
+                        .path("userName")
+                        .asString())
+                .isEqualTo(portfolio.email("ann"));
+    }
+
+    @Test
+    void changingTheReadOnlyIdOrMetaIsAMutabilityErrorAndChangesNothing() {
+        UUID ann = annWithAccess();
+
+        Scim[] answers = {
+            patch(ann, "{\"op\":\"remove\",\"path\":\"id\"}"),
+            patch(ann, "{\"op\":\"replace\",\"path\":\"id\",\"value\":\"" + UUID.randomUUID() + "\"}"),
+            patch(ann, "{\"op\":\"replace\",\"path\":\"meta\",\"value\":{\"version\":\"W/\\\"9\\\"\"}}"),
+            patch(ann, "{\"op\":\"add\",\"path\":\"meta.lastModified\",\"value\":\"2020-01-01T00:00:00Z\"}"),
+            patch(ann, "{\"op\":\"remove\",\"path\":\"meta\"}"),
+            patch(ann, "{\"op\":\"replace\",\"value\":{\"id\":\"" + UUID.randomUUID() + "\"}}")
+        };
+
+        for (Scim answer : answers) {
+            assertScimError(answer, 400, "mutability");
+            assertThat(answer.json().path("detail").asString()).contains("read only");
+        }
+        assertUnchanged(ann);
+    }
+
+    private UUID annWithAccess() {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+        return ann;
+    }
+
+    /** The operation, after one that would rename and deactivate the user, in a valid PatchOp. */
+    private Scim patch(UUID user, String operation) {
+        return scim(
+                HttpMethod.PATCH,
+                users() + "/" + user,
+                "{\"schemas\":[\"" + PATCH_SCHEMA + "\"],\"Operations\":["
+                        + "{\"op\":\"replace\",\"value\":{\"displayName\":\"Renamed\",\"active\":false}},"
+                        + operation + "]}");
+    }
+
+    private void assertUnchanged(UUID user) {
+        Scim read = scim(HttpMethod.GET, users() + "/" + user, null);
+        assertThat(read.status()).as(read.text()).isEqualTo(200);
+        assertThat(read.json().path("active").asBoolean()).isTrue();
+        assertThat(read.json().has("displayName")).as(read.text()).isFalse();
+        assertThat(jobCount(portfolio.id())).isZero();
+    }
+}

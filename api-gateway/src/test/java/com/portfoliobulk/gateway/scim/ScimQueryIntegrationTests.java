@@ -1,0 +1,188 @@
+package com.portfoliobulk.gateway.scim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.contracts.AccountRole;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpMethod;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Querying with a SearchRequest ({@code POST /Users/.search} and the root {@code POST /.search},
+ * RFC 7644 section 3.4.3) answers what the same query as parameters of {@code GET /Users} answers;
+ * and {@code attributes} / {@code excludedAttributes} (sections 3.4.2.5 and 3.9) select what every
+ * answer with users carries.
+ */
+class ScimQueryIntegrationTests extends ScimIntegrationTest {
+
+    private static final String SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+
+    private static final String USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
+
+    private static final String PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+    @Test
+    void aSearchRequestAnswersWhatTheSameQueryAsParametersAnswers() {
+        UUID brand = portfolio.account("Brand");
+        for (String name : List.of("a", "b", "c")) {
+            portfolio.member(brand, portfolio.user(name), AccountRole.SUPPORT);
+        }
+
+        Scim byGet = scim(HttpMethod.GET, users() + "?startIndex=2&count=1&attributes=userName,emails.value", null);
+        String search = """
+                {"schemas":["%s"],"startIndex":2,"count":1,"attributes":["userName","emails.value"]}""".formatted(SEARCH_SCHEMA);
+        Scim byPost = scim(HttpMethod.POST, users() + "/.search", search);
+        Scim atRoot = scim(HttpMethod.POST, base() + "/.search", search);
+        Scim filtered = scim(HttpMethod.POST, users() + "/.search", """
+                {"schemas":["%s"],"filter":"userName eq \\"%s\\"","sortBy":"userName","sortOrder":"ascending"}""".formatted(
+                        SEARCH_SCHEMA, portfolio.email("c").toUpperCase()));
+
+        assertThat(byGet.status()).as(byGet.text()).isEqualTo(200);
+        assertThat(byPost.status()).as(byPost.text()).isEqualTo(200);
+        assertThat(byPost.headers().getContentType().toString()).startsWith(SCIM_JSON);
+        assertThat(byPost.json()).isEqualTo(byGet.json());
+        assertThat(atRoot.status()).as(atRoot.text()).isEqualTo(200);
+        assertThat(atRoot.json()).isEqualTo(byGet.json());
+        assertThat(byPost.json().path("totalResults").asInt()).isEqualTo(3);
+        assertThat(byPost.json().path("startIndex").asInt()).isEqualTo(2);
+        JsonNode only = byPost.json().path("Resources").get(0);
+        assertThat(names(only)).containsExactly("schemas", "id", "userName", "emails");
+        assertThat(only.path("userName").asString()).isEqualTo(portfolio.email("b"));
+        assertThat(names(only.path("emails").get(0))).containsExactly("value");
+        assertThat(filtered.status()).as(filtered.text()).isEqualTo(200);
+        assertThat(filtered.json().path("totalResults").asInt()).isEqualTo(1);
+        assertThat(filtered.json().path("Resources").get(0).path("userName").asString())
+                .isEqualTo(portfolio.email("c"));
+    }
+
+    @Test
+    void aSearchRequestWithoutItsSchemaOrWithAnUnsupportedSortIsRefusedByName() {
+        Scim noSchemas = scim(HttpMethod.POST, users() + "/.search", "{\"filter\":\"userName eq \\\"x\\\"\"}");
+        Scim wrongSchema = scim(HttpMethod.POST, base() + "/.search", "{\"schemas\":[\"" + PATCH_SCHEMA + "\"]}");
+        Scim sortedByPost = scim(
+                HttpMethod.POST,
+                users() + "/.search",
+                "{\"schemas\":[\"" + SEARCH_SCHEMA + "\"],\"sortBy\":\"displayName\"}");
+        Scim sortedByGet = scim(HttpMethod.GET, users() + "?sortBy=userName&sortOrder=descending", null);
+        Scim countAsText = scim(
+                HttpMethod.POST, users() + "/.search", "{\"schemas\":[\"" + SEARCH_SCHEMA + "\"],\"count\":\"ten\"}");
+        Scim badFilter = scim(
+                HttpMethod.POST,
+                users() + "/.search",
+                "{\"schemas\":[\"" + SEARCH_SCHEMA + "\"],\"filter\":\"title co \\\"x\\\"\"}");
+
+        assertScimError(noSchemas, 400, "invalidSyntax");
+        assertThat(noSchemas.json().path("detail").asString()).contains("'schemas'", SEARCH_SCHEMA);
+        assertScimError(wrongSchema, 400, "invalidSyntax");
+        assertScimError(sortedByPost, 400, "invalidValue");
+        assertThat(sortedByPost.json().path("detail").asString()).contains("'sortBy'");
+        assertScimError(sortedByGet, 400, "invalidValue");
+        assertThat(sortedByGet.json().path("detail").asString()).contains("'sortOrder'");
+        assertScimError(countAsText, 400, "invalidValue");
+        assertThat(countAsText.json().path("detail").asString()).contains("'count'", "integer");
+        assertScimError(badFilter, 400, "invalidFilter");
+    }
+
+    @Test
+    void attributesSelectWhatAUserAnswerCarriesWithIdAndSchemasAlways() {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+        String path = users() + "/" + ann;
+
+        Scim userName = scim(HttpMethod.GET, path + "?attributes=USERNAME", null);
+        Scim prefixed = scim(
+                HttpMethod.GET,
+                path + "?attributes=" + USER_SCHEMA + ":emails.value," + ScimResources.ACCESS_EXTENSION
+                        + ":note,meta.version",
+                null);
+        Scim listed = scim(HttpMethod.GET, users() + "?attributes=active", null);
+
+        assertThat(userName.status()).as(userName.text()).isEqualTo(200);
+        assertThat(names(userName.json())).containsExactly("schemas", "id", "userName");
+        assertThat(userName.json().path("schemas")).hasSize(1);
+        assertThat(userName.json().path("schemas").get(0).asString()).isEqualTo(USER_SCHEMA);
+        assertThat(names(prefixed.json()))
+                .containsExactly("schemas", "id", "emails", ScimResources.ACCESS_EXTENSION, "meta");
+        assertThat(names(prefixed.json().path("emails").get(0))).containsExactly("value");
+        assertThat(names(prefixed.json().path(ScimResources.ACCESS_EXTENSION))).containsExactly("note");
+        assertThat(names(prefixed.json().path("meta"))).containsExactly("version");
+        assertThat(prefixed.json().path("schemas")).hasSize(2);
+        assertThat(names(listed.json().path("Resources").get(0))).containsExactly("schemas", "id", "active");
+    }
+
+    @Test
+    void excludedAttributesLeaveThoseOutButNeverIdOrSchemas() {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+
+        Scim answer = scim(
+                HttpMethod.GET,
+                users() + "/" + ann + "?excludedAttributes=id,schemas,meta,emails.type,Emails.Primary,"
+                        + ScimResources.ACCESS_EXTENSION,
+                null);
+
+        assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+        assertThat(names(answer.json())).containsExactly("schemas", "id", "userName", "active", "emails");
+        assertThat(names(answer.json().path("emails").get(0))).containsExactly("value");
+        assertThat(answer.json().path("schemas")).hasSize(1);
+    }
+
+    @Test
+    void theAnswersOfCreateReplaceAndPatchCarryTheSelectedAttributes() {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+
+        Scim created = scim(
+                HttpMethod.POST,
+                users() + "?attributes=userName",
+                "{\"schemas\":[\"" + USER_SCHEMA + "\"],\"userName\":\"" + portfolio.email("newcomer") + "\"}");
+        Scim replaced = scim(
+                HttpMethod.PUT,
+                users() + "/" + ann + "?excludedAttributes=meta,emails",
+                "{\"schemas\":[\"" + USER_SCHEMA + "\"],\"userName\":\"" + portfolio.email("ann")
+                        + "\",\"displayName\":\"Ann\"}");
+        Scim patched = scim(
+                HttpMethod.PATCH,
+                users() + "/" + ann + "?attributes=displayName",
+                "{\"schemas\":[\"" + PATCH_SCHEMA + "\"],\"Operations\":[{\"op\":\"replace\",\"path\":"
+                        + "\"displayName\",\"value\":\"Ann Example\"}]}");
+
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        assertThat(names(created.json())).containsExactly("schemas", "id", "userName");
+        assertThat(replaced.status()).as(replaced.text()).isEqualTo(200);
+        assertThat(names(replaced.json())).doesNotContain("meta", "emails").contains("displayName", "active");
+        assertThat(patched.status()).as(patched.text()).isEqualTo(200);
+        assertThat(names(patched.json())).containsExactly("schemas", "id", "displayName");
+        assertThat(patched.json().path("displayName").asString()).isEqualTo("Ann Example");
+    }
+
+    @Test
+    void bothSelectionsAtOnceAreRefusedBeforeAnythingChanges() {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+
+        Scim patched = scim(
+                HttpMethod.PATCH,
+                users() + "/" + ann + "?attributes=active&excludedAttributes=meta",
+                "{\"schemas\":[\"" + PATCH_SCHEMA + "\"],\"Operations\":[{\"op\":\"replace\",\"path\":"
+                        + "\"active\",\"value\":false}]}");
+
+        assertScimError(patched, 400, "invalidValue");
+        assertThat(patched.json().path("detail").asString()).contains("'attributes'", "'excludedAttributes'");
+        assertThat(scim(HttpMethod.GET, users() + "/" + ann, null)
+                        .json()
+                        .path("active")
+                        .asBoolean())
+                .isTrue();
+        assertThat(jobCount(portfolio.id())).isZero();
+    }
+
+    private static List<String> names(JsonNode object) {
+        List<String> names = new ArrayList<>();
+        object.properties().forEach(property -> names.add(property.getKey()));
+        return names;
+    }
+}
