@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -160,10 +161,62 @@ class MonitoringConfigTests {
         assertThat(rules).isNotEmpty().allSatisfy(rule -> {
             Map<String, Object> alert = map(rule);
             assertThat(alert).containsKeys("alert", "expr");
-            assertThat(map(alert.get("labels")).get("severity")).isIn("warning", "critical");
+            Object severity = map(alert.get("labels")).get("severity");
+            if ("BulkAlertingHeartbeat".equals(alert.get("alert"))) {
+                assertThat(severity)
+                        .as("the heartbeat is no warning: nothing mutes it")
+                        .isEqualTo("none");
+            } else {
+                assertThat(severity).as("severity of %s", alert.get("alert")).isIn("warning", "critical");
+            }
             assertThat(map(alert.get("annotations"))).containsKey("summary");
             assertThat(balanced(String.valueOf(alert.get("expr")))).isTrue();
         });
+    }
+
+    /**
+     * Each URL Alertmanager posts to is read from a file ({@code url_file}) that Compose makes from a
+     * variable of .env (a top-level config with {@code environment}), which README.md's .env shows.
+     */
+    @Test
+    void alertmanagerReadsEachReceiversUrlFromAComposeConfigOfDotEnv() {
+        Map<String, String> urlFiles = new LinkedHashMap<>();
+        for (Object receiver :
+                list(ProjectFiles.yaml("ops/alertmanager/alertmanager.yml").get("receivers"))) {
+            for (Object webhook : list(map(receiver).get("webhook_configs"))) {
+                urlFiles.put(
+                        String.valueOf(map(receiver).get("name")),
+                        String.valueOf(map(webhook).get("url_file")));
+            }
+        }
+        assertThat(urlFiles)
+                .containsEntry("operators", "/etc/alertmanager/webhook-url")
+                .containsEntry("heartbeat", "/etc/alertmanager/heartbeat-url");
+
+        Map<String, Object> configs =
+                map(ProjectFiles.yaml("docker-compose.yml").get("configs"));
+        Map<String, String> variables = new LinkedHashMap<>();
+        for (Object config : list(map(services.get("alertmanager")).get("configs"))) {
+            String source = String.valueOf(map(config).get("source"));
+            assertThat(configs).as("top-level configs").containsKey(source);
+            variables.put(
+                    String.valueOf(map(config).get("target")),
+                    String.valueOf(map(configs.get(source)).get("environment")));
+        }
+        assertThat(variables)
+                .containsEntry("/etc/alertmanager/webhook-url", "ALERT_WEBHOOK_URL")
+                .containsEntry("/etc/alertmanager/heartbeat-url", "ALERT_HEARTBEAT_URL");
+        String readme = ProjectFiles.read("README.md");
+        SoftAssertions softly = new SoftAssertions();
+        urlFiles.forEach((receiver, file) -> {
+            softly.assertThat(variables)
+                    .as("the URL file of %s is mounted", receiver)
+                    .containsKey(file);
+            softly.assertThat(readme)
+                    .as("README.md's .env sets the URL of %s", receiver)
+                    .contains("\n" + variables.get(file) + "=https://");
+        });
+        softly.assertAll();
     }
 
     @Test
