@@ -119,20 +119,44 @@ class MonitoringConfigTests {
                 softly.assertThat(readme).as("README.md mentions %s", metric).contains(metric);
             }
         }
+        for (String metric : ProjectFiles.postgresMetricsOfTheAlerts()) {
+            softly.assertThat(readme)
+                    .as("README.md mentions PostgreSQL's %s", metric)
+                    .contains("`" + metric);
+        }
         softly.assertAll();
     }
 
+    /**
+     * Every service's actuator, and PostgreSQL's exporter as job {@code postgres} (the job its alerts
+     * select) on the port it listens on, at its default path.
+     */
     @Test
     void prometheusScrapesEveryServiceWhereComposeRunsIt() {
         Map<String, Object> prometheus = ProjectFiles.yaml("ops/prometheus/prometheus.yml");
         List<String> targets = new ArrayList<>();
+        List<String> postgresTargets = new ArrayList<>();
         for (Object job : list(prometheus.get("scrape_configs"))) {
             Map<String, Object> config = map(job);
-            assertThat(config).containsEntry("metrics_path", "/actuator/prometheus");
+            boolean postgres = "postgres".equals(config.get("job_name"));
+            if (postgres) {
+                assertThat(config).doesNotContainKey("metrics_path");
+            } else {
+                assertThat(config).containsEntry("metrics_path", "/actuator/prometheus");
+            }
             for (Object staticConfig : list(config.get("static_configs"))) {
-                list(map(staticConfig).get("targets")).forEach(target -> targets.add(String.valueOf(target)));
+                list(map(staticConfig).get("targets"))
+                        .forEach(target -> (postgres ? postgresTargets : targets).add(String.valueOf(target)));
             }
         }
+        assertThat(postgresTargets)
+                .containsExactly("postgres-exporter:"
+                        + list(map(services.get("postgres-exporter")).get("expose"))
+                                .getFirst());
+        assertThat(ProjectFiles.alertExpressions())
+                .filteredOn(expression -> expression.contains("pg_"))
+                .isNotEmpty()
+                .allSatisfy(expression -> assertThat(expression).contains("{job=\"postgres\"}"));
 
         assertThat(targets)
                 .containsExactlyInAnyOrderElementsOf(ProjectFiles.serviceModules().stream()
