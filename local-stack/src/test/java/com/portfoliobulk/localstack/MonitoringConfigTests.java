@@ -98,7 +98,11 @@ class MonitoringConfigTests {
                 .anyMatch(
                         q -> q.startsWith("histogram_quantile(0.95,") && q.contains("bulk_job_duration_seconds_bucket"))
                 .anyMatch(q -> q.contains("http_server_requests_seconds_count{status=~\"5..\"}"))
-                .anyMatch(q -> q.contains("resilience4j_circuitbreaker_state"));
+                .anyMatch(q -> q.contains("resilience4j_circuitbreaker_state"))
+                .anyMatch(q -> q.contains("pg_up{job=\"postgres\"}"))
+                .anyMatch(q -> q.contains("pg_stat_activity_count{job=\"postgres\"}"))
+                .anyMatch(q -> q.contains("pg_settings_max_connections{job=\"postgres\"}"))
+                .anyMatch(q -> q.contains("pg_stat_activity_max_tx_duration{job=\"postgres\""));
     }
 
     @Test
@@ -119,7 +123,14 @@ class MonitoringConfigTests {
                 softly.assertThat(readme).as("README.md mentions %s", metric).contains(metric);
             }
         }
-        for (String metric : ProjectFiles.postgresMetricsOfTheAlerts()) {
+        Set<String> postgres = new LinkedHashSet<>(ProjectFiles.postgresMetricsOfTheAlerts());
+        for (String query : queries()) {
+            Matcher metric = ProjectFiles.POSTGRES_METRIC.matcher(query);
+            while (metric.find()) {
+                postgres.add(metric.group(1));
+            }
+        }
+        for (String metric : postgres) {
             softly.assertThat(readme)
                     .as("README.md mentions PostgreSQL's %s", metric)
                     .contains("`" + metric);
