@@ -30,13 +30,16 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The alert rules and the Alertmanager configuration, checked by Prometheus' and Alertmanager's own
  * tools: {@code promtool check rules}, the unit tests of {@code ops/prometheus/alerts-tests.yml}
- * ({@code promtool test rules}) and {@code amtool check-config}. The tools must be installed (Debian:
- * {@code prometheus}, {@code prometheus-alertmanager}; {@code .ci/run} installs them): without them
- * these tests fail rather than pass unchecked.
+ * ({@code promtool test rules}), {@code amtool check-config} and {@code amtool config routes test}. The
+ * tools must be installed (Debian: {@code prometheus}, {@code prometheus-alertmanager}; {@code .ci/run}
+ * installs them): without them these tests fail rather than pass unchecked.
  */
 class AlertRulesTests {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** The dead man's switch: fires always, goes to its own receiver only, and is never muted. */
+    private static final String HEARTBEAT = "BulkAlertingHeartbeat";
 
     @Test
     void theRulesAreValid() {
@@ -50,6 +53,10 @@ class AlertRulesTests {
                 .contains("SUCCESS");
     }
 
+    /**
+     * Every alert fires in a test and stays quiet in another, except the heartbeat, which has no quiet
+     * case: it must fire in a test without any input series, where nothing else can.
+     */
     @Test
     void everyAlertHasATestInWhichItFiresAndOneInWhichItDoesNot() {
         Set<String> alerts = new LinkedHashSet<>();
@@ -59,15 +66,26 @@ class AlertRulesTests {
         }
         Set<String> firing = new LinkedHashSet<>();
         Set<String> quiet = new LinkedHashSet<>();
+        Set<String> firingWithoutSeries = new LinkedHashSet<>();
         for (Object test :
                 list(ProjectFiles.yaml("ops/prometheus/alerts-tests.yml").get("tests"))) {
+            boolean noSeries = list(map(test).get("input_series")).isEmpty();
             for (Object check : list(map(test).get("alert_rule_test"))) {
                 String alert = String.valueOf(map(check).get("alertname"));
-                (list(map(check).get("exp_alerts")).isEmpty() ? quiet : firing).add(alert);
+                boolean fires = !list(map(check).get("exp_alerts")).isEmpty();
+                (fires ? firing : quiet).add(alert);
+                if (fires && noSeries) {
+                    firingWithoutSeries.add(alert);
+                }
             }
         }
 
+        assertThat(alerts).contains(HEARTBEAT);
         assertThat(firing).as("alerts seen firing").containsExactlyInAnyOrderElementsOf(alerts);
+        assertThat(firingWithoutSeries)
+                .as("alerts seen firing with no input series: the heartbeat only")
+                .containsExactly(HEARTBEAT);
+        assertThat(quiet).as("alerts seen quiet").doesNotContain(HEARTBEAT);
         assertThat(quiet)
                 .as("alerts seen quiet where they should be")
                 .contains(
@@ -92,10 +110,40 @@ class AlertRulesTests {
     }
 
     /**
-     * A service that is down mutes its own warnings and no one else's: Debian's Alertmanager runs
-     * the configuration and receives the alerts as the rules make them, with the labels their unit
-     * tests show. Alertmanager takes a label missing on both sides as equal, so a rule that drops
-     * {@code application} would be muted by any service's outage.
+     * The heartbeat goes to its own receiver and to no other, every other alert to the operators and
+     * never to the heartbeat's ({@code amtool config routes test}, with the labels the unit tests show).
+     */
+    @Test
+    void theHeartbeatAloneGoesToTheHeartbeatReceiver(@TempDir Path dir) throws IOException {
+        Path config = dir.resolve("alertmanager.yml");
+        Files.writeString(config, checkableAlertmanagerConfig(), StandardCharsets.UTF_8);
+        Map<String, Map<String, String>> fired = firedLabels();
+        assertThat(fired).containsKey(HEARTBEAT);
+
+        Map<String, List<String>> receivers = new TreeMap<>();
+        Map<String, List<String>> expected = new TreeMap<>();
+        fired.forEach((alert, labels) -> {
+            List<String> command =
+                    new ArrayList<>(List.of("amtool", "config", "routes", "test", "--config.file=" + config));
+            labels.forEach((name, value) -> command.add(name + "=" + value));
+            receivers.put(
+                    alert,
+                    run(command.toArray(String[]::new))
+                            .lines()
+                            .map(String::strip)
+                            .filter(line -> !line.isEmpty() && !line.startsWith("Warning:"))
+                            .toList());
+            expected.put(alert, List.of(HEARTBEAT.equals(alert) ? "heartbeat" : "operators"));
+        });
+
+        assertThat(receivers).as("the receivers of each alert").isEqualTo(expected);
+    }
+
+    /**
+     * A service that is down mutes its own warnings and no one else's, and never the heartbeat:
+     * Debian's Alertmanager runs the configuration and receives the alerts as the rules make them,
+     * with the labels their unit tests show. Alertmanager takes a label missing on both sides as
+     * equal, so a rule that drops {@code application} would be muted by any service's outage.
      */
     @Test
     void aServiceThatIsDownMutesItsOwnWarningsOnly(@TempDir Path dir) throws Exception {
@@ -105,7 +153,7 @@ class AlertRulesTests {
                 .allSatisfy(labels -> assertThat(labels).containsKey("application"));
         Map<String, String> down = new LinkedHashMap<>(fired.get("BulkServiceDown"));
         assertThat(down).containsEntry("application", "bulk-worker");
-        List<Map<String, String>> alerts = new ArrayList<>(List.of(down));
+        List<Map<String, String>> alerts = new ArrayList<>(List.of(down, fired.get(HEARTBEAT)));
         fired.forEach((alert, labels) -> {
             if ("warning".equals(labels.get("severity"))) {
                 alerts.add(labels);
@@ -188,8 +236,10 @@ class AlertRulesTests {
 
     private static String checkableAlertmanagerConfig() {
         String config = ProjectFiles.read("ops/alertmanager/alertmanager.yml");
-        assertThat(config).contains("url_file: /etc/alertmanager/webhook-url");
-        return config.replace("url_file: /etc/alertmanager/webhook-url", "url: http://127.0.0.1:9/alerts");
+        assertThat(config)
+                .contains("url_file: /etc/alertmanager/webhook-url", "url_file: /etc/alertmanager/heartbeat-url");
+        return config.replace("url_file: /etc/alertmanager/webhook-url", "url: http://127.0.0.1:9/alerts")
+                .replace("url_file: /etc/alertmanager/heartbeat-url", "url: http://127.0.0.1:9/heartbeat");
     }
 
     private static String run(String... command) {

@@ -31,9 +31,10 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Every panel of the Grafana dashboard shows data: a real Prometheus (Debian's {@code prometheus}
- * package; {@code .ci/run} installs it) scrapes the running stack, a job runs, and each panel's
- * queries are asked of Prometheus as Grafana would ask them. A panel none of whose queries matches a
- * series is a broken panel (a misspelt metric or label, a metric nobody registers).
+ * package; {@code .ci/run} installs it) scrapes the running stack and PostgreSQL's exporter as Compose
+ * runs it ({@link PostgresExporter}), a job runs, and each panel's queries are asked of Prometheus as
+ * Grafana would ask them. A panel none of whose queries matches a series is a broken panel (a misspelt
+ * metric or label, a metric nobody registers).
  */
 class DashboardQueriesIntegrationTests {
 
@@ -44,52 +45,61 @@ class DashboardQueriesIntegrationTests {
     @Test
     void everyPanelsQueriesReturnDataFromAPrometheusScrapingTheStack(@TempDir Path dir) throws Exception {
         int port = freePort();
-        Files.writeString(dir.resolve("prometheus.yml"), scrapeConfig(), StandardCharsets.UTF_8);
-        Process prometheus = new ProcessBuilder(
-                        "prometheus",
-                        "--config.file=" + dir.resolve("prometheus.yml"),
-                        "--storage.tsdb.path=" + dir.resolve("data"),
-                        "--web.listen-address=127.0.0.1:" + port)
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("prometheus.log").toFile())
-                .start();
-        try {
-            runAJobWithASkippedTask();
-            RestClient http = RestClient.create();
-            Map<String, List<String>> panels = panelQueries();
-            assertThat(panels).hasSizeGreaterThan(10);
-            Map<String, List<String>> empty = new LinkedHashMap<>();
-            await().atMost(Duration.ofSeconds(90))
-                    .pollInterval(Duration.ofSeconds(2))
-                    .untilAsserted(() -> {
-                        empty.clear();
-                        panels.forEach((title, queries) -> {
-                            if (queries.stream().noneMatch(query -> hasData(http, port, query))) {
-                                empty.put(title, queries);
-                            }
+        try (PostgresExporter exporter = PostgresExporter.start(
+                PostgresExporter.createMonitoringRole(TestStack.sharedDatabase()), dir.resolve("exporter.log"))) {
+            Files.writeString(dir.resolve("prometheus.yml"), scrapeConfig(exporter), StandardCharsets.UTF_8);
+            Process prometheus = new ProcessBuilder(
+                            "prometheus",
+                            "--config.file=" + dir.resolve("prometheus.yml"),
+                            "--storage.tsdb.path=" + dir.resolve("data"),
+                            "--web.listen-address=127.0.0.1:" + port)
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("prometheus.log").toFile())
+                    .start();
+            try {
+                runAJobWithASkippedTask();
+                RestClient http = RestClient.create();
+                Map<String, List<String>> panels = panelQueries();
+                assertThat(panels).hasSizeGreaterThan(10);
+                Map<String, List<String>> empty = new LinkedHashMap<>();
+                await().atMost(Duration.ofSeconds(90))
+                        .pollInterval(Duration.ofSeconds(2))
+                        .untilAsserted(() -> {
+                            empty.clear();
+                            panels.forEach((title, queries) -> {
+                                if (queries.stream().noneMatch(query -> hasData(http, port, query))) {
+                                    empty.put(title, queries);
+                                }
+                            });
+                            assertThat(empty)
+                                    .as("panels without data; scrape targets: %s", targets(http, port))
+                                    .isEmpty();
                         });
-                        assertThat(empty)
-                                .as("panels without data; scrape targets: %s", targets(http, port))
-                                .isEmpty();
-                    });
-            // An alert on a metric nobody publishes, or publishes only after its first event, never fires.
-            Set<String> alertMetrics = new TreeSet<>();
-            for (String expression : ProjectFiles.alertExpressions()) {
-                Matcher metric = ProjectFiles.METRIC.matcher(expression);
-                while (metric.find()) {
-                    alertMetrics.add(metric.group(1));
+                // An alert on a metric nobody publishes, or publishes only after its first event, never fires.
+                Set<String> alertMetrics = new TreeSet<>();
+                for (String expression : ProjectFiles.alertExpressions()) {
+                    Matcher metric = ProjectFiles.METRIC.matcher(expression);
+                    while (metric.find()) {
+                        alertMetrics.add(metric.group(1));
+                    }
                 }
-            }
-            assertThat(alertMetrics)
-                    .contains("bulk_invitation_mails_failed_total", "hikaricp_connections_timeout_total");
-            assertThat(alertMetrics)
-                    .as("metrics the alerts read, each published by the running stack before anything happened to it")
-                    .allSatisfy(metric ->
-                            assertThat(hasData(http, port, metric)).as(metric).isTrue());
-        } finally {
-            prometheus.destroy();
-            if (!prometheus.waitFor(20, TimeUnit.SECONDS)) {
-                prometheus.destroyForcibly();
+                alertMetrics.addAll(ProjectFiles.postgresMetricsOfTheAlerts());
+                assertThat(alertMetrics)
+                        .contains(
+                                "bulk_invitation_mails_failed_total",
+                                "hikaricp_connections_timeout_total",
+                                "pg_stat_activity_max_tx_duration");
+                assertThat(alertMetrics)
+                        .as(
+                                "metrics the alerts read, each published by the running stack before anything happened to it")
+                        .allSatisfy(metric -> assertThat(hasData(http, port, metric))
+                                .as(metric)
+                                .isTrue());
+            } finally {
+                prometheus.destroy();
+                if (!prometheus.waitFor(20, TimeUnit.SECONDS)) {
+                    prometheus.destroyForcibly();
+                }
             }
         }
     }
@@ -106,7 +116,7 @@ class DashboardQueriesIntegrationTests {
         gateway.awaitTerminal(job);
     }
 
-    private String scrapeConfig() {
+    private String scrapeConfig(PostgresExporter exporter) {
         StringBuilder config = new StringBuilder("global:\n  scrape_interval: 1s\nscrape_configs:\n");
         Map<String, String> services = Map.of(
                 "api-gateway", stack.gatewayUrl(),
@@ -117,6 +127,10 @@ class DashboardQueriesIntegrationTests {
                 .append("\n    metrics_path: /actuator/prometheus\n    static_configs:\n      - targets: [\"")
                 .append(URI.create(url).getAuthority())
                 .append("\"]\n"));
+        // The job name of ops/prometheus/prometheus.yml, which the panels and alerts select.
+        config.append("  - job_name: postgres\n    static_configs:\n      - targets: [\"")
+                .append(exporter.target())
+                .append("\"]\n");
         return config.toString();
     }
 

@@ -102,6 +102,8 @@ class DockerComposeTests {
 
     private static final String PASSWORDS_SCRIPT = "ops/postgres/service-role-passwords.sql";
 
+    private static final String MONITORING_ROLE_SCRIPT = "ops/postgres/monitoring-role.sql";
+
     private static final Pattern FLYWAY_SCHEMAS =
             Pattern.compile("(?m)^  flyway:\\s*\\n(?:\\s+#.*\\n)*\\s+schemas: (\\w+)");
 
@@ -129,6 +131,7 @@ class DockerComposeTests {
                         "audit-consumer",
                         "jaeger",
                         "mailpit",
+                        "postgres-exporter",
                         "prometheus",
                         "alertmanager",
                         "grafana");
@@ -363,6 +366,47 @@ class DockerComposeTests {
                 .contains("docker compose exec postgres psql")
                 .contains("/docker-entrypoint-initdb.d/10-service-roles.sql")
                 .contains("/docker-entrypoint-initdb.d/20-service-role-passwords.sql");
+        softly.assertAll();
+    }
+
+    /**
+     * The PostgreSQL exporter logs in as its own role, which the postgres container makes on a new
+     * volume after the services' roles, with the password of its own .env line; the README tells how
+     * to make it on an existing volume. (PostgresExporterIntegrationTests runs the script and the
+     * exporter.)
+     */
+    @Test
+    void theExporterLogsInAsTheMonitoringRoleWithItsOwnPassword() {
+        List<String> postgresVolumes = list(map(services.get("postgres")).get("volumes")).stream()
+                .map(String::valueOf)
+                .toList();
+        assertThat(postgresVolumes)
+                .contains("./" + MONITORING_ROLE_SCRIPT + ":/docker-entrypoint-initdb.d/30-monitoring-role.sql:ro");
+        Map<String, Object> postgres = environment("postgres");
+        Map<String, Object> exporter = environment("postgres-exporter");
+        String script = ProjectFiles.read(MONITORING_ROLE_SCRIPT);
+        String readme = ProjectFiles.read("README.md");
+        SoftAssertions softly = new SoftAssertions();
+        softly.assertThat(String.valueOf(postgres.get("BULK_MONITOR_DB_PASSWORD")))
+                .as("the postgres container gets the role's password from .env")
+                .startsWith("${BULK_MONITOR_DB_PASSWORD:?");
+        softly.assertThat(exporter.get("DATA_SOURCE_PASS"))
+                .as("the exporter's password is the role's")
+                .isEqualTo(postgres.get("BULK_MONITOR_DB_PASSWORD"));
+        softly.assertThat(exporter.get("DATA_SOURCE_USER")).isEqualTo("bulk_monitor");
+        softly.assertThat(String.valueOf(exporter.get("DATA_SOURCE_URI")))
+                .isEqualTo("postgres:5432/" + postgres.get("POSTGRES_DB") + "?sslmode=disable");
+        softly.assertThat(script)
+                .as("the script makes the role a member of pg_monitor, with the password psql reads itself")
+                .containsPattern("\\\\getenv (\\w+) BULK_MONITOR_DB_PASSWORD\\n")
+                .contains("GRANT pg_monitor TO bulk_monitor;")
+                .containsPattern("ALTER ROLE bulk_monitor [^;]*NOSUPERUSER[^;]*PASSWORD :'\\w+';")
+                .doesNotContain("PASSWORD '");
+        softly.assertThat(readme)
+                .contains("BULK_MONITOR_DB_PASSWORD=$(openssl rand")
+                .contains("/docker-entrypoint-initdb.d/30-monitoring-role.sql");
+        softly.assertThat(map(map(services.get("postgres-exporter")).get("depends_on")))
+                .containsKey("postgres");
         softly.assertAll();
     }
 

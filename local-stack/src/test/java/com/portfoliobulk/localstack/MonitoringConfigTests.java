@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -97,7 +98,11 @@ class MonitoringConfigTests {
                 .anyMatch(
                         q -> q.startsWith("histogram_quantile(0.95,") && q.contains("bulk_job_duration_seconds_bucket"))
                 .anyMatch(q -> q.contains("http_server_requests_seconds_count{status=~\"5..\"}"))
-                .anyMatch(q -> q.contains("resilience4j_circuitbreaker_state"));
+                .anyMatch(q -> q.contains("resilience4j_circuitbreaker_state"))
+                .anyMatch(q -> q.contains("pg_up{job=\"postgres\"}"))
+                .anyMatch(q -> q.contains("pg_stat_activity_count{job=\"postgres\"}"))
+                .anyMatch(q -> q.contains("pg_settings_max_connections{job=\"postgres\"}"))
+                .anyMatch(q -> q.contains("pg_stat_activity_max_tx_duration{job=\"postgres\""));
     }
 
     @Test
@@ -118,20 +123,51 @@ class MonitoringConfigTests {
                 softly.assertThat(readme).as("README.md mentions %s", metric).contains(metric);
             }
         }
+        Set<String> postgres = new LinkedHashSet<>(ProjectFiles.postgresMetricsOfTheAlerts());
+        for (String query : queries()) {
+            Matcher metric = ProjectFiles.POSTGRES_METRIC.matcher(query);
+            while (metric.find()) {
+                postgres.add(metric.group(1));
+            }
+        }
+        for (String metric : postgres) {
+            softly.assertThat(readme)
+                    .as("README.md mentions PostgreSQL's %s", metric)
+                    .contains("`" + metric);
+        }
         softly.assertAll();
     }
 
+    /**
+     * Every service's actuator, and PostgreSQL's exporter as job {@code postgres} (the job its alerts
+     * select) on the port it listens on, at its default path.
+     */
     @Test
     void prometheusScrapesEveryServiceWhereComposeRunsIt() {
         Map<String, Object> prometheus = ProjectFiles.yaml("ops/prometheus/prometheus.yml");
         List<String> targets = new ArrayList<>();
+        List<String> postgresTargets = new ArrayList<>();
         for (Object job : list(prometheus.get("scrape_configs"))) {
             Map<String, Object> config = map(job);
-            assertThat(config).containsEntry("metrics_path", "/actuator/prometheus");
+            boolean postgres = "postgres".equals(config.get("job_name"));
+            if (postgres) {
+                assertThat(config).doesNotContainKey("metrics_path");
+            } else {
+                assertThat(config).containsEntry("metrics_path", "/actuator/prometheus");
+            }
             for (Object staticConfig : list(config.get("static_configs"))) {
-                list(map(staticConfig).get("targets")).forEach(target -> targets.add(String.valueOf(target)));
+                list(map(staticConfig).get("targets"))
+                        .forEach(target -> (postgres ? postgresTargets : targets).add(String.valueOf(target)));
             }
         }
+        assertThat(postgresTargets)
+                .containsExactly("postgres-exporter:"
+                        + list(map(services.get("postgres-exporter")).get("expose"))
+                                .getFirst());
+        assertThat(ProjectFiles.alertExpressions())
+                .filteredOn(expression -> expression.contains("pg_"))
+                .isNotEmpty()
+                .allSatisfy(expression -> assertThat(expression).contains("{job=\"postgres\"}"));
 
         assertThat(targets)
                 .containsExactlyInAnyOrderElementsOf(ProjectFiles.serviceModules().stream()
@@ -160,10 +196,62 @@ class MonitoringConfigTests {
         assertThat(rules).isNotEmpty().allSatisfy(rule -> {
             Map<String, Object> alert = map(rule);
             assertThat(alert).containsKeys("alert", "expr");
-            assertThat(map(alert.get("labels")).get("severity")).isIn("warning", "critical");
+            Object severity = map(alert.get("labels")).get("severity");
+            if ("BulkAlertingHeartbeat".equals(alert.get("alert"))) {
+                assertThat(severity)
+                        .as("the heartbeat is no warning: nothing mutes it")
+                        .isEqualTo("none");
+            } else {
+                assertThat(severity).as("severity of %s", alert.get("alert")).isIn("warning", "critical");
+            }
             assertThat(map(alert.get("annotations"))).containsKey("summary");
             assertThat(balanced(String.valueOf(alert.get("expr")))).isTrue();
         });
+    }
+
+    /**
+     * Each URL Alertmanager posts to is read from a file ({@code url_file}) that Compose makes from a
+     * variable of .env (a top-level config with {@code environment}), which README.md's .env shows.
+     */
+    @Test
+    void alertmanagerReadsEachReceiversUrlFromAComposeConfigOfDotEnv() {
+        Map<String, String> urlFiles = new LinkedHashMap<>();
+        for (Object receiver :
+                list(ProjectFiles.yaml("ops/alertmanager/alertmanager.yml").get("receivers"))) {
+            for (Object webhook : list(map(receiver).get("webhook_configs"))) {
+                urlFiles.put(
+                        String.valueOf(map(receiver).get("name")),
+                        String.valueOf(map(webhook).get("url_file")));
+            }
+        }
+        assertThat(urlFiles)
+                .containsEntry("operators", "/etc/alertmanager/webhook-url")
+                .containsEntry("heartbeat", "/etc/alertmanager/heartbeat-url");
+
+        Map<String, Object> configs =
+                map(ProjectFiles.yaml("docker-compose.yml").get("configs"));
+        Map<String, String> variables = new LinkedHashMap<>();
+        for (Object config : list(map(services.get("alertmanager")).get("configs"))) {
+            String source = String.valueOf(map(config).get("source"));
+            assertThat(configs).as("top-level configs").containsKey(source);
+            variables.put(
+                    String.valueOf(map(config).get("target")),
+                    String.valueOf(map(configs.get(source)).get("environment")));
+        }
+        assertThat(variables)
+                .containsEntry("/etc/alertmanager/webhook-url", "ALERT_WEBHOOK_URL")
+                .containsEntry("/etc/alertmanager/heartbeat-url", "ALERT_HEARTBEAT_URL");
+        String readme = ProjectFiles.read("README.md");
+        SoftAssertions softly = new SoftAssertions();
+        urlFiles.forEach((receiver, file) -> {
+            softly.assertThat(variables)
+                    .as("the URL file of %s is mounted", receiver)
+                    .containsKey(file);
+            softly.assertThat(readme)
+                    .as("README.md's .env sets the URL of %s", receiver)
+                    .contains("\n" + variables.get(file) + "=https://");
+        });
+        softly.assertAll();
     }
 
     @Test

@@ -28,6 +28,9 @@ final class ProjectFiles {
     static final Pattern METRIC =
             Pattern.compile("\\b(bulk_[a-z_]+|kafka_[a-z_]+|resilience4j_[a-z_]+|http_[a-z_]+|hikaricp_[a-z_]+)");
 
+    /** A metric name in PromQL of PostgreSQL's exporter (postgres-exporter in docker-compose.yml). */
+    static final Pattern POSTGRES_METRIC = Pattern.compile("\\b(pg_[a-z_]+)");
+
     private ProjectFiles() {}
 
     /** The repository's root: the nearest directory up from here with the Maven wrapper and the Compose file. */
@@ -67,6 +70,18 @@ final class ProjectFiles {
                     .forEach(rule -> expressions.add(String.valueOf(map(rule).get("expr"))));
         }
         return expressions;
+    }
+
+    /** The names of PostgreSQL's exporter's metrics that the alerts of ops/prometheus/alerts.yml read. */
+    static Set<String> postgresMetricsOfTheAlerts() {
+        Set<String> names = new LinkedHashSet<>();
+        for (String expression : alertExpressions()) {
+            Matcher matcher = POSTGRES_METRIC.matcher(expression);
+            while (matcher.find()) {
+                names.add(matcher.group(1));
+            }
+        }
+        return names;
     }
 
     static Map<String, Object> yaml(String relativePath) {
