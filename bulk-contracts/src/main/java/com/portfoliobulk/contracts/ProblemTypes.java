@@ -70,6 +70,40 @@ public final class ProblemTypes {
         return type == null || "about:blank".equals(type.toString()) ? forStatus(status) : type;
     }
 
+    /**
+     * The problem of {@code status}, typed by {@link #forStatus}, as JSON text: for the answers written
+     * where no message converter is at hand. {@code instance} is left out when null.
+     */
+    public static String json(int status, String title, String detail, String instance) {
+        StringBuilder json = new StringBuilder(128)
+                .append("{\"type\":")
+                .append(quoted(forStatus(status).toString()))
+                .append(",\"title\":")
+                .append(quoted(title))
+                .append(",\"status\":")
+                .append(status)
+                .append(",\"detail\":")
+                .append(quoted(detail));
+        if (instance != null) {
+            json.append(",\"instance\":").append(quoted(instance));
+        }
+        return json.append('}').toString();
+    }
+
+    private static String quoted(String text) {
+        StringBuilder quoted = new StringBuilder(text.length() + 2).append('"');
+        for (char c : text.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                quoted.append('\\').append(c);
+            } else if (c < 0x20) {
+                quoted.append(String.format("\\u%04x", (int) c));
+            } else {
+                quoted.append(c);
+            }
+        }
+        return quoted.append('"').toString();
+    }
+
     private static URI type(String name) {
         return URI.create("urn:portfolio-bulk:problem:" + name);
     }

@@ -46,23 +46,8 @@ public final class InternalTokenFilter extends OncePerRequestFilter {
                 HttpHeaders.WWW_AUTHENTICATE,
                 hasBearer ? "Bearer error=\"invalid_token\"" : "Bearer realm=\"portfolio-bulk-internal\"");
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        String problem = "{\"type\":\"" + ProblemTypes.UNAUTHORIZED
-                + "\",\"title\":\"Unauthorized\",\"status\":401,\"detail\":\"" + detail + "\",\"instance\":\""
-                + jsonEscaped(request.getRequestURI()) + "\"}";
+        String problem =
+                ProblemTypes.json(HttpServletResponse.SC_UNAUTHORIZED, "Unauthorized", detail, request.getRequestURI());
         response.getOutputStream().write(problem.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String jsonEscaped(String text) {
-        StringBuilder escaped = new StringBuilder(text.length());
-        for (char c : text.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                escaped.append('\\').append(c);
-            } else if (c < 0x20) {
-                escaped.append(String.format("\\u%04x", (int) c));
-            } else {
-                escaped.append(c);
-            }
-        }
-        return escaped.toString();
     }
 }

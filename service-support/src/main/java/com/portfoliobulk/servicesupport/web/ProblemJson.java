@@ -14,19 +14,7 @@ final class ProblemJson {
 
     /** The problem of {@code status} with its {@link #title}; {@code instance} is left out when null. */
     static String of(int status, String detail, String instance) {
-        StringBuilder json = new StringBuilder(128)
-                .append("{\"type\":")
-                .append(quoted(ProblemTypes.forStatus(status).toString()))
-                .append(",\"title\":")
-                .append(quoted(title(status)))
-                .append(",\"status\":")
-                .append(status)
-                .append(",\"detail\":")
-                .append(quoted(detail));
-        if (instance != null) {
-            json.append(",\"instance\":").append(quoted(instance));
-        }
-        return json.append('}').toString();
+        return ProblemTypes.json(status, title(status), detail, instance);
     }
 
     /**
@@ -39,19 +27,5 @@ final class ProblemJson {
         }
         HttpStatus known = HttpStatus.resolve(status);
         return known == null ? "Error" : known.getReasonPhrase();
-    }
-
-    private static String quoted(String text) {
-        StringBuilder quoted = new StringBuilder(text.length() + 2).append('"');
-        for (char c : text.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                quoted.append('\\').append(c);
-            } else if (c < 0x20) {
-                quoted.append(String.format("\\u%04x", (int) c));
-            } else {
-                quoted.append(c);
-            }
-        }
-        return quoted.append('"').toString();
     }
 }
