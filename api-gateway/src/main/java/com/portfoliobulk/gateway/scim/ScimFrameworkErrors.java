@@ -41,8 +41,8 @@ class ScimFrameworkErrors implements WebMvcConfigurer {
     static final String SCIM_PATHS = "/scim/v2/";
 
     static final String NOT_FOUND = "There is no SCIM resource at this path; the SCIM base URL is"
-            + " /scim/v2/portfolios/{portfolioId}, with /Users, /ServiceProviderConfig, /ResourceTypes and"
-            + " /Schemas.";
+            + " /scim/v2/portfolios/{portfolioId}, with /Users (and /Users/.search and /.search for POST),"
+            + " /ServiceProviderConfig, /ResourceTypes and /Schemas.";
 
     private static final Logger log = LoggerFactory.getLogger(ScimFrameworkErrors.class);
 
