@@ -35,6 +35,18 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
     }
 
     @Test
+    void anUnknownPathsProblemNamesThePathNotAStaticResource() {
+        UUID portfolio = directory.portfolio().id();
+        String path = jobsPath(portfolio) + "/";
+
+        Answer answer = api.get(admin(portfolio), path);
+
+        assertProblem(answer, 404);
+        assertThat(answer.body().path("detail").asString())
+                .isEqualTo("No endpoint has the path '" + path + "'; check the path.");
+    }
+
+    @Test
     void aWrongMethodIsAMethodNotAllowedProblem() throws Exception {
         UUID portfolio = directory.portfolio().id();
 
@@ -45,6 +57,19 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
         assertThat(answer.statusCode()).isEqualTo(405);
         assertThat(answer.headers().firstValue("Content-Type")).hasValue(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         assertThat(answer.headers().firstValue("Allow")).isPresent();
+    }
+
+    @Test
+    void aWrongMethodsProblemNamesTheMethodsToUse() {
+        UUID portfolio = directory.portfolio().id();
+
+        Answer answer = api.delete(admin(portfolio), jobsPath(portfolio));
+
+        assertProblem(answer, 405);
+        assertThat(methods(answer.header("Allow"))).containsExactlyInAnyOrder("GET", "POST");
+        assertThat(answer.body().path("detail").asString())
+                .startsWith("Method 'DELETE' is not supported here; use ")
+                .contains("GET", "POST");
     }
 
     @Test
@@ -115,6 +140,44 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
 
         assertThat(answer.statusCode()).isEqualTo(415);
         assertThat(answer.headers().firstValue("Content-Type")).hasValue(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        assertThat(jobCount(portfolio)).isZero();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"text/plain", "application/xml", "application/x-www-form-urlencoded"})
+    void aBodyOfAnotherMediaTypeIsAProblemNamingContentTypeAndTheTypeToSend(String type) {
+        UUID portfolio = directory.portfolio().id();
+        String body = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + UUID.randomUUID() + "\"]}";
+
+        Answer answer = api.post(
+                admin(portfolio),
+                jobsPath(portfolio),
+                UUID.randomUUID().toString(),
+                body,
+                Map.of("Content-Type", List.of(type)));
+
+        assertFieldProblem(answer, 415, "Content-Type");
+        assertThat(answer.body().path("errors").get(0).path("message").asString())
+                .isEqualTo("'" + type + "' is not supported: send application/json");
+        assertThat(jobCount(portfolio)).isZero();
+    }
+
+    @Test
+    void aBodyWithoutContentTypeIsAProblemSayingWhichTypeToSend() throws Exception {
+        UUID portfolio = directory.portfolio().id();
+
+        HttpResponse<String> answer = send(HttpRequest.newBuilder(uri(jobsPath(portfolio)))
+                .header("Authorization", "Bearer " + admin(portfolio))
+                .header("Idempotency-Key", UUID.randomUUID().toString())
+                .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"OFFBOARD_USERS\"}")));
+
+        assertThat(answer.statusCode()).isEqualTo(415);
+        assertThat(answer.headers().firstValue("Content-Type")).hasValue(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        assertThat(answer.body())
+                .contains(
+                        "\"detail\":\"Invalid 'Content-Type': is required: send application/json\"",
+                        "\"errors\":[{\"field\":\"Content-Type\",\"message\":\"is required: send application/json\"}]")
+                .doesNotContain("null");
         assertThat(jobCount(portfolio)).isZero();
     }
 
