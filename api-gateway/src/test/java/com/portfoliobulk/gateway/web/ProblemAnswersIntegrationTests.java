@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import com.portfoliobulk.testsupport.DirectorySeed;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -179,6 +180,22 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
                         "\"errors\":[{\"field\":\"Content-Type\",\"message\":\"is required: send application/json\"}]")
                 .doesNotContain("null");
         assertThat(jobCount(portfolio)).isZero();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"text/csv", "application/xml", "text/html"})
+    void theActivityLogRefusesAnAcceptItsJsonDoesNotMeet(String accept) {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        UUID account = portfolio.account("Brand Berlin");
+
+        Answer answer = api.get(
+                admin(portfolio.id()),
+                "/api/v1/portfolios/" + portfolio.id() + "/accounts/" + account + "/activity-log",
+                Map.of("Accept", accept));
+
+        assertFieldProblem(answer, 406, "Accept");
+        assertThat(answer.body().path("detail").asString())
+                .isEqualTo("Invalid 'Accept': must accept one of application/json");
     }
 
     @ParameterizedTest
