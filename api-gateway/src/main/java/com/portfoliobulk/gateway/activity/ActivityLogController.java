@@ -63,7 +63,9 @@ class ActivityLogController {
     @ApiResponse(
             responseCode = "503",
             description = "The activity log cannot be read right now; try again after Retry-After seconds")
-    @GetMapping("/api/v1/portfolios/{portfolioId}/accounts/{accountId}/activity-log")
+    @GetMapping(
+            path = "/api/v1/portfolios/{portfolioId}/accounts/{accountId}/activity-log",
+            produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<byte[]> activityLog(
             @PathVariable UUID portfolioId,
             @PathVariable UUID accountId,

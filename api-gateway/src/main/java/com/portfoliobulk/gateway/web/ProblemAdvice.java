@@ -25,13 +25,17 @@ import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.core.AuthenticationException;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.MissingRequestHeaderException;
 import org.springframework.web.bind.ServletRequestBindingException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.exc.InputCoercionException;
 import tools.jackson.core.exc.StreamReadException;
@@ -48,6 +52,9 @@ import tools.jackson.databind.exc.ValueInstantiationException;
 public class ProblemAdvice extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemAdvice.class);
+
+    /** The most characters of a refused header value a problem repeats. */
+    private static final int MAX_HEADER_SHOWN = 100;
 
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(
@@ -99,6 +106,61 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         HttpHeaders answer = new HttpHeaders();
         answer.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
         return handleExceptionInternal(ex, problem, answer, HttpStatus.NOT_ACCEPTABLE, request);
+    }
+
+    /**
+     * A body of a media type the endpoint does not read, or none declared: 415 naming {@code
+     * Content-Type} and the type to send (Spring MVC's own detail read {@code Content-Type 'null'}).
+     */
+    @Override
+    protected ResponseEntity<Object> handleHttpMediaTypeNotSupported(
+            HttpMediaTypeNotSupportedException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        List<MediaType> supported = ex.getSupportedMediaTypes();
+        String send = supported.isEmpty()
+                ? MediaType.APPLICATION_JSON_VALUE
+                : supported.stream().map(MediaType::toString).collect(Collectors.joining(" or "));
+        String message = ex.getContentType() == null
+                ? "is required: send " + send
+                : "'" + Problems.bounded(ex.getContentType().toString(), MAX_HEADER_SHOWN) + "' is not supported: send "
+                        + send;
+        ProblemDetail problem = Problems.of(
+                HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+                Problems.INVALID_REQUEST,
+                "Unsupported media type",
+                "Invalid '" + HttpHeaders.CONTENT_TYPE + "': " + message,
+                List.of(new FieldProblem(HttpHeaders.CONTENT_TYPE, message)));
+        return handleExceptionInternal(ex, problem, headers, HttpStatus.UNSUPPORTED_MEDIA_TYPE, request);
+    }
+
+    /** A method the path does not have: 405 naming the methods to use, also in {@code Allow}. */
+    @Override
+    protected ResponseEntity<Object> handleHttpRequestMethodNotSupported(
+            HttpRequestMethodNotSupportedException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        String[] supported = ex.getSupportedMethods();
+        String use = supported == null || supported.length == 0 ? "" : "; use " + String.join(" or ", supported);
+        ProblemDetail problem = Problems.of(
+                HttpStatus.METHOD_NOT_ALLOWED,
+                Problems.INVALID_REQUEST,
+                "Method Not Allowed",
+                "Method '" + ex.getMethod() + "' is not supported here" + use + ".",
+                List.of());
+        return handleExceptionInternal(ex, problem, headers, HttpStatus.METHOD_NOT_ALLOWED, request);
+    }
+
+    /** A path no endpoint has: 404 naming it, not as the missing static resource Spring MVC looked for. */
+    @Override
+    protected ResponseEntity<Object> handleNoResourceFoundException(
+            NoResourceFoundException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        String path = request instanceof ServletWebRequest servlet
+                ? servlet.getRequest().getRequestURI()
+                : "/" + ex.getResourcePath();
+        ProblemDetail problem = Problems.of(
+                HttpStatus.NOT_FOUND,
+                Problems.NOT_FOUND,
+                "Not found",
+                "No endpoint has the path '" + path + "'; check the path.",
+                List.of());
+        return handleExceptionInternal(ex, problem, headers, HttpStatus.NOT_FOUND, request);
     }
 
     @Override

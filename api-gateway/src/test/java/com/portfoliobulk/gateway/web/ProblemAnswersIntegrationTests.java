@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import com.portfoliobulk.testsupport.DirectorySeed;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,6 +36,18 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
     }
 
     @Test
+    void anUnknownPathsProblemNamesThePathNotAStaticResource() {
+        UUID portfolio = directory.portfolio().id();
+        String path = jobsPath(portfolio) + "/";
+
+        Answer answer = api.get(admin(portfolio), path);
+
+        assertProblem(answer, 404);
+        assertThat(answer.body().path("detail").asString())
+                .isEqualTo("No endpoint has the path '" + path + "'; check the path.");
+    }
+
+    @Test
     void aWrongMethodIsAMethodNotAllowedProblem() throws Exception {
         UUID portfolio = directory.portfolio().id();
 
@@ -45,6 +58,19 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
         assertThat(answer.statusCode()).isEqualTo(405);
         assertThat(answer.headers().firstValue("Content-Type")).hasValue(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         assertThat(answer.headers().firstValue("Allow")).isPresent();
+    }
+
+    @Test
+    void aWrongMethodsProblemNamesTheMethodsToUse() {
+        UUID portfolio = directory.portfolio().id();
+
+        Answer answer = api.delete(admin(portfolio), jobsPath(portfolio));
+
+        assertProblem(answer, 405);
+        assertThat(methods(answer.header("Allow"))).containsExactlyInAnyOrder("GET", "POST");
+        assertThat(answer.body().path("detail").asString())
+                .startsWith("Method 'DELETE' is not supported here; use ")
+                .contains("GET", "POST");
     }
 
     @Test
@@ -116,6 +142,60 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
         assertThat(answer.statusCode()).isEqualTo(415);
         assertThat(answer.headers().firstValue("Content-Type")).hasValue(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         assertThat(jobCount(portfolio)).isZero();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"text/plain", "application/xml", "application/x-www-form-urlencoded"})
+    void aBodyOfAnotherMediaTypeIsAProblemNamingContentTypeAndTheTypeToSend(String type) {
+        UUID portfolio = directory.portfolio().id();
+        String body = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + UUID.randomUUID() + "\"]}";
+
+        Answer answer = api.post(
+                admin(portfolio),
+                jobsPath(portfolio),
+                UUID.randomUUID().toString(),
+                body,
+                Map.of("Content-Type", List.of(type)));
+
+        assertFieldProblem(answer, 415, "Content-Type");
+        assertThat(answer.body().path("errors").get(0).path("message").asString())
+                .isEqualTo("'" + type + "' is not supported: send application/json");
+        assertThat(jobCount(portfolio)).isZero();
+    }
+
+    @Test
+    void aBodyWithoutContentTypeIsAProblemSayingWhichTypeToSend() throws Exception {
+        UUID portfolio = directory.portfolio().id();
+
+        HttpResponse<String> answer = send(HttpRequest.newBuilder(uri(jobsPath(portfolio)))
+                .header("Authorization", "Bearer " + admin(portfolio))
+                .header("Idempotency-Key", UUID.randomUUID().toString())
+                .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"OFFBOARD_USERS\"}")));
+
+        assertThat(answer.statusCode()).isEqualTo(415);
+        assertThat(answer.headers().firstValue("Content-Type")).hasValue(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        assertThat(answer.body())
+                .contains(
+                        "\"detail\":\"Invalid 'Content-Type': is required: send application/json\"",
+                        "\"errors\":[{\"field\":\"Content-Type\",\"message\":\"is required: send application/json\"}]")
+                .doesNotContain("null");
+        assertThat(jobCount(portfolio)).isZero();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"text/csv", "application/xml", "text/html"})
+    void theActivityLogRefusesAnAcceptItsJsonDoesNotMeet(String accept) {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        UUID account = portfolio.account("Brand Berlin");
+
+        Answer answer = api.get(
+                admin(portfolio.id()),
+                "/api/v1/portfolios/" + portfolio.id() + "/accounts/" + account + "/activity-log",
+                Map.of("Accept", accept));
+
+        assertFieldProblem(answer, 406, "Accept");
+        assertThat(answer.body().path("detail").asString())
+                .isEqualTo("Invalid 'Accept': must accept one of application/json");
     }
 
     @ParameterizedTest
