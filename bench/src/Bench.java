@@ -46,6 +46,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -90,6 +91,9 @@ public final class Bench {
               --relay-jvm            run the task relay in a gateway JVM of its own, task-relay, and
                                      the api-gateway's JVM with its relay off (./run-local.sh
                                      --relay-jvm; not with --one-jvm)
+              --no-cpu-groups        leave the processes in the CPU groups they start in (by default
+                                     each JVM of the stack, PostgreSQL and the benchmark's clients get
+                                     a CPU control group of their own, as containers would; needs root)
               --stack-option OPT     one more option for the local stack JVM (repeatable), e.g. -Xmx2g,
                                      after those ./run-local.sh uses (run.sh passes them)
               --env NAME=VALUE       one more environment variable for the local stack (repeatable)
@@ -115,6 +119,8 @@ public final class Bench {
     Process stack;
 
     List<Jvm> jvms = List.of();
+
+    final CpuGroups cpuGroups = new CpuGroups();
 
     String gateway;
 
@@ -169,6 +175,8 @@ public final class Bench {
         log("Load average at start: " + results.get("loadAverageAtStart"));
 
         startStack(resultsDir.resolve(runId + ".jfr"));
+        results.put("cpuGroups", options.cpuGroups ? cpuGroups.place(groupedProcesses()) : "off (--no-cpu-groups)");
+        log("CPU groups: " + results.get("cpuGroups"));
         db = DriverManager.getConnection(jdbcUrl, "postgres", "postgres");
         results.put("postgres", postgresFacts());
         log("PostgreSQL: " + results.get("postgres"));
@@ -355,6 +363,7 @@ public final class Bench {
 
     synchronized void stopStack() {
         if (stack == null || !stack.isAlive()) {
+            cpuGroups.remove();
             return;
         }
         log("Stopping the local stack ...");
@@ -365,6 +374,118 @@ public final class Bench {
             }
         } catch (InterruptedException ex) {
             stack.destroyForcibly();
+        }
+        cpuGroups.remove();
+    }
+
+    /**
+     * The processes to place in CPU groups, by group: each JVM of the local stack, PostgreSQL (the
+     * postmaster and the processes it started; those it starts later inherit its group) and this
+     * benchmark's JVM, the clients.
+     */
+    Map<String, List<Long>> groupedProcesses() {
+        Map<String, List<Long>> groups = new LinkedHashMap<>();
+        jvms.forEach(jvm -> groups.put(jvm.name(), List.of(jvm.pid())));
+        long postmaster = postmasterPid();
+        if (postmaster > 0) {
+            List<Long> postgres = new ArrayList<>(List.of(postmaster));
+            ProcessHandle.of(postmaster)
+                    .ifPresent(handle -> handle.descendants().forEach(child -> postgres.add(child.pid())));
+            groups.put("PostgreSQL", postgres);
+        }
+        groups.put("benchmark clients", List.of(ProcessHandle.current().pid()));
+        return groups;
+    }
+
+    /**
+     * Each process of the stack in a CPU control group of its own, of equal weight, as each would be in
+     * a container of its own when deployed. Left to itself, Linux's autogroup schedules by session:
+     * the JVMs, started from one shell, share one group, and the benchmark's clients with them, while
+     * every PostgreSQL process (each starts a session of its own) is a group of its own. A few busy
+     * connections then outweigh all the services together, and a status poll waits for a core behind
+     * the worker's threads in the services' one group. Needs write access to the cpu controller
+     * (cgroup v1, or v2 with the controller enabled), as root has; without it the run goes on as
+     * started, and the results say why.
+     */
+    static final class CpuGroups {
+
+        private Path parent;
+
+        private Path root;
+
+        /** Places each group's processes; says where, or why not. */
+        String place(Map<String, List<Long>> groups) {
+            try {
+                Path controller = cpuController();
+                if (controller == null) {
+                    return "none: no cpu controller of cgroup v1 or v2 is mounted";
+                }
+                root = controller;
+                parent = controller.resolve("portfolio-bench-" + ProcessHandle.current().pid());
+                Files.createDirectories(parent);
+                if (Files.exists(controller.resolve("cgroup.subtree_control"))) {
+                    Files.writeString(parent.resolve("cgroup.subtree_control"), "+cpu");
+                }
+                for (Map.Entry<String, List<Long>> group : groups.entrySet()) {
+                    Path dir = parent.resolve(group.getKey().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-"));
+                    Files.createDirectories(dir);
+                    for (long pid : group.getValue()) {
+                        try {
+                            Files.writeString(dir.resolve("cgroup.procs"), Long.toString(pid));
+                        } catch (IOException ex) {
+                            if (ProcessHandle.of(pid).isPresent()) {
+                                throw ex;
+                            }
+                        }
+                    }
+                }
+                return "each of " + groups.keySet() + " in a group of its own, equal weights (" + parent + ")";
+            } catch (IOException | RuntimeException ex) {
+                remove();
+                return "none: the cpu controller refused (" + ex + ")";
+            }
+        }
+
+        /** Moves this JVM back and removes the groups, once the stack's processes are gone. */
+        synchronized void remove() {
+            if (parent == null) {
+                return;
+            }
+            try {
+                Files.writeString(root.resolve("cgroup.procs"), Long.toString(ProcessHandle.current().pid()));
+                try (Stream<Path> dirs = Files.list(parent)) {
+                    for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+                        Files.delete(dir);
+                    }
+                }
+                Files.delete(parent);
+                parent = null;
+            } catch (IOException ex) {
+                log("Could not remove the CPU groups under " + parent + ": " + ex);
+            }
+        }
+
+        /**
+         * Where the cpu controller is mounted: its cgroup v1 hierarchy, or the cgroup v2 root when the
+         * controller is enabled there; null if neither.
+         */
+        static Path cpuController() throws IOException {
+            for (String mount : Files.readAllLines(Path.of("/proc/mounts"))) {
+                String[] fields = mount.split(" ");
+                if (fields.length < 4) {
+                    continue;
+                }
+                Path dir = Path.of(fields[1]);
+                if (fields[2].equals("cgroup") && List.of(fields[3].split(",")).contains("cpu")) {
+                    return dir;
+                }
+                if (fields[2].equals("cgroup2")
+                        && List.of(readQuietly(dir.resolve("cgroup.subtree_control")).trim().split(" "))
+                                .contains("cpu")) {
+                    return dir;
+                }
+            }
+            return null;
         }
     }
 
@@ -1191,7 +1312,9 @@ public final class Bench {
                     default -> {}
                 }
             }
-            if (chunked) {
+            if (status == 304 || status == 204 || status / 100 == 1) {
+                // No body, whatever Content-Length says (RFC 9112, section 6.3).
+            } else if (chunked) {
                 for (long size = Long.parseLong(line().trim(), 16); ; size = Long.parseLong(line().trim(), 16)) {
                     in.skipNBytes(size);
                     line();
@@ -1339,6 +1462,7 @@ public final class Bench {
         md.append("PostgreSQL ").append(pg.get("server_version")).append(" with fsync=").append(pg.get("fsync"));
         md.append(", synchronous_commit=").append(pg.get("synchronous_commit"));
         md.append(", full_page_writes=").append(pg.get("full_page_writes")).append(".\n");
+        md.append("CPU groups: ").append(results.get("cpuGroups")).append(".\n");
         md.append("Local stack JVM options: `")
                 .append(String.join(" ", options.stackJavaOptions()))
                 .append("`.\n\n");
@@ -1860,6 +1984,8 @@ public final class Bench {
 
         boolean relayJvm;
 
+        boolean cpuGroups = true;
+
         boolean help;
 
         int pollSeconds = 8;
@@ -1887,6 +2013,7 @@ public final class Bench {
                     case "--jfr" -> options.jfr = true;
                     case "--one-jvm" -> options.oneJvm = true;
                     case "--relay-jvm" -> options.relayJvm = true;
+                    case "--no-cpu-groups" -> options.cpuGroups = false;
                     case "--default-stack-option" -> options.defaultStackOptions.add(args[++i]);
                     case "--stack-option" -> options.stackOptions.add(args[++i]);
                     case "--env" -> {
