@@ -115,14 +115,11 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleHttpMediaTypeNotSupported(
             HttpMediaTypeNotSupportedException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        List<MediaType> supported = ex.getSupportedMediaTypes();
-        String send = supported.isEmpty()
-                ? MediaType.APPLICATION_JSON_VALUE
-                : supported.stream().map(MediaType::toString).collect(Collectors.joining(" or "));
-        String message = ex.getContentType() == null
-                ? "is required: send " + send
-                : "'" + Problems.bounded(ex.getContentType().toString(), MAX_HEADER_SHOWN) + "' is not supported: send "
-                        + send;
+        String message = ProblemTexts.unsupportedContentType(
+                ex.getContentType() == null
+                        ? null
+                        : Problems.bounded(ex.getContentType().toString(), MAX_HEADER_SHOWN),
+                ex.getSupportedMediaTypes());
         ProblemDetail problem = Problems.of(
                 HttpStatus.UNSUPPORTED_MEDIA_TYPE,
                 Problems.INVALID_REQUEST,
@@ -136,13 +133,11 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleHttpRequestMethodNotSupported(
             HttpRequestMethodNotSupportedException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        String[] supported = ex.getSupportedMethods();
-        String use = supported == null || supported.length == 0 ? "" : "; use " + String.join(" or ", supported);
         ProblemDetail problem = Problems.of(
                 HttpStatus.METHOD_NOT_ALLOWED,
                 Problems.INVALID_REQUEST,
                 "Method Not Allowed",
-                "Method '" + ex.getMethod() + "' is not supported here" + use + ".",
+                ProblemTexts.methodNotSupported(ex),
                 List.of());
         return handleExceptionInternal(ex, problem, headers, HttpStatus.METHOD_NOT_ALLOWED, request);
     }

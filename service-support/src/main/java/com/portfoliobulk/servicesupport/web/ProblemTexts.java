@@ -2,14 +2,19 @@ package com.portfoliobulk.servicesupport.web;
 
 import com.portfoliobulk.contracts.ProblemTypes;
 import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
 import tools.jackson.core.JacksonException;
 
 /**
  * The pieces of a problem's text that every service's error handling words the same way: what a
  * value of a type must be, where in a JSON body a value went wrong, and the cause of a given type
- * behind a framework's exception; and the product's type and title for Spring MVC's own refusals.
+ * behind a framework's exception, what a refused method or {@code Content-Type} should have been;
+ * and the product's type and title for Spring MVC's own refusals.
  */
 public final class ProblemTexts {
 
@@ -27,6 +32,29 @@ public final class ProblemTexts {
         if (status == HttpStatus.NOT_FOUND.value()) {
             problem.setTitle(NOT_FOUND_TITLE);
         }
+    }
+
+    /** The detail of a 405: the method refused, and those to use ({@code Allow} has them too). */
+    public static String methodNotSupported(HttpRequestMethodNotSupportedException ex) {
+        String[] supported = ex.getSupportedMethods();
+        String use = supported == null || supported.length == 0 ? "" : "; use " + String.join(" or ", supported);
+        return "Method '" + ex.getMethod() + "' is not supported here" + use + ".";
+    }
+
+    /**
+     * What is wrong with a body's {@code Content-Type}, as shown (null: none was sent), and what to
+     * send instead.
+     */
+    public static String unsupportedContentType(String shown, List<MediaType> supported) {
+        String send = mediaTypes(supported);
+        return shown == null ? "is required: send " + send : "'" + shown + "' is not supported: send " + send;
+    }
+
+    /** Media types for "send ..." or "must accept ...": {@code application/json} when none is known. */
+    public static String mediaTypes(List<MediaType> types) {
+        return types.isEmpty()
+                ? MediaType.APPLICATION_JSON_VALUE
+                : types.stream().map(MediaType::toString).collect(Collectors.joining(" or "));
     }
 
     /** What a value of {@code type} must be, for "must be ...": "a UUID", "one of [A, B]", "a whole number". */

@@ -75,10 +75,7 @@ class ServiceProblems extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleHttpRequestMethodNotSupported(
             HttpRequestMethodNotSupportedException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        String[] supported = ex.getSupportedMethods();
-        String use = supported == null || supported.length == 0 ? "" : "; use " + String.join(" or ", supported);
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(
-                status, "Method '" + ex.getMethod() + "' is not supported here" + use + ".");
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, ProblemTexts.methodNotSupported(ex));
         return handleExceptionInternal(ex, problem, headers, status, request);
     }
 
@@ -86,10 +83,8 @@ class ServiceProblems extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleHttpMediaTypeNotSupported(
             HttpMediaTypeNotSupportedException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        String supported = mediaTypes(ex.getSupportedMediaTypes());
-        String message = ex.getContentType() == null
-                ? "is required: send " + supported
-                : "'" + ex.getContentType() + "' is not supported: send " + supported;
+        String message = ProblemTexts.unsupportedContentType(
+                ex.getContentType() == null ? null : ex.getContentType().toString(), ex.getSupportedMediaTypes());
         return answer(ex, status, "Unsupported media type", HttpHeaders.CONTENT_TYPE, message, headers, request);
     }
 
@@ -103,7 +98,7 @@ class ServiceProblems extends ResponseEntityExceptionHandler {
         List<MediaType> supported = ex.getSupportedMediaTypes();
         String message = supported.isEmpty()
                 ? "is not a list of media types: accept application/json"
-                : "must accept " + mediaTypes(supported);
+                : "must accept " + ProblemTexts.mediaTypes(supported);
         HttpHeaders answer = new HttpHeaders();
         answer.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
         return answer(ex, status, "Not acceptable", HttpHeaders.ACCEPT, message, answer, request);
@@ -231,11 +226,5 @@ class ServiceProblems extends ResponseEntityExceptionHandler {
         return Number.class.isAssignableFrom(type) || (type.isPrimitive() && type != boolean.class)
                 ? "0"
                 : type == Boolean.class || type == boolean.class ? "true" : "\"...\"";
-    }
-
-    private static String mediaTypes(List<MediaType> types) {
-        return types.isEmpty()
-                ? "application/json"
-                : types.stream().map(MediaType::toString).collect(Collectors.joining(" or "));
     }
 }
