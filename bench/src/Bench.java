@@ -91,9 +91,8 @@ public final class Bench {
               --relay-jvm            run the task relay in a gateway JVM of its own, task-relay, and
                                      the api-gateway's JVM with its relay off (./run-local.sh
                                      --relay-jvm; not with --one-jvm)
-              --no-cpu-groups        leave the processes in the CPU groups they start in (by default
-                                     each JVM of the stack, PostgreSQL and the benchmark's clients get
-                                     a CPU control group of their own, as containers would; needs root)
+              --cpu-groups           put each JVM of the stack, PostgreSQL and the benchmark's clients
+                                     in a CPU control group of its own, as containers would (needs root)
               --stack-option OPT     one more option for the local stack JVM (repeatable), e.g. -Xmx2g,
                                      after those ./run-local.sh uses (run.sh passes them)
               --env NAME=VALUE       one more environment variable for the local stack (repeatable)
@@ -175,7 +174,7 @@ public final class Bench {
         log("Load average at start: " + results.get("loadAverageAtStart"));
 
         startStack(resultsDir.resolve(runId + ".jfr"));
-        results.put("cpuGroups", options.cpuGroups ? cpuGroups.place(groupedProcesses()) : "off (--no-cpu-groups)");
+        results.put("cpuGroups", options.cpuGroups ? cpuGroups.place(groupedProcesses()) : "none (as started; --cpu-groups places them)");
         log("CPU groups: " + results.get("cpuGroups"));
         db = DriverManager.getConnection(jdbcUrl, "postgres", "postgres");
         results.put("postgres", postgresFacts());
@@ -398,14 +397,13 @@ public final class Bench {
     }
 
     /**
-     * Each process of the stack in a CPU control group of its own, of equal weight, as each would be in
-     * a container of its own when deployed. Left to itself, Linux's autogroup schedules by session:
-     * the JVMs, started from one shell, share one group, and the benchmark's clients with them, while
-     * every PostgreSQL process (each starts a session of its own) is a group of its own. A few busy
-     * connections then outweigh all the services together, and a status poll waits for a core behind
-     * the worker's threads in the services' one group. Needs write access to the cpu controller
-     * (cgroup v1, or v2 with the controller enabled), as root has; without it the run goes on as
-     * started, and the results say why.
+     * With {@code --cpu-groups}: each process of the stack in a CPU control group of its own, of equal
+     * weight, as each would be in a container of its own when deployed. Left as they start, Linux's
+     * autogroup schedules by session: the JVMs, started from one shell, share one group with the
+     * benchmark's clients, while every PostgreSQL process (each starts a session of its own) is a
+     * group of its own. Needs write access to the cpu controller (cgroup v1, or v2 with the
+     * controller enabled), as root has; without it the run goes on as started, and the results say
+     * why.
      */
     static final class CpuGroups {
 
@@ -1984,7 +1982,7 @@ public final class Bench {
 
         boolean relayJvm;
 
-        boolean cpuGroups = true;
+        boolean cpuGroups;
 
         boolean help;
 
@@ -2013,7 +2011,7 @@ public final class Bench {
                     case "--jfr" -> options.jfr = true;
                     case "--one-jvm" -> options.oneJvm = true;
                     case "--relay-jvm" -> options.relayJvm = true;
-                    case "--no-cpu-groups" -> options.cpuGroups = false;
+                    case "--cpu-groups" -> options.cpuGroups = true;
                     case "--default-stack-option" -> options.defaultStackOptions.add(args[++i]);
                     case "--stack-option" -> options.stackOptions.add(args[++i]);
                     case "--env" -> {
