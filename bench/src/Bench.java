@@ -970,7 +970,7 @@ public final class Bench {
 
     /**
      * The gateway's status answers so far by where they came from ({@code bulk_job_status_polls_total}:
-     * memory, database, joined), and its reads ahead: how many and their seconds in all.
+     * memory, late, database, joined), and its reads ahead: how many and their seconds in all.
      */
     Map<String, Double> statusAnswers(Map<String, String> scrapes) {
         Map<String, Double> figures = new LinkedHashMap<>();
@@ -980,7 +980,7 @@ public final class Bench {
                 .findFirst()
                 .orElse(null);
         if (metrics != null) {
-            for (String answer : List.of("memory", "database", "joined")) {
+            for (String answer : List.of("memory", "late", "database", "joined")) {
                 figures.put(answer, sum(metrics, "bulk_job_status_polls_total", "answer=\"" + answer + "\""));
             }
             figures.put("readsAhead", sum(metrics, "bulk_job_status_read_ahead_seconds_count", ""));
@@ -1581,9 +1581,12 @@ public final class Bench {
                     md.append("- the gateway's answers during the phase at ").append(phase.get("load"))
                             .append(Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? " with" : " without")
                             .append(String.format(Locale.ROOT,
-                                    " If-None-Match: %.0f from memory, %.0f read from the database, %.0f waiting for"
+                                    " If-None-Match: %.0f from memory, %.0f of them late (past the time to live,"
+                                            + " the read ahead late), %.0f read from the database, %.0f waiting for"
                                             + " another poll's read; %.0f reads ahead, %.1f ms on average%n",
-                                    ((Number) sources.get("memory")).doubleValue(),
+                                    ((Number) sources.get("memory")).doubleValue()
+                                            + ((Number) sources.get("late")).doubleValue(),
+                                    ((Number) sources.get("late")).doubleValue(),
                                     ((Number) sources.get("database")).doubleValue(),
                                     ((Number) sources.get("joined")).doubleValue(),
                                     reads,

@@ -48,8 +48,9 @@ class JobProgress {
     }
 
     /**
-     * The job for a status poll: as {@link #job}, but possibly as read a few milliseconds ago by
-     * another poll (see {@link JobStatusCache}).
+     * The job for a status poll: as {@link #job}, but possibly as read a little earlier for another
+     * poll or ahead of the polls (at most 100 ms ago by default, 1 s while the database is slow to
+     * answer; see {@link JobStatusCache}).
      */
     Job status(UUID portfolioId, UUID jobId) {
         return statusCache

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -47,8 +48,17 @@ import org.springframework.stereotype.Component;
  * that a poll was answered from since its last read, so such polls do not wait for the database,
  * which a running job keeps busy (in the benchmark, with every answer from memory, the p99 of polls
  * during a job was 7 to 16 ms against 14 to 47 ms). A job polled once is not read again until it is
- * polled again, and an entry that expired (the database did not answer in time) is dropped, not read
- * ahead: the next poll reads the job itself.
+ * polled again: the next poll after the interval reads it itself.
+ *
+ * <p>When a read ahead is late (the database, or this gateway, busy for longer than three quarters of
+ * the interval), the polls of a job being read ahead are answered from its last read, read ahead or
+ * not, for at most {@code bulk.gateway.jobs.status-max-age} (default 1 s) after that read: they do not
+ * wait for the database when it is slowest. A job is being read ahead while polls follow one another
+ * less than the interval apart; a poll that comes later than that after the one before (one client
+ * polling now and then, or the first poll after a pause) reads the job itself once the interval is
+ * over, and so does any poll past the longest age. (In the benchmark at 200 polls a second during a
+ * job, about one poll in sixty had waited for the database, each time a read ahead was late, and
+ * those polls made the p99.)
  *
  * <p>One read per job at a time: the polls that find the entry expired while another poll is reading
  * the job wait for that read and answer its row (read after they arrived, or while they did), instead
@@ -56,10 +66,12 @@ import org.springframework.stereotype.Component;
  * took a sixth of the gateway's CPU. A read that a cancellation overtook is answered but not kept.
  *
  * <p>Metrics: {@code bulk_job_status_polls_total} by {@code answer}, where it came from ({@code memory}:
- * a kept read; {@code database}: the poll read the job; {@code joined}: it waited for another poll's
- * read), and {@code bulk_job_status_read_ahead_seconds}, how long each read ahead took. A read ahead
- * slower than three quarters of the interval lets entries expire, and the polls then wait for the
- * database: the share of {@code database} and {@code joined} answers shows it.
+ * a kept read within the interval; {@code late}: a kept read past the interval, its read ahead being
+ * late; {@code database}: the poll read the job; {@code joined}: it waited for another poll's read),
+ * and {@code bulk_job_status_read_ahead_seconds}, how long each read ahead took. A read ahead slower
+ * than three quarters of the interval makes {@code late} answers, and one slower than the longest age
+ * makes polls wait for the database: the share of {@code database} and {@code joined} answers of a
+ * job polled by many shows it.
  */
 @Component
 class JobStatusCache implements DisposableBean {
@@ -71,6 +83,9 @@ class JobStatusCache implements DisposableBean {
     private final long ttlNanos;
 
     private final long finishedTtlNanos;
+
+    /** How old an answer of a job being read ahead may be while its read ahead is late. */
+    private final long maxAgeNanos;
 
     private final ConcurrentHashMap<Key, Entry> entries = new ConcurrentHashMap<>();
 
@@ -84,6 +99,8 @@ class JobStatusCache implements DisposableBean {
 
     private final Counter fromMemory;
 
+    private final Counter late;
+
     private final Counter fromDatabase;
 
     private final Counter joined;
@@ -94,20 +111,24 @@ class JobStatusCache implements DisposableBean {
     JobStatusCache(
             @Value("${bulk.gateway.jobs.status-cache-ttl:100ms}") Duration ttl,
             @Value("${bulk.gateway.jobs.finished-status-cache-ttl:1m}") Duration finishedTtl,
+            @Value("${bulk.gateway.jobs.status-max-age:1s}") Duration maxAge,
             Jobs jobs,
             MeterRegistry registry) {
-        this(ttl, finishedTtl, jobs::findForStatus, registry);
+        this(ttl, finishedTtl, maxAge, jobs::findForStatus, registry);
     }
 
     JobStatusCache(
             Duration ttl,
             Duration finishedTtl,
+            Duration maxAge,
             Function<Collection<UUID>, List<Job>> readAhead,
             MeterRegistry registry) {
         this.ttlNanos = ttl.toNanos();
         this.finishedTtlNanos = Math.max(ttlNanos, finishedTtl.toNanos());
+        this.maxAgeNanos = Math.max(ttlNanos, maxAge.toNanos());
         this.readAhead = readAhead;
         this.fromMemory = polls(registry, "memory");
+        this.late = polls(registry, "late");
         this.fromDatabase = polls(registry, "database");
         this.joined = polls(registry, "joined");
         this.readAheadTime = Timer.builder("bulk.job.status.read.ahead")
@@ -140,9 +161,9 @@ class JobStatusCache implements DisposableBean {
         Key key = new Key(portfolioId, jobId);
         long now = System.nanoTime();
         Entry cached = entries.get(key);
-        if (cached != null && !cached.expiredAt(now)) {
-            cached.answered();
-            fromMemory.increment();
+        if (cached != null && cached.answerableAt(now, maxAgeNanos)) {
+            (cached.expiredAt(now) ? late : fromMemory).increment();
+            cached.polled(now);
             return Optional.of(cached.job());
         }
         CompletableFuture<Optional<Job>> mine = new CompletableFuture<>();
@@ -162,7 +183,7 @@ class JobStatusCache implements DisposableBean {
         }
         // Kept first, then taken back if a cancellation forgot the job since the read began (forget
         // drops the read under way before the entry, so one of the two always sees the other).
-        Entry entry = job.map(found -> entry(found, now)).orElse(null);
+        Entry entry = job.map(found -> entry(found, now, Entry.NOT_POLLED)).orElse(null);
         if (entry != null) {
             remember(key, entry);
         } else {
@@ -184,9 +205,10 @@ class JobStatusCache implements DisposableBean {
 
     /**
      * Reads again, in one statement, the kept unfinished jobs that a poll was answered from since their
-     * last read and that are a quarter of the interval old, and drops the expired ones. A job forgotten
-     * or read by a poll meanwhile keeps that entry. A failed read is logged: the polls then read the
-     * jobs themselves once the entries expire.
+     * last read and that are a quarter of the interval old (or older, up to the longest age, when the
+     * last read ahead was late), and drops the entries no poll may be answered from any more. A job
+     * forgotten or read by a poll meanwhile keeps that entry. A failed read is logged: the polls then
+     * read the jobs themselves once the entries are past the longest age.
      */
     void readAhead() {
         readAhead(System.nanoTime());
@@ -196,9 +218,9 @@ class JobStatusCache implements DisposableBean {
     void readAhead(long now) {
         Map<Key, Entry> due = new HashMap<>();
         entries.forEach((key, entry) -> {
-            if (entry.expiredAt(now)) {
+            if (!entry.answerableAt(now, maxAgeNanos)) {
                 entries.remove(key, entry);
-            } else if (!entry.finished() && entry.wasAnswered() && now - entry.readAt() >= ttlNanos / 4) {
+            } else if (!entry.finished() && entry.polledSinceRead() && now - entry.readAt() >= ttlNanos / 4) {
                 due.put(key, entry);
             }
         });
@@ -218,7 +240,7 @@ class JobStatusCache implements DisposableBean {
         due.forEach((key, entry) -> {
             Job job = read.get(key.jobId());
             if (job != null && job.portfolioId().equals(key.portfolioId())) {
-                entries.replace(key, entry, entry(job, now));
+                entries.replace(key, entry, entry(job, now, entry.polledAt()));
             } else {
                 entries.remove(key, entry);
             }
@@ -235,7 +257,7 @@ class JobStatusCache implements DisposableBean {
     private void remember(Key key, Entry entry) {
         if (entries.size() >= MAX_ENTRIES) {
             long now = System.nanoTime();
-            entries.values().removeIf(old -> old.expiredAt(now));
+            entries.values().removeIf(old -> !old.answerableAt(now, maxAgeNanos));
             if (entries.size() >= MAX_ENTRIES) {
                 entries.clear();
             }
@@ -244,18 +266,24 @@ class JobStatusCache implements DisposableBean {
         entries.merge(key, entry, (kept, read) -> read.readAt() - kept.readAt() >= 0 ? read : kept);
     }
 
-    private Entry entry(Job job, long readAt) {
+    /** An entry read at {@code readAt}; {@code polledAt} is carried over from the one it replaces. */
+    private Entry entry(Job job, long readAt, OptionalLong polledAt) {
         boolean finished = job.status().isTerminal();
-        return new Entry(job, readAt, finished ? finishedTtlNanos : ttlNanos, finished);
+        long ttl = finished ? finishedTtlNanos : ttlNanos;
+        return new Entry(job, readAt, ttl, finished, polledAt.orElse(readAt - ttl));
     }
 
     private record Key(UUID portfolioId, UUID jobId) {}
 
     /**
      * A job as read at {@code readAt} ({@link System#nanoTime}), kept for {@code ttl} nanoseconds, and
-     * whether a poll was answered from it.
+     * when a poll was last answered from it or, carried over by the reads ahead, from the entries it
+     * replaced.
      */
     private static final class Entry {
+
+        /** For an entry no poll was answered from yet. */
+        static final OptionalLong NOT_POLLED = OptionalLong.empty();
 
         private final Job job;
 
@@ -265,17 +293,27 @@ class JobStatusCache implements DisposableBean {
 
         private final boolean finished;
 
-        private volatile boolean answered;
+        /** When a poll was last answered from it (to an eighth of the interval); a time to live before {@code readAt} if none. */
+        private volatile long polledAt;
 
-        Entry(Job job, long readAt, long ttl, boolean finished) {
+        Entry(Job job, long readAt, long ttl, boolean finished, long polledAt) {
             this.job = job;
             this.readAt = readAt;
             this.ttl = ttl;
             this.finished = finished;
+            this.polledAt = polledAt;
         }
 
         boolean expiredAt(long now) {
             return now - readAt >= ttl;
+        }
+
+        /**
+         * Whether a poll may be answered from it: within its time to live, or, for a running job whose
+         * polls follow one another less than that apart (one being read ahead), within {@code maxAge}.
+         */
+        boolean answerableAt(long now, long maxAge) {
+            return !expiredAt(now) || (!finished && now - readAt < maxAge && now - polledAt < ttl);
         }
 
         /** A finished job's status no longer changes: it is not read ahead. */
@@ -291,14 +329,20 @@ class JobStatusCache implements DisposableBean {
             return readAt;
         }
 
-        void answered() {
-            if (!answered) {
-                answered = true;
+        /** Notes a poll answered from it; written again only an eighth of the interval later. */
+        void polled(long now) {
+            if (now - polledAt >= ttl / 8) {
+                polledAt = now;
             }
         }
 
-        boolean wasAnswered() {
-            return answered;
+        /** Whether a poll was answered from it (or from the entry it replaced) since it was read. */
+        boolean polledSinceRead() {
+            return polledAt - readAt >= 0;
+        }
+
+        OptionalLong polledAt() {
+            return OptionalLong.of(polledAt);
         }
     }
 }

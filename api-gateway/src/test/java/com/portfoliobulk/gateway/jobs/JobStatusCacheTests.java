@@ -125,6 +125,7 @@ class JobStatusCacheTests {
         JobStatusCache cache = new JobStatusCache(
                 Duration.ofHours(1),
                 Duration.ofHours(1),
+                Duration.ofHours(10),
                 ids -> {
                     throw new IllegalStateException("database down");
                 },
@@ -135,6 +136,129 @@ class JobStatusCacheTests {
 
         assertThat(cache.job(PORTFOLIO, job.id(), reading(job(2)))).contains(job);
         assertThat(reads).hasValue(1);
+    }
+
+    @Test
+    void whileTheReadAheadIsLateThePollsAreAnsweredFromTheLastReadsAndDoNotWaitForTheDatabase() {
+        // The database takes longer than the time to live to answer each read ahead: the polls that
+        // follow one another get the job's last read, the poll's own and then each late read ahead's.
+        Duration ttl = Duration.ofMillis(500);
+        AtomicInteger version = new AtomicInteger(1);
+        JobStatusCache cache = new JobStatusCache(
+                ttl,
+                ttl,
+                Duration.ofMinutes(1),
+                ids -> {
+                    readsAhead.incrementAndGet();
+                    sleep(ttl.multipliedBy(2));
+                    return List.of(job(version.incrementAndGet()));
+                },
+                registry);
+        try {
+            List<Long> answered = new ArrayList<>();
+            Job first = cache.job(PORTFOLIO, job.id(), reading(job)).orElseThrow();
+            answered.add(first.version());
+            long until = System.nanoTime() + ttl.multipliedBy(6).toNanos();
+            while (System.nanoTime() < until) {
+                answered.add(cache.job(PORTFOLIO, job.id(), reading(job(99)))
+                        .orElseThrow()
+                        .version());
+                sleep(Duration.ofMillis(20));
+            }
+
+            assertThat(reads).as("polls that read the job themselves").hasValue(1);
+            assertThat(answered).doesNotContain(99L).isSorted();
+            assertThat(answered.getLast()).as("a late read ahead's row").isGreaterThan(1);
+            assertThat(polls("late")).isPositive();
+            assertThat(polls("database")).isEqualTo(1);
+        } finally {
+            cache.destroy();
+        }
+    }
+
+    @Test
+    void pastTheLongestAgeAPollReadsTheJobItselfWhateverTheReadAhead() {
+        Duration ttl = Duration.ofMillis(100);
+        CountDownLatch databaseStuck = new CountDownLatch(1);
+        JobStatusCache cache = new JobStatusCache(
+                ttl,
+                ttl,
+                Duration.ofMillis(500),
+                ids -> {
+                    readsAhead.incrementAndGet();
+                    await(databaseStuck);
+                    return List.of();
+                },
+                registry);
+        try {
+            pollTwice(cache);
+            Awaitility.await().untilAtomic(readsAhead, equalTo(1));
+            Job later = job(2);
+
+            Awaitility.await()
+                    .pollInterval(Duration.ofMillis(10))
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> cache.job(PORTFOLIO, job.id(), reading(later)).orElseThrow() == later);
+
+            assertThat(reads).hasValue(2);
+        } finally {
+            databaseStuck.countDown();
+            cache.destroy();
+        }
+    }
+
+    @Test
+    void aPollLaterThanTheTimeToLiveAfterTheOneBeforeReadsTheJobItselfEvenWhileAReadAheadIsLate() {
+        Duration ttl = Duration.ofMillis(100);
+        CountDownLatch databaseStuck = new CountDownLatch(1);
+        JobStatusCache cache = new JobStatusCache(
+                ttl,
+                ttl,
+                Duration.ofHours(1),
+                ids -> {
+                    readsAhead.incrementAndGet();
+                    await(databaseStuck);
+                    return List.of();
+                },
+                registry);
+        try {
+            pollTwice(cache);
+            Awaitility.await().untilAtomic(readsAhead, equalTo(1));
+            sleep(ttl.multipliedBy(2));
+            Job later = job(2);
+
+            assertThat(cache.job(PORTFOLIO, job.id(), reading(later))).contains(later);
+            assertThat(reads).hasValue(2);
+            assertThat(polls("late")).isZero();
+        } finally {
+            databaseStuck.countDown();
+            cache.destroy();
+        }
+    }
+
+    @Test
+    void aJobPolledOnceIsReadAgainByTheNextPollAfterTheTimeToLive() {
+        Duration ttl = Duration.ofMillis(50);
+        JobStatusCache cache = new JobStatusCache(
+                ttl,
+                ttl,
+                Duration.ofHours(1),
+                ids -> {
+                    readsAhead.incrementAndGet();
+                    return List.of();
+                },
+                registry);
+        try {
+            cache.job(PORTFOLIO, job.id(), reading(job));
+            sleep(ttl.multipliedBy(2));
+            Job later = job(2);
+
+            assertThat(cache.job(PORTFOLIO, job.id(), reading(later))).contains(later);
+            assertThat(readsAhead).hasValue(0);
+            assertThat(polls("late")).isZero();
+        } finally {
+            cache.destroy();
+        }
     }
 
     @Test
@@ -313,6 +437,15 @@ class JobStatusCacheTests {
         assertThat(reads).hasValue(2);
     }
 
+    private static void sleep(Duration time) {
+        try {
+            Thread.sleep(time);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             if (!latch.await(10, TimeUnit.SECONDS)) {
@@ -346,10 +479,12 @@ class JobStatusCacheTests {
         return cache(ttl, ttl);
     }
 
+    /** A cache whose longest age is ten times its time to live, as by default (1 s, 100 ms). */
     private JobStatusCache cache(Duration ttl, Duration finishedTtl) {
         return new JobStatusCache(
                 ttl,
                 finishedTtl,
+                ttl.multipliedBy(10),
                 ids -> {
                     readsAhead.incrementAndGet();
                     return stored.stream()

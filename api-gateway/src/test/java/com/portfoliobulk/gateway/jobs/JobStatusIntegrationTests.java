@@ -9,13 +9,21 @@ import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.gateway.support.WorkerSimulation;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -28,6 +36,12 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
 
     @Autowired
     PlatformTransactionManager transactions;
+
+    @Autowired
+    DataSource dataSource;
+
+    @Autowired
+    MeterRegistry registry;
 
     private WorkerSimulation worker;
 
@@ -77,7 +91,7 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
         worker.apply(tasks.get(0), "SUCCEEDED", null, "ANALYST");
         worker.apply(tasks.get(1), "SKIPPED", "OWNER_PROTECTED", null);
 
-        // A status answer may be as old as the status cache's time to live (50 ms).
+        // A status answer may be as old as the status cache's time to live (100 ms).
         Answer running = await().atMost(Duration.ofSeconds(5))
                 .until(
                         () -> api.get(viewer(portfolio.id()), path, Map.of("If-None-Match", etag)),
@@ -102,6 +116,75 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
         assertThat(finished.header("Retry-After"))
                 .as("no polling hint once finished")
                 .isNull();
+    }
+
+    @Test
+    void pollsThatFollowOneAnotherAreAnsweredAtOnceWhileTheDatabaseHoldsTheJobBack() throws Exception {
+        UUID jobId = offboardAnn();
+        String path = jobPath(portfolio.id(), jobId);
+        String token = viewer(portfolio.id());
+        double lateBefore = lateAnswers();
+        record Poll(long sentAt, long answeredAt, int status, String jobStatus) {}
+        List<Poll> polls = new CopyOnWriteArrayList<>();
+        AtomicBoolean polling = new AtomicBoolean(true);
+        long lockedAt;
+        long releasedAt;
+        // Four clients polling the job, a few milliseconds apart: the gateway reads it ahead.
+        try (ExecutorService clients = Executors.newFixedThreadPool(4)) {
+            for (int c = 0; c < 4; c++) {
+                clients.submit(() -> {
+                    while (polling.get()) {
+                        long sent = System.nanoTime();
+                        Answer answer = api.get(token, path);
+                        polls.add(new Poll(
+                                sent,
+                                System.nanoTime(),
+                                answer.status(),
+                                answer.body().path("status").asString()));
+                        Thread.sleep(10);
+                    }
+                    return null;
+                });
+            }
+            Thread.sleep(300);
+            try (Connection holder = dataSource.getConnection()) {
+                holder.setAutoCommit(false);
+                try (Statement lock = holder.createStatement()) {
+                    // Every read of a job now waits for this transaction, as for a database that does not
+                    // answer: the read ahead is late from here on.
+                    lock.execute("LOCK TABLE jobs.bulk_jobs IN ACCESS EXCLUSIVE MODE");
+                }
+                lockedAt = System.nanoTime();
+                Thread.sleep(600);
+                releasedAt = System.nanoTime();
+                holder.rollback();
+            } finally {
+                Thread.sleep(200);
+                polling.set(false);
+            }
+        }
+
+        // Polls sent while the job could not be read, past the time to live (100 ms) and within the
+        // longest age (1 s) of the last read: each answered from that read, before the database let go.
+        long margin = Duration.ofMillis(150).toNanos();
+        List<Poll> whileHeldBack = polls.stream()
+                .filter(poll -> poll.sentAt() > lockedAt && poll.sentAt() < releasedAt - margin)
+                .toList();
+        assertThat(whileHeldBack).hasSizeGreaterThan(10).allSatisfy(poll -> {
+            assertThat(poll.status()).isEqualTo(200);
+            assertThat(poll.jobStatus()).isEqualTo("QUEUED");
+            assertThat(poll.answeredAt())
+                    .as("answered while the job was held back")
+                    .isLessThan(releasedAt);
+        });
+        assertThat(lateAnswers()).isGreaterThan(lateBefore);
+    }
+
+    private double lateAnswers() {
+        return registry.get("bulk.job.status.polls")
+                .tag("answer", "late")
+                .counter()
+                .count();
     }
 
     @Test
