@@ -173,6 +173,10 @@ class JobStatusCache implements DisposableBean {
             return Futures.join(running);
         }
         fromDatabase.increment();
+        // A poll that follows the one before by less than the interval (past the longest age, then):
+        // the job is still being polled, and its new entry is answerable late and read ahead at once,
+        // however long this read took, so that the polls after it do not read it again each in turn.
+        boolean followed = cached != null && cached.followedAt(now);
         Optional<Job> job;
         try {
             job = read.get();
@@ -183,7 +187,8 @@ class JobStatusCache implements DisposableBean {
         }
         // Kept first, then taken back if a cancellation forgot the job since the read began (forget
         // drops the read under way before the entry, so one of the two always sees the other).
-        Entry entry = job.map(found -> entry(found, now, Entry.NOT_POLLED)).orElse(null);
+        OptionalLong polledAt = followed ? OptionalLong.of(System.nanoTime()) : Entry.NOT_POLLED;
+        Entry entry = job.map(found -> entry(found, now, polledAt)).orElse(null);
         if (entry != null) {
             remember(key, entry);
         } else {
@@ -313,7 +318,12 @@ class JobStatusCache implements DisposableBean {
          * polls follow one another less than that apart (one being read ahead), within {@code maxAge}.
          */
         boolean answerableAt(long now, long maxAge) {
-            return !expiredAt(now) || (!finished && now - readAt < maxAge && now - polledAt < ttl);
+            return !expiredAt(now) || (followedAt(now) && now - readAt < maxAge);
+        }
+
+        /** Whether a running job's polls follow one another less than the time to live apart, at {@code now}. */
+        boolean followedAt(long now) {
+            return !finished && now - polledAt < ttl;
         }
 
         /** A finished job's status no longer changes: it is not read ahead. */

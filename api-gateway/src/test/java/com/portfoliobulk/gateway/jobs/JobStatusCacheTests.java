@@ -192,7 +192,7 @@ class JobStatusCacheTests {
                 registry);
         try {
             pollTwice(cache);
-            Awaitility.await().untilAtomic(readsAhead, equalTo(1));
+            awaitTheStuckReadAhead();
             Job later = job(2);
 
             Awaitility.await()
@@ -200,6 +200,45 @@ class JobStatusCacheTests {
                     .atMost(Duration.ofSeconds(10))
                     .until(() -> cache.job(PORTFOLIO, job.id(), reading(later)).orElseThrow() == later);
 
+            assertThat(reads).hasValue(2);
+        } finally {
+            databaseStuck.countDown();
+            cache.destroy();
+        }
+    }
+
+    @Test
+    void afterAPollReadTheJobPastTheLongestAgeThePollsThatFollowAreAnsweredFromThatRead() {
+        Duration ttl = Duration.ofMillis(100);
+        CountDownLatch databaseStuck = new CountDownLatch(1);
+        JobStatusCache cache = new JobStatusCache(
+                ttl,
+                ttl,
+                Duration.ofMillis(300),
+                ids -> {
+                    readsAhead.incrementAndGet();
+                    await(databaseStuck);
+                    return List.of();
+                },
+                registry);
+        try {
+            pollTwice(cache);
+            awaitTheStuckReadAhead();
+            Job slowlyRead = job(2);
+            Supplier<Optional<Job>> slowRead = () -> {
+                reads.incrementAndGet();
+                sleep(ttl.multipliedBy(3).dividedBy(2));
+                return Optional.of(slowlyRead);
+            };
+            // Polls following one another until one reads the job itself, past the longest age; that
+            // read takes longer than the time to live.
+            Awaitility.await()
+                    .pollInterval(Duration.ofMillis(10))
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> cache.job(PORTFOLIO, job.id(), slowRead).orElseThrow() == slowlyRead);
+            assertThat(reads).hasValue(2);
+
+            assertThat(cache.job(PORTFOLIO, job.id(), reading(job(3)))).contains(slowlyRead);
             assertThat(reads).hasValue(2);
         } finally {
             databaseStuck.countDown();
@@ -223,7 +262,7 @@ class JobStatusCacheTests {
                 registry);
         try {
             pollTwice(cache);
-            Awaitility.await().untilAtomic(readsAhead, equalTo(1));
+            awaitTheStuckReadAhead();
             sleep(ttl.multipliedBy(2));
             Job later = job(2);
 
@@ -435,6 +474,14 @@ class JobStatusCacheTests {
 
         assertThat(cache.job(PORTFOLIO, job.id(), reading(job))).contains(job);
         assertThat(reads).hasValue(2);
+    }
+
+    /** Waits for the read ahead to begin, a few milliseconds at a time: the polls before still count as following. */
+    private void awaitTheStuckReadAhead() {
+        Awaitility.await()
+                .pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(5))
+                .untilAtomic(readsAhead, equalTo(1));
     }
 
     private static void sleep(Duration time) {
