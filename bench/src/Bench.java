@@ -974,11 +974,7 @@ public final class Bench {
      */
     Map<String, Double> statusAnswers(Map<String, String> scrapes) {
         Map<String, Double> figures = new LinkedHashMap<>();
-        String metrics = jvms.stream()
-                .filter(jvm -> gateway.equals(jvm.metricsUrl()))
-                .map(jvm -> scrapes.get(jvm.name()))
-                .findFirst()
-                .orElse(null);
+        String metrics = gatewayMetrics(scrapes);
         if (metrics != null) {
             for (String answer : List.of("memory", "late", "database", "joined")) {
                 figures.put(answer, sum(metrics, "bulk_job_status_polls_total", "answer=\"" + answer + "\""));
@@ -987,6 +983,62 @@ public final class Bench {
             figures.put("readAheadSeconds", sum(metrics, "bulk_job_status_read_ahead_seconds_sum", ""));
         }
         return figures;
+    }
+
+    /** The scrape of the JVM that answers the polls, the api-gateway's; null if there is none. */
+    String gatewayMetrics(Map<String, String> scrapes) {
+        return jvms.stream()
+                .filter(jvm -> gateway.equals(jvm.metricsUrl()))
+                .map(jvm -> scrapes.get(jvm.name()))
+                .findFirst()
+                .orElse(null);
+    }
+
+    /**
+     * The status polls' time inside the gateway, from its {@code http_server_requests_seconds}
+     * histogram (published only when the stack runs with
+     * {@code management.metrics.distribution.percentiles-histogram.http.server.requests=true}; null
+     * otherwise): from the request's observation, which starts in the first filter, to the answer
+     * written. The client's latency less this is the wait outside the gateway's handling: for a
+     * Tomcat thread to take the request and hand it on, for a core, and the client's own side.
+     * Percentiles are bucket bounds in milliseconds.
+     */
+    static Map<String, Object> serverLatency(String before, String after) {
+        TreeMap<Double, Double> end = statusBuckets(after);
+        if (end.isEmpty()) {
+            return null;
+        }
+        TreeMap<Double, Double> start = statusBuckets(before);
+        double total = end.lastEntry().getValue() - start.getOrDefault(end.lastKey(), 0.0);
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("count", total);
+        for (Map.Entry<String, Double> quantile : Map.of("p50", 0.5, "p99", 0.99).entrySet()) {
+            for (Map.Entry<Double, Double> bucket : end.entrySet()) {
+                if (bucket.getValue() - start.getOrDefault(bucket.getKey(), 0.0) >= quantile.getValue() * total) {
+                    figures.put(quantile.getKey(), bucket.getKey() * 1000);
+                    break;
+                }
+            }
+        }
+        return figures;
+    }
+
+    /** The status polls' cumulative bucket counts by upper bound in seconds, summed over their tags. */
+    static TreeMap<Double, Double> statusBuckets(String metrics) {
+        TreeMap<Double, Double> buckets = new TreeMap<>();
+        if (metrics == null) {
+            return buckets;
+        }
+        Matcher line = Pattern.compile("(?m)^http_server_requests_seconds_bucket\\{(.*)\\} (\\S+)$").matcher(metrics);
+        while (line.find()) {
+            String labels = line.group(1);
+            Matcher bound = Pattern.compile("le=\"([^\"]+)\"").matcher(labels);
+            if (labels.contains("/bulk-jobs/{jobId}\"") && labels.contains("method=\"GET\"") && bound.find()) {
+                double le = bound.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(bound.group(1));
+                buckets.merge(le, Double.parseDouble(line.group(2)), Double::sum);
+            }
+        }
+        return buckets;
     }
 
     /** Each JVM's peak heap used, live heap after a collection and resident set while each job ran. */
@@ -1240,6 +1292,10 @@ public final class Bench {
         Map<String, Object> sources = new LinkedHashMap<>();
         statusAnswers(scrapesAfter).forEach((name, after) -> sources.put(name, after - answersBefore.getOrDefault(name, 0.0)));
         phase.put("statusAnswers", sources);
+        Map<String, Object> server = serverLatency(gatewayMetrics(scrapesBefore.join()), gatewayMetrics(scrapesAfter));
+        if (server != null) {
+            phase.put("serverLatencyMillis", server);
+        }
         return phase;
     }
 
@@ -1591,6 +1647,15 @@ public final class Bench {
                                     ((Number) sources.get("joined")).doubleValue(),
                                     reads,
                                     reads == 0 ? 0 : ((Number) sources.get("readAheadSeconds")).doubleValue() * 1000 / reads));
+                }
+                if (phase.get("serverLatencyMillis") instanceof Map<?, ?> server && server.get("p99") != null) {
+                    md.append("- inside the gateway (its request timer's histogram, bucket bounds) during the phase at ")
+                            .append(phase.get("load"))
+                            .append(Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? " with" : " without")
+                            .append(String.format(Locale.ROOT, " If-None-Match: %.0f polls, p50 %.1f ms, p99 %.1f ms%n",
+                                    ((Number) server.get("count")).doubleValue(),
+                                    ((Number) server.get("p50")).doubleValue(),
+                                    ((Number) server.get("p99")).doubleValue()));
                 }
                 if (phase.get("gcPauses") instanceof Map<?, ?> pauses && !pauses.isEmpty()) {
                     List<String> parts = new ArrayList<>();
