@@ -93,6 +93,9 @@ public final class Bench {
                                      --relay-jvm; not with --one-jvm)
               --cpu-groups           put each JVM of the stack, PostgreSQL and the benchmark's clients
                                      in a CPU control group of its own, as containers would (needs root)
+              --cpu-weight NAME=N    with --cpu-groups: N times the default CPU weight for the group
+                                     NAME (repeatable), e.g. api-gateway=8, as a deployment giving
+                                     the API's gateways CPU first would
               --stack-option OPT     one more option for the local stack JVM (repeatable), e.g. -Xmx2g,
                                      after those ./run-local.sh uses (run.sh passes them)
               --env NAME=VALUE       one more environment variable for the local stack (repeatable)
@@ -174,7 +177,9 @@ public final class Bench {
         log("Load average at start: " + results.get("loadAverageAtStart"));
 
         startStack(resultsDir.resolve(runId + ".jfr"));
-        results.put("cpuGroups", options.cpuGroups ? cpuGroups.place(groupedProcesses()) : "none (as started; --cpu-groups places them)");
+        results.put("cpuGroups", options.cpuGroups
+                ? cpuGroups.place(groupedProcesses(), options.cpuWeights)
+                : "none (as started; --cpu-groups places them)");
         log("CPU groups: " + results.get("cpuGroups"));
         db = DriverManager.getConnection(jdbcUrl, "postgres", "postgres");
         results.put("postgres", postgresFacts());
@@ -411,8 +416,14 @@ public final class Bench {
 
         private Path root;
 
-        /** Places each group's processes; says where, or why not. */
-        String place(Map<String, List<Long>> groups) {
+        /**
+         * Places each group's processes, each group at the default weight times its entry in {@code
+         * weights} (1 if none); says where, or why not.
+         */
+        String place(Map<String, List<Long>> groups, Map<String, Integer> weights) {
+            if (!groups.keySet().containsAll(weights.keySet())) {
+                return "none: --cpu-weight names a group that is not one of " + groups.keySet();
+            }
             try {
                 Path controller = cpuController();
                 if (controller == null) {
@@ -427,6 +438,12 @@ public final class Bench {
                 for (Map.Entry<String, List<Long>> group : groups.entrySet()) {
                     Path dir = parent.resolve(group.getKey().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-"));
                     Files.createDirectories(dir);
+                    int times = weights.getOrDefault(group.getKey(), 1);
+                    if (times != 1) {
+                        // cgroup v2's default weight is 100, v1's shares 1024.
+                        boolean v2 = Files.exists(dir.resolve("cpu.weight"));
+                        Files.writeString(dir.resolve(v2 ? "cpu.weight" : "cpu.shares"), Integer.toString((v2 ? 100 : 1024) * times));
+                    }
                     for (long pid : group.getValue()) {
                         try {
                             Files.writeString(dir.resolve("cgroup.procs"), Long.toString(pid));
@@ -437,7 +454,9 @@ public final class Bench {
                         }
                     }
                 }
-                return "each of " + groups.keySet() + " in a group of its own, equal weights (" + parent + ")";
+                return "each of " + groups.keySet() + " in a group of its own, "
+                        + (weights.isEmpty() ? "equal weights" : "weights as the default times " + weights)
+                        + " (" + parent + ")";
             } catch (IOException | RuntimeException ex) {
                 remove();
                 return "none: the cpu controller refused (" + ex + ")";
@@ -2052,6 +2071,9 @@ public final class Bench {
 
         boolean cpuGroups;
 
+        /** Multiples of the default CPU weight, by group name (--cpu-weight). */
+        final Map<String, Integer> cpuWeights = new LinkedHashMap<>();
+
         boolean help;
 
         int pollSeconds = 8;
@@ -2080,6 +2102,14 @@ public final class Bench {
                     case "--one-jvm" -> options.oneJvm = true;
                     case "--relay-jvm" -> options.relayJvm = true;
                     case "--cpu-groups" -> options.cpuGroups = true;
+                    case "--cpu-weight" -> {
+                        String[] pair = args[++i].split("=", 2);
+                        int times = pair.length == 2 && pair[1].matches("[1-9][0-9]?") ? Integer.parseInt(pair[1]) : 0;
+                        if (times == 0) {
+                            throw new IllegalArgumentException("--cpu-weight NAME=N, N a whole number from 1 to 99");
+                        }
+                        options.cpuWeights.put(pair[0], times);
+                    }
                     case "--default-stack-option" -> options.defaultStackOptions.add(args[++i]);
                     case "--stack-option" -> options.stackOptions.add(args[++i]);
                     case "--env" -> {
@@ -2099,6 +2129,9 @@ public final class Bench {
             if (options.pollSeconds < 1 || options.pollSeconds > 120 || options.millionEmails < 1
                     || options.millionEmails > 1000) {
                 throw new IllegalArgumentException("--poll-seconds 1-120, --million-emails 1-1000");
+            }
+            if (!options.cpuWeights.isEmpty() && !options.cpuGroups) {
+                throw new IllegalArgumentException("--cpu-weight needs --cpu-groups");
             }
             if (options.relayJvm && options.oneJvm) {
                 throw new IllegalArgumentException("--relay-jvm needs each service in a JVM of its own: not with --one-jvm");
