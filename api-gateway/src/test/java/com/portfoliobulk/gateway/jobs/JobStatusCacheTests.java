@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class JobStatusCacheTests {
@@ -40,6 +41,14 @@ class JobStatusCacheTests {
 
     /** What a read ahead finds. */
     private volatile List<Job> stored = List.of();
+
+    /** The time to live of {@link #stuckCache}. */
+    private static final Duration STUCK_TTL = Duration.ofMillis(100);
+
+    /** What the read ahead of {@link #stuckCache} waits for: released after each test. */
+    private final CountDownLatch databaseStuck = new CountDownLatch(1);
+
+    private final List<JobStatusCache> started = new ArrayList<>();
 
     @Test
     void readsAheadAJobThatPollsWereAnsweredFromSoPollsDoNotWaitForTheDatabase() {
@@ -144,7 +153,7 @@ class JobStatusCacheTests {
         // follow one another get the job's last read, the poll's own and then each late read ahead's.
         Duration ttl = Duration.ofMillis(500);
         AtomicInteger version = new AtomicInteger(1);
-        JobStatusCache cache = new JobStatusCache(
+        JobStatusCache cache = started(new JobStatusCache(
                 ttl,
                 ttl,
                 Duration.ofMinutes(1),
@@ -153,132 +162,73 @@ class JobStatusCacheTests {
                     sleep(ttl.multipliedBy(2));
                     return List.of(job(version.incrementAndGet()));
                 },
-                registry);
-        try {
-            List<Long> answered = new ArrayList<>();
-            Job first = cache.job(PORTFOLIO, job.id(), reading(job)).orElseThrow();
-            answered.add(first.version());
-            long until = System.nanoTime() + ttl.multipliedBy(6).toNanos();
-            while (System.nanoTime() < until) {
-                answered.add(cache.job(PORTFOLIO, job.id(), reading(job(99)))
-                        .orElseThrow()
-                        .version());
-                sleep(Duration.ofMillis(20));
-            }
-
-            assertThat(reads).as("polls that read the job themselves").hasValue(1);
-            assertThat(answered).doesNotContain(99L).isSorted();
-            assertThat(answered.getLast()).as("a late read ahead's row").isGreaterThan(1);
-            assertThat(polls("late")).isPositive();
-            assertThat(polls("database")).isEqualTo(1);
-        } finally {
-            cache.destroy();
+                registry));
+        List<Long> answered = new ArrayList<>();
+        answered.add(cache.job(PORTFOLIO, job.id(), reading(job)).orElseThrow().version());
+        long until = System.nanoTime() + ttl.multipliedBy(6).toNanos();
+        while (System.nanoTime() < until) {
+            answered.add(cache.job(PORTFOLIO, job.id(), reading(job(99)))
+                    .orElseThrow()
+                    .version());
+            sleep(Duration.ofMillis(20));
         }
+
+        assertThat(reads).as("polls that read the job themselves").hasValue(1);
+        assertThat(answered).doesNotContain(99L).isSorted();
+        assertThat(answered.getLast()).as("a late read ahead's row").isGreaterThan(1);
+        assertThat(polls("late")).isPositive();
+        assertThat(polls("database")).isEqualTo(1);
     }
 
     @Test
     void pastTheLongestAgeAPollReadsTheJobItselfWhateverTheReadAhead() {
-        Duration ttl = Duration.ofMillis(100);
-        CountDownLatch databaseStuck = new CountDownLatch(1);
-        JobStatusCache cache = new JobStatusCache(
-                ttl,
-                ttl,
-                Duration.ofMillis(500),
-                ids -> {
-                    readsAhead.incrementAndGet();
-                    await(databaseStuck);
-                    return List.of();
-                },
-                registry);
-        try {
-            pollTwice(cache);
-            awaitTheStuckReadAhead();
-            Job later = job(2);
+        JobStatusCache cache = stuckCache(Duration.ofMillis(500));
+        pollTwice(cache);
+        awaitTheStuckReadAhead();
+        Job later = job(2);
 
-            Awaitility.await()
-                    .pollInterval(Duration.ofMillis(10))
-                    .atMost(Duration.ofSeconds(10))
-                    .until(() -> cache.job(PORTFOLIO, job.id(), reading(later)).orElseThrow() == later);
+        pollEvery10MillisUntil(cache, reading(later), later);
 
-            assertThat(reads).hasValue(2);
-        } finally {
-            databaseStuck.countDown();
-            cache.destroy();
-        }
+        assertThat(reads).hasValue(2);
     }
 
     @Test
     void afterAPollReadTheJobPastTheLongestAgeThePollsThatFollowAreAnsweredFromThatRead() {
-        Duration ttl = Duration.ofMillis(100);
-        CountDownLatch databaseStuck = new CountDownLatch(1);
-        JobStatusCache cache = new JobStatusCache(
-                ttl,
-                ttl,
-                Duration.ofMillis(300),
-                ids -> {
-                    readsAhead.incrementAndGet();
-                    await(databaseStuck);
-                    return List.of();
-                },
-                registry);
-        try {
-            pollTwice(cache);
-            awaitTheStuckReadAhead();
-            Job slowlyRead = job(2);
-            Supplier<Optional<Job>> slowRead = () -> {
-                reads.incrementAndGet();
-                sleep(ttl.multipliedBy(3).dividedBy(2));
-                return Optional.of(slowlyRead);
-            };
-            // Polls following one another until one reads the job itself, past the longest age; that
-            // read takes longer than the time to live.
-            Awaitility.await()
-                    .pollInterval(Duration.ofMillis(10))
-                    .atMost(Duration.ofSeconds(10))
-                    .until(() -> cache.job(PORTFOLIO, job.id(), slowRead).orElseThrow() == slowlyRead);
-            assertThat(reads).hasValue(2);
+        JobStatusCache cache = stuckCache(Duration.ofMillis(300));
+        pollTwice(cache);
+        awaitTheStuckReadAhead();
+        Job slowlyRead = job(2);
+        Supplier<Optional<Job>> slowRead = () -> {
+            reads.incrementAndGet();
+            sleep(STUCK_TTL.multipliedBy(3).dividedBy(2));
+            return Optional.of(slowlyRead);
+        };
+        // Polls following one another until one reads the job itself, past the longest age; that read
+        // takes longer than the time to live.
+        pollEvery10MillisUntil(cache, slowRead, slowlyRead);
+        assertThat(reads).hasValue(2);
 
-            assertThat(cache.job(PORTFOLIO, job.id(), reading(job(3)))).contains(slowlyRead);
-            assertThat(reads).hasValue(2);
-        } finally {
-            databaseStuck.countDown();
-            cache.destroy();
-        }
+        assertThat(cache.job(PORTFOLIO, job.id(), reading(job(3)))).contains(slowlyRead);
+        assertThat(reads).hasValue(2);
     }
 
     @Test
     void aPollLaterThanTheTimeToLiveAfterTheOneBeforeReadsTheJobItselfEvenWhileAReadAheadIsLate() {
-        Duration ttl = Duration.ofMillis(100);
-        CountDownLatch databaseStuck = new CountDownLatch(1);
-        JobStatusCache cache = new JobStatusCache(
-                ttl,
-                ttl,
-                Duration.ofHours(1),
-                ids -> {
-                    readsAhead.incrementAndGet();
-                    await(databaseStuck);
-                    return List.of();
-                },
-                registry);
-        try {
-            pollTwice(cache);
-            awaitTheStuckReadAhead();
-            sleep(ttl.multipliedBy(2));
-            Job later = job(2);
+        JobStatusCache cache = stuckCache(Duration.ofHours(1));
+        pollTwice(cache);
+        awaitTheStuckReadAhead();
+        sleep(STUCK_TTL.multipliedBy(2));
+        Job later = job(2);
 
-            assertThat(cache.job(PORTFOLIO, job.id(), reading(later))).contains(later);
-            assertThat(reads).hasValue(2);
-            assertThat(polls("late")).isZero();
-        } finally {
-            databaseStuck.countDown();
-            cache.destroy();
-        }
+        assertThat(cache.job(PORTFOLIO, job.id(), reading(later))).contains(later);
+        assertThat(reads).hasValue(2);
+        assertThat(polls("late")).isZero();
     }
 
     @Test
     void aJobPolledOnceIsReadAgainByTheNextPollAfterTheTimeToLive() {
         Duration ttl = Duration.ofMillis(50);
-        JobStatusCache cache = new JobStatusCache(
+        JobStatusCache cache = started(new JobStatusCache(
                 ttl,
                 ttl,
                 Duration.ofHours(1),
@@ -286,18 +236,14 @@ class JobStatusCacheTests {
                     readsAhead.incrementAndGet();
                     return List.of();
                 },
-                registry);
-        try {
-            cache.job(PORTFOLIO, job.id(), reading(job));
-            sleep(ttl.multipliedBy(2));
-            Job later = job(2);
+                registry));
+        cache.job(PORTFOLIO, job.id(), reading(job));
+        sleep(ttl.multipliedBy(2));
+        Job later = job(2);
 
-            assertThat(cache.job(PORTFOLIO, job.id(), reading(later))).contains(later);
-            assertThat(readsAhead).hasValue(0);
-            assertThat(polls("late")).isZero();
-        } finally {
-            cache.destroy();
-        }
+        assertThat(cache.job(PORTFOLIO, job.id(), reading(later))).contains(later);
+        assertThat(readsAhead).hasValue(0);
+        assertThat(polls("late")).isZero();
     }
 
     @Test
@@ -474,6 +420,43 @@ class JobStatusCacheTests {
 
         assertThat(cache.job(PORTFOLIO, job.id(), reading(job))).contains(job);
         assertThat(reads).hasValue(2);
+    }
+
+    /**
+     * A cache of {@link #STUCK_TTL} whose read ahead does not end before the test does, as with a
+     * database that does not answer.
+     */
+    private JobStatusCache stuckCache(Duration maxAge) {
+        return started(new JobStatusCache(
+                STUCK_TTL,
+                STUCK_TTL,
+                maxAge,
+                ids -> {
+                    readsAhead.incrementAndGet();
+                    await(databaseStuck);
+                    return List.of();
+                },
+                registry));
+    }
+
+    /** A cache with a read-ahead thread, stopped after the test. */
+    private JobStatusCache started(JobStatusCache cache) {
+        started.add(cache);
+        return cache;
+    }
+
+    @AfterEach
+    void stopCaches() {
+        databaseStuck.countDown();
+        started.forEach(JobStatusCache::destroy);
+    }
+
+    /** Polls every 10 ms, as clients following the job, until the answer is {@code expected}. */
+    private void pollEvery10MillisUntil(JobStatusCache cache, Supplier<Optional<Job>> read, Job expected) {
+        Awaitility.await()
+                .pollInterval(Duration.ofMillis(10))
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> cache.job(PORTFOLIO, job.id(), read).orElseThrow() == expected);
     }
 
     /** Waits for the read ahead to begin, a few milliseconds at a time: the polls before still count as following. */
