@@ -124,6 +124,7 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
         String path = jobPath(portfolio.id(), jobId);
         String token = viewer(portfolio.id());
         double lateBefore = lateAnswers();
+        double readsAheadBefore = readsAhead();
         record Poll(long sentAt, long answeredAt, int status, String jobStatus) {}
         List<Poll> polls = new CopyOnWriteArrayList<>();
         AtomicBoolean polling = new AtomicBoolean(true);
@@ -131,35 +132,40 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
         long releasedAt;
         // Four clients polling the job, a few milliseconds apart: the gateway reads it ahead.
         try (ExecutorService clients = Executors.newFixedThreadPool(4)) {
-            for (int c = 0; c < 4; c++) {
-                clients.submit(() -> {
-                    while (polling.get()) {
-                        long sent = System.nanoTime();
-                        Answer answer = api.get(token, path);
-                        polls.add(new Poll(
-                                sent,
-                                System.nanoTime(),
-                                answer.status(),
-                                answer.body().path("status").asString()));
-                        Thread.sleep(10);
-                    }
-                    return null;
-                });
-            }
-            Thread.sleep(300);
-            try (Connection holder = dataSource.getConnection()) {
-                holder.setAutoCommit(false);
-                try (Statement lock = holder.createStatement()) {
-                    // Every read of a job now waits for this transaction, as for a database that does not
-                    // answer: the read ahead is late from here on.
-                    lock.execute("LOCK TABLE jobs.bulk_jobs IN ACCESS EXCLUSIVE MODE");
+            try {
+                for (int c = 0; c < 4; c++) {
+                    clients.submit(() -> {
+                        while (polling.get()) {
+                            long sent = System.nanoTime();
+                            Answer answer = api.get(token, path);
+                            polls.add(new Poll(
+                                    sent,
+                                    System.nanoTime(),
+                                    answer.status(),
+                                    answer.body().path("status").asString()));
+                            Thread.sleep(10);
+                        }
+                        return null;
+                    });
                 }
-                lockedAt = System.nanoTime();
-                Thread.sleep(600);
-                releasedAt = System.nanoTime();
-                holder.rollback();
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> polls.size() >= 20 && readsAhead() > readsAheadBefore);
+                try (Connection holder = dataSource.getConnection()) {
+                    holder.setAutoCommit(false);
+                    try (Statement lock = holder.createStatement()) {
+                        // Every read of a job now waits for this transaction, as for a database that does not
+                        // answer: the read ahead is late from here on.
+                        lock.execute("LOCK TABLE jobs.bulk_jobs IN ACCESS EXCLUSIVE MODE");
+                    }
+                    lockedAt = System.nanoTime();
+                    Thread.sleep(600);
+                    releasedAt = System.nanoTime();
+                    holder.rollback();
+                }
+                long released = releasedAt;
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> polls.stream().anyMatch(poll -> poll.sentAt() > released));
             } finally {
-                Thread.sleep(200);
                 polling.set(false);
             }
         }
@@ -178,6 +184,10 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
                     .isLessThan(releasedAt);
         });
         assertThat(lateAnswers()).isGreaterThan(lateBefore);
+    }
+
+    private double readsAhead() {
+        return registry.get("bulk.job.status.read.ahead").timer().count();
     }
 
     private double lateAnswers() {
