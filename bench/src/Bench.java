@@ -96,6 +96,8 @@ public final class Bench {
               --cpu-weight NAME=N    with --cpu-groups: N times the default CPU weight for the group
                                      NAME (repeatable), e.g. api-gateway=8, as a deployment giving
                                      the API's gateways CPU first would
+              --cpu-max NAME=CORES   with --cpu-groups: at most CORES cores (e.g. 1 or 0.5) for the
+                                     group NAME (repeatable), a CPU limit as a container's would be
               --stack-option OPT     one more option for the local stack JVM (repeatable), e.g. -Xmx2g,
                                      after those ./run-local.sh uses (run.sh passes them)
               --env NAME=VALUE       one more environment variable for the local stack (repeatable)
@@ -178,7 +180,7 @@ public final class Bench {
 
         startStack(resultsDir.resolve(runId + ".jfr"));
         results.put("cpuGroups", options.cpuGroups
-                ? cpuGroups.place(groupedProcesses(), options.cpuWeights)
+                ? cpuGroups.place(groupedProcesses(), options.cpuWeights, options.cpuMax)
                 : "none (as started; --cpu-groups places them)");
         log("CPU groups: " + results.get("cpuGroups"));
         db = DriverManager.getConnection(jdbcUrl, "postgres", "postgres");
@@ -418,11 +420,12 @@ public final class Bench {
 
         /**
          * Places each group's processes, each group at the default weight times its entry in {@code
-         * weights} (1 if none); says where, or why not.
+         * weights} (1 if none) and limited to its entry in {@code maxCores} (none if none); says where,
+         * or why not.
          */
-        String place(Map<String, List<Long>> groups, Map<String, Integer> weights) {
-            if (!groups.keySet().containsAll(weights.keySet())) {
-                return "none: --cpu-weight names a group that is not one of " + groups.keySet();
+        String place(Map<String, List<Long>> groups, Map<String, Integer> weights, Map<String, Double> maxCores) {
+            if (!groups.keySet().containsAll(weights.keySet()) || !groups.keySet().containsAll(maxCores.keySet())) {
+                return "none: --cpu-weight or --cpu-max names a group that is not one of " + groups.keySet();
             }
             try {
                 Path controller = cpuController();
@@ -444,6 +447,17 @@ public final class Bench {
                         boolean v2 = Files.exists(dir.resolve("cpu.weight"));
                         Files.writeString(dir.resolve(v2 ? "cpu.weight" : "cpu.shares"), Integer.toString((v2 ? 100 : 1024) * times));
                     }
+                    Double cores = maxCores.get(group.getKey());
+                    if (cores != null) {
+                        // A quota of CPU time per period of 100 ms: cgroup v2's cpu.max, v1's cfs_quota_us.
+                        long quota = Math.round(cores * 100_000);
+                        if (Files.exists(dir.resolve("cpu.max"))) {
+                            Files.writeString(dir.resolve("cpu.max"), quota + " 100000");
+                        } else {
+                            Files.writeString(dir.resolve("cpu.cfs_period_us"), "100000");
+                            Files.writeString(dir.resolve("cpu.cfs_quota_us"), Long.toString(quota));
+                        }
+                    }
                     for (long pid : group.getValue()) {
                         try {
                             Files.writeString(dir.resolve("cgroup.procs"), Long.toString(pid));
@@ -456,6 +470,7 @@ public final class Bench {
                 }
                 return "each of " + groups.keySet() + " in a group of its own, "
                         + (weights.isEmpty() ? "equal weights" : "weights as the default times " + weights)
+                        + (maxCores.isEmpty() ? "" : ", at most so many cores: " + maxCores)
                         + " (" + parent + ")";
             } catch (IOException | RuntimeException ex) {
                 remove();
@@ -2074,6 +2089,9 @@ public final class Bench {
         /** Multiples of the default CPU weight, by group name (--cpu-weight). */
         final Map<String, Integer> cpuWeights = new LinkedHashMap<>();
 
+        /** At most so many cores, by group name (--cpu-max). */
+        final Map<String, Double> cpuMax = new LinkedHashMap<>();
+
         boolean help;
 
         int pollSeconds = 8;
@@ -2110,6 +2128,14 @@ public final class Bench {
                         }
                         options.cpuWeights.put(pair[0], times);
                     }
+                    case "--cpu-max" -> {
+                        String[] pair = args[++i].split("=", 2);
+                        double cores = pair.length == 2 && pair[1].matches("[0-9]+(\\.[0-9]+)?") ? Double.parseDouble(pair[1]) : 0;
+                        if (cores < 0.01 || cores > 64) {
+                            throw new IllegalArgumentException("--cpu-max NAME=CORES, CORES a number from 0.01 to 64");
+                        }
+                        options.cpuMax.put(pair[0], cores);
+                    }
                     case "--default-stack-option" -> options.defaultStackOptions.add(args[++i]);
                     case "--stack-option" -> options.stackOptions.add(args[++i]);
                     case "--env" -> {
@@ -2130,8 +2156,8 @@ public final class Bench {
                     || options.millionEmails > 1000) {
                 throw new IllegalArgumentException("--poll-seconds 1-120, --million-emails 1-1000");
             }
-            if (!options.cpuWeights.isEmpty() && !options.cpuGroups) {
-                throw new IllegalArgumentException("--cpu-weight needs --cpu-groups");
+            if ((!options.cpuWeights.isEmpty() || !options.cpuMax.isEmpty()) && !options.cpuGroups) {
+                throw new IllegalArgumentException("--cpu-weight and --cpu-max need --cpu-groups");
             }
             if (options.relayJvm && options.oneJvm) {
                 throw new IllegalArgumentException("--relay-jvm needs each service in a JVM of its own: not with --one-jvm");
