@@ -44,6 +44,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -1057,17 +1058,49 @@ public final class Bench {
         return figures;
     }
 
+    /**
+     * The upper bound, in milliseconds, of the histogram bucket that holds the slowest read ahead of the
+     * polled jobs between two scrapes of the gateway ({@code bulk_job_status_read_ahead_seconds}); null
+     * when none ran. A read ahead slower than the longest age ({@code status-max-age}) makes polls wait
+     * for the database.
+     */
+    static Double slowestReadAhead(String before, String after) {
+        TreeMap<Double, Double> end = buckets(after, "bulk_job_status_read_ahead_seconds_bucket", labels -> true);
+        if (end.isEmpty()) {
+            return null;
+        }
+        TreeMap<Double, Double> start = buckets(before, "bulk_job_status_read_ahead_seconds_bucket", labels -> true);
+        double total = end.lastEntry().getValue() - start.getOrDefault(end.lastKey(), 0.0);
+        if (total == 0) {
+            return null;
+        }
+        for (Map.Entry<Double, Double> bucket : end.entrySet()) {
+            if (bucket.getValue() - start.getOrDefault(bucket.getKey(), 0.0) >= total) {
+                return bucket.getKey() * 1000;
+            }
+        }
+        return null;
+    }
+
     /** The status polls' cumulative bucket counts by upper bound in seconds, summed over their tags. */
     static TreeMap<Double, Double> statusBuckets(String metrics) {
+        return buckets(
+                metrics,
+                "http_server_requests_seconds_bucket",
+                labels -> labels.contains("/bulk-jobs/{jobId}\"") && labels.contains("method=\"GET\""));
+    }
+
+    /** A histogram's cumulative bucket counts by upper bound in seconds, summed over the label sets taken. */
+    static TreeMap<Double, Double> buckets(String metrics, String name, Predicate<String> takeLabels) {
         TreeMap<Double, Double> buckets = new TreeMap<>();
         if (metrics == null) {
             return buckets;
         }
-        Matcher line = Pattern.compile("(?m)^http_server_requests_seconds_bucket\\{(.*)\\} (\\S+)$").matcher(metrics);
+        Matcher line = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{(.*)\\} (\\S+)$").matcher(metrics);
         while (line.find()) {
             String labels = line.group(1);
             Matcher bound = Pattern.compile("le=\"([^\"]+)\"").matcher(labels);
-            if (labels.contains("/bulk-jobs/{jobId}\"") && labels.contains("method=\"GET\"") && bound.find()) {
+            if (takeLabels.test(labels) && bound.find()) {
                 double le = bound.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(bound.group(1));
                 buckets.merge(le, Double.parseDouble(line.group(2)), Double::sum);
             }
@@ -1325,6 +1358,10 @@ public final class Bench {
         Map<String, Double> answersBefore = statusAnswers(scrapesBefore.join());
         Map<String, Object> sources = new LinkedHashMap<>();
         statusAnswers(scrapesAfter).forEach((name, after) -> sources.put(name, after - answersBefore.getOrDefault(name, 0.0)));
+        Double slowest = slowestReadAhead(gatewayMetrics(scrapesBefore.join()), gatewayMetrics(scrapesAfter));
+        if (slowest != null) {
+            sources.put("slowestReadAheadMillis", slowest);
+        }
         phase.put("statusAnswers", sources);
         Map<String, Object> server = serverLatency(gatewayMetrics(scrapesBefore.join()), gatewayMetrics(scrapesAfter));
         if (server != null) {
@@ -1673,14 +1710,17 @@ public final class Bench {
                             .append(String.format(Locale.ROOT,
                                     " If-None-Match: %.0f from memory, %.0f of them late (past the time to live,"
                                             + " the read ahead late), %.0f read from the database, %.0f waiting for"
-                                            + " another poll's read; %.0f reads ahead, %.1f ms on average%n",
+                                            + " another poll's read; %.0f reads ahead, %.1f ms on average%s%n",
                                     ((Number) sources.get("memory")).doubleValue()
                                             + ((Number) sources.get("late")).doubleValue(),
                                     ((Number) sources.get("late")).doubleValue(),
                                     ((Number) sources.get("database")).doubleValue(),
                                     ((Number) sources.get("joined")).doubleValue(),
                                     reads,
-                                    reads == 0 ? 0 : ((Number) sources.get("readAheadSeconds")).doubleValue() * 1000 / reads));
+                                    reads == 0 ? 0 : ((Number) sources.get("readAheadSeconds")).doubleValue() * 1000 / reads,
+                                    sources.get("slowestReadAheadMillis") instanceof Number slowest
+                                            ? String.format(Locale.ROOT, ", the slowest at most %.0f ms", slowest.doubleValue())
+                                            : ""));
                 }
                 if (phase.get("serverLatencyMillis") instanceof Map<?, ?> server && server.get("p99") != null) {
                     md.append("- inside the gateway (its request timer's histogram, bucket bounds) during the phase at ")
