@@ -1044,18 +1044,35 @@ public final class Bench {
             return null;
         }
         TreeMap<Double, Double> start = statusBuckets(before);
-        double total = end.lastEntry().getValue() - start.getOrDefault(end.lastKey(), 0.0);
         Map<String, Object> figures = new LinkedHashMap<>();
-        figures.put("count", total);
+        figures.put("count", end.lastEntry().getValue() - start.getOrDefault(end.lastKey(), 0.0));
         for (Map.Entry<String, Double> quantile : Map.of("p50", 0.5, "p99", 0.99).entrySet()) {
-            for (Map.Entry<Double, Double> bucket : end.entrySet()) {
-                if (bucket.getValue() - start.getOrDefault(bucket.getKey(), 0.0) >= quantile.getValue() * total) {
-                    figures.put(quantile.getKey(), bucket.getKey() * 1000);
-                    break;
-                }
+            Double bound = boundMillis(start, end, quantile.getValue());
+            if (bound != null) {
+                figures.put(quantile.getKey(), bound);
             }
         }
         return figures;
+    }
+
+    /**
+     * The upper bound, in milliseconds, of the first bucket that holds {@code fraction} of what a
+     * histogram counted between two readings of its cumulative buckets; null when it counted nothing.
+     */
+    static Double boundMillis(TreeMap<Double, Double> start, TreeMap<Double, Double> end, double fraction) {
+        if (end.isEmpty()) {
+            return null;
+        }
+        double total = end.lastEntry().getValue() - start.getOrDefault(end.lastKey(), 0.0);
+        if (total == 0) {
+            return null;
+        }
+        for (Map.Entry<Double, Double> bucket : end.entrySet()) {
+            if (bucket.getValue() - start.getOrDefault(bucket.getKey(), 0.0) >= fraction * total) {
+                return bucket.getKey() * 1000;
+            }
+        }
+        return null;
     }
 
     /**
@@ -1065,21 +1082,8 @@ public final class Bench {
      * for the database.
      */
     static Double slowestReadAhead(String before, String after) {
-        TreeMap<Double, Double> end = buckets(after, "bulk_job_status_read_ahead_seconds_bucket", labels -> true);
-        if (end.isEmpty()) {
-            return null;
-        }
-        TreeMap<Double, Double> start = buckets(before, "bulk_job_status_read_ahead_seconds_bucket", labels -> true);
-        double total = end.lastEntry().getValue() - start.getOrDefault(end.lastKey(), 0.0);
-        if (total == 0) {
-            return null;
-        }
-        for (Map.Entry<Double, Double> bucket : end.entrySet()) {
-            if (bucket.getValue() - start.getOrDefault(bucket.getKey(), 0.0) >= total) {
-                return bucket.getKey() * 1000;
-            }
-        }
-        return null;
+        String name = "bulk_job_status_read_ahead_seconds_bucket";
+        return boundMillis(buckets(before, name, labels -> true), buckets(after, name, labels -> true), 1.0);
     }
 
     /** The status polls' cumulative bucket counts by upper bound in seconds, summed over their tags. */
