@@ -954,8 +954,11 @@ public final class Bench {
             for (boolean conditional : List.of(false, true)) {
                 // How fast the job went while polled: polls of a job the stack applies at full speed
                 // and of one it barely moves are not the same measurement.
-                // PostgreSQL's autovacuum, sampled as during the jobs, is one thing that slows it.
-                MemorySampler sampler = new MemorySampler(jvms);
+                // PostgreSQL's autovacuum, sampled as during the jobs, is one thing that slows it. The
+                // JVMs' memory is not sampled here: a scrape of every JVM each second (about 340 KB of
+                // metrics text to write and to read) is load that neither a poller nor a monitoring
+                // system scraping every 15 s would add, and the phases do not report memory.
+                MemorySampler sampler = new MemorySampler(List.of());
                 sampler.start();
                 long endedBefore = endedTasks(get(jobUrl, null).body());
                 long start = System.nanoTime();
@@ -1250,8 +1253,10 @@ public final class Bench {
         // answer expired, which a client polling every 500 ms among 100 never does).
         long warmUp = TimeUnit.SECONDS.toNanos(1);
         long start = System.nanoTime() + warmUp;
+        Instant startedAt = Instant.now().plusNanos(start - System.nanoTime());
         long end = start + phaseNanos;
-        List<List<Long>> perClient = new ArrayList<>();
+        // Each client's polls: when each was sent (nanoseconds after the clock's start) and how long it took.
+        List<List<long[]>> perClient = new ArrayList<>();
         URI uri = URI.create(jobUrl);
         // The CPU used from the clock's start: the warm-up's answers are not counted either.
         CompletableFuture<CpuTime> cpuBefore = new CompletableFuture<>();
@@ -1268,7 +1273,7 @@ public final class Bench {
                 return null;
             });
             for (int c = 0; c < clients; c++) {
-                List<Long> mine = new ArrayList<>();
+                List<long[]> mine = new ArrayList<>();
                 perClient.add(mine);
                 long offset = intervalNanos * c / clients;
                 threads.submit(() -> {
@@ -1308,7 +1313,7 @@ public final class Bench {
                         }
                         long took = System.nanoTime() - sent;
                         if (sent >= start) {
-                            mine.add(took);
+                            mine.add(new long[] {sent - start, took});
                             switch (answer.status()) {
                                 case 200 -> ok.incrementAndGet();
                                 case 304 -> notModified.incrementAndGet();
@@ -1326,11 +1331,10 @@ public final class Bench {
         CpuTime cpu = CpuTime.now(jvmPids(), postmasterPid()).minus(cpuBefore.join());
         double clientCpu = (ownCpuNanos() - clientCpuBefore.join()) / 1e9;
         Map<String, String> scrapesAfter = scrapes();
-        List<Double> millis = new ArrayList<>();
-        for (List<Long> mine : perClient) {
-            for (long took : mine) {
-                millis.add(took / 1e6);
-            }
+        List<long[]> polls = perClient.stream().flatMap(List::stream).toList();
+        List<Double> millis = new ArrayList<>(polls.size());
+        for (long[] poll : polls) {
+            millis.add(poll[1] / 1e6);
         }
         Map<String, Object> phase = new LinkedHashMap<>();
         phase.put("load", saturate ? "saturation" : "200/s");
@@ -1340,6 +1344,7 @@ public final class Bench {
         phase.put("notModifiedPerSecond", notModified.get() / elapsed);
         phase.put("otherAnswers", other.get());
         phase.put("latencyMillis", percentiles(millis));
+        phase.put("stalls", stalls(polls, startedAt));
         // CPU per answer: the local stack's JVM (during a running job it includes the job's work, so
         // only the finished-job phases show what a poll costs the gateway) and this client.
         int answers = Math.max(1, millis.size());
@@ -1735,6 +1740,20 @@ public final class Bench {
                                     ((Number) server.get("p50")).doubleValue(),
                                     ((Number) server.get("p99")).doubleValue()));
                 }
+                if (phase.get("stalls") instanceof List<?> stalls && !stalls.isEmpty()) {
+                    List<String> parts = new ArrayList<>();
+                    for (Object each : stalls) {
+                        Map<?, ?> stall = (Map<?, ?>) each;
+                        parts.add(String.format(Locale.ROOT, "%s (%d, up to %.1f ms)",
+                                stall.get("at").toString().replaceFirst("^.*T", "").replaceFirst("Z$", ""),
+                                ((Number) stall.get("polls")).longValue(),
+                                ((Number) stall.get("longestMillis")).doubleValue()));
+                    }
+                    md.append("- the polls slower than the p99 during the phase at ").append(phase.get("load"))
+                            .append(Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? " with" : " without")
+                            .append(" If-None-Match, by stall (polls in flight together; UTC, polls): ")
+                            .append(String.join(", ", parts)).append("\n");
+                }
                 if (phase.get("gcPauses") instanceof Map<?, ?> pauses && !pauses.isEmpty()) {
                     List<String> parts = new ArrayList<>();
                     pauses.forEach((name, figures) -> {
@@ -1866,6 +1885,49 @@ public final class Bench {
 
     static String total(String json) {
         return number(json, "total");
+    }
+
+    /**
+     * The polls slower than the phase's p99, grouped into stalls: polls whose times in flight overlap
+     * were held up by one thing (a collection pause, a wait for a core, a slow read), and its
+     * wall-clock time lets it be matched with the JVMs' GC logs. The ten with the most polls, by time.
+     *
+     * @param polls each poll's time sent (nanoseconds after the clock's start) and time taken
+     */
+    static List<Map<String, Object>> stalls(List<long[]> polls, Instant startedAt) {
+        if (polls.isEmpty()) {
+            return List.of();
+        }
+        long[] taken = polls.stream().mapToLong(poll -> poll[1]).sorted().toArray();
+        long p99 = taken[(int) Math.min(taken.length - 1, Math.ceil(taken.length * 0.99) - 1)];
+        List<long[]> slow = polls.stream()
+                .filter(poll -> poll[1] > p99)
+                .sorted(Comparator.comparingLong(poll -> poll[0]))
+                .toList();
+        // Each stall: from, until (nanoseconds after the clock's start), polls, the longest.
+        List<long[]> stalls = new ArrayList<>();
+        for (long[] poll : slow) {
+            long[] last = stalls.isEmpty() ? null : stalls.getLast();
+            if (last != null && poll[0] <= last[1]) {
+                last[1] = Math.max(last[1], poll[0] + poll[1]);
+                last[2]++;
+                last[3] = Math.max(last[3], poll[1]);
+            } else {
+                stalls.add(new long[] {poll[0], poll[0] + poll[1], 1, poll[1]});
+            }
+        }
+        return stalls.stream()
+                .sorted(Comparator.comparingLong((long[] stall) -> stall[2]).reversed())
+                .limit(10)
+                .sorted(Comparator.comparingLong(stall -> stall[0]))
+                .map(stall -> {
+                    Map<String, Object> figures = new LinkedHashMap<>();
+                    figures.put("at", startedAt.plusNanos(stall[0]).toString());
+                    figures.put("polls", stall[2]);
+                    figures.put("longestMillis", stall[3] / 1e6);
+                    return figures;
+                })
+                .toList();
     }
 
     static Map<String, Object> percentiles(List<Double> values) {
