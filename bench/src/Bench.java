@@ -419,6 +419,9 @@ public final class Bench {
 
         private Path root;
 
+        /** The groups limited by --cpu-max, by name: their directories. */
+        private final Map<String, Path> limited = new LinkedHashMap<>();
+
         /**
          * Places each group's processes, each group at the default weight times its entry in {@code
          * weights} (1 if none) and limited to its entry in {@code maxCores} (none if none); says where,
@@ -450,6 +453,7 @@ public final class Bench {
                     }
                     Double cores = maxCores.get(group.getKey());
                     if (cores != null) {
+                        limited.put(group.getKey(), dir);
                         // A quota of CPU time per period of 100 ms: cgroup v2's cpu.max, v1's cfs_quota_us.
                         long quota = Math.round(cores * 100_000);
                         if (Files.exists(dir.resolve("cpu.max"))) {
@@ -479,6 +483,32 @@ public final class Bench {
             }
         }
 
+        /**
+         * How often and how long each limited group was held back by its limit so far (its {@code
+         * cpu.stat}: {@code nr_throttled}, and {@code throttled_time} in nanoseconds on cgroup v1,
+         * {@code throttled_usec} on v2): a throttled group runs none of its threads until the next
+         * period of 100 ms, whatever waits in them.
+         *
+         * @return by group name: periods throttled, milliseconds throttled
+         */
+        synchronized Map<String, double[]> throttling() {
+            Map<String, double[]> throttling = new LinkedHashMap<>();
+            limited.forEach((name, dir) -> {
+                String stat = readQuietly(dir.resolve("cpu.stat"));
+                double periods = statValue(stat, "nr_throttled");
+                double nanos = stat.contains("throttled_usec")
+                        ? statValue(stat, "throttled_usec") * 1000
+                        : statValue(stat, "throttled_time");
+                throttling.put(name, new double[] {periods, nanos / 1e6});
+            });
+            return throttling;
+        }
+
+        private static double statValue(String stat, String key) {
+            Matcher matcher = Pattern.compile("(?m)^" + key + " (\\d+)$").matcher(stat);
+            return matcher.find() ? Double.parseDouble(matcher.group(1)) : 0;
+        }
+
         /** Moves this JVM back and removes the groups, once the stack's processes are gone. */
         synchronized void remove() {
             if (parent == null) {
@@ -493,6 +523,7 @@ public final class Bench {
                 }
                 Files.delete(parent);
                 parent = null;
+                limited.clear();
             } catch (IOException ex) {
                 log("Could not remove the CPU groups under " + parent + ": " + ex);
             }
@@ -1263,6 +1294,7 @@ public final class Bench {
         CompletableFuture<Long> clientCpuBefore = new CompletableFuture<>();
         // The JVMs' metrics (pauses, the gateway's answers by source), from the clock's start too.
         CompletableFuture<Map<String, String>> scrapesBefore = new CompletableFuture<>();
+        CompletableFuture<Map<String, double[]>> throttlingBefore = new CompletableFuture<>();
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             threads.submit(() -> {
                 long wait = start - System.nanoTime();
@@ -1270,6 +1302,7 @@ public final class Bench {
                 cpuBefore.complete(CpuTime.now(jvmPids(), postmasterPid()));
                 clientCpuBefore.complete(ownCpuNanos());
                 scrapesBefore.complete(scrapes());
+                throttlingBefore.complete(cpuGroups.throttling());
                 return null;
             });
             for (int c = 0; c < clients; c++) {
@@ -1331,6 +1364,7 @@ public final class Bench {
         CpuTime cpu = CpuTime.now(jvmPids(), postmasterPid()).minus(cpuBefore.join());
         double clientCpu = (ownCpuNanos() - clientCpuBefore.join()) / 1e9;
         Map<String, String> scrapesAfter = scrapes();
+        Map<String, double[]> throttlingAfter = cpuGroups.throttling();
         List<long[]> polls = perClient.stream().flatMap(List::stream).toList();
         List<Double> millis = new ArrayList<>(polls.size());
         for (long[] poll : polls) {
@@ -1363,6 +1397,15 @@ public final class Bench {
                     "allocatedMiB", (after[2] - before[2]) / 1024 / 1024));
         });
         phase.put("gcPauses", pauses);
+        // What the CPU limits (--cpu-max) held back meanwhile.
+        Map<String, Object> throttled = new LinkedHashMap<>();
+        throttlingAfter.forEach((name, after) -> {
+            double[] before = throttlingBefore.join().getOrDefault(name, new double[2]);
+            throttled.put(name, Map.of("periods", Math.round(after[0] - before[0]), "millis", after[1] - before[1]));
+        });
+        if (!throttled.isEmpty()) {
+            phase.put("throttled", throttled);
+        }
         // Where the gateway's answers came from: polls that waited for the database.
         Map<String, Double> answersBefore = statusAnswers(scrapesBefore.join());
         Map<String, Object> sources = new LinkedHashMap<>();
@@ -1753,6 +1796,16 @@ public final class Bench {
                             .append(Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? " with" : " without")
                             .append(" If-None-Match, by stall (polls in flight together; UTC, polls): ")
                             .append(String.join(", ", parts)).append("\n");
+                }
+                if (phase.get("throttled") instanceof Map<?, ?> throttled) {
+                    List<String> parts = new ArrayList<>();
+                    throttled.forEach((name, figures) -> parts.add(String.format(Locale.ROOT, "%s %d periods of 100 ms (%.0f ms in all)",
+                            name,
+                            ((Number) ((Map<?, ?>) figures).get("periods")).longValue(),
+                            ((Number) ((Map<?, ?>) figures).get("millis")).doubleValue())));
+                    md.append("- held back by their CPU limits during the phase at ").append(phase.get("load"))
+                            .append(Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? " with" : " without")
+                            .append(" If-None-Match: ").append(String.join(", ", parts)).append("\n");
                 }
                 if (phase.get("gcPauses") instanceof Map<?, ?> pauses && !pauses.isEmpty()) {
                     List<String> parts = new ArrayList<>();
