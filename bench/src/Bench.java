@@ -1757,12 +1757,13 @@ public final class Bench {
             md.append("\n");
             for (Object item : (List<?>) polls.get("phases")) {
                 Map<?, ?> phase = (Map<?, ?>) item;
+                String during = "during the phase at " + phase.get("load")
+                        + (Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? " with" : " without") + " If-None-Match";
                 if (phase.get("statusAnswers") instanceof Map<?, ?> sources && sources.get("memory") != null) {
                     double reads = ((Number) sources.get("readsAhead")).doubleValue();
-                    md.append("- the gateway's answers during the phase at ").append(phase.get("load"))
-                            .append(Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? " with" : " without")
+                    md.append("- the gateway's answers ").append(during)
                             .append(String.format(Locale.ROOT,
-                                    " If-None-Match: %.0f from memory, %.0f of them late (past the time to live,"
+                                    ": %.0f from memory, %.0f of them late (past the time to live,"
                                             + " the read ahead late), %.0f read from the database, %.0f waiting for"
                                             + " another poll's read; %.0f reads ahead, %.1f ms on average%s%n",
                                     ((Number) sources.get("memory")).doubleValue()
@@ -1777,10 +1778,8 @@ public final class Bench {
                                             : ""));
                 }
                 if (phase.get("serverLatencyMillis") instanceof Map<?, ?> server && server.get("p99") != null) {
-                    md.append("- inside the gateway (its request timer's histogram, bucket bounds) during the phase at ")
-                            .append(phase.get("load"))
-                            .append(Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? " with" : " without")
-                            .append(String.format(Locale.ROOT, " If-None-Match: %.0f polls, p50 %.1f ms, p99 %.1f ms, the slowest at most %.1f ms%n",
+                    md.append("- inside the gateway (its request timer's histogram, bucket bounds) ").append(during)
+                            .append(String.format(Locale.ROOT, ": %.0f polls, p50 %.1f ms, p99 %.1f ms, the slowest at most %.1f ms%n",
                                     ((Number) server.get("count")).doubleValue(),
                                     ((Number) server.get("p50")).doubleValue(),
                                     ((Number) server.get("p99")).doubleValue(),
@@ -1795,9 +1794,8 @@ public final class Bench {
                                 ((Number) stall.get("polls")).longValue(),
                                 ((Number) stall.get("longestMillis")).doubleValue()));
                     }
-                    md.append("- the polls slower than the p99 during the phase at ").append(phase.get("load"))
-                            .append(Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? " with" : " without")
-                            .append(" If-None-Match, by stall (polls in flight together; UTC, polls): ")
+                    md.append("- the polls slower than the p99 ").append(during)
+                            .append(", by stall (polls in flight together; UTC, polls): ")
                             .append(String.join(", ", parts)).append("\n");
                 }
                 if (phase.get("throttled") instanceof Map<?, ?> throttled) {
@@ -1806,9 +1804,8 @@ public final class Bench {
                             name,
                             ((Number) ((Map<?, ?>) figures).get("periods")).longValue(),
                             ((Number) ((Map<?, ?>) figures).get("millis")).doubleValue())));
-                    md.append("- held back by their CPU limits during the phase at ").append(phase.get("load"))
-                            .append(Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? " with" : " without")
-                            .append(" If-None-Match: ").append(String.join(", ", parts)).append("\n");
+                    md.append("- held back by their CPU limits ").append(during)
+                            .append(": ").append(String.join(", ", parts)).append("\n");
                 }
                 if (phase.get("gcPauses") instanceof Map<?, ?> pauses && !pauses.isEmpty()) {
                     List<String> parts = new ArrayList<>();
@@ -1821,14 +1818,12 @@ public final class Bench {
                                 " (%.0f ms in all, %.1f ms on average; %.0f MiB allocated before them)",
                                 total, total / count, allocated)));
                     });
-                    md.append("- garbage collection pauses during the phase at ").append(phase.get("load"))
-                            .append(Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? " with" : " without")
-                            .append(" If-None-Match: ").append(String.join(", ", parts)).append("\n");
+                    md.append("- garbage collection pauses ").append(during)
+                            .append(": ").append(String.join(", ", parts)).append("\n");
                 }
                 if (phase.get("autovacuumSeconds") instanceof Map<?, ?> seen && !seen.isEmpty()) {
-                    md.append("- autovacuum during the phase at ").append(phase.get("load"))
-                            .append(Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? " with" : " without")
-                            .append(" If-None-Match: ").append(autovacuumSeen(seen)).append("\n");
+                    md.append("- autovacuum ").append(during)
+                            .append(": ").append(autovacuumSeen(seen)).append("\n");
                 }
             }
             md.append("\n");
