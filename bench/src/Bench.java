@@ -1763,8 +1763,8 @@ public final class Bench {
                     double reads = ((Number) sources.get("readsAhead")).doubleValue();
                     md.append("- the gateway's answers ").append(during)
                             .append(String.format(Locale.ROOT,
-                                    ": %.0f from memory, %.0f of them late (past the time to live,"
-                                            + " the read ahead late), %.0f read from the database, %.0f waiting for"
+                                    ": %.0f from memory, %.0f of them late (past the time to live:"
+                                            + " the read ahead late, or the polls paused), %.0f read from the database, %.0f waiting for"
                                             + " another poll's read; %.0f reads ahead, %.1f ms on average%s%n",
                                     ((Number) sources.get("memory")).doubleValue()
                                             + ((Number) sources.get("late")).doubleValue(),

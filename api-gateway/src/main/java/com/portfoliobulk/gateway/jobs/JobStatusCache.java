@@ -54,11 +54,15 @@ import org.springframework.stereotype.Component;
  * the interval), the polls of a job being read ahead are answered from its last read, read ahead or
  * not, for at most {@code bulk.gateway.jobs.status-max-age} (default 1 s) after that read: they do not
  * wait for the database when it is slowest. A job is being read ahead while polls follow one another
- * less than the interval apart; a poll that comes later than that after the one before (one client
- * polling now and then, or the first poll after a pause) reads the job itself once the interval is
- * over, and so does any poll past the longest age. (In the benchmark at 200 polls a second during a
- * job, about one poll in sixty had waited for the database, each time a read ahead was late, and
- * those polls made the p99.)
+ * less than the interval apart, and a job polled busily (its last two polls noted less than the
+ * interval apart) until no poll came for the longest age: the first poll after a gap in a busy job's
+ * polls (the gateway or its clients held up for a moment) is answered from the last read too, where
+ * it would read the job with the polls after it waiting for that read (in the benchmark, one such
+ * read after a gap kept 30 polls waiting for about 150 ms). A poll of a job polled now and then (one
+ * client polling every few seconds, or two polls back to back and then a pause) reads the job itself
+ * once the interval is over, and so does any poll past the longest age. (In the benchmark at 200
+ * polls a second during a job, about one poll in sixty had waited for the database, each time a read
+ * ahead was late, and those polls made the p99.)
  *
  * <p>One read per job at a time: the polls that find the entry expired while another poll is reading
  * the job wait for that read and answer its row (read after they arrived, or while they did), instead
@@ -67,11 +71,11 @@ import org.springframework.stereotype.Component;
  *
  * <p>Metrics: {@code bulk_job_status_polls_total} by {@code answer}, where it came from ({@code memory}:
  * a kept read within the interval; {@code late}: a kept read past the interval, its read ahead being
- * late; {@code database}: the poll read the job; {@code joined}: it waited for another poll's read),
- * and {@code bulk_job_status_read_ahead_seconds}, how long each read ahead took. A read ahead slower
- * than three quarters of the interval makes {@code late} answers, and one slower than the longest age
- * makes polls wait for the database: the share of {@code database} and {@code joined} answers of a
- * job polled by many shows it.
+ * late or its busy polling having paused; {@code database}: the poll read the job; {@code joined}: it
+ * waited for another poll's read), and {@code bulk_job_status_read_ahead_seconds}, how long each read
+ * ahead took. A read ahead slower than three quarters of the interval makes {@code late} answers, and
+ * one slower than the longest age makes polls wait for the database: the share of {@code database}
+ * and {@code joined} answers of a job polled by many shows it.
  */
 @Component
 class JobStatusCache implements DisposableBean {
@@ -84,7 +88,7 @@ class JobStatusCache implements DisposableBean {
 
     private final long finishedTtlNanos;
 
-    /** How old an answer of a job being read ahead may be while its read ahead is late. */
+    /** How old an answer of a job being followed may be while its read ahead is late or its polls paused. */
     private final long maxAgeNanos;
 
     private final ConcurrentHashMap<Key, Entry> entries = new ConcurrentHashMap<>();
@@ -173,10 +177,10 @@ class JobStatusCache implements DisposableBean {
             return Futures.join(running);
         }
         fromDatabase.increment();
-        // A poll that follows the one before by less than the interval (past the longest age, then):
-        // the job is still being polled, and its new entry is answerable late and read ahead at once,
+        // A poll of a job being followed (past the longest age, then: see Entry#followedAt): the job is
+        // still being polled, and its new entry is answerable late and read ahead at once,
         // however long this read took, so that the polls after it do not read it again each in turn.
-        boolean followed = cached != null && cached.followedAt(now);
+        boolean followed = cached != null && cached.followedAt(now, maxAgeNanos);
         Optional<Job> job;
         try {
             job = read.get();
@@ -188,7 +192,8 @@ class JobStatusCache implements DisposableBean {
         // Kept first, then taken back if a cancellation forgot the job since the read began (forget
         // drops the read under way before the entry, so one of the two always sees the other).
         OptionalLong polledAt = followed ? OptionalLong.of(System.nanoTime()) : Entry.NOT_POLLED;
-        Entry entry = job.map(found -> entry(found, now, polledAt)).orElse(null);
+        Entry entry = job.map(found -> entry(found, now, polledAt, followed && cached.busy()))
+                .orElse(null);
         if (entry != null) {
             remember(key, entry);
         } else {
@@ -245,7 +250,7 @@ class JobStatusCache implements DisposableBean {
         due.forEach((key, entry) -> {
             Job job = read.get(key.jobId());
             if (job != null && job.portfolioId().equals(key.portfolioId())) {
-                entries.replace(key, entry, entry(job, now, entry.polledAt()));
+                entries.replace(key, entry, entry(job, now, entry.polledAt(), entry.busy()));
             } else {
                 entries.remove(key, entry);
             }
@@ -271,11 +276,11 @@ class JobStatusCache implements DisposableBean {
         entries.merge(key, entry, (kept, read) -> read.readAt() - kept.readAt() >= 0 ? read : kept);
     }
 
-    /** An entry read at {@code readAt}; {@code polledAt} is carried over from the one it replaces. */
-    private Entry entry(Job job, long readAt, OptionalLong polledAt) {
+    /** An entry read at {@code readAt}; {@code polledAt} and {@code busy} carried over from the one it replaces. */
+    private Entry entry(Job job, long readAt, OptionalLong polledAt, boolean busy) {
         boolean finished = job.status().isTerminal();
         long ttl = finished ? finishedTtlNanos : ttlNanos;
-        return new Entry(job, readAt, ttl, finished, polledAt.orElse(readAt - ttl));
+        return new Entry(job, readAt, ttl, finished, polledAt.orElse(readAt - ttl), busy);
     }
 
     private record Key(UUID portfolioId, UUID jobId) {}
@@ -301,12 +306,19 @@ class JobStatusCache implements DisposableBean {
         /** When a poll was last answered from it (to an eighth of the interval); a time to live before {@code readAt} if none. */
         private volatile long polledAt;
 
-        Entry(Job job, long readAt, long ttl, boolean finished, long polledAt) {
+        /**
+         * Whether the last poll noted followed the one noted before by less than the time to live: the
+         * job is polled busily (by many clients, or one polling often), not now and then.
+         */
+        private volatile boolean busy;
+
+        Entry(Job job, long readAt, long ttl, boolean finished, long polledAt, boolean busy) {
             this.job = job;
             this.readAt = readAt;
             this.ttl = ttl;
             this.finished = finished;
             this.polledAt = polledAt;
+            this.busy = busy;
         }
 
         boolean expiredAt(long now) {
@@ -314,16 +326,26 @@ class JobStatusCache implements DisposableBean {
         }
 
         /**
-         * Whether a poll may be answered from it: within its time to live, or, for a running job whose
-         * polls follow one another less than that apart (one being read ahead), within {@code maxAge}.
+         * Whether a poll may be answered from it: within its time to live, or, for a running job being
+         * followed (see {@link #followedAt}), within {@code maxAge}.
          */
         boolean answerableAt(long now, long maxAge) {
-            return !expiredAt(now) || (followedAt(now) && now - readAt < maxAge);
+            return !expiredAt(now) || (followedAt(now, maxAge) && now - readAt < maxAge);
         }
 
-        /** Whether a running job's polls follow one another less than the time to live apart, at {@code now}. */
-        boolean followedAt(long now) {
-            return !finished && now - polledAt < ttl;
+        /**
+         * Whether a running job is being followed at {@code now}: its last poll came less than the time
+         * to live ago, or, if it was polled busily, less than {@code maxAge} ago. A gap in a busy job's
+         * polls (the gateway or its clients held up for a moment) then does not send the first poll
+         * after it to the database with the others waiting for that read; a job polled now and then is
+         * read by its next poll once the time to live is over.
+         */
+        boolean followedAt(long now, long maxAge) {
+            return !finished && (now - polledAt < ttl || (busy && now - polledAt < maxAge));
+        }
+
+        boolean busy() {
+            return busy;
         }
 
         /** A finished job's status no longer changes: it is not read ahead. */
@@ -341,7 +363,9 @@ class JobStatusCache implements DisposableBean {
 
         /** Notes a poll answered from it; written again only an eighth of the interval later. */
         void polled(long now) {
-            if (now - polledAt >= ttl / 8) {
+            long since = now - polledAt;
+            if (since >= ttl / 8) {
+                busy = since < ttl;
                 polledAt = now;
             }
         }

@@ -213,7 +213,28 @@ class JobStatusCacheTests {
     }
 
     @Test
-    void aPollLaterThanTheTimeToLiveAfterTheOneBeforeReadsTheJobItselfEvenWhileAReadAheadIsLate() {
+    void aGapInABusyJobsPollsIsAnsweredFromItsLastReadNotFromTheDatabase() {
+        // Polls 15 ms apart (a job polled busily), then none for twice the time to live (the gateway or
+        // its clients held up), with no read ahead made meanwhile: the first poll after the gap is
+        // answered from the last read, within the longest age, and the polls after it too.
+        JobStatusCache cache = stuckCache(Duration.ofHours(1));
+        for (int poll = 0; poll < 6; poll++) {
+            cache.job(PORTFOLIO, job.id(), reading(job));
+            sleep(Duration.ofMillis(15));
+        }
+        sleep(STUCK_TTL.multipliedBy(2));
+
+        assertThat(cache.job(PORTFOLIO, job.id(), reading(job(2)))).contains(job);
+        assertThat(cache.job(PORTFOLIO, job.id(), reading(job(2)))).contains(job);
+        assertThat(reads).hasValue(1);
+        assertThat(polls("late")).isEqualTo(2);
+        assertThat(polls("database")).isEqualTo(1);
+    }
+
+    @Test
+    void aPollLaterThanTheTimeToLiveAfterTheOneBeforeOfAJobPolledNowAndThenReadsTheJobItself() {
+        // Two polls back to back are no busy polling: the poll after a pause reads the job, even while
+        // a read ahead is late.
         JobStatusCache cache = stuckCache(Duration.ofHours(1));
         pollTwice(cache);
         awaitTheStuckReadAhead();
