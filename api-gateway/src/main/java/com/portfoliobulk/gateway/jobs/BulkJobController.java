@@ -153,9 +153,7 @@ class BulkJobController {
             })
     @ApiResponse(responseCode = "304", description = "Not modified since the ETag in If-None-Match.")
     @ApiResponse(responseCode = "404", description = "No such job in this portfolio.")
-    // Not "preview": that path is the preview's, a POST, and a GET of it is answered 405 naming POST,
-    // not 400 for a job id that is no UUID.
-    @GetMapping(path = "/{jobId:(?!preview$).+}", produces = MediaType.APPLICATION_JSON_VALUE)
+    @GetMapping(path = "/{jobId}", produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<JobView> job(@PathVariable UUID portfolioId, @PathVariable UUID jobId, WebRequest request) {
         access.requireView(portfolioId);
         Job job = progress.status(portfolioId, jobId);

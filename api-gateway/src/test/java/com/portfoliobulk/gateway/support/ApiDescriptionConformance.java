@@ -144,18 +144,14 @@ public final class ApiDescriptionConformance implements ClientHttpRequestInterce
             }
         }
 
-        /**
-         * The operation of the most specific path that matches, as the gateway routes: a path that
-         * matches a literal template (/bulk-jobs/preview) is that path's, also for a method it does
-         * not have (a route the description does not have), never the operation of a template with a
-         * variable in its place (/bulk-jobs/{jobId}).
-         */
         JsonNode operation(String path, String method) {
             for (Map.Entry<Pattern, String> template : paths.entrySet()) {
                 if (template.getKey().matcher(path).matches()) {
                     JsonNode operation =
                             document.path("paths").path(template.getValue()).path(method);
-                    return operation.isMissingNode() ? null : operation;
+                    if (!operation.isMissingNode()) {
+                        return operation;
+                    }
                 }
             }
             return null;

@@ -74,28 +74,6 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
     }
 
     @Test
-    void aGetOfThePreviewIsAMethodNotAllowedProblemNamingPost() {
-        UUID portfolio = directory.portfolio().id();
-
-        // The preview's path sits where a job's id would: it is the preview's, not a malformed job id.
-        Answer answer = api.get(admin(portfolio), jobsPath(portfolio) + "/preview");
-
-        assertProblem(answer, 405);
-        assertThat(methods(answer.header("Allow"))).containsExactly("POST");
-        assertThat(answer.body().path("detail").asString()).startsWith("Method 'GET' is not supported here; use ");
-    }
-
-    @Test
-    void aJobIdThatIsNoUuidIsStillABadRequestNamingIt() {
-        UUID portfolio = directory.portfolio().id();
-
-        Answer answer = api.get(admin(portfolio), jobsPath(portfolio) + "/previews");
-
-        assertProblem(answer, 400);
-        assertThat(answer.body().toString()).contains("jobId");
-    }
-
-    @Test
     void traceIsAMethodNotAllowedProblemNamingItWithTheResourcesOwnMethods() throws Exception {
         UUID portfolio = directory.portfolio().id();
         HttpResponse<String> delete = send(HttpRequest.newBuilder(uri(jobsPath(portfolio)))
