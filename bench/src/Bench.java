@@ -27,6 +27,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -99,6 +100,9 @@ public final class Bench {
                                      the API's gateways CPU first would
               --cpu-max NAME=CORES   with --cpu-groups: at most CORES cores (e.g. 1 or 0.5) for the
                                      group NAME (repeatable), a CPU limit as a container's would be
+              --cpu-idle NAME        with --cpu-groups: the group NAME (repeatable) runs only on CPU
+                                     that no other group wants (its cpu.idle; systemd's
+                                     CPUWeight=idle), as batch work on a shared host may
               --stack-option OPT     one more option for the local stack JVM (repeatable), e.g. -Xmx2g,
                                      after those ./run-local.sh uses (run.sh passes them)
               --env NAME=VALUE       one more environment variable for the local stack (repeatable)
@@ -181,7 +185,7 @@ public final class Bench {
 
         startStack(resultsDir.resolve(runId + ".jfr"));
         results.put("cpuGroups", options.cpuGroups
-                ? cpuGroups.place(groupedProcesses(), options.cpuWeights, options.cpuMax)
+                ? cpuGroups.place(groupedProcesses(), options.cpuWeights, options.cpuMax, options.cpuIdle)
                 : "none (as started; --cpu-groups places them)");
         log("CPU groups: " + results.get("cpuGroups"));
         db = DriverManager.getConnection(jdbcUrl, "postgres", "postgres");
@@ -424,12 +428,19 @@ public final class Bench {
 
         /**
          * Places each group's processes, each group at the default weight times its entry in {@code
-         * weights} (1 if none) and limited to its entry in {@code maxCores} (none if none); says where,
-         * or why not.
+         * weights} (1 if none), limited to its entry in {@code maxCores} (none if none), and idle if in
+         * {@code idle}; says where, or why not.
          */
-        String place(Map<String, List<Long>> groups, Map<String, Integer> weights, Map<String, Double> maxCores) {
-            if (!groups.keySet().containsAll(weights.keySet()) || !groups.keySet().containsAll(maxCores.keySet())) {
-                return "none: --cpu-weight or --cpu-max names a group that is not one of " + groups.keySet();
+        String place(
+                Map<String, List<Long>> groups,
+                Map<String, Integer> weights,
+                Map<String, Double> maxCores,
+                Set<String> idle) {
+            if (!groups.keySet().containsAll(weights.keySet())
+                    || !groups.keySet().containsAll(maxCores.keySet())
+                    || !groups.keySet().containsAll(idle)) {
+                return "none: --cpu-weight, --cpu-max or --cpu-idle names a group that is not one of "
+                        + groups.keySet();
             }
             try {
                 Path controller = cpuController();
@@ -450,6 +461,11 @@ public final class Bench {
                         // cgroup v2's default weight is 100, v1's shares 1024.
                         boolean v2 = Files.exists(dir.resolve("cpu.weight"));
                         Files.writeString(dir.resolve(v2 ? "cpu.weight" : "cpu.shares"), Integer.toString((v2 ? 100 : 1024) * times));
+                    }
+                    if (idle.contains(group.getKey())) {
+                        // SCHED_IDLE for the group among its siblings: any other group's thread that
+                        // wakes takes the CPU from it at once (cgroup v1 and v2, Linux 5.15 and later).
+                        Files.writeString(dir.resolve("cpu.idle"), "1");
                     }
                     Double cores = maxCores.get(group.getKey());
                     if (cores != null) {
@@ -476,6 +492,7 @@ public final class Bench {
                 return "each of " + groups.keySet() + " in a group of its own, "
                         + (weights.isEmpty() ? "equal weights" : "weights as the default times " + weights)
                         + (maxCores.isEmpty() ? "" : ", at most so many cores: " + maxCores)
+                        + (idle.isEmpty() ? "" : ", idle (only CPU no other group wants): " + idle)
                         + " (" + parent + ")";
             } catch (IOException | RuntimeException ex) {
                 remove();
@@ -2249,6 +2266,9 @@ public final class Bench {
         /** At most so many cores, by group name (--cpu-max). */
         final Map<String, Double> cpuMax = new LinkedHashMap<>();
 
+        /** The groups that run only on CPU no other group wants (--cpu-idle). */
+        final Set<String> cpuIdle = new LinkedHashSet<>();
+
         boolean help;
 
         int pollSeconds = 8;
@@ -2293,6 +2313,7 @@ public final class Bench {
                         }
                         options.cpuMax.put(pair[0], cores);
                     }
+                    case "--cpu-idle" -> options.cpuIdle.add(args[++i]);
                     case "--default-stack-option" -> options.defaultStackOptions.add(args[++i]);
                     case "--stack-option" -> options.stackOptions.add(args[++i]);
                     case "--env" -> {
@@ -2313,8 +2334,9 @@ public final class Bench {
                     || options.millionEmails > 1000) {
                 throw new IllegalArgumentException("--poll-seconds 1-120, --million-emails 1-1000");
             }
-            if ((!options.cpuWeights.isEmpty() || !options.cpuMax.isEmpty()) && !options.cpuGroups) {
-                throw new IllegalArgumentException("--cpu-weight and --cpu-max need --cpu-groups");
+            if ((!options.cpuWeights.isEmpty() || !options.cpuMax.isEmpty() || !options.cpuIdle.isEmpty())
+                    && !options.cpuGroups) {
+                throw new IllegalArgumentException("--cpu-weight, --cpu-max and --cpu-idle need --cpu-groups");
             }
             if (options.relayJvm && options.oneJvm) {
                 throw new IllegalArgumentException("--relay-jvm needs each service in a JVM of its own: not with --one-jvm");
