@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -538,7 +539,8 @@ class PortfolioAdministration {
         if (names == null || names.isEmpty()) {
             throw AdminProblems.invalid("permissions", "must name at least one of " + knownNames);
         }
-        Set<String> granted = new LinkedHashSet<>();
+        // Each permission once, as the job requests list each e-mail, account and user once.
+        Map<String, Integer> granted = new LinkedHashMap<>();
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i) == null ? "" : names.get(i).strip().toUpperCase(Locale.ROOT);
             if (!known.test(name)) {
@@ -546,9 +548,14 @@ class PortfolioAdministration {
                         "permissions[" + i + "]",
                         "'" + names.get(i) + "' is not a permission; choose from " + knownNames);
             }
-            granted.add(name);
+            Integer first = granted.putIfAbsent(name, i);
+            if (first != null) {
+                throw AdminProblems.invalid(
+                        "permissions[" + i + "]",
+                        "'" + names.get(i) + "' is listed twice (also permissions[" + first + "])");
+            }
         }
-        return List.copyOf(granted);
+        return List.copyOf(granted.keySet());
     }
 
     private static <E extends Enum<E>> Optional<E> parse(Class<E> type, String name) {

@@ -133,7 +133,7 @@ class PortfolioAdministrationController {
 
     @Operation(
             summary = "Define a custom portfolio role",
-            description = "A code, a name, a description and permissions out of USER_MANAGEMENT_VIEW,"
+            description = "A code, a name, a description and permissions, each once, out of USER_MANAGEMENT_VIEW,"
                     + " USER_MANAGEMENT_EDIT, PORTFOLIO_USERS_MANAGE and ACCOUNT_ROLES_MANAGE. Needs"
                     + " PORTFOLIO_USERS_MANAGE; anyone but the Owner names only permissions they hold (403 naming"
                     + " `permissions` otherwise).")
@@ -176,7 +176,7 @@ class PortfolioAdministrationController {
 
     @Operation(
             summary = "Define a custom account role",
-            description = "A code, a name, a description and named permissions (VIEW_ACCOUNT, VIEW_REPORTS,"
+            description = "A code, a name, a description and named permissions, each once (VIEW_ACCOUNT, VIEW_REPORTS,"
                     + " MANAGE_CAMPAIGNS, CREATE_CONTENT, PUBLISH_CONTENT, RESPOND_TO_MESSAGES, MANAGE_USERS,"
                     + " MANAGE_INTEGRATIONS, MANAGE_BILLING). Needs ACCOUNT_ROLES_MANAGE.")
     @ApiResponse(responseCode = "201", description = "Defined.")

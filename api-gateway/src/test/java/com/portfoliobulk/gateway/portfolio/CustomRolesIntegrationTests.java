@@ -36,6 +36,12 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
         assertFieldProblem(call(HttpMethod.POST, owner, path("/portfolio-roles"), """
                         {"code":"ADMIN","name":"Another admin","permissions":["USER_MANAGEMENT_VIEW"]}
                         """), 422, "code");
+        Answer twice = call(HttpMethod.POST, owner, path("/portfolio-roles"), """
+                {"code":"ECHO","name":"Echo","permissions":["USER_MANAGEMENT_VIEW","PORTFOLIO_USERS_MANAGE","user_management_view"]}
+                """);
+        assertFieldProblem(twice, 422, "permissions[2]");
+        assertThat(twice.text()).contains("listed twice (also permissions[0])");
+        assertProblem(call(HttpMethod.DELETE, owner, path("/portfolio-roles/ECHO"), null), 404);
 
         UUID auditorId = portfolio.user("auditor");
         Answer added = call(
@@ -181,6 +187,9 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
                         """), 422, "code");
         assertFieldProblem(call(HttpMethod.POST, owner, path("/account-roles"), """
                         {"code":"HELPER","name":"Helper","permissions":["VIEW_ACCOUNT","FLY"]}
+                        """), 422, "permissions[1]");
+        assertFieldProblem(call(HttpMethod.POST, owner, path("/account-roles"), """
+                        {"code":"HELPER","name":"Helper","permissions":["VIEW_ACCOUNT"," view_account "]}
                         """), 422, "permissions[1]");
 
         Answer inUse = call(HttpMethod.DELETE, owner, path("/account-roles/REGIONAL_LEAD"), null);
