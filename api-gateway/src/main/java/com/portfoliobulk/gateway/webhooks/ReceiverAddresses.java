@@ -43,6 +43,30 @@ class ReceiverAddresses {
         this.system = system;
     }
 
+    /**
+     * The receiver {@code url} names, as one string for every spelling of it: the scheme and host in
+     * lower case (RFC 3986 compares them without case), no port when it is the scheme's default, and
+     * {@code /} for an empty path. Path and query stay as written: {@code /hook} and {@code /hook/} may
+     * be different receivers. A URL that does not parse stands for itself.
+     */
+    static String receiver(String url) {
+        try {
+            URI uri = new URI(url.strip());
+            if (uri.getScheme() == null || uri.getHost() == null) {
+                return url.strip();
+            }
+            String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+            int port = uri.getPort();
+            boolean defaultPort =
+                    port == -1 || port == (scheme.equals("https") ? 443 : scheme.equals("http") ? 80 : -2);
+            String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+            return scheme + "://" + uri.getHost().toLowerCase(Locale.ROOT) + (defaultPort ? "" : ":" + port) + path
+                    + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        } catch (URISyntaxException ex) {
+            return url.strip();
+        }
+    }
+
     /** Why {@code url} cannot receive webhooks; empty when it can. */
     Optional<String> problem(String url) {
         if (url == null || url.isBlank()) {

@@ -25,8 +25,8 @@ interface SubscriptionRepository extends Repository<SubscriptionRepository.Row, 
     /** How many subscriptions the portfolio has. */
     long countByPortfolioId(UUID portfolioId);
 
-    /** The portfolio's subscriptions to exactly this URL. */
-    List<Row> findByPortfolioIdAndUrl(UUID portfolioId, String url);
+    /** The portfolio's subscriptions (a few: {@code bulk.gateway.webhooks.max-subscriptions-per-portfolio}). */
+    List<Row> findByPortfolioId(UUID portfolioId);
 
     /**
      * Serializes subscription changes of one portfolio until the transaction ends, so that its

@@ -60,7 +60,11 @@ class WebhookController {
             description = "Malformed body, or a field cannot be used: not an https:// URL, a host resolving to a"
                     + " loopback, private, link-local or metadata address, an unknown event type, a progress"
                     + " interval out of range. `errors` names the fields.")
-    @ApiResponse(responseCode = "409", description = "The portfolio has as many subscriptions as it may have.")
+    @ApiResponse(
+            responseCode = "409",
+            description = "The portfolio has as many subscriptions as it may have, or the URL already receives one of"
+                    + " the event types through another subscription, however it is spelled (scheme and host in any"
+                    + " case, the default port or none, an empty path or /); `errors` names `url`.")
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<SubscriptionView> create(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,

@@ -102,7 +102,12 @@ class WebhookSubscriptions {
             if (repository.countByPortfolioId(portfolioId) >= properties.maxSubscriptionsPerPortfolio()) {
                 throw tooMany(properties.maxSubscriptionsPerPortfolio());
             }
-            for (SubscriptionRepository.Row existing : repository.findByPortfolioIdAndUrl(portfolioId, row.url())) {
+            // The same receiver however its URL is spelled (HTTPS://Example.com and https://example.com/).
+            String receiver = ReceiverAddresses.receiver(row.url());
+            for (SubscriptionRepository.Row existing : repository.findByPortfolioId(portfolioId)) {
+                if (!ReceiverAddresses.receiver(existing.url()).equals(receiver)) {
+                    continue;
+                }
                 List<String> shared = existing.eventTypes().stream()
                         .filter(row.eventTypes()::contains)
                         .toList();

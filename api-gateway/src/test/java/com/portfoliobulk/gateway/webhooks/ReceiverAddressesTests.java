@@ -83,4 +83,28 @@ class ReceiverAddressesTests {
         assertThat(new ReceiverAddresses(false, system).problem("http://127.0.0.1:8080/hook"))
                 .hasValue("must be an https:// URL");
     }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "https://hooks.example.com/",
+                "https://hooks.example.com",
+                "HTTPS://Hooks.Example.COM",
+                "https://hooks.example.com:443",
+                " https://hooks.example.com/ "
+            })
+    void everySpellingOfOneReceiverIsTheSameReceiver(String url) {
+        assertThat(ReceiverAddresses.receiver(url)).isEqualTo("https://hooks.example.com/");
+    }
+
+    @Test
+    void pathQueryAndAnotherPortAreAnotherReceiver() {
+        assertThat(ReceiverAddresses.receiver("https://hooks.example.com/Hook/?a=B"))
+                .isEqualTo("https://hooks.example.com/Hook/?a=B");
+        assertThat(ReceiverAddresses.receiver("https://hooks.example.com/hook"))
+                .isNotEqualTo(ReceiverAddresses.receiver("https://hooks.example.com/hook/"));
+        assertThat(ReceiverAddresses.receiver("https://hooks.example.com:8443/"))
+                .isEqualTo("https://hooks.example.com:8443/");
+        assertThat(ReceiverAddresses.receiver("http://hooks.example.com:80/x")).isEqualTo("http://hooks.example.com/x");
+    }
 }

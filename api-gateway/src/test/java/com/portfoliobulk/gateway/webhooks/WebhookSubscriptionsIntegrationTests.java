@@ -114,6 +114,31 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
     }
 
     @Test
+    void theSameReceiverSpelledAnotherWayIsRefusedAsTheSameUrl() {
+        String first = subscribe("", "job.completed").path("subscriptionId").asString();
+        String root = receiver.url("");
+
+        // The scheme in capitals and the empty path written as "/": the same receiver.
+        Answer again = api.post(
+                admin(portfolio.id()),
+                webhooksPath(),
+                null,
+                "{\"url\":\"" + root.replace("http://", "HTTP://") + "/\",\"eventTypes\":[\"job.completed\"]}");
+
+        assertFieldProblem(again, 409, "url");
+        assertThat(again.body().path("errors").get(0).path("message").asString())
+                .contains("job.completed", first);
+        // Another path is another receiver.
+        assertThat(api.post(
+                                admin(portfolio.id()),
+                                webhooksPath(),
+                                null,
+                                "{\"url\":\"" + root + "/other\",\"eventTypes\":[\"job.completed\"]}")
+                        .status())
+                .isEqualTo(201);
+    }
+
+    @Test
     void aDeletedSubscriptionIsGone() {
         String id =
                 subscribe("/deleted", "job.completed").path("subscriptionId").asString();
