@@ -56,11 +56,14 @@ class ReceiverAddresses {
                 return url.strip();
             }
             String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
-            int port = uri.getPort();
-            boolean defaultPort =
-                    port == -1 || port == (scheme.equals("https") ? 443 : scheme.equals("http") ? 80 : -2);
+            int defaultPort = switch (scheme) {
+                case "https" -> 443;
+                case "http" -> 80;
+                default -> -1;
+            };
+            String port = uri.getPort() == -1 || uri.getPort() == defaultPort ? "" : ":" + uri.getPort();
             String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-            return scheme + "://" + uri.getHost().toLowerCase(Locale.ROOT) + (defaultPort ? "" : ":" + port) + path
+            return scheme + "://" + uri.getHost().toLowerCase(Locale.ROOT) + port + path
                     + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         } catch (URISyntaxException ex) {
             return url.strip();
