@@ -3,10 +3,22 @@ package com.portfoliobulk.gateway.web;
 import com.portfoliobulk.contracts.ControlCharacters;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.lang.reflect.Method;
+import java.lang.reflect.RecordComponent;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.SequencedSet;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.MethodParameter;
+import org.springframework.web.bind.annotation.ModelAttribute;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
@@ -21,7 +33,12 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
  *   <li>a parameter given more than once, and so the {@code Idempotency-Key} header: one of the values
  *       silently winning, or both joined with a comma, would make {@code ?status=SUCCEEDED&status=FAILED}
  *       list only the succeeded tasks, and a key that a proxy repeated a new key, so that a retry
- *       would submit the job again.
+ *       would submit the job again;
+ *   <li>a parameter the endpoint does not take: ignored, a misspelt filter ({@code ?stauts=FAILED})
+ *       would list every task, and a parameter of no endpoint ({@code ?dryRun=true} on a submission)
+ *       would let the client believe it was obeyed, as a body field the request does not have would
+ *       ({@link JsonReading}). The problem names the parameters the endpoint takes, read from its
+ *       handler's {@code @RequestParam} and {@code @ParameterObject} parameters.
  * </ul>
  *
  * Path segments and header values with control characters are refused by the servlet container
@@ -42,6 +59,9 @@ class QueryParameterChecks implements WebMvcConfigurer {
 
     static final class RefuseUnusableParameters implements HandlerInterceptor {
 
+        /** Each handler's query parameters in declaration order; empty when it takes any (a map of them). */
+        private final Map<Method, Optional<SequencedSet<String>>> taken = new ConcurrentHashMap<>();
+
         @Override
         public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
             for (String header : SINGLE_VALUED_HEADERS) {
@@ -60,7 +80,52 @@ class QueryParameterChecks implements WebMvcConfigurer {
                     }
                 }
             }
+            if (handler instanceof HandlerMethod method) {
+                taken.computeIfAbsent(method.getMethod(), key -> queryParameters(method))
+                        .ifPresent(
+                                names -> refuseUnknown(request.getParameterMap().keySet(), names));
+            }
             return true;
+        }
+
+        private static void refuseUnknown(Iterable<String> given, SequencedSet<String> taken) {
+            for (String name : given) {
+                if (!taken.contains(name)) {
+                    throw new InvalidParameterException(
+                            name,
+                            taken.isEmpty()
+                                    ? "is not a query parameter of this endpoint, which takes none; remove it"
+                                    : "is not a query parameter of this endpoint, which takes "
+                                            + String.join(", ", taken) + "; remove it or correct its spelling");
+                }
+            }
+        }
+
+        /** The query parameters a handler reads, or empty when it reads any. */
+        static Optional<SequencedSet<String>> queryParameters(HandlerMethod handler) {
+            SequencedSet<String> names = new LinkedHashSet<>();
+            for (MethodParameter parameter : handler.getMethodParameters()) {
+                RequestParam param = parameter.getParameterAnnotation(RequestParam.class);
+                if (param != null) {
+                    if (Map.class.isAssignableFrom(parameter.getParameterType())) {
+                        return Optional.empty();
+                    }
+                    names.add(
+                            !param.name().isEmpty()
+                                    ? param.name()
+                                    : handler.getMethod()
+                                            .getParameters()[parameter.getParameterIndex()]
+                                            .getName());
+                } else if (parameter.hasParameterAnnotation(ParameterObject.class)
+                        || parameter.hasParameterAnnotation(ModelAttribute.class)) {
+                    RecordComponent[] components = parameter.getParameterType().getRecordComponents();
+                    if (components == null) {
+                        return Optional.empty();
+                    }
+                    Arrays.stream(components).map(RecordComponent::getName).forEach(names::add);
+                }
+            }
+            return Optional.of(names);
         }
 
         private static void refuseRepeated(String name, int values) {

@@ -188,6 +188,49 @@ class PagingContractIntegrationTests extends GatewayIntegrationTest {
     }
 
     @Test
+    void aParameterTheListDoesNotTakeGetsTheSameProblemOnEveryList() {
+        lists().forEach((list, call) -> {
+            Answer answer = call.apply("?limit=2&limt=3");
+
+            assertFieldProblem(answer, 400, "limt");
+            assertThat(answer.body().path("errors").get(0).path("message").asString())
+                    .as(list)
+                    .startsWith("is not a query parameter of this endpoint, which takes ")
+                    .contains("limit, cursor")
+                    .endsWith("; remove it or correct its spelling");
+        });
+        assertOneParameterProblem(
+                api.get(admin(portfolio.id()), jobPath(portfolio.id(), job) + "/tasks?stauts=FAILED"),
+                "tasks",
+                "stauts",
+                "is not a query parameter of this endpoint, which takes status, reason, accountId, limit, cursor;"
+                        + " remove it or correct its spelling");
+    }
+
+    @Test
+    void aParameterOfNoEndpointIsRefusedAndASubmissionCarryingItSubmitsNothing() {
+        long jobs = jobCount(portfolio.id());
+
+        Answer submitted = api.post(
+                admin(portfolio.id()),
+                jobsPath(portfolio.id()) + "?dryRun=true",
+                UUID.randomUUID().toString(),
+                offboardAnn);
+        Answer status = api.get(admin(portfolio.id()), jobPath(portfolio.id(), job) + "?verbose=1");
+
+        assertOneParameterProblem(
+                submitted,
+                "submission",
+                "dryRun",
+                "is not a query parameter of this endpoint, which takes none; remove it");
+        assertOneParameterProblem(
+                status, "status", "verbose", "is not a query parameter of this endpoint, which takes none; remove it");
+        assertThat(jobCount(portfolio.id())).isEqualTo(jobs);
+        assertThat(api.get(admin(portfolio.id()), jobPath(portfolio.id(), job)).status())
+                .isEqualTo(200);
+    }
+
+    @Test
     void anIdempotencyKeyGivenTwiceIsRefusedAndSubmitsNothing() {
         long jobs = jobCount(portfolio.id());
 
