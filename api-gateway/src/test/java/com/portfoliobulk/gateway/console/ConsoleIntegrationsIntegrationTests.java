@@ -196,7 +196,10 @@ class ConsoleIntegrationsIntegrationTests {
         assertThat(listed.statusCode()).isEqualTo(200);
         assertThat(listed.body())
                 .contains("data-delivery-id=\"" + deliveryId + "\"", url, jobId.toString())
-                .contains("<td class=\"status\">Failed</td>", "<td class=\"attempts\">7</td>", "HTTP 503")
+                .contains(
+                        "<td class=\"status\" data-label=\"Status\">Failed</td>",
+                        "<td class=\"attempts\" data-label=\"Attempts\">7</td>",
+                        "HTTP 503")
                 .contains("class=\"inline-form redeliver\"");
 
         HttpResponse<String> redelivered = browser.post(
@@ -209,7 +212,7 @@ class ConsoleIntegrationsIntegrationTests {
                 .get(0);
         assertThat(message.path("status").asString()).isEqualTo("PENDING");
         assertThat(browser.get(deliveries).body())
-                .contains("id=\"done\"", "<td class=\"status\">Pending</td>")
+                .contains("id=\"done\"", "<td class=\"status\" data-label=\"Status\">Pending</td>")
                 .doesNotContain("class=\"inline-form redeliver\"");
     }
 
