@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Supplier;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -39,7 +38,7 @@ class AdminController {
         pages.portfolio(model, user, portfolioId, "admin");
         int limit = pages.pageSize();
         // The API decides who may manage portfolio users; its refusal is shown in place of the list.
-        Section users = section(() -> api.portfolioUsers(user, portfolioId, limit));
+        ConsoleSection users = ConsoleSection.read(() -> api.portfolioUsers(user, portfolioId, limit));
         model.addAttribute("portfolioUsers", users.items());
         model.addAttribute("usersRefused", users.refusal());
         model.addAttribute("moreUsers", users.more());
@@ -47,22 +46,23 @@ class AdminController {
         model.addAttribute("managesUsers", manages);
         if (manages) {
             // Every portfolio role, read once: the choices of each user's selector and the names of their roles.
-            List<?> portfolioRoles = section(() -> api.portfolioRoles(user, portfolioId, PageRequest.MAX_LIMIT))
+            List<?> portfolioRoles = ConsoleSection.read(
+                            () -> api.portfolioRoles(user, portfolioId, PageRequest.MAX_LIMIT))
                     .items();
             model.addAttribute("portfolioRoles", portfolioRoles);
             model.addAttribute("portfolioRoleNames", names(portfolioRoles));
-            Section log = section(() -> api.adminLog(user, portfolioId, limit));
+            ConsoleSection log = ConsoleSection.read(() -> api.adminLog(user, portfolioId, limit));
             model.addAttribute("adminLog", log.items());
             model.addAttribute("logRefused", log.refusal());
         }
-        Section roles = section(() -> api.accountRoles(user, portfolioId, limit));
+        ConsoleSection roles = ConsoleSection.read(() -> api.accountRoles(user, portfolioId, limit));
         model.addAttribute(
                 "accountRoles",
                 roles.items().stream()
                         .filter(role -> role instanceof Map<?, ?> map && Boolean.TRUE.equals(map.get("custom")))
                         .toList());
         model.addAttribute("rolesRefused", roles.refusal());
-        Section linked = section(() -> api.accounts(user, portfolioId, null, limit, null));
+        ConsoleSection linked = ConsoleSection.read(() -> api.accounts(user, portfolioId, null, limit, null));
         model.addAttribute("linkedAccounts", linked.items());
         model.addAttribute("moreLinked", linked.more());
         model.addAttribute("linkedRefused", linked.refusal());
@@ -101,19 +101,4 @@ class AdminController {
         }
         return names;
     }
-
-    private static Section section(Supplier<Map<String, Object>> read) {
-        try {
-            Map<String, Object> page = read.get();
-            return new Section(ConsolePages.items(page), ConsolePages.nextCursor(page) != null, null);
-        } catch (ApiProblem problem) {
-            if (problem.status() != 403) {
-                throw problem;
-            }
-            return new Section(List.of(), false, problem.detail());
-        }
-    }
-
-    /** One list of the page: its first items, whether there are more, or the API's refusal. */
-    private record Section(List<?> items, boolean more, String refusal) {}
 }

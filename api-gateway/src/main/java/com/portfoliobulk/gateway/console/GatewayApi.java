@@ -252,6 +252,111 @@ class GatewayApi {
                 .body(JSON));
     }
 
+    /** The portfolio's SCIM tokens that are not revoked, newest first, without their secrets (Owner only). */
+    Map<String, Object> scimTokens(ConsoleUser user, UUID portfolioId, int limit) {
+        return get(user, "/scim-tokens", Map.of("portfolioId", portfolioId), Map.of(), limit);
+    }
+
+    /** Creates a SCIM token; the answer carries the token and the SCIM base URL, shown this once. */
+    Map<String, Object> createScimToken(ConsoleUser user, UUID portfolioId, String name) {
+        return call(() -> client().post()
+                .uri(PORTFOLIOS + "/scim-tokens", portfolioId)
+                .headers(headers -> authorize(headers, user))
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(Map.of("name", name == null ? "" : name))
+                .retrieve()
+                .body(JSON));
+    }
+
+    void revokeScimToken(ConsoleUser user, UUID portfolioId, UUID tokenId) {
+        call(() -> client().delete()
+                .uri(PORTFOLIOS + "/scim-tokens/{tokenId}", portfolioId, tokenId)
+                .headers(headers -> authorize(headers, user))
+                .retrieve()
+                .toBodilessEntity());
+    }
+
+    /** The portfolio's webhook subscriptions, oldest first, without their secrets. */
+    Map<String, Object> webhooks(ConsoleUser user, UUID portfolioId, int limit) {
+        return get(user, "/webhooks", Map.of("portfolioId", portfolioId), Map.of(), limit);
+    }
+
+    Map<String, Object> webhook(ConsoleUser user, UUID portfolioId, UUID subscriptionId) {
+        return get(
+                user,
+                "/webhooks/{subscriptionId}",
+                Map.of("portfolioId", portfolioId, "subscriptionId", subscriptionId),
+                Map.of(),
+                0);
+    }
+
+    /**
+     * Subscribes the URL to the event types (and the progress interval, when one is given); the answer
+     * carries the signing secret, shown this once. The API validates all of it.
+     */
+    Map<String, Object> createWebhook(
+            ConsoleUser user, UUID portfolioId, String url, List<String> eventTypes, String progressIntervalSeconds) {
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("url", url == null ? "" : url.strip());
+        request.put("eventTypes", eventTypes);
+        if (StringUtils.hasText(progressIntervalSeconds)) {
+            // A whole number as such; anything else as typed, for the API to refuse in its words.
+            String interval = progressIntervalSeconds.strip();
+            request.put(
+                    "progressIntervalSeconds", interval.matches("-?\\d{1,9}") ? Integer.valueOf(interval) : interval);
+        }
+        return call(() -> client().post()
+                .uri(PORTFOLIOS + "/webhooks", portfolioId)
+                .headers(headers -> authorize(headers, user))
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(request)
+                .retrieve()
+                .body(JSON));
+    }
+
+    /**
+     * One of a subscription's actions without a body: {@code disable}, {@code enable} or
+     * {@code rotate-secret} (whose answer carries the new secret, shown this once).
+     */
+    Map<String, Object> webhookAction(ConsoleUser user, UUID portfolioId, UUID subscriptionId, String action) {
+        return call(() -> client().post()
+                .uri(PORTFOLIOS + "/webhooks/{subscriptionId}/" + action, portfolioId, subscriptionId)
+                .headers(headers -> authorize(headers, user))
+                .retrieve()
+                .body(JSON));
+    }
+
+    void deleteWebhook(ConsoleUser user, UUID portfolioId, UUID subscriptionId) {
+        call(() -> client().delete()
+                .uri(PORTFOLIOS + "/webhooks/{subscriptionId}", portfolioId, subscriptionId)
+                .headers(headers -> authorize(headers, user))
+                .retrieve()
+                .toBodilessEntity());
+    }
+
+    /** A subscription's messages, newest first. */
+    Map<String, Object> webhookDeliveries(
+            ConsoleUser user, UUID portfolioId, UUID subscriptionId, int limit, String cursor) {
+        return get(
+                user,
+                "/webhooks/{subscriptionId}/deliveries",
+                Map.of("portfolioId", portfolioId, "subscriptionId", subscriptionId),
+                query("cursor", cursor),
+                limit);
+    }
+
+    Map<String, Object> redeliver(ConsoleUser user, UUID portfolioId, UUID subscriptionId, UUID deliveryId) {
+        return call(() -> client().post()
+                .uri(
+                        PORTFOLIOS + "/webhooks/{subscriptionId}/deliveries/{deliveryId}/redeliver",
+                        portfolioId,
+                        subscriptionId,
+                        deliveryId)
+                .headers(headers -> authorize(headers, user))
+                .retrieve()
+                .body(JSON));
+    }
+
     /** Accepts the invitation as the signed-in person (the API checks it was sent to their address). */
     Map<String, Object> acceptInvitation(ConsoleUser user, String token) {
         return call(() -> client().post()

@@ -99,11 +99,20 @@ final class ConsoleBrowser {
     }
 
     HttpResponse<String> post(String path, Map<String, String> form) throws IOException, InterruptedException {
-        String body = new LinkedHashMap<>(form)
+        return postEncoded(path, encode(form));
+    }
+
+    /** The form's fields URL-encoded, as a browser posts them. */
+    static String encode(Map<String, String> form) {
+        return new LinkedHashMap<>(form)
                 .entrySet().stream()
                         .map(field -> URLEncoder.encode(field.getKey(), StandardCharsets.UTF_8) + "="
                                 + URLEncoder.encode(field.getValue(), StandardCharsets.UTF_8))
                         .collect(Collectors.joining("&"));
+    }
+
+    /** Posts a form body already encoded, e.g. with a field repeated (several ticked checkboxes). */
+    HttpResponse<String> postEncoded(String path, String body) throws IOException, InterruptedException {
         return http.send(
                 HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
                         .header("Content-Type", "application/x-www-form-urlencoded")

@@ -10,7 +10,8 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 
 /**
  * A gateway on a random port with the console's demo sign-in and an identity provider registered (that
- * is never called), as the console's HTTP tests sign in; one application context for all of them.
+ * is never called), as the console's HTTP tests sign in, and webhooks configured without a dispatcher;
+ * one application context for all of them.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
@@ -28,6 +29,11 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
             "spring.security.oauth2.client.provider.corp.authorization-uri=https://idp.example/authorize",
             "spring.security.oauth2.client.provider.corp.token-uri=https://idp.example/token",
             "spring.security.oauth2.client.provider.corp.jwk-set-uri=https://idp.example/jwks",
-            "spring.security.oauth2.client.provider.corp.user-name-attribute=sub"
+            "spring.security.oauth2.client.provider.corp.user-name-attribute=sub",
+            // Webhook subscriptions can be created (a key for their secrets, receivers on this machine);
+            // nothing is sent: a test stands in for the dispatcher's attempts where it needs them.
+            "bulk.gateway.webhooks.secret-key=dGVzdC1rZXktZm9yLXdlYmhvb2stc2VjcmV0cy0zMmI=",
+            "bulk.gateway.webhooks.allow-local-urls=true",
+            "bulk.gateway.webhooks.dispatcher-enabled=false"
         })
 @interface ConsoleIntegrationTest {}

@@ -1,0 +1,193 @@
+package com.portfoliobulk.gateway.console;
+
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.util.StringUtils;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.servlet.mvc.support.RedirectAttributes;
+import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
+
+/**
+ * The portfolio's integrations page: its SCIM tokens (for the identity provider) and its job webhook
+ * subscriptions with their recent messages, each as the API answers the signed-in administrator, and
+ * the API's actions on them. A new SCIM token or signing secret is shown once, on the page the action
+ * returns to, from a one-time flash attribute of the session: never in an address.
+ */
+@Controller
+class IntegrationsController {
+
+    private static final String PAGE = "/console/portfolios/{portfolioId}/integrations";
+
+    /** The job events a subscription can receive, as the API names them, for the form's choices. */
+    static final List<String> EVENT_TYPES = List.of("job.completed", "job.failed", "job.cancelled", "job.progress");
+
+    private final GatewayApi api;
+
+    private final ConsolePages pages;
+
+    IntegrationsController(GatewayApi api, ConsolePages pages) {
+        this.api = api;
+        this.pages = pages;
+    }
+
+    @GetMapping(PAGE)
+    String integrations(ConsoleUser user, @PathVariable UUID portfolioId, Model model) {
+        pages.portfolio(model, user, portfolioId, "integrations");
+        int limit = pages.pageSize();
+        // The API decides who may manage each (SCIM tokens: the Owner; webhooks: Owner or EDIT).
+        ConsoleSection tokens = ConsoleSection.read(() -> api.scimTokens(user, portfolioId, limit));
+        model.addAttribute("scimTokens", tokens.items());
+        model.addAttribute("moreTokens", tokens.more());
+        model.addAttribute("tokensRefused", tokens.refusal());
+        ConsoleSection webhooks = ConsoleSection.read(() -> api.webhooks(user, portfolioId, limit));
+        model.addAttribute("webhooks", webhooks.items());
+        model.addAttribute("moreWebhooks", webhooks.more());
+        model.addAttribute("webhooksRefused", webhooks.refusal());
+        model.addAttribute("eventTypes", EVENT_TYPES);
+        return "console/integrations";
+    }
+
+    /** Creates a SCIM token; the page it returns to shows the token and the SCIM base URL once. */
+    @PostMapping(PAGE + "/scim-tokens")
+    String createScimToken(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @RequestParam(required = false) String name,
+            RedirectAttributes redirect) {
+        Map<String, Object> created = api.createScimToken(user, portfolioId, name);
+        Map<String, Object> shown = new LinkedHashMap<>(created);
+        shown.put("scimBaseUrl", scimBaseUrl(created.get("scimBaseUrl")));
+        redirect.addFlashAttribute("newToken", shown);
+        return page(portfolioId);
+    }
+
+    @PostMapping(PAGE + "/scim-tokens/{tokenId}/revoke")
+    String revokeScimToken(
+            ConsoleUser user, @PathVariable UUID portfolioId, @PathVariable UUID tokenId, RedirectAttributes redirect) {
+        api.revokeScimToken(user, portfolioId, tokenId);
+        redirect.addFlashAttribute(
+                "done", "The SCIM token was revoked: the identity provider's next call with it is refused.");
+        return page(portfolioId);
+    }
+
+    /** Subscribes a URL; the page it returns to shows the signing secret once. */
+    @PostMapping(PAGE + "/webhooks")
+    String createWebhook(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @RequestParam(required = false) String url,
+            @RequestParam(required = false) List<String> eventTypes,
+            @RequestParam(required = false) String progressIntervalSeconds,
+            RedirectAttributes redirect) {
+        Map<String, Object> created = api.createWebhook(
+                user,
+                portfolioId,
+                url,
+                eventTypes == null ? List.of() : eventTypes,
+                StringUtils.hasText(progressIntervalSeconds) ? progressIntervalSeconds.strip() : null);
+        redirect.addFlashAttribute("newSecret", created);
+        redirect.addFlashAttribute("secretWhy", "created");
+        return page(portfolioId);
+    }
+
+    @PostMapping(PAGE + "/webhooks/{subscriptionId}/disable")
+    String disable(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID subscriptionId,
+            RedirectAttributes redirect) {
+        Map<String, Object> disabled = api.webhookAction(user, portfolioId, subscriptionId, "disable");
+        redirect.addFlashAttribute("done", "The subscription of " + disabled.get("url") + " was disabled.");
+        return page(portfolioId);
+    }
+
+    @PostMapping(PAGE + "/webhooks/{subscriptionId}/enable")
+    String enable(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID subscriptionId,
+            RedirectAttributes redirect) {
+        Map<String, Object> enabled = api.webhookAction(user, portfolioId, subscriptionId, "enable");
+        redirect.addFlashAttribute("done", "The subscription of " + enabled.get("url") + " was enabled.");
+        return page(portfolioId);
+    }
+
+    /** Replaces the signing secret; the page it returns to shows the new one once. */
+    @PostMapping(PAGE + "/webhooks/{subscriptionId}/rotate-secret")
+    String rotateSecret(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID subscriptionId,
+            RedirectAttributes redirect) {
+        redirect.addFlashAttribute("newSecret", api.webhookAction(user, portfolioId, subscriptionId, "rotate-secret"));
+        redirect.addFlashAttribute("secretWhy", "rotated");
+        return page(portfolioId);
+    }
+
+    @PostMapping(PAGE + "/webhooks/{subscriptionId}/delete")
+    String delete(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID subscriptionId,
+            RedirectAttributes redirect) {
+        api.deleteWebhook(user, portfolioId, subscriptionId);
+        redirect.addFlashAttribute("done", "The subscription was deleted with its messages.");
+        return page(portfolioId);
+    }
+
+    /** A subscription's messages, newest first, a page at a time. */
+    @GetMapping(PAGE + "/webhooks/{subscriptionId}/deliveries")
+    String deliveries(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID subscriptionId,
+            @RequestParam(required = false) String cursor,
+            Model model) {
+        pages.portfolio(model, user, portfolioId, "integrations");
+        model.addAttribute("subscription", api.webhook(user, portfolioId, subscriptionId));
+        Map<String, Object> page = api.webhookDeliveries(user, portfolioId, subscriptionId, pages.pageSize(), cursor);
+        model.addAttribute("deliveries", ConsolePages.items(page));
+        model.addAttribute("nextCursor", ConsolePages.nextCursor(page));
+        return "console/webhook-deliveries";
+    }
+
+    @PostMapping(PAGE + "/webhooks/{subscriptionId}/deliveries/{deliveryId}/redeliver")
+    String redeliver(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID subscriptionId,
+            @PathVariable UUID deliveryId,
+            RedirectAttributes redirect) {
+        api.redeliver(user, portfolioId, subscriptionId, deliveryId);
+        redirect.addFlashAttribute("done", "The message is sent again shortly, with the same webhook-id.");
+        return "redirect:/console/portfolios/" + portfolioId + "/integrations/webhooks/" + subscriptionId
+                + "/deliveries";
+    }
+
+    private static String page(UUID portfolioId) {
+        return "redirect:/console/portfolios/" + portfolioId + "/integrations";
+    }
+
+    /**
+     * The SCIM base URL as the identity provider reaches it: the API's path at the address the
+     * administrator reached the console at (the API was called over loopback).
+     */
+    private static String scimBaseUrl(Object answered) {
+        if (answered == null) {
+            return null;
+        }
+        String path = URI.create(answered.toString()).getRawPath();
+        return ServletUriComponentsBuilder.fromCurrentContextPath()
+                .path(path)
+                .build()
+                .toUriString();
+    }
+}

@@ -1,0 +1,341 @@
+package com.portfoliobulk.gateway.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.TestTokens;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The integrations page of a portfolio: its SCIM tokens and webhook subscriptions as the API answers
+ * the signed-in administrator, created, revoked and changed through the API, a new secret shown once.
+ */
+@ConsoleIntegrationTest
+class ConsoleIntegrationsIntegrationTests {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private static final Pattern SCIM_TOKEN = Pattern.compile("id=\"scim-token-value\"[^>]*value=\"([^\"]+)\"");
+
+    private static final Pattern SCIM_BASE_URL = Pattern.compile("id=\"scim-base-url\"[^>]*value=\"([^\"]+)\"");
+
+    private static final Pattern WEBHOOK_SECRET = Pattern.compile("id=\"webhook-secret-value\"[^>]*value=\"([^\"]+)\"");
+
+    @LocalServerPort
+    private int port;
+
+    @Autowired
+    private JdbcClient jdbc;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private ConsoleBrowser browser;
+
+    private DirectorySeed.Portfolio portfolio;
+
+    private String page;
+
+    @BeforeEach
+    void freshBrowser() {
+        browser = new ConsoleBrowser(port);
+        portfolio = new DirectorySeed(jdbc).portfolio();
+        page = "/console/portfolios/" + portfolio.id() + "/integrations";
+    }
+
+    @Test
+    void theOwnerCreatesAScimTokenShownOnceThatTheScimApiAcceptsUntilItIsRevoked() throws Exception {
+        String owner = "owner-" + UUID.randomUUID() + "@agency.test";
+        browser.signIn(owner, "OWNER", portfolio);
+
+        HttpResponse<String> empty = browser.get(page);
+        assertThat(empty.statusCode()).isEqualTo(200);
+        assertThat(empty.body())
+                .contains("aria-current=\"page\">Integrations<", "id=\"scim-tokens\"", "No SCIM token.")
+                .contains("id=\"create-scim-token\"", "id=\"create-webhook\"");
+
+        HttpResponse<String> created =
+                browser.post(page + "/scim-tokens", form(empty.body(), "panel create-token", "name", "Entra ID"));
+
+        assertThat(created.statusCode()).isEqualTo(302);
+        String location = created.headers().firstValue("Location").orElseThrow();
+        assertThat(URI.create(location).getPath()).isEqualTo(page);
+        assertThat(location).doesNotContain("scim_").doesNotContain("?");
+        String shown = browser.get(page).body();
+        String token = value(SCIM_TOKEN, shown);
+        assertThat(token).startsWith("scim_");
+        String scimBase = value(SCIM_BASE_URL, shown);
+        assertThat(scimBase).isEqualTo("http://localhost:" + port + "/scim/v2/portfolios/" + portfolio.id());
+        assertThat(shown).contains("id=\"new-scim-token\"", "shown only this once", "Entra ID", owner);
+        assertThat(scim(token, scimBase + "/Users").statusCode()).isEqualTo(200);
+
+        // Shown once: the page read again lists the token (last used now) without its secret.
+        String again = browser.get(page).body();
+        assertThat(again).doesNotContain(token).doesNotContain("id=\"new-scim-token\"");
+        assertThat(again).contains("class=\"scim-token\"", "Entra ID").doesNotContain(">Never<");
+
+        String tokenId = attribute(again, "data-token-id");
+        HttpResponse<String> revoked =
+                browser.post(page + "/scim-tokens/" + tokenId + "/revoke", form(again, "inline-form revoke-token"));
+
+        assertThat(revoked.statusCode()).isEqualTo(302);
+        assertThat(browser.get(page).body()).contains("id=\"done\"", "The SCIM token was revoked", "No SCIM token.");
+        assertThat(scim(token, scimBase + "/Users").statusCode()).isEqualTo(401);
+        HttpResponse<String> twice =
+                browser.post(page + "/scim-tokens/" + tokenId + "/revoke", Map.of("_csrf", browser.csrf()));
+        assertThat(twice.statusCode()).isEqualTo(404);
+        assertThat(twice.body()).contains("The portfolio has no SCIM token " + tokenId + " that is not revoked.");
+    }
+
+    @Test
+    void aWebhookAddedOnThePageIsTheApisWithItsSecretShownOnceAndIsDisabledAndEnabledThroughIt() throws Exception {
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String url = "https://127.0.0.1:8443/hooks/" + UUID.randomUUID();
+        String empty = browser.get(page).body();
+        assertThat(empty).contains("No webhook subscription.");
+        Map<String, String> fields = form(empty, "panel create-webhook", "url", url);
+        String body = encoded(fields) + "&eventTypes=job.completed&eventTypes=job.failed";
+
+        HttpResponse<String> created = browser.postEncoded(page + "/webhooks", body);
+
+        assertThat(created.statusCode()).isEqualTo(302);
+        assertThat(created.headers().firstValue("Location").orElseThrow())
+                .endsWith(page)
+                .doesNotContain("whsec_");
+        String shown = browser.get(page).body();
+        String secret = value(WEBHOOK_SECRET, shown);
+        assertThat(secret).startsWith("whsec_");
+        assertThat(shown)
+                .contains("id=\"new-webhook-secret\"", "shown only this once", url, "job.completed, job.failed");
+        JsonNode listed = api(portfolio, "OWNER", "/webhooks").path("items");
+        assertThat(listed).hasSize(1);
+        assertThat(listed.get(0).path("url").asString()).isEqualTo(url);
+        assertThat(listed.get(0).path("status").asString()).isEqualTo("ACTIVE");
+        assertThat(listed.get(0).has("secret")).isFalse();
+        String subscriptionId = listed.get(0).path("subscriptionId").asString();
+
+        String again = browser.get(page).body();
+        assertThat(again).doesNotContain(secret).doesNotContain("id=\"new-webhook-secret\"");
+        assertThat(again).contains("data-subscription-id=\"" + subscriptionId + "\"", ">Enabled<");
+
+        String webhook = page + "/webhooks/" + subscriptionId;
+        assertThat(browser.post(webhook + "/disable", form(again, "inline-form disable-webhook"))
+                        .statusCode())
+                .isEqualTo(302);
+        assertThat(status(subscriptionId)).isEqualTo("DISABLED");
+        String disabled = browser.get(page).body();
+        assertThat(disabled).contains(">Disabled<", "class=\"inline-form enable-webhook\"", "was disabled");
+
+        assertThat(browser.post(webhook + "/enable", form(disabled, "inline-form enable-webhook"))
+                        .statusCode())
+                .isEqualTo(302);
+        assertThat(status(subscriptionId)).isEqualTo("ACTIVE");
+        assertThat(browser.get(page).body()).contains(">Enabled<", "was enabled");
+
+        // A rotated secret is shown once too, and differs from the first.
+        assertThat(browser.post(webhook + "/rotate-secret", Map.of("_csrf", browser.csrf()))
+                        .statusCode())
+                .isEqualTo(302);
+        String rotated = value(WEBHOOK_SECRET, browser.get(page).body());
+        assertThat(rotated).startsWith("whsec_").isNotEqualTo(secret);
+        assertThat(browser.get(page).body()).doesNotContain(rotated);
+
+        assertThat(browser.post(webhook + "/delete", Map.of("_csrf", browser.csrf()))
+                        .statusCode())
+                .isEqualTo(302);
+        assertThat(api(portfolio, "OWNER", "/webhooks").path("items")).isEmpty();
+        assertThat(browser.get(page).body()).contains("No webhook subscription.", "was deleted");
+    }
+
+    @Test
+    void aSubscriptionsMessagesAreListedAndAFailedOneIsRedeliveredThroughTheApi() throws Exception {
+        browser.signIn("editor-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_EDIT", portfolio);
+        String url = "https://127.0.0.1:8443/hooks/" + UUID.randomUUID();
+        assertThat(browser.postEncoded(
+                                page + "/webhooks",
+                                encoded(Map.of("url", url, "_csrf", browser.csrf())) + "&eventTypes=job.completed")
+                        .statusCode())
+                .isEqualTo(302);
+        UUID subscriptionId = jdbc.sql("SELECT id FROM jobs.webhook_subscriptions WHERE portfolio_id = :p")
+                .param("p", portfolio.id())
+                .query(UUID.class)
+                .single();
+        // The message of a job that ended while the receiver was down, as the dispatcher leaves it.
+        UUID deliveryId = UUID.randomUUID();
+        UUID jobId = UUID.randomUUID();
+        jdbc.sql("""
+                        INSERT INTO jobs.webhook_deliveries
+                            (id, subscription_id, event_id, event_type, job_id, payload, status, attempts,
+                             last_response_code, last_duration_ms, last_error, created_at, give_up_at)
+                        VALUES (:id, :s, gen_random_uuid(), 'job.completed', :job, '{}', 'FAILED', 7,
+                                503, 42, 'HTTP 503', now() - interval '1 day', now())
+                        """)
+                .param("id", deliveryId)
+                .param("s", subscriptionId)
+                .param("job", jobId)
+                .update();
+        String deliveries = page + "/webhooks/" + subscriptionId + "/deliveries";
+        assertThat(browser.get(page).body()).contains("href=\"" + deliveries + "\"");
+
+        HttpResponse<String> listed = browser.get(deliveries);
+
+        assertThat(listed.statusCode()).isEqualTo(200);
+        assertThat(listed.body())
+                .contains("data-delivery-id=\"" + deliveryId + "\"", url, jobId.toString())
+                .contains(
+                        "<td class=\"status\" data-label=\"Status\">Failed</td>",
+                        "<td class=\"attempts\" data-label=\"Attempts\">7</td>",
+                        "HTTP 503")
+                .contains("class=\"inline-form redeliver\"");
+
+        HttpResponse<String> redelivered = browser.post(
+                deliveries + "/" + deliveryId + "/redeliver", form(listed.body(), "inline-form redeliver"));
+
+        assertThat(redelivered.statusCode()).isEqualTo(302);
+        assertThat(redelivered.headers().firstValue("Location").orElseThrow()).endsWith(deliveries);
+        JsonNode message = api(portfolio, "OWNER", "/webhooks/" + subscriptionId + "/deliveries")
+                .path("items")
+                .get(0);
+        assertThat(message.path("status").asString()).isEqualTo("PENDING");
+        assertThat(browser.get(deliveries).body())
+                .contains("id=\"done\"", "<td class=\"status\" data-label=\"Status\">Pending</td>")
+                .doesNotContain("class=\"inline-form redeliver\"");
+    }
+
+    @Test
+    void anEditorManagesWebhooksButSeesTheApisRefusalOfScimTokens() throws Exception {
+        browser.signIn("editor-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_EDIT", portfolio);
+
+        String shown = browser.get(page).body();
+
+        assertThat(shown)
+                .contains("id=\"scim-refused\"", "Only the Portfolio Owner of " + portfolio.id())
+                .contains("id=\"create-webhook\"", "id=\"webhooks\"")
+                .doesNotContain("id=\"create-scim-token\"", "id=\"scim-tokens\"");
+        HttpResponse<String> forged =
+                browser.post(page + "/scim-tokens", Map.of("name", "Okta", "_csrf", browser.csrf()));
+        assertThat(forged.statusCode()).isEqualTo(403);
+        assertThat(forged.body()).contains("Only the Portfolio Owner of " + portfolio.id());
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.scim_tokens WHERE portfolio_id = :p")
+                        .param("p", portfolio.id())
+                        .query(Long.class)
+                        .single())
+                .isZero();
+    }
+
+    @Test
+    void aViewOnlyAdministratorSeesTheApisRefusalsAndNoForms() throws Exception {
+        browser.signIn("viewer-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_VIEW", portfolio);
+
+        HttpResponse<String> shown = browser.get(page);
+
+        assertThat(shown.statusCode()).isEqualTo(200);
+        assertThat(shown.body())
+                .contains("id=\"scim-refused\"", "id=\"webhooks-refused\"")
+                .contains("Changing access in portfolio " + portfolio.id() + " needs the Portfolio Owner")
+                .doesNotContain("create-scim-token", "create-webhook", "revoke-token", "disable-webhook");
+        HttpResponse<String> forged = browser.postEncoded(
+                page + "/webhooks",
+                encoded(Map.of("url", "https://127.0.0.1/hooks", "_csrf", browser.csrf()))
+                        + "&eventTypes=job.completed");
+        assertThat(forged.statusCode()).isEqualTo(403);
+        assertThat(forged.body()).contains("needs the Portfolio Owner or User Management EDIT");
+        assertThat(subscriptions()).isZero();
+    }
+
+    @Test
+    void aUrlTheApiRefusesShowsItsProblemAndSubscribesNothing() throws Exception {
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+
+        HttpResponse<String> refused = browser.postEncoded(
+                page + "/webhooks",
+                encoded(Map.of("url", "ftp://hooks.example.com/x", "_csrf", browser.csrf()))
+                        + "&eventTypes=job.completed");
+
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.body())
+                .contains("Invalid webhook subscription", "&#39;url&#39; must be an https:// URL")
+                .doesNotContain("whsec_");
+        assertThat(subscriptions()).isZero();
+
+        HttpResponse<String> noEvents = browser.postEncoded(
+                page + "/webhooks", encoded(Map.of("url", "https://127.0.0.1/hooks", "_csrf", browser.csrf())));
+        assertThat(noEvents.statusCode()).isEqualTo(400);
+        assertThat(noEvents.body()).contains("eventTypes", "is required: one or more of");
+        assertThat(subscriptions()).isZero();
+    }
+
+    /** The API's answer to the portfolio's administrator with this permission, as a client reads it. */
+    private JsonNode api(DirectorySeed.Portfolio portfolio, String permission, String path) throws Exception {
+        String token = TestTokens.token(UUID.randomUUID(), "api@agency.test", portfolio.id(), permission);
+        HttpResponse<String> answer = http.send(
+                HttpRequest.newBuilder(
+                                URI.create("http://localhost:" + port + "/api/v1/portfolios/" + portfolio.id() + path))
+                        .header("Authorization", "Bearer " + token)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        return JSON.readTree(answer.body());
+    }
+
+    private String status(String subscriptionId) throws Exception {
+        return api(portfolio, "OWNER", "/webhooks/" + subscriptionId)
+                .path("status")
+                .asString();
+    }
+
+    private HttpResponse<String> scim(String token, String url) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .header("Authorization", "Bearer " + token)
+                        .header("Accept", "application/scim+json")
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private long subscriptions() {
+        return jdbc.sql("SELECT count(*) FROM jobs.webhook_subscriptions WHERE portfolio_id = :p")
+                .param("p", portfolio.id())
+                .query(Long.class)
+                .single();
+    }
+
+    /** The hidden fields of the page's form of this class and the given ones, as the browser posts them. */
+    private static Map<String, String> form(String page, String formClass, String... namesAndValues) {
+        Map<String, String> fields = new LinkedHashMap<>(ConsoleBrowser.hiddenFields(page, formClass));
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            fields.put(namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return fields;
+    }
+
+    private static String encoded(Map<String, String> fields) {
+        return ConsoleBrowser.encode(fields);
+    }
+
+    private static String value(Pattern pattern, String page) {
+        Matcher matcher = pattern.matcher(page);
+        assertThat(matcher.find()).as(page).isTrue();
+        return ConsoleBrowser.unescape(matcher.group(1));
+    }
+
+    private static String attribute(String page, String name) {
+        Matcher matcher = Pattern.compile(name + "=\"([^\"]+)\"").matcher(page);
+        assertThat(matcher.find()).as(page).isTrue();
+        return matcher.group(1);
+    }
+}
