@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.gateway.webhooks.EventType;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,9 +27,6 @@ class IntegrationsController {
 
     private static final String PAGE = "/console/portfolios/{portfolioId}/integrations";
 
-    /** The job events a subscription can receive, as the API names them, for the form's choices. */
-    static final List<String> EVENT_TYPES = List.of("job.completed", "job.failed", "job.cancelled", "job.progress");
-
     private final GatewayApi api;
 
     private final ConsolePages pages;
@@ -51,7 +49,7 @@ class IntegrationsController {
         model.addAttribute("webhooks", webhooks.items());
         model.addAttribute("moreWebhooks", webhooks.more());
         model.addAttribute("webhooksRefused", webhooks.refusal());
-        model.addAttribute("eventTypes", EVENT_TYPES);
+        model.addAttribute("eventTypes", EventType.WIRE_NAMES);
         return "console/integrations";
     }
 

@@ -2,22 +2,26 @@ package com.portfoliobulk.gateway.webhooks;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 /**
  * The job events a subscription can receive. Every job that ends produces exactly one of the first
  * three: {@code job.completed} (status {@code COMPLETED}), {@code job.failed} (status
  * {@code COMPLETED_WITH_ERRORS}: at least one task failed) or {@code job.cancelled}.
  */
-enum EventType {
+public enum EventType {
     JOB_COMPLETED("job.completed"),
     JOB_FAILED("job.failed"),
     JOB_CANCELLED("job.cancelled"),
     /** While a job runs, at most once per subscription's progress interval. */
     JOB_PROGRESS("job.progress");
 
-    static final String NAMES = Arrays.stream(values()).map(EventType::wireName).collect(Collectors.joining(", "));
+    /** Every event's name as the API writes it, in declaration order (the console offers them). */
+    public static final List<String> WIRE_NAMES =
+            Arrays.stream(values()).map(EventType::wireName).toList();
+
+    static final String NAMES = String.join(", ", WIRE_NAMES);
 
     private final String wireName;
 
