@@ -1,5 +1,6 @@
 package com.portfoliobulk.localstack;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -154,6 +156,16 @@ final class ConsoleBrowser implements AutoCloseable {
     /** Sets the window width (phone or desktop); the height follows. */
     void width(int pixels) {
         driver.manage().window().setSize(new Dimension(pixels, 900));
+    }
+
+    /** Nothing wider than the window: no sideways scrolling. */
+    void assertFits() {
+        JavascriptExecutor page = (JavascriptExecutor) driver;
+        long content = ((Number) page.executeScript("return document.documentElement.scrollWidth")).longValue();
+        long window = ((Number) page.executeScript("return window.innerWidth")).longValue();
+        assertThat(content)
+                .as("page width at a %d px window: %s", window, driver.getCurrentUrl())
+                .isLessThanOrEqualTo(window);
     }
 
     /** Saves a screenshot as {@code target/console-screenshots/<name>.png}. */

@@ -8,7 +8,6 @@ import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebElement;
 
 /**
@@ -41,14 +40,14 @@ class WebConsoleDemoSystemTests {
     @Test
     void demoAdministratorWalksThroughTheConsoleAtDesktopAndPhoneWidth() {
         browser.go("/console/sign-in");
-        assertFits();
+        browser.assertFits();
         browser.documentationScreenshot("sign-in");
         browser.signIn(DemoPortfolio.ADMIN_EMAIL, "OWNER", DemoPortfolio.PORTFOLIO_ID);
 
         browser.go(USERS);
         assertThat(browser.findAll("tr.user-row")).hasSize(50);
         assertThat(browser.findAll("#next-page")).hasSize(1);
-        assertFits();
+        browser.assertFits();
         browser.documentationScreenshot("users-tab");
 
         browser.go(USERS + "?q=" + DemoPortfolio.IDP_MANAGED_USER_EMAIL);
@@ -59,7 +58,7 @@ class WebConsoleDemoSystemTests {
         assertThat(browser.findAll("table.profile td .muted"))
                 .extracting(WebElement::getText)
                 .contains("Owner (locked)");
-        assertFits();
+        browser.assertFits();
         browser.documentationScreenshot("user-profile");
 
         browser.go(USERS + "?q=" + DemoPortfolio.LEAVER_EMAIL);
@@ -68,12 +67,12 @@ class WebConsoleDemoSystemTests {
         browser.awaitPage("Review changes");
         assertThat(Integer.parseInt(browser.text("#changes"))).isEqualTo(DemoPortfolio.LEAVER_ACCOUNT_COUNT - 2);
         assertThat(browser.text("#skipped")).isEqualTo("2");
-        assertFits();
+        browser.assertFits();
         browser.documentationScreenshot("review-changes");
         browser.find("#confirm").click();
         assertThat(browser.awaitJobEnd(PATIENCE)).isEqualTo("COMPLETED");
         assertThat(browser.text("#count-skipped")).isEqualTo("2");
-        assertFits();
+        browser.assertFits();
         browser.documentationScreenshot("job");
 
         browser.find("nav a[href$='/jobs']").click();
@@ -89,22 +88,12 @@ class WebConsoleDemoSystemTests {
                     .extracting(WebElement::getText)
                     .anySatisfy(summary -> assertThat(summary).contains(DemoPortfolio.LEAVER_EMAIL));
         });
-        assertFits();
+        browser.assertFits();
         browser.documentationScreenshot("activity-log");
 
         browser.width(390);
         browser.go(USERS);
-        assertFits();
+        browser.assertFits();
         browser.documentationScreenshot("users-phone");
-    }
-
-    /** Nothing wider than the window: no sideways scrolling. */
-    private void assertFits() {
-        JavascriptExecutor page = (JavascriptExecutor) browser.driver();
-        long content = ((Number) page.executeScript("return document.documentElement.scrollWidth")).longValue();
-        long window = ((Number) page.executeScript("return window.innerWidth")).longValue();
-        assertThat(content)
-                .as("page width at a %d px window: %s", window, browser.driver().getCurrentUrl())
-                .isLessThanOrEqualTo(window);
     }
 }
