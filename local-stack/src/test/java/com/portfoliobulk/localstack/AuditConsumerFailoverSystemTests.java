@@ -54,9 +54,8 @@ class AuditConsumerFailoverSystemTests {
                 holdEntryOfLastTask(blocker, job.id());
                 victim = await().atMost(PATIENCE)
                         .pollInterval(Duration.ofMillis(20))
-                        .until(() -> waitingFor(blockerPid, audits), Optional::isPresent)
+                        .until(() -> frozenWhileWaitingFor(blockerPid, audits), Optional::isPresent)
                         .orElseThrow();
-                victim.freeze();
                 frozenAt = System.nanoTime();
                 blocker.rollback();
             }
@@ -121,11 +120,14 @@ class AuditConsumerFailoverSystemTests {
         }
     }
 
-    /** The audit-consumer one of whose statements waits for the blocker's entry, if any. */
-    private static Optional<ServiceProcess> waitingFor(int blockerPid, List<ServiceProcess> audits)
+    /**
+     * The audit-consumer one of whose statements waits for the blocker's entry, frozen while it still
+     * waits, if any.
+     */
+    private static Optional<ServiceProcess> frozenWhileWaitingFor(int blockerPid, List<ServiceProcess> audits)
             throws SQLException {
         for (ServiceProcess audit : audits) {
-            if (DatabaseSession.waitsBehind(stack.invariants().dataSource(), audit, blockerPid)) {
+            if (stack.freezeWhileWaitingBehind(audit, blockerPid)) {
                 return Optional.of(audit);
             }
         }

@@ -1,6 +1,7 @@
 package com.portfoliobulk.localstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
@@ -169,6 +170,30 @@ final class FaultStack {
     /** The process's database sessions now ({@link DatabaseSession}). */
     List<DatabaseSession> sessions(ServiceProcess process) throws SQLException {
         return DatabaseSession.of(invariants.dataSource(), process);
+    }
+
+    /**
+     * Freezes the process while one of its sessions waits behind the session with this backend process
+     * id, and tells whether it did: the wait seen a moment before may have ended before the signal took
+     * hold (a deadlock broken by PostgreSQL, a statement that found its row free), and then the process
+     * is thawed again and the answer is {@code false}, for the caller to look for the next wait. A
+     * process frozen while it still waits can no longer end its transaction itself: once the holder lets
+     * go, its session stands idle in the transaction until PostgreSQL ends it.
+     */
+    boolean freezeWhileWaitingBehind(ServiceProcess process, int backendPid) throws SQLException {
+        if (!DatabaseSession.waitsBehind(invariants.dataSource(), process, backendPid)) {
+            return false;
+        }
+        process.freeze();
+        await().atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(5))
+                .alias(process.name() + " is stopped")
+                .until(process::frozen);
+        if (DatabaseSession.waitsBehind(invariants.dataSource(), process, backendPid)) {
+            return true;
+        }
+        process.thaw();
+        return false;
     }
 
     /** An admin client of the broker, made on first use and closed with the stack. */

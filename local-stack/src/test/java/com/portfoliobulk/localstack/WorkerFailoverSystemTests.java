@@ -79,8 +79,7 @@ class WorkerFailoverSystemTests {
                 }
                 await().atMost(PATIENCE)
                         .pollInterval(Duration.ofMillis(20))
-                        .until(() -> DatabaseSession.waitsBehind(invariants.dataSource(), victim, blockerPid));
-                victim.freeze();
+                        .until(() -> stack.freezeWhileWaitingBehind(victim, blockerPid));
                 frozenAt = System.nanoTime();
                 finishedAtFreeze = invariants.finished(job.id());
                 blocker.rollback();
