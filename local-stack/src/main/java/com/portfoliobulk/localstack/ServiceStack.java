@@ -20,8 +20,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 public final class ServiceStack implements RunningServices {
 
     /**
-     * Security is the gateway's concern; the worker and audit-consumer see its libraries on the shared
-     * classpath and must not lock their own actuator endpoints because of them.
+     * Security and the console's sessions are the gateway's concern; the worker and audit-consumer see
+     * their libraries on the shared classpath and must not lock their own actuator endpoints, or look
+     * for a session table, because of them.
      */
     private static final String GATEWAY_ONLY_AUTO_CONFIGURATION = String.join(
             ",",
@@ -31,7 +32,10 @@ public final class ServiceStack implements RunningServices {
             "org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
             "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
             "org.springframework.boot.security.oauth2.server.resource.autoconfigure.OAuth2ResourceServerAutoConfiguration",
-            "org.springframework.boot.security.oauth2.server.resource.autoconfigure.web.OAuth2ResourceServerWebSecurityAutoConfiguration");
+            "org.springframework.boot.security.oauth2.server.resource.autoconfigure.web.OAuth2ResourceServerWebSecurityAutoConfiguration",
+            "org.springframework.boot.session.autoconfigure.SessionAutoConfiguration",
+            "org.springframework.boot.session.autoconfigure.SessionsEndpointAutoConfiguration",
+            "org.springframework.boot.session.jdbc.autoconfigure.JdbcSessionAutoConfiguration");
 
     private final ConfigurableApplicationContext gateway;
 

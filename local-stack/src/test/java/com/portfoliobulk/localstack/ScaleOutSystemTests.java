@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.net.URI;
@@ -36,7 +37,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * up, the memberships are the expected final state, there is exactly one activity entry per applied
  * change and nothing on a dead-letter topic ({@link PipelineInvariants}); every worker and both
  * audit-consumers did part of the work; and a portfolio's submission limit holds across the two
- * gateway processes (one allowance in all, not one per gateway).
+ * gateway processes (one allowance in all, not one per gateway). A web console session started on one
+ * gateway goes on on the other.
  */
 class ScaleOutSystemTests {
 
@@ -206,6 +208,54 @@ class ScaleOutSystemTests {
                         "answers by status to %d submissions of one portfolio spread over both gateways",
                         3 * SUBMISSIONS_PER_MINUTE)
                 .isEqualTo(Map.of(400, (long) SUBMISSIONS_PER_MINUTE, 429, 2L * SUBMISSIONS_PER_MINUTE));
+    }
+
+    /**
+     * The console's session is the database's, not one gateway's: signed in on the first gateway, the
+     * browser goes on on the second (same host, so the same cookie), where the session's CSRF token
+     * confirms an offboarding, and signing out there ends the session on the first as well.
+     */
+    @Test
+    void aConsoleSessionStartedOnOneGatewayGoesOnOnTheOtherUntilSignedOutThere() {
+        List<ServiceProcess> gateways = processes.of(ServiceProcesses.Service.GATEWAY);
+        ServiceProcess first = gateways.get(0);
+        ServiceProcess second = gateways.get(1);
+        TestPortfolio portfolio = TestPortfolio.seed(invariants.dataSource(), 2);
+        UserRef leaver = portfolio.addUser("leaver", AccountRole.ANALYST, portfolio.accounts());
+        String owner = "owner-" + UUID.randomUUID() + "@agency.example";
+        try (ConsoleBrowser browser = ConsoleBrowser.open(first.url())) {
+            browser.signIn(owner, "OWNER", portfolio.id());
+            assertThat(browser.driver().getCurrentUrl()).startsWith(first.url());
+
+            browser.driver().get(second.url() + "/console/portfolios/" + portfolio.id() + "/users?q=" + leaver.email());
+            browser.awaitPage("Users");
+            assertThat(browser.text("header .me")).isEqualTo(owner);
+            browser.find("tr.user-row input.pick").click();
+            browser.find("#offboard").click();
+            browser.awaitPage("Review changes");
+            assertThat(browser.text("#changes")).isEqualTo("2");
+            browser.find("#confirm").click();
+            assertThat(browser.awaitJobEnd(PATIENCE)).isEqualTo("COMPLETED");
+            assertThat(browser.driver().getCurrentUrl())
+                    .as("the job's page, still on the second gateway")
+                    .startsWith(second.url());
+
+            browser.find("form.signout button").click();
+            browser.awaitPage("Sign in");
+            browser.driver().get(first.url() + "/console/portfolios/" + portfolio.id() + "/users");
+            browser.awaitPage("Sign in");
+            assertThat(browser.driver().getCurrentUrl())
+                    .as("the first gateway, after sign-out on the second")
+                    .isEqualTo(first.url() + "/console/sign-in");
+        }
+        assertThat(invariants
+                        .jdbc()
+                        .sql("SELECT count(*) FROM jobs.console_sessions WHERE principal_name = ?")
+                        .param(owner)
+                        .query(Long.class)
+                        .single())
+                .as("sessions stored for %s after sign-out", owner)
+                .isZero();
     }
 
     /**

@@ -140,13 +140,15 @@ class ServiceRolesIntegrationTests {
                     single(worker, "SELECT jobs.release_deferred_tasks(NULL, 10)");
                     single(worker, "SELECT count(*) FROM jobs.account_roles");
                 });
-                // Nothing else of the gateway's: not who administers a portfolio, nor its SCIM tokens
-                // or webhook subscriptions.
+                // Nothing else of the gateway's: not who administers a portfolio, nor its SCIM tokens,
+                // webhook subscriptions or console sessions (with their bearer tokens).
                 for (String table : List.of(
                         "portfolio_users",
                         "portfolio_roles",
                         "scim_tokens",
                         "webhook_subscriptions",
+                        "console_sessions",
+                        "console_sessions_attributes",
                         "idempotency_keys",
                         "later_migration")) {
                     assertDenied(worker, "SELECT count(*) FROM jobs." + table);
@@ -169,6 +171,7 @@ class ServiceRolesIntegrationTests {
                     execute(audit, "DELETE FROM audit.activity_log WHERE entry_id = '" + id + "'");
                 });
                 assertDenied(audit, "SELECT count(*) FROM jobs.bulk_jobs");
+                assertDenied(audit, "SELECT count(*) FROM jobs.console_sessions_attributes");
                 assertDenied(audit, "SELECT count(*) FROM directory.users");
             }
             try (Connection gateway = connect(logins.gateway())) {

@@ -1,0 +1,110 @@
+package com.portfoliobulk.gateway.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.TestTokens;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * The console's sessions live in PostgreSQL ({@code jobs.console_sessions}), not in the gateway's
+ * memory: what the session table holds is what signs an administrator in, sign-out deletes it, and the
+ * bearer-only API never writes a session.
+ */
+@ConsoleIntegrationTest
+class ConsoleSessionStoreIntegrationTests {
+
+    @LocalServerPort
+    private int port;
+
+    @Autowired
+    private JdbcClient jdbc;
+
+    @Test
+    void aSignedInAdministratorIsTheSessionRowAndSignOutDeletesIt() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        String email = "session-" + UUID.randomUUID() + "@agency.test";
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        assertThat(browser.signIn(email, "OWNER", portfolio).statusCode()).isEqualTo(302);
+
+        assertThat(sessionsOf(email)).as("sessions stored for %s", email).isOne();
+        assertThat(jdbc.sql("""
+                        SELECT count(*) FROM jobs.console_sessions_attributes a
+                          JOIN jobs.console_sessions s ON s.primary_id = a.session_primary_id
+                         WHERE s.principal_name = ? AND a.attribute_name = 'SPRING_SECURITY_CONTEXT'""").param(email).query(Long.class).single())
+                .as("the signed-in administrator is an attribute of the stored session")
+                .isOne();
+        assertThat(browser.get(usersPage(portfolio)).statusCode()).isEqualTo(200);
+
+        HttpResponse<String> signOut = browser.post("/console/sign-out", Map.of("_csrf", browser.csrf()));
+        assertThat(signOut.statusCode()).isEqualTo(302);
+        assertThat(sessionsOf(email))
+                .as("sessions stored for %s after sign-out", email)
+                .isZero();
+        assertThat(browser.get(usersPage(portfolio)).headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in"));
+    }
+
+    @Test
+    void aSessionDeletedFromTheDatabaseSignsItsAdministratorOutOnTheNextPage() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        String email = "revoked-" + UUID.randomUUID() + "@agency.test";
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn(email, "OWNER", portfolio);
+        assertThat(browser.get(usersPage(portfolio)).statusCode()).isEqualTo(200);
+
+        // As an operator signs an administrator out everywhere (README: "Session and CSRF").
+        assertThat(jdbc.sql("DELETE FROM jobs.console_sessions WHERE principal_name = ?")
+                        .param(email)
+                        .update())
+                .isOne();
+
+        HttpResponse<String> next = browser.get(usersPage(portfolio));
+        assertThat(next.statusCode()).isEqualTo(302);
+        assertThat(next.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in"));
+    }
+
+    @Test
+    void apiCallsWithABearerTokenStoreNoSession() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        String token = TestTokens.token(UUID.randomUUID(), "script@agency.test", portfolio.id(), "OWNER");
+        ConsoleBrowser client = new ConsoleBrowser(port);
+        long before = allSessions();
+
+        for (String path : new String[] {
+            "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs",
+            "/api/v1/portfolios/" + portfolio.id() + "/users",
+            "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs/" + UUID.randomUUID()
+        }) {
+            HttpResponse<String> answer = client.get(path, "Authorization", "Bearer " + token);
+            assertThat(answer.statusCode()).as(path).isIn(200, 404);
+            assertThat(answer.headers().allValues("Set-Cookie")).as(path).isEmpty();
+        }
+
+        assertThat(allSessions()).as("stored sessions").isEqualTo(before);
+    }
+
+    private static String usersPage(DirectorySeed.Portfolio portfolio) {
+        return "/console/portfolios/" + portfolio.id() + "/users";
+    }
+
+    private long sessionsOf(String email) {
+        return jdbc.sql("SELECT count(*) FROM jobs.console_sessions WHERE principal_name = ?")
+                .param(email)
+                .query(Long.class)
+                .single();
+    }
+
+    private long allSessions() {
+        return jdbc.sql("SELECT count(*) FROM jobs.console_sessions")
+                .query(Long.class)
+                .single();
+    }
+}
