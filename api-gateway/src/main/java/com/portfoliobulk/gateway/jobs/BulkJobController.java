@@ -153,7 +153,9 @@ class BulkJobController {
             })
     @ApiResponse(responseCode = "304", description = "Not modified since the ETag in If-None-Match.")
     @ApiResponse(responseCode = "404", description = "No such job in this portfolio.")
-    @GetMapping(path = "/{jobId}", produces = MediaType.APPLICATION_JSON_VALUE)
+    // Not "preview": that path is the preview's (POST), so a GET of it is a 405 naming POST, not a job id
+    // that is not a UUID.
+    @GetMapping(path = "/{jobId:(?!preview$).+}", produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<JobView> job(@PathVariable UUID portfolioId, @PathVariable UUID jobId, WebRequest request) {
         access.requireView(portfolioId);
         Job job = progress.status(portfolioId, jobId);

@@ -144,14 +144,17 @@ public final class ApiDescriptionConformance implements ClientHttpRequestInterce
             }
         }
 
+        /**
+         * The operation of the most literal path that matches, as the gateway routes it: a method that
+         * path does not have is a wrong method (not described), not the method of a templated sibling
+         * ({@code GET /bulk-jobs/preview} is not {@code GET /bulk-jobs/{jobId}}).
+         */
         JsonNode operation(String path, String method) {
             for (Map.Entry<Pattern, String> template : paths.entrySet()) {
                 if (template.getKey().matcher(path).matches()) {
                     JsonNode operation =
                             document.path("paths").path(template.getValue()).path(method);
-                    if (!operation.isMissingNode()) {
-                        return operation;
-                    }
+                    return operation.isMissingNode() ? null : operation;
                 }
             }
             return null;

@@ -74,6 +74,23 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
     }
 
     @Test
+    void aGetOfThePreviewIsAWrongMethodsProblemNamingPostNotAJobIdThatIsNotAUuid() {
+        UUID portfolio = directory.portfolio().id();
+
+        Answer answer = api.get(admin(portfolio), jobsPath(portfolio) + "/preview");
+
+        assertProblem(answer, 405);
+        assertThat(methods(answer.header("Allow"))).containsExactly("POST");
+        assertThat(answer.body().path("detail").asString())
+                .startsWith("Method 'GET' is not supported here; use ")
+                .contains("POST")
+                .doesNotContain("UUID");
+        Answer job = api.get(admin(portfolio), jobsPath(portfolio) + "/previews");
+        assertProblem(job, 400);
+        assertThat(job.body().toString()).contains("'previews' is not a");
+    }
+
+    @Test
     void traceIsAMethodNotAllowedProblemNamingItWithTheResourcesOwnMethods() throws Exception {
         UUID portfolio = directory.portfolio().id();
         HttpResponse<String> delete = send(HttpRequest.newBuilder(uri(jobsPath(portfolio)))
