@@ -186,7 +186,7 @@ class WebConsoleIntegrationsSystemTests {
             assertThat(browser.findAll("tr.delivery")).singleElement().satisfies(row -> {
                 assertThat(row.getText()).contains("job.completed").contains(jobId);
                 assertThat(row.findElement(By.cssSelector("td.status")).getText())
-                        .isEqualTo("Succeeded");
+                        .isEqualTo("Delivered");
                 assertThat(row.findElement(By.cssSelector("td.attempts")).getText())
                         .isEqualTo("1");
                 assertThat(row.findElement(By.cssSelector("td.last-answer")).getText())
