@@ -60,11 +60,12 @@ class ConsolePages {
 
     /**
      * Adds the portfolio and the administrator to the model; 404 when the administrator has no
-     * permission on the portfolio or it does not exist (the API would answer the same).
+     * permission on the portfolio or it does not exist (the API would answer the same). A page whose
+     * data the administrator's role does not let them read shows the API's 403.
      */
     void portfolio(Model model, ConsoleUser user, UUID portfolioId, String section) {
         Caller caller = caller(user);
-        if (!caller.canView(portfolioId)) {
+        if (!caller.isMember(portfolioId)) {
             throw new NotFoundException("No such portfolio");
         }
         ConsoleDirectory.Portfolio portfolio = directory.portfolios(List.of(portfolioId)).stream()
@@ -72,6 +73,7 @@ class ConsolePages {
                 .orElseThrow(() -> new NotFoundException("No such portfolio"));
         model.addAttribute("portfolio", portfolio);
         model.addAttribute("me", user.email());
+        model.addAttribute("canView", caller.canView(portfolioId));
         model.addAttribute("canChange", caller.canChange(portfolioId));
         model.addAttribute("section", section);
         roleChoices(model, STANDARD_ROLES);

@@ -48,11 +48,21 @@ class PortfolioController {
                 .map(Map.Entry::getKey)
                 .toList());
         if (portfolios.size() == 1) {
-            return "redirect:/console/portfolios/" + portfolios.getFirst().id() + "/users";
+            return "redirect:/console/portfolios/" + portfolios.getFirst().id();
         }
         model.addAttribute("me", user.email());
         model.addAttribute("portfolios", portfolios);
         return "console/portfolios";
+    }
+
+    /**
+     * A portfolio's first page for the administrator: its users, or its administration for a role that
+     * administers the portfolio without reading its users (portfolio users or account roles only).
+     */
+    @GetMapping("/console/portfolios/{portfolioId}")
+    String portfolio(ConsoleUser user, @PathVariable UUID portfolioId) {
+        boolean reads = pages.caller(user).canView(portfolioId);
+        return "redirect:/console/portfolios/" + portfolioId + (reads ? "/users" : "/admin");
     }
 
     /**

@@ -21,7 +21,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The bird's-eye view of a portfolio: its linked accounts, its users across them and one user's
- * profile. Readable with any permission on the portfolio (Owner, User Management EDIT or VIEW).
+ * profile. Readable with the Portfolio Owner, User Management EDIT or VIEW.
  */
 @Tag(name = "Directory", description = "The portfolio's linked accounts and their users (read only).")
 @ApiResponse(

@@ -40,7 +40,7 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 /**
  * Bulk jobs: submit, follow, list, read task outcomes (JSON pages or a CSV download) and cancel.
- * Reading needs any permission on the portfolio; submitting and cancelling need the Portfolio Owner
+ * Reading needs the Portfolio Owner, User Management EDIT or VIEW; submitting and cancelling need the Portfolio Owner
  * or User Management EDIT.
  */
 @Tag(name = "Bulk jobs", description = "Submit bulk access changes as jobs, follow them, cancel them.")

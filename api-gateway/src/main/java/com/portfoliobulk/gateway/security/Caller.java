@@ -19,8 +19,16 @@ public record Caller(UUID userId, String email, Map<UUID, Set<PortfolioPermissio
         permissions = Map.copyOf(permissions);
     }
 
-    /** Whether the caller may read the portfolio's users, accounts, jobs and logs. */
+    /**
+     * Whether the caller may read the portfolio's users, accounts, jobs and logs: the Owner, User
+     * Management EDIT or VIEW.
+     */
     public boolean canView(UUID portfolioId) {
+        return permissions.getOrDefault(portfolioId, Set.of()).stream().anyMatch(PortfolioPermission::allowsReading);
+    }
+
+    /** Whether the caller holds any permission on the portfolio (its console opens for them). */
+    public boolean isMember(UUID portfolioId) {
         return !permissions.getOrDefault(portfolioId, Set.of()).isEmpty();
     }
 

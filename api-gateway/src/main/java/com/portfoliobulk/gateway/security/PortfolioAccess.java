@@ -111,7 +111,8 @@ public class PortfolioAccess {
     public Caller requireView(UUID portfolioId) {
         Caller caller = caller();
         if (!caller.canView(portfolioId)) {
-            throw new AccessDeniedException("You have no access to user management of portfolio " + portfolioId);
+            throw new AccessDeniedException("Reading the users, accounts, jobs and activity logs of portfolio "
+                    + portfolioId + " needs the Portfolio Owner, User Management EDIT or User Management VIEW");
         }
         return caller;
     }

@@ -20,4 +20,13 @@ public enum PortfolioPermission {
     boolean allowsChanges() {
         return this == OWNER || this == USER_MANAGEMENT_EDIT;
     }
+
+    /**
+     * Whether it lets its holder read the portfolio's users, accounts, jobs and activity logs: user
+     * management's permissions do. Administering portfolio users or account roles alone does not: a
+     * role made for that reads none of the people, accounts or changes it does not manage.
+     */
+    boolean allowsReading() {
+        return allowsChanges() || this == USER_MANAGEMENT_VIEW;
+    }
 }

@@ -69,6 +69,44 @@ class ConsoleStoredPermissionsIntegrationTests {
                 .isEqualTo(404);
     }
 
+    @Test
+    void aRoleThatAdministersWithoutReadingUsersOpensOnAdministrationWithoutTheUsersAccountsAndJobsPages()
+            throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        jdbc.sql("""
+                        INSERT INTO jobs.portfolio_roles (portfolio_id, code, name, permissions)
+                        VALUES (:portfolio, 'TEAM_ADMIN', 'Team admin', ARRAY['PORTFOLIO_USERS_MANAGE'])""").param("portfolio", portfolio.id()).update();
+        String teamAdmin = "team-admin-" + UUID.randomUUID() + "@agency.test";
+        jdbc.sql("INSERT INTO jobs.portfolio_users (portfolio_id, user_id, email, role)"
+                        + " VALUES (:portfolio, :user, :email, 'TEAM_ADMIN')")
+                .param("portfolio", portfolio.id())
+                .param("user", UUID.nameUUIDFromBytes(teamAdmin.getBytes(StandardCharsets.UTF_8)))
+                .param("email", teamAdmin)
+                .update();
+        HttpClient browser = browser();
+        signIn(browser, teamAdmin, "USER_MANAGEMENT_VIEW", portfolio);
+
+        HttpResponse<String> home = get(browser, "/console");
+        assertThat(home.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/portfolios/" + portfolio.id()));
+        HttpResponse<String> landing = get(browser, "/console/portfolios/" + portfolio.id());
+        assertThat(landing.headers().firstValue("Location"))
+                .as("the first page of a role that does not read users")
+                .hasValueSatisfying(
+                        location -> assertThat(location).endsWith("/console/portfolios/" + portfolio.id() + "/admin"));
+        HttpResponse<String> admin = get(browser, "/console/portfolios/" + portfolio.id() + "/admin");
+        assertThat(admin.statusCode()).as(admin.body()).isEqualTo(200);
+        assertThat(admin.body())
+                .contains("/console/portfolios/" + portfolio.id() + "/admin")
+                .doesNotContain(
+                        "/console/portfolios/" + portfolio.id() + "/users\"",
+                        "/console/portfolios/" + portfolio.id() + "/jobs\"");
+
+        HttpResponse<String> users = get(browser, "/console/portfolios/" + portfolio.id() + "/users");
+        assertThat(users.statusCode()).isEqualTo(403);
+        assertThat(users.body()).contains("needs the Portfolio Owner, User Management EDIT or User Management VIEW");
+    }
+
     private static HttpClient browser() {
         return HttpClient.newBuilder()
                 .cookieHandler(new CookieManager())
