@@ -50,8 +50,6 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 @RequestMapping("/api/v1/portfolios/{portfolioId}/bulk-jobs")
 class BulkJobController {
 
-    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
-
     static final String IDEMPOTENT_REPLAYED = "Idempotent-Replayed";
 
     private static final MediaType CSV = new MediaType("text", "csv", StandardCharsets.UTF_8);
@@ -122,7 +120,7 @@ class BulkJobController {
                             required = true,
                             description = "A unique value per job (1-255 characters), e.g. a UUID; resending it"
                                     + " with the same body answers the same job.")
-                    @RequestHeader(name = IDEMPOTENCY_KEY, required = false)
+                    @RequestHeader(name = JobSubmission.IDEMPOTENCY_KEY, required = false)
                     String idempotencyKey,
             @RequestBody JobRequest request) {
         Caller caller = access.requireChange(portfolioId);

@@ -37,6 +37,9 @@ import tools.jackson.databind.json.JsonMapper;
 @Service
 public class JobSubmission {
 
+    /** The request header that names a submission, so that a retry of it does not make a second job. */
+    public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
     /** The longest {@code Idempotency-Key} accepted. */
     public static final int MAX_KEY_LENGTH = 255;
 
@@ -205,6 +208,22 @@ public class JobSubmission {
         return created == null ? 0 : created;
     }
 
+    /**
+     * Whether a submission with this {@code Idempotency-Key} names a job the portfolio has already: it
+     * is answered from that job (or refused, with another body) and creates none, so the rate limit
+     * of submissions does not count it. A retry after a lost answer then gets its job, not a 429.
+     */
+    public boolean namesAnExistingJob(UUID portfolioId, String idempotencyKey) {
+        return idempotencyKey != null
+                && !idempotencyKey.isBlank()
+                && idempotencyKey.length() <= MAX_KEY_LENGTH
+                && keys.findLive(
+                                portfolioId,
+                                idempotencyKey,
+                                properties.idempotencyKeyTtl().toSeconds())
+                        .isPresent();
+    }
+
     private Optional<Submitted> replay(UUID portfolioId, String key, String hash) {
         Optional<IdempotencyKeyRepository.Row> stored =
                 keys.findLive(portfolioId, key, properties.idempotencyKeyTtl().toSeconds());
@@ -224,12 +243,12 @@ public class JobSubmission {
     private static String checkKey(String key) {
         if (key == null || key.isBlank()) {
             throw new InvalidParameterException(
-                    "Idempotency-Key",
+                    IDEMPOTENCY_KEY,
                     "is required: a unique value per job, such as a"
                             + " UUID, so that a retried submission does not create a second job");
         }
         if (key.length() > MAX_KEY_LENGTH) {
-            throw new InvalidParameterException("Idempotency-Key", "must be at most " + MAX_KEY_LENGTH + " characters");
+            throw new InvalidParameterException(IDEMPOTENCY_KEY, "must be at most " + MAX_KEY_LENGTH + " characters");
         }
         return key;
     }

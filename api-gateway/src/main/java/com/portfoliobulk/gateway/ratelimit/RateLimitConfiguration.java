@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.ratelimit;
 
+import com.portfoliobulk.gateway.jobs.JobSubmission;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
@@ -37,6 +38,8 @@ class RateLimitConfiguration implements WebMvcConfigurer {
 
     private final PortfolioAccess access;
 
+    private final JobSubmission jobs;
+
     private final PortfolioRateLimits submissions;
 
     private final PortfolioRateLimits previews;
@@ -47,10 +50,12 @@ class RateLimitConfiguration implements WebMvcConfigurer {
 
     RateLimitConfiguration(
             PortfolioAccess access,
+            JobSubmission jobs,
             RateLimitProperties properties,
             DataSourceProperties database,
             MeterRegistry meters) {
         this.access = access;
+        this.jobs = jobs;
         this.windows = new PostgresRateWindows(
                 database.determineUrl(),
                 database.determineUsername(),
@@ -64,8 +69,8 @@ class RateLimitConfiguration implements WebMvcConfigurer {
 
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
-        registry.addInterceptor(new LimitPosts(submissions)).addPathPatterns(SUBMISSIONS_PATH);
-        registry.addInterceptor(new LimitPosts(previews)).addPathPatterns(PREVIEWS_PATH);
+        registry.addInterceptor(new LimitPosts(submissions, true)).addPathPatterns(SUBMISSIONS_PATH);
+        registry.addInterceptor(new LimitPosts(previews, false)).addPathPatterns(PREVIEWS_PATH);
         registry.addInterceptor(new LimitScim(scim)).addPathPatterns(SCIM_PATH);
     }
 
@@ -88,13 +93,20 @@ class RateLimitConfiguration implements WebMvcConfigurer {
         windows.close();
     }
 
-    /** Takes a permit for each POST of a caller who may change the portfolio of the path. */
+    /**
+     * Takes a permit for each POST of a caller who may change the portfolio of the path; a submission
+     * whose {@code Idempotency-Key} names a job the portfolio has already takes none (its answer is that
+     * job's: it creates nothing).
+     */
     private final class LimitPosts implements HandlerInterceptor {
 
         private final PortfolioRateLimits limits;
 
-        LimitPosts(PortfolioRateLimits limits) {
+        private final boolean replaysAreFree;
+
+        LimitPosts(PortfolioRateLimits limits, boolean replaysAreFree) {
             this.limits = limits;
+            this.replaysAreFree = replaysAreFree;
         }
 
         @Override
@@ -103,7 +115,11 @@ class RateLimitConfiguration implements WebMvcConfigurer {
                 return true;
             }
             UUID portfolioId = portfolioId(request);
-            if (portfolioId != null && access.caller().canChange(portfolioId)) {
+            if (portfolioId != null
+                    && access.caller().canChange(portfolioId)
+                    && !(replaysAreFree
+                            && jobs.namesAnExistingJob(
+                                    portfolioId, request.getHeader(JobSubmission.IDEMPOTENCY_KEY)))) {
                 limits.acquire(portfolioId);
             }
             return true;

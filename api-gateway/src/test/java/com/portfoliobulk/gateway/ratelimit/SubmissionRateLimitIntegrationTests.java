@@ -99,6 +99,35 @@ class SubmissionRateLimitIntegrationTests extends StubbedServicesIntegrationTest
     }
 
     @Test
+    void aRetryWithTheKeyOfAnAcceptedSubmissionGetsItsJobWhenTheLimitIsReachedAndUsesUpNothing() {
+        String key = key();
+        Answer first = api.post(admin(portfolio.id()), jobsPath(portfolio.id()), key, offboardAnn);
+        assertThat(first.status()).as(first.text()).isEqualTo(202);
+        for (int i = 1; i < LIMIT; i++) {
+            assertProblem(submit(portfolio.id(), "{}"), 400);
+        }
+        assertProblem(submit(portfolio.id(), "{}"), 429);
+
+        for (int i = 0; i < LIMIT; i++) {
+            Answer retry = api.post(admin(portfolio.id()), jobsPath(portfolio.id()), key, offboardAnn);
+            assertThat(retry.status()).as(retry.text()).isEqualTo(202);
+            assertThat(retry.header("Idempotent-Replayed")).isEqualTo("true");
+            assertThat(retry.body().path("jobId").asString())
+                    .isEqualTo(first.body().path("jobId").asString());
+        }
+        // The same key with another body is refused as before, also past the limit.
+        assertProblem(
+                api.post(
+                        admin(portfolio.id()),
+                        jobsPath(portfolio.id()),
+                        key,
+                        "{\"type\":\"OFFBOARD_USERS\"," + "\"userIds\":[\"" + UUID.randomUUID() + "\"]}"),
+                422);
+        assertProblem(submit(portfolio.id(), offboardAnn), 429);
+        assertThat(jobCount(portfolio.id())).isOne();
+    }
+
+    @Test
     void readingAndCancellingAreNotLimited() {
         UUID job = accepted(portfolio.id(), offboardAnn);
         for (int i = 0; i < 2 * LIMIT; i++) {
