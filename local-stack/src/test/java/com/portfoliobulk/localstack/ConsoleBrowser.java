@@ -114,6 +114,13 @@ final class ConsoleBrowser implements AutoCloseable {
                 .until(() -> !driver.getCurrentUrl().contains("/console/sign-in"));
     }
 
+    /** On a Users page that lists the user first, picks them and opens the review of their offboarding. */
+    void reviewOffboardingOfTheListedUser() {
+        find("tr.user-row input.pick").click();
+        find("#offboard").click();
+        awaitPage("Review changes");
+    }
+
     /** Waits until the page with this title (its start) has loaded, after a click that navigates. */
     void awaitPage(String title) {
         org.awaitility.Awaitility.await()

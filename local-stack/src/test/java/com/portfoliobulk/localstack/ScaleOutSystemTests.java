@@ -230,9 +230,7 @@ class ScaleOutSystemTests {
             browser.driver().get(second.url() + "/console/portfolios/" + portfolio.id() + "/users?q=" + leaver.email());
             browser.awaitPage("Users");
             assertThat(browser.text("header .me")).isEqualTo(owner);
-            browser.find("tr.user-row input.pick").click();
-            browser.find("#offboard").click();
-            browser.awaitPage("Review changes");
+            browser.reviewOffboardingOfTheListedUser();
             assertThat(browser.text("#changes")).isEqualTo("2");
             browser.find("#confirm").click();
             assertThat(browser.awaitJobEnd(PATIENCE)).isEqualTo("COMPLETED");

@@ -62,9 +62,7 @@ class WebConsoleDemoSystemTests {
         browser.documentationScreenshot("user-profile");
 
         browser.go(USERS + "?q=" + DemoPortfolio.LEAVER_EMAIL);
-        browser.find("tr.user-row input.pick").click();
-        browser.find("#offboard").click();
-        browser.awaitPage("Review changes");
+        browser.reviewOffboardingOfTheListedUser();
         assertThat(Integer.parseInt(browser.text("#changes"))).isEqualTo(DemoPortfolio.LEAVER_ACCOUNT_COUNT - 2);
         assertThat(browser.text("#skipped")).isEqualTo("2");
         browser.assertFits();

@@ -157,9 +157,7 @@ class WebConsoleIntegrationsSystemTests {
                 .satisfies(row -> assertThat(row.getText()).contains(hook).contains("Enabled"));
 
         browser.go("/console/portfolios/" + portfolio.id() + "/users?q=" + leaver.email());
-        browser.find("tr.user-row input.pick").click();
-        browser.find("#offboard").click();
-        browser.awaitPage("Review changes");
+        browser.reviewOffboardingOfTheListedUser();
         assertThat(browser.text("#changes")).isEqualTo("2");
         browser.find("#confirm").click();
         assertThat(browser.awaitJobEnd(PATIENCE)).isEqualTo("COMPLETED");

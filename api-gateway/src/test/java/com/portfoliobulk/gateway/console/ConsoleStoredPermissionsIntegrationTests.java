@@ -46,12 +46,7 @@ class ConsoleStoredPermissionsIntegrationTests {
     void theStoredRoleDecidesWhatTheConsoleShowsNotTheTokensClaim() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
         String editor = "editor-" + UUID.randomUUID() + "@agency.test";
-        jdbc.sql("INSERT INTO jobs.portfolio_users (portfolio_id, user_id, email, role)"
-                        + " VALUES (:portfolio, :user, :email, 'USER_MANAGEMENT_EDIT')")
-                .param("portfolio", portfolio.id())
-                .param("user", UUID.nameUUIDFromBytes(editor.getBytes(StandardCharsets.UTF_8)))
-                .param("email", editor)
-                .update();
+        storePortfolioUser(portfolio, editor, "USER_MANAGEMENT_EDIT");
         String users = "/console/portfolios/" + portfolio.id() + "/users";
 
         HttpClient editorBrowser = browser();
@@ -77,12 +72,7 @@ class ConsoleStoredPermissionsIntegrationTests {
                         INSERT INTO jobs.portfolio_roles (portfolio_id, code, name, permissions)
                         VALUES (:portfolio, 'TEAM_ADMIN', 'Team admin', ARRAY['PORTFOLIO_USERS_MANAGE'])""").param("portfolio", portfolio.id()).update();
         String teamAdmin = "team-admin-" + UUID.randomUUID() + "@agency.test";
-        jdbc.sql("INSERT INTO jobs.portfolio_users (portfolio_id, user_id, email, role)"
-                        + " VALUES (:portfolio, :user, :email, 'TEAM_ADMIN')")
-                .param("portfolio", portfolio.id())
-                .param("user", UUID.nameUUIDFromBytes(teamAdmin.getBytes(StandardCharsets.UTF_8)))
-                .param("email", teamAdmin)
-                .update();
+        storePortfolioUser(portfolio, teamAdmin, "TEAM_ADMIN");
         HttpClient browser = browser();
         signIn(browser, teamAdmin, "USER_MANAGEMENT_VIEW", portfolio);
 
@@ -105,6 +95,17 @@ class ConsoleStoredPermissionsIntegrationTests {
         HttpResponse<String> users = get(browser, "/console/portfolios/" + portfolio.id() + "/users");
         assertThat(users.statusCode()).isEqualTo(403);
         assertThat(users.body()).contains("needs the Portfolio Owner, User Management EDIT or User Management VIEW");
+    }
+
+    /** Gives the address (the demo sign-in's user id is derived from it) this stored portfolio role. */
+    private void storePortfolioUser(DirectorySeed.Portfolio portfolio, String email, String role) {
+        jdbc.sql("INSERT INTO jobs.portfolio_users (portfolio_id, user_id, email, role)"
+                        + " VALUES (:portfolio, :user, :email, :role)")
+                .param("portfolio", portfolio.id())
+                .param("user", UUID.nameUUIDFromBytes(email.getBytes(StandardCharsets.UTF_8)))
+                .param("email", email)
+                .param("role", role)
+                .update();
     }
 
     private static HttpClient browser() {
