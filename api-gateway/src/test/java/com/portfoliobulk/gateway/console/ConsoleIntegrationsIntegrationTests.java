@@ -8,11 +8,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -75,9 +77,14 @@ class ConsoleIntegrationsIntegrationTests {
         String location = created.headers().firstValue("Location").orElseThrow();
         assertThat(URI.create(location).getPath()).isEqualTo(page);
         assertThat(location).doesNotContain("scim_").doesNotContain("?");
+        String stored = storedSession(owner);
         String shown = browser.get(page).body();
         String token = value(SCIM_TOKEN, shown);
         assertThat(token).startsWith("scim_");
+        assertThat(stored)
+                .as("the session in the database, with the token on its way to the page")
+                .contains("newToken")
+                .doesNotContain(token);
         String scimBase = value(SCIM_BASE_URL, shown);
         assertThat(scimBase).isEqualTo("http://localhost:" + port + "/scim/v2/portfolios/" + portfolio.id());
         assertThat(shown).contains("id=\"new-scim-token\"", "shown only this once", "Entra ID", owner);
@@ -103,7 +110,8 @@ class ConsoleIntegrationsIntegrationTests {
 
     @Test
     void aWebhookAddedOnThePageIsTheApisWithItsSecretShownOnceAndIsDisabledAndEnabledThroughIt() throws Exception {
-        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String owner = "owner-" + UUID.randomUUID() + "@agency.test";
+        browser.signIn(owner, "OWNER", portfolio);
         String url = "https://127.0.0.1:8443/hooks/" + UUID.randomUUID();
         String empty = browser.get(page).body();
         assertThat(empty).contains("No webhook subscription.");
@@ -116,9 +124,15 @@ class ConsoleIntegrationsIntegrationTests {
         assertThat(created.headers().firstValue("Location").orElseThrow())
                 .endsWith(page)
                 .doesNotContain("whsec_");
+        String stored = storedSession(owner);
         String shown = browser.get(page).body();
         String secret = value(WEBHOOK_SECRET, shown);
         assertThat(secret).startsWith("whsec_");
+        assertThat(stored)
+                .as("the session in the database, with the secret on its way to the page")
+                .contains("newSecret")
+                .doesNotContain(secret)
+                .doesNotContain(secret.substring("whsec_".length()));
         assertThat(shown)
                 .contains("id=\"new-webhook-secret\"", "shown only this once", url, "job.completed, job.failed");
         JsonNode listed = api(portfolio, "OWNER", "/webhooks").path("items");
@@ -305,6 +319,20 @@ class ConsoleIntegrationsIntegrationTests {
                         .header("Accept", "application/scim+json")
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Every stored attribute of the administrator's console sessions, as the database holds them. */
+    private String storedSession(String email) {
+        return jdbc
+                .sql("""
+                        SELECT a.attribute_bytes FROM jobs.console_sessions_attributes a
+                          JOIN jobs.console_sessions s ON s.primary_id = a.session_primary_id
+                         WHERE s.principal_name = ?""")
+                .param(email)
+                .query((row, n) -> new String(row.getBytes(1), StandardCharsets.ISO_8859_1))
+                .list()
+                .stream()
+                .collect(Collectors.joining("\n"));
     }
 
     private long subscriptions() {
