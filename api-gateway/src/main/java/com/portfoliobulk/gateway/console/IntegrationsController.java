@@ -20,8 +20,8 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
  * The portfolio's integrations page: its SCIM tokens (for the identity provider) and its job webhook
  * subscriptions with their recent messages, each as the API answers the signed-in administrator, and
  * the API's actions on them. A new SCIM token or signing secret is shown once, on the page the action
- * returns to, from a one-time flash attribute of the session, sealed ({@link ShownOnce}): never in an
- * address, never readable in the stored session.
+ * returns to, from a one-time flash attribute of the session (stored sealed, {@link SealedSessions}):
+ * never in an address.
  */
 @Controller
 class IntegrationsController {
@@ -32,19 +32,14 @@ class IntegrationsController {
 
     private final ConsolePages pages;
 
-    private final ShownOnce shownOnce;
-
-    IntegrationsController(GatewayApi api, ConsolePages pages, ShownOnce shownOnce) {
+    IntegrationsController(GatewayApi api, ConsolePages pages) {
         this.api = api;
         this.pages = pages;
-        this.shownOnce = shownOnce;
     }
 
     @GetMapping(PAGE)
     String integrations(ConsoleUser user, @PathVariable UUID portfolioId, Model model) {
         pages.portfolio(model, user, portfolioId, "integrations");
-        shownOnce.open(model, "newToken", "token");
-        shownOnce.open(model, "newSecret", "secret");
         int limit = pages.pageSize();
         // The API decides who may manage each (SCIM tokens: the Owner; webhooks: Owner or EDIT).
         ConsoleSection tokens = ConsoleSection.read(() -> api.scimTokens(user, portfolioId, limit));
@@ -69,7 +64,7 @@ class IntegrationsController {
         Map<String, Object> created = api.createScimToken(user, portfolioId, name);
         Map<String, Object> shown = new LinkedHashMap<>(created);
         shown.put("scimBaseUrl", scimBaseUrl(created.get("scimBaseUrl")));
-        redirect.addFlashAttribute("newToken", shownOnce.sealed(shown, "token"));
+        redirect.addFlashAttribute("newToken", shown);
         return page(portfolioId);
     }
 
@@ -97,7 +92,7 @@ class IntegrationsController {
                 url,
                 eventTypes == null ? List.of() : eventTypes,
                 StringUtils.hasText(progressIntervalSeconds) ? progressIntervalSeconds.strip() : null);
-        redirect.addFlashAttribute("newSecret", shownOnce.sealed(created, "secret"));
+        redirect.addFlashAttribute("newSecret", created);
         redirect.addFlashAttribute("secretWhy", "created");
         return page(portfolioId);
     }
@@ -131,9 +126,7 @@ class IntegrationsController {
             @PathVariable UUID portfolioId,
             @PathVariable UUID subscriptionId,
             RedirectAttributes redirect) {
-        redirect.addFlashAttribute(
-                "newSecret",
-                shownOnce.sealed(api.webhookAction(user, portfolioId, subscriptionId, "rotate-secret"), "secret"));
+        redirect.addFlashAttribute("newSecret", api.webhookAction(user, portfolioId, subscriptionId, "rotate-secret"));
         redirect.addFlashAttribute("secretWhy", "rotated");
         return page(portfolioId);
     }

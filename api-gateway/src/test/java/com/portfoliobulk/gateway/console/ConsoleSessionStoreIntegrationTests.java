@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,16 @@ class ConsoleSessionStoreIntegrationTests {
                          WHERE s.principal_name = ? AND a.attribute_name = 'SPRING_SECURITY_CONTEXT'""").param(email).query(Long.class).single())
                 .as("the signed-in administrator is an attribute of the stored session")
                 .isOne();
+        assertThat(jdbc.sql("""
+                        SELECT a.attribute_bytes FROM jobs.console_sessions_attributes a
+                          JOIN jobs.console_sessions s ON s.primary_id = a.session_primary_id
+                         WHERE s.principal_name = ?""")
+                        .param(email)
+                        .query((row, n) -> new String(row.getBytes(1), StandardCharsets.ISO_8859_1))
+                        .list())
+                .as("the stored attributes: sealed, so neither the address nor the bearer token (a JWT) is readable")
+                .isNotEmpty()
+                .allSatisfy(stored -> assertThat(stored).doesNotContain(email).doesNotContain("eyJ"));
         assertThat(browser.get(usersPage(portfolio)).statusCode()).isEqualTo(200);
 
         HttpResponse<String> signOut = browser.post("/console/sign-out", Map.of("_csrf", browser.csrf()));

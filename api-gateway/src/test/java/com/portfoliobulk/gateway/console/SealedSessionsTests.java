@@ -1,0 +1,43 @@
+package com.portfoliobulk.gateway.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.core.convert.ConversionService;
+
+class SealedSessionsTests {
+
+    private static final String SHARED_SECRET = "one-secret-all-gateways-share-0123456789";
+
+    private final ConversionService sessions = new SealedSessions().springSessionConversionService(SHARED_SECRET);
+
+    @Test
+    void anAttributeIsStoredSealedAndOpensToWhatWasStored() {
+        HashMap<String, Object> attribute = new HashMap<>(Map.of("token", "scim_secret-value", "name", "Entra ID"));
+
+        byte[] stored = sessions.convert(attribute, byte[].class);
+
+        assertThat(new String(stored, StandardCharsets.ISO_8859_1))
+                .doesNotContain("scim_secret-value")
+                .doesNotContain("Entra ID");
+        assertThat(sessions.convert(stored, Object.class)).isEqualTo(attribute);
+        assertThat(sessions.convert(attribute, byte[].class))
+                .as("sealed again, with another nonce")
+                .isNotEqualTo(stored);
+    }
+
+    @Test
+    void anAttributeSealedUnderAnotherSharedSecretOrTamperedWithReadsAsAbsent() {
+        byte[] stored = new SealedSessions()
+                .springSessionConversionService("another-secret-of-another-deployment-0123")
+                .convert("the administrator", byte[].class);
+        byte[] ours = sessions.convert("the administrator", byte[].class);
+        ours[ours.length - 1] ^= 1;
+
+        assertThat(sessions.convert(stored, Object.class)).isNull();
+        assertThat(sessions.convert(ours, Object.class)).isNull();
+    }
+}
