@@ -10,6 +10,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param demoSignIn whether the sign-in page offers the demo sign-in, which mints an HS256 token with
  *     the gateway's own secret for any e-mail address; only the {@code local} profile turns it on
  * @param demoTokenValidity how long a demo sign-in's token (and so its session) is valid
+ * @param sessionTimeout how long a signed-in administrator's session lasts without a request; a
+ *     session before sign-in (the sign-in form's CSRF token, an identity provider's round trip, the page
+ *     to come back to) lasts {@code server.servlet.session.timeout}
  * @param apiBaseUrl where the console calls the API; empty for this gateway itself on loopback
  * @param pageSize rows per page of the users, jobs, tasks and activity tables
  * @param accountChoices how many accounts (by name, narrowed by the account search) the filters and
@@ -19,6 +22,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 record ConsoleProperties(
         @DefaultValue("false") boolean demoSignIn,
         @DefaultValue("8h") Duration demoTokenValidity,
+        @DefaultValue("8h") Duration sessionTimeout,
         String apiBaseUrl,
         @DefaultValue("50") int pageSize,
         @DefaultValue("100") int accountChoices) {}

@@ -44,7 +44,8 @@ class ConsoleSecurityConfiguration {
             HttpSecurity http,
             SecurityContextRepository consoleSecurityContextRepository,
             ObjectProvider<ClientRegistrationRepository> registrations,
-            ObjectProvider<JwtDecoder> decoders)
+            ObjectProvider<JwtDecoder> decoders,
+            ConsoleProperties properties)
             throws Exception {
         http.securityMatcher(
                         "/console",
@@ -73,8 +74,11 @@ class ConsoleSecurityConfiguration {
             HttpSessionOAuth2AuthorizedClientRepository clients = new HttpSessionOAuth2AuthorizedClientRepository();
             http.oauth2Login(login -> login.loginPage(SIGN_IN)
                     .authorizedClientRepository(clients)
-                    .successHandler(
-                            new IdentityProviderSignIn(clients, decoders.getObject(), consoleSecurityContextRepository))
+                    .successHandler(new IdentityProviderSignIn(
+                            clients,
+                            decoders.getObject(),
+                            consoleSecurityContextRepository,
+                            properties.sessionTimeout()))
                     .failureHandler(new SimpleUrlAuthenticationFailureHandler(SIGN_IN + "?failed")));
         }
         return http.build();

@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.console;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.time.Duration;
 import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.web.context.SecurityContextRepository;
@@ -14,13 +15,18 @@ final class ConsoleSession {
 
     private ConsoleSession() {}
 
-    /** Stores the administrator in a new session (a new id, so a planted session id is worthless). */
+    /**
+     * Stores the administrator in a new session (a new id, so a planted session id is worthless) that
+     * lasts {@code timeout} without a request: longer than a session before sign-in, so that a flood
+     * of anonymous visits to the sign-in page leaves no stored session for long.
+     */
     static void start(
             ConsoleUser user,
             HttpServletRequest request,
             HttpServletResponse response,
-            SecurityContextRepository repository) {
-        request.getSession(true);
+            SecurityContextRepository repository,
+            Duration timeout) {
+        request.getSession(true).setMaxInactiveInterval(Math.toIntExact(timeout.toSeconds()));
         request.changeSessionId();
         SecurityContext context = SecurityContextHolder.createEmptyContext();
         context.setAuthentication(user);

@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.console;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.security.access.AccessDeniedException;
@@ -31,11 +32,17 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
 
     private final SecurityContextRepository contexts;
 
+    private final Duration sessionTimeout;
+
     IdentityProviderSignIn(
-            OAuth2AuthorizedClientRepository clients, JwtDecoder decoder, SecurityContextRepository contexts) {
+            OAuth2AuthorizedClientRepository clients,
+            JwtDecoder decoder,
+            SecurityContextRepository contexts,
+            Duration sessionTimeout) {
         this.clients = clients;
         this.decoder = decoder;
         this.contexts = contexts;
+        this.sessionTimeout = sessionTimeout;
     }
 
     @Override
@@ -54,7 +61,7 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
         }
         try {
             String token = client.getAccessToken().getTokenValue();
-            ConsoleSession.start(ConsoleUser.of(decoder.decode(token)), request, response, contexts);
+            ConsoleSession.start(ConsoleUser.of(decoder.decode(token)), request, response, contexts, sessionTimeout);
         } catch (JwtException | AccessDeniedException ex) {
             log.warn("The identity provider's access token is not one the API accepts: {}", ex.getMessage());
             response.sendRedirect(request.getContextPath() + ConsoleSecurityConfiguration.SIGN_IN + "?rejected");

@@ -115,7 +115,12 @@ class SignInController {
                                 .orElseGet(() -> directory.firstPortfolioIds(DEMO_PORTFOLIO_LIMIT)),
                         permission,
                         Instant.now().plus(properties.demoTokenValidity()));
-        ConsoleSession.start(ConsoleUser.of(decoders.getObject().decode(token)), request, response, contexts);
+        ConsoleSession.start(
+                ConsoleUser.of(decoders.getObject().decode(token)),
+                request,
+                response,
+                contexts,
+                properties.sessionTimeout());
         return "redirect:" + SignInReturn.path(request, response);
     }
 

@@ -63,6 +63,30 @@ class ConsoleSessionStoreIntegrationTests {
     }
 
     @Test
+    void aSessionBeforeSignInIsKeptThirtyMinutesAndSigningInKeepsItEightHours() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        String email = "lasting-" + UUID.randomUUID() + "@agency.test";
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        long startedAt = System.currentTimeMillis();
+
+        assertThat(browser.get("/console/sign-in").statusCode()).isEqualTo(200);
+        assertThat(jdbc.sql("""
+                        SELECT max_inactive_interval FROM jobs.console_sessions
+                         WHERE principal_name IS NULL AND creation_time >= ?
+                         ORDER BY creation_time DESC LIMIT 1""").param(startedAt).query(Integer.class).single())
+                .as("seconds a session before sign-in is kept without a request")
+                .isEqualTo(30 * 60);
+
+        browser.signIn(email, "OWNER", portfolio);
+        assertThat(jdbc.sql("SELECT max_inactive_interval FROM jobs.console_sessions WHERE principal_name = ?")
+                        .param(email)
+                        .query(Integer.class)
+                        .single())
+                .as("seconds a signed-in session is kept without a request")
+                .isEqualTo(8 * 60 * 60);
+    }
+
+    @Test
     void aSessionDeletedFromTheDatabaseSignsItsAdministratorOutOnTheNextPage() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
         String email = "revoked-" + UUID.randomUUID() + "@agency.test";
