@@ -1,13 +1,12 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.gateway.security.AesGcm;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
-import javax.crypto.Cipher;
+import java.util.Arrays;
 import javax.crypto.Mac;
 import javax.crypto.SecretKey;
-import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,10 +38,6 @@ class SealedSessions {
 
     private static final byte VERSION = 1;
 
-    private static final int NONCE_BYTES = 12;
-
-    private static final int TAG_BITS = 128;
-
     /** Spring Session JDBC reads and writes session attributes through the bean of this name. */
     @Bean
     ConversionService springSessionConversionService(
@@ -71,49 +66,34 @@ class SealedSessions {
         }
     }
 
-    /** AES-256-GCM with a random nonce per value: version byte, nonce, ciphertext and tag. */
+    /** A version byte, then the attribute sealed by {@link AesGcm}. */
     private static final class AttributeCipher {
 
-        private final SecretKey key;
-
-        private final SecureRandom random = new SecureRandom();
+        private final AesGcm aes;
 
         AttributeCipher(SecretKey key) {
-            this.key = key;
+            this.aes = new AesGcm(key);
         }
 
         byte[] seal(byte[] plain) {
-            byte[] nonce = new byte[NONCE_BYTES];
-            random.nextBytes(nonce);
-            try {
-                Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-                cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
-                byte[] sealed = cipher.doFinal(plain);
-                return ByteBuffer.allocate(1 + NONCE_BYTES + sealed.length)
-                        .put(VERSION)
-                        .put(nonce)
-                        .put(sealed)
-                        .array();
-            } catch (GeneralSecurityException ex) {
-                throw new IllegalStateException("Cannot seal a console session attribute", ex);
-            }
+            byte[] sealed = aes.seal(plain);
+            return ByteBuffer.allocate(1 + sealed.length)
+                    .put(VERSION)
+                    .put(sealed)
+                    .array();
         }
 
         /** The serialized value, or null when it was not sealed under this key. */
-        byte[] open(byte[] sealed) {
-            if (sealed.length < 1 + NONCE_BYTES || sealed[0] != VERSION) {
+        byte[] open(byte[] stored) {
+            if (stored.length == 0 || stored[0] != VERSION) {
                 LOG.warn("A stored console session attribute is not sealed: it is read as absent");
                 return null;
             }
-            try {
-                Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-                cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, sealed, 1, NONCE_BYTES));
-                return cipher.doFinal(sealed, 1 + NONCE_BYTES, sealed.length - 1 - NONCE_BYTES);
-            } catch (GeneralSecurityException ex) {
+            return aes.open(Arrays.copyOfRange(stored, 1, stored.length)).orElseGet(() -> {
                 LOG.warn("A stored console session attribute could not be opened (was BULK_INTERNAL_TOKEN_SECRET"
                         + " changed?): it is read as absent, and its administrator signs in again");
                 return null;
-            }
+            });
         }
     }
 }

@@ -1,14 +1,11 @@
 package com.portfoliobulk.gateway.webhooks;
 
+import com.portfoliobulk.gateway.security.AesGcm;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
-import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
-import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.springframework.stereotype.Component;
 
@@ -24,18 +21,15 @@ class SigningSecrets {
 
     private static final int SECRET_BYTES = 24;
 
-    private static final int NONCE_BYTES = 12;
-
-    private static final int TAG_BITS = 128;
-
     private static final String FORMAT = "v1:";
 
-    private final SecretKey key;
+    /** Null when no key is configured. */
+    private final AesGcm cipher;
 
     private final SecureRandom random = new SecureRandom();
 
     SigningSecrets(WebhookProperties properties) {
-        this.key = properties.secretKey().isBlank() ? null : key(properties.secretKey());
+        this.cipher = properties.secretKey().isBlank() ? null : new AesGcm(key(properties.secretKey()));
     }
 
     private static SecretKey key(String base64) {
@@ -65,45 +59,30 @@ class SigningSecrets {
     }
 
     String encrypt(String secret) {
-        byte[] nonce = new byte[NONCE_BYTES];
-        random.nextBytes(nonce);
-        try {
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-            cipher.init(Cipher.ENCRYPT_MODE, requireKey(), new GCMParameterSpec(TAG_BITS, nonce));
-            byte[] sealed = cipher.doFinal(secret.getBytes(StandardCharsets.UTF_8));
-            byte[] stored = ByteBuffer.allocate(nonce.length + sealed.length)
-                    .put(nonce)
-                    .put(sealed)
-                    .array();
-            return FORMAT + Base64.getEncoder().encodeToString(stored);
-        } catch (GeneralSecurityException ex) {
-            throw new IllegalStateException("Cannot encrypt a signing secret", ex);
-        }
+        return FORMAT
+                + Base64.getEncoder().encodeToString(requireCipher().seal(secret.getBytes(StandardCharsets.UTF_8)));
     }
 
     String decrypt(String stored) {
         if (!stored.startsWith(FORMAT)) {
             throw new IllegalStateException("Unknown format of a stored signing secret");
         }
-        byte[] bytes = Base64.getDecoder().decode(stored.substring(FORMAT.length()));
-        try {
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-            cipher.init(Cipher.DECRYPT_MODE, requireKey(), new GCMParameterSpec(TAG_BITS, bytes, 0, NONCE_BYTES));
-            return new String(cipher.doFinal(bytes, NONCE_BYTES, bytes.length - NONCE_BYTES), StandardCharsets.UTF_8);
-        } catch (GeneralSecurityException ex) {
-            throw new IllegalStateException("Cannot decrypt a signing secret: was the secret key changed?", ex);
-        }
+        byte[] plain = requireCipher()
+                .open(Base64.getDecoder().decode(stored.substring(FORMAT.length())))
+                .orElseThrow(() ->
+                        new IllegalStateException("Cannot decrypt a signing secret: was the secret key changed?"));
+        return new String(plain, StandardCharsets.UTF_8);
     }
 
     boolean configured() {
-        return key != null;
+        return cipher != null;
     }
 
-    private SecretKey requireKey() {
-        if (key == null) {
+    private AesGcm requireCipher() {
+        if (cipher == null) {
             throw notConfigured();
         }
-        return key;
+        return cipher;
     }
 
     static RequestRefusedException notConfigured() {
