@@ -1,17 +1,21 @@
 package com.portfoliobulk.localstack;
 
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 
 /**
  * When the broker starts empty but the database does not (its log directory was lost or wiped), tasks
  * that were sent but not yet applied exist only in the database. Queuing them for the relay makes the
  * gateway send them again; the worker applies each task at most once, so nothing is lost
- * and nothing is applied twice.
+ * and nothing is applied twice. The statement is bulk-schema's {@code db/resend-pending-tasks.sql},
+ * which an operator runs with psql after a restore of the database or the loss of Kafka's data.
  */
 final class PendingTaskRecovery {
 
     private final Transactions transactions;
+
+    /** The statement on the class path (bulk-schema). */
+    static final String SCRIPT = "db/resend-pending-tasks.sql";
 
     PendingTaskRecovery(DatabaseEndpoint database) {
         this.transactions = new Transactions(database);
@@ -32,15 +36,8 @@ final class PendingTaskRecovery {
                     return 0;
                 }
             }
-            try (PreparedStatement queue = connection.prepareStatement("""
-                    INSERT INTO jobs.task_republications (task_id, seq)
-                    SELECT t.id, t.seq
-                      FROM jobs.bulk_jobs j
-                      JOIN jobs.bulk_tasks t ON t.job_id = j.id AND t.status = 'PENDING' AND t.seq <= j.relayed_seq
-                     WHERE j.status IN ('QUEUED', 'IN_PROGRESS')
-                     ORDER BY t.seq
-                    """)) {
-                return queue.executeUpdate();
+            try (Statement queue = connection.createStatement()) {
+                return queue.executeUpdate(ClassPathScripts.read(SCRIPT));
             }
         });
     }

@@ -1,9 +1,5 @@
 package com.portfoliobulk.localstack;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -83,14 +79,7 @@ final class ServiceRoles {
     }
 
     static String script() {
-        try (InputStream in = ServiceRoles.class.getClassLoader().getResourceAsStream(SCRIPT)) {
-            if (in == null) {
-                throw new IllegalStateException(SCRIPT + " is not on the class path (bulk-schema)");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException ex) {
-            throw new UncheckedIOException("Could not read " + SCRIPT, ex);
-        }
+        return ClassPathScripts.read(SCRIPT);
     }
 
     private static String newPassword() {

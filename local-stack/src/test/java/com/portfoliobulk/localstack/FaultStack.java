@@ -6,8 +6,12 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
 import com.portfoliobulk.testsupport.TestTokens;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
@@ -213,6 +218,54 @@ final class FaultStack {
     /** Starts PostgreSQL again on the same port and data directory. */
     synchronized void startPostgres() {
         postgres = startPostgres(postgresData, postgresPort);
+    }
+
+    /** The database, as its superuser. */
+    DatabaseEndpoint database() {
+        return processes.database();
+    }
+
+    /**
+     * Backs the database up as it is now, a cold copy: PostgreSQL stops (a fast shutdown), its data
+     * directory is copied, and it starts again on the same port; the processes ride through the
+     * outage ({@link PostgresDownSystemTests}).
+     *
+     * @return the backup's directory
+     */
+    synchronized Path backUpPostgres() {
+        Path backup = postgresData.resolveSibling("backup-" + UUID.randomUUID());
+        stopPostgres();
+        try {
+            copyDirectory(postgresData, backup);
+        } finally {
+            startPostgres();
+        }
+        return backup;
+    }
+
+    /** Restores a {@linkplain #backUpPostgres() backup}: its copy replaces the data directory while PostgreSQL is stopped. */
+    synchronized void restorePostgres(Path backup) {
+        stopPostgres();
+        try {
+            Path replaced = postgresData.resolveSibling("replaced-" + UUID.randomUUID());
+            Files.move(postgresData, replaced);
+            copyDirectory(backup, postgresData);
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        } finally {
+            startPostgres();
+        }
+    }
+
+    /** Copies a directory tree with its files' permissions (PostgreSQL's data directory must be private). */
+    private static void copyDirectory(Path from, Path to) {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path path : (Iterable<Path>) paths::iterator) {
+                Files.copy(path, to.resolve(from.relativize(path)), StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        } catch (IOException ex) {
+            throw new UncheckedIOException("Could not copy " + from + " to " + to, ex);
+        }
     }
 
     /** A test that failed while PostgreSQL or the broker was down must not fail the next one too. */

@@ -5,7 +5,6 @@ import static com.portfoliobulk.localstack.ProjectFiles.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,24 +49,8 @@ final class PostgresExporter implements AutoCloseable {
      * returns the role's login (the user Compose's exporter logs in as).
      */
     static DatabaseEndpoint createMonitoringRole(DatabaseEndpoint database) {
-        Matcher url = JDBC_URL.matcher(database.jdbcUrl());
-        assertThat(url.find()).as(database.jdbcUrl()).isTrue();
         String password = UUID.randomUUID().toString();
-        run(
-                List.of(
-                        "psql",
-                        "-X",
-                        "-h",
-                        url.group(1),
-                        "-p",
-                        url.group(2),
-                        "-U",
-                        database.username(),
-                        "-d",
-                        url.group(3),
-                        "-f",
-                        ProjectFiles.file(ROLE_SCRIPT).toString()),
-                Map.of("PGPASSWORD", database.password(), "BULK_MONITOR_DB_PASSWORD", password));
+        Programs.psql(database, ROLE_SCRIPT, Map.of("BULK_MONITOR_DB_PASSWORD", password));
         String role = String.valueOf(map(composeService().get("environment")).get("DATA_SOURCE_USER"));
         return new DatabaseEndpoint(database.jdbcUrl().replaceFirst("[?].*$", ""), role, password);
     }
@@ -96,7 +79,7 @@ final class PostgresExporter implements AutoCloseable {
                         login.username(),
                         "DATA_SOURCE_PASS",
                         login.password()));
-        return new PostgresExporter(start(builder), port);
+        return new PostgresExporter(Programs.start(builder), port);
     }
 
     /** Where Prometheus scrapes it: {@code host:port}. */
@@ -109,38 +92,6 @@ final class PostgresExporter implements AutoCloseable {
         process.destroy();
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             process.destroyForcibly();
-        }
-    }
-
-    /** Runs a program to its end and returns its output; it must succeed. */
-    static String run(List<String> command, Map<String, String> environment) {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().putAll(environment);
-        Process process = start(builder);
-        try {
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(process.exitValue())
-                    .as("%s:%n%s", String.join(" ", command), output)
-                    .isZero();
-            return output;
-        } catch (IOException ex) {
-            throw new AssertionError(ex);
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(ex);
-        }
-    }
-
-    private static Process start(ProcessBuilder builder) {
-        try {
-            return builder.start();
-        } catch (IOException ex) {
-            String program = builder.command().getFirst();
-            String hint = program.equals(BINARY)
-                    ? BINARY + " is not installed: install Debian's prometheus-postgres-exporter package"
-                    : program + " is not installed: install Debian's postgresql-client package";
-            throw new AssertionError(hint + " (.ci/run does)", ex);
         }
     }
 }

@@ -48,7 +48,7 @@ class PostgresExporterIntegrationTests {
     void servesEveryMetricTheAlertsReadAsTheMonitoringRole(@TempDir Path dir) throws Exception {
         String image = String.valueOf(PostgresExporter.composeService().get("image"));
         assertThat(image).startsWith("quay.io/prometheuscommunity/postgres-exporter:v");
-        assertThat(PostgresExporter.run(List.of(PostgresExporter.BINARY, "--version"), Map.of()))
+        assertThat(Programs.run(List.of(PostgresExporter.BINARY, "--version"), Map.of()))
                 .as("the exporter tested is the version of the image Compose runs")
                 .contains("version " + image.substring(image.lastIndexOf(":v") + 2) + " ");
 
