@@ -6,6 +6,7 @@ import com.portfoliobulk.testsupport.SessionSettings;
 import java.sql.Connection;
 import java.time.Duration;
 import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -29,6 +30,14 @@ class WorkerSessionSettingsIntegrationTests extends WorkerIntegrationSupport {
     @Test
     void sessionsEndAVanishedOrFrozenWorkersTransactionWithinSeconds() throws Exception {
         assertThat(SessionSettings.ofFailover(dataSource)).containsExactly("10s", "1s", "2", "1", "3", "5000");
+    }
+
+    @Autowired
+    Flyway flyway;
+
+    @Test
+    void aStatementWaitsAMinuteForTheDatabasesAnswerAndAMigrationAsLongAsItTakes() throws Exception {
+        assertThat(SessionSettings.socketTimeouts(dataSource, flyway)).containsExactly(60_000, 0);
     }
 
     @Test

@@ -152,6 +152,11 @@ final class FaultStack {
         return PersistentPostgres.start(data, port, data.getParent().resolve("postgres.log"));
     }
 
+    /** PostgreSQL's port on this host. */
+    int postgresPort() {
+        return postgresPort;
+    }
+
     KafkaBrokerProcess broker() {
         return broker;
     }
@@ -218,6 +223,19 @@ final class FaultStack {
     /** Starts PostgreSQL again on the same port and data directory. */
     synchronized void startPostgres() {
         postgres = startPostgres(postgresData, postgresPort);
+    }
+
+    /**
+     * Starts one more bulk-worker process in the group, with the stack's small batches, connecting to
+     * PostgreSQL through {@code databasePort} of this host (a proxy in front of it) instead of its port.
+     */
+    ServiceProcess startWorkerThrough(String name, int databasePort) {
+        String url = ServiceRoles.withoutCredentials(processes.database().jdbcUrl())
+                .replaceFirst(":" + postgresPort + "/", ":" + databasePort + "/");
+        Map<String, Object> properties = new HashMap<>(SMALL_BATCHES);
+        properties.put(SESSION_NAME, name);
+        properties.put("spring.datasource.url", url);
+        return processes.startWorker(name, properties);
     }
 
     /** The database, as its superuser. */

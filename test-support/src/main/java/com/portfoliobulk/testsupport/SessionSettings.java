@@ -7,6 +7,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
 
 /**
  * The PostgreSQL settings with which a service's sessions end the session of an instance that died,
@@ -38,5 +39,17 @@ public final class SessionSettings {
             }
         }
         return values;
+    }
+
+    /**
+     * How long, in milliseconds, a statement waits for the database's answer on a connection of the
+     * service's pool, then on one of its migrations (0: as long as it takes).
+     */
+    public static List<Integer> socketTimeouts(DataSource pool, Flyway migrations) throws SQLException {
+        try (Connection connection = pool.getConnection();
+                Connection migration =
+                        migrations.getConfiguration().getDataSource().getConnection()) {
+            return List.of(connection.getNetworkTimeout(), migration.getNetworkTimeout());
+        }
     }
 }

@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 import org.postgresql.jdbc.PgConnection;
@@ -116,6 +117,12 @@ class RelayLockReleaseIntegrationTests extends GatewayIntegrationTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aStatementWaitsTwoMinutesForTheDatabasesAnswerAndAMigrationAsLongAsItTakes(@Autowired Flyway flyway)
+            throws Exception {
+        assertThat(SessionSettings.socketTimeouts(dataSource, flyway)).containsExactly(120_000, 0);
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -60,6 +61,12 @@ class ActivityRecorderIntegrationTests {
                         .query(Long.class)
                         .single())
                 .isEqualTo(changes.size());
+    }
+
+    @Test
+    void aStatementWaitsAMinuteForTheDatabasesAnswerAndAMigrationAsLongAsItTakes(@Autowired Flyway flyway)
+            throws Exception {
+        assertThat(SessionSettings.socketTimeouts(dataSource, flyway)).containsExactly(60_000, 0);
     }
 
     @Test
