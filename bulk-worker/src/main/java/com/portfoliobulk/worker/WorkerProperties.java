@@ -17,19 +17,23 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param redelivery the back-off between redeliveries of a batch that could not be finished
  * @param publishTimeout how long a batch waits for the broker to acknowledge its activity events and
  *     dead letters before it is redelivered
+ * @param standbyAfter how long the database may leave every transaction unanswered before the task
+ *     listener stops, so that the worker's partitions go to workers that reach it (back once it answers)
  */
 @ConfigurationProperties("bulk.worker")
 public record WorkerProperties(
         @DefaultValue TopicNames topics,
         @DefaultValue("5") int taskMaxAttempts,
         @DefaultValue Redelivery redelivery,
-        @DefaultValue("30s") Duration publishTimeout) {
+        @DefaultValue("30s") Duration publishTimeout,
+        @DefaultValue("45s") Duration standbyAfter) {
 
     public WorkerProperties {
         if (taskMaxAttempts < 1) {
             throw new IllegalArgumentException("bulk.worker.task-max-attempts must be at least 1");
         }
         requirePositive(publishTimeout, "bulk.worker.publish-timeout");
+        requirePositive(standbyAfter, "bulk.worker.standby-after");
     }
 
     /**

@@ -12,6 +12,7 @@ import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.TransactionSystemException;
 
 /**
  * What a failed database call means for the task it was applying.
@@ -77,7 +78,14 @@ enum DatabaseFailure {
                 || cause instanceof ConnectException;
     }
 
+    /**
+     * The cause, or for a rollback that failed after the transaction's work had failed (the connection
+     * died in a statement, so its rollback found it closed) the work's own failure: that says why.
+     */
     private static Throwable nextCause(Throwable cause) {
+        if (cause instanceof TransactionSystemException rollback && rollback.getApplicationException() != null) {
+            return rollback.getApplicationException();
+        }
         Throwable next = cause.getCause();
         return next == cause ? null : next;
     }

@@ -31,7 +31,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <p>Every transaction goes through a Resilience4j retry (a few quick attempts on conflicts and lost
  * connections) and the database circuit breaker. An unreachable database ends the call with
  * {@link DatabaseUnavailableException}: the container then backs off and redelivers, with the consumer
- * paused, until the database is back; no task attempt is counted. A task that fails on its own
+ * paused, until the database is back, or until the {@link DatabaseStandby} hands the partitions to
+ * other workers; no task attempt is counted. A task that fails on its own
  * counts an attempt; it is tried again on redelivery (later records of its account wait for it, to
  * keep per-account order) until {@code bulk.worker.task-max-attempts}, then ends {@code FAILED} with
  * {@code RETRIES_EXHAUSTED}.
@@ -61,6 +62,8 @@ class TaskApplier {
 
     private final ApplyMetrics metrics;
 
+    private final DatabaseStandby standby;
+
     TaskApplier(
             TaskTransaction work,
             TaskStore tasks,
@@ -68,7 +71,8 @@ class TaskApplier {
             RetryRegistry retries,
             CircuitBreakerRegistry circuitBreakers,
             WorkerProperties properties,
-            ApplyMetrics metrics) {
+            ApplyMetrics metrics,
+            DatabaseStandby standby) {
         this.work = work;
         this.tasks = tasks;
         this.transactions = new TransactionTemplate(transactionManager);
@@ -76,6 +80,7 @@ class TaskApplier {
         this.circuitBreaker = circuitBreakers.circuitBreaker(CIRCUIT_BREAKER);
         this.properties = properties;
         this.metrics = metrics;
+        this.standby = standby;
         this.retry.getEventPublisher().onRetry(event -> metrics.retried());
     }
 
@@ -178,11 +183,24 @@ class TaskApplier {
         return Duration.ofNanos(System.nanoTime() - nanoTime);
     }
 
-    /** Runs {@code work} in a transaction, through the retry and the circuit breaker. */
+    /**
+     * Runs {@code work} in a transaction, through the retry and the circuit breaker, and tells the
+     * {@link DatabaseStandby} whether the database answered.
+     */
     private <T> T inTransaction(Supplier<T> work) {
         Supplier<T> transactional = () -> transactions.execute(status -> work.get());
-        return Retry.decorateSupplier(retry, CircuitBreaker.decorateSupplier(circuitBreaker, transactional))
-                .get();
+        long started = System.nanoTime();
+        try {
+            T result = Retry.decorateSupplier(retry, CircuitBreaker.decorateSupplier(circuitBreaker, transactional))
+                    .get();
+            standby.answered();
+            return result;
+        } catch (RuntimeException ex) {
+            if (DatabaseFailure.of(ex) == DatabaseFailure.OUTAGE) {
+                standby.unreachable(started);
+            }
+            throw ex;
+        }
     }
 
     private static void rethrowIfOutage(RuntimeException failure) {

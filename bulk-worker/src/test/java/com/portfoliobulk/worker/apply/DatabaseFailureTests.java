@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import org.junit.jupiter.api.Test;
 import org.springframework.dao.CannotAcquireLockException;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.jdbc.UncategorizedSQLException;
@@ -38,6 +39,18 @@ class DatabaseFailureTests {
         assertThat(DatabaseFailure.of(restarting)).isEqualTo(DatabaseFailure.OUTAGE);
         assertThat(outage).accepts(noConnection, lostDuringCommit, restarting);
         assertThat(retryable).accepts(noConnection, lostDuringCommit, restarting);
+    }
+
+    @Test
+    void aConnectionLostInAStatementIsAnOutageAlsoWhenItsRollbackFailsAfterIt() {
+        // TransactionTemplate throws the rollback's failure and keeps the statement's as the application exception.
+        TransactionSystemException rollbackFailed = new TransactionSystemException(
+                "Could not roll back JDBC transaction", new SQLException("Connection is closed"));
+        rollbackFailed.initApplicationException(new DataAccessResourceFailureException(
+                "UPDATE", sql("An I/O error occurred while sending to the backend", "08006")));
+
+        assertThat(DatabaseFailure.of(rollbackFailed)).isEqualTo(DatabaseFailure.OUTAGE);
+        assertThat(outage).accepts(rollbackFailed);
     }
 
     @Test
