@@ -243,26 +243,6 @@ class AlertRulesTests {
     }
 
     private static String run(String... command) {
-        List<String> arguments = new ArrayList<>(List.of(command));
-        try {
-            Process process = new ProcessBuilder(arguments)
-                    .directory(ProjectFiles.root().toFile())
-                    .redirectErrorStream(true)
-                    .start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(process.exitValue())
-                    .as("%s:%n%s", String.join(" ", command), output)
-                    .isZero();
-            return output;
-        } catch (IOException ex) {
-            throw new AssertionError(
-                    command[0] + " is not installed: install Debian's prometheus and prometheus-alertmanager"
-                            + " packages (.ci/run does)",
-                    ex);
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(ex);
-        }
+        return Programs.run(List.of(command), Map.of());
     }
 }

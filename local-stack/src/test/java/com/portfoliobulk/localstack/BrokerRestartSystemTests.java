@@ -33,10 +33,7 @@ class BrokerRestartSystemTests {
         KafkaBrokerProcess broker = stack.broker();
         List<ServiceProcess> running =
                 stack.processes().all().stream().filter(ServiceProcess::alive).toList();
-        FaultStack.RoleJob job = stack.submitRoleJob(ACCOUNTS, USERS);
-        await().atMost(PATIENCE)
-                .pollInterval(Duration.ofMillis(10))
-                .until(() -> invariants.finished(job.id()) >= job.tasks() / 10);
+        FaultStack.RoleJob job = stack.submitRoleJobAndAwaitATenth(ACCOUNTS, USERS, PATIENCE);
 
         int finishedAtKill = invariants.finished(job.id());
         broker.kill9();

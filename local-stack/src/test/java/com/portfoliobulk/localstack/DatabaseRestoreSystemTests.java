@@ -51,10 +51,7 @@ class DatabaseRestoreSystemTests {
     void aJobHalfDoneInTheBackupCompletesAfterTheRestoreAppliedAndLoggedOnceAndALaterJobIsGone() {
         FaultStack stack = FaultStack.get();
         PipelineInvariants invariants = stack.invariants();
-        FaultStack.RoleJob job = stack.submitRoleJob(ACCOUNTS, USERS);
-        await().atMost(PATIENCE)
-                .pollInterval(Duration.ofMillis(10))
-                .until(() -> invariants.finished(job.id()) >= job.tasks() / 10);
+        FaultStack.RoleJob job = stack.submitRoleJobAndAwaitATenth(ACCOUNTS, USERS, PATIENCE);
         // The audit-consumers fall behind: the changes applied now are in the backup, their activity
         // entries are written only after it.
         List<ServiceProcess> auditConsumers = stack.processes().of(ServiceProcesses.Service.AUDIT).stream()

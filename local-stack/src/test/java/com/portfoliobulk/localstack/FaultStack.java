@@ -319,6 +319,18 @@ final class FaultStack {
         return new RoleJob(job, portfolio, analysts, client);
     }
 
+    /**
+     * {@link #submitRoleJob}, then waits until a tenth of the job's tasks have ended: the fault tests
+     * strike in the middle of a running job.
+     */
+    RoleJob submitRoleJobAndAwaitATenth(int accounts, int users, Duration atMost) {
+        RoleJob job = submitRoleJob(accounts, users);
+        await().atMost(atMost)
+                .pollInterval(Duration.ofMillis(10))
+                .until(() -> invariants.finished(job.id()) >= job.tasks() / 10);
+        return job;
+    }
+
     /** A submitted job making {@code users} managers on every account of the portfolio. */
     record RoleJob(UUID id, TestPortfolio portfolio, List<UUID> users, GatewayClient client) {
 

@@ -31,10 +31,7 @@ class PostgresDownSystemTests {
     void postgresDownForThirtySecondsMidJobDelaysTheJobButLosesAndDoublesNothing() {
         FaultStack stack = FaultStack.get();
         PipelineInvariants invariants = stack.invariants();
-        FaultStack.RoleJob job = stack.submitRoleJob(ACCOUNTS, USERS);
-        await().atMost(PATIENCE)
-                .pollInterval(Duration.ofMillis(10))
-                .until(() -> invariants.finished(job.id()) >= job.tasks() / 10);
+        FaultStack.RoleJob job = stack.submitRoleJobAndAwaitATenth(ACCOUNTS, USERS, PATIENCE);
 
         int finishedAtStop = invariants.finished(job.id());
         stack.stopPostgres();

@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Runs the operators' programs (psql, Kafka's tools, the PostgreSQL exporter) as the tests' outsider. */
+/** Runs the operators' programs (psql, Kafka's tools, Prometheus' and Alertmanager's checkers, the PostgreSQL exporter) as the tests' outsider. */
 final class Programs {
 
     /** The Debian package of each program the tests run that the JDK does not bring. */
@@ -50,9 +50,11 @@ final class Programs {
                 variables);
     }
 
-    /** Runs a program to its end and returns its output; it must succeed within a minute. */
+    /** Runs a program in the project's root to its end and returns its output; it must succeed within a minute. */
     static String run(List<String> command, Map<String, String> environment) {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(ProjectFiles.root().toFile())
+                .redirectErrorStream(true);
         builder.environment().putAll(environment);
         Process process = start(builder);
         try {

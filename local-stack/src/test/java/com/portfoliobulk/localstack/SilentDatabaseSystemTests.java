@@ -26,6 +26,15 @@ class SilentDatabaseSystemTests {
 
     private static final Duration PATIENCE = Duration.ofSeconds(120);
 
+    /** Waits until the worker's consumers own some of the group's partitions. */
+    private static void awaitOwnsPartitions(FaultStack stack, ServiceProcess worker) {
+        await().atMost(PATIENCE)
+                .pollInterval(Duration.ofMillis(200))
+                .alias(worker.name() + " owns partitions")
+                .until(() -> ConsumerGroups.owners(stack.admin(), stack.topics().workerGroup())
+                        .containsKey(worker.name()));
+    }
+
     private static Duration since(long nanos) {
         return Duration.ofNanos(System.nanoTime() - nanos);
     }
@@ -38,12 +47,7 @@ class SilentDatabaseSystemTests {
             ServiceProcess worker = stack.startWorkerThrough("fault-worker-silent", proxy.port());
             try {
                 worker.awaitReady(ServiceProcesses.STARTUP);
-                await().atMost(PATIENCE)
-                        .pollInterval(Duration.ofMillis(200))
-                        .alias("the third worker owns partitions")
-                        .until(() -> ConsumerGroups.owners(
-                                        stack.admin(), stack.topics().workerGroup())
-                                .containsKey(worker.name()));
+                awaitOwnsPartitions(stack, worker);
                 FaultStack.RoleJob job = stack.submitRoleJob(ACCOUNTS, USERS);
                 await().atMost(PATIENCE)
                         .pollInterval(Duration.ofMillis(10))
@@ -62,12 +66,7 @@ class SilentDatabaseSystemTests {
                 PipelineInvariants.Outcome outcome = invariants.outcome(job.id());
                 proxy.restore();
                 long restoredAt = System.nanoTime();
-                await().atMost(PATIENCE)
-                        .pollInterval(Duration.ofMillis(200))
-                        .alias("the worker owns partitions again")
-                        .until(() -> ConsumerGroups.owners(
-                                        stack.admin(), stack.topics().workerGroup())
-                                .containsKey(worker.name()));
+                awaitOwnsPartitions(stack, worker);
                 Duration back = since(restoredAt);
                 System.out.printf(
                         "Silent database: %d/%d tasks finished when one worker's network went silent; the others"
