@@ -230,12 +230,24 @@ final class FaultStack {
      * PostgreSQL through {@code databasePort} of this host (a proxy in front of it) instead of its port.
      */
     ServiceProcess startWorkerThrough(String name, int databasePort) {
+        Map<String, Object> properties = new HashMap<>(SMALL_BATCHES);
+        properties.putAll(connectingThrough(name, databasePort));
+        return processes.startWorker(name, properties);
+    }
+
+    /**
+     * Starts one more audit-consumer process in the group, connecting to PostgreSQL through
+     * {@code databasePort} of this host (a proxy in front of it) instead of its port.
+     */
+    ServiceProcess startAuditThrough(String name, int databasePort) {
+        return processes.startAudit(name, connectingThrough(name, databasePort));
+    }
+
+    /** The properties of a process named {@code name} that connects to PostgreSQL through {@code databasePort}. */
+    private Map<String, Object> connectingThrough(String name, int databasePort) {
         String url = ServiceRoles.withoutCredentials(processes.database().jdbcUrl())
                 .replaceFirst(":" + postgresPort + "/", ":" + databasePort + "/");
-        Map<String, Object> properties = new HashMap<>(SMALL_BATCHES);
-        properties.put(SESSION_NAME, name);
-        properties.put("spring.datasource.url", url);
-        return processes.startWorker(name, properties);
+        return Map.of(SESSION_NAME, name, "spring.datasource.url", url);
     }
 
     /** The database, as its superuser. */

@@ -8,15 +8,16 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The network between one of three bulk-worker processes and PostgreSQL goes silent in the middle of a
+ * The network between one process of a consumer group and PostgreSQL goes silent in the middle of a
  * job ({@link SilentProxy}): no answer, no closed connection, as when the database's host is lost or a
- * failover moves its address, while the broker still hears the worker. The worker's statements waiting
- * on those connections fail after its {@code socketTimeout}, and since nothing has answered for longer
- * than {@code bulk.worker.standby-after} it stops its task listener: the other workers take its
- * partitions over and complete the job, every change applied and logged exactly once, while it is
- * still cut off. Once the network is back it joins its group again. Without the timeout a listener
- * thread would wait for its answer forever; without standing aside the worker would keep its
- * partitions, and their tasks would wait for its network.
+ * failover moves its address, while the broker still hears the process. Its statements waiting on
+ * those connections fail after its {@code socketTimeout}, and since nothing has answered for longer
+ * than its standby time ({@code bulk.worker.standby-after}, {@code bulk.audit.standby-after}) it stops
+ * its listener: the other members of its group take its partitions over and finish the work, every
+ * change applied and logged exactly once, while it is still cut off. Once the network is back it joins
+ * its group again. Without the timeout a listener thread would wait for its answer forever; without
+ * standing aside the process would keep its partitions, and their records would wait for its network.
+ * One test cuts off one of three bulk-workers, the other one of three audit-consumers.
  */
 class SilentDatabaseSystemTests {
 
@@ -26,13 +27,12 @@ class SilentDatabaseSystemTests {
 
     private static final Duration PATIENCE = Duration.ofSeconds(120);
 
-    /** Waits until the worker's consumers own some of the group's partitions. */
-    private static void awaitOwnsPartitions(FaultStack stack, ServiceProcess worker) {
+    /** Waits until the process's consumers own some of the group's partitions. */
+    private static void awaitOwnsPartitions(FaultStack stack, String group, ServiceProcess process) {
         await().atMost(PATIENCE)
                 .pollInterval(Duration.ofMillis(200))
-                .alias(worker.name() + " owns partitions")
-                .until(() -> ConsumerGroups.owners(stack.admin(), stack.topics().workerGroup())
-                        .containsKey(worker.name()));
+                .alias(process.name() + " owns partitions of " + group)
+                .until(() -> ConsumerGroups.owners(stack.admin(), group).containsKey(process.name()));
     }
 
     private static Duration since(long nanos) {
@@ -47,7 +47,7 @@ class SilentDatabaseSystemTests {
             ServiceProcess worker = stack.startWorkerThrough("fault-worker-silent", proxy.port());
             try {
                 worker.awaitReady(ServiceProcesses.STARTUP);
-                awaitOwnsPartitions(stack, worker);
+                awaitOwnsPartitions(stack, stack.topics().workerGroup(), worker);
                 FaultStack.RoleJob job = stack.submitRoleJob(ACCOUNTS, USERS);
                 await().atMost(PATIENCE)
                         .pollInterval(Duration.ofMillis(10))
@@ -66,7 +66,7 @@ class SilentDatabaseSystemTests {
                 PipelineInvariants.Outcome outcome = invariants.outcome(job.id());
                 proxy.restore();
                 long restoredAt = System.nanoTime();
-                awaitOwnsPartitions(stack, worker);
+                awaitOwnsPartitions(stack, stack.topics().workerGroup(), worker);
                 Duration back = since(restoredAt);
                 System.out.printf(
                         "Silent database: %d/%d tasks finished when one worker's network went silent; the others"
@@ -92,6 +92,56 @@ class SilentDatabaseSystemTests {
                 worker.awaitReady(PATIENCE);
             } finally {
                 worker.stop();
+            }
+        }
+    }
+
+    @Test
+    void anAuditConsumerCutOffFromItsDatabaseMidJobLeavesItsPartitionsToTheOthersAndComesBackWithTheNetwork()
+            throws Exception {
+        FaultStack stack = FaultStack.get();
+        PipelineInvariants invariants = stack.invariants();
+        String group = stack.topics().auditGroup();
+        try (SilentProxy proxy = SilentProxy.to(stack.postgresPort())) {
+            ServiceProcess audit = stack.startAuditThrough("fault-audit-silent", proxy.port());
+            try {
+                audit.awaitReady(ServiceProcesses.STARTUP);
+                awaitOwnsPartitions(stack, group, audit);
+                FaultStack.RoleJob job = stack.submitRoleJob(ACCOUNTS, USERS);
+                await().atMost(PATIENCE)
+                        .pollInterval(Duration.ofMillis(10))
+                        .until(() -> invariants.activityEntries(job.id()) >= job.tasks() / 10);
+
+                long loggedAtSilence = invariants.activityEntries(job.id());
+                proxy.silence();
+                long silencedAt = System.nanoTime();
+                invariants.awaitTerminal(job.id(), PATIENCE);
+                invariants.awaitOneActivityEntryPerAppliedChange(job.id(), PATIENCE);
+                Duration logged = since(silencedAt);
+                Map<String, Integer> ownersWhileSilent = ConsumerGroups.owners(stack.admin(), group);
+                proxy.restore();
+                long restoredAt = System.nanoTime();
+                awaitOwnsPartitions(stack, group, audit);
+                Duration back = since(restoredAt);
+                System.out.printf(
+                        "Silent database: %d/%d activity entries written when one audit-consumer's network went"
+                                + " silent; the others wrote the rest %d ms after, while it was still cut off"
+                                + " (owners then %s); it owned partitions again %d ms after the network was back%n",
+                        loggedAtSilence, job.tasks(), logged.toMillis(), ownersWhileSilent, back.toMillis());
+
+                assertThat(loggedAtSilence)
+                        .as("the silence starts in the middle of the job's entries")
+                        .isLessThan(job.tasks());
+                job.assertAppliedExactlyOnce(stack, PATIENCE);
+                assertThat(ownersWhileSilent)
+                        .as("the cut-off audit-consumer left its partitions to the others")
+                        .doesNotContainKey(audit.name());
+                assertThat(audit.alive())
+                        .as("the audit-consumer lived through it")
+                        .isTrue();
+                audit.awaitReady(PATIENCE);
+            } finally {
+                audit.stop();
             }
         }
     }

@@ -1,5 +1,6 @@
 package com.portfoliobulk.audit.log;
 
+import com.portfoliobulk.servicesupport.jdbc.DatabaseStandby;
 import com.portfoliobulk.servicesupport.kafka.DeclaredTopics;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -10,6 +11,8 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.NestedExceptionUtils;
 import org.springframework.core.log.LogAccessor;
 import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
@@ -18,7 +21,8 @@ import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
  * Error handling of the activity listener: poison records go to the dead-letter topic at once, with
- * the exception headers; every other failure is retried with back-off until the batch is written.
+ * the exception headers; every other failure is retried with back-off until the batch is written, and
+ * while the database leaves every write unanswered the listener stands aside for the other instances.
  * The records' serialization is in {@link KafkaSerialization}; the dead letters go through Boot's
  * auto-configured template.
  */
@@ -44,6 +48,13 @@ class ActivityListenerConfiguration {
         // Partition -1: the producer's partitioner places it by key, so one account's dead letters stay in order.
         return new DeadLetterPublishingRecoverer(
                 template, (record, exception) -> new TopicPartition(properties.deadLetterTopic(), -1));
+    }
+
+    /** Stops the activity listener while the database leaves every write unanswered ({@code bulk.audit.standby-after}). */
+    @Bean
+    DatabaseStandby activityListenerStandby(
+            KafkaListenerEndpointRegistry listeners, JdbcClient jdbc, AuditProperties properties) {
+        return new DatabaseStandby(listeners, ActivityEventListener.ID, jdbc, properties.standbyAfter());
     }
 
     /** Picked up by Boot's listener container factory. */

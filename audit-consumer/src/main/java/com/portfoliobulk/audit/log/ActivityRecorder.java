@@ -5,6 +5,8 @@ import static com.portfoliobulk.servicesupport.jdbc.PostgresArrays.uuids;
 
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.servicesupport.jdbc.DatabaseFailure;
+import com.portfoliobulk.servicesupport.jdbc.DatabaseStandby;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
@@ -17,7 +19,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Writes activity log entries. Idempotent: an event already in the log (same {@code eventId}) is
  * ignored by the database ({@code ON CONFLICT (event_id) DO NOTHING}), so redelivered and re-published
  * events never add a second entry. Counts {@code bulk_audit_entries_written_total} and
- * {@code bulk_audit_duplicates_ignored_total}.
+ * {@code bulk_audit_duplicates_ignored_total}, and tells the {@link DatabaseStandby} whether the
+ * database answered.
  */
 @Component
 class ActivityRecorder {
@@ -53,9 +56,12 @@ class ActivityRecorder {
 
     private final Counter duplicates;
 
-    ActivityRecorder(JdbcClient jdbc, TransactionTemplate transaction, MeterRegistry meters) {
+    private final DatabaseStandby standby;
+
+    ActivityRecorder(JdbcClient jdbc, TransactionTemplate transaction, MeterRegistry meters, DatabaseStandby standby) {
         this.jdbc = jdbc;
         this.transaction = transaction;
+        this.standby = standby;
         this.written = Counter.builder("bulk.audit.entries.written")
                 .description("Activity log entries written")
                 .register(meters);
@@ -74,13 +80,23 @@ class ActivityRecorder {
         if (entries.isEmpty()) {
             return 0;
         }
-        Integer inserted = transaction.execute(status -> {
-            int rows = 0;
-            for (int from = 0; from < entries.size(); from += ROWS_PER_STATEMENT) {
-                rows += insert(entries.subList(from, Math.min(entries.size(), from + ROWS_PER_STATEMENT)));
+        long started = System.nanoTime();
+        Integer inserted;
+        try {
+            inserted = transaction.execute(status -> {
+                int rows = 0;
+                for (int from = 0; from < entries.size(); from += ROWS_PER_STATEMENT) {
+                    rows += insert(entries.subList(from, Math.min(entries.size(), from + ROWS_PER_STATEMENT)));
+                }
+                return rows;
+            });
+        } catch (RuntimeException ex) {
+            if (DatabaseFailure.of(ex) == DatabaseFailure.OUTAGE) {
+                standby.unreachable(started);
             }
-            return rows;
-        });
+            throw ex;
+        }
+        standby.answered();
         int newEntries = inserted == null ? 0 : inserted;
         written.increment(newEntries);
         duplicates.increment(entries.size() - newEntries);

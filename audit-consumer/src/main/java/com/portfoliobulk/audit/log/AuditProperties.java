@@ -26,6 +26,9 @@ import org.springframework.validation.annotation.Validated;
  *     down, timeout, deadlock) is tried again
  * @param retryMaxInterval the longest pause between tries; such a batch is tried until it is
  *     written, never dropped. Keep it well under {@code max.poll.interval.ms}
+ * @param standbyAfter how long the database may leave every write unanswered before the activity
+ *     listener stops, so that this instance's partitions go to instances that reach it (back once it
+ *     answers)
  */
 @Validated
 @ConfigurationProperties("bulk.audit")
@@ -41,11 +44,15 @@ record AuditProperties(
         @DefaultValue("1") @Min(1) short replicationFactor,
         Integer minInsyncReplicas,
         @DefaultValue("200ms") @NotNull Duration retryInitialInterval,
-        @DefaultValue("10s") @NotNull Duration retryMaxInterval) {
+        @DefaultValue("10s") @NotNull Duration retryMaxInterval,
+        @DefaultValue("45s") @NotNull Duration standbyAfter) {
 
     AuditProperties {
         minInsyncReplicas = DeclaredTopics.minInsyncReplicas(
                 replicationFactor, minInsyncReplicas, "bulk.audit.min-insync-replicas");
+        if (!standbyAfter.isPositive()) {
+            throw new IllegalArgumentException("bulk.audit.standby-after must be positive");
+        }
     }
 
     static final String DEFAULT_GROUP_ID = "audit-consumer";

@@ -1,19 +1,32 @@
 package com.portfoliobulk.worker.apply;
 
+import com.portfoliobulk.servicesupport.jdbc.DatabaseStandby;
 import com.portfoliobulk.worker.WorkerProperties;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.KafkaException;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.listener.RetryListener;
 import org.springframework.util.backoff.ExponentialBackOff;
 
-/** How the listener container redelivers a batch the listener could not finish. */
+/**
+ * How the listener container redelivers a batch the listener could not finish, and when it stands aside
+ * for the other workers.
+ */
 @Configuration(proxyBeanMethods = false)
 class RedeliveryConfiguration {
+
+    /** Stops the task listener while the database leaves every transaction unanswered ({@code bulk.worker.standby-after}). */
+    @Bean
+    DatabaseStandby taskListenerStandby(
+            KafkaListenerEndpointRegistry listeners, JdbcClient jdbc, WorkerProperties properties) {
+        return new DatabaseStandby(listeners, TaskListener.ID, jdbc, properties.standbyAfter());
+    }
 
     /**
      * Redelivers a failed batch after an exponential back-off, without end: the listener dead-letters

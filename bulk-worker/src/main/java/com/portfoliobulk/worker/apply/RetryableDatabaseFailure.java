@@ -1,5 +1,6 @@
 package com.portfoliobulk.worker.apply;
 
+import com.portfoliobulk.servicesupport.jdbc.DatabaseFailure;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import java.util.function.Predicate;
 

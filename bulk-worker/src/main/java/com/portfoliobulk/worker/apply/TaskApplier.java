@@ -2,6 +2,7 @@ package com.portfoliobulk.worker.apply;
 
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.servicesupport.jdbc.DatabaseStandby;
 import com.portfoliobulk.servicesupport.logging.LogContext;
 import com.portfoliobulk.worker.WorkerProperties;
 import com.portfoliobulk.worker.apply.TaskStore.FailedAttempt;
@@ -196,7 +197,7 @@ class TaskApplier {
             standby.answered();
             return result;
         } catch (RuntimeException ex) {
-            if (DatabaseFailure.of(ex) == DatabaseFailure.OUTAGE) {
+            if (DatabaseOutage.of(ex)) {
                 standby.unreachable(started);
             }
             throw ex;
@@ -204,7 +205,7 @@ class TaskApplier {
     }
 
     private static void rethrowIfOutage(RuntimeException failure) {
-        if (DatabaseFailure.of(failure) == DatabaseFailure.OUTAGE) {
+        if (DatabaseOutage.of(failure)) {
             DatabaseUnavailableException unavailable = new DatabaseUnavailableException(failure);
             log.warn("{}; the batch is redelivered after a back-off", unavailable.getMessage());
             throw unavailable;

@@ -2,6 +2,7 @@ package com.portfoliobulk.worker.apply;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.servicesupport.jdbc.DatabaseFailure;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.net.ConnectException;
@@ -97,7 +98,7 @@ class DatabaseFailureTests {
         breaker.transitionToOpenState();
         Exception open = CallNotPermittedException.createCallNotPermittedException(breaker);
 
-        assertThat(DatabaseFailure.of(open)).isEqualTo(DatabaseFailure.OUTAGE);
+        assertThat(outage).accepts(open);
         assertThat(retryable).rejects(open);
     }
 

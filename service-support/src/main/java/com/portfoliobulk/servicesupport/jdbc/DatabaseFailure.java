@@ -1,6 +1,5 @@
-package com.portfoliobulk.worker.apply;
+package com.portfoliobulk.servicesupport.jdbc;
 
-import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import java.net.ConnectException;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
@@ -15,19 +14,18 @@ import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.transaction.TransactionSystemException;
 
 /**
- * What a failed database call means for the task it was applying.
+ * What a failed database call means for the work it was doing (a worker's task, an activity entry).
  *
  * <ul>
- *   <li>{@link #OUTAGE}: the database cannot be reached (or the circuit breaker says so). Nothing
- *       about the task is wrong: wait and try again, for as long as it takes, without using up the
- *       task's attempts.
+ *   <li>{@link #OUTAGE}: the database cannot be reached. Nothing about the work is wrong: wait and try
+ *       again, for as long as it takes, without using up the work's attempts.
  *   <li>{@link #TRANSIENT}: a conflict that a retry usually resolves (serialization failure,
  *       deadlock, lock or statement timeout), or a transaction ended for standing idle.
- *   <li>{@link #PERSISTENT}: anything else; retrying the same task alone may still help (a race with
- *       a concurrent writer), so it uses up the task's attempts.
+ *   <li>{@link #PERSISTENT}: anything else; retrying the same work alone may still help (a race with
+ *       a concurrent writer), so it uses up the work's attempts.
  * </ul>
  */
-enum DatabaseFailure {
+public enum DatabaseFailure {
     OUTAGE,
     TRANSIENT,
     PERSISTENT;
@@ -42,7 +40,8 @@ enum DatabaseFailure {
     /** admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections. */
     private static final Set<String> OUTAGE_STATES = Set.of("57P01", "57P02", "57P03", "53300");
 
-    static DatabaseFailure of(Throwable failure) {
+    /** The meaning of {@code failure}, from its causes: SQL states first, then exception types. */
+    public static DatabaseFailure of(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = nextCause(cause)) {
             if (cause instanceof SQLException sql && sql.getSQLState() != null) {
                 String state = sql.getSQLState();
@@ -68,8 +67,7 @@ enum DatabaseFailure {
     }
 
     private static boolean isOutage(Throwable cause) {
-        return cause instanceof CallNotPermittedException
-                || cause instanceof CannotCreateTransactionException
+        return cause instanceof CannotCreateTransactionException
                 || cause instanceof CannotGetJdbcConnectionException
                 || cause instanceof DataAccessResourceFailureException
                 || cause instanceof SQLTransientConnectionException

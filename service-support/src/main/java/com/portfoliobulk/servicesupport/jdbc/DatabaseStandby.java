@@ -1,7 +1,5 @@
-package com.portfoliobulk.worker.apply;
+package com.portfoliobulk.servicesupport.jdbc;
 
-import com.portfoliobulk.worker.WorkerProperties;
-import jakarta.annotation.PreDestroy;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -10,25 +8,28 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.listener.MessageListenerContainer;
-import org.springframework.stereotype.Component;
 
 /**
- * Hands the worker's partitions to the others while its database does not answer. A worker cut off
- * from PostgreSQL but not from the broker stays in its group, heartbeat after heartbeat, and the tasks
- * of its partitions would wait for its network however long that takes. Once every transaction since
- * one that began {@code bulk.worker.standby-after} ago has failed for an outage, the task listener
- * stops: its consumers leave the group and the workers that reach the database take its partitions
- * over, with the records it had not committed. Every {@link #PROBE_INTERVAL} it then asks the database
- * for an answer, and starts the listener again once it gets one. When the database is down for every
- * worker, each stands aside and each comes back with it.
+ * Hands a listener's partitions to the other members of its consumer group while the database does not
+ * answer this process. A process cut off from PostgreSQL but not from the broker stays in its group,
+ * heartbeat after heartbeat, and the records of its partitions would wait for its network however long
+ * that takes. Once every transaction since one that began {@code standbyAfter} ago has failed for an
+ * outage ({@link DatabaseFailure#OUTAGE}), the listener container stops: its consumers leave the group
+ * and the members that reach the database take its partitions over, with the records it had not
+ * committed. Every {@link #PROBE_INTERVAL} it then asks the database for an answer, and starts the
+ * container again once it gets one. When the database is down for every member, each stands aside and
+ * each comes back with it.
+ *
+ * <p>The listener tells it of each transaction: {@link #answered()} when one committed,
+ * {@link #unreachable(long)} when one failed for an outage. Closed with its application context.
  */
-@Component
-class DatabaseStandby {
+public final class DatabaseStandby implements AutoCloseable {
 
-    static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
+    public static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
 
     /** {@link #outageSince}'s value while the database answers. */
     private static final long ANSWERING = Long.MAX_VALUE;
@@ -36,6 +37,8 @@ class DatabaseStandby {
     private static final Logger log = LoggerFactory.getLogger(DatabaseStandby.class);
 
     private final KafkaListenerEndpointRegistry listeners;
+
+    private final String listenerId;
 
     private final JdbcClient jdbc;
 
@@ -49,21 +52,29 @@ class DatabaseStandby {
 
     private ScheduledFuture<?> probe;
 
-    DatabaseStandby(KafkaListenerEndpointRegistry listeners, JdbcClient jdbc, WorkerProperties properties) {
+    /**
+     * @param listeners where the listener container is registered
+     * @param listenerId the container's id ({@code @KafkaListener(id = ...)})
+     * @param jdbc the connections the listener's transactions use, for the probe
+     * @param standbyAfter how long the database may leave every transaction unanswered
+     */
+    public DatabaseStandby(
+            KafkaListenerEndpointRegistry listeners, String listenerId, JdbcClient jdbc, Duration standbyAfter) {
         this.listeners = listeners;
+        this.listenerId = listenerId;
         this.jdbc = jdbc;
-        this.standbyAfter = properties.standbyAfter();
+        this.standbyAfter = standbyAfter;
     }
 
     /** A transaction committed: the database answers. */
-    void answered() {
+    public void answered() {
         if (outageSince.get() != ANSWERING) {
             outageSince.set(ANSWERING);
         }
     }
 
     /** A transaction that began at {@code startedNanos} ({@link System#nanoTime()}) failed: the database did not answer. */
-    void unreachable(long startedNanos) {
+    public void unreachable(long startedNanos) {
         long since = outageSince.accumulateAndGet(startedNanos, Math::min);
         if (System.nanoTime() - since >= standbyAfter.toNanos()) {
             standAside();
@@ -75,9 +86,10 @@ class DatabaseStandby {
             return;
         }
         log.warn(
-                "The database has not answered for {} s: stopping the task listener, so that workers that reach it"
-                        + " take its partitions over; back once the database answers",
-                standbyAfter.toSeconds());
+                "The database has not answered for {} s: stopping the listener {}, so that the members of its group"
+                        + " that reach the database take its partitions over; back once the database answers",
+                standbyAfter.toSeconds(),
+                listenerId);
         probe = executor.scheduleWithFixedDelay(this::probe, 0, PROBE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -87,7 +99,7 @@ class DatabaseStandby {
      */
     private void probe() {
         try {
-            MessageListenerContainer container = listeners.getListenerContainer(TaskListener.ID);
+            MessageListenerContainer container = listeners.getListenerContainer(listenerId);
             if (container == null) {
                 return;
             }
@@ -97,23 +109,27 @@ class DatabaseStandby {
             try {
                 jdbc.sql("SELECT 1").query(Integer.class).single();
             } catch (RuntimeException ex) {
-                log.debug("The database does not answer yet: {}", ErrorText.of(ex));
+                log.debug("The database does not answer yet: {}", cause(ex));
                 return;
             }
             outageSince.set(ANSWERING);
             container.start();
-            log.info("The database answers again: the task listener is back in its group");
+            log.info("The database answers again: the listener {} is back in its group", listenerId);
             synchronized (this) {
                 probe.cancel(false);
                 probe = null;
             }
         } catch (RuntimeException ex) {
-            log.warn("Standing aside while the database does not answer: {}; trying again", ErrorText.of(ex));
+            log.warn("Standing aside while the database does not answer: {}; trying again", cause(ex));
         }
     }
 
-    @PreDestroy
-    void close() {
+    private static String cause(Throwable failure) {
+        return NestedExceptionUtils.getMostSpecificCause(failure).toString();
+    }
+
+    @Override
+    public void close() {
         executor.shutdownNow();
     }
 }
