@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.ToLongFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,6 +29,110 @@ class SilentDatabaseSystemTests {
 
     private static final Duration PATIENCE = Duration.ofSeconds(120);
 
+    @Test
+    void aWorkerCutOffFromItsDatabaseMidJobLeavesItsPartitionsToTheOthersAndComesBackWithTheNetwork() throws Exception {
+        FaultStack stack = FaultStack.get();
+        // Silenced while one of its statements runs, so that a listener thread waits on a silent connection.
+        cutOffMidJob(
+                stack,
+                "tasks finished",
+                "fault-worker-silent",
+                stack::startWorkerThrough,
+                stack.topics().workerGroup(),
+                job -> stack.invariants().finished(job.id()),
+                (job, worker) -> stack.invariants().finished(job.id()) >= job.tasks() / 10
+                        && stack.sessions(worker).stream()
+                                .anyMatch(session -> session.state().equals("active")));
+    }
+
+    @Test
+    void anAuditConsumerCutOffFromItsDatabaseMidJobLeavesItsPartitionsToTheOthersAndComesBackWithTheNetwork()
+            throws Exception {
+        FaultStack stack = FaultStack.get();
+        cutOffMidJob(
+                stack,
+                "activity entries written",
+                "fault-audit-silent",
+                stack::startAuditThrough,
+                stack.topics().auditGroup(),
+                job -> stack.invariants().activityEntries(job.id()),
+                (job, audit) -> stack.invariants().activityEntries(job.id()) >= job.tasks() / 10);
+    }
+
+    /** Whether a job has gone far enough for the silence, with the process to be cut off. */
+    @FunctionalInterface
+    private interface Progressed {
+
+        boolean test(FaultStack.RoleJob job, ServiceProcess process) throws Exception;
+    }
+
+    /**
+     * Starts a third process of {@code group}, {@code name}, reaching PostgreSQL through a {@link
+     * SilentProxy} ({@code start}: with its name and the proxy's port), runs a job, silences the proxy once {@code progressed}, and
+     * checks that the others finish the job and its entries while the process is still cut off, that it
+     * left its partitions to them then, and that it owns partitions again once the network is back.
+     */
+    private static void cutOffMidJob(
+            FaultStack stack,
+            String progressName,
+            String name,
+            BiFunction<String, Integer, ServiceProcess> start,
+            String group,
+            ToLongFunction<FaultStack.RoleJob> progress,
+            Progressed progressed)
+            throws Exception {
+        PipelineInvariants invariants = stack.invariants();
+        try (SilentProxy proxy = SilentProxy.to(stack.postgresPort())) {
+            ServiceProcess process = start.apply(name, proxy.port());
+            try {
+                process.awaitReady(ServiceProcesses.STARTUP);
+                awaitOwnsPartitions(stack, group, process);
+                FaultStack.RoleJob job = stack.submitRoleJob(ACCOUNTS, USERS);
+                await().atMost(PATIENCE).pollInterval(Duration.ofMillis(10)).until(() -> progressed.test(job, process));
+
+                long atSilence = progress.applyAsLong(job);
+                proxy.silence();
+                long silencedAt = System.nanoTime();
+                invariants.awaitTerminal(job.id(), PATIENCE);
+                Duration completed = since(silencedAt);
+                invariants.awaitOneActivityEntryPerAppliedChange(job.id(), PATIENCE);
+                Duration logged = since(silencedAt);
+                Map<String, Integer> ownersWhileSilent = ConsumerGroups.owners(stack.admin(), group);
+                proxy.restore();
+                long restoredAt = System.nanoTime();
+                awaitOwnsPartitions(stack, group, process);
+                Duration back = since(restoredAt);
+                System.out.printf(
+                        "Silent database: %d/%d %s when %s's network went silent; the others completed the job"
+                                + " %d ms and wrote its last activity entry %d ms after, while it was still cut"
+                                + " off (owners then %s); it owned partitions again %d ms after the network was"
+                                + " back%n",
+                        atSilence,
+                        job.tasks(),
+                        progressName,
+                        process.name(),
+                        completed.toMillis(),
+                        logged.toMillis(),
+                        ownersWhileSilent,
+                        back.toMillis());
+
+                assertThat(atSilence)
+                        .as("the silence starts in the middle of the job")
+                        .isLessThan(job.tasks());
+                job.assertAppliedExactlyOnce(stack, PATIENCE);
+                assertThat(ownersWhileSilent)
+                        .as("the cut-off %s left its partitions to the others", process.name())
+                        .doesNotContainKey(process.name());
+                assertThat(process.alive())
+                        .as("%s lived through it", process.name())
+                        .isTrue();
+                process.awaitReady(PATIENCE);
+            } finally {
+                process.stop();
+            }
+        }
+    }
+
     /** Waits until the process's consumers own some of the group's partitions. */
     private static void awaitOwnsPartitions(FaultStack stack, String group, ServiceProcess process) {
         await().atMost(PATIENCE)
@@ -37,112 +143,5 @@ class SilentDatabaseSystemTests {
 
     private static Duration since(long nanos) {
         return Duration.ofNanos(System.nanoTime() - nanos);
-    }
-
-    @Test
-    void aWorkerCutOffFromItsDatabaseMidJobLeavesItsPartitionsToTheOthersAndComesBackWithTheNetwork() throws Exception {
-        FaultStack stack = FaultStack.get();
-        PipelineInvariants invariants = stack.invariants();
-        try (SilentProxy proxy = SilentProxy.to(stack.postgresPort())) {
-            ServiceProcess worker = stack.startWorkerThrough("fault-worker-silent", proxy.port());
-            try {
-                worker.awaitReady(ServiceProcesses.STARTUP);
-                awaitOwnsPartitions(stack, stack.topics().workerGroup(), worker);
-                FaultStack.RoleJob job = stack.submitRoleJob(ACCOUNTS, USERS);
-                await().atMost(PATIENCE)
-                        .pollInterval(Duration.ofMillis(10))
-                        .until(() -> invariants.finished(job.id()) >= job.tasks() / 10
-                                && stack.sessions(worker).stream()
-                                        .anyMatch(session -> session.state().equals("active")));
-
-                int finishedAtSilence = invariants.finished(job.id());
-                proxy.silence();
-                long silencedAt = System.nanoTime();
-                invariants.awaitTerminal(job.id(), PATIENCE);
-                Duration done = since(silencedAt);
-                invariants.awaitOneActivityEntryPerAppliedChange(job.id(), PATIENCE);
-                Map<String, Integer> ownersWhileSilent =
-                        ConsumerGroups.owners(stack.admin(), stack.topics().workerGroup());
-                PipelineInvariants.Outcome outcome = invariants.outcome(job.id());
-                proxy.restore();
-                long restoredAt = System.nanoTime();
-                awaitOwnsPartitions(stack, stack.topics().workerGroup(), worker);
-                Duration back = since(restoredAt);
-                System.out.printf(
-                        "Silent database: %d/%d tasks finished when one worker's network went silent; the others"
-                                + " completed the job %d ms after, while it was still cut off (owners then %s);"
-                                + " it owned partitions again %d ms after the network was back; lost %d; doubled"
-                                + " %d%n",
-                        finishedAtSilence,
-                        job.tasks(),
-                        done.toMillis(),
-                        ownersWhileSilent,
-                        back.toMillis(),
-                        outcome.lost(),
-                        outcome.doubled());
-
-                assertThat(finishedAtSilence)
-                        .as("the silence starts in the middle of the job")
-                        .isLessThan(job.tasks());
-                job.assertAppliedExactlyOnce(stack, PATIENCE);
-                assertThat(ownersWhileSilent)
-                        .as("the cut-off worker left its partitions to the others")
-                        .doesNotContainKey(worker.name());
-                assertThat(worker.alive()).as("the worker lived through it").isTrue();
-                worker.awaitReady(PATIENCE);
-            } finally {
-                worker.stop();
-            }
-        }
-    }
-
-    @Test
-    void anAuditConsumerCutOffFromItsDatabaseMidJobLeavesItsPartitionsToTheOthersAndComesBackWithTheNetwork()
-            throws Exception {
-        FaultStack stack = FaultStack.get();
-        PipelineInvariants invariants = stack.invariants();
-        String group = stack.topics().auditGroup();
-        try (SilentProxy proxy = SilentProxy.to(stack.postgresPort())) {
-            ServiceProcess audit = stack.startAuditThrough("fault-audit-silent", proxy.port());
-            try {
-                audit.awaitReady(ServiceProcesses.STARTUP);
-                awaitOwnsPartitions(stack, group, audit);
-                FaultStack.RoleJob job = stack.submitRoleJob(ACCOUNTS, USERS);
-                await().atMost(PATIENCE)
-                        .pollInterval(Duration.ofMillis(10))
-                        .until(() -> invariants.activityEntries(job.id()) >= job.tasks() / 10);
-
-                long loggedAtSilence = invariants.activityEntries(job.id());
-                proxy.silence();
-                long silencedAt = System.nanoTime();
-                invariants.awaitTerminal(job.id(), PATIENCE);
-                invariants.awaitOneActivityEntryPerAppliedChange(job.id(), PATIENCE);
-                Duration logged = since(silencedAt);
-                Map<String, Integer> ownersWhileSilent = ConsumerGroups.owners(stack.admin(), group);
-                proxy.restore();
-                long restoredAt = System.nanoTime();
-                awaitOwnsPartitions(stack, group, audit);
-                Duration back = since(restoredAt);
-                System.out.printf(
-                        "Silent database: %d/%d activity entries written when one audit-consumer's network went"
-                                + " silent; the others wrote the rest %d ms after, while it was still cut off"
-                                + " (owners then %s); it owned partitions again %d ms after the network was back%n",
-                        loggedAtSilence, job.tasks(), logged.toMillis(), ownersWhileSilent, back.toMillis());
-
-                assertThat(loggedAtSilence)
-                        .as("the silence starts in the middle of the job's entries")
-                        .isLessThan(job.tasks());
-                job.assertAppliedExactlyOnce(stack, PATIENCE);
-                assertThat(ownersWhileSilent)
-                        .as("the cut-off audit-consumer left its partitions to the others")
-                        .doesNotContainKey(audit.name());
-                assertThat(audit.alive())
-                        .as("the audit-consumer lived through it")
-                        .isTrue();
-                audit.awaitReady(PATIENCE);
-            } finally {
-                audit.stop();
-            }
-        }
     }
 }
