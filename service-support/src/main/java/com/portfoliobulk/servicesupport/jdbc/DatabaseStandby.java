@@ -29,7 +29,7 @@ import org.springframework.kafka.listener.MessageListenerContainer;
  */
 public final class DatabaseStandby implements AutoCloseable {
 
-    public static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
+    private static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
 
     /** {@link #outageSince}'s value while the database answers. */
     private static final long ANSWERING = Long.MAX_VALUE;
