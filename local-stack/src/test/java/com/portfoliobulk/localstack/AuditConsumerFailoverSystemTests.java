@@ -37,9 +37,7 @@ class AuditConsumerFailoverSystemTests {
     @Test
     void anAuditConsumerFrozenInTheMiddleOfATransactionHoldsItsEntriesNoLongerThanTheIdleInTransactionTimeout()
             throws Exception {
-        List<ServiceProcess> audits = stack.processes().of(ServiceProcesses.Service.AUDIT).stream()
-                .filter(ServiceProcess::alive)
-                .toList();
+        List<ServiceProcess> audits = stack.processes().of(ServiceProcesses.Service.AUDIT);
         awaitOwners(audits);
         PipelineInvariants invariants = stack.invariants();
         FaultStack.RoleJob job = stack.submitRoleJob(40, 50);

@@ -54,9 +54,7 @@ class DatabaseRestoreSystemTests {
         FaultStack.RoleJob job = stack.submitRoleJobAndAwaitATenth(ACCOUNTS, USERS, PATIENCE);
         // The audit-consumers fall behind: the changes applied now are in the backup, their activity
         // entries are written only after it.
-        List<ServiceProcess> auditConsumers = stack.processes().of(ServiceProcesses.Service.AUDIT).stream()
-                .filter(ServiceProcess::alive)
-                .toList();
+        List<ServiceProcess> auditConsumers = stack.processes().of(ServiceProcesses.Service.AUDIT);
         auditConsumers.forEach(ServiceProcess::freeze);
         int finishedAtFreeze = invariants.finished(job.id());
         await().atMost(PATIENCE)

@@ -122,7 +122,7 @@ class RelayFailoverAndCancelRaceSystemTests {
         List<UUID> users = new ArrayList<>();
         TestPortfolio portfolio = portfolio(accounts, users);
         String token = ownerToken(portfolio);
-        List<ServiceProcess> gateways = alive(Service.GATEWAY);
+        List<ServiceProcess> gateways = processes.of(Service.GATEWAY);
         assertThat(gateways)
                 .as("two gateways, one to kill and one to take over")
                 .hasSize(2);
@@ -188,7 +188,7 @@ class RelayFailoverAndCancelRaceSystemTests {
         }
 
         GatewayClient client =
-                new GatewayClient(alive(Service.GATEWAY).getFirst().url(), token, portfolio.id());
+                new GatewayClient(processes.of(Service.GATEWAY).getFirst().url(), token, portfolio.id());
         assertThat(client.awaitTerminal(job).get("status").asString()).isEqualTo("COMPLETED");
         await().atMost(PATIENCE)
                 .pollInterval(Duration.ofMillis(200))
@@ -219,10 +219,10 @@ class RelayFailoverAndCancelRaceSystemTests {
         int tasks = accounts * USERS;
         List<UUID> users = new ArrayList<>();
         TestPortfolio portfolio = portfolio(accounts, users);
-        List<ServiceProcess> workers = alive(Service.WORKER);
+        List<ServiceProcess> workers = processes.of(Service.WORKER);
         assertThat(workers).as("two workers, one to kill after the cancel").hasSize(2);
-        GatewayClient client =
-                new GatewayClient(alive(Service.GATEWAY).getFirst().url(), ownerToken(portfolio), portfolio.id());
+        GatewayClient client = new GatewayClient(
+                processes.of(Service.GATEWAY).getFirst().url(), ownerToken(portfolio), portfolio.id());
         UUID job = client.submit(Map.of(
                 "type", "UPDATE_ROLES", "userIds", users, "accountIds", portfolio.accounts(), "role", "MANAGER"));
 
@@ -345,11 +345,6 @@ class RelayFailoverAndCancelRaceSystemTests {
                 counts.get("skipped").asInt(),
                 counts.get("failed").asInt(),
                 counts.get("cancelled").asInt());
-    }
-
-    /** The processes of a service still running. */
-    private static List<ServiceProcess> alive(Service service) {
-        return processes.of(service).stream().filter(ServiceProcess::alive).toList();
     }
 
     /** A fresh portfolio of {@code accounts} accounts and {@link #USERS} analysts on each. */

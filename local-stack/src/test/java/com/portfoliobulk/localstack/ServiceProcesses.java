@@ -181,10 +181,13 @@ final class ServiceProcesses implements AutoCloseable {
         return List.copyOf(processes);
     }
 
-    /** The processes of one service, in the order they were started. */
+    /**
+     * The running processes of one service (frozen ones too), in the order they were started: not those
+     * a test stopped or killed, so that the tests after it find the ones they started with.
+     */
     List<ServiceProcess> of(Service service) {
         return processes.stream()
-                .filter(process -> process.service() == service)
+                .filter(process -> process.service() == service && process.alive())
                 .toList();
     }
 
