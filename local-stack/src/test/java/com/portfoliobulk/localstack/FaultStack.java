@@ -321,11 +321,7 @@ final class FaultStack {
                     .addUser("analyst" + i, AccountRole.ANALYST, portfolio.accounts())
                     .userId());
         }
-        UUID admin = UUID.randomUUID();
-        GatewayClient client = new GatewayClient(
-                gateway.url(),
-                TestTokens.token(admin, "admin-" + admin + "@agency.example", portfolio.id(), "OWNER"),
-                portfolio.id());
+        GatewayClient client = ownerClient(portfolio);
         UUID job = client.submit(Map.of(
                 "type", "UPDATE_ROLES", "userIds", analysts, "accountIds", portfolio.accounts(), "role", "MANAGER"));
         return new RoleJob(job, portfolio, analysts, client);
@@ -341,6 +337,15 @@ final class FaultStack {
                 .pollInterval(Duration.ofMillis(10))
                 .until(() -> invariants.finished(job.id()) >= job.tasks() / 10);
         return job;
+    }
+
+    /** A client of the gateway for a new administrator who owns the portfolio. */
+    GatewayClient ownerClient(TestPortfolio portfolio) {
+        UUID admin = UUID.randomUUID();
+        return new GatewayClient(
+                gateway.url(),
+                TestTokens.token(admin, "admin-" + admin + "@agency.example", portfolio.id(), "OWNER"),
+                portfolio.id());
     }
 
     /** A submitted job making {@code users} managers on every account of the portfolio. */

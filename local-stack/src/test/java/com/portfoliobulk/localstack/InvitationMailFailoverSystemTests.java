@@ -5,7 +5,6 @@ import static java.util.stream.Collectors.toSet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.portfoliobulk.testsupport.TestTokens;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -52,20 +51,16 @@ class InvitationMailFailoverSystemTests {
                 for (int i = 0; i < INVITEES; i++) {
                     invitees.add(TestPortfolio.newEmail("invitee" + i));
                 }
-                UUID admin = UUID.randomUUID();
-                GatewayClient client = new GatewayClient(
-                        stack.gateway().url(),
-                        TestTokens.token(admin, "admin-" + admin + "@agency.example", portfolio.id(), "OWNER"),
-                        portfolio.id());
-                UUID job = client.submit(Map.of(
-                        "type",
-                        "INVITE_USERS",
-                        "emails",
-                        invitees,
-                        "accounts",
-                        portfolio.accounts().stream()
-                                .map(account -> Map.of("accountId", account, "role", "ANALYST"))
-                                .toList()));
+                UUID job = stack.ownerClient(portfolio)
+                        .submit(Map.of(
+                                "type",
+                                "INVITE_USERS",
+                                "emails",
+                                invitees,
+                                "accounts",
+                                portfolio.accounts().stream()
+                                        .map(account -> Map.of("accountId", account, "role", "ANALYST"))
+                                        .toList()));
                 assertThat(invariants.awaitTerminal(job, PATIENCE)).isEqualTo("COMPLETED");
 
                 await().atMost(PATIENCE)
