@@ -3,6 +3,10 @@ package com.portfoliobulk.localstack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -28,6 +32,8 @@ class SilentDatabaseSystemTests {
     private static final int USERS = 50;
 
     private static final Duration PATIENCE = Duration.ofSeconds(120);
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @Test
     void aWorkerCutOffFromItsDatabaseMidJobLeavesItsPartitionsToTheOthersAndComesBackWithTheNetwork() throws Exception {
@@ -98,10 +104,15 @@ class SilentDatabaseSystemTests {
                 invariants.awaitOneActivityEntryPerAppliedChange(job.id(), PATIENCE);
                 Duration logged = since(silencedAt);
                 Map<String, Integer> ownersWhileSilent = ConsumerGroups.owners(stack.admin(), group);
+                double standbyWhileSilent = standbyGauge(process);
                 proxy.restore();
                 long restoredAt = System.nanoTime();
                 awaitOwnsPartitions(stack, group, process);
                 Duration back = since(restoredAt);
+                await().atMost(PATIENCE)
+                        .pollInterval(Duration.ofMillis(200))
+                        .alias(process.name() + "'s bulk_database_standby back at 0")
+                        .until(() -> standbyGauge(process) == 0);
                 System.out.printf(
                         "Silent database: %d/%d %s when %s's network went silent; the others completed the job"
                                 + " %d ms and wrote its last activity entry %d ms after, while it was still cut"
@@ -123,6 +134,9 @@ class SilentDatabaseSystemTests {
                 assertThat(ownersWhileSilent)
                         .as("the cut-off %s left its partitions to the others", process.name())
                         .doesNotContainKey(process.name());
+                assertThat(standbyWhileSilent)
+                        .as("%s's bulk_database_standby while it stood aside", process.name())
+                        .isEqualTo(1);
                 assertThat(process.alive())
                         .as("%s lived through it", process.name())
                         .isTrue();
@@ -131,6 +145,22 @@ class SilentDatabaseSystemTests {
                 process.stop();
             }
         }
+    }
+
+    /** The process's {@code bulk_database_standby} gauge, from its Prometheus scrape (one listener each). */
+    private static double standbyGauge(ServiceProcess process) throws Exception {
+        String scrape = HTTP.send(
+                        HttpRequest.newBuilder(URI.create(process.url() + "/actuator/prometheus"))
+                                .header("Accept", "text/plain")
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        return scrape.lines()
+                .filter(line -> line.startsWith("bulk_database_standby{"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(process.name() + " has no bulk_database_standby"));
     }
 
     /** Waits until the process's consumers own some of the group's partitions. */

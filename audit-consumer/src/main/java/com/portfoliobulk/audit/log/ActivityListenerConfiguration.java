@@ -2,6 +2,7 @@ package com.portfoliobulk.audit.log;
 
 import com.portfoliobulk.servicesupport.jdbc.DatabaseStandby;
 import com.portfoliobulk.servicesupport.kafka.DeclaredTopics;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -53,8 +54,11 @@ class ActivityListenerConfiguration {
     /** Stops the activity listener while the database leaves every write unanswered ({@code bulk.audit.standby-after}). */
     @Bean
     DatabaseStandby activityListenerStandby(
-            KafkaListenerEndpointRegistry listeners, JdbcClient jdbc, AuditProperties properties) {
-        return new DatabaseStandby(listeners, ActivityEventListener.ID, jdbc, properties.standbyAfter());
+            KafkaListenerEndpointRegistry listeners,
+            JdbcClient jdbc,
+            AuditProperties properties,
+            MeterRegistry meters) {
+        return new DatabaseStandby(listeners, ActivityEventListener.ID, jdbc, properties.standbyAfter(), meters);
     }
 
     /** Picked up by Boot's listener container factory. */

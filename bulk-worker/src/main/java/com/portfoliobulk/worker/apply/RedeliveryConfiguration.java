@@ -2,6 +2,7 @@ package com.portfoliobulk.worker.apply;
 
 import com.portfoliobulk.servicesupport.jdbc.DatabaseStandby;
 import com.portfoliobulk.worker.WorkerProperties;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -24,8 +25,11 @@ class RedeliveryConfiguration {
     /** Stops the task listener while the database leaves every transaction unanswered ({@code bulk.worker.standby-after}). */
     @Bean
     DatabaseStandby taskListenerStandby(
-            KafkaListenerEndpointRegistry listeners, JdbcClient jdbc, WorkerProperties properties) {
-        return new DatabaseStandby(listeners, TaskListener.ID, jdbc, properties.standbyAfter());
+            KafkaListenerEndpointRegistry listeners,
+            JdbcClient jdbc,
+            WorkerProperties properties,
+            MeterRegistry meters) {
+        return new DatabaseStandby(listeners, TaskListener.ID, jdbc, properties.standbyAfter(), meters);
     }
 
     /**

@@ -1,5 +1,7 @@
 package com.portfoliobulk.servicesupport.jdbc;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -25,7 +27,8 @@ import org.springframework.kafka.listener.MessageListenerContainer;
  * each comes back with it.
  *
  * <p>The listener tells it of each transaction: {@link #answered()} when one committed,
- * {@link #unreachable(long)} when one failed for an outage. Closed with its application context.
+ * {@link #unreachable(long)} when one failed for an outage. The gauge {@code bulk_database_standby}
+ * (tag {@code listener}) is 1 while it stands aside, else 0. Closed with its application context.
  */
 public final class DatabaseStandby implements AutoCloseable {
 
@@ -50,6 +53,7 @@ public final class DatabaseStandby implements AutoCloseable {
     /** When the oldest transaction of the current run of outage failures began ({@link System#nanoTime()}). */
     private final AtomicLong outageSince = new AtomicLong(ANSWERING);
 
+    /** Set while the listener stands aside (from the decision until it runs again); guarded by {@code this}. */
     private ScheduledFuture<?> probe;
 
     /**
@@ -57,13 +61,26 @@ public final class DatabaseStandby implements AutoCloseable {
      * @param listenerId the container's id ({@code @KafkaListener(id = ...)})
      * @param jdbc the connections the listener's transactions use, for the probe
      * @param standbyAfter how long the database may leave every transaction unanswered
+     * @param meters where the gauge {@code bulk_database_standby} goes
      */
     public DatabaseStandby(
-            KafkaListenerEndpointRegistry listeners, String listenerId, JdbcClient jdbc, Duration standbyAfter) {
+            KafkaListenerEndpointRegistry listeners,
+            String listenerId,
+            JdbcClient jdbc,
+            Duration standbyAfter,
+            MeterRegistry meters) {
         this.listeners = listeners;
         this.listenerId = listenerId;
         this.jdbc = jdbc;
         this.standbyAfter = standbyAfter;
+        Gauge.builder("bulk.database.standby", this, standby -> standby.standingAside() ? 1 : 0)
+                .description("1 while the listener stands aside because the database does not answer, else 0")
+                .tag("listener", listenerId)
+                .register(meters);
+    }
+
+    private synchronized boolean standingAside() {
+        return probe != null;
     }
 
     /** A transaction committed: the database answers. */
