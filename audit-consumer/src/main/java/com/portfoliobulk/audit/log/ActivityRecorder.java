@@ -80,23 +80,15 @@ class ActivityRecorder {
         if (entries.isEmpty()) {
             return 0;
         }
-        long started = System.nanoTime();
-        Integer inserted;
-        try {
-            inserted = transaction.execute(status -> {
-                int rows = 0;
-                for (int from = 0; from < entries.size(); from += ROWS_PER_STATEMENT) {
-                    rows += insert(entries.subList(from, Math.min(entries.size(), from + ROWS_PER_STATEMENT)));
-                }
-                return rows;
-            });
-        } catch (RuntimeException ex) {
-            if (DatabaseFailure.of(ex) == DatabaseFailure.OUTAGE) {
-                standby.unreachable(started);
-            }
-            throw ex;
-        }
-        standby.answered();
+        Integer inserted = standby.observe(
+                () -> transaction.execute(status -> {
+                    int rows = 0;
+                    for (int from = 0; from < entries.size(); from += ROWS_PER_STATEMENT) {
+                        rows += insert(entries.subList(from, Math.min(entries.size(), from + ROWS_PER_STATEMENT)));
+                    }
+                    return rows;
+                }),
+                failure -> DatabaseFailure.of(failure) == DatabaseFailure.OUTAGE);
         int newEntries = inserted == null ? 0 : inserted;
         written.increment(newEntries);
         duplicates.increment(entries.size() - newEntries);

@@ -190,18 +190,9 @@ class TaskApplier {
      */
     private <T> T inTransaction(Supplier<T> work) {
         Supplier<T> transactional = () -> transactions.execute(status -> work.get());
-        long started = System.nanoTime();
-        try {
-            T result = Retry.decorateSupplier(retry, CircuitBreaker.decorateSupplier(circuitBreaker, transactional))
-                    .get();
-            standby.answered();
-            return result;
-        } catch (RuntimeException ex) {
-            if (DatabaseOutage.of(ex)) {
-                standby.unreachable(started);
-            }
-            throw ex;
-        }
+        return standby.observe(
+                Retry.decorateSupplier(retry, CircuitBreaker.decorateSupplier(circuitBreaker, transactional)),
+                DatabaseOutage::of);
     }
 
     private static void rethrowIfOutage(RuntimeException failure) {

@@ -8,6 +8,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.NestedExceptionUtils;
@@ -26,8 +28,8 @@ import org.springframework.kafka.listener.MessageListenerContainer;
  * container again once it gets one. When the database is down for every member, each stands aside and
  * each comes back with it.
  *
- * <p>The listener tells it of each transaction: {@link #answered()} when one committed,
- * {@link #unreachable(long)} when one failed for an outage. The gauge {@code bulk_database_standby}
+ * <p>The listener runs each of its transactions through {@link #observe}, which tells whether the
+ * database answered. The gauge {@code bulk_database_standby}
  * (tag {@code listener}) is 1 while it stands aside, else 0. Closed with its application context.
  */
 public final class DatabaseStandby implements AutoCloseable {
@@ -83,15 +85,37 @@ public final class DatabaseStandby implements AutoCloseable {
         return probe != null;
     }
 
+    /**
+     * Runs one of the listener's transactions and notes whether the database answered: it did when the
+     * transaction commits, it did not when it fails for an outage.
+     *
+     * @param transaction the transaction (with whatever retries surround it)
+     * @param outage whether a failure means the database did not answer
+     */
+    public <T> T observe(Supplier<T> transaction, Predicate<Throwable> outage) {
+        long started = System.nanoTime();
+        T result;
+        try {
+            result = transaction.get();
+        } catch (RuntimeException ex) {
+            if (outage.test(ex)) {
+                unreachable(started);
+            }
+            throw ex;
+        }
+        answered();
+        return result;
+    }
+
     /** A transaction committed: the database answers. */
-    public void answered() {
+    private void answered() {
         if (outageSince.get() != ANSWERING) {
             outageSince.set(ANSWERING);
         }
     }
 
     /** A transaction that began at {@code startedNanos} ({@link System#nanoTime()}) failed: the database did not answer. */
-    public void unreachable(long startedNanos) {
+    private void unreachable(long startedNanos) {
         long since = outageSince.accumulateAndGet(startedNanos, Math::min);
         if (System.nanoTime() - since >= standbyAfter.toNanos()) {
             standAside();
