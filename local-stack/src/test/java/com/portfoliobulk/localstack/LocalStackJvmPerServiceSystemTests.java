@@ -6,10 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,8 +44,6 @@ class LocalStackJvmPerServiceSystemTests {
             Pattern.compile("^  (Gateway|Mailbox|Task relay) +(http://\\S+)", Pattern.MULTILINE);
 
     private static final String PUBLISHED = "bulk_relay_tasks_published_total";
-
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @Test
     void runsEachServiceInItsOwnJvmThroughTheWalkthroughAndStopsThemWhenKilled(
@@ -177,20 +171,9 @@ class LocalStackJvmPerServiceSystemTests {
 
     /** A counter's value summed over its tags, from the Prometheus scrape of the JVM at this URL. */
     private static long counter(String baseUrl, String name) throws IOException, InterruptedException {
-        HttpResponse<String> scrape = HTTP.send(
-                HttpRequest.newBuilder(URI.create(baseUrl + "/actuator/prometheus"))
-                        .header("Accept", "text/plain")
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(scrape.statusCode()).as(baseUrl).isEqualTo(200);
-        List<String> samples = scrape.body()
-                .lines()
-                .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
-                .toList();
+        List<Double> samples = MetricScrape.samples(baseUrl, name);
         assertThat(samples).as("%s in the scrape of %s", name, baseUrl).isNotEmpty();
-        return Math.round(samples.stream()
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                .sum());
+        return MetricScrape.sum(samples);
     }
 
     /** The users of the sessions in the local stack's database other than this one (the summary names it). */

@@ -7,10 +7,6 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
 import com.portfoliobulk.testsupport.TestTokens;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -59,8 +55,6 @@ class ScaleOutSystemTests {
     private static final Duration PATIENCE = Duration.ofMinutes(5);
 
     private static final ServiceProcesses.Topics TOPICS = ServiceProcesses.Topics.unique("scale");
-
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private static OwnDatabase ownDatabase;
 
@@ -338,17 +332,7 @@ class ScaleOutSystemTests {
     private static Map<String, Long> counter(ServiceProcesses.Service service, String name) throws Exception {
         Map<String, Long> values = new LinkedHashMap<>();
         for (ServiceProcess process : processes.of(service)) {
-            String scrape = HTTP.send(
-                            HttpRequest.newBuilder(URI.create(process.url() + "/actuator/prometheus"))
-                                    .header("Accept", "text/plain")
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString())
-                    .body();
-            double sum = scrape.lines()
-                    .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
-                    .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                    .sum();
-            values.put(process.name(), Math.round(sum));
+            values.put(process.name(), MetricScrape.sum(MetricScrape.samples(process.url(), name)));
         }
         return values;
     }

@@ -3,11 +3,8 @@ package com.portfoliobulk.localstack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.ToLongFunction;
@@ -32,8 +29,6 @@ class SilentDatabaseSystemTests {
     private static final int USERS = 50;
 
     private static final Duration PATIENCE = Duration.ofSeconds(120);
-
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @Test
     void aWorkerCutOffFromItsDatabaseMidJobLeavesItsPartitionsToTheOthersAndComesBackWithTheNetwork() throws Exception {
@@ -149,18 +144,9 @@ class SilentDatabaseSystemTests {
 
     /** The process's {@code bulk_database_standby} gauge, from its Prometheus scrape (one listener each). */
     private static double standbyGauge(ServiceProcess process) throws Exception {
-        String scrape = HTTP.send(
-                        HttpRequest.newBuilder(URI.create(process.url() + "/actuator/prometheus"))
-                                .header("Accept", "text/plain")
-                                .timeout(Duration.ofSeconds(10))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body();
-        return scrape.lines()
-                .filter(line -> line.startsWith("bulk_database_standby{"))
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                .findFirst()
-                .orElseThrow(() -> new AssertionError(process.name() + " has no bulk_database_standby"));
+        List<Double> samples = MetricScrape.samples(process.url(), "bulk_database_standby");
+        assertThat(samples).as("%s's bulk_database_standby", process.name()).hasSize(1);
+        return samples.getFirst();
     }
 
     /** Waits until the process's consumers own some of the group's partitions. */
