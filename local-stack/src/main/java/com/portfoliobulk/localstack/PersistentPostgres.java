@@ -15,7 +15,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,14 +50,25 @@ final class PersistentPostgres implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(PersistentPostgres.class);
 
+    /**
+     * How long {@link #close()} waits for the server to exit. A fast shutdown writes a checkpoint
+     * first: after a large job, up to the 512 MB of shared buffers, flushed to disk, which takes longer
+     * than the 5 s that {@code pg_ctl stop} waits on a slow disk.
+     */
+    private static final Duration SHUTDOWN = Duration.ofMinutes(2);
+
     private final EmbeddedPostgres server;
+
+    private final Path dataDirectory;
 
     private final DatabaseEndpoint endpoint;
 
     private final boolean created;
 
-    private PersistentPostgres(EmbeddedPostgres server, DatabaseEndpoint endpoint, boolean created) {
+    private PersistentPostgres(
+            EmbeddedPostgres server, Path dataDirectory, DatabaseEndpoint endpoint, boolean created) {
         this.server = server;
+        this.dataDirectory = dataDirectory;
         this.endpoint = endpoint;
         this.created = created;
     }
@@ -94,7 +107,7 @@ final class PersistentPostgres implements AutoCloseable {
             boolean created = createDatabaseIfMissing(server);
             DatabaseEndpoint endpoint =
                     new DatabaseEndpoint(server.getJdbcUrl("postgres", DATABASE), "postgres", "postgres");
-            return new PersistentPostgres(server, endpoint, created);
+            return new PersistentPostgres(server, dataDirectory, endpoint, created);
         } catch (IOException ex) {
             throw new UncheckedIOException(
                     "Could not start PostgreSQL in " + dataDirectory + ": " + ex.getMessage(), ex);
@@ -114,14 +127,29 @@ final class PersistentPostgres implements AutoCloseable {
         return created;
     }
 
-    /** Stops the server (a fast shutdown: open sessions are ended, committed data is safe). */
+    /**
+     * Stops the server (a fast shutdown: open sessions are ended, committed data is safe) and returns
+     * once it has exited, so that its data directory can be copied or used by another server.
+     */
     @Override
     public void close() {
+        Optional<ProcessHandle> postmaster = postmaster(dataDirectory);
         try {
             server.close();
         } catch (IOException ex) {
             log.warn("PostgreSQL did not stop cleanly", ex);
         }
+        postmaster.ifPresent(process -> {
+            try {
+                process.onExit().get(SHUTDOWN.toSeconds(), TimeUnit.SECONDS);
+            } catch (TimeoutException ex) {
+                log.warn("PostgreSQL (pid {}) has not exited {} after its shutdown began", process.pid(), SHUTDOWN);
+            } catch (ExecutionException ex) {
+                log.warn("Could not wait for PostgreSQL (pid {}) to exit", process.pid(), ex);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        });
     }
 
     private static boolean createDatabaseIfMissing(EmbeddedPostgres server) throws IOException {
@@ -147,30 +175,38 @@ final class PersistentPostgres implements AutoCloseable {
      * A local stack that was killed (not stopped) leaves its PostgreSQL running on the data directory;
      * stop it before starting a new one there.
      */
-    private static void stopLeftoverServer(Path dataDirectory) throws IOException {
+    private static void stopLeftoverServer(Path dataDirectory) {
+        postmaster(dataDirectory).ifPresent(process -> {
+            log.warn("Stopping PostgreSQL (pid {}) left running by an earlier local stack", process.pid());
+            process.destroy();
+            try {
+                process.onExit().get(SHUTDOWN.toSeconds(), TimeUnit.SECONDS);
+            } catch (Exception ex) {
+                throw new IllegalStateException("PostgreSQL (pid " + process.pid() + ") left running on "
+                        + dataDirectory + " did not stop; stop it and try again");
+            }
+        });
+    }
+
+    /** The running PostgreSQL server of a data directory, from its {@code postmaster.pid}, if there is one. */
+    private static Optional<ProcessHandle> postmaster(Path dataDirectory) {
         Path pidFile = dataDirectory.resolve("postmaster.pid");
-        if (!Files.isRegularFile(pidFile)) {
-            return;
+        List<String> lines;
+        try {
+            lines = Files.isRegularFile(pidFile) ? Files.readAllLines(pidFile) : List.of();
+        } catch (IOException ex) {
+            // Removed by a server exiting meanwhile.
+            return Optional.empty();
         }
-        List<String> lines = Files.readAllLines(pidFile);
-        Optional<ProcessHandle> leftover = lines.isEmpty()
+        return lines.isEmpty()
                 ? Optional.empty()
-                : parsePid(lines.getFirst().trim()).flatMap(ProcessHandle::of);
-        leftover.filter(ProcessHandle::isAlive)
-                .filter(process -> process.info()
-                        .command()
-                        .map(command -> command.endsWith("postgres"))
-                        .orElse(false))
-                .ifPresent(process -> {
-                    log.warn("Stopping PostgreSQL (pid {}) left running by an earlier local stack", process.pid());
-                    process.destroy();
-                    try {
-                        process.onExit().get(30, TimeUnit.SECONDS);
-                    } catch (Exception ex) {
-                        throw new IllegalStateException("PostgreSQL (pid " + process.pid() + ") left running on "
-                                + dataDirectory + " did not stop; stop it and try again");
-                    }
-                });
+                : parsePid(lines.getFirst().trim())
+                        .flatMap(ProcessHandle::of)
+                        .filter(ProcessHandle::isAlive)
+                        .filter(process -> process.info()
+                                .command()
+                                .map(command -> command.endsWith("postgres"))
+                                .orElse(false));
     }
 
     private static Optional<Long> parsePid(String value) {

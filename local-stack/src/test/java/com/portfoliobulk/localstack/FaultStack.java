@@ -220,9 +220,14 @@ final class FaultStack {
         postgres = null;
     }
 
-    /** Starts PostgreSQL again on the same port and data directory. */
+    /**
+     * Starts PostgreSQL again on the same port and data directory. The tests' own connections to the
+     * stopped server are dropped: the pool would hand one out unchecked if it was used less than half a
+     * second before the stop.
+     */
     synchronized void startPostgres() {
         postgres = startPostgres(postgresData, postgresPort);
+        invariants.reconnect();
     }
 
     /**
@@ -298,7 +303,7 @@ final class FaultStack {
         }
     }
 
-    /** A test that failed while PostgreSQL or the broker was down must not fail the next one too. */
+    /** A test that failed while PostgreSQL or the broker was down, or processes frozen, must not fail the next one too. */
     private synchronized void restoreAfterAnEarlierFailure() {
         if (postgres == null) {
             startPostgres();
@@ -306,6 +311,10 @@ final class FaultStack {
         if (!broker.alive()) {
             broker.restart().awaitReady(KafkaBrokerProcess.STARTUP);
         }
+        processes.all().stream()
+                .filter(ServiceProcess::alive)
+                .filter(ServiceProcess::frozen)
+                .forEach(ServiceProcess::thaw);
         processes.awaitReady(ServiceProcesses.STARTUP);
     }
 

@@ -71,6 +71,13 @@ final class PipelineInvariants implements AutoCloseable {
         return jdbc;
     }
 
+    /** Closes the pool's idle connections and the others once they are returned: the server restarted. */
+    void reconnect() {
+        if (dataSource.getHikariPoolMXBean() != null) {
+            dataSource.getHikariPoolMXBean().softEvictConnections();
+        }
+    }
+
     /** The job's counters now. */
     JobCounts counts(UUID job) {
         return jdbc.sql("SELECT total, pending, succeeded, skipped, failed, cancelled FROM jobs.bulk_jobs WHERE id = ?")
