@@ -7,7 +7,6 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,7 +43,7 @@ class DashboardQueriesIntegrationTests {
 
     @Test
     void everyPanelsQueriesReturnDataFromAPrometheusScrapingTheStack(@TempDir Path dir) throws Exception {
-        int port = freePort();
+        int port = ServiceProcesses.freePort();
         try (PostgresExporter exporter = PostgresExporter.start(
                 PostgresExporter.createMonitoringRole(TestStack.sharedDatabase()), dir.resolve("exporter.log"))) {
             Files.writeString(dir.resolve("prometheus.yml"), scrapeConfig(exporter), StandardCharsets.UTF_8);
@@ -185,12 +184,6 @@ class DashboardQueriesIntegrationTests {
             return targets.toString();
         } catch (RuntimeException ex) {
             return "unknown (" + ex + ")";
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 }

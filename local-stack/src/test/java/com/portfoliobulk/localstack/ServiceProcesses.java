@@ -13,7 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
@@ -74,6 +76,9 @@ final class ServiceProcesses implements AutoCloseable {
 
     /** Generous: a few JVMs starting at once on a busy 2-core machine take a minute or two. */
     static final Duration STARTUP = Duration.ofSeconds(240);
+
+    /** The ports {@link #freePort()} has handed out. */
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     private final DatabaseEndpoint database;
 
@@ -259,11 +264,16 @@ final class ServiceProcesses implements AutoCloseable {
      * A port free now, for a process to listen on from its first start to its last. Chosen below the
      * ephemeral range (32768 and up on Linux), from which every outgoing connection and every server on
      * port 0 takes its port: a port from there may be taken by someone else in the minutes a process
-     * takes to start on a busy machine, and then another test's service answers on it.
+     * takes to start on a busy machine, and then another test's service answers on it. Never the same
+     * port twice in this JVM: one handed out earlier may still be free only because its process has
+     * not bound it yet.
      */
     static int freePort() {
         for (int attempt = 0; attempt < 100; attempt++) {
             int port = ThreadLocalRandom.current().nextInt(20_000, 32_000);
+            if (!HANDED_OUT.add(port)) {
+                continue;
+            }
             try (ServerSocket socket = new ServerSocket(port)) {
                 return socket.getLocalPort();
             } catch (IOException taken) {
