@@ -73,6 +73,9 @@ final class FaultStack {
 
     private final ServiceProcess gateway;
 
+    /** The processes the stack started with, which every test finds running. */
+    private final List<ServiceProcess> own;
+
     /** The broker's admin client, for the tests that look at the consumer groups ({@link ConsumerGroups}). */
     private Admin admin;
 
@@ -91,6 +94,7 @@ final class FaultStack {
         this.processes = processes;
         this.invariants = invariants;
         this.gateway = gateway;
+        this.own = processes.all();
     }
 
     static synchronized FaultStack get() {
@@ -98,7 +102,7 @@ final class FaultStack {
             stack = start();
             Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "fault-stack-stop"));
         }
-        stack.restoreAfterAnEarlierFailure();
+        stack.restoreItsShape();
         return stack;
     }
 
@@ -126,7 +130,9 @@ final class FaultStack {
             for (String audit : AUDIT_CONSUMERS) {
                 processes.startAudit(audit, Map.of(SESSION_NAME, audit));
             }
-            ServiceProcess gateway = processes.startGateway("fault-gateway", Map.of());
+            // It delivers no webhook: WebhookFailoverSystemTests starts the gateways that do.
+            ServiceProcess gateway = processes.startGateway(
+                    "fault-gateway", Map.of("bulk.gateway.webhooks.dispatcher-enabled", "false"));
             processes.awaitReady(ServiceProcesses.STARTUP);
             return new FaultStack(
                     port,
@@ -303,14 +309,19 @@ final class FaultStack {
         }
     }
 
-    /** A test that failed while PostgreSQL or the broker was down, or processes frozen, must not fail the next one too. */
-    private synchronized void restoreAfterAnEarlierFailure() {
+    /**
+     * Each test finds the stack as it started, whatever the tests before it did or left behind when they
+     * failed: PostgreSQL and the broker up, the stack's own processes running (a worker killed by
+     * {@link WorkerFailoverSystemTests} is started again), none frozen.
+     */
+    private synchronized void restoreItsShape() {
         if (postgres == null) {
             startPostgres();
         }
         if (!broker.alive()) {
             broker.restart().awaitReady(KafkaBrokerProcess.STARTUP);
         }
+        own.stream().filter(process -> !process.alive()).forEach(ServiceProcess::restart);
         processes.all().stream()
                 .filter(ServiceProcess::alive)
                 .filter(ServiceProcess::frozen)
