@@ -47,8 +47,14 @@ class WebhookFailoverSystemTests {
     /** What each gateway sends at once to one subscription at most (its default): both hold this many. */
     private static final int PER_GATEWAY = 4;
 
-    /** Longer than the connect and read timeouts together, as README requires. */
-    private static final Duration LEASE = Duration.ofSeconds(8);
+    /**
+     * How long a gateway waits for the receiver's answer: the first of the messages held waits until
+     * the eighth has come, a job's end later or more on a slow machine, and must not time out.
+     */
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(20);
+
+    /** Longer than the connect (1 s) and read timeouts together, as a claimed message's lease must be. */
+    private static final Duration LEASE = READ_TIMEOUT.plusSeconds(5);
 
     private static final Duration PATIENCE = Duration.ofSeconds(120);
 
@@ -174,7 +180,7 @@ class WebhookFailoverSystemTests {
     }
 
     /**
-     * An api-gateway that delivers webhooks (polling every 100 ms, leases of 8 s) and relays no task.
+     * An api-gateway that delivers webhooks (polling every 100 ms, leases of 25 s) and relays no task.
      */
     private static ServiceProcess startDeliverer(FaultStack stack, String name) {
         return stack.processes()
@@ -185,7 +191,7 @@ class WebhookFailoverSystemTests {
                                 "bulk.gateway.webhooks.dispatcher-enabled", "true",
                                 "bulk.gateway.webhooks.poll-interval", "100ms",
                                 "bulk.gateway.webhooks.connect-timeout", "1s",
-                                "bulk.gateway.webhooks.read-timeout", "5s",
+                                "bulk.gateway.webhooks.read-timeout", READ_TIMEOUT.toSeconds() + "s",
                                 "bulk.gateway.webhooks.lease", LEASE.toSeconds() + "s"));
     }
 
