@@ -16,7 +16,11 @@ import org.springframework.stereotype.Component;
  * Runs {@link TaskRelay} passes on a thread of its own: straight on while batches come back full,
  * otherwise after {@code idle-poll-interval} or as soon as a job is submitted here; after a failure
  * (broker or database unreachable) it backs off exponentially up to {@code max-backoff} and tries
- * again, so the backlog is published once the broker is back. Starts last and stops first. The thread
+ * again, so the backlog is published once the broker is back. Before its first pass, and after a failed
+ * one, it asks whether the broker answers ({@link BrokerProbe}) and takes the relay's lock only once it
+ * does: a gateway the broker does not answer leaves the relay to the others rather than holding the
+ * lock for a pass that fails after the producer's timeouts, up to {@code send-timeout}, again and
+ * again. Starts last and stops first. The thread
  * is a platform thread: a pass computes over a whole batch, and on the virtual-thread scheduler, which
  * does not preempt, it would hold a carrier that the gateway's requests wait for.
  */
@@ -30,6 +34,8 @@ class TaskRelayLoop implements SmartLifecycle {
 
     private final TaskRelay relay;
 
+    private final BrokerProbe broker;
+
     private final RelayProperties properties;
 
     private final Semaphore wakeUps = new Semaphore(0);
@@ -38,8 +44,9 @@ class TaskRelayLoop implements SmartLifecycle {
 
     private volatile Thread thread;
 
-    TaskRelayLoop(TaskRelay relay, RelayProperties properties) {
+    TaskRelayLoop(TaskRelay relay, BrokerProbe broker, RelayProperties properties) {
         this.relay = relay;
+        this.broker = broker;
         this.properties = properties;
     }
 
@@ -83,7 +90,22 @@ class TaskRelayLoop implements SmartLifecycle {
     private void run() {
         Duration backoff = properties.initialBackoff();
         boolean failing = false;
+        // Whether the broker has answered since this relay started or its last pass failed.
+        boolean brokerAnswered = false;
         while (stopping.getCount() > 0) {
+            if (!brokerAnswered && !(brokerAnswered = broker.answers())) {
+                if (!failing) {
+                    log.warn(
+                            "The broker does not answer this gateway within {}: the task relay is left to the"
+                                    + " gateways it answers; asking again with back-off up to {}",
+                            BrokerProbe.TIMEOUT,
+                            properties.maxBackoff());
+                    failing = true;
+                }
+                await(backoff);
+                backoff = min(backoff.multipliedBy(2), properties.maxBackoff());
+                continue;
+            }
             try {
                 TaskRelay.Pass pass = relay.publishNextBatch();
                 if (failing) {
@@ -95,6 +117,7 @@ class TaskRelayLoop implements SmartLifecycle {
                     idle();
                 }
             } catch (RuntimeException ex) {
+                brokerAnswered = false;
                 if (!failing) {
                     log.warn("Task relay pass failed; retrying with back-off up to {}", properties.maxBackoff(), ex);
                     failing = true;
