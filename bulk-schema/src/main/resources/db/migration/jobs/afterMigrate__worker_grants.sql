@@ -3,6 +3,14 @@
 -- nothing else of it: not the portfolio users and their roles, the SCIM tokens, the webhook
 -- subscriptions or the administrative log. A table a later migration adds that the worker needs is
 -- named here. Without the role (tests and setups where every service is the superuser) it does nothing.
+--
+-- Gateways that start at the same moment run it at the same moment: Flyway runs the versioned
+-- migrations one instance at a time under its lock, but this callback outside it, and two sessions
+-- replacing one function or granting on one table at once fail ("tuple concurrently updated"), so a
+-- gateway would exit while starting. The script runs in one transaction, which first takes a lock of
+-- its own: they run it one after the other.
+SELECT pg_advisory_xact_lock(hashtext('bulk-schema: jobs afterMigrate'));
+
 CREATE OR REPLACE FUNCTION jobs.grant_worker_tables() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bulk_worker') THEN
