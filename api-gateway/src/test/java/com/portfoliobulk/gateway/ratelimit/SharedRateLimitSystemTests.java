@@ -3,10 +3,10 @@ package com.portfoliobulk.gateway.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
-import com.portfoliobulk.gateway.GatewayApplication;
 import com.portfoliobulk.gateway.support.GatewayCalls;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.OwnDatabase;
+import com.portfoliobulk.gateway.support.StandaloneGateway;
 import com.portfoliobulk.testsupport.DatabaseEndpoint;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
@@ -21,7 +21,6 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -68,7 +67,7 @@ class SharedRateLimitSystemTests {
         String token = TestTokens.token(UUID.randomUUID(), "admin@agency.test", portfolio.id(), "OWNER");
         String path = "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs";
         String body = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}";
-        List<GatewayCalls> gateways = List.of(calls(first), calls(second));
+        List<GatewayCalls> gateways = List.of(StandaloneGateway.api(first), StandaloneGateway.api(second));
         List<Callable<Answer>> submissions = new ArrayList<>();
         for (int i = 0; i < 4 * LIMIT; i++) {
             GatewayCalls gateway = gateways.get(i % 2);
@@ -109,36 +108,26 @@ class SharedRateLimitSystemTests {
         String preview = "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs/preview";
         String body = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}";
         for (int i = 0; i < LIMIT; i++) {
-            assertThat(calls(first).post(token, preview, null, body).status()).isEqualTo(200);
+            assertThat(StandaloneGateway.api(first)
+                            .post(token, preview, null, body)
+                            .status())
+                    .isEqualTo(200);
         }
 
-        Answer refused = calls(second).post(token, preview, null, body);
+        Answer refused = StandaloneGateway.api(second).post(token, preview, null, body);
 
         assertThat(refused.status()).as(refused.text()).isEqualTo(429);
         assertThat(refused.header("RateLimit")).startsWith("\"previews\";r=0;t=");
     }
 
     private static ConfigurableApplicationContext start(DatabaseEndpoint database) {
-        return GatewayApplication.application()
-                .run(
-                        "--spring.main.banner-mode=off",
-                        "--server.port=0",
-                        "--management.server.port=0",
-                        "--bulk.gateway.security.hs256-secret=" + TestTokens.DEVELOPMENT_SECRET,
-                        "--bulk.gateway.permissions.source=identity-provider",
-                        "--bulk.internal-auth.token-secret=" + TestTokens.INTERNAL_SECRET,
-                        "--spring.datasource.url=" + database.jdbcUrl(),
-                        "--spring.datasource.username=" + database.username(),
-                        "--spring.datasource.password=" + database.password(),
-                        "--spring.kafka.bootstrap-servers=" + SharedInfrastructure.kafkaBootstrapServers(),
-                        "--bulk.gateway.relay.enabled=false",
-                        "--bulk.gateway.webhooks.dispatcher-enabled=false",
-                        "--bulk.gateway.rate-limit.submissions.limit-for-period=" + LIMIT,
-                        "--bulk.gateway.rate-limit.previews.limit-for-period=" + LIMIT);
-    }
-
-    private static GatewayCalls calls(ConfigurableApplicationContext gateway) {
-        return new GatewayCalls(
-                ((WebServerApplicationContext) gateway).getWebServer().getPort());
+        return StandaloneGateway.start(
+                database,
+                SharedInfrastructure.kafkaBootstrapServers(),
+                "--bulk.gateway.permissions.source=identity-provider",
+                "--bulk.gateway.relay.enabled=false",
+                "--bulk.gateway.webhooks.dispatcher-enabled=false",
+                "--bulk.gateway.rate-limit.submissions.limit-for-period=" + LIMIT,
+                "--bulk.gateway.rate-limit.previews.limit-for-period=" + LIMIT);
     }
 }

@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.Topics;
-import com.portfoliobulk.gateway.GatewayApplication;
 import com.portfoliobulk.gateway.support.GatewayCalls;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.OwnDatabase;
+import com.portfoliobulk.gateway.support.StandaloneGateway;
 import com.portfoliobulk.gateway.support.TaskTopic;
 import com.portfoliobulk.gateway.support.TcpProxy;
 import com.portfoliobulk.testsupport.DirectorySeed;
@@ -21,7 +21,6 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
@@ -67,29 +66,19 @@ class RelayBrokerOutageSystemTests {
         broker.brokerProperty("advertised.listeners", "EXTERNAL://localhost:" + network.port());
         broker.afterPropertiesSet();
         database = OwnDatabase.create("outage");
-        gateway = GatewayApplication.application()
-                .run(
-                        "--spring.main.banner-mode=off",
-                        "--server.port=0",
-                        "--management.server.port=0",
-                        "--bulk.gateway.security.hs256-secret=" + TestTokens.DEVELOPMENT_SECRET,
-                        "--bulk.internal-auth.token-secret=" + TestTokens.INTERNAL_SECRET,
-                        "--spring.datasource.url=" + database.endpoint().jdbcUrl(),
-                        "--spring.datasource.username=" + database.endpoint().username(),
-                        "--spring.datasource.password=" + database.endpoint().password(),
-                        "--spring.kafka.bootstrap-servers=localhost:" + network.port(),
-                        "--spring.kafka.producer.properties[max.block.ms]=1000",
-                        "--spring.kafka.producer.properties[request.timeout.ms]=1000",
-                        "--spring.kafka.producer.properties[delivery.timeout.ms]=2000",
-                        "--spring.kafka.producer.properties[reconnect.backoff.max.ms]=200",
-                        "--bulk.gateway.relay.send-timeout=5s",
-                        "--bulk.gateway.relay.initial-backoff=100ms",
-                        "--bulk.gateway.relay.max-backoff=500ms",
-                        "--bulk.gateway.relay.backlog-refresh-interval=100ms");
-        GatewayCalls api = new GatewayCalls(
-                ((WebServerApplicationContext) gateway).getWebServer().getPort());
-        GatewayCalls management =
-                new GatewayCalls(gateway.getEnvironment().getRequiredProperty("local.management.port", Integer.class));
+        gateway = StandaloneGateway.start(
+                database.endpoint(),
+                "localhost:" + network.port(),
+                "--spring.kafka.producer.properties[max.block.ms]=1000",
+                "--spring.kafka.producer.properties[request.timeout.ms]=1000",
+                "--spring.kafka.producer.properties[delivery.timeout.ms]=2000",
+                "--spring.kafka.producer.properties[reconnect.backoff.max.ms]=200",
+                "--bulk.gateway.relay.send-timeout=5s",
+                "--bulk.gateway.relay.initial-backoff=100ms",
+                "--bulk.gateway.relay.max-backoff=500ms",
+                "--bulk.gateway.relay.backlog-refresh-interval=100ms");
+        GatewayCalls api = StandaloneGateway.api(gateway);
+        GatewayCalls management = StandaloneGateway.management(gateway);
         DirectorySeed.Portfolio portfolio = new DirectorySeed(gateway.getBean(JdbcClient.class)).portfolio();
         UUID ann = portfolio.user("ann");
         List<UUID> accounts = portfolio.accounts(25);

@@ -3,10 +3,9 @@ package com.portfoliobulk.gateway.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
-import com.portfoliobulk.gateway.GatewayApplication;
-import com.portfoliobulk.gateway.support.GatewayCalls;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.OwnDatabase;
+import com.portfoliobulk.gateway.support.StandaloneGateway;
 import com.portfoliobulk.gateway.support.TaskTopic;
 import com.portfoliobulk.gateway.support.TcpProxy;
 import com.portfoliobulk.testsupport.DirectorySeed;
@@ -17,11 +16,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -76,10 +76,10 @@ class RelayGatewayCutOffSystemTests {
         long lockKey = connected.getBean(TaskRelay.class).lockKey();
 
         Set<String> lockHolders = ConcurrentHashMap.newKeySet();
-        AtomicBoolean watching = new AtomicBoolean(true);
-        Thread watcher = Thread.ofVirtual().start(() -> {
-            while (watching.get()) {
-                lockHolders.addAll(jdbc.sql("""
+        // Who holds the relay's lock, looked at every 5 ms.
+        ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor();
+        watcher.scheduleWithFixedDelay(
+                () -> lockHolders.addAll(jdbc.sql("""
                                 SELECT a.application_name
                                   FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
                                  WHERE l.locktype = 'advisory' AND l.granted
@@ -88,14 +88,10 @@ class RelayGatewayCutOffSystemTests {
                         .param("high", Integer.toUnsignedLong((int) (lockKey >>> 32)))
                         .param("low", Integer.toUnsignedLong((int) lockKey))
                         .query(String.class)
-                        .list());
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException ex) {
-                    return;
-                }
-            }
-        });
+                        .list()),
+                0,
+                5,
+                TimeUnit.MILLISECONDS);
 
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
         List<UUID> accounts = portfolio.accounts(200);
@@ -108,12 +104,12 @@ class RelayGatewayCutOffSystemTests {
                 + "],\"role\":\"%s\"}";
         try (TaskTopic tasks = TaskTopic.fromBeginning(bootstrap, topic)) {
             long submittedAt = System.nanoTime();
-            UUID first = jobId(
-                    calls(connected).post(token, jobs, UUID.randomUUID().toString(), setRole.formatted("MANAGER")));
+            UUID first = jobId(StandaloneGateway.api(connected)
+                    .post(token, jobs, UUID.randomUUID().toString(), setRole.formatted("MANAGER")));
             tasks.awaitJob(first, accounts.size());
             Duration relayed = Duration.ofNanos(System.nanoTime() - submittedAt);
-            watching.set(false);
-            watcher.join();
+            watcher.shutdown();
+            assertThat(watcher.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
             System.out.printf(
                     "Relay with one gateway cut off from the broker: %d tasks in batches of 20 relayed %d ms after"
                             + " the submission; the relay's lock held by %s%n",
@@ -126,36 +122,23 @@ class RelayGatewayCutOffSystemTests {
             network.start();
             connected.close();
             connected = null;
-            UUID second =
-                    jobId(calls(cutOff).post(token, jobs, UUID.randomUUID().toString(), setRole.formatted("ADMIN")));
+            UUID second = jobId(StandaloneGateway.api(cutOff)
+                    .post(token, jobs, UUID.randomUUID().toString(), setRole.formatted("ADMIN")));
             assertThat(tasks.awaitJob(second, accounts.size())).hasSize(accounts.size());
         }
     }
 
     /** A gateway named {@code name} (its database sessions' application name) relaying in batches of 20. */
     private ConfigurableApplicationContext start(String name, String bootstrapServers) {
-        return GatewayApplication.application()
-                .run(
-                        "--spring.main.banner-mode=off",
-                        "--server.port=0",
-                        "--management.server.port=0",
-                        "--bulk.gateway.security.hs256-secret=" + TestTokens.DEVELOPMENT_SECRET,
-                        "--bulk.internal-auth.token-secret=" + TestTokens.INTERNAL_SECRET,
-                        "--spring.datasource.url=" + database.endpoint().jdbcUrl(),
-                        "--spring.datasource.username=" + database.endpoint().username(),
-                        "--spring.datasource.password=" + database.endpoint().password(),
-                        "--spring.datasource.hikari.data-source-properties.ApplicationName=" + name,
-                        "--spring.kafka.bootstrap-servers=" + bootstrapServers,
-                        // Starting does not wait half a minute for a broker that does not answer.
-                        "--spring.kafka.admin.operation-timeout=2s",
-                        "--bulk.gateway.relay.topic=" + topic,
-                        "--bulk.gateway.relay.batch-size=20",
-                        "--bulk.gateway.relay.max-backoff=1s");
-    }
-
-    private static GatewayCalls calls(ConfigurableApplicationContext gateway) {
-        return new GatewayCalls(
-                ((WebServerApplicationContext) gateway).getWebServer().getPort());
+        return StandaloneGateway.start(
+                database.endpoint(),
+                bootstrapServers,
+                "--spring.datasource.hikari.data-source-properties.ApplicationName=" + name,
+                // Starting does not wait half a minute for a broker that does not answer.
+                "--spring.kafka.admin.operation-timeout=2s",
+                "--bulk.gateway.relay.topic=" + topic,
+                "--bulk.gateway.relay.batch-size=20",
+                "--bulk.gateway.relay.max-backoff=1s");
     }
 
     private static UUID jobId(Answer answer) {

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
-import com.portfoliobulk.gateway.GatewayApplication;
 import com.portfoliobulk.gateway.support.GatewayCalls;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.OwnDatabase;
+import com.portfoliobulk.gateway.support.StandaloneGateway;
 import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Received;
 import com.portfoliobulk.testsupport.DatabaseEndpoint;
 import com.portfoliobulk.testsupport.DirectorySeed;
@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
@@ -60,7 +59,7 @@ class WebhookRestartSystemTests {
         portfolio.accounts(2).forEach(account -> portfolio.member(account, ann, AccountRole.ANALYST));
         String token = TestTokens.token(UUID.randomUUID(), "admin@agency.test", portfolio.id(), "OWNER");
         String base = "/api/v1/portfolios/" + portfolio.id();
-        GatewayCalls api = calls(gateway);
+        GatewayCalls api = StandaloneGateway.api(gateway);
         Answer subscribed = api.post(
                 token,
                 base + "/webhooks",
@@ -85,7 +84,7 @@ class WebhookRestartSystemTests {
         receiver.release("/hook");
 
         gateway = start(database.endpoint());
-        api = calls(gateway);
+        api = StandaloneGateway.api(gateway);
 
         String deliveries = base + "/webhooks/" + subscriptionId + "/deliveries";
         GatewayCalls restarted = api;
@@ -116,26 +115,13 @@ class WebhookRestartSystemTests {
     }
 
     private static ConfigurableApplicationContext start(DatabaseEndpoint database) {
-        return GatewayApplication.application()
-                .run(
-                        "--spring.main.banner-mode=off",
-                        "--server.port=0",
-                        "--management.server.port=0",
-                        "--bulk.gateway.security.hs256-secret=" + TestTokens.DEVELOPMENT_SECRET,
-                        "--bulk.internal-auth.token-secret=" + TestTokens.INTERNAL_SECRET,
-                        "--spring.datasource.url=" + database.jdbcUrl(),
-                        "--spring.datasource.username=" + database.username(),
-                        "--spring.datasource.password=" + database.password(),
-                        "--spring.kafka.bootstrap-servers=" + SharedInfrastructure.kafkaBootstrapServers(),
-                        "--bulk.gateway.relay.enabled=false",
-                        "--bulk.gateway.webhooks.secret-key=" + WebhookIntegrationTest.SECRET_KEY,
-                        "--bulk.gateway.webhooks.allow-local-urls=true",
-                        "--bulk.gateway.webhooks.poll-interval=50ms",
-                        "--bulk.gateway.webhooks.lease=3s");
-    }
-
-    private static GatewayCalls calls(ConfigurableApplicationContext gateway) {
-        return new GatewayCalls(
-                ((WebServerApplicationContext) gateway).getWebServer().getPort());
+        return StandaloneGateway.start(
+                database,
+                SharedInfrastructure.kafkaBootstrapServers(),
+                "--bulk.gateway.relay.enabled=false",
+                "--bulk.gateway.webhooks.secret-key=" + WebhookIntegrationTest.SECRET_KEY,
+                "--bulk.gateway.webhooks.allow-local-urls=true",
+                "--bulk.gateway.webhooks.poll-interval=50ms",
+                "--bulk.gateway.webhooks.lease=3s");
     }
 }
