@@ -33,7 +33,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
         properties = {
             "spring.config.name=" + WorkerApplication.CONFIG_NAME,
             "bulk.worker.topics.tasks=" + MissingTaskTopicIntegrationTests.TOPIC,
-            "spring.kafka.consumer.group-id=bulk-worker-missing-topic"
+            "spring.kafka.consumer.group-id=bulk-worker-missing-topic",
+            WorkerIntegrationSupport.NO_EXPIRY_SWEEP
         })
 class MissingTaskTopicIntegrationTests {
 

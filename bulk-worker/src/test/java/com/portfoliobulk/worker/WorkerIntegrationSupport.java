@@ -29,7 +29,9 @@ import tools.jackson.databind.json.JsonMapper;
  * the fixtures: tests store jobs and tasks as a submission does, publish the task records as the relay
  * does, and watch the directory, the task outcomes, the job and the topics. One application context
  * for every subclass (same configuration); redelivery and mail back-offs are shortened to keep tests
- * quick. Invitation e-mails go to the JVM's GreenMail server ({@code TestSmtp}).
+ * quick. Invitation e-mails go to the JVM's GreenMail server ({@code TestSmtp}). The invitation expiry
+ * sweep runs only where a test calls it: on its schedule it would end the expired invitations that
+ * other tests seed on purpose, in the middle of those tests.
  */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
@@ -39,9 +41,13 @@ import tools.jackson.databind.json.JsonMapper;
             "bulk.worker.redelivery.max-interval=1s",
             "bulk.worker.mail.poll-interval=200ms",
             "bulk.worker.mail.initial-backoff=1s",
-            "bulk.worker.mail.max-backoff=4s"
+            "bulk.worker.mail.max-backoff=4s",
+            WorkerIntegrationSupport.NO_EXPIRY_SWEEP
         })
 public abstract class WorkerIntegrationSupport {
+
+    /** Keeps the invitation expiry sweep off its schedule for the length of a test run. */
+    public static final String NO_EXPIRY_SWEEP = "bulk.worker.invitation-expiry-sweep=1d";
 
     protected static final Duration PATIENCE = Duration.ofSeconds(45);
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerApplication;
+import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -27,7 +28,7 @@ import org.springframework.web.client.RestClient;
 /** The worker's internal invitation acceptance against the real directory. */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = "spring.config.name=" + WorkerApplication.CONFIG_NAME)
+        properties = {"spring.config.name=" + WorkerApplication.CONFIG_NAME, WorkerIntegrationSupport.NO_EXPIRY_SWEEP})
 class InvitationAcceptanceIntegrationTests {
 
     @LocalServerPort

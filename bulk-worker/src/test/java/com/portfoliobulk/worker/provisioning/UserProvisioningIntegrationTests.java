@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerApplication;
+import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,7 +20,7 @@ import org.springframework.web.client.RestClient;
 /** The worker's internal user provisioning (SCIM user creation) against the real directory. */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = "spring.config.name=" + WorkerApplication.CONFIG_NAME)
+        properties = {"spring.config.name=" + WorkerApplication.CONFIG_NAME, WorkerIntegrationSupport.NO_EXPIRY_SWEEP})
 class UserProvisioningIntegrationTests {
 
     @LocalServerPort
