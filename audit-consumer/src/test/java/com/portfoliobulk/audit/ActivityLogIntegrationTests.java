@@ -4,15 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.Topics;
 import com.portfoliobulk.contracts.UserRef;
+import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.testsupport.TestTokens;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -29,7 +28,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -50,6 +48,8 @@ class ActivityLogIntegrationTests {
     private static final Duration WRITTEN_WITHIN = Duration.ofSeconds(30);
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private static final String LISTENER = "com.portfoliobulk.audit.log.ActivityEventListener";
 
     @LocalServerPort
     int port;
@@ -150,13 +150,7 @@ class ActivityLogIntegrationTests {
 
     @Test
     void theLineAboutAJobsWrittenEntriesCarriesItsJobPortfolioAndTrace() {
-        Logger listenerLogger = (Logger) LoggerFactory.getLogger("com.portfoliobulk.audit.log.ActivityEventListener");
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        Level level = listenerLogger.getLevel();
-        listenerLogger.setLevel(Level.DEBUG);
-        lines.start();
-        listenerLogger.addAppender(lines);
-        try {
+        try (LogLines lines = LogLines.of(LISTENER, Level.DEBUG)) {
             UUID account = UUID.randomUUID();
             UUID job = UUID.randomUUID();
             String traceId = "0af7651916cd43dd8448eb211c80319c";
@@ -175,10 +169,10 @@ class ActivityLogIntegrationTests {
 
             awaitEntries(account, 1);
             await().atMost(WRITTEN_WITHIN)
-                    .until(() -> List.copyOf(lines.list).stream()
+                    .until(() -> lines.lines().stream()
                             .anyMatch(line -> job.toString()
                                     .equals(line.getMDCPropertyMap().get("jobId"))));
-            ILoggingEvent line = List.copyOf(lines.list).stream()
+            ILoggingEvent line = lines.lines().stream()
                     .filter(event ->
                             job.toString().equals(event.getMDCPropertyMap().get("jobId")))
                     .findFirst()
@@ -187,9 +181,6 @@ class ActivityLogIntegrationTests {
             assertThat(line.getMDCPropertyMap())
                     .containsAllEntriesOf(
                             Map.of("jobId", job.toString(), "portfolioId", portfolio.toString(), "traceId", traceId));
-        } finally {
-            listenerLogger.detachAppender(lines);
-            listenerLogger.setLevel(level);
         }
     }
 
@@ -322,10 +313,6 @@ class ActivityLogIntegrationTests {
 
     @Test
     void aRunOfEventsTheDatabaseRefusesIsDeadLetteredInOnePassWithoutRetryingTheBatch() {
-        Logger listenerLogger = (Logger) LoggerFactory.getLogger("com.portfoliobulk.audit.log.ActivityEventListener");
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        lines.start();
-        listenerLogger.addAppender(lines);
         UUID account = UUID.randomUUID();
         Instant start = ActivityEvents.now();
         AccountActivityEvent before = ActivityEvents.roleChanged(portfolio, account, admin, start);
@@ -347,7 +334,8 @@ class ActivityLogIntegrationTests {
         all.add(before);
         all.addAll(refused);
         all.add(after);
-        try (KafkaConsumer<String, String> deadLetters = deadLetterConsumer()) {
+        try (LogLines lines = LogLines.of(LISTENER);
+                KafkaConsumer<String, String> deadLetters = deadLetterConsumer()) {
             events.publish(all);
 
             assertThat(awaitEntries(account, 2))
@@ -364,11 +352,9 @@ class ActivityLogIntegrationTests {
                     .allSatisfy(record -> assertThat(record.headers().lastHeader("kafka_dlt-exception-fqcn"))
                             .isNotNull());
             // Not one failed delivery for the error handler to retry: the listener sent them itself.
-            assertThat(List.copyOf(lines.list))
+            assertThat(lines.lines())
                     .extracting(ILoggingEvent::getFormattedMessage)
                     .noneMatch(line -> line.contains("failed (attempt"));
-        } finally {
-            listenerLogger.detachAppender(lines);
         }
     }
 

@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.BulkTaskMessage;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.gateway.support.TaskTopic;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.testsupport.StoredRecordBatches;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
@@ -30,7 +29,6 @@ import org.apache.kafka.common.record.CompressionType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -100,13 +98,7 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
 
     @Test
     void linesWrittenWhileAJobsTasksArePublishedCarryItsJobPortfolioAndTrace() throws Exception {
-        Logger relayLogger = (Logger) LoggerFactory.getLogger(TaskRelay.class);
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        Level level = relayLogger.getLevel();
-        relayLogger.setLevel(Level.DEBUG);
-        lines.start();
-        relayLogger.addAppender(lines);
-        try {
+        try (LogLines lines = LogLines.of(TaskRelay.class.getName(), Level.DEBUG)) {
             String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
             UUID jobId;
             try (RelayLock lock = holdRelayLock()) {
@@ -118,10 +110,10 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
             }
 
             await().atMost(Duration.ofSeconds(30))
-                    .until(() -> List.copyOf(lines.list).stream()
+                    .until(() -> lines.lines().stream()
                             .anyMatch(line -> jobId.toString()
                                     .equals(line.getMDCPropertyMap().get("jobId"))));
-            ILoggingEvent line = List.copyOf(lines.list).stream()
+            ILoggingEvent line = lines.lines().stream()
                     .filter(event ->
                             jobId.toString().equals(event.getMDCPropertyMap().get("jobId")))
                     .findFirst()
@@ -135,9 +127,6 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
                             portfolio.id().toString(),
                             "traceId",
                             traceId));
-        } finally {
-            relayLogger.detachAppender(lines);
-            relayLogger.setLevel(level);
         }
     }
 

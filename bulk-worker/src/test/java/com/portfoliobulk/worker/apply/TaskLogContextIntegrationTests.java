@@ -5,13 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.BulkTaskMessage;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
+import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
@@ -23,29 +22,20 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /** Every line about a task carries its job, task, portfolio and trace, whichever path it takes. */
 class TaskLogContextIntegrationTests extends WorkerIntegrationSupport {
 
-    private final Logger applyLogger = (Logger) LoggerFactory.getLogger(TaskTransaction.class.getPackageName());
-
-    private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
-
-    private Level level;
+    private LogLines lines;
 
     @BeforeEach
     void captureLines() {
-        level = applyLogger.getLevel();
-        applyLogger.setLevel(Level.DEBUG);
-        lines.start();
-        applyLogger.addAppender(lines);
+        lines = LogLines.of(TaskTransaction.class.getPackageName(), Level.DEBUG);
     }
 
     @AfterEach
     void stopCapturing() {
-        applyLogger.detachAppender(lines);
-        applyLogger.setLevel(level);
+        lines.close();
     }
 
     @Test
@@ -92,7 +82,7 @@ class TaskLogContextIntegrationTests extends WorkerIntegrationSupport {
                         "taskId", unknown.taskId().toString(),
                         "portfolioId", portfolio.id().toString(),
                         "traceId", traceId));
-        assertThat(lines.list)
+        assertThat(lines.lines())
                 .as("lines about tasks")
                 .filteredOn(line -> line.getMDCPropertyMap().containsKey("taskId"))
                 .allSatisfy(line ->
@@ -100,7 +90,7 @@ class TaskLogContextIntegrationTests extends WorkerIntegrationSupport {
     }
 
     private ILoggingEvent lineAbout(UUID taskId, String prefix) {
-        return List.copyOf(lines.list).stream()
+        return lines.lines().stream()
                 .filter(line -> line.getFormattedMessage().startsWith(prefix))
                 .filter(line ->
                         taskId.toString().equals(line.getMDCPropertyMap().get("taskId")))
