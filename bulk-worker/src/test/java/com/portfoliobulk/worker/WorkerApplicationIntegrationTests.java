@@ -129,22 +129,22 @@ class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
         publish(job);
         awaitFinished(job);
 
-        String metrics = RestClient.create("http://localhost:" + port)
-                .get()
-                .uri("/actuator/prometheus")
-                .retrieve()
-                .body(String.class);
-
-        assertThat(metrics)
-                .containsPattern("bulk_tasks_applied_total\\{action=\"INVITE\",application=\"bulk-worker\","
-                        + "outcome=\"SUCCEEDED\",reason=\"NONE\"} [1-9]")
-                .containsPattern("bulk_task_apply_seconds_bucket\\{action=\"INVITE\"")
-                .containsPattern("bulk_task_batch_size_count\\{application=\"bulk-worker\"} [1-9]")
-                .contains("bulk_task_retries_total", "bulk_tasks_dead_lettered_total")
-                .containsPattern("bulk_job_duration_seconds_count\\{application=\"bulk-worker\","
-                        + "status=\"COMPLETED\",type=\"INVITE_USERS\"} [1-9]")
-                .contains("resilience4j_retry_calls_total", "resilience4j_circuitbreaker_state")
-                .contains("kafka_consumer_fetch_manager_records_lag_max");
+        // The batch's meters move once its transaction has committed, which is when the job shows finished.
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(RestClient.create("http://localhost:" + port)
+                                .get()
+                                .uri("/actuator/prometheus")
+                                .retrieve()
+                                .body(String.class))
+                        .containsPattern("bulk_tasks_applied_total\\{action=\"INVITE\",application=\"bulk-worker\","
+                                + "outcome=\"SUCCEEDED\",reason=\"NONE\"} [1-9]")
+                        .containsPattern("bulk_task_apply_seconds_bucket\\{action=\"INVITE\"")
+                        .containsPattern("bulk_task_batch_size_count\\{application=\"bulk-worker\"} [1-9]")
+                        .contains("bulk_task_retries_total", "bulk_tasks_dead_lettered_total")
+                        .containsPattern("bulk_job_duration_seconds_count\\{application=\"bulk-worker\","
+                                + "status=\"COMPLETED\",type=\"INVITE_USERS\"} [1-9]")
+                        .contains("resilience4j_retry_calls_total", "resilience4j_circuitbreaker_state")
+                        .contains("kafka_consumer_fetch_manager_records_lag_max"));
     }
 
     @Test

@@ -89,7 +89,10 @@ class AccountOrderIntegrationTests extends WorkerIntegrationSupport {
                 .as("nothing applied out of order")
                 .map(Membership::role)
                 .contains(AccountRole.ANALYST);
-        assertThat(deferredCount() - deferredBefore).isGreaterThanOrEqualTo(1);
+        // Counted after the transaction that deferred it commits.
+        await().atMost(PATIENCE)
+                .untilAsserted(
+                        () -> assertThat(deferredCount() - deferredBefore).isGreaterThanOrEqualTo(1));
 
         // The relay sends the waiting tasks again, in seq order; the deferred one follows once released.
         relayUntilFinished();

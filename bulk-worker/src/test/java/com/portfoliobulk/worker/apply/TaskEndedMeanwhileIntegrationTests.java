@@ -54,10 +54,11 @@ class TaskEndedMeanwhileIntegrationTests extends WorkerIntegrationSupport {
 
         try (Connection cancellation = dataSource.getConnection()) {
             cancellation.setAutoCommit(false);
-            // The cancellation has the first task's row...
-            execute(cancellation, "SELECT id FROM jobs.bulk_tasks WHERE id = ? FOR UPDATE", job.taskId(0));
+            // The cancellation has the job's task rows, locked in id order as the gateway's cancellation
+            // locks them (the worker's order: locking only one of them could deadlock with the worker)...
+            execute(cancellation, "SELECT id FROM jobs.bulk_tasks WHERE job_id = ? ORDER BY id FOR UPDATE", job.id());
             publish(job);
-            // ...so the worker's transaction waits for that row.
+            // ...so the worker's transaction waits for those rows.
             await().atMost(PATIENCE).until(this::workerWaitsForATask);
             execute(cancellation, """
                     UPDATE jobs.bulk_tasks SET status = 'CANCELLED', reason = 'JOB_CANCELLED'
