@@ -12,13 +12,17 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Callers' permissions per portfolio as the database holds them: a portfolio user's built-in or
  * custom portfolio role. One indexed query per caller, reused for
- * {@code bulk.gateway.permissions.cache-ttl}; {@link #forget} drops what a change made stale. When a
+ * {@code bulk.gateway.permissions.cache-ttl}; {@link #forget} drops what a change made stale, as the
+ * change commits (a read made while it was under way included). When a
  * caller's entry expires under load (a client polling with many connections), one request reads it
  * again and the caller's other requests wait for that read instead of each running the same query.
  */
@@ -45,6 +49,9 @@ public class StoredPermissions {
     /** The reads in progress, one per caller at most. */
     private final Map<UUID, CompletableFuture<Cached>> loading = new ConcurrentHashMap<>();
 
+    /** Moves at every {@link #forget}: a read that began before one is not kept. */
+    private final AtomicLong changes = new AtomicLong();
+
     StoredPermissions(JdbcClient jdbc, PermissionProperties properties) {
         this.jdbc = jdbc;
         this.ttl = properties.cacheTtl();
@@ -63,11 +70,14 @@ public class StoredPermissions {
             return Futures.join(inProgress).permissions;
         }
         try {
+            long changesBefore = changes.get();
             Cached loaded = new Cached(load(userId), now);
-            if (cache.size() >= MAX_CACHED_CALLERS) {
-                cache.clear();
+            if (changes.get() == changesBefore) {
+                if (cache.size() >= MAX_CACHED_CALLERS) {
+                    cache.clear();
+                }
+                cache.put(userId, loaded);
             }
-            cache.put(userId, loaded);
             mine.complete(loaded);
             return loaded.permissions;
         } catch (RuntimeException | Error ex) {
@@ -78,14 +88,42 @@ public class StoredPermissions {
         }
     }
 
-    /** Drops the cached permissions of {@code userId}, after their portfolio role changed. */
+    /**
+     * Drops the cached permissions of {@code userId}, after their portfolio role changed: at once, and
+     * again when the change's transaction ends, since a request of theirs in between reads the role
+     * still committed. A read under way then is answered but not kept, and the requests after it read
+     * again.
+     */
     public void forget(UUID userId) {
-        cache.remove(userId);
+        whenCommitted(() -> {
+            changes.incrementAndGet();
+            loading.remove(userId);
+            cache.remove(userId);
+        });
     }
 
-    /** Drops every cached permission, after a change that may touch many callers (a role's permissions). */
+    /**
+     * Drops every cached permission, after a change that may touch many callers (a role's permissions),
+     * as {@link #forget} does.
+     */
     public void forgetAll() {
-        cache.clear();
+        whenCommitted(() -> {
+            changes.incrementAndGet();
+            loading.clear();
+            cache.clear();
+        });
+    }
+
+    private static void whenCommitted(Runnable forgetting) {
+        forgetting.run();
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCompletion(int status) {
+                    forgetting.run();
+                }
+            });
+        }
     }
 
     /**
