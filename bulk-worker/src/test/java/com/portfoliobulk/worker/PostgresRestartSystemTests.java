@@ -18,6 +18,7 @@ import com.portfoliobulk.testsupport.DatabaseEndpoint;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.DirectorySeed.OwnedAccount;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
+import com.portfoliobulk.testsupport.FreePorts;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
 import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.fixtures.JobFixture;
@@ -32,7 +33,6 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -89,7 +89,7 @@ class PostgresRestartSystemTests {
 
     @BeforeAll
     static void startPostgresAndWorker() throws IOException, SQLException {
-        port = freePort();
+        port = FreePorts.take();
         postgres = startPostgres();
         try (Connection connection = postgres.getPostgresDatabase().getConnection();
                 Statement statement = connection.createStatement()) {
@@ -258,11 +258,5 @@ class PostgresRestartSystemTests {
                 .setPGStartupWait(Duration.ofSeconds(60))
                 .setServerConfig("fsync", "off")
                 .start();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -5,6 +5,7 @@ import static com.portfoliobulk.localstack.ProjectFiles.map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.portfoliobulk.testsupport.FreePorts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -166,7 +167,7 @@ class AlertRulesTests {
 
         Path config = dir.resolve("alertmanager.yml");
         Files.writeString(config, checkableAlertmanagerConfig(), StandardCharsets.UTF_8);
-        int port = ServiceProcesses.freePort();
+        int port = FreePorts.take();
         Process alertmanager = new ProcessBuilder(
                         "prometheus-alertmanager",
                         "--config.file=" + config,

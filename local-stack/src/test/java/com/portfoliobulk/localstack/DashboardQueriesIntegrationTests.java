@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.UserRef;
+import com.portfoliobulk.testsupport.FreePorts;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.io.IOException;
 import java.net.URI;
@@ -43,7 +44,7 @@ class DashboardQueriesIntegrationTests {
 
     @Test
     void everyPanelsQueriesReturnDataFromAPrometheusScrapingTheStack(@TempDir Path dir) throws Exception {
-        int port = ServiceProcesses.freePort();
+        int port = FreePorts.take();
         try (PostgresExporter exporter = PostgresExporter.start(
                 PostgresExporter.createMonitoringRole(TestStack.sharedDatabase()), dir.resolve("exporter.log"))) {
             Files.writeString(dir.resolve("prometheus.yml"), scrapeConfig(exporter), StandardCharsets.UTF_8);

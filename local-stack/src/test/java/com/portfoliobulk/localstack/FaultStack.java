@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.testsupport.FreePorts;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.io.IOException;
@@ -107,7 +108,7 @@ final class FaultStack {
     }
 
     private static FaultStack start() {
-        int port = ServiceProcesses.freePort();
+        int port = FreePorts.take();
         Path directory = Paths.get("target", "processes", "fault-postgres-" + UUID.randomUUID())
                 .toAbsolutePath();
         Path data = directory.resolve("data");

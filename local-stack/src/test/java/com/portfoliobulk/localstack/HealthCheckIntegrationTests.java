@@ -2,6 +2,7 @@ package com.portfoliobulk.localstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.testsupport.FreePorts;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -26,7 +27,7 @@ class HealthCheckIntegrationTests {
 
     @Test
     void failsWhenNothingListens() throws Exception {
-        assertThat(probe(PersistentKafka.freePort())).isOne();
+        assertThat(probe(FreePorts.take())).isOne();
     }
 
     @Test

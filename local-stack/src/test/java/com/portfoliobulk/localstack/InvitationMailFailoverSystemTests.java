@@ -5,6 +5,7 @@ import static java.util.stream.Collectors.toSet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.portfoliobulk.testsupport.FreePorts;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -40,7 +41,7 @@ class InvitationMailFailoverSystemTests {
     void aMailSenderKilledWhileSendingLosesNoInvitationAndItsOneCopyKeepsItsMessageId() throws Exception {
         FaultStack stack = FaultStack.get();
         PipelineInvariants invariants = stack.invariants();
-        try (LocalMailbox mailbox = LocalMailbox.start(ServiceProcesses.freePort(), ServiceProcesses.freePort())) {
+        try (LocalMailbox mailbox = LocalMailbox.start(FreePorts.take(), FreePorts.take())) {
             ServiceProcess victim = startSender(stack, "fault-mail-a", mailbox);
             ServiceProcess survivor = startSender(stack, "fault-mail-b", mailbox);
             try {

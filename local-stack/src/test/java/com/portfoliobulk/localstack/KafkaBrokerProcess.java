@@ -2,6 +2,7 @@ package com.portfoliobulk.localstack;
 
 import static org.awaitility.Awaitility.await;
 
+import com.portfoliobulk.testsupport.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -61,8 +62,8 @@ final class KafkaBrokerProcess implements AutoCloseable {
         Path directory =
                 Paths.get("target", "processes", name + "-" + UUID.randomUUID()).toAbsolutePath();
         Path data = directory.resolve("data");
-        int port = ServiceProcesses.freePort();
-        int controllerPort = ServiceProcesses.freePort();
+        int port = FreePorts.take();
+        int controllerPort = FreePorts.take();
         try {
             Files.createDirectories(data);
             Path config = directory.resolve("server.properties");

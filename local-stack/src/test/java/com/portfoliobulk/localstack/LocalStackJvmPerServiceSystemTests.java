@@ -3,6 +3,7 @@ package com.portfoliobulk.localstack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.portfoliobulk.testsupport.FreePorts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -100,8 +101,7 @@ class LocalStackJvmPerServiceSystemTests {
 
     @Test
     void relaysTheTasksFromAGatewayJvmOfItsOwnWithRelayJvm(@TempDir Path dataDirectory) throws Exception {
-        Process stack =
-                startStack(dataDirectory, "--relay-jvm", "--relay-port", String.valueOf(ServiceProcesses.freePort()));
+        Process stack = startStack(dataDirectory, "--relay-jvm", "--relay-port", String.valueOf(FreePorts.take()));
         try {
             String summary = awaitSummary(stack);
             assertThat(summary)
@@ -217,7 +217,7 @@ class LocalStackJvmPerServiceSystemTests {
                 "--smtp-port",
                 "--mailbox-port")) {
             command.add(port);
-            command.add(String.valueOf(ServiceProcesses.freePort()));
+            command.add(String.valueOf(FreePorts.take()));
         }
         command.addAll(List.of(options));
         return new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -4,6 +4,7 @@ import static com.portfoliobulk.localstack.ProjectFiles.list;
 import static com.portfoliobulk.localstack.ProjectFiles.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.testsupport.FreePorts;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,7 +64,7 @@ final class PostgresExporter implements AutoCloseable {
         Map<String, Object> environment = map(service.get("environment"));
         String composeUri = String.valueOf(environment.get("DATA_SOURCE_URI"));
         assertThat(composeUri).startsWith("postgres:5432/bulk?");
-        int port = ServiceProcesses.freePort();
+        int port = FreePorts.take();
         List<String> command = new ArrayList<>(List.of(BINARY));
         list(service.get("command")).forEach(argument -> command.add(String.valueOf(argument)));
         command.add("--web.listen-address=127.0.0.1:" + port);

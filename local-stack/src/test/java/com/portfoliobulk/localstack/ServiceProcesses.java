@@ -1,9 +1,9 @@
 package com.portfoliobulk.localstack;
 
+import com.portfoliobulk.testsupport.FreePorts;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -13,16 +13,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 /**
  * The services as separate JVM processes started from the executable jars the reactor built
  * ({@code <module>/target/<module>-*-exec.jar}), any number of each, on one database, one broker and
- * one set of topics and consumer groups. Each process listens on a free port chosen here (so a test
+ * one set of topics and consumer groups. Each process listens on a port from {@code FreePorts} (so a test
  * can call it and a restart keeps it) and writes its output to {@code target/processes/<name>.log}.
  *
  * <p>Starting a process does not wait for it: start several, then {@link #awaitReady(Duration)}.
@@ -76,9 +73,6 @@ final class ServiceProcesses implements AutoCloseable {
 
     /** Generous: a few JVMs starting at once on a busy 2-core machine take a minute or two. */
     static final Duration STARTUP = Duration.ofSeconds(240);
-
-    /** The ports {@link #freePort()} has handed out. */
-    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     private final DatabaseEndpoint database;
 
@@ -212,7 +206,7 @@ final class ServiceProcesses implements AutoCloseable {
     }
 
     private ServiceProcess start(Service service, String name, Map<String, Object> own) {
-        int port = freePort();
+        int port = FreePorts.take();
         DatabaseEndpoint login = switch (service) {
             case GATEWAY -> logins.gateway();
             case WORKER -> logins.worker();
@@ -258,28 +252,5 @@ final class ServiceProcesses implements AutoCloseable {
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
-    }
-
-    /**
-     * A port free now, for a process to listen on from its first start to its last. Chosen below the
-     * ephemeral range (32768 and up on Linux), from which every outgoing connection and every server on
-     * port 0 takes its port: a port from there may be taken by someone else in the minutes a process
-     * takes to start on a busy machine, and then another test's service answers on it. Never the same
-     * port twice in this JVM: one handed out earlier may still be free only because its process has
-     * not bound it yet.
-     */
-    static int freePort() {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            int port = ThreadLocalRandom.current().nextInt(20_000, 32_000);
-            if (!HANDED_OUT.add(port)) {
-                continue;
-            }
-            try (ServerSocket socket = new ServerSocket(port)) {
-                return socket.getLocalPort();
-            } catch (IOException taken) {
-                // Try another.
-            }
-        }
-        throw new UncheckedIOException(new IOException("No free port between 20000 and 32000"));
     }
 }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.gateway.support.TcpProxy;
 import com.portfoliobulk.testsupport.DatabaseEndpoint;
+import com.portfoliobulk.testsupport.FreePorts;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -140,7 +141,7 @@ class PostgresRateWindowsIntegrationTests {
     @Test
     void anUnreachableDatabaseFailsTheCountQuicklyAndItRecoversWhenTheDatabaseIsBack() {
         int databasePort = Integer.parseInt(database.jdbcUrl().replaceFirst(".*://[^:/]+:(\\d+)/.*", "$1"));
-        try (TcpProxy network = new TcpProxy(TcpProxy.freePort(), () -> databasePort)) {
+        try (TcpProxy network = new TcpProxy(FreePorts.take(), () -> databasePort)) {
             PostgresRateWindows windows =
                     windows(database.jdbcUrl().replaceFirst(":\\d+/", ":" + network.port() + "/"));
             UUID portfolio = UUID.randomUUID();

@@ -12,6 +12,7 @@ import com.portfoliobulk.gateway.support.StandaloneGateway;
 import com.portfoliobulk.gateway.support.TaskTopic;
 import com.portfoliobulk.gateway.support.TcpProxy;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.FreePorts;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.time.Duration;
@@ -61,7 +62,7 @@ class RelayBrokerOutageSystemTests {
 
     @Test
     void jobsAreAcceptedDuringABrokerOutageAndPublishedInOrderOnceItEnds() throws Exception {
-        network = new TcpProxy(TcpProxy.freePort(), this::brokerPort).start();
+        network = new TcpProxy(FreePorts.take(), this::brokerPort).start();
         broker = new EmbeddedKafkaKraftBroker(1, SharedInfrastructure.PARTITIONS, Topics.BULK_TASKS);
         broker.brokerProperty("advertised.listeners", "EXTERNAL://localhost:" + network.port());
         broker.afterPropertiesSet();

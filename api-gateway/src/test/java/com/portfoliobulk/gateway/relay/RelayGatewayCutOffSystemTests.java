@@ -9,6 +9,7 @@ import com.portfoliobulk.gateway.support.StandaloneGateway;
 import com.portfoliobulk.gateway.support.TaskTopic;
 import com.portfoliobulk.gateway.support.TcpProxy;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.FreePorts;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.time.Duration;
@@ -68,7 +69,7 @@ class RelayGatewayCutOffSystemTests {
         String bootstrap = SharedInfrastructure.kafkaBootstrapServers();
         int brokerPort = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
         // Not started: nothing listens on its port until the broker is to answer the cut-off gateway.
-        network = new TcpProxy(TcpProxy.freePort(), () -> brokerPort);
+        network = new TcpProxy(FreePorts.take(), () -> brokerPort);
         database = OwnDatabase.create("relaycut");
         cutOff = start(CUT_OFF, "localhost:" + network.port());
         connected = start(CONNECTED, bootstrap);
