@@ -194,7 +194,8 @@ class JobStatusCacheTests {
 
     @Test
     void afterAPollReadTheJobPastTheLongestAgeThePollsThatFollowAreAnsweredFromThatRead() {
-        JobStatusCache cache = stuckCache(Duration.ofMillis(300));
+        // The longest age leaves the poll after the slow read most of a second to come within it.
+        JobStatusCache cache = stuckCache(Duration.ofSeconds(1));
         pollTwice(cache);
         awaitTheStuckReadAhead();
         Job slowlyRead = job(2);
@@ -214,16 +215,19 @@ class JobStatusCacheTests {
 
     @Test
     void aGapInABusyJobsPollsIsAnsweredFromItsLastReadNotFromTheDatabase() {
-        // Polls 15 ms apart (a job polled busily), then none for twice the time to live (the gateway or
-        // its clients held up), with no read ahead made meanwhile: the first poll after the gap is
-        // answered from the last read, within the longest age, and the polls after it too. Four polls,
-        // all well within the time to live of the first read, however late a sleep wakes.
-        JobStatusCache cache = stuckCache(Duration.ofHours(1));
+        // Polls 150 ms apart with a time to live of 1 s (a job polled busily: each poll noted, at least
+        // an eighth of the time to live after the one before, and less than all of it), then none for
+        // twice the time to live (the gateway or its clients held up), with no read ahead made meanwhile:
+        // the first poll after the gap is answered from the last read, within the longest age, and the
+        // polls after it too. The four polls stay within the time to live of the first read unless the
+        // sleeps between them wake more than half a second late in all.
+        Duration ttl = Duration.ofSeconds(1);
+        JobStatusCache cache = stuckCache(ttl, Duration.ofHours(1));
         for (int poll = 0; poll < 4; poll++) {
             cache.job(PORTFOLIO, job.id(), reading(job));
-            sleep(Duration.ofMillis(15));
+            sleep(Duration.ofMillis(150));
         }
-        sleep(STUCK_TTL.multipliedBy(2));
+        sleep(ttl.multipliedBy(2));
 
         assertThat(cache.job(PORTFOLIO, job.id(), reading(job(2)))).contains(job);
         assertThat(cache.job(PORTFOLIO, job.id(), reading(job(2)))).contains(job);
@@ -449,9 +453,14 @@ class JobStatusCacheTests {
      * database that does not answer.
      */
     private JobStatusCache stuckCache(Duration maxAge) {
+        return stuckCache(STUCK_TTL, maxAge);
+    }
+
+    /** A cache of time to live {@code ttl} whose read ahead does not end before the test does. */
+    private JobStatusCache stuckCache(Duration ttl, Duration maxAge) {
         return started(new JobStatusCache(
-                STUCK_TTL,
-                STUCK_TTL,
+                ttl,
+                ttl,
                 maxAge,
                 ids -> {
                     readsAhead.incrementAndGet();

@@ -31,7 +31,11 @@ class PostgresRateWindowsIntegrationTests {
 
     private static final Logger log = LoggerFactory.getLogger(PostgresRateWindowsIntegrationTests.class);
 
+    /** The default bound, for the tests of giving up. */
     private static final Duration TIMEOUT = Duration.ofMillis(250);
+
+    /** For the tests of counting: a busy machine may hold a count up for longer than the default bound. */
+    private static final Duration PATIENT = Duration.ofSeconds(5);
 
     private final DatabaseEndpoint database = SharedInfrastructure.database();
 
@@ -115,7 +119,7 @@ class PostgresRateWindowsIntegrationTests {
 
     @Test
     void aCountHeldUpByTheDatabaseGivesUpWithinTheTimeout() throws Exception {
-        PostgresRateWindows windows = windows(database.jdbcUrl());
+        PostgresRateWindows windows = windows(database.jdbcUrl(), TIMEOUT);
         UUID portfolio = UUID.randomUUID();
         windows.take(portfolio, "submissions", Duration.ofMinutes(1));
         try (Connection holder =
@@ -143,7 +147,7 @@ class PostgresRateWindowsIntegrationTests {
         int databasePort = Integer.parseInt(database.jdbcUrl().replaceFirst(".*://[^:/]+:(\\d+)/.*", "$1"));
         try (TcpProxy network = new TcpProxy(FreePorts.take(), () -> databasePort)) {
             PostgresRateWindows windows =
-                    windows(database.jdbcUrl().replaceFirst(":\\d+/", ":" + network.port() + "/"));
+                    windows(database.jdbcUrl().replaceFirst(":\\d+/", ":" + network.port() + "/"), TIMEOUT);
             UUID portfolio = UUID.randomUUID();
 
             long start = System.nanoTime();
@@ -161,8 +165,12 @@ class PostgresRateWindowsIntegrationTests {
     }
 
     private PostgresRateWindows windows(String url) {
+        return windows(url, PATIENT);
+    }
+
+    private PostgresRateWindows windows(String url, Duration timeout) {
         PostgresRateWindows windows =
-                new PostgresRateWindows(url, database.username(), database.password(), 4, TIMEOUT);
+                new PostgresRateWindows(url, database.username(), database.password(), 4, timeout);
         opened.add(windows);
         return windows;
     }

@@ -35,8 +35,10 @@ import tools.jackson.databind.JsonNode;
             "bulk.gateway.webhooks.max-backoff=1s",
             "bulk.gateway.webhooks.poll-interval=100ms",
             "bulk.gateway.webhooks.connect-timeout=1s",
-            "bulk.gateway.webhooks.read-timeout=5s",
-            "bulk.gateway.webhooks.lease=8s",
+            // A receiver holding a request is answered only when the test lets it go: it must not time out
+            // first on a slow machine and be sent the message again.
+            "bulk.gateway.webhooks.read-timeout=20s",
+            "bulk.gateway.webhooks.lease=25s",
             "bulk.gateway.webhooks.max-concurrent-per-subscription=2",
             "bulk.gateway.webhooks.backlog-refresh-interval=50ms",
             // Tasks are ended here as the worker would; no relay of this context competes with the others'.
