@@ -189,12 +189,13 @@ class JobCancellationIntegrationTests extends GatewayIntegrationTest {
         for (int from = 0; from < size; from += 25) {
             batches.add(tasks.subList(from, Math.min(size, from + 25)));
         }
-        // Two consumers, as two partitions would have, each applying its batches in its own transactions.
+        // Two consumers, as two partitions would have, each applying its batches in its own transactions,
+        // 25 ms each: the job takes them 1.5 s, so that the cancellation comes while they still run.
         List<CompletableFuture<Integer>> consumers = List.of(0, 1).stream()
                 .map(consumer -> CompletableFuture.supplyAsync(() -> {
                     int applied = 0;
                     for (int b = consumer; b < batches.size(); b += 2) {
-                        applied += worker.applyBatch(jobId, batches.get(b), Duration.ofMillis(10));
+                        applied += worker.applyBatch(jobId, batches.get(b), Duration.ofMillis(25));
                     }
                     return applied;
                 }))

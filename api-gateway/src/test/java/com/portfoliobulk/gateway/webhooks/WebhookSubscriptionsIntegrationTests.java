@@ -52,8 +52,16 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
         assertThat(disabled.status()).isEqualTo(200);
         assertThat(disabled.body().path("status").asString()).isEqualTo("DISABLED");
 
-        finish(job(1), false);
+        UUID whileDisabled = job(1);
+        finish(whileDisabled, false);
 
+        // Its end fanned out to the subscriptions active then, none.
+        await().atMost(PATIENCE)
+                .until(() -> jdbc.sql("SELECT fanned_out_at IS NOT NULL FROM jobs.webhook_events WHERE job_id = :job")
+                        .param("job", whileDisabled)
+                        .query(Boolean.class)
+                        .optional()
+                        .orElse(false));
         await().during(Duration.ofSeconds(1))
                 .atMost(Duration.ofSeconds(3))
                 .until(() -> receiver.received().isEmpty());
