@@ -49,17 +49,9 @@ class StoredPermissionsIntegrationTests extends GatewayIntegrationTest {
     @Test
     void concurrentRequestsOfOneCallerShareOneRead() throws Exception {
         DirectorySeed.Portfolio portfolio = directory.portfolio();
-        UUID editor = UUID.randomUUID();
-        jdbc.sql("INSERT INTO jobs.portfolio_users (portfolio_id, user_id, email, role)"
-                        + " VALUES (:portfolio, :user, :email, 'USER_MANAGEMENT_EDIT')")
-                .param("portfolio", portfolio.id())
-                .param("user", editor)
-                .param("email", "editor-" + editor + "@agency.test")
-                .update();
+        UUID editor = editor(portfolio);
         HeldDataSource database = new HeldDataSource(dataSource);
-        StoredPermissions permissions = new StoredPermissions(
-                JdbcClient.create(database),
-                new PermissionProperties(PermissionProperties.Source.DATABASE, Duration.ofMinutes(1)));
+        StoredPermissions permissions = permissions(database);
         int requests = 20;
         List<Map<UUID, Set<PortfolioPermission>>> answers = new CopyOnWriteArrayList<>();
         List<Thread> threads = new ArrayList<>();
