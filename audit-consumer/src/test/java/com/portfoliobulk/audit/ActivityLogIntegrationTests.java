@@ -11,9 +11,11 @@ import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.Topics;
 import com.portfoliobulk.contracts.UserRef;
+import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.testsupport.TestTokens;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -417,6 +419,40 @@ class ActivityLogIntegrationTests {
         assertThat(body(notAnId).get("type").asString()).isEqualTo("urn:portfolio-bulk:problem:invalid-request");
     }
 
+    /**
+     * Times Java reads but PostgreSQL cannot hold (its timestamps span 4713 BC to 294276 AD), in
+     * {@code since} and in a forged cursor of this list, select what the nearest time it can hold
+     * would: a time far in the future, no entry since and every entry before it; far in the past,
+     * the reverse.
+     */
+    @Test
+    void timesBeyondTheDatabasesRangeSelectWhatTheNearestTimeWould() {
+        UUID account = UUID.randomUUID();
+        events.publish(List.of(ActivityEvents.roleChanged(portfolio, account, admin, ActivityEvents.now())));
+        awaitEntries(account, 1);
+
+        for (String future : new String[] {"+999999999-12-31T23:59:59Z", "+294277-01-01T00:00:00Z"}) {
+            assertThat(items(read(portfolio, account, "?since=" + future.replace("+", "%2B"))))
+                    .as(future)
+                    .isEmpty();
+            assertThat(items(read(portfolio, account, "?cursor=" + forgedCursor(future))))
+                    .as(future)
+                    .hasSize(1);
+        }
+        for (String past : new String[] {"-999999999-01-01T00:00:00Z", "-4714-01-01T00:00:00Z"}) {
+            assertThat(items(read(portfolio, account, "?since=" + past)))
+                    .as(past)
+                    .hasSize(1);
+            assertThat(items(read(portfolio, account, "?cursor=" + forgedCursor(past))))
+                    .as(past)
+                    .isEmpty();
+        }
+    }
+
+    private static String forgedCursor(String time) {
+        return Cursor.of("activity-log", time, UUID.randomUUID()).encode();
+    }
+
     @Test
     void unknownAccountHasAnEmptyLog() {
         ResponseEntity<String> answer = read(portfolio, UUID.randomUUID(), "");
@@ -441,7 +477,7 @@ class ActivityLogIntegrationTests {
 
     private ResponseEntity<String> read(String pathAndQuery) {
         return http.get()
-                .uri("http://localhost:" + port + pathAndQuery)
+                .uri(URI.create("http://localhost:" + port + pathAndQuery))
                 .exchange((request, response) -> ResponseEntity.status(response.getStatusCode())
                         .headers(response.getHeaders())
                         .body(response.bodyTo(String.class)));

@@ -26,9 +26,29 @@ record ActivityLogQuery(UUID portfolioId, UUID accountId, Instant since, PageReq
 
     static final String LIST = "activity-log";
 
+    /**
+     * The earliest and the latest time a query compares entries with. Java reads times from year
+     * -999,999,999 to 999,999,999, PostgreSQL holds 4713 BC to 294276 AD only; every entry lies
+     * between these two, so a time outside them selects the same entries as the nearer one.
+     */
+    static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+
+    static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
+
+    ActivityLogQuery {
+        since = within(since);
+    }
+
     /** The time of the entry the previous page ended with. */
     Instant afterOccurredAt() {
-        return paging.after() == null ? null : paging.after().instant(0);
+        return paging.after() == null ? null : within(paging.after().instant(0));
+    }
+
+    private static Instant within(Instant time) {
+        if (time == null) {
+            return null;
+        }
+        return time.isBefore(EARLIEST) ? EARLIEST : time.isAfter(LATEST) ? LATEST : time;
     }
 
     /** The id of the entry the previous page ended with. */
