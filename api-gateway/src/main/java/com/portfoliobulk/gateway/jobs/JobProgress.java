@@ -7,7 +7,6 @@ import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.contracts.paging.PageRequest;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -63,13 +62,11 @@ class JobProgress {
         Instant afterCreatedAt = null;
         UUID afterId = null;
         if (paging.after() != null) {
-            afterCreatedAt = Instant.EPOCH.plus(paging.after().number(0), ChronoUnit.MICROS);
+            afterCreatedAt = paging.after().micros(0);
             afterId = paging.after().uuid(1);
         }
         List<Job> fetched = jobs.list(portfolioId, status, type, afterCreatedAt, afterId, paging.limit());
-        return paging.page(
-                        fetched,
-                        job -> Cursor.of(JOBS, ChronoUnit.MICROS.between(Instant.EPOCH, job.createdAt()), job.id()))
+        return paging.page(fetched, job -> Cursor.ofTime(JOBS, job.createdAt(), job.id()))
                 .map(Job::view);
     }
 

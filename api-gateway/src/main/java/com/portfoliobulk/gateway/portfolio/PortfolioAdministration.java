@@ -22,7 +22,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -755,11 +754,7 @@ class PortfolioAdministration {
                 .param("fetch", paging.fetchSize());
         if (paging.after() != null) {
             statement = statement
-                    .param(
-                            "afterAt",
-                            Instant.EPOCH
-                                    .plus(paging.after().number(0), ChronoUnit.MICROS)
-                                    .atOffset(ZoneOffset.UTC))
+                    .param("afterAt", paging.after().micros(0).atOffset(ZoneOffset.UTC))
                     .param("afterId", paging.after().uuid(1));
         }
         List<AdminLogEntry> fetched = statement
@@ -772,9 +767,6 @@ class PortfolioAdministration {
                         rs.getString("subject"),
                         rs.getString("detail")))
                 .list();
-        return paging.page(
-                fetched,
-                entry ->
-                        Cursor.of(ADMIN_LOG, ChronoUnit.MICROS.between(Instant.EPOCH, entry.occurredAt()), entry.id()));
+        return paging.page(fetched, entry -> Cursor.ofTime(ADMIN_LOG, entry.occurredAt(), entry.id()));
     }
 }

@@ -83,16 +83,12 @@ class ScimTokens {
                 .param("fetch", paging.fetchSize());
         if (paging.after() != null) {
             statement = statement
-                    .param(
-                            "afterAt",
-                            Instant.EPOCH
-                                    .plus(paging.after().number(0), ChronoUnit.MICROS)
-                                    .atOffset(ZoneOffset.UTC))
+                    .param("afterAt", paging.after().micros(0).atOffset(ZoneOffset.UTC))
                     .param("afterId", paging.after().uuid(1));
         }
         return paging.page(
                 statement.query(ScimTokens::fromRow).list(),
-                token -> Cursor.of(LIST, ChronoUnit.MICROS.between(Instant.EPOCH, token.createdAt()), token.id()));
+                token -> Cursor.ofTime(LIST, token.createdAt(), token.id()));
     }
 
     /** Revokes the token; false when the portfolio has no such token not revoked yet. */

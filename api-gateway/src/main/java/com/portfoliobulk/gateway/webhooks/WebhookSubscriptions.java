@@ -123,16 +123,13 @@ class WebhookSubscriptions {
         Instant afterCreatedAt = null;
         UUID afterId = null;
         if (paging.after() != null) {
-            afterCreatedAt = Instant.EPOCH.plus(paging.after().number(0), ChronoUnit.MICROS);
+            afterCreatedAt = paging.after().micros(0);
             afterId = paging.after().uuid(1);
         }
         List<SubscriptionView> fetched = subscriptions.list(portfolioId, afterCreatedAt, afterId, paging.limit());
         return paging.page(
                 fetched,
-                subscription -> Cursor.of(
-                        SUBSCRIPTIONS,
-                        ChronoUnit.MICROS.between(Instant.EPOCH, subscription.createdAt()),
-                        subscription.subscriptionId()));
+                subscription -> Cursor.ofTime(SUBSCRIPTIONS, subscription.createdAt(), subscription.subscriptionId()));
     }
 
     SubscriptionView get(UUID portfolioId, UUID subscriptionId) {
@@ -177,16 +174,11 @@ class WebhookSubscriptions {
         Instant afterCreatedAt = null;
         UUID afterId = null;
         if (paging.after() != null) {
-            afterCreatedAt = Instant.EPOCH.plus(paging.after().number(0), ChronoUnit.MICROS);
+            afterCreatedAt = paging.after().micros(0);
             afterId = paging.after().uuid(1);
         }
         List<DeliveryView> fetched = deliveries.list(subscriptionId, afterCreatedAt, afterId, paging.limit());
-        return paging.page(
-                fetched,
-                delivery -> Cursor.of(
-                        DELIVERIES,
-                        ChronoUnit.MICROS.between(Instant.EPOCH, delivery.createdAt()),
-                        delivery.deliveryId()));
+        return paging.page(fetched, delivery -> Cursor.ofTime(DELIVERIES, delivery.createdAt(), delivery.deliveryId()));
     }
 
     DeliveryView delivery(UUID portfolioId, UUID subscriptionId, UUID deliveryId) {

@@ -4,6 +4,7 @@ import com.portfoliobulk.contracts.ControlCharacters;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -41,6 +42,15 @@ public record Cursor(String list, List<String> values) {
             texts.add(String.valueOf(value));
         }
         return new Cursor(list, texts);
+    }
+
+    /**
+     * The cursor after an item of {@code list} sorted newest first by a time and then its id: the time
+     * in whole microseconds since the epoch, the precision PostgreSQL keeps. Read back with {@link
+     * #micros(int)} and {@link #uuid(int)}.
+     */
+    public static Cursor ofTime(String list, Instant time, UUID id) {
+        return of(list, ChronoUnit.MICROS.between(Instant.EPOCH, time), id);
     }
 
     /**
@@ -133,6 +143,15 @@ public record Cursor(String list, List<String> values) {
         } catch (NumberFormatException ex) {
             throw InvalidPageRequestException.cursor();
         }
+    }
+
+    /**
+     * The {@code index}th value of the sort key as a time written by {@link #ofTime}.
+     *
+     * @throws InvalidPageRequestException naming {@code cursor} when it is not one
+     */
+    public Instant micros(int index) {
+        return Instant.EPOCH.plus(number(index), ChronoUnit.MICROS);
     }
 
     /**
