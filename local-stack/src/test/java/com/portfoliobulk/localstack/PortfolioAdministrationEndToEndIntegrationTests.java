@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.testsupport.TestTokens;
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -16,13 +17,15 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.listener.MessageListenerContainer;
+import org.springframework.web.client.RestClient;
 import tools.jackson.databind.JsonNode;
 
 /**
  * Portfolio administration through the real path: the Portfolio Owner links and unlinks accounts
  * (written by the bulk-worker, recorded in each account's activity log by the audit-consumer), bulk
  * jobs apply a custom account role, an account unlinked while a job runs is skipped, and closing the
- * portfolio cancels its pending job and unlinks every account while the logs stay.
+ * portfolio cancels its pending job, unlinks every account and revokes its SCIM tokens while the logs
+ * stay.
  */
 class PortfolioAdministrationEndToEndIntegrationTests {
 
@@ -196,6 +199,12 @@ class PortfolioAdministrationEndToEndIntegrationTests {
             await().atMost(GatewayClient.JOB_DONE_WITHIN)
                     .until(() -> listeners.stream().allMatch(MessageListenerContainer::isContainerPaused));
             UUID job = owner.submit(Map.of("type", "OFFBOARD_USERS", "userIds", List.of(ivy.userId())));
+            ResponseEntity<String> scimToken = owner.call("POST", "/scim-tokens", Map.of("name", "Entra ID"));
+            assertThat(scimToken.getStatusCode().value())
+                    .as(scimToken.getBody())
+                    .isEqualTo(201);
+            String scim = GatewayClient.json(scimToken.getBody()).get("token").asString();
+            assertThat(scimUsers(scim)).isEqualTo(200);
 
             assertThat(owner.call("POST", "/close", Map.of("confirmation", "guess"))
                             .getStatusCode()
@@ -218,6 +227,8 @@ class PortfolioAdministrationEndToEndIntegrationTests {
                             .query(Long.class)
                             .single())
                     .isZero();
+            // The identity provider provisions it no more.
+            assertThat(scimUsers(scim)).isEqualTo(401);
             // The token was used up; the users keep their access to the accounts.
             assertThat(owner.call("POST", "/close", Map.of("confirmation", confirmation))
                             .getStatusCode()
@@ -235,6 +246,15 @@ class PortfolioAdministrationEndToEndIntegrationTests {
         } finally {
             listeners.forEach(MessageListenerContainer::resume);
         }
+    }
+
+    /** The status of the SCIM user listing of the portfolio, read with {@code token}. */
+    private int scimUsers(String token) {
+        return RestClient.create()
+                .get()
+                .uri(URI.create(stack.gatewayUrl() + "/scim/v2/portfolios/" + portfolio.id() + "/Users"))
+                .headers(headers -> headers.setBearerAuth(token))
+                .exchange((request, response) -> response.getStatusCode().value());
     }
 
     private UUID portfolioOf(UUID account) {

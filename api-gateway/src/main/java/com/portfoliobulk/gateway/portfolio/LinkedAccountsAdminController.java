@@ -124,7 +124,7 @@ class LinkedAccountsAdminController {
             summary = "Close the portfolio",
             description = "Only the Owner, with the closure token. Pending jobs end as cancelled, every account is"
                     + " unlinked (recorded in each account's activity log), and the portfolio users and roles are"
-                    + " removed. Jobs and activity logs stay.")
+                    + " removed, its SCIM tokens revoked. Jobs and activity logs stay.")
     @ApiResponse(responseCode = "200", description = "Closed: how many accounts were unlinked and jobs cancelled.")
     @ApiResponse(responseCode = "422", description = "The confirmation is missing, wrong or expired.")
     @PostMapping(path = "/close", consumes = MediaType.APPLICATION_JSON_VALUE)

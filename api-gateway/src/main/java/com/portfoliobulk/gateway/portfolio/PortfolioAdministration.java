@@ -624,6 +624,7 @@ class PortfolioAdministration {
         if (toUserId.equals(caller.userId())) {
             throw AdminProblems.invalid("userId", "is you, the Owner already; name another portfolio user");
         }
+        currentOwner(caller, portfolioId);
         PortfolioUserRepository.Row target = users.findById(new PortfolioUserRepository.Key(portfolioId, toUserId))
                 .orElseThrow(() -> AdminProblems.invalid(
                         "userId", "is not a portfolio user of this portfolio; add them as a portfolio user first"));
@@ -656,6 +657,7 @@ class PortfolioAdministration {
 
     @Transactional
     void withdrawTransfer(Caller caller, UUID portfolioId) {
+        currentOwner(caller, portfolioId);
         int withdrawn = jdbc.sql("DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId")
                 .param("portfolioId", portfolioId)
                 .update();
@@ -685,8 +687,17 @@ class PortfolioAdministration {
         }
         int demoted = jdbc.sql("""
                         UPDATE jobs.portfolio_users SET role = 'ADMIN', updated_at = now()
-                        WHERE portfolio_id = :portfolioId AND role = 'OWNER'
-                        """).param("portfolioId", portfolioId).update();
+                        WHERE portfolio_id = :portfolioId AND role = 'OWNER' AND user_id = :from
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("from", transfer.fromUserId())
+                .update();
+        if (demoted == 0 && users.countHolders(portfolioId, "OWNER") > 0) {
+            throw AdminProblems.conflict(
+                    "Offered by a former Owner",
+                    "This offer was made by user " + transfer.fromUserId()
+                            + ", who is no longer the Owner; ask the Owner for a new one.");
+        }
         int promoted = jdbc.sql("""
                         UPDATE jobs.portfolio_users SET role = 'OWNER', updated_at = now()
                         WHERE portfolio_id = :portfolioId AND user_id = :userId
@@ -698,9 +709,12 @@ class PortfolioAdministration {
             throw AdminProblems.conflict(
                     "No longer a portfolio user", "You are no longer a portfolio user of this portfolio.");
         }
-        jdbc.sql("DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId")
-                .param("portfolioId", portfolioId)
-                .update();
+        // The offer is used up, and a closure confirmation the former Owner asked for is theirs alone.
+        for (String table : List.of("jobs.owner_transfers", "jobs.closure_tokens")) {
+            jdbc.sql("DELETE FROM " + table + " WHERE portfolio_id = :portfolioId")
+                    .param("portfolioId", portfolioId)
+                    .update();
+        }
         log(
                 portfolioId,
                 caller,
@@ -711,6 +725,21 @@ class PortfolioAdministration {
         permissions.forget(transfer.fromUserId());
         permissions.forget(caller.userId());
         return new PortfolioUserView(caller.userId(), caller.email(), "OWNER", permissionsOf("OWNER", List.of()));
+    }
+
+    /**
+     * Locks any pending Owner transfer of the portfolio, then the caller's portfolio user row (the order
+     * accepting a transfer takes them in), and reads the caller's role as it now stands: 403 unless
+     * they are the Owner, whatever the cache let the request in with. No transfer can be accepted
+     * between this check and the change.
+     */
+    private void currentOwner(Caller caller, UUID portfolioId) {
+        jdbc.sql("SELECT 1 FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId FOR UPDATE")
+                .param("portfolioId", portfolioId)
+                .query(Integer.class)
+                .optional();
+        users.lockAll(portfolioId, List.of(caller.userId()));
+        access.requireCurrentOwner(caller, portfolioId);
     }
 
     private static RequestRefusedException noTransfer() {

@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.portfolio;
 
 import com.portfoliobulk.gateway.jobs.JobCancellation;
 import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.security.StoredPermissions;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import java.security.SecureRandom;
@@ -21,8 +22,13 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Closes a portfolio for its Owner, who first asks for a confirmation token and sends it back within
  * {@link #TOKEN_VALIDITY}: its pending jobs end as cancelled, every linked account is unlinked (each
  * with an entry in its activity log), and its portfolio users, roles and custom account roles are
- * removed, so no one administers it any more. Jobs, tasks and activity logs stay. Each step can be
- * repeated, so a close interrupted by a worker outage finishes when sent again with the same token.
+ * removed, and its SCIM tokens revoked, so no one administers or provisions it any more. Jobs, tasks
+ * and activity logs stay. Each step can be repeated, so a close interrupted by a worker outage
+ * finishes when sent again with the same token.
+ *
+ * <p>Both steps check that the caller is the Owner by the database, not by the permission cache: a
+ * transfer of ownership accepted on another gateway a moment ago counts, and it also ends the former
+ * Owner's confirmation token.
  */
 @Service
 class PortfolioClosure {
@@ -41,6 +47,8 @@ class PortfolioClosure {
 
     private final StoredPermissions permissions;
 
+    private final PortfolioAccess access;
+
     private final TransactionTemplate transaction;
 
     PortfolioClosure(
@@ -49,12 +57,14 @@ class PortfolioClosure {
             WorkerLinks links,
             PortfolioAdministration administration,
             StoredPermissions permissions,
+            PortfolioAccess access,
             PlatformTransactionManager transactions) {
         this.jdbc = jdbc;
         this.cancellation = cancellation;
         this.links = links;
         this.administration = administration;
         this.permissions = permissions;
+        this.access = access;
         this.transaction = new TransactionTemplate(transactions);
     }
 
@@ -63,6 +73,7 @@ class PortfolioClosure {
     record Closed(UUID portfolioId, long unlinkedAccounts, long cancelledJobs) {}
 
     ClosureToken token(Caller owner, UUID portfolioId) {
+        access.requireCurrentOwner(owner, portfolioId);
         byte[] bytes = new byte[24];
         RANDOM.nextBytes(bytes);
         String token = HexFormat.of().formatHex(bytes);
@@ -84,6 +95,7 @@ class PortfolioClosure {
             throw AdminProblems.invalid(
                     "confirmation", "is required: the token of POST /api/v1/portfolios/{portfolioId}/closure");
         }
+        access.requireCurrentOwner(owner, portfolioId);
         boolean valid = jdbc.sql("""
                         SELECT EXISTS (SELECT 1 FROM jobs.closure_tokens
                                        WHERE portfolio_id = :portfolioId AND token = :token AND expires_at > now())
@@ -131,6 +143,10 @@ class PortfolioClosure {
                         .param("portfolioId", portfolioId)
                         .update();
             }
+            jdbc.sql("UPDATE jobs.scim_tokens SET revoked_at = now() WHERE portfolio_id = :portfolioId"
+                            + " AND revoked_at IS NULL")
+                    .param("portfolioId", portfolioId)
+                    .update();
             jdbc.sql("""
                             INSERT INTO jobs.closed_portfolios (portfolio_id, closed_by) VALUES (:portfolioId, :owner)
                             ON CONFLICT DO NOTHING

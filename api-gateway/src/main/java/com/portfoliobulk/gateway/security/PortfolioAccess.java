@@ -81,16 +81,39 @@ public class PortfolioAccess {
      * cached, so they are the caller's as they are.
      */
     public Caller requireCurrent(Caller caller, UUID portfolioId, PortfolioPermission permission) {
-        Caller current = caller;
-        if (source == PermissionProperties.Source.DATABASE) {
-            Map<UUID, Set<PortfolioPermission>> permissions = new HashMap<>(caller.permissions());
-            permissions.put(portfolioId, stored.current(caller.userId(), portfolioId));
-            current = new Caller(caller.userId(), caller.email(), permissions);
-        }
+        Caller current = current(caller, portfolioId);
         if (!current.has(portfolioId, permission)) {
             throw lacking(portfolioId, permission);
         }
         return current;
+    }
+
+    /**
+     * The caller, if they are the Portfolio Owner by the database as it stands, not by the cache; otherwise
+     * 403. As {@link #requireCurrent}: for the transaction of an Owner's change, after it locked the
+     * caller's portfolio user row, so that a transfer of ownership committed on another gateway a moment
+     * ago is not missed.
+     */
+    public Caller requireCurrentOwner(Caller caller, UUID portfolioId) {
+        Caller current = current(caller, portfolioId);
+        if (!current.isOwner(portfolioId)) {
+            throw notOwner(portfolioId);
+        }
+        return current;
+    }
+
+    /** The caller with their stored permissions on the portfolio read now, when those are the source. */
+    private Caller current(Caller caller, UUID portfolioId) {
+        if (source != PermissionProperties.Source.DATABASE) {
+            return caller;
+        }
+        Map<UUID, Set<PortfolioPermission>> permissions = new HashMap<>(caller.permissions());
+        permissions.put(portfolioId, stored.current(caller.userId(), portfolioId));
+        return new Caller(caller.userId(), caller.email(), permissions);
+    }
+
+    private static AccessDeniedException notOwner(UUID portfolioId) {
+        return new AccessDeniedException("Only the Portfolio Owner of portfolio " + portfolioId + " may do this");
     }
 
     private static AccessDeniedException lacking(UUID portfolioId, PortfolioPermission permission) {
@@ -102,7 +125,7 @@ public class PortfolioAccess {
     public Caller requireOwner(UUID portfolioId) {
         Caller caller = caller();
         if (!caller.isOwner(portfolioId)) {
-            throw new AccessDeniedException("Only the Portfolio Owner of portfolio " + portfolioId + " may do this");
+            throw notOwner(portfolioId);
         }
         return caller;
     }

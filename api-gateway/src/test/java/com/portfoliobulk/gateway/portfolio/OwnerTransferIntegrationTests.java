@@ -90,4 +90,95 @@ class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
         assertThat(roleOf(ownerId)).isEqualTo("OWNER");
         assertThat(roleOf(successorId)).isEqualTo("ADMIN");
     }
+
+    /**
+     * Ownership moved on through another gateway (written straight to the database here, as that
+     * gateway's accept does), so this gateway's permission cache still holds the former Owner as
+     * Owner: they can no longer offer ownership, withdraw an offer, ask for a closure token or close
+     * the portfolio with the token they asked for while they were Owner.
+     */
+    @Test
+    void aFormerOwnerWhomTheCacheStillHoldsAsOwnerIsRefusedEveryOwnersChange() {
+        UUID successorId = portfolio.user("successor");
+        storePortfolioUser(successorId, portfolio.email("successor"), "ADMIN");
+        UUID thirdId = portfolio.user("third");
+        storePortfolioUser(thirdId, portfolio.email("third"), "USER_MANAGEMENT_VIEW");
+        Answer closure = call(HttpMethod.POST, owner, path("/closure"), null);
+        assertThat(closure.status()).as(closure.text()).isEqualTo(201);
+        String confirmation = closure.body().path("confirmation").asString();
+        assertThat(call(HttpMethod.POST, owner, path("/owner-transfer"), "{\"userId\":\"%s\"}".formatted(successorId))
+                        .status())
+                .isEqualTo(202);
+
+        jdbc.sql("DELETE FROM jobs.owner_transfers WHERE portfolio_id = ?")
+                .param(portfolio.id())
+                .update();
+        setRole(ownerId, "ADMIN");
+        setRole(successorId, "OWNER");
+        // The cache still lets the former Owner read what only the Owner reads: 404, not 403.
+        assertProblem(call(HttpMethod.GET, owner, path("/owner-transfer"), null), 404);
+
+        assertProblem(
+                call(HttpMethod.POST, owner, path("/owner-transfer"), "{\"userId\":\"%s\"}".formatted(thirdId)), 403);
+        assertProblem(call(HttpMethod.DELETE, owner, path("/owner-transfer"), null), 403);
+        assertProblem(call(HttpMethod.POST, owner, path("/closure"), null), 403);
+        assertProblem(
+                call(HttpMethod.POST, owner, path("/close"), "{\"confirmation\":\"%s\"}".formatted(confirmation)), 403);
+        assertThat(roleOf(successorId)).isEqualTo("OWNER");
+        assertThat(count("jobs.owner_transfers")).isZero();
+        assertThat(count("jobs.portfolio_users")).isEqualTo(3);
+    }
+
+    /** Accepting ends the former Owner's closure token: the new Owner asks for their own. */
+    @Test
+    void acceptingOwnershipEndsTheFormerOwnersClosureToken() {
+        UUID successorId = portfolio.user("successor");
+        storePortfolioUser(successorId, portfolio.email("successor"), "ADMIN");
+        String successor = tokenOf(successorId, portfolio.email("successor"));
+        assertThat(call(HttpMethod.POST, owner, path("/closure"), null).status())
+                .isEqualTo(201);
+        call(HttpMethod.POST, owner, path("/owner-transfer"), "{\"userId\":\"%s\"}".formatted(successorId));
+
+        assertThat(call(HttpMethod.POST, successor, path("/owner-transfer/accept"), null)
+                        .status())
+                .isEqualTo(200);
+
+        assertThat(count("jobs.closure_tokens")).isZero();
+    }
+
+    /**
+     * An offer whose maker is no longer the Owner (none can be made any more, see above; one made
+     * before that check) cannot be accepted: it would demote an Owner who never offered anything.
+     */
+    @Test
+    void anOfferOfSomeoneWhoIsNoLongerOwnerCannotBeAccepted() {
+        UUID formerId = portfolio.user("former");
+        storePortfolioUser(formerId, portfolio.email("former"), "ADMIN");
+        UUID takerId = portfolio.user("taker");
+        storePortfolioUser(takerId, portfolio.email("taker"), "ADMIN");
+        jdbc.sql("INSERT INTO jobs.owner_transfers (portfolio_id, from_user_id, to_user_id) VALUES (?, ?, ?)")
+                .params(portfolio.id(), formerId, takerId)
+                .update();
+
+        Answer accepted =
+                call(HttpMethod.POST, tokenOf(takerId, portfolio.email("taker")), path("/owner-transfer/accept"), null);
+
+        assertProblem(accepted, 409);
+        assertThat(accepted.body().path("detail").asString()).contains("no longer the Owner");
+        assertThat(roleOf(ownerId)).isEqualTo("OWNER");
+        assertThat(roleOf(takerId)).isEqualTo("ADMIN");
+    }
+
+    private void setRole(UUID userId, String role) {
+        jdbc.sql("UPDATE jobs.portfolio_users SET role = ? WHERE portfolio_id = ? AND user_id = ?")
+                .params(role, portfolio.id(), userId)
+                .update();
+    }
+
+    private long count(String table) {
+        return jdbc.sql("SELECT count(*) FROM " + table + " WHERE portfolio_id = ?")
+                .param(portfolio.id())
+                .query(Long.class)
+                .single();
+    }
 }
