@@ -1,7 +1,6 @@
 package com.portfoliobulk.gateway.webhooks;
 
-import java.io.IOException;
-import java.io.InputStream;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
@@ -10,20 +9,33 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Sends one signed message over HTTP, with the Standard Webhooks headers ({@code webhook-id},
  * {@code webhook-timestamp}, {@code webhook-signature}). Checks the host's addresses right before
  * sending ({@link ReceiverAddresses#check(URI)}), connects within the connect timeout, waits for the
- * answer at most the read timeout, follows no redirect, uses no proxy, and reads no more of the answer
- * than its excerpt.
+ * answer, its excerpt included, at most the read timeout, follows no redirect, uses no proxy, and reads
+ * no more of the answer than its excerpt.
+ *
+ * <p>The request's own timeout ends once the answer's headers have come; a receiver that sends them and
+ * then holds the body back would hold the sending thread and its delivery slots for as long as it
+ * liked. So the whole exchange is awaited with a deadline, and abandoned (its connection closed) when
+ * the deadline passes.
  *
  * <p>The JDK's client, not Apache HttpClient: with the latter on the classpath every default
  * {@code RestClient} of the application would use it, with its retries of 429 and 503 answers.
@@ -40,9 +52,13 @@ class WebhookSender implements AutoCloseable {
 
     private final Duration readTimeout;
 
+    /** The longest one exchange may take: connecting, then the answer and its excerpt. */
+    private final Duration deadline;
+
     WebhookSender(WebhookProperties properties, ReceiverAddresses addresses) {
         this.addresses = addresses;
         this.readTimeout = properties.readTimeout();
+        this.deadline = properties.connectTimeout().plus(properties.readTimeout());
         this.client = HttpClient.newBuilder()
                 .connectTimeout(properties.connectTimeout())
                 .version(HttpClient.Version.HTTP_1_1)
@@ -79,8 +95,10 @@ class WebhookSender implements AutoCloseable {
         } catch (IllegalArgumentException ex) {
             return failure(start, "The URL cannot be used: " + ex.getMessage(), true);
         }
+        CompletableFuture<HttpResponse<byte[]>> exchange =
+                client.sendAsync(request, answer -> new Excerpt(EXCERPT_LENGTH * 4));
         try {
-            HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<byte[]> response = exchange.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
             String excerpt = excerpt(response.body());
             int code = response.statusCode();
             boolean ok = code >= 200 && code < 300;
@@ -91,13 +109,17 @@ class WebhookSender implements AutoCloseable {
                     excerpt,
                     retryAfter(response.headers().firstValue("Retry-After"), Instant.now()),
                     false);
-        } catch (HttpConnectTimeoutException ex) {
-            return failure(start, "Timed out connecting", false);
-        } catch (HttpTimeoutException ex) {
+        } catch (TimeoutException ex) {
+            exchange.cancel(true);
             return failure(start, "Timed out waiting for the answer", false);
-        } catch (IOException ex) {
-            return failure(start, "Connection failed: " + ex, false);
+        } catch (ExecutionException ex) {
+            return switch (ex.getCause()) {
+                case HttpConnectTimeoutException timeout -> failure(start, "Timed out connecting", false);
+                case HttpTimeoutException timeout -> failure(start, "Timed out waiting for the answer", false);
+                case Throwable cause -> failure(start, "Connection failed: " + cause, false);
+            };
         } catch (InterruptedException ex) {
+            exchange.cancel(true);
             Thread.currentThread().interrupt();
             return failure(start, "Interrupted", false);
         }
@@ -108,16 +130,68 @@ class WebhookSender implements AutoCloseable {
                 null, Duration.ofNanos(System.nanoTime() - start), bounded(error), null, null, refused);
     }
 
-    /** The start of the answer's body; the rest is never read (closing the stream drops it). */
-    private static String excerpt(InputStream body) throws IOException {
-        try (InputStream in = body) {
-            byte[] bytes = in.readNBytes(EXCERPT_LENGTH * 4);
-            String text = new String(bytes, StandardCharsets.UTF_8);
-            if (text.isEmpty()) {
-                return null;
+    /** The first {@link #EXCERPT_LENGTH} characters of the answer's body, or null when it has none. */
+    private static String excerpt(byte[] bytes) {
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        if (text.isEmpty()) {
+            return null;
+        }
+        int end = text.offsetByCodePoints(0, Math.min(EXCERPT_LENGTH, text.codePointCount(0, text.length())));
+        return text.substring(0, end);
+    }
+
+    /**
+     * Reads the first {@code limit} bytes of a body, then stops: the rest is never read (cancelling the
+     * subscription closes the connection).
+     */
+    private static final class Excerpt implements HttpResponse.BodySubscriber<byte[]> {
+
+        private final int limit;
+
+        private final ByteArrayOutputStream read = new ByteArrayOutputStream();
+
+        private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+
+        private Flow.Subscription subscription;
+
+        Excerpt(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            this.subscription = subscription;
+            subscription.request(1);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> buffers) {
+            for (ByteBuffer buffer : buffers) {
+                byte[] bytes = new byte[Math.min(buffer.remaining(), limit - read.size())];
+                buffer.get(bytes);
+                read.writeBytes(bytes);
             }
-            int end = text.offsetByCodePoints(0, Math.min(EXCERPT_LENGTH, text.codePointCount(0, text.length())));
-            return text.substring(0, end);
+            if (read.size() >= limit) {
+                subscription.cancel();
+                body.complete(read.toByteArray());
+            } else {
+                subscription.request(1);
+            }
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            body.completeExceptionally(failure);
+        }
+
+        @Override
+        public void onComplete() {
+            body.complete(read.toByteArray());
         }
     }
 
