@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.scim;
 
 import com.portfoliobulk.gateway.web.RequestBodyTooLargeException;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
+import com.portfoliobulk.gateway.web.UnreadableRequest;
 import com.portfoliobulk.gateway.web.UnstorableText;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -14,6 +15,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
@@ -49,6 +51,15 @@ class ScimErrorAdvice {
         }
         headers.addAll(ex.headers());
         return ScimErrors.answer(status, scimType, detail, headers);
+    }
+
+    /** A query string that does not decode, or a header value the firewall refuses: 400, naming it. */
+    @ExceptionHandler({org.apache.tomcat.util.http.InvalidParameterException.class, RequestRejectedException.class})
+    ResponseEntity<Map<String, Object>> unreadableRequest(Exception ex) {
+        RequestRefusedException refusal = ex instanceof RequestRejectedException rejected
+                ? UnreadableRequest.header(rejected)
+                : UnreadableRequest.query();
+        return ScimErrors.answer(HttpStatus.BAD_REQUEST, "invalidValue", refusal.getMessage(), HttpHeaders.EMPTY);
     }
 
     @ExceptionHandler(HttpMessageNotReadableException.class)

@@ -24,6 +24,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
@@ -270,6 +271,18 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
                     List.of());
         }
         return InternalErrors.problem(ex);
+    }
+
+    /** A query string that does not decode, found when the parameters are first read: 400 naming it. */
+    @ExceptionHandler(org.apache.tomcat.util.http.InvalidParameterException.class)
+    ResponseEntity<Object> undecodableQuery(Exception ex) {
+        return refused(UnreadableRequest.query());
+    }
+
+    /** A header value the firewall refuses, found when a handler reads the header: 400 naming it. */
+    @ExceptionHandler(RequestRejectedException.class)
+    ResponseEntity<Object> rejectedHeader(RequestRejectedException ex) {
+        return refused(UnreadableRequest.header(ex));
     }
 
     /**

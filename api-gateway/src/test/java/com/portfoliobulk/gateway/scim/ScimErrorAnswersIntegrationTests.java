@@ -26,6 +26,14 @@ class ScimErrorAnswersIntegrationTests extends ScimIntegrationTest {
     }
 
     @Test
+    void aQueryStringThatDoesNotDecodeIsAScimInvalidValueNamingIt() {
+        Scim answer = scim(HttpMethod.GET, users() + "?filter=%FF%FE", null);
+
+        assertScimError(answer, 400, "invalidValue");
+        assertThat(answer.json().path("detail").asString()).startsWith("Invalid 'query string': cannot be decoded");
+    }
+
+    @Test
     void aWrongMethodIsAScimMethodNotAllowedWithTheAllowedMethods() {
         Scim answer = scim(HttpMethod.DELETE, users(), null);
 

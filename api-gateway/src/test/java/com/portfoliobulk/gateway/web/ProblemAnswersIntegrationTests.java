@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.http.MediaType;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Every error the gateway answers is an RFC 9457 problem, also those Spring MVC and the container
@@ -45,6 +50,62 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
         assertProblem(answer, 404);
         assertThat(answer.body().path("detail").asString())
                 .isEqualTo("No endpoint has the path '" + path + "'; check the path.");
+    }
+
+    /**
+     * What the container or the firewall cannot read shows only when a handler reads it: a query string
+     * that does not decode, a header value outside printable ASCII. Each is a 400 naming it, and a
+     * submission carrying one submits nothing. Sent over a raw socket, as no client library would send
+     * them.
+     */
+    @Test
+    void aQueryStringOrHeaderThatCannotBeReadIsABadRequestNamingIt() throws Exception {
+        UUID portfolio = directory.portfolio().id();
+        String users = "/api/v1/portfolios/" + portfolio + "/users";
+        String auth = "Authorization: Bearer " + admin(portfolio) + "\r\n";
+
+        for (String query : new String[] {"?q=%FF", "?q=%zz", "?=1", "?cursor=%FF%FE"}) {
+            assertRawProblem(raw("GET " + users + query, auth), UnreadableRequest.QUERY, UnreadableRequest.QUERY_FIX);
+        }
+        assertRawProblem(raw("GET " + users, auth + "X-Custom: ключ\r\n"), "X-Custom", UnreadableRequest.HEADER_FIX);
+        String submission = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + UUID.randomUUID() + "\"]}";
+        assertRawProblem(
+                raw(
+                        "POST " + jobsPath(portfolio),
+                        auth + "Idempotency-Key: ключ\r\nContent-Type: application/json\r\nContent-Length: "
+                                + submission.length() + "\r\n",
+                        submission),
+                "Idempotency-Key",
+                UnreadableRequest.HEADER_FIX);
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.bulk_jobs WHERE portfolio_id = ?")
+                        .param(portfolio)
+                        .query(Long.class)
+                        .single())
+                .isZero();
+    }
+
+    private String raw(String requestLine, String headers) throws IOException {
+        return raw(requestLine, headers, "");
+    }
+
+    /** One HTTP/1.0 exchange over a socket: the answer ends when the gateway closes the connection. */
+    private String raw(String requestLine, String headers, String body) throws IOException {
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout(10_000);
+            String request = requestLine + " HTTP/1.0\r\nHost: localhost\r\n" + headers + "\r\n" + body;
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static void assertRawProblem(String answer, String field, String fix) {
+        assertThat(answer).as(answer).startsWith("HTTP/1.1 400 ");
+        assertThat(answer).containsIgnoringCase("Content-Type: application/problem+json");
+        JsonNode problem = JsonMapper.builder().build().readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+        assertThat(problem.path("errors").get(0).path("field").asString())
+                .as(answer)
+                .isEqualTo(field);
+        assertThat(problem.path("errors").get(0).path("message").asString()).isEqualTo(fix);
     }
 
     @Test
