@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.webhooks;
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.contracts.paging.PageRequest;
+import com.portfoliobulk.gateway.jobs.JobRequestValidation;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.web.FieldProblem;
 import com.portfoliobulk.gateway.web.NotFoundException;
@@ -205,7 +206,7 @@ class WebhookSubscriptions {
             errors.add(new FieldProblem("eventTypes", "is required: one or more of " + EventType.NAMES));
         } else {
             Set<String> seen = new HashSet<>();
-            for (int i = 0; i < request.eventTypes().size(); i++) {
+            for (int i = 0; i < request.eventTypes().size() && errors.size() <= JobRequestValidation.MAX_ERRORS; i++) {
                 String name = request.eventTypes().get(i);
                 Optional<EventType> type = EventType.of(name);
                 if (type.isEmpty()) {
