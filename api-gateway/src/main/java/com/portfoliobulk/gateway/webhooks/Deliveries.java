@@ -104,6 +104,19 @@ class Deliveries {
      * Running jobs that subscriptions to {@code job.progress} are due a progress message about: the job
      * changed since the last one, and the subscription's interval has passed.
      */
+    /**
+     * Takes this transaction's turn at queueing progress messages, if no other gateway's transaction
+     * holds it: without it, two gateways reading the progress state at the same moment would both find
+     * a message due and queue it twice within one interval.
+     *
+     * @return false when another gateway is queueing progress right now (it queues what is due)
+     */
+    boolean takeProgressTurn() {
+        return jdbc.sql("SELECT pg_try_advisory_xact_lock(hashtext('webhooks: job.progress'))")
+                .query(Boolean.class)
+                .single();
+    }
+
     List<ProgressDue> dueProgress(int limit) {
         return jdbc.sql("""
                         SELECT s.id AS subscription_id, j.id AS job_id, j.version

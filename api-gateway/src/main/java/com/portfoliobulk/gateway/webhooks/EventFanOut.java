@@ -97,6 +97,9 @@ class EventFanOut {
      */
     int queueProgress() {
         Integer done = transaction.execute(status -> {
+            if (!deliveries.takeProgressTurn()) {
+                return 0;
+            }
             List<Deliveries.ProgressDue> due = deliveries.dueProgress(batchSize);
             if (due.isEmpty()) {
                 return 0;

@@ -8,16 +8,26 @@ import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Received;
 import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Reply;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Job events reach the receiver signed, at least once, retried as the receiver asks, never beyond. */
 class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
+
+    @Autowired
+    private EventFanOut fanOut;
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -285,6 +295,63 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
         assertThat(progressQueuedAt).hasSize(2);
         assertThat(Duration.between(progressQueuedAt.get(0), progressQueuedAt.get(1)))
                 .isGreaterThanOrEqualTo(Duration.ofSeconds(5));
+    }
+
+    /**
+     * Every gateway queues progress messages about once a second. Eight doing it at the same moment, each
+     * held between reading the progress state and writing it (a trigger sleeps on the write), queue one
+     * message, not one each.
+     */
+    @Test
+    void gatewaysQueueingProgressAtTheSameMomentQueueOneMessage() throws Exception {
+        Answer created = api.post(
+                admin(portfolio.id()),
+                webhooksPath(),
+                null,
+                "{\"url\":\"" + receiver.url("/progress") + "\",\"eventTypes\":[\"job.progress\"],"
+                        + "\"progressIntervalSeconds\":300}");
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        UUID jobId = job(3);
+        jdbc.sql("""
+                        CREATE FUNCTION jobs.test_slow_progress() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$
+                        """).update();
+        jdbc.sql("""
+                        CREATE TRIGGER test_slow_progress BEFORE INSERT OR UPDATE ON jobs.webhook_progress
+                        FOR EACH ROW EXECUTE FUNCTION jobs.test_slow_progress()
+                        """).update();
+        ExecutorService gateways = Executors.newFixedThreadPool(8);
+        try {
+            worker.apply(worker.taskIds(jobId).get(0), "SUCCEEDED", null, "ANALYST");
+            CyclicBarrier together = new CyclicBarrier(8);
+            List<Future<Integer>> queued = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                queued.add(gateways.submit(() -> {
+                    together.await();
+                    return fanOut.queueProgress();
+                }));
+            }
+            for (Future<Integer> each : queued) {
+                each.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            gateways.shutdownNow();
+            jdbc.sql("DROP TRIGGER test_slow_progress ON jobs.webhook_progress").update();
+            jdbc.sql("DROP FUNCTION jobs.test_slow_progress()").update();
+        }
+
+        assertThat(jdbc.sql("""
+                                SELECT count(*) FROM jobs.webhook_deliveries
+                                WHERE subscription_id = ? AND job_id = ? AND event_type = 'job.progress'
+                                """)
+                        .params(
+                                UUID.fromString(
+                                        created.body().path("subscriptionId").asString()),
+                                jobId)
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(1);
+        await().atMost(PATIENCE).until(() -> receiver.received("/progress").size() == 1);
     }
 
     private double metric(String prefix) {
