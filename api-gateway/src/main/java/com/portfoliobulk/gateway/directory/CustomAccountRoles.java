@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.directory;
 
+import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,24 @@ public class CustomAccountRoles {
                 .param("portfolioId", portfolioId)
                 .query(String.class)
                 .list();
+    }
+
+    /**
+     * Keeps the portfolio's custom account roles with these codes from being deleted until the
+     * transaction ends ({@code FOR SHARE}; a deletion locks the role and waits).
+     *
+     * @return how many of them exist
+     */
+    public int keep(UUID portfolioId, String[] codes) {
+        return jdbc.sql("""
+                        SELECT code FROM jobs.account_roles WHERE portfolio_id = :portfolioId AND code = ANY(:codes)
+                        ORDER BY code FOR SHARE
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("codes", PostgresArrays.texts(codes))
+                .query(String.class)
+                .list()
+                .size();
     }
 
     /** The portfolio's custom account roles' configured names, by code, in code order. */

@@ -192,6 +192,7 @@ public class JobSubmission {
             if (!keys.insertIfAbsent(targets.portfolioId(), key, hash, jobId)) {
                 throw new KeyTakenException();
             }
+            resolution.keepRoles(targets);
             // At most one task over the cap: storing the plan is counting it, and an oversized plan
             // costs one bounded insert that is rolled back.
             long inserted = resolution.insertTasks(jobId, targets, properties.maxTasksPerJob() + 1L);

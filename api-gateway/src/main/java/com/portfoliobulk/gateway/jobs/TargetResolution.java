@@ -382,6 +382,43 @@ class TargetResolution {
      * naming each field that holds another.
      */
     private void checkRoles(UUID portfolioId, JobRequest request) {
+        Map<String, AccountRole> roles = roleFields(request);
+        String[] custom = customCodes(roles);
+        if (custom.length == 0) {
+            return;
+        }
+        List<String> defined = customRoles.codes(portfolioId);
+        List<FieldProblem> errors = new ArrayList<>();
+        roles.forEach((field, role) -> {
+            if (role != null && !role.isStandard() && !defined.contains(role.code()) && errors.size() < 20) {
+                errors.add(new FieldProblem(
+                        field,
+                        "Unknown role '" + role.code() + "'; known roles: " + AccountRole.standardCodes()
+                                + (defined.isEmpty() ? "" : " and this portfolio's custom roles " + defined)));
+            }
+        });
+        if (!errors.isEmpty()) {
+            throw new InvalidJobRequestException(
+                    "Roles must be standard account roles or custom account roles this portfolio defines.", errors);
+        }
+    }
+
+    /**
+     * Keeps the custom account roles the request names from being deleted until the caller's
+     * transaction ends, so that no task gives a role deleted since {@link #checkRoles} (a deletion waits
+     * for this transaction, then finds the tasks pending); 422 as {@link #checkRoles} when one was
+     * deleted meanwhile. Runs in the caller's transaction.
+     */
+    void keepRoles(ResolvedTargets targets) {
+        JobRequest request = targets.request().request();
+        String[] custom = customCodes(roleFields(request));
+        if (custom.length > 0 && customRoles.keep(targets.portfolioId(), custom) < custom.length) {
+            checkRoles(targets.portfolioId(), request);
+        }
+    }
+
+    /** The account roles of the request, by the field that names each. */
+    private static Map<String, AccountRole> roleFields(JobRequest request) {
         Map<String, AccountRole> roles = new LinkedHashMap<>();
         switch (request) {
             case InviteUsers invite -> {
@@ -403,28 +440,15 @@ class TargetResolution {
             case ResendInvitations resend -> {}
             case RevokeInvitations revoke -> {}
         }
-        String[] custom = roles.values().stream()
+        return roles;
+    }
+
+    private static String[] customCodes(Map<String, AccountRole> roles) {
+        return roles.values().stream()
                 .filter(role -> role != null && !role.isStandard())
                 .map(AccountRole::code)
                 .distinct()
                 .toArray(String[]::new);
-        if (custom.length == 0) {
-            return;
-        }
-        List<String> defined = customRoles.codes(portfolioId);
-        List<FieldProblem> errors = new ArrayList<>();
-        roles.forEach((field, role) -> {
-            if (role != null && !role.isStandard() && !defined.contains(role.code()) && errors.size() < 20) {
-                errors.add(new FieldProblem(
-                        field,
-                        "Unknown role '" + role.code() + "'; known roles: " + AccountRole.standardCodes()
-                                + (defined.isEmpty() ? "" : " and this portfolio's custom roles " + defined)));
-            }
-        });
-        if (!errors.isEmpty()) {
-            throw new InvalidJobRequestException(
-                    "Roles must be standard account roles or custom account roles this portfolio defines.", errors);
-        }
     }
 
     private long checkAccounts(UUID portfolioId, List<UUID> ids, IntFunction<String> field, List<FieldProblem> errors) {

@@ -37,6 +37,17 @@ interface CustomRoleRepository<R extends CustomRoleRepository.CustomRole>
             """)
     Optional<R> lock(UUID portfolioId, String code);
 
+    /**
+     * The role, kept from being deleted until the transaction ends (other transactions may keep it too):
+     * a change that gives a role takes it so, and a deletion, which locks the role, waits for it and
+     * then sees the role held.
+     */
+    @Query("""
+            SELECT portfolio_id, code, name, description, permissions, created_at FROM #{#qualifiedTableName}
+            WHERE portfolio_id = :portfolioId AND code = :code FOR SHARE
+            """)
+    Optional<R> keep(UUID portfolioId, String code);
+
     /** Defines the role; false when the portfolio has a custom role with that code already. */
     @Modifying
     @Query("""

@@ -311,8 +311,10 @@ class PortfolioAdministration {
         }
         protectAdmin(caller, portfolioId, code);
         List<RoleView> custom = customPortfolioRoles(portfolioId);
+        // A custom role is kept until the change commits, so that it cannot be deleted meanwhile: a
+        // deletion counts its holders after this change, not before it.
         if (BuiltInPortfolioRole.of(code).isEmpty()
-                && custom.stream().noneMatch(r -> r.code().equals(code))) {
+                && portfolioRoles.keep(portfolioId, code).isEmpty()) {
             throw AdminProblems.invalid(
                     "role", "'" + role + "' is not a portfolio role; " + assignableRoles(portfolioId));
         }
@@ -498,6 +500,24 @@ class PortfolioAdministration {
                     "Role in use",
                     "The account role " + normalized + " is held by " + memberships
                             + " membership(s) in this portfolio's accounts; change their role (UPDATE_ROLES) first.");
+        }
+        // Tasks still to apply would give it: a submission keeps the roles it names until it commits
+        // (TargetResolution.keepRoles), so this sees every task stored before the lock above.
+        long pending = jdbc.sql("""
+                        SELECT count(*) FROM jobs.bulk_jobs j
+                        JOIN jobs.bulk_tasks t ON t.job_id = j.id
+                        WHERE j.portfolio_id = :portfolioId AND j.status IN ('QUEUED', 'IN_PROGRESS')
+                          AND t.status = 'PENDING' AND t.role = :code
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("code", normalized)
+                .query(Long.class)
+                .single();
+        if (pending > 0) {
+            throw AdminProblems.conflict(
+                    "Role in use",
+                    "The account role " + normalized + " is given by " + pending
+                            + " task(s) of running bulk jobs; wait for them to end, or cancel the jobs, first.");
         }
         accountRoles.deleteById(new CustomRoleRepository.Key(portfolioId, normalized));
         log(portfolioId, caller, "ACCOUNT_ROLE_DELETED", normalized, "deleted");

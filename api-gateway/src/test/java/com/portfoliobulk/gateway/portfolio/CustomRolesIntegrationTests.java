@@ -9,6 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpMethod;
 
@@ -254,5 +258,113 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
                         .status())
                 .isEqualTo(204);
         assertProblem(call(HttpMethod.DELETE, owner, path("/account-roles/REGIONAL_LEAD"), null), 404);
+    }
+
+    /** A task still to apply would give the role: the role stays until the task ends. */
+    @Test
+    void aCustomAccountRoleThatARunningJobGivesCannotBeDeleted() {
+        call(HttpMethod.POST, owner, path("/account-roles"), REGIONAL_LEAD);
+        Answer invited = invite("regional_lead");
+        assertThat(invited.status()).as(invited.text()).isEqualTo(202);
+
+        Answer inUse = call(HttpMethod.DELETE, owner, path("/account-roles/REGIONAL_LEAD"), null);
+
+        assertProblem(inUse, 409);
+        assertThat(inUse.body().path("detail").asString()).contains("given by 1 task(s) of running bulk jobs");
+        jdbc.sql("UPDATE jobs.bulk_jobs SET status = 'CANCELLED' WHERE portfolio_id = ?")
+                .param(portfolio.id())
+                .update();
+        assertThat(call(HttpMethod.DELETE, owner, path("/account-roles/REGIONAL_LEAD"), null)
+                        .status())
+                .isEqualTo(204);
+    }
+
+    /**
+     * A submission naming a custom account role and the role's deletion at the same moment: the
+     * submission is held (a trigger sleeps on its job's insert) after it checked the role and before
+     * it stores its tasks, while the deletion commits. The submission is then refused; it stores no
+     * task that gives a role no longer defined.
+     */
+    @Test
+    void aSubmissionOfACustomAccountRoleDeletedMeanwhileIsRefused() throws Exception {
+        call(HttpMethod.POST, owner, path("/account-roles"), REGIONAL_LEAD);
+        Answer submitted = whileHeld("jobs.bulk_jobs", "NEW.portfolio_id = '" + portfolio.id() + "'", () -> {
+            Future<Answer> submission = async(() -> invite("REGIONAL_LEAD"));
+            Thread.sleep(300);
+            Answer deleted = call(HttpMethod.DELETE, owner, path("/account-roles/REGIONAL_LEAD"), null);
+            assertThat(deleted.status()).as(deleted.text()).isEqualTo(204);
+            return submission.get(30, TimeUnit.SECONDS);
+        });
+
+        assertFieldProblem(submitted, 422, "accounts[0].role");
+        assertThat(jobCount(portfolio.id())).isZero();
+    }
+
+    /**
+     * One manager gives a custom portfolio role while another deletes it: the change is held (a
+     * trigger sleeps on its update) after it checked the role, while the deletion runs. The deletion
+     * waits for it and is refused as the role is now held; no one is left holding a role that no
+     * longer exists (whose code a later role would silently give them the permissions of).
+     */
+    @Test
+    void aCustomPortfolioRoleGivenWhileItIsDeletedIsKept() throws Exception {
+        Answer defined = call(HttpMethod.POST, owner, path("/portfolio-roles"), """
+                {"code":"AUDITOR","name":"Auditor","permissions":["USER_MANAGEMENT_VIEW"]}
+                """);
+        assertThat(defined.status()).as(defined.text()).isEqualTo(201);
+        String admin = storedPortfolioUser("admin", "ADMIN");
+        UUID ivyId = portfolio.user("ivy");
+        storePortfolioUser(ivyId, portfolio.email("ivy"), "USER_MANAGEMENT_VIEW");
+
+        Answer deleted = whileHeld("jobs.portfolio_users", "NEW.role = 'AUDITOR'", () -> {
+            Future<Answer> change = async(() ->
+                    call(HttpMethod.PUT, owner, path("/portfolio-users/" + ivyId + "/role"), "{\"role\":\"AUDITOR\"}"));
+            Thread.sleep(300);
+            Answer deletion = call(HttpMethod.DELETE, admin, path("/portfolio-roles/AUDITOR"), null);
+            Answer changed = change.get(30, TimeUnit.SECONDS);
+            assertThat(changed.status()).as(changed.text()).isEqualTo(200);
+            return deletion;
+        });
+
+        assertProblem(deleted, 409);
+        assertThat(roleOf(ivyId)).isEqualTo("AUDITOR");
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.portfolio_roles WHERE portfolio_id = ? AND code = 'AUDITOR'")
+                        .param(portfolio.id())
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(1);
+    }
+
+    private Answer invite(String role) {
+        return api.post(owner, jobsPath(portfolio.id()), UUID.randomUUID().toString(), """
+                {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s","role":"%s"}]}
+                """.formatted(
+                        portfolio.email("newcomer"), portfolio.account("Gamma"), role));
+    }
+
+    private static <T> Future<T> async(Callable<T> call) {
+        FutureTask<T> task = new FutureTask<>(call);
+        Thread.startVirtualThread(task);
+        return task;
+    }
+
+    /**
+     * Runs {@code action} while a trigger holds each insert or update of {@code table} whose new row
+     * meets {@code when} for one second.
+     */
+    private <T> T whileHeld(String table, String when, Callable<T> action) throws Exception {
+        jdbc.sql("""
+                        CREATE FUNCTION jobs.test_hold() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN PERFORM pg_sleep(1); RETURN NEW; END $$
+                        """).update();
+        jdbc.sql("CREATE TRIGGER test_hold BEFORE INSERT OR UPDATE ON " + table + " FOR EACH ROW WHEN (" + when
+                        + ") EXECUTE FUNCTION jobs.test_hold()")
+                .update();
+        try {
+            return action.call();
+        } finally {
+            jdbc.sql("DROP TRIGGER test_hold ON " + table).update();
+            jdbc.sql("DROP FUNCTION jobs.test_hold()").update();
+        }
     }
 }
