@@ -58,6 +58,8 @@ public final class ProblemTypes {
             case 413 -> TOO_LARGE;
             case 429 -> RATE_LIMITED;
             case 503 -> UNAVAILABLE;
+            // Not Implemented: the request asks for a method or transfer coding no server here carries out.
+            case 501 -> INVALID_REQUEST;
             default -> status >= 500 ? INTERNAL_ERROR : INVALID_REQUEST;
         };
     }

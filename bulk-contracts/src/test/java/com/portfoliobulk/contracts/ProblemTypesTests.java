@@ -16,6 +16,7 @@ class ProblemTypesTests {
         assertThat(ProblemTypes.forStatus(404)).isEqualTo(ProblemTypes.NOT_FOUND);
         assertThat(ProblemTypes.forStatus(503)).isEqualTo(ProblemTypes.UNAVAILABLE);
         assertThat(ProblemTypes.forStatus(500)).isEqualTo(ProblemTypes.INTERNAL_ERROR);
+        assertThat(ProblemTypes.forStatus(501)).isEqualTo(ProblemTypes.INVALID_REQUEST);
         assertThat(ProblemTypes.INVALID_REQUEST).hasToString("urn:portfolio-bulk:problem:invalid-request");
     }
 

@@ -32,6 +32,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
 
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
     private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
@@ -71,7 +73,7 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
         String submission = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + UUID.randomUUID() + "\"]}";
         assertRawProblem(
                 raw(
-                        "POST " + jobsPath(portfolio),
+                        "POST " + jobsPath(portfolio) + " HTTP/1.0",
                         auth + "Idempotency-Key: ключ\r\nContent-Type: application/json\r\nContent-Length: "
                                 + submission.length() + "\r\n",
                         submission),
@@ -84,15 +86,39 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
                 .isZero();
     }
 
-    private String raw(String requestLine, String headers) throws IOException {
-        return raw(requestLine, headers, "");
+    /** A method or transfer coding Tomcat does not implement: its 501 is the client's to fix, not to retry. */
+    @Test
+    void aMethodOrTransferCodingTheServerDoesNotImplementIsAProblemSayingWhatToUse() throws Exception {
+        UUID portfolio = directory.portfolio().id();
+        String auth = "Authorization: Bearer " + admin(portfolio) + "\r\n";
+
+        for (String answer : List.of(
+                raw("CONNECT " + jobsPath(portfolio) + " HTTP/1.1", auth + "Connection: close\r\n", ""),
+                raw(
+                        "POST " + jobsPath(portfolio) + " HTTP/1.1",
+                        auth + "Connection: close\r\nTransfer-Encoding: bogus\r\n",
+                        "{}"))) {
+            assertThat(answer).as(answer).startsWith("HTTP/1.1 501 ");
+            JsonNode problem = JSON.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+            assertThat(problem.path("type").asString()).isEqualTo(Problems.INVALID_REQUEST.toString());
+            assertThat(problem.path("detail").asString())
+                    .startsWith("The request asks for a method or a Transfer-Encoding this server does not implement")
+                    .doesNotContain("try again");
+        }
     }
 
-    /** One HTTP/1.0 exchange over a socket: the answer ends when the gateway closes the connection. */
+    private String raw(String requestLine, String headers) throws IOException {
+        return raw(requestLine + " HTTP/1.0", headers, "");
+    }
+
+    /**
+     * One exchange over a socket, the request line with its protocol: the answer ends when the gateway
+     * closes the connection (HTTP/1.0, or 1.1 with {@code Connection: close}).
+     */
     private String raw(String requestLine, String headers, String body) throws IOException {
         try (Socket socket = new Socket("localhost", port)) {
             socket.setSoTimeout(10_000);
-            String request = requestLine + " HTTP/1.0\r\nHost: localhost\r\n" + headers + "\r\n" + body;
+            String request = requestLine + "\r\nHost: localhost\r\n" + headers + "\r\n" + body;
             socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
             return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }

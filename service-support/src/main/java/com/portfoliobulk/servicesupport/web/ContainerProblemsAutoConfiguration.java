@@ -48,10 +48,15 @@ public final class ContainerProblemsAutoConfiguration {
             }
             HttpStatus status = HttpStatus.resolve(code);
             String phrase = status == null ? "Error" : status.getReasonPhrase();
-            String detail = code >= 500
-                    ? "The request could not be completed; try again later."
-                    : "The request cannot be answered: " + code + " " + phrase
-                            + ". Check the path and headers for characters that are not allowed.";
+            String detail = code == HttpStatus.NOT_IMPLEMENTED.value()
+                    ? "The request asks for a method or a Transfer-Encoding this server does not implement; use"
+                            + " GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS, and no Transfer-Encoding but chunked."
+                    : code >= 500
+                            ? "The request could not be completed; try again later."
+                            : "The request cannot be answered: " + code + " " + phrase
+                                    + ". Check the path, query string and headers: for characters that are not"
+                                    + " allowed there (such as an encoded / or \\ in the path), or for more of them"
+                                    + " than the server reads (8 KB of request line and headers).";
             String json = ProblemJson.of(code, detail, null);
             try {
                 response.setContentType("application/problem+json");
