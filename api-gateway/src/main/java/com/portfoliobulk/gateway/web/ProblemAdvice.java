@@ -38,6 +38,7 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonPointer;
 import tools.jackson.core.exc.InputCoercionException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.exc.MismatchedInputException;
@@ -54,6 +55,8 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemAdvice.class);
 
+    static final String REPEATED_KEY = "is given twice in one object; give it once";
+
     /** The most characters of a refused header value a problem repeats. */
     private static final int MAX_HEADER_SHOWN = 100;
 
@@ -68,8 +71,12 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         JacksonException json = ProblemTexts.cause(ex, JacksonException.class);
         List<FieldProblem> errors = new ArrayList<>();
         String detail;
+        String repeated = json instanceof StreamReadException read ? repeatedKey(read) : null;
         if (json == null) {
             detail = "The request body is missing or is not JSON.";
+        } else if (repeated != null) {
+            errors.add(new FieldProblem(repeated, REPEATED_KEY));
+            detail = "The request body cannot be read: '" + repeated + "' " + REPEATED_KEY;
         } else if (json instanceof StreamReadException && !(json instanceof InputCoercionException)) {
             detail = "The request body is not well-formed JSON: " + plain(json.getOriginalMessage());
         } else if (json.getPath().isEmpty()) {
@@ -292,6 +299,27 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
     @ExceptionHandler(Exception.class)
     ProblemDetail unexpected(Exception ex) {
         return InternalErrors.problem(ex);
+    }
+
+    /**
+     * The field a key given twice in one object names ({@code accounts[0].role}), from where the parser
+     * stood when it found the second; null when the parser refused something else.
+     */
+    private static String repeatedKey(StreamReadException ex) {
+        if (ex.getOriginalMessage() == null
+                || !ex.getOriginalMessage().startsWith("Duplicate Object property")
+                || ex.processor() == null) {
+            return null;
+        }
+        StringBuilder field = new StringBuilder();
+        for (JsonPointer at = ex.processor().streamReadContext().pathAsPointer(); !at.matches(); at = at.tail()) {
+            if (at.getMatchingIndex() >= 0) {
+                field.append('[').append(at.getMatchingIndex()).append(']');
+            } else {
+                field.append(field.isEmpty() ? "" : ".").append(at.getMatchingProperty());
+            }
+        }
+        return field.isEmpty() ? null : field.toString();
     }
 
     /** What a client needs to know, without the Java types the parser mentions. */

@@ -49,6 +49,31 @@ class UnknownRequestFieldsIntegrationTests extends GatewayIntegrationTest {
         assertThat(taskCount(portfolio.id())).isZero();
     }
 
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            the type twice                      | type              | {"type":"OFFBOARD_USERS","type":"REMOVE_ACCESS","userIds":["$USER"]}
+            an invitation's role twice          | accounts[0].role  | {"type":"INVITE_USERS","emails":["new@brand.example"],"accounts":[{"accountId":"$ACCOUNT","role":"ANALYST","role":"MANAGER"}]}
+            a user id list twice                | userIds           | {"type":"OFFBOARD_USERS","userIds":["$USER"],"userIds":[]}
+            """)
+    void aJobRequestWithAKeyTwiceInOneObjectIsRefusedNamingItAndCreatesNothing(String what, String field, String body) {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        UUID account = portfolio.account("Alpha");
+        UUID user = portfolio.user("ann");
+        portfolio.member(account, user, AccountRole.ANALYST);
+        String sent = body.replace("$USER", user.toString()).replace("$ACCOUNT", account.toString());
+
+        for (String path : new String[] {jobsPath(portfolio.id()), jobsPath(portfolio.id()) + "/preview"}) {
+            Answer answer =
+                    api.post(admin(portfolio.id()), path, UUID.randomUUID().toString(), sent);
+
+            assertFieldProblem(answer, 400, field);
+            assertThat(answer.body().path("errors").get(0).path("message").asString())
+                    .as(path)
+                    .isEqualTo(ProblemAdvice.REPEATED_KEY);
+        }
+        assertThat(jobCount(portfolio.id())).isZero();
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             an array                  | []                                       | The request body must be a JSON object with the request's fields.
