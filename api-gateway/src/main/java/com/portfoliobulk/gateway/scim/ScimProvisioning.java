@@ -153,6 +153,11 @@ class ScimProvisioning {
         Optional<JobView> job = submission.offboardForIdentityProvider(
                 Actor.identityProvider(client.tokenId()), portfolioId, userId, idempotencyKey(userId, n));
         users.recordDeactivation(portfolioId, userId, n, job.map(JobView::jobId).orElse(null), delete);
+        if (delete) {
+            // A concurrent deactivation may have recorded this same one first (same n, same job), so
+            // that the record above changed nothing: the user is deleted all the same.
+            users.markDeleted(portfolioId, userId);
+        }
     }
 
     private static ScimException taken(String userName) {
