@@ -12,7 +12,13 @@ import org.springframework.http.ResponseEntity;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The SCIM error format (RFC 7644 section 3.12), as an answer or written by a filter. */
-final class ScimErrors {
+public final class ScimErrors {
+
+    /** The SCIM base path: errors under it are SCIM errors. */
+    public static final String PATHS = "/scim/v2/";
+
+    /** The SCIM media type, as a header value. */
+    public static final String CONTENT_TYPE = ScimUserController.SCIM_JSON;
 
     static final String ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
 
@@ -21,7 +27,7 @@ final class ScimErrors {
     private ScimErrors() {}
 
     /** The error body: {@code status} is a string, as the RFC has it. */
-    static Map<String, Object> body(HttpStatusCode status, String scimType, String detail) {
+    public static Map<String, Object> body(HttpStatusCode status, String scimType, String detail) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("schemas", List.of(ERROR_SCHEMA));
         body.put("status", String.valueOf(status.value()));

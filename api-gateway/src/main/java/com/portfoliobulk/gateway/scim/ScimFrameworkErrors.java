@@ -38,7 +38,7 @@ import tools.jackson.databind.json.JsonMapper;
 @Configuration(proxyBeanMethods = false)
 class ScimFrameworkErrors implements WebMvcConfigurer {
 
-    static final String SCIM_PATHS = "/scim/v2/";
+    static final String SCIM_PATHS = ScimErrors.PATHS;
 
     static final String NOT_FOUND = "There is no SCIM resource at this path; the SCIM base URL is"
             + " /scim/v2/portfolios/{portfolioId}, with /Users (and /Users/.search and /.search for POST),"

@@ -1,12 +1,16 @@
 package com.portfoliobulk.gateway.security;
 
+import com.portfoliobulk.gateway.scim.ScimErrors;
+import com.portfoliobulk.gateway.web.FieldProblem;
 import com.portfoliobulk.gateway.web.Problems;
+import com.portfoliobulk.gateway.web.RejectedRequests;
 import com.portfoliobulk.gateway.web.RequestIds;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -15,6 +19,7 @@ import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.access.AccessDeniedHandler;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -49,6 +54,37 @@ final class ProblemResponses {
                 request, response, HttpStatus.FORBIDDEN, Problems.FORBIDDEN, "Permission denied", detail(exception));
     }
 
+    /**
+     * The firewall's refusals, before any endpoint is chosen: a method the API does not take (405 with
+     * {@code Allow}), a path with a sequence it does not allow, a header or parameter with characters it
+     * does not allow (400). Each is a problem naming the part, or a SCIM error under the SCIM base path;
+     * Spring Security's default sent a bare 400 whose error page could not always be written.
+     */
+    RequestRejectedHandler requestRejectedHandler() {
+        return (request, response, exception) -> {
+            RejectedRequests refusal = RejectedRequests.of(exception);
+            if (refusal.status() == HttpStatus.METHOD_NOT_ALLOWED) {
+                response.setHeader(HttpHeaders.ALLOW, RejectedRequests.METHODS);
+            }
+            String path = request.getRequestURI();
+            if (path != null && path.startsWith(ScimErrors.PATHS)) {
+                response.setStatus(refusal.status().value());
+                response.setContentType(ScimErrors.CONTENT_TYPE);
+                json.writeValue(
+                        response.getOutputStream(),
+                        ScimErrors.body(refusal.status(), "invalidValue", refusal.detail()));
+                return;
+            }
+            ProblemDetail problem = Problems.of(
+                    refusal.status(),
+                    Problems.INVALID_REQUEST,
+                    refusal.status().getReasonPhrase(),
+                    refusal.detail(),
+                    List.of(new FieldProblem(refusal.part(), refusal.message())));
+            write(request, response, problem);
+        };
+    }
+
     private static String detail(AuthenticationException exception) {
         return "Send a valid, unexpired bearer token (Authorization: Bearer <JWT>). "
                 + (exception.getMessage() == null ? "" : exception.getMessage());
@@ -66,10 +102,14 @@ final class ProblemResponses {
             String title,
             String detail)
             throws IOException {
-        ProblemDetail problem = Problems.of(status, type, title, detail.strip(), List.of());
+        write(request, response, Problems.of(status, type, title, detail.strip(), List.of()));
+    }
+
+    private void write(HttpServletRequest request, HttpServletResponse response, ProblemDetail problem)
+            throws IOException {
         Problems.setInstance(problem, request.getRequestURI());
         RequestIds.addTo(problem, request);
-        response.setStatus(status.value());
+        response.setStatus(problem.getStatus());
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         json.writeValue(response.getOutputStream(), problem);
     }

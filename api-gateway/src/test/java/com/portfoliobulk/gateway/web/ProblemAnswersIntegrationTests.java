@@ -86,6 +86,45 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
                 .isZero();
     }
 
+    /**
+     * What the security firewall refuses before any endpoint is chosen: a method the API does not take
+     * (405 with Allow), a path with a sequence it does not allow, a header value outside printable ASCII
+     * (400). Each is a problem naming the part; under the SCIM base path, a SCIM error.
+     */
+    @Test
+    void whatTheFirewallRefusesIsAProblemNamingThePart() throws Exception {
+        UUID portfolio = directory.portfolio().id();
+        String auth = "Authorization: Bearer " + admin(portfolio) + "\r\n";
+
+        String method = raw("FOO " + jobsPath(portfolio), auth);
+        assertThat(method).as(method).startsWith("HTTP/1.1 405 ").contains("Allow: GET, HEAD, POST, PUT, PATCH");
+        assertThat(firstError(method).path("field").asString()).isEqualTo("method");
+        for (String path : List.of(jobsPath(portfolio) + ";x=1", "/api/v1/portfolios/" + portfolio + "/../x")) {
+            String answer = raw("GET " + path, auth);
+            assertThat(answer).as(answer).startsWith("HTTP/1.1 400 ");
+            assertThat(firstError(answer).path("field").asString()).isEqualTo("path");
+        }
+        String accept = raw("GET " + jobsPath(portfolio), auth + "Accept: ключ\r\n");
+        assertThat(accept).as(accept).startsWith("HTTP/1.1 400 ").containsIgnoringCase("application/problem+json");
+        assertThat(firstError(accept).path("field").asString()).isEqualTo("Accept");
+
+        String scim = raw("FOO /scim/v2/portfolios/" + portfolio + "/Users", "");
+        assertThat(scim).as(scim).startsWith("HTTP/1.1 405 ").contains("application/scim+json");
+        assertThat(body(scim).path("schemas").get(0).asString())
+                .isEqualTo("urn:ietf:params:scim:api:messages:2.0:Error");
+        assertThat(body(scim).path("detail").asString()).startsWith("Invalid 'method'");
+    }
+
+    private static JsonNode body(String answer) {
+        return JSON.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+    }
+
+    private static JsonNode firstError(String answer) {
+        JsonNode problem = body(answer);
+        assertThat(problem.path("type").asString()).as(answer).isEqualTo(Problems.INVALID_REQUEST.toString());
+        return problem.path("errors").get(0);
+    }
+
     /** A method or transfer coding Tomcat does not implement: its 501 is the client's to fix, not to retry. */
     @Test
     void aMethodOrTransferCodingTheServerDoesNotImplementIsAProblemSayingWhatToUse() throws Exception {
