@@ -39,12 +39,21 @@ final class ScimETags {
 
     /**
      * The version an {@code If-Match} header requires of the user as read: null without the header.
+     * A header sent empty is a condition all the same, one that no version meets: the client meant the
+     * change to be conditional, so it is not made unconditionally.
      *
-     * @throws ScimException 412 when the header names another version
+     * @throws ScimException 412 when the header names another version, or none
      */
     static Long required(String ifMatch, ScimUser current) {
-        if (ifMatch == null || ifMatch.isBlank()) {
+        if (ifMatch == null) {
             return null;
+        }
+        if (ifMatch.isBlank()) {
+            throw new ScimException(
+                    HttpStatus.PRECONDITION_FAILED,
+                    null,
+                    "'If-Match' is empty, so no version of the user meets it; send the user's ETag (read it with"
+                            + " GET), or * for any version, or leave the header out.");
         }
         if (!matches(ifMatch, current.version())) {
             throw changed(ifMatch, current.version());

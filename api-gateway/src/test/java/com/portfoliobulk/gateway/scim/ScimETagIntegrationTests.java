@@ -76,6 +76,24 @@ class ScimETagIntegrationTests extends ScimIntegrationTest {
     }
 
     @Test
+    void anEmptyIfMatchIsPreconditionFailedAndChangesNothing() {
+        UUID ann = annWithAccess();
+        String path = users() + "/" + ann;
+
+        Scim deleted = send(HttpMethod.DELETE, path, null, "If-Match", "");
+        Scim patched = send(HttpMethod.PATCH, path, DISABLE, "If-Match", " ");
+
+        for (Scim answer : List.of(deleted, patched)) {
+            assertScimError(answer, 412, null);
+            assertThat(answer.json().path("detail").asString()).startsWith("'If-Match' is empty");
+        }
+        Scim read = scim(HttpMethod.GET, path, null);
+        assertThat(read.status()).isEqualTo(200);
+        assertThat(read.json().path("active").asBoolean()).isTrue();
+        assertThat(jobCount(portfolio.id())).isZero();
+    }
+
+    @Test
     void theCurrentIfMatchOrAStarGoesOn() {
         UUID ann = annWithAccess();
         String path = users() + "/" + ann;
