@@ -39,6 +39,7 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonPointer;
+import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.exc.InputCoercionException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.exc.MismatchedInputException;
@@ -78,7 +79,7 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
             errors.add(new FieldProblem(repeated, REPEATED_KEY));
             detail = "The request body cannot be read: '" + repeated + "' " + REPEATED_KEY;
         } else if (json instanceof StreamReadException && !(json instanceof InputCoercionException)) {
-            detail = "The request body is not well-formed JSON: " + plain(json.getOriginalMessage());
+            detail = "The request body is not well-formed JSON" + where(json) + ": " + plain(json.getOriginalMessage());
         } else if (json.getPath().isEmpty()) {
             detail = "The request body must be a JSON object with the request's fields.";
         } else {
@@ -364,6 +365,15 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
      * The parser's message without what only a Java developer can use: where in the source it started
      * (the source is not shown anyway) and the Java names of its limits.
      */
+    /** Where the parser stopped, as an editor counts (from 1): {@code  at line 1, column 63}; or nothing. */
+    private static String where(JacksonException ex) {
+        TokenStreamLocation at = ex.getLocation();
+        if (at == null || at.getLineNr() < 1 || at.getColumnNr() < 1) {
+            return "";
+        }
+        return " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+    }
+
     static String plain(String message) {
         String plain = message;
         for (String cut : new String[] {"\n", " (start marker at", " at [Source"}) {

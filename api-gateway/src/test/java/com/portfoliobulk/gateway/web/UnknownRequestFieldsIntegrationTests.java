@@ -77,7 +77,8 @@ class UnknownRequestFieldsIntegrationTests extends GatewayIntegrationTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             an array                  | []                                       | The request body must be a JSON object with the request's fields.
-            cut short                 | {"email":"ann@brand.example"             | The request body is not well-formed JSON: Unexpected end-of-input: expected close marker for Object
+            cut short                 | {"email":"ann@brand.example"             | The request body is not well-formed JSON at line 1, column 29: Unexpected end-of-input: expected close marker for Object
+            a comma too many          | {"email":"ann@brand.example",}           | The request body is not well-formed JSON at line 1, column 30: Unexpected character ('}' (code 125))
             """)
     void aBodyThatIsNotAnObjectOfFieldsIsRefusedInPlainWords(String what, String body, String detail) {
         DirectorySeed.Portfolio portfolio = directory.portfolio();
