@@ -197,8 +197,12 @@ class PortfolioAdministration {
         protectAdmin(current, portfolioId, user.role());
         protectHolder(current, portfolioId, user, "change");
         String code = assignableRole(current, portfolioId, role);
-        aggregates.update(user.withRole(code, Instant.now()));
         List<RoleView> custom = customPortfolioRoles(portfolioId);
+        if (code.equals(user.role())) {
+            // The role they hold already: nothing changes, so nothing is logged.
+            return new PortfolioUserView(userId, user.email(), code, permissionsOf(code, custom));
+        }
+        aggregates.update(user.withRole(code, Instant.now()));
         log(
                 portfolioId,
                 caller,

@@ -44,6 +44,14 @@ class AdministrationConflictsIntegrationTests extends PortfolioAdministrationTes
         assertThat(changed.body().path("email").asString()).isEqualTo(portfolio.email("editor"));
         assertThat(changed.body().path("role").asString()).isEqualTo("USER_MANAGEMENT_EDIT");
         assertThat(roleOf(editorId)).isEqualTo("USER_MANAGEMENT_EDIT");
+        // The role they hold already: answered as a change, changing and logging nothing.
+        Answer unchanged = call(
+                HttpMethod.PUT,
+                owner,
+                path("/portfolio-users/" + editorId + "/role"),
+                "{\"role\":\"USER_MANAGEMENT_EDIT\"}");
+        assertThat(unchanged.status()).as(unchanged.text()).isEqualTo(200);
+        assertThat(unchanged.body().path("role").asString()).isEqualTo("USER_MANAGEMENT_EDIT");
 
         UUID stranger = UUID.randomUUID();
         assertProblem(
