@@ -215,6 +215,9 @@ class PortfolioAdministration {
 
     @Transactional
     void removeUser(Caller caller, UUID portfolioId, UUID userId) {
+        // The offer first, as accepting one locks it before the portfolio users: the removal also
+        // withdraws an offer to the removed user, and taking the two the other way round deadlocks.
+        lockPendingTransfer(portfolioId);
         Manager manager = manager(caller, portfolioId, List.of(userId));
         Caller current = manager.caller();
         PortfolioUserRepository.Row user = manager.target(userId);
@@ -758,12 +761,17 @@ class PortfolioAdministration {
      * between this check and the change.
      */
     private void currentOwner(Caller caller, UUID portfolioId) {
+        lockPendingTransfer(portfolioId);
+        users.lockAll(portfolioId, List.of(caller.userId()));
+        access.requireCurrentOwner(caller, portfolioId);
+    }
+
+    /** Locks the portfolio's pending Owner transfer, if it has one, until the transaction ends. */
+    private void lockPendingTransfer(UUID portfolioId) {
         jdbc.sql("SELECT 1 FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId FOR UPDATE")
                 .param("portfolioId", portfolioId)
                 .query(Integer.class)
                 .optional();
-        users.lockAll(portfolioId, List.of(caller.userId()));
-        access.requireCurrentOwner(caller, portfolioId);
     }
 
     private static RequestRefusedException noTransfer() {

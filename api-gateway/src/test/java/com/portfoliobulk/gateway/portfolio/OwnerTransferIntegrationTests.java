@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import java.util.UUID;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpMethod;
 
@@ -180,5 +182,46 @@ class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
                 .param(portfolio.id())
                 .query(Long.class)
                 .single();
+    }
+
+    /**
+     * The Owner removes the portfolio user they offered ownership to while that user accepts: the
+     * removal (held by a trigger after it locked the portfolio users) and the acceptance once took
+     * their locks in opposite orders, so PostgreSQL broke the deadlock by failing one of them (503).
+     * Now the removal goes through and the acceptance finds no offer.
+     */
+    @Test
+    void removingTheRecipientWhileTheyAcceptIsNoDeadlock() throws Exception {
+        UUID successorId = portfolio.user("successor");
+        storePortfolioUser(successorId, portfolio.email("successor"), "ADMIN");
+        String successor = tokenOf(successorId, portfolio.email("successor"));
+        assertThat(call(HttpMethod.POST, owner, path("/owner-transfer"), "{\"userId\":\"%s\"}".formatted(successorId))
+                        .status())
+                .isEqualTo(202);
+        jdbc.sql("""
+                        CREATE FUNCTION jobs.test_hold_removal() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN PERFORM pg_sleep(1); RETURN OLD; END $$
+                        """).update();
+        jdbc.sql("CREATE TRIGGER test_hold_removal BEFORE DELETE ON jobs.portfolio_users FOR EACH ROW"
+                        + " EXECUTE FUNCTION jobs.test_hold_removal()")
+                .update();
+        Answer removed;
+        Answer accepted;
+        try {
+            FutureTask<Answer> removal = new FutureTask<>(
+                    () -> call(HttpMethod.DELETE, owner, path("/portfolio-users/" + successorId), null));
+            Thread.startVirtualThread(removal);
+            Thread.sleep(300);
+            accepted = call(HttpMethod.POST, successor, path("/owner-transfer/accept"), null);
+            removed = removal.get(30, TimeUnit.SECONDS);
+        } finally {
+            jdbc.sql("DROP TRIGGER test_hold_removal ON jobs.portfolio_users").update();
+            jdbc.sql("DROP FUNCTION jobs.test_hold_removal()").update();
+        }
+
+        assertThat(removed.status()).as(removed.text()).isEqualTo(204);
+        assertProblem(accepted, 403);
+        assertThat(roleOf(ownerId)).isEqualTo("OWNER");
+        assertThat(count("jobs.owner_transfers")).isZero();
     }
 }
