@@ -1,5 +1,7 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.gateway.security.RejectedRequestProblems;
+import com.portfoliobulk.gateway.web.RejectedRequests;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -22,6 +24,7 @@ import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy;
 import org.springframework.security.web.header.writers.StaticHeadersWriter;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -38,6 +41,30 @@ import tools.jackson.databind.json.JsonMapper;
 class ScimSecurityConfiguration {
 
     private static final Pattern PORTFOLIO_PATH = Pattern.compile("^/scim/v2/portfolios/([^/]+)(/.*)?$");
+
+    /**
+     * What the security firewall refuses before any endpoint is chosen (for every filter chain): a
+     * SCIM error under the SCIM base path, the API's problem elsewhere ({@link RejectedRequestProblems}).
+     */
+    @Bean
+    RequestRejectedHandler problemForRejectedRequests(JsonMapper json) {
+        RejectedRequestProblems api = new RejectedRequestProblems(json);
+        return (request, response, exception) -> {
+            String path = request.getRequestURI();
+            if (path == null || !path.startsWith(ScimErrors.PATHS)) {
+                api.handle(request, response, exception);
+                return;
+            }
+            RejectedRequests refusal = RejectedRequests.of(exception);
+            if (refusal.status() == HttpStatus.METHOD_NOT_ALLOWED) {
+                response.setHeader(HttpHeaders.ALLOW, RejectedRequests.METHODS);
+            }
+            response.setStatus(refusal.status().value());
+            response.setContentType(ScimErrors.CONTENT_TYPE);
+            json.writeValue(
+                    response.getOutputStream(), ScimErrors.body(refusal.status(), "invalidValue", refusal.detail()));
+        };
+    }
 
     @Bean
     @Order(Ordered.HIGHEST_PRECEDENCE)

@@ -1,6 +1,5 @@
 package com.portfoliobulk.gateway.security;
 
-import com.portfoliobulk.gateway.scim.ScimErrors;
 import com.portfoliobulk.gateway.web.FieldProblem;
 import com.portfoliobulk.gateway.web.Problems;
 import com.portfoliobulk.gateway.web.RejectedRequests;
@@ -19,7 +18,6 @@ import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.access.AccessDeniedHandler;
-import org.springframework.security.web.firewall.RequestRejectedHandler;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -54,35 +52,19 @@ final class ProblemResponses {
                 request, response, HttpStatus.FORBIDDEN, Problems.FORBIDDEN, "Permission denied", detail(exception));
     }
 
-    /**
-     * The firewall's refusals, before any endpoint is chosen: a method the API does not take (405 with
-     * {@code Allow}), a path with a sequence it does not allow, a header or parameter with characters it
-     * does not allow (400). Each is a problem naming the part, or a SCIM error under the SCIM base path;
-     * Spring Security's default sent a bare 400 whose error page could not always be written.
-     */
-    RequestRejectedHandler requestRejectedHandler() {
-        return (request, response, exception) -> {
-            RejectedRequests refusal = RejectedRequests.of(exception);
-            if (refusal.status() == HttpStatus.METHOD_NOT_ALLOWED) {
-                response.setHeader(HttpHeaders.ALLOW, RejectedRequests.METHODS);
-            }
-            String path = request.getRequestURI();
-            if (path != null && path.startsWith(ScimErrors.PATHS)) {
-                response.setStatus(refusal.status().value());
-                response.setContentType(ScimErrors.CONTENT_TYPE);
-                json.writeValue(
-                        response.getOutputStream(),
-                        ScimErrors.body(refusal.status(), "invalidValue", refusal.detail()));
-                return;
-            }
-            ProblemDetail problem = Problems.of(
-                    refusal.status(),
-                    Problems.INVALID_REQUEST,
-                    refusal.status().getReasonPhrase(),
-                    refusal.detail(),
-                    List.of(new FieldProblem(refusal.part(), refusal.message())));
-            write(request, response, problem);
-        };
+    /** A firewall's refusal as a problem naming the part refused ({@link RejectedRequestProblems}). */
+    void rejected(HttpServletRequest request, HttpServletResponse response, RejectedRequests refusal)
+            throws IOException {
+        if (refusal.status() == HttpStatus.METHOD_NOT_ALLOWED) {
+            response.setHeader(HttpHeaders.ALLOW, RejectedRequests.METHODS);
+        }
+        ProblemDetail problem = Problems.of(
+                refusal.status(),
+                Problems.INVALID_REQUEST,
+                refusal.status().getReasonPhrase(),
+                refusal.detail(),
+                List.of(new FieldProblem(refusal.part(), refusal.message())));
+        write(request, response, problem);
     }
 
     private static String detail(AuthenticationException exception) {

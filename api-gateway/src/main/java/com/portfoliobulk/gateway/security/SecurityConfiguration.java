@@ -12,7 +12,6 @@ import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.server.resource.OAuth2ProtectedResourceMetadata;
 import org.springframework.security.oauth2.server.resource.OAuth2ProtectedResourceMetadataClaimNames;
 import org.springframework.security.web.SecurityFilterChain;
-import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.security.web.header.writers.DelegatingRequestMatcherHeaderWriter;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy;
 import org.springframework.security.web.header.writers.StaticHeadersWriter;
@@ -48,12 +47,6 @@ class SecurityConfiguration {
     @Bean
     SecurityObservationSettings noSpringSecurityObservations() {
         return SecurityObservationSettings.noObservations();
-    }
-
-    /** The firewall's refusals as problems naming the part refused (used by every filter chain). */
-    @Bean
-    RequestRejectedHandler problemForRejectedRequests(JsonMapper json) {
-        return new ProblemResponses(json).requestRejectedHandler();
     }
 
     @Bean

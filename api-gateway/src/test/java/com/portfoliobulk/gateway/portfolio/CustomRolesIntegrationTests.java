@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.HeldWrites;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -353,18 +355,8 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
      * meets {@code when} for one second.
      */
     private <T> T whileHeld(String table, String when, Callable<T> action) throws Exception {
-        jdbc.sql("""
-                        CREATE FUNCTION jobs.test_hold() RETURNS trigger LANGUAGE plpgsql AS $$
-                        BEGIN PERFORM pg_sleep(1); RETURN NEW; END $$
-                        """).update();
-        jdbc.sql("CREATE TRIGGER test_hold BEFORE INSERT OR UPDATE ON " + table + " FOR EACH ROW WHEN (" + when
-                        + ") EXECUTE FUNCTION jobs.test_hold()")
-                .update();
-        try {
+        try (HeldWrites held = HeldWrites.on(jdbc, table, "INSERT OR UPDATE", when, Duration.ofSeconds(1))) {
             return action.call();
-        } finally {
-            jdbc.sql("DROP TRIGGER test_hold ON " + table).update();
-            jdbc.sql("DROP FUNCTION jobs.test_hold()").update();
         }
     }
 }

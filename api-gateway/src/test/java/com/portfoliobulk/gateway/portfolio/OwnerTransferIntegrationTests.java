@@ -3,6 +3,8 @@ package com.portfoliobulk.gateway.portfolio;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.HeldWrites;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
@@ -198,25 +200,15 @@ class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
         assertThat(call(HttpMethod.POST, owner, path("/owner-transfer"), "{\"userId\":\"%s\"}".formatted(successorId))
                         .status())
                 .isEqualTo(202);
-        jdbc.sql("""
-                        CREATE FUNCTION jobs.test_hold_removal() RETURNS trigger LANGUAGE plpgsql AS $$
-                        BEGIN PERFORM pg_sleep(1); RETURN OLD; END $$
-                        """).update();
-        jdbc.sql("CREATE TRIGGER test_hold_removal BEFORE DELETE ON jobs.portfolio_users FOR EACH ROW"
-                        + " EXECUTE FUNCTION jobs.test_hold_removal()")
-                .update();
         Answer removed;
         Answer accepted;
-        try {
+        try (HeldWrites held = HeldWrites.on(jdbc, "jobs.portfolio_users", "DELETE", null, Duration.ofSeconds(1))) {
             FutureTask<Answer> removal = new FutureTask<>(
                     () -> call(HttpMethod.DELETE, owner, path("/portfolio-users/" + successorId), null));
             Thread.startVirtualThread(removal);
             Thread.sleep(300);
             accepted = call(HttpMethod.POST, successor, path("/owner-transfer/accept"), null);
             removed = removal.get(30, TimeUnit.SECONDS);
-        } finally {
-            jdbc.sql("DROP TRIGGER test_hold_removal ON jobs.portfolio_users").update();
-            jdbc.sql("DROP FUNCTION jobs.test_hold_removal()").update();
         }
 
         assertThat(removed.status()).as(removed.text()).isEqualTo(204);

@@ -3,6 +3,8 @@ package com.portfoliobulk.gateway.scim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.support.HeldWrites;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
@@ -30,30 +32,21 @@ class ScimConcurrentDeactivationIntegrationTests extends ScimIntegrationTest {
         assertThat(scim(HttpMethod.GET, path, null).status()).isEqualTo(200);
         // The PATCH's record of the deactivation (not the DELETE's, which also marks the user deleted)
         // waits a second, holding the user's row, while the DELETE reads the user as still active.
-        jdbc.sql("""
-                        CREATE FUNCTION jobs.test_hold_deactivation() RETURNS trigger LANGUAGE plpgsql AS $$
-                        BEGIN PERFORM pg_sleep(1); RETURN NEW; END $$
-                        """).update();
-        jdbc.sql("""
-                        CREATE TRIGGER test_hold_deactivation BEFORE UPDATE ON jobs.scim_users FOR EACH ROW
-                        WHEN (NEW.deactivations = 1 AND OLD.deactivations = 0 AND NEW.deleted_at IS NULL)
-                        EXECUTE FUNCTION jobs.test_hold_deactivation()
-                        """).update();
         Scim patched;
         Scim deleted;
-        try {
+        try (HeldWrites held = HeldWrites.on(
+                jdbc,
+                "jobs.scim_users",
+                "UPDATE",
+                "NEW.deactivations = 1 AND OLD.deactivations = 0 AND NEW.deleted_at IS NULL",
+                Duration.ofSeconds(1))) {
             FutureTask<Scim> patch = new FutureTask<>(() -> scim(HttpMethod.PATCH, path, DISABLE));
             Thread.startVirtualThread(patch);
             Thread.sleep(300);
             deleted = scim(HttpMethod.DELETE, path, null);
             patched = await(patch);
-        } finally {
-            jdbc.sql("DROP TRIGGER test_hold_deactivation ON jobs.scim_users").update();
-            jdbc.sql("DROP FUNCTION jobs.test_hold_deactivation()").update();
         }
 
-        // The PATCH deactivated the user; it reads them back after the DELETE hid them, so it may answer
-        // 404, as any request reaching a user deleted meanwhile does.
         assertThat(patched.status()).as(patched.text()).isIn(200, 404);
         assertThat(deleted.status()).as(deleted.text()).isEqualTo(204);
         assertScimError(scim(HttpMethod.GET, path, null), 404, null);

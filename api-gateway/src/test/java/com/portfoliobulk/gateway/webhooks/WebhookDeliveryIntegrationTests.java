@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.HeldWrites;
 import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Received;
 import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Reply;
 import java.time.Duration;
@@ -312,16 +313,9 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                         + "\"progressIntervalSeconds\":300}");
         assertThat(created.status()).as(created.text()).isEqualTo(201);
         UUID jobId = job(3);
-        jdbc.sql("""
-                        CREATE FUNCTION jobs.test_slow_progress() RETURNS trigger LANGUAGE plpgsql AS $$
-                        BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$
-                        """).update();
-        jdbc.sql("""
-                        CREATE TRIGGER test_slow_progress BEFORE INSERT OR UPDATE ON jobs.webhook_progress
-                        FOR EACH ROW EXECUTE FUNCTION jobs.test_slow_progress()
-                        """).update();
         ExecutorService gateways = Executors.newFixedThreadPool(8);
-        try {
+        try (HeldWrites held =
+                HeldWrites.on(jdbc, "jobs.webhook_progress", "INSERT OR UPDATE", null, Duration.ofMillis(300))) {
             worker.apply(worker.taskIds(jobId).get(0), "SUCCEEDED", null, "ANALYST");
             CyclicBarrier together = new CyclicBarrier(8);
             List<Future<Integer>> queued = new ArrayList<>();
@@ -336,8 +330,6 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
             }
         } finally {
             gateways.shutdownNow();
-            jdbc.sql("DROP TRIGGER test_slow_progress ON jobs.webhook_progress").update();
-            jdbc.sql("DROP FUNCTION jobs.test_slow_progress()").update();
         }
 
         assertThat(jdbc.sql("""
