@@ -290,9 +290,9 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
     @Test
     void aSubmissionOfACustomAccountRoleDeletedMeanwhileIsRefused() throws Exception {
         call(HttpMethod.POST, owner, path("/account-roles"), REGIONAL_LEAD);
-        Answer submitted = whileHeld("jobs.bulk_jobs", "NEW.portfolio_id = '" + portfolio.id() + "'", () -> {
+        Answer submitted = whileHeld("jobs.bulk_jobs", "NEW.portfolio_id = '" + portfolio.id() + "'", held -> {
             Future<Answer> submission = async(() -> invite("REGIONAL_LEAD"));
-            Thread.sleep(300);
+            held.awaitHeld();
             Answer deleted = call(HttpMethod.DELETE, owner, path("/account-roles/REGIONAL_LEAD"), null);
             assertThat(deleted.status()).as(deleted.text()).isEqualTo(204);
             return submission.get(30, TimeUnit.SECONDS);
@@ -318,10 +318,10 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
         UUID ivyId = portfolio.user("ivy");
         storePortfolioUser(ivyId, portfolio.email("ivy"), "USER_MANAGEMENT_VIEW");
 
-        Answer deleted = whileHeld("jobs.portfolio_users", "NEW.role = 'AUDITOR'", () -> {
+        Answer deleted = whileHeld("jobs.portfolio_users", "NEW.role = 'AUDITOR'", held -> {
             Future<Answer> change = async(() ->
                     call(HttpMethod.PUT, owner, path("/portfolio-users/" + ivyId + "/role"), "{\"role\":\"AUDITOR\"}"));
-            Thread.sleep(300);
+            held.awaitHeld();
             Answer deletion = call(HttpMethod.DELETE, admin, path("/portfolio-roles/AUDITOR"), null);
             Answer changed = change.get(30, TimeUnit.SECONDS);
             assertThat(changed.status()).as(changed.text()).isEqualTo(200);
@@ -354,9 +354,15 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
      * Runs {@code action} while a trigger holds each insert or update of {@code table} whose new row
      * meets {@code when} for one second.
      */
-    private <T> T whileHeld(String table, String when, Callable<T> action) throws Exception {
+    private <T> T whileHeld(String table, String when, HeldAction<T> action) throws Exception {
         try (HeldWrites held = HeldWrites.on(jdbc, table, "INSERT OR UPDATE", when, Duration.ofSeconds(1))) {
-            return action.call();
+            return action.run(held);
         }
+    }
+
+    /** What a test does while writes are held; it waits for the hold with {@link HeldWrites#awaitHeld}. */
+    private interface HeldAction<T> {
+
+        T run(HeldWrites held) throws Exception;
     }
 }

@@ -206,7 +206,7 @@ class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
             FutureTask<Answer> removal = new FutureTask<>(
                     () -> call(HttpMethod.DELETE, owner, path("/portfolio-users/" + successorId), null));
             Thread.startVirtualThread(removal);
-            Thread.sleep(300);
+            held.awaitHeld();
             accepted = call(HttpMethod.POST, successor, path("/owner-transfer/accept"), null);
             removed = removal.get(30, TimeUnit.SECONDS);
         }

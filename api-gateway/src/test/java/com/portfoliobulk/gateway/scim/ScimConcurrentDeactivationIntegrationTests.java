@@ -42,7 +42,7 @@ class ScimConcurrentDeactivationIntegrationTests extends ScimIntegrationTest {
                 Duration.ofSeconds(1))) {
             FutureTask<Scim> patch = new FutureTask<>(() -> scim(HttpMethod.PATCH, path, DISABLE));
             Thread.startVirtualThread(patch);
-            Thread.sleep(300);
+            held.awaitHeld();
             deleted = scim(HttpMethod.DELETE, path, null);
             patched = await(patch);
         }

@@ -1,5 +1,7 @@
 package com.portfoliobulk.gateway.support;
 
+import static org.awaitility.Awaitility.await;
+
 import java.time.Duration;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -11,7 +13,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  *
  * <pre>{@code
  * try (HeldWrites held = HeldWrites.on(jdbc, "jobs.portfolio_users", "UPDATE", "NEW.role = 'X'", ONE_SECOND)) {
- *     // start the request that writes, then the one that must wait for it or slip in before it
+ *     // start the request that writes, held.awaitHeld(), then the one that must meet it held
  * }
  * }</pre>
  */
@@ -52,6 +54,17 @@ public final class HeldWrites implements AutoCloseable {
             throw ex;
         }
         return new HeldWrites(jdbc, table);
+    }
+
+    /**
+     * Waits until a write is held here: a session of the database sleeps in the trigger. Start the
+     * writing request, call this, then send the request that must meet it held.
+     */
+    public void awaitHeld() {
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> jdbc.sql("SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event = 'PgSleep'")
+                        .query(Boolean.class)
+                        .single());
     }
 
     @Override
