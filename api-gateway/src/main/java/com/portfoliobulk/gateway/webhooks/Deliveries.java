@@ -217,7 +217,7 @@ class Deliveries {
                           AND s.id = d.subscription_id
                           AND d.status = 'PENDING' AND (d.leased_until IS NULL OR d.leased_until < now())
                         RETURNING d.id, d.subscription_id, d.event_type, d.job_id, d.payload, d.attempts, d.created_at,
-                                  d.give_up_at, s.url, s.secret_ciphertext
+                                  d.give_up_at, d.redeliveries, s.url, s.secret_ciphertext
                         """)
                 .param("lease", interval(lease))
                 .param("limit", limit)
@@ -235,6 +235,7 @@ class Deliveries {
                         row.getInt("attempts"),
                         instant(row, "created_at"),
                         instant(row, "give_up_at"),
+                        row.getInt("redeliveries"),
                         row.getString("url"),
                         row.getString("secret_ciphertext")))
                 .list();
@@ -253,10 +254,12 @@ class Deliveries {
 
     /**
      * Stores an attempt and the message's new state (succeeded, failed, or pending until
-     * {@code nextAttemptAt}), releasing the lease; only a message still pending changes.
+     * {@code nextAttemptAt}), releasing the lease; only a message still pending changes. A message
+     * redelivered since it was claimed ({@code claimed} is not its redelivery count any more) keeps the
+     * state the redelivery gave it: pending, due at once.
      */
     void recordAttempt(
-            UUID deliveryId,
+            Claimed claimed,
             Instant attemptedAt,
             AttemptResult result,
             AttemptView.Outcome outcome,
@@ -268,12 +271,16 @@ class Deliveries {
         };
         jdbc.sql("""
                         UPDATE jobs.webhook_deliveries
-                        SET status = :status, attempts = attempts + 1, leased_until = NULL, next_attempt_at = :next,
-                            last_response_code = :code, last_duration_ms = :duration, last_error = :error,
-                            delivered_at = CASE WHEN :status = 'SUCCEEDED' THEN now() ELSE delivered_at END
+                        SET status = CASE WHEN redeliveries = :redeliveries THEN :status ELSE status END,
+                            next_attempt_at = CASE WHEN redeliveries = :redeliveries THEN :next ELSE next_attempt_at END,
+                            delivered_at = CASE WHEN redeliveries = :redeliveries AND :status = 'SUCCEEDED'
+                                THEN now() ELSE delivered_at END,
+                            attempts = attempts + 1, leased_until = NULL,
+                            last_response_code = :code, last_duration_ms = :duration, last_error = :error
                         WHERE id = :id AND status = 'PENDING'
                         """)
-                .param("id", deliveryId)
+                .param("id", claimed.id())
+                .param("redeliveries", claimed.redeliveries())
                 .param("status", status.name())
                 .param("next", timestamp(nextAttemptAt))
                 .param("code", result.responseCode())
@@ -286,7 +293,7 @@ class Deliveries {
                              next_attempt_at)
                         VALUES (:id, :at, :outcome, :code, :duration, :error, :excerpt, :next)
                         """)
-                .param("id", deliveryId)
+                .param("id", claimed.id())
                 .param("at", timestamp(attemptedAt))
                 .param("outcome", outcome.name())
                 .param("code", result.responseCode())
@@ -395,7 +402,8 @@ class Deliveries {
     Optional<DeliveryView> redeliver(UUID subscriptionId, UUID deliveryId, Duration retryPeriod) {
         return jdbc.sql("""
                         UPDATE jobs.webhook_deliveries
-                        SET status = 'PENDING', next_attempt_at = now(), give_up_at = now() + cast(:retryPeriod AS interval)
+                        SET status = 'PENDING', next_attempt_at = now(), give_up_at = now() + cast(:retryPeriod AS interval),
+                            redeliveries = redeliveries + 1
                         WHERE id = :id AND subscription_id = :subscriptionId
                         RETURNING\s""" + DELIVERY_COLUMNS)
                 .param("id", deliveryId)
@@ -443,7 +451,10 @@ class Deliveries {
     /** A message to store. */
     record NewMessage(UUID id, UUID subscriptionId, UUID eventId, EventType type, UUID jobId, String payload) {}
 
-    /** A message claimed for sending, with its subscription's URL and encrypted secret. */
+    /**
+     * A message claimed for sending, with its subscription's URL and encrypted secret, and how many times
+     * it had been redelivered when it was claimed.
+     */
     record Claimed(
             UUID id,
             UUID subscriptionId,
@@ -453,6 +464,7 @@ class Deliveries {
             int attempts,
             Instant createdAt,
             Instant giveUpAt,
+            int redeliveries,
             String url,
             String secretCiphertext) {}
 

@@ -251,7 +251,7 @@ class WebhookDispatcher implements SmartLifecycle {
 
     private void record(Deliveries.Claimed message, Instant attemptedAt, AttemptResult result) {
         if (result.succeeded()) {
-            deliveries.recordAttempt(message.id(), attemptedAt, result, AttemptView.Outcome.SUCCEEDED, null);
+            deliveries.recordAttempt(message, attemptedAt, result, AttemptView.Outcome.SUCCEEDED, null);
             deliveries.clearFailing(message.subscriptionId());
             metrics.attempt("succeeded", result.duration());
             metrics.delivered(Duration.between(message.createdAt(), Instant.now()));
@@ -260,7 +260,7 @@ class WebhookDispatcher implements SmartLifecycle {
         int attempts = message.attempts() + 1;
         Optional<Instant> next = schedule.next(Instant.now(), attempts, result, message.giveUpAt());
         deliveries.recordAttempt(
-                message.id(),
+                message,
                 attemptedAt,
                 result,
                 next.isPresent() ? AttemptView.Outcome.WILL_RETRY : AttemptView.Outcome.FAILED,

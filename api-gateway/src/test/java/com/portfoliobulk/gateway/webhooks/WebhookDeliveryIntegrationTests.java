@@ -164,6 +164,35 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
         assertThat(received.get(1).body()).isEqualTo(received.get(0).body());
     }
 
+    /**
+     * A redelivery asked for while an attempt of the message is in flight is not undone by that attempt:
+     * its failure (here final, a 410) is in the history, and the message is sent again.
+     */
+    @Test
+    void aRedeliveryAskedForDuringAnAttemptIsNotUndoneByIt() {
+        receiver.holding("/busy").otherwise(new Reply(410, Map.of(), "gone"));
+        String subscriptionId =
+                subscribe("/busy", "job.completed").path("subscriptionId").asString();
+        finish(job(1), false);
+        await().atMost(PATIENCE).until(() -> receiver.received("/busy").size() == 1);
+        String deliveryId = deliveries(subscriptionId).get(0).path("deliveryId").asString();
+
+        Answer redelivered = api.post(
+                admin(portfolio.id()),
+                webhooksPath() + "/" + subscriptionId + "/deliveries/" + deliveryId + "/redeliver",
+                null,
+                null);
+        receiver.release("/busy");
+
+        assertThat(redelivered.status()).as(redelivered.text()).isEqualTo(202);
+        await().atMost(PATIENCE).until(() -> receiver.received("/busy").size() == 2);
+        JsonNode delivery = settledDelivery(subscriptionId);
+        assertThat(delivery.path("status").asString()).isEqualTo("FAILED");
+        assertThat(delivery.path("attempts").asInt()).isEqualTo(2);
+        assertThat(receiver.received("/busy").get(1).header("webhook-id"))
+                .isEqualTo(receiver.received("/busy").get(0).header("webhook-id"));
+    }
+
     @Test
     void eachSubscriptionGetsOnlyTheEventsItChose() {
         String cancelledOnly =
