@@ -7,14 +7,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -68,7 +65,7 @@ class WebhookDispatcher implements SmartLifecycle {
 
     private final Semaphore slots;
 
-    private final ConcurrentHashMap<UUID, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    private final InFlightCounts inFlight = new InFlightCounts();
 
     private volatile CountDownLatch stopping = new CountDownLatch(1);
 
@@ -203,15 +200,12 @@ class WebhookDispatcher implements SmartLifecycle {
             return 0;
         }
         // Counts only fall while this runs (senders end), so a subscription is never given more than its share.
-        Map<UUID, Integer> sending = inFlight.entrySet().stream()
-                .collect(Collectors.toMap(
-                        Map.Entry::getKey, entry -> entry.getValue().get()));
+        Map<UUID, Integer> sending = inFlight.snapshot();
         List<Deliveries.Claimed> claimed =
                 deliveries.claimDue(free, properties.maxConcurrentPerSubscription(), sending, properties.lease());
         for (Deliveries.Claimed message : claimed) {
             slots.acquireUninterruptibly();
-            inFlight.computeIfAbsent(message.subscriptionId(), id -> new AtomicInteger())
-                    .incrementAndGet();
+            inFlight.add(message.subscriptionId());
             senders.execute(() -> {
                 try {
                     deliver(message);
@@ -219,8 +213,7 @@ class WebhookDispatcher implements SmartLifecycle {
                     // The lease runs out and the message is tried again.
                     log.warn("Could not record the delivery attempt of message {}", message.id(), ex);
                 } finally {
-                    inFlight.computeIfPresent(
-                            message.subscriptionId(), (id, count) -> count.decrementAndGet() == 0 ? null : count);
+                    inFlight.remove(message.subscriptionId());
                     slots.release();
                 }
             });
