@@ -7,7 +7,9 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -97,6 +99,87 @@ class PortfolioAdministrationEndToEndIntegrationTests {
                         .list()
                         .getFirst())
                 .startsWith("Account linked to portfolio " + portfolio.id() + " by owner-");
+    }
+
+    /**
+     * The worker links (and unlinks) an account, then writing the administration log's entry fails
+     * (here a trigger refuses it): the client gets an error although the change is made. Its repeated
+     * request (200 linked already, 404 not linked) writes the missing entry, once.
+     */
+    @Test
+    void aLinkChangeWhoseLogEntryFailedIsLoggedWhenAskedAgain() {
+        UUID spare = UUID.randomUUID();
+        database.sql("INSERT INTO directory.accounts (id, portfolio_id, name) VALUES (?, NULL, ?)")
+                .params(spare, "Spare " + spare)
+                .update();
+
+        withAdminLogRefused(
+                "ACCOUNT_LINKED",
+                () -> assertThat(owner.call("POST", "/linked-accounts", Map.of("accountId", spare))
+                                .getStatusCode()
+                                .is5xxServerError())
+                        .isTrue());
+        assertThat(portfolioOf(spare)).isEqualTo(portfolio.id());
+        assertThat(adminLogOf(spare)).isEmpty();
+        for (int i = 0; i < 2; i++) {
+            assertThat(owner.call("POST", "/linked-accounts", Map.of("accountId", spare))
+                            .getStatusCode()
+                            .value())
+                    .isEqualTo(200);
+        }
+        assertThat(adminLogOf(spare)).containsExactly("ACCOUNT_LINKED");
+
+        withAdminLogRefused(
+                "ACCOUNT_UNLINKED",
+                () -> assertThat(owner.call("DELETE", "/linked-accounts/" + spare, null)
+                                .getStatusCode()
+                                .is5xxServerError())
+                        .isTrue());
+        assertThat(portfolioOf(spare)).isNull();
+        for (int i = 0; i < 2; i++) {
+            assertThat(owner.call("DELETE", "/linked-accounts/" + spare, null)
+                            .getStatusCode()
+                            .value())
+                    .isEqualTo(404);
+        }
+        assertThat(adminLogOf(spare)).containsExactly("ACCOUNT_UNLINKED", "ACCOUNT_LINKED");
+        assertThat(owner.call("DELETE", "/linked-accounts/" + UUID.randomUUID(), null)
+                        .getStatusCode()
+                        .value())
+                .isEqualTo(404);
+        assertThat(adminLogOf(spare)).hasSize(2);
+    }
+
+    /** Runs {@code action} while the administration log refuses entries of {@code refused}. */
+    private void withAdminLogRefused(String refused, Runnable action) {
+        String trigger = "refuse_" + refused.toLowerCase(Locale.ROOT);
+        database.sql("""
+                        CREATE FUNCTION jobs.%1$s() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN
+                            IF NEW.action = '%2$s' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+                            RETURN NEW;
+                        END $$;
+                        CREATE TRIGGER %1$s BEFORE INSERT ON jobs.portfolio_admin_log
+                            FOR EACH ROW EXECUTE FUNCTION jobs.%1$s();
+                        """.formatted(trigger, refused)).update();
+        try {
+            action.run();
+        } finally {
+            database.sql("DROP FUNCTION jobs.%s() CASCADE".formatted(trigger)).update();
+        }
+    }
+
+    /** The administration log's actions about the account, newest first, as its API lists them. */
+    private List<String> adminLogOf(UUID account) {
+        ResponseEntity<String> page = owner.call("GET", "/admin-log?limit=100", null);
+        assertThat(page.getStatusCode().value()).as(page.getBody()).isEqualTo(200);
+        List<String> actions = new ArrayList<>();
+        for (JsonNode entry : GatewayClient.json(page.getBody()).path("items")) {
+            if (entry.path("subject").asString().equals(account.toString())) {
+                actions.add(entry.path("action").asString());
+            }
+        }
+        return actions;
     }
 
     @Test

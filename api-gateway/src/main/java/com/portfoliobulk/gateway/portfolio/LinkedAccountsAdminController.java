@@ -82,7 +82,10 @@ class LinkedAccountsAdminController {
                 yield ResponseEntity.status(HttpStatus.CREATED)
                         .body(Map.of("accountId", body.accountId(), "portfolioId", portfolioId));
             }
-            case ALREADY_LINKED -> ResponseEntity.ok(Map.of("accountId", body.accountId(), "portfolioId", portfolioId));
+            case ALREADY_LINKED -> {
+                administration.logLinkIfMissing(portfolioId, owner, body.accountId(), true);
+                yield ResponseEntity.ok(Map.of("accountId", body.accountId(), "portfolioId", portfolioId));
+            }
             case IN_ANOTHER_PORTFOLIO ->
                 throw AdminProblems.conflict(
                         "Linked to another portfolio",
@@ -103,6 +106,7 @@ class LinkedAccountsAdminController {
     ResponseEntity<Void> unlink(@PathVariable UUID portfolioId, @PathVariable UUID accountId) {
         Caller owner = access.requireOwner(portfolioId);
         if (links.unlink(portfolioId, accountId, owner) != WorkerLinks.Outcome.UNLINKED) {
+            administration.logLinkIfMissing(portfolioId, owner, accountId, false);
             throw AdminProblems.notFound("Account " + accountId + " is not linked to this portfolio.");
         }
         administration.log(portfolioId, owner, "ACCOUNT_UNLINKED", accountId.toString(), "unlinked");

@@ -803,6 +803,36 @@ class PortfolioAdministration {
                 .update();
     }
 
+    /**
+     * Records a link change the log does not show yet: the account is (or is no longer) linked, but the
+     * log's latest word on it says otherwise. That happens when the bulk-worker made the change and
+     * writing its entry here failed; the client's repeated request (200 already linked, 404 not linked)
+     * then writes it. An account whose change is in the log already gets nothing.
+     */
+    void logLinkIfMissing(UUID portfolioId, Caller caller, UUID accountId, boolean linked) {
+        String action = linked ? "ACCOUNT_LINKED" : "ACCOUNT_UNLINKED";
+        jdbc.sql("""
+                        INSERT INTO jobs.portfolio_admin_log
+                            (id, portfolio_id, action, actor_user_id, actor_email, subject, detail)
+                        SELECT :id, :portfolioId, :action, :actor, :actorEmail, :subject, :detail
+                        WHERE coalesce((SELECT action FROM jobs.portfolio_admin_log
+                                        WHERE portfolio_id = :portfolioId AND subject = :subject
+                                          AND action IN ('ACCOUNT_LINKED', 'ACCOUNT_UNLINKED')
+                                        ORDER BY occurred_at DESC, id DESC LIMIT 1),
+                                       'ACCOUNT_UNLINKED') <> :action
+                        """)
+                .param("id", UUID.randomUUID())
+                .param("portfolioId", portfolioId)
+                .param("action", action)
+                .param("actor", caller.userId())
+                .param("actorEmail", caller.email())
+                .param("subject", accountId.toString())
+                .param(
+                        "detail",
+                        (linked ? "linked" : "unlinked") + " (recorded when asked again: this log had no entry of it)")
+                .update();
+    }
+
     @Transactional(readOnly = true)
     /** One page of the administration log, newest first. */
     Page<AdminLogEntry> adminLog(UUID portfolioId, PageRequest paging) {
