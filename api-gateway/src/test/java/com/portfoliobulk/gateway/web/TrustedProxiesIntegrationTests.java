@@ -17,7 +17,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The running gateway believes X-Forwarded-* headers only from the proxies {@code BULK_TRUSTED_PROXIES}
  * names (here 127.0.0.2): their scheme and host make the answer's absolute URLs and HSTS; the same
- * headers from any other address (127.0.0.1) change nothing.
+ * headers from any other address (127.0.0.1) change nothing. The web console's session cookie is
+ * {@code Secure} on HTTPS requests without {@code BULK_CONSOLE_SECURE_COOKIE} set.
  */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
@@ -46,14 +47,34 @@ class TrustedProxiesIntegrationTests {
         assertThat(answer.headers().firstValue("Strict-Transport-Security")).isEmpty();
     }
 
+    @Test
+    void theConsoleSessionCookieIsSecureOnHttpsRequests() throws Exception {
+        assertThat(sessionCookie(get("127.0.0.2", "/console/sign-in"))).contains("BULK_CONSOLE=", "; Secure");
+        assertThat(sessionCookie(get("127.0.0.1", "/console/sign-in")))
+                .contains("BULK_CONSOLE=")
+                .doesNotContain("Secure");
+    }
+
+    private static String sessionCookie(HttpResponse<String> answer) {
+        assertThat(answer.statusCode()).isEqualTo(200);
+        return answer.headers().allValues("Set-Cookie").stream()
+                .filter(cookie -> cookie.startsWith("BULK_CONSOLE="))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no session cookie in " + answer.headers()));
+    }
+
     /** The protected resource metadata, whose {@code resource} is the gateway's URL as the request shows it. */
     private HttpResponse<String> metadataFrom(String localAddress) throws Exception {
+        return get(localAddress, "/.well-known/oauth-protected-resource");
+    }
+
+    /** A GET from {@code localAddress} with a proxy's forwarded headers saying HTTPS. */
+    private HttpResponse<String> get(String localAddress, String path) throws Exception {
         try (HttpClient http = HttpClient.newBuilder()
                 .localAddress(InetAddress.getByName(localAddress))
                 .build()) {
             return http.send(
-                    HttpRequest.newBuilder(
-                                    URI.create("http://127.0.0.1:" + port + "/.well-known/oauth-protected-resource"))
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                             .header("X-Forwarded-For", "203.0.113.7")
                             .header("X-Forwarded-Proto", "https")
                             .header("X-Forwarded-Host", "portfolio-bulk.example.com")
