@@ -2,12 +2,14 @@ package com.portfoliobulk.gateway.console;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
 import java.io.IOException;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.client.authentication.OAuth2AuthenticationToken;
 import org.springframework.security.oauth2.client.web.OAuth2AuthorizedClientRepository;
@@ -50,13 +52,13 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
             HttpServletRequest request, HttpServletResponse response, Authentication authentication)
             throws IOException {
         if (!(authentication instanceof OAuth2AuthenticationToken login)) {
-            response.sendRedirect(request.getContextPath() + ConsoleSecurityConfiguration.SIGN_IN + "?failed");
+            refuse(request, response, "?failed");
             return;
         }
         OAuth2AuthorizedClient client =
                 clients.loadAuthorizedClient(login.getAuthorizedClientRegistrationId(), login, request);
         if (client == null) {
-            response.sendRedirect(request.getContextPath() + ConsoleSecurityConfiguration.SIGN_IN + "?failed");
+            refuse(request, response, "?failed");
             return;
         }
         try {
@@ -64,9 +66,24 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
             ConsoleSession.start(ConsoleUser.of(decoder.decode(token)), request, response, contexts, sessionTimeout);
         } catch (JwtException | AccessDeniedException ex) {
             log.warn("The identity provider's access token is not one the API accepts: {}", ex.getMessage());
-            response.sendRedirect(request.getContextPath() + ConsoleSecurityConfiguration.SIGN_IN + "?rejected");
+            refuse(request, response, "?rejected");
             return;
         }
         response.sendRedirect(request.getContextPath() + SignInReturn.path(request, response));
+    }
+
+    /**
+     * Ends the sign-in the login filter has already stored in the session (the provider's
+     * authentication, not a console user): the session goes, so the browser is signed out, not half
+     * signed in, and is sent to the sign-in page with {@code outcome}.
+     */
+    private static void refuse(HttpServletRequest request, HttpServletResponse response, String outcome)
+            throws IOException {
+        SecurityContextHolder.clearContext();
+        HttpSession session = request.getSession(false);
+        if (session != null) {
+            session.invalidate();
+        }
+        response.sendRedirect(request.getContextPath() + ConsoleSecurityConfiguration.SIGN_IN + outcome);
     }
 }

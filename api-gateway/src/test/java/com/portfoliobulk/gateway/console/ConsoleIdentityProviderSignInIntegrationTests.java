@@ -1,0 +1,191 @@
+package com.portfoliobulk.gateway.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.gateway.GatewayApplication;
+import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.FreePorts;
+import com.portfoliobulk.testsupport.TestTokens;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * A whole sign-in through an identity provider (a stand-in for its token and user info endpoints): the
+ * access token it issues is the one the console calls the API with, so a token the API accepts starts a
+ * session, and one it refuses leaves the browser signed out, not half signed in.
+ */
+@SpringBootTest(
+        webEnvironment = WebEnvironment.RANDOM_PORT,
+        properties = {
+            "spring.config.name=" + GatewayApplication.CONFIG_NAME,
+            "spring.security.oauth2.client.registration.corp.client-id=bulk-console",
+            "spring.security.oauth2.client.registration.corp.client-secret=console-secret",
+            "spring.security.oauth2.client.registration.corp.client-name=Corporate SSO",
+            "spring.security.oauth2.client.registration.corp.authorization-grant-type=authorization_code",
+            "spring.security.oauth2.client.registration.corp.redirect-uri={baseUrl}/login/oauth2/code/{registrationId}",
+            "spring.security.oauth2.client.registration.corp.scope=email,bulk-api",
+            "spring.security.oauth2.client.provider.corp.authorization-uri=https://idp.example/authorize",
+            "spring.security.oauth2.client.provider.corp.user-name-attribute=sub"
+        })
+class ConsoleIdentityProviderSignInIntegrationTests {
+
+    private static final Pattern STATE = Pattern.compile("[?&]state=([^&]+)");
+
+    private static final IdentityProvider PROVIDER = new IdentityProvider();
+
+    @LocalServerPort
+    private int port;
+
+    @Autowired
+    private JdbcClient jdbc;
+
+    private ConsoleBrowser browser;
+
+    @DynamicPropertySource
+    static void provider(DynamicPropertyRegistry properties) {
+        properties.add("spring.security.oauth2.client.provider.corp.token-uri", () -> PROVIDER.url("/token"));
+        properties.add("spring.security.oauth2.client.provider.corp.user-info-uri", () -> PROVIDER.url("/userinfo"));
+    }
+
+    @AfterAll
+    static void stopProvider() {
+        PROVIDER.stop();
+    }
+
+    @BeforeEach
+    void freshBrowser() {
+        browser = new ConsoleBrowser(port);
+    }
+
+    @Test
+    void anAccessTokenTheApiAcceptsStartsASession() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID userId = UUID.randomUUID();
+        PROVIDER.issue(userId, TestTokens.token(userId, "sso-" + userId + "@agency.test", portfolio.id(), "OWNER"));
+
+        HttpResponse<String> back = signInThroughTheProvider();
+
+        assertThat(back.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).doesNotContain("sign-in"));
+        HttpResponse<String> users = browser.get("/console/portfolios/" + portfolio.id() + "/users");
+        assertThat(users.statusCode()).as(users.body()).isEqualTo(200);
+        assertThat(users.body()).contains("sso-" + userId + "@agency.test");
+    }
+
+    /**
+     * The provider's access token is one the API refuses (not signed with its key): the sign-in page
+     * says so, and the browser is not signed in. Before, the refused sign-in stayed in the session and
+     * every console page answered 500 until it expired.
+     */
+    @Test
+    void anAccessTokenTheApiRefusesLeavesTheBrowserSignedOut() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID userId = UUID.randomUUID();
+        String valid = TestTokens.token(userId, "sso-" + userId + "@agency.test", portfolio.id(), "OWNER");
+        PROVIDER.issue(userId, valid.substring(0, valid.lastIndexOf('.') + 1) + "c2lnbmVkIGVsc2V3aGVyZQ");
+
+        HttpResponse<String> back = signInThroughTheProvider();
+
+        assertThat(back.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in?rejected"));
+        HttpResponse<String> users = browser.get("/console/portfolios/" + portfolio.id() + "/users");
+        assertThat(users.statusCode()).as(users.body()).isEqualTo(302);
+        assertThat(users.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in"));
+        HttpResponse<String> signIn = browser.get("/console/sign-in");
+        assertThat(signIn.statusCode()).isEqualTo(200);
+        assertThat(signIn.body()).contains("Sign in with Corporate SSO");
+    }
+
+    /** Starts the authorization code flow and comes back from the provider with a code; answers the gateway's redirect. */
+    private HttpResponse<String> signInThroughTheProvider() throws Exception {
+        HttpResponse<String> start = browser.get("/oauth2/authorization/corp");
+        assertThat(start.statusCode()).isEqualTo(302);
+        Matcher state = STATE.matcher(start.headers().firstValue("Location").orElseThrow());
+        assertThat(state.find()).isTrue();
+        HttpResponse<String> back = browser.get("/login/oauth2/code/corp?code=the-code&state=" + state.group(1));
+        assertThat(back.statusCode()).as(back.body()).isEqualTo(302);
+        return back;
+    }
+
+    /** The identity provider's token and user info endpoints, issuing the access token a test chose. */
+    private static final class IdentityProvider {
+
+        private final HttpServer server;
+
+        private volatile UUID subject;
+
+        private volatile String accessToken;
+
+        IdentityProvider() {
+            try {
+                server = HttpServer.create(new InetSocketAddress("127.0.0.1", FreePorts.take()), 0);
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+            server.createContext("/token", this::token);
+            server.createContext("/userinfo", this::userInfo);
+            server.start();
+        }
+
+        void issue(UUID subject, String accessToken) {
+            this.subject = subject;
+            this.accessToken = accessToken;
+        }
+
+        String url(String path) {
+            return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+        }
+
+        private void token(HttpExchange exchange) throws IOException {
+            String form = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            boolean codeGrant = URLDecoder.decode(form, StandardCharsets.UTF_8).contains("code=the-code");
+            answer(
+                    exchange,
+                    codeGrant ? 200 : 400,
+                    codeGrant
+                            ? "{\"access_token\":\"" + accessToken
+                                    + "\",\"token_type\":\"Bearer\",\"expires_in\":300,\"scope\":\"email bulk-api\"}"
+                            : "{\"error\":\"invalid_grant\"}");
+        }
+
+        private void userInfo(HttpExchange exchange) throws IOException {
+            answer(exchange, 200, "{\"sub\":\"" + subject + "\"}");
+        }
+
+        private static void answer(HttpExchange exchange, int status, String json) throws IOException {
+            try (exchange) {
+                byte[] body = json.getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(status, body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            }
+        }
+
+        void stop() {
+            server.stop(0);
+        }
+    }
+}
