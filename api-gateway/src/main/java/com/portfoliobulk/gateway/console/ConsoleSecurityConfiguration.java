@@ -62,8 +62,9 @@ class ConsoleSecurityConfiguration {
                 .requestCache(cache -> cache.requestCache(SignInReturn.CACHE))
                 .securityContext(context -> context.securityContextRepository(consoleSecurityContextRepository))
                 .sessionManagement(session -> session.sessionFixation(fixation -> fixation.changeSessionId()))
-                .exceptionHandling(exceptions ->
-                        exceptions.authenticationEntryPoint(new LoginUrlAuthenticationEntryPoint(SIGN_IN)))
+                .exceptionHandling(exceptions -> exceptions
+                        .authenticationEntryPoint(new LoginUrlAuthenticationEntryPoint(SIGN_IN))
+                        .accessDeniedHandler(new ConsoleAccessDenied()))
                 .logout(logout -> logout.logoutUrl("/console/sign-out")
                         .logoutSuccessUrl(SIGN_IN + "?signedOut")
                         .deleteCookies(ConsoleSession.COOKIE))

@@ -13,6 +13,7 @@ import java.util.UUID;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.security.oauth2.server.resource.autoconfigure.OAuth2ResourceServerProperties;
 import org.springframework.core.env.Environment;
+import org.springframework.http.HttpStatus;
 import org.springframework.security.oauth2.client.registration.ClientRegistration;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
@@ -22,7 +23,9 @@ import org.springframework.ui.Model;
 import org.springframework.util.StringUtils;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseStatus;
 
 /**
  * The sign-in page: a link per configured identity provider ({@code oauth2Login}) and, when
@@ -68,6 +71,18 @@ class SignInController {
         this.contexts = consoleSecurityContextRepository;
         this.environment = environment;
         this.resourceServer = resourceServer;
+    }
+
+    /** A form the console refused for its CSRF token while signed in (see {@link ConsoleAccessDenied}). */
+    @RequestMapping(ConsoleAccessDenied.PAGE)
+    @ResponseStatus(HttpStatus.FORBIDDEN)
+    String outOfDate(Model model) {
+        model.addAttribute("title", "This page is out of date");
+        model.addAttribute(
+                "detail",
+                "The form was sent from a page of an earlier sign-in, so nothing was changed. Open the page again"
+                        + " from the console and send it from there.");
+        return "console/error";
     }
 
     /**

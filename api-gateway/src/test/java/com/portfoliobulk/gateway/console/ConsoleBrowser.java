@@ -11,6 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -29,8 +30,10 @@ final class ConsoleBrowser {
 
     private final int port;
 
+    private final CookieManager cookies = new CookieManager();
+
     private final HttpClient http = HttpClient.newBuilder()
-            .cookieHandler(new CookieManager())
+            .cookieHandler(cookies)
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
 
@@ -56,6 +59,15 @@ final class ConsoleBrowser {
                         portfolio.id().toString(),
                         "_csrf",
                         unescape(token.group(1))));
+    }
+
+    /** The id of the browser's console session, as stored (the cookie carries it Base64-encoded). */
+    String sessionId() {
+        return cookies.getCookieStore().getCookies().stream()
+                .filter(cookie -> cookie.getName().equals("BULK_CONSOLE"))
+                .map(cookie -> new String(Base64.getDecoder().decode(cookie.getValue()), StandardCharsets.UTF_8))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no console session cookie"));
     }
 
     /** The CSRF token of the session, as a console page carries it. */

@@ -109,8 +109,68 @@ class ConsoleSecurityIntegrationTests {
 
         HttpResponse<String> forged = post("/console/sign-in", Map.of("email", "admin@demo.example"));
 
+        assertThat(forged.statusCode()).isEqualTo(302);
+        assertThat(forged.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in?expired"));
+        assertThat(forged.headers().allValues("Set-Cookie")).noneMatch(cookie -> cookie.contains("BULK_CONSOLE="));
+        HttpResponse<String> console = get("/console");
+        assertThat(console.statusCode()).isEqualTo(302);
+        assertThat(console.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in"));
+    }
+
+    /**
+     * A form sent after its session ended (the sign-in page left open past 30 minutes, a sign-out after
+     * the 8 h idle timeout) carries a CSRF token of no session: the browser goes to the sign-in page
+     * saying why, not to the API's JSON refusal.
+     */
+    @Test
+    void aFormOfASessionThatEndedLeadsToTheSignInPage() throws Exception {
+        String token = csrf();
+        endSession();
+
+        HttpResponse<String> late = post("/console/sign-in", Map.of("email", "admin@demo.example", "_csrf", token));
+
+        assertThat(late.statusCode()).as(late.body()).isEqualTo(302);
+        assertThat(late.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in?expired"));
+        assertThat(get("/console/sign-in?expired").body()).contains("Your sign-in has expired");
+
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio());
+        String signedIn = csrf();
+        endSession();
+        HttpResponse<String> signOut = post("/console/sign-out", Map.of("_csrf", signedIn));
+        assertThat(signOut.statusCode()).as(signOut.body()).isEqualTo(302);
+        assertThat(signOut.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in?signedOut"));
+    }
+
+    /** A signed-in administrator's form with a token not of their session is refused on a console page. */
+    @Test
+    void aFormWithAnotherSessionsTokenIsRefusedOnAConsolePage() throws Exception {
+        DirectorySeed.Portfolio portfolio = portfolio();
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+
+        HttpResponse<String> forged = post("/console/sign-out", Map.of("_csrf", "not-this-sessions-token"));
+
         assertThat(forged.statusCode()).isEqualTo(403);
-        assertThat(get("/console").statusCode()).isEqualTo(302);
+        assertThat(forged.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+        assertThat(forged.body()).contains("This page is out of date", "Back to the console");
+        assertThat(get("/console/portfolios/" + portfolio.id() + "/users").statusCode())
+                .as("still signed in")
+                .isEqualTo(200);
+    }
+
+    private void endSession() {
+        assertThat(jdbc.sql("DELETE FROM jobs.console_sessions WHERE session_id = ?")
+                        .param(browser.sessionId())
+                        .update())
+                .isOne();
+    }
+
+    private DirectorySeed.Portfolio portfolio() {
+        return new DirectorySeed(jdbc).portfolio();
     }
 
     @Test

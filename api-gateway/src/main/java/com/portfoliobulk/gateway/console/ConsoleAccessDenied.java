@@ -1,0 +1,53 @@
+package com.portfoliobulk.gateway.console;
+
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.springframework.security.access.AccessDeniedException;
+import org.springframework.security.authentication.AnonymousAuthenticationToken;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.web.access.AccessDeniedHandler;
+import org.springframework.security.web.access.AccessDeniedHandlerImpl;
+import org.springframework.security.web.csrf.CsrfException;
+
+/**
+ * What the console's filter chain refuses (a form's CSRF token that is missing or not the session's)
+ * is answered as console pages, not as the API's JSON problem. Without a signed-in session (the
+ * sign-in page left open past its 30 minutes, a page left past the 8 h idle timeout, a forged form)
+ * the browser goes to the sign-in page, which says the sign-in has expired (a sign-out: "You are
+ * signed out"); a signed-in administrator's refused form is a 403 on the console's page
+ * {@value #PAGE}, which says to open the page again. Either way nothing is changed.
+ */
+final class ConsoleAccessDenied implements AccessDeniedHandler {
+
+    static final String PAGE = "/console/out-of-date";
+
+    private static final String SIGN_OUT = "/console/sign-out";
+
+    private final AccessDeniedHandlerImpl refusal = new AccessDeniedHandlerImpl();
+
+    ConsoleAccessDenied() {
+        refusal.setErrorPage(PAGE);
+    }
+
+    @Override
+    public void handle(HttpServletRequest request, HttpServletResponse response, AccessDeniedException denied)
+            throws IOException, ServletException {
+        if (denied instanceof CsrfException && !signedIn()) {
+            String outcome =
+                    request.getRequestURI().equals(request.getContextPath() + SIGN_OUT) ? "?signedOut" : "?expired";
+            response.sendRedirect(request.getContextPath() + ConsoleSecurityConfiguration.SIGN_IN + outcome);
+            return;
+        }
+        refusal.handle(request, response, denied);
+    }
+
+    private static boolean signedIn() {
+        Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
+        return authentication != null
+                && authentication.isAuthenticated()
+                && !(authentication instanceof AnonymousAuthenticationToken);
+    }
+}
