@@ -13,7 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.mail.MailException;
@@ -46,6 +48,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 class InvitationMailSender {
 
     private static final Logger log = LoggerFactory.getLogger(InvitationMailSender.class);
+
+    /** The commands of a message's data: {@code DATA} itself, and {@code .} that ends it. */
+    private static final Set<String> DATA_COMMANDS = Set.of("DATA", ".");
 
     /** Messages one poll sends at most before it yields to the next poll. */
     private static final int MAX_PER_POLL = 200;
@@ -154,7 +159,15 @@ class InvitationMailSender {
         try {
             mailSender.send(message(mail, rendered));
         } catch (MailException | MessagingException ex) {
-            return failed(mail, rendered.language(), ex);
+            if (!acceptedBeforeFailing(ex)) {
+                return failed(mail, rendered.language(), ex);
+            }
+            log.info(
+                    "Invitation e-mail {} to {} was accepted by the SMTP server; ending the connection after it"
+                            + " failed: {}",
+                    mail.id(),
+                    mail.email(),
+                    describe(ex));
         }
         store.markSent(mail.id());
         metrics.sent(rendered.language());
@@ -216,7 +229,22 @@ class InvitationMailSender {
         return Attempt.DONE;
     }
 
-    /** A refused recipient or an unusable address: trying again cannot help. */
+    /**
+     * The SMTP server accepted the message (250 to its data), and only ending the connection failed
+     * ({@code QUIT} unanswered or the connection reset): Spring's sender then throws a
+     * {@link MailSendException} that names no failed message. Sending it again would deliver a copy.
+     */
+    static boolean acceptedBeforeFailing(Exception failure) {
+        return failure instanceof MailSendException send
+                && send.getFailedMessages().isEmpty()
+                && send.getCause() != null;
+    }
+
+    /**
+     * A refused recipient, an unusable address, or a permanent refusal (5xx) of the message's data:
+     * trying again cannot help. A 5xx to the sender ({@code MAIL FROM}) or to signing in is not one of
+     * them: that is the configuration, wrong for every message until it is fixed, and retried.
+     */
     static boolean isPermanent(Exception failure) {
         if (failure instanceof AddressException
                 || failure instanceof MailParseException
@@ -242,6 +270,12 @@ class InvitationMailSender {
                 return true;
             }
             if (cause instanceof AddressException) {
+                return true;
+            }
+            if (cause instanceof SMTPSendFailedException refused
+                    && DATA_COMMANDS.contains(refused.getCommand())
+                    && refused.getReturnCode() >= 500
+                    && refused.getReturnCode() < 600) {
                 return true;
             }
             if (cause.getCause() == cause) {

@@ -1,18 +1,24 @@
 package com.portfoliobulk.worker.mail;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchException;
 
+import com.portfoliobulk.worker.fixtures.ScriptedSmtp;
 import jakarta.mail.Address;
 import jakarta.mail.MessagingException;
 import jakarta.mail.SendFailedException;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.springframework.mail.MailAuthenticationException;
 import org.springframework.mail.MailSendException;
+import org.springframework.mail.javamail.JavaMailSenderImpl;
+import org.springframework.mail.javamail.MimeMessageHelper;
 
 /** Which sending failures end an e-mail at once, and the back-off of the others. */
 class InvitationMailFailureKindsTests {
@@ -44,6 +50,59 @@ class InvitationMailFailureKindsTests {
                 .isFalse();
         assertThat(InvitationMailSender.isPermanent(new MailAuthenticationException("535 authentication failed")))
                 .isFalse();
+    }
+
+    /**
+     * The server accepted the message (250 to its data) and then left QUIT unanswered: the message is
+     * sent, and sending it again would deliver a copy.
+     */
+    @Test
+    void aMessageTheServerAcceptedIsSentThoughEndingTheConnectionFailed() throws Exception {
+        try (ScriptedSmtp smtp = new ScriptedSmtp("250 2.0.0 queued as 1", false)) {
+            Exception failure = sendThrough(smtp);
+
+            assertThat(smtp.messages()).hasSize(1);
+            assertThat(failure).isInstanceOf(MailSendException.class);
+            assertThat(InvitationMailSender.acceptedBeforeFailing(failure)).isTrue();
+        }
+    }
+
+    /** A 5xx to the message's data (a recipient refused late, a policy) is final; a 4xx is retried. */
+    @Test
+    void aPermanentRefusalOfTheMessageIsPermanentATemporaryOneIsNot() throws Exception {
+        try (ScriptedSmtp smtp = new ScriptedSmtp("550 5.1.1 <nobody@brand.example>: no such user", true)) {
+            Exception failure = sendThrough(smtp);
+
+            assertThat(smtp.messages()).hasSize(1);
+            assertThat(InvitationMailSender.acceptedBeforeFailing(failure)).isFalse();
+            assertThat(InvitationMailSender.isPermanent(failure)).isTrue();
+        }
+        try (ScriptedSmtp smtp = new ScriptedSmtp("451 4.3.0 try again later", true)) {
+            Exception failure = sendThrough(smtp);
+
+            assertThat(InvitationMailSender.acceptedBeforeFailing(failure)).isFalse();
+            assertThat(InvitationMailSender.isPermanent(failure)).isFalse();
+        }
+    }
+
+    /** Sends one message with Spring's JavaMail sender, as the worker does; answers what it threw. */
+    private static Exception sendThrough(ScriptedSmtp smtp) throws Exception {
+        JavaMailSenderImpl sender = new JavaMailSenderImpl();
+        sender.setHost("127.0.0.1");
+        sender.setPort(smtp.port());
+        Properties timeouts = new Properties();
+        timeouts.setProperty("mail.smtp.connectiontimeout", "2000");
+        timeouts.setProperty("mail.smtp.timeout", "1000");
+        sender.setJavaMailProperties(timeouts);
+        MimeMessage message = sender.createMimeMessage();
+        MimeMessageHelper helper = new MimeMessageHelper(message, false, "UTF-8");
+        helper.setFrom("invitations@portfolio.example");
+        helper.setTo("nobody@brand.example");
+        helper.setSubject("You are invited");
+        helper.setText("Accept the invitation.");
+        Exception failure = catchException(() -> sender.send(message));
+        assertThat(failure).as("the send failed").isNotNull();
+        return failure;
     }
 
     @Test
