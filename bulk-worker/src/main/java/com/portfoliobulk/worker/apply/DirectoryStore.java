@@ -103,14 +103,22 @@ class DirectoryStore {
         this.jdbcTemplate = jdbcTemplate;
     }
 
-    /** The portfolio each of the accounts is linked to; unlinked and unknown accounts are left out. */
+    /**
+     * The portfolio each of the accounts is linked to; unlinked and unknown accounts are left out. The
+     * linked accounts stay so until the transaction ends ({@code FOR KEY SHARE}, in id order: the lock
+     * an invitation's membership insert takes on its account anyway), because unlinking locks the
+     * account {@code FOR UPDATE} first: an unlink waits for the batches that saw the account linked,
+     * and a batch that starts while an unlink runs sees its outcome. So no task of a portfolio is
+     * applied to an account after its unlink was answered.
+     */
     Map<UUID, UUID> linkedPortfolios(Collection<UUID> accountIds) {
         Map<UUID, UUID> portfolios = new HashMap<>();
-        jdbc.sql("SELECT id, portfolio_id FROM directory.accounts WHERE id = ANY(:ids) AND portfolio_id IS NOT NULL")
-                .param("ids", PostgresArrays.uuids(accountIds))
-                .query(rs -> {
-                    portfolios.put(rs.getObject("id", UUID.class), rs.getObject("portfolio_id", UUID.class));
-                });
+        jdbc.sql("""
+                        SELECT id, portfolio_id FROM directory.accounts
+                        WHERE id = ANY(:ids) AND portfolio_id IS NOT NULL ORDER BY id FOR KEY SHARE
+                        """).param("ids", PostgresArrays.uuids(accountIds)).query(rs -> {
+            portfolios.put(rs.getObject("id", UUID.class), rs.getObject("portfolio_id", UUID.class));
+        });
         return portfolios;
     }
 

@@ -95,8 +95,18 @@ class AccountLinks {
         return Result.LINKED;
     }
 
+    /**
+     * Unlinks the account. Its row is locked {@code FOR UPDATE} first, which waits for the task batches
+     * that read it linked (they hold it {@code FOR KEY SHARE}, which the update itself would not wait
+     * for) and makes those that start now wait for this one's outcome.
+     */
     @Transactional
     Result unlink(UUID portfolioId, UUID accountId, Actor actor) {
+        jdbc.sql("SELECT 1 FROM directory.accounts WHERE id = :id AND portfolio_id = :portfolioId FOR UPDATE")
+                .param("portfolioId", portfolioId)
+                .param("id", accountId)
+                .query(Integer.class)
+                .list();
         int unlinked = jdbc.sql("""
                         UPDATE directory.accounts SET portfolio_id = NULL
                         WHERE id = :id AND portfolio_id = :portfolioId

@@ -6,10 +6,18 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.ActivityAction;
+import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.testsupport.DirectorySeed.OwnedAccount;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
+import com.portfoliobulk.worker.fixtures.JobFixture;
+import com.portfoliobulk.worker.fixtures.JobFixture.StoredTask;
+import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
+import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -89,6 +97,57 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
         assertThat(directory.membership(portfolio.ownedAccount(0).id(), member)).isPresent();
         await().atMost(PATIENCE)
                 .untilAsserted(() -> assertThat(linkChangesOf(accounts)).hasSize(1203));
+    }
+
+    /**
+     * A batch read the account linked and is still applying its invitation (a trigger holds its write)
+     * when the Owner unlinks the account: the unlink is answered only after that batch committed, so no
+     * task of the portfolio is applied to the account after its unlink was answered.
+     */
+    @Test
+    void anUnlinkIsAnsweredOnlyAfterTheBatchThatSawTheAccountLinked() throws Exception {
+        Portfolio portfolio = directory.portfolio(1);
+        OwnedAccount account = portfolio.ownedAccount(0);
+        String email = "held-" + UUID.randomUUID() + "@brand.example";
+        String suffix = UUID.randomUUID().toString().replace("-", "");
+        jdbc.sql("""
+                        CREATE FUNCTION directory.hold_%1$s() RETURNS trigger AS $$
+                        BEGIN
+                          IF NEW.email = '%2$s' THEN PERFORM pg_sleep(2); END IF;
+                          RETURN NEW;
+                        END $$ LANGUAGE plpgsql
+                        """.formatted(suffix, email)).update();
+        jdbc.sql("CREATE TRIGGER hold_" + suffix + " BEFORE INSERT ON directory.users FOR EACH ROW"
+                        + " EXECUTE FUNCTION directory.hold_" + suffix + "()")
+                .update();
+        try {
+            SubmittedJob job = jobs.submit(
+                    portfolio.id(),
+                    JobType.INVITE_USERS,
+                    JobFixture.administrator(),
+                    List.of(TaskSpec.invite(
+                            account.id(),
+                            null,
+                            email,
+                            AccountRole.ANALYST,
+                            Instant.now().plus(Duration.ofDays(7)))));
+            publish(job);
+            await().atMost(PATIENCE)
+                    .until(() -> jdbc.sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'")
+                                    .query(Long.class)
+                                    .single()
+                            > 0);
+
+            assertThat(post(portfolio.id(), "/accounts/" + account.id() + "/unlink"))
+                    .isEqualTo(200);
+
+            assertThat(jobs.tasks(job.id()))
+                    .as("the invitation's task when the unlink was answered")
+                    .extracting(StoredTask::status)
+                    .containsExactly(TaskStatus.SUCCEEDED);
+        } finally {
+            jdbc.sql("DROP FUNCTION directory.hold_" + suffix + "() CASCADE").update();
+        }
     }
 
     private int post(UUID portfolioId, String path) {
