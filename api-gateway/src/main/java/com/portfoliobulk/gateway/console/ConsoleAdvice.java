@@ -16,7 +16,7 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
 /**
  * The console's error pages: an API problem is shown as the API worded it; an expired or revoked
  * sign-in (the API answers 401) ends the session and asks to sign in again (back on the invitation
- * page, when it was one); a link whose id is not one is not valid (400), on the console's page, not
+ * page, when it was one; the whole page, when htmx made the request, see {@link HtmxRedirects}); a link whose id is not one is not valid (400), on the console's page, not
  * as the API's problem.
  */
 @ControllerAdvice(basePackageClasses = ConsoleAdvice.class)
@@ -37,8 +37,14 @@ class ConsoleAdvice {
             if (request.getSession(false) != null) {
                 request.getSession(false).invalidate();
             }
+            if (HtmxRedirects.fromHtmx(request)) {
+                HtmxRedirects.redirectPage(request, response, HtmxRedirects.EXPIRED);
+                model.addAttribute("title", "Your sign-in has expired");
+                model.addAttribute("detail", "Please sign in again.");
+                return "console/error";
+            }
             SignInReturn.remember(request, response);
-            return "redirect:" + ConsoleSecurityConfiguration.SIGN_IN + "?expired";
+            return "redirect:" + HtmxRedirects.EXPIRED;
         }
         response.setStatus(problem.status());
         model.addAttribute("title", problem.title());

@@ -9,7 +9,6 @@ import org.springframework.security.oauth2.client.registration.ClientRegistratio
 import org.springframework.security.oauth2.client.web.HttpSessionOAuth2AuthorizedClientRepository;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.web.SecurityFilterChain;
-import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
 import org.springframework.security.web.authentication.SimpleUrlAuthenticationFailureHandler;
 import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
 import org.springframework.security.web.context.SecurityContextRepository;
@@ -63,7 +62,7 @@ class ConsoleSecurityConfiguration {
                 .securityContext(context -> context.securityContextRepository(consoleSecurityContextRepository))
                 .sessionManagement(session -> session.sessionFixation(fixation -> fixation.changeSessionId()))
                 .exceptionHandling(exceptions -> exceptions
-                        .authenticationEntryPoint(new LoginUrlAuthenticationEntryPoint(SIGN_IN))
+                        .authenticationEntryPoint(new HtmxRedirects())
                         .accessDeniedHandler(new ConsoleAccessDenied()))
                 .logout(logout -> logout.logoutUrl("/console/sign-out")
                         .logoutSuccessUrl(SIGN_IN + "?signedOut")

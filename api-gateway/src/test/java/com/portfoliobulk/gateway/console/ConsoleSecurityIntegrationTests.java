@@ -76,6 +76,30 @@ class ConsoleSecurityIntegrationTests {
                 .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in"));
     }
 
+    /**
+     * The Users search and the job's progress panel are htmx requests: once the session has ended, they
+     * send the whole page to the sign-in page (HX-Redirect), instead of a redirect htmx would follow and
+     * swap the sign-in page into the results or the panel.
+     */
+    @Test
+    void anHtmxRequestOfAnEndedSessionSendsTheWholePageToSignIn() throws Exception {
+        DirectorySeed.Portfolio portfolio = portfolio();
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        endSession();
+
+        for (String path : List.of(
+                "/console/portfolios/" + portfolio.id() + "/users?q=ann",
+                "/console/portfolios/" + portfolio.id() + "/jobs/" + UUID.randomUUID() + "/progress")) {
+            HttpResponse<String> fragment = browser.get(path, "HX-Request", "true", "HX-Target", "results");
+
+            assertThat(fragment.statusCode()).as(path).isEqualTo(401);
+            assertThat(fragment.headers().firstValue("HX-Redirect")).as(path).hasValue("/console/sign-in?expired");
+        }
+        assertThat(get("/console/portfolios/" + portfolio.id() + "/users").statusCode())
+                .as("a page, not htmx")
+                .isEqualTo(302);
+    }
+
     @Test
     void aDemoSignInWithoutAChosenPortfolioNamesAtMostFiftySoItsTokenFitsInAHeader() throws Exception {
         DirectorySeed seed = new DirectorySeed(jdbc);
