@@ -50,6 +50,18 @@ public class JobPlanning {
         }
     }
 
+    /**
+     * Refuses a plan that storing found over the cap: {@code stored} is how many tasks were stored with
+     * at most one over the cap, not the plan's size.
+     *
+     * @throws com.portfoliobulk.gateway.web.RequestRefusedException TOO_LARGE naming the cap
+     */
+    void checkStoredTaskCap(long stored) {
+        if (stored > properties.maxTasksPerJob()) {
+            throw JobProblems.moreTasksThan(properties.maxTasksPerJob());
+        }
+    }
+
     /** A request's plan: its targets resolved, ready to stream or to store. */
     public static final class Plan {
 

@@ -42,6 +42,18 @@ final class JobProblems {
                 null);
     }
 
+    /**
+     * A plan found to exceed the cap while it was stored (an offboarding, whose size is known only
+     * then): storing stopped one task over the cap, so its exact size is not known.
+     */
+    static RequestRefusedException moreTasksThan(int max) {
+        return new RequestRefusedException(
+                Reason.TOO_LARGE,
+                "Too many tasks",
+                "The request resolves to more than " + max + " tasks, the most a job may have. Split it into"
+                        + " several jobs; its preview (POST bulk-jobs/preview) counts its tasks.");
+    }
+
     static RequestRefusedException tooManyTasks(long tasks, int max) {
         return new RequestRefusedException(
                 Reason.TOO_LARGE,

@@ -196,7 +196,7 @@ public class JobSubmission {
             // At most one task over the cap: storing the plan is counting it, and an oversized plan
             // costs one bounded insert that is rolled back.
             long inserted = resolution.insertTasks(jobId, targets, properties.maxTasksPerJob() + 1L);
-            planning.checkTaskCap(inserted);
+            planning.checkStoredTaskCap(inserted);
             if (inserted == 0) {
                 throw nothingToDo();
             }
