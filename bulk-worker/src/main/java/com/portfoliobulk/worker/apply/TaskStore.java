@@ -76,7 +76,7 @@ class TaskStore {
                    failed = failed + :failed,
                    cancelled = cancelled + :cancelled,
                    version = version + 1,
-                   started_at = coalesce(started_at, clock_timestamp()),
+                   started_at = least(started_at, now()),
                    status = CASE
                        WHEN status = 'CANCELLED' THEN status
                        WHEN pending - :done > 0 THEN 'IN_PROGRESS'
@@ -178,9 +178,11 @@ class TaskStore {
 
     /**
      * Moves a job's counters by what a transaction finished; starts the job, and ends it when nothing is
-     * pending any more (a cancelled job stays cancelled). Its times are taken under the job's row lock,
-     * not at the start of the transaction, so that they follow the order of the updates even when
-     * transactions of several consumers overlap.
+     * pending any more (a cancelled job stays cancelled). Its end is taken under the job's row lock,
+     * not at the start of the transaction, so that it follows the order of the updates even when
+     * transactions of several consumers overlap. Its start is the earliest start of a transaction that
+     * applied its tasks: its first task's {@code applied_at} (a transaction that overlapped one that
+     * advanced the job first may have started before it).
      *
      * @return the job, when this update made it terminal
      */

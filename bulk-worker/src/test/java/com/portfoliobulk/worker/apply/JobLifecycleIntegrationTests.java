@@ -18,6 +18,7 @@ import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredJob;
+import com.portfoliobulk.worker.fixtures.JobFixture.StoredTask;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import java.time.Duration;
 import java.time.Instant;
@@ -74,6 +75,11 @@ class JobLifecycleIntegrationTests extends WorkerIntegrationSupport {
                 .containsExactly(3, 0, 3, 0, 0, 0);
         assertThat(finished.startedAt()).isEqualTo(started.startedAt());
         assertThat(finished.completedAt()).isAfterOrEqualTo(finished.startedAt());
+        assertThat(jobs.tasks(job.id()))
+                .as("the job started when its first task was applied, not after")
+                .extracting(StoredTask::appliedAt)
+                .allSatisfy(applied -> assertThat(applied).isAfterOrEqualTo(finished.startedAt()))
+                .anySatisfy(applied -> assertThat(applied).isEqualTo(finished.startedAt()));
         assertThat(finished.version()).isGreaterThan(started.version());
     }
 
