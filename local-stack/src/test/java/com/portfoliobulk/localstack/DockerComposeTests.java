@@ -76,8 +76,12 @@ class DockerComposeTests {
 
     private static final Pattern REQUIRED_FROM_ENV = Pattern.compile("\\$\\{[A-Z][A-Z0-9_]*:\\?[^}]+}");
 
-    /** Settings whose empty default means "none" (an SMTP server that takes mail without credentials). */
-    private static final Set<String> EMPTY_MEANS_NONE = Set.of("BULK_SMTP_USERNAME", "BULK_SMTP_PASSWORD");
+    /**
+     * Settings whose empty default means "none" (an SMTP server that takes mail without credentials) or
+     * "as the request says" (the console cookie's Secure flag: on HTTPS requests).
+     */
+    private static final Set<String> EMPTY_MEANS_NONE =
+            Set.of("BULK_SMTP_USERNAME", "BULK_SMTP_PASSWORD", "BULK_CONSOLE_SECURE_COOKIE");
 
     /** Addresses that people's browsers open (links in e-mails), not calls between services. */
     private static final Set<String> LINKS_FOR_BROWSERS = Set.of("BULK_MAIL_ACCEPT_URL");
