@@ -1,6 +1,7 @@
 package com.portfoliobulk.worker.mail;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
@@ -11,9 +12,11 @@ import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
 import com.portfoliobulk.worker.fixtures.ReceivedMail;
+import com.portfoliobulk.worker.fixtures.ScriptedSmtp;
 import com.portfoliobulk.worker.fixtures.TestSmtp;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.mail.internet.MimeMessage;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -21,6 +24,10 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.mail.MailException;
+import org.springframework.mail.javamail.JavaMailSender;
+import org.springframework.mail.javamail.JavaMailSenderImpl;
+import org.springframework.mail.javamail.MimeMessageHelper;
 
 /** Invitation e-mails when things go wrong between the worker and the SMTP server. */
 class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
@@ -29,6 +36,9 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
 
     @Autowired
     MeterRegistry meters;
+
+    @Autowired
+    JavaMailSender mailSender;
 
     @Test
     void anSmtpOutageOfThirtySecondsDelaysTheMailButLosesNone() {
@@ -99,6 +109,31 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
                 .as("one Message-ID for both copies")
                 .hasSize(1);
         assertThat(received.get(0).text()).isEqualTo(received.get(1).text());
+    }
+
+    /**
+     * The worker's mail settings ask for TLS: offered STARTTLS, its sender takes it before it sends
+     * anything (here the server then cannot speak TLS, so nothing is sent in the clear).
+     */
+    @Test
+    void theWorkersMailSenderUpgradesToTlsWhenTheServerOffersIt() throws Exception {
+        JavaMailSenderImpl configured = (JavaMailSenderImpl) mailSender;
+        try (ScriptedSmtp smtp = new ScriptedSmtp("250 OK", true, true)) {
+            JavaMailSenderImpl sender = new JavaMailSenderImpl();
+            sender.setHost("127.0.0.1");
+            sender.setPort(smtp.port());
+            sender.setJavaMailProperties(configured.getJavaMailProperties());
+            MimeMessage message = sender.createMimeMessage();
+            new MimeMessageHelper(message).setTo("nobody@brand.example");
+            message.setFrom("invitations@portfolio.example");
+            message.setText("Accept the invitation.");
+
+            assertThatThrownBy(() -> sender.send(message)).isInstanceOf(MailException.class);
+            assertThat(smtp.commands()).anyMatch(command -> command.equalsIgnoreCase("STARTTLS"));
+            assertThat(smtp.commands())
+                    .noneMatch(command -> command.toUpperCase().startsWith("MAIL"));
+            assertThat(smtp.messages()).isEmpty();
+        }
     }
 
     private SubmittedJob inviteToTwoAccounts(String email) {
