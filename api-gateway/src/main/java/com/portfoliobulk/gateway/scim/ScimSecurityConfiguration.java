@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.scim;
 
 import com.portfoliobulk.gateway.security.RejectedRequestProblems;
+import com.portfoliobulk.gateway.web.CanonicalUuids;
 import com.portfoliobulk.gateway.web.RejectedRequests;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -127,15 +128,23 @@ class ScimSecurityConfiguration {
                 unauthorized(response, json);
                 return;
             }
-            UUID pathPortfolio = pathPortfolio(request);
-            if (pathPortfolio != null && !pathPortfolio.equals(token.get().portfolioId())) {
-                ScimErrors.write(
-                        response,
-                        json,
-                        HttpStatus.FORBIDDEN,
-                        "This SCIM token provisions another portfolio; use the SCIM base URL shown when it was"
-                                + " created.");
-                return;
+            String pathPortfolio = pathPortfolio(request);
+            if (pathPortfolio != null) {
+                // Fails closed: the endpoints decode and convert the id, so any spelling but the canonical
+                // one (a percent-encoded character, a space) could name another portfolio than it seems.
+                UUID portfolio = CanonicalUuids.parse(pathPortfolio);
+                if (portfolio == null || !portfolio.equals(token.get().portfolioId())) {
+                    ScimErrors.write(
+                            response,
+                            json,
+                            HttpStatus.FORBIDDEN,
+                            portfolio == null
+                                    ? "The portfolio id in the path must be written as 8-4-4-4-12 hexadecimal digits,"
+                                            + " as in the SCIM base URL shown when the token was created."
+                                    : "This SCIM token provisions another portfolio; use the SCIM base URL shown when"
+                                            + " it was created.");
+                    return;
+                }
             }
             SecurityContext context = SecurityContextHolder.createEmptyContext();
             context.setAuthentication(new ScimClient(token.get()));
@@ -147,19 +156,12 @@ class ScimSecurityConfiguration {
             }
         }
 
-        private static UUID pathPortfolio(HttpServletRequest request) {
+        /** The portfolio segment of the path as the request wrote it (not decoded), if it has one. */
+        private static String pathPortfolio(HttpServletRequest request) {
             String path =
                     request.getRequestURI().substring(request.getContextPath().length());
             Matcher matcher = PORTFOLIO_PATH.matcher(path);
-            if (!matcher.matches()) {
-                return null;
-            }
-            try {
-                return UUID.fromString(matcher.group(1));
-            } catch (IllegalArgumentException notAnId) {
-                // The endpoint answers 404 for it.
-                return null;
-            }
+            return matcher.matches() ? matcher.group(1) : null;
         }
     }
 }

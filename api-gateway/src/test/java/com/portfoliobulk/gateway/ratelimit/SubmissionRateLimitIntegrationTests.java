@@ -71,6 +71,27 @@ class SubmissionRateLimitIntegrationTests extends StubbedServicesIntegrationTest
                 .isEqualTo(202);
     }
 
+    /**
+     * The portfolio's id spelt otherwise (here with a leading space, sent as %20) is no way around its
+     * limit: it is not an id the endpoints take, so nothing is submitted, and the problem names it.
+     */
+    @Test
+    void aPortfolioIdSpeltOtherwiseIsRefusedNotLetPastTheLimit() {
+        String spaced = "/api/v1/portfolios/ " + portfolio.id() + "/bulk-jobs";
+        for (int i = 0; i <= LIMIT; i++) {
+            Answer answer =
+                    api.post(admin(portfolio.id()), spaced, UUID.randomUUID().toString(), offboardAnn);
+
+            assertProblem(answer, 400);
+            assertThat(answer.body().path("detail").asString()).contains("portfolioId");
+        }
+        assertThat(jobCount(portfolio.id())).isZero();
+        assertThat(api.get(admin(portfolio.id()), "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs/0-0-0-0-1")
+                        .status())
+                .as("a job id in a shortened spelling")
+                .isEqualTo(400);
+    }
+
     @Test
     void theLimitIsPerPortfolio() {
         for (int i = 0; i <= LIMIT; i++) {

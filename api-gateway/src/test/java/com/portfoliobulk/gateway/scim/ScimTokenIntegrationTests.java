@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpMethod;
@@ -113,6 +114,30 @@ class ScimTokenIntegrationTests extends ScimIntegrationTest {
 
         assertScimError(answer, 403, null);
         assertScimError(notInThisPortfolio, 404, null);
+        assertThat(jobCount(other.id())).isZero();
+    }
+    /**
+     * Another portfolio's id spelt otherwise in the path (a character percent-encoded, a leading space)
+     * names the same portfolio to the endpoints, so it is refused as the plain id is: neither its users
+     * nor an offboarding of one are reachable with this portfolio's token.
+     */
+    @Test
+    void anotherPortfoliosIdSpeltOtherwiseIsRefusedToo() {
+        var other = directory.portfolio();
+        UUID stranger = other.user("stranger");
+        other.member(other.account("Theirs"), stranger, com.portfoliobulk.contracts.AccountRole.ANALYST);
+        String id = other.id().toString();
+        String encodedFirst = "%" + Integer.toHexString(id.charAt(0)).toUpperCase() + id.substring(1);
+
+        for (String spelling : List.of(encodedFirst, "%20" + id, id.toUpperCase(), id + "%20")) {
+            String path = "/scim/v2/portfolios/" + spelling + "/Users";
+            Scim list = scim(HttpMethod.GET, path, null);
+            Scim offboard = scim(HttpMethod.DELETE, path + "/" + stranger, null);
+
+            assertThat(list.status()).as(path + ": " + list.text()).isIn(400, 403, 404);
+            assertThat(list.text()).as(path).doesNotContain(stranger.toString());
+            assertThat(offboard.status()).as(path + ": " + offboard.text()).isIn(400, 403, 404);
+        }
         assertThat(jobCount(other.id())).isZero();
     }
 }
