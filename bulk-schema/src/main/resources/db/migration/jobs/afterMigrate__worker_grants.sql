@@ -19,9 +19,11 @@ BEGIN
     REVOKE ALL ON ALL TABLES IN SCHEMA jobs FROM bulk_worker;
     -- It applies tasks and ends jobs (ending one fires the trigger that writes webhook_events),
     -- releases deferred tasks (release_deferred_tasks queues task_republications) and records dead
-    -- letters; it deletes nothing.
+    -- letters; it deletes nothing, and creates no job or task: only the gateway does, after checking
+    -- who asks, so a worker's login cannot start changes in any portfolio.
+    GRANT SELECT, UPDATE ON jobs.bulk_tasks, jobs.bulk_jobs TO bulk_worker;
     GRANT SELECT, INSERT, UPDATE
-        ON jobs.bulk_tasks, jobs.bulk_jobs, jobs.task_dead_letters, jobs.task_republications, jobs.webhook_events
+        ON jobs.task_dead_letters, jobs.task_republications, jobs.webhook_events
         TO bulk_worker;
     -- Invitation e-mails name a custom account role by its configured name.
     GRANT SELECT ON jobs.account_roles TO bulk_worker;

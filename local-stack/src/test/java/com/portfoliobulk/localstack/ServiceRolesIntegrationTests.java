@@ -155,6 +155,17 @@ class ServiceRolesIntegrationTests {
                 }
                 assertDenied(worker, "INSERT INTO jobs.later_migration (id) VALUES (1)");
                 assertDenied(worker, "DELETE FROM jobs.bulk_jobs");
+                // Jobs and tasks are created by the gateway only, after it checked who asks.
+                assertDenied(
+                        worker,
+                        "INSERT INTO jobs.bulk_jobs (id, portfolio_id, type, status, requested_by_user_id,"
+                                + " requested_by_email, total, pending) VALUES ('" + id + "', '" + id
+                                + "', 'OFFBOARD_USERS', 'QUEUED', '" + id + "', 'x@example.com', 1, 1)");
+                assertDenied(
+                        worker,
+                        "INSERT INTO jobs.bulk_tasks (id, job_id, portfolio_id, account_id, user_id, action)"
+                                + " VALUES ('" + id + "', '" + id + "', '" + id + "', '" + id + "', '" + id
+                                + "', 'REMOVE')");
                 assertDenied(worker, "TRUNCATE jobs.bulk_tasks");
                 assertDenied(worker, "ALTER TABLE jobs.bulk_jobs ADD COLUMN intruder int");
                 assertDenied(worker, "SELECT count(*) FROM audit.activity_log");
