@@ -122,10 +122,19 @@ public final class ServiceStack implements RunningServices {
         gatewayProperties.putIfAbsent("bulk.gateway.worker-base-url", workerUrl);
         // Local runs accept HS256 tokens signed with BULK_JWT_SECRET or its development default.
         gatewayProperties.putIfAbsent("spring.profiles.active", "local");
+        // That profile's demo sign-in (the Owner, without a password) and published development secret
+        // are for this machine only: the gateway answers on the loopback interface unless
+        // BULK_LOCAL_GATEWAY_ADDRESS names another (0.0.0.0 for every interface).
+        gatewayProperties.putIfAbsent("server.address", gatewayAddress(System.getenv("BULK_LOCAL_GATEWAY_ADDRESS")));
         // The actuator on the gateway's HTTP port, as on the worker's and the audit-consumer's: one URL
         // per service for health and metrics here (the gateway's own default is a port of its own).
         gatewayProperties.putIfAbsent("management.server.port", "");
         return gatewayProperties;
+    }
+
+    /** The address the local gateway answers on: {@code configured}, or the loopback interface. */
+    static String gatewayAddress(String configured) {
+        return configured == null || configured.isBlank() ? "127.0.0.1" : configured.strip();
     }
 
     private static final String INTERNAL_SECRET = "bulk.internal-auth.token-secret";

@@ -29,10 +29,11 @@ class ServiceStackIntegrationTests {
     }
 
     @Test
-    void theInternalServicesListenOnLoopbackOnlyAndRefuseCallsWithoutAnInternalToken() throws Exception {
+    void theServicesListenOnLoopbackOnlyAndTheInternalOnesRefuseCallsWithoutAnInternalToken() throws Exception {
         ServiceStack stack = TestStack.get();
 
-        for (ConfigurableApplicationContext internal : List.of(stack.worker(), stack.audit())) {
+        // The gateway too: the local profile's demo sign-in and development secret are for this machine.
+        for (ConfigurableApplicationContext internal : List.of(stack.gateway(), stack.worker(), stack.audit())) {
             String address = internal.getEnvironment().getProperty("server.address");
             assertThat(address).isNotNull();
             assertThat(InetAddress.getByName(address).isLoopbackAddress()).isTrue();
