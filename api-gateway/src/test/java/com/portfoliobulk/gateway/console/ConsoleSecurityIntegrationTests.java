@@ -71,9 +71,7 @@ class ConsoleSecurityIntegrationTests {
     void consolePagesSendAnyoneNotSignedInToTheSignInPage() throws Exception {
         HttpResponse<String> users = get("/console/portfolios/" + UUID.randomUUID() + "/users");
 
-        assertThat(users.statusCode()).isEqualTo(302);
-        assertThat(users.headers().firstValue("Location"))
-                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in"));
+        assertRedirectsTo(users, "/console/sign-in");
     }
 
     /**
@@ -133,14 +131,10 @@ class ConsoleSecurityIntegrationTests {
 
         HttpResponse<String> forged = post("/console/sign-in", Map.of("email", "admin@demo.example"));
 
-        assertThat(forged.statusCode()).isEqualTo(302);
-        assertThat(forged.headers().firstValue("Location"))
-                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in?expired"));
+        assertRedirectsTo(forged, "/console/sign-in?expired");
         assertThat(forged.headers().allValues("Set-Cookie")).noneMatch(cookie -> cookie.contains("BULK_CONSOLE="));
         HttpResponse<String> console = get("/console");
-        assertThat(console.statusCode()).isEqualTo(302);
-        assertThat(console.headers().firstValue("Location"))
-                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in"));
+        assertRedirectsTo(console, "/console/sign-in");
     }
 
     /**
@@ -155,18 +149,14 @@ class ConsoleSecurityIntegrationTests {
 
         HttpResponse<String> late = post("/console/sign-in", Map.of("email", "admin@demo.example", "_csrf", token));
 
-        assertThat(late.statusCode()).as(late.body()).isEqualTo(302);
-        assertThat(late.headers().firstValue("Location"))
-                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in?expired"));
+        assertRedirectsTo(late, "/console/sign-in?expired");
         assertThat(get("/console/sign-in?expired").body()).contains("Your sign-in has expired");
 
         signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio());
         String signedIn = csrf();
         endSession();
         HttpResponse<String> signOut = post("/console/sign-out", Map.of("_csrf", signedIn));
-        assertThat(signOut.statusCode()).as(signOut.body()).isEqualTo(302);
-        assertThat(signOut.headers().firstValue("Location"))
-                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in?signedOut"));
+        assertRedirectsTo(signOut, "/console/sign-in?signedOut");
     }
 
     /** A signed-in administrator's form with a token not of their session is refused on a console page. */
@@ -184,6 +174,13 @@ class ConsoleSecurityIntegrationTests {
         assertThat(get("/console/portfolios/" + portfolio.id() + "/users").statusCode())
                 .as("still signed in")
                 .isEqualTo(200);
+    }
+
+    /** A redirect to a console address ending with {@code suffix}. */
+    private static void assertRedirectsTo(HttpResponse<String> answer, String suffix) {
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(302);
+        assertThat(answer.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith(suffix));
     }
 
     private void endSession() {
@@ -204,9 +201,7 @@ class ConsoleSecurityIntegrationTests {
 
         HttpResponse<String> signedIn = signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
 
-        assertThat(signedIn.statusCode()).isEqualTo(302);
-        assertThat(signedIn.headers().firstValue("Location"))
-                .hasValueSatisfying(location -> assertThat(location).endsWith("/console"));
+        assertRedirectsTo(signedIn, "/console");
         List<String> cookies = signedIn.headers().allValues("Set-Cookie");
         assertThat(cookies)
                 .filteredOn(cookie -> cookie.startsWith(ConsoleSession.COOKIE + "="))
