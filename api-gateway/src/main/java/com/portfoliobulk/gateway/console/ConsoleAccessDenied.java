@@ -36,9 +36,9 @@ final class ConsoleAccessDenied implements AccessDeniedHandler {
     public void handle(HttpServletRequest request, HttpServletResponse response, AccessDeniedException denied)
             throws IOException, ServletException {
         if (denied instanceof CsrfException && !signedIn()) {
-            String outcome =
-                    request.getRequestURI().equals(request.getContextPath() + SIGN_OUT) ? "?signedOut" : "?expired";
-            response.sendRedirect(request.getContextPath() + ConsoleSecurityConfiguration.SIGN_IN + outcome);
+            boolean signOut = request.getRequestURI().equals(request.getContextPath() + SIGN_OUT);
+            response.sendRedirect(request.getContextPath()
+                    + (signOut ? ConsoleSecurityConfiguration.SIGN_IN + "?signedOut" : HtmxRedirects.EXPIRED));
             return;
         }
         refusal.handle(request, response, denied);

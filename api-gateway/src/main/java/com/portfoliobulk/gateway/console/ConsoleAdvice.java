@@ -16,8 +16,8 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
 /**
  * The console's error pages: an API problem is shown as the API worded it; an expired or revoked
  * sign-in (the API answers 401) ends the session and asks to sign in again (back on the invitation
- * page, when it was one; the whole page, when htmx made the request, see {@link HtmxRedirects}); a link whose id is not one is not valid (400), on the console's page, not
- * as the API's problem.
+ * page, when it was one; the whole page, when htmx made the request, see {@link HtmxRedirects}); a
+ * link whose id is not one is not valid (400), on the console's page, not as the API's problem.
  */
 @ControllerAdvice(basePackageClasses = ConsoleAdvice.class)
 @Order(Ordered.HIGHEST_PRECEDENCE)
