@@ -53,10 +53,7 @@ class PortfolioAdministrationEndToEndIntegrationTests {
 
     @Test
     void theOwnerLinksAndUnlinksAccountsAndEachAccountsLogSaysSo() {
-        UUID spare = UUID.randomUUID();
-        database.sql("INSERT INTO directory.accounts (id, portfolio_id, name) VALUES (?, NULL, ?)")
-                .params(spare, "Spare " + spare)
-                .update();
+        UUID spare = spareAccount();
 
         ResponseEntity<String> linked = owner.call("POST", "/linked-accounts", Map.of("accountId", spare));
         assertThat(linked.getStatusCode().value()).as(linked.getBody()).isEqualTo(201);
@@ -108,10 +105,7 @@ class PortfolioAdministrationEndToEndIntegrationTests {
      */
     @Test
     void aLinkChangeWhoseLogEntryFailedIsLoggedWhenAskedAgain() {
-        UUID spare = UUID.randomUUID();
-        database.sql("INSERT INTO directory.accounts (id, portfolio_id, name) VALUES (?, NULL, ?)")
-                .params(spare, "Spare " + spare)
-                .update();
+        UUID spare = spareAccount();
 
         withAdminLogRefused(
                 "ACCOUNT_LINKED",
@@ -338,6 +332,15 @@ class PortfolioAdministrationEndToEndIntegrationTests {
                 .uri(URI.create(stack.gatewayUrl() + "/scim/v2/portfolios/" + portfolio.id() + "/Users"))
                 .headers(headers -> headers.setBearerAuth(token))
                 .exchange((request, response) -> response.getStatusCode().value());
+    }
+
+    /** A new account in no portfolio. */
+    private UUID spareAccount() {
+        UUID spare = UUID.randomUUID();
+        database.sql("INSERT INTO directory.accounts (id, portfolio_id, name) VALUES (?, NULL, ?)")
+                .params(spare, "Spare " + spare)
+                .update();
+        return spare;
     }
 
     private UUID portfolioOf(UUID account) {
