@@ -85,6 +85,13 @@ class PortfolioAdministration {
 
     private static final int MAX_DESCRIPTION = 1000;
 
+    /** One entry of the log; every entry is written with it. */
+    private static final String INSERT_LOG_ENTRY = """
+            INSERT INTO jobs.portfolio_admin_log
+                (id, portfolio_id, action, actor_user_id, actor_email, subject, detail)
+            SELECT :id, :portfolioId, :action, :actor, :actorEmail, :subject, :detail
+            """;
+
     private final JdbcClient jdbc;
 
     private final PortfolioUserRepository users;
@@ -788,19 +795,7 @@ class PortfolioAdministration {
     // ---- the log ------------------------------------------------------------------------------
 
     void log(UUID portfolioId, Caller caller, String action, String subject, String detail) {
-        jdbc.sql("""
-                        INSERT INTO jobs.portfolio_admin_log
-                            (id, portfolio_id, action, actor_user_id, actor_email, subject, detail)
-                        VALUES (:id, :portfolioId, :action, :actor, :actorEmail, :subject, :detail)
-                        """)
-                .param("id", UUID.randomUUID())
-                .param("portfolioId", portfolioId)
-                .param("action", action)
-                .param("actor", caller.userId())
-                .param("actorEmail", caller.email())
-                .param("subject", subject)
-                .param("detail", detail)
-                .update();
+        insertLogEntry(INSERT_LOG_ENTRY, portfolioId, caller, action, subject, detail);
     }
 
     /**
@@ -811,25 +806,31 @@ class PortfolioAdministration {
      */
     void logLinkIfMissing(UUID portfolioId, Caller caller, UUID accountId, boolean linked) {
         String action = linked ? "ACCOUNT_LINKED" : "ACCOUNT_UNLINKED";
-        jdbc.sql("""
-                        INSERT INTO jobs.portfolio_admin_log
-                            (id, portfolio_id, action, actor_user_id, actor_email, subject, detail)
-                        SELECT :id, :portfolioId, :action, :actor, :actorEmail, :subject, :detail
+        insertLogEntry(
+                INSERT_LOG_ENTRY + """
                         WHERE coalesce((SELECT action FROM jobs.portfolio_admin_log
                                         WHERE portfolio_id = :portfolioId AND subject = :subject
                                           AND action IN ('ACCOUNT_LINKED', 'ACCOUNT_UNLINKED')
                                         ORDER BY occurred_at DESC, id DESC LIMIT 1),
                                        'ACCOUNT_UNLINKED') <> :action
-                        """)
+                        """,
+                portfolioId,
+                caller,
+                action,
+                accountId.toString(),
+                (linked ? "linked" : "unlinked") + " (recorded when asked again: this log had no entry of it)");
+    }
+
+    private void insertLogEntry(
+            String statement, UUID portfolioId, Caller caller, String action, String subject, String detail) {
+        jdbc.sql(statement)
                 .param("id", UUID.randomUUID())
                 .param("portfolioId", portfolioId)
                 .param("action", action)
                 .param("actor", caller.userId())
                 .param("actorEmail", caller.email())
-                .param("subject", accountId.toString())
-                .param(
-                        "detail",
-                        (linked ? "linked" : "unlinked") + " (recorded when asked again: this log had no entry of it)")
+                .param("subject", subject)
+                .param("detail", detail)
                 .update();
     }
 
