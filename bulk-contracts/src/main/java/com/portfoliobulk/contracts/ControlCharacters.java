@@ -34,6 +34,22 @@ public final class ControlCharacters {
     }
 
     /**
+     * Text that is not a client's (a webhook receiver's answer, an error a library wrote) made storable
+     * and safe to show: each control character that is refused becomes U+FFFD. Null stays null.
+     */
+    public static String replacedIn(String text) {
+        if (indexIn(text) < 0) {
+            return text;
+        }
+        StringBuilder replaced = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            replaced.append(Character.isISOControl(c) && c != '\t' && c != '\n' && c != '\r' ? '\uFFFD' : c);
+        }
+        return replaced.toString();
+    }
+
+    /**
      * What is wrong and the fix, for {@code text} that has one: "may not contain control characters
      * (U+0000 at position 2); remove it".
      */

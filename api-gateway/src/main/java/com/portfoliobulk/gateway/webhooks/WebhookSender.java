@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.webhooks;
 
+import com.portfoliobulk.contracts.ControlCharacters;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -130,14 +131,17 @@ class WebhookSender implements AutoCloseable {
                 null, Duration.ofNanos(System.nanoTime() - start), bounded(error), null, null, refused);
     }
 
-    /** The first {@link #EXCERPT_LENGTH} characters of the answer's body, or null when it has none. */
+    /**
+     * The first {@link #EXCERPT_LENGTH} characters of the answer's body, control characters replaced, or
+     * null when it has none.
+     */
     private static String excerpt(byte[] bytes) {
         String text = new String(bytes, StandardCharsets.UTF_8);
         if (text.isEmpty()) {
             return null;
         }
         int end = text.offsetByCodePoints(0, Math.min(EXCERPT_LENGTH, text.codePointCount(0, text.length())));
-        return text.substring(0, end);
+        return ControlCharacters.replacedIn(text.substring(0, end));
     }
 
     /**
@@ -215,7 +219,8 @@ class WebhookSender implements AutoCloseable {
     }
 
     private static String bounded(String text) {
-        return text.length() <= MAX_ERROR_LENGTH ? text : text.substring(0, MAX_ERROR_LENGTH);
+        return ControlCharacters.replacedIn(
+                text.length() <= MAX_ERROR_LENGTH ? text : text.substring(0, MAX_ERROR_LENGTH));
     }
 
     @Override

@@ -119,6 +119,26 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
     }
 
     @Test
+    void anAnswerWithControlCharactersIsDeliveredOnceAndShownWithoutThem() {
+        // PostgreSQL cannot store U+0000: storing the answer as it came failed, and the message went out again.
+        receiver.otherwise(new Reply(200, Map.of(), "ok\u0000\u001b[2J"));
+        String subscriptionId =
+                subscribe("/binary", "job.completed").path("subscriptionId").asString();
+        UUID jobId = job(1);
+
+        finish(jobId, false);
+
+        JsonNode delivery = settledDelivery(subscriptionId);
+        assertThat(delivery.path("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(delivery.path("history").values())
+                .extracting(a -> a.path("responseExcerpt").asString())
+                .containsExactly("ok\uFFFD\uFFFD[2J");
+        await().during(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(3))
+                .until(() -> receiver.received("/binary").size() == 1);
+    }
+
+    @Test
     void aRetryAfterBeyondTheRetryPeriodFailsTheMessageAtOnce() {
         receiver.otherwise(new Reply(503, Map.of("Retry-After", "9223372036854775807"), "come back never"));
         String subscriptionId =
