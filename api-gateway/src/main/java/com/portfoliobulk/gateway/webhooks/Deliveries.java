@@ -216,7 +216,8 @@ class Deliveries {
                                 FOR UPDATE SKIP LOCKED)
                           AND s.id = d.subscription_id
                           AND d.status = 'PENDING' AND (d.leased_until IS NULL OR d.leased_until < now())
-                        RETURNING d.id, d.subscription_id, d.event_type, d.job_id, d.payload, d.attempts, d.created_at,
+                        RETURNING d.id, d.subscription_id, d.event_type, d.job_id, d.payload,
+                                  d.attempts - d.attempts_before_redelivery AS attempts_since_redelivery, d.created_at,
                                   d.give_up_at, d.redeliveries, s.url, s.secret_ciphertext
                         """)
                 .param("lease", interval(lease))
@@ -232,7 +233,7 @@ class Deliveries {
                         EventType.ofStored(row.getString("event_type")),
                         row.getObject("job_id", UUID.class),
                         row.getString("payload"),
-                        row.getInt("attempts"),
+                        row.getInt("attempts_since_redelivery"),
                         instant(row, "created_at"),
                         instant(row, "give_up_at"),
                         row.getInt("redeliveries"),
@@ -276,6 +277,8 @@ class Deliveries {
                             delivered_at = CASE WHEN redeliveries = :redeliveries AND :status = 'SUCCEEDED'
                                 THEN now() ELSE delivered_at END,
                             attempts = attempts + 1, leased_until = NULL,
+                            attempts_before_redelivery = attempts_before_redelivery
+                                + CASE WHEN redeliveries = :redeliveries THEN 0 ELSE 1 END,
                             last_response_code = :code, last_duration_ms = :duration, last_error = :error
                         WHERE id = :id AND status = 'PENDING'
                         """)
@@ -403,7 +406,7 @@ class Deliveries {
         return jdbc.sql("""
                         UPDATE jobs.webhook_deliveries
                         SET status = 'PENDING', next_attempt_at = now(), give_up_at = now() + cast(:retryPeriod AS interval),
-                            redeliveries = redeliveries + 1
+                            redeliveries = redeliveries + 1, attempts_before_redelivery = attempts
                         WHERE id = :id AND subscription_id = :subscriptionId
                         RETURNING\s""" + DELIVERY_COLUMNS)
                 .param("id", deliveryId)
@@ -452,8 +455,9 @@ class Deliveries {
     record NewMessage(UUID id, UUID subscriptionId, UUID eventId, EventType type, UUID jobId, String payload) {}
 
     /**
-     * A message claimed for sending, with its subscription's URL and encrypted secret, and how many times
-     * it had been redelivered when it was claimed.
+     * A message claimed for sending, with its subscription's URL and encrypted secret, its attempts since
+     * it was last redelivered on request (all of them when it never was), and how many times it had been
+     * redelivered when it was claimed.
      */
     record Claimed(
             UUID id,
@@ -461,7 +465,7 @@ class Deliveries {
             EventType type,
             UUID jobId,
             String payload,
-            int attempts,
+            int attemptsSinceRedelivery,
             Instant createdAt,
             Instant giveUpAt,
             int redeliveries,

@@ -169,11 +169,15 @@ class WebhookController {
     @Operation(
             summary = "Send a message again",
             description = "Whatever its state, it is sent again shortly, with the same webhook-id (receivers that"
-                    + " deduplicate see it once) and a new 24 hours of retries.")
+                    + " deduplicate see it once) and a new 24 hours of retries, starting again from the first"
+                    + " back-off interval.")
     @ApiResponse(responseCode = "202", description = "Queued; the message as it is now.")
     @ApiResponse(
             responseCode = "404",
             description = "No such subscription in this portfolio, or no such message of it.")
+    @ApiResponse(
+            responseCode = "409",
+            description = "The subscription is disabled, so nothing is sent to it: enable it first.")
     @PostMapping("/{subscriptionId}/deliveries/{deliveryId}/redeliver")
     ResponseEntity<DeliveryView> redeliver(
             @PathVariable UUID portfolioId, @PathVariable UUID subscriptionId, @PathVariable UUID deliveryId) {

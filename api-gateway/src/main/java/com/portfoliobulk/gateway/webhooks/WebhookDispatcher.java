@@ -250,7 +250,7 @@ class WebhookDispatcher implements SmartLifecycle {
             metrics.delivered(Duration.between(message.createdAt(), Instant.now()));
             return;
         }
-        int attempts = message.attempts() + 1;
+        int attempts = message.attemptsSinceRedelivery() + 1;
         Optional<Instant> next = schedule.next(Instant.now(), attempts, result, message.giveUpAt());
         deliveries.recordAttempt(
                 message,

@@ -190,9 +190,14 @@ class WebhookSubscriptions {
                 .withHistory(deliveries.attempts(deliveryId));
     }
 
-    /** Sends the message again soon, with the same webhook-id, whatever its state. */
+    /**
+     * Sends the message again soon, with the same webhook-id, whatever its state; refused while the
+     * subscription is disabled, since nothing is sent to it then.
+     */
     DeliveryView redeliver(UUID portfolioId, UUID subscriptionId, UUID deliveryId) {
-        get(portfolioId, subscriptionId);
+        if (get(portfolioId, subscriptionId).status() == SubscriptionStatus.DISABLED) {
+            throw disabled(subscriptionId);
+        }
         return deliveries
                 .redeliver(subscriptionId, deliveryId, properties.retryPeriod())
                 .orElseThrow(() -> deliveryNotFound(deliveryId));
@@ -257,6 +262,14 @@ class WebhookSubscriptions {
                 List.of(new FieldProblem("url", message)),
                 null,
                 null);
+    }
+
+    private static RequestRefusedException disabled(UUID subscriptionId) {
+        return new RequestRefusedException(
+                RequestRefusedException.Reason.CONFLICT,
+                "Subscription disabled",
+                "Subscription " + subscriptionId + " is disabled, so nothing is sent to it: enable it (POST"
+                        + " .../webhooks/" + subscriptionId + "/enable) once its endpoint works, then redeliver.");
     }
 
     private static RequestRefusedException tooMany(int max) {

@@ -185,6 +185,68 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
     }
 
     /**
+     * A redelivered message starts its back-off again: it failed five times (the back-off had reached its
+     * longest, 1 s here), and after the redelivery its next failure is retried after the first interval.
+     */
+    @Test
+    void aRedeliveredMessageThatFailsIsRetriedAfterTheFirstInterval() {
+        receiver.thenReply(Reply.status(503), Reply.status(503), Reply.status(503), Reply.status(503))
+                .otherwise(new Reply(410, Map.of(), "gone"));
+        String subscriptionId =
+                subscribe("/backoff", "job.completed").path("subscriptionId").asString();
+        finish(job(1), false);
+        JsonNode failed = settledDelivery(subscriptionId);
+        assertThat(failed.path("attempts").asInt()).isEqualTo(5);
+        String deliveryId = failed.path("deliveryId").asString();
+        receiver.thenReply(Reply.status(503)).otherwise(new Reply(200, Map.of(), "ok"));
+
+        Answer redelivered = api.post(
+                admin(portfolio.id()),
+                webhooksPath() + "/" + subscriptionId + "/deliveries/" + deliveryId + "/redeliver",
+                null,
+                null);
+
+        assertThat(redelivered.status()).as(redelivered.text()).isEqualTo(202);
+        JsonNode delivery = settledDelivery(subscriptionId);
+        assertThat(delivery.path("status").asString()).isEqualTo("SUCCEEDED");
+        List<JsonNode> history = delivery.path("history").values().stream().toList();
+        assertThat(history).hasSize(7);
+        JsonNode retried = history.get(5);
+        assertThat(retried.path("outcome").asString()).isEqualTo("WILL_RETRY");
+        Duration backoff = Duration.between(
+                        Instant.parse(retried.path("attemptedAt").asString()),
+                        Instant.parse(retried.path("nextAttemptAt").asString()))
+                .minusMillis(retried.path("durationMs").asLong());
+        assertThat(backoff)
+                .as("the first interval (200 ms, jittered down to half), not the longest (1 s)")
+                .isLessThan(Duration.ofMillis(400));
+    }
+
+    @Test
+    void aMessageOfADisabledSubscriptionIsNotRedelivered() {
+        receiver.otherwise(new Reply(410, Map.of(), "gone"));
+        String subscriptionId =
+                subscribe("/disabled", "job.completed").path("subscriptionId").asString();
+        finish(job(1), false);
+        String deliveryId = settledDelivery(subscriptionId).path("deliveryId").asString();
+        receiver.otherwise(new Reply(200, Map.of(), "ok"));
+        Answer disabled =
+                api.post(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId + "/disable", null, null);
+        assertThat(disabled.status()).as(disabled.text()).isEqualTo(200);
+
+        Answer redelivered = api.post(
+                admin(portfolio.id()),
+                webhooksPath() + "/" + subscriptionId + "/deliveries/" + deliveryId + "/redeliver",
+                null,
+                null);
+
+        assertThat(redelivered.status()).as(redelivered.text()).isEqualTo(409);
+        assertThat(redelivered.body().path("detail").asString())
+                .contains("is disabled", "/webhooks/" + subscriptionId + "/enable");
+        assertThat(settledDelivery(subscriptionId).path("status").asString()).isEqualTo("FAILED");
+    }
+
+    /**
      * A redelivery asked for while an attempt of the message is in flight is not undone by that attempt:
      * its failure (here final, a 410) is in the history, and the message is sent again.
      */
