@@ -13,8 +13,8 @@ import org.springframework.stereotype.Service;
 
 /**
  * What the portfolio's identity provider may do with its users. Creating a user puts them in the
- * directory, IdP-managed, with no access until an administrator invites them. Deactivating one
- * ({@code active: false} by PATCH or PUT) or deleting one offboards them: an {@code OFFBOARD_USERS}
+ * directory with no access until an administrator invites them (not IdP-managed, so they may).
+ * Deactivating one ({@code active: false} by PATCH or PUT) or deleting one offboards them: an {@code OFFBOARD_USERS}
  * job through the ordinary submission (same rules, activity log and metrics), with origin
  * {@code SCIM} and the identity provider as its actor. Reactivating restores nothing.
  *

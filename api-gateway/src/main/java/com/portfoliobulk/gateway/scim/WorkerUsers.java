@@ -28,7 +28,7 @@ class WorkerUsers {
         this.worker = services.connect(workerBaseUrl, WorkerUsersApi.class, "Users cannot be created right now");
     }
 
-    /** The directory user with this address, created (IdP-managed, with no access) when there is none. */
+    /** The directory user with this address, created (with no access) when there is none. */
     UUID provision(String email) {
         return worker.call(api -> {
             ProvisionedUser user;

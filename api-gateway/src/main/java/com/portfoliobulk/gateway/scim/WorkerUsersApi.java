@@ -8,7 +8,7 @@ import org.springframework.web.service.annotation.PostExchange;
 /** The bulk-worker's internal user provisioning API. */
 interface WorkerUsersApi {
 
-    /** The user with {@code {"email": ...}}, created (IdP-managed, no access) when there is none; 400 for a bad address. */
+    /** The user with {@code {"email": ...}}, created (with no access) when there is none; 400 for a bad address. */
     @PostExchange(
             url = "/internal/users",
             contentType = MediaType.APPLICATION_JSON_VALUE,

@@ -41,7 +41,7 @@ abstract class ScimIntegrationTest extends StubbedServicesIntegrationTest {
                 .requestFactory(new JdkClientHttpRequestFactory(HttpClient.newHttpClient()))
                 .build();
         worker.provisionUsersWith(email -> jdbc.sql("""
-                        INSERT INTO directory.users (id, email, idp_managed) VALUES (:id, lower(:email), true)
+                        INSERT INTO directory.users (id, email, idp_managed) VALUES (:id, lower(:email), false)
                         ON CONFLICT (email) DO UPDATE SET email = excluded.email
                         RETURNING id
                         """)

@@ -126,7 +126,7 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
                         .params(created.getId())
                         .query(Boolean.class)
                         .single())
-                .isTrue();
+                .isFalse();
         assertThat(jdbc.sql("SELECT count(*) FROM directory.memberships WHERE user_id = ?::uuid")
                         .params(created.getId())
                         .query(Long.class)

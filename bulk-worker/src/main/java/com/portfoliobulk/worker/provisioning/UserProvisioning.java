@@ -6,9 +6,10 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 
 /**
- * Creates directory users for an identity provider (SCIM). A created user is marked
- * {@code idp_managed} and has no membership: no access to any account until an administrator
- * invites them. Idempotent per address: an address that already has a user answers that user
+ * Creates directory users for an identity provider (SCIM). A created user has no membership: no
+ * access to any account until an administrator invites them. It is not marked {@code idp_managed}:
+ * that locks a user's access for administrators, and the identity provider gives no access here (it
+ * creates, deactivates and deletes users), so a user created locked could never be given any. Idempotent per address: an address that already has a user answers that user
  * ({@code INSERT ... ON CONFLICT DO NOTHING}, then read), so a retried or concurrent creation never
  * makes a second one.
  */
@@ -29,7 +30,7 @@ class UserProvisioning {
     ProvisionedUser provision(String email) {
         String address = email.strip().toLowerCase(Locale.ROOT);
         int inserted = jdbc.sql("""
-                        INSERT INTO directory.users (id, email, idp_managed) VALUES (:id, :email, true)
+                        INSERT INTO directory.users (id, email, idp_managed) VALUES (:id, :email, false)
                         ON CONFLICT (email) DO NOTHING
                         """)
                 .param("id", UUID.randomUUID())

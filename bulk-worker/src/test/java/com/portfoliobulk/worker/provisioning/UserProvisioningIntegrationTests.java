@@ -43,7 +43,7 @@ class UserProvisioningIntegrationTests {
     }
 
     @Test
-    void aNewAddressBecomesAnIdentityProviderManagedUserWithoutAccess() {
+    void aNewAddressBecomesAUserWithoutAccessWhomAdministratorsMayInvite() {
         String email = "New." + UUID.randomUUID() + "@Example.test";
 
         Answer answer = provision("{\"email\":\"" + email + "\"}");
@@ -53,7 +53,7 @@ class UserProvisioningIntegrationTests {
                 .params(email.toLowerCase())
                 .query()
                 .singleRow();
-        assertThat(user).containsEntry("idp_managed", true);
+        assertThat(user).containsEntry("idp_managed", false);
         assertThat(answer.body()).contains("\"userId\":\"" + user.get("id") + "\"", "\"created\":true");
         assertThat(jdbc.sql("SELECT count(*) FROM directory.memberships WHERE user_id = ?")
                         .params(user.get("id"))
