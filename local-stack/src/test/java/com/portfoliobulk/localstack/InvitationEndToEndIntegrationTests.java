@@ -67,6 +67,31 @@ class InvitationEndToEndIntegrationTests {
         assertThat(membership().get("invitation_token")).isNull();
     }
 
+    /**
+     * Unlinking an account ends the pending invitations its portfolio made there: the link in the
+     * e-mail no longer gives access to an account that left the portfolio (it may be another's by now).
+     */
+    @Test
+    void unlinkingTheAccountEndsTheInvitationItsPortfolioMadeThere() {
+        String admin = TestTokens.token(UUID.randomUUID(), "admin@agency.example", portfolio.id(), "OWNER");
+        int submitted = post(admin, "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs", """
+                {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s","role":"ANALYST"}]}
+                """.formatted(
+                        invitee, portfolio.account(0)));
+        assertThat(submitted).isEqualTo(202);
+        String token = mailTo(invitee).get("token").toString();
+        GatewayClient owner = new GatewayClient(stack.gatewayUrl(), admin, portfolio.id());
+        assertThat(owner.call("DELETE", "/linked-accounts/" + portfolio.account(0), null)
+                        .getStatusCode()
+                        .value())
+                .isEqualTo(204);
+
+        int accepted = post(someone(invitee), "/api/v1/invitations/" + token + "/accept", null);
+
+        assertThat(accepted).isEqualTo(410);
+        assertThat(states(invitee)).isEmpty();
+    }
+
     @Test
     void twoPeopleInvitedToThreeAccountsGetOneMailEachAndARevokeKillsTheLink() {
         TestPortfolio three = TestPortfolio.seed(TestStack.database(), 3);

@@ -3,6 +3,7 @@ package com.portfoliobulk.worker.links;
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import com.portfoliobulk.worker.TransactionWaits;
 import com.portfoliobulk.worker.activity.ActivityPublisher;
 import java.time.Duration;
@@ -117,6 +118,7 @@ class AccountLinks {
         if (unlinked == 0) {
             return Result.NOT_LINKED;
         }
+        endInvitations(portfolioId, List.of(accountId));
         record(portfolioId, List.of(accountId), ActivityAction.ACCOUNT_UNLINKED, actor);
         return Result.UNLINKED;
     }
@@ -149,8 +151,30 @@ class AccountLinks {
                 .param("batch", BATCH)
                 .query((rs, row) -> rs.getObject("id", UUID.class))
                 .list();
+        endInvitations(portfolioId, accounts);
         record(portfolioId, accounts, ActivityAction.ACCOUNT_UNLINKED, actor);
         return accounts.size();
+    }
+
+    /**
+     * Ends the pending invitations the portfolio made on accounts it no longer has: their links must not
+     * give access to an account that left it (and may belong to another portfolio by now), and they must
+     * not keep that portfolio's own invitations out. An e-mail still to be sent leaves them out, and an
+     * accepted invitation is a membership like any other, kept.
+     */
+    private void endInvitations(UUID portfolioId, List<UUID> accounts) {
+        if (accounts.isEmpty()) {
+            return;
+        }
+        jdbc.sql("""
+                        DELETE FROM directory.memberships m
+                        USING jobs.bulk_jobs j
+                        WHERE m.account_id = ANY(:accounts) AND m.state = 'INVITED'
+                          AND j.id = m.invitation_job_id AND j.portfolio_id = :portfolioId
+                        """)
+                .param("accounts", PostgresArrays.uuids(accounts))
+                .param("portfolioId", portfolioId)
+                .update();
     }
 
     private void record(UUID portfolioId, List<UUID> accounts, ActivityAction action, Actor actor) {
