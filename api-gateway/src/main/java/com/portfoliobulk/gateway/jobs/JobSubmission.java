@@ -43,6 +43,13 @@ public class JobSubmission {
     /** The longest {@code Idempotency-Key} accepted. */
     public static final int MAX_KEY_LENGTH = 255;
 
+    /**
+     * How the keys of the identity provider's submissions begin; administrators' keys may not, so that
+     * no administrator's job can take the key of a deprovisioning (it would answer 422 for the key's
+     * lifetime).
+     */
+    public static final String IDENTITY_PROVIDER_KEY_PREFIX = "scim-";
+
     /** How many job ids a submission tries when the ones it drew were taken. */
     private static final int MAX_ID_ATTEMPTS = 3;
 
@@ -94,11 +101,17 @@ public class JobSubmission {
     /**
      * Creates the job, or finds the one an earlier submission with the same key created.
      *
-     * @throws InvalidParameterException when the key is missing or too long (400)
+     * @throws InvalidParameterException when the key is missing, too long or the identity provider's (400)
      * @throws InvalidJobRequestException when the request cannot be carried out (422)
      * @throws PortfolioNotFoundException when the portfolio does not exist (404)
      */
     Submitted submit(Caller caller, UUID portfolioId, String idempotencyKey, JobRequest request) {
+        if (idempotencyKey != null && idempotencyKey.startsWith(IDENTITY_PROVIDER_KEY_PREFIX)) {
+            throw new InvalidParameterException(
+                    IDEMPOTENCY_KEY,
+                    "may not begin with '" + IDENTITY_PROVIDER_KEY_PREFIX + "': those keys are the identity"
+                            + " provider's (SCIM deprovisioning); use another unique value, such as a UUID");
+        }
         return submit(new Actor(caller.userId(), caller.email()), JobOrigin.API, portfolioId, idempotencyKey, request);
     }
 
@@ -113,6 +126,9 @@ public class JobSubmission {
      */
     public Optional<JobView> offboardForIdentityProvider(
             Actor identityProvider, UUID portfolioId, UUID userId, String idempotencyKey) {
+        if (!idempotencyKey.startsWith(IDENTITY_PROVIDER_KEY_PREFIX)) {
+            throw new IllegalArgumentException("Not an identity provider's key: " + idempotencyKey);
+        }
         try {
             return Optional.of(submit(
                             identityProvider,

@@ -170,7 +170,7 @@ class ScimProvisioning {
 
     /** The same for the same deactivation of the same user; the portfolio scopes keys already. */
     static String idempotencyKey(UUID userId, int deactivation) {
-        return "scim-deprovision:" + userId + ":" + deactivation;
+        return JobSubmission.IDENTITY_PROVIDER_KEY_PREFIX + "deprovision:" + userId + ":" + deactivation;
     }
 
     private static Optional<UUID> parseId(String value) {

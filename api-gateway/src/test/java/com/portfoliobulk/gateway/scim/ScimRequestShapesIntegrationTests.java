@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.scim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -143,6 +144,31 @@ class ScimRequestShapesIntegrationTests extends ScimIntegrationTest {
         assertThat(retried.json().path(ScimResources.ACCESS_EXTENSION).path("lastOffboardingJobId"))
                 .isEqualTo(first.json().path(ScimResources.ACCESS_EXTENSION).path("lastOffboardingJobId"));
         assertThat(scim(HttpMethod.GET, users() + "/" + ann, null).status()).isEqualTo(404);
+    }
+
+    /**
+     * The identity provider's keys are its own: an administrator's submission with one (it would make the
+     * user's deprovisioning answer 422 for the key's lifetime) is refused, and the deprovisioning works.
+     */
+    @Test
+    void anAdministratorCannotTakeTheKeyOfAnIdentityProvidersDeprovisioning() {
+        UUID ann = portfolio.user("ann");
+        UUID brand = portfolio.account("Brand");
+        portfolio.member(brand, ann, AccountRole.ANALYST);
+
+        Answer taken = api.post(
+                admin(portfolio.id()),
+                "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs",
+                ScimProvisioning.idempotencyKey(ann, 1),
+                """
+                {"type":"INVITE_USERS","emails":["someone@brand.example"],"accounts":[{"accountId":"%s"}]}
+                """.formatted(brand));
+        Scim deleted = scim(HttpMethod.DELETE, users() + "/" + ann, null);
+
+        assertThat(taken.status()).as(taken.text()).isEqualTo(400);
+        assertThat(taken.text()).contains("Idempotency-Key", "scim-");
+        assertThat(deleted.status()).as(deleted.text()).isEqualTo(204);
+        assertThat(scimJobs(portfolio.id())).isEqualTo(1);
     }
 
     @Test
