@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.scim;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,6 +23,13 @@ record ScimQuery(ScimFilter filter, long startIndex, int count, ScimAttributes a
 
     static final String SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 
+    /** The members of a SearchRequest (RFC 7644 section 3.4.3), as they are spelt there. */
+    private static final List<String> SEARCH_MEMBERS = List.of(
+            "schemas", "filter", "startIndex", "count", "attributes", "excludedAttributes", "sortBy", "sortOrder");
+
+    /** The longest member name an answer repeats. */
+    private static final int QUOTED_NAME = 100;
+
     /** From the query parameters of {@code GET /Users}. */
     static ScimQuery ofParameters(
             String filter,
@@ -41,13 +49,28 @@ record ScimQuery(ScimFilter filter, long startIndex, int count, ScimAttributes a
 
     /**
      * From a SearchRequest: its {@code schemas} must be exactly the SearchRequest schema; its members
-     * mean what the query parameters of the same names mean.
+     * mean what the query parameters of the same names mean. Member names are read in any case, as
+     * attribute names are (RFC 7643 section 2.1); a member a SearchRequest does not have, or one given
+     * twice, is refused: ignoring it would answer another query than the client meant.
      */
     static ScimQuery ofSearchRequest(JsonNode body) {
         if (body == null || !body.isObject()) {
             throw ScimException.invalidSyntax("The body must be a SCIM SearchRequest (a JSON object).");
         }
-        JsonNode schemas = body.get("schemas");
+        Map<String, JsonNode> members = new HashMap<>();
+        for (Map.Entry<String, JsonNode> member : body.properties()) {
+            String name = SEARCH_MEMBERS.stream()
+                    .filter(known -> known.equalsIgnoreCase(member.getKey()))
+                    .findFirst()
+                    .orElseThrow(() -> ScimException.invalidSyntax("'" + shortened(member.getKey())
+                            + "' is not a member of a SearchRequest; its members are "
+                            + String.join(", ", SEARCH_MEMBERS) + "."));
+            if (members.put(name, member.getValue()) != null) {
+                throw ScimException.invalidSyntax(
+                        "'" + name + "' is given more than once (names are read in any" + " case); give it once.");
+            }
+        }
+        JsonNode schemas = members.get("schemas");
         if (schemas == null
                 || !schemas.isArray()
                 || schemas.size() != 1
@@ -56,26 +79,23 @@ record ScimQuery(ScimFilter filter, long startIndex, int count, ScimAttributes a
             throw ScimException.invalidSyntax("'schemas' must be [\"" + SEARCH_SCHEMA + "\"], not "
                     + (schemas == null ? "absent" : schemas.toString()) + ".");
         }
-        for (Map.Entry<String, JsonNode> member : body.properties()) {
-            if (!member.getKey().equals("schemas")) {
-                String expected = switch (member.getKey()) {
-                    case "filter", "sortBy", "sortOrder" -> "a string";
-                    case "startIndex", "count" -> "an integer";
-                    case "attributes", "excludedAttributes" -> "an array of attribute names";
-                    default -> null;
-                };
-                if (expected != null && !member.getValue().isNull() && !fits(member.getValue(), expected)) {
-                    throw ScimException.invalidValue(
-                            "'" + member.getKey() + "' must be " + expected + ", not " + member.getValue() + ".");
-                }
+        members.forEach((name, value) -> {
+            String expected = switch (name) {
+                case "filter", "sortBy", "sortOrder" -> "a string";
+                case "startIndex", "count" -> "an integer";
+                case "attributes", "excludedAttributes" -> "an array of attribute names";
+                default -> null;
+            };
+            if (expected != null && !value.isNull() && !fits(value, expected)) {
+                throw ScimException.invalidValue("'" + name + "' must be " + expected + ", not " + value + ".");
             }
-        }
-        checkSort(string(body, "sortBy"), string(body, "sortOrder"));
+        });
+        checkSort(string(members, "sortBy"), string(members, "sortOrder"));
         return of(
-                string(body, "filter"),
-                number(string(body, "startIndex"), "startIndex", 1),
-                number(string(body, "count"), "count", ScimProvisioning.MAX_PAGE),
-                ScimAttributes.of(names(body.get("attributes")), names(body.get("excludedAttributes"))));
+                string(members, "filter"),
+                number(string(members, "startIndex"), "startIndex", 1),
+                number(string(members, "count"), "count", ScimProvisioning.MAX_PAGE),
+                ScimAttributes.of(names(members.get("attributes")), names(members.get("excludedAttributes"))));
     }
 
     private static ScimQuery of(String filter, long startIndex, long count, ScimAttributes attributes) {
@@ -84,6 +104,10 @@ record ScimQuery(ScimFilter filter, long startIndex, int count, ScimAttributes a
                 Math.max(1, startIndex),
                 (int) Math.min(ScimProvisioning.MAX_PAGE, Math.max(0, count)),
                 attributes);
+    }
+
+    private static String shortened(String name) {
+        return name.length() <= QUOTED_NAME ? name : name.substring(0, QUOTED_NAME) + "...";
     }
 
     private static boolean fits(JsonNode value, String expected) {
@@ -103,8 +127,8 @@ record ScimQuery(ScimFilter filter, long startIndex, int count, ScimAttributes a
         return true;
     }
 
-    private static String string(JsonNode body, String member) {
-        JsonNode value = body.get(member);
+    private static String string(Map<String, JsonNode> members, String member) {
+        JsonNode value = members.get(member);
         return value == null || value.isNull() ? null : value.asString();
     }
 

@@ -58,6 +58,37 @@ class ScimQueryIntegrationTests extends ScimIntegrationTest {
                 .isEqualTo(portfolio.email("c"));
     }
 
+    /**
+     * A SearchRequest's member names are read in any case, as attribute names are (RFC 7643 section
+     * 2.1); a member it does not have is refused by name, not ignored: ignoring a misspelt filter
+     * answered every user, and a client taking the first result would change the wrong person.
+     */
+    @Test
+    void aSearchRequestsMembersAreReadInAnyCaseAndAnUnknownOneIsRefused() {
+        UUID brand = portfolio.account("Brand");
+        for (String name : List.of("a", "b", "c")) {
+            portfolio.member(brand, portfolio.user(name), AccountRole.SUPPORT);
+        }
+
+        Scim capitalised =
+                scim(HttpMethod.POST, users() + "/.search", """
+                {"Schemas":["%s"],"Filter":"userName eq \\"%s\\"","COUNT":5}""".formatted(SEARCH_SCHEMA, portfolio.email("c")));
+        Scim misspelt = scim(HttpMethod.POST, users() + "/.search", """
+                {"schemas":["%s"],"filtre":"userName eq \\"%s\\""}""".formatted(SEARCH_SCHEMA, portfolio.email("c")));
+        Scim twice = scim(HttpMethod.POST, users() + "/.search", """
+                {"schemas":["%s"],"filter":"userName eq \\"%s\\"","Filter":"userName pr"}""".formatted(SEARCH_SCHEMA, portfolio.email("c")));
+
+        assertThat(capitalised.status()).as(capitalised.text()).isEqualTo(200);
+        assertThat(capitalised.json().path("totalResults").asInt()).isEqualTo(1);
+        assertThat(capitalised.json().path("Resources").get(0).path("userName").asString())
+                .isEqualTo(portfolio.email("c"));
+        assertThat(misspelt.status()).as(misspelt.text()).isEqualTo(400);
+        assertThat(misspelt.json().path("scimType").asString()).isEqualTo("invalidSyntax");
+        assertThat(misspelt.json().path("detail").asString()).contains("'filtre'", "filter");
+        assertThat(twice.status()).as(twice.text()).isEqualTo(400);
+        assertThat(twice.json().path("detail").asString()).contains("'filter'", "more than once");
+    }
+
     @Test
     void aSearchRequestWithoutItsSchemaOrWithAnUnsupportedSortIsRefusedByName() {
         Scim noSchemas = scim(HttpMethod.POST, users() + "/.search", "{\"filter\":\"userName eq \\\"x\\\"\"}");
