@@ -22,7 +22,7 @@ class ScimUsers {
 
     private static final String COLUMNS = """
             u.id, u.email, u.created_at AS user_created_at, s.external_id, s.display_name,
-            coalesce(s.active, true) AS active, s.created_at AS linked_at, s.updated_at, coalesce(s.version, 0) AS version,
+            coalesce(s.active, true) AS active, s.updated_at, coalesce(s.version, 0) AS version,
             s.last_job_id
             """;
 
@@ -224,9 +224,13 @@ class ScimUsers {
             )
             """;
 
+    /**
+     * A user as the identity provider sees them. Their {@code meta.created} is when the directory user
+     * was added, whether the identity provider created them or found them by address: linking a user
+     * who was in view already (on their first change) does not make them new.
+     */
     private static ScimUser user(ResultSet row, int rowNumber) throws SQLException {
-        Instant created = instant(row, "linked_at");
-        Instant userCreated = instant(row, "user_created_at");
+        Instant created = instant(row, "user_created_at");
         Instant updated = instant(row, "updated_at");
         return new ScimUser(
                 row.getObject("id", UUID.class),
@@ -234,8 +238,8 @@ class ScimUsers {
                 row.getString("external_id"),
                 row.getString("display_name"),
                 row.getBoolean("active"),
-                created == null ? userCreated : created,
-                updated == null ? userCreated : updated,
+                created,
+                updated == null ? created : updated,
                 row.getLong("version"),
                 row.getObject("last_job_id", UUID.class));
     }

@@ -27,6 +27,8 @@ abstract class ScimIntegrationTest extends StubbedServicesIntegrationTest {
 
     static final String SCIM_JSON = "application/scim+json";
 
+    static final String PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
     Portfolio portfolio;
 
     String scimToken;

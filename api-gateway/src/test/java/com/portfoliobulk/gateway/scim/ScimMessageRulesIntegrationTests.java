@@ -14,8 +14,6 @@ import org.springframework.http.HttpMethod;
  */
 class ScimMessageRulesIntegrationTests extends ScimIntegrationTest {
 
-    private static final String PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
     private static final String USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
 
     /** Renames the user and deactivates them: would change the user and make a job if accepted. */

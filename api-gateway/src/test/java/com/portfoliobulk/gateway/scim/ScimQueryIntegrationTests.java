@@ -22,8 +22,6 @@ class ScimQueryIntegrationTests extends ScimIntegrationTest {
 
     private static final String USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
 
-    private static final String PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
     @Test
     void aSearchRequestAnswersWhatTheSameQueryAsParametersAnswers() {
         UUID brand = portfolio.account("Brand");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -169,6 +170,33 @@ class ScimRequestShapesIntegrationTests extends ScimIntegrationTest {
         assertThat(taken.text()).contains("Idempotency-Key", "scim-");
         assertThat(deleted.status()).as(deleted.text()).isEqualTo(204);
         assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+    }
+
+    /** A user's meta.created is when the user was added, before and after the first change the identity provider makes. */
+    @Test
+    void aUsersCreationTimeStaysWhenTheIdentityProviderFirstChangesThem() {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+        Scim before = scim(HttpMethod.GET, users() + "/" + ann, null);
+
+        Scim patched = scim(HttpMethod.PATCH, users() + "/" + ann, """
+                {"schemas":["%s"],"Operations":[{"op":"replace","path":"displayName","value":"Ann Example"}]}
+                """.formatted(PATCH_SCHEMA));
+
+        assertThat(before.status()).as(before.text()).isEqualTo(200);
+        assertThat(patched.status()).as(patched.text()).isEqualTo(200);
+        assertThat(patched.json().path("displayName").asString()).isEqualTo("Ann Example");
+        String created = before.json().path("meta").path("created").asString();
+        assertThat(patched.json().path("meta").path("created").asString()).isEqualTo(created);
+        assertThat(scim(HttpMethod.GET, users() + "/" + ann, null)
+                        .json()
+                        .path("meta")
+                        .path("created")
+                        .asString())
+                .isEqualTo(created);
+        assertThat(Instant.parse(
+                        patched.json().path("meta").path("lastModified").asString()))
+                .isAfter(Instant.parse(created));
     }
 
     @Test
