@@ -1,5 +1,6 @@
 package com.portfoliobulk.worker.deadletter;
 
+import com.portfoliobulk.contracts.ControlCharacters;
 import com.portfoliobulk.servicesupport.web.InvalidParametersException;
 import com.portfoliobulk.servicesupport.web.ProblemException;
 import java.util.List;
@@ -56,6 +57,13 @@ class DeadLetterController {
         }
         if (request.reason() == null || request.reason().isBlank()) {
             throw InvalidParametersException.of("reason", "is required: why it can be applied now (e.g. the fix)");
+        }
+        // Checked before the record is sent: storing them afterwards would fail, and the redrive with it.
+        if (ControlCharacters.in(request.operator())) {
+            throw InvalidParametersException.of("operator", ControlCharacters.message(request.operator()));
+        }
+        if (ControlCharacters.in(request.reason())) {
+            throw InvalidParametersException.of("reason", ControlCharacters.message(request.reason()));
         }
         DeadLetterRedrive.Outcome outcome =
                 redrive.redrive(id, request.operator().strip(), request.reason().strip());

@@ -127,6 +127,10 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
         assertThat(noOperator.status).isEqualTo(400);
         assertThat(noOperator.contentType).contains("application/problem+json");
         assertThat(noOperator.body).contains("'operator' is required");
+        // PostgreSQL cannot store U+0000: refused before anything is sent, not a 500 after the record went out.
+        Answer unstorable = redrive(id, Map.of("operator", "ops-jane", "reason", "restored\u0000"), true);
+        assertThat(unstorable.status).as(unstorable.body).isEqualTo(400);
+        assertThat(unstorable.body).contains("'reason' may not contain control characters");
         assertThat(get("/internal/dead-letters?limit=many", true).status).isEqualTo(400);
         assertThat(redrive(UUID.randomUUID(), Map.of("operator", "ops-jane", "reason", "r"), true).status)
                 .isEqualTo(404);
