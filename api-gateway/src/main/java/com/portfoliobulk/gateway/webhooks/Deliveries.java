@@ -190,29 +190,48 @@ class Deliveries {
     /**
      * Claims due messages of active subscriptions for {@code lease}, oldest due first: of each
      * subscription at most {@code perSubscription} less the messages this instance is still sending to
-     * it ({@code sending}). Messages another instance holds (locked or leased) are skipped.
+     * it ({@code sending}), and of each portfolio at most {@code perPortfolio} less those it is still
+     * sending to the portfolio's subscriptions. Messages another instance holds (locked or leased) are
+     * skipped.
      */
-    List<Claimed> claimDue(int limit, int perSubscription, Map<UUID, Integer> sending, Duration lease) {
+    List<Claimed> claimDue(
+            int limit, int perSubscription, int perPortfolio, Map<UUID, Integer> sending, Duration lease) {
         List<UUID> subscriptions = List.copyOf(sending.keySet());
         return jdbc.sql("""
+                        WITH sending AS (
+                            SELECT * FROM unnest(:sendingTo, :sendingCounts) AS sending(subscription_id, n)
+                        ), portfolio_sending AS (
+                            SELECT ss.portfolio_id, sum(sending.n) AS n
+                            FROM sending JOIN jobs.webhook_subscriptions ss ON ss.id = sending.subscription_id
+                            GROUP BY ss.portfolio_id
+                        )
                         UPDATE jobs.webhook_deliveries d SET leased_until = now() + cast(:lease AS interval)
                         FROM jobs.webhook_subscriptions s
                         WHERE d.id IN (
                                 SELECT id FROM jobs.webhook_deliveries
                                 WHERE id IN (
                                     SELECT id FROM (
-                                        SELECT dd.id, dd.next_attempt_at, coalesce(sending.n, 0) AS sending,
-                                               row_number() OVER (PARTITION BY dd.subscription_id
-                                                                  ORDER BY dd.next_attempt_at, dd.id) AS rank
-                                        FROM jobs.webhook_deliveries dd
-                                        JOIN jobs.webhook_subscriptions ss ON ss.id = dd.subscription_id
-                                        LEFT JOIN unnest(:sendingTo, :sendingCounts) AS sending(subscription_id, n)
-                                          ON sending.subscription_id = dd.subscription_id
-                                        WHERE dd.status = 'PENDING' AND dd.next_attempt_at <= now()
-                                          AND (dd.leased_until IS NULL OR dd.leased_until < now())
-                                          AND ss.status = 'ACTIVE'
-                                    ) due
-                                    WHERE rank <= :perSubscription - sending ORDER BY next_attempt_at LIMIT :limit)
+                                        SELECT id, next_attempt_at, portfolio_sending,
+                                               row_number() OVER (PARTITION BY portfolio_id
+                                                                  ORDER BY next_attempt_at, id) AS portfolio_rank
+                                        FROM (
+                                            SELECT dd.id, dd.next_attempt_at, ss.portfolio_id,
+                                                   coalesce(sending.n, 0) AS sending,
+                                                   coalesce(ps.n, 0) AS portfolio_sending,
+                                                   row_number() OVER (PARTITION BY dd.subscription_id
+                                                                      ORDER BY dd.next_attempt_at, dd.id) AS rank
+                                            FROM jobs.webhook_deliveries dd
+                                            JOIN jobs.webhook_subscriptions ss ON ss.id = dd.subscription_id
+                                            LEFT JOIN sending ON sending.subscription_id = dd.subscription_id
+                                            LEFT JOIN portfolio_sending ps ON ps.portfolio_id = ss.portfolio_id
+                                            WHERE dd.status = 'PENDING' AND dd.next_attempt_at <= now()
+                                              AND (dd.leased_until IS NULL OR dd.leased_until < now())
+                                              AND ss.status = 'ACTIVE'
+                                        ) due
+                                        WHERE rank <= :perSubscription - sending
+                                    ) due_in_portfolio
+                                    WHERE portfolio_rank <= :perPortfolio - portfolio_sending
+                                    ORDER BY next_attempt_at LIMIT :limit)
                                 FOR UPDATE SKIP LOCKED)
                           AND s.id = d.subscription_id
                           AND d.status = 'PENDING' AND (d.leased_until IS NULL OR d.leased_until < now())
@@ -223,6 +242,7 @@ class Deliveries {
                 .param("lease", interval(lease))
                 .param("limit", limit)
                 .param("perSubscription", perSubscription)
+                .param("perPortfolio", perPortfolio)
                 .param("sendingTo", uuids(subscriptions))
                 .param(
                         "sendingCounts",

@@ -24,9 +24,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Delivers webhook messages at least once. A loop on a thread of its own fans out new job events,
  * claims due messages with a lease (so each is sent by one gateway at a time, and by another one
  * after a crash once the lease has passed) and sends each on a virtual thread of its own. At most
- * {@code max-concurrent-deliveries} are in flight, and at most {@code max-concurrent-per-subscription}
- * per subscription: a slow or hanging receiver holds only its own few slots, so it cannot delay the
- * others. Each attempt's outcome is stored in one transaction with the message's next state: a 2xx
+ * {@code max-concurrent-deliveries} are in flight, at most {@code max-concurrent-per-subscription}
+ * per subscription and at most {@code max-concurrent-per-portfolio} to one portfolio's subscriptions:
+ * a slow or hanging receiver holds only its own few slots, and a portfolio with many of them only a
+ * share of the slots, so neither can delay the others. Each attempt's outcome is stored in one transaction with the message's next state: a 2xx
  * answer delivers it, a timeout, connection failure, 5xx or 429 schedules a retry with back-off (see
  * {@link RetrySchedule}) until the retry period ends, any other answer fails it at once. A
  * subscription whose deliveries all failed for {@code disable-after} is disabled.
@@ -201,8 +202,12 @@ class WebhookDispatcher implements SmartLifecycle {
         }
         // Counts only fall while this runs (senders end), so a subscription is never given more than its share.
         Map<UUID, Integer> sending = inFlight.snapshot();
-        List<Deliveries.Claimed> claimed =
-                deliveries.claimDue(free, properties.maxConcurrentPerSubscription(), sending, properties.lease());
+        List<Deliveries.Claimed> claimed = deliveries.claimDue(
+                free,
+                properties.maxConcurrentPerSubscription(),
+                properties.maxConcurrentPerPortfolio(),
+                sending,
+                properties.lease());
         for (Deliveries.Claimed message : claimed) {
             slots.acquireUninterruptibly();
             inFlight.add(message.subscriptionId());

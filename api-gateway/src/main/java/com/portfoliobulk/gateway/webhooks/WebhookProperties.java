@@ -27,6 +27,8 @@ import org.springframework.validation.annotation.Validated;
  * @param maxConcurrentDeliveries the most messages this instance sends at once
  * @param maxConcurrentPerSubscription the most messages this instance sends at once to one subscription,
  *     so that a slow receiver holds at most this many of the slots
+ * @param maxConcurrentPerPortfolio the most messages this instance sends at once to the subscriptions of
+ *     one portfolio, so that a portfolio with many slow receivers holds at most this many of the slots
  * @param lease how long a claimed message is held by the instance sending it; after a crash another
  *     instance sends it once the lease has passed. Must exceed connect plus read timeout.
  * @param backlogRefreshInterval how long the backlog gauges reuse their last count
@@ -48,5 +50,6 @@ record WebhookProperties(
         @DefaultValue("100") @Min(1) @Max(1000) int batchSize,
         @DefaultValue("64") @Min(1) int maxConcurrentDeliveries,
         @DefaultValue("4") @Min(1) int maxConcurrentPerSubscription,
+        @DefaultValue("16") @Min(1) int maxConcurrentPerPortfolio,
         @DefaultValue("1m") Duration lease,
         @DefaultValue("5s") Duration backlogRefreshInterval) {}

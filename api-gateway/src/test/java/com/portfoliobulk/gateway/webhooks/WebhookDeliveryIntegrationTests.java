@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.webhooks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.HeldWrites;
 import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Received;
@@ -321,6 +322,47 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                 .as("at most max-concurrent-per-subscription held at once")
                 .hasSizeLessThanOrEqualTo(2);
         receiver.release("/slow");
+    }
+
+    /**
+     * Three hanging receivers of one portfolio could hold all six slots (two each); the portfolio's
+     * share (four) leaves the others' messages slots to go out in.
+     */
+    @Test
+    void aPortfolioWithManyHangingReceiversDoesNotDelayAnother() {
+        List<String> slow = List.of("/slow-1", "/slow-2", "/slow-3");
+        slow.forEach(path -> {
+            receiver.holding(path);
+            subscribe(path, "job.completed");
+        });
+        List<UUID> jobs = List.of(job(1), job(1), job(1));
+        jobs.forEach(jobId -> finish(jobId, false));
+        await().atMost(PATIENCE)
+                .until(() -> slow.stream()
+                                .mapToInt(path -> receiver.received(path).size())
+                                .sum()
+                        >= 4);
+        var other = directory.portfolio();
+        UUID bea = other.user("bea");
+        other.member(other.accounts(1).getFirst(), bea, AccountRole.ANALYST);
+        Answer created = api.post(
+                admin(other.id()),
+                "/api/v1/portfolios/" + other.id() + "/webhooks",
+                null,
+                "{\"url\":\"" + receiver.url("/other") + "\",\"eventTypes\":[\"job.completed\"]}");
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        receiver.verifying("/other", created.body().path("secret").asString());
+
+        finish(accepted(other.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + bea + "\"]}"), false);
+
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> receiver.received("/other").size() == 1);
+        assertThat(slow.stream()
+                        .mapToInt(path -> receiver.received(path).size())
+                        .sum())
+                .as("the portfolio's share of the slots")
+                .isEqualTo(4);
+        slow.forEach(receiver::release);
     }
 
     @Test

@@ -40,6 +40,9 @@ import tools.jackson.databind.JsonNode;
             "bulk.gateway.webhooks.read-timeout=20s",
             "bulk.gateway.webhooks.lease=25s",
             "bulk.gateway.webhooks.max-concurrent-per-subscription=2",
+            // Few slots, so that one portfolio's receivers could hold them all but for its share.
+            "bulk.gateway.webhooks.max-concurrent-deliveries=6",
+            "bulk.gateway.webhooks.max-concurrent-per-portfolio=4",
             "bulk.gateway.webhooks.backlog-refresh-interval=50ms",
             // Tasks are ended here as the worker would; no relay of this context competes with the others'.
             "bulk.gateway.relay.enabled=false"

@@ -55,6 +55,7 @@ class WebhookSenderTests {
                 100,
                 64,
                 4,
+                16,
                 Duration.ofMinutes(1),
                 Duration.ofSeconds(5));
         sender = new WebhookSender(properties, new ReceiverAddresses(properties));
