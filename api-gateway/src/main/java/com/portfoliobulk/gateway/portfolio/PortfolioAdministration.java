@@ -189,6 +189,9 @@ class PortfolioAdministration {
 
     @Transactional
     PortfolioUserView changeRole(Caller caller, UUID portfolioId, UUID userId, String role) {
+        // The offer first, as accepting one locks it before the portfolio users (the Owner's row, then
+        // the recipient's): taking the users in id order without it deadlocks with an acceptance.
+        lockPendingTransfer(portfolioId);
         Manager manager = manager(caller, portfolioId, List.of(userId));
         Caller current = manager.caller();
         PortfolioUserRepository.Row user = manager.target(userId);
@@ -658,7 +661,8 @@ class PortfolioAdministration {
         if (toUserId.equals(caller.userId())) {
             throw AdminProblems.invalid("userId", "is you, the Owner already; name another portfolio user");
         }
-        currentOwner(caller, portfolioId);
+        // The recipient's row too: a removal of them waits for the offer, and then withdraws it.
+        currentOwner(caller, portfolioId, toUserId);
         PortfolioUserRepository.Row target = users.findById(new PortfolioUserRepository.Key(portfolioId, toUserId))
                 .orElseThrow(() -> AdminProblems.invalid(
                         "userId", "is not a portfolio user of this portfolio; add them as a portfolio user first"));
@@ -762,14 +766,16 @@ class PortfolioAdministration {
     }
 
     /**
-     * Locks any pending Owner transfer of the portfolio, then the caller's portfolio user row (the order
-     * accepting a transfer takes them in), and reads the caller's role as it now stands: 403 unless
-     * they are the Owner, whatever the cache let the request in with. No transfer can be accepted
-     * between this check and the change.
+     * Locks any pending Owner transfer of the portfolio, then the caller's portfolio user row and those
+     * of {@code others} in user id order (the offer first, as accepting a transfer takes it), and reads
+     * the caller's role as it now stands: 403 unless they are the Owner, whatever the cache let the
+     * request in with. No transfer can be accepted between this check and the change.
      */
-    private void currentOwner(Caller caller, UUID portfolioId) {
+    private void currentOwner(Caller caller, UUID portfolioId, UUID... others) {
         lockPendingTransfer(portfolioId);
-        users.lockAll(portfolioId, List.of(caller.userId()));
+        Set<UUID> locked = new LinkedHashSet<>(List.of(others));
+        locked.add(caller.userId());
+        users.lockAll(portfolioId, locked);
         access.requireCurrentOwner(caller, portfolioId);
     }
 

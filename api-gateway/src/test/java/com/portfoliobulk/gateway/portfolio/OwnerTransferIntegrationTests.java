@@ -216,4 +216,75 @@ class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
         assertThat(roleOf(ownerId)).isEqualTo("OWNER");
         assertThat(count("jobs.owner_transfers")).isZero();
     }
+
+    /**
+     * The Owner changing the role of the user they offered ownership to, while that user accepts: the
+     * change locked the users in id order, accepting locks the Owner's row before the recipient's, and
+     * with the recipient's id below the Owner's PostgreSQL broke the deadlock with a 503. The change now
+     * takes the offer first, as accepting does.
+     */
+    @Test
+    void changingTheRecipientsRoleWhileTheyAcceptIsNoDeadlock() throws Exception {
+        UUID successorId = portfolio.user("successor");
+        while (successorId.toString().compareTo(ownerId.toString()) > 0) {
+            successorId = portfolio.user("successor-" + UUID.randomUUID());
+        }
+        UUID recipient = successorId;
+        String email = jdbc.sql("SELECT email FROM directory.users WHERE id = ?")
+                .param(recipient)
+                .query(String.class)
+                .single();
+        storePortfolioUser(recipient, email, "ADMIN");
+        String successor = tokenOf(recipient, email);
+        assertThat(call(HttpMethod.POST, owner, path("/owner-transfer"), "{\"userId\":\"%s\"}".formatted(recipient))
+                        .status())
+                .isEqualTo(202);
+        Answer accepted;
+        Answer changed;
+        try (HeldWrites held =
+                HeldWrites.on(jdbc, "jobs.portfolio_users", "UPDATE", "OLD.role = 'OWNER'", Duration.ofSeconds(1))) {
+            FutureTask<Answer> acceptance =
+                    new FutureTask<>(() -> call(HttpMethod.POST, successor, path("/owner-transfer/accept"), null));
+            Thread.startVirtualThread(acceptance);
+            held.awaitHeld();
+            changed = call(
+                    HttpMethod.PUT,
+                    owner,
+                    path("/portfolio-users/" + recipient + "/role"),
+                    "{\"role\":\"USER_MANAGEMENT_EDIT\"}");
+            accepted = acceptance.get(30, TimeUnit.SECONDS);
+        }
+
+        assertThat(accepted.status()).as(accepted.text()).isEqualTo(200);
+        assertThat(changed.status()).as(changed.text()).isIn(403, 409);
+        assertThat(roleOf(recipient)).isEqualTo("OWNER");
+        assertThat(roleOf(ownerId)).isEqualTo("ADMIN");
+    }
+
+    /**
+     * Offering ownership to a user while they are removed: the offer read the user unlocked, the removal
+     * found no offer to withdraw yet, and both succeeded, leaving an offer to someone who was no portfolio
+     * user (re-added later, even with the least role, they could accept it). The offer now locks its
+     * recipient: an Admin's removal waits for it and withdraws it.
+     */
+    @Test
+    void removingTheRecipientWhileOwnershipIsOfferedLeavesNoOffer() throws Exception {
+        UUID successorId = portfolio.user("successor");
+        storePortfolioUser(successorId, portfolio.email("successor"), "USER_MANAGEMENT_VIEW");
+        String admin = storedPortfolioUser("admin", "ADMIN");
+        Answer offered;
+        Answer removed;
+        try (HeldWrites held = HeldWrites.on(jdbc, "jobs.owner_transfers", "INSERT", null, Duration.ofSeconds(1))) {
+            FutureTask<Answer> offer = new FutureTask<>(() -> call(
+                    HttpMethod.POST, owner, path("/owner-transfer"), "{\"userId\":\"%s\"}".formatted(successorId)));
+            Thread.startVirtualThread(offer);
+            held.awaitHeld();
+            removed = call(HttpMethod.DELETE, admin, path("/portfolio-users/" + successorId), null);
+            offered = offer.get(30, TimeUnit.SECONDS);
+        }
+
+        assertThat(removed.status()).as(removed.text()).isEqualTo(204);
+        assertThat(offered.status()).as(offered.text()).isIn(202, 422);
+        assertThat(count("jobs.owner_transfers")).isZero();
+    }
 }
