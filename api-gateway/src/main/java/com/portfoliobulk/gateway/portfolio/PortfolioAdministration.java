@@ -771,7 +771,7 @@ class PortfolioAdministration {
      * the caller's role as it now stands: 403 unless they are the Owner, whatever the cache let the
      * request in with. No transfer can be accepted between this check and the change.
      */
-    private void currentOwner(Caller caller, UUID portfolioId, UUID... others) {
+    void currentOwner(Caller caller, UUID portfolioId, UUID... others) {
         lockPendingTransfer(portfolioId);
         Set<UUID> locked = new LinkedHashSet<>(List.of(others));
         locked.add(caller.userId());

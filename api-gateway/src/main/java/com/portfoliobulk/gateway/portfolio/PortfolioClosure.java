@@ -95,44 +95,27 @@ class PortfolioClosure {
             throw AdminProblems.invalid(
                     "confirmation", "is required: the token of POST /api/v1/portfolios/{portfolioId}/closure");
         }
-        access.requireCurrentOwner(owner, portfolioId);
-        boolean valid = jdbc.sql("""
-                        SELECT EXISTS (SELECT 1 FROM jobs.closure_tokens
-                                       WHERE portfolio_id = :portfolioId AND token = :token AND expires_at > now())
-                        """)
-                .param("portfolioId", portfolioId)
-                .param("token", confirmation.strip())
-                .query(Boolean.class)
-                .single();
-        if (!valid) {
-            throw AdminProblems.invalid(
-                    "confirmation",
-                    "is not this portfolio's current closure token or has expired; ask for a new one (POST closure)");
-        }
-        long cancelled = 0;
-        List<UUID> active = jdbc.sql("""
-                        SELECT id FROM jobs.bulk_jobs
-                        WHERE portfolio_id = :portfolioId AND status IN ('QUEUED', 'IN_PROGRESS')
-                        """)
-                .param("portfolioId", portfolioId)
-                .query(UUID.class)
-                .list();
-        for (UUID job : active) {
-            try {
-                cancellation.cancel(portfolioId, job);
-                cancelled++;
-            } catch (RequestRefusedException finishedMeanwhile) {
-                // It ended between the listing and the cancellation: nothing is pending any more.
-            }
-        }
-        long unlinked = links.unlinkAll(portfolioId, owner);
+        // The pending Owner transfer ends first, with the Owner and the token checked under its lock: no
+        // one can accept ownership while the portfolio closes, so the closing Owner stays the Owner.
         transaction.executeWithoutResult(status -> {
+            currentOwnerWithToken(owner, portfolioId, confirmation);
+            jdbc.sql("DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId")
+                    .param("portfolioId", portfolioId)
+                    .update();
+        });
+        long cancelled = cancelActiveJobs(portfolioId);
+        long unlinked = links.unlinkAll(portfolioId, owner);
+        // A job submitted while the first ones were cancelled: it has no linked account left to change.
+        cancelled += cancelActiveJobs(portfolioId);
+        long cancelledJobs = cancelled;
+        transaction.executeWithoutResult(status -> {
+            currentOwnerWithToken(owner, portfolioId, confirmation);
             administration.log(
                     portfolioId,
                     owner,
                     "PORTFOLIO_CLOSED",
                     null,
-                    "closed: " + unlinked + " account(s) unlinked, " + active.size() + " pending job(s) cancelled");
+                    "closed: " + unlinked + " account(s) unlinked, " + cancelledJobs + " pending job(s) cancelled");
             for (String table : List.of(
                     "jobs.portfolio_users",
                     "jobs.portfolio_roles",
@@ -156,6 +139,49 @@ class PortfolioClosure {
                     .update();
         });
         permissions.forgetAll();
-        return new Closed(portfolioId, unlinked, cancelled);
+        return new Closed(portfolioId, unlinked, cancelledJobs);
+    }
+
+    /**
+     * Locks any pending Owner transfer and the caller's portfolio user row, then checks that the caller
+     * is the Owner and the confirmation the portfolio's current closure token (accepting ownership ends
+     * the former Owner's).
+     */
+    private void currentOwnerWithToken(Caller owner, UUID portfolioId, String confirmation) {
+        administration.currentOwner(owner, portfolioId);
+        boolean valid = jdbc.sql("""
+                        SELECT EXISTS (SELECT 1 FROM jobs.closure_tokens
+                                       WHERE portfolio_id = :portfolioId AND token = :token AND expires_at > now())
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("token", confirmation.strip())
+                .query(Boolean.class)
+                .single();
+        if (!valid) {
+            throw AdminProblems.invalid(
+                    "confirmation",
+                    "is not this portfolio's current closure token or has expired; ask for a new one (POST closure)");
+        }
+    }
+
+    /** Cancels the portfolio's queued and running jobs; answers how many it cancelled. */
+    private long cancelActiveJobs(UUID portfolioId) {
+        long cancelled = 0;
+        List<UUID> active = jdbc.sql("""
+                        SELECT id FROM jobs.bulk_jobs
+                        WHERE portfolio_id = :portfolioId AND status IN ('QUEUED', 'IN_PROGRESS')
+                        """)
+                .param("portfolioId", portfolioId)
+                .query(UUID.class)
+                .list();
+        for (UUID job : active) {
+            try {
+                cancellation.cancel(portfolioId, job);
+                cancelled++;
+            } catch (RequestRefusedException finishedMeanwhile) {
+                // It ended between the listing and the cancellation: nothing is pending any more.
+            }
+        }
+        return cancelled;
     }
 }

@@ -22,6 +22,9 @@ import java.util.regex.Pattern;
  *
  * <p>It also stands in for the worker's internal user provisioning ({@code POST /internal/users}):
  * the function given to {@link #provisionUsersWith} creates (or finds) the user and answers its id.
+ * And for unlinking every account of a portfolio when it closes ({@code POST
+ * /internal/portfolios/{id}/unlink-all}): it runs what {@link #duringUnlinkAll} was given, then
+ * answers that no account was linked.
  */
 public final class StubWorker {
 
@@ -36,6 +39,8 @@ public final class StubWorker {
     private static final Pattern EMAIL = Pattern.compile("\"email\"\\s*:\\s*\"([^\"]*)\"");
 
     private volatile Function<String, UUID> users = email -> null;
+
+    private volatile Runnable duringUnlinkAll = () -> {};
 
     private StubWorker(HttpServer server) {
         this.server = server;
@@ -55,6 +60,11 @@ public final class StubWorker {
         this.users = users;
     }
 
+    /** What happens while a closing portfolio's accounts are unlinked (nothing, unless given). */
+    public void duringUnlinkAll(Runnable action) {
+        this.duringUnlinkAll = action == null ? () -> {} : action;
+    }
+
     /** The body the stub got for the token, or {@code null} when it was not called with it. */
     public String bodyFor(String token) {
         return bodies.get(token);
@@ -71,6 +81,7 @@ public final class StubWorker {
             StubWorker stub = new StubWorker(server);
             server.createContext("/internal/invitations/", stub::handle);
             server.createContext("/internal/users", stub::provision);
+            server.createContext("/internal/portfolios/", stub::unlinkAll);
             server.start();
             return stub;
         } catch (IOException ex) {
@@ -113,6 +124,16 @@ public final class StubWorker {
                 201,
                 "application/json",
                 "{\"userId\":\"" + userId + "\",\"email\":\"" + email.group(1) + "\",\"created\":true}");
+    }
+
+    private void unlinkAll(HttpExchange exchange) throws IOException {
+        exchange.getRequestBody().readAllBytes();
+        if (!exchange.getRequestURI().getPath().endsWith("/unlink-all")) {
+            answer(exchange, 404, "application/problem+json", problem(404, "not stubbed"));
+            return;
+        }
+        duringUnlinkAll.run();
+        answer(exchange, 200, "application/json", "{\"unlinked\":0}");
     }
 
     private static String problem(int status, String detail) {

@@ -1,0 +1,72 @@
+package com.portfoliobulk.gateway.portfolio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
+import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.TestTokens;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.springframework.test.context.TestPropertySource;
+
+/**
+ * Closing a portfolio against a stand-in worker, with what happens while its accounts are unlinked;
+ * permissions are the stored ones, as for every administration test.
+ */
+@TestPropertySource(properties = "bulk.gateway.permissions.source=database")
+class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
+
+    /**
+     * Ownership offered before the close cannot be accepted while the portfolio closes: the close
+     * checked the Owner once, so an acceptance while the accounts were unlinked made someone else
+     * Owner, and the former Owner's close then went on and removed them.
+     */
+    @Test
+    void ownershipOfferedBeforeTheCloseCannotBeAcceptedWhileItCloses() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = portfolioUser(portfolio, "owner", "OWNER");
+        String successor = portfolioUser(portfolio, "successor", "ADMIN");
+        String base = "/api/v1/portfolios/" + portfolio.id();
+        UUID successorId = userId(portfolio, "successor");
+        Answer offered = api.post(owner, base + "/owner-transfer", null, "{\"userId\":\"" + successorId + "\"}");
+        assertThat(offered.status()).as(offered.text()).isEqualTo(202);
+        Answer closure = api.post(owner, base + "/closure", null, null);
+        assertThat(closure.status()).as(closure.text()).isEqualTo(201);
+        String confirmation = closure.body().path("confirmation").asString();
+        AtomicReference<Answer> accepted = new AtomicReference<>();
+        worker.duringUnlinkAll(() -> accepted.set(api.post(successor, base + "/owner-transfer/accept", null, null)));
+
+        Answer closed;
+        try {
+            closed = api.post(owner, base + "/close", null, "{\"confirmation\":\"" + confirmation + "\"}");
+        } finally {
+            worker.duringUnlinkAll(null);
+        }
+
+        assertThat(closed.status()).as(closed.text()).isEqualTo(200);
+        assertThat(accepted.get().status()).as(accepted.get().text()).isEqualTo(403);
+        assertThat(jdbc.sql("SELECT closed_by FROM jobs.closed_portfolios WHERE portfolio_id = ?")
+                        .param(portfolio.id())
+                        .query(UUID.class)
+                        .single())
+                .isEqualTo(userId(portfolio, "owner"));
+    }
+
+    /** A directory user made a portfolio user with {@code role}; their token grants nothing by its claims. */
+    private String portfolioUser(DirectorySeed.Portfolio portfolio, String name, String role) {
+        UUID id = portfolio.user(name);
+        jdbc.sql("INSERT INTO jobs.portfolio_users (portfolio_id, user_id, email, role) VALUES (?, ?, ?, ?)")
+                .params(portfolio.id(), id, portfolio.email(name), role)
+                .update();
+        return TestTokens.token(id, portfolio.email(name), UUID.randomUUID());
+    }
+
+    private UUID userId(DirectorySeed.Portfolio portfolio, String name) {
+        return jdbc.sql("SELECT id FROM directory.users WHERE email = ?")
+                .param(portfolio.email(name))
+                .query(UUID.class)
+                .single();
+    }
+}
