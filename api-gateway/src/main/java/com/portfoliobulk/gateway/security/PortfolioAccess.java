@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.security;
 
 import java.util.Collection;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Locale;
@@ -52,13 +53,22 @@ public class PortfolioAccess {
 
     /**
      * The caller with the permissions of the configured source: the token's own ({@code
-     * identity-provider}) or the stored ones ({@code database}, read through the short cache). The
-     * console resolves its signed-in administrator this way on each page, so it shows what the API
-     * allows.
+     * identity-provider}), except on closed portfolios, or the stored ones ({@code database}, read
+     * through the short cache; a closed portfolio has none). The console resolves its signed-in
+     * administrator this way on each page, so it shows what the API allows.
      */
     public Caller withPermissions(Caller fromToken) {
         if (source == PermissionProperties.Source.IDENTITY_PROVIDER) {
-            return fromToken;
+            if (fromToken.permissions().isEmpty()) {
+                return fromToken;
+            }
+            Set<UUID> closed = stored.closedPortfolios();
+            if (Collections.disjoint(closed, fromToken.permissions().keySet())) {
+                return fromToken;
+            }
+            Map<UUID, Set<PortfolioPermission>> open = new HashMap<>(fromToken.permissions());
+            open.keySet().removeAll(closed);
+            return new Caller(fromToken.userId(), fromToken.email(), open);
         }
         return new Caller(fromToken.userId(), fromToken.email(), stored.of(fromToken.userId()));
     }

@@ -52,6 +52,9 @@ public class StoredPermissions {
     /** Moves at every {@link #forget}: a read that began before one is not kept. */
     private final AtomicLong changes = new AtomicLong();
 
+    /** The closed portfolios as last read, or null when they are to be read again. */
+    private volatile Closed closed;
+
     StoredPermissions(JdbcClient jdbc, PermissionProperties properties) {
         this.jdbc = jdbc;
         this.ttl = properties.cacheTtl();
@@ -89,6 +92,28 @@ public class StoredPermissions {
     }
 
     /**
+     * The portfolios that were closed, as read at most the cache's time ago (this instance's closures at
+     * once): no one administers them any more, whatever a token claims.
+     */
+    Set<UUID> closedPortfolios() {
+        long now = System.nanoTime();
+        Closed last = closed;
+        if (last != null && now - last.readAt < ttl.toNanos()) {
+            return last.portfolioIds;
+        }
+        long changesBefore = changes.get();
+        Closed read = new Closed(
+                Set.copyOf(jdbc.sql("SELECT portfolio_id FROM jobs.closed_portfolios")
+                        .query(UUID.class)
+                        .list()),
+                now);
+        if (changes.get() == changesBefore) {
+            closed = read;
+        }
+        return read.portfolioIds;
+    }
+
+    /**
      * Drops the cached permissions of {@code userId}, after their portfolio role changed: at once, and
      * again when the change's transaction ends, since a request of theirs in between reads the role
      * still committed. A read under way then is answered but not kept, and the requests after it read
@@ -103,14 +128,15 @@ public class StoredPermissions {
     }
 
     /**
-     * Drops every cached permission, after a change that may touch many callers (a role's permissions),
-     * as {@link #forget} does.
+     * Drops every cached permission, after a change that may touch many callers (a role's permissions,
+     * a closure), as {@link #forget} does, and the closed portfolios read.
      */
     public void forgetAll() {
         whenCommitted(() -> {
             changes.incrementAndGet();
             loading.clear();
             cache.clear();
+            closed = null;
         });
     }
 
@@ -171,4 +197,6 @@ public class StoredPermissions {
     }
 
     private record Cached(Map<UUID, Set<PortfolioPermission>> permissions, long loadedAt) {}
+
+    private record Closed(Set<UUID> portfolioIds, long readAt) {}
 }
