@@ -74,7 +74,8 @@ class DirectoryController {
             summary = "List the portfolio's users across its accounts",
             description = "The bird's-eye view: every user with access to, or a pending invitation to, at least one"
                     + " linked account, ordered by e-mail address, each with ALL their memberships in the"
-                    + " portfolio's accounts (also those the filters did not ask about). Filters combine with AND."
+                    + " portfolio's accounts (also those the filters did not ask about). Filters combine with AND;"
+                    + " `role` with `accountId` means that role on that account."
                     + " Cursor-paged.")
     @ApiResponse(responseCode = "200", description = "One page of users with their memberships.")
     @GetMapping("/users")
@@ -88,7 +89,7 @@ class DirectoryController {
                     String q,
             @Parameter(
                             description = "Only users holding, or invited with, this role on at least one linked"
-                                    + " account: a standard role (OWNER, ADMIN, MANAGER, ANALYST, CAMPAIGN_COORDINATOR,"
+                                    + " account (on `accountId` when it is given too): a standard role (OWNER, ADMIN, MANAGER, ANALYST, CAMPAIGN_COORDINATOR,"
                                     + " CONTENT_CREATOR, SUPPORT) or a custom account role the portfolio defines.")
                     @RequestParam(required = false)
                     String role,

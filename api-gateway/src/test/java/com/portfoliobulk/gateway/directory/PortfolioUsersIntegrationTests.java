@@ -136,6 +136,11 @@ class PortfolioUsersIntegrationTests extends DirectoryIntegrationTestSupport {
                 .containsExactly(portfolio.email("ann"));
         assertThat(emails(api.get(token, users(portfolio.id()), "accountId", alpha, "role", "SUPPORT")))
                 .isEmpty();
+        // The role on that account: ann is Admin on Alpha and invited as Analyst on Bravo.
+        assertThat(emails(api.get(token, users(portfolio.id()), "accountId", alpha, "role", "ANALYST")))
+                .isEmpty();
+        assertThat(emails(api.get(token, users(portfolio.id()), "accountId", bravo, "role", "ANALYST")))
+                .containsExactly(portfolio.email("ann"));
     }
 
     @Test
