@@ -112,6 +112,27 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
                 .isEqualTo(MembershipState.INVITED);
     }
 
+    /**
+     * An offboarding also removes the user from the accounts a running job is still to invite them to:
+     * its task comes after the invitation's (an account's changes apply in submission order), so the
+     * person offboarded is not left invited there once both jobs are done.
+     */
+    @Test
+    void anOffboardingAlsoCoversTheAccountsARunningJobIsStillToInviteTheUserTo() {
+        UUID delta = portfolio.account("Delta");
+        accepted(portfolio.id(), """
+                {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s","role":"ANALYST"}]}
+                """.formatted(portfolio.email("ann"), delta));
+
+        UUID offboarding = accepted(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}");
+
+        assertThat(jdbc.sql("SELECT account_id FROM jobs.bulk_tasks WHERE job_id = ? ORDER BY seq")
+                        .param(offboarding)
+                        .query(UUID.class)
+                        .list())
+                .containsExactlyInAnyOrder(alpha, beta, gamma, delta);
+    }
+
     @Test
     void thePlanOfAnInvitationNamesAddressesWithoutAUserYet() {
         ResolvedTargets targets = resolution.resolve(
