@@ -259,29 +259,28 @@ class TargetResolution {
                         portfolioId,
                         validated,
                         """
-                        WITH offboarded AS (
-                            SELECT usr.user_id, usr.ord, u.email, u.idp_managed
-                            FROM unnest(CAST(:userIds AS uuid[])) WITH ORDINALITY AS usr(user_id, ord)
-                            JOIN directory.users u ON u.id = usr.user_id
-                        ), targets AS (
-                            SELECT o.user_id, o.ord, o.email, o.idp_managed, m.account_id,
-                                   m.role, m.state, m.expires_at
-                            FROM offboarded o JOIN directory.memberships m ON m.user_id = o.user_id
-                            UNION ALL
-                            SELECT DISTINCT o.user_id, o.ord, o.email, o.idp_managed, t.account_id,
-                                   CAST(NULL AS text), CAST(NULL AS text), CAST(NULL AS timestamptz)
-                            FROM jobs.bulk_jobs j
-                            JOIN jobs.bulk_tasks t ON t.job_id = j.id AND t.status = 'PENDING' AND t.action = 'INVITE'
-                            JOIN offboarded o ON o.email = t.email
-                            WHERE j.portfolio_id = :portfolioId AND j.status IN ('QUEUED', 'IN_PROGRESS')
-                              AND NOT EXISTS (SELECT 1 FROM directory.memberships m
-                                              WHERE m.user_id = o.user_id AND m.account_id = t.account_id)
-                        )
                         SELECT tg.account_id, tg.user_id, tg.email, 'REMOVE' AS action, CAST(NULL AS text) AS role,
                                tg.ord AS ord1, tg.account_id AS ord2,
                                true AS in_portfolio, tg.idp_managed,
                                tg.role AS current_role, tg.state AS current_state, tg.expires_at AS current_expires_at
-                        FROM targets tg
+                        FROM (
+                            SELECT usr.user_id, usr.ord, u.email, u.idp_managed, m.account_id,
+                                   m.role, m.state, m.expires_at
+                            FROM unnest(CAST(:userIds AS uuid[])) WITH ORDINALITY AS usr(user_id, ord)
+                            JOIN directory.users u ON u.id = usr.user_id
+                            JOIN directory.memberships m ON m.user_id = usr.user_id
+                            UNION ALL
+                            SELECT DISTINCT usr.user_id, usr.ord, u.email, u.idp_managed, t.account_id,
+                                   CAST(NULL AS text), CAST(NULL AS text), CAST(NULL AS timestamptz)
+                            FROM jobs.bulk_jobs j
+                            JOIN jobs.bulk_tasks t ON t.job_id = j.id AND t.status = 'PENDING' AND t.action = 'INVITE'
+                            JOIN directory.users u ON u.email = t.email
+                            JOIN unnest(CAST(:userIds AS uuid[])) WITH ORDINALITY AS usr(user_id, ord)
+                              ON usr.user_id = u.id
+                            WHERE j.portfolio_id = :portfolioId AND j.status IN ('QUEUED', 'IN_PROGRESS')
+                              AND NOT EXISTS (SELECT 1 FROM directory.memberships m
+                                              WHERE m.user_id = u.id AND m.account_id = t.account_id)
+                        ) tg
                         JOIN directory.accounts a ON a.id = tg.account_id AND a.portfolio_id = :portfolioId
                         """,
                         // Every account where the user has access or a pending invitation, and those a
