@@ -237,7 +237,9 @@ class Deliveries {
                           AND d.status = 'PENDING' AND (d.leased_until IS NULL OR d.leased_until < now())
                         RETURNING d.id, d.subscription_id, d.event_type, d.job_id, d.payload,
                                   d.attempts - d.attempts_before_redelivery AS attempts_since_redelivery, d.created_at,
-                                  d.give_up_at, d.redeliveries, s.url, s.secret_ciphertext
+                                  d.give_up_at, d.redeliveries, s.url, s.secret_ciphertext,
+                                  CASE WHEN s.previous_secret_until > now() THEN s.previous_secret_ciphertext END
+                                      AS previous_secret_ciphertext
                         """)
                 .param("lease", interval(lease))
                 .param("limit", limit)
@@ -258,7 +260,8 @@ class Deliveries {
                         instant(row, "give_up_at"),
                         row.getInt("redeliveries"),
                         row.getString("url"),
-                        row.getString("secret_ciphertext")))
+                        row.getString("secret_ciphertext"),
+                        row.getString("previous_secret_ciphertext")))
                 .list();
     }
 
@@ -475,7 +478,8 @@ class Deliveries {
     record NewMessage(UUID id, UUID subscriptionId, UUID eventId, EventType type, UUID jobId, String payload) {}
 
     /**
-     * A message claimed for sending, with its subscription's URL and encrypted secret, its attempts since
+     * A message claimed for sending, with its subscription's URL and encrypted secret (and the previous
+     * one while it still signs, or null), its attempts since
      * it was last redelivered on request (all of them when it never was), and how many times it had been
      * redelivered when it was claimed.
      */
@@ -490,7 +494,8 @@ class Deliveries {
             Instant giveUpAt,
             int redeliveries,
             String url,
-            String secretCiphertext) {}
+            String secretCiphertext,
+            String previousSecretCiphertext) {}
 
     /** A subscription due a progress message about a running job, at this version of the job. */
     record ProgressDue(UUID subscriptionId, UUID jobId, long version) {}

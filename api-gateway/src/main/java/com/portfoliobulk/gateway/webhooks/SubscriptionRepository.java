@@ -48,13 +48,20 @@ interface SubscriptionRepository extends Repository<SubscriptionRepository.Row, 
             """)
     Optional<Row> setStatus(UUID id, UUID portfolioId, String status, String reason);
 
-    /** Replaces the signing secret, answering the changed row; empty when there is no such subscription. */
+    /**
+     * Replaces the signing secret, answering the changed row; empty when there is no such subscription.
+     * The secret it replaces goes on signing for {@code previousFor} (none when zero).
+     */
     @Query("""
-            UPDATE jobs.webhook_subscriptions SET secret_ciphertext = :secret, updated_at = now()
+            UPDATE jobs.webhook_subscriptions
+            SET previous_secret_ciphertext = CASE WHEN :previousForSeconds > 0 THEN secret_ciphertext END,
+                previous_secret_until = CASE WHEN :previousForSeconds > 0
+                    THEN now() + make_interval(secs => :previousForSeconds) END,
+                secret_ciphertext = :secret, updated_at = now()
             WHERE id = :id AND portfolio_id = :portfolioId
             RETURNING *
             """)
-    Optional<Row> replaceSecret(UUID id, UUID portfolioId, String secret);
+    Optional<Row> replaceSecret(UUID id, UUID portfolioId, String secret, long previousForSeconds);
 
     /** Deletes the subscription and (by cascade) its messages; false when there is no such subscription. */
     @Modifying

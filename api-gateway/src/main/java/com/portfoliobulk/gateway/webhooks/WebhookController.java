@@ -19,6 +19,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
@@ -121,13 +122,21 @@ class WebhookController {
 
     @Operation(
             summary = "Rotate the signing secret",
-            description = "The new secret signs every message from now on, retries included; it is shown this once.")
+            description = "The new secret signs every message from now on, retries included; it is shown this once."
+                    + " The previous secret signs them too for 24 hours (webhook-signature carries both"
+                    + " signatures), so the receiver can switch without refusing a message; with"
+                    + " keepPrevious=false (a leaked secret) it stops at once.")
     @ApiResponse(responseCode = "200", description = "The subscription with its new secret.")
     @ApiResponse(responseCode = "404", description = "No such subscription in this portfolio.")
     @PostMapping("/{subscriptionId}/rotate-secret")
-    SubscriptionView rotateSecret(@PathVariable UUID portfolioId, @PathVariable UUID subscriptionId) {
+    SubscriptionView rotateSecret(
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID subscriptionId,
+            @Parameter(description = "Whether the previous secret goes on signing for 24 hours (default true).")
+                    @RequestParam(defaultValue = "true")
+                    boolean keepPrevious) {
         access.requireChange(portfolioId);
-        return subscriptions.rotateSecret(portfolioId, subscriptionId);
+        return subscriptions.rotateSecret(portfolioId, subscriptionId, keepPrevious);
     }
 
     @Operation(summary = "Delete a subscription", description = "With its messages and their attempts.")

@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.webhooks;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -237,14 +238,21 @@ class WebhookDispatcher implements SmartLifecycle {
     }
 
     private AttemptResult attempt(Deliveries.Claimed message) {
-        String secret;
+        List<String> signing = new ArrayList<>(2);
         try {
-            secret = secrets.decrypt(message.secretCiphertext());
+            signing.add(secrets.decrypt(message.secretCiphertext()));
         } catch (IllegalStateException ex) {
             // The secret key changed: no attempt can succeed until the secret is rotated.
             return new AttemptResult(null, Duration.ZERO, ex.getMessage(), null, null, true);
         }
-        return sender.send(message.url(), messageId(message.id()), secret, message.payload());
+        if (message.previousSecretCiphertext() != null) {
+            try {
+                signing.add(secrets.decrypt(message.previousSecretCiphertext()));
+            } catch (IllegalStateException ex) {
+                // Sealed under a secret key since changed: the new secret signs alone.
+            }
+        }
+        return sender.send(message.url(), messageId(message.id()), signing, message.payload());
     }
 
     private void record(Deliveries.Claimed message, Instant attemptedAt, AttemptResult result) {

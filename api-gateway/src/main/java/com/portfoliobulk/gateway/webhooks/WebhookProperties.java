@@ -29,6 +29,7 @@ import org.springframework.validation.annotation.Validated;
  *     so that a slow receiver holds at most this many of the slots
  * @param maxConcurrentPerPortfolio the most messages this instance sends at once to the subscriptions of
  *     one portfolio, so that a portfolio with many slow receivers holds at most this many of the slots
+ * @param previousSecretOverlap how long a rotated-out signing secret goes on signing beside the new one
  * @param lease how long a claimed message is held by the instance sending it; after a crash another
  *     instance sends it once the lease has passed. Must exceed connect plus read timeout.
  * @param backlogRefreshInterval how long the backlog gauges reuse their last count
@@ -51,5 +52,6 @@ record WebhookProperties(
         @DefaultValue("64") @Min(1) int maxConcurrentDeliveries,
         @DefaultValue("4") @Min(1) int maxConcurrentPerSubscription,
         @DefaultValue("16") @Min(1) int maxConcurrentPerPortfolio,
+        @DefaultValue("24h") Duration previousSecretOverlap,
         @DefaultValue("1m") Duration lease,
         @DefaultValue("5s") Duration backlogRefreshInterval) {}

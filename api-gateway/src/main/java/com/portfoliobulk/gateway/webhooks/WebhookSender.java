@@ -68,7 +68,11 @@ class WebhookSender implements AutoCloseable {
                 .build();
     }
 
-    AttemptResult send(String url, String messageId, String secret, String body) {
+    /**
+     * One attempt to deliver the message, signed with each of {@code secrets} (the subscription's, then
+     * the one a rotation replaced while it still signs).
+     */
+    AttemptResult send(String url, String messageId, List<String> secrets, String body) {
         long start = System.nanoTime();
         URI uri;
         try {
@@ -90,7 +94,7 @@ class WebhookSender implements AutoCloseable {
                     .header("User-Agent", "PortfolioBulkAccess-Webhooks/1")
                     .header("webhook-id", messageId)
                     .header("webhook-timestamp", Long.toString(timestamp))
-                    .header("webhook-signature", MessageSignature.sign(secret, messageId, timestamp, body))
+                    .header("webhook-signature", MessageSignature.sign(secrets, messageId, timestamp, body))
                     .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
                     .build();
         } catch (IllegalArgumentException ex) {

@@ -155,10 +155,19 @@ class WebhookSubscriptions {
     }
 
     /** Replaces the signing secret at once; the answer carries the new one, which is never shown again. */
-    SubscriptionView rotateSecret(UUID portfolioId, UUID subscriptionId) {
+    /**
+     * A new signing secret; the previous one goes on signing for {@code previous-secret-overlap} when
+     * {@code keepPrevious}, so receivers can switch without refusing a message, and stops at once
+     * otherwise (a leaked secret).
+     */
+    SubscriptionView rotateSecret(UUID portfolioId, UUID subscriptionId, boolean keepPrevious) {
         String secret = secrets.generate();
         return repository
-                .replaceSecret(subscriptionId, portfolioId, secrets.encrypt(secret))
+                .replaceSecret(
+                        subscriptionId,
+                        portfolioId,
+                        secrets.encrypt(secret),
+                        keepPrevious ? properties.previousSecretOverlap().toSeconds() : 0)
                 .map(SubscriptionRepository.Row::view)
                 .orElseThrow(() -> notFound(subscriptionId))
                 .withSecret(secret);

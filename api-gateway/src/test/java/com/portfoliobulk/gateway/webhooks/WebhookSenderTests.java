@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -56,6 +57,7 @@ class WebhookSenderTests {
                 64,
                 4,
                 16,
+                Duration.ofHours(24),
                 Duration.ofMinutes(1),
                 Duration.ofSeconds(5));
         sender = new WebhookSender(properties, new ReceiverAddresses(properties));
@@ -103,7 +105,10 @@ class WebhookSenderTests {
 
     private AttemptResult send() {
         return sender.send(
-                "http://127.0.0.1:" + server.getLocalPort() + "/hook", "msg_1", SECRET, "{\"type\":\"job.completed\"}");
+                "http://127.0.0.1:" + server.getLocalPort() + "/hook",
+                "msg_1",
+                List.of(SECRET),
+                "{\"type\":\"job.completed\"}");
     }
 
     /**

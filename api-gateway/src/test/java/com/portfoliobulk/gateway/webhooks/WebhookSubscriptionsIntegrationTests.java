@@ -77,8 +77,12 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
         assertThat(receiver.received("/paused").getFirst().body()).contains(afterwards.toString());
     }
 
+    /**
+     * A rotated secret signs every later message, and the previous one signs them too for a day: a
+     * receiver still verifying with it accepts them until it switches.
+     */
     @Test
-    void aRotatedSecretSignsEveryLaterMessage() throws Exception {
+    void aRotatedSecretSignsEveryLaterMessageAndThePreviousOneAlongsideForADay() throws Exception {
         JsonNode created = subscribe("/rotated", "job.completed");
         String id = created.path("subscriptionId").asString();
         String oldSecret = created.path("secret").asString();
@@ -88,11 +92,35 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
         assertThat(rotated.status()).isEqualTo(200);
         String newSecret = rotated.body().path("secret").asString();
         assertThat(newSecret).startsWith("whsec_").isNotEqualTo(oldSecret);
-        receiver.verifying("/rotated", newSecret);
         finish(job(1), false);
         await().atMost(PATIENCE).until(() -> receiver.received("/rotated").size() == 1);
         Received message = receiver.received("/rotated").getFirst();
+        assertThat(message.signatureVerified())
+                .as("verified with the previous secret")
+                .isTrue();
+        assertThat(message.header("webhook-signature").split(" ")).hasSize(2).allMatch(s -> s.startsWith("v1,"));
+        HttpHeaders headers = HttpHeaders.of(message.headers(), (name, value) -> true);
+        new Webhook(newSecret).verify(message.body(), headers);
+    }
+
+    /** A leaked secret is rotated without keeping it: from then on it signs nothing. */
+    @Test
+    void aSecretRotatedWithoutKeepingThePreviousOneEndsItAtOnce() throws Exception {
+        JsonNode created = subscribe("/leaked", "job.completed");
+        String id = created.path("subscriptionId").asString();
+        String oldSecret = created.path("secret").asString();
+
+        Answer rotated = api.post(
+                admin(portfolio.id()), webhooksPath() + "/" + id + "/rotate-secret?keepPrevious=false", null, null);
+
+        assertThat(rotated.status()).as(rotated.text()).isEqualTo(200);
+        String newSecret = rotated.body().path("secret").asString();
+        receiver.verifying("/leaked", newSecret);
+        finish(job(1), false);
+        await().atMost(PATIENCE).until(() -> receiver.received("/leaked").size() == 1);
+        Received message = receiver.received("/leaked").getFirst();
         assertThat(message.signatureVerified()).isTrue();
+        assertThat(message.header("webhook-signature").split(" ")).hasSize(1);
         HttpHeaders headers = HttpHeaders.of(message.headers(), (name, value) -> true);
         assertThatThrownBy(() -> new Webhook(oldSecret).verify(message.body(), headers))
                 .isInstanceOf(WebhookVerificationException.class);
