@@ -26,8 +26,9 @@ class DeadLetterStore {
 
     private static final String RECORD = """
             INSERT INTO jobs.task_dead_letters
-                   (id, source_topic, source_partition, source_offset, record_key, record_value, task_id, reason)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   (id, source_topic, source_partition, source_offset, source_timestamp, record_key, record_value,
+                    task_id, reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT ON CONSTRAINT task_dead_letters_source DO NOTHING
             """;
 
@@ -60,6 +61,7 @@ class DeadLetterStore {
                 deadLetter.source().topic(),
                 deadLetter.source().partition(),
                 deadLetter.source().offset(),
+                deadLetter.source().timestamp(),
                 deadLetter.key(),
                 deadLetter.value(),
                 deadLetter.taskId(),
@@ -71,11 +73,11 @@ class DeadLetterStore {
         Map<Source, UUID> unpublished = new HashMap<>();
         String topic = deadLetters.getFirst().source().topic();
         jdbc.sql("""
-                        SELECT id, source_topic, source_partition, source_offset
+                        SELECT id, source_topic, source_partition, source_offset, source_timestamp
                           FROM jobs.task_dead_letters
                          WHERE source_topic = :topic
-                           AND (source_partition, source_offset) IN (
-                               SELECT * FROM unnest(:partitions, :offsets))
+                           AND (source_partition, source_offset, source_timestamp) IN (
+                               SELECT * FROM unnest(:partitions, :offsets, :timestamps))
                            AND published_at IS NULL
                         """)
                 .param("topic", topic)
@@ -89,8 +91,14 @@ class DeadLetterStore {
                         PostgresArrays.longs(deadLetters.stream()
                                 .map(deadLetter -> deadLetter.source().offset())
                                 .toList()))
+                .param(
+                        "timestamps",
+                        PostgresArrays.longs(deadLetters.stream()
+                                .map(deadLetter -> deadLetter.source().timestamp())
+                                .toList()))
                 .query((row, index) -> unpublished.put(
-                        new Source(row.getString(2), row.getInt(3), row.getLong(4)), row.getObject(1, UUID.class)))
+                        new Source(row.getString(2), row.getInt(3), row.getLong(4), row.getLong(5)),
+                        row.getObject(1, UUID.class)))
                 .list();
         return unpublished;
     }
@@ -149,8 +157,11 @@ class DeadLetterStore {
         return value == null ? null : value.toInstant();
     }
 
-    /** Where a consumed record was. */
-    record Source(String topic, int partition, long offset) {}
+    /**
+     * Which consumed record it was: where it was, and its timestamp, which tells records at one position
+     * apart once the topic started over.
+     */
+    record Source(String topic, int partition, long offset, long timestamp) {}
 
     /** A dead letter to record. */
     record NewDeadLetter(Source source, String key, byte[] value, UUID taskId, String reason) {}

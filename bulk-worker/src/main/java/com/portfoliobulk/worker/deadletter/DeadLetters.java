@@ -69,7 +69,7 @@ public class DeadLetters {
 
     /**
      * Records the dead letters and sends those not sent before without waiting for the broker: a
-     * record delivered again (same topic, partition and offset) whose dead letter the broker already
+     * record delivered again (same topic, partition, offset and timestamp) whose dead letter the broker already
      * acknowledged is not sent again. Each dead letter carries its id in the header
      * {@value #ID_HEADER}, the same on every send, so a consumer of the dead-letter topic can tell a
      * repeat (possible only when the worker died between the acknowledgement and recording it).
@@ -131,7 +131,7 @@ public class DeadLetters {
     }
 
     private static DeadLetterStore.Source source(ConsumerRecord<?, ?> record) {
-        return new DeadLetterStore.Source(record.topic(), record.partition(), record.offset());
+        return new DeadLetterStore.Source(record.topic(), record.partition(), record.offset(), record.timestamp());
     }
 
     /**

@@ -15,12 +15,16 @@ import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -81,6 +85,54 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
         assertThat(idHeader(published.getFirst())).isEqualTo(ids.getFirst().toString());
         assertThat(new String(published.getFirst().value(), StandardCharsets.UTF_8))
                 .isEqualTo("{not a task");
+    }
+
+    /**
+     * After the task topic started over (Kafka lost its data, the topic was made again), its offsets
+     * count from 0 again: a record at the position of an earlier record's dead letter is another record,
+     * dead-lettered too. Its position alone matched the earlier row, so nothing was sent or stored.
+     */
+    @Test
+    void aRecordAtThePositionOfAnEarlierTopicsDeadLetterIsDeadLetteredToo() {
+        UUID earlierAccount = UUID.randomUUID();
+        UUID laterAccount = UUID.randomUUID();
+        long offset = ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50);
+        Exception reason = new IllegalArgumentException("not a task");
+        deadLetters
+                .send(List.of(new DeadLetters.DeadLetter(
+                        record(offset, Instant.parse("2026-01-01T00:00:00Z"), earlierAccount, "{earlier"), reason)))
+                .join();
+
+        deadLetters
+                .send(List.of(new DeadLetters.DeadLetter(
+                        record(offset, Instant.parse("2026-06-01T00:00:00Z"), laterAccount, "{later"), reason)))
+                .join();
+
+        assertThat(jdbc.sql(
+                                "SELECT count(*) FROM jobs.task_dead_letters WHERE record_key = ? AND published_at IS NOT NULL")
+                        .param(laterAccount.toString())
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(1);
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(deadLettersOf(laterAccount)).hasSize(1));
+        assertThat(new String(deadLettersOf(laterAccount).getFirst().value(), StandardCharsets.UTF_8))
+                .isEqualTo("{later");
+    }
+
+    private ConsumerRecord<String, Object> record(long offset, Instant at, UUID account, String value) {
+        return new ConsumerRecord<>(
+                properties.topics().tasks(),
+                3,
+                offset,
+                at.toEpochMilli(),
+                TimestampType.CREATE_TIME,
+                -1,
+                value.length(),
+                account.toString(),
+                value.getBytes(StandardCharsets.UTF_8),
+                new RecordHeaders(),
+                Optional.empty());
     }
 
     @Test
