@@ -5,6 +5,7 @@ import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import com.portfoliobulk.worker.TransactionWaits;
+import com.portfoliobulk.worker.WorkerProperties;
 import com.portfoliobulk.worker.activity.ActivityPublisher;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,8 +35,6 @@ class AccountLinks {
     /** Accounts unlinked per statement when a portfolio closes. */
     private static final int BATCH = 1000;
 
-    private static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(10);
-
     private final JdbcClient jdbc;
 
     private final ActivityPublisher activity;
@@ -44,12 +43,18 @@ class AccountLinks {
 
     private final TransactionWaits waits;
 
+    private final Duration publishTimeout;
+
     AccountLinks(
             JdbcClient jdbc,
             ActivityPublisher activity,
             PlatformTransactionManager transactions,
-            TransactionWaits waits) {
+            TransactionWaits waits,
+            WorkerProperties properties) {
         this.jdbc = jdbc;
+        // As long as the producer goes on sending (its delivery timeout is shorter): a change that gave up
+        // sooner would be rolled back while its event still reached the account's log.
+        this.publishTimeout = properties.publishTimeout();
         this.activity = activity;
         this.transaction = new TransactionTemplate(transactions);
         this.waits = waits;
@@ -186,9 +191,9 @@ class AccountLinks {
         for (UUID account : accounts) {
             events.add(AccountActivityEvent.linkChange(portfolioId, account, action, now, actor));
         }
-        waits.allow(PUBLISH_TIMEOUT);
+        waits.allow(publishTimeout);
         try {
-            activity.publish(events).get(PUBLISH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            activity.publish(events).get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while recording the link change", ex);
