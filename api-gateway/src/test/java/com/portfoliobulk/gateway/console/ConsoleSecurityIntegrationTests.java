@@ -261,6 +261,11 @@ class ConsoleSecurityIntegrationTests {
 
         HttpResponse<String> csv = get(job + "/tasks.csv");
 
+        // The link is followed, not saved whatever it answers: the answer's own Content-Disposition makes
+        // the CSV a download, while a signed-out session's sign-in page or a refusal shows as a page.
+        assertThat(get(job).body())
+                .containsPattern("<a [^>]*id=\"csv\"")
+                .doesNotContainPattern("<a [^>]*id=\"csv\"[^>]*\\sdownload");
         assertThat(csv.statusCode()).isEqualTo(200);
         assertThat(csv.headers().firstValue("Content-Type"))
                 .hasValueSatisfying(type -> assertThat(type).startsWith("text/csv"));
