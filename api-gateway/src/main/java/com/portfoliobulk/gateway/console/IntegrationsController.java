@@ -2,10 +2,12 @@ package com.portfoliobulk.gateway.console;
 
 import com.portfoliobulk.gateway.webhooks.EventType;
 import java.net.URI;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.util.StringUtils;
@@ -32,14 +34,24 @@ class IntegrationsController {
 
     private final ConsolePages pages;
 
-    IntegrationsController(GatewayApi api, ConsolePages pages) {
+    /** How long a rotated-out secret goes on signing, in words: "24 hours". */
+    private final String previousSecretOverlap;
+
+    IntegrationsController(
+            GatewayApi api,
+            ConsolePages pages,
+            @Value("${bulk.gateway.webhooks.previous-secret-overlap:24h}") Duration previousSecretOverlap) {
         this.api = api;
         this.pages = pages;
+        this.previousSecretOverlap = previousSecretOverlap.toMinutes() % 60 == 0
+                ? previousSecretOverlap.toHours() + " hours"
+                : previousSecretOverlap.toMinutes() + " minutes";
     }
 
     @GetMapping(PAGE)
     String integrations(ConsoleUser user, @PathVariable UUID portfolioId, Model model) {
         pages.portfolio(model, user, portfolioId, "integrations");
+        model.addAttribute("previousSecretOverlap", previousSecretOverlap);
         int limit = pages.pageSize();
         // The API decides who may manage each (SCIM tokens: the Owner; webhooks: Owner or EDIT).
         ConsoleSection tokens = ConsoleSection.read(() -> api.scimTokens(user, portfolioId, limit));
@@ -119,15 +131,25 @@ class IntegrationsController {
         return page(portfolioId);
     }
 
-    /** Replaces the signing secret; the page it returns to shows the new one once. */
+    /**
+     * Replaces the signing secret; the page it returns to shows the new one once. The previous one goes
+     * on signing for a while unless {@code endPrevious} (a leaked secret).
+     */
     @PostMapping(PAGE + "/webhooks/{subscriptionId}/rotate-secret")
     String rotateSecret(
             ConsoleUser user,
             @PathVariable UUID portfolioId,
             @PathVariable UUID subscriptionId,
+            @RequestParam(defaultValue = "false") boolean endPrevious,
             RedirectAttributes redirect) {
-        redirect.addFlashAttribute("newSecret", api.webhookAction(user, portfolioId, subscriptionId, "rotate-secret"));
-        redirect.addFlashAttribute("secretWhy", "rotated");
+        redirect.addFlashAttribute(
+                "newSecret",
+                api.webhookAction(
+                        user,
+                        portfolioId,
+                        subscriptionId,
+                        endPrevious ? "rotate-secret?keepPrevious=false" : "rotate-secret"));
+        redirect.addFlashAttribute("secretWhy", endPrevious ? "rotated-alone" : "rotated");
         return page(portfolioId);
     }
 

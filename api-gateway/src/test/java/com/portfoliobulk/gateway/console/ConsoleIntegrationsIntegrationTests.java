@@ -170,9 +170,18 @@ class ConsoleIntegrationsIntegrationTests {
         assertThat(browser.post(webhook + "/rotate-secret", Map.of("_csrf", browser.csrf()))
                         .statusCode())
                 .isEqualTo(302);
-        String rotated = value(WEBHOOK_SECRET, browser.get(page).body());
+        String rotatedPage = browser.get(page).body();
+        String rotated = value(WEBHOOK_SECRET, rotatedPage);
         assertThat(rotated).startsWith("whsec_").isNotEqualTo(secret);
+        assertThat(rotatedPage).contains("the previous secret signs them too for <span>24 hours</span>");
+        assertThat(previousSecretKept(subscriptionId)).isTrue();
         assertThat(browser.get(page).body()).doesNotContain(rotated);
+        // A leaked secret: rotated with the old one ended at once.
+        assertThat(browser.post(webhook + "/rotate-secret", Map.of("_csrf", browser.csrf(), "endPrevious", "true"))
+                        .statusCode())
+                .isEqualTo(302);
+        assertThat(browser.get(page).body()).contains("the previous secret signs nothing any more");
+        assertThat(previousSecretKept(subscriptionId)).isFalse();
 
         assertThat(browser.post(webhook + "/delete", Map.of("_csrf", browser.csrf()))
                         .statusCode())
@@ -342,6 +351,14 @@ class ConsoleIntegrationsIntegrationTests {
                 .list()
                 .stream()
                 .collect(Collectors.joining("\n"));
+    }
+
+    private boolean previousSecretKept(String subscriptionId) {
+        return jdbc.sql(
+                        "SELECT previous_secret_ciphertext IS NOT NULL FROM jobs.webhook_subscriptions WHERE id = ?::uuid")
+                .param(subscriptionId)
+                .query(Boolean.class)
+                .single();
     }
 
     private long subscriptions() {
