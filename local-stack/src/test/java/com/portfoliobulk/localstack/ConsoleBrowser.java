@@ -204,6 +204,16 @@ final class ConsoleBrowser implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes the browser a test opened; nothing when it opened none (no Chromium here: the test was
+     * skipped before it could).
+     */
+    static void closeIfOpen(ConsoleBrowser browser) {
+        if (browser != null) {
+            browser.close();
+        }
+    }
+
     @Override
     public void close() {
         try {

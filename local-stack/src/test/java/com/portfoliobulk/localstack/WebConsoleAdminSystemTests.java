@@ -47,7 +47,7 @@ class WebConsoleAdminSystemTests {
 
     @AfterEach
     void closeBrowser() {
-        browser.close();
+        ConsoleBrowser.closeIfOpen(browser);
     }
 
     @Test

@@ -34,7 +34,7 @@ class WebConsoleDemoSystemTests {
 
     @AfterEach
     void closeBrowser() {
-        browser.close();
+        ConsoleBrowser.closeIfOpen(browser);
     }
 
     @Test

@@ -70,7 +70,7 @@ class WebConsoleIntegrationsSystemTests {
     @AfterEach
     void close() {
         try {
-            browser.close();
+            ConsoleBrowser.closeIfOpen(browser);
         } finally {
             if (receiver != null) {
                 receiver.stop(0);

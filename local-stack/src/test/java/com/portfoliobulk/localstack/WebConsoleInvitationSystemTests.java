@@ -35,7 +35,7 @@ class WebConsoleInvitationSystemTests {
 
     @AfterEach
     void closeBrowser() {
-        browser.close();
+        ConsoleBrowser.closeIfOpen(browser);
     }
 
     @Test

@@ -44,7 +44,7 @@ class WebConsoleScaleSystemTests {
 
     @AfterEach
     void closeBrowser() {
-        browser.close();
+        ConsoleBrowser.closeIfOpen(browser);
     }
 
     @Test

@@ -34,7 +34,7 @@ class WebConsoleSystemTests {
 
     @AfterEach
     void closeBrowser() {
-        browser.close();
+        ConsoleBrowser.closeIfOpen(browser);
     }
 
     @Test
