@@ -23,6 +23,25 @@ class TimeOrderedIdsTests {
         assertThat(later.toString()).isGreaterThan(earlier.toString());
     }
 
+    /**
+     * Activity entries written in one transaction share their time, and the log orders them by id
+     * after it: ids made one after another must sort in that order, also within one millisecond.
+     */
+    @Test
+    void idsMadeOneAfterAnotherSortInTheOrderTheyWereMade() {
+        List<UUID> ids = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            ids.add(TimeOrderedIds.next());
+        }
+
+        for (int i = 1; i < ids.size(); i++) {
+            assertThat(ids.get(i).toString())
+                    .as("id %d", i)
+                    .isGreaterThan(ids.get(i - 1).toString());
+        }
+        assertThat(ids).allSatisfy(id -> assertThat(id.version()).isEqualTo(7));
+    }
+
     @Test
     void idsOfTheSameMillisecondDiffer() {
         List<UUID> ids = new ArrayList<>();
