@@ -129,6 +129,12 @@ class JobController {
         });
     }
 
+    /** The cancel form's address opened again goes back to the job rather than answering that GET is not allowed. */
+    @GetMapping("/console/portfolios/{portfolioId}/jobs/{jobId}/cancel")
+    String cancelOpenedAgain(@PathVariable UUID portfolioId, @PathVariable UUID jobId) {
+        return "redirect:/console/portfolios/" + portfolioId + "/jobs/" + jobId;
+    }
+
     @PostMapping("/console/portfolios/{portfolioId}/jobs/{jobId}/cancel")
     String cancel(
             ConsoleUser user, @PathVariable UUID portfolioId, @PathVariable UUID jobId, RedirectAttributes redirect) {

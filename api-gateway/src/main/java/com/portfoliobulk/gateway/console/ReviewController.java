@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -35,6 +36,20 @@ class ReviewController {
         this.pages = pages;
         this.requests = new BulkRequests(json);
         this.signatures = signatures;
+    }
+
+    /**
+     * A review is made by a form; its address opened again (a tab restored, Enter in the address bar)
+     * goes back to the Users tab, where reviews start, rather than answering that GET is not allowed.
+     */
+    @GetMapping({
+        "/console/portfolios/{portfolioId}/review",
+        "/console/portfolios/{portfolioId}/review/invitation",
+        "/console/portfolios/{portfolioId}/review/page",
+        "/console/portfolios/{portfolioId}/users/{userId}/review"
+    })
+    String reviewOpenedAgain(@PathVariable UUID portfolioId) {
+        return "redirect:/console/portfolios/" + portfolioId + "/users";
     }
 
     /** The Users tab's bulk bar: an action on the ticked users (and the chosen accounts). */

@@ -240,6 +240,26 @@ class ConsoleSecurityIntegrationTests {
         assertThat(jobCount(portfolio)).isEqualTo(1);
     }
 
+    /** A form's address opened again (a tab restored, Enter in the address bar) leads back to a page. */
+    @Test
+    void aReviewOrCancelAddressOpenedAgainLeadsBackToItsPage() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID ann = analystOn(portfolio, "Brand Oslo");
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String base = "/console/portfolios/" + portfolio.id();
+
+        for (String review : List.of("/review", "/review/invitation", "/review/page", "/users/" + ann + "/review")) {
+            HttpResponse<String> opened = get(base + review);
+            assertThat(opened.statusCode()).as(review).isEqualTo(302);
+            assertThat(opened.headers().firstValue("Location"))
+                    .as(review)
+                    .hasValueSatisfying(location -> assertThat(location).endsWith(base + "/users"));
+        }
+        UUID job = UUID.randomUUID();
+        assertThat(get(base + "/jobs/" + job + "/cancel").headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith(base + "/jobs/" + job));
+    }
+
     @Test
     void theProgressPanelIsRevalidatedWithTheJobsETagAndTheTasksDownloadAsCsv() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
