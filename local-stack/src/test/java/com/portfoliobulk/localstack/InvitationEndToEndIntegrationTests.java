@@ -48,12 +48,7 @@ class InvitationEndToEndIntegrationTests {
     @Test
     void theInviteeAcceptsTheInvitationOnceAndOnlyThey() {
         String admin = TestTokens.token(UUID.randomUUID(), "admin@agency.example", portfolio.id(), "OWNER");
-        int submitted = post(admin, "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs", """
-                {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s","role":"ANALYST"}]}
-                """.formatted(
-                        invitee, portfolio.account(0)));
-        assertThat(submitted).isEqualTo(202);
-        String token = mailTo(invitee).get("token").toString();
+        String token = inviteToTheFirstAccount(admin);
         String accept = "/api/v1/invitations/" + token + "/accept";
 
         int bySomeoneElse = post(someone("someone.else@brand.example"), accept, null);
@@ -74,12 +69,7 @@ class InvitationEndToEndIntegrationTests {
     @Test
     void unlinkingTheAccountEndsTheInvitationItsPortfolioMadeThere() {
         String admin = TestTokens.token(UUID.randomUUID(), "admin@agency.example", portfolio.id(), "OWNER");
-        int submitted = post(admin, "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs", """
-                {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s","role":"ANALYST"}]}
-                """.formatted(
-                        invitee, portfolio.account(0)));
-        assertThat(submitted).isEqualTo(202);
-        String token = mailTo(invitee).get("token").toString();
+        String token = inviteToTheFirstAccount(admin);
         GatewayClient owner = new GatewayClient(stack.gatewayUrl(), admin, portfolio.id());
         assertThat(owner.call("DELETE", "/linked-accounts/" + portfolio.account(0), null)
                         .getStatusCode()
@@ -172,6 +162,16 @@ class InvitationEndToEndIntegrationTests {
         assertThat(post(someone(carl), "/api/v1/invitations/" + second.get("token") + "/accept", null))
                 .isEqualTo(200);
         assertThat(states(carl)).containsOnly("ACTIVE").hasSize(2);
+    }
+
+    /** Invites the invitee to the portfolio's first account as an Analyst; the token of the e-mail's link. */
+    private String inviteToTheFirstAccount(String admin) {
+        int submitted = post(admin, "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs", """
+                {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s","role":"ANALYST"}]}
+                """.formatted(
+                        invitee, portfolio.account(0)));
+        assertThat(submitted).isEqualTo(202);
+        return mailTo(invitee).get("token").toString();
     }
 
     /** The one e-mail the address received, waiting for it. */

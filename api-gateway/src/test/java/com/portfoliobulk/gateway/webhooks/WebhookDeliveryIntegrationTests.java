@@ -114,9 +114,7 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
         assertThat(delivery.path("history").values())
                 .extracting(a -> a.path("outcome").asString())
                 .containsExactly("FAILED");
-        await().during(Duration.ofSeconds(1))
-                .atMost(Duration.ofSeconds(3))
-                .until(() -> receiver.received("/gone").size() == 1);
+        awaitReceivedOnly("/gone", 1);
     }
 
     @Test
@@ -134,9 +132,7 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
         assertThat(delivery.path("history").values())
                 .extracting(a -> a.path("responseExcerpt").asString())
                 .containsExactly("ok\uFFFD\uFFFD[2J");
-        await().during(Duration.ofSeconds(1))
-                .atMost(Duration.ofSeconds(3))
-                .until(() -> receiver.received("/binary").size() == 1);
+        awaitReceivedOnly("/binary", 1);
     }
 
     @Test
@@ -156,9 +152,7 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                 .extracting(a -> a.path("outcome").asString())
                 .containsExactly("FAILED");
         assertThat(receiver.received("/never")).hasSize(1).allMatch(Received::signatureVerified);
-        await().during(Duration.ofSeconds(1))
-                .atMost(Duration.ofSeconds(3))
-                .until(() -> receiver.received("/never").size() == 1);
+        awaitReceivedOnly("/never", 1);
     }
 
     @Test
@@ -170,11 +164,7 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
         JsonNode delivery = settledDelivery(subscriptionId);
         String deliveryId = delivery.path("deliveryId").asString();
 
-        Answer redelivered = api.post(
-                admin(portfolio.id()),
-                webhooksPath() + "/" + subscriptionId + "/deliveries/" + deliveryId + "/redeliver",
-                null,
-                null);
+        Answer redelivered = redeliver(subscriptionId, deliveryId);
 
         assertThat(redelivered.status()).as(redelivered.text()).isEqualTo(202);
         await().atMost(PATIENCE).until(() -> receiver.received("/again").size() == 2);
@@ -201,11 +191,7 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
         String deliveryId = failed.path("deliveryId").asString();
         receiver.thenReply(Reply.status(503)).otherwise(new Reply(200, Map.of(), "ok"));
 
-        Answer redelivered = api.post(
-                admin(portfolio.id()),
-                webhooksPath() + "/" + subscriptionId + "/deliveries/" + deliveryId + "/redeliver",
-                null,
-                null);
+        Answer redelivered = redeliver(subscriptionId, deliveryId);
 
         assertThat(redelivered.status()).as(redelivered.text()).isEqualTo(202);
         JsonNode delivery = settledDelivery(subscriptionId);
@@ -235,11 +221,7 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                 api.post(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId + "/disable", null, null);
         assertThat(disabled.status()).as(disabled.text()).isEqualTo(200);
 
-        Answer redelivered = api.post(
-                admin(portfolio.id()),
-                webhooksPath() + "/" + subscriptionId + "/deliveries/" + deliveryId + "/redeliver",
-                null,
-                null);
+        Answer redelivered = redeliver(subscriptionId, deliveryId);
 
         assertThat(redelivered.status()).as(redelivered.text()).isEqualTo(409);
         assertThat(redelivered.body().path("detail").asString())
@@ -260,11 +242,7 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
         await().atMost(PATIENCE).until(() -> receiver.received("/busy").size() == 1);
         String deliveryId = deliveries(subscriptionId).get(0).path("deliveryId").asString();
 
-        Answer redelivered = api.post(
-                admin(portfolio.id()),
-                webhooksPath() + "/" + subscriptionId + "/deliveries/" + deliveryId + "/redeliver",
-                null,
-                null);
+        Answer redelivered = redeliver(subscriptionId, deliveryId);
         receiver.release("/busy");
 
         assertThat(redelivered.status()).as(redelivered.text()).isEqualTo(202);
@@ -387,9 +365,7 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                 .body();
         assertThat(subscription.path("disabledReason").asString()).contains("failed");
         int attempts = receiver.received("/down").size();
-        await().during(Duration.ofSeconds(1))
-                .atMost(Duration.ofSeconds(3))
-                .until(() -> receiver.received("/down").size() == attempts);
+        awaitReceivedOnly("/down", attempts);
     }
 
     @Test

@@ -124,6 +124,22 @@ abstract class WebhookIntegrationTest extends GatewayIntegrationTest {
         return answer.body().path("items");
     }
 
+    /** Asks for the message to be sent again, as the API's client would. */
+    Answer redeliver(String subscriptionId, String deliveryId) {
+        return api.post(
+                admin(portfolio.id()),
+                webhooksPath() + "/" + subscriptionId + "/deliveries/" + deliveryId + "/redeliver",
+                null,
+                null);
+    }
+
+    /** Waits until {@code path} received {@code count} requests, and that it stays so for a second. */
+    void awaitReceivedOnly(String path, int count) {
+        await().during(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(3))
+                .until(() -> receiver.received(path).size() == count);
+    }
+
     /** The subscription's only message, once it is no longer pending. */
     JsonNode settledDelivery(String subscriptionId) {
         await().atMost(PATIENCE).until(() -> {
