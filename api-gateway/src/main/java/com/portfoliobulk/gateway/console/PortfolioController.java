@@ -1,6 +1,9 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.gateway.web.CanonicalUuids;
 import jakarta.annotation.PreDestroy;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -91,16 +94,41 @@ class PortfolioController {
         model.addAttribute("nextCursor", ConsolePages.nextCursor(users));
         model.addAttribute("firstPage", cursor == null || cursor.isBlank());
         Map<String, Object> accounts = result(choices);
-        model.addAttribute("accounts", ConsolePages.items(accounts));
+        model.addAttribute("accounts", withFilteredAccount(portfolioId, accountId, ConsolePages.items(accounts)));
         model.addAttribute("moreAccounts", ConsolePages.nextCursor(accounts) != null);
         model.addAttribute("q", q);
         model.addAttribute("role", role);
-        model.addAttribute("accountId", accountId);
+        UUID filtered = CanonicalUuids.parse(accountId);
+        model.addAttribute("accountId", filtered == null ? accountId : filtered.toString());
         model.addAttribute("accountName", accountName);
         if (htmx != null && "results".equals(target)) {
             return "console/users :: results";
         }
         return "console/users";
+    }
+
+    /**
+     * The account choices with the account the table is filtered by first, when the choices (the
+     * first accounts by name, or those the name search found) leave it out: the Account list then
+     * still shows the filter in force, and the next search keeps it.
+     */
+    private List<?> withFilteredAccount(UUID portfolioId, String accountId, List<?> choices) {
+        UUID filtered = CanonicalUuids.parse(accountId);
+        if (filtered == null
+                || choices.stream()
+                        .anyMatch(choice -> choice instanceof Map<?, ?> account
+                                && filtered.toString().equals(account.get("accountId")))) {
+            return choices;
+        }
+        return directory
+                .accountName(portfolioId, filtered)
+                .<List<?>>map(name -> {
+                    List<Object> withIt = new ArrayList<>();
+                    withIt.add(Map.of("accountId", filtered.toString(), "name", name));
+                    withIt.addAll(choices);
+                    return withIt;
+                })
+                .orElse(choices);
     }
 
     private static <T> T result(Future<T> future) {
