@@ -22,14 +22,26 @@
     countSelected();
   });
   document.addEventListener("htmx:afterSwap", countSelected);
-  // Confirm submits once; a second click would be answered with the same job anyway (same Idempotency-Key).
+  // A form that changes something is sent once: a second click while the first answer is on its way
+  // would rotate a secret twice, or add a subscription twice and show "Already subscribed" instead of
+  // its secret. The guard ends with the page, when the page comes back from the history, or after a
+  // while (a navigation stopped by the user), so the form can then be sent again.
+  var RESEND_AFTER_MS = 10000;
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (form.classList && form.classList.contains("confirm")) {
-      if (form.dataset.sent === "true") {
-        event.preventDefault();
-      }
-      form.dataset.sent = "true";
+    if (!(form instanceof HTMLFormElement) || form.method !== "post") {
+      return;
+    }
+    if (form.dataset.sent === "true") {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.sent = "true";
+    setTimeout(function () { delete form.dataset.sent; }, RESEND_AFTER_MS);
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      document.querySelectorAll("form[data-sent]").forEach(function (form) { delete form.dataset.sent; });
     }
   });
 })();

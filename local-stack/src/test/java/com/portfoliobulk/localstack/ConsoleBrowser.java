@@ -17,6 +17,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.PageLoadStrategy;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -50,6 +51,14 @@ final class ConsoleBrowser implements AutoCloseable {
 
     /** A fresh browser (its own empty profile) at 1280 px wide, for the console at {@code baseUrl}. */
     static ConsoleBrowser open(String baseUrl) {
+        return open(baseUrl, PageLoadStrategy.NORMAL);
+    }
+
+    /**
+     * A fresh browser like {@link #open(String)}; with {@link PageLoadStrategy#NONE} a click that
+     * navigates returns at once, so a test can click again while the first answer is on its way.
+     */
+    static ConsoleBrowser open(String baseUrl, PageLoadStrategy pageLoad) {
         Path chromium = executable("CHROME_BIN", "/usr/bin/chromium");
         Path chromedriver = executable("CHROMEDRIVER_BIN", "/usr/bin/chromedriver");
         if (!Files.isExecutable(chromium) || !Files.isExecutable(chromedriver)) {
@@ -74,6 +83,7 @@ final class ConsoleBrowser implements AutoCloseable {
                             "--disable-dev-shm-usage",
                             "--window-size=1280,900",
                             "--user-data-dir=" + profile);
+            options.setPageLoadStrategy(pageLoad);
             ChromeDriverService service = new ChromeDriverService.Builder()
                     .usingDriverExecutable(chromedriver.toFile())
                     .usingAnyFreePort()
@@ -101,7 +111,10 @@ final class ConsoleBrowser implements AutoCloseable {
     /** Signs in through the demo sign-in page with the given permission on the portfolio. */
     void signIn(String email, String permission, UUID portfolio) {
         go("/console/sign-in?portfolio=" + portfolio);
-        WebElement address = driver.findElement(By.id("email"));
+        WebElement address = org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .ignoreExceptions()
+                .until(() -> driver.findElement(By.id("email")), field -> field != null);
         address.clear();
         address.sendKeys(email);
         driver.findElement(By.cssSelector("input[name=permission][value=" + permission + "]"))

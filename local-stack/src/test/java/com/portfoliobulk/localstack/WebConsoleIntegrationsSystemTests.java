@@ -23,6 +23,8 @@ import java.net.URI;
 import java.net.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -31,7 +33,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.PageLoadStrategy;
 import org.openqa.selenium.WebElement;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -215,6 +220,78 @@ class WebConsoleIntegrationsSystemTests {
         browser.find("tr.webhook a[href$='/deliveries']").click();
         browser.awaitPage("Webhook deliveries");
         browser.assertFits();
+    }
+
+    /**
+     * A double click on Rotate secret while the first answer is on its way (the rotation waits behind a
+     * lock this test holds on the subscription) sends one rotation, and the page shows the secret in
+     * force: before, the second click rotated again and the page could show the replaced secret.
+     */
+    @Test
+    void aDoubleClickOnRotateSecretRotatesOnce() throws Exception {
+        ConsoleBrowser.closeIfOpen(browser);
+        browser = ConsoleBrowser.open(stack.gatewayUrl(), PageLoadStrategy.NONE);
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 1);
+        String hook = startReceiver();
+        browser.signIn(OWNER, "OWNER", portfolio.id());
+        String integrations = "/console/portfolios/" + portfolio.id() + "/integrations";
+        browser.go(integrations);
+        await().atMost(PATIENCE).ignoreExceptions().until(() -> browser.find("#webhook-url") != null);
+        browser.find("#webhook-url").sendKeys(hook);
+        browser.find("#create-webhook button[type=submit]").click();
+        String created = await().atMost(PATIENCE)
+                .ignoreExceptions()
+                .until(() -> browser.find("#webhook-secret-value").getDomProperty("value"), value -> value != null);
+        JdbcClient database = JdbcClient.create(TestStack.database());
+        String createdCiphertext = database.sql(
+                        "SELECT secret_ciphertext FROM jobs.webhook_subscriptions WHERE portfolio_id = ?")
+                .param(portfolio.id())
+                .query(String.class)
+                .single();
+        browser.go(integrations);
+        await().atMost(PATIENCE)
+                .ignoreExceptions()
+                .until(() -> browser.findAll("#new-webhook-secret").isEmpty()
+                        && browser.find("tr.webhook form.rotate-secret button") != null);
+
+        try (Connection lock = TestStack.database().getConnection()) {
+            lock.setAutoCommit(false);
+            try (PreparedStatement hold = lock.prepareStatement(
+                    "SELECT 1 FROM jobs.webhook_subscriptions WHERE portfolio_id = ? FOR UPDATE")) {
+                hold.setObject(1, portfolio.id());
+                hold.executeQuery().close();
+            }
+            // A double click: the second click a second after the first, while the page still shown
+            // waits for the first answer (the driver runs no script in a page that is being replaced).
+            ((JavascriptExecutor) browser.driver())
+                    .executeScript("var rotate = document.querySelector('tr.webhook form.rotate-secret button');"
+                            + " rotate.click(); setTimeout(function () { rotate.click(); }, 1000);");
+            await().atMost(PATIENCE).until(() -> rotationsWaiting(database) >= 1);
+            await().during(Duration.ofSeconds(3))
+                    .atMost(Duration.ofSeconds(6))
+                    .until(() -> rotationsWaiting(database) == 1);
+            lock.rollback();
+        }
+
+        String shown = await().atMost(PATIENCE)
+                .ignoreExceptions()
+                .until(() -> browser.find("#webhook-secret-value").getDomProperty("value"), value -> value != null);
+        assertThat(shown).startsWith("whsec_").isNotEqualTo(created);
+        assertThat(database.sql(
+                                "SELECT previous_secret_ciphertext FROM jobs.webhook_subscriptions WHERE portfolio_id = ?")
+                        .param(portfolio.id())
+                        .query(String.class)
+                        .single())
+                .as("rotated once: the secret it replaced is the one created")
+                .isEqualTo(createdCiphertext);
+    }
+
+    /** Sessions waiting for a lock on a webhook subscription: the console's rotations held by this test. */
+    private static int rotationsWaiting(JdbcClient database) {
+        return database.sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                        + " AND query ILIKE '%webhook_subscriptions%' AND pid <> pg_backend_pid()")
+                .query(Integer.class)
+                .single();
     }
 
     private void openIntegrationsFromTheNavigation(TestPortfolio portfolio) {

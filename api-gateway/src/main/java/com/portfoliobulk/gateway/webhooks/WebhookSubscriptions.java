@@ -154,7 +154,6 @@ class WebhookSubscriptions {
                 .orElseThrow(() -> notFound(subscriptionId));
     }
 
-    /** Replaces the signing secret at once; the answer carries the new one, which is never shown again. */
     /**
      * A new signing secret; the previous one goes on signing for {@code previous-secret-overlap} when
      * {@code keepPrevious}, so receivers can switch without refusing a message, and stops at once
