@@ -16,7 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.MethodParameter;
+import org.springframework.http.HttpHeaders;
 import org.springframework.web.bind.annotation.ModelAttribute;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
@@ -38,7 +40,8 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
  *       would list every task, and a parameter of no endpoint ({@code ?dryRun=true} on a submission)
  *       would let the client believe it was obeyed, as a body field the request does not have would
  *       ({@link JsonReading}). The problem names the parameters the endpoint takes, read from its
- *       handler's {@code @RequestParam} and {@code @ParameterObject} parameters.
+ *       handler's {@code @RequestParam} and {@code @ParameterObject} parameters;
+ *   <li>a body sent to an endpoint that reads none, for the same reason.
  * </ul>
  *
  * Path segments and header values with control characters are refused by the servlet container
@@ -68,6 +71,7 @@ class QueryParameterChecks implements WebMvcConfigurer {
                 refuseRepeated(
                         header, Collections.list(request.getHeaders(header)).size());
             }
+            refuseUnreadBody(request, handler);
             if (request.getQueryString() == null) {
                 return true;
             }
@@ -86,6 +90,31 @@ class QueryParameterChecks implements WebMvcConfigurer {
                                 names -> refuseUnknown(request.getParameterMap().keySet(), names));
             }
             return true;
+        }
+
+        /**
+         * A body sent to an endpoint that reads none ({@code {"keepPrevious": false}} to rotate-secret,
+         * whose options are query parameters) is refused rather than ignored: ignored, the client would
+         * believe it was obeyed.
+         */
+        private void refuseUnreadBody(HttpServletRequest request, Object handler) {
+            boolean sent =
+                    request.getContentLengthLong() > 0 || request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
+            if (!sent || !(handler instanceof HandlerMethod method)) {
+                return;
+            }
+            if (Arrays.stream(method.getMethodParameters())
+                    .anyMatch(parameter -> parameter.hasParameterAnnotation(RequestBody.class))) {
+                return;
+            }
+            SequencedSet<String> options = taken.computeIfAbsent(method.getMethod(), key -> queryParameters(method))
+                    .orElse(new LinkedHashSet<>());
+            throw new InvalidParameterException(
+                    "body",
+                    options.isEmpty()
+                            ? "this endpoint reads no body; send the request without one"
+                            : "this endpoint reads no body; send the request without one, its options as query parameters ("
+                                    + String.join(", ", options) + ")");
         }
 
         private static void refuseUnknown(Iterable<String> given, SequencedSet<String> taken) {

@@ -126,6 +126,32 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
                 .isInstanceOf(WebhookVerificationException.class);
     }
 
+    /**
+     * Rotate-secret reads its option from the query: a body asking to end the old secret is refused,
+     * not ignored (which kept a leaked secret signing for the overlap while the client believed it ended).
+     */
+    @Test
+    void aBodySentToRotateSecretIsRefusedAndRotatesNothing() {
+        JsonNode created = subscribe("/body", "job.completed");
+        String id = created.path("subscriptionId").asString();
+        String before = jdbc.sql("SELECT secret_ciphertext FROM jobs.webhook_subscriptions WHERE id = ?::uuid")
+                .param(id)
+                .query(String.class)
+                .single();
+
+        Answer refused = api.post(
+                admin(portfolio.id()), webhooksPath() + "/" + id + "/rotate-secret", null, "{\"keepPrevious\":false}");
+
+        assertFieldProblem(refused, 400, "body");
+        assertThat(refused.body().path("errors").get(0).path("message").asString())
+                .contains("query parameters (keepPrevious)");
+        assertThat(jdbc.sql("SELECT secret_ciphertext FROM jobs.webhook_subscriptions WHERE id = ?::uuid")
+                        .param(id)
+                        .query(String.class)
+                        .single())
+                .isEqualTo(before);
+    }
+
     @Test
     void aUrlSubscribedTwiceToAnEventTypeIsRefusedSoNoMessageIsSentToItTwice() {
         String first = subscribe("/twice", "job.completed", "job.failed")
