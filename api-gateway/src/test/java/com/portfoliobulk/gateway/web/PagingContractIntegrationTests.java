@@ -79,6 +79,20 @@ class PagingContractIntegrationTests extends GatewayIntegrationTest {
         });
     }
 
+    /** A header named like a paging parameter (a proxy's or a library's) neither pages nor is refused. */
+    @Test
+    void pagingIsReadFromTheQueryAloneNotFromHeadersOfTheSameName() {
+        UUID bob = portfolio.user("bob");
+        portfolio.member(account, bob, AccountRole.ANALYST);
+        accepted(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + bob + "\"]}");
+
+        Answer page = api.get(admin(portfolio.id()), jobsPath(portfolio.id()), Map.of("Limit", "1", "Cursor", "x"));
+
+        assertThat(page.status()).as(page.text()).isEqualTo(200);
+        assertThat(page.body().path("items").size()).isEqualTo(2);
+        assertThat(page.body().get("nextCursor").isNull()).isTrue();
+    }
+
     @Test
     void aLimitWithLeadingZerosIsReadAsDecimal() {
         Answer page = api.get(admin(portfolio.id()), jobsPath(portfolio.id()) + "?limit=0500");
