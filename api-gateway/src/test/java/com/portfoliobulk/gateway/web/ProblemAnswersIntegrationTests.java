@@ -56,7 +56,7 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
 
     /**
      * What the container or the firewall cannot read shows only when a handler reads it: a query string
-     * that does not decode, a header value outside printable ASCII. Each is a 400 naming it, and a
+     * that does not decode, a header value outside printable ASCII that the gateway reads. Each is a 400 naming it, and a
      * submission carrying one submits nothing. Sent over a raw socket, as no client library would send
      * them.
      */
@@ -69,7 +69,8 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
         for (String query : new String[] {"?q=%FF", "?q=%zz", "?=1", "?cursor=%FF%FE"}) {
             assertRawProblem(raw("GET " + users + query, auth), UnreadableRequest.QUERY, UnreadableRequest.QUERY_FIX);
         }
-        assertRawProblem(raw("GET " + users, auth + "X-Custom: ключ\r\n"), "X-Custom", UnreadableRequest.HEADER_FIX);
+        // A header no part of the gateway reads is not looked at, and so not refused either.
+        assertThat(raw("GET " + users, auth + "X-Custom: ключ\r\n")).startsWith("HTTP/1.1 200 ");
         String submission = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + UUID.randomUUID() + "\"]}";
         assertRawProblem(
                 raw(
