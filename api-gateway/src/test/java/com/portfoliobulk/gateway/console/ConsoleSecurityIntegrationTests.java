@@ -184,7 +184,8 @@ class ConsoleSecurityIntegrationTests {
     }
 
     private void endSession() {
-        assertThat(jdbc.sql("DELETE FROM jobs.console_sessions WHERE session_id = ?")
+        assertThat(jdbc.sql(
+                                "DELETE FROM jobs.console_sessions WHERE session_id = encode(sha256(convert_to(?, 'UTF8')), 'hex')")
                         .param(browser.sessionId())
                         .update())
                 .isOne();

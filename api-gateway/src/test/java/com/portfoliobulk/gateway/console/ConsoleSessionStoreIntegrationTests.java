@@ -6,6 +6,9 @@ import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -60,6 +63,41 @@ class ConsoleSessionStoreIntegrationTests {
                 .isZero();
         assertThat(browser.get(usersPage(portfolio)).headers().firstValue("Location"))
                 .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in"));
+    }
+
+    /**
+     * The table holds a digest of each session id, not the id the cookie carries: a stored value set as
+     * the cookie signs no one in, while the administrator's own cookie goes on working, through signing
+     * in (which changes the id) and on every page after it.
+     */
+    @Test
+    void theTableHoldsADigestOfTheSessionIdAndAStoredValueSignsNoOneIn() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        String email = "digest-" + UUID.randomUUID() + "@agency.test";
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn(email, "OWNER", portfolio);
+        String stored = jdbc.sql("SELECT session_id FROM jobs.console_sessions WHERE principal_name = ?")
+                .param(email)
+                .query(String.class)
+                .single();
+
+        assertThat(stored)
+                .as("the stored id of the session whose cookie carries %s", browser.sessionId())
+                .isNotEqualTo(browser.sessionId())
+                .isEqualTo(HexFormat.of()
+                        .formatHex(MessageDigest.getInstance("SHA-256")
+                                .digest(browser.sessionId().getBytes(StandardCharsets.UTF_8))));
+        assertThat(browser.get(usersPage(portfolio)).statusCode()).isEqualTo(200);
+
+        ConsoleBrowser reader = new ConsoleBrowser(port);
+        String cookie = "BULK_CONSOLE=" + Base64.getEncoder().encodeToString(stored.getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> withStoredValue = reader.get(usersPage(portfolio), "Cookie", cookie);
+        assertThat(withStoredValue.statusCode()).isEqualTo(302);
+        assertThat(withStoredValue.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in"));
+        assertThat(browser.get(usersPage(portfolio)).statusCode())
+                .as("the administrator's own session, after the attempt")
+                .isEqualTo(200);
     }
 
     @Test
