@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.directory;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.TextLength;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.web.InvalidParameterException;
@@ -123,7 +124,7 @@ class DirectoryController {
             return null;
         }
         String text = q.strip();
-        if (text.length() > maxLength) {
+        if (TextLength.of(text) > maxLength) {
             throw new InvalidParameterException("q", "must be at most " + maxLength + " characters");
         }
         return text;

@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.portfolio;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.TextLength;
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
 import com.portfoliobulk.contracts.paging.Page;
@@ -562,10 +563,10 @@ class PortfolioAdministration {
         }
         if (definition.name() == null
                 || definition.name().isBlank()
-                || definition.name().strip().length() > MAX_NAME) {
+                || TextLength.of(definition.name().strip()) > MAX_NAME) {
             throw AdminProblems.invalid("name", "is required, 1 to " + MAX_NAME + " characters");
         }
-        if (definition.description() != null && definition.description().length() > MAX_DESCRIPTION) {
+        if (definition.description() != null && TextLength.of(definition.description()) > MAX_DESCRIPTION) {
             throw AdminProblems.invalid("description", "must be at most " + MAX_DESCRIPTION + " characters");
         }
         return code;

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.contracts.TextLength;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.jobs.PortfolioNotFoundException;
 import com.portfoliobulk.gateway.scim.ScimTokens.CreatedToken;
@@ -75,7 +76,7 @@ class ScimTokenController {
             @RequestBody CreateScimToken request) {
         Caller owner = requireOwner(portfolioId);
         String name = request.name() == null ? "" : request.name().strip();
-        if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
+        if (name.isEmpty() || TextLength.of(name) > MAX_NAME_LENGTH) {
             throw new RequestRefusedException(
                     RequestRefusedException.Reason.INVALID_CONTENT,
                     "Invalid SCIM token request",

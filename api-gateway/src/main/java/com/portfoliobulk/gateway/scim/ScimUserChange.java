@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.scim;
 
 import com.portfoliobulk.contracts.ControlCharacters;
+import com.portfoliobulk.contracts.TextLength;
 import java.util.Locale;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
@@ -230,7 +231,7 @@ final class ScimUserChange {
     }
 
     private static String bounded(String text, String attribute) {
-        if (text != null && text.length() > 255) {
+        if (text != null && TextLength.of(text) > 255) {
             throw ScimException.invalidValue("'" + attribute + "' must be at most 255 characters.");
         }
         return text;

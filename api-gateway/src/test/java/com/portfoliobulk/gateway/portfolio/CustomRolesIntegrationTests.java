@@ -30,6 +30,32 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
              "permissions":["VIEW_ACCOUNT","MANAGE_CAMPAIGNS","view_reports"]}
             """;
 
+    /**
+     * A role's name (200) and description (1,000) are counted in characters as their reader and the
+     * database count them: an emoji is one.
+     */
+    @Test
+    void aRolesNameAndDescriptionAreCountedInCharactersNotUtf16Units() {
+        String rocket = "\uD83D\uDE80";
+        Answer defined = call(HttpMethod.POST, owner, path("/portfolio-roles"), """
+                {"code":"LAUNCH","name":"%s","description":"%s","permissions":["USER_MANAGEMENT_VIEW"]}
+                """.formatted(
+                        rocket.repeat(200), rocket.repeat(1000)));
+        assertThat(defined.status()).as(defined.text()).isEqualTo(201);
+        assertThat(defined.body().path("name").asString()).isEqualTo(rocket.repeat(200));
+
+        assertFieldProblem(
+                call(HttpMethod.POST, owner, path("/portfolio-roles"), """
+                        {"code":"LAUNCH2","name":"%s","permissions":["USER_MANAGEMENT_VIEW"]}
+                        """.formatted(rocket.repeat(201))), 422, "name");
+        assertFieldProblem(
+                call(HttpMethod.POST, owner, path("/portfolio-roles"), """
+                        {"code":"LAUNCH3","name":"Launch","description":"%s","permissions":["USER_MANAGEMENT_VIEW"]}
+                        """.formatted(rocket.repeat(1001))),
+                422,
+                "description");
+    }
+
     @Test
     void aCustomPortfolioRoleGrantsItsPermissionsAndCannotBeDeletedWhileHeld() {
         Answer defined = call(HttpMethod.POST, owner, path("/portfolio-roles"), """

@@ -75,6 +75,22 @@ class ScimTokenIntegrationTests extends ScimIntegrationTest {
         assertProblem(noPortfolio, 403);
     }
 
+    /** A name's limit counts characters as the reader (and the database) does: an emoji is one. */
+    @Test
+    void aNameOfAHundredEmojiIsAHundredCharacters() {
+        String hundred = "\uD83D\uDE80".repeat(100);
+
+        var created =
+                api.post(admin(portfolio.id()), tokensPath(portfolio.id()), null, "{\"name\":\"" + hundred + "\"}");
+        var tooLong =
+                api.post(admin(portfolio.id()), tokensPath(portfolio.id()), null, "{\"name\":\"" + hundred + "x\"}");
+
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        assertThat(api.get(admin(portfolio.id()), tokensPath(portfolio.id())).text())
+                .contains(hundred);
+        assertFieldProblem(tooLong, 422, "name");
+    }
+
     @Test
     void aRevokedTokenIsRefused() {
         var listed = api.get(admin(portfolio.id()), tokensPath(portfolio.id()));
