@@ -15,11 +15,12 @@ cd "$(dirname "$0")"
 select_jdk
 
 build=true
+help=false
 args=()
 for arg in "$@"; do
   case "$arg" in
     --no-build) build=false ;;
-    --help|-h) build=false; args+=("$arg") ;;
+    --help|-h) help=true; args+=("$arg") ;;
     *) args+=("$arg") ;;
   esac
 done
@@ -29,6 +30,11 @@ while IFS= read -r option; do java_options+=("$option"); done < <(local_stack_ja
 if [ "$(java_major "$JAVA_HOME/bin/java")" -ge 24 ]; then
   # The build's own JVM: Maven's libraries use sun.misc.Unsafe too.
   export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+fi
+
+# The usage lives in the jar: --help builds only when there is none yet.
+if [ "$help" = true ] && ls local-stack/target/local-stack-*.jar >/dev/null 2>&1; then
+  build=false
 fi
 
 if [ "$build" = true ]; then

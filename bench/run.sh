@@ -14,11 +14,12 @@ cd "$(dirname "$0")/.."
 select_jdk
 
 build=true
+help=false
 args=()
 for arg in "$@"; do
   case "$arg" in
     --no-build) build=false ;;
-    --help|-h) build=false; args+=("$arg") ;;
+    --help|-h) help=true; args+=("$arg") ;;
     *) args+=("$arg") ;;
   esac
 done
@@ -31,6 +32,11 @@ fi
 # The local stack runs with the JVM options ./run-local.sh gives it.
 stack_options=()
 while IFS= read -r option; do stack_options+=(--default-stack-option "$option"); done < <(local_stack_java_options)
+
+# The usage lives in the jar: --help builds only when there is none yet.
+if [ "$help" = true ] && ls local-stack/target/local-stack-*.jar >/dev/null 2>&1; then
+  build=false
+fi
 
 if [ "$build" = true ]; then
   echo "Building the local stack with the JDK at $JAVA_HOME ..."
