@@ -94,11 +94,11 @@ class PortfolioController {
         model.addAttribute("nextCursor", ConsolePages.nextCursor(users));
         model.addAttribute("firstPage", cursor == null || cursor.isBlank());
         Map<String, Object> accounts = result(choices);
-        model.addAttribute("accounts", withFilteredAccount(portfolioId, accountId, ConsolePages.items(accounts)));
+        UUID filtered = CanonicalUuids.parse(accountId);
+        model.addAttribute("accounts", withFilteredAccount(portfolioId, filtered, ConsolePages.items(accounts)));
         model.addAttribute("moreAccounts", ConsolePages.nextCursor(accounts) != null);
         model.addAttribute("q", q);
         model.addAttribute("role", role);
-        UUID filtered = CanonicalUuids.parse(accountId);
         model.addAttribute("accountId", filtered == null ? accountId : filtered.toString());
         model.addAttribute("accountName", accountName);
         if (htmx != null && "results".equals(target)) {
@@ -112,8 +112,7 @@ class PortfolioController {
      * first accounts by name, or those the name search found) leave it out: the Account list then
      * still shows the filter in force, and the next search keeps it.
      */
-    private List<?> withFilteredAccount(UUID portfolioId, String accountId, List<?> choices) {
-        UUID filtered = CanonicalUuids.parse(accountId);
+    private List<?> withFilteredAccount(UUID portfolioId, UUID filtered, List<?> choices) {
         if (filtered == null
                 || choices.stream()
                         .anyMatch(choice -> choice instanceof Map<?, ?> account
