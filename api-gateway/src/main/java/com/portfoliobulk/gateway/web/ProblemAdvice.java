@@ -118,16 +118,19 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
     }
 
     /**
-     * A body of a media type the endpoint does not read, or none declared: 415 naming {@code
-     * Content-Type} and the type to send (Spring MVC's own detail read {@code Content-Type 'null'}).
+     * A body of a media type the endpoint does not read, none declared, or a {@code Content-Type} that
+     * is no media type: 415 naming {@code Content-Type} and the type to send (Spring MVC's own detail read
+     * {@code Content-Type 'null'}).
      */
     @Override
     protected ResponseEntity<Object> handleHttpMediaTypeNotSupported(
             HttpMediaTypeNotSupportedException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        String sent = request.getHeader(HttpHeaders.CONTENT_TYPE);
         String message = ProblemTexts.unsupportedContentType(
                 ex.getContentType() == null
                         ? null
                         : Problems.bounded(ex.getContentType().toString(), MAX_HEADER_SHOWN),
+                sent == null ? null : Problems.bounded(sent, MAX_HEADER_SHOWN),
                 ex.getSupportedMediaTypes());
         ProblemDetail problem = Problems.of(
                 HttpStatus.UNSUPPORTED_MEDIA_TYPE,

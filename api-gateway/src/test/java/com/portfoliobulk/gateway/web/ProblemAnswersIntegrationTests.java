@@ -307,6 +307,26 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
         assertThat(jobCount(portfolio)).isZero();
     }
 
+    /** A Content-Type that is no media type is named as sent, not called missing. */
+    @ParameterizedTest
+    @ValueSource(strings = {"application/json;charset=\"utf-8", "json", "application/json; charset=no-such-charset"})
+    void aContentTypeThatIsNoMediaTypeIsAProblemShowingIt(String type) throws Exception {
+        UUID portfolio = directory.portfolio().id();
+
+        HttpResponse<String> answer = send(HttpRequest.newBuilder(uri(jobsPath(portfolio)))
+                .header("Authorization", "Bearer " + admin(portfolio))
+                .header("Idempotency-Key", UUID.randomUUID().toString())
+                .header("Content-Type", type)
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + UUID.randomUUID() + "\"]}")));
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(415);
+        assertThat(answer.body())
+                .contains("\"errors\":[{\"field\":\"Content-Type\",\"message\":\"'" + type.replace("\"", "\\\"")
+                        + "' is not a valid media type: send application/json\"}]");
+        assertThat(jobCount(portfolio)).isZero();
+    }
+
     @Test
     void aBodyWithoutContentTypeIsAProblemSayingWhichTypeToSend() throws Exception {
         UUID portfolio = directory.portfolio().id();

@@ -42,12 +42,17 @@ public final class ProblemTexts {
     }
 
     /**
-     * What is wrong with a body's {@code Content-Type}, as shown (null: none was sent), and what to
-     * send instead.
+     * What is wrong with a body's {@code Content-Type} and what to send instead: {@code read} is the
+     * media type as read (null when none could be), {@code sent} the header as sent (null: none was).
      */
-    public static String unsupportedContentType(String shown, List<MediaType> supported) {
+    public static String unsupportedContentType(String read, String sent, List<MediaType> supported) {
         String send = mediaTypes(supported);
-        return shown == null ? "is required: send " + send : "'" + shown + "' is not supported: send " + send;
+        if (read != null) {
+            return "'" + read + "' is not supported: send " + send;
+        }
+        return sent == null || sent.isBlank()
+                ? "is required: send " + send
+                : "'" + sent + "' is not a valid media type: send " + send;
     }
 
     /** Media types for "send ..." or "must accept ...": {@code application/json} when none is known. */

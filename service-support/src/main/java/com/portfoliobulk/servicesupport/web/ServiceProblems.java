@@ -84,7 +84,9 @@ class ServiceProblems extends ResponseEntityExceptionHandler {
     protected ResponseEntity<Object> handleHttpMediaTypeNotSupported(
             HttpMediaTypeNotSupportedException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         String message = ProblemTexts.unsupportedContentType(
-                ex.getContentType() == null ? null : ex.getContentType().toString(), ex.getSupportedMediaTypes());
+                ex.getContentType() == null ? null : ex.getContentType().toString(),
+                request.getHeader(HttpHeaders.CONTENT_TYPE),
+                ex.getSupportedMediaTypes());
         return answer(ex, status, "Unsupported media type", HttpHeaders.CONTENT_TYPE, message, headers, request);
     }
 
