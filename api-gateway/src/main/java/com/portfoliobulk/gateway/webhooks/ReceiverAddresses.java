@@ -8,6 +8,7 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
@@ -18,10 +19,10 @@ import org.springframework.stereotype.Component;
  * service, 169.254.169.254), multicast, unspecified and reserved addresses. An IPv6 address that
  * carries an IPv4 address (IPv4-mapped, IPv4-compatible, NAT64, 6to4) is judged by that address;
  * Teredo and discard-only addresses are refused. The URL is checked when a
- * subscription is created and again right before every delivery ({@link #check(URI)}), so a DNS
- * answer that changes after creation (DNS rebinding) cannot reach an internal address: the HTTP
- * client resolves the host a moment later through the JVM's address cache (30 s by default), which
- * holds the answer just checked.
+ * subscription is created and again right before every delivery ({@link #check(URI)}), for a clear
+ * reason in the delivery log; and the delivery itself connects only to an address checked as it
+ * connects ({@link #connectable(String)}, through {@link ReceiverTunnel}), so a DNS answer that changes
+ * between the check and the connection (DNS rebinding) cannot reach an internal address.
  * {@code bulk.gateway.webhooks.allow-local-urls} lifts both rules for local development and tests.
  */
 @Component
@@ -31,6 +32,9 @@ class ReceiverAddresses {
 
     private final boolean allowLocal;
 
+    /** The addresses deliveries may reach: public ones, or any with allow-local-urls. */
+    private final Predicate<InetAddress> reachable;
+
     private final Resolver system;
 
     @Autowired
@@ -39,7 +43,13 @@ class ReceiverAddresses {
     }
 
     ReceiverAddresses(boolean allowLocal, Resolver system) {
+        this(allowLocal, allowLocal ? address -> true : ReceiverAddresses::isPublic, system);
+    }
+
+    /** With {@code reachable} in place of the public addresses: for tests, whose receivers are local. */
+    ReceiverAddresses(boolean allowLocal, Predicate<InetAddress> reachable, Resolver system) {
         this.allowLocal = allowLocal;
+        this.reachable = reachable;
         this.system = system;
     }
 
@@ -121,6 +131,17 @@ class ReceiverAddresses {
         resolve(url.getHost());
     }
 
+    /**
+     * The addresses of {@code host} a delivery may connect to, resolved now: all of them, or an
+     * exception when one is not allowed.
+     *
+     * @throws WebhookSender.RefusedAddressException when it resolves to an address deliveries may not reach
+     * @throws UnknownHostException when it cannot be resolved
+     */
+    InetAddress[] connectable(String host) throws UnknownHostException {
+        return resolve(host);
+    }
+
     private InetAddress[] resolve(String host) throws UnknownHostException {
         String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         InetAddress[] addresses;
@@ -129,12 +150,10 @@ class ReceiverAddresses {
         } catch (UnknownHostException ex) {
             throw new UnknownHostException("names a host that cannot be resolved: " + bare);
         }
-        if (!allowLocal) {
-            for (InetAddress address : addresses) {
-                if (!isPublic(address)) {
-                    throw new WebhookSender.RefusedAddressException("resolves to " + address.getHostAddress()
-                            + ", a loopback, private, link-local or reserved address; use a public address");
-                }
+        for (InetAddress address : addresses) {
+            if (!reachable.test(address)) {
+                throw new WebhookSender.RefusedAddressException("resolves to " + address.getHostAddress()
+                        + ", a loopback, private, link-local or reserved address; use a public address");
             }
         }
         return addresses;

@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.webhooks;
 
 import com.portfoliobulk.contracts.ControlCharacters;
 import java.io.ByteArrayOutputStream;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
@@ -29,9 +30,10 @@ import java.util.concurrent.TimeoutException;
 /**
  * Sends one signed message over HTTP, with the Standard Webhooks headers ({@code webhook-id},
  * {@code webhook-timestamp}, {@code webhook-signature}). Checks the host's addresses right before
- * sending ({@link ReceiverAddresses#check(URI)}), connects within the connect timeout, waits for the
- * answer, its excerpt included, at most the read timeout, follows no redirect, uses no proxy, and reads
- * no more of the answer than its excerpt.
+ * sending ({@link ReceiverAddresses#check(URI)}), connects through the {@link ReceiverTunnel} (unless
+ * local URLs are allowed, when no address is refused) so that the address connected to is one checked,
+ * within the connect timeout, waits for the answer, its excerpt included, at most the read timeout,
+ * follows no redirect, uses no other proxy, and reads no more of the answer than its excerpt.
  *
  * <p>The request's own timeout ends once the answer's headers have come; a receiver that sends them and
  * then holds the body back would hold the sending thread and its delivery slots for as long as it
@@ -47,7 +49,13 @@ class WebhookSender implements AutoCloseable {
 
     private static final int MAX_ERROR_LENGTH = 500;
 
+    /** How the JDK's client reports a proxy's answer other than 200 to its CONNECT. */
+    private static final String TUNNEL_FAILED = "Tunnel failed, got:";
+
     private final HttpClient client;
+
+    /** Null when local URLs are allowed: then every address is, and the client connects by itself. */
+    private final ReceiverTunnel tunnel;
 
     private final ReceiverAddresses addresses;
 
@@ -60,11 +68,12 @@ class WebhookSender implements AutoCloseable {
         this.addresses = addresses;
         this.readTimeout = properties.readTimeout();
         this.deadline = properties.connectTimeout().plus(properties.readTimeout());
+        this.tunnel = properties.allowLocalUrls() ? null : new ReceiverTunnel(addresses, properties.connectTimeout());
         this.client = HttpClient.newBuilder()
                 .connectTimeout(properties.connectTimeout())
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .proxy(HttpClient.Builder.NO_PROXY)
+                .proxy(tunnel == null ? HttpClient.Builder.NO_PROXY : ProxySelector.of(tunnel.address()))
                 .build();
     }
 
@@ -121,13 +130,44 @@ class WebhookSender implements AutoCloseable {
             return switch (ex.getCause()) {
                 case HttpConnectTimeoutException timeout -> failure(start, "Timed out connecting", false);
                 case HttpTimeoutException timeout -> failure(start, "Timed out waiting for the answer", false);
-                case Throwable cause -> failure(start, "Connection failed: " + cause, false);
+                case Throwable cause ->
+                    switch (tunnelAnswer(cause)) {
+                        case 403 ->
+                            failure(
+                                    start,
+                                    "Refused: the URL resolved, when connecting, to a loopback, private, link-local or"
+                                            + " reserved address; use a public address",
+                                    true);
+                        case 504 -> failure(start, "Timed out connecting", false);
+                        case 502 ->
+                            failure(start, "Connection failed: the host could not be resolved or reached", false);
+                        default -> failure(start, "Connection failed: " + cause, false);
+                    };
             };
         } catch (InterruptedException ex) {
             exchange.cancel(true);
             Thread.currentThread().interrupt();
             return failure(start, "Interrupted", false);
         }
+    }
+
+    /**
+     * The status the tunnel answered when it did not connect (the client reports it as "Tunnel failed,
+     * got: 403"), or 0.
+     */
+    private static int tunnelAnswer(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            String message = cause.getMessage();
+            if (message != null && message.startsWith(TUNNEL_FAILED)) {
+                try {
+                    return Integer.parseInt(
+                            message.substring(TUNNEL_FAILED.length()).strip());
+                } catch (NumberFormatException ex) {
+                    return 0;
+                }
+            }
+        }
+        return 0;
     }
 
     private static AttemptResult failure(long start, String error, boolean refused) {
@@ -230,6 +270,9 @@ class WebhookSender implements AutoCloseable {
     @Override
     public void close() {
         client.shutdownNow();
+        if (tunnel != null) {
+            tunnel.close();
+        }
     }
 
     /** The host resolves to an address deliveries may not reach. */

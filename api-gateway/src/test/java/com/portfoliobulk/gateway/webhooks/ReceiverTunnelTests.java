@@ -1,0 +1,174 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Deliveries connect through the tunnel to an address checked as they connect, as they do in
+ * production (local URLs not allowed). The receivers are on loopback addresses, which the tests' rule
+ * treats as the only public one ({@code 127.0.0.1}) and as internal ({@code 127.0.0.2}); the host
+ * {@code receiver.test} resolves through a stand-in, as a DNS server under an attacker's control would.
+ */
+@Timeout(30)
+class ReceiverTunnelTests {
+
+    private static final String SECRET = "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+    private static final Predicate<InetAddress> ONLY_127_0_0_1 =
+            address -> address.getHostAddress().equals("127.0.0.1");
+
+    private WebhookSender sender;
+
+    private ServerSocket checked;
+
+    private ServerSocket internal;
+
+    @AfterEach
+    void stop() throws IOException {
+        if (sender != null) {
+            sender.close();
+        }
+        for (ServerSocket server : new ServerSocket[] {checked, internal}) {
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
+    @Test
+    void aDeliveryGoesThroughTheTunnelWithItsTlsEndToEnd() throws Exception {
+        checked = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+        sender = sender(host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")});
+        CompletableFuture<byte[]> firstBytes = CompletableFuture.supplyAsync(() -> {
+            try (Socket socket = checked.accept()) {
+                return socket.getInputStream().readNBytes(3);
+            } catch (IOException ex) {
+                throw new IllegalStateException(ex);
+            }
+        });
+
+        AttemptResult result = send(checked.getLocalPort());
+
+        // A TLS handshake record (content type 22, version 3.x): the client's hello, relayed as sent.
+        assertThat(firstBytes.get(10, TimeUnit.SECONDS)).startsWith(0x16, 0x03);
+        assertThat(result.refused()).as(result.error()).isFalse();
+        assertThat(result.responseCode()).isNull();
+    }
+
+    /**
+     * DNS rebinding: the host resolves to an allowed address for the check before sending, and to an
+     * internal one a moment later. The connection is refused at the tunnel, and the internal address
+     * is never reached.
+     */
+    @Test
+    void aHostThatResolvesToAnInternalAddressWhenConnectingIsRefusedAndNotReached() throws Exception {
+        checked = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+        internal = new ServerSocket(checked.getLocalPort(), 50, InetAddress.getByName("127.0.0.2"));
+        AtomicInteger lookups = new AtomicInteger();
+        sender = sender(host ->
+                new InetAddress[] {InetAddress.getByName(lookups.incrementAndGet() == 1 ? "127.0.0.1" : "127.0.0.2")});
+
+        AttemptResult result = send(checked.getLocalPort());
+
+        assertThat(lookups).as("lookups: the check's, then the tunnel's").hasValue(2);
+        assertThat(result.refused()).as(result.error()).isTrue();
+        assertThat(result.error())
+                .startsWith("Refused: the URL resolved, when connecting, to a loopback, private, link-local");
+        for (ServerSocket server : new ServerSocket[] {internal, checked}) {
+            server.setSoTimeout(200);
+            assertThatThrownBy(server::accept)
+                    .as("a connection to %s", server.getInetAddress())
+                    .isInstanceOf(SocketTimeoutException.class);
+        }
+    }
+
+    @Test
+    void theTunnelServesConnectOnly() throws Exception {
+        ReceiverAddresses addresses = new ReceiverAddresses(
+                false, ONLY_127_0_0_1, host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")});
+        try (ReceiverTunnel tunnel = new ReceiverTunnel(addresses, Duration.ofSeconds(1));
+                Socket client = new Socket()) {
+            client.connect(tunnel.address(), 1000);
+            client.getOutputStream()
+                    .write("GET http://127.0.0.1/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+
+            assertThat(statusLine(client.getInputStream())).isEqualTo("HTTP/1.1 405 Method Not Allowed");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"receiver.test", "receiver.test:0", "receiver.test:65536", ":443", "[::1", "[::1]", "x:y"})
+    void aConnectTargetWithoutAHostAndPortIsNone(String authority) {
+        assertThat(ReceiverTunnel.target(authority)).isNull();
+    }
+
+    @Test
+    void aConnectTargetIsAHostAndPort() {
+        assertThat(ReceiverTunnel.target("receiver.test:8443"))
+                .isEqualTo(InetSocketAddress.createUnresolved("receiver.test", 8443));
+        assertThat(ReceiverTunnel.target("[2001:db8::1]:443").getHostString()).isEqualTo("[2001:db8::1]");
+    }
+
+    private static WebhookSender sender(ReceiverAddresses.Resolver resolver) {
+        WebhookProperties properties = new WebhookProperties(
+                false,
+                "",
+                false,
+                20,
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(10),
+                Duration.ofHours(1),
+                Duration.ofHours(24),
+                Duration.ofHours(24),
+                Duration.ofSeconds(1),
+                100,
+                64,
+                4,
+                16,
+                Duration.ofHours(24),
+                Duration.ofMinutes(1),
+                Duration.ofSeconds(5));
+        return new WebhookSender(properties, new ReceiverAddresses(false, ONLY_127_0_0_1, host -> {
+            if (!host.equals("receiver.test")) {
+                throw new UnknownHostException(host);
+            }
+            return resolver.resolve(host);
+        }));
+    }
+
+    private AttemptResult send(int port) {
+        return sender.send(
+                "https://receiver.test:" + port + "/hook", "msg_1", List.of(SECRET), "{\"type\":\"job.completed\"}");
+    }
+
+    private static String statusLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int b = in.read(); b >= 0 && b != '\r'; b = in.read()) {
+            line.append((char) b);
+        }
+        return line.toString();
+    }
+}
