@@ -21,9 +21,10 @@ import org.springframework.stereotype.Component;
  * not sent again here; it is released once the earlier task ends.
  *
  * <p>Order is kept: a task is not sent again when a later task (by sequence) of the same account was
- * already applied, since applying it now would reorder that account's changes; it stays pending and
- * shows in {@code bulk_tasks_oldest_pending_age_seconds} and its alert. At most {@code batch-size}
- * jobs per statement.
+ * already applied, or skipped on the account's state then, since applying it now would reorder that
+ * account's changes; it stays pending and shows in {@code bulk_tasks_oldest_pending_age_seconds} and its
+ * alert. A later task that failed (unreadable, retries exhausted) or was cancelled changed and decided
+ * nothing, and holds nothing back. At most {@code batch-size} jobs per statement.
  */
 @Component
 public class StuckTaskSweeper {
@@ -103,7 +104,8 @@ public class StuckTaskSweeper {
                                        SELECT 1 FROM jobs.bulk_tasks later
                                         WHERE later.account_id = s.account_id
                                           AND later.seq > s.seq
-                                          AND later.applied_at IS NOT NULL)
+                                          AND later.applied_at IS NOT NULL
+                                          AND later.status IN ('SUCCEEDED', 'SKIPPED'))
                                  ORDER BY s.seq
                                 RETURNING 1)
                             SELECT (SELECT count(*) FROM moved)::integer AS jobs,

@@ -68,6 +68,35 @@ class StuckTaskSweeperIntegrationTests extends GatewayIntegrationTest {
                 .isZero();
     }
 
+    /**
+     * A later task that changed nothing and decided nothing (failed unread, or cancelled) does not hold
+     * back an earlier one: applying the earlier one now reorders nothing. A later task skipped on the
+     * account's state (say a removal of someone the lost invitation had not invited yet) still does.
+     */
+    @Test
+    void aLaterTaskThatFailedOrWasCancelledDoesNotHoldBackALostEarlierOne() {
+        UUID job = job("2 hours");
+        UUID account = UUID.randomUUID();
+        UUID lost = task(job, account, "PENDING");
+        UUID unreadable = task(job, account, "FAILED");
+        jdbc.sql("UPDATE jobs.bulk_tasks SET reason = 'INVALID_TASK' WHERE id = :id")
+                .param("id", unreadable)
+                .update();
+        task(job, account, "CANCELLED");
+        UUID decidedAccount = UUID.randomUUID();
+        UUID blocked = task(job, decidedAccount, "PENDING");
+        task(job, decidedAccount, "SKIPPED");
+
+        int queued = new StuckTaskSweeper(jdbc, Duration.ofHours(1), 1, meters).sweep();
+
+        assertThat(queued).isEqualTo(1);
+        assertThat(taskTopic.await(message -> message.jobId().equals(job), 1, Duration.ofSeconds(30)).stream()
+                        .map(received -> received.message().taskId()))
+                .containsExactly(lost);
+        assertThat(taskTopic.readToEnd(message -> message.jobId().equals(job)))
+                .noneMatch(received -> received.message().taskId().equals(blocked));
+    }
+
     @Test
     void aDeferredTaskIsNotStuckAndGoesBackToTheRelayOnceNothingHoldsItBack() {
         UUID job = job("2 hours");
