@@ -58,12 +58,16 @@ public final class ActivityEvents implements AutoCloseable {
         producer.flush();
     }
 
-    /** Publishes the events with a W3C {@code traceparent} header, as the worker does. */
+    /**
+     * Publishes the events with a W3C {@code traceparent} header, as the worker does; with {@code null},
+     * a header without a value.
+     */
     public void publish(Collection<AccountActivityEvent> events, String traceParent) {
         events.forEach(event -> {
             ProducerRecord<String, String> record =
                     new ProducerRecord<>(topic, event.accountId().toString(), JSON.writeValueAsString(event));
-            record.headers().add("traceparent", traceParent.getBytes(StandardCharsets.UTF_8));
+            record.headers()
+                    .add("traceparent", traceParent == null ? null : traceParent.getBytes(StandardCharsets.UTF_8));
             producer.send(record);
         });
         producer.flush();

@@ -186,6 +186,26 @@ class ActivityLogIntegrationTests {
         }
     }
 
+    /** A {@code traceparent} header without a value is no trace, not a record that fails for ever. */
+    @Test
+    void anEventWhoseTraceparentHeaderHasNoValueIsWritten() {
+        UUID account = UUID.randomUUID();
+        AccountActivityEvent invited = ActivityEvents.event(
+                portfolio,
+                account,
+                UUID.randomUUID(),
+                admin,
+                ActivityAction.USER_INVITED,
+                ActivityEvents.newUser(),
+                null,
+                AccountRole.ANALYST,
+                ActivityEvents.now());
+
+        events.publish(List.of(invited), null);
+
+        awaitEntries(account, 1);
+    }
+
     @Test
     void pagesNewestFirstAndFiltersBySince() {
         UUID account = UUID.randomUUID();

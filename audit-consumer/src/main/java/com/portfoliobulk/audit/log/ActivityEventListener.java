@@ -7,7 +7,6 @@ import com.portfoliobulk.servicesupport.tracing.TraceContexts;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.NestedExceptionUtils;
 import org.springframework.core.log.LogAccessor;
@@ -86,14 +84,17 @@ class ActivityEventListener {
             ConsumerRecord<String, AccountActivityEvent> record = records.get(index);
             try {
                 entries.add(NewActivityEntry.of(readable(record)));
-                traceParents.add(traceParent(record));
+                traceParents.add(TraceContexts.traceParent(record));
             } catch (DeserializationException | InvalidActivityEventException poison) {
                 write(entries, traceParents, records);
                 AccountActivityEvent event = record.value();
                 try (LogContext context = event == null
-                        ? ActivityLogContext.of(null, null, null, traceParent(record))
+                        ? ActivityLogContext.of(null, null, null, TraceContexts.traceParent(record))
                         : ActivityLogContext.of(
-                                event.jobId(), event.taskId(), event.portfolioId(), traceParent(record))) {
+                                event.jobId(),
+                                event.taskId(),
+                                event.portfolioId(),
+                                TraceContexts.traceParent(record))) {
                     log.warn(
                             poison,
                             () -> "Activity event " + record.topic() + "-" + record.partition() + "@" + record.offset()
@@ -103,11 +104,6 @@ class ActivityEventListener {
             }
         }
         write(entries, traceParents, records);
-    }
-
-    private static String traceParent(ConsumerRecord<?, ?> record) {
-        Header header = record.headers().lastHeader(TraceContexts.HEADER);
-        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     /** One line per job written, in the job's logging context (job, portfolio, trace). */

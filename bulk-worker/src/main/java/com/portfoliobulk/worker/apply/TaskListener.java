@@ -7,7 +7,6 @@ import com.portfoliobulk.worker.WorkerProperties;
 import com.portfoliobulk.worker.activity.ActivityPublisher;
 import com.portfoliobulk.worker.deadletter.DeadLetters;
 import com.portfoliobulk.worker.deadletter.DeadLetters.DeadLetter;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -20,7 +19,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.KafkaException;
@@ -91,7 +89,7 @@ public class TaskListener {
         for (int index = 0; index < records.size(); index++) {
             ConsumerRecord<String, BulkTaskMessage> record = records.get(index);
             Optional<UnreadableRecord> unreadable = UnreadableRecord.of(record, json);
-            String traceParent = traceParent(record);
+            String traceParent = TraceContexts.traceParent(record);
             if (unreadable.isEmpty()) {
                 commands.add(TaskCommand.apply(index, record.value(), traceParent));
                 continue;
@@ -146,17 +144,12 @@ public class TaskListener {
         }
     }
 
-    private static String traceParent(ConsumerRecord<?, ?> record) {
-        Header header = record.headers().lastHeader(TraceContexts.HEADER);
-        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
-    }
-
     private static Map<UUID, String> traceParents(List<ConsumerRecord<String, BulkTaskMessage>> records) {
         Map<UUID, String> traceParents = new HashMap<>();
         for (ConsumerRecord<String, BulkTaskMessage> record : records) {
-            Header header = record.headers().lastHeader(TraceContexts.HEADER);
-            if (header != null && record.value() instanceof BulkTaskMessage task && task.taskId() != null) {
-                traceParents.put(task.taskId(), new String(header.value(), StandardCharsets.UTF_8));
+            String traceParent = TraceContexts.traceParent(record);
+            if (traceParent != null && record.value() instanceof BulkTaskMessage task && task.taskId() != null) {
+                traceParents.put(task.taskId(), traceParent);
             }
         }
         return traceParents;

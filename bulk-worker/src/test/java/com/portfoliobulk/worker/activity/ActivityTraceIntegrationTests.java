@@ -72,6 +72,21 @@ class ActivityTraceIntegrationTests extends WorkerIntegrationSupport {
                 .isLessThan(2 * TASKS_PER_JOB);
     }
 
+    /** A {@code traceparent} header without a value is no trace, not a record that fails for ever. */
+    @Test
+    void tasksWhoseTraceparentHeaderHasNoValueAreApplied() {
+        Portfolio portfolio = directory.portfolio(TASKS_PER_JOB);
+        UUID ann = directory.user();
+        for (OwnedAccount account : portfolio.ownedAccounts()) {
+            directory.member(account.id(), ann, AccountRole.ANALYST);
+        }
+        SubmittedJob removeAnn = removeEverywhere(portfolio, ann);
+
+        taskRecords().publish(removeAnn.messages(), null);
+
+        assertThat(awaitFinished(removeAnn).succeeded()).isEqualTo(TASKS_PER_JOB);
+    }
+
     /**
      * The events go to the broker in compressed batches (LZ4 by default), and the broker stores them so:
      * every batch of the activity topic written since the job's tasks were published is LZ4 on its disk.

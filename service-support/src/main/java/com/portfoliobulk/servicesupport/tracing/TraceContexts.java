@@ -44,6 +44,15 @@ public final class TraceContexts {
 
     private TraceContexts() {}
 
+    /**
+     * The record's {@code traceparent}, or {@code null} when it has none, or one without a value (Kafka
+     * allows a header without one): never a reason to fail the record.
+     */
+    public static String traceParent(ConsumerRecord<?, ?> record) {
+        Header header = record.headers().lastHeader(HEADER);
+        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
     /** The {@code traceparent} of the current span, or {@code null} when nothing is traced. */
     public static String current() {
         if (!Span.current().getSpanContext().isValid()) {
@@ -95,9 +104,9 @@ public final class TraceContexts {
     public static List<Span> spans(Tracer tracer, String name, List<? extends ConsumerRecord<?, ?>> records) {
         Set<String> traceParents = new LinkedHashSet<>();
         for (ConsumerRecord<?, ?> record : records) {
-            Header header = record.headers().lastHeader(HEADER);
-            if (header != null) {
-                traceParents.add(new String(header.value(), StandardCharsets.UTF_8));
+            String traceParent = traceParent(record);
+            if (traceParent != null) {
+                traceParents.add(traceParent);
             }
         }
         List<Span> spans = new ArrayList<>(traceParents.size());
