@@ -108,7 +108,9 @@ public final class ActivityEvents implements AutoCloseable {
                 previousRole,
                 newRole,
                 InitiationLevel.PORTFOLIO,
-                actor);
+                actor,
+                null,
+                null);
     }
 
     /** A change of {@code account}'s link to {@code portfolio}: no job, task or target user. */

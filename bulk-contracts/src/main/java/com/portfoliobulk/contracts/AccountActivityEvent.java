@@ -22,6 +22,9 @@ import java.util.UUID;
  * @param newRole the role after ({@code null} for a removal)
  * @param initiatedFrom always {@link InitiationLevel#PORTFOLIO} for bulk changes
  * @param actor the portfolio administrator who requested the job, or the portfolio's identity provider
+ * @param previousRoleName the name the portfolio configured for {@code previousRole} when it is a custom
+ *     account role; otherwise {@code null} (absent from events written before it existed)
+ * @param newRoleName the same for {@code newRole}
  */
 public record AccountActivityEvent(
         int v,
@@ -36,7 +39,9 @@ public record AccountActivityEvent(
         AccountRole previousRole,
         AccountRole newRole,
         InitiationLevel initiatedFrom,
-        Actor actor) {
+        Actor actor,
+        String previousRoleName,
+        String newRoleName) {
 
     /** The current schema version. */
     public static final int VERSION = 1;
@@ -78,6 +83,28 @@ public record AccountActivityEvent(
                 null,
                 null,
                 InitiationLevel.PORTFOLIO,
-                actor);
+                actor,
+                null,
+                null);
+    }
+
+    /** This event with the configured names of its custom account roles ({@code null} for a standard one). */
+    public AccountActivityEvent withRoleNames(String previousRoleName, String newRoleName) {
+        return new AccountActivityEvent(
+                v,
+                eventId,
+                occurredAt,
+                accountId,
+                portfolioId,
+                jobId,
+                taskId,
+                action,
+                targetUser,
+                previousRole,
+                newRole,
+                initiatedFrom,
+                actor,
+                previousRoleName,
+                newRoleName);
     }
 }

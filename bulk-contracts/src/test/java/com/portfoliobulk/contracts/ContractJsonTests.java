@@ -54,7 +54,9 @@ class ContractJsonTests {
                 AccountRole.ANALYST,
                 AccountRole.MANAGER,
                 InitiationLevel.PORTFOLIO,
-                admin);
+                admin,
+                null,
+                null);
 
         String text = json.writeValueAsString(event);
 

@@ -185,7 +185,9 @@ class ActivityLogEndToEndIntegrationTests {
                 previousRole,
                 newRole,
                 InitiationLevel.PORTFOLIO,
-                admin);
+                admin,
+                null,
+                null);
     }
 
     private double duplicatesIgnored() {

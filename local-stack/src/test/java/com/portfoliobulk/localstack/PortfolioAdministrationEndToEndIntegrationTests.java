@@ -223,7 +223,7 @@ class PortfolioAdministrationEndToEndIntegrationTests {
                 "/account-roles",
                 Map.of(
                         "code", "REGIONAL_LEAD",
-                        "name", "Regional lead",
+                        "name", "Area director",
                         "description", "Runs the campaigns of a region",
                         "permissions", List.of("VIEW_ACCOUNT", "MANAGE_CAMPAIGNS")));
         assertThat(defined.getStatusCode().value()).as(defined.getBody()).isEqualTo(201);
@@ -258,7 +258,8 @@ class PortfolioAdministrationEndToEndIntegrationTests {
                                 .list())
                         .singleElement()
                         .asString()
-                        .contains("from Analyst to Regional lead"));
+                        .as("the role as the portfolio named it, not its code in words")
+                        .contains("from Analyst to Area director"));
 
         ResponseEntity<String> inUse = owner.call("DELETE", "/account-roles/REGIONAL_LEAD", null);
         assertThat(inUse.getStatusCode().value()).isEqualTo(409);

@@ -37,16 +37,10 @@ final class ActivitySummary {
         String target = name(event.targetUser());
         return switch (event.action()) {
             case ACCOUNT_LINKED, ACCOUNT_UNLINKED -> throw new IllegalStateException("handled above");
-            case USER_INVITED -> "%s was invited as %s %s".formatted(target, role(event.newRole(), "newRole"), by);
+            case USER_INVITED -> "%s was invited as %s %s".formatted(target, newRole(event), by);
             case ROLE_CHANGED ->
-                "Role of %s changed from %s to %s %s"
-                        .formatted(
-                                target,
-                                role(event.previousRole(), "previousRole"),
-                                role(event.newRole(), "newRole"),
-                                by);
-            case ACCESS_REMOVED ->
-                "Access of %s (%s) removed %s".formatted(target, role(event.previousRole(), "previousRole"), by);
+                "Role of %s changed from %s to %s %s".formatted(target, previousRole(event), newRole(event), by);
+            case ACCESS_REMOVED -> "Access of %s (%s) removed %s".formatted(target, previousRole(event), by);
             case INVITATION_RESENT -> "Invitation of %s%s sent again %s".formatted(target, offered(event), by);
             case INVITATION_REVOKED -> "Invitation of %s%s revoked %s".formatted(target, offered(event), by);
             case INVITATION_EXPIRED -> "Invitation of %s%s expired unaccepted".formatted(target, offered(event));
@@ -55,8 +49,18 @@ final class ActivitySummary {
 
     /** The role the invitation offered, when the event tells it: " (Analyst)". */
     private static String offered(AccountActivityEvent event) {
-        AccountRole role = event.previousRole() != null ? event.previousRole() : event.newRole();
-        return role == null ? "" : " (" + role.displayName() + ")";
+        if (event.previousRole() != null) {
+            return " (" + previousRole(event) + ")";
+        }
+        return event.newRole() == null ? "" : " (" + newRole(event) + ")";
+    }
+
+    private static String previousRole(AccountActivityEvent event) {
+        return role(event.previousRole(), event.previousRoleName(), "previousRole");
+    }
+
+    private static String newRole(AccountActivityEvent event) {
+        return role(event.newRole(), event.newRoleName(), "newRole");
     }
 
     private static String name(UserRef user) {
@@ -76,10 +80,13 @@ final class ActivitySummary {
         };
     }
 
-    private static String role(AccountRole role, String field) {
+    /** A standard role's name, or a custom role's as its portfolio configured it (when the event tells it). */
+    private static String role(AccountRole role, String configuredName, String field) {
         if (role == null) {
             throw new InvalidActivityEventException("The event has no " + field + ", which its action needs");
         }
-        return role.displayName();
+        return role.isStandard() || configuredName == null || configuredName.isBlank()
+                ? role.displayName()
+                : configuredName;
     }
 }

@@ -91,7 +91,9 @@ class ActivitySummaryTests {
                         AccountRole.ANALYST,
                         AccountRole.MANAGER,
                         com.portfoliobulk.contracts.InitiationLevel.PORTFOLIO,
-                        ADMIN))
+                        ADMIN,
+                        null,
+                        null))
                 .isInstanceOf(NullPointerException.class)
                 .hasMessageContaining("jobId");
     }
@@ -105,6 +107,23 @@ class ActivitySummaryTests {
                         AccountRole.CONTENT_CREATOR)))
                 .isEqualTo("Role of ann@x.com changed from Campaign coordinator to Content creator"
                         + " by admin@agency.com from the portfolio level");
+    }
+
+    /** A custom account role reads as its portfolio named it, when the event tells it, else as its code in words. */
+    @Test
+    void customRolesReadAsTheirPortfolioNamedThem() {
+        AccountRole lead = new AccountRole("RL_EMEA");
+        AccountActivityEvent changed = event(ActivityAction.ROLE_CHANGED, ANN, lead, AccountRole.MANAGER);
+
+        assertThat(ActivitySummary.of(changed.withRoleNames("Regional lead EMEA", null)))
+                .isEqualTo("Role of ann@x.com changed from Regional lead EMEA to Manager"
+                        + " by admin@agency.com from the portfolio level");
+        assertThat(ActivitySummary.of(changed))
+                .isEqualTo(
+                        "Role of ann@x.com changed from Rl emea to Manager by admin@agency.com from the portfolio level");
+        assertThat(ActivitySummary.of(event(ActivityAction.INVITATION_EXPIRED, ANN, lead, null)
+                        .withRoleNames("Regional lead EMEA", null)))
+                .isEqualTo("Invitation of ann@x.com (Regional lead EMEA) expired unaccepted");
     }
 
     @Test

@@ -25,11 +25,15 @@ public class ActivityPublisher {
 
     private final String topic;
 
+    private final CustomRoleNames roleNames;
+
     ActivityPublisher(
             KafkaTemplate<Object, Object> template,
             WorkerProperties properties,
-            ObjectProvider<ObservationRegistry> observations) {
+            ObjectProvider<ObservationRegistry> observations,
+            CustomRoleNames roleNames) {
         this.template = template;
+        this.roleNames = roleNames;
         this.observations = observations.getIfAvailable(() -> ObservationRegistry.NOOP);
         this.topic = properties.topics().activity();
     }
@@ -47,7 +51,8 @@ public class ActivityPublisher {
      * Sends the events without waiting for the broker, each in the trace of its task: each run of
      * events of one trace is one observation (a span of that trace), and its trace context goes into
      * the records' headers, so the audit-consumer's write joins the trace of the job's submission (see
-     * {@link TracedSends}). Events are sent in their order, with the template's producer.
+     * {@link TracedSends}). Events are sent in their order, with the template's producer, and with the
+     * names of the custom account roles they name ({@link CustomRoleNames}).
      *
      * @param traceParent the W3C trace context of an event's task, {@code null} when it has none
      * @return completes when the broker has acknowledged all of them
@@ -57,9 +62,10 @@ public class ActivityPublisher {
         if (events.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
+        List<AccountActivityEvent> named = roleNames.named(events);
         return template.execute(producer -> {
             TracedSends<Object, Object> sends = new TracedSends<>(producer, observations, topic);
-            for (List<AccountActivityEvent> run : TraceContexts.runs(events, traceParent)) {
+            for (List<AccountActivityEvent> run : TraceContexts.runs(named, traceParent)) {
                 try (TracedSends<Object, Object>.Run traced =
                         sends.run(traceParent.apply(run.getFirst()), run.size())) {
                     for (AccountActivityEvent event : run) {

@@ -74,7 +74,9 @@ record TaskRow(
                 previousRole,
                 action == TaskAction.REMOVE ? null : role,
                 InitiationLevel.PORTFOLIO,
-                requestedBy);
+                requestedBy,
+                null,
+                null);
     }
 
     /** The event of a task an earlier delivery applied, from its stored outcome. */

@@ -163,6 +163,8 @@ class InvitationExpirySweep {
                 new AccountRole(role),
                 null,
                 InitiationLevel.PORTFOLIO,
-                inviterId == null ? new Actor(NO_JOB, "") : new Actor(inviterId, inviterEmail));
+                inviterId == null ? new Actor(NO_JOB, "") : new Actor(inviterId, inviterEmail),
+                null,
+                null);
     }
 }
