@@ -1,40 +1,23 @@
 package com.portfoliobulk.gateway.relay;
 
+import com.portfoliobulk.servicesupport.metrics.GaugeMeasurement;
 import java.time.Duration;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The number of tasks waiting to be published, counted at most once per refresh interval however
- * often metrics are scraped. While the database cannot be reached it keeps the last count.
+ * often metrics are scraped, and never holding a scrape: while the database is slow or cannot be
+ * reached it keeps the last count ({@link GaugeMeasurement}).
  */
 class RelayBacklog {
 
-    private static final Logger log = LoggerFactory.getLogger(RelayBacklog.class);
-
-    private final Outbox outbox;
-
-    private final long refreshNanos;
-
-    private long countedAt;
-
-    private double value = Double.NaN;
+    private final GaugeMeasurement<Long> count;
 
     RelayBacklog(Outbox outbox, Duration refreshInterval) {
-        this.outbox = outbox;
-        this.refreshNanos = refreshInterval.toNanos();
+        this.count = new GaugeMeasurement<>("the relay backlog", outbox::backlog, refreshInterval);
     }
 
-    synchronized double value() {
-        long now = System.nanoTime();
-        if (Double.isNaN(value) || now - countedAt >= refreshNanos) {
-            try {
-                value = outbox.backlog();
-                countedAt = now;
-            } catch (RuntimeException ex) {
-                log.debug("Could not count the relay backlog: {}", ex.toString());
-            }
-        }
-        return value;
+    double value() {
+        Long counted = count.latest();
+        return counted == null ? Double.NaN : counted;
     }
 }

@@ -1,36 +1,28 @@
 package com.portfoliobulk.gateway.webhooks;
 
+import com.portfoliobulk.servicesupport.metrics.GaugeMeasurement;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.function.ToDoubleFunction;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
  * The webhook meters: attempts by outcome ({@code bulk.webhooks.deliveries}), how long receivers take
  * to answer ({@code bulk.webhooks.delivery.duration}), how long after the event a message is accepted
  * ({@code bulk.webhooks.delivery.lag}), and the outbox backlog with the age of its oldest entry. The
- * backlog is counted at most once per refresh interval however often metrics are scraped; while the
- * database cannot be reached it keeps the last count.
+ * backlog is counted at most once per refresh interval however often metrics are scraped, and never
+ * holding a scrape: while the database is slow or cannot be reached it keeps the last count
+ * ({@link GaugeMeasurement}).
  */
 @Component
 class WebhookMetrics {
 
-    private static final Logger log = LoggerFactory.getLogger(WebhookMetrics.class);
-
     private final MeterRegistry registry;
 
-    private final Deliveries deliveries;
-
-    private final long refreshNanos;
-
-    private long countedAt;
-
-    private Deliveries.Backlog backlog;
+    private final GaugeMeasurement<Deliveries.Backlog> backlog;
 
     private final Timer lag;
 
@@ -38,8 +30,8 @@ class WebhookMetrics {
 
     WebhookMetrics(MeterRegistry registry, Deliveries deliveries, WebhookProperties properties) {
         this.registry = registry;
-        this.deliveries = deliveries;
-        this.refreshNanos = properties.backlogRefreshInterval().toNanos();
+        this.backlog =
+                new GaugeMeasurement<>("the webhook backlog", deliveries::backlog, properties.backlogRefreshInterval());
         Gauge.builder("bulk.webhooks.backlog", this, metrics -> metrics.backlogValue(Deliveries.Backlog::size))
                 .description("Webhook messages not delivered yet (pending or being retried), and job events not"
                         + " fanned out yet")
@@ -91,20 +83,7 @@ class WebhookMetrics {
     }
 
     private double backlogValue(ToDoubleFunction<Deliveries.Backlog> value) {
-        Deliveries.Backlog counted = backlog();
+        Deliveries.Backlog counted = backlog.latest();
         return counted == null ? Double.NaN : value.applyAsDouble(counted);
-    }
-
-    private synchronized Deliveries.Backlog backlog() {
-        long now = System.nanoTime();
-        if (backlog == null || now - countedAt >= refreshNanos) {
-            try {
-                backlog = deliveries.backlog();
-                countedAt = now;
-            } catch (RuntimeException ex) {
-                log.debug("Could not count the webhook backlog: {}", ex.toString());
-            }
-        }
-        return backlog;
     }
 }

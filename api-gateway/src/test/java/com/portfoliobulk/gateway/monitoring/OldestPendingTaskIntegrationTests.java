@@ -4,13 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 
 class OldestPendingTaskIntegrationTests extends GatewayIntegrationTest {
 
     private static final double HUNDRED_DAYS = Duration.ofDays(100).toSeconds();
+
+    @Autowired
+    private DataSource dataSource;
 
     @Test
     void isTheAgeOfTheOldestJobWithPendingTasksAndDropsWhenItFinishes() {
@@ -36,6 +45,31 @@ class OldestPendingTaskIntegrationTests extends GatewayIntegrationTest {
                 .update();
 
         assertThat(oldest.seconds()).isLessThan(HUNDRED_DAYS);
+    }
+
+    /**
+     * A measurement the database holds (here a lock on the jobs' table) holds no scrape: the gauge answers
+     * its last value at once. A scrape that waited would pass Prometheus' timeout, and the whole gateway
+     * would count as down.
+     */
+    @Test
+    void aMeasurementTheDatabaseHoldsIsNotWaitedFor() throws Exception {
+        OldestPendingTask oldest = new OldestPendingTask(jdbc, new SimpleMeterRegistry(), Duration.ZERO);
+        double before = oldest.seconds();
+        assertThat(before).isNotNaN();
+
+        try (Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            try (Statement lock = holder.createStatement()) {
+                lock.execute("LOCK TABLE jobs.bulk_jobs IN ACCESS EXCLUSIVE MODE");
+            }
+            CompletableFuture<Double> scraped = CompletableFuture.supplyAsync(oldest::seconds);
+            try {
+                assertThat(scraped.get(3, TimeUnit.SECONDS)).isEqualTo(before);
+            } finally {
+                holder.rollback();
+            }
+        }
     }
 
     @Test

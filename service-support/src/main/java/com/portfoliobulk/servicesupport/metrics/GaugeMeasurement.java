@@ -1,0 +1,93 @@
+package com.portfoliobulk.servicesupport.metrics;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A gauge's value that takes a database query to measure: measured at most once per refresh interval
+ * however often metrics are scraped, and never longer than {@link #MAX_WAIT} in the scraping thread. A
+ * scrape that finds the value older than the interval starts one measurement on a virtual thread and
+ * waits for it that long at the most; when it is slower (the database is down, cut off or locked), the
+ * scrape answers the last value, and the measurement goes on by itself. So a slow database never holds a
+ * scrape past Prometheus' timeout, which would count the whole service down and silence the alerts on
+ * its other metrics, the database alerts among them. {@code null} until a measurement succeeds.
+ *
+ * @param <T> what is measured
+ */
+public final class GaugeMeasurement<T> {
+
+    /** The longest a scrape waits for a measurement. */
+    public static final Duration MAX_WAIT = Duration.ofMillis(500);
+
+    private static final Logger log = LoggerFactory.getLogger(GaugeMeasurement.class);
+
+    private static final Executor VIRTUAL =
+            runnable -> Thread.ofVirtual().name("gauge-measurement").start(runnable);
+
+    private final String what;
+
+    private final Supplier<T> measure;
+
+    private final long refreshNanos;
+
+    private T value;
+
+    private long measuredAt;
+
+    private CompletableFuture<T> measuring;
+
+    /**
+     * @param what what is measured, for the log line of a failed measurement
+     * @param measure the measurement (a query)
+     * @param refreshInterval how long a measured value is answered before it is measured again
+     */
+    public GaugeMeasurement(String what, Supplier<T> measure, Duration refreshInterval) {
+        this.what = what;
+        this.measure = measure;
+        this.refreshNanos = refreshInterval.toNanos();
+    }
+
+    /** The value, measured again first when it is older than the refresh interval and that is quick. */
+    public T latest() {
+        CompletableFuture<T> current;
+        synchronized (this) {
+            if (measuring == null && (value == null || System.nanoTime() - measuredAt >= refreshNanos)) {
+                CompletableFuture<T> started = CompletableFuture.supplyAsync(measure, VIRTUAL);
+                measuring = started;
+                started.whenComplete((measured, failure) -> finished(started, measured, failure));
+            }
+            current = measuring;
+        }
+        if (current != null) {
+            try {
+                current.get(MAX_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException ex) {
+                // Slow or failed: the last value is answered (a failure is logged when it ends).
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (this) {
+            return value;
+        }
+    }
+
+    private synchronized void finished(CompletableFuture<T> which, T measured, Throwable failure) {
+        if (failure == null) {
+            value = measured;
+            measuredAt = System.nanoTime();
+        } else {
+            log.debug("Could not measure {}: {}", what, failure.toString());
+        }
+        if (measuring == which) {
+            measuring = null;
+        }
+    }
+}

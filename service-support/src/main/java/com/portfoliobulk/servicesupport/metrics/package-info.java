@@ -1,0 +1,2 @@
+/** Helpers for the services' Micrometer meters. */
+package com.portfoliobulk.servicesupport.metrics;
