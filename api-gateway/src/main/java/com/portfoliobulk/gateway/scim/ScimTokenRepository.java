@@ -16,8 +16,17 @@ interface ScimTokenRepository extends Repository<ScimTokenRepository.Row, UUID> 
     /** The portfolio's tokens that are not revoked, newest first. */
     List<Row> findByPortfolioIdAndRevokedAtIsNullOrderByCreatedAtDescIdDesc(UUID portfolioId);
 
-    /** The token with this hash, unless revoked. */
-    Optional<Row> findByTokenHashAndRevokedAtIsNull(String tokenHash);
+    /**
+     * The token with this hash, unless revoked or of a closed portfolio (closing revokes its tokens; one
+     * created while the close ran, or on a gateway that still held the Owner's permissions, is refused
+     * all the same).
+     */
+    @Query("""
+            SELECT t.* FROM jobs.scim_tokens t
+            WHERE t.token_hash = :tokenHash AND t.revoked_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM jobs.closed_portfolios c WHERE c.portfolio_id = t.portfolio_id)
+            """)
+    Optional<Row> findUsable(String tokenHash);
 
     /** Revokes the token; false when the portfolio has no such token not revoked yet. */
     @Modifying

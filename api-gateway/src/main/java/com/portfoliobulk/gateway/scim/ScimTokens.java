@@ -97,15 +97,15 @@ class ScimTokens {
     }
 
     /**
-     * The token with this secret, if it exists and is not revoked. Notes when it was last used, at
-     * most once a minute, so that a busy identity provider does not write a row per request.
+     * The token with this secret, if it exists, is not revoked and its portfolio is not closed. Notes
+     * when it was last used, at most once a minute, so that a busy identity provider does not write a
+     * row per request.
      */
     Optional<ScimToken> authenticate(String secret) {
         if (secret == null || !secret.startsWith(PREFIX) || secret.length() > 100) {
             return Optional.empty();
         }
-        Optional<ScimToken> token =
-                repository.findByTokenHashAndRevokedAtIsNull(hash(secret)).map(ScimTokens::token);
+        Optional<ScimToken> token = repository.findUsable(hash(secret)).map(ScimTokens::token);
         token.ifPresent(used -> repository.touch(used.id()));
         return token;
     }

@@ -32,12 +32,17 @@ public class StoredPermissions {
     /** Beyond this many cached callers the cache starts over, so memory stays bounded. */
     private static final int MAX_CACHED_CALLERS = 10_000;
 
-    /** A caller's portfolio users with their roles' permissions (built-in roles have none here). */
+    /**
+     * A caller's portfolio users with their roles' permissions (built-in roles have none here). Not of a
+     * closed portfolio: closing deletes its portfolio users, and one added while the close ran (its
+     * delete did not see the row) counts for nothing either.
+     */
     private static final String SELECT = """
             SELECT pu.portfolio_id, pu.role, pr.permissions
             FROM jobs.portfolio_users pu
             LEFT JOIN jobs.portfolio_roles pr ON pr.portfolio_id = pu.portfolio_id AND pr.code = pu.role
             WHERE pu.user_id = :userId
+              AND NOT EXISTS (SELECT 1 FROM jobs.closed_portfolios c WHERE c.portfolio_id = pu.portfolio_id)
             """;
 
     private final JdbcClient jdbc;
