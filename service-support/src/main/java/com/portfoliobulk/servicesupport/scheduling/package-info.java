@@ -1,0 +1,2 @@
+/** How the services run their scheduled tasks. */
+package com.portfoliobulk.servicesupport.scheduling;

@@ -1,0 +1,66 @@
+package com.portfoliobulk.servicesupport.scheduling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.scheduling.annotation.EnableScheduling;
+import org.springframework.scheduling.annotation.Scheduled;
+
+/**
+ * With virtual threads on, as in the services, a fixed-delay task that runs long (retention over a
+ * backlog) does not hold the service's other fixed-delay tasks (the stuck-task sweep, the e-mails).
+ */
+class ScheduledTasksAutoConfigurationTests {
+
+    private final ApplicationContextRunner service = new ApplicationContextRunner()
+            .withConfiguration(
+                    AutoConfigurations.of(TaskSchedulingAutoConfiguration.class, ScheduledTasksAutoConfiguration.class))
+            .withPropertyValues("spring.threads.virtual.enabled=true")
+            .withUserConfiguration(TwoTasks.class);
+
+    @Test
+    void aLongFixedDelayTaskDoesNotHoldTheOthers() {
+        service.run(context -> {
+            TwoTasks tasks = context.getBean(TwoTasks.class);
+            try {
+                assertThat(tasks.longStarted.await(10, TimeUnit.SECONDS)).isTrue();
+
+                assertThat(tasks.threeShortRunsMeanwhile.await(5, TimeUnit.SECONDS))
+                        .as("three runs of the short task while the long one runs")
+                        .isTrue();
+            } finally {
+                tasks.release.countDown();
+            }
+        });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableScheduling
+    static class TwoTasks {
+
+        final CountDownLatch longStarted = new CountDownLatch(1);
+
+        final CountDownLatch release = new CountDownLatch(1);
+
+        final CountDownLatch threeShortRunsMeanwhile = new CountDownLatch(3);
+
+        @Scheduled(fixedDelay = 10)
+        void runsLong() throws InterruptedException {
+            longStarted.countDown();
+            release.await(30, TimeUnit.SECONDS);
+        }
+
+        @Scheduled(fixedDelay = 10)
+        void runsShort() {
+            if (longStarted.getCount() == 0 && release.getCount() > 0) {
+                threeShortRunsMeanwhile.countDown();
+            }
+        }
+    }
+}
