@@ -87,6 +87,10 @@ final class PortfolioRateLimits {
         if (window.requests() > limit.limitForPeriod()) {
             throw refused(window.left().toNanos());
         }
+        // Admitted: counted here too, so that while the shared count does not answer (the database
+        // down, or its few connections busy with a burst) this gateway admits only what is left of the
+        // allowance, not a whole one more.
+        fallbacks.rateLimiter(portfolioId.toString()).acquirePermission();
     }
 
     private void acquireHere(UUID portfolioId, RateWindows.Unavailable cause) {

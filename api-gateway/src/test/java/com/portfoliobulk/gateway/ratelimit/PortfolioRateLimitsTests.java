@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 class PortfolioRateLimitsTests {
@@ -73,6 +74,32 @@ class PortfolioRateLimitsTests {
                         ex -> assertThat(ex.retryAfterSeconds()).isBetween(1L, 60L));
         assertThat(counter("bulk.requests.rate.limit.fallbacks")).isEqualTo(3);
         assertThat(counter("bulk.requests.rate.limited")).isEqualTo(1);
+    }
+
+    /**
+     * A burst that the shared count cannot take in time (its few connections busy) falls back to this
+     * gateway's own count, which already holds what the shared count admitted here: no whole allowance
+     * more.
+     */
+    @Test
+    void whenTheSharedCountStopsAnsweringTheGatewayAdmitsOnlyWhatIsLeftOfTheAllowance() {
+        AtomicBoolean down = new AtomicBoolean();
+        PortfolioRateLimits limits = limits(3, Duration.ofMinutes(1), (portfolioId, kind, period) -> {
+            if (down.get()) {
+                throw new RateWindows.Unavailable("busy", new java.sql.SQLTransientConnectionException("timed out"));
+            }
+            return shared.take(portfolioId, kind, period);
+        });
+        UUID portfolio = UUID.randomUUID();
+        limits.acquire(portfolio);
+        limits.acquire(portfolio);
+
+        down.set(true);
+        limits.acquire(portfolio);
+
+        assertThatThrownBy(() -> limits.acquire(portfolio))
+                .as("a fourth request of an allowance of 3")
+                .isInstanceOf(RequestRefusedException.class);
     }
 
     @Test
