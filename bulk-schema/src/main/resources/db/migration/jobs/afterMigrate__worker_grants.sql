@@ -27,6 +27,8 @@ BEGIN
         TO bulk_worker;
     -- Invitation e-mails name a custom account role by its configured name.
     GRANT SELECT ON jobs.account_roles TO bulk_worker;
+    -- No account is linked to a closed portfolio.
+    GRANT SELECT ON jobs.closed_portfolios TO bulk_worker;
 END
 $$;
 

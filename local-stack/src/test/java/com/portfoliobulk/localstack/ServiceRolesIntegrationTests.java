@@ -139,6 +139,7 @@ class ServiceRolesIntegrationTests {
                                     + " source_offset, reason) VALUES ('" + id + "', 't', 0, 0, 'test')");
                     single(worker, "SELECT jobs.release_deferred_tasks(NULL, 10)");
                     single(worker, "SELECT count(*) FROM jobs.account_roles");
+                    single(worker, "SELECT count(*) FROM jobs.closed_portfolios");
                 });
                 // Nothing else of the gateway's: not who administers a portfolio, nor its SCIM tokens,
                 // webhook subscriptions or console sessions (with their bearer tokens).

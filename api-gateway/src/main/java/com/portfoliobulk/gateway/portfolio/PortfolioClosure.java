@@ -139,7 +139,10 @@ class PortfolioClosure {
                     .update();
         });
         permissions.forgetAll();
-        return new Closed(portfolioId, unlinked, cancelledJobs);
+        // An account linked while the close ran (by a gateway that still held the Owner's permissions)
+        // is unlinked now; the worker links none to a portfolio marked closed.
+        long linkedMeanwhile = links.unlinkAll(portfolioId, owner);
+        return new Closed(portfolioId, unlinked + linkedMeanwhile, cancelledJobs);
     }
 
     /**

@@ -6,7 +6,9 @@ import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
@@ -52,6 +54,37 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
                         .query(UUID.class)
                         .single())
                 .isEqualTo(userId(portfolio, "owner"));
+    }
+
+    /**
+     * An account linked while the close ran (by a gateway that still held the Owner's permissions) is
+     * unlinked too: the close unlinks every account once more after it marked the portfolio closed, when
+     * the worker links none to it any more.
+     */
+    @Test
+    void theCloseUnlinksOnceMoreAfterThePortfolioIsMarkedClosed() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = portfolioUser(portfolio, "owner", "OWNER");
+        String base = "/api/v1/portfolios/" + portfolio.id();
+        Answer closure = api.post(owner, base + "/closure", null, null);
+        assertThat(closure.status()).as(closure.text()).isEqualTo(201);
+        String confirmation = closure.body().path("confirmation").asString();
+        List<Boolean> markedClosedAtEachUnlink = new CopyOnWriteArrayList<>();
+        worker.duringUnlinkAll(() -> markedClosedAtEachUnlink.add(
+                jdbc.sql("SELECT EXISTS (SELECT 1 FROM jobs.closed_portfolios WHERE portfolio_id = ?)")
+                        .param(portfolio.id())
+                        .query(Boolean.class)
+                        .single()));
+
+        Answer closed;
+        try {
+            closed = api.post(owner, base + "/close", null, "{\"confirmation\":\"" + confirmation + "\"}");
+        } finally {
+            worker.duringUnlinkAll(null);
+        }
+
+        assertThat(closed.status()).as(closed.text()).isEqualTo(200);
+        assertThat(markedClosedAtEachUnlink).containsExactly(false, true);
     }
 
     /** A directory user made a portfolio user with {@code role}; their token grants nothing by its claims. */

@@ -132,25 +132,7 @@ class ReceiverTunnelTests {
     }
 
     private static WebhookSender sender(ReceiverAddresses.Resolver resolver) {
-        WebhookProperties properties = new WebhookProperties(
-                false,
-                "",
-                false,
-                20,
-                Duration.ofSeconds(1),
-                Duration.ofSeconds(1),
-                Duration.ofSeconds(10),
-                Duration.ofHours(1),
-                Duration.ofHours(24),
-                Duration.ofHours(24),
-                Duration.ofSeconds(1),
-                100,
-                64,
-                4,
-                16,
-                Duration.ofHours(24),
-                Duration.ofMinutes(1),
-                Duration.ofSeconds(5));
+        WebhookProperties properties = SenderProperties.of(false, Duration.ofSeconds(1));
         return new WebhookSender(properties, new ReceiverAddresses(false, ONLY_127_0_0_1, host -> {
             if (!host.equals("receiver.test")) {
                 throw new UnknownHostException(host);

@@ -41,25 +41,7 @@ class WebhookSenderTests {
     @BeforeEach
     void start() throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        WebhookProperties properties = new WebhookProperties(
-                false,
-                "",
-                true,
-                20,
-                Duration.ofSeconds(1),
-                READ_TIMEOUT,
-                Duration.ofSeconds(10),
-                Duration.ofHours(1),
-                Duration.ofHours(24),
-                Duration.ofHours(24),
-                Duration.ofSeconds(1),
-                100,
-                64,
-                4,
-                16,
-                Duration.ofHours(24),
-                Duration.ofMinutes(1),
-                Duration.ofSeconds(5));
+        WebhookProperties properties = SenderProperties.of(true, READ_TIMEOUT);
         sender = new WebhookSender(properties, new ReceiverAddresses(properties));
     }
 

@@ -72,10 +72,13 @@ class AccountLinks {
 
     @Transactional
     Result link(UUID portfolioId, UUID accountId, Actor actor) {
-        boolean portfolio = jdbc.sql("SELECT EXISTS (SELECT 1 FROM directory.portfolios WHERE id = :id)")
-                .param("id", portfolioId)
-                .query(Boolean.class)
-                .single();
+        // A closed portfolio is none to link to: its close unlinks every account once it is marked
+        // closed, so an account linked after that would stay linked to it for good.
+        boolean portfolio =
+                jdbc.sql("""
+                        SELECT EXISTS (SELECT 1 FROM directory.portfolios WHERE id = :id)
+                           AND NOT EXISTS (SELECT 1 FROM jobs.closed_portfolios WHERE portfolio_id = :id)
+                        """).param("id", portfolioId).query(Boolean.class).single();
         if (!portfolio) {
             return Result.NO_SUCH_PORTFOLIO;
         }

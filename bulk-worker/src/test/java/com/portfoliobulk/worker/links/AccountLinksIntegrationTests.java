@@ -66,6 +66,28 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
         assertThat(linked.targetUser()).isNull();
     }
 
+    /**
+     * No account is linked to a closed portfolio: its close unlinks every account once it is marked
+     * closed, and one linked after that (by a gateway that still held the Owner's permissions) would stay
+     * linked to it for good, unlinkable by anyone.
+     */
+    @Test
+    void noAccountIsLinkedToAClosedPortfolio() {
+        Portfolio portfolio = directory.portfolio(1);
+        OwnedAccount account = portfolio.accountWithOwner();
+        directory.unlink(account.id());
+        jdbc.sql("INSERT INTO jobs.closed_portfolios (portfolio_id, closed_by) VALUES (?, ?)")
+                .params(portfolio.id(), UUID.randomUUID())
+                .update();
+
+        assertThat(post(portfolio.id(), "/accounts/" + account.id() + "/link")).isEqualTo(404);
+        assertThat(jdbc.sql("SELECT portfolio_id FROM directory.accounts WHERE id = ?")
+                        .param(account.id())
+                        .query(UUID.class)
+                        .optional())
+                .isEmpty();
+    }
+
     @Test
     void unlinkingAllGoesThroughEveryAccountInBatchesAndKeepsTheirMembers() {
         Portfolio portfolio = directory.portfolio(3);
