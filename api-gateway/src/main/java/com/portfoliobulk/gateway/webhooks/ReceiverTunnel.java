@@ -39,6 +39,8 @@ final class ReceiverTunnel implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ReceiverTunnel.class);
 
+    private static final Duration ACCEPT_RETRY_PAUSE = Duration.ofMillis(100);
+
     /** The longest request head read: a CONNECT line and a few headers. */
     private static final int MAX_HEAD = 8192;
 
@@ -79,8 +81,18 @@ final class ReceiverTunnel implements AutoCloseable {
             } catch (IOException | RejectedExecutionException ex) {
                 if (!server.isClosed()) {
                     log.warn("The webhook tunnel could not take a connection", ex);
+                    pause();
                 }
             }
+        }
+    }
+
+    /** A short pause after a failed accept (out of file descriptors, say), so as not to spin on it. */
+    private static void pause() {
+        try {
+            Thread.sleep(ACCEPT_RETRY_PAUSE);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
         }
     }
 

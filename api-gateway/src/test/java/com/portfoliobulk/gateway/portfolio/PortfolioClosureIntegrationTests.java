@@ -9,6 +9,7 @@ import com.portfoliobulk.testsupport.TestTokens;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
@@ -85,6 +86,41 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
 
         assertThat(closed.status()).as(closed.text()).isEqualTo(200);
         assertThat(markedClosedAtEachUnlink).containsExactly(false, true);
+    }
+
+    /**
+     * The last unlink runs once the portfolio is closed: a worker that fails it does not fail the close,
+     * which could not be sent again (its token and Owner are gone).
+     */
+    @Test
+    void aWorkerThatFailsTheLastUnlinkDoesNotFailTheClose() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = portfolioUser(portfolio, "owner", "OWNER");
+        String base = "/api/v1/portfolios/" + portfolio.id();
+        Answer closure = api.post(owner, base + "/closure", null, null);
+        assertThat(closure.status()).as(closure.text()).isEqualTo(201);
+        String confirmation = closure.body().path("confirmation").asString();
+        AtomicInteger unlinks = new AtomicInteger();
+        worker.duringUnlinkAll(() -> {
+            if (unlinks.incrementAndGet() > 1) {
+                throw new IllegalStateException("the worker fails");
+            }
+        });
+
+        Answer closed;
+        try {
+            closed = api.post(owner, base + "/close", null, "{\"confirmation\":\"" + confirmation + "\"}");
+        } finally {
+            worker.duringUnlinkAll(null);
+        }
+
+        assertThat(closed.status()).as(closed.text()).isEqualTo(200);
+        assertThat(unlinks).hasValueGreaterThan(1);
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.closed_portfolios WHERE portfolio_id = ?")
+                        .param(portfolio.id())
+                        .query(Long.class)
+                        .single())
+                .isOne();
     }
 
     /** A directory user made a portfolio user with {@code role}; their token grants nothing by its claims. */

@@ -72,13 +72,19 @@ class AccountLinks {
 
     @Transactional
     Result link(UUID portfolioId, UUID accountId, Actor actor) {
-        // A closed portfolio is none to link to: its close unlinks every account once it is marked
-        // closed, so an account linked after that would stay linked to it for good.
-        boolean portfolio =
-                jdbc.sql("""
-                        SELECT EXISTS (SELECT 1 FROM directory.portfolios WHERE id = :id)
-                           AND NOT EXISTS (SELECT 1 FROM jobs.closed_portfolios WHERE portfolio_id = :id)
-                        """).param("id", portfolioId).query(Boolean.class).single();
+        // The portfolio's row is held (FOR SHARE) until this link commits, so a close's unlinking of
+        // every account (which takes it FOR NO KEY UPDATE) waits for this link and then sees it. A
+        // closed portfolio is none to link to; checked by a statement after the lock, whose snapshot
+        // holds a close committed while this link waited.
+        boolean portfolio = !jdbc.sql("SELECT 1 FROM directory.portfolios WHERE id = :id FOR SHARE")
+                        .param("id", portfolioId)
+                        .query(Integer.class)
+                        .list()
+                        .isEmpty()
+                && !jdbc.sql("SELECT EXISTS (SELECT 1 FROM jobs.closed_portfolios WHERE portfolio_id = :id)")
+                        .param("id", portfolioId)
+                        .query(Boolean.class)
+                        .single();
         if (!portfolio) {
             return Result.NO_SUCH_PORTFOLIO;
         }
@@ -149,6 +155,11 @@ class AccountLinks {
     }
 
     private int unlinkBatch(UUID portfolioId, Actor actor) {
+        // Waits for links of the portfolio under way, which the update below then sees (see link).
+        jdbc.sql("SELECT 1 FROM directory.portfolios WHERE id = :id FOR NO KEY UPDATE")
+                .param("id", portfolioId)
+                .query(Integer.class)
+                .list();
         List<UUID> accounts = jdbc.sql("""
                         UPDATE directory.accounts SET portfolio_id = NULL
                         WHERE id IN (SELECT id FROM directory.accounts WHERE portfolio_id = :portfolioId

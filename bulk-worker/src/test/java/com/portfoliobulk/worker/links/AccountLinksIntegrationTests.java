@@ -16,12 +16,18 @@ import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredTask;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
 import org.springframework.web.client.RestClient;
@@ -37,6 +43,9 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    DataSource dataSource;
 
     @Test
     void anAccountIsLinkedToOnePortfolioAtATimeAndEachChangeIsPublished() {
@@ -81,6 +90,38 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
                 .update();
 
         assertThat(post(portfolio.id(), "/accounts/" + account.id() + "/link")).isEqualTo(404);
+        assertThat(jdbc.sql("SELECT portfolio_id FROM directory.accounts WHERE id = ?")
+                        .param(account.id())
+                        .query(UUID.class)
+                        .optional())
+                .isEmpty();
+    }
+
+    /**
+     * A link that arrives while the close's last unlinking holds the portfolio (its row taken as
+     * unlinkBatch takes it, with the portfolio marked closed in the same transaction) waits for it, and
+     * then sees the close: it is refused rather than committed unseen behind the unlinking.
+     */
+    @Test
+    void aLinkWaitingForTheClosesUnlinkingSeesTheClose() throws Exception {
+        Portfolio portfolio = directory.portfolio(1);
+        OwnedAccount account = portfolio.accountWithOwner();
+        directory.unlink(account.id());
+        CompletableFuture<Integer> linked;
+        try (Connection closing = dataSource.getConnection()) {
+            closing.setAutoCommit(false);
+            try (Statement close = closing.createStatement()) {
+                close.execute("INSERT INTO jobs.closed_portfolios (portfolio_id, closed_by) VALUES ('" + portfolio.id()
+                        + "', gen_random_uuid())");
+                close.execute(
+                        "SELECT 1 FROM directory.portfolios WHERE id = '" + portfolio.id() + "' FOR NO KEY UPDATE");
+            }
+            linked = CompletableFuture.supplyAsync(() -> post(portfolio.id(), "/accounts/" + account.id() + "/link"));
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> !linked.isDone());
+            closing.commit();
+        }
+
+        assertThat(linked.get(30, TimeUnit.SECONDS)).isEqualTo(404);
         assertThat(jdbc.sql("SELECT portfolio_id FROM directory.accounts WHERE id = ?")
                         .param(account.id())
                         .query(UUID.class)

@@ -3,6 +3,7 @@ package com.portfoliobulk.servicesupport.scheduling;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
 import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
 import org.springframework.boot.task.ThreadPoolTaskSchedulerBuilder;
 import org.springframework.context.annotation.Bean;
@@ -18,7 +19,9 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
  * other while fewer than {@link #THREADS} run at once. {@code spring.task.scheduling.shutdown.*} still
  * applies.
  */
-@AutoConfiguration(before = TaskSchedulingAutoConfiguration.class)
+// After the task executor's: a scheduler is an Executor too, and Spring Boot makes its
+// applicationTaskExecutor (request-bound async work, such as the CSV download) only while none exists.
+@AutoConfiguration(before = TaskSchedulingAutoConfiguration.class, after = TaskExecutionAutoConfiguration.class)
 @ConditionalOnBean(name = "org.springframework.scheduling.config.internalScheduledAnnotationProcessor")
 public final class ScheduledTasksAutoConfiguration {
 

@@ -6,6 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
 import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
@@ -19,8 +20,10 @@ import org.springframework.scheduling.annotation.Scheduled;
 class ScheduledTasksAutoConfigurationTests {
 
     private final ApplicationContextRunner service = new ApplicationContextRunner()
-            .withConfiguration(
-                    AutoConfigurations.of(TaskSchedulingAutoConfiguration.class, ScheduledTasksAutoConfiguration.class))
+            .withConfiguration(AutoConfigurations.of(
+                    TaskExecutionAutoConfiguration.class,
+                    TaskSchedulingAutoConfiguration.class,
+                    ScheduledTasksAutoConfiguration.class))
             .withPropertyValues("spring.threads.virtual.enabled=true")
             .withUserConfiguration(TwoTasks.class);
 
@@ -36,6 +39,18 @@ class ScheduledTasksAutoConfigurationTests {
                         .isTrue();
             } finally {
                 tasks.release.countDown();
+            }
+        });
+    }
+
+    /** The scheduler is an Executor too; Spring Boot's task executor for request-bound async work stays. */
+    @Test
+    void theApplicationTaskExecutorStays() {
+        service.run(context -> {
+            try {
+                assertThat(context).hasBean("applicationTaskExecutor").hasBean("taskScheduler");
+            } finally {
+                context.getBean(TwoTasks.class).release.countDown();
             }
         });
     }
