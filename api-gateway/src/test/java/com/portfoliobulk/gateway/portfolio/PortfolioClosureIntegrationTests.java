@@ -35,18 +35,10 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
         UUID successorId = userId(portfolio, "successor");
         Answer offered = api.post(owner, base + "/owner-transfer", null, "{\"userId\":\"" + successorId + "\"}");
         assertThat(offered.status()).as(offered.text()).isEqualTo(202);
-        Answer closure = api.post(owner, base + "/closure", null, null);
-        assertThat(closure.status()).as(closure.text()).isEqualTo(201);
-        String confirmation = closure.body().path("confirmation").asString();
         AtomicReference<Answer> accepted = new AtomicReference<>();
-        worker.duringUnlinkAll(() -> accepted.set(api.post(successor, base + "/owner-transfer/accept", null, null)));
 
-        Answer closed;
-        try {
-            closed = api.post(owner, base + "/close", null, "{\"confirmation\":\"" + confirmation + "\"}");
-        } finally {
-            worker.duringUnlinkAll(null);
-        }
+        Answer closed = close(
+                portfolio, owner, () -> accepted.set(api.post(successor, base + "/owner-transfer/accept", null, null)));
 
         assertThat(closed.status()).as(closed.text()).isEqualTo(200);
         assertThat(accepted.get().status()).as(accepted.get().text()).isEqualTo(403);
@@ -66,23 +58,9 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
     void theCloseUnlinksOnceMoreAfterThePortfolioIsMarkedClosed() {
         DirectorySeed.Portfolio portfolio = directory.portfolio();
         String owner = portfolioUser(portfolio, "owner", "OWNER");
-        String base = "/api/v1/portfolios/" + portfolio.id();
-        Answer closure = api.post(owner, base + "/closure", null, null);
-        assertThat(closure.status()).as(closure.text()).isEqualTo(201);
-        String confirmation = closure.body().path("confirmation").asString();
         List<Boolean> markedClosedAtEachUnlink = new CopyOnWriteArrayList<>();
-        worker.duringUnlinkAll(() -> markedClosedAtEachUnlink.add(
-                jdbc.sql("SELECT EXISTS (SELECT 1 FROM jobs.closed_portfolios WHERE portfolio_id = ?)")
-                        .param(portfolio.id())
-                        .query(Boolean.class)
-                        .single()));
 
-        Answer closed;
-        try {
-            closed = api.post(owner, base + "/close", null, "{\"confirmation\":\"" + confirmation + "\"}");
-        } finally {
-            worker.duringUnlinkAll(null);
-        }
+        Answer closed = close(portfolio, owner, () -> markedClosedAtEachUnlink.add(markedClosed(portfolio)));
 
         assertThat(closed.status()).as(closed.text()).isEqualTo(200);
         assertThat(markedClosedAtEachUnlink).containsExactly(false, true);
@@ -96,31 +74,41 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
     void aWorkerThatFailsTheLastUnlinkDoesNotFailTheClose() {
         DirectorySeed.Portfolio portfolio = directory.portfolio();
         String owner = portfolioUser(portfolio, "owner", "OWNER");
-        String base = "/api/v1/portfolios/" + portfolio.id();
-        Answer closure = api.post(owner, base + "/closure", null, null);
-        assertThat(closure.status()).as(closure.text()).isEqualTo(201);
-        String confirmation = closure.body().path("confirmation").asString();
         AtomicInteger unlinks = new AtomicInteger();
-        worker.duringUnlinkAll(() -> {
+
+        Answer closed = close(portfolio, owner, () -> {
             if (unlinks.incrementAndGet() > 1) {
                 throw new IllegalStateException("the worker fails");
             }
         });
 
-        Answer closed;
+        assertThat(closed.status()).as(closed.text()).isEqualTo(200);
+        assertThat(unlinks).hasValueGreaterThan(1);
+        assertThat(markedClosed(portfolio)).isTrue();
+    }
+
+    /**
+     * Asks for the closure token, then closes the portfolio as its Owner, the stand-in worker running
+     * {@code duringUnlinkAll} at each unlinking of every account.
+     */
+    private Answer close(DirectorySeed.Portfolio portfolio, String owner, Runnable duringUnlinkAll) {
+        String base = "/api/v1/portfolios/" + portfolio.id();
+        Answer closure = api.post(owner, base + "/closure", null, null);
+        assertThat(closure.status()).as(closure.text()).isEqualTo(201);
+        String confirmation = closure.body().path("confirmation").asString();
+        worker.duringUnlinkAll(duringUnlinkAll);
         try {
-            closed = api.post(owner, base + "/close", null, "{\"confirmation\":\"" + confirmation + "\"}");
+            return api.post(owner, base + "/close", null, "{\"confirmation\":\"" + confirmation + "\"}");
         } finally {
             worker.duringUnlinkAll(null);
         }
+    }
 
-        assertThat(closed.status()).as(closed.text()).isEqualTo(200);
-        assertThat(unlinks).hasValueGreaterThan(1);
-        assertThat(jdbc.sql("SELECT count(*) FROM jobs.closed_portfolios WHERE portfolio_id = ?")
-                        .param(portfolio.id())
-                        .query(Long.class)
-                        .single())
-                .isOne();
+    private boolean markedClosed(DirectorySeed.Portfolio portfolio) {
+        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM jobs.closed_portfolios WHERE portfolio_id = ?)")
+                .param(portfolio.id())
+                .query(Boolean.class)
+                .single();
     }
 
     /** A directory user made a portfolio user with {@code role}; their token grants nothing by its claims. */

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -90,11 +91,7 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
                 .update();
 
         assertThat(post(portfolio.id(), "/accounts/" + account.id() + "/link")).isEqualTo(404);
-        assertThat(jdbc.sql("SELECT portfolio_id FROM directory.accounts WHERE id = ?")
-                        .param(account.id())
-                        .query(UUID.class)
-                        .optional())
-                .isEmpty();
+        assertThat(portfolioOf(account.id())).isEmpty();
     }
 
     /**
@@ -122,11 +119,7 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
         }
 
         assertThat(linked.get(30, TimeUnit.SECONDS)).isEqualTo(404);
-        assertThat(jdbc.sql("SELECT portfolio_id FROM directory.accounts WHERE id = ?")
-                        .param(account.id())
-                        .query(UUID.class)
-                        .optional())
-                .isEmpty();
+        assertThat(portfolioOf(account.id())).isEmpty();
     }
 
     @Test
@@ -211,6 +204,14 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
         } finally {
             jdbc.sql("DROP FUNCTION directory.hold_" + suffix + "() CASCADE").update();
         }
+    }
+
+    /** The portfolio the account is linked to; empty when none. */
+    private Optional<UUID> portfolioOf(UUID accountId) {
+        return jdbc.sql("SELECT portfolio_id FROM directory.accounts WHERE id = ?")
+                .param(accountId)
+                .query(UUID.class)
+                .optional();
     }
 
     private int post(UUID portfolioId, String path) {
