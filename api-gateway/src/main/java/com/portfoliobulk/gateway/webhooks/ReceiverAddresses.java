@@ -119,12 +119,18 @@ class ReceiverAddresses {
     }
 
     /**
-     * Checks, right before a delivery, that the URL's host resolves to allowed addresses only.
+     * Checks, right before a delivery, that the URL's scheme is allowed now (a subscription saved as
+     * {@code http://} while local URLs were allowed is refused once they are not) and that its host
+     * resolves to allowed addresses only.
      *
-     * @throws WebhookSender.RefusedAddressException when it resolves to an address deliveries may not reach
+     * @throws WebhookSender.RefusedAddressException when the scheme is not allowed, or the host resolves to
+     *     an address deliveries may not reach
      * @throws UnknownHostException when it cannot be resolved
      */
     void check(URI url) throws UnknownHostException {
+        if (!allowLocal && !"https".equalsIgnoreCase(url.getScheme())) {
+            throw new WebhookSender.RefusedAddressException("must be an https:// URL");
+        }
         if (url.getHost() == null) {
             throw new UnknownHostException("names no host");
         }

@@ -103,6 +103,28 @@ class ReceiverTunnelTests {
         }
     }
 
+    /**
+     * A subscription saved as {@code http://} while local URLs were allowed, delivered after they no
+     * longer are: refused as the subscription would be now, and never sent in clear text.
+     */
+    @Test
+    void aPlainHttpUrlIsRefusedWhenLocalUrlsAreNotAllowed() throws Exception {
+        checked = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+        sender = sender(host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")});
+
+        AttemptResult result = sender.send(
+                "http://receiver.test:" + checked.getLocalPort() + "/hook",
+                "msg_1",
+                List.of(SECRET),
+                "{\"type\":\"job.completed\"}");
+
+        assertThat(result.refused()).as(result.error()).isTrue();
+        assertThat(result.responseCode()).isNull();
+        assertThat(result.error()).isEqualTo("Refused: the URL must be an https:// URL");
+        checked.setSoTimeout(200);
+        assertThatThrownBy(checked::accept).isInstanceOf(SocketTimeoutException.class);
+    }
+
     @Test
     void theTunnelServesConnectOnly() throws Exception {
         ReceiverAddresses addresses = new ReceiverAddresses(
