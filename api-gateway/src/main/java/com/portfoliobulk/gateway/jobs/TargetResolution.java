@@ -370,8 +370,7 @@ class TargetResolution {
                 offending[0] = checkAccounts(portfolioId, remove.accountIds(), i -> "accountIds[" + i + "]", errors);
                 offending[1] = checkUsers(portfolioId, remove.userIds(), i -> "userIds[" + i + "]", errors);
             }
-            case OffboardUsers offboard ->
-                offending[1] = checkUsers(portfolioId, offboard.userIds(), i -> "userIds[" + i + "]", errors);
+            case OffboardUsers offboard -> offending[1] = checkOffboardedUsers(portfolioId, offboard.userIds(), errors);
             case ResendInvitations resend -> {
                 offending[0] = checkAccounts(portfolioId, resend.accountIds(), i -> "accountIds[" + i + "]", errors);
                 offending[1] = checkUsers(portfolioId, resend.userIds(), i -> "userIds[" + i + "]", errors);
@@ -486,6 +485,31 @@ class TargetResolution {
                 ids,
                 field,
                 "is not a user of this portfolio (no access to any of its accounts)",
+                errors);
+    }
+
+    /**
+     * The users an offboarding may name: those with access or a pending invitation in the portfolio, and
+     * those a running job of it is still to invite (the offboarding's plan takes that invitation back),
+     * so that an identity provider deactivating someone invited a moment ago offboards them.
+     */
+    private long checkOffboardedUsers(UUID portfolioId, List<UUID> ids, List<FieldProblem> errors) {
+        return offenders(
+                """
+                NOT EXISTS (SELECT 1 FROM directory.memberships m
+                            JOIN directory.accounts a ON a.id = m.account_id
+                            WHERE m.user_id = x.id AND a.portfolio_id = :portfolioId)
+                AND NOT EXISTS (SELECT 1 FROM jobs.bulk_jobs j
+                                JOIN jobs.bulk_tasks t ON t.job_id = j.id AND t.status = 'PENDING' AND t.action = 'INVITE'
+                                JOIN directory.users u ON u.email = t.email
+                                WHERE u.id = x.id AND j.portfolio_id = :portfolioId
+                                  AND j.status IN ('QUEUED', 'IN_PROGRESS'))
+                """,
+                portfolioId,
+                ids,
+                i -> "userIds[" + i + "]",
+                "is not a user of this portfolio (no access to any of its accounts, and no invitation a running"
+                        + " job is to send)",
                 errors);
     }
 

@@ -165,6 +165,39 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
                 .isEqualTo(2);
     }
 
+    /**
+     * The identity provider deactivates a user whose only access is an invitation a running job is
+     * still to send: the offboarding takes it back (its task follows the invitation's on the account),
+     * rather than recording the deactivation as done with no job and letting the invitation through.
+     */
+    @Test
+    void deactivatesAUserWhoseOnlyAccessIsAnInvitationStillToBeSent() throws ScimException {
+        UserResource user = new UserResource();
+        user.setUserName(portfolio.email("joiner"));
+        UserResource created = service.create("Users", user);
+        UUID brand = portfolio.account("Brand");
+        var invitation = submit(portfolio.id(), """
+                {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s","role":"ANALYST"}]}
+                """.formatted(portfolio.email("joiner"), brand));
+        assertThat(invitation.status()).as(invitation.text()).isEqualTo(202);
+
+        UserResource deactivated = service.modifyRequest("Users", created.getId())
+                .replaceValue("active", false)
+                .invoke(UserResource.class);
+
+        assertThat(deactivated.getActive()).isFalse();
+        var jobs = api.get(admin(portfolio.id()), jobsPath(portfolio.id()) + "?type=OFFBOARD_USERS");
+        assertThat(jobs.body().path("items")).as(jobs.text()).hasSize(1);
+        assertThat(jobs.body().path("items").get(0).path("origin").asString()).isEqualTo("SCIM");
+        UUID offboarding =
+                UUID.fromString(jobs.body().path("items").get(0).path("jobId").asString());
+        assertThat(jdbc.sql("SELECT account_id FROM jobs.bulk_tasks WHERE job_id = ? AND action = 'REMOVE'")
+                        .params(offboarding)
+                        .query(UUID.class)
+                        .list())
+                .containsExactly(brand);
+    }
+
     @Test
     void deletesAUserIntoAnOffboardingJobAndThenCannotFindThem() throws ScimException {
         UUID ann = portfolio.user("ann");
