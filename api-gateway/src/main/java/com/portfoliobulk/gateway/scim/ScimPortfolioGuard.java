@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.gateway.web.CanonicalUuids;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -18,7 +19,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Keeps a SCIM token to its own portfolio as the endpoint sees it: the {@code portfolioId} the chosen
  * endpoint was given, decoded, is compared with the token's before anything else runs (the rate limit
  * included). The security filter compares the path as it was written; this compares what the endpoint
- * reads, so no spelling of the path ({@code %70ortfolios}, an encoded id) can name another portfolio.
+ * reads, so no spelling of the path ({@code %70ortfolios}, an encoded id) can name another portfolio;
+ * the id is compared as an id, in either case, and any other spelling of it is refused.
  * It runs ahead of every other interceptor.
  */
 @Configuration(proxyBeanMethods = false)
@@ -47,7 +49,7 @@ class ScimPortfolioGuard implements WebMvcConfigurer {
                     request.getAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE) instanceof Map<?, ?> path
                             ? path.get("portfolioId")
                             : null;
-            if (portfolio == null || client.portfolioId().toString().equals(portfolio)) {
+            if (portfolio == null || client.portfolioId().equals(CanonicalUuids.parse(portfolio.toString()))) {
                 // No portfolio in the path (an unknown path, answered 404): nothing to keep it from.
                 return true;
             }

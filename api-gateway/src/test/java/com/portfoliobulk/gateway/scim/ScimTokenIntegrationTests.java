@@ -166,4 +166,19 @@ class ScimTokenIntegrationTests extends ScimIntegrationTest {
         }
         assertThat(jobCount(other.id())).isZero();
     }
+
+    /** The token's own portfolio id in upper case is the same portfolio (ids are read in either case). */
+    @Test
+    void theOwnPortfoliosIdInUpperCaseIsThePortfolio() {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, com.portfoliobulk.contracts.AccountRole.ANALYST);
+
+        Scim list = scim(
+                HttpMethod.GET,
+                "/scim/v2/portfolios/" + portfolio.id().toString().toUpperCase() + "/Users",
+                null);
+
+        assertThat(list.status()).as(list.text()).isEqualTo(200);
+        assertThat(list.text()).contains(ann.toString());
+    }
 }
