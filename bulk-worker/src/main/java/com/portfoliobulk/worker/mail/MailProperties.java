@@ -1,5 +1,9 @@
 package com.portfoliobulk.worker.mail;
 
+import jakarta.mail.internet.AddressException;
+import jakarta.mail.internet.InternetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -32,9 +36,8 @@ public record MailProperties(
         @DefaultValue("portfolio-bulk-access") String messageIdDomain) {
 
     public MailProperties {
-        if (!acceptUrl.contains("{token}")) {
-            throw new IllegalArgumentException("bulk.worker.mail.accept-url must contain {token}");
-        }
+        checkSender(from);
+        checkAcceptUrl(acceptUrl);
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("bulk.worker.mail.max-attempts must be at least 1");
         }
@@ -42,6 +45,51 @@ public record MailProperties(
             throw new IllegalArgumentException(
                     "bulk.worker.mail.initial-backoff must be positive and at most bulk.worker.mail.max-backoff");
         }
+    }
+
+    /**
+     * One address, as every message's {@code From}: a malformed one would fail each message for good on
+     * its first attempt (the message cannot be made), so the worker does not start with it.
+     */
+    private static void checkSender(String from) {
+        try {
+            InternetAddress[] addresses = InternetAddress.parse(from == null ? "" : from, true);
+            if (addresses.length != 1) {
+                throw new AddressException("one address is needed, not " + addresses.length);
+            }
+            addresses[0].validate();
+        } catch (AddressException ex) {
+            throw new IllegalArgumentException("bulk.worker.mail.from must be one e-mail address, such as"
+                    + " 'Portfolio Bulk Access <no-reply@example.com>'; '" + from + "' is not: " + ex.getMessage());
+        }
+    }
+
+    /**
+     * An absolute http(s) URL with {@code {token}}: the link every invitation carries. A path with an
+     * empty segment ({@code PUBLIC_URL} ending with a slash) would lead every invitee to a refused page.
+     */
+    private static void checkAcceptUrl(String acceptUrl) {
+        String problem;
+        if (!acceptUrl.contains("{token}")) {
+            problem = "must contain {token}";
+        } else {
+            URI uri;
+            try {
+                uri = new URI(acceptUrl.replace("{token}", "token"));
+            } catch (URISyntaxException ex) {
+                uri = null;
+            }
+            if (uri == null
+                    || uri.getHost() == null
+                    || !("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))) {
+                problem = "must be an absolute http:// or https:// URL";
+            } else if (uri.getRawPath() != null && uri.getRawPath().contains("//")) {
+                problem = "must not have an empty path segment ('//'; does the public URL end with a slash?)";
+            } else {
+                return;
+            }
+        }
+        throw new IllegalArgumentException("bulk.worker.mail.accept-url " + problem + ": " + acceptUrl);
     }
 
     /** The wait before attempt {@code attempts + 1}, after {@code attempts} failed ones. */
