@@ -19,8 +19,8 @@ import org.springframework.web.client.RestClient;
 
 /**
  * The invitation e-mail's link in a real headless Chromium against the started stack: the invitee
- * signs in, comes back to the invitation, accepts it with the button and is a member; the link
- * cannot be used twice.
+ * signs in, comes back to the invitation, accepts it with the button and is a member; accepting it
+ * again shows the same access, and a link that announces nothing says to ask for a new invitation.
  */
 class WebConsoleInvitationSystemTests {
 
@@ -80,7 +80,17 @@ class WebConsoleInvitationSystemTests {
         assertThat(browser.text("tr.membership")).contains("Brand 1", "Analyst");
         assertThat(states(database, invitee)).containsOnly("ACTIVE");
 
+        // Accepted again (a reload, a retry after a lost answer): the same access, not "ask for a new one".
         browser.go(page);
+        browser.awaitPage("Invitation");
+        browser.find("#accept").click();
+        await().atMost(Duration.ofSeconds(30))
+                .ignoreExceptions()
+                .until(() -> browser.text("h1").equals("Invitation accepted"));
+        assertThat(browser.text("tr.membership")).contains("Brand 1", "Analyst");
+
+        // A link that announces nothing (revoked, or never sent).
+        browser.go("/invitations/" + UUID.randomUUID().toString().replace("-", ""));
         browser.awaitPage("Invitation");
         browser.find("#accept").click();
         await().atMost(Duration.ofSeconds(30))

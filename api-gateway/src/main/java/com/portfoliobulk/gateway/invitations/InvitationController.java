@@ -40,8 +40,9 @@ class InvitationController {
     @Operation(
             summary = "Accept an invitation",
             description = "The invited person, signed in with the e-mail address the invitation was sent to, accepts"
-                    + " it: the membership becomes ACTIVE with the role the invitation offered. The token is"
-                    + " used up: accepting again answers 410.")
+                    + " it: the membership becomes ACTIVE with the role the invitation offered. Accepting an"
+                    + " e-mail's link again answers the access it gave that is still the invitee's (the first"
+                    + " answer may have been lost); a single invitation's token is used up (410).")
     @ApiResponse(responseCode = "200", description = "Accepted; the membership it became.")
     @ApiResponse(responseCode = "401", description = "No valid bearer token.")
     @ApiResponse(
@@ -50,7 +51,8 @@ class InvitationController {
                     + " that its address is not verified (email_verified false).")
     @ApiResponse(
             responseCode = "410",
-            description = "The invitation expired, was revoked or was accepted already (or never existed).")
+            description = "The invitation expired or was revoked, its single-invitation token was used, the access"
+                    + " an e-mail's link gave was removed since, or it never existed.")
     @ApiResponse(
             responseCode = "503",
             description = "Invitations cannot be accepted right now; retry after Retry-After seconds.")

@@ -18,7 +18,9 @@ import org.springframework.transaction.annotation.Transactional;
  * <p>In one transaction: the invitations are locked, checked (the caller's e-mail address must be the
  * invitee's, the invitations must not have expired) and made {@code ACTIVE}, and their tokens are
  * cleared so that they cannot be used again. Two acceptances racing with one token: the second waits
- * for the first's locks, then finds no pending invitation any more.
+ * for the first's locks, then finds no pending invitation any more. A message's token sent again by
+ * its invitee answers the access it gave (the first answer may have been lost); a membership's token
+ * is used up.
  */
 @Service
 class InvitationAcceptance {
@@ -104,7 +106,7 @@ class InvitationAcceptance {
                         row.getObject("account_id", UUID.class), row.getString("role"), row.getBoolean("expired")))
                 .list();
         if (pending.isEmpty()) {
-            return new Outcome(Result.UNKNOWN, null);
+            return acceptedAlready(message);
         }
         List<Membership> activated = pending.stream()
                 .filter(invitation -> !invitation.expired())
@@ -125,6 +127,25 @@ class InvitationAcceptance {
                                 activated.stream().map(Membership::accountId).toList()))
                 .update();
         return accepted(activated);
+    }
+
+    /**
+     * The message's invitee sends it again after it was accepted (a retry after a timeout whose
+     * acceptance went through, the page reloaded): answered with the access it gave that is still
+     * theirs, rather than told to ask for a new invitation. Nothing is left when access was removed.
+     */
+    private Outcome acceptedAlready(Message message) {
+        List<Membership> active = jdbc.sql("""
+                        SELECT account_id, role FROM directory.memberships
+                         WHERE user_id = :userId AND invitation_job_id = :jobId AND state = 'ACTIVE'
+                         ORDER BY account_id
+                        """)
+                .param("userId", message.userId())
+                .param("jobId", message.jobId())
+                .query((row, n) ->
+                        new Membership(row.getObject("account_id", UUID.class), row.getString("role"), "ACTIVE"))
+                .list();
+        return active.isEmpty() ? new Outcome(Result.UNKNOWN, null) : accepted(active);
     }
 
     private static Outcome accepted(List<Membership> memberships) {
