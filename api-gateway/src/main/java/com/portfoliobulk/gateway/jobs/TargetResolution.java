@@ -270,8 +270,9 @@ class TargetResolution {
                             JOIN directory.users u ON u.id = usr.user_id
                             JOIN directory.memberships m ON m.user_id = usr.user_id
                             UNION ALL
-                            SELECT DISTINCT usr.user_id, usr.ord, u.email, u.idp_managed, t.account_id,
-                                   CAST(NULL AS text), CAST(NULL AS text), CAST(NULL AS timestamptz)
+                            (SELECT DISTINCT ON (usr.user_id, t.account_id)
+                                   usr.user_id, usr.ord, u.email, u.idp_managed, t.account_id,
+                                   t.role, CAST('INVITED' AS text), CAST(NULL AS timestamptz)
                             FROM jobs.bulk_jobs j
                             JOIN jobs.bulk_tasks t ON t.job_id = j.id AND t.status = 'PENDING' AND t.action = 'INVITE'
                             JOIN directory.users u ON u.email = t.email
@@ -280,12 +281,15 @@ class TargetResolution {
                             WHERE j.portfolio_id = :portfolioId AND j.status IN ('QUEUED', 'IN_PROGRESS')
                               AND NOT EXISTS (SELECT 1 FROM directory.memberships m
                                               WHERE m.user_id = u.id AND m.account_id = t.account_id)
+                            ORDER BY usr.user_id, t.account_id, t.seq)
                         ) tg
                         JOIN directory.accounts a ON a.id = tg.account_id AND a.portfolio_id = :portfolioId
                         """,
                         // Every account where the user has access or a pending invitation, and those a
                         // running job of the portfolio is still to invite them to: its task applies after
-                        // the invitation's, so they are not left invited there.
+                        // the invitation's, so they are not left invited there. Such an account is planned
+                        // as the first of those invitations will leave it (invited with its role), so the
+                        // preview shows the removal the job will make.
                         // By user as requested; within a user by account id, so the order is total:
                         // the preview and the stored job list a user's accounts alike, whatever order
                         // the join yields them in (a user has one membership per account). What the

@@ -16,8 +16,9 @@ import java.util.UUID;
  * @param userId the user; {@code null} for an invitation of an address that has no user yet
  * @param email the user's e-mail address
  * @param action what the task does
- * @param currentRole the role the user holds or is invited with there now; {@code null} without
- *     access (an expired invitation is no access)
+ * @param currentRole the role the user holds or is invited with there now (for an offboarding, also
+ *     the invitation a running job is still to send there); {@code null} without access (an expired
+ *     invitation is no access)
  * @param currentState whether that is active access or a pending invitation; {@code null} without
  *     access
  * @param newRole the role the task grants; {@code null} for a removal
@@ -42,7 +43,8 @@ record PreviewItem(
                 nullable = true,
                 example = "ANALYST",
                 description = "The role held (or invited with) on the account now; null without access. An"
-                        + " expired invitation is no access.")
+                        + " expired invitation is no access. An offboarding also shows, as INVITED, the invitation"
+                        + " a running job is still to send there: its removal follows and takes it back.")
         AccountRole currentRole,
 
         @Schema(nullable = true, description = "ACTIVE, or INVITED for a pending invitation; null without access.")

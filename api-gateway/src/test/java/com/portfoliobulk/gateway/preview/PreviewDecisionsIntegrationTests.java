@@ -230,6 +230,27 @@ class PreviewDecisionsIntegrationTests extends PreviewIntegrationTest {
         assertSummary(plan, 2, 3, Map.of("OWNER_PROTECTED", 1L, "IDP_MANAGED", 1L, "NOT_A_MEMBER", 1L));
     }
 
+    /**
+     * A running job is still to invite Ann to the account where she has nothing: the offboarding's
+     * removal there follows that invitation and takes it back, and the preview says so.
+     */
+    @Test
+    void offboardingShowsTheRemovalOfAnInvitationARunningJobIsStillToSend() {
+        var invitation = submit(portfolio.id(), """
+                {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s","role":"MANAGER"}]}
+                """.formatted(annEmail, none));
+        assertThat(invitation.status()).as(invitation.text()).isEqualTo(202);
+
+        JsonNode plan = plan(portfolio.id(), """
+                {"type":"OFFBOARD_USERS","userIds":["%s"]}
+                """.formatted(ann));
+
+        assertThat(plan.path("items").values())
+                .extracting(PreviewIntegrationTest::line)
+                .contains(line(none, ann, annEmail, "REMOVE", "MANAGER", "INVITED", null, "CHANGE", null));
+        assertSummary(plan, 3, 2, Map.of("OWNER_PROTECTED", 1L, "NOT_A_MEMBER", 1L));
+    }
+
     @Test
     void editorsMayPreviewToo() {
         String body = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}";
