@@ -272,8 +272,15 @@ class JobStatusCache implements DisposableBean {
                 entries.clear();
             }
         }
-        // A poll's read never replaces a newer one (a read ahead that finished first).
-        entries.merge(key, entry, (kept, read) -> read.readAt() - kept.readAt() >= 0 ? read : kept);
+        // A poll's read never replaces a newer one: a newer version of the row (a read ahead that began
+        // first but read later), or, of the same version, a read that began later.
+        entries.merge(key, entry, (kept, read) -> newer(read, kept) ? read : kept);
+    }
+
+    private static boolean newer(Entry read, Entry kept) {
+        long readVersion = read.job().version();
+        long keptVersion = kept.job().version();
+        return readVersion != keptVersion ? readVersion > keptVersion : read.readAt() - kept.readAt() >= 0;
     }
 
     /** An entry read at {@code readAt}; {@code polledAt} and {@code busy} carried over from the one it replaces. */

@@ -434,6 +434,60 @@ class JobStatusCacheTests {
         assertThat(reads).hasValue(2);
     }
 
+    /**
+     * A read ahead that began first but read later than a poll (its statement waited for a connection):
+     * the poll's older read does not replace the newer version the read ahead kept, so the polls after
+     * it never go back to a status older than one already answered. The cache's own read-ahead thread
+     * is held for the whole test; the read ahead here runs on a thread of the test's.
+     */
+    @Test
+    void aPollsOlderReadDoesNotReplaceTheNewerVersionAReadAheadKept() throws Exception {
+        Duration ttl = Duration.ofMillis(400);
+        AtomicInteger refresherReads = new AtomicInteger();
+        CountDownLatch readAheadRelease = new CountDownLatch(1);
+        CountDownLatch pollRelease = new CountDownLatch(1);
+        Job newer = job(12);
+        Job older = job(11);
+        JobStatusCache cache = started(new JobStatusCache(
+                ttl,
+                ttl,
+                ttl.multipliedBy(10),
+                ids -> {
+                    if (Thread.currentThread().getName().equals("job-status-read-ahead")) {
+                        refresherReads.incrementAndGet();
+                        await(databaseStuck);
+                        return List.of();
+                    }
+                    readsAhead.incrementAndGet();
+                    await(readAheadRelease);
+                    return List.of(newer);
+                },
+                registry));
+        pollTwice(cache);
+        Awaitility.await().untilAtomic(refresherReads, equalTo(1));
+        Thread readAhead = new Thread(cache::readAhead);
+        readAhead.start();
+        Awaitility.await().untilAtomic(readsAhead, equalTo(1));
+        // Past the time to live of the first read, no longer followed: the next poll reads the job itself.
+        sleep(ttl.plusMillis(20));
+        CompletableFuture<Optional<Job>> polled = new CompletableFuture<>();
+        Thread poller = new Thread(() -> polled.complete(cache.job(PORTFOLIO, job.id(), () -> {
+            reads.incrementAndGet();
+            await(pollRelease);
+            return Optional.of(older);
+        })));
+        poller.start();
+        Awaitility.await().untilAtomic(reads, equalTo(2));
+
+        readAheadRelease.countDown();
+        readAhead.join(10_000);
+        pollRelease.countDown();
+        assertThat(polled.get(10, TimeUnit.SECONDS)).contains(older);
+
+        Job next = cache.job(PORTFOLIO, job.id(), reading(job(13))).orElseThrow();
+        assertThat(next.version()).as("the status answered after both reads").isGreaterThanOrEqualTo(12);
+    }
+
     @Test
     void aFailedReadFailsThePollAndTheNextPollReadsAgain() {
         JobStatusCache cache = cache(Duration.ofHours(1));
