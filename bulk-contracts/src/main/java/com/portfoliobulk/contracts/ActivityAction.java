@@ -11,6 +11,8 @@ public enum ActivityAction {
     INVITATION_REVOKED,
     /** A pending invitation reached its expiry unaccepted and was ended by the expiry sweep. */
     INVITATION_EXPIRED,
+    /** The invitee accepted a pending invitation: their access became active. The actor is the invitee. */
+    INVITATION_ACCEPTED,
     /** The account was linked to the portfolio; no job, task or target user. */
     ACCOUNT_LINKED,
     /** The account was unlinked from the portfolio (or the portfolio closed); no job, task or target user. */

@@ -79,6 +79,16 @@ class WebConsoleInvitationSystemTests {
                 .until(() -> browser.text("h1").equals("Invitation accepted"));
         assertThat(browser.text("tr.membership")).contains("Brand 1", "Analyst");
         assertThat(states(database, invitee)).containsOnly("ACTIVE");
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(JdbcClient.create(database)
+                                .sql("""
+                                        SELECT summary FROM audit.activity_log
+                                        WHERE account_id = ? AND action = 'INVITATION_ACCEPTED' AND actor_kind = 'INVITEE'
+                                        """)
+                                .param(portfolio.account(0))
+                                .query(String.class)
+                                .list())
+                        .containsExactly(invitee + " accepted the invitation and is now Analyst"));
 
         // Accepted again (a reload, a retry after a lost answer): the same access, not "ask for a new one".
         browser.go(page);

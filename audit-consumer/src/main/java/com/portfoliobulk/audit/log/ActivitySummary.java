@@ -21,7 +21,7 @@ final class ActivitySummary {
      * The sentence for one applied change.
      *
      * @throws InvalidActivityEventException when the event lacks a role its action needs (an
-     *     invitation needs the new role, a role change both, a removal the previous one)
+     *     invitation and its acceptance need the new role, a role change both, a removal the previous one)
      */
     static String of(AccountActivityEvent event) {
         String by = "by " + name(event.actor()) + " " + level(event.initiatedFrom());
@@ -44,6 +44,7 @@ final class ActivitySummary {
             case INVITATION_RESENT -> "Invitation of %s%s sent again %s".formatted(target, offered(event), by);
             case INVITATION_REVOKED -> "Invitation of %s%s revoked %s".formatted(target, offered(event), by);
             case INVITATION_EXPIRED -> "Invitation of %s%s expired unaccepted".formatted(target, offered(event));
+            case INVITATION_ACCEPTED -> "%s accepted the invitation and is now %s".formatted(target, newRole(event));
         };
     }
 

@@ -64,6 +64,8 @@ class ActivitySummaryTests {
                 .isEqualTo("Invitation of ann@x.com (Analyst) revoked by admin@agency.com from the portfolio level");
         assertThat(ActivitySummary.of(event(ActivityAction.INVITATION_EXPIRED, ANN, AccountRole.SUPPORT, null)))
                 .isEqualTo("Invitation of ann@x.com (Support) expired unaccepted");
+        assertThat(ActivitySummary.of(event(ActivityAction.INVITATION_ACCEPTED, ANN, null, AccountRole.MANAGER)))
+                .isEqualTo("ann@x.com accepted the invitation and is now Manager");
     }
 
     @Test

@@ -3,7 +3,11 @@ package com.portfoliobulk.worker.mail;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.ActivityAction;
+import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.ActorKind;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.TaskStatus;
@@ -16,6 +20,7 @@ import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
 import com.portfoliobulk.worker.fixtures.ReceivedMail;
 import com.portfoliobulk.worker.fixtures.TestSmtp;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -105,6 +110,29 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
                             .name())
                     .isEqualTo("INVITED");
         }
+        // Each acceptance is in its account's activity log, in the invitee's name, with the role it gave.
+        List<UUID> acceptedIds = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            acceptedIds.add(UUID.nameUUIDFromBytes(
+                    ("invitation-accepted:" + portfolio.ownedAccount(i).id() + ":" + firstUser + ":" + job.id())
+                            .getBytes(StandardCharsets.UTF_8)));
+        }
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(activityOf(acceptedIds))
+                        .hasSize(3)
+                        .allSatisfy(event -> {
+                            assertThat(event.action()).isEqualTo(ActivityAction.INVITATION_ACCEPTED);
+                            assertThat(event.targetUser().userId()).isEqualTo(firstUser);
+                            assertThat(event.actor()).isEqualTo(new Actor(firstUser, first, ActorKind.INVITEE));
+                            assertThat(event.portfolioId()).isEqualTo(portfolio.id());
+                            assertThat(event.jobId()).isEqualTo(job.id());
+                            assertThat(event.previousRole()).isNull();
+                        })
+                        .extracting(AccountActivityEvent::newRole)
+                        .containsExactlyInAnyOrder(
+                                AccountRole.standardRoles().get(2),
+                                AccountRole.standardRoles().get(3),
+                                AccountRole.standardRoles().get(4)));
         // Sent again (its first answer lost to a timeout, the page reloaded): the same access, nothing new.
         var again = accept(token, first);
         assertThat(again.getStatusCode().value()).isEqualTo(200);
@@ -117,6 +145,7 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
         assertThat(accept(token, first).getStatusCode().value())
                 .as("nothing left")
                 .isEqualTo(404);
+        assertThat(activityOf(acceptedIds)).as("each acceptance logged once").hasSize(3);
     }
 
     @Test
