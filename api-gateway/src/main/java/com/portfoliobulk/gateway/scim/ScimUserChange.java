@@ -40,7 +40,7 @@ final class ScimUserChange {
         if (body == null || !body.isObject()) {
             throw ScimException.invalidSyntax("The body must be a SCIM User resource (a JSON object).");
         }
-        JsonNode schemas = body.get("schemas");
+        JsonNode schemas = member(body, "schemas");
         if (!names(schemas, CORE_SCHEMA)) {
             throw ScimException.invalidSyntax("'schemas' must be an array that includes \"" + CORE_SCHEMA
                     + "\" (the User schema, and any extension schemas the body uses), not "
@@ -62,7 +62,7 @@ final class ScimUserChange {
         if (body == null || !body.isObject()) {
             throw ScimException.invalidSyntax("The body must be a SCIM PatchOp (a JSON object).");
         }
-        JsonNode schemas = body.get("schemas");
+        JsonNode schemas = member(body, "schemas");
         if (schemas == null
                 || !schemas.isArray()
                 || schemas.size() != 1
@@ -71,7 +71,7 @@ final class ScimUserChange {
             throw ScimException.invalidSyntax("'schemas' must be [\"" + PATCH_SCHEMA + "\"], not "
                     + (schemas == null ? "absent" : schemas.toString()) + ".");
         }
-        JsonNode operations = body.get("Operations");
+        JsonNode operations = member(body, "Operations");
         if (operations == null || !operations.isArray() || operations.isEmpty()) {
             throw ScimException.invalidSyntax(
                     "'Operations' must be a non-empty array of {\"op\", \"path\", \"value\"} (schema " + PATCH_SCHEMA
@@ -84,14 +84,14 @@ final class ScimUserChange {
         int index = 0;
         for (JsonNode operation : operations) {
             String field = "Operations[" + index++ + "]";
-            JsonNode opNode = operation.get("op");
+            JsonNode opNode = member(operation, "op");
             if (opNode != null && !opNode.isNull() && !opNode.isString()) {
                 throw ScimException.invalidSyntax(
                         field + ": 'op' must be the string \"add\", \"replace\" or \"remove\", not " + opNode + ".");
             }
-            String op = operation.path("op").asString("").toLowerCase(Locale.ROOT);
-            JsonNode path = operation.get("path");
-            JsonNode value = operation.get("value");
+            String op = opNode == null ? "" : opNode.asString("").toLowerCase(Locale.ROOT);
+            JsonNode path = member(operation, "path");
+            JsonNode value = member(operation, "value");
             if (path != null && !path.isNull() && !path.isString()) {
                 throw new ScimException(
                         org.springframework.http.HttpStatus.BAD_REQUEST,
@@ -119,6 +119,10 @@ final class ScimUserChange {
                         }
                     } else {
                         refuseReadOnly(field, op, pathName);
+                        if (value == null) {
+                            throw ScimException.invalidSyntax(field + ": '" + op + "' of '" + pathName.strip()
+                                    + "' needs a 'value' (RFC 7644 section 3.5.2); to clear it, use 'remove'.");
+                        }
                         change.set(pathName, value);
                     }
                 }
@@ -144,7 +148,35 @@ final class ScimUserChange {
                             field + ": 'op' must be \"add\", \"replace\" or \"remove\", not \"" + op + "\".");
             }
         }
+        if (change.userName == null) {
+            // Replaced with null or blank: a removal by another name.
+            throw new ScimException(
+                    org.springframework.http.HttpStatus.BAD_REQUEST,
+                    "mutability",
+                    "'userName' is required and cannot be removed (it is the user's e-mail address, '"
+                            + current.userName() + "').");
+        }
         return change;
+    }
+
+    /**
+     * The member {@code name} of {@code object}, its name in any case (RFC 7643 section 2.1: attribute
+     * names are case-insensitive); {@code null} when absent or when {@code object} is not an object.
+     */
+    private static JsonNode member(JsonNode object, String name) {
+        if (object == null || !object.isObject()) {
+            return null;
+        }
+        JsonNode exact = object.get(name);
+        if (exact != null) {
+            return exact;
+        }
+        for (Map.Entry<String, JsonNode> property : object.properties()) {
+            if (property.getKey().equalsIgnoreCase(name)) {
+                return property.getValue();
+            }
+        }
+        return null;
     }
 
     /** Whether {@code schemas} is an array with {@code schema} among its strings. */

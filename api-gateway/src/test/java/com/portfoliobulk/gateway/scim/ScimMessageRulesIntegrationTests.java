@@ -88,6 +88,54 @@ class ScimMessageRulesIntegrationTests extends ScimIntegrationTest {
                 .isEqualTo(portfolio.email("ann"));
     }
 
+    /** Replacing {@code userName} with nothing is removing it, whichever way it is written. */
+    @Test
+    void replacingTheUserNameWithNothingIsAMutabilityErrorAndChangesNothing() {
+        UUID ann = annWithAccess();
+
+        Scim[] answers = {
+            patch(ann, "{\"op\":\"replace\",\"path\":\"userName\",\"value\":null}"),
+            patch(ann, "{\"op\":\"replace\",\"path\":\"userName\",\"value\":\"  \"}"),
+            patch(ann, "{\"op\":\"replace\",\"value\":{\"userName\":null}}")
+        };
+
+        for (Scim answer : answers) {
+            assertScimError(answer, 400, "mutability");
+            assertThat(answer.json().path("detail").asString()).contains("'userName'", "required");
+        }
+        assertUnchanged(ann);
+    }
+
+    /** RFC 7644 section 3.5.2.1 and 3.5.2.3: an add or replace with a path carries the value to set. */
+    @Test
+    void anAddOrReplaceWithAPathButNoValueIsInvalidSyntaxAndChangesNothing() {
+        UUID ann = annWithAccess();
+
+        Scim added = patch(ann, "{\"op\":\"add\",\"path\":\"externalId\"}");
+        Scim replaced = patch(ann, "{\"op\":\"replace\",\"path\":\"displayName\"}");
+
+        for (Scim answer : new Scim[] {added, replaced}) {
+            assertScimError(answer, 400, "invalidSyntax");
+            assertThat(answer.json().path("detail").asString()).contains("'value'");
+        }
+        assertUnchanged(ann);
+    }
+
+    /** RFC 7643 section 2.1: attribute names, the PatchOp's members among them, are case-insensitive. */
+    @Test
+    void theMemberNamesOfAPatchOpAreReadInAnyCase() {
+        UUID ann = annWithAccess();
+
+        Scim answer = scim(
+                HttpMethod.PATCH,
+                users() + "/" + ann,
+                "{\"SCHEMAS\":[\"" + PATCH_SCHEMA + "\"],\"operations\":["
+                        + "{\"OP\":\"replace\",\"Path\":\"displayName\",\"VALUE\":\"Renamed\"}]}");
+
+        assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+        assertThat(answer.json().path("displayName").asString()).isEqualTo("Renamed");
+    }
+
     @Test
     void changingTheReadOnlyIdOrMetaIsAMutabilityErrorAndChangesNothing() {
         UUID ann = annWithAccess();
