@@ -13,6 +13,8 @@ import org.springframework.http.HttpStatus;
  * control character. There is no nesting ({@code and}, {@code or}, parentheses and {@code not} are
  * refused), and the quoted value is read by a loop over its characters, so no filter text, however
  * long, can exhaust the stack (a regular expression with an alternation repeated per character did).
+ * The value is a JSON string (RFC 7644 section 3.4.2.2): its escapes, {@code \\u00f6} among them, are
+ * JSON's. The attribute may carry the core User schema's URN (section 3.10).
  *
  * @param attribute what to compare
  * @param value the value compared with (unescaped)
@@ -23,8 +25,11 @@ record ScimFilter(Attribute attribute, String value) {
     static final int MAX_LENGTH = 1000;
 
     /** Up to the opening quote of the value. */
-    private static final Pattern COMPARISON =
-            Pattern.compile("^\\s*(userName|externalId|id)\\s+eq\\s+\"", Pattern.CASE_INSENSITIVE);
+    private static final Pattern COMPARISON = Pattern.compile(
+            "^\\s*(?:urn:ietf:params:scim:schemas:core:2\\.0:User:)?(userName|externalId|id)\\s+eq\\s+\"",
+            Pattern.CASE_INSENSITIVE);
+
+    private static final Pattern HEX4 = Pattern.compile("[0-9a-fA-F]{4}");
 
     private static final String SUPPORTED =
             "Supported filters: userName eq \"...\", externalId eq \"...\", id eq \"...\".";
@@ -61,12 +66,31 @@ record ScimFilter(Attribute attribute, String value) {
                 if (++i == filter.length()) {
                     break;
                 }
-                c = filter.charAt(i);
+                c = switch (filter.charAt(i)) {
+                    case 'b' -> '\b';
+                    case 'f' -> '\f';
+                    case 'n' -> '\n';
+                    case 'r' -> '\r';
+                    case 't' -> '\t';
+                    case 'u' -> {
+                        if (i + 4 >= filter.length()
+                                || !HEX4.matcher(filter.substring(i + 1, i + 5)).matches()) {
+                            throw invalid("'filter': \\u must be followed by four hexadecimal digits. " + SUPPORTED);
+                        }
+                        i += 4;
+                        yield (char) Integer.parseInt(filter.substring(i - 3, i + 1), 16);
+                    }
+                    default -> filter.charAt(i);
+                };
             }
             value.append(c);
         }
         if (i >= filter.length() || !filter.substring(i + 1).isBlank()) {
             throw invalid(SUPPORTED);
+        }
+        if (ControlCharacters.in(value.toString())) {
+            // Written as an escape (\\n, \\u0000): no user has one in an attribute.
+            throw invalid("'filter' " + ControlCharacters.message(value.toString()) + ".");
         }
         Attribute attribute = switch (matcher.group(1).toLowerCase(Locale.ROOT)) {
             case "username" -> Attribute.USER_NAME;

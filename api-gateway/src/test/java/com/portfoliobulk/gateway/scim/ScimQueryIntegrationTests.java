@@ -57,6 +57,38 @@ class ScimQueryIntegrationTests extends ScimIntegrationTest {
     }
 
     /**
+     * A filter's value is a JSON string (RFC 7644 section 3.4.2.2), so its escapes are read as JSON's,
+     * {@code \\u00f6} among them; and its attribute may be named with the schema's URN (section 3.10),
+     * as clients that build paths from the schema write it.
+     */
+    @Test
+    void aFilterReadsJsonEscapesAndAttributesNamedWithTheSchemasUrn() {
+        UUID brand = portfolio.account("Brand");
+        UUID jorg = portfolio.user("j\u00f6rg");
+        portfolio.member(brand, jorg, AccountRole.SUPPORT);
+        String email = portfolio.email("j\u00f6rg");
+        String escaped = email.replace("\u00f6", "\\\\u00f6");
+
+        List<Scim> answers = List.of(
+                scim(HttpMethod.POST, users() + "/.search", """
+                        {"schemas":["%s"],"filter":"userName eq \\"%s\\""}""".formatted(SEARCH_SCHEMA, escaped)),
+                scim(HttpMethod.POST, users() + "/.search", """
+                        {"schemas":["%s"],"filter":"%s:userName eq \\"%s\\""}""".formatted(SEARCH_SCHEMA, USER_SCHEMA, email)));
+
+        for (Scim answer : answers) {
+            assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+            assertThat(answer.json().path("totalResults").asInt())
+                    .as(answer.text())
+                    .isEqualTo(1);
+            assertThat(answer.json().path("Resources").get(0).path("id").asString())
+                    .isEqualTo(jorg.toString());
+        }
+        Scim broken = scim(HttpMethod.POST, users() + "/.search", """
+                {"schemas":["%s"],"filter":"userName eq \\"j\\\\u00zzrg\\""}""".formatted(SEARCH_SCHEMA));
+        assertScimError(broken, 400, "invalidFilter");
+    }
+
+    /**
      * A SearchRequest's member names are read in any case, as attribute names are (RFC 7643 section
      * 2.1); a member it does not have is refused by name, not ignored: ignoring a misspelt filter
      * answered every user, and a client taking the first result would change the wrong person.
