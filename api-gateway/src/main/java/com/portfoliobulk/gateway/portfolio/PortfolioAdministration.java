@@ -240,7 +240,8 @@ class PortfolioAdministration {
         protectAdmin(current, portfolioId, user.role());
         protectHolder(current, portfolioId, user, "remove");
         users.deleteById(user.id());
-        jdbc.sql("DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId AND to_user_id = :userId")
+        int withdrawn = jdbc.sql(
+                        "DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId AND to_user_id = :userId")
                 .param("portfolioId", portfolioId)
                 .param("userId", userId)
                 .update();
@@ -250,6 +251,9 @@ class PortfolioAdministration {
                 "PORTFOLIO_USER_REMOVED",
                 user.email(),
                 "removed (was " + roleName(user.role(), customPortfolioRoles(portfolioId)) + ")");
+        if (withdrawn > 0) {
+            log(portfolioId, caller, "OWNER_TRANSFER_WITHDRAWN", user.email(), "withdrawn: the recipient was removed");
+        }
         permissions.forget(userId);
     }
 
@@ -495,9 +499,35 @@ class PortfolioAdministration {
                 definition.permissions(),
                 name -> parse(AccountPermission.class, name).isPresent(),
                 Arrays.toString(AccountPermission.values()));
+        requireDistinctAccountRoleName(portfolioId, definition.name().strip());
         RoleView role = insertRole(accountRoles, portfolioId, code, definition, granted);
         log(portfolioId, caller, "ACCOUNT_ROLE_DEFINED", code, "permissions " + granted);
         return role;
+    }
+
+    /**
+     * Account roles are picked by name (the console's role lists, chips, review pages), so a custom
+     * one's name is neither a standard role's (an "Owner" offered where the real Owner never is) nor
+     * another custom role's of the portfolio, in any case.
+     */
+    private void requireDistinctAccountRoleName(UUID portfolioId, String name) {
+        boolean standard = AccountRole.standardRoles().stream()
+                .anyMatch(role -> role.displayName().equalsIgnoreCase(name));
+        boolean taken = standard
+                || jdbc.sql("""
+                                SELECT EXISTS (SELECT 1 FROM jobs.account_roles
+                                               WHERE portfolio_id = :portfolioId AND lower(name) = lower(:name))
+                                """)
+                        .param("portfolioId", portfolioId)
+                        .param("name", name)
+                        .query(Boolean.class)
+                        .single();
+        if (taken) {
+            throw AdminProblems.invalid(
+                    "name",
+                    "'" + name + "' is the name of " + (standard ? "a standard" : "another") + " account role;"
+                            + " choose another name, so that the two can be told apart");
+        }
     }
 
     @Transactional

@@ -103,9 +103,13 @@ class PortfolioClosure {
         // one can accept ownership while the portfolio closes, so the closing Owner stays the Owner.
         transaction.executeWithoutResult(status -> {
             currentOwnerWithToken(owner, portfolioId, confirmation);
-            jdbc.sql("DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId")
+            int withdrawn = jdbc.sql("DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId")
                     .param("portfolioId", portfolioId)
                     .update();
+            if (withdrawn > 0) {
+                administration.log(
+                        portfolioId, owner, "OWNER_TRANSFER_WITHDRAWN", null, "withdrawn: the portfolio is closing");
+            }
         });
         long cancelled = cancelActiveJobs(portfolioId);
         long unlinked = links.unlinkAll(portfolioId, owner);

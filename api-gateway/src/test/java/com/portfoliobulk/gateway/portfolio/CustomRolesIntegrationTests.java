@@ -257,6 +257,30 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
         }
     }
 
+    /**
+     * A custom account role is told apart by its name wherever roles are picked: a name that is a
+     * standard role's ("Owner", offered to an EDIT administrator where the real Owner never is) or
+     * another custom role's is refused, in any case.
+     */
+    @Test
+    void aCustomAccountRolesNameIsNeitherAStandardRolesNorAnotherCustomRoles() {
+        call(HttpMethod.POST, owner, path("/account-roles"), REGIONAL_LEAD);
+
+        for (String name : List.of("Owner", " manager ", "CAMPAIGN COORDINATOR", "regional LEAD")) {
+            Answer refused = call(HttpMethod.POST, owner, path("/account-roles"), """
+                    {"code":"LOOKALIKE","name":"%s","permissions":["VIEW_ACCOUNT"]}
+                    """.formatted(name));
+            assertFieldProblem(refused, 422, "name");
+            assertThat(refused.body().path("errors").get(0).path("message").asString())
+                    .as(name)
+                    .contains("'" + name.strip() + "'", "another name");
+        }
+        assertThat(call(HttpMethod.POST, owner, path("/account-roles"), """
+                        {"code":"LOOKALIKE","name":"Regional lead EMEA","permissions":["VIEW_ACCOUNT"]}
+                        """).status())
+                .isEqualTo(201);
+    }
+
     @Test
     void aCustomAccountRoleHeldByMembershipsCannotBeDeleted() {
         call(HttpMethod.POST, owner, path("/account-roles"), REGIONAL_LEAD);

@@ -287,4 +287,30 @@ class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
         assertThat(offered.status()).as(offered.text()).isIn(202, 422);
         assertThat(count("jobs.owner_transfers")).isZero();
     }
+
+    /** An offer withdrawn by removing its recipient is in the admin log, as one withdrawn by the Owner is. */
+    @Test
+    void removingTheRecipientWithdrawsTheOfferInTheAdminLog() {
+        UUID successorId = portfolio.user("successor");
+        storePortfolioUser(successorId, portfolio.email("successor"), "USER_MANAGEMENT_VIEW");
+        Answer offered =
+                call(HttpMethod.POST, owner, path("/owner-transfer"), "{\"userId\":\"%s\"}".formatted(successorId));
+        assertThat(offered.status()).as(offered.text()).isEqualTo(202);
+
+        assertThat(call(HttpMethod.DELETE, owner, path("/portfolio-users/" + successorId), null)
+                        .status())
+                .isEqualTo(204);
+
+        // Both entries of the removal are written in its transaction, at one time: in either order.
+        Answer log = call(HttpMethod.GET, owner, path("/admin-log"), null);
+        assertThat(log.body().path("items").values())
+                .extracting(entry -> entry.path("action").asString())
+                .containsExactlyInAnyOrder(
+                        "OWNER_TRANSFER_WITHDRAWN", "PORTFOLIO_USER_REMOVED", "OWNER_TRANSFER_REQUESTED");
+        assertThat(log.body().path("items").values())
+                .filteredOn(entry -> entry.path("action").asString().equals("OWNER_TRANSFER_WITHDRAWN"))
+                .singleElement()
+                .satisfies(entry ->
+                        assertThat(entry.path("detail").asString()).isEqualTo("withdrawn: the recipient was removed"));
+    }
 }
