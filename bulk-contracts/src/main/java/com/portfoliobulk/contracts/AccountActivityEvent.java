@@ -7,7 +7,8 @@ import java.util.UUID;
 /**
  * One applied change on {@link Topics#ACCOUNT_ACTIVITY}, keyed by the account id. The event id is the
  * task id, so a re-published event (after a redelivery) is recognised as the same event; for a link
- * change (the account linked to or unlinked from the portfolio) it is the id of that change.
+ * change (the account linked to or unlinked from the portfolio) it is the id of that change, and for
+ * an invitation's expiry or acceptance (no task made them) an id derived from the invitation.
  *
  * @param v the schema version of this record, {@link #VERSION}
  * @param eventId equal to {@code taskId}; unique per applied change
@@ -21,7 +22,8 @@ import java.util.UUID;
  * @param previousRole the role before ({@code null} for an invitation)
  * @param newRole the role after ({@code null} for a removal)
  * @param initiatedFrom always {@link InitiationLevel#PORTFOLIO} for bulk changes
- * @param actor the portfolio administrator who requested the job, or the portfolio's identity provider
+ * @param actor the portfolio administrator who requested the job, or the portfolio's identity provider;
+ *     for an accepted invitation, the invitee
  * @param previousRoleName the name the portfolio configured for {@code previousRole} when it is a custom
  *     account role; otherwise {@code null} (absent from events written before it existed)
  * @param newRoleName the same for {@code newRole}

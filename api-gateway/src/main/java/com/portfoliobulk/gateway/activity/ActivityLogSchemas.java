@@ -57,7 +57,9 @@ final class ActivityLogSchemas {
 
             InitiationLevel initiatedFrom,
 
-            @Schema(description = "The portfolio administrator who requested the job")
+            @Schema(
+                    description = "Who made the change: the portfolio administrator who requested the job, the"
+                            + " portfolio's identity provider, or, for INVITATION_ACCEPTED, the invitee")
             Actor actor,
 
             UUID portfolioId,

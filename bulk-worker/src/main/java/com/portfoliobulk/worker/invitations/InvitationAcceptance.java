@@ -1,28 +1,11 @@
 package com.portfoliobulk.worker.invitations;
 
-import com.portfoliobulk.contracts.AccountActivityEvent;
-import com.portfoliobulk.contracts.AccountRole;
-import com.portfoliobulk.contracts.ActivityAction;
-import com.portfoliobulk.contracts.Actor;
-import com.portfoliobulk.contracts.ActorKind;
-import com.portfoliobulk.contracts.InitiationLevel;
-import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
-import com.portfoliobulk.worker.TransactionWaits;
-import com.portfoliobulk.worker.WorkerProperties;
-import com.portfoliobulk.worker.activity.ActivityPublisher;
 import com.portfoliobulk.worker.invitations.AcceptedInvitation.Membership;
-import java.nio.charset.StandardCharsets;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -34,8 +17,9 @@ import org.springframework.transaction.annotation.Transactional;
  *
  * <p>In one transaction: the invitations are locked, checked (the caller's e-mail address must be the
  * invitee's, the invitations must not have expired) and made {@code ACTIVE}, their tokens are cleared
- * so that they cannot be used again, and each is logged {@code INVITATION_ACCEPTED} in its account's
- * activity log. Two acceptances racing with one token: the second waits
+ * so that they cannot be used again, and each is noted for an {@code INVITATION_ACCEPTED} entry in its
+ * account's activity log ({@link AcceptedInvitationEntries} publishes it after the commit, so an
+ * acceptance never waits for Kafka). Two acceptances racing with one token: the second waits
  * for the first's locks, then finds no pending invitation any more. A message's token sent again by
  * its invitee answers the access it gave (the first answer may have been lost); a membership's token
  * is used up.
@@ -43,23 +27,25 @@ import org.springframework.transaction.annotation.Transactional;
 @Service
 class InvitationAcceptance {
 
-    /** Stands for "no job" in the entries of invitations that no job of this service created. */
-    private static final UUID NO_JOB = new UUID(0, 0);
+    /**
+     * After a {@code WITH activated AS (UPDATE ... RETURNING ...)}: notes each membership made active in
+     * {@code directory.accepted_invitations}, in the same transaction, for {@link AcceptedInvitationEntries}
+     * to log. An account no longer linked has no activity log to write to.
+     */
+    private static final String LOGGED = """
+            INSERT INTO directory.accepted_invitations (account_id, user_id, job_id, portfolio_id, email, role)
+            SELECT a.account_id, a.user_id, coalesce(a.invitation_job_id, '00000000-0000-0000-0000-000000000000'),
+                   acc.portfolio_id, :email, a.role
+              FROM activated a
+              JOIN directory.accounts acc ON acc.id = a.account_id
+             WHERE acc.portfolio_id IS NOT NULL
+            ON CONFLICT DO NOTHING
+            """;
 
     private final JdbcClient jdbc;
 
-    private final ActivityPublisher activity;
-
-    private final WorkerProperties properties;
-
-    private final TransactionWaits waits;
-
-    InvitationAcceptance(
-            JdbcClient jdbc, ActivityPublisher activity, WorkerProperties properties, TransactionWaits waits) {
+    InvitationAcceptance(JdbcClient jdbc) {
         this.jdbc = jdbc;
-        this.activity = activity;
-        this.properties = properties;
-        this.waits = waits;
     }
 
     @Transactional
@@ -108,16 +94,17 @@ class InvitationAcceptance {
         if (invitation.expired()) {
             return new Outcome(Result.EXPIRED, null);
         }
-        List<Activated> activated = jdbc.sql("""
-                        UPDATE directory.memberships m
-                        SET state = 'ACTIVE', invitation_token = NULL, updated_at = now()
-                        WHERE account_id = :accountId AND user_id = :userId
-                        """ + ACTIVATED)
+        jdbc.sql("""
+                        WITH activated AS (
+                            UPDATE directory.memberships m
+                               SET state = 'ACTIVE', invitation_token = NULL, updated_at = now()
+                             WHERE account_id = :accountId AND user_id = :userId
+                            RETURNING m.account_id, m.user_id, m.role, m.invitation_job_id)
+                        """ + LOGGED)
                 .param("accountId", invitation.accountId())
                 .param("userId", invitation.userId())
-                .query(InvitationAcceptance::activated)
-                .list();
-        record(invitation.userId(), invitation.email(), activated);
+                .param("email", invitation.email())
+                .update();
         return accepted(List.of(new Membership(invitation.accountId(), invitation.role(), "ACTIVE")));
     }
 
@@ -148,19 +135,20 @@ class InvitationAcceptance {
         if (activated.isEmpty()) {
             return new Outcome(Result.EXPIRED, null);
         }
-        List<Activated> made = jdbc.sql("""
-                        UPDATE directory.memberships m
-                           SET state = 'ACTIVE', invitation_token = NULL, updated_at = now()
-                         WHERE user_id = :userId AND account_id = ANY(:accounts) AND state = 'INVITED'
-                        """ + ACTIVATED)
+        jdbc.sql("""
+                        WITH activated AS (
+                            UPDATE directory.memberships m
+                               SET state = 'ACTIVE', invitation_token = NULL, updated_at = now()
+                             WHERE user_id = :userId AND account_id = ANY(:accounts) AND state = 'INVITED'
+                            RETURNING m.account_id, m.user_id, m.role, m.invitation_job_id)
+                        """ + LOGGED)
                 .param("userId", message.userId())
                 .param(
                         "accounts",
                         PostgresArrays.uuids(
                                 activated.stream().map(Membership::accountId).toList()))
-                .query(InvitationAcceptance::activated)
-                .list();
-        record(message.userId(), message.email(), made);
+                .param("email", message.email())
+                .update();
         return accepted(activated);
     }
 
@@ -181,66 +169,6 @@ class InvitationAcceptance {
                         new Membership(row.getObject("account_id", UUID.class), row.getString("role"), "ACTIVE"))
                 .list();
         return active.isEmpty() ? new Outcome(Result.UNKNOWN, null) : accepted(active);
-    }
-
-    /** What an acceptance's update returns of each membership it made active. */
-    private static final String ACTIVATED = """
-            RETURNING m.account_id, m.role, m.invitation_job_id,
-                      (SELECT a.portfolio_id FROM directory.accounts a WHERE a.id = m.account_id) AS portfolio_id
-            """;
-
-    private static Activated activated(ResultSet row, int n) throws SQLException {
-        return new Activated(
-                row.getObject("account_id", UUID.class),
-                row.getString("role"),
-                row.getObject("invitation_job_id", UUID.class),
-                row.getObject("portfolio_id", UUID.class));
-    }
-
-    /**
-     * An {@code INVITATION_ACCEPTED} entry in each account's activity log, in the invitee's name,
-     * published before the acceptance commits (its id derived from the invitation, so an acceptance
-     * sent again after a failed commit logs it once). An account no longer linked has no log to write.
-     */
-    private void record(UUID userId, String email, List<Activated> activated) {
-        Instant now = Instant.now();
-        List<AccountActivityEvent> events = activated.stream()
-                .filter(membership -> membership.portfolioId() != null)
-                .map(membership -> {
-                    UUID job = membership.jobId() == null ? NO_JOB : membership.jobId();
-                    UUID eventId = UUID.nameUUIDFromBytes(
-                            ("invitation-accepted:" + membership.accountId() + ":" + userId + ":" + job)
-                                    .getBytes(StandardCharsets.UTF_8));
-                    return new AccountActivityEvent(
-                            AccountActivityEvent.VERSION,
-                            eventId,
-                            now,
-                            membership.accountId(),
-                            membership.portfolioId(),
-                            job,
-                            eventId,
-                            ActivityAction.INVITATION_ACCEPTED,
-                            new UserRef(userId, email),
-                            null,
-                            new AccountRole(membership.role()),
-                            InitiationLevel.PORTFOLIO,
-                            new Actor(userId, email, ActorKind.INVITEE),
-                            null,
-                            null);
-                })
-                .toList();
-        if (events.isEmpty()) {
-            return;
-        }
-        waits.allow(properties.publishTimeout());
-        try {
-            activity.publish(events).get(properties.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while recording the accepted invitation", ex);
-        } catch (ExecutionException | TimeoutException ex) {
-            throw new IllegalStateException("The accepted invitation could not be recorded in the activity log", ex);
-        }
     }
 
     private static Outcome accepted(List<Membership> memberships) {
@@ -265,8 +193,6 @@ class InvitationAcceptance {
     private record Message(UUID jobId, UUID userId, String email) {}
 
     private record Pending(UUID accountId, String role, boolean expired) {}
-
-    private record Activated(UUID accountId, String role, UUID jobId, UUID portfolioId) {}
 
     private record Invitation(UUID accountId, UUID userId, String role, String state, String email, boolean expired) {}
 }

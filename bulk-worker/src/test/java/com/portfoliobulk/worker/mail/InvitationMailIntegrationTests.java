@@ -133,6 +133,14 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
                                 AccountRole.standardRoles().get(2),
                                 AccountRole.standardRoles().get(3),
                                 AccountRole.standardRoles().get(4)));
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(
+                                jdbc.sql("SELECT count(*) FROM directory.accepted_invitations" + " WHERE user_id = ?")
+                                        .param(firstUser)
+                                        .query(Long.class)
+                                        .single())
+                        .as("logged, then no longer noted")
+                        .isZero());
         // Sent again (its first answer lost to a timeout, the page reloaded): the same access, nothing new.
         var again = accept(token, first);
         assertThat(again.getStatusCode().value()).isEqualTo(200);
