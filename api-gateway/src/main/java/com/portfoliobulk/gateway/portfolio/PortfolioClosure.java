@@ -102,7 +102,7 @@ class PortfolioClosure {
         // The pending Owner transfer ends first, with the Owner and the token checked under its lock: no
         // one can accept ownership while the portfolio closes, so the closing Owner stays the Owner.
         transaction.executeWithoutResult(status -> {
-            currentOwnerWithToken(owner, portfolioId, confirmation);
+            currentOwnerWithToken(owner, portfolioId, confirmation, true);
             int withdrawn = jdbc.sql("DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId")
                     .param("portfolioId", portfolioId)
                     .update();
@@ -117,7 +117,9 @@ class PortfolioClosure {
         cancelled += cancelActiveJobs(portfolioId);
         long cancelledJobs = cancelled;
         transaction.executeWithoutResult(status -> {
-            currentOwnerWithToken(owner, portfolioId, confirmation);
+            // The token as it was when the close began: one that ran out while the accounts were
+            // unlinked still ends the close (an accepted transfer deletes it, so that still stops it).
+            currentOwnerWithToken(owner, portfolioId, confirmation, false);
             administration.log(
                     portfolioId,
                     owner,
@@ -171,16 +173,18 @@ class PortfolioClosure {
     /**
      * Locks any pending Owner transfer and the caller's portfolio user row, then checks that the caller
      * is the Owner and the confirmation the portfolio's current closure token (accepting ownership ends
-     * the former Owner's).
+     * the former Owner's), unexpired when {@code unexpired}.
      */
-    private void currentOwnerWithToken(Caller owner, UUID portfolioId, String confirmation) {
+    private void currentOwnerWithToken(Caller owner, UUID portfolioId, String confirmation, boolean unexpired) {
         administration.currentOwner(owner, portfolioId);
         boolean valid = jdbc.sql("""
                         SELECT EXISTS (SELECT 1 FROM jobs.closure_tokens
-                                       WHERE portfolio_id = :portfolioId AND token = :token AND expires_at > now())
+                                       WHERE portfolio_id = :portfolioId AND token = :token
+                                         AND (expires_at > now() OR NOT :unexpired))
                         """)
                 .param("portfolioId", portfolioId)
                 .param("token", confirmation.strip())
+                .param("unexpired", unexpired)
                 .query(Boolean.class)
                 .single();
         if (!valid) {

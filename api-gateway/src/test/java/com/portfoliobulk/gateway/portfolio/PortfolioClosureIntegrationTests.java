@@ -50,6 +50,28 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
     }
 
     /**
+     * The closure token runs out while the accounts are unlinked (a close sent in its last moments, or
+     * many accounts): the close, checked with the token when it began, still ends with the portfolio
+     * closed, not with its accounts unlinked and a 422 asking for a new token.
+     */
+    @Test
+    void aTokenThatExpiresWhileTheAccountsAreUnlinkedStillClosesThePortfolio() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = portfolioUser(portfolio, "owner", "OWNER");
+
+        Answer closed = close(
+                portfolio,
+                owner,
+                () -> jdbc.sql(
+                                "UPDATE jobs.closure_tokens SET expires_at = now() - interval '1 second' WHERE portfolio_id = ?")
+                        .param(portfolio.id())
+                        .update());
+
+        assertThat(closed.status()).as(closed.text()).isEqualTo(200);
+        assertThat(markedClosed(portfolio)).isTrue();
+    }
+
+    /**
      * An account linked while the close ran (by a gateway that still held the Owner's permissions) is
      * unlinked too: the close unlinks every account once more after it marked the portfolio closed, when
      * the worker links none to it any more.
