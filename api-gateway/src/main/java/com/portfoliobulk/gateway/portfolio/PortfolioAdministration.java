@@ -534,23 +534,10 @@ class PortfolioAdministration {
     void deleteAccountRole(Caller caller, UUID portfolioId, String code) {
         String normalized = code.toUpperCase(Locale.ROOT);
         accountRoles.lock(portfolioId, normalized).orElseThrow(() -> noSuchRole(normalized));
-        long memberships = jdbc.sql("""
-                        SELECT count(*) FROM directory.memberships m
-                        JOIN directory.accounts a ON a.id = m.account_id
-                        WHERE a.portfolio_id = :portfolioId AND m.role = :code
-                        """)
-                .param("portfolioId", portfolioId)
-                .param("code", normalized)
-                .query(Long.class)
-                .single();
-        if (memberships > 0) {
-            throw AdminProblems.conflict(
-                    "Role in use",
-                    "The account role " + normalized + " is held by " + memberships
-                            + " membership(s) in this portfolio's accounts; change their role (UPDATE_ROLES) first.");
-        }
         // Tasks still to apply would give it: a submission keeps the roles it names until it commits
-        // (TargetResolution.keepRoles), so this sees every task stored before the lock above.
+        // (TargetResolution.keepRoles), so this sees every task stored before the lock above. Counted
+        // before the memberships: the worker makes the membership and ends its task in one commit, so a
+        // task that ends between the two counts is seen by the second (the other order missed it).
         long pending = jdbc.sql("""
                         SELECT count(*) FROM jobs.bulk_jobs j
                         JOIN jobs.bulk_tasks t ON t.job_id = j.id
@@ -566,6 +553,21 @@ class PortfolioAdministration {
                     "Role in use",
                     "The account role " + normalized + " is given by " + pending
                             + " task(s) of running bulk jobs; wait for them to end, or cancel the jobs, first.");
+        }
+        long memberships = jdbc.sql("""
+                        SELECT count(*) FROM directory.memberships m
+                        JOIN directory.accounts a ON a.id = m.account_id
+                        WHERE a.portfolio_id = :portfolioId AND m.role = :code
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("code", normalized)
+                .query(Long.class)
+                .single();
+        if (memberships > 0) {
+            throw AdminProblems.conflict(
+                    "Role in use",
+                    "The account role " + normalized + " is held by " + memberships
+                            + " membership(s) in this portfolio's accounts; change their role (UPDATE_ROLES) first.");
         }
         accountRoles.deleteById(new CustomRoleRepository.Key(portfolioId, normalized));
         log(portfolioId, caller, "ACCOUNT_ROLE_DELETED", normalized, "deleted");
