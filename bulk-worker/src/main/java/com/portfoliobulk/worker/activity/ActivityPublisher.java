@@ -3,10 +3,15 @@ package com.portfoliobulk.worker.activity;
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.servicesupport.tracing.TraceContexts;
 import com.portfoliobulk.servicesupport.tracing.TracedSends;
+import com.portfoliobulk.worker.TransactionWaits;
 import com.portfoliobulk.worker.WorkerProperties;
 import io.micrometer.observation.ObservationRegistry;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -27,13 +32,20 @@ public class ActivityPublisher {
 
     private final CustomRoleNames roleNames;
 
+    private final TransactionWaits waits;
+
+    private final Duration publishTimeout;
+
     ActivityPublisher(
             KafkaTemplate<Object, Object> template,
             WorkerProperties properties,
             ObjectProvider<ObservationRegistry> observations,
-            CustomRoleNames roleNames) {
+            CustomRoleNames roleNames,
+            TransactionWaits waits) {
         this.template = template;
         this.roleNames = roleNames;
+        this.waits = waits;
+        this.publishTimeout = properties.publishTimeout();
         this.observations = observations.getIfAvailable(() -> ObservationRegistry.NOOP);
         this.topic = properties.topics().activity();
     }
@@ -45,6 +57,30 @@ public class ActivityPublisher {
      */
     public CompletableFuture<Void> publish(List<AccountActivityEvent> events) {
         return publish(events, event -> null);
+    }
+
+    /**
+     * Sends the events and waits, inside the caller's transaction, until the broker has acknowledged
+     * them ({@code bulk.worker.publish-timeout}), letting the transaction stand idle that long: for
+     * work that must not commit before its entries are on their way to the log (a repeat after a
+     * failed commit sends the same event ids, which the log records once).
+     *
+     * @param what what the events record, for the exception's message ("the link change")
+     * @throws IllegalStateException when the broker did not acknowledge them in time
+     */
+    public void publishAndAwait(List<AccountActivityEvent> events, String what) {
+        if (events.isEmpty()) {
+            return;
+        }
+        waits.allow(publishTimeout);
+        try {
+            publish(events).get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while publishing the activity of " + what, ex);
+        } catch (ExecutionException | TimeoutException ex) {
+            throw new IllegalStateException("The activity of " + what + " could not be published", ex);
+        }
     }
 
     /**

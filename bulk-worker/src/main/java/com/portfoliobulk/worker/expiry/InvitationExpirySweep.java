@@ -6,16 +6,11 @@ import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.InitiationLevel;
 import com.portfoliobulk.contracts.UserRef;
-import com.portfoliobulk.worker.TransactionWaits;
-import com.portfoliobulk.worker.WorkerProperties;
 import com.portfoliobulk.worker.activity.ActivityPublisher;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -48,23 +43,12 @@ class InvitationExpirySweep {
 
     private final ActivityPublisher activity;
 
-    private final WorkerProperties properties;
-
     private final TransactionTemplate transactions;
 
-    private final TransactionWaits waits;
-
-    InvitationExpirySweep(
-            JdbcClient jdbc,
-            ActivityPublisher activity,
-            WorkerProperties properties,
-            PlatformTransactionManager transactionManager,
-            TransactionWaits waits) {
+    InvitationExpirySweep(JdbcClient jdbc, ActivityPublisher activity, PlatformTransactionManager transactionManager) {
         this.jdbc = jdbc;
         this.activity = activity;
-        this.properties = properties;
         this.transactions = new TransactionTemplate(transactionManager);
-        this.waits = waits;
     }
 
     @Scheduled(
@@ -118,15 +102,7 @@ class InvitationExpirySweep {
             // An unlinked account has no portfolio to tell: its invitation just ends.
             List<AccountActivityEvent> publishable =
                     events.stream().filter(event -> event != null).toList();
-            waits.allow(properties.publishTimeout());
-            try {
-                activity.publish(publishable).get(properties.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("Interrupted while publishing expired invitations", ex);
-            } catch (ExecutionException | TimeoutException ex) {
-                throw new IllegalStateException("The expired invitations' activity could not be published", ex);
-            }
+            activity.publishAndAwait(publishable, "expired invitations");
             return events.size();
         });
         if (ended != null && ended > 0) {

@@ -8,15 +8,10 @@ import com.portfoliobulk.contracts.ActorKind;
 import com.portfoliobulk.contracts.InitiationLevel;
 import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
-import com.portfoliobulk.worker.TransactionWaits;
-import com.portfoliobulk.worker.WorkerProperties;
 import com.portfoliobulk.worker.activity.ActivityPublisher;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -46,23 +41,13 @@ class AcceptedInvitationEntries {
 
     private final ActivityPublisher activity;
 
-    private final WorkerProperties properties;
-
     private final TransactionTemplate transactions;
 
-    private final TransactionWaits waits;
-
     AcceptedInvitationEntries(
-            JdbcClient jdbc,
-            ActivityPublisher activity,
-            WorkerProperties properties,
-            PlatformTransactionManager transactionManager,
-            TransactionWaits waits) {
+            JdbcClient jdbc, ActivityPublisher activity, PlatformTransactionManager transactionManager) {
         this.jdbc = jdbc;
         this.activity = activity;
-        this.properties = properties;
         this.transactions = new TransactionTemplate(transactionManager);
-        this.waits = waits;
     }
 
     @Scheduled(fixedDelayString = "${bulk.worker.accepted-invitation-entries:1s}")
@@ -100,16 +85,7 @@ class AcceptedInvitationEntries {
             if (rows.isEmpty()) {
                 return 0;
             }
-            waits.allow(properties.publishTimeout());
-            try {
-                activity.publish(rows.stream().map(Row::event).toList())
-                        .get(properties.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("Interrupted while logging accepted invitations", ex);
-            } catch (ExecutionException | TimeoutException ex) {
-                throw new IllegalStateException("The accepted invitations' activity could not be published", ex);
-            }
+            activity.publishAndAwait(rows.stream().map(Row::event).toList(), "accepted invitations");
             jdbc.sql("""
                             DELETE FROM directory.accepted_invitations a
                              USING unnest(:accounts, :users, :jobs) AS k(account_id, user_id, job_id)

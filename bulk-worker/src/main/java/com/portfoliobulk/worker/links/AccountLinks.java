@@ -4,17 +4,11 @@ import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
-import com.portfoliobulk.worker.TransactionWaits;
-import com.portfoliobulk.worker.WorkerProperties;
 import com.portfoliobulk.worker.activity.ActivityPublisher;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -41,23 +35,10 @@ class AccountLinks {
 
     private final TransactionTemplate transaction;
 
-    private final TransactionWaits waits;
-
-    private final Duration publishTimeout;
-
-    AccountLinks(
-            JdbcClient jdbc,
-            ActivityPublisher activity,
-            PlatformTransactionManager transactions,
-            TransactionWaits waits,
-            WorkerProperties properties) {
+    AccountLinks(JdbcClient jdbc, ActivityPublisher activity, PlatformTransactionManager transactions) {
         this.jdbc = jdbc;
-        // As long as the producer goes on sending (its delivery timeout is shorter): a change that gave up
-        // sooner would be rolled back while its event still reached the account's log.
-        this.publishTimeout = properties.publishTimeout();
         this.activity = activity;
         this.transaction = new TransactionTemplate(transactions);
-        this.waits = waits;
     }
 
     enum Result {
@@ -205,14 +186,8 @@ class AccountLinks {
         for (UUID account : accounts) {
             events.add(AccountActivityEvent.linkChange(portfolioId, account, action, now, actor));
         }
-        waits.allow(publishTimeout);
-        try {
-            activity.publish(events).get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while recording the link change", ex);
-        } catch (ExecutionException | TimeoutException ex) {
-            throw new IllegalStateException("The link change could not be recorded in the activity log", ex);
-        }
+        // As long as the producer goes on sending (its delivery timeout is shorter than the publish
+        // timeout): a change that gave up sooner would be rolled back while its event still reached the log.
+        activity.publishAndAwait(events, "the link change");
     }
 }
