@@ -48,7 +48,7 @@ class WorkerInvitations {
         return new RequestRefusedException(
                 Reason.GONE,
                 "Invitation expired or revoked",
-                "This invitation cannot be accepted any more: it expired or was revoked, or the access it gave was"
-                        + " removed since. Ask for a new one.");
+                "This invitation cannot be accepted any more: it expired, was revoked or was used, or the access it"
+                        + " gave was removed since. Ask for a new one.");
     }
 }

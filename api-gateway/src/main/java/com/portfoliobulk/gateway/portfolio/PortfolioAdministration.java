@@ -507,12 +507,13 @@ class PortfolioAdministration {
 
     /**
      * Account roles are picked by name (the console's role lists, chips, review pages), so a custom
-     * one's name is neither a standard role's (an "Owner" offered where the real Owner never is) nor
-     * another custom role's of the portfolio, in any case.
+     * one's name is neither a standard role's (an "Owner" offered where the real Owner never is), nor
+     * "No access" (the console's removal), nor another custom role's of the portfolio, in any case.
      */
     private void requireDistinctAccountRoleName(UUID portfolioId, String name) {
-        boolean standard = AccountRole.standardRoles().stream()
-                .anyMatch(role -> role.displayName().equalsIgnoreCase(name));
+        boolean standard = name.equalsIgnoreCase("No access")
+                || AccountRole.standardRoles().stream()
+                        .anyMatch(role -> role.displayName().equalsIgnoreCase(name));
         boolean taken = standard
                 || jdbc.sql("""
                                 SELECT EXISTS (SELECT 1 FROM jobs.account_roles
@@ -525,8 +526,9 @@ class PortfolioAdministration {
         if (taken) {
             throw AdminProblems.invalid(
                     "name",
-                    "'" + name + "' is the name of " + (standard ? "a standard" : "another") + " account role;"
-                            + " choose another name, so that the two can be told apart");
+                    "'" + name + "' is the name of "
+                            + (standard ? "a standard account role (or of removing access)" : "another account role")
+                            + ";" + " choose another name, so that the two can be told apart");
         }
     }
 

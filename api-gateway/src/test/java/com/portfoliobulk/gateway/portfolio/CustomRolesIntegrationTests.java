@@ -266,7 +266,7 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
     void aCustomAccountRolesNameIsNeitherAStandardRolesNorAnotherCustomRoles() {
         call(HttpMethod.POST, owner, path("/account-roles"), REGIONAL_LEAD);
 
-        for (String name : List.of("Owner", " manager ", "CAMPAIGN COORDINATOR", "regional LEAD")) {
+        for (String name : List.of("Owner", " manager ", "CAMPAIGN COORDINATOR", "No access", "regional LEAD")) {
             Answer refused = call(HttpMethod.POST, owner, path("/account-roles"), """
                     {"code":"LOOKALIKE","name":"%s","permissions":["VIEW_ACCOUNT"]}
                     """.formatted(name));
