@@ -528,7 +528,7 @@ class PortfolioAdministration {
                     "name",
                     "'" + name + "' is the name of "
                             + (standard ? "a standard account role (or of removing access)" : "another account role")
-                            + ";" + " choose another name, so that the two can be told apart");
+                            + "; choose another name, so that the two can be told apart");
         }
     }
 

@@ -10,6 +10,7 @@ import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import com.portfoliobulk.worker.activity.ActivityPublisher;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -114,13 +115,7 @@ class AcceptedInvitationEntries {
     }
 
     private record Row(
-            UUID accountId,
-            UUID userId,
-            UUID jobId,
-            UUID portfolioId,
-            String email,
-            String role,
-            java.time.Instant acceptedAt) {
+            UUID accountId, UUID userId, UUID jobId, UUID portfolioId, String email, String role, Instant acceptedAt) {
 
         AccountActivityEvent event() {
             UUID eventId = eventId(accountId, userId, jobId);
