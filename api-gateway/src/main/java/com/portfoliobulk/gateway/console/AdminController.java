@@ -34,14 +34,18 @@ class AdminController {
             ConsoleUser user,
             @PathVariable UUID portfolioId,
             @RequestParam(required = false) String changed,
+            @RequestParam(required = false) String usersCursor,
+            @RequestParam(required = false) String rolesCursor,
+            @RequestParam(required = false) String logCursor,
             Model model) {
         pages.portfolio(model, user, portfolioId, "admin");
         int limit = pages.pageSize();
         // The API decides who may manage portfolio users; its refusal is shown in place of the list.
-        ConsoleSection users = ConsoleSection.read(() -> api.portfolioUsers(user, portfolioId, limit));
+        // Each list pages on its own: its cursor is in the page's address, the others start at their first page.
+        ConsoleSection users = ConsoleSection.read(() -> api.portfolioUsers(user, portfolioId, limit, usersCursor));
         model.addAttribute("portfolioUsers", users.items());
         model.addAttribute("usersRefused", users.refusal());
-        model.addAttribute("moreUsers", users.more());
+        model.addAttribute("usersNext", users.nextCursor());
         boolean manages = users.refusal() == null;
         model.addAttribute("managesUsers", manages);
         if (manages) {
@@ -51,17 +55,19 @@ class AdminController {
                     .items();
             model.addAttribute("portfolioRoles", portfolioRoles);
             model.addAttribute("portfolioRoleNames", names(portfolioRoles));
-            ConsoleSection log = ConsoleSection.read(() -> api.adminLog(user, portfolioId, limit));
+            ConsoleSection log = ConsoleSection.read(() -> api.adminLog(user, portfolioId, limit, logCursor));
             model.addAttribute("adminLog", log.items());
+            model.addAttribute("logNext", log.nextCursor());
             model.addAttribute("logRefused", log.refusal());
         }
-        ConsoleSection roles = ConsoleSection.read(() -> api.accountRoles(user, portfolioId, limit));
+        ConsoleSection roles = ConsoleSection.read(() -> api.accountRoles(user, portfolioId, limit, rolesCursor));
         model.addAttribute(
                 "accountRoles",
                 roles.items().stream()
                         .filter(role -> role instanceof Map<?, ?> map && Boolean.TRUE.equals(map.get("custom")))
                         .toList());
         model.addAttribute("rolesRefused", roles.refusal());
+        model.addAttribute("rolesNext", roles.nextCursor());
         ConsoleSection linked = ConsoleSection.read(() -> api.accounts(user, portfolioId, null, limit, null));
         model.addAttribute("linkedAccounts", linked.items());
         model.addAttribute("moreLinked", linked.more());

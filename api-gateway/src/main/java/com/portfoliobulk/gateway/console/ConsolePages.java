@@ -92,7 +92,7 @@ class ConsolePages {
     void accountRoles(Model model, ConsoleUser user, UUID portfolioId) {
         Map<String, Object> page;
         try {
-            page = api.accountRoles(user, portfolioId, PageRequest.MAX_LIMIT);
+            page = api.accountRoles(user, portfolioId, PageRequest.MAX_LIMIT, null);
         } catch (ApiProblem problem) {
             if (problem.status() != 403) {
                 throw problem;

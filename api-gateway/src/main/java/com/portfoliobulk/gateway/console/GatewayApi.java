@@ -221,24 +221,24 @@ class GatewayApi {
                 limit);
     }
 
-    Map<String, Object> portfolioUsers(ConsoleUser user, UUID portfolioId, int limit) {
-        return get(user, "/portfolio-users", Map.of("portfolioId", portfolioId), Map.of(), limit);
+    Map<String, Object> portfolioUsers(ConsoleUser user, UUID portfolioId, int limit, String cursor) {
+        return get(user, "/portfolio-users", Map.of("portfolioId", portfolioId), query("cursor", cursor), limit);
     }
 
     Map<String, Object> portfolioRoles(ConsoleUser user, UUID portfolioId, int limit) {
         return get(user, "/portfolio-roles", Map.of("portfolioId", portfolioId), Map.of(), limit);
     }
 
-    Map<String, Object> accountRoles(ConsoleUser user, UUID portfolioId, int limit) {
-        return get(user, "/account-roles", Map.of("portfolioId", portfolioId), Map.of(), limit);
+    Map<String, Object> accountRoles(ConsoleUser user, UUID portfolioId, int limit, String cursor) {
+        return get(user, "/account-roles", Map.of("portfolioId", portfolioId), query("cursor", cursor), limit);
     }
 
     Map<String, Object> ownerTransfer(ConsoleUser user, UUID portfolioId) {
         return get(user, "/owner-transfer", Map.of("portfolioId", portfolioId), Map.of(), 0);
     }
 
-    Map<String, Object> adminLog(ConsoleUser user, UUID portfolioId, int limit) {
-        return get(user, "/admin-log", Map.of("portfolioId", portfolioId), Map.of(), limit);
+    Map<String, Object> adminLog(ConsoleUser user, UUID portfolioId, int limit, String cursor) {
+        return get(user, "/admin-log", Map.of("portfolioId", portfolioId), query("cursor", cursor), limit);
     }
 
     /** Changes a portfolio user's portfolio role (the API checks who may give which role). */

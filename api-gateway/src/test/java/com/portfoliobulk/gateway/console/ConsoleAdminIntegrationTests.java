@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.testsupport.DirectorySeed;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -129,6 +133,78 @@ class ConsoleAdminIntegrationTests {
                 post(admin + "/portfolio-users/" + vera + "/role", Map.of("role", "ADMIN", "_csrf", csrf()));
         assertThat(forged.statusCode()).isEqualTo(403);
         assertThat(roleOf(portfolio, vera)).isEqualTo("USER_MANAGEMENT_VIEW");
+    }
+
+    @Test
+    void aPortfolioWithMoreUsersAndChangesThanAPageShowsEveryOneThroughTheNextPages() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        int seeded = 53;
+        Set<String> emails = new TreeSet<>();
+        for (int i = 0; i < seeded; i++) {
+            String name = String.format("user%02d", i);
+            portfolioUser(portfolio, portfolio.user(name), portfolio.email(name), "USER_MANAGEMENT_VIEW");
+            emails.add(portfolio.email(name));
+            jdbc.sql("INSERT INTO jobs.portfolio_admin_log (id, portfolio_id, occurred_at, action, actor_user_id,"
+                            + " actor_email, subject, detail) VALUES (gen_random_uuid(), :p,"
+                            + " now() - make_interval(mins => :i), 'PORTFOLIO_USER_ADDED', gen_random_uuid(),"
+                            + " 'owner@agency.test', :subject, :detail)")
+                    .param("p", portfolio.id())
+                    .param("i", i)
+                    .param("subject", portfolio.email(name))
+                    .param("detail", "change-" + name)
+                    .update();
+        }
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String admin = "/console/portfolios/" + portfolio.id() + "/admin";
+
+        String first = get(admin).body();
+        String nextUsers = link(first, "users-next");
+        String olderChanges = link(first, "log-next");
+        String second = get(nextUsers).body();
+        String older = get(olderChanges).body();
+
+        List<String> shown = new ArrayList<>(rows(first, "data-email=\"([^\"]+)\""));
+        shown.addAll(rows(second, "data-email=\"([^\"]+)\""));
+        assertThat(shown).doesNotHaveDuplicates().containsAll(emails);
+        assertThat(second).contains("id=\"users-first\"").doesNotContain("id=\"users-next\"");
+        List<String> changes = new ArrayList<>(rows(first, "<td>(change-user\\d+)</td>"));
+        changes.addAll(rows(older, "<td>(change-user\\d+)</td>"));
+        assertThat(changes)
+                .doesNotHaveDuplicates()
+                .hasSize(seeded)
+                .startsWith("change-user00", "change-user01")
+                .endsWith("change-user52");
+        assertThat(older).contains("id=\"log-first\"").doesNotContain("id=\"log-next\"");
+
+        // A user shown on a next page only is managed from there like any other.
+        String last = emails.stream().reduce((a, b) -> b).orElseThrow();
+        assertThat(rows(first, "data-email=\"([^\"]+)\"")).doesNotContain(last);
+        UUID lastId = jdbc.sql("SELECT user_id FROM jobs.portfolio_users WHERE portfolio_id = :p AND email = :e")
+                .param("p", portfolio.id())
+                .param("e", last)
+                .query(UUID.class)
+                .single();
+        assertThat(second).contains("/portfolio-users/" + lastId + "/role");
+        assertThat(post(admin + "/portfolio-users/" + lastId + "/role", Map.of("role", "ADMIN", "_csrf", csrf()))
+                        .statusCode())
+                .isEqualTo(302);
+        assertThat(roleOf(portfolio, lastId)).isEqualTo("ADMIN");
+    }
+
+    /** The address of the page's link of this id, as a browser would follow it. */
+    private static String link(String page, String id) {
+        Matcher link = Pattern.compile("id=\"" + id + "\" href=\"([^\"]+)\"").matcher(page);
+        assertThat(link.find()).as(page).isTrue();
+        return link.group(1).replace("&amp;", "&");
+    }
+
+    private static List<String> rows(String page, String pattern) {
+        Matcher row = Pattern.compile(pattern).matcher(page);
+        List<String> found = new ArrayList<>();
+        while (row.find()) {
+            found.add(row.group(1));
+        }
+        return found;
     }
 
     private void portfolioUser(DirectorySeed.Portfolio portfolio, UUID user, String email, String role) {
