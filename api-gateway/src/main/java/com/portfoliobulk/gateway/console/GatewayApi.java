@@ -253,8 +253,8 @@ class GatewayApi {
     }
 
     /** The portfolio's SCIM tokens that are not revoked, newest first, without their secrets (Owner only). */
-    Map<String, Object> scimTokens(ConsoleUser user, UUID portfolioId, int limit) {
-        return get(user, "/scim-tokens", Map.of("portfolioId", portfolioId), Map.of(), limit);
+    Map<String, Object> scimTokens(ConsoleUser user, UUID portfolioId, int limit, String cursor) {
+        return get(user, "/scim-tokens", Map.of("portfolioId", portfolioId), query("cursor", cursor), limit);
     }
 
     /** Creates a SCIM token; the answer carries the token and the SCIM base URL, shown this once. */
@@ -277,8 +277,8 @@ class GatewayApi {
     }
 
     /** The portfolio's webhook subscriptions, oldest first, without their secrets. */
-    Map<String, Object> webhooks(ConsoleUser user, UUID portfolioId, int limit) {
-        return get(user, "/webhooks", Map.of("portfolioId", portfolioId), Map.of(), limit);
+    Map<String, Object> webhooks(ConsoleUser user, UUID portfolioId, int limit, String cursor) {
+        return get(user, "/webhooks", Map.of("portfolioId", portfolioId), query("cursor", cursor), limit);
     }
 
     Map<String, Object> webhook(ConsoleUser user, UUID portfolioId, UUID subscriptionId) {

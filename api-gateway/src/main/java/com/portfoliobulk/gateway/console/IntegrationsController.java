@@ -49,18 +49,24 @@ class IntegrationsController {
     }
 
     @GetMapping(PAGE)
-    String integrations(ConsoleUser user, @PathVariable UUID portfolioId, Model model) {
+    String integrations(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @RequestParam(required = false) String tokensCursor,
+            @RequestParam(required = false) String webhooksCursor,
+            Model model) {
         pages.portfolio(model, user, portfolioId, "integrations");
         model.addAttribute("previousSecretOverlap", previousSecretOverlap);
         int limit = pages.pageSize();
         // The API decides who may manage each (SCIM tokens: the Owner; webhooks: Owner or EDIT).
-        ConsoleSection tokens = ConsoleSection.read(() -> api.scimTokens(user, portfolioId, limit));
+        // Each list pages on its own, like the lists of the administration page.
+        ConsoleSection tokens = ConsoleSection.read(() -> api.scimTokens(user, portfolioId, limit, tokensCursor));
         model.addAttribute("scimTokens", tokens.items());
-        model.addAttribute("moreTokens", tokens.more());
+        model.addAttribute("tokensNext", tokens.nextCursor());
         model.addAttribute("tokensRefused", tokens.refusal());
-        ConsoleSection webhooks = ConsoleSection.read(() -> api.webhooks(user, portfolioId, limit));
+        ConsoleSection webhooks = ConsoleSection.read(() -> api.webhooks(user, portfolioId, limit, webhooksCursor));
         model.addAttribute("webhooks", webhooks.items());
-        model.addAttribute("moreWebhooks", webhooks.more());
+        model.addAttribute("webhooksNext", webhooks.nextCursor());
         model.addAttribute("webhooksRefused", webhooks.refusal());
         model.addAttribute("eventTypes", EventType.WIRE_NAMES);
         return "console/integrations";

@@ -114,6 +114,47 @@ class ConsoleIntegrationsIntegrationTests {
     }
 
     @Test
+    void aTokenOlderThanTheFirstPageIsReachedThroughTheNextPageAndRevokedFromThere() throws Exception {
+        int seeded = 52;
+        for (int i = 0; i < seeded; i++) {
+            jdbc.sql("INSERT INTO jobs.scim_tokens (id, portfolio_id, name, token_hash, created_by_user_id,"
+                            + " created_by_email, created_at) VALUES (gen_random_uuid(), :p, :name,"
+                            + " gen_random_uuid()::text, gen_random_uuid(), 'owner@agency.test',"
+                            + " now() - make_interval(mins => :i))")
+                    .param("p", portfolio.id())
+                    .param("name", "token-" + i)
+                    .param("i", i)
+                    .update();
+        }
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+
+        String first = browser.get(page).body();
+        Matcher older = Pattern.compile("id=\"tokens-next\" href=\"([^\"]+)\"").matcher(first);
+        assertThat(older.find()).as(first).isTrue();
+        String second = browser.get(older.group(1).replace("&amp;", "&")).body();
+
+        String oldest = "token-" + (seeded - 1);
+        assertThat(first).contains(">token-0<").doesNotContain(">" + oldest + "<");
+        assertThat(second)
+                .contains(">" + oldest + "<", "id=\"tokens-first\"")
+                .doesNotContain(">token-0<", "id=\"tokens-next\"");
+        UUID oldestId = jdbc.sql("SELECT id FROM jobs.scim_tokens WHERE portfolio_id = :p AND name = :name")
+                .param("p", portfolio.id())
+                .param("name", oldest)
+                .query(UUID.class)
+                .single();
+        assertThat(second).contains("data-token-id=\"" + oldestId + "\"");
+        HttpResponse<String> revoked =
+                browser.post(page + "/scim-tokens/" + oldestId + "/revoke", form(second, "inline-form revoke-token"));
+        assertThat(revoked.statusCode()).isEqualTo(302);
+        assertThat(jdbc.sql("SELECT revoked_at IS NOT NULL FROM jobs.scim_tokens WHERE id = :id")
+                        .param("id", oldestId)
+                        .query(Boolean.class)
+                        .single())
+                .isTrue();
+    }
+
+    @Test
     void aWebhookAddedOnThePageIsTheApisWithItsSecretShownOnceAndIsDisabledAndEnabledThroughIt() throws Exception {
         String owner = "owner-" + UUID.randomUUID() + "@agency.test";
         browser.signIn(owner, "OWNER", portfolio);
