@@ -333,23 +333,31 @@ class Deliveries {
     /** A delivery succeeded: the subscription is no longer failing. */
     void clearFailing(UUID subscriptionId) {
         jdbc.sql("""
-                        UPDATE jobs.webhook_subscriptions SET failing_since = NULL
+                        UPDATE jobs.webhook_subscriptions SET failing_since = NULL, last_failed_at = NULL
                         WHERE id = :id AND failing_since IS NOT NULL
                         """).param("id", subscriptionId).update();
     }
 
     /**
-     * A delivery failed: starts the subscription's failure streak, and disables it when the streak has
-     * lasted {@code disableAfter}.
+     * A delivery failed: starts the subscription's failure streak, or goes on with it when the last
+     * failure was at most {@code streakGap} ago, and disables the subscription when the streak has
+     * lasted {@code disableAfter}. A failure after a longer quiet time (no message to send, or a
+     * receiver asking to wait longer) starts a new streak: nothing shows that the receiver failed in
+     * between.
      *
      * @return whether this disabled it
      */
-    boolean recordFailing(UUID subscriptionId, Duration disableAfter) {
+    boolean recordFailing(UUID subscriptionId, Duration disableAfter, Duration streakGap) {
         return jdbc.sql("""
                         UPDATE jobs.webhook_subscriptions
-                        SET failing_since = coalesce(failing_since, now()),
-                            status = CASE WHEN failing_since < now() - cast(:disableAfter AS interval) THEN 'DISABLED' ELSE status END,
-                            disabled_reason = CASE WHEN failing_since < now() - cast(:disableAfter AS interval)
+                        SET failing_since = CASE WHEN last_failed_at >= now() - cast(:streakGap AS interval)
+                                THEN coalesce(failing_since, now()) ELSE now() END,
+                            last_failed_at = now(),
+                            status = CASE WHEN last_failed_at >= now() - cast(:streakGap AS interval)
+                                    AND failing_since < now() - cast(:disableAfter AS interval)
+                                THEN 'DISABLED' ELSE status END,
+                            disabled_reason = CASE WHEN last_failed_at >= now() - cast(:streakGap AS interval)
+                                    AND failing_since < now() - cast(:disableAfter AS interval)
                                 THEN 'Every delivery failed for ' || :disableAfterText ELSE disabled_reason END,
                             updated_at = now()
                         WHERE id = :id AND status = 'ACTIVE'
@@ -357,6 +365,7 @@ class Deliveries {
                         """)
                 .param("id", subscriptionId)
                 .param("disableAfter", interval(disableAfter))
+                .param("streakGap", interval(streakGap))
                 .param("disableAfterText", disableAfter.toString().substring(2).toLowerCase(Locale.ROOT))
                 .query(String.class)
                 .optional()

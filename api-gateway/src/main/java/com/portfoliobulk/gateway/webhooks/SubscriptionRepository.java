@@ -14,7 +14,8 @@ import org.springframework.data.repository.Repository;
  * The webhook subscription aggregate ({@code jobs.webhook_subscriptions}), read and written one at a
  * time and always within its portfolio. The keyset-paged list ({@link Subscriptions}) and the
  * delivery fan-out ({@link Deliveries}) read the table set-based with {@code JdbcClient}; the
- * dispatcher's failure bookkeeping updates only {@code failing_since} and {@code status}, so the
+ * dispatcher's failure bookkeeping updates only {@code failing_since}, {@code last_failed_at} and
+ * {@code status}, so the
  * changes here are guarded updates of their own columns rather than a save of the whole row.
  */
 interface SubscriptionRepository extends Repository<SubscriptionRepository.Row, UUID> {
@@ -42,7 +43,8 @@ interface SubscriptionRepository extends Repository<SubscriptionRepository.Row, 
     @Query("""
             UPDATE jobs.webhook_subscriptions
             SET status = :status, disabled_reason = :reason, updated_at = now(),
-                failing_since = CASE WHEN :status = 'ACTIVE' THEN NULL ELSE failing_since END
+                failing_since = CASE WHEN :status = 'ACTIVE' THEN NULL ELSE failing_since END,
+                last_failed_at = CASE WHEN :status = 'ACTIVE' THEN NULL ELSE last_failed_at END
             WHERE id = :id AND portfolio_id = :portfolioId
             RETURNING *
             """)

@@ -272,13 +272,22 @@ class WebhookDispatcher implements SmartLifecycle {
                 next.isPresent() ? AttemptView.Outcome.WILL_RETRY : AttemptView.Outcome.FAILED,
                 next.orElse(null));
         metrics.attempt(next.isPresent() ? "retried" : "failed", result.duration());
-        if (deliveries.recordFailing(message.subscriptionId(), properties.disableAfter())) {
+        if (deliveries.recordFailing(message.subscriptionId(), properties.disableAfter(), streakGap())) {
             metrics.subscriptionDisabled();
             log.warn(
                     "Webhook subscription {} disabled: its deliveries failed for {}",
                     message.subscriptionId(),
                     properties.disableAfter());
         }
+    }
+
+    /**
+     * The longest time without a failed attempt within one failure streak: a failing message waits at
+     * most the longest back-off between attempts, twice over for a slow pass, and a lease more when
+     * the instance sending it stopped.
+     */
+    private Duration streakGap() {
+        return properties.maxBackoff().multipliedBy(2).plus(properties.lease());
     }
 
     /** The {@code webhook-id} of a message: the same on every attempt. */

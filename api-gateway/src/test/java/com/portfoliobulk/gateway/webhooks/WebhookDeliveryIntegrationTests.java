@@ -348,7 +348,9 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
         receiver.otherwise(Reply.status(500));
         String subscriptionId =
                 subscribe("/down", "job.completed").path("subscriptionId").asString();
-        jdbc.sql("UPDATE jobs.webhook_subscriptions SET failing_since = now() - interval '25 hours' WHERE id = :id")
+        // A streak of a day with its last failed attempt moments ago: the receiver is down.
+        jdbc.sql("UPDATE jobs.webhook_subscriptions SET failing_since = now() - interval '25 hours',"
+                        + " last_failed_at = now() WHERE id = :id")
                 .param("id", UUID.fromString(subscriptionId))
                 .update();
         UUID jobId = job(1);
@@ -366,6 +368,39 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
         assertThat(subscription.path("disabledReason").asString()).contains("failed");
         int attempts = receiver.received("/down").size();
         awaitReceivedOnly("/down", attempts);
+    }
+
+    @Test
+    void aFailureLongAfterTheLastOneStartsANewStreakAndDisablesNothing() {
+        receiver.otherwise(Reply.status(500));
+        String subscriptionId =
+                subscribe("/flaky", "job.completed").path("subscriptionId").asString();
+        UUID id = UUID.fromString(subscriptionId);
+        // One message failed for good a week ago; nothing was sent to the receiver since.
+        jdbc.sql("UPDATE jobs.webhook_subscriptions SET failing_since = now() - interval '7 days' WHERE id = :id")
+                .param("id", id)
+                .update();
+        UUID jobId = job(1);
+
+        finish(jobId, false);
+
+        await().atMost(PATIENCE).until(() -> !receiver.received("/flaky").isEmpty());
+        await().atMost(PATIENCE)
+                .until(() -> deliveries(subscriptionId).path(0).path("attempts").asInt() >= 1);
+        assertThat(api.get(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId)
+                        .body()
+                        .path("status")
+                        .asString())
+                .isEqualTo("ACTIVE");
+        assertThat(jdbc.sql("SELECT failing_since > now() - interval '1 minute' FROM jobs.webhook_subscriptions"
+                                + " WHERE id = :id")
+                        .param("id", id)
+                        .query(Boolean.class)
+                        .single())
+                .as("the streak starts at this failure")
+                .isTrue();
+        receiver.otherwise(Reply.status(200));
+        assertThat(settledDelivery(subscriptionId).path("status").asString()).isEqualTo("SUCCEEDED");
     }
 
     @Test
