@@ -158,11 +158,18 @@ class ReceiverAddresses {
         }
         for (InetAddress address : addresses) {
             if (!reachable.test(address)) {
-                throw new WebhookSender.RefusedAddressException("resolves to " + address.getHostAddress()
-                        + ", a loopback, private, link-local or reserved address; use a public address");
+                // A name's internal addresses stay unsaid: the answer would map the gateway's network.
+                String what = isLiteral(bare) ? address.getHostAddress() + ", " : "";
+                throw new WebhookSender.RefusedAddressException("resolves to " + what
+                        + "a loopback, private, link-local or reserved address; use a public address");
             }
         }
         return addresses;
+    }
+
+    /** Whether the host is an address as written (IPv4 dotted or IPv6), not a name to resolve. */
+    private static boolean isLiteral(String host) {
+        return host.indexOf(':') >= 0 || host.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
     }
 
     /** Resolves a host name to its addresses (the system resolver, or a stand-in in tests). */

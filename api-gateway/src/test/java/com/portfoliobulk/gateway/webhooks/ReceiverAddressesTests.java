@@ -70,8 +70,13 @@ class ReceiverAddressesTests {
 
         assertThatThrownBy(() -> addresses.check(URI.create("https://hooks.example.com/x")))
                 .isInstanceOf(WebhookSender.RefusedAddressException.class)
-                .hasMessageContaining("169.254.169.254");
+                .hasMessageContaining("link-local")
+                .message()
+                .doesNotContain("169.254");
         assertThat(addresses.problem("https://hooks.example.com/x"))
+                .hasValueSatisfying(p -> assertThat(p).contains("link-local").doesNotContain("169.254"));
+        // An address written in the URL is named: the caller knows it already.
+        assertThat(addresses.problem("https://169.254.169.254/x"))
                 .hasValueSatisfying(p -> assertThat(p).contains("169.254.169.254"));
     }
 

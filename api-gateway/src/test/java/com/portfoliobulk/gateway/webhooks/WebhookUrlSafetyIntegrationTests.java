@@ -49,6 +49,18 @@ class WebhookUrlSafetyIntegrationTests extends GatewayIntegrationTest {
         assertThat(subscriptionCount(portfolioId)).isZero();
     }
 
+    @Test
+    void aNameResolvingToAnInternalAddressIsRefusedWithoutNamingTheAddress() {
+        UUID portfolioId = directory.portfolio().id();
+
+        Answer answer =
+                subscribe(portfolioId, "{\"url\":\"https://localhost:8443/hook\",\"eventTypes\":[\"job.completed\"]}");
+
+        assertFieldProblem(answer, 400, "url");
+        assertThat(answer.text()).contains("loopback").doesNotContain("127.0.0.1", "0:0:0:0:0:0:0:1", "::1");
+        assertThat(subscriptionCount(portfolioId)).isZero();
+    }
+
     @ParameterizedTest
     @ValueSource(
             strings = {
