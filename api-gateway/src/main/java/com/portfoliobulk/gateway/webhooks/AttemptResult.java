@@ -12,6 +12,9 @@ import java.time.Duration;
  * @param retryAfter the receiver's {@code Retry-After}, when it sent one
  * @param refused the URL was refused before sending (it resolves to an address deliveries may not
  *     reach): not retried
+ * @param unsigned this gateway could not sign the message (its secret key does not open the stored
+ *     secret): nothing was sent, so it is retried, perhaps by a gateway with the right key, and the
+ *     receiver is not to blame
  */
 record AttemptResult(
         Integer responseCode,
@@ -19,7 +22,13 @@ record AttemptResult(
         String error,
         String responseExcerpt,
         Duration retryAfter,
-        boolean refused) {
+        boolean refused,
+        boolean unsigned) {
+
+    /** An attempt that sent nothing because the gateway could not sign the message. */
+    static AttemptResult unsigned(String error) {
+        return new AttemptResult(null, Duration.ZERO, error, null, null, false, true);
+    }
 
     boolean succeeded() {
         return responseCode != null && responseCode >= 200 && responseCode < 300;

@@ -242,8 +242,10 @@ class WebhookDispatcher implements SmartLifecycle {
         try {
             signing.add(secrets.decrypt(message.secretCiphertext()));
         } catch (IllegalStateException ex) {
-            // The secret key changed: no attempt can succeed until the secret is rotated.
-            return new AttemptResult(null, Duration.ZERO, ex.getMessage(), null, null, true);
+            // This gateway's secret key does not open the secret: its key differs from the one that sealed
+            // it (a gateway deployed with another key, or the key changed and the secret not rotated yet).
+            // Retried like a failed attempt; another gateway, or the rotated secret, may sign it.
+            return AttemptResult.unsigned(ex.getMessage());
         }
         if (message.previousSecretCiphertext() != null) {
             try {
@@ -272,6 +274,13 @@ class WebhookDispatcher implements SmartLifecycle {
                 next.isPresent() ? AttemptView.Outcome.WILL_RETRY : AttemptView.Outcome.FAILED,
                 next.orElse(null));
         metrics.attempt(next.isPresent() ? "retried" : "failed", result.duration());
+        if (result.unsigned()) {
+            log.warn(
+                    "Webhook message {} not sent: {} (bulk.gateway.webhooks.secret-key)",
+                    messageId(message.id()),
+                    result.error());
+            return;
+        }
         if (deliveries.recordFailing(message.subscriptionId(), properties.disableAfter(), streakGap())) {
             metrics.subscriptionDisabled();
             log.warn(

@@ -122,6 +122,7 @@ class WebhookSender implements AutoCloseable {
                     ok ? null : "The receiver answered " + code,
                     excerpt,
                     retryAfter(response.headers().firstValue("Retry-After"), Instant.now()),
+                    false,
                     false);
         } catch (TimeoutException ex) {
             exchange.cancel(true);
@@ -172,7 +173,7 @@ class WebhookSender implements AutoCloseable {
 
     private static AttemptResult failure(long start, String error, boolean refused) {
         return new AttemptResult(
-                null, Duration.ofNanos(System.nanoTime() - start), bounded(error), null, null, refused);
+                null, Duration.ofNanos(System.nanoTime() - start), bounded(error), null, null, refused, false);
     }
 
     /**

@@ -52,7 +52,7 @@ class RetryScheduleTests {
         assertThat(schedule.next(NOW, 1, failure(404, null), DAY_LATER)).isEmpty();
         assertThat(schedule.next(NOW, 1, failure(410, null), DAY_LATER)).isEmpty();
         assertThat(schedule.next(
-                        NOW, 1, new AttemptResult(null, Duration.ZERO, "refused", null, null, true), DAY_LATER))
+                        NOW, 1, new AttemptResult(null, Duration.ZERO, "refused", null, null, true, false), DAY_LATER))
                 .isEmpty();
     }
 
@@ -65,6 +65,6 @@ class RetryScheduleTests {
     }
 
     private static AttemptResult failure(Integer code, Duration retryAfter) {
-        return new AttemptResult(code, Duration.ofMillis(5), "failed", null, retryAfter, false);
+        return new AttemptResult(code, Duration.ofMillis(5), "failed", null, retryAfter, false, false);
     }
 }

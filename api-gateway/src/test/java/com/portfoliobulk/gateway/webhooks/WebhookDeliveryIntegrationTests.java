@@ -8,9 +8,11 @@ import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.HeldWrites;
 import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Received;
 import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Reply;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -401,6 +403,52 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                 .isTrue();
         receiver.otherwise(Reply.status(200));
         assertThat(settledDelivery(subscriptionId).path("status").asString()).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void aMessageTheGatewayCannotSignIsRetriedWithoutCountingAgainstTheSubscription() {
+        String subscriptionId =
+                subscribe("/unsigned", "job.completed").path("subscriptionId").asString();
+        UUID id = UUID.fromString(subscriptionId);
+        String sealed = jdbc.sql("SELECT secret_ciphertext FROM jobs.webhook_subscriptions WHERE id = :id")
+                .param("id", id)
+                .query(String.class)
+                .single();
+        // Sealed under another secret key (a gateway deployed with a different one), and a day of
+        // failures with the last one just now: one more failure of the receiver would disable it.
+        byte[] otherSeal = new byte[60];
+        new SecureRandom().nextBytes(otherSeal);
+        jdbc.sql("UPDATE jobs.webhook_subscriptions SET secret_ciphertext = :other,"
+                        + " failing_since = now() - interval '25 hours', last_failed_at = now() WHERE id = :id")
+                .param("other", "v1:" + Base64.getEncoder().encodeToString(otherSeal))
+                .param("id", id)
+                .update();
+        UUID jobId = job(1);
+
+        finish(jobId, false);
+
+        await().atMost(PATIENCE)
+                .until(() -> deliveries(subscriptionId).path(0).path("attempts").asInt() >= 1);
+        JsonNode waiting = deliveries(subscriptionId).path(0);
+        assertThat(waiting.path("status").asString()).isEqualTo("PENDING");
+        assertThat(waiting.path("lastError").asString()).contains("secret key");
+        assertThat(receiver.received("/unsigned")).isEmpty();
+        assertThat(api.get(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId)
+                        .body()
+                        .path("status")
+                        .asString())
+                .isEqualTo("ACTIVE");
+
+        // The secret readable again (the right key, or the secret rotated): the retry is sent and verifies.
+        jdbc.sql("UPDATE jobs.webhook_subscriptions SET secret_ciphertext = :sealed WHERE id = :id")
+                .param("sealed", sealed)
+                .param("id", id)
+                .update();
+
+        assertThat(settledDelivery(subscriptionId).path("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(receiver.received("/unsigned"))
+                .singleElement()
+                .satisfies(message -> assertThat(message.signatureVerified()).isTrue());
     }
 
     @Test
