@@ -15,7 +15,8 @@ import org.springframework.stereotype.Component;
  * nothing of for {@code bulk.gateway.stuck-tasks.after} (15 min), are queued to be sent again (their
  * records lost, the topic truncated, or a crash lost the commit that would have recorded them). The
  * worker applies a task only while it is pending, so a copy that was merely late changes nothing. The
- * job's {@code relayed_at} moves with it, so its tasks are queued again only after another period.
+ * job's {@code relayed_at} moves with it, so its tasks are queued again only after another period, and
+ * a task still queued from an earlier period (the broker down, nothing sent since) is not queued twice.
  *
  * <p>A task the worker deferred (an earlier task of its account was still pending) is not stuck and
  * not sent again here; it is released once the earlier task ends.
@@ -100,6 +101,8 @@ public class StuckTaskSweeper {
                                   FROM moved
                                   JOIN jobs.bulk_tasks s ON s.job_id = moved.id AND s.status = 'PENDING'
                                  WHERE s.deferred_at IS NULL
+                                   AND NOT EXISTS (
+                                       SELECT 1 FROM jobs.task_republications queued WHERE queued.task_id = s.id)
                                    AND NOT EXISTS (
                                        SELECT 1 FROM jobs.bulk_tasks later
                                         WHERE later.account_id = s.account_id

@@ -13,6 +13,9 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The pending tasks of a job the relay sent long ago are queued to be sent again, and the running relay
@@ -22,6 +25,9 @@ import org.junit.jupiter.api.Test;
 class StuckTaskSweeperIntegrationTests extends GatewayIntegrationTest {
 
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+    @Autowired
+    private PlatformTransactionManager transactions;
 
     private TaskTopic taskTopic;
 
@@ -66,6 +72,36 @@ class StuckTaskSweeperIntegrationTests extends GatewayIntegrationTest {
         assertThat(new StuckTaskSweeper(jdbc, Duration.ofHours(1), 1, meters).sweep())
                 .as("sent again just now: not stuck any more")
                 .isZero();
+    }
+
+    /**
+     * A task queued to be sent again and not sent yet (the broker down, so the relay sends nothing) is
+     * not queued a second time when its job is still stuck a period later: otherwise each period of an
+     * outage added a copy of every pending task, all sent once the broker was back. The job and both
+     * sweeps are one transaction, rolled back, so that the running relay and other tests never see them.
+     */
+    @Test
+    void aTaskQueuedAndNotSentYetIsNotQueuedAgain() {
+        StuckTaskSweeper sweeper = new StuckTaskSweeper(jdbc, Duration.ofHours(1), 100, meters);
+
+        new TransactionTemplate(transactions).executeWithoutResult(transaction -> {
+            UUID job = job("2 hours");
+            UUID lost = task(job, UUID.randomUUID(), "PENDING");
+            assertThat(sweeper.sweep()).isEqualTo(1);
+            jdbc.sql("UPDATE jobs.bulk_jobs SET relayed_at = now() - interval '2 hours' WHERE id = :id")
+                    .param("id", job)
+                    .update();
+
+            assertThat(sweeper.sweep())
+                    .as("a period later, nothing sent meanwhile")
+                    .isZero();
+            assertThat(jdbc.sql("SELECT count(*) FROM jobs.task_republications WHERE task_id = :id")
+                            .param("id", lost)
+                            .query(Integer.class)
+                            .single())
+                    .isEqualTo(1);
+            transaction.setRollbackOnly();
+        });
     }
 
     /**
