@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -97,10 +98,20 @@ public class DeadLetters {
         // One recoverer per call: it collects the sends of this call instead of waiting for each.
         CollectingRecoverer recoverer = new CollectingRecoverer(template, topic, unpublished);
         toSend.forEach(deadLetter -> recoverer.accept(deadLetter.record(), null, deadLetter.reason()));
-        return CompletableFuture.allOf(recoverer.sent.toArray(CompletableFuture[]::new))
-                .thenRunAsync(() -> {
-                    store.markPublished(unpublished.values());
-                    deadLettered.increment(toSend.size());
+        // Once every send has its answer, the acknowledged ones are marked as sent, even when another
+        // failed: the batch delivered again then sends only the dead letters the broker did not take.
+        return CompletableFuture.allOf(recoverer.sent.values().toArray(CompletableFuture[]::new))
+                .handle((all, failure) -> failure)
+                .thenComposeAsync(failure -> {
+                    List<UUID> acknowledged = recoverer.sent.entrySet().stream()
+                            .filter(send -> !send.getValue().isCompletedExceptionally())
+                            .map(Map.Entry::getKey)
+                            .toList();
+                    store.markPublished(acknowledged);
+                    deadLettered.increment(acknowledged.size());
+                    return failure == null
+                            ? CompletableFuture.<Void>completedFuture(null)
+                            : CompletableFuture.<Void>failedFuture(failure);
                 });
     }
 
@@ -144,10 +155,14 @@ public class DeadLetters {
 
     private static final class CollectingRecoverer extends DeadLetterPublishingRecoverer {
 
-        private final List<CompletableFuture<?>> sent = new ArrayList<>();
+        /** Each dead letter's send, by its id. */
+        private final Map<UUID, CompletableFuture<?>> sent = new LinkedHashMap<>();
+
+        private final Map<DeadLetterStore.Source, UUID> ids;
 
         CollectingRecoverer(KafkaOperations<?, ?> template, String topic, Map<DeadLetterStore.Source, UUID> ids) {
             super(template, (record, ex) -> new TopicPartition(topic, -1));
+            this.ids = ids;
             setHeadersFunction((record, ex) -> new RecordHeaders()
                     .add(ID_HEADER, ids.get(source(record)).toString().getBytes(StandardCharsets.UTF_8)));
         }
@@ -158,7 +173,8 @@ public class DeadLetters {
                 ProducerRecord<Object, Object> outRecord,
                 CompletableFuture<SendResult<Object, Object>> sendResult,
                 ConsumerRecord<?, ?> inRecord) {
-            sent.add(
+            sent.put(
+                    ids.get(source(inRecord)),
                     sendResult == null
                             ? CompletableFuture.failedFuture(new IllegalStateException("Dead letter not sent"))
                             : sendResult);

@@ -2,6 +2,7 @@ package com.portfoliobulk.worker.deadletter;
 
 import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.remove;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
@@ -15,11 +16,13 @@ import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
@@ -85,6 +88,42 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
         assertThat(idHeader(published.getFirst())).isEqualTo(ids.getFirst().toString());
         assertThat(new String(published.getFirst().value(), StandardCharsets.UTF_8))
                 .isEqualTo("{not a task");
+    }
+
+    /**
+     * The broker takes one dead letter of a batch and refuses another (here too large for it): the one
+     * taken is marked as sent, so the batch delivered again sends only the refused one, not both.
+     */
+    @Test
+    void aDeadLetterTheBrokerTookIsNotSentAgainWhenAnotherOfItsBatchFailed() {
+        UUID takenAccount = UUID.randomUUID();
+        UUID refusedAccount = UUID.randomUUID();
+        long offset = ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50);
+        Instant at = Instant.now();
+        Exception reason = new IllegalArgumentException("not a task");
+        List<DeadLetters.DeadLetter> batch = List.of(
+                new DeadLetters.DeadLetter(record(offset, at, takenAccount, "{taken"), reason),
+                new DeadLetters.DeadLetter(
+                        record(offset + 1, at, refusedAccount, "{" + "x".repeat(2 * 1024 * 1024)), reason));
+
+        assertThatThrownBy(() -> deadLetters.send(batch).join()).isInstanceOf(CompletionException.class);
+        assertThatThrownBy(() -> deadLetters.send(batch).join())
+                .as("delivered again: the refused one is sent again and refused again")
+                .isInstanceOf(CompletionException.class);
+
+        assertThat(jdbc.sql("SELECT record_key FROM jobs.task_dead_letters WHERE record_key IN (?, ?)"
+                                + " AND published_at IS NOT NULL")
+                        .param(takenAccount.toString())
+                        .param(refusedAccount.toString())
+                        .query(String.class)
+                        .list())
+                .containsExactly(takenAccount.toString());
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(deadLettersOf(takenAccount)).isNotEmpty());
+        await().during(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(5))
+                .untilAsserted(() ->
+                        assertThat(deadLettersOf(takenAccount)).as("sent once").hasSize(1));
     }
 
     /**
