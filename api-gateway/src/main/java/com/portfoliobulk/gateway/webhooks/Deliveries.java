@@ -225,6 +225,7 @@ class Deliveries {
                                             LEFT JOIN sending ON sending.subscription_id = dd.subscription_id
                                             LEFT JOIN portfolio_sending ps ON ps.portfolio_id = ss.portfolio_id
                                             WHERE dd.status = 'PENDING' AND dd.next_attempt_at <= now()
+                                              AND dd.give_up_at > now()
                                               AND (dd.leased_until IS NULL OR dd.leased_until < now())
                                               AND ss.status = 'ACTIVE'
                                         ) due

@@ -232,6 +232,37 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
     }
 
     /**
+     * A message whose retry period passed while no gateway could send it (all of them stopped, or its
+     * subscription disabled) fails instead of reaching the receiver days late: the first pass after
+     * the gap claimed it before failing the expired ones.
+     */
+    @Test
+    void aMessagePastItsRetryPeriodIsNotSentAnyMore() {
+        receiver.otherwise(Reply.status(500));
+        String subscriptionId =
+                subscribe("/expired", "job.completed").path("subscriptionId").asString();
+        finish(job(1), false);
+        await().atMost(PATIENCE).until(() -> !receiver.received("/expired").isEmpty());
+        Answer disabled =
+                api.post(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId + "/disable", null, null);
+        assertThat(disabled.status()).as(disabled.text()).isEqualTo(200);
+        receiver.otherwise(Reply.status(200));
+        int attempts = receiver.received("/expired").size();
+
+        // Back after the retry period, with the message due: one transaction, as the first pass finds it.
+        jdbc.sql("""
+                        WITH late AS (
+                            UPDATE jobs.webhook_deliveries
+                               SET give_up_at = now() - interval '1 hour', next_attempt_at = now() - interval '1 hour'
+                             WHERE subscription_id = :id AND status = 'PENDING')
+                        UPDATE jobs.webhook_subscriptions SET status = 'ACTIVE', disabled_reason = NULL WHERE id = :id
+                        """).param("id", UUID.fromString(subscriptionId)).update();
+
+        assertThat(settledDelivery(subscriptionId).path("status").asString()).isEqualTo("FAILED");
+        awaitReceivedOnly("/expired", attempts);
+    }
+
+    /**
      * A redelivery asked for while an attempt of the message is in flight is not undone by that attempt:
      * its failure (here final, a 410) is in the history, and the message is sent again.
      */
