@@ -262,7 +262,10 @@ class WebhookDispatcher implements SmartLifecycle {
             deliveries.recordAttempt(message, attemptedAt, result, AttemptView.Outcome.SUCCEEDED, null);
             deliveries.clearFailing(message.subscriptionId());
             metrics.attempt("succeeded", result.duration());
-            metrics.delivered(Duration.between(message.createdAt(), Instant.now()));
+            if (message.redeliveries() == 0) {
+                // A redelivery is asked for by someone, maybe days later: not how late the gateways are.
+                metrics.delivered(Duration.between(message.createdAt(), Instant.now()));
+            }
             return;
         }
         int attempts = message.attemptsSinceRedelivery() + 1;

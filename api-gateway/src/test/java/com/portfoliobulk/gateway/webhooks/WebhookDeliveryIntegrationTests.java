@@ -177,6 +177,30 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
         assertThat(received.get(1).body()).isEqualTo(received.get(0).body());
     }
 
+    /** How late the gateways deliver: a message redelivered on request days later does not count. */
+    @Test
+    void aMessageRedeliveredDaysLaterDoesNotCountAsLateDelivery() {
+        String subscriptionId =
+                subscribe("/days-later", "job.completed").path("subscriptionId").asString();
+        finish(job(1), false);
+        String deliveryId = settledDelivery(subscriptionId).path("deliveryId").asString();
+        jdbc.sql("UPDATE jobs.webhook_deliveries SET created_at = now() - interval '2 days' WHERE id = :id")
+                .param("id", UUID.fromString(deliveryId))
+                .update();
+
+        assertThat(redeliver(subscriptionId, deliveryId).status()).isEqualTo(202);
+
+        await().atMost(PATIENCE)
+                .until(() -> deliveries(subscriptionId).path(0).path("attempts").asInt() == 2
+                        && deliveries(subscriptionId)
+                                .path(0)
+                                .path("status")
+                                .asString()
+                                .equals("SUCCEEDED"));
+        assertThat(metric("bulk_webhooks_delivery_lag_seconds_max{"))
+                .isLessThan(Duration.ofDays(1).toSeconds());
+    }
+
     /**
      * A redelivered message starts its back-off again: it failed five times (the back-off had reached its
      * longest, 1 s here), and after the redelivery its next failure is retried after the first interval.
