@@ -38,6 +38,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.listener.MessageListenerContainer;
 import org.springframework.web.client.RestClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -64,6 +66,9 @@ class ActivityLogIntegrationTests {
 
     @Autowired
     JdbcTemplate jdbcTemplate;
+
+    @Autowired
+    KafkaListenerEndpointRegistry listeners;
 
     private final UUID portfolio = UUID.randomUUID();
 
@@ -330,6 +335,52 @@ class ActivityLogIntegrationTests {
             assertThat(dead)
                     .allSatisfy(record -> assertThat(record.headers().lastHeader("kafka_dlt-exception-fqcn"))
                             .isNotNull());
+        }
+    }
+
+    /**
+     * The database fails once while the entries before a poison record are written: once it answers
+     * again, only the poison record goes to the dead-letter topic and the records after it are written.
+     * The listener is paused while the three are published, so that one poll reads them together.
+     */
+    @Test
+    void aDatabaseFailureBeforeAPoisonRecordDeadLettersThatRecordAlone() {
+        UUID account = UUID.randomUUID();
+        String suffix = account.toString().replace("-", "");
+        String attempts = "public.activity_attempts_" + suffix;
+        String failure = "public.activity_failure_" + suffix;
+        Instant start = ActivityEvents.now();
+        AccountActivityEvent before = ActivityEvents.roleChanged(portfolio, account, admin, start);
+        AccountActivityEvent after = ActivityEvents.roleChanged(portfolio, account, admin, start.plusSeconds(5));
+        String unreadable = "{\"v\":1,\"eventId\":";
+        // A serialization failure (SQLSTATE 40001) on the first write of this account's entries only.
+        jdbcTemplate.execute("CREATE SEQUENCE " + attempts);
+        jdbcTemplate.execute("CREATE FUNCTION " + failure + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                + " IF NEW.account_id = '" + account + "' AND nextval('" + attempts + "') = 1 THEN"
+                + " RAISE EXCEPTION 'simulated serialization failure' USING ERRCODE = '40001'; END IF;"
+                + " RETURN NEW; END $$");
+        jdbcTemplate.execute("CREATE TRIGGER activity_failure_" + suffix
+                + " BEFORE INSERT ON audit.activity_log FOR EACH ROW EXECUTE FUNCTION " + failure + "()");
+        MessageListenerContainer listener = listeners.getListenerContainer("activity-log");
+        try (KafkaConsumer<String, String> deadLetters = deadLetterConsumer()) {
+            listener.pause();
+            await().atMost(WRITTEN_WITHIN).until(listener::isContainerPaused);
+            events.publish(List.of(before));
+            events.publishRaw(account, unreadable);
+            events.publish(List.of(after));
+            listener.resume();
+
+            assertThat(awaitEntries(account, 2))
+                    .extracting(item -> item.get("taskId").asString())
+                    .containsExactly(taskIds(after, before));
+            assertThat(awaitDeadLetters(deadLetters, account, 1))
+                    .extracting(ConsumerRecord::value)
+                    .containsExactly(unreadable);
+        } finally {
+            listener.resume();
+            jdbcTemplate.execute("DROP TRIGGER activity_failure_" + suffix + " ON audit.activity_log");
+            jdbcTemplate.execute("DROP FUNCTION " + failure + "()");
+            jdbcTemplate.execute("DROP SEQUENCE " + attempts);
         }
     }
 

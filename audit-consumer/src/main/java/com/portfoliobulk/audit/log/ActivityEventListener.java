@@ -86,7 +86,15 @@ class ActivityEventListener {
                 entries.add(NewActivityEntry.of(readable(record)));
                 traceParents.add(TraceContexts.traceParent(record));
             } catch (DeserializationException | InvalidActivityEventException poison) {
-                write(entries, traceParents, records);
+                try {
+                    write(entries, traceParents, records);
+                } catch (RuntimeException notWritten) {
+                    // The entries before it are not written (the database failed): retried from the batch's
+                    // first record. As a plain failure it went to the whole-batch retry, which sent every
+                    // record of the batch to the dead-letter topic once a retry reached this one.
+                    throw new BatchListenerFailedException(
+                            "Writing the activity entries before an unreadable event failed", notWritten, 0);
+                }
                 AccountActivityEvent event = record.value();
                 try (LogContext context = event == null
                         ? ActivityLogContext.of(null, null, null, TraceContexts.traceParent(record))
