@@ -363,6 +363,10 @@ class ActivityLogIntegrationTests {
                 + " BEFORE INSERT ON audit.activity_log FOR EACH ROW EXECUTE FUNCTION " + failure + "()");
         MessageListenerContainer listener = listeners.getListenerContainer("activity-log");
         try (KafkaConsumer<String, String> deadLetters = deadLetterConsumer()) {
+            // The listener holds its partitions (the topic exists) before it is paused.
+            UUID warmUp = UUID.randomUUID();
+            events.publish(List.of(ActivityEvents.roleChanged(portfolio, warmUp, admin, start)));
+            awaitEntries(warmUp, 1);
             listener.pause();
             await().atMost(WRITTEN_WITHIN).until(listener::isContainerPaused);
             events.publish(List.of(before));
