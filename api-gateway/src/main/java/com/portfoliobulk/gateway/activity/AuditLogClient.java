@@ -11,9 +11,9 @@ import org.springframework.web.client.HttpClientErrorException;
 
 /**
  * Reads an account's activity log from the audit-consumer's internal API ({@link AuditLogApi}) and
- * hands its answer back (status, content type and JSON body): its pages and its problems have the
- * shape of the gateway's own. When the audit-consumer cannot be reached in time: 503 with
- * {@code Retry-After}.
+ * hands its answer back (status, content type and JSON body): its pages and its 400 problems (the
+ * client's parameters) have the shape of the gateway's own. When the audit-consumer cannot be reached
+ * in time, or refuses the gateway itself (any other client error): 503 with {@code Retry-After}.
  */
 @Component
 class AuditLogClient {
@@ -31,6 +31,11 @@ class AuditLogClient {
             try {
                 return answer(api.page(portfolioId, accountId, since, limit, cursor));
             } catch (HttpClientErrorException refused) {
+                if (refused.getStatusCode().value() != 400) {
+                    // Not about the client's parameters: the audit-consumer refused this gateway (its internal
+                    // token, clocks apart, another version). Told as the gateway's trouble, not the client's.
+                    throw audit.unavailable(refused);
+                }
                 HttpHeaders headers = new HttpHeaders();
                 MediaType type = refused.getResponseHeaders() == null
                         ? null

@@ -1,5 +1,7 @@
 package com.portfoliobulk.gateway.support;
 
+import com.portfoliobulk.contracts.ProblemTypes;
+import com.portfoliobulk.servicesupport.web.InvalidParametersException;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -24,7 +26,8 @@ import java.util.regex.Pattern;
  * the function given to {@link #provisionUsersWith} creates (or finds) the user and answers its id.
  * And for unlinking every account of a portfolio when it closes ({@code POST
  * /internal/portfolios/{id}/unlink-all}): it runs what {@link #duringUnlinkAll} was given, then
- * answers that no account was linked.
+ * answers that no account was linked. And for the audit-consumer's activity log (see {@link
+ * #activityLog}).
  */
 public final class StubWorker {
 
@@ -82,6 +85,7 @@ public final class StubWorker {
             server.createContext("/internal/invitations/", stub::handle);
             server.createContext("/internal/users", stub::provision);
             server.createContext("/internal/portfolios/", stub::unlinkAll);
+            server.createContext("/api/v1/portfolios/", stub::activityLog);
             server.start();
             return stub;
         } catch (IOException ex) {
@@ -134,6 +138,34 @@ public final class StubWorker {
         }
         duringUnlinkAll.run();
         answer(exchange, 200, "application/json", "{\"unlinked\":0}");
+    }
+
+    /**
+     * Stands in for the audit-consumer's read API: {@code since=refuse-<status>} answers that status
+     * with a problem (400 naming {@code since}, 401 as for an internal token it does not accept), any
+     * other an empty page.
+     */
+    private void activityLog(HttpExchange exchange) throws IOException {
+        String query = exchange.getRequestURI().getQuery() == null
+                ? ""
+                : exchange.getRequestURI().getQuery();
+        Matcher refusal = Pattern.compile("since=refuse-(\\d{3})").matcher(query);
+        if (!refusal.find()) {
+            answer(exchange, 200, "application/json", "{\"items\":[],\"nextCursor\":null}");
+            return;
+        }
+        // Problems as the audit-consumer words them (its service-support problem answers).
+        String instance = exchange.getRequestURI().getPath();
+        if (refusal.group(1).equals("401")) {
+            answer(exchange, 401, "application/problem+json", """
+                    {"type":"%s","title":"Unauthorized","status":401,\
+                    "detail":"The internal token is invalid or expired.","instance":"%s"}""".formatted(ProblemTypes.forStatus(401), instance));
+            return;
+        }
+        answer(exchange, 400, "application/problem+json", """
+                {"type":"%s","title":"%s","status":400,"detail":"'since' must be an RFC 3339 time.",\
+                "instance":"%s","errors":[{"field":"since","message":"must be an RFC 3339 time"}]}""".formatted(
+                        ProblemTypes.forStatus(400), InvalidParametersException.TITLE, instance));
     }
 
     private static String problem(int status, String detail) {

@@ -5,7 +5,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 
 /**
- * The running gateway with the bulk-worker stood in for by a {@link StubWorker}, and with small,
+ * The running gateway with the bulk-worker and the audit-consumer stood in for by a {@link StubWorker}, and with small,
  * short submission and preview allowances (3 per 4 seconds per portfolio; 40 SCIM requests), so that rate limits can
  * be tripped and seen to recover quickly. Every subclass shares one application context.
  */
@@ -31,5 +31,6 @@ public abstract class StubbedServicesIntegrationTest extends GatewayIntegrationT
     @DynamicPropertySource
     static void stubWorker(DynamicPropertyRegistry registry) {
         registry.add("bulk.gateway.worker-base-url", () -> StubWorker.get().baseUrl());
+        registry.add("bulk.gateway.audit-base-url", () -> StubWorker.get().baseUrl());
     }
 }

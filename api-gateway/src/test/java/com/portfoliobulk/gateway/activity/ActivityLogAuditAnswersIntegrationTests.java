@@ -1,0 +1,54 @@
+package com.portfoliobulk.gateway.activity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
+import com.portfoliobulk.testsupport.DirectorySeed;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the gateway makes of the audit-consumer's refusals: a refusal of the client's parameters
+ * reaches the client as the audit-consumer worded it; any other refusal is the gateway's own trouble
+ * with an internal service (its token refused, say clocks apart), so the client is told to retry
+ * (503), not that its own bearer token is invalid.
+ */
+class ActivityLogAuditAnswersIntegrationTests extends StubbedServicesIntegrationTest {
+
+    @Test
+    void aRefusedParameterReachesTheClientAsTheAuditConsumerWordedIt() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String path = activityLog(portfolio, portfolio.account("Brand Lisbon")) + "?since=refuse-400";
+
+        Answer answer = api.get(viewer(portfolio.id()), path);
+
+        assertThat(answer.status()).as(answer.text()).isEqualTo(400);
+        assertThat(answer.text()).contains("'since' must be an RFC 3339 time");
+    }
+
+    @Test
+    void anInternalTokenTheAuditConsumerRefusesIs503ForTheClient() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String path = activityLog(portfolio, portfolio.account("Brand Porto")) + "?since=refuse-401";
+
+        Answer answer = api.get(viewer(portfolio.id()), path);
+
+        assertThat(answer.status()).as(answer.text()).isEqualTo(503);
+        assertThat(answer.header("Retry-After")).isEqualTo("5");
+        assertThat(answer.text()).contains("cannot be read right now").doesNotContain("internal token");
+    }
+
+    @Test
+    void anAnswerOfTheAuditConsumerIsPassedOn() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+
+        Answer answer = api.get(viewer(portfolio.id()), activityLog(portfolio, portfolio.account("Brand Faro")));
+
+        assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+        assertThat(answer.body().path("items").isEmpty()).isTrue();
+    }
+
+    private static String activityLog(DirectorySeed.Portfolio portfolio, java.util.UUID account) {
+        return "/api/v1/portfolios/" + portfolio.id() + "/accounts/" + account + "/activity-log";
+    }
+}
