@@ -22,6 +22,21 @@
     countSelected();
   });
   document.addEventListener("htmx:afterSwap", countSelected);
+  // A search or page of the Users list that is refused (an unknown role, access withdrawn) or not
+  // answered is made again as an ordinary navigation, so the console's error page says why instead of
+  // the old list staying as if nothing happened. The job page's polling keeps its page: its next poll
+  // tries again.
+  function showRefusal(event) {
+    var target = event.detail.target;
+    var config = event.detail.requestConfig;
+    if (!target || target.id !== "results" || !config || config.verb !== "get") {
+      return;
+    }
+    var xhr = event.detail.xhr;
+    window.location.assign(xhr && xhr.responseURL ? xhr.responseURL : event.detail.pathInfo.finalRequestPath);
+  }
+  document.addEventListener("htmx:responseError", showRefusal);
+  document.addEventListener("htmx:sendError", showRefusal);
   // A form that changes something is sent once: a second click while the first answer is on its way
   // would rotate a secret twice, or add a subscription twice and show "Already subscribed" instead of
   // its secret. The guard ends with the page, when the page comes back from the history, or after a

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
 
@@ -102,6 +103,34 @@ class WebConsoleSystemTests {
 
         browser.go("/console/portfolios/" + portfolio.id() + "/users?q=" + leaver.email());
         assertThat(browser.findAll("tr.user-row")).isEmpty();
+    }
+
+    /**
+     * A filter the API refuses (here a role taken away since the page was read, as another
+     * administrator deleting a custom role would) shows the API's refusal instead of leaving the old
+     * list in place as if nothing happened.
+     */
+    @Test
+    void aSearchTheApiRefusesShowsItsRefusal() {
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 2);
+        portfolio.addUser("kept", AccountRole.ANALYST, portfolio.accounts());
+        browser.signIn("admin-" + UUID.randomUUID() + "@agency.example", "OWNER", portfolio.id());
+        browser.go("/console/portfolios/" + portfolio.id() + "/users");
+        assertThat(browser.findAll("tr.user-row")).isNotEmpty();
+
+        ((JavascriptExecutor) browser.driver()).executeScript("""
+                var role = document.getElementById("role");
+                role.add(new Option("Retired role", "RETIRED_ROLE"));
+                role.value = "RETIRED_ROLE";
+                role.dispatchEvent(new Event("change", {bubbles: true}));
+                """);
+
+        await().atMost(PATIENCE)
+                .ignoreExceptions()
+                .untilAsserted(
+                        () -> assertThat(browser.text("main [role=alert]")).contains("Unknown role 'RETIRED_ROLE'"));
+        assertThat(browser.findAll("tr.user-row")).isEmpty();
+        assertThat(browser.driver().getCurrentUrl()).contains("role=RETIRED_ROLE");
     }
 
     @Test
