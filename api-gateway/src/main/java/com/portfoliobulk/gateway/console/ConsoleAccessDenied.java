@@ -17,7 +17,7 @@ import org.springframework.security.web.csrf.CsrfException;
  * is answered as console pages, not as the API's JSON problem. Without a signed-in session (the
  * sign-in page left open past its 30 minutes, a page left past the 8 h idle timeout, a forged form)
  * the browser goes to the sign-in page, which says the sign-in has expired (a sign-out: "You are
- * signed out"); a signed-in administrator's refused form is a 403 on the console's page
+ * signed out"), and an invitation page's form is returned to after signing in; a signed-in administrator's refused form is a 403 on the console's page
  * {@value #PAGE}, which says to open the page again. Either way nothing is changed.
  */
 final class ConsoleAccessDenied implements AccessDeniedHandler {
@@ -37,6 +37,8 @@ final class ConsoleAccessDenied implements AccessDeniedHandler {
             throws IOException, ServletException {
         if (denied instanceof CsrfException && !signedIn()) {
             boolean signOut = request.getRequestURI().equals(request.getContextPath() + SIGN_OUT);
+            // An invitation accepted after the session ended: the sign-in comes back to the invitation.
+            SignInReturn.remember(request, response);
             response.sendRedirect(request.getContextPath()
                     + (signOut ? ConsoleSecurityConfiguration.SIGN_IN + "?signedOut" : HtmxRedirects.EXPIRED));
             return;

@@ -157,6 +157,32 @@ class ConsoleInvitationIntegrationTests extends StubbedServicesIntegrationTest {
                 .contains("sign in with the address it was sent to");
     }
 
+    /** The page was left open until the session ended: Accept signs in again and comes back to it. */
+    @Test
+    void acceptingAfterTheSessionEndedSignsInAndComesBackToTheInvitation() throws Exception {
+        String token = token("accepted");
+        String page = "/invitations/" + token;
+        browser.signIn(INVITEE, "USER_MANAGEMENT_VIEW", portfolio);
+        String opened = browser.get(page).body();
+        jdbc.sql("DELETE FROM jobs.console_sessions WHERE principal_name = :email")
+                .param("email", INVITEE)
+                .update();
+
+        HttpResponse<String> refused = accept(token, opened);
+
+        assertThat(refused.statusCode()).isEqualTo(302);
+        assertThat(refused.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).contains("/console/sign-in"));
+        assertThat(worker.bodyFor(token))
+                .as("nothing accepted without a session")
+                .isNull();
+        HttpResponse<String> signedIn = browser.signIn(INVITEE, "USER_MANAGEMENT_VIEW", portfolio);
+        assertThat(signedIn.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith(page));
+        assertThat(accept(token, browser.get(page).body()).statusCode()).isEqualTo(200);
+        assertThat(worker.bodyFor(token)).isNotNull();
+    }
+
     @Test
     void acceptingNeedsTheSessionsCsrfToken() throws Exception {
         String token = token("accepted");
