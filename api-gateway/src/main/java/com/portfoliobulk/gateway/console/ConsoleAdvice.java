@@ -7,6 +7,7 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.ui.Model;
+import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.ModelAttribute;
@@ -17,7 +18,8 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
  * The console's error pages: an API problem is shown as the API worded it; an expired or revoked
  * sign-in (the API answers 401) ends the session and asks to sign in again (back on the invitation
  * page, when it was one; the whole page, when htmx made the request, see {@link HtmxRedirects}); a
- * link whose id is not one is not valid (400), on the console's page, not as the API's problem.
+ * link whose id is not one is not valid (400), and so is a form without one of its fields, on the
+ * console's page, not as the API's problem.
  */
 @ControllerAdvice(basePackageClasses = ConsoleAdvice.class)
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -72,6 +74,19 @@ class ConsoleAdvice {
         response.setStatus(ex.reason().status().value());
         model.addAttribute("title", ex.title());
         model.addAttribute("detail", ex.getMessage());
+        model.addAttribute("fmt", FORMATS);
+        return "console/error";
+    }
+
+    /** A form sent without one of its fields (changed, or made by hand): nothing is changed. */
+    @ExceptionHandler(MissingServletRequestParameterException.class)
+    String incompleteForm(MissingServletRequestParameterException ex, HttpServletResponse response, Model model) {
+        response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
+        model.addAttribute("title", "This form is not complete");
+        model.addAttribute(
+                "detail",
+                "The form came without its field '" + ex.getParameterName()
+                        + "', so nothing was changed. Open the page again and send the form from there.");
         model.addAttribute("fmt", FORMATS);
         return "console/error";
     }

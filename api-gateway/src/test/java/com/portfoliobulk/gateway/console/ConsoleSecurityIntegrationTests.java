@@ -493,6 +493,35 @@ class ConsoleSecurityIntegrationTests {
         }
     }
 
+    @Test
+    void aFormWithoutOneOfItsFieldsShowsTheConsolesErrorPageAndChangesNothing() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID vera = portfolio.user("vera");
+        jdbc.sql("INSERT INTO jobs.portfolio_users (portfolio_id, user_id, email, role)"
+                        + " VALUES (:p, :u, :e, 'USER_MANAGEMENT_VIEW')")
+                .param("p", portfolio.id())
+                .param("u", vera)
+                .param("e", portfolio.email("vera"))
+                .update();
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+
+        HttpResponse<String> page = post(
+                "/console/portfolios/" + portfolio.id() + "/admin/portfolio-users/" + vera + "/role",
+                Map.of("_csrf", csrf()));
+
+        assertThat(page.statusCode()).isEqualTo(400);
+        assertThat(page.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+        assertThat(ConsoleBrowser.unescape(page.body()))
+                .contains("<h1>This form is not complete</h1>", "without its field 'role'", "Back to the console");
+        assertThat(jdbc.sql("SELECT role FROM jobs.portfolio_users WHERE portfolio_id = :p AND user_id = :u")
+                        .param("p", portfolio.id())
+                        .param("u", vera)
+                        .query(String.class)
+                        .single())
+                .isEqualTo("USER_MANAGEMENT_VIEW");
+    }
+
     /** A user who is an Analyst on a new account of the portfolio. */
     private static UUID analystOn(DirectorySeed.Portfolio portfolio, String accountName) {
         UUID user = portfolio.user("ann");
