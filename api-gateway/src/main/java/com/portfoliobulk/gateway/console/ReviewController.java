@@ -67,7 +67,13 @@ class ReviewController {
         String request = switch (action) {
             case "change-role" -> requests.changeRole(users, accounts, role == null ? "" : role);
             case "remove-access" -> requests.removeAccess(users, accounts);
-            default -> requests.offboard(users);
+            case "offboard" -> requests.offboard(users);
+            default ->
+                throw new RequestRefusedException(
+                        RequestRefusedException.Reason.INVALID_PARAMETER,
+                        "This form is not valid",
+                        "'" + action + "' is not an action of the Users page: open the page again and choose"
+                                + " Offboard, Change role or Remove access.");
         };
         return show(user, portfolioId, request, UUID.randomUUID().toString(), null, model);
     }

@@ -514,6 +514,13 @@ class ConsoleSecurityIntegrationTests {
                 .hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
         assertThat(ConsoleBrowser.unescape(page.body()))
                 .contains("<h1>This form is not complete</h1>", "without its field 'role'", "Back to the console");
+        HttpResponse<String> unknownAction = post(
+                "/console/portfolios/" + portfolio.id() + "/review",
+                Map.of("_csrf", csrf(), "action", "drop-everything", "userIds", vera.toString()));
+        assertThat(unknownAction.statusCode()).isEqualTo(400);
+        assertThat(ConsoleBrowser.unescape(unknownAction.body()))
+                .contains("'drop-everything' is not an action of the Users page")
+                .doesNotContain("Review changes");
         assertThat(jdbc.sql("SELECT role FROM jobs.portfolio_users WHERE portfolio_id = :p AND user_id = :u")
                         .param("p", portfolio.id())
                         .param("u", vera)
