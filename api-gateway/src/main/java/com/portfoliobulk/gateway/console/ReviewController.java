@@ -93,8 +93,20 @@ class ReviewController {
             roles.put(account, form.getOrDefault("role-" + account, "SUPPORT"));
         }
         String request = requests.invite(emails, language, roles);
+        // Should the API refuse it (an address that is not one, say), the page offers it again to correct.
+        model.addAttribute("invitation", new Invitation(emails, language, roles));
         return show(user, portfolioId, request, UUID.randomUUID().toString(), null, model);
     }
+
+    /**
+     * An invitation as the Users page's form sent it, offered again with the API's refusal so that
+     * nothing typed or chosen is lost.
+     *
+     * @param emails the addresses as typed
+     * @param language the invitation's language
+     * @param roles the role on each chosen account, by account id
+     */
+    record Invitation(String emails, String language, Map<String, String> roles) {}
 
     /** The profile page's per-account role selector: a new role, access removed, or an invitation. */
     @PostMapping("/console/portfolios/{portfolioId}/users/{userId}/review")

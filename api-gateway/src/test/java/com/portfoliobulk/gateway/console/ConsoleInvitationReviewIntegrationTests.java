@@ -1,0 +1,70 @@
+package com.portfoliobulk.gateway.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.testsupport.DirectorySeed;
+import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * The review of invitations the API refuses: its problem, field by field, and the invitation offered
+ * again as typed and chosen, to correct and review again without starting over.
+ */
+@ConsoleIntegrationTest
+class ConsoleInvitationReviewIntegrationTests {
+
+    @LocalServerPort
+    private int port;
+
+    @Autowired
+    private JdbcClient jdbc;
+
+    @Test
+    void aRefusedInvitationIsOfferedAgainAsTypedAndReviewedOnceCorrected() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID lisbon = portfolio.account("Brand Lisbon");
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String typed = "ann@brand.example\nnot-an-address\nbob@brand.example";
+
+        HttpResponse<String> refused = browser.post(
+                "/console/portfolios/" + portfolio.id() + "/review/invitation",
+                Map.of(
+                        "emails",
+                        typed,
+                        "language",
+                        "de",
+                        "accountIds",
+                        lisbon.toString(),
+                        "role-" + lisbon,
+                        "MANAGER",
+                        "_csrf",
+                        browser.csrf()));
+
+        assertThat(refused.statusCode()).isEqualTo(200);
+        String page = ConsoleBrowser.unescape(refused.body());
+        assertThat(page).contains("id=\"problem\"", "not-an-address").doesNotContain("id=\"confirm\"");
+        assertThat(page).contains(">" + typed + "</textarea>");
+        Map<String, String> kept = ConsoleBrowser.hiddenFields(refused.body(), "panel");
+        assertThat(kept)
+                .containsEntry("language", "de")
+                .containsEntry("accountIds", lisbon.toString())
+                .containsEntry("role-" + lisbon, "MANAGER");
+
+        Map<String, String> corrected = new LinkedHashMap<>(kept);
+        corrected.put("emails", "ann@brand.example\nbob@brand.example");
+        HttpResponse<String> review =
+                browser.post("/console/portfolios/" + portfolio.id() + "/review/invitation", corrected);
+
+        assertThat(review.statusCode()).isEqualTo(200);
+        assertThat(ConsoleBrowser.unescape(review.body()))
+                .doesNotContain("id=\"problem\"")
+                .contains("ann@brand.example", "bob@brand.example", "Manager");
+    }
+}
