@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.console;
 
 import com.portfoliobulk.gateway.webhooks.EventType;
+import jakarta.servlet.http.HttpServletResponse;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -103,17 +104,41 @@ class IntegrationsController {
             @RequestParam(required = false) String url,
             @RequestParam(required = false) List<String> eventTypes,
             @RequestParam(required = false) String progressIntervalSeconds,
-            RedirectAttributes redirect) {
-        Map<String, Object> created = api.createWebhook(
-                user,
-                portfolioId,
-                url,
-                eventTypes == null ? List.of() : eventTypes,
-                StringUtils.hasText(progressIntervalSeconds) ? progressIntervalSeconds.strip() : null);
+            RedirectAttributes redirect,
+            HttpServletResponse response,
+            Model model) {
+        List<String> events = eventTypes == null ? List.of() : eventTypes;
+        Map<String, Object> created;
+        try {
+            created = api.createWebhook(
+                    user,
+                    portfolioId,
+                    url,
+                    events,
+                    StringUtils.hasText(progressIntervalSeconds) ? progressIntervalSeconds.strip() : null);
+        } catch (ApiProblem problem) {
+            if (problem.status() != 400 && problem.status() != 409 && problem.status() != 422) {
+                throw problem;
+            }
+            // The page again, with the API's problem next to the form and the form as it was filled in.
+            response.setStatus(problem.status());
+            model.addAttribute("webhookProblem", problem);
+            model.addAttribute("webhookForm", new WebhookForm(url, events, progressIntervalSeconds));
+            return integrations(user, portfolioId, null, null, model);
+        }
         redirect.addFlashAttribute("newSecret", created);
         redirect.addFlashAttribute("secretWhy", "created");
         return page(portfolioId);
     }
+
+    /**
+     * The Add webhook form as it was sent, shown again with the API's refusal.
+     *
+     * @param url the endpoint URL as typed
+     * @param eventTypes the events ticked
+     * @param progressIntervalSeconds the progress interval as typed
+     */
+    record WebhookForm(String url, List<String> eventTypes, String progressIntervalSeconds) {}
 
     @PostMapping(PAGE + "/webhooks/{subscriptionId}/disable")
     String disable(

@@ -341,6 +341,11 @@ class ConsoleIntegrationsIntegrationTests {
                 .contains("Invalid webhook subscription", "&#39;url&#39; must be an https:// URL")
                 .doesNotContain("whsec_");
         assertThat(subscriptions()).isZero();
+        // The Integrations page again, the problem next to the form and the form as it was filled in.
+        assertThat(refused.body())
+                .contains("id=\"webhook-problem\"", "id=\"create-webhook\"", "value=\"ftp://hooks.example.com/x\"")
+                .containsPattern("value=\"job.completed\"[^>]*checked")
+                .doesNotContainPattern("value=\"job.failed\"[^>]*checked");
 
         HttpResponse<String> noEvents = browser.postEncoded(
                 page + "/webhooks", encoded(Map.of("url", "https://127.0.0.1/hooks", "_csrf", browser.csrf())));
