@@ -96,6 +96,7 @@ class SignInController {
                 "demoPortfolio", demoAvailable() ? chosenPortfolio(portfolio).orElse(null) : null);
         model.addAttribute("demoPortfolioLimit", DEMO_PORTFOLIO_LIMIT);
         model.addAttribute("demoEmail", DEMO_EMAIL);
+        model.addAttribute("demoPermission", PortfolioPermission.OWNER.name());
         model.addAttribute("providers", providers());
         return "console/sign-in";
     }
@@ -116,7 +117,11 @@ class SignInController {
         if (!address.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
             response.setStatus(422);
             model.addAttribute("emailError", "Enter an e-mail address such as " + DEMO_EMAIL);
-            return signIn(portfolio, model);
+            String page = signIn(portfolio, model);
+            // The form again as it was sent: a second click must not sign in as the demo Owner instead.
+            model.addAttribute("demoEmail", email);
+            model.addAttribute("demoPermission", permission.name());
+            return page;
         }
         UUID userId = directory
                 .userId(address)

@@ -55,6 +55,24 @@ class ConsoleSecurityIntegrationTests {
         assertThat(page.headers().firstValue("X-Frame-Options")).hasValue("DENY");
     }
 
+    /** A refused demo sign-in keeps what was typed and chosen: a second click is not the demo Owner. */
+    @Test
+    void aRefusedDemoSignInKeepsTheAddressAndThePermissionChosen() throws Exception {
+        String page = get("/console/sign-in").body();
+        assertThat(page).containsPattern("value=\"OWNER\"[^>]*checked");
+
+        HttpResponse<String> refused = post(
+                "/console/sign-in",
+                Map.of("email", "bob@agency", "permission", "USER_MANAGEMENT_VIEW", "_csrf", csrf()));
+
+        assertThat(refused.statusCode()).isEqualTo(422);
+        assertThat(refused.body())
+                .contains("id=\"email-error\"", "value=\"bob@agency\"")
+                .containsPattern("value=\"USER_MANAGEMENT_VIEW\"[^>]*checked")
+                .doesNotContainPattern("value=\"OWNER\"[^>]*checked")
+                .doesNotContain("value=\"admin@demo.example\"");
+    }
+
     @Test
     void identityProviderSignInStartsAnAuthorizationCodeFlowBackToTheConsole() throws Exception {
         HttpResponse<String> start = get("/oauth2/authorization/corp");
