@@ -78,10 +78,15 @@ class DockerComposeTests {
 
     /**
      * Settings whose empty default means "none" (an SMTP server that takes mail without credentials) or
-     * "as the request says" (the console cookie's Secure flag: on HTTPS requests).
+     * "as the request says" (the console cookie's Secure flag: on HTTPS requests) or the services' own
+     * default (min.insync.replicas, from the replication factor).
      */
-    private static final Set<String> EMPTY_MEANS_NONE =
-            Set.of("BULK_SMTP_USERNAME", "BULK_SMTP_PASSWORD", "BULK_CONSOLE_SECURE_COOKIE");
+    private static final Set<String> EMPTY_MEANS_NONE = Set.of(
+            "BULK_SMTP_USERNAME",
+            "BULK_SMTP_PASSWORD",
+            "BULK_CONSOLE_SECURE_COOKIE",
+            // Unset: one less than the replication factor, at least 1.
+            "BULK_TOPIC_MIN_INSYNC_REPLICAS");
 
     /** Addresses that people's browsers open (links in e-mails), not calls between services. */
     private static final Set<String> LINKS_FOR_BROWSERS = Set.of("BULK_MAIL_ACCEPT_URL");
