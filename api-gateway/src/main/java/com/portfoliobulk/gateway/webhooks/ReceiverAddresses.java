@@ -151,21 +151,30 @@ class ReceiverAddresses {
     private InetAddress[] resolve(String host) throws UnknownHostException {
         String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         InetAddress[] addresses;
+        boolean literal = isLiteral(bare);
         try {
             addresses = system.resolve(bare);
         } catch (UnknownHostException ex) {
-            throw new UnknownHostException("names a host that cannot be resolved: " + bare);
+            throw new UnknownHostException(
+                    literal ? "names a host that cannot be resolved: " + bare : NO_PUBLIC_ADDRESS);
         }
         for (InetAddress address : addresses) {
             if (!reachable.test(address)) {
-                // A name's internal addresses stay unsaid: the answer would map the gateway's network.
-                String what = isLiteral(bare) ? address.getHostAddress() + ", " : "";
-                throw new WebhookSender.RefusedAddressException("resolves to " + what
-                        + "a loopback, private, link-local or reserved address; use a public address");
+                // A name is refused in the same words whether it has no address or an internal one, so
+                // that no answer tells which names the gateway's network has, nor their addresses.
+                throw new WebhookSender.RefusedAddressException(
+                        literal
+                                ? "resolves to " + address.getHostAddress()
+                                        + ", a loopback, private, link-local or reserved address; use a public address"
+                                : NO_PUBLIC_ADDRESS);
             }
         }
         return addresses;
     }
+
+    /** Why a host name is refused, whether it does not resolve or resolves to an address not allowed. */
+    static final String NO_PUBLIC_ADDRESS = "names a host without a public address: it does not resolve, or resolves"
+            + " to a loopback, private, link-local or reserved address; use a host with public addresses only";
 
     /** Whether the host is an address as written (IPv4 dotted or IPv6), not a name to resolve. */
     private static boolean isLiteral(String host) {

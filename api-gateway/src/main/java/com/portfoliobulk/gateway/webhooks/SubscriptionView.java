@@ -15,7 +15,8 @@ import java.util.UUID;
  *     often
  * @param status whether it receives messages
  * @param disabledReason why it is disabled, when it is
- * @param failingSince since when every delivery attempt failed; absent while deliveries succeed
+ * @param failingSince when its latest run of failed attempts started: absent since a success; a failure
+ *     long after the previous one (more than twice the longest back-off) starts a new run
  * @param createdAt when it was created
  * @param secret the signing secret: only in the answer that creates it or rotates it, never again
  */

@@ -276,7 +276,6 @@ class WebhookDispatcher implements SmartLifecycle {
                 result,
                 next.isPresent() ? AttemptView.Outcome.WILL_RETRY : AttemptView.Outcome.FAILED,
                 next.orElse(null));
-        metrics.attempt(next.isPresent() ? "retried" : "failed", result.duration());
         if (result.unsigned()) {
             log.warn(
                     "Webhook message {} not sent: {} (bulk.gateway.webhooks.secret-key)",
@@ -284,6 +283,7 @@ class WebhookDispatcher implements SmartLifecycle {
                     result.error());
             return;
         }
+        metrics.attempt(next.isPresent() ? "retried" : "failed", result.duration());
         if (deliveries.recordFailing(message.subscriptionId(), properties.disableAfter(), streakGap())) {
             metrics.subscriptionDisabled();
             log.warn(

@@ -59,6 +59,12 @@ class WebhookUrlSafetyIntegrationTests extends GatewayIntegrationTest {
         assertFieldProblem(answer, 400, "url");
         assertThat(answer.text()).contains("loopback").doesNotContain("127.0.0.1", "0:0:0:0:0:0:0:1", "::1");
         assertThat(subscriptionCount(portfolioId)).isZero();
+        // Nor whether the name exists at all: a name that does not resolve is refused in the same words.
+        Answer unknown = subscribe(
+                portfolioId, "{\"url\":\"https://no-such-host.invalid/hook\",\"eventTypes\":[\"job.completed\"]}");
+        assertFieldProblem(unknown, 400, "url");
+        assertThat(unknown.body().path("errors").get(0).path("message").asString())
+                .isEqualTo(answer.body().path("errors").get(0).path("message").asString());
     }
 
     @ParameterizedTest

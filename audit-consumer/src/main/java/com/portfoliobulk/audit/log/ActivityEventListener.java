@@ -36,7 +36,10 @@ import org.springframework.stereotype.Component;
  * one goes to the dead-letter topic from here, in the same pass: a run of refused events (a schema
  * that lags the events, say) then costs one statement each, not one poll of the batch each. Any other
  * failure (database down, timeout, deadlock, or the dead-letter topic unreachable) fails the whole
- * batch, which the error handler retries until it is written.
+ * batch, which the error handler retries until it is written; when it strikes the entries before a
+ * poison record, it is reported as the batch's first record's, retried from there the same way (the
+ * whole-batch retry would send every record of the batch to the dead-letter topic once it met the
+ * poison record).
  */
 @Component
 class ActivityEventListener {

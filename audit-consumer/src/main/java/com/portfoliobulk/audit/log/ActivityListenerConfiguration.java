@@ -81,8 +81,8 @@ class ActivityListenerConfiguration {
 
         @Override
         public void failedDelivery(ConsumerRecord<?, ?> record, Exception ex, int deliveryAttempt) {
-            log.warn(() ->
-                    "Activity event " + position(record) + " failed (attempt " + deliveryAttempt + "): " + cause(ex));
+            log.warn(() -> "Activity events from " + position(record) + " on failed (attempt " + deliveryAttempt + "): "
+                    + cause(ex));
         }
 
         @Override

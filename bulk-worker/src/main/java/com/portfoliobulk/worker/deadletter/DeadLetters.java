@@ -75,7 +75,9 @@ public class DeadLetters {
      * {@value #ID_HEADER}, the same on every send, so a consumer of the dead-letter topic can tell a
      * repeat (possible only when the worker died between the acknowledgement and recording it).
      *
-     * @return completes when the broker has acknowledged all of them and they are marked as sent
+     * @return completes when the broker has acknowledged all of them and they are marked as sent; when
+     *     one send failed, completes exceptionally once every send has answered and the acknowledged
+     *     ones are marked as sent, so that the batch delivered again sends only the others
      */
     public CompletableFuture<Void> send(List<DeadLetter> deadLetters) {
         if (deadLetters.isEmpty()) {
