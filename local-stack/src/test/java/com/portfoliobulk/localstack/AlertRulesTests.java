@@ -94,6 +94,7 @@ class AlertRulesTests {
                         "BulkConsumerLagGrowing",
                         "BulkOldestPendingTaskTooOld",
                         "BulkTasksDeadLettered",
+                        "BulkActivityEventsDeadLettered",
                         "BulkMailFailing");
     }
 

@@ -4,6 +4,8 @@ import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.Topics;
 import com.portfoliobulk.servicesupport.logging.LogContext;
 import com.portfoliobulk.servicesupport.tracing.TraceContexts;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
@@ -55,13 +57,27 @@ class ActivityEventListener {
 
     private final DeadLetterPublishingRecoverer deadLetters;
 
+    private final Counter deadLettered;
+
     ActivityEventListener(
             ActivityRecorder recorder,
             ObjectProvider<OpenTelemetry> openTelemetry,
-            DeadLetterPublishingRecoverer deadLetters) {
+            DeadLetterPublishingRecoverer deadLetters,
+            MeterRegistry meters) {
         this.recorder = recorder;
         this.tracer = openTelemetry.getIfAvailable(OpenTelemetry::noop).getTracer("audit-consumer");
         this.deadLetters = deadLetters;
+        this.deadLettered = deadLettered(meters);
+    }
+
+    /**
+     * Events sent to the dead-letter topic instead of the log, by the error handler (unreadable or
+     * invalid ones) or by this listener (those the database refuses): each one an entry missing.
+     */
+    static Counter deadLettered(MeterRegistry meters) {
+        return Counter.builder("bulk.audit.entries.dead.lettered")
+                .description("Activity events sent to the dead-letter topic instead of the activity log")
+                .register(meters);
     }
 
     @KafkaListener(
@@ -173,6 +189,7 @@ class ActivityEventListener {
                     } catch (DataIntegrityViolationException refused) {
                         ConsumerRecord<String, AccountActivityEvent> record = records.get(index);
                         deadLetters.accept(record, refused);
+                        deadLettered.increment();
                         refusedCount++;
                         log.warn(() -> "Activity event " + event.eventId() + " (" + record.topic() + "-"
                                 + record.partition() + "@" + record.offset()

@@ -2,6 +2,7 @@ package com.portfoliobulk.audit.log;
 
 import com.portfoliobulk.servicesupport.jdbc.DatabaseStandby;
 import com.portfoliobulk.servicesupport.kafka.DeclaredTopics;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -63,14 +64,15 @@ class ActivityListenerConfiguration {
 
     /** Picked up by Boot's listener container factory. */
     @Bean
-    DefaultErrorHandler activityErrorHandler(DeadLetterPublishingRecoverer recoverer, AuditProperties properties) {
+    DefaultErrorHandler activityErrorHandler(
+            DeadLetterPublishingRecoverer recoverer, AuditProperties properties, MeterRegistry meters) {
         ExponentialBackOff backOff =
                 new ExponentialBackOff(properties.retryInitialInterval().toMillis(), 2.0);
         backOff.setMaxInterval(properties.retryMaxInterval().toMillis());
         DefaultErrorHandler handler = new DefaultErrorHandler(recoverer, backOff);
         // DeserializationException is not retryable by default; invalid or refused events never get better either.
         handler.addNotRetryableExceptions(InvalidActivityEventException.class, DataIntegrityViolationException.class);
-        handler.setRetryListeners(new FailedWriteLogger());
+        handler.setRetryListeners(new FailedWriteLogger(ActivityEventListener.deadLettered(meters)));
         return handler;
     }
 
@@ -78,6 +80,12 @@ class ActivityListenerConfiguration {
     private static final class FailedWriteLogger implements RetryListener {
 
         private static final LogAccessor log = new LogAccessor(ActivityEventListener.class);
+
+        private final Counter deadLettered;
+
+        FailedWriteLogger(Counter deadLettered) {
+            this.deadLettered = deadLettered;
+        }
 
         @Override
         public void failedDelivery(ConsumerRecord<?, ?> record, Exception ex, int deliveryAttempt) {
@@ -87,6 +95,7 @@ class ActivityListenerConfiguration {
 
         @Override
         public void recovered(ConsumerRecord<?, ?> record, Exception ex) {
+            deadLettered.increment();
             log.warn(() -> "Activity event " + position(record) + " sent to the dead-letter topic: " + cause(ex));
         }
 
