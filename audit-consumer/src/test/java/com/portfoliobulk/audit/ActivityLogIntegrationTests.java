@@ -353,23 +353,13 @@ class ActivityLogIntegrationTests {
     @Test
     void aDatabaseFailureBeforeAPoisonRecordDeadLettersThatRecordAlone() {
         UUID account = UUID.randomUUID();
-        String suffix = account.toString().replace("-", "");
-        String attempts = "public.activity_attempts_" + suffix;
-        String failure = "public.activity_failure_" + suffix;
         Instant start = ActivityEvents.now();
         AccountActivityEvent before = ActivityEvents.roleChanged(portfolio, account, admin, start);
         AccountActivityEvent after = ActivityEvents.roleChanged(portfolio, account, admin, start.plusSeconds(5));
         String unreadable = "{\"v\":1,\"eventId\":";
-        // A serialization failure (SQLSTATE 40001) on the first write of this account's entries only.
-        jdbcTemplate.execute("CREATE SEQUENCE " + attempts);
-        jdbcTemplate.execute("CREATE FUNCTION " + failure + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-                + " IF NEW.account_id = '" + account + "' AND nextval('" + attempts + "') = 1 THEN"
-                + " RAISE EXCEPTION 'simulated serialization failure' USING ERRCODE = '40001'; END IF;"
-                + " RETURN NEW; END $$");
-        jdbcTemplate.execute("CREATE TRIGGER activity_failure_" + suffix
-                + " BEFORE INSERT ON audit.activity_log FOR EACH ROW EXECUTE FUNCTION " + failure + "()");
         MessageListenerContainer listener = listeners.getListenerContainer("activity-log");
-        try (KafkaConsumer<String, String> deadLetters = deadLetterConsumer()) {
+        try (FailingWrites failing = FailingWrites.of(jdbcTemplate, account, true);
+                KafkaConsumer<String, String> deadLetters = deadLetterConsumer()) {
             // The listener holds its partitions (the topic exists) before it is paused.
             UUID warmUp = UUID.randomUUID();
             events.publish(List.of(ActivityEvents.roleChanged(portfolio, warmUp, admin, start)));
@@ -389,9 +379,6 @@ class ActivityLogIntegrationTests {
                     .containsExactly(unreadable);
         } finally {
             listener.resume();
-            jdbcTemplate.execute("DROP TRIGGER activity_failure_" + suffix + " ON audit.activity_log");
-            jdbcTemplate.execute("DROP FUNCTION " + failure + "()");
-            jdbcTemplate.execute("DROP SEQUENCE " + attempts);
         }
     }
 
@@ -445,36 +432,15 @@ class ActivityLogIntegrationTests {
     @Test
     void eventsThatFailToBeWrittenAreRetriedUntilTheDatabaseAcceptsThem() {
         UUID account = UUID.randomUUID();
-        String suffix = account.toString().replace("-", "");
-        String attempts = "public.activity_attempts_" + suffix;
-        String failure = "public.activity_failure_" + suffix;
         Instant start = ActivityEvents.now();
         List<AccountActivityEvent> changes = List.of(
                 ActivityEvents.roleChanged(portfolio, account, admin, start),
                 ActivityEvents.roleChanged(portfolio, account, admin, start.plusSeconds(1)));
-        // A serialization failure (SQLSTATE 40001) on every write of this account's entries, counted
-        // by a sequence because a sequence survives the rollback.
-        jdbcTemplate.execute("CREATE SEQUENCE " + attempts);
-        jdbcTemplate.execute("CREATE FUNCTION " + failure + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-                + " IF NEW.account_id = '" + account + "' THEN PERFORM nextval('" + attempts + "');"
-                + " RAISE EXCEPTION 'simulated serialization failure' USING ERRCODE = '40001'; END IF;"
-                + " RETURN NEW; END $$");
-        jdbcTemplate.execute("CREATE TRIGGER activity_failure_" + suffix
-                + " BEFORE INSERT ON audit.activity_log FOR EACH ROW EXECUTE FUNCTION " + failure + "()");
-        try {
+        try (FailingWrites failing = FailingWrites.of(jdbcTemplate, account, false)) {
             events.publish(changes);
 
-            await().atMost(WRITTEN_WITHIN)
-                    .until(
-                            () -> jdbcTemplate.queryForObject(
-                                    "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM " + attempts,
-                                    Long.class),
-                            tries -> tries >= 3);
+            await().atMost(WRITTEN_WITHIN).until(failing::attempts, tries -> tries >= 3);
             assertThat(items(read(portfolio, account, ""))).isEmpty();
-        } finally {
-            jdbcTemplate.execute("DROP TRIGGER activity_failure_" + suffix + " ON audit.activity_log");
-            jdbcTemplate.execute("DROP FUNCTION " + failure + "()");
-            jdbcTemplate.execute("DROP SEQUENCE " + attempts);
         }
 
         assertThat(awaitEntries(account, 2))
@@ -618,5 +584,50 @@ class ActivityLogIntegrationTests {
                 new StringDeserializer());
         consumer.subscribe(List.of(Topics.ACCOUNT_ACTIVITY_DEAD_LETTER));
         return consumer;
+    }
+
+    /**
+     * A serialization failure (SQLSTATE 40001) on the writes of one account's entries, every one or the
+     * first only, counted by a sequence because a sequence survives the rollback; gone when closed.
+     */
+    private record FailingWrites(JdbcTemplate jdbc, String suffix) implements AutoCloseable {
+
+        static FailingWrites of(JdbcTemplate jdbc, UUID account, boolean firstOnly) {
+            String suffix = account.toString().replace("-", "");
+            FailingWrites failing = new FailingWrites(jdbc, suffix);
+            jdbc.execute("CREATE SEQUENCE " + failing.attemptsSequence());
+            String fails = firstOnly
+                    ? "nextval('" + failing.attemptsSequence() + "') = 1"
+                    : "nextval('" + failing.attemptsSequence() + "') > 0";
+            jdbc.execute("CREATE FUNCTION " + failing.function() + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                    + " IF NEW.account_id = '" + account + "' THEN IF " + fails + " THEN"
+                    + " RAISE EXCEPTION 'simulated serialization failure' USING ERRCODE = '40001'; END IF; END IF;"
+                    + " RETURN NEW; END $$");
+            jdbc.execute("CREATE TRIGGER activity_failure_" + suffix
+                    + " BEFORE INSERT ON audit.activity_log FOR EACH ROW EXECUTE FUNCTION " + failing.function()
+                    + "()");
+            return failing;
+        }
+
+        /** The writes of the account's entries tried so far. */
+        long attempts() {
+            return jdbc.queryForObject(
+                    "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM " + attemptsSequence(), Long.class);
+        }
+
+        private String attemptsSequence() {
+            return "public.activity_attempts_" + suffix;
+        }
+
+        private String function() {
+            return "public.activity_failure_" + suffix;
+        }
+
+        @Override
+        public void close() {
+            jdbc.execute("DROP TRIGGER activity_failure_" + suffix + " ON audit.activity_log");
+            jdbc.execute("DROP FUNCTION " + function() + "()");
+            jdbc.execute("DROP SEQUENCE " + attemptsSequence());
+        }
     }
 }

@@ -59,47 +59,50 @@ class ConsoleAdvice {
     /** The API did not answer (it is this gateway, so it is shutting down or overloaded). */
     @ExceptionHandler(RestClientException.class)
     String unavailable(RestClientException ex, HttpServletResponse response, Model model) {
-        response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
         response.setHeader("Retry-After", "5");
-        model.addAttribute("title", "Try again in a moment");
-        model.addAttribute(
-                "detail",
-                "The service did not answer in time. Try again: confirming the same review twice never makes two jobs.");
-        model.addAttribute("fmt", FORMATS);
-        return "console/error";
+        return errorPage(
+                response,
+                HttpServletResponse.SC_SERVICE_UNAVAILABLE,
+                "Try again in a moment",
+                "The service did not answer in time. Try again: confirming the same review twice never makes two jobs.",
+                model);
     }
 
     @ExceptionHandler(RequestRefusedException.class)
     String refused(RequestRefusedException ex, HttpServletResponse response, Model model) {
-        response.setStatus(ex.reason().status().value());
-        model.addAttribute("title", ex.title());
-        model.addAttribute("detail", ex.getMessage());
-        model.addAttribute("fmt", FORMATS);
-        return "console/error";
+        return errorPage(response, ex.reason().status().value(), ex.title(), ex.getMessage(), model);
     }
 
     /** A form sent without one of its fields (changed, or made by hand): nothing is changed. */
     @ExceptionHandler(MissingServletRequestParameterException.class)
     String incompleteForm(MissingServletRequestParameterException ex, HttpServletResponse response, Model model) {
-        response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
-        model.addAttribute("title", "This form is not complete");
-        model.addAttribute(
-                "detail",
+        return errorPage(
+                response,
+                HttpServletResponse.SC_BAD_REQUEST,
+                "This form is not complete",
                 "The form came without its field '" + ex.getParameterName()
-                        + "', so nothing was changed. Open the page again and send the form from there.");
-        model.addAttribute("fmt", FORMATS);
-        return "console/error";
+                        + "', so nothing was changed. Open the page again and send the form from there.",
+                model);
     }
 
     /** A console address with a malformed id (a portfolio, user, account or job id that is not a UUID). */
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     String invalidLink(MethodArgumentTypeMismatchException ex, HttpServletResponse response, Model model) {
-        response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
-        model.addAttribute("title", "This link is not valid");
-        model.addAttribute(
-                "detail",
+        return errorPage(
+                response,
+                HttpServletResponse.SC_BAD_REQUEST,
+                "This link is not valid",
                 "'" + ex.getValue() + "' is not a valid " + ex.getName()
-                        + ": the link was cut short or changed. Open the page again from the console.");
+                        + ": the link was cut short or changed. Open the page again from the console.",
+                model);
+    }
+
+    /** The console's error page with this status, title and detail. */
+    private static String errorPage(
+            HttpServletResponse response, int status, String title, String detail, Model model) {
+        response.setStatus(status);
+        model.addAttribute("title", title);
+        model.addAttribute("detail", detail);
         model.addAttribute("fmt", FORMATS);
         return "console/error";
     }
