@@ -28,6 +28,10 @@ import org.springframework.stereotype.Component;
 @Component
 class ReceiverAddresses {
 
+    /** Why a host name is refused, whether it does not resolve or resolves to an address not allowed. */
+    static final String NO_PUBLIC_ADDRESS = "names a host without a public address: it does not resolve, or resolves"
+            + " to a loopback, private, link-local or reserved address; use a host with public addresses only";
+
     static final int MAX_URL_LENGTH = 2000;
 
     private final boolean allowLocal;
@@ -171,10 +175,6 @@ class ReceiverAddresses {
         }
         return addresses;
     }
-
-    /** Why a host name is refused, whether it does not resolve or resolves to an address not allowed. */
-    static final String NO_PUBLIC_ADDRESS = "names a host without a public address: it does not resolve, or resolves"
-            + " to a loopback, private, link-local or reserved address; use a host with public addresses only";
 
     /** Whether the host is an address as written (IPv4 dotted or IPv6), not a name to resolve. */
     private static boolean isLiteral(String host) {
