@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -185,10 +186,16 @@ class ConsoleAdminIntegrationTests {
                 .query(UUID.class)
                 .single();
         assertThat(second).contains("/portfolio-users/" + lastId + "/role");
-        assertThat(post(admin + "/portfolio-users/" + lastId + "/role", Map.of("role", "ADMIN", "_csrf", csrf()))
-                        .statusCode())
-                .isEqualTo(302);
+        Map<String, String> form = new LinkedHashMap<>(ConsoleBrowser.hiddenFields(second, "inline role-change"));
+        form.put("role", "ADMIN");
+        HttpResponse<String> changed = post(admin + "/portfolio-users/" + lastId + "/role", form);
+        assertThat(changed.statusCode()).isEqualTo(302);
         assertThat(roleOf(portfolio, lastId)).isEqualTo("ADMIN");
+        // Back on the page the change was made on, which shows the changed user.
+        String back = changed.headers().firstValue("Location").orElseThrow();
+        assertThat(back).contains("changed", "usersCursor=");
+        assertThat(get(back.substring(back.indexOf("/console"))).body())
+                .contains("id=\"role-changed\"", "data-email=\"" + last + "\"");
     }
 
     /** The address of the page's link of this id, as a browser would follow it. */
