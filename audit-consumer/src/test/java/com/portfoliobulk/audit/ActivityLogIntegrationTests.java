@@ -316,7 +316,7 @@ class ActivityLogIntegrationTests {
         String unreadable = "{\"v\":1,\"eventId\":";
         String unknownVersion = ActivityEvents.json(before).replace("\"v\":1", "\"v\":2");
 
-        double deadLetteredBefore = deadLettered();
+        double deadLetteredBefore = counter("bulk.audit.entries.dead.lettered");
         try (KafkaConsumer<String, String> deadLetters = deadLetterConsumer()) {
             events.publish(List.of(before));
             events.publishRaw(account, unreadable);
@@ -337,12 +337,9 @@ class ActivityLogIntegrationTests {
                     .allSatisfy(record -> assertThat(record.headers().lastHeader("kafka_dlt-exception-fqcn"))
                             .isNotNull());
             // Each one counted, for the operators' alert: by the error handler and by the listener alike.
-            await().atMost(WRITTEN_WITHIN).until(() -> deadLettered() - deadLetteredBefore == 4);
+            await().atMost(WRITTEN_WITHIN)
+                    .until(() -> counter("bulk.audit.entries.dead.lettered") - deadLetteredBefore == 4);
         }
-    }
-
-    private double deadLettered() {
-        return meters.counter("bulk.audit.entries.dead.lettered").count();
     }
 
     /**
