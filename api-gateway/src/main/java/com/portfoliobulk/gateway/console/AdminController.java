@@ -4,16 +4,13 @@ import com.portfoliobulk.contracts.paging.PageRequest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
-import org.springframework.util.StringUtils;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
-import org.springframework.web.util.UriComponentsBuilder;
 
 /**
  * The portfolio's administration page: its portfolio users and their roles (by name), the custom account
@@ -90,14 +87,8 @@ class AdminController {
             @RequestParam(required = false) String usersCursor) {
         api.changePortfolioRole(user, portfolioId, userId, role);
         // Back to the page of portfolio users the change was made on, which shows the changed row.
-        return "redirect:"
-                + UriComponentsBuilder.fromPath("/console/portfolios/{portfolioId}/admin")
-                        .queryParam("changed")
-                        .queryParamIfPresent(
-                                "usersCursor", Optional.ofNullable(usersCursor).filter(StringUtils::hasText))
-                        .buildAndExpand(portfolioId)
-                        .encode()
-                        .toUriString();
+        return ConsolePages.redirectToList(
+                "/console/portfolios/{portfolioId}/admin", portfolioId, "usersCursor", usersCursor, "changed");
     }
 
     /** The pending Owner transfer; none when there is none or the caller is not the Owner (only they see it). */

@@ -14,9 +14,12 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.stereotype.Component;
 import org.springframework.ui.Model;
+import org.springframework.util.StringUtils;
+import org.springframework.web.util.UriComponentsBuilder;
 
 /** What every portfolio page shows: the portfolio, who is signed in, what they may do, the choices. */
 @Component
@@ -170,6 +173,29 @@ class ConsolePages {
                 .map(Object::toString)
                 .toList();
         return directory.accountNames(portfolioId, ids);
+    }
+
+    /**
+     * A redirect back to a portfolio page at the page of one of its lists that an action was made on
+     * (its cursor, as the action's form carried it), so the page shows the row the action changed.
+     *
+     * @param pathTemplate the page's path, with {@code {portfolioId}}
+     * @param cursorName the list's cursor parameter, e.g. {@code tokensCursor}
+     * @param cursor the cursor the form carried; none (blank) for the list's first page
+     * @param flags parameters without a value, e.g. {@code changed}
+     */
+    static String redirectToList(
+            String pathTemplate, UUID portfolioId, String cursorName, String cursor, String... flags) {
+        UriComponentsBuilder location = UriComponentsBuilder.fromPath(pathTemplate);
+        for (String flag : flags) {
+            location.queryParam(flag);
+        }
+        return "redirect:"
+                + location.queryParamIfPresent(
+                                cursorName, Optional.ofNullable(cursor).filter(StringUtils::hasText))
+                        .buildAndExpand(portfolioId)
+                        .encode()
+                        .toUriString();
     }
 
     static String nextCursor(Map<String, Object> page) {

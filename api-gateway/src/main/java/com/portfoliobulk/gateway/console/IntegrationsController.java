@@ -87,13 +87,18 @@ class IntegrationsController {
         return page(portfolioId);
     }
 
+    /** Revokes a token; back to the page of tokens it was revoked from. */
     @PostMapping(PAGE + "/scim-tokens/{tokenId}/revoke")
     String revokeScimToken(
-            ConsoleUser user, @PathVariable UUID portfolioId, @PathVariable UUID tokenId, RedirectAttributes redirect) {
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID tokenId,
+            @RequestParam(required = false) String tokensCursor,
+            RedirectAttributes redirect) {
         api.revokeScimToken(user, portfolioId, tokenId);
         redirect.addFlashAttribute(
                 "done", "The SCIM token was revoked: the identity provider's next call with it is refused.");
-        return page(portfolioId);
+        return ConsolePages.redirectToList(PAGE, portfolioId, "tokensCursor", tokensCursor);
     }
 
     /** Subscribes a URL; the page it returns to shows the signing secret once. */
@@ -145,10 +150,11 @@ class IntegrationsController {
             ConsoleUser user,
             @PathVariable UUID portfolioId,
             @PathVariable UUID subscriptionId,
+            @RequestParam(required = false) String webhooksCursor,
             RedirectAttributes redirect) {
         Map<String, Object> disabled = api.webhookAction(user, portfolioId, subscriptionId, "disable");
         redirect.addFlashAttribute("done", "The subscription of " + disabled.get("url") + " was disabled.");
-        return page(portfolioId);
+        return webhooksPage(portfolioId, webhooksCursor);
     }
 
     @PostMapping(PAGE + "/webhooks/{subscriptionId}/enable")
@@ -156,10 +162,11 @@ class IntegrationsController {
             ConsoleUser user,
             @PathVariable UUID portfolioId,
             @PathVariable UUID subscriptionId,
+            @RequestParam(required = false) String webhooksCursor,
             RedirectAttributes redirect) {
         Map<String, Object> enabled = api.webhookAction(user, portfolioId, subscriptionId, "enable");
         redirect.addFlashAttribute("done", "The subscription of " + enabled.get("url") + " was enabled.");
-        return page(portfolioId);
+        return webhooksPage(portfolioId, webhooksCursor);
     }
 
     /**
@@ -172,6 +179,7 @@ class IntegrationsController {
             @PathVariable UUID portfolioId,
             @PathVariable UUID subscriptionId,
             @RequestParam(defaultValue = "false") boolean endPrevious,
+            @RequestParam(required = false) String webhooksCursor,
             RedirectAttributes redirect) {
         redirect.addFlashAttribute(
                 "newSecret",
@@ -181,7 +189,7 @@ class IntegrationsController {
                         subscriptionId,
                         endPrevious ? "rotate-secret?keepPrevious=false" : "rotate-secret"));
         redirect.addFlashAttribute("secretWhy", endPrevious ? "rotated-alone" : "rotated");
-        return page(portfolioId);
+        return webhooksPage(portfolioId, webhooksCursor);
     }
 
     @PostMapping(PAGE + "/webhooks/{subscriptionId}/delete")
@@ -189,10 +197,11 @@ class IntegrationsController {
             ConsoleUser user,
             @PathVariable UUID portfolioId,
             @PathVariable UUID subscriptionId,
+            @RequestParam(required = false) String webhooksCursor,
             RedirectAttributes redirect) {
         api.deleteWebhook(user, portfolioId, subscriptionId);
         redirect.addFlashAttribute("done", "The subscription was deleted with its messages.");
-        return page(portfolioId);
+        return webhooksPage(portfolioId, webhooksCursor);
     }
 
     /** A subscription's messages, newest first, a page at a time. */
@@ -222,6 +231,11 @@ class IntegrationsController {
         redirect.addFlashAttribute("done", "The message is sent again shortly, with the same webhook-id.");
         return "redirect:/console/portfolios/" + portfolioId + "/integrations/webhooks/" + subscriptionId
                 + "/deliveries";
+    }
+
+    /** Back to the page of webhook subscriptions an action was made on, which shows the changed row. */
+    private static String webhooksPage(UUID portfolioId, String webhooksCursor) {
+        return ConsolePages.redirectToList(PAGE, portfolioId, "webhooksCursor", webhooksCursor);
     }
 
     private static String page(UUID portfolioId) {

@@ -152,6 +152,47 @@ class ConsoleIntegrationsIntegrationTests {
                         .query(Boolean.class)
                         .single())
                 .isTrue();
+        // Back on the page of tokens it was revoked from: the older tokens, without the revoked one.
+        String after = browser.get(location(revoked)).body();
+        assertThat(after)
+                .contains("was revoked", ">token-" + (seeded - 2) + "<", "id=\"tokens-first\"")
+                .doesNotContain(">" + oldest + "<", ">token-0<");
+    }
+
+    @Test
+    void aSubscriptionBeyondTheFirstPageIsDisabledFromItsPageAndShownThereDisabled() throws Exception {
+        // More subscriptions than a page, as a portfolio allowed more than the console's page size has.
+        int seeded = 52;
+        for (int i = 0; i < seeded; i++) {
+            jdbc.sql("INSERT INTO jobs.webhook_subscriptions (id, portfolio_id, url, event_types, secret_ciphertext,"
+                            + " status, created_by_user_id, created_at) VALUES (gen_random_uuid(), :p, :url,"
+                            + " '{job.completed}', 'unused', 'ACTIVE', gen_random_uuid(),"
+                            + " now() - make_interval(mins => :age))")
+                    .param("p", portfolio.id())
+                    .param("url", "https://hooks.example.com/" + i)
+                    .param("age", seeded - i)
+                    .update();
+        }
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String first = browser.get(page).body();
+        Matcher next = Pattern.compile("id=\"webhooks-next\" href=\"([^\"]+)\"").matcher(first);
+        assertThat(next.find()).as(first).isTrue();
+        String second = browser.get(ConsoleBrowser.unescape(next.group(1))).body();
+        String newest = "https://hooks.example.com/" + (seeded - 1);
+        assertThat(second).contains(">" + newest + "<").doesNotContain(">https://hooks.example.com/0<");
+        String subscriptionId = attribute(second, "data-subscription-id");
+
+        HttpResponse<String> disabled = browser.post(
+                page + "/webhooks/" + subscriptionId + "/disable", form(second, "inline-form disable-webhook"));
+
+        assertThat(disabled.statusCode()).isEqualTo(302);
+        assertThat(status(subscriptionId)).isEqualTo("DISABLED");
+        String after = browser.get(location(disabled)).body();
+        assertThat(after)
+                .contains("was disabled", "id=\"webhooks-first\"")
+                .contains("data-subscription-id=\"" + subscriptionId + "\"")
+                .contains(">Disabled<")
+                .doesNotContain(">https://hooks.example.com/0<");
     }
 
     @Test
@@ -421,6 +462,12 @@ class ConsoleIntegrationsIntegrationTests {
             fields.put(namesAndValues[i], namesAndValues[i + 1]);
         }
         return fields;
+    }
+
+    /** The page a redirect leads to, as a browser follows it. */
+    private static String location(HttpResponse<String> redirect) {
+        String location = redirect.headers().firstValue("Location").orElseThrow();
+        return location.substring(location.indexOf("/console"));
     }
 
     private static String encoded(Map<String, String> fields) {
