@@ -19,13 +19,14 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
  * sign-in (the API answers 401) ends the session and asks to sign in again (back on the invitation
  * page, when it was one; the whole page, when htmx made the request, see {@link HtmxRedirects}); a
  * link whose id is not one is not valid (400), and so is a form without one of its fields, on the
- * console's page, not as the API's problem.
+ * console's page, not as the API's problem. An address no console page answers is shown by
+ * {@link ConsoleRequestErrors}.
  */
 @ControllerAdvice(basePackageClasses = ConsoleAdvice.class)
 @Order(Ordered.HIGHEST_PRECEDENCE)
 class ConsoleAdvice {
 
-    private static final Formats FORMATS = new Formats();
+    static final Formats FORMATS = new Formats();
 
     @ModelAttribute("fmt")
     Formats formats() {

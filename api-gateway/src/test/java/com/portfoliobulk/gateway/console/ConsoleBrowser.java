@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import java.io.IOException;
 import java.net.CookieManager;
+import java.net.HttpCookie;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -99,6 +101,23 @@ final class ConsoleBrowser {
                 .replace("&lt;", "<")
                 .replace("&gt;", ">")
                 .replace("&amp;", "&");
+    }
+
+    /**
+     * The answer to a GET of the address exactly as typed, as a browser sends one that Java's URI
+     * refuses (a malformed escape such as {@code %zz}): its status line, headers and body as sent.
+     */
+    String getAsTyped(String path) throws IOException {
+        String cookie = cookies.getCookieStore().getCookies().stream()
+                .map(HttpCookie::toString)
+                .collect(Collectors.joining("; "));
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.getOutputStream()
+                    .write(("GET " + path + " HTTP/1.1\r\nHost: localhost:" + port
+                                    + "\r\nAccept: text/html\r\nConnection: close\r\nCookie: " + cookie + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     HttpResponse<String> get(String path, String... headers) throws IOException, InterruptedException {

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -509,6 +510,40 @@ class ConsoleSecurityIntegrationTests {
             assertThat(api.headers().firstValue("Content-Type")).hasValue("application/problem+json");
             assertThat(api.body()).contains("\"title\":\"Invalid request parameter\"", "not-a-uuid");
         }
+    }
+
+    @Test
+    void anAddressNoConsolePageAnswersShowsTheConsolesErrorPageWhileTheApiAnswersAProblem() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String console = "/console/portfolios/" + portfolio.id();
+
+        Map<String, String> pages = Map.of(
+                console + "/nothing-here", "404 There is no such page",
+                console + "/admin/portfolio-users/" + UUID.randomUUID() + "/role", "405 There is no such page",
+                console + "/users?q=%zz", "400 This link is not valid");
+        for (Map.Entry<String, String> link : pages.entrySet()) {
+            // As a browser sends it: Java's URI refuses the malformed escape.
+            String answer = browser.getAsTyped(link.getKey());
+
+            String[] expected = link.getValue().split(" ", 2);
+            assertThat(answer).as(link.getKey()).startsWith("HTTP/1.1 " + expected[0] + " ");
+            assertThat(answer.toLowerCase(Locale.ROOT)).as(link.getKey()).contains("content-type: text/html");
+            assertThat(ConsoleBrowser.unescape(answer))
+                    .as(link.getKey())
+                    .contains(
+                            "<h1>" + expected[1] + "</h1>",
+                            "Open the page again from the console",
+                            "Back to the console");
+        }
+        // The console's assets and the API keep their problem answers.
+        assertThat(get("/console/assets/nothing.css").headers().firstValue("Content-Type"))
+                .hasValue("application/problem+json");
+        String token = TestTokens.token(UUID.randomUUID(), "api@agency.test", portfolio.id(), "OWNER");
+        HttpResponse<String> api = browser.get(
+                "/api/v1/portfolios/" + portfolio.id() + "/nothing-here", "Authorization", "Bearer " + token);
+        assertThat(api.statusCode()).isEqualTo(404);
+        assertThat(api.headers().firstValue("Content-Type")).hasValue("application/problem+json");
     }
 
     @Test
