@@ -101,10 +101,6 @@ class Deliveries {
     }
 
     /**
-     * Running jobs that subscriptions to {@code job.progress} are due a progress message about: the job
-     * changed since the last one, and the subscription's interval has passed.
-     */
-    /**
      * Takes this transaction's turn at queueing progress messages, if no other gateway's transaction
      * holds it: without it, two gateways reading the progress state at the same moment would both find
      * a message due and queue it twice within one interval.
@@ -117,6 +113,12 @@ class Deliveries {
                 .single();
     }
 
+    /**
+     * Running jobs that subscriptions to {@code job.progress} are due a progress message about: the job
+     * changed since the last one, and the subscription's interval has passed. The longest due first
+     * (since the last message's interval ended, or since the job was created), so that when more are due
+     * than one pass takes, each waits a pass or a few, none for ever.
+     */
     List<ProgressDue> dueProgress(int limit) {
         return jdbc.sql("""
                         SELECT s.id AS subscription_id, j.id AS job_id, j.version
@@ -126,6 +128,8 @@ class Deliveries {
                         WHERE s.status = 'ACTIVE' AND 'job.progress' = ANY(s.event_types)
                           AND (p.job_id IS NULL OR (p.job_version < j.version
                                AND p.sent_at <= now() - make_interval(secs => s.progress_interval_seconds)))
+                        ORDER BY coalesce(p.sent_at + make_interval(secs => s.progress_interval_seconds), j.created_at),
+                                 s.id, j.id
                         LIMIT :limit
                         """)
                 .param("limit", limit)

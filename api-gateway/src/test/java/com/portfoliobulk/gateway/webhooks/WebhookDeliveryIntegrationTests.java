@@ -24,6 +24,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -32,6 +34,12 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
 
     @Autowired
     private EventFanOut fanOut;
+
+    @Autowired
+    private Deliveries deliveries;
+
+    @Autowired
+    private PlatformTransactionManager transactions;
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -524,6 +532,54 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
         assertThat(metric("bulk_webhooks_backlog{")).isGreaterThanOrEqualTo(1);
         receiver.release("/held");
         await().atMost(PATIENCE).until(() -> metric("bulk_webhooks_deliveries_total{") >= 1);
+    }
+
+    /**
+     * More (subscription, job) pairs are due a progress message than one pass queues: the one that has
+     * waited longest goes first, so a busy system delays each pair a little rather than one for ever.
+     * Rolled back: the running fan-out never sees these rows.
+     */
+    @Test
+    void theProgressMessageDueLongestIsQueuedFirstWhenMoreAreDueThanAPassTakes() {
+        UUID portfolioId = UUID.randomUUID();
+        new TransactionTemplate(transactions).executeWithoutResult(tx -> {
+            tx.setRollbackOnly();
+            UUID subscription = UUID.randomUUID();
+            jdbc.sql("INSERT INTO jobs.webhook_subscriptions (id, portfolio_id, url, event_types,"
+                            + " progress_interval_seconds, secret_ciphertext, status, created_by_user_id)"
+                            + " VALUES (:id, :p, 'https://hooks.example.com/progress', '{job.progress}', 60,"
+                            + " 'unused', 'ACTIVE', gen_random_uuid())")
+                    .param("id", subscription)
+                    .param("p", portfolioId)
+                    .update();
+            // Thirty jobs that started a moment ago and were never reported: due a first message now.
+            for (int i = 0; i < 30; i++) {
+                runningJob(portfolioId, "now() - interval '1 second'");
+            }
+            // A job reported an hour ago that changed since: due again for 59 minutes.
+            UUID waiting = runningJob(portfolioId, "now() - interval '2 hours'");
+            jdbc.sql("INSERT INTO jobs.webhook_progress (subscription_id, job_id, job_version, sent_at)"
+                            + " VALUES (:s, :j, -1, now() - interval '1 hour')")
+                    .param("s", subscription)
+                    .param("j", waiting)
+                    .update();
+
+            assertThat(deliveries.dueProgress(1))
+                    .extracting(Deliveries.ProgressDue::jobId)
+                    .containsExactly(waiting);
+        });
+    }
+
+    private UUID runningJob(UUID portfolioId, String createdAt) {
+        UUID job = UUID.randomUUID();
+        jdbc.sql("INSERT INTO jobs.bulk_jobs (id, portfolio_id, type, status, requested_by_user_id,"
+                        + " requested_by_email, total, pending, created_at)"
+                        + " VALUES (:id, :p, 'REMOVE_ACCESS', 'IN_PROGRESS', gen_random_uuid(), 'admin@agency.test',"
+                        + " 2, 2, " + createdAt + ")")
+                .param("id", job)
+                .param("p", portfolioId)
+                .update();
+        return job;
     }
 
     @Test
