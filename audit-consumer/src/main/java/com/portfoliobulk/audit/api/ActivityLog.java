@@ -21,7 +21,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * Reads an account's activity log newest first, with keyset paging on
- * {@code (occurred_at DESC, entry_id DESC)}, the order of the index {@code activity_log_by_account}.
+ * {@code (occurred_at DESC, entry_id DESC)}, the order of the index {@code activity_log_by_portfolio_account}.
  */
 @Component
 class ActivityLog {
@@ -33,6 +33,27 @@ class ActivityLog {
     }
 
     Page<ActivityLogEntry> page(ActivityLogQuery query) {
+        Statement statement = statement(query);
+        List<ActivityLogEntry> rows = jdbc.sql(statement.sql())
+                .params(statement.parameters())
+                .query(ActivityLog::entry)
+                .list();
+        return query.paging().page(rows, ActivityLogQuery::after);
+    }
+
+    /**
+     * The statement that reads a page, with its named parameters.
+     *
+     * @param sql the statement
+     * @param parameters its parameters by name
+     */
+    record Statement(String sql, Map<String, Object> parameters) {}
+
+    /**
+     * The statement that reads the page {@code query} asks for: newest first, from the index of the
+     * account's entries of the portfolio (an account that moved portfolios does not read its old history).
+     */
+    static Statement statement(ActivityLogQuery query) {
         StringBuilder sql = new StringBuilder("""
                 SELECT entry_id, occurred_at, action, target_user_id, target_user_email, previous_role,
                        new_role, initiated_from, actor_user_id, actor_email, actor_kind, portfolio_id, job_id, task_id,
@@ -53,11 +74,7 @@ class ActivityLog {
         }
         sql.append(" ORDER BY occurred_at DESC, entry_id DESC LIMIT :limit");
         parameters.put("limit", query.paging().fetchSize());
-        List<ActivityLogEntry> rows = jdbc.sql(sql.toString())
-                .params(parameters)
-                .query(ActivityLog::entry)
-                .list();
-        return query.paging().page(rows, ActivityLogQuery::after);
+        return new Statement(sql.toString(), parameters);
     }
 
     private static OffsetDateTime utc(Instant instant) {
