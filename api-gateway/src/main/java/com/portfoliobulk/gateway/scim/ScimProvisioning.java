@@ -140,22 +140,28 @@ class ScimProvisioning {
         }
     }
 
+    /**
+     * Offboards the user, unless an offboarding of theirs is still running (a retried request). An
+     * inactive user is offboarded again when they have access once more, say invited back by an
+     * administrator or kept by a failed task of the last offboarding: the identity provider's
+     * deactivation or deletion removes the access there is now, not only the access there was.
+     */
     private void deactivate(ScimClient client, UUID portfolioId, UUID userId, boolean delete) {
         users.ensureLinked(portfolioId, userId);
         ScimUsers.Deactivations deactivations = users.deactivations(portfolioId, userId);
-        if (!deactivations.active()) {
-            if (delete) {
-                users.markDeleted(portfolioId, userId);
+        if (deactivations.active() || !deactivations.offboarding()) {
+            int n = deactivations.count() + 1;
+            // Empty when they have no access left in the portfolio's accounts (none to remove).
+            Optional<JobView> job = submission.offboardForIdentityProvider(
+                    Actor.identityProvider(client.tokenId()), portfolioId, userId, idempotencyKey(userId, n));
+            if (deactivations.active() || job.isPresent()) {
+                users.recordDeactivation(
+                        portfolioId, userId, n, job.map(JobView::jobId).orElse(null), delete);
             }
-            return;
         }
-        int n = deactivations.count() + 1;
-        Optional<JobView> job = submission.offboardForIdentityProvider(
-                Actor.identityProvider(client.tokenId()), portfolioId, userId, idempotencyKey(userId, n));
-        users.recordDeactivation(portfolioId, userId, n, job.map(JobView::jobId).orElse(null), delete);
         if (delete) {
-            // A concurrent deactivation may have recorded this same one first (same n, same job), so
-            // that the record above changed nothing: the user is deleted all the same.
+            // A concurrent deactivation may have recorded this same one first (same n, same job), or none
+            // was needed: the user is deleted all the same.
             users.markDeleted(portfolioId, userId);
         }
     }

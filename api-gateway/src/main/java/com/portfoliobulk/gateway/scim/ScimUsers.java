@@ -163,15 +163,20 @@ class ScimUsers {
                 .update();
     }
 
-    /** The deactivations so far and whether the user is active now. */
+    /** The deactivations so far, whether the user is active now and the last one still under way. */
     Deactivations deactivations(UUID portfolioId, UUID userId) {
         return jdbc.sql("""
-                        SELECT active, deactivations FROM jobs.scim_users
-                         WHERE portfolio_id = :portfolioId AND user_id = :userId
+                        SELECT s.active, s.deactivations,
+                               EXISTS (SELECT 1 FROM jobs.bulk_jobs j
+                                        WHERE j.id = s.last_job_id AND j.status IN ('QUEUED', 'IN_PROGRESS'))
+                                   AS offboarding
+                          FROM jobs.scim_users s
+                         WHERE s.portfolio_id = :portfolioId AND s.user_id = :userId
                         """)
                 .param("portfolioId", portfolioId)
                 .param("userId", userId)
-                .query((row, n) -> new Deactivations(row.getBoolean("active"), row.getInt("deactivations")))
+                .query((row, n) -> new Deactivations(
+                        row.getBoolean("active"), row.getInt("deactivations"), row.getBoolean("offboarding")))
                 .single();
     }
 
@@ -252,6 +257,7 @@ class ScimUsers {
     /**
      * @param active whether the user is active in this portfolio now
      * @param count the deactivations so far
+     * @param offboarding whether the last deactivation's offboarding job is still running
      */
-    record Deactivations(boolean active, int count) {}
+    record Deactivations(boolean active, int count, boolean offboarding) {}
 }

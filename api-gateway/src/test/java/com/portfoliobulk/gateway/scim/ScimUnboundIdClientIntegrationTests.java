@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.support.WorkerSimulation;
 import com.unboundid.scim2.client.ScimService;
 import com.unboundid.scim2.common.exceptions.PreconditionFailedException;
 import com.unboundid.scim2.common.exceptions.ResourceNotFoundException;
@@ -16,11 +17,14 @@ import com.unboundid.scim2.common.types.UserResource;
 import jakarta.ws.rs.client.Client;
 import jakarta.ws.rs.client.ClientBuilder;
 import jakarta.ws.rs.client.ClientRequestFilter;
+import java.util.List;
 import java.util.UUID;
 import org.glassfish.jersey.client.HttpUrlConnectorProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * UnboundID's SCIM 2 client (a SCIM implementation written elsewhere) against the running gateway:
@@ -208,6 +212,88 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
         assertThatThrownBy(() -> service.retrieve("Users", ann.toString(), UserResource.class))
                 .isInstanceOf(ResourceNotFoundException.class);
         assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+    }
+
+    /**
+     * A deactivated user who has access again (a task of the offboarding failed, an administrator
+     * invited them back) is offboarded again when the identity provider deactivates or deletes them
+     * once more; while an offboarding of theirs runs, a repeated request makes no other job.
+     */
+    @Test
+    void deactivatesAndDeletesAgainAUserWhoHasAccessOnceMore(@Autowired PlatformTransactionManager transactions)
+            throws ScimException {
+        WorkerSimulation worker = new WorkerSimulation(jdbc, transactions);
+        UUID ann = portfolio.user("ann");
+        UUID brand = portfolio.account("Brand");
+        portfolio.member(brand, ann, AccountRole.ANALYST);
+
+        deactivate(ann);
+        deactivate(ann);
+        assertThat(scimJobs(portfolio.id()))
+                .as("a retry while the offboarding runs")
+                .isEqualTo(1);
+        // Its task fails: ann keeps her access, and the identity provider deactivates her again.
+        worker.apply(worker.taskIds(lastScimJob()).getFirst(), "FAILED", "RETRIES_EXHAUSTED", null);
+        deactivate(ann);
+
+        assertThat(scimJobs(portfolio.id())).isEqualTo(2);
+        assertThat(removals(lastScimJob())).containsExactly(brand);
+
+        // That one removes her; an administrator invites her back; the identity provider deletes her.
+        worker.completeAll(lastScimJob());
+        jdbc.sql("DELETE FROM directory.memberships WHERE account_id = ? AND user_id = ?")
+                .params(brand, ann)
+                .update();
+        portfolio.member(brand, ann, AccountRole.SUPPORT);
+        service.delete("Users", ann.toString());
+
+        assertThat(scimJobs(portfolio.id())).isEqualTo(3);
+        assertThat(removals(lastScimJob())).containsExactly(brand);
+        assertThatThrownBy(() -> service.retrieve("Users", ann.toString(), UserResource.class))
+                .isInstanceOf(ResourceNotFoundException.class);
+    }
+
+    @Test
+    void aDeactivatedUserWithoutAccessIsNotOffboardedAgain() throws ScimException {
+        UUID ann = portfolio.user("ann");
+        UUID brand = portfolio.account("Brand");
+        portfolio.member(brand, ann, AccountRole.ANALYST);
+        deactivate(ann);
+        jdbc.sql("UPDATE jobs.bulk_jobs SET status = 'COMPLETED' WHERE id = ?")
+                .params(lastScimJob())
+                .update();
+        jdbc.sql("DELETE FROM directory.memberships WHERE account_id = ? AND user_id = ?")
+                .params(brand, ann)
+                .update();
+
+        UserResource again = deactivate(ann);
+        service.delete("Users", ann.toString());
+
+        assertThat(again.getActive()).isFalse();
+        assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+        assertThatThrownBy(() -> service.retrieve("Users", ann.toString(), UserResource.class))
+                .isInstanceOf(ResourceNotFoundException.class);
+    }
+
+    private UserResource deactivate(UUID user) throws ScimException {
+        return service.modifyRequest("Users", user.toString())
+                .replaceValue("active", false)
+                .invoke(UserResource.class);
+    }
+
+    private UUID lastScimJob() {
+        return jdbc.sql("SELECT id FROM jobs.bulk_jobs WHERE portfolio_id = ? AND origin = 'SCIM'"
+                        + " ORDER BY created_at DESC LIMIT 1")
+                .params(portfolio.id())
+                .query(UUID.class)
+                .single();
+    }
+
+    private List<UUID> removals(UUID jobId) {
+        return jdbc.sql("SELECT account_id FROM jobs.bulk_tasks WHERE job_id = ? AND action = 'REMOVE'")
+                .params(jobId)
+                .query(UUID.class)
+                .list();
     }
 
     @Test
