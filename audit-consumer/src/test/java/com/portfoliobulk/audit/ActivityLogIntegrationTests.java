@@ -480,7 +480,7 @@ class ActivityLogIntegrationTests {
             assertThat(items(read(portfolio, account, "?since=" + future.replace("+", "%2B"))))
                     .as(future)
                     .isEmpty();
-            assertThat(items(read(portfolio, account, "?cursor=" + forgedCursor(future))))
+            assertThat(items(read(portfolio, account, "?cursor=" + forgedCursor(portfolio, account, future))))
                     .as(future)
                     .hasSize(1);
         }
@@ -488,14 +488,15 @@ class ActivityLogIntegrationTests {
             assertThat(items(read(portfolio, account, "?since=" + past)))
                     .as(past)
                     .hasSize(1);
-            assertThat(items(read(portfolio, account, "?cursor=" + forgedCursor(past))))
+            assertThat(items(read(portfolio, account, "?cursor=" + forgedCursor(portfolio, account, past))))
                     .as(past)
                     .isEmpty();
         }
     }
 
-    private static String forgedCursor(String time) {
-        return Cursor.of("activity-log", time, UUID.randomUUID()).encode();
+    private static String forgedCursor(UUID portfolio, UUID account, String time) {
+        return Cursor.of(Cursor.list("activity-log", portfolio, account), time, UUID.randomUUID())
+                .encode();
     }
 
     @Test

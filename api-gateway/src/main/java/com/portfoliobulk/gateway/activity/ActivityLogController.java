@@ -77,7 +77,7 @@ class ActivityLogController {
             @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
         // Checked here too, so that a bad limit or cursor gets the same 400 as on every other list.
-        page.request(ACTIVITY_LOG);
+        page.request(ACTIVITY_LOG, portfolioId, accountId);
         if (!accounts.isLinked(portfolioId, accountId)) {
             throw new NotFoundException("Account " + accountId + " is not linked to this portfolio.");
         }

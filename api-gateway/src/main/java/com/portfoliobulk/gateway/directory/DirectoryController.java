@@ -68,7 +68,8 @@ class DirectoryController {
                     String q,
             @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
-        return directory.accounts(portfolioId, text(q, MAX_ACCOUNT_TEXT), page.request(PortfolioDirectory.ACCOUNTS));
+        return directory.accounts(
+                portfolioId, text(q, MAX_ACCOUNT_TEXT), page.request(PortfolioDirectory.ACCOUNTS, portfolioId));
     }
 
     @Operation(
@@ -100,7 +101,7 @@ class DirectoryController {
             @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
         UserFilter filter = new UserFilter(text(q, MAX_EMAIL_TEXT), role(portfolioId, role), accountId);
-        return directory.users(portfolioId, filter, page.request(PortfolioDirectory.USERS));
+        return directory.users(portfolioId, filter, page.request(PortfolioDirectory.USERS, portfolioId));
     }
 
     @Operation(
@@ -116,7 +117,8 @@ class DirectoryController {
             @Parameter(description = "The user.") @PathVariable UUID userId,
             @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
-        return directory.profile(portfolioId, userId, page.request(PortfolioDirectory.PROFILE_ACCOUNTS));
+        return directory.profile(
+                portfolioId, userId, page.request(PortfolioDirectory.PROFILE_ACCOUNTS, portfolioId, userId));
     }
 
     private static String text(String q, int maxLength) {

@@ -44,7 +44,7 @@ class PortfolioDirectory {
             requirePortfolio(portfolioId);
             requireAccountAfter(paging);
         }
-        return paging.page(fetched, account -> Cursor.ofItem(ACCOUNTS, account.accountId()));
+        return paging.page(fetched, account -> Cursor.ofItem(Cursor.list(ACCOUNTS, portfolioId), account.accountId()));
     }
 
     Page<PortfolioUser> users(UUID portfolioId, UserFilter filter, PageRequest paging) {
@@ -60,7 +60,7 @@ class PortfolioDirectory {
                 throw InvalidPageRequestException.itemGone();
             }
         }
-        return paging.page(fetched, user -> Cursor.ofItem(USERS, user.userId()));
+        return paging.page(fetched, user -> Cursor.ofItem(Cursor.list(USERS, portfolioId), user.userId()));
     }
 
     UserProfile profile(UUID portfolioId, UUID userId, PageRequest paging) {
@@ -69,8 +69,9 @@ class PortfolioDirectory {
         if (fetched.accounts().isEmpty()) {
             requireAccountAfter(paging);
         }
-        return fetched.withAccounts(
-                paging.page(fetched.accounts(), account -> Cursor.ofItem(PROFILE_ACCOUNTS, account.accountId())));
+        return fetched.withAccounts(paging.page(
+                fetched.accounts(),
+                account -> Cursor.ofItem(Cursor.list(PROFILE_ACCOUNTS, portfolioId, userId), account.accountId())));
     }
 
     /**

@@ -189,7 +189,7 @@ class BulkJobController {
             @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
         return progress.tasks(
-                portfolioId, jobId, new TaskFilter(status, reason, accountId), page.request(JobProgress.TASKS));
+                portfolioId, jobId, new TaskFilter(status, reason, accountId), page.request(JobProgress.TASKS, jobId));
     }
 
     @Operation(hidden = true)
@@ -231,7 +231,7 @@ class BulkJobController {
             @Parameter(description = "Only jobs of this type.") @RequestParam(required = false) JobType type,
             @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
-        return progress.jobs(portfolioId, status, type, page.request(JobProgress.JOBS));
+        return progress.jobs(portfolioId, status, type, page.request(JobProgress.JOBS, portfolioId));
     }
 
     @Operation(

@@ -66,7 +66,7 @@ class JobProgress {
             afterId = paging.after().uuid(1);
         }
         List<Job> fetched = jobs.list(portfolioId, status, type, afterCreatedAt, afterId, paging.limit());
-        return paging.page(fetched, job -> Cursor.ofTime(JOBS, job.createdAt(), job.id()))
+        return paging.page(fetched, job -> Cursor.ofTime(Cursor.list(JOBS, portfolioId), job.createdAt(), job.id()))
                 .map(Job::view);
     }
 
@@ -82,7 +82,8 @@ class JobProgress {
                 filter.status() == TaskStatus.PENDING && job.counts().pending() == 0
                         ? List.of()
                         : jobs.tasks(jobId, filter, afterSeq, paging.limit());
-        return paging.page(fetched, task -> Cursor.of(TASKS, task.seq())).map(Jobs.TaskRow::task);
+        return paging.page(fetched, task -> Cursor.of(Cursor.list(TASKS, jobId), task.seq()))
+                .map(Jobs.TaskRow::task);
     }
 
     /** Streams every matching task of the job in order, without holding them all in memory. */

@@ -160,7 +160,7 @@ class PortfolioAdministration {
                         .isEmpty()) {
             throw InvalidPageRequestException.itemGone();
         }
-        return paging.page(fetched, user -> Cursor.ofItem(USERS, user.userId()));
+        return paging.page(fetched, user -> Cursor.ofItem(Cursor.list(USERS, portfolioId), user.userId()));
     }
 
     @Transactional
@@ -486,7 +486,7 @@ class PortfolioAdministration {
         if (fetched.size() < paging.fetchSize()) {
             fetched.addAll(customRoles(table, portfolioId, customAfter, paging.fetchSize() - fetched.size()));
         }
-        return paging.page(fetched, role -> Cursor.of(list, role.code()));
+        return paging.page(fetched, role -> Cursor.of(Cursor.list(list, portfolioId), role.code()));
     }
 
     @Transactional
@@ -900,6 +900,7 @@ class PortfolioAdministration {
                         rs.getString("subject"),
                         rs.getString("detail")))
                 .list();
-        return paging.page(fetched, entry -> Cursor.ofTime(ADMIN_LOG, entry.occurredAt(), entry.id()));
+        return paging.page(
+                fetched, entry -> Cursor.ofTime(Cursor.list(ADMIN_LOG, portfolioId), entry.occurredAt(), entry.id()));
     }
 }

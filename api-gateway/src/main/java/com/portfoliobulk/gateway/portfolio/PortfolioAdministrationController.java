@@ -73,7 +73,7 @@ class PortfolioAdministrationController {
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
             @ParameterObject PageParameters page) {
         access.require(portfolioId, PortfolioPermission.PORTFOLIO_USERS_MANAGE);
-        return administration.users(portfolioId, page.request(PortfolioAdministration.USERS));
+        return administration.users(portfolioId, page.request(PortfolioAdministration.USERS, portfolioId));
     }
 
     @Operation(
@@ -128,7 +128,8 @@ class PortfolioAdministrationController {
     @GetMapping("/portfolio-roles")
     Page<RoleView> portfolioRoles(@PathVariable UUID portfolioId, @ParameterObject PageParameters page) {
         access.require(portfolioId, PortfolioPermission.PORTFOLIO_USERS_MANAGE);
-        return administration.portfolioRoles(portfolioId, page.request(PortfolioAdministration.PORTFOLIO_ROLES));
+        return administration.portfolioRoles(
+                portfolioId, page.request(PortfolioAdministration.PORTFOLIO_ROLES, portfolioId));
     }
 
     @Operation(
@@ -171,7 +172,8 @@ class PortfolioAdministrationController {
         if (!caller.canChange(portfolioId) && !caller.has(portfolioId, PortfolioPermission.ACCOUNT_ROLES_MANAGE)) {
             access.require(portfolioId, PortfolioPermission.USER_MANAGEMENT_EDIT);
         }
-        return administration.accountRoles(portfolioId, page.request(PortfolioAdministration.ACCOUNT_ROLES));
+        return administration.accountRoles(
+                portfolioId, page.request(PortfolioAdministration.ACCOUNT_ROLES, portfolioId));
     }
 
     @Operation(
@@ -254,6 +256,6 @@ class PortfolioAdministrationController {
     @GetMapping("/admin-log")
     Page<AdminLogEntry> adminLog(@PathVariable UUID portfolioId, @ParameterObject PageParameters page) {
         access.require(portfolioId, PortfolioPermission.PORTFOLIO_USERS_MANAGE);
-        return administration.adminLog(portfolioId, page.request(PortfolioAdministration.ADMIN_LOG));
+        return administration.adminLog(portfolioId, page.request(PortfolioAdministration.ADMIN_LOG, portfolioId));
     }
 }

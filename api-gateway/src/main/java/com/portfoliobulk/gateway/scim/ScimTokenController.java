@@ -105,7 +105,8 @@ class ScimTokenController {
     @GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)
     Page<ScimTokenView> list(@PathVariable UUID portfolioId, @ParameterObject PageParameters page) {
         requireOwner(portfolioId);
-        return tokens.list(portfolioId, page.request(ScimTokens.LIST)).map(ScimTokenView::of);
+        return tokens.list(portfolioId, page.request(ScimTokens.LIST, portfolioId))
+                .map(ScimTokenView::of);
     }
 
     @Operation(

@@ -88,7 +88,7 @@ class ScimTokens {
         }
         return paging.page(
                 statement.query(ScimTokens::fromRow).list(),
-                token -> Cursor.ofTime(LIST, token.createdAt(), token.id()));
+                token -> Cursor.ofTime(Cursor.list(LIST, portfolioId), token.createdAt(), token.id()));
     }
 
     /** Revokes the token; false when the portfolio has no such token not revoked yet. */

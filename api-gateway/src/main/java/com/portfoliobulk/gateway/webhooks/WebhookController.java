@@ -85,7 +85,7 @@ class WebhookController {
     @GetMapping
     Page<SubscriptionView> list(@PathVariable UUID portfolioId, @ParameterObject PageParameters page) {
         access.requireChange(portfolioId);
-        return subscriptions.list(portfolioId, page.request(WebhookSubscriptions.SUBSCRIPTIONS));
+        return subscriptions.list(portfolioId, page.request(WebhookSubscriptions.SUBSCRIPTIONS, portfolioId));
     }
 
     @Operation(summary = "Get a subscription")
@@ -160,7 +160,8 @@ class WebhookController {
     Page<DeliveryView> deliveries(
             @PathVariable UUID portfolioId, @PathVariable UUID subscriptionId, @ParameterObject PageParameters page) {
         access.requireChange(portfolioId);
-        return subscriptions.deliveries(portfolioId, subscriptionId, page.request(WebhookSubscriptions.DELIVERIES));
+        return subscriptions.deliveries(
+                portfolioId, subscriptionId, page.request(WebhookSubscriptions.DELIVERIES, subscriptionId));
     }
 
     @Operation(summary = "Get a message with its attempts")

@@ -130,7 +130,10 @@ class WebhookSubscriptions {
         List<SubscriptionView> fetched = subscriptions.list(portfolioId, afterCreatedAt, afterId, paging.limit());
         return paging.page(
                 fetched,
-                subscription -> Cursor.ofTime(SUBSCRIPTIONS, subscription.createdAt(), subscription.subscriptionId()));
+                subscription -> Cursor.ofTime(
+                        Cursor.list(SUBSCRIPTIONS, portfolioId),
+                        subscription.createdAt(),
+                        subscription.subscriptionId()));
     }
 
     SubscriptionView get(UUID portfolioId, UUID subscriptionId) {
@@ -187,7 +190,10 @@ class WebhookSubscriptions {
             afterId = paging.after().uuid(1);
         }
         List<DeliveryView> fetched = deliveries.list(subscriptionId, afterCreatedAt, afterId, paging.limit());
-        return paging.page(fetched, delivery -> Cursor.ofTime(DELIVERIES, delivery.createdAt(), delivery.deliveryId()));
+        return paging.page(
+                fetched,
+                delivery -> Cursor.ofTime(
+                        Cursor.list(DELIVERIES, subscriptionId), delivery.createdAt(), delivery.deliveryId()));
     }
 
     DeliveryView delivery(UUID portfolioId, UUID subscriptionId, UUID deliveryId) {

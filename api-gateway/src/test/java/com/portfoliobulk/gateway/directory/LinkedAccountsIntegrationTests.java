@@ -108,7 +108,9 @@ class LinkedAccountsIntegrationTests extends DirectoryIntegrationTestSupport {
                 "cursor",
                 second.body().path("nextCursor").asString());
 
-        assertThat(DirectoryCalls.decoded(cursor)).doesNotContain("Jane").isEqualTo("accounts|" + jane);
+        assertThat(DirectoryCalls.decoded(cursor))
+                .doesNotContain("Jane")
+                .isEqualTo(Cursor.list("accounts", portfolio.id()) + "|" + jane);
         assertThat(second.body().path("items").get(0).path("accountId").asString())
                 .isEqualTo(janet.toString());
         assertThat(third.body().path("items").get(0).path("accountId").asString())
@@ -119,7 +121,8 @@ class LinkedAccountsIntegrationTests extends DirectoryIntegrationTestSupport {
                         token,
                         accounts(portfolio.id()),
                         "cursor",
-                        Cursor.ofItem("accounts", UUID.randomUUID()).encode()),
+                        Cursor.ofItem(Cursor.list("accounts", portfolio.id()), UUID.randomUUID())
+                                .encode()),
                 "cursor");
     }
 

@@ -221,7 +221,7 @@ class PortfolioUsersIntegrationTests extends DirectoryIntegrationTestSupport {
                     .doesNotContain(last)
                     .doesNotContain(last.substring(0, last.indexOf('@')))
                     .doesNotContain("@")
-                    .isEqualTo("users|"
+                    .isEqualTo(Cursor.list("users", portfolio.id()) + "|"
                             + page.body().path("items").get(0).path("userId").asString());
         }
     }
@@ -280,8 +280,10 @@ class PortfolioUsersIntegrationTests extends DirectoryIntegrationTestSupport {
                 .body()
                 .path("nextCursor")
                 .asString();
-        String unknownUser = Cursor.ofItem("users", UUID.randomUUID()).encode();
-        String addressInstead = Cursor.of("users", portfolio.email("ann"), ann).encode();
+        String unknownUser = Cursor.ofItem(Cursor.list("users", portfolio.id()), UUID.randomUUID())
+                .encode();
+        String addressInstead = Cursor.of(Cursor.list("users", portfolio.id()), portfolio.email("ann"), ann)
+                .encode();
 
         assertInvalidParameter(api.get(token, users(portfolio.id()), "cursor", cursor + "x"), "cursor");
         assertInvalidParameter(api.get(token, users(portfolio.id()), "cursor", unknownUser), "cursor");
@@ -291,7 +293,8 @@ class PortfolioUsersIntegrationTests extends DirectoryIntegrationTestSupport {
                         token,
                         users(portfolio.id()),
                         "cursor",
-                        Cursor.ofItem("accounts", ann).encode()),
+                        Cursor.ofItem(Cursor.list("accounts", portfolio.id()), ann)
+                                .encode()),
                 "cursor");
     }
 

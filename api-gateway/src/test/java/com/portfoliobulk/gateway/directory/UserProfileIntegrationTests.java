@@ -97,7 +97,9 @@ class UserProfileIntegrationTests extends DirectoryIntegrationTestSupport {
 
         assertThat(first.body().path("accounts").get(0).path("accountId").asString())
                 .isEqualTo(alpha.toString());
-        assertThat(DirectoryCalls.decoded(cursor)).doesNotContain("Jane").isEqualTo("profile-accounts|" + alpha);
+        assertThat(DirectoryCalls.decoded(cursor))
+                .doesNotContain("Jane")
+                .isEqualTo(Cursor.list("profile-accounts", portfolio.id(), ann) + "|" + alpha);
         assertThat(next.body().path("accounts").values())
                 .extracting(a -> a.path("accountId").asString())
                 .containsExactly(bravo.toString());
@@ -106,7 +108,8 @@ class UserProfileIntegrationTests extends DirectoryIntegrationTestSupport {
                         token,
                         user(portfolio.id(), ann),
                         "cursor",
-                        Cursor.ofItem("profile-accounts", ann).encode()),
+                        Cursor.ofItem(Cursor.list("profile-accounts", portfolio.id(), ann), ann)
+                                .encode()),
                 "cursor");
     }
 

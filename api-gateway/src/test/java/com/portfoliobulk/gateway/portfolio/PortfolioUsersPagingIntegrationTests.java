@@ -42,7 +42,7 @@ class PortfolioUsersPagingIntegrationTests extends PortfolioAdministrationTest {
                         .doesNotContain(last)
                         .doesNotContain(last.substring(0, last.indexOf('@')))
                         .doesNotContain("@")
-                        .isEqualTo("portfolio-users|"
+                        .isEqualTo(Cursor.list("portfolio-users", portfolio.id()) + "|"
                                 + page.body()
                                         .path("items")
                                         .get(0)
@@ -73,18 +73,23 @@ class PortfolioUsersPagingIntegrationTests extends PortfolioAdministrationTest {
 
     @Test
     void aCursorNamingNoUserAsksTheClientToStartAgainAndATamperedOneIsRefused() {
-        Answer gone = page(Cursor.ofItem("portfolio-users", UUID.randomUUID()).encode());
+        Answer gone = page(Cursor.ofItem(Cursor.list("portfolio-users", portfolio.id()), UUID.randomUUID())
+                .encode());
 
         assertFieldProblem(gone, 400, "cursor");
         assertThat(gone.body().path("errors").get(0).path("message").asString())
                 .contains("no longer exists")
                 .contains("start again");
         assertFieldProblem(
-                page(Cursor.of("portfolio-users", portfolio.email("owner"), ownerId)
+                page(Cursor.of(Cursor.list("portfolio-users", portfolio.id()), portfolio.email("owner"), ownerId)
                         .encode()),
                 400,
                 "cursor");
-        assertFieldProblem(page(Cursor.ofItem("users", ownerId).encode()), 400, "cursor");
+        assertFieldProblem(
+                page(Cursor.ofItem(Cursor.list("users", portfolio.id()), ownerId)
+                        .encode()),
+                400,
+                "cursor");
         assertFieldProblem(page(page(null).body().path("nextCursor").asString() + "x"), 400, "cursor");
     }
 

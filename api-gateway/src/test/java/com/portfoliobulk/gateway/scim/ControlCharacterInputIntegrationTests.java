@@ -39,7 +39,8 @@ class ControlCharacterInputIntegrationTests extends ScimIntegrationTest {
     @Test
     void aCursorWithANulInItsTextIsNoCursorOfTheList() {
         String users = "dXNlcnM.YQBi.MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDItMDAwMDAwMDAwMDM5"; // "users", "a\0b", an id
-        String portfolioUsers = Cursor.of("portfolio-users", "a\u0000b@x.com", UUID.randomUUID())
+        String portfolioUsers = Cursor.of(
+                        Cursor.list("portfolio-users", portfolio.id()), "a\u0000b@x.com", UUID.randomUUID())
                 .encode();
 
         Answer onUsers = api.get(admin(portfolio.id()), portfolioPath() + "/users?cursor=" + users);

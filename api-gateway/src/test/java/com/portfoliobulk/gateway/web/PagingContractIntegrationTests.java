@@ -115,6 +115,56 @@ class PagingContractIntegrationTests extends GatewayIntegrationTest {
     }
 
     /**
+     * A cursor names the list it was made by, owner included: the tasks of another job, the jobs of
+     * another portfolio or another user's accounts would read as a wrong page (the tasks' positions are
+     * counted across all jobs, so another job's cursor read as an empty last page).
+     */
+    @Test
+    void aCursorOfTheSameListOfAnotherJobPortfolioOrUserIsRefused() {
+        UUID bob = portfolio.user("bob");
+        UUID second = portfolio.account("Brand Hamburg");
+        portfolio.member(account, bob, AccountRole.ANALYST).member(second, bob, AccountRole.ANALYST);
+        UUID bobsJob = accepted(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + bob + "\"]}");
+        DirectorySeed.Portfolio other = directory.portfolio();
+        UUID otherAccount = other.account("Other brand");
+        for (String name : List.of("cy", "di")) {
+            UUID user = other.user(name);
+            other.member(otherAccount, user, AccountRole.ANALYST);
+            accepted(other.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + user + "\"]}");
+        }
+        String token = admin(portfolio.id());
+
+        String bobsTasks = nextCursor(api.get(token, jobPath(portfolio.id(), bobsJob) + "/tasks?limit=1"));
+        String othersJobs = nextCursor(api.get(admin(other.id()), jobsPath(other.id()) + "?limit=1"));
+        String bobsAccounts =
+                nextCursor(api.get(token, "/api/v1/portfolios/" + portfolio.id() + "/users/" + bob + "?limit=1"));
+
+        assertOneParameterProblem(
+                api.get(token, jobPath(portfolio.id(), job) + "/tasks?cursor=" + bobsTasks),
+                "tasks",
+                "cursor",
+                CURSOR_FIX);
+        assertOneParameterProblem(
+                api.get(token, jobsPath(portfolio.id()) + "?cursor=" + othersJobs), "jobs", "cursor", CURSOR_FIX);
+        assertOneParameterProblem(
+                api.get(token, "/api/v1/portfolios/" + portfolio.id() + "/users/" + ann + "?cursor=" + bobsAccounts),
+                "profile",
+                "cursor",
+                CURSOR_FIX);
+        // Each still pages its own list.
+        assertThat(api.get(token, jobPath(portfolio.id(), bobsJob) + "/tasks?cursor=" + bobsTasks)
+                        .status())
+                .isEqualTo(200);
+    }
+
+    private static String nextCursor(Answer page) {
+        assertThat(page.status()).as(page.text()).isEqualTo(200);
+        String next = page.body().path("nextCursor").asString();
+        assertThat(next).as(page.text()).isNotBlank();
+        return next;
+    }
+
+    /**
      * A cursor is opaque, not signed: a client can forge one that names the right list with values no
      * page made (a time beyond the database's range, a position past any number, parts missing or
      * extra). Each list answers it as a page (empty, or the items after it) or as a 400 problem naming
@@ -123,19 +173,20 @@ class PagingContractIntegrationTests extends GatewayIntegrationTest {
      */
     @Test
     void aForgedCursorOfTheRightListIsAPageOrTheSameProblem() {
+        UUID p = portfolio.id();
         Map<String, String> names = new LinkedHashMap<>();
-        names.put("accounts", "accounts");
-        names.put("users", "users");
-        names.put("profile", "profile-accounts");
-        names.put("jobs", "jobs");
-        names.put("tasks", "tasks");
+        names.put("accounts", Cursor.list("accounts", p));
+        names.put("users", Cursor.list("users", p));
+        names.put("profile", Cursor.list("profile-accounts", p, ann));
+        names.put("jobs", Cursor.list("jobs", p));
+        names.put("tasks", Cursor.list("tasks", job));
         names.put("preview", "preview");
-        names.put("webhook subscriptions", "webhook-subscriptions");
-        names.put("portfolio users", "portfolio-users");
-        names.put("portfolio roles", "portfolio-roles");
-        names.put("account roles", "account-roles");
-        names.put("admin log", "admin-log");
-        names.put("scim tokens", "scim-tokens");
+        names.put("webhook subscriptions", Cursor.list("webhook-subscriptions", p));
+        names.put("portfolio users", Cursor.list("portfolio-users", p));
+        names.put("portfolio roles", Cursor.list("portfolio-roles", p));
+        names.put("account roles", Cursor.list("account-roles", p));
+        names.put("admin log", Cursor.list("admin-log", p));
+        names.put("scim tokens", Cursor.list("scim-tokens", p));
         UUID id = UUID.randomUUID();
         List<Object[]> forged = List.of(
                 new Object[] {Long.MAX_VALUE, id},

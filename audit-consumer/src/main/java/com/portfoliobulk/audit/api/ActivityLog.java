@@ -38,7 +38,7 @@ class ActivityLog {
                 .params(statement.parameters())
                 .query(ActivityLog::entry)
                 .list();
-        return query.paging().page(rows, ActivityLogQuery::after);
+        return query.paging().page(rows, query::after);
     }
 
     /**

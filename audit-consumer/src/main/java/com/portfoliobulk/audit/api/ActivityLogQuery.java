@@ -20,7 +20,7 @@ import java.util.function.Supplier;
  * @param accountId the account
  * @param since only entries that occurred at or after it, or {@code null}
  * @param paging the page size and where the previous page ended: a {@link Cursor} of the list
- *     {@value #LIST} holding the last entry's time and id
+ *     {@value #LIST} of the account in the portfolio ({@link #list}) holding the last entry's time and id
  */
 record ActivityLogQuery(UUID portfolioId, UUID accountId, Instant since, PageRequest paging) {
 
@@ -56,9 +56,14 @@ record ActivityLogQuery(UUID portfolioId, UUID accountId, Instant since, PageReq
         return paging.after() == null ? null : paging.after().uuid(1);
     }
 
-    /** The cursor after {@code entry}. */
-    static Cursor after(ActivityLogEntry entry) {
-        return Cursor.of(LIST, entry.occurredAt(), entry.entryId());
+    /** The cursor after {@code entry}, of this account's log in this portfolio. */
+    Cursor after(ActivityLogEntry entry) {
+        return Cursor.of(list(portfolioId, accountId), entry.occurredAt(), entry.entryId());
+    }
+
+    /** The account's log in the portfolio: a cursor of another account's or portfolio's is refused. */
+    static String list(UUID portfolioId, UUID accountId) {
+        return Cursor.list(LIST, portfolioId, accountId);
     }
 
     /**
@@ -79,7 +84,7 @@ record ActivityLogQuery(UUID portfolioId, UUID accountId, Instant since, PageReq
         // Limit and cursor are checked one by one, so that a problem names both when both are wrong.
         PageRequest size = check(errors, () -> PageRequest.of(limit, null, LIST));
         PageRequest after = check(errors, () -> {
-            PageRequest request = PageRequest.of(null, cursor, LIST);
+            PageRequest request = PageRequest.of(null, cursor, list(portfolioId, accountId));
             if (request.after() != null) {
                 request.after().instant(0);
                 request.after().uuid(1);

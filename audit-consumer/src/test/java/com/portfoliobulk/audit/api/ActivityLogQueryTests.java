@@ -37,7 +37,8 @@ class ActivityLogQueryTests {
     void cursorRoundTrips() {
         Instant occurredAt = Instant.parse("2026-01-31T09:30:00.123456Z");
         UUID entryId = UUID.randomUUID();
-        String cursor = Cursor.of(ActivityLogQuery.LIST, occurredAt, entryId).encode();
+        String cursor = Cursor.of(ActivityLogQuery.list(portfolio, account), occurredAt, entryId)
+                .encode();
 
         ActivityLogQuery query = ActivityLogQuery.parse(portfolio, account, null, null, cursor);
 
@@ -47,11 +48,19 @@ class ActivityLogQueryTests {
     }
 
     @Test
-    void aCursorOfAnotherListOrWithoutAnEntryIsNotOneOfThisList() {
+    void aCursorOfAnotherListAccountOrPortfolioOrWithoutAnEntryIsNotOneOfThisList() {
         for (String cursor : List.of(
                 Cursor.of("jobs", Instant.now(), UUID.randomUUID()).encode(),
-                Cursor.of(ActivityLogQuery.LIST, "yesterday", UUID.randomUUID()).encode(),
-                Cursor.of(ActivityLogQuery.LIST, Instant.now()).encode())) {
+                Cursor.of(ActivityLogQuery.LIST, Instant.now(), UUID.randomUUID())
+                        .encode(),
+                Cursor.of(ActivityLogQuery.list(UUID.randomUUID(), account), Instant.now(), UUID.randomUUID())
+                        .encode(),
+                Cursor.of(ActivityLogQuery.list(portfolio, UUID.randomUUID()), Instant.now(), UUID.randomUUID())
+                        .encode(),
+                Cursor.of(ActivityLogQuery.list(portfolio, account), "yesterday", UUID.randomUUID())
+                        .encode(),
+                Cursor.of(ActivityLogQuery.list(portfolio, account), Instant.now())
+                        .encode())) {
             assertThatThrownBy(() -> ActivityLogQuery.parse(portfolio, account, null, null, cursor))
                     .isInstanceOfSatisfying(
                             InvalidParametersException.class,

@@ -14,7 +14,8 @@ import java.util.UUID;
  * Where a page of a list ended: the name of the list and the values of the last item's sort key
  * (keyset paging, so the next page is stable while items are added or removed). On the wire it is
  * opaque: each part base64url-encoded, joined with {@code .}. A cursor of one list is refused by
- * another.
+ * another, including a list of the same kind of another owner, such as the tasks of another job
+ * ({@link #list}).
  *
  * <p>Opaque is not secret: cursors end up in URLs, browser history and access logs. A list sorted by
  * a personal value (an e-mail address, a name) therefore keeps that value out of its cursor: the
@@ -33,6 +34,18 @@ public record Cursor(String list, List<String> values) {
 
     public Cursor {
         values = List.copyOf(values);
+    }
+
+    /**
+     * The list of {@code kind} that belongs to {@code owners}, such as the tasks of one job: a cursor
+     * of it is refused by the same list of any other owner, whose items it does not name.
+     */
+    public static String list(String kind, UUID... owners) {
+        StringBuilder list = new StringBuilder(kind);
+        for (UUID owner : owners) {
+            list.append('/').append(owner);
+        }
+        return list.toString();
     }
 
     /** The cursor after an item of {@code list} whose sort key is {@code values} (printed with {@code toString}). */
