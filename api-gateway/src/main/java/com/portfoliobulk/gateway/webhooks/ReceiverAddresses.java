@@ -103,7 +103,12 @@ class ReceiverAddresses {
             return Optional.of("must be an https:// URL");
         }
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
-            return Optional.of("must name a host");
+            // java.net.URI finds no host in an authority it cannot read as one: say what it can read.
+            return Optional.of(
+                    uri.getRawAuthority() == null || uri.getRawAuthority().isEmpty()
+                            ? "must name a host"
+                            : "must name a host of letters, digits, hyphens and dots (an international name in"
+                                    + " its xn-- form, no underscore), with a port from 1 to 65535 or none");
         }
         if (uri.getPort() == 0 || uri.getPort() > 65_535) {
             return Optional.of("must have a port from 1 to 65535, or none");

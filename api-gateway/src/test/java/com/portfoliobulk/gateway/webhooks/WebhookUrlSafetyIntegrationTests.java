@@ -86,6 +86,25 @@ class WebhookUrlSafetyIntegrationTests extends GatewayIntegrationTest {
         assertThat(subscriptionCount(portfolioId)).isZero();
     }
 
+    /** A host that java.net.URI cannot read as one is named as such, with what a host may hold. */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "https://exa_mple.com/hook",
+                "https://b\u00fccher.example/hook",
+                "https://hooks.example.com:99999999999/hook"
+            })
+    void aHostThatCannotBeReadSaysWhatAHostMayHold(String url) {
+        UUID portfolioId = directory.portfolio().id();
+
+        Answer answer = subscribe(portfolioId, "{\"url\":\"" + url + "\",\"eventTypes\":[\"job.completed\"]}");
+
+        assertFieldProblem(answer, 400, "url");
+        assertThat(answer.body().path("errors").get(0).path("message").asString())
+                .contains("letters, digits, hyphens and dots", "xn--", "port from 1 to 65535");
+        assertThat(subscriptionCount(portfolioId)).isZero();
+    }
+
     @Test
     void everyInvalidFieldIsNamed() {
         UUID portfolioId = directory.portfolio().id();
