@@ -92,7 +92,8 @@ class ScimProvisioning {
     }
 
     /**
-     * PUT and PATCH: keeps the attributes, and deactivates (offboards) or reactivates the user.
+     * PUT and PATCH: keeps the attributes, and deactivates (offboards) or reactivates the user. A
+     * change of {@code userName} is refused; a deactivation in the same request is applied all the same.
      *
      * @param expectedVersion the version {@code If-Match} requires, or null for none
      * @throws ScimException 412 when the user's version is not (or no longer) the expected one
@@ -101,6 +102,13 @@ class ScimProvisioning {
         ScimUser current = get(portfolioId, userId);
         if (change.userName() != null
                 && !change.userName().toLowerCase(Locale.ROOT).equals(current.userName())) {
+            if (Boolean.FALSE.equals(change.active())) {
+                // Deprovisioning is never held up by the refused rename: an identity provider sends the
+                // new userName of a renamed user with each later change of theirs, deactivation included.
+                users.ensureLinked(portfolioId, userId);
+                claim(portfolioId, userId, current, expectedVersion);
+                deactivate(client, portfolioId, userId, false);
+            }
             throw new ScimException(
                     HttpStatus.BAD_REQUEST,
                     "mutability",

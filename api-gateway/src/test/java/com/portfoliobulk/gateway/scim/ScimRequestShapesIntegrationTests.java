@@ -257,6 +257,41 @@ class ScimRequestShapesIntegrationTests extends ScimIntegrationTest {
         assertThat(jobCount(portfolio.id())).isZero();
     }
 
+    /**
+     * Entra ID sends a renamed user's new userName (their UPN) with every later change of theirs: the
+     * rename is refused, and the deactivation sent with it offboards them all the same.
+     */
+    @Test
+    void aDeactivationSentWithARefusedRenameOffboardsTheUser() {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+        String path = users() + "/" + ann;
+
+        Scim answer = scim(
+                HttpMethod.PATCH,
+                path,
+                PATCH_OP + "\"Operations\":[{\"op\":\"Replace\",\"path\":\"userName\","
+                        + "\"value\":\"ann.lee@renamed.example.test\"},"
+                        + "{\"op\":\"Replace\",\"path\":\"active\",\"value\":\"False\"}]}");
+
+        assertScimError(answer, 400, "mutability");
+        assertThat(jobCount(portfolio.id())).isEqualTo(1);
+        Scim read = scim(HttpMethod.GET, path, null);
+        assertThat(read.json().path("active").asBoolean()).isFalse();
+        assertThat(read.json().path("userName").asString()).isEqualTo(portfolio.email("ann"));
+        // The identity provider retries the same request: no other job.
+        assertScimError(
+                scim(
+                        HttpMethod.PATCH,
+                        path,
+                        PATCH_OP + "\"Operations\":[{\"op\":\"Replace\",\"path\":\"userName\","
+                                + "\"value\":\"ann.lee@renamed.example.test\"},"
+                                + "{\"op\":\"Replace\",\"path\":\"active\",\"value\":\"False\"}]}"),
+                400,
+                "mutability");
+        assertThat(jobCount(portfolio.id())).isEqualTo(1);
+    }
+
     @Test
     void malformedRequestsAnswerTheScimErrorFormat() {
         UUID ann = portfolio.user("ann");
