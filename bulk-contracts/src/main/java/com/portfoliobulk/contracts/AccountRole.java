@@ -53,8 +53,8 @@ public record AccountRole(String code) {
         String normalized = code.trim().toUpperCase(Locale.ROOT);
         if (!isCode(normalized)) {
             throw new IllegalArgumentException(
-                    "Role '" + code + "' is not a role code (letters, digits and underscores,"
-                            + " starting with a letter); standard roles: " + standardCodes());
+                    "Role " + Quoted.of(code) + " is not a role code (letters, digits and underscores,"
+                            + " starting with a letter, at most 64); standard roles: " + standardCodes());
         }
         return STANDARD.stream()
                 .filter(role -> role.code.equals(normalized))

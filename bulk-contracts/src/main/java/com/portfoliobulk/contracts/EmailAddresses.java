@@ -18,7 +18,7 @@ public final class EmailAddresses {
 
     /** The rule in a client's words, for the problems that refuse an address. */
     public static final String RULE = "a name of letters, digits, single dots and !#$%&'*+/=?^_`{|}~- (at most 64),"
-            + " then @ and a domain such as brand.example";
+            + " then @ and a domain such as brand.example, 254 characters at most in all";
 
     private static final int MAX_LOCAL_PART = 64;
 

@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.jobs;
 
 import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.contracts.Quoted;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 import tools.jackson.core.JsonParser;
@@ -41,7 +42,7 @@ final class JobRequestDeserializer extends ValueDeserializer<JobRequest> {
             case "OFFBOARD_USERS" -> OffboardUsers.class;
             case "RESEND_INVITATIONS" -> ResendInvitations.class;
             case "REVOKE_INVITATIONS" -> RevokeInvitations.class;
-            default -> throw mismatch(parser, body, "'" + type.asString() + "' is not one of " + TYPES);
+            default -> throw mismatch(parser, body, Quoted.of(type.asString()) + " is not one of " + TYPES);
         };
         return context.readTreeAsValue(fields, target);
     }

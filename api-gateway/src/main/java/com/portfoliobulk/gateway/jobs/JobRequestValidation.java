@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.jobs;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.EmailAddresses;
+import com.portfoliobulk.contracts.Quoted;
 import com.portfoliobulk.gateway.jobs.InviteUsers.AccountInvitation;
 import com.portfoliobulk.gateway.jobs.UpdateRolesByAssignment.RoleAssignment;
 import com.portfoliobulk.gateway.web.FieldProblem;
@@ -84,7 +85,7 @@ public final class JobRequestValidation {
                 }
                 String email = raw.strip().toLowerCase(Locale.ROOT);
                 if (!EmailAddresses.isValid(email)) {
-                    error(field, "'" + raw + "' is not a valid e-mail address (" + EmailAddresses.RULE + ")");
+                    error(field, Quoted.of(raw) + " is not a valid e-mail address (" + EmailAddresses.RULE + ")");
                     continue;
                 }
                 Integer first = seen.putIfAbsent(email, i);
@@ -216,12 +217,12 @@ public final class JobRequestValidation {
                     .build();
             String tag = locale.toLanguageTag();
             if (locale.getLanguage().isEmpty() || tag.length() > MAX_LANGUAGE_LENGTH) {
-                error("language", "'" + language + "' is not a language tag such as 'en' or 'de-CH'");
+                error("language", Quoted.of(language) + " is not a language tag such as 'en' or 'de-CH'");
                 return InviteUsers.DEFAULT_LANGUAGE;
             }
             return tag;
         } catch (IllformedLocaleException ex) {
-            error("language", "'" + language + "' is not a language tag such as 'en' or 'de-CH'");
+            error("language", Quoted.of(language) + " is not a language tag such as 'en' or 'de-CH'");
             return InviteUsers.DEFAULT_LANGUAGE;
         }
     }

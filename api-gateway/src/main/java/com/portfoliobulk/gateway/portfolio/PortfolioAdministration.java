@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.portfolio;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.Quoted;
 import com.portfoliobulk.contracts.TextLength;
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
@@ -338,7 +339,7 @@ class PortfolioAdministration {
         if (BuiltInPortfolioRole.of(code).isEmpty()
                 && portfolioRoles.keep(portfolioId, code).isEmpty()) {
             throw AdminProblems.invalid(
-                    "role", "'" + role + "' is not a portfolio role; " + assignableRoles(portfolioId));
+                    "role", Quoted.of(role) + " is not a portfolio role; " + assignableRoles(portfolioId));
         }
         List<String> granted = permissionsOf(code, custom);
         List<String> lacking = lacking(caller, portfolioId, granted);
@@ -526,7 +527,7 @@ class PortfolioAdministration {
         if (taken) {
             throw AdminProblems.invalid(
                     "name",
-                    "'" + name + "' is the name of "
+                    Quoted.of(name) + " is the name of "
                             + (standard ? "a standard account role (or of removing access)" : "another account role")
                             + "; choose another name, so that the two can be told apart");
         }
@@ -617,13 +618,13 @@ class PortfolioAdministration {
             if (!known.test(name)) {
                 throw AdminProblems.invalid(
                         "permissions[" + i + "]",
-                        "'" + names.get(i) + "' is not a permission; choose from " + knownNames);
+                        Quoted.of(names.get(i)) + " is not a permission; choose from " + knownNames);
             }
             Integer first = granted.putIfAbsent(name, i);
             if (first != null) {
                 throw AdminProblems.invalid(
                         "permissions[" + i + "]",
-                        "'" + names.get(i) + "' is listed twice (also permissions[" + first + "])");
+                        Quoted.of(names.get(i)) + " is listed twice (also permissions[" + first + "])");
             }
         }
         return List.copyOf(granted.keySet());

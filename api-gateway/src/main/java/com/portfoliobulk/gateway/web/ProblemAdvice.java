@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.web;
 
+import com.portfoliobulk.contracts.Quoted;
 import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
 import com.portfoliobulk.servicesupport.web.ProblemTexts;
 import java.net.URI;
@@ -177,7 +178,7 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
                 ? mismatch.getName()
                 : String.valueOf(ex.getPropertyName());
         String expected = ProblemTexts.describe(ex.getRequiredType());
-        return refused(new InvalidParameterException(name, "'" + ex.getValue() + "' is not " + expected));
+        return refused(new InvalidParameterException(name, Quoted.of(ex.getValue()) + " is not " + expected));
     }
 
     @Override

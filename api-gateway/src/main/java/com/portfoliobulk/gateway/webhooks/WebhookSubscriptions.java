@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.webhooks;
 
+import com.portfoliobulk.contracts.Quoted;
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.contracts.paging.PageRequest;
@@ -230,9 +231,9 @@ class WebhookSubscriptions {
                 Optional<EventType> type = EventType.of(name);
                 if (type.isEmpty()) {
                     errors.add(new FieldProblem(
-                            "eventTypes[" + i + "]", "'" + name + "' is not one of " + EventType.NAMES));
+                            "eventTypes[" + i + "]", Quoted.of(name) + " is not one of " + EventType.NAMES));
                 } else if (!seen.add(name)) {
-                    errors.add(new FieldProblem("eventTypes[" + i + "]", "'" + name + "' is listed twice"));
+                    errors.add(new FieldProblem("eventTypes[" + i + "]", Quoted.of(name) + " is listed twice"));
                 } else {
                     eventTypes.add(type.get());
                 }

@@ -18,6 +18,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
 
 /** Every rejected submission answers a problem naming what is wrong, and creates nothing. */
 class JobValidationIntegrationTests extends GatewayIntegrationTest {
@@ -123,6 +124,32 @@ class JobValidationIntegrationTests extends GatewayIntegrationTest {
         assertFieldProblem(answer, 422, "emails[0]", "emails[1]", "emails[2]", "emails[3]");
         assertThat(answer.body().path("errors").get(0).path("message").asString())
                 .contains("is not a valid e-mail address", "brand.example");
+        assertThat(jobCount(portfolio.id())).isZero();
+    }
+
+    /**
+     * A long value the client sent is repeated cut short, so that the fix after it stays in the message
+     * (a message is at most 500 characters), and the limits a value can break are stated.
+     */
+    @Test
+    void aLongRefusedValueIsRepeatedCutShortAndTheFixFollowsIt() {
+        // Every part as the rule allows it, 324 characters in all.
+        String longAddress = "a".repeat(60) + "@" + "b".repeat(63) + "." + "c".repeat(63) + "." + "d".repeat(63) + "."
+                + "e".repeat(63) + ".example";
+        Answer answer = submit(portfolio.id(), """
+                {"type":"INVITE_USERS","emails":["%s","%s"],"accounts":[{"accountId":"%s","role":"ANALYST"}]}
+                """.formatted("x".repeat(450), longAddress, alpha));
+        Answer status = api.get(admin(portfolio.id()), jobsPath(portfolio.id()) + "?status=" + "X".repeat(1000));
+
+        assertFieldProblem(answer, 422, "emails[0]", "emails[1]");
+        for (JsonNode error : answer.body().path("errors")) {
+            assertThat(error.path("message").asString())
+                    .contains("…' is not a valid e-mail address", "254 characters at most in all")
+                    .hasSizeLessThan(500);
+        }
+        assertFieldProblem(status, 400, "status");
+        assertThat(status.body().path("errors").get(0).path("message").asString())
+                .contains("X…' is not ", "COMPLETED");
         assertThat(jobCount(portfolio.id())).isZero();
     }
 
