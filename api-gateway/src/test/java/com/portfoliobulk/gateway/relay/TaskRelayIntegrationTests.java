@@ -138,6 +138,9 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
         List<Thread> loops = new ArrayList<>();
         List<UUID> jobs = new ArrayList<>();
         String accountIds = accounts.stream().map(id -> "\"" + id + "\"").collect(Collectors.joining(","));
+        // This gateway's own relay stays out: with its larger batches it could send every task in one
+        // pass as the lock is let go, leaving the three instances nothing to share.
+        loop.stop();
         try {
             try (RelayLock lock = holdRelayLock()) {
                 for (String role : List.of("MANAGER", "ADMIN", "SUPPORT", "ANALYST", "CONTENT_CREATOR", "MANAGER")) {
@@ -159,12 +162,15 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
             assertThat(order).hasSize(30);
             order.forEach((account, jobOrder) ->
                     assertThat(jobOrder).as("account %s", account).containsExactlyElementsOf(jobs));
-            assertThat(sentByOthers.get()).as("the other instances took part").isPositive();
+            assertThat(sentByOthers.get())
+                    .as("the three instances sent every task")
+                    .isGreaterThanOrEqualTo(6 * 30);
         } finally {
             running.set(false);
-            for (Thread loop : loops) {
-                loop.join();
+            for (Thread thread : loops) {
+                thread.join();
             }
+            loop.start();
         }
     }
 
