@@ -86,10 +86,12 @@ class SubmissionRateLimitIntegrationTests extends StubbedServicesIntegrationTest
             assertThat(answer.body().path("detail").asString()).contains("portfolioId");
         }
         assertThat(jobCount(portfolio.id())).isZero();
-        assertThat(api.get(admin(portfolio.id()), "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs/0-0-0-0-1")
-                        .status())
-                .as("a job id in a shortened spelling")
-                .isEqualTo(400);
+        Answer shortened =
+                api.get(admin(portfolio.id()), "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs/0-0-0-0-1");
+        assertThat(shortened.status()).as("a job id in a shortened spelling").isEqualTo(400);
+        assertThat(shortened.body().path("errors").get(0).path("message").asString())
+                .as("the spelling an id must have")
+                .isEqualTo("'0-0-0-0-1' is not a UUID of 8-4-4-4-12 hexadecimal digits");
     }
 
     @Test
