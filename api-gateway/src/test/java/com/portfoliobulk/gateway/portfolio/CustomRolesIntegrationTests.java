@@ -387,6 +387,33 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
                 .isEqualTo(1);
     }
 
+    /**
+     * Two account roles defined at once under one name in two spellings: the first is held (a trigger
+     * sleeps on its insert) after it found the name free, while the second is defined. The second
+     * waits for it and is refused, so the role lists never offer two roles by one name.
+     */
+    @Test
+    void twoAccountRolesDefinedAtOnceUnderOneNameAreNotBothKept() throws Exception {
+        List<Answer> answers = whileHeld("jobs.account_roles", "NEW.code = 'LEAD_A'", held -> {
+            Future<Answer> first = async(() -> call(HttpMethod.POST, owner, path("/account-roles"), """
+                    {"code":"lead_a","name":"Regional lead","permissions":["VIEW_ACCOUNT"]}
+                    """));
+            held.awaitHeld();
+            Answer second = call(HttpMethod.POST, owner, path("/account-roles"), """
+                    {"code":"lead_b","name":"regional LEAD","permissions":["VIEW_ACCOUNT"]}
+                    """);
+            return List.of(first.get(30, TimeUnit.SECONDS), second);
+        });
+
+        assertThat(answers.get(0).status()).as(answers.get(0).text()).isEqualTo(201);
+        assertFieldProblem(answers.get(1), 422, "name");
+        assertThat(jdbc.sql("SELECT code FROM jobs.account_roles WHERE portfolio_id = ?")
+                        .param(portfolio.id())
+                        .query(String.class)
+                        .list())
+                .containsExactly("LEAD_A");
+    }
+
     private Answer invite(String role) {
         return api.post(owner, jobsPath(portfolio.id()), UUID.randomUUID().toString(), """
                 {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s","role":"%s"}]}
