@@ -21,7 +21,7 @@ import org.springframework.stereotype.Service;
  * <p>Idempotent: the n-th deactivation of a user in a portfolio submits its job with the key
  * {@code scim-deprovision:<userId>:<n>}, and n is recorded only after the job exists. A retried or
  * concurrent request for the same deactivation therefore answers the same job, and a request for a
- * user who is inactive already submits nothing.
+ * user who is inactive already submits nothing, unless they have access again ({@link #deactivate}).
  */
 @Service
 class ScimProvisioning {
@@ -126,8 +126,8 @@ class ScimProvisioning {
     }
 
     /**
-     * DELETE: offboards the user (unless inactive already) and removes them from the identity
-     * provider's view.
+     * DELETE: offboards the user (unless inactive already, and without access again) and removes them
+     * from the identity provider's view.
      *
      * @param expectedVersion the version {@code If-Match} requires, or null for none
      */
@@ -149,15 +149,16 @@ class ScimProvisioning {
     }
 
     /**
-     * Offboards the user, unless an offboarding of theirs is still running (a retried request). An
-     * inactive user is offboarded again when they have access once more, say invited back by an
-     * administrator or kept by a failed task of the last offboarding: the identity provider's
-     * deactivation or deletion removes the access there is now, not only the access there was.
+     * Offboards an active user. An inactive one is offboarded again only when they may have access the
+     * last offboarding did not remove (a task of it failed, or an administrator invited them back
+     * since) and it is not still running: the identity provider's deactivation or deletion removes the
+     * access there is now, while a retried request, or one for a user whose remaining membership the
+     * rules keep (an account Owner's), submits nothing.
      */
     private void deactivate(ScimClient client, UUID portfolioId, UUID userId, boolean delete) {
         users.ensureLinked(portfolioId, userId);
         ScimUsers.Deactivations deactivations = users.deactivations(portfolioId, userId);
-        if (deactivations.active() || !deactivations.offboarding()) {
+        if (deactivations.active() || (deactivations.accessAgain() && !deactivations.offboarding())) {
             int n = deactivations.count() + 1;
             // Empty when they have no access left in the portfolio's accounts (none to remove).
             Optional<JobView> job = submission.offboardForIdentityProvider(

@@ -163,20 +163,28 @@ class ScimUsers {
                 .update();
     }
 
-    /** The deactivations so far, whether the user is active now and the last one still under way. */
+    /** The deactivations so far, whether the user is active now, and what became of the last one. */
     Deactivations deactivations(UUID portfolioId, UUID userId) {
         return jdbc.sql("""
                         SELECT s.active, s.deactivations,
-                               EXISTS (SELECT 1 FROM jobs.bulk_jobs j
-                                        WHERE j.id = s.last_job_id AND j.status IN ('QUEUED', 'IN_PROGRESS'))
-                                   AS offboarding
+                               coalesce(j.status IN ('QUEUED', 'IN_PROGRESS'), false) AS offboarding,
+                               coalesce(j.failed > 0, false)
+                               OR EXISTS (SELECT 1 FROM directory.memberships m
+                                            JOIN directory.accounts a ON a.id = m.account_id
+                                           WHERE m.user_id = s.user_id AND a.portfolio_id = s.portfolio_id
+                                             AND m.updated_at > coalesce(j.completed_at, s.updated_at))
+                                   AS access_again
                           FROM jobs.scim_users s
+                          LEFT JOIN jobs.bulk_jobs j ON j.id = s.last_job_id
                          WHERE s.portfolio_id = :portfolioId AND s.user_id = :userId
                         """)
                 .param("portfolioId", portfolioId)
                 .param("userId", userId)
                 .query((row, n) -> new Deactivations(
-                        row.getBoolean("active"), row.getInt("deactivations"), row.getBoolean("offboarding")))
+                        row.getBoolean("active"),
+                        row.getInt("deactivations"),
+                        row.getBoolean("offboarding"),
+                        row.getBoolean("access_again")))
                 .single();
     }
 
@@ -258,6 +266,10 @@ class ScimUsers {
      * @param active whether the user is active in this portfolio now
      * @param count the deactivations so far
      * @param offboarding whether the last deactivation's offboarding job is still running
+     * @param accessAgain whether the user may have access the last deactivation did not remove: a task
+     *     of its job failed, or a membership of theirs in the portfolio's accounts was made or changed
+     *     after it (invited back); an Owner's membership the job kept, or an invitation it found
+     *     expired, is none
      */
-    record Deactivations(boolean active, int count, boolean offboarding) {}
+    record Deactivations(boolean active, int count, boolean offboarding, boolean accessAgain) {}
 }

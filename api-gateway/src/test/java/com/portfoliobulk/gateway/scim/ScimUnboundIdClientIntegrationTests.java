@@ -253,18 +253,31 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
                 .isInstanceOf(ResourceNotFoundException.class);
     }
 
+    /**
+     * Once an offboarding removed what the rules let it, a repeated deactivation or a DELETE submits
+     * nothing: here it removed one membership and kept ann's as the Owner of another account.
+     */
     @Test
-    void aDeactivatedUserWithoutAccessIsNotOffboardedAgain() throws ScimException {
+    void aDeactivatedUserWithoutAccessAgainIsNotOffboardedAgain(@Autowired PlatformTransactionManager transactions)
+            throws ScimException {
+        WorkerSimulation worker = new WorkerSimulation(jdbc, transactions);
         UUID ann = portfolio.user("ann");
         UUID brand = portfolio.account("Brand");
         portfolio.member(brand, ann, AccountRole.ANALYST);
+        portfolio.member(portfolio.account("Ann's own brand"), ann, AccountRole.OWNER);
         deactivate(ann);
-        jdbc.sql("UPDATE jobs.bulk_jobs SET status = 'COMPLETED' WHERE id = ?")
-                .params(lastScimJob())
-                .update();
+        UUID first = lastScimJob();
         jdbc.sql("DELETE FROM directory.memberships WHERE account_id = ? AND user_id = ?")
                 .params(brand, ann)
                 .update();
+        // The worker removes her from Brand and keeps her as the Owner of her own brand.
+        for (UUID task : worker.taskIds(first)) {
+            boolean brandTask = brand.equals(jdbc.sql("SELECT account_id FROM jobs.bulk_tasks WHERE id = ?")
+                    .params(task)
+                    .query(UUID.class)
+                    .single());
+            worker.apply(task, brandTask ? "SUCCEEDED" : "SKIPPED", brandTask ? null : "OWNER_PROTECTED", "ANALYST");
+        }
 
         UserResource again = deactivate(ann);
         service.delete("Users", ann.toString());
