@@ -226,11 +226,13 @@ class IntegrationsController {
             @PathVariable UUID portfolioId,
             @PathVariable UUID subscriptionId,
             @PathVariable UUID deliveryId,
+            @RequestParam(required = false) String cursor,
             RedirectAttributes redirect) {
         api.redeliver(user, portfolioId, subscriptionId, deliveryId);
         redirect.addFlashAttribute("done", "The message is sent again shortly, with the same webhook-id.");
-        return "redirect:/console/portfolios/" + portfolioId + "/integrations/webhooks/" + subscriptionId
-                + "/deliveries";
+        // Back to the page of messages it was redelivered from.
+        return ConsolePages.redirectToList(
+                PAGE + "/webhooks/" + subscriptionId + "/deliveries", portfolioId, "cursor", cursor);
     }
 
     /** Back to the page of webhook subscriptions an action was made on, which shows the changed row. */

@@ -328,6 +328,55 @@ class ConsoleIntegrationsIntegrationTests {
     }
 
     @Test
+    void aMessageRedeliveredFromAnOlderPageComesBackToThatPage() throws Exception {
+        browser.signIn("editor-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_EDIT", portfolio);
+        assertThat(browser.postEncoded(
+                                page + "/webhooks",
+                                encoded(Map.of(
+                                                "url",
+                                                "https://127.0.0.1:8443/hooks/" + UUID.randomUUID(),
+                                                "_csrf",
+                                                browser.csrf()))
+                                        + "&eventTypes=job.completed")
+                        .statusCode())
+                .isEqualTo(302);
+        UUID subscriptionId = jdbc.sql("SELECT id FROM jobs.webhook_subscriptions WHERE portfolio_id = :p")
+                .param("p", portfolio.id())
+                .query(UUID.class)
+                .single();
+        // 52 messages, the oldest failed: it is on the second page.
+        UUID failed = UUID.randomUUID();
+        for (int i = 0; i < 52; i++) {
+            jdbc.sql("""
+                            INSERT INTO jobs.webhook_deliveries
+                                (id, subscription_id, event_id, event_type, job_id, payload, status, attempts,
+                                 created_at, give_up_at)
+                            VALUES (:id, :s, gen_random_uuid(), 'job.completed', gen_random_uuid(), '{}', :status, 1,
+                                    now() - make_interval(mins => :age), now())
+                            """)
+                    .param("id", i == 51 ? failed : UUID.randomUUID())
+                    .param("s", subscriptionId)
+                    .param("status", i == 51 ? "FAILED" : "SUCCEEDED")
+                    .param("age", i + 1)
+                    .update();
+        }
+        String deliveries = page + "/webhooks/" + subscriptionId + "/deliveries";
+        Matcher older = Pattern.compile("href=\"([^\"]+cursor=[^\"]+)\">Older messages")
+                .matcher(browser.get(deliveries).body());
+        assertThat(older.find()).isTrue();
+        String second = browser.get(ConsoleBrowser.unescape(older.group(1))).body();
+        assertThat(second).contains("data-delivery-id=\"" + failed + "\"");
+
+        HttpResponse<String> redelivered =
+                browser.post(deliveries + "/" + failed + "/redeliver", form(second, "inline-form redeliver"));
+
+        assertThat(redelivered.statusCode()).isEqualTo(302);
+        assertThat(browser.get(location(redelivered)).body())
+                .contains("id=\"done\"", "data-delivery-id=\"" + failed + "\"")
+                .contains("<td class=\"status\" data-label=\"Status\">Pending</td>");
+    }
+
+    @Test
     void anEditorManagesWebhooksButSeesTheApisRefusalOfScimTokens() throws Exception {
         browser.signIn("editor-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_EDIT", portfolio);
 
