@@ -19,6 +19,9 @@ import org.springframework.web.bind.annotation.InitBinder;
 @ControllerAdvice
 public class CanonicalUuids {
 
+    /** What an id must be, as the problems that refuse one say it. */
+    public static final String DESCRIPTION = "a UUID of 8-4-4-4-12 hexadecimal digits";
+
     private static final Pattern CANONICAL =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
@@ -38,7 +41,7 @@ public class CanonicalUuids {
                 }
                 UUID id = parse(text);
                 if (id == null) {
-                    throw new IllegalArgumentException("not a UUID of 8-4-4-4-12 hexadecimal digits");
+                    throw new IllegalArgumentException("not " + DESCRIPTION);
                 }
                 setValue(id);
             }

@@ -177,7 +177,10 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         String name = ex instanceof MethodArgumentTypeMismatchException mismatch
                 ? mismatch.getName()
                 : String.valueOf(ex.getPropertyName());
-        String expected = ProblemTexts.describe(ex.getRequiredType());
+        // Ids in paths and query parameters are read in their canonical spelling only (CanonicalUuids).
+        String expected = ex.getRequiredType() == UUID.class
+                ? CanonicalUuids.DESCRIPTION
+                : ProblemTexts.describe(ex.getRequiredType());
         return refused(new InvalidParameterException(name, Quoted.of(ex.getValue()) + " is not " + expected));
     }
 

@@ -71,7 +71,7 @@ public final class ProblemTexts {
             return "one of " + Arrays.toString(type.getEnumConstants());
         }
         return switch (type.getSimpleName()) {
-            case "UUID" -> "a UUID of 8-4-4-4-12 hexadecimal digits";
+            case "UUID" -> "a UUID";
             case "Integer", "int", "Long", "long", "Short", "short" -> "a whole number";
             case "Boolean", "boolean" -> "true or false";
             case "String" -> "a string";
