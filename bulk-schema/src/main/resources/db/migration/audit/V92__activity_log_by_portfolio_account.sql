@@ -5,7 +5,8 @@
 -- reader.
 --
 -- Built without CONCURRENTLY, as the migrations before it: the audit-consumer's inserts wait while it is
--- built (each entry is a small row, so about a second per million entries), reads do not.
+-- built (each entry is a small row, so about a second per million entries); reads wait only for the
+-- drop of the old index at the end, until the migration commits.
 CREATE INDEX activity_log_by_portfolio_account
     ON activity_log (account_id, portfolio_id, occurred_at DESC, entry_id DESC);
 DROP INDEX activity_log_by_account;

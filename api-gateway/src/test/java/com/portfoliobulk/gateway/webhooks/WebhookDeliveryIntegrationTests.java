@@ -536,8 +536,8 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
 
     /**
      * More (subscription, job) pairs are due a progress message than one pass queues: the one that has
-     * waited longest goes first, so a busy system delays each pair a little rather than one for ever.
-     * Rolled back: the running fan-out never sees these rows.
+     * waited longest goes first (not the oldest job), so a busy system delays each pair a little rather
+     * than one for ever. Rolled back: the running fan-out never sees these rows.
      */
     @Test
     void theProgressMessageDueLongestIsQueuedFirstWhenMoreAreDueThanAPassTakes() {
@@ -552,22 +552,33 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                     .param("id", subscription)
                     .param("p", portfolioId)
                     .update();
-            // Thirty jobs that started a moment ago and were never reported: due a first message now.
+            // Thirty jobs that started ten minutes ago and were never reported: due a first message since.
             for (int i = 0; i < 30; i++) {
-                runningJob(portfolioId, "now() - interval '1 second'");
+                runningJob(portfolioId, "now() - interval '10 minutes'");
             }
-            // A job reported an hour ago that changed since: due again for 59 minutes.
+            // A job reported an hour ago that changed since: due again for 59 minutes, so first.
             UUID waiting = runningJob(portfolioId, "now() - interval '2 hours'");
-            jdbc.sql("INSERT INTO jobs.webhook_progress (subscription_id, job_id, job_version, sent_at)"
-                            + " VALUES (:s, :j, -1, now() - interval '1 hour')")
-                    .param("s", subscription)
-                    .param("j", waiting)
-                    .update();
+            reported(subscription, waiting, "1 hour");
+            // The oldest job, reported two minutes ago and changed since: due for one minute, so last.
+            UUID recent = runningJob(portfolioId, "now() - interval '3 hours'");
+            reported(subscription, recent, "2 minutes");
 
-            assertThat(deliveries.dueProgress(1))
-                    .extracting(Deliveries.ProgressDue::jobId)
-                    .containsExactly(waiting);
+            // Other tests' subscriptions may have pairs due too: this one's come in the order asked for.
+            List<UUID> due = deliveries.dueProgress(1000).stream()
+                    .filter(pair -> pair.subscriptionId().equals(subscription))
+                    .map(Deliveries.ProgressDue::jobId)
+                    .toList();
+            assertThat(due).hasSize(32).startsWith(waiting).endsWith(recent);
         });
+    }
+
+    private void reported(UUID subscription, UUID job, String ago) {
+        jdbc.sql("INSERT INTO jobs.webhook_progress (subscription_id, job_id, job_version, sent_at)"
+                        + " VALUES (:s, :j, -1, now() - CAST(:ago AS interval))")
+                .param("s", subscription)
+                .param("j", job)
+                .param("ago", ago)
+                .update();
     }
 
     private UUID runningJob(UUID portfolioId, String createdAt) {
