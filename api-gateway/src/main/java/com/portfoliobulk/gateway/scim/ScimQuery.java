@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.contracts.Quoted;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -26,9 +27,6 @@ record ScimQuery(ScimFilter filter, long startIndex, int count, ScimAttributes a
     /** The members of a SearchRequest (RFC 7644 section 3.4.3), as they are spelt there. */
     private static final List<String> SEARCH_MEMBERS = List.of(
             "schemas", "filter", "startIndex", "count", "attributes", "excludedAttributes", "sortBy", "sortOrder");
-
-    /** The longest member name an answer repeats. */
-    private static final int QUOTED_NAME = 100;
 
     /** From the query parameters of {@code GET /Users}. */
     static ScimQuery ofParameters(
@@ -62,8 +60,8 @@ record ScimQuery(ScimFilter filter, long startIndex, int count, ScimAttributes a
             String name = SEARCH_MEMBERS.stream()
                     .filter(known -> known.equalsIgnoreCase(member.getKey()))
                     .findFirst()
-                    .orElseThrow(() -> ScimException.invalidSyntax("'" + shortened(member.getKey())
-                            + "' is not a member of a SearchRequest; its members are "
+                    .orElseThrow(() -> ScimException.invalidSyntax(Quoted.of(member.getKey())
+                            + " is not a member of a SearchRequest; its members are "
                             + String.join(", ", SEARCH_MEMBERS) + "."));
             if (members.put(name, member.getValue()) != null) {
                 throw ScimException.invalidSyntax(
@@ -104,10 +102,6 @@ record ScimQuery(ScimFilter filter, long startIndex, int count, ScimAttributes a
                 Math.max(1, startIndex),
                 (int) Math.min(ScimProvisioning.MAX_PAGE, Math.max(0, count)),
                 attributes);
-    }
-
-    private static String shortened(String name) {
-        return name.length() <= QUOTED_NAME ? name : name.substring(0, QUOTED_NAME) + "...";
     }
 
     private static boolean fits(JsonNode value, String expected) {

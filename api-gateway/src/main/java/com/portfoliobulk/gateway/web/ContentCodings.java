@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.web;
 
+import com.portfoliobulk.contracts.Quoted;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.Collections;
@@ -32,9 +33,6 @@ class ContentCodings implements WebMvcConfigurer {
 
     static final class RefuseContentCodings implements HandlerInterceptor {
 
-        /** The longest coding name quoted back. */
-        private static final int MAX_CODING_LENGTH = 40;
-
         @Override
         public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
             for (String header : Collections.list(request.getHeaders(HttpHeaders.CONTENT_ENCODING))) {
@@ -49,8 +47,8 @@ class ContentCodings implements WebMvcConfigurer {
         }
 
         private static RequestRefusedException refusal(String coding) {
-            String message = "'" + Problems.bounded(coding, MAX_CODING_LENGTH)
-                    + "' is not accepted; send the body uncompressed, without Content-Encoding";
+            String message =
+                    Quoted.of(coding) + " is not accepted; send the body uncompressed, without Content-Encoding";
             RequestRefusedException refusal = new RequestRefusedException(
                     RequestRefusedException.Reason.UNSUPPORTED_MEDIA_TYPE,
                     "Unsupported content coding",

@@ -59,9 +59,6 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
 
     static final String REPEATED_KEY = "is given twice in one object; give it once";
 
-    /** The most characters of a refused header value a problem repeats. */
-    private static final int MAX_HEADER_SHOWN = 100;
-
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(
             HttpMessageNotReadableException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
@@ -128,11 +125,7 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
             HttpMediaTypeNotSupportedException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         String sent = request.getHeader(HttpHeaders.CONTENT_TYPE);
         String message = ProblemTexts.unsupportedContentType(
-                ex.getContentType() == null
-                        ? null
-                        : Problems.bounded(ex.getContentType().toString(), MAX_HEADER_SHOWN),
-                sent == null ? null : Problems.bounded(sent, MAX_HEADER_SHOWN),
-                ex.getSupportedMediaTypes());
+                ex.getContentType() == null ? null : ex.getContentType().toString(), sent, ex.getSupportedMediaTypes());
         ProblemDetail problem = Problems.of(
                 HttpStatus.UNSUPPORTED_MEDIA_TYPE,
                 Problems.INVALID_REQUEST,

@@ -59,6 +59,22 @@ class ProblemAnswersIntegrationTests extends WorkerIntegrationSupport {
         assertThat(answer.field(0)).isEqualTo("Content-Type");
     }
 
+    /** A long media type is repeated cut short, so that what to send stays in the message. */
+    @Test
+    void aLongMediaTypeIsRepeatedCutShortBeforeWhatToSend() {
+        ProblemAnswer answer = send(
+                HttpMethod.POST,
+                "/internal/dead-letters/" + UUID.randomUUID() + "/redrive",
+                new MediaType("text", "x" + "y".repeat(1200)),
+                "operator=ops-jane",
+                true);
+
+        answer.assertProblem(415, ProblemTypes.INVALID_REQUEST);
+        assertThat(answer.body().path("errors").get(0).path("message").asString())
+                .contains("text/xyyy", "…' is not supported: send application/json")
+                .hasSizeLessThan(200);
+    }
+
     @Test
     void anAcceptNoAnswerMeetsIsA406NamingAccept() {
         ProblemAnswer answer = ProblemAnswer.of(http.get()

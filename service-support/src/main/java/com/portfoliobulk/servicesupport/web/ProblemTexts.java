@@ -1,6 +1,7 @@
 package com.portfoliobulk.servicesupport.web;
 
 import com.portfoliobulk.contracts.ProblemTypes;
+import com.portfoliobulk.contracts.Quoted;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -48,11 +49,11 @@ public final class ProblemTexts {
     public static String unsupportedContentType(String read, String sent, List<MediaType> supported) {
         String send = mediaTypes(supported);
         if (read != null) {
-            return "'" + read + "' is not supported: send " + send;
+            return Quoted.of(read) + " is not supported: send " + send;
         }
         return sent == null || sent.isBlank()
                 ? "is required: send " + send
-                : "'" + sent + "' is not a valid media type: send " + send;
+                : Quoted.of(sent) + " is not a valid media type: send " + send;
     }
 
     /** Media types for "send ..." or "must accept ...": {@code application/json} when none is known. */
