@@ -16,6 +16,8 @@ import io.micrometer.registry.otlp.OtlpMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -147,20 +149,38 @@ class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
                         .contains("kafka_consumer_fetch_manager_records_lag_max"));
     }
 
+    /** Readiness, and Prometheus through bulk_listener_running, see a stopped task listener. */
     @Test
     void isNotReadyWhileTheTaskListenerIsStopped() {
         MessageListenerContainer container = listeners.getListenerContainer(TaskListener.ID);
         assertThat(readiness()).isEqualTo(200);
+        assertThat(listenerRunning()).isEqualTo("1.0");
 
         container.stop();
         try {
             assertThat(readiness()).isEqualTo(503);
             assertThat(status("/actuator/health")).isEqualTo(503);
+            assertThat(listenerRunning()).isEqualTo("0.0");
         } finally {
             container.start();
         }
 
         await().atMost(PATIENCE).until(() -> readiness() == 200);
+        assertThat(listenerRunning()).isEqualTo("1.0");
+    }
+
+    /** The value of {@code bulk_listener_running} of the task listener, as Prometheus scrapes it. */
+    private String listenerRunning() {
+        String metrics = RestClient.create("http://localhost:" + port)
+                .get()
+                .uri("/actuator/prometheus")
+                .retrieve()
+                .body(String.class);
+        Matcher line = Pattern.compile(
+                        "(?m)^bulk_listener_running\\{[^}]*listener=\"" + TaskListener.ID + "\"[^}]*} (\\S+)$")
+                .matcher(metrics);
+        assertThat(line.find()).as(metrics).isTrue();
+        return line.group(1);
     }
 
     private int readiness() {

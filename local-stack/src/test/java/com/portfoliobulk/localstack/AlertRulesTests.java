@@ -92,6 +92,7 @@ class AlertRulesTests {
                 .contains(
                         "BulkRelayStuck",
                         "BulkConsumerLagGrowing",
+                        "BulkListenerStopped",
                         "BulkOldestPendingTaskTooOld",
                         "BulkTasksDeadLettered",
                         "BulkActivityEventsDeadLettered",

@@ -38,12 +38,17 @@ class ActivityListenerHealthIntegrationTests {
         MessageListenerContainer container = listeners.getListenerContainer(ActivityEventListener.ID);
         assertThat(status("/actuator/health")).isEqualTo(200);
         assertThat(status("/actuator/health/readiness")).isEqualTo(200);
+        assertThat(scrape())
+                .contains("bulk_listener_running{application=\"audit-consumer\",listener=\"activity-log\"} 1.0");
 
         container.stop();
         try {
             assertThat(status("/actuator/health")).isEqualTo(503);
             assertThat(status("/actuator/health/readiness")).isEqualTo(503);
             assertThat(status("/actuator/health/liveness")).isEqualTo(200);
+            // Prometheus sees no health: the gauge tells it, as a stopped consumer reports no lag.
+            assertThat(scrape())
+                    .contains("bulk_listener_running{application=\"audit-consumer\",listener=\"activity-log\"} 0.0");
         } finally {
             container.start();
         }
@@ -78,6 +83,10 @@ class ActivityListenerHealthIntegrationTests {
                         ResponseEntity.status(response.getStatusCode()).build())
                 .getStatusCode()
                 .value();
+    }
+
+    private String scrape() {
+        return http().get().uri("/actuator/prometheus").retrieve().body(String.class);
     }
 
     private RestClient http() {

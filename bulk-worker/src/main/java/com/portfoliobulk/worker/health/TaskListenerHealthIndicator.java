@@ -1,6 +1,8 @@
 package com.portfoliobulk.worker.health;
 
+import com.portfoliobulk.servicesupport.kafka.ListenerRunning;
 import com.portfoliobulk.worker.apply.TaskListener;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Collection;
 import org.apache.kafka.common.TopicPartition;
 import org.springframework.boot.health.contributor.Health;
@@ -12,15 +14,17 @@ import org.springframework.stereotype.Component;
 /**
  * {@code taskListener}: DOWN when the task listener container is not running (stopped, or a consumer
  * died), so an orchestrator restarts or stops routing to a worker that no longer applies tasks. Part
- * of the readiness group.
+ * of the readiness group. Prometheus sees the same as {@code bulk_listener_running} ({@link
+ * ListenerRunning}).
  */
 @Component
 class TaskListenerHealthIndicator implements HealthIndicator {
 
     private final KafkaListenerEndpointRegistry registry;
 
-    TaskListenerHealthIndicator(KafkaListenerEndpointRegistry registry) {
+    TaskListenerHealthIndicator(KafkaListenerEndpointRegistry registry, MeterRegistry meters) {
         this.registry = registry;
+        ListenerRunning.register(meters, registry, TaskListener.ID);
     }
 
     @Override
@@ -29,7 +33,7 @@ class TaskListenerHealthIndicator implements HealthIndicator {
         if (container == null) {
             return Health.down().withDetail("listener", "not registered").build();
         }
-        boolean running = container.isRunning() && container.isInExpectedState();
+        boolean running = ListenerRunning.isRunning(registry, TaskListener.ID);
         Collection<TopicPartition> assigned = running ? container.getAssignedPartitions() : null;
         return (running ? Health.up() : Health.down())
                 .withDetail("listener", TaskListener.ID)
