@@ -139,8 +139,9 @@ class MonitoringConfigTests {
     }
 
     /**
-     * Every service's actuator, and PostgreSQL's exporter as job {@code postgres} (the job its alerts
-     * select) on the port it listens on, at its default path.
+     * Every service's actuator, found by its name in Docker's DNS so that each replica of a scaled
+     * service is a target of its own, and PostgreSQL's exporter as job {@code postgres} (the job its
+     * alerts select) on the port it listens on, at its default path.
      */
     @Test
     void prometheusScrapesEveryServiceWhereComposeRunsIt() {
@@ -155,9 +156,17 @@ class MonitoringConfigTests {
             } else {
                 assertThat(config).containsEntry("metrics_path", "/actuator/prometheus");
             }
-            for (Object staticConfig : list(config.get("static_configs"))) {
-                list(map(staticConfig).get("targets"))
-                        .forEach(target -> (postgres ? postgresTargets : targets).add(String.valueOf(target)));
+            if (postgres) {
+                for (Object staticConfig : list(config.get("static_configs"))) {
+                    list(map(staticConfig).get("targets"))
+                            .forEach(target -> postgresTargets.add(String.valueOf(target)));
+                }
+            } else {
+                assertThat(config).as("a service's replicas, from DNS").doesNotContainKey("static_configs");
+                for (Object dns : list(config.get("dns_sd_configs"))) {
+                    assertThat(map(dns)).containsEntry("type", "A");
+                    list(map(dns).get("names")).forEach(name -> targets.add(name + ":" + map(dns).get("port")));
+                }
             }
         }
         assertThat(postgresTargets)
