@@ -94,6 +94,17 @@ class PortfolioClosure {
         return new ClosureToken(token, expiresAt);
     }
 
+    /** Ends the pending Owner transfer, if there is one, and logs that the close withdrew it. */
+    private void withdrawTransfer(Caller owner, UUID portfolioId) {
+        int withdrawn = jdbc.sql("DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId")
+                .param("portfolioId", portfolioId)
+                .update();
+        if (withdrawn > 0) {
+            administration.log(
+                    portfolioId, owner, "OWNER_TRANSFER_WITHDRAWN", null, "withdrawn: the portfolio is closing");
+        }
+    }
+
     Closed close(Caller owner, UUID portfolioId, String confirmation) {
         if (confirmation == null || confirmation.isBlank()) {
             throw AdminProblems.invalid(
@@ -103,13 +114,7 @@ class PortfolioClosure {
         // one can accept ownership while the portfolio closes, so the closing Owner stays the Owner.
         transaction.executeWithoutResult(status -> {
             currentOwnerWithToken(owner, portfolioId, confirmation, true);
-            int withdrawn = jdbc.sql("DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId")
-                    .param("portfolioId", portfolioId)
-                    .update();
-            if (withdrawn > 0) {
-                administration.log(
-                        portfolioId, owner, "OWNER_TRANSFER_WITHDRAWN", null, "withdrawn: the portfolio is closing");
-            }
+            withdrawTransfer(owner, portfolioId);
         });
         long cancelled = cancelActiveJobs(portfolioId);
         long unlinked = links.unlinkAll(portfolioId, owner);
@@ -120,6 +125,8 @@ class PortfolioClosure {
             // The token as it was when the close began: one that ran out while the accounts were
             // unlinked still ends the close (an accepted transfer deletes it, so that still stops it).
             currentOwnerWithToken(owner, portfolioId, confirmation, false);
+            // One the Owner offered while the accounts were unlinked ends too, logged as the first one.
+            withdrawTransfer(owner, portfolioId);
             administration.log(
                     portfolioId,
                     owner,
@@ -127,11 +134,7 @@ class PortfolioClosure {
                     null,
                     "closed: " + unlinked + " account(s) unlinked, " + cancelledJobs + " pending job(s) cancelled");
             for (String table : List.of(
-                    "jobs.portfolio_users",
-                    "jobs.portfolio_roles",
-                    "jobs.account_roles",
-                    "jobs.owner_transfers",
-                    "jobs.closure_tokens")) {
+                    "jobs.portfolio_users", "jobs.portfolio_roles", "jobs.account_roles", "jobs.closure_tokens")) {
                 jdbc.sql("DELETE FROM " + table + " WHERE portfolio_id = :portfolioId")
                         .param("portfolioId", portfolioId)
                         .update();

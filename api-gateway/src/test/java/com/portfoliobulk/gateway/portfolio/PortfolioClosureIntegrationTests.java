@@ -50,6 +50,40 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
     }
 
     /**
+     * The Owner offers ownership while the accounts are unlinked: the close withdraws that offer too,
+     * and the administration log says so, as for an offer made before the close.
+     */
+    @Test
+    void ownershipOfferedWhileThePortfolioClosesIsWithdrawnAndLogged() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = portfolioUser(portfolio, "owner", "OWNER");
+        portfolioUser(portfolio, "successor", "ADMIN");
+        String base = "/api/v1/portfolios/" + portfolio.id();
+        UUID successorId = userId(portfolio, "successor");
+        AtomicReference<Answer> offered = new AtomicReference<>();
+
+        Answer closed = close(portfolio, owner, () -> {
+            if (offered.get() == null) {
+                offered.set(api.post(owner, base + "/owner-transfer", null, "{\"userId\":\"" + successorId + "\"}"));
+            }
+        });
+
+        assertThat(closed.status()).as(closed.text()).isEqualTo(200);
+        assertThat(offered.get().status()).as(offered.get().text()).isEqualTo(202);
+        // The withdrawal and the close are one transaction's entries, of one time.
+        assertThat(jdbc.sql("SELECT action FROM jobs.portfolio_admin_log WHERE portfolio_id = ?")
+                        .param(portfolio.id())
+                        .query(String.class)
+                        .list())
+                .containsOnlyOnce("OWNER_TRANSFER_REQUESTED", "OWNER_TRANSFER_WITHDRAWN", "PORTFOLIO_CLOSED");
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.owner_transfers WHERE portfolio_id = ?")
+                        .param(portfolio.id())
+                        .query(Long.class)
+                        .single())
+                .isZero();
+    }
+
+    /**
      * The closure token runs out while the accounts are unlinked (a close sent in its last moments, or
      * many accounts): the close, checked with the token when it began, still ends with the portfolio
      * closed, not with its accounts unlinked and a 422 asking for a new token.
