@@ -19,6 +19,12 @@ class ScimRequestShapesIntegrationTests extends ScimIntegrationTest {
     /** The start of a PatchOp body, up to its operations. */
     static final String PATCH_OP = "{\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:PatchOp\"],";
 
+    /** Entra ID's PATCH of a renamed user it disables: the new userName with active false. */
+    private static final String RENAME_AND_DISABLE = PATCH_OP
+            + "\"Operations\":[{\"op\":\"Replace\",\"path\":\"userName\","
+            + "\"value\":\"ann.lee@renamed.example.test\"},"
+            + "{\"op\":\"Replace\",\"path\":\"active\",\"value\":\"False\"}]}";
+
     /** The start of a User resource body, up to its attributes. */
     static final String USER = "{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],";
 
@@ -267,12 +273,7 @@ class ScimRequestShapesIntegrationTests extends ScimIntegrationTest {
         portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
         String path = users() + "/" + ann;
 
-        Scim answer = scim(
-                HttpMethod.PATCH,
-                path,
-                PATCH_OP + "\"Operations\":[{\"op\":\"Replace\",\"path\":\"userName\","
-                        + "\"value\":\"ann.lee@renamed.example.test\"},"
-                        + "{\"op\":\"Replace\",\"path\":\"active\",\"value\":\"False\"}]}");
+        Scim answer = scim(HttpMethod.PATCH, path, RENAME_AND_DISABLE);
 
         assertScimError(answer, 400, "mutability");
         assertThat(jobCount(portfolio.id())).isEqualTo(1);
@@ -280,15 +281,7 @@ class ScimRequestShapesIntegrationTests extends ScimIntegrationTest {
         assertThat(read.json().path("active").asBoolean()).isFalse();
         assertThat(read.json().path("userName").asString()).isEqualTo(portfolio.email("ann"));
         // The identity provider retries the same request: no other job.
-        assertScimError(
-                scim(
-                        HttpMethod.PATCH,
-                        path,
-                        PATCH_OP + "\"Operations\":[{\"op\":\"Replace\",\"path\":\"userName\","
-                                + "\"value\":\"ann.lee@renamed.example.test\"},"
-                                + "{\"op\":\"Replace\",\"path\":\"active\",\"value\":\"False\"}]}"),
-                400,
-                "mutability");
+        assertScimError(scim(HttpMethod.PATCH, path, RENAME_AND_DISABLE), 400, "mutability");
         assertThat(jobCount(portfolio.id())).isEqualTo(1);
     }
 
