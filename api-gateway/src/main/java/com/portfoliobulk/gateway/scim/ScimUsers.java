@@ -172,7 +172,8 @@ class ScimUsers {
                                OR EXISTS (SELECT 1 FROM directory.memberships m
                                             JOIN directory.accounts a ON a.id = m.account_id
                                            WHERE m.user_id = s.user_id AND a.portfolio_id = s.portfolio_id
-                                             AND m.updated_at > coalesce(j.completed_at, s.updated_at))
+                                             AND m.updated_at
+                                                 > coalesce(greatest(j.completed_at, s.deactivated_at), s.updated_at))
                                    AS access_again
                           FROM jobs.scim_users s
                           LEFT JOIN jobs.bulk_jobs j ON j.id = s.last_job_id
@@ -196,6 +197,7 @@ class ScimUsers {
         jdbc.sql("""
                         UPDATE jobs.scim_users
                            SET active = false, deactivations = :n, last_job_id = coalesce(:jobId, last_job_id),
+                               deactivated_at = now(),
                                deleted_at = CASE WHEN :delete THEN now() ELSE deleted_at END,
                                updated_at = now(), version = version + 1
                          WHERE portfolio_id = :portfolioId AND user_id = :userId AND deactivations < :n

@@ -288,6 +288,27 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
                 .isInstanceOf(ResourceNotFoundException.class);
     }
 
+    /**
+     * A user with no access when first deactivated (no job) whom an administrator invites later is
+     * offboarded by the identity provider's next deactivation: the PATCH's own change of the user on
+     * the way does not make the invitation look older than the first deactivation.
+     */
+    @Test
+    void aUserDeactivatedWithoutAJobAndInvitedLaterIsOffboardedByTheNextDeactivation() throws ScimException {
+        UserResource user = new UserResource();
+        user.setUserName(portfolio.email("joiner"));
+        UUID joiner = UUID.fromString(service.create("Users", user).getId());
+        deactivate(joiner);
+        assertThat(scimJobs(portfolio.id())).isZero();
+        UUID brand = portfolio.account("Brand");
+        portfolio.member(brand, joiner, AccountRole.ANALYST);
+
+        deactivate(joiner);
+
+        assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+        assertThat(removals(lastScimJob())).containsExactly(brand);
+    }
+
     private UserResource deactivate(UUID user) throws ScimException {
         return service.modifyRequest("Users", user.toString())
                 .replaceValue("active", false)
