@@ -15,7 +15,7 @@ public final class Quoted {
     /** {@code 'value'}, or its first characters and an ellipsis when it is longer. */
     public static String of(Object value) {
         String text = String.valueOf(value);
-        if (text.codePointCount(0, text.length()) <= MAX_CODE_POINTS) {
+        if (TextLength.of(text) <= MAX_CODE_POINTS) {
             return "'" + text + "'";
         }
         return "'" + text.substring(0, text.offsetByCodePoints(0, MAX_CODE_POINTS)) + "…'";

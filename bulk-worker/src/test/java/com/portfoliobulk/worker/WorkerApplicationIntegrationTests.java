@@ -16,8 +16,6 @@ import io.micrometer.registry.otlp.OtlpMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -176,11 +174,12 @@ class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
                 .uri("/actuator/prometheus")
                 .retrieve()
                 .body(String.class);
-        Matcher line = Pattern.compile(
-                        "(?m)^bulk_listener_running\\{[^}]*listener=\"" + TaskListener.ID + "\"[^}]*} (\\S+)$")
-                .matcher(metrics);
-        assertThat(line.find()).as(metrics).isTrue();
-        return line.group(1);
+        String series = "bulk_listener_running{application=\"bulk-worker\",listener=\"" + TaskListener.ID + "\"} ";
+        assertThat(metrics).as("the gauge of the task listener").contains(series);
+        return metrics.substring(metrics.indexOf(series) + series.length())
+                .lines()
+                .findFirst()
+                .orElseThrow();
     }
 
     private int readiness() {

@@ -3,8 +3,10 @@ package com.portfoliobulk.gateway.console;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.util.Map;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpStatus;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.MissingServletRequestParameterException;
@@ -13,6 +15,7 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.ModelAttribute;
 import org.springframework.web.client.RestClientException;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.ModelAndView;
 
 /**
  * The console's error pages: an API problem is shown as the API worded it; an expired or revoked
@@ -26,7 +29,7 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
 @Order(Ordered.HIGHEST_PRECEDENCE)
 class ConsoleAdvice {
 
-    static final Formats FORMATS = new Formats();
+    private static final Formats FORMATS = new Formats();
 
     @ModelAttribute("fmt")
     Formats formats() {
@@ -96,6 +99,11 @@ class ConsoleAdvice {
                 "'" + ex.getValue() + "' is not a valid " + ex.getName()
                         + ": the link was cut short or changed. Open the page again from the console.",
                 model);
+    }
+
+    /** The console's error page with this status, title and detail, where no handler method answers. */
+    static ModelAndView errorPage(HttpStatus status, String title, String detail) {
+        return new ModelAndView("console/error", Map.of("title", title, "detail", detail, "fmt", FORMATS), status);
     }
 
     /** The console's error page with this status, title and detail. */

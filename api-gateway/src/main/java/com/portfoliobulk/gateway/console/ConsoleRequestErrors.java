@@ -2,7 +2,6 @@ package com.portfoliobulk.gateway.console;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.util.Map;
 import org.apache.tomcat.util.http.InvalidParameterException;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatus;
@@ -36,29 +35,24 @@ class ConsoleRequestErrors implements HandlerExceptionResolver, Ordered {
         }
         return switch (ex) {
             case NoResourceFoundException notFound ->
-                page(
+                ConsoleAdvice.errorPage(
                         HttpStatus.NOT_FOUND,
                         "There is no such page",
                         "The console has no page at this address: the link was cut short or changed. Open the page"
                                 + " again from the console.");
             case HttpRequestMethodNotSupportedException notSupported ->
-                page(
+                ConsoleAdvice.errorPage(
                         HttpStatus.METHOD_NOT_ALLOWED,
                         "There is no such page",
                         "This address takes only a form sent from its console page, not a " + notSupported.getMethod()
                                 + " request. Open the page again from the console.");
             case InvalidParameterException undecodable ->
-                page(
+                ConsoleAdvice.errorPage(
                         HttpStatus.BAD_REQUEST,
                         "This link is not valid",
                         "The address's query string cannot be decoded: a '%' must be followed by two hexadecimal"
                                 + " digits. Open the page again from the console, or type the search again.");
             default -> null;
         };
-    }
-
-    private static ModelAndView page(HttpStatus status, String title, String detail) {
-        return new ModelAndView(
-                "console/error", Map.of("title", title, "detail", detail, "fmt", ConsoleAdvice.FORMATS), status);
     }
 }

@@ -510,17 +510,16 @@ class PortfolioAdministration {
      * Account roles are picked by name (the console's role lists, chips, review pages), so a custom
      * one's name is neither a standard role's (an "Owner" offered where the real Owner never is), nor
      * "No access" (the console's removal), nor another custom role's of the portfolio, in any case.
-     * Definitions of one portfolio take turns from here to their commit, so that two defined at once
-     * cannot both find the name free.
+     * Definitions of one portfolio take turns from the check to their commit, so that two defined at
+     * once cannot both find the name free.
      */
     private void requireDistinctAccountRoleName(UUID portfolioId, String name) {
-        jdbc.sql("SELECT pg_advisory_xact_lock(:key)")
-                .param("key", (long) ("account-role-names:" + portfolioId).hashCode())
-                .query()
-                .singleValue();
         boolean standard = name.equalsIgnoreCase("No access")
                 || AccountRole.standardRoles().stream()
                         .anyMatch(role -> role.displayName().equalsIgnoreCase(name));
+        if (!standard) {
+            accountRoles.lockNames(("account-role-names:" + portfolioId).hashCode());
+        }
         boolean taken = standard
                 || jdbc.sql("""
                                 SELECT EXISTS (SELECT 1 FROM jobs.account_roles

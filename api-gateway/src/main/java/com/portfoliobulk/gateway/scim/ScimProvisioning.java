@@ -156,7 +156,7 @@ class ScimProvisioning {
      * rules keep (an account Owner's), submits nothing.
      */
     private void deactivate(ScimClient client, UUID portfolioId, UUID userId, boolean delete) {
-        users.ensureLinked(portfolioId, userId);
+        // Every caller linked the user (their scim_users row) first.
         ScimUsers.Deactivations deactivations = users.deactivations(portfolioId, userId);
         if (deactivations.active() || (deactivations.accessAgain() && !deactivations.offboarding())) {
             int n = deactivations.count() + 1;

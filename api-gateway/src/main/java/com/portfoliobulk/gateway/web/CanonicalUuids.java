@@ -20,7 +20,7 @@ import org.springframework.web.bind.annotation.InitBinder;
 public class CanonicalUuids {
 
     /** What an id must be, as the problems that refuse one say it. */
-    public static final String DESCRIPTION = "a UUID of 8-4-4-4-12 hexadecimal digits";
+    static final String DESCRIPTION = "a UUID of 8-4-4-4-12 hexadecimal digits";
 
     private static final Pattern CANONICAL =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");

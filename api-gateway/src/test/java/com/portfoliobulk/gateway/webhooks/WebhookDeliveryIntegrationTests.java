@@ -24,7 +24,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -37,9 +36,6 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
 
     @Autowired
     private Deliveries deliveries;
-
-    @Autowired
-    private PlatformTransactionManager transactions;
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 

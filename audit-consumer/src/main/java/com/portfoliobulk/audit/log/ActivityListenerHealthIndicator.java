@@ -29,8 +29,7 @@ class ActivityListenerHealthIndicator implements HealthIndicator {
         if (container == null) {
             return Health.down().withDetail("listener", "not registered").build();
         }
-        Health.Builder health =
-                ListenerRunning.isRunning(listeners, ActivityEventListener.ID) ? Health.up() : Health.down();
+        Health.Builder health = ListenerRunning.isRunning(container) ? Health.up() : Health.down();
         return health.withDetail("listener", ActivityEventListener.ID)
                 .withDetail("running", container.isRunning())
                 .build();

@@ -33,7 +33,7 @@ class TaskListenerHealthIndicator implements HealthIndicator {
         if (container == null) {
             return Health.down().withDetail("listener", "not registered").build();
         }
-        boolean running = ListenerRunning.isRunning(registry, TaskListener.ID);
+        boolean running = ListenerRunning.isRunning(container);
         Collection<TopicPartition> assigned = running ? container.getAssignedPartitions() : null;
         return (running ? Health.up() : Health.down())
                 .withDetail("listener", TaskListener.ID)

@@ -18,7 +18,11 @@ public final class ListenerRunning {
 
     /** Whether the container {@code listenerId} runs with all its consumers. */
     public static boolean isRunning(KafkaListenerEndpointRegistry listeners, String listenerId) {
-        MessageListenerContainer container = listeners.getListenerContainer(listenerId);
+        return isRunning(listeners.getListenerContainer(listenerId));
+    }
+
+    /** Whether {@code container} (none: null) runs with all its consumers. */
+    public static boolean isRunning(MessageListenerContainer container) {
         return container != null && container.isRunning() && container.isInExpectedState();
     }
 
