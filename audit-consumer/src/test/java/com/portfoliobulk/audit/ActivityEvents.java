@@ -116,7 +116,7 @@ public final class ActivityEvents implements AutoCloseable {
     /** A change of {@code account}'s link to {@code portfolio}: no job, task or target user. */
     public static AccountActivityEvent linkChange(
             UUID portfolio, UUID account, Actor actor, ActivityAction action, Instant occurredAt) {
-        return AccountActivityEvent.linkChange(portfolio, account, action, occurredAt, actor);
+        return AccountActivityEvent.linkChange(UUID.randomUUID(), portfolio, account, action, occurredAt, actor);
     }
 
     /** A role change from Analyst to Manager of a fresh user, now. */

@@ -68,13 +68,15 @@ public record AccountActivityEvent(
 
     /**
      * The event of a change of {@code accountId}'s link to {@code portfolioId} (an action for which
-     * {@link ActivityAction#isLinkChange} holds): a new event id, and no job, task or target user.
+     * {@link ActivityAction#isLinkChange} holds), with no job, task or target user.
+     *
+     * @param eventId the change's id, the same for every publication of it
      */
     public static AccountActivityEvent linkChange(
-            UUID portfolioId, UUID accountId, ActivityAction action, Instant occurredAt, Actor actor) {
+            UUID eventId, UUID portfolioId, UUID accountId, ActivityAction action, Instant occurredAt, Actor actor) {
         return new AccountActivityEvent(
                 VERSION,
-                UUID.randomUUID(),
+                eventId,
                 occurredAt,
                 accountId,
                 portfolioId,

@@ -7,6 +7,7 @@ import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.InitiationLevel;
 import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.worker.activity.ActivityPublisher;
+import com.portfoliobulk.worker.activity.OutboxPasses;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -55,14 +56,7 @@ class InvitationExpirySweep {
             fixedDelayString = "${bulk.worker.invitation-expiry-sweep:1m}",
             initialDelayString = "${bulk.worker.invitation-expiry-sweep:1m}")
     void scheduled() {
-        try {
-            int ended;
-            do {
-                ended = sweep();
-            } while (ended == BATCH);
-        } catch (RuntimeException ex) {
-            log.warn("The invitation expiry sweep stopped until its next run: {}", ex.toString());
-        }
+        OutboxPasses.drain(this::sweep, BATCH, log, "The invitation expiry sweep stopped until its next run");
     }
 
     /** Ends up to {@value #BATCH} expired invitations; answers how many. */

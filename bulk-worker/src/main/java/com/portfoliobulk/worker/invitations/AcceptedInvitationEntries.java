@@ -9,6 +9,7 @@ import com.portfoliobulk.contracts.InitiationLevel;
 import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import com.portfoliobulk.worker.activity.ActivityPublisher;
+import com.portfoliobulk.worker.activity.OutboxPasses;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -53,14 +54,7 @@ class AcceptedInvitationEntries {
 
     @Scheduled(fixedDelayString = "${bulk.worker.accepted-invitation-entries:1s}")
     void scheduled() {
-        try {
-            int logged;
-            do {
-                logged = logNext();
-            } while (logged == BATCH);
-        } catch (RuntimeException ex) {
-            log.warn("Accepted invitations wait to be logged until the next pass: {}", ex.toString());
-        }
+        OutboxPasses.drain(this::logNext, BATCH, log, "Accepted invitations wait to be logged until the next pass");
     }
 
     /** Logs up to {@value #BATCH} accepted invitations; answers how many. */

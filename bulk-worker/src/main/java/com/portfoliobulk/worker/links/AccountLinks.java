@@ -1,12 +1,8 @@
 package com.portfoliobulk.worker.links;
 
-import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
-import com.portfoliobulk.worker.activity.ActivityPublisher;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -19,9 +15,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Links accounts to a portfolio and unlinks them, as the portfolio's Owner asked through the
  * gateway. An account belongs to at most one portfolio; unlinking leaves its users and memberships
  * as they are, and bulk tasks of the portfolio planned for it are skipped when applied
- * ({@code ACCOUNT_NOT_IN_PORTFOLIO}). Each link change is an entry in the account's activity log:
- * its event is acknowledged by the broker before the change commits, so a change never goes
- * unrecorded (a broker outage fails the change, which can be repeated).
+ * ({@code ACCOUNT_NOT_IN_PORTFOLIO}). Each link change is an entry in the account's activity log: it
+ * is noted in the change's own transaction, and {@link AccountLinkEntries} publishes it once committed,
+ * so a change is logged once, and one that did not commit never.
  */
 @Service
 class AccountLinks {
@@ -31,13 +27,13 @@ class AccountLinks {
 
     private final JdbcClient jdbc;
 
-    private final ActivityPublisher activity;
+    private final AccountLinkEntries entries;
 
     private final TransactionTemplate transaction;
 
-    AccountLinks(JdbcClient jdbc, ActivityPublisher activity, PlatformTransactionManager transactions) {
+    AccountLinks(JdbcClient jdbc, AccountLinkEntries entries, PlatformTransactionManager transactions) {
         this.jdbc = jdbc;
-        this.activity = activity;
+        this.entries = entries;
         this.transaction = new TransactionTemplate(transactions);
     }
 
@@ -87,7 +83,7 @@ class AccountLinks {
                 .param("portfolioId", portfolioId)
                 .param("id", accountId)
                 .update();
-        record(portfolioId, List.of(accountId), ActivityAction.ACCOUNT_LINKED, actor);
+        entries.note(portfolioId, List.of(accountId), ActivityAction.ACCOUNT_LINKED, actor);
         return Result.LINKED;
     }
 
@@ -114,7 +110,7 @@ class AccountLinks {
             return Result.NOT_LINKED;
         }
         endInvitations(portfolioId, List.of(accountId));
-        record(portfolioId, List.of(accountId), ActivityAction.ACCOUNT_UNLINKED, actor);
+        entries.note(portfolioId, List.of(accountId), ActivityAction.ACCOUNT_UNLINKED, actor);
         return Result.UNLINKED;
     }
 
@@ -152,7 +148,7 @@ class AccountLinks {
                 .query((rs, row) -> rs.getObject("id", UUID.class))
                 .list();
         endInvitations(portfolioId, accounts);
-        record(portfolioId, accounts, ActivityAction.ACCOUNT_UNLINKED, actor);
+        entries.note(portfolioId, accounts, ActivityAction.ACCOUNT_UNLINKED, actor);
         return accounts.size();
     }
 
@@ -175,19 +171,5 @@ class AccountLinks {
                 .param("accounts", PostgresArrays.uuids(accounts))
                 .param("portfolioId", portfolioId)
                 .update();
-    }
-
-    private void record(UUID portfolioId, List<UUID> accounts, ActivityAction action, Actor actor) {
-        if (accounts.isEmpty()) {
-            return;
-        }
-        Instant now = Instant.now();
-        List<AccountActivityEvent> events = new ArrayList<>(accounts.size());
-        for (UUID account : accounts) {
-            events.add(AccountActivityEvent.linkChange(portfolioId, account, action, now, actor));
-        }
-        // As long as the producer goes on sending (its delivery timeout is shorter than the publish
-        // timeout): a change that gave up sooner would be rolled back while its event still reached the log.
-        activity.publishAndAwait(events, "the link change");
     }
 }

@@ -206,6 +206,48 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
         }
     }
 
+    /**
+     * A link whose commit fails is not logged, and the link made again is logged once. Its event used to
+     * be acknowledged before the commit: the log told of the link that failed, and of the link made again
+     * beside it, under another event id.
+     */
+    @Test
+    void aLinkThatDidNotCommitIsNotLoggedAndItsRepeatIsLoggedOnce() {
+        Portfolio portfolio = directory.portfolio(1);
+        OwnedAccount account = portfolio.accountWithOwner();
+        directory.unlink(account.id());
+        String suffix = UUID.randomUUID().toString().replace("-", "");
+        jdbc.sql("""
+                        CREATE FUNCTION directory.refuse_%1$s() RETURNS trigger AS $$
+                        BEGIN
+                          IF NEW.id = '%2$s' THEN RAISE EXCEPTION 'the commit is refused'; END IF;
+                          RETURN NULL;
+                        END $$ LANGUAGE plpgsql
+                        """.formatted(suffix, account.id())).update();
+        jdbc.sql("CREATE CONSTRAINT TRIGGER refuse_" + suffix + " AFTER UPDATE ON directory.accounts"
+                        + " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION directory.refuse_" + suffix
+                        + "()")
+                .update();
+        try {
+            assertThat(post(portfolio.id(), "/accounts/" + account.id() + "/link"))
+                    .isEqualTo(500);
+        } finally {
+            jdbc.sql("DROP FUNCTION directory.refuse_" + suffix + "() CASCADE").update();
+        }
+        assertThat(portfolioOf(account.id())).isEmpty();
+
+        assertThat(post(portfolio.id(), "/accounts/" + account.id() + "/link")).isEqualTo(200);
+        assertThat(post(portfolio.id(), "/accounts/" + account.id() + "/unlink"))
+                .isEqualTo(200);
+
+        await().atMost(PATIENCE)
+                .until(() -> linkChangesOf(List.of(account.id())).stream()
+                        .anyMatch(event -> event.action() == ActivityAction.ACCOUNT_UNLINKED));
+        assertThat(linkChangesOf(List.of(account.id())))
+                .extracting(AccountActivityEvent::action)
+                .containsExactly(ActivityAction.ACCOUNT_LINKED, ActivityAction.ACCOUNT_UNLINKED);
+    }
+
     /** The portfolio the account is linked to; empty when none. */
     private Optional<UUID> portfolioOf(UUID accountId) {
         return jdbc.sql("SELECT portfolio_id FROM directory.accounts WHERE id = ?")
