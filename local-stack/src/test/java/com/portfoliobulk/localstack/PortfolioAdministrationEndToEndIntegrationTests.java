@@ -103,6 +103,29 @@ class PortfolioAdministrationEndToEndIntegrationTests {
      * (here a trigger refuses it): the client gets an error although the change is made. Its repeated
      * request (200 linked already, 404 not linked) writes the missing entry, once.
      */
+    /**
+     * The Owner of a portfolio the directory does not hold (by their token's claims, or one closed a
+     * moment ago) links a free account: the refusal names the portfolio. It used to blame the account,
+     * "accountId is not the id of an account", for an account that exists.
+     */
+    @Test
+    void aLinkToAPortfolioTheDirectoryDoesNotHoldNamesThePortfolio() {
+        UUID spare = spareAccount();
+        UUID unknown = UUID.randomUUID();
+        GatewayClient stranger = new GatewayClient(
+                stack.gatewayUrl(),
+                TestTokens.token(UUID.randomUUID(), "owner@elsewhere.example", unknown, "OWNER"),
+                unknown);
+
+        ResponseEntity<String> refused = stranger.call("POST", "/linked-accounts", Map.of("accountId", spare));
+
+        assertThat(refused.getStatusCode().value()).as(refused.getBody()).isEqualTo(404);
+        assertThat(refused.getBody())
+                .contains("Portfolio " + unknown + " is closed, or not in the account directory")
+                .doesNotContain("accountId");
+        assertThat(portfolioOf(spare)).isNull();
+    }
+
     @Test
     void aLinkChangeWhoseLogEntryFailedIsLoggedWhenAskedAgain() {
         UUID spare = spareAccount();

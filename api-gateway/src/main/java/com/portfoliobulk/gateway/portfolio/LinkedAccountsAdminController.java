@@ -68,6 +68,7 @@ class LinkedAccountsAdminController {
     @ApiResponse(responseCode = "200", description = "It was linked to this portfolio already.")
     @ApiResponse(responseCode = "409", description = "The account is linked to another portfolio.")
     @ApiResponse(responseCode = "422", description = "No account has this id.")
+    @ApiResponse(responseCode = "404", description = "The portfolio is closed, or not in the account directory.")
     @PostMapping(path = "/linked-accounts", consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Map<String, Object>> link(@PathVariable UUID portfolioId, @RequestBody LinkRequest body) {
         Caller owner = access.requireOwner(portfolioId);
@@ -91,6 +92,9 @@ class LinkedAccountsAdminController {
                         "Linked to another portfolio",
                         "Account " + body.accountId() + " is linked to another portfolio; an account belongs to at most"
                                 + " one. Its Owner there must unlink it first.");
+            case PORTFOLIO_GONE ->
+                throw AdminProblems.notFound("Portfolio " + portfolioId
+                        + " is closed, or not in the account directory: no account can be linked to it.");
             default -> throw AdminProblems.invalid("accountId", "is not the id of an account");
         };
     }

@@ -23,7 +23,9 @@ class WorkerLinks {
         ALREADY_LINKED,
         UNLINKED,
         NOT_FOUND,
-        IN_ANOTHER_PORTFOLIO
+        IN_ANOTHER_PORTFOLIO,
+        /** The portfolio is closed (or not in the account directory): nothing can be linked to it. */
+        PORTFOLIO_GONE
     }
 
     private final InternalService<WorkerLinksApi> worker;
@@ -47,6 +49,7 @@ class WorkerLinks {
                 return switch (refused.getStatusCode().value()) {
                     case 404 -> Outcome.NOT_FOUND;
                     case 409 -> Outcome.IN_ANOTHER_PORTFOLIO;
+                    case 410 -> Outcome.PORTFOLIO_GONE;
                     default -> throw worker.unavailable(refused);
                 };
             }

@@ -26,7 +26,10 @@ class AccountLinksController {
         this.links = links;
     }
 
-    /** 200 linked (or linked already), 404 no such account or portfolio, 409 linked to another portfolio. */
+    /**
+     * 200 linked (or linked already), 404 no such account, 409 linked to another portfolio, 410 the
+     * portfolio is closed or not in the directory.
+     */
     @PostMapping(
             path = "/internal/portfolios/{portfolioId}/accounts/{accountId}/link",
             consumes = MediaType.APPLICATION_JSON_VALUE,
@@ -35,8 +38,10 @@ class AccountLinksController {
         return switch (links.link(portfolioId, accountId, actor)) {
             case LINKED -> ResponseEntity.ok(Map.of("accountId", accountId, "linked", true));
             case ALREADY -> ResponseEntity.ok(Map.of("accountId", accountId, "linked", false));
-            case NO_SUCH_ACCOUNT, NO_SUCH_PORTFOLIO ->
-                throw new ProblemException(HttpStatus.NOT_FOUND, "No such account or portfolio.");
+            case NO_SUCH_ACCOUNT -> throw new ProblemException(HttpStatus.NOT_FOUND, "No account has this id.");
+            case NO_SUCH_PORTFOLIO ->
+                throw new ProblemException(
+                        HttpStatus.GONE, "The portfolio is closed, or not in the account directory.");
             case IN_ANOTHER_PORTFOLIO ->
                 throw new ProblemException(
                         HttpStatus.CONFLICT,

@@ -90,7 +90,9 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
                 .params(portfolio.id(), UUID.randomUUID())
                 .update();
 
-        assertThat(post(portfolio.id(), "/accounts/" + account.id() + "/link")).isEqualTo(404);
+        assertThat(post(portfolio.id(), "/accounts/" + account.id() + "/link")).isEqualTo(410);
+        assertThat(post(UUID.randomUUID(), "/accounts/" + account.id() + "/link"))
+                .isEqualTo(410);
         assertThat(portfolioOf(account.id())).isEmpty();
     }
 
@@ -118,7 +120,7 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
             closing.commit();
         }
 
-        assertThat(linked.get(30, TimeUnit.SECONDS)).isEqualTo(404);
+        assertThat(linked.get(30, TimeUnit.SECONDS)).isEqualTo(410);
         assertThat(portfolioOf(account.id())).isEmpty();
     }
 
