@@ -169,8 +169,9 @@ class WebhookDispatcher implements SmartLifecycle {
                     failing = true;
                 }
                 await(backoff);
-                backoff = backoff.multipliedBy(2).compareTo(properties.maxBackoff()) > 0
-                        ? properties.maxBackoff()
+                // Not the messages' back-off (up to an hour): the next pass after an outage delivers them all.
+                backoff = backoff.multipliedBy(2).compareTo(properties.passMaxBackoff()) > 0
+                        ? properties.passMaxBackoff()
                         : backoff.multipliedBy(2);
             }
         }

@@ -33,6 +33,9 @@ import org.springframework.validation.annotation.Validated;
  * @param lease how long a claimed message is held by the instance sending it; after a crash another
  *     instance sends it once the lease has passed. Must exceed connect plus read timeout.
  * @param backlogRefreshInterval how long the backlog gauges reuse their last count
+ * @param passMaxBackoff the longest wait between two failed passes of the dispatcher (the database
+ *     unreachable): its waits start at {@code pollInterval} and double up to this, so delivery resumes
+ *     soon after an outage whatever its length
  */
 @Validated
 @ConfigurationProperties("bulk.gateway.webhooks")
@@ -54,4 +57,5 @@ record WebhookProperties(
         @DefaultValue("16") @Min(1) int maxConcurrentPerPortfolio,
         @DefaultValue("24h") Duration previousSecretOverlap,
         @DefaultValue("1m") Duration lease,
-        @DefaultValue("5s") Duration backlogRefreshInterval) {}
+        @DefaultValue("5s") Duration backlogRefreshInterval,
+        @DefaultValue("10s") Duration passMaxBackoff) {}

@@ -26,6 +26,7 @@ final class SenderProperties {
                 16,
                 Duration.ofHours(24),
                 Duration.ofMinutes(1),
-                Duration.ofSeconds(5));
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(10));
     }
 }

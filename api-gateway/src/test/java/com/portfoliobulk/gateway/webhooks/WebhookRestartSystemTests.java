@@ -14,6 +14,7 @@ import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -114,14 +115,65 @@ class WebhookRestartSystemTests {
         assertThat(received.get(1).body()).contains(jobId, "job.cancelled");
     }
 
-    private static ConfigurableApplicationContext start(DatabaseEndpoint database) {
-        return StandaloneGateway.start(
-                database,
-                SharedInfrastructure.kafkaBootstrapServers(),
+    /**
+     * The dispatcher's passes fail for 14 s (the messages' table renamed away, as the database out of
+     * reach) while a job ends: once the table is back, its message is delivered within the passes' own
+     * back-off cap. The passes used to back off as far as the messages' retries (up to an hour): from the
+     * poll interval (50 ms here) doubling, the pass after this outage came 11 s after its end, and after an outage of half an hour,
+     * up to an hour after it.
+     */
+    @Test
+    void deliveryResumesSoonAfterAnOutageOfTheDatabase() throws Exception {
+        database = OwnDatabase.create("webhooks");
+        receiver = new WebhookReceiver();
+        gateway = start(database.endpoint(), "--bulk.gateway.webhooks.pass-max-backoff=1s");
+        JdbcClient jdbc = gateway.getBean(JdbcClient.class);
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID ann = portfolio.user("ann");
+        portfolio.accounts(2).forEach(account -> portfolio.member(account, ann, AccountRole.ANALYST));
+        String token = TestTokens.token(UUID.randomUUID(), "admin@agency.test", portfolio.id(), "OWNER");
+        String base = "/api/v1/portfolios/" + portfolio.id();
+        GatewayCalls api = StandaloneGateway.api(gateway);
+        Answer subscribed = api.post(
+                token,
+                base + "/webhooks",
+                null,
+                "{\"url\":\"" + receiver.url("/hook") + "\",\"eventTypes\":[\"job.cancelled\"]}");
+        assertThat(subscribed.status()).as(subscribed.text()).isEqualTo(201);
+        String jobId = api.post(
+                        token,
+                        base + "/bulk-jobs",
+                        UUID.randomUUID().toString(),
+                        "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}")
+                .body()
+                .path("jobId")
+                .asString();
+
+        jdbc.sql("ALTER TABLE jobs.webhook_deliveries RENAME TO webhook_deliveries_away")
+                .update();
+        assertThat(api.post(token, base + "/bulk-jobs/" + jobId + "/cancel", null, null)
+                        .status())
+                .isEqualTo(202);
+        await().during(Duration.ofSeconds(14))
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> receiver.received("/hook").isEmpty());
+        jdbc.sql("ALTER TABLE jobs.webhook_deliveries_away RENAME TO webhook_deliveries")
+                .update();
+
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> receiver.received("/hook").size() == 1);
+        assertThat(receiver.received("/hook").getFirst().body()).contains(jobId, "job.cancelled");
+    }
+
+    private static ConfigurableApplicationContext start(DatabaseEndpoint database, String... settings) {
+        List<String> arguments = new ArrayList<>(List.of(
                 "--bulk.gateway.relay.enabled=false",
                 "--bulk.gateway.webhooks.secret-key=" + WebhookIntegrationTest.SECRET_KEY,
                 "--bulk.gateway.webhooks.allow-local-urls=true",
                 "--bulk.gateway.webhooks.poll-interval=50ms",
-                "--bulk.gateway.webhooks.lease=3s");
+                "--bulk.gateway.webhooks.lease=3s"));
+        arguments.addAll(List.of(settings));
+        return StandaloneGateway.start(
+                database, SharedInfrastructure.kafkaBootstrapServers(), arguments.toArray(String[]::new));
     }
 }
