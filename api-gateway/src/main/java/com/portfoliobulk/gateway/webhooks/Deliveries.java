@@ -243,8 +243,9 @@ class Deliveries {
                         RETURNING d.id, d.subscription_id, d.event_type, d.job_id, d.payload,
                                   d.attempts - d.attempts_before_redelivery AS attempts_since_redelivery, d.created_at,
                                   d.give_up_at, d.redeliveries, s.url, s.secret_ciphertext,
-                                  CASE WHEN s.previous_secret_until > now() THEN s.previous_secret_ciphertext END
-                                      AS previous_secret_ciphertext
+                                  ARRAY(SELECT p.secret_ciphertext FROM jobs.webhook_previous_secrets p
+                                        WHERE p.subscription_id = s.id AND p.signs_until > now()
+                                        ORDER BY p.id DESC) AS previous_secret_ciphertexts
                         """)
                 .param("lease", interval(lease))
                 .param("limit", limit)
@@ -266,7 +267,8 @@ class Deliveries {
                         row.getInt("redeliveries"),
                         row.getString("url"),
                         row.getString("secret_ciphertext"),
-                        row.getString("previous_secret_ciphertext")))
+                        List.of((String[])
+                                row.getArray("previous_secret_ciphertexts").getArray())))
                 .list();
     }
 
@@ -509,7 +511,7 @@ class Deliveries {
             int redeliveries,
             String url,
             String secretCiphertext,
-            String previousSecretCiphertext) {}
+            List<String> previousSecretCiphertexts) {}
 
     /** A subscription due a progress message about a running job, at this version of the job. */
     record ProgressDue(UUID subscriptionId, UUID jobId, long version) {}

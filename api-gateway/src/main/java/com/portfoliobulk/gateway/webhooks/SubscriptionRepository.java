@@ -52,18 +52,39 @@ interface SubscriptionRepository extends Repository<SubscriptionRepository.Row, 
 
     /**
      * Replaces the signing secret, answering the changed row; empty when there is no such subscription.
-     * The secret it replaces goes on signing for {@code previousFor} (none when zero).
+     * The secret it replaces goes on signing for {@code previousFor} (none when zero), beside those
+     * rotated out before it that still sign ({@link #endPreviousSecrets} then keeps the newest).
      */
     @Query("""
-            UPDATE jobs.webhook_subscriptions
-            SET previous_secret_ciphertext = CASE WHEN :previousForSeconds > 0 THEN secret_ciphertext END,
-                previous_secret_until = CASE WHEN :previousForSeconds > 0
-                    THEN now() + make_interval(secs => :previousForSeconds) END,
-                secret_ciphertext = :secret, updated_at = now()
-            WHERE id = :id AND portfolio_id = :portfolioId
-            RETURNING *
+            WITH replaced AS (
+                SELECT id, secret_ciphertext FROM jobs.webhook_subscriptions
+                WHERE id = :id AND portfolio_id = :portfolioId
+                FOR UPDATE),
+            kept AS (
+                INSERT INTO jobs.webhook_previous_secrets (subscription_id, secret_ciphertext, signs_until)
+                SELECT id, secret_ciphertext, now() + make_interval(secs => :previousForSeconds)
+                FROM replaced WHERE :previousForSeconds > 0)
+            UPDATE jobs.webhook_subscriptions s
+            SET secret_ciphertext = :secret, updated_at = now()
+            FROM replaced
+            WHERE s.id = replaced.id
+            RETURNING s.*
             """)
     Optional<Row> replaceSecret(UUID id, UUID portfolioId, String secret, long previousForSeconds);
+
+    /**
+     * Ends the rotated-out secrets of the subscription that no longer sign, and all but the newest
+     * {@code kept} of the others (all of them when zero: a secret rotated out because it leaked).
+     */
+    @Modifying
+    @Query("""
+            DELETE FROM jobs.webhook_previous_secrets p
+            WHERE p.subscription_id = :id
+              AND (p.signs_until <= now()
+                   OR p.id NOT IN (SELECT id FROM jobs.webhook_previous_secrets
+                                   WHERE subscription_id = :id ORDER BY id DESC LIMIT :kept))
+            """)
+    void endPreviousSecrets(UUID id, int kept);
 
     /** Deletes the subscription and (by cascade) its messages; false when there is no such subscription. */
     @Modifying

@@ -123,16 +123,17 @@ class WebhookController {
     @Operation(
             summary = "Rotate the signing secret",
             description = "The new secret signs every message from now on, retries included; it is shown this once."
-                    + " The previous secret signs them too for 24 hours (webhook-signature carries both"
-                    + " signatures), so the receiver can switch without refusing a message; with"
-                    + " keepPrevious=false (a leaked secret) it stops at once.")
+                    + " The previous secret signs them too for 24 hours (webhook-signature carries a signature"
+                    + " by each), so the receiver can switch without refusing a message; so do the newest four"
+                    + " secrets rotated out within those hours (a rotation sent again). With keepPrevious=false"
+                    + " (a leaked secret) every previous secret stops at once.")
     @ApiResponse(responseCode = "200", description = "The subscription with its new secret.")
     @ApiResponse(responseCode = "404", description = "No such subscription in this portfolio.")
     @PostMapping("/{subscriptionId}/rotate-secret")
     SubscriptionView rotateSecret(
             @PathVariable UUID portfolioId,
             @PathVariable UUID subscriptionId,
-            @Parameter(description = "Whether the previous secret goes on signing for 24 hours (default true).")
+            @Parameter(description = "Whether the previous secrets go on signing for 24 hours (default true).")
                     @RequestParam(defaultValue = "true")
                     boolean keepPrevious) {
         access.requireChange(portfolioId);

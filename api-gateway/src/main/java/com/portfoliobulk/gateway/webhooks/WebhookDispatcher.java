@@ -239,7 +239,8 @@ class WebhookDispatcher implements SmartLifecycle {
     }
 
     private AttemptResult attempt(Deliveries.Claimed message) {
-        List<String> signing = new ArrayList<>(2);
+        List<String> signing =
+                new ArrayList<>(1 + message.previousSecretCiphertexts().size());
         try {
             signing.add(secrets.decrypt(message.secretCiphertext()));
         } catch (IllegalStateException ex) {
@@ -248,11 +249,11 @@ class WebhookDispatcher implements SmartLifecycle {
             // Retried like a failed attempt; another gateway, or the rotated secret, may sign it.
             return AttemptResult.unsigned(ex.getMessage());
         }
-        if (message.previousSecretCiphertext() != null) {
+        for (String previous : message.previousSecretCiphertexts()) {
             try {
-                signing.add(secrets.decrypt(message.previousSecretCiphertext()));
+                signing.add(secrets.decrypt(previous));
             } catch (IllegalStateException ex) {
-                // Sealed under a secret key since changed: the new secret signs alone.
+                // Sealed under a secret key since changed: the newer secrets sign without it.
             }
         }
         return sender.send(message.url(), messageId(message.id()), signing, message.payload());

@@ -79,7 +79,7 @@ class WebhookSender implements AutoCloseable {
 
     /**
      * One attempt to deliver the message, signed with each of {@code secrets} (the subscription's, then
-     * the one a rotation replaced while it still signs).
+     * those rotations replaced that still sign, newest first).
      */
     AttemptResult send(String url, String messageId, List<String> secrets, String body) {
         long start = System.nanoTime();

@@ -32,6 +32,13 @@ class WebhookSubscriptions {
 
     static final int MAX_PROGRESS_INTERVAL = 3600;
 
+    /**
+     * The most rotated-out secrets that sign beside the current one: a receiver may still hold any secret
+     * rotated out within the overlap (a rotation repeated after its answer was lost), and each adds a
+     * signature to every message.
+     */
+    static final int MAX_PREVIOUS_SECRETS = 4;
+
     /** The name of the subscription list's cursors. */
     static final String SUBSCRIPTIONS = "webhook-subscriptions";
 
@@ -165,15 +172,20 @@ class WebhookSubscriptions {
      */
     SubscriptionView rotateSecret(UUID portfolioId, UUID subscriptionId, boolean keepPrevious) {
         String secret = secrets.generate();
-        return repository
-                .replaceSecret(
-                        subscriptionId,
-                        portfolioId,
-                        secrets.encrypt(secret),
-                        keepPrevious ? properties.previousSecretOverlap().toSeconds() : 0)
-                .map(SubscriptionRepository.Row::view)
-                .orElseThrow(() -> notFound(subscriptionId))
-                .withSecret(secret);
+        SubscriptionRepository.Row rotated = transaction.execute(status -> {
+            Optional<SubscriptionRepository.Row> row = repository.replaceSecret(
+                    subscriptionId,
+                    portfolioId,
+                    secrets.encrypt(secret),
+                    keepPrevious ? properties.previousSecretOverlap().toSeconds() : 0);
+            row.ifPresent(
+                    replaced -> repository.endPreviousSecrets(subscriptionId, keepPrevious ? MAX_PREVIOUS_SECRETS : 0));
+            return row.orElse(null);
+        });
+        if (rotated == null) {
+            throw notFound(subscriptionId);
+        }
+        return rotated.view().withSecret(secret);
     }
 
     void delete(UUID portfolioId, UUID subscriptionId) {

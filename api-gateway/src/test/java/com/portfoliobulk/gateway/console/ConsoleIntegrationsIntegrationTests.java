@@ -490,8 +490,8 @@ class ConsoleIntegrationsIntegrationTests {
     }
 
     private boolean previousSecretKept(String subscriptionId) {
-        return jdbc.sql(
-                        "SELECT previous_secret_ciphertext IS NOT NULL FROM jobs.webhook_subscriptions WHERE id = ?::uuid")
+        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM jobs.webhook_previous_secrets WHERE subscription_id = ?::uuid"
+                        + " AND signs_until > now())")
                 .param(subscriptionId)
                 .query(Boolean.class)
                 .single();

@@ -10,6 +10,7 @@ import com.standardwebhooks.Webhook;
 import com.standardwebhooks.exceptions.WebhookVerificationException;
 import java.net.http.HttpHeaders;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -101,6 +102,68 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
         assertThat(message.header("webhook-signature").split(" ")).hasSize(2).allMatch(s -> s.startsWith("v1,"));
         HttpHeaders headers = HttpHeaders.of(message.headers(), (name, value) -> true);
         new Webhook(newSecret).verify(message.body(), headers);
+    }
+
+    /**
+     * A rotation is sent again (its answer lost to a timeout, a double click) while the receiver still
+     * holds the first secret: every secret rotated out within the overlap signs too, so the receiver's
+     * verifies. The second rotation used to end the first secret at once, and the receiver refused every
+     * message (a 400 fails it for good).
+     */
+    @Test
+    void aSecondRotationWithinTheOverlapKeepsTheFirstSecretSigning() throws Exception {
+        JsonNode created = subscribe("/twice", "job.completed");
+        String id = created.path("subscriptionId").asString();
+        String first = created.path("secret").asString();
+
+        String second = rotate(id);
+        String third = rotate(id);
+        receiver.verifying("/twice", first);
+        finish(job(1), false);
+
+        await().atMost(PATIENCE).until(() -> receiver.received("/twice").size() == 1);
+        Received message = receiver.received("/twice").getFirst();
+        assertThat(message.signatureVerified())
+                .as("verified with the first secret")
+                .isTrue();
+        assertThat(message.header("webhook-signature").split(" ")).hasSize(3);
+        HttpHeaders headers = HttpHeaders.of(message.headers(), (name, value) -> true);
+        for (String secret : List.of(second, third)) {
+            new Webhook(secret).verify(message.body(), headers);
+        }
+    }
+
+    /**
+     * Rotated again and again within the overlap, a subscription signs with its current secret and the
+     * newest four it rotated out, not with every one: each is a signature on every message.
+     */
+    @Test
+    void theNewestFourRotatedOutSecretsSignBesideTheCurrentOne() throws Exception {
+        JsonNode created = subscribe("/often", "job.completed");
+        String id = created.path("subscriptionId").asString();
+        List<String> secrets = new ArrayList<>(List.of(created.path("secret").asString()));
+        for (int rotation = 0; rotation < 5; rotation++) {
+            secrets.add(rotate(id));
+        }
+        receiver.verifying("/often", secrets.getLast());
+        finish(job(1), false);
+
+        await().atMost(PATIENCE).until(() -> receiver.received("/often").size() == 1);
+        Received message = receiver.received("/often").getFirst();
+        assertThat(message.header("webhook-signature").split(" ")).hasSize(5);
+        HttpHeaders headers = HttpHeaders.of(message.headers(), (name, value) -> true);
+        for (String secret : secrets.subList(1, secrets.size())) {
+            new Webhook(secret).verify(message.body(), headers);
+        }
+        assertThatThrownBy(() -> new Webhook(secrets.getFirst()).verify(message.body(), headers))
+                .isInstanceOf(WebhookVerificationException.class);
+    }
+
+    private String rotate(String subscriptionId) {
+        Answer rotated =
+                api.post(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId + "/rotate-secret", null, null);
+        assertThat(rotated.status()).as(rotated.text()).isEqualTo(200);
+        return rotated.body().path("secret").asString();
     }
 
     /** A leaked secret is rotated without keeping it: from then on it signs nothing. */
