@@ -229,6 +229,11 @@ class ReceiverAddresses {
                 // 64:ff9b:1::/48 reaches whatever the network maps it to.
                 return isZero(b, 4, 12) && isPublicIpv4(b, 12);
             }
+            if (first == 0) {
+                // The rest of ::/8 is reserved: among it the IPv4-translated ::ffff:0:0:0/96, which a
+                // network with a stateless translator (SIIT) takes to the IPv4 address it holds.
+                return false;
+            }
             if (first == 0x20 && (b[1] & 0xff) == 0x02) {
                 // 6to4 2002::/16: judge the IPv4 address of the relay it names.
                 return isPublicIpv4(b, 2);

@@ -38,7 +38,11 @@ class ReceiverAddressesTests {
                 "2002:7f00:1::1",
                 "2002:a9fe:a9fe::1",
                 "2001:0:4136:e378:8000:63bf:3fff:fdd2",
-                "100::1"
+                "100::1",
+                // IPv4-translated (SIIT): loopback and the metadata address.
+                "::ffff:0:7f00:1",
+                "::ffff:0:a9fe:a9fe",
+                "::1:0:0:1"
             })
     void internalAddressesAreNotPublic(String address) throws Exception {
         assertThat(ReceiverAddresses.isPublic(InetAddress.getByName(address))).isFalse();

@@ -34,6 +34,7 @@ class WebhookUrlSafetyIntegrationTests extends GatewayIntegrationTest {
                 "https://[::ffff:10.0.0.1]/hook",
                 "https://[::10.0.0.1]/hook",
                 "https://[64:ff9b::a9fe:a9fe]/hook",
+                "https://[::ffff:0:a9fe:a9fe]/hook",
                 "https://[2002:a00:1::1]/hook",
                 "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook",
                 "https://[100::1]/hook"
