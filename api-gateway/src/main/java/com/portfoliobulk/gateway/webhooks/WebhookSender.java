@@ -59,14 +59,11 @@ class WebhookSender implements AutoCloseable {
 
     private final ReceiverAddresses addresses;
 
-    private final Duration readTimeout;
-
     /** The longest one exchange may take: connecting, then the answer and its excerpt. */
     private final Duration deadline;
 
     WebhookSender(WebhookProperties properties, ReceiverAddresses addresses) {
         this.addresses = addresses;
-        this.readTimeout = properties.readTimeout();
         this.deadline = properties.connectTimeout().plus(properties.readTimeout());
         this.tunnel = properties.allowLocalUrls() ? null : new ReceiverTunnel(addresses, properties.connectTimeout());
         this.client = HttpClient.newBuilder()
@@ -98,7 +95,9 @@ class WebhookSender implements AutoCloseable {
         HttpRequest request;
         try {
             request = HttpRequest.newBuilder(uri)
-                    .timeout(readTimeout)
+                    // The JDK counts it from before connecting (through the tunnel: resolving the receiver's
+                    // host and connecting to it), so it is the deadline: the read timeout after the connect's.
+                    .timeout(deadline)
                     .header("Content-Type", "application/json")
                     .header("User-Agent", "PortfolioBulkAccess-Webhooks/1")
                     .header("webhook-id", messageId)

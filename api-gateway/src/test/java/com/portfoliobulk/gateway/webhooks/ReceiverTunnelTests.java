@@ -77,6 +77,48 @@ class ReceiverTunnelTests {
     }
 
     /**
+     * The receiver's host takes 0.9 s to resolve at the tunnel (a slow DNS server), within the connect
+     * timeout (1 s here): once reached, the receiver still has the read timeout (1 s) to answer. The
+     * request's timeout was the read timeout alone, counted from before the tunnel connected, and the
+     * receiver was given up on 0.1 s after it was reached.
+     */
+    @Test
+    void aReceiverReachedLateStillHasTheReadTimeoutToAnswer() throws Exception {
+        checked = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+        AtomicInteger lookups = new AtomicInteger();
+        sender = sender(host -> {
+            if (lookups.incrementAndGet() == 2) {
+                try {
+                    Thread.sleep(900); // the tunnel's lookup: a DNS server that answers late
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    throw new UnknownHostException(host);
+                }
+            }
+            return new InetAddress[] {InetAddress.getByName("127.0.0.1")};
+        });
+        CompletableFuture<Long> reached = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try (Socket socket = checked.accept()) {
+                reached.complete(System.nanoTime());
+                // Reads the client's hello and whatever follows, never answering, until the client gives up.
+                socket.getInputStream().readAllBytes();
+            } catch (IOException ex) {
+                reached.completeExceptionally(ex);
+            }
+        });
+
+        AttemptResult result = send(checked.getLocalPort());
+        long gaveUp = System.nanoTime();
+
+        assertThat(result.responseCode()).isNull();
+        assertThat(result.refused()).as(result.error()).isFalse();
+        assertThat(Duration.ofNanos(gaveUp - reached.get(10, TimeUnit.SECONDS)))
+                .as("waited for the answer once the receiver was reached")
+                .isGreaterThan(Duration.ofMillis(800));
+    }
+
+    /**
      * DNS rebinding: the host resolves to an allowed address for the check before sending, and to an
      * internal one a moment later. The connection is refused at the tunnel, and the internal address
      * is never reached.
