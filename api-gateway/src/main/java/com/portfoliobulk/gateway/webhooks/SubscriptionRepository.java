@@ -37,14 +37,15 @@ interface SubscriptionRepository extends Repository<SubscriptionRepository.Row, 
     boolean lockPortfolio(long key);
 
     /**
-     * Enables (clearing the failure streak) or disables the subscription, in one statement that
-     * answers the changed row; empty when the portfolio has no such subscription.
+     * Enables (clearing the failure streak of a disabled subscription; an active one keeps its own) or
+     * disables the subscription, in one statement that answers the changed row; empty when the portfolio
+     * has no such subscription.
      */
     @Query("""
             UPDATE jobs.webhook_subscriptions
             SET status = :status, disabled_reason = :reason, updated_at = now(),
-                failing_since = CASE WHEN :status = 'ACTIVE' THEN NULL ELSE failing_since END,
-                last_failed_at = CASE WHEN :status = 'ACTIVE' THEN NULL ELSE last_failed_at END
+                failing_since = CASE WHEN :status = 'ACTIVE' AND status <> 'ACTIVE' THEN NULL ELSE failing_since END,
+                last_failed_at = CASE WHEN :status = 'ACTIVE' AND status <> 'ACTIVE' THEN NULL ELSE last_failed_at END
             WHERE id = :id AND portfolio_id = :portfolioId
             RETURNING *
             """)

@@ -79,6 +79,34 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
     }
 
     /**
+     * Enabling a subscription that is active already changes nothing: its run of failures goes on, and
+     * with it the count towards disabling it. It used to end the run, so a script that enables its
+     * subscriptions "to be sure" kept a dead receiver from ever being disabled.
+     */
+    @Test
+    void enablingAnActiveSubscriptionKeepsItsRunOfFailures() {
+        String id =
+                subscribe("/failing", "job.completed").path("subscriptionId").asString();
+        // As the dispatcher notes failures: failing for two hours, the last one a moment ago.
+        jdbc.sql("UPDATE jobs.webhook_subscriptions SET failing_since = now() - interval '2 hours',"
+                        + " last_failed_at = now() WHERE id = ?::uuid")
+                .param(id)
+                .update();
+
+        Answer enabled = api.post(admin(portfolio.id()), webhooksPath() + "/" + id + "/enable", null, null);
+
+        assertThat(enabled.status()).as(enabled.text()).isEqualTo(200);
+        assertThat(enabled.body().path("failingSince").isMissingNode())
+                .as(enabled.text())
+                .isFalse();
+        assertThat(jdbc.sql("SELECT last_failed_at IS NOT NULL FROM jobs.webhook_subscriptions WHERE id = ?::uuid")
+                        .param(id)
+                        .query(Boolean.class)
+                        .single())
+                .isTrue();
+    }
+
+    /**
      * A rotated secret signs every later message, and the previous one signs them too for a day: a
      * receiver still verifying with it accepts them until it switches.
      */
