@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.portfolio;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.OneLineNames;
 import com.portfoliobulk.contracts.Quoted;
 import com.portfoliobulk.contracts.TextLength;
 import com.portfoliobulk.contracts.paging.Cursor;
@@ -605,6 +606,9 @@ class PortfolioAdministration {
                 || definition.name().isBlank()
                 || TextLength.of(definition.name().strip()) > MAX_NAME) {
             throw AdminProblems.invalid("name", "is required, 1 to " + MAX_NAME + " characters");
+        }
+        if (OneLineNames.indexIn(definition.name()) >= 0) {
+            throw AdminProblems.invalid("name", OneLineNames.message(definition.name()));
         }
         if (definition.description() != null && TextLength.of(definition.description()) > MAX_DESCRIPTION) {
             throw AdminProblems.invalid("description", "must be at most " + MAX_DESCRIPTION + " characters");

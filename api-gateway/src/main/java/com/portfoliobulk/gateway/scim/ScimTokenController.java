@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.contracts.OneLineNames;
 import com.portfoliobulk.contracts.TextLength;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.jobs.PortfolioNotFoundException;
@@ -82,6 +83,15 @@ class ScimTokenController {
                     "Invalid SCIM token request",
                     "Name the token (1 to " + MAX_NAME_LENGTH + " characters), e.g. \"Entra ID\".",
                     List.of(new FieldProblem("name", "is required: 1 to " + MAX_NAME_LENGTH + " characters")),
+                    null,
+                    null);
+        }
+        if (OneLineNames.indexIn(name) >= 0) {
+            throw new RequestRefusedException(
+                    RequestRefusedException.Reason.INVALID_CONTENT,
+                    "Invalid SCIM token request",
+                    "The token's name " + OneLineNames.message(name) + ".",
+                    List.of(new FieldProblem("name", OneLineNames.message(name))),
                     null,
                     null);
         }

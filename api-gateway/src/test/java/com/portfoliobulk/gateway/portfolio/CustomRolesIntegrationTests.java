@@ -281,6 +281,30 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
                 .isEqualTo(201);
     }
 
+    /**
+     * A role's name is read inside the activity log's and the administration log's sentences: a line
+     * break or a character that turns the text's direction is refused, naming the character. Such a name
+     * used to be kept, and could make a summary read as another sentence ("... by owner@...").
+     */
+    @Test
+    void aRolesNameIsOneLineWithoutDirectionControls() {
+        for (String name :
+                List.of("Lead\\u202Ex", "Lead\\nRole of bob@brand.example changed", "Lead\\u2067x", "Lead\\u2028x")) {
+            for (String roles : List.of("/account-roles", "/portfolio-roles")) {
+                Answer refused = call(HttpMethod.POST, owner, path(roles), """
+                        {"code":"SPOOF","name":"%s","permissions":["%s"]}
+                        """.formatted(
+                                name, roles.equals("/account-roles") ? "VIEW_ACCOUNT" : "USER_MANAGEMENT_VIEW"));
+
+                assertFieldProblem(refused, 422, "name");
+                assertThat(refused.body().path("errors").get(0).path("message").asString())
+                        .as(roles + " " + name)
+                        .startsWith("must be one line, without characters that change the text's direction (U+")
+                        .endsWith("at position 5); remove it");
+            }
+        }
+    }
+
     @Test
     void aCustomAccountRoleHeldByMembershipsCannotBeDeleted() {
         call(HttpMethod.POST, owner, path("/account-roles"), REGIONAL_LEAD);

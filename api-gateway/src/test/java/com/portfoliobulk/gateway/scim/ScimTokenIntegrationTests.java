@@ -91,6 +91,18 @@ class ScimTokenIntegrationTests extends ScimIntegrationTest {
         assertFieldProblem(tooLong, 422, "name");
     }
 
+    /** A token's name is one line, without characters that turn the text's direction (it was kept). */
+    @Test
+    void aNameWithALineBreakOrADirectionControlIsRefused() {
+        for (String name : List.of("Entra\\nID", "Entra\\u202EDI")) {
+            var refused =
+                    api.post(admin(portfolio.id()), tokensPath(portfolio.id()), null, "{\"name\":\"" + name + "\"}");
+
+            assertFieldProblem(refused, 422, "name");
+            assertThat(refused.text()).contains("at position 6); remove it");
+        }
+    }
+
     @Test
     void aRevokedTokenIsRefused() {
         var listed = api.get(admin(portfolio.id()), tokensPath(portfolio.id()));

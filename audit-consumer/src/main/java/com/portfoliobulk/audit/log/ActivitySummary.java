@@ -6,6 +6,7 @@ import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.ActorKind;
 import com.portfoliobulk.contracts.InitiationLevel;
+import com.portfoliobulk.contracts.OneLineNames;
 import com.portfoliobulk.contracts.UserRef;
 
 /**
@@ -88,6 +89,6 @@ final class ActivitySummary {
         }
         return role.isStandard() || configuredName == null || configuredName.isBlank()
                 ? role.displayName()
-                : configuredName;
+                : OneLineNames.shown(configuredName);
     }
 }

@@ -128,6 +128,20 @@ class ActivitySummaryTests {
                 .isEqualTo("Invitation of ann@x.com (Regional lead EMEA) expired unaccepted");
     }
 
+    /**
+     * A custom role's name stored before names had to be one line: its line breaks and direction
+     * controls read as U+FFFD, so the name cannot make the summary read as another sentence.
+     */
+    @Test
+    void aCustomRolesLineBreaksAndDirectionControlsAreNotRepeated() {
+        AccountActivityEvent changed =
+                event(ActivityAction.ROLE_CHANGED, ANN, new AccountRole("RL_EMEA"), AccountRole.MANAGER);
+
+        assertThat(ActivitySummary.of(changed.withRoleNames("Lead\u202E x\nRole of bob@x.com changed", null)))
+                .isEqualTo("Role of ann@x.com changed from Lead\uFFFD x\uFFFDRole of bob@x.com changed to Manager"
+                        + " by admin@agency.com from the portfolio level");
+    }
+
     @Test
     void targetWithoutEmailIsNamedByUserId() {
         UUID userId = UUID.randomUUID();
