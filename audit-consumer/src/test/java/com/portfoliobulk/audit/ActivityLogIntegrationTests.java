@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -259,6 +260,16 @@ class ActivityLogIntegrationTests {
         assertThat(items(since))
                 .extracting(item -> item.get("taskId").asString())
                 .containsExactly(taskIds(changes.get(4), changes.get(3), changes.get(2)));
+        // RFC 3339 allows "t" and "z" in lower case; an empty since is none, as an empty limit or cursor
+        // is (both were a 400 naming since).
+        JsonNode lowerCase = body(read(
+                portfolio,
+                account,
+                "?since=" + start.plusSeconds(120).toString().toLowerCase(Locale.ROOT)));
+        assertThat(items(lowerCase))
+                .extracting(item -> item.get("taskId").asString())
+                .containsExactly(taskIds(changes.get(4), changes.get(3), changes.get(2)));
+        assertThat(items(read(portfolio, account, "?since=&limit=&cursor="))).hasSize(5);
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -74,9 +75,11 @@ record ActivityLogQuery(UUID portfolioId, UUID accountId, Instant since, PageReq
     static ActivityLogQuery parse(UUID portfolioId, UUID accountId, String since, String limit, String cursor) {
         List<FieldError> errors = new ArrayList<>();
         Instant sinceInstant = null;
-        if (since != null) {
+        // Empty is absent, as for limit and cursor; RFC 3339 allows "t" and "z" in lower case too.
+        if (since != null && !since.isEmpty()) {
             try {
-                sinceInstant = OffsetDateTime.parse(since).toInstant();
+                sinceInstant =
+                        OffsetDateTime.parse(since.toUpperCase(Locale.ROOT)).toInstant();
             } catch (DateTimeParseException ex) {
                 errors.add(new FieldError("since", "must be an RFC 3339 date-time, e.g. 2026-01-31T09:30:00Z"));
             }
