@@ -81,6 +81,23 @@ class InvitationEndToEndIntegrationTests {
 
         assertThat(accepted).isEqualTo(410);
         assertThat(states(invitee)).isEmpty();
+        // The account's log tells the invitation's end, before the unlink (it used to tell only the unlink,
+        // and the invitation read as pending for good).
+        await().atMost(GatewayActivityLog.WRITTEN_WITHIN)
+                .untilAsserted(() -> assertThat(directory
+                                .sql("SELECT action FROM audit.activity_log WHERE account_id = ?"
+                                        + " ORDER BY occurred_at, entry_id")
+                                .param(portfolio.account(0))
+                                .query(String.class)
+                                .list())
+                        .containsExactly("USER_INVITED", "INVITATION_REVOKED", "ACCOUNT_UNLINKED"));
+        assertThat(directory
+                        .sql(
+                                "SELECT summary FROM audit.activity_log WHERE account_id = ? AND action = 'INVITATION_REVOKED'")
+                        .param(portfolio.account(0))
+                        .query(String.class)
+                        .single())
+                .startsWith("Invitation of " + invitee + " (Analyst) revoked by admin@agency.example");
     }
 
     @Test

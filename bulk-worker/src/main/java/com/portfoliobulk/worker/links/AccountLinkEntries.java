@@ -1,12 +1,16 @@
 package com.portfoliobulk.worker.links;
 
 import com.portfoliobulk.contracts.AccountActivityEvent;
+import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.ActorKind;
+import com.portfoliobulk.contracts.InitiationLevel;
+import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import com.portfoliobulk.worker.activity.ActivityPublisher;
 import com.portfoliobulk.worker.activity.OutboxPasses;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -19,7 +23,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Logs the link changes {@link AccountLinks} noted in {@code directory.account_link_changes}: an
- * {@code ACCOUNT_LINKED} or {@code ACCOUNT_UNLINKED} entry in each account's activity log.
+ * {@code ACCOUNT_LINKED} or {@code ACCOUNT_UNLINKED} entry in each account's activity log, and an
+ * {@code INVITATION_REVOKED} entry for each pending invitation an unlink ended.
  *
  * <p>A pass takes up to {@value #BATCH} rows, oldest first, in one transaction (skipping rows another
  * worker holds), publishes their events, waiting for the broker, and deletes them before it commits.
@@ -45,26 +50,6 @@ class AccountLinkEntries {
         this.transactions = new TransactionTemplate(transactionManager);
     }
 
-    /** Notes, in the caller's transaction, that the accounts' link to the portfolio changed. */
-    void note(UUID portfolioId, List<UUID> accounts, ActivityAction action, Actor actor) {
-        if (accounts.isEmpty()) {
-            return;
-        }
-        jdbc.sql("""
-                        INSERT INTO directory.account_link_changes
-                               (event_id, account_id, portfolio_id, action, actor_id, actor_email, actor_kind)
-                        SELECT gen_random_uuid(), a, :portfolioId, :action, :actorId, :actorEmail, :actorKind
-                          FROM unnest(:accounts) AS a
-                        """)
-                .param("accounts", PostgresArrays.uuids(accounts))
-                .param("portfolioId", portfolioId)
-                .param("action", action.name())
-                .param("actorId", actor.userId())
-                .param("actorEmail", actor.email())
-                .param("actorKind", actor.kind().name())
-                .update();
-    }
-
     @Scheduled(fixedDelayString = "${bulk.worker.account-link-entries:1s}")
     void scheduled() {
         OutboxPasses.drain(this::logNext, BATCH, log, "Link changes wait to be logged until the next pass");
@@ -75,23 +60,27 @@ class AccountLinkEntries {
         Integer logged = transactions.execute(status -> {
             List<AccountActivityEvent> events = jdbc.sql("""
                             SELECT event_id, account_id, portfolio_id, action, actor_id, actor_email, actor_kind,
-                                   changed_at
+                                   user_id, email, role, job_id, changed_at
                               FROM directory.account_link_changes
                              ORDER BY changed_at
                              LIMIT :batch
                                FOR UPDATE SKIP LOCKED
                             """)
                     .param("batch", BATCH)
-                    .query((rs, n) -> AccountActivityEvent.linkChange(
+                    .query((rs, n) -> event(
                             rs.getObject("event_id", UUID.class),
-                            rs.getObject("portfolio_id", UUID.class),
                             rs.getObject("account_id", UUID.class),
+                            rs.getObject("portfolio_id", UUID.class),
                             ActivityAction.valueOf(rs.getString("action")),
-                            rs.getTimestamp("changed_at").toInstant(),
                             new Actor(
                                     rs.getObject("actor_id", UUID.class),
                                     rs.getString("actor_email"),
-                                    ActorKind.valueOf(rs.getString("actor_kind")))))
+                                    ActorKind.valueOf(rs.getString("actor_kind"))),
+                            rs.getObject("user_id", UUID.class),
+                            rs.getString("email"),
+                            rs.getString("role"),
+                            rs.getObject("job_id", UUID.class),
+                            rs.getTimestamp("changed_at").toInstant()))
                     .list();
             if (events.isEmpty()) {
                 return 0;
@@ -107,5 +96,41 @@ class AccountLinkEntries {
             return events.size();
         });
         return logged == null ? 0 : logged;
+    }
+
+    /**
+     * A noted row's event: a link change, or an invitation an unlink ended (revoked by the unlink's
+     * actor, offering the role it offered).
+     */
+    private static AccountActivityEvent event(
+            UUID eventId,
+            UUID accountId,
+            UUID portfolioId,
+            ActivityAction action,
+            Actor actor,
+            UUID userId,
+            String email,
+            String role,
+            UUID jobId,
+            Instant changedAt) {
+        if (action.isLinkChange()) {
+            return AccountActivityEvent.linkChange(eventId, portfolioId, accountId, action, changedAt, actor);
+        }
+        return new AccountActivityEvent(
+                AccountActivityEvent.VERSION,
+                eventId,
+                changedAt,
+                accountId,
+                portfolioId,
+                jobId,
+                eventId,
+                action,
+                new UserRef(userId, email),
+                new AccountRole(role),
+                null,
+                InitiationLevel.PORTFOLIO,
+                actor,
+                null,
+                null);
     }
 }

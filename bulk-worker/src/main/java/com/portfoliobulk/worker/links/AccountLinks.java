@@ -15,9 +15,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Links accounts to a portfolio and unlinks them, as the portfolio's Owner asked through the
  * gateway. An account belongs to at most one portfolio; unlinking leaves its users and memberships
  * as they are, and bulk tasks of the portfolio planned for it are skipped when applied
- * ({@code ACCOUNT_NOT_IN_PORTFOLIO}). Each link change is an entry in the account's activity log: it
- * is noted in the change's own transaction, and {@link AccountLinkEntries} publishes it once committed,
- * so a change is logged once, and one that did not commit never.
+ * ({@code ACCOUNT_NOT_IN_PORTFOLIO}). Each link change, and each invitation an unlink ends, is an entry
+ * in the account's activity log: it is noted in {@code directory.account_link_changes} in the change's
+ * own transaction, and {@link AccountLinkEntries} publishes it once committed, so a change is logged
+ * once, and one that did not commit never.
  */
 @Service
 class AccountLinks {
@@ -27,13 +28,10 @@ class AccountLinks {
 
     private final JdbcClient jdbc;
 
-    private final AccountLinkEntries entries;
-
     private final TransactionTemplate transaction;
 
-    AccountLinks(JdbcClient jdbc, AccountLinkEntries entries, PlatformTransactionManager transactions) {
+    AccountLinks(JdbcClient jdbc, PlatformTransactionManager transactions) {
         this.jdbc = jdbc;
-        this.entries = entries;
         this.transaction = new TransactionTemplate(transactions);
     }
 
@@ -83,7 +81,7 @@ class AccountLinks {
                 .param("portfolioId", portfolioId)
                 .param("id", accountId)
                 .update();
-        entries.note(portfolioId, List.of(accountId), ActivityAction.ACCOUNT_LINKED, actor);
+        noteLinkChange(portfolioId, List.of(accountId), ActivityAction.ACCOUNT_LINKED, actor);
         return Result.LINKED;
     }
 
@@ -109,8 +107,8 @@ class AccountLinks {
         if (unlinked == 0) {
             return Result.NOT_LINKED;
         }
-        endInvitations(portfolioId, List.of(accountId));
-        entries.note(portfolioId, List.of(accountId), ActivityAction.ACCOUNT_UNLINKED, actor);
+        endInvitations(portfolioId, List.of(accountId), actor);
+        noteLinkChange(portfolioId, List.of(accountId), ActivityAction.ACCOUNT_UNLINKED, actor);
         return Result.UNLINKED;
     }
 
@@ -147,8 +145,8 @@ class AccountLinks {
                 .param("batch", BATCH)
                 .query((rs, row) -> rs.getObject("id", UUID.class))
                 .list();
-        endInvitations(portfolioId, accounts);
-        entries.note(portfolioId, accounts, ActivityAction.ACCOUNT_UNLINKED, actor);
+        endInvitations(portfolioId, accounts, actor);
+        noteLinkChange(portfolioId, accounts, ActivityAction.ACCOUNT_UNLINKED, actor);
         return accounts.size();
     }
 
@@ -156,20 +154,52 @@ class AccountLinks {
      * Ends the pending invitations the portfolio made on accounts it no longer has: their links must not
      * give access to an account that left it (and may belong to another portfolio by now), and they must
      * not keep that portfolio's own invitations out. An e-mail still to be sent leaves them out, and an
-     * accepted invitation is a membership like any other, kept.
+     * accepted invitation is a membership like any other, kept. Each ended invitation is noted for its
+     * account's log as revoked by the unlink's actor, before the unlink itself.
      */
-    private void endInvitations(UUID portfolioId, List<UUID> accounts) {
+    private void endInvitations(UUID portfolioId, List<UUID> accounts, Actor actor) {
         if (accounts.isEmpty()) {
             return;
         }
         jdbc.sql("""
-                        DELETE FROM directory.memberships m
-                        USING jobs.bulk_jobs j
-                        WHERE m.account_id = ANY(:accounts) AND m.state = 'INVITED'
-                          AND j.id = m.invitation_job_id AND j.portfolio_id = :portfolioId
+                        WITH ended AS (
+                            DELETE FROM directory.memberships m
+                            USING jobs.bulk_jobs j
+                            WHERE m.account_id = ANY(:accounts) AND m.state = 'INVITED'
+                              AND j.id = m.invitation_job_id AND j.portfolio_id = :portfolioId
+                            RETURNING m.account_id, m.user_id, m.role, m.invitation_job_id)
+                        INSERT INTO directory.account_link_changes
+                               (event_id, account_id, portfolio_id, action, actor_id, actor_email, actor_kind,
+                                user_id, email, role, job_id)
+                        SELECT gen_random_uuid(), e.account_id, :portfolioId, 'INVITATION_REVOKED', :actorId,
+                               :actorEmail, :actorKind, e.user_id, u.email, e.role, e.invitation_job_id
+                          FROM ended e JOIN directory.users u ON u.id = e.user_id
                         """)
                 .param("accounts", PostgresArrays.uuids(accounts))
                 .param("portfolioId", portfolioId)
+                .param("actorId", actor.userId())
+                .param("actorEmail", actor.email())
+                .param("actorKind", actor.kind().name())
+                .update();
+    }
+
+    /** Notes, for the accounts' activity logs, that their link to the portfolio changed. */
+    private void noteLinkChange(UUID portfolioId, List<UUID> accounts, ActivityAction action, Actor actor) {
+        if (accounts.isEmpty()) {
+            return;
+        }
+        jdbc.sql("""
+                        INSERT INTO directory.account_link_changes
+                               (event_id, account_id, portfolio_id, action, actor_id, actor_email, actor_kind)
+                        SELECT gen_random_uuid(), a, :portfolioId, :action, :actorId, :actorEmail, :actorKind
+                          FROM unnest(:accounts) AS a
+                        """)
+                .param("accounts", PostgresArrays.uuids(accounts))
+                .param("portfolioId", portfolioId)
+                .param("action", action.name())
+                .param("actorId", actor.userId())
+                .param("actorEmail", actor.email())
+                .param("actorKind", actor.kind().name())
                 .update();
     }
 }
