@@ -373,7 +373,8 @@ class DirectoryStore {
 
     /**
      * Queues the invitation e-mails of a transaction: one row per (job, invitee); a row that exists
-     * already (an earlier batch of the same job invited the same person) is kept as it is.
+     * already (an earlier batch of the same job invited the same person) is kept as it is. A mail without
+     * a language of its own (a resend's) takes that of the newest invitation it names.
      */
     void queueMails(Collection<QueuedMail> mails) {
         if (mails.isEmpty()) {
@@ -385,7 +386,8 @@ class DirectoryStore {
                        (id, job_id, user_id, email, language, portfolio_id, inviter_email, token)
                 SELECT ?, ?, u, ?, coalesce(?, (SELECT m.invitation_language FROM directory.memberships m
                                                  WHERE m.user_id = u AND m.invitation_job_id = j
-                                                   AND m.invitation_language IS NOT NULL LIMIT 1), 'en'),
+                                                   AND m.invitation_language IS NOT NULL
+                                                 ORDER BY m.created_at DESC LIMIT 1), 'en'),
                        ?, ?, ?
                   FROM (SELECT CAST(? AS uuid) AS j, CAST(? AS uuid) AS u) AS k
                 ON CONFLICT (job_id, user_id) DO NOTHING

@@ -24,6 +24,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
@@ -94,6 +96,55 @@ class InvitationResendRevokeIntegrationTests extends WorkerIntegrationSupport {
                         .orElseThrow()
                         .state())
                 .isEqualTo(MembershipState.ACTIVE);
+    }
+
+    /**
+     * One resend names an invitee's invitations made in two languages, one after the other: its e-mail is
+     * in the language of the newest, whichever came first. It was in whichever the database read first.
+     */
+    @ParameterizedTest
+    @CsvSource({"de, en", "en, de"})
+    void aResendOfInvitationsInTwoLanguagesIsInTheNewestOnesLanguage(String first, String newest) {
+        Portfolio portfolio = directory.portfolio(2);
+        String email = directory.newEmail();
+        List<String> languages = List.of(first, newest);
+        for (int account = 0; account < 2; account++) {
+            SubmittedJob invitation = jobs.submit(
+                    portfolio.id(),
+                    JobType.INVITE_USERS,
+                    JobFixture.administrator(),
+                    List.of(new TaskSpec(
+                            portfolio.ownedAccount(account).id(),
+                            directory.userIdByEmail(email).orElse(null),
+                            email,
+                            TaskAction.INVITE,
+                            AccountRole.ANALYST,
+                            languages.get(account),
+                            EXPIRES)));
+            publish(invitation);
+            awaitFinished(invitation);
+            int sent = account + 1;
+            await().atMost(PATIENCE).until(() -> TestSmtp.receivedBy(email).size() == sent);
+        }
+        UUID invitee = directory.userIdByEmail(email).orElseThrow();
+
+        SubmittedJob resend = jobs.submit(
+                portfolio.id(),
+                JobType.RESEND_INVITATIONS,
+                JobFixture.administrator(),
+                List.of(
+                        task(portfolio.ownedAccount(0).id(), invitee, TaskAction.RESEND_INVITATION),
+                        task(portfolio.ownedAccount(1).id(), invitee, TaskAction.RESEND_INVITATION)));
+        publish(resend);
+        awaitFinished(resend);
+
+        await().atMost(PATIENCE).until(() -> TestSmtp.receivedBy(email).size() == 3);
+        ReceivedMail resent = ReceivedMail.of(TestSmtp.receivedBy(email).get(2));
+        assertThat(resent.text())
+                .contains(
+                        "Brand 1 " + portfolio.ownedAccount(0).id(),
+                        "Brand 2 " + portfolio.ownedAccount(1).id());
+        assertThat(resent.text().contains("Einladung annehmen")).as("in German").isEqualTo(newest.equals("de"));
     }
 
     @Test
