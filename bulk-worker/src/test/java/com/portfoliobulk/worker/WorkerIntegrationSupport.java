@@ -28,10 +28,11 @@ import tools.jackson.databind.json.JsonMapper;
  * The worker running against the shared PostgreSQL and Kafka, with the api-gateway's part played by
  * the fixtures: tests store jobs and tasks as a submission does, publish the task records as the relay
  * does, and watch the directory, the task outcomes, the job and the topics. One application context
- * for every subclass (same configuration); redelivery and mail back-offs are shortened to keep tests
- * quick. Invitation e-mails go to the JVM's GreenMail server ({@code TestSmtp}). The invitation expiry
- * sweep runs only where a test calls it: on its schedule it would end the expired invitations that
- * other tests seed on purpose, in the middle of those tests.
+ * for every subclass (same configuration); redelivery and mail back-offs, and the wait for an SMTP
+ * server's acceptance of a message, are shortened to keep tests quick. Invitation e-mails go to the
+ * JVM's GreenMail server ({@code TestSmtp}). The invitation expiry sweep runs only where a test calls
+ * it: on its schedule it would end the expired invitations that other tests seed on purpose, in the
+ * middle of those tests.
  */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
@@ -42,6 +43,7 @@ import tools.jackson.databind.json.JsonMapper;
             "bulk.worker.mail.poll-interval=200ms",
             "bulk.worker.mail.initial-backoff=1s",
             "bulk.worker.mail.max-backoff=4s",
+            "bulk.worker.mail.data-reply-timeout=30s",
             WorkerIntegrationSupport.NO_EXPIRY_SWEEP
         })
 public abstract class WorkerIntegrationSupport {

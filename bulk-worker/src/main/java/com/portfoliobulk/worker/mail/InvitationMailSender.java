@@ -38,7 +38,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <p>Delivery is at least once at the SMTP boundary: when the worker dies (or the database is lost)
  * after the SMTP server accepted a message but before the mark committed, the row is still due and
  * the message is sent again. Every attempt of one row carries the same {@code Message-ID}
- * ({@code <row id@domain>}), so a receiving system can recognise the second copy.
+ * ({@code <row id@domain>}), so a receiving system can recognise the second copy. The server's
+ * acceptance itself (its reply to the end of the data) is awaited for up to
+ * {@code bulk.worker.mail.data-reply-timeout}, 10 min ({@link DataReplyTimeoutTransport}): a sender
+ * that gave up earlier would not know whether the server took the message, and would send it again.
  *
  * <p>An unreachable SMTP server or a temporary refusal schedules another attempt after a growing
  * back-off; a refused recipient or a malformed address ends the message {@code FAILED} at once, and
@@ -56,10 +59,11 @@ class InvitationMailSender {
     private static final int MAX_PER_POLL = 200;
 
     /**
-     * How long a message's transaction may wait for the SMTP server: several of the client's timeouts
-     * (5 s to connect, 10 s for each read or write) in a row.
+     * How long a message's transaction may wait for the SMTP server besides the reply to the end of its
+     * data: several of the client's other timeouts (5 s to connect, 10 s for each other read or write)
+     * in a row.
      */
-    private static final Duration SMTP_WAIT = Duration.ofSeconds(90);
+    private static final Duration OTHER_SMTP_WAITS = Duration.ofSeconds(90);
 
     private final InvitationMailStore store;
 
@@ -74,6 +78,12 @@ class InvitationMailSender {
     private final TransactionTemplate transactions;
 
     private final TransactionWaits waits;
+
+    /**
+     * How long a message's transaction may wait for the SMTP server: up to the data-reply timeout for
+     * its acceptance of the message, and the other waits.
+     */
+    private final Duration smtpWait;
 
     /** Whether the jobs schema was missing at the last poll: said once, not at every poll. */
     private volatile boolean waitingForJobsSchema;
@@ -93,6 +103,7 @@ class InvitationMailSender {
         this.metrics = metrics;
         this.transactions = new TransactionTemplate(transactionManager);
         this.waits = waits;
+        this.smtpWait = properties.dataReplyTimeout().plus(OTHER_SMTP_WAITS);
     }
 
     /**
@@ -155,7 +166,7 @@ class InvitationMailSender {
             return Attempt.DONE;
         }
         RenderedMail rendered = templates.render(mail, invitations.get());
-        waits.allow(SMTP_WAIT);
+        waits.allow(smtpWait);
         try {
             mailSender.send(message(mail, rendered));
         } catch (MailException | MessagingException ex) {

@@ -20,6 +20,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxAttempts attempts before a message ends {@code FAILED} (an SMTP outage of hours is
  *     waited out with the defaults: 5 s doubling up to 5 min, 40 attempts)
  * @param messageIdDomain the right-hand side of the deterministic {@code Message-ID}
+ * @param dataReplyTimeout how long the sender waits for the SMTP server's reply to the end of a
+ *     message's data, its acceptance of the message (every other reply: {@code mail.smtp.timeout}).
+ *     RFC 5321 asks for 10 minutes: a client that gives up earlier does not know whether the server
+ *     took the message, and the attempt after it may deliver a second copy
  */
 @ConfigurationProperties("bulk.worker.mail")
 public record MailProperties(
@@ -33,7 +37,14 @@ public record MailProperties(
         @DefaultValue("5s") Duration initialBackoff,
         @DefaultValue("5m") Duration maxBackoff,
         @DefaultValue("40") int maxAttempts,
-        @DefaultValue("portfolio-bulk-access") String messageIdDomain) {
+        @DefaultValue("portfolio-bulk-access") String messageIdDomain,
+        @DefaultValue("10m") Duration dataReplyTimeout) {
+
+    /**
+     * The longest data-reply timeout: a message's transaction holds its outbox row and a database
+     * connection while it waits.
+     */
+    private static final Duration MAX_DATA_REPLY_TIMEOUT = Duration.ofHours(1);
 
     public MailProperties {
         checkSender(from);
@@ -44,6 +55,12 @@ public record MailProperties(
         if (initialBackoff.isNegative() || initialBackoff.isZero() || maxBackoff.compareTo(initialBackoff) < 0) {
             throw new IllegalArgumentException(
                     "bulk.worker.mail.initial-backoff must be positive and at most bulk.worker.mail.max-backoff");
+        }
+        if (dataReplyTimeout.isNegative()
+                || dataReplyTimeout.isZero()
+                || dataReplyTimeout.compareTo(MAX_DATA_REPLY_TIMEOUT) > 0) {
+            throw new IllegalArgumentException(
+                    "bulk.worker.mail.data-reply-timeout must be positive and at most 1 hour: " + dataReplyTimeout);
         }
     }
 

@@ -114,7 +114,8 @@ class InvitationMailFailureKindsTests {
                 Duration.ofSeconds(5),
                 Duration.ofMinutes(5),
                 40,
-                "d");
+                "d",
+                Duration.ofMinutes(10));
 
         assertThat(properties.backoffAfter(1)).isEqualTo(Duration.ofSeconds(5));
         assertThat(properties.backoffAfter(2)).isEqualTo(Duration.ofSeconds(10));

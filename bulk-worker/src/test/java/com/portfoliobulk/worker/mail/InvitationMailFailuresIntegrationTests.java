@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Properties;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -133,6 +134,40 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
             assertThat(smtp.commands())
                     .noneMatch(command -> command.toUpperCase().startsWith("MAIL"));
             assertThat(smtp.messages()).isEmpty();
+        }
+    }
+
+    /**
+     * The SMTP server takes the message and answers the end of its data only after longer than the
+     * read timeout of every other reply (a server that scans the content, or is loaded): the worker
+     * waits for that answer ({@code bulk.worker.mail.data-reply-timeout}), and the invitee gets one
+     * e-mail. A worker that gave up at the read timeout would try again, and the server, which kept
+     * every copy, would deliver one for each attempt. Here the worker's own mail sender talks to a
+     * scripted server, with a read timeout of 2 s, which answers the end of data after 5 s.
+     */
+    @Test
+    void aServerThatIsSlowToAcceptTheMessageGetsItOnce() throws Exception {
+        String email = "slow-" + UUID.randomUUID() + "@brand.example";
+        JavaMailSenderImpl configured = (JavaMailSenderImpl) mailSender;
+        Properties settings = configured.getJavaMailProperties();
+        int port = configured.getPort();
+        String readTimeout = settings.getProperty("mail.smtp.timeout");
+        try (ScriptedSmtp smtp =
+                new ScriptedSmtp("250 2.0.0 queued as 1", true).delayingReplyTo(".", Duration.ofSeconds(5))) {
+            configured.setPort(smtp.port());
+            settings.setProperty("mail.smtp.timeout", "2000");
+            SubmittedJob job = inviteToTwoAccounts(email);
+            publish(job);
+            awaitFinished(job);
+
+            await().atMost(PATIENCE).until(() -> attempts(email) > 0);
+            assertThat(status(email)).isEqualTo("SENT");
+            // Longer than the back-off after a failed attempt (1 s, then 2 s): no second attempt comes.
+            await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(10)).until(() -> attempts(email) == 1);
+            assertThat(smtp.messages()).filteredOn(data -> data.contains(email)).hasSize(1);
+        } finally {
+            configured.setPort(port);
+            settings.setProperty("mail.smtp.timeout", readTimeout);
         }
     }
 

@@ -70,6 +70,22 @@ class MailPropertiesTests {
                 .hasMessageEndingWith(": " + acceptUrl);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"PT0S", "PT-1S", "PT1H1S"})
+    void aDataReplyTimeoutThatIsNotPositiveOrLongerThanAnHourIsRefused(String timeout) {
+        assertThatThrownBy(() -> new MailProperties(
+                        "no-reply@brand.example",
+                        "https://bulk.example/invitations/{token}",
+                        Duration.ofSeconds(1),
+                        Duration.ofSeconds(5),
+                        Duration.ofMinutes(5),
+                        40,
+                        "portfolio-bulk-access",
+                        Duration.parse(timeout)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("bulk.worker.mail.data-reply-timeout must be positive");
+    }
+
     private static MailProperties properties(String from, String acceptUrl) {
         return new MailProperties(
                 from,
@@ -78,6 +94,7 @@ class MailPropertiesTests {
                 Duration.ofSeconds(5),
                 Duration.ofMinutes(5),
                 40,
-                "portfolio-bulk-access");
+                "portfolio-bulk-access",
+                Duration.ofMinutes(10));
     }
 }

@@ -1,0 +1,180 @@
+package com.portfoliobulk.worker.mail;
+
+import jakarta.mail.MessagingException;
+import jakarta.mail.NoSuchProviderException;
+import jakarta.mail.Provider;
+import jakarta.mail.Session;
+import jakarta.mail.URLName;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.Properties;
+import javax.net.SocketFactory;
+import org.eclipse.angus.mail.smtp.SMTPTransport;
+import org.springframework.mail.javamail.JavaMailSenderImpl;
+
+/**
+ * The SMTP transport of the worker's mail sender: Angus Mail's, except that it waits for the server's
+ * reply to the end of a message's data ({@code .}) for up to {@code bulk.worker.mail.data-reply-timeout}
+ * (10 min) instead of the read timeout that bounds every other reply ({@code mail.smtp.timeout}, 10 s).
+ *
+ * <p>That reply is the server's acceptance of the message, and a server may be slow to give it: it
+ * scans the message's content, or it is loaded. A client that stops waiting does not know whether
+ * the message was taken; the worker then tries again, and a server that had taken it delivers it
+ * again, once for every attempt. RFC 5321 (4.5.3.2.6) asks clients to wait 10 minutes for this reply
+ * for that reason.
+ *
+ * <p>Angus Mail has one read timeout for every reply: the socket's ({@code SO_TIMEOUT}). The sender's
+ * session makes its SMTP sockets with {@link Sockets} ({@code mail.smtp.socketFactory}), which hands
+ * this transport the plain socket of its connection, and the transport raises that socket's timeout
+ * while it waits for the reply to the end of data, and puts it back after. Over STARTTLS the TLS layer
+ * reads through that plain socket, so its timeout holds there too. A socket another factory made (an
+ * SSL bundle's) keeps the ordinary timeout for every reply. Messages go with {@code DATA}: {@code BDAT}
+ * ({@code mail.smtp.chunksize}) is not used.
+ */
+public class DataReplyTimeoutTransport extends SMTPTransport {
+
+    /** The session property that holds the {@link Sockets}: Angus Mail makes its sockets with it. */
+    static final String SOCKET_FACTORY = "mail.smtp.socketFactory";
+
+    /** The factory of the session's sockets; null when the session has none of its own. */
+    private final Sockets sockets;
+
+    /** The plain socket of the current connection, when {@link #sockets} made it. */
+    private Socket socket;
+
+    /** Made by the session as its {@code smtp} transport, with the constructor Angus Mail's has. */
+    public DataReplyTimeoutTransport(Session session, URLName urlName) {
+        super(session, urlName);
+        this.sockets = session.getProperties().get(SOCKET_FACTORY) instanceof Sockets made ? made : null;
+    }
+
+    /**
+     * Makes {@code sender} send with this transport, waiting up to {@code dataReplyTimeout} for the
+     * reply to the end of a message's data; its other settings ({@code spring.mail.*}) stay as they are.
+     */
+    static void install(JavaMailSenderImpl sender, Duration dataReplyTimeout) {
+        Properties properties = sender.getJavaMailProperties();
+        properties.put(SOCKET_FACTORY, new Sockets(dataReplyTimeout));
+        // A connection that failed with the factory's socket would fail without it too: no second try.
+        properties.setProperty(SOCKET_FACTORY + ".fallback", "false");
+        Session session = Session.getInstance(properties);
+        try {
+            // The session's transport for smtp (mail.smtp.class can only choose among registered ones).
+            session.setProvider(new Provider(
+                    Provider.Type.TRANSPORT,
+                    "smtp",
+                    DataReplyTimeoutTransport.class.getName(),
+                    "Portfolio Bulk Access",
+                    null));
+        } catch (NoSuchProviderException ex) {
+            throw new IllegalStateException(ex);
+        }
+        sender.setSession(session);
+    }
+
+    @Override
+    protected synchronized boolean protocolConnect(String host, int port, String user, String password)
+            throws MessagingException {
+        if (sockets == null) {
+            return super.protocolConnect(host, port, user, password);
+        }
+        sockets.watch();
+        try {
+            return super.protocolConnect(host, port, user, password);
+        } finally {
+            socket = sockets.made();
+        }
+    }
+
+    /** Sends the end of the message's data, and waits up to the data-reply timeout for the reply. */
+    @Override
+    protected void finishData() throws IOException, MessagingException {
+        if (socket == null || socket.isClosed()) {
+            super.finishData();
+            return;
+        }
+        int readTimeout = socket.getSoTimeout();
+        socket.setSoTimeout(sockets.dataReplyMillis());
+        try {
+            super.finishData();
+        } finally {
+            if (!socket.isClosed()) {
+                socket.setSoTimeout(readTimeout);
+            }
+        }
+    }
+
+    /**
+     * Makes the plain sockets of the session's SMTP connections, as Angus Mail does without a factory
+     * (it connects them and sets their timeouts itself), and hands the transport that connects on the
+     * current thread the one it made. It carries the data-reply timeout to the transport.
+     */
+    static final class Sockets extends SocketFactory {
+
+        private final int dataReplyMillis;
+
+        /** Where the socket made on this thread goes while a transport connects on it. */
+        private final ThreadLocal<Made> connecting = new ThreadLocal<>();
+
+        Sockets(Duration dataReplyTimeout) {
+            this.dataReplyMillis = (int) Math.min(dataReplyTimeout.toMillis(), Integer.MAX_VALUE);
+        }
+
+        int dataReplyMillis() {
+            return dataReplyMillis;
+        }
+
+        /** The current thread is about to connect: keep the socket made on it. */
+        void watch() {
+            connecting.set(new Made());
+        }
+
+        /** The socket made on the current thread since {@link #watch()}, if any; stops watching. */
+        Socket made() {
+            Made made = connecting.get();
+            connecting.remove();
+            return made == null ? null : made.socket;
+        }
+
+        /** The one Angus Mail asks for: unconnected. */
+        @Override
+        public Socket createSocket() {
+            return kept(new Socket());
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) throws IOException {
+            return kept(new Socket(host, port));
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+            return kept(new Socket(host, port, localHost, localPort));
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port) throws IOException {
+            return kept(new Socket(host, port));
+        }
+
+        @Override
+        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+                throws IOException {
+            return kept(new Socket(address, port, localAddress, localPort));
+        }
+
+        private Socket kept(Socket socket) {
+            Made made = connecting.get();
+            if (made != null) {
+                made.socket = socket;
+            }
+            return socket;
+        }
+
+        private static final class Made {
+            private Socket socket;
+        }
+    }
+}
