@@ -374,7 +374,8 @@ class DirectoryStore {
     /**
      * Queues the invitation e-mails of a transaction: one row per (job, invitee); a row that exists
      * already (an earlier batch of the same job invited the same person) is kept as it is. A mail without
-     * a language of its own (a resend's) takes that of the newest invitation it names.
+     * a language of its own (a resend's) takes that of the invitee's newest pending invitation from the
+     * portfolio: the same whichever of the job's batches queues it (they are split by account).
      */
     void queueMails(Collection<QueuedMail> mails) {
         if (mails.isEmpty()) {
@@ -385,11 +386,13 @@ class DirectoryStore {
                 INSERT INTO directory.invitation_mails
                        (id, job_id, user_id, email, language, portfolio_id, inviter_email, token)
                 SELECT ?, ?, u, ?, coalesce(?, (SELECT m.invitation_language FROM directory.memberships m
-                                                 WHERE m.user_id = u AND m.invitation_job_id = j
+                                                 JOIN directory.accounts a ON a.id = m.account_id
+                                                 WHERE m.user_id = u AND m.state = 'INVITED'
+                                                   AND a.portfolio_id = p
                                                    AND m.invitation_language IS NOT NULL
                                                  ORDER BY m.created_at DESC LIMIT 1), 'en'),
-                       ?, ?, ?
-                  FROM (SELECT CAST(? AS uuid) AS j, CAST(? AS uuid) AS u) AS k
+                       p, ?, ?
+                  FROM (SELECT CAST(? AS uuid) AS j, CAST(? AS uuid) AS u, CAST(? AS uuid) AS p) AS k
                 ON CONFLICT (job_id, user_id) DO NOTHING
                 """,
                 // In a stable order, so that two transactions queueing e-mails of one job never deadlock.
@@ -400,11 +403,11 @@ class DirectoryStore {
                             mail.jobId(),
                             mail.email(),
                             mail.language(),
-                            mail.portfolioId(),
                             mail.inviterEmail(),
                             mail.token(),
                             mail.jobId(),
-                            mail.userId()
+                            mail.userId(),
+                            mail.portfolioId()
                         })
                         .toList(),
                 new int[] {
@@ -412,9 +415,9 @@ class DirectoryStore {
                     Types.OTHER,
                     Types.VARCHAR,
                     Types.VARCHAR,
+                    Types.VARCHAR,
+                    Types.VARCHAR,
                     Types.OTHER,
-                    Types.VARCHAR,
-                    Types.VARCHAR,
                     Types.OTHER,
                     Types.OTHER
                 });

@@ -100,7 +100,9 @@ class InvitationResendRevokeIntegrationTests extends WorkerIntegrationSupport {
 
     /**
      * One resend names an invitee's invitations made in two languages, one after the other: its e-mail is
-     * in the language of the newest, whichever came first. It was in whichever the database read first.
+     * in the language of the newest, whichever came first, and whichever of the resend's batches (they are
+     * split by account) queued it. It was in whichever the database read first, of those the batch had
+     * renewed.
      */
     @ParameterizedTest
     @CsvSource({"de, en", "en, de"})
