@@ -12,11 +12,13 @@ CREATE TABLE account_link_changes (
     actor_id     uuid        NOT NULL,
     actor_email  text        NOT NULL,
     actor_kind   text        NOT NULL,
-    -- An ended invitation's: its invitee, the role it offered, the job that made it (the nil UUID for
-    -- one no job made); null for a link change.
+    -- An ended invitation's: its invitee, the role it offered (and a custom role's name as the unlink
+    -- found it: a close deletes the portfolio's roles right after), the job that made it; null for a
+    -- link change.
     user_id      uuid,
     email        text,
     role         text,
+    role_name    text,
     job_id       uuid,
     changed_at   timestamptz NOT NULL DEFAULT clock_timestamp()
 );

@@ -127,10 +127,17 @@ public abstract class WorkerIntegrationSupport {
 
     /** The link changes (linked, unlinked) published so far for the given accounts. */
     protected List<AccountActivityEvent> linkChangesOf(Collection<UUID> accountIds) {
+        return activityOfAccounts(accountIds).stream()
+                .filter(event -> event.action().isLinkChange())
+                .toList();
+    }
+
+    /** Every activity event published so far for the given accounts, duplicates included. */
+    protected List<AccountActivityEvent> activityOfAccounts(Collection<UUID> accountIds) {
         Set<UUID> wanted = new HashSet<>(accountIds);
         return activityRecords.read().stream()
                 .map(record -> JSON.readValue(record.value(), AccountActivityEvent.class))
-                .filter(event -> event.action().isLinkChange() && wanted.contains(event.accountId()))
+                .filter(event -> wanted.contains(event.accountId()))
                 .toList();
     }
 

@@ -60,7 +60,7 @@ class AccountLinkEntries {
         Integer logged = transactions.execute(status -> {
             List<AccountActivityEvent> events = jdbc.sql("""
                             SELECT event_id, account_id, portfolio_id, action, actor_id, actor_email, actor_kind,
-                                   user_id, email, role, job_id, changed_at
+                                   user_id, email, role, role_name, job_id, changed_at
                               FROM directory.account_link_changes
                              ORDER BY changed_at
                              LIMIT :batch
@@ -79,6 +79,7 @@ class AccountLinkEntries {
                             rs.getObject("user_id", UUID.class),
                             rs.getString("email"),
                             rs.getString("role"),
+                            rs.getString("role_name"),
                             rs.getObject("job_id", UUID.class),
                             rs.getTimestamp("changed_at").toInstant()))
                     .list();
@@ -100,7 +101,8 @@ class AccountLinkEntries {
 
     /**
      * A noted row's event: a link change, or an invitation an unlink ended (revoked by the unlink's
-     * actor, offering the role it offered).
+     * actor, offering the role it offered, named as the unlink found it; {@code CustomRoleNames} keeps
+     * that name when the role is gone by the time the event is published).
      */
     private static AccountActivityEvent event(
             UUID eventId,
@@ -111,6 +113,7 @@ class AccountLinkEntries {
             UUID userId,
             String email,
             String role,
+            String roleName,
             UUID jobId,
             Instant changedAt) {
         if (action.isLinkChange()) {
@@ -130,7 +133,7 @@ class AccountLinkEntries {
                 null,
                 InitiationLevel.PORTFOLIO,
                 actor,
-                null,
+                roleName,
                 null);
     }
 }

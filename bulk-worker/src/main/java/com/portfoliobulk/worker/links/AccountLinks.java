@@ -155,7 +155,8 @@ class AccountLinks {
      * give access to an account that left it (and may belong to another portfolio by now), and they must
      * not keep that portfolio's own invitations out. An e-mail still to be sent leaves them out, and an
      * accepted invitation is a membership like any other, kept. Each ended invitation is noted for its
-     * account's log as revoked by the unlink's actor, before the unlink itself.
+     * account's log as revoked by the unlink's actor, before the unlink itself, with its custom role's
+     * name as it is now (a close deletes the portfolio's roles before the note may be published).
      */
     private void endInvitations(UUID portfolioId, List<UUID> accounts, Actor actor) {
         if (accounts.isEmpty()) {
@@ -170,10 +171,11 @@ class AccountLinks {
                             RETURNING m.account_id, m.user_id, m.role, m.invitation_job_id)
                         INSERT INTO directory.account_link_changes
                                (event_id, account_id, portfolio_id, action, actor_id, actor_email, actor_kind,
-                                user_id, email, role, job_id)
+                                user_id, email, role, role_name, job_id)
                         SELECT gen_random_uuid(), e.account_id, :portfolioId, 'INVITATION_REVOKED', :actorId,
-                               :actorEmail, :actorKind, e.user_id, u.email, e.role, e.invitation_job_id
+                               :actorEmail, :actorKind, e.user_id, u.email, e.role, r.name, e.invitation_job_id
                           FROM ended e JOIN directory.users u ON u.id = e.user_id
+                          LEFT JOIN jobs.account_roles r ON r.portfolio_id = :portfolioId AND r.code = e.role
                         """)
                 .param("accounts", PostgresArrays.uuids(accounts))
                 .param("portfolioId", portfolioId)

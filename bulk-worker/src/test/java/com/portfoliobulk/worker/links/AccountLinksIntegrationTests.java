@@ -250,6 +250,51 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
                 .containsExactly(ActivityAction.ACCOUNT_LINKED, ActivityAction.ACCOUNT_UNLINKED);
     }
 
+    /**
+     * A close unlinks every account and deletes the portfolio's custom roles a moment later: an invitation
+     * for a custom role that the unlinking ended is logged with the role's name all the same. The name was
+     * looked up when the entry was published, after the role was gone, and the log read its code.
+     */
+    @Test
+    void anInvitationTheCloseEndedIsLoggedWithItsCustomRolesName() {
+        Portfolio portfolio = directory.portfolio(1);
+        OwnedAccount account = portfolio.ownedAccount(0);
+        jdbc.sql("INSERT INTO jobs.account_roles (portfolio_id, code, name, permissions)"
+                        + " VALUES (?, 'RL_EMEA', 'Regional lead EMEA', ARRAY['VIEW_ACCOUNT'])")
+                .param(portfolio.id())
+                .update();
+        SubmittedJob invitation = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(TaskSpec.invite(
+                        account.id(),
+                        null,
+                        "lead-" + UUID.randomUUID() + "@brand.example",
+                        new AccountRole("RL_EMEA"),
+                        Instant.now().plus(Duration.ofDays(7)))));
+        publish(invitation);
+        awaitFinished(invitation);
+        assertThat(jobs.tasks(invitation.id())).extracting(StoredTask::status).containsExactly(TaskStatus.SUCCEEDED);
+
+        String answer = http().post()
+                .uri("/internal/portfolios/{p}/unlink-all", portfolio.id())
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(OWNER)
+                .retrieve()
+                .body(String.class);
+        jdbc.sql("DELETE FROM jobs.account_roles WHERE portfolio_id = ?")
+                .param(portfolio.id())
+                .update();
+
+        assertThat(answer).isEqualTo("{\"unlinked\":1}");
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(activityOfAccounts(List.of(account.id())))
+                        .filteredOn(event -> event.action() == ActivityAction.INVITATION_REVOKED)
+                        .extracting(AccountActivityEvent::previousRoleName)
+                        .containsExactly("Regional lead EMEA"));
+    }
+
     /** The portfolio the account is linked to; empty when none. */
     private Optional<UUID> portfolioOf(UUID accountId) {
         return jdbc.sql("SELECT portfolio_id FROM directory.accounts WHERE id = ?")
