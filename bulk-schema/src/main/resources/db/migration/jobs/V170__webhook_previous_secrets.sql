@@ -16,8 +16,7 @@ SELECT id, previous_secret_ciphertext, previous_secret_until
   FROM webhook_subscriptions
  WHERE previous_secret_ciphertext IS NOT NULL AND previous_secret_until > now();
 
--- The columns that held the one previous secret stay empty: a gateway of the version before, running
--- beside this one during an upgrade, then signs with the current secret alone, and never with one a
--- rotation ended. A later version drops them.
-UPDATE webhook_subscriptions SET previous_secret_ciphertext = NULL, previous_secret_until = NULL
- WHERE previous_secret_ciphertext IS NOT NULL;
+-- The columns that held the one previous secret stay in step with the newest previous secret (each
+-- rotation writes both), so that a gateway of the version before, running beside this one during an
+-- upgrade, signs as before; and this version reads them too, for a rotation such a gateway made. A later
+-- version drops them.

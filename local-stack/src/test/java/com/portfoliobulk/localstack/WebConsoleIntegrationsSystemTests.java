@@ -277,13 +277,14 @@ class WebConsoleIntegrationsSystemTests {
                 .ignoreExceptions()
                 .until(() -> browser.find("#webhook-secret-value").getDomProperty("value"), value -> value != null);
         assertThat(shown).startsWith("whsec_").isNotEqualTo(created);
-        assertThat(database.sql(
-                                "SELECT previous_secret_ciphertext FROM jobs.webhook_subscriptions WHERE portfolio_id = ?")
+        assertThat(database.sql("SELECT p.secret_ciphertext FROM jobs.webhook_previous_secrets p"
+                                + " JOIN jobs.webhook_subscriptions s ON s.id = p.subscription_id"
+                                + " WHERE s.portfolio_id = ?")
                         .param(portfolio.id())
                         .query(String.class)
-                        .single())
+                        .list())
                 .as("rotated once: the secret it replaced is the one created")
-                .isEqualTo(createdCiphertext);
+                .containsExactly(createdCiphertext);
     }
 
     /** Sessions waiting for a lock on a webhook subscription: the console's rotations held by this test. */

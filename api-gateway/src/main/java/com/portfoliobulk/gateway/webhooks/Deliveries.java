@@ -245,7 +245,9 @@ class Deliveries {
                                   d.give_up_at, d.redeliveries, s.url, s.secret_ciphertext,
                                   ARRAY(SELECT p.secret_ciphertext FROM jobs.webhook_previous_secrets p
                                         WHERE p.subscription_id = s.id AND p.signs_until > now()
-                                        ORDER BY p.id DESC) AS previous_secret_ciphertexts
+                                        -- Where a gateway of the version before keeps one it rotated out.
+                                        UNION SELECT s.previous_secret_ciphertext
+                                        WHERE s.previous_secret_until > now()) AS previous_secret_ciphertexts
                         """)
                 .param("lease", interval(lease))
                 .param("limit", limit)

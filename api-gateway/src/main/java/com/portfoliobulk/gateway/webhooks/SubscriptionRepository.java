@@ -66,7 +66,11 @@ interface SubscriptionRepository extends Repository<SubscriptionRepository.Row, 
                 SELECT id, secret_ciphertext, now() + make_interval(secs => :previousForSeconds)
                 FROM replaced WHERE :previousForSeconds > 0)
             UPDATE jobs.webhook_subscriptions s
-            SET secret_ciphertext = :secret, updated_at = now()
+            SET secret_ciphertext = :secret, updated_at = now(),
+                -- The newest previous secret, also where a gateway of the version before reads it (V170).
+                previous_secret_ciphertext = CASE WHEN :previousForSeconds > 0 THEN replaced.secret_ciphertext END,
+                previous_secret_until = CASE WHEN :previousForSeconds > 0
+                    THEN now() + make_interval(secs => :previousForSeconds) END
             FROM replaced
             WHERE s.id = replaced.id
             RETURNING s.*

@@ -162,6 +162,31 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
     }
 
     /**
+     * During an upgrade a gateway of the version before rotates a secret: it keeps the replaced secret
+     * only in the subscription's own columns. This version signs with it too (it read only its own table,
+     * and the receiver that still held that secret refused every message for a day).
+     */
+    @Test
+    void aSecretRotatedOutByAGatewayOfTheVersionBeforeSignsToo() throws Exception {
+        JsonNode created = subscribe("/upgrade", "job.completed");
+        String id = created.path("subscriptionId").asString();
+        String first = created.path("secret").asString();
+        rotate(id);
+        // As the version before rotates: the replaced secret in the columns, none in the table.
+        jdbc.sql("DELETE FROM jobs.webhook_previous_secrets WHERE subscription_id = ?::uuid")
+                .param(id)
+                .update();
+        receiver.verifying("/upgrade", first);
+
+        finish(job(1), false);
+
+        await().atMost(PATIENCE).until(() -> receiver.received("/upgrade").size() == 1);
+        assertThat(receiver.received("/upgrade").getFirst().signatureVerified())
+                .as("verified with the secret the gateway of the version before rotated out")
+                .isTrue();
+    }
+
+    /**
      * Rotated again and again within the overlap, a subscription signs with its current secret and the
      * newest four it rotated out, not with every one: each is a signature on every message.
      */
