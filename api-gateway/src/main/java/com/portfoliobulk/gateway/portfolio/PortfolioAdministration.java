@@ -368,7 +368,9 @@ class PortfolioAdministration {
 
     /**
      * The name of a portfolio role as the portfolio roles list (and the console) shows it: a built-in
-     * role's display name, a custom role's own name; the code of a role that is neither.
+     * role's display name, a custom role's own name (one stored before names were one line with its
+     * line breaks and direction controls as U+FFFD, since the log's sentences quote it); the code of a
+     * role that is neither.
      */
     private static String roleName(String role, List<RoleView> custom) {
         return BuiltInPortfolioRole.of(role)
@@ -376,7 +378,7 @@ class PortfolioAdministration {
                 .orElseGet(() -> custom.stream()
                         .filter(r -> r.code().equals(role))
                         .findFirst()
-                        .map(RoleView::name)
+                        .map(r -> OneLineNames.shown(r.name()))
                         .orElse(role));
     }
 

@@ -70,7 +70,10 @@ class ScimTokenController {
                     + " Okta: API token and SCIM connector base URL).")
     @ApiResponse(responseCode = "201", description = "Created; `token` is shown only here.")
     @ApiResponse(responseCode = "404", description = "The portfolio does not exist.")
-    @ApiResponse(responseCode = "422", description = "`name` is missing or longer than 100 characters.")
+    @ApiResponse(
+            responseCode = "422",
+            description = "`name` is missing, longer than 100 characters, or holds a line break or a character that"
+                    + " changes the text's direction.")
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<NewScimToken> create(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,

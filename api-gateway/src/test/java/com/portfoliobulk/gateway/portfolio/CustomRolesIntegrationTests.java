@@ -305,6 +305,34 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
         }
     }
 
+    /**
+     * A portfolio role named before names had to be one line: the administration log quotes its name
+     * with the line break as U+FFFD (it was quoted as stored, and the entry read as two).
+     */
+    @Test
+    void theAdministrationLogShowsARoleNamedBeforeTheRuleOnOneLine() {
+        jdbc.sql("INSERT INTO jobs.portfolio_roles (portfolio_id, code, name, permissions)"
+                        + " VALUES (?, 'OLD', ?, ARRAY['USER_MANAGEMENT_VIEW'])")
+                .params(portfolio.id(), "Old\nPORTFOLIO_USER_REMOVED")
+                .update();
+        portfolio.user("legacy");
+
+        Answer added = call(
+                HttpMethod.POST,
+                owner,
+                path("/portfolio-users"),
+                "{\"email\":\"%s\",\"role\":\"OLD\"}".formatted(portfolio.email("legacy")));
+
+        assertThat(added.status()).as(added.text()).isEqualTo(201);
+        assertThat(call(HttpMethod.GET, owner, path("/admin-log"), null)
+                        .body()
+                        .path("items")
+                        .get(0)
+                        .path("detail")
+                        .asString())
+                .isEqualTo("added with role Old\uFFFDPORTFOLIO_USER_REMOVED");
+    }
+
     @Test
     void aCustomAccountRoleHeldByMembershipsCannotBeDeleted() {
         call(HttpMethod.POST, owner, path("/account-roles"), REGIONAL_LEAD);
