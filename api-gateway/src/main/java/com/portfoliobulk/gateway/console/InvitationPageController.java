@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.console;
 
 import com.portfoliobulk.gateway.directory.CustomAccountRoles;
+import com.portfoliobulk.gateway.web.Problems;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -44,8 +45,8 @@ class InvitationPageController {
     }
 
     /**
-     * Accepts the invitation through the API. Used, expired or revoked (410) and another person's
-     * invitation (403) are explained on the page; an ended sign-in (401) and anything else are shown
+     * Accepts the invitation through the API. Used, expired or revoked (410), another person's
+     * invitation and an address not verified yet (403) are explained on the page; an ended sign-in (401) and anything else are shown
      * as on every console page ({@link ConsoleAdvice}).
      */
     @PostMapping(SignInReturn.INVITATION_PAGE)
@@ -59,7 +60,9 @@ class InvitationPageController {
             if (problem.status() == 410) {
                 model.addAttribute("outcome", "gone");
             } else if (problem.status() == 403) {
-                model.addAttribute("outcome", "forbidden");
+                // The invitee's own address, not verified yet, is not someone else's invitation.
+                model.addAttribute(
+                        "outcome", Problems.ADDRESS_NOT_VERIFIED.equals(problem.title()) ? "unverified" : "forbidden");
                 model.addAttribute("detail", problem.detail());
             } else {
                 throw problem;

@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.invitations;
 
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.web.Problems;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -63,7 +64,7 @@ class InvitationController {
         if (addressUnverified()) {
             throw new RequestRefusedException(
                     RequestRefusedException.Reason.FORBIDDEN,
-                    "E-mail address not verified",
+                    Problems.ADDRESS_NOT_VERIFIED,
                     "Your sign-in says that " + caller.email() + " is not verified (email_verified is false)."
                             + " Verify the address with your identity provider, then accept again.");
         }

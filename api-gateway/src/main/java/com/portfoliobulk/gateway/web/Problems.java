@@ -19,6 +19,13 @@ public final class Problems {
     /** The request names something that does not exist, or not in this portfolio (404). */
     public static final URI NOT_FOUND = ProblemTypes.NOT_FOUND;
 
+    /**
+     * The title of the 403 to an invitee whose sign-in says their address is not verified
+     * ({@code email_verified} false): the console's invitation page tells it from another person's
+     * invitation by it.
+     */
+    public static final String ADDRESS_NOT_VERIFIED = "E-mail address not verified";
+
     /** The request conflicts with the current state of the resource (409). */
     public static final URI CONFLICT = ProblemTypes.CONFLICT;
 

@@ -2,6 +2,11 @@ package com.portfoliobulk.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import com.portfoliobulk.gateway.GatewayApplication;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.FreePorts;
@@ -15,6 +20,9 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Date;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -50,6 +58,8 @@ import org.springframework.test.context.DynamicPropertySource;
 class ConsoleIdentityProviderSignInIntegrationTests {
 
     private static final Pattern STATE = Pattern.compile("[?&]state=([^&]+)");
+
+    private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
 
     private static final IdentityProvider PROVIDER = new IdentityProvider();
 
@@ -115,6 +125,46 @@ class ConsoleIdentityProviderSignInIntegrationTests {
         HttpResponse<String> signIn = browser.get("/console/sign-in");
         assertThat(signIn.statusCode()).isEqualTo(200);
         assertThat(signIn.body()).contains("Sign in with Corporate SSO");
+    }
+
+    /**
+     * The invitee signs in through the identity provider, which says their address is not verified yet
+     * (email_verified false), and accepts: the page asks them to verify the address. It used to take the
+     * refusal for someone else's invitation and tell them to sign in with another address.
+     */
+    @Test
+    void anInviteeWhoseAddressIsNotVerifiedIsAskedToVerifyIt() throws Exception {
+        UUID userId = UUID.randomUUID();
+        String email = "new-" + userId + "@brand.example";
+        PROVIDER.issue(userId, unverified(userId, email));
+        signInThroughTheProvider();
+        String token = "unverified-" + UUID.randomUUID();
+        Matcher csrf = CSRF_FIELD.matcher(browser.get("/invitations/" + token).body());
+        assertThat(csrf.find()).isTrue();
+
+        HttpResponse<String> refused =
+                browser.post("/invitations/" + token, Map.of("_csrf", ConsoleBrowser.unescape(csrf.group(1))));
+
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+        assertThat(refused.body())
+                .contains("Verify your e-mail address first")
+                .contains("is not verified (email_verified is false)")
+                .doesNotContain("sign in with the address it was sent to");
+    }
+
+    /** An access token the API accepts, saying that the address is not verified. */
+    private static String unverified(UUID userId, String email) throws Exception {
+        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+                .subject(userId.toString())
+                .claim("email", email)
+                .claim("email_verified", false)
+                .claim("portfolios", Map.of())
+                .issueTime(new Date())
+                .expirationTime(Date.from(Instant.now().plusSeconds(600)))
+                .build();
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+        jwt.sign(new MACSigner(TestTokens.DEVELOPMENT_SECRET.getBytes(StandardCharsets.UTF_8)));
+        return jwt.serialize();
     }
 
     /** Starts the authorization code flow and comes back from the provider with a code; answers the gateway's redirect. */
