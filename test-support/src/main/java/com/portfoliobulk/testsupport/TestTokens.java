@@ -49,16 +49,41 @@ public final class TestTokens {
                 Instant.now().plus(Duration.ofHours(1)));
     }
 
+    /**
+     * A token of no portfolio whose {@code email_verified} claim says whether the identity provider
+     * verified the address.
+     */
+    public static String withEmailVerified(UUID userId, String email, boolean verified) {
+        return sign(
+                DEVELOPMENT_SECRET,
+                userId,
+                email,
+                Map.of(),
+                Instant.now().plus(Duration.ofHours(1)),
+                Map.of("email_verified", verified));
+    }
+
     /** A token with any portfolios claim, expiry and secret. */
     public static String sign(
             String secret, UUID userId, String email, Map<String, List<String>> portfolios, Instant expiresAt) {
-        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+        return sign(secret, userId, email, portfolios, expiresAt, Map.of());
+    }
+
+    private static String sign(
+            String secret,
+            UUID userId,
+            String email,
+            Map<String, List<String>> portfolios,
+            Instant expiresAt,
+            Map<String, Object> otherClaims) {
+        JWTClaimsSet.Builder builder = new JWTClaimsSet.Builder()
                 .subject(userId.toString())
                 .claim("email", email)
                 .claim("portfolios", portfolios)
                 .issueTime(new Date())
-                .expirationTime(Date.from(expiresAt))
-                .build();
+                .expirationTime(Date.from(expiresAt));
+        otherClaims.forEach(builder::claim);
+        JWTClaimsSet claims = builder.build();
         SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
         try {
             jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));

@@ -2,11 +2,6 @@ package com.portfoliobulk.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import com.portfoliobulk.gateway.GatewayApplication;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.FreePorts;
@@ -20,8 +15,6 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.Date;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -136,7 +129,7 @@ class ConsoleIdentityProviderSignInIntegrationTests {
     void anInviteeWhoseAddressIsNotVerifiedIsAskedToVerifyIt() throws Exception {
         UUID userId = UUID.randomUUID();
         String email = "new-" + userId + "@brand.example";
-        PROVIDER.issue(userId, unverified(userId, email));
+        PROVIDER.issue(userId, TestTokens.withEmailVerified(userId, email, false));
         signInThroughTheProvider();
         String token = "unverified-" + UUID.randomUUID();
         Matcher csrf = CSRF_FIELD.matcher(browser.get("/invitations/" + token).body());
@@ -150,21 +143,6 @@ class ConsoleIdentityProviderSignInIntegrationTests {
                 .contains("Verify your e-mail address first")
                 .contains("is not verified (email_verified is false)")
                 .doesNotContain("sign in with the address it was sent to");
-    }
-
-    /** An access token the API accepts, saying that the address is not verified. */
-    private static String unverified(UUID userId, String email) throws Exception {
-        JWTClaimsSet claims = new JWTClaimsSet.Builder()
-                .subject(userId.toString())
-                .claim("email", email)
-                .claim("email_verified", false)
-                .claim("portfolios", Map.of())
-                .issueTime(new Date())
-                .expirationTime(Date.from(Instant.now().plusSeconds(600)))
-                .build();
-        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
-        jwt.sign(new MACSigner(TestTokens.DEVELOPMENT_SECRET.getBytes(StandardCharsets.UTF_8)));
-        return jwt.serialize();
     }
 
     /** Starts the authorization code flow and comes back from the provider with a code; answers the gateway's redirect. */

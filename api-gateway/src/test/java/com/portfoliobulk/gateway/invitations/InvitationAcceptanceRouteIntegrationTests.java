@@ -2,18 +2,10 @@ package com.portfoliobulk.gateway.invitations;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
 import com.portfoliobulk.testsupport.TestTokens;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.Date;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -73,12 +65,12 @@ class InvitationAcceptanceRouteIntegrationTests extends StubbedServicesIntegrati
     void anAddressTheTokenSaysIsNotVerifiedCannotAcceptAndTheWorkerIsNotAsked() throws Exception {
         String token = token("accepted");
 
-        Answer unverified = accept(withEmailVerified(false), token);
+        Answer unverified = accept(TestTokens.withEmailVerified(UUID.randomUUID(), INVITEE, false), token);
 
         assertProblem(unverified, 403);
         assertThat(unverified.body().path("detail").asString()).contains("not verified");
         assertThat(worker.bodyFor(token)).isNull();
-        Answer verified = accept(withEmailVerified(true), token);
+        Answer verified = accept(TestTokens.withEmailVerified(UUID.randomUUID(), INVITEE, true), token);
         assertThat(verified.status()).as(verified.text()).isEqualTo(200);
     }
 
@@ -146,19 +138,6 @@ class InvitationAcceptanceRouteIntegrationTests extends StubbedServicesIntegrati
 
     private Answer accept(String bearer, String token) {
         return api.post(bearer, "/api/v1/invitations/" + token + "/accept", null, null);
-    }
-
-    private static String withEmailVerified(boolean verified) throws Exception {
-        JWTClaimsSet claims = new JWTClaimsSet.Builder()
-                .subject(UUID.randomUUID().toString())
-                .claim("email", INVITEE)
-                .claim("email_verified", verified)
-                .issueTime(new Date())
-                .expirationTime(Date.from(Instant.now().plusSeconds(600)))
-                .build();
-        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
-        jwt.sign(new MACSigner(TestTokens.DEVELOPMENT_SECRET.getBytes(StandardCharsets.UTF_8)));
-        return jwt.serialize();
     }
 
     private static String token(String outcome) {

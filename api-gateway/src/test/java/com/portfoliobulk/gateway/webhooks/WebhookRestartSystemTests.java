@@ -55,26 +55,12 @@ class WebhookRestartSystemTests {
         database = OwnDatabase.create("webhooks");
         receiver = new WebhookReceiver().holding("/hook");
         gateway = start(database.endpoint());
-        DirectorySeed.Portfolio portfolio = new DirectorySeed(gateway.getBean(JdbcClient.class)).portfolio();
-        UUID ann = portfolio.user("ann");
-        portfolio.accounts(2).forEach(account -> portfolio.member(account, ann, AccountRole.ANALYST));
-        String token = TestTokens.token(UUID.randomUUID(), "admin@agency.test", portfolio.id(), "OWNER");
-        String base = "/api/v1/portfolios/" + portfolio.id();
         GatewayCalls api = StandaloneGateway.api(gateway);
-        Answer subscribed = api.post(
-                token,
-                base + "/webhooks",
-                null,
-                "{\"url\":\"" + receiver.url("/hook") + "\",\"eventTypes\":[\"job.cancelled\"]}");
-        assertThat(subscribed.status()).as(subscribed.text()).isEqualTo(201);
-        String subscriptionId = subscribed.body().path("subscriptionId").asString();
-        receiver.verifying("/hook", subscribed.body().path("secret").asString());
-        Answer submitted = api.post(
-                token,
-                base + "/bulk-jobs",
-                UUID.randomUUID().toString(),
-                "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}");
-        String jobId = submitted.body().path("jobId").asString();
+        Subscribed subscribed = subscribedWithAJob(api);
+        String token = subscribed.token();
+        String base = subscribed.base();
+        String subscriptionId = subscribed.subscriptionId();
+        String jobId = subscribed.jobId();
 
         assertThat(api.post(token, base + "/bulk-jobs/" + jobId + "/cancel", null, null)
                         .status())
@@ -128,26 +114,11 @@ class WebhookRestartSystemTests {
         receiver = new WebhookReceiver();
         gateway = start(database.endpoint(), "--bulk.gateway.webhooks.pass-max-backoff=1s");
         JdbcClient jdbc = gateway.getBean(JdbcClient.class);
-        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
-        UUID ann = portfolio.user("ann");
-        portfolio.accounts(2).forEach(account -> portfolio.member(account, ann, AccountRole.ANALYST));
-        String token = TestTokens.token(UUID.randomUUID(), "admin@agency.test", portfolio.id(), "OWNER");
-        String base = "/api/v1/portfolios/" + portfolio.id();
         GatewayCalls api = StandaloneGateway.api(gateway);
-        Answer subscribed = api.post(
-                token,
-                base + "/webhooks",
-                null,
-                "{\"url\":\"" + receiver.url("/hook") + "\",\"eventTypes\":[\"job.cancelled\"]}");
-        assertThat(subscribed.status()).as(subscribed.text()).isEqualTo(201);
-        String jobId = api.post(
-                        token,
-                        base + "/bulk-jobs",
-                        UUID.randomUUID().toString(),
-                        "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}")
-                .body()
-                .path("jobId")
-                .asString();
+        Subscribed subscribed = subscribedWithAJob(api);
+        String token = subscribed.token();
+        String base = subscribed.base();
+        String jobId = subscribed.jobId();
 
         jdbc.sql("ALTER TABLE jobs.webhook_deliveries RENAME TO webhook_deliveries_away")
                 .update();
@@ -163,6 +134,36 @@ class WebhookRestartSystemTests {
         await().atMost(Duration.ofSeconds(5))
                 .until(() -> receiver.received("/hook").size() == 1);
         assertThat(receiver.received("/hook").getFirst().body()).contains(jobId, "job.cancelled");
+    }
+
+    /** A portfolio's Owner, its subscription of /hook to job.cancelled, and a job of it still pending. */
+    private record Subscribed(String token, String base, String subscriptionId, String jobId) {}
+
+    /** Subscribes the receiver's /hook (verifying with its secret) and submits a job to cancel. */
+    private Subscribed subscribedWithAJob(GatewayCalls api) {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(gateway.getBean(JdbcClient.class)).portfolio();
+        UUID ann = portfolio.user("ann");
+        portfolio.accounts(2).forEach(account -> portfolio.member(account, ann, AccountRole.ANALYST));
+        String token = TestTokens.token(UUID.randomUUID(), "admin@agency.test", portfolio.id(), "OWNER");
+        String base = "/api/v1/portfolios/" + portfolio.id();
+        Answer subscribed = api.post(
+                token,
+                base + "/webhooks",
+                null,
+                "{\"url\":\"" + receiver.url("/hook") + "\",\"eventTypes\":[\"job.cancelled\"]}");
+        assertThat(subscribed.status()).as(subscribed.text()).isEqualTo(201);
+        receiver.verifying("/hook", subscribed.body().path("secret").asString());
+        Answer submitted = api.post(
+                token,
+                base + "/bulk-jobs",
+                UUID.randomUUID().toString(),
+                "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}");
+        assertThat(submitted.status()).as(submitted.text()).isEqualTo(202);
+        return new Subscribed(
+                token,
+                base,
+                subscribed.body().path("subscriptionId").asString(),
+                submitted.body().path("jobId").asString());
     }
 
     private static ConfigurableApplicationContext start(DatabaseEndpoint database, String... settings) {
