@@ -139,12 +139,7 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
                 .list();
         assertThat(accounts).hasSize(1203);
 
-        String answer = http().post()
-                .uri("/internal/portfolios/{p}/unlink-all", portfolio.id())
-                .contentType(MediaType.APPLICATION_JSON)
-                .body(OWNER)
-                .retrieve()
-                .body(String.class);
+        String answer = unlinkAll(portfolio.id());
 
         assertThat(answer).isEqualTo("{\"unlinked\":1203}");
         assertThat(jdbc.sql("SELECT count(*) FROM directory.accounts WHERE portfolio_id = :p")
@@ -277,12 +272,7 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
         awaitFinished(invitation);
         assertThat(jobs.tasks(invitation.id())).extracting(StoredTask::status).containsExactly(TaskStatus.SUCCEEDED);
 
-        String answer = http().post()
-                .uri("/internal/portfolios/{p}/unlink-all", portfolio.id())
-                .contentType(MediaType.APPLICATION_JSON)
-                .body(OWNER)
-                .retrieve()
-                .body(String.class);
+        String answer = unlinkAll(portfolio.id());
         jdbc.sql("DELETE FROM jobs.account_roles WHERE portfolio_id = ?")
                 .param(portfolio.id())
                 .update();
@@ -301,6 +291,16 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
                 .param(accountId)
                 .query(UUID.class)
                 .optional();
+    }
+
+    /** Unlinks every account of the portfolio, as a close does; answers the worker's body. */
+    private String unlinkAll(UUID portfolioId) {
+        return http().post()
+                .uri("/internal/portfolios/{p}/unlink-all", portfolioId)
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(OWNER)
+                .retrieve()
+                .body(String.class);
     }
 
     private int post(UUID portfolioId, String path) {
