@@ -243,6 +243,18 @@ class DockerComposeTests {
                     .as("security options of %s", module)
                     .contains("no-new-privileges:true");
         }
+        Map<String, Object> mailpit = map(services.get("mailpit"));
+        softly.assertThat(String.valueOf(mailpit.get("user")))
+                .as("Mailpit, whose image runs as root, runs as an unprivileged user")
+                .doesNotStartWith("0")
+                .doesNotStartWith("root")
+                .isNotEqualTo("null");
+        softly.assertThat(list(mailpit.get("cap_drop")))
+                .as("capabilities of mailpit")
+                .containsExactly("ALL");
+        softly.assertThat(list(mailpit.get("security_opt")))
+                .as("security options of mailpit")
+                .contains("no-new-privileges:true");
         services.forEach((name, definition) -> softly.assertThat(
                         map(map(map(definition).get("logging")).get("options")))
                 .as("%s's log is rotated", name)
