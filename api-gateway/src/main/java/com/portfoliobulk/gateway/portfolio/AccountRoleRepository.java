@@ -4,18 +4,10 @@ import com.portfoliobulk.gateway.portfolio.AdminModels.RoleView;
 import java.time.Instant;
 import java.util.List;
 import org.springframework.data.annotation.Id;
-import org.springframework.data.jdbc.repository.query.Query;
 import org.springframework.data.relational.core.mapping.Table;
 
 /** The custom account roles ({@code jobs.account_roles}); see {@link CustomRoleRepository}. */
 interface AccountRoleRepository extends CustomRoleRepository<AccountRoleRepository.Row> {
-
-    /**
-     * Makes the role definitions of one portfolio take turns until the transaction ends, so that two
-     * defined at once cannot both find a name free.
-     */
-    @Query("SELECT true FROM pg_advisory_xact_lock(:key)")
-    boolean lockNames(long key);
 
     /** One row of {@code jobs.account_roles}. */
     @Table(schema = "jobs", name = "account_roles")

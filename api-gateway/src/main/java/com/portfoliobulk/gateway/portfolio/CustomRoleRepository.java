@@ -48,6 +48,20 @@ interface CustomRoleRepository<R extends CustomRoleRepository.CustomRole>
             """)
     Optional<R> keep(UUID portfolioId, String code);
 
+    /**
+     * Makes the role definitions of one portfolio take turns until the transaction ends, so that two
+     * defined at once cannot both find a name free.
+     */
+    @Query("SELECT true FROM pg_advisory_xact_lock(:key)")
+    boolean lockNames(long key);
+
+    /** Whether the portfolio has a custom role of this name, in any case. */
+    @Query("""
+            SELECT EXISTS (SELECT 1 FROM #{#qualifiedTableName}
+                           WHERE portfolio_id = :portfolioId AND lower(name) = lower(:name))
+            """)
+    boolean nameTaken(UUID portfolioId, String name);
+
     /** Defines the role; false when the portfolio has a custom role with that code already. */
     @Modifying
     @Query("""

@@ -71,7 +71,7 @@ class LinkedAccountsAdminController {
     @ApiResponse(responseCode = "404", description = "The portfolio is closed, or not in the account directory.")
     @PostMapping(path = "/linked-accounts", consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Map<String, Object>> link(@PathVariable UUID portfolioId, @RequestBody LinkRequest body) {
-        Caller owner = access.requireOwner(portfolioId);
+        Caller owner = currentOwner(portfolioId);
         if (body.accountId() == null) {
             throw AdminProblems.invalid("accountId", "is required: the id of the account to link");
         }
@@ -108,7 +108,7 @@ class LinkedAccountsAdminController {
     @ApiResponse(responseCode = "404", description = "The account is not linked to this portfolio.")
     @DeleteMapping("/linked-accounts/{accountId}")
     ResponseEntity<Void> unlink(@PathVariable UUID portfolioId, @PathVariable UUID accountId) {
-        Caller owner = access.requireOwner(portfolioId);
+        Caller owner = currentOwner(portfolioId);
         if (links.unlink(portfolioId, accountId, owner) != WorkerLinks.Outcome.UNLINKED) {
             administration.logLinkIfMissing(portfolioId, owner, accountId, false);
             throw AdminProblems.notFound("Account " + accountId + " is not linked to this portfolio.");
@@ -139,5 +139,14 @@ class LinkedAccountsAdminController {
     Closed close(@PathVariable UUID portfolioId, @RequestBody CloseRequest body) {
         Caller owner = access.requireOwner(portfolioId);
         return closure.close(owner, portfolioId, body.confirmation());
+    }
+
+    /**
+     * The caller, if they are the Owner by the database as it stands: ownership accepted through another
+     * gateway a moment ago counts, although this gateway's permission cache still holds the former
+     * Owner as Owner.
+     */
+    private Caller currentOwner(UUID portfolioId) {
+        return access.requireCurrentOwner(access.requireOwner(portfolioId), portfolioId);
     }
 }

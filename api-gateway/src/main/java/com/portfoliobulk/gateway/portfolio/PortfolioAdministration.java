@@ -433,6 +433,14 @@ class PortfolioAdministration {
                     "names permissions you do not hold " + lacking
                             + "; a role may have only permissions you hold (the Portfolio Owner holds every one)");
         }
+        requireDistinctRoleName(
+                portfolioRoles,
+                "portfolio",
+                portfolioId,
+                definition.name().strip(),
+                Arrays.stream(BuiltInPortfolioRole.values())
+                        .map(BuiltInPortfolioRole::displayName)
+                        .toList());
         RoleView role = insertRole(portfolioRoles, portfolioId, code, definition, granted);
         log(portfolioId, caller, "PORTFOLIO_ROLE_DEFINED", code, "permissions " + granted);
         return role;
@@ -495,6 +503,7 @@ class PortfolioAdministration {
 
     @Transactional
     RoleView defineAccountRole(Caller caller, UUID portfolioId, RoleDefinition definition) {
+        requireCurrentRoleManager(caller, portfolioId);
         String wanted = definitionCode(definition);
         boolean standard =
                 AccountRole.standardRoles().stream().anyMatch(r -> r.code().equals(wanted));
@@ -503,46 +512,52 @@ class PortfolioAdministration {
                 definition.permissions(),
                 name -> parse(AccountPermission.class, name).isPresent(),
                 Arrays.toString(AccountPermission.values()));
-        requireDistinctAccountRoleName(portfolioId, definition.name().strip());
+        List<String> fixedNames = new ArrayList<>(List.of("No access"));
+        AccountRole.standardRoles().forEach(role -> fixedNames.add(role.displayName()));
+        requireDistinctRoleName(
+                accountRoles, "account", portfolioId, definition.name().strip(), fixedNames);
         RoleView role = insertRole(accountRoles, portfolioId, code, definition, granted);
         log(portfolioId, caller, "ACCOUNT_ROLE_DEFINED", code, "permissions " + granted);
         return role;
     }
 
     /**
-     * Account roles are picked by name (the console's role lists, chips, review pages), so a custom
-     * one's name is neither a standard role's (an "Owner" offered where the real Owner never is), nor
-     * "No access" (the console's removal), nor another custom role's of the portfolio, in any case.
+     * Checks in the change's transaction, with the caller's portfolio user row locked, that they may
+     * manage account roles as their role stands now: one lowered through another gateway a moment ago
+     * counts, although this gateway's permission cache still holds the permission.
+     */
+    private void requireCurrentRoleManager(Caller caller, UUID portfolioId) {
+        users.lockAll(portfolioId, Set.of(caller.userId()));
+        access.requireCurrent(caller, portfolioId, PortfolioPermission.ACCOUNT_ROLES_MANAGE);
+    }
+
+    /**
+     * Roles are picked and shown by name (the console's role lists, chips, review pages, the admin
+     * log), so a custom one's name is neither a fixed role's (an "Owner" offered where the real Owner
+     * never is, a "User Management VIEW" that may edit), nor, for account roles, "No access" (the
+     * console's removal), nor another custom role's of the same kind in the portfolio, in any case.
      * Definitions of one portfolio take turns from the check to their commit, so that two defined at
      * once cannot both find the name free.
      */
-    private void requireDistinctAccountRoleName(UUID portfolioId, String name) {
-        boolean standard = name.equalsIgnoreCase("No access")
-                || AccountRole.standardRoles().stream()
-                        .anyMatch(role -> role.displayName().equalsIgnoreCase(name));
-        if (!standard) {
-            accountRoles.lockNames(("account-role-names:" + portfolioId).hashCode());
+    private static void requireDistinctRoleName(
+            CustomRoleRepository<?> roles, String kind, UUID portfolioId, String name, List<String> fixedNames) {
+        boolean fixed = fixedNames.stream().anyMatch(name::equalsIgnoreCase);
+        if (!fixed) {
+            roles.lockNames((kind + "-role-names:" + portfolioId).hashCode());
         }
-        boolean taken = standard
-                || jdbc.sql("""
-                                SELECT EXISTS (SELECT 1 FROM jobs.account_roles
-                                               WHERE portfolio_id = :portfolioId AND lower(name) = lower(:name))
-                                """)
-                        .param("portfolioId", portfolioId)
-                        .param("name", name)
-                        .query(Boolean.class)
-                        .single();
-        if (taken) {
+        if (fixed || roles.nameTaken(portfolioId, name)) {
             throw AdminProblems.invalid(
                     "name",
                     Quoted.of(name) + " is the name of "
-                            + (standard ? "a standard account role (or of removing access)" : "another account role")
+                            + (fixed ? "a built-in " + kind + " role" : "another " + kind + " role")
+                            + (fixed && kind.equals("account") ? " (or of removing access)" : "")
                             + "; choose another name, so that the two can be told apart");
         }
     }
 
     @Transactional
     void deleteAccountRole(Caller caller, UUID portfolioId, String code) {
+        requireCurrentRoleManager(caller, portfolioId);
         String normalized = code.toUpperCase(Locale.ROOT);
         accountRoles.lock(portfolioId, normalized).orElseThrow(() -> noSuchRole(normalized));
         // Tasks still to apply would give it: a submission keeps the roles it names until it commits
@@ -710,6 +725,7 @@ class PortfolioAdministration {
         }
         // The recipient's row too: a removal of them waits for the offer, and then withdraws it.
         currentOwner(caller, portfolioId, toUserId);
+        requireNotClosing(portfolioId);
         PortfolioUserRepository.Row target = users.findById(new PortfolioUserRepository.Key(portfolioId, toUserId))
                 .orElseThrow(() -> AdminProblems.invalid(
                         "userId", "is not a portfolio user of this portfolio; add them as a portfolio user first"));
@@ -727,6 +743,31 @@ class PortfolioAdministration {
                 .single();
         log(portfolioId, caller, "OWNER_TRANSFER_REQUESTED", target.email(), "ownership offered to " + target.email());
         return transfer;
+    }
+
+    /**
+     * 409 while the Owner's close is under way (marked by its first step, which the caller's lock waited
+     * for): ownership changing hands then would leave the close half done, its accounts unlinked and the
+     * portfolio open. A close that failed half way holds ownership still for the closure token's validity
+     * from its start; the Owner may close again meanwhile.
+     */
+    private void requireNotClosing(UUID portfolioId) {
+        boolean closing = jdbc.sql("""
+                        SELECT EXISTS (SELECT 1 FROM jobs.closure_tokens
+                                       WHERE portfolio_id = :portfolioId
+                                         AND closing_since > now() - make_interval(secs => :validity))
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("validity", PortfolioClosure.TOKEN_VALIDITY.toSeconds())
+                .query(Boolean.class)
+                .single();
+        if (closing) {
+            throw AdminProblems.conflict(
+                    "Portfolio closing",
+                    "The Owner is closing this portfolio: ownership cannot change hands while it closes. If the"
+                            + " close failed, the Owner may close again, or offer ownership "
+                            + PortfolioClosure.TOKEN_VALIDITY.toMinutes() + " minutes after the close began.");
+        }
     }
 
     @Transactional(readOnly = true)
@@ -770,6 +811,7 @@ class PortfolioAdministration {
             throw new AccessDeniedException(
                     "There is no Owner transfer of portfolio " + portfolioId + " to you to accept");
         }
+        requireNotClosing(portfolioId);
         int demoted = jdbc.sql("""
                         UPDATE jobs.portfolio_users SET role = 'ADMIN', updated_at = now()
                         WHERE portfolio_id = :portfolioId AND role = 'OWNER' AND user_id = :from

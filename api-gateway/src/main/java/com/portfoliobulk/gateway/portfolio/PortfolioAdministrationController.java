@@ -210,6 +210,7 @@ class PortfolioAdministrationController {
             description = "Only the Owner. Replaces an earlier pending offer. The recipient becomes Owner when they"
                     + " accept; the Owner then becomes Admin.")
     @ApiResponse(responseCode = "202", description = "Offered; pending until accepted or withdrawn.")
+    @ApiResponse(responseCode = "409", description = "The Owner is closing the portfolio.")
     @PostMapping(path = "/owner-transfer", consumes = MediaType.APPLICATION_JSON_VALUE)
     @ResponseStatus(HttpStatus.ACCEPTED)
     OwnerTransferView requestTransfer(@PathVariable UUID portfolioId, @RequestBody OwnerTransferRequest body) {
@@ -241,6 +242,10 @@ class PortfolioAdministrationController {
             summary = "Accept ownership",
             description = "Only the portfolio user ownership was offered to; everyone else gets 403.")
     @ApiResponse(responseCode = "200", description = "The caller is now the Owner.")
+    @ApiResponse(
+            responseCode = "409",
+            description = "The Owner is closing the portfolio, the offer's maker is no longer the Owner, or the"
+                    + " caller is no longer a portfolio user.")
     @PostMapping("/owner-transfer/accept")
     PortfolioUserView acceptTransfer(@PathVariable UUID portfolioId) {
         return administration.acceptTransfer(access.caller(), portfolioId);

@@ -110,11 +110,15 @@ class PortfolioClosure {
             throw AdminProblems.invalid(
                     "confirmation", "is required: the token of POST /api/v1/portfolios/{portfolioId}/closure");
         }
-        // The pending Owner transfer ends first, with the Owner and the token checked under its lock: no
-        // one can accept ownership while the portfolio closes, so the closing Owner stays the Owner.
+        // The pending Owner transfer ends first, with the Owner and the token checked under its lock, and
+        // the close is marked as under way: ownership can be neither offered nor accepted while the
+        // portfolio closes, so the closing Owner stays the Owner.
         transaction.executeWithoutResult(status -> {
             currentOwnerWithToken(owner, portfolioId, confirmation, true);
             withdrawTransfer(owner, portfolioId);
+            jdbc.sql("UPDATE jobs.closure_tokens SET closing_since = now() WHERE portfolio_id = :portfolioId")
+                    .param("portfolioId", portfolioId)
+                    .update();
         });
         long cancelled = cancelActiveJobs(portfolioId);
         long unlinked = links.unlinkAll(portfolioId, owner);

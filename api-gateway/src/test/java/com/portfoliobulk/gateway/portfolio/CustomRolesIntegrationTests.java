@@ -282,6 +282,64 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
     }
 
     /**
+     * An Admin lowered to User Management VIEW through another gateway (written straight to the database
+     * here) is still an Admin in this gateway's permission cache for a few seconds: they can no longer
+     * define or delete account roles with the permission they lost.
+     */
+    @Test
+    void anAdminWhoseRoleWasLoweredMomentsAgoNoLongerManagesAccountRoles() {
+        UUID adminId = portfolio.user("admin");
+        storePortfolioUser(adminId, portfolio.email("admin"), "ADMIN");
+        String admin = tokenOf(adminId, portfolio.email("admin"));
+        assertThat(call(HttpMethod.POST, admin, path("/account-roles"), REGIONAL_LEAD)
+                        .status())
+                .isEqualTo(201);
+
+        jdbc.sql("UPDATE jobs.portfolio_users SET role = 'USER_MANAGEMENT_VIEW' WHERE portfolio_id = ? AND user_id = ?")
+                .params(portfolio.id(), adminId)
+                .update();
+
+        assertProblem(call(HttpMethod.POST, admin, path("/account-roles"), """
+                        {"code":"SECOND","name":"Second","permissions":["VIEW_ACCOUNT"]}
+                        """), 403);
+        assertProblem(call(HttpMethod.DELETE, admin, path("/account-roles/REGIONAL_LEAD"), null), 403);
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.account_roles WHERE portfolio_id = ?")
+                        .param(portfolio.id())
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(1);
+    }
+
+    /**
+     * A custom portfolio role is told apart by its name too: one named as a built-in role ("User
+     * Management VIEW" with the permission to edit) would show a portfolio user as holding less than they
+     * do, on the console and in the administration log. Such a name, or another custom portfolio role's,
+     * is refused in any case; an account role's name is another list's and stays free.
+     */
+    @Test
+    void aCustomPortfolioRolesNameIsNeitherABuiltInRolesNorAnotherCustomRoles() {
+        call(HttpMethod.POST, owner, path("/portfolio-roles"), """
+                {"code":"AUDITOR","name":"Auditor","permissions":["USER_MANAGEMENT_VIEW"]}
+                """);
+        call(HttpMethod.POST, owner, path("/account-roles"), REGIONAL_LEAD);
+
+        for (String name : List.of("User Management VIEW", " admin ", "OWNER", "auditor")) {
+            Answer refused = call(HttpMethod.POST, owner, path("/portfolio-roles"), """
+                    {"code":"LOOKALIKE","name":"%s","permissions":["USER_MANAGEMENT_VIEW","USER_MANAGEMENT_EDIT"]}
+                    """.formatted(name));
+            assertFieldProblem(refused, 422, "name");
+            assertThat(refused.body().path("errors").get(0).path("message").asString())
+                    .as(name)
+                    .contains("'" + name.strip() + "'", "portfolio role", "another name");
+        }
+        assertThat(call(HttpMethod.GET, owner, path("/admin-log"), null).text()).doesNotContain("LOOKALIKE");
+        assertThat(call(HttpMethod.POST, owner, path("/portfolio-roles"), """
+                        {"code":"LOOKALIKE","name":"Regional lead","permissions":["USER_MANAGEMENT_VIEW"]}
+                        """).status())
+                .isEqualTo(201);
+    }
+
+    /**
      * A role's name is read inside the activity log's and the administration log's sentences: a line
      * break or a character that turns the text's direction is refused, naming the character. Such a name
      * used to be kept, and could make a summary read as another sentence ("... by owner@...").

@@ -98,8 +98,8 @@ class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
     /**
      * Ownership moved on through another gateway (written straight to the database here, as that
      * gateway's accept does), so this gateway's permission cache still holds the former Owner as
-     * Owner: they can no longer offer ownership, withdraw an offer, ask for a closure token or close
-     * the portfolio with the token they asked for while they were Owner.
+     * Owner: they can no longer offer ownership, withdraw an offer, ask for a closure token, close
+     * the portfolio with the token they asked for while they were Owner, or link or unlink an account.
      */
     @Test
     void aFormerOwnerWhomTheCacheStillHoldsAsOwnerIsRefusedEveryOwnersChange() {
@@ -128,6 +128,15 @@ class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
         assertProblem(call(HttpMethod.POST, owner, path("/closure"), null), 403);
         assertProblem(
                 call(HttpMethod.POST, owner, path("/close"), "{\"confirmation\":\"%s\"}".formatted(confirmation)), 403);
+        assertProblem(
+                call(
+                        HttpMethod.POST,
+                        owner,
+                        path("/linked-accounts"),
+                        "{\"accountId\":\"%s\"}".formatted(UUID.randomUUID())),
+                403);
+        assertProblem(
+                call(HttpMethod.DELETE, owner, path("/linked-accounts/" + portfolio.account("Alpha")), null), 403);
         assertThat(roleOf(successorId)).isEqualTo("OWNER");
         assertThat(count("jobs.owner_transfers")).isZero();
         assertThat(count("jobs.portfolio_users")).isEqualTo(3);
