@@ -12,8 +12,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /** Reads jobs and their task outcomes for polling clients. */
 @Service
@@ -28,17 +26,12 @@ class JobProgress {
 
     private final JobRepository repository;
 
-    private final TransactionTemplate readOnly;
-
     private final JobStatusCache statusCache;
 
-    JobProgress(
-            Jobs jobs, JobRepository repository, PlatformTransactionManager transactions, JobStatusCache statusCache) {
+    JobProgress(Jobs jobs, JobRepository repository, JobStatusCache statusCache) {
         this.jobs = jobs;
         this.repository = repository;
         this.statusCache = statusCache;
-        this.readOnly = new TransactionTemplate(transactions);
-        this.readOnly.setReadOnly(true);
     }
 
     /** The job (one row: its counters and version); 404 when it is not one of the portfolio's. */
@@ -88,7 +81,7 @@ class JobProgress {
 
     /** Streams every matching task of the job in order, without holding them all in memory. */
     void forEachTask(UUID jobId, TaskFilter filter, Consumer<TaskView> action) {
-        readOnly.executeWithoutResult(status -> jobs.forEachTask(jobId, filter, action));
+        jobs.forEachTask(jobId, filter, action);
     }
 
     private Optional<Job> find(UUID portfolioId, UUID jobId) {

@@ -23,10 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
-import javax.sql.DataSource;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.core.RowCallbackHandler;
-import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -49,17 +45,13 @@ class Jobs {
             applied_at
             """;
 
-    private static final int EXPORT_FETCH_SIZE = 1000;
+    /** How many tasks a download reads at a time. */
+    static final int DOWNLOAD_PAGE = 2_000;
 
     private final JdbcClient jdbc;
 
-    private final NamedParameterJdbcTemplate streaming;
-
-    Jobs(JdbcClient jdbc, DataSource dataSource) {
+    Jobs(JdbcClient jdbc) {
         this.jdbc = jdbc;
-        JdbcTemplate template = new JdbcTemplate(dataSource);
-        template.setFetchSize(EXPORT_FETCH_SIZE);
-        this.streaming = new NamedParameterJdbcTemplate(template);
     }
 
     /**
@@ -184,14 +176,22 @@ class Jobs {
     }
 
     /**
-     * Streams every task of the job matching the filter, in task order, a few rows in memory at a
-     * time. Must run inside a transaction (PostgreSQL reads in chunks only there).
+     * Hands every task of the job matching the filter to {@code action}, in task order, {@value
+     * #DOWNLOAD_PAGE} in memory at a time. Each page is one short statement of its own, run outside any
+     * transaction: a client that reads the download slowly holds no database connection and no snapshot
+     * while {@code action} writes to it. Each task comes once (the pages follow the task order), each as
+     * its page found it.
      */
     void forEachTask(UUID jobId, TaskFilter filter, Consumer<TaskView> action) {
-        streaming.query(
-                "SELECT " + TASK_COLUMNS + " FROM jobs.bulk_tasks WHERE " + taskConditions(filter) + " ORDER BY seq",
-                taskParams(jobId, filter),
-                (RowCallbackHandler) row -> action.accept(task(row)));
+        long afterSeq = 0;
+        List<TaskRow> page;
+        do {
+            page = tasks(jobId, filter, afterSeq, DOWNLOAD_PAGE - 1);
+            page.forEach(row -> action.accept(row.task()));
+            if (!page.isEmpty()) {
+                afterSeq = page.getLast().seq();
+            }
+        } while (page.size() == DOWNLOAD_PAGE);
     }
 
     /**
