@@ -12,7 +12,6 @@ import org.springframework.validation.annotation.Validated;
  * @param duplicateWait how long a submission waits for a concurrent one with the same key before
  *     answering 409
  * @param pollInterval the {@code Retry-After} hint given while a job is not finished
- * @param idempotencyKeyCleanupInterval how often expired keys are deleted
  * @param submissionWorkMem PostgreSQL's {@code work_mem} for the transaction that stores a job, enough
  *     to order the largest plan in memory
  */
@@ -23,7 +22,6 @@ record JobsProperties(
         @DefaultValue("24h") Duration idempotencyKeyTtl,
         @DefaultValue("5s") Duration duplicateWait,
         @DefaultValue("1s") Duration pollInterval,
-        @DefaultValue("1h") Duration idempotencyKeyCleanupInterval,
         @DefaultValue("64MB") String submissionWorkMem) {
 
     /** {@link #pollInterval} in whole seconds, at least 1, for {@code Retry-After}. */

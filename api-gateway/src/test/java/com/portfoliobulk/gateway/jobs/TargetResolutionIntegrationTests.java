@@ -194,8 +194,8 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
 
     @Test
     void anOffboardingOverTheTaskCapIsRefusedAndCreatesNothing() {
-        JobsProperties twoTasksAtMost = new JobsProperties(
-                2, Duration.ofHours(24), Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofHours(1), "64MB");
+        JobsProperties twoTasksAtMost =
+                new JobsProperties(2, Duration.ofHours(24), Duration.ofSeconds(5), Duration.ofSeconds(1), "64MB");
         JobSubmission smallJobs = new JobSubmission(
                 new JobPlanning(resolution, twoTasksAtMost),
                 resolution,
@@ -231,13 +231,8 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
         UUID sharingThePrefix = new UUID(first.getMostSignificantBits(), first.getLeastSignificantBits() ^ 0xABCDEFL);
         UUID fresh = TimeOrderedIds.next();
         Iterator<UUID> drawn = List.of(sharingThePrefix, fresh).iterator();
-        JobsProperties defaults = new JobsProperties(
-                200_000,
-                Duration.ofHours(24),
-                Duration.ofSeconds(5),
-                Duration.ofSeconds(1),
-                Duration.ofHours(1),
-                "64MB");
+        JobsProperties defaults =
+                new JobsProperties(200_000, Duration.ofHours(24), Duration.ofSeconds(5), Duration.ofSeconds(1), "64MB");
         JobSubmission submission = new JobSubmission(
                 new JobPlanning(resolution, defaults),
                 resolution,
