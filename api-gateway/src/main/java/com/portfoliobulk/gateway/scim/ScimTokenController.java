@@ -78,7 +78,8 @@ class ScimTokenController {
     ResponseEntity<NewScimToken> create(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
             @RequestBody CreateScimToken request) {
-        Caller owner = requireOwner(portfolioId);
+        // Ownership as it stands now: a token outlasts the seconds a former Owner's cached permissions last.
+        Caller owner = access.requireCurrentOwner(requireOwner(portfolioId), portfolioId);
         String name = request.name() == null ? "" : request.name().strip();
         if (name.isEmpty() || TextLength.of(name) > MAX_NAME_LENGTH) {
             throw new RequestRefusedException(

@@ -160,6 +160,15 @@ public class PortfolioAccess {
         return caller;
     }
 
+    /**
+     * As {@link #requireChange}, then as the caller's permissions stand now ({@link #requireCurrent}): for
+     * a change that hands out something lasting (a webhook's URL or signing secret), so that an Edit user
+     * lowered a moment ago through another gateway cannot use the seconds their cached permissions last.
+     */
+    public Caller requireCurrentChange(UUID portfolioId) {
+        return requireCurrent(requireChange(portfolioId), portfolioId, PortfolioPermission.USER_MANAGEMENT_EDIT);
+    }
+
     /** The caller a validated token names; the console reads its signed-in administrator this way too. */
     public static Caller fromToken(Jwt jwt) {
         UUID userId = parseUuid(jwt.getSubject(), "sub");

@@ -70,7 +70,7 @@ class WebhookController {
     ResponseEntity<SubscriptionView> create(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
             @RequestBody SubscriptionRequest request) {
-        Caller caller = access.requireChange(portfolioId);
+        Caller caller = access.requireCurrentChange(portfolioId);
         SubscriptionView created = subscriptions.create(caller, portfolioId, request);
         return ResponseEntity.created(ServletUriComponentsBuilder.fromCurrentRequestUri()
                         .path("/{subscriptionId}")
@@ -105,7 +105,7 @@ class WebhookController {
     @ApiResponse(responseCode = "404", description = "No such subscription in this portfolio.")
     @PostMapping("/{subscriptionId}/disable")
     SubscriptionView disable(@PathVariable UUID portfolioId, @PathVariable UUID subscriptionId) {
-        access.requireChange(portfolioId);
+        access.requireCurrentChange(portfolioId);
         return subscriptions.disable(portfolioId, subscriptionId);
     }
 
@@ -116,7 +116,7 @@ class WebhookController {
     @ApiResponse(responseCode = "404", description = "No such subscription in this portfolio.")
     @PostMapping("/{subscriptionId}/enable")
     SubscriptionView enable(@PathVariable UUID portfolioId, @PathVariable UUID subscriptionId) {
-        access.requireChange(portfolioId);
+        access.requireCurrentChange(portfolioId);
         return subscriptions.enable(portfolioId, subscriptionId);
     }
 
@@ -136,7 +136,7 @@ class WebhookController {
             @Parameter(description = "Whether the previous secrets go on signing for 24 hours (default true).")
                     @RequestParam(defaultValue = "true")
                     boolean keepPrevious) {
-        access.requireChange(portfolioId);
+        access.requireCurrentChange(portfolioId);
         return subscriptions.rotateSecret(portfolioId, subscriptionId, keepPrevious);
     }
 
@@ -145,7 +145,7 @@ class WebhookController {
     @ApiResponse(responseCode = "404", description = "No such subscription in this portfolio.")
     @DeleteMapping("/{subscriptionId}")
     ResponseEntity<Void> delete(@PathVariable UUID portfolioId, @PathVariable UUID subscriptionId) {
-        access.requireChange(portfolioId);
+        access.requireCurrentChange(portfolioId);
         subscriptions.delete(portfolioId, subscriptionId);
         return ResponseEntity.noContent().build();
     }
@@ -192,7 +192,7 @@ class WebhookController {
     @PostMapping("/{subscriptionId}/deliveries/{deliveryId}/redeliver")
     ResponseEntity<DeliveryView> redeliver(
             @PathVariable UUID portfolioId, @PathVariable UUID subscriptionId, @PathVariable UUID deliveryId) {
-        access.requireChange(portfolioId);
+        access.requireCurrentChange(portfolioId);
         return ResponseEntity.accepted().body(subscriptions.redeliver(portfolioId, subscriptionId, deliveryId));
     }
 }
