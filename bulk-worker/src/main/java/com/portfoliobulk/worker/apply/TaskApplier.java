@@ -36,7 +36,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * other workers; no task attempt is counted. A task that fails on its own
  * counts an attempt; it is tried again on redelivery (later records of its account wait for it, to
  * keep per-account order) until {@code bulk.worker.task-max-attempts}, then ends {@code FAILED} with
- * {@code RETRIES_EXHAUSTED}.
+ * {@code RETRIES_EXHAUSTED}. A failing record whose task is no longer pending is done with.
  */
 @Service
 class TaskApplier {
@@ -120,10 +120,10 @@ class TaskApplier {
                 applied.add(commit(() -> work.run(List.of(command)), received));
             } catch (RuntimeException ex) {
                 rethrowIfOutage(ex);
-                Optional<AppliedTasks> exhausted = countFailedAttempt(command, ex);
-                if (exhausted.isPresent()) {
-                    metrics.committed(exhausted.get(), elapsedSince(received));
-                    applied.add(exhausted.get());
+                Optional<AppliedTasks> done = countFailedAttempt(command, ex);
+                if (done.isPresent()) {
+                    metrics.committed(done.get(), elapsedSince(received));
+                    applied.add(done.get());
                 } else {
                     awaitingRetry++;
                     if (command.accountId() != null) {
@@ -138,8 +138,15 @@ class TaskApplier {
     /**
      * Counts a failed attempt of one task, in a transaction of its own.
      *
-     * @return the task's final outcome when its attempts are used up; empty when it is to be tried
-     *     again (or is no longer pending, which a redelivery sorts out)
+     * <p>Only a pending task counts attempts. A record whose task is no longer pending is done with, as
+     * any redelivered record of an ended task is: a copy of its record (a relay pass sent twice, a
+     * redelivery after a rebalance, a re-driven dead letter) fails on every delivery when this version
+     * cannot read the task's row (a job type of a newer version, after a rollback), and trying it again
+     * would hold up the records behind it on its partition for good.
+     *
+     * @return what the record comes to once it is done with: the task's final outcome when its attempts
+     *     are used up, nothing when the task is no longer pending; empty when the task is to be tried
+     *     again
      */
     private Optional<AppliedTasks> countFailedAttempt(TaskCommand command, RuntimeException failure) {
         String error = ErrorText.of(failure);
@@ -147,7 +154,11 @@ class TaskApplier {
             log.warn("Task {} failed: {}", command.taskId(), error);
             return inTransaction(() -> {
                 Optional<FailedAttempt> attempt = tasks.recordFailedAttempt(command.taskId(), error);
-                if (attempt.isEmpty() || attempt.get().attempts() < properties.taskMaxAttempts()) {
+                if (attempt.isEmpty()) {
+                    log.info("Task {} is no longer pending: its record is done with", command.taskId());
+                    return Optional.of(AppliedTasks.empty());
+                }
+                if (attempt.get().attempts() < properties.taskMaxAttempts()) {
                     return Optional.empty();
                 }
                 Instant now = tasks.transactionTime();

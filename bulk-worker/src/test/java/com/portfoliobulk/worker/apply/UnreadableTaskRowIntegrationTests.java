@@ -1,0 +1,110 @@
+package com.portfoliobulk.worker.apply;
+
+import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.remove;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.BulkTaskMessage;
+import com.portfoliobulk.contracts.JobStatus;
+import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
+import com.portfoliobulk.worker.WorkerIntegrationSupport;
+import com.portfoliobulk.worker.fixtures.JobFixture;
+import com.portfoliobulk.worker.fixtures.JobFixture.StoredTask;
+import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Task rows this version cannot read: the tasks of a job type (and action) that a newer version added,
+ * stored before the workers were rolled back. Such a task's record fails on every delivery; it must
+ * not hold up the records behind it on its partition for good.
+ */
+class UnreadableTaskRowIntegrationTests extends WorkerIntegrationSupport {
+
+    /** A job type and task action this version does not know. */
+    private static final String NEWER = "TRANSFER_OWNERSHIP";
+
+    private static final String TYPE_CHECK = "bulk_jobs_type_check";
+
+    private static final String ACTION_CHECK = "bulk_tasks_action_check";
+
+    @Test
+    void aCopyOfTheRecordOfAnEndedTaskThatCannotBeReadDoesNotHoldUpItsAccount() {
+        Portfolio portfolio = directory.portfolio(1);
+        UUID account = portfolio.ownedAccount(0).id();
+        UUID ann = directory.user();
+        UUID ben = directory.user();
+        directory.member(account, ann, AccountRole.ANALYST);
+        directory.member(account, ben, AccountRole.ANALYST);
+        SubmittedJob ended = jobs.submit(
+                portfolio.id(), JobType.REMOVE_ACCESS, JobFixture.administrator(), List.of(remove(account, ann)));
+        publish(ended);
+        awaitFinished(ended);
+        StoredTask endedTask = jobs.task(ended.taskId(0));
+        SubmittedJob later = jobs.submit(
+                portfolio.id(), JobType.REMOVE_ACCESS, JobFixture.administrator(), List.of(remove(account, ben)));
+
+        asStoredByANewerVersion(ended, () -> {
+            // A copy of the ended task's record (a relay pass sent twice, a redelivery after a rebalance, a
+            // re-driven dead letter), then the account's next task on the same partition.
+            publish(ended);
+            publish(later);
+
+            assertThat(awaitFinished(later).status()).isEqualTo(JobStatus.COMPLETED);
+        });
+
+        assertThat(directory.membership(account, ben)).isEmpty();
+        assertThat(jobs.task(ended.taskId(0)))
+                .as("the ended task is neither applied nor counted again")
+                .isEqualTo(endedTask);
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(activityOf(later)).hasSize(1));
+        assertThat(deadLettersOf(account))
+                .as("set aside like any copy of an ended task's record, not dead-lettered")
+                .isEmpty();
+    }
+
+    /**
+     * Runs {@code test} while the job and its tasks have a type and an action this version does not
+     * know, as a newer version may have stored them, then restores them and the schema's checks for the
+     * tests that follow.
+     */
+    private void asStoredByANewerVersion(SubmittedJob job, Runnable test) {
+        String typeCheck = constraint("jobs.bulk_jobs", TYPE_CHECK);
+        String actionCheck = constraint("jobs.bulk_tasks", ACTION_CHECK);
+        jdbc.sql("ALTER TABLE jobs.bulk_jobs DROP CONSTRAINT " + TYPE_CHECK).update();
+        jdbc.sql("ALTER TABLE jobs.bulk_tasks DROP CONSTRAINT " + ACTION_CHECK).update();
+        jdbc.sql("UPDATE jobs.bulk_jobs SET type = ? WHERE id = ?")
+                .params(NEWER, job.id())
+                .update();
+        jdbc.sql("UPDATE jobs.bulk_tasks SET action = ? WHERE job_id = ?")
+                .params(NEWER, job.id())
+                .update();
+        try {
+            test.run();
+        } finally {
+            jdbc.sql("UPDATE jobs.bulk_jobs SET type = ? WHERE id = ?")
+                    .params(job.type().name(), job.id())
+                    .update();
+            for (BulkTaskMessage task : job.messages()) {
+                jdbc.sql("UPDATE jobs.bulk_tasks SET action = ? WHERE id = ?")
+                        .params(task.action().name(), task.taskId())
+                        .update();
+            }
+            jdbc.sql("ALTER TABLE jobs.bulk_jobs ADD CONSTRAINT " + TYPE_CHECK + " " + typeCheck)
+                    .update();
+            jdbc.sql("ALTER TABLE jobs.bulk_tasks ADD CONSTRAINT " + ACTION_CHECK + " " + actionCheck)
+                    .update();
+        }
+    }
+
+    private String constraint(String table, String name) {
+        return jdbc.sql("""
+                        SELECT pg_get_constraintdef(oid) FROM pg_constraint
+                         WHERE conrelid = CAST(? AS regclass) AND conname = ?
+                        """).params(table, name).query(String.class).single();
+    }
+}
