@@ -47,7 +47,7 @@ class ApplyMetrics {
     void committed(AppliedTasks applied, Duration latency) {
         deferred.increment(applied.deferred().size());
         for (TaskOutcome outcome : applied.outcomes()) {
-            String action = outcome.action().name();
+            String action = outcome.action();
             Counter.builder("bulk.tasks.applied")
                     .description("Tasks finished by the worker, by action, status and reason")
                     .tag("action", action)
@@ -67,7 +67,7 @@ class ApplyMetrics {
         for (FinishedJob job : applied.finishedJobs()) {
             Timer.builder("bulk.job.duration")
                     .description("Time from a job's submission to its terminal status")
-                    .tag("type", job.type().name())
+                    .tag("type", job.type())
                     .tag("status", job.status().name())
                     .publishPercentileHistogram()
                     .maximumExpectedValue(Duration.ofHours(1))

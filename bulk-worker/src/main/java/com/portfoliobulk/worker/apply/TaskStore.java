@@ -204,7 +204,7 @@ class TaskStore {
                         return Optional.<FinishedJob>empty();
                     }
                     Duration duration = Duration.between(instant(rs, "created_at"), instant(rs, "completed_at"));
-                    return Optional.of(new FinishedJob(JobType.valueOf(rs.getString("type")), status, duration));
+                    return Optional.of(new FinishedJob(rs.getString("type"), status, duration));
                 })
                 .single();
     }
@@ -288,9 +288,7 @@ class TaskStore {
                 .param("id", taskId)
                 .param("error", error)
                 .query((rs, row) -> new FailedAttempt(
-                        rs.getObject("job_id", UUID.class),
-                        TaskAction.valueOf(rs.getString("action")),
-                        rs.getInt("attempts")))
+                        rs.getObject("job_id", UUID.class), rs.getString("action"), rs.getInt("attempts")))
                 .optional();
     }
 
@@ -360,6 +358,11 @@ class TaskStore {
             UUID userId,
             Instant appliedAt) {}
 
-    /** A failed attempt of a task, as counted. */
-    record FailedAttempt(UUID jobId, TaskAction action, int attempts) {}
+    /**
+     * A failed attempt of a task, as counted.
+     *
+     * @param action the task's action as stored, unread: the task may fail because this version does not
+     *     know its action
+     */
+    record FailedAttempt(UUID jobId, String action, int attempts) {}
 }

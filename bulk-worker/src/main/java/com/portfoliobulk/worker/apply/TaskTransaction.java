@@ -318,7 +318,7 @@ class TaskTransaction {
             log.debug("Task {} of job {}: {}{}", row.id(), row.jobId(), status, reason == null ? "" : " " + reason);
             written.put(row.id(), new OutcomeWrite(row.id(), status, reason, error, previousRole, userId, now));
             progress.computeIfAbsent(row.jobId(), id -> new JobProgress()).count(status);
-            result.outcomes().add(new TaskOutcome(row.id(), row.action(), status, reason));
+            result.outcomes().add(new TaskOutcome(row.id(), row.action().name(), status, reason));
         }
     }
 

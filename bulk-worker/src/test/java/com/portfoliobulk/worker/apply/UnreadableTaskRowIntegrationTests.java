@@ -8,9 +8,12 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.BulkTaskMessage;
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.contracts.ReasonCode;
+import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.JobFixture;
+import com.portfoliobulk.worker.fixtures.JobFixture.StoredJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredTask;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import java.util.List;
@@ -65,6 +68,40 @@ class UnreadableTaskRowIntegrationTests extends WorkerIntegrationSupport {
         assertThat(deadLettersOf(account))
                 .as("set aside like any copy of an ended task's record, not dead-lettered")
                 .isEmpty();
+    }
+
+    @Test
+    void aPendingTaskThatCannotBeReadEndsFailedWhenItsAttemptsAreUsedUp() {
+        Portfolio portfolio = directory.portfolio(1);
+        UUID account = portfolio.ownedAccount(0).id();
+        UUID ann = directory.user();
+        UUID ben = directory.user();
+        directory.member(account, ann, AccountRole.ANALYST);
+        directory.member(account, ben, AccountRole.ANALYST);
+        SubmittedJob unreadable = jobs.submit(
+                portfolio.id(), JobType.REMOVE_ACCESS, JobFixture.administrator(), List.of(remove(account, ann)));
+        SubmittedJob later = jobs.submit(
+                portfolio.id(), JobType.REMOVE_ACCESS, JobFixture.administrator(), List.of(remove(account, ben)));
+
+        asStoredByANewerVersion(unreadable, () -> {
+            publish(unreadable);
+            publish(later);
+
+            assertThat(awaitFinished(later).status()).isEqualTo(JobStatus.COMPLETED);
+            assertThat(jobs.job(unreadable.id()))
+                    .extracting(StoredJob::status, StoredJob::failed, StoredJob::pending)
+                    .containsExactly(JobStatus.COMPLETED_WITH_ERRORS, 1, 0);
+        });
+
+        StoredTask failed = jobs.task(unreadable.taskId(0));
+        assertThat(failed.status()).isEqualTo(TaskStatus.FAILED);
+        assertThat(failed.reason()).isEqualTo(ReasonCode.RETRIES_EXHAUSTED);
+        assertThat(failed.attempts()).isEqualTo(properties.taskMaxAttempts());
+        assertThat(failed.error()).contains(NEWER);
+        assertThat(directory.membership(account, ann))
+                .as("the unreadable task changed nothing")
+                .isPresent();
+        assertThat(directory.membership(account, ben)).isEmpty();
     }
 
     /**
