@@ -5,6 +5,7 @@ import static com.portfoliobulk.worker.apply.TaskStore.role;
 import static com.portfoliobulk.worker.apply.TaskStore.toTimestamp;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.MembershipState;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import java.sql.ResultSet;
@@ -155,24 +156,43 @@ class DirectoryStore {
                 .optional();
     }
 
-    /** Locks and returns the memberships of the given (account, user) pairs that exist. */
+    /**
+     * Locks and returns the memberships of the given (account, user) pairs that exist. An invitation
+     * whose expiry has passed (at the transaction's {@code now()}, the time tasks are decided at) comes
+     * with its job's requester, which its {@code INVITATION_EXPIRED} entry names should a task renew it:
+     * looked up by primary key for those rows only, in the same statement (the lateral subquery with
+     * {@code OFFSET 0} stays a nested loop whose lookup runs only when the row is such an invitation; as
+     * a plain outer join PostgreSQL may read every job into a hash).
+     */
     List<StoredMembership> lockMemberships(List<UUID> accountIds, List<UUID> userIds) {
         return jdbc.sql("""
-                        SELECT m.account_id, m.user_id, m.role, m.state, m.expires_at
+                        SELECT m.account_id, m.user_id, m.role, m.state, m.expires_at, m.invitation_job_id,
+                               m.state = 'INVITED' AND m.expires_at <= now() AS expired,
+                               i.requested_by_user_id AS inviter_id, i.requested_by_email AS inviter_email
                           FROM directory.memberships m
                           JOIN unnest(:accounts, :users) AS p(account_id, user_id)
                             ON p.account_id = m.account_id AND p.user_id = m.user_id
+                          LEFT JOIN LATERAL (
+                                SELECT j.requested_by_user_id, j.requested_by_email FROM jobs.bulk_jobs j
+                                 WHERE j.id = m.invitation_job_id AND m.state = 'INVITED' AND m.expires_at <= now()
+                                OFFSET 0) i ON true
                          ORDER BY m.account_id, m.user_id
                            FOR UPDATE OF m
                         """)
                 .param("accounts", PostgresArrays.uuids(accountIds))
                 .param("users", PostgresArrays.uuids(userIds))
-                .query((rs, row) -> new StoredMembership(
-                        rs.getObject("account_id", UUID.class),
-                        rs.getObject("user_id", UUID.class),
-                        role(rs.getString("role")),
-                        MembershipState.valueOf(rs.getString("state")),
-                        instant(rs, "expires_at")))
+                .query((rs, row) -> {
+                    UUID inviterId = rs.getObject("inviter_id", UUID.class);
+                    return new StoredMembership(
+                            rs.getObject("account_id", UUID.class),
+                            rs.getObject("user_id", UUID.class),
+                            role(rs.getString("role")),
+                            MembershipState.valueOf(rs.getString("state")),
+                            instant(rs, "expires_at"),
+                            rs.getBoolean("expired"),
+                            rs.getObject("invitation_job_id", UUID.class),
+                            inviterId == null ? null : new Actor(inviterId, rs.getString("inviter_email")));
+                })
                 .list();
     }
 
@@ -352,8 +372,22 @@ class DirectoryStore {
     /** A user of the directory. */
     record DirectoryUser(UUID id, String email, boolean idpManaged) {}
 
-    /** A membership row. */
-    record StoredMembership(UUID accountId, UUID userId, AccountRole role, MembershipState state, Instant expiresAt) {}
+    /**
+     * A membership row.
+     *
+     * @param expired whether it is an invitation whose expiry has passed
+     * @param invitationJobId the job that created or last resent the invitation, if one did
+     * @param inviter the requester of that job, read only for an expired invitation
+     */
+    record StoredMembership(
+            UUID accountId,
+            UUID userId,
+            AccountRole role,
+            MembershipState state,
+            Instant expiresAt,
+            boolean expired,
+            UUID invitationJobId,
+            Actor inviter) {}
 
     /**
      * One membership change, as a statement, its arguments and their JDBC types.

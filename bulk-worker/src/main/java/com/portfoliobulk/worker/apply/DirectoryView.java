@@ -7,6 +7,7 @@ import com.portfoliobulk.worker.apply.DirectoryStore.DirectoryUser;
 import com.portfoliobulk.worker.apply.DirectoryStore.Invitation;
 import com.portfoliobulk.worker.apply.DirectoryStore.MembershipChange;
 import com.portfoliobulk.worker.apply.DirectoryStore.StoredMembership;
+import com.portfoliobulk.worker.expiry.ExpiredInvitation;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -43,6 +44,12 @@ final class DirectoryView {
     private final Set<String> knownEmails = new HashSet<>();
 
     private final Map<MembershipKey, Optional<CurrentMembership>> memberships = new HashMap<>();
+
+    /**
+     * The invitations read from the database whose expiry had passed, until a task renews them: the
+     * renewal ends them, and logs their expiry in the sweep's stead.
+     */
+    private final Map<MembershipKey, StoredMembership> expiredInvitations = new HashMap<>();
 
     /** Membership changes not yet sent; the copy above already shows them. */
     private final List<MembershipChange> changes = new ArrayList<>();
@@ -112,11 +119,12 @@ final class DirectoryView {
     }
 
     Optional<CurrentMembership> membership(UUID accountId, UUID userId) {
-        return memberships.computeIfAbsent(
-                new MembershipKey(accountId, userId),
-                key -> store.lockMemberships(List.of(accountId), List.of(userId)).stream()
-                        .findFirst()
-                        .map(DirectoryView::current));
+        MembershipKey key = new MembershipKey(accountId, userId);
+        if (!memberships.containsKey(key)) {
+            memberships.put(key, Optional.empty());
+            store.lockMemberships(List.of(accountId), List.of(userId)).forEach(this::remember);
+        }
+        return memberships.get(key);
     }
 
     /**
@@ -157,13 +165,32 @@ final class DirectoryView {
         }
     }
 
-    void invite(UUID accountId, UUID userId, Invitation invitation) {
+    /**
+     * Invites the user; an invitation of theirs that the rules let this one replace (it expired) is
+     * renewed in place.
+     *
+     * @return the expired invitation this one renews, if it renews one the expiry sweep had not ended
+     *     yet: it ends now, and its {@code INVITATION_EXPIRED} entry is the caller's to log
+     */
+    Optional<ExpiredInvitation> invite(UUID accountId, UUID userId, Invitation invitation) {
         MembershipKey key = new MembershipKey(accountId, userId);
         boolean renewExpired = memberships.getOrDefault(key, Optional.empty()).isPresent();
         changes.add(DirectoryStore.invite(accountId, userId, invitation, renewExpired));
         memberships.put(
                 key,
                 Optional.of(new CurrentMembership(invitation.role(), MembershipState.INVITED, invitation.expiresAt())));
+        StoredMembership expired = renewExpired ? expiredInvitations.remove(key) : null;
+        if (expired == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new ExpiredInvitation(
+                accountId,
+                userId,
+                usersById.get(userId).email(),
+                expired.role(),
+                expired.expiresAt(),
+                expired.invitationJobId(),
+                expired.inviter()));
     }
 
     /** Renews a pending invitation: new token and expiry. */
@@ -214,8 +241,11 @@ final class DirectoryView {
     }
 
     private void remember(StoredMembership membership) {
-        memberships.put(
-                new MembershipKey(membership.accountId(), membership.userId()), Optional.of(current(membership)));
+        MembershipKey key = new MembershipKey(membership.accountId(), membership.userId());
+        memberships.put(key, Optional.of(current(membership)));
+        if (membership.expired()) {
+            expiredInvitations.put(key, membership);
+        }
     }
 
     private static CurrentMembership current(StoredMembership membership) {

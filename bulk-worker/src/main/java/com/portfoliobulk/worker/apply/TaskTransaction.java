@@ -276,10 +276,15 @@ class TaskTransaction {
                 }
                 invitee = created.get();
             }
+            // An expired invitation that the sweep has not ended yet is renewed in place: its expiry is
+            // logged here, as the sweep would have (same entry, same id), before the new invitation. Unlike
+            // the task's own event, a redelivery cannot produce it again should its publication fail: the
+            // renewal replaced the row it was read from.
             view.invite(
-                    row.accountId(),
-                    invitee.id(),
-                    new Invitation(row.role(), now, row.expiresAt(), newToken(), row.language(), row.jobId()));
+                            row.accountId(),
+                            invitee.id(),
+                            new Invitation(row.role(), now, row.expiresAt(), newToken(), row.language(), row.jobId()))
+                    .ifPresent(expired -> result.events().add(expired.event(row.portfolioId())));
             queueMail(row, invitee);
             succeed(row, null, invitee);
         }

@@ -2,13 +2,9 @@ package com.portfoliobulk.worker.expiry;
 
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
-import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
-import com.portfoliobulk.contracts.InitiationLevel;
-import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.worker.activity.ActivityPublisher;
 import com.portfoliobulk.worker.activity.OutboxPasses;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -28,15 +24,13 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <p>A sweep takes up to {@value #BATCH} invitations in one transaction (skipping rows another worker
  * holds), and publishes their events, waiting for the broker, before it commits. If the commit then
  * fails, the next sweep publishes the same events again: the event id is derived from the invitation
- * (account, user, expiry), so the activity log records each once.
+ * (account, user, expiry), so the activity log records each once ({@link ExpiredInvitation}, as when a new
+ * invitation renews an expired one before a sweep got to it).
  */
 @Component
 class InvitationExpirySweep {
 
     static final int BATCH = 500;
-
-    /** Stands for "no job" in the events of invitations that no job of this service created. */
-    private static final UUID NO_JOB = new UUID(0, 0);
 
     private static final Logger log = LoggerFactory.getLogger(InvitationExpirySweep.class);
 
@@ -105,6 +99,7 @@ class InvitationExpirySweep {
         return ended == null ? 0 : ended;
     }
 
+    /** An ended invitation's entry; {@code null} for an account that is not linked to a portfolio. */
     private static AccountActivityEvent event(
             UUID accountId,
             UUID userId,
@@ -118,23 +113,8 @@ class InvitationExpirySweep {
         if (portfolioId == null) {
             return null;
         }
-        UUID eventId = UUID.nameUUIDFromBytes(
-                ("invitation-expired:" + accountId + ":" + userId + ":" + expiresAt).getBytes(StandardCharsets.UTF_8));
-        return new AccountActivityEvent(
-                AccountActivityEvent.VERSION,
-                eventId,
-                expiresAt,
-                accountId,
-                portfolioId,
-                jobId == null ? NO_JOB : jobId,
-                eventId,
-                ActivityAction.INVITATION_EXPIRED,
-                new UserRef(userId, email),
-                new AccountRole(role),
-                null,
-                InitiationLevel.PORTFOLIO,
-                inviterId == null ? new Actor(NO_JOB, "") : new Actor(inviterId, inviterEmail),
-                null,
-                null);
+        Actor inviter = inviterId == null ? null : new Actor(inviterId, inviterEmail);
+        return new ExpiredInvitation(accountId, userId, email, new AccountRole(role), expiresAt, jobId, inviter)
+                .event(portfolioId);
     }
 }

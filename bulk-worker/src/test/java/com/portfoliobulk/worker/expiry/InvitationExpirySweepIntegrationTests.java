@@ -6,8 +6,11 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.ActivityAction;
+import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.InitiationLevel;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.JobFixture;
@@ -15,13 +18,17 @@ import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
-/** The expiry sweep ends expired invitations, logs each, and leaves pending ones alone. */
+/**
+ * The expiry sweep ends expired invitations, logs each, and leaves pending ones alone; an invitation
+ * that renews an expired one before the sweep got to it logs that expiry itself.
+ */
 class InvitationExpirySweepIntegrationTests extends WorkerIntegrationSupport {
 
     @Autowired
@@ -74,5 +81,66 @@ class InvitationExpirySweepIntegrationTests extends WorkerIntegrationSupport {
         assertThat(activityOf(List.of(eventId)))
                 .extracting(AccountActivityEvent::eventId)
                 .containsOnly(eventId);
+    }
+
+    @Test
+    void anInvitationThatRenewsAnExpiredOneTheSweepHasNotEndedLogsTheExpiryFirst() {
+        Portfolio portfolio = directory.portfolio(1);
+        UUID account = portfolio.ownedAccount(0).id();
+        UUID ann = directory.user();
+        String email = directory.email(ann);
+        Actor firstInviter = JobFixture.administrator();
+        SubmittedJob first = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                firstInviter,
+                List.of(TaskSpec.invite(account, ann, email, AccountRole.ANALYST, inAWeek())));
+        publish(first);
+        awaitFinished(first);
+        // The invitation expired yesterday; the sweep has not ended it yet (it runs every minute, and not
+        // at all while Kafka is down).
+        Instant expiredAt = Instant.now().minus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MICROS);
+        jdbc.sql("UPDATE directory.memberships SET expires_at = ? WHERE account_id = ? AND user_id = ?")
+                .params(expiredAt.atOffset(ZoneOffset.UTC), account, ann)
+                .update();
+
+        SubmittedJob again = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(TaskSpec.invite(account, ann, email, AccountRole.MANAGER, inAWeek())));
+        publish(again);
+        awaitFinished(again);
+
+        assertThat(jobs.task(again.taskId(0)).status()).isEqualTo(TaskStatus.SUCCEEDED);
+        UUID expiryId = UUID.nameUUIDFromBytes(
+                ("invitation-expired:" + account + ":" + ann + ":" + expiredAt).getBytes(StandardCharsets.UTF_8));
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(activityOfAccounts(List.of(account)))
+                        .as("in the order of the account's activity topic partition")
+                        .extracting(AccountActivityEvent::eventId)
+                        .containsExactly(first.taskId(0), expiryId, again.taskId(0)));
+        assertThat(activityOfAccounts(List.of(account)).get(1))
+                .as("the entry the sweep would have logged")
+                .isEqualTo(new AccountActivityEvent(
+                        AccountActivityEvent.VERSION,
+                        expiryId,
+                        expiredAt,
+                        account,
+                        portfolio.id(),
+                        first.id(),
+                        expiryId,
+                        ActivityAction.INVITATION_EXPIRED,
+                        new UserRef(ann, email),
+                        AccountRole.ANALYST,
+                        null,
+                        InitiationLevel.PORTFOLIO,
+                        firstInviter,
+                        null,
+                        null));
+    }
+
+    private static Instant inAWeek() {
+        return Instant.now().plus(7, ChronoUnit.DAYS);
     }
 }
