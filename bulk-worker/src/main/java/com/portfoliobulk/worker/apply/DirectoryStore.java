@@ -4,10 +4,12 @@ import static com.portfoliobulk.worker.apply.TaskStore.instant;
 import static com.portfoliobulk.worker.apply.TaskStore.role;
 import static com.portfoliobulk.worker.apply.TaskStore.toTimestamp;
 
+import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.MembershipState;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
+import com.portfoliobulk.worker.expiry.ExpiredInvitation;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -316,6 +318,51 @@ class DirectoryStore {
                 arguments,
                 INVITATION_TYPES,
                 "Invitation of user " + userId + " to account " + accountId);
+    }
+
+    /**
+     * The {@code INVITATION_EXPIRED} entry of an expired invitation a renewal ended, noted in {@code
+     * directory.account_link_changes} (the outbox {@code AccountLinkEntries} publishes) as the event the
+     * expiry sweep would have published: its id, dated at the expiry, by the inviter.
+     */
+    static MembershipChange noteExpired(ExpiredInvitation expired, UUID portfolioId) {
+        AccountActivityEvent event = expired.event(portfolioId);
+        return new MembershipChange(
+                """
+                INSERT INTO directory.account_link_changes
+                       (event_id, account_id, portfolio_id, action, actor_id, actor_email, actor_kind,
+                        user_id, email, role, job_id, changed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                new Object[] {
+                    event.eventId(),
+                    event.accountId(),
+                    event.portfolioId(),
+                    event.action().name(),
+                    event.actor().userId(),
+                    event.actor().email(),
+                    event.actor().kind().name(),
+                    event.targetUser().userId(),
+                    event.targetUser().email(),
+                    event.previousRole().code(),
+                    event.jobId(),
+                    toTimestamp(event.occurredAt())
+                },
+                new int[] {
+                    Types.OTHER,
+                    Types.OTHER,
+                    Types.OTHER,
+                    Types.VARCHAR,
+                    Types.OTHER,
+                    Types.VARCHAR,
+                    Types.VARCHAR,
+                    Types.OTHER,
+                    Types.VARCHAR,
+                    Types.VARCHAR,
+                    Types.OTHER,
+                    Types.TIMESTAMP_WITH_TIMEZONE
+                },
+                "Expiry of the invitation of user " + expired.userId() + " to account " + expired.accountId());
     }
 
     /** A pending invitation renewed: new token and expiry, now the resend job's (its e-mail names it). */

@@ -193,6 +193,14 @@ final class DirectoryView {
                 expired.inviter()));
     }
 
+    /**
+     * Notes the {@code INVITATION_EXPIRED} entry of an expired invitation a new one renewed, for the
+     * activity log: written with this transaction's changes, published once it committed.
+     */
+    void noteExpired(ExpiredInvitation expired, UUID portfolioId) {
+        changes.add(DirectoryStore.noteExpired(expired, portfolioId));
+    }
+
     /** Renews a pending invitation: new token and expiry. */
     void resend(UUID accountId, UUID userId, Invitation invitation) {
         MembershipKey key = new MembershipKey(accountId, userId);

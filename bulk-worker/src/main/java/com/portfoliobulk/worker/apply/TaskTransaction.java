@@ -277,14 +277,15 @@ class TaskTransaction {
                 invitee = created.get();
             }
             // An expired invitation that the sweep has not ended yet is renewed in place: its expiry is
-            // logged here, as the sweep would have (same entry, same id), before the new invitation. Unlike
-            // the task's own event, a redelivery cannot produce it again should its publication fail: the
+            // noted for the activity log in this transaction (the entry the sweep would have logged, with
+            // its id, dated at the expiry), through the outbox the link changes use. Published after the
+            // commit with the task's own event, it could be lost: a redelivery cannot build it again, the
             // renewal replaced the row it was read from.
             view.invite(
                             row.accountId(),
                             invitee.id(),
                             new Invitation(row.role(), now, row.expiresAt(), newToken(), row.language(), row.jobId()))
-                    .ifPresent(expired -> result.events().add(expired.event(row.portfolioId())));
+                    .ifPresent(expired -> view.noteExpired(expired, row.portfolioId()));
             queueMail(row, invitee);
             succeed(row, null, invitee);
         }
