@@ -749,7 +749,7 @@ class PortfolioAdministration {
      * 409 while the Owner's close is under way (marked by its first step, which the caller's lock waited
      * for): ownership changing hands then would leave the close half done, its accounts unlinked and the
      * portfolio open. A close that failed half way holds ownership still for the closure token's validity
-     * from its start; the Owner may close again meanwhile.
+     * from its last step; the Owner may close again meanwhile.
      */
     private void requireNotClosing(UUID portfolioId) {
         boolean closing = jdbc.sql("""
@@ -766,7 +766,7 @@ class PortfolioAdministration {
                     "Portfolio closing",
                     "The Owner is closing this portfolio: ownership cannot change hands while it closes. If the"
                             + " close failed, the Owner may close again, or offer ownership "
-                            + PortfolioClosure.TOKEN_VALIDITY.toMinutes() + " minutes after the close began.");
+                            + PortfolioClosure.TOKEN_VALIDITY.toMinutes() + " minutes after the close stopped.");
         }
     }
 

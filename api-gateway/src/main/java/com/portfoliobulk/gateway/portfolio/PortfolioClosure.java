@@ -94,6 +94,16 @@ class PortfolioClosure {
         return new ClosureToken(token, expiresAt);
     }
 
+    /**
+     * Marks the close as under way from now: ownership can change hands again only {@link
+     * #TOKEN_VALIDITY} after its last step marked it, so a long close renews the mark as it goes.
+     */
+    private void markClosing(UUID portfolioId) {
+        jdbc.sql("UPDATE jobs.closure_tokens SET closing_since = now() WHERE portfolio_id = :portfolioId")
+                .param("portfolioId", portfolioId)
+                .update();
+    }
+
     /** Ends the pending Owner transfer, if there is one, and logs that the close withdrew it. */
     private void withdrawTransfer(Caller owner, UUID portfolioId) {
         int withdrawn = jdbc.sql("DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId")
@@ -116,12 +126,20 @@ class PortfolioClosure {
         transaction.executeWithoutResult(status -> {
             currentOwnerWithToken(owner, portfolioId, confirmation, true);
             withdrawTransfer(owner, portfolioId);
-            jdbc.sql("UPDATE jobs.closure_tokens SET closing_since = now() WHERE portfolio_id = :portfolioId")
-                    .param("portfolioId", portfolioId)
-                    .update();
+            markClosing(portfolioId);
+            // Logged as it begins: a close that fails half way has cancelled jobs and unlinked accounts
+            // (each in the job's status and the account's activity log), and this says who began it.
+            administration.log(
+                    portfolioId,
+                    owner,
+                    "PORTFOLIO_CLOSE_STARTED",
+                    null,
+                    "closing: pending jobs are cancelled and every account unlinked");
         });
         long cancelled = cancelActiveJobs(portfolioId);
+        markClosing(portfolioId);
         long unlinked = links.unlinkAll(portfolioId, owner);
+        markClosing(portfolioId);
         // A job submitted while the first ones were cancelled: it has no linked account left to change.
         cancelled += cancelActiveJobs(portfolioId);
         long cancelledJobs = cancelled;

@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Value;
 
@@ -25,6 +26,19 @@ class TaskDownloadIntegrationTests extends GatewayIntegrationTest {
 
     @Value("${spring.datasource.hikari.maximum-pool-size}")
     int poolSize;
+
+    private final List<UUID> seeded = new ArrayList<>();
+
+    /** The large jobs go: other tests of this JVM share the database. */
+    @AfterEach
+    void deleteSeededJobs() {
+        for (UUID jobId : seeded) {
+            jdbc.sql("DELETE FROM jobs.bulk_tasks WHERE job_id = ?")
+                    .param(jobId)
+                    .update();
+            jdbc.sql("DELETE FROM jobs.bulk_jobs WHERE id = ?").param(jobId).update();
+        }
+    }
 
     /** Every task comes once, in task order, across the pages the download reads. */
     @Test
@@ -121,6 +135,7 @@ class TaskDownloadIntegrationTests extends GatewayIntegrationTest {
                 .param("portfolio", portfolioId)
                 .param("count", TASKS)
                 .update();
+        seeded.add(jobId);
         return jobId;
     }
 }

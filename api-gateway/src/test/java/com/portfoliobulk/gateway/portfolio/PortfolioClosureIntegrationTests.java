@@ -77,12 +77,14 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
         assertThat(offered.get().body().path("detail").asString()).contains("closing this portfolio");
         assertThat(accepted.get().status()).as(accepted.get().text()).isEqualTo(403);
         assertThat(markedClosed(portfolio)).isTrue();
-        assertThat(adminLog(portfolio)).containsExactly("PORTFOLIO_CLOSED");
+        assertThat(adminLog(portfolio)).containsExactly("PORTFOLIO_CLOSED", "PORTFOLIO_CLOSE_STARTED");
     }
 
     /**
      * A close that failed half way (here the worker fails the unlinking) still keeps ownership where it
-     * is: the Owner closes again, and the offer in between is refused.
+     * is: the Owner closes again, and the offer in between is refused. The administration log shows the
+     * close that began and failed: it had no entry of it, though jobs may have been cancelled and
+     * accounts unlinked.
      */
     @Test
     void ownershipCannotBeOfferedAfterACloseFailedHalfWay() {
@@ -96,11 +98,14 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
             throw new IllegalStateException("the worker fails the unlinking");
         });
         assertThat(failed.status()).as(failed.text()).isEqualTo(503);
+        assertThat(adminLog(portfolio)).containsExactly("PORTFOLIO_CLOSE_STARTED");
         Answer offered = api.post(owner, base + "/owner-transfer", null, "{\"userId\":\"" + successorId + "\"}");
 
         assertThat(offered.status()).as(offered.text()).isEqualTo(409);
         assertThat(close(portfolio, owner, () -> {}).status()).isEqualTo(200);
         assertThat(markedClosed(portfolio)).isTrue();
+        assertThat(adminLog(portfolio))
+                .containsExactly("PORTFOLIO_CLOSED", "PORTFOLIO_CLOSE_STARTED", "PORTFOLIO_CLOSE_STARTED");
     }
 
     /**
@@ -119,20 +124,27 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
             UUID ownerId = userId(portfolio, "owner");
             UUID successorId = userId(portfolio, "successor");
 
-            Answer closed = close(
-                    portfolio,
-                    owner,
-                    () -> jdbc.sql("""
-                            INSERT INTO jobs.owner_transfers (portfolio_id, from_user_id, to_user_id) VALUES (?, ?, ?)
-                            ON CONFLICT DO NOTHING
-                            """)
+            AtomicInteger unlinks = new AtomicInteger();
+
+            // At the first unlinking only: the close unlinks once more after it ended the portfolio.
+            Answer closed = close(portfolio, owner, () -> {
+                if (unlinks.incrementAndGet() == 1) {
+                    jdbc.sql(
+                                    "INSERT INTO jobs.owner_transfers (portfolio_id, from_user_id, to_user_id) VALUES (?, ?, ?)")
                             .params(portfolio.id(), ownerId, successorId)
-                            .update());
+                            .update();
+                }
+            });
 
             assertThat(closed.status()).as(closed.text()).isEqualTo(200);
+            assertThat(jdbc.sql("SELECT count(*) FROM jobs.owner_transfers WHERE portfolio_id = ?")
+                            .param(portfolio.id())
+                            .query(Long.class)
+                            .single())
+                    .isZero();
             assertThat(adminLog(portfolio))
                     .as("close %d", close)
-                    .containsExactly("PORTFOLIO_CLOSED", "OWNER_TRANSFER_WITHDRAWN");
+                    .containsExactly("PORTFOLIO_CLOSED", "OWNER_TRANSFER_WITHDRAWN", "PORTFOLIO_CLOSE_STARTED");
         }
     }
 
