@@ -36,19 +36,14 @@ class UnreadableTaskRowIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void aCopyOfTheRecordOfAnEndedTaskThatCannotBeReadDoesNotHoldUpItsAccount() {
-        Portfolio portfolio = directory.portfolio(1);
-        UUID account = portfolio.ownedAccount(0).id();
-        UUID ann = directory.user();
-        UUID ben = directory.user();
-        directory.member(account, ann, AccountRole.ANALYST);
-        directory.member(account, ben, AccountRole.ANALYST);
-        SubmittedJob ended = jobs.submit(
-                portfolio.id(), JobType.REMOVE_ACCESS, JobFixture.administrator(), List.of(remove(account, ann)));
+        TwoAnalysts two = twoAnalysts();
+        UUID account = two.account();
+        UUID ben = two.ben();
+        SubmittedJob ended = two.removal(two.ann());
         publish(ended);
         awaitFinished(ended);
         StoredTask endedTask = jobs.task(ended.taskId(0));
-        SubmittedJob later = jobs.submit(
-                portfolio.id(), JobType.REMOVE_ACCESS, JobFixture.administrator(), List.of(remove(account, ben)));
+        SubmittedJob later = two.removal(ben);
 
         asStoredByANewerVersion(ended, () -> {
             // A copy of the ended task's record (a relay pass sent twice, a redelivery after a rebalance, a
@@ -72,16 +67,12 @@ class UnreadableTaskRowIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void aPendingTaskThatCannotBeReadEndsFailedWhenItsAttemptsAreUsedUp() {
-        Portfolio portfolio = directory.portfolio(1);
-        UUID account = portfolio.ownedAccount(0).id();
-        UUID ann = directory.user();
-        UUID ben = directory.user();
-        directory.member(account, ann, AccountRole.ANALYST);
-        directory.member(account, ben, AccountRole.ANALYST);
-        SubmittedJob unreadable = jobs.submit(
-                portfolio.id(), JobType.REMOVE_ACCESS, JobFixture.administrator(), List.of(remove(account, ann)));
-        SubmittedJob later = jobs.submit(
-                portfolio.id(), JobType.REMOVE_ACCESS, JobFixture.administrator(), List.of(remove(account, ben)));
+        TwoAnalysts two = twoAnalysts();
+        UUID account = two.account();
+        UUID ann = two.ann();
+        UUID ben = two.ben();
+        SubmittedJob unreadable = two.removal(ann);
+        SubmittedJob later = two.removal(ben);
 
         asStoredByANewerVersion(unreadable, () -> {
             publish(unreadable);
@@ -102,6 +93,25 @@ class UnreadableTaskRowIntegrationTests extends WorkerIntegrationSupport {
                 .as("the unreadable task changed nothing")
                 .isPresent();
         assertThat(directory.membership(account, ben)).isEmpty();
+    }
+
+    /** Two analysts of one account, each of whose removals is a job of its own. */
+    private record TwoAnalysts(JobFixture jobs, UUID portfolioId, UUID account, UUID ann, UUID ben) {
+
+        SubmittedJob removal(UUID user) {
+            return jobs.submit(
+                    portfolioId, JobType.REMOVE_ACCESS, JobFixture.administrator(), List.of(remove(account, user)));
+        }
+    }
+
+    private TwoAnalysts twoAnalysts() {
+        Portfolio portfolio = directory.portfolio(1);
+        UUID account = portfolio.ownedAccount(0).id();
+        UUID ann = directory.user();
+        UUID ben = directory.user();
+        directory.member(account, ann, AccountRole.ANALYST);
+        directory.member(account, ben, AccountRole.ANALYST);
+        return new TwoAnalysts(jobs, portfolio.id(), account, ann, ben);
     }
 
     /**
