@@ -163,17 +163,22 @@ class ScimUsers {
                 .update();
     }
 
-    /** The deactivations so far, whether the user is active now, and what became of the last one. */
+    /**
+     * The deactivations so far, whether the user is active now, and what became of the last one: access
+     * may remain when a task of its offboarding failed or was cancelled (the job cancelled before it got
+     * to an account), or when a membership was made or changed since the deactivation, also while its
+     * offboarding ran (an administrator invited them back meanwhile; the offboarding's own removals
+     * delete the memberships they end).
+     */
     Deactivations deactivations(UUID portfolioId, UUID userId) {
         return jdbc.sql("""
                         SELECT s.active, s.deactivations,
                                coalesce(j.status IN ('QUEUED', 'IN_PROGRESS'), false) AS offboarding,
-                               coalesce(j.failed > 0, false)
+                               coalesce(j.failed > 0 OR j.cancelled > 0, false)
                                OR EXISTS (SELECT 1 FROM directory.memberships m
                                             JOIN directory.accounts a ON a.id = m.account_id
                                            WHERE m.user_id = s.user_id AND a.portfolio_id = s.portfolio_id
-                                             AND m.updated_at
-                                                 > coalesce(greatest(j.completed_at, s.deactivated_at), s.updated_at))
+                                             AND m.updated_at > coalesce(s.deactivated_at, s.updated_at))
                                    AS access_again
                           FROM jobs.scim_users s
                           LEFT JOIN jobs.bulk_jobs j ON j.id = s.last_job_id
@@ -196,7 +201,7 @@ class ScimUsers {
     void recordDeactivation(UUID portfolioId, UUID userId, int n, UUID jobId, boolean delete) {
         jdbc.sql("""
                         UPDATE jobs.scim_users
-                           SET active = false, deactivations = :n, last_job_id = coalesce(:jobId, last_job_id),
+                           SET active = false, deactivations = :n, last_job_id = :jobId,
                                deactivated_at = now(),
                                deleted_at = CASE WHEN :delete THEN now() ELSE deleted_at END,
                                updated_at = now(), version = version + 1

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.HttpMethod;
 import org.springframework.transaction.PlatformTransactionManager;
 
 /**
@@ -251,6 +252,80 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
         assertThat(removals(lastScimJob())).containsExactly(brand);
         assertThatThrownBy(() -> service.retrieve("Users", ann.toString(), UserResource.class))
                 .isInstanceOf(ResourceNotFoundException.class);
+    }
+
+    /**
+     * An administrator cancelled the offboarding before it got to ann's account: she keeps her access,
+     * and the identity provider's next deactivation or deletion offboards her. Before, the cancelled
+     * tasks did not count as access that may remain, and both answered as done with no job.
+     */
+    @Test
+    void deactivatesAgainAUserWhoseOffboardingWasCancelled() throws ScimException {
+        UUID ann = portfolio.user("ann");
+        UUID brand = portfolio.account("Brand");
+        portfolio.member(brand, ann, AccountRole.ANALYST);
+        deactivate(ann);
+        UUID first = lastScimJob();
+        assertThat(api.post(admin(portfolio.id()), jobPath(portfolio.id(), first) + "/cancel", null, null)
+                        .status())
+                .isEqualTo(202);
+
+        deactivate(ann);
+
+        assertThat(scimJobs(portfolio.id())).isEqualTo(2);
+        assertThat(removals(lastScimJob())).containsExactly(brand);
+    }
+
+    /**
+     * While the offboarding of ann runs, an administrator gives her access to another account; the
+     * offboarding then completes, and the identity provider deletes her: that access is removed too.
+     * Before, only a membership made after the offboarding completed counted.
+     */
+    @Test
+    void deletesAgainAUserGivenAccessWhileTheirOffboardingRan(@Autowired PlatformTransactionManager transactions)
+            throws ScimException {
+        WorkerSimulation worker = new WorkerSimulation(jdbc, transactions);
+        UUID ann = portfolio.user("ann");
+        UUID brand = portfolio.account("Brand");
+        UUID other = portfolio.account("Other brand");
+        portfolio.member(brand, ann, AccountRole.ANALYST);
+        deactivate(ann);
+        UUID first = lastScimJob();
+        portfolio.member(other, ann, AccountRole.SUPPORT);
+        // The offboarding removes her from Brand and completes after that invitation.
+        jdbc.sql("DELETE FROM directory.memberships WHERE account_id = ? AND user_id = ?")
+                .params(brand, ann)
+                .update();
+        worker.completeAll(first);
+
+        service.delete("Users", ann.toString());
+
+        assertThat(scimJobs(portfolio.id())).isEqualTo(2);
+        assertThat(removals(lastScimJob())).containsExactly(other);
+    }
+
+    /**
+     * A deactivation that had nothing to remove names no offboarding job: the one of an earlier
+     * deactivation, long done, is not this one's.
+     */
+    @Test
+    void aDeactivationWithNothingToRemoveNamesNoOffboardingJob() throws ScimException {
+        UUID ann = portfolio.user("ann");
+        UUID brand = portfolio.account("Brand");
+        portfolio.member(brand, ann, AccountRole.ANALYST);
+        deactivate(ann);
+        UserResource reactivated = service.modifyRequest("Users", ann.toString())
+                .replaceValue("active", true)
+                .invoke(UserResource.class);
+        assertThat(reactivated.getActive()).isTrue();
+        jdbc.sql("DELETE FROM directory.memberships WHERE account_id = ? AND user_id = ?")
+                .params(brand, ann)
+                .update();
+
+        deactivate(ann);
+
+        assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+        assertThat(scim(HttpMethod.GET, users() + "/" + ann, null).text()).doesNotContain("lastOffboardingJobId");
     }
 
     /**
