@@ -25,8 +25,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Logs the link changes {@link AccountLinks} noted in {@code directory.account_link_changes}: an
  * {@code ACCOUNT_LINKED} or {@code ACCOUNT_UNLINKED} entry in each account's activity log, and an
  * {@code INVITATION_REVOKED} entry for each pending invitation an unlink ended, and the {@code
- * INVITATION_EXPIRED} entry of an expired invitation a new invitation renewed before the expiry sweep
- * ended it (noted by the task's transaction, with the sweep's event id).
+ * INVITATION_EXPIRED} entry of an expired invitation a new invitation renewed, or an unlink ended,
+ * before the expiry sweep ended it (noted by that transaction, with the sweep's event id).
  *
  * <p>A pass takes up to {@value #BATCH} rows, oldest first, in one transaction (skipping rows another
  * worker holds), publishes their events, waiting for the broker, and deletes them before it commits.

@@ -1,11 +1,16 @@
 package com.portfoliobulk.worker.links;
 
+import com.portfoliobulk.contracts.AccountActivityEvent;
+import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
+import com.portfoliobulk.worker.expiry.ExpiredInvitation;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.SqlValue;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.annotation.Transactional;
@@ -155,13 +160,15 @@ class AccountLinks {
      * give access to an account that left it (and may belong to another portfolio by now), and they must
      * not keep that portfolio's own invitations out. An e-mail still to be sent leaves them out, and an
      * accepted invitation is a membership like any other, kept. Each ended invitation is noted for its
-     * account's log as revoked by the unlink's actor, before the unlink itself, with its custom role's
-     * name as it is now (a close deletes the portfolio's roles before the note may be published).
+     * account's log, before the unlink itself, with its custom role's name as it is now (a close deletes
+     * the portfolio's roles before the note may be published): as revoked by the unlink's actor, or, once
+     * its expiry has passed, as the expiry the sweep had not logged yet ({@link #endExpiredInvitations}).
      */
     private void endInvitations(UUID portfolioId, List<UUID> accounts, Actor actor) {
         if (accounts.isEmpty()) {
             return;
         }
+        endExpiredInvitations(portfolioId, accounts);
         jdbc.sql("""
                         WITH ended AS (
                             DELETE FROM directory.memberships m
@@ -183,6 +190,74 @@ class AccountLinks {
                 .param("actorEmail", actor.email())
                 .param("actorKind", actor.kind().name())
                 .update();
+    }
+
+    /**
+     * Ends the portfolio's invitations on the accounts whose expiry has passed but that the expiry sweep
+     * has not ended yet (it runs every minute, and not while Kafka is down), each noted as the {@code
+     * INVITATION_EXPIRED} entry the sweep would have logged: its id, dated at the expiry, by the inviter.
+     */
+    private void endExpiredInvitations(UUID portfolioId, List<UUID> accounts) {
+        List<AccountActivityEvent> expired = jdbc.sql("""
+                        DELETE FROM directory.memberships m
+                        USING jobs.bulk_jobs j, directory.users u
+                        WHERE m.account_id = ANY(:accounts) AND m.state = 'INVITED' AND m.expires_at <= now()
+                          AND j.id = m.invitation_job_id AND j.portfolio_id = :portfolioId AND u.id = m.user_id
+                        RETURNING m.account_id, m.user_id, u.email, m.role, m.expires_at, m.invitation_job_id,
+                                  j.requested_by_user_id, j.requested_by_email
+                        """)
+                .param("accounts", PostgresArrays.uuids(accounts))
+                .param("portfolioId", portfolioId)
+                .query((rs, n) -> new ExpiredInvitation(
+                                rs.getObject("account_id", UUID.class),
+                                rs.getObject("user_id", UUID.class),
+                                rs.getString("email"),
+                                new AccountRole(rs.getString("role")),
+                                rs.getTimestamp("expires_at").toInstant(),
+                                rs.getObject("invitation_job_id", UUID.class),
+                                new Actor(
+                                        rs.getObject("requested_by_user_id", UUID.class),
+                                        rs.getString("requested_by_email")))
+                        .event(portfolioId))
+                .list();
+        if (expired.isEmpty()) {
+            return;
+        }
+        jdbc.sql("""
+                        INSERT INTO directory.account_link_changes
+                               (event_id, account_id, portfolio_id, action, actor_id, actor_email, actor_kind,
+                                user_id, email, role, role_name, job_id, changed_at)
+                        SELECT e.event_id, e.account_id, :portfolioId, 'INVITATION_EXPIRED', e.actor_id,
+                               e.actor_email, e.actor_kind, e.user_id, e.email, e.role, r.name, e.job_id,
+                               e.changed_at::timestamptz
+                          FROM unnest(:eventIds, :accountIds, :actorIds, :actorEmails, :actorKinds, :userIds,
+                                      :emails, :roles, :jobIds, :changedAt)
+                               AS e(event_id, account_id, actor_id, actor_email, actor_kind, user_id, email, role,
+                                    job_id, changed_at)
+                          LEFT JOIN jobs.account_roles r ON r.portfolio_id = :portfolioId AND r.code = e.role
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("eventIds", uuids(expired, AccountActivityEvent::eventId))
+                .param("accountIds", uuids(expired, AccountActivityEvent::accountId))
+                .param("actorIds", uuids(expired, event -> event.actor().userId()))
+                .param("actorEmails", texts(expired, event -> event.actor().email()))
+                .param(
+                        "actorKinds",
+                        texts(expired, event -> event.actor().kind().name()))
+                .param("userIds", uuids(expired, event -> event.targetUser().userId()))
+                .param("emails", texts(expired, event -> event.targetUser().email()))
+                .param("roles", texts(expired, event -> event.previousRole().code()))
+                .param("jobIds", uuids(expired, AccountActivityEvent::jobId))
+                .param("changedAt", texts(expired, event -> event.occurredAt().toString()))
+                .update();
+    }
+
+    private static SqlValue uuids(List<AccountActivityEvent> events, Function<AccountActivityEvent, UUID> field) {
+        return PostgresArrays.uuids(events.stream().map(field).toList());
+    }
+
+    private static SqlValue texts(List<AccountActivityEvent> events, Function<AccountActivityEvent, String> field) {
+        return PostgresArrays.texts(events.stream().map(field).toList());
     }
 
     /** Notes, for the accounts' activity logs, that their link to the portfolio changed. */

@@ -1,11 +1,13 @@
 package com.portfoliobulk.worker.links;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.ActivityAction;
+import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.testsupport.DirectorySeed.OwnedAccount;
@@ -16,10 +18,13 @@ import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredTask;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -283,6 +288,76 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
                         .filteredOn(event -> event.action() == ActivityAction.INVITATION_REVOKED)
                         .extracting(AccountActivityEvent::previousRoleName)
                         .containsExactly("Regional lead EMEA"));
+    }
+
+    /**
+     * An invitation that expired before the unlink, and that the expiry sweep had not ended yet (it runs
+     * every minute, and not at all while Kafka is down), is logged as expired, as the sweep would have
+     * logged it: its id, dated at the expiry, by its inviter. It was logged as revoked by the unlink's
+     * Owner, which no one did.
+     */
+    @Test
+    void anExpiredInvitationTheSweepHadNotEndedIsLoggedAsExpiredWhenItsAccountIsUnlinked() {
+        Portfolio portfolio = directory.portfolio(1);
+        OwnedAccount account = portfolio.ownedAccount(0);
+        Actor inviter = JobFixture.administrator();
+        String expiredEmail = "expired-" + UUID.randomUUID() + "@brand.example";
+        String pendingEmail = "pending-" + UUID.randomUUID() + "@brand.example";
+        SubmittedJob invitation = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                inviter,
+                List.of(
+                        TaskSpec.invite(
+                                account.id(),
+                                null,
+                                expiredEmail,
+                                AccountRole.ANALYST,
+                                Instant.now().plus(Duration.ofDays(7))),
+                        TaskSpec.invite(
+                                account.id(),
+                                null,
+                                pendingEmail,
+                                AccountRole.ANALYST,
+                                Instant.now().plus(Duration.ofDays(7)))));
+        publish(invitation);
+        awaitFinished(invitation);
+        Instant expiredAt = Instant.now().minus(Duration.ofHours(2)).truncatedTo(ChronoUnit.MICROS);
+        UUID expiredUser = jdbc.sql("""
+                        UPDATE directory.memberships m SET expires_at = ?
+                          FROM directory.users u
+                         WHERE m.account_id = ? AND u.id = m.user_id AND u.email = ?
+                        RETURNING m.user_id
+                        """)
+                .params(expiredAt.atOffset(ZoneOffset.UTC), account.id(), expiredEmail)
+                .query(UUID.class)
+                .single();
+
+        assertThat(post(portfolio.id(), "/accounts/" + account.id() + "/unlink"))
+                .isEqualTo(200);
+
+        UUID expiryId =
+                UUID.nameUUIDFromBytes(("invitation-expired:" + account.id() + ":" + expiredUser + ":" + expiredAt)
+                        .getBytes(StandardCharsets.UTF_8));
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(activityOfAccounts(List.of(account.id())))
+                        .filteredOn(event -> event.action() != ActivityAction.USER_INVITED
+                                && !event.action().isLinkChange())
+                        .extracting(
+                                AccountActivityEvent::action,
+                                event -> event.targetUser().email())
+                        .containsExactlyInAnyOrder(
+                                tuple(ActivityAction.INVITATION_EXPIRED, expiredEmail),
+                                tuple(ActivityAction.INVITATION_REVOKED, pendingEmail)));
+        AccountActivityEvent expiry = activityOfAccounts(List.of(account.id())).stream()
+                .filter(event -> event.action() == ActivityAction.INVITATION_EXPIRED)
+                .findFirst()
+                .orElseThrow();
+        assertThat(expiry.eventId()).as("the sweep's id for it").isEqualTo(expiryId);
+        assertThat(expiry.occurredAt()).isEqualTo(expiredAt);
+        assertThat(expiry.actor()).as("its inviter").isEqualTo(inviter);
+        assertThat(expiry.jobId()).isEqualTo(invitation.id());
+        assertThat(expiry.previousRole()).isEqualTo(AccountRole.ANALYST);
     }
 
     /** The portfolio the account is linked to; empty when none. */
