@@ -7,11 +7,14 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -165,6 +168,42 @@ class PortfolioAdministrationEndToEndIntegrationTests {
                         .value())
                 .isEqualTo(404);
         assertThat(adminLogOf(spare)).hasSize(2);
+    }
+
+    /**
+     * A link's repeat (a client's retry after a timeout, a second tab) that the worker answers "linked
+     * already" while the link's own entry is still being written finds no entry yet and wrote one: the
+     * log said the account was linked twice. The link's entry is slowed here by a trigger, as a busy
+     * database would.
+     */
+    @Test
+    void aLinkAndItsRepeatAtOnceAreLoggedOnce() throws Exception {
+        UUID spare = spareAccount();
+        database.sql("""
+                        CREATE FUNCTION jobs.slow_link_entry() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN
+                            IF NEW.subject = '%s' AND NEW.detail = 'linked' THEN PERFORM pg_sleep(3); END IF;
+                            RETURN NEW;
+                        END $$;
+                        CREATE TRIGGER slow_link_entry BEFORE INSERT ON jobs.portfolio_admin_log
+                            FOR EACH ROW EXECUTE FUNCTION jobs.slow_link_entry();
+                        """.formatted(spare)).update();
+        try {
+            CompletableFuture<Integer> link = CompletableFuture.supplyAsync(
+                    () -> owner.call("POST", "/linked-accounts", Map.of("accountId", spare))
+                            .getStatusCode()
+                            .value());
+            await().atMost(Duration.ofSeconds(10)).until(() -> portfolio.id().equals(portfolioOf(spare)));
+            int repeat = owner.call("POST", "/linked-accounts", Map.of("accountId", spare))
+                    .getStatusCode()
+                    .value();
+
+            assertThat(link.get(30, TimeUnit.SECONDS)).isEqualTo(201);
+            assertThat(repeat).isEqualTo(200);
+        } finally {
+            database.sql("DROP FUNCTION jobs.slow_link_entry() CASCADE").update();
+        }
+        assertThat(adminLogOf(spare)).containsExactly("ACCOUNT_LINKED");
     }
 
     /** Runs {@code action} while the administration log refuses entries of {@code refused}. */

@@ -78,13 +78,12 @@ class LinkedAccountsAdminController {
         WorkerLinks.Outcome outcome = links.link(portfolioId, body.accountId(), owner);
         return switch (outcome) {
             case LINKED -> {
-                administration.log(
-                        portfolioId, owner, "ACCOUNT_LINKED", body.accountId().toString(), "linked");
+                administration.logLinkChange(portfolioId, owner, body.accountId(), true, false);
                 yield ResponseEntity.status(HttpStatus.CREATED)
                         .body(Map.of("accountId", body.accountId(), "portfolioId", portfolioId));
             }
             case ALREADY_LINKED -> {
-                administration.logLinkIfMissing(portfolioId, owner, body.accountId(), true);
+                administration.logLinkChange(portfolioId, owner, body.accountId(), true, true);
                 yield ResponseEntity.ok(Map.of("accountId", body.accountId(), "portfolioId", portfolioId));
             }
             case IN_ANOTHER_PORTFOLIO ->
@@ -110,10 +109,10 @@ class LinkedAccountsAdminController {
     ResponseEntity<Void> unlink(@PathVariable UUID portfolioId, @PathVariable UUID accountId) {
         Caller owner = currentOwner(portfolioId);
         if (links.unlink(portfolioId, accountId, owner) != WorkerLinks.Outcome.UNLINKED) {
-            administration.logLinkIfMissing(portfolioId, owner, accountId, false);
+            administration.logLinkChange(portfolioId, owner, accountId, false, true);
             throw AdminProblems.notFound("Account " + accountId + " is not linked to this portfolio.");
         }
-        administration.log(portfolioId, owner, "ACCOUNT_UNLINKED", accountId.toString(), "unlinked");
+        administration.logLinkChange(portfolioId, owner, accountId, false, false);
         return ResponseEntity.noContent().build();
     }
 

@@ -895,12 +895,21 @@ class PortfolioAdministration {
 
     /**
      * Records a link change the log does not show yet: the account is (or is no longer) linked, but the
-     * log's latest word on it says otherwise. That happens when the bulk-worker made the change and
-     * writing its entry here failed; the client's repeated request (200 already linked, 404 not linked)
-     * then writes it. An account whose change is in the log already gets nothing.
+     * log's latest word on it says otherwise. The request that made the change writes it so; a repeated
+     * request (200 already linked, 404 not linked) writes it when writing it failed after the bulk-worker
+     * made the change. The link changes of one account take turns here, so a repeat that arrives while
+     * the change's own entry is being written waits for it and writes nothing.
+     *
+     * @param askedAgain whether the change was made by an earlier request
      */
-    void logLinkIfMissing(UUID portfolioId, Caller caller, UUID accountId, boolean linked) {
+    @Transactional
+    void logLinkChange(UUID portfolioId, Caller caller, UUID accountId, boolean linked, boolean askedAgain) {
+        jdbc.sql("SELECT true FROM pg_advisory_xact_lock(hashtextextended(:key, 0))")
+                .param("key", "account-link-log:" + portfolioId + ":" + accountId)
+                .query(Boolean.class)
+                .single();
         String action = linked ? "ACCOUNT_LINKED" : "ACCOUNT_UNLINKED";
+        String detail = linked ? "linked" : "unlinked";
         insertLogEntry(
                 INSERT_LOG_ENTRY + """
                         WHERE coalesce((SELECT action FROM jobs.portfolio_admin_log
@@ -913,7 +922,7 @@ class PortfolioAdministration {
                 caller,
                 action,
                 accountId.toString(),
-                (linked ? "linked" : "unlinked") + " (recorded when asked again: this log had no entry of it)");
+                askedAgain ? detail + " (recorded when asked again: this log had no entry of it)" : detail);
     }
 
     private void insertLogEntry(
