@@ -1,7 +1,9 @@
 package com.portfoliobulk.gateway.activity;
 
+import com.portfoliobulk.contracts.Rfc3339Times;
 import com.portfoliobulk.gateway.directory.LinkedAccounts;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.web.InvalidParameterException;
 import com.portfoliobulk.gateway.web.NotFoundException;
 import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
@@ -11,6 +13,7 @@ import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import java.time.format.DateTimeParseException;
 import java.util.UUID;
 import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.MediaType;
@@ -76,7 +79,13 @@ class ActivityLogController {
                     String since,
             @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
-        // Checked here too, so that a bad limit or cursor gets the same 400 as on every other list.
+        // Checked here too, so that a bad since, limit or cursor gets the same 400 as on every other list,
+        // and not a 503 while the audit-consumer is away.
+        try {
+            Rfc3339Times.parse(since);
+        } catch (DateTimeParseException ex) {
+            throw new InvalidParameterException("since", Rfc3339Times.MESSAGE);
+        }
         page.request(ACTIVITY_LOG, portfolioId, accountId);
         if (!accounts.isLinked(portfolioId, accountId)) {
             throw new NotFoundException("Account " + accountId + " is not linked to this portfolio.");

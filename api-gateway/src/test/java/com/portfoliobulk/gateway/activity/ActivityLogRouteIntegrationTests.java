@@ -95,6 +95,32 @@ class ActivityLogRouteIntegrationTests {
                 .doesNotContain("127.0.0.1", "Exception");
     }
 
+    /**
+     * A {@code since} that is no time is the client's to fix: a 400 naming it, whether the audit-consumer
+     * can be reached or not and whatever the account. It was passed on unchecked, and answered 503 ("try
+     * again after 5 s", for ever) while the audit-consumer was away, or 404 for an account not linked.
+     */
+    @Test
+    void aSinceThatIsNoTimeIsA400NamingItWhileTheAuditConsumerIsAway() {
+        String viewer = TestTokens.token(reader, "reader@agency.example", portfolio, "USER_MANAGEMENT_VIEW");
+
+        for (UUID anyAccount : new UUID[] {account, otherAccount}) {
+            for (String since : new String[] {"yesterday", "2026-01-31", "2026-01-31T09:30:00"}) {
+                ResponseEntity<String> answer = get(portfolio, anyAccount, viewer, "?since=" + since);
+
+                assertThat(answer.getStatusCode().value()).as(since).isEqualTo(400);
+                assertThat(answer.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+                assertThat(answer.getBody())
+                        .contains("\"field\":\"since\"", "must be an RFC 3339 date-time, e.g. 2026-01-31T09:30:00Z");
+            }
+        }
+        assertThat(get(portfolio, account, viewer, "?since=2026-01-31t09:30:00z")
+                        .getStatusCode()
+                        .value())
+                .as("a good since, lower case as RFC 3339 allows, goes on to the audit-consumer")
+                .isEqualTo(503);
+    }
+
     @Test
     void apiDescriptionDocumentsTheRoute() {
         String description = RestClient.create("http://localhost:" + port)
@@ -112,12 +138,19 @@ class ActivityLogRouteIntegrationTests {
     }
 
     private ResponseEntity<String> get(UUID portfolioId, UUID accountId, String token) {
+        return get(portfolioId, accountId, token, "");
+    }
+
+    private ResponseEntity<String> get(UUID portfolioId, UUID accountId, String token, String query) {
         return RestClient.builder()
                 .baseUrl("http://localhost:" + port)
                 .requestInterceptor(ApiDescriptionConformance.INSTANCE)
                 .build()
                 .get()
-                .uri("/api/v1/portfolios/{portfolioId}/accounts/{accountId}/activity-log", portfolioId, accountId)
+                .uri(
+                        "/api/v1/portfolios/{portfolioId}/accounts/{accountId}/activity-log" + query,
+                        portfolioId,
+                        accountId)
                 .headers(headers -> {
                     if (token != null) {
                         headers.setBearerAuth(token);

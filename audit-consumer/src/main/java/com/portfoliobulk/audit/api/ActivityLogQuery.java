@@ -1,16 +1,15 @@
 package com.portfoliobulk.audit.api;
 
+import com.portfoliobulk.contracts.Rfc3339Times;
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
 import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.servicesupport.web.FieldError;
 import com.portfoliobulk.servicesupport.web.InvalidParametersException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -75,14 +74,10 @@ record ActivityLogQuery(UUID portfolioId, UUID accountId, Instant since, PageReq
     static ActivityLogQuery parse(UUID portfolioId, UUID accountId, String since, String limit, String cursor) {
         List<FieldError> errors = new ArrayList<>();
         Instant sinceInstant = null;
-        // Empty is absent, as for limit and cursor; RFC 3339 allows "t" and "z" in lower case too.
-        if (since != null && !since.isEmpty()) {
-            try {
-                sinceInstant =
-                        OffsetDateTime.parse(since.toUpperCase(Locale.ROOT)).toInstant();
-            } catch (DateTimeParseException ex) {
-                errors.add(new FieldError("since", "must be an RFC 3339 date-time, e.g. 2026-01-31T09:30:00Z"));
-            }
+        try {
+            sinceInstant = Rfc3339Times.parse(since);
+        } catch (DateTimeParseException ex) {
+            errors.add(new FieldError("since", Rfc3339Times.MESSAGE));
         }
         // Limit and cursor are checked one by one, so that a problem names both when both are wrong.
         PageRequest size = check(errors, () -> PageRequest.of(limit, null, LIST));
