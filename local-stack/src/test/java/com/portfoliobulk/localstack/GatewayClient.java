@@ -165,6 +165,11 @@ final class GatewayClient {
     }
 
     /** Any call under the portfolio's path, whatever it answers. */
+    /** The bearer token this client sends. */
+    String token() {
+        return token;
+    }
+
     ResponseEntity<String> call(String method, String path, Object body) {
         return exchange(method, path, body, null);
     }

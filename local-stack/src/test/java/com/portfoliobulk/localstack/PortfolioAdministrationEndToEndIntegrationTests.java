@@ -93,12 +93,23 @@ class PortfolioAdministrationEndToEndIntegrationTests {
         assertThat(portfolioOf(spare)).isNull();
         await().atMost(GatewayActivityLog.WRITTEN_WITHIN)
                 .untilAsserted(() -> assertThat(logOf(spare)).containsExactly("ACCOUNT_LINKED", "ACCOUNT_UNLINKED"));
-        assertThat(database.sql("SELECT summary FROM audit.activity_log WHERE account_id = ? ORDER BY occurred_at")
-                        .param(spare)
-                        .query(String.class)
-                        .list()
-                        .getFirst())
+        // The portfolio reads the log of an account it unlinked (its own entries: those of the time the
+        // account was its, the unlink's last); an account it never had stays 404.
+        GatewayActivityLog api = new GatewayActivityLog(stack.gatewayUrl(), owner.token());
+        List<JsonNode> entries = api.awaitEntries(portfolio.id(), spare, 2);
+        assertThat(entries)
+                .extracting(entry -> entry.path("action").asString())
+                .containsExactly("ACCOUNT_UNLINKED", "ACCOUNT_LINKED");
+        assertThat(entries.getLast().path("summary").asString())
                 .startsWith("Account linked to portfolio " + portfolio.id() + " by owner-");
+        assertThat(api.get(portfolio.id(), spareAccount(), "").getStatusCode().value())
+                .isEqualTo(404);
+        assertThat(new GatewayActivityLog(stack.gatewayUrl(), otherOwner.token())
+                        .get(other.id(), spare, "")
+                        .getStatusCode()
+                        .value())
+                .as("the other portfolio never had it")
+                .isEqualTo(404);
     }
 
     /**

@@ -62,7 +62,7 @@ class ActivityLogController {
     @ApiResponse(responseCode = "400", description = "A parameter is not valid; errors names each")
     @ApiResponse(responseCode = "401", description = "No valid bearer token")
     @ApiResponse(responseCode = "403", description = "The caller has no access to the portfolio's user management")
-    @ApiResponse(responseCode = "404", description = "The account is not linked to the portfolio")
+    @ApiResponse(responseCode = "404", description = "The account is not, and was not, linked to the portfolio")
     @ApiResponse(
             responseCode = "503",
             description = "The activity log cannot be read right now; try again after Retry-After seconds")
@@ -87,8 +87,10 @@ class ActivityLogController {
             throw new InvalidParameterException("since", Rfc3339Times.MESSAGE);
         }
         page.request(ACTIVITY_LOG, portfolioId, accountId);
-        if (!accounts.isLinked(portfolioId, accountId)) {
-            throw new NotFoundException("Account " + accountId + " is not linked to this portfolio.");
+        // An account the portfolio unlinked keeps the portfolio's entries (the unlink's the last), which
+        // only this portfolio reads.
+        if (!accounts.isOrWasLinked(portfolioId, accountId)) {
+            throw new NotFoundException("Account " + accountId + " is not, and was not, linked to this portfolio.");
         }
         return auditLog.page(portfolioId, accountId, since, page.limit(), page.cursor());
     }

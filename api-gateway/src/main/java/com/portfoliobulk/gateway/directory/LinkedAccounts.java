@@ -85,6 +85,26 @@ public class LinkedAccounts {
                 .single();
     }
 
+    /**
+     * Whether the account is linked to the portfolio, or was: the administration log holds a link or an
+     * unlink of it (an account linked when the portfolio was set up has the unlink's only).
+     */
+    public boolean isOrWasLinked(UUID portfolioId, UUID accountId) {
+        return jdbc.sql("""
+                        SELECT EXISTS (
+                                   SELECT 1 FROM directory.accounts WHERE id = :accountId AND portfolio_id = :portfolioId)
+                            OR EXISTS (
+                                   SELECT 1 FROM jobs.portfolio_admin_log
+                                    WHERE portfolio_id = :portfolioId AND subject = :subject
+                                      AND action IN ('ACCOUNT_LINKED', 'ACCOUNT_UNLINKED'))
+                        """)
+                .param("accountId", accountId)
+                .param("portfolioId", portfolioId)
+                .param("subject", accountId.toString())
+                .query(Boolean.class)
+                .single();
+    }
+
     /** Whether the account exists and is linked to the portfolio. */
     public boolean isLinked(UUID portfolioId, UUID accountId) {
         return jdbc.sql("""

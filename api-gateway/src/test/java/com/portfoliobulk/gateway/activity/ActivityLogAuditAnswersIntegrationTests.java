@@ -18,7 +18,7 @@ class ActivityLogAuditAnswersIntegrationTests extends StubbedServicesIntegration
     @Test
     void aRefusedParameterReachesTheClientAsTheAuditConsumerWordedIt() {
         DirectorySeed.Portfolio portfolio = directory.portfolio();
-        String path = activityLog(portfolio, portfolio.account("Brand Lisbon")) + "?since=refuse-400";
+        String path = activityLog(portfolio, portfolio.account("Brand Lisbon")) + "?since=0400-01-01T00:00:00Z";
 
         Answer answer = api.get(viewer(portfolio.id()), path);
 
@@ -29,7 +29,7 @@ class ActivityLogAuditAnswersIntegrationTests extends StubbedServicesIntegration
     @Test
     void anInternalTokenTheAuditConsumerRefusesIs503ForTheClient() {
         DirectorySeed.Portfolio portfolio = directory.portfolio();
-        String path = activityLog(portfolio, portfolio.account("Brand Porto")) + "?since=refuse-401";
+        String path = activityLog(portfolio, portfolio.account("Brand Porto")) + "?since=0401-01-01T00:00:00Z";
 
         Answer answer = api.get(viewer(portfolio.id()), path);
 

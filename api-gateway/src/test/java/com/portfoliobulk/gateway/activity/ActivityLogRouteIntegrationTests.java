@@ -77,7 +77,7 @@ class ActivityLogRouteIntegrationTests {
 
             assertThat(answer.getStatusCode().value()).isEqualTo(404);
             assertThat(answer.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
-            assertThat(answer.getBody()).contains("\"status\":404", "is not linked to this portfolio");
+            assertThat(answer.getBody()).contains("\"status\":404", "is not, and was not, linked to this portfolio");
         }
     }
 

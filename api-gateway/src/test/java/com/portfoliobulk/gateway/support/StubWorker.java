@@ -141,15 +141,15 @@ public final class StubWorker {
     }
 
     /**
-     * Stands in for the audit-consumer's read API: {@code since=refuse-<status>} answers that status
-     * with a problem (400 naming {@code since}, 401 as for an internal token it does not accept), any
-     * other an empty page.
+     * Stands in for the audit-consumer's read API: a {@code since} in the year 0400 or 0401 (a time the
+     * gateway passes on) answers that status with a problem (400 naming {@code since}, 401 as for an
+     * internal token it does not accept), any other an empty page.
      */
     private void activityLog(HttpExchange exchange) throws IOException {
         String query = exchange.getRequestURI().getQuery() == null
                 ? ""
                 : exchange.getRequestURI().getQuery();
-        Matcher refusal = Pattern.compile("since=refuse-(\\d{3})").matcher(query);
+        Matcher refusal = Pattern.compile("since=0(40[01])-").matcher(query);
         if (!refusal.find()) {
             answer(exchange, 200, "application/json", "{\"items\":[],\"nextCursor\":null}");
             return;
