@@ -96,7 +96,8 @@ class AlertRulesTests {
                         "BulkOldestPendingTaskTooOld",
                         "BulkTasksDeadLettered",
                         "BulkActivityEventsDeadLettered",
-                        "BulkMailFailing");
+                        "BulkMailFailing",
+                        "BulkCircuitBreakerOpen");
     }
 
     /**
