@@ -34,9 +34,11 @@ final class DataDirectory implements AutoCloseable {
     }
 
     /**
-     * Creates and locks the directory; with {@code reset}, deletes everything in it first.
+     * Creates and locks the directory; with {@code reset}, deletes everything in it first, after
+     * stopping the PostgreSQL server that a killed stack may have left running on it.
      *
-     * @throws IllegalStateException when another local stack uses it
+     * @throws IllegalStateException when another local stack uses it, or a server left running on it
+     *     does not stop
      */
     static DataDirectory open(Path root, boolean reset) {
         try {
@@ -130,6 +132,8 @@ final class DataDirectory implements AutoCloseable {
     }
 
     private void wipe() throws IOException {
+        // Found by its postmaster.pid, which the wipe deletes: stopped first, or it would keep its port.
+        PersistentPostgres.stopLeftoverServer(postgres());
         try (Stream<Path> children = Files.list(root)) {
             for (Path child : children.filter(
                             path -> !path.getFileName().toString().equals(LOCK_FILE))

@@ -173,9 +173,12 @@ final class PersistentPostgres implements AutoCloseable {
 
     /**
      * A local stack that was killed (not stopped) leaves its PostgreSQL running on the data directory;
-     * stop it before starting a new one there.
+     * stop it before starting a new one there, or before deleting the directory ({@code --reset}): the
+     * server is found by its {@code postmaster.pid}, and once that is gone it would keep its port.
+     *
+     * @throws IllegalStateException when it does not stop
      */
-    private static void stopLeftoverServer(Path dataDirectory) {
+    static void stopLeftoverServer(Path dataDirectory) {
         postmaster(dataDirectory).ifPresent(process -> {
             log.warn("Stopping PostgreSQL (pid {}) left running by an earlier local stack", process.pid());
             process.destroy();

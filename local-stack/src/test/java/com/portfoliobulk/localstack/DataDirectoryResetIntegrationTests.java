@@ -1,0 +1,50 @@
+package com.portfoliobulk.localstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code --reset} on a data directory whose stack did not stop cleanly, with real PostgreSQL servers. */
+class DataDirectoryResetIntegrationTests {
+
+    @TempDir
+    Path root;
+
+    /**
+     * A killed local stack leaves its PostgreSQL running, holding its port. The reset must stop that
+     * server before it deletes the data directory: once {@code postmaster.pid} is gone, nothing finds
+     * the server any more, and the new one cannot take the port.
+     */
+    @Test
+    void aResetRightAfterACrashStopsThePostgreSqlLeftRunningAndStartsAFreshOneOnItsPort() throws Exception {
+        int port;
+        ProcessHandle leftover;
+        try (DataDirectory crashed = DataDirectory.open(root, false)) {
+            // Started and never closed: the stack's JVM died, its server did not.
+            PersistentPostgres orphan = PersistentPostgres.start(
+                    crashed.postgres(), 0, crashed.logs().resolve("postgres.log"));
+            port = orphan.port();
+            leftover = ProcessHandle.of(
+                            Long.parseLong(Files.readAllLines(crashed.postgres().resolve("postmaster.pid"))
+                                    .getFirst()
+                                    .trim()))
+                    .orElseThrow();
+        }
+        try (DataDirectory directory = DataDirectory.open(root, true);
+                PersistentPostgres postgres = PersistentPostgres.start(
+                        directory.postgres(), port, directory.logs().resolve("postgres.log"))) {
+            assertThat(leftover.isAlive()).as("the server left running").isFalse();
+            assertThat(postgres.created()).as("a fresh database").isTrue();
+            assertThat(postgres.port()).isEqualTo(port);
+        } finally {
+            if (leftover.isAlive()) {
+                leftover.destroy();
+                leftover.onExit().get(1, TimeUnit.MINUTES);
+            }
+        }
+    }
+}
