@@ -21,6 +21,10 @@ final class DataDirectory implements AutoCloseable {
 
     private static final String LOCK_FILE = "local-stack.lock";
 
+    private static final String POSTGRES = "postgres";
+
+    private static final String KAFKA = "kafka";
+
     private final Path root;
 
     private final FileChannel lockChannel;
@@ -37,13 +41,17 @@ final class DataDirectory implements AutoCloseable {
      * Creates and locks the directory; with {@code reset}, deletes everything in it first, after
      * stopping the PostgreSQL server that a killed stack may have left running on it.
      *
-     * @throws IllegalStateException when another local stack uses it, or a server left running on it
-     *     does not stop
+     * @throws IllegalStateException when another local stack uses it, a server left running on it
+     *     does not stop, or (with {@code reset}) it holds files but no local stack's data
      */
     static DataDirectory open(Path root, boolean reset) {
         try {
             Path absolute = root.toAbsolutePath().normalize();
             Files.createDirectories(absolute);
+            if (reset) {
+                // Before the lock file is created: a stack that ran here left one.
+                refuseUnlessLocalStackData(absolute);
+            }
             FileChannel channel =
                     FileChannel.open(absolute.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = tryLock(channel);
@@ -77,11 +85,11 @@ final class DataDirectory implements AutoCloseable {
     }
 
     Path postgres() {
-        return root.resolve("postgres");
+        return root.resolve(POSTGRES);
     }
 
     Path kafka() {
-        return root.resolve("kafka");
+        return root.resolve(KAFKA);
     }
 
     Path logs() {
@@ -129,6 +137,27 @@ final class DataDirectory implements AutoCloseable {
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
+    }
+
+    /**
+     * The reset deletes everything in the directory, so it wipes only an empty one or one that a local
+     * stack used: the lock file (every run leaves it), PostgreSQL's or Kafka's directory. A wrong
+     * {@code --data-dir} ({@code ~}, a typo) must not cost the files in it.
+     */
+    private static void refuseUnlessLocalStackData(Path directory) throws IOException {
+        boolean empty;
+        try (Stream<Path> children = Files.list(directory)) {
+            empty = children.findAny().isEmpty();
+        }
+        if (empty
+                || Files.exists(directory.resolve(LOCK_FILE))
+                || Files.isDirectory(directory.resolve(POSTGRES))
+                || Files.isDirectory(directory.resolve(KAFKA))) {
+            return;
+        }
+        throw new IllegalStateException("Will not wipe " + directory + " (--reset): it holds files but no local"
+                + " stack's data (no " + LOCK_FILE + ", " + POSTGRES + "/ or " + KAFKA + "/), so it may not be a"
+                + " local stack's data directory; check --data-dir, or empty the directory yourself");
     }
 
     private void wipe() throws IOException {

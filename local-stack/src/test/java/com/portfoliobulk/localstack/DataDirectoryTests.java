@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +42,52 @@ class DataDirectoryTests {
         }
         try (DataDirectory kept = DataDirectory.open(root, false)) {
             assertThat(kept.adminToken()).exists();
+        }
+    }
+
+    /** A stack that ran leaves its lock file, even when its PostgreSQL and Kafka never started. */
+    @Test
+    void resetWipesADirectoryAStackUsedBefore() throws Exception {
+        try (DataDirectory used = DataDirectory.open(root, false)) {
+            used.writeAdminToken("token");
+            Files.writeString(used.logs().resolve("local-stack.log"), "started");
+        }
+
+        try (DataDirectory directory = DataDirectory.open(root, true)) {
+            assertThat(directory.adminToken()).doesNotExist();
+            assertThat(directory.logs()).isEmptyDirectory();
+        }
+    }
+
+    /** A first run with {@code --reset} has nothing to wipe. */
+    @Test
+    void resetAcceptsADirectoryThatIsEmptyOrMissing() {
+        DataDirectory.open(root, true).close();
+        DataDirectory.open(root.resolve("new"), true).close();
+
+        assertThat(root.resolve("new/logs")).isDirectory();
+    }
+
+    /**
+     * {@code --data-dir} pointing at the wrong directory ({@code --data-dir ~}, a typo) must not lose
+     * its files: a directory with none of the lock file, {@code postgres/} and {@code kafka/} is no
+     * local stack's, and the reset refuses it and leaves it as it was.
+     */
+    @Test
+    void resetRefusesADirectoryThatHoldsNoLocalStacksDataAndKeepsItsFiles() throws Exception {
+        Files.writeString(root.resolve("thesis.tex"), "years of work");
+        Files.createDirectories(root.resolve("logs"));
+
+        assertThatIllegalStateException()
+                .isThrownBy(() -> DataDirectory.open(root, true))
+                .withMessageContaining(root.toAbsolutePath().toString())
+                .withMessageContaining("no local-stack.lock, postgres/ or kafka/");
+
+        assertThat(root.resolve("thesis.tex")).hasContent("years of work");
+        try (Stream<Path> entries = Files.list(root)) {
+            assertThat(entries.map(entry -> entry.getFileName().toString()))
+                    .as("the directory as it was, without a lock file")
+                    .containsExactlyInAnyOrder("thesis.tex", "logs");
         }
     }
 }
