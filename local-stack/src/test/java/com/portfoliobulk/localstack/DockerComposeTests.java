@@ -334,6 +334,26 @@ class DockerComposeTests {
     }
 
     /**
+     * Changing the superuser's or Grafana's admin password puts it on no command line, where anyone on
+     * the machine could list it (the rule of the init scripts): psql's {@code \password} asks for it,
+     * and {@code grafana cli} reads it from its standard input.
+     */
+    @Test
+    void theReadmeChangesPasswordsWithoutPuttingThemOnACommandLine() {
+        String readme = ProjectFiles.read("README.md");
+        SoftAssertions softly = new SoftAssertions();
+        softly.assertThat(readme)
+                .as("no password written into an SQL statement")
+                .doesNotContainIgnoringCase("PASSWORD '")
+                .as("no password as an argument of grafana cli")
+                .doesNotContainPattern("reset-admin-password\\s+['\"\\w]");
+        softly.assertThat(readme)
+                .contains("docker compose exec postgres psql -U bulk -d bulk -c '\\password bulk'")
+                .contains("grafana cli admin reset-admin-password --password-from-stdin");
+        softly.assertAll();
+    }
+
+    /**
      * No service logs in as the superuser: on a new volume the postgres container creates each
      * service's role (the script the local stack runs too), owner of the schema the service migrates,
      * and sets its password from the service's own .env secret; the README tells how to do the same on
