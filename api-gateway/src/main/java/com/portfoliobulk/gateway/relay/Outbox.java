@@ -34,8 +34,15 @@ class Outbox {
             t.language, t.expires_at, t.status""";
 
     /**
-     * The next tasks in seq order, from the jobs not yet sent in full and from the republications, with
-     * the jobs' requester. A job's tasks are read from its position on {@code bulk_tasks_by_job} without
+     * The next tasks, from the jobs not yet sent in full and from the republications, with the jobs'
+     * requester. Portfolios take turns: each portfolio's first waiting task, then each one's second,
+     * and so on, so that a small job does not wait for the whole of another portfolio's large job
+     * submitted before it. Within a portfolio the tasks go in seq order (the order submitted), which
+     * keeps each account's order (an account is in one portfolio at a time; the worker defers a task
+     * that arrives before an earlier one of its account, should the account have moved), and takes
+     * each job's tasks from its position on, as {@link #markSent} expects.
+     *
+     * <p>A job's tasks are read from its position on {@code bulk_tasks_by_job} without
      * asking for their status: beyond the position they are pending until sent, and one that ended
      * meanwhile is passed by the position without being sent, as a republished one is. Asked for pending
      * tasks, PostgreSQL would weigh that against reading all of them from an index of pending tasks, and
@@ -44,6 +51,7 @@ class Outbox {
     static final String NEXT = """
             SELECT q.*, j.requested_by_user_id, j.requested_by_email, j.origin, j.created_at AS requested_at,
                    j.trace_parent
+              FROM (SELECT w.*, row_number() OVER (PARTITION BY w.portfolio_id ORDER BY w.seq) AS turn
               FROM (SELECT %1$s, NULL::bigint AS republication
                       FROM jobs.bulk_jobs r
                      CROSS JOIN LATERAL (
@@ -55,9 +63,9 @@ class Outbox {
                     UNION ALL
                     SELECT %1$s, p.id
                       FROM (SELECT id, task_id FROM jobs.task_republications ORDER BY seq LIMIT :limit) p
-                      JOIN jobs.bulk_tasks t ON t.id = p.task_id) q
+                      JOIN jobs.bulk_tasks t ON t.id = p.task_id) w) q
               JOIN jobs.bulk_jobs j ON j.id = q.job_id
-             ORDER BY q.seq
+             ORDER BY q.turn, q.seq
              LIMIT :limit
             """.formatted(COLUMNS);
 

@@ -173,6 +173,47 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
         }
     }
 
+    /**
+     * Portfolios take turns: the next batch holds the first waiting tasks of each portfolio before the
+     * later tasks of any, so a one-user offboarding (an identity provider's deprovisioning, say) does
+     * not wait for the whole of another portfolio's large job to be sent first. It came after every task
+     * of the earlier job. Within a portfolio, tasks go in the order submitted, each job's from its
+     * position on.
+     */
+    @Test
+    void theNextBatchTakesEachPortfoliosFirstTasksBeforeTheLaterTasksOfAny() throws Exception {
+        DirectorySeed.Portfolio other = directory.portfolio();
+        UUID bob = other.user("bob");
+        other.member(other.account("Brand Bilbao"), bob, AccountRole.ANALYST);
+        UUID large;
+        UUID small;
+        List<OutboxTask> next;
+        try (RelayLock lock = holdRelayLock()) {
+            large = offboardAnn();
+            small = accepted(other.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + bob + "\"]}");
+
+            next = outbox.next(10);
+        }
+
+        assertThat(next)
+                .filteredOn(task -> task.message().jobId().equals(small))
+                .as("the small job's task, in the first batch")
+                .hasSize(1);
+        List<Long> largeJobsFirst = jdbc.sql("SELECT seq FROM jobs.bulk_tasks WHERE job_id = ? ORDER BY seq")
+                .param(large)
+                .query(Long.class)
+                .list();
+        List<Long> largeJobsSent = next.stream()
+                .filter(task -> task.message().jobId().equals(large))
+                .map(OutboxTask::seq)
+                .toList();
+        assertThat(largeJobsSent)
+                .as("the large job's first tasks, in order")
+                .isNotEmpty()
+                .containsExactlyElementsOf(largeJobsFirst.subList(0, largeJobsSent.size()));
+        taskTopic.awaitJobs(List.of(large, small), 31);
+    }
+
     @Test
     void tasksQueuedToBeSentAgainAreSentInSeqOrderUnlessTheyEndedAndLeaveTheQueue() throws Exception {
         UUID jobId = offboardAnn();
