@@ -9,7 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Decides whether one task changes the directory or is skipped, and why (PRODUCT.md, "Rules").
+ * Decides whether one task changes the directory or is skipped, and why (the README's "Rules" table).
  *
  * <p>Checks run in a fixed order so that a pair matching several rules always gets the same reason:
  * account unlinked, IdP-managed user, then the action's own rules (Owner protection before "no

@@ -1,6 +1,6 @@
 package com.portfoliobulk.contracts;
 
-/** Why a task was skipped, cancelled or failed (PRODUCT.md, "Rules"). */
+/** Why a task was skipped, cancelled or failed (the README's "Rules" table). */
 public enum ReasonCode {
     /** The target is the account's Owner: never changed or removed from the portfolio level. */
     OWNER_PROTECTED(TaskStatus.SKIPPED),

@@ -10,7 +10,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The module rules of STYLE.md, checked over the production code of every module. */
+/** The module rules (the README's "Modules"), checked over the production code of every module. */
 class ModuleRulesTests {
 
     private static final JavaClasses PRODUCTION = new ClassFileImporter()

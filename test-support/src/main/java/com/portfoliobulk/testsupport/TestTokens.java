@@ -17,7 +17,7 @@ import java.util.UUID;
 
 /**
  * Mints HS256 bearer tokens as the local and test setups accept them, signed with the development
- * secret (or any other), with the claims of API.md: {@code sub}, {@code email}, {@code portfolios}.
+ * secret (or any other), with the claims the gateway reads: {@code sub}, {@code email}, {@code portfolios}.
  */
 public final class TestTokens {
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
-/** Idempotency-Key semantics of API.md: replay, reuse with another body, races, expiry. */
+/** Idempotency-Key semantics of the API (the README's "API conventions"): replay, reuse with another body, races, expiry. */
 class IdempotencyIntegrationTests extends GatewayIntegrationTest {
 
     @Autowired

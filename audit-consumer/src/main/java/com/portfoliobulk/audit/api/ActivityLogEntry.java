@@ -9,7 +9,7 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * One entry of an account's activity log, as API.md ("Activity log") describes it.
+ * One entry of an account's activity log, as the public API serves it (the README's "Activity log").
  *
  * @param entryId the entry's id
  * @param occurredAt when the change was applied

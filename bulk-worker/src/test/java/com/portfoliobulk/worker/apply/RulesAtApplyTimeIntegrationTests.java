@@ -28,7 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every rule of PRODUCT.md ("Rules") decided when the task is applied, against the directory as it is
+ * Every rule of the README's "Rules" table decided when the task is applied, against the directory as it is
  * then: the task's outcome and reason, nothing changed in the directory, no activity.
  */
 class RulesAtApplyTimeIntegrationTests extends WorkerIntegrationSupport {
