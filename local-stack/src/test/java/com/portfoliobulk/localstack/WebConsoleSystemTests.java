@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Rectangle;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
 
@@ -103,6 +104,39 @@ class WebConsoleSystemTests {
 
         browser.go("/console/portfolios/" + portfolio.id() + "/users?q=" + leaver.email());
         assertThat(browser.findAll("tr.user-row")).isEmpty();
+    }
+
+    /**
+     * A review that skips part of the change (here the leaver is the Owner of one of their accounts)
+     * lists the skipped row in the table, where the administrator can read it and its reason beside
+     * the change that will be made, before confirming.
+     */
+    @Test
+    void aSkippedRowIsShownWithItsReason() {
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 2);
+        UserRef leaver = portfolio.owner(portfolio.account(0));
+        portfolio.grant(leaver, AccountRole.ANALYST, portfolio.account(1));
+
+        browser.signIn("admin-" + UUID.randomUUID() + "@agency.example", "OWNER", portfolio.id());
+        browser.go("/console/portfolios/" + portfolio.id() + "/users?q=" + leaver.email());
+        browser.reviewOffboardingOfTheListedUser();
+
+        assertThat(browser.text("#changes")).isEqualTo("1");
+        assertThat(browser.text("#skipped")).isEqualTo("1");
+        WebElement skipped = browser.find("table.preview tbody tr.skip");
+        assertThat(skipped.isDisplayed()).as("the skipped row is displayed").isTrue();
+        Rectangle table = browser.find("table.preview").getRect();
+        Rectangle row = skipped.getRect();
+        assertThat(row.getX()).as("the row's left edge").isGreaterThanOrEqualTo(table.getX());
+        assertThat(row.getX() + row.getWidth())
+                .as("the row's right edge")
+                .isLessThanOrEqualTo(table.getX() + table.getWidth());
+        assertThat(row.getY()).as("the row's top").isGreaterThan(table.getY());
+        assertThat(row.getY() + row.getHeight())
+                .as("the row's bottom")
+                .isLessThanOrEqualTo(table.getY() + table.getHeight());
+        assertThat(skipped.getText()).contains(leaver.email()).contains("Skipped: Owner protected");
+        browser.screenshot("review-with-skipped-row");
     }
 
     /**
