@@ -157,15 +157,25 @@ class IntegrationsController {
         return webhooksPage(portfolioId, webhooksCursor);
     }
 
+    /**
+     * Enables a subscription; back to the page of subscriptions it was enabled from, or, with {@code
+     * backToDeliveries}, to the page of its messages it was enabled from (the API redelivers no message
+     * of a disabled subscription, so that page offers Enable in place of Redeliver).
+     */
     @PostMapping(PAGE + "/webhooks/{subscriptionId}/enable")
     String enable(
             ConsoleUser user,
             @PathVariable UUID portfolioId,
             @PathVariable UUID subscriptionId,
             @RequestParam(required = false) String webhooksCursor,
+            @RequestParam(defaultValue = "false") boolean backToDeliveries,
+            @RequestParam(required = false) String cursor,
             RedirectAttributes redirect) {
         Map<String, Object> enabled = api.webhookAction(user, portfolioId, subscriptionId, "enable");
         redirect.addFlashAttribute("done", "The subscription of " + enabled.get("url") + " was enabled.");
+        if (backToDeliveries) {
+            return deliveriesPage(portfolioId, subscriptionId, cursor);
+        }
         return webhooksPage(portfolioId, webhooksCursor);
     }
 
@@ -231,6 +241,11 @@ class IntegrationsController {
         api.redeliver(user, portfolioId, subscriptionId, deliveryId);
         redirect.addFlashAttribute("done", "The message is sent again shortly, with the same webhook-id.");
         // Back to the page of messages it was redelivered from.
+        return deliveriesPage(portfolioId, subscriptionId, cursor);
+    }
+
+    /** Back to the page of a subscription's messages an action was made from. */
+    private static String deliveriesPage(UUID portfolioId, UUID subscriptionId, String cursor) {
         return ConsolePages.redirectToList(
                 PAGE + "/webhooks/" + subscriptionId + "/deliveries", portfolioId, "cursor", cursor);
     }

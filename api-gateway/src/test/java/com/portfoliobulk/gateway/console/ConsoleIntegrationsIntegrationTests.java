@@ -327,6 +327,66 @@ class ConsoleIntegrationsIntegrationTests {
                 .doesNotContain("class=\"inline-form redeliver\"");
     }
 
+    /**
+     * The API refuses to redeliver a disabled subscription's message (nothing is sent to it), so its
+     * messages page offers no Redeliver but says why and offers Enable, which comes back to the page
+     * with Redeliver offered again.
+     */
+    @Test
+    void aDisabledSubscriptionsFailedMessageOffersEnableInsteadOfRedeliver() throws Exception {
+        browser.signIn("editor-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_EDIT", portfolio);
+        assertThat(browser.postEncoded(
+                                page + "/webhooks",
+                                encoded(Map.of(
+                                                "url",
+                                                "https://127.0.0.1:8443/hooks/" + UUID.randomUUID(),
+                                                "_csrf",
+                                                browser.csrf()))
+                                        + "&eventTypes=job.completed")
+                        .statusCode())
+                .isEqualTo(302);
+        UUID subscriptionId = jdbc.sql("SELECT id FROM jobs.webhook_subscriptions WHERE portfolio_id = :p")
+                .param("p", portfolio.id())
+                .query(UUID.class)
+                .single();
+        UUID deliveryId = UUID.randomUUID();
+        jdbc.sql("""
+                        INSERT INTO jobs.webhook_deliveries
+                            (id, subscription_id, event_id, event_type, job_id, payload, status, attempts,
+                             last_response_code, last_error, created_at, give_up_at)
+                        VALUES (:id, :s, gen_random_uuid(), 'job.completed', gen_random_uuid(), '{}', 'FAILED', 7,
+                                503, 'HTTP 503', now() - interval '1 day', now())
+                        """).param("id", deliveryId).param("s", subscriptionId).update();
+        String listing = browser.get(page).body();
+        assertThat(browser.post(
+                                page + "/webhooks/" + subscriptionId + "/disable",
+                                form(listing, "inline-form disable-webhook"))
+                        .statusCode())
+                .isEqualTo(302);
+        String deliveries = page + "/webhooks/" + subscriptionId + "/deliveries";
+
+        String disabled = browser.get(deliveries).body();
+
+        assertThat(disabled)
+                .contains("data-delivery-id=\"" + deliveryId + "\"", ">Disabled<")
+                .doesNotContain("class=\"inline-form redeliver\"")
+                .contains("id=\"disabled-notice\"", "class=\"inline-form enable-webhook\"");
+        HttpResponse<String> enabled = browser.post(
+                page + "/webhooks/" + subscriptionId + "/enable", form(disabled, "inline-form enable-webhook"));
+        assertThat(enabled.statusCode()).isEqualTo(302);
+        assertThat(enabled.headers().firstValue("Location").orElseThrow()).endsWith(deliveries);
+        assertThat(status(subscriptionId.toString())).isEqualTo("ACTIVE");
+        String again = browser.get(deliveries).body();
+        assertThat(again)
+                .contains("was enabled", ">Enabled<", "class=\"inline-form redeliver\"")
+                .doesNotContain("id=\"disabled-notice\"");
+        HttpResponse<String> redelivered =
+                browser.post(deliveries + "/" + deliveryId + "/redeliver", form(again, "inline-form redeliver"));
+        assertThat(redelivered.statusCode()).isEqualTo(302);
+        assertThat(browser.get(location(redelivered)).body())
+                .contains("<td class=\"status\" data-label=\"Status\">Pending</td>");
+    }
+
     @Test
     void aMessageRedeliveredFromAnOlderPageComesBackToThatPage() throws Exception {
         browser.signIn("editor-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_EDIT", portfolio);
