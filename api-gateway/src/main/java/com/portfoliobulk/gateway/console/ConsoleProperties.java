@@ -17,6 +17,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param pageSize rows per page of the users, jobs, tasks and activity tables
  * @param accountChoices how many accounts (by name, narrowed by the account search) the filters and
  *     the bulk bar offer at once
+ * @param apiReadTimeout how long the console waits for the API's answer to one of its calls; a job's
+ *     task CSV, which streams through to the administrator's browser for as long as it reads, has the
+ *     gateway's {@code bulk.gateway.web.streaming-timeout} instead
  */
 @ConfigurationProperties("bulk.gateway.console")
 record ConsoleProperties(
@@ -25,4 +28,5 @@ record ConsoleProperties(
         @DefaultValue("8h") Duration sessionTimeout,
         String apiBaseUrl,
         @DefaultValue("50") int pageSize,
-        @DefaultValue("100") int accountChoices) {}
+        @DefaultValue("100") int accountChoices,
+        @DefaultValue("60s") Duration apiReadTimeout) {}

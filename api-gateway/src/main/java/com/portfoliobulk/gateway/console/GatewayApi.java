@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.core.ParameterizedTypeReference;
@@ -52,13 +53,23 @@ class GatewayApi {
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private volatile RestClient client;
+    /**
+     * How long a download may stream: the gateway's own limit for a streamed answer, which the API's
+     * download has too, since the console reads it only as fast as the administrator's browser does.
+     */
+    private final Duration streamingTimeout;
 
-    GatewayApi(ConsoleProperties properties, JsonMapper json) {
+    private volatile Clients clients;
+
+    GatewayApi(
+            ConsoleProperties properties,
+            JsonMapper json,
+            @Value("${bulk.gateway.web.streaming-timeout:10m}") Duration streamingTimeout) {
         this.properties = properties;
         this.json = json;
+        this.streamingTimeout = streamingTimeout;
         if (StringUtils.hasText(properties.apiBaseUrl())) {
-            this.client = client(properties.apiBaseUrl());
+            this.clients = clients(properties.apiBaseUrl());
         }
     }
 
@@ -67,15 +78,29 @@ class GatewayApi {
     void onStarted(WebServerInitializedEvent event) {
         if (!StringUtils.hasText(properties.apiBaseUrl())
                 && event.getApplicationContext().getServerNamespace() == null) {
-            client = client("http://localhost:" + event.getWebServer().getPort());
+            clients = clients("http://localhost:" + event.getWebServer().getPort());
         }
     }
 
-    private RestClient client(String baseUrl) {
+    private Clients clients(String baseUrl) {
+        return new Clients(client(baseUrl, properties.apiReadTimeout()), client(baseUrl, streamingTimeout));
+    }
+
+    /**
+     * A client whose answers may take {@code readTimeout} in all: the JDK client's timeout closes an
+     * answer's body once it has passed, even while the body is being read.
+     */
+    private RestClient client(String baseUrl, Duration readTimeout) {
         JdkClientHttpRequestFactory requests = new JdkClientHttpRequestFactory(http);
-        requests.setReadTimeout(Duration.ofSeconds(60));
+        requests.setReadTimeout(readTimeout);
         return RestClient.builder().baseUrl(baseUrl).requestFactory(requests).build();
     }
+
+    /**
+     * The API's clients: one for the calls that answer a page, one for downloads, which stream through
+     * to the browser for as long as it takes to read them.
+     */
+    private record Clients(RestClient calls, RestClient downloads) {}
 
     Map<String, Object> accounts(ConsoleUser user, UUID portfolioId, String q, int limit, String cursor) {
         return get(user, "/accounts", Map.of("portfolioId", portfolioId), query("q", q, "cursor", cursor), limit);
@@ -163,10 +188,13 @@ class GatewayApi {
     /**
      * Streams the job's task CSV from the API, never holding it whole. {@code download} is opened
      * only once the API has accepted the request and answers CSV, so that a refusal can still be
-     * shown as a page: it becomes an {@link ApiProblem} before anything is written.
+     * shown as a page: it becomes an {@link ApiProblem} before anything is written. It is read as fast
+     * as the browser reads the download, so it has the streaming timeout, not that of an API call.
      */
     void tasksCsv(ConsoleUser user, UUID portfolioId, UUID jobId, String status, String reason, Download download) {
-        call(() -> client().get()
+        call(() -> clients()
+                .downloads()
+                .get()
                 .uri(uri(
                         "/bulk-jobs/{jobId}/tasks",
                         Map.of("portfolioId", portfolioId, "jobId", jobId),
@@ -412,7 +440,11 @@ class GatewayApi {
     }
 
     private RestClient client() {
-        RestClient current = client;
+        return clients().calls();
+    }
+
+    private Clients clients() {
+        Clients current = clients;
         if (current == null) {
             throw new IllegalStateException("The console has no API to call before the gateway listens");
         }

@@ -108,16 +108,21 @@ final class ConsoleBrowser {
      * refuses (a malformed escape such as {@code %zz}): its status line, headers and body as sent.
      */
     String getAsTyped(String path) throws IOException {
-        String cookie = cookies.getCookieStore().getCookies().stream()
-                .map(HttpCookie::toString)
-                .collect(Collectors.joining("; "));
         try (Socket socket = new Socket("localhost", port)) {
             socket.getOutputStream()
                     .write(("GET " + path + " HTTP/1.1\r\nHost: localhost:" + port
-                                    + "\r\nAccept: text/html\r\nConnection: close\r\nCookie: " + cookie + "\r\n\r\n")
+                                    + "\r\nAccept: text/html\r\nConnection: close\r\nCookie: " + cookieHeader()
+                                    + "\r\n\r\n")
                             .getBytes(StandardCharsets.US_ASCII));
             return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }
+    }
+
+    /** The session's cookies as the browser sends them in a {@code Cookie} header. */
+    String cookieHeader() {
+        return cookies.getCookieStore().getCookies().stream()
+                .map(HttpCookie::toString)
+                .collect(Collectors.joining("; "));
     }
 
     HttpResponse<String> get(String path, String... headers) throws IOException, InterruptedException {
