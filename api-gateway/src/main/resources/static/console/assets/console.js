@@ -25,7 +25,7 @@
   // A search or page of the Users list that is refused (an unknown role, access withdrawn) or not
   // answered is made again as an ordinary navigation, so the console's error page says why instead of
   // the old list staying as if nothing happened. The job page's polling keeps its page: its next poll
-  // tries again.
+  // tries again, and a refusal that would last reloads the page from the server (HX-Refresh).
   function showRefusal(event) {
     var target = event.detail.target;
     var config = event.detail.requestConfig;

@@ -16,6 +16,7 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Rectangle;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * The web console in a real headless Chromium against the started stack (gateway, worker,
@@ -165,6 +166,40 @@ class WebConsoleSystemTests {
                         () -> assertThat(browser.text("main [role=alert]")).contains("Unknown role 'RETIRED_ROLE'"));
         assertThat(browser.findAll("tr.user-row")).isEmpty();
         assertThat(browser.driver().getCurrentUrl()).contains("role=RETIRED_ROLE");
+    }
+
+    /**
+     * A job page whose polls the API refuses for good (here the job is gone while its page is open)
+     * reloads and shows the refusal, and stops polling, instead of keeping the last progress on screen
+     * as if the job were still running.
+     */
+    @Test
+    void aJobPageWhosePollsAreRefusedShowsTheRefusalAndStopsPolling() {
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 1);
+        JdbcClient jobs = JdbcClient.create(TestStack.database());
+        UUID jobId = UUID.randomUUID();
+        // A running job that nothing moves on: its page polls for as long as it is open.
+        jobs.sql("""
+                        INSERT INTO jobs.bulk_jobs (id, portfolio_id, type, status, requested_by_user_id,
+                               requested_by_email, total, pending, relay_done)
+                        VALUES (:id, :portfolio, 'REMOVE_ACCESS', 'IN_PROGRESS', gen_random_uuid(),
+                                'admin@agency.example', 1, 1, true)
+                        """).param("id", jobId).param("portfolio", portfolio.id()).update();
+        browser.signIn("admin-" + UUID.randomUUID() + "@agency.example", "OWNER", portfolio.id());
+        browser.go("/console/portfolios/" + portfolio.id() + "/jobs/" + jobId);
+        assertThat(browser.text("#job-status")).isEqualTo("IN_PROGRESS");
+        assertThat(browser.find("#progress").getAttribute("hx-get")).isNotNull();
+
+        jobs.sql("DELETE FROM jobs.bulk_jobs WHERE id = ?").param(jobId).update();
+
+        await().atMost(PATIENCE)
+                .ignoreExceptions()
+                .untilAsserted(
+                        () -> assertThat(browser.text("main [role=alert]")).contains("There is no job " + jobId));
+        assertThat(browser.findAll("#progress"))
+                .as("the polling progress panel")
+                .isEmpty();
+        assertThat(browser.driver().getCurrentUrl()).endsWith("/jobs/" + jobId);
     }
 
     @Test

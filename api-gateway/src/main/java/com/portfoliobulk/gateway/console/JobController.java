@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.gateway.web.RequestRefusedException;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +26,9 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 class JobController {
 
     private static final Set<String> TERMINAL = Set.of("COMPLETED", "COMPLETED_WITH_ERRORS", "CANCELLED");
+
+    /** Refusals of a poll that the next one would get again: access withdrawn, the job or portfolio gone. */
+    private static final Set<Integer> LASTING_REFUSALS = Set.of(403, 404, 410);
 
     private final GatewayApi api;
 
@@ -80,6 +84,12 @@ class JobController {
      * The progress panel, polled by htmx while the job runs. The job's ETag is handed on: the
      * browser revalidates with it and gets {@code 304} while nothing changed. Once the job has
      * ended, the whole page reloads once to show the final task outcomes, and polling stops.
+     *
+     * <p>A refusal the next poll would get again (the job is gone, or the administrator's access to
+     * it) also reloads the whole page, which then shows the refusal and polls no more: htmx swaps in
+     * no error answer, so the panel would otherwise go on polling and showing the last progress it
+     * read, as if the job were still running. A refusal that may pass (the API busy, a timeout) keeps
+     * the page: its next poll tries again.
      */
     @GetMapping("/console/portfolios/{portfolioId}/jobs/{jobId}/progress")
     String progress(
@@ -90,8 +100,17 @@ class JobController {
             @RequestHeader(name = "HX-Request", required = false) String htmx,
             HttpServletResponse response,
             Model model) {
-        pages.portfolio(model, user, portfolioId, "jobs");
-        Optional<ResponseEntity<Map<String, Object>>> answer = api.job(user, portfolioId, jobId, ifNoneMatch);
+        Optional<ResponseEntity<Map<String, Object>>> answer;
+        try {
+            pages.portfolio(model, user, portfolioId, "jobs");
+            answer = api.job(user, portfolioId, jobId, ifNoneMatch);
+        } catch (ApiProblem problem) {
+            reloadOnLastingRefusal(problem.status(), htmx, response);
+            throw problem;
+        } catch (RequestRefusedException refused) {
+            reloadOnLastingRefusal(refused.reason().status().value(), htmx, response);
+            throw refused;
+        }
         response.setHeader(HttpHeaders.CACHE_CONTROL, "private, no-cache");
         if (answer.isEmpty()) {
             response.setStatus(HttpServletResponse.SC_NOT_MODIFIED);
@@ -110,6 +129,13 @@ class JobController {
         model.addAttribute("job", job);
         model.addAttribute("terminal", terminal);
         return "console/job :: progress";
+    }
+
+    /** A poll refused for good reloads the page, which shows the refusal (the console's error page). */
+    private static void reloadOnLastingRefusal(int status, String htmx, HttpServletResponse response) {
+        if (htmx != null && LASTING_REFUSALS.contains(status)) {
+            response.setHeader("HX-Refresh", "true");
+        }
     }
 
     @GetMapping("/console/portfolios/{portfolioId}/jobs/{jobId}/tasks.csv")
