@@ -37,6 +37,22 @@
   }
   document.addEventListener("htmx:responseError", showRefusal);
   document.addEventListener("htmx:sendError", showRefusal);
+  // "Find accounts by name" sends the Users filters along in hidden fields, filled in when the page
+  // was served; the list follows the filters as they are typed without serving the page again, so
+  // the fields take the filters' values as they are now when it is sent.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var filters = document.getElementById("filters");
+    if (!(form instanceof HTMLFormElement) || form.id !== "account-search" || !filters) {
+      return;
+    }
+    form.querySelectorAll('input[type="hidden"]').forEach(function (copy) {
+      var live = filters.elements.namedItem(copy.name);
+      if (live && live !== copy && "value" in live) {
+        copy.value = live.value;
+      }
+    });
+  });
   // A form that changes something is sent once: a second click while the first answer is on its way
   // would rotate a secret twice, or add a subscription twice and show "Already subscribed" instead of
   // its secret. The guard ends with the page, when the page comes back from the history, or after a

@@ -141,6 +141,39 @@ class WebConsoleSystemTests {
     }
 
     /**
+     * Finding accounts by name keeps the filters the list was narrowed with as they were typed (the
+     * list follows them without reloading the page), not as the page first showed them.
+     */
+    @Test
+    void findAccountsKeepsTheFiltersTypedBeforeIt() {
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 3);
+        UserRef ann = portfolio.addUser("ann", AccountRole.ANALYST, portfolio.accounts());
+        portfolio.addUser("bob", AccountRole.ANALYST, portfolio.accounts());
+        browser.signIn("admin-" + UUID.randomUUID() + "@agency.example", "OWNER", portfolio.id());
+        browser.go("/console/portfolios/" + portfolio.id() + "/users");
+        browser.find("#q").sendKeys(ann.email());
+        await().atMost(PATIENCE)
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(browser.findAll("tr.user-row"))
+                        .singleElement()
+                        .satisfies(row ->
+                                assertThat(row.getAttribute("data-email")).isEqualTo(ann.email())));
+
+        browser.find("#accountName").sendKeys("Brand 2 ");
+        browser.find("#account-search button").click();
+
+        await().atMost(PATIENCE)
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(browser.findAll("#account option"))
+                        .extracting(WebElement::getText)
+                        .containsExactly("Any account", "Brand 2 " + portfolio.account(1)));
+        assertThat(browser.find("#q").getDomProperty("value")).isEqualTo(ann.email());
+        assertThat(browser.findAll("tr.user-row"))
+                .extracting(row -> row.getAttribute("data-email"))
+                .containsExactly(ann.email());
+    }
+
+    /**
      * A filter the API refuses (here a role taken away since the page was read, as another
      * administrator deleting a custom role would) shows the API's refusal instead of leaving the old
      * list in place as if nothing happened.
