@@ -18,6 +18,12 @@ import org.springframework.stereotype.Component;
  * job's {@code relayed_at} moves with it, so its tasks are queued again only after another period, and
  * a task still queued from an earlier period (the broker down, nothing sent since) is not queued twice.
  *
+ * <p>A job swept before that made no progress since (no task of it ended: the workers are down, say,
+ * and the tasks sent again still wait on the topic) waits twice as long before each next sweep, at
+ * most {@code 2^}{@value #MAX_DOUBLINGS} periods: each sweep sends every pending task once more, and
+ * an outage of hours would otherwise put a copy of each on the topic every period. Once a task of the
+ * job ends, the period is one again.
+ *
  * <p>A task the worker deferred (an earlier task of its account was still pending) is not stuck and
  * not sent again here; it is released once the earlier task ends.
  *
@@ -31,6 +37,12 @@ import org.springframework.stereotype.Component;
 public class StuckTaskSweeper {
 
     private static final Logger log = LoggerFactory.getLogger(StuckTaskSweeper.class);
+
+    /**
+     * How often the wait before a job's next sweep doubles while the job makes no progress: at most
+     * 2^4 = 16 periods (4 hours of the default 15 minutes) between two sweeps of a job.
+     */
+    private static final int MAX_DOUBLINGS = 4;
 
     private final JdbcClient jdbc;
 
@@ -88,12 +100,19 @@ public class StuckTaskSweeper {
                             WITH stuck AS (
                                 SELECT id FROM jobs.bulk_jobs
                                  WHERE status IN ('QUEUED', 'IN_PROGRESS') AND relay_done
-                                   AND relayed_at <= now() - make_interval(secs => :afterSeconds)
+                                   AND relayed_at <= now() - make_interval(secs => :afterSeconds
+                                       * CASE WHEN pending = stuck_pending
+                                              THEN power(2, least(stuck_sweeps, :maxDoublings)) ELSE 1 END)
                                  ORDER BY id
                                  LIMIT :batch
                                    FOR UPDATE SKIP LOCKED),
                             moved AS (
-                                UPDATE jobs.bulk_jobs j SET relayed_at = now() FROM stuck WHERE j.id = stuck.id
+                                UPDATE jobs.bulk_jobs j
+                                   SET relayed_at = now(),
+                                       stuck_sweeps = CASE WHEN j.pending = j.stuck_pending
+                                                           THEN j.stuck_sweeps + 1 ELSE 1 END,
+                                       stuck_pending = j.pending
+                                  FROM stuck WHERE j.id = stuck.id
                                 RETURNING j.id),
                             queued AS (
                                 INSERT INTO jobs.task_republications (task_id, seq)
@@ -115,6 +134,7 @@ public class StuckTaskSweeper {
                                    (SELECT count(*) FROM queued)::integer AS tasks
                             """)
                     .param("afterSeconds", (double) after.toMillis() / 1000)
+                    .param("maxDoublings", MAX_DOUBLINGS)
                     .param("batch", batchSize)
                     .query((row, n) -> new Swept(row.getInt("jobs"), row.getInt("tasks")))
                     .single();

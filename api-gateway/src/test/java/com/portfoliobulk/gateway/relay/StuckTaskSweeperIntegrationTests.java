@@ -105,6 +105,51 @@ class StuckTaskSweeperIntegrationTests extends GatewayIntegrationTest {
     }
 
     /**
+     * A job that made no progress since it was swept (the workers down for hours, say) waits twice as
+     * long before each next sweep, up to 16 periods: the tasks sent again are on the topic still, and
+     * each period of the outage sent every pending task once more (for a 200,000-task job, 150,000
+     * copies every 15 minutes, all read once the workers are back). Progress brings the period back. The
+     * job and the sweeps are one transaction, rolled back, so that the running relay and other tests
+     * never see them.
+     */
+    @Test
+    void aJobThatMadeNoProgressSinceItWasSweptWaitsTwiceAsLongBeforeTheNextSweep() {
+        StuckTaskSweeper sweeper = new StuckTaskSweeper(jdbc, Duration.ofHours(1), 100, meters);
+
+        new TransactionTemplate(transactions).executeWithoutResult(transaction -> {
+            UUID job = job("2 hours");
+            UUID first = task(job, UUID.randomUUID(), "PENDING");
+            task(job, UUID.randomUUID(), "PENDING");
+            assertThat(sweeper.sweep()).isEqualTo(2);
+
+            sentAgainAndSweptAgo(job, "90 minutes");
+            assertThat(sweeper.sweep())
+                    .as("no progress: swept again after 2 hours, not 1")
+                    .isZero();
+            sentAgainAndSweptAgo(job, "150 minutes");
+            assertThat(sweeper.sweep()).isEqualTo(2);
+            sentAgainAndSweptAgo(job, "210 minutes");
+            assertThat(sweeper.sweep()).as("still none: after 4 hours").isZero();
+            sentAgainAndSweptAgo(job, "5 hours");
+            assertThat(sweeper.sweep()).isEqualTo(2);
+            for (int sweep = 0; sweep < 4; sweep++) {
+                sentAgainAndSweptAgo(job, "17 hours");
+                assertThat(sweeper.sweep()).as("at most 16 periods apart").isEqualTo(2);
+            }
+
+            jdbc.sql("UPDATE jobs.bulk_tasks SET status = 'SUCCEEDED', applied_at = now() WHERE id = :id")
+                    .param("id", first)
+                    .update();
+            jdbc.sql("UPDATE jobs.bulk_jobs SET pending = pending - 1, succeeded = succeeded + 1 WHERE id = :id")
+                    .param("id", job)
+                    .update();
+            sentAgainAndSweptAgo(job, "90 minutes");
+            assertThat(sweeper.sweep()).as("progress: the period is one again").isEqualTo(1);
+            transaction.setRollbackOnly();
+        });
+    }
+
+    /**
      * A later task that changed nothing and decided nothing (failed unread, or cancelled) does not hold
      * back an earlier one: applying the earlier one now reorders nothing. A later task skipped on the
      * account's state (say a removal of someone the lost invitation had not invited yet) still does.
@@ -169,6 +214,18 @@ class StuckTaskSweeperIntegrationTests extends GatewayIntegrationTest {
         String metrics = metrics();
 
         assertThat(metrics).contains("bulk_tasks_republished_total{application=\"api-gateway\"}");
+    }
+
+    /** The relay sent the job's queued tasks again, {@code ago}, as the last sweep asked. */
+    private void sentAgainAndSweptAgo(UUID job, String ago) {
+        jdbc.sql("""
+                        DELETE FROM jobs.task_republications
+                         WHERE task_id IN (SELECT id FROM jobs.bulk_tasks WHERE job_id = :id)
+                        """).param("id", job).update();
+        jdbc.sql("UPDATE jobs.bulk_jobs SET relayed_at = now() - CAST(:ago AS interval) WHERE id = :id")
+                .param("id", job)
+                .param("ago", ago)
+                .update();
     }
 
     /** An unfinished job the relay sent in full {@code sentAgo}; its tasks are added after. */
