@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.contracts.InvitationLanguages;
 import com.portfoliobulk.gateway.web.CanonicalUuids;
 import jakarta.annotation.PreDestroy;
 import java.util.ArrayList;
@@ -101,6 +102,7 @@ class PortfolioController {
         model.addAttribute("role", role);
         model.addAttribute("accountId", filtered == null ? accountId : filtered.toString());
         model.addAttribute("accountName", accountName);
+        model.addAttribute("invitationLanguages", InvitationLanguages.NAMES);
         if (htmx != null && "results".equals(target)) {
             return "console/users :: results";
         }

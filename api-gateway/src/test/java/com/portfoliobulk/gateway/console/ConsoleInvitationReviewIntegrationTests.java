@@ -2,11 +2,14 @@ package com.portfoliobulk.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.contracts.InvitationLanguages;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -66,5 +69,38 @@ class ConsoleInvitationReviewIntegrationTests {
         assertThat(ConsoleBrowser.unescape(review.body()))
                 .doesNotContain("id=\"problem\"")
                 .contains("ann@brand.example", "bob@brand.example", "Manager");
+    }
+
+    /**
+     * The Users page offers the languages the invitation e-mails are written in, no other: it offered
+     * Italiano and Nederlands, whose invitations then went out in English.
+     */
+    @Test
+    void theLanguagesOfferedForAnInvitationAreThoseItsEmailIsWrittenIn() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        portfolio.account("Brand Lisbon");
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+
+        HttpResponse<String> users = browser.get("/console/portfolios/" + portfolio.id() + "/users");
+
+        assertThat(users.statusCode()).isEqualTo(200);
+        String page = ConsoleBrowser.unescape(users.body());
+        String select = page.substring(
+                page.indexOf("<select id=\"language\""),
+                page.indexOf("</select>", page.indexOf("<select id=\"language\"")));
+        Matcher option = Pattern.compile("<option value=\"([a-z]+)\"[^>]*>([^<]+)</option>")
+                .matcher(select);
+        Map<String, String> offered = new LinkedHashMap<>();
+        while (option.find()) {
+            offered.put(option.group(1), option.group(2));
+        }
+        assertThat(offered)
+                .containsExactly(
+                        Map.entry("en", "English"),
+                        Map.entry("de", "Deutsch"),
+                        Map.entry("fr", "Français"),
+                        Map.entry("es", "Español"));
+        assertThat(offered.keySet()).containsExactlyInAnyOrderElementsOf(InvitationLanguages.NAMES.keySet());
     }
 }

@@ -1,6 +1,7 @@
 package com.portfoliobulk.worker.mail;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.InvitationLanguages;
 import com.portfoliobulk.worker.mail.InvitationMailStore.ClaimedMail;
 import com.portfoliobulk.worker.mail.InvitationMailStore.Invitations;
 import com.portfoliobulk.worker.mail.InvitationMailStore.InvitedAccount;
@@ -33,10 +34,10 @@ import org.thymeleaf.templateresolver.ClassLoaderTemplateResolver;
 @Component
 class InvitationMailTemplates {
 
-    /** The languages with templates. */
-    static final Set<String> LANGUAGES = Set.of("en", "de", "fr", "es");
+    /** The languages with templates: those the console offers. */
+    static final Set<String> LANGUAGES = InvitationLanguages.NAMES.keySet();
 
-    static final String FALLBACK = "en";
+    static final String FALLBACK = InvitationLanguages.FALLBACK;
 
     /**
      * The most accounts a message names; it says how many more there are. A message naming thousands
