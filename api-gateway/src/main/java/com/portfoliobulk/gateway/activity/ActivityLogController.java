@@ -1,8 +1,10 @@
 package com.portfoliobulk.gateway.activity;
 
 import com.portfoliobulk.contracts.Rfc3339Times;
+import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
 import com.portfoliobulk.gateway.directory.LinkedAccounts;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.web.FieldProblem;
 import com.portfoliobulk.gateway.web.InvalidParameterException;
 import com.portfoliobulk.gateway.web.NotFoundException;
 import com.portfoliobulk.gateway.web.PageParameters;
@@ -14,6 +16,8 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.MediaType;
@@ -80,13 +84,21 @@ class ActivityLogController {
             @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
         // Checked here too, so that a bad since, limit or cursor gets the same 400 as on every other list,
-        // and not a 503 while the audit-consumer is away.
+        // and not a 503 while the audit-consumer is away; one answer names each, as the audit-consumer's.
+        List<FieldProblem> errors = new ArrayList<>();
         try {
             Rfc3339Times.parse(since);
         } catch (DateTimeParseException ex) {
-            throw new InvalidParameterException("since", Rfc3339Times.MESSAGE);
+            errors.add(new FieldProblem("since", Rfc3339Times.MESSAGE));
         }
-        page.request(ACTIVITY_LOG, portfolioId, accountId);
+        try {
+            page.request(ACTIVITY_LOG, portfolioId, accountId);
+        } catch (InvalidPageRequestException ex) {
+            errors.add(new FieldProblem(ex.parameter(), ex.getMessage()));
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidParameterException(errors);
+        }
         // An account the portfolio unlinked keeps the portfolio's entries (the unlink's the last), which
         // only this portfolio reads.
         if (!accounts.isOrWasLinked(portfolioId, accountId)) {

@@ -8,11 +8,22 @@ public class InvalidParameterException extends RequestRefusedException {
     static final String TITLE = "Invalid request parameter";
 
     public InvalidParameterException(String parameter, String message) {
+        this(List.of(new FieldProblem(parameter, message)));
+    }
+
+    /** Every parameter that cannot be used, each with what is wrong with it; at least one. */
+    public InvalidParameterException(List<FieldProblem> errors) {
         super(
                 Reason.INVALID_PARAMETER,
                 TITLE,
-                "Invalid '" + parameter + "': " + message,
-                List.of(new FieldProblem(parameter, message)),
+                errors.size() == 1
+                        ? "Invalid '" + errors.getFirst().field() + "': "
+                                + errors.getFirst().message()
+                        : "Invalid parameters: "
+                                + String.join(
+                                        ", ",
+                                        errors.stream().map(FieldProblem::field).toList()),
+                errors,
                 null,
                 null);
     }

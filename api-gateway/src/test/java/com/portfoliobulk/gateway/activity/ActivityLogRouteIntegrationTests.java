@@ -114,6 +114,9 @@ class ActivityLogRouteIntegrationTests {
                         .contains("\"field\":\"since\"", "must be an RFC 3339 date-time, e.g. 2026-01-31T09:30:00Z");
             }
         }
+        assertThat(get(portfolio, account, viewer, "?since=yesterday&limit=0").getBody())
+                .as("one answer names each parameter that cannot be used")
+                .contains("\"field\":\"since\"", "\"field\":\"limit\"", "Invalid parameters: since, limit");
         assertThat(get(portfolio, account, viewer, "?since=2026-01-31t09:30:00z")
                         .getStatusCode()
                         .value())
