@@ -281,6 +281,12 @@ class PortfolioAdministrationEndToEndIntegrationTests {
                     .isEqualTo("ANALYST");
             await().atMost(GatewayActivityLog.WRITTEN_WITHIN)
                     .untilAsserted(() -> assertThat(logOf(a1)).containsExactly("ACCOUNT_UNLINKED"));
+            // An account linked when the portfolio was set up, not through the API: its unlink is in the
+            // administration log all the same, and the portfolio still reads the account's activity log.
+            assertThat(adminLogOf(a1)).containsExactly("ACCOUNT_UNLINKED");
+            assertThat(new GatewayActivityLog(stack.gatewayUrl(), owner.token()).entries(portfolio.id(), a1))
+                    .extracting(entry -> entry.path("action").asString())
+                    .contains("ACCOUNT_UNLINKED");
         } finally {
             listeners.forEach(MessageListenerContainer::resume);
         }

@@ -916,19 +916,37 @@ class PortfolioAdministration {
                                         WHERE portfolio_id = :portfolioId AND subject = :subject
                                           AND action IN ('ACCOUNT_LINKED', 'ACCOUNT_UNLINKED')
                                         ORDER BY occurred_at DESC, id DESC LIMIT 1),
-                                       'ACCOUNT_UNLINKED') <> :action
+                                       :noEntry) <> :action
                         """,
                 portfolioId,
                 caller,
                 action,
                 accountId.toString(),
-                askedAgain ? detail + " (recorded when asked again: this log had no entry of it)" : detail);
+                askedAgain ? detail + " (recorded when asked again: this log had no entry of it)" : detail,
+                // With no entry of the account yet: a change just made is written (an account linked when
+                // the portfolio was set up has no link entry, and its unlink must be in the log); a repeat
+                // writes only a link, as an account never linked has no unlink to record.
+                askedAgain ? "ACCOUNT_UNLINKED" : (linked ? "ACCOUNT_UNLINKED" : "ACCOUNT_LINKED"));
     }
 
     private void insertLogEntry(
             String statement, UUID portfolioId, Caller caller, String action, String subject, String detail) {
-        jdbc.sql(statement)
-                .param("id", UUID.randomUUID())
+        insertLogEntry(statement, portfolioId, caller, action, subject, detail, null);
+    }
+
+    private void insertLogEntry(
+            String statement,
+            UUID portfolioId,
+            Caller caller,
+            String action,
+            String subject,
+            String detail,
+            String noEntry) {
+        JdbcClient.StatementSpec insert = jdbc.sql(statement);
+        if (noEntry != null) {
+            insert = insert.param("noEntry", noEntry);
+        }
+        insert.param("id", UUID.randomUUID())
                 .param("portfolioId", portfolioId)
                 .param("action", action)
                 .param("actor", caller.userId())
