@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -103,6 +104,10 @@ class Outbox {
                    OFFSET 0)
             """;
 
+    private static final Comparator<OutboxTask> BY_PORTFOLIO_THEN_SEQ = Comparator.comparing(
+                    (OutboxTask task) -> task.message().portfolioId())
+            .thenComparingLong(OutboxTask::seq);
+
     private final JdbcClient jdbc;
 
     Outbox(JdbcClient jdbc) {
@@ -126,9 +131,17 @@ class Outbox {
                 .single();
     }
 
-    /** The next tasks to send, in seq order, at most {@code limit}. */
+    /**
+     * The next tasks to send, at most {@code limit}: chosen with portfolios taking turns ({@link #NEXT}),
+     * and sent by portfolio, each portfolio's in seq order. Sent as chosen, the tasks of two portfolios'
+     * jobs would alternate, and each task would be a run of its own for the relay's sends (a trace
+     * observation, a log line each: {@code TracedSends}).
+     */
     List<OutboxTask> next(int limit) {
-        return jdbc.sql(NEXT).param("limit", limit).query(Outbox::task).list();
+        List<OutboxTask> batch = new ArrayList<>(
+                jdbc.sql(NEXT).param("limit", limit).query(Outbox::task).list());
+        batch.sort(BY_PORTFOLIO_THEN_SEQ);
+        return batch;
     }
 
     /**

@@ -211,6 +211,16 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
                 .as("the large job's first tasks, in order")
                 .isNotEmpty()
                 .containsExactlyElementsOf(largeJobsFirst.subList(0, largeJobsSent.size()));
+        List<UUID> portfolioRuns = new ArrayList<>();
+        for (OutboxTask task : next) {
+            if (portfolioRuns.isEmpty()
+                    || !portfolioRuns.getLast().equals(task.message().portfolioId())) {
+                portfolioRuns.add(task.message().portfolioId());
+            }
+        }
+        assertThat(portfolioRuns)
+                .as("sent by portfolio, each one's tasks together (a run of sends each), not alternating")
+                .doesNotHaveDuplicates();
         taskTopic.awaitJobs(List.of(large, small), 31);
     }
 
