@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.gateway.support.FinishedJobs;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import java.io.IOException;
@@ -112,29 +113,7 @@ class TaskDownloadIntegrationTests extends GatewayIntegrationTest {
 
     /** A finished job of {@link #TASKS} tasks in the portfolio, written straight to the database. */
     private UUID finishedJob(UUID portfolioId) {
-        UUID jobId = UUID.randomUUID();
-        jdbc.sql("""
-                        INSERT INTO jobs.bulk_jobs (id, portfolio_id, type, status, requested_by_user_id,
-                               requested_by_email, total, pending, succeeded, completed_at, relay_done)
-                        VALUES (:id, :portfolio, 'REMOVE_ACCESS', 'COMPLETED', :user, 'admin@agency.test', :total,
-                                0, :total, now(), true)
-                        """)
-                .param("id", jobId)
-                .param("portfolio", portfolioId)
-                .param("user", UUID.randomUUID())
-                .param("total", TASKS)
-                .update();
-        jdbc.sql("""
-                        INSERT INTO jobs.bulk_tasks (id, job_id, portfolio_id, account_id, user_id, email, action,
-                                                     status, attempts, applied_at)
-                        SELECT gen_random_uuid(), :job, :portfolio, gen_random_uuid(), gen_random_uuid(),
-                               'user' || g || '@download.test', 'REMOVE', 'SUCCEEDED', 1, now()
-                          FROM generate_series(1, :count) AS g
-                        """)
-                .param("job", jobId)
-                .param("portfolio", portfolioId)
-                .param("count", TASKS)
-                .update();
+        UUID jobId = FinishedJobs.seed(jdbc, portfolioId, TASKS);
         seeded.add(jobId);
         return jobId;
     }
