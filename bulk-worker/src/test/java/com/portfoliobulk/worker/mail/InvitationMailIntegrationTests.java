@@ -26,8 +26,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -300,8 +302,16 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
                 .until(() -> TestSmtp.receivedBy(email).size() == 1);
     }
 
+    /**
+     * Each message is counted once, under the language of its templates: "de-CH" under "de", the
+     * unknown "tlh" under "en". The counters are the JVM's, shared with every test of the context, and
+     * registered at 0 at startup, so only a rise measured around this job says anything: other tests'
+     * messages still due are let out first, so that none of them lands in the measurement.
+     */
     @Test
     void theLanguageOfTheInvitationPicksTheTemplatesAndAnUnknownOneFallsBackToEnglish() {
+        await().atMost(PATIENCE).until(() -> mailsOfFinishedJobsDueNow() == 0);
+        Map<String, Double> sentBefore = sentByLanguage();
         Portfolio portfolio = directory.portfolio(1);
         String german = directory.newEmail();
         String french = directory.newEmail();
@@ -324,10 +334,47 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
         assertThat(awaitOneMailTo(french).text()).contains("a invité aux comptes", "Accepter l'invitation");
         assertThat(awaitOneMailTo(spanish).text()).contains("le ha invitado", "Aceptar la invitación", ": Soporte");
         assertThat(awaitOneMailTo(unknown).subject()).contains("invited you to 1 account(s)");
+        // Counted in the transaction that marks the message SENT: once all four are, all are counted.
+        await().atMost(PATIENCE)
+                .until(() -> List.of(german, french, spanish, unknown).stream()
+                        .allMatch(email -> "SENT".equals(mailStatus(email))));
+        Map<String, Double> sentAfter = sentByLanguage();
+        for (String language : InvitationMailTemplates.LANGUAGES) {
+            assertThat(sentAfter.get(language) - sentBefore.get(language))
+                    .as("messages counted under %s", language)
+                    .isEqualTo(1.0);
+        }
         assertThat(meters.find("bulk.invitation.mails.sent")
-                        .tag("language", "de")
+                        .tag("language", "tlh")
                         .counter())
-                .isNotNull();
+                .as("no series for a language without templates")
+                .isNull();
+        assertThat(meters.find("bulk.invitation.mails.sent")
+                        .tag("language", "de-CH")
+                        .counter())
+                .as("no series for a regional variant")
+                .isNull();
+    }
+
+    /** The sent-message counter of each template language. */
+    private Map<String, Double> sentByLanguage() {
+        return InvitationMailTemplates.LANGUAGES.stream()
+                .collect(Collectors.toMap(
+                        language -> language,
+                        language -> meters.get("bulk.invitation.mails.sent")
+                                .tag("language", language)
+                                .counter()
+                                .count()));
+    }
+
+    /** Messages the sender would take now: pending, due, of a job no longer running. */
+    private long mailsOfFinishedJobsDueNow() {
+        return jdbc.sql("""
+                        SELECT count(*) FROM directory.invitation_mails m
+                         WHERE m.status = 'PENDING' AND m.next_attempt_at <= now()
+                           AND NOT EXISTS (SELECT 1 FROM jobs.bulk_jobs j
+                                            WHERE j.id = m.job_id AND j.status IN ('QUEUED', 'IN_PROGRESS'))
+                        """).query(Long.class).single();
     }
 
     @Test
