@@ -3,10 +3,12 @@ package com.portfoliobulk.worker;
 import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountActivityEvent;
+import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
+import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
 import com.portfoliobulk.worker.fixtures.TaskRecords;
 import com.portfoliobulk.worker.fixtures.TopicRecords;
 import java.time.Duration;
@@ -105,6 +107,29 @@ public abstract class WorkerIntegrationSupport {
     protected StoredJob awaitFinished(SubmittedJob job) {
         await().atMost(PATIENCE).until(() -> jobs.job(job.id()).status().isTerminal());
         return jobs.job(job.id());
+    }
+
+    /**
+     * Waits until the worker has handled every record of {@code job}'s accounts published so far (a
+     * redelivery, say), so that a check that they changed nothing is not made before they arrive. It
+     * submits and publishes a sentinel job on the same accounts (it removes users who are members of
+     * none) and waits for its end: its records are keyed by the same accounts, so they follow the earlier
+     * ones in the same partitions and are handled after them.
+     */
+    protected void awaitRecordsHandledBefore(SubmittedJob job) {
+        List<UUID> accounts = job.messages().stream()
+                .map(message -> message.accountId())
+                .distinct()
+                .toList();
+        SubmittedJob sentinel = jobs.submit(
+                job.message(0).portfolioId(),
+                JobType.REMOVE_ACCESS,
+                JobFixture.administrator(),
+                accounts.stream()
+                        .map(account -> TaskSpec.remove(account, directory.user()))
+                        .toList());
+        publish(sentinel);
+        awaitFinished(sentinel);
     }
 
     /** The activity events published so far for the given tasks, duplicates included. */
