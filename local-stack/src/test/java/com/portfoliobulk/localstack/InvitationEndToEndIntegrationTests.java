@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -132,11 +133,29 @@ class InvitationEndToEndIntegrationTests {
 
         UUID bobId = userId(bob);
         UUID annId = userId(ann);
-        assertThat(post(admin, jobs, """
-                        {"type":"REVOKE_INVITATIONS","userIds":["%s","%s"],"accountIds":["%s","%s","%s"]}
-                        """.formatted(bobId, annId, accounts.get(0), accounts.get(1), accounts.get(2))))
-                .isEqualTo(202);
-        await().atMost(Duration.ofSeconds(60)).until(() -> states(bob).isEmpty());
+        // The revoke's outcome is read once it has ended: ann's active access, checked before her tasks
+        // are applied, would pass whatever they do to it.
+        GatewayClient owner = new GatewayClient(stack.gatewayUrl(), admin, three.id());
+        UUID revoke = owner.submit(
+                Map.of("type", "REVOKE_INVITATIONS", "userIds", List.of(bobId, annId), "accountIds", accounts));
+        assertThat(owner.awaitTerminal(revoke).get("status").asString()).isEqualTo("COMPLETED");
+        Map<String, List<String>> outcomes = owner.tasks(revoke).stream()
+                .collect(Collectors.groupingBy(
+                        task -> task.get("userId").asString(),
+                        Collectors.mapping(
+                                task -> task.get("accountId").asString() + " "
+                                        + task.get("status").asString() + " " + GatewayClient.text(task, "reason"),
+                                Collectors.toList())));
+        assertThat(outcomes.get(bobId.toString()))
+                .containsExactlyInAnyOrderElementsOf(accounts.stream()
+                        .map(account -> account + " SUCCEEDED null")
+                        .toList());
+        assertThat(outcomes.get(annId.toString()))
+                .as("active access is not a pending invitation")
+                .containsExactlyInAnyOrderElementsOf(accounts.stream()
+                        .map(account -> account + " SKIPPED NOT_A_PENDING_INVITATION")
+                        .toList());
+        assertThat(states(bob)).isEmpty();
         assertThat(post(someone(bob), "/api/v1/invitations/" + bobMail.get("token") + "/accept", null))
                 .as("the revoked invitation's link")
                 .isEqualTo(410);
