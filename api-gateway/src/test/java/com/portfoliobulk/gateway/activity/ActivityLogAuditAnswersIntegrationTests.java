@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.activity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.StubWorker;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import org.junit.jupiter.api.Test;
@@ -45,7 +46,11 @@ class ActivityLogAuditAnswersIntegrationTests extends StubbedServicesIntegration
         Answer answer = api.get(viewer(portfolio.id()), activityLog(portfolio, portfolio.account("Brand Faro")));
 
         assertThat(answer.status()).as(answer.text()).isEqualTo(200);
-        assertThat(answer.body().path("items").isEmpty()).isTrue();
+        assertThat(answer.body().path("items")).hasSize(1);
+        assertThat(answer.body().path("items").path(0).path("entryId").asString())
+                .isEqualTo(StubWorker.ACTIVITY_LOG_ENTRY_ID);
+        assertThat(answer.body().path("nextCursor").asString()).isEqualTo(StubWorker.ACTIVITY_LOG_NEXT_CURSOR);
+        assertThat(answer.text()).as("the page as it is").isEqualTo(StubWorker.activityLogPage(portfolio.id()));
     }
 
     private static String activityLog(DirectorySeed.Portfolio portfolio, java.util.UUID account) {

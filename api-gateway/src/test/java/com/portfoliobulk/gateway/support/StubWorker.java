@@ -31,6 +31,12 @@ import java.util.regex.Pattern;
  */
 public final class StubWorker {
 
+    /** The one entry of the activity log page the stub answers (see {@link #activityLogPage}). */
+    public static final String ACTIVITY_LOG_ENTRY_ID = "0b7c2f0e-4a57-4a44-9d0c-1d2b8d1e6f10";
+
+    /** The cursor of the activity log page the stub answers: not the last page. */
+    public static final String ACTIVITY_LOG_NEXT_CURSOR = "MjAyNi0xMS0yNFQxMDowMDowMS4xMjM0NTZafDBiN2MyZjBl";
+
     private static final StubWorker INSTANCE = start();
 
     private final HttpServer server;
@@ -141,9 +147,26 @@ public final class StubWorker {
     }
 
     /**
+     * The page the stub answers for the portfolio's activity log: one entry of that portfolio and a
+     * next cursor, so that a gateway that dropped or rewrote any of it (an empty page, a last page)
+     * is told from one that passed it on.
+     */
+    public static String activityLogPage(UUID portfolioId) {
+        return """
+                {"items":[{"entryId":"%s","occurredAt":"2026-11-24T10:00:01.123456Z","action":"ROLE_CHANGED",\
+                "targetUser":{"userId":"5f1d7e34-9c2a-4c1e-8f0b-2a6a3c9e7d21","email":"ann@x.com"},\
+                "previousRole":"ANALYST","newRole":"MANAGER","initiatedFrom":"PORTFOLIO",\
+                "actor":{"userId":"c3a9e1b2-7d4f-4e8a-b5c6-0f1e2d3c4b5a","email":"admin@agency.com"},\
+                "portfolioId":"%s","jobId":"1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",\
+                "taskId":"9f8e7d6c-5b4a-4c3d-2e1f-0a9b8c7d6e5f",\
+                "summary":"Role of ann@x.com changed from Analyst to Manager by admin@agency.com from the portfolio level"}],\
+                "nextCursor":"%s"}""".formatted(ACTIVITY_LOG_ENTRY_ID, portfolioId, ACTIVITY_LOG_NEXT_CURSOR);
+    }
+
+    /**
      * Stands in for the audit-consumer's read API: a {@code since} in the year 0400 or 0401 (a time the
      * gateway passes on) answers that status with a problem (400 naming {@code since}, 401 as for an
-     * internal token it does not accept), any other an empty page.
+     * internal token it does not accept), any other the {@link #activityLogPage} of the path's portfolio.
      */
     private void activityLog(HttpExchange exchange) throws IOException {
         String query = exchange.getRequestURI().getQuery() == null
@@ -151,7 +174,13 @@ public final class StubWorker {
                 : exchange.getRequestURI().getQuery();
         Matcher refusal = Pattern.compile("since=0(40[01])-").matcher(query);
         if (!refusal.find()) {
-            answer(exchange, 200, "application/json", "{\"items\":[],\"nextCursor\":null}");
+            Matcher portfolio = Pattern.compile("^/api/v1/portfolios/([^/]+)/")
+                    .matcher(exchange.getRequestURI().getPath());
+            if (!portfolio.find()) {
+                answer(exchange, 404, "application/problem+json", problem(404, "not stubbed"));
+                return;
+            }
+            answer(exchange, 200, "application/json", activityLogPage(UUID.fromString(portfolio.group(1))));
             return;
         }
         // Problems as the audit-consumer words them (its service-support problem answers).
