@@ -327,7 +327,16 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
         assertProblem(api.get(admin(portfolio.id()), webhooksPath() + "/" + id), 404);
         assertProblem(api.delete(admin(portfolio.id()), webhooksPath() + "/" + id), 404);
         assertProblem(api.get(admin(portfolio.id()), webhooksPath() + "/" + id + "/deliveries"), 404);
-        finish(job(1), false);
+        UUID ended = job(1);
+        finish(ended, false);
+
+        // Its end fanned out to the subscriptions there are then, none; only then is silence telling.
+        await().atMost(PATIENCE)
+                .until(() -> jdbc.sql("SELECT fanned_out_at IS NOT NULL FROM jobs.webhook_events WHERE job_id = :job")
+                        .param("job", ended)
+                        .query(Boolean.class)
+                        .optional()
+                        .orElse(false));
         await().during(Duration.ofSeconds(1))
                 .atMost(Duration.ofSeconds(3))
                 .until(() -> receiver.received().isEmpty());
