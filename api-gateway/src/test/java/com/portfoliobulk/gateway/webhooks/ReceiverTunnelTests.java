@@ -77,19 +77,22 @@ class ReceiverTunnelTests {
     }
 
     /**
-     * The receiver's host takes 0.9 s to resolve at the tunnel (a slow DNS server), within the connect
-     * timeout (1 s here): once reached, the receiver still has the read timeout (1 s) to answer. The
+     * The receiver's host takes 2 s to resolve at the tunnel (a slow DNS server), within the connect
+     * timeout (3 s here): once reached, the receiver still has the read timeout (3 s) to answer. The
      * request's timeout was the read timeout alone, counted from before the tunnel connected, and the
-     * receiver was given up on 0.1 s after it was reached.
+     * receiver was given up on 1 s after it was reached. Now the request's timeout is connect plus read
+     * timeout, so it waits about 4 s once reached: a second either way, so that a slow, busy machine
+     * neither fails the fix nor passes the old behaviour.
      */
     @Test
     void aReceiverReachedLateStillHasTheReadTimeoutToAnswer() throws Exception {
+        Duration readTimeout = Duration.ofSeconds(3);
         checked = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
         AtomicInteger lookups = new AtomicInteger();
-        sender = sender(host -> {
+        sender = sender(Duration.ofSeconds(3), readTimeout, host -> {
             if (lookups.incrementAndGet() == 2) {
                 try {
-                    Thread.sleep(900); // the tunnel's lookup: a DNS server that answers late
+                    Thread.sleep(2000); // the tunnel's lookup: a DNS server that answers late
                 } catch (InterruptedException ex) {
                     Thread.currentThread().interrupt();
                     throw new UnknownHostException(host);
@@ -115,7 +118,7 @@ class ReceiverTunnelTests {
         assertThat(result.refused()).as(result.error()).isFalse();
         assertThat(Duration.ofNanos(gaveUp - reached.get(10, TimeUnit.SECONDS)))
                 .as("waited for the answer once the receiver was reached")
-                .isGreaterThan(Duration.ofMillis(800));
+                .isGreaterThanOrEqualTo(readTimeout);
     }
 
     /**
@@ -196,7 +199,12 @@ class ReceiverTunnelTests {
     }
 
     private static WebhookSender sender(ReceiverAddresses.Resolver resolver) {
-        WebhookProperties properties = SenderProperties.of(false, Duration.ofSeconds(1));
+        return sender(Duration.ofSeconds(1), Duration.ofSeconds(1), resolver);
+    }
+
+    private static WebhookSender sender(
+            Duration connectTimeout, Duration readTimeout, ReceiverAddresses.Resolver resolver) {
+        WebhookProperties properties = SenderProperties.of(false, connectTimeout, readTimeout);
         return new WebhookSender(properties, new ReceiverAddresses(false, ONLY_127_0_0_1, host -> {
             if (!host.equals("receiver.test")) {
                 throw new UnknownHostException(host);
