@@ -518,16 +518,53 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                 .satisfies(message -> assertThat(message.signatureVerified()).isTrue());
     }
 
+    /**
+     * The held message is in the backlog until its receiver answers, then out of it, and its answer is
+     * one more successful attempt. The backlog counts the whole shared database's outbox (earlier
+     * tests' messages to receivers since closed may still be pending) and the counter every attempt of
+     * the context, so only their moves around this message say anything: the backlog is first read
+     * once the gauge agrees with the outbox.
+     */
     @Test
     void theBacklogIsExposedAsAMetric() {
+        await().atMost(PATIENCE)
+                .until(() ->
+                        metric("bulk_webhooks_backlog{") == deliveries.backlog().size());
+        double backlogBefore = metric("bulk_webhooks_backlog{");
+        double succeededBefore = succeededAttempts();
         receiver.holding("/held");
-        subscribe("/held", "job.completed");
+        String subscriptionId =
+                subscribe("/held", "job.completed").path("subscriptionId").asString();
         finish(job(1), false);
         await().atMost(PATIENCE).until(() -> receiver.received("/held").size() == 1);
 
-        assertThat(metric("bulk_webhooks_backlog{")).isGreaterThanOrEqualTo(1);
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(metric("bulk_webhooks_backlog{"))
+                        .as("the held message in the backlog")
+                        .isEqualTo(backlogBefore + 1));
+        assertThat(succeededAttempts()).as("no answer yet").isEqualTo(succeededBefore);
         receiver.release("/held");
-        await().atMost(PATIENCE).until(() -> metric("bulk_webhooks_deliveries_total{") >= 1);
+        assertThat(settledDelivery(subscriptionId).path("status").asString()).isEqualTo("SUCCEEDED");
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(metric("bulk_webhooks_backlog{"))
+                        .as("the delivered message out of the backlog")
+                        .isEqualTo(backlogBefore));
+        // Counted just after the attempt is stored.
+        await().atMost(PATIENCE).until(() -> succeededAttempts() > succeededBefore);
+        assertThat(succeededAttempts()).as("one successful attempt").isEqualTo(succeededBefore + 1);
+    }
+
+    /** {@code bulk_webhooks_deliveries_total{outcome="succeeded"}}. */
+    private double succeededAttempts() {
+        return metrics()
+                .lines()
+                .filter(line ->
+                        line.startsWith("bulk_webhooks_deliveries_total{") && line.contains("outcome=\"succeeded\""))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .reduce((first, second) -> {
+                    throw new IllegalStateException("more than one series");
+                })
+                .orElseThrow();
     }
 
     /**
