@@ -36,7 +36,7 @@ class Outbox {
 
     /**
      * The next tasks, from the jobs not yet sent in full and from the republications, with the jobs'
-     * requester. Portfolios take turns: each portfolio's first waiting task, then each one's second,
+     * requester. Portfolios (their jobs') take turns: each portfolio's first waiting task, then each one's second,
      * and so on, so that a small job does not wait for the whole of another portfolio's large job
      * submitted before it. Within a portfolio the tasks go in seq order (the order submitted), which
      * keeps each account's order (an account is in one portfolio at a time; the worker defers a task
@@ -50,9 +50,10 @@ class Outbox {
      * statistics gathered while none was pending make that look cheap (jobs migration V140).
      */
     static final String NEXT = """
-            SELECT q.*, j.requested_by_user_id, j.requested_by_email, j.origin, j.created_at AS requested_at,
-                   j.trace_parent
-              FROM (SELECT w.*, row_number() OVER (PARTITION BY w.portfolio_id ORDER BY w.seq) AS turn
+            SELECT q.*
+              FROM (SELECT w.*, j.requested_by_user_id, j.requested_by_email, j.origin, j.created_at AS requested_at,
+                           j.trace_parent, j.portfolio_id AS job_portfolio_id,
+                           row_number() OVER (PARTITION BY j.portfolio_id ORDER BY w.seq) AS turn
               FROM (SELECT %1$s, NULL::bigint AS republication
                       FROM jobs.bulk_jobs r
                      CROSS JOIN LATERAL (
@@ -64,8 +65,8 @@ class Outbox {
                     UNION ALL
                     SELECT %1$s, p.id
                       FROM (SELECT id, task_id FROM jobs.task_republications ORDER BY seq LIMIT :limit) p
-                      JOIN jobs.bulk_tasks t ON t.id = p.task_id) w) q
-              JOIN jobs.bulk_jobs j ON j.id = q.job_id
+                      JOIN jobs.bulk_tasks t ON t.id = p.task_id) w
+              JOIN jobs.bulk_jobs j ON j.id = w.job_id) q
              ORDER BY q.turn, q.seq
              LIMIT :limit
             """.formatted(COLUMNS);
@@ -104,9 +105,8 @@ class Outbox {
                    OFFSET 0)
             """;
 
-    private static final Comparator<OutboxTask> BY_PORTFOLIO_THEN_SEQ = Comparator.comparing(
-                    (OutboxTask task) -> task.message().portfolioId())
-            .thenComparingLong(OutboxTask::seq);
+    private static final Comparator<OutboxTask> BY_PORTFOLIO_THEN_SEQ =
+            Comparator.comparing(OutboxTask::jobPortfolioId).thenComparingLong(OutboxTask::seq);
 
     private final JdbcClient jdbc;
 
@@ -239,7 +239,8 @@ class Outbox {
                 row.getObject("republication", Long.class),
                 "PENDING".equals(row.getString("status")),
                 message,
-                row.getString("trace_parent"));
+                row.getString("trace_parent"),
+                row.getObject("job_portfolio_id", UUID.class));
     }
 
     private static Instant instant(ResultSet row, String column) throws SQLException {

@@ -14,8 +14,16 @@ import java.util.UUID;
  *     sent
  * @param message the record to publish
  * @param traceParent the W3C trace context of the job's submission, or {@code null}
+ * @param jobPortfolioId the portfolio of the task's job: portfolios take turns in the relay's batches
  */
-record OutboxTask(UUID id, long seq, Long republication, boolean pending, BulkTaskMessage message, String traceParent) {
+record OutboxTask(
+        UUID id,
+        long seq,
+        Long republication,
+        boolean pending,
+        BulkTaskMessage message,
+        String traceParent,
+        UUID jobPortfolioId) {
 
     /** The record key: the account id, so one account's tasks stay in order in one partition. */
     String key() {
