@@ -83,8 +83,11 @@ public final class JobRequestValidation {
                     error(field, "must not be null");
                     continue;
                 }
-                String email = raw.strip().toLowerCase(Locale.ROOT);
-                if (!EmailAddresses.isValid(email)) {
+                // Checked as typed: some characters outside ASCII lower-case to ASCII letters (U+212A
+                // KELVIN SIGN to k), and would invite another address than the one sent.
+                String typed = raw.strip();
+                String email = typed.toLowerCase(Locale.ROOT);
+                if (!EmailAddresses.isValid(typed)) {
                     error(field, Quoted.of(raw) + " is not a valid e-mail address (" + EmailAddresses.RULE + ")");
                     continue;
                 }

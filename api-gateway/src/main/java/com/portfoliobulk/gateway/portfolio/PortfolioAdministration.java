@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.portfolio;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.EmailAddresses;
 import com.portfoliobulk.contracts.OneLineNames;
 import com.portfoliobulk.contracts.Quoted;
 import com.portfoliobulk.contracts.TextLength;
@@ -169,6 +170,12 @@ class PortfolioAdministration {
     PortfolioUserView addUser(Caller caller, UUID portfolioId, String email, String role) {
         if (email == null || email.isBlank()) {
             throw AdminProblems.invalid("email", "is required: the e-mail address of an existing user");
+        }
+        // Checked as typed: some characters outside ASCII lower-case to ASCII letters (U+212A KELVIN
+        // SIGN to k), and would name another user than the one typed.
+        if (!EmailAddresses.isValid(email.strip())) {
+            throw AdminProblems.invalid(
+                    "email", Quoted.of(email) + " is not an e-mail address (" + EmailAddresses.RULE + ")");
         }
         Caller current = manager(caller, portfolioId, List.of()).caller();
         String normalizedEmail = email.strip().toLowerCase(Locale.ROOT);

@@ -128,6 +128,22 @@ class JobValidationIntegrationTests extends GatewayIntegrationTest {
     }
 
     /**
+     * An address with a character outside ASCII that lower-cases to an ASCII letter (U+212A KELVIN SIGN
+     * to k, U+0130 to i and a dot) is refused as typed: it was lower-cased first, passed, and another
+     * address than the one sent was invited.
+     */
+    @Test
+    void anAddressIsCheckedAsTypedNotAsItLowerCases() {
+        Answer answer = submit(portfolio.id(), """
+                {"type":"INVITE_USERS","emails":["\u212Aate@brand.example","ok.person@brand.example"],
+                 "accounts":[{"accountId":"%s","role":"ANALYST"}]}
+                """.formatted(alpha));
+
+        assertFieldProblem(answer, 422, "emails[0]");
+        assertThat(jobCount(portfolio.id())).isZero();
+    }
+
+    /**
      * A long value the client sent is repeated cut short, so that the fix after it stays in the message
      * (a message is at most 500 characters), and the limits a value can break are stated.
      */

@@ -161,6 +161,27 @@ class AdministrationRefusalsIntegrationTests extends PortfolioAdministrationTest
         assertThat(customRoles()).containsExactly("EDITOR", "MANAGER");
     }
 
+    /**
+     * An address is checked as typed: U+212A KELVIN SIGN lower-cases to k, and "\u212Aate@..." made kate
+     * a portfolio user, whom the Owner had not named.
+     */
+    @Test
+    void aPortfolioUsersAddressIsCheckedAsTypedNotAsItLowerCases() {
+        portfolio.user("kate");
+        String lookalike = "\u212A" + portfolio.email("kate").substring(1);
+
+        Answer added = call(
+                HttpMethod.POST,
+                owner,
+                path("/portfolio-users"),
+                "{\"email\":\"%s\",\"role\":\"USER_MANAGEMENT_VIEW\"}".formatted(lookalike));
+
+        assertFieldProblem(added, 422, "email");
+        assertThat(call(HttpMethod.GET, owner, path("/portfolio-users?limit=500"), null)
+                        .text())
+                .doesNotContain(portfolio.email("kate"));
+    }
+
     @Test
     void aRoleIsGrantedOnlyWhenTheCallerHoldsEachOfItsPermissions() {
         defined(owner, AUDITOR);
