@@ -94,9 +94,11 @@ class RateLimitConfiguration implements WebMvcConfigurer {
     }
 
     /**
-     * Takes a permit for each POST of a caller who may change the portfolio of the path; a submission
-     * whose {@code Idempotency-Key} names a job the portfolio has already takes none (its answer is that
-     * job's: it creates nothing).
+     * Refuses a POST of a caller who may not change the portfolio of the path (403, the controller's own
+     * refusal) before its body is read: such a caller could otherwise have bodies of up to the size
+     * limit parsed as often as they liked, with no permit taken. Takes a permit for each POST of a
+     * caller who may; a submission whose {@code Idempotency-Key} names a job the portfolio has already
+     * takes none (its answer is that job's: it creates nothing).
      */
     private final class LimitPosts implements HandlerInterceptor {
 
@@ -115,11 +117,12 @@ class RateLimitConfiguration implements WebMvcConfigurer {
                 return true;
             }
             UUID portfolioId = portfolioId(request);
-            if (portfolioId != null
-                    && access.caller().canChange(portfolioId)
-                    && !(replaysAreFree
-                            && jobs.namesAnExistingJob(
-                                    portfolioId, request.getHeader(JobSubmission.IDEMPOTENCY_KEY)))) {
+            if (portfolioId == null) {
+                return true;
+            }
+            access.requireChange(portfolioId);
+            if (!(replaysAreFree
+                    && jobs.namesAnExistingJob(portfolioId, request.getHeader(JobSubmission.IDEMPOTENCY_KEY)))) {
                 limits.acquire(portfolioId);
             }
             return true;

@@ -301,6 +301,22 @@ class JobValidationIntegrationTests extends GatewayIntegrationTest {
         assertThat(api.post(null, jobsPath(portfolio.id()), key, body).status()).isEqualTo(401);
     }
 
+    /**
+     * A caller who may not submit, or preview, is refused before the body is read: a body they send is
+     * not parsed (up to the 5 MB limit each time, with no rate limit, since only those who may submit
+     * use up the portfolio's allowance). Their malformed JSON was answered 400 before, after parsing.
+     */
+    @Test
+    void aCallerWhoMayNotSubmitIsRefusedBeforeTheBodyIsRead() {
+        String malformed = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[";
+        String key = UUID.randomUUID().toString();
+
+        for (String path : new String[] {jobsPath(portfolio.id()), jobsPath(portfolio.id()) + "/preview"}) {
+            assertProblem(api.post(viewer(portfolio.id()), path, key, malformed), 403);
+            assertProblem(api.post(outsider(), path, key, malformed), 403);
+        }
+    }
+
     @Test
     void aPortfolioThatDoesNotExistIsNotFound() {
         UUID missing = UUID.randomUUID();
