@@ -158,6 +158,7 @@ class PortfolioController {
         Map<String, Object> profile = api.profile(user, portfolioId, userId, pages.pageSize(), cursor);
         model.addAttribute("profile", profile);
         model.addAttribute("accounts", profile.get("accounts"));
+        model.addAttribute("invitationLanguages", InvitationLanguages.NAMES);
         model.addAttribute("nextCursor", ConsolePages.nextCursor(profile));
         return "console/profile";
     }

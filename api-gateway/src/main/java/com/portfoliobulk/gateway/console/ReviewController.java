@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.contracts.InvitationLanguages;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,7 +85,7 @@ class ReviewController {
             ConsoleUser user,
             @PathVariable UUID portfolioId,
             @RequestParam(defaultValue = "") String emails,
-            @RequestParam(defaultValue = "en") String language,
+            @RequestParam(defaultValue = InvitationLanguages.FALLBACK) String language,
             @RequestParam(required = false) String[] accountIds,
             @RequestParam Map<String, String> form,
             Model model) {
@@ -108,7 +109,10 @@ class ReviewController {
      */
     record Invitation(String emails, String language, Map<String, String> roles) {}
 
-    /** The profile page's per-account role selector: a new role, access removed, or an invitation. */
+    /**
+     * The profile page's per-account role selector: a new role, access removed, or an invitation (in
+     * the language chosen beside it).
+     */
     @PostMapping("/console/portfolios/{portfolioId}/users/{userId}/review")
     String reviewProfileChange(
             ConsoleUser user,
@@ -118,12 +122,13 @@ class ReviewController {
             @RequestParam String email,
             @RequestParam(defaultValue = "") String currentRole,
             @RequestParam String role,
+            @RequestParam(defaultValue = InvitationLanguages.FALLBACK) String language,
             Model model) {
         String request;
         if ("NO_ACCESS".equals(role)) {
             request = requests.removeAccess(List.of(userId), List.of(accountId));
         } else if (currentRole.isBlank()) {
-            request = requests.invite(email, "en", Map.of(accountId, role));
+            request = requests.invite(email, language, Map.of(accountId, role));
         } else {
             request = requests.assignRoles(userId, Map.of(accountId, role));
         }

@@ -103,4 +103,43 @@ class ConsoleInvitationReviewIntegrationTests {
                         Map.entry("es", "Español"));
         assertThat(offered.keySet()).containsExactlyInAnyOrderElementsOf(InvitationLanguages.NAMES.keySet());
     }
+
+    /**
+     * An invitation to one more account from a user's profile is in the language chosen there: it was
+     * always in English, with no way to choose, although the Users page offers the languages.
+     */
+    @Test
+    void anInvitationFromAUsersProfileIsInTheLanguageChosenThere() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID lisbon = portfolio.account("Brand Lisbon");
+        UUID porto = portfolio.account("Brand Porto");
+        UUID ann = portfolio.user("ann");
+        portfolio.member(lisbon, ann, com.portfoliobulk.contracts.AccountRole.ANALYST);
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+
+        HttpResponse<String> profile = browser.get("/console/portfolios/" + portfolio.id() + "/users/" + ann);
+        assertThat(profile.statusCode()).isEqualTo(200);
+        assertThat(ConsoleBrowser.unescape(profile.body())).contains("<option value=\"de\">Deutsch</option>");
+
+        HttpResponse<String> review = browser.post(
+                "/console/portfolios/" + portfolio.id() + "/users/" + ann + "/review",
+                Map.of(
+                        "accountId",
+                        porto.toString(),
+                        "email",
+                        portfolio.email("ann"),
+                        "currentRole",
+                        "",
+                        "role",
+                        "SUPPORT",
+                        "language",
+                        "de",
+                        "_csrf",
+                        browser.csrf()));
+
+        assertThat(review.statusCode()).isEqualTo(200);
+        assertThat(ConsoleBrowser.hiddenFields(review.body(), "confirm").get("request"))
+                .contains("\"type\":\"INVITE_USERS\"", "\"language\":\"de\"");
+    }
 }
