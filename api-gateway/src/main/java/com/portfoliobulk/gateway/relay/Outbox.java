@@ -36,9 +36,9 @@ class Outbox {
 
     /**
      * The next tasks, from the jobs not yet sent in full and from the republications, with the jobs'
-     * requester. Portfolios (their jobs') take turns: each portfolio's first waiting task, then each one's second,
-     * and so on, so that a small job does not wait for the whole of another portfolio's large job
-     * submitted before it. Within a portfolio the tasks go in seq order (the order submitted), which
+     * requester. Portfolios (of the tasks' jobs) take turns: each portfolio's first waiting task, then
+     * each one's second, and so on, so that a small job does not wait for the whole of another
+     * portfolio's large job submitted before it. Within a portfolio the tasks go in seq order (the order submitted), which
      * keeps each account's order (an account is in one portfolio at a time; the worker defers a task
      * that arrives before an earlier one of its account, should the account have moved), and takes
      * each job's tasks from its position on, as {@link #markSent} expects.
