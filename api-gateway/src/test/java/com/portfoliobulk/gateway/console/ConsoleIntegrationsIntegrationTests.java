@@ -335,20 +335,7 @@ class ConsoleIntegrationsIntegrationTests {
     @Test
     void aDisabledSubscriptionsFailedMessageOffersEnableInsteadOfRedeliver() throws Exception {
         browser.signIn("editor-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_EDIT", portfolio);
-        assertThat(browser.postEncoded(
-                                page + "/webhooks",
-                                encoded(Map.of(
-                                                "url",
-                                                "https://127.0.0.1:8443/hooks/" + UUID.randomUUID(),
-                                                "_csrf",
-                                                browser.csrf()))
-                                        + "&eventTypes=job.completed")
-                        .statusCode())
-                .isEqualTo(302);
-        UUID subscriptionId = jdbc.sql("SELECT id FROM jobs.webhook_subscriptions WHERE portfolio_id = :p")
-                .param("p", portfolio.id())
-                .query(UUID.class)
-                .single();
+        UUID subscriptionId = subscribeToJobCompleted();
         UUID deliveryId = UUID.randomUUID();
         jdbc.sql("""
                         INSERT INTO jobs.webhook_deliveries
@@ -390,20 +377,7 @@ class ConsoleIntegrationsIntegrationTests {
     @Test
     void aMessageRedeliveredFromAnOlderPageComesBackToThatPage() throws Exception {
         browser.signIn("editor-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_EDIT", portfolio);
-        assertThat(browser.postEncoded(
-                                page + "/webhooks",
-                                encoded(Map.of(
-                                                "url",
-                                                "https://127.0.0.1:8443/hooks/" + UUID.randomUUID(),
-                                                "_csrf",
-                                                browser.csrf()))
-                                        + "&eventTypes=job.completed")
-                        .statusCode())
-                .isEqualTo(302);
-        UUID subscriptionId = jdbc.sql("SELECT id FROM jobs.webhook_subscriptions WHERE portfolio_id = :p")
-                .param("p", portfolio.id())
-                .query(UUID.class)
-                .single();
+        UUID subscriptionId = subscribeToJobCompleted();
         // 52 messages, the oldest failed: it is on the second page.
         UUID failed = UUID.randomUUID();
         for (int i = 0; i < 52; i++) {
@@ -593,5 +567,23 @@ class ConsoleIntegrationsIntegrationTests {
         Matcher matcher = Pattern.compile(name + "=\"([^\"]+)\"").matcher(page);
         assertThat(matcher.find()).as(page).isTrue();
         return matcher.group(1);
+    }
+
+    /** Subscribes a new receiver to {@code job.completed} through the console; its id. */
+    private UUID subscribeToJobCompleted() throws Exception {
+        assertThat(browser.postEncoded(
+                                page + "/webhooks",
+                                encoded(Map.of(
+                                                "url",
+                                                "https://127.0.0.1:8443/hooks/" + UUID.randomUUID(),
+                                                "_csrf",
+                                                browser.csrf()))
+                                        + "&eventTypes=job.completed")
+                        .statusCode())
+                .isEqualTo(302);
+        return jdbc.sql("SELECT id FROM jobs.webhook_subscriptions WHERE portfolio_id = :p")
+                .param("p", portfolio.id())
+                .query(UUID.class)
+                .single();
     }
 }
