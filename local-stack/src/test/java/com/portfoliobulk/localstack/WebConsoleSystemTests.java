@@ -52,21 +52,10 @@ class WebConsoleSystemTests {
         assertThat(browser.driver().getTitle()).startsWith("Users");
         assertThat(browser.findAll("tr.user-row")).hasSize(5);
         assertThat(browser.findAll("#account option")).hasSize(4);
-        browser.find("#accountName").sendKeys("Brand 2 ");
-        browser.find("#account-search button").click();
-        await().atMost(PATIENCE)
-                .ignoreExceptions()
-                .untilAsserted(() -> assertThat(browser.findAll("#account option"))
-                        .extracting(WebElement::getText)
-                        .containsExactly("Any account", "Brand 2 " + portfolio.account(1)));
+        findAccounts("Brand 2 ", portfolio.account(1));
         assertThat(browser.findAll("#invite input[name=accountIds]")).hasSize(1);
         browser.find("#q").sendKeys(leaver.email());
-        await().atMost(PATIENCE)
-                .ignoreExceptions()
-                .untilAsserted(() -> assertThat(browser.findAll("tr.user-row"))
-                        .singleElement()
-                        .satisfies(row ->
-                                assertThat(row.getAttribute("data-email")).isEqualTo(leaver.email())));
+        awaitOnlyUserListed(leaver.email());
         assertThat(browser.driver().getCurrentUrl()).contains("q=");
         browser.find("tr.user-row input.pick").click();
         assertThat(browser.text("#selected-count")).isEqualTo("1");
@@ -152,21 +141,9 @@ class WebConsoleSystemTests {
         browser.signIn("admin-" + UUID.randomUUID() + "@agency.example", "OWNER", portfolio.id());
         browser.go("/console/portfolios/" + portfolio.id() + "/users");
         browser.find("#q").sendKeys(ann.email());
-        await().atMost(PATIENCE)
-                .ignoreExceptions()
-                .untilAsserted(() -> assertThat(browser.findAll("tr.user-row"))
-                        .singleElement()
-                        .satisfies(row ->
-                                assertThat(row.getAttribute("data-email")).isEqualTo(ann.email())));
+        awaitOnlyUserListed(ann.email());
 
-        browser.find("#accountName").sendKeys("Brand 2 ");
-        browser.find("#account-search button").click();
-
-        await().atMost(PATIENCE)
-                .ignoreExceptions()
-                .untilAsserted(() -> assertThat(browser.findAll("#account option"))
-                        .extracting(WebElement::getText)
-                        .containsExactly("Any account", "Brand 2 " + portfolio.account(1)));
+        findAccounts("Brand 2 ", portfolio.account(1));
         assertThat(browser.find("#q").getDomProperty("value")).isEqualTo(ann.email());
         assertThat(browser.findAll("tr.user-row"))
                 .extracting(row -> row.getAttribute("data-email"))
@@ -333,5 +310,26 @@ class WebConsoleSystemTests {
                 .untilAsserted(() -> assertThat(browser.text("p.notice")).isEqualTo("You are signed out."));
         browser.go("/console/portfolios/" + portfolio.id() + "/users");
         assertThat(browser.driver().getCurrentUrl()).endsWith("/console/sign-in");
+    }
+
+    /** Uses "Find accounts by name" and waits until the account filter offers only the one account. */
+    private void findAccounts(String name, UUID account) {
+        browser.find("#accountName").sendKeys(name);
+        browser.find("#account-search button").click();
+        await().atMost(PATIENCE)
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(browser.findAll("#account option"))
+                        .extracting(WebElement::getText)
+                        .containsExactly("Any account", name + account));
+    }
+
+    /** Waits until the Users list shows this one user only. */
+    private void awaitOnlyUserListed(String email) {
+        await().atMost(PATIENCE)
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(browser.findAll("tr.user-row"))
+                        .singleElement()
+                        .satisfies(row ->
+                                assertThat(row.getAttribute("data-email")).isEqualTo(email)));
     }
 }
