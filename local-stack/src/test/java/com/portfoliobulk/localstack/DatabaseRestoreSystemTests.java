@@ -22,8 +22,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * PostgreSQL is restored from a backup taken in the middle of a job, by README's procedure ("Restoring
- * the database"): the services stopped, the backup's data in place, bulk-schema's
+ * PostgreSQL is restored from a backup taken in the middle of a job, by README's procedure ("Backups,
+ * and restoring the database"): the services stopped, the backup's data in place, bulk-schema's
  * {@code db/resend-pending-tasks.sql} run with psql, the audit-consumer's group moved back to before the
  * backup's moment with Kafka's own {@code kafka-consumer-groups} tool, the services started again. The
  * job the backup caught half done then completes with every change applied and logged exactly once,
