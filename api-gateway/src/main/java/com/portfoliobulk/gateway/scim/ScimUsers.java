@@ -168,18 +168,25 @@ class ScimUsers {
      * may remain when a task of its offboarding failed or was cancelled (the job cancelled before it got
      * to an account), or when a membership was made or changed since the deactivation, also while its
      * offboarding ran (an administrator invited them back meanwhile; the offboarding's own removals
-     * delete the memberships they end).
+     * delete the memberships they end). When that cannot be told, because retention deleted the
+     * offboarding's job (finished jobs are kept for {@code bulk.gateway.retention.finished-jobs}, 30 days;
+     * an identity provider may delete a user a month after deactivating them) or the deactivation's time was not
+     * recorded (deactivations from before it was), any access left in the portfolio may remain.
      */
     Deactivations deactivations(UUID portfolioId, UUID userId) {
         return jdbc.sql("""
                         SELECT s.active, s.deactivations,
                                coalesce(j.status IN ('QUEUED', 'IN_PROGRESS'), false) AS offboarding,
-                               coalesce(j.failed > 0 OR j.cancelled > 0, false)
-                               OR EXISTS (SELECT 1 FROM directory.memberships m
-                                            JOIN directory.accounts a ON a.id = m.account_id
-                                           WHERE m.user_id = s.user_id AND a.portfolio_id = s.portfolio_id
-                                             AND m.updated_at > coalesce(s.deactivated_at, s.updated_at))
-                                   AS access_again
+                               CASE WHEN (s.last_job_id IS NOT NULL AND j.id IS NULL) OR s.deactivated_at IS NULL
+                                    THEN EXISTS (SELECT 1 FROM directory.memberships m
+                                                   JOIN directory.accounts a ON a.id = m.account_id
+                                                  WHERE m.user_id = s.user_id AND a.portfolio_id = s.portfolio_id)
+                                    ELSE coalesce(j.failed > 0 OR j.cancelled > 0, false)
+                                         OR EXISTS (SELECT 1 FROM directory.memberships m
+                                                      JOIN directory.accounts a ON a.id = m.account_id
+                                                     WHERE m.user_id = s.user_id AND a.portfolio_id = s.portfolio_id
+                                                       AND m.updated_at > s.deactivated_at)
+                               END AS access_again
                           FROM jobs.scim_users s
                           LEFT JOIN jobs.bulk_jobs j ON j.id = s.last_job_id
                          WHERE s.portfolio_id = :portfolioId AND s.user_id = :userId

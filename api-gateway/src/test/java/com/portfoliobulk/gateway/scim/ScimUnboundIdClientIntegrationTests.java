@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.retention.Retention;
 import com.portfoliobulk.gateway.support.WorkerSimulation;
 import com.unboundid.scim2.client.ScimService;
 import com.unboundid.scim2.common.exceptions.PreconditionFailedException;
@@ -379,6 +380,59 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
         portfolio.member(brand, joiner, AccountRole.ANALYST);
 
         deactivate(joiner);
+
+        assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+        assertThat(removals(lastScimJob())).containsExactly(brand);
+    }
+
+    /**
+     * A task of ann's offboarding failed, and the identity provider deletes her a month later (Entra ID
+     * deletes a month after a soft delete), once retention has deleted that finished job: she is
+     * offboarded again. Before, the deleted job read as an offboarding that left nothing, and the
+     * DELETE hid her from the identity provider with her access.
+     */
+    @Test
+    void aUserWhoseFailedOffboardingRetentionDeletedIsOffboardedAgainWhenDeleted(
+            @Autowired PlatformTransactionManager transactions, @Autowired Retention retention) throws ScimException {
+        WorkerSimulation worker = new WorkerSimulation(jdbc, transactions);
+        UUID ann = portfolio.user("ann");
+        UUID brand = portfolio.account("Brand");
+        portfolio.member(brand, ann, AccountRole.ANALYST);
+        deactivate(ann);
+        UUID first = lastScimJob();
+        worker.apply(worker.taskIds(first).getFirst(), "FAILED", "RETRIES_EXHAUSTED", null);
+        jdbc.sql("UPDATE jobs.bulk_jobs SET completed_at = now() - interval '31 days' WHERE id = ?")
+                .params(first)
+                .update();
+        retention.run();
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.bulk_jobs WHERE id = ?")
+                        .params(first)
+                        .query(Long.class)
+                        .single())
+                .isZero();
+
+        service.delete("Users", ann.toString());
+
+        assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+        assertThat(removals(lastScimJob())).containsExactly(brand);
+    }
+
+    /**
+     * Ann was deactivated before the time of a deactivation was recorded (its column empty), and an
+     * administrator invited her back since: the identity provider's next deactivation offboards her.
+     * Before, the PATCH's own change of her link made the invitation look older than the deactivation.
+     */
+    @Test
+    void aUserDeactivatedBeforeItsTimeWasRecordedAndInvitedBackIsOffboardedAgain() throws ScimException {
+        UUID ann = portfolio.user("ann");
+        UUID brand = portfolio.account("Brand");
+        jdbc.sql("""
+                        INSERT INTO jobs.scim_users (portfolio_id, user_id, active, deactivations, updated_at)
+                        VALUES (?, ?, false, 1, now() - interval '2 days')
+                        """).params(portfolio.id(), ann).update();
+        portfolio.member(brand, ann, AccountRole.ANALYST);
+
+        deactivate(ann);
 
         assertThat(scimJobs(portfolio.id())).isEqualTo(1);
         assertThat(removals(lastScimJob())).containsExactly(brand);
