@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.portfoliobulk.gateway.support.TcpProxy;
 import com.portfoliobulk.testsupport.DatabaseEndpoint;
 import com.portfoliobulk.testsupport.FreePorts;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
+import com.portfoliobulk.testsupport.TcpProxy;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;

@@ -1,4 +1,4 @@
-package com.portfoliobulk.gateway.support;
+package com.portfoliobulk.testsupport;
 
 import java.io.IOException;
 import java.io.InputStream;
