@@ -390,6 +390,34 @@ class ActivityLogIntegrationTests {
         }
     }
 
+    /**
+     * One unreadable record among good ones: the log says that event went to the dead-letter topic,
+     * and not that the batch's entries failed and will be tried again (they were written at once).
+     */
+    @Test
+    void aPoisonRecordIsLoggedAsDeadLetteredWithoutABatchFailure() {
+        UUID account = UUID.randomUUID();
+        Instant start = ActivityEvents.now();
+        AccountActivityEvent before = ActivityEvents.roleChanged(portfolio, account, admin, start);
+        AccountActivityEvent after = ActivityEvents.roleChanged(portfolio, account, admin, start.plusSeconds(5));
+        try (LogLines lines = LogLines.of(LISTENER);
+                KafkaConsumer<String, String> deadLetters = deadLetterConsumer()) {
+            events.publish(List.of(before));
+            events.publishRaw(account, "{\"v\":1,\"eventId\":");
+            events.publish(List.of(after));
+
+            assertThat(awaitEntries(account, 2)).hasSize(2);
+            awaitDeadLetters(deadLetters, account, 1);
+            await().atMost(WRITTEN_WITHIN)
+                    .until(() -> lines.lines().stream()
+                            .map(ILoggingEvent::getFormattedMessage)
+                            .anyMatch(line -> line.contains("sent to the dead-letter topic")));
+            assertThat(lines.lines())
+                    .extracting(ILoggingEvent::getFormattedMessage)
+                    .noneMatch(line -> line.contains("trying again"));
+        }
+    }
+
     @Test
     void aRunOfEventsTheDatabaseRefusesIsDeadLetteredInOnePassWithoutRetryingTheBatch() {
         UUID account = UUID.randomUUID();

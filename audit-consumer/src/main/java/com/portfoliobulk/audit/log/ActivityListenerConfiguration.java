@@ -16,6 +16,7 @@ import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.BatchListenerFailedException;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.listener.RetryListener;
@@ -99,8 +100,15 @@ class ActivityListenerConfiguration {
             log.warn(() -> "Activity event " + position(record) + " sent to the dead-letter topic: " + cause(ex));
         }
 
+        /**
+         * The whole batch failed, unless the listener named one record that did (a poison record): the
+         * entries before it are written then, and the two methods above tell what becomes of that one.
+         */
         @Override
         public void failedDelivery(ConsumerRecords<?, ?> records, Exception ex, int deliveryAttempt) {
+            if (ex instanceof BatchListenerFailedException || ex.getCause() instanceof BatchListenerFailedException) {
+                return;
+            }
             log.warn(() -> "Writing " + records.count() + " activity entries failed (attempt " + deliveryAttempt
                     + "); trying again: " + cause(ex));
         }
