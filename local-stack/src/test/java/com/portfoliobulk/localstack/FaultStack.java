@@ -141,7 +141,10 @@ final class FaultStack {
                     postgres,
                     broker,
                     processes,
-                    new PipelineInvariants(database, broker.bootstrapServers()),
+                    new PipelineInvariants(
+                            database,
+                            broker.bootstrapServers(),
+                            processes.topics().activity()),
                     gateway);
         } catch (RuntimeException ex) {
             if (processes != null) {

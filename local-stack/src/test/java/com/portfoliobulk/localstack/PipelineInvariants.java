@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.zaxxer.hikari.HikariDataSource;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,15 +16,19 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What must hold after any fault once a job has ended, read from the database and the broker: every
  * task terminal exactly once, the job's counts add up, the memberships are the expected final state,
- * exactly one activity entry per applied change, and no dead letter that should not be there.
+ * exactly one activity entry per applied change, no change applied twice (as the activity topic shows
+ * it), and no dead letter that should not be there.
  *
  * <p>Holds a small connection pool of its own (closed by {@link #close()}), which survives a database
  * restart.
@@ -44,13 +50,18 @@ final class PipelineInvariants implements AutoCloseable {
         }
     }
 
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
     private final HikariDataSource dataSource;
 
     private final JdbcClient jdbc;
 
     private final String kafkaBootstrapServers;
 
-    PipelineInvariants(DatabaseEndpoint database, String kafkaBootstrapServers) {
+    private final String activityTopic;
+
+    /** @param activityTopic the topic the workers publish the activity events to */
+    PipelineInvariants(DatabaseEndpoint database, String kafkaBootstrapServers, String activityTopic) {
         HikariDataSource pool = new HikariDataSource();
         pool.setJdbcUrl(database.jdbcUrl());
         pool.setUsername(database.username());
@@ -61,6 +72,7 @@ final class PipelineInvariants implements AutoCloseable {
         this.dataSource = pool;
         this.jdbc = JdbcClient.create(pool);
         this.kafkaBootstrapServers = kafkaBootstrapServers;
+        this.activityTopic = activityTopic;
     }
 
     DataSource dataSource() {
@@ -189,28 +201,64 @@ final class PipelineInvariants implements AutoCloseable {
 
     /**
      * What reached the end of the pipeline for a job: its tasks, the succeeded ones, its activity
-     * entries and the distinct tasks they are of.
+     * entries and the distinct tasks they are of, and its changes applied twice.
      */
-    record Outcome(int tasks, long succeeded, long activityEntries, long activityTasks) {
+    record Outcome(int tasks, long succeeded, long activityEntries, long activityTasks, long appliedTwice) {
 
         /** Tasks not applied, plus applied changes without an activity entry. */
         long lost() {
             return (tasks - succeeded) + (succeeded - activityTasks);
         }
 
-        /** Activity entries beyond one per task. */
+        /** Changes applied twice, plus activity entries beyond one per task. */
         long doubled() {
-            return activityEntries - activityTasks;
+            return appliedTwice + activityEntries - activityTasks;
         }
     }
 
     /** The job's {@link Outcome} now. */
     Outcome outcome(UUID job) {
         JobCounts counts = counts(job);
+        long appliedTwice = changesAppliedTwice(job);
         return jdbc.sql("SELECT count(*), count(DISTINCT task_id) FROM audit.activity_log WHERE job_id = ?")
                 .param(job)
-                .query((row, index) -> new Outcome(counts.total(), counts.succeeded(), row.getLong(1), row.getLong(2)))
+                .query((row, index) ->
+                        new Outcome(counts.total(), counts.succeeded(), row.getLong(1), row.getLong(2), appliedTwice))
                 .single();
+    }
+
+    /**
+     * The job's changes that were applied twice, as the activity topic shows them: a task's event has
+     * the task's id, and a redelivered task that was applied already has its event sent again from the
+     * stored outcome, the same event; a second application would send one with the same id and another
+     * content (its own time at least). The activity log keeps the first of them, so only the topic
+     * tells. Reads the whole topic (a test's own).
+     */
+    long changesAppliedTwice(UUID job) {
+        String wanted = job.toString();
+        Map<String, Set<JsonNode>> contents = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            List<TopicPartition> partitions = partitions(consumer, activityTopic);
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (partitions.stream().anyMatch(partition -> consumer.position(partition) < ends.get(partition))) {
+                assertThat(System.nanoTime())
+                        .as("the activity topic read to its end")
+                        .isLessThan(deadline);
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    JsonNode event = JSON.readTree(record.value());
+                    if (wanted.equals(event.path("jobId").asString(""))) {
+                        contents.computeIfAbsent(event.path("eventId").asString(), id -> new HashSet<>())
+                                .add(event);
+                    }
+                }
+            }
+        }
+        return contents.values().stream()
+                .filter(versions -> versions.size() > 1)
+                .count();
     }
 
     /** The job's activity entries now. */
@@ -223,21 +271,27 @@ final class PipelineInvariants implements AutoCloseable {
 
     /** The records on a topic (0 when it does not exist), e.g. a dead-letter topic. */
     long records(String topic) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            return consumer.endOffsets(partitions(consumer, topic)).values().stream()
+                    .mapToLong(Long::longValue)
+                    .sum();
+        }
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer() {
+        return new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 kafkaBootstrapServers,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
                 ByteArrayDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
-                ByteArrayDeserializer.class))) {
-            Collection<TopicPartition> partitions =
-                    Optional.ofNullable(consumer.partitionsFor(topic)).orElse(List.of()).stream()
-                            .map(info -> new TopicPartition(topic, info.partition()))
-                            .toList();
-            return consumer.endOffsets(partitions).values().stream()
-                    .mapToLong(Long::longValue)
-                    .sum();
-        }
+                ByteArrayDeserializer.class));
+    }
+
+    private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) {
+        return Optional.ofNullable(consumer.partitionsFor(topic)).orElse(List.of()).stream()
+                .map(info -> new TopicPartition(topic, info.partition()))
+                .toList();
     }
 
     /** Exactly {@code expected} records on each of the topics (typically 0 on the dead-letter topics). */
@@ -255,6 +309,7 @@ final class PipelineInvariants implements AutoCloseable {
         assertThat(awaitTerminal(job, atMost)).isEqualTo("COMPLETED");
         assertJobAddsUp(job, JobCounts.allSucceeded(tasks));
         awaitOneActivityEntryPerAppliedChange(job, atMost);
+        assertThat(changesAppliedTwice(job)).as("changes applied twice").isZero();
         assertDeadLetters(0, topics.taskDeadLetter(), topics.activityDeadLetter());
     }
 

@@ -94,7 +94,7 @@ class RelayFailoverAndCancelRaceSystemTests {
                             name));
         }
         processes.awaitReady(STARTUP);
-        invariants = new PipelineInvariants(database.endpoint(), kafka);
+        invariants = new PipelineInvariants(database.endpoint(), kafka, TOPICS.activity());
         offsets = new KafkaOffsets(kafka);
     }
 
@@ -363,14 +363,8 @@ class RelayFailoverAndCancelRaceSystemTests {
         return TestTokens.token(admin, "admin-" + admin + "@agency.example", portfolio.id(), "OWNER");
     }
 
-    /** Activity entries of the job, less distinct tasks with one: a change applied twice shows here. */
+    /** Changes of the job applied twice, and activity entries beyond one per task. */
     private static long doubled(UUID job) {
-        List<Long> entries = invariants
-                .jdbc()
-                .sql("SELECT count(*), count(DISTINCT task_id) FROM audit.activity_log WHERE job_id = ?")
-                .param(job)
-                .query((row, index) -> List.of(row.getLong(1), row.getLong(2)))
-                .single();
-        return entries.get(0) - entries.get(1);
+        return invariants.outcome(job).doubled();
     }
 }

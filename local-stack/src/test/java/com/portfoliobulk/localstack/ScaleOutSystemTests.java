@@ -97,7 +97,7 @@ class ScaleOutSystemTests {
         // Each process, not only those still running: one that died while starting fails the test here.
         processes.all().forEach(process -> process.awaitReady(STARTUP));
         readyAt = System.nanoTime();
-        invariants = new PipelineInvariants(database, kafka);
+        invariants = new PipelineInvariants(database, kafka, TOPICS.activity());
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka));
     }
 
