@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -31,6 +32,9 @@ class Deliveries {
             id, event_type, job_id, status, attempts, last_response_code, last_duration_ms, last_error,
             next_attempt_at, created_at, delivered_at
             """;
+
+    /** The most events, or messages, one statement of {@link #removeOld} deletes. */
+    static final int REMOVAL_BATCH = 10_000;
 
     private final JdbcClient jdbc;
 
@@ -158,22 +162,35 @@ class Deliveries {
     }
 
     /**
-     * Removes what no one needs any more, a bounded batch each: fanned-out events after 7 days,
-     * delivered or failed messages (with their attempts) after 30 days, and the progress state of jobs
-     * that ended.
+     * Removes what no one needs any more: fanned-out events after 7 days, delivered or failed messages
+     * (with their attempts) after 30 days, and the progress state of jobs that ended. Events and
+     * messages go in batches of {@link #REMOVAL_BATCH}, each its own statement (and so its own short
+     * transaction), until a batch finds fewer: all of them, however many there are, unless
+     * {@code carryOn} says to stop between two batches (the gateway stopping). Rows another gateway is
+     * removing at the same time are skipped.
      */
-    void removeOld() {
-        jdbc.sql("""
+    void removeOld(BooleanSupplier carryOn) {
+        removeInBatches("""
                         DELETE FROM jobs.webhook_events WHERE id IN (
                             SELECT id FROM jobs.webhook_events
-                            WHERE fanned_out_at < now() - interval '7 days' LIMIT 10000)
-                        """).update();
-        jdbc.sql("""
+                            WHERE fanned_out_at < now() - interval '7 days'
+                            LIMIT :batch FOR UPDATE SKIP LOCKED)
+                        """, carryOn);
+        removeInBatches("""
                         DELETE FROM jobs.webhook_deliveries WHERE id IN (
                             SELECT id FROM jobs.webhook_deliveries
-                            WHERE status <> 'PENDING' AND created_at < now() - interval '30 days' LIMIT 10000)
-                        """).update();
+                            WHERE status <> 'PENDING' AND created_at < now() - interval '30 days'
+                            LIMIT :batch FOR UPDATE SKIP LOCKED)
+                        """, carryOn);
         forgetProgressOfEndedJobs();
+    }
+
+    /** Runs {@code delete} (of at most {@code :batch} rows) again as long as it deletes a full batch. */
+    private void removeInBatches(String delete, BooleanSupplier carryOn) {
+        int deleted = REMOVAL_BATCH;
+        while (deleted == REMOVAL_BATCH && carryOn.getAsBoolean()) {
+            deleted = jdbc.sql(delete).param("batch", REMOVAL_BATCH).update();
+        }
     }
 
     private void forgetProgressOfEndedJobs() {

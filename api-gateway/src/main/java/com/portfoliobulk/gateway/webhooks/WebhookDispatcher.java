@@ -161,7 +161,7 @@ class WebhookDispatcher implements SmartLifecycle {
                     await(properties.pollInterval());
                 }
                 if (housekeepingDue()) {
-                    deliveries.removeOld();
+                    deliveries.removeOld(() -> stopping.getCount() > 0);
                 }
             } catch (RuntimeException ex) {
                 if (!failing) {

@@ -298,6 +298,82 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
     }
 
     /**
+     * More messages and events past their retention than one delete statement removes, as a busy
+     * installation has after ten minutes: one cleanup removes them all, batch after batch, and keeps
+     * the younger ones.
+     */
+    @Test
+    void oneCleanupRemovesEveryMessageAndEventPastItsRetentionHoweverMany() {
+        UUID subscriptionId = UUID.fromString(
+                subscribe("/old", "job.completed").path("subscriptionId").asString());
+        UUID portfolioId = UUID.randomUUID();
+        int many = Deliveries.REMOVAL_BATCH + 1;
+        oldMessages(subscriptionId, many, "31 days");
+        oldMessages(subscriptionId, 1, "29 days");
+        oldEvents(portfolioId, many, "8 days");
+        oldEvents(portfolioId, 1, "6 days");
+
+        deliveries.removeOld(() -> true);
+
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.webhook_deliveries WHERE subscription_id = :id"
+                                + " AND created_at < now() - interval '30 days'")
+                        .param("id", subscriptionId)
+                        .query(Long.class)
+                        .single())
+                .as("messages older than 30 days")
+                .isZero();
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.webhook_deliveries WHERE subscription_id = :id")
+                        .param("id", subscriptionId)
+                        .query(Long.class)
+                        .single())
+                .as("the message of 29 days")
+                .isEqualTo(1);
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.webhook_events WHERE portfolio_id = :id"
+                                + " AND fanned_out_at < now() - interval '7 days'")
+                        .param("id", portfolioId)
+                        .query(Long.class)
+                        .single())
+                .as("events fanned out more than 7 days ago")
+                .isZero();
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.webhook_events WHERE portfolio_id = :id")
+                        .param("id", portfolioId)
+                        .query(Long.class)
+                        .single())
+                .as("the event of 6 days")
+                .isEqualTo(1);
+    }
+
+    private void oldMessages(UUID subscriptionId, int count, String age) {
+        jdbc.sql("""
+                        INSERT INTO jobs.webhook_deliveries
+                            (id, subscription_id, event_id, event_type, job_id, payload, status, attempts,
+                             created_at, give_up_at, delivered_at)
+                        SELECT gen_random_uuid(), :subscription, gen_random_uuid(), 'job.completed', gen_random_uuid(),
+                               '{}', 'SUCCEEDED', 1, now() - CAST(:age AS interval),
+                               now() - CAST(:age AS interval) + interval '1 day', now() - CAST(:age AS interval)
+                        FROM generate_series(1, :count)
+                        """)
+                .param("subscription", subscriptionId)
+                .param("age", age)
+                .param("count", count)
+                .update();
+    }
+
+    /** Progress events (a job may have many), fanned out long ago to a portfolio without subscriptions. */
+    private void oldEvents(UUID portfolioId, int count, String age) {
+        jdbc.sql("""
+                        INSERT INTO jobs.webhook_events (job_id, portfolio_id, type, occurred_at, fanned_out_at)
+                        SELECT gen_random_uuid(), :portfolio, 'job.progress', now() - CAST(:age AS interval),
+                               now() - CAST(:age AS interval)
+                        FROM generate_series(1, :count)
+                        """)
+                .param("portfolio", portfolioId)
+                .param("age", age)
+                .param("count", count)
+                .update();
+    }
+
+    /**
      * A redelivery asked for while an attempt of the message is in flight is not undone by that attempt:
      * its failure (here final, a 410) is in the history, and the message is sent again.
      */
