@@ -49,6 +49,8 @@ class WebhookDispatcher implements SmartLifecycle {
 
     private long housekeptAt = System.nanoTime();
 
+    private long expiryCheckedAt = System.nanoTime();
+
     private final EventFanOut fanOut;
 
     private final Deliveries deliveries;
@@ -156,8 +158,10 @@ class WebhookDispatcher implements SmartLifecycle {
                     failing = false;
                 }
                 backoff = properties.pollInterval();
-                if (events < properties.batchSize() && claimed == 0) {
+                if (expiryDue()) {
                     deliveries.failExpired();
+                }
+                if (events < properties.batchSize() && claimed == 0) {
                     await(properties.pollInterval());
                 }
                 if (housekeepingDue()) {
@@ -184,6 +188,19 @@ class WebhookDispatcher implements SmartLifecycle {
             return false;
         }
         progressCheckedAt = now;
+        return true;
+    }
+
+    /**
+     * Expired messages are failed once per poll interval at most, whether the passes are idle or not:
+     * under steady traffic a pass may never be idle, and the expired messages would stay pending.
+     */
+    private boolean expiryDue() {
+        long now = System.nanoTime();
+        if (now - expiryCheckedAt < properties.pollInterval().toNanos()) {
+            return false;
+        }
+        expiryCheckedAt = now;
         return true;
     }
 

@@ -298,6 +298,67 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
     }
 
     /**
+     * A message whose retry period passed while its subscription was disabled fails even while the
+     * dispatcher is never idle: here another portfolio's job events keep every pass fanning out a full
+     * batch (each event held a moment as it is marked, so that the events last the whole test).
+     */
+    @Test
+    void aMessagePastItsRetryPeriodFailsWhileTheDispatcherIsBusy() {
+        receiver.otherwise(Reply.status(500));
+        String subscriptionId =
+                subscribe("/expiring", "job.completed").path("subscriptionId").asString();
+        finish(job(1), false);
+        await().atMost(PATIENCE).until(() -> !receiver.received("/expiring").isEmpty());
+        Answer disabled =
+                api.post(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId + "/disable", null, null);
+        assertThat(disabled.status()).as(disabled.text()).isEqualTo(200);
+        await().atMost(PATIENCE)
+                .until(() -> jdbc.sql("SELECT leased_until IS NULL AND attempts = :received"
+                                + " FROM jobs.webhook_deliveries WHERE subscription_id = :id")
+                        .param("received", receiver.received("/expiring").size())
+                        .param("id", UUID.fromString(subscriptionId))
+                        .query(Boolean.class)
+                        .single());
+        UUID busyPortfolio = UUID.randomUUID();
+        jdbc.sql("""
+                        INSERT INTO jobs.webhook_events (job_id, portfolio_id, type)
+                        SELECT gen_random_uuid(), :portfolio, 'job.progress' FROM generate_series(1, 5000)
+                        """).param("portfolio", busyPortfolio).update();
+        try (HeldWrites held = HeldWrites.on(
+                jdbc,
+                "jobs.webhook_events",
+                "UPDATE",
+                "NEW.portfolio_id = '" + busyPortfolio + "'",
+                Duration.ofMillis(10))) {
+            held.awaitHeld();
+
+            jdbc.sql("UPDATE jobs.webhook_deliveries SET give_up_at = now() - interval '1 minute'"
+                            + " WHERE subscription_id = :id AND status = 'PENDING'")
+                    .param("id", UUID.fromString(subscriptionId))
+                    .update();
+
+            await().atMost(PATIENCE)
+                    .until(() -> deliveries(subscriptionId)
+                            .path(0)
+                            .path("status")
+                            .asString()
+                            .equals("FAILED"));
+            assertThat(jdbc.sql("SELECT count(*) FROM jobs.webhook_events WHERE portfolio_id = :portfolio"
+                                    + " AND fanned_out_at IS NULL")
+                            .param("portfolio", busyPortfolio)
+                            .query(Long.class)
+                            .single())
+                    .as("events still to fan out: the dispatcher was busy all along")
+                    .isGreaterThan(0);
+        } finally {
+            jdbc.sql("DELETE FROM jobs.webhook_events WHERE portfolio_id = :portfolio")
+                    .param("portfolio", busyPortfolio)
+                    .update();
+        }
+        awaitReceivedOnly("/expiring", receiver.received("/expiring").size());
+    }
+
+    /**
      * More messages and events past their retention than one delete statement removes, as a busy
      * installation has after ten minutes: one cleanup removes them all, batch after batch, and keeps
      * the younger ones.
