@@ -243,7 +243,10 @@ class WebhookSender implements AutoCloseable {
         }
     }
 
-    /** {@code Retry-After} as seconds or as an HTTP date; {@code null} when absent or unreadable. */
+    /**
+     * {@code Retry-After} as seconds or as an HTTP date; {@code null} when absent or unreadable. Seconds
+     * too many for a {@code long} are the longest wait there is, past any retry period.
+     */
     static Duration retryAfter(Optional<String> header, Instant now) {
         if (header.isEmpty()) {
             return null;
@@ -252,6 +255,9 @@ class WebhookSender implements AutoCloseable {
         try {
             return Duration.ofSeconds(Math.max(0, Long.parseLong(value)));
         } catch (NumberFormatException ex) {
+            if (!value.isEmpty() && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                return Duration.ofSeconds(Long.MAX_VALUE);
+            }
             try {
                 Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME)
                         .toInstant();

@@ -161,6 +161,25 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
         awaitReceivedOnly("/never", 1);
     }
 
+    /** Seconds too many to be a number of the gateway are still seconds, past the 24 hours. */
+    @Test
+    void aRetryAfterTooLargeToReadFailsTheMessageAtOnce() {
+        receiver.thenReply(new Reply(503, Map.of("Retry-After", "99999999999999999999"), "come back never"))
+                .otherwise(new Reply(200, Map.of(), "ok"));
+        String subscriptionId =
+                subscribe("/much-later", "job.completed").path("subscriptionId").asString();
+
+        finish(job(1), false);
+
+        JsonNode delivery = settledDelivery(subscriptionId);
+        assertThat(delivery.path("status").asString()).isEqualTo("FAILED");
+        assertThat(delivery.path("attempts").asInt()).isEqualTo(1);
+        assertThat(delivery.path("history").values())
+                .extracting(a -> a.path("outcome").asString())
+                .containsExactly("FAILED");
+        awaitReceivedOnly("/much-later", 1);
+    }
+
     @Test
     void redeliverSendsTheSameMessageAgain() {
         String subscriptionId =
