@@ -9,8 +9,8 @@ import java.util.random.RandomGenerator;
  * When a failed message is tried again: exponential back-off from {@code initialBackoff}, doubling per
  * attempt up to {@code maxBackoff}, with "equal jitter" (a random wait between half and all of it) so
  * that messages failing together do not come back together. A receiver's {@code Retry-After} is a
- * floor. No attempt is scheduled past the message's retry period: a {@code Retry-After} reaching past
- * it fails the message at once.
+ * floor. No attempt is scheduled at or past the end of the message's retry period: a
+ * {@code Retry-After} reaching that far fails the message at once.
  */
 final class RetrySchedule {
 
@@ -44,7 +44,8 @@ final class RetrySchedule {
             delay = result.retryAfter();
         }
         Instant next = now.plus(delay);
-        return next.isAfter(giveUpAt) ? Optional.empty() : Optional.of(next);
+        // A message is claimed only before its give-up time: an attempt at that very time would never come.
+        return next.isBefore(giveUpAt) ? Optional.of(next) : Optional.empty();
     }
 
     Duration backoff(int attempts) {

@@ -64,6 +64,17 @@ class RetryScheduleTests {
                 .isEmpty();
     }
 
+    /** A message is claimed only before its retry period ends: an attempt at its very end would never come. */
+    @Test
+    void nothingIsScheduledAtTheEndOfTheRetryPeriod() {
+        Instant giveUpAt = NOW.plus(Duration.ofMinutes(5));
+
+        assertThat(schedule.next(NOW, 1, failure(429, Duration.ofMinutes(5)), giveUpAt))
+                .isEmpty();
+        assertThat(schedule.next(NOW, 1, failure(429, Duration.ofMinutes(5).minusMillis(1)), giveUpAt))
+                .isPresent();
+    }
+
     private static AttemptResult failure(Integer code, Duration retryAfter) {
         return new AttemptResult(code, Duration.ofMillis(5), "failed", null, retryAfter, false, false);
     }
