@@ -458,13 +458,14 @@ class Deliveries {
 
     /**
      * Sends the message again as soon as possible, whatever its state, with a new retry period and the
-     * same webhook-id; empty when it is not one of the subscription's.
+     * same webhook-id; empty when it is not one of the subscription's. It is not delivered again until
+     * the receiver accepts it again: an earlier delivery time goes.
      */
     Optional<DeliveryView> redeliver(UUID subscriptionId, UUID deliveryId, Duration retryPeriod) {
         return jdbc.sql("""
                         UPDATE jobs.webhook_deliveries
                         SET status = 'PENDING', next_attempt_at = now(), give_up_at = now() + cast(:retryPeriod AS interval),
-                            redeliveries = redeliveries + 1, attempts_before_redelivery = attempts
+                            delivered_at = NULL, redeliveries = redeliveries + 1, attempts_before_redelivery = attempts
                         WHERE id = :id AND subscription_id = :subscriptionId
                         RETURNING\s""" + DELIVERY_COLUMNS)
                 .param("id", deliveryId)

@@ -18,7 +18,8 @@ import java.util.UUID;
  * @param lastError why the last attempt failed
  * @param nextAttemptAt when it is tried next; absent once it succeeded or failed
  * @param createdAt when the event was fanned out to the subscription
- * @param deliveredAt when the receiver accepted it
+ * @param deliveredAt when the receiver accepted it; absent until then, and from a redelivery until the
+ *     receiver accepts it again
  * @param history every attempt, oldest first; only when one message is read
  */
 @Schema(name = "WebhookDelivery")

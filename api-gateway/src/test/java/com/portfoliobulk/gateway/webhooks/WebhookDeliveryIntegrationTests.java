@@ -200,6 +200,33 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
         assertThat(received.get(1).body()).isEqualTo(received.get(0).body());
     }
 
+    /**
+     * A delivered message sent again is not delivered until the receiver accepts it again: the time of
+     * the earlier acceptance goes, and a redelivery that fails leaves the message failed without one.
+     */
+    @Test
+    void aRedeliveredMessageShowsNoDeliveryTimeUntilAcceptedAgain() {
+        String subscriptionId = subscribe("/refused-later", "job.completed")
+                .path("subscriptionId")
+                .asString();
+        finish(job(1), false);
+        JsonNode delivered = settledDelivery(subscriptionId);
+        assertThat(delivered.path("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(delivered.path("deliveredAt").asString()).isNotBlank();
+        receiver.otherwise(new Reply(410, Map.of(), "gone"));
+
+        Answer redelivered =
+                redeliver(subscriptionId, delivered.path("deliveryId").asString());
+
+        assertThat(redelivered.status()).as(redelivered.text()).isEqualTo(202);
+        assertThat(redelivered.body().path("status").asString()).isEqualTo("PENDING");
+        assertThat(redelivered.body().has("deliveredAt")).isFalse();
+        JsonNode failed = settledDelivery(subscriptionId);
+        assertThat(failed.path("status").asString()).isEqualTo("FAILED");
+        assertThat(failed.path("attempts").asInt()).isEqualTo(2);
+        assertThat(failed.has("deliveredAt")).as(failed.toString()).isFalse();
+    }
+
     /** How late the gateways deliver: a message redelivered on request days later does not count. */
     @Test
     void aMessageRedeliveredDaysLaterDoesNotCountAsLateDelivery() {
