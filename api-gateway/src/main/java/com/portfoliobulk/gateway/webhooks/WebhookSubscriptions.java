@@ -299,10 +299,17 @@ class WebhookSubscriptions {
                         + " .../webhooks/" + subscriptionId + "/enable) once its endpoint works, then redeliver.");
     }
 
+    /** The portfolio has its most subscriptions: the URL cannot be added, as the other conflict names it. */
     private static RequestRefusedException tooMany(int max) {
         return new RequestRefusedException(
                 RequestRefusedException.Reason.CONFLICT,
                 "Too many webhook subscriptions",
-                "A portfolio may have at most " + max + " webhook subscriptions; delete one first.");
+                "A portfolio may have at most " + max + " webhook subscriptions; delete one first.",
+                List.of(new FieldProblem(
+                        "url",
+                        "cannot be subscribed: the portfolio has " + max
+                                + " webhook subscriptions, the most it may have; delete one first")),
+                null,
+                null);
     }
 }

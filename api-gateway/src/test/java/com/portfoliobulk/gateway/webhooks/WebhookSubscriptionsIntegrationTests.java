@@ -316,6 +316,29 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
                 .isEqualTo(201);
     }
 
+    /** As the API description says of both its 409s, the refusal names {@code url}. */
+    @Test
+    void aSubscriptionBeyondThePortfoliosLimitIsRefusedNamingTheUrl() {
+        for (int i = 0; i < 20; i++) {
+            subscribe("/limit-" + i, "job.completed");
+        }
+
+        Answer refused = api.post(
+                admin(portfolio.id()),
+                webhooksPath(),
+                null,
+                "{\"url\":\"" + receiver.url("/one-more") + "\",\"eventTypes\":[\"job.completed\"]}");
+
+        assertFieldProblem(refused, 409, "url");
+        assertThat(refused.body().path("errors").get(0).path("message").asString())
+                .contains("20 webhook subscriptions");
+        assertThat(api.get(admin(portfolio.id()), webhooksPath() + "?limit=100")
+                        .body()
+                        .path("items")
+                        .size())
+                .isEqualTo(20);
+    }
+
     @Test
     void aDeletedSubscriptionIsGone() {
         String id =
