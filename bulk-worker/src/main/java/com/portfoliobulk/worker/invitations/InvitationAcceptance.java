@@ -16,13 +16,14 @@ import org.springframework.transaction.annotation.Transactional;
  * or the token of one membership.
  *
  * <p>In one transaction: the invitations are locked, checked (the caller's e-mail address must be the
- * invitee's, the invitations must not have expired) and made {@code ACTIVE}, their tokens are cleared
- * so that they cannot be used again, and each is noted for an {@code INVITATION_ACCEPTED} entry in its
- * account's activity log ({@link AcceptedInvitationEntries} publishes it after the commit, so an
- * acceptance never waits for Kafka). Two acceptances racing with one token: the second waits
- * for the first's locks, then finds no pending invitation any more. A message's token sent again by
- * its invitee answers the access it gave (the first answer may have been lost); a membership's token
- * is used up.
+ * invitee's, the invitations must not have expired, and their accounts must still be in a portfolio: an
+ * invitation left pending on an account that is in none answers as a revoked one) and made {@code ACTIVE},
+ * their tokens are cleared so that they cannot be used again, and each is noted for an {@code
+ * INVITATION_ACCEPTED} entry in its account's activity log ({@link AcceptedInvitationEntries} publishes it
+ * after the commit, so an acceptance never waits for Kafka). Two acceptances racing with one token: the
+ * second waits for the first's locks, then finds no pending invitation any more. A message's token sent
+ * again by its invitee answers the access it gave (the first answer may have been lost); a membership's
+ * token is used up.
  */
 @Service
 class InvitationAcceptance {
@@ -66,9 +67,11 @@ class InvitationAcceptance {
         }
         Optional<Invitation> found = jdbc.sql("""
                         SELECT m.account_id, m.user_id, m.role, m.state, u.email,
-                               m.expires_at IS NOT NULL AND m.expires_at <= now() AS expired
+                               m.expires_at IS NOT NULL AND m.expires_at <= now() AS expired,
+                               a.portfolio_id IS NOT NULL AS linked
                         FROM directory.memberships m
                         JOIN directory.users u ON u.id = m.user_id
+                        JOIN directory.accounts a ON a.id = m.account_id
                         WHERE m.invitation_token = :token
                         FOR UPDATE OF m
                         """)
@@ -79,12 +82,17 @@ class InvitationAcceptance {
                         row.getString("role"),
                         row.getString("state"),
                         row.getString("email"),
-                        row.getBoolean("expired")))
+                        row.getBoolean("expired"),
+                        row.getBoolean("linked")))
                 .optional();
         if (found.isEmpty()) {
             return new Outcome(Result.UNKNOWN, null);
         }
         Invitation invitation = found.get();
+        if (!invitation.linked() && !"ACTIVE".equals(invitation.state())) {
+            // Its account left the portfolio, whose unlink should have ended it: no access to give.
+            return new Outcome(Result.UNKNOWN, null);
+        }
         if (!invitation.email().equals(caller)) {
             return new Outcome(Result.ANOTHER_ADDRESS, null);
         }
@@ -108,17 +116,19 @@ class InvitationAcceptance {
         return accepted(List.of(new Membership(invitation.accountId(), invitation.role(), "ACTIVE")));
     }
 
-    /** Accepts every pending, unexpired invitation the message announced. */
+    /** Accepts every pending, unexpired invitation the message announced on an account still in a portfolio. */
     private Outcome acceptMessage(Message message, String caller) {
         if (!message.email().equals(caller)) {
             return new Outcome(Result.ANOTHER_ADDRESS, null);
         }
         List<Pending> pending = jdbc.sql("""
-                        SELECT account_id, role, expires_at <= now() AS expired
-                          FROM directory.memberships
-                         WHERE user_id = :userId AND invitation_job_id = :jobId AND state = 'INVITED'
-                         ORDER BY account_id
-                           FOR UPDATE
+                        SELECT m.account_id, m.role, m.expires_at <= now() AS expired
+                          FROM directory.memberships m
+                          JOIN directory.accounts a ON a.id = m.account_id
+                         WHERE m.user_id = :userId AND m.invitation_job_id = :jobId AND m.state = 'INVITED'
+                           AND a.portfolio_id IS NOT NULL
+                         ORDER BY m.account_id
+                           FOR UPDATE OF m
                         """)
                 .param("userId", message.userId())
                 .param("jobId", message.jobId())
@@ -178,7 +188,10 @@ class InvitationAcceptance {
     /** What became of an acceptance. */
     enum Result {
         ACCEPTED,
-        /** No pending invitation has that token: it never existed, was revoked, resent or used already. */
+        /**
+         * No pending invitation has that token: it never existed, was revoked, resent or used already, or
+         * its account is in no portfolio any more.
+         */
         UNKNOWN,
         EXPIRED,
         ANOTHER_ADDRESS
@@ -194,5 +207,6 @@ class InvitationAcceptance {
 
     private record Pending(UUID accountId, String role, boolean expired) {}
 
-    private record Invitation(UUID accountId, UUID userId, String role, String state, String email, boolean expired) {}
+    private record Invitation(
+            UUID accountId, UUID userId, String role, String state, String email, boolean expired, boolean linked) {}
 }

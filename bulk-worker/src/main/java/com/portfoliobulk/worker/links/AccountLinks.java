@@ -156,13 +156,15 @@ class AccountLinks {
     }
 
     /**
-     * Ends the pending invitations the portfolio made on accounts it no longer has: their links must not
-     * give access to an account that left it (and may belong to another portfolio by now), and they must
-     * not keep that portfolio's own invitations out. An e-mail still to be sent leaves them out, and an
-     * accepted invitation is a membership like any other, kept. Each ended invitation is noted for its
-     * account's log, before the unlink itself, with its custom role's name as it is now (a close deletes
-     * the portfolio's roles before the note may be published): as revoked by the unlink's actor, or, once
-     * its expiry has passed, as the expiry the sweep had not logged yet ({@link #endExpiredInvitations}).
+     * Ends every pending invitation on accounts the portfolio no longer has, also those no job made
+     * (seeded ones, and those from before invitations named their job): their links must not give access
+     * to an account that left it (and may belong to another portfolio by now), and they must not keep
+     * that portfolio's own invitations out. An e-mail still to be sent leaves them out, and an accepted
+     * invitation is a membership like any other, kept. Each ended invitation is noted for its account's
+     * log, before the unlink itself, with its custom role's name as it is now (a close deletes the
+     * portfolio's roles before the note may be published): as revoked by the unlink's actor, or, once its
+     * expiry has passed, as the expiry the sweep had not logged yet ({@link #endExpiredInvitations}). One
+     * that no job made is noted with the id that stands for "no job", as its acceptance would be.
      */
     private void endInvitations(UUID portfolioId, List<UUID> accounts, Actor actor) {
         if (accounts.isEmpty()) {
@@ -172,15 +174,14 @@ class AccountLinks {
         jdbc.sql("""
                         WITH ended AS (
                             DELETE FROM directory.memberships m
-                            USING jobs.bulk_jobs j
                             WHERE m.account_id = ANY(:accounts) AND m.state = 'INVITED'
-                              AND j.id = m.invitation_job_id AND j.portfolio_id = :portfolioId
                             RETURNING m.account_id, m.user_id, m.role, m.invitation_job_id)
                         INSERT INTO directory.account_link_changes
                                (event_id, account_id, portfolio_id, action, actor_id, actor_email, actor_kind,
                                 user_id, email, role, role_name, job_id)
                         SELECT gen_random_uuid(), e.account_id, :portfolioId, 'INVITATION_REVOKED', :actorId,
-                               :actorEmail, :actorKind, e.user_id, u.email, e.role, r.name, e.invitation_job_id
+                               :actorEmail, :actorKind, e.user_id, u.email, e.role, r.name,
+                               coalesce(e.invitation_job_id, '00000000-0000-0000-0000-000000000000')
                           FROM ended e JOIN directory.users u ON u.id = e.user_id
                           LEFT JOIN jobs.account_roles r ON r.portfolio_id = :portfolioId AND r.code = e.role
                         """)
@@ -193,32 +194,36 @@ class AccountLinks {
     }
 
     /**
-     * Ends the portfolio's invitations on the accounts whose expiry has passed but that the expiry sweep
-     * has not ended yet (it runs every minute, and not while Kafka is down), each noted as the {@code
-     * INVITATION_EXPIRED} entry the sweep would have logged: its id, dated at the expiry, by the inviter.
+     * Ends the invitations on the accounts whose expiry has passed but that the expiry sweep has not
+     * ended yet (it runs every minute, and not while Kafka is down), each noted as the {@code
+     * INVITATION_EXPIRED} entry the sweep would have logged: its id, dated at the expiry, by the inviter
+     * (the requester of its job; for one that no job made, none, as the sweep logs it).
      */
     private void endExpiredInvitations(UUID portfolioId, List<UUID> accounts) {
         List<AccountActivityEvent> expired = jdbc.sql("""
                         DELETE FROM directory.memberships m
-                        USING jobs.bulk_jobs j, directory.users u
+                        USING directory.users u
                         WHERE m.account_id = ANY(:accounts) AND m.state = 'INVITED' AND m.expires_at <= now()
-                          AND j.id = m.invitation_job_id AND j.portfolio_id = :portfolioId AND u.id = m.user_id
+                          AND u.id = m.user_id
                         RETURNING m.account_id, m.user_id, u.email, m.role, m.expires_at, m.invitation_job_id,
-                                  j.requested_by_user_id, j.requested_by_email
+                                  (SELECT j.requested_by_user_id FROM jobs.bulk_jobs j
+                                    WHERE j.id = m.invitation_job_id) AS inviter_id,
+                                  (SELECT j.requested_by_email FROM jobs.bulk_jobs j
+                                    WHERE j.id = m.invitation_job_id) AS inviter_email
                         """)
                 .param("accounts", PostgresArrays.uuids(accounts))
-                .param("portfolioId", portfolioId)
-                .query((rs, n) -> new ExpiredInvitation(
-                                rs.getObject("account_id", UUID.class),
-                                rs.getObject("user_id", UUID.class),
-                                rs.getString("email"),
-                                new AccountRole(rs.getString("role")),
-                                rs.getTimestamp("expires_at").toInstant(),
-                                rs.getObject("invitation_job_id", UUID.class),
-                                new Actor(
-                                        rs.getObject("requested_by_user_id", UUID.class),
-                                        rs.getString("requested_by_email")))
-                        .event(portfolioId))
+                .query((rs, n) -> {
+                    UUID inviterId = rs.getObject("inviter_id", UUID.class);
+                    return new ExpiredInvitation(
+                                    rs.getObject("account_id", UUID.class),
+                                    rs.getObject("user_id", UUID.class),
+                                    rs.getString("email"),
+                                    new AccountRole(rs.getString("role")),
+                                    rs.getTimestamp("expires_at").toInstant(),
+                                    rs.getObject("invitation_job_id", UUID.class),
+                                    inviterId == null ? null : new Actor(inviterId, rs.getString("inviter_email")))
+                            .event(portfolioId);
+                })
                 .list();
         if (expired.isEmpty()) {
             return;

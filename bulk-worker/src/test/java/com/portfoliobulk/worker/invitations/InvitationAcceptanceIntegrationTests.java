@@ -148,6 +148,24 @@ class InvitationAcceptanceIntegrationTests {
         assertThat(answer.body()).contains("\"role\":\"ADMIN\"", "\"state\":\"ACTIVE\"");
     }
 
+    /**
+     * An invitation left pending on an account that is in no portfolio any more (one an unlink missed
+     * before unlinks ended the invitations no job made) answers as a revoked one, and gives no access:
+     * it was accepted, and the account's user had access to an account that had left the portfolio.
+     */
+    @Test
+    void anInvitationOnAnAccountInNoPortfolioIsNotFoundAndGivesNoAccess() {
+        String token = invite("ANALYST", Instant.now().plus(7, ChronoUnit.DAYS));
+        jdbc.sql("UPDATE directory.accounts SET portfolio_id = NULL WHERE id = ?")
+                .params(account)
+                .update();
+
+        Answer answer = accept(token, email);
+
+        assertThat(answer.status()).isEqualTo(404);
+        assertThat(membership()).containsEntry("state", "INVITED");
+    }
+
     @Test
     void aBodyWithoutAnAddressIsABadRequest() {
         String token = invite("ANALYST", Instant.now().plus(7, ChronoUnit.DAYS));

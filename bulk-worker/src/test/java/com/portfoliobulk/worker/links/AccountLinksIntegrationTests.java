@@ -360,6 +360,72 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
         assertThat(expiry.previousRole()).isEqualTo(AccountRole.ANALYST);
     }
 
+    /**
+     * Invitations that no job made (seeded ones, and those from before invitations named their job) end
+     * with the unlink as the job's do: the pending one is logged as revoked by the unlink's Owner, the one
+     * past its expiry as the sweep's expiry, and the pending one's link no longer accepts. The unlink
+     * looked for invitations through their job and missed these: the link still gave access to the
+     * account after it left the portfolio.
+     */
+    @Test
+    void invitationsNoJobMadeEndWithTheUnlinkAndTheirLinkNoLongerAccepts() {
+        Portfolio portfolio = directory.portfolio(1);
+        OwnedAccount account = portfolio.ownedAccount(0);
+        UUID pending = directory.user();
+        UUID expired = directory.user();
+        Instant expiredAt = Instant.now().minus(Duration.ofHours(2)).truncatedTo(ChronoUnit.MICROS);
+        directory
+                .invited(
+                        account.id(),
+                        pending,
+                        AccountRole.ANALYST,
+                        Instant.now().plus(Duration.ofDays(7)))
+                .invited(account.id(), expired, AccountRole.SUPPORT, expiredAt);
+        String token = directory.membership(account.id(), pending).orElseThrow().invitationToken();
+
+        assertThat(post(portfolio.id(), "/accounts/" + account.id() + "/unlink"))
+                .isEqualTo(200);
+
+        assertThat(directory.membership(account.id(), pending)).isEmpty();
+        assertThat(directory.membership(account.id(), expired)).isEmpty();
+        assertThat(accept(token, directory.email(pending)))
+                .as("as for a revoked invitation")
+                .isEqualTo(404);
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(activityOfAccounts(List.of(account.id())))
+                        .filteredOn(event -> !event.action().isLinkChange())
+                        .extracting(
+                                AccountActivityEvent::action,
+                                event -> event.targetUser().userId(),
+                                AccountActivityEvent::previousRole,
+                                event -> event.actor().email())
+                        .containsExactlyInAnyOrder(
+                                tuple(
+                                        ActivityAction.INVITATION_REVOKED,
+                                        pending,
+                                        AccountRole.ANALYST,
+                                        OWNER.get("email")),
+                                tuple(ActivityAction.INVITATION_EXPIRED, expired, AccountRole.SUPPORT, "")));
+        AccountActivityEvent expiry = activityOfAccounts(List.of(account.id())).stream()
+                .filter(event -> event.action() == ActivityAction.INVITATION_EXPIRED)
+                .findFirst()
+                .orElseThrow();
+        assertThat(expiry.eventId())
+                .as("the sweep's id for it")
+                .isEqualTo(
+                        UUID.nameUUIDFromBytes(("invitation-expired:" + account.id() + ":" + expired + ":" + expiredAt)
+                                .getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Accepts the invitation whose token it is, as the caller; answers the worker's status. */
+    private int accept(String token, String email) {
+        return http().post()
+                .uri("/internal/invitations/{token}/accept", token)
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(Map.of("email", email))
+                .exchange((request, response) -> response.getStatusCode().value());
+    }
+
     /** The portfolio the account is linked to; empty when none. */
     private Optional<UUID> portfolioOf(UUID accountId) {
         return jdbc.sql("SELECT portfolio_id FROM directory.accounts WHERE id = ?")
