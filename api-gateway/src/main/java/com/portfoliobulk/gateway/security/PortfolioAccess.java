@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.security;
 
+import com.portfoliobulk.contracts.EmailAddresses;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -169,7 +170,12 @@ public class PortfolioAccess {
         return requireCurrent(requireChange(portfolioId), portfolioId, PortfolioPermission.USER_MANAGEMENT_EDIT);
     }
 
-    /** The caller a validated token names; the console reads its signed-in administrator this way too. */
+    /**
+     * The caller a validated token names; the console reads its signed-in administrator this way too. The
+     * address is lower-cased only when it is one by the product's rule as the token has it: some
+     * characters outside ASCII lower-case to ASCII letters (U+212A KELVIN SIGN to k), and would make the
+     * caller another address's invitee. Any other address is kept as the token has it, so it is nobody's.
+     */
     public static Caller fromToken(Jwt jwt) {
         UUID userId = parseUuid(jwt.getSubject(), "sub");
         String email = jwt.getClaimAsString(EMAIL_CLAIM);
@@ -182,7 +188,8 @@ public class PortfolioAccess {
             portfolios.forEach((portfolio, granted) ->
                     permissions.put(parseUuid(String.valueOf(portfolio), PORTFOLIOS_CLAIM), parsePermissions(granted)));
         }
-        return new Caller(userId, email.toLowerCase(Locale.ROOT), permissions);
+        return new Caller(
+                userId, EmailAddresses.isValid(email.strip()) ? email.toLowerCase(Locale.ROOT) : email, permissions);
     }
 
     private static Set<PortfolioPermission> parsePermissions(Object granted) {

@@ -61,6 +61,24 @@ class InvitationAcceptanceRouteIntegrationTests extends StubbedServicesIntegrati
         assertThat(received.get("x-request-id")).isEqualTo(answer.header("X-Request-Id"));
     }
 
+    /**
+     * The worker gets the token's address as typed when it is no address invitations are sent to, and
+     * so finds it another address than the invitee's: U+212A KELVIN SIGN lower-cases to k, and a token
+     * saying "\u212Aate@..." was passed on as kate's address.
+     */
+    @Test
+    void anAddressInvitationsCannotBeSentToIsPassedOnAsTyped() {
+        String token = token("accepted");
+        String lookalike = "\u212Aate@brand.example";
+
+        accept(TestTokens.token(UUID.randomUUID(), lookalike, UUID.randomUUID()), token);
+
+        assertThat(worker.bodyFor(token))
+                .isNotNull()
+                .doesNotContain("kate@brand.example")
+                .contains("ate@brand.example");
+    }
+
     @Test
     void anAddressTheTokenSaysIsNotVerifiedCannotAcceptAndTheWorkerIsNotAsked() throws Exception {
         String token = token("accepted");

@@ -1,5 +1,6 @@
 package com.portfoliobulk.worker.invitations;
 
+import com.portfoliobulk.contracts.EmailAddresses;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import com.portfoliobulk.worker.invitations.AcceptedInvitation.Membership;
 import java.util.List;
@@ -51,7 +52,11 @@ class InvitationAcceptance {
 
     @Transactional
     Outcome accept(String token, String email) {
-        String caller = email.strip().toLowerCase(Locale.ROOT);
+        // Compared as typed: some characters outside ASCII lower-case to ASCII letters (U+212A KELVIN
+        // SIGN to k), and would accept another address's invitation. An address invitations could not
+        // be sent to matches none (null).
+        String typed = email.strip();
+        String caller = EmailAddresses.isValid(typed) ? typed.toLowerCase(Locale.ROOT) : null;
         Optional<Message> message = jdbc.sql("""
                         SELECT job_id, user_id, email FROM directory.invitation_mails WHERE token = :token
                         FOR UPDATE

@@ -127,6 +127,25 @@ class InvitationAcceptanceIntegrationTests {
         assertThat(membership()).containsEntry("state", "INVITED").containsEntry("invitation_token", token);
     }
 
+    /**
+     * An address is compared as the caller's token has it, not as it lower-cases: U+212A KELVIN SIGN
+     * lower-cases to k, and "\u212Aate@..." accepted kate's invitation. Kate herself still accepts.
+     */
+    @Test
+    void anAddressThatOnlyLowerCasesToTheInviteesIsAnotherAddress() {
+        String kate = "kate." + invitee + "@example.test";
+        jdbc.sql("UPDATE directory.users SET email = ? WHERE id = ?")
+                .params(kate, invitee)
+                .update();
+        String token = invite("ANALYST", Instant.now().plus(7, ChronoUnit.DAYS));
+
+        Answer lookalike = accept(token, "\u212A" + kate.substring(1));
+
+        assertThat(lookalike.status()).isEqualTo(403);
+        assertThat(membership()).containsEntry("state", "INVITED").containsEntry("invitation_token", token);
+        assertThat(accept(token, kate).status()).isEqualTo(200);
+    }
+
     @Test
     void anotherAddressIsRefusedBeforeTellingThatTheInvitationExpired() {
         String token = invite("ANALYST", Instant.now().minus(1, ChronoUnit.DAYS));
