@@ -52,10 +52,14 @@ class DirectoryStore {
                    AS i(role, invited_at, expires_at, token, language, job_id, account_id, user_id)
             """;
 
+    /**
+     * An expired invitation renewed in place: a new invitation, created now, as it would have been had
+     * the expiry sweep ended the old one first (the language of a resend's e-mail is the newest created).
+     */
     private static final String RENEW_INVITATION = """
             UPDATE directory.memberships
                SET role = ?, state = 'INVITED', invited_at = ?, expires_at = ?, invitation_token = ?,
-                   invitation_language = ?, invitation_job_id = ?, updated_at = now()
+                   invitation_language = ?, invitation_job_id = ?, created_at = now(), updated_at = now()
              WHERE account_id = ? AND user_id = ? AND state = 'INVITED'
             """;
 
@@ -456,7 +460,9 @@ class DirectoryStore {
      * Queues the invitation e-mails of a transaction: one row per (job, invitee); a row that exists
      * already (an earlier batch of the same job invited the same person) is kept as it is. A mail without
      * a language of its own (a resend's) takes that of the invitee's newest pending invitation from the
-     * portfolio: the same whichever of the job's batches queues it (they are split by account).
+     * portfolio: the one created last (an expired one renewed in place counts from its renewal; a resend,
+     * which renews the time of invitation, does not count, so the language is the same whichever of the
+     * job's batches queues it: they are split by account), of those whose expiry has not passed.
      */
     void queueMails(Collection<QueuedMail> mails) {
         if (mails.isEmpty()) {
@@ -469,7 +475,7 @@ class DirectoryStore {
                 SELECT ?, ?, u, ?, coalesce(?, (SELECT m.invitation_language FROM directory.memberships m
                                                  JOIN directory.accounts a ON a.id = m.account_id
                                                  WHERE m.user_id = u AND m.state = 'INVITED'
-                                                   AND a.portfolio_id = p
+                                                   AND m.expires_at > now() AND a.portfolio_id = p
                                                    AND m.invitation_language IS NOT NULL
                                                  ORDER BY m.created_at DESC LIMIT 1), 'en'),
                        p, ?, ?

@@ -149,6 +149,87 @@ class InvitationResendRevokeIntegrationTests extends WorkerIntegrationSupport {
         assertThat(resent.text().contains("Einladung annehmen")).as("in German").isEqualTo(newest.equals("de"));
     }
 
+    /**
+     * An expired invitation that a new one renewed in place counts as new: the resend's e-mail is in the
+     * renewal's language. The language was that of the invitation created last, and a renewal keeps the
+     * row, and so the time it was first created: the e-mail came in English.
+     */
+    @Test
+    void aResendIsInTheLanguageOfAnExpiredInvitationRenewedSinceTheOthers() {
+        Portfolio portfolio = directory.portfolio(2);
+        String email = directory.newEmail();
+        inviteIn(portfolio, 0, email, "de", 1);
+        UUID invitee = directory.userIdByEmail(email).orElseThrow();
+        expire(portfolio.ownedAccount(0).id(), invitee);
+        inviteIn(portfolio, 1, email, "en", 2);
+        inviteIn(portfolio, 0, email, "fr", 3);
+
+        ReceivedMail resent = resendBoth(portfolio, invitee, email, 4);
+
+        assertThat(resent.text()).as("in French").contains("Accepter l'invitation");
+    }
+
+    /**
+     * An invitation whose expiry has passed, and that the expiry sweep has not ended yet, is none of the
+     * invitee's pending invitations: the resend's e-mail is in the language of those still pending. It was
+     * in the expired one's when that one was created last.
+     */
+    @Test
+    void aResendIsNotInTheLanguageOfAnExpiredInvitation() {
+        Portfolio portfolio = directory.portfolio(2);
+        String email = directory.newEmail();
+        inviteIn(portfolio, 0, email, "fr", 1);
+        inviteIn(portfolio, 1, email, "de", 2);
+        UUID invitee = directory.userIdByEmail(email).orElseThrow();
+        expire(portfolio.ownedAccount(1).id(), invitee);
+
+        ReceivedMail resent = resendBoth(portfolio, invitee, email, 3);
+
+        assertThat(resent.text()).as("in French").contains("Accepter l'invitation");
+    }
+
+    /** Invites the address to the portfolio's account number {@code account} in the language; waits for its e-mail. */
+    private void inviteIn(Portfolio portfolio, int account, String email, String language, int mails) {
+        SubmittedJob invitation = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(new TaskSpec(
+                        portfolio.ownedAccount(account).id(),
+                        directory.userIdByEmail(email).orElse(null),
+                        email,
+                        TaskAction.INVITE,
+                        AccountRole.ANALYST,
+                        language,
+                        EXPIRES)));
+        publish(invitation);
+        awaitFinished(invitation);
+        await().atMost(PATIENCE).until(() -> TestSmtp.receivedBy(email).size() == mails);
+    }
+
+    /** Moves the invitation's expiry into the past, as if the sweep had not run since. */
+    private void expire(UUID accountId, UUID userId) {
+        jdbc.sql("""
+                        UPDATE directory.memberships SET expires_at = now() - interval '1 minute'
+                         WHERE account_id = ? AND user_id = ?
+                        """).params(accountId, userId).update();
+    }
+
+    /** Resends the invitee's invitations to both accounts of the portfolio; answers the resend's e-mail. */
+    private ReceivedMail resendBoth(Portfolio portfolio, UUID invitee, String email, int mails) {
+        SubmittedJob resend = jobs.submit(
+                portfolio.id(),
+                JobType.RESEND_INVITATIONS,
+                JobFixture.administrator(),
+                List.of(
+                        task(portfolio.ownedAccount(0).id(), invitee, TaskAction.RESEND_INVITATION),
+                        task(portfolio.ownedAccount(1).id(), invitee, TaskAction.RESEND_INVITATION)));
+        publish(resend);
+        awaitFinished(resend);
+        await().atMost(PATIENCE).until(() -> TestSmtp.receivedBy(email).size() == mails);
+        return ReceivedMail.of(TestSmtp.receivedBy(email).get(mails - 1));
+    }
+
     @Test
     void aRevokeRemovesThePendingInvitationsAndTheirLinkStopsWorking() {
         Portfolio portfolio = directory.portfolio(3);
