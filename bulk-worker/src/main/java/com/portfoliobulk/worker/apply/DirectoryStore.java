@@ -146,20 +146,36 @@ class DirectoryStore {
     }
 
     /**
-     * Creates a user for an invited address.
+     * Creates the users of invited addresses, all in one statement, in address order (so that two
+     * transactions creating some of the same addresses wait for each other, never deadlock). An address
+     * that belongs to a user already (created meanwhile by another transaction, which the insert waited
+     * for) keeps that user.
      *
-     * @return the new user; empty when the address belongs to a user already (created concurrently)
+     * @return the users of the addresses as now stored: those given, and those that got a user meanwhile
      */
-    Optional<DirectoryUser> createUser(String email) {
-        return jdbc.sql("""
-                        INSERT INTO directory.users (id, email, idp_managed) VALUES (:id, :email, false)
+    List<DirectoryUser> createUsers(Collection<DirectoryUser> users) {
+        List<DirectoryUser> sorted = users.stream()
+                .sorted(Comparator.comparing(DirectoryUser::email))
+                .toList();
+        List<String> emails = sorted.stream().map(DirectoryUser::email).toList();
+        jdbc.sql("""
+                        INSERT INTO directory.users (id, email, idp_managed)
+                        SELECT n.id, n.email, false FROM unnest(:ids, :emails) WITH ORDINALITY AS n(id, email, i)
+                         ORDER BY n.i
                         ON CONFLICT (email) DO NOTHING
-                        RETURNING id, email, idp_managed
                         """)
-                .param("id", UUID.randomUUID())
-                .param("email", email)
+                .param(
+                        "ids",
+                        PostgresArrays.uuids(
+                                sorted.stream().map(DirectoryUser::id).toList()))
+                .param("emails", PostgresArrays.texts(emails))
+                .update();
+        // A statement of its own: one that started before the insert waited would not see the users
+        // that other transactions committed meanwhile.
+        return jdbc.sql("SELECT id, email, idp_managed FROM directory.users WHERE email = ANY(:emails)")
+                .param("emails", PostgresArrays.texts(emails))
                 .query(DirectoryStore::user)
-                .optional();
+                .list();
     }
 
     /**

@@ -11,9 +11,9 @@ import com.portfoliobulk.worker.expiry.ExpiredInvitation;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,7 +25,8 @@ import java.util.UUID;
  * front (locking the memberships) and anything else on first use. Membership changes update its own
  * copy at once, so later tasks of the batch see earlier ones' effects, and reach the database in
  * order with {@link #flush()}, batched. Memberships are only ever looked up in the database for
- * pairs this view has not seen, so pending changes are never missed.
+ * pairs this view has not seen, so pending changes are never missed. The users of invited addresses
+ * that have none are made in the view as well, and stored all at once with {@link #createUsers()}.
  */
 final class DirectoryView {
 
@@ -51,20 +52,19 @@ final class DirectoryView {
      */
     private final Map<MembershipKey, StoredMembership> expiredInvitations = new HashMap<>();
 
+    /** The users this view made for invited addresses that had none. */
+    private final Map<UUID, DirectoryUser> newUsers = new LinkedHashMap<>();
+
     /** Membership changes not yet sent; the copy above already shows them. */
     private final List<MembershipChange> changes = new ArrayList<>();
 
-    /** The pending tasks the view was made for. */
-    private final Collection<TaskRow> tasks;
-
-    private DirectoryView(DirectoryStore store, Collection<TaskRow> tasks) {
+    private DirectoryView(DirectoryStore store) {
         this.store = store;
-        this.tasks = tasks;
     }
 
     /** A view with the accounts, users and (locked) memberships of the given pending tasks loaded. */
     static DirectoryView of(DirectoryStore store, Collection<TaskRow> tasks) {
-        DirectoryView view = new DirectoryView(store, tasks);
+        DirectoryView view = new DirectoryView(store);
         if (tasks.isEmpty()) {
             return view;
         }
@@ -122,47 +122,40 @@ final class DirectoryView {
         MembershipKey key = new MembershipKey(accountId, userId);
         if (!memberships.containsKey(key)) {
             memberships.put(key, Optional.empty());
+            if (newUsers.containsKey(userId)) {
+                // A user this view made has no memberships but those it gave.
+                return Optional.empty();
+            }
             store.lockMemberships(List.of(accountId), List.of(userId)).forEach(this::remember);
         }
         return memberships.get(key);
     }
 
     /**
-     * Creates the user of an invited address.
-     *
-     * @return the new user; empty when the address got a user meanwhile, which {@link #user} now finds
+     * A new user for an invited address that has none, known to this view at once (with no memberships)
+     * and stored by {@link #createUsers()} with the batch's other new users.
      */
-    Optional<DirectoryUser> createUser(String email) {
-        Optional<DirectoryUser> created = store.createUser(email);
-        Optional<DirectoryUser> user = created.or(() -> store.userByEmail(email));
-        user.ifPresent(found -> {
-            remember(found);
-            loadMemberships(found, created.isPresent());
-        });
-        return created;
+    DirectoryUser newUser(String email) {
+        DirectoryUser user = new DirectoryUser(UUID.randomUUID(), email, false);
+        remember(user);
+        newUsers.put(user.id(), user);
+        return user;
     }
 
     /**
-     * Loads the memberships of a user found after the view was made, on the accounts of the view's
-     * tasks for that user, in one query instead of one per task. A user this transaction created has
-     * none: no other transaction can see the user before it commits.
+     * Stores the users made by {@link #newUser}, all in one statement.
+     *
+     * @return false when an address got a user from another transaction meanwhile: what this view
+     *     decided for that address was decided without that user's access, and a new view must decide
+     *     again (it finds the user, and the users this one stored)
      */
-    private void loadMemberships(DirectoryUser user, boolean createdHere) {
-        List<UUID> accounts = new ArrayList<>();
-        for (TaskRow task : tasks) {
-            boolean forUser = user.id().equals(task.userId())
-                    || (task.userId() == null && user.email().equals(task.email()));
-            MembershipKey key = new MembershipKey(task.accountId(), user.id());
-            // Pairs seen already keep what the view knows (their changes may not be flushed yet).
-            if (forUser && !memberships.containsKey(key)) {
-                memberships.put(key, Optional.empty());
-                accounts.add(task.accountId());
-            }
+    boolean createUsers() {
+        if (newUsers.isEmpty()) {
+            return true;
         }
-        if (!createdHere && !accounts.isEmpty()) {
-            store.lockMemberships(accounts, Collections.nCopies(accounts.size(), user.id()))
-                    .forEach(this::remember);
-        }
+        Set<UUID> stored = new HashSet<>();
+        store.createUsers(newUsers.values()).forEach(user -> stored.add(user.id()));
+        return stored.containsAll(newUsers.keySet());
     }
 
     /**

@@ -86,13 +86,7 @@ class TaskTransaction {
                 toApply.add(row);
             }
         }
-        Batch batch = new Batch(now, DirectoryView.of(directory, toApply), heldBack);
-        for (TaskCommand command : commands) {
-            TaskRow row = rows.get(command.taskId());
-            try (LogContext context = TaskLogContext.of(command, row)) {
-                batch.handle(command, row);
-            }
-        }
+        Batch batch = decide(commands, rows, toApply, heldBack, now);
         batch.view.flush();
         directory.queueMails(batch.mails.values());
         tasks.storeOutcomes(List.copyOf(batch.written.values()));
@@ -101,6 +95,43 @@ class TaskTransaction {
         batch.progress.forEach(
                 (jobId, progress) -> tasks.advanceJob(jobId, progress).ifPresent(batch.result.finishedJobs()::add));
         return batch.result;
+    }
+
+    /**
+     * Decides every command, and stores the users of the invited addresses that had none, all in one
+     * statement.
+     */
+    private Batch decide(
+            List<TaskCommand> commands,
+            Map<UUID, TaskRow> rows,
+            List<TaskRow> toApply,
+            Set<UUID> heldBack,
+            Instant now) {
+        Batch batch = decideOnce(commands, rows, toApply, heldBack, now);
+        while (!batch.view.createUsers()) {
+            // An invited address got a user from another transaction meanwhile (the insert waited for
+            // it): decide again, with that user's access. The users this run stored stay.
+            log.info("An invited address got a user meanwhile; deciding the batch's tasks again");
+            batch = decideOnce(commands, rows, toApply, heldBack, now);
+        }
+        return batch;
+    }
+
+    /** Decides every command against a new view of the directory. */
+    private Batch decideOnce(
+            List<TaskCommand> commands,
+            Map<UUID, TaskRow> rows,
+            List<TaskRow> toApply,
+            Set<UUID> heldBack,
+            Instant now) {
+        Batch batch = new Batch(now, DirectoryView.of(directory, toApply), heldBack);
+        for (TaskCommand command : commands) {
+            TaskRow row = rows.get(command.taskId());
+            try (LogContext context = TaskLogContext.of(command, row)) {
+                batch.handle(command, row);
+            }
+        }
+        return batch;
     }
 
     /**
@@ -264,18 +295,8 @@ class TaskTransaction {
         }
 
         private void invite(TaskRow row, Optional<DirectoryUser> user) {
-            DirectoryUser invitee;
-            if (user.isPresent()) {
-                invitee = user.get();
-            } else {
-                Optional<DirectoryUser> created = view.createUser(row.email());
-                if (created.isEmpty()) {
-                    // The address got a user since the rules were checked: check again with that user.
-                    apply(row);
-                    return;
-                }
-                invitee = created.get();
-            }
+            // An address without a user gets one, stored with the batch's other new users.
+            DirectoryUser invitee = user.orElseGet(() -> view.newUser(row.email()));
             // An expired invitation that the sweep has not ended yet is renewed in place: its expiry is
             // noted for the activity log in this transaction (the entry the sweep would have logged, with
             // its id, dated at the expiry), through the outbox the link changes use. Published after the
