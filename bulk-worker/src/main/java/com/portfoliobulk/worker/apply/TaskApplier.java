@@ -141,7 +141,8 @@ class TaskApplier {
      * <p>Only a pending task counts attempts. A record whose task is no longer pending is done with, as
      * any redelivered record of an ended task is: a copy of its record (a relay pass sent twice, a
      * redelivery after a rebalance, a re-driven dead letter) fails on every delivery when this version
-     * cannot read the task's row (a job type of a newer version, after a rollback), and trying it again
+     * cannot read the task's row (a job type of a newer version, after a rollback) or the record itself
+     * (written by a newer version), and trying it again
      * would hold up the records behind it on its partition for good.
      *
      * @return what the record comes to once it is done with: the task's final outcome when its attempts

@@ -29,7 +29,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Consumes task records in batches and applies them (at least once delivery, effect once).
  *
- * <p>For each batch: unreadable records are set aside for the dead letter topic, the rest is applied
+ * <p>For each batch: unreadable records are set aside for the dead letter topic (except those a newer
+ * version wrote, whose tasks fail and are tried again, see {@link TaskApplier}), the rest is applied
  * in task order; records of one account come from one partition, and a task whose account still has
  * an earlier pending task (its record late or lost) is deferred until that one ends (see
  * {@link TaskTransaction}), so per-account order holds even when the relay's records arrive out of
@@ -95,16 +96,19 @@ public class TaskListener {
                 continue;
             }
             Exception failure = unreadable.get().failure();
+            String reason = "The task record cannot be read: " + ErrorText.of(failure);
+            Optional<UUID> taskId = unreadable.get().taskId();
+            if (unreadable.get().newer() && taskId.isPresent()) {
+                // Written by a newer version: its task waits for the workers of that version, as a task
+                // whose row this version cannot read does, and is dead-lettered only if no task is stored.
+                commands.add(TaskCommand.newer(
+                        index, taskId.get(), unreadable.get().accountId().orElse(null), reason, traceParent));
+                continue;
+            }
             toDeadLetter.add(new IndexedDeadLetter(index, new DeadLetter(record, failure)));
-            int position = index;
-            unreadable
-                    .get()
-                    .taskId()
-                    .ifPresent(taskId -> commands.add(TaskCommand.invalid(
-                            position,
-                            taskId,
-                            "The task record cannot be read: " + ErrorText.of(failure),
-                            traceParent)));
+            if (taskId.isPresent()) {
+                commands.add(TaskCommand.invalid(index, taskId.get(), reason, traceParent));
+            }
         }
         BatchResult result = applier.apply(commands);
         for (Rejection rejection : result.rejections()) {

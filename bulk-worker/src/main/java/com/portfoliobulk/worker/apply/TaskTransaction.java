@@ -43,7 +43,8 @@ import org.springframework.stereotype.Component;
  * topic first, or a job committed late. It is deferred instead (it stays pending), and released back
  * to the relay once the earlier tasks have ended: by the run that ends them, which then hands the
  * account's released tasks to the relay in seq order. Tasks of a cancelled job, and invalid records,
- * end as usual: they change no access.
+ * end as usual: they change no access. A pending task whose record a newer version wrote fails the
+ * run, as one whose row this version cannot read does, so that the caller counts it an attempt.
  *
  * <p>The task row's {@code PENDING} status, checked under its row lock, is the idempotency guard: a
  * task that is no longer pending is never applied again; when it succeeded earlier, its activity
@@ -79,7 +80,7 @@ class TaskTransaction {
         List<TaskRow> toApply = new ArrayList<>();
         for (TaskCommand command : commands) {
             TaskRow row = rows.get(command.taskId());
-            if (!command.isInvalid()
+            if (command.message() != null
                     && row != null
                     && row.status() == TaskStatus.PENDING
                     && row.matches(command.message())) {
@@ -192,8 +193,12 @@ class TaskTransaction {
         void handle(TaskCommand command, TaskRow row) {
             if (command.isInvalid()) {
                 if (isPending(row)) {
-                    fail(row, ReasonCode.INVALID_TASK, command.invalidReason());
+                    fail(row, ReasonCode.INVALID_TASK, command.reason());
                 }
+                return;
+            }
+            if (command.newer()) {
+                handleNewer(command, row);
                 return;
             }
             if (row == null) {
@@ -220,6 +225,19 @@ class TaskTransaction {
                 defer(row);
             } else {
                 apply(row);
+            }
+        }
+
+        /**
+         * A record of a newer version: a pending task fails the transaction, as a task whose row this
+         * version cannot read does, so that it counts an attempt and is tried again; a record of an
+         * ended task is done with.
+         */
+        private void handleNewer(TaskCommand command, TaskRow row) {
+            if (row == null) {
+                result.rejections().add(new Rejection(command.index(), "No task " + command.taskId() + " is stored"));
+            } else if (isPending(row)) {
+                throw new NewerTaskRecordException(command.reason());
             }
         }
 
@@ -346,6 +364,14 @@ class TaskTransaction {
             written.put(row.id(), new OutcomeWrite(row.id(), status, reason, error, previousRole, userId, now));
             progress.computeIfAbsent(row.jobId(), id -> new JobProgress()).count(status);
             result.outcomes().add(new TaskOutcome(row.id(), row.action().name(), status, reason));
+        }
+    }
+
+    /** A pending task's record that a newer version wrote: this version cannot apply it yet. */
+    static final class NewerTaskRecordException extends RuntimeException {
+
+        NewerTaskRecordException(String message) {
+            super(message);
         }
     }
 

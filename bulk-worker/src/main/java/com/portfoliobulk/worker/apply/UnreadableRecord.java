@@ -1,5 +1,9 @@
 package com.portfoliobulk.worker.apply;
 
+import com.portfoliobulk.contracts.ActorKind;
+import com.portfoliobulk.contracts.BulkTaskMessage;
+import com.portfoliobulk.contracts.TaskAction;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -16,8 +20,12 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * @param failure why it could not be read
  * @param taskId the task it names, when its JSON has a readable {@code taskId}
+ * @param accountId the account it names, when its JSON has a readable {@code accountId}
+ * @param newer whether a newer version wrote it: its schema version {@code v} is higher than this
+ *     version's, or it has an enum value this version does not know (a task action, a requester
+ *     kind). Its task is one this version cannot apply yet, not an invalid one.
  */
-record UnreadableRecord(Exception failure, Optional<UUID> taskId) {
+record UnreadableRecord(Exception failure, Optional<UUID> taskId, Optional<UUID> accountId, boolean newer) {
 
     private static final LogAccessor LOG = new LogAccessor(UnreadableRecord.class);
 
@@ -29,21 +37,49 @@ record UnreadableRecord(Exception failure, Optional<UUID> taskId) {
         DeserializationException failure = SerializationUtils.getExceptionFromHeader(
                 record, SerializationUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER, LOG);
         if (failure == null) {
-            return Optional.of(
-                    new UnreadableRecord(new IllegalArgumentException("The record has no value"), Optional.empty()));
+            return Optional.of(new UnreadableRecord(
+                    new IllegalArgumentException("The record has no value"),
+                    Optional.empty(),
+                    Optional.empty(),
+                    false));
         }
-        return Optional.of(new UnreadableRecord(failure, taskId(failure.getData(), json)));
+        JsonNode value = tree(failure.getData(), json);
+        return Optional.of(
+                new UnreadableRecord(failure, uuid(value, "taskId"), uuid(value, "accountId"), newer(value)));
     }
 
-    private static Optional<UUID> taskId(byte[] data, JsonMapper json) {
+    private static JsonNode tree(byte[] data, JsonMapper json) {
         if (data == null) {
-            return Optional.empty();
+            return json.missingNode();
         }
         try {
-            JsonNode taskId = json.readTree(data).path("taskId");
-            return taskId.isString() ? Optional.of(UUID.fromString(taskId.asString())) : Optional.empty();
-        } catch (JacksonException | IllegalArgumentException ex) {
+            JsonNode tree = json.readTree(data);
+            return tree == null ? json.missingNode() : tree;
+        } catch (JacksonException ex) {
+            return json.missingNode();
+        }
+    }
+
+    private static Optional<UUID> uuid(JsonNode value, String field) {
+        JsonNode id = value.path(field);
+        try {
+            return id.isString() ? Optional.of(UUID.fromString(id.asString())) : Optional.empty();
+        } catch (IllegalArgumentException ex) {
             return Optional.empty();
         }
+    }
+
+    private static boolean newer(JsonNode value) {
+        JsonNode version = value.path("v");
+        return (version.isIntegralNumber() && version.asLong() > BulkTaskMessage.VERSION)
+                || unknown(value.path("action"), TaskAction.class)
+                || unknown(value.path("requestedBy").path("kind"), ActorKind.class);
+    }
+
+    /** Whether the node is a name that none of the enum's constants has. */
+    private static boolean unknown(JsonNode node, Class<? extends Enum<?>> type) {
+        return node.isString()
+                && Arrays.stream(type.getEnumConstants())
+                        .noneMatch(constant -> constant.name().equals(node.asString()));
     }
 }

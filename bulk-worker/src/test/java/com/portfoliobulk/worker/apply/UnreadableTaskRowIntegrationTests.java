@@ -18,12 +18,17 @@ import com.portfoliobulk.worker.fixtures.JobFixture.StoredTask;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Task rows this version cannot read: the tasks of a job type (and action) that a newer version added,
- * stored before the workers were rolled back. Such a task's record fails on every delivery; it must
- * not hold up the records behind it on its partition for good.
+ * Task rows and records this version cannot read: the tasks of a job type (and action) that a newer
+ * version added, stored before the workers were rolled back or upgraded, and their records as a newer
+ * gateway writes them (a new action, a new schema version). Such a task's record fails on every
+ * delivery and counts an attempt, as the README's "Upgrading" says; it must not hold up the records
+ * behind it on its partition for good.
  */
 class UnreadableTaskRowIntegrationTests extends WorkerIntegrationSupport {
 
@@ -33,6 +38,8 @@ class UnreadableTaskRowIntegrationTests extends WorkerIntegrationSupport {
     private static final String TYPE_CHECK = "bulk_jobs_type_check";
 
     private static final String ACTION_CHECK = "bulk_tasks_action_check";
+
+    private final JsonMapper json = JsonMapper.builder().build();
 
     @Test
     void aCopyOfTheRecordOfAnEndedTaskThatCannotBeReadDoesNotHoldUpItsAccount() {
@@ -93,6 +100,82 @@ class UnreadableTaskRowIntegrationTests extends WorkerIntegrationSupport {
                 .as("the unreadable task changed nothing")
                 .isPresent();
         assertThat(directory.membership(account, ben)).isEmpty();
+    }
+
+    @Test
+    void aPendingTaskWhoseRecordHasANewerSchemaVersionEndsFailedWhenItsAttemptsAreUsedUp() {
+        TwoAnalysts two = twoAnalysts();
+        SubmittedJob unreadable = two.removal(two.ann());
+        SubmittedJob later = two.removal(two.ben());
+
+        publishAsANewerGatewayDoes(unreadable, record -> record.put("v", 2));
+        publish(later);
+
+        assertFailedWhenItsAttemptsWereUsedUp(two, unreadable, later, "version 2");
+    }
+
+    @Test
+    void aPendingTaskWhoseRecordHasANewerActionEndsFailedWhenItsAttemptsAreUsedUp() {
+        TwoAnalysts two = twoAnalysts();
+        SubmittedJob unreadable = two.removal(two.ann());
+        SubmittedJob later = two.removal(two.ben());
+
+        publishAsANewerGatewayDoes(unreadable, record -> record.put("action", NEWER));
+        publish(later);
+
+        assertFailedWhenItsAttemptsWereUsedUp(two, unreadable, later, NEWER);
+    }
+
+    @Test
+    void aPendingTaskOfANewerActionWhoseRowAndRecordCannotBeReadEndsFailedWhenItsAttemptsAreUsedUp() {
+        TwoAnalysts two = twoAnalysts();
+        SubmittedJob unreadable = two.removal(two.ann());
+        SubmittedJob later = two.removal(two.ben());
+
+        asStoredByANewerVersion(unreadable, () -> {
+            publishAsANewerGatewayDoes(unreadable, record -> record.put("action", NEWER));
+            publish(later);
+
+            assertThat(awaitFinished(later).status()).isEqualTo(JobStatus.COMPLETED);
+        });
+
+        assertFailedWhenItsAttemptsWereUsedUp(two, unreadable, later, NEWER);
+    }
+
+    /** Publishes the record of the job's one task as a newer gateway writes it: {@code edit} of its JSON. */
+    private void publishAsANewerGatewayDoes(SubmittedJob job, Consumer<ObjectNode> edit) {
+        ObjectNode record = json.valueToTree(job.message(0));
+        edit.accept(record);
+        taskRecords().publishRaw(job.message(0).accountId().toString(), json.writeValueAsString(record));
+    }
+
+    /**
+     * The README's promise for a task of a newer version: each delivery of its record failed and counted
+     * an attempt, the later task of its account waited behind it, and it ended {@code FAILED}
+     * ({@code RETRIES_EXHAUSTED}) once its attempts were used up, its record never dead-lettered.
+     */
+    private void assertFailedWhenItsAttemptsWereUsedUp(
+            TwoAnalysts two, SubmittedJob unreadable, SubmittedJob later, String error) {
+        assertThat(awaitFinished(later).status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(jobs.job(unreadable.id()))
+                .extracting(StoredJob::status, StoredJob::failed, StoredJob::pending)
+                .containsExactly(JobStatus.COMPLETED_WITH_ERRORS, 1, 0);
+        StoredTask failed = jobs.task(unreadable.taskId(0));
+        assertThat(failed.status()).isEqualTo(TaskStatus.FAILED);
+        assertThat(failed.reason()).isEqualTo(ReasonCode.RETRIES_EXHAUSTED);
+        assertThat(failed.attempts()).isEqualTo(properties.taskMaxAttempts());
+        assertThat(failed.error()).contains(error);
+        assertThat(jobs.task(later.taskId(0)).appliedAt())
+                .as("the later task of the account waited for it")
+                .isAfterOrEqualTo(failed.appliedAt());
+        assertThat(directory.membership(two.account(), two.ann()))
+                .as("the unreadable task changed nothing")
+                .isPresent();
+        assertThat(directory.membership(two.account(), two.ben())).isEmpty();
+        awaitRecordsHandledBefore(later);
+        assertThat(deadLettersOf(two.account()))
+                .as("retried as the README says, not dead-lettered")
+                .isEmpty();
     }
 
     /** Two analysts of one account, each of whose removals is a job of its own. */
