@@ -341,15 +341,20 @@ class PortfolioAdministration {
                             + assignableRoles(portfolioId));
         }
         protectAdmin(caller, portfolioId, code);
-        List<RoleView> custom = customPortfolioRoles(portfolioId);
         // A custom role is kept until the change commits, so that it cannot be deleted meanwhile: a
-        // deletion counts its holders after this change, not before it.
-        if (BuiltInPortfolioRole.of(code).isEmpty()
-                && portfolioRoles.keep(portfolioId, code).isEmpty()) {
-            throw AdminProblems.invalid(
-                    "role", Quoted.of(role) + " is not a portfolio role; " + assignableRoles(portfolioId));
+        // deletion counts its holders after this change, not before it. Its permissions are checked as
+        // kept, not as an earlier read had them (the role may have been defined or redefined since).
+        Optional<BuiltInPortfolioRole> builtIn = BuiltInPortfolioRole.of(code);
+        List<String> granted;
+        if (builtIn.isPresent()) {
+            granted = builtIn.get().permissions().stream().map(Enum::name).toList();
+        } else {
+            granted = portfolioRoles
+                    .keep(portfolioId, code)
+                    .map(kept -> kept.view().permissions())
+                    .orElseThrow(() -> AdminProblems.invalid(
+                            "role", Quoted.of(role) + " is not a portfolio role; " + assignableRoles(portfolioId)));
         }
-        List<String> granted = permissionsOf(code, custom);
         List<String> lacking = lacking(caller, portfolioId, granted);
         if (!lacking.isEmpty()) {
             throw AdminProblems.forbidden(
