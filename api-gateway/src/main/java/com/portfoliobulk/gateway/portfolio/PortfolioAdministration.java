@@ -741,6 +741,16 @@ class PortfolioAdministration {
         PortfolioUserRepository.Row target = users.findById(new PortfolioUserRepository.Key(portfolioId, toUserId))
                 .orElseThrow(() -> AdminProblems.invalid(
                         "userId", "is not a portfolio user of this portfolio; add them as a portfolio user first"));
+        // An offer to someone else ends: it is withdrawn, as the log says (the caller's lock holds it).
+        Optional<String> replaced = jdbc.sql("""
+                        SELECT p.email FROM jobs.owner_transfers t
+                          JOIN jobs.portfolio_users p ON p.portfolio_id = t.portfolio_id AND p.user_id = t.to_user_id
+                         WHERE t.portfolio_id = :portfolioId AND t.to_user_id <> :to
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("to", toUserId)
+                .query(String.class)
+                .optional();
         OwnerTransferView transfer = jdbc.sql("""
                         INSERT INTO jobs.owner_transfers (portfolio_id, from_user_id, to_user_id)
                         VALUES (:portfolioId, :from, :to)
@@ -753,6 +763,12 @@ class PortfolioAdministration {
                 .param("to", toUserId)
                 .query(PortfolioAdministration::transfer)
                 .single();
+        replaced.ifPresent(earlier -> log(
+                portfolioId,
+                caller,
+                "OWNER_TRANSFER_WITHDRAWN",
+                earlier,
+                "withdrawn: ownership offered to " + target.email() + " instead"));
         log(portfolioId, caller, "OWNER_TRANSFER_REQUESTED", target.email(), "ownership offered to " + target.email());
         return transfer;
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.HeldWrites;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
@@ -321,5 +322,32 @@ class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
                 .singleElement()
                 .satisfies(entry ->
                         assertThat(entry.path("detail").asString()).isEqualTo("withdrawn: the recipient was removed"));
+    }
+
+    /**
+     * Offering ownership to another portfolio user ends the offer to the first: the admin log says it
+     * was withdrawn, and from whom. Before, only the second offer was logged.
+     */
+    @Test
+    void anOfferToSomeoneElseWithdrawsTheFirstInTheAdminLog() {
+        UUID first = portfolio.user("first");
+        UUID second = portfolio.user("second");
+        storePortfolioUser(first, portfolio.email("first"), "USER_MANAGEMENT_VIEW");
+        storePortfolioUser(second, portfolio.email("second"), "USER_MANAGEMENT_VIEW");
+        for (UUID recipient : List.of(first, first, second)) {
+            Answer offered =
+                    call(HttpMethod.POST, owner, path("/owner-transfer"), "{\"userId\":\"%s\"}".formatted(recipient));
+            assertThat(offered.status()).as(offered.text()).isEqualTo(202);
+        }
+
+        Answer log = call(HttpMethod.GET, owner, path("/admin-log"), null);
+        assertThat(log.body().path("items").values())
+                .filteredOn(entry -> entry.path("action").asString().equals("OWNER_TRANSFER_WITHDRAWN"))
+                .singleElement()
+                .satisfies(entry -> {
+                    assertThat(entry.path("subject").asString()).isEqualTo(portfolio.email("first"));
+                    assertThat(entry.path("detail").asString())
+                            .isEqualTo("withdrawn: ownership offered to " + portfolio.email("second") + " instead");
+                });
     }
 }
