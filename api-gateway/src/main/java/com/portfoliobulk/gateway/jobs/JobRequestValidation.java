@@ -30,7 +30,10 @@ public final class JobRequestValidation {
 
     private static final int MAX_LANGUAGE_LENGTH = 35;
 
+    /** The first {@link #MAX_ERRORS} problems: a 5 MB body can hold a million bad entries. */
     private final List<FieldProblem> errors = new ArrayList<>();
+
+    private int problems;
 
     private JobRequestValidation() {}
 
@@ -62,10 +65,10 @@ public final class JobRequestValidation {
                 new RevokeInvitations(
                         validation.ids("userIds", revoke.userIds()), validation.ids("accountIds", revoke.accountIds()));
         };
-        if (!validation.errors.isEmpty()) {
-            List<FieldProblem> shown = validation.errors.subList(0, Math.min(MAX_ERRORS, validation.errors.size()));
+        if (validation.problems > 0) {
+            List<FieldProblem> shown = validation.errors;
             throw new InvalidJobRequestException(
-                    "The " + request.type() + " request has " + validation.errors.size() + " problem(s); the first: '"
+                    "The " + request.type() + " request has " + validation.problems + " problem(s); the first: '"
                             + shown.getFirst().field() + "' " + shown.getFirst().message() + ".",
                     shown);
         }
@@ -239,7 +242,10 @@ public final class JobRequestValidation {
     }
 
     private void error(String field, String message) {
-        errors.add(new FieldProblem(field, message));
+        problems++;
+        if (errors.size() < MAX_ERRORS) {
+            errors.add(new FieldProblem(field, message));
+        }
     }
 
     private static String ownerMessage() {
