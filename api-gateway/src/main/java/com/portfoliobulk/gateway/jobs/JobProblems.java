@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.jobs;
 
+import com.portfoliobulk.gateway.web.FieldProblem;
 import com.portfoliobulk.gateway.web.NotFoundException;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import com.portfoliobulk.gateway.web.RequestRefusedException.Reason;
@@ -29,7 +30,13 @@ final class JobProblems {
                 Reason.IDEMPOTENCY_KEY_REUSED,
                 "Idempotency-Key reused",
                 "The Idempotency-Key '" + key + "' was used for a different request in this portfolio within the"
-                        + " last " + describe(window) + "; use a new key for a new request.");
+                        + " last " + describe(window) + "; use a new key for a new request.",
+                List.of(new FieldProblem(
+                        JobSubmission.IDEMPOTENCY_KEY,
+                        "was used for a different request within the last " + describe(window)
+                                + "; use a new key for a new request")),
+                null,
+                null);
     }
 
     static RequestRefusedException stillBeingCreated(String key, long retryAfterSeconds) {
@@ -37,7 +44,9 @@ final class JobProblems {
                 Reason.CONFLICT,
                 "Submission in progress",
                 "A job with the Idempotency-Key '" + key + "' is still being created; retry shortly to get it.",
-                List.of(),
+                List.of(new FieldProblem(
+                        JobSubmission.IDEMPOTENCY_KEY,
+                        "names a job still being created; retry shortly with the same key to get it")),
                 retryAfterSeconds,
                 null);
     }

@@ -90,7 +90,7 @@ class IdempotencyIntegrationTests extends GatewayIntegrationTest {
                 {"type":"REMOVE_ACCESS","userIds":["%s"],"accountIds":["%s"]}
                 """.formatted(ann, portfolio.account("Beta")));
 
-        assertProblem(other, 422);
+        assertFieldProblem(other, 422, "Idempotency-Key");
         assertThat(other.body().path("type").asString()).isEqualTo("urn:portfolio-bulk:problem:idempotency-key-reused");
         assertThat(jobCount(portfolio.id())).isEqualTo(1);
     }
