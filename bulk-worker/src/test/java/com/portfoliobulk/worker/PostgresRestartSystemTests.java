@@ -213,7 +213,7 @@ class PostgresRestartSystemTests {
             DirectorySeed.Membership invitation =
                     directory.membership(account.id(), inviteeId).orElseThrow();
             assertThat(invitation.state()).isEqualTo(MembershipState.INVITED);
-            tokens.add(invitation.invitationToken());
+            tokens.add(invitation.invitationTokenDigest());
             assertThat(directory.membership(account.id(), ann).orElseThrow().role())
                     .isEqualTo(AccountRole.MANAGER);
             assertThat(directory.membership(account.id(), ben)).isEmpty();

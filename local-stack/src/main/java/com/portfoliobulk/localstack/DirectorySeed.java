@@ -58,7 +58,7 @@ final class DirectorySeed {
             try (PreparedStatement insert = connection.prepareStatement("""
                     INSERT INTO directory.memberships
                         (account_id, user_id, role, state, invited_at, expires_at, invitation_token, invitation_language)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                    VALUES (?, ?, ?, ?, ?, ?, encode(sha256(convert_to(CAST(? AS text), 'UTF8')), 'hex'), ?)""")) {
                 for (Membership membership : snapshot.memberships()) {
                     insert.setObject(1, membership.accountId());
                     insert.setObject(2, membership.userId());

@@ -35,7 +35,8 @@ record DirectorySnapshot(
     /**
      * @param invitedAt when the invitation was sent ({@code INVITED} only)
      * @param expiresAt when the invitation expires ({@code INVITED} only)
-     * @param invitationToken the invitation's token ({@code INVITED} only)
+     * @param invitationToken the invitation's token ({@code INVITED} only); the seed stores its SHA-256
+     *     digest, as the worker does
      */
     record Membership(
             UUID accountId,

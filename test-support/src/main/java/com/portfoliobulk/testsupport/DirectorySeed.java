@@ -10,8 +10,10 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.IntStream;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -31,6 +33,9 @@ public final class DirectorySeed {
     private static final long INVITATION_WINDOW_SECONDS = 7 * 24 * 3600;
 
     private final JdbcClient jdbc;
+
+    /** The tokens of the invitations seeded here, by (account, user). */
+    private final Map<List<UUID>, String> invitationTokens = new ConcurrentHashMap<>();
 
     public DirectorySeed(JdbcClient jdbc) {
         this.jdbc = jdbc;
@@ -127,23 +132,40 @@ public final class DirectorySeed {
 
     /**
      * A pending invitation with {@code role}, sent a week before {@code expiresAt} (so, with an expiry in
-     * the past, an expired one).
+     * the past, an expired one). Its token is stored as the worker stores one, as its SHA-256 digest;
+     * {@link #invitationToken} tells the token itself.
      */
     public DirectorySeed invited(UUID accountId, UUID userId, AccountRole role, Instant expiresAt) {
+        String token = "seeded-" + UUID.randomUUID();
         jdbc.sql("""
                         INSERT INTO directory.memberships
                             (account_id, user_id, role, state, invited_at, expires_at, invitation_token,
                              invitation_language)
-                        VALUES (:accountId, :userId, :role, 'INVITED', :invitedAt, :expiresAt, :token, 'en')
+                        VALUES (:accountId, :userId, :role, 'INVITED', :invitedAt, :expiresAt,
+                                encode(sha256(convert_to(CAST(:token AS text), 'UTF8')), 'hex'), 'en')
                         """)
                 .param("accountId", accountId)
                 .param("userId", userId)
                 .param("role", role.code())
                 .param("invitedAt", timestamp(expiresAt.minusSeconds(INVITATION_WINDOW_SECONDS)))
                 .param("expiresAt", timestamp(expiresAt))
-                .param("token", "seeded-" + UUID.randomUUID())
+                .param("token", token)
                 .update();
+        invitationTokens.put(List.of(accountId, userId), token);
         return this;
+    }
+
+    /**
+     * The token that accepts the invitation this seed made for the user on the account (the directory
+     * holds only its digest).
+     */
+    public String invitationToken(UUID accountId, UUID userId) {
+        String token = invitationTokens.get(List.of(accountId, userId));
+        if (token == null) {
+            throw new IllegalArgumentException(
+                    "No invitation of user " + userId + " to account " + accountId + " was seeded here");
+        }
+        return token;
     }
 
     /** The membership of the user in the account, as stored. */
@@ -345,7 +367,9 @@ public final class DirectorySeed {
                                    CASE WHEN (i + k) % 10 = 0 THEN 'INVITED' ELSE 'ACTIVE' END,
                                    CASE WHEN (i + k) % 10 = 0 THEN now() END,
                                    CASE WHEN (i + k) % 10 = 0 THEN now() + interval '7 days' END,
-                                   CASE WHEN (i + k) % 10 = 0 THEN md5(:tag || '/invitation/' || i || '/' || k) END
+                                   CASE WHEN (i + k) % 10 = 0
+                                        THEN encode(sha256(convert_to(:tag || '/invitation/' || i || '/' || k, 'UTF8')),
+                                                    'hex') END
                             FROM generate_series(1, :accounts) i
                             CROSS JOIN generate_series(0, :others - 1) k
                             """)
@@ -375,13 +399,18 @@ public final class DirectorySeed {
     /** A seeded account and its Owner. */
     public record OwnedAccount(UUID id, UUID ownerId) {}
 
-    /** A membership row as stored. */
+    /**
+     * A membership row as stored.
+     *
+     * @param invitationTokenDigest the SHA-256 digest (hex) of the invitation's token, as the directory
+     *     holds it
+     */
     public record Membership(
             AccountRole role,
             MembershipState state,
             Instant invitedAt,
             Instant expiresAt,
-            String invitationToken,
+            String invitationTokenDigest,
             String invitationLanguage) {}
 
     /**

@@ -10,6 +10,7 @@ import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.MembershipState;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import com.portfoliobulk.worker.expiry.ExpiredInvitation;
+import com.portfoliobulk.worker.invitations.InvitationTokens;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -327,7 +328,7 @@ class DirectoryStore {
             invitation.role().code(),
             toTimestamp(invitation.invitedAt()),
             toTimestamp(invitation.expiresAt()),
-            invitation.token(),
+            InvitationTokens.digest(invitation.token()),
             invitation.language(),
             invitation.jobId(),
             accountId,
@@ -392,7 +393,7 @@ class DirectoryStore {
                 new Object[] {
                     toTimestamp(invitation.invitedAt()),
                     toTimestamp(invitation.expiresAt()),
-                    invitation.token(),
+                    InvitationTokens.digest(invitation.token()),
                     invitation.jobId(),
                     accountId,
                     userId
@@ -466,7 +467,7 @@ class DirectoryStore {
     /**
      * A pending invitation to create.
      *
-     * @param token the secret the invited user accepts it with
+     * @param token the secret the invited user accepts it with; only its digest is stored
      * @param jobId the job that invites
      */
     record Invitation(
@@ -487,14 +488,14 @@ class DirectoryStore {
         jdbcTemplate.batchUpdate(
                 """
                 INSERT INTO directory.invitation_mails
-                       (id, job_id, user_id, email, language, portfolio_id, inviter_email, token)
+                       (id, job_id, user_id, email, language, portfolio_id, inviter_email, token, token_digest)
                 SELECT ?, ?, u, ?, coalesce(?, (SELECT m.invitation_language FROM directory.memberships m
                                                  JOIN directory.accounts a ON a.id = m.account_id
                                                  WHERE m.user_id = u AND m.state = 'INVITED'
                                                    AND m.expires_at > now() AND a.portfolio_id = p
                                                    AND m.invitation_language IS NOT NULL
                                                  ORDER BY m.created_at DESC LIMIT 1), 'en'),
-                       p, ?, ?
+                       p, ?, ?, ?
                   FROM (SELECT CAST(? AS uuid) AS j, CAST(? AS uuid) AS u, CAST(? AS uuid) AS p) AS k
                 ON CONFLICT (job_id, user_id) DO NOTHING
                 """,
@@ -508,6 +509,7 @@ class DirectoryStore {
                             mail.language(),
                             mail.inviterEmail(),
                             mail.token(),
+                            InvitationTokens.digest(mail.token()),
                             mail.jobId(),
                             mail.userId(),
                             mail.portfolioId()
@@ -516,6 +518,7 @@ class DirectoryStore {
                 new int[] {
                     Types.OTHER,
                     Types.OTHER,
+                    Types.VARCHAR,
                     Types.VARCHAR,
                     Types.VARCHAR,
                     Types.VARCHAR,
@@ -531,7 +534,8 @@ class DirectoryStore {
      *
      * @param language the invitation's language as requested, {@code null} for the invitation's own
      *     (a resend); the sender picks the closest template
-     * @param token the secret of the message's accept link
+     * @param token the secret of the message's accept link, kept in clear until the message is sent or
+     *     ends (then only its digest)
      */
     record QueuedMail(
             UUID jobId,

@@ -14,7 +14,8 @@ import org.springframework.transaction.annotation.Transactional;
 /**
  * Turns pending invitations into active memberships. A token is either the token of an invitation
  * e-mail (one per job and invitee: it accepts every pending invitation of that job for the invitee)
- * or the token of one membership.
+ * or the token of one membership. Both are found by their digest ({@link InvitationTokens}): the
+ * directory holds no token a link carries once its e-mail is sent.
  *
  * <p>In one transaction: the invitations are locked, checked (the caller's e-mail address must be the
  * invitee's, the invitations must not have expired, and their accounts must still be in a portfolio: an
@@ -57,11 +58,12 @@ class InvitationAcceptance {
         // be sent to matches none (null).
         String typed = email.strip();
         String caller = EmailAddresses.isValid(typed) ? typed.toLowerCase(Locale.ROOT) : null;
+        String digest = InvitationTokens.digest(token);
         Optional<Message> message = jdbc.sql("""
-                        SELECT job_id, user_id, email FROM directory.invitation_mails WHERE token = :token
+                        SELECT job_id, user_id, email FROM directory.invitation_mails WHERE token_digest = :digest
                         FOR UPDATE
                         """)
-                .param("token", token)
+                .param("digest", digest)
                 .query((row, n) -> new Message(
                         row.getObject("job_id", UUID.class),
                         row.getObject("user_id", UUID.class),
@@ -77,10 +79,10 @@ class InvitationAcceptance {
                         FROM directory.memberships m
                         JOIN directory.users u ON u.id = m.user_id
                         JOIN directory.accounts a ON a.id = m.account_id
-                        WHERE m.invitation_token = :token
+                        WHERE m.invitation_token = :digest
                         FOR UPDATE OF m
                         """)
-                .param("token", token)
+                .param("digest", digest)
                 .query((row, n) -> new Invitation(
                         row.getObject("account_id", UUID.class),
                         row.getObject("user_id", UUID.class),

@@ -12,7 +12,9 @@ import org.springframework.stereotype.Repository;
 
 /**
  * The outbox of invitation e-mails ({@code directory.invitation_mails}): claims a due message under
- * a row lock that other senders skip, reads what it announces, and records how sending went.
+ * a row lock that other senders skip, reads what it announces, and records how sending went. A message
+ * keeps its token in clear only while it may still be sent (a retry sends the same link); once it is
+ * sent, fails or is cancelled, only the token's digest is left, which the accept link is compared with.
  */
 @Repository
 class InvitationMailStore {
@@ -148,17 +150,18 @@ class InvitationMailStore {
     void markSent(UUID id) {
         jdbc.sql("""
                         UPDATE directory.invitation_mails
-                           SET status = 'SENT', attempts = attempts + 1, sent_at = now(), last_error = NULL
+                           SET status = 'SENT', token = NULL, attempts = attempts + 1, sent_at = now(),
+                               last_error = NULL
                          WHERE id = :id
                         """).param("id", id).update();
     }
 
     /** Nothing is left to announce (every invitation of the message was revoked or ended meanwhile). */
     void markCancelled(UUID id, String reason) {
-        jdbc.sql("UPDATE directory.invitation_mails SET status = 'CANCELLED', last_error = :reason WHERE id = :id")
-                .param("id", id)
-                .param("reason", reason)
-                .update();
+        jdbc.sql("""
+                        UPDATE directory.invitation_mails SET status = 'CANCELLED', token = NULL, last_error = :reason
+                         WHERE id = :id
+                        """).param("id", id).param("reason", reason).update();
     }
 
     void markRetry(UUID id, String error, Duration wait) {
@@ -180,7 +183,7 @@ class InvitationMailStore {
     void markFailed(ClaimedMail mail, String error) {
         jdbc.sql("""
                         UPDATE directory.invitation_mails
-                           SET status = 'FAILED', attempts = attempts + 1, last_error = :error
+                           SET status = 'FAILED', token = NULL, attempts = attempts + 1, last_error = :error
                          WHERE id = :id
                         """).param("id", mail.id()).param("error", error).update();
         jdbc.sql("""
@@ -200,7 +203,7 @@ class InvitationMailStore {
      * @param portfolioId the inviting portfolio, whose custom account roles the message names
      * @param portfolioName the name of the inviting portfolio, when it still exists
      * @param inviterEmail the administrator who submitted the job
-     * @param token the secret of the accept link
+     * @param token the secret of the accept link (in clear while the message is pending)
      * @param attempts attempts made before this one
      */
     record ClaimedMail(

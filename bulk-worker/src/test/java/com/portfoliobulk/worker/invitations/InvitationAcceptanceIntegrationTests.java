@@ -2,6 +2,8 @@ package com.portfoliobulk.worker.invitations;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerApplication;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
@@ -113,7 +115,9 @@ class InvitationAcceptanceIntegrationTests {
         Answer answer = accept(token, email);
 
         assertThat(answer.status()).isEqualTo(410);
-        assertThat(membership()).containsEntry("state", "INVITED").containsEntry("invitation_token", token);
+        assertThat(membership())
+                .containsEntry("state", "INVITED")
+                .containsEntry("invitation_token", InvitationTokens.digest(token));
     }
 
     @Test
@@ -124,7 +128,9 @@ class InvitationAcceptanceIntegrationTests {
 
         assertThat(answer.status()).isEqualTo(403);
         assertThat(answer.body()).doesNotContain(email, invitee.toString(), account.toString());
-        assertThat(membership()).containsEntry("state", "INVITED").containsEntry("invitation_token", token);
+        assertThat(membership())
+                .containsEntry("state", "INVITED")
+                .containsEntry("invitation_token", InvitationTokens.digest(token));
     }
 
     /**
@@ -142,8 +148,30 @@ class InvitationAcceptanceIntegrationTests {
         Answer lookalike = accept(token, "\u212A" + kate.substring(1));
 
         assertThat(lookalike.status()).isEqualTo(403);
-        assertThat(membership()).containsEntry("state", "INVITED").containsEntry("invitation_token", token);
+        assertThat(membership())
+                .containsEntry("state", "INVITED")
+                .containsEntry("invitation_token", InvitationTokens.digest(token));
         assertThat(accept(token, kate).status()).isEqualTo(200);
+    }
+
+    /**
+     * An invitation seeded as the local stack and the tests seed them holds the digest of its token, not
+     * the token, and the token accepts it.
+     */
+    @Test
+    void aSeededInvitationHoldsNoTokenInClearAndItsTokenAcceptsIt() {
+        DirectorySeed seed = new DirectorySeed(jdbc);
+        seed.invited(account, invitee, new AccountRole("MANAGER"), Instant.now().plus(7, ChronoUnit.DAYS));
+        String token = seed.invitationToken(account, invitee);
+
+        assertThat(membershipsHolding(token)).isZero();
+        assertThat(membership()).containsEntry("invitation_token", InvitationTokens.digest(token));
+
+        Answer answer = accept(token, email);
+
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.body()).contains("\"role\":\"MANAGER\"", "\"state\":\"ACTIVE\"");
+        assertThat(membership()).containsEntry("state", "ACTIVE");
     }
 
     @Test
@@ -159,7 +187,7 @@ class InvitationAcceptanceIntegrationTests {
         jdbc.sql("""
                         INSERT INTO directory.memberships (account_id, user_id, role, state, invitation_token)
                         VALUES (?, ?, 'ADMIN', 'ACTIVE', ?)
-                        """).params(account, invitee, token).update();
+                        """).params(account, invitee, InvitationTokens.digest(token)).update();
 
         Answer answer = accept(token, email);
 
@@ -209,6 +237,7 @@ class InvitationAcceptanceIntegrationTests {
         assertThat(membership()).containsEntry("state", "ACTIVE");
     }
 
+    /** A pending invitation, stored as the worker stores one; answers its token. */
     private String invite(String role, Instant expiresAt) {
         String token = UUID.randomUUID().toString();
         jdbc.sql("""
@@ -216,9 +245,17 @@ class InvitationAcceptanceIntegrationTests {
                             (account_id, user_id, role, state, invited_at, expires_at, invitation_token)
                         VALUES (?, ?, ?, 'INVITED', now(), ?, ?)
                         """)
-                .params(account, invitee, role, expiresAt.atOffset(ZoneOffset.UTC), token)
+                .params(account, invitee, role, expiresAt.atOffset(ZoneOffset.UTC), InvitationTokens.digest(token))
                 .update();
         return token;
+    }
+
+    /** Memberships with the token anywhere in their row. */
+    private long membershipsHolding(String token) {
+        return jdbc.sql("SELECT count(*) FROM directory.memberships m WHERE strpos(CAST(m AS text), ?) > 0")
+                .params(token)
+                .query(Long.class)
+                .single();
     }
 
     private Map<String, Object> membership() {

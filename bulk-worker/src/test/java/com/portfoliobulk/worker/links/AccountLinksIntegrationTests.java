@@ -381,7 +381,7 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
                         AccountRole.ANALYST,
                         Instant.now().plus(Duration.ofDays(7)))
                 .invited(account.id(), expired, AccountRole.SUPPORT, expiredAt);
-        String token = directory.membership(account.id(), pending).orElseThrow().invitationToken();
+        String token = directory.invitationToken(account.id(), pending);
 
         assertThat(post(portfolio.id(), "/accounts/" + account.id() + "/unlink"))
                 .isEqualTo(200);

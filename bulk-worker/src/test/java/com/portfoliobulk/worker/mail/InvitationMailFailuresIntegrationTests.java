@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
+import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
@@ -25,15 +26,23 @@ import java.util.Properties;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.mail.MailException;
 import org.springframework.mail.javamail.JavaMailSender;
 import org.springframework.mail.javamail.JavaMailSenderImpl;
 import org.springframework.mail.javamail.MimeMessageHelper;
+import org.springframework.web.client.RestClient;
 
 /** Invitation e-mails when things go wrong between the worker and the SMTP server. */
 class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
 
     private static final Instant EXPIRES = Instant.now().plus(7, ChronoUnit.DAYS);
+
+    @LocalServerPort
+    int workerPort;
 
     @Autowired
     MeterRegistry meters;
@@ -55,6 +64,9 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
                     .until(() ->
                             Duration.ofNanos(System.nanoTime() - stoppedAt).toSeconds() >= 30 && attempts(email) >= 3);
             assertThat(status(email)).isEqualTo("PENDING");
+            assertThat(hasTokenInClear(email))
+                    .as("a message to be sent again keeps its token")
+                    .isTrue();
         } finally {
             TestSmtp.restart();
         }
@@ -62,9 +74,11 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
         // The SMTP server holds the message a moment before the worker's mark of it commits.
         await().atMost(PATIENCE).until(() -> "SENT".equals(status(email)));
         assertThat(TestSmtp.receivedBy(email)).hasSize(1);
-        assertThat(ReceivedMail.of(TestSmtp.receivedBy(email).getFirst()).text())
-                .contains("Brand ");
+        ReceivedMail mail = ReceivedMail.of(TestSmtp.receivedBy(email).getFirst());
+        assertThat(mail.text()).contains("Brand ");
         assertThat(retried() - retriedBefore).isGreaterThanOrEqualTo(3);
+        assertThat(hasTokenInClear(email)).isFalse();
+        assertThat(accept(mail.token(), email).getStatusCode().value()).isEqualTo(200);
     }
 
     /**
@@ -188,6 +202,25 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
                 .query(Integer.class)
                 .optional()
                 .orElse(0);
+    }
+
+    private boolean hasTokenInClear(String email) {
+        return jdbc.sql("SELECT token IS NOT NULL FROM directory.invitation_mails WHERE email = ?")
+                .param(email)
+                .query(Boolean.class)
+                .single();
+    }
+
+    private ResponseEntity<String> accept(String token, String email) {
+        return RestClient.create("http://localhost:" + workerPort)
+                .post()
+                .uri("/internal/invitations/{token}/accept", token)
+                .header("Authorization", TestTokens.internalAuthorization())
+                .contentType(MediaType.APPLICATION_JSON)
+                .body("{\"email\":\"" + email + "\"}")
+                .retrieve()
+                .onStatus(HttpStatusCode::isError, (request, response) -> {})
+                .toEntity(String.class);
     }
 
     private String status(String email) {

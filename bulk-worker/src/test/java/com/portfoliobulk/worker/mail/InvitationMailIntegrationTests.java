@@ -248,6 +248,46 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
                         .isEqualTo("ACTIVE"));
     }
 
+    /**
+     * Once the e-mail is sent, the directory holds only the digest of its token: no row of the outbox
+     * or of the memberships has the token its link carries, and the link accepts, and answers again.
+     */
+    @Test
+    void onceTheMailIsSentTheDirectoryHoldsNoTokenOfItsLinkAndTheLinkStillAccepts() {
+        Portfolio portfolio = directory.portfolio(2);
+        String email = directory.newEmail();
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(
+                        TaskSpec.invite(portfolio.ownedAccount(0).id(), null, email, AccountRole.ANALYST, EXPIRES),
+                        TaskSpec.invite(portfolio.ownedAccount(1).id(), null, email, AccountRole.SUPPORT, EXPIRES)));
+        publish(job);
+        awaitFinished(job);
+        ReceivedMail mail = awaitOneMailTo(email);
+        // The SMTP server holds the message a moment before the worker's mark of it commits.
+        await().atMost(PATIENCE).until(() -> "SENT".equals(mailStatus(email)));
+
+        assertThat(rowsHolding(mail.token())).isZero();
+
+        var accepted = accept(mail.token(), email);
+        assertThat(accepted.getStatusCode().value()).isEqualTo(200);
+        assertThat(accepted.getBody())
+                .contains(
+                        portfolio.ownedAccount(0).id().toString(),
+                        portfolio.ownedAccount(1).id().toString());
+        var again = accept(mail.token(), email);
+        assertThat(again.getStatusCode().value())
+                .as("answers the access it gave")
+                .isEqualTo(200);
+        assertThat(again.getBody())
+                .contains(
+                        portfolio.ownedAccount(0).id().toString(),
+                        portfolio.ownedAccount(1).id().toString());
+        assertThat(rowsHolding(mail.token())).isZero();
+    }
+
     @Test
     void theMessageOfARunningJobWaitsForItsEndWithoutHoldingUpAFinishedJobs() {
         Portfolio portfolio = directory.portfolio(2);
@@ -415,6 +455,14 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
                 .query(String.class)
                 .optional()
                 .orElse(null);
+    }
+
+    /** Rows of the outbox and of the memberships with the token anywhere in them. */
+    private long rowsHolding(String token) {
+        return jdbc.sql("""
+                        SELECT (SELECT count(*) FROM directory.invitation_mails m WHERE strpos(CAST(m AS text), :token) > 0)
+                             + (SELECT count(*) FROM directory.memberships m WHERE strpos(CAST(m AS text), :token) > 0)
+                        """).param("token", token).query(Long.class).single();
     }
 
     private static ReceivedMail awaitOneMailTo(String email) {
