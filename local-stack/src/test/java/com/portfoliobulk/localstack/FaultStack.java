@@ -381,7 +381,15 @@ final class FaultStack {
 
         /** Every invariant, for a job whose every task must have succeeded. */
         void assertAppliedExactlyOnce(FaultStack stack, Duration atMost) {
-            stack.invariants().assertCompletedCleanly(id, tasks(), stack.topics(), atMost);
+            assertAppliedOnceSinceARestore(stack, atMost, 0, 0);
+        }
+
+        /**
+         * Every invariant, for a job whose every task must have succeeded, of which a database restore
+         * made between {@code least} and {@code most} applied changes be forgotten and applied again.
+         */
+        void assertAppliedOnceSinceARestore(FaultStack stack, Duration atMost, long least, long most) {
+            stack.invariants().assertCompletedCleanly(id, tasks(), stack.topics(), atMost, least, most);
             stack.invariants()
                     .assertMemberships(
                             portfolio.accounts(), users, Map.of(AccountRole.MANAGER.code() + "/ACTIVE", (long)
