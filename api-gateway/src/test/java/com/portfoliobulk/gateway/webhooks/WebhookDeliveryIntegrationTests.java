@@ -306,28 +306,36 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
     }
 
     /**
+     * A subscription at {@code path} whose receiver failed the first message, then disabled: its
+     * message pending, the attempt that was on its way when it was disabled come back and recorded.
+     */
+    private String disabledAfterAFailedAttempt(String path) {
+        receiver.otherwise(Reply.status(500));
+        String subscriptionId =
+                subscribe(path, "job.completed").path("subscriptionId").asString();
+        finish(job(1), false);
+        await().atMost(PATIENCE).until(() -> !receiver.received(path).isEmpty());
+        Answer disabled =
+                api.post(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId + "/disable", null, null);
+        assertThat(disabled.status()).as(disabled.text()).isEqualTo(200);
+        await().atMost(PATIENCE)
+                .until(() -> jdbc.sql("SELECT leased_until IS NULL AND attempts = :received"
+                                + " FROM jobs.webhook_deliveries WHERE subscription_id = :id")
+                        .param("received", receiver.received(path).size())
+                        .param("id", UUID.fromString(subscriptionId))
+                        .query(Boolean.class)
+                        .single());
+        return subscriptionId;
+    }
+
+    /**
      * A message whose retry period passed while no gateway could send it (all of them stopped, or its
      * subscription disabled) fails instead of reaching the receiver days late: the first pass after
      * the gap claimed it before failing the expired ones.
      */
     @Test
     void aMessagePastItsRetryPeriodIsNotSentAnyMore() {
-        receiver.otherwise(Reply.status(500));
-        String subscriptionId =
-                subscribe("/expired", "job.completed").path("subscriptionId").asString();
-        finish(job(1), false);
-        await().atMost(PATIENCE).until(() -> !receiver.received("/expired").isEmpty());
-        Answer disabled =
-                api.post(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId + "/disable", null, null);
-        assertThat(disabled.status()).as(disabled.text()).isEqualTo(200);
-        // An attempt on its way when the subscription was disabled has come back and been recorded.
-        await().atMost(PATIENCE)
-                .until(() -> jdbc.sql("SELECT leased_until IS NULL AND attempts = :received"
-                                + " FROM jobs.webhook_deliveries WHERE subscription_id = :id")
-                        .param("received", receiver.received("/expired").size())
-                        .param("id", UUID.fromString(subscriptionId))
-                        .query(Boolean.class)
-                        .single());
+        String subscriptionId = disabledAfterAFailedAttempt("/expired");
         int attempts = receiver.received("/expired").size();
 
         // Back after the retry period, with the message due: one transaction, as the first pass finds it.
@@ -350,21 +358,7 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
      */
     @Test
     void aMessagePastItsRetryPeriodFailsWhileTheDispatcherIsBusy() {
-        receiver.otherwise(Reply.status(500));
-        String subscriptionId =
-                subscribe("/expiring", "job.completed").path("subscriptionId").asString();
-        finish(job(1), false);
-        await().atMost(PATIENCE).until(() -> !receiver.received("/expiring").isEmpty());
-        Answer disabled =
-                api.post(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId + "/disable", null, null);
-        assertThat(disabled.status()).as(disabled.text()).isEqualTo(200);
-        await().atMost(PATIENCE)
-                .until(() -> jdbc.sql("SELECT leased_until IS NULL AND attempts = :received"
-                                + " FROM jobs.webhook_deliveries WHERE subscription_id = :id")
-                        .param("received", receiver.received("/expiring").size())
-                        .param("id", UUID.fromString(subscriptionId))
-                        .query(Boolean.class)
-                        .single());
+        String subscriptionId = disabledAfterAFailedAttempt("/expiring");
         UUID busyPortfolio = UUID.randomUUID();
         jdbc.sql("""
                         INSERT INTO jobs.webhook_events (job_id, portfolio_id, type)

@@ -109,39 +109,11 @@ class InvitationResendRevokeIntegrationTests extends WorkerIntegrationSupport {
     void aResendOfInvitationsInTwoLanguagesIsInTheNewestOnesLanguage(String first, String newest) {
         Portfolio portfolio = directory.portfolio(2);
         String email = directory.newEmail();
-        List<String> languages = List.of(first, newest);
-        for (int account = 0; account < 2; account++) {
-            SubmittedJob invitation = jobs.submit(
-                    portfolio.id(),
-                    JobType.INVITE_USERS,
-                    JobFixture.administrator(),
-                    List.of(new TaskSpec(
-                            portfolio.ownedAccount(account).id(),
-                            directory.userIdByEmail(email).orElse(null),
-                            email,
-                            TaskAction.INVITE,
-                            AccountRole.ANALYST,
-                            languages.get(account),
-                            EXPIRES)));
-            publish(invitation);
-            awaitFinished(invitation);
-            int sent = account + 1;
-            await().atMost(PATIENCE).until(() -> TestSmtp.receivedBy(email).size() == sent);
-        }
+        inviteIn(portfolio, 0, email, first, 1);
+        inviteIn(portfolio, 1, email, newest, 2);
         UUID invitee = directory.userIdByEmail(email).orElseThrow();
 
-        SubmittedJob resend = jobs.submit(
-                portfolio.id(),
-                JobType.RESEND_INVITATIONS,
-                JobFixture.administrator(),
-                List.of(
-                        task(portfolio.ownedAccount(0).id(), invitee, TaskAction.RESEND_INVITATION),
-                        task(portfolio.ownedAccount(1).id(), invitee, TaskAction.RESEND_INVITATION)));
-        publish(resend);
-        awaitFinished(resend);
-
-        await().atMost(PATIENCE).until(() -> TestSmtp.receivedBy(email).size() == 3);
-        ReceivedMail resent = ReceivedMail.of(TestSmtp.receivedBy(email).get(2));
+        ReceivedMail resent = resendBoth(portfolio, invitee, email, 3);
         assertThat(resent.text())
                 .contains(
                         "Brand 1 " + portfolio.ownedAccount(0).id(),
