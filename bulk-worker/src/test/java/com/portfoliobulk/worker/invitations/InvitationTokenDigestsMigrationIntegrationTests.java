@@ -6,6 +6,7 @@ import com.portfoliobulk.testsupport.DatabaseEndpoint;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
 import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerApplication;
+import com.portfoliobulk.worker.fixtures.InvitationAccepts;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -18,8 +19,6 @@ import java.util.UUID;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.http.HttpStatusCode;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
@@ -137,18 +136,18 @@ class InvitationTokenDigestsMigrationIntegrationTests {
             try (ConfigurableApplicationContext worker = worker(database)) {
                 RestClient http = RestClient.create(
                         "http://localhost:" + worker.getEnvironment().getProperty("local.server.port"));
-                ResponseEntity<String> byLink = accept(http, mails.get("SENT"), email);
+                ResponseEntity<String> byLink = InvitationAccepts.accept(http, mails.get("SENT"), email);
                 assertThat(byLink.getStatusCode().value()).isEqualTo(200);
                 assertThat(byLink.getBody()).contains(byMessage.toString()).doesNotContain(byMembership.toString());
-                assertThat(accept(http, mails.get("SENT"), email)
+                assertThat(InvitationAccepts.accept(http, mails.get("SENT"), email)
                                 .getStatusCode()
                                 .value())
                         .as("answers the access it gave")
                         .isEqualTo(200);
-                ResponseEntity<String> byToken = accept(http, membershipToken, email);
+                ResponseEntity<String> byToken = InvitationAccepts.accept(http, membershipToken, email);
                 assertThat(byToken.getStatusCode().value()).isEqualTo(200);
                 assertThat(byToken.getBody()).contains(byMembership.toString());
-                assertThat(accept(http, "someone-elses-" + token(), email)
+                assertThat(InvitationAccepts.accept(http, "someone-elses-" + token(), email)
                                 .getStatusCode()
                                 .value())
                         .isEqualTo(404);
@@ -181,17 +180,6 @@ class InvitationTokenDigestsMigrationIntegrationTests {
                         "--bulk.worker.invitation-expiry-sweep=1d",
                         "--server.port=0",
                         "--spring.main.banner-mode=off");
-    }
-
-    private static ResponseEntity<String> accept(RestClient http, String token, String email) {
-        return http.post()
-                .uri("/internal/invitations/{token}/accept", token)
-                .header("Authorization", TestTokens.internalAuthorization())
-                .contentType(MediaType.APPLICATION_JSON)
-                .body("{\"email\":\"" + email + "\"}")
-                .retrieve()
-                .onStatus(HttpStatusCode::isError, (request, response) -> {})
-                .toEntity(String.class);
     }
 
     private static void execute(DatabaseEndpoint server, String sql) throws SQLException {

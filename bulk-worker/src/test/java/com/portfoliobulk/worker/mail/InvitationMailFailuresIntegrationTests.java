@@ -7,8 +7,8 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
-import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
+import com.portfoliobulk.worker.fixtures.InvitationAccepts;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
@@ -27,14 +27,11 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.http.HttpStatusCode;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.mail.MailException;
 import org.springframework.mail.javamail.JavaMailSender;
 import org.springframework.mail.javamail.JavaMailSenderImpl;
 import org.springframework.mail.javamail.MimeMessageHelper;
-import org.springframework.web.client.RestClient;
 
 /** Invitation e-mails when things go wrong between the worker and the SMTP server. */
 class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
@@ -212,15 +209,7 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
     }
 
     private ResponseEntity<String> accept(String token, String email) {
-        return RestClient.create("http://localhost:" + workerPort)
-                .post()
-                .uri("/internal/invitations/{token}/accept", token)
-                .header("Authorization", TestTokens.internalAuthorization())
-                .contentType(MediaType.APPLICATION_JSON)
-                .body("{\"email\":\"" + email + "\"}")
-                .retrieve()
-                .onStatus(HttpStatusCode::isError, (request, response) -> {})
-                .toEntity(String.class);
+        return InvitationAccepts.accept(workerPort, token, email);
     }
 
     private String status(String email) {

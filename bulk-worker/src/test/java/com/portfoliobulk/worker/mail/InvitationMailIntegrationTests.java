@@ -12,8 +12,8 @@ import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
-import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
+import com.portfoliobulk.worker.fixtures.InvitationAccepts;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
@@ -32,9 +32,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.http.HttpStatusCode;
-import org.springframework.http.MediaType;
-import org.springframework.web.client.RestClient;
+import org.springframework.http.ResponseEntity;
 
 /**
  * Invitation e-mails from task to inbox: the worker applies an invitation job, queues one message per
@@ -471,15 +469,7 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
         return ReceivedMail.of(TestSmtp.receivedBy(email).getFirst());
     }
 
-    private org.springframework.http.ResponseEntity<String> accept(String token, String email) {
-        return RestClient.create("http://localhost:" + port)
-                .post()
-                .uri("/internal/invitations/{token}/accept", token)
-                .header("Authorization", TestTokens.internalAuthorization())
-                .contentType(MediaType.APPLICATION_JSON)
-                .body("{\"email\":\"" + email + "\"}")
-                .retrieve()
-                .onStatus(HttpStatusCode::isError, (request, response) -> {})
-                .toEntity(String.class);
+    private ResponseEntity<String> accept(String token, String email) {
+        return InvitationAccepts.accept(port, token, email);
     }
 }

@@ -12,8 +12,8 @@ import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
-import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
+import com.portfoliobulk.worker.fixtures.InvitationAccepts;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
@@ -27,10 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.http.HttpStatusCode;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.client.RestClient;
 
 /**
  * Resending and revoking pending invitations in bulk: the jobs go through the same pipeline as every
@@ -256,14 +253,6 @@ class InvitationResendRevokeIntegrationTests extends WorkerIntegrationSupport {
     }
 
     private ResponseEntity<String> accept(String token, String email) {
-        return RestClient.create("http://localhost:" + port)
-                .post()
-                .uri("/internal/invitations/{token}/accept", token)
-                .header("Authorization", TestTokens.internalAuthorization())
-                .contentType(MediaType.APPLICATION_JSON)
-                .body("{\"email\":\"" + email + "\"}")
-                .retrieve()
-                .onStatus(HttpStatusCode::isError, (request, response) -> {})
-                .toEntity(String.class);
+        return InvitationAccepts.accept(port, token, email);
     }
 }
