@@ -166,31 +166,41 @@ class Deliveries {
      * (with their attempts) after 30 days, and the progress state of jobs that ended. Events and
      * messages go in batches of {@link #REMOVAL_BATCH}, each its own statement (and so its own short
      * transaction), until a batch finds fewer: all of them, however many there are, unless
-     * {@code carryOn} says to stop between two batches (the gateway stopping). Rows another gateway is
-     * removing at the same time are skipped.
+     * {@code carryOn} says to stop between two batches (the gateway stopping, or the time this run may
+     * take spent). Rows another gateway is removing at the same time are skipped.
+     *
+     * @return whether everything old was removed; false when {@code carryOn} stopped the run first
      */
-    void removeOld(BooleanSupplier carryOn) {
-        removeInBatches("""
+    boolean removeOld(BooleanSupplier carryOn) {
+        boolean done = removeInBatches("""
                         DELETE FROM jobs.webhook_events WHERE id IN (
                             SELECT id FROM jobs.webhook_events
                             WHERE fanned_out_at < now() - interval '7 days'
                             LIMIT :batch FOR UPDATE SKIP LOCKED)
                         """, carryOn);
-        removeInBatches("""
+        done = done && removeInBatches("""
                         DELETE FROM jobs.webhook_deliveries WHERE id IN (
                             SELECT id FROM jobs.webhook_deliveries
                             WHERE status <> 'PENDING' AND created_at < now() - interval '30 days'
                             LIMIT :batch FOR UPDATE SKIP LOCKED)
                         """, carryOn);
         forgetProgressOfEndedJobs();
+        return done;
     }
 
-    /** Runs {@code delete} (of at most {@code :batch} rows) again as long as it deletes a full batch. */
-    private void removeInBatches(String delete, BooleanSupplier carryOn) {
+    /**
+     * Runs {@code delete} (of at most {@code :batch} rows) again as long as it deletes a full batch;
+     * answers whether it got to one that deleted fewer.
+     */
+    private boolean removeInBatches(String delete, BooleanSupplier carryOn) {
         int deleted = REMOVAL_BATCH;
-        while (deleted == REMOVAL_BATCH && carryOn.getAsBoolean()) {
+        while (deleted == REMOVAL_BATCH) {
+            if (!carryOn.getAsBoolean()) {
+                return false;
+            }
             deleted = jdbc.sql(delete).param("batch", REMOVAL_BATCH).update();
         }
+        return true;
     }
 
     private void forgetProgressOfEndedJobs() {

@@ -45,6 +45,13 @@ class WebhookDispatcher implements SmartLifecycle {
 
     private static final long HOUSEKEEPING_NANOS = Duration.ofMinutes(10).toNanos();
 
+    /**
+     * How long one pass may spend removing old rows: the removal runs on the thread that sends, so a
+     * large backlog of them (after an upgrade, or a long outage) is removed a second at a time, pass
+     * after pass, between the sends, instead of holding them up for minutes.
+     */
+    private static final long HOUSEKEEPING_BUDGET_NANOS = Duration.ofSeconds(1).toNanos();
+
     private long progressCheckedAt = System.nanoTime() - PROGRESS_CHECK_NANOS;
 
     private long housekeptAt = System.nanoTime();
@@ -165,7 +172,11 @@ class WebhookDispatcher implements SmartLifecycle {
                     await(properties.pollInterval());
                 }
                 if (housekeepingDue()) {
-                    deliveries.removeOld(() -> stopping.getCount() > 0);
+                    long until = System.nanoTime() + HOUSEKEEPING_BUDGET_NANOS;
+                    if (!deliveries.removeOld(() -> stopping.getCount() > 0 && System.nanoTime() < until)) {
+                        // More is left: the next pass goes on with it.
+                        housekeptAt = System.nanoTime() - HOUSEKEEPING_NANOS;
+                    }
                 }
             } catch (RuntimeException ex) {
                 if (!failing) {

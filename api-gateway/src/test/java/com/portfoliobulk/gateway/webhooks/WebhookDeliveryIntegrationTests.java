@@ -414,7 +414,12 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
         oldEvents(portfolioId, many, "8 days");
         oldEvents(portfolioId, 1, "6 days");
 
-        deliveries.removeOld(() -> true);
+        assertThat(deliveries.removeOld(() -> false))
+                .as("a run whose time is spent before its first batch has more left")
+                .isFalse();
+        assertThat(deliveries.removeOld(() -> true))
+                .as("a run that may go on removes all")
+                .isTrue();
 
         assertThat(jdbc.sql("SELECT count(*) FROM jobs.webhook_deliveries WHERE subscription_id = :id"
                                 + " AND created_at < now() - interval '30 days'")
