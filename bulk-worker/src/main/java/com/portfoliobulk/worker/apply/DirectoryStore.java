@@ -150,16 +150,15 @@ class DirectoryStore {
      * Creates the users of invited addresses, all in one statement, in address order (so that two
      * transactions creating some of the same addresses wait for each other, never deadlock). An address
      * that belongs to a user already (created meanwhile by another transaction, which the insert waited
-     * for) keeps that user.
+     * for) keeps that user, and its new one is not stored.
      *
-     * @return the users of the addresses as now stored: those given, and those that got a user meanwhile
+     * @return whether every one of the users was stored
      */
-    List<DirectoryUser> createUsers(Collection<DirectoryUser> users) {
+    boolean createUsers(Collection<DirectoryUser> users) {
         List<DirectoryUser> sorted = users.stream()
                 .sorted(Comparator.comparing(DirectoryUser::email))
                 .toList();
-        List<String> emails = sorted.stream().map(DirectoryUser::email).toList();
-        jdbc.sql("""
+        int stored = jdbc.sql("""
                         INSERT INTO directory.users (id, email, idp_managed)
                         SELECT n.id, n.email, false FROM unnest(:ids, :emails) WITH ORDINALITY AS n(id, email, i)
                          ORDER BY n.i
@@ -169,14 +168,12 @@ class DirectoryStore {
                         "ids",
                         PostgresArrays.uuids(
                                 sorted.stream().map(DirectoryUser::id).toList()))
-                .param("emails", PostgresArrays.texts(emails))
+                .param(
+                        "emails",
+                        PostgresArrays.texts(
+                                sorted.stream().map(DirectoryUser::email).toList()))
                 .update();
-        // A statement of its own: one that started before the insert waited would not see the users
-        // that other transactions committed meanwhile.
-        return jdbc.sql("SELECT id, email, idp_managed FROM directory.users WHERE email = ANY(:emails)")
-                .param("emails", PostgresArrays.texts(emails))
-                .query(DirectoryStore::user)
-                .list();
+        return stored == sorted.size();
     }
 
     /**

@@ -153,9 +153,7 @@ final class DirectoryView {
         if (newUsers.isEmpty()) {
             return true;
         }
-        Set<UUID> stored = new HashSet<>();
-        store.createUsers(newUsers.values()).forEach(user -> stored.add(user.id()));
-        return stored.containsAll(newUsers.keySet());
+        return store.createUsers(newUsers.values());
     }
 
     /**
