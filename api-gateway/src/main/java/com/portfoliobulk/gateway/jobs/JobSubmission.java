@@ -5,10 +5,8 @@ import com.portfoliobulk.contracts.JobOrigin;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.web.FieldProblem;
 import com.portfoliobulk.gateway.web.InvalidParameterException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import com.portfoliobulk.servicesupport.digests.Sha256;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -272,12 +270,7 @@ public class JobSubmission {
 
     /** The SHA-256 of the canonical JSON of the normalized request: equal for equal requests. */
     static String hash(ValidatedJobRequest request) {
-        try {
-            byte[] canonical = CANONICAL_JSON.writeValueAsBytes(request.request());
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
-        } catch (NoSuchAlgorithmException ex) {
-            throw new IllegalStateException("SHA-256 is not available", ex);
-        }
+        return Sha256.hex(CANONICAL_JSON.writeValueAsBytes(request.request()));
     }
 
     private static InvalidJobRequestException nothingToDo() {

@@ -3,9 +3,7 @@ package com.portfoliobulk.gateway.scim;
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.contracts.paging.PageRequest;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import com.portfoliobulk.servicesupport.digests.Sha256;
 import java.security.SecureRandom;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,7 +12,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.data.jdbc.core.JdbcAggregateOperations;
@@ -111,12 +108,7 @@ class ScimTokens {
     }
 
     static String hash(String secret) {
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException ex) {
-            throw new IllegalStateException("SHA-256 is not available", ex);
-        }
+        return Sha256.hex(secret);
     }
 
     private static ScimToken fromRow(ResultSet row, int rowNumber) throws SQLException {

@@ -1,9 +1,6 @@
 package com.portfoliobulk.worker.invitations;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import com.portfoliobulk.servicesupport.digests.Sha256;
 
 /**
  * The stored form of an invitation's accept token: its SHA-256 digest (64 lower-case hex digits), never
@@ -22,11 +19,6 @@ public final class InvitationTokens {
 
     /** The digest stored for {@code token}, and compared with when it is presented. */
     public static String digest(String token) {
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException ex) {
-            throw new IllegalStateException("SHA-256 is not available", ex);
-        }
+        return Sha256.hex(token);
     }
 }

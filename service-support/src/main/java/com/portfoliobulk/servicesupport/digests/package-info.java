@@ -1,0 +1,2 @@
+/** Digests the services store and compare. */
+package com.portfoliobulk.servicesupport.digests;
