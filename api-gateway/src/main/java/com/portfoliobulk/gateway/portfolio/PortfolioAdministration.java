@@ -344,10 +344,9 @@ class PortfolioAdministration {
         // A custom role is kept until the change commits, so that it cannot be deleted meanwhile: a
         // deletion counts its holders after this change, not before it. Its permissions are checked as
         // kept, not as an earlier read had them (the role may have been defined or redefined since).
-        Optional<BuiltInPortfolioRole> builtIn = BuiltInPortfolioRole.of(code);
         List<String> granted;
-        if (builtIn.isPresent()) {
-            granted = builtIn.get().permissions().stream().map(Enum::name).toList();
+        if (BuiltInPortfolioRole.of(code).isPresent()) {
+            granted = permissionsOf(code, List.of());
         } else {
             granted = portfolioRoles
                     .keep(portfolioId, code)

@@ -25,7 +25,8 @@ public record ExpiredInvitation(
         UUID accountId, UUID userId, String email, AccountRole role, Instant expiresAt, UUID jobId, Actor inviter) {
 
     /** Stands for "no job" (and no inviter) in the entries of invitations that no job of this service created. */
-    private static final UUID NO_JOB = new UUID(0, 0);
+    /** The job id of entries of an invitation no job made (seeded ones, and those from before jobs were named). */
+    public static final UUID NO_JOB = new UUID(0, 0);
 
     /**
      * The {@code INVITATION_EXPIRED} entry of the account's activity log, dated at the expiry.

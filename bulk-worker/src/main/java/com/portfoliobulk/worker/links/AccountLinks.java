@@ -181,7 +181,7 @@ class AccountLinks {
                                 user_id, email, role, role_name, job_id)
                         SELECT gen_random_uuid(), e.account_id, :portfolioId, 'INVITATION_REVOKED', :actorId,
                                :actorEmail, :actorKind, e.user_id, u.email, e.role, r.name,
-                               coalesce(e.invitation_job_id, '00000000-0000-0000-0000-000000000000')
+                               coalesce(e.invitation_job_id, :noJob)
                           FROM ended e JOIN directory.users u ON u.id = e.user_id
                           LEFT JOIN jobs.account_roles r ON r.portfolio_id = :portfolioId AND r.code = e.role
                         """)
@@ -190,6 +190,7 @@ class AccountLinks {
                 .param("actorId", actor.userId())
                 .param("actorEmail", actor.email())
                 .param("actorKind", actor.kind().name())
+                .param("noJob", ExpiredInvitation.NO_JOB)
                 .update();
     }
 
