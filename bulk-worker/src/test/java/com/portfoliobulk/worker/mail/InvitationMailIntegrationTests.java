@@ -254,13 +254,7 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
     void onceTheMailIsSentTheDirectoryHoldsNoTokenOfItsLinkAndTheLinkStillAccepts() {
         Portfolio portfolio = directory.portfolio(2);
         String email = directory.newEmail();
-        SubmittedJob job = jobs.submit(
-                portfolio.id(),
-                JobType.INVITE_USERS,
-                JobFixture.administrator(),
-                List.of(
-                        TaskSpec.invite(portfolio.ownedAccount(0).id(), null, email, AccountRole.ANALYST, EXPIRES),
-                        TaskSpec.invite(portfolio.ownedAccount(1).id(), null, email, AccountRole.SUPPORT, EXPIRES)));
+        SubmittedJob job = inviteToBoth(portfolio, email, AccountRole.SUPPORT);
         publish(job);
         awaitFinished(job);
         ReceivedMail mail = awaitOneMailTo(email);
@@ -291,13 +285,7 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
         Portfolio portfolio = directory.portfolio(2);
         String waiting = directory.newEmail();
         String finished = directory.newEmail();
-        SubmittedJob running = jobs.submit(
-                portfolio.id(),
-                JobType.INVITE_USERS,
-                JobFixture.administrator(),
-                List.of(
-                        TaskSpec.invite(portfolio.ownedAccount(0).id(), null, waiting, AccountRole.ANALYST, EXPIRES),
-                        TaskSpec.invite(portfolio.ownedAccount(1).id(), null, waiting, AccountRole.SUPPORT, EXPIRES)));
+        SubmittedJob running = inviteToBoth(portfolio, waiting, AccountRole.SUPPORT);
         taskRecords().publish(List.of(running.message(0)));
         await().atMost(PATIENCE).until(() -> jobs.task(running.taskId(0)).status() == TaskStatus.SUCCEEDED);
         SubmittedJob done = jobs.submit(
@@ -321,13 +309,7 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
     void aRedeliveredJobSendsNoSecondMail() {
         Portfolio portfolio = directory.portfolio(2);
         String email = directory.newEmail();
-        SubmittedJob job = jobs.submit(
-                portfolio.id(),
-                JobType.INVITE_USERS,
-                JobFixture.administrator(),
-                List.of(
-                        TaskSpec.invite(portfolio.ownedAccount(0).id(), null, email, AccountRole.ANALYST, EXPIRES),
-                        TaskSpec.invite(portfolio.ownedAccount(1).id(), null, email, AccountRole.ANALYST, EXPIRES)));
+        SubmittedJob job = inviteToBoth(portfolio, email, AccountRole.ANALYST);
         publish(job);
         awaitFinished(job);
         awaitOneMailTo(email);
@@ -445,6 +427,17 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
     /** An invitation in the given language. */
     private static TaskSpec invite(UUID account, String email, String language) {
         return new TaskSpec(account, null, email, TaskAction.INVITE, AccountRole.SUPPORT, language, EXPIRES);
+    }
+
+    /** A job inviting the address to the portfolio's two accounts, as an Analyst and as {@code second}. */
+    private SubmittedJob inviteToBoth(Portfolio portfolio, String email, AccountRole second) {
+        return jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(
+                        TaskSpec.invite(portfolio.ownedAccount(0).id(), null, email, AccountRole.ANALYST, EXPIRES),
+                        TaskSpec.invite(portfolio.ownedAccount(1).id(), null, email, second, EXPIRES)));
     }
 
     private String mailStatus(String email) {
