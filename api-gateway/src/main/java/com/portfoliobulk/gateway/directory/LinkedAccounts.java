@@ -78,13 +78,6 @@ public class LinkedAccounts {
                 .single();
     }
 
-    boolean portfolioExists(UUID portfolioId) {
-        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM directory.portfolios WHERE id = :portfolioId)")
-                .param("portfolioId", portfolioId)
-                .query(Boolean.class)
-                .single();
-    }
-
     /**
      * Whether the account is linked to the portfolio, or was: the administration log holds a link or an
      * unlink of it (an account linked when the portfolio was set up has the unlink's only).

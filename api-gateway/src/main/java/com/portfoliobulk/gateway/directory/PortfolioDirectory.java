@@ -32,16 +32,19 @@ class PortfolioDirectory {
 
     private final UserProfiles profiles;
 
-    PortfolioDirectory(LinkedAccounts accounts, PortfolioUsers users, UserProfiles profiles) {
+    private final Portfolios portfolios;
+
+    PortfolioDirectory(LinkedAccounts accounts, PortfolioUsers users, UserProfiles profiles, Portfolios portfolios) {
         this.accounts = accounts;
         this.users = users;
         this.profiles = profiles;
+        this.portfolios = portfolios;
     }
 
     Page<LinkedAccount> accounts(UUID portfolioId, String nameContains, PageRequest paging) {
         List<LinkedAccount> fetched = accounts.page(portfolioId, nameContains, paging);
         if (fetched.isEmpty()) {
-            requirePortfolio(portfolioId);
+            portfolios.require(portfolioId);
             requireAccountAfter(paging);
         }
         return paging.page(fetched, account -> Cursor.ofItem(Cursor.list(ACCOUNTS, portfolioId), account.accountId()));
@@ -52,7 +55,7 @@ class PortfolioDirectory {
         // Rows imply that the portfolio exists and the filtered account is linked to it; only an
         // empty answer needs telling apart from a missing portfolio or account.
         if (fetched.isEmpty()) {
-            requirePortfolio(portfolioId);
+            portfolios.require(portfolioId);
             if (filter.accountId() != null && !accounts.isLinked(portfolioId, filter.accountId())) {
                 throw notFound("Account " + filter.accountId() + " is not linked to portfolio " + portfolioId);
             }
@@ -81,12 +84,6 @@ class PortfolioDirectory {
     private void requireAccountAfter(PageRequest paging) {
         if (paging.after() != null && !accounts.exists(paging.after().item())) {
             throw InvalidPageRequestException.itemGone();
-        }
-    }
-
-    private void requirePortfolio(UUID portfolioId) {
-        if (!accounts.portfolioExists(portfolioId)) {
-            throw notFound("Portfolio " + portfolioId + " does not exist");
         }
     }
 

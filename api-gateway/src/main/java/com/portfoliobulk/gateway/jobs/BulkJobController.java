@@ -224,6 +224,7 @@ class BulkJobController {
     @Operation(summary = "List the portfolio's jobs", description = "Newest first, filtered and cursor-paged.")
     @ApiResponse(responseCode = "200", description = "One page of jobs.")
     @ApiResponse(responseCode = "400", description = "A filter, limit or cursor cannot be used.")
+    @ApiResponse(responseCode = "404", description = "The portfolio does not exist.")
     @GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)
     Page<JobView> jobs(
             @PathVariable UUID portfolioId,

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.jobs;
 
+import com.portfoliobulk.gateway.directory.PortfolioNotFoundException;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.springframework.stereotype.Service;

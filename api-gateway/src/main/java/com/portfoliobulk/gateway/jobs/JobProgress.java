@@ -6,6 +6,7 @@ import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.contracts.paging.PageRequest;
+import com.portfoliobulk.gateway.directory.Portfolios;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -28,10 +29,13 @@ class JobProgress {
 
     private final JobStatusCache statusCache;
 
-    JobProgress(Jobs jobs, JobRepository repository, JobStatusCache statusCache) {
+    private final Portfolios portfolios;
+
+    JobProgress(Jobs jobs, JobRepository repository, JobStatusCache statusCache, Portfolios portfolios) {
         this.jobs = jobs;
         this.repository = repository;
         this.statusCache = statusCache;
+        this.portfolios = portfolios;
     }
 
     /** The job (one row: its counters and version); 404 when it is not one of the portfolio's. */
@@ -59,6 +63,9 @@ class JobProgress {
             afterId = paging.after().uuid(1);
         }
         List<Job> fetched = jobs.list(portfolioId, status, type, afterCreatedAt, afterId, paging.limit());
+        if (fetched.isEmpty()) {
+            portfolios.require(portfolioId);
+        }
         return paging.page(fetched, job -> Cursor.ofTime(Cursor.list(JOBS, portfolioId), job.createdAt(), job.id()))
                 .map(Job::view);
     }

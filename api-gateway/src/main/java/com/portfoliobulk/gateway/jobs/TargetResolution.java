@@ -4,6 +4,8 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.MembershipState;
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.gateway.directory.CustomAccountRoles;
+import com.portfoliobulk.gateway.directory.PortfolioNotFoundException;
+import com.portfoliobulk.gateway.directory.Portfolios;
 import com.portfoliobulk.gateway.jobs.InviteUsers.AccountInvitation;
 import com.portfoliobulk.gateway.jobs.UpdateRolesByAssignment.RoleAssignment;
 import com.portfoliobulk.gateway.web.FieldProblem;
@@ -69,13 +71,17 @@ class TargetResolution {
 
     private final CustomAccountRoles customRoles;
 
+    private final Portfolios portfolios;
+
     TargetResolution(
             JdbcClient jdbc,
             DataSource dataSource,
             PlatformTransactionManager transactions,
-            CustomAccountRoles customRoles) {
+            CustomAccountRoles customRoles,
+            Portfolios portfolios) {
         this.jdbc = jdbc;
         this.customRoles = customRoles;
+        this.portfolios = portfolios;
         JdbcTemplate template = new JdbcTemplate(dataSource);
         template.setFetchSize(FETCH_SIZE);
         this.streaming = new NamedParameterJdbcTemplate(template);
@@ -91,13 +97,7 @@ class TargetResolution {
      *     not one of its users; the errors name the first few
      */
     public ResolvedTargets resolve(UUID portfolioId, ValidatedJobRequest request) {
-        boolean exists = jdbc.sql("SELECT EXISTS (SELECT 1 FROM directory.portfolios WHERE id = :portfolioId)")
-                .param("portfolioId", portfolioId)
-                .query(Boolean.class)
-                .single();
-        if (!exists) {
-            throw new PortfolioNotFoundException(portfolioId);
-        }
+        portfolios.require(portfolioId);
         checkRoles(portfolioId, request.request());
         checkTargets(portfolioId, request.request());
         return plan(portfolioId, request);

@@ -9,6 +9,7 @@ import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.contracts.paging.PageRequest;
+import com.portfoliobulk.gateway.directory.Portfolios;
 import com.portfoliobulk.gateway.portfolio.AdminModels.AdminLogEntry;
 import com.portfoliobulk.gateway.portfolio.AdminModels.OwnerTransferView;
 import com.portfoliobulk.gateway.portfolio.AdminModels.PortfolioUserView;
@@ -108,6 +109,8 @@ class PortfolioAdministration {
 
     private final StoredPermissions permissions;
 
+    private final Portfolios portfolios;
+
     private final PortfolioAccess access;
 
     PortfolioAdministration(
@@ -117,8 +120,10 @@ class PortfolioAdministration {
             AccountRoleRepository accountRoles,
             JdbcAggregateOperations aggregates,
             StoredPermissions permissions,
-            PortfolioAccess access) {
+            PortfolioAccess access,
+            Portfolios portfolios) {
         this.jdbc = jdbc;
+        this.portfolios = portfolios;
         this.users = users;
         this.portfolioRoles = portfolioRoles;
         this.accountRoles = accountRoles;
@@ -153,6 +158,9 @@ class PortfolioAdministration {
                         rs.getString("role"),
                         permissionsOf(rs.getString("role"), custom)))
                 .list();
+        if (fetched.isEmpty()) {
+            portfolios.require(portfolioId);
+        }
         if (fetched.isEmpty()
                 && paging.after() != null
                 && jdbc.sql(USER_AFTER)
@@ -491,6 +499,8 @@ class PortfolioAdministration {
      */
     private Page<RoleView> rolePage(
             List<RoleView> fixed, String table, UUID portfolioId, PageRequest paging, String list) {
+        // The fixed roles are listed for any portfolio id: only the directory tells a missing one.
+        portfolios.require(portfolioId);
         String after = paging.after() == null ? null : paging.after().text(0);
         int next = 0;
         String customAfter = null;
@@ -1008,6 +1018,9 @@ class PortfolioAdministration {
                         rs.getString("subject"),
                         rs.getString("detail")))
                 .list();
+        if (fetched.isEmpty()) {
+            portfolios.require(portfolioId);
+        }
         return paging.page(
                 fetched, entry -> Cursor.ofTime(Cursor.list(ADMIN_LOG, portfolioId), entry.occurredAt(), entry.id()));
     }

@@ -68,6 +68,7 @@ class PortfolioAdministrationController {
             description = "Every portfolio user with their portfolio role and its permissions. Needs"
                     + " PORTFOLIO_USERS_MANAGE (Owner, Admin or a custom role with it).")
     @ApiResponse(responseCode = "200", description = "One page of portfolio users, ordered by e-mail address.")
+    @ApiResponse(responseCode = "404", description = "The portfolio does not exist.")
     @GetMapping("/portfolio-users")
     Page<PortfolioUserView> users(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
@@ -125,6 +126,7 @@ class PortfolioAdministrationController {
             description = "The built-in roles (OWNER, ADMIN, USER_MANAGEMENT_EDIT, USER_MANAGEMENT_VIEW) and the"
                     + " portfolio's custom ones, with their permissions. Needs PORTFOLIO_USERS_MANAGE.")
     @ApiResponse(responseCode = "200", description = "One page of roles: the built-in ones, then the custom ones.")
+    @ApiResponse(responseCode = "404", description = "The portfolio does not exist.")
     @GetMapping("/portfolio-roles")
     Page<RoleView> portfolioRoles(@PathVariable UUID portfolioId, @ParameterObject PageParameters page) {
         access.require(portfolioId, PortfolioPermission.PORTFOLIO_USERS_MANAGE);
@@ -166,6 +168,7 @@ class PortfolioAdministrationController {
             description = "The standard account roles and the portfolio's custom ones, which bulk invitations and role"
                     + " changes accept. Needs USER_MANAGEMENT_EDIT or ACCOUNT_ROLES_MANAGE.")
     @ApiResponse(responseCode = "200", description = "One page of roles: the standard ones, then the custom ones.")
+    @ApiResponse(responseCode = "404", description = "The portfolio does not exist.")
     @GetMapping("/account-roles")
     Page<RoleView> accountRoles(@PathVariable UUID portfolioId, @ParameterObject PageParameters page) {
         Caller caller = access.caller();
@@ -258,6 +261,7 @@ class PortfolioAdministrationController {
             description = "Administrative changes of the portfolio, newest first: portfolio users, roles, Owner"
                     + " transfers, linked accounts. Needs PORTFOLIO_USERS_MANAGE.")
     @ApiResponse(responseCode = "200", description = "One page of entries, newest first.")
+    @ApiResponse(responseCode = "404", description = "The portfolio does not exist.")
     @GetMapping("/admin-log")
     Page<AdminLogEntry> adminLog(@PathVariable UUID portfolioId, @ParameterObject PageParameters page) {
         access.require(portfolioId, PortfolioPermission.PORTFOLIO_USERS_MANAGE);

@@ -1,12 +1,12 @@
 package com.portfoliobulk.gateway.preview;
 
 import com.portfoliobulk.contracts.paging.PageRequest;
+import com.portfoliobulk.gateway.directory.PortfolioNotFoundException;
 import com.portfoliobulk.gateway.jobs.InvalidJobRequestException;
 import com.portfoliobulk.gateway.jobs.JobPlanning;
 import com.portfoliobulk.gateway.jobs.JobRequest;
 import com.portfoliobulk.gateway.jobs.JobRequestValidation;
 import com.portfoliobulk.gateway.jobs.PlannedTarget;
-import com.portfoliobulk.gateway.jobs.PortfolioNotFoundException;
 import com.portfoliobulk.gateway.jobs.ValidatedJobRequest;
 import com.portfoliobulk.gateway.web.DerivedKeys;
 import com.portfoliobulk.rules.AccessRules;

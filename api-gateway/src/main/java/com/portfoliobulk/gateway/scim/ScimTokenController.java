@@ -3,7 +3,7 @@ package com.portfoliobulk.gateway.scim;
 import com.portfoliobulk.contracts.OneLineNames;
 import com.portfoliobulk.contracts.TextLength;
 import com.portfoliobulk.contracts.paging.Page;
-import com.portfoliobulk.gateway.jobs.PortfolioNotFoundException;
+import com.portfoliobulk.gateway.directory.Portfolios;
 import com.portfoliobulk.gateway.scim.ScimTokens.CreatedToken;
 import com.portfoliobulk.gateway.scim.ScimTokens.ScimToken;
 import com.portfoliobulk.gateway.security.Caller;
@@ -58,9 +58,12 @@ class ScimTokenController {
 
     private final ScimTokens tokens;
 
-    ScimTokenController(PortfolioAccess access, ScimTokens tokens) {
+    private final Portfolios portfolios;
+
+    ScimTokenController(PortfolioAccess access, ScimTokens tokens, Portfolios portfolios) {
         this.access = access;
         this.tokens = tokens;
+        this.portfolios = portfolios;
     }
 
     @Operation(
@@ -99,7 +102,7 @@ class ScimTokenController {
                     null,
                     null);
         }
-        requirePortfolio(portfolioId);
+        portfolios.require(portfolioId);
         CreatedToken created = tokens.create(portfolioId, name, owner.userId(), owner.email());
         URI scimBaseUrl = ServletUriComponentsBuilder.fromCurrentContextPath()
                 .path(ScimUserController.BASE)
@@ -116,6 +119,7 @@ class ScimTokenController {
 
     @Operation(summary = "List SCIM tokens", description = "The portfolio's tokens that are not revoked, newest first.")
     @ApiResponse(responseCode = "200", description = "One page of tokens, without their secrets.")
+    @ApiResponse(responseCode = "404", description = "The portfolio does not exist.")
     @GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)
     Page<ScimTokenView> list(@PathVariable UUID portfolioId, @ParameterObject PageParameters page) {
         requireOwner(portfolioId);
@@ -143,12 +147,6 @@ class ScimTokenController {
             throw new AccessDeniedException("Only the Portfolio Owner of " + portfolioId + " manages its SCIM tokens");
         }
         return caller;
-    }
-
-    private void requirePortfolio(UUID portfolioId) {
-        if (!tokens.portfolioExists(portfolioId)) {
-            throw new PortfolioNotFoundException(portfolioId);
-        }
     }
 
     /** @param name what to call the token, e.g. "Entra ID" (1 to 100 characters) */

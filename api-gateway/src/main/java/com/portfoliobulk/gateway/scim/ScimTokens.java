@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.scim;
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.contracts.paging.PageRequest;
+import com.portfoliobulk.gateway.directory.Portfolios;
 import com.portfoliobulk.servicesupport.digests.Sha256;
 import java.security.SecureRandom;
 import java.sql.ResultSet;
@@ -12,6 +13,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.data.jdbc.core.JdbcAggregateOperations;
@@ -41,10 +43,17 @@ class ScimTokens {
 
     private final JdbcClient jdbc;
 
-    ScimTokens(ScimTokenRepository repository, JdbcAggregateOperations aggregates, JdbcClient jdbc) {
+    private final Portfolios portfolios;
+
+    ScimTokens(
+            ScimTokenRepository repository,
+            JdbcAggregateOperations aggregates,
+            JdbcClient jdbc,
+            Portfolios portfolios) {
         this.repository = repository;
         this.aggregates = aggregates;
         this.jdbc = jdbc;
+        this.portfolios = portfolios;
     }
 
     /** Creates a token; answers it with its secret, which is not stored. */
@@ -57,14 +66,6 @@ class ScimTokens {
         ScimTokenRepository.Row row = aggregates.insert(new ScimTokenRepository.Row(
                 UUID.randomUUID(), portfolioId, name, hash(secret), createdByUserId, createdByEmail, now, null, null));
         return new CreatedToken(token(row), secret);
-    }
-
-    /** Whether the directory has the portfolio. */
-    boolean portfolioExists(UUID portfolioId) {
-        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM directory.portfolios WHERE id = :id)")
-                .param("id", portfolioId)
-                .query(Boolean.class)
-                .single();
     }
 
     /** The name of the token list's cursors. */
@@ -83,9 +84,12 @@ class ScimTokens {
                     .param("afterAt", paging.after().micros(0).atOffset(ZoneOffset.UTC))
                     .param("afterId", paging.after().uuid(1));
         }
+        List<ScimToken> fetched = statement.query(ScimTokens::fromRow).list();
+        if (fetched.isEmpty()) {
+            portfolios.require(portfolioId);
+        }
         return paging.page(
-                statement.query(ScimTokens::fromRow).list(),
-                token -> Cursor.ofTime(Cursor.list(LIST, portfolioId), token.createdAt(), token.id()));
+                fetched, token -> Cursor.ofTime(Cursor.list(LIST, portfolioId), token.createdAt(), token.id()));
     }
 
     /** Revokes the token; false when the portfolio has no such token not revoked yet. */

@@ -82,6 +82,7 @@ class WebhookController {
     @Operation(summary = "List the portfolio's subscriptions", description = "Oldest first; secrets are not shown.")
     @ApiResponse(responseCode = "200", description = "One page of subscriptions.")
     @ApiResponse(responseCode = "400", description = "The limit or cursor cannot be used.")
+    @ApiResponse(responseCode = "404", description = "The portfolio does not exist.")
     @GetMapping
     Page<SubscriptionView> list(@PathVariable UUID portfolioId, @ParameterObject PageParameters page) {
         access.requireChange(portfolioId);

@@ -4,6 +4,7 @@ import com.portfoliobulk.contracts.Quoted;
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.contracts.paging.PageRequest;
+import com.portfoliobulk.gateway.directory.Portfolios;
 import com.portfoliobulk.gateway.jobs.JobRequestValidation;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.web.FieldProblem;
@@ -61,6 +62,8 @@ class WebhookSubscriptions {
 
     private final TransactionTemplate transaction;
 
+    private final Portfolios portfolios;
+
     WebhookSubscriptions(
             SubscriptionRepository repository,
             JdbcAggregateOperations aggregates,
@@ -69,7 +72,8 @@ class WebhookSubscriptions {
             SigningSecrets secrets,
             ReceiverAddresses addresses,
             WebhookProperties properties,
-            PlatformTransactionManager transactions) {
+            PlatformTransactionManager transactions,
+            Portfolios portfolios) {
         this.repository = repository;
         this.aggregates = aggregates;
         this.subscriptions = subscriptions;
@@ -78,6 +82,7 @@ class WebhookSubscriptions {
         this.addresses = addresses;
         this.properties = properties;
         this.transaction = new TransactionTemplate(transactions);
+        this.portfolios = portfolios;
     }
 
     /** Creates a subscription; the answer carries its secret, which is never shown again. */
@@ -136,6 +141,9 @@ class WebhookSubscriptions {
             afterId = paging.after().uuid(1);
         }
         List<SubscriptionView> fetched = subscriptions.list(portfolioId, afterCreatedAt, afterId, paging.limit());
+        if (fetched.isEmpty()) {
+            portfolios.require(portfolioId);
+        }
         return paging.page(
                 fetched,
                 subscription -> Cursor.ofTime(

@@ -235,6 +235,33 @@ class PagingContractIntegrationTests extends GatewayIntegrationTest {
         });
     }
 
+    /**
+     * A portfolio the directory does not hold has no lists: 404, not an empty page, also for a caller
+     * whose token's claims give permissions on it.
+     */
+    @Test
+    void everyListOfAPortfolioThatDoesNotExistIsNotFound() {
+        UUID missing = UUID.randomUUID();
+        String base = "/api/v1/portfolios/" + missing;
+        String token = admin(missing);
+        for (String list : List.of(
+                "/accounts",
+                "/users",
+                "/bulk-jobs",
+                "/webhooks",
+                "/portfolio-users",
+                "/portfolio-roles",
+                "/account-roles",
+                "/admin-log",
+                "/scim-tokens")) {
+            Answer answer = api.get(token, base + list);
+            assertThat(answer.status()).as(list + ": " + answer.text()).isEqualTo(404);
+            assertThat(answer.body().path("detail").asString())
+                    .as(list)
+                    .isEqualTo("There is no portfolio " + missing + ".");
+        }
+    }
+
     @Test
     void aNextCursorLeadsToTheNextPageOfItsListOnly() {
         UUID second = accepted(portfolio.id(), offboardAnn);

@@ -1,4 +1,4 @@
-package com.portfoliobulk.gateway.jobs;
+package com.portfoliobulk.gateway.directory;
 
 import com.portfoliobulk.gateway.web.NotFoundException;
 import java.util.UUID;
