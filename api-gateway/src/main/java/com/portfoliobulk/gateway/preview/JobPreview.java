@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.preview;
 
+import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.gateway.directory.PortfolioNotFoundException;
 import com.portfoliobulk.gateway.jobs.InvalidJobRequestException;
@@ -12,9 +13,13 @@ import com.portfoliobulk.gateway.web.DerivedKeys;
 import com.portfoliobulk.rules.AccessRules;
 import com.portfoliobulk.rules.CurrentMembership;
 import com.portfoliobulk.rules.Decision;
+import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -83,21 +88,51 @@ class JobPreview {
             // The plan is counted while it is walked: a plan over the cap answers 413 like the submission.
             planning.checkTaskCap(tally.total());
             PageWindow.Page page = window.page();
+            Set<UUID> portfolioUsers = portfolioUsers(portfolioId, page);
             return new PreviewPage(
                     tally.summary(),
                     page.entries().stream()
-                            .map(entry -> item(entry.target(), entry.decision(), now))
+                            .map(entry -> item(entry.target(), entry.decision(), now, portfolioUsers))
                             .toList(),
                     page.next() == null ? null : page.next().encode());
         });
     }
 
-    private static PreviewItem item(PlannedTarget target, Decision decision, Instant now) {
+    /**
+     * Of the users the page's invitations name, those with access to (or an invitation to) one of the
+     * portfolio's accounts. An invitation names any address's user in the whole directory; the
+     * preview shows the id only of the portfolio's own users, so that it does not tell who else has
+     * an account in the product.
+     */
+    private Set<UUID> portfolioUsers(UUID portfolioId, PageWindow.Page page) {
+        List<UUID> invitees = page.entries().stream()
+                .map(PageWindow.Entry::target)
+                .filter(target -> target.action() == TaskAction.INVITE && target.userId() != null)
+                .map(PlannedTarget::userId)
+                .distinct()
+                .toList();
+        if (invitees.isEmpty()) {
+            return Set.of();
+        }
+        return new HashSet<>(jdbc.sql("""
+                        SELECT DISTINCT m.user_id
+                          FROM directory.memberships m
+                          JOIN directory.accounts a ON a.id = m.account_id
+                         WHERE a.portfolio_id = :portfolioId AND m.user_id = ANY(:userIds)
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("userIds", PostgresArrays.uuids(invitees))
+                .query(UUID.class)
+                .list());
+    }
+
+    private static PreviewItem item(PlannedTarget target, Decision decision, Instant now, Set<UUID> portfolioUsers) {
         // What the worker records as the previous role: access in force now (an expired invitation is none).
         Optional<CurrentMembership> current = target.current().membership().filter(m -> m.isInForceAt(now));
+        boolean shown = target.action() != TaskAction.INVITE || portfolioUsers.contains(target.userId());
         return new PreviewItem(
                 target.accountId(),
-                target.userId(),
+                shown ? target.userId() : null,
                 target.email(),
                 target.action(),
                 current.map(CurrentMembership::role).orElse(null),

@@ -13,7 +13,9 @@ import java.util.UUID;
  * One task of the plan and what it would do now.
  *
  * @param accountId the account
- * @param userId the user; {@code null} for an invitation of an address that has no user yet
+ * @param userId the user; {@code null} for an invitation of an address that is not yet a user of the
+ *     portfolio (no access to, nor invitation to, any of its accounts), whether or not the product
+ *     knows the address elsewhere
  * @param email the user's e-mail address
  * @param action what the task does
  * @param currentRole the role the user holds or is invited with there now (for an offboarding, also
@@ -30,7 +32,10 @@ import java.util.UUID;
 record PreviewItem(
         @Schema(requiredMode = Schema.RequiredMode.REQUIRED) UUID accountId,
 
-        @Schema(nullable = true, description = "The user; null for an invitation of an address that has no user yet.")
+        @Schema(
+                nullable = true,
+                description = "The user; null for an invitation of an address that is not yet a user of the"
+                        + " portfolio, whether or not the product knows it elsewhere.")
         UUID userId,
 
         @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "ann@brand.example")

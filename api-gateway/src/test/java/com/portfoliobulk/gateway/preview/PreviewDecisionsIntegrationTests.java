@@ -168,6 +168,29 @@ class PreviewDecisionsIntegrationTests extends PreviewIntegrationTest {
         assertSummary(plan, 4, 5, Map.of("IDP_MANAGED", 3L, "ALREADY_MEMBER", 2L));
     }
 
+    /**
+     * An address the product knows from another portfolio reads as a new one: the preview does not
+     * tell who else has an account in the product. The portfolio's own users keep their id, also on
+     * an account of the portfolio they have no access to.
+     */
+    @Test
+    void anInvitationShowsTheUserIdOfThePortfoliosOwnUsersOnly() {
+        DirectorySeed.Portfolio elsewhere = directory.portfolio();
+        UUID stranger = elsewhere.user("stranger");
+        elsewhere.member(elsewhere.account("Theirs"), stranger, AccountRole.ANALYST);
+        String strangerEmail = elsewhere.email("stranger");
+
+        JsonNode plan = plan(portfolio.id(), """
+                {"type":"INVITE_USERS","emails":["%s","%s"],"accounts":[{"accountId":"%s","role":"ANALYST"}]}
+                """.formatted(strangerEmail, annEmail, none));
+
+        assertThat(plan.path("items").values())
+                .extracting(PreviewIntegrationTest::line)
+                .containsExactly(
+                        line(none, null, strangerEmail, "INVITE", null, null, "ANALYST", "CHANGE", null),
+                        line(none, ann, annEmail, "INVITE", null, null, "ANALYST", "CHANGE", null));
+    }
+
     @Test
     void removalsAreSkippedForOwnersAndNonMembersAndRevokePendingInvitations() {
         JsonNode plan = plan(portfolio.id(), """
