@@ -7,6 +7,7 @@ import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.web.InvalidParameterException;
 import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -199,7 +200,16 @@ class BulkJobController {
             @PathVariable UUID jobId,
             @RequestParam(required = false) TaskStatus status,
             @RequestParam(required = false) ReasonCode reason,
-            @RequestParam(required = false) UUID accountId) {
+            @RequestParam(required = false) UUID accountId,
+            // Taken only to be refused with a reason: the download has no pages.
+            @RequestParam(required = false) String limit,
+            @RequestParam(required = false) String cursor) {
+        if (limit != null || cursor != null) {
+            throw new InvalidParameterException(
+                    limit != null ? "limit" : "cursor",
+                    "does not apply to the CSV download, which lists every matching task; remove it, or page"
+                            + " through the JSON list (Accept: application/json)");
+        }
         access.requireView(portfolioId);
         progress.job(portfolioId, jobId);
         TaskFilter filter = new TaskFilter(status, reason, accountId);

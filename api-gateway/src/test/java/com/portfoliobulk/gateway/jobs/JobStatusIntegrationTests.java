@@ -382,6 +382,15 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
         Answer skippedOnly =
                 api.get(viewer(portfolio.id()), tasksPath + "?status=SKIPPED", Map.of("Accept", "text/csv"));
         assertThat(skippedOnly.text().lines()).hasSize(2);
+        // The download has no pages: limit and cursor are refused with why, not as unknown parameters.
+        for (String paging : List.of("limit=10", "cursor=abc")) {
+            Answer paged = api.get(viewer(portfolio.id()), tasksPath + "?" + paging, Map.of("Accept", "text/csv"));
+            assertThat(paged.status()).as(paging).isEqualTo(400);
+            assertThat(paged.body().path("errors").get(0).path("field").asString())
+                    .isEqualTo(paging.substring(0, paging.indexOf('=')));
+            assertThat(paged.body().path("errors").get(0).path("message").asString())
+                    .startsWith("does not apply to the CSV download, which lists every matching task");
+        }
 
         Answer anything = api.get(viewer(portfolio.id()), tasksPath, Map.of("Accept", "*/*"));
         assertThat(anything.contentType().toString()).startsWith("application/json");
