@@ -4,8 +4,10 @@ import com.portfoliobulk.contracts.BulkTaskMessage;
 import com.portfoliobulk.worker.WorkerProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,12 +18,15 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.springframework.core.log.LogAccessor;
 import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
-import org.springframework.kafka.support.SendResult;
+import org.springframework.kafka.support.KafkaHeaders;
 import org.springframework.kafka.support.serializer.DeserializationException;
 import org.springframework.kafka.support.serializer.SerializationUtils;
 import org.springframework.stereotype.Component;
@@ -34,12 +39,33 @@ import tools.jackson.databind.json.JsonMapper;
  * dead letter is partitioned by its key, the account id, like the task topic. Each consumed record is
  * dead-lettered once: its dead letter is recorded in {@code jobs.task_dead_letters} by the record's
  * topic, partition and offset (see {@link DeadLetterStore}), where operators also re-drive it.
+ *
+ * <p>A dead letter the broker refuses as too large (a record near the size limit, to which the headers
+ * add the rest) is published without its value instead, see {@link #VALUE_OMITTED_HEADER}: refused
+ * for good, it would otherwise fail its batch on every delivery and hold up every later task of its
+ * partition. The whole record stays in {@code jobs.task_dead_letters}, from where it is listed and
+ * re-driven as any other.
  */
 @Component
 public class DeadLetters {
 
     /** The header with the dead letter's id, the same each time the same record is dead-lettered. */
     public static final String ID_HEADER = "bulk_dead_letter_id";
+
+    /**
+     * The header of a dead letter published without its value because the broker refused it as too
+     * large: {@code "<N> bytes; the record is kept in jobs.task_dead_letters"}, N the size of the value
+     * left out. Such a dead letter has no value, its key only when that is short, and of the headers
+     * only its id, the original topic, partition and offset and the exception's class and message, all
+     * under the names {@link DeadLetterPublishingRecoverer} gives them.
+     */
+    public static final String VALUE_OMITTED_HEADER = "bulk_dead_letter_value_omitted";
+
+    /** The longest key, in UTF-8 bytes, a dead letter without its value keeps. */
+    private static final int MAX_SLIM_KEY_BYTES = 256;
+
+    /** The longest exception message, in characters, a dead letter without its value carries. */
+    private static final int MAX_SLIM_MESSAGE_LENGTH = 1000;
 
     private static final LogAccessor LOG = new LogAccessor(DeadLetters.class);
 
@@ -73,7 +99,9 @@ public class DeadLetters {
      * record delivered again (same topic, partition, offset and timestamp) whose dead letter the broker already
      * acknowledged is not sent again. Each dead letter carries its id in the header
      * {@value #ID_HEADER}, the same on every send, so a consumer of the dead-letter topic can tell a
-     * repeat (possible only when the worker died between the acknowledgement and recording it).
+     * repeat (possible only when the worker died between the acknowledgement and recording it). A dead
+     * letter the broker refuses as too large is sent again at once without its value (see
+     * {@link #VALUE_OMITTED_HEADER}), and counts as sent when the broker acknowledges that one.
      *
      * @return completes when the broker has acknowledged all of them and they are marked as sent; when
      *     one send failed, completes exceptionally once every send has answered and the acknowledged
@@ -83,11 +111,14 @@ public class DeadLetters {
         if (deadLetters.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        Map<DeadLetterStore.Source, UUID> unpublished =
-                store.recordUnpublished(deadLetters.stream().map(this::toStore).toList());
+        List<DeadLetterStore.NewDeadLetter> rows =
+                deadLetters.stream().map(this::toStore).toList();
+        Map<DeadLetterStore.Source, UUID> unpublished = store.recordUnpublished(rows);
         if (unpublished.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
+        Map<DeadLetterStore.Source, Integer> valueSizes = new HashMap<>();
+        rows.forEach(row -> valueSizes.putIfAbsent(row.source(), row.value() == null ? 0 : row.value().length));
         // Each source record once, even when it is in the list twice.
         Set<DeadLetterStore.Source> once = new HashSet<>();
         List<DeadLetter> toSend = new ArrayList<>();
@@ -100,21 +131,121 @@ public class DeadLetters {
         // One recoverer per call: it collects the sends of this call instead of waiting for each.
         CollectingRecoverer recoverer = new CollectingRecoverer(template, topic, unpublished);
         toSend.forEach(deadLetter -> recoverer.accept(deadLetter.record(), null, deadLetter.reason()));
-        // Once every send has its answer, the acknowledged ones are marked as sent, even when another
-        // failed: the batch delivered again then sends only the dead letters the broker did not take.
-        return CompletableFuture.allOf(recoverer.sent.values().toArray(CompletableFuture[]::new))
-                .handle((all, failure) -> failure)
-                .thenComposeAsync(failure -> {
-                    List<UUID> acknowledged = recoverer.sent.entrySet().stream()
+        return answered(recoverer.sent)
+                .thenComposeAsync(sent -> {
+                    // A dead letter refused as too large would be refused again on every delivery of its
+                    // batch: it goes out without its value instead.
+                    Map<UUID, CompletableFuture<?>> sends = new LinkedHashMap<>(sent);
+                    Map<UUID, DeadLetter> withoutValue = new LinkedHashMap<>();
+                    for (DeadLetter deadLetter : toSend) {
+                        DeadLetterStore.Source source = source(deadLetter.record());
+                        UUID id = unpublished.get(source);
+                        if (tooLarge(sends.get(id))) {
+                            withoutValue.put(id, deadLetter);
+                            sends.put(id, sendWithoutValue(deadLetter, id, valueSizes.get(source)));
+                        }
+                    }
+                    return answered(sends).thenApply(all -> {
+                        withoutValue.forEach((id, deadLetter) -> logWithoutValue(deadLetter, id, all.get(id)));
+                        return all;
+                    });
+                })
+                .thenComposeAsync(sends -> {
+                    // Once every send has its answer, the acknowledged ones are marked as sent, even when
+                    // another failed: the batch delivered again then sends only the dead letters the
+                    // broker did not take.
+                    List<UUID> acknowledged = sends.entrySet().stream()
                             .filter(send -> !send.getValue().isCompletedExceptionally())
                             .map(Map.Entry::getKey)
                             .toList();
                     store.markPublished(acknowledged);
                     deadLettered.increment(acknowledged.size());
-                    return failure == null
-                            ? CompletableFuture.<Void>completedFuture(null)
-                            : CompletableFuture.<Void>failedFuture(failure);
+                    return sends.values().stream()
+                            .filter(CompletableFuture::isCompletedExceptionally)
+                            .findFirst()
+                            .<CompletableFuture<Void>>map(
+                                    failed -> CompletableFuture.failedFuture(failed.exceptionNow()))
+                            .orElseGet(() -> CompletableFuture.completedFuture(null));
                 });
+    }
+
+    /** Completes with the sends once each of them has its answer, whether acknowledged or not. */
+    private static CompletableFuture<Map<UUID, CompletableFuture<?>>> answered(Map<UUID, CompletableFuture<?>> sends) {
+        return CompletableFuture.allOf(sends.values().toArray(CompletableFuture[]::new))
+                .handle((all, failure) -> sends);
+    }
+
+    /** Whether the send failed because the producer or the broker refused the record as too large. */
+    private static boolean tooLarge(CompletableFuture<?> send) {
+        if (send == null || !send.isCompletedExceptionally()) {
+            return false;
+        }
+        for (Throwable cause = send.exceptionNow(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof RecordTooLargeException || cause instanceof RecordBatchTooLargeException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Sends the dead letter without its value, with its id and what an operator needs to find the
+     * record (its position, the exception); its headers are left out too, as they may be what made it
+     * too large (a deserialization failure carries the record's bytes once more).
+     */
+    private CompletableFuture<?> sendWithoutValue(DeadLetter deadLetter, UUID id, int valueSize) {
+        ConsumerRecord<?, ?> record = deadLetter.record();
+        Exception reason = deadLetter.reason();
+        Headers headers = new RecordHeaders()
+                .add(ID_HEADER, utf8(id.toString()))
+                .add(KafkaHeaders.DLT_ORIGINAL_TOPIC, utf8(record.topic()))
+                .add(
+                        KafkaHeaders.DLT_ORIGINAL_PARTITION,
+                        ByteBuffer.allocate(Integer.BYTES)
+                                .putInt(record.partition())
+                                .array())
+                .add(
+                        KafkaHeaders.DLT_ORIGINAL_OFFSET,
+                        ByteBuffer.allocate(Long.BYTES).putLong(record.offset()).array())
+                .add(KafkaHeaders.DLT_EXCEPTION_FQCN, utf8(reason.getClass().getName()));
+        if (reason.getMessage() != null) {
+            headers.add(KafkaHeaders.DLT_EXCEPTION_MESSAGE, utf8(shortened(reason.getMessage())));
+        }
+        headers.add(VALUE_OMITTED_HEADER, utf8(valueSize + " bytes; the record is kept in jobs.task_dead_letters"));
+        // A key as large as the value would make this one too large as well; without a key, it goes to
+        // any partition.
+        Object key = record.key() instanceof String text && utf8(text).length <= MAX_SLIM_KEY_BYTES ? text : null;
+        try {
+            return template.send(new ProducerRecord<>(topic, null, key, null, headers));
+        } catch (RuntimeException ex) {
+            return CompletableFuture.failedFuture(ex);
+        }
+    }
+
+    private static void logWithoutValue(DeadLetter deadLetter, UUID id, CompletableFuture<?> send) {
+        if (send.isCompletedExceptionally()) {
+            return;
+        }
+        ConsumerRecord<?, ?> record = deadLetter.record();
+        LOG.warn(() -> ("Record %s-%d@%d: its dead letter %s is published without its value, too large for the"
+                        + " broker; the whole record is kept in jobs.task_dead_letters")
+                .formatted(record.topic(), record.partition(), record.offset(), id));
+    }
+
+    private static String shortened(String message) {
+        if (message.length() <= MAX_SLIM_MESSAGE_LENGTH) {
+            return message;
+        }
+        int end = MAX_SLIM_MESSAGE_LENGTH;
+        // Not between the two halves of a surrogate pair.
+        if (Character.isHighSurrogate(message.charAt(end - 1))) {
+            end--;
+        }
+        return message.substring(0, end);
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     private DeadLetterStore.NewDeadLetter toStore(DeadLetter deadLetter) {
@@ -169,17 +300,23 @@ public class DeadLetters {
                     .add(ID_HEADER, ids.get(source(record)).toString().getBytes(StandardCharsets.UTF_8)));
         }
 
+        /**
+         * Keeps the send instead of waiting for it. A record the producer refuses before sending (over
+         * its {@code max.request.size}) makes the template throw at once; that failure is kept as the
+         * send's answer, so that its cause is known.
+         */
         @Override
-        protected void verifySendResult(
-                KafkaOperations<Object, Object> template,
+        protected void publish(
                 ProducerRecord<Object, Object> outRecord,
-                CompletableFuture<SendResult<Object, Object>> sendResult,
+                KafkaOperations<Object, Object> template,
                 ConsumerRecord<?, ?> inRecord) {
-            sent.put(
-                    ids.get(source(inRecord)),
-                    sendResult == null
-                            ? CompletableFuture.failedFuture(new IllegalStateException("Dead letter not sent"))
-                            : sendResult);
+            CompletableFuture<?> send;
+            try {
+                send = template.send(outRecord);
+            } catch (RuntimeException ex) {
+                send = CompletableFuture.failedFuture(ex);
+            }
+            sent.put(ids.get(source(inRecord)), send);
         }
     }
 }

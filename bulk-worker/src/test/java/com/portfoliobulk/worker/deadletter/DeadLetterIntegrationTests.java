@@ -13,7 +13,9 @@ import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,17 +24,35 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.mock.MockProducerFactory;
+import org.springframework.kafka.support.KafkaHeaders;
 import org.springframework.web.client.RestClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -43,11 +63,20 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
 
+    /** The header of a dead letter published without its value, as consumers of the topic read it. */
+    private static final String VALUE_OMITTED_HEADER = "bulk_dead_letter_value_omitted";
+
     @LocalServerPort
     int port;
 
     @Autowired
     DeadLetters deadLetters;
+
+    @Autowired
+    DeadLetterStore store;
+
+    @Value("${spring.kafka.bootstrap-servers}")
+    String bootstrapServers;
 
     private final JsonMapper json = JsonMapper.builder().build();
 
@@ -91,39 +120,214 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
     }
 
     /**
-     * The broker takes one dead letter of a batch and refuses another (here too large for it): the one
-     * taken is marked as sent, so the batch delivered again sends only the refused one, not both.
+     * A record near the size limit on the task topic: its dead letter, with the headers added, is larger
+     * than the broker takes. It goes out without its value, the whole record stays in
+     * {@code jobs.task_dead_letters}, where operators list and re-drive it, and the next task of the same
+     * account (in the same partition) is applied. Sent in full, the dead letter was refused on every
+     * delivery of its batch, and no later task of the partition was applied.
+     */
+    @Test
+    void aDeadLetterTooLargeForTheBrokerGoesOutWithoutItsValueAndItsPartitionGoesOn()
+            throws IOException, InterruptedException, ExecutionException, TimeoutException {
+        var portfolio = directory.portfolio(1);
+        UUID account = portfolio.ownedAccount(0).id();
+        UUID ann = directory.user();
+        directory.member(account, ann, AccountRole.ANALYST);
+        SubmittedJob job = jobs.submit(
+                portfolio.id(), JobType.REMOVE_ACCESS, JobFixture.administrator(), List.of(remove(account, ann)));
+        byte[] garbage = new byte[1_048_000];
+        for (int index = 0; index < garbage.length; index++) {
+            garbage[index] = (byte) ('a' + ThreadLocalRandom.current().nextInt(26));
+        }
+        RecordMetadata written;
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                        1_100_000),
+                new StringSerializer(),
+                new ByteArraySerializer())) {
+            written = producer.send(new ProducerRecord<>(properties.topics().tasks(), account.toString(), garbage))
+                    .get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        }
+        // Its dead letter is stored before it is sent: the task's record comes in a later batch, not in
+        // the one that may fail.
+        await().atMost(PATIENCE)
+                .until(() -> jdbc.sql("SELECT count(*) FROM jobs.task_dead_letters WHERE record_key = ?")
+                                .param(account.toString())
+                                .query(Long.class)
+                                .single()
+                        == 1);
+
+        publish(job);
+
+        assertThat(awaitFinished(job).status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(directory.membership(account, ann)).isEmpty();
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(deadLettersOf(account)).hasSize(1));
+        ConsumerRecord<String, byte[]> published = deadLettersOf(account).getFirst();
+        UUID id = UUID.fromString(idHeader(published));
+        assertThat(published.value()).as("without its value").isNull();
+        assertThat(header(published, VALUE_OMITTED_HEADER))
+                .isEqualTo("1048000 bytes; the record is kept in jobs.task_dead_letters");
+        assertThat(header(published, KafkaHeaders.DLT_ORIGINAL_TOPIC))
+                .isEqualTo(properties.topics().tasks());
+        assertThat(ByteBuffer.wrap(published
+                                .headers()
+                                .lastHeader(KafkaHeaders.DLT_ORIGINAL_OFFSET)
+                                .value())
+                        .getLong())
+                .isEqualTo(written.offset());
+        JsonNode listed = body(exchange(
+                http.get().uri("/internal/dead-letters?limit=500").header("Authorization", "Bearer " + operatorToken()),
+                false));
+        assertThat(listed.values())
+                .filteredOn(entry -> entry.get("id").asString().equals(id.toString()))
+                .singleElement()
+                .satisfies(entry -> {
+                    assertThat(entry.get("key").asString()).isEqualTo(account.toString());
+                    assertThat(entry.hasNonNull("publishedAt")).isTrue();
+                });
+        assertThat(jdbc.sql("SELECT record_value FROM jobs.task_dead_letters WHERE id = ?")
+                        .param(id)
+                        .query(byte[].class)
+                        .single())
+                .as("the whole record, for a re-drive")
+                .hasSize(garbage.length)
+                .isEqualTo(garbage);
+    }
+
+    /**
+     * The broker takes one dead letter of a batch and fails another (a timeout, which a later delivery
+     * gets past): the one taken is marked as sent, so the batch delivered again sends only the failed
+     * one, not both.
      */
     @Test
     void aDeadLetterTheBrokerTookIsNotSentAgainWhenAnotherOfItsBatchFailed() {
+        MockProducer<Object, Object> producer = answeredByTheTest();
+        DeadLetters sender = new DeadLetters(
+                new KafkaTemplate<>(new MockProducerFactory<>(() -> producer)),
+                properties,
+                new SimpleMeterRegistry(),
+                store,
+                json);
         UUID takenAccount = UUID.randomUUID();
-        UUID refusedAccount = UUID.randomUUID();
+        UUID failedAccount = UUID.randomUUID();
         long offset = ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50);
         Instant at = Instant.now();
         Exception reason = new IllegalArgumentException("not a task");
         List<DeadLetters.DeadLetter> batch = List.of(
                 new DeadLetters.DeadLetter(record(offset, at, takenAccount, "{taken"), reason),
-                new DeadLetters.DeadLetter(
-                        record(offset + 1, at, refusedAccount, "{" + "x".repeat(2 * 1024 * 1024)), reason));
+                new DeadLetters.DeadLetter(record(offset + 1, at, failedAccount, "{failed"), reason));
 
-        assertThatThrownBy(() -> deadLetters.send(batch).join()).isInstanceOf(CompletionException.class);
-        assertThatThrownBy(() -> deadLetters.send(batch).join())
-                .as("delivered again: the refused one is sent again and refused again")
-                .isInstanceOf(CompletionException.class);
+        CompletableFuture<Void> first = sender.send(batch);
+        producer.completeNext();
+        producer.errorNext(new org.apache.kafka.common.errors.TimeoutException("Expiring 1 record(s)"));
 
-        assertThat(jdbc.sql("SELECT record_key FROM jobs.task_dead_letters WHERE record_key IN (?, ?)"
-                                + " AND published_at IS NOT NULL")
-                        .param(takenAccount.toString())
-                        .param(refusedAccount.toString())
-                        .query(String.class)
-                        .list())
-                .containsExactly(takenAccount.toString());
-        await().atMost(PATIENCE)
-                .untilAsserted(() -> assertThat(deadLettersOf(takenAccount)).isNotEmpty());
-        await().during(Duration.ofSeconds(1))
-                .atMost(Duration.ofSeconds(5))
-                .untilAsserted(() ->
-                        assertThat(deadLettersOf(takenAccount)).as("sent once").hasSize(1));
+        assertThatThrownBy(first::join)
+                .isInstanceOf(CompletionException.class)
+                .hasRootCauseInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
+        assertThat(publishedKeys(takenAccount, failedAccount)).containsExactly(takenAccount.toString());
+
+        CompletableFuture<Void> again = sender.send(batch);
+        assertThat(producer.history())
+                .extracting(ProducerRecord::key)
+                .as("delivered again: only the failed one is sent again")
+                .containsExactly(takenAccount.toString(), failedAccount.toString(), failedAccount.toString());
+        producer.completeNext();
+        again.join();
+        assertThat(publishedKeys(takenAccount, failedAccount))
+                .containsExactlyInAnyOrder(takenAccount.toString(), failedAccount.toString());
+    }
+
+    /**
+     * A dead letter refused as too large goes out without its value and without a key too long to keep,
+     * with its id and the original record's position and exception in the headers
+     * {@link org.springframework.kafka.listener.DeadLetterPublishingRecoverer} writes; it counts as sent.
+     */
+    @Test
+    void aDeadLetterWithoutItsValueNamesTheRecordAndKeepsOnlyAShortKey() {
+        MockProducer<Object, Object> producer = answeredByTheTest();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        DeadLetters sender = new DeadLetters(
+                new KafkaTemplate<>(new MockProducerFactory<>(() -> producer)), properties, meters, store, json);
+        String longKey = UUID.randomUUID() + "k".repeat(300);
+        long offset = ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50);
+        ConsumerRecord<String, Object> record = new ConsumerRecord<>(
+                properties.topics().tasks(), 3, offset, longKey, "{too large".getBytes(StandardCharsets.UTF_8));
+        Exception reason = new IllegalArgumentException("x".repeat(5000));
+
+        CompletableFuture<Void> sent = sender.send(List.of(new DeadLetters.DeadLetter(record, reason)));
+        producer.errorNext(new RecordTooLargeException("The message is 2106639 bytes when serialized"));
+        await().atMost(PATIENCE).until(() -> producer.history().size() == 2);
+        producer.completeNext();
+        sent.join();
+
+        ProducerRecord<Object, Object> withoutValue = producer.history().get(1);
+        UUID id = jdbc.sql("SELECT id FROM jobs.task_dead_letters WHERE record_key = ? AND published_at IS NOT NULL")
+                .param(longKey)
+                .query(UUID.class)
+                .single();
+        assertThat(withoutValue.topic()).isEqualTo(properties.topics().deadLetter());
+        assertThat(withoutValue.key()).as("a key over 256 bytes is left out").isNull();
+        assertThat(withoutValue.value()).isNull();
+        assertThat(withoutValue.headers().toArray())
+                .extracting(Header::key)
+                .containsExactly(
+                        DeadLetters.ID_HEADER,
+                        KafkaHeaders.DLT_ORIGINAL_TOPIC,
+                        KafkaHeaders.DLT_ORIGINAL_PARTITION,
+                        KafkaHeaders.DLT_ORIGINAL_OFFSET,
+                        KafkaHeaders.DLT_EXCEPTION_FQCN,
+                        KafkaHeaders.DLT_EXCEPTION_MESSAGE,
+                        VALUE_OMITTED_HEADER);
+        assertThat(text(withoutValue.headers(), DeadLetters.ID_HEADER)).isEqualTo(id.toString());
+        assertThat(text(withoutValue.headers(), KafkaHeaders.DLT_ORIGINAL_TOPIC))
+                .isEqualTo(properties.topics().tasks());
+        assertThat(ByteBuffer.wrap(withoutValue
+                                .headers()
+                                .lastHeader(KafkaHeaders.DLT_ORIGINAL_PARTITION)
+                                .value())
+                        .getInt())
+                .isEqualTo(3);
+        assertThat(ByteBuffer.wrap(withoutValue
+                                .headers()
+                                .lastHeader(KafkaHeaders.DLT_ORIGINAL_OFFSET)
+                                .value())
+                        .getLong())
+                .isEqualTo(offset);
+        assertThat(text(withoutValue.headers(), KafkaHeaders.DLT_EXCEPTION_FQCN))
+                .isEqualTo(IllegalArgumentException.class.getName());
+        assertThat(text(withoutValue.headers(), KafkaHeaders.DLT_EXCEPTION_MESSAGE))
+                .isEqualTo("x".repeat(1000));
+        assertThat(text(withoutValue.headers(), VALUE_OMITTED_HEADER))
+                .isEqualTo("10 bytes; the record is kept in jobs.task_dead_letters");
+        assertThat(meters.get("bulk.tasks.dead.lettered").counter().count()).isEqualTo(1);
+    }
+
+    /** The sends of a producer that answers each one when the test completes or fails it. */
+    private static MockProducer<Object, Object> answeredByTheTest() {
+        Serializer<Object> serializer = (topic, data) -> data == null
+                ? null
+                : data instanceof byte[] bytes ? bytes : String.valueOf(data).getBytes(StandardCharsets.UTF_8);
+        return new MockProducer<>(false, null, serializer, serializer) {
+
+            // The template closes its producer after each send; the next send takes the same one.
+            @Override
+            public void close(Duration timeout) {}
+        };
+    }
+
+    private List<String> publishedKeys(UUID oneAccount, UUID otherAccount) {
+        return jdbc.sql("SELECT record_key FROM jobs.task_dead_letters WHERE record_key IN (?, ?)"
+                        + " AND published_at IS NOT NULL")
+                .param(oneAccount.toString())
+                .param(otherAccount.toString())
+                .query(String.class)
+                .list();
     }
 
     /**
@@ -289,6 +493,16 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
     private static String idHeader(ConsumerRecord<?, ?> record) {
         Header header = record.headers().lastHeader(DeadLetters.ID_HEADER);
         assertThat(header).as("the dead letter's id header").isNotNull();
+        return new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    private static String header(ConsumerRecord<?, ?> record, String name) {
+        return text(record.headers(), name);
+    }
+
+    private static String text(Headers headers, String name) {
+        Header header = headers.lastHeader(name);
+        assertThat(header).as("the header " + name).isNotNull();
         return new String(header.value(), StandardCharsets.UTF_8);
     }
 
