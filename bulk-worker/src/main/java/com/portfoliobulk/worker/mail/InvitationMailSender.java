@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,9 +44,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * {@code bulk.worker.mail.data-reply-timeout}, 10 min ({@link DataReplyTimeoutTransport}): a sender
  * that gave up earlier would not know whether the server took the message, and would send it again.
  *
- * <p>An unreachable SMTP server or a temporary refusal schedules another attempt after a growing
- * back-off; a refused recipient or a malformed address ends the message {@code FAILED} at once, and
- * the invitation's task shows why. One message's failure never holds up others.
+ * <p>An unreachable SMTP server, a temporary refusal or a refusal of the worker's settings (relaying or
+ * the sender refused, {@link SmtpRefusals}) schedules another attempt after a growing back-off; a
+ * refused invitee address or a malformed one ends the message {@code FAILED} at once, and the
+ * invitation's task shows why. One message's failure never holds up others.
  */
 @Component
 class InvitationMailSender {
@@ -252,9 +254,11 @@ class InvitationMailSender {
     }
 
     /**
-     * A refused recipient, an unusable address, or a permanent refusal (5xx) of the message's data:
-     * trying again cannot help. A 5xx to the sender ({@code MAIL FROM}) or to signing in is not one of
-     * them: that is the configuration, wrong for every message until it is fixed, and retried.
+     * An unusable address, or a permanent refusal (5xx) of the invitee's address, to {@code RCPT TO} or
+     * to the message's data: trying again cannot help. A 5xx that refuses the worker's settings or the
+     * mail system ({@link SmtpRefusals}: relaying or the sender refused, sign-in required, a policy) is
+     * not one of them, nor is a 5xx to the sender ({@code MAIL FROM}) or to signing in: that is the
+     * configuration, wrong for every message until it is fixed, and retried.
      */
     static boolean isPermanent(Exception failure) {
         if (failure instanceof AddressException
@@ -274,26 +278,29 @@ class InvitationMailSender {
     }
 
     private static boolean refusesRecipient(Throwable failure) {
+        boolean invalidAddresses = false;
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            // The server's reply to the recipient, or to the data, decides whose the refusal is.
+            if (cause instanceof SMTPAddressFailedException refused) {
+                return SmtpRefusals.refusesTheInvitee(refused.getReturnCode(), refused.getMessage());
+            }
+            if (cause instanceof SMTPSendFailedException refused && DATA_COMMANDS.contains(refused.getCommand())) {
+                return SmtpRefusals.refusesTheInvitee(refused.getReturnCode(), refused.getMessage());
+            }
             if (cause instanceof SendFailedException refused
                     && refused.getInvalidAddresses() != null
                     && refused.getInvalidAddresses().length > 0) {
-                return true;
+                invalidAddresses = true;
             }
             if (cause instanceof AddressException) {
-                return true;
-            }
-            if (cause instanceof SMTPSendFailedException refused
-                    && DATA_COMMANDS.contains(refused.getCommand())
-                    && refused.getReturnCode() >= 500
-                    && refused.getReturnCode() < 600) {
                 return true;
             }
             if (cause.getCause() == cause) {
                 break;
             }
         }
-        return false;
+        // Addresses the transport found invalid without a server's reply to go by.
+        return invalidAddresses;
     }
 
     private static String describe(Exception failure) {

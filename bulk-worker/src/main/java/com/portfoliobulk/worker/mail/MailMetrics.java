@@ -35,12 +35,15 @@ class MailMetrics {
         counter(sent, this::sentCounter, language).increment();
     }
 
-    /** A failed attempt that will be retried after a back-off (SMTP server unreachable, temporary refusal). */
+    /**
+     * A failed attempt that will be retried after a back-off (SMTP server unreachable, temporary
+     * refusal, refusal of the worker's settings).
+     */
     void retried(String language) {
         counter(retried, this::retriedCounter, language).increment();
     }
 
-    /** A message that will not be sent: refused recipient, malformed address, or attempts used up. */
+    /** A message that will not be sent: invitee's address refused, malformed address, or attempts used up. */
     void failed(String language) {
         counter(failed, this::failedCounter, language).increment();
     }

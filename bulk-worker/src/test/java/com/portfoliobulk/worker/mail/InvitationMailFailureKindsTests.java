@@ -12,6 +12,7 @@ import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import java.net.ConnectException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
@@ -25,15 +26,43 @@ class InvitationMailFailureKindsTests {
 
     @Test
     void aRecipientTheServerRefusesOrAnUnusableAddressIsPermanent() throws Exception {
-        Address refused = new InternetAddress("nobody@brand.example");
-        SendFailedException rcptRefused = new SendFailedException(
-                "550 5.1.1 mailbox unavailable", null, new Address[0], new Address[0], new Address[] {refused});
+        try (ScriptedSmtp smtp = new ScriptedSmtp("250 2.0.0 queued as 1", true)
+                .refusingRecipient(
+                        "nobody@brand.example",
+                        "550 5.1.1 <nobody@brand.example>: Recipient address rejected: User unknown")) {
+            Exception failure = sendThrough(smtp);
 
+            assertThat(smtp.messages()).isEmpty();
+            assertThat(InvitationMailSender.isPermanent(failure)).isTrue();
+        }
+        Address refused = new InternetAddress("nobody@brand.example");
+        SendFailedException withoutReply = new SendFailedException(
+                "Invalid Addresses", null, new Address[0], new Address[0], new Address[] {refused});
         assertThat(InvitationMailSender.isPermanent(
-                        new MailSendException(Map.<Object, Exception>of("message", rcptRefused))))
+                        new MailSendException(Map.<Object, Exception>of("message", withoutReply))))
                 .isTrue();
         assertThat(InvitationMailSender.isPermanent(new AddressException("Local address contains dot-dot")))
                 .isTrue();
+    }
+
+    /**
+     * A 5xx to the recipient that refuses the worker's settings (Postfix refuses a sender the worker
+     * may not use, and relaying, at RCPT TO): the configuration, retried.
+     */
+    @Test
+    void aRefusalOfTheWorkersSettingsAtTheRecipientIsRetried() throws Exception {
+        for (String reply : List.of(
+                "554 5.7.1 <nobody@brand.example>: Relay access denied",
+                "553 5.7.1 <invitations@portfolio.example>: Sender address rejected: not owned by user worker")) {
+            try (ScriptedSmtp smtp =
+                    new ScriptedSmtp("250 2.0.0 queued as 1", true).refusingRecipient("nobody@brand.example", reply)) {
+                Exception failure = sendThrough(smtp);
+
+                assertThat(smtp.messages()).isEmpty();
+                assertThat(InvitationMailSender.acceptedBeforeFailing(failure)).isFalse();
+                assertThat(InvitationMailSender.isPermanent(failure)).as(reply).isFalse();
+            }
+        }
     }
 
     @Test
@@ -67,7 +96,7 @@ class InvitationMailFailureKindsTests {
         }
     }
 
-    /** A 5xx to the message's data (a recipient refused late, a policy) is final; a 4xx is retried. */
+    /** A 5xx to the message's data that refuses the recipient late is final; a 4xx is retried. */
     @Test
     void aPermanentRefusalOfTheMessageIsPermanentATemporaryOneIsNot() throws Exception {
         try (ScriptedSmtp smtp = new ScriptedSmtp("550 5.1.1 <nobody@brand.example>: no such user", true)) {
@@ -80,6 +109,21 @@ class InvitationMailFailureKindsTests {
         try (ScriptedSmtp smtp = new ScriptedSmtp("451 4.3.0 try again later", true)) {
             Exception failure = sendThrough(smtp);
 
+            assertThat(InvitationMailSender.acceptedBeforeFailing(failure)).isFalse();
+            assertThat(InvitationMailSender.isPermanent(failure)).isFalse();
+        }
+    }
+
+    /** A 5xx to the data that refuses the worker's sender (Office 365's SendAsDenied) is retried. */
+    @Test
+    void aRefusalOfTheSenderAfterTheDataIsRetried() throws Exception {
+        try (ScriptedSmtp smtp = new ScriptedSmtp(
+                "554 5.2.252 SendAsDenied; worker@portfolio.example not allowed to send as"
+                        + " invitations@portfolio.example",
+                true)) {
+            Exception failure = sendThrough(smtp);
+
+            assertThat(smtp.messages()).hasSize(1);
             assertThat(InvitationMailSender.acceptedBeforeFailing(failure)).isFalse();
             assertThat(InvitationMailSender.isPermanent(failure)).isFalse();
         }

@@ -182,6 +182,89 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
         }
     }
 
+    /**
+     * The relay refuses the worker's settings at {@code RCPT TO}, as Postfix does with a sender the
+     * worker may not use and with relaying it does not permit: the e-mail is retried, as in an outage,
+     * and goes out by itself once the relay takes it (here on its third attempt); its tasks show no
+     * failure. A refusal of the invitee's address is not retried (see the test after the next).
+     */
+    @Test
+    void aRelayRefusingTheWorkersSettingsAtTheRecipientIsRetriedUntilItTakesTheMail() throws Exception {
+        String email = "relay-" + UUID.randomUUID() + "@brand.example";
+        try (ScriptedSmtp smtp = new ScriptedSmtp("250 2.0.0 queued as 1", true)
+                .refusingRecipient(
+                        email,
+                        "553 5.7.1 <invitations@portfolio.example>: Sender address rejected: not owned by user"
+                                + " worker",
+                        "554 5.7.1 <" + email + ">: Relay access denied")) {
+            SubmittedJob job = sendThrough(smtp, email);
+
+            assertThat(status(email)).isEqualTo("SENT");
+            assertThat(attempts(email)).isEqualTo(3);
+            assertThat(smtp.messages()).filteredOn(data -> data.contains(email)).hasSize(1);
+            assertThat(jobs.task(job.taskId(0)).error()).isNull();
+            assertThat(jobs.task(job.taskId(1)).error()).isNull();
+        }
+    }
+
+    /**
+     * The relay refuses the message after its data because the worker may not send as its sender
+     * (Office 365's {@code SendAsDenied}): retried, and sent once the relay takes it.
+     */
+    @Test
+    void aRelayRefusingTheSenderAfterTheDataIsRetriedUntilItTakesTheMail() throws Exception {
+        String email = "send-as-" + UUID.randomUUID() + "@brand.example";
+        try (ScriptedSmtp smtp = new ScriptedSmtp("250 2.0.0 queued as 1", true)
+                .refusingMessageTo(
+                        email,
+                        "554 5.2.252 SendAsDenied; worker@portfolio.example not allowed to send as"
+                                + " invitations@portfolio.example")) {
+            SubmittedJob job = sendThrough(smtp, email);
+
+            assertThat(status(email)).isEqualTo("SENT");
+            assertThat(attempts(email)).isEqualTo(2);
+            assertThat(smtp.messages()).filteredOn(data -> data.contains(email)).hasSize(2);
+            assertThat(jobs.task(job.taskId(0)).error()).isNull();
+        }
+    }
+
+    /** The relay does not know the invitee: the e-mail ends FAILED on its first attempt, and says why. */
+    @Test
+    void aRecipientTheRelayDoesNotKnowEndsFailedAtOnce() throws Exception {
+        String email = "unknown-" + UUID.randomUUID() + "@brand.example";
+        try (ScriptedSmtp smtp = new ScriptedSmtp("250 2.0.0 queued as 1", true)
+                .refusingRecipient(email, "550 5.1.1 <" + email + ">: Recipient address rejected: User unknown")) {
+            SubmittedJob job = sendThrough(smtp, email);
+
+            assertThat(status(email)).isEqualTo("FAILED");
+            assertThat(attempts(email)).isEqualTo(1);
+            assertThat(smtp.messages()).filteredOn(data -> data.contains(email)).isEmpty();
+            assertThat(jobs.task(job.taskId(0)).error())
+                    .startsWith("Invitation e-mail not delivered: ")
+                    .contains("5.1.1");
+            assertThat(jobs.task(job.taskId(1)).error()).startsWith("Invitation e-mail not delivered: ");
+        }
+    }
+
+    /**
+     * Invites {@code email} with the worker's own mail sender pointed at {@code smtp}, and waits until
+     * the e-mail is sent or failed.
+     */
+    private SubmittedJob sendThrough(ScriptedSmtp smtp, String email) {
+        JavaMailSenderImpl configured = (JavaMailSenderImpl) mailSender;
+        int port = configured.getPort();
+        configured.setPort(smtp.port());
+        try {
+            SubmittedJob job = inviteToTwoAccounts(email);
+            publish(job);
+            awaitFinished(job);
+            await().atMost(PATIENCE).until(() -> List.of("SENT", "FAILED").contains(status(email)));
+            return job;
+        } finally {
+            configured.setPort(port);
+        }
+    }
+
     private SubmittedJob inviteToTwoAccounts(String email) {
         Portfolio portfolio = directory.portfolio(2);
         return jobs.submit(
