@@ -16,6 +16,8 @@ import io.micrometer.registry.otlp.OtlpMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -145,6 +147,73 @@ class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
                                 + "status=\"COMPLETED\",type=\"INVITE_USERS\"} [1-9]")
                         .contains("resilience4j_retry_calls_total", "resilience4j_circuitbreaker_state")
                         .contains("kafka_consumer_fetch_manager_records_lag_max"));
+    }
+
+    /**
+     * A job that took three hours (its tasks lost and sent again by the stuck-task sweep, say) lands in
+     * a bucket of its own, below the next larger one, so that the duration's quantiles can show it:
+     * the histogram reaches past the hours a job may take.
+     */
+    @Test
+    void aJobOfThreeHoursFallsInAFiniteBucketOfTheDurationHistogram() {
+        Portfolio portfolio = directory.portfolio(1);
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(invite(
+                        portfolio.ownedAccount(0).id(),
+                        null,
+                        directory.newEmail(),
+                        AccountRole.SUPPORT,
+                        Instant.now().plus(Duration.ofDays(7)))));
+        jdbc.sql("UPDATE jobs.bulk_jobs SET created_at = created_at - interval '3 hours' WHERE id = ?")
+                .params(job.id())
+                .update();
+
+        publish(job);
+        awaitFinished(job);
+
+        // Observations from three hours on (the job) and below them (other tests' jobs): some lies in
+        // the finite buckets between three hours and three hours and ten minutes.
+        String series = "bulk_job_duration_seconds_bucket{application=\"bulk-worker\",status=\"COMPLETED\","
+                + "type=\"INVITE_USERS\",le=\"";
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            Map<Double, Double> buckets = buckets(scrape(), series);
+            Double above = buckets.keySet().stream()
+                    .filter(le -> le >= Duration.ofMinutes(190).toSeconds() && le < Double.POSITIVE_INFINITY)
+                    .min(Double::compare)
+                    .orElse(null);
+            assertThat(above)
+                    .as("a finite bucket above three hours and ten minutes among %s", buckets.keySet())
+                    .isNotNull();
+            double below = buckets.entrySet().stream()
+                    .filter(bucket -> bucket.getKey() < Duration.ofHours(3).toSeconds())
+                    .mapToDouble(Map.Entry::getValue)
+                    .max()
+                    .orElse(0);
+            assertThat(buckets.get(above) - below).isGreaterThanOrEqualTo(1);
+        });
+    }
+
+    /** The cumulative count of each bucket of {@code series} (its text up to the value of {@code le}). */
+    private static Map<Double, Double> buckets(String metrics, String series) {
+        Map<Double, Double> buckets = new TreeMap<>();
+        metrics.lines().filter(line -> line.startsWith(series)).forEach(line -> {
+            String le = line.substring(series.length(), line.indexOf('"', series.length()));
+            buckets.put(
+                    "+Inf".equals(le) ? Double.POSITIVE_INFINITY : Double.parseDouble(le),
+                    Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+        });
+        return buckets;
+    }
+
+    private String scrape() {
+        return RestClient.create("http://localhost:" + port)
+                .get()
+                .uri("/actuator/prometheus")
+                .retrieve()
+                .body(String.class);
     }
 
     /** Readiness, and Prometheus through bulk_listener_running, see a stopped task listener. */

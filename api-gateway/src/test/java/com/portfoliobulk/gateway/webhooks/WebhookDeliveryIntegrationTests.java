@@ -16,6 +16,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -249,6 +250,55 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                                 .equals("SUCCEEDED"));
         assertThat(metric("bulk_webhooks_delivery_lag_seconds_max{"))
                 .isLessThan(Duration.ofDays(1).toSeconds());
+    }
+
+    /**
+     * A message a receiver accepts two hours after its event (retried meanwhile) lands in a bucket of
+     * its own, below the next larger one, so that the lag's quantiles can show it: the histogram reaches
+     * as far as messages are retried. The first attempt is held while the message is made two hours old.
+     */
+    @Test
+    void aMessageAcceptedTwoHoursLateFallsInAFiniteBucketOfTheLagHistogram() {
+        receiver.holding("/late").thenReply(Reply.status(503));
+        String subscriptionId =
+                subscribe("/late", "job.completed").path("subscriptionId").asString();
+        finish(job(1), false);
+        await().atMost(PATIENCE).until(() -> receiver.received("/late").size() == 1);
+        jdbc.sql("UPDATE jobs.webhook_deliveries SET created_at = created_at - interval '2 hours'"
+                        + " WHERE subscription_id = :id")
+                .param("id", UUID.fromString(subscriptionId))
+                .update();
+
+        receiver.release("/late");
+
+        JsonNode delivery = settledDelivery(subscriptionId);
+        assertThat(delivery.path("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(delivery.path("attempts").asInt()).isEqualTo(2);
+        // Observations from two hours on (this one) and below them (other messages): some lies in the
+        // finite buckets between two hours and two hours and ten minutes.
+        String series = "bulk_webhooks_delivery_lag_seconds_bucket{application=\"api-gateway\",le=\"";
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            Map<Double, Double> buckets = new TreeMap<>();
+            metrics().lines().filter(line -> line.startsWith(series)).forEach(line -> {
+                String le = line.substring(series.length(), line.indexOf('"', series.length()));
+                buckets.put(
+                        "+Inf".equals(le) ? Double.POSITIVE_INFINITY : Double.parseDouble(le),
+                        Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+            });
+            Double above = buckets.keySet().stream()
+                    .filter(le -> le >= Duration.ofMinutes(130).toSeconds() && le < Double.POSITIVE_INFINITY)
+                    .min(Double::compare)
+                    .orElse(null);
+            assertThat(above)
+                    .as("a finite bucket above two hours and ten minutes among %s", buckets.keySet())
+                    .isNotNull();
+            double below = buckets.entrySet().stream()
+                    .filter(bucket -> bucket.getKey() < Duration.ofHours(2).toSeconds())
+                    .mapToDouble(Map.Entry::getValue)
+                    .max()
+                    .orElse(0);
+            assertThat(buckets.get(above) - below).isGreaterThanOrEqualTo(1);
+        });
     }
 
     /**

@@ -65,12 +65,16 @@ class ApplyMetrics {
                     .record(latency);
         }
         for (FinishedJob job : applied.finishedJobs()) {
+            // Jobs may take hours (workers down, lost tasks sent again by the stuck-task sweep up to 4 hours
+            // apart): the buckets reach a day, so that the quantiles show such jobs. They start at 100 ms
+            // (a faster job counts in the first), which keeps them no more than the range to 1 hour had.
             Timer.builder("bulk.job.duration")
                     .description("Time from a job's submission to its terminal status")
                     .tag("type", job.type())
                     .tag("status", job.status().name())
                     .publishPercentileHistogram()
-                    .maximumExpectedValue(Duration.ofHours(1))
+                    .minimumExpectedValue(Duration.ofMillis(100))
+                    .maximumExpectedValue(Duration.ofHours(24))
                     .register(registry)
                     .record(job.duration());
         }
