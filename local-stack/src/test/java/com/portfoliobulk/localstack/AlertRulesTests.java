@@ -92,6 +92,7 @@ class AlertRulesTests {
                 .contains(
                         "BulkRelayStuck",
                         "BulkConsumerLagGrowing",
+                        "BulkConsumerNotFetching",
                         "BulkListenerStopped",
                         "BulkOldestPendingTaskTooOld",
                         "BulkTasksDeadLettered",
