@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,7 +28,12 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -391,6 +397,70 @@ class ActivityLogIntegrationTests {
     }
 
     /**
+     * The database refuses the batch for one event's data, and then, while the entries are written one
+     * at a time, fails once on the event after it: the refused event goes to the dead-letter topic once
+     * and is counted once, and the one after it is written when tried again. The two are published as
+     * one record batch, which one poll reads whole.
+     */
+    @Test
+    void aFailureAfterAnEventTheDatabaseRefusedDoesNotDeadLetterThatEventAgain() {
+        UUID account = UUID.randomUUID();
+        Instant start = ActivityEvents.now();
+        AccountActivityEvent refused = ActivityEvents.event(
+                portfolio,
+                account,
+                UUID.randomUUID(),
+                admin,
+                ActivityAction.USER_INVITED,
+                new UserRef(UUID.randomUUID(), "zero\u0000byte@brand.example"),
+                null,
+                AccountRole.SUPPORT,
+                start);
+        AccountActivityEvent after = ActivityEvents.roleChanged(portfolio, account, admin, start.plusSeconds(5));
+        double deadLetteredBefore = counter("bulk.audit.entries.dead.lettered");
+        try (FailingWrites failing = FailingWrites.of(jdbcTemplate, account, true);
+                KafkaConsumer<String, String> deadLetters = deadLetterConsumer()) {
+            publishAsOneBatch(List.of(refused, after));
+
+            assertThat(awaitEntries(account, 1))
+                    .extracting(item -> item.get("taskId").asString())
+                    .containsExactly(taskIds(after));
+            assertThat(failing.attempts())
+                    .as("the entry after the refused one, failed once")
+                    .isEqualTo(2);
+            // The refused event's dead letters are all sent before the entry after it is written.
+            assertThat(allDeadLetters(deadLetters, account))
+                    .extracting(ConsumerRecord::value)
+                    .singleElement()
+                    .satisfies(value ->
+                            assertThat(value).contains(refused.eventId().toString()));
+            assertThat(counter("bulk.audit.entries.dead.lettered") - deadLetteredBefore)
+                    .isEqualTo(1);
+        }
+    }
+
+    /**
+     * Publishes the events, all of one account, as one record batch of its partition: the producer
+     * holds them until the flush sends them together.
+     */
+    private void publishAsOneBatch(List<AccountActivityEvent> batch) {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        60_000),
+                new StringSerializer(),
+                new StringSerializer())) {
+            batch.forEach(event -> producer.send(new ProducerRecord<>(
+                    ActivityEvents.TOPIC, event.accountId().toString(), ActivityEvents.json(event))));
+            producer.flush();
+        }
+    }
+
+    /**
      * One unreadable record among good ones: the log says that event went to the dead-letter topic,
      * and not that the batch's entries failed and will be tried again (they were written at once).
      */
@@ -604,6 +674,27 @@ class ActivityLogIntegrationTests {
                 }
             });
             assertThat(dead).hasSize(count);
+        });
+        return dead;
+    }
+
+    /** Every dead letter of the account on the topic now: read up to the end of each partition. */
+    private static List<ConsumerRecord<String, String>> allDeadLetters(
+            KafkaConsumer<String, String> deadLetters, UUID account) {
+        List<ConsumerRecord<String, String>> dead = new ArrayList<>();
+        Map<TopicPartition, Long> end = new HashMap<>();
+        await().atMost(WRITTEN_WITHIN).until(() -> {
+            deadLetters.poll(Duration.ofMillis(200)).forEach(record -> {
+                if (account.toString().equals(record.key())) {
+                    dead.add(record);
+                }
+            });
+            if (end.isEmpty() && !deadLetters.assignment().isEmpty()) {
+                end.putAll(deadLetters.endOffsets(deadLetters.assignment()));
+            }
+            return !end.isEmpty()
+                    && end.entrySet().stream()
+                            .allMatch(partition -> deadLetters.position(partition.getKey()) >= partition.getValue());
         });
         return dead;
     }

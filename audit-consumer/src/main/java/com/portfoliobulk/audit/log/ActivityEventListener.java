@@ -41,7 +41,10 @@ import org.springframework.stereotype.Component;
  * batch, which the error handler retries until it is written; when it strikes the entries before a
  * poison record, it is reported as the batch's first record's, retried from there the same way (the
  * whole-batch retry would send every record of the batch to the dead-letter topic once it met the
- * poison record).
+ * poison record). When it strikes while the entries are written one at a time, it is reported as that
+ * entry's record: the records before it, written or sent to the dead-letter topic, are committed and
+ * not handled again (the whole-batch retry would send the refused ones to the dead-letter topic, and
+ * count them, once more).
  */
 @Component
 class ActivityEventListener {
@@ -107,6 +110,9 @@ class ActivityEventListener {
             } catch (DeserializationException | InvalidActivityEventException poison) {
                 try {
                     write(entries, traceParents, records);
+                } catch (BatchListenerFailedException entryNotWritten) {
+                    // One of them, written one at a time, failed: retried from that one's record.
+                    throw entryNotWritten;
                 } catch (RuntimeException notWritten) {
                     // The entries before it are not written (the database failed): retried from the batch's
                     // first record. As a plain failure it went to the whole-batch retry, which sent every
@@ -170,7 +176,10 @@ class ActivityEventListener {
     /**
      * Writes the entries of consecutive records, starting at the batch's first record (entry {@code i}
      * is of {@code records.get(i)}). When the database refuses the batch for its data (not for its own
-     * state), writes them one at a time and sends each refused one's record to the dead-letter topic.
+     * state), writes them one at a time and sends each refused one's record to the dead-letter topic;
+     * an entry that fails otherwise there (or whose dead letter cannot be sent) ends the pass with a
+     * {@link BatchListenerFailedException} at its record, so that the records before it are committed
+     * and only the rest is delivered again.
      */
     private void write(
             List<NewActivityEntry> entries,
@@ -188,7 +197,12 @@ class ActivityEventListener {
                         recorder.record(List.of(entries.get(index)));
                     } catch (DataIntegrityViolationException refused) {
                         ConsumerRecord<String, AccountActivityEvent> record = records.get(index);
-                        deadLetters.accept(record, refused);
+                        try {
+                            deadLetters.accept(record, refused);
+                        } catch (RuntimeException notSent) {
+                            throw new BatchListenerFailedException(
+                                    "Sending a refused activity event to the dead-letter topic failed", notSent, index);
+                        }
                         deadLettered.increment();
                         refusedCount++;
                         log.warn(() -> "Activity event " + event.eventId() + " (" + record.topic() + "-"
@@ -196,6 +210,9 @@ class ActivityEventListener {
                                 + ") refused by the database, sent to the dead-letter topic: "
                                 + NestedExceptionUtils.getMostSpecificCause(refused)
                                         .getMessage());
+                    } catch (RuntimeException notWritten) {
+                        // The entries before it are written or dead-lettered: retried from this one's record.
+                        throw new BatchListenerFailedException("Writing an activity entry failed", notWritten, index);
                     }
                 }
             }
