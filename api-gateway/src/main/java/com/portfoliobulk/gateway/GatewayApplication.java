@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway;
 
+import com.portfoliobulk.servicesupport.jdbc.MigrateOnly;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -12,7 +13,14 @@ public class GatewayApplication {
     /** The configuration file name ({@code api-gateway.yml}), distinct so the services can share a classpath. */
     public static final String CONFIG_NAME = "api-gateway";
 
+    /**
+     * Starts the service; with {@code BULK_MIGRATE_ONLY=true} only migrates the {@code jobs} schema and
+     * exits (README, "Upgrading").
+     */
     public static void main(String[] args) {
+        if (MigrateOnly.requested()) {
+            System.exit(MigrateOnly.run(CONFIG_NAME, args));
+        }
         application().run(args);
     }
 

@@ -1,5 +1,6 @@
 package com.portfoliobulk.audit;
 
+import com.portfoliobulk.servicesupport.jdbc.MigrateOnly;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -12,7 +13,14 @@ public class AuditApplication {
     /** The configuration file name ({@code audit-consumer.yml}), distinct so the services can share a classpath. */
     public static final String CONFIG_NAME = "audit-consumer";
 
+    /**
+     * Starts the service; with {@code BULK_MIGRATE_ONLY=true} only migrates the {@code audit} schema and
+     * exits (README, "Upgrading").
+     */
     public static void main(String[] args) {
+        if (MigrateOnly.requested()) {
+            System.exit(MigrateOnly.run(CONFIG_NAME, args));
+        }
         application().run(args);
     }
 
