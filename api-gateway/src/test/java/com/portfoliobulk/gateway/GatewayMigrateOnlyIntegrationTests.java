@@ -71,4 +71,22 @@ class GatewayMigrateOnlyIntegrationTests implements MigrateOnlyContract {
         assertThat(run.output()).contains("the migration failed");
         assertThat(run.brokerContacted()).isFalse();
     }
+
+    /** Checked once, for the gateway: the three mains read the variable the same way. */
+    @Test
+    void aValueOtherThanTrueOrFalseStartsNothing() throws Exception {
+        try (EmptyDatabase database = EmptyDatabase.create("migrate_only_value")) {
+            Run run = runMain("yes", database.endpoint());
+
+            assertThat(run.ended()).as("exits by itself:%n%s", run.tail()).isTrue();
+            assertThat(run.status()).as(run.tail()).isNotZero();
+            assertThat(run.output()).contains(MigrateOnlyContract.VARIABLE + " must be true or false, not 'yes'");
+            assertThat(run.brokerContacted())
+                    .as("connected to Kafka:%n%s", run.tail())
+                    .isFalse();
+            assertThat(MigrateOnlyContract.tables(database.endpoint()))
+                    .as("tables made")
+                    .isZero();
+        }
+    }
 }

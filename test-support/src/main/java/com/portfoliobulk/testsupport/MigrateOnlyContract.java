@@ -73,21 +73,6 @@ public interface MigrateOnlyContract {
         }
     }
 
-    @Test
-    default void aValueOtherThanTrueOrFalseStartsNothing() throws Exception {
-        try (EmptyDatabase database = EmptyDatabase.create("migrate_only_value")) {
-            Run run = runMain("yes", database.endpoint());
-
-            assertThat(run.ended()).as("exits by itself:%n%s", run.tail()).isTrue();
-            assertThat(run.status()).as(run.tail()).isNotZero();
-            assertThat(run.output()).contains(VARIABLE + " must be true or false, not 'yes'");
-            assertThat(run.brokerContacted())
-                    .as("connected to Kafka:%n%s", run.tail())
-                    .isFalse();
-            assertThat(tables(database.endpoint())).as("tables made").isZero();
-        }
-    }
-
     /** The Flyway of the service's schema, set as the service's configuration file sets it. */
     default Flyway migrations(DatabaseEndpoint database) {
         return Flyway.configure()
@@ -163,7 +148,8 @@ public interface MigrateOnlyContract {
         }
     }
 
-    private static long tables(DatabaseEndpoint database) throws SQLException {
+    /** How many tables the database has, in any schema of the services. */
+    static long tables(DatabaseEndpoint database) throws SQLException {
         try (Connection connection =
                         DriverManager.getConnection(database.jdbcUrl(), database.username(), database.password());
                 Statement statement = connection.createStatement();
