@@ -15,9 +15,21 @@ import java.net.URI;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
+import org.springframework.security.web.header.HeaderWriter;
+import org.springframework.security.web.header.writers.CacheControlHeadersWriter;
+import org.springframework.security.web.header.writers.HstsHeaderWriter;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy;
+import org.springframework.security.web.header.writers.StaticHeadersWriter;
+import org.springframework.security.web.header.writers.XContentTypeOptionsHeaderWriter;
+import org.springframework.security.web.header.writers.XXssProtectionHeaderWriter;
+import org.springframework.security.web.header.writers.frameoptions.XFrameOptionsHeaderWriter;
+import org.springframework.security.web.header.writers.frameoptions.XFrameOptionsHeaderWriter.XFrameOptionsMode;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
@@ -28,12 +40,32 @@ import tools.jackson.databind.json.JsonMapper;
  * chunked body has no declared length), so an oversized body is never buffered whole. Both ways of
  * reading the body (stream and reader) are limited. Under the SCIM base path the 413 is a SCIM error
  * (the SCIM error page and {@code ScimErrorAdvice} write it), not a problem.
+ *
+ * <p>It runs right after the filters that must see every request first (the request id, the HTTP
+ * observation, the SCIM error page) and ahead of everything that could read a body: the console's
+ * sessions, the security filters and Spring MVC. So an oversized body is refused before the caller
+ * is authenticated, and no filter behind it reads more of a body than the limit. Its refusals carry
+ * the security headers of the API's answers themselves, as the security filters never see them.
  */
 @Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 3)
 class RequestBodyLimit extends OncePerRequestFilter {
 
     /** Where the SCIM endpoints are, which answer errors in SCIM's format instead of problems. */
     private static final String SCIM_PATHS = "/scim/v2/";
+
+    /**
+     * The headers the API's and the SCIM endpoints' security filter chains write on every answer
+     * ({@code SecurityConfiguration}, {@code ScimSecurityConfiguration}), with the same writers.
+     */
+    private static final List<HeaderWriter> SECURITY_HEADERS = List.of(
+            new XContentTypeOptionsHeaderWriter(),
+            new CacheControlHeadersWriter(),
+            new HstsHeaderWriter(),
+            new XFrameOptionsHeaderWriter(XFrameOptionsMode.DENY),
+            new XXssProtectionHeaderWriter(),
+            new ReferrerPolicyHeaderWriter(ReferrerPolicy.NO_REFERRER),
+            new StaticHeadersWriter("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"));
 
     private final long maxBytes;
 
@@ -48,6 +80,7 @@ class RequestBodyLimit extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (request.getContentLengthLong() > maxBytes) {
+            SECURITY_HEADERS.forEach(writer -> writer.writeHeaders(request, response));
             if (request.getRequestURI().startsWith(request.getContextPath() + SCIM_PATHS)) {
                 // The SCIM endpoints answer in SCIM's error format: their error page writes it.
                 response.sendError(

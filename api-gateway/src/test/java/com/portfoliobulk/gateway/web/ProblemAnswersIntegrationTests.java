@@ -401,6 +401,43 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
         assertThat(jobCount(portfolio)).isZero();
     }
 
+    /**
+     * No filter reads a form body of a PUT, PATCH or DELETE ahead of the body limit and the
+     * authentication: a declared length over the limit answers 413 at once, from anyone, and a chunked
+     * body that never ends is not waited for before the missing token answers 401. Each request sends
+     * its head and only the start of its body, and reads the status line while the body is still due.
+     */
+    @Test
+    void aFormBodyIsReadByNothingBeforeTheBodyLimitAndTheAuthentication() throws Exception {
+        String path = "/api/v1/portfolios/" + UUID.randomUUID() + "/anything";
+        String form = "Content-Type: application/x-www-form-urlencoded\r\n";
+
+        for (String method : List.of("PUT", "PATCH", "DELETE")) {
+            String declared = statusLine(method + " " + path, form + "Content-Length: 6000000\r\n", "");
+            String chunked = statusLine(method + " " + path, form + "Transfer-Encoding: chunked\r\n", "100000\r\na=");
+
+            assertThat(declared).as(method).startsWith("HTTP/1.1 413");
+            assertThat(chunked).as(method).startsWith("HTTP/1.1 401");
+        }
+    }
+
+    /** Sends the request's head and {@code bodyStart}, and reads the status line of the answer. */
+    private String statusLine(String requestLine, String headers, String bodyStart) throws IOException {
+        try (Socket socket = new Socket("localhost", port)) {
+            // Well below Tomcat's own read timeout (60 s), which would end a wait for the body too.
+            socket.setSoTimeout(20_000);
+            String request = requestLine + " HTTP/1.1\r\nHost: localhost\r\n" + headers + "\r\n" + bodyStart;
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            StringBuilder line = new StringBuilder();
+            for (int c = socket.getInputStream().read();
+                    c >= 0 && c != '\n';
+                    c = socket.getInputStream().read()) {
+                line.append((char) c);
+            }
+            return line.toString().strip();
+        }
+    }
+
     @Test
     void theActuatorExposesOnlyHealthInfoAndMetricsOnTheManagementPort() {
         String token = outsider();

@@ -35,6 +35,28 @@ class SecurityHeadersIntegrationTests extends GatewayIntegrationTest {
         }
     }
 
+    /**
+     * The body limit refuses a declared length over it before the security filters run, also under the
+     * SCIM base path (a SCIM error): its answers carry the same headers.
+     */
+    @Test
+    void theRefusalOfABodyOverTheLimitCarriesTheSameHeaders() {
+        UUID portfolio = directory.portfolio().id();
+        String sixMegabytes = " ".repeat(6 * 1024 * 1024);
+
+        for (Answer answer : new Answer[] {
+            api.post(admin(portfolio), jobsPath(portfolio), UUID.randomUUID().toString(), sixMegabytes),
+            api.post(null, "/scim/v2/portfolios/" + portfolio + "/Users", null, sixMegabytes)
+        }) {
+            assertThat(answer.status()).as(answer.text()).isEqualTo(413);
+            assertThat(answer.header("X-Content-Type-Options")).isEqualTo("nosniff");
+            assertThat(answer.header("X-Frame-Options")).isEqualTo("DENY");
+            assertThat(answer.header("Cache-Control")).contains("no-store");
+            assertThat(answer.header("Referrer-Policy")).isEqualTo("no-referrer");
+            assertThat(answer.header("Content-Security-Policy")).isEqualTo(API_POLICY);
+        }
+    }
+
     @Test
     void behindATlsProxyAnswersAskForHttpsOnly() {
         UUID portfolio = directory.portfolio().id();
