@@ -78,6 +78,8 @@ class ScimSecurityConfiguration {
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 // Bearer tokens only, no cookies: there is no session for a forged request to ride on.
                 .csrf(csrf -> csrf.disable())
+                // Nothing to sign out of (see SecurityConfiguration).
+                .logout(logout -> logout.disable())
                 .headers(headers -> headers.referrerPolicy(referrer -> referrer.policy(ReferrerPolicy.NO_REFERRER))
                         .addHeaderWriter(new StaticHeadersWriter(
                                 "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")))

@@ -83,6 +83,10 @@ class SecurityConfiguration {
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 // Stateless bearer tokens, no cookies: there is no session for a forged request to ride on.
                 .csrf(csrf -> csrf.disable())
+                // Nothing to sign out of. Spring Security's /logout would otherwise, with CSRF off, end the
+                // console's session on a GET that any site can link to (the console signs out with its
+                // own form, POST /console/sign-out with a CSRF token).
+                .logout(logout -> logout.disable())
                 .headers(headers -> headers.referrerPolicy(referrer -> referrer.policy(ReferrerPolicy.NO_REFERRER))
                         .addHeaderWriter(new DelegatingRequestMatcherHeaderWriter(
                                 new NegatedRequestMatcher(SWAGGER_UI),

@@ -195,6 +195,32 @@ class ConsoleSecurityIntegrationTests {
                 .isEqualTo(200);
     }
 
+    /**
+     * Signing out is the console's form alone (POST /console/sign-out with the session's CSRF token):
+     * /logout is an unknown path of the API like any other, 401 without a token and 404 with one, so a
+     * link or a form of another site to it, which the browser sends with the session cookie, leaves the
+     * session signed in.
+     */
+    @Test
+    void logoutIsAnUnknownPathThatSignsNoOneOut() throws Exception {
+        DirectorySeed.Portfolio portfolio = portfolio();
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String token = TestTokens.token(UUID.randomUUID(), "api@agency.test", portfolio.id(), "OWNER");
+
+        Map<HttpResponse<String>, Integer> answers = Map.of(
+                get("/logout"), 401,
+                post("/logout", Map.of()), 401,
+                browser.get("/logout", "Authorization", "Bearer " + token), 404);
+
+        answers.forEach((logout, status) -> {
+            assertThat(logout.statusCode()).as(logout.body()).isEqualTo(status);
+            assertThat(logout.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        });
+        assertThat(get("/console/portfolios/" + portfolio.id() + "/users").statusCode())
+                .as("still signed in")
+                .isEqualTo(200);
+    }
+
     /** A redirect to a console address ending with {@code suffix}. */
     private static void assertRedirectsTo(HttpResponse<String> answer, String suffix) {
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(302);
