@@ -42,11 +42,16 @@ public class RequestIds extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        String sent = request.getHeader(HEADER);
-        String id = sent != null && USABLE.matcher(sent).matches()
-                ? sent
-                : UUID.randomUUID().toString();
-        request.setAttribute(ATTRIBUTE, id);
+        // The error page's dispatch of a request keeps the id the request was given, which its log lines
+        // carry already: a new one would name the answer differently.
+        String id = of(request);
+        if (id == null) {
+            String sent = request.getHeader(HEADER);
+            id = sent != null && USABLE.matcher(sent).matches()
+                    ? sent
+                    : UUID.randomUUID().toString();
+            request.setAttribute(ATTRIBUTE, id);
+        }
         response.setHeader(HEADER, id);
         MDC.put(KEY, id);
         try {
