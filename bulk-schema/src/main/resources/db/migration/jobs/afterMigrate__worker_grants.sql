@@ -29,6 +29,8 @@ BEGIN
     GRANT SELECT ON jobs.account_roles TO bulk_worker;
     -- No account is linked to a closed portfolio.
     GRANT SELECT ON jobs.closed_portfolios TO bulk_worker;
+    -- Invitation e-mails wait while their portfolio closes (when its close began, not its token).
+    GRANT SELECT (portfolio_id, closing_since) ON jobs.closure_tokens TO bulk_worker;
 END
 $$;
 

@@ -20,6 +20,18 @@ import org.springframework.stereotype.Repository;
 class InvitationMailStore {
 
     /**
+     * The messages of a portfolio whose close is under way wait: the close cancels the portfolio's jobs
+     * first and removes their invitations with its unlinks afterwards, which ends such messages
+     * unsent; sent in between, they would announce invitations that are about to go. A close that
+     * failed half way holds them for as long as it holds ownership (the gateway's closure token
+     * validity, 10 minutes from its last step), after which they go out.
+     */
+    private static final String NOT_CLOSING = """
+            NOT EXISTS (SELECT 1 FROM jobs.closure_tokens c
+                         WHERE c.portfolio_id = %s
+                           AND c.closing_since > now() - interval '10 minutes')""";
+
+    /**
      * The finished jobs with pending messages, the one with the oldest first: the jobs are found with
      * one index probe each (a loose scan of {@code invitation_mails_pending_by_job}), so the messages of
      * running jobs, which may be many, are never read.
@@ -43,11 +55,13 @@ class InvitationMailStore {
                  WHERE pending.job_id IS NOT NULL
                    AND NOT EXISTS (SELECT 1 FROM jobs.bulk_jobs j
                                     WHERE j.id = pending.job_id AND j.status IN ('QUEUED', 'IN_PROGRESS'))
+                   AND %s
             ) finished
              WHERE first_due <= now()
              ORDER BY first_due
              LIMIT :limit
-            """;
+            """.formatted(
+                    NOT_CLOSING.formatted("(SELECT j.portfolio_id FROM jobs.bulk_jobs j WHERE j.id = pending.job_id)"));
 
     /** How many finished jobs one claim tries (the others' messages are locked by other senders). */
     private static final int JOBS_PER_CLAIM = 20;
@@ -64,10 +78,11 @@ class InvitationMailStore {
              WHERE m.job_id = :jobId AND m.status = 'PENDING' AND m.next_attempt_at <= now()
                AND NOT EXISTS (SELECT 1 FROM jobs.bulk_jobs j
                                 WHERE j.id = m.job_id AND j.status IN ('QUEUED', 'IN_PROGRESS'))
+               AND %s
              ORDER BY m.next_attempt_at
              LIMIT 1
                FOR UPDATE OF m SKIP LOCKED
-            """;
+            """.formatted(NOT_CLOSING.formatted("m.portfolio_id"));
 
     private final JdbcClient jdbc;
 
