@@ -32,6 +32,33 @@ class InvitationExpirySweep {
 
     static final int BATCH = 500;
 
+    /**
+     * Deletes up to {@code :batch} expired invitations, the longest expired first, and answers what
+     * their entries need. They are found on {@code memberships_by_expiry} (directory migration V175),
+     * which holds the pending invitations by expiry: a sweep reads the expired ones and stops at the
+     * first that has not expired, however many are pending. Without it, every sweep read and sorted
+     * every pending invitation, also when none had expired.
+     */
+    static final String END_EXPIRED = """
+            WITH expired AS (
+                SELECT account_id, user_id FROM directory.memberships
+                 WHERE state = 'INVITED' AND expires_at <= now()
+                 ORDER BY expires_at
+                 LIMIT :batch
+                   FOR UPDATE SKIP LOCKED
+            )
+            DELETE FROM directory.memberships m
+             USING expired e, directory.users u, directory.accounts a
+             WHERE m.account_id = e.account_id AND m.user_id = e.user_id
+               AND u.id = m.user_id AND a.id = m.account_id
+            RETURNING m.account_id, m.user_id, u.email, m.role, m.expires_at, m.invitation_job_id,
+                      a.portfolio_id,
+                      (SELECT j.requested_by_user_id FROM jobs.bulk_jobs j
+                        WHERE j.id = m.invitation_job_id) AS inviter_id,
+                      (SELECT j.requested_by_email FROM jobs.bulk_jobs j
+                        WHERE j.id = m.invitation_job_id) AS inviter_email
+            """;
+
     private static final Logger log = LoggerFactory.getLogger(InvitationExpirySweep.class);
 
     private final JdbcClient jdbc;
@@ -56,25 +83,7 @@ class InvitationExpirySweep {
     /** Ends up to {@value #BATCH} expired invitations; answers how many. */
     int sweep() {
         Integer ended = transactions.execute(status -> {
-            List<AccountActivityEvent> events = jdbc.sql("""
-                            WITH expired AS (
-                                SELECT account_id, user_id FROM directory.memberships
-                                 WHERE state = 'INVITED' AND expires_at <= now()
-                                 ORDER BY expires_at
-                                 LIMIT :batch
-                                   FOR UPDATE SKIP LOCKED
-                            )
-                            DELETE FROM directory.memberships m
-                             USING expired e, directory.users u, directory.accounts a
-                             WHERE m.account_id = e.account_id AND m.user_id = e.user_id
-                               AND u.id = m.user_id AND a.id = m.account_id
-                            RETURNING m.account_id, m.user_id, u.email, m.role, m.expires_at, m.invitation_job_id,
-                                      a.portfolio_id,
-                                      (SELECT j.requested_by_user_id FROM jobs.bulk_jobs j
-                                        WHERE j.id = m.invitation_job_id) AS inviter_id,
-                                      (SELECT j.requested_by_email FROM jobs.bulk_jobs j
-                                        WHERE j.id = m.invitation_job_id) AS inviter_email
-                            """)
+            List<AccountActivityEvent> events = jdbc.sql(END_EXPIRED)
                     .param("batch", BATCH)
                     .query((rs, n) -> event(
                             rs.getObject("account_id", UUID.class),
