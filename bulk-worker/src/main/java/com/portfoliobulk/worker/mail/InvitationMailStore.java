@@ -130,6 +130,11 @@ class InvitationMailStore {
      * {@code listed} by account name, each with the configured name of its role when it is one of the
      * portfolio's custom account roles (read in the same statement), how many there are in all, and
      * when the first of them expires. Empty when none is left.
+     *
+     * <p>An invitation whose expiry has passed is not announced, although it stays in the directory
+     * until the expiry sweep ends it (which waits while Kafka is down): a message that waited past it
+     * (an SMTP outage, a job that ran long) would say that it expires on a past date, and its link
+     * would answer that it expired.
      */
     Optional<Invitations> invitations(ClaimedMail mail, int listed) {
         List<Row> rows = jdbc.sql("""
@@ -139,6 +144,7 @@ class InvitationMailStore {
                           JOIN directory.accounts a ON a.id = m.account_id
                           LEFT JOIN jobs.account_roles r ON r.portfolio_id = :portfolioId AND r.code = m.role
                          WHERE m.user_id = :userId AND m.invitation_job_id = :jobId AND m.state = 'INVITED'
+                           AND m.expires_at > now()
                          ORDER BY a.name, a.id
                          LIMIT :listed
                         """)
@@ -171,7 +177,7 @@ class InvitationMailStore {
                         """).param("id", id).update();
     }
 
-    /** Nothing is left to announce (every invitation of the message was revoked or ended meanwhile). */
+    /** Nothing is left to announce (every invitation of the message was revoked, ended or expired meanwhile). */
     void markCancelled(UUID id, String reason) {
         jdbc.sql("""
                         UPDATE directory.invitation_mails SET status = 'CANCELLED', token = NULL, last_error = :reason

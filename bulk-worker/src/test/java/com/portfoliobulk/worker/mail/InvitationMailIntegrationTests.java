@@ -305,6 +305,51 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
         assertThat(awaitOneMailTo(waiting).subject()).contains("invited you to 2 account(s)");
     }
 
+    /**
+     * A message that waited past the expiry of its invitations (here for its job; an SMTP outage does
+     * the same) announces only those left: the expiry sweep has not ended the others (it waits while
+     * Kafka is down), but their expiry has passed, and their link would answer that they expired.
+     */
+    @Test
+    void aMessageAnnouncesNoInvitationWhoseExpiryPassedWhileItWaited() {
+        Portfolio portfolio = directory.portfolio(2);
+        String expired = directory.newEmail();
+        String partly = directory.newEmail();
+        UUID first = portfolio.ownedAccount(0).id();
+        UUID second = portfolio.ownedAccount(1).id();
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(
+                        TaskSpec.invite(first, null, expired, AccountRole.ANALYST, EXPIRES),
+                        TaskSpec.invite(first, null, partly, AccountRole.ANALYST, EXPIRES),
+                        TaskSpec.invite(second, null, partly, AccountRole.SUPPORT, EXPIRES)));
+        taskRecords().publish(List.of(job.message(0), job.message(1)));
+        await().atMost(PATIENCE)
+                .until(() -> jobs.task(job.taskId(0)).status() == TaskStatus.SUCCEEDED
+                        && jobs.task(job.taskId(1)).status() == TaskStatus.SUCCEEDED);
+        // While the job runs, the invitations made so far expire; the sweep does not run.
+        jdbc.sql("UPDATE directory.memberships SET expires_at = now() - interval '1 hour' WHERE invitation_job_id = ?")
+                .param(job.id())
+                .update();
+        taskRecords().publish(List.of(job.message(2)));
+        awaitFinished(job);
+
+        await().atMost(PATIENCE).until(() -> "CANCELLED".equals(mailStatus(expired)));
+        assertThat(jdbc.sql("SELECT last_error FROM directory.invitation_mails WHERE email = ?")
+                        .param(expired)
+                        .query(String.class)
+                        .single())
+                .isEqualTo("No pending invitation of the job is left to announce");
+        assertThat(TestSmtp.receivedBy(expired))
+                .as("messages to the invitee whose invitation expired")
+                .isEmpty();
+        ReceivedMail left = awaitOneMailTo(partly);
+        assertThat(left.subject()).contains("invited you to 1 account(s)");
+        assertThat(left.text()).contains("Brand 2 " + second + ": Support").doesNotContain(first.toString());
+    }
+
     @Test
     void aRedeliveredJobSendsNoSecondMail() {
         Portfolio portfolio = directory.portfolio(2);
