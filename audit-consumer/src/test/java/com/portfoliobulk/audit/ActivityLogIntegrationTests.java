@@ -16,6 +16,8 @@ import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.testsupport.TestTokens;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,13 +27,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -47,6 +54,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.listener.MessageListenerContainer;
+import org.springframework.kafka.support.KafkaHeaders;
 import org.springframework.web.client.RestClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -360,6 +368,118 @@ class ActivityLogIntegrationTests {
     }
 
     /**
+     * A record near the size limit on the activity topic: its dead letter, with the headers added, is
+     * larger than the producer and the broker take. It goes out without its value, naming the record's
+     * position, and the next event of the same account (in the same partition) is written. Sent in
+     * full, the dead letter was refused on every delivery, and no later event of the partition was
+     * written.
+     */
+    @Test
+    void aDeadLetterTooLargeForTheBrokerGoesOutWithoutItsValueAndItsPartitionGoesOn() throws Exception {
+        UUID account = UUID.randomUUID();
+        AccountActivityEvent after = ActivityEvents.roleChanged(portfolio, account, admin, ActivityEvents.now());
+        byte[] garbage = new byte[1_048_000];
+        for (int index = 0; index < garbage.length; index++) {
+            garbage[index] = (byte) ('a' + ThreadLocalRandom.current().nextInt(26));
+        }
+        try (KafkaConsumer<String, String> deadLetters = deadLetterConsumer()) {
+            RecordMetadata written;
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                    Map.of(
+                            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                            bootstrapServers,
+                            ProducerConfig.ACKS_CONFIG,
+                            "all",
+                            ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                            1_100_000),
+                    new StringSerializer(),
+                    new ByteArraySerializer())) {
+                written = producer.send(new ProducerRecord<>(ActivityEvents.TOPIC, account.toString(), garbage))
+                        .get(WRITTEN_WITHIN.toSeconds(), TimeUnit.SECONDS);
+            }
+            events.publish(List.of(after));
+
+            assertThat(awaitEntries(account, 1, Duration.ofSeconds(45)))
+                    .extracting(item -> item.get("taskId").asString())
+                    .containsExactly(taskIds(after));
+            ConsumerRecord<String, String> dead =
+                    awaitDeadLetters(deadLetters, account, 1).getFirst();
+            assertThat(dead.value()).as("without its value").isNull();
+            assertThat(header(dead, "bulk_dead_letter_value_omitted"))
+                    .isEqualTo("1048000 bytes; not kept, the record stays in its original topic until its retention");
+            assertThat(header(dead, KafkaHeaders.DLT_ORIGINAL_TOPIC)).isEqualTo(ActivityEvents.TOPIC);
+            assertThat(ByteBuffer.wrap(dead.headers()
+                                    .lastHeader(KafkaHeaders.DLT_ORIGINAL_PARTITION)
+                                    .value())
+                            .getInt())
+                    .isEqualTo(written.partition());
+            assertThat(ByteBuffer.wrap(dead.headers()
+                                    .lastHeader(KafkaHeaders.DLT_ORIGINAL_OFFSET)
+                                    .value())
+                            .getLong())
+                    .isEqualTo(written.offset());
+            assertThat(header(dead, KafkaHeaders.DLT_EXCEPTION_FQCN)).isNotBlank();
+        }
+    }
+
+    /**
+     * Events the database refuses, one of them so large that its dead letter is too large for the
+     * producer: their dead letters are sent together, that one without its value, and the event after
+     * them is written. Sent in full, that dead letter failed the batch at its event on every delivery.
+     */
+    @Test
+    void refusedEventsAreDeadLetteredTogetherAndOneTooLargeGoesOutWithoutItsValue() {
+        UUID account = UUID.randomUUID();
+        Instant start = ActivityEvents.now();
+        List<AccountActivityEvent> refused = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String padding = i == 1 ? "x".repeat(1_046_000) : "";
+            refused.add(ActivityEvents.event(
+                    portfolio,
+                    account,
+                    UUID.randomUUID(),
+                    admin,
+                    ActivityAction.USER_INVITED,
+                    new UserRef(UUID.randomUUID(), "zero\u0000byte-" + i + padding + "@brand.example"),
+                    null,
+                    AccountRole.SUPPORT,
+                    start.plusMillis(i)));
+        }
+        AccountActivityEvent after = ActivityEvents.roleChanged(portfolio, account, admin, start.plusSeconds(5));
+        List<AccountActivityEvent> all = new ArrayList<>(refused);
+        all.add(after);
+        double deadLetteredBefore = counter("bulk.audit.entries.dead.lettered");
+        try (KafkaConsumer<String, String> deadLetters = deadLetterConsumer()) {
+            events.publish(all);
+
+            assertThat(awaitEntries(account, 1, Duration.ofSeconds(45)))
+                    .extracting(item -> item.get("taskId").asString())
+                    .containsExactly(taskIds(after));
+            List<ConsumerRecord<String, String>> dead = awaitDeadLetters(deadLetters, account, 3);
+            assertThat(dead)
+                    .filteredOn(record -> record.value() != null)
+                    .extracting(ConsumerRecord::value)
+                    .satisfiesExactly(
+                            value -> assertThat(value)
+                                    .contains(refused.get(0).eventId().toString()),
+                            value -> assertThat(value)
+                                    .contains(refused.get(2).eventId().toString()));
+            assertThat(dead)
+                    .filteredOn(record -> record.value() == null)
+                    .singleElement()
+                    .satisfies(record -> assertThat(header(record, "bulk_dead_letter_value_omitted"))
+                            .endsWith(" bytes; not kept, the record stays in its original topic until its retention"));
+            await().atMost(WRITTEN_WITHIN)
+                    .until(() -> counter("bulk.audit.entries.dead.lettered") - deadLetteredBefore == 3);
+        }
+    }
+
+    private static String header(ConsumerRecord<?, ?> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    /**
      * The database fails once while the entries before a poison record are written: once it answers
      * again, only the poison record goes to the dead-letter topic and the records after it are written.
      * The listener is paused while the three are published, so that one poll reads them together.
@@ -617,8 +737,12 @@ class ActivityLogIntegrationTests {
     }
 
     private List<JsonNode> awaitEntries(UUID account, int count) {
+        return awaitEntries(account, count, WRITTEN_WITHIN);
+    }
+
+    private List<JsonNode> awaitEntries(UUID account, int count, Duration within) {
         List<JsonNode> found = new ArrayList<>();
-        await().atMost(WRITTEN_WITHIN).untilAsserted(() -> {
+        await().atMost(within).untilAsserted(() -> {
             found.clear();
             found.addAll(items(read(portfolio, account, "?limit=500")));
             assertThat(found).hasSize(count);

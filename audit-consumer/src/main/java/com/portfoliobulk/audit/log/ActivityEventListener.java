@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.NestedExceptionUtils;
@@ -22,7 +23,6 @@ import org.springframework.core.log.LogAccessor;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.listener.BatchListenerFailedException;
-import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.support.serializer.DeserializationException;
 import org.springframework.kafka.support.serializer.SerializationUtils;
 import org.springframework.stereotype.Component;
@@ -36,7 +36,8 @@ import org.springframework.stereotype.Component;
  * so the error handler sends it to the dead-letter topic and goes on with the records after it. When
  * the database refuses the batch for its data, its entries are written one at a time and every refused
  * one goes to the dead-letter topic from here, in the same pass: a run of refused events (a schema
- * that lags the events, say) then costs one statement each, not one poll of the batch each. Any other
+ * that lags the events, say) then costs one statement each, not one poll of the batch each, and their
+ * dead letters are sent together and waited for once, not one broker round trip each. Any other
  * failure (database down, timeout, deadlock, or the dead-letter topic unreachable) fails the whole
  * batch, which the error handler retries until it is written; when it strikes the entries before a
  * poison record, it is reported as the batch's first record's, retried from there the same way (the
@@ -58,14 +59,14 @@ class ActivityEventListener {
 
     private final Tracer tracer;
 
-    private final DeadLetterPublishingRecoverer deadLetters;
+    private final ActivityDeadLetters deadLetters;
 
     private final Counter deadLettered;
 
     ActivityEventListener(
             ActivityRecorder recorder,
             ObjectProvider<OpenTelemetry> openTelemetry,
-            DeadLetterPublishingRecoverer deadLetters,
+            ActivityDeadLetters deadLetters,
             MeterRegistry meters) {
         this.recorder = recorder;
         this.tracer = openTelemetry.getIfAvailable(OpenTelemetry::noop).getTracer("audit-consumer");
@@ -176,10 +177,12 @@ class ActivityEventListener {
     /**
      * Writes the entries of consecutive records, starting at the batch's first record (entry {@code i}
      * is of {@code records.get(i)}). When the database refuses the batch for its data (not for its own
-     * state), writes them one at a time and sends each refused one's record to the dead-letter topic;
-     * an entry that fails otherwise there (or whose dead letter cannot be sent) ends the pass with a
-     * {@link BatchListenerFailedException} at its record, so that the records before it are committed
-     * and only the rest is delivered again.
+     * state), writes them one at a time and sends each refused one's record to the dead-letter topic,
+     * without waiting for the broker on each: the dead letters are waited for together, before the pass
+     * ends. An entry that fails otherwise there ends the pass with a {@link BatchListenerFailedException}
+     * at its record, once the dead letters before it are acknowledged, so that the records before it are
+     * committed and only the rest is delivered again. A dead letter that is not sent ends the pass the
+     * same way at its record.
      */
     private void write(
             List<NewActivityEntry> entries,
@@ -188,37 +191,77 @@ class ActivityEventListener {
         try {
             recorder.record(entries);
         } catch (DataIntegrityViolationException refusedBatch) {
-            int refusedCount = 0;
+            List<Refused> refused = new ArrayList<>();
             for (int index = 0; index < entries.size(); index++) {
                 AccountActivityEvent event = entries.get(index).event();
                 try (LogContext context = ActivityLogContext.of(
                         event.jobId(), event.taskId(), event.portfolioId(), traceParents.get(index))) {
                     try {
                         recorder.record(List.of(entries.get(index)));
-                    } catch (DataIntegrityViolationException refused) {
+                    } catch (DataIntegrityViolationException refusedEntry) {
                         ConsumerRecord<String, AccountActivityEvent> record = records.get(index);
-                        try {
-                            deadLetters.accept(record, refused);
-                        } catch (RuntimeException notSent) {
-                            throw new BatchListenerFailedException(
-                                    "Sending a refused activity event to the dead-letter topic failed", notSent, index);
-                        }
-                        deadLettered.increment();
-                        refusedCount++;
-                        log.warn(() -> "Activity event " + event.eventId() + " (" + record.topic() + "-"
-                                + record.partition() + "@" + record.offset()
-                                + ") refused by the database, sent to the dead-letter topic: "
-                                + NestedExceptionUtils.getMostSpecificCause(refused)
-                                        .getMessage());
+                        refused.add(new Refused(
+                                index,
+                                refusedEntry,
+                                deadLetters
+                                        .send(List.of(new ActivityDeadLetters.DeadLetter(record, refusedEntry)))
+                                        .getFirst()));
                     } catch (RuntimeException notWritten) {
-                        // The entries before it are written or dead-lettered: retried from this one's record.
+                        // The entries before it are written or, once their dead letters are acknowledged,
+                        // dead-lettered: retried from this one's record.
+                        awaitDeadLetters(refused, entries, traceParents, records);
                         throw new BatchListenerFailedException("Writing an activity entry failed", notWritten, index);
                     }
                 }
             }
-            int sent = refusedCount;
+            awaitDeadLetters(refused, entries, traceParents, records);
+            int sent = refused.size();
             log.warn(() -> sent + " of " + entries.size() + " activity entries refused by the database");
         }
         logWritten(entries, traceParents);
     }
+
+    /**
+     * Waits until the broker has answered every dead letter, then counts and logs the acknowledged ones.
+     * When one was not sent, throws a {@link BatchListenerFailedException} at its record: the batch is
+     * delivered again from there, and only the dead letters before it are counted. A dead letter after
+     * it that the broker took anyway is sent once more then (the same event, a repeat its id tells), and
+     * counted then.
+     */
+    private void awaitDeadLetters(
+            List<Refused> refused,
+            List<NewActivityEntry> entries,
+            List<String> traceParents,
+            List<ConsumerRecord<String, AccountActivityEvent>> records) {
+        CompletableFuture.allOf(refused.stream().map(Refused::sent).toArray(CompletableFuture[]::new))
+                .handle((all, failure) -> null)
+                .join();
+        for (Refused deadLetter : refused) {
+            int index = deadLetter.index();
+            if (deadLetter.sent().isCompletedExceptionally()) {
+                throw new BatchListenerFailedException(
+                        "Sending a refused activity event to the dead-letter topic failed",
+                        deadLetter.sent().exceptionNow(),
+                        index);
+            }
+            deadLettered.increment();
+            AccountActivityEvent event = entries.get(index).event();
+            ConsumerRecord<String, AccountActivityEvent> record = records.get(index);
+            try (LogContext context = ActivityLogContext.of(
+                    event.jobId(), event.taskId(), event.portfolioId(), traceParents.get(index))) {
+                log.warn(() -> "Activity event " + event.eventId() + " (" + record.topic() + "-"
+                        + record.partition() + "@" + record.offset()
+                        + ") refused by the database, sent to the dead-letter topic: "
+                        + NestedExceptionUtils.getMostSpecificCause(deadLetter.reason())
+                                .getMessage());
+            }
+        }
+    }
+
+    /**
+     * An event the database refused, and its dead letter's send.
+     *
+     * @param index the event's record in the batch
+     */
+    private record Refused(int index, DataIntegrityViolationException reason, CompletableFuture<?> sent) {}
 }

@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.common.TopicPartition;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.NestedExceptionUtils;
@@ -17,7 +16,6 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.BatchListenerFailedException;
-import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.listener.RetryListener;
 import org.springframework.util.backoff.ExponentialBackOff;
@@ -42,15 +40,12 @@ class ActivityListenerConfiguration {
     }
 
     /**
-     * Sends a record to the dead-letter topic with the exception headers, and waits for the broker;
-     * used by the error handler and by the listener for entries the database refuses.
+     * Sends records to the dead-letter topic with the exception headers; used by the error handler and
+     * by the listener for entries the database refuses.
      */
     @Bean
-    DeadLetterPublishingRecoverer activityDeadLetters(
-            KafkaTemplate<Object, Object> template, AuditProperties properties) {
-        // Partition -1: the producer's partitioner places it by key, so one account's dead letters stay in order.
-        return new DeadLetterPublishingRecoverer(
-                template, (record, exception) -> new TopicPartition(properties.deadLetterTopic(), -1));
+    ActivityDeadLetters activityDeadLetters(KafkaTemplate<Object, Object> template, AuditProperties properties) {
+        return new ActivityDeadLetters(template, properties.deadLetterTopic());
     }
 
     /** Stops the activity listener while the database leaves every write unanswered ({@code bulk.audit.standby-after}). */
@@ -66,7 +61,7 @@ class ActivityListenerConfiguration {
     /** Picked up by Boot's listener container factory. */
     @Bean
     DefaultErrorHandler activityErrorHandler(
-            DeadLetterPublishingRecoverer recoverer, AuditProperties properties, MeterRegistry meters) {
+            ActivityDeadLetters recoverer, AuditProperties properties, MeterRegistry meters) {
         ExponentialBackOff backOff =
                 new ExponentialBackOff(properties.retryInitialInterval().toMillis(), 2.0);
         backOff.setMaxInterval(properties.retryMaxInterval().toMillis());

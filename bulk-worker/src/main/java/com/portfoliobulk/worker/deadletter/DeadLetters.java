@@ -1,10 +1,10 @@
 package com.portfoliobulk.worker.deadletter;
 
 import com.portfoliobulk.contracts.BulkTaskMessage;
+import com.portfoliobulk.servicesupport.kafka.DeadLetterWithoutValue;
 import com.portfoliobulk.worker.WorkerProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,15 +18,12 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RecordBatchTooLargeException;
-import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.springframework.core.log.LogAccessor;
 import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
-import org.springframework.kafka.support.KafkaHeaders;
 import org.springframework.kafka.support.serializer.DeserializationException;
 import org.springframework.kafka.support.serializer.SerializationUtils;
 import org.springframework.stereotype.Component;
@@ -59,13 +56,7 @@ public class DeadLetters {
      * only its id, the original topic, partition and offset and the exception's class and message, all
      * under the names {@link DeadLetterPublishingRecoverer} gives them.
      */
-    public static final String VALUE_OMITTED_HEADER = "bulk_dead_letter_value_omitted";
-
-    /** The longest key, in UTF-8 bytes, a dead letter without its value keeps. */
-    private static final int MAX_SLIM_KEY_BYTES = 256;
-
-    /** The longest exception message, in characters, a dead letter without its value carries. */
-    private static final int MAX_SLIM_MESSAGE_LENGTH = 1000;
+    public static final String VALUE_OMITTED_HEADER = DeadLetterWithoutValue.VALUE_OMITTED_HEADER;
 
     private static final LogAccessor LOG = new LogAccessor(DeadLetters.class);
 
@@ -177,46 +168,21 @@ public class DeadLetters {
 
     /** Whether the send failed because the producer or the broker refused the record as too large. */
     private static boolean tooLarge(CompletableFuture<?> send) {
-        if (send == null || !send.isCompletedExceptionally()) {
-            return false;
-        }
-        for (Throwable cause = send.exceptionNow(); cause != null; cause = cause.getCause()) {
-            if (cause instanceof RecordTooLargeException || cause instanceof RecordBatchTooLargeException) {
-                return true;
-            }
-        }
-        return false;
+        return send != null && send.isCompletedExceptionally() && DeadLetterWithoutValue.tooLarge(send.exceptionNow());
     }
 
     /**
      * Sends the dead letter without its value, with its id and what an operator needs to find the
-     * record (its position, the exception); its headers are left out too, as they may be what made it
-     * too large (a deserialization failure carries the record's bytes once more).
+     * record (its position, the exception), see {@link DeadLetterWithoutValue}.
      */
     private CompletableFuture<?> sendWithoutValue(DeadLetter deadLetter, UUID id, int valueSize) {
-        ConsumerRecord<?, ?> record = deadLetter.record();
-        Exception reason = deadLetter.reason();
-        Headers headers = new RecordHeaders()
-                .add(ID_HEADER, utf8(id.toString()))
-                .add(KafkaHeaders.DLT_ORIGINAL_TOPIC, utf8(record.topic()))
-                .add(
-                        KafkaHeaders.DLT_ORIGINAL_PARTITION,
-                        ByteBuffer.allocate(Integer.BYTES)
-                                .putInt(record.partition())
-                                .array())
-                .add(
-                        KafkaHeaders.DLT_ORIGINAL_OFFSET,
-                        ByteBuffer.allocate(Long.BYTES).putLong(record.offset()).array())
-                .add(KafkaHeaders.DLT_EXCEPTION_FQCN, utf8(reason.getClass().getName()));
-        if (reason.getMessage() != null) {
-            headers.add(KafkaHeaders.DLT_EXCEPTION_MESSAGE, utf8(shortened(reason.getMessage())));
-        }
-        headers.add(VALUE_OMITTED_HEADER, utf8(valueSize + " bytes; the record is kept in jobs.task_dead_letters"));
-        // A key as large as the value would make this one too large as well; without a key, it goes to
-        // any partition.
-        Object key = record.key() instanceof String text && utf8(text).length <= MAX_SLIM_KEY_BYTES ? text : null;
         try {
-            return template.send(new ProducerRecord<>(topic, null, key, null, headers));
+            return template.send(DeadLetterWithoutValue.of(
+                    topic,
+                    deadLetter.record(),
+                    deadLetter.reason(),
+                    valueSize + " bytes; the record is kept in jobs.task_dead_letters",
+                    new RecordHeader(ID_HEADER, id.toString().getBytes(StandardCharsets.UTF_8))));
         } catch (RuntimeException ex) {
             return CompletableFuture.failedFuture(ex);
         }
@@ -230,22 +196,6 @@ public class DeadLetters {
         LOG.warn(() -> ("Record %s-%d@%d: its dead letter %s is published without its value, too large for the"
                         + " broker; the whole record is kept in jobs.task_dead_letters")
                 .formatted(record.topic(), record.partition(), record.offset(), id));
-    }
-
-    private static String shortened(String message) {
-        if (message.length() <= MAX_SLIM_MESSAGE_LENGTH) {
-            return message;
-        }
-        int end = MAX_SLIM_MESSAGE_LENGTH;
-        // Not between the two halves of a surrogate pair.
-        if (Character.isHighSurrogate(message.charAt(end - 1))) {
-            end--;
-        }
-        return message.substring(0, end);
-    }
-
-    private static byte[] utf8(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     private DeadLetterStore.NewDeadLetter toStore(DeadLetter deadLetter) {
