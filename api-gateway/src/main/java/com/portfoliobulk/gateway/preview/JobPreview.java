@@ -129,7 +129,8 @@ class JobPreview {
     private static PreviewItem item(PlannedTarget target, Decision decision, Instant now, Set<UUID> portfolioUsers) {
         // What the worker records as the previous role: access in force now (an expired invitation is none).
         Optional<CurrentMembership> current = target.current().membership().filter(m -> m.isInForceAt(now));
-        boolean shown = target.action() != TaskAction.INVITE || portfolioUsers.contains(target.userId());
+        boolean shown = target.action() != TaskAction.INVITE
+                || (target.userId() != null && portfolioUsers.contains(target.userId()));
         return new PreviewItem(
                 target.accountId(),
                 shown ? target.userId() : null,

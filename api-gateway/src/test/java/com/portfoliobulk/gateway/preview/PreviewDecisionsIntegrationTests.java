@@ -189,6 +189,14 @@ class PreviewDecisionsIntegrationTests extends PreviewIntegrationTest {
                 .containsExactly(
                         line(none, null, strangerEmail, "INVITE", null, null, "ANALYST", "CHANGE", null),
                         line(none, ann, annEmail, "INVITE", null, null, "ANALYST", "CHANGE", null));
+        // A page whose addresses are all new: no user of the portfolio to look up.
+        String newcomer = portfolio.email("newcomer");
+        JsonNode fresh = plan(portfolio.id(), """
+                {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s","role":"ANALYST"}]}
+                """.formatted(newcomer, none));
+        assertThat(fresh.path("items").values())
+                .extracting(PreviewIntegrationTest::line)
+                .containsExactly(line(none, null, newcomer, "INVITE", null, null, "ANALYST", "CHANGE", null));
     }
 
     @Test
