@@ -75,9 +75,13 @@ class DirectoryController {
     @Operation(
             summary = "List the portfolio's users across its accounts",
             description = "The bird's-eye view: every user with access to, or a pending invitation to, at least one"
-                    + " linked account, ordered by e-mail address, each with ALL their memberships in the"
-                    + " portfolio's accounts (also those the filters did not ask about). Filters combine with AND;"
-                    + " `role` with `accountId` means that role on that account."
+                    + " linked account, ordered by e-mail address, each with up to " + PortfolioUser.LISTED_MEMBERSHIPS
+                    + " of their memberships in the portfolio's accounts by account name (also those the filters"
+                    + " did not ask about) and `membershipCount`, the number of all of them. When a user has more,"
+                    + " the listed ones are those the `role` and `accountId` filters ask about first, then the"
+                    + " others by account name; the user's profile (`/users/{userId}`) pages their access to every"
+                    + " account."
+                    + " Filters combine with AND; `role` with `accountId` means that role on that account."
                     + " Cursor-paged.")
     @ApiResponse(responseCode = "200", description = "One page of users with their memberships.")
     @GetMapping("/users")

@@ -15,7 +15,7 @@ import org.springframework.stereotype.Repository;
 
 /**
  * Reads the bird's-eye view of a portfolio's users: the users with at least one membership in a
- * linked account, each with all their memberships there.
+ * linked account, each with the first of their memberships there and how many they have.
  */
 @Repository
 class PortfolioUsers {
@@ -31,22 +31,29 @@ class PortfolioUsers {
      * the user {@code paging.after()} names, at most {@link PageRequest#fetchSize()} of them; none when the portfolio
      * does not exist. The memberships of a page are read in the same statement (one round trip per
      * page, whatever the number of users); the row beyond the limit, which only tells that another
-     * page follows, comes without memberships.
+     * page follows, comes without memberships. A user may hold thousands of memberships (an invitation
+     * to every account of the portfolio), so each listed user comes with at most {@link
+     * PortfolioUser#LISTED_MEMBERSHIPS} of them and their count: the rows of a page are bounded by its
+     * limit, not by how widely its users are spread. The memberships the role and account filters ask
+     * about are chosen first, so a user shows the membership they were found by; the chosen ones are
+     * ordered by account name and id.
      */
     List<PortfolioUser> page(UUID portfolioId, UserFilter filter, PageRequest paging) {
         Map<String, Object> params = new HashMap<>();
         params.put("portfolioId", portfolioId);
         params.put("limit", paging.limit());
         params.put("fetch", paging.fetchSize());
-        StringBuilder membershipConditions = new StringBuilder();
+        params.put("listedMemberships", PortfolioUser.LISTED_MEMBERSHIPS);
+        List<String> membershipConditions = new ArrayList<>();
         if (filter.role() != null) {
-            membershipConditions.append(" AND m.role = :role");
+            membershipConditions.add("m.role = :role");
             params.put("role", filter.role().code());
         }
         if (filter.accountId() != null) {
-            membershipConditions.append(" AND m.account_id = :accountId");
+            membershipConditions.add("m.account_id = :accountId");
             params.put("accountId", filter.accountId());
         }
+        String matching = String.join(" AND ", membershipConditions);
         List<String> userConditions = new ArrayList<>();
         if (filter.emailContains() != null) {
             // strpos rather than LIKE: the text is matched literally, '%' and '_' included.
@@ -80,18 +87,23 @@ class PortfolioUsers {
                     SELECT c.*, row_number() OVER (ORDER BY c.email, c.id) <= :limit AS listed
                     FROM candidates c
                 )
-                SELECT p.id, p.email, p.idp_managed,
+                SELECT p.id, p.email, p.idp_managed, ms.membership_count,
                        ms.account_id, ms.account_name, ms.role, ms.state, ms.expires_at
                 FROM page p
                 LEFT JOIN LATERAL (
-                    SELECT a.id AS account_id, a.name AS account_name, m.role, m.state, m.expires_at
+                    SELECT a.id AS account_id, a.name AS account_name, m.role, m.state, m.expires_at,
+                           count(*) OVER () AS membership_count
                     FROM directory.memberships m
                     JOIN directory.accounts a ON a.id = m.account_id
                     WHERE p.listed AND m.user_id = p.id AND a.portfolio_id = :portfolioId
+                    ORDER BY %s a.name, a.id
+                    LIMIT :listedMemberships
                 ) ms ON true
                 ORDER BY p.email, p.id, ms.account_name, ms.account_id
                 """.formatted(
-                membershipConditions, userConditions.isEmpty() ? "" : "WHERE " + String.join(" AND ", userConditions));
+                        matching.isEmpty() ? "" : " AND " + matching,
+                        userConditions.isEmpty() ? "" : "WHERE " + String.join(" AND ", userConditions),
+                        matching.isEmpty() ? "" : "(" + matching + ") DESC,");
         List<PortfolioUser> users = new ArrayList<>();
         UserRows rows = new UserRows(users);
         jdbc.sql(sql).params(params).query(rows::add);
@@ -107,7 +119,7 @@ class PortfolioUsers {
                 .single();
     }
 
-    /** Folds the rows of a page, one per (user, membership) in user order, into users. */
+    /** Folds the rows of a page, one per (user, listed membership) in user order, into users. */
     private static final class UserRows {
 
         private final List<PortfolioUser> users;
@@ -117,6 +129,8 @@ class PortfolioUsers {
         private String email;
 
         private boolean idpManaged;
+
+        private int membershipCount;
 
         private List<PortfolioUser.Membership> memberships;
 
@@ -131,6 +145,8 @@ class PortfolioUsers {
                 userId = id;
                 email = rs.getString("email");
                 idpManaged = rs.getBoolean("idp_managed");
+                // Every row of the user carries the count; the row beyond the limit has none (0).
+                membershipCount = rs.getInt("membership_count");
                 memberships = new ArrayList<>();
             }
             UUID accountId = rs.getObject("account_id", UUID.class);
@@ -147,7 +163,7 @@ class PortfolioUsers {
 
         void finish() {
             if (userId != null) {
-                users.add(new PortfolioUser(userId, email, idpManaged, memberships));
+                users.add(new PortfolioUser(userId, email, idpManaged, memberships, membershipCount));
                 userId = null;
             }
         }

@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -14,10 +18,13 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 /**
  * The Users tab's filters stay in force together: finding accounts by name keeps the account the
  * table is filtered by, and the Account list shows that account even where the name search or the
- * first accounts by name leave it out.
+ * first accounts by name leave it out; a user in more accounts than the table shows shows the
+ * filtered account among them.
  */
 @ConsoleIntegrationTest
 class ConsoleUsersFiltersIntegrationTests {
+
+    private static final Pattern CHIP_ACCOUNT = Pattern.compile("<span class=\"account\">([^<]+)</span>");
 
     @LocalServerPort
     private int port;
@@ -53,5 +60,41 @@ class ConsoleUsersFiltersIntegrationTests {
                 .contains("<option value=\"" + beta + "\">Beta</option>");
         assertThat(ConsoleBrowser.hiddenFields(found.body(), "filters compact"))
                 .containsEntry("accountId", alpha.toString());
+    }
+
+    @Test
+    void aUserInMoreAccountsThanShownShowsTheFilteredAccountAndHowManyMore() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        // Accounts 000001 to 000025, the user in every one.
+        portfolio.generateAccountsWithMember(25, portfolio.user("everywhere"), AccountRole.ANALYST);
+        UUID last = jdbc.sql("SELECT id FROM directory.accounts WHERE portfolio_id = :portfolioId AND name = :name")
+                .param("portfolioId", portfolio.id())
+                .param("name", "Account 000025")
+                .query(UUID.class)
+                .single();
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("viewer-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_VIEW", portfolio);
+        String users = "/console/portfolios/" + portfolio.id() + "/users";
+
+        String all = browser.get(users).body();
+        String filtered = browser.get(users + "?accountId=" + last).body();
+
+        assertThat(chips(all)).containsExactlyElementsOf(accountNames(1, 20));
+        assertThat(all).contains("+ 5 more accounts");
+        assertThat(chips(filtered))
+                .as("the account the table is filtered by is among the chips")
+                .containsExactlyElementsOf(Stream.concat(accountNames(1, 19).stream(), Stream.of("Account 000025"))
+                        .toList());
+        assertThat(filtered).contains("+ 5 more accounts");
+    }
+
+    private static List<String> chips(String page) {
+        return CHIP_ACCOUNT.matcher(page).results().map(match -> match.group(1)).toList();
+    }
+
+    private static List<String> accountNames(int from, int to) {
+        return IntStream.rangeClosed(from, to)
+                .mapToObj("Account %06d"::formatted)
+                .toList();
     }
 }

@@ -51,6 +51,22 @@ class DirectoryApiDescriptionIntegrationTests extends DirectoryIntegrationTestSu
                 .contains("custom account role");
     }
 
+    @Test
+    void saysTheUsersListCarriesSomeMembershipsOfEachUserAndHowManyThereAre() {
+        JsonNode user = api.get(null, "/v3/api-docs")
+                .body()
+                .path("components")
+                .path("schemas")
+                .path("PortfolioUser")
+                .path("properties");
+
+        assertThat(user.path("membershipCount").path("type").asString()).isEqualTo("integer");
+        assertThat(user.path("memberships").path("description").asString())
+                .contains("Up to 20")
+                .contains("membershipCount")
+                .contains("/users/{userId}");
+    }
+
     private static JsonNode parameter(JsonNode operation, String name) {
         return operation.path("parameters").values().stream()
                 .filter(parameter -> parameter.path("name").asString().equals(name))

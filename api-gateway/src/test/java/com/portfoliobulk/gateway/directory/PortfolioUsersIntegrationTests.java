@@ -8,17 +8,34 @@ import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.gateway.directory.DirectoryCalls.Answer;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
+import javax.sql.DataSource;
+import net.ttddyy.dsproxy.ExecutionInfo;
+import net.ttddyy.dsproxy.QueryInfo;
+import net.ttddyy.dsproxy.listener.ChainListener;
+import net.ttddyy.dsproxy.listener.QueryExecutionListener;
+import net.ttddyy.dsproxy.proxy.ParameterSetOperation;
+import net.ttddyy.dsproxy.support.ProxyDataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
 class PortfolioUsersIntegrationTests extends DirectoryIntegrationTestSupport {
+
+    @Autowired
+    private DataSource dataSource;
 
     private final Instant expiresAt = Instant.now().plus(7, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
 
@@ -82,6 +99,7 @@ class PortfolioUsersIntegrationTests extends DirectoryIntegrationTestSupport {
         assertThat(annBravo.path("state").asString()).isEqualTo("INVITED");
         assertThat(Instant.parse(annBravo.path("expiresAt").asString())).isEqualTo(expiresAt);
         assertThat(annItem.path("memberships").size()).isEqualTo(2);
+        assertThat(annItem.path("membershipCount").asInt()).isEqualTo(2);
         assertThat(items.get(1).path("memberships").values())
                 .extracting(m -> m.path("role").asString())
                 .containsExactly("OWNER");
@@ -128,6 +146,78 @@ class PortfolioUsersIntegrationTests extends DirectoryIntegrationTestSupport {
         assertThat(emails(onBravo)).containsExactly(portfolio.email("ann"), portfolio.email("carol"));
         assertThat(onBravo.body().path("items").get(0).path("memberships").size())
                 .isEqualTo(2);
+    }
+
+    @Test
+    void listsAtMostTwentyMembershipsOfAUserByAccountNameAndCountsThemAll() {
+        DirectorySeed.Portfolio wide = directory.portfolio();
+        UUID everywhere = wide.user("everywhere");
+        UUID once = wide.user("once");
+        // Accounts 000001 to 000025, the user with access to every one.
+        wide.generateAccountsWithMember(25, everywhere, AccountRole.ANALYST);
+        wide.member(account(wide, 7), once, AccountRole.SUPPORT);
+        String wideToken = viewer(wide.id());
+
+        Answer answer = api.get(wideToken, users(wide.id()), "limit", 500);
+
+        assertThat(emails(answer)).containsExactly(wide.email("everywhere"), wide.email("once"));
+        JsonNode listed = answer.body().path("items").get(0);
+        assertThat(accountNames(listed)).containsExactlyElementsOf(accountNames(1, 20));
+        assertThat(listed.path("membershipCount").asInt()).isEqualTo(25);
+        JsonNode single = answer.body().path("items").get(1);
+        assertThat(accountNames(single)).containsExactly("Account 000007");
+        assertThat(single.path("membershipCount").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void theStatementOfAPageReadsTheListedMembershipsOnly() throws Exception {
+        DirectorySeed.Portfolio wide = directory.portfolio();
+        List<UUID> accounts = wide.accounts(25);
+        for (String name : List.of("one", "two", "three")) {
+            UUID user = wide.user(name);
+            accounts.forEach(account -> wide.member(account, user, AccountRole.ANALYST));
+        }
+        String wideToken = viewer(wide.id());
+
+        QueryInfo statement = usersStatementOf(() -> api.get(wideToken, users(wide.id()), "limit", 500));
+
+        // 20 rows for each of the three users, not 25: what the driver buffers is bounded by the page.
+        assertThat(rowsOf(statement)).isEqualTo(3 * 20);
+    }
+
+    @Test
+    void aFilteredUserWithMoreMembershipsThanListedShowsTheOnesTheFilterAsksAbout() {
+        DirectorySeed.Portfolio wide = directory.portfolio();
+        UUID everywhere = wide.user("everywhere");
+        wide.generateAccountsWithMember(25, everywhere, AccountRole.ANALYST);
+        jdbc.sql("UPDATE directory.memberships SET role = 'MANAGER' WHERE user_id = :user AND account_id IN (:ids)")
+                .param("user", everywhere)
+                .param("ids", List.of(account(wide, 3), account(wide, 23), account(wide, 25)))
+                .update();
+        String wideToken = viewer(wide.id());
+
+        JsonNode byAccount = api.get(wideToken, users(wide.id()), "accountId", account(wide, 24))
+                .body()
+                .path("items")
+                .get(0);
+        JsonNode byRole = api.get(wideToken, users(wide.id()), "role", "MANAGER")
+                .body()
+                .path("items")
+                .get(0);
+        JsonNode byBoth = api.get(wideToken, users(wide.id()), "role", "MANAGER", "accountId", account(wide, 25))
+                .body()
+                .path("items")
+                .get(0);
+
+        // The filtered account first, then the first others by name; listed by name.
+        List<String> firstNineteen = accountNames(1, 19);
+        assertThat(accountNames(byAccount)).containsExactlyElementsOf(with(firstNineteen, "Account 000024"));
+        assertThat(accountNames(byRole))
+                .containsExactlyElementsOf(with(accountNames(1, 18), "Account 000023", "Account 000025"));
+        assertThat(accountNames(byBoth)).containsExactlyElementsOf(with(firstNineteen, "Account 000025"));
+        assertThat(List.of(byAccount, byRole, byBoth))
+                .allSatisfy(
+                        user -> assertThat(user.path("membershipCount").asInt()).isEqualTo(25));
     }
 
     @Test
@@ -335,6 +425,83 @@ class PortfolioUsersIntegrationTests extends DirectoryIntegrationTestSupport {
         assertProblem(notAUuid, 400);
         assertThat(notAUuid.body().path("detail").asString()).contains("accountId");
         assertInvalidParameter(api.get(token, users(portfolio.id()), "limit", "ten"), "limit");
+    }
+
+    /**
+     * The users list statement {@code call} sent through the application's data source (the
+     * datasource-proxy wrapper the JDBC spans come from), with its parameters.
+     */
+    private QueryInfo usersStatementOf(Runnable call) {
+        ChainListener chain = ((ProxyDataSource) dataSource).getProxyConfig().getQueryListener();
+        AtomicReference<QueryInfo> seen = new AtomicReference<>();
+        QueryExecutionListener listener = new QueryExecutionListener() {
+            @Override
+            public void beforeQuery(ExecutionInfo execution, List<QueryInfo> queries) {}
+
+            @Override
+            public void afterQuery(ExecutionInfo execution, List<QueryInfo> queries) {
+                queries.stream()
+                        .filter(query -> query.getQuery().contains("portfolio_users AS MATERIALIZED"))
+                        .forEach(seen::set);
+            }
+        };
+        List<QueryExecutionListener> listeners = new ArrayList<>(chain.getListeners());
+        listeners.add(listener);
+        chain.setListeners(listeners);
+        try {
+            call.run();
+        } finally {
+            List<QueryExecutionListener> without = new ArrayList<>(chain.getListeners());
+            without.remove(listener);
+            chain.setListeners(without);
+        }
+        assertThat(seen.get()).as("the users list statement").isNotNull();
+        return seen.get();
+    }
+
+    /** The number of rows {@code statement} reads when sent again with the same parameters. */
+    private int rowsOf(QueryInfo statement) throws Exception {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement again = connection.prepareStatement(statement.getQuery())) {
+            for (ParameterSetOperation parameter : statement.getParametersList().getFirst()) {
+                parameter.getMethod().invoke(again, parameter.getArgs());
+            }
+            int rows = 0;
+            try (ResultSet result = again.executeQuery()) {
+                while (result.next()) {
+                    rows++;
+                }
+            }
+            return rows;
+        }
+    }
+
+    /** The id of the account {@link DirectorySeed.Portfolio#generateAccountsWithMember} numbered {@code number}. */
+    private UUID account(DirectorySeed.Portfolio portfolio, int number) {
+        return jdbc.sql("SELECT id FROM directory.accounts WHERE portfolio_id = :portfolioId AND name = :name")
+                .param("portfolioId", portfolio.id())
+                .param("name", "Account %06d".formatted(number))
+                .query(UUID.class)
+                .single();
+    }
+
+    /** The names of the generated accounts numbered {@code from} to {@code to}. */
+    private static List<String> accountNames(int from, int to) {
+        return IntStream.rangeClosed(from, to)
+                .mapToObj("Account %06d"::formatted)
+                .toList();
+    }
+
+    private static List<String> with(List<String> names, String... more) {
+        List<String> all = new ArrayList<>(names);
+        all.addAll(List.of(more));
+        return all;
+    }
+
+    private static List<String> accountNames(JsonNode user) {
+        return user.path("memberships").values().stream()
+                .map(m -> m.path("accountName").asString())
+                .toList();
     }
 
     private static List<String> emails(Answer answer) {
