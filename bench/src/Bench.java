@@ -137,6 +137,9 @@ public final class Bench {
 
     String jdbcUrl;
 
+    /** The local stack's PostgreSQL superuser's password, from the file the stack keeps it in. */
+    String dbPassword;
+
     String kafka;
 
     UUID portfolio;
@@ -188,7 +191,7 @@ public final class Bench {
                 ? cpuGroups.place(groupedProcesses(), options.cpuWeights, options.cpuMax, options.cpuIdle)
                 : "none (as started; --cpu-groups places them)");
         log("CPU groups: " + results.get("cpuGroups"));
-        db = DriverManager.getConnection(jdbcUrl, "postgres", "postgres");
+        db = DriverManager.getConnection(jdbcUrl, "postgres", dbPassword);
         results.put("postgres", postgresFacts());
         log("PostgreSQL: " + results.get("postgres"));
 
@@ -323,6 +326,7 @@ public final class Bench {
         results.put("jvms", jvmNames());
         token = Files.readString(dataDir.resolve("admin-token")).trim();
         jdbcUrl = "jdbc:postgresql://localhost:" + pgPort + "/bulk";
+        dbPassword = Files.readString(dataDir.resolve("postgres/superuser-password")).trim();
         kafka = "localhost:" + kafkaPort;
         portfolio = UUID.nameUUIDFromBytes(("load-test-portfolio:" + SPEC).getBytes(StandardCharsets.UTF_8));
     }
@@ -2160,7 +2164,7 @@ public final class Bench {
         private void sampleAutovacuum() {
             try {
                 if (autovacuumDb == null) {
-                    autovacuumDb = DriverManager.getConnection(jdbcUrl, "postgres", "postgres");
+                    autovacuumDb = DriverManager.getConnection(jdbcUrl, "postgres", dbPassword);
                 }
                 autovacuumWork(autovacuumDb).forEach(what -> autovacuumSamples.merge(what, 1, Integer::sum));
             } catch (SQLException ignored) {

@@ -288,7 +288,8 @@ public final class LocalStack implements AutoCloseable {
         out.printf(
                 "  %-16s %s%n",
                 "PostgreSQL",
-                jdbcUrl + " (user postgres, password postgres; the services log in as " + ServiceRoles.GATEWAY + ", "
+                jdbcUrl + " (user postgres, password in " + displayPath(postgres.passwordFile())
+                        + "; the services log in as " + ServiceRoles.GATEWAY + ", "
                         + ServiceRoles.WORKER + " and " + ServiceRoles.AUDIT + ")");
         out.printf("  %-16s %s%n", "Kafka", kafka.bootstrapServers());
         out.printf(

