@@ -1346,6 +1346,12 @@ public final class Bench {
                     }
                     while (true) {
                         if (!saturate) {
+                            if (next >= end) {
+                                // Its next slot is after the phase: sleeping until then would stretch the
+                                // phase's clock by up to an interval and lower every rate it reports.
+                                connection.close();
+                                return null;
+                            }
                             long wait = next - System.nanoTime();
                             if (wait > 0) {
                                 Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
