@@ -302,6 +302,7 @@ public final class Bench {
         stack = builder.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(stack.getInputStream(), StandardCharsets.UTF_8));
         CountDownLatch running = new CountDownLatch(1);
+        AtomicBoolean announced = new AtomicBoolean();
         Thread.ofVirtual().start(() -> {
             try {
                 String line;
@@ -310,14 +311,18 @@ public final class Bench {
                         System.out.println("  | " + line);
                     }
                     if (line.startsWith("Portfolio Bulk Access is running")) {
+                        announced.set(true);
                         running.countDown();
                     }
                 }
             } catch (IOException ignored) {
                 // the stack stopped
+            } finally {
+                // Its output ended: a stack that exited during its start is not waited for any longer.
+                running.countDown();
             }
         });
-        if (!running.await(10, TimeUnit.MINUTES) || !stack.isAlive()) {
+        if (!running.await(10, TimeUnit.MINUTES) || !announced.get() || !stack.isAlive()) {
             throw new IllegalStateException("The local stack did not start; see bench/.stack/logs/local-stack.log");
         }
         results.put("stackStartSeconds", seconds(System.nanoTime() - started));
