@@ -148,8 +148,12 @@ public final class LocalStack implements AutoCloseable {
                     "Starting the SMTP server and mailbox",
                     () -> LocalMailbox.start(options.smtpPort(), options.mailboxPort()));
             started.addFirst(mailbox);
-            ServiceStack.Settings settings = settings(options, postgres.endpoint(), kafka, serviceProperties)
-                    .withWorkerProperties(mailProperties(options, mailbox));
+            // The worker's invitation e-mails link to the gateway, which starts after it: "any free port"
+            // is chosen here, so that both know it.
+            int gatewayPort = options.gatewayPort() == 0 ? PersistentKafka.freePort() : options.gatewayPort();
+            ServiceStack.Settings settings = settings(
+                            options, gatewayPort, postgres.endpoint(), kafka, serviceProperties)
+                    .withWorkerProperties(mailProperties(gatewayPort, mailbox));
             RunningServices services = options.jvmPerService()
                     ? step(
                             out,
@@ -188,21 +192,17 @@ public final class LocalStack implements AutoCloseable {
 
     private static ServiceStack.Settings settings(
             LocalStackOptions options,
+            int gatewayPort,
             DatabaseEndpoint database,
             PersistentKafka kafka,
             Map<String, Object> serviceProperties) {
         return ServiceStack.Settings.onPorts(
-                        database,
-                        kafka.bootstrapServers(),
-                        options.gatewayPort(),
-                        options.workerPort(),
-                        options.auditPort())
+                        database, kafka.bootstrapServers(), gatewayPort, options.workerPort(), options.auditPort())
                 .withPropertiesForAll(serviceProperties);
     }
 
-    /** The worker sends invitation e-mails to the in-process SMTP server. */
-    private static Map<String, Object> mailProperties(LocalStackOptions options, LocalMailbox mailbox) {
-        int gatewayPort = options.gatewayPort() == 0 ? 8080 : options.gatewayPort();
+    /** The worker sends invitation e-mails to the in-process SMTP server, linking to the gateway's port. */
+    private static Map<String, Object> mailProperties(int gatewayPort, LocalMailbox mailbox) {
         return Map.of(
                 "spring.mail.host",
                 "127.0.0.1",

@@ -159,6 +159,7 @@ final class PersistentKafka implements AutoCloseable {
         }
     }
 
+    /** A port free on this machine now: the broker's listeners', or the gateway's with {@code --gateway-port 0}. */
     static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             socket.setReuseAddress(true);

@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -123,6 +124,12 @@ class LocalStackIntegrationTests {
                             + "\"state\":\"ACTIVE\"},{\"accountId\":\"00000000-0000-0000-0001-000000000004\","
                             + "\"role\":\"SUPPORT\",\"state\":\"ACTIVE\"}]")
                     .contains("{\"email\":\"newcomer@demo.example\",\"states\":[\"ACTIVE\",\"ACTIVE\"]}");
+            assertThat(stack.mailbox().messages(Optional.of("newcomer@demo.example")))
+                    .as("the e-mail's accept link, with the gateway on any free port")
+                    .singleElement()
+                    .extracting(message -> (String) message.get("acceptLink"))
+                    .asString()
+                    .startsWith(stack.gatewayUrl() + "/invitations/");
 
             send(stack.kafkaBootstrapServers(), "kept across restarts");
         }
