@@ -7,15 +7,17 @@ import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -43,9 +45,10 @@ public final class LocalStack implements AutoCloseable {
 
     private final Optional<String> adminToken;
 
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Started started;
 
     private LocalStack(
+            Started started,
             DataDirectory directory,
             PersistentPostgres postgres,
             PersistentKafka kafka,
@@ -53,6 +56,7 @@ public final class LocalStack implements AutoCloseable {
             RunningServices services,
             boolean demoSeeded,
             Optional<String> adminToken) {
+        this.started = started;
         this.directory = directory;
         this.postgres = postgres;
         this.kafka = kafka;
@@ -80,31 +84,36 @@ public final class LocalStack implements AutoCloseable {
             System.out.print(LocalStackOptions.USAGE);
             return;
         }
-        LocalStack stack;
-        LocalLogging logging;
+        // Registered before anything starts: Ctrl-C during the start (tens of seconds) stops what has
+        // started so far, PostgreSQL included, which runs in a session of its own and outlives the JVM.
+        Started started = new Started();
+        AtomicReference<LocalLogging> logging = new AtomicReference<>();
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            if (started.running()) {
+                                System.out.println();
+                                System.out.println("Stopping the services, then Kafka, then PostgreSQL ...");
+                                started.close();
+                                System.out.println("Stopped. Data kept in "
+                                        + options.dataDirectory()
+                                                .toAbsolutePath()
+                                                .normalize() + ".");
+                            }
+                            Optional.ofNullable(logging.get()).ifPresent(LocalLogging::stop);
+                        },
+                        "local-stack-stop"));
         try {
-            DataDirectory directory = DataDirectory.open(options.dataDirectory(), options.reset());
+            DataDirectory directory = started.start(() -> DataDirectory.open(options.dataDirectory(), options.reset()));
             Path logFile = directory.logs().resolve("local-stack.log");
-            logging = LocalLogging.initialize(logFile, options.verbose());
-            stack = start(directory, options, LocalLogging.properties(logFile, options.verbose()), System.out);
+            logging.set(LocalLogging.initialize(logFile, options.verbose()));
+            start(started, directory, options, LocalLogging.properties(logFile, options.verbose()), System.out);
         } catch (RuntimeException ex) {
             System.err.println();
             System.err.println("The local stack did not start: " + rootMessage(ex));
             System.err.println("See " + options.dataDirectory().resolve("logs/local-stack.log") + " for details.");
             System.exit(1);
-            return;
         }
-        LocalLogging startedLogging = logging;
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            System.out.println();
-                            System.out.println("Stopping the services, then Kafka, then PostgreSQL ...");
-                            stack.close();
-                            System.out.println("Stopped. Data kept in " + stack.dataDirectory() + ".");
-                            startedLogging.stop();
-                        },
-                        "local-stack-stop"));
     }
 
     /**
@@ -112,49 +121,49 @@ public final class LocalStack implements AutoCloseable {
      * configuration of the caller, and prints progress and the summary to {@code out}.
      */
     public static LocalStack start(LocalStackOptions options, PrintStream out) {
-        return start(DataDirectory.open(options.dataDirectory(), options.reset()), options, Map.of(), out);
+        Started started = new Started();
+        DataDirectory directory = started.start(() -> DataDirectory.open(options.dataDirectory(), options.reset()));
+        return start(started, directory, options, Map.of(), out);
     }
 
     private static LocalStack start(
+            Started started,
             DataDirectory directory,
             LocalStackOptions options,
             Map<String, Object> serviceProperties,
             PrintStream out) {
-        List<AutoCloseable> started = new ArrayList<>();
-        started.add(directory);
         try {
             if (options.reset()) {
                 out.println("Reset: wiped " + directory.root());
             }
-            PersistentPostgres postgres = step(
+            PersistentPostgres postgres = started.start(() -> step(
                     out,
                     "Starting PostgreSQL 17",
                     () -> PersistentPostgres.start(
                             directory.postgres(),
                             options.postgresPort(),
-                            directory.logs().resolve("postgres.log")));
-            started.addFirst(postgres);
-            PersistentKafka kafka = step(
-                    out, "Starting Kafka (KRaft)", () -> PersistentKafka.start(directory.kafka(), options.kafkaPort()));
-            started.addFirst(kafka);
+                            directory.logs().resolve("postgres.log"))));
+            PersistentKafka kafka = started.start(() -> step(
+                    out,
+                    "Starting Kafka (KRaft)",
+                    () -> PersistentKafka.start(directory.kafka(), options.kafkaPort())));
             if (kafka.formatted() && !postgres.created()) {
                 int resent = new PendingTaskRecovery(postgres.endpoint()).republishPendingTasks();
                 if (resent > 0) {
                     out.println("The broker is new: " + resent + " pending tasks will be sent again");
                 }
             }
-            LocalMailbox mailbox = step(
+            LocalMailbox mailbox = started.start(() -> step(
                     out,
                     "Starting the SMTP server and mailbox",
-                    () -> LocalMailbox.start(options.smtpPort(), options.mailboxPort()));
-            started.addFirst(mailbox);
+                    () -> LocalMailbox.start(options.smtpPort(), options.mailboxPort())));
             // The worker's invitation e-mails link to the gateway, which starts after it: "any free port"
             // is chosen here, so that both know it.
             int gatewayPort = options.gatewayPort() == 0 ? PersistentKafka.freePort() : options.gatewayPort();
             ServiceStack.Settings settings = settings(
                             options, gatewayPort, postgres.endpoint(), kafka, serviceProperties)
                     .withWorkerProperties(mailProperties(gatewayPort, mailbox));
-            RunningServices services = options.jvmPerService()
+            RunningServices services = started.start(() -> options.jvmPerService()
                     ? step(
                             out,
                             options.relayJvm()
@@ -169,8 +178,7 @@ public final class LocalStack implements AutoCloseable {
                     : step(
                             out,
                             "Starting audit-consumer, bulk-worker and api-gateway",
-                            () -> ServiceStack.start(settings));
-            started.addFirst(services);
+                            () -> ServiceStack.start(settings)));
             DirectorySeed seed = new DirectorySeed(postgres.endpoint());
             boolean demoSeeded =
                     step(out, "Seeding the demo portfolio", () -> seed.seed(DemoPortfolio.generate(Instant.now())));
@@ -181,11 +189,12 @@ public final class LocalStack implements AutoCloseable {
             Optional<String> token = mintAdminToken(services, postgres.endpoint());
             token.ifPresent(directory::writeAdminToken);
             mintNewcomerToken(services).ifPresent(directory::writeNewcomerToken);
-            LocalStack stack = new LocalStack(directory, postgres, kafka, mailbox, services, demoSeeded, token);
+            LocalStack stack =
+                    new LocalStack(started, directory, postgres, kafka, mailbox, services, demoSeeded, token);
             stack.printSummary(out, options);
             return stack;
         } catch (RuntimeException ex) {
-            closeAll(started);
+            started.close();
             throw ex;
         }
     }
@@ -388,8 +397,43 @@ public final class LocalStack implements AutoCloseable {
     /** Stops the services (gateway first), then Kafka, then PostgreSQL, and unlocks the data directory. */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            closeAll(List.of(services, mailbox, kafka, postgres, directory));
+        started.close();
+    }
+
+    /**
+     * What a start has started so far, the latest first, which is the order to stop them in: the
+     * services, the mailbox, Kafka, PostgreSQL, the data directory's lock. Each one starts under the
+     * lock, so that a stop during the start (the shutdown hook, on Ctrl-C) waits for the one under way
+     * to be up, stops it with the others, and none starts after it.
+     */
+    private static final class Started implements AutoCloseable {
+
+        private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+
+        private boolean stopped;
+
+        /** Starts one more, to be stopped with the others; refused once the stack is stopping. */
+        synchronized <T extends AutoCloseable> T start(Supplier<T> starting) {
+            if (stopped) {
+                throw new IllegalStateException("The local stack is stopping");
+            }
+            T resource = starting.get();
+            resources.addFirst(resource);
+            return resource;
+        }
+
+        /** Whether anything is running that {@link #close()} would stop. */
+        synchronized boolean running() {
+            return !resources.isEmpty();
+        }
+
+        /** Stops everything started, once, and lets nothing start after it. */
+        @Override
+        public synchronized void close() {
+            stopped = true;
+            List<AutoCloseable> running = List.copyOf(resources);
+            resources.clear();
+            closeAll(running);
         }
     }
 
