@@ -24,7 +24,9 @@ import org.apache.kafka.metadata.storage.Formatter;
 /**
  * A single-node Kafka broker in KRaft mode (broker and controller in one), running in this JVM with
  * its log directory on disk, so topics, records and consumer offsets survive restarts. The first
- * start formats the directory, as {@code kafka-storage.sh format} would.
+ * start formats the directory, as {@code kafka-storage.sh format} would. It keeps Kafka's flush
+ * defaults: a record is acknowledged once the operating system holds it, so a crash of the process
+ * loses none, and a crash of the machine may lose the last ones (README, "Quick start").
  */
 final class PersistentKafka implements AutoCloseable {
 
