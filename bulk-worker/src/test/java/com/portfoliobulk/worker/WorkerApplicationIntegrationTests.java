@@ -117,17 +117,7 @@ class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void exposesTheApplyMetricsUnderTheirDocumentedNames() {
-        Portfolio portfolio = directory.portfolio(1);
-        SubmittedJob job = jobs.submit(
-                portfolio.id(),
-                JobType.INVITE_USERS,
-                JobFixture.administrator(),
-                List.of(invite(
-                        portfolio.ownedAccount(0).id(),
-                        null,
-                        directory.newEmail(),
-                        AccountRole.SUPPORT,
-                        Instant.now().plus(Duration.ofDays(7)))));
+        SubmittedJob job = oneInvitation();
         publish(job);
         awaitFinished(job);
 
@@ -156,17 +146,7 @@ class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
      */
     @Test
     void aJobOfThreeHoursFallsInAFiniteBucketOfTheDurationHistogram() {
-        Portfolio portfolio = directory.portfolio(1);
-        SubmittedJob job = jobs.submit(
-                portfolio.id(),
-                JobType.INVITE_USERS,
-                JobFixture.administrator(),
-                List.of(invite(
-                        portfolio.ownedAccount(0).id(),
-                        null,
-                        directory.newEmail(),
-                        AccountRole.SUPPORT,
-                        Instant.now().plus(Duration.ofDays(7)))));
+        SubmittedJob job = oneInvitation();
         jdbc.sql("UPDATE jobs.bulk_jobs SET created_at = created_at - interval '3 hours' WHERE id = ?")
                 .params(job.id())
                 .update();
@@ -260,5 +240,20 @@ class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
                 .get()
                 .uri(path)
                 .exchange((request, response) -> response.getStatusCode().value());
+    }
+
+    /** A job of one invitation of a new address, stored and not yet published. */
+    private SubmittedJob oneInvitation() {
+        Portfolio portfolio = directory.portfolio(1);
+        return jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(invite(
+                        portfolio.ownedAccount(0).id(),
+                        null,
+                        directory.newEmail(),
+                        AccountRole.SUPPORT,
+                        Instant.now().plus(Duration.ofDays(7)))));
     }
 }

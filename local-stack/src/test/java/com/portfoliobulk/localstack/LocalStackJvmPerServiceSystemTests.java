@@ -200,32 +200,11 @@ class LocalStackJvmPerServiceSystemTests {
         }
     }
 
-    /**
-     * This test JVM's class path and options, as run-local.sh starts the local stack's jar, with
-     * {@code --jvm-per-service} and the given options.
-     */
+    /** The local stack as run-local.sh starts its jar, with {@code --jvm-per-service} and the given options. */
     private static Process startStack(Path dataDirectory, String... options) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                LocalStack.class.getName(),
-                "--jvm-per-service",
-                "--data-dir",
-                dataDirectory.toString()));
-        for (String port : List.of(
-                "--gateway-port",
-                "--worker-port",
-                "--audit-port",
-                "--postgres-port",
-                "--kafka-port",
-                "--smtp-port",
-                "--mailbox-port")) {
-            command.add(port);
-            command.add(String.valueOf(FreePorts.take()));
-        }
-        command.addAll(List.of(options));
-        return new ProcessBuilder(command).redirectErrorStream(true).start();
+        List<String> all = new ArrayList<>(List.of("--jvm-per-service"));
+        all.addAll(List.of(options));
+        return LocalStackProcess.start(dataDirectory, all.toArray(String[]::new));
     }
 
     /** What the local stack prints up to its token, once it runs; its later output is read and dropped. */

@@ -3,7 +3,6 @@ package com.portfoliobulk.localstack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.portfoliobulk.testsupport.FreePorts;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Reader;
@@ -11,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +25,7 @@ class LocalStackStopDuringStartSystemTests {
 
     @Test
     void aStopWhilePostgreSqlStartsStopsPostgreSql(@TempDir Path dataDirectory) throws Exception {
-        Process stack = startStack(dataDirectory);
+        Process stack = LocalStackProcess.start(dataDirectory);
         StringBuilder printed = new StringBuilder();
         Thread reader = Thread.ofPlatform().daemon().start(() -> read(stack, printed));
         Path pidFile = dataDirectory.resolve("postgres/postmaster.pid");
@@ -65,29 +63,6 @@ class LocalStackStopDuringStartSystemTests {
             stack.destroyForcibly();
             postmaster.ifPresent(ProcessHandle::destroy);
         }
-    }
-
-    /** The local stack's main class as run-local.sh starts its jar, on free ports, services in its JVM. */
-    private static Process startStack(Path dataDirectory) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                LocalStack.class.getName(),
-                "--data-dir",
-                dataDirectory.toString()));
-        for (String port : List.of(
-                "--gateway-port",
-                "--worker-port",
-                "--audit-port",
-                "--postgres-port",
-                "--kafka-port",
-                "--smtp-port",
-                "--mailbox-port")) {
-            command.add(port);
-            command.add(String.valueOf(FreePorts.take()));
-        }
-        return new ProcessBuilder(command).redirectErrorStream(true).start();
     }
 
     /** Its output as it comes, character by character: a step's line ends only when the step is done. */
