@@ -139,13 +139,16 @@ class InvitationMailSender {
     }
 
     /**
-     * The database's message when a statement named a table or schema that does not exist (SQL states
-     * 42P01 and 3F000), else null.
+     * The database's message when a statement named a table, column or schema that does not exist (SQL
+     * states 42P01, 42703 and 3F000: the jobs schema is not there yet, or not yet at this version, while
+     * the api-gateway migrates it), else null.
      */
     static String missingRelation(Throwable failure) {
         for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
             if (cause instanceof SQLException sql
-                    && ("42P01".equals(sql.getSQLState()) || "3F000".equals(sql.getSQLState()))) {
+                    && ("42P01".equals(sql.getSQLState())
+                            || "42703".equals(sql.getSQLState())
+                            || "3F000".equals(sql.getSQLState()))) {
                 return sql.getMessage();
             }
         }
