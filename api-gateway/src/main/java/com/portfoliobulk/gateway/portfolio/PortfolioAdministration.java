@@ -499,8 +499,6 @@ class PortfolioAdministration {
      */
     private Page<RoleView> rolePage(
             List<RoleView> fixed, String table, UUID portfolioId, PageRequest paging, String list) {
-        // The fixed roles are listed for any portfolio id: only the directory tells a missing one.
-        portfolios.require(portfolioId);
         String after = paging.after() == null ? null : paging.after().text(0);
         int next = 0;
         String customAfter = null;
@@ -516,8 +514,15 @@ class PortfolioAdministration {
         }
         List<RoleView> fetched =
                 new ArrayList<>(fixed.subList(next, Math.min(fixed.size(), next + paging.fetchSize())));
+        List<RoleView> custom = List.of();
         if (fetched.size() < paging.fetchSize()) {
-            fetched.addAll(customRoles(table, portfolioId, customAfter, paging.fetchSize() - fetched.size()));
+            custom = customRoles(table, portfolioId, customAfter, paging.fetchSize() - fetched.size());
+            fetched.addAll(custom);
+        }
+        // The fixed roles are listed for any portfolio id: without a custom role read, only the
+        // directory tells a missing portfolio from one that has none.
+        if (after == null && custom.isEmpty()) {
+            portfolios.require(portfolioId);
         }
         return paging.page(fetched, role -> Cursor.of(Cursor.list(list, portfolioId), role.code()));
     }

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.portfolio;
 
+import com.portfoliobulk.contracts.PortfolioClosing;
 import com.portfoliobulk.gateway.jobs.JobCancellation;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
@@ -37,7 +38,7 @@ class PortfolioClosure {
 
     private static final Logger log = LoggerFactory.getLogger(PortfolioClosure.class);
 
-    static final Duration TOKEN_VALIDITY = Duration.ofMinutes(10);
+    static final Duration TOKEN_VALIDITY = PortfolioClosing.HOLD;
 
     private static final SecureRandom RANDOM = new SecureRandom();
 

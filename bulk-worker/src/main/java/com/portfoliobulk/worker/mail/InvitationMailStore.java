@@ -1,6 +1,7 @@
 package com.portfoliobulk.worker.mail;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.PortfolioClosing;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,13 +24,13 @@ class InvitationMailStore {
      * The messages of a portfolio whose close is under way wait: the close cancels the portfolio's jobs
      * first and removes their invitations with its unlinks afterwards, which ends such messages
      * unsent; sent in between, they would announce invitations that are about to go. A close that
-     * failed half way holds them for as long as it holds ownership (the gateway's closure token
-     * validity, 10 minutes from its last step), after which they go out.
+     * failed half way holds them for as long as it holds ownership ({@link PortfolioClosing#HOLD} from
+     * its last step), after which they go out.
      */
     private static final String NOT_CLOSING = """
             NOT EXISTS (SELECT 1 FROM jobs.closure_tokens c
                          WHERE c.portfolio_id = %s
-                           AND c.closing_since > now() - interval '10 minutes')""";
+                           AND c.closing_since > now() - make_interval(secs => :closingHold))""";
 
     /**
      * The finished jobs with pending messages, the one with the oldest first: the jobs are found with
@@ -97,6 +98,7 @@ class InvitationMailStore {
     Optional<ClaimedMail> claimNext() {
         List<UUID> jobs = jdbc.sql(FINISHED_JOBS_WITH_DUE_MAIL)
                 .param("limit", JOBS_PER_CLAIM)
+                .param("closingHold", PortfolioClosing.HOLD.toSeconds())
                 .query(UUID.class)
                 .list();
         for (UUID job : jobs) {
@@ -111,6 +113,7 @@ class InvitationMailStore {
     private Optional<ClaimedMail> claim(UUID jobId) {
         return jdbc.sql(CLAIM)
                 .param("jobId", jobId)
+                .param("closingHold", PortfolioClosing.HOLD.toSeconds())
                 .query((rs, n) -> new ClaimedMail(
                         rs.getObject("id", UUID.class),
                         rs.getObject("job_id", UUID.class),
