@@ -13,6 +13,7 @@ import com.portfoliobulk.contracts.Topics;
 import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.testsupport.LogLines;
+import com.portfoliobulk.testsupport.OversizedRecords;
 import com.portfoliobulk.testsupport.TestTokens;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
@@ -27,8 +28,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -38,7 +37,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -378,25 +376,13 @@ class ActivityLogIntegrationTests {
     void aDeadLetterTooLargeForTheBrokerGoesOutWithoutItsValueAndItsPartitionGoesOn() throws Exception {
         UUID account = UUID.randomUUID();
         AccountActivityEvent after = ActivityEvents.roleChanged(portfolio, account, admin, ActivityEvents.now());
-        byte[] garbage = new byte[1_048_000];
-        for (int index = 0; index < garbage.length; index++) {
-            garbage[index] = (byte) ('a' + ThreadLocalRandom.current().nextInt(26));
-        }
         try (KafkaConsumer<String, String> deadLetters = deadLetterConsumer()) {
-            RecordMetadata written;
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-                    Map.of(
-                            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                            bootstrapServers,
-                            ProducerConfig.ACKS_CONFIG,
-                            "all",
-                            ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
-                            1_100_000),
-                    new StringSerializer(),
-                    new ByteArraySerializer())) {
-                written = producer.send(new ProducerRecord<>(ActivityEvents.TOPIC, account.toString(), garbage))
-                        .get(WRITTEN_WITHIN.toSeconds(), TimeUnit.SECONDS);
-            }
+            RecordMetadata written = OversizedRecords.publish(
+                    bootstrapServers,
+                    ActivityEvents.TOPIC,
+                    account.toString(),
+                    OversizedRecords.letters(),
+                    WRITTEN_WITHIN);
             events.publish(List.of(after));
 
             assertThat(awaitEntries(account, 1, Duration.ofSeconds(45)))
@@ -406,7 +392,8 @@ class ActivityLogIntegrationTests {
                     awaitDeadLetters(deadLetters, account, 1).getFirst();
             assertThat(dead.value()).as("without its value").isNull();
             assertThat(header(dead, "bulk_dead_letter_value_omitted"))
-                    .isEqualTo("1048000 bytes; not kept, the record stays in its original topic until its retention");
+                    .isEqualTo(OversizedRecords.SIZE
+                            + " bytes; not kept, the record stays in its original topic until its retention");
             assertThat(header(dead, KafkaHeaders.DLT_ORIGINAL_TOPIC)).isEqualTo(ActivityEvents.TOPIC);
             assertThat(ByteBuffer.wrap(dead.headers()
                                     .lastHeader(KafkaHeaders.DLT_ORIGINAL_PARTITION)

@@ -9,6 +9,7 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.testsupport.OversizedRecords;
 import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.JobFixture;
@@ -28,12 +29,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.MockProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -41,9 +39,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -135,24 +131,9 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
         directory.member(account, ann, AccountRole.ANALYST);
         SubmittedJob job = jobs.submit(
                 portfolio.id(), JobType.REMOVE_ACCESS, JobFixture.administrator(), List.of(remove(account, ann)));
-        byte[] garbage = new byte[1_048_000];
-        for (int index = 0; index < garbage.length; index++) {
-            garbage[index] = (byte) ('a' + ThreadLocalRandom.current().nextInt(26));
-        }
-        RecordMetadata written;
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-                Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrapServers,
-                        ProducerConfig.ACKS_CONFIG,
-                        "all",
-                        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
-                        1_100_000),
-                new StringSerializer(),
-                new ByteArraySerializer())) {
-            written = producer.send(new ProducerRecord<>(properties.topics().tasks(), account.toString(), garbage))
-                    .get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
-        }
+        byte[] garbage = OversizedRecords.letters();
+        RecordMetadata written = OversizedRecords.publish(
+                bootstrapServers, properties.topics().tasks(), account.toString(), garbage, PATIENCE);
         // Its dead letter is stored before it is sent: the task's record comes in a later batch, not in
         // the one that may fail.
         await().atMost(PATIENCE)
@@ -172,7 +153,7 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
         UUID id = UUID.fromString(idHeader(published));
         assertThat(published.value()).as("without its value").isNull();
         assertThat(header(published, VALUE_OMITTED_HEADER))
-                .isEqualTo("1048000 bytes; the record is kept in jobs.task_dead_letters");
+                .isEqualTo(OversizedRecords.SIZE + " bytes; the record is kept in jobs.task_dead_letters");
         assertThat(header(published, KafkaHeaders.DLT_ORIGINAL_TOPIC))
                 .isEqualTo(properties.topics().tasks());
         assertThat(ByteBuffer.wrap(published
