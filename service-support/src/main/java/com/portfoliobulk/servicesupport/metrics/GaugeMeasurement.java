@@ -67,7 +67,8 @@ public final class GaugeMeasurement<T> {
         }
         if (current != null) {
             try {
-                current.get(MAX_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                // Its own answer: the waiter may wake before finished() has stored it.
+                return current.get(MAX_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException | ExecutionException ex) {
                 // Slow or failed: the last value is answered (a failure is logged when it ends).
             } catch (InterruptedException ex) {
