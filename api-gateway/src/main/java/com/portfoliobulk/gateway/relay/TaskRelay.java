@@ -122,9 +122,9 @@ public class TaskRelay {
     /**
      * Whether this pass waits for the workers: {@code max-in-flight} tasks or more are sent and not
      * ended, and their number fell within the last {@link #STALL} (the workers are getting through
-     * them). When it has not fallen for that long, the relay sends on: the tasks in flight may be
-     * waiting for tasks not sent yet (a task is deferred while an earlier task of its account is
-     * pending), or the workers are down and the topic holds the tasks for them.
+     * them). When it has not fallen for that long, the relay sends one batch and waits again: the tasks
+     * in flight may be waiting for tasks not sent yet (a task is deferred while an earlier task of its
+     * account is pending), or the workers are down and the topic holds the tasks for them.
      */
     private synchronized boolean windowFull() {
         if (properties.maxInFlight() == 0) {
@@ -137,7 +137,14 @@ public class TaskRelay {
             fullSince = full ? now : null;
         }
         lastInFlight = inFlight;
-        return full && now - fullSince < STALL.toNanos();
+        if (full && now - fullSince >= STALL.toNanos()) {
+            // The batch this pass sends raises the count the next pass reads, which then never looks
+            // like progress: the stall starts again, so a count that does not fall lets one batch through
+            // a stall, not the rest of the backlog.
+            fullSince = now;
+            return false;
+        }
+        return full;
     }
 
     /** The key of the PostgreSQL advisory lock that one relay at a time holds. */

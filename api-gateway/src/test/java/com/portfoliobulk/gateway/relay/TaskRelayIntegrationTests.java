@@ -337,6 +337,13 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
                             .query(Long.class)
                             .single())
                     .isEqualTo(28);
+
+            // One batch a stall: the one it let through raised the tasks in flight, and the next pass
+            // waits again rather than taking the rise for progress long past.
+            assertThat(windowed.publishNextBatch())
+                    .as("21 in flight right after the stall let one batch through")
+                    .isEqualTo(TaskRelay.Pass.WINDOW_FULL);
+            assertThat(unrelayed(jobId)).isEqualTo(2);
         } finally {
             loop.start();
         }
