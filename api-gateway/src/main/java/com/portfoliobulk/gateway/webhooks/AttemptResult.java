@@ -10,8 +10,8 @@ import java.time.Duration;
  * @param error why it failed; {@code null} on a 2xx answer
  * @param responseExcerpt the start of the answer's body
  * @param retryAfter the receiver's {@code Retry-After}, when it sent one
- * @param refused the URL was refused before sending (it resolves to an address deliveries may not
- *     reach): not retried
+ * @param refused the URL was refused before sending (its scheme is not allowed, or it gives an address
+ *     deliveries may not reach): not retried
  * @param unsigned this gateway could not sign the message (its secret key does not open the stored
  *     secret): nothing was sent, so it is retried, perhaps by a gateway with the right key, and the
  *     receiver is not to blame

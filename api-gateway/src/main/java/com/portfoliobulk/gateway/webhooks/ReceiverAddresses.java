@@ -132,9 +132,10 @@ class ReceiverAddresses {
      * {@code http://} while local URLs were allowed is refused once they are not) and that its host
      * resolves to allowed addresses only.
      *
-     * @throws WebhookSender.RefusedAddressException when the scheme is not allowed, or the host resolves to
-     *     an address deliveries may not reach
-     * @throws UnknownHostException when it cannot be resolved
+     * @throws WebhookSender.RefusedAddressException when the scheme is not allowed, or the URL gives an
+     *     address deliveries may not reach
+     * @throws UnknownHostException when the host cannot be resolved, or is a name that resolves to an
+     *     address deliveries may not reach: one exception, in the same words, for both
      */
     void check(URI url) throws UnknownHostException {
         if (!allowLocal && !"https".equalsIgnoreCase(url.getScheme())) {
@@ -150,8 +151,9 @@ class ReceiverAddresses {
      * The addresses of {@code host} a delivery may connect to, resolved now: all of them, or an
      * exception when one is not allowed.
      *
-     * @throws WebhookSender.RefusedAddressException when it resolves to an address deliveries may not reach
-     * @throws UnknownHostException when it cannot be resolved
+     * @throws WebhookSender.RefusedAddressException when it is an address deliveries may not reach
+     * @throws UnknownHostException when it cannot be resolved, or is a name that resolves to an address
+     *     deliveries may not reach
      */
     InetAddress[] connectable(String host) throws UnknownHostException {
         return resolve(host);
@@ -169,13 +171,14 @@ class ReceiverAddresses {
         }
         for (InetAddress address : addresses) {
             if (!reachable.test(address)) {
-                // A name is refused in the same words whether it has no address or an internal one, so
-                // that no answer tells which names the gateway's network has, nor their addresses.
-                throw new WebhookSender.RefusedAddressException(
-                        literal
-                                ? "resolves to " + address.getHostAddress()
-                                        + ", a loopback, private, link-local or reserved address; use a public address"
-                                : NO_PUBLIC_ADDRESS);
+                if (literal) {
+                    throw new WebhookSender.RefusedAddressException("resolves to " + address.getHostAddress()
+                            + ", a loopback, private, link-local or reserved address; use a public address");
+                }
+                // A name is answered as one that does not resolve, in the same words and with the same
+                // retries, so that neither an answer nor the delivery log tells which names the gateway's
+                // network has, nor their addresses.
+                throw new UnknownHostException(NO_PUBLIC_ADDRESS);
             }
         }
         return addresses;

@@ -29,11 +29,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>So the sender's client goes through this tunnel, an HTTP {@code CONNECT} proxy (RFC 9110, 9.3.6)
  * in this process, on the loopback interface and a port the system picks. For each connection it
- * resolves the host once ({@link ReceiverAddresses#connectable}), answers 403 when an address is not
- * allowed, connects to the first address within the connect timeout (504 when it cannot in time, 502
- * when it fails), answers 200 and then relays bytes both ways until either side closes. TLS stays end to
- * end between the client and the receiver, with the host's name for SNI and the certificate check, so
- * the tunnel sees ciphertext only. Any other request is answered 405.
+ * resolves the host once ({@link ReceiverAddresses#connectable}), answers 403 when the host is an
+ * address not allowed and 502 when it is a name that does not resolve or resolves to an address not
+ * allowed (one answer for both, so that the delivery log does not tell them apart), connects to the
+ * first address within the connect timeout (504 when it cannot in time, 502 when it fails), answers 200
+ * and then relays bytes both ways until either side closes. TLS stays end to end between the client and
+ * the receiver, with the host's name for SNI and the certificate check, so the tunnel sees ciphertext
+ * only. Any other request is answered 405.
  */
 final class ReceiverTunnel implements AutoCloseable {
 

@@ -89,7 +89,9 @@ class WebhookSender implements AutoCloseable {
         } catch (RefusedAddressException ex) {
             return failure(start, "Refused: the URL " + ex.getMessage(), true);
         } catch (UnknownHostException ex) {
-            return failure(start, "The host cannot be resolved: " + ex.getMessage(), false);
+            // Also a host name whose addresses are not all allowed: retried like one that does not resolve,
+            // since its DNS may be mended, until the message's retry period ends.
+            return failure(start, "Not sent: the URL " + ex.getMessage(), false);
         }
         long timestamp = Instant.now().getEpochSecond();
         HttpRequest request;
@@ -132,6 +134,7 @@ class WebhookSender implements AutoCloseable {
                 case HttpTimeoutException timeout -> failure(start, "Timed out waiting for the answer", false);
                 case Throwable cause ->
                     switch (tunnelAnswer(cause)) {
+                        // An address written in the URL; a name is answered 502 whatever it resolves to.
                         case 403 ->
                             failure(
                                     start,
@@ -140,7 +143,11 @@ class WebhookSender implements AutoCloseable {
                                     true);
                         case 504 -> failure(start, "Timed out connecting", false);
                         case 502 ->
-                            failure(start, "Connection failed: the host could not be resolved or reached", false);
+                            failure(
+                                    start,
+                                    "Connection failed: the host did not resolve to public addresses only, or could"
+                                            + " not be reached",
+                                    false);
                         default -> failure(start, "Connection failed: " + cause, false);
                     };
             };
@@ -281,7 +288,7 @@ class WebhookSender implements AutoCloseable {
         }
     }
 
-    /** The host resolves to an address deliveries may not reach. */
+    /** The URL's scheme is not allowed, or it gives an address deliveries may not reach. */
     static final class RefusedAddressException extends UnknownHostException {
 
         RefusedAddressException(String message) {

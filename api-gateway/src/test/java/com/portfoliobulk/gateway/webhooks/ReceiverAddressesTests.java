@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -66,22 +67,37 @@ class ReceiverAddressesTests {
     @Test
     void aHostThatResolvesToAnInternalAddressAtDeliveryIsRefused() throws Exception {
         AtomicReference<String> answer = new AtomicReference<>("203.0.113.10");
-        ReceiverAddresses addresses =
-                new ReceiverAddresses(false, host -> new InetAddress[] {InetAddress.getByName(answer.get())});
+        ReceiverAddresses addresses = new ReceiverAddresses(false, host -> {
+            if (answer.get() == null) {
+                throw new UnknownHostException(host);
+            }
+            return new InetAddress[] {InetAddress.getByName(answer.get())};
+        });
         assertThat(addresses.problem("https://hooks.example.com/x")).isEmpty();
 
         answer.set("169.254.169.254");
 
         assertThatThrownBy(() -> addresses.check(URI.create("https://hooks.example.com/x")))
-                .isInstanceOf(WebhookSender.RefusedAddressException.class)
-                .hasMessageContaining("link-local")
+                .isInstanceOf(UnknownHostException.class)
+                .isNotInstanceOf(WebhookSender.RefusedAddressException.class)
+                .hasMessage(ReceiverAddresses.NO_PUBLIC_ADDRESS)
                 .message()
                 .doesNotContain("169.254");
+        // As a name that no longer resolves: the same exception, in the same words.
+        answer.set(null);
+        assertThatThrownBy(() -> addresses.check(URI.create("https://hooks.example.com/x")))
+                .isInstanceOf(UnknownHostException.class)
+                .isNotInstanceOf(WebhookSender.RefusedAddressException.class)
+                .hasMessage(ReceiverAddresses.NO_PUBLIC_ADDRESS);
+        answer.set("169.254.169.254");
         assertThat(addresses.problem("https://hooks.example.com/x"))
                 .hasValueSatisfying(p -> assertThat(p).contains("link-local").doesNotContain("169.254"));
         // An address written in the URL is named: the caller knows it already.
         assertThat(addresses.problem("https://169.254.169.254/x"))
                 .hasValueSatisfying(p -> assertThat(p).contains("169.254.169.254"));
+        assertThatThrownBy(() -> addresses.check(URI.create("https://169.254.169.254/x")))
+                .isInstanceOf(WebhookSender.RefusedAddressException.class)
+                .hasMessageContaining("169.254.169.254");
     }
 
     @Test

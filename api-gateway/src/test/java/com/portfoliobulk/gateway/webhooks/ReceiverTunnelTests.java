@@ -28,7 +28,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Deliveries connect through the tunnel to an address checked as they connect, as they do in
  * production (local URLs not allowed). The receivers are on loopback addresses, which the tests' rule
  * treats as the only public one ({@code 127.0.0.1}) and as internal ({@code 127.0.0.2}); the host
- * {@code receiver.test} resolves through a stand-in, as a DNS server under an attacker's control would.
+ * {@code receiver.test} resolves through a stand-in, as a DNS server under an attacker's control would,
+ * and no other name resolves.
  */
 @Timeout(30)
 class ReceiverTunnelTests {
@@ -124,7 +125,9 @@ class ReceiverTunnelTests {
     /**
      * DNS rebinding: the host resolves to an allowed address for the check before sending, and to an
      * internal one a moment later. The connection is refused at the tunnel, and the internal address
-     * is never reached.
+     * is never reached. The attempt is logged and retried as when the name stops resolving at that
+     * moment: the delivery log does not tell whether a name the receiver's DNS points at exists in the
+     * gateway's network.
      */
     @Test
     void aHostThatResolvesToAnInternalAddressWhenConnectingIsRefusedAndNotReached() throws Exception {
@@ -137,15 +140,74 @@ class ReceiverTunnelTests {
         AttemptResult result = send(checked.getLocalPort());
 
         assertThat(lookups).as("lookups: the check's, then the tunnel's").hasValue(2);
-        assertThat(result.refused()).as(result.error()).isTrue();
-        assertThat(result.error())
-                .startsWith("Refused: the URL resolved, when connecting, to a loopback, private, link-local");
+        assertThat(result.refused()).as(result.error()).isFalse();
+        assertThat(result.retryable()).as(result.error()).isTrue();
+        assertThat(result.error()).startsWith("Connection failed: the host did not resolve to public addresses only");
         for (ServerSocket server : new ServerSocket[] {internal, checked}) {
             server.setSoTimeout(200);
             assertThatThrownBy(server::accept)
                     .as("a connection to %s", server.getInetAddress())
                     .isInstanceOf(SocketTimeoutException.class);
         }
+        sender.close();
+
+        AtomicInteger vanishing = new AtomicInteger();
+        sender = sender(host -> {
+            if (vanishing.incrementAndGet() > 1) {
+                throw new UnknownHostException(host);
+            }
+            return new InetAddress[] {InetAddress.getByName("127.0.0.1")};
+        });
+        AttemptResult unresolved = send(checked.getLocalPort());
+
+        assertThat(vanishing).as("lookups: the check's, then the tunnel's").hasValue(2);
+        assertThat(unresolved.error()).isEqualTo(result.error());
+        assertThat(unresolved.refused()).isEqualTo(result.refused());
+    }
+
+    /**
+     * At the check before sending, a name that resolves to an internal address is logged in the words
+     * of a name that does not resolve, and retried like it: nothing tells the two apart.
+     */
+    @Test
+    void aNameWithAnInternalAddressIsLoggedAndRetriedAsANameThatDoesNotResolve() throws Exception {
+        internal = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.2"));
+        sender = sender(host -> new InetAddress[] {InetAddress.getByName("127.0.0.2")});
+
+        AttemptResult result = send(internal.getLocalPort());
+        AttemptResult unresolved = sender.send(
+                "https://no-such-receiver.test:" + internal.getLocalPort() + "/hook",
+                "msg_1",
+                List.of(SECRET),
+                "{\"type\":\"job.completed\"}");
+
+        assertThat(result.error())
+                .isEqualTo("Not sent: the URL " + ReceiverAddresses.NO_PUBLIC_ADDRESS)
+                .isEqualTo(unresolved.error());
+        assertThat(result.refused()).as(result.error()).isFalse();
+        assertThat(unresolved.refused()).as(unresolved.error()).isFalse();
+        assertThat(result.retryable()).isTrue();
+        internal.setSoTimeout(200);
+        assertThatThrownBy(internal::accept).isInstanceOf(SocketTimeoutException.class);
+    }
+
+    /** An internal address written in the URL is named, and refused for good: the URL itself is wrong. */
+    @Test
+    void anInternalAddressInTheUrlIsRefusedAndNotRetried() throws Exception {
+        internal = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.2"));
+        sender = sender(host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")});
+
+        AttemptResult result = sender.send(
+                "https://127.0.0.2:" + internal.getLocalPort() + "/hook",
+                "msg_1",
+                List.of(SECRET),
+                "{\"type\":\"job.completed\"}");
+
+        assertThat(result.refused()).as(result.error()).isTrue();
+        assertThat(result.retryable()).isFalse();
+        assertThat(result.error()).startsWith("Refused: the URL resolves to 127.0.0.2, a loopback, private");
+        internal.setSoTimeout(200);
+        assertThatThrownBy(internal::accept).isInstanceOf(SocketTimeoutException.class);
     }
 
     /**
@@ -206,6 +268,9 @@ class ReceiverTunnelTests {
             Duration connectTimeout, Duration readTimeout, ReceiverAddresses.Resolver resolver) {
         WebhookProperties properties = SenderProperties.of(false, connectTimeout, readTimeout);
         return new WebhookSender(properties, new ReceiverAddresses(false, ONLY_127_0_0_1, host -> {
+            if (Character.isDigit(host.charAt(0))) {
+                return InetAddress.getAllByName(host); // an address as written: read, not looked up
+            }
             if (!host.equals("receiver.test")) {
                 throw new UnknownHostException(host);
             }
