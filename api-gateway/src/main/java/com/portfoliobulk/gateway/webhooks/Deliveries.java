@@ -313,6 +313,23 @@ class Deliveries {
     }
 
     /**
+     * Locks the subscription's row until the transaction ends, first thing in the transaction that
+     * stores an attempt: deleting a subscription locks its row and then, by cascade, its messages', so a
+     * transaction that updated a message first and the subscription's failure streak after would
+     * deadlock with it. {@code FOR NO KEY UPDATE}, the lock that update takes anyway: new messages
+     * (which take a key share) are still inserted meanwhile.
+     *
+     * @return false when the subscription is gone, its messages with it
+     */
+    boolean lockSubscription(UUID subscriptionId) {
+        return jdbc.sql("SELECT true FROM jobs.webhook_subscriptions WHERE id = :id FOR NO KEY UPDATE")
+                .param("id", subscriptionId)
+                .query(Boolean.class)
+                .optional()
+                .isPresent();
+    }
+
+    /**
      * Stores an attempt and the message's new state (succeeded, failed, or pending until
      * {@code nextAttemptAt}), releasing the lease; only a message still pending changes. A message
      * redelivered since it was claimed ({@code claimed} is not its redelivery count any more) keeps the

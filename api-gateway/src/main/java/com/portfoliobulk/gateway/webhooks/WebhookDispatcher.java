@@ -288,6 +288,10 @@ class WebhookDispatcher implements SmartLifecycle {
     }
 
     private void record(Deliveries.Claimed message, Instant attemptedAt, AttemptResult result) {
+        if (!deliveries.lockSubscription(message.subscriptionId())) {
+            // Deleted while the message was being sent: its messages and their attempts went with it.
+            return;
+        }
         if (result.succeeded()) {
             deliveries.recordAttempt(message, attemptedAt, result, AttemptView.Outcome.SUCCEEDED, null);
             deliveries.clearFailing(message.subscriptionId());

@@ -3,12 +3,16 @@ package com.portfoliobulk.gateway.webhooks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.HeldWrites;
 import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Received;
 import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Reply;
+import com.portfoliobulk.testsupport.LogLines;
 import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -37,6 +42,9 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
 
     @Autowired
     private Deliveries deliveries;
+
+    @Autowired
+    private DataSource dataSource;
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -552,6 +560,64 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
         assertThat(delivery.path("attempts").asInt()).isEqualTo(2);
         assertThat(receiver.received("/busy").get(1).header("webhook-id"))
                 .isEqualTo(receiver.received("/busy").get(0).header("webhook-id"));
+    }
+
+    /**
+     * A subscription deleted while a failed attempt of its message is being recorded: the deletion locks
+     * the subscription, then its messages (by cascade); recording updated the message, then the
+     * subscription's failure streak, and the two deadlocked (the deletion answered 503, or the attempt
+     * was not recorded). A connection of the test holds the message's row while the attempt is
+     * recorded, until the deletion waits too, so that the two meet every time.
+     */
+    @Test
+    void aSubscriptionDeletedWhileAFailedAttemptIsRecordedIsDeleted() throws Exception {
+        receiver.holding("/deleted").otherwise(Reply.status(500));
+        String subscriptionId =
+                subscribe("/deleted", "job.completed").path("subscriptionId").asString();
+        finish(job(1), false);
+        await().atMost(PATIENCE).until(() -> receiver.received("/deleted").size() == 1);
+        UUID deliveryId = UUID.fromString(
+                deliveries(subscriptionId).get(0).path("deliveryId").asString());
+
+        try (ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+                LogLines dispatcher = LogLines.of(WebhookDispatcher.class.getName());
+                Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            try (PreparedStatement hold =
+                    holder.prepareStatement("SELECT 1 FROM jobs.webhook_deliveries WHERE id = ? FOR UPDATE")) {
+                hold.setObject(1, deliveryId);
+                hold.executeQuery().close();
+            }
+            receiver.release("/deleted");
+            awaitWaitingForALock("%SET status = CASE WHEN redeliveries%");
+            Future<Answer> deleted =
+                    requests.submit(() -> api.delete(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId));
+            awaitWaitingForALock("%DELETE FROM jobs.webhook_subscriptions%");
+            holder.rollback();
+
+            Answer answer = deleted.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertThat(answer.status()).as(answer.text()).isEqualTo(204);
+            await().during(Duration.ofSeconds(1))
+                    .atMost(Duration.ofSeconds(5))
+                    .untilAsserted(() -> assertThat(dispatcher.lines())
+                            .extracting(ILoggingEvent::getFormattedMessage)
+                            .noneMatch(line -> line.contains(deliveryId.toString())));
+        }
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.webhook_deliveries WHERE id = :id")
+                        .param("id", deliveryId)
+                        .query(Long.class)
+                        .single())
+                .isZero();
+    }
+
+    /** Waits until a statement like {@code query} waits for a lock another transaction holds. */
+    private void awaitWaitingForALock(String query) {
+        await().atMost(PATIENCE)
+                .until(() -> jdbc.sql(
+                                "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE :q")
+                        .param("q", query)
+                        .query(Boolean.class)
+                        .single());
     }
 
     @Test
