@@ -150,10 +150,10 @@ class ScimProvisioning {
 
     /**
      * Offboards an active user. An inactive one is offboarded again only when they may have access the
-     * last offboarding did not remove (a task of it failed, or an administrator invited them back
-     * since) and it is not still running: the identity provider's deactivation or deletion removes the
-     * access there is now, while a retried request, or one for a user whose remaining membership the
-     * rules keep (an account Owner's), submits nothing.
+     * last offboarding did not remove (a task of it failed, an administrator invited them back since, or
+     * an account of theirs was linked to the portfolio since) and it is not still running: the identity
+     * provider's deactivation or deletion removes the access there is now, while a retried request, or
+     * one for a user whose remaining membership the rules keep (an account Owner's), submits nothing.
      */
     private void deactivate(ScimClient client, UUID portfolioId, UUID userId, boolean delete) {
         // Every caller linked the user (their scim_users row) first.

@@ -166,12 +166,21 @@ class ScimUsers {
     /**
      * The deactivations so far, whether the user is active now, and what became of the last one: access
      * may remain when a task of its offboarding failed or was cancelled (the job cancelled before it got
-     * to an account), or when a membership was made or changed since the deactivation, also while its
-     * offboarding ran (an administrator invited them back meanwhile; the offboarding's own removals
-     * delete the memberships they end). When that cannot be told, because retention deleted the
-     * offboarding's job (finished jobs are kept for {@code bulk.gateway.retention.finished-jobs}, 30 days;
-     * an identity provider may delete a user a month after deactivating them) or the deactivation's time was not
-     * recorded (deactivations from before it was), any access left in the portfolio may remain.
+     * to an account), and a membership of theirs in the portfolio's accounts now is access to remove
+     * unless that offboarding kept it as the rules want (skipped {@code OWNER_PROTECTED}) and it is
+     * unchanged since the deactivation. The offboarding's own removals delete the memberships they end,
+     * so what is left is access it never saw or could not remove: a membership made or changed since (an
+     * administrator invited them back, also while the offboarding ran), one in an account linked to the
+     * portfolio since (a link changes the account, not its memberships), one whose task was skipped
+     * {@code ACCOUNT_NOT_IN_PORTFOLIO} (unlinked while the job ran, linked again since), and any after a
+     * deactivation that needed no job. An expired invitation is no access. When the offboarding cannot
+     * be told, because retention deleted its job (finished jobs are kept for {@code
+     * bulk.gateway.retention.finished-jobs}, 30 days; an identity provider may delete a user a month after
+     * deactivating them) or the deactivation's time was not recorded (deactivations from before it was),
+     * any access left in the portfolio may remain.
+     *
+     * <p>The kept memberships are looked up by the job's id ({@code bulk_tasks_by_job}), whose tasks are
+     * few: an offboarding of one user has a task per account of theirs (3 ms for 300 accounts).
      */
     Deactivations deactivations(UUID portfolioId, UUID userId) {
         return jdbc.sql("""
@@ -185,7 +194,14 @@ class ScimUsers {
                                          OR EXISTS (SELECT 1 FROM directory.memberships m
                                                       JOIN directory.accounts a ON a.id = m.account_id
                                                      WHERE m.user_id = s.user_id AND a.portfolio_id = s.portfolio_id
-                                                       AND m.updated_at > s.deactivated_at)
+                                                       AND (m.state = 'ACTIVE' OR m.expires_at > now())
+                                                       AND NOT (m.updated_at <= s.deactivated_at
+                                                                AND EXISTS (SELECT 1 FROM jobs.bulk_tasks t
+                                                                             WHERE t.job_id = j.id
+                                                                               AND t.status = 'SKIPPED'
+                                                                               AND t.reason = 'OWNER_PROTECTED'
+                                                                               AND t.account_id = m.account_id
+                                                                               AND t.user_id = m.user_id)))
                                END AS access_again
                           FROM jobs.scim_users s
                           LEFT JOIN jobs.bulk_jobs j ON j.id = s.last_job_id
@@ -281,9 +297,10 @@ class ScimUsers {
      * @param count the deactivations so far
      * @param offboarding whether the last deactivation's offboarding job is still running
      * @param accessAgain whether the user may have access the last deactivation did not remove: a task
-     *     of its job failed, or a membership of theirs in the portfolio's accounts was made or changed
-     *     after it (invited back); an Owner's membership the job kept, or an invitation it found
-     *     expired, is none
+     *     of its job failed, or they have a membership in the portfolio's accounts that the job did not
+     *     keep (made or changed after it, in an account linked since, or skipped for another reason than
+     *     Owner protection); an Owner's membership the job kept, unchanged since, or an expired
+     *     invitation, is none
      */
     record Deactivations(boolean active, int count, boolean offboarding, boolean accessAgain) {}
 }

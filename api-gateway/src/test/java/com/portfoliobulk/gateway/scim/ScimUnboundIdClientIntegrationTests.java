@@ -438,6 +438,127 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
         assertThat(removals(lastScimJob())).containsExactly(brand);
     }
 
+    /**
+     * Ann is a member of Shop, an account not in the portfolio, when the identity provider deactivates
+     * her; the offboarding removes her from Brand. The Owner then links Shop to the portfolio (a link
+     * changes the account, not her membership), and the identity provider deletes her: her access to
+     * Shop is removed. Before, only a membership made or changed since the deactivation counted, and the
+     * DELETE hid her from the identity provider with that access.
+     */
+    @Test
+    void deletesAgainAUserWithAccessToAnAccountLinkedSinceTheirDeactivation(
+            @Autowired PlatformTransactionManager transactions) throws ScimException {
+        WorkerSimulation worker = new WorkerSimulation(jdbc, transactions);
+        UUID ann = portfolio.user("ann");
+        UUID brand = portfolio.account("Brand");
+        UUID shop = directory.unlinkedAccount("Shop");
+        portfolio.member(brand, ann, AccountRole.ANALYST);
+        directory.member(shop, ann, AccountRole.MANAGER);
+        deactivate(ann);
+        UUID first = lastScimJob();
+        removeMembership(brand, ann);
+        worker.completeAll(first);
+        link(shop);
+
+        service.delete("Users", ann.toString());
+
+        assertThat(listedScimJobs()).hasSize(2).first().isNotEqualTo(first.toString());
+        assertThat(listedRemovals(listedScimJobs().getFirst())).containsExactly(shop.toString());
+        assertThatThrownBy(() -> service.retrieve("Users", ann.toString(), UserResource.class))
+                .isInstanceOf(ResourceNotFoundException.class);
+    }
+
+    /**
+     * The Owner unlinked Shop while ann's offboarding ran, so its task there was skipped
+     * {@code ACCOUNT_NOT_IN_PORTFOLIO} and her membership stayed; Shop is linked again later, and the
+     * identity provider deactivates her once more: that access is removed.
+     */
+    @Test
+    void deactivatesAgainAUserWhoseAccountWasUnlinkedDuringTheirOffboardingAndLinkedAgain(
+            @Autowired PlatformTransactionManager transactions) throws ScimException {
+        WorkerSimulation worker = new WorkerSimulation(jdbc, transactions);
+        UUID ann = portfolio.user("ann");
+        UUID brand = portfolio.account("Brand");
+        UUID shop = portfolio.account("Shop");
+        portfolio.member(brand, ann, AccountRole.ANALYST).member(shop, ann, AccountRole.SUPPORT);
+        deactivate(ann);
+        UUID first = lastScimJob();
+        directory.unlink(shop);
+        removeMembership(brand, ann);
+        for (UUID task : worker.taskIds(first)) {
+            boolean brandTask = brand.equals(jdbc.sql("SELECT account_id FROM jobs.bulk_tasks WHERE id = ?")
+                    .params(task)
+                    .query(UUID.class)
+                    .single());
+            worker.apply(
+                    task, brandTask ? "SUCCEEDED" : "SKIPPED", brandTask ? null : "ACCOUNT_NOT_IN_PORTFOLIO", null);
+        }
+        link(shop);
+
+        UserResource again = deactivate(ann);
+
+        assertThat(again.getActive()).isFalse();
+        assertThat(listedScimJobs()).hasSize(2);
+        assertThat(listedRemovals(listedScimJobs().getFirst())).containsExactly(shop.toString());
+    }
+
+    /**
+     * Ann had no access in the portfolio when the identity provider first deactivated her (no job), only
+     * to Shop, an account not in it. Shop is linked since, and the identity provider deletes her: her
+     * access to Shop is removed.
+     */
+    @Test
+    void deletesAUserDeactivatedWithoutAJobWhoseAccountWasLinkedSince() throws ScimException {
+        UUID ann = directory.user(portfolio.email("ann"), false);
+        UUID shop = directory.unlinkedAccount("Shop");
+        directory.member(shop, ann, AccountRole.ANALYST);
+        UserResource user = new UserResource();
+        user.setUserName(portfolio.email("ann"));
+        assertThat(service.create("Users", user).getId()).isEqualTo(ann.toString());
+        deactivate(ann);
+        assertThat(listedScimJobs()).isEmpty();
+        link(shop);
+
+        service.delete("Users", ann.toString());
+
+        assertThat(listedScimJobs()).hasSize(1);
+        assertThat(listedRemovals(listedScimJobs().getFirst())).containsExactly(shop.toString());
+    }
+
+    /** Links the account to the portfolio as the worker does: the account changes, its memberships do not. */
+    private void link(UUID accountId) {
+        jdbc.sql("UPDATE directory.accounts SET portfolio_id = ? WHERE id = ?")
+                .params(portfolio.id(), accountId)
+                .update();
+    }
+
+    /** What the worker's removal of the membership does to the directory. */
+    private void removeMembership(UUID accountId, UUID userId) {
+        jdbc.sql("DELETE FROM directory.memberships WHERE account_id = ? AND user_id = ?")
+                .params(accountId, userId)
+                .update();
+    }
+
+    /** The ids of the identity provider's jobs in the portfolio's jobs list, newest first. */
+    private List<String> listedScimJobs() {
+        var jobs = api.get(admin(portfolio.id()), jobsPath(portfolio.id()));
+        assertThat(jobs.status()).as(jobs.text()).isEqualTo(200);
+        return jobs.body().path("items").values().stream()
+                .filter(job -> job.path("origin").asString().equals("SCIM"))
+                .map(job -> job.path("jobId").asString())
+                .toList();
+    }
+
+    /** The accounts of the job's removals, as its task list shows them. */
+    private List<String> listedRemovals(String jobId) {
+        var tasks = api.get(admin(portfolio.id()), jobPath(portfolio.id(), jobId) + "/tasks");
+        assertThat(tasks.status()).as(tasks.text()).isEqualTo(200);
+        return tasks.body().path("items").values().stream()
+                .filter(task -> task.path("action").asString().equals("REMOVE"))
+                .map(task -> task.path("accountId").asString())
+                .toList();
+    }
+
     private UserResource deactivate(UUID user) throws ScimException {
         return service.modifyRequest("Users", user.toString())
                 .replaceValue("active", false)
