@@ -93,27 +93,31 @@ class ScimProvisioning {
 
     /**
      * PUT and PATCH: keeps the attributes, and deactivates (offboards) or reactivates the user. A
-     * change of {@code userName} is refused; a deactivation in the same request is applied all the same.
+     * change or removal of {@code userName} is refused (400 {@code mutability}) and nothing else of
+     * the request is kept, but a deactivation in the same request is applied all the same.
      *
      * @param expectedVersion the version {@code If-Match} requires, or null for none
      * @throws ScimException 412 when the user's version is not (or no longer) the expected one
      */
     ScimUser update(ScimClient client, UUID portfolioId, UUID userId, ScimUserChange change, Long expectedVersion) {
         ScimUser current = get(portfolioId, userId);
-        if (change.userName() != null
+        String refusedUserName = change.userNameRemoval();
+        if (refusedUserName == null
+                && change.userName() != null
                 && !change.userName().toLowerCase(Locale.ROOT).equals(current.userName())) {
+            refusedUserName = "'userName' is the user's e-mail address in every account of the portfolio and cannot"
+                    + " be changed through SCIM (it is '" + current.userName() + "').";
+        }
+        if (refusedUserName != null) {
             if (Boolean.FALSE.equals(change.active())) {
-                // Deprovisioning is never held up by the refused rename: an identity provider sends the
-                // new userName of a renamed user with each later change of theirs, deactivation included.
+                // Deprovisioning is never held up by the refused userName: an identity provider sends the
+                // new userName of a renamed user with each later change of theirs, deactivation included,
+                // and may send one it has no longer (removed, or null) with the deactivation.
                 users.ensureLinked(portfolioId, userId);
                 claim(portfolioId, userId, current, expectedVersion);
                 deactivate(client, portfolioId, userId, false);
             }
-            throw new ScimException(
-                    HttpStatus.BAD_REQUEST,
-                    "mutability",
-                    "'userName' is the user's e-mail address in every account of the portfolio and cannot be"
-                            + " changed through SCIM (it is '" + current.userName() + "').");
+            throw new ScimException(HttpStatus.BAD_REQUEST, "mutability", refusedUserName);
         }
         users.ensureLinked(portfolioId, userId);
         claim(portfolioId, userId, current, expectedVersion);

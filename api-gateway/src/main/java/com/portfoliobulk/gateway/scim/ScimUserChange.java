@@ -29,6 +29,8 @@ final class ScimUserChange {
 
     private Boolean active;
 
+    private String userNameRemoval;
+
     private ScimUserChange() {}
 
     /**
@@ -56,7 +58,10 @@ final class ScimUserChange {
     /**
      * A PATCH's operations applied to the user as it is. Its {@code schemas} must be exactly the
      * PatchOp schema (RFC 7644 section 3.5.2). Operations on {@code id} or {@code meta} (read only)
-     * and the removal of {@code userName} (required) are 400 {@code mutability}.
+     * are 400 {@code mutability}. The removal of {@code userName} (required), or its replacement with
+     * nothing, is read, not refused here: the change carries it ({@link #userNameRemoval}), and {@link
+     * ScimProvisioning#update} refuses it as it refuses a changed {@code userName}, after applying a
+     * deactivation sent with it.
      */
     static ScimUserChange ofPatch(JsonNode body, ScimUser current) {
         if (body == null || !body.isObject()) {
@@ -134,12 +139,10 @@ final class ScimUserChange {
                                 field + ": 'remove' needs a 'path'.");
                     }
                     refuseReadOnly(field, op, pathName);
-                    if (coreName(pathName).equalsIgnoreCase("userName")) {
-                        throw new ScimException(
-                                org.springframework.http.HttpStatus.BAD_REQUEST,
-                                "mutability",
-                                field + ": 'userName' is required and cannot be removed (it is the user's e-mail"
-                                        + " address, '" + current.userName() + "').");
+                    if (coreName(pathName).equalsIgnoreCase("userName") && change.userNameRemoval == null) {
+                        // Refused even when a later operation sets it again: the operation itself fails.
+                        change.userNameRemoval = field + ": 'userName' is required and cannot be removed (it is"
+                                + " the user's e-mail address, '" + current.userName() + "').";
                     }
                     change.set(pathName, null);
                 }
@@ -148,13 +151,10 @@ final class ScimUserChange {
                             field + ": 'op' must be \"add\", \"replace\" or \"remove\", not \"" + op + "\".");
             }
         }
-        if (change.userName == null) {
+        if (change.userName == null && change.userNameRemoval == null) {
             // Replaced with null or blank: a removal by another name.
-            throw new ScimException(
-                    org.springframework.http.HttpStatus.BAD_REQUEST,
-                    "mutability",
-                    "'userName' is required and cannot be removed (it is the user's e-mail address, '"
-                            + current.userName() + "').");
+            change.userNameRemoval = "'userName' is required and cannot be removed (it is the user's e-mail"
+                    + " address, '" + current.userName() + "').";
         }
         return change;
     }
@@ -285,5 +285,13 @@ final class ScimUserChange {
     /** The new {@code active}; absent when the request leaves it as it is. */
     Boolean active() {
         return active;
+    }
+
+    /**
+     * Why the request's removal of {@code userName} is refused (400 {@code mutability}), naming the
+     * operation when one removed it; absent when the request leaves the user a {@code userName}.
+     */
+    String userNameRemoval() {
+        return userNameRemoval;
     }
 }

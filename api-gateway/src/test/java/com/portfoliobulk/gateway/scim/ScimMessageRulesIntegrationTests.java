@@ -10,7 +10,8 @@ import org.springframework.http.HttpMethod;
 /**
  * What RFC 7644 requires of a request body, sent to the running gateway: the {@code schemas} of a
  * PatchOp and of a User resource, and PATCH operations that the attributes' mutability forbids. Each
- * is a 400 that names what to fix, and changes nothing.
+ * is a 400 that names what to fix, and changes nothing, except that a deactivation sent with a refused
+ * {@code userName} offboards the user all the same.
  */
 class ScimMessageRulesIntegrationTests extends ScimIntegrationTest {
 
@@ -73,8 +74,8 @@ class ScimMessageRulesIntegrationTests extends ScimIntegrationTest {
     void removingTheRequiredUserNameIsAMutabilityErrorAndChangesNothing() {
         UUID ann = annWithAccess();
 
-        Scim removed = patch(ann, "{\"op\":\"remove\",\"path\":\"userName\"}");
-        Scim removedByUrn = patch(ann, "{\"op\":\"Remove\",\"path\":\"" + USER_SCHEMA + ":userName\"}");
+        Scim removed = patchKeepingActive(ann, "{\"op\":\"remove\",\"path\":\"userName\"}");
+        Scim removedByUrn = patchKeepingActive(ann, "{\"op\":\"Remove\",\"path\":\"" + USER_SCHEMA + ":userName\"}");
 
         for (Scim answer : new Scim[] {removed, removedByUrn}) {
             assertScimError(answer, 400, "mutability");
@@ -94,9 +95,9 @@ class ScimMessageRulesIntegrationTests extends ScimIntegrationTest {
         UUID ann = annWithAccess();
 
         Scim[] answers = {
-            patch(ann, "{\"op\":\"replace\",\"path\":\"userName\",\"value\":null}"),
-            patch(ann, "{\"op\":\"replace\",\"path\":\"userName\",\"value\":\"  \"}"),
-            patch(ann, "{\"op\":\"replace\",\"value\":{\"userName\":null}}")
+            patchKeepingActive(ann, "{\"op\":\"replace\",\"path\":\"userName\",\"value\":null}"),
+            patchKeepingActive(ann, "{\"op\":\"replace\",\"path\":\"userName\",\"value\":\"  \"}"),
+            patchKeepingActive(ann, "{\"op\":\"replace\",\"value\":{\"userName\":null}}")
         };
 
         for (Scim answer : answers) {
@@ -104,6 +105,47 @@ class ScimMessageRulesIntegrationTests extends ScimIntegrationTest {
             assertThat(answer.json().path("detail").asString()).contains("'userName'", "required");
         }
         assertUnchanged(ann);
+    }
+
+    /**
+     * The one exception to "a refused request changes nothing": a deactivation sent with the removal of
+     * {@code userName} (or its replacement with nothing) offboards the user, as one sent with a changed
+     * {@code userName} does, and the answer is the refusal's 400; the request's other changes are not
+     * kept. Before, the removal was refused before the deactivation was looked at, and the user kept
+     * their access.
+     */
+    @Test
+    void aDeactivationSentWithTheRemovalOfTheUserNameOffboardsTheUserAndIsAMutabilityError() {
+        String[] removals = {
+            "{\"op\":\"remove\",\"path\":\"userName\"}",
+            "{\"op\":\"replace\",\"path\":\"userName\",\"value\":null}",
+            "{\"op\":\"replace\",\"value\":{\"userName\":\"  \"}}"
+        };
+        for (int i = 0; i < removals.length; i++) {
+            UUID user = portfolio.user("user" + i);
+            portfolio.member(portfolio.account("Brand " + i), user, AccountRole.ANALYST);
+            String path = users() + "/" + user;
+
+            Scim answer = patch(user, removals[i]);
+
+            assertScimError(answer, 400, "mutability");
+            assertThat(answer.json().path("detail").asString()).contains("'userName'", "required");
+            Scim read = scim(HttpMethod.GET, path, null);
+            assertThat(read.json().path("active").asBoolean()).as(read.text()).isFalse();
+            assertThat(read.json().path("userName").asString()).isEqualTo(portfolio.email("user" + i));
+            assertThat(read.json().has("displayName")).as(read.text()).isFalse();
+            String jobId = read.json()
+                    .path(ScimResources.ACCESS_EXTENSION)
+                    .path("lastOffboardingJobId")
+                    .asString();
+            var job = api.get(admin(portfolio.id()), jobPath(portfolio.id(), jobId));
+            assertThat(job.status()).as(job.text()).isEqualTo(200);
+            assertThat(job.body().path("type").asString()).isEqualTo("OFFBOARD_USERS");
+            assertThat(job.body().path("origin").asString()).isEqualTo("SCIM");
+            // The identity provider retries the same request: no other job.
+            assertScimError(patch(user, removals[i]), 400, "mutability");
+        }
+        assertThat(scimJobs(portfolio.id())).isEqualTo(removals.length);
     }
 
     /** RFC 7644 section 3.5.2.1 and 3.5.2.3: an add or replace with a path carries the value to set. */
@@ -170,6 +212,15 @@ class ScimMessageRulesIntegrationTests extends ScimIntegrationTest {
                 "{\"schemas\":[\"" + PATCH_SCHEMA + "\"],\"Operations\":["
                         + "{\"op\":\"replace\",\"value\":{\"displayName\":\"Renamed\",\"active\":false}},"
                         + operation + "]}");
+    }
+
+    /** The operation, after one that would rename the user (their displayName only), in a valid PatchOp. */
+    private Scim patchKeepingActive(UUID user, String operation) {
+        return scim(
+                HttpMethod.PATCH,
+                users() + "/" + user,
+                "{\"schemas\":[\"" + PATCH_SCHEMA + "\"],\"Operations\":["
+                        + "{\"op\":\"replace\",\"value\":{\"displayName\":\"Renamed\"}}," + operation + "]}");
     }
 
     private void assertUnchanged(UUID user) {
