@@ -65,8 +65,10 @@ class ScimProvisioning {
 
     /**
      * Creates the user, or links the directory user this address already has (from another
-     * portfolio, or deleted here earlier); never restores access. Of concurrent requests for the same
-     * address, the database lets exactly one link the user.
+     * portfolio, or deleted here earlier); never restores access. Either way the user is new to the
+     * identity provider: their {@code meta.created} is now, so that the answer tells nothing of the
+     * address in other portfolios. Of concurrent requests for the same address, the database lets
+     * exactly one link the user.
      *
      * @throws ScimException 409 {@code uniqueness} when the portfolio has a user with this address
      */

@@ -21,7 +21,7 @@ import org.springframework.stereotype.Repository;
 class ScimUsers {
 
     private static final String COLUMNS = """
-            u.id, u.email, u.created_at AS user_created_at, s.external_id, s.display_name,
+            u.id, u.email, coalesce(s.linked_at, u.created_at) AS created, s.external_id, s.display_name,
             coalesce(s.active, true) AS active, s.updated_at, coalesce(s.version, 0) AS version,
             s.last_job_id
             """;
@@ -98,17 +98,19 @@ class ScimUsers {
 
     /**
      * Links the user to the portfolio's identity provider, or re-links one it deleted, in one
-     * statement: of concurrent calls for the same user, exactly one links them.
+     * statement: of concurrent calls for the same user, exactly one links them. The link's time is the
+     * user's {@code meta.created} from then on.
      *
      * @return false when the user was linked (and not deleted) already: the caller lost
      */
     boolean link(UUID portfolioId, UUID userId, String externalId, String displayName, boolean active) {
         int linked = jdbc.sql("""
-                        INSERT INTO jobs.scim_users (portfolio_id, user_id, external_id, display_name, active)
-                        VALUES (:portfolioId, :userId, :externalId, :displayName, :active)
+                        INSERT INTO jobs.scim_users
+                            (portfolio_id, user_id, external_id, display_name, active, linked_at)
+                        VALUES (:portfolioId, :userId, :externalId, :displayName, :active, now())
                         ON CONFLICT (portfolio_id, user_id) DO UPDATE
                            SET external_id = excluded.external_id, display_name = excluded.display_name,
-                               active = excluded.active, deleted_at = NULL, updated_at = now(),
+                               active = excluded.active, deleted_at = NULL, linked_at = now(), updated_at = now(),
                                version = jobs.scim_users.version + 1
                          WHERE jobs.scim_users.deleted_at IS NOT NULL
                         """)
@@ -268,12 +270,13 @@ class ScimUsers {
             """;
 
     /**
-     * A user as the identity provider sees them. Their {@code meta.created} is when the directory user
-     * was added, whether the identity provider created them or found them by address: linking a user
-     * who was in view already (on their first change) does not make them new.
+     * A user as the identity provider sees them. Their {@code meta.created} is when the identity
+     * provider created them here ({@link #link}), even when the address was a user already (of another
+     * portfolio, which the date is not to tell); for a user it found in view through their access, when
+     * the directory user was added: linking them on their first change does not make them new.
      */
     private static ScimUser user(ResultSet row, int rowNumber) throws SQLException {
-        Instant created = instant(row, "user_created_at");
+        Instant created = instant(row, "created");
         Instant updated = instant(row, "updated_at");
         return new ScimUser(
                 row.getObject("id", UUID.class),

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -203,6 +204,50 @@ class ScimRequestShapesIntegrationTests extends ScimIntegrationTest {
         assertThat(Instant.parse(
                         patched.json().path("meta").path("lastModified").asString()))
                 .isAfter(Instant.parse(created));
+    }
+
+    /**
+     * Creating a user whose address is a user of another portfolio links that directory user, and tells
+     * nothing of them: meta.created is when this portfolio's identity provider created them, and so is
+     * it when it creates them again after deleting them. Before, it was when the directory user was
+     * added, and an old date told the identity provider that the address has been a user elsewhere, and
+     * since when.
+     */
+    @Test
+    void aUserCreatedWithTheAddressOfAnotherPortfoliosUserIsNewFromTheCreation() {
+        String address = portfolio.email("ann");
+        UUID ann = directory.user(address, false);
+        var elsewhere = directory.portfolio();
+        elsewhere.member(elsewhere.account("Elsewhere"), ann, AccountRole.ANALYST);
+        jdbc.sql("UPDATE directory.users SET created_at = now() - interval '400 days' WHERE id = ?")
+                .params(ann)
+                .update();
+        Instant beforeCreation = databaseNow();
+
+        Scim created = scim(HttpMethod.POST, users(), USER + "\"userName\":\"" + address + "\"}");
+        Scim read = scim(HttpMethod.GET, users() + "/" + ann, null);
+        Scim deleted = scim(HttpMethod.DELETE, users() + "/" + ann, null);
+        Instant beforeRecreation = databaseNow();
+        Scim recreated = scim(HttpMethod.POST, users(), USER + "\"userName\":\"" + address + "\"}");
+
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        assertThat(created.json().path("id").asString()).isEqualTo(ann.toString());
+        Instant createdAt =
+                Instant.parse(created.json().path("meta").path("created").asString());
+        assertThat(createdAt).isAfterOrEqualTo(beforeCreation);
+        assertThat(read.json().path("meta").path("created").asString())
+                .isEqualTo(created.json().path("meta").path("created").asString());
+        assertThat(deleted.status()).as(deleted.text()).isEqualTo(204);
+        assertThat(recreated.status()).as(recreated.text()).isEqualTo(201);
+        assertThat(Instant.parse(recreated.json().path("meta").path("created").asString()))
+                .isAfterOrEqualTo(beforeRecreation);
+    }
+
+    private Instant databaseNow() {
+        return jdbc.sql("SELECT clock_timestamp()")
+                .query(OffsetDateTime.class)
+                .single()
+                .toInstant();
     }
 
     @Test
