@@ -113,11 +113,6 @@ class PortfolioAdministrationEndToEndIntegrationTests {
     }
 
     /**
-     * The worker links (and unlinks) an account, then writing the administration log's entry fails
-     * (here a trigger refuses it): the client gets an error although the change is made. Its repeated
-     * request (200 linked already, 404 not linked) writes the missing entry, once.
-     */
-    /**
      * The Owner of a portfolio the directory does not hold (by their token's claims, or one closed a
      * moment ago) links a free account: the refusal names the portfolio. It used to blame the account,
      * "accountId is not the id of an account", for an account that exists.
@@ -140,6 +135,11 @@ class PortfolioAdministrationEndToEndIntegrationTests {
         assertThat(portfolioOf(spare)).isNull();
     }
 
+    /**
+     * The worker links (and unlinks) an account, then writing the administration log's entry fails
+     * (here a trigger refuses it): the client gets an error although the change is made. Its repeated
+     * request (200 linked already, 404 not linked) writes the missing entry, once.
+     */
     @Test
     void aLinkChangeWhoseLogEntryFailedIsLoggedWhenAskedAgain() {
         UUID spare = spareAccount();
@@ -179,6 +179,54 @@ class PortfolioAdministrationEndToEndIntegrationTests {
                         .value())
                 .isEqualTo(404);
         assertThat(adminLogOf(spare)).hasSize(2);
+    }
+
+    /**
+     * An account linked when the portfolio was set up has no link entry. The worker unlinks it, then
+     * writing the unlink's entry fails: the repeated request (404 not linked) found no entry to go by
+     * and wrote none, so nothing said that the portfolio ever had the account, and its activity log
+     * answered 404 for good. The unlink asked for is recorded before the worker is called.
+     */
+    @Test
+    void anUnlinkOfAnAccountLinkedAtSetUpWhoseEntryFailedIsLoggedWhenAskedAgain() {
+        UUID account = portfolio.account(1);
+        GatewayActivityLog activityLog = new GatewayActivityLog(stack.gatewayUrl(), owner.token());
+
+        withAdminLogRefused(
+                "ACCOUNT_UNLINKED",
+                () -> assertThat(owner.call("DELETE", "/linked-accounts/" + account, null)
+                                .getStatusCode()
+                                .is5xxServerError())
+                        .isTrue());
+        assertThat(portfolioOf(account)).isNull();
+        assertThat(adminLogOf(account)).isEmpty();
+        assertThat(activityLog.get(portfolio.id(), account, "").getStatusCode().value())
+                .as("the portfolio had the account, and reads its log before the unlink is asked again")
+                .isEqualTo(200);
+
+        for (int i = 0; i < 2; i++) {
+            assertThat(owner.call("DELETE", "/linked-accounts/" + account, null)
+                            .getStatusCode()
+                            .value())
+                    .isEqualTo(404);
+        }
+        assertThat(adminLogOf(account)).containsExactly("ACCOUNT_UNLINKED");
+        assertThat(adminLogDetailsOf(account))
+                .containsExactly("unlinked (recorded when asked again: this log had no entry of it)");
+        await().atMost(GatewayActivityLog.WRITTEN_WITHIN)
+                .untilAsserted(() -> assertThat(logOf(account)).containsExactly("ACCOUNT_UNLINKED"));
+        assertThat(activityLog.entries(portfolio.id(), account))
+                .extracting(entry -> entry.path("action").asString())
+                .contains("ACCOUNT_UNLINKED");
+        // An account never linked to the portfolio has no unlink to record.
+        UUID spare = spareAccount();
+        assertThat(owner.call("DELETE", "/linked-accounts/" + spare, null)
+                        .getStatusCode()
+                        .value())
+                .isEqualTo(404);
+        assertThat(adminLogOf(spare)).isEmpty();
+        assertThat(activityLog.get(portfolio.id(), spare, "").getStatusCode().value())
+                .isEqualTo(404);
     }
 
     /**
@@ -238,12 +286,21 @@ class PortfolioAdministrationEndToEndIntegrationTests {
 
     /** The administration log's actions about the account, newest first, as its API lists them. */
     private List<String> adminLogOf(UUID account) {
+        return adminLog(account, "action");
+    }
+
+    /** The administration log's details of entries about the account, newest first. */
+    private List<String> adminLogDetailsOf(UUID account) {
+        return adminLog(account, "detail");
+    }
+
+    private List<String> adminLog(UUID account, String field) {
         ResponseEntity<String> page = owner.call("GET", "/admin-log?limit=100", null);
         assertThat(page.getStatusCode().value()).as(page.getBody()).isEqualTo(200);
         List<String> actions = new ArrayList<>();
         for (JsonNode entry : GatewayClient.json(page.getBody()).path("items")) {
             if (entry.path("subject").asString().equals(account.toString())) {
-                actions.add(entry.path("action").asString());
+                actions.add(entry.path(field).asString());
             }
         }
         return actions;

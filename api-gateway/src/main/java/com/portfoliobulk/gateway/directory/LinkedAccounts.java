@@ -80,7 +80,9 @@ public class LinkedAccounts {
 
     /**
      * Whether the account is linked to the portfolio, or was: the administration log holds a link or an
-     * unlink of it (an account linked when the portfolio was set up has the unlink's only).
+     * unlink of it (an account linked when the portfolio was set up has the unlink's only), or the Owner
+     * asked to unlink it while it was linked and the log has no entry of that yet (writing it failed
+     * after the bulk-worker unlinked it; the request's repeat writes it).
      */
     public boolean isOrWasLinked(UUID portfolioId, UUID accountId) {
         return jdbc.sql("""
@@ -90,6 +92,9 @@ public class LinkedAccounts {
                                    SELECT 1 FROM jobs.portfolio_admin_log
                                     WHERE portfolio_id = :portfolioId AND subject = :subject
                                       AND action IN ('ACCOUNT_LINKED', 'ACCOUNT_UNLINKED'))
+                            OR EXISTS (
+                                   SELECT 1 FROM jobs.account_unlinks_asked
+                                    WHERE portfolio_id = :portfolioId AND account_id = :accountId)
                         """)
                 .param("accountId", accountId)
                 .param("portfolioId", portfolioId)

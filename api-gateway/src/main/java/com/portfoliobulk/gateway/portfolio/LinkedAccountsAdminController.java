@@ -29,8 +29,10 @@ import org.springframework.web.bind.annotation.RestController;
 @ApiResponse(responseCode = "403", description = "The caller is not the Portfolio Owner.")
 @ApiResponse(
         responseCode = "503",
-        description = "The bulk-worker, which writes the account directory, cannot be reached; nothing changed. Retry"
-                + " after Retry-After seconds.")
+        description = "The bulk-worker, which writes the account directory, cannot be reached or did not answer in"
+                + " time; a change it did not answer may be made all the same. Retry after Retry-After seconds: a"
+                + " repeated link or unlink then answers 200 linked already or 404 not linked, and the"
+                + " administration log records the change once.")
 @RestController
 @RequestMapping(path = "/api/v1/portfolios/{portfolioId}", produces = MediaType.APPLICATION_JSON_VALUE)
 class LinkedAccountsAdminController {
@@ -108,6 +110,7 @@ class LinkedAccountsAdminController {
     @DeleteMapping("/linked-accounts/{accountId}")
     ResponseEntity<Void> unlink(@PathVariable UUID portfolioId, @PathVariable UUID accountId) {
         Caller owner = currentOwner(portfolioId);
+        administration.recordUnlinkAsked(portfolioId, accountId);
         if (links.unlink(portfolioId, accountId, owner) != WorkerLinks.Outcome.UNLINKED) {
             administration.logLinkChange(portfolioId, owner, accountId, false, true);
             throw AdminProblems.notFound("Account " + accountId + " is not linked to this portfolio.");

@@ -936,11 +936,36 @@ class PortfolioAdministration {
     }
 
     /**
+     * Records, in a transaction of its own, that the Owner asks to unlink the account, when it is linked
+     * to the portfolio: the bulk-worker commits the unlink before the log's entry is written, and this
+     * row says so when writing the entry fails. It goes with the entry ({@link #logLinkChange}).
+     */
+    @Transactional
+    void recordUnlinkAsked(UUID portfolioId, UUID accountId) {
+        jdbc.sql("""
+                        INSERT INTO jobs.account_unlinks_asked (portfolio_id, account_id)
+                        SELECT :portfolioId, :accountId
+                        WHERE EXISTS (SELECT 1 FROM directory.accounts WHERE id = :accountId AND portfolio_id = :portfolioId)
+                        ON CONFLICT (portfolio_id, account_id) DO NOTHING
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("accountId", accountId)
+                .update();
+    }
+
+    /**
      * Records a link change the log does not show yet: the account is (or is no longer) linked, but the
      * log's latest word on it says otherwise. The request that made the change writes it so; a repeated
      * request (200 already linked, 404 not linked) writes it when writing it failed after the bulk-worker
      * made the change. The link changes of one account take turns here, so a repeat that arrives while
      * the change's own entry is being written waits for it and writes nothing.
+     *
+     * <p>An unlink the Owner asked for while the account was linked ({@link #recordUnlinkAsked}) is
+     * settled here, in the entry's transaction: the unlink's own entry, or the repeat's (404), removes
+     * the record. An account linked when the portfolio was set up has no link entry, so without the
+     * record a repeated unlink could not tell an unlink whose entry was lost from an account never
+     * linked. A link leaves the record to the account's next unlink: it cannot tell an unlink asked
+     * for before it from one asked for while it ran.
      *
      * @param askedAgain whether the change was made by an earlier request
      */
@@ -950,6 +975,13 @@ class PortfolioAdministration {
                 .param("key", "account-link-log:" + portfolioId + ":" + accountId)
                 .query(Boolean.class)
                 .single();
+        boolean unlinkAsked = !linked
+                && jdbc.sql("DELETE FROM jobs.account_unlinks_asked WHERE portfolio_id = :portfolioId"
+                                        + " AND account_id = :accountId")
+                                .param("portfolioId", portfolioId)
+                                .param("accountId", accountId)
+                                .update()
+                        > 0;
         String action = linked ? "ACCOUNT_LINKED" : "ACCOUNT_UNLINKED";
         String detail = linked ? "linked" : "unlinked";
         insertLogEntry(
@@ -967,8 +999,9 @@ class PortfolioAdministration {
                 askedAgain ? detail + " (recorded when asked again: this log had no entry of it)" : detail,
                 // With no entry of the account yet: a change just made is written (an account linked when
                 // the portfolio was set up has no link entry, and its unlink must be in the log); a repeat
-                // writes only a link, as an account never linked has no unlink to record.
-                askedAgain ? "ACCOUNT_UNLINKED" : (linked ? "ACCOUNT_UNLINKED" : "ACCOUNT_LINKED"));
+                // writes only a link, as an account never linked has no unlink to record, unless the unlink
+                // was asked for while the account was linked.
+                askedAgain && !unlinkAsked ? "ACCOUNT_UNLINKED" : (linked ? "ACCOUNT_UNLINKED" : "ACCOUNT_LINKED"));
     }
 
     private void insertLogEntry(

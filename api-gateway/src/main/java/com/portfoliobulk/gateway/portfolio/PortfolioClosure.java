@@ -156,8 +156,13 @@ class PortfolioClosure {
                     "PORTFOLIO_CLOSED",
                     null,
                     "closed: " + unlinked + " account(s) unlinked, " + cancelledJobs + " pending job(s) cancelled");
+            // Unlinks asked for whose entry is still missing: once the portfolio is closed, no one asks again.
             for (String table : List.of(
-                    "jobs.portfolio_users", "jobs.portfolio_roles", "jobs.account_roles", "jobs.closure_tokens")) {
+                    "jobs.portfolio_users",
+                    "jobs.portfolio_roles",
+                    "jobs.account_roles",
+                    "jobs.closure_tokens",
+                    "jobs.account_unlinks_asked")) {
                 jdbc.sql("DELETE FROM " + table + " WHERE portfolio_id = :portfolioId")
                         .param("portfolioId", portfolioId)
                         .update();

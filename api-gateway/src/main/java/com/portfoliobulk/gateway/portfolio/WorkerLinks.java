@@ -13,7 +13,8 @@ import org.springframework.web.client.HttpClientErrorException;
 /**
  * Links and unlinks accounts through the bulk-worker's internal API, because only the worker writes
  * the account directory (and records each link change in the account's activity log). An
- * unreachable or failing worker is a 503 with {@code Retry-After}; nothing changed then.
+ * unreachable or failing worker is a 503 with {@code Retry-After}; a worker that did not answer in
+ * time may have made the change all the same.
  */
 @Component
 class WorkerLinks {
