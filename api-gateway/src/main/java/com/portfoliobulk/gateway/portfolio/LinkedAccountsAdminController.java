@@ -39,21 +39,14 @@ class LinkedAccountsAdminController {
 
     private final PortfolioAccess access;
 
-    private final WorkerLinks links;
+    private final AccountLinkChanges links;
 
     private final PortfolioClosure closure;
 
-    private final PortfolioAdministration administration;
-
-    LinkedAccountsAdminController(
-            PortfolioAccess access,
-            WorkerLinks links,
-            PortfolioClosure closure,
-            PortfolioAdministration administration) {
+    LinkedAccountsAdminController(PortfolioAccess access, AccountLinkChanges links, PortfolioClosure closure) {
         this.access = access;
         this.links = links;
         this.closure = closure;
-        this.administration = administration;
     }
 
     @Schema(description = "The account to link.")
@@ -77,17 +70,12 @@ class LinkedAccountsAdminController {
         if (body.accountId() == null) {
             throw AdminProblems.invalid("accountId", "is required: the id of the account to link");
         }
-        WorkerLinks.Outcome outcome = links.link(portfolioId, body.accountId(), owner);
+        WorkerLinks.Outcome outcome = links.link(portfolioId, owner, body.accountId());
         return switch (outcome) {
-            case LINKED -> {
-                administration.logLinkChange(portfolioId, owner, body.accountId(), true, false);
-                yield ResponseEntity.status(HttpStatus.CREATED)
+            case LINKED ->
+                ResponseEntity.status(HttpStatus.CREATED)
                         .body(Map.of("accountId", body.accountId(), "portfolioId", portfolioId));
-            }
-            case ALREADY_LINKED -> {
-                administration.logLinkChange(portfolioId, owner, body.accountId(), true, true);
-                yield ResponseEntity.ok(Map.of("accountId", body.accountId(), "portfolioId", portfolioId));
-            }
+            case ALREADY_LINKED -> ResponseEntity.ok(Map.of("accountId", body.accountId(), "portfolioId", portfolioId));
             case IN_ANOTHER_PORTFOLIO ->
                 throw AdminProblems.conflict(
                         "Linked to another portfolio",
@@ -110,12 +98,9 @@ class LinkedAccountsAdminController {
     @DeleteMapping("/linked-accounts/{accountId}")
     ResponseEntity<Void> unlink(@PathVariable UUID portfolioId, @PathVariable UUID accountId) {
         Caller owner = currentOwner(portfolioId);
-        administration.recordUnlinkAsked(portfolioId, accountId);
-        if (links.unlink(portfolioId, accountId, owner) != WorkerLinks.Outcome.UNLINKED) {
-            administration.logLinkChange(portfolioId, owner, accountId, false, true);
+        if (links.unlink(portfolioId, owner, accountId) != WorkerLinks.Outcome.UNLINKED) {
             throw AdminProblems.notFound("Account " + accountId + " is not linked to this portfolio.");
         }
-        administration.logLinkChange(portfolioId, owner, accountId, false, false);
         return ResponseEntity.noContent().build();
     }
 

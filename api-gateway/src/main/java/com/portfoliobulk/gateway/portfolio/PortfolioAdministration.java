@@ -44,6 +44,7 @@ import org.springframework.data.jdbc.core.JdbcAggregateOperations;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
@@ -957,8 +958,9 @@ class PortfolioAdministration {
      * Records a link change the log does not show yet: the account is (or is no longer) linked, but the
      * log's latest word on it says otherwise. The request that made the change writes it so; a repeated
      * request (200 already linked, 404 not linked) writes it when writing it failed after the bulk-worker
-     * made the change. The link changes of one account take turns here, so a repeat that arrives while
-     * the change's own entry is being written waits for it and writes nothing.
+     * made the change. It runs in the change's turn ({@link AccountLinkChanges}), which holds the
+     * account's lock from before the worker is called, so a repeat that arrives while the change is
+     * under way waits for its entry and writes nothing.
      *
      * <p>An unlink the Owner asked for while the account was linked ({@link #recordUnlinkAsked}) is
      * settled here, in the entry's transaction: the unlink's own entry, or the repeat's (404), removes
@@ -969,12 +971,8 @@ class PortfolioAdministration {
      *
      * @param askedAgain whether the change was made by an earlier request
      */
-    @Transactional
+    @Transactional(propagation = Propagation.MANDATORY)
     void logLinkChange(UUID portfolioId, Caller caller, UUID accountId, boolean linked, boolean askedAgain) {
-        jdbc.sql("SELECT true FROM pg_advisory_xact_lock(hashtextextended(:key, 0))")
-                .param("key", "account-link-log:" + portfolioId + ":" + accountId)
-                .query(Boolean.class)
-                .single();
         boolean unlinkAsked = !linked
                 && jdbc.sql("DELETE FROM jobs.account_unlinks_asked WHERE portfolio_id = :portfolioId"
                                         + " AND account_id = :accountId")

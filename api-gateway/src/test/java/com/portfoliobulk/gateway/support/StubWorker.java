@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,8 +27,10 @@ import java.util.regex.Pattern;
  * the function given to {@link #provisionUsersWith} creates (or finds) the user and answers its id.
  * And for unlinking every account of a portfolio when it closes ({@code POST
  * /internal/portfolios/{id}/unlink-all}): it runs what {@link #duringUnlinkAll} was given, then
- * answers that no account was linked. And for the audit-consumer's activity log (see {@link
- * #activityLog}).
+ * answers that no account was linked. And for linking and unlinking one account ({@code POST
+ * /internal/portfolios/{id}/accounts/{accountId}/link} or {@code /unlink}): the function given to
+ * {@link #changeLinksWith} makes the change and says how to answer. And for the audit-consumer's
+ * activity log (see {@link #activityLog}).
  */
 public final class StubWorker {
 
@@ -50,6 +53,18 @@ public final class StubWorker {
     private volatile Function<String, UUID> users = email -> null;
 
     private volatile Runnable duringUnlinkAll = () -> {};
+
+    private static final Pattern LINK_CHANGE =
+            Pattern.compile("^/internal/portfolios/([^/]+)/accounts/([^/]+)/(link|unlink)$");
+
+    /** A link or an unlink of one account, as the gateway asks the worker for it. */
+    public record LinkChange(UUID portfolioId, UUID accountId, boolean link) {}
+
+    /** The worker's answer to a link change: its status and JSON body. */
+    public record LinkAnswer(int status, String body) {}
+
+    private volatile Function<LinkChange, LinkAnswer> links =
+            change -> new LinkAnswer(404, problem(404, "not stubbed"));
 
     private StubWorker(HttpServer server) {
         this.server = server;
@@ -74,6 +89,11 @@ public final class StubWorker {
         this.duringUnlinkAll = action == null ? () -> {} : action;
     }
 
+    /** How link and unlink requests are made and answered (404, unless given). */
+    public void changeLinksWith(Function<LinkChange, LinkAnswer> links) {
+        this.links = links == null ? change -> new LinkAnswer(404, problem(404, "not stubbed")) : links;
+    }
+
     /** The body the stub got for the token, or {@code null} when it was not called with it. */
     public String bodyFor(String token) {
         return bodies.get(token);
@@ -88,6 +108,9 @@ public final class StubWorker {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             StubWorker stub = new StubWorker(server);
+            // Each request on a thread of its own, as the worker answers them: a link change held open by
+            // a test does not hold up the gateway's other calls.
+            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
             server.createContext("/internal/invitations/", stub::handle);
             server.createContext("/internal/users", stub::provision);
             server.createContext("/internal/portfolios/", stub::unlinkAll);
@@ -138,6 +161,19 @@ public final class StubWorker {
 
     private void unlinkAll(HttpExchange exchange) throws IOException {
         exchange.getRequestBody().readAllBytes();
+        Matcher change = LINK_CHANGE.matcher(exchange.getRequestURI().getPath());
+        if (change.matches()) {
+            LinkAnswer answer = links.apply(new LinkChange(
+                    UUID.fromString(change.group(1)),
+                    UUID.fromString(change.group(2)),
+                    change.group(3).equals("link")));
+            answer(
+                    exchange,
+                    answer.status(),
+                    answer.status() < 400 ? "application/json" : "application/problem+json",
+                    answer.body());
+            return;
+        }
         if (!exchange.getRequestURI().getPath().endsWith("/unlink-all")) {
             answer(exchange, 404, "application/problem+json", problem(404, "not stubbed"));
             return;

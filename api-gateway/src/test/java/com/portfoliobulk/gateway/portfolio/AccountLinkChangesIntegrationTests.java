@@ -1,0 +1,153 @@
+package com.portfoliobulk.gateway.portfolio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.StubWorker.LinkAnswer;
+import com.portfoliobulk.gateway.support.StubWorker.LinkChange;
+import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
+import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.TestTokens;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.test.context.TestPropertySource;
+
+/**
+ * Linking and unlinking an account against a stand-in worker that changes the account directory as the
+ * worker does; permissions are the stored ones, as for every administration test.
+ */
+@TestPropertySource(properties = "bulk.gateway.permissions.source=database")
+class AccountLinkChangesIntegrationTests extends StubbedServicesIntegrationTest {
+
+    @AfterEach
+    void noMoreLinkChanges() {
+        worker.changeLinksWith(null);
+    }
+
+    /**
+     * The worker links an account, and the link's answer is slow to reach the gateway (a stalled thread,
+     * a slow network); meanwhile the Owner unlinks the account. The gateway logged each change when its
+     * request got there, the unlink's first: the log's latest word was "linked" while the account was
+     * not, and the account's next link was not logged at all. The unlink now waits for the link's turn
+     * to end before it asks the worker.
+     */
+    @Test
+    void aLinkAndAnUnlinkCloseTogetherAreLoggedInTheOrderTheWorkerMadeThem() throws Exception {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = owner(portfolio);
+        UUID account = portfolio.unlinkedAccount("Spare");
+        String base = "/api/v1/portfolios/" + portfolio.id() + "/linked-accounts";
+        CountDownLatch linkMade = new CountDownLatch(1);
+        CountDownLatch answerLink = new CountDownLatch(1);
+        worker.changeLinksWith(change -> {
+            LinkAnswer answer = asTheWorkerDoes(change);
+            if (change.link()) {
+                linkMade.countDown();
+                try {
+                    answerLink.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return answer;
+        });
+        try {
+            CompletableFuture<Answer> link =
+                    CompletableFuture.supplyAsync(() -> api.post(owner, base, null, linkBody(account)));
+            assertThat(linkMade.await(30, TimeUnit.SECONDS)).isTrue();
+            CompletableFuture<Answer> unlink =
+                    CompletableFuture.supplyAsync(() -> api.delete(owner, base + "/" + account));
+            // The link's answer comes once the unlink is logged, or waits for the link's turn to end.
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> adminLog(portfolio, account).contains("ACCOUNT_UNLINKED")
+                            || waitsForItsTurn(portfolio, account));
+            answerLink.countDown();
+
+            Answer linked = link.get(30, TimeUnit.SECONDS);
+            Answer unlinked = unlink.get(30, TimeUnit.SECONDS);
+            assertThat(linked.status()).as(linked.text()).isEqualTo(201);
+            assertThat(unlinked.status()).as(unlinked.text()).isEqualTo(204);
+        } finally {
+            answerLink.countDown();
+        }
+        assertThat(portfolioOf(account)).isNull();
+        assertThat(adminLog(portfolio, account)).containsExactly("ACCOUNT_UNLINKED", "ACCOUNT_LINKED");
+
+        worker.changeLinksWith(this::asTheWorkerDoes);
+        Answer linkedAgain = api.post(owner, base, null, linkBody(account));
+        assertThat(linkedAgain.status()).as(linkedAgain.text()).isEqualTo(201);
+        assertThat(adminLog(portfolio, account))
+                .containsExactly("ACCOUNT_LINKED", "ACCOUNT_UNLINKED", "ACCOUNT_LINKED");
+    }
+
+    /** Links or unlinks the account in the directory, and answers, as the worker does. */
+    private LinkAnswer asTheWorkerDoes(LinkChange change) {
+        if (change.link()) {
+            int linked = jdbc.sql(
+                            "UPDATE directory.accounts SET portfolio_id = :p WHERE id = :a AND portfolio_id IS NULL")
+                    .param("p", change.portfolioId())
+                    .param("a", change.accountId())
+                    .update();
+            return new LinkAnswer(200, "{\"linked\":" + (linked == 1) + "}");
+        }
+        int unlinked = jdbc.sql("UPDATE directory.accounts SET portfolio_id = NULL WHERE id = :a AND portfolio_id = :p")
+                .param("p", change.portfolioId())
+                .param("a", change.accountId())
+                .update();
+        return unlinked == 1
+                ? new LinkAnswer(200, "{}")
+                : new LinkAnswer(404, "{\"status\":404,\"detail\":\"not linked\"}");
+    }
+
+    /** Whether a request waits for the account's turn (its link changes' advisory lock). */
+    private boolean waitsForItsTurn(DirectorySeed.Portfolio portfolio, UUID account) {
+        return jdbc.sql("""
+                        SELECT EXISTS (
+                            SELECT 1 FROM pg_locks
+                             WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1
+                               AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(:key, 0))
+                        """)
+                .param("key", "account-link-log:" + portfolio.id() + ":" + account)
+                .query(Boolean.class)
+                .single();
+    }
+
+    private static String linkBody(UUID account) {
+        return "{\"accountId\":\"" + account + "\"}";
+    }
+
+    private UUID portfolioOf(UUID account) {
+        return jdbc.sql("SELECT portfolio_id FROM directory.accounts WHERE id = ?")
+                .param(account)
+                .query((rs, row) -> rs.getObject(1, UUID.class))
+                .list()
+                .getFirst();
+    }
+
+    /** The administration log's link changes of the account, newest first. */
+    private List<String> adminLog(DirectorySeed.Portfolio portfolio, UUID account) {
+        return jdbc.sql("""
+                        SELECT action FROM jobs.portfolio_admin_log WHERE portfolio_id = ? AND subject = ?
+                        ORDER BY occurred_at DESC, id DESC
+                        """)
+                .params(portfolio.id(), account.toString())
+                .query(String.class)
+                .list();
+    }
+
+    /** The portfolio's Owner, a stored portfolio user; their token grants nothing by its claims. */
+    private String owner(DirectorySeed.Portfolio portfolio) {
+        UUID id = portfolio.user("owner");
+        jdbc.sql("INSERT INTO jobs.portfolio_users (portfolio_id, user_id, email, role) VALUES (?, ?, ?, 'OWNER')")
+                .params(portfolio.id(), id, portfolio.email("owner"))
+                .update();
+        return TestTokens.token(id, portfolio.email("owner"), UUID.randomUUID());
+    }
+}
