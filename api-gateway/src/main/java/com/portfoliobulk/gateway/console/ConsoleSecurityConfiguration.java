@@ -12,6 +12,8 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.SimpleUrlAuthenticationFailureHandler;
 import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
 import org.springframework.security.web.context.SecurityContextRepository;
+import org.springframework.security.web.csrf.CsrfTokenRepository;
+import org.springframework.security.web.csrf.HttpSessionCsrfTokenRepository;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy;
 
 /**
@@ -37,11 +39,18 @@ class ConsoleSecurityConfiguration {
         return new HttpSessionSecurityContextRepository();
     }
 
+    /** Where the console's CSRF tokens are kept: the session, renewed whenever a console session starts. */
+    @Bean
+    CsrfTokenRepository consoleCsrfTokenRepository() {
+        return new HttpSessionCsrfTokenRepository();
+    }
+
     @Bean
     @Order(1)
     SecurityFilterChain consoleSecurity(
             HttpSecurity http,
             SecurityContextRepository consoleSecurityContextRepository,
+            CsrfTokenRepository consoleCsrfTokenRepository,
             ObjectProvider<ClientRegistrationRepository> registrations,
             ObjectProvider<JwtDecoder> decoders,
             ConsoleProperties properties)
@@ -60,6 +69,7 @@ class ConsoleSecurityConfiguration {
                                 .authenticated())
                 .requestCache(cache -> cache.requestCache(SignInReturn.CACHE))
                 .securityContext(context -> context.securityContextRepository(consoleSecurityContextRepository))
+                .csrf(csrf -> csrf.csrfTokenRepository(consoleCsrfTokenRepository))
                 .sessionManagement(session -> session.sessionFixation(fixation -> fixation.changeSessionId()))
                 .exceptionHandling(exceptions -> exceptions
                         .authenticationEntryPoint(new HtmxRedirects())
@@ -78,6 +88,7 @@ class ConsoleSecurityConfiguration {
                             clients,
                             decoders.getObject(),
                             consoleSecurityContextRepository,
+                            consoleCsrfTokenRepository,
                             properties.sessionTimeout()))
                     .failureHandler(new SimpleUrlAuthenticationFailureHandler(SIGN_IN + "?failed")));
         }

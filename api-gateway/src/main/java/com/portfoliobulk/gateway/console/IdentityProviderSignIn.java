@@ -17,6 +17,7 @@ import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.web.authentication.AuthenticationSuccessHandler;
 import org.springframework.security.web.context.SecurityContextRepository;
+import org.springframework.security.web.csrf.CsrfTokenRepository;
 
 /**
  * Finishes an {@code oauth2Login}: the access token the identity provider issued is the bearer token
@@ -34,16 +35,20 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
 
     private final SecurityContextRepository contexts;
 
+    private final CsrfTokenRepository csrfTokens;
+
     private final Duration sessionTimeout;
 
     IdentityProviderSignIn(
             OAuth2AuthorizedClientRepository clients,
             JwtDecoder decoder,
             SecurityContextRepository contexts,
+            CsrfTokenRepository csrfTokens,
             Duration sessionTimeout) {
         this.clients = clients;
         this.decoder = decoder;
         this.contexts = contexts;
+        this.csrfTokens = csrfTokens;
         this.sessionTimeout = sessionTimeout;
     }
 
@@ -63,7 +68,8 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
         }
         try {
             String token = client.getAccessToken().getTokenValue();
-            ConsoleSession.start(ConsoleUser.of(decoder.decode(token)), request, response, contexts, sessionTimeout);
+            ConsoleSession.start(
+                    ConsoleUser.of(decoder.decode(token)), request, response, contexts, csrfTokens, sessionTimeout);
         } catch (JwtException | AccessDeniedException ex) {
             log.warn("The identity provider's access token is not one the API accepts: {}", ex.getMessage());
             refuse(request, response, "?rejected");

@@ -18,6 +18,7 @@ import org.springframework.security.oauth2.client.registration.ClientRegistratio
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.web.context.SecurityContextRepository;
+import org.springframework.security.web.csrf.CsrfTokenRepository;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.util.StringUtils;
@@ -52,6 +53,8 @@ class SignInController {
 
     private final SecurityContextRepository contexts;
 
+    private final CsrfTokenRepository csrfTokens;
+
     private final Environment environment;
 
     private final OAuth2ResourceServerProperties resourceServer;
@@ -62,6 +65,7 @@ class SignInController {
             ObjectProvider<JwtDecoder> decoders,
             ObjectProvider<ClientRegistrationRepository> registrations,
             SecurityContextRepository consoleSecurityContextRepository,
+            CsrfTokenRepository consoleCsrfTokenRepository,
             Environment environment,
             OAuth2ResourceServerProperties resourceServer) {
         this.properties = properties;
@@ -69,6 +73,7 @@ class SignInController {
         this.decoders = decoders;
         this.registrations = registrations;
         this.contexts = consoleSecurityContextRepository;
+        this.csrfTokens = consoleCsrfTokenRepository;
         this.environment = environment;
         this.resourceServer = resourceServer;
     }
@@ -140,6 +145,7 @@ class SignInController {
                 request,
                 response,
                 contexts,
+                csrfTokens,
                 properties.sessionTimeout());
         return "redirect:" + SignInReturn.path(request, response);
     }

@@ -410,6 +410,32 @@ class ConsoleIntegrationsIntegrationTests {
                 .contains("<td class=\"status\" data-label=\"Status\">Pending</td>");
     }
 
+    /**
+     * A demo sign-in as someone else in the same browser starts a session with a new CSRF token: a
+     * form left open from the earlier sign-in's page (another tab) changes nothing as the new
+     * administrator, and says it was sent from a page of an earlier sign-in.
+     */
+    @Test
+    void aFormFromAPageOfAnEarlierSignInChangesNothingAfterSigningInAsSomeoneElse() throws Exception {
+        browser.signIn("alice-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        UUID subscriptionId = subscribeToJobCompleted();
+        Map<String, String> alicesForm = form(browser.get(page).body(), "inline-form delete-webhook");
+        assertThat(alicesForm).containsKey("_csrf");
+
+        browser.signIn("bob-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        HttpResponse<String> late = browser.post(page + "/webhooks/" + subscriptionId + "/delete", alicesForm);
+
+        assertThat(late.statusCode()).as(late.body()).isEqualTo(403);
+        assertThat(late.body()).contains("sent from a page of an earlier sign-in, so nothing was changed");
+        assertThat(subscriptions()).isOne();
+        // Bob's own page sends the form with his session's token.
+        HttpResponse<String> bobs = browser.post(
+                page + "/webhooks/" + subscriptionId + "/delete",
+                form(browser.get(page).body(), "inline-form delete-webhook"));
+        assertThat(bobs.statusCode()).as(bobs.body()).isEqualTo(302);
+        assertThat(subscriptions()).isZero();
+    }
+
     @Test
     void anEditorManagesWebhooksButSeesTheApisRefusalOfScimTokens() throws Exception {
         browser.signIn("editor-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_EDIT", portfolio);
