@@ -395,11 +395,15 @@ class ConsoleIntegrationsIntegrationTests {
                     .update();
         }
         String deliveries = page + "/webhooks/" + subscriptionId + "/deliveries";
-        Matcher older = Pattern.compile("href=\"([^\"]+cursor=[^\"]+)\">Older messages")
-                .matcher(browser.get(deliveries).body());
+        String first = browser.get(deliveries).body();
+        Matcher older =
+                Pattern.compile("href=\"([^\"]+cursor=[^\"]+)\">Older messages").matcher(first);
         assertThat(older.find()).isTrue();
+        assertThat(first).doesNotContain("Newest messages", "id=\"deliveries-first\"");
         String second = browser.get(ConsoleBrowser.unescape(older.group(1))).body();
         assertThat(second).contains("data-delivery-id=\"" + failed + "\"");
+        // The older page leads back to the newest messages, as the other console lists do.
+        assertThat(second).contains("id=\"deliveries-first\" href=\"" + deliveries + "\">Newest messages</a>");
 
         HttpResponse<String> redelivered =
                 browser.post(deliveries + "/" + failed + "/redeliver", form(second, "inline-form redeliver"));
