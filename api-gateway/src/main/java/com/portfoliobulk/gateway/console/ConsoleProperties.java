@@ -13,7 +13,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param sessionTimeout how long a signed-in administrator's session lasts without a request; a
  *     session before sign-in (the sign-in form's CSRF token, an identity provider's round trip, the page
  *     to come back to) lasts {@code server.servlet.session.timeout}
- * @param apiBaseUrl where the console calls the API; empty for this gateway itself on loopback
+ * @param apiBaseUrl where the console calls the API; empty for this gateway itself, on loopback or at
+ *     the one address {@code server.address} binds it to
  * @param pageSize rows per page of the users, jobs, tasks and activity tables
  * @param accountChoices how many accounts (by name, narrowed by the account search) the filters and
  *     the bulk bar offer at once

@@ -3,7 +3,10 @@ package com.portfoliobulk.gateway.console;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.HashMap;
@@ -73,13 +76,37 @@ class GatewayApi {
         }
     }
 
-    /** Without a configured base URL, the console calls this gateway on loopback once it listens. */
+    /** Without a configured base URL, the console calls this gateway once it listens. */
     @EventListener
     void onStarted(WebServerInitializedEvent event) {
         if (!StringUtils.hasText(properties.apiBaseUrl())
                 && event.getApplicationContext().getServerNamespace() == null) {
-            clients = clients("http://localhost:" + event.getWebServer().getPort());
+            clients = clients(ownUrl(
+                    event.getApplicationContext().getEnvironment().getProperty("server.address"),
+                    event.getWebServer().getPort()));
         }
+    }
+
+    /**
+     * Where this gateway answers itself: on loopback when it listens on every interface, otherwise at
+     * the one address {@code server.address} names, since a gateway bound to another interface has
+     * nothing listening on loopback.
+     */
+    static String ownUrl(String serverAddress, int port) {
+        if (!StringUtils.hasText(serverAddress)) {
+            return "http://localhost:" + port;
+        }
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(serverAddress.strip());
+        } catch (UnknownHostException ex) {
+            throw new IllegalStateException("server.address " + serverAddress + " is not an address of this host", ex);
+        }
+        if (address.isAnyLocalAddress()) {
+            return "http://localhost:" + port;
+        }
+        String host = address.getHostAddress();
+        return "http://" + (address instanceof Inet6Address ? "[" + host + "]" : host) + ":" + port;
     }
 
     private Clients clients(String baseUrl) {
