@@ -37,6 +37,10 @@
   }
   document.addEventListener("htmx:responseError", showRefusal);
   document.addEventListener("htmx:sendError", showRefusal);
+  // Back and Forward through the searches load the whole page again (the layout's htmx-config: no
+  // history cache, and "refreshOnHistoryMiss"), so the server's answer decides what is shown: the
+  // sign-in page once the sign-in has ended, the error page of a search refused since. htmx's own
+  // fetch of the entry would ignore either answer and leave the later search's list on screen.
   // "Find accounts by name" sends the Users filters along in hidden fields, filled in when the page
   // was served; the list follows the filters as they are typed without serving the page again, so
   // the fields take the filters' values as they are now when it is sent.

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.UserRef;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -13,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.Rectangle;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
@@ -179,6 +182,75 @@ class WebConsoleSystemTests {
     }
 
     /**
+     * Back to an earlier search after the sign-in has ended (here as an operator ends it, by deleting
+     * the stored session) opens the sign-in page, instead of the address bar naming the earlier search
+     * while the later one's list stays on screen.
+     */
+    @Test
+    void backToAnEarlierSearchAfterTheSignInEndedOpensTheSignInPage() {
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 2);
+        UserRef ann = portfolio.addUser("ann", AccountRole.ANALYST, portfolio.accounts());
+        UserRef bob = portfolio.addUser("bob", AccountRole.ANALYST, portfolio.accounts());
+        String admin = "admin-" + UUID.randomUUID() + "@agency.example";
+        browser.signIn(admin, "OWNER", portfolio.id());
+        browser.go("/console/portfolios/" + portfolio.id() + "/users");
+        search(ann.email());
+        search(bob.email());
+
+        assertThat(JdbcClient.create(TestStack.database())
+                        .sql("DELETE FROM jobs.console_sessions WHERE principal_name = ?")
+                        .param(admin)
+                        .update())
+                .isOne();
+        browser.driver().navigate().back();
+
+        await().atMost(PATIENCE)
+                .untilAsserted(
+                        () -> assertThat(browser.driver().getCurrentUrl()).contains("/console/sign-in"));
+        browser.awaitPage("Sign in");
+        assertThat(browser.findAll("tr.user-row")).isEmpty();
+    }
+
+    /**
+     * Back to an earlier search the API refuses since (its custom role deleted by another
+     * administrator) shows the refusal, instead of the later search's list under the earlier address.
+     */
+    @Test
+    void backToAnEarlierSearchTheApiNowRefusesShowsItsRefusal() {
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 2);
+        portfolio.addUser("kept", AccountRole.ANALYST, portfolio.accounts());
+        JdbcClient jobs = JdbcClient.create(TestStack.database());
+        jobs.sql("""
+                        INSERT INTO jobs.account_roles (portfolio_id, code, name, permissions)
+                        VALUES (?, 'AREA_LEAD', 'Area lead', ARRAY['VIEW_ACCOUNT'])
+                        """).param(portfolio.id()).update();
+        browser.signIn("admin-" + UUID.randomUUID() + "@agency.example", "OWNER", portfolio.id());
+        browser.go("/console/portfolios/" + portfolio.id() + "/users");
+        new Select(browser.find("#role")).selectByValue("AREA_LEAD");
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> {
+            assertThat(browser.driver().getCurrentUrl()).contains("role=AREA_LEAD");
+            assertThat(browser.findAll("tr.user-row")).isEmpty();
+        });
+        new Select(browser.find("#role")).selectByValue("");
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> {
+            assertThat(browser.driver().getCurrentUrl()).doesNotContain("AREA_LEAD");
+            assertThat(browser.findAll("tr.user-row")).isNotEmpty();
+        });
+
+        jobs.sql("DELETE FROM jobs.account_roles WHERE portfolio_id = ?")
+                .param(portfolio.id())
+                .update();
+        browser.driver().navigate().back();
+
+        await().atMost(PATIENCE)
+                .ignoreExceptions()
+                .untilAsserted(
+                        () -> assertThat(browser.text("main [role=alert]")).contains("Unknown role 'AREA_LEAD'"));
+        assertThat(browser.findAll("tr.user-row")).isEmpty();
+        assertThat(browser.driver().getCurrentUrl()).contains("role=AREA_LEAD");
+    }
+
+    /**
      * A job page whose polls the API refuses for good (here the job is gone while its page is open)
      * reloads and shows the refusal, and stops polling, instead of keeping the last progress on screen
      * as if the job were still running.
@@ -321,6 +393,15 @@ class WebConsoleSystemTests {
                 .untilAsserted(() -> assertThat(browser.findAll("#account option"))
                         .extracting(WebElement::getText)
                         .containsExactly("Any account", name + account));
+    }
+
+    /** Types {@code email} into the search, in place of what it held, and waits for its one user. */
+    private void search(String email) {
+        browser.find("#q").sendKeys(Keys.chord(Keys.CONTROL, "a"), email);
+        awaitOnlyUserListed(email);
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(browser.driver().getCurrentUrl())
+                        .contains("q=" + URLEncoder.encode(email, StandardCharsets.UTF_8)));
     }
 
     /** Waits until the Users list shows this one user only. */
