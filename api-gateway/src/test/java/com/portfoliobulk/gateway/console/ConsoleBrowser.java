@@ -30,8 +30,6 @@ final class ConsoleBrowser {
 
     private static final Pattern CSRF_META = Pattern.compile("name=\"csrf-token\" content=\"([^\"]+)\"");
 
-    private final String host;
-
     private final int port;
 
     private final CookieManager cookies = new CookieManager();
@@ -42,12 +40,6 @@ final class ConsoleBrowser {
             .build();
 
     ConsoleBrowser(int port) {
-        this("localhost", port);
-    }
-
-    /** A browser of the console at {@code host} (a name or an IPv4 address) rather than localhost. */
-    ConsoleBrowser(String host, int port) {
-        this.host = host;
         this.port = port;
     }
 
@@ -116,9 +108,9 @@ final class ConsoleBrowser {
      * refuses (a malformed escape such as {@code %zz}): its status line, headers and body as sent.
      */
     String getAsTyped(String path) throws IOException {
-        try (Socket socket = new Socket(host, port)) {
+        try (Socket socket = new Socket("localhost", port)) {
             socket.getOutputStream()
-                    .write(("GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port
+                    .write(("GET " + path + " HTTP/1.1\r\nHost: localhost:" + port
                                     + "\r\nAccept: text/html\r\nConnection: close\r\nCookie: " + cookieHeader()
                                     + "\r\n\r\n")
                             .getBytes(StandardCharsets.US_ASCII));
@@ -134,7 +126,7 @@ final class ConsoleBrowser {
     }
 
     HttpResponse<String> get(String path, String... headers) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
                 .GET();
         if (headers.length > 0) {
             request.headers(headers);
@@ -158,7 +150,7 @@ final class ConsoleBrowser {
     /** Posts a form body already encoded, e.g. with a field repeated (several ticked checkboxes). */
     HttpResponse<String> postEncoded(String path, String body) throws IOException, InterruptedException {
         return http.send(
-                HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
                         .header("Content-Type", "application/x-www-form-urlencoded")
                         .POST(HttpRequest.BodyPublishers.ofString(body))
                         .build(),
