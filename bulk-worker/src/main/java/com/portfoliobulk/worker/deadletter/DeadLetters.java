@@ -1,6 +1,7 @@
 package com.portfoliobulk.worker.deadletter;
 
 import com.portfoliobulk.contracts.BulkTaskMessage;
+import com.portfoliobulk.contracts.ControlCharacters;
 import com.portfoliobulk.servicesupport.kafka.DeadLetterWithoutValue;
 import com.portfoliobulk.worker.WorkerProperties;
 import io.micrometer.core.instrument.Counter;
@@ -215,13 +216,24 @@ public class DeadLetters {
             value = failure == null ? null : failure.getData();
         }
         Exception reason = deadLetter.reason();
-        String text = reason.getClass().getSimpleName() + ": " + reason.getMessage();
+        // An exception's message, stored as any text that is not a client's: control characters replaced.
+        String text = ControlCharacters.replacedIn(reason.getClass().getSimpleName() + ": " + reason.getMessage());
         return new DeadLetterStore.NewDeadLetter(
                 source(record),
-                record.key() == null ? null : String.valueOf(record.key()),
+                record.key() == null ? null : storableKey(String.valueOf(record.key())),
                 value,
                 taskId,
                 text.length() > 2000 ? text.substring(0, 2000) : text);
+    }
+
+    /**
+     * The key as {@code jobs.task_dead_letters} can keep it: PostgreSQL cannot store U+0000 in text, which
+     * a key with a zero byte (a binary key, a raw UUID say, from a producer that is not the gateway) is
+     * read as. Refused, the dead letter would fail its batch on every delivery and hold up every later
+     * task of its partition; so U+0000 becomes U+FFFD, and the key is listed and re-driven so.
+     */
+    private static String storableKey(String key) {
+        return key.replace('\u0000', '\uFFFD');
     }
 
     private static DeadLetterStore.Source source(ConsumerRecord<?, ?> record) {

@@ -12,7 +12,7 @@ import java.util.UUID;
  * @param sourceTopic the topic the record was consumed from
  * @param sourcePartition its partition
  * @param sourceOffset its offset
- * @param key the record's key (the account id)
+ * @param key the record's key (the account id), U+0000 replaced by U+FFFD (see {@link DeadLetters})
  * @param value the record's value (the original bytes of an unreadable record); may be null
  * @param taskId the task it names, when readable
  * @param reason why it was dead-lettered

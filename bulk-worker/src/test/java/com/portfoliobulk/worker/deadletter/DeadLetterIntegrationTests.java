@@ -83,6 +83,52 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
         http = RestClient.builder().baseUrl("http://localhost:" + port).build();
     }
 
+    /**
+     * A record whose key has a zero byte (a binary key, a raw UUID say, from a producer that is not the
+     * gateway) reaches the worker as a key with U+0000, which PostgreSQL cannot store in text. Its dead
+     * letter is recorded and listed with U+FFFD in its place, and the next task of its partition is
+     * applied. Recorded as read, it was refused on every delivery of its batch, and no later task of the
+     * partition was applied.
+     */
+    @Test
+    void aRecordWhoseKeyHasAZeroByteIsDeadLetteredAndItsPartitionGoesOn() throws IOException, InterruptedException {
+        var portfolio = directory.portfolio(1);
+        UUID account = portfolio.ownedAccount(0).id();
+        UUID ann = directory.user();
+        directory.member(account, ann, AccountRole.ANALYST);
+        SubmittedJob job = jobs.submit(
+                portfolio.id(), JobType.REMOVE_ACCESS, JobFixture.administrator(), List.of(remove(account, ann)));
+        String key = keyWithAZeroByte(taskRecords().partitionOf(account.toString()));
+        RecordMetadata written = taskRecords().publishRaw(key, "{not a task".getBytes(StandardCharsets.UTF_8));
+
+        publish(job);
+
+        assertThat(awaitFinished(job).status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(directory.membership(account, ann)).isEmpty();
+        JsonNode listed = body(exchange(
+                http.get().uri("/internal/dead-letters?limit=500").header("Authorization", "Bearer " + operatorToken()),
+                false));
+        assertThat(listed.values())
+                .filteredOn(entry -> entry.get("sourceTopic").asString().equals(written.topic())
+                        && entry.get("sourcePartition").asInt() == written.partition()
+                        && entry.get("sourceOffset").asLong() == written.offset())
+                .singleElement()
+                .satisfies(entry -> {
+                    assertThat(entry.get("key").asString()).isEqualTo(key.replace('\u0000', '\uFFFD'));
+                    assertThat(entry.hasNonNull("publishedAt")).isTrue();
+                });
+    }
+
+    /** A key with a zero byte that the producer puts in {@code partition}. */
+    private String keyWithAZeroByte(int partition) {
+        for (int attempt = 0; ; attempt++) {
+            String key = "raw\u0000key-" + attempt;
+            if (taskRecords().partitionOf(key) == partition) {
+                return key;
+            }
+        }
+    }
+
     @Test
     void aRecordDeliveredAgainIsNotDeadLetteredAgain() {
         UUID account = UUID.randomUUID();
