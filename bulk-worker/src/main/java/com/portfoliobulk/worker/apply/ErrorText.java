@@ -3,7 +3,15 @@ package com.portfoliobulk.worker.apply;
 import java.sql.SQLException;
 import org.springframework.core.NestedExceptionUtils;
 
-/** A failure as a task's {@code error}: one short line for a person, no stack trace, no statement. */
+/**
+ * A failure as a task's {@code error}: one short line for a person, no stack trace, no statement.
+ *
+ * <p>Every text that becomes a task's error goes through here, and it may quote a record: Jackson's
+ * message about an unreadable record quotes the value it could not read, control characters included.
+ * Each control character becomes U+FFFD: PostgreSQL cannot store U+0000 in text, and refused, the error
+ * would fail the task's batch on every delivery without ever counting an attempt, holding up every later
+ * task of its partition.
+ */
 final class ErrorText {
 
     private static final int MAX_LENGTH = 300;
@@ -17,12 +25,12 @@ final class ErrorText {
                 if (message.startsWith("ERROR: ")) {
                     message = message.substring("ERROR: ".length());
                 }
-                return shorten("Database error " + sql.getSQLState() + ": " + message);
+                return stored("Database error " + sql.getSQLState() + ": " + message);
             }
         }
         Throwable cause = NestedExceptionUtils.getMostSpecificCause(failure);
         String message = firstLine(cause.getMessage());
-        return shorten(message.isEmpty() ? cause.getClass().getSimpleName() : message);
+        return stored(message.isEmpty() ? cause.getClass().getSimpleName() : message);
     }
 
     private static String firstLine(String message) {
@@ -33,7 +41,18 @@ final class ErrorText {
         return (end < 0 ? message : message.substring(0, end)).strip();
     }
 
-    private static String shorten(String text) {
-        return text.length() <= MAX_LENGTH ? text : text.substring(0, MAX_LENGTH - 1) + "…";
+    /** The text as stored: each control character replaced by U+FFFD, at most {@value #MAX_LENGTH} characters. */
+    private static String stored(String text) {
+        String visible = withoutControlCharacters(text);
+        return visible.length() <= MAX_LENGTH ? visible : visible.substring(0, MAX_LENGTH - 1) + "…";
+    }
+
+    private static String withoutControlCharacters(String text) {
+        StringBuilder visible = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            visible.append(Character.isISOControl(c) ? '\uFFFD' : c);
+        }
+        return visible.toString();
     }
 }

@@ -178,6 +178,49 @@ class RedeliveryIntegrationTests extends WorkerIntegrationSupport {
                         () -> assertThat(deadLettered() - deadLetteredBefore).isGreaterThanOrEqualTo(3));
     }
 
+    /**
+     * An invalid record whose error quotes a value with U+0000 inside (Jackson trims it off a date's ends),
+     * which PostgreSQL cannot store in text: its
+     * task fails {@code INVALID_TASK} at once, with U+FFFD in that place in its error, and the record is
+     * dead-lettered. Kept as quoted, the outcome was refused, and the task was tried again on every
+     * delivery until it ended {@code RETRIES_EXHAUSTED}.
+     */
+    @Test
+    void anInvalidRecordWhoseErrorQuotesAZeroCharacterFailsItsTaskAsInvalid() {
+        Portfolio portfolio = directory.portfolio(1);
+        UUID accountId = portfolio.ownedAccount(0).id();
+        UUID ann = directory.user();
+        UUID ben = directory.user();
+        directory.member(accountId, ann, AccountRole.ANALYST);
+        directory.member(accountId, ben, AccountRole.ANALYST);
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.REMOVE_ACCESS,
+                JobFixture.administrator(),
+                List.of(remove(accountId, ann), remove(accountId, ben)));
+        ObjectNode zeroInADate = json.valueToTree(job.message(0));
+        zeroInADate.put("expiresAt", "so\u0000on");
+
+        taskRecords().publishRaw(accountId.toString(), json.writeValueAsString(zeroInADate));
+        taskRecords().publish(List.of(job.message(1)));
+        StoredJob finished = awaitFinished(job);
+
+        assertThat(finished)
+                .extracting(StoredJob::status, StoredJob::succeeded, StoredJob::failed)
+                .containsExactly(JobStatus.COMPLETED_WITH_ERRORS, 1, 1);
+        StoredTask invalid = jobs.task(job.taskId(0));
+        assertThat(invalid)
+                .extracting(StoredTask::status, StoredTask::reason, StoredTask::attempts)
+                .containsExactly(TaskStatus.FAILED, ReasonCode.INVALID_TASK, 1);
+        assertThat(invalid.error()).contains("'so\uFFFDon'");
+        assertThat(directory.membership(accountId, ann))
+                .as("the invalid task changed nothing")
+                .isPresent();
+        assertThat(directory.membership(accountId, ben)).isEmpty();
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(deadLettersOf(accountId)).hasSize(1));
+    }
+
     @Test
     void aRecordWithFieldsThisVersionDoesNotKnowIsStillApplied() {
         Portfolio portfolio = directory.portfolio(1);

@@ -126,6 +126,24 @@ class UnreadableTaskRowIntegrationTests extends WorkerIntegrationSupport {
         assertFailedWhenItsAttemptsWereUsedUp(two, unreadable, later, NEWER);
     }
 
+    /**
+     * A record whose action has U+0000 in it (inside: Jackson trims it off the ends of an enum's name), an
+     * action this version does not know: its task's error quotes the action, and PostgreSQL cannot store U+0000 in text. The error is kept with U+FFFD in its
+     * place, so each delivery counts an attempt as for any newer action. Kept as quoted, the attempt was
+     * refused, the batch delivered again for ever, and the account's later task never applied.
+     */
+    @Test
+    void aPendingTaskWhoseRecordHasAnActionWithAZeroCharacterEndsFailedWhenItsAttemptsAreUsedUp() {
+        TwoAnalysts two = twoAnalysts();
+        SubmittedJob unreadable = two.removal(two.ann());
+        SubmittedJob later = two.removal(two.ben());
+
+        publishAsANewerGatewayDoes(unreadable, record -> record.put("action", "RE\u0000MOVE"));
+        publish(later);
+
+        assertFailedWhenItsAttemptsWereUsedUp(two, unreadable, later, "\"RE\uFFFDMOVE\"");
+    }
+
     @Test
     void aPendingTaskOfANewerActionWhoseRowAndRecordCannotBeReadEndsFailedWhenItsAttemptsAreUsedUp() {
         TwoAnalysts two = twoAnalysts();
