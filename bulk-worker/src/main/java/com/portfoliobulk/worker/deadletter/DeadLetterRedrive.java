@@ -56,7 +56,7 @@ public class DeadLetterRedrive {
                 .register(registry);
     }
 
-    /** The newest dead letters first. */
+    /** The newest dead letters first, without their values (see {@link StoredDeadLetter#value()}). */
     @Transactional(readOnly = true)
     public List<StoredDeadLetter> newest(int limit) {
         return store.newest(limit);

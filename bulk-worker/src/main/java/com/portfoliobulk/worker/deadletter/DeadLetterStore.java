@@ -32,10 +32,17 @@ class DeadLetterStore {
             ON CONFLICT ON CONSTRAINT task_dead_letters_source DO NOTHING
             """;
 
-    private static final String COLUMNS = """
-            id, source_topic, source_partition, source_offset, record_key, record_value, task_id, reason,
+    /**
+     * The columns of a listed dead letter: all but the record's value, which may be near the broker's
+     * size limit (about 1 MB) and is never answered; 500 of them would fill the worker's memory.
+     */
+    private static final String LISTED_COLUMNS = """
+            id, source_topic, source_partition, source_offset, record_key, task_id, reason,
             recorded_at, published_at, redriven_at, redriven_by, redrive_reason
             """;
+
+    /** The columns of one dead letter to re-drive, its value included. */
+    private static final String COLUMNS = LISTED_COLUMNS + ", record_value";
 
     private final JdbcClient jdbc;
 
@@ -112,19 +119,20 @@ class DeadLetterStore {
                 .update();
     }
 
-    /** The newest dead letters first, up to {@code limit}. */
+    /** The newest dead letters first, up to {@code limit}, without their values. */
     List<StoredDeadLetter> newest(int limit) {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM jobs.task_dead_letters ORDER BY recorded_at DESC, id LIMIT ?")
+        return jdbc.sql("SELECT " + LISTED_COLUMNS
+                        + " FROM jobs.task_dead_letters ORDER BY recorded_at DESC, id LIMIT ?")
                 .param(limit)
-                .query((row, index) -> stored(row))
+                .query((row, index) -> stored(row, null))
                 .list();
     }
 
-    /** The dead letter, locked until the transaction ends. */
+    /** The dead letter with its value, locked until the transaction ends. */
     Optional<StoredDeadLetter> lock(UUID id) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM jobs.task_dead_letters WHERE id = ? FOR UPDATE")
                 .param(id)
-                .query((row, index) -> stored(row))
+                .query((row, index) -> stored(row, row.getBytes("record_value")))
                 .optional();
     }
 
@@ -135,14 +143,14 @@ class DeadLetterStore {
                 .update();
     }
 
-    private static StoredDeadLetter stored(ResultSet row) throws SQLException {
+    private static StoredDeadLetter stored(ResultSet row, byte[] value) throws SQLException {
         return new StoredDeadLetter(
                 row.getObject("id", UUID.class),
                 row.getString("source_topic"),
                 row.getInt("source_partition"),
                 row.getLong("source_offset"),
                 row.getString("record_key"),
-                row.getBytes("record_value"),
+                value,
                 row.getObject("task_id", UUID.class),
                 row.getString("reason"),
                 instant(row, "recorded_at"),

@@ -13,7 +13,8 @@ import java.util.UUID;
  * @param sourcePartition its partition
  * @param sourceOffset its offset
  * @param key the record's key (the account id), U+0000 replaced by U+FFFD (see {@link DeadLetters})
- * @param value the record's value (the original bytes of an unreadable record); may be null
+ * @param value the record's value (the original bytes of an unreadable record); may be null, and is
+ *     null in a listing, which does not read it
  * @param taskId the task it names, when readable
  * @param reason why it was dead-lettered
  * @param recordedAt when

@@ -14,6 +14,7 @@ import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
+import com.portfoliobulk.worker.fixtures.StatementCounter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -21,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,6 +32,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -70,6 +73,9 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
 
     @Autowired
     DeadLetterStore store;
+
+    @Autowired
+    DataSource dataSource;
 
     @Value("${spring.kafka.bootstrap-servers}")
     String bootstrapServers;
@@ -117,6 +123,58 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
                     assertThat(entry.get("key").asString()).isEqualTo(key.replace('\u0000', '\uFFFD'));
                     assertThat(entry.hasNonNull("publishedAt")).isTrue();
                 });
+    }
+
+    /**
+     * Listing dead letters reads no record values: each may be near the broker's size limit (about 1 MB),
+     * and a listing of 500 after a flood of such garbage read them all into the worker's memory (whose JVM
+     * exits on {@code OutOfMemoryError}), only to leave them out of the answer. The database says how much
+     * the statement the listing ran answers: less than one such value, where it answered all of them.
+     */
+    @Test
+    void listingDeadLettersReadsNoRecordValues() {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String key = UUID.randomUUID().toString();
+            jdbc.sql("""
+                            INSERT INTO jobs.task_dead_letters
+                                   (id, source_topic, source_partition, source_offset, source_timestamp, record_key,
+                                    record_value, reason, published_at)
+                            VALUES (?, ?, 3, ?, ?, ?, ?, 'DeserializationException: failed to deserialize', now())
+                            """)
+                    .params(
+                            UUID.randomUUID(),
+                            properties.topics().tasks(),
+                            ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50),
+                            System.currentTimeMillis(),
+                            key,
+                            OversizedRecords.letters())
+                    .update();
+            keys.add(key);
+        }
+
+        JsonNode listed;
+        List<StatementCounter.Statement> listings;
+        // Any thread's: requests run on virtual threads, which have no name.
+        try (StatementCounter statements = StatementCounter.open(dataSource, "")) {
+            listings = statements.keep(sql -> sql.contains("FROM jobs.task_dead_letters ORDER BY"));
+            listed = body(get("/internal/dead-letters?limit=500", true));
+        }
+
+        assertThat(listed.values())
+                .extracting(entry -> entry.get("key").asString())
+                .containsAll(keys);
+        assertThat(listed.values())
+                .as("no value answered")
+                .noneMatch(entry -> entry.has("value") || entry.has("valueText"));
+        StatementCounter.Statement listing = listings.getFirst();
+        JsonNode plan = json.readTree(jdbc.sql("EXPLAIN (ANALYZE, SERIALIZE, FORMAT JSON) " + listing.sql())
+                .params(listing.parameters())
+                .query(String.class)
+                .single());
+        assertThat(plan.get(0).get("Serialization").get("Output Volume").asDouble())
+                .as("kB the listing's statement answers")
+                .isLessThan(OversizedRecords.SIZE / 1024.0);
     }
 
     /** A key with a zero byte that the producer puts in {@code partition}. */
