@@ -13,7 +13,8 @@ import java.util.UUID;
  * @param outcomes the task outcomes stored now
  * @param finishedJobs the jobs that became terminal
  * @param rejections the records to dead-letter because they name no known task or do not match it
- * @param deferred the tasks deferred now, because an earlier task of their account is still pending
+ * @param deferred the tasks deferred now, because an earlier task of their account is still pending; not
+ *     those deferred already, whose record came again while they wait
  */
 record AppliedTasks(
         List<AccountActivityEvent> events,

@@ -246,15 +246,25 @@ class TaskStore {
         return heldBack;
     }
 
-    /** Marks the (locked, pending) tasks deferred; they are not sent again until released. */
-    void defer(Collection<UUID> taskIds) {
+    /**
+     * Marks the (locked, pending) tasks deferred; they are not sent again until released. A task deferred
+     * already (its record came again while it waits: a relay pass sent twice, a batch delivered again)
+     * keeps its {@code deferred_at}.
+     *
+     * @return the tasks deferred now, not those deferred already
+     */
+    Set<UUID> defer(Collection<UUID> taskIds) {
         if (taskIds.isEmpty()) {
-            return;
+            return Set.of();
         }
-        jdbc.sql("""
+        return new HashSet<>(jdbc.sql("""
                         UPDATE jobs.bulk_tasks SET deferred_at = now()
-                         WHERE id = ANY(:ids) AND status = 'PENDING'
-                        """).param("ids", PostgresArrays.uuids(taskIds)).update();
+                         WHERE id = ANY(:ids) AND status = 'PENDING' AND deferred_at IS NULL
+                        RETURNING id
+                        """)
+                .param("ids", PostgresArrays.uuids(taskIds))
+                .query(UUID.class)
+                .list());
     }
 
     /**

@@ -91,7 +91,8 @@ class TaskTransaction {
         batch.view.flush();
         directory.queueMails(batch.mails.values());
         tasks.storeOutcomes(List.copyOf(batch.written.values()));
-        tasks.defer(batch.result.deferred());
+        // Counted only once, by the transaction that deferred it, however often its record comes while it waits.
+        batch.result.deferred().retainAll(tasks.defer(batch.result.deferred()));
         releaseBehind(batch.written.keySet(), rows);
         batch.progress.forEach(
                 (jobId, progress) -> tasks.advanceJob(jobId, progress).ifPresent(batch.result.finishedJobs()::add));

@@ -27,10 +27,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.web.client.RestClient;
 
 /**
  * Per-account order when the relay's records reach the topic out of order: the shape of a relay pass
@@ -52,6 +56,9 @@ class AccountOrderIntegrationTests extends WorkerIntegrationSupport {
 
     @Autowired
     MeterRegistry meters;
+
+    @LocalServerPort
+    int port;
 
     private UUID accountId;
 
@@ -97,6 +104,25 @@ class AccountOrderIntegrationTests extends WorkerIntegrationSupport {
         // The relay sends the waiting tasks again, in seq order; the deferred one follows once released.
         relayUntilFinished();
 
+        assertSeqOrderWon();
+    }
+
+    /**
+     * A deferred task whose record comes again while it waits (a relay pass sent twice, a batch delivered
+     * again) counts once in {@code bulk_tasks_deferred_total}: it was deferred once. Every delivery counted
+     * it, so the counter grew with each repeat.
+     */
+    @Test
+    void aDeferredTaskWhoseRecordComesAgainIsCountedOnce() {
+        double before = scrapedDeferred();
+        sendAsRelay(invitation.message(0));
+        awaitDeferred(invitation.taskId(0));
+
+        taskRecords().publish(List.of(invitation.message(0)));
+        awaitPartitionHandled(accountId);
+
+        assertThat(scrapedDeferred() - before).as("bulk_tasks_deferred_total").isEqualTo(1);
+        relayUntilFinished();
         assertSeqOrderWon();
     }
 
@@ -264,6 +290,44 @@ class AccountOrderIntegrationTests extends WorkerIntegrationSupport {
         Map<UUID, AccountActivityEvent> byId = new LinkedHashMap<>();
         events.forEach(event -> byId.putIfAbsent(event.eventId(), event));
         return List.copyOf(byId.values());
+    }
+
+    /**
+     * Waits until the worker has handled every record published so far to the partition of
+     * {@code account}, its metrics included: two jobs of another account in that partition, one after the
+     * other. The second is handled only once the listener call that handled the first has returned, and
+     * with it every earlier record of the partition.
+     */
+    private void awaitPartitionHandled(UUID account) {
+        Portfolio other = directory.portfolio();
+        int partition = taskRecords().partitionOf(account.toString());
+        UUID neighbour = other.account("Neighbour 0");
+        for (int i = 1; taskRecords().partitionOf(neighbour.toString()) != partition; i++) {
+            neighbour = other.account("Neighbour " + i);
+        }
+        for (int i = 0; i < 2; i++) {
+            // Removes a user who is no member: skipped, and the job ends.
+            SubmittedJob marker = jobs.submit(
+                    other.id(),
+                    JobType.REMOVE_ACCESS,
+                    JobFixture.administrator(),
+                    List.of(remove(neighbour, directory.user())));
+            publish(marker);
+            awaitFinished(marker);
+        }
+    }
+
+    /** {@code bulk_tasks_deferred_total} as Prometheus scrapes it. */
+    private double scrapedDeferred() {
+        String metrics = RestClient.create("http://localhost:" + port)
+                .get()
+                .uri("/actuator/prometheus")
+                .retrieve()
+                .body(String.class);
+        Matcher deferred = Pattern.compile("(?m)^bulk_tasks_deferred_total\\{[^}]*} (\\S+)$")
+                .matcher(metrics);
+        assertThat(deferred.find()).as("bulk_tasks_deferred_total is scraped").isTrue();
+        return Double.parseDouble(deferred.group(1));
     }
 
     private double deferredCount() {
