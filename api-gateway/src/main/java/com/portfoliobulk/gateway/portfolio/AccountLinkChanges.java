@@ -1,7 +1,12 @@
 package com.portfoliobulk.gateway.portfolio;
 
 import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.gateway.web.RequestRefusedException;
+import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -17,13 +22,27 @@ import org.springframework.transaction.support.TransactionTemplate;
  * stalled after the worker had linked was logged after an unlink made meanwhile: the log said linked
  * while the account was not, and suppressed the account's next real link.
  *
- * <p>The turn holds one database connection during the call to the worker (at most its timeouts, 2 s
- * to connect and 5 s to answer). Link changes are rare administrator operations, so that is
- * acceptable. A change the worker made after the gateway gave up waiting (503) is outside the turn;
+ * <p>A turn holds one database connection during the call to the worker (at most its timeouts, 2 s
+ * to connect and 5 s to answer). So that link changes cannot take the connections every other request
+ * needs (a script linking thousands of accounts in parallel while the worker is slow), a gateway runs
+ * at most {@value #TURNS} turns at once; a change that waits {@link #WAIT} for one answers 503 with
+ * {@code Retry-After}, having changed nothing, and a turn waits at most {@link #LOCK_WAIT} for the
+ * account's lock. A change the worker made after the gateway gave up waiting (503) is outside the turn;
  * the request's repeat records it.
  */
 @Service
 class AccountLinkChanges {
+
+    /** Link changes one gateway runs at once, each with a database connection: well under its pool. */
+    static final int TURNS = 3;
+
+    /** How long a link change waits for one of the gateway's turns before it answers 503. */
+    static final Duration WAIT = Duration.ofSeconds(2);
+
+    /** How long a turn waits for another turn on the same account, which lasts at most 7 s. */
+    private static final Duration LOCK_WAIT = Duration.ofSeconds(10);
+
+    private final Semaphore turns = new Semaphore(TURNS, true);
 
     private final WorkerLinks links;
 
@@ -67,12 +86,38 @@ class AccountLinkChanges {
 
     /** Runs {@code change} in one transaction that holds the account's link lock until it ends. */
     private WorkerLinks.Outcome inTurn(UUID portfolioId, UUID accountId, Supplier<WorkerLinks.Outcome> change) {
-        return transaction.execute(status -> {
-            jdbc.sql("SELECT true FROM pg_advisory_xact_lock(hashtextextended(:key, 0))")
-                    .param("key", "account-link-log:" + portfolioId + ":" + accountId)
-                    .query(Boolean.class)
-                    .single();
-            return change.get();
-        });
+        try {
+            if (!turns.tryAcquire(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw busy(null);
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw busy(ex);
+        }
+        try {
+            return transaction.execute(status -> {
+                jdbc.sql("SELECT set_config('lock_timeout', :wait, true)")
+                        .param("wait", LOCK_WAIT.toMillis() + "ms")
+                        .query(String.class)
+                        .single();
+                jdbc.sql("SELECT true FROM pg_advisory_xact_lock(hashtextextended(:key, 0))")
+                        .param("key", "account-link-log:" + portfolioId + ":" + accountId)
+                        .query(Boolean.class)
+                        .single();
+                return change.get();
+            });
+        } finally {
+            turns.release();
+        }
+    }
+
+    private static RequestRefusedException busy(Throwable cause) {
+        return new RequestRefusedException(
+                RequestRefusedException.Reason.UNAVAILABLE,
+                "Service unavailable",
+                "Other link changes are under way on this gateway; nothing was changed, try again shortly.",
+                List.of(),
+                WAIT.toSeconds(),
+                cause);
     }
 }

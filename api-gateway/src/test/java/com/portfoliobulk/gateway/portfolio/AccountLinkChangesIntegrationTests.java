@@ -10,6 +10,7 @@ import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -85,6 +86,62 @@ class AccountLinkChangesIntegrationTests extends StubbedServicesIntegrationTest 
         assertThat(linkedAgain.status()).as(linkedAgain.text()).isEqualTo(201);
         assertThat(adminLog(portfolio, account))
                 .containsExactly("ACCOUNT_LINKED", "ACCOUNT_UNLINKED", "ACCOUNT_LINKED");
+    }
+
+    /**
+     * Each link change holds a database connection while the worker answers: a script linking many
+     * accounts in parallel while the worker is slow took every connection of the gateway, and every
+     * other request waited for one and failed. A gateway runs {@value AccountLinkChanges#TURNS} link
+     * changes at once; one more waits, and answers 503 with Retry-After, having changed nothing.
+     */
+    @Test
+    void aLinkChangeBeyondTheGatewaysTurnsAnswers503AndChangesNothing() throws Exception {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = owner(portfolio);
+        String base = "/api/v1/portfolios/" + portfolio.id() + "/linked-accounts";
+        List<UUID> held = new ArrayList<>();
+        for (int i = 0; i < AccountLinkChanges.TURNS; i++) {
+            held.add(portfolio.unlinkedAccount("Held " + i));
+        }
+        UUID extra = portfolio.unlinkedAccount("Extra");
+        CountDownLatch heldReached = new CountDownLatch(held.size());
+        CountDownLatch answerHeld = new CountDownLatch(1);
+        worker.changeLinksWith(change -> {
+            LinkAnswer answer = asTheWorkerDoes(change);
+            if (held.contains(change.accountId())) {
+                heldReached.countDown();
+                try {
+                    answerHeld.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return answer;
+        });
+        List<CompletableFuture<Answer>> links = new ArrayList<>();
+        try {
+            for (UUID account : held) {
+                links.add(CompletableFuture.supplyAsync(() -> api.post(owner, base, null, linkBody(account))));
+            }
+            assertThat(heldReached.await(30, TimeUnit.SECONDS)).isTrue();
+
+            Answer refused = api.post(owner, base, null, linkBody(extra));
+
+            answerHeld.countDown();
+            assertThat(refused.status()).as(refused.text()).isEqualTo(503);
+            assertThat(refused.headers().getFirst("Retry-After")).isEqualTo("2");
+            assertThat(refused.text()).contains("Other link changes are under way");
+            assertThat(portfolioOf(extra)).isNull();
+            for (CompletableFuture<Answer> link : links) {
+                Answer linked = link.get(30, TimeUnit.SECONDS);
+                assertThat(linked.status()).as(linked.text()).isEqualTo(201);
+            }
+        } finally {
+            answerHeld.countDown();
+        }
+        worker.changeLinksWith(this::asTheWorkerDoes);
+        Answer linkedLater = api.post(owner, base, null, linkBody(extra));
+        assertThat(linkedLater.status()).as(linkedLater.text()).isEqualTo(201);
     }
 
     /** Links or unlinks the account in the directory, and answers, as the worker does. */
