@@ -111,15 +111,14 @@ class ScimProvisioning {
                     + " be changed through SCIM (it is '" + current.userName() + "').";
         }
         if (refusedUserName != null) {
-            if (Boolean.FALSE.equals(change.active())) {
-                // Deprovisioning is never held up by the refused userName: an identity provider sends the
-                // new userName of a renamed user with each later change of theirs, deactivation included,
-                // and may send one it has no longer (removed, or null) with the deactivation.
-                users.ensureLinked(portfolioId, userId);
-                claim(portfolioId, userId, current, expectedVersion);
-                deactivate(client, portfolioId, userId, false);
-            }
-            throw new ScimException(HttpStatus.BAD_REQUEST, "mutability", refusedUserName);
+            throw deactivatedDespite(
+                    new ScimException(HttpStatus.BAD_REQUEST, "mutability", refusedUserName),
+                    client,
+                    portfolioId,
+                    userId,
+                    current,
+                    change,
+                    expectedVersion);
         }
         users.ensureLinked(portfolioId, userId);
         claim(portfolioId, userId, current, expectedVersion);
@@ -129,6 +128,47 @@ class ScimProvisioning {
             deactivate(client, portfolioId, userId, false);
         }
         return get(portfolioId, userId);
+    }
+
+    /**
+     * PUT: as {@link #update}, for the whole resource, which must carry {@code userName} (400 {@code
+     * invalidValue}); a deactivation without it is applied all the same.
+     */
+    ScimUser replace(ScimClient client, UUID portfolioId, UUID userId, ScimUserChange change, Long expectedVersion) {
+        if (change.userName() == null) {
+            throw deactivatedDespite(
+                    ScimException.invalidValue("'userName' is required: a PUT replaces the whole User resource, the"
+                            + " user's e-mail address included (PATCH changes single attributes)."),
+                    client,
+                    portfolioId,
+                    userId,
+                    get(portfolioId, userId),
+                    change,
+                    expectedVersion);
+        }
+        return update(client, portfolioId, userId, change, expectedVersion);
+    }
+
+    /**
+     * Applies the deactivation of a request refused for its {@code userName}, and answers the refusal:
+     * deprovisioning is never held up by the userName, as an identity provider sends the new userName
+     * of a renamed user with each later change of theirs, deactivation included, and may send one it
+     * has no longer (removed, null, or left out of a PUT) with the deactivation.
+     */
+    private ScimException deactivatedDespite(
+            ScimException refusal,
+            ScimClient client,
+            UUID portfolioId,
+            UUID userId,
+            ScimUser current,
+            ScimUserChange change,
+            Long expectedVersion) {
+        if (Boolean.FALSE.equals(change.active())) {
+            users.ensureLinked(portfolioId, userId);
+            claim(portfolioId, userId, current, expectedVersion);
+            deactivate(client, portfolioId, userId, false);
+        }
+        return refusal;
     }
 
     /**

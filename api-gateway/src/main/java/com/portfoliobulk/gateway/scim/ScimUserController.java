@@ -122,14 +122,9 @@ class ScimUserController {
             @RequestHeader(name = HttpHeaders.IF_MATCH, required = false) String ifMatch) {
         ScimAttributes selected = selected(attributes, excludedAttributes);
         ScimUserChange change = ScimUserChange.ofResource(body);
-        if (change.userName() == null) {
-            throw ScimException.invalidValue(
-                    "'userName' is required: a PUT replaces the whole User resource, the user's e-mail address"
-                            + " included (PATCH changes single attributes).");
-        }
         Long expectedVersion =
                 ifMatch == null ? null : ScimETags.required(ifMatch, provisioning.get(portfolioId, userId));
-        ScimUser user = provisioning.update(client(), portfolioId, userId, change, expectedVersion);
+        ScimUser user = provisioning.replace(client(), portfolioId, userId, change, expectedVersion);
         return answer(HttpStatus.OK, portfolioId, user, selected);
     }
 

@@ -148,6 +148,37 @@ class ScimMessageRulesIntegrationTests extends ScimIntegrationTest {
         assertThat(scimJobs(portfolio.id())).isEqualTo(removals.length);
     }
 
+    /**
+     * A PUT without {@code userName} is refused (400 {@code invalidValue}: it replaces the whole
+     * resource), and changes nothing; with {@code active: false} it offboards the user all the same, as
+     * when the identity provider's directory cleared the address at a termination.
+     */
+    @Test
+    void aPutWithoutTheUserNameIsInvalidAndStillAppliesItsDeactivation() {
+        UUID ann = annWithAccess();
+        String path = users() + "/" + ann;
+
+        Scim renamedOnly =
+                scim(HttpMethod.PUT, path, "{\"schemas\":[\"" + USER_SCHEMA + "\"],\"displayName\":\"Renamed\"}");
+        assertScimError(renamedOnly, 400, "invalidValue");
+        assertUnchanged(ann);
+
+        Scim deactivated = scim(HttpMethod.PUT, path, "{\"schemas\":[\"" + USER_SCHEMA + "\"],\"active\":false}");
+
+        assertScimError(deactivated, 400, "invalidValue");
+        assertThat(deactivated.json().path("detail").asString()).contains("'userName'", "required");
+        Scim read = scim(HttpMethod.GET, path, null);
+        assertThat(read.json().path("active").asBoolean()).as(read.text()).isFalse();
+        String jobId = read.json()
+                .path(ScimResources.ACCESS_EXTENSION)
+                .path("lastOffboardingJobId")
+                .asString();
+        var job = api.get(admin(portfolio.id()), jobPath(portfolio.id(), jobId));
+        assertThat(job.status()).as(job.text()).isEqualTo(200);
+        assertThat(job.body().path("type").asString()).isEqualTo("OFFBOARD_USERS");
+        assertThat(job.body().path("origin").asString()).isEqualTo("SCIM");
+    }
+
     /** RFC 7644 section 3.5.2.1 and 3.5.2.3: an add or replace with a path carries the value to set. */
     @Test
     void anAddOrReplaceWithAPathButNoValueIsInvalidSyntaxAndChangesNothing() {

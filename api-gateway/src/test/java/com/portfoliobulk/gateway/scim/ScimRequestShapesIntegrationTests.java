@@ -356,7 +356,7 @@ class ScimRequestShapesIntegrationTests extends ScimIntegrationTest {
         assertScimError(scim(HttpMethod.GET, users() + "/" + UUID.randomUUID(), null), 404, null);
         assertScimError(scim(HttpMethod.GET, users() + "/not-an-id", null), 404, null);
         assertScimError(scim(HttpMethod.POST, users(), USER + "\"active\":true}"), 400, "invalidValue");
-        assertScimError(scim(HttpMethod.PUT, path, USER + "\"active\":false}"), 400, "invalidValue");
+        assertScimError(scim(HttpMethod.PUT, path, USER + "\"active\":true}"), 400, "invalidValue");
         assertScimError(
                 scim(HttpMethod.POST, users(), USER + "\"userName\":\"<script>alert(9)</script>@x.example\"}"),
                 400,
