@@ -123,11 +123,14 @@ class InvitationAcceptance {
         return accepted(List.of(new Membership(invitation.accountId(), invitation.role(), "ACTIVE")));
     }
 
-    /** Accepts every pending, unexpired invitation the message announced on an account still in a portfolio. */
+    /**
+     * Accepts every pending, unexpired invitation the message announced on an account still in a portfolio.
+     * What is left of the message is looked at before the caller's address: a message whose invitations
+     * all ended (revoked, resent, expired and ended by the sweep, removed with their account's link) and
+     * gave no access answers as an unknown token, whoever sends it. A revoked invitation leaves no trace
+     * to tell it from one that never existed, and someone else holding its link is no exception.
+     */
     private Outcome acceptMessage(Message message, String caller) {
-        if (!message.email().equals(caller)) {
-            return new Outcome(Result.ANOTHER_ADDRESS, null);
-        }
         List<Pending> pending = jdbc.sql("""
                         SELECT m.account_id, m.role, m.expires_at <= now() AS expired
                           FROM directory.memberships m
@@ -143,7 +146,10 @@ class InvitationAcceptance {
                         row.getObject("account_id", UUID.class), row.getString("role"), row.getBoolean("expired")))
                 .list();
         if (pending.isEmpty()) {
-            return acceptedAlready(message);
+            return acceptedAlready(message, caller);
+        }
+        if (!message.email().equals(caller)) {
+            return new Outcome(Result.ANOTHER_ADDRESS, null);
         }
         List<Membership> activated = pending.stream()
                 .filter(invitation -> !invitation.expired())
@@ -172,9 +178,10 @@ class InvitationAcceptance {
     /**
      * The message's invitee sends it again after it was accepted (a retry after a timeout whose
      * acceptance went through, the page reloaded): answered with the access it gave that is still
-     * theirs, rather than told to ask for a new invitation. Nothing is left when access was removed.
+     * theirs, rather than told to ask for a new invitation; anyone else is refused as for another
+     * address. Nothing is left when access was removed: then the token is unknown, whoever sends it.
      */
-    private Outcome acceptedAlready(Message message) {
+    private Outcome acceptedAlready(Message message, String caller) {
         List<Membership> active = jdbc.sql("""
                         SELECT account_id, role FROM directory.memberships
                          WHERE user_id = :userId AND invitation_job_id = :jobId AND state = 'ACTIVE'
@@ -185,7 +192,10 @@ class InvitationAcceptance {
                 .query((row, n) ->
                         new Membership(row.getObject("account_id", UUID.class), row.getString("role"), "ACTIVE"))
                 .list();
-        return active.isEmpty() ? new Outcome(Result.UNKNOWN, null) : accepted(active);
+        if (active.isEmpty()) {
+            return new Outcome(Result.UNKNOWN, null);
+        }
+        return message.email().equals(caller) ? accepted(active) : new Outcome(Result.ANOTHER_ADDRESS, null);
     }
 
     private static Outcome accepted(List<Membership> memberships) {

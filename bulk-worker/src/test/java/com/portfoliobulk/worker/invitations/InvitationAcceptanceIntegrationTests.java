@@ -181,6 +181,32 @@ class InvitationAcceptanceIntegrationTests {
         assertThat(accept(token, "someone.else@example.test").status()).isEqualTo(403);
     }
 
+    /**
+     * An e-mail's link whose invitations all ended (here: expired and ended by the sweep, which deletes
+     * them) is answered as a made-up token to anyone: someone else signed in with it was refused as for
+     * another person's invitation (403), where a made-up token answered 404, which told the link was real.
+     * While an invitation of it is pending, and once it gave access, it is still the invitee's alone.
+     */
+    @Test
+    void anEmailsLinkWithNothingLeftIsUnknownToEveryone() {
+        UUID job = UUID.randomUUID();
+        String token = message(job);
+        String someoneElse = "someone.else@example.test";
+
+        assertThat(accept(token, someoneElse).status()).isEqualTo(404);
+        assertThat(accept(UUID.randomUUID().toString(), someoneElse).status()).isEqualTo(404);
+        assertThat(accept(token, email).status()).isEqualTo(404);
+
+        invite("ANALYST", Instant.now().plus(7, ChronoUnit.DAYS));
+        jdbc.sql("UPDATE directory.memberships SET invitation_job_id = ? WHERE account_id = ? AND user_id = ?")
+                .params(job, account, invitee)
+                .update();
+        assertThat(accept(token, someoneElse).status()).as("pending").isEqualTo(403);
+        assertThat(accept(token, email).status()).isEqualTo(200);
+        assertThat(accept(token, someoneElse).status()).as("accepted").isEqualTo(403);
+        assertThat(accept(token, email).status()).isEqualTo(200);
+    }
+
     @Test
     void anActiveMembershipStillCarryingItsTokenAnswersItAsIs() {
         String token = UUID.randomUUID().toString();
@@ -246,6 +272,20 @@ class InvitationAcceptanceIntegrationTests {
                         VALUES (?, ?, ?, 'INVITED', now(), ?, ?)
                         """)
                 .params(account, invitee, role, expiresAt.atOffset(ZoneOffset.UTC), InvitationTokens.digest(token))
+                .update();
+        return token;
+    }
+
+    /** The sent e-mail of {@code job} to the invitee, as the worker leaves one; answers its token. */
+    private String message(UUID job) {
+        String token = UUID.randomUUID().toString();
+        jdbc.sql("""
+                        INSERT INTO directory.invitation_mails
+                            (id, job_id, user_id, email, language, portfolio_id, inviter_email, token_digest,
+                             status, sent_at)
+                        VALUES (?, ?, ?, ?, 'en', ?, 'admin@example.test', ?, 'SENT', now())
+                        """)
+                .params(UUID.randomUUID(), job, invitee, email, UUID.randomUUID(), InvitationTokens.digest(token))
                 .update();
         return token;
     }

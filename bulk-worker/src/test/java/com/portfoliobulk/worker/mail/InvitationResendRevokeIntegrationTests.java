@@ -226,6 +226,15 @@ class InvitationResendRevokeIntegrationTests extends WorkerIntegrationSupport {
         assertThat(jobs.task(revoke.taskId(2)).reason()).isEqualTo(ReasonCode.NOT_A_PENDING_INVITATION);
         assertThat(directory.membership(portfolio.ownedAccount(2).id(), member)).isPresent();
         assertThat(accept(mail.token(), email).getStatusCode().value()).isEqualTo(404);
+        // Someone else signed in with the link: answered as a made-up token, not as another person's
+        // invitation (403), which would tell that the link was real.
+        String someoneElse = directory.newEmail();
+        assertThat(accept(mail.token(), someoneElse).getStatusCode().value())
+                .as("the revoked invitations' link, sent by someone else")
+                .isEqualTo(accept(UUID.randomUUID().toString(), someoneElse)
+                        .getStatusCode()
+                        .value())
+                .isEqualTo(404);
         await().atMost(PATIENCE)
                 .untilAsserted(() -> assertThat(activityOf(revoke))
                         .extracting(AccountActivityEvent::action)
