@@ -1,0 +1,18 @@
+-- invitation_mails_ended_by_creation holds the ended invitation e-mails (SENT, FAILED, CANCELLED) by
+-- when they were queued, for the worker's retention (InvitationMailRetention), and no other statement:
+-- every hour it deletes the ended e-mails none of whose invitations is pending and that were queued
+-- longer ago than the longest an invitation stays open plus bulk.worker.retention.invitation-mails
+-- (30 + 30 days), the oldest first, in batches.
+--
+-- Why. Nothing deleted e-mails before: each kept the invitee's and the inviter's addresses and its
+-- link's token digest for ever. No index had created_at, so each run would read the whole table, which
+-- holds one row per invitee and job for two months and more (a job inviting 100,000 people adds
+-- 100,000), to find the few that have to go. Now a run reads the oldest ended e-mails in order and
+-- stops at the batch's end or at the first one too young: bulk-worker's
+-- InvitationMailRetentionPlanIntegrationTests plans the retention's statement with many recent e-mails
+-- and the table analyzed.
+--
+-- Built without CONCURRENTLY, as the indexes before it (Flyway runs each migration in a transaction,
+-- which CONCURRENTLY cannot run in): the worker's writes to the e-mails (queueing, sending) wait while
+-- it is built (the whole table is read once), and reads of them, acceptances among them, do not.
+CREATE INDEX invitation_mails_ended_by_creation ON invitation_mails (created_at) WHERE status <> 'PENDING';
