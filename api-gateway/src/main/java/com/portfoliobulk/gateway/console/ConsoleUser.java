@@ -14,8 +14,8 @@ import org.springframework.security.oauth2.jwt.Jwt;
 
 /**
  * The administrator signed in to the console, kept in the server-side session: who they are, their
- * permissions and the bearer token the console calls the API with. The token never reaches the
- * browser.
+ * permissions, the bearer token the console calls the API with, and whether their sign-in said that
+ * their address is not verified. The token never reaches the browser.
  */
 final class ConsoleUser extends AbstractAuthenticationToken {
 
@@ -30,7 +30,13 @@ final class ConsoleUser extends AbstractAuthenticationToken {
 
     private final String bearerToken;
 
-    private ConsoleUser(Caller caller, String bearerToken) {
+    /**
+     * The ID token of the sign-in said {@code email_verified} false. A session stored before this field
+     * existed reads as {@code false}, as a sign-in that said nothing of it.
+     */
+    private final boolean addressUnverified;
+
+    private ConsoleUser(Caller caller, String bearerToken, boolean addressUnverified) {
         super(List.of(new SimpleGrantedAuthority("ROLE_CONSOLE")));
         this.userId = caller.userId();
         this.email = caller.email();
@@ -40,12 +46,22 @@ final class ConsoleUser extends AbstractAuthenticationToken {
                         portfolio,
                         granted.isEmpty() ? EnumSet.noneOf(PortfolioPermission.class) : EnumSet.copyOf(granted)));
         this.bearerToken = bearerToken;
+        this.addressUnverified = addressUnverified;
         setAuthenticated(true);
     }
 
     /** The administrator a token names, once the API's own decoder has validated it. */
     static ConsoleUser of(Jwt token) {
-        return new ConsoleUser(PortfolioAccess.fromToken(token), token.getTokenValue());
+        return of(token, false);
+    }
+
+    /**
+     * The administrator a token names, once the API's own decoder has validated it, and whether the
+     * identity provider's sign-in said that their address is not verified (the ID token's
+     * {@code email_verified} false), which the access token need not say.
+     */
+    static ConsoleUser of(Jwt token, boolean addressUnverified) {
+        return new ConsoleUser(PortfolioAccess.fromToken(token), token.getTokenValue(), addressUnverified);
     }
 
     /**
@@ -66,6 +82,11 @@ final class ConsoleUser extends AbstractAuthenticationToken {
 
     String bearerToken() {
         return bearerToken;
+    }
+
+    /** Whether the sign-in said that the address is not verified: such a user accepts no invitation. */
+    boolean addressUnverified() {
+        return addressUnverified;
     }
 
     @Override

@@ -13,6 +13,7 @@ import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.client.authentication.OAuth2AuthenticationToken;
 import org.springframework.security.oauth2.client.web.OAuth2AuthorizedClientRepository;
+import org.springframework.security.oauth2.core.oidc.user.OidcUser;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.web.authentication.AuthenticationSuccessHandler;
@@ -24,6 +25,11 @@ import org.springframework.security.web.csrf.CsrfTokenRepository;
  * the console calls the API with, so it must be one the API accepts (the issuer, JWK set and audience
  * of {@code spring.security.oauth2.resourceserver.jwt.*}, with the {@code email} and
  * {@code portfolios} claims). It is validated by the API's own decoder before a session starts.
+ *
+ * <p>With OpenID Connect the ID token may say that the address is not verified ({@code email_verified}
+ * false) where the access token says nothing of it, and the API, which sees only the access token,
+ * would let the address accept invitations. The session remembers it, and the console refuses to accept
+ * an invitation as the API refuses a token whose claim is false.
  */
 final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
 
@@ -68,8 +74,15 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
         }
         try {
             String token = client.getAccessToken().getTokenValue();
+            boolean unverified =
+                    login.getPrincipal() instanceof OidcUser user && Boolean.FALSE.equals(user.getEmailVerified());
             ConsoleSession.start(
-                    ConsoleUser.of(decoder.decode(token)), request, response, contexts, csrfTokens, sessionTimeout);
+                    ConsoleUser.of(decoder.decode(token), unverified),
+                    request,
+                    response,
+                    contexts,
+                    csrfTokens,
+                    sessionTimeout);
         } catch (JwtException | AccessDeniedException ex) {
             log.warn("The identity provider's access token is not one the API accepts: {}", ex.getMessage());
             refuse(request, response, "?rejected");

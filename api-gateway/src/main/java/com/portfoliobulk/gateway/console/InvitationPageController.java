@@ -47,12 +47,20 @@ class InvitationPageController {
     /**
      * Accepts the invitation through the API. Used, expired or revoked (410), another person's
      * invitation and an address not verified yet (403) are explained on the page; an ended sign-in (401) and anything else are shown
-     * as on every console page ({@link ConsoleAdvice}).
+     * as on every console page ({@link ConsoleAdvice}). A sign-in whose ID token said the address is not
+     * verified is refused here, with the API's answer to a token saying so: the access token the API
+     * sees need not carry the claim.
      */
     @PostMapping(SignInReturn.INVITATION_PAGE)
     String accept(ConsoleUser user, @PathVariable String token, HttpServletResponse response, Model model) {
         model.addAttribute("me", user.email());
         model.addAttribute("token", token);
+        if (user.addressUnverified()) {
+            model.addAttribute("outcome", "unverified");
+            model.addAttribute("detail", Problems.addressNotVerified(user.email()));
+            response.setStatus(HttpServletResponse.SC_FORBIDDEN);
+            return "console/invitation";
+        }
         try {
             model.addAttribute("memberships", memberships(api.acceptInvitation(user, token)));
             model.addAttribute("outcome", "accepted");

@@ -65,8 +65,7 @@ class InvitationController {
             throw new RequestRefusedException(
                     RequestRefusedException.Reason.FORBIDDEN,
                     Problems.ADDRESS_NOT_VERIFIED,
-                    "Your sign-in says that " + caller.email() + " is not verified (email_verified is false)."
-                            + " Verify the address with your identity provider, then accept again.");
+                    Problems.addressNotVerified(caller.email()));
         }
         if (!TOKEN.matcher(token).matches()) {
             throw WorkerInvitations.gone();

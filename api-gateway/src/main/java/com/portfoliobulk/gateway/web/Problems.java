@@ -26,6 +26,12 @@ public final class Problems {
      */
     public static final String ADDRESS_NOT_VERIFIED = "E-mail address not verified";
 
+    /** The detail of that 403, from the API and from the console alike: what the invitee does about it. */
+    public static String addressNotVerified(String email) {
+        return "Your sign-in says that " + email + " is not verified (email_verified is false)."
+                + " Verify the address with your identity provider, then accept again.";
+    }
+
     /** The request conflicts with the current state of the resource (409). */
     public static final URI CONFLICT = ProblemTypes.CONFLICT;
 

@@ -2,7 +2,17 @@ package com.portfoliobulk.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import com.portfoliobulk.gateway.GatewayApplication;
+import com.portfoliobulk.gateway.support.StubWorker;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.FreePorts;
 import com.portfoliobulk.testsupport.TestTokens;
@@ -15,6 +25,8 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Date;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -31,9 +43,11 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * A whole sign-in through an identity provider (a stand-in for its token and user info endpoints): the
- * access token it issues is the one the console calls the API with, so a token the API accepts starts a
- * session, and one it refuses leaves the browser signed out, not half signed in.
+ * A whole sign-in through an identity provider (a stand-in for its token, user info and key set
+ * endpoints), with OAuth 2.0 ({@code corp}) and with OpenID Connect ({@code oidc}, which also issues an ID
+ * token): the access token it issues is the one the console calls the API with, so a token the API
+ * accepts starts a session, and one it refuses leaves the browser signed out, not half signed in. The
+ * bulk-worker is the {@link StubWorker}.
  */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
@@ -46,11 +60,21 @@ import org.springframework.test.context.DynamicPropertySource;
             "spring.security.oauth2.client.registration.corp.redirect-uri={baseUrl}/login/oauth2/code/{registrationId}",
             "spring.security.oauth2.client.registration.corp.scope=email,bulk-api",
             "spring.security.oauth2.client.provider.corp.authorization-uri=https://idp.example/authorize",
-            "spring.security.oauth2.client.provider.corp.user-name-attribute=sub"
+            "spring.security.oauth2.client.provider.corp.user-name-attribute=sub",
+            "spring.security.oauth2.client.registration.oidc.client-id=bulk-console",
+            "spring.security.oauth2.client.registration.oidc.client-secret=console-secret",
+            "spring.security.oauth2.client.registration.oidc.client-name=Corporate OpenID",
+            "spring.security.oauth2.client.registration.oidc.authorization-grant-type=authorization_code",
+            "spring.security.oauth2.client.registration.oidc.redirect-uri={baseUrl}/login/oauth2/code/{registrationId}",
+            "spring.security.oauth2.client.registration.oidc.scope=openid,email,bulk-api",
+            "spring.security.oauth2.client.provider.oidc.authorization-uri=https://idp.example/authorize",
+            "spring.security.oauth2.client.provider.oidc.user-name-attribute=sub"
         })
 class ConsoleIdentityProviderSignInIntegrationTests {
 
     private static final Pattern STATE = Pattern.compile("[?&]state=([^&]+)");
+
+    private static final Pattern NONCE = Pattern.compile("[?&]nonce=([^&]+)");
 
     private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
 
@@ -68,6 +92,10 @@ class ConsoleIdentityProviderSignInIntegrationTests {
     static void provider(DynamicPropertyRegistry properties) {
         properties.add("spring.security.oauth2.client.provider.corp.token-uri", () -> PROVIDER.url("/token"));
         properties.add("spring.security.oauth2.client.provider.corp.user-info-uri", () -> PROVIDER.url("/userinfo"));
+        properties.add("spring.security.oauth2.client.provider.oidc.token-uri", () -> PROVIDER.url("/token"));
+        properties.add("spring.security.oauth2.client.provider.oidc.user-info-uri", () -> PROVIDER.url("/userinfo"));
+        properties.add("spring.security.oauth2.client.provider.oidc.jwk-set-uri", () -> PROVIDER.url("/jwks"));
+        properties.add("bulk.gateway.worker-base-url", () -> StubWorker.get().baseUrl());
     }
 
     @AfterAll
@@ -145,25 +173,92 @@ class ConsoleIdentityProviderSignInIntegrationTests {
                 .doesNotContain("sign in with the address it was sent to");
     }
 
-    /** Starts the authorization code flow and comes back from the provider with a code; answers the gateway's redirect. */
+    /**
+     * The invitee signs in with OpenID Connect: the ID token says their address is not verified
+     * (email_verified false), the access token the console calls the API with says nothing of it. The
+     * console refuses to accept as the API refuses a token whose claim is false, and asks to verify the
+     * address first; the worker is not asked. It accepted: the API saw no claim, and the worker was asked.
+     * Verified, the same invitee accepts.
+     */
+    @Test
+    void anInviteeWhoseIdTokenSaysTheAddressIsNotVerifiedIsAskedToVerifyIt() throws Exception {
+        UUID userId = UUID.randomUUID();
+        String email = "new-" + userId + "@brand.example";
+        PROVIDER.issue(userId, TestTokens.token(userId, email, UUID.randomUUID()), email, false);
+        HttpResponse<String> back = signInThroughTheProvider("oidc");
+        assertThat(back.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).doesNotContain("sign-in"));
+        String token = "accepted-" + UUID.randomUUID();
+
+        HttpResponse<String> refused = accept(token);
+
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+        assertThat(refused.body())
+                .contains("Verify your e-mail address first")
+                .contains(email + " is not verified (email_verified is false)")
+                .doesNotContain("sign in with the address it was sent to");
+        assertThat(StubWorker.get().bodyFor(token))
+                .as("the worker is not asked")
+                .isNull();
+
+        browser = new ConsoleBrowser(port);
+        PROVIDER.issue(userId, TestTokens.token(userId, email, UUID.randomUUID()), email, true);
+        signInThroughTheProvider("oidc");
+
+        HttpResponse<String> accepted = accept(token);
+
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+        assertThat(StubWorker.get().bodyFor(token)).isEqualTo("{\"email\":\"" + email + "\"}");
+    }
+
+    /** Presses the invitation page's button, with the page's CSRF token. */
+    private HttpResponse<String> accept(String token) throws Exception {
+        Matcher csrf = CSRF_FIELD.matcher(browser.get("/invitations/" + token).body());
+        assertThat(csrf.find()).isTrue();
+        return browser.post("/invitations/" + token, Map.of("_csrf", ConsoleBrowser.unescape(csrf.group(1))));
+    }
+
     private HttpResponse<String> signInThroughTheProvider() throws Exception {
-        HttpResponse<String> start = browser.get("/oauth2/authorization/corp");
+        return signInThroughTheProvider("corp");
+    }
+
+    /**
+     * Starts the authorization code flow of the registration and comes back from the provider with a
+     * code (the provider learns the request's nonce, for its ID token); answers the gateway's redirect.
+     */
+    private HttpResponse<String> signInThroughTheProvider(String registration) throws Exception {
+        HttpResponse<String> start = browser.get("/oauth2/authorization/" + registration);
         assertThat(start.statusCode()).isEqualTo(302);
-        Matcher state = STATE.matcher(start.headers().firstValue("Location").orElseThrow());
+        String location = start.headers().firstValue("Location").orElseThrow();
+        Matcher state = STATE.matcher(location);
         assertThat(state.find()).isTrue();
-        HttpResponse<String> back = browser.get("/login/oauth2/code/corp?code=the-code&state=" + state.group(1));
+        Matcher nonce = NONCE.matcher(location);
+        PROVIDER.nonce(nonce.find() ? URLDecoder.decode(nonce.group(1), StandardCharsets.UTF_8) : null);
+        HttpResponse<String> back =
+                browser.get("/login/oauth2/code/" + registration + "?code=the-code&state=" + state.group(1));
         assertThat(back.statusCode()).as(back.body()).isEqualTo(302);
         return back;
     }
 
-    /** The identity provider's token and user info endpoints, issuing the access token a test chose. */
+    /**
+     * The identity provider's token, user info and key set endpoints, issuing the access token a test
+     * chose and, to a request for {@code openid}, an ID token signed with its key.
+     */
     private static final class IdentityProvider {
 
         private final HttpServer server;
 
+        private final RSAKey key;
+
         private volatile UUID subject;
 
         private volatile String accessToken;
+
+        private volatile String email;
+
+        private volatile Boolean emailVerified;
+
+        private volatile String nonce;
 
         IdentityProvider() {
             try {
@@ -171,14 +266,32 @@ class ConsoleIdentityProviderSignInIntegrationTests {
             } catch (IOException ex) {
                 throw new UncheckedIOException(ex);
             }
+            try {
+                key = new RSAKeyGenerator(2048).keyID("idp-key").generate();
+            } catch (JOSEException ex) {
+                throw new IllegalStateException(ex);
+            }
             server.createContext("/token", this::token);
             server.createContext("/userinfo", this::userInfo);
+            server.createContext("/jwks", this::keys);
             server.start();
         }
 
         void issue(UUID subject, String accessToken) {
+            issue(subject, accessToken, null, null);
+        }
+
+        /** The tokens of the next sign-in: the ID token names {@code email} and says whether it is verified. */
+        void issue(UUID subject, String accessToken, String email, Boolean emailVerified) {
             this.subject = subject;
             this.accessToken = accessToken;
+            this.email = email;
+            this.emailVerified = emailVerified;
+        }
+
+        /** The nonce of the authorization request under way, which its ID token repeats. */
+        void nonce(String nonce) {
+            this.nonce = nonce;
         }
 
         String url(String path) {
@@ -188,13 +301,46 @@ class ConsoleIdentityProviderSignInIntegrationTests {
         private void token(HttpExchange exchange) throws IOException {
             String form = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             boolean codeGrant = URLDecoder.decode(form, StandardCharsets.UTF_8).contains("code=the-code");
+            String scope = nonce == null ? "email bulk-api" : "openid email bulk-api";
+            String idToken = nonce == null ? "" : ",\"id_token\":\"" + idToken() + "\"";
             answer(
                     exchange,
                     codeGrant ? 200 : 400,
                     codeGrant
                             ? "{\"access_token\":\"" + accessToken
-                                    + "\",\"token_type\":\"Bearer\",\"expires_in\":300,\"scope\":\"email bulk-api\"}"
+                                    + "\",\"token_type\":\"Bearer\",\"expires_in\":300,\"scope\":\"" + scope + "\""
+                                    + idToken
+                                    + "}"
                             : "{\"error\":\"invalid_grant\"}");
+        }
+
+        private String idToken() {
+            JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+                    .issuer("https://idp.example")
+                    .subject(subject.toString())
+                    .audience("bulk-console")
+                    .issueTime(new Date())
+                    .expirationTime(Date.from(Instant.now().plusSeconds(300)))
+                    .claim("nonce", nonce)
+                    .claim("email", email);
+            if (emailVerified != null) {
+                claims.claim("email_verified", emailVerified);
+            }
+            SignedJWT token = new SignedJWT(
+                    new JWSHeader.Builder(JWSAlgorithm.RS256)
+                            .keyID(key.getKeyID())
+                            .build(),
+                    claims.build());
+            try {
+                token.sign(new RSASSASigner(key));
+            } catch (JOSEException ex) {
+                throw new IllegalStateException(ex);
+            }
+            return token.serialize();
+        }
+
+        private void keys(HttpExchange exchange) throws IOException {
+            answer(exchange, 200, new JWKSet(key.toPublicJWK()).toString());
         }
 
         private void userInfo(HttpExchange exchange) throws IOException {
