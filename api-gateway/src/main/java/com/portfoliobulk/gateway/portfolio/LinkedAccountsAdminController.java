@@ -30,9 +30,10 @@ import org.springframework.web.bind.annotation.RestController;
 @ApiResponse(
         responseCode = "503",
         description = "The bulk-worker, which writes the account directory, cannot be reached or did not answer in"
-                + " time; a change it did not answer may be made all the same. Retry after Retry-After seconds: a"
-                + " repeated link or unlink then answers 200 linked already or 404 not linked, and the"
-                + " administration log records the change once.")
+                + " time (a change it did not answer may be made all the same), or other link changes are under"
+                + " way on this gateway (nothing was changed). Retry after Retry-After seconds: a repeated link or"
+                + " unlink makes the change, or answers 200 linked already or 404 not linked when it was made, and"
+                + " the administration log records the change once.")
 @RestController
 @RequestMapping(path = "/api/v1/portfolios/{portfolioId}", produces = MediaType.APPLICATION_JSON_VALUE)
 class LinkedAccountsAdminController {

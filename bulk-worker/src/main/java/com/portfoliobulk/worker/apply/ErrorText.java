@@ -1,5 +1,6 @@
 package com.portfoliobulk.worker.apply;
 
+import com.portfoliobulk.contracts.ControlCharacters;
 import java.sql.SQLException;
 import org.springframework.core.NestedExceptionUtils;
 
@@ -8,7 +9,7 @@ import org.springframework.core.NestedExceptionUtils;
  *
  * <p>Every text that becomes a task's error goes through here, and it may quote a record: Jackson's
  * message about an unreadable record quotes the value it could not read, control characters included.
- * Each control character becomes U+FFFD: PostgreSQL cannot store U+0000 in text, and refused, the error
+ * Each control character (but tab and line ends) becomes U+FFFD: PostgreSQL cannot store U+0000 in text, and refused, the error
  * would fail the task's batch on every delivery without ever counting an attempt, holding up every later
  * task of its partition.
  */
@@ -41,18 +42,9 @@ final class ErrorText {
         return (end < 0 ? message : message.substring(0, end)).strip();
     }
 
-    /** The text as stored: each control character replaced by U+FFFD, at most {@value #MAX_LENGTH} characters. */
+    /** The text as stored: each control character but tab and line ends replaced by U+FFFD, at most {@value #MAX_LENGTH} characters. */
     private static String stored(String text) {
-        String visible = withoutControlCharacters(text);
+        String visible = ControlCharacters.replacedIn(text);
         return visible.length() <= MAX_LENGTH ? visible : visible.substring(0, MAX_LENGTH - 1) + "…";
-    }
-
-    private static String withoutControlCharacters(String text) {
-        StringBuilder visible = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            visible.append(Character.isISOControl(c) ? '\uFFFD' : c);
-        }
-        return visible.toString();
     }
 }
