@@ -9,9 +9,9 @@ import org.springframework.core.NestedExceptionUtils;
  *
  * <p>Every text that becomes a task's error goes through here, and it may quote a record: Jackson's
  * message about an unreadable record quotes the value it could not read, control characters included.
- * Each control character (but tab and line ends) becomes U+FFFD: PostgreSQL cannot store U+0000 in text, and refused, the error
- * would fail the task's batch on every delivery without ever counting an attempt, holding up every later
- * task of its partition.
+ * Each control character (but tab and line ends) becomes U+FFFD: PostgreSQL cannot store U+0000 in
+ * text, and refused, the error would fail the task's batch on every delivery without ever counting an
+ * attempt, holding up every later task of its partition.
  */
 final class ErrorText {
 
@@ -42,7 +42,10 @@ final class ErrorText {
         return (end < 0 ? message : message.substring(0, end)).strip();
     }
 
-    /** The text as stored: each control character but tab and line ends replaced by U+FFFD, at most {@value #MAX_LENGTH} characters. */
+    /**
+     * The text as stored: each control character but tab and line ends replaced by U+FFFD, at most
+     * {@value #MAX_LENGTH} characters.
+     */
     private static String stored(String text) {
         String visible = ControlCharacters.replacedIn(text);
         return visible.length() <= MAX_LENGTH ? visible : visible.substring(0, MAX_LENGTH - 1) + "…";
