@@ -130,18 +130,9 @@ class ScimMessageRulesIntegrationTests extends ScimIntegrationTest {
 
             assertScimError(answer, 400, "mutability");
             assertThat(answer.json().path("detail").asString()).contains("'userName'", "required");
-            Scim read = scim(HttpMethod.GET, path, null);
-            assertThat(read.json().path("active").asBoolean()).as(read.text()).isFalse();
+            Scim read = assertOffboardedByTheIdentityProvider(path);
             assertThat(read.json().path("userName").asString()).isEqualTo(portfolio.email("user" + i));
             assertThat(read.json().has("displayName")).as(read.text()).isFalse();
-            String jobId = read.json()
-                    .path(ScimResources.ACCESS_EXTENSION)
-                    .path("lastOffboardingJobId")
-                    .asString();
-            var job = api.get(admin(portfolio.id()), jobPath(portfolio.id(), jobId));
-            assertThat(job.status()).as(job.text()).isEqualTo(200);
-            assertThat(job.body().path("type").asString()).isEqualTo("OFFBOARD_USERS");
-            assertThat(job.body().path("origin").asString()).isEqualTo("SCIM");
             // The identity provider retries the same request: no other job.
             assertScimError(patch(user, removals[i]), 400, "mutability");
         }
@@ -167,6 +158,11 @@ class ScimMessageRulesIntegrationTests extends ScimIntegrationTest {
 
         assertScimError(deactivated, 400, "invalidValue");
         assertThat(deactivated.json().path("detail").asString()).contains("'userName'", "required");
+        assertOffboardedByTheIdentityProvider(path);
+    }
+
+    /** The user at {@code path} is inactive, and their last offboarding is the identity provider's job. */
+    private Scim assertOffboardedByTheIdentityProvider(String path) {
         Scim read = scim(HttpMethod.GET, path, null);
         assertThat(read.json().path("active").asBoolean()).as(read.text()).isFalse();
         String jobId = read.json()
@@ -177,6 +173,7 @@ class ScimMessageRulesIntegrationTests extends ScimIntegrationTest {
         assertThat(job.status()).as(job.text()).isEqualTo(200);
         assertThat(job.body().path("type").asString()).isEqualTo("OFFBOARD_USERS");
         assertThat(job.body().path("origin").asString()).isEqualTo("SCIM");
+        return read;
     }
 
     /** RFC 7644 section 3.5.2.1 and 3.5.2.3: an add or replace with a path carries the value to set. */

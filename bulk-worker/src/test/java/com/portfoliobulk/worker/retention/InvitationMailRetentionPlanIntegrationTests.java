@@ -3,17 +3,15 @@ package com.portfoliobulk.worker.retention;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
+import com.portfoliobulk.worker.fixtures.QueryPlans;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The retention finds the e-mails it deletes without reading every e-mail or every pending invitation:
@@ -26,12 +24,6 @@ class InvitationMailRetentionPlanIntegrationTests extends WorkerIntegrationSuppo
 
     private static final int OLD_MAILS = 2_000;
 
-    private static final int ACCOUNTS = 1_000;
-
-    private static final int INVITEES = 20;
-
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-
     @Autowired
     DataSource dataSource;
 
@@ -42,24 +34,7 @@ class InvitationMailRetentionPlanIntegrationTests extends WorkerIntegrationSuppo
             try (Statement statement = db.createStatement()) {
                 // A job's invitations of 20 people to 1,000 accounts, pending; e-mails of the last weeks,
                 // sent, and older ones; the tables analyzed with them.
-                statement.execute("""
-                        INSERT INTO directory.accounts (id, portfolio_id, name)
-                        SELECT gen_random_uuid(), NULL, 'Plan ' || g FROM generate_series(1, %d) AS g
-                        """.formatted(ACCOUNTS));
-                statement.execute("""
-                        INSERT INTO directory.users (id, email)
-                        SELECT gen_random_uuid(), 'plan' || g || '-' || gen_random_uuid() || '@plan.test'
-                          FROM generate_series(1, %d) AS g
-                        """.formatted(INVITEES));
-                statement.execute("""
-                        INSERT INTO directory.memberships (account_id, user_id, role, state, invited_at, expires_at,
-                                                           invitation_token, invitation_job_id)
-                        SELECT a.id, u.id, 'ANALYST', 'INVITED', now(), now() + interval '7 days',
-                               encode(sha256(convert_to(gen_random_uuid()::text, 'UTF8')), 'hex'),
-                               '01a23300-0000-7000-8000-0000000e4a11'
-                          FROM directory.accounts a, directory.users u
-                         WHERE a.name LIKE 'Plan %' AND u.email LIKE '%@plan.test'
-                        """);
+                QueryPlans.insertPendingInvitations(statement, "01a23300-0000-7000-8000-0000000e4a11");
                 statement.execute("""
                         INSERT INTO directory.invitation_mails
                                (id, job_id, user_id, email, language, portfolio_id, inviter_email, token_digest,
@@ -92,8 +67,7 @@ class InvitationMailRetentionPlanIntegrationTests extends WorkerIntegrationSuppo
                     .single();
 
             db.rollback();
-            List<String> nodes = new ArrayList<>();
-            collect(JSON.readTree(explained).get(0).get("Plan"), nodes);
+            List<String> nodes = QueryPlans.nodes(explained);
             assertThat(nodes)
                     .as("the plan's nodes")
                     .contains(
@@ -104,21 +78,6 @@ class InvitationMailRetentionPlanIntegrationTests extends WorkerIntegrationSuppo
                             "Seq Scan on invitation_mails",
                             "Seq Scan on memberships",
                             "Bitmap Index Scan using memberships_by_expiry");
-        }
-    }
-
-    /**
-     * The node and every node under it, each as {@code EXPLAIN} names it in text: its type, then the
-     * index it reads and the table it reads, when it reads one.
-     */
-    private static void collect(JsonNode node, List<String> nodes) {
-        String index = node.path("Index Name").asString("");
-        String relation = node.path("Relation Name").asString("");
-        nodes.add(node.path("Node Type").asString()
-                + (index.isEmpty() ? "" : " using " + index)
-                + (relation.isEmpty() ? "" : " on " + relation));
-        for (JsonNode child : node.path("Plans")) {
-            collect(child, nodes);
         }
     }
 }
