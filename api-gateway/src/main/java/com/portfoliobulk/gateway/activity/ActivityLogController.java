@@ -1,7 +1,6 @@
 package com.portfoliobulk.gateway.activity;
 
-import com.portfoliobulk.contracts.Rfc3339Times;
-import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
+import com.portfoliobulk.contracts.ActivityLogPageRequest;
 import com.portfoliobulk.gateway.directory.LinkedAccounts;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.web.FieldProblem;
@@ -15,9 +14,6 @@ import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.MediaType;
@@ -34,9 +30,6 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @Tag(name = "Activity log", description = "What was changed from the portfolio level in each account")
 class ActivityLogController {
-
-    /** The list name of the activity log's cursors, the audit-consumer's. */
-    static final String ACTIVITY_LOG = "activity-log";
 
     private final PortfolioAccess access;
 
@@ -83,21 +76,14 @@ class ActivityLogController {
                     String since,
             @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
-        // Checked here too, so that a bad since, limit or cursor gets the same 400 as on every other list,
+        // Read here too, so that a bad since, limit or cursor gets the same 400 as on every other list,
         // and not a 503 while the audit-consumer is away; one answer names each, as the audit-consumer's.
-        List<FieldProblem> errors = new ArrayList<>();
         try {
-            Rfc3339Times.parse(since);
-        } catch (DateTimeParseException ex) {
-            errors.add(new FieldProblem("since", Rfc3339Times.MESSAGE));
-        }
-        try {
-            page.request(ACTIVITY_LOG, portfolioId, accountId);
-        } catch (InvalidPageRequestException ex) {
-            errors.add(new FieldProblem(ex.parameter(), ex.getMessage()));
-        }
-        if (!errors.isEmpty()) {
-            throw new InvalidParameterException(errors);
+            ActivityLogPageRequest.read(portfolioId, accountId, since, page.limit(), page.cursor());
+        } catch (ActivityLogPageRequest.Invalid ex) {
+            throw new InvalidParameterException(ex.problems().entrySet().stream()
+                    .map(problem -> new FieldProblem(problem.getKey(), problem.getValue()))
+                    .toList());
         }
         // An account the portfolio unlinked keeps the portfolio's entries (the unlink's the last), which
         // only this portfolio reads.

@@ -2,9 +2,12 @@ package com.portfoliobulk.gateway.activity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.contracts.ActivityLogPageRequest;
+import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.gateway.GatewayApplication;
 import com.portfoliobulk.gateway.support.ApiDescriptionConformance;
 import com.portfoliobulk.testsupport.TestTokens;
+import java.time.Instant;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -117,10 +120,48 @@ class ActivityLogRouteIntegrationTests {
         assertThat(get(portfolio, account, viewer, "?since=yesterday&limit=0").getBody())
                 .as("one answer names each parameter that cannot be used")
                 .contains("\"field\":\"since\"", "\"field\":\"limit\"", "Invalid parameters: since, limit");
+        assertThat(get(portfolio, account, viewer, "?limit=0&cursor=zzz").getBody())
+                .as("a bad limit does not hide a bad cursor")
+                .contains("\"field\":\"limit\"", "\"field\":\"cursor\"", "Invalid parameters: limit, cursor");
         assertThat(get(portfolio, account, viewer, "?since=2026-01-31t09:30:00z")
                         .getStatusCode()
                         .value())
                 .as("a good since, lower case as RFC 3339 allows, goes on to the audit-consumer")
+                .isEqualTo(503);
+    }
+
+    /**
+     * A cursor of the account's log whose time or entry id cannot be read is the paging 400 here too,
+     * as the audit-consumer answers it: it was passed on, and answered 503 ("try again after 5 s", for
+     * ever) while the audit-consumer was away.
+     */
+    @Test
+    void aCursorOfTheLogHoldingNoTimeAndIdIsA400WhileTheAuditConsumerIsAway() {
+        String viewer = TestTokens.token(reader, "reader@agency.example", portfolio, "USER_MANAGEMENT_VIEW");
+        String list = ActivityLogPageRequest.list(portfolio, account);
+
+        for (Cursor cursor : new Cursor[] {
+            Cursor.of(list, "yesterday", UUID.randomUUID()),
+            Cursor.of(list, Instant.now(), "no id"),
+            Cursor.of(list, Instant.now()),
+            Cursor.of(list)
+        }) {
+            ResponseEntity<String> answer = get(portfolio, account, viewer, "?cursor=" + cursor.encode());
+
+            assertThat(answer.getStatusCode().value()).as(cursor.toString()).isEqualTo(400);
+            assertThat(answer.getBody()).contains("\"field\":\"cursor\"", "is not a cursor of this list");
+        }
+        assertThat(get(
+                                portfolio,
+                                account,
+                                viewer,
+                                "?cursor="
+                                        + ActivityLogPageRequest.after(
+                                                        portfolio, account, Instant.now(), UUID.randomUUID())
+                                                .encode())
+                        .getStatusCode()
+                        .value())
+                .as("a cursor of the log goes on to the audit-consumer")
                 .isEqualTo(503);
     }
 

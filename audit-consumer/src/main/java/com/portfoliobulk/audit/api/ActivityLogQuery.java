@@ -1,17 +1,12 @@
 package com.portfoliobulk.audit.api;
 
-import com.portfoliobulk.contracts.Rfc3339Times;
+import com.portfoliobulk.contracts.ActivityLogPageRequest;
 import com.portfoliobulk.contracts.paging.Cursor;
-import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
 import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.servicesupport.web.FieldError;
 import com.portfoliobulk.servicesupport.web.InvalidParametersException;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
-import java.util.function.Supplier;
 
 /**
  * What to read of one account's activity log.
@@ -19,12 +14,9 @@ import java.util.function.Supplier;
  * @param portfolioId the portfolio the entries were initiated from
  * @param accountId the account
  * @param since only entries that occurred at or after it, or {@code null}
- * @param paging the page size and where the previous page ended: a {@link Cursor} of the list
- *     {@value #LIST} of the account in the portfolio ({@link #list}) holding the last entry's time and id
+ * @param paging the page size and where the previous page ended ({@link ActivityLogPageRequest})
  */
 record ActivityLogQuery(UUID portfolioId, UUID accountId, Instant since, PageRequest paging) {
-
-    static final String LIST = "activity-log";
 
     /**
      * The earliest and the latest time a query compares entries with. Java reads times from year
@@ -58,12 +50,7 @@ record ActivityLogQuery(UUID portfolioId, UUID accountId, Instant since, PageReq
 
     /** The cursor after {@code entry}, of this account's log in this portfolio. */
     Cursor after(ActivityLogEntry entry) {
-        return Cursor.of(list(portfolioId, accountId), entry.occurredAt(), entry.entryId());
-    }
-
-    /** The account's log in the portfolio: a cursor of another account's or portfolio's is refused. */
-    static String list(UUID portfolioId, UUID accountId) {
-        return Cursor.list(LIST, portfolioId, accountId);
+        return ActivityLogPageRequest.after(portfolioId, accountId, entry.occurredAt(), entry.entryId());
     }
 
     /**
@@ -72,35 +59,13 @@ record ActivityLogQuery(UUID portfolioId, UUID accountId, Instant since, PageReq
      * @throws InvalidParametersException naming every parameter that is not valid
      */
     static ActivityLogQuery parse(UUID portfolioId, UUID accountId, String since, String limit, String cursor) {
-        List<FieldError> errors = new ArrayList<>();
-        Instant sinceInstant = null;
         try {
-            sinceInstant = Rfc3339Times.parse(since);
-        } catch (DateTimeParseException ex) {
-            errors.add(new FieldError("since", Rfc3339Times.MESSAGE));
-        }
-        // Limit and cursor are checked one by one, so that a problem names both when both are wrong.
-        PageRequest size = check(errors, () -> PageRequest.of(limit, null, LIST));
-        PageRequest after = check(errors, () -> {
-            PageRequest request = PageRequest.of(null, cursor, list(portfolioId, accountId));
-            if (request.after() != null) {
-                request.after().instant(0);
-                request.after().uuid(1);
-            }
-            return request;
-        });
-        if (!errors.isEmpty()) {
-            throw new InvalidParametersException(errors);
-        }
-        return new ActivityLogQuery(portfolioId, accountId, sinceInstant, new PageRequest(size.limit(), after.after()));
-    }
-
-    private static PageRequest check(List<FieldError> errors, Supplier<PageRequest> reading) {
-        try {
-            return reading.get();
-        } catch (InvalidPageRequestException ex) {
-            errors.add(new FieldError(ex.parameter(), ex.getMessage()));
-            return null;
+            ActivityLogPageRequest request = ActivityLogPageRequest.read(portfolioId, accountId, since, limit, cursor);
+            return new ActivityLogQuery(portfolioId, accountId, request.since(), request.paging());
+        } catch (ActivityLogPageRequest.Invalid ex) {
+            throw new InvalidParametersException(ex.problems().entrySet().stream()
+                    .map(problem -> new FieldError(problem.getKey(), problem.getValue()))
+                    .toList());
         }
     }
 }

@@ -3,6 +3,7 @@ package com.portfoliobulk.audit.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.portfoliobulk.contracts.ActivityLogPageRequest;
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.servicesupport.web.FieldError;
@@ -37,7 +38,7 @@ class ActivityLogQueryTests {
     void cursorRoundTrips() {
         Instant occurredAt = Instant.parse("2026-01-31T09:30:00.123456Z");
         UUID entryId = UUID.randomUUID();
-        String cursor = Cursor.of(ActivityLogQuery.list(portfolio, account), occurredAt, entryId)
+        String cursor = Cursor.of(ActivityLogPageRequest.list(portfolio, account), occurredAt, entryId)
                 .encode();
 
         ActivityLogQuery query = ActivityLogQuery.parse(portfolio, account, null, null, cursor);
@@ -51,15 +52,14 @@ class ActivityLogQueryTests {
     void aCursorOfAnotherListAccountOrPortfolioOrWithoutAnEntryIsNotOneOfThisList() {
         for (String cursor : List.of(
                 Cursor.of("jobs", Instant.now(), UUID.randomUUID()).encode(),
-                Cursor.of(ActivityLogQuery.LIST, Instant.now(), UUID.randomUUID())
+                Cursor.of("activity-log", Instant.now(), UUID.randomUUID()).encode(),
+                Cursor.of(ActivityLogPageRequest.list(UUID.randomUUID(), account), Instant.now(), UUID.randomUUID())
                         .encode(),
-                Cursor.of(ActivityLogQuery.list(UUID.randomUUID(), account), Instant.now(), UUID.randomUUID())
+                Cursor.of(ActivityLogPageRequest.list(portfolio, UUID.randomUUID()), Instant.now(), UUID.randomUUID())
                         .encode(),
-                Cursor.of(ActivityLogQuery.list(portfolio, UUID.randomUUID()), Instant.now(), UUID.randomUUID())
+                Cursor.of(ActivityLogPageRequest.list(portfolio, account), "yesterday", UUID.randomUUID())
                         .encode(),
-                Cursor.of(ActivityLogQuery.list(portfolio, account), "yesterday", UUID.randomUUID())
-                        .encode(),
-                Cursor.of(ActivityLogQuery.list(portfolio, account), Instant.now())
+                Cursor.of(ActivityLogPageRequest.list(portfolio, account), Instant.now())
                         .encode())) {
             assertThatThrownBy(() -> ActivityLogQuery.parse(portfolio, account, null, null, cursor))
                     .isInstanceOfSatisfying(
