@@ -63,7 +63,17 @@ final class ActivityLogSchemas {
             Actor actor,
 
             UUID portfolioId,
+
+            @Schema(
+                    description = "The bulk job that made the change; the all-zero id when no job did (an"
+                            + " invitation that expired, or that an unlink revoked). A job is deleted 30 days"
+                            + " after it ended, its entries are kept: an older entry names a job that no"
+                            + " longer exists")
             UUID jobId,
+
+            @Schema(
+                    description =
+                            "The job's task that applied the change; for an entry no task made, an id" + " of its own")
             UUID taskId,
 
             @Schema(

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -73,6 +74,23 @@ class ConsoleDirectory {
                     });
         }
         return names;
+    }
+
+    /**
+     * Those of the given jobs that the portfolio has: an activity entry outlives its job, which is
+     * deleted some time after it ended, and one no job made names the all-zero id.
+     */
+    Set<String> jobs(UUID portfolioId, Collection<String> jobIds) {
+        UUID[] ids = jobIds.stream().distinct().map(UUID::fromString).toArray(UUID[]::new);
+        if (ids.length == 0) {
+            return Set.of();
+        }
+        return Set.copyOf(
+                jdbc.sql("SELECT id::text FROM jobs.bulk_jobs WHERE portfolio_id = :portfolioId AND id = ANY(:ids)")
+                        .param("portfolioId", portfolioId)
+                        .param("ids", PostgresArrays.uuids(ids))
+                        .query(String.class)
+                        .list());
     }
 
     /** Those of the given accounts that exist, by account id (whatever their portfolio). */

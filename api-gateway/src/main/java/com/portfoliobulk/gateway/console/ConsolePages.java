@@ -164,15 +164,19 @@ class ConsolePages {
         return page.get("items") instanceof List<?> items ? items : List.of();
     }
 
-    /** The names of the accounts the given API items name in {@code accountId}, for the page to show. */
-    Map<String, String> accountNames(UUID portfolioId, List<?> items) {
-        List<String> ids = items.stream()
+    /** The values the given API items have for {@code field}, those that have one. */
+    static List<String> values(List<?> items, String field) {
+        return items.stream()
                 .filter(Map.class::isInstance)
-                .map(item -> ((Map<?, ?>) item).get("accountId"))
+                .map(item -> ((Map<?, ?>) item).get(field))
                 .filter(java.util.Objects::nonNull)
                 .map(Object::toString)
                 .toList();
-        return directory.accountNames(portfolioId, ids);
+    }
+
+    /** The names of the accounts the given API items name in {@code accountId}, for the page to show. */
+    Map<String, String> accountNames(UUID portfolioId, List<?> items) {
+        return directory.accountNames(portfolioId, values(items, "accountId"));
     }
 
     /**

@@ -190,8 +190,10 @@ class PortfolioController {
         model.addAttribute("accountId", accountId);
         model.addAttribute(
                 "accountName", directory.accountName(portfolioId, accountId).orElse(accountId.toString()));
-        model.addAttribute("entries", ConsolePages.items(entries));
+        List<?> items = ConsolePages.items(entries);
+        model.addAttribute("entries", items);
         model.addAttribute("nextCursor", ConsolePages.nextCursor(entries));
+        model.addAttribute("jobs", directory.jobs(portfolioId, ConsolePages.values(items, "jobId")));
         return "console/activity";
     }
 }

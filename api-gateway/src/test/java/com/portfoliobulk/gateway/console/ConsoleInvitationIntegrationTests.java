@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.gateway.support.StubWorker;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import java.net.http.HttpResponse;
@@ -140,6 +141,40 @@ class ConsoleInvitationIntegrationTests extends StubbedServicesIntegrationTest {
         assertThat(gone.body())
                 .contains("The invitation cannot be accepted any more")
                 .contains("Ask the person who\n      invited you to send a new invitation");
+    }
+
+    /**
+     * An account's activity log links the job of an entry only while the portfolio has it: an entry
+     * outlives its job, and one no job made, such as an invitation that expired, names the all-zero
+     * job id. Both linked to the console's Not found page.
+     */
+    @Test
+    void theActivityLogLinksTheJobsThePortfolioHasOnly() throws Exception {
+        UUID account = portfolio.account("Brand");
+        browser.signIn(INVITEE, "USER_MANAGEMENT_VIEW", portfolio);
+        String page = "/console/portfolios/" + portfolio.id() + "/accounts/" + account + "/activity";
+        String jobLink = "/console/portfolios/" + portfolio.id() + "/jobs/" + StubWorker.ACTIVITY_LOG_JOB_ID;
+
+        HttpResponse<String> withoutTheJob = browser.get(page);
+        assertThat(withoutTheJob.statusCode()).isEqualTo(200);
+        assertThat(withoutTheJob.body())
+                .contains("Invitation of bob@x.com as Analyst expired", "Role of ann@x.com changed")
+                .doesNotContain("/jobs/00000000-0000-0000-0000-000000000000", jobLink);
+
+        jdbc.sql("""
+                        INSERT INTO jobs.bulk_jobs (id, portfolio_id, type, status, requested_by_user_id,
+                               requested_by_email, total, pending, succeeded, completed_at)
+                        VALUES (:id, :portfolio, 'UPDATE_ROLES', 'COMPLETED', :user, 'admin@agency.test', 1, 0, 1, now())
+                        ON CONFLICT (id) DO UPDATE SET portfolio_id = excluded.portfolio_id
+                        """)
+                .param("id", UUID.fromString(StubWorker.ACTIVITY_LOG_JOB_ID))
+                .param("portfolio", portfolio.id())
+                .param("user", UUID.randomUUID())
+                .update();
+
+        assertThat(browser.get(page).body())
+                .contains(jobLink)
+                .doesNotContain("/jobs/00000000-0000-0000-0000-000000000000");
     }
 
     @Test

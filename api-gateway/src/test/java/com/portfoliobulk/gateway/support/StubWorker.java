@@ -37,6 +37,9 @@ public final class StubWorker {
     /** The one entry of the activity log page the stub answers (see {@link #activityLogPage}). */
     public static final String ACTIVITY_LOG_ENTRY_ID = "0b7c2f0e-4a57-4a44-9d0c-1d2b8d1e6f10";
 
+    /** The job of the first entry of the {@link #activityLogPage}. */
+    public static final String ACTIVITY_LOG_JOB_ID = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+
     /** The cursor of the activity log page the stub answers: not the last page. */
     public static final String ACTIVITY_LOG_NEXT_CURSOR = "MjAyNi0xMS0yNFQxMDowMDowMS4xMjM0NTZafDBiN2MyZjBl";
 
@@ -183,9 +186,10 @@ public final class StubWorker {
     }
 
     /**
-     * The page the stub answers for the portfolio's activity log: one entry of that portfolio and a
-     * next cursor, so that a gateway that dropped or rewrote any of it (an empty page, a last page)
-     * is told from one that passed it on.
+     * The page the stub answers for the portfolio's activity log: two entries of that portfolio, one a
+     * job's and one of an invitation that expired, which no job made (its job id is the all-zero id),
+     * and a next cursor, so that a gateway that dropped or rewrote any of it (an empty page, a last
+     * page) is told from one that passed it on.
      */
     public static String activityLogPage(UUID portfolioId) {
         return """
@@ -193,10 +197,19 @@ public final class StubWorker {
                 "targetUser":{"userId":"5f1d7e34-9c2a-4c1e-8f0b-2a6a3c9e7d21","email":"ann@x.com"},\
                 "previousRole":"ANALYST","newRole":"MANAGER","initiatedFrom":"PORTFOLIO",\
                 "actor":{"userId":"c3a9e1b2-7d4f-4e8a-b5c6-0f1e2d3c4b5a","email":"admin@agency.com"},\
-                "portfolioId":"%s","jobId":"1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",\
+                "portfolioId":"%s","jobId":"%s",\
                 "taskId":"9f8e7d6c-5b4a-4c3d-2e1f-0a9b8c7d6e5f",\
-                "summary":"Role of ann@x.com changed from Analyst to Manager by admin@agency.com from the portfolio level"}],\
-                "nextCursor":"%s"}""".formatted(ACTIVITY_LOG_ENTRY_ID, portfolioId, ACTIVITY_LOG_NEXT_CURSOR);
+                "summary":"Role of ann@x.com changed from Analyst to Manager by admin@agency.com from the portfolio level"},\
+                {"entryId":"2c6e0d1f-8b3a-4f5e-9a7d-3e4f5a6b7c8d","occurredAt":"2026-11-24T09:00:00Z",\
+                "action":"INVITATION_EXPIRED",\
+                "targetUser":{"userId":"7a1d7e34-9c2a-4c1e-8f0b-2a6a3c9e7d21","email":"bob@x.com"},\
+                "newRole":"ANALYST","initiatedFrom":"PORTFOLIO",\
+                "actor":{"userId":"00000000-0000-0000-0000-000000000000","email":""},\
+                "portfolioId":"%s","jobId":"00000000-0000-0000-0000-000000000000",\
+                "taskId":"4d5e6f70-8192-4a3b-8c4d-5e6f708192a3",\
+                "summary":"Invitation of bob@x.com as Analyst expired"}],\
+                "nextCursor":"%s"}""".formatted(
+                        ACTIVITY_LOG_ENTRY_ID, portfolioId, ACTIVITY_LOG_JOB_ID, portfolioId, ACTIVITY_LOG_NEXT_CURSOR);
     }
 
     /**
