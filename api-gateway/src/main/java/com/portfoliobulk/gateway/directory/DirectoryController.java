@@ -4,6 +4,7 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.TextLength;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.web.FirstCodes;
 import com.portfoliobulk.gateway.web.InvalidParameterException;
 import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
@@ -155,7 +156,9 @@ class DirectoryController {
             throw new InvalidParameterException(
                     "role",
                     "Unknown role '" + code + "'; known roles: " + AccountRole.standardCodes()
-                            + (defined.isEmpty() ? "" : " and this portfolio's custom roles " + defined));
+                            + (defined.isEmpty()
+                                    ? ""
+                                    : " and this portfolio's custom roles " + FirstCodes.of(defined)));
         }
         return role;
     }

@@ -9,6 +9,7 @@ import com.portfoliobulk.gateway.directory.Portfolios;
 import com.portfoliobulk.gateway.jobs.InviteUsers.AccountInvitation;
 import com.portfoliobulk.gateway.jobs.UpdateRolesByAssignment.RoleAssignment;
 import com.portfoliobulk.gateway.web.FieldProblem;
+import com.portfoliobulk.gateway.web.FirstCodes;
 import com.portfoliobulk.rules.CurrentMembership;
 import com.portfoliobulk.rules.TargetSnapshot;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
@@ -418,7 +419,9 @@ class TargetResolution {
                 errors.add(new FieldProblem(
                         field,
                         "Unknown role '" + role.code() + "'; known roles: " + AccountRole.standardCodes()
-                                + (defined.isEmpty() ? "" : " and this portfolio's custom roles " + defined)));
+                                + (defined.isEmpty()
+                                        ? ""
+                                        : " and this portfolio's custom roles " + FirstCodes.of(defined))));
             }
         });
         if (!errors.isEmpty()) {

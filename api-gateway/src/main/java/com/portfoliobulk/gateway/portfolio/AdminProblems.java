@@ -41,6 +41,23 @@ final class AdminProblems {
         return new RequestRefusedException(Reason.CONFLICT, title, detail);
     }
 
+    /**
+     * 409 naming {@code field}: the portfolio has {@code max} of {@code what} already, the most it may
+     * have.
+     */
+    static RequestRefusedException tooMany(String what, int max, String field) {
+        return new RequestRefusedException(
+                Reason.CONFLICT,
+                "Too many " + what,
+                "A portfolio may have at most " + max + " " + what + "; delete one first.",
+                List.of(new FieldProblem(
+                        field,
+                        "cannot be defined: the portfolio has " + max + " " + what
+                                + ", the most it may have; delete one first")),
+                null,
+                null);
+    }
+
     /** 404 within the portfolio of the path. */
     static NotFoundException notFound(String detail) {
         return new NotFoundException(detail);

@@ -11,11 +11,11 @@ import org.springframework.data.repository.Repository;
 
 /**
  * A custom role aggregate: one role of one portfolio, a code, a name, a description and named
- * permissions, defined, locked and deleted one at a time, and all of a portfolio's (a few) when its
- * roles are checked. Portfolio roles and account roles have a table each of this same shape and a
- * repository each ({@link PortfolioRoleRepository}, {@link AccountRoleRepository}); the statements,
- * written once here, name the table of the repository's entity. The keyset-paged role lists stay
- * {@code JdbcClient} SQL.
+ * permissions, defined, locked and deleted one at a time, and all of a portfolio's (at most {@link
+ * PortfolioAdministration#MAX_CUSTOM_ROLES} of each kind) when its roles are checked. Portfolio roles
+ * and account roles have a table each of this same shape and a repository each ({@link
+ * PortfolioRoleRepository}, {@link AccountRoleRepository}); the statements, written once here, name the
+ * table of the repository's entity. The keyset-paged role lists stay {@code JdbcClient} SQL.
  *
  * @param <R> the row of the role's table
  */
@@ -50,10 +50,14 @@ interface CustomRoleRepository<R extends CustomRoleRepository.CustomRole>
 
     /**
      * Makes the role definitions of one portfolio take turns until the transaction ends, so that two
-     * defined at once cannot both find a name free.
+     * defined at once cannot both find a name free, nor both find room for one more role.
      */
     @Query("SELECT true FROM pg_advisory_xact_lock(:key)")
     boolean lockNames(long key);
+
+    /** How many custom roles the portfolio has. */
+    @Query("SELECT count(*) FROM #{#qualifiedTableName} WHERE portfolio_id = :portfolioId")
+    long countOf(UUID portfolioId);
 
     /** Whether the portfolio has a custom role of this name, in any case. */
     @Query("""

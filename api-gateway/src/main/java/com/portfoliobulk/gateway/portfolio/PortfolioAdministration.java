@@ -20,6 +20,7 @@ import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.security.PortfolioPermission;
 import com.portfoliobulk.gateway.security.StoredPermissions;
+import com.portfoliobulk.gateway.web.FirstCodes;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import java.sql.Array;
 import java.sql.ResultSet;
@@ -86,6 +87,13 @@ class PortfolioAdministration {
 
     /** No custom role's code: what the console's role selectors send to remove access. */
     private static final String NO_ACCESS = "NO_ACCESS";
+
+    /**
+     * The most custom roles of each kind a portfolio may have: all of them are read whenever its roles
+     * are checked (each change of a portfolio user, each submission naming a custom account role, each
+     * console page), on a gateway every portfolio shares.
+     */
+    static final int MAX_CUSTOM_ROLES = 100;
 
     private static final int MAX_NAME = 200;
 
@@ -383,7 +391,7 @@ class PortfolioAdministration {
     private String assignableRoles(UUID portfolioId) {
         List<String> codes = new ArrayList<>(List.of("ADMIN", "USER_MANAGEMENT_EDIT", "USER_MANAGEMENT_VIEW"));
         customPortfolioRoles(portfolioId).forEach(role -> codes.add(role.code()));
-        return "choose one of " + codes;
+        return "choose one of " + FirstCodes.of(codes);
     }
 
     /**
@@ -453,6 +461,7 @@ class PortfolioAdministration {
                     "names permissions you do not hold " + lacking
                             + "; a role may have only permissions you hold (the Portfolio Owner holds every one)");
         }
+        requireRoomForRole(portfolioRoles, "portfolio", portfolioId);
         requireDistinctRoleName(
                 portfolioRoles,
                 "portfolio",
@@ -541,6 +550,7 @@ class PortfolioAdministration {
                 Arrays.toString(AccountPermission.values()));
         List<String> fixedNames = new ArrayList<>(List.of("No access"));
         AccountRole.standardRoles().forEach(role -> fixedNames.add(role.displayName()));
+        requireRoomForRole(accountRoles, "account", portfolioId);
         requireDistinctRoleName(
                 accountRoles, "account", portfolioId, definition.name().strip(), fixedNames);
         RoleView role = insertRole(accountRoles, portfolioId, code, definition, granted);
@@ -559,19 +569,28 @@ class PortfolioAdministration {
     }
 
     /**
+     * Makes the definitions of one kind of role of one portfolio take turns from here to their commit,
+     * and refuses a role beyond the {@link #MAX_CUSTOM_ROLES} of its kind: two defined at once cannot
+     * both find room for the last one.
+     */
+    private static void requireRoomForRole(CustomRoleRepository<?> roles, String kind, UUID portfolioId) {
+        roles.lockNames((kind + "-role-names:" + portfolioId).hashCode());
+        if (roles.countOf(portfolioId) >= MAX_CUSTOM_ROLES) {
+            throw AdminProblems.tooMany("custom " + kind + " roles", MAX_CUSTOM_ROLES, "code");
+        }
+    }
+
+    /**
      * Roles are picked and shown by name (the console's role lists, chips, review pages, the admin
      * log), so a custom one's name is neither a fixed role's (an "Owner" offered where the real Owner
      * never is, a "User Management VIEW" that may edit), nor, for account roles, "No access" (the
      * console's removal), nor another custom role's of the same kind in the portfolio, in any case.
-     * Definitions of one portfolio take turns from the check to their commit, so that two defined at
-     * once cannot both find the name free.
+     * Checked after {@link #requireRoomForRole}, whose turn the definition holds until its commit, so
+     * that two defined at once cannot both find the name free.
      */
     private static void requireDistinctRoleName(
             CustomRoleRepository<?> roles, String kind, UUID portfolioId, String name, List<String> fixedNames) {
         boolean fixed = fixedNames.stream().anyMatch(name::equalsIgnoreCase);
-        if (!fixed) {
-            roles.lockNames((kind + "-role-names:" + portfolioId).hashCode());
-        }
         if (fixed || roles.nameTaken(portfolioId, name)) {
             throw AdminProblems.invalid(
                     "name",

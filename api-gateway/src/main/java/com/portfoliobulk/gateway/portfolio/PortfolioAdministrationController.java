@@ -141,7 +141,11 @@ class PortfolioAdministrationController {
                     + " PORTFOLIO_USERS_MANAGE; anyone but the Owner names only permissions they hold (403 naming"
                     + " `permissions` otherwise).")
     @ApiResponse(responseCode = "201", description = "Defined.")
-    @ApiResponse(responseCode = "409", description = "The portfolio has a role with this code already.")
+    @ApiResponse(
+            responseCode = "409",
+            description = "The portfolio has a role with this code already, or has its "
+                    + PortfolioAdministration.MAX_CUSTOM_ROLES
+                    + " custom portfolio roles already (delete one first; `errors` names `code`).")
     @PostMapping(path = "/portfolio-roles", consumes = MediaType.APPLICATION_JSON_VALUE)
     @ResponseStatus(HttpStatus.CREATED)
     RoleView definePortfolioRole(@PathVariable UUID portfolioId, @RequestBody RoleDefinition body) {
@@ -185,7 +189,11 @@ class PortfolioAdministrationController {
                     + " MANAGE_CAMPAIGNS, CREATE_CONTENT, PUBLISH_CONTENT, RESPOND_TO_MESSAGES, MANAGE_USERS,"
                     + " MANAGE_INTEGRATIONS, MANAGE_BILLING). Needs ACCOUNT_ROLES_MANAGE.")
     @ApiResponse(responseCode = "201", description = "Defined.")
-    @ApiResponse(responseCode = "409", description = "The portfolio has a custom role with this code already.")
+    @ApiResponse(
+            responseCode = "409",
+            description = "The portfolio has a custom role with this code already, or has its "
+                    + PortfolioAdministration.MAX_CUSTOM_ROLES
+                    + " custom account roles already (delete one first; `errors` names `code`).")
     @PostMapping(path = "/account-roles", consumes = MediaType.APPLICATION_JSON_VALUE)
     @ResponseStatus(HttpStatus.CREATED)
     RoleView defineAccountRole(@PathVariable UUID portfolioId, @RequestBody RoleDefinition body) {

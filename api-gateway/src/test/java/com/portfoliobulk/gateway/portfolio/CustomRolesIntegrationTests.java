@@ -524,6 +524,98 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
                 .containsExactly("LEAD_A");
     }
 
+    /**
+     * Every custom role of a portfolio is read whenever its roles are checked, so a portfolio has at
+     * most 100 of each kind: one more is refused (409 naming the limit and `code`) and not stored, until
+     * one is deleted. A problem listing the roles to choose from names the first 20 and how many more.
+     */
+    @Test
+    void aPortfolioHasAtMostAHundredCustomRolesOfEachKind() {
+        Map<String, String> permissionOf =
+                Map.of("/account-roles", "VIEW_ACCOUNT", "/portfolio-roles", "USER_MANAGEMENT_VIEW");
+        for (String roles : permissionOf.keySet()) {
+            String table = "jobs." + roles.substring(1).replace('-', '_');
+            fillRoles(table, 99, permissionOf.get(roles));
+            Answer hundredth = call(HttpMethod.POST, owner, path(roles), """
+                    {"code":"HUNDREDTH","name":"Hundredth","permissions":["%s"]}
+                    """.formatted(permissionOf.get(roles)));
+            assertThat(hundredth.status()).as(roles + " " + hundredth.text()).isEqualTo(201);
+
+            Answer refused = call(HttpMethod.POST, owner, path(roles), """
+                    {"code":"ONE_MORE","name":"One more","permissions":["%s"]}
+                    """.formatted(permissionOf.get(roles)));
+
+            assertFieldProblem(refused, 409, "code");
+            assertThat(refused.body().path("detail").asString())
+                    .as(roles)
+                    .contains("at most 100 custom", "delete one first");
+            assertThat(roleCodes(table)).as(roles).hasSize(100).doesNotContain("ONE_MORE");
+
+            assertThat(call(HttpMethod.DELETE, owner, path(roles + "/ROLE_1"), null)
+                            .status())
+                    .isEqualTo(204);
+            Answer again = call(HttpMethod.POST, owner, path(roles), """
+                    {"code":"ONE_MORE","name":"One more","permissions":["%s"]}
+                    """.formatted(permissionOf.get(roles)));
+            assertThat(again.status()).as(roles + " " + again.text()).isEqualTo(201);
+        }
+
+        UUID ivyId = portfolio.user("ivy");
+        storePortfolioUser(ivyId, portfolio.email("ivy"), "USER_MANAGEMENT_VIEW");
+        Answer notARole =
+                call(HttpMethod.PUT, owner, path("/portfolio-users/" + ivyId + "/role"), "{\"role\":\"NOPE\"}");
+        assertFieldProblem(notARole, 422, "role");
+        // The three built-in roles one may give, then the 100 custom ones.
+        assertThat(notARole.body().path("errors").get(0).path("message").asString())
+                .contains("choose one of [ADMIN, ", "] and 83 more");
+        Answer unknown = invite("NOPE");
+        assertFieldProblem(unknown, 422, "accounts[0].role");
+        assertThat(unknown.body().path("errors").get(0).path("message").asString())
+                .contains("Unknown role 'NOPE'", "custom roles [HUNDREDTH, ", "] and 80 more");
+    }
+
+    /**
+     * Two account roles defined at once with room for one: the first is held (a trigger sleeps on its
+     * insert) after it found room, while the second is defined. The second waits for it and is
+     * refused, so the portfolio never has more than 100.
+     */
+    @Test
+    void twoAccountRolesDefinedAtOnceForTheLastRoomAreNotBothKept() throws Exception {
+        fillRoles("jobs.account_roles", 99, "VIEW_ACCOUNT");
+        List<Answer> answers = whileHeld("jobs.account_roles", "NEW.code = 'LAST_A'", held -> {
+            Future<Answer> first = async(() -> call(HttpMethod.POST, owner, path("/account-roles"), """
+                    {"code":"last_a","name":"Last A","permissions":["VIEW_ACCOUNT"]}
+                    """));
+            held.awaitHeld();
+            Answer second = call(HttpMethod.POST, owner, path("/account-roles"), """
+                    {"code":"last_b","name":"Last B","permissions":["VIEW_ACCOUNT"]}
+                    """);
+            return List.of(first.get(30, TimeUnit.SECONDS), second);
+        });
+
+        assertThat(answers.get(0).status()).as(answers.get(0).text()).isEqualTo(201);
+        assertFieldProblem(answers.get(1), 409, "code");
+        assertThat(roleCodes("jobs.account_roles")).hasSize(100).contains("LAST_A");
+    }
+
+    /** Custom roles ROLE_1 to ROLE_{count} of the portfolio under test, straight in the database. */
+    private void fillRoles(String table, int count, String permission) {
+        jdbc.sql(
+                        "INSERT INTO " + table + " (portfolio_id, code, name, permissions)"
+                                + " SELECT :p, 'ROLE_' || n, 'Role ' || n, ARRAY[:permission] FROM generate_series(1, :count) n")
+                .param("p", portfolio.id())
+                .param("permission", permission)
+                .param("count", count)
+                .update();
+    }
+
+    private List<String> roleCodes(String table) {
+        return jdbc.sql("SELECT code FROM " + table + " WHERE portfolio_id = ?")
+                .param(portfolio.id())
+                .query(String.class)
+                .list();
+    }
+
     private Answer invite(String role) {
         return api.post(owner, jobsPath(portfolio.id()), UUID.randomUUID().toString(), """
                 {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s","role":"%s"}]}
