@@ -20,9 +20,11 @@ final class AdminModels {
 
             List<String> permissions) {}
 
-    @Schema(description = "Adds a user of the directory as a portfolio user.")
+    @Schema(description = "Adds a user of one of the portfolio's accounts as a portfolio user.")
     record NewPortfolioUser(
-            @Schema(description = "The user's e-mail address; they must already be a user (of any account)")
+            @Schema(
+                    description = "The user's e-mail address; they must already be a user of one of the portfolio's"
+                            + " accounts")
             String email,
 
             @Schema(

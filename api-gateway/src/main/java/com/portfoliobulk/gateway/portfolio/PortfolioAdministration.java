@@ -83,6 +83,23 @@ class PortfolioAdministration {
             ORDER BY k.source
             LIMIT 1""";
 
+    /**
+     * The id of the user of {@code :email} if the portfolio knows them: a membership of one of its
+     * accounts (active, or an invitation not expired), a SCIM user of the portfolio not deleted by its
+     * identity provider, or a portfolio user. No row for a user only other portfolios know.
+     */
+    private static final String KNOWN_USER = """
+            SELECT u.id FROM directory.users u
+             WHERE u.email = :email
+               AND (EXISTS (SELECT 1 FROM directory.memberships m
+                              JOIN directory.accounts a ON a.id = m.account_id
+                             WHERE m.user_id = u.id AND a.portfolio_id = :portfolioId
+                               AND (m.state = 'ACTIVE' OR m.expires_at > now()))
+                    OR EXISTS (SELECT 1 FROM jobs.scim_users s
+                                WHERE s.portfolio_id = :portfolioId AND s.user_id = u.id AND s.deleted_at IS NULL)
+                    OR EXISTS (SELECT 1 FROM jobs.portfolio_users p
+                                WHERE p.portfolio_id = :portfolioId AND p.user_id = u.id))""";
+
     private static final String CODE = "[A-Z][A-Z0-9_]{0,63}";
 
     /** No custom role's code: what the console's role selectors send to remove access. */
@@ -183,10 +200,17 @@ class PortfolioAdministration {
         return paging.page(fetched, user -> Cursor.ofItem(Cursor.list(USERS, portfolioId), user.userId()));
     }
 
+    /**
+     * Makes a user the portfolio knows a portfolio user: one with access to, or a pending invitation
+     * to, one of its linked accounts, one its identity provider provisioned (and did not delete), or a
+     * portfolio user already (409). Any other address, also that of a user of another portfolio only,
+     * answers as one no user has: an administrator of one portfolio is not to learn who uses another.
+     */
     @Transactional
     PortfolioUserView addUser(Caller caller, UUID portfolioId, String email, String role) {
         if (email == null || email.isBlank()) {
-            throw AdminProblems.invalid("email", "is required: the e-mail address of an existing user");
+            throw AdminProblems.invalid(
+                    "email", "is required: the e-mail address of a user of one of the portfolio's accounts");
         }
         // Checked as typed: some characters outside ASCII lower-case to ASCII letters (U+212A KELVIN
         // SIGN to k), and would name another user than the one typed.
@@ -197,7 +221,8 @@ class PortfolioAdministration {
         Caller current = manager(caller, portfolioId, List.of()).caller();
         String normalizedEmail = email.strip().toLowerCase(Locale.ROOT);
         String code = assignableRole(current, portfolioId, role);
-        UUID userId = jdbc.sql("SELECT id FROM directory.users WHERE email = :email")
+        UUID userId = jdbc.sql(KNOWN_USER)
+                .param("portfolioId", portfolioId)
                 .param("email", normalizedEmail)
                 .query(UUID.class)
                 .optional()

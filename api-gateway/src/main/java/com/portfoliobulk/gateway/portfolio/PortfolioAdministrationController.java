@@ -79,11 +79,17 @@ class PortfolioAdministrationController {
 
     @Operation(
             summary = "Add a portfolio user",
-            description = "Gives an existing user a portfolio role. Needs PORTFOLIO_USERS_MANAGE; only the Owner grants"
-                    + " ADMIN; anyone else grants only a role whose permissions they all hold (403 naming `role`"
-                    + " otherwise); no one is made OWNER this way (transfer ownership instead).")
+            description = "Gives a user of one of the portfolio's accounts a portfolio role. Needs"
+                    + " PORTFOLIO_USERS_MANAGE; only the Owner grants ADMIN; anyone else grants only a role whose"
+                    + " permissions they all hold (403 naming `role` otherwise); no one is made OWNER this way"
+                    + " (transfer ownership instead).")
     @ApiResponse(responseCode = "201", description = "Added.")
     @ApiResponse(responseCode = "409", description = "Already a portfolio user.")
+    @ApiResponse(
+            responseCode = "422",
+            description = "`email` is missing, not an address, or not that of a user of one of the portfolio's"
+                    + " accounts (a user of other portfolios only is answered as an address no user has), or `role`"
+                    + " is not one to give; the problem's `errors` name the field and the fix.")
     @PostMapping(path = "/portfolio-users", consumes = MediaType.APPLICATION_JSON_VALUE)
     @ResponseStatus(HttpStatus.CREATED)
     PortfolioUserView addUser(@PathVariable UUID portfolioId, @RequestBody NewPortfolioUser body) {

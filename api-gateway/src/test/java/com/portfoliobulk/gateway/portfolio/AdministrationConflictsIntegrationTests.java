@@ -17,7 +17,7 @@ class AdministrationConflictsIntegrationTests extends PortfolioAdministrationTes
 
     @Test
     void aPortfolioUserIsAddedOnceChangedAndRemovedAndEachStepIsLoggedOnce() {
-        UUID editorId = portfolio.user("editor");
+        UUID editorId = accountUser("editor");
         String editor = "{\"email\":\"%s\",\"role\":\"%s\"}";
         Answer added = call(
                 HttpMethod.POST,

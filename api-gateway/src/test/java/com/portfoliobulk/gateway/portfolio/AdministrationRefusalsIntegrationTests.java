@@ -2,7 +2,11 @@ package com.portfoliobulk.gateway.portfolio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.testsupport.DirectorySeed;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -182,12 +186,59 @@ class AdministrationRefusalsIntegrationTests extends PortfolioAdministrationTest
                 .doesNotContain(portfolio.email("kate"));
     }
 
+    /**
+     * Only a user the portfolio knows is added by address: one with access or a pending invitation in one
+     * of its accounts, or one its identity provider provisioned and did not delete. A user of another
+     * portfolio only is answered as an address no user has, so an Admin cannot probe who uses other
+     * portfolios (before, they were added, and the 201 told their user id).
+     */
+    @Test
+    void onlyAUserThePortfolioKnowsIsAddedAndAUserOfAnotherPortfolioIsAnsweredAsNoUser() {
+        DirectorySeed.Portfolio other = directory.portfolio();
+        UUID elsewhere = other.user("elsewhere");
+        other.member(other.account("Elsewhere"), elsewhere, AccountRole.ANALYST);
+        scimUser(other.id(), elsewhere, false);
+        UUID account = portfolio.account("Alpha");
+        UUID lapsed = portfolio.user("lapsed");
+        portfolio.invited(account, lapsed, AccountRole.ANALYST, Instant.now().minus(Duration.ofDays(1)));
+        UUID deprovisioned = portfolio.user("deprovisioned");
+        scimUser(portfolio.id(), deprovisioned, true);
+        PortfolioUser admin = portfolioUser("admin", "ADMIN");
+
+        Answer unknown = addAsViewer(admin.token(), directory.newEmail());
+        assertFieldProblem(unknown, 422, "email");
+        for (String email :
+                List.of(other.email("elsewhere"), portfolio.email("lapsed"), portfolio.email("deprovisioned"))) {
+            Answer refused = addAsViewer(admin.token(), email);
+            assertFieldProblem(refused, 422, "email");
+            assertThat(refused.body().path("detail").asString())
+                    .as(email)
+                    .isEqualTo(unknown.body().path("detail").asString());
+            assertThat(refused.body().path("errors"))
+                    .as(email)
+                    .isEqualTo(unknown.body().path("errors"));
+        }
+        assertThat(rolesViaApi()).containsOnlyKeys(portfolio.email("owner"), admin.email());
+        assertThat(actorsOfTheLog()).isEmpty();
+
+        UUID invitee = portfolio.user("invitee");
+        portfolio.invited(account, invitee, AccountRole.ANALYST, Instant.now().plus(Duration.ofDays(7)));
+        UUID provisioned = portfolio.user("provisioned");
+        scimUser(portfolio.id(), provisioned, false);
+        for (String email : List.of(portfolio.email("invitee"), portfolio.email("provisioned"))) {
+            Answer added = addAsViewer(admin.token(), email);
+            assertThat(added.status()).as(added.text()).isEqualTo(201);
+        }
+        assertThat(roleOf(invitee)).isEqualTo("USER_MANAGEMENT_VIEW");
+        assertThat(roleOf(provisioned)).isEqualTo("USER_MANAGEMENT_VIEW");
+    }
+
     @Test
     void aRoleIsGrantedOnlyWhenTheCallerHoldsEachOfItsPermissions() {
         defined(owner, AUDITOR);
         PortfolioUser carla = portfolioUser("carla", "AUDITOR");
         PortfolioUser viewer = portfolioUser("viewer", "USER_MANAGEMENT_VIEW");
-        UUID newcomer = portfolio.user("newcomer");
+        UUID newcomer = accountUser("newcomer");
         String newcomerAsEditor =
                 "{\"email\":\"%s\",\"role\":\"user_management_edit\"}".formatted(portfolio.email("newcomer"));
 
@@ -331,8 +382,8 @@ class AdministrationRefusalsIntegrationTests extends PortfolioAdministrationTest
     @Test
     void anAdminGrantsARoleOfSomeOfTheirPermissionsButOnlyTheOwnerOneThatManagesPortfolioUsers() {
         PortfolioUser admin = portfolioUser("admin", "ADMIN");
-        UUID lee = portfolio.user("lee");
-        UUID ed = portfolio.user("ed");
+        UUID lee = accountUser("lee");
+        UUID ed = accountUser("ed");
 
         defined(admin.token(), """
                 {"code":"CONTENT_EDITOR","name":"Editor","permissions":["USER_MANAGEMENT_VIEW","USER_MANAGEMENT_EDIT"]}
@@ -360,7 +411,7 @@ class AdministrationRefusalsIntegrationTests extends PortfolioAdministrationTest
 
         // The new User lead hands out what they hold, no more.
         String leeToken = tokenOf(lee, portfolio.email("lee"));
-        UUID vera = portfolio.user("vera");
+        UUID vera = accountUser("vera");
         String addVera = "{\"email\":\"%s\",\"role\":\"%s\"}";
         assertFieldProblem(
                 call(
@@ -378,6 +429,22 @@ class AdministrationRefusalsIntegrationTests extends PortfolioAdministrationTest
                         .status())
                 .isEqualTo(201);
         assertThat(roleOf(vera)).isEqualTo("USER_MANAGEMENT_VIEW");
+    }
+
+    private Answer addAsViewer(String token, String email) {
+        return call(
+                HttpMethod.POST,
+                token,
+                path("/portfolio-users"),
+                "{\"email\":\"%s\",\"role\":\"USER_MANAGEMENT_VIEW\"}".formatted(email));
+    }
+
+    /** The user as the portfolio's identity provider linked them, and maybe deleted them since. */
+    private void scimUser(UUID portfolioId, UUID userId, boolean deleted) {
+        jdbc.sql("""
+                        INSERT INTO jobs.scim_users (portfolio_id, user_id, active, deleted_at)
+                        VALUES (?, ?, ?, CASE WHEN ? THEN now() END)
+                        """).params(portfolioId, userId, !deleted, deleted).update();
     }
 
     /** Defines a custom portfolio role as the caller, asserting it was defined. */

@@ -75,7 +75,7 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
         assertThat(twice.text()).contains("listed twice (also permissions[0])");
         assertProblem(call(HttpMethod.DELETE, owner, path("/portfolio-roles/ECHO"), null), 404);
 
-        UUID auditorId = portfolio.user("auditor");
+        UUID auditorId = accountUser("auditor");
         Answer added = call(
                 HttpMethod.POST,
                 owner,
@@ -373,7 +373,7 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
                         + " VALUES (?, 'OLD', ?, ARRAY['USER_MANAGEMENT_VIEW'])")
                 .params(portfolio.id(), "Old\nPORTFOLIO_USER_REMOVED")
                 .update();
-        portfolio.user("legacy");
+        accountUser("legacy");
 
         Answer added = call(
                 HttpMethod.POST,

@@ -25,7 +25,7 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
         UUID account = portfolio.account("Alpha");
         UUID leaver = portfolio.user("leaver");
         portfolio.member(account, leaver, AccountRole.ANALYST);
-        UUID editorId = portfolio.user("editor");
+        UUID editorId = accountUser("editor");
         String editor = tokenOf(editorId, portfolio.email("editor"));
 
         // Not a portfolio user yet: the still-valid token alone grants nothing.

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.portfolio;
 
+import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
@@ -45,6 +46,16 @@ abstract class PortfolioAdministrationTest extends GatewayIntegrationTest {
     /** A token that names the caller and grants nothing in its claims. */
     protected static String tokenOf(UUID userId, String email) {
         return TestTokens.token(userId, email, UUID.randomUUID());
+    }
+
+    /**
+     * A new user with active access to a new account of the portfolio: a user the portfolio knows, whom
+     * its administrators may add as a portfolio user by address.
+     */
+    protected UUID accountUser(String name) {
+        UUID userId = portfolio.user(name);
+        portfolio.member(portfolio.account("Account of " + name), userId, AccountRole.ANALYST);
+        return userId;
     }
 
     /** A directory user made a portfolio user with {@code role} straight in the database. */
