@@ -134,7 +134,9 @@ class ScimTokenController {
     @ApiResponse(responseCode = "404", description = "The portfolio has no such token, or it is revoked already.")
     @DeleteMapping("/{tokenId}")
     ResponseEntity<Void> revoke(@PathVariable UUID portfolioId, @PathVariable UUID tokenId) {
-        requireOwner(portfolioId);
+        // Ownership as it stands now, as for a new token: a revocation stops the identity provider's
+        // provisioning, which a former Owner is not to do in the seconds their cached permissions last.
+        access.requireCurrentOwner(requireOwner(portfolioId), portfolioId);
         if (!tokens.revoke(portfolioId, tokenId)) {
             throw new NotFoundException("The portfolio has no SCIM token " + tokenId + " that is not revoked.");
         }

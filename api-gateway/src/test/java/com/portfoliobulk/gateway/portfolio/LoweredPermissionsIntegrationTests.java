@@ -12,7 +12,8 @@ import org.springframework.http.HttpMethod;
  * here, as that gateway's change does) is still held with their former permissions in this gateway's
  * cache for a few seconds. Reading with them then is accepted; what would outlast those seconds is
  * checked against the role as it stands: a webhook (its URL receives the portfolio's job events, its
- * secret signs them) and a SCIM token.
+ * secret signs them), a new SCIM token, and the revocation of one (the identity provider's
+ * provisioning stops).
  */
 class LoweredPermissionsIntegrationTests extends PortfolioAdministrationTest {
 
@@ -50,6 +51,25 @@ class LoweredPermissionsIntegrationTests extends PortfolioAdministrationTest {
                         .query(Long.class)
                         .single())
                 .isZero();
+    }
+
+    @Test
+    void anOwnerWhoHandedOwnershipOnMomentsAgoCanNoLongerRevokeScimTokens() {
+        Answer created = call(HttpMethod.POST, owner, path("/scim-tokens"), "{\"name\":\"Entra ID\"}");
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        String tokenId = created.body().path("tokenId").asString();
+        String scimToken = created.body().path("token").asString();
+        assertThat200(call(HttpMethod.GET, owner, path("/scim-tokens"), null));
+
+        lower(ownerId, "ADMIN");
+
+        assertProblem(call(HttpMethod.DELETE, owner, path("/scim-tokens/" + tokenId), null), 403);
+        assertThat200(call(HttpMethod.GET, scimToken, "/scim/v2/portfolios/" + portfolio.id() + "/Users", null));
+        assertThat(jdbc.sql("SELECT revoked_at IS NULL FROM jobs.scim_tokens WHERE id = ?::uuid")
+                        .param(tokenId)
+                        .query(Boolean.class)
+                        .single())
+                .isTrue();
     }
 
     private void lower(UUID userId, String role) {
