@@ -51,8 +51,6 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 @RequestMapping("/api/v1/portfolios/{portfolioId}/bulk-jobs")
 class BulkJobController {
 
-    static final String IDEMPOTENT_REPLAYED = "Idempotent-Replayed";
-
     private static final MediaType CSV = new MediaType("text", "csv", StandardCharsets.UTF_8);
 
     private final PortfolioAccess access;
@@ -134,7 +132,7 @@ class BulkJobController {
                 .header(HttpHeaders.RETRY_AFTER, properties.retryAfterSeconds())
                 .eTag(submitted.job().etag());
         if (submitted.replayed()) {
-            answer.header(IDEMPOTENT_REPLAYED, "true");
+            answer.header(JobSubmission.IDEMPOTENT_REPLAYED, "true");
         }
         return answer.body(submitted.job().view());
     }

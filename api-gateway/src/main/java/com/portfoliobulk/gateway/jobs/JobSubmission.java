@@ -39,6 +39,9 @@ public class JobSubmission {
     /** The request header that names a submission, so that a retry of it does not make a second job. */
     public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
+    /** The answer header that marks a submission answered with the job an earlier one with its key created. */
+    public static final String IDEMPOTENT_REPLAYED = "Idempotent-Replayed";
+
     /** The longest {@code Idempotency-Key} accepted. */
     public static final int MAX_KEY_LENGTH = 255;
 
@@ -227,7 +230,8 @@ public class JobSubmission {
     /**
      * Whether a submission with this {@code Idempotency-Key} names a job the portfolio has already: it
      * is answered from that job (or refused, with another body) and creates none, so the rate limit
-     * of submissions does not count it. A retry after a lost answer then gets its job, not a 429.
+     * counts it as a replay rather than a submission. A retry after a lost answer then gets its job
+     * when the portfolio's submissions are used up.
      */
     public boolean namesAnExistingJob(UUID portfolioId, String idempotencyKey) {
         return idempotencyKey != null

@@ -16,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One kind of rate-limited request (submissions, previews, SCIM), counted per portfolio in fixed
+ * One kind of rate-limited request (submissions, replays, previews, SCIM), counted per portfolio in fixed
  * windows that every gateway shares ({@link RateWindows}): however many gateways there are, a portfolio
  * gets {@code limitForPeriod} requests per {@code refreshPeriod} in all. A request over the limit is
  * answered 429 at once with {@code Retry-After} (the seconds until the window ends). Rejections count
@@ -93,16 +93,34 @@ final class PortfolioRateLimits {
         fallbacks.rateLimiter(portfolioId.toString()).acquirePermission();
     }
 
+    /**
+     * Counts one request of the portfolio that has already been let in, without refusing it: a request
+     * found to be of this kind only once it was answered. It uses up a permit as {@link #acquire} does,
+     * here and in the shared window, so the next request of the kind finds fewer left.
+     */
+    void count(UUID portfolioId) {
+        try {
+            shared.take(portfolioId, endpoint, limit.refreshPeriod());
+        } catch (RateWindows.Unavailable ex) {
+            fellBack(ex);
+        }
+        fallbacks.rateLimiter(portfolioId.toString()).acquirePermission();
+    }
+
     private void acquireHere(UUID portfolioId, RateWindows.Unavailable cause) {
+        fellBack(cause);
+        RateLimiter limiter = fallbacks.rateLimiter(portfolioId.toString());
+        if (!limiter.acquirePermission()) {
+            throw refused(nanosToWait(limiter));
+        }
+    }
+
+    private void fellBack(RateWindows.Unavailable cause) {
         fellBack.increment();
         long now = System.nanoTime();
         long last = warnedAt.get();
         if (now - last >= WARN_EVERY_NANOS && warnedAt.compareAndSet(last, now)) {
             log.warn("The shared rate limit did not answer; counting {} per gateway for now", endpoint, cause);
-        }
-        RateLimiter limiter = fallbacks.rateLimiter(portfolioId.toString());
-        if (!limiter.acquirePermission()) {
-            throw refused(nanosToWait(limiter));
         }
     }
 

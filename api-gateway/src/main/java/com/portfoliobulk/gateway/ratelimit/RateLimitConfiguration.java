@@ -11,6 +11,7 @@ import java.util.UUID;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceProperties;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
@@ -25,7 +26,10 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
  * shared by all gateways through the database ({@link PostgresRateWindows}). The check
  * runs before the body is read, so a flood of malformed requests is limited too, and it counts only
  * callers who may change the portfolio: anyone else is refused with 403 by the endpoint and cannot
- * use up the portfolio's allowance.
+ * use up the portfolio's allowance. A submission whose {@code Idempotency-Key} names an existing job
+ * is counted apart, as a replay, with the submissions' limit: a retry after a lost answer gets its
+ * job when the portfolio's submissions are used up, and one that turns out not to be its job's
+ * replay counts as a submission as well.
  */
 @Configuration(proxyBeanMethods = false)
 class RateLimitConfiguration implements WebMvcConfigurer {
@@ -41,6 +45,8 @@ class RateLimitConfiguration implements WebMvcConfigurer {
     private final JobSubmission jobs;
 
     private final PortfolioRateLimits submissions;
+
+    private final PortfolioRateLimits replays;
 
     private final PortfolioRateLimits previews;
 
@@ -63,14 +69,15 @@ class RateLimitConfiguration implements WebMvcConfigurer {
                 properties.poolSize(),
                 properties.timeout());
         this.submissions = new PortfolioRateLimits("submissions", properties.submissions(), windows, meters);
+        this.replays = new PortfolioRateLimits("replays", properties.submissions(), windows, meters);
         this.previews = new PortfolioRateLimits("previews", properties.previews(), windows, meters);
         this.scim = new PortfolioRateLimits("scim", properties.scim(), windows, meters);
     }
 
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
-        registry.addInterceptor(new LimitPosts(submissions, true)).addPathPatterns(SUBMISSIONS_PATH);
-        registry.addInterceptor(new LimitPosts(previews, false)).addPathPatterns(PREVIEWS_PATH);
+        registry.addInterceptor(new LimitPosts(submissions, replays)).addPathPatterns(SUBMISSIONS_PATH);
+        registry.addInterceptor(new LimitPosts(previews, null)).addPathPatterns(PREVIEWS_PATH);
         registry.addInterceptor(new LimitScim(scim)).addPathPatterns(SCIM_PATH);
     }
 
@@ -79,6 +86,7 @@ class RateLimitConfiguration implements WebMvcConfigurer {
             initialDelayString = "${bulk.gateway.rate-limit.sweep-interval:5m}")
     void forgetIdlePortfolios() {
         submissions.forgetIdle();
+        replays.forgetIdle();
         previews.forgetIdle();
         scim.forgetIdle();
         try {
@@ -97,18 +105,29 @@ class RateLimitConfiguration implements WebMvcConfigurer {
      * Refuses a POST of a caller who may not change the portfolio of the path (403, the controller's own
      * refusal) before its body is read: such a caller could otherwise have bodies of up to the size
      * limit parsed as often as they liked, with no permit taken. Takes a permit for each POST of a
-     * caller who may; a submission whose {@code Idempotency-Key} names a job the portfolio has already
-     * takes none (its answer is that job's: it creates nothing).
+     * caller who may.
+     *
+     * <p>A submission whose {@code Idempotency-Key} names a job the portfolio has already takes a
+     * permit of the replays instead, so that a retry after a lost answer gets its job even when the
+     * portfolio's submissions are used up. Whether it is that job's replay shows only once its body
+     * has been read, so one answered with anything else (another body, a malformed one) takes a permit
+     * of the submissions afterwards, without being refused: it cost what any submission costs. A flood
+     * of them thus uses up the submissions too, and the replays' own limit refuses it before its
+     * bodies are read.
      */
     private final class LimitPosts implements HandlerInterceptor {
 
+        /** The request attribute holding the portfolio of a submission let in as a replay. */
+        private static final String REPLAY_OF = LimitPosts.class.getName() + ".replayOf";
+
         private final PortfolioRateLimits limits;
 
-        private final boolean replaysAreFree;
+        /** Where submissions with the key of an existing job are counted, or null where all count alike. */
+        private final PortfolioRateLimits replays;
 
-        LimitPosts(PortfolioRateLimits limits, boolean replaysAreFree) {
+        LimitPosts(PortfolioRateLimits limits, PortfolioRateLimits replays) {
             this.limits = limits;
-            this.replaysAreFree = replaysAreFree;
+            this.replays = replays;
         }
 
         @Override
@@ -121,11 +140,27 @@ class RateLimitConfiguration implements WebMvcConfigurer {
                 return true;
             }
             access.requireChange(portfolioId);
-            if (!(replaysAreFree
-                    && jobs.namesAnExistingJob(portfolioId, request.getHeader(JobSubmission.IDEMPOTENCY_KEY)))) {
+            if (replays != null
+                    && jobs.namesAnExistingJob(portfolioId, request.getHeader(JobSubmission.IDEMPOTENCY_KEY))) {
+                replays.acquire(portfolioId);
+                request.setAttribute(REPLAY_OF, portfolioId);
+            } else {
                 limits.acquire(portfolioId);
             }
             return true;
+        }
+
+        @Override
+        public void afterCompletion(
+                HttpServletRequest request, HttpServletResponse response, Object handler, Exception ex) {
+            if (request.getAttribute(REPLAY_OF) instanceof UUID portfolioId && !(ex == null && replayed(response))) {
+                limits.count(portfolioId);
+            }
+        }
+
+        private static boolean replayed(HttpServletResponse response) {
+            return response.getStatus() == HttpStatus.ACCEPTED.value()
+                    && "true".equals(response.getHeader(JobSubmission.IDEMPOTENT_REPLAYED));
         }
     }
 

@@ -37,6 +37,24 @@ class PortfolioRateLimitsTests {
         assertThat(counter("bulk.requests.rate.limit.fallbacks")).isZero();
     }
 
+    /** Counting after the fact never refuses, but uses up the allowance, in the shared windows and in the fallback. */
+    @Test
+    void aRequestCountedAfterTheFactUsesUpAPermitAndIsNeverRefused() {
+        PortfolioRateLimits limits = limits(2, Duration.ofMinutes(1), shared);
+        UUID portfolio = UUID.randomUUID();
+        limits.count(portfolio);
+        limits.acquire(portfolio);
+        limits.count(portfolio);
+
+        assertThatThrownBy(() -> limits.acquire(portfolio)).isInstanceOf(RequestRefusedException.class);
+
+        PortfolioRateLimits alone = limits(2, Duration.ofMinutes(1), unavailable());
+        alone.count(portfolio);
+        alone.count(portfolio);
+        alone.count(portfolio);
+        assertThatThrownBy(() -> alone.acquire(portfolio)).isInstanceOf(RequestRefusedException.class);
+    }
+
     @Test
     void gatewaysSharingTheWindowsAllowTheLimitInAll() {
         PortfolioRateLimits one = limits(3, Duration.ofMinutes(1), shared);

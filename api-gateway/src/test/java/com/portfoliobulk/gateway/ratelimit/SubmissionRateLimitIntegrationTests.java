@@ -122,7 +122,7 @@ class SubmissionRateLimitIntegrationTests extends StubbedServicesIntegrationTest
     }
 
     @Test
-    void aRetryWithTheKeyOfAnAcceptedSubmissionGetsItsJobWhenTheLimitIsReachedAndUsesUpNothing() {
+    void aRetryWithTheKeyOfAnAcceptedSubmissionGetsItsJobWhenTheLimitIsReached() {
         String key = key();
         Answer first = api.post(admin(portfolio.id()), jobsPath(portfolio.id()), key, offboardAnn);
         assertThat(first.status()).as(first.text()).isEqualTo(202);
@@ -138,15 +138,45 @@ class SubmissionRateLimitIntegrationTests extends StubbedServicesIntegrationTest
             assertThat(retry.body().path("jobId").asString())
                     .isEqualTo(first.body().path("jobId").asString());
         }
-        // The same key with another body is refused as before, also past the limit.
-        assertProblem(
-                api.post(
-                        admin(portfolio.id()),
-                        jobsPath(portfolio.id()),
-                        key,
-                        "{\"type\":\"OFFBOARD_USERS\"," + "\"userIds\":[\"" + UUID.randomUUID() + "\"]}"),
-                422);
+        // The replays have an allowance of their own, as large as the submissions'.
+        Answer oneTooMany = api.post(admin(portfolio.id()), jobsPath(portfolio.id()), key, offboardAnn);
+        assertProblem(oneTooMany, 429);
+        assertThat(oneTooMany.header("RateLimit-Policy")).isEqualTo("\"replays\";q=" + LIMIT + ";w=4");
         assertProblem(submit(portfolio.id(), offboardAnn), 429);
+        assertThat(jobCount(portfolio.id())).isOne();
+    }
+
+    /**
+     * A submission with the key of an existing job is let in as a replay before its body is read, but
+     * one that turns out to have another body is counted as a submission: a flood of them uses up the
+     * portfolio's submissions and then is refused before the bodies are read, while the key's genuine
+     * retry still gets its job when the submissions are used up.
+     */
+    @Test
+    void anotherBodyWithTheKeyOfAnExistingJobUsesUpTheSubmissionsAndIsLimitedBeforeItsBodyIsRead() {
+        String key = key();
+        Answer first = api.post(admin(portfolio.id()), jobsPath(portfolio.id()), key, offboardAnn);
+        assertThat(first.status()).as(first.text()).isEqualTo(202);
+        String another = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + UUID.randomUUID() + "\"]}";
+        for (int i = 1; i < LIMIT; i++) {
+            assertProblem(api.post(admin(portfolio.id()), jobsPath(portfolio.id()), key, another), 422);
+        }
+
+        assertThat(submit(portfolio.id(), offboardAnn).status())
+                .as("the refused ones used up the submissions")
+                .isEqualTo(429);
+        Answer retry = api.post(admin(portfolio.id()), jobsPath(portfolio.id()), key, offboardAnn);
+        assertThat(retry.status()).as(retry.text()).isEqualTo(202);
+        assertThat(retry.header("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(retry.body().path("jobId").asString())
+                .isEqualTo(first.body().path("jobId").asString());
+        for (String body : new String[] {another, another, "{\"type\":"}) {
+            Answer limited = api.post(admin(portfolio.id()), jobsPath(portfolio.id()), key, body);
+
+            assertProblem(limited, 429);
+            assertThat(Integer.parseInt(limited.header("Retry-After"))).isBetween(1, 4);
+            assertThat(limited.header("RateLimit-Policy")).isEqualTo("\"replays\";q=" + LIMIT + ";w=4");
+        }
         assertThat(jobCount(portfolio.id())).isOne();
     }
 
