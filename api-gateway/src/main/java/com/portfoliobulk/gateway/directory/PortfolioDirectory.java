@@ -4,6 +4,7 @@ import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.contracts.paging.PageRequest;
+import com.portfoliobulk.gateway.web.ItemCursors;
 import com.portfoliobulk.gateway.web.NotFoundException;
 import java.util.List;
 import java.util.UUID;
@@ -14,7 +15,8 @@ import org.springframework.stereotype.Service;
  * users across them, one user's profile. Everything is looked up within the given portfolio, so
  * another portfolio's user or account answers 404 and its existence does not leak. The lists are
  * sorted by e-mail address or name, which their cursors do not carry: a cursor names the last item
- * ({@link Cursor#ofItem}).
+ * ({@link Cursor#ofItem}), signed ({@link ItemCursors}), so a cursor naming another portfolio's user
+ * or account is refused like any other text before the item is read.
  */
 @Service
 class PortfolioDirectory {
@@ -34,23 +36,33 @@ class PortfolioDirectory {
 
     private final Portfolios portfolios;
 
-    PortfolioDirectory(LinkedAccounts accounts, PortfolioUsers users, UserProfiles profiles, Portfolios portfolios) {
+    private final ItemCursors cursors;
+
+    PortfolioDirectory(
+            LinkedAccounts accounts,
+            PortfolioUsers users,
+            UserProfiles profiles,
+            Portfolios portfolios,
+            ItemCursors cursors) {
         this.accounts = accounts;
         this.users = users;
         this.profiles = profiles;
         this.portfolios = portfolios;
+        this.cursors = cursors;
     }
 
     Page<LinkedAccount> accounts(UUID portfolioId, String nameContains, PageRequest paging) {
+        cursors.check(paging);
         List<LinkedAccount> fetched = accounts.page(portfolioId, nameContains, paging);
         if (fetched.isEmpty()) {
             portfolios.require(portfolioId);
             requireAccountAfter(paging);
         }
-        return paging.page(fetched, account -> Cursor.ofItem(Cursor.list(ACCOUNTS, portfolioId), account.accountId()));
+        return paging.page(fetched, account -> cursors.after(Cursor.list(ACCOUNTS, portfolioId), account.accountId()));
     }
 
     Page<PortfolioUser> users(UUID portfolioId, UserFilter filter, PageRequest paging) {
+        cursors.check(paging);
         List<PortfolioUser> fetched = users.page(portfolioId, filter, paging);
         // Rows imply that the portfolio exists and the filtered account is linked to it; only an
         // empty answer needs telling apart from a missing portfolio or account.
@@ -63,10 +75,11 @@ class PortfolioDirectory {
                 throw InvalidPageRequestException.itemGone();
             }
         }
-        return paging.page(fetched, user -> Cursor.ofItem(Cursor.list(USERS, portfolioId), user.userId()));
+        return paging.page(fetched, user -> cursors.after(Cursor.list(USERS, portfolioId), user.userId()));
     }
 
     UserProfile profile(UUID portfolioId, UUID userId, PageRequest paging) {
+        cursors.check(paging);
         UserProfile fetched = profiles.find(portfolioId, userId, paging)
                 .orElseThrow(() -> notFound("User " + userId + " is not a user of portfolio " + portfolioId));
         if (fetched.accounts().isEmpty()) {
@@ -74,7 +87,7 @@ class PortfolioDirectory {
         }
         return fetched.withAccounts(paging.page(
                 fetched.accounts(),
-                account -> Cursor.ofItem(Cursor.list(PROFILE_ACCOUNTS, portfolioId, userId), account.accountId())));
+                account -> cursors.after(Cursor.list(PROFILE_ACCOUNTS, portfolioId, userId), account.accountId())));
     }
 
     /**

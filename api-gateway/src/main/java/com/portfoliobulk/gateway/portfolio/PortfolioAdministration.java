@@ -21,6 +21,7 @@ import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.security.PortfolioPermission;
 import com.portfoliobulk.gateway.security.StoredPermissions;
 import com.portfoliobulk.gateway.web.FirstCodes;
+import com.portfoliobulk.gateway.web.ItemCursors;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import java.sql.Array;
 import java.sql.ResultSet;
@@ -139,6 +140,8 @@ class PortfolioAdministration {
 
     private final PortfolioAccess access;
 
+    private final ItemCursors cursors;
+
     PortfolioAdministration(
             JdbcClient jdbc,
             PortfolioUserRepository users,
@@ -147,8 +150,10 @@ class PortfolioAdministration {
             JdbcAggregateOperations aggregates,
             StoredPermissions permissions,
             PortfolioAccess access,
-            Portfolios portfolios) {
+            Portfolios portfolios,
+            ItemCursors cursors) {
         this.jdbc = jdbc;
+        this.cursors = cursors;
         this.portfolios = portfolios;
         this.users = users;
         this.portfolioRoles = portfolioRoles;
@@ -164,10 +169,13 @@ class PortfolioAdministration {
      * One page of the portfolio users, ordered by e-mail address. The cursor names the last user, not
      * their address ({@link Cursor#ofItem}); the seek reads the address again: from the portfolio
      * user, or from the directory user when they were removed in between (a directory user keeps
-     * their address and is never deleted), so the next page starts where that user was.
+     * their address and is never deleted), so the next page starts where that user was. The cursor is
+     * signed ({@link ItemCursors}): one this list did not make is refused before the seek reads
+     * anything.
      */
     @Transactional(readOnly = true)
     Page<PortfolioUserView> users(UUID portfolioId, PageRequest paging) {
+        cursors.check(paging);
         List<RoleView> custom = customPortfolioRoles(portfolioId);
         String after = paging.after() == null ? "" : " AND (email, user_id) > (" + USER_AFTER + ")";
         JdbcClient.StatementSpec statement = jdbc.sql("SELECT user_id, email, role FROM jobs.portfolio_users"
@@ -197,7 +205,7 @@ class PortfolioAdministration {
                         .isEmpty()) {
             throw InvalidPageRequestException.itemGone();
         }
-        return paging.page(fetched, user -> Cursor.ofItem(Cursor.list(USERS, portfolioId), user.userId()));
+        return paging.page(fetched, user -> cursors.after(Cursor.list(USERS, portfolioId), user.userId()));
     }
 
     /**

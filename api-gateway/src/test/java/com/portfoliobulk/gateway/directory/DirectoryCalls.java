@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.web.client.RestClient;
@@ -91,6 +92,20 @@ final class DirectoryCalls {
             parts.add(new String(Base64.getUrlDecoder().decode(part), StandardCharsets.UTF_8));
         }
         return String.join("|", parts);
+    }
+
+    /** The signature an item cursor carries, its last part. */
+    static String signature(String cursor) {
+        String decoded = decoded(cursor);
+        return decoded.substring(decoded.lastIndexOf('|') + 1);
+    }
+
+    /**
+     * What an item cursor of {@code list} after {@code item} carries, as {@link #decoded} shows it:
+     * the list, the id and a signature (16 bytes in base64url), nothing else.
+     */
+    static String itemCursorPattern(String list, UUID item) {
+        return Pattern.quote(list + "|" + item + "|") + "[A-Za-z0-9_-]{22}";
     }
 
     static String accounts(UUID portfolioId) {

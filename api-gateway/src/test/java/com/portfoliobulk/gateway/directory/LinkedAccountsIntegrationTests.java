@@ -110,7 +110,7 @@ class LinkedAccountsIntegrationTests extends DirectoryIntegrationTestSupport {
 
         assertThat(DirectoryCalls.decoded(cursor))
                 .doesNotContain("Jane")
-                .isEqualTo(Cursor.list("accounts", portfolio.id()) + "|" + jane);
+                .matches(DirectoryCalls.itemCursorPattern(Cursor.list("accounts", portfolio.id()), jane));
         assertThat(second.body().path("items").get(0).path("accountId").asString())
                 .isEqualTo(janet.toString());
         assertThat(third.body().path("items").get(0).path("accountId").asString())
@@ -121,9 +121,16 @@ class LinkedAccountsIntegrationTests extends DirectoryIntegrationTestSupport {
                         token,
                         accounts(portfolio.id()),
                         "cursor",
-                        Cursor.ofItem(Cursor.list("accounts", portfolio.id()), UUID.randomUUID())
+                        Cursor.of(Cursor.list("accounts", portfolio.id()), UUID.randomUUID())
                                 .encode()),
                 "cursor");
+        // The product never deletes an account; should one go, its cursors lead nowhere.
+        jdbc.sql("DELETE FROM directory.accounts WHERE id = :jane")
+                .param("jane", jane)
+                .update();
+        Answer gone = api.get(token, accounts(portfolio.id()), "limit", 1, "cursor", cursor);
+        assertInvalidParameter(gone, "cursor");
+        assertThat(gone.body().path("errors").get(0).path("message").asString()).contains("no longer exists");
     }
 
     @Test

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import javax.sql.DataSource;
 import net.ttddyy.dsproxy.ExecutionInfo;
@@ -311,8 +312,13 @@ class PortfolioUsersIntegrationTests extends DirectoryIntegrationTestSupport {
                     .doesNotContain(last)
                     .doesNotContain(last.substring(0, last.indexOf('@')))
                     .doesNotContain("@")
-                    .isEqualTo(Cursor.list("users", portfolio.id()) + "|"
-                            + page.body().path("items").get(0).path("userId").asString());
+                    .matches(DirectoryCalls.itemCursorPattern(
+                            Cursor.list("users", portfolio.id()),
+                            UUID.fromString(page.body()
+                                    .path("items")
+                                    .get(0)
+                                    .path("userId")
+                                    .asString())));
         }
     }
 
@@ -370,7 +376,9 @@ class PortfolioUsersIntegrationTests extends DirectoryIntegrationTestSupport {
                 .body()
                 .path("nextCursor")
                 .asString();
-        String unknownUser = Cursor.ofItem(Cursor.list("users", portfolio.id()), UUID.randomUUID())
+        String unknownUser = Cursor.of(Cursor.list("users", portfolio.id()), UUID.randomUUID())
+                .encode();
+        String anotherUser = Cursor.of(Cursor.list("users", portfolio.id()), bob, DirectoryCalls.signature(cursor))
                 .encode();
         String addressInstead = Cursor.of(Cursor.list("users", portfolio.id()), portfolio.email("ann"), ann)
                 .encode();
@@ -378,14 +386,57 @@ class PortfolioUsersIntegrationTests extends DirectoryIntegrationTestSupport {
         assertInvalidParameter(api.get(token, users(portfolio.id()), "cursor", cursor + "x"), "cursor");
         assertInvalidParameter(api.get(token, users(portfolio.id()), "cursor", unknownUser), "cursor");
         assertInvalidParameter(api.get(token, users(portfolio.id()), "cursor", addressInstead), "cursor");
+        assertInvalidParameter(api.get(token, users(portfolio.id()), "cursor", anotherUser), "cursor");
         assertInvalidParameter(
                 api.get(
                         token,
                         users(portfolio.id()),
                         "cursor",
-                        Cursor.ofItem(Cursor.list("accounts", portfolio.id()), ann)
-                                .encode()),
+                        Cursor.of(Cursor.list("accounts", portfolio.id()), ann).encode()),
                 "cursor");
+    }
+
+    @Test
+    void aCursorNamingAnotherPortfoliosUserOrAccountAnswersAsOneNamingNothing() {
+        // Sorting before every user and account here: a seek from them would list them all.
+        DirectorySeed.Portfolio other = directory.portfolio();
+        UUID theirUser = other.user("aaron");
+        UUID theirAccount = other.account("Aardvark");
+        other.member(theirAccount, theirUser, AccountRole.ADMIN);
+        String signature = DirectoryCalls.signature(api.get(token, users(portfolio.id()), "limit", 1)
+                .body()
+                .path("nextCursor")
+                .asString());
+
+        assertAnswersAsNothing(users(portfolio.id()), Cursor.list("users", portfolio.id()), theirUser, signature);
+        assertAnswersAsNothing(
+                DirectoryCalls.accounts(portfolio.id()),
+                Cursor.list("accounts", portfolio.id()),
+                theirAccount,
+                signature);
+    }
+
+    /**
+     * Hand-made cursors of {@code list} naming {@code theirs} answer exactly what the same cursors
+     * naming an id of nothing answer, the paging 400: unsigned, with {@code signature} (made for
+     * another item of the list) and with a made-up one.
+     */
+    private void assertAnswersAsNothing(String path, String list, UUID theirs, String signature) {
+        UUID nothing = UUID.randomUUID();
+        List<Function<UUID, String>> cursors = List.of(
+                item -> Cursor.of(list, item).encode(),
+                item -> Cursor.of(list, item, signature).encode(),
+                item -> Cursor.of(list, item, "made-up").encode());
+        for (Function<UUID, String> cursor : cursors) {
+            Answer foreign = api.get(token, path, "cursor", cursor.apply(theirs));
+            Answer none = api.get(token, path, "cursor", cursor.apply(nothing));
+
+            assertInvalidParameter(foreign, "cursor");
+            assertThat(foreign.body().path("errors"))
+                    .as(DirectoryCalls.decoded(cursor.apply(theirs)))
+                    .isEqualTo(none.body().path("errors"));
+            assertThat(foreign.body().path("detail")).isEqualTo(none.body().path("detail"));
+        }
     }
 
     @Test

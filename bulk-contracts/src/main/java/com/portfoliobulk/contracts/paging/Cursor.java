@@ -20,7 +20,8 @@ import java.util.UUID;
  * <p>Opaque is not secret: cursors end up in URLs, browser history and access logs. A list sorted by
  * a personal value (an e-mail address, a name) therefore keeps that value out of its cursor: the
  * cursor names the last item by id ({@link #ofItem}), and the list seeks from that item's sort key,
- * read again by id in the page's own statement.
+ * read again by id in the page's own statement. Such a cursor is signed by the list that made it: an
+ * id alone would let a client name any item of any list and learn where its value sorts.
  *
  * @param list the list the cursor belongs to, such as {@code jobs} or {@code users}
  * @param values the last item's sort key, in the list's order
@@ -68,10 +69,12 @@ public record Cursor(String list, List<String> values) {
 
     /**
      * The cursor after the item {@code id} of {@code list}, a list sorted by a personal value: it
-     * carries the item's id only, never the value.
+     * carries the item's id only, never the value, and {@code signature}, the list's keyed signature
+     * of the list and the id. The list checks the signature before it reads the item, so a cursor it
+     * did not make is refused like any other text, whatever item it names.
      */
-    public static Cursor ofItem(String list, UUID id) {
-        return of(list, id);
+    public static Cursor ofItem(String list, UUID id, String signature) {
+        return of(list, id, signature);
     }
 
     /** The text on the wire. */
@@ -139,10 +142,20 @@ public record Cursor(String list, List<String> values) {
      * @throws InvalidPageRequestException naming {@code cursor} when it names none
      */
     public UUID item() {
-        if (values.size() != 1) {
+        if (values.size() != 2) {
             throw InvalidPageRequestException.cursor();
         }
         return uuid(0);
+    }
+
+    /**
+     * The signature an {@link #ofItem} cursor carries.
+     *
+     * @throws InvalidPageRequestException naming {@code cursor} when it names no item
+     */
+    public String signature() {
+        item();
+        return text(1);
     }
 
     /**

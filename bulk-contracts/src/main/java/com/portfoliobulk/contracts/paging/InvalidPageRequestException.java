@@ -28,7 +28,8 @@ public class InvalidPageRequestException extends IllegalArgumentException {
                 "must be a whole number from 1 to " + PageRequest.MAX_LIMIT + ", in plain digits (no sign or spaces)");
     }
 
-    static InvalidPageRequestException cursor() {
+    /** A cursor that is not one of the list asked for: any text, or a cursor another list made. */
+    public static InvalidPageRequestException cursor() {
         return new InvalidPageRequestException(
                 PageRequest.CURSOR, "is not a cursor of this list; send the nextCursor of the previous page");
     }

@@ -30,19 +30,24 @@ class PagingTests {
     }
 
     @Test
-    void anItemCursorCarriesTheIdOnlyAndRefusesAnyOtherSortKey() {
+    void anItemCursorCarriesTheIdAndSignatureOnlyAndRefusesAnyOtherSortKey() {
         UUID id = UUID.randomUUID();
 
-        Cursor read = Cursor.decode(Cursor.ofItem("users", id).encode(), "users");
+        Cursor read = Cursor.decode(Cursor.ofItem("users", id, "signature").encode(), "users");
         Cursor sortKey =
                 Cursor.decode(Cursor.of("users", "ann@example.test", id).encode(), "users");
+        Cursor unsigned = Cursor.decode(Cursor.of("users", id).encode(), "users");
 
         assertThat(read.item()).isEqualTo(id);
-        assertThat(read.values()).containsExactly(id.toString());
-        assertThatThrownBy(sortKey::item)
-                .isInstanceOfSatisfying(
-                        InvalidPageRequestException.class,
-                        ex -> assertThat(ex.parameter()).isEqualTo("cursor"));
+        assertThat(read.signature()).isEqualTo("signature");
+        assertThat(read.values()).containsExactly(id.toString(), "signature");
+        for (Cursor refused : List.of(sortKey, unsigned)) {
+            assertThatThrownBy(refused::item)
+                    .isInstanceOfSatisfying(
+                            InvalidPageRequestException.class,
+                            ex -> assertThat(ex.parameter()).isEqualTo("cursor"));
+            assertThatThrownBy(refused::signature).isInstanceOf(InvalidPageRequestException.class);
+        }
         assertThat(InvalidPageRequestException.itemGone().getMessage())
                 .contains("start again")
                 .contains("without cursor");
