@@ -13,8 +13,12 @@ import org.springframework.stereotype.Component;
 
 /**
  * Deletes what is kept only for a while: finished jobs with their tasks once
- * {@code bulk.gateway.retention.finished-jobs} (30 days) have passed since they finished, and
- * {@code Idempotency-Key}s past {@code bulk.gateway.jobs.idempotency-key-ttl}.
+ * {@code bulk.gateway.retention.finished-jobs} (30 days) have passed since they finished,
+ * {@code Idempotency-Key}s past {@code bulk.gateway.jobs.idempotency-key-ttl}, and task dead letters
+ * that same 30 days after they were re-driven. A re-driven dead letter is done with (it is re-driven at
+ * most once), yet it keeps the whole record, up to the broker's size limit; once the tasks it names are
+ * deleted it is of no use at all. A dead letter never re-driven is kept: no operator has acted on it
+ * yet. The bulk-worker, which records dead letters, may not delete them; the gateway owns their table.
  *
  * <p>Deletion goes in bounded batches, each its own short transaction of at most
  * {@code batch-size} rows with a pause between batches, so that a 200,000-task job or a large
@@ -43,6 +47,8 @@ public class Retention {
 
     private final Counter deletedKeys;
 
+    private final Counter deletedDeadLetters;
+
     Retention(
             JdbcClient jdbc,
             RetentionProperties properties,
@@ -54,6 +60,7 @@ public class Retention {
         this.deletedJobs = counter(meters, "bulk_jobs");
         this.deletedTasks = counter(meters, "bulk_tasks");
         this.deletedKeys = counter(meters, "idempotency_keys");
+        this.deletedDeadLetters = counter(meters, "task_dead_letters");
     }
 
     private static Counter counter(MeterRegistry meters, String table) {
@@ -71,10 +78,11 @@ public class Retention {
             Deleted deleted = run();
             if (deleted.total() > 0) {
                 log.info(
-                        "Retention deleted {} finished jobs, {} tasks and {} idempotency keys",
+                        "Retention deleted {} finished jobs, {} tasks, {} idempotency keys and {} re-driven dead letters",
                         deleted.jobs(),
                         deleted.tasks(),
-                        deleted.idempotencyKeys());
+                        deleted.idempotencyKeys(),
+                        deleted.deadLetters());
             }
         } catch (RuntimeException ex) {
             // The next run carries on where this one stopped: every batch that committed stays deleted.
@@ -85,6 +93,7 @@ public class Retention {
     /** Deletes everything past its retention now, batch by batch; answers how much. */
     public Deleted run() {
         long keys = inBatches(this::deleteIdempotencyKeys, deletedKeys);
+        long deadLetters = inBatches(this::deleteRedrivenDeadLetters, deletedDeadLetters);
         long tasks = 0;
         long jobs = 0;
         while (true) {
@@ -93,7 +102,7 @@ public class Retention {
             tasks += tasksNow;
             jobs += jobsNow;
             if (tasksNow == 0 && jobsNow == 0) {
-                return new Deleted(jobs, tasks, keys);
+                return new Deleted(jobs, tasks, keys, deadLetters);
             }
         }
     }
@@ -121,6 +130,26 @@ public class Retention {
                                   FOR UPDATE SKIP LOCKED)
                         """)
                 .param("ttlSeconds", idempotencyKeyTtl.toSeconds())
+                .param("batch", properties.batchSize())
+                .update();
+    }
+
+    /**
+     * Up to a batch of the dead letters re-driven longest ago, found by the index of re-driven dead
+     * letters (V180): the ones never re-driven, which may be many and are kept, are not read.
+     */
+    private int deleteRedrivenDeadLetters() {
+        return jdbc.sql("""
+                        DELETE FROM jobs.task_dead_letters
+                         WHERE id IN (
+                               SELECT id FROM jobs.task_dead_letters
+                                WHERE redriven_at IS NOT NULL
+                                  AND redriven_at <= now() - make_interval(secs => :retentionSeconds)
+                                ORDER BY redriven_at
+                                LIMIT :batch
+                                  FOR UPDATE SKIP LOCKED)
+                        """)
+                .param("retentionSeconds", properties.finishedJobs().toSeconds())
                 .param("batch", properties.batchSize())
                 .update();
     }
@@ -184,11 +213,12 @@ public class Retention {
      * @param jobs finished jobs
      * @param tasks their tasks
      * @param idempotencyKeys expired idempotency keys
+     * @param deadLetters task dead letters re-driven longer ago than the retention period
      */
-    public record Deleted(long jobs, long tasks, long idempotencyKeys) {
+    public record Deleted(long jobs, long tasks, long idempotencyKeys, long deadLetters) {
 
         long total() {
-            return jobs + tasks + idempotencyKeys;
+            return jobs + tasks + idempotencyKeys + deadLetters;
         }
     }
 }

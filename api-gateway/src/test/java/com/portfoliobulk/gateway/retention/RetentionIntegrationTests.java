@@ -4,13 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
  * Finished jobs and their tasks go after the retention period, in batches; what is younger or not
- * finished stays; expired idempotency keys go too; the rows deleted are counted.
+ * finished stays; expired idempotency keys go too, and dead letters re-driven longer ago than the
+ * retention period; the rows deleted are counted.
  */
 class RetentionIntegrationTests extends GatewayIntegrationTest {
 
@@ -54,13 +56,34 @@ class RetentionIntegrationTests extends GatewayIntegrationTest {
     }
 
     @Test
+    void deletesDeadLettersReDrivenPastRetentionAndKeepsTheOnesNotReDriven() {
+        UUID redrivenLongAgo = deadLetter("40 days", "31 days");
+        UUID redrivenYesterday = deadLetter("40 days", "1 day");
+        UUID neverRedriven = deadLetter("90 days", null);
+
+        Retention.Deleted deleted = retention().run();
+
+        assertThat(deadLetterExists(redrivenLongAgo)).isFalse();
+        assertThat(deadLetterExists(redrivenYesterday)).isTrue();
+        assertThat(deadLetterExists(neverRedriven))
+                .as("a dead letter no operator acted on is kept")
+                .isTrue();
+        // Other tests' rows share the database: at least ours was deleted, and the count adds up.
+        assertThat(deleted.deadLetters()).isGreaterThanOrEqualTo(1);
+        assertThat(deletedRows("task_dead_letters")).isEqualTo(deleted.deadLetters());
+
+        assertThat(retention().run().deadLetters()).as("nothing left to delete").isZero();
+    }
+
+    @Test
     void theRowsDeletedAreAMetricOfTheGateway() {
         String metrics = metrics();
 
         assertThat(metrics)
                 .contains("bulk_retention_deleted_rows_total{application=\"api-gateway\",table=\"bulk_jobs\"}")
                 .contains("bulk_retention_deleted_rows_total{application=\"api-gateway\",table=\"bulk_tasks\"}")
-                .contains("bulk_retention_deleted_rows_total{application=\"api-gateway\",table=\"idempotency_keys\"}");
+                .contains("bulk_retention_deleted_rows_total{application=\"api-gateway\",table=\"idempotency_keys\"}")
+                .contains("bulk_retention_deleted_rows_total{application=\"api-gateway\",table=\"task_dead_letters\"}");
     }
 
     private Retention retention() {
@@ -124,6 +147,42 @@ class RetentionIntegrationTests extends GatewayIntegrationTest {
                 .param("age", age)
                 .update();
         return key;
+    }
+
+    /** A dead letter recorded {@code recordedAgo}, re-driven {@code redrivenAgo} (null: not re-driven). */
+    private UUID deadLetter(String recordedAgo, String redrivenAgo) {
+        UUID id = UUID.randomUUID();
+        boolean redriven = redrivenAgo != null;
+        jdbc.sql("""
+                        INSERT INTO jobs.task_dead_letters (id, source_topic, source_partition, source_offset,
+                               source_timestamp, record_key, record_value, task_id, reason, recorded_at, published_at,
+                               redriven_at, redriven_by, redrive_reason)
+                        VALUES (:id, 'portfolio.bulk-tasks', 0, :offset, 0, :key, :value, :task,
+                                'IllegalStateException: no stored task', now() - CAST(:recorded AS interval),
+                                now() - CAST(:recorded AS interval),
+                                CASE WHEN :redriven THEN now() - CAST(:redrivenAgo AS interval) END,
+                                CASE WHEN :redriven THEN 'jane@ops' END,
+                                CASE WHEN :redriven THEN 'task rows restored' END)
+                        """)
+                .param("id", id)
+                // A position of its own: the source (topic, partition, offset, timestamp) is unique.
+                .param("offset", id.getMostSignificantBits() & Long.MAX_VALUE)
+                .param("key", portfolio.toString())
+                .param("value", "{\"taskId\":\"unknown\"}".getBytes(StandardCharsets.UTF_8))
+                .param("task", UUID.randomUUID())
+                .param("recorded", recordedAgo)
+                .param("redriven", redriven)
+                .param("redrivenAgo", redriven ? redrivenAgo : "0 seconds")
+                .update();
+        return id;
+    }
+
+    private boolean deadLetterExists(UUID id) {
+        return jdbc.sql("SELECT count(*) FROM jobs.task_dead_letters WHERE id = :id")
+                        .param("id", id)
+                        .query(Integer.class)
+                        .single()
+                == 1;
     }
 
     private boolean jobExists(UUID id) {

@@ -1,0 +1,17 @@
+-- task_dead_letters_redriven_by_time holds the re-driven task dead letters by when they were re-driven,
+-- for the gateway's retention (Retention), and no other statement: every hour it deletes the dead
+-- letters re-driven longer ago than bulk.gateway.retention.finished-jobs (30 days), the oldest first,
+-- in batches.
+--
+-- Why. Nothing deleted dead letters before: each kept its whole record (up to the broker's size
+-- limit) for ever, re-driven or not. No index had redriven_at, so each run would read the whole table
+-- to find the few re-driven long enough ago; the dead letters never re-driven are kept, and after an
+-- incident (a worker that cannot read a newer version's records) they may be many. Now a run reads
+-- the oldest re-driven dead letters in order and stops at the batch's end or at the first one too
+-- young; the ones never re-driven are not in the index.
+--
+-- Built without CONCURRENTLY, as the indexes before it (Flyway runs each migration in a transaction,
+-- which CONCURRENTLY cannot run in): the worker's recording and re-driving of dead letters wait while
+-- it is built (the table is read once, but not the large record values PostgreSQL stores apart), and
+-- listings of them do not.
+CREATE INDEX task_dead_letters_redriven_by_time ON task_dead_letters (redriven_at) WHERE redriven_at IS NOT NULL;
