@@ -10,6 +10,9 @@ import java.util.Optional;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * What the portfolio's identity provider may do with its users. Creating a user puts them in the
@@ -35,10 +38,16 @@ class ScimProvisioning {
 
     private final JobSubmission submission;
 
-    ScimProvisioning(ScimUsers users, WorkerUsers worker, JobSubmission submission) {
+    private final TransactionTemplate snapshot;
+
+    ScimProvisioning(
+            ScimUsers users, WorkerUsers worker, JobSubmission submission, PlatformTransactionManager transactions) {
         this.users = users;
         this.worker = worker;
         this.submission = submission;
+        this.snapshot = new TransactionTemplate(transactions);
+        this.snapshot.setReadOnly(true);
+        this.snapshot.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
     }
 
     ScimUser get(UUID portfolioId, UUID userId) {
@@ -46,10 +55,15 @@ class ScimProvisioning {
                 .orElseThrow(() -> ScimException.notFound("The portfolio has no user " + userId + "."));
     }
 
-    /** One page of the users the filter selects (or of all), with the number of them. */
+    /**
+     * One page of the users the filter selects (or of all), with the number of them. All users are
+     * counted and paged in one read-only snapshot: a user added or deleted between the two statements
+     * changes neither, so {@code totalResults} is the number of users the page was drawn from.
+     */
     Page list(UUID portfolioId, ScimFilter filter, long startIndex, int count) {
         if (filter == null) {
-            return new Page(users.count(portfolioId), users.page(portfolioId, startIndex - 1, count));
+            return snapshot.execute(
+                    status -> new Page(users.count(portfolioId), users.page(portfolioId, startIndex - 1, count)));
         }
         List<ScimUser> matches = switch (filter.attribute()) {
             case USER_NAME ->

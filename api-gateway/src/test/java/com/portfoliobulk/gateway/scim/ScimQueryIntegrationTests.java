@@ -1,12 +1,23 @@
 package com.portfoliobulk.gateway.scim;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpMethod;
 import tools.jackson.databind.JsonNode;
 
@@ -21,6 +32,9 @@ class ScimQueryIntegrationTests extends ScimIntegrationTest {
     private static final String SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 
     private static final String USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
+
+    @Autowired
+    DataSource dataSource;
 
     @Test
     void aSearchRequestAnswersWhatTheSameQueryAsParametersAnswers() {
@@ -239,6 +253,61 @@ class ScimQueryIntegrationTests extends ScimIntegrationTest {
                         .asBoolean())
                 .isTrue();
         assertThat(jobCount(portfolio.id())).isZero();
+    }
+
+    /**
+     * {@code totalResults} and the page are read from one snapshot: a user who gains access while the
+     * list is read is in neither. The page's statement, which reads the directory's users where the
+     * count does not, is held on a lock of that table while another transaction gives the user access,
+     * so that the change lands between the two statements every time.
+     */
+    @Test
+    void totalResultsAndThePageAreReadFromOneSnapshot() throws Exception {
+        UUID brand = portfolio.account("Brand");
+        for (String name : List.of("b", "c")) {
+            portfolio.member(brand, portfolio.user(name), AccountRole.SUPPORT);
+        }
+        UUID first = portfolio.user("a");
+
+        Scim listed;
+        try (ExecutorService client = Executors.newSingleThreadExecutor();
+                Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            try (Statement lock = holder.createStatement()) {
+                lock.execute("LOCK TABLE directory.users IN ACCESS EXCLUSIVE MODE");
+            }
+            Future<Scim> answer = client.submit(() -> scim(HttpMethod.GET, users(), null));
+            await().atMost(Duration.ofSeconds(30)).until(this::pageWaitsForTheUsersTable);
+            try (PreparedStatement access = holder.prepareStatement("""
+                    INSERT INTO directory.memberships (account_id, user_id, role, state)
+                    VALUES (?, ?, ?, 'ACTIVE')
+                    """)) {
+                access.setObject(1, brand);
+                access.setObject(2, first);
+                access.setString(3, AccountRole.SUPPORT.code());
+                access.executeUpdate();
+            }
+            holder.commit();
+            listed = answer.get(30, TimeUnit.SECONDS);
+        }
+
+        assertThat(listed.status()).as(listed.text()).isEqualTo(200);
+        assertThat(listed.json().path("totalResults").asInt()).as(listed.text()).isEqualTo(2);
+        assertThat(listed.json().path("Resources").values())
+                .as(listed.text())
+                .extracting(user -> user.path("userName").asString())
+                .containsExactly(portfolio.email("b"), portfolio.email("c"));
+        Scim after = scim(HttpMethod.GET, users(), null);
+        assertThat(after.json().path("totalResults").asInt()).isEqualTo(3);
+        assertThat(after.json().path("Resources")).hasSize(3);
+    }
+
+    private boolean pageWaitsForTheUsersTable() {
+        return jdbc.sql("""
+                        SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                                        WHERE l.relation = CAST('directory.users' AS regclass) AND NOT l.granted
+                                          AND a.query LIKE '%FROM in_view v JOIN directory.users%')
+                        """).query(Boolean.class).single();
     }
 
     private static List<String> names(JsonNode object) {
