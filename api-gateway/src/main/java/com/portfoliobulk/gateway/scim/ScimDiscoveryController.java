@@ -151,7 +151,10 @@ class ScimDiscoveryController {
         return attribute;
     }
 
-    /** Compared exactly, as RFC 7643 defines it: {@code externalId eq} finds only the same text. */
+    /**
+     * Compared exactly, as RFC 7643 defines it: {@code externalId eq} finds only the same text, its
+     * leading and trailing blanks aside (they are not kept).
+     */
     private static Map<String, Object> externalId() {
         Map<String, Object> externalId =
                 attribute("externalId", "The identity provider's id for the user.", false, "readWrite", "none");

@@ -63,6 +63,11 @@ class ScimUsers {
                 .single();
     }
 
+    /**
+     * The users with this {@code externalId}, compared exactly as it is kept: without leading and
+     * trailing blanks ({@link ScimUserChange} strips them), so the value an identity provider sent
+     * finds the user it created with it.
+     */
     List<ScimUser> byExternalId(UUID portfolioId, String externalId) {
         return jdbc.sql("SELECT " + COLUMNS + """
                          FROM jobs.scim_users s JOIN directory.users u ON u.id = s.user_id
@@ -70,7 +75,7 @@ class ScimUsers {
                         ORDER BY u.email, u.id
                         """)
                 .param("portfolioId", portfolioId)
-                .param("externalId", externalId)
+                .param("externalId", externalId.strip())
                 .query(ScimUsers::user)
                 .list();
     }

@@ -108,6 +108,32 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
         assertThat(byExternalIdInOtherCase).as("externalId is case-exact").isZero();
     }
 
+    /**
+     * An {@code externalId} is kept without its leading and trailing blanks, and a filter's value is
+     * compared the same way: an identity provider that sent one with blanks finds the user with the
+     * value it sent, instead of finding nothing and creating them again (409 {@code uniqueness}).
+     */
+    @Test
+    void findsAUserByTheExternalIdItWasCreatedWithBlanksAndAll() throws ScimException {
+        UserResource user = new UserResource();
+        user.setUserName(portfolio.email("padded"));
+        user.setExternalId(" 00u1ab ");
+
+        UserResource created = service.create("Users", user);
+        ListResponse<UserResource> byExternalId = service.searchRequest("Users")
+                .filter("externalId eq \" 00u1ab \"")
+                .invoke(UserResource.class);
+        long byOtherText = service.searchRequest("Users")
+                .filter("externalId eq \"00u1a\"")
+                .invoke(UserResource.class)
+                .getTotalResults();
+
+        assertThat(created.getExternalId()).isEqualTo("00u1ab");
+        assertThat(byExternalId.getTotalResults()).isEqualTo(1);
+        assertThat(byExternalId.getResources()).extracting(UserResource::getId).containsExactly(created.getId());
+        assertThat(byOtherText).isZero();
+    }
+
     @Test
     void createsAUserWithoutAccessAndReadsThemBack() throws ScimException {
         UserResource user = new UserResource();
