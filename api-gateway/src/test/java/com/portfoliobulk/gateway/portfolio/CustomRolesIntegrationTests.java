@@ -504,16 +504,11 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
      */
     @Test
     void twoAccountRolesDefinedAtOnceUnderOneNameAreNotBothKept() throws Exception {
-        List<Answer> answers = whileHeld("jobs.account_roles", "NEW.code = 'LEAD_A'", held -> {
-            Future<Answer> first = async(() -> call(HttpMethod.POST, owner, path("/account-roles"), """
-                    {"code":"lead_a","name":"Regional lead","permissions":["VIEW_ACCOUNT"]}
-                    """));
-            held.awaitHeld();
-            Answer second = call(HttpMethod.POST, owner, path("/account-roles"), """
-                    {"code":"lead_b","name":"regional LEAD","permissions":["VIEW_ACCOUNT"]}
-                    """);
-            return List.of(first.get(30, TimeUnit.SECONDS), second);
-        });
+        List<Answer> answers = twoAccountRolesAtOnce("LEAD_A", """
+                {"code":"lead_a","name":"Regional lead","permissions":["VIEW_ACCOUNT"]}
+                """, """
+                {"code":"lead_b","name":"regional LEAD","permissions":["VIEW_ACCOUNT"]}
+                """);
 
         assertThat(answers.get(0).status()).as(answers.get(0).text()).isEqualTo(201);
         assertFieldProblem(answers.get(1), 422, "name");
@@ -582,16 +577,11 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
     @Test
     void twoAccountRolesDefinedAtOnceForTheLastRoomAreNotBothKept() throws Exception {
         fillRoles("jobs.account_roles", 99, "VIEW_ACCOUNT");
-        List<Answer> answers = whileHeld("jobs.account_roles", "NEW.code = 'LAST_A'", held -> {
-            Future<Answer> first = async(() -> call(HttpMethod.POST, owner, path("/account-roles"), """
-                    {"code":"last_a","name":"Last A","permissions":["VIEW_ACCOUNT"]}
-                    """));
-            held.awaitHeld();
-            Answer second = call(HttpMethod.POST, owner, path("/account-roles"), """
-                    {"code":"last_b","name":"Last B","permissions":["VIEW_ACCOUNT"]}
-                    """);
-            return List.of(first.get(30, TimeUnit.SECONDS), second);
-        });
+        List<Answer> answers = twoAccountRolesAtOnce("LAST_A", """
+                {"code":"last_a","name":"Last A","permissions":["VIEW_ACCOUNT"]}
+                """, """
+                {"code":"last_b","name":"Last B","permissions":["VIEW_ACCOUNT"]}
+                """);
 
         assertThat(answers.get(0).status()).as(answers.get(0).text()).isEqualTo(201);
         assertFieldProblem(answers.get(1), 409, "code");
@@ -627,6 +617,19 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
         FutureTask<T> task = new FutureTask<>(call);
         Thread.startVirtualThread(task);
         return task;
+    }
+
+    /**
+     * Defines two account roles at once: the first ({@code firstBody}, of the code {@code heldCode}) is
+     * held on its insert while the second is defined. Their answers, first and second.
+     */
+    private List<Answer> twoAccountRolesAtOnce(String heldCode, String firstBody, String secondBody) throws Exception {
+        return whileHeld("jobs.account_roles", "NEW.code = '" + heldCode + "'", held -> {
+            Future<Answer> first = async(() -> call(HttpMethod.POST, owner, path("/account-roles"), firstBody));
+            held.awaitHeld();
+            Answer second = call(HttpMethod.POST, owner, path("/account-roles"), secondBody);
+            return List.of(first.get(30, TimeUnit.SECONDS), second);
+        });
     }
 
     /**
