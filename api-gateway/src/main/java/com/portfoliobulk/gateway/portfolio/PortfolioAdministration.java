@@ -1007,6 +1007,22 @@ class PortfolioAdministration {
     }
 
     /**
+     * Records, in a transaction of its own, that the Owner's close asks to unlink every account now
+     * linked to the portfolio, as {@link #recordUnlinkAsked} does for one: the bulk-worker unlinks them
+     * all with no entry in this log, so when the close then fails (the portfolio stays open) these rows
+     * still say that the portfolio had them, and it reads their activity logs. The close removes them
+     * once it ends; an unlink of one account settles its row as for its own unlink.
+     */
+    @Transactional
+    void recordUnlinksAsked(UUID portfolioId) {
+        jdbc.sql("""
+                        INSERT INTO jobs.account_unlinks_asked (portfolio_id, account_id)
+                        SELECT :portfolioId, id FROM directory.accounts WHERE portfolio_id = :portfolioId
+                        ON CONFLICT (portfolio_id, account_id) DO NOTHING
+                        """).param("portfolioId", portfolioId).update();
+    }
+
+    /**
      * Records a link change the log does not show yet: the account is (or is no longer) linked, but the
      * log's latest word on it says otherwise. The request that made the change writes it so; a repeated
      * request (200 already linked, 404 not linked) writes it when writing it failed after the bulk-worker

@@ -139,6 +139,10 @@ class PortfolioClosure {
         });
         long cancelled = cancelActiveJobs(portfolioId);
         markClosing(portfolioId);
+        // Committed before the worker is called: a close that fails after the worker unlinked the
+        // accounts leaves the portfolio open, and these rows let it read their activity logs still (an
+        // account linked when the portfolio was set up has no entry in the administration log).
+        administration.recordUnlinksAsked(portfolioId);
         long unlinked = links.unlinkAll(portfolioId, owner);
         markClosing(portfolioId);
         // A job submitted while the first ones were cancelled: it has no linked account left to change.

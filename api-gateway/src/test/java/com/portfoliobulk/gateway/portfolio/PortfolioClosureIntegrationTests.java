@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.portfolio;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.StubWorker;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
@@ -106,6 +107,32 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
         assertThat(markedClosed(portfolio)).isTrue();
         assertThat(adminLog(portfolio))
                 .containsExactly("PORTFOLIO_CLOSED", "PORTFOLIO_CLOSE_STARTED", "PORTFOLIO_CLOSE_STARTED");
+    }
+
+    /**
+     * The worker unlinks every account and then the close fails (the worker restarts, or its answer
+     * does not come in time): the portfolio stays open, and it still reads the activity log of an
+     * account it had from its setup, which has no link entry in the administration log. Before, the
+     * worker's unlinks left no note of the account, and its activity log answered 404 for good.
+     */
+    @Test
+    void aCloseThatFailsAfterTheUnlinksLeavesTheAccountsActivityLogsReadable() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = portfolioUser(portfolio, "owner", "OWNER");
+        UUID account = portfolio.account("Set up with the portfolio");
+
+        Answer failed = close(portfolio, owner, () -> {
+            directory.unlink(account);
+            throw new IllegalStateException("the worker unlinked the accounts and then failed");
+        });
+
+        assertThat(failed.status()).as(failed.text()).isEqualTo(503);
+        assertThat(markedClosed(portfolio)).isFalse();
+        Answer activity =
+                api.get(owner, "/api/v1/portfolios/" + portfolio.id() + "/accounts/" + account + "/activity-log");
+        assertThat(activity.status()).as(activity.text()).isEqualTo(200);
+        assertThat(activity.body().path("items").get(0).path("entryId").asString())
+                .isEqualTo(StubWorker.ACTIVITY_LOG_ENTRY_ID);
     }
 
     /**
