@@ -865,6 +865,29 @@ class PortfolioAdministration {
         }
     }
 
+    /**
+     * Whether the portfolio's latest Owner transfer entry is a close's withdrawal of an offer to the
+     * caller: no one else is told that the portfolio is closing.
+     */
+    private boolean offerWithdrawnByClose(Caller caller, UUID portfolioId) {
+        return jdbc.sql("""
+                        SELECT coalesce((
+                            SELECT l.action = 'OWNER_TRANSFER_WITHDRAWN' AND l.detail = :withdrawnByClose
+                                   AND l.subject = (SELECT p.email FROM jobs.portfolio_users p
+                                                     WHERE p.portfolio_id = :portfolioId AND p.user_id = :caller)
+                              FROM jobs.portfolio_admin_log l
+                             WHERE l.portfolio_id = :portfolioId
+                               AND l.action IN ('OWNER_TRANSFER_REQUESTED', 'OWNER_TRANSFER_WITHDRAWN',
+                                                'OWNER_TRANSFER_ACCEPTED')
+                             ORDER BY l.occurred_at DESC, l.id DESC LIMIT 1), false)
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("caller", caller.userId())
+                .param("withdrawnByClose", PortfolioClosure.WITHDRAWN_BY_CLOSE)
+                .query(Boolean.class)
+                .single();
+    }
+
     @Transactional(readOnly = true)
     Optional<OwnerTransferView> pendingTransfer(UUID portfolioId) {
         return jdbc.sql("""
@@ -903,6 +926,12 @@ class PortfolioAdministration {
                 .optional()
                 .orElse(null);
         if (transfer == null || !transfer.toUserId().equals(caller.userId())) {
+            if (offerWithdrawnByClose(caller, portfolioId)) {
+                // The recipient opens the offer the Owner's close withdrew: it is closing, not that no
+                // offer was ever made (409 while it closes; once it is closed, or the hold after a close
+                // that failed has passed, there is no offer to accept).
+                requireNotClosing(portfolioId);
+            }
             throw new AccessDeniedException(
                     "There is no Owner transfer of portfolio " + portfolioId + " to you to accept");
         }

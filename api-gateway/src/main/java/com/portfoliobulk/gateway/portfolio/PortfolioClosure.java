@@ -40,6 +40,9 @@ class PortfolioClosure {
 
     static final Duration TOKEN_VALIDITY = PortfolioClosing.HOLD;
 
+    /** The detail of the administration log's entry of an Owner transfer the close withdrew. */
+    static final String WITHDRAWN_BY_CLOSE = "withdrawn: the portfolio is closing";
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final JdbcClient jdbc;
@@ -105,14 +108,22 @@ class PortfolioClosure {
                 .update();
     }
 
-    /** Ends the pending Owner transfer, if there is one, and logs that the close withdrew it. */
+    /**
+     * Ends the pending Owner transfer, if there is one, and logs that the close withdrew it, naming its
+     * recipient: while the portfolio closes, their acceptance is told so ({@link
+     * PortfolioAdministration#acceptTransfer}).
+     */
     private void withdrawTransfer(Caller owner, UUID portfolioId) {
-        int withdrawn = jdbc.sql("DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId")
+        List<String> recipients = jdbc.sql("""
+                        DELETE FROM jobs.owner_transfers t WHERE t.portfolio_id = :portfolioId
+                        RETURNING (SELECT p.email FROM jobs.portfolio_users p
+                                    WHERE p.portfolio_id = t.portfolio_id AND p.user_id = t.to_user_id)
+                        """)
                 .param("portfolioId", portfolioId)
-                .update();
-        if (withdrawn > 0) {
-            administration.log(
-                    portfolioId, owner, "OWNER_TRANSFER_WITHDRAWN", null, "withdrawn: the portfolio is closing");
+                .query((rs, row) -> rs.getString(1))
+                .list();
+        for (String recipient : recipients) {
+            administration.log(portfolioId, owner, "OWNER_TRANSFER_WITHDRAWN", recipient, WITHDRAWN_BY_CLOSE);
         }
     }
 

@@ -25,7 +25,9 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
     /**
      * Ownership offered before the close cannot be accepted while the portfolio closes: the close
      * checked the Owner once, so an acceptance while the accounts were unlinked made someone else
-     * Owner, and the former Owner's close then went on and removed them.
+     * Owner, and the former Owner's close then went on and removed them. The recipient is told that the
+     * portfolio is closing (409), as the close withdrew their offer: before, they were told that there
+     * was no offer to them (403).
      */
     @Test
     void ownershipOfferedBeforeTheCloseCannotBeAcceptedWhileItCloses() {
@@ -38,11 +40,20 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
         assertThat(offered.status()).as(offered.text()).isEqualTo(202);
         AtomicReference<Answer> accepted = new AtomicReference<>();
 
-        Answer closed = close(
-                portfolio, owner, () -> accepted.set(api.post(successor, base + "/owner-transfer/accept", null, null)));
+        // At the first unlinking only: the close unlinks once more after it ended the portfolio.
+        Answer closed = close(portfolio, owner, () -> {
+            if (accepted.get() == null) {
+                accepted.set(api.post(successor, base + "/owner-transfer/accept", null, null));
+            }
+        });
 
         assertThat(closed.status()).as(closed.text()).isEqualTo(200);
-        assertThat(accepted.get().status()).as(accepted.get().text()).isEqualTo(403);
+        assertThat(accepted.get().status()).as(accepted.get().text()).isEqualTo(409);
+        assertThat(accepted.get().body().path("title").asString()).isEqualTo("Portfolio closing");
+        assertThat(api.post(successor, base + "/owner-transfer/accept", null, null)
+                        .status())
+                .as("once the portfolio is closed")
+                .isEqualTo(403);
         assertThat(jdbc.sql("SELECT closed_by FROM jobs.closed_portfolios WHERE portfolio_id = ?")
                         .param(portfolio.id())
                         .query(UUID.class)
