@@ -55,8 +55,8 @@ class JsonReading {
 
     /**
      * Every JSON string read as a Java {@code String} (fields of records, elements of lists, values
-     * of maps; a job request's fields too, which are read from its tree), read as Jackson does and
-     * then refused when it has a control character. The refusal names the field's path.
+     * of maps; a job request's fields too, which are read from a copy of them), read as Jackson does
+     * and then refused when it has a control character. The refusal names the field's path.
      */
     static final class TextWithoutControlCharacters extends StringDeserializer {
 
