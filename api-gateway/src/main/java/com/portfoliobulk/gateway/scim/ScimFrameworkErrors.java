@@ -158,7 +158,12 @@ class ScimFrameworkErrors implements WebMvcConfigurer {
                 status = HttpStatus.INTERNAL_SERVER_ERROR;
             }
             String detail;
-            if (status.is5xxServerError()) {
+            if (status == HttpStatus.SERVICE_UNAVAILABLE
+                    && request.getAttribute(RequestDispatcher.ERROR_MESSAGE) instanceof String message
+                    && !message.isBlank()) {
+                // The request body budget's own message: too many large bodies at once, retry.
+                detail = message;
+            } else if (status.is5xxServerError()) {
                 log.error(
                         "SCIM request failed",
                         request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable cause

@@ -222,7 +222,10 @@ class ApiDescription {
         answers.put("404", "What the path names does not exist, or not in this portfolio.");
         answers.put("406", "No media type the Accept header allows can answer it.");
         answers.put("500", "An unexpected error; `errorId` finds it in the server's log.");
-        answers.put("503", "The service cannot reach its database or a service it needs; retry after Retry-After.");
+        answers.put(
+                "503",
+                "The service cannot reach its database or a service it needs, or (for a body over 64 KiB) is"
+                        + " handling as many large bodies as it may at once; retry after Retry-After.");
         return answers;
     }
 }

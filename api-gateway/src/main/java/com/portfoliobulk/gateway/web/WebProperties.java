@@ -7,9 +7,12 @@ import org.springframework.util.unit.DataSize;
 
 /**
  * @param maxRequestBody the largest request body accepted; a larger one is answered with 413
+ * @param maxBodyBytesInFlight how many bytes of large request bodies the gateway handles at once; a
+ *     request that finds them used up waits briefly, then is answered 503 ({@link RequestBodyBudget})
  * @param streamingTimeout how long a streamed download (such as a job's tasks as CSV) may take
  */
 @ConfigurationProperties("bulk.gateway.web")
 record WebProperties(
         @DefaultValue("5MB") DataSize maxRequestBody,
+        @DefaultValue("20MB") DataSize maxBodyBytesInFlight,
         @DefaultValue("10m") Duration streamingTimeout) {}

@@ -1,11 +1,16 @@
 package com.portfoliobulk.gateway.scim;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayInputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpHeaders;
@@ -86,6 +91,47 @@ class ScimErrorAnswersIntegrationTests extends ScimIntegrationTest {
                         .query(Long.class)
                         .single())
                 .isZero();
+    }
+
+    /**
+     * While large bodies hold the whole of {@code bulk.gateway.web.max-body-bytes-in-flight} (four
+     * requests that send the head of a 5 MB body and wait), a further large SCIM body is answered
+     * with a SCIM 503 saying to retry, with {@code Retry-After}.
+     */
+    @Test
+    void aLargeBodyFindingTheBodyBudgetUsedUpIsAScimServiceUnavailable() throws Exception {
+        byte[] large =
+                ("{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"busy@example.test\"}"
+                                + " ".repeat(100 * 1024))
+                        .getBytes(StandardCharsets.UTF_8);
+        List<Socket> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                Socket socket = new Socket("localhost", port);
+                slow.add(socket);
+                String head = "POST " + users() + " HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Authorization: Bearer " + scimToken + "\r\n"
+                        + "Content-Type: " + SCIM_JSON + "\r\nContent-Length: " + 5 * 1024 * 1024 + "\r\n\r\n"
+                        + "{\"schemas\":[";
+                socket.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));
+                socket.getOutputStream().flush();
+            }
+
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                Scim busy = sendRaw(java.net.http.HttpRequest.BodyPublishers.ofByteArray(large));
+                assertScimError(busy, 503, null);
+                assertThat(busy.headers().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("2");
+                assertThat(busy.json().path("detail").asString()).contains("try again");
+            });
+        } finally {
+            for (Socket socket : slow) {
+                socket.close();
+            }
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(sendRaw(java.net.http.HttpRequest.BodyPublishers.ofByteArray(large))
+                                .status())
+                        .isNotEqualTo(503));
     }
 
     private Scim sendRaw(java.net.http.HttpRequest.BodyPublisher body) throws Exception {

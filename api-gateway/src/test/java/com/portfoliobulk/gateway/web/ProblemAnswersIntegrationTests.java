@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
@@ -12,6 +13,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -399,6 +402,63 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
             assertProblem(answer, 413);
         }
         assertThat(jobCount(portfolio)).isZero();
+    }
+
+    /**
+     * The large bodies being handled at once are bounded gateway-wide
+     * ({@code bulk.gateway.web.max-body-bytes-in-flight}, 20 MB: four bodies of the 5 MB cap). Four
+     * submissions that send the head of a 5 MB body and then wait hold it all: a further large body
+     * (over 64 KiB) waits briefly, then answers 503 with {@code Retry-After} and submits nothing,
+     * while a small body is answered as ever. Once the four end, a large body is accepted again.
+     */
+    @Test
+    void largeBodiesBeingHandledAtOnceAreBoundedGatewayWide() throws Exception {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        UUID account = portfolio.account("Budget");
+        String large = invitation(directory.newEmail(), account) + " ".repeat(100 * 1024);
+        String invalidLarge = "{\"type\":\"INVITE_USERS\",\"emails\":[],\"accounts\":[]}" + " ".repeat(100 * 1024);
+        List<Socket> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                Socket socket = new Socket("localhost", port);
+                slow.add(socket);
+                String head = "POST " + jobsPath(portfolio.id()) + " HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Authorization: Bearer " + admin(portfolio.id()) + "\r\n"
+                        + "Idempotency-Key: " + UUID.randomUUID() + "\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: " + 5 * 1024 * 1024 + "\r\n\r\n"
+                        + "{\"type\":\"INVITE_USERS\",\"emails\":[";
+                socket.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));
+                socket.getOutputStream().flush();
+            }
+            // Once the four are being read, a large body finds the budget used up (a body that is not
+            // valid, so that an answer before then changes nothing either).
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertProblem(submit(portfolio.id(), invalidLarge), 503));
+
+            Answer busy = submit(portfolio.id(), large);
+            Answer small = submit(portfolio.id(), invitation(directory.newEmail(), account));
+
+            assertProblem(busy, 503);
+            assertThat(busy.header("Retry-After")).isEqualTo("2");
+            assertThat(busy.body().path("type").asString()).isEqualTo(Problems.UNAVAILABLE.toString());
+            assertThat(busy.body().path("detail").asString()).contains("nothing was changed");
+            assertThat(small.status()).as(small.text()).isEqualTo(202);
+            assertThat(jobCount(portfolio.id())).isOne();
+        } finally {
+            for (Socket socket : slow) {
+                socket.close();
+            }
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(
+                        () -> assertThat(submit(portfolio.id(), large).status()).isEqualTo(202));
+        assertThat(jobCount(portfolio.id())).isEqualTo(2);
+        assertThat(metrics()).containsPattern("bulk_requests_body_budget_refused_total\\{[^}]*} [1-9]");
+    }
+
+    private static String invitation(String email, UUID account) {
+        return """
+                {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s"}]}""".formatted(email, account);
     }
 
     /**
