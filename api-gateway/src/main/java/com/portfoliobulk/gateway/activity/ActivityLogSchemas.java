@@ -65,15 +65,14 @@ final class ActivityLogSchemas {
             UUID portfolioId,
 
             @Schema(
-                    description = "The bulk job that made the change; the all-zero id when no job did (an"
-                            + " invitation that expired, or that an unlink revoked). A job is deleted 30 days"
-                            + " after it ended, its entries are kept: an older entry names a job that no"
+                    description = "The bulk job that made the change; absent for an account's link or unlink,"
+                            + " and the all-zero id for another change no job made (an invitation that expired,"
+                            + " or that an unlink revoked). Jobs are deleted some time after they end (30 days"
+                            + " by default) and their entries are kept, so an older entry names a job that no"
                             + " longer exists")
             UUID jobId,
 
-            @Schema(
-                    description =
-                            "The job's task that applied the change; for an entry no task made, an id" + " of its own")
+            @Schema(description = "The job's task that applied the change; for an entry no task made, an id of its own")
             UUID taskId,
 
             @Schema(

@@ -46,7 +46,7 @@ class ActivityLogAuditAnswersIntegrationTests extends StubbedServicesIntegration
         Answer answer = api.get(viewer(portfolio.id()), activityLog(portfolio, portfolio.account("Brand Faro")));
 
         assertThat(answer.status()).as(answer.text()).isEqualTo(200);
-        assertThat(answer.body().path("items")).hasSize(2);
+        assertThat(answer.body().path("items")).hasSize(3);
         assertThat(answer.body().path("items").path(0).path("entryId").asString())
                 .isEqualTo(StubWorker.ACTIVITY_LOG_ENTRY_ID);
         assertThat(answer.body().path("nextCursor").asString()).isEqualTo(StubWorker.ACTIVITY_LOG_NEXT_CURSOR);

@@ -146,7 +146,7 @@ class ConsoleInvitationIntegrationTests extends StubbedServicesIntegrationTest {
     /**
      * An account's activity log links the job of an entry only while the portfolio has it: an entry
      * outlives its job, and one no job made, such as an invitation that expired, names the all-zero
-     * job id. Both linked to the console's Not found page.
+     * job id. Both linked to the console's Not found page. A link's entry has no job id at all.
      */
     @Test
     void theActivityLogLinksTheJobsThePortfolioHasOnly() throws Exception {
@@ -158,7 +158,10 @@ class ConsoleInvitationIntegrationTests extends StubbedServicesIntegrationTest {
         HttpResponse<String> withoutTheJob = browser.get(page);
         assertThat(withoutTheJob.statusCode()).isEqualTo(200);
         assertThat(withoutTheJob.body())
-                .contains("Invitation of bob@x.com as Analyst expired", "Role of ann@x.com changed")
+                .contains(
+                        "Invitation of bob@x.com as Analyst expired",
+                        "Role of ann@x.com changed",
+                        "Account linked to the portfolio")
                 .doesNotContain("/jobs/00000000-0000-0000-0000-000000000000", jobLink);
 
         jdbc.sql("""

@@ -186,9 +186,9 @@ public final class StubWorker {
     }
 
     /**
-     * The page the stub answers for the portfolio's activity log: two entries of that portfolio, one a
-     * job's and one of an invitation that expired, which no job made (its job id is the all-zero id),
-     * and a next cursor, so that a gateway that dropped or rewrote any of it (an empty page, a last
+     * The page the stub answers for the portfolio's activity log: three entries of that portfolio, a
+     * job's, one of an invitation that expired, which no job made (its job id is the all-zero id), and
+     * an account's link (no job id at all), and a next cursor, so that a gateway that dropped or rewrote any of it (an empty page, a last
      * page) is told from one that passed it on.
      */
     public static String activityLogPage(UUID portfolioId) {
@@ -207,9 +207,19 @@ public final class StubWorker {
                 "actor":{"userId":"00000000-0000-0000-0000-000000000000","email":""},\
                 "portfolioId":"%s","jobId":"00000000-0000-0000-0000-000000000000",\
                 "taskId":"4d5e6f70-8192-4a3b-8c4d-5e6f708192a3",\
-                "summary":"Invitation of bob@x.com as Analyst expired"}],\
+                "summary":"Invitation of bob@x.com as Analyst expired"},\
+                {"entryId":"3d7f1e2a-9c4b-4a6f-8b8e-4f5a6b7c8d9e","occurredAt":"2026-11-24T08:00:00Z",\
+                "action":"ACCOUNT_LINKED","initiatedFrom":"PORTFOLIO",\
+                "actor":{"userId":"c3a9e1b2-7d4f-4e8a-b5c6-0f1e2d3c4b5a","email":"admin@agency.com"},\
+                "portfolioId":"%s","taskId":"5e6f7081-92a3-4b4c-9d5e-6f708192a3b4",\
+                "summary":"Account linked to the portfolio by admin@agency.com"}],\
                 "nextCursor":"%s"}""".formatted(
-                        ACTIVITY_LOG_ENTRY_ID, portfolioId, ACTIVITY_LOG_JOB_ID, portfolioId, ACTIVITY_LOG_NEXT_CURSOR);
+                        ACTIVITY_LOG_ENTRY_ID,
+                        portfolioId,
+                        ACTIVITY_LOG_JOB_ID,
+                        portfolioId,
+                        portfolioId,
+                        ACTIVITY_LOG_NEXT_CURSOR);
     }
 
     /**
