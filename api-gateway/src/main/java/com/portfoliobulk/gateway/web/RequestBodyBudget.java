@@ -21,8 +21,6 @@ import org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilte
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
@@ -56,9 +54,6 @@ class RequestBodyBudget extends OncePerRequestFilter {
 
     /** How long a request waits for the budget before it is answered 503. */
     static final Duration WAIT = Duration.ofSeconds(2);
-
-    /** Where the SCIM endpoints are, which answer errors in SCIM's format instead of problems. */
-    private static final String SCIM_PATHS = "/scim/v2/";
 
     private static final long WARN_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
 
@@ -161,18 +156,13 @@ class RequestBodyBudget extends OncePerRequestFilter {
                     budgetBytes);
         }
         response.setHeader(HttpHeaders.RETRY_AFTER, String.valueOf(WAIT.toSeconds()));
-        if (request.getRequestURI().startsWith(request.getContextPath() + SCIM_PATHS)) {
-            // The SCIM endpoints answer in SCIM's error format: their error page writes it.
-            response.sendError(HttpStatus.SERVICE_UNAVAILABLE.value(), BUSY);
-            return;
-        }
-        ProblemDetail problem = Problems.of(
-                HttpStatus.SERVICE_UNAVAILABLE, Problems.UNAVAILABLE, "Service unavailable", BUSY, List.of());
-        Problems.setInstance(problem, request.getRequestURI());
-        RequestIds.addTo(problem, request);
-        response.setStatus(HttpStatus.SERVICE_UNAVAILABLE.value());
-        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        json.writeValue(response.getOutputStream(), problem);
+        FilterRefusals.write(
+                request,
+                response,
+                json,
+                Problems.of(
+                        HttpStatus.SERVICE_UNAVAILABLE, Problems.UNAVAILABLE, "Service unavailable", BUSY, List.of()),
+                BUSY);
     }
 
     /** Gives the bytes back when an asynchronous request ends, however it ends. */

@@ -11,14 +11,12 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UnsupportedEncodingException;
-import java.net.URI;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.security.web.header.HeaderWriter;
 import org.springframework.security.web.header.writers.CacheControlHeadersWriter;
@@ -51,9 +49,6 @@ import tools.jackson.databind.json.JsonMapper;
 @Order(Ordered.HIGHEST_PRECEDENCE + 3)
 class RequestBodyLimit extends OncePerRequestFilter {
 
-    /** Where the SCIM endpoints are, which answer errors in SCIM's format instead of problems. */
-    private static final String SCIM_PATHS = "/scim/v2/";
-
     /**
      * The headers the API's and the SCIM endpoints' security filter chains write on every answer
      * ({@code SecurityConfiguration}, {@code ScimSecurityConfiguration}), with the same writers.
@@ -81,18 +76,8 @@ class RequestBodyLimit extends OncePerRequestFilter {
             throws ServletException, IOException {
         if (request.getContentLengthLong() > maxBytes) {
             SECURITY_HEADERS.forEach(writer -> writer.writeHeaders(request, response));
-            if (request.getRequestURI().startsWith(request.getContextPath() + SCIM_PATHS)) {
-                // The SCIM endpoints answer in SCIM's error format: their error page writes it.
-                response.sendError(
-                        HttpStatus.CONTENT_TOO_LARGE.value(), RequestBodyTooLargeException.shortDetail(maxBytes));
-                return;
-            }
-            ProblemDetail problem = tooLarge(maxBytes);
-            problem.setInstance(URI.create(request.getRequestURI()));
-            RequestIds.addTo(problem, request);
-            response.setStatus(HttpStatus.CONTENT_TOO_LARGE.value());
-            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-            json.writeValue(response.getOutputStream(), problem);
+            FilterRefusals.write(
+                    request, response, json, tooLarge(maxBytes), RequestBodyTooLargeException.shortDetail(maxBytes));
             return;
         }
         chain.doFilter(new LimitedRequest(request, maxBytes), response);
