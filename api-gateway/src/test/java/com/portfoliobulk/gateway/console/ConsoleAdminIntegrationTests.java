@@ -1,9 +1,17 @@
 package com.portfoliobulk.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.TestTokens;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -76,6 +84,49 @@ class ConsoleAdminIntegrationTests {
         assertThat(refused.statusCode()).isBetween(400, 499);
         assertThat(refused.body()).contains("NO_SUCH_ROLE");
         assertThat(roleOf(portfolio, vera)).isEqualTo("USER_MANAGEMENT_EDIT");
+    }
+
+    /**
+     * The console's own call to the API carries the length of its small body, so a role change does
+     * not wait for the gateway's budget of large bodies while four stalled 5 MiB submissions hold it.
+     */
+    @Test
+    void aRoleChangeIsNotHeldUpByLargeBodiesUsingTheGatewaysBudget() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        portfolio.account("Brand Porto");
+        UUID vera = portfolio.user("vera");
+        portfolioUser(portfolio, vera, portfolio.email("vera"), "USER_MANAGEMENT_VIEW");
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String admin = "/console/portfolios/" + portfolio.id() + "/admin";
+        String csrf = csrf();
+        String token = TestTokens.token(UUID.randomUUID(), "api-owner@agency.test", portfolio.id(), "OWNER");
+        List<Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                Socket socket = new Socket("localhost", port);
+                stalled.add(socket);
+                String head = "POST /api/v1/portfolios/" + portfolio.id() + "/bulk-jobs HTTP/1.1\r\n"
+                        + "Host: localhost\r\nAuthorization: Bearer " + token + "\r\n"
+                        + "Idempotency-Key: " + UUID.randomUUID() + "\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: " + 5 * 1024 * 1024 + "\r\n\r\n"
+                        + "{\"type\":\"INVITE_USERS\",\"emails\":[";
+                socket.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));
+                socket.getOutputStream().flush();
+            }
+            // Once the four are being read, a large body finds the budget used up.
+            await().atMost(Duration.ofSeconds(30)).until(() -> largeSubmission(portfolio, token) == 503);
+
+            HttpResponse<String> changed = post(
+                    admin + "/portfolio-users/" + vera + "/role",
+                    Map.of("role", "USER_MANAGEMENT_EDIT", "_csrf", csrf));
+
+            assertThat(changed.statusCode()).as(changed.body()).isEqualTo(302);
+            assertThat(roleOf(portfolio, vera)).isEqualTo("USER_MANAGEMENT_EDIT");
+        } finally {
+            for (Socket socket : stalled) {
+                socket.close();
+            }
+        }
     }
 
     @Test
@@ -239,6 +290,21 @@ class ConsoleAdminIntegrationTests {
                 .param("u", user)
                 .query(String.class)
                 .single();
+    }
+
+    /** The status of an API submission over 64 KiB that is not a valid job (so that it changes nothing). */
+    private int largeSubmission(DirectorySeed.Portfolio portfolio, String token) throws Exception {
+        String invalid = "{\"type\":\"INVITE_USERS\",\"emails\":[],\"accounts\":[]}" + " ".repeat(100 * 1024);
+        HttpRequest request = HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + port + "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs"))
+                .header("Authorization", "Bearer " + token)
+                .header("Idempotency-Key", UUID.randomUUID().toString())
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(invalid))
+                .build();
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            return client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        }
     }
 
     private HttpResponse<String> signIn(String email, String permission, DirectorySeed.Portfolio portfolio)
