@@ -42,7 +42,7 @@ final class DataDirectory implements AutoCloseable {
      * stopping the PostgreSQL server that a killed stack may have left running on it.
      *
      * @throws IllegalStateException when another local stack uses it, a server left running on it
-     *     does not stop, or (with {@code reset}) it holds files but no local stack's data
+     *     does not stop, or (with {@code reset}) it holds files but no local stack has used it
      */
     static DataDirectory open(Path root, boolean reset) {
         try {
@@ -141,23 +141,22 @@ final class DataDirectory implements AutoCloseable {
 
     /**
      * The reset deletes everything in the directory, so it wipes only an empty one or one that a local
-     * stack used: the lock file (every run leaves it), PostgreSQL's or Kafka's directory. A wrong
-     * {@code --data-dir} ({@code ~}, a typo) must not cost the files in it.
+     * stack used: every run creates the lock file before anything else in it (PostgreSQL's and Kafka's
+     * directories come after), so a directory without one holds nothing of a local stack's. A
+     * {@code postgres/} or {@code kafka/} folder proves nothing: a wrong {@code --data-dir} ({@code ~},
+     * a typo) may hold one of its own, and must not cost the files in it.
      */
     private static void refuseUnlessLocalStackData(Path directory) throws IOException {
         boolean empty;
         try (Stream<Path> children = Files.list(directory)) {
             empty = children.findAny().isEmpty();
         }
-        if (empty
-                || Files.exists(directory.resolve(LOCK_FILE))
-                || Files.isDirectory(directory.resolve(POSTGRES))
-                || Files.isDirectory(directory.resolve(KAFKA))) {
+        if (empty || Files.isRegularFile(directory.resolve(LOCK_FILE))) {
             return;
         }
-        throw new IllegalStateException("Will not wipe " + directory + " (--reset): it holds files but no local"
-                + " stack's data (no " + LOCK_FILE + ", " + POSTGRES + "/ or " + KAFKA + "/), so it may not be a"
-                + " local stack's data directory; check --data-dir, or empty the directory yourself");
+        throw new IllegalStateException("Will not wipe " + directory + " (--reset): it holds files but no "
+                + LOCK_FILE + ", which every local stack leaves in its data directory, so no local stack has"
+                + " used it; check --data-dir, or empty the directory yourself");
     }
 
     private void wipe() throws IOException {

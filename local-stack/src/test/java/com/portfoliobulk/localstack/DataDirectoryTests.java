@@ -28,6 +28,7 @@ class DataDirectoryTests {
 
     @Test
     void resetWipesEverythingButKeepsTheDirectory() throws Exception {
+        DataDirectory.open(root, false).close();
         Files.createDirectories(root.resolve("postgres/base"));
         Files.writeString(root.resolve("postgres/base/1"), "data");
         Files.writeString(root.resolve("admin-token"), "old");
@@ -70,8 +71,8 @@ class DataDirectoryTests {
 
     /**
      * {@code --data-dir} pointing at the wrong directory ({@code --data-dir ~}, a typo) must not lose
-     * its files: a directory with none of the lock file, {@code postgres/} and {@code kafka/} is no
-     * local stack's, and the reset refuses it and leaves it as it was.
+     * its files: a directory without the lock file is no local stack's, and the reset refuses it and
+     * leaves it as it was.
      */
     @Test
     void resetRefusesADirectoryThatHoldsNoLocalStacksDataAndKeepsItsFiles() throws Exception {
@@ -81,13 +82,41 @@ class DataDirectoryTests {
         assertThatIllegalStateException()
                 .isThrownBy(() -> DataDirectory.open(root, true))
                 .withMessageContaining(root.toAbsolutePath().toString())
-                .withMessageContaining("no local-stack.lock, postgres/ or kafka/");
+                .withMessageContaining("no local-stack.lock");
 
         assertThat(root.resolve("thesis.tex")).hasContent("years of work");
         try (Stream<Path> entries = Files.list(root)) {
             assertThat(entries.map(entry -> entry.getFileName().toString()))
                     .as("the directory as it was, without a lock file")
                     .containsExactlyInAnyOrder("thesis.tex", "logs");
+        }
+    }
+
+    /**
+     * {@code --data-dir ~} on a home folder with a Kafka of its own in {@code ~/kafka}: a {@code kafka/}
+     * (or {@code postgres/}) folder is no sign of a local stack, only its lock file is, so the reset
+     * refuses the directory and leaves everything in it.
+     */
+    @Test
+    void resetRefusesADirectoryWhoseKafkaOrPostgresFolderIsNotALocalStacks() throws Exception {
+        Files.createDirectories(root.resolve("kafka"));
+        Files.writeString(root.resolve("kafka/server.properties"), "broker.id=0");
+        Files.createDirectories(root.resolve("postgres"));
+        Files.writeString(root.resolve("postgres/notes.sql"), "SELECT 1;");
+        Files.writeString(root.resolve(".bashrc"), "export EDITOR=vi");
+
+        assertThatIllegalStateException()
+                .isThrownBy(() -> DataDirectory.open(root, true))
+                .withMessageContaining("Will not wipe " + root.toAbsolutePath())
+                .withMessageContaining("no local-stack.lock");
+
+        assertThat(root.resolve("kafka/server.properties")).hasContent("broker.id=0");
+        assertThat(root.resolve("postgres/notes.sql")).hasContent("SELECT 1;");
+        assertThat(root.resolve(".bashrc")).hasContent("export EDITOR=vi");
+        try (Stream<Path> entries = Files.list(root)) {
+            assertThat(entries.map(entry -> entry.getFileName().toString()))
+                    .as("the directory as it was, without a lock file")
+                    .containsExactlyInAnyOrder("kafka", "postgres", ".bashrc");
         }
     }
 }
