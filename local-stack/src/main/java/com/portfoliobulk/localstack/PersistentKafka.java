@@ -37,6 +37,9 @@ final class PersistentKafka implements AutoCloseable {
 
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
 
+    /** The most a partition keeps (README, "Quick start"). */
+    private static final long RETENTION_BYTES_PER_PARTITION = 1024L * 1024 * 1024;
+
     private final KafkaRaftServer server;
 
     private final String bootstrapServers;
@@ -124,8 +127,15 @@ final class PersistentKafka implements AutoCloseable {
                 Map.entry("share.coordinator.state.topic.replication.factor", "1"),
                 Map.entry("share.coordinator.state.topic.min.isr", "1"),
                 Map.entry("group.initial.rebalance.delay.ms", "0"),
-                // A development broker: a day of history is plenty and keeps the directory small.
-                Map.entry("log.retention.hours", "24"),
+                // Records are kept whatever their age: the local stack may stay stopped for days (Ctrl-C
+                // during a large job), and a time limit would then delete tasks and activity events that
+                // no consumer has read yet, whose changes are applied but whose activity entries are not
+                // written. A size limit per partition keeps the directory bounded instead, well above a
+                // job's records: a task or activity record takes about 1 KB at most, so the largest job
+                // (200,000 tasks) fills some 200 MB of a topic even when all of it lands in one
+                // partition. Beyond the limit the oldest segments go, read or not.
+                Map.entry("log.retention.ms", "-1"),
+                Map.entry("log.retention.bytes", String.valueOf(RETENTION_BYTES_PER_PARTITION)),
                 Map.entry("log.segment.bytes", String.valueOf(64 * 1024 * 1024))));
         return properties;
     }
