@@ -1,4 +1,5 @@
-# Sourced by mvnw, run-local.sh and .ci/run: exports JAVA_HOME (and PATH) for a JDK 21 or newer.
+# Sourced by mvnw, run-local.sh, bench/run.sh and .ci/run: exports JAVA_HOME (and PATH) for a JDK 21 or
+# newer; also names the local stack's JVM options and jar for run-local.sh and the benchmark.
 # Keeps JAVA_HOME when it is new enough; otherwise takes the newest JDK >= 21 installed next to the
 # default java (e.g. /usr/lib/jvm/*). Returns non-zero when there is none.
 
@@ -44,4 +45,18 @@ local_stack_java_options() {
   if [ "$(java_major "$JAVA_HOME/bin/java")" -ge 24 ]; then
     printf '%s\n' --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED
   fi
+}
+
+# The local stack's jar of the project's version (pom.xml's own <version>, not its parent's), relative to
+# the project's root, for run-local.sh and the benchmark: local-stack/target/ may still hold the jar of
+# an earlier version, which must not run.
+local_stack_jar() {
+  local version
+  version=$(awk '/<parent>/ { in_parent = 1 } /<\/parent>/ { in_parent = 0; next }
+    !in_parent && /<version>/ { sub(/.*<version>[[:space:]]*/, ""); sub(/[[:space:]]*<\/version>.*/, ""); print; exit }' pom.xml)
+  if [ -z "$version" ]; then
+    echo "No version found in pom.xml." >&2
+    return 1
+  fi
+  printf '%s\n' "local-stack/target/local-stack-$version.jar"
 }

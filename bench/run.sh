@@ -33,8 +33,10 @@ fi
 stack_options=()
 while IFS= read -r option; do stack_options+=(--default-stack-option "$option"); done < <(local_stack_java_options)
 
+jar=$(local_stack_jar)
+
 # The usage lives in the jar: --help builds only when there is none yet.
-if [ "$help" = true ] && ls local-stack/target/local-stack-*.jar >/dev/null 2>&1; then
+if [ "$help" = true ] && [ -f "$jar" ]; then
   build=false
 fi
 
@@ -43,9 +45,8 @@ if [ "$build" = true ]; then
   ./mvnw -B -q -pl local-stack -am package -Dmaven.test.skip=true -Dspotless.check.skip=true
 fi
 
-jar=$(ls local-stack/target/local-stack-*.jar 2>/dev/null | head -n 1 || true)
-if [ -z "$jar" ]; then
-  echo "No local-stack jar in local-stack/target; run without --no-build once." >&2
+if [ ! -f "$jar" ]; then
+  echo "No $jar (the project's version); run without --no-build once." >&2
   exit 1
 fi
 

@@ -6,11 +6,16 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.xpath.XPathFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
 
 /** The run command of the README: the script is valid and finds a JDK 21 or newer by itself. */
 class LocalRunScriptTests {
@@ -25,7 +30,8 @@ class LocalRunScriptTests {
 
     @Test
     void scriptsParse() throws Exception {
-        assertThat(bash("bash -n run-local.sh && bash -n .mvn/select-jdk.sh && bash -n .ci/run && sh -n mvnw"))
+        assertThat(bash("bash -n run-local.sh && bash -n bench/run.sh && bash -n .mvn/select-jdk.sh && bash -n .ci/run"
+                        + " && sh -n mvnw"))
                 .isEqualTo(new Result(0, ""));
     }
 
@@ -89,6 +95,70 @@ class LocalRunScriptTests {
                 .contains("Java version: " + major);
         assertThat(newEnough.exitCode()).as(newEnough.output()).isZero();
         assertThat(newEnough.output()).doesNotContain("mvnw: JAVA_HOME").contains("Java version: " + major);
+    }
+
+    /**
+     * After a version bump, {@code local-stack/target/} still holds the jar of the earlier version, first
+     * in alphabetical order: run-local.sh and the benchmark run the jar of the version in pom.xml. Both
+     * scripts run from a copy of the project with a java that prints what it is asked to run.
+     */
+    @Test
+    void theScriptsRunTheJarOfThePomsVersionNotAnEarlierOneLeftInTarget(@TempDir Path project) throws Exception {
+        String version = projectVersion();
+        for (String file : List.of("run-local.sh", "bench/run.sh", ".mvn/select-jdk.sh", "pom.xml")) {
+            Path copy = project.resolve(file);
+            Files.createDirectories(copy.getParent());
+            Files.copy(ProjectFiles.root().resolve(file), copy);
+        }
+        Path target = Files.createDirectories(project.resolve("local-stack/target"));
+        Files.writeString(target.resolve("local-stack-0.0.1.jar"), "an earlier version");
+        Files.writeString(target.resolve("local-stack-" + version + ".jar"), "this version");
+        // The benchmark's client libraries, taken from the jar before: newer than it, so not taken again.
+        Path lib = Files.createDirectories(project.resolve("bench/.work/lib"));
+        Files.setLastModifiedTime(lib, FileTime.from(Instant.now().plusSeconds(60)));
+        Path jdk = printingJdk(project.resolve("jdk"));
+
+        String environment = "env JAVA_HOME='" + jdk + "' ";
+        Result local = bash(environment + "bash '" + project.resolve("run-local.sh") + "' --no-build --verbose");
+        Result bench = bash(environment + "bash '" + project.resolve("bench/run.sh") + "' --no-build --label x");
+
+        String jar = "local-stack/target/local-stack-" + version + ".jar";
+        assertThat(local.exitCode()).as(local.output()).isZero();
+        assertThat(local.output()).contains("-jar " + jar + " --verbose");
+        assertThat(bench.exitCode()).as(bench.output()).isZero();
+        assertThat(bench.output()).contains("--jar " + jar + " ");
+
+        Files.delete(target.resolve("local-stack-" + version + ".jar"));
+        Result missing = bash(environment + "bash '" + project.resolve("run-local.sh") + "' --no-build");
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.output())
+                .contains("No " + jar + " (the project's version); run without --no-build once.")
+                .doesNotContain("0.0.1");
+    }
+
+    /** The project's version, the root pom.xml's own (not its parent's). */
+    private static String projectVersion() throws Exception {
+        Document pom = DocumentBuilderFactory.newInstance()
+                .newDocumentBuilder()
+                .parse(ProjectFiles.root().resolve("pom.xml").toFile());
+        return XPathFactory.newInstance().newXPath().evaluate("/project/version", pom);
+    }
+
+    /**
+     * A JDK 25 as far as the selection can tell, whose java prints its arguments instead of running
+     * anything.
+     */
+    private static Path printingJdk(Path home) throws IOException {
+        Path java = Files.createDirectories(home.resolve("bin")).resolve("java");
+        Files.writeString(java, """
+                #!/bin/sh
+                case "$*" in
+                  *-XshowSettings*) echo '    java.specification.version = 25' >&2 ;;
+                  *) echo "java $*" ;;
+                esac
+                """);
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return home;
     }
 
     /** A JDK 17 as far as the selection can tell: its java reports specification version 17. */
