@@ -1,10 +1,10 @@
 package com.portfoliobulk.gateway.console;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -14,20 +14,35 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class BulkRequests {
 
+    /**
+     * What separates the addresses of an invitation: commas, semicolons and every kind of space and line
+     * break, also those Java's {@code \s} leaves out. Addresses copied from a document, an e-mail or a
+     * web page often carry no-break spaces, zero-width spaces or a byte order mark, and a CJK keyboard
+     * types the ideographic space; none of them can be part of an address.
+     */
+    private static final Pattern ADDRESS_SEPARATORS =
+            Pattern.compile("[,;\\s\\p{Z}\\u0085\\u180E\\u200B-\\u200D\\u2060\\uFEFF]+");
+
     private final JsonMapper json;
 
     BulkRequests(JsonMapper json) {
         this.json = json;
     }
 
+    /** The addresses typed or pasted in {@code emails}, in order, without the separators around them. */
+    private static List<String> addresses(String emails) {
+        return ADDRESS_SEPARATORS
+                .splitAsStream(emails)
+                .filter(address -> !address.isEmpty())
+                .toList();
+    }
+
     /**
      * Invitations of every address in {@code emails} (separated by commas, semicolons, spaces or new
-     * lines) to each account with its role.
+     * lines, see {@link #addresses}) to each account with its role.
      */
     String invite(String emails, String language, Map<String, String> rolesByAccount) {
-        List<String> addresses = Arrays.stream(emails.split("[,;\\s]+"))
-                .filter(address -> !address.isBlank())
-                .toList();
+        List<String> addresses = addresses(emails);
         List<Map<String, Object>> accounts = new ArrayList<>();
         rolesByAccount.forEach((account, role) -> accounts.add(Map.of("accountId", account, "role", role)));
         Map<String, Object> request = new LinkedHashMap<>();

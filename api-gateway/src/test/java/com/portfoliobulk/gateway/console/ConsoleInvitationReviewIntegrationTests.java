@@ -72,6 +72,43 @@ class ConsoleInvitationReviewIntegrationTests {
     }
 
     /**
+     * Addresses pasted from a document or a web page, or typed with a CJK keyboard, are separated by
+     * spaces Java's {@code \s} does not match: a no-break space, an ideographic space, a line
+     * separator, a zero-width space (and a byte order mark before the first). Each is a separator, so the
+     * review lists every address; before, two addresses with such a space between them were one the API
+     * refused.
+     */
+    @Test
+    void addressesSeparatedByUnicodeSpacesAreReviewedOneByOne() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID lisbon = portfolio.account("Brand Lisbon");
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String pasted = "\uFEFFann@brand.example\u00A0bob@brand.example\u3000cy@brand.example\u200Bdee@brand.example"
+                + "\u2028eve@brand.example\u00A0";
+
+        HttpResponse<String> review = browser.post(
+                "/console/portfolios/" + portfolio.id() + "/review/invitation",
+                Map.of(
+                        "emails",
+                        pasted,
+                        "language",
+                        "en",
+                        "accountIds",
+                        lisbon.toString(),
+                        "role-" + lisbon,
+                        "SUPPORT",
+                        "_csrf",
+                        browser.csrf()));
+
+        assertThat(review.statusCode()).isEqualTo(200);
+        assertThat(ConsoleBrowser.unescape(review.body())).doesNotContain("id=\"problem\"");
+        assertThat(ConsoleBrowser.hiddenFields(review.body(), "confirm").get("request"))
+                .contains("\"emails\":[\"ann@brand.example\",\"bob@brand.example\",\"cy@brand.example\","
+                        + "\"dee@brand.example\",\"eve@brand.example\"]");
+    }
+
+    /**
      * The Users page offers the languages the invitation e-mails are written in, no other: it offered
      * Italiano and Nederlands, whose invitations then went out in English.
      */
