@@ -21,6 +21,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param apiReadTimeout how long the console waits for the API's answer to one of its calls; a job's
  *     task CSV, which streams through to the administrator's browser for as long as it reads, has the
  *     gateway's {@code bulk.gateway.web.streaming-timeout} instead
+ * @param chooseAccountPrompt the {@code prompt} of a sign-in through the identity provider where the
+ *     person may need another account than the provider's current one (see
+ *     {@link IdentityProviderRequests}): {@code select_account} by default, {@code login} for a provider
+ *     that has no account choice but asks for the credentials again with it (Keycloak), empty for none
  */
 @ConfigurationProperties("bulk.gateway.console")
 record ConsoleProperties(
@@ -30,4 +34,5 @@ record ConsoleProperties(
         String apiBaseUrl,
         @DefaultValue("50") int pageSize,
         @DefaultValue("100") int accountChoices,
-        @DefaultValue("60s") Duration apiReadTimeout) {}
+        @DefaultValue("60s") Duration apiReadTimeout,
+        @DefaultValue("select_account") String chooseAccountPrompt) {}

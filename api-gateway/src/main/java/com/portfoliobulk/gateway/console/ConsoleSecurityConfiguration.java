@@ -22,8 +22,9 @@ import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWrite
  * htmx request, sign-in by the identity provider ({@code oauth2Login}, when a client registration
  * is configured) or, in the {@code local} profile, the demo sign-in. The invitation page of the
  * invitation e-mails ({@code /invitations/{token}}) is a console page: a person who is not signed in
- * signs in first and comes back to it ({@link SignInReturn}). The API's chain stays bearer-only and
- * stateless: a console session never authenticates an {@code /api} call.
+ * signs in first and comes back to it ({@link SignInReturn}), and the identity provider lets them
+ * choose the account to sign in with ({@link IdentityProviderRequests}). The API's chain stays
+ * bearer-only and stateless: a console session never authenticates an {@code /api} call.
  */
 @Configuration(proxyBeanMethods = false)
 class ConsoleSecurityConfiguration {
@@ -83,6 +84,8 @@ class ConsoleSecurityConfiguration {
         if (registrations.getIfAvailable() != null) {
             HttpSessionOAuth2AuthorizedClientRepository clients = new HttpSessionOAuth2AuthorizedClientRepository();
             http.oauth2Login(login -> login.loginPage(SIGN_IN)
+                    .authorizationEndpoint(endpoint -> endpoint.authorizationRequestResolver(
+                            new IdentityProviderRequests(registrations.getObject(), properties.chooseAccountPrompt())))
                     .authorizedClientRepository(clients)
                     .successHandler(new IdentityProviderSignIn(
                             clients,

@@ -95,14 +95,17 @@ class SignInController {
      * link to one portfolio's console, whatever the number of portfolios).
      */
     @GetMapping(ConsoleSecurityConfiguration.SIGN_IN)
-    String signIn(@RequestParam(name = "portfolio", required = false) String portfolio, Model model) {
+    String signIn(
+            @RequestParam(name = "portfolio", required = false) String portfolio,
+            @RequestParam(name = "signedOut", required = false) String signedOut,
+            Model model) {
         model.addAttribute("demo", demoAvailable());
         model.addAttribute(
                 "demoPortfolio", demoAvailable() ? chosenPortfolio(portfolio).orElse(null) : null);
         model.addAttribute("demoPortfolioLimit", DEMO_PORTFOLIO_LIMIT);
         model.addAttribute("demoEmail", DEMO_EMAIL);
         model.addAttribute("demoPermission", PortfolioPermission.OWNER.name());
-        model.addAttribute("providers", providers());
+        model.addAttribute("providers", providers(signedOut != null));
         return "console/sign-in";
     }
 
@@ -116,13 +119,13 @@ class SignInController {
             Model model) {
         if (!demoAvailable()) {
             response.setStatus(HttpServletResponse.SC_NOT_FOUND);
-            return signIn(portfolio, model);
+            return signIn(portfolio, null, model);
         }
         String address = email.strip().toLowerCase(Locale.ROOT);
         if (!address.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
             response.setStatus(422);
             model.addAttribute("emailError", "Enter an e-mail address such as " + DEMO_EMAIL);
-            String page = signIn(portfolio, model);
+            String page = signIn(portfolio, null, model);
             // The form again as it was sent: a second click must not sign in as the demo Owner instead.
             model.addAttribute("demoEmail", email);
             model.addAttribute("demoPermission", permission.name());
@@ -175,13 +178,21 @@ class SignInController {
         return environment.getProperty("bulk.gateway.security.hs256-secret", "");
     }
 
-    private List<Provider> providers() {
+    /**
+     * The configured identity providers. Right after signing out, their links ask the provider to let
+     * the person choose the account ({@link IdentityProviderRequests}): someone who signed out to sign
+     * in as someone else would otherwise be signed in again as themselves by the provider.
+     */
+    private List<Provider> providers(boolean signedOut) {
         List<Provider> providers = new ArrayList<>();
         if (registrations.getIfAvailable() instanceof Iterable<?> all) {
             for (Object registration : all) {
                 ClientRegistration client = (ClientRegistration) registration;
                 providers.add(new Provider(
-                        "/oauth2/authorization/" + client.getRegistrationId(),
+                        IdentityProviderRequests.BASE_URI
+                                + "/"
+                                + client.getRegistrationId()
+                                + (signedOut ? "?" + IdentityProviderRequests.CHOOSE_ACCOUNT : ""),
                         StringUtils.hasText(client.getClientName())
                                 ? client.getClientName()
                                 : client.getRegistrationId()));

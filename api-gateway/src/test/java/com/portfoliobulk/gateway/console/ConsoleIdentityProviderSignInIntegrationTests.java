@@ -211,6 +211,82 @@ class ConsoleIdentityProviderSignInIntegrationTests {
         assertThat(StubWorker.get().bodyFor(token)).isEqualTo("{\"email\":\"" + email + "\"}");
     }
 
+    /**
+     * Someone signed in as one person opens the invitation of another, signs out as the page says,
+     * opens the link again and signs in: the provider is asked to let them choose the account
+     * ({@code prompt=select_account}), and the sign-in comes back to the invitation as the invitee.
+     * Before, the request asked nothing, and the provider, still signed in as the first person, signed
+     * them in as that person again without a question.
+     */
+    @Test
+    void signingInToReturnToAnInvitationLetsThePersonChooseTheAccount() throws Exception {
+        UUID first = UUID.randomUUID();
+        String ann = "ann-" + first + "@corp.example";
+        PROVIDER.issue(first, TestTokens.token(first, ann, UUID.randomUUID()), ann, true);
+        signInThroughTheProvider("oidc");
+        String token = "another-" + UUID.randomUUID();
+        HttpResponse<String> invitation = browser.get("/invitations/" + token);
+        assertThat(invitation.body()).contains(ann);
+        Matcher csrf = CSRF_FIELD.matcher(invitation.body());
+        assertThat(csrf.find()).isTrue();
+        HttpResponse<String> signOut =
+                browser.post("/console/sign-out", Map.of("_csrf", ConsoleBrowser.unescape(csrf.group(1))));
+        assertThat(signOut.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in?signedOut"));
+
+        HttpResponse<String> again = browser.get("/invitations/" + token);
+        assertThat(again.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in"));
+        assertThat(browser.get("/console/sign-in").body()).contains("href=\"/oauth2/authorization/oidc\"");
+        UUID invitee = UUID.randomUUID();
+        String bob = "bob-" + invitee + "@corp.example";
+        PROVIDER.issue(invitee, TestTokens.token(invitee, bob, UUID.randomUUID()), bob, true);
+        HttpResponse<String> toProvider = browser.get("/oauth2/authorization/oidc");
+
+        assertThat(toProvider.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).contains("prompt=select_account"));
+        HttpResponse<String> back = cameBackFromTheProvider("oidc", toProvider);
+        assertThat(back.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/invitations/" + token));
+        assertThat(browser.get("/invitations/" + token).body()).contains(bob).doesNotContain(ann);
+    }
+
+    /**
+     * Signing in from the sign-in page right after signing out lets the person choose the account
+     * too: they may have signed out to sign in as someone else.
+     */
+    @Test
+    void signingInRightAfterSigningOutLetsThePersonChooseTheAccount() throws Exception {
+        UUID userId = UUID.randomUUID();
+        String ann = "ann-" + userId + "@corp.example";
+        PROVIDER.issue(userId, TestTokens.token(userId, ann, UUID.randomUUID()), ann, true);
+        signInThroughTheProvider("oidc");
+        browser.post("/console/sign-out", Map.of("_csrf", browser.csrf()));
+
+        HttpResponse<String> signedOut = browser.get("/console/sign-in?signedOut");
+        Matcher link =
+                Pattern.compile("href=\"(/oauth2/authorization/oidc[^\"]*)\"").matcher(signedOut.body());
+        assertThat(link.find()).as(signedOut.body()).isTrue();
+        HttpResponse<String> toProvider = browser.get(link.group(1));
+
+        assertThat(toProvider.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).contains("prompt=select_account"));
+    }
+
+    /** An ordinary sign-in to the console goes through the provider without a question. */
+    @Test
+    void anOrdinarySignInAsksTheProviderNothing() throws Exception {
+        HttpResponse<String> console = browser.get("/console");
+        assertThat(console.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in"));
+
+        HttpResponse<String> toProvider = browser.get("/oauth2/authorization/oidc");
+
+        assertThat(toProvider.statusCode()).isEqualTo(302);
+        assertThat(toProvider.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).doesNotContain("prompt="));
+    }
+
     /** Presses the invitation page's button, with the page's CSRF token. */
     private HttpResponse<String> accept(String token) throws Exception {
         Matcher csrf = CSRF_FIELD.matcher(browser.get("/invitations/" + token).body());
@@ -227,7 +303,15 @@ class ConsoleIdentityProviderSignInIntegrationTests {
      * code (the provider learns the request's nonce, for its ID token); answers the gateway's redirect.
      */
     private HttpResponse<String> signInThroughTheProvider(String registration) throws Exception {
-        HttpResponse<String> start = browser.get("/oauth2/authorization/" + registration);
+        return cameBackFromTheProvider(registration, browser.get("/oauth2/authorization/" + registration));
+    }
+
+    /**
+     * Comes back from the provider with a code for the authorization request the gateway sent the
+     * browser to ({@code start}, its redirect); answers the gateway's redirect.
+     */
+    private HttpResponse<String> cameBackFromTheProvider(String registration, HttpResponse<String> start)
+            throws Exception {
         assertThat(start.statusCode()).isEqualTo(302);
         String location = start.headers().firstValue("Location").orElseThrow();
         Matcher state = STATE.matcher(location);
