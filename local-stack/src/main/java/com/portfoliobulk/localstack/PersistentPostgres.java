@@ -1,7 +1,9 @@
 package com.portfoliobulk.localstack;
 
+import com.sun.security.auth.module.UnixSystem;
 import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
 import io.zonky.test.db.postgres.util.LinuxUtils;
 import java.io.File;
 import java.io.IOException;
@@ -10,9 +12,12 @@ import java.io.UncheckedIOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -23,9 +28,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -45,7 +52,9 @@ import org.slf4j.LoggerFactory;
  * <p>Every connection needs a password, over TCP and over the Unix socket alike ({@link #HBA}): the
  * superuser's is random, made at the first start and kept in {@link #PASSWORD_FILE} in the data
  * directory, which only the stack's own OS user can read. The socket lives in the data directory too,
- * not in {@code /tmp}, so another user of the machine cannot reach it at all.
+ * not in {@code /tmp}, so another user of the machine cannot reach it at all. The server's programs
+ * are unpacked into a directory only that user may enter ({@link #binariesDirectory()}), not into the
+ * library's default one in {@code /tmp}, which any user of the machine may fill with programs of their own.
  */
 final class PersistentPostgres implements AutoCloseable {
 
@@ -84,6 +93,18 @@ final class PersistentPostgres implements AutoCloseable {
             """;
 
     private static final String SUPERUSER = "postgres";
+
+    /** The local stack's directory among the user's caches, which holds the unpacked binaries. */
+    static final String CACHE_DIRECTORY = "portfolio-bulk-local-stack";
+
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+
+    /**
+     * The library's own PostgreSQL binaries under a key of their own: the library unpacks binaries once
+     * per key and JVM, where the first server started with that key asked, so another embedded server in
+     * the same JVM (a test's) started first would otherwise decide where this one's come from.
+     */
+    private static final PgBinaryResolver BINARIES = DefaultPostgresBinaryResolver.INSTANCE::getPgBinary;
 
     private static final Logger log = LoggerFactory.getLogger(PersistentPostgres.class);
 
@@ -132,6 +153,8 @@ final class PersistentPostgres implements AutoCloseable {
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDirectory)
                     .setCleanDataDirectory(false)
+                    .setPgBinaryResolver(BINARIES)
+                    .setOverrideWorkingDirectory(binariesDirectory().toFile())
                     // The local stack's own shutdown stops it, after the services.
                     .setRegisterShutdownHook(false)
                     .setPGStartupWait(Duration.ofSeconds(60))
@@ -277,15 +300,80 @@ final class PersistentPostgres implements AutoCloseable {
     }
 
     /**
+     * Where the library unpacks PostgreSQL's programs, once per OS user and PostgreSQL version, reused by
+     * every start: {@code postgres/} in {@link #CACHE_DIRECTORY} among the user's caches
+     * ({@code $XDG_CACHE_HOME}, by default {@code ~/.cache}). The library's default, {@code embedded-pg/}
+     * in the temporary directory, is writable by every user of the machine (the library makes it so,
+     * without the sticky bit), and the library runs any binaries it finds unpacked there: another user
+     * could have the stack run a program of theirs as the stack's user, with the superuser's password on
+     * its standard input. The library makes {@code postgres/} writable by everyone too; the directory
+     * around it, which only its owner may enter, keeps the others out. So that no one else can move that
+     * directory or put another in its place, every directory above it must belong to this user or to
+     * root and be writable by no one else (unless, like {@code /tmp}, it has the sticky bit).
+     *
+     * @throws IOException when the directory cannot be made or is not safe
+     */
+    static Path binariesDirectory() throws IOException {
+        return binariesDirectory(Optional.ofNullable(System.getenv("XDG_CACHE_HOME"))
+                .map(Path::of)
+                .filter(Path::isAbsolute)
+                .orElseGet(() -> Path.of(System.getProperty("user.home"), ".cache")));
+    }
+
+    /** {@link #binariesDirectory()} among the given caches. */
+    static Path binariesDirectory(Path userCaches) throws IOException {
+        Path caches = userCaches.toAbsolutePath().normalize();
+        Path own = caches.resolve(CACHE_DIRECTORY);
+        Files.createDirectories(caches);
+        try {
+            Files.createDirectory(own, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        } catch (FileAlreadyExistsException ex) {
+            // Made by an earlier start; whose it is is checked below.
+        }
+        long user = new UnixSystem().getUid();
+        if (!Files.isDirectory(own, LinkOption.NOFOLLOW_LINKS) || owner(own) != user) {
+            throw new IOException(own + " is not a directory of this OS user's; delete it, or set XDG_CACHE_HOME");
+        }
+        Files.setPosixFilePermissions(own, OWNER_ONLY);
+        // The directories above it as written and, where that passes through a link, as they really are.
+        Set<Path> above = new LinkedHashSet<>();
+        for (Path directory = caches; directory != null; directory = directory.getParent()) {
+            above.add(directory);
+        }
+        for (Path directory = caches.toRealPath(); directory != null; directory = directory.getParent()) {
+            above.add(directory);
+        }
+        for (Path directory : above) {
+            if (Files.isSymbolicLink(directory)) {
+                // The link's own directory, and where it leads, are among the others.
+                continue;
+            }
+            long owner = owner(directory);
+            int mode = (Integer) Files.getAttribute(directory, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            boolean othersMayWrite = (mode & 0022) != 0 && (mode & 01000) == 0;
+            if ((owner != user && owner != 0) || othersMayWrite) {
+                throw new IOException("another user of the machine may replace " + own + " through " + directory
+                        + " (owner uid " + owner + ", mode " + Integer.toOctalString(mode & 07777)
+                        + "); set XDG_CACHE_HOME to a directory only you and root may change");
+            }
+        }
+        return own.resolve("postgres");
+    }
+
+    private static long owner(Path path) throws IOException {
+        return ((Number) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue();
+    }
+
+    /**
      * The directory of the PostgreSQL binaries the library unpacked for this start. The library names it
-     * nowhere in its API; it keeps it, once unpacked, per binary resolver (only its default one is used),
-     * and unpacks before it calls the data directory customizer.
+     * nowhere in its API; it keeps it, once unpacked, per binary resolver ({@link #BINARIES} here), and
+     * unpacks before it calls the data directory customizer.
      */
     private static Path binaries() {
         try {
             Field prepared = EmbeddedPostgres.class.getDeclaredField("PREPARE_BINARIES");
             prepared.setAccessible(true);
-            Object directory = ((Map<?, ?>) prepared.get(null)).get(DefaultPostgresBinaryResolver.INSTANCE);
+            Object directory = ((Map<?, ?>) prepared.get(null)).get(BINARIES);
             if (directory instanceof File file) {
                 return file.toPath();
             }

@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -24,8 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The local stack's PostgreSQL lets no one in without a password: not over TCP, not over its Unix
  * socket, which lives in the data directory instead of {@code /tmp}; the superuser's password is in a
- * file only the stack's OS user can read. A data directory from before (initdb's {@code trust}) keeps
- * its data and gets a password at its next start.
+ * file only the stack's OS user can read; the server's programs lie in a directory only that user may
+ * enter. A data directory from before (initdb's {@code trust}) keeps its data and gets a password at its
+ * next start.
  */
 class PersistentPostgresPasswordIntegrationTests {
 
@@ -65,7 +67,30 @@ class PersistentPostgresPasswordIntegrationTests {
             assertThat(psqlOverTheSocket(data, port, password))
                     .as("psql over the socket with the password")
                     .isEqualTo(new Psql(0, "postgres\n"));
+
+            Path program = postmasterProgram(data);
+            assertThat(directoriesOnlyTheUserMayEnter(program, (Integer) Files.getAttribute(root, "unix:uid")))
+                    .as("directories only this OS user may enter around the running server's program " + program)
+                    .isNotEmpty();
         }
+    }
+
+    /** The program the running server was started from, as the kernel knows it. */
+    private static Path postmasterProgram(Path data) throws IOException {
+        String pid =
+                Files.readAllLines(data.resolve("postmaster.pid")).getFirst().trim();
+        return Files.readSymbolicLink(Path.of("/proc", pid, "exe"));
+    }
+
+    private static List<Path> directoriesOnlyTheUserMayEnter(Path program, int user) throws IOException {
+        List<Path> found = new ArrayList<>();
+        for (Path directory = program.getParent(); directory != null; directory = directory.getParent()) {
+            if (Files.getPosixFilePermissions(directory).equals(PosixFilePermissions.fromString("rwx------"))
+                    && Files.getAttribute(directory, "unix:uid").equals(user)) {
+                found.add(directory);
+            }
+        }
+        return found;
     }
 
     @Test
