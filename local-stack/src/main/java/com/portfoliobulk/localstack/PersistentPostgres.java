@@ -432,21 +432,41 @@ final class PersistentPostgres implements AutoCloseable {
     /**
      * A local stack that was killed (not stopped) leaves its PostgreSQL running on the data directory;
      * stop it before starting a new one there, or before deleting the directory ({@code --reset}): the
-     * server is found by its {@code postmaster.pid}, and once that is gone it would keep its port.
+     * server is found by its {@code postmaster.pid}, and once that is gone it would keep its port. It
+     * gets a fast shutdown, as {@link #close()} gives: open sessions (an operator's {@code psql}) are
+     * ended, committed data is safe. The smart shutdown that SIGTERM asks for would wait for every
+     * session to end on its own.
      *
      * @throws IllegalStateException when it does not stop
      */
     static void stopLeftoverServer(Path dataDirectory) {
         postmaster(dataDirectory).ifPresent(process -> {
             log.warn("Stopping PostgreSQL (pid {}) left running by an earlier local stack", process.pid());
-            process.destroy();
             try {
+                signalFastShutdown(process);
                 process.onExit().get(SHUTDOWN.toSeconds(), TimeUnit.SECONDS);
-            } catch (Exception ex) {
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while stopping PostgreSQL (pid " + process.pid() + ")");
+            } catch (TimeoutException ex) {
                 throw new IllegalStateException("PostgreSQL (pid " + process.pid() + ") left running on "
-                        + dataDirectory + " did not stop; stop it and try again");
+                        + dataDirectory + " did not stop within " + SHUTDOWN + "; stop it and try again");
+            } catch (IOException | ExecutionException ex) {
+                throw new IllegalStateException("PostgreSQL (pid " + process.pid() + ") left running on "
+                        + dataDirectory + " could not be stopped (" + ex.getMessage() + "); stop it and try again");
             }
         });
+    }
+
+    /** SIGINT, PostgreSQL's fast shutdown, which Java's process API cannot send. */
+    private static void signalFastShutdown(ProcessHandle process) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-INT", String.valueOf(process.pid()))
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (kill.waitFor() != 0 && process.isAlive()) {
+            throw new IOException("kill -INT " + process.pid() + " failed: " + output);
+        }
     }
 
     /** The running PostgreSQL server of a data directory, from its {@code postmaster.pid}, if there is one. */

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,12 +19,15 @@ class DataDirectoryResetIntegrationTests {
     /**
      * A killed local stack leaves its PostgreSQL running, holding its port. The reset must stop that
      * server before it deletes the data directory: once {@code postmaster.pid} is gone, nothing finds
-     * the server any more, and the new one cannot take the port.
+     * the server any more, and the new one cannot take the port. An operator's session still open on it
+     * (a {@code psql}) is ended, not waited for.
      */
     @Test
-    void aResetRightAfterACrashStopsThePostgreSqlLeftRunningAndStartsAFreshOneOnItsPort() throws Exception {
+    void aResetRightAfterACrashStopsThePostgreSqlLeftRunningWithASessionOpenAndStartsAFreshOneOnItsPort()
+            throws Exception {
         int port;
         ProcessHandle leftover;
+        Connection session;
         try (DataDirectory crashed = DataDirectory.open(root, false)) {
             // Started and never closed: the stack's JVM died, its server did not.
             PersistentPostgres orphan = PersistentPostgres.start(
@@ -33,8 +38,11 @@ class DataDirectoryResetIntegrationTests {
                                     .getFirst()
                                     .trim()))
                     .orElseThrow();
+            DatabaseEndpoint endpoint = orphan.endpoint();
+            session = DriverManager.getConnection(endpoint.jdbcUrl(), endpoint.username(), endpoint.password());
         }
-        try (DataDirectory directory = DataDirectory.open(root, true);
+        try (session;
+                DataDirectory directory = DataDirectory.open(root, true);
                 PersistentPostgres postgres = PersistentPostgres.start(
                         directory.postgres(), port, directory.logs().resolve("postgres.log"))) {
             assertThat(leftover.isAlive()).as("the server left running").isFalse();
