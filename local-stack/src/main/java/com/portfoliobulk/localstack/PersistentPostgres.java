@@ -26,6 +26,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -469,7 +470,12 @@ final class PersistentPostgres implements AutoCloseable {
         }
     }
 
-    /** The running PostgreSQL server of a data directory, from its {@code postmaster.pid}, if there is one. */
+    /**
+     * The running PostgreSQL server of a data directory, from its {@code postmaster.pid}, if there is one.
+     * A crash of the machine leaves that file behind, and after the reboot its process number may belong
+     * to another process, even another PostgreSQL server: only a process that is this data directory's
+     * server counts ({@link #isServerOf}).
+     */
     private static Optional<ProcessHandle> postmaster(Path dataDirectory) {
         Path pidFile = dataDirectory.resolve("postmaster.pid");
         List<String> lines;
@@ -481,16 +487,52 @@ final class PersistentPostgres implements AutoCloseable {
         }
         return lines.isEmpty()
                 ? Optional.empty()
-                : parsePid(lines.getFirst().trim())
+                : parseLong(lines.getFirst().trim())
                         .flatMap(ProcessHandle::of)
                         .filter(ProcessHandle::isAlive)
                         .filter(process -> process.info()
                                 .command()
                                 .map(command -> command.endsWith("postgres"))
-                                .orElse(false));
+                                .orElse(false))
+                        .filter(process -> isServerOf(process, dataDirectory, lines));
     }
 
-    private static Optional<Long> parsePid(String value) {
+    /**
+     * Whether the process is the server that wrote the data directory's {@code postmaster.pid}. The
+     * server works in its data directory, which Linux shows as {@code /proc/<pid>/cwd}; without
+     * {@code /proc} (macOS), {@link #startedBy} decides.
+     */
+    private static boolean isServerOf(ProcessHandle process, Path dataDirectory, List<String> pidFile) {
+        Path proc = Path.of("/proc");
+        if (!Files.isDirectory(proc.resolve("self"))) {
+            return startedBy(process, pidFile);
+        }
+        try {
+            return Files.readSymbolicLink(
+                            proc.resolve(String.valueOf(process.pid())).resolve("cwd"))
+                    .equals(dataDirectory.toRealPath());
+        } catch (IOException ex) {
+            // Not this user's process, or gone.
+            return false;
+        }
+    }
+
+    /**
+     * Whether the process started by the time the third line of {@code postmaster.pid} says its server
+     * did (in whole seconds, so a moment later counts too): a process that took the number after a crash
+     * of the machine started after that.
+     */
+    static boolean startedBy(ProcessHandle process, List<String> pidFile) {
+        Optional<Instant> written =
+                pidFile.size() > 2 ? parseLong(pidFile.get(2).trim()).map(Instant::ofEpochSecond) : Optional.empty();
+        return written.isPresent()
+                && process.info()
+                        .startInstant()
+                        .map(started -> started.isBefore(written.get().plusSeconds(2)))
+                        .orElse(false);
+    }
+
+    private static Optional<Long> parseLong(String value) {
         try {
             return Optional.of(Long.parseLong(value));
         } catch (NumberFormatException ex) {

@@ -6,6 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,6 +55,43 @@ class DataDirectoryResetIntegrationTests {
             if (leftover.isAlive()) {
                 leftover.destroy();
                 leftover.onExit().get(1, TimeUnit.MINUTES);
+            }
+        }
+    }
+
+    /**
+     * A crash of the machine leaves {@code postmaster.pid} behind, and after the reboot its process
+     * number may belong to another process, even another data directory's PostgreSQL server: the reset
+     * leaves that one running.
+     */
+    @Test
+    void aResetLeavesAloneAnotherServerThatTookTheProcessNumberOfAStalePidFile(@TempDir Path elsewhere)
+            throws Exception {
+        try (PersistentPostgres other =
+                PersistentPostgres.start(elsewhere.resolve("postgres"), 0, elsewhere.resolve("postgres.log"))) {
+            Path otherPidFile = elsewhere.resolve("postgres").resolve("postmaster.pid");
+            ProcessHandle otherServer = ProcessHandle.of(Long.parseLong(
+                            Files.readAllLines(otherPidFile).getFirst().trim()))
+                    .orElseThrow();
+            // As the crashed server wrote it, an hour before the other one started.
+            List<String> pidFile = new ArrayList<>(Files.readAllLines(otherPidFile));
+            pidFile.set(1, root.resolve("postgres").toString());
+            pidFile.set(2, String.valueOf(Long.parseLong(pidFile.get(2).trim()) - 3600));
+            Path crashed = Files.createDirectories(root.resolve("postgres"));
+            Files.write(crashed.resolve("postmaster.pid"), pidFile);
+
+            try (DataDirectory directory = DataDirectory.open(root, true)) {
+                assertThat(directory.postgres()).doesNotExist();
+            }
+
+            assertThat(otherServer.isAlive())
+                    .as("the other data directory's server")
+                    .isTrue();
+            DatabaseEndpoint endpoint = other.endpoint();
+            try (Connection connection =
+                            DriverManager.getConnection(endpoint.jdbcUrl(), endpoint.username(), endpoint.password());
+                    ResultSet rows = connection.createStatement().executeQuery("SELECT 1")) {
+                assertThat(rows.next()).isTrue();
             }
         }
     }
