@@ -73,7 +73,9 @@ class DataDirectoryResetIntegrationTests {
             ProcessHandle otherServer = ProcessHandle.of(Long.parseLong(
                             Files.readAllLines(otherPidFile).getFirst().trim()))
                     .orElseThrow();
-            // As the crashed server wrote it, an hour before the other one started.
+            // The crashed stack's directory (a stack opens it first), with its server's pid file as
+            // that server wrote it, an hour before the other one started.
+            DataDirectory.open(root, false).close();
             List<String> pidFile = new ArrayList<>(Files.readAllLines(otherPidFile));
             pidFile.set(1, root.resolve("postgres").toString());
             pidFile.set(2, String.valueOf(Long.parseLong(pidFile.get(2).trim()) - 3600));
