@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import javax.net.SocketFactory;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
@@ -26,17 +28,29 @@ import org.springframework.mail.javamail.JavaMailSenderImpl;
  * for that reason.
  *
  * <p>Angus Mail has one read timeout for every reply: the socket's ({@code SO_TIMEOUT}). The sender's
- * session makes its SMTP sockets with {@link Sockets} ({@code mail.smtp.socketFactory}), which hands
- * this transport the plain socket of its connection, and the transport raises that socket's timeout
- * while it waits for the reply to the end of data, and puts it back after. Over STARTTLS the TLS layer
- * reads through that plain socket, so its timeout holds there too. A socket another factory made (an
- * SSL bundle's) keeps the ordinary timeout for every reply. Messages go with {@code DATA}: {@code BDAT}
- * ({@code mail.smtp.chunksize}) is not used.
+ * session makes its SMTP sockets with {@link Sockets} ({@code mail.smtp.socketFactory}, {@code
+ * mail.smtps.socketFactory}), which hands this transport the plain socket of its connection, and the
+ * transport raises that socket's timeout while it waits for the reply to the end of data, and puts it
+ * back after. Over STARTTLS and with implicit TLS the TLS layer reads through that plain socket, so its
+ * timeout holds there too. A socket another factory made (an SSL bundle's) keeps the ordinary timeout
+ * for every reply. Messages go with {@code DATA}: {@code BDAT} ({@code mail.smtp.chunksize}) is not
+ * used.
+ *
+ * <p>Angus Mail reads a transport's settings under the transport's name: {@code mail.smtp.*} for
+ * {@code smtp}, {@code mail.smtps.*} for {@code smtps} (implicit TLS, {@code spring.mail.protocol=smtps}).
+ * The sender's session has this transport for both, and the timeouts of {@code mail.smtp.*} hold for
+ * {@code smtps} too where {@code mail.smtps.*} sets none of its own: without them, a server that takes
+ * the connection and then says nothing (not even its part of the TLS handshake) would hold the sender
+ * for ever.
  */
 public class DataReplyTimeoutTransport extends SMTPTransport {
 
-    /** The session property that holds the {@link Sockets}: Angus Mail makes its sockets with it. */
-    static final String SOCKET_FACTORY = "mail.smtp.socketFactory";
+    /** The protocols Spring Boot's sender may use ({@code spring.mail.protocol}), by transport class. */
+    private static final Map<String, Class<? extends DataReplyTimeoutTransport>> PROTOCOLS =
+            Map.of("smtp", DataReplyTimeoutTransport.class, "smtps", ImplicitTls.class);
+
+    /** The timeouts of {@code mail.smtp.*} that hold for {@code smtps} too, unless set for it. */
+    private static final List<String> TIMEOUTS = List.of("connectiontimeout", "timeout", "writetimeout");
 
     /** The factory of the session's sockets; null when the session has none of its own. */
     private final Sockets sockets;
@@ -46,32 +60,54 @@ public class DataReplyTimeoutTransport extends SMTPTransport {
 
     /** Made by the session as its {@code smtp} transport, with the constructor Angus Mail's has. */
     public DataReplyTimeoutTransport(Session session, URLName urlName) {
-        super(session, urlName);
-        this.sockets = session.getProperties().get(SOCKET_FACTORY) instanceof Sockets made ? made : null;
+        this(session, urlName, "smtp", false);
+    }
+
+    private DataReplyTimeoutTransport(Session session, URLName urlName, String protocol, boolean implicitTls) {
+        super(session, urlName, protocol, implicitTls);
+        this.sockets = session.getProperties().get(socketFactory(protocol)) instanceof Sockets made ? made : null;
     }
 
     /**
-     * Makes {@code sender} send with this transport, waiting up to {@code dataReplyTimeout} for the
-     * reply to the end of a message's data; its other settings ({@code spring.mail.*}) stay as they are.
+     * Makes {@code sender} send with this transport, over {@code smtp} and {@code smtps} alike, waiting up
+     * to {@code dataReplyTimeout} for the reply to the end of a message's data; its other settings
+     * ({@code spring.mail.*}) stay as they are, and {@code smtps} takes the timeouts of {@code
+     * mail.smtp.*} it does not set itself.
      */
     static void install(JavaMailSenderImpl sender, Duration dataReplyTimeout) {
         Properties properties = sender.getJavaMailProperties();
-        properties.put(SOCKET_FACTORY, new Sockets(dataReplyTimeout));
-        // A connection that failed with the factory's socket would fail without it too: no second try.
-        properties.setProperty(SOCKET_FACTORY + ".fallback", "false");
-        Session session = Session.getInstance(properties);
-        try {
-            // The session's transport for smtp (mail.smtp.class can only choose among registered ones).
-            session.setProvider(new Provider(
-                    Provider.Type.TRANSPORT,
-                    "smtp",
-                    DataReplyTimeoutTransport.class.getName(),
-                    "Portfolio Bulk Access",
-                    null));
-        } catch (NoSuchProviderException ex) {
-            throw new IllegalStateException(ex);
+        for (String timeout : TIMEOUTS) {
+            String value = properties.getProperty("mail.smtp." + timeout);
+            if (value != null) {
+                properties.putIfAbsent("mail.smtps." + timeout, value);
+            }
         }
+        Sockets sockets = new Sockets(dataReplyTimeout);
+        for (String protocol : PROTOCOLS.keySet()) {
+            properties.put(socketFactory(protocol), sockets);
+            // A connection that failed with the factory's socket would fail without it too: no second try.
+            properties.setProperty(socketFactory(protocol) + ".fallback", "false");
+        }
+        Session session = Session.getInstance(properties);
+        PROTOCOLS.forEach((protocol, transport) -> {
+            try {
+                // The session's transport for the protocol (mail.<protocol>.class can only choose among
+                // registered ones).
+                session.setProvider(new Provider(
+                        Provider.Type.TRANSPORT, protocol, transport.getName(), "Portfolio Bulk Access", null));
+            } catch (NoSuchProviderException ex) {
+                throw new IllegalStateException(ex);
+            }
+        });
         sender.setSession(session);
+    }
+
+    /**
+     * The session property that holds the {@link Sockets} of {@code protocol}: Angus Mail makes the
+     * protocol's sockets with it.
+     */
+    static String socketFactory(String protocol) {
+        return "mail." + protocol + ".socketFactory";
     }
 
     @Override
@@ -103,6 +139,18 @@ public class DataReplyTimeoutTransport extends SMTPTransport {
             if (!socket.isClosed()) {
                 socket.setSoTimeout(readTimeout);
             }
+        }
+    }
+
+    /**
+     * The transport of {@code smtps}: the connection is in TLS from its start (implicit TLS, usually port
+     * 465), over the plain socket {@link Sockets} makes.
+     */
+    public static final class ImplicitTls extends DataReplyTimeoutTransport {
+
+        /** Made by the session as its {@code smtps} transport, with the constructor Angus Mail's has. */
+        public ImplicitTls(Session session, URLName urlName) {
+            super(session, urlName, "smtps", true);
         }
     }
 

@@ -2,6 +2,7 @@ package com.portfoliobulk.worker.mail;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchException;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.portfoliobulk.worker.fixtures.ScriptedSmtp;
 import jakarta.mail.internet.MimeMessage;
@@ -16,8 +17,9 @@ import org.springframework.mail.javamail.MimeMessageHelper;
 /**
  * The worker's SMTP transport waits for the server's reply to the end of a message's data (its
  * acceptance of the message) for up to the data-reply timeout, and for every other reply for the read
- * timeout only: in the clear, over STARTTLS, and signed in. The senders here have the worker's kinds
- * of timeouts, shortened: 1 s to read or write, 10 s for the reply to the end of data.
+ * timeout only: in the clear, over STARTTLS, with implicit TLS ({@code smtps}), and signed in. The
+ * senders here have the worker's kinds of timeouts, shortened: 1 s to read or write, 10 s for the
+ * reply to the end of data; they set them as the worker does, under {@code mail.smtp.*} only.
  */
 class DataReplyTimeoutTransportTests {
 
@@ -68,6 +70,53 @@ class DataReplyTimeoutTransportTests {
         }
     }
 
+    /**
+     * With implicit TLS a server that takes the connection and then says nothing, not even its part of
+     * the TLS handshake, is given up on at the read timeout, as any other silent reply is. The timeouts
+     * of {@code mail.smtp.*} did not hold for {@code smtps}, whose settings Angus Mail reads under
+     * {@code mail.smtps.*}: the sender waited for ever.
+     */
+    @Test
+    void overImplicitTlsAServerThatNeverAnswersIsGivenUpOnAtTheReadTimeout() throws Exception {
+        try (ScriptedSmtp smtp = new ScriptedSmtp("250 2.0.0 queued as 1", true).answeringNothing()) {
+            JavaMailSenderImpl sender = implicitTlsSender(smtp, DATA_REPLY_TIMEOUT);
+
+            Exception failure = assertTimeoutPreemptively(
+                    Duration.ofSeconds(30), () -> catchException(() -> sender.send(message(sender))));
+
+            assertThat(failure).isInstanceOf(MailSendException.class);
+            assertThat(InvitationMailSender.isPermanent(failure)).as("retried").isFalse();
+            assertThat(smtp.connections()).isEqualTo(1);
+        }
+    }
+
+    /** With implicit TLS too, the acceptance is waited for and every other reply has the read timeout. */
+    @Test
+    void overImplicitTlsTheAcceptanceIsWaitedForAndEveryOtherReplyKeepsTheReadTimeout() throws Exception {
+        try (ScriptedSmtp smtp = new ScriptedSmtp("250 2.0.0 queued as 1", true)
+                .speakingTlsAtOnce()
+                .delayingReplyTo(".", SLOW_ACCEPTANCE)) {
+            JavaMailSenderImpl sender = implicitTlsSender(smtp, DATA_REPLY_TIMEOUT);
+
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> sender.send(message(sender)));
+
+            assertThat(smtp.messages()).hasSize(1);
+            assertThat(smtp.commands()).contains("QUIT");
+        }
+        try (ScriptedSmtp smtp = new ScriptedSmtp("250 2.0.0 queued as 1", true)
+                .speakingTlsAtOnce()
+                .delayingReplyTo("MAIL", SLOW_ACCEPTANCE)) {
+            JavaMailSenderImpl sender = implicitTlsSender(smtp, DATA_REPLY_TIMEOUT);
+
+            Exception failure = assertTimeoutPreemptively(
+                    Duration.ofSeconds(30), () -> catchException(() -> sender.send(message(sender))));
+
+            assertThat(failure).isInstanceOf(MailSendException.class);
+            assertThat(smtp.commands()).anyMatch(command -> command.startsWith("MAIL"));
+            assertThat(smtp.messages()).isEmpty();
+        }
+    }
+
     @Test
     void everyOtherReplyKeepsTheReadTimeout() throws Exception {
         try (ScriptedSmtp smtp =
@@ -109,6 +158,16 @@ class DataReplyTimeoutTransportTests {
 
     private static JavaMailSenderImpl sender(ScriptedSmtp smtp, Duration dataReplyTimeout) {
         return sender(smtp, dataReplyTimeout, Map.of());
+    }
+
+    /** A sender with implicit TLS ({@code spring.mail.protocol=smtps}) that trusts the test certificate. */
+    private static JavaMailSenderImpl implicitTlsSender(ScriptedSmtp smtp, Duration dataReplyTimeout) {
+        JavaMailSenderImpl sender = sender(
+                smtp,
+                dataReplyTimeout,
+                Map.of("mail.smtps.ssl.trust", "*", "mail.smtps.ssl.checkserveridentity", "false"));
+        sender.setProtocol("smtps");
+        return sender;
     }
 
     /** Spring's JavaMail sender with the worker's transport, timeouts of the worker's kinds, and {@code settings}. */

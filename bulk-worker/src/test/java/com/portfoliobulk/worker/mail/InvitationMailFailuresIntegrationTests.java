@@ -183,6 +183,42 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
     }
 
     /**
+     * With implicit TLS ({@code spring.mail.protocol=smtps}) a relay that takes the connection and then
+     * says nothing, not even its part of the TLS handshake, costs the attempt the read timeout (the
+     * worker's {@code mail.smtp.timeout}, 10 s): the e-mail is scheduled again and counted as retried,
+     * and sent once the relay answers. Before, the worker's timeouts held for {@code smtp} only, and
+     * the poll waited for ever: no retry, no count, no other e-mail sent.
+     */
+    @Test
+    void overImplicitTlsARelayThatNeverAnswersCostsTheAttemptTheReadTimeout() throws Exception {
+        String email = "silent-" + UUID.randomUUID() + "@brand.example";
+        JavaMailSenderImpl configured = (JavaMailSenderImpl) mailSender;
+        int port = configured.getPort();
+        double retriedBefore = retried();
+        try (ScriptedSmtp silent = new ScriptedSmtp("250 2.0.0 queued as 1", true).answeringNothing()) {
+            configured.setProtocol("smtps");
+            configured.setPort(silent.port());
+            try {
+                SubmittedJob job = inviteToTwoAccounts(email);
+                publish(job);
+                awaitFinished(job);
+
+                await().atMost(Duration.ofSeconds(60)).until(() -> attempts(email) > 0);
+                assertThat(status(email)).isEqualTo("PENDING");
+                assertThat(lastError(email)).containsIgnoringCase("timed out");
+                assertThat(retried() - retriedBefore).isGreaterThanOrEqualTo(1);
+                assertThat(silent.connections()).isPositive();
+            } finally {
+                configured.setProtocol("smtp");
+                configured.setPort(port);
+            }
+        }
+
+        await().atMost(PATIENCE).until(() -> "SENT".equals(status(email)));
+        assertThat(TestSmtp.receivedBy(email)).hasSize(1);
+    }
+
+    /**
      * The relay refuses the worker's settings at {@code RCPT TO}, as Postfix does with a sender the
      * worker may not use and with relaying it does not permit: the e-mail is retried, as in an outage,
      * and goes out by itself once the relay takes it (here on its third attempt); its tasks show no
@@ -282,6 +318,13 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
                 .query(Integer.class)
                 .optional()
                 .orElse(0);
+    }
+
+    private String lastError(String email) {
+        return jdbc.sql("SELECT last_error FROM directory.invitation_mails WHERE email = ?")
+                .param(email)
+                .query(String.class)
+                .single();
     }
 
     private boolean hasTokenInClear(String email) {
