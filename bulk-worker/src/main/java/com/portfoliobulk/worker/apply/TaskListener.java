@@ -10,6 +10,7 @@ import com.portfoliobulk.worker.deadletter.DeadLetters.DeadLetter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -117,35 +119,40 @@ public class TaskListener {
                     new DeadLetter(records.get(rejection.index()), new InvalidTaskException(rejection.reason()))));
         }
         toDeadLetter.sort(Comparator.comparingInt(IndexedDeadLetter::index));
-        logDeadLetters(toDeadLetter, commands);
         awaitAcknowledgements(CompletableFuture.allOf(
                 deadLetters.send(
-                        toDeadLetter.stream().map(IndexedDeadLetter::deadLetter).toList()),
+                        toDeadLetter.stream().map(IndexedDeadLetter::deadLetter).toList(),
+                        deadLetterLog(toDeadLetter, commands)),
                 activity.publish(result.events(), event -> traceParents.get(event.taskId()))));
         if (result.tasksAwaitingRetry() > 0) {
             throw new TasksAwaitingRetryException(result.tasksAwaitingRetry());
         }
     }
 
-    /** One line per record set aside, with its task's context when the record names a task. */
-    private static void logDeadLetters(List<IndexedDeadLetter> deadLetters, List<TaskCommand> commands) {
-        if (deadLetters.isEmpty()) {
-            return;
-        }
+    /**
+     * One line per record set aside, once its dead letter is recorded: with the dead letter's id, which
+     * an operator re-drives it by, and its task's context when the record names a task.
+     */
+    private static BiConsumer<DeadLetter, UUID> deadLetterLog(
+            List<IndexedDeadLetter> deadLetters, List<TaskCommand> commands) {
         Map<Integer, TaskCommand> byIndex = new HashMap<>();
         commands.forEach(command -> byIndex.putIfAbsent(command.index(), command));
-        for (IndexedDeadLetter deadLetter : deadLetters) {
-            ConsumerRecord<?, ?> record = deadLetter.deadLetter().record();
-            TaskCommand command = byIndex.get(deadLetter.index());
+        // By identity: DeadLetters tells of the very objects it was given.
+        Map<DeadLetter, TaskCommand> byDeadLetter = new IdentityHashMap<>();
+        deadLetters.forEach(deadLetter -> byDeadLetter.put(deadLetter.deadLetter(), byIndex.get(deadLetter.index())));
+        return (deadLetter, id) -> {
+            ConsumerRecord<?, ?> record = deadLetter.record();
+            TaskCommand command = byDeadLetter.get(deadLetter);
             try (LogContext context = command == null ? null : TaskLogContext.of(command)) {
                 log.warn(
-                        "Record {}-{}@{} goes to the dead letter topic: {}",
+                        "Record {}-{}@{} goes to the dead letter topic as dead letter {}: {}",
                         record.topic(),
                         record.partition(),
                         record.offset(),
-                        ErrorText.of(deadLetter.deadLetter().reason()));
+                        id,
+                        ErrorText.of(deadLetter.reason()));
             }
-        }
+        };
     }
 
     private static Map<UUID, String> traceParents(List<ConsumerRecord<String, BulkTaskMessage>> records) {

@@ -1,9 +1,10 @@
 package com.portfoliobulk.worker.deadletter;
 
 import com.portfoliobulk.contracts.ControlCharacters;
+import com.portfoliobulk.contracts.paging.Page;
+import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.servicesupport.web.InvalidParametersException;
 import com.portfoliobulk.servicesupport.web.ProblemException;
-import java.util.List;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -16,15 +17,14 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The operators' dead-letter API on the worker's internal port: list the task dead letters and
- * re-drive one after a fix. Like every {@code /internal/*} call it needs an internal token (see
- * {@code InternalApiAuthentication}; without one: 401). Refusals are problems of the service's one
- * error model ({@code ServiceProblems} in service-support).
+ * The operators' dead-letter API on the worker's internal port: list the task dead letters, a page at
+ * a time with the product's one paging contract ({@code limit}, {@code cursor}; {@code items} and
+ * {@code nextCursor}), and re-drive one after a fix. Like every {@code /internal/*} call it needs an
+ * internal token (see {@code InternalApiAuthentication}; without one: 401). Refusals are problems of
+ * the service's one error model ({@code ServiceProblems} in service-support).
  */
 @RestController
 class DeadLetterController {
-
-    private static final int MAX_LIMIT = 500;
 
     private final DeadLetterRedrive redrive;
 
@@ -32,19 +32,33 @@ class DeadLetterController {
         this.redrive = redrive;
     }
 
+    /**
+     * A page of the dead letters, newest first; with {@code redriven=false} only those no operator has
+     * re-driven yet (what is left to do after an incident), with {@code redriven=true} only the others.
+     * Every dead letter is reached by following {@code nextCursor}, however many there are.
+     */
     @GetMapping(path = "/internal/dead-letters", produces = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<List<StoredDeadLetter>> list(@RequestParam(defaultValue = "50") String limit) {
-        int parsed;
-        try {
-            parsed = Integer.parseInt(limit);
-        } catch (NumberFormatException ex) {
-            parsed = -1;
+    ResponseEntity<Page<StoredDeadLetter>> list(
+            @RequestParam(required = false) String limit,
+            @RequestParam(required = false) String cursor,
+            @RequestParam(required = false) String redriven) {
+        Boolean filter = redrivenFilter(redriven);
+        PageRequest paging = PageRequest.of(limit, cursor, DeadLetterRedrive.LIST);
+        return ResponseEntity.ok(redrive.page(filter, paging));
+    }
+
+    /** {@code true} or {@code false} as sent; null when absent. */
+    private static Boolean redrivenFilter(String redriven) {
+        if (redriven == null || redriven.isEmpty()) {
+            return null;
         }
-        if (parsed < 1 || parsed > MAX_LIMIT) {
-            throw InvalidParametersException.of("limit", "must be a whole number from 1 to " + MAX_LIMIT);
-        }
-        List<StoredDeadLetter> newest = redrive.newest(parsed);
-        return ResponseEntity.ok(newest);
+        return switch (redriven) {
+            case "true" -> Boolean.TRUE;
+            case "false" -> Boolean.FALSE;
+            default ->
+                throw InvalidParametersException.of(
+                        "redriven", "must be true (only re-driven dead letters) or false (only those not re-driven)");
+        };
     }
 
     @PostMapping(

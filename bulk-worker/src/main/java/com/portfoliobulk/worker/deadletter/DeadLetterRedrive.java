@@ -1,10 +1,14 @@
 package com.portfoliobulk.worker.deadletter;
 
+import com.portfoliobulk.contracts.paging.Cursor;
+import com.portfoliobulk.contracts.paging.Page;
+import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.worker.TransactionWaits;
 import com.portfoliobulk.worker.WorkerProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -56,10 +60,24 @@ public class DeadLetterRedrive {
                 .register(registry);
     }
 
-    /** The newest dead letters first, without their values (see {@link StoredDeadLetter#value()}). */
+    /** The name of the dead-letter list's cursors. */
+    static final String LIST = "dead-letters";
+
+    /**
+     * A page of the dead letters, newest first, without their values (see {@link
+     * StoredDeadLetter#value()}): those re-driven or not when {@code redriven} says which, all when it
+     * is null.
+     */
     @Transactional(readOnly = true)
-    public List<StoredDeadLetter> newest(int limit) {
-        return store.newest(limit);
+    public Page<StoredDeadLetter> page(Boolean redriven, PageRequest paging) {
+        Instant afterRecordedAt = null;
+        UUID afterId = null;
+        if (paging.after() != null) {
+            afterRecordedAt = paging.after().micros(0);
+            afterId = paging.after().uuid(1);
+        }
+        List<StoredDeadLetter> fetched = store.page(redriven, afterRecordedAt, afterId, paging.fetchSize());
+        return paging.page(fetched, deadLetter -> Cursor.ofTime(LIST, deadLetter.recordedAt(), deadLetter.id()));
     }
 
     /**

@@ -5,6 +5,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -54,10 +55,10 @@ class DeadLetterStore {
     }
 
     /**
-     * Records the dead letters (a record seen before keeps its row) and answers, for each source
-     * record not yet acknowledged by the broker, the id of its row; published ones are absent.
+     * Records the dead letters (a record seen before keeps its row) and answers the row of each source
+     * record: its id, and whether the broker acknowledged its dead letter already.
      */
-    Map<Source, UUID> recordUnpublished(List<NewDeadLetter> deadLetters) {
+    Map<Source, Recorded> record(List<NewDeadLetter> deadLetters) {
         if (deadLetters.isEmpty()) {
             return Map.of();
         }
@@ -77,15 +78,15 @@ class DeadLetterStore {
         }
         // One round trip for the batch.
         template.batchUpdate(RECORD, rows);
-        Map<Source, UUID> unpublished = new HashMap<>();
+        Map<Source, Recorded> recorded = new HashMap<>();
         String topic = deadLetters.getFirst().source().topic();
         jdbc.sql("""
-                        SELECT id, source_topic, source_partition, source_offset, source_timestamp
+                        SELECT id, source_topic, source_partition, source_offset, source_timestamp,
+                               published_at IS NOT NULL
                           FROM jobs.task_dead_letters
                          WHERE source_topic = :topic
                            AND (source_partition, source_offset, source_timestamp) IN (
                                SELECT * FROM unnest(:partitions, :offsets, :timestamps))
-                           AND published_at IS NULL
                         """)
                 .param("topic", topic)
                 .param(
@@ -103,11 +104,11 @@ class DeadLetterStore {
                         PostgresArrays.longs(deadLetters.stream()
                                 .map(deadLetter -> deadLetter.source().timestamp())
                                 .toList()))
-                .query((row, index) -> unpublished.put(
+                .query((row, index) -> recorded.put(
                         new Source(row.getString(2), row.getInt(3), row.getLong(4), row.getLong(5)),
-                        row.getObject(1, UUID.class)))
+                        new Recorded(row.getObject(1, UUID.class), row.getBoolean(6))))
                 .list();
-        return unpublished;
+        return recorded;
     }
 
     void markPublished(Collection<UUID> ids) {
@@ -119,13 +120,40 @@ class DeadLetterStore {
                 .update();
     }
 
-    /** The newest dead letters first, up to {@code limit}, without their values. */
-    List<StoredDeadLetter> newest(int limit) {
-        return jdbc.sql("SELECT " + LISTED_COLUMNS
-                        + " FROM jobs.task_dead_letters ORDER BY recorded_at DESC, id LIMIT ?")
-                .param(limit)
-                .query((row, index) -> stored(row, null))
-                .list();
+    /**
+     * Up to {@code fetch} dead letters, newest first (by when they were recorded, then by id), without
+     * their values: those re-driven or not when {@code redriven} says which, all when it is null; after
+     * the dead letter recorded at {@code afterRecordedAt} with {@code afterId} when they are not null.
+     * Each page is one index scan from where the previous one ended ({@code task_dead_letters_by_time},
+     * and {@code task_dead_letters_not_redriven_by_time} for those not re-driven): the older dead
+     * letters are reached however many there are.
+     */
+    List<StoredDeadLetter> page(Boolean redriven, Instant afterRecordedAt, UUID afterId, int fetch) {
+        JdbcClient.StatementSpec statement =
+                jdbc.sql(pageStatement(redriven, afterRecordedAt != null)).param("fetch", fetch);
+        if (afterRecordedAt != null) {
+            statement = statement
+                    .param("afterAt", afterRecordedAt.atOffset(ZoneOffset.UTC))
+                    .param("afterId", afterId);
+        }
+        return statement.query((row, index) -> stored(row, null)).list();
+    }
+
+    /**
+     * The statement of a {@link #page}: re-driven dead letters or not ({@code redriven}), or all (null);
+     * after {@code :afterAt} and {@code :afterId} when {@code after}; at most {@code :fetch}.
+     */
+    static String pageStatement(Boolean redriven, boolean after) {
+        List<String> conditions = new ArrayList<>();
+        if (redriven != null) {
+            conditions.add(redriven ? "redriven_at IS NOT NULL" : "redriven_at IS NULL");
+        }
+        if (after) {
+            conditions.add("(recorded_at, id) < (:afterAt, :afterId)");
+        }
+        return "SELECT " + LISTED_COLUMNS + " FROM jobs.task_dead_letters"
+                + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions))
+                + " ORDER BY recorded_at DESC, id DESC LIMIT :fetch";
     }
 
     /** The dead letter with its value, locked until the transaction ends. */
@@ -170,6 +198,14 @@ class DeadLetterStore {
      * apart once the topic started over.
      */
     record Source(String topic, int partition, long offset, long timestamp) {}
+
+    /**
+     * The row of a recorded dead letter.
+     *
+     * @param id the dead letter's id
+     * @param published whether the broker acknowledged the dead letter
+     */
+    record Recorded(UUID id, boolean published) {}
 
     /** A dead letter to record. */
     record NewDeadLetter(Source source, String key, byte[] value, UUID taskId, String reason) {}

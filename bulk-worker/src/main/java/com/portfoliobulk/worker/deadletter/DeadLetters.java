@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -100,12 +101,33 @@ public class DeadLetters {
      *     ones are marked as sent, so that the batch delivered again sends only the others
      */
     public CompletableFuture<Void> send(List<DeadLetter> deadLetters) {
+        return send(deadLetters, (deadLetter, id) -> {});
+    }
+
+    /**
+     * As {@link #send(List)}, telling {@code recorded} each dead letter's id (the one operators re-drive
+     * it by) once it is recorded, before anything is sent; a record dead-lettered before has the id it
+     * had then.
+     */
+    public CompletableFuture<Void> send(List<DeadLetter> deadLetters, BiConsumer<DeadLetter, UUID> recorded) {
         if (deadLetters.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
         List<DeadLetterStore.NewDeadLetter> rows =
                 deadLetters.stream().map(this::toStore).toList();
-        Map<DeadLetterStore.Source, UUID> unpublished = store.recordUnpublished(rows);
+        Map<DeadLetterStore.Source, DeadLetterStore.Recorded> stored = store.record(rows);
+        Map<DeadLetterStore.Source, UUID> unpublished = new HashMap<>();
+        stored.forEach((source, row) -> {
+            if (!row.published()) {
+                unpublished.put(source, row.id());
+            }
+        });
+        for (DeadLetter deadLetter : deadLetters) {
+            DeadLetterStore.Recorded row = stored.get(source(deadLetter.record()));
+            if (row != null) {
+                recorded.accept(deadLetter, row.id());
+            }
+        }
         if (unpublished.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }

@@ -23,7 +23,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Every line about a task carries its job, task, portfolio and trace, whichever path it takes. */
+/**
+ * Every line about a task carries its job, task, portfolio and trace, whichever path it takes; the
+ * line about a record sent to the dead letter topic names its dead letter too, which operators
+ * re-drive by its id.
+ */
 class TaskLogContextIntegrationTests extends WorkerIntegrationSupport {
 
     private LogLines lines;
@@ -82,6 +86,12 @@ class TaskLogContextIntegrationTests extends WorkerIntegrationSupport {
                         "taskId", unknown.taskId().toString(),
                         "portfolioId", portfolio.id().toString(),
                         "traceId", traceId));
+        UUID deadLetter = jdbc.sql("SELECT id FROM jobs.task_dead_letters WHERE task_id = ?")
+                .param(unknown.taskId())
+                .query(UUID.class)
+                .single();
+        assertThat(lineAbout(unknown.taskId(), "Record ").getFormattedMessage())
+                .contains("goes to the dead letter topic as dead letter " + deadLetter + ":");
         assertThat(lines.lines())
                 .as("lines about tasks")
                 .filteredOn(line -> line.getMDCPropertyMap().containsKey("taskId"))

@@ -114,7 +114,7 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
         JsonNode listed = body(exchange(
                 http.get().uri("/internal/dead-letters?limit=500").header("Authorization", "Bearer " + operatorToken()),
                 false));
-        assertThat(listed.values())
+        assertThat(listed.get("items").values())
                 .filteredOn(entry -> entry.get("sourceTopic").asString().equals(written.topic())
                         && entry.get("sourcePartition").asInt() == written.partition()
                         && entry.get("sourceOffset").asLong() == written.offset())
@@ -161,10 +161,10 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
             listed = body(get("/internal/dead-letters?limit=500", true));
         }
 
-        assertThat(listed.values())
+        assertThat(listed.get("items").values())
                 .extracting(entry -> entry.get("key").asString())
                 .containsAll(keys);
-        assertThat(listed.values())
+        assertThat(listed.get("items").values())
                 .as("no value answered")
                 .noneMatch(entry -> entry.has("value") || entry.has("valueText"));
         StatementCounter.Statement listing = listings.getFirst();
@@ -269,7 +269,7 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
         JsonNode listed = body(exchange(
                 http.get().uri("/internal/dead-letters?limit=500").header("Authorization", "Bearer " + operatorToken()),
                 false));
-        assertThat(listed.values())
+        assertThat(listed.get("items").values())
                 .filteredOn(entry -> entry.get("id").asString().equals(id.toString()))
                 .singleElement()
                 .satisfies(entry -> {
@@ -488,7 +488,7 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
         JsonNode listed = body(exchange(
                 http.get().uri("/internal/dead-letters?limit=500").header("Authorization", "Bearer " + operatorToken()),
                 false));
-        assertThat(listed.values())
+        assertThat(listed.get("items").values())
                 .filteredOn(entry -> entry.get("id").asString().equals(id.toString()))
                 .singleElement()
                 .satisfies(entry -> {

@@ -168,7 +168,10 @@ class ProblemAnswersIntegrationTests extends WorkerIntegrationSupport {
         assertThat(noOperator.detail()).isEqualTo("'operator' is required: who re-drives the dead letter.");
         assertThat(noOperator.field(0)).isEqualTo("operator");
         limit.assertProblem(400, ProblemTypes.INVALID_REQUEST);
-        assertThat(limit.detail()).isEqualTo("'limit' must be a whole number from 1 to 500.");
+        // The list's limit is the product's paging contract's, refused as every list refuses it.
+        assertThat(limit.detail())
+                .isEqualTo(
+                        "Invalid 'limit': must be a whole number from 1 to 500, in plain digits (no sign or spaces)");
         assertThat(limit.field(0)).isEqualTo("limit");
         unknown.assertProblem(404, ProblemTypes.NOT_FOUND);
         assertThat(unknown.detail()).isEqualTo("No dead letter has this id.");
