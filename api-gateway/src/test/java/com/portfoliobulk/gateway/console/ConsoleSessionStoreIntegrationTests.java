@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -144,6 +145,41 @@ class ConsoleSessionStoreIntegrationTests {
                 .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in"));
     }
 
+    /**
+     * A request to an invitation page without a session keeps only the page's path in the session it
+     * starts, to come back to after signing in: a copy of the whole request (its headers, cookies and
+     * a form's fields) let anyone store about 2 MB per request for 30 minutes without signing in.
+     */
+    @Test
+    void anInvitationPageOpenedWithoutASignInStoresOnlyItsPath() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        String page = "/invitations/stored-" + UUID.randomUUID();
+        ConsoleBrowser poster = new ConsoleBrowser(port);
+
+        HttpResponse<String> posted = poster.postEncoded(page, "a=" + "x".repeat(2_000_000));
+        assertThat(posted.statusCode()).isEqualTo(302);
+        assertThat(storedBytes(poster))
+                .as("bytes stored for a 2 MB form posted to an invitation page without a sign-in")
+                .isPositive()
+                .isLessThan(2_048);
+
+        ConsoleBrowser opener = new ConsoleBrowser(port);
+        HttpResponse<String> opened = opener.get(page, "X-Padding", "x".repeat(6_000));
+        assertThat(opened.statusCode()).isEqualTo(302);
+        assertThat(storedBytes(opener))
+                .as("bytes stored for an invitation page opened with 6 KB of headers without a sign-in")
+                .isPositive()
+                .isLessThan(1_024);
+
+        for (ConsoleBrowser browser : List.of(poster, opener)) {
+            assertThat(browser.signIn("return-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio)
+                            .headers()
+                            .firstValue("Location"))
+                    .as("where signing in goes next")
+                    .hasValueSatisfying(location -> assertThat(location).endsWith(page));
+        }
+    }
+
     @Test
     void apiCallsWithABearerTokenStoreNoSession() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
@@ -166,6 +202,17 @@ class ConsoleSessionStoreIntegrationTests {
 
     private static String usersPage(DirectorySeed.Portfolio portfolio) {
         return "/console/portfolios/" + portfolio.id() + "/users";
+    }
+
+    /** The bytes the stored attributes of the browser's session take. */
+    private long storedBytes(ConsoleBrowser browser) throws Exception {
+        String storedId = HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256")
+                        .digest(browser.sessionId().getBytes(StandardCharsets.UTF_8)));
+        return jdbc.sql("""
+                        SELECT coalesce(sum(octet_length(a.attribute_bytes)), 0) FROM jobs.console_sessions_attributes a
+                          JOIN jobs.console_sessions s ON s.primary_id = a.session_primary_id
+                         WHERE s.session_id = ?""").param(storedId).query(Long.class).single();
     }
 
     private long sessionsOf(String email) {
