@@ -23,7 +23,8 @@ import org.springframework.web.servlet.ModelAndView;
  * page, when it was one; the whole page, when htmx made the request, see {@link HtmxRedirects}); a
  * link whose id is not one is not valid (400), and so is a form without one of its fields, on the
  * console's page, not as the API's problem. An address no console page answers is shown by
- * {@link ConsoleRequestErrors}.
+ * {@link ConsoleRequestErrors}, an error the servlet container sends to the error page (a form too
+ * large to read) by {@link ConsoleErrorPages}.
  */
 @ControllerAdvice(basePackageClasses = ConsoleAdvice.class)
 @Order(Ordered.HIGHEST_PRECEDENCE)

@@ -32,11 +32,19 @@ class ReviewController {
 
     private final ReviewSignatures signatures;
 
-    ReviewController(GatewayApi api, ConsolePages pages, JsonMapper json, ReviewSignatures signatures) {
+    private final ConsoleErrorPages errorPages;
+
+    ReviewController(
+            GatewayApi api,
+            ConsolePages pages,
+            JsonMapper json,
+            ReviewSignatures signatures,
+            ConsoleErrorPages errorPages) {
         this.api = api;
         this.pages = pages;
         this.requests = new BulkRequests(json);
         this.signatures = signatures;
+        this.errorPages = errorPages;
     }
 
     /**
@@ -180,6 +188,8 @@ class ReviewController {
 
     private String show(
             ConsoleUser user, UUID portfolioId, String request, String idempotencyKey, String cursor, Model model) {
+        // Confirm sends the request back, as JSON: a review must not show what its Confirm cannot send.
+        errorPages.requireConfirmable(request);
         pages.portfolio(model, user, portfolioId, "users");
         model.addAttribute("request", request);
         model.addAttribute("idempotencyKey", idempotencyKey);

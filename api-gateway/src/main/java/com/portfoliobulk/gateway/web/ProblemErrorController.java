@@ -12,18 +12,27 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.ModelAndView;
 
 /**
  * Replaces Spring Boot's error page: errors the servlet container handles itself (an exception in a
  * filter, {@code sendError}) also answer {@code application/problem+json}, never an HTML page or
- * Boot's own error JSON with exception details.
+ * Boot's own error JSON with exception details; except on the paths whose {@link ErrorPages} has a
+ * page of its own (the console's), where a person reads the answer.
  */
 @Hidden
 @RestController
 class ProblemErrorController implements ErrorController {
 
+    private final List<ErrorPages> pages;
+
+    ProblemErrorController(List<ErrorPages> pages) {
+        this.pages = List.copyOf(pages);
+    }
+
+    /** The problem of the error, or the page an {@link ErrorPages} answers instead (a {@link ModelAndView}). */
     @RequestMapping("${server.error.path:/error}")
-    ResponseEntity<ProblemDetail> error(HttpServletRequest request) {
+    Object error(HttpServletRequest request) {
         HttpStatus status = status(request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE));
         ProblemDetail problem;
         if (status.is5xxServerError()) {
@@ -41,6 +50,14 @@ class ProblemErrorController implements ErrorController {
         }
         if (request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI) instanceof String uri) {
             Problems.setInstance(problem, uri);
+            String context = request.getContextPath();
+            String path = uri.startsWith(context) ? uri.substring(context.length()) : uri;
+            for (ErrorPages owner : pages) {
+                ModelAndView page = owner.page(path, problem);
+                if (page != null) {
+                    return page;
+                }
+            }
         }
         return ResponseEntity.status(status)
                 .contentType(MediaType.APPLICATION_PROBLEM_JSON)

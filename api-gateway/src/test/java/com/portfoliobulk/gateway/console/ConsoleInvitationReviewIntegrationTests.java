@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -106,6 +108,51 @@ class ConsoleInvitationReviewIntegrationTests {
         assertThat(ConsoleBrowser.hiddenFields(review.body(), "confirm").get("request"))
                 .contains("\"emails\":[\"ann@brand.example\",\"bob@brand.example\",\"cy@brand.example\","
                         + "\"dee@brand.example\",\"eve@brand.example\"]");
+    }
+
+    /**
+     * An invitation list larger than a console form may be (2 MB; here 90,000 addresses) is refused on
+     * the console's page, which says to split it or to use the API: the API's problem JSON reached the
+     * browser. A smaller list (60,000 addresses) whose review's Confirm would send more than that (the
+     * reviewed request, as JSON) is refused the same way instead of showing a review that cannot be
+     * confirmed.
+     */
+    @Test
+    void aListTooLargeForAConsoleFormIsAConsolePageSayingToSplitIt() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID lisbon = portfolio.account("Brand Lisbon");
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+
+        for (int addresses : new int[] {90_000, 60_000}) {
+            Map<String, String> form = Map.of(
+                    "emails",
+                    IntStream.range(0, addresses)
+                            .mapToObj(i -> "invitee-" + i + "@brand.example")
+                            .collect(Collectors.joining("\n")),
+                    "accountIds",
+                    lisbon.toString(),
+                    "_csrf",
+                    browser.csrf());
+            assertThat(ConsoleBrowser.encode(form).length())
+                    .as("bytes of the form of %d addresses", addresses)
+                    .isGreaterThan(addresses == 90_000 ? 2 * 1024 * 1024 : 0)
+                    .isLessThan(addresses == 90_000 ? Integer.MAX_VALUE : 2 * 1024 * 1024);
+
+            HttpResponse<String> refused =
+                    browser.post("/console/portfolios/" + portfolio.id() + "/review/invitation", form);
+
+            assertThat(refused.statusCode()).as("%d addresses", addresses).isEqualTo(413);
+            assertThat(refused.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+            assertThat(refused.body())
+                    .contains("<title>This list is too large for the console · Portfolio Bulk Access</title>")
+                    .contains("A console form may be at most 2 MB, so nothing was changed.")
+                    .contains("Split the list into smaller ones and review each in turn, or send it as one job"
+                            + " through the API (POST /api/v1/portfolios/{portfolioId}/bulk-jobs), which takes up"
+                            + " to 5 MB.")
+                    .doesNotContain("id=\"confirm\"");
+        }
     }
 
     /**

@@ -36,11 +36,12 @@ class InternalErrorsTests {
 
     @Test
     void theErrorPageAnswersProblemsToo() {
-        ProblemErrorController errors = new ProblemErrorController();
+        ProblemErrorController errors = new ProblemErrorController(List.of());
 
-        ResponseEntity<ProblemDetail> failed = errors.error(errorRequest(500, new IllegalStateException(SQL_FAILURE)));
-        ResponseEntity<ProblemDetail> refused = errors.error(errorRequest(400, null));
-        ResponseEntity<ProblemDetail> direct = errors.error(new MockHttpServletRequest("GET", "/error"));
+        ResponseEntity<ProblemDetail> failed =
+                problem(errors.error(errorRequest(500, new IllegalStateException(SQL_FAILURE))));
+        ResponseEntity<ProblemDetail> refused = problem(errors.error(errorRequest(400, null)));
+        ResponseEntity<ProblemDetail> direct = problem(errors.error(new MockHttpServletRequest("GET", "/error")));
 
         assertThat(failed.getStatusCode().value()).isEqualTo(500);
         assertThat(failed.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
@@ -72,6 +73,12 @@ class InternalErrorsTests {
 
         assertThat(bounded).isEqualTo("\uD83D\uDE00\uD83D\uDE00\u2026");
         assertThat(Problems.bounded("short", 6)).isEqualTo("short");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ResponseEntity<ProblemDetail> problem(Object answer) {
+        assertThat(answer).isInstanceOf(ResponseEntity.class);
+        return (ResponseEntity<ProblemDetail>) answer;
     }
 
     private static MockHttpServletRequest errorRequest(int status, Throwable exception) {
