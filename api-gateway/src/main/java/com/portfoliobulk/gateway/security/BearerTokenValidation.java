@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.security;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -8,6 +9,7 @@ import java.util.List;
 import javax.crypto.spec.SecretKeySpec;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
+import org.springframework.boot.security.oauth2.server.resource.autoconfigure.JwkSetUriJwtDecoderBuilderCustomizer;
 import org.springframework.boot.security.oauth2.server.resource.autoconfigure.OAuth2ResourceServerProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
@@ -39,7 +41,9 @@ import org.springframework.util.StringUtils;
  * </ul>
  *
  * Either way a token must name its caller ({@code sub}, {@code email}) and expire ({@code exp}),
- * with 60 seconds of clock skew allowed. Starting with neither setup, or with both, fails at once.
+ * with 60 seconds of clock skew allowed. Starting with neither setup, or with both, fails at once. The
+ * identity provider's key set is fetched again after {@code bulk.gateway.security.token-cache-ttl}
+ * ({@link KeySetCache}).
  */
 @Configuration(proxyBeanMethods = false)
 class BearerTokenValidation {
@@ -55,6 +59,27 @@ class BearerTokenValidation {
             + " configured. Production must validate the identity provider's tokens only: unset the secret.";
 
     private static final int MIN_SECRET_BYTES = 32;
+
+    /** How long the key set is kept when validated tokens are not ({@code token-cache-ttl} 0). */
+    static final Duration KEY_SET_TTL_WITHOUT_TOKEN_CACHE = Duration.ofSeconds(60);
+
+    /**
+     * The identity provider's key set between fetches, kept as long as a validated token is ({@code
+     * token-cache-ttl}), or 60 seconds when tokens are validated on every request. Unused in the HS256
+     * setup.
+     */
+    @Bean
+    KeySetCache identityProviderKeySet(GatewaySecurityProperties properties) {
+        Duration ttl = properties.tokenCacheTtl();
+        return new KeySetCache(
+                ttl.isZero() || ttl.isNegative() ? KEY_SET_TTL_WITHOUT_TOKEN_CACHE : ttl, Clock.systemUTC());
+    }
+
+    /** Applied by Spring Boot to the decoder it builds from the issuer or the JWK set URI. */
+    @Bean
+    JwkSetUriJwtDecoderBuilderCustomizer keySetFetchedAgainAfterTokenCacheTtl(KeySetCache keys) {
+        return builder -> builder.cache(keys);
+    }
 
     /** Added by Spring Boot to the decoders it builds, and here to the HS256 one. */
     @Bean

@@ -9,8 +9,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     setups only, at least 32 bytes); empty in production, where RS256 tokens are validated against
  *     the configured issuer / JWK set
  * @param tokenCacheTtl how long one gateway instance reuses the outcome of validating a bearer token
- *     that passed (signature and claims), never beyond the token's expiry; {@code 0} validates every
- *     request's token from scratch (see {@link ValidatedTokenCache})
+ *     that passed (signature and claims), never beyond the token's expiry, and keeps the identity
+ *     provider's key set before fetching it again; {@code 0} validates every request's token from
+ *     scratch (see {@link ValidatedTokenCache}), against a key set kept for 60 seconds ({@link
+ *     KeySetCache})
  */
 @ConfigurationProperties("bulk.gateway.security")
 record GatewaySecurityProperties(

@@ -54,14 +54,19 @@ class SecurityConfiguration {
             HttpSecurity http,
             JsonMapper json,
             ObjectProvider<JwtDecoder> decoders,
-            GatewaySecurityProperties properties)
+            GatewaySecurityProperties properties,
+            KeySetCache keys)
             throws Exception {
         JwtDecoder validating = decoders.getIfAvailable();
         if (validating == null) {
             throw new IllegalStateException(BearerTokenValidation.NOT_CONFIGURED);
         }
         JwtDecoder decoder = new ValidatedTokenCache(
-                validating, properties.tokenCacheTtl(), BearerTokenValidation.CLOCK_SKEW, Clock.systemUTC());
+                validating,
+                properties.tokenCacheTtl(),
+                BearerTokenValidation.CLOCK_SKEW,
+                Clock.systemUTC(),
+                keys::expiry);
         ProblemResponses problems = new ProblemResponses(json);
         return http.authorizeHttpRequests(requests -> requests
                         // The error page renders a problem for an answer already decided.

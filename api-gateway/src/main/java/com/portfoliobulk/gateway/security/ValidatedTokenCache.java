@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtException;
@@ -17,9 +18,11 @@ import org.springframework.security.oauth2.jwt.JwtException;
  * <p>Exactly as strict as the decoder it wraps: only a token that passed every check is kept, keyed
  * by its exact text (so the same signature), and it is answered from memory only while the wrapped
  * decoder would still accept it, i.e. until its {@code exp} plus the allowed clock skew, and for at
- * most {@code ttl} after it was validated (then it is validated again: a signing key the identity
- * provider withdrew stops being accepted within that time, as with the key set's own cache). A token
- * that fails is never kept and fails again each time. At most {@value #MAX_ENTRIES} tokens are kept;
+ * most {@code ttl} after it was validated. It is also kept no longer than the identity provider's key
+ * set it was validated against ({@code keySetExpiry}, see {@link KeySetCache}, which keeps the set for
+ * {@code ttl} too): a signing key the identity provider withdrew then stops being accepted within
+ * {@code ttl}, not {@code ttl} after the last validation against a set fetched up to {@code ttl}
+ * before. A token that fails is never kept and fails again each time. At most {@value #MAX_ENTRIES} tokens are kept;
  * beyond that the cache starts over, so memory stays bounded.
  */
 final class ValidatedTokenCache implements JwtDecoder {
@@ -34,13 +37,18 @@ final class ValidatedTokenCache implements JwtDecoder {
 
     private final Clock clock;
 
+    /** When the key set the wrapped decoder validates against is fetched again; null when unknown. */
+    private final Supplier<Instant> keySetExpiry;
+
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
 
-    ValidatedTokenCache(JwtDecoder decoder, Duration ttl, Duration clockSkew, Clock clock) {
+    ValidatedTokenCache(
+            JwtDecoder decoder, Duration ttl, Duration clockSkew, Clock clock, Supplier<Instant> keySetExpiry) {
         this.decoder = decoder;
         this.ttl = ttl;
         this.clockSkew = clockSkew;
         this.clock = clock;
+        this.keySetExpiry = keySetExpiry;
     }
 
     @Override
@@ -56,8 +64,13 @@ final class ValidatedTokenCache implements JwtDecoder {
             }
             entries.remove(token, cached);
         }
+        // Read before validating: a key set fetched during the validation expires later, never earlier.
+        Instant keysUntil = keySetExpiry.get();
         Jwt jwt = decoder.decode(token);
         Instant until = now.plus(ttl);
+        if (keysUntil != null && keysUntil.isBefore(until)) {
+            until = keysUntil;
+        }
         // Every accepted token has an expiry (the validators require it); the wrapped decoder accepts
         // it until exp plus the clock skew, and so does the cache, never longer.
         if (jwt.getExpiresAt() != null) {
@@ -65,10 +78,12 @@ final class ValidatedTokenCache implements JwtDecoder {
             if (expiry.isBefore(until)) {
                 until = expiry;
             }
-            if (entries.size() >= MAX_ENTRIES) {
-                entries.clear();
+            if (now.isBefore(until)) {
+                if (entries.size() >= MAX_ENTRIES) {
+                    entries.clear();
+                }
+                entries.put(token, new Entry(jwt, until));
             }
-            entries.put(token, new Entry(jwt, until));
         }
         return jwt;
     }

@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.JWKSet;
@@ -16,8 +17,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,6 +35,7 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * The production setup: RS256 tokens of an identity provider whose key set is published at a JWK set
  * URI (here a tiny server in this test), with its issuer and an audience checked, and no HS256 secret.
+ * Validated tokens are remembered for a short time here, so that a withdrawn key's end is seen soon.
  */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
@@ -39,15 +43,21 @@ import org.springframework.test.context.DynamicPropertySource;
             "spring.config.name=" + GatewayApplication.CONFIG_NAME,
             "bulk.gateway.security.hs256-secret=",
             "spring.security.oauth2.resourceserver.jwt.issuer-uri=" + Rs256TokenIntegrationTests.ISSUER,
-            "spring.security.oauth2.resourceserver.jwt.audiences=portfolio-bulk-access"
+            "spring.security.oauth2.resourceserver.jwt.audiences=portfolio-bulk-access",
+            "bulk.gateway.security.token-cache-ttl=" + Rs256TokenIntegrationTests.TOKEN_CACHE_TTL
         })
 class Rs256TokenIntegrationTests {
 
     static final String ISSUER = "https://idp.example.test/";
 
+    static final String TOKEN_CACHE_TTL = "2s";
+
     private static final RSAKey IDP_KEY = generate("idp-1");
 
-    private static final HttpServer JWK_SET = serve(new JWKSet(IDP_KEY.toPublicJWK()));
+    /** The key set the identity provider publishes now. */
+    private static final AtomicReference<JWKSet> PUBLISHED = new AtomicReference<>(new JWKSet(IDP_KEY.toPublicJWK()));
+
+    private static final HttpServer JWK_SET = serve();
 
     @LocalServerPort
     int port;
@@ -96,6 +106,24 @@ class Rs256TokenIntegrationTests {
     }
 
     @Test
+    void refusesTokensOfAKeyWithdrawnFromTheKeySetOnceTheTokenCacheTimePassed() {
+        RSAKey rotatedOut = generate("idp-rotated-out");
+        PUBLISHED.set(new JWKSet(List.of(IDP_KEY.toPublicJWK(), rotatedOut.toPublicJWK())));
+        String token = Jwts.rs256(rotatedOut, idpClaims());
+        assertThat(accounts(token).status()).isEqualTo(200);
+
+        PUBLISHED.set(new JWKSet(IDP_KEY.toPublicJWK()));
+
+        // Refused within the token cache's time (2 s here), not after the key set decoder's own five minutes.
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> accounts(token).status() == 401);
+        assertThat(accounts(Jwts.rs256(IDP_KEY, idpClaims())).status())
+                .as("the key still published")
+                .isEqualTo(200);
+    }
+
+    @Test
     void refusesTokensSignedWithAnotherKey() {
         RSAKey impostor = generate(IDP_KEY.getKeyID());
 
@@ -138,11 +166,11 @@ class Rs256TokenIntegrationTests {
         }
     }
 
-    private static HttpServer serve(JWKSet keys) {
+    private static HttpServer serve() {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            byte[] body = keys.toString().getBytes(StandardCharsets.UTF_8);
             server.createContext("/jwks", exchange -> {
+                byte[] body = PUBLISHED.get().toString().getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
                 exchange.sendResponseHeaders(200, body.length);
                 exchange.getResponseBody().write(body);

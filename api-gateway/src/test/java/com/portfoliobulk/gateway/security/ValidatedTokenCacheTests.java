@@ -29,6 +29,9 @@ class ValidatedTokenCacheTests {
     /** Accepts the tokens in {@link #valid} until their expiry plus the skew, as the real validators do. */
     private final FakeDecoder decoder = new FakeDecoder();
 
+    /** When the key set is fetched again; null as in the HS256 setup, which has none. */
+    private Instant keySetExpiry;
+
     @Test
     void aValidTokenIsValidatedOnceAndThenAnsweredFromMemory() {
         ValidatedTokenCache cache = cache(Duration.ofSeconds(60));
@@ -86,6 +89,25 @@ class ValidatedTokenCacheTests {
     }
 
     @Test
+    void aKeptTokenIsValidatedAgainWhenTheKeySetItWasValidatedAgainstIsFetchedAgain() {
+        ValidatedTokenCache cache = cache(Duration.ofSeconds(60));
+        // The key set was fetched 50 s ago: it is fetched again in 10 s, before the token's 60 s end.
+        keySetExpiry = clock.instant().plusSeconds(10);
+        decoder.valid("token-a", clock.instant().plus(Duration.ofHours(1)));
+        cache.decode("token-a");
+
+        clock.set(clock.instant().plusSeconds(9));
+        cache.decode("token-a");
+        assertThat(decoder.calls).hasSize(1);
+
+        // Its signing key was withdrawn: the set fetched again no longer has it.
+        decoder.revoke("token-a");
+        clock.set(clock.instant().plusSeconds(2));
+        assertThatThrownBy(() -> cache.decode("token-a")).isInstanceOf(BadJwtException.class);
+        assertThat(decoder.calls).hasSize(2);
+    }
+
+    @Test
     void anotherTextIsAnotherTokenEvenWithTheSameClaims() {
         ValidatedTokenCache cache = cache(Duration.ofSeconds(60));
         decoder.valid("header.claims.signature", clock.instant().plus(Duration.ofHours(1)));
@@ -118,7 +140,7 @@ class ValidatedTokenCacheTests {
     }
 
     private ValidatedTokenCache cache(Duration ttl) {
-        return new ValidatedTokenCache(decoder, ttl, SKEW, clock);
+        return new ValidatedTokenCache(decoder, ttl, SKEW, clock, () -> keySetExpiry);
     }
 
     private final class FakeDecoder implements JwtDecoder {
