@@ -13,6 +13,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -58,7 +59,7 @@ public class StoredPermissions {
     private final AtomicLong changes = new AtomicLong();
 
     /** The closed portfolios as last read, or null when they are to be read again. */
-    private volatile Closed closed;
+    private final AtomicReference<Closed> closed = new AtomicReference<>();
 
     StoredPermissions(JdbcClient jdbc, PermissionProperties properties) {
         this.jdbc = jdbc;
@@ -85,6 +86,11 @@ public class StoredPermissions {
                     cache.clear();
                 }
                 cache.put(userId, loaded);
+                // A change that committed between the check and the put dropped the entry before there
+                // was one: its count has moved, and what the read kept goes now.
+                if (changes.get() != changesBefore) {
+                    cache.remove(userId, loaded);
+                }
             }
             mine.complete(loaded);
             return loaded.permissions;
@@ -102,7 +108,7 @@ public class StoredPermissions {
      */
     Set<UUID> closedPortfolios() {
         long now = System.nanoTime();
-        Closed last = closed;
+        Closed last = closed.get();
         if (last != null && now - last.readAt < ttl.toNanos()) {
             return last.portfolioIds;
         }
@@ -113,7 +119,11 @@ public class StoredPermissions {
                         .list()),
                 now);
         if (changes.get() == changesBefore) {
-            closed = read;
+            closed.set(read);
+            // As for a caller's permissions: a closure that committed meanwhile drops what was kept.
+            if (changes.get() != changesBefore) {
+                closed.compareAndSet(read, null);
+            }
         }
         return read.portfolioIds;
     }
@@ -141,7 +151,7 @@ public class StoredPermissions {
             changes.incrementAndGet();
             loading.clear();
             cache.clear();
-            closed = null;
+            closed.set(null);
         });
     }
 

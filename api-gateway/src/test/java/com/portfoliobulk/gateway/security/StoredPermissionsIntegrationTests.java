@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.servicesupport.concurrent.Futures;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
@@ -17,10 +18,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -33,7 +36,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * A caller's stored permissions are read once per expiry however many of their requests arrive at
  * that moment: the others wait for that read. A change of their role drops what this gateway keeps
- * once it commits, and a read that began before is not kept.
+ * once it commits, and a read that began before is not kept, also when the change commits just as
+ * the read is being kept.
  */
 class StoredPermissionsIntegrationTests extends GatewayIntegrationTest {
 
@@ -120,6 +124,47 @@ class StoredPermissionsIntegrationTests extends GatewayIntegrationTest {
         assertThat(permissions.of(editor).get(portfolio.id()))
                 .as("the editor's next request after the change")
                 .containsExactly(PortfolioPermission.USER_MANAGEMENT_VIEW);
+    }
+
+    @Test
+    void aChangeCommittingJustAsAReadIsKeptDropsWhatTheReadKeeps() throws Exception {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        UUID editor = editor(portfolio);
+        StoredPermissions permissions = permissions(dataSource);
+        // The read has found no change under way; the change commits, and forgets the editor's entry,
+        // right before the read keeps what it read.
+        beforeTheFirstKeep(
+                permissions,
+                () -> new TransactionTemplate(transactions).executeWithoutResult(change -> {
+                    lowerToView(editor);
+                    permissions.forget(editor);
+                }));
+
+        assertThat(permissions.of(editor).get(portfolio.id()))
+                .as("the read under way is answered")
+                .contains(PortfolioPermission.USER_MANAGEMENT_EDIT);
+        assertThat(permissions.of(editor).get(portfolio.id()))
+                .as("the editor's next request after the change")
+                .containsExactly(PortfolioPermission.USER_MANAGEMENT_VIEW);
+    }
+
+    /**
+     * Runs {@code meanwhile} once, when {@code permissions} is about to keep a caller's permissions
+     * it read: the moment between its check for changes and the keeping, which nothing else reaches.
+     */
+    private static void beforeTheFirstKeep(StoredPermissions permissions, Runnable meanwhile) throws Exception {
+        AtomicBoolean ran = new AtomicBoolean();
+        Field cache = StoredPermissions.class.getDeclaredField("cache");
+        cache.setAccessible(true);
+        cache.set(permissions, new ConcurrentHashMap<Object, Object>() {
+            @Override
+            public Object put(Object key, Object value) {
+                if (ran.compareAndSet(false, true)) {
+                    meanwhile.run();
+                }
+                return super.put(key, value);
+            }
+        });
     }
 
     /** A portfolio user with the built-in role USER_MANAGEMENT_EDIT. */
