@@ -49,7 +49,9 @@ public class PortfolioAccess {
         if (authentication == null || !(authentication.getPrincipal() instanceof Jwt jwt)) {
             throw new AuthenticationCredentialsNotFoundException("A bearer token is required");
         }
-        return withPermissions(fromToken(jwt));
+        // In the database setup the claim counts for nothing, so it is not read: an identity provider may
+        // put portfolio names or anything else in it.
+        return withPermissions(fromToken(jwt, source == PermissionProperties.Source.IDENTITY_PROVIDER));
     }
 
     /**
@@ -177,13 +179,18 @@ public class PortfolioAccess {
      * caller another address's invitee. Any other address is kept as the token has it, so it is nobody's.
      */
     public static Caller fromToken(Jwt jwt) {
+        return fromToken(jwt, true);
+    }
+
+    /** The caller a validated token names, with the permissions of its {@code portfolios} claim if asked. */
+    private static Caller fromToken(Jwt jwt, boolean withPortfoliosClaim) {
         UUID userId = parseUuid(jwt.getSubject(), "sub");
         String email = jwt.getClaimAsString(EMAIL_CLAIM);
         if (email == null || email.isBlank()) {
             throw new AccessDeniedException("The token has no 'email' claim");
         }
         Map<UUID, Set<PortfolioPermission>> permissions = new HashMap<>();
-        Object claim = jwt.getClaims().get(PORTFOLIOS_CLAIM);
+        Object claim = withPortfoliosClaim ? jwt.getClaims().get(PORTFOLIOS_CLAIM) : null;
         if (claim instanceof Map<?, ?> portfolios) {
             portfolios.forEach((portfolio, granted) ->
                     permissions.put(parseUuid(String.valueOf(portfolio), PORTFOLIOS_CLAIM), parsePermissions(granted)));

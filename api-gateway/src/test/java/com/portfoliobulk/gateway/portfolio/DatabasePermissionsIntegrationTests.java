@@ -7,6 +7,9 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpMethod;
@@ -104,6 +107,21 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
         assertThat(call(HttpMethod.GET, admin, path("/portfolio-users"), null).status())
                 .isEqualTo(200);
         assertProblem(call(HttpMethod.GET, editor, path("/portfolio-users"), null), 403);
+    }
+
+    @Test
+    void aPortfoliosClaimOfAnotherShapeIsNotRead() {
+        // An identity provider that names portfolios in its own way: the claim counts for nothing here.
+        String token = TestTokens.sign(
+                TestTokens.DEVELOPMENT_SECRET,
+                ownerId,
+                portfolio.email("owner"),
+                Map.of("Agency portfolio", List.of("OWNER")),
+                Instant.now().plus(Duration.ofHours(1)));
+
+        Answer accounts = api.get(token, "/api/v1/portfolios/" + portfolio.id() + "/accounts");
+
+        assertThat(accounts.status()).as(accounts.text()).isEqualTo(200);
     }
 
     private Answer submitAs(String token, UUID leaver) {
