@@ -16,6 +16,7 @@ import org.springframework.dao.CannotAcquireLockException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -97,6 +98,10 @@ public class JobSubmission {
         this.metrics = metrics;
         this.events = events;
         this.transaction = new TransactionTemplate(transactions);
+        // In a caller's transaction (the identity provider's deprovisioning), a savepoint: an attempt
+        // that loses its key or its job id rolls back to it rather than the caller's transaction, and
+        // the job commits with the caller's change or not at all.
+        this.transaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
         this.jobIds = jobIds;
     }
 
@@ -121,7 +126,9 @@ public class JobSubmission {
      * Offboards one user on behalf of the portfolio's identity provider (SCIM deprovisioning): the
      * same {@code OFFBOARD_USERS} job, rules and idempotency as an administrator's, with origin
      * {@code SCIM}. The caller chooses a key that is the same for the same deprovisioning, so that a
-     * retried one answers the job the first created.
+     * retried one answers the job the first created. In a transaction of the caller's, the job and its
+     * key are stored in it, so that they are committed with what the caller records of them, or not at
+     * all.
      *
      * @return the job, or empty when the user has no access to any linked account of the portfolio
      *     (nothing to offboard)

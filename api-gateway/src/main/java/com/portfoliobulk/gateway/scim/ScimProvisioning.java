@@ -25,6 +25,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * {@code scim-deprovision:<userId>:<n>}, and n is recorded only after the job exists. A retried or
  * concurrent request for the same deactivation therefore answers the same job, and a request for a
  * user who is inactive already submits nothing, unless they have access again ({@link #deactivate}).
+ *
+ * <p>A change is one transaction with its job: the user's row is held from the start, the version
+ * raised, the attributes kept and the deactivation recorded with the job in it. A change whose job
+ * cannot be submitted (the database fails, a submission with its key is still being created) is
+ * rolled back whole, its version included, so that the identity provider's retry with the same
+ * {@code If-Match} goes on rather than answering 412 with the user still active.
  */
 @Service
 class ScimProvisioning {
@@ -40,6 +46,8 @@ class ScimProvisioning {
 
     private final TransactionTemplate snapshot;
 
+    private final TransactionTemplate transaction;
+
     ScimProvisioning(
             ScimUsers users, WorkerUsers worker, JobSubmission submission, PlatformTransactionManager transactions) {
         this.users = users;
@@ -48,6 +56,7 @@ class ScimProvisioning {
         this.snapshot = new TransactionTemplate(transactions);
         this.snapshot.setReadOnly(true);
         this.snapshot.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
+        this.transaction = new TransactionTemplate(transactions);
     }
 
     ScimUser get(UUID portfolioId, UUID userId) {
@@ -134,13 +143,19 @@ class ScimProvisioning {
                     change,
                     expectedVersion);
         }
-        users.ensureLinked(portfolioId, userId);
-        claim(portfolioId, userId, current, expectedVersion);
-        users.update(
-                portfolioId, userId, change.externalId(), change.displayName(), Boolean.TRUE.equals(change.active()));
-        if (Boolean.FALSE.equals(change.active())) {
-            deactivate(client, portfolioId, userId, false);
-        }
+        transaction.executeWithoutResult(status -> {
+            hold(portfolioId, userId);
+            claim(portfolioId, userId, current, expectedVersion);
+            users.update(
+                    portfolioId,
+                    userId,
+                    change.externalId(),
+                    change.displayName(),
+                    Boolean.TRUE.equals(change.active()));
+            if (Boolean.FALSE.equals(change.active())) {
+                deactivate(client, portfolioId, userId, false);
+            }
+        });
         return get(portfolioId, userId);
     }
 
@@ -178,9 +193,11 @@ class ScimProvisioning {
             ScimUserChange change,
             Long expectedVersion) {
         if (Boolean.FALSE.equals(change.active())) {
-            users.ensureLinked(portfolioId, userId);
-            claim(portfolioId, userId, current, expectedVersion);
-            deactivate(client, portfolioId, userId, false);
+            transaction.executeWithoutResult(status -> {
+                hold(portfolioId, userId);
+                claim(portfolioId, userId, current, expectedVersion);
+                deactivate(client, portfolioId, userId, false);
+            });
         }
         return refusal;
     }
@@ -193,9 +210,22 @@ class ScimProvisioning {
      */
     void delete(ScimClient client, UUID portfolioId, UUID userId, Long expectedVersion) {
         ScimUser current = get(portfolioId, userId);
+        transaction.executeWithoutResult(status -> {
+            hold(portfolioId, userId);
+            claim(portfolioId, userId, current, expectedVersion);
+            deactivate(client, portfolioId, userId, true);
+        });
+    }
+
+    /**
+     * Links the user (a user the identity provider matched by address has no link yet) and holds them
+     * until the change commits: a concurrent change of theirs waits, then sees this one, its version and
+     * its deactivation. Taken first, before the job's key, so that two changes never hold each what the
+     * other waits for.
+     */
+    private void hold(UUID portfolioId, UUID userId) {
         users.ensureLinked(portfolioId, userId);
-        claim(portfolioId, userId, current, expectedVersion);
-        deactivate(client, portfolioId, userId, true);
+        users.lock(portfolioId, userId);
     }
 
     /** Goes on only if the user is still at the expected version, and makes any other request expecting it fail. */
@@ -216,7 +246,8 @@ class ScimProvisioning {
      * one for a user whose remaining membership the rules keep (an account Owner's), submits nothing.
      */
     private void deactivate(ScimClient client, UUID portfolioId, UUID userId, boolean delete) {
-        // Every caller linked the user (their scim_users row) first.
+        // Every caller linked the user (their scim_users row) first. In a change's transaction (all but
+        // a creation's) the job is stored in it, and commits with the record of it.
         ScimUsers.Deactivations deactivations = users.deactivations(portfolioId, userId);
         if (deactivations.active() || (deactivations.accessAgain() && !deactivations.offboarding())) {
             int n = deactivations.count() + 1;

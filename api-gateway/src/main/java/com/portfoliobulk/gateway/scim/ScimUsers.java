@@ -137,6 +137,22 @@ class ScimUsers {
     }
 
     /**
+     * Holds a linked user's row until the transaction ends: the identity provider's changes of one user
+     * are made one at a time, each deciding on the deprovisioning from what the last one committed.
+     */
+    void lock(UUID portfolioId, UUID userId) {
+        jdbc.sql("""
+                        SELECT 1 FROM jobs.scim_users
+                         WHERE portfolio_id = :portfolioId AND user_id = :userId
+                           FOR NO KEY UPDATE
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("userId", userId)
+                .query()
+                .listOfRows();
+    }
+
+    /**
      * Bumps the version of a linked user if it is still {@code expected}, in one statement: of
      * concurrent requests with the same {@code If-Match}, exactly one goes on.
      *

@@ -7,7 +7,9 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.retention.Retention;
 import com.portfoliobulk.gateway.support.WorkerSimulation;
 import com.unboundid.scim2.client.ScimService;
+import com.unboundid.scim2.common.exceptions.BadRequestException;
 import com.unboundid.scim2.common.exceptions.PreconditionFailedException;
+import com.unboundid.scim2.common.exceptions.ResourceConflictException;
 import com.unboundid.scim2.common.exceptions.ResourceNotFoundException;
 import com.unboundid.scim2.common.exceptions.ScimException;
 import com.unboundid.scim2.common.messages.ListResponse;
@@ -18,8 +20,12 @@ import com.unboundid.scim2.common.types.UserResource;
 import jakarta.ws.rs.client.Client;
 import jakarta.ws.rs.client.ClientBuilder;
 import jakarta.ws.rs.client.ClientRequestFilter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import java.util.UUID;
+import javax.sql.DataSource;
 import org.glassfish.jersey.client.HttpUrlConnectorProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -661,6 +667,126 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
         assertThatThrownBy(() -> service.retrieve("Users", ann.toString(), UserResource.class))
                 .isInstanceOf(ResourceNotFoundException.class);
         assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+    }
+
+    /**
+     * A deactivation whose offboarding job cannot be submitted (a submission with its key is still being
+     * created) changes nothing, its version included: the identity provider's retry with the same
+     * {@code If-Match} deactivates the user into the job. Before, the failed request had raised the
+     * version twice, and the retry answered 412 while the user stayed active without a job.
+     */
+    @Test
+    void retriesWithTheSameVersionADeactivationWhoseJobCouldNotBeSubmitted(@Autowired DataSource dataSource)
+            throws Exception {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+        String version = service.retrieve("Users", ann.toString(), UserResource.class)
+                .getMeta()
+                .getVersion();
+
+        try (HeldKeys held = HeldKeys.on(dataSource)) {
+            assertThatThrownBy(() -> deactivate(ann, version)).isInstanceOf(ResourceConflictException.class);
+        }
+        UserResource unchanged = service.retrieve("Users", ann.toString(), UserResource.class);
+        UserResource deactivated = deactivate(ann, version);
+
+        assertThat(unchanged.getActive()).isTrue();
+        assertThat(unchanged.getMeta().getVersion()).isEqualTo(version);
+        assertThat(deactivated.getActive()).isFalse();
+        assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+        assertThat(deactivated.getMeta().getVersion()).isNotEqualTo(version);
+    }
+
+    /**
+     * The same for a deactivation sent with a {@code userName} it may not change: the retry offboards
+     * the user, then answers the refusal, as the first request would have.
+     */
+    @Test
+    void retriesWithTheSameVersionADeactivationRefusedForItsUserName(@Autowired DataSource dataSource)
+            throws Exception {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+        String version = service.retrieve("Users", ann.toString(), UserResource.class)
+                .getMeta()
+                .getVersion();
+
+        try (HeldKeys held = HeldKeys.on(dataSource)) {
+            assertThatThrownBy(() -> deactivateRenamed(ann, version)).isInstanceOf(ResourceConflictException.class);
+        }
+        assertThatThrownBy(() -> deactivateRenamed(ann, version)).isInstanceOf(BadRequestException.class);
+
+        assertThat(service.retrieve("Users", ann.toString(), UserResource.class).getActive())
+                .isFalse();
+        assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+    }
+
+    /** The same for a deletion: the retry offboards the user and deletes them. */
+    @Test
+    void retriesWithTheSameVersionADeletionWhoseJobCouldNotBeSubmitted(@Autowired DataSource dataSource)
+            throws Exception {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+        String version = service.retrieve("Users", ann.toString(), UserResource.class)
+                .getMeta()
+                .getVersion();
+
+        try (HeldKeys held = HeldKeys.on(dataSource)) {
+            assertThatThrownBy(() -> service.deleteRequest("Users", ann.toString())
+                            .ifMatch(version)
+                            .invoke())
+                    .isInstanceOf(ResourceConflictException.class);
+        }
+        UserResource unchanged = service.retrieve("Users", ann.toString(), UserResource.class);
+        service.deleteRequest("Users", ann.toString()).ifMatch(version).invoke();
+
+        assertThat(unchanged.getMeta().getVersion()).isEqualTo(version);
+        assertThatThrownBy(() -> service.retrieve("Users", ann.toString(), UserResource.class))
+                .isInstanceOf(ResourceNotFoundException.class);
+        assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+    }
+
+    private UserResource deactivate(UUID user, String version) throws ScimException {
+        return service.modifyRequest("Users", user.toString())
+                .replaceValue("active", false)
+                .ifMatch(version)
+                .invoke(UserResource.class);
+    }
+
+    private UserResource deactivateRenamed(UUID user, String version) throws ScimException {
+        return service.modifyRequest("Users", user.toString())
+                .replaceValue("userName", portfolio.email("renamed"))
+                .replaceValue("active", false)
+                .ifMatch(version)
+                .invoke(UserResource.class);
+    }
+
+    /**
+     * A transaction that keeps every write of the idempotency keys waiting, as a submission with the
+     * same key still being created would: a submission meanwhile waits {@code
+     * bulk.gateway.jobs.duplicate-wait} and answers 409. Closing it rolls back.
+     */
+    private record HeldKeys(Connection holder) implements AutoCloseable {
+
+        static HeldKeys on(DataSource dataSource) throws SQLException {
+            Connection holder = dataSource.getConnection();
+            try (Statement lock = holder.createStatement()) {
+                holder.setAutoCommit(false);
+                lock.execute("LOCK TABLE jobs.idempotency_keys IN EXCLUSIVE MODE");
+                return new HeldKeys(holder);
+            } catch (SQLException | RuntimeException ex) {
+                holder.close();
+                throw ex;
+            }
+        }
+
+        @Override
+        public void close() throws SQLException {
+            try {
+                holder.rollback();
+            } finally {
+                holder.close();
+            }
+        }
     }
 
     @Test
