@@ -9,8 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.event.TransactionalEventListener;
 
 /**
  * Runs {@link TaskRelay} passes on a thread of its own: straight on while batches come back full,
@@ -81,8 +81,12 @@ class TaskRelayLoop implements SmartLifecycle {
         return thread != null;
     }
 
-    /** A job was committed here: publish it now rather than at the next poll. */
-    @EventListener
+    /**
+     * A job was committed here: publish it now rather than at the next poll. A job submitted within a
+     * caller's transaction (the identity provider's deprovisioning) is committed with it, so the wake-up
+     * waits for that commit; other submissions commit before they announce the job.
+     */
+    @TransactionalEventListener(fallbackExecution = true)
     void onJobSubmitted(JobSubmitted submitted) {
         wakeUps.release();
     }
