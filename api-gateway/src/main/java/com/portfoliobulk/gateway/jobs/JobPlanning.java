@@ -35,9 +35,13 @@ public class JobPlanning {
         return new Plan(resolution.resolve(portfolioId, request));
     }
 
-    /** Streams the plan's targets in plan order, the order a submission stores its tasks in. */
+    /**
+     * Streams the plan's targets in plan order, the order a submission stores its tasks in, and stops
+     * one over the cap as the submission's insert does: a plan over the cap costs no more to walk than
+     * one at the cap, whatever its size. {@link #checkCountedTasks} then refuses it.
+     */
     public void forEachTarget(Plan plan, Consumer<PlannedTarget> action) {
-        resolution.forEach(plan.targets(), action);
+        resolution.forEach(plan.targets(), properties.maxTasksPerJob() + 1L, action);
     }
 
     /**
@@ -52,13 +56,14 @@ public class JobPlanning {
     }
 
     /**
-     * Refuses a plan that storing found over the cap: {@code stored} is how many tasks were stored with
-     * at most one over the cap, not the plan's size.
+     * Refuses a plan that storing or walking it ({@link #forEachTarget}) found over the cap:
+     * {@code counted} is how many tasks were stored or walked, at most one over the cap, not the plan's
+     * size. The submission and the preview both decide with this, so they refuse alike.
      *
      * @throws com.portfoliobulk.gateway.web.RequestRefusedException TOO_LARGE naming the cap
      */
-    void checkStoredTaskCap(long stored) {
-        if (stored > properties.maxTasksPerJob()) {
+    public void checkCountedTasks(long counted) {
+        if (counted > properties.maxTasksPerJob()) {
             throw JobProblems.moreTasksThan(properties.maxTasksPerJob());
         }
     }

@@ -60,7 +60,7 @@ final class JobProblems {
                 Reason.TOO_LARGE,
                 "Too many tasks",
                 "The request resolves to more than " + max + " tasks, the most a job may have. Split it into"
-                        + " several jobs; its preview (POST bulk-jobs/preview) counts its tasks.");
+                        + " several jobs; the preview (POST bulk-jobs/preview) counts the tasks of each.");
     }
 
     static RequestRefusedException tooManyTasks(long tasks, int max) {

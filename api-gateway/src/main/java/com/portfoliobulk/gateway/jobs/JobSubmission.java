@@ -221,7 +221,7 @@ public class JobSubmission {
             // At most one task over the cap: storing the plan is counting it, and an oversized plan
             // costs one bounded insert that is rolled back.
             long inserted = resolution.insertTasks(jobId, targets, properties.maxTasksPerJob() + 1L);
-            planning.checkStoredTaskCap(inserted);
+            planning.checkCountedTasks(inserted);
             if (inserted == 0) {
                 throw nothingToDo();
             }

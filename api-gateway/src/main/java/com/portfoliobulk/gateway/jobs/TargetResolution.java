@@ -105,14 +105,17 @@ class TargetResolution {
     }
 
     /**
-     * Walks the plan in its stable order, with the directory as it is now, a few rows in memory at a
-     * time. Runs in a read-only transaction of its own (or joins the caller's).
+     * Walks the first {@code limit} targets of the plan in its stable order, with the directory as it
+     * is now, a few rows in memory at a time. Runs in a read-only transaction of its own (or joins the
+     * caller's).
      *
      * <p>Each plan's query reads what the access rules decide from in the joins it makes anyway (an
      * offboarding's memberships are its plan), and its positions are numbered as {@link #insertTasks}
      * numbers the stored tasks.
      */
-    public void forEach(ResolvedTargets targets, Consumer<PlannedTarget> action) {
+    public void forEach(ResolvedTargets targets, long limit, Consumer<PlannedTarget> action) {
+        Map<String, Object> params = new HashMap<>(targets.params());
+        params.put("limit", limit);
         String sql = """
                 SELECT row_number() OVER (%1$s) AS position,
                        plan.account_id, plan.user_id, plan.email, plan.action, plan.role,
@@ -120,9 +123,10 @@ class TargetResolution {
                        plan.current_role, plan.current_state, plan.current_expires_at
                 FROM (%2$s) plan
                 %1$s
+                LIMIT :limit
                 """.formatted(targets.order(), targets.select());
-        readOnly.executeWithoutResult(status ->
-                streaming.query(sql, targets.params(), (RowCallbackHandler) row -> action.accept(plannedTarget(row))));
+        readOnly.executeWithoutResult(
+                status -> streaming.query(sql, params, (RowCallbackHandler) row -> action.accept(plannedTarget(row))));
     }
 
     /**

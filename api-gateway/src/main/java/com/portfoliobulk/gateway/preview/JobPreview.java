@@ -35,7 +35,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  *
  * <p>The plan streams by in one query joined with the directory, read in one read-only snapshot, so
  * the summary and the page agree with each other; only the summary's counters and at most two pages
- * of items are held in memory, whatever the plan's size.
+ * of items are held in memory, whatever the plan's size. A plan over the task cap is read up to one
+ * task over it, as the submission stores it, and refused as the submission refuses it.
  */
 @Service
 class JobPreview {
@@ -85,8 +86,9 @@ class JobPreview {
                 tally.count(decision);
                 window.offer(target, decision);
             });
-            // The plan is counted while it is walked: a plan over the cap answers 413 like the submission.
-            planning.checkTaskCap(tally.total());
+            // The plan is counted while it is walked, up to one over the cap: a plan over the cap answers
+            // the submission's 413 without the rest of it being read.
+            planning.checkCountedTasks(tally.total());
             PageWindow.Page page = window.page();
             Set<UUID> portfolioUsers = portfolioUsers(portfolioId, page);
             return new PreviewPage(

@@ -85,7 +85,7 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
                 resolution.resolve(portfolio.id(), JobRequestValidation.validate(new OffboardUsers(List.of(ann))));
 
         List<PlannedTarget> planned = new ArrayList<>();
-        resolution.forEach(targets, planned::add);
+        resolution.forEach(targets, Long.MAX_VALUE, planned::add);
 
         assertThat(planned).extracting(PlannedTarget::position).containsExactly(1L, 2L, 3L);
         assertThat(planned).allSatisfy(target -> {
@@ -144,7 +144,7 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
                         null)));
 
         List<PlannedTarget> planned = new ArrayList<>();
-        resolution.forEach(targets, planned::add);
+        resolution.forEach(targets, Long.MAX_VALUE, planned::add);
 
         assertThat(planned)
                 .extracting(PlannedTarget::userId, PlannedTarget::email, PlannedTarget::role)
@@ -169,7 +169,10 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
         UpdateRolesBySelection request =
                 new UpdateRolesBySelection(List.of(ann, bob), List.of(alpha, beta, gamma), AccountRole.CONTENT_CREATOR);
         List<PlannedTarget> planned = new ArrayList<>();
-        resolution.forEach(resolution.resolve(portfolio.id(), JobRequestValidation.validate(request)), planned::add);
+        resolution.forEach(
+                resolution.resolve(portfolio.id(), JobRequestValidation.validate(request)),
+                Long.MAX_VALUE,
+                planned::add);
 
         UUID jobId = accepted(portfolio.id(), """
                 {"type":"UPDATE_ROLES","userIds":["%s","%s"],"accountIds":["%s","%s","%s"],"role":"CONTENT_CREATOR"}
@@ -220,6 +223,36 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
                 });
         assertThat(jobCount(portfolio.id())).isZero();
         assertThat(taskCount(portfolio.id())).isZero();
+    }
+
+    /**
+     * A plan whose size only the directory tells is walked as the submission stores it, up to one task
+     * over the cap, and refused as the submission refuses it: a preview of "offboard everyone" in a
+     * portfolio with far more memberships than a job may have reads no more than a plan at the cap.
+     */
+    @Test
+    void walkingAnOffboardingOverTheTaskCapStopsOneTaskOverIt() {
+        portfolio
+                .member(portfolio.account("Delta"), ann, AccountRole.ANALYST)
+                .member(portfolio.account("Epsilon"), ann, AccountRole.ANALYST);
+        JobPlanning twoTasksAtMost = new JobPlanning(
+                resolution,
+                new JobsProperties(2, Duration.ofHours(24), Duration.ofSeconds(5), Duration.ofSeconds(1), "64MB"));
+        JobPlanning.Plan plan =
+                twoTasksAtMost.plan(portfolio.id(), JobRequestValidation.validate(new OffboardUsers(List.of(ann))));
+
+        List<PlannedTarget> walked = new ArrayList<>();
+        twoTasksAtMost.forEachTarget(plan, walked::add);
+
+        assertThat(walked)
+                .as("five planned tasks, read up to one over the cap of two")
+                .extracting(PlannedTarget::position)
+                .containsExactly(1L, 2L, 3L);
+        assertThatThrownBy(() -> twoTasksAtMost.checkCountedTasks(walked.size()))
+                .isInstanceOfSatisfying(RequestRefusedException.class, refused -> {
+                    assertThat(refused.reason()).isEqualTo(RequestRefusedException.Reason.TOO_LARGE);
+                    assertThat(refused.getMessage()).contains("more than 2 tasks");
+                });
     }
 
     @Test
