@@ -1,6 +1,8 @@
 package com.portfoliobulk.gateway.jobs;
 
 import com.portfoliobulk.gateway.directory.PortfolioNotFoundException;
+import com.portfoliobulk.gateway.web.FieldProblem;
+import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.springframework.stereotype.Service;
@@ -56,16 +58,32 @@ public class JobPlanning {
     }
 
     /**
-     * Refuses a plan that storing or walking it ({@link #forEachTarget}) found over the cap:
+     * Refuses a plan that storing or walking it ({@link #forEachTarget}) found over the cap, or empty:
      * {@code counted} is how many tasks were stored or walked, at most one over the cap, not the plan's
      * size. The submission and the preview both decide with this, so they refuse alike.
      *
      * @throws com.portfoliobulk.gateway.web.RequestRefusedException TOO_LARGE naming the cap
+     * @throws InvalidJobRequestException when the plan has no task: nothing to do (422)
      */
     public void checkCountedTasks(long counted) {
         if (counted > properties.maxTasksPerJob()) {
             throw JobProblems.moreTasksThan(properties.maxTasksPerJob());
         }
+        if (counted == 0) {
+            throw nothingToDo();
+        }
+    }
+
+    /**
+     * A plan of no task. Resolution accepts only users with some tie to the portfolio, but an
+     * offboarding can still plan nothing: its users' access went in the meantime, or their only tie
+     * is an invitation a running job is to send to an account since unlinked.
+     */
+    private static InvalidJobRequestException nothingToDo() {
+        return new InvalidJobRequestException(
+                "The request resolves to no task: none of the users has access to any linked account of the"
+                        + " portfolio any more. Nothing to do.",
+                List.of(new FieldProblem("userIds", "no membership in the portfolio's accounts: nothing to do")));
     }
 
     /** A request's plan: its targets resolved, ready to stream or to store. */

@@ -52,8 +52,9 @@ final class JobProblems {
     }
 
     /**
-     * A plan found to exceed the cap while it was stored (an offboarding, whose size is known only
-     * then): storing stopped one task over the cap, so its exact size is not known.
+     * A plan found to exceed the cap while it was stored or previewed (an offboarding, whose size is
+     * known only then): storing or walking it stopped one task over the cap, so its exact size is not
+     * known.
      */
     static RequestRefusedException moreTasksThan(int max) {
         return new RequestRefusedException(

@@ -4,7 +4,6 @@ import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.JobOrigin;
 import com.portfoliobulk.gateway.directory.PortfolioNotFoundException;
 import com.portfoliobulk.gateway.security.Caller;
-import com.portfoliobulk.gateway.web.FieldProblem;
 import com.portfoliobulk.gateway.web.InvalidParameterException;
 import com.portfoliobulk.servicesupport.digests.Sha256;
 import java.time.Duration;
@@ -222,9 +221,6 @@ public class JobSubmission {
             // costs one bounded insert that is rolled back.
             long inserted = resolution.insertTasks(jobId, targets, properties.maxTasksPerJob() + 1L);
             planning.checkCountedTasks(inserted);
-            if (inserted == 0) {
-                throw nothingToDo();
-            }
             if (inserted != expectedTasks) {
                 // OFFBOARD_USERS (known only now), or the directory changed since the request was checked.
                 jobs.setTotal(jobId, inserted);
@@ -283,13 +279,6 @@ public class JobSubmission {
     /** The SHA-256 of the canonical JSON of the normalized request: equal for equal requests. */
     static String hash(ValidatedJobRequest request) {
         return Sha256.hex(CANONICAL_JSON.writeValueAsBytes(request.request()));
-    }
-
-    private static InvalidJobRequestException nothingToDo() {
-        return new InvalidJobRequestException(
-                "The request resolves to no task: none of the users has access to any linked account of the"
-                        + " portfolio any more. Nothing to do.",
-                List.of(new FieldProblem("userIds", "no membership in the portfolio's accounts: nothing to do")));
     }
 
     /**

@@ -87,7 +87,7 @@ class JobPreview {
                 window.offer(target, decision);
             });
             // The plan is counted while it is walked, up to one over the cap: a plan over the cap answers
-            // the submission's 413 without the rest of it being read.
+            // the submission's 413 without the rest of it being read, a plan of no task its 422.
             planning.checkCountedTasks(tally.total());
             PageWindow.Page page = window.page();
             Set<UUID> portfolioUsers = portfolioUsers(portfolioId, page);

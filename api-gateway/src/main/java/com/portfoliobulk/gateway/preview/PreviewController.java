@@ -58,8 +58,8 @@ class PreviewController {
     @ApiResponse(
             responseCode = "422",
             description = "Invalid content (empty lists, malformed or duplicate entries, OWNER as a role, accounts or"
-                    + " users not of this portfolio), exactly as the submission answers it. `errors` names the"
-                    + " fields.")
+                    + " users not of this portfolio, nothing to do), exactly as the submission answers it. `errors`"
+                    + " names the fields.")
     @ApiResponse(
             responseCode = "429",
             description = "Too many previews for the portfolio in the current period; retry after Retry-After seconds.",

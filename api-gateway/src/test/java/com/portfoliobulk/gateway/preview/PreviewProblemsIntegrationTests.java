@@ -76,6 +76,26 @@ class PreviewProblemsIntegrationTests extends PreviewIntegrationTest {
                 """.formatted(ids, ids));
     }
 
+    /**
+     * Una's only tie to the portfolio is an invitation a queued job is still to send, to an account the
+     * Owner has unlinked since: offboarding her has nothing to do, and the preview says so as the
+     * submission does rather than show an empty plan.
+     */
+    @Test
+    void anOffboardingWithNothingToDoIsTheSubmissionsProblem() {
+        UUID departing = portfolio.account("Departing");
+        UUID una = portfolio.user("una");
+        Answer invitation = submit(portfolio.id(), """
+                {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s","role":"ANALYST"}]}
+                """.formatted(portfolio.email("una"), departing));
+        assertThat(invitation.status()).as(invitation.text()).isEqualTo(202);
+        directory.unlink(departing);
+
+        assertSameProblem(portfolio.id(), 422, """
+                {"type":"OFFBOARD_USERS","userIds":["%s"]}
+                """.formatted(una));
+    }
+
     @Test
     void aPortfolioThatDoesNotExistIsNotFound() {
         assertSameProblem(UUID.randomUUID(), 404, "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}");
@@ -96,6 +116,7 @@ class PreviewProblemsIntegrationTests extends PreviewIntegrationTest {
 
     /** The preview answers {@code body} as the submission does: same status, type, title, detail, errors. */
     private void assertSameProblem(UUID portfolioId, int status, String body) {
+        long jobsBefore = jobCount(portfolioId);
         Answer previewed = preview(portfolioId, "", body);
         Answer submitted = submit(portfolioId, body);
 
@@ -106,6 +127,6 @@ class PreviewProblemsIntegrationTests extends PreviewIntegrationTest {
                     .as(field)
                     .isEqualTo(submitted.body().path(field));
         }
-        assertThat(jobCount(portfolioId)).isZero();
+        assertThat(jobCount(portfolioId)).as("jobs created").isEqualTo(jobsBefore);
     }
 }
