@@ -274,6 +274,13 @@ class TargetResolution {
                             FROM unnest(CAST(:userIds AS uuid[])) WITH ORDINALITY AS usr(user_id, ord)
                             JOIN directory.users u ON u.id = usr.user_id
                             JOIN directory.memberships m ON m.user_id = usr.user_id
+                            WHERE m.state = 'ACTIVE' OR m.expires_at > now()
+                               OR NOT EXISTS (SELECT 1 FROM jobs.bulk_jobs j
+                                              JOIN jobs.bulk_tasks t ON t.job_id = j.id AND t.status = 'PENDING'
+                                                   AND t.action = 'INVITE'
+                                              WHERE t.email = u.email AND t.account_id = m.account_id
+                                                AND j.portfolio_id = :portfolioId
+                                                AND j.status IN ('QUEUED', 'IN_PROGRESS') AND j.type = 'INVITE_USERS')
                             UNION ALL
                             (SELECT DISTINCT ON (usr.user_id, t.account_id)
                                    usr.user_id, usr.ord, u.email, u.idp_managed, t.account_id,
@@ -286,7 +293,8 @@ class TargetResolution {
                             WHERE j.portfolio_id = :portfolioId AND j.status IN ('QUEUED', 'IN_PROGRESS')
                               AND j.type = 'INVITE_USERS'
                               AND NOT EXISTS (SELECT 1 FROM directory.memberships m
-                                              WHERE m.user_id = u.id AND m.account_id = t.account_id)
+                                              WHERE m.user_id = u.id AND m.account_id = t.account_id
+                                                AND (m.state = 'ACTIVE' OR m.expires_at > now()))
                             ORDER BY usr.user_id, t.account_id, t.seq)
                         ) tg
                         JOIN directory.accounts a ON a.id = tg.account_id AND a.portfolio_id = :portfolioId
@@ -297,7 +305,11 @@ class TargetResolution {
                         // say, are not read; 24 ms for 100,000 of them before): its task applies after
                         // the invitation's, so they are not left invited there. Such an account is planned
                         // as the first of those invitations will leave it (invited with its role), so the
-                        // preview shows the removal the job will make.
+                        // preview shows the removal the job will make. That goes for an account where the
+                        // user's invitation has expired too: the invitation job renews it before the
+                        // removal applies, so the expired row gives way to the invitation's. A membership
+                        // in force, or an expired one no running job renews, is planned as it is. One row
+                        // per user and account either way, as the two conditions exclude each other.
                         // By user as requested; within a user by account id, so the order is total:
                         // the preview and the stored job list a user's accounts alike, whatever order
                         // the join yields them in (a user has one membership per account). What the

@@ -282,6 +282,37 @@ class PreviewDecisionsIntegrationTests extends PreviewIntegrationTest {
         assertSummary(plan, 3, 2, Map.of("OWNER_PROTECTED", 1L, "NOT_A_MEMBER", 1L));
     }
 
+    /**
+     * Ann's invitation to one account has expired (not yet swept), and a running job is to invite her
+     * there again: that job renews the invitation before the offboarding's removal applies, so the
+     * removal takes the renewed invitation back, and the preview says so instead of "not a member".
+     * The job holds one task there, where the preview shows it.
+     */
+    @Test
+    void offboardingShowsTheRemovalOfAnExpiredInvitationARunningJobRenews() {
+        var invitation = submit(portfolio.id(), """
+                {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s","role":"ANALYST"}]}
+                """.formatted(annEmail, expired));
+        assertThat(invitation.status()).as(invitation.text()).isEqualTo(202);
+        String body = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}";
+
+        JsonNode plan = plan(portfolio.id(), body);
+
+        assertThat(plan.path("items").values())
+                .extracting(PreviewIntegrationTest::line)
+                .contains(line(expired, ann, annEmail, "REMOVE", "ANALYST", "INVITED", null, "CHANGE", null))
+                .doesNotContain(line(expired, ann, annEmail, "REMOVE", null, null, null, "SKIP", "NOT_A_MEMBER"));
+        assertSummary(plan, 3, 1, Map.of("OWNER_PROTECTED", 1L));
+        UUID offboarding = accepted(portfolio.id(), body);
+        assertThat(jdbc.sql("SELECT account_id FROM jobs.bulk_tasks WHERE job_id = :id ORDER BY seq")
+                        .param("id", offboarding)
+                        .query(String.class)
+                        .list())
+                .containsExactlyElementsOf(plan.path("items").values().stream()
+                        .map(item -> item.path("accountId").asString())
+                        .toList());
+    }
+
     @Test
     void editorsMayPreviewToo() {
         String body = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}";
