@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
@@ -310,7 +311,8 @@ final class PersistentPostgres implements AutoCloseable {
      * its standard input. The library makes {@code postgres/} writable by everyone too; the directory
      * around it, which only its owner may enter, keeps the others out. So that no one else can move that
      * directory or put another in its place, every directory above it must belong to this user or to
-     * root and be writable by no one else (unless, like {@code /tmp}, it has the sticky bit).
+     * root and be writable by no one else (unless, like {@code /tmp}, it has the sticky bit); a directory
+     * writable by the user's own group (named as the user) is writable by the user alone.
      *
      * @throws IOException when the directory cannot be made or is not safe
      */
@@ -325,7 +327,10 @@ final class PersistentPostgres implements AutoCloseable {
     static Path binariesDirectory(Path userCaches) throws IOException {
         Path caches = userCaches.toAbsolutePath().normalize();
         Path own = caches.resolve(CACHE_DIRECTORY);
-        Files.createDirectories(caches);
+        if (!Files.isDirectory(caches)) {
+            // Made here: open to this user only, whatever the umask would leave.
+            Files.createDirectories(caches, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        }
         try {
             Files.createDirectory(own, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
         } catch (FileAlreadyExistsException ex) {
@@ -351,7 +356,8 @@ final class PersistentPostgres implements AutoCloseable {
             }
             long owner = owner(directory);
             int mode = (Integer) Files.getAttribute(directory, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-            boolean othersMayWrite = (mode & 0022) != 0 && (mode & 01000) == 0;
+            boolean othersMayWrite =
+                    (mode & 01000) == 0 && ((mode & 0002) != 0 || ((mode & 0020) != 0 && !ownGroup(directory)));
             if ((owner != user && owner != 0) || othersMayWrite) {
                 throw new IOException("another user of the machine may replace " + own + " through " + directory
                         + " (owner uid " + owner + ", mode " + Integer.toOctalString(mode & 07777)
@@ -359,6 +365,17 @@ final class PersistentPostgres implements AutoCloseable {
             }
         }
         return own.resolve("postgres");
+    }
+
+    /**
+     * Whether the directory's group is the user's own: one named as the user, as the systems that give
+     * each user a private group (and a umask of 002, which makes new directories group-writable) name it.
+     */
+    private static boolean ownGroup(Path directory) throws IOException {
+        String group = Files.readAttributes(directory, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                .group()
+                .getName();
+        return group.equals(System.getProperty("user.name"));
     }
 
     private static long owner(Path path) throws IOException {

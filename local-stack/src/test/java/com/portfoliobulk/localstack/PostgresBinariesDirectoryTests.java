@@ -2,10 +2,12 @@ package com.portfoliobulk.localstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,6 +49,28 @@ class PostgresBinariesDirectoryTests {
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("another user of the machine may replace")
                 .hasMessageContaining(open.toString());
+    }
+
+    /**
+     * Where each user has a group of their own (Fedora, Debian and Ubuntu with user private groups, whose
+     * umask 002 makes new directories group-writable), a directory writable by that group is writable by
+     * the user alone: caches there are accepted, also a caches directory the stack makes itself.
+     */
+    @Test
+    void cachesBelowADirectoryWritableByTheUsersOwnGroupAreAccepted() throws IOException {
+        Path shared = Files.createDirectory(root.resolve("shared"));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxr-x"));
+        String group =
+                Files.readAttributes(shared, PosixFileAttributes.class).group().getName();
+        assumeTrue(
+                group.equals(System.getProperty("user.name")),
+                "the test's directories belong to the user's own group (" + group + ")");
+
+        Path binaries = PersistentPostgres.binariesDirectory(shared.resolve("cache"));
+
+        assertThat(binaries.getParent().getParent()).isEqualTo(shared.resolve("cache"));
+        assertThat(Files.getPosixFilePermissions(shared.resolve("cache")))
+                .isEqualTo(PosixFilePermissions.fromString("rwx------"));
     }
 
     @Test
