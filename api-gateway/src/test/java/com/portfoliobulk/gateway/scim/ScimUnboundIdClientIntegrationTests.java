@@ -680,9 +680,7 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
             throws Exception {
         UUID ann = portfolio.user("ann");
         portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
-        String version = service.retrieve("Users", ann.toString(), UserResource.class)
-                .getMeta()
-                .getVersion();
+        String version = versionOf(ann);
 
         try (HeldKeys held = HeldKeys.on(dataSource)) {
             assertThatThrownBy(() -> deactivate(ann, version)).isInstanceOf(ResourceConflictException.class);
@@ -706,9 +704,7 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
             throws Exception {
         UUID ann = portfolio.user("ann");
         portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
-        String version = service.retrieve("Users", ann.toString(), UserResource.class)
-                .getMeta()
-                .getVersion();
+        String version = versionOf(ann);
 
         try (HeldKeys held = HeldKeys.on(dataSource)) {
             assertThatThrownBy(() -> deactivateRenamed(ann, version)).isInstanceOf(ResourceConflictException.class);
@@ -726,9 +722,7 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
             throws Exception {
         UUID ann = portfolio.user("ann");
         portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
-        String version = service.retrieve("Users", ann.toString(), UserResource.class)
-                .getMeta()
-                .getVersion();
+        String version = versionOf(ann);
 
         try (HeldKeys held = HeldKeys.on(dataSource)) {
             assertThatThrownBy(() -> service.deleteRequest("Users", ann.toString())
@@ -743,6 +737,13 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
         assertThatThrownBy(() -> service.retrieve("Users", ann.toString(), UserResource.class))
                 .isInstanceOf(ResourceNotFoundException.class);
         assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+    }
+
+    /** The user's version as the identity provider reads it, for its If-Match. */
+    private String versionOf(UUID user) throws ScimException {
+        return service.retrieve("Users", user.toString(), UserResource.class)
+                .getMeta()
+                .getVersion();
     }
 
     private UserResource deactivate(UUID user, String version) throws ScimException {
