@@ -30,7 +30,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * raised, the attributes kept and the deactivation recorded with the job in it. A change whose job
  * cannot be submitted (the database fails, a submission with its key is still being created) is
  * rolled back whole, its version included, so that the identity provider's retry with the same
- * {@code If-Match} goes on rather than answering 412 with the user still active.
+ * {@code If-Match} goes on rather than answering 412 with the user still active. A creation with
+ * {@code active: false} is one transaction with its job too: one whose job cannot be submitted links
+ * no one, so that the identity provider's retry creates the user inactive rather than answering 409
+ * {@code uniqueness} with the user linked and still active.
  */
 @Service
 class ScimProvisioning {
@@ -91,7 +94,10 @@ class ScimProvisioning {
      * portfolio, or deleted here earlier); never restores access. Either way the user is new to the
      * identity provider: their {@code meta.created} is now, so that the answer tells nothing of the
      * address in other portfolios. Of concurrent requests for the same address, the database lets
-     * exactly one link the user.
+     * exactly one link the user. The link and a deactivation the request asks for are one transaction
+     * with the offboarding job; of a request that fails, only a directory user the worker created first
+     * remains, with no access, and the retry finds them again (the worker's creation is idempotent per
+     * address).
      *
      * @throws ScimException 409 {@code uniqueness} when the portfolio has a user with this address
      */
@@ -106,13 +112,15 @@ class ScimProvisioning {
             throw taken(change.userName());
         }
         UUID userId = worker.provision(change.userName());
-        if (!users.link(portfolioId, userId, change.externalId(), change.displayName(), true)) {
-            // A concurrent request for the same address linked the user first.
-            throw taken(change.userName());
-        }
-        if (Boolean.FALSE.equals(change.active())) {
-            deactivate(client, portfolioId, userId, false);
-        }
+        transaction.executeWithoutResult(status -> {
+            if (!users.link(portfolioId, userId, change.externalId(), change.displayName(), true)) {
+                // A concurrent request for the same address linked the user first.
+                throw taken(change.userName());
+            }
+            if (Boolean.FALSE.equals(change.active())) {
+                deactivate(client, portfolioId, userId, false);
+            }
+        });
         return get(portfolioId, userId);
     }
 
@@ -246,8 +254,8 @@ class ScimProvisioning {
      * one for a user whose remaining membership the rules keep (an account Owner's), submits nothing.
      */
     private void deactivate(ScimClient client, UUID portfolioId, UUID userId, boolean delete) {
-        // Every caller linked the user (their scim_users row) first. In a change's transaction (all but
-        // a creation's) the job is stored in it, and commits with the record of it.
+        // Every caller linked the user (their scim_users row) first, in the transaction of the request
+        // (creation or change): the job is stored in it, and commits with the record of it.
         ScimUsers.Deactivations deactivations = users.deactivations(portfolioId, userId);
         if (deactivations.active() || (deactivations.accessAgain() && !deactivations.offboarding())) {
             int n = deactivations.count() + 1;

@@ -739,6 +739,49 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
         assertThat(scimJobs(portfolio.id())).isEqualTo(1);
     }
 
+    /**
+     * The same for a creation with {@code active: false}. The identity provider deleted ann, whose
+     * offboarding failed (she keeps her access to Brand), and creates her again inactive: the failed
+     * request links no one, and its retry creates her inactive into an offboarding of Brand. Before, the
+     * failed request left her linked and active with no job, and the retry answered 409 {@code
+     * uniqueness}, so the identity provider could not deactivate her.
+     */
+    @Test
+    void retriesACreationOfAnInactiveUserWhoseJobCouldNotBeSubmitted(
+            @Autowired DataSource dataSource, @Autowired PlatformTransactionManager transactions) throws Exception {
+        WorkerSimulation worker = new WorkerSimulation(jdbc, transactions);
+        UUID ann = portfolio.user("ann");
+        UUID brand = portfolio.account("Brand");
+        portfolio.member(brand, ann, AccountRole.ANALYST);
+        service.delete("Users", ann.toString());
+        UUID deletion = lastScimJob();
+        worker.apply(worker.taskIds(deletion).getFirst(), "FAILED", "RETRIES_EXHAUSTED", null);
+        UserResource user = new UserResource();
+        user.setUserName(portfolio.email("ann"));
+        user.setActive(false);
+
+        try (HeldKeys held = HeldKeys.on(dataSource)) {
+            assertThatThrownBy(() -> service.create("Users", user)).isInstanceOf(ResourceConflictException.class);
+        }
+        Scim meanwhile = scim(HttpMethod.GET, users() + "/" + ann, null);
+        UserResource created = service.create("Users", user);
+
+        assertThat(meanwhile.status()).as("the failed creation linked no one").isEqualTo(404);
+        assertThat(created.getId()).isEqualTo(ann.toString());
+        assertThat(created.getActive()).isFalse();
+        assertThat(scimJobs(portfolio.id())).isEqualTo(2);
+        UUID offboarding = lastScimJob();
+        assertThat(offboarding).isNotEqualTo(deletion);
+        assertThat(removals(offboarding)).containsExactly(brand);
+        Scim read = scim(HttpMethod.GET, users() + "/" + ann, null);
+        assertThat(read.json().path("active").asBoolean(true)).as(read.text()).isFalse();
+        assertThat(read.json()
+                        .path(ScimResources.ACCESS_EXTENSION)
+                        .path("lastOffboardingJobId")
+                        .asString())
+                .isEqualTo(offboarding.toString());
+    }
+
     /** The user's version as the identity provider reads it, for its If-Match. */
     private String versionOf(UUID user) throws ScimException {
         return service.retrieve("Users", user.toString(), UserResource.class)
