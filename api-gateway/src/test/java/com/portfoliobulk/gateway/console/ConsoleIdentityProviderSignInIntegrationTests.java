@@ -2,31 +2,11 @@ package com.portfoliobulk.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.RSASSASigner;
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import com.portfoliobulk.gateway.GatewayApplication;
 import com.portfoliobulk.gateway.support.StubWorker;
 import com.portfoliobulk.testsupport.DirectorySeed;
-import com.portfoliobulk.testsupport.FreePorts;
 import com.portfoliobulk.testsupport.TestTokens;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.Date;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -72,13 +52,9 @@ import org.springframework.test.context.DynamicPropertySource;
         })
 class ConsoleIdentityProviderSignInIntegrationTests {
 
-    private static final Pattern STATE = Pattern.compile("[?&]state=([^&]+)");
-
-    private static final Pattern NONCE = Pattern.compile("[?&]nonce=([^&]+)");
-
     private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
 
-    private static final IdentityProvider PROVIDER = new IdentityProvider();
+    private static final StandInIdentityProvider PROVIDER = new StandInIdentityProvider();
 
     @LocalServerPort
     private int port;
@@ -298,152 +274,14 @@ class ConsoleIdentityProviderSignInIntegrationTests {
         return signInThroughTheProvider("corp");
     }
 
-    /**
-     * Starts the authorization code flow of the registration and comes back from the provider with a
-     * code (the provider learns the request's nonce, for its ID token); answers the gateway's redirect.
-     */
+    /** Signs in through the stand-in provider with the registration; answers the gateway's redirect. */
     private HttpResponse<String> signInThroughTheProvider(String registration) throws Exception {
-        return cameBackFromTheProvider(registration, browser.get("/oauth2/authorization/" + registration));
+        return PROVIDER.signIn(browser, registration);
     }
 
-    /**
-     * Comes back from the provider with a code for the authorization request the gateway sent the
-     * browser to ({@code start}, its redirect); answers the gateway's redirect.
-     */
+    /** Comes back from the provider to the authorization request {@code start} sent the browser to. */
     private HttpResponse<String> cameBackFromTheProvider(String registration, HttpResponse<String> start)
             throws Exception {
-        assertThat(start.statusCode()).isEqualTo(302);
-        String location = start.headers().firstValue("Location").orElseThrow();
-        Matcher state = STATE.matcher(location);
-        assertThat(state.find()).isTrue();
-        Matcher nonce = NONCE.matcher(location);
-        PROVIDER.nonce(nonce.find() ? URLDecoder.decode(nonce.group(1), StandardCharsets.UTF_8) : null);
-        HttpResponse<String> back =
-                browser.get("/login/oauth2/code/" + registration + "?code=the-code&state=" + state.group(1));
-        assertThat(back.statusCode()).as(back.body()).isEqualTo(302);
-        return back;
-    }
-
-    /**
-     * The identity provider's token, user info and key set endpoints, issuing the access token a test
-     * chose and, to a request for {@code openid}, an ID token signed with its key.
-     */
-    private static final class IdentityProvider {
-
-        private final HttpServer server;
-
-        private final RSAKey key;
-
-        private volatile UUID subject;
-
-        private volatile String accessToken;
-
-        private volatile String email;
-
-        private volatile Boolean emailVerified;
-
-        private volatile String nonce;
-
-        IdentityProvider() {
-            try {
-                server = HttpServer.create(new InetSocketAddress("127.0.0.1", FreePorts.take()), 0);
-            } catch (IOException ex) {
-                throw new UncheckedIOException(ex);
-            }
-            try {
-                key = new RSAKeyGenerator(2048).keyID("idp-key").generate();
-            } catch (JOSEException ex) {
-                throw new IllegalStateException(ex);
-            }
-            server.createContext("/token", this::token);
-            server.createContext("/userinfo", this::userInfo);
-            server.createContext("/jwks", this::keys);
-            server.start();
-        }
-
-        void issue(UUID subject, String accessToken) {
-            issue(subject, accessToken, null, null);
-        }
-
-        /** The tokens of the next sign-in: the ID token names {@code email} and says whether it is verified. */
-        void issue(UUID subject, String accessToken, String email, Boolean emailVerified) {
-            this.subject = subject;
-            this.accessToken = accessToken;
-            this.email = email;
-            this.emailVerified = emailVerified;
-        }
-
-        /** The nonce of the authorization request under way, which its ID token repeats. */
-        void nonce(String nonce) {
-            this.nonce = nonce;
-        }
-
-        String url(String path) {
-            return "http://127.0.0.1:" + server.getAddress().getPort() + path;
-        }
-
-        private void token(HttpExchange exchange) throws IOException {
-            String form = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            boolean codeGrant = URLDecoder.decode(form, StandardCharsets.UTF_8).contains("code=the-code");
-            String scope = nonce == null ? "email bulk-api" : "openid email bulk-api";
-            String idToken = nonce == null ? "" : ",\"id_token\":\"" + idToken() + "\"";
-            answer(
-                    exchange,
-                    codeGrant ? 200 : 400,
-                    codeGrant
-                            ? "{\"access_token\":\"" + accessToken
-                                    + "\",\"token_type\":\"Bearer\",\"expires_in\":300,\"scope\":\"" + scope + "\""
-                                    + idToken
-                                    + "}"
-                            : "{\"error\":\"invalid_grant\"}");
-        }
-
-        private String idToken() {
-            JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
-                    .issuer("https://idp.example")
-                    .subject(subject.toString())
-                    .audience("bulk-console")
-                    .issueTime(new Date())
-                    .expirationTime(Date.from(Instant.now().plusSeconds(300)))
-                    .claim("nonce", nonce)
-                    .claim("email", email);
-            if (emailVerified != null) {
-                claims.claim("email_verified", emailVerified);
-            }
-            SignedJWT token = new SignedJWT(
-                    new JWSHeader.Builder(JWSAlgorithm.RS256)
-                            .keyID(key.getKeyID())
-                            .build(),
-                    claims.build());
-            try {
-                token.sign(new RSASSASigner(key));
-            } catch (JOSEException ex) {
-                throw new IllegalStateException(ex);
-            }
-            return token.serialize();
-        }
-
-        private void keys(HttpExchange exchange) throws IOException {
-            answer(exchange, 200, new JWKSet(key.toPublicJWK()).toString());
-        }
-
-        private void userInfo(HttpExchange exchange) throws IOException {
-            answer(exchange, 200, "{\"sub\":\"" + subject + "\"}");
-        }
-
-        private static void answer(HttpExchange exchange, int status, String json) throws IOException {
-            try (exchange) {
-                byte[] body = json.getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().set("Content-Type", "application/json");
-                exchange.sendResponseHeaders(status, body.length);
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(body);
-                }
-            }
-        }
-
-        void stop() {
-            server.stop(0);
-        }
+        return PROVIDER.cameBack(browser, registration, start);
     }
 }

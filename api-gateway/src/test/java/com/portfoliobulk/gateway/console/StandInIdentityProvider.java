@@ -1,0 +1,180 @@
+package com.portfoliobulk.gateway.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.portfoliobulk.testsupport.FreePorts;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Date;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The identity provider's token, user info and key set endpoints, issuing the access token a test
+ * chose and, to a request for {@code openid}, an ID token signed with its key; and the browser's
+ * round trip through it. A test context points a client registration's token, user info (and, for
+ * OpenID Connect, key set) URIs at {@link #url}.
+ */
+final class StandInIdentityProvider {
+
+    private static final Pattern STATE = Pattern.compile("[?&]state=([^&]+)");
+
+    private static final Pattern NONCE = Pattern.compile("[?&]nonce=([^&]+)");
+
+    private final HttpServer server;
+
+    private final RSAKey key;
+
+    private volatile UUID subject;
+
+    private volatile String accessToken;
+
+    private volatile String email;
+
+    private volatile Boolean emailVerified;
+
+    private volatile String nonce;
+
+    StandInIdentityProvider() {
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", FreePorts.take()), 0);
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        try {
+            key = new RSAKeyGenerator(2048).keyID("idp-key").generate();
+        } catch (JOSEException ex) {
+            throw new IllegalStateException(ex);
+        }
+        server.createContext("/token", this::token);
+        server.createContext("/userinfo", this::userInfo);
+        server.createContext("/jwks", this::keys);
+        server.start();
+    }
+
+    void issue(UUID subject, String accessToken) {
+        issue(subject, accessToken, null, null);
+    }
+
+    /** The tokens of the next sign-in: the ID token names {@code email} and says whether it is verified. */
+    void issue(UUID subject, String accessToken, String email, Boolean emailVerified) {
+        this.subject = subject;
+        this.accessToken = accessToken;
+        this.email = email;
+        this.emailVerified = emailVerified;
+    }
+
+    /** The nonce of the authorization request under way, which its ID token repeats. */
+    private void nonce(String nonce) {
+        this.nonce = nonce;
+    }
+
+    /**
+     * Starts the authorization code flow of the registration and comes back from the provider with a
+     * code (the provider learns the request's nonce, for its ID token); answers the gateway's redirect.
+     */
+    HttpResponse<String> signIn(ConsoleBrowser browser, String registration) throws Exception {
+        return cameBack(browser, registration, browser.get("/oauth2/authorization/" + registration));
+    }
+
+    /**
+     * Comes back from the provider with a code for the authorization request the gateway sent the
+     * browser to ({@code start}, its redirect); answers the gateway's redirect.
+     */
+    HttpResponse<String> cameBack(ConsoleBrowser browser, String registration, HttpResponse<String> start)
+            throws Exception {
+        assertThat(start.statusCode()).isEqualTo(302);
+        String location = start.headers().firstValue("Location").orElseThrow();
+        Matcher state = STATE.matcher(location);
+        assertThat(state.find()).isTrue();
+        Matcher nonce = NONCE.matcher(location);
+        nonce(nonce.find() ? URLDecoder.decode(nonce.group(1), StandardCharsets.UTF_8) : null);
+        HttpResponse<String> back =
+                browser.get("/login/oauth2/code/" + registration + "?code=the-code&state=" + state.group(1));
+        assertThat(back.statusCode()).as(back.body()).isEqualTo(302);
+        return back;
+    }
+
+    String url(String path) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    }
+
+    private void token(HttpExchange exchange) throws IOException {
+        String form = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        boolean codeGrant = URLDecoder.decode(form, StandardCharsets.UTF_8).contains("code=the-code");
+        String scope = nonce == null ? "email bulk-api" : "openid email bulk-api";
+        String idToken = nonce == null ? "" : ",\"id_token\":\"" + idToken() + "\"";
+        answer(
+                exchange,
+                codeGrant ? 200 : 400,
+                codeGrant
+                        ? "{\"access_token\":\"" + accessToken
+                                + "\",\"token_type\":\"Bearer\",\"expires_in\":300,\"scope\":\"" + scope + "\""
+                                + idToken
+                                + "}"
+                        : "{\"error\":\"invalid_grant\"}");
+    }
+
+    private String idToken() {
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+                .issuer("https://idp.example")
+                .subject(subject.toString())
+                .audience("bulk-console")
+                .issueTime(new Date())
+                .expirationTime(Date.from(Instant.now().plusSeconds(300)))
+                .claim("nonce", nonce)
+                .claim("email", email);
+        if (emailVerified != null) {
+            claims.claim("email_verified", emailVerified);
+        }
+        SignedJWT token = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(), claims.build());
+        try {
+            token.sign(new RSASSASigner(key));
+        } catch (JOSEException ex) {
+            throw new IllegalStateException(ex);
+        }
+        return token.serialize();
+    }
+
+    private void keys(HttpExchange exchange) throws IOException {
+        answer(exchange, 200, new JWKSet(key.toPublicJWK()).toString());
+    }
+
+    private void userInfo(HttpExchange exchange) throws IOException {
+        answer(exchange, 200, "{\"sub\":\"" + subject + "\"}");
+    }
+
+    private static void answer(HttpExchange exchange, int status, String json) throws IOException {
+        try (exchange) {
+            byte[] body = json.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    void stop() {
+        server.stop(0);
+    }
+}
