@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.gateway.security.PortfolioAccess;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -54,6 +55,7 @@ class ConsoleSecurityConfiguration {
             CsrfTokenRepository consoleCsrfTokenRepository,
             ObjectProvider<ClientRegistrationRepository> registrations,
             ObjectProvider<JwtDecoder> decoders,
+            PortfolioAccess access,
             ConsoleProperties properties)
             throws Exception {
         http.securityMatcher(
@@ -90,6 +92,7 @@ class ConsoleSecurityConfiguration {
                     .successHandler(new IdentityProviderSignIn(
                             clients,
                             decoders.getObject(),
+                            access,
                             consoleSecurityContextRepository,
                             consoleCsrfTokenRepository,
                             properties.sessionTimeout()))

@@ -50,23 +50,19 @@ final class ConsoleUser extends AbstractAuthenticationToken {
         setAuthenticated(true);
     }
 
-    /** The administrator a token names, once the API's own decoder has validated it. */
-    static ConsoleUser of(Jwt token) {
-        return of(token, false);
-    }
-
     /**
-     * The administrator a token names, once the API's own decoder has validated it, and whether the
-     * identity provider's sign-in said that their address is not verified (the ID token's
-     * {@code email_verified} false), which the access token need not say.
+     * The administrator a token names, once the API's own decoder has validated it: {@code caller} is the
+     * one {@link PortfolioAccess#named} reads from it, as the API does. Also whether the identity
+     * provider's sign-in said that their address is not verified (the ID token's {@code email_verified}
+     * false), which the access token need not say.
      */
-    static ConsoleUser of(Jwt token, boolean addressUnverified) {
-        return new ConsoleUser(PortfolioAccess.fromToken(token), token.getTokenValue(), addressUnverified);
+    static ConsoleUser of(Caller caller, Jwt token, boolean addressUnverified) {
+        return new ConsoleUser(caller, token.getTokenValue(), addressUnverified);
     }
 
     /**
-     * The administrator as their token names them, with the token's own permissions; {@link
-     * com.portfoliobulk.gateway.security.PortfolioAccess#withPermissions} gives the ones the API applies.
+     * The administrator as their token names them, with the token's own permissions where it is the
+     * source (none otherwise); {@link PortfolioAccess#withPermissions} gives the ones the API applies.
      */
     Caller caller() {
         return new Caller(userId, email, new HashMap<>(permissions));

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.gateway.security.PortfolioAccess;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
@@ -14,6 +15,7 @@ import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.client.authentication.OAuth2AuthenticationToken;
 import org.springframework.security.oauth2.client.web.OAuth2AuthorizedClientRepository;
 import org.springframework.security.oauth2.core.oidc.user.OidcUser;
+import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.web.authentication.AuthenticationSuccessHandler;
@@ -23,8 +25,10 @@ import org.springframework.security.web.csrf.CsrfTokenRepository;
 /**
  * Finishes an {@code oauth2Login}: the access token the identity provider issued is the bearer token
  * the console calls the API with, so it must be one the API accepts (the issuer, JWK set and audience
- * of {@code spring.security.oauth2.resourceserver.jwt.*}, with the {@code email} and
- * {@code portfolios} claims). It is validated by the API's own decoder before a session starts.
+ * of {@code spring.security.oauth2.resourceserver.jwt.*}, with the {@code email} claim, and the
+ * {@code portfolios} claim where the token is the source of permissions). It is validated by the API's
+ * own decoder and read as the API reads it ({@link PortfolioAccess#named}) before a session starts: a
+ * claim the API does not read cannot refuse the sign-in.
  *
  * <p>With OpenID Connect the ID token may say that the address is not verified ({@code email_verified}
  * false) where the access token says nothing of it, and the API, which sees only the access token,
@@ -39,6 +43,8 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
 
     private final JwtDecoder decoder;
 
+    private final PortfolioAccess access;
+
     private final SecurityContextRepository contexts;
 
     private final CsrfTokenRepository csrfTokens;
@@ -48,11 +54,13 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
     IdentityProviderSignIn(
             OAuth2AuthorizedClientRepository clients,
             JwtDecoder decoder,
+            PortfolioAccess access,
             SecurityContextRepository contexts,
             CsrfTokenRepository csrfTokens,
             Duration sessionTimeout) {
         this.clients = clients;
         this.decoder = decoder;
+        this.access = access;
         this.contexts = contexts;
         this.csrfTokens = csrfTokens;
         this.sessionTimeout = sessionTimeout;
@@ -73,11 +81,11 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
             return;
         }
         try {
-            String token = client.getAccessToken().getTokenValue();
+            Jwt token = decoder.decode(client.getAccessToken().getTokenValue());
             boolean unverified =
                     login.getPrincipal() instanceof OidcUser user && Boolean.FALSE.equals(user.getEmailVerified());
             ConsoleSession.start(
-                    ConsoleUser.of(decoder.decode(token), unverified),
+                    ConsoleUser.of(access.named(token), token, unverified),
                     request,
                     response,
                     contexts,

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.security.PortfolioPermission;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -16,6 +17,7 @@ import org.springframework.core.env.Environment;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.oauth2.client.registration.ClientRegistration;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
+import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.web.context.SecurityContextRepository;
 import org.springframework.security.web.csrf.CsrfTokenRepository;
@@ -49,6 +51,8 @@ class SignInController {
 
     private final ObjectProvider<JwtDecoder> decoders;
 
+    private final PortfolioAccess access;
+
     private final ObjectProvider<ClientRegistrationRepository> registrations;
 
     private final SecurityContextRepository contexts;
@@ -63,6 +67,7 @@ class SignInController {
             ConsoleProperties properties,
             ConsoleDirectory directory,
             ObjectProvider<JwtDecoder> decoders,
+            PortfolioAccess access,
             ObjectProvider<ClientRegistrationRepository> registrations,
             SecurityContextRepository consoleSecurityContextRepository,
             CsrfTokenRepository consoleCsrfTokenRepository,
@@ -71,6 +76,7 @@ class SignInController {
         this.properties = properties;
         this.directory = directory;
         this.decoders = decoders;
+        this.access = access;
         this.registrations = registrations;
         this.contexts = consoleSecurityContextRepository;
         this.csrfTokens = consoleCsrfTokenRepository;
@@ -143,8 +149,9 @@ class SignInController {
                                 .orElseGet(() -> directory.firstPortfolioIds(DEMO_PORTFOLIO_LIMIT)),
                         permission,
                         Instant.now().plus(properties.demoTokenValidity()));
+        Jwt decoded = decoders.getObject().decode(token);
         ConsoleSession.start(
-                ConsoleUser.of(decoders.getObject().decode(token)),
+                ConsoleUser.of(access.named(decoded), decoded, false),
                 request,
                 response,
                 contexts,

@@ -49,9 +49,7 @@ public class PortfolioAccess {
         if (authentication == null || !(authentication.getPrincipal() instanceof Jwt jwt)) {
             throw new AuthenticationCredentialsNotFoundException("A bearer token is required");
         }
-        // In the database setup the claim counts for nothing, so it is not read: an identity provider may
-        // put portfolio names or anything else in it.
-        return withPermissions(fromToken(jwt, source == PermissionProperties.Source.IDENTITY_PROVIDER));
+        return withPermissions(named(jwt));
     }
 
     /**
@@ -173,24 +171,24 @@ public class PortfolioAccess {
     }
 
     /**
-     * The caller a validated token names; the console reads its signed-in administrator this way too. The
-     * address is lower-cased only when it is one by the product's rule as the token has it: some
+     * The caller a validated token names, with the permissions of its {@code portfolios} claim where the
+     * token is the source ({@code identity-provider}). In the database setup the claim counts for nothing,
+     * so it is not read: an identity provider may put portfolio names or anything else in it. The console
+     * reads its signed-in administrator this way too, so that it signs in with any token the API accepts.
+     * The address is lower-cased only when it is one by the product's rule as the token has it: some
      * characters outside ASCII lower-case to ASCII letters (U+212A KELVIN SIGN to k), and would make the
      * caller another address's invitee. Any other address is kept as the token has it, so it is nobody's.
      */
-    public static Caller fromToken(Jwt jwt) {
-        return fromToken(jwt, true);
-    }
-
-    /** The caller a validated token names, with the permissions of its {@code portfolios} claim if asked. */
-    private static Caller fromToken(Jwt jwt, boolean withPortfoliosClaim) {
+    public Caller named(Jwt jwt) {
         UUID userId = parseUuid(jwt.getSubject(), "sub");
         String email = jwt.getClaimAsString(EMAIL_CLAIM);
         if (email == null || email.isBlank()) {
             throw new AccessDeniedException("The token has no 'email' claim");
         }
         Map<UUID, Set<PortfolioPermission>> permissions = new HashMap<>();
-        Object claim = withPortfoliosClaim ? jwt.getClaims().get(PORTFOLIOS_CLAIM) : null;
+        Object claim = source == PermissionProperties.Source.IDENTITY_PROVIDER
+                ? jwt.getClaims().get(PORTFOLIOS_CLAIM)
+                : null;
         if (claim instanceof Map<?, ?> portfolios) {
             portfolios.forEach((portfolio, granted) ->
                     permissions.put(parseUuid(String.valueOf(portfolio), PORTFOLIOS_CLAIM), parsePermissions(granted)));

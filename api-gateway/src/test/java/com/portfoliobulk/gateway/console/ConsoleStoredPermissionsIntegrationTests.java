@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.gateway.GatewayApplication;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.TestTokens;
 import java.net.CookieManager;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -11,36 +12,65 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * With permissions held in the database (the default outside the tests), the console shows what the
- * API allows the signed-in administrator: their stored portfolio role, whatever their token claims.
+ * API allows the signed-in administrator: their stored portfolio role, whatever their token claims. They
+ * sign in with the demo sign-in or through an identity provider (a stand-in, {@code corp}).
  */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = {
             "spring.config.name=" + GatewayApplication.CONFIG_NAME,
             "bulk.gateway.console.demo-sign-in=true",
-            "bulk.gateway.permissions.source=database"
+            "bulk.gateway.permissions.source=database",
+            "spring.security.oauth2.client.registration.corp.client-id=bulk-console",
+            "spring.security.oauth2.client.registration.corp.client-secret=console-secret",
+            "spring.security.oauth2.client.registration.corp.client-name=Corporate SSO",
+            "spring.security.oauth2.client.registration.corp.authorization-grant-type=authorization_code",
+            "spring.security.oauth2.client.registration.corp.redirect-uri={baseUrl}/login/oauth2/code/{registrationId}",
+            "spring.security.oauth2.client.registration.corp.scope=email,bulk-api",
+            "spring.security.oauth2.client.provider.corp.authorization-uri=https://idp.example/authorize",
+            "spring.security.oauth2.client.provider.corp.user-name-attribute=sub"
         })
 class ConsoleStoredPermissionsIntegrationTests {
 
     private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
+
+    private static final StandInIdentityProvider PROVIDER = new StandInIdentityProvider();
 
     @LocalServerPort
     private int port;
 
     @Autowired
     private JdbcClient jdbc;
+
+    @DynamicPropertySource
+    static void provider(DynamicPropertyRegistry properties) {
+        properties.add("spring.security.oauth2.client.provider.corp.token-uri", () -> PROVIDER.url("/token"));
+        properties.add("spring.security.oauth2.client.provider.corp.user-info-uri", () -> PROVIDER.url("/userinfo"));
+    }
+
+    @AfterAll
+    static void stopProvider() {
+        PROVIDER.stop();
+    }
 
     @Test
     void theStoredRoleDecidesWhatTheConsoleShowsNotTheTokensClaim() throws Exception {
@@ -97,12 +127,51 @@ class ConsoleStoredPermissionsIntegrationTests {
         assertThat(users.body()).contains("needs the Portfolio Owner, User Management EDIT or User Management VIEW");
     }
 
+    /**
+     * An identity provider that keys the access token's {@code portfolios} claim by portfolio names, not
+     * ids: the API does not read the claim with stored permissions, and accepts the token, so the console
+     * signs in with it, and the stored role decides. The sign-in was refused ({@code ?rejected}): the
+     * console read the claim, and a key that is not a portfolio id refused the token.
+     */
+    @Test
+    void aSignInThroughTheIdentityProviderDoesNotReadAPortfoliosClaimOfNames() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID userId = UUID.randomUUID();
+        String email = "sso-" + userId + "@agency.test";
+        storePortfolioUser(portfolio, userId, email, "USER_MANAGEMENT_EDIT");
+        PROVIDER.issue(
+                userId,
+                TestTokens.sign(
+                        TestTokens.DEVELOPMENT_SECRET,
+                        userId,
+                        email,
+                        Map.of("acme", List.of("OWNER")),
+                        Instant.now().plus(Duration.ofHours(1))));
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+
+        HttpResponse<String> back = PROVIDER.signIn(browser, "corp");
+
+        assertThat(back.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).doesNotContain("sign-in"));
+        HttpResponse<String> users = browser.get("/console/portfolios/" + portfolio.id() + "/users");
+        assertThat(users.statusCode()).as(users.body()).isEqualTo(200);
+        assertThat(users.body())
+                .contains(email)
+                .as("an editor may change access")
+                .doesNotContain("id=\"view-only\"");
+    }
+
     /** Gives the address (the demo sign-in's user id is derived from it) this stored portfolio role. */
     private void storePortfolioUser(DirectorySeed.Portfolio portfolio, String email, String role) {
+        storePortfolioUser(portfolio, UUID.nameUUIDFromBytes(email.getBytes(StandardCharsets.UTF_8)), email, role);
+    }
+
+    /** Gives the user this stored portfolio role. */
+    private void storePortfolioUser(DirectorySeed.Portfolio portfolio, UUID userId, String email, String role) {
         jdbc.sql("INSERT INTO jobs.portfolio_users (portfolio_id, user_id, email, role)"
                         + " VALUES (:portfolio, :user, :email, :role)")
                 .param("portfolio", portfolio.id())
-                .param("user", UUID.nameUUIDFromBytes(email.getBytes(StandardCharsets.UTF_8)))
+                .param("user", userId)
                 .param("email", email)
                 .param("role", role)
                 .update();
