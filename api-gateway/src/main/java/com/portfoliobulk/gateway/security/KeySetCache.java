@@ -14,8 +14,20 @@ import org.springframework.cache.support.AbstractValueAdaptingCache;
  * within that time. Without it the decoder keeps the set for five minutes, fetching it earlier only for
  * a token of a key it does not know. {@link ValidatedTokenCache} keeps a token it validated no longer
  * than the key set it was validated against ({@link #expiry}).
+ *
+ * <p>A token naming a key the set lacks makes the decoder drop the set and fetch it again ({@link
+ * #invalidate}), so that a key the provider has just started signing with works at once. Anyone can send
+ * such a token, one after another, and the decoder fetches the set for each while holding its lock,
+ * every other token of the gateway waiting behind it and the provider answering each: a set fetched in
+ * the last {@link #UNKNOWN_KEY_REFETCH_INTERVAL} is therefore kept, and such a token refused at once.
  */
 final class KeySetCache extends AbstractValueAdaptingCache {
+
+    /**
+     * How long a fetched key set is kept however many tokens of unknown keys come: a key the provider
+     * starts signing with before publishing it to a set fetched this recently works this much later.
+     */
+    static final Duration UNKNOWN_KEY_REFETCH_INTERVAL = Duration.ofSeconds(5);
 
     private final Duration ttl;
 
@@ -80,13 +92,24 @@ final class KeySetCache extends AbstractValueAdaptingCache {
         } catch (Exception ex) {
             throw new ValueRetrievalException(key, valueLoader, ex);
         }
-        entries.put(key, new Entry(toStoreValue(value), fetching.plus(ttl)));
+        entries.put(key, new Entry(toStoreValue(value), fetching, fetching.plus(ttl)));
         return value;
     }
 
     @Override
     public void put(Object key, Object value) {
-        entries.put(key, new Entry(toStoreValue(value), clock.instant().plus(ttl)));
+        Instant now = clock.instant();
+        entries.put(key, new Entry(toStoreValue(value), now, now.plus(ttl)));
+    }
+
+    /**
+     * Asked by the decoder for a token of a key the kept set lacks: drops only a set fetched at least
+     * {@link #UNKNOWN_KEY_REFETCH_INTERVAL} ago, which is then fetched again.
+     */
+    @Override
+    public boolean invalidate() {
+        Instant refetchable = clock.instant().minus(UNKNOWN_KEY_REFETCH_INTERVAL);
+        return entries.values().removeIf(entry -> !entry.fetched().isAfter(refetchable));
     }
 
     @Override
@@ -99,5 +122,5 @@ final class KeySetCache extends AbstractValueAdaptingCache {
         entries.clear();
     }
 
-    private record Entry(Object value, Instant until) {}
+    private record Entry(Object value, Instant fetched, Instant until) {}
 }

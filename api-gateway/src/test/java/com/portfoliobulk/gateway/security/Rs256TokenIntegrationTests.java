@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,6 +57,9 @@ class Rs256TokenIntegrationTests {
 
     /** The key set the identity provider publishes now. */
     private static final AtomicReference<JWKSet> PUBLISHED = new AtomicReference<>(new JWKSet(IDP_KEY.toPublicJWK()));
+
+    /** How many times the key set was fetched. */
+    private static final AtomicInteger FETCHES = new AtomicInteger();
 
     private static final HttpServer JWK_SET = serve();
 
@@ -110,7 +114,10 @@ class Rs256TokenIntegrationTests {
         RSAKey rotatedOut = generate("idp-rotated-out");
         PUBLISHED.set(new JWKSet(List.of(IDP_KEY.toPublicJWK(), rotatedOut.toPublicJWK())));
         String token = Jwts.rs256(rotatedOut, idpClaims());
-        assertThat(accounts(token).status()).isEqualTo(200);
+        // Once the key set kept is old enough to be fetched again for a key it lacks.
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> accounts(token).status() == 200);
 
         PUBLISHED.set(new JWKSet(IDP_KEY.toPublicJWK()));
 
@@ -121,6 +128,29 @@ class Rs256TokenIntegrationTests {
         assertThat(accounts(Jwts.rs256(IDP_KEY, idpClaims())).status())
                 .as("the key still published")
                 .isEqualTo(200);
+    }
+
+    /**
+     * Tokens naming keys the set lacks, as anyone can make them, do not have the key set fetched for each:
+     * the decoder fetches it holding a lock every other token waits on, and the identity provider answers
+     * every fetch.
+     */
+    @Test
+    void tokensOfUnknownKeysDoNotHaveTheKeySetFetchedForEach() {
+        assertThat(accounts(Jwts.rs256(IDP_KEY, idpClaims())).status()).isEqualTo(200);
+        RSAKey unknown = generate("unknown");
+        int before = FETCHES.get();
+        long started = System.nanoTime();
+
+        for (int i = 0; i < 20; i++) {
+            RSAKey named = new RSAKey.Builder(unknown).keyID("unknown-" + i).build();
+            assertThat(accounts(Jwts.rs256(named, idpClaims())).status()).isEqualTo(401);
+        }
+
+        // Fetched again only as the kept set's time (2 s here) or the least time between fetches for
+        // unknown keys (5 s) passes, not twenty times.
+        long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
+        assertThat(FETCHES.get() - before).isLessThanOrEqualTo(2 + (int) (seconds / 2));
     }
 
     @Test
@@ -170,6 +200,7 @@ class Rs256TokenIntegrationTests {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             server.createContext("/jwks", exchange -> {
+                FETCHES.incrementAndGet();
                 byte[] body = PUBLISHED.get().toString().getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
                 exchange.sendResponseHeaders(200, body.length);
