@@ -150,6 +150,9 @@ class MonitoringConfigTests {
         List<String> postgresTargets = new ArrayList<>();
         for (Object job : list(prometheus.get("scrape_configs"))) {
             Map<String, Object> config = map(job);
+            if ("alertmanager".equals(config.get("job_name"))) {
+                continue;
+            }
             boolean postgres = "postgres".equals(config.get("job_name"));
             if (postgres) {
                 assertThat(config).doesNotContainKey("metrics_path");
@@ -193,6 +196,36 @@ class MonitoringConfigTests {
                         .get("targets")))
                 .containsExactly("alertmanager:9093");
         assertThat(services).containsKey("alertmanager");
+    }
+
+    /**
+     * Alertmanager itself, as job {@code alertmanager} at the address Prometheus sends alerts to, started
+     * so that it counts failed notifications by receiver: the heartbeat stops on those of any receiver
+     * but its own, and reads nothing else of it.
+     */
+    @Test
+    void prometheusScrapesAlertmanagersFailedNotificationsByReceiver() {
+        List<String> targets = new ArrayList<>();
+        for (Object job :
+                list(ProjectFiles.yaml("ops/prometheus/prometheus.yml").get("scrape_configs"))) {
+            Map<String, Object> config = map(job);
+            if ("alertmanager".equals(config.get("job_name"))) {
+                assertThat(config).doesNotContainKey("metrics_path");
+                for (Object staticConfig : list(config.get("static_configs"))) {
+                    list(map(staticConfig).get("targets")).forEach(target -> targets.add(String.valueOf(target)));
+                }
+            }
+        }
+        assertThat(targets).containsExactly("alertmanager:9093");
+        assertThat(list(map(services.get("alertmanager")).get("command")))
+                .contains("--enable-feature=receiver-name-in-metrics");
+        assertThat(ProjectFiles.alertExpressions())
+                .filteredOn(expression -> expression.contains("alertmanager_"))
+                .singleElement()
+                .satisfies(expression -> assertThat(expression)
+                        .contains(
+                                "alertmanager_notifications_failed_total{job=\"alertmanager\", receiver_name!=\"heartbeat\"}",
+                                "up{job=\"alertmanager\"}"));
     }
 
     @Test
