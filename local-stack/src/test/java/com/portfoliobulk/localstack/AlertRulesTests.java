@@ -93,6 +93,7 @@ class AlertRulesTests {
                 .as("alerts seen quiet where they should be")
                 .contains(
                         HEARTBEAT,
+                        "BulkReplicaRestarting",
                         "BulkRelayStuck",
                         "BulkConsumerLagGrowing",
                         "BulkConsumerNotFetching",
