@@ -30,6 +30,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -121,9 +122,11 @@ class BulkJobController {
                                     + " with the same body answers the same job.")
                     @RequestHeader(name = JobSubmission.IDEMPOTENCY_KEY, required = false)
                     String idempotencyKey,
-            @RequestBody JobRequest request) {
+            @RequestBody JobRequest request,
+            @RequestAttribute(name = JobSubmission.BEFORE_NEW_JOB, required = false) Runnable beforeNewJob) {
         Caller caller = access.requireChange(portfolioId);
-        JobSubmission.Submitted submitted = submission.submit(caller, portfolioId, idempotencyKey, request);
+        JobSubmission.Submitted submitted =
+                submission.submit(caller, portfolioId, idempotencyKey, request, beforeNewJob);
         ResponseEntity.BodyBuilder answer = ResponseEntity.accepted()
                 .location(ServletUriComponentsBuilder.fromCurrentRequestUri()
                         .path("/{jobId}")

@@ -42,6 +42,14 @@ public class JobSubmission {
     /** The answer header that marks a submission answered with the job an earlier one with its key created. */
     public static final String IDEMPOTENT_REPLAYED = "Idempotent-Replayed";
 
+    /**
+     * The request attribute holding what a submission must do before it plans a new job, when the rate
+     * limit let it in as a replay: its key named a job then, but may have expired by the time its body
+     * is read, and a new job must not be had for the price of a replay. It takes a permit of the
+     * portfolio's submissions, or refuses the request with 429.
+     */
+    public static final String BEFORE_NEW_JOB = "com.portfoliobulk.gateway.jobs.JobSubmission.beforeNewJob";
+
     /** The longest {@code Idempotency-Key} accepted. */
     public static final int MAX_KEY_LENGTH = 255;
 
@@ -107,18 +115,27 @@ public class JobSubmission {
     /**
      * Creates the job, or finds the one an earlier submission with the same key created.
      *
+     * @param beforeNewJob runs before a new job is planned, not for a replay ({@link #BEFORE_NEW_JOB});
+     *     null for nothing
      * @throws InvalidParameterException when the key is missing, too long or the identity provider's (400)
      * @throws InvalidJobRequestException when the request cannot be carried out (422)
      * @throws PortfolioNotFoundException when the portfolio does not exist (404)
      */
-    Submitted submit(Caller caller, UUID portfolioId, String idempotencyKey, JobRequest request) {
+    Submitted submit(
+            Caller caller, UUID portfolioId, String idempotencyKey, JobRequest request, Runnable beforeNewJob) {
         if (idempotencyKey != null && idempotencyKey.startsWith(IDENTITY_PROVIDER_KEY_PREFIX)) {
             throw new InvalidParameterException(
                     IDEMPOTENCY_KEY,
                     "may not begin with '" + IDENTITY_PROVIDER_KEY_PREFIX + "': those keys are the identity"
                             + " provider's (SCIM deprovisioning); use another unique value, such as a UUID");
         }
-        return submit(new Actor(caller.userId(), caller.email()), JobOrigin.API, portfolioId, idempotencyKey, request);
+        return submit(
+                new Actor(caller.userId(), caller.email()),
+                JobOrigin.API,
+                portfolioId,
+                idempotencyKey,
+                request,
+                beforeNewJob);
     }
 
     /**
@@ -143,7 +160,8 @@ public class JobSubmission {
                             JobOrigin.SCIM,
                             portfolioId,
                             idempotencyKey,
-                            new OffboardUsers(List.of(userId)))
+                            new OffboardUsers(List.of(userId)),
+                            null)
                     .job()
                     .view());
         } catch (InvalidJobRequestException noAccess) {
@@ -153,7 +171,12 @@ public class JobSubmission {
     }
 
     private Submitted submit(
-            Actor requestedBy, JobOrigin origin, UUID portfolioId, String idempotencyKey, JobRequest request) {
+            Actor requestedBy,
+            JobOrigin origin,
+            UUID portfolioId,
+            String idempotencyKey,
+            JobRequest request,
+            Runnable beforeNewJob) {
         long start = System.nanoTime();
         String key = checkKey(idempotencyKey);
         ValidatedJobRequest validated = JobRequestValidation.validate(request);
@@ -161,6 +184,9 @@ public class JobSubmission {
         Optional<Submitted> earlier = replay(portfolioId, key, hash);
         if (earlier.isPresent()) {
             return earlier.get();
+        }
+        if (beforeNewJob != null) {
+            beforeNewJob.run();
         }
         long expectedTasks = validated.knownTaskCount().orElse(0);
         ResolvedTargets targets = planning.plan(portfolioId, validated).targets();

@@ -29,7 +29,8 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
  * use up the portfolio's allowance. A submission whose {@code Idempotency-Key} names an existing job
  * is counted apart, as a replay, with the submissions' limit: a retry after a lost answer gets its
  * job when the portfolio's submissions are used up, and one that turns out not to be its job's
- * replay counts as a submission as well.
+ * replay counts as a submission as well; one that turns out to create a job (its key expired while
+ * its body was read) needs a permit of the submissions like any new job.
  */
 @Configuration(proxyBeanMethods = false)
 class RateLimitConfiguration implements WebMvcConfigurer {
@@ -113,7 +114,9 @@ class RateLimitConfiguration implements WebMvcConfigurer {
      * has been read, so one answered with anything else (another body, a malformed one) takes a permit
      * of the submissions afterwards, without being refused: it cost what any submission costs. A flood
      * of them thus uses up the submissions too, and the replays' own limit refuses it before its
-     * bodies are read.
+     * bodies are read. One whose key has expired by the time its body is read would create a job: the
+     * submission takes a permit of the submissions first, through {@link JobSubmission#BEFORE_NEW_JOB},
+     * and is refused like any new job when none is left; it is then counted once, not again afterwards.
      */
     private final class LimitPosts implements HandlerInterceptor {
 
@@ -144,6 +147,11 @@ class RateLimitConfiguration implements WebMvcConfigurer {
                     && jobs.namesAnExistingJob(portfolioId, request.getHeader(JobSubmission.IDEMPOTENCY_KEY))) {
                 replays.acquire(portfolioId);
                 request.setAttribute(REPLAY_OF, portfolioId);
+                request.setAttribute(JobSubmission.BEFORE_NEW_JOB, (Runnable) () -> {
+                    // Counted as a submission now, whether admitted or refused: not again afterwards.
+                    request.removeAttribute(REPLAY_OF);
+                    limits.acquire(portfolioId);
+                });
             } else {
                 limits.acquire(portfolioId);
             }

@@ -213,7 +213,7 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
         Caller caller = new Caller(ADMIN_ID, ADMIN_EMAIL, Map.of());
 
         assertThatThrownBy(() -> smallJobs.submit(
-                        caller, portfolio.id(), UUID.randomUUID().toString(), new OffboardUsers(List.of(ann))))
+                        caller, portfolio.id(), UUID.randomUUID().toString(), new OffboardUsers(List.of(ann)), null))
                 .isInstanceOfSatisfying(RequestRefusedException.class, refused -> {
                     assertThat(refused.reason()).isEqualTo(RequestRefusedException.Reason.TOO_LARGE);
                     assertThat(refused.getMessage())
@@ -288,7 +288,8 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
                 caller,
                 portfolio.id(),
                 UUID.randomUUID().toString(),
-                new RemoveAccess(List.of(ann), List.of(alpha, beta)));
+                new RemoveAccess(List.of(ann), List.of(alpha, beta)),
+                null);
 
         assertThat(second.job().id()).isEqualTo(fresh);
         assertThat(second.job().counts().total()).isEqualTo(2);

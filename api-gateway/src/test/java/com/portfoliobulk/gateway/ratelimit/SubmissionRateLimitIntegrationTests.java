@@ -7,10 +7,16 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpHeaders;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Per-portfolio submission and preview limits: 3 per 4 seconds in this context. */
 class SubmissionRateLimitIntegrationTests extends StubbedServicesIntegrationTest {
@@ -178,6 +184,117 @@ class SubmissionRateLimitIntegrationTests extends StubbedServicesIntegrationTest
             assertThat(limited.header("RateLimit-Policy")).isEqualTo("\"replays\";q=" + LIMIT + ";w=4");
         }
         assertThat(jobCount(portfolio.id())).isOne();
+    }
+
+    /**
+     * A submission let in as a replay whose key expires while its body is read creates a job: it needs a
+     * submission left like any new job, and with the portfolio's submissions used up it is refused
+     * rather than had for the price of a replay.
+     */
+    @Test
+    void aReplayWhoseKeyExpiresWhileItsBodyIsReadIsRefusedWhenTheSubmissionsAreUsedUp() throws Exception {
+        windowForAnHour("submissions");
+        String key = key();
+        Answer first = api.post(admin(portfolio.id()), jobsPath(portfolio.id()), key, offboardAnn);
+        assertThat(first.status()).as(first.text()).isEqualTo(202);
+        for (int i = 1; i < LIMIT; i++) {
+            assertProblem(submit(portfolio.id(), "{}"), 400);
+        }
+        assertProblem(submit(portfolio.id(), offboardAnn), 429);
+
+        Answer expired = submitWithKeyExpiringMidway(key, offboardAnn);
+
+        assertProblem(expired, 429);
+        assertThat(expired.header("RateLimit-Policy")).isEqualTo("\"submissions\";q=" + LIMIT + ";w=4");
+        assertThat(jobCount(portfolio.id())).isOne();
+    }
+
+    /** With a submission left, the replay whose key expired creates its job, counted once as a submission. */
+    @Test
+    void aReplayWhoseKeyExpiresWhileItsBodyIsReadCreatesAJobCountedOnce() throws Exception {
+        windowForAnHour("submissions");
+        String key = key();
+        Answer first = api.post(admin(portfolio.id()), jobsPath(portfolio.id()), key, offboardAnn);
+        assertThat(first.status()).as(first.text()).isEqualTo(202);
+
+        Answer expired = submitWithKeyExpiringMidway(key, offboardAnn);
+
+        assertThat(expired.status()).as(expired.text()).isEqualTo(202);
+        assertThat(expired.header("Idempotent-Replayed")).isNull();
+        assertThat(expired.body().path("jobId").asString())
+                .isNotEqualTo(first.body().path("jobId").asString());
+        assertThat(jobCount(portfolio.id())).isEqualTo(2);
+        for (int i = 2; i < LIMIT; i++) {
+            assertProblem(submit(portfolio.id(), "{}"), 400);
+        }
+        assertProblem(submit(portfolio.id(), "{}"), 429);
+    }
+
+    /**
+     * Starts the portfolio's window of {@code kind} now, lasting an hour: the requests a test counts stay
+     * in one window however slowly the machine runs them.
+     */
+    private void windowForAnHour(String kind) {
+        jdbc.sql("""
+                        INSERT INTO jobs.portfolio_rate_limits (portfolio_id, kind, window_ends_at, requests)
+                        VALUES (:p, :kind, now() + interval '1 hour', 0)
+                        """).param("p", portfolio.id()).param("kind", kind).update();
+    }
+
+    /**
+     * Submits {@code body} with {@code key} over a socket, sending the headers first: once the
+     * gateway has let the request in as a replay (counted in the replays' window, before the body is
+     * read), the key is made older than any time to live, and only then is the body sent. (HTTP/1.0,
+     * so that the answer ends when the gateway closes the connection, in one piece.)
+     */
+    private Answer submitWithKeyExpiringMidway(String key, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout(30_000);
+            String head = "POST " + jobsPath(portfolio.id()) + " HTTP/1.0\r\nHost: localhost\r\n"
+                    + "Authorization: Bearer " + admin(portfolio.id()) + "\r\n"
+                    + "Idempotency-Key: " + key + "\r\n"
+                    + "Content-Type: application/json\r\nAccept: application/json\r\n"
+                    + "Content-Length: " + bytes.length + "\r\n\r\n";
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> jdbc.sql("""
+                                    SELECT count(*) FROM jobs.portfolio_rate_limits
+                                     WHERE portfolio_id = :p AND kind = 'replays' AND requests > 0
+                                    """)
+                                    .param("p", portfolio.id())
+                                    .query(Long.class)
+                                    .single()
+                            > 0);
+            int expired =
+                    jdbc.sql("""
+                            UPDATE jobs.idempotency_keys SET created_at = now() - interval '400 days'
+                             WHERE portfolio_id = :p AND key = :key
+                            """).param("p", portfolio.id()).param("key", key).update();
+            assertThat(expired).isOne();
+            socket.getOutputStream().write(bytes);
+            socket.getOutputStream().flush();
+            return parse(new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
+    /** An HTTP answer read whole from a connection the gateway closed after it. */
+    private static Answer parse(String raw) {
+        int end = raw.indexOf("\r\n\r\n");
+        assertThat(end).as(raw).isPositive();
+        String[] lines = raw.substring(0, end).split("\r\n");
+        HttpHeaders headers = new HttpHeaders();
+        for (int i = 1; i < lines.length; i++) {
+            int colon = lines[i].indexOf(':');
+            headers.add(
+                    lines[i].substring(0, colon).strip(),
+                    lines[i].substring(colon + 1).strip());
+        }
+        String text = raw.substring(end + 4);
+        JsonNode json = text.isEmpty() ? null : JsonMapper.builder().build().readTree(text);
+        return new Answer(Integer.parseInt(lines[0].split(" ")[1]), headers, json, text);
     }
 
     @Test
