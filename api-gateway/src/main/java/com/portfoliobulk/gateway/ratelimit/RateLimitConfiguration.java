@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.ratelimit;
 
 import com.portfoliobulk.gateway.jobs.JobSubmission;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.web.CanonicalUuids;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import jakarta.servlet.http.HttpServletRequest;
@@ -195,16 +196,17 @@ class RateLimitConfiguration implements WebMvcConfigurer {
         }
     }
 
+    /**
+     * The portfolio of the path, read as the endpoints read it ({@link CanonicalUuids}); null for any
+     * other spelling, which the endpoint answers 400 without counting it: read more leniently, a
+     * shortened id such as {@code 0-0-0-0-1} would be refused as another portfolio's (403) or use up
+     * the allowance of the portfolio it stands for.
+     */
     private static UUID portfolioId(HttpServletRequest request) {
         if (!(request.getAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE) instanceof Map<?, ?> path)
                 || !(path.get("portfolioId") instanceof String id)) {
             return null;
         }
-        try {
-            return UUID.fromString(id);
-        } catch (IllegalArgumentException notAnId) {
-            // The endpoint answers 400 for it.
-            return null;
-        }
+        return CanonicalUuids.parse(id);
     }
 }

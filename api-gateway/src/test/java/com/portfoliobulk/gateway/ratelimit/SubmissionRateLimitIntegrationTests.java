@@ -100,6 +100,46 @@ class SubmissionRateLimitIntegrationTests extends StubbedServicesIntegrationTest
                 .isEqualTo("'0-0-0-0-1' is not a UUID of 8-4-4-4-12 hexadecimal digits");
     }
 
+    /**
+     * A portfolio id in a shortened spelling is the endpoints' 400 naming it, for submissions and
+     * previews alike: not refused as another portfolio's (403), and, for a caller of the portfolio it
+     * would stand for, no way to use up that portfolio's allowance.
+     */
+    @Test
+    void aShortenedPortfolioIdIsA400NamingItAndTakesNoPermit() {
+        UUID zeros = UUID.fromString("00000000" + UUID.randomUUID().toString().substring(8));
+        jdbc.sql("INSERT INTO directory.portfolios (id, name) VALUES (:id, :name)")
+                .param("id", zeros)
+                .param("name", "Portfolio " + zeros)
+                .update();
+        windowForAnHour(zeros, "submissions");
+        windowForAnHour(zeros, "previews");
+        String shortened = zeros.toString().substring(7);
+        for (String endpoint : new String[] {"/bulk-jobs", "/bulk-jobs/preview"}) {
+            assertShortenedIdRefused(
+                    api.post(admin(portfolio.id()), "/api/v1/portfolios/0-0-0-0-1" + endpoint, key(), offboardAnn),
+                    "0-0-0-0-1");
+            for (int i = 0; i <= LIMIT; i++) {
+                assertShortenedIdRefused(
+                        api.post(admin(zeros), "/api/v1/portfolios/" + shortened + endpoint, key(), offboardAnn),
+                        shortened);
+            }
+        }
+        assertThat(jdbc.sql("SELECT sum(requests) FROM jobs.portfolio_rate_limits WHERE portfolio_id = :p")
+                        .param("p", zeros)
+                        .query(Long.class)
+                        .single())
+                .as("no permit taken")
+                .isZero();
+    }
+
+    private static void assertShortenedIdRefused(Answer answer, String spelling) {
+        assertProblem(answer, 400);
+        assertThat(answer.body().path("errors").get(0).path("field").asString()).isEqualTo("portfolioId");
+        assertThat(answer.body().path("errors").get(0).path("message").asString())
+                .isEqualTo("'" + spelling + "' is not a UUID of 8-4-4-4-12 hexadecimal digits");
+    }
+
     @Test
     void theLimitIsPerPortfolio() {
         for (int i = 0; i <= LIMIT; i++) {
@@ -193,7 +233,7 @@ class SubmissionRateLimitIntegrationTests extends StubbedServicesIntegrationTest
      */
     @Test
     void aReplayWhoseKeyExpiresWhileItsBodyIsReadIsRefusedWhenTheSubmissionsAreUsedUp() throws Exception {
-        windowForAnHour("submissions");
+        windowForAnHour(portfolio.id(), "submissions");
         String key = key();
         Answer first = api.post(admin(portfolio.id()), jobsPath(portfolio.id()), key, offboardAnn);
         assertThat(first.status()).as(first.text()).isEqualTo(202);
@@ -212,7 +252,7 @@ class SubmissionRateLimitIntegrationTests extends StubbedServicesIntegrationTest
     /** With a submission left, the replay whose key expired creates its job, counted once as a submission. */
     @Test
     void aReplayWhoseKeyExpiresWhileItsBodyIsReadCreatesAJobCountedOnce() throws Exception {
-        windowForAnHour("submissions");
+        windowForAnHour(portfolio.id(), "submissions");
         String key = key();
         Answer first = api.post(admin(portfolio.id()), jobsPath(portfolio.id()), key, offboardAnn);
         assertThat(first.status()).as(first.text()).isEqualTo(202);
@@ -234,11 +274,11 @@ class SubmissionRateLimitIntegrationTests extends StubbedServicesIntegrationTest
      * Starts the portfolio's window of {@code kind} now, lasting an hour: the requests a test counts stay
      * in one window however slowly the machine runs them.
      */
-    private void windowForAnHour(String kind) {
+    private void windowForAnHour(UUID portfolioId, String kind) {
         jdbc.sql("""
                         INSERT INTO jobs.portfolio_rate_limits (portfolio_id, kind, window_ends_at, requests)
                         VALUES (:p, :kind, now() + interval '1 hour', 0)
-                        """).param("p", portfolio.id()).param("kind", kind).update();
+                        """).param("p", portfolioId).param("kind", kind).update();
     }
 
     /**
