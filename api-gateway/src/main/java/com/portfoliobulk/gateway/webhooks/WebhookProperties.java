@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.webhooks;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import java.time.Duration;
+import java.util.Locale;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -31,7 +32,10 @@ import org.springframework.validation.annotation.Validated;
  *     one portfolio, so that a portfolio with many slow receivers holds at most this many of the slots
  * @param previousSecretOverlap how long a rotated-out signing secret goes on signing beside the new one
  * @param lease how long a claimed message is held by the instance sending it; after a crash another
- *     instance sends it once the lease has passed. Must exceed connect plus read timeout.
+ *     instance sends it once the lease has passed. At least {@link #LEASE_MARGIN} longer than
+ *     connect plus read timeout, the longest an attempt's exchange takes: a lease that passes while the
+ *     attempt still waits lets another instance send the message at the same time, and the first one's
+ *     late outcome may then overwrite the other's
  * @param backlogRefreshInterval how long the backlog gauges reuse their last count
  * @param passMaxBackoff the longest wait between two failed passes of the dispatcher (the database
  *     unreachable): its waits start at {@code pollInterval} and double up to this, so delivery resumes
@@ -58,4 +62,30 @@ record WebhookProperties(
         @DefaultValue("24h") Duration previousSecretOverlap,
         @DefaultValue("1m") Duration lease,
         @DefaultValue("5s") Duration backlogRefreshInterval,
-        @DefaultValue("10s") Duration passMaxBackoff) {}
+        @DefaultValue("10s") Duration passMaxBackoff) {
+
+    /**
+     * How much longer than its exchange a lease lasts at least: an attempt also checks the receiver's
+     * addresses before the exchange (a DNS lookup) and stores its outcome after it, which take
+     * milliseconds, or a second or two with a slow resolver or a busy database.
+     */
+    static final Duration LEASE_MARGIN = Duration.ofSeconds(3);
+
+    WebhookProperties {
+        if (lease != null && connectTimeout != null && readTimeout != null) {
+            Duration shortest = connectTimeout.plus(readTimeout).plus(LEASE_MARGIN);
+            if (lease.compareTo(shortest) < 0) {
+                throw new IllegalArgumentException("bulk.gateway.webhooks.lease is " + text(lease)
+                        + "; it must be at least " + text(shortest) + ": connect-timeout (" + text(connectTimeout)
+                        + ") plus read-timeout (" + text(readTimeout) + "), the longest a delivery attempt waits,"
+                        + " plus " + text(LEASE_MARGIN) + ", or another gateway sends the message again while"
+                        + " the attempt still waits. Raise bulk.gateway.webhooks.lease, or lower the timeouts.");
+            }
+        }
+    }
+
+    /** A duration as set, e.g. {@code 1m30s} or {@code 500ms}. */
+    private static String text(Duration duration) {
+        return duration.toString().substring(2).toLowerCase(Locale.ROOT).replaceAll("\\.0+s$", "s");
+    }
+}

@@ -172,7 +172,10 @@ class WebhookRestartSystemTests {
                 "--bulk.gateway.webhooks.secret-key=" + WebhookIntegrationTest.SECRET_KEY,
                 "--bulk.gateway.webhooks.allow-local-urls=true",
                 "--bulk.gateway.webhooks.poll-interval=50ms",
-                "--bulk.gateway.webhooks.lease=3s"));
+                // Short, so that the other gateway sends the message soon: a lease outlasts an attempt (6 s).
+                "--bulk.gateway.webhooks.connect-timeout=1s",
+                "--bulk.gateway.webhooks.read-timeout=5s",
+                "--bulk.gateway.webhooks.lease=9s"));
         arguments.addAll(List.of(settings));
         return StandaloneGateway.start(
                 database, SharedInfrastructure.kafkaBootstrapServers(), arguments.toArray(String[]::new));

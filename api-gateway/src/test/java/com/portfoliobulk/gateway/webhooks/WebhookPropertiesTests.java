@@ -1,0 +1,52 @@
+package com.portfoliobulk.gateway.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * A claimed message's lease outlasts its attempt: connect plus read timeout, and a margin for the
+ * address check before it and the outcome stored after it. A shorter lease would let another gateway
+ * send the message while the first one still waits for the answer, so the gateway does not start.
+ */
+class WebhookPropertiesTests {
+
+    private final ApplicationContextRunner gateway =
+            new ApplicationContextRunner().withUserConfiguration(Webhooks.class);
+
+    @Test
+    void theDefaultLeaseOutlastsTheDefaultTimeoutsAndALongerOneIsKept() {
+        gateway.run(context ->
+                assertThat(context.getBean(WebhookProperties.class).lease()).isEqualTo(Duration.ofMinutes(1)));
+        gateway.withPropertyValues("bulk.gateway.webhooks.read-timeout=60s", "bulk.gateway.webhooks.lease=68s")
+                .run(context -> assertThat(
+                                context.getBean(WebhookProperties.class).lease())
+                        .isEqualTo(Duration.ofSeconds(68)));
+    }
+
+    @Test
+    void aLeaseNoLongerThanAnAttemptIsRefusedNamingTheSettings() {
+        gateway.withPropertyValues("bulk.gateway.webhooks.read-timeout=60s")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("bulk.gateway.webhooks.lease is 1m; it must be at least 1m8s:"
+                                + " connect-timeout (5s) plus read-timeout (1m)")
+                        .hasMessageContaining("Raise bulk.gateway.webhooks.lease, or lower the timeouts."));
+        gateway.withPropertyValues("bulk.gateway.webhooks.lease=17s")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("bulk.gateway.webhooks.lease is 17s; it must be at least 18s"));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableConfigurationProperties(WebhookProperties.class)
+    static class Webhooks {}
+}
