@@ -37,13 +37,16 @@ interface SubscriptionRepository extends Repository<SubscriptionRepository.Row, 
     boolean lockPortfolio(long key);
 
     /**
-     * Enables (clearing the failure streak of a disabled subscription; an active one keeps its own) or
-     * disables the subscription, in one statement that answers the changed row; empty when the portfolio
-     * has no such subscription.
+     * Enables (clearing the failure streak of a disabled subscription) or disables the subscription, in
+     * one statement that answers the row; empty when the portfolio has no such subscription. A
+     * subscription in that status already is left as it is: an active one keeps its failure streak, and
+     * a disabled one the reason it was disabled for (the dispatcher's, which tells why).
      */
     @Query("""
             UPDATE jobs.webhook_subscriptions
-            SET status = :status, disabled_reason = :reason, updated_at = now(),
+            SET status = :status,
+                disabled_reason = CASE WHEN status = :status THEN disabled_reason ELSE :reason END,
+                updated_at = CASE WHEN status = :status THEN updated_at ELSE now() END,
                 failing_since = CASE WHEN :status = 'ACTIVE' AND status <> 'ACTIVE' THEN NULL ELSE failing_since END,
                 last_failed_at = CASE WHEN :status = 'ACTIVE' AND status <> 'ACTIVE' THEN NULL ELSE last_failed_at END
             WHERE id = :id AND portfolio_id = :portfolioId

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Received;
+import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Reply;
 import com.standardwebhooks.Webhook;
 import com.standardwebhooks.exceptions.WebhookVerificationException;
 import java.net.http.HttpHeaders;
@@ -104,6 +105,54 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
                         .query(Boolean.class)
                         .single())
                 .isTrue();
+    }
+
+    /**
+     * Disabling a subscription that is disabled already changes nothing: the dispatcher's reason, which
+     * tells the owner why, stays. It used to be replaced by "Disabled through the API", so an operator
+     * who disabled a dead receiver's subscription "to be sure" hid that it had failed for a day.
+     */
+    @Test
+    void disablingASubscriptionTheDispatcherDisabledKeepsItsReason() {
+        receiver.otherwise(Reply.status(500));
+        String id = subscribe("/dead", "job.completed").path("subscriptionId").asString();
+        // A streak of a day with its last failed attempt moments ago: the next failure disables it.
+        jdbc.sql("UPDATE jobs.webhook_subscriptions SET failing_since = now() - interval '25 hours',"
+                        + " last_failed_at = now() WHERE id = ?::uuid")
+                .param(id)
+                .update();
+        finish(job(1), false);
+        await().atMost(PATIENCE)
+                .until(() -> api.get(admin(portfolio.id()), webhooksPath() + "/" + id)
+                        .body()
+                        .path("status")
+                        .asString()
+                        .equals("DISABLED"));
+        String reason = api.get(admin(portfolio.id()), webhooksPath() + "/" + id)
+                .body()
+                .path("disabledReason")
+                .asString();
+        assertThat(reason).isEqualTo("Every delivery failed for 24h");
+        String updatedAt = updatedAt(id);
+
+        Answer disabled = api.post(admin(portfolio.id()), webhooksPath() + "/" + id + "/disable", null, null);
+
+        assertThat(disabled.status()).as(disabled.text()).isEqualTo(200);
+        assertThat(disabled.body().path("status").asString()).isEqualTo("DISABLED");
+        assertThat(disabled.body().path("disabledReason").asString()).isEqualTo(reason);
+        assertThat(api.get(admin(portfolio.id()), webhooksPath() + "/" + id)
+                        .body()
+                        .path("disabledReason")
+                        .asString())
+                .isEqualTo(reason);
+        assertThat(updatedAt(id)).isEqualTo(updatedAt);
+    }
+
+    private String updatedAt(String subscriptionId) {
+        return jdbc.sql("SELECT updated_at::text FROM jobs.webhook_subscriptions WHERE id = ?::uuid")
+                .param(subscriptionId)
+                .query(String.class)
+                .single();
     }
 
     /**
