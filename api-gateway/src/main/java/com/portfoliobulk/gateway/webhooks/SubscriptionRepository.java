@@ -55,6 +55,18 @@ interface SubscriptionRepository extends Repository<SubscriptionRepository.Row, 
     Optional<Row> setStatus(UUID id, UUID portfolioId, String status, String reason);
 
     /**
+     * The subscription's status, its row locked ({@code FOR SHARE}) until the transaction ends: a
+     * change of its status, or its deletion, under way in another transaction is waited for and seen,
+     * and none starts until this transaction ends; empty when the portfolio has no such subscription.
+     */
+    @Query("""
+            SELECT status FROM jobs.webhook_subscriptions
+            WHERE id = :id AND portfolio_id = :portfolioId
+            FOR SHARE
+            """)
+    Optional<SubscriptionStatus> lockStatus(UUID id, UUID portfolioId);
+
+    /**
      * Replaces the signing secret, answering the changed row; empty when there is no such subscription.
      * The secret it replaces goes on signing for {@code previousFor} (none when zero), beside those
      * rotated out before it that still sign ({@link #endPreviousSecrets} then keeps the newest).

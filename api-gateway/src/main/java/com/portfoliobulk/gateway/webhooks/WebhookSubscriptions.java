@@ -227,15 +227,22 @@ class WebhookSubscriptions {
 
     /**
      * Sends the message again soon, with the same webhook-id, whatever its state; refused while the
-     * subscription is disabled, since nothing is sent to it then.
+     * subscription is disabled, since nothing is sent to it then. The subscription's status is read with
+     * its row locked, in the transaction that changes the message: a subscription disabled at the same
+     * moment is either disabled after the message was made pending again (as if disabled a moment
+     * later), or refuses the redelivery, never answers it accepted and then sends nothing.
      */
     DeliveryView redeliver(UUID portfolioId, UUID subscriptionId, UUID deliveryId) {
-        if (get(portfolioId, subscriptionId).status() == SubscriptionStatus.DISABLED) {
-            throw disabled(subscriptionId);
-        }
-        return deliveries
-                .redeliver(subscriptionId, deliveryId, properties.retryPeriod())
-                .orElseThrow(() -> deliveryNotFound(deliveryId));
+        return transaction.execute(status -> {
+            SubscriptionStatus subscription =
+                    repository.lockStatus(subscriptionId, portfolioId).orElseThrow(() -> notFound(subscriptionId));
+            if (subscription == SubscriptionStatus.DISABLED) {
+                throw disabled(subscriptionId);
+            }
+            return deliveries
+                    .redeliver(subscriptionId, deliveryId, properties.retryPeriod())
+                    .orElseThrow(() -> deliveryNotFound(deliveryId));
+        });
     }
 
     private List<EventType> validate(SubscriptionRequest request) {

@@ -13,6 +13,7 @@ import com.portfoliobulk.testsupport.LogLines;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -361,6 +362,52 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
         assertThat(redelivered.body().path("detail").asString())
                 .contains("is disabled", "/webhooks/" + subscriptionId + "/enable");
         assertThat(settledDelivery(subscriptionId).path("status").asString()).isEqualTo("FAILED");
+    }
+
+    /**
+     * A redelivery asked for while the subscription is being disabled, in a transaction not committed
+     * yet, waits for it and is refused (409): it used to read the subscription as active, make the
+     * message pending and answer 202, though nothing is sent to a disabled subscription. A connection of
+     * the test disables the subscription and holds the transaction open until the redelivery waits for
+     * it, or has answered already.
+     */
+    @Test
+    void aRedeliveryWhileTheSubscriptionIsBeingDisabledIsRefused() throws Exception {
+        String subscriptionId =
+                subscribe("/disabling", "job.completed").path("subscriptionId").asString();
+        finish(job(1), false);
+        String deliveryId = settledDelivery(subscriptionId).path("deliveryId").asString();
+
+        try (ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+                Connection disabling = dataSource.getConnection()) {
+            disabling.setAutoCommit(false);
+            int disabler;
+            try (PreparedStatement disable =
+                            disabling.prepareStatement("UPDATE jobs.webhook_subscriptions SET status = 'DISABLED',"
+                                    + " disabled_reason = 'Disabled through the API', updated_at = now()"
+                                    + " WHERE id = ?");
+                    PreparedStatement pid = disabling.prepareStatement("SELECT pg_backend_pid()")) {
+                disable.setObject(1, UUID.fromString(subscriptionId));
+                assertThat(disable.executeUpdate()).isOne();
+                try (ResultSet row = pid.executeQuery()) {
+                    row.next();
+                    disabler = row.getInt(1);
+                }
+            }
+            Future<Answer> redelivered = requests.submit(() -> redeliver(subscriptionId, deliveryId));
+            await().atMost(PATIENCE)
+                    .until(() -> redelivered.isDone()
+                            || jdbc.sql("SELECT count(*) > 0 FROM pg_stat_activity"
+                                            + " WHERE :disabler = ANY(pg_blocking_pids(pid))")
+                                    .param("disabler", disabler)
+                                    .query(Boolean.class)
+                                    .single());
+            disabling.commit();
+
+            Answer answer = redelivered.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertThat(answer.status()).as(answer.text()).isEqualTo(409);
+        }
+        assertThat(settledDelivery(subscriptionId).path("status").asString()).isEqualTo("SUCCEEDED");
     }
 
     /**
