@@ -32,6 +32,13 @@ import org.springframework.transaction.support.TransactionTemplate;
  * answer delivers it, a timeout, connection failure, 5xx or 429 schedules a retry with back-off (see
  * {@link RetrySchedule}) until the retry period ends, any other answer fails it at once. A
  * subscription whose deliveries all failed for {@code disable-after} is disabled.
+ *
+ * <p>Without a secret key it signs nothing and so sends nothing, but goes on with the rest: the trigger
+ * writes an event for every job that ends whether or not a key is set, and an event not fanned out is
+ * never removed, so the outbox and its backlog gauge would grow for as long as no gateway has a key, and
+ * a key set months later would send months-old events. Fanned out, an event reaches the subscriptions
+ * made under a key (none when there never was one), whose messages wait for a gateway with a key until
+ * their retry period ends.
  */
 @Component
 @ConditionalOnBooleanProperty(name = "bulk.gateway.webhooks.dispatcher-enabled", matchIfMissing = true)
@@ -110,14 +117,14 @@ class WebhookDispatcher implements SmartLifecycle {
         if (thread != null) {
             return;
         }
-        if (!secrets.configured()) {
-            log.warn("Webhooks are not delivered: bulk.gateway.webhooks.secret-key is not set");
-            return;
-        }
         stopping = new CountDownLatch(1);
-        sender = new WebhookSender(properties, addresses);
-        senders = Executors.newThreadPerTaskExecutor(
-                Thread.ofVirtual().name("webhook-sender-", 0).factory());
+        if (secrets.configured()) {
+            sender = new WebhookSender(properties, addresses);
+            senders = Executors.newThreadPerTaskExecutor(
+                    Thread.ofVirtual().name("webhook-sender-", 0).factory());
+        } else {
+            log.warn("Webhooks are not delivered: bulk.gateway.webhooks.secret-key is not set");
+        }
         thread = Thread.ofVirtual().name("webhook-dispatcher").start(this::run);
     }
 
@@ -132,15 +139,19 @@ class WebhookDispatcher implements SmartLifecycle {
             if (!running.join(STOP_TIMEOUT)) {
                 log.warn("The webhook dispatcher did not stop within {}", STOP_TIMEOUT);
             }
-            senders.shutdown();
-            if (!senders.awaitTermination(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                // Messages still being sent keep their lease; another instance sends them once it passes.
-                senders.shutdownNow();
+            if (senders != null) {
+                senders.shutdown();
+                if (!senders.awaitTermination(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    // Messages still being sent keep their lease; another instance sends them once it passes.
+                    senders.shutdownNow();
+                }
             }
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
         } finally {
-            sender.close();
+            if (sender != null) {
+                sender.close();
+            }
             thread = null;
         }
     }
@@ -159,7 +170,8 @@ class WebhookDispatcher implements SmartLifecycle {
                 if (progressDue()) {
                     fanOut.queueProgress();
                 }
-                int claimed = claimAndSend();
+                // Without a key nothing can be signed: events are fanned out and old rows removed all the same.
+                int claimed = sender == null ? 0 : claimAndSend();
                 if (failing) {
                     log.info("Webhook dispatcher recovered");
                     failing = false;
