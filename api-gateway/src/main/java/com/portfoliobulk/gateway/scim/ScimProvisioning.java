@@ -125,7 +125,10 @@ class ScimProvisioning {
     }
 
     /**
-     * PUT and PATCH: keeps the attributes, and deactivates (offboards) or reactivates the user. A
+     * PUT and PATCH: keeps the attributes the request sets, and deactivates (offboards) or reactivates
+     * the user. The attributes are written while the user is held, over what the last committed change
+     * left, so that of two PATCHes sent without {@code If-Match} (as Entra ID and Okta send them) the
+     * second keeps what the first set of other attributes. A
      * change or removal of {@code userName} is refused (400 {@code mutability}) and nothing else of
      * the request is kept, but a deactivation in the same request is applied all the same.
      *
@@ -154,12 +157,7 @@ class ScimProvisioning {
         transaction.executeWithoutResult(status -> {
             hold(portfolioId, userId);
             claim(portfolioId, userId, current, expectedVersion);
-            users.update(
-                    portfolioId,
-                    userId,
-                    change.externalId(),
-                    change.displayName(),
-                    Boolean.TRUE.equals(change.active()));
+            users.update(portfolioId, userId, change);
             if (Boolean.FALSE.equals(change.active())) {
                 deactivate(client, portfolioId, userId, false);
             }

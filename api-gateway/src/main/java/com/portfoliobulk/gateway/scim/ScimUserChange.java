@@ -27,6 +27,10 @@ final class ScimUserChange {
 
     private String displayName;
 
+    private boolean setsExternalId;
+
+    private boolean setsDisplayName;
+
     private Boolean active;
 
     private String userNameRemoval;
@@ -34,7 +38,8 @@ final class ScimUserChange {
     private ScimUserChange() {}
 
     /**
-     * The attributes of a full resource (POST, PUT); absent ones are cleared, {@code active} stays.
+     * The attributes of a full resource (POST, PUT): it sets them all, absent ones cleared; {@code
+     * active} stays.
      * Its {@code schemas} must name the core User schema (RFC 7643 section 3); the read-only
      * attributes it carries ({@code id}, {@code meta}) are ignored, as RFC 7644 section 3.5.1 has it.
      */
@@ -49,6 +54,8 @@ final class ScimUserChange {
                     + (schemas == null ? "absent" : schemas.toString()) + ".");
         }
         ScimUserChange change = new ScimUserChange();
+        change.setsExternalId = true;
+        change.setsDisplayName = true;
         for (Map.Entry<String, JsonNode> attribute : body.properties()) {
             change.set(attribute.getKey(), attribute.getValue());
         }
@@ -56,7 +63,10 @@ final class ScimUserChange {
     }
 
     /**
-     * A PATCH's operations applied to the user as it is. Its {@code schemas} must be exactly the
+     * What a PATCH's operations set: the attributes they name, each as the last of them leaves it, to
+     * be written over the user as the last committed change left them ({@link ScimProvisioning#update}
+     * writes them while it holds the user), so that a concurrent change of another attribute is kept.
+     * {@code current} is the user as read, for {@code id} and the messages. Its {@code schemas} must be exactly the
      * PatchOp schema (RFC 7644 section 3.5.2). Operations on {@code id} or {@code meta} (read only)
      * are 400 {@code mutability}. The removal of {@code userName} (required), or its replacement with
      * nothing, is read, not refused here: the change carries it ({@link #userNameRemoval}), and {@link
@@ -84,8 +94,6 @@ final class ScimUserChange {
         }
         ScimUserChange change = new ScimUserChange();
         change.userName = current.userName();
-        change.externalId = current.externalId();
-        change.displayName = current.displayName();
         int index = 0;
         for (JsonNode operation : operations) {
             String field = "Operations[" + index++ + "]";
@@ -222,8 +230,14 @@ final class ScimUserChange {
         switch (name.toLowerCase(Locale.ROOT)) {
             case "active" -> active = value == null || value.isNull() ? null : bool(value);
             case "username" -> userName = text(value, "userName");
-            case "externalid" -> externalId = bounded(text(value, "externalId"), "externalId");
-            case "displayname" -> displayName = bounded(text(value, "displayName"), "displayName");
+            case "externalid" -> {
+                externalId = bounded(text(value, "externalId"), "externalId");
+                setsExternalId = true;
+            }
+            case "displayname" -> {
+                displayName = bounded(text(value, "displayName"), "displayName");
+                setsDisplayName = true;
+            }
             default -> {
                 // Not kept here (schemas, name, emails, title, enterprise extension, ...): accepted, ignored.
             }
@@ -274,12 +288,24 @@ final class ScimUserChange {
         return userName;
     }
 
+    /** The new {@code externalId} (absent: cleared), when {@link #setsExternalId}. */
     String externalId() {
         return externalId;
     }
 
+    /** Whether the request sets {@code externalId}: a PUT always, a PATCH when an operation names it. */
+    boolean setsExternalId() {
+        return setsExternalId;
+    }
+
+    /** The new {@code displayName} (absent: cleared), when {@link #setsDisplayName}. */
     String displayName() {
         return displayName;
+    }
+
+    /** Whether the request sets {@code displayName}: a PUT always, a PATCH when an operation names it. */
+    boolean setsDisplayName() {
+        return setsDisplayName;
     }
 
     /** The new {@code active}; absent when the request leaves it as it is. */

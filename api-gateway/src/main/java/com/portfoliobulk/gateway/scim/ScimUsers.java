@@ -170,19 +170,26 @@ class ScimUsers {
         return claimed == 1;
     }
 
-    /** Sets the attributes the identity provider keeps here; {@code active} only when true (reactivation). */
-    void update(UUID portfolioId, UUID userId, String externalId, String displayName, boolean reactivate) {
+    /**
+     * Sets the attributes the identity provider keeps here that the change sets (a PUT all, a PATCH
+     * those its operations name), leaving the others as the last committed change left them; {@code
+     * active} only when true (reactivation).
+     */
+    void update(UUID portfolioId, UUID userId, ScimUserChange change) {
         jdbc.sql("""
                         UPDATE jobs.scim_users
-                           SET external_id = :externalId, display_name = :displayName,
+                           SET external_id = CASE WHEN :setsExternalId THEN :externalId ELSE external_id END,
+                               display_name = CASE WHEN :setsDisplayName THEN :displayName ELSE display_name END,
                                active = active OR :reactivate, updated_at = now(), version = version + 1
                          WHERE portfolio_id = :portfolioId AND user_id = :userId
                         """)
                 .param("portfolioId", portfolioId)
                 .param("userId", userId)
-                .param("externalId", externalId)
-                .param("displayName", displayName)
-                .param("reactivate", reactivate)
+                .param("setsExternalId", change.setsExternalId())
+                .param("externalId", change.externalId())
+                .param("setsDisplayName", change.setsDisplayName())
+                .param("displayName", change.displayName())
+                .param("reactivate", Boolean.TRUE.equals(change.active()))
                 .update();
     }
 

@@ -1,18 +1,25 @@
 package com.portfoliobulk.gateway.scim;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
 import java.net.URI;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
@@ -20,7 +27,8 @@ import org.springframework.http.MediaType;
 /**
  * Weak ETags (RFC 7644 section 3.14), as the ServiceProviderConfig announces them: a user's answers
  * carry {@code ETag} (their {@code meta.version}); {@code If-Match} on PUT, PATCH and DELETE answers 412
- * and changes nothing when the user changed since; {@code If-None-Match} on GET answers 304.
+ * and changes nothing when the user changed since; {@code If-None-Match} on GET answers 304. A change
+ * that waits for a concurrent one of the same user applies over what that one committed.
  */
 class ScimETagIntegrationTests extends ScimIntegrationTest {
 
@@ -31,6 +39,9 @@ class ScimETagIntegrationTests extends ScimIntegrationTest {
     private static final String DISABLE = """
             {"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
              "Operations":[{"op":"replace","path":"active","value":false}]}""";
+
+    @Autowired
+    DataSource dataSource;
 
     @Test
     void theServiceProviderConfigSaysETagsAreSupportedAndAnswersCarryThem() {
@@ -176,10 +187,67 @@ class ScimETagIntegrationTests extends ScimIntegrationTest {
         }
     }
 
+    @Test
+    void aPatchWithoutIfMatchKeepsWhatAConcurrentChangeSetOfOtherAttributes() throws Exception {
+        UUID ann = created("ann", "E1", "Ann D1");
+        String path = users() + "/" + ann;
+
+        // A profile update (displayName) commits while the deactivation, sent without If-Match as Entra
+        // ID and Okta send it, waits for the user it read before that update.
+        Scim deactivated =
+                whileAChangeHolds(ann, "display_name = 'Ann D2'", () -> scim(HttpMethod.PATCH, path, DISABLE));
+
+        assertThat(deactivated.status()).as(deactivated.text()).isEqualTo(200);
+        Scim read = scim(HttpMethod.GET, path, null);
+        assertThat(read.json().path("displayName").asString()).as(read.text()).isEqualTo("Ann D2");
+        assertThat(read.json().path("externalId").asString()).isEqualTo("E1");
+        assertThat(read.json().path("active").asBoolean()).isFalse();
+        assertThat(deactivated.json().path("displayName").asString()).isEqualTo("Ann D2");
+    }
+
     private UUID annWithAccess() {
         UUID ann = portfolio.user("ann");
         portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
         return ann;
+    }
+
+    /** A user the identity provider created, with no access. */
+    private UUID created(String name, String externalId, String displayName) {
+        Scim created = scim(HttpMethod.POST, users(), """
+                {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
+                 "userName":"%s","externalId":"%s","displayName":"%s"}""".formatted(portfolio.email(name), externalId, displayName));
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        return UUID.fromString(created.json().path("id").asString());
+    }
+
+    /**
+     * The request's answer, sent while a concurrent change of the user ({@code set}, and their version
+     * bumped, as a change through SCIM bumps it) holds their row uncommitted; the change commits once
+     * the request waits for the row, having read the user as they were before it.
+     */
+    private Scim whileAChangeHolds(UUID userId, String set, Callable<Scim> request) throws Exception {
+        try (ExecutorService client = Executors.newSingleThreadExecutor();
+                Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            try (PreparedStatement change = holder.prepareStatement("UPDATE jobs.scim_users SET " + set
+                    + ", version = version + 1, updated_at = now() WHERE portfolio_id = ? AND user_id = ?")) {
+                change.setObject(1, portfolio.id());
+                change.setObject(2, userId);
+                assertThat(change.executeUpdate()).isEqualTo(1);
+            }
+            Future<Scim> answer = client.submit(request);
+            await().atMost(Duration.ofSeconds(30)).until(this::aRequestWaitsForAUser);
+            holder.commit();
+            return answer.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private boolean aRequestWaitsForAUser() {
+        return jdbc.sql("""
+                        SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+                                        WHERE wait_event_type = 'Lock' AND query LIKE '%jobs.scim_users%'
+                                          AND pid <> pg_backend_pid())
+                        """).query(Boolean.class).single();
     }
 
     private Scim send(HttpMethod method, String path, String body, String header, String value) {
