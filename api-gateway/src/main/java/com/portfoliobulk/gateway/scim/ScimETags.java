@@ -10,6 +10,12 @@ import org.springframework.http.HttpStatus;
  */
 final class ScimETags {
 
+    /**
+     * What {@code If-Match: *} requires: any version of a user that exists. It claims none, so that a
+     * change committed between the request's read of the user and its hold on them does not fail it.
+     */
+    static final long ANY = -1;
+
     private ScimETags() {}
 
     static String of(long version) {
@@ -38,9 +44,10 @@ final class ScimETags {
     }
 
     /**
-     * The version an {@code If-Match} header requires of the user as read: null without the header.
-     * A header sent empty is a condition all the same, one that no version meets: the client meant the
-     * change to be conditional, so it is not made unconditionally.
+     * The version an {@code If-Match} header requires of the user as read: null without the header,
+     * {@link #ANY} when it has {@code *} (RFC 7232 section 3.1: any current representation). A header
+     * sent empty is a condition all the same, one that no version meets: the client meant the change to
+     * be conditional, so it is not made unconditionally.
      *
      * @throws ScimException 412 when the header names another version, or none
      */
@@ -54,6 +61,11 @@ final class ScimETags {
                     null,
                     "'If-Match' is empty, so no version of the user meets it; send the user's ETag (read it with"
                             + " GET), or * for any version, or leave the header out.");
+        }
+        for (String tag : ifMatch.split(",")) {
+            if (tag.strip().equals("*")) {
+                return ANY;
+            }
         }
         if (!matches(ifMatch, current.version())) {
             throw changed(ifMatch, current.version());

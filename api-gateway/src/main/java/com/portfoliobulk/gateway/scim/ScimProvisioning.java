@@ -132,7 +132,8 @@ class ScimProvisioning {
      * change or removal of {@code userName} is refused (400 {@code mutability}) and nothing else of
      * the request is kept, but a deactivation in the same request is applied all the same.
      *
-     * @param expectedVersion the version {@code If-Match} requires, or null for none
+     * @param expectedVersion the version {@code If-Match} requires, {@link ScimETags#ANY} for any, or null
+     *     for none
      * @throws ScimException 412 when the user's version is not (or no longer) the expected one
      */
     ScimUser update(ScimClient client, UUID portfolioId, UUID userId, ScimUserChange change, Long expectedVersion) {
@@ -212,7 +213,8 @@ class ScimProvisioning {
      * DELETE: offboards the user (unless inactive already, and without access again) and removes them
      * from the identity provider's view.
      *
-     * @param expectedVersion the version {@code If-Match} requires, or null for none
+     * @param expectedVersion the version {@code If-Match} requires, {@link ScimETags#ANY} for any, or null
+     *     for none
      */
     void delete(ScimClient client, UUID portfolioId, UUID userId, Long expectedVersion) {
         ScimUser current = get(portfolioId, userId);
@@ -234,8 +236,19 @@ class ScimProvisioning {
         users.lock(portfolioId, userId);
     }
 
-    /** Goes on only if the user is still at the expected version, and makes any other request expecting it fail. */
+    /**
+     * Goes on only if the user is still at the expected version, and makes any other request expecting
+     * it fail. {@link ScimETags#ANY} claims no version: it goes on with the user as the last change left
+     * them, unless that change deleted them (404, as the request would have found no user had it come
+     * after it).
+     */
     private void claim(UUID portfolioId, UUID userId, ScimUser current, Long expectedVersion) {
+        if (expectedVersion != null && expectedVersion == ScimETags.ANY) {
+            if (users.isDeleted(portfolioId, userId)) {
+                throw ScimException.notFound("The portfolio has no user " + userId + ".");
+            }
+            return;
+        }
         if (expectedVersion != null
                 && (current.version() != expectedVersion
                         || !users.claimVersion(portfolioId, userId, expectedVersion))) {

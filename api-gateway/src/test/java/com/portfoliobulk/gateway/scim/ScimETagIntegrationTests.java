@@ -27,8 +27,9 @@ import org.springframework.http.MediaType;
 /**
  * Weak ETags (RFC 7644 section 3.14), as the ServiceProviderConfig announces them: a user's answers
  * carry {@code ETag} (their {@code meta.version}); {@code If-Match} on PUT, PATCH and DELETE answers 412
- * and changes nothing when the user changed since; {@code If-None-Match} on GET answers 304. A change
- * that waits for a concurrent one of the same user applies over what that one committed.
+ * and changes nothing when the user changed since, while {@code *} goes on for any version of a user
+ * who exists; {@code If-None-Match} on GET answers 304. A change that waits for a concurrent one of
+ * the same user applies over what that one committed.
  */
 class ScimETagIntegrationTests extends ScimIntegrationTest {
 
@@ -203,6 +204,51 @@ class ScimETagIntegrationTests extends ScimIntegrationTest {
         assertThat(read.json().path("externalId").asString()).isEqualTo("E1");
         assertThat(read.json().path("active").asBoolean()).isFalse();
         assertThat(deactivated.json().path("displayName").asString()).isEqualTo("Ann D2");
+    }
+
+    @Test
+    void aStarGoesOnWhenAConcurrentChangeCommitsFirst() throws Exception {
+        UUID ann = created("ann", "E1", "Ann");
+        String path = users() + "/" + ann;
+
+        Scim patched = whileAChangeHolds(
+                ann,
+                "display_name = 'Ann 2'",
+                () -> send(HttpMethod.PATCH, path, RENAME.formatted("Ann P"), "If-Match", "*"));
+        Scim replaced = whileAChangeHolds(
+                ann,
+                "display_name = 'Ann 3'",
+                () -> send(HttpMethod.PUT, path, """
+                {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"%s","displayName":"Ann R"}
+                """.formatted(portfolio.email("ann")), "If-Match", "*"));
+        Scim deleted = whileAChangeHolds(
+                ann, "display_name = 'Ann 4'", () -> send(HttpMethod.DELETE, path, null, "If-Match", "*"));
+
+        assertThat(patched.status()).as(patched.text()).isEqualTo(200);
+        assertThat(patched.json().path("displayName").asString()).isEqualTo("Ann P");
+        assertThat(replaced.status()).as(replaced.text()).isEqualTo(200);
+        assertThat(replaced.json().path("displayName").asString()).isEqualTo("Ann R");
+        assertThat(replaced.json().has("externalId")).as(replaced.text()).isFalse();
+        assertThat(deleted.status()).as(deleted.text()).isEqualTo(204);
+        assertScimError(scim(HttpMethod.GET, path, null), 404, null);
+    }
+
+    @Test
+    void aStarFindsNoUserWhenAConcurrentDeletionCommitsFirst() throws Exception {
+        UUID ann = created("ann", "E1", "Ann");
+        String path = users() + "/" + ann;
+
+        Scim patched = whileAChangeHolds(
+                ann,
+                "deleted_at = now()",
+                () -> send(HttpMethod.PATCH, path, RENAME.formatted("Ann P"), "If-Match", "*"));
+
+        assertScimError(patched, 404, null);
+        assertThat(jdbc.sql("SELECT display_name FROM jobs.scim_users WHERE user_id = :u")
+                        .param("u", ann)
+                        .query(String.class)
+                        .single())
+                .isEqualTo("Ann");
     }
 
     private UUID annWithAccess() {
