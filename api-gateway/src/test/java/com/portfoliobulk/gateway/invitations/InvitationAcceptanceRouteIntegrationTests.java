@@ -5,9 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
 import com.portfoliobulk.testsupport.TestTokens;
+import io.micrometer.common.KeyValue;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.transport.RequestReplyReceiverContext;
+import io.micrometer.observation.transport.RequestReplySenderContext;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
@@ -19,8 +32,14 @@ class InvitationAcceptanceRouteIntegrationTests extends StubbedServicesIntegrati
 
     private static final String INVITEE = "Invitee@Brand.Example";
 
+    /** The HTTP observations stopped while a test records; registries cannot remove handlers, so it switches off. */
+    private static final Recorder RECORDER = new Recorder();
+
     @Autowired
     MeterRegistry meters;
+
+    @Autowired
+    ObservationRegistry observations;
 
     /** Any signed-in user: no portfolio permission is needed to accept an invitation. */
     private final String invitee = TestTokens.token(UUID.randomUUID(), INVITEE, UUID.randomUUID());
@@ -154,11 +173,99 @@ class InvitationAcceptanceRouteIntegrationTests extends StubbedServicesIntegrati
                 .isNotNull();
     }
 
+    /**
+     * The token is in no span of an acceptance, nor of the console's invitation page: the server's and
+     * the client's {@code http.url} (the tags their spans are given when they stop) name the path with
+     * the placeholder instead, as the {@code uri} tag does.
+     */
+    @Test
+    void theTokenIsInNoSpanOfTheAcceptanceOnlyItsPlaceholder() {
+        record();
+        String token = token("accepted");
+        String pageToken = token("accepted");
+
+        Answer answer = accept(invitee, token);
+        Answer page = api.get(null, "/invitations/" + pageToken);
+
+        assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+        assertThat(page.status()).isLessThan(500);
+        // The server observation stops once its answer is written, maybe after the client has read it.
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(RECORDER.stopped)
+                        .extracting(Stopped::url)
+                        .anySatisfy(url -> assertThat(url).startsWith("/api/v1/invitations/"))
+                        .anySatisfy(url -> assertThat(url).startsWith("/invitations/"))
+                        .anySatisfy(url -> assertThat(url).contains("/internal/invitations/")));
+        List<Stopped> stopped = List.copyOf(RECORDER.stopped);
+        assertThat(stopped)
+                .extracting(Stopped::url)
+                .contains(
+                        "/api/v1/invitations/{token}/accept",
+                        "/invitations/{token}",
+                        worker.baseUrl() + "/internal/invitations/{token}/accept");
+        assertThat(stopped)
+                .flatExtracting(Stopped::values)
+                .as("every key value and name of the HTTP observations")
+                .isNotEmpty()
+                .noneSatisfy(value -> assertThat(value).contains(token))
+                .noneSatisfy(value -> assertThat(value).contains(pageToken));
+    }
+
+    @AfterEach
+    void stopRecording() {
+        RECORDER.recording = false;
+        RECORDER.stopped.clear();
+    }
+
+    private void record() {
+        synchronized (RECORDER) {
+            if (!RECORDER.registered) {
+                observations.observationConfig().observationHandler(RECORDER);
+                RECORDER.registered = true;
+            }
+        }
+        RECORDER.stopped.clear();
+        RECORDER.recording = true;
+    }
+
     private Answer accept(String bearer, String token) {
         return api.post(bearer, "/api/v1/invitations/" + token + "/accept", null, null);
     }
 
     private static String token(String outcome) {
         return outcome + "-" + UUID.randomUUID();
+    }
+
+    /** An HTTP observation as its span is tagged: its {@code http.url}, and its name and every key value. */
+    private record Stopped(String url, List<String> values) {}
+
+    private static final class Recorder implements ObservationHandler<Observation.Context> {
+
+        final Queue<Stopped> stopped = new ConcurrentLinkedQueue<>();
+
+        volatile boolean recording;
+
+        boolean registered;
+
+        @Override
+        public void onStop(Observation.Context context) {
+            List<String> values = new ArrayList<>();
+            values.add(context.getName());
+            if (context.getContextualName() != null) {
+                values.add(context.getContextualName());
+            }
+            context.getLowCardinalityKeyValues().forEach(keyValue -> values.add(keyValue.getValue()));
+            context.getHighCardinalityKeyValues().forEach(keyValue -> values.add(keyValue.getValue()));
+            KeyValue url = context.getHighCardinalityKeyValue("http.url");
+            stopped.add(new Stopped(url == null ? "" : url.getValue(), values));
+        }
+
+        @Override
+        public boolean supportsContext(Observation.Context context) {
+            return recording
+                    && (context instanceof RequestReplyReceiverContext<?, ?>
+                            || context instanceof RequestReplySenderContext<?, ?>);
+        }
     }
 }

@@ -7,16 +7,27 @@ import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerApplication;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
+import io.micrometer.common.KeyValue;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.transport.RequestReplyReceiverContext;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -36,8 +47,14 @@ class InvitationAcceptanceIntegrationTests {
     @LocalServerPort
     int port;
 
+    /** The server observations stopped while a test records; registries cannot remove handlers, so it switches off. */
+    private static final Recorder RECORDER = new Recorder();
+
     @Autowired
     JdbcClient jdbc;
+
+    @Autowired
+    ObservationRegistry observations;
 
     private RestClient http;
 
@@ -263,6 +280,44 @@ class InvitationAcceptanceIntegrationTests {
         assertThat(membership()).containsEntry("state", "ACTIVE");
     }
 
+    /**
+     * The token is in no span of the acceptance: the request's {@code http.url} (a tag of its span)
+     * names the path with the placeholder instead, as the {@code uri} tag does.
+     */
+    @Test
+    void theTokenIsInNoSpanOfTheAcceptanceOnlyItsPlaceholder() {
+        synchronized (RECORDER) {
+            if (!RECORDER.registered) {
+                observations.observationConfig().observationHandler(RECORDER);
+                RECORDER.registered = true;
+            }
+        }
+        RECORDER.recording = true;
+        String token = invite("ANALYST", Instant.now().plus(7, ChronoUnit.DAYS));
+
+        assertThat(accept(token, email).status()).isEqualTo(200);
+
+        // The server observation stops once its answer is written, maybe after the client has read it.
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(RECORDER.stopped)
+                        .extracting(Stopped::url)
+                        .anySatisfy(url -> assertThat(url).startsWith("/internal/invitations/")));
+        List<Stopped> stopped = List.copyOf(RECORDER.stopped);
+        assertThat(stopped).extracting(Stopped::url).contains("/internal/invitations/{token}/accept");
+        assertThat(stopped)
+                .flatExtracting(Stopped::values)
+                .as("every key value and name of the server observations")
+                .isNotEmpty()
+                .noneSatisfy(value -> assertThat(value).contains(token));
+    }
+
+    @AfterEach
+    void stopRecording() {
+        RECORDER.recording = false;
+        RECORDER.stopped.clear();
+    }
+
     /** A pending invitation, stored as the worker stores one; answers its token. */
     private String invite(String role, Instant expiresAt) {
         String token = UUID.randomUUID().toString();
@@ -321,4 +376,34 @@ class InvitationAcceptanceIntegrationTests {
     }
 
     private record Answer(int status, MediaType contentType, String body) {}
+
+    /** A server observation as its span is tagged: its {@code http.url}, and its name and every key value. */
+    private record Stopped(String url, List<String> values) {}
+
+    private static final class Recorder implements ObservationHandler<Observation.Context> {
+
+        final Queue<Stopped> stopped = new ConcurrentLinkedQueue<>();
+
+        volatile boolean recording;
+
+        boolean registered;
+
+        @Override
+        public void onStop(Observation.Context context) {
+            List<String> values = new ArrayList<>();
+            values.add(context.getName());
+            if (context.getContextualName() != null) {
+                values.add(context.getContextualName());
+            }
+            context.getLowCardinalityKeyValues().forEach(keyValue -> values.add(keyValue.getValue()));
+            context.getHighCardinalityKeyValues().forEach(keyValue -> values.add(keyValue.getValue()));
+            KeyValue url = context.getHighCardinalityKeyValue("http.url");
+            stopped.add(new Stopped(url == null ? "" : url.getValue(), values));
+        }
+
+        @Override
+        public boolean supportsContext(Observation.Context context) {
+            return recording && context instanceof RequestReplyReceiverContext<?, ?>;
+        }
+    }
 }
