@@ -2,14 +2,20 @@ package com.portfoliobulk.gateway.web;
 
 import com.portfoliobulk.internalauth.InternalTokenInterceptor;
 import com.portfoliobulk.internalauth.InternalTokens;
+import com.portfoliobulk.servicesupport.tracing.SecretPaths;
 import io.micrometer.observation.ObservationRegistry;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.HttpRequest;
+import org.springframework.http.client.ClientHttpRequestExecution;
+import org.springframework.http.client.ClientHttpResponse;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.stereotype.Component;
+import org.springframework.web.client.ResourceAccessException;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.support.RestClientAdapter;
 import org.springframework.web.service.invoker.HttpServiceProxyFactory;
@@ -20,7 +26,8 @@ import org.springframework.web.service.invoker.HttpServiceProxyFactory;
  * {@code http.client.requests} with its URI template and status, and continues the request's
  * trace), from which each service's {@code @HttpExchange} interface gets its client. Every call
  * carries a fresh internal token (signed with {@code bulk.internal-auth.token-secret}, which the
- * worker and the audit-consumer verify) and the request's id ({@code X-Request-Id}).
+ * worker and the audit-consumer verify) and the request's id ({@code X-Request-Id}). A call that fails
+ * on the network names its URL with any invitation token left out ({@link #secretsLeftOut}).
  *
  * <p>The gateway refuses to start without the secret: the internal services would refuse its calls.
  */
@@ -43,6 +50,7 @@ public class InternalServices {
         this.http = RestClient.builder()
                 .requestFactory(requests)
                 .observationRegistry(observations.getIfAvailable(() -> ObservationRegistry.NOOP))
+                .requestInterceptor(InternalServices::secretsLeftOut)
                 .requestInterceptor(new InternalTokenInterceptor(tokens))
                 .requestInterceptor(RequestIds.forwarding());
     }
@@ -59,5 +67,25 @@ public class InternalServices {
                 .build()
                 .createClient(api);
         return new InternalService<>(proxy, unavailableDetail);
+    }
+
+    /**
+     * The call, whose network failure ({@link IOException}: refused, dropped, timed out) is Spring's
+     * {@link ResourceAccessException} with the message the client would give it, but naming the URL
+     * with any invitation token replaced ({@link SecretPaths}). The client's own message names the
+     * whole URL, and the exception is recorded on the call's span (its exception event, exported with
+     * the trace) and logged with the 503 it becomes; the worker's invitation calls have the token in
+     * their path.
+     */
+    private static ClientHttpResponse secretsLeftOut(
+            HttpRequest request, byte[] body, ClientHttpRequestExecution execution) {
+        try {
+            return execution.execute(request, body);
+        } catch (IOException failure) {
+            throw new ResourceAccessException(
+                    "I/O error on " + request.getMethod().name() + " request for \""
+                            + SecretPaths.redact(request.getURI().toString()) + "\": " + failure.getMessage(),
+                    failure);
+        }
     }
 }

@@ -2,8 +2,11 @@ package com.portfoliobulk.gateway.invitations;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
+import com.portfoliobulk.gateway.web.ProblemAdvice;
+import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.testsupport.TestTokens;
 import io.micrometer.common.KeyValue;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,6 +15,8 @@ import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.transport.RequestReplyReceiverContext;
 import io.micrometer.observation.transport.RequestReplySenderContext;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -212,6 +217,46 @@ class InvitationAcceptanceRouteIntegrationTests extends StubbedServicesIntegrati
                 .noneSatisfy(value -> assertThat(value).contains(pageToken));
     }
 
+    /**
+     * Nor does a call the worker drops: the client's network error, recorded on the call's span (its
+     * exception event, with the stack trace) and logged with the 503 it becomes, names the worker's
+     * path with the placeholder.
+     */
+    @Test
+    void aCallTheWorkerDropsNamesNoTokenInItsSpanOrItsLogLine() {
+        record();
+        String token = token("dropped");
+
+        Answer answer;
+        List<String> logged;
+        try (LogLines lines = LogLines.of(ProblemAdvice.class.getName())) {
+            answer = accept(invitee, token);
+            logged = lines.lines().stream()
+                    .map(ILoggingEvent::getFormattedMessage)
+                    .toList();
+        }
+
+        assertProblem(answer, 503);
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(RECORDER.stopped)
+                        .extracting(Stopped::error)
+                        .anySatisfy(error -> assertThat(error).contains("I/O error on POST request")));
+        List<Stopped> stopped = List.copyOf(RECORDER.stopped);
+        assertThat(stopped)
+                .extracting(Stopped::error)
+                .anySatisfy(error -> assertThat(error)
+                        .contains(worker.baseUrl() + "/internal/invitations/{token}/accept")
+                        .doesNotContain(token));
+        assertThat(stopped)
+                .flatExtracting(Stopped::values)
+                .as("every key value, name and error of the HTTP observations")
+                .noneSatisfy(value -> assertThat(value).contains(token));
+        assertThat(logged)
+                .anySatisfy(line -> assertThat(line).contains("Answering 503", "/internal/invitations/{token}/accept"))
+                .noneSatisfy(line -> assertThat(line).contains(token));
+    }
+
     @AfterEach
     void stopRecording() {
         RECORDER.recording = false;
@@ -237,8 +282,11 @@ class InvitationAcceptanceRouteIntegrationTests extends StubbedServicesIntegrati
         return outcome + "-" + UUID.randomUUID();
     }
 
-    /** An HTTP observation as its span is tagged: its {@code http.url}, and its name and every key value. */
-    private record Stopped(String url, List<String> values) {}
+    /**
+     * An HTTP observation as its span is tagged: its {@code http.url}; its name, every key value and its
+     * error with its stack trace (the span's exception event), if any.
+     */
+    private record Stopped(String url, String error, List<String> values) {}
 
     private static final class Recorder implements ObservationHandler<Observation.Context> {
 
@@ -257,8 +305,15 @@ class InvitationAcceptanceRouteIntegrationTests extends StubbedServicesIntegrati
             }
             context.getLowCardinalityKeyValues().forEach(keyValue -> values.add(keyValue.getValue()));
             context.getHighCardinalityKeyValues().forEach(keyValue -> values.add(keyValue.getValue()));
+            String error = null;
+            if (context.getError() != null) {
+                StringWriter trace = new StringWriter();
+                context.getError().printStackTrace(new PrintWriter(trace));
+                error = trace.toString();
+                values.add(error);
+            }
             KeyValue url = context.getHighCardinalityKeyValue("http.url");
-            stopped.add(new Stopped(url == null ? "" : url.getValue(), values));
+            stopped.add(new Stopped(url == null ? "" : url.getValue(), error, values));
         }
 
         @Override
