@@ -124,6 +124,18 @@ class PortfolioAdministration {
             SELECT :id, :portfolioId, :action, :actor, :actorEmail, :subject, :detail
             """;
 
+    /**
+     * Writes a link change unless the log's latest link change of the account is the same action, or,
+     * with none, unless {@code :noEntry} is.
+     */
+    private static final String INSERT_LINK_CHANGE = INSERT_LOG_ENTRY + """
+            WHERE coalesce((SELECT action FROM jobs.portfolio_admin_log
+                            WHERE portfolio_id = :portfolioId AND subject = :subject
+                              AND action IN ('ACCOUNT_LINKED', 'ACCOUNT_UNLINKED')
+                            ORDER BY occurred_at DESC, id DESC LIMIT 1),
+                           :noEntry) <> :action
+            """;
+
     private final JdbcClient jdbc;
 
     private final PortfolioUserRepository users;
@@ -1066,6 +1078,14 @@ class PortfolioAdministration {
      * linked. A link leaves the record to the account's next unlink: it cannot tell an unlink asked
      * for before it from one asked for while it ran.
      *
+     * <p>A change made now whose action is the log's latest word already (a link after "linked") shows
+     * that the change between went unrecorded: an unlink whose answer or entry failed and was not asked
+     * again (the Owner saw the account gone and linked it), or a close that failed after the worker had
+     * unlinked every account. The missing change is written first, marked as recorded late, then this
+     * one, so the log ends with the directory's word and does not drop a change just made. Like an
+     * entry recorded when asked again, it names the caller whose change writes it: who made the missing
+     * change is not known here. A repeat writes no such entry: the entry it finds may be its own change's.
+     *
      * @param askedAgain whether the change was made by an earlier request
      */
     @Transactional(propagation = Propagation.MANDATORY)
@@ -1079,14 +1099,21 @@ class PortfolioAdministration {
                         > 0;
         String action = linked ? "ACCOUNT_LINKED" : "ACCOUNT_UNLINKED";
         String detail = linked ? "linked" : "unlinked";
+        if (!askedAgain) {
+            // The opposite change, when the latest entry is this change's action; none with no entry yet.
+            String missed = linked ? "ACCOUNT_UNLINKED" : "ACCOUNT_LINKED";
+            insertLogEntry(
+                    INSERT_LINK_CHANGE,
+                    portfolioId,
+                    caller,
+                    missed,
+                    accountId.toString(),
+                    (linked ? "unlinked" : "linked") + " (recorded late, with the " + (linked ? "link" : "unlink")
+                            + " after it: this log had no entry of it)",
+                    missed);
+        }
         insertLogEntry(
-                INSERT_LOG_ENTRY + """
-                        WHERE coalesce((SELECT action FROM jobs.portfolio_admin_log
-                                        WHERE portfolio_id = :portfolioId AND subject = :subject
-                                          AND action IN ('ACCOUNT_LINKED', 'ACCOUNT_UNLINKED')
-                                        ORDER BY occurred_at DESC, id DESC LIMIT 1),
-                                       :noEntry) <> :action
-                        """,
+                INSERT_LINK_CHANGE,
                 portfolioId,
                 caller,
                 action,

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Linking and unlinking an account against a stand-in worker that changes the account directory as the
@@ -144,6 +145,77 @@ class AccountLinkChangesIntegrationTests extends StubbedServicesIntegrationTest 
         assertThat(linkedLater.status()).as(linkedLater.text()).isEqualTo(201);
     }
 
+    /**
+     * The Owner links an account, then unlinks it: the worker unlinks it, but its answer is lost on the
+     * way (the stand-in closes the connection once the account is unlinked, as a timeout or a dropped
+     * connection leaves it), so the gateway answers 503 and writes no entry. The Owner sees the account
+     * gone and links it again rather than repeating the unlink. That link was made now (201), but the
+     * log's latest word was already "linked", so it wrote nothing: the log lacked both the unlink and the
+     * link. The link now writes the unlink first, marked as recorded late.
+     */
+    @Test
+    void aLinkAfterAnUnlinkWhoseAnswerWasLostLogsBoth() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = owner(portfolio);
+        UUID account = portfolio.unlinkedAccount("Relinked");
+        String base = "/api/v1/portfolios/" + portfolio.id() + "/linked-accounts";
+        worker.changeLinksWith(this::asTheWorkerDoes);
+        Answer linked = api.post(owner, base, null, linkBody(account));
+        assertThat(linked.status()).as(linked.text()).isEqualTo(201);
+
+        worker.changeLinksWith(change -> change.link() ? asTheWorkerDoes(change) : answerLost(change));
+        Answer unlinked = api.delete(owner, base + "/" + account);
+        assertThat(unlinked.status()).as(unlinked.text()).isEqualTo(503);
+        assertThat(portfolioOf(account)).isNull();
+
+        worker.changeLinksWith(this::asTheWorkerDoes);
+        Answer linkedAgain = api.post(owner, base, null, linkBody(account));
+        assertThat(linkedAgain.status()).as(linkedAgain.text()).isEqualTo(201);
+
+        assertThat(adminLogOverApi(owner, portfolio, account))
+                .containsExactly(
+                        "ACCOUNT_LINKED linked",
+                        "ACCOUNT_UNLINKED unlinked (recorded late, with the link after it: this log had no entry of it)",
+                        "ACCOUNT_LINKED linked");
+    }
+
+    /**
+     * The same the other way: a link whose answer was lost (503, the account linked) and not asked
+     * again, then an unlink (204), which the log's latest word "unlinked" kept out of the log.
+     */
+    @Test
+    void anUnlinkAfterALinkWhoseAnswerWasLostLogsBoth() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = owner(portfolio);
+        UUID account = portfolio.unlinkedAccount("Unlinked again");
+        String base = "/api/v1/portfolios/" + portfolio.id() + "/linked-accounts";
+        worker.changeLinksWith(this::asTheWorkerDoes);
+        assertThat(api.post(owner, base, null, linkBody(account)).status()).isEqualTo(201);
+        assertThat(api.delete(owner, base + "/" + account).status()).isEqualTo(204);
+
+        worker.changeLinksWith(change -> change.link() ? answerLost(change) : asTheWorkerDoes(change));
+        Answer linked = api.post(owner, base, null, linkBody(account));
+        assertThat(linked.status()).as(linked.text()).isEqualTo(503);
+        assertThat(portfolioOf(account)).isEqualTo(portfolio.id());
+
+        worker.changeLinksWith(this::asTheWorkerDoes);
+        Answer unlinked = api.delete(owner, base + "/" + account);
+        assertThat(unlinked.status()).as(unlinked.text()).isEqualTo(204);
+
+        assertThat(adminLogOverApi(owner, portfolio, account))
+                .containsExactly(
+                        "ACCOUNT_UNLINKED unlinked",
+                        "ACCOUNT_LINKED linked (recorded late, with the unlink after it: this log had no entry of it)",
+                        "ACCOUNT_UNLINKED unlinked",
+                        "ACCOUNT_LINKED linked");
+    }
+
+    /** Makes the change as the worker does, and loses its answer. */
+    private LinkAnswer answerLost(LinkChange change) {
+        asTheWorkerDoes(change);
+        return LinkAnswer.LOST;
+    }
+
     /** Links or unlinks the account in the directory, and answers, as the worker does. */
     private LinkAnswer asTheWorkerDoes(LinkChange change) {
         if (change.link()) {
@@ -197,6 +269,24 @@ class AccountLinkChangesIntegrationTests extends StubbedServicesIntegrationTest 
                 .params(portfolio.id(), account.toString())
                 .query(String.class)
                 .list();
+    }
+
+    /**
+     * The account's entries in the administration log as {@code GET admin-log} answers them, newest
+     * first: action and detail, each by the Owner.
+     */
+    private List<String> adminLogOverApi(String owner, DirectorySeed.Portfolio portfolio, UUID account) {
+        Answer log = api.get(owner, "/api/v1/portfolios/" + portfolio.id() + "/admin-log?limit=100");
+        assertThat(log.status()).as(log.text()).isEqualTo(200);
+        List<String> entries = new ArrayList<>();
+        for (JsonNode entry : log.body().path("items").values()) {
+            if (entry.path("subject").asString().equals(account.toString())) {
+                assertThat(entry.path("actorEmail").asString()).isEqualTo(portfolio.email("owner"));
+                entries.add(entry.path("action").asString() + " "
+                        + entry.path("detail").asString());
+            }
+        }
+        return entries;
     }
 
     /** The portfolio's Owner, a stored portfolio user; their token grants nothing by its claims. */

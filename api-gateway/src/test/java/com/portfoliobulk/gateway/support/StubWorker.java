@@ -63,8 +63,15 @@ public final class StubWorker {
     /** A link or an unlink of one account, as the gateway asks the worker for it. */
     public record LinkChange(UUID portfolioId, UUID accountId, boolean link) {}
 
-    /** The worker's answer to a link change: its status and JSON body. */
-    public record LinkAnswer(int status, String body) {}
+    /**
+     * The worker's answer to a link change: its status and JSON body; {@link #LOST} closes the
+     * connection without one, as when the answer is lost on its way to the gateway.
+     */
+    public record LinkAnswer(int status, String body) {
+
+        /** No answer: the connection closes, whatever the change did. */
+        public static final LinkAnswer LOST = new LinkAnswer(0, "");
+    }
 
     private volatile Function<LinkChange, LinkAnswer> links =
             change -> new LinkAnswer(404, problem(404, "not stubbed"));
@@ -170,6 +177,10 @@ public final class StubWorker {
                     UUID.fromString(change.group(1)),
                     UUID.fromString(change.group(2)),
                     change.group(3).equals("link")));
+            if (answer.status() == 0) {
+                exchange.close();
+                return;
+            }
             answer(
                     exchange,
                     answer.status(),
