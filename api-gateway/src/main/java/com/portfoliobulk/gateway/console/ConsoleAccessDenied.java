@@ -18,7 +18,8 @@ import org.springframework.security.web.csrf.CsrfException;
  * sign-in page left open past its 30 minutes, a page left past the 8 h idle timeout, a forged form)
  * the browser goes to the sign-in page, which says the sign-in has expired (a sign-out: "You are
  * signed out"), and an invitation page's form is returned to after signing in; a signed-in administrator's refused form is a 403 on the console's page
- * {@value #PAGE}, which says to open the page again. Either way nothing is changed.
+ * {@value #PAGE}, which says to open the page again. Either way nothing is changed, and a form that
+ * came without a session cookie (another site's) starts no session and sets no cookie.
  */
 final class ConsoleAccessDenied implements AccessDeniedHandler {
 
@@ -38,7 +39,11 @@ final class ConsoleAccessDenied implements AccessDeniedHandler {
         if (denied instanceof CsrfException && !signedIn()) {
             boolean signOut = request.getRequestURI().equals(request.getContextPath() + SIGN_OUT);
             // An invitation accepted after the session ended: the sign-in comes back to the invitation.
-            SignInReturn.remember(request, response);
+            // A form without a session cookie (another site's) starts no session to remember it in: its
+            // cookie would replace the browser's, and choose where the next sign-in goes.
+            if (!SessionCsrfTokens.withoutSession(request)) {
+                SignInReturn.remember(request, response);
+            }
             response.sendRedirect(request.getContextPath()
                     + (signOut ? ConsoleSecurityConfiguration.SIGN_IN + "?signedOut" : HtmxRedirects.EXPIRED));
             return;

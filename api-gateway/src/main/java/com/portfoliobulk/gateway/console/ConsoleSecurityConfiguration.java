@@ -14,7 +14,6 @@ import org.springframework.security.web.authentication.SimpleUrlAuthenticationFa
 import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
 import org.springframework.security.web.context.SecurityContextRepository;
 import org.springframework.security.web.csrf.CsrfTokenRepository;
-import org.springframework.security.web.csrf.HttpSessionCsrfTokenRepository;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy;
 
 /**
@@ -41,10 +40,13 @@ class ConsoleSecurityConfiguration {
         return new HttpSessionSecurityContextRepository();
     }
 
-    /** Where the console's CSRF tokens are kept: the session, renewed whenever a console session starts. */
+    /**
+     * Where the console's CSRF tokens are kept: the session, renewed whenever a console session starts;
+     * a form sent without a session cookie starts none ({@link SessionCsrfTokens}).
+     */
     @Bean
     CsrfTokenRepository consoleCsrfTokenRepository() {
-        return new HttpSessionCsrfTokenRepository();
+        return new SessionCsrfTokens();
     }
 
     @Bean

@@ -147,6 +147,27 @@ final class ConsoleBrowser {
                         .collect(Collectors.joining("&"));
     }
 
+    /**
+     * Posts the form as another site's page makes the browser post it (a form submitted by its
+     * script): without the console's cookie, which SameSite=Lax keeps off a cross-site POST, while the
+     * browser stores a cookie the answer sets, as it does for the answer of any top-level navigation.
+     */
+    HttpResponse<String> postFromAnotherSite(String path, Map<String, String> form)
+            throws IOException, InterruptedException {
+        HttpResponse<String> answer = HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                                .header("Content-Type", "application/x-www-form-urlencoded")
+                                .header("Origin", "https://elsewhere.example")
+                                .POST(HttpRequest.BodyPublishers.ofString(encode(form)))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        cookies.put(answer.uri(), answer.headers().map());
+        return answer;
+    }
+
     /** Posts a form body already encoded, e.g. with a field repeated (several ticked checkboxes). */
     HttpResponse<String> postEncoded(String path, String body) throws IOException, InterruptedException {
         return http.send(

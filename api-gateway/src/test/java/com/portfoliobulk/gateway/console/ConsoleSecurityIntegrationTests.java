@@ -178,6 +178,38 @@ class ConsoleSecurityIntegrationTests {
         assertRedirectsTo(signOut, "/console/sign-in?signedOut");
     }
 
+    /**
+     * Another site's page can make the browser post to the console (a form its script submits), and
+     * the browser sends that POST without the console's cookie (SameSite=Lax) but stores a cookie its
+     * answer sets over the one it has. The answer sets none: the administrator stays signed in, and
+     * their next sign-in does not go to an invitation page that site chose.
+     */
+    @Test
+    void aFormPostedFromAnotherSiteSetsNoCookieSoTheAdministratorStaysSignedIn() throws Exception {
+        DirectorySeed.Portfolio portfolio = portfolio();
+        String email = "owner-" + UUID.randomUUID() + "@agency.test";
+        signIn(email, "OWNER", portfolio);
+        String users = "/console/portfolios/" + portfolio.id() + "/users";
+        String invitation = "/invitations/elsewhere-" + UUID.randomUUID();
+
+        for (String path :
+                List.of("/console/sign-out", "/console/portfolios/" + portfolio.id() + "/review", invitation)) {
+            HttpResponse<String> forged = browser.postFromAnotherSite(path, Map.of("action", "offboard"));
+
+            assertThat(forged.statusCode()).as(path).isEqualTo(302);
+            assertThat(forged.headers().allValues("Set-Cookie"))
+                    .as(path)
+                    .noneMatch(cookie -> cookie.startsWith(ConsoleSession.COOKIE + "="));
+            assertThat(get(users).statusCode())
+                    .as("signed in after another site's form to %s", path)
+                    .isEqualTo(200);
+        }
+
+        assertRedirectsTo(post("/console/sign-out", Map.of("_csrf", csrf())), "/console/sign-in?signedOut");
+        browser.postFromAnotherSite(invitation, Map.of());
+        assertRedirectsTo(signIn(email, "OWNER", portfolio), "/console");
+    }
+
     /** A signed-in administrator's form with a token not of their session is refused on a console page. */
     @Test
     void aFormWithAnotherSessionsTokenIsRefusedOnAConsolePage() throws Exception {

@@ -146,15 +146,16 @@ class ConsoleSessionStoreIntegrationTests {
     }
 
     /**
-     * A request to an invitation page without a session keeps only the page's path in the session it
-     * starts, to come back to after signing in: a copy of the whole request (its headers, cookies and
-     * a form's fields) let anyone store about 2 MB per request for 30 minutes without signing in.
+     * A request to an invitation page without a sign-in keeps only the page's path in its session, to
+     * come back to after signing in: a copy of the whole request (its headers, cookies and a form's
+     * fields) let anyone store about 2 MB per request for 30 minutes without signing in.
      */
     @Test
     void anInvitationPageOpenedWithoutASignInStoresOnlyItsPath() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
         String page = "/invitations/stored-" + UUID.randomUUID();
         ConsoleBrowser poster = new ConsoleBrowser(port);
+        assertThat(poster.get("/console/sign-in").statusCode()).isEqualTo(200);
 
         HttpResponse<String> posted = poster.postEncoded(page, "a=" + "x".repeat(2_000_000));
         assertThat(posted.statusCode()).isEqualTo(302);
