@@ -28,8 +28,6 @@ final class ConsoleBrowser {
 
     private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
 
-    private static final Pattern CSRF_META = Pattern.compile("name=\"csrf-token\" content=\"([^\"]+)\"");
-
     private final int port;
 
     private final CookieManager cookies = new CookieManager();
@@ -72,12 +70,12 @@ final class ConsoleBrowser {
                 .orElseThrow(() -> new AssertionError("no console session cookie"));
     }
 
-    /** The CSRF token of the session, as a console page carries it. */
+    /** The CSRF token of the session, as the sign-in page's demo form carries it. */
     String csrf() throws IOException, InterruptedException {
         String page = get("/console/sign-in").body();
-        Matcher meta = CSRF_META.matcher(page);
-        assertThat(meta.find()).as(page).isTrue();
-        return unescape(meta.group(1));
+        Matcher field = CSRF_FIELD.matcher(page);
+        assertThat(field.find()).as(page).isTrue();
+        return unescape(field.group(1));
     }
 
     /** The hidden fields of the page's form of this class (the CSRF token among them), as the browser posts them. */

@@ -7,6 +7,7 @@ import com.portfoliobulk.gateway.support.StubWorker;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -237,7 +238,9 @@ class ConsoleIdentityProviderSignInIntegrationTests {
         String ann = "ann-" + userId + "@corp.example";
         PROVIDER.issue(userId, TestTokens.token(userId, ann, UUID.randomUUID()), ann, true);
         signInThroughTheProvider("oidc");
-        browser.post("/console/sign-out", Map.of("_csrf", browser.csrf()));
+        Matcher csrf = CSRF_FIELD.matcher(browser.get("/console").body());
+        assertThat(csrf.find()).isTrue();
+        browser.post("/console/sign-out", Map.of("_csrf", ConsoleBrowser.unescape(csrf.group(1))));
 
         HttpResponse<String> signedOut = browser.get("/console/sign-in?signedOut");
         Matcher link =
@@ -247,6 +250,32 @@ class ConsoleIdentityProviderSignInIntegrationTests {
 
         assertThat(toProvider.headers().firstValue("Location"))
                 .hasValueSatisfying(location -> assertThat(location).contains("prompt=select_account"));
+    }
+
+    /**
+     * With the identity provider alone the sign-in page has no form, so it needs no session: opening it
+     * stores none in PostgreSQL and sets no cookie, however often anyone opens it. The session starts
+     * with the way to the provider, which keeps the authorization request in it.
+     */
+    @Test
+    void theSignInPageWithoutAFormStoresNoSession() throws Exception {
+        long openedAt = System.currentTimeMillis();
+
+        for (String page : List.of("/console/sign-in", "/console/sign-in?expired", "/console/sign-in?signedOut")) {
+            HttpResponse<String> signIn = new ConsoleBrowser(port).get(page);
+
+            assertThat(signIn.statusCode()).as(page).isEqualTo(200);
+            assertThat(signIn.body()).as(page).contains("Sign in with Corporate SSO");
+            assertThat(signIn.headers().allValues("Set-Cookie"))
+                    .as(page)
+                    .noneMatch(cookie -> cookie.startsWith(ConsoleSession.COOKIE + "="));
+        }
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.console_sessions WHERE creation_time >= ?")
+                        .param(openedAt)
+                        .query(Long.class)
+                        .single())
+                .as("sessions stored since the sign-in page was opened")
+                .isZero();
     }
 
     /** An ordinary sign-in to the console goes through the provider without a question. */

@@ -56,6 +56,36 @@ class ConsoleSecurityIntegrationTests {
         assertThat(page.headers().firstValue("X-Frame-Options")).hasValue("DENY");
     }
 
+    /**
+     * A page carries the session's CSRF token where it is used: the sign-in page in its demo form
+     * (whose session is stored for it), the signed-in pages also in their head, where the console's
+     * script reads it for the requests htmx makes (the Users search, the job's progress panel).
+     */
+    @Test
+    void theCsrfTokenIsInTheSignInFormAndInTheHeadOfSignedInPages() throws Exception {
+        HttpResponse<String> signInPage = get("/console/sign-in");
+
+        assertThat(signInPage.body()).containsPattern(CSRF_FIELD).doesNotContainPattern(CSRF_META);
+        assertThat(signInPage.headers().allValues("Set-Cookie"))
+                .as("the demo form's session")
+                .anyMatch(cookie -> cookie.startsWith(ConsoleSession.COOKIE + "="));
+
+        DirectorySeed.Portfolio portfolio = portfolio();
+        UUID ann = analystOn(portfolio, "Brand Nice");
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String job = URI.create(confirmOffboarding(portfolio, ann)
+                        .headers()
+                        .firstValue("Location")
+                        .orElseThrow())
+                .getPath();
+        for (String page : List.of("/console/portfolios/" + portfolio.id() + "/users", job)) {
+            assertThat(get(page).body())
+                    .as(page)
+                    .containsPattern(CSRF_META)
+                    .contains("<meta name=\"csrf-header\" content=\"X-CSRF-TOKEN\">", "hx-get=");
+        }
+    }
+
     /** A refused demo sign-in keeps what was typed and chosen: a second click is not the demo Owner. */
     @Test
     void aRefusedDemoSignInKeepsTheAddressAndThePermissionChosen() throws Exception {
