@@ -368,11 +368,17 @@ class ConsoleSecurityIntegrationTests {
                 .hasValueSatisfying(location -> assertThat(location).endsWith(base + "/jobs/" + job));
     }
 
+    /**
+     * The progress panel is kept in the browser's cache to be revalidated ({@code private, no-cache}),
+     * where it outlives a sign-out on a shared computer: it holds the job's progress alone, not who
+     * requested the job, which the job's page (not cached) shows.
+     */
     @Test
     void theProgressPanelIsRevalidatedWithTheJobsETagAndTheTasksDownloadAsCsv() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
         UUID ann = analystOn(portfolio, "Brand Oslo");
-        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String owner = "owner-" + UUID.randomUUID() + "@agency.test";
+        signIn(owner, "OWNER", portfolio);
         HttpResponse<String> confirmed = confirmOffboarding(portfolio, ann);
         String job = URI.create(confirmed.headers().firstValue("Location").orElseThrow())
                 .getPath();
@@ -380,7 +386,13 @@ class ConsoleSecurityIntegrationTests {
         HttpResponse<String> progress = get(job + "/progress");
 
         assertThat(progress.statusCode()).isEqualTo(200);
-        assertThat(progress.body()).contains("id=\"job-status\"", "id=\"count-total\">1<");
+        assertThat(progress.body())
+                .contains("id=\"job-status\"", "id=\"count-total\">1<")
+                .doesNotContain(owner, "Requested by");
+        HttpResponse<String> page = get(job);
+        assertThat(page.body()).containsPattern("Requested by <span[^>]*>" + Pattern.quote(owner) + "</span>");
+        assertThat(page.headers().firstValue("Cache-Control"))
+                .hasValueSatisfying(cache -> assertThat(cache).contains("no-store"));
         String etag = progress.headers().firstValue("ETag").orElseThrow();
         assertThat(progress.headers().firstValue("Cache-Control")).hasValue("private, no-cache");
         HttpResponse<String> unchanged = browser.get(job + "/progress", "If-None-Match", etag);
