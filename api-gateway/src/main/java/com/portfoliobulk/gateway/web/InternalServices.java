@@ -4,13 +4,18 @@ import com.portfoliobulk.internalauth.InternalTokenInterceptor;
 import com.portfoliobulk.internalauth.InternalTokens;
 import com.portfoliobulk.servicesupport.tracing.SecretPaths;
 import io.micrometer.observation.ObservationRegistry;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpRequest;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.client.ClientHttpRequestExecution;
 import org.springframework.http.client.ClientHttpResponse;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
@@ -75,17 +80,84 @@ public class InternalServices {
      * with any invitation token replaced ({@link SecretPaths}). The client's own message names the
      * whole URL, and the exception is recorded on the call's span (its exception event, exported with
      * the trace) and logged with the 503 it becomes; the worker's invitation calls have the token in
-     * their path.
+     * their path. An error answer's body is read with the token replaced too: a problem names the
+     * request's path as its {@code instance}, and the client's exception for an error status quotes
+     * the whole body, recorded and logged the same way.
      */
     private static ClientHttpResponse secretsLeftOut(
             HttpRequest request, byte[] body, ClientHttpRequestExecution execution) {
+        ClientHttpResponse response;
         try {
-            return execution.execute(request, body);
+            response = execution.execute(request, body);
         } catch (IOException failure) {
             throw new ResourceAccessException(
                     "I/O error on " + request.getMethod().name() + " request for \""
                             + SecretPaths.redact(request.getURI().toString()) + "\": " + failure.getMessage(),
                     failure);
+        }
+        try {
+            String path = request.getURI().getRawPath();
+            if (!response.getStatusCode().isError() || path.equals(SecretPaths.redact(path))) {
+                return response;
+            }
+            return new RedactedErrorBody(response);
+        } catch (IOException failure) {
+            response.close();
+            throw new ResourceAccessException(
+                    "I/O error on " + request.getMethod().name() + " request for \""
+                            + SecretPaths.redact(request.getURI().toString()) + "\": " + failure.getMessage(),
+                    failure);
+        }
+    }
+
+    /** An error answer whose body, read whole (an error's problem is small), has every token replaced. */
+    private static final class RedactedErrorBody implements ClientHttpResponse {
+
+        /** The most of an error body kept: a problem is far smaller, and nothing reads more of one. */
+        private static final int MAX_ERROR_BODY = 64 * 1024;
+
+        private final ClientHttpResponse response;
+
+        private final byte[] body;
+
+        private final HttpHeaders headers;
+
+        RedactedErrorBody(ClientHttpResponse response) throws IOException {
+            this.response = response;
+            byte[] read;
+            try (InputStream in = response.getBody()) {
+                read = in.readNBytes(MAX_ERROR_BODY);
+            }
+            this.body =
+                    SecretPaths.redact(new String(read, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+            this.headers = new HttpHeaders();
+            this.headers.putAll(response.getHeaders());
+            this.headers.setContentLength(body.length);
+        }
+
+        @Override
+        public HttpStatusCode getStatusCode() throws IOException {
+            return response.getStatusCode();
+        }
+
+        @Override
+        public String getStatusText() throws IOException {
+            return response.getStatusText();
+        }
+
+        @Override
+        public HttpHeaders getHeaders() {
+            return headers;
+        }
+
+        @Override
+        public InputStream getBody() {
+            return new ByteArrayInputStream(body);
+        }
+
+        @Override
+        public void close() {
+            response.close();
         }
     }
 }

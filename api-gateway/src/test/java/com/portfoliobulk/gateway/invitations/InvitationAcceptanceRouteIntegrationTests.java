@@ -27,6 +27,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
@@ -255,6 +257,38 @@ class InvitationAcceptanceRouteIntegrationTests extends StubbedServicesIntegrati
         assertThat(logged)
                 .anySatisfy(line -> assertThat(line).contains("Answering 503", "/internal/invitations/{token}/accept"))
                 .noneSatisfy(line -> assertThat(line).contains(token));
+    }
+
+    /**
+     * The worker's error answer is a problem naming the request's path, token and all, as its
+     * {@code instance}; the client's exception for it quotes the body, and is recorded on the call's span
+     * and, for a 500, logged with the 503 it becomes. An invitee signed in with another address (403)
+     * leaves the invitation pending: its token still works.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"mismatch", "failing"})
+    void anErrorAnswerOfTheWorkerNamesNoTokenInTheSpanOrTheLog(String outcome) {
+        record();
+        String token = token(outcome);
+
+        List<String> logged;
+        try (LogLines lines = LogLines.of(ProblemAdvice.class.getName())) {
+            accept(invitee, token);
+            logged = lines.lines().stream()
+                    .map(ILoggingEvent::getFormattedMessage)
+                    .toList();
+        }
+
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(RECORDER.stopped)
+                        .extracting(Stopped::error)
+                        .anySatisfy(error -> assertThat(error).contains("/internal/invitations/{token}/accept")));
+        assertThat(List.copyOf(RECORDER.stopped))
+                .flatExtracting(Stopped::values)
+                .as("every key value, name and error of the HTTP observations")
+                .noneSatisfy(value -> assertThat(value).contains(token));
+        assertThat(logged).noneSatisfy(line -> assertThat(line).contains(token));
     }
 
     @AfterEach

@@ -146,10 +146,10 @@ public final class StubWorker {
                     {"accountId":"6f1d7e34-9c2a-4c1e-8f0b-2a6a3c9e7d21","role":"ANALYST","state":"ACTIVE"}""");
             case "custom" -> answer(exchange, 200, "application/json", """
                     {"accountId":"6f1d7e34-9c2a-4c1e-8f0b-2a6a3c9e7d21","role":"REGIONAL_LEAD","state":"ACTIVE"}""");
-            case "mismatch" -> answer(exchange, 403, "application/problem+json", problem(403, "another address"));
-            case "unknown" -> answer(exchange, 404, "application/problem+json", problem(404, "no such token"));
-            case "expired" -> answer(exchange, 410, "application/problem+json", problem(410, "expired"));
-            case "failing" -> answer(exchange, 500, "application/problem+json", problem(500, "boom"));
+            case "mismatch" -> answer(exchange, 403, "application/problem+json", problem(403, "another address", path));
+            case "unknown" -> answer(exchange, 404, "application/problem+json", problem(404, "no such token", path));
+            case "expired" -> answer(exchange, 410, "application/problem+json", problem(410, "expired", path));
+            case "failing" -> answer(exchange, 500, "application/problem+json", problem(500, "boom", path));
             default -> exchange.close();
         }
     }
@@ -269,6 +269,11 @@ public final class StubWorker {
 
     private static String problem(int status, String detail) {
         return "{\"status\":" + status + ",\"detail\":\"" + detail + "\"}";
+    }
+
+    /** A problem naming the request's path as its {@code instance}, as the worker's problems do. */
+    private static String problem(int status, String detail, String instance) {
+        return "{\"status\":" + status + ",\"detail\":\"" + detail + "\",\"instance\":\"" + instance + "\"}";
     }
 
     private static void answer(HttpExchange exchange, int status, String contentType, String body) throws IOException {
