@@ -2,6 +2,7 @@ package com.portfoliobulk.audit.log;
 
 import com.portfoliobulk.servicesupport.concurrent.Futures;
 import com.portfoliobulk.servicesupport.kafka.DeadLetterWithoutValue;
+import com.portfoliobulk.servicesupport.kafka.ProducerGaveUp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -58,7 +59,9 @@ final class ActivityDeadLetters implements ConsumerAwareRecordRecoverer {
      *
      * @return one future per dead letter, in their order: each completes when the broker has
      *     acknowledged the dead letter (or, when it was too large, the one without its value), or
-     *     exceptionally when it was not sent
+     *     exceptionally when it was not sent. When the producer gave up on one at once
+     *     ({@link ProducerGaveUp}), its future and those of the ones after it, not sent, are failed
+     *     already on return
      */
     List<CompletableFuture<Void>> send(List<DeadLetter> deadLetters) {
         return send(deadLetters, null);
@@ -78,6 +81,14 @@ final class ActivityDeadLetters implements ConsumerAwareRecordRecoverer {
                         : CompletableFuture.failedFuture(new IllegalStateException("No dead letter was sent"));
             } catch (RuntimeException ex) {
                 sent = CompletableFuture.failedFuture(ex);
+            }
+            if (ProducerGaveUp.on(sent)) {
+                // The producer gave up at once (no metadata for the topic after max.block.ms, say): the rest
+                // would fail too, each after as long. They fail now with this one's failure.
+                while (sends.size() < deadLetters.size()) {
+                    sends.add(sent);
+                }
+                break;
             }
             sends.add(sent.exceptionallyComposeAsync(failure -> DeadLetterWithoutValue.tooLarge(failure)
                     ? sendWithoutValue(deadLetter)

@@ -182,7 +182,8 @@ class ActivityEventListener {
      * ends. An entry that fails otherwise there ends the pass with a {@link BatchListenerFailedException}
      * at its record, once the dead letters before it are acknowledged, so that the records before it are
      * committed and only the rest is delivered again. A dead letter that is not sent ends the pass the
-     * same way at its record.
+     * same way at its record; one the producer gave up on at once ends it there and then, without
+     * writing the entries after it.
      */
     private void write(
             List<NewActivityEntry> entries,
@@ -200,12 +201,16 @@ class ActivityEventListener {
                         recorder.record(List.of(entries.get(index)));
                     } catch (DataIntegrityViolationException refusedEntry) {
                         ConsumerRecord<String, AccountActivityEvent> record = records.get(index);
-                        refused.add(new Refused(
-                                index,
-                                refusedEntry,
-                                deadLetters
-                                        .send(List.of(new ActivityDeadLetters.DeadLetter(record, refusedEntry)))
-                                        .getFirst()));
+                        CompletableFuture<Void> sent = deadLetters
+                                .send(List.of(new ActivityDeadLetters.DeadLetter(record, refusedEntry)))
+                                .getFirst();
+                        refused.add(new Refused(index, refusedEntry, sent));
+                        if (sent.isCompletedExceptionally()) {
+                            // The producer gave up at once (the dead-letter topic missing, say): the pass ends
+                            // at this record, and the entries after it are delivered again, instead of each
+                            // refused one waiting max.block.ms for its own dead letter to fail as well.
+                            break;
+                        }
                     } catch (RuntimeException notWritten) {
                         // The entries before it are written or, once their dead letters are acknowledged,
                         // dead-lettered: retried from this one's record.

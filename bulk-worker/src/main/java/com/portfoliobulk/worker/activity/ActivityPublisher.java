@@ -88,7 +88,9 @@ public class ActivityPublisher {
      * events of one trace is one observation (a span of that trace), and its trace context goes into
      * the records' headers, so the audit-consumer's write joins the trace of the job's submission (see
      * {@link TracedSends}). Events are sent in their order, with the template's producer, and with the
-     * names of the custom account roles they name ({@link CustomRoleNames}).
+     * names of the custom account roles they name ({@link CustomRoleNames}). Once a send has failed
+     * the events after it are not sent: the returned future fails anyway, and a producer that gave up at
+     * once on one (the topic missing, say) would wait {@code max.block.ms} again for each of them.
      *
      * @param traceParent the W3C trace context of an event's task, {@code null} when it has none
      * @return completes when the broker has acknowledged all of them
@@ -101,11 +103,17 @@ public class ActivityPublisher {
         List<AccountActivityEvent> named = roleNames.named(events);
         return template.execute(producer -> {
             TracedSends<Object, Object> sends = new TracedSends<>(producer, observations, topic);
+            sending:
             for (List<AccountActivityEvent> run : TraceContexts.runs(named, traceParent)) {
                 try (TracedSends<Object, Object>.Run traced =
                         sends.run(traceParent.apply(run.getFirst()), run.size())) {
                     for (AccountActivityEvent event : run) {
                         traced.send(event.accountId().toString(), event);
+                        if (sends.failed()) {
+                            // The producer gave up at once (no metadata for the topic after max.block.ms, say):
+                            // the rest would fail too, each after as long (ProducerGaveUp).
+                            break sending;
+                        }
                     }
                 }
             }

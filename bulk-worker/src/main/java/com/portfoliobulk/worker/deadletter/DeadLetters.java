@@ -3,6 +3,7 @@ package com.portfoliobulk.worker.deadletter;
 import com.portfoliobulk.contracts.BulkTaskMessage;
 import com.portfoliobulk.contracts.ControlCharacters;
 import com.portfoliobulk.servicesupport.kafka.DeadLetterWithoutValue;
+import com.portfoliobulk.servicesupport.kafka.ProducerGaveUp;
 import com.portfoliobulk.worker.WorkerProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -98,7 +99,8 @@ public class DeadLetters {
      *
      * @return completes when the broker has acknowledged all of them and they are marked as sent; when
      *     one send failed, completes exceptionally once every send has answered and the acknowledged
-     *     ones are marked as sent, so that the batch delivered again sends only the others
+     *     ones are marked as sent, so that the batch delivered again sends only the others. When the
+     *     producer gave up on one at once ({@link ProducerGaveUp}), the ones after it are not sent.
      */
     public CompletableFuture<Void> send(List<DeadLetter> deadLetters) {
         return send(deadLetters, (deadLetter, id) -> {});
@@ -144,7 +146,14 @@ public class DeadLetters {
         }
         // One recoverer per call: it collects the sends of this call instead of waiting for each.
         CollectingRecoverer recoverer = new CollectingRecoverer(template, topic, unpublished);
-        toSend.forEach(deadLetter -> recoverer.accept(deadLetter.record(), null, deadLetter.reason()));
+        for (DeadLetter deadLetter : toSend) {
+            recoverer.accept(deadLetter.record(), null, deadLetter.reason());
+            if (ProducerGaveUp.on(recoverer.last)) {
+                // The producer gave up at once (no metadata for the topic after max.block.ms, say): the rest
+                // would fail too, each after as long. They stay unsent, for the batch delivered again.
+                break;
+            }
+        }
         return answered(recoverer.sent)
                 .thenComposeAsync(sent -> {
                     // A dead letter refused as too large would be refused again on every delivery of its
@@ -275,6 +284,9 @@ public class DeadLetters {
         /** Each dead letter's send, by its id. */
         private final Map<UUID, CompletableFuture<?>> sent = new LinkedHashMap<>();
 
+        /** The last dead letter's send. */
+        private CompletableFuture<?> last;
+
         private final Map<DeadLetterStore.Source, UUID> ids;
 
         CollectingRecoverer(KafkaOperations<?, ?> template, String topic, Map<DeadLetterStore.Source, UUID> ids) {
@@ -301,6 +313,7 @@ public class DeadLetters {
                 send = CompletableFuture.failedFuture(ex);
             }
             sent.put(ids.get(source(inRecord)), send);
+            last = send;
         }
     }
 }

@@ -14,6 +14,7 @@ import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
+import com.portfoliobulk.worker.fixtures.MissingTopicProducer;
 import com.portfoliobulk.worker.fixtures.StatementCounter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -31,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -50,6 +52,7 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.kafka.mock.MockProducerFactory;
 import org.springframework.kafka.support.KafkaHeaders;
 import org.springframework.web.client.RestClient;
@@ -76,6 +79,9 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
 
     @Autowired
     DataSource dataSource;
+
+    @Autowired
+    ProducerFactory<Object, Object> producers;
 
     @Value("${spring.kafka.bootstrap-servers}")
     String bootstrapServers;
@@ -326,6 +332,52 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
         again.join();
         assertThat(publishedKeys(takenAccount, failedAccount))
                 .containsExactlyInAnyOrder(takenAccount.toString(), failedAccount.toString());
+    }
+
+    /**
+     * The dead-letter topic missing from the broker, which refuses to create it (as for lack of rights), the
+     * producer fails the first dead letter after {@code max.block.ms}: the batch's dead letters give up
+     * there, all recorded and none marked as sent, for the batch delivered again. Every dead letter of
+     * the batch used to be handed to the producer, each failing after as long.
+     */
+    @Test
+    void aBatchsDeadLettersGiveUpAtTheFirstOneTheProducerFailedAtOnce() {
+        String topic = MissingTopicProducer.missingTopic(bootstrapServers);
+        try (MissingTopicProducer missing = new MissingTopicProducer(producers)) {
+            DeadLetters sender = new DeadLetters(
+                    missing.template(),
+                    MissingTopicProducer.withTopics(
+                            properties, properties.topics().activity(), topic),
+                    new SimpleMeterRegistry(),
+                    store,
+                    json);
+            long offset = ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50);
+            Instant at = Instant.now();
+            Exception reason = new IllegalArgumentException("not a task");
+            List<UUID> accounts = new ArrayList<>();
+            List<DeadLetters.DeadLetter> batch = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                UUID account = UUID.randomUUID();
+                accounts.add(account);
+                batch.add(new DeadLetters.DeadLetter(record(offset + i, at, account, "{not a task"), reason));
+            }
+
+            CompletableFuture<Void> sent = sender.send(batch);
+
+            assertThatThrownBy(() -> sent.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .hasRootCauseInstanceOf(org.apache.kafka.common.errors.ApiException.class);
+            assertThat(missing.sendsTo(topic))
+                    .as("dead letters handed to the producer, of %d", batch.size())
+                    .isEqualTo(1);
+            assertThat(jdbc.sql("SELECT count(*) FILTER (WHERE published_at IS NULL) FROM jobs.task_dead_letters"
+                                    + " WHERE record_key = ANY(?)")
+                            .param(accounts.stream().map(UUID::toString).toArray(String[]::new))
+                            .query(Long.class)
+                            .single())
+                    .as("recorded, not sent")
+                    .isEqualTo(batch.size());
+        }
     }
 
     /**

@@ -1,0 +1,153 @@
+package com.portfoliobulk.audit.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.portfoliobulk.audit.ActivityEvents;
+import com.portfoliobulk.audit.AuditApplication;
+import com.portfoliobulk.contracts.AccountActivityEvent;
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.ActivityAction;
+import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.Topics;
+import com.portfoliobulk.contracts.UserRef;
+import com.portfoliobulk.testsupport.DeclaredTopicChecks;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerInterceptor;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.ApiException;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.ProducerFactory;
+import org.springframework.kafka.listener.BatchListenerFailedException;
+
+/**
+ * The dead-letter topic missing from the broker, which refuses to create it (as for lack of rights), the
+ * producer fails each dead letter after {@code max.block.ms}. A batch whose events the database refuses
+ * ends its pass at the first of them, to be delivered again from there, once the producer gave up on
+ * its dead letter: each refused event of the batch used to be written, refused and handed to the
+ * producer in turn, each dead letter failing after as long, so a batch of 1,000 such events held its
+ * listener thread far past {@code max.poll.interval.ms}.
+ */
+@SpringBootTest(
+        webEnvironment = WebEnvironment.RANDOM_PORT,
+        properties = "spring.config.name=" + AuditApplication.CONFIG_NAME)
+class MissingDeadLetterTopicIntegrationTests {
+
+    private static final int REFUSED = 20;
+
+    private static final Map<String, AtomicInteger> SENDS = new ConcurrentHashMap<>();
+
+    @Autowired
+    ActivityRecorder recorder;
+
+    @Autowired
+    ObjectProvider<OpenTelemetry> openTelemetry;
+
+    @Autowired
+    ProducerFactory<Object, Object> producers;
+
+    @Value("${spring.kafka.bootstrap-servers}")
+    String bootstrapServers;
+
+    @Test
+    void aPassEndsAtTheFirstRefusedEventWhoseDeadLetterTheProducerFailedAtOnce() throws Exception {
+        // A topic the broker refuses to create when the producer asks for it: its name collides with an
+        // existing one's (the same with _ in place of .).
+        String id = UUID.randomUUID().toString();
+        try (Admin admin = DeclaredTopicChecks.admin(bootstrapServers)) {
+            admin.createTopics(List.of(new NewTopic("portfolio_refused_" + id, 1, (short) 1)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+        }
+        String topic = "portfolio.refused." + id;
+        // The service's producer, waiting 1 s (not 10) for the topic's metadata.
+        KafkaTemplate<Object, Object> template = new KafkaTemplate<>(
+                producers,
+                Map.of(
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                        1000,
+                        ProducerConfig.INTERCEPTOR_CLASSES_CONFIG,
+                        CountingSends.class.getName()));
+        try {
+            ActivityEventListener listener = new ActivityEventListener(
+                    recorder, openTelemetry, new ActivityDeadLetters(template, topic), new SimpleMeterRegistry());
+
+            assertThatThrownBy(() -> listener.onEvents(refusedByTheDatabase()))
+                    .isInstanceOfSatisfying(
+                            BatchListenerFailedException.class,
+                            failed -> assertThat(failed.getIndex())
+                                    .as("delivered again from")
+                                    .isZero())
+                    .hasRootCauseInstanceOf(ApiException.class);
+            assertThat(SENDS.getOrDefault(topic, new AtomicInteger()).get())
+                    .as("dead letters handed to the producer, of %d refused events", REFUSED)
+                    .isEqualTo(1);
+        } finally {
+            template.destroy();
+        }
+    }
+
+    /** Events the database refuses: PostgreSQL cannot store U+0000 in text. */
+    private static List<ConsumerRecord<String, AccountActivityEvent>> refusedByTheDatabase() {
+        UUID portfolio = UUID.randomUUID();
+        UUID account = UUID.randomUUID();
+        Actor admin = ActivityEvents.newAdmin();
+        Instant start = ActivityEvents.now();
+        long offset = ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50);
+        List<ConsumerRecord<String, AccountActivityEvent>> records = new ArrayList<>();
+        for (int i = 0; i < REFUSED; i++) {
+            AccountActivityEvent event = ActivityEvents.event(
+                    portfolio,
+                    account,
+                    UUID.randomUUID(),
+                    admin,
+                    ActivityAction.USER_INVITED,
+                    new UserRef(UUID.randomUUID(), "zero\u0000byte-" + i + "@brand.example"),
+                    null,
+                    AccountRole.SUPPORT,
+                    start.plusMillis(i));
+            records.add(new ConsumerRecord<>(Topics.ACCOUNT_ACTIVITY, 0, offset + i, account.toString(), event));
+        }
+        return records;
+    }
+
+    /** Counts every record the producer is handed, before it waits for the topic's metadata. */
+    public static final class CountingSends implements ProducerInterceptor<Object, Object> {
+
+        @Override
+        public ProducerRecord<Object, Object> onSend(ProducerRecord<Object, Object> record) {
+            SENDS.computeIfAbsent(record.topic(), topic -> new AtomicInteger()).incrementAndGet();
+            return record;
+        }
+
+        @Override
+        public void onAcknowledgement(RecordMetadata metadata, Exception exception) {}
+
+        @Override
+        public void close() {}
+
+        @Override
+        public void configure(Map<String, ?> configs) {}
+    }
+}
