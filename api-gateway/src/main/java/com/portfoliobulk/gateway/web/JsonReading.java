@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.web;
 
 import com.portfoliobulk.contracts.ControlCharacters;
+import java.util.List;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -20,7 +21,9 @@ import tools.jackson.databind.type.LogicalType;
  * 500 levels, numbers longer than 1,000 digits and anything after the JSON value): a key twice in
  * one object is refused instead of the last one silently winning, so that no two readers of a
  * request can disagree about it; a value of the wrong JSON type is refused instead of converted
- * (no {@code true} read as the text "true", no {@code "7"} or {@code 7.0} as the number 7); a text
+ * (no {@code true} read as the text "true", no {@code "7"} or {@code 7.0} as the number 7, and no
+ * {@code ""} or {@code "  "} as a number, a truth value or an id left out, which would put the
+ * field's default in its place: {@code "expiresInDays": ""} gave invitations the default 7 days); a text
  * with a control character ({@link ControlCharacters}: {@code \u0000} among them, which PostgreSQL
  * cannot store) is refused as it is read, naming its field, whichever body it is in; and a field the
  * request does not have is refused instead of dropped: a misspelt {@code "rol"} must not leave an
@@ -34,23 +37,38 @@ import tools.jackson.databind.type.LogicalType;
 @Configuration(proxyBeanMethods = false)
 class JsonReading {
 
+    /**
+     * The scalars Jackson reads an empty or blank string as null by default (numbers, truth values,
+     * and ids and other values read from text), taken for a field left out.
+     */
+    private static final List<LogicalType> NO_EMPTY_STRING =
+            List.of(LogicalType.Integer, LogicalType.Float, LogicalType.Boolean, LogicalType.OtherScalar);
+
     @Bean
     JsonMapperBuilderCustomizer strictRequestReading() {
-        return builder -> builder.addModule(new SimpleModule("control-characters")
-                        .addDeserializer(String.class, new TextWithoutControlCharacters()))
-                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .withCoercionConfig(
-                        LogicalType.Textual,
-                        text -> text.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-                                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
-                .withCoercionConfig(
-                        LogicalType.Integer,
-                        number -> number.setCoercion(CoercionInputShape.String, CoercionAction.Fail)
-                                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail));
+        return builder -> {
+            builder.addModule(new SimpleModule("control-characters")
+                            .addDeserializer(String.class, new TextWithoutControlCharacters()))
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                    .withCoercionConfig(
+                            LogicalType.Textual,
+                            text -> text.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+                    .withCoercionConfig(
+                            LogicalType.Integer,
+                            number -> number.setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail));
+            for (LogicalType scalar : NO_EMPTY_STRING) {
+                builder.withCoercionConfig(
+                        scalar,
+                        config -> config.setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
+                                .setAcceptBlankAsEmpty(false));
+            }
+        };
     }
 
     /**

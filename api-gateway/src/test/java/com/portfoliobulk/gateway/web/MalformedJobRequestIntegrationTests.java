@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -57,6 +58,9 @@ class MalformedJobRequestIntegrationTests extends GatewayIntegrationTest {
 
     /** Fields that may be left out or null: only values of the wrong kind are malformed there. */
     private static final List<String> OPTIONAL = List.of("language", "expiresInDays", "accounts[0].role");
+
+    /** Optional text fields, where an empty string is text too and means the default. */
+    private static final List<String> BLANK_MEANS_DEFAULT = List.of("language");
 
     private static final String HUGE = "\"" + "a".repeat(1024 * 1024) + "@brand.example\"";
 
@@ -105,7 +109,8 @@ class MalformedJobRequestIntegrationTests extends GatewayIntegrationTest {
             for (String path : paths(tree, "")) {
                 List<byte[]> bodies = new ArrayList<>();
                 for (String value : WRONG_VALUES) {
-                    if (OPTIONAL.contains(path) && (value.equals("null") || value.equals("\"\""))) {
+                    if ((OPTIONAL.contains(path) && value.equals("null"))
+                            || (BLANK_MEANS_DEFAULT.contains(path) && value.equals("\"\""))) {
                         continue;
                     }
                     bodies.add(replaced(tree, path, value).getBytes(StandardCharsets.UTF_8));
@@ -175,6 +180,34 @@ class MalformedJobRequestIntegrationTests extends GatewayIntegrationTest {
 
         assertRefused(portfolio, body);
 
+        assertNothingCreated(portfolio.id());
+    }
+
+    /**
+     * An empty or blank string is no number: {@code "expiresInDays": ""} is refused naming the field,
+     * both where the job invites and where it sends invitations again, and is not read as absent
+     * (which gave the invitations the default 7 days).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"\"\"", "\"   \""})
+    void anEmptyOrBlankStringForTheExpiryIsRefusedNamingItAndCreatesNothing(String value) throws Exception {
+        DirectorySeed.Portfolio portfolio = seed();
+        String resend = "{\"type\":\"RESEND_INVITATIONS\",\"userIds\":[\"" + USER + "\"],\"accountIds\":[\"" + ACCOUNT
+                + "\"],\"expiresInDays\":7}";
+        for (String template : List.of(TEMPLATES.getLast(), resend)) {
+            byte[] body = withIds(
+                    template.replace("\"expiresInDays\":7", "\"expiresInDays\":" + value)
+                            .getBytes(StandardCharsets.UTF_8),
+                    portfolio);
+            for (String path : List.of(previewPath(portfolio.id()), jobsPath(portfolio.id()))) {
+                HttpResponse<String> answer = post(path, portfolio, body);
+                assertRefused(answer, body);
+                assertThat(answer.statusCode()).as(answer.body()).isEqualTo(400);
+                JsonNode error = JSON.readTree(answer.body()).path("errors").path(0);
+                assertThat(error.path("field").asString()).as(answer.body()).isEqualTo("expiresInDays");
+                assertThat(error.path("message").asString()).isEqualTo("must be a whole number");
+            }
+        }
         assertNothingCreated(portfolio.id());
     }
 

@@ -317,6 +317,31 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
                 .isEqualTo(before);
     }
 
+    /**
+     * An empty or blank string is no number of seconds: it is refused naming the field, and not read
+     * as absent (which made the interval the default 60 seconds).
+     */
+    @Test
+    void anEmptyOrBlankProgressIntervalIsRefusedNamingIt() {
+        for (String value : List.of("\"\"", "\"   \"")) {
+            Answer refused = api.post(
+                    admin(portfolio.id()),
+                    webhooksPath(),
+                    null,
+                    "{\"url\":\"" + receiver.url("/empty") + "\",\"eventTypes\":[\"job.progress\"],"
+                            + "\"progressIntervalSeconds\":" + value + "}");
+
+            assertFieldProblem(refused, 400, "progressIntervalSeconds");
+            assertThat(refused.body().path("errors").get(0).path("message").asString())
+                    .isEqualTo("must be a whole number");
+        }
+        assertThat(api.get(admin(portfolio.id()), webhooksPath())
+                        .body()
+                        .path("items")
+                        .size())
+                .isZero();
+    }
+
     @Test
     void aUrlSubscribedTwiceToAnEventTypeIsRefusedSoNoMessageIsSentToItTwice() {
         String first = subscribe("/twice", "job.completed", "job.failed")
