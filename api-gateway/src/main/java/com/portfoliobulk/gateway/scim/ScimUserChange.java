@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.scim;
 
 import com.portfoliobulk.contracts.ControlCharacters;
 import com.portfoliobulk.contracts.TextLength;
+import com.portfoliobulk.gateway.web.UnpairedSurrogates;
 import java.util.Locale;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
@@ -271,6 +272,10 @@ final class ScimUserChange {
         if (ControlCharacters.in(value.stringValue())) {
             throw ScimException.invalidValue(
                     "'" + attribute + "' " + ControlCharacters.message(value.stringValue()) + ".");
+        }
+        if (UnpairedSurrogates.in(value.stringValue())) {
+            throw ScimException.invalidValue(
+                    "'" + attribute + "' " + UnpairedSurrogates.message(value.stringValue()) + ".");
         }
         String text = value.stringValue().strip();
         return text.isEmpty() ? null : text;

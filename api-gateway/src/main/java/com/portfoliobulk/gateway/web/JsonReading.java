@@ -25,7 +25,8 @@ import tools.jackson.databind.type.LogicalType;
  * {@code ""} or {@code "  "} as a number, a truth value or an id left out, which would put the
  * field's default in its place: {@code "expiresInDays": ""} gave invitations the default 7 days); a text
  * with a control character ({@link ControlCharacters}: {@code \u0000} among them, which PostgreSQL
- * cannot store) is refused as it is read, naming its field, whichever body it is in; and a field the
+ * cannot store) or with half of a surrogate pair alone ({@link UnpairedSurrogates}: stored as '?') is
+ * refused as it is read, naming its field, whichever body it is in; and a field the
  * request does not have is refused instead of dropped: a misspelt {@code "rol"} must not leave an
  * invitation at the default role, nor an {@code accountIds} sent with an offboarding (which takes
  * none: it removes the users from every account) let the client believe it was narrowed.
@@ -74,7 +75,8 @@ class JsonReading {
     /**
      * Every JSON string read as a Java {@code String} (fields of records, elements of lists, values
      * of maps; a job request's fields too, which are read from a copy of them), read as Jackson does
-     * and then refused when it has a control character. The refusal names the field's path.
+     * and then refused when it has a control character or half of a surrogate pair alone (Jackson
+     * decodes {@code \ud800} without looking at what follows). The refusal names the field's path.
      */
     static final class TextWithoutControlCharacters extends StringDeserializer {
 
@@ -82,16 +84,22 @@ class JsonReading {
         public String deserialize(JsonParser parser, DeserializationContext context) {
             String text = super.deserialize(parser, context);
             if (ControlCharacters.in(text)) {
-                throw new ControlCharacterException(parser, ControlCharacters.message(text));
+                throw new RefusedTextException(parser, ControlCharacters.message(text));
+            }
+            if (UnpairedSurrogates.in(text)) {
+                throw new RefusedTextException(parser, UnpairedSurrogates.message(text));
             }
             return text;
         }
     }
 
-    /** A JSON string with a control character: the request body's 400 names the field and the fix. */
-    static final class ControlCharacterException extends MismatchedInputException {
+    /**
+     * A JSON string with a control character or half of a surrogate pair alone: the request body's
+     * 400 names the field and the fix.
+     */
+    static final class RefusedTextException extends MismatchedInputException {
 
-        ControlCharacterException(JsonParser parser, String message) {
+        RefusedTextException(JsonParser parser, String message) {
             super(parser, message, (Class<?>) null);
         }
     }

@@ -325,7 +325,7 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
 
     /** What a client needs to know, without the Java types the parser mentions. */
     private static String message(JacksonException ex) {
-        if (ex instanceof JsonReading.ControlCharacterException) {
+        if (ex instanceof JsonReading.RefusedTextException) {
             return ex.getOriginalMessage();
         }
         if (ex instanceof ValueInstantiationException && ex.getCause() instanceof IllegalArgumentException invalid) {

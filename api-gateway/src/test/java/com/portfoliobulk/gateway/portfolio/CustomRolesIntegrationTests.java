@@ -56,6 +56,40 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
                 "description");
     }
 
+    /**
+     * Half of a surrogate pair on its own is no character, and the database would store it as '?': a
+     * role whose name or description has one is refused naming the field, and nothing is stored. A
+     * whole pair (an emoji) is a character and reads back as it was sent.
+     */
+    @Test
+    void aLoneSurrogateInARolesTextIsRefusedNamingTheFieldWhileAnEmojiIsKept() {
+        Answer inName = call(HttpMethod.POST, owner, path("/account-roles"), """
+                {"code":"LONE","name":"Lead\\ud800","permissions":["VIEW_ACCOUNT"]}
+                """);
+        Answer inDescription = call(HttpMethod.POST, owner, path("/account-roles"), """
+                {"code":"LONE","name":"Lead","description":"\\udfffRuns a region","permissions":["VIEW_ACCOUNT"]}
+                """);
+        Answer emoji = call(HttpMethod.POST, owner, path("/account-roles"), """
+                {"code":"SMILE","name":"Lead \\ud83d\\ude00","permissions":["VIEW_ACCOUNT"]}
+                """);
+
+        assertFieldProblem(inName, 400, "name");
+        assertThat(inName.body().path("errors").get(0).path("message").asString())
+                .isEqualTo("may not contain half of a surrogate pair without the other (U+D800 at position 5);"
+                        + " send the whole character or remove it");
+        assertFieldProblem(inDescription, 400, "description");
+        assertThat(emoji.status()).as(emoji.text()).isEqualTo(201);
+        assertThat(emoji.body().path("name").asString()).isEqualTo("Lead \uD83D\uDE00");
+        assertThat(call(HttpMethod.GET, owner, path("/account-roles"), null)
+                        .body()
+                        .path("items")
+                        .values())
+                .extracting(role ->
+                        role.path("code").asString() + " " + role.path("name").asString())
+                .contains("SMILE Lead \uD83D\uDE00")
+                .noneMatch(role -> role.startsWith("LONE"));
+    }
+
     @Test
     void aCustomPortfolioRoleGrantsItsPermissionsAndCannotBeDeletedWhileHeld() {
         Answer defined = call(HttpMethod.POST, owner, path("/portfolio-roles"), """

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.web.UnpairedSurrogates;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpMethod;
@@ -107,6 +108,28 @@ class ControlCharacterInputIntegrationTests extends ScimIntegrationTest {
                 .isZero();
         Scim found = scim(HttpMethod.GET, users() + "?filter=userName%20eq%20%22" + email + "%22", null);
         assertThat(found.json().path("totalResults").asInt()).isZero();
+    }
+
+    /**
+     * Half of a surrogate pair alone in a SCIM attribute is refused as a control character is: it is
+     * no character, and the database would store it as '?'.
+     */
+    @Test
+    void aScimUserWithALoneSurrogateInAnAttributeIsRefusedAndNothingIsCreated() {
+        String email = "scim-lone-" + UUID.randomUUID() + "@example.com";
+
+        Scim created = scim(HttpMethod.POST, users(), """
+                {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"%s","displayName":"Ann\\ud800"}
+                """.formatted(email));
+
+        assertScimError(created, 400, "invalidValue");
+        assertThat(created.json().path("detail").asString())
+                .contains("displayName", UnpairedSurrogates.MESSAGE + " (U+D800 at position 4)");
+        assertThat(jdbc.sql("SELECT count(*) FROM directory.users WHERE email = :email")
+                        .param("email", email)
+                        .query(Long.class)
+                        .single())
+                .isZero();
     }
 
     @Test
