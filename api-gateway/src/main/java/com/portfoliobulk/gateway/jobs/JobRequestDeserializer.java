@@ -12,6 +12,7 @@ import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.databind.DeserializationContext;
 import tools.jackson.databind.ValueDeserializer;
 import tools.jackson.databind.exc.MismatchedInputException;
@@ -26,7 +27,8 @@ import tools.jackson.databind.exc.MismatchedInputException;
  * body of 1.7 million empty assignments made a tree of over 400 MB (about 50 MB are needed this
  * way), so that three such bodies at once could exhaust the gateway's heap. As with a tree, the
  * whole body is read before anything is refused, so a body that is not well-formed JSON is refused
- * as such wherever its flaw is, and {@code type} and the form are checked before the fields.
+ * as such wherever its flaw is, and {@code type} and the form are checked before the fields. A
+ * field nested deeper or with a longer number than the parser takes is refused naming the field.
  */
 final class JobRequestDeserializer extends ValueDeserializer<JobRequest> {
 
@@ -48,18 +50,24 @@ final class JobRequestDeserializer extends ValueDeserializer<JobRequest> {
         String typeName = null;
         try (JsonGenerator copy = context.tokenStreamFactory().createGenerator(ObjectWriteContext.empty(), fields)) {
             copy.writeStartObject();
-            JsonToken token = parser.hasToken(JsonToken.START_OBJECT) ? parser.nextToken() : parser.currentToken();
-            for (; token == JsonToken.PROPERTY_NAME; token = parser.nextToken()) {
-                String name = parser.currentName();
-                JsonToken value = parser.nextToken();
-                if (name.equals("type")) {
-                    type = value;
-                    typeName = value == JsonToken.VALUE_STRING ? parser.getString() : null;
-                    parser.skipChildren();
-                } else {
-                    fields.seen(name);
-                    copy.writeName(name);
-                    copy.copyCurrentStructureExact(parser);
+            String name = null;
+            JsonToken token = parser.hasToken(JsonToken.START_OBJECT) ? nextField(parser, null) : parser.currentToken();
+            for (; token == JsonToken.PROPERTY_NAME; token = nextField(parser, name)) {
+                name = parser.currentName();
+                try {
+                    JsonToken value = parser.nextToken();
+                    if (name.equals("type")) {
+                        type = value;
+                        typeName = value == JsonToken.VALUE_STRING ? parser.getString() : null;
+                        parser.skipChildren();
+                    } else {
+                        fields.seen(name);
+                        copy.writeName(name);
+                        copy.copyCurrentStructureExact(parser);
+                    }
+                } catch (StreamConstraintsException limit) {
+                    // Read here, outside any record, a value past the parser's limits would name no field.
+                    throw limit.prependPath(JobRequest.class, name);
                 }
             }
             copy.writeEndObject();
@@ -82,6 +90,21 @@ final class JobRequestDeserializer extends ValueDeserializer<JobRequest> {
         try (JsonParser record = context.tokenStreamFactory().createParser(context, fields.read())) {
             record.nextToken();
             return context.readValue(record, target);
+        }
+    }
+
+    /**
+     * The token after the field {@code previous}: the next field's name, or the object's end. The
+     * parser reads a number with the name before it, so a number longer than the parser takes fails
+     * here, once the parser has the new name, which the refusal then names; a name longer than the
+     * parser takes fails before it has the name, and names no field.
+     */
+    private static JsonToken nextField(JsonParser parser, String previous) {
+        try {
+            return parser.nextToken();
+        } catch (StreamConstraintsException limit) {
+            String name = parser.streamReadContext().currentName();
+            throw name == null || name.equals(previous) ? limit : limit.prependPath(JobRequest.class, name);
         }
     }
 

@@ -42,6 +42,7 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonPointer;
 import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.exc.InputCoercionException;
+import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
@@ -58,6 +59,12 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ProblemAdvice.class);
 
     static final String REPEATED_KEY = "is given twice in one object; give it once";
+
+    /**
+     * A value nested deeper, or a number, text or name longer, than the parser reads (Jackson's
+     * {@code StreamReadConstraints}), followed by the parser's message naming the limit.
+     */
+    static final String PAST_A_LIMIT = "goes beyond a limit of what the service reads";
 
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(
@@ -78,6 +85,8 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
             detail = "The request body cannot be read: '" + repeated + "' " + REPEATED_KEY;
         } else if (json instanceof StreamReadException && !(json instanceof InputCoercionException)) {
             detail = "The request body is not well-formed JSON" + where(json) + ": " + plain(json.getOriginalMessage());
+        } else if (json instanceof StreamConstraintsException && json.getPath().isEmpty()) {
+            detail = "The request body " + PAST_A_LIMIT + where(json) + ": " + plain(json.getOriginalMessage());
         } else if (json.getPath().isEmpty()) {
             detail = "The request body must be a JSON object with the request's fields.";
         } else {
@@ -342,6 +351,9 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         if (ex instanceof InputCoercionException) {
             return "is out of range";
         }
+        if (ex instanceof StreamConstraintsException) {
+            return PAST_A_LIMIT + ": " + plain(ex.getOriginalMessage());
+        }
         if (ex instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
             Class<?> type = mismatch.getTargetType();
             if (type.isRecord() || Map.class.isAssignableFrom(type)) {
@@ -361,10 +373,6 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         return plain(ex.getOriginalMessage());
     }
 
-    /**
-     * The parser's message without what only a Java developer can use: where in the source it started
-     * (the source is not shown anyway) and the Java names of its limits.
-     */
     /** Where the parser stopped, as an editor counts (from 1): {@code  at line 1, column 63}; or nothing. */
     private static String where(JacksonException ex) {
         TokenStreamLocation at = ex.getLocation();
@@ -374,6 +382,10 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         return " at line " + at.getLineNr() + ", column " + at.getColumnNr();
     }
 
+    /**
+     * The parser's message without what only a Java developer can use: where in the source it started
+     * (the source is not shown anyway) and the Java names of its limits.
+     */
     static String plain(String message) {
         String plain = message;
         for (String cut : new String[] {"\n", " (start marker at", " at [Source"}) {

@@ -211,6 +211,65 @@ class MalformedJobRequestIntegrationTests extends GatewayIntegrationTest {
         assertNothingCreated(portfolio.id());
     }
 
+    static Stream<Arguments> fieldsPastAReadingLimit() {
+        String nested = "[".repeat(600) + "]".repeat(600);
+        String digits = "1".repeat(1_001);
+        return Stream.of(
+                Arguments.of(
+                        "userIds", "{\"type\":\"OFFBOARD_USERS\",\"userIds\":" + nested + "}", "maximum allowed (500)"),
+                Arguments.of(
+                        "userIds", "{\"userIds\":" + nested + ",\"type\":\"OFFBOARD_USERS\"}", "maximum allowed (500)"),
+                Arguments.of("type", "{\"type\":" + nested + ",\"userIds\":[]}", "maximum allowed (500)"),
+                Arguments.of(
+                        "expiresInDays",
+                        TEMPLATES.getLast().replace("\"expiresInDays\":7", "\"expiresInDays\":" + digits),
+                        "maximum allowed (1000)"));
+    }
+
+    /**
+     * A field nested deeper than the reader takes (500 levels) or a number longer (1,000 digits) is
+     * refused naming the field and the limit it passed, not as a body that is no JSON object.
+     */
+    @ParameterizedTest(name = "{0}: {2}")
+    @MethodSource("fieldsPastAReadingLimit")
+    void aFieldPastAReadingLimitIsRefusedNamingItAndTheLimit(String field, String json, String limit) throws Exception {
+        DirectorySeed.Portfolio portfolio = seed();
+        byte[] body = withIds(json.getBytes(StandardCharsets.UTF_8), portfolio);
+
+        for (String path : List.of(previewPath(portfolio.id()), jobsPath(portfolio.id()))) {
+            HttpResponse<String> answer = post(path, portfolio, body);
+            assertRefused(answer, body);
+            assertThat(answer.statusCode()).isEqualTo(400);
+            JsonNode problem = JSON.readTree(answer.body());
+            assertThat(problem.path("errors").values())
+                    .as(answer.body())
+                    .extracting(error -> error.path("field").asString())
+                    .containsExactly(field);
+            assertThat(problem.path("errors").path(0).path("message").asString())
+                    .as(answer.body())
+                    .contains(limit);
+            assertThat(problem.path("detail").asString()).contains(field, limit);
+        }
+        assertNothingCreated(portfolio.id());
+    }
+
+    /** A whole body nested past the limit names the limit, though no field. */
+    @Test
+    void aBodyNestedPastTheLimitIsRefusedNamingTheLimit() throws Exception {
+        DirectorySeed.Portfolio portfolio = seed();
+        byte[] body = DEEP_ARRAYS.getBytes(StandardCharsets.UTF_8);
+
+        for (String path : List.of(previewPath(portfolio.id()), jobsPath(portfolio.id()))) {
+            HttpResponse<String> answer = post(path, portfolio, body);
+            assertRefused(answer, body);
+            assertThat(JSON.readTree(answer.body()).path("detail").asString())
+                    .as(answer.body())
+                    .startsWith("The request body goes beyond a limit of what the service reads")
+                    .endsWith("Document nesting depth (501) exceeds the maximum allowed (500)");
+        }
+        assertNothingCreated(portfolio.id());
+    }
+
     @Test
     void theTemplatesThemselvesAreValid() throws Exception {
         for (String template : TEMPLATES) {
