@@ -90,10 +90,7 @@ public class InternalServices {
         try {
             response = execution.execute(request, body);
         } catch (IOException failure) {
-            throw new ResourceAccessException(
-                    "I/O error on " + request.getMethod().name() + " request for \""
-                            + SecretPaths.redact(request.getURI().toString()) + "\": " + failure.getMessage(),
-                    failure);
+            throw networkFailure(request, failure);
         }
         try {
             String path = request.getURI().getRawPath();
@@ -103,11 +100,16 @@ public class InternalServices {
             return new RedactedErrorBody(response);
         } catch (IOException failure) {
             response.close();
-            throw new ResourceAccessException(
-                    "I/O error on " + request.getMethod().name() + " request for \""
-                            + SecretPaths.redact(request.getURI().toString()) + "\": " + failure.getMessage(),
-                    failure);
+            throw networkFailure(request, failure);
         }
+    }
+
+    /** The client's own exception for a network failure, naming the URL with its tokens replaced. */
+    private static ResourceAccessException networkFailure(HttpRequest request, IOException failure) {
+        return new ResourceAccessException(
+                "I/O error on " + request.getMethod().name() + " request for \""
+                        + SecretPaths.redact(request.getURI().toString()) + "\": " + failure.getMessage(),
+                failure);
     }
 
     /** An error answer whose body, read whole (an error's problem is small), has every token replaced. */
