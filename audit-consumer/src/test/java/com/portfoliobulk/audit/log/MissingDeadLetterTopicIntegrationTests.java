@@ -11,25 +11,16 @@ import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.Topics;
 import com.portfoliobulk.contracts.UserRef;
-import com.portfoliobulk.testsupport.DeclaredTopicChecks;
+import com.portfoliobulk.testsupport.RefusedTopics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerInterceptor;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.ApiException;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.ObjectProvider;
@@ -56,8 +47,6 @@ class MissingDeadLetterTopicIntegrationTests {
 
     private static final int REFUSED = 20;
 
-    private static final Map<String, AtomicInteger> SENDS = new ConcurrentHashMap<>();
-
     @Autowired
     ActivityRecorder recorder;
 
@@ -72,23 +61,10 @@ class MissingDeadLetterTopicIntegrationTests {
 
     @Test
     void aPassEndsAtTheFirstRefusedEventWhoseDeadLetterTheProducerFailedAtOnce() throws Exception {
-        // A topic the broker refuses to create when the producer asks for it: its name collides with an
-        // existing one's (the same with _ in place of .).
-        String id = UUID.randomUUID().toString();
-        try (Admin admin = DeclaredTopicChecks.admin(bootstrapServers)) {
-            admin.createTopics(List.of(new NewTopic("portfolio_refused_" + id, 1, (short) 1)))
-                    .all()
-                    .get(30, TimeUnit.SECONDS);
-        }
-        String topic = "portfolio.refused." + id;
+        String topic = RefusedTopics.create(bootstrapServers);
         // The service's producer, waiting 1 s (not 10) for the topic's metadata.
-        KafkaTemplate<Object, Object> template = new KafkaTemplate<>(
-                producers,
-                Map.of(
-                        ProducerConfig.MAX_BLOCK_MS_CONFIG,
-                        1000,
-                        ProducerConfig.INTERCEPTOR_CLASSES_CONFIG,
-                        CountingSends.class.getName()));
+        KafkaTemplate<Object, Object> template =
+                new KafkaTemplate<>(producers, RefusedTopics.producerSettings(Duration.ofSeconds(1)));
         try {
             ActivityEventListener listener = new ActivityEventListener(
                     recorder, openTelemetry, new ActivityDeadLetters(template, topic), new SimpleMeterRegistry());
@@ -100,7 +76,7 @@ class MissingDeadLetterTopicIntegrationTests {
                                     .as("delivered again from")
                                     .isZero())
                     .hasRootCauseInstanceOf(ApiException.class);
-            assertThat(SENDS.getOrDefault(topic, new AtomicInteger()).get())
+            assertThat(RefusedTopics.sendsTo(topic))
                     .as("dead letters handed to the producer, of %d refused events", REFUSED)
                     .isEqualTo(1);
         } finally {
@@ -130,24 +106,5 @@ class MissingDeadLetterTopicIntegrationTests {
             records.add(new ConsumerRecord<>(Topics.ACCOUNT_ACTIVITY, 0, offset + i, account.toString(), event));
         }
         return records;
-    }
-
-    /** Counts every record the producer is handed, before it waits for the topic's metadata. */
-    public static final class CountingSends implements ProducerInterceptor<Object, Object> {
-
-        @Override
-        public ProducerRecord<Object, Object> onSend(ProducerRecord<Object, Object> record) {
-            SENDS.computeIfAbsent(record.topic(), topic -> new AtomicInteger()).incrementAndGet();
-            return record;
-        }
-
-        @Override
-        public void onAcknowledgement(RecordMetadata metadata, Exception exception) {}
-
-        @Override
-        public void close() {}
-
-        @Override
-        public void configure(Map<String, ?> configs) {}
     }
 }

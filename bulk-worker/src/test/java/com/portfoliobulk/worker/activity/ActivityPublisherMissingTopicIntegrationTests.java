@@ -9,6 +9,7 @@ import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.InitiationLevel;
 import com.portfoliobulk.contracts.UserRef;
+import com.portfoliobulk.testsupport.RefusedTopics;
 import com.portfoliobulk.worker.TransactionWaits;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.MissingTopicProducer;
@@ -55,7 +56,7 @@ class ActivityPublisherMissingTopicIntegrationTests extends WorkerIntegrationSup
 
     @Test
     void aBatchsPublicationGivesUpAtTheFirstEventTheProducerFailedAtOnce() {
-        String topic = MissingTopicProducer.missingTopic(bootstrapServers);
+        String topic = RefusedTopics.create(bootstrapServers);
         try (MissingTopicProducer missing = new MissingTopicProducer(producers)) {
             ActivityPublisher publisher = new ActivityPublisher(
                     missing.template(),

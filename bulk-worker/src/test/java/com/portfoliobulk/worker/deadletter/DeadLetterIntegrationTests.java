@@ -10,6 +10,7 @@ import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.testsupport.OversizedRecords;
+import com.portfoliobulk.testsupport.RefusedTopics;
 import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.JobFixture;
@@ -342,7 +343,7 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
      */
     @Test
     void aBatchsDeadLettersGiveUpAtTheFirstOneTheProducerFailedAtOnce() {
-        String topic = MissingTopicProducer.missingTopic(bootstrapServers);
+        String topic = RefusedTopics.create(bootstrapServers);
         try (MissingTopicProducer missing = new MissingTopicProducer(producers)) {
             DeadLetters sender = new DeadLetters(
                     missing.template(),
