@@ -2,7 +2,6 @@ package com.portfoliobulk.worker.mail;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.PortfolioClosing;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -188,15 +187,23 @@ class InvitationMailStore {
                         """).param("id", id).param("reason", reason).update();
     }
 
+    /**
+     * The message is sent again {@code wait} after this failed attempt, by the database's clock, which
+     * every due check compares with: a worker whose clock is behind would otherwise make every retry
+     * due at once (and use up the attempts within minutes of an outage), one whose clock is ahead would
+     * wait too long. The wait counts from this statement ({@code statement_timestamp()}), after the
+     * attempt, not from the claim that began the transaction ({@code now()}), before it.
+     */
     void markRetry(UUID id, String error, Duration wait) {
         jdbc.sql("""
                         UPDATE directory.invitation_mails
-                           SET attempts = attempts + 1, last_error = :error, next_attempt_at = :next
+                           SET attempts = attempts + 1, last_error = :error,
+                               next_attempt_at = statement_timestamp() + make_interval(secs => :waitSeconds)
                          WHERE id = :id
                         """)
                 .param("id", id)
                 .param("error", error)
-                .param("next", Timestamp.from(Instant.now().plus(wait)))
+                .param("waitSeconds", wait.toMillis() / 1000.0)
                 .update();
     }
 
