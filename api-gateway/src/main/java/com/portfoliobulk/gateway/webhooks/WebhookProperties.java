@@ -33,7 +33,8 @@ import org.springframework.validation.annotation.Validated;
  * @param previousSecretOverlap how long a rotated-out signing secret goes on signing beside the new one
  * @param lease how long a claimed message is held by the instance sending it; after a crash another
  *     instance sends it once the lease has passed. At least {@link #LEASE_MARGIN} longer than
- *     connect plus read timeout, the longest an attempt's exchange takes: a lease that passes while the
+ *     connect plus read timeout, the longest an attempt takes (its check of the receiver's addresses,
+ *     a DNS lookup, included): a lease that passes while the
  *     attempt still waits lets another instance send the message at the same time, and the first one's
  *     late outcome may then overwrite the other's
  * @param backlogRefreshInterval how long the backlog gauges reuse their last count
@@ -65,9 +66,10 @@ record WebhookProperties(
         @DefaultValue("10s") Duration passMaxBackoff) {
 
     /**
-     * How much longer than its exchange a lease lasts at least: an attempt also checks the receiver's
-     * addresses before the exchange (a DNS lookup) and stores its outcome after it, which take
-     * milliseconds, or a second or two with a slow resolver or a busy database.
+     * How much longer than an attempt's deadline a lease lasts at least: the attempt's outcome is stored
+     * after it, which takes milliseconds, or a second or two with a busy database. The check of the
+     * receiver's addresses before the exchange (a DNS lookup) counts within the deadline, however slow
+     * the resolver.
      */
     static final Duration LEASE_MARGIN = Duration.ofSeconds(3);
 

@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -37,8 +38,10 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>The request's own timeout ends once the answer's headers have come; a receiver that sends them and
  * then holds the body back would hold the sending thread and its delivery slots for as long as it
- * liked. So the whole exchange is awaited with a deadline, and abandoned (its connection closed) when
- * the deadline passes.
+ * liked. So the whole attempt, the check of the addresses included, is awaited with a deadline
+ * (connect plus read timeout, counted from its start), and abandoned (its connection closed) when the
+ * deadline passes: whatever the resolver or the receiver does, an attempt ends within the lease of its
+ * message, which is longer than the deadline by the time to store the outcome.
  *
  * <p>The JDK's client, not Apache HttpClient: with the latter on the classpath every default
  * {@code RestClient} of the application would use it, with its retries of 429 and 503 answers.
@@ -48,6 +51,9 @@ class WebhookSender implements AutoCloseable {
     static final int EXCERPT_LENGTH = 200;
 
     private static final int MAX_ERROR_LENGTH = 500;
+
+    /** Why an attempt whose check of the receiver's addresses did not end within its deadline failed. */
+    static final String RESOLVING_TIMED_OUT = "Timed out resolving the receiver's host";
 
     /** How the JDK's client reports a proxy's answer other than 200 to its CONNECT. */
     private static final String TUNNEL_FAILED = "Tunnel failed, got:";
@@ -59,7 +65,10 @@ class WebhookSender implements AutoCloseable {
 
     private final ReceiverAddresses addresses;
 
-    /** The longest one exchange may take: connecting, then the answer and its excerpt. */
+    /**
+     * The longest one attempt may take: checking the receiver's addresses, connecting, then the answer
+     * and its excerpt.
+     */
     private final Duration deadline;
 
     WebhookSender(WebhookProperties properties, ReceiverAddresses addresses) {
@@ -83,23 +92,52 @@ class WebhookSender implements AutoCloseable {
         URI uri;
         try {
             uri = new URI(url);
-            addresses.check(uri);
         } catch (URISyntaxException ex) {
             return failure(start, "The URL cannot be used: " + ex.getMessage(), true);
-        } catch (RefusedAddressException ex) {
-            return failure(start, "Refused: the URL " + ex.getMessage(), true);
-        } catch (UnknownHostException ex) {
-            // Also a host name whose addresses are not all allowed: retried like one that does not resolve,
-            // since its DNS may be mended, until the message's retry period ends.
-            return failure(start, "Not sent: the URL " + ex.getMessage(), false);
+        }
+        // The check resolves the host, which a slow resolver may make last longer than the lease of the
+        // message: it runs on a thread of its own, awaited within the attempt's deadline, and is left to
+        // end by itself when it does not end in time (a lookup cannot be interrupted).
+        FutureTask<Void> check = new FutureTask<>(() -> {
+            addresses.check(uri);
+            return null;
+        });
+        Thread.ofVirtual().name("webhook-address-check").start(check);
+        try {
+            check.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException ex) {
+            return failure(start, RESOLVING_TIMED_OUT, false);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return failure(start, "Interrupted", false);
+        } catch (ExecutionException ex) {
+            switch (ex.getCause()) {
+                case RefusedAddressException refused -> {
+                    return failure(start, "Refused: the URL " + refused.getMessage(), true);
+                }
+                case UnknownHostException unknown -> {
+                    // Also a host name whose addresses are not all allowed: retried like one that does not
+                    // resolve, since its DNS may be mended, until the message's retry period ends.
+                    return failure(start, "Not sent: the URL " + unknown.getMessage(), false);
+                }
+                case RuntimeException unexpected -> throw unexpected;
+                case Error unexpected -> throw unexpected;
+                case Throwable unexpected -> throw new IllegalStateException(unexpected);
+            }
+        }
+        // The exchange has what the check left of the deadline.
+        Duration remaining = deadline.minusNanos(System.nanoTime() - start);
+        if (remaining.compareTo(Duration.ofMillis(1)) < 0) {
+            return failure(start, RESOLVING_TIMED_OUT, false);
         }
         long timestamp = Instant.now().getEpochSecond();
         HttpRequest request;
         try {
             request = HttpRequest.newBuilder(uri)
                     // The JDK counts it from before connecting (through the tunnel: resolving the receiver's
-                    // host and connecting to it), so it is the deadline: the read timeout after the connect's.
-                    .timeout(deadline)
+                    // host and connecting to it), so it is the deadline: the read timeout after the connect's,
+                    // less what the check took.
+                    .timeout(remaining)
                     .header("Content-Type", "application/json")
                     .header("User-Agent", "PortfolioBulkAccess-Webhooks/1")
                     .header("webhook-id", messageId)
@@ -113,7 +151,8 @@ class WebhookSender implements AutoCloseable {
         CompletableFuture<HttpResponse<byte[]>> exchange =
                 client.sendAsync(request, answer -> new Excerpt(EXCERPT_LENGTH * 4));
         try {
-            HttpResponse<byte[]> response = exchange.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
+            HttpResponse<byte[]> response =
+                    exchange.get(deadline.toNanos() - (System.nanoTime() - start), TimeUnit.NANOSECONDS);
             String excerpt = excerpt(response.body());
             int code = response.statusCode();
             boolean ok = code >= 200 && code < 300;

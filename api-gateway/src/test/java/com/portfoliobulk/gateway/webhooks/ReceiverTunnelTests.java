@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.webhooks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -163,6 +165,39 @@ class ReceiverTunnelTests {
         assertThat(vanishing).as("lookups: the check's, then the tunnel's").hasValue(2);
         assertThat(unresolved.error()).isEqualTo(result.error());
         assertThat(unresolved.refused()).isEqualTo(result.refused());
+    }
+
+    /**
+     * A resolver that does not answer the check before sending (a DNS server that times out, tried
+     * again and again) fails the attempt at its deadline, connect plus read timeout, to be retried like
+     * a receiver that cannot be reached: the attempt ends within the lease of its message, and no other
+     * gateway sends the message while it waits. The lookup was awaited for as long as it took.
+     */
+    @Test
+    void aHostThatDoesNotResolveInTimeFailsTheAttemptAtItsDeadline() throws Exception {
+        checked = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+        CountDownLatch answer = new CountDownLatch(1);
+        sender = sender(host -> {
+            try {
+                answer.await(); // a resolver that answers only once the test has ended
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new UnknownHostException(host);
+            }
+            return new InetAddress[] {InetAddress.getByName("127.0.0.1")};
+        });
+        try {
+            // A bound on a hang, far past the deadline (2 s): without one the attempt waited for ever.
+            AttemptResult result =
+                    assertTimeoutPreemptively(Duration.ofSeconds(20), () -> send(checked.getLocalPort()));
+
+            assertThat(result.error()).isEqualTo("Timed out resolving the receiver's host");
+            assertThat(result.responseCode()).isNull();
+            assertThat(result.refused()).as(result.error()).isFalse();
+            assertThat(result.retryable()).isTrue();
+        } finally {
+            answer.countDown();
+        }
     }
 
     /**
