@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.portfolio;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.EmailAddresses;
 import com.portfoliobulk.contracts.OneLineNames;
 import com.portfoliobulk.contracts.Quoted;
@@ -62,7 +63,7 @@ import org.springframework.transaction.annotation.Transactional;
  * portfolio user row locked), never on the cached ones the request was let in with.
  */
 @Service
-class PortfolioAdministration {
+public class PortfolioAdministration {
 
     /** The names of the lists' cursors. */
     static final String USERS = "portfolio-users";
@@ -310,22 +311,50 @@ class PortfolioAdministration {
         }
         protectAdmin(current, portfolioId, user.role());
         protectHolder(current, portfolioId, user, "remove");
+        remove(portfolioId, actor(caller), user, "removed");
+    }
+
+    /**
+     * Removes the portfolio role of a user the portfolio's identity provider deactivated or deleted
+     * (SCIM), in the deprovisioning's transaction, as {@link #removeUser} removes one: an Owner transfer
+     * offered to them is withdrawn, each is logged with the identity provider as the actor, and the
+     * cached permissions are dropped as the transaction ends. The Owner keeps their role: a portfolio
+     * always has its Owner, who transfers ownership first. Nothing for a user who is no portfolio user.
+     *
+     * <p>Locks as {@link #removeUser} does: any pending Owner transfer, then the user's portfolio user
+     * row.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void removeDeprovisioned(Actor identityProvider, UUID portfolioId, UUID userId) {
+        lockPendingTransfer(portfolioId);
+        for (PortfolioUserRepository.Row user : users.lockAll(portfolioId, Set.of(userId))) {
+            if (!BuiltInPortfolioRole.OWNER.name().equals(user.role())) {
+                remove(portfolioId, identityProvider, user, "removed by the identity provider's deprovisioning");
+            }
+        }
+    }
+
+    /**
+     * Removes a portfolio user other than the Owner, locked with any pending Owner transfer, and
+     * withdraws an offer to them; {@code removed} begins the log's entry, the role they had ends it.
+     */
+    private void remove(UUID portfolioId, Actor actor, PortfolioUserRepository.Row user, String removed) {
         users.deleteById(user.id());
         int withdrawn = jdbc.sql(
                         "DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId AND to_user_id = :userId")
                 .param("portfolioId", portfolioId)
-                .param("userId", userId)
+                .param("userId", user.id().userId())
                 .update();
         log(
                 portfolioId,
-                caller,
+                actor,
                 "PORTFOLIO_USER_REMOVED",
                 user.email(),
-                "removed (was " + roleName(user.role(), customPortfolioRoles(portfolioId)) + ")");
+                removed + " (was " + roleName(user.role(), customPortfolioRoles(portfolioId)) + ")");
         if (withdrawn > 0) {
-            log(portfolioId, caller, "OWNER_TRANSFER_WITHDRAWN", user.email(), "withdrawn: the recipient was removed");
+            log(portfolioId, actor, "OWNER_TRANSFER_WITHDRAWN", user.email(), "withdrawn: the recipient was removed");
         }
-        permissions.forget(userId);
+        permissions.forget(user.id().userId());
     }
 
     /**
@@ -1026,7 +1055,19 @@ class PortfolioAdministration {
     // ---- the log ------------------------------------------------------------------------------
 
     void log(UUID portfolioId, Caller caller, String action, String subject, String detail) {
-        insertLogEntry(INSERT_LOG_ENTRY, portfolioId, caller, action, subject, detail);
+        log(portfolioId, actor(caller), action, subject, detail);
+    }
+
+    /**
+     * An entry by {@code actor}: an administrator, or the portfolio's identity provider (named as its
+     * jobs name it: {@value Actor#IDENTITY_PROVIDER_NAME}, with the id of the SCIM token it used).
+     */
+    private void log(UUID portfolioId, Actor actor, String action, String subject, String detail) {
+        insertLogEntry(INSERT_LOG_ENTRY, portfolioId, actor, action, subject, detail, null);
+    }
+
+    private static Actor actor(Caller caller) {
+        return new Actor(caller.userId(), caller.email());
     }
 
     /**
@@ -1105,7 +1146,7 @@ class PortfolioAdministration {
             insertLogEntry(
                     INSERT_LINK_CHANGE,
                     portfolioId,
-                    caller,
+                    actor(caller),
                     missed,
                     accountId.toString(),
                     (linked ? "unlinked" : "linked") + " (recorded late, with the " + (linked ? "link" : "unlink")
@@ -1115,7 +1156,7 @@ class PortfolioAdministration {
         insertLogEntry(
                 INSERT_LINK_CHANGE,
                 portfolioId,
-                caller,
+                actor(caller),
                 action,
                 accountId.toString(),
                 askedAgain ? detail + " (recorded when asked again: this log had no entry of it)" : detail,
@@ -1127,14 +1168,9 @@ class PortfolioAdministration {
     }
 
     private void insertLogEntry(
-            String statement, UUID portfolioId, Caller caller, String action, String subject, String detail) {
-        insertLogEntry(statement, portfolioId, caller, action, subject, detail, null);
-    }
-
-    private void insertLogEntry(
             String statement,
             UUID portfolioId,
-            Caller caller,
+            Actor actor,
             String action,
             String subject,
             String detail,
@@ -1146,8 +1182,8 @@ class PortfolioAdministration {
         insert.param("id", UUID.randomUUID())
                 .param("portfolioId", portfolioId)
                 .param("action", action)
-                .param("actor", caller.userId())
-                .param("actorEmail", caller.email())
+                .param("actor", actor.userId())
+                .param("actorEmail", actor.email())
                 .param("subject", subject)
                 .param("detail", detail)
                 .update();

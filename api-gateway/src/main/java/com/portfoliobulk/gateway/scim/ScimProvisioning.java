@@ -4,6 +4,7 @@ import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.EmailAddresses;
 import com.portfoliobulk.gateway.jobs.JobSubmission;
 import com.portfoliobulk.gateway.jobs.JobView;
+import com.portfoliobulk.gateway.portfolio.PortfolioAdministration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -19,7 +20,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * directory with no access until an administrator invites them (not IdP-managed, so they may).
  * Deactivating one ({@code active: false} by PATCH or PUT) or deleting one offboards them: an {@code OFFBOARD_USERS}
  * job through the ordinary submission (same rules, activity log and metrics), with origin
- * {@code SCIM} and the identity provider as its actor. Reactivating restores nothing.
+ * {@code SCIM} and the identity provider as its actor. It also removes their portfolio role, unless
+ * it is the Owner's ({@link PortfolioAdministration#removeDeprovisioned}): a leaver administers the
+ * portfolio no more, with the token or console session they had. Reactivating restores nothing.
  *
  * <p>Idempotent: the n-th deactivation of a user in a portfolio submits its job with the key
  * {@code scim-deprovision:<userId>:<n>}, and n is recorded only after the job exists. A retried or
@@ -27,13 +30,13 @@ import org.springframework.transaction.support.TransactionTemplate;
  * user who is inactive already submits nothing, unless they have access again ({@link #deactivate}).
  *
  * <p>A change is one transaction with its job: the user's row is held from the start, the version
- * raised, the attributes kept and the deactivation recorded with the job in it. A change whose job
- * cannot be submitted (the database fails, a submission with its key is still being created) is
- * rolled back whole, its version included, so that the identity provider's retry with the same
- * {@code If-Match} goes on rather than answering 412 with the user still active. A creation with
- * {@code active: false} is one transaction with its job too: one whose job cannot be submitted links
- * no one, so that the identity provider's retry creates the user inactive rather than answering 409
- * {@code uniqueness} with the user linked and still active.
+ * raised, the attributes kept, the portfolio role removed and the deactivation recorded with the job
+ * in it. A change whose job cannot be submitted (the database fails, a submission with its key is
+ * still being created) is rolled back whole, its version and portfolio role included, so that the
+ * identity provider's retry with the same {@code If-Match} goes on rather than answering 412 with the
+ * user still active. A creation with {@code active: false} is one transaction with its job too: one
+ * whose job cannot be submitted links no one, so that the identity provider's retry creates the user
+ * inactive rather than answering 409 {@code uniqueness} with the user linked and still active.
  */
 @Service
 class ScimProvisioning {
@@ -47,15 +50,22 @@ class ScimProvisioning {
 
     private final JobSubmission submission;
 
+    private final PortfolioAdministration administration;
+
     private final TransactionTemplate snapshot;
 
     private final TransactionTemplate transaction;
 
     ScimProvisioning(
-            ScimUsers users, WorkerUsers worker, JobSubmission submission, PlatformTransactionManager transactions) {
+            ScimUsers users,
+            WorkerUsers worker,
+            JobSubmission submission,
+            PortfolioAdministration administration,
+            PlatformTransactionManager transactions) {
         this.users = users;
         this.worker = worker;
         this.submission = submission;
+        this.administration = administration;
         this.snapshot = new TransactionTemplate(transactions);
         this.snapshot.setReadOnly(true);
         this.snapshot.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
@@ -258,21 +268,34 @@ class ScimProvisioning {
     }
 
     /**
-     * Offboards an active user. An inactive one is offboarded again only when they may have access the
-     * last offboarding did not remove (a task of it failed, an administrator invited them back since, or
-     * an account of theirs was linked to the portfolio since) and it is not still running: the identity
-     * provider's deactivation or deletion removes the access there is now, while a retried request, or
-     * one for a user whose remaining membership the rules keep (an account Owner's), submits nothing.
+     * Removes the user's portfolio role (not the Owner's), and offboards an active user. An inactive one
+     * is offboarded again only when they may have access the last offboarding did not remove (a task of
+     * it failed, an administrator invited them back since, or an account of theirs was linked to the
+     * portfolio since) and it is not still running: the identity provider's deactivation or deletion
+     * removes the access there is now, while a retried request, or one for a user whose remaining
+     * membership the rules keep (an account Owner's), submits nothing. Their portfolio role goes
+     * whenever they have one, also one an administrator gave them again after an earlier deactivation.
      */
     private void deactivate(ScimClient client, UUID portfolioId, UUID userId, boolean delete) {
+        Actor identityProvider = Actor.identityProvider(client.tokenId());
         // Every caller linked the user (their scim_users row) first, in the transaction of the request
-        // (creation or change): the job is stored in it, and commits with the record of it.
+        // (creation or change): the job is stored in it, and commits with the record of it, and so is the
+        // removal of their portfolio role.
+        //
+        // The role goes before the job. Its removal locks the portfolio's pending Owner transfer, then
+        // the user's portfolio user row, in that order as an administrator's removal does; here after the
+        // SCIM user this request holds and before the job's key. The portfolio's administration takes
+        // the transfer and portfolio users but never a SCIM user or a deprovisioning's key, and every
+        // SCIM change takes its SCIM user first, so no two transactions each hold what the other waits
+        // for. After the job, the waits for an administrator's change would also be cut short by the
+        // lock timeout the submission sets for the rest of the transaction (its duplicate-wait).
+        administration.removeDeprovisioned(identityProvider, portfolioId, userId);
         ScimUsers.Deactivations deactivations = users.deactivations(portfolioId, userId);
         if (deactivations.active() || (deactivations.accessAgain() && !deactivations.offboarding())) {
             int n = deactivations.count() + 1;
             // Empty when they have no access left in the portfolio's accounts (none to remove).
             Optional<JobView> job = submission.offboardForIdentityProvider(
-                    Actor.identityProvider(client.tokenId()), portfolioId, userId, idempotencyKey(userId, n));
+                    identityProvider, portfolioId, userId, idempotencyKey(userId, n));
             if (deactivations.active() || job.isPresent()) {
                 users.recordDeactivation(
                         portfolioId, userId, n, job.map(JobView::jobId).orElse(null), delete);

@@ -23,6 +23,11 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
 
     private static final String OFFBOARD = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"%s\"]}";
 
+    private static final String SCIM_ACTIVE = """
+            {"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+             "Operations":[{"op":"Replace","path":"active","value":"%s"}]}
+            """;
+
     @Test
     void anEditorRevokedThroughTheApiIsRefusedOnTheirNextRequest() {
         UUID account = portfolio.account("Alpha");
@@ -122,6 +127,96 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
         Answer accounts = api.get(token, "/api/v1/portfolios/" + portfolio.id() + "/accounts");
 
         assertThat(accounts.status()).as(accounts.text()).isEqualTo(200);
+    }
+
+    /**
+     * The identity provider's deprovisioning ends a portfolio Admin's administration of the portfolio
+     * with their access to its accounts: the token they hold is refused on its next request, they are
+     * gone from the portfolio users, with an offer of ownership made to them, and the administration
+     * log says that the identity provider removed them. Before, the offboarding job left their role,
+     * and they went on administering the portfolio. Reactivating them gives it back no more than their
+     * access.
+     */
+    @Test
+    void anAdminTheIdentityProviderDeactivatesIsRefusedOnTheirNextRequestAndIsNoPortfolioUserAnyMore() {
+        UUID adminId = accountUser("admin");
+        storePortfolioUser(adminId, portfolio.email("admin"), "ADMIN");
+        String admin = tokenOf(adminId, portfolio.email("admin"));
+        assertThat(call(HttpMethod.GET, admin, path("/portfolio-users"), null).status())
+                .isEqualTo(200);
+        Answer offered = call(HttpMethod.POST, owner, path("/owner-transfer"), "{\"userId\":\"" + adminId + "\"}");
+        assertThat(offered.status()).as(offered.text()).isEqualTo(202);
+        Answer scimToken = call(HttpMethod.POST, owner, path("/scim-tokens"), "{\"name\":\"Entra ID\"}");
+        assertThat(scimToken.status()).as(scimToken.text()).isEqualTo(201);
+        String identityProvider = scimToken.body().path("token").asString();
+
+        Answer deactivated =
+                call(HttpMethod.PATCH, identityProvider, scimUser(adminId), SCIM_ACTIVE.formatted("False"));
+
+        assertThat(deactivated.status()).as(deactivated.text()).isEqualTo(200);
+        assertProblem(call(HttpMethod.GET, admin, path("/portfolio-users"), null), 403);
+        Answer users = call(HttpMethod.GET, owner, path("/portfolio-users"), null);
+        assertThat(users.status()).as(users.text()).isEqualTo(200);
+        assertThat(users.body().path("items").values())
+                .extracting(user -> user.path("userId").asString())
+                .containsExactly(ownerId.toString());
+        assertProblem(call(HttpMethod.GET, owner, path("/owner-transfer"), null), 404);
+        Answer log = call(HttpMethod.GET, owner, path("/admin-log"), null);
+        assertThat(log.status()).as(log.text()).isEqualTo(200);
+        assertThat(log.body().path("items").values())
+                .extracting(entry -> entry.path("action").asString() + " "
+                        + entry.path("actorEmail").asString()
+                        + " " + entry.path("actorUserId").asString() + " "
+                        + entry.path("subject").asString()
+                        + " " + entry.path("detail").asString())
+                .containsExactly(
+                        "OWNER_TRANSFER_WITHDRAWN identity provider "
+                                + scimToken.body().path("tokenId").asString() + " " + portfolio.email("admin")
+                                + " withdrawn: the recipient was removed",
+                        "PORTFOLIO_USER_REMOVED identity provider "
+                                + scimToken.body().path("tokenId").asString()
+                                + " " + portfolio.email("admin")
+                                + " removed by the identity provider's deprovisioning (was Admin)",
+                        "OWNER_TRANSFER_REQUESTED " + portfolio.email("owner") + " " + ownerId + " "
+                                + portfolio.email("admin") + " ownership offered to " + portfolio.email("admin"));
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.bulk_jobs WHERE portfolio_id = ? AND origin = 'SCIM'")
+                        .param(portfolio.id())
+                        .query(Long.class)
+                        .single())
+                .as("the offboarding job, in the same deactivation")
+                .isEqualTo(1);
+
+        Answer reactivated = call(HttpMethod.PATCH, identityProvider, scimUser(adminId), SCIM_ACTIVE.formatted("True"));
+
+        assertThat(reactivated.status()).as(reactivated.text()).isEqualTo(200);
+        assertProblem(call(HttpMethod.GET, admin, path("/portfolio-users"), null), 403);
+    }
+
+    /** A portfolio always has its Owner: the identity provider's deletion of them leaves their role. */
+    @Test
+    void theOwnerTheIdentityProviderDeletesStaysTheOwner() {
+        portfolio.member(portfolio.account("Account of owner"), ownerId, AccountRole.ANALYST);
+        Answer scimToken = call(HttpMethod.POST, owner, path("/scim-tokens"), "{\"name\":\"Entra ID\"}");
+        assertThat(scimToken.status()).as(scimToken.text()).isEqualTo(201);
+
+        Answer deleted = call(HttpMethod.DELETE, scimToken.body().path("token").asString(), scimUser(ownerId), null);
+
+        assertThat(deleted.status()).as(deleted.text()).isEqualTo(204);
+        assertThat(roleOf(ownerId)).isEqualTo("OWNER");
+        Answer users = call(HttpMethod.GET, owner, path("/portfolio-users"), null);
+        assertThat(users.status()).as(users.text()).isEqualTo(200);
+        assertThat(users.body().path("items").values())
+                .extracting(user ->
+                        user.path("userId").asString() + " " + user.path("role").asString())
+                .containsExactly(ownerId + " OWNER");
+        Answer log = call(HttpMethod.GET, owner, path("/admin-log"), null);
+        assertThat(log.body().path("items").values())
+                .extracting(entry -> entry.path("action").asString())
+                .doesNotContain("PORTFOLIO_USER_REMOVED");
+    }
+
+    private String scimUser(UUID userId) {
+        return "/scim/v2/portfolios/" + portfolio.id() + "/Users/" + userId;
     }
 
     private Answer submitAs(String token, UUID leaver) {
