@@ -319,21 +319,25 @@ class Deliveries {
      * deadlock with it. {@code FOR NO KEY UPDATE}, the lock that update takes anyway: new messages
      * (which take a key share) are still inserted meanwhile.
      *
-     * @return false when the subscription is gone, its messages with it
+     * <p>Answers the database's time of the transaction, the clock that every due check ({@link
+     * #claimDue}, {@link #failExpired}) and the message's {@code give_up_at} go by: the attempt is stored
+     * and its next one scheduled by it, not by the gateway's clock, which may be minutes off.
+     *
+     * @return empty when the subscription is gone, its messages with it
      */
-    boolean lockSubscription(UUID subscriptionId) {
-        return jdbc.sql("SELECT true FROM jobs.webhook_subscriptions WHERE id = :id FOR NO KEY UPDATE")
+    Optional<Instant> lockSubscription(UUID subscriptionId) {
+        return jdbc.sql("SELECT now() FROM jobs.webhook_subscriptions WHERE id = :id FOR NO KEY UPDATE")
                 .param("id", subscriptionId)
-                .query(Boolean.class)
-                .optional()
-                .isPresent();
+                .query((row, n) -> instant(row, "now"))
+                .optional();
     }
 
     /**
      * Stores an attempt and the message's new state (succeeded, failed, or pending until
-     * {@code nextAttemptAt}), releasing the lease; only a message still pending changes. A message
-     * redelivered since it was claimed ({@code claimed} is not its redelivery count any more) keeps the
-     * state the redelivery gave it: pending, due at once.
+     * {@code nextAttemptAt}), releasing the lease; only a message still pending changes. Both times are
+     * the database's (see {@link #lockSubscription}). A message redelivered since it was claimed
+     * ({@code claimed} is not its redelivery count any more) keeps the state the redelivery gave it:
+     * pending, due at once.
      */
     void recordAttempt(
             Claimed claimed,

@@ -29,6 +29,8 @@ final class RetrySchedule {
     /**
      * The next attempt after the {@code attempts}-th failed one, or empty when the message should fail.
      *
+     * @param now the time of the failed attempt by the database's clock, which the due checks and
+     *     {@code giveUpAt} go by (a {@code Retry-After} date, by the receiver's clock, is a wait already)
      * @param attempts attempts made so far, counting the one that just failed (1 or more)
      */
     Optional<Instant> next(Instant now, int attempts, AttemptResult result, Instant giveUpAt) {

@@ -269,13 +269,13 @@ class WebhookDispatcher implements SmartLifecycle {
     }
 
     private void deliver(Deliveries.Claimed message) {
-        Instant attemptedAt = Instant.now();
+        long startedAt = System.nanoTime();
         AttemptResult result = attempt(message);
         if (stopping.getCount() == 0 && !result.succeeded() && result.responseCode() == null) {
             // Cut short by shutdown: not the receiver's fault. Keep the lease; it is sent again later.
             return;
         }
-        transaction.executeWithoutResult(status -> record(message, attemptedAt, result));
+        transaction.executeWithoutResult(status -> record(message, startedAt, result));
     }
 
     private AttemptResult attempt(Deliveries.Claimed message) {
@@ -299,23 +299,36 @@ class WebhookDispatcher implements SmartLifecycle {
         return sender.send(message.url(), messageId(message.id()), signing, message.payload());
     }
 
-    private void record(Deliveries.Claimed message, Instant attemptedAt, AttemptResult result) {
-        if (!deliveries.lockSubscription(message.subscriptionId())) {
+    /**
+     * Stores the attempt begun at {@code startedAt} ({@link System#nanoTime()}) and schedules the next
+     * one, by the database's clock: the due checks compare {@code next_attempt_at} and
+     * {@code give_up_at} with it, so a gateway whose own clock runs minutes behind the database's would
+     * make every retry due at once (a failing receiver sent hours of retries within minutes), one ahead
+     * would wait too long and give up before the retry period ends. The wait itself (back-off, or the
+     * receiver's {@code Retry-After}) is the gateway's to choose; the attempt began the time since
+     * {@code startedAt} before the database's time, so the history shows both by one clock.
+     */
+    private void record(Deliveries.Claimed message, long startedAt, AttemptResult result) {
+        long recordedAt = System.nanoTime();
+        Optional<Instant> databaseNow = deliveries.lockSubscription(message.subscriptionId());
+        if (databaseNow.isEmpty()) {
             // Deleted while the message was being sent: its messages and their attempts went with it.
             return;
         }
+        Instant now = databaseNow.get();
+        Instant attemptedAt = now.minusNanos(recordedAt - startedAt);
         if (result.succeeded()) {
             deliveries.recordAttempt(message, attemptedAt, result, AttemptView.Outcome.SUCCEEDED, null);
             deliveries.clearFailing(message.subscriptionId());
             metrics.attempt("succeeded", result.duration());
             if (message.redeliveries() == 0) {
                 // A redelivery is asked for by someone, maybe days later: not how late the gateways are.
-                metrics.delivered(Duration.between(message.createdAt(), Instant.now()));
+                metrics.delivered(Duration.between(message.createdAt(), now));
             }
             return;
         }
         int attempts = message.attemptsSinceRedelivery() + 1;
-        Optional<Instant> next = schedule.next(Instant.now(), attempts, result, message.giveUpAt());
+        Optional<Instant> next = schedule.next(now, attempts, result, message.giveUpAt());
         deliveries.recordAttempt(
                 message,
                 attemptedAt,

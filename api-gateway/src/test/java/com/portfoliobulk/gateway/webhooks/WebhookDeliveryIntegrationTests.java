@@ -114,6 +114,64 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                 .until(() -> receiver.received("/flaky").size() == 4);
     }
 
+    /**
+     * A retry is due its wait after the failed attempt by the database's clock, which the claim of due
+     * messages and the end of the retry period go by: the transaction that stores the attempt is stamped
+     * by a trigger with its database time, and the next attempt is exactly the wait (the receiver's
+     * {@code Retry-After: 2}, longer than any back-off here) after it. Before, the gateway's clock set
+     * it, read before that transaction, so it was never exactly the wait after the database's time, and
+     * a gateway whose clock ran minutes behind the database's made every retry due at once.
+     */
+    @Test
+    void aRetryIsDueItsWaitAfterTheFailedAttemptByTheDatabasesClock() {
+        receiver.thenReply(new Reply(503, Map.of("Retry-After", "2"), "try later"));
+        String subscriptionId =
+                subscribe("/clock", "job.completed").path("subscriptionId").asString();
+        String suffix = UUID.randomUUID().toString().replace("-", "");
+        jdbc.sql("""
+                        CREATE TABLE jobs.retry_stamps_%s (
+                            attempts integer NOT NULL, next_attempt_at timestamptz NOT NULL,
+                            stamped_at timestamptz NOT NULL)
+                        """.formatted(suffix)).update();
+        jdbc.sql("""
+                        CREATE FUNCTION jobs.stamp_retry_%1$s() RETURNS trigger AS $$
+                        BEGIN
+                          INSERT INTO jobs.retry_stamps_%1$s
+                          VALUES (NEW.attempts, NEW.next_attempt_at, transaction_timestamp());
+                          RETURN NEW;
+                        END $$ LANGUAGE plpgsql
+                        """.formatted(suffix)).update();
+        jdbc.sql("""
+                        CREATE TRIGGER stamp_retry_%1$s AFTER UPDATE ON jobs.webhook_deliveries
+                           FOR EACH ROW WHEN (NEW.subscription_id = '%2$s' AND NEW.status = 'PENDING'
+                                              AND NEW.attempts > OLD.attempts)
+                           EXECUTE FUNCTION jobs.stamp_retry_%1$s()
+                        """.formatted(suffix, subscriptionId)).update();
+        try {
+            finish(job(1), false);
+
+            JsonNode delivery = settledDelivery(subscriptionId);
+            assertThat(delivery.path("status").asString()).isEqualTo("SUCCEEDED");
+            List<String> waits =
+                    jdbc.sql("""
+                            SELECT attempts || ': ' || (next_attempt_at - stamped_at)
+                              FROM jobs.retry_stamps_%s ORDER BY attempts
+                            """.formatted(suffix)).query(String.class).list();
+            assertThat(waits).containsExactly("1: 00:00:02");
+            // The delivery log shows both attempts by that clock: the retry not before it was due.
+            List<JsonNode> history = delivery.path("history").values().stream().toList();
+            assertThat(history).hasSize(2);
+            assertThat(Instant.parse(history.get(1).path("attemptedAt").asString()))
+                    .isAfterOrEqualTo(
+                            Instant.parse(history.get(0).path("nextAttemptAt").asString()));
+        } finally {
+            jdbc.sql("DROP TRIGGER stamp_retry_" + suffix + " ON jobs.webhook_deliveries")
+                    .update();
+            jdbc.sql("DROP FUNCTION jobs.stamp_retry_" + suffix + "()").update();
+            jdbc.sql("DROP TABLE jobs.retry_stamps_" + suffix).update();
+        }
+    }
+
     @Test
     void anAnswerOfAnother4xxIsNotRetried() {
         receiver.otherwise(new Reply(410, Map.of(), "gone"));
