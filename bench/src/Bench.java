@@ -81,7 +81,8 @@ public final class Bench {
                                      (warmup: 20 invitations to all 5,000 accounts, then their
                                      revocation, 2 x 100,000 tasks, so that the JIT has compiled
                                      the services' code before the jobs after it)
-              --million-emails N     e-mails of the 1,000,000-task job (default 200: 200 x 5,000 accounts)
+              --million-emails N     e-mails of the 1,000,000-task job (default 200: 200 x 5,000 accounts;
+                                     1 to 1000, the per-job task cap raised to N x 5,000 over 200)
               --no-raw               skip the raw PostgreSQL and Kafka limits
               --no-polls             skip the status polls
               --no-preview           skip the preview timing
@@ -185,8 +186,48 @@ public final class Bench {
         results.put("loadAverageAtStart", loadAverage());
         log("Machine: " + results.get("machine"));
         log("Load average at start: " + results.get("loadAverageAtStart"));
+        // What was measured is written whatever happens after it (a refused submission, a job that does
+        // not finish, a stack that stops), marked as aborted with the failure: minutes of figures are
+        // not lost to the last step.
+        try {
+            measure(resultsDir.resolve(runId + ".jfr"));
+        } catch (Throwable ex) {
+            Map<String, Object> aborted = new LinkedHashMap<>();
+            aborted.put("during", step);
+            aborted.put("error", ex.toString());
+            results.put("aborted", aborted);
+            log("Aborted during " + step + ": " + ex);
+            throw ex;
+        } finally {
+            if (measuredAnything()) {
+                try {
+                    results.put("loadAverageAtEnd", loadAverage());
+                    results.put("ratios", ratios());
+                    results.put("notes", notes);
+                    String markdown = markdown();
+                    System.out.println();
+                    System.out.println(markdown);
+                    Files.writeString(resultsDir.resolve(runId + ".md"), markdown);
+                    Files.writeString(resultsDir.resolve(runId + ".json"), Json.write(results) + "\n");
+                    log("Wrote bench/results/" + runId + ".md and .json"
+                            + (results.containsKey("aborted") ? " (aborted: what was measured before it)" : ""));
+                } catch (IOException | RuntimeException ex) {
+                    if (!results.containsKey("aborted")) {
+                        throw ex;
+                    }
+                    log("Could not write the results measured before the abort: " + ex);
+                }
+            } else {
+                log("Nothing measured: no results written");
+            }
+        }
+    }
 
-        startStack(resultsDir.resolve(runId + ".jfr"));
+    /** What the benchmark is doing, for the results of a run that aborts. */
+    volatile String step = "starting the local stack";
+
+    void measure(Path jfr) throws Exception {
+        startStack(jfr);
         results.put("cpuGroups", options.cpuGroups
                 ? cpuGroups.place(groupedProcesses(), options.cpuWeights, options.cpuMax, options.cpuIdle)
                 : "none (as started; --cpu-groups places them)");
@@ -196,12 +237,16 @@ public final class Bench {
         log("PostgreSQL: " + results.get("postgres"));
 
         if (options.raw) {
+            // In the results as each is measured: a run that aborts keeps what it has.
             Map<String, Object> raw = new LinkedHashMap<>();
-            raw.put("upsert", rawUpsert());
-            raw.put("kafka", rawKafka());
             results.put("raw", raw);
+            step = "the raw PostgreSQL limit";
+            raw.put("upsert", rawUpsert());
+            step = "the raw Kafka limit";
+            raw.put("kafka", rawKafka());
         }
         if (options.preview) {
+            step = "the preview";
             results.put("preview", preview());
         }
         List<Map<String, Object>> jobs = new ArrayList<>();
@@ -226,18 +271,22 @@ public final class Bench {
             jobs.add(figures);
         }
         if (options.polls) {
-            results.put("polls", polls());
+            step = "the status polls";
+            Map<String, Object> polls = new LinkedHashMap<>();
+            results.put("polls", polls);
+            polls(polls);
         }
-        results.put("loadAverageAtEnd", loadAverage());
-        results.put("ratios", ratios());
-        results.put("notes", notes);
+        step = "the end of the run";
+    }
 
-        String markdown = markdown();
-        System.out.println();
-        System.out.println(markdown);
-        Files.writeString(resultsDir.resolve(runId + ".md"), markdown);
-        Files.writeString(resultsDir.resolve(runId + ".json"), Json.write(results) + "\n");
-        log("Wrote bench/results/" + runId + ".md and .json");
+    /** Whether the run has figures to write: raw limits, the preview, a job or a poll phase. */
+    boolean measuredAnything() {
+        return results.get("raw") instanceof Map<?, ?> raw && !raw.isEmpty()
+                || results.containsKey("preview")
+                || results.get("jobs") instanceof List<?> jobs && !jobs.isEmpty()
+                || results.get("polls") instanceof Map<?, ?> polls
+                        && polls.get("phases") instanceof List<?> phases
+                        && !phases.isEmpty();
     }
 
     // ---------------------------------------------------------------- the stack
@@ -292,8 +341,9 @@ public final class Bench {
             command.addAll(List.of("--relay-jvm", "--relay-port", String.valueOf(relayPort)));
         }
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        // The 1,000,000-task job needs a higher per-job cap than the product's default.
-        builder.environment().put("BULK_MAX_TASKS_PER_JOB", "1000000");
+        // The 1,000,000-task job needs a higher per-job cap than the product's default, and more with
+        // --million-emails over 200.
+        builder.environment().put("BULK_MAX_TASKS_PER_JOB", String.valueOf(millionJobCap(options.millionEmails)));
         builder.environment().putAll(options.env);
         results.put("stackCommand", String.join(" ", command));
         results.put("stackEnvironment", new LinkedHashMap<>(options.env));
@@ -334,6 +384,11 @@ public final class Bench {
         dbPassword = Files.readString(dataDir.resolve("postgres/superuser-password")).trim();
         kafka = "localhost:" + kafkaPort;
         portfolio = UUID.nameUUIDFromBytes(("load-test-portfolio:" + SPEC).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The per-job task cap the stack runs with: 1,000,000, or the largest job's tasks when more. */
+    static long millionJobCap(int millionEmails) {
+        return Math.max(1_000_000L, (long) ACCOUNTS * millionEmails);
     }
 
     /**
@@ -821,6 +876,7 @@ public final class Bench {
     }
 
     Map<String, Object> runJob(String name, String body) throws Exception {
+        step = "the job " + name;
         log("Job: " + name + " ...");
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("job", name);
@@ -983,8 +1039,8 @@ public final class Bench {
 
     // ---------------------------------------------------------------- polls
 
-    Map<String, Object> polls() throws Exception {
-        Map<String, Object> figures = new LinkedHashMap<>();
+    /** The status polls, into {@code figures} as they are measured (a run that aborts keeps the phases it has). */
+    void polls(Map<String, Object> figures) throws Exception {
         List<Map<String, Object>> phases = new ArrayList<>();
         // The jobs before leave PostgreSQL vacuuming their rows (after the 1,000,000-task job, for most of
         // a minute): the polls are measured with the stack's own load only, their job's included.
@@ -1041,7 +1097,6 @@ public final class Bench {
                 log("  " + phase);
             }
         }
-        return figures;
     }
 
     /** One scrape of each service JVM's metrics, by JVM name; a JVM that does not answer is left out. */
@@ -1609,14 +1664,13 @@ public final class Bench {
 
     Map<String, Object> ratios() {
         Map<String, Object> ratios = new LinkedHashMap<>();
-        Object raw = results.get("raw");
-        if (!(raw instanceof Map<?, ?> rawMap)) {
+        if (!(results.get("raw") instanceof Map<?, ?> raw) || !(raw.get("upsert") instanceof Map<?, ?> upsert)) {
             return ratios;
         }
-        double rows = (double) ((Map<?, ?>) rawMap.get("upsert")).get("rowsPerSecond");
+        double rows = (double) upsert.get("rowsPerSecond");
         ratios.put("rawUpsertRowsPerSecond", rows);
         @SuppressWarnings("unchecked")
-        List<Map<String, Object>> jobs = (List<Map<String, Object>>) results.get("jobs");
+        List<Map<String, Object>> jobs = (List<Map<String, Object>>) results.getOrDefault("jobs", List.of());
         for (Map<String, Object> job : jobs) {
             ratios.put(String.valueOf(job.get("job")), (double) job.get("tasksPerSecondOverall") / rows);
         }
@@ -1673,33 +1727,38 @@ public final class Bench {
             md.append(": ").append(options.label);
         }
         md.append("\n\n");
+        if (results.get("aborted") instanceof Map<?, ?> aborted) {
+            md.append("**Aborted** during ").append(aborted.get("during")).append(": `").append(aborted.get("error"))
+                    .append("`. The figures below are what was measured before it.\n\n");
+        }
         md.append("Machine: ").append(machine.get("cores")).append(" cores (").append(machine.get("cpu"));
         md.append("), ").append(machine.get("memoryGiB")).append(" GiB, ").append(machine.get("jvm"));
         md.append(", commit ").append(machine.get("commit"));
         md.append(Boolean.TRUE.equals(machine.get("uncommittedChanges")) ? " (with uncommitted changes)" : "");
         md.append(". Load average at start ").append(results.get("loadAverageAtStart"));
         md.append(", at end ").append(results.get("loadAverageAtEnd")).append(" (the machine is shared).\n");
-        @SuppressWarnings("unchecked")
-        Map<String, Object> pg = (Map<String, Object>) results.get("postgres");
-        md.append("PostgreSQL ").append(pg.get("server_version")).append(" with fsync=").append(pg.get("fsync"));
-        md.append(", synchronous_commit=").append(pg.get("synchronous_commit"));
-        md.append(", full_page_writes=").append(pg.get("full_page_writes")).append(".\n");
+        if (results.get("postgres") instanceof Map<?, ?> pg) {
+            md.append("PostgreSQL ").append(pg.get("server_version")).append(" with fsync=").append(pg.get("fsync"));
+            md.append(", synchronous_commit=").append(pg.get("synchronous_commit"));
+            md.append(", full_page_writes=").append(pg.get("full_page_writes")).append(".\n");
+        }
         md.append("CPU groups: ").append(results.get("cpuGroups")).append(".\n");
         md.append("Local stack JVM options: `")
                 .append(String.join(" ", options.stackJavaOptions()))
                 .append("`.\n\n");
 
-        if (results.get("raw") instanceof Map<?, ?> raw) {
-            Map<?, ?> upsert = (Map<?, ?>) raw.get("upsert");
-            Map<?, ?> kafka = (Map<?, ?>) raw.get("kafka");
+        if (results.get("raw") instanceof Map<?, ?> raw && raw.get("upsert") instanceof Map<?, ?> upsert) {
             md.append("| raw limit (same run, same PostgreSQL and Kafka) | per second |\n| --- | ---: |\n");
             md.append("| batched upsert rows (500 a batch and commit, one connection): insert / update / mean | ");
             md.append(n(upsert.get("insertRowsPerSecond"))).append(" / ").append(n(upsert.get("updateRowsPerSecond")));
             md.append(" / ").append(n(upsert.get("rowsPerSecond"))).append(" |\n");
-            md.append("| Kafka produce, 300 B records (acks=all, idempotent) | ");
-            md.append(n(kafka.get("produceMessagesPerSecond"))).append(" |\n");
-            md.append("| Kafka consume, 300 B records (one consumer) | ");
-            md.append(n(kafka.get("consumeMessagesPerSecond"))).append(" |\n\n");
+            if (raw.get("kafka") instanceof Map<?, ?> kafka) {
+                md.append("| Kafka produce, 300 B records (acks=all, idempotent) | ");
+                md.append(n(kafka.get("produceMessagesPerSecond"))).append(" |\n");
+                md.append("| Kafka consume, 300 B records (one consumer) | ");
+                md.append(n(kafka.get("consumeMessagesPerSecond"))).append(" |\n");
+            }
+            md.append("\n");
         }
         if (results.get("preview") instanceof Map<?, ?> preview) {
             md.append("Preview of offboarding one user from 5,000 accounts, warm (20 calls): p50 ");
@@ -1712,7 +1771,7 @@ public final class Bench {
             md.append(".\n\n");
         }
         @SuppressWarnings("unchecked")
-        List<Map<String, Object>> jobs = (List<Map<String, Object>>) results.get("jobs");
+        List<Map<String, Object>> jobs = (List<Map<String, Object>>) results.getOrDefault("jobs", List.of());
         if (!jobs.isEmpty()) {
             md.append("| job | tasks | submit (of it in the gateway) | first applied | COMPLETED | tasks/s overall | tasks/s steady (10-90 %)"
                     + " | task latency p50 / p95 / p99 | last activity entry after COMPLETED"
@@ -1756,8 +1815,12 @@ public final class Bench {
                 md.append(vacuums).append("\n");
             }
         }
-        if (results.get("polls") instanceof Map<?, ?> polls) {
-            md.append("Status polls by 100 clients (").append(polls.get("job")).append("):\n\n");
+        if (results.get("polls") instanceof Map<?, ?> polls
+                && polls.get("phases") instanceof List<?> phases
+                && !phases.isEmpty()) {
+            md.append("Status polls by 100 clients (")
+                    .append(polls.get("job") != null ? polls.get("job") : "a finished job")
+                    .append("):\n\n");
             if (polls.get("autovacuumBefore") instanceof Map<?, ?> vacuum && !((List<?>) vacuum.get("tables")).isEmpty()) {
                 md.append("Before them, the benchmark waited ").append(s(vacuum.get("waitedSeconds")))
                         .append(" for PostgreSQL's autovacuum to finish with ")
@@ -1775,7 +1838,7 @@ public final class Bench {
             md.append("| load | If-None-Match | answers/s | 200/s | 304/s | p50 | p99 | job running at end"
                     + " | job's tasks/s meanwhile | CPU per answer: local stack / client |\n");
             md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n");
-            for (Object item : (List<?>) polls.get("phases")) {
+            for (Object item : phases) {
                 Map<?, ?> phase = (Map<?, ?>) item;
                 Map<?, ?> latency = (Map<?, ?>) phase.get("latencyMillis");
                 md.append("| ").append(phase.get("load")).append(" | ").append(Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? "yes" : "no");
@@ -1798,7 +1861,7 @@ public final class Bench {
                 md.append(" |\n");
             }
             md.append("\n");
-            for (Object item : (List<?>) polls.get("phases")) {
+            for (Object item : phases) {
                 Map<?, ?> phase = (Map<?, ?>) item;
                 String during = "during the phase at " + phase.get("load")
                         + (Boolean.TRUE.equals(phase.get("ifNoneMatch")) ? " with" : " without") + " If-None-Match";
