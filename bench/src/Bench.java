@@ -1244,7 +1244,7 @@ public final class Bench {
     String memoryTable(List<Map<String, Object>> jobs) {
         List<String> names = jvmNames();
         StringBuilder md = new StringBuilder("Memory per JVM while each job ran, in MiB: peak heap used / old generation"
-                + " live after a collection (- when none ran) / peak resident set:\n\n| job |");
+                + " live after a collection during the job (- when none ran) / peak resident set:\n\n| job |");
         names.forEach(name -> md.append(" ").append(name).append(" |"));
         md.append("\n| --- |").append(" ---: |".repeat(names.size())).append("\n");
         for (Map<String, Object> job : jobs) {
@@ -1255,7 +1255,7 @@ public final class Bench {
                 if (memory.containsKey("peakHeapMiB")) {
                     Object live = memory.get("peakLiveHeapMiB");
                     md.append(" ").append(memory.get("peakHeapMiB")).append(" / ");
-                    md.append(Long.valueOf(0).equals(live) ? "-" : live).append(" / ");
+                    md.append(live == null ? "-" : live).append(" / ");
                 } else {
                     md.append(" (RSS only) ");
                 }
@@ -2278,7 +2278,14 @@ public final class Bench {
 
         private volatile double lastHeapBytes;
 
-        private volatile double peakLiveBytes;
+        /**
+         * {@code jvm_gc_live_data_size_bytes} at the first sample: a gauge that keeps the value of the
+         * last collection of the old generation, which may have run before the job.
+         */
+        private volatile double firstLiveBytes = Double.NaN;
+
+        /** The largest value of that gauge that a collection during the job set; -1 if none changed it. */
+        private volatile double peakLiveBytes = -1;
 
         /** {@code jvm_gc_memory_allocated_bytes_total} at the first and the last sample (counted at each collection). */
         private volatile double firstAllocatedBytes = -1;
@@ -2300,7 +2307,13 @@ public final class Bench {
                 peakHeapBytes = Math.max(peakHeapBytes, heap);
                 List<Double> live = samples(metrics.body(), "jvm_gc_live_data_size_bytes", "");
                 if (!live.isEmpty()) {
-                    peakLiveBytes = Math.max(peakLiveBytes, live.getFirst());
+                    double bytes = live.getFirst();
+                    if (Double.isNaN(firstLiveBytes)) {
+                        firstLiveBytes = bytes;
+                    } else if (bytes != firstLiveBytes || peakLiveBytes >= 0) {
+                        // A collection during the job set it.
+                        peakLiveBytes = Math.max(peakLiveBytes, bytes);
+                    }
                 }
                 double allocated = sum(metrics.body(), "jvm_gc_memory_allocated_bytes_total", "");
                 if (firstAllocatedBytes < 0) {
@@ -2317,8 +2330,9 @@ public final class Bench {
             if (peakHeapBytes >= 0) {
                 figures.put("peakHeapMiB", Math.round(peakHeapBytes / 1024 / 1024));
                 figures.put("heapAfterMiB", Math.round(lastHeapBytes / 1024 / 1024));
-                // The old generation after the last collection: what the JVM really keeps.
-                figures.put("peakLiveHeapMiB", Math.round(peakLiveBytes / 1024 / 1024));
+                // The old generation after a collection during the job: what the JVM really keeps; null
+                // when none ran (the gauge still showed a collection from before the job).
+                figures.put("peakLiveHeapMiB", peakLiveBytes < 0 ? null : Math.round(peakLiveBytes / 1024 / 1024));
                 // Allocated meanwhile, as the collections counted it (what the young collections had to clear).
                 figures.put("allocatedMiB", Math.round((lastAllocatedBytes - Math.max(0, firstAllocatedBytes)) / 1024 / 1024));
             }
