@@ -953,6 +953,8 @@ public final class Bench {
         figures.put("tasksPerSecondSteady", stored.get("steadyTasksPerSecond"));
         figures.put("taskLatencySeconds", stored.get("taskLatencySeconds"));
         figures.put("activityEntries", entries);
+        // Succeeded tasks still without an entry when the wait ran out: the lag below is then not the last one's.
+        figures.put("activityEntriesMissing", Math.max(0, succeeded - entries));
         figures.put("activityAfterCompletedSeconds", activityLag(jobId));
         figures.put("activityObservedAfterCompletedSeconds", seconds(activityObserved - completed));
         figures.put("memory", memory.figures());
@@ -1817,10 +1819,19 @@ public final class Bench {
                 md.append(" | ").append(s(job.get("firstAppliedSeconds")));
                 md.append(" | ").append(s(job.get("completedSeconds")));
                 md.append(" | ").append(n(job.get("tasksPerSecondOverall")));
+                // A rate of a job that did not end COMPLETED, or ended with failed tasks, says so.
+                long failed = job.get("failed") instanceof Number number ? number.longValue() : 0;
+                boolean completed = "COMPLETED".equals(job.get("status"));
+                if (!completed || failed > 0) {
+                    md.append(" (").append(completed ? "" : job.get("status"));
+                    md.append(!completed && failed > 0 ? ", " : "").append(failed > 0 ? n(failed) + " failed" : "");
+                    md.append(")");
+                }
                 md.append(" | ").append(n(job.get("tasksPerSecondSteady")));
                 md.append(" | ").append(s(latency.get("p50"))).append(" / ").append(s(latency.get("p95")));
                 md.append(" / ").append(s(latency.get("p99")));
-                md.append(" | ").append(s(job.get("activityAfterCompletedSeconds")));
+                long missing = job.get("activityEntriesMissing") instanceof Number number ? number.longValue() : 0;
+                md.append(" | ").append(missing > 0 ? "missing " + n(missing) : s(job.get("activityAfterCompletedSeconds")));
                 md.append(" | ");
                 Map<?, ?> cpu = (Map<?, ?>) job.get("cpu");
                 md.append(String.format(Locale.ROOT, "%.0f / %.0f µs", (double) cpu.get("stackMicrosPerTask"),
@@ -1970,7 +1981,9 @@ public final class Bench {
         md.append("Times are from the client's submission (tasks/s overall: tasks / time from submission to the"
                 + " status COMPLETED seen by polling); first applied, task latency and steady rate come from the"
                 + " tasks' stored applied_at (PostgreSQL's clock, transaction start; a job with fewer than "
-                + STEADY_MIN_INSTANTS + " distinct ones, a few batches, has no steady rate: -); CPU per task is the CPU time"
+                + STEADY_MIN_INSTANTS + " distinct ones, a few batches, has no steady rate: -); a job that did not end"
+                + " COMPLETED has its status after its rate, and its failed tasks if any; \"missing N\": N succeeded"
+                + " tasks still had no activity entry when the benchmark stopped waiting for them (5 minutes); CPU per task is the CPU time"
                 + " the local stack's JVMs (" + String.join(", ", jvmNames()) + ") and"
                 + " PostgreSQL used while the job ran (until its last activity entry), divided by its tasks: it"
                 + " depends much less on the machine's other load than the rates.\n");
