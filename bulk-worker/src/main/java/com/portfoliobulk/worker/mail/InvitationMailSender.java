@@ -19,6 +19,7 @@ import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.mail.MailException;
 import org.springframework.mail.MailParseException;
 import org.springframework.mail.MailPreparationException;
@@ -48,9 +49,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * the sender refused, {@link SmtpRefusals}) schedules another attempt after a growing back-off; a
  * refused invitee address or a malformed one ends the message {@code FAILED} at once, and the
  * invitation's task shows why. One message's failure never holds up others.
+ *
+ * <p>When the worker stops, a poll ends after the message in hand ({@link #stop()}): the others stay
+ * due, for the next start or another worker.
  */
 @Component
-class InvitationMailSender {
+class InvitationMailSender implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(InvitationMailSender.class);
 
@@ -90,6 +94,9 @@ class InvitationMailSender {
     /** Whether the jobs schema was missing at the last poll: said once, not at every poll. */
     private volatile boolean waitingForJobsSchema;
 
+    /** Set when the worker stops: a poll sends no further message. */
+    private volatile boolean stopping;
+
     InvitationMailSender(
             InvitationMailStore store,
             InvitationMailTemplates templates,
@@ -111,12 +118,13 @@ class InvitationMailSender {
     /**
      * Sends due messages, one per transaction, until none is due, a poll's share is sent, or an
      * attempt failed for a reason that is likely to hold for the next message too (the SMTP server
-     * is down): the rest wait for the next poll instead of each waiting for a timeout now.
+     * is down): the rest wait for the next poll instead of each waiting for a timeout now. Once the
+     * worker stops, it ends after the message in hand.
      */
     @Scheduled(fixedDelayString = "${bulk.worker.mail.poll-interval:1s}")
     void poll() {
         try {
-            for (int i = 0; i < MAX_PER_POLL && sendNext() == Attempt.DONE; i++) {
+            for (int i = 0; i < MAX_PER_POLL && !stopping && sendNext() == Attempt.DONE; i++) {
                 // one message per transaction
             }
             if (waitingForJobsSchema) {
@@ -136,6 +144,30 @@ class InvitationMailSender {
                         missing);
             }
         }
+    }
+
+    /**
+     * Polls send no further message: the worker stops. Called in the first phase of the context's
+     * stop, the scheduler's ({@link SmartLifecycle#DEFAULT_PHASE}), before the stop waits for the
+     * running poll (up to {@code spring.lifecycle.timeout-per-shutdown-phase}, 30 s) and then interrupts
+     * it and closes the database's connections: a poll that went on with its up to 200 messages (a
+     * fraction of a second each with a relay) was cut short there, and the message being sent, accepted
+     * by the SMTP server but not marked, went out again after the restart.
+     */
+    @Override
+    public void stop() {
+        stopping = true;
+    }
+
+    /** Polls send again (the context started again after a stop). */
+    @Override
+    public void start() {
+        stopping = false;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return !stopping;
     }
 
     /**

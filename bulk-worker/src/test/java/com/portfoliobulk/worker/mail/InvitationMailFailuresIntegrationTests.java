@@ -24,14 +24,17 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.http.ResponseEntity;
 import org.springframework.mail.MailException;
 import org.springframework.mail.javamail.JavaMailSender;
 import org.springframework.mail.javamail.JavaMailSenderImpl;
 import org.springframework.mail.javamail.MimeMessageHelper;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 
 /** Invitation e-mails when things go wrong between the worker and the SMTP server. */
 class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
@@ -46,6 +49,12 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
 
     @Autowired
     JavaMailSender mailSender;
+
+    @Autowired
+    InvitationMailSender sender;
+
+    @Autowired
+    ThreadPoolTaskScheduler scheduler;
 
     @Test
     void anSmtpOutageOfThirtySecondsDelaysTheMailButLosesNone() {
@@ -332,6 +341,97 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
                     .startsWith("Invitation e-mail not delivered: ")
                     .contains("5.1.1");
             assertThat(jobs.task(job.taskId(1)).error()).startsWith("Invitation e-mail not delivered: ");
+        }
+    }
+
+    /**
+     * The worker stops (SIGTERM: {@code docker compose stop}, a redeploy) while a poll sends a burst of
+     * e-mails: the poll ends after the e-mail in hand, which the server accepted and the worker marks
+     * {@code SENT}; the others are not tried and stay due, and go out once each after the next start.
+     * Before, the poll went on with up to 200 e-mails, one SMTP connection each, until the stop's 30 s
+     * ran out, then was cut short with its connections: the e-mail being sent went out again after the
+     * restart, and every such stop took 30 s longer. Here the scripted server holds its acceptance of
+     * the first e-mail until the worker has been told to stop, as the context's stop tells it, in the
+     * scheduler's phase, before it waits for the running poll (not closing the tests' shared context).
+     */
+    @Test
+    void aStoppingWorkerEndsItsPollAfterTheEMailInHandAndLeavesTheOthersDue() throws Exception {
+        Portfolio portfolio = directory.portfolio(3);
+        List<String> emails = List.of(
+                "stop-a-" + UUID.randomUUID() + "@brand.example",
+                "stop-b-" + UUID.randomUUID() + "@brand.example",
+                "stop-c-" + UUID.randomUUID() + "@brand.example");
+        JavaMailSenderImpl configured = (JavaMailSenderImpl) mailSender;
+        int port = configured.getPort();
+        String inHand;
+        List<String> others;
+        try (ScriptedSmtp smtp = new ScriptedSmtp("250 2.0.0 queued as 1", true).holdingRepliesToData()) {
+            configured.setPort(smtp.port());
+            try {
+                SubmittedJob job = jobs.submit(
+                        portfolio.id(),
+                        JobType.INVITE_USERS,
+                        JobFixture.administrator(),
+                        IntStream.range(0, emails.size())
+                                .mapToObj(i -> TaskSpec.invite(
+                                        portfolio.ownedAccount(i).id(),
+                                        null,
+                                        emails.get(i),
+                                        AccountRole.ANALYST,
+                                        EXPIRES))
+                                .toList());
+                publish(job);
+                awaitFinished(job);
+                await().atMost(PATIENCE).until(() -> smtp.messages().size() == 1);
+                inHand = emails.stream()
+                        .filter(email -> smtp.messages().getFirst().contains(email))
+                        .findFirst()
+                        .orElseThrow();
+                others = emails.stream().filter(email -> !email.equals(inHand)).toList();
+
+                stopAsTheContextDoes();
+                smtp.releaseRepliesToData();
+
+                await().atMost(PATIENCE).until(() -> "SENT".equals(status(inHand)));
+                await().during(Duration.ofSeconds(2))
+                        .atMost(Duration.ofSeconds(10))
+                        .untilAsserted(() -> {
+                            assertThat(smtp.connections())
+                                    .as("SMTP connections")
+                                    .isEqualTo(1);
+                            for (String other : others) {
+                                assertThat(status(other)).as(other).isEqualTo("PENDING");
+                                assertThat(attempts(other)).as(other).isZero();
+                            }
+                        });
+                assertThat(attempts(inHand)).isEqualTo(1);
+            } finally {
+                configured.setPort(port);
+                if (sender instanceof SmartLifecycle lifecycle) {
+                    lifecycle.start();
+                }
+            }
+        }
+
+        // The next start (or another worker) sends the others, and the one in hand is not sent again.
+        for (String other : others) {
+            await().atMost(PATIENCE).until(() -> "SENT".equals(status(other)));
+            assertThat(TestSmtp.receivedBy(other)).hasSize(1);
+        }
+        assertThat(TestSmtp.receivedBy(inHand)).isEmpty();
+        assertThat(status(inHand)).isEqualTo("SENT");
+    }
+
+    /**
+     * What the context's stop does to the invitation e-mails' sender in its first phase, the
+     * scheduler's: it stops every running lifecycle bean of that phase, and only then waits for the
+     * running scheduled tasks (the poll among them) up to the phase's timeout.
+     */
+    private void stopAsTheContextDoes() {
+        if (sender instanceof SmartLifecycle lifecycle
+                && lifecycle.isRunning()
+                && lifecycle.getPhase() >= scheduler.getPhase()) {
+            lifecycle.stop(() -> {});
         }
     }
 
