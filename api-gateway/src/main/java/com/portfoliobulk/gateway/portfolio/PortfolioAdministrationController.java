@@ -105,6 +105,9 @@ class PortfolioAdministrationController {
                     + " permissions they all hold, and never their own role (403).")
     @ApiResponse(responseCode = "200", description = "Changed.")
     @ApiResponse(responseCode = "404", description = "Not a portfolio user of this portfolio.")
+    @ApiResponse(
+            responseCode = "409",
+            description = "The user is the Owner, who keeps that role until they transfer ownership.")
     @PutMapping(path = "/portfolio-users/{userId}/role", consumes = MediaType.APPLICATION_JSON_VALUE)
     PortfolioUserView changeRole(
             @PathVariable UUID portfolioId, @PathVariable UUID userId, @RequestBody RoleChange body) {
@@ -118,6 +121,10 @@ class PortfolioAdministrationController {
                     + " removes an Admin, and anyone else removes only a user whose role has no permission they lack"
                     + " (403), themselves included.")
     @ApiResponse(responseCode = "204", description = "Removed.")
+    @ApiResponse(responseCode = "404", description = "Not a portfolio user of this portfolio.")
+    @ApiResponse(
+            responseCode = "409",
+            description = "The user is the Owner: a portfolio always has its Owner; transfer ownership first.")
     @DeleteMapping("/portfolio-users/{userId}")
     ResponseEntity<Void> removeUser(@PathVariable UUID portfolioId, @PathVariable UUID userId) {
         Caller caller = access.require(portfolioId, PortfolioPermission.PORTFOLIO_USERS_MANAGE);

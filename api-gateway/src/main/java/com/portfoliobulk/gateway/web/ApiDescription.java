@@ -18,10 +18,12 @@ import io.swagger.v3.oas.models.responses.ApiResponses;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -183,8 +185,8 @@ class ApiDescription {
         ApiResponses responses = operation.getResponses() == null ? new ApiResponses() : operation.getResponses();
         operation.setResponses(responses);
         Map<String, String> common = new LinkedHashMap<>(COMMON_ANSWERS);
-        if (method == PathItem.HttpMethod.POST) {
-            common.putAll(POST_ANSWERS);
+        if (BODY_METHODS.contains(method)) {
+            common.putAll(BODY_ANSWERS);
         }
         common.forEach((code, description) -> {
             if (!responses.containsKey(code)) {
@@ -206,8 +208,14 @@ class ApiDescription {
         });
     }
 
-    /** What any POST may be answered besides: its body is refused before it is read. */
-    private static final Map<String, String> POST_ANSWERS = Map.of(
+    /** The methods whose requests carry a body: a POST, PUT or PATCH. */
+    private static final Set<PathItem.HttpMethod> BODY_METHODS =
+            EnumSet.of(PathItem.HttpMethod.POST, PathItem.HttpMethod.PUT, PathItem.HttpMethod.PATCH);
+
+    /**
+     * What any POST, PUT or PATCH may be answered besides: its body is refused before it is read.
+     */
+    private static final Map<String, String> BODY_ANSWERS = Map.of(
             "413",
             "The body is larger than the gateway takes (`bulk.gateway.web.max-request-body`).",
             "415",

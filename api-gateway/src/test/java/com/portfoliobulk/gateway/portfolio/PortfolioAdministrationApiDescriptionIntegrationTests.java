@@ -2,8 +2,12 @@ package com.portfoliobulk.gateway.portfolio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import tools.jackson.databind.JsonNode;
 
 /** The API description lists every portfolio administration operation with its refusals. */
@@ -52,5 +56,29 @@ class PortfolioAdministrationApiDescriptionIntegrationTests extends PortfolioAdm
                         .path("description")
                         .asString())
                 .contains("how many");
+    }
+
+    @Test
+    void aRoleChangeWhoseBodyIsRefusedUnreadIsAnsweredAsDescribed() {
+        UUID userId = portfolio.user("editor");
+        storePortfolioUser(userId, portfolio.email("editor"), "USER_MANAGEMENT_EDIT");
+
+        // The conformance-checked client fails the call if the description has no 415 for the PUT.
+        Answer compressed = call(
+                HttpMethod.PUT,
+                owner,
+                path("/portfolio-users/" + userId + "/role"),
+                "{\"role\":\"USER_MANAGEMENT_VIEW\"}",
+                Map.of(HttpHeaders.CONTENT_ENCODING, "gzip"));
+
+        assertProblem(compressed, 415);
+        assertThat(roleOf(userId)).isEqualTo("USER_MANAGEMENT_EDIT");
+        JsonNode put = api.get(null, "/v3/api-docs")
+                .body()
+                .path("paths")
+                .path(PORTFOLIO + "/portfolio-users/{userId}/role")
+                .path("put")
+                .path("responses");
+        assertThat(put.propertyNames()).contains("413", "415");
     }
 }

@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.portfolio;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.support.ApiDescriptionConformance;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
@@ -36,7 +37,10 @@ abstract class PortfolioAdministrationTest extends GatewayIntegrationTest {
 
     @BeforeEach
     void portfolioWithOwner() {
-        http = RestClient.builder().baseUrl("http://localhost:" + port).build();
+        http = RestClient.builder()
+                .baseUrl("http://localhost:" + port)
+                .requestInterceptor(ApiDescriptionConformance.INSTANCE)
+                .build();
         portfolio = directory.portfolio();
         ownerId = portfolio.user("owner");
         storePortfolioUser(ownerId, portfolio.email("owner"), "OWNER");
