@@ -157,7 +157,7 @@ class PortfolioController {
         pages.accountRoles(model, user, portfolioId);
         Map<String, Object> profile = api.profile(user, portfolioId, userId, pages.pageSize(), cursor);
         model.addAttribute("profile", profile);
-        model.addAttribute("accounts", profile.get("accounts"));
+        model.addAttribute("accounts", ConsolePages.items(profile));
         model.addAttribute("invitationLanguages", InvitationLanguages.NAMES);
         model.addAttribute("nextCursor", ConsolePages.nextCursor(profile));
         return "console/profile";

@@ -113,8 +113,9 @@ class DirectoryController {
             summary = "Get one user's profile in the portfolio",
             description = "The user and EVERY linked account of the portfolio, ordered by name, with the user's role"
                     + " there or NO_ACCESS. A portfolio can link thousands of accounts, so the accounts are"
-                    + " cursor-paged like every list (`limit`, `cursor`, `nextCursor`). A user without any"
-                    + " membership in the portfolio's accounts is not one of its users: 404.")
+                    + " cursor-paged like every list: one page of them in `items`, with `nextCursor` (`limit`,"
+                    + " `cursor`). A user without any membership in the portfolio's accounts is not one of its"
+                    + " users: 404.")
     @ApiResponse(responseCode = "200", description = "The profile with one page of accounts.")
     @GetMapping("/users/{userId}")
     UserProfile profile(

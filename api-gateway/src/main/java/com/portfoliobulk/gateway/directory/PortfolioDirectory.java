@@ -82,11 +82,11 @@ class PortfolioDirectory {
         cursors.check(paging);
         UserProfile fetched = profiles.find(portfolioId, userId, paging)
                 .orElseThrow(() -> notFound("User " + userId + " is not a user of portfolio " + portfolioId));
-        if (fetched.accounts().isEmpty()) {
+        if (fetched.items().isEmpty()) {
             requireAccountAfter(paging);
         }
         return fetched.withAccounts(paging.page(
-                fetched.accounts(),
+                fetched.items(),
                 account -> cursors.after(Cursor.list(PROFILE_ACCOUNTS, portfolioId, userId), account.accountId())));
     }
 

@@ -16,7 +16,7 @@ import java.util.UUID;
  * @param userId the user's id
  * @param email the user's e-mail address, lower case
  * @param idpManaged whether the user's access is managed by an identity provider
- * @param accounts one page of the portfolio's linked accounts, by name, with the user's access
+ * @param items one page of the portfolio's linked accounts, by name, with the user's access
  * @param nextCursor pass as {@code cursor} for the next page of accounts; {@code null} on the last
  */
 @Schema(description = "A user's profile: every linked account of the portfolio and the user's access there.")
@@ -28,7 +28,7 @@ record UserProfile(
         boolean idpManaged,
 
         @Schema(description = "One page of the portfolio's linked accounts, by name, with the user's access there.")
-        List<AccountAccess> accounts,
+        List<AccountAccess> items,
 
         @Schema(
                 description = "Pass as `cursor` for the next page of accounts; null on the last page.",
@@ -38,7 +38,7 @@ record UserProfile(
         String nextCursor) {
 
     UserProfile {
-        accounts = List.copyOf(accounts);
+        items = List.copyOf(items);
     }
 
     UserProfile withAccounts(Page<AccountAccess> page) {

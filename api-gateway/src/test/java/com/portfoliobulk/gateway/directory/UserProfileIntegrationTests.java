@@ -35,7 +35,7 @@ class UserProfileIntegrationTests extends DirectoryIntegrationTestSupport {
         assertThat(profile.path("userId").asString()).isEqualTo(ann.toString());
         assertThat(profile.path("email").asString()).isEqualTo(portfolio.email("ann"));
         assertThat(profile.path("idpManaged").asBoolean()).isTrue();
-        List<JsonNode> accounts = List.copyOf(profile.path("accounts").values());
+        List<JsonNode> accounts = List.copyOf(profile.path("items").values());
         assertThat(accounts)
                 .extracting(a -> a.path("accountId").asString())
                 .containsExactly(alpha.toString(), bravo.toString(), charlie.toString());
@@ -66,7 +66,7 @@ class UserProfileIntegrationTests extends DirectoryIntegrationTestSupport {
         String token = viewer(portfolio.id());
 
         List<JsonNode> accounts = api.pages(token, user(portfolio.id(), staff), "limit", 20).stream()
-                .flatMap(page -> page.body().path("accounts").values().stream())
+                .flatMap(page -> page.body().path("items").values().stream())
                 .toList();
 
         List<String> names = accounts.stream()
@@ -95,12 +95,12 @@ class UserProfileIntegrationTests extends DirectoryIntegrationTestSupport {
         directory.unlink(alpha);
         Answer next = api.get(token, user(portfolio.id(), ann), "limit", 1, "cursor", cursor);
 
-        assertThat(first.body().path("accounts").get(0).path("accountId").asString())
+        assertThat(first.body().path("items").get(0).path("accountId").asString())
                 .isEqualTo(alpha.toString());
         assertThat(DirectoryCalls.decoded(cursor))
                 .doesNotContain("Jane")
                 .matches(DirectoryCalls.itemCursorPattern(Cursor.list("profile-accounts", portfolio.id(), ann), alpha));
-        assertThat(next.body().path("accounts").values())
+        assertThat(next.body().path("items").values())
                 .extracting(a -> a.path("accountId").asString())
                 .containsExactly(bravo.toString());
         assertInvalidParameter(
