@@ -15,6 +15,7 @@ import com.portfoliobulk.gateway.web.PageParameters;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -38,9 +39,9 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 /**
  * The Portfolio Owner's SCIM tokens: the bearer tokens the portfolio's identity provider calls the
- * SCIM endpoints with. Only the Portfolio Owner may create, list and revoke them (User Management
- * EDIT is not enough: a SCIM token can offboard anyone in the portfolio). A token is shown once,
- * in the answer that creates it.
+ * SCIM endpoints with. Only the Portfolio Owner may create, list, read and revoke them (User
+ * Management EDIT is not enough: a SCIM token can offboard anyone in the portfolio). A token's
+ * secret is shown once, in the answer that creates it.
  */
 @Tag(
         name = "SCIM tokens",
@@ -71,7 +72,10 @@ class ScimTokenController {
             description = "Answers the token (`scim_...`) once: it is stored hashed and cannot be shown again. Paste"
                     + " it with `scimBaseUrl` into the identity provider (Entra ID: Secret Token and Tenant URL;"
                     + " Okta: API token and SCIM connector base URL).")
-    @ApiResponse(responseCode = "201", description = "Created; `token` is shown only here.")
+    @ApiResponse(
+            responseCode = "201",
+            description = "Created; `token` is shown only here.",
+            headers = @Header(name = "Location", description = "The token's URL (without its secret)."))
     @ApiResponse(responseCode = "404", description = "The portfolio does not exist.")
     @ApiResponse(
             responseCode = "422",
@@ -125,6 +129,20 @@ class ScimTokenController {
         requireOwner(portfolioId);
         return tokens.list(portfolioId, page.request(ScimTokens.LIST, portfolioId))
                 .map(ScimTokenView::of);
+    }
+
+    @Operation(
+            summary = "Get a SCIM token",
+            description = "The token as the list shows it, without its secret: the `Location` of a created token.")
+    @ApiResponse(responseCode = "200", description = "The token, without its secret.")
+    @ApiResponse(responseCode = "404", description = "The portfolio has no such token, or it is revoked.")
+    @GetMapping(path = "/{tokenId}", produces = MediaType.APPLICATION_JSON_VALUE)
+    ScimTokenView get(@PathVariable UUID portfolioId, @PathVariable UUID tokenId) {
+        requireOwner(portfolioId);
+        return tokens.find(portfolioId, tokenId)
+                .map(ScimTokenView::of)
+                .orElseThrow(() ->
+                        new NotFoundException("The portfolio has no SCIM token " + tokenId + " that is not revoked."));
     }
 
     @Operation(

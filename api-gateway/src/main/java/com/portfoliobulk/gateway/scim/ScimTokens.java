@@ -92,6 +92,16 @@ class ScimTokens {
                 fetched, token -> Cursor.ofTime(Cursor.list(LIST, portfolioId), token.createdAt(), token.id()));
     }
 
+    /** The portfolio's token with this id, unless it is revoked. */
+    Optional<ScimToken> find(UUID portfolioId, UUID tokenId) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM jobs.scim_tokens"
+                        + " WHERE id = :tokenId AND portfolio_id = :portfolioId AND revoked_at IS NULL")
+                .param("tokenId", tokenId)
+                .param("portfolioId", portfolioId)
+                .query(ScimTokens::fromRow)
+                .optional();
+    }
+
     /** Revokes the token; false when the portfolio has no such token not revoked yet. */
     boolean revoke(UUID portfolioId, UUID tokenId) {
         return repository.revoke(tokenId, portfolioId);

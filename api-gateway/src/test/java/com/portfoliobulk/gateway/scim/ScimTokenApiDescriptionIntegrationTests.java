@@ -10,7 +10,7 @@ import tools.jackson.databind.JsonNode;
 class ScimTokenApiDescriptionIntegrationTests extends GatewayIntegrationTest {
 
     @Test
-    void describesCreatingListingAndRevokingScimTokens() {
+    void describesCreatingListingReadingAndRevokingScimTokens() {
         JsonNode description = api.get(null, "/v3/api-docs").body();
         JsonNode paths = description.path("paths");
 
@@ -23,6 +23,17 @@ class ScimTokenApiDescriptionIntegrationTests extends GatewayIntegrationTest {
                         .path("responses")
                         .propertyNames())
                 .contains("204", "404");
+        assertThat(paths.path("/api/v1/portfolios/{portfolioId}/scim-tokens/{tokenId}")
+                        .path("get")
+                        .path("responses")
+                        .propertyNames())
+                .contains("200", "403", "404");
+        assertThat(tokens.path("post")
+                        .path("responses")
+                        .path("201")
+                        .path("headers")
+                        .has("Location"))
+                .isTrue();
         assertThat(description
                         .path("components")
                         .path("schemas")

@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.scim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -60,6 +61,30 @@ class ScimTokenIntegrationTests extends ScimIntegrationTest {
                 .isEqualTo(okta.body().path("tokenId").asString());
         assertThat(second.path("name").asString()).isEqualTo("Okta");
         assertThat(second.path("lastUsedAt").asString()).isNotBlank();
+    }
+
+    @Test
+    void theLocationOfACreatedTokenAnswersTheTokenAsTheListShowsItUntilItIsRevoked() {
+        var created = api.post(admin(portfolio.id()), tokensPath(portfolio.id()), null, "{\"name\":\"Okta\"}");
+        String location = URI.create(created.headers().getLocation().toString()).getRawPath();
+        var other = directory.portfolio();
+
+        var read = api.get(admin(portfolio.id()), location);
+        var listed = api.get(admin(portfolio.id()), tokensPath(portfolio.id()));
+        var byViewer = api.get(viewer(portfolio.id()), location);
+        String tokenId = created.body().path("tokenId").asString();
+        var elsewhere = api.get(admin(other.id()), tokensPath(other.id()) + "/" + tokenId);
+
+        assertThat(created.status()).isEqualTo(201);
+        assertThat(location).isEqualTo(tokensPath(portfolio.id()) + "/" + tokenId);
+        assertThat(read.status()).as(read.text()).isEqualTo(200);
+        assertThat(read.body()).isEqualTo(listed.body().path("items").get(0));
+        assertThat(read.text()).doesNotContain(created.body().path("token").asString());
+        assertProblem(byViewer, 403);
+        assertProblem(elsewhere, 404);
+        assertThat(api.delete(admin(portfolio.id()), location).status()).isEqualTo(204);
+        assertProblem(api.get(admin(portfolio.id()), location), 404);
+        assertProblem(api.get(admin(portfolio.id()), tokensPath(portfolio.id()) + "/" + UUID.randomUUID()), 404);
     }
 
     @Test
