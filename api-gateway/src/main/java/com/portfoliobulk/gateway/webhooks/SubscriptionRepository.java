@@ -37,6 +37,14 @@ interface SubscriptionRepository extends Repository<SubscriptionRepository.Row, 
     boolean lockPortfolio(long key);
 
     /**
+     * The database's time now, not the transaction's start: read after {@link #lockPortfolio}, it is
+     * later than the creation time of every subscription of the portfolio committed before, so that the
+     * list's order by creation time is the order in which they were committed.
+     */
+    @Query("SELECT clock_timestamp()")
+    Instant databaseNow();
+
+    /**
      * Enables (clearing the failure streak of a disabled subscription) or disables the subscription, in
      * one statement that answers the row; empty when the portfolio has no such subscription. A
      * subscription in that status already is left as it is: an active one keeps its failure streak, and

@@ -96,39 +96,44 @@ class WebhookSubscriptions {
                 : null;
         String secret = secrets.generate();
         String ciphertext = secrets.encrypt(secret);
-        // The column keeps microseconds: the subscription answered now is the one listed later.
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        SubscriptionRepository.Row row = new SubscriptionRepository.Row(
-                UUID.randomUUID(),
-                portfolioId,
-                request.url().strip(),
-                eventTypes.stream().map(EventType::wireName).toList(),
-                interval,
-                ciphertext,
-                SubscriptionStatus.ACTIVE,
-                null,
-                null,
-                caller.userId(),
-                now,
-                now);
+        String url = request.url().strip();
+        List<String> wireNames = eventTypes.stream().map(EventType::wireName).toList();
         return transaction.execute(status -> {
             repository.lockPortfolio(("webhook-subscriptions:" + portfolioId).hashCode());
             if (repository.countByPortfolioId(portfolioId) >= properties.maxSubscriptionsPerPortfolio()) {
                 throw tooMany(properties.maxSubscriptionsPerPortfolio());
             }
             // The same receiver however its URL is spelled (HTTPS://Example.com and https://example.com/).
-            String receiver = ReceiverAddresses.receiver(row.url());
+            String receiver = ReceiverAddresses.receiver(url);
             for (SubscriptionRepository.Row existing : repository.findByPortfolioId(portfolioId)) {
                 if (!ReceiverAddresses.receiver(existing.url()).equals(receiver)) {
                     continue;
                 }
                 List<String> shared = existing.eventTypes().stream()
-                        .filter(row.eventTypes()::contains)
+                        .filter(wireNames::contains)
                         .toList();
                 if (!shared.isEmpty()) {
                     throw alreadySubscribed(existing.id(), shared);
                 }
             }
+            // The database's time once the portfolio is locked: later than every subscription committed
+            // before this one, so the list (oldest first) grows at its end and a client paging through it
+            // meanwhile finds this one after those. The column keeps microseconds, as the clock has them:
+            // the subscription answered now is the one listed later.
+            Instant now = repository.databaseNow().truncatedTo(ChronoUnit.MICROS);
+            SubscriptionRepository.Row row = new SubscriptionRepository.Row(
+                    UUID.randomUUID(),
+                    portfolioId,
+                    url,
+                    wireNames,
+                    interval,
+                    ciphertext,
+                    SubscriptionStatus.ACTIVE,
+                    null,
+                    null,
+                    caller.userId(),
+                    now,
+                    now);
             return aggregates.insert(row).view().withSecret(secret);
         });
     }

@@ -10,15 +10,26 @@ import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Reply;
 import com.standardwebhooks.Webhook;
 import com.standardwebhooks.exceptions.WebhookVerificationException;
 import java.net.http.HttpHeaders;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
 /** The subscription API: create, list, read, disable, enable, rotate the secret, delete; who may. */
 class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
+
+    @Autowired
+    DataSource dataSource;
 
     @Test
     void theSecretIsShownOnceAtCreation() {
@@ -484,5 +495,69 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
                 "cursor");
         assertFieldProblem(
                 api.get(admin(portfolio.id()), webhooksPath() + "/" + id + "/deliveries?limit=0"), 400, "limit");
+    }
+
+    /**
+     * A subscription whose creation waited for the portfolio while others were created and committed
+     * comes after them in the list (oldest first), where a client paging through it meanwhile looks
+     * for what is new: not before them, where that client has passed already.
+     */
+    @Test
+    void aSubscriptionCreatedWhileOthersHoldThePortfolioIsListedAfterThem() throws Exception {
+        Answer page;
+        List<String> later = new ArrayList<>();
+        String waited;
+        try (ExecutorService client = Executors.newSingleThreadExecutor();
+                Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            try (PreparedStatement lock = holder.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+                lock.setLong(1, ("webhook-subscriptions:" + portfolio.id()).hashCode());
+                lock.execute();
+            }
+            Future<JsonNode> creating = client.submit(() -> subscribe("/waited", "job.completed"));
+            await().atMost(PATIENCE).until(this::aCreationWaitsForThePortfolio);
+            // Two creations that took the portfolio first, each committed as a creation commits.
+            for (String path : List.of("/first", "/second")) {
+                jdbc.sql("INSERT INTO jobs.webhook_subscriptions (id, portfolio_id, url, event_types,"
+                                + " secret_ciphertext, status, created_by_user_id, created_at, updated_at)"
+                                + " VALUES (gen_random_uuid(), :p, :url, '{job.completed}', 'unused', 'ACTIVE',"
+                                + " gen_random_uuid(), clock_timestamp(), clock_timestamp())")
+                        .param("p", portfolio.id())
+                        .param("url", receiver.url(path))
+                        .update();
+            }
+            // A client pages through the list, up to the first of them.
+            page = api.get(admin(portfolio.id()), webhooksPath() + "?limit=1");
+            holder.commit();
+            waited = creating.get(30, TimeUnit.SECONDS).path("subscriptionId").asString();
+        }
+        String cursor = page.body().path("nextCursor").asString();
+        while (cursor != null) {
+            Answer next = api.get(admin(portfolio.id()), webhooksPath() + "?limit=1&cursor=" + cursor);
+            next.body()
+                    .path("items")
+                    .values()
+                    .forEach(item -> later.add(item.path("url").asString()));
+            cursor = next.body().path("nextCursor").isNull()
+                    ? null
+                    : next.body().path("nextCursor").asString();
+        }
+
+        assertThat(page.body().path("items").get(0).path("url").asString()).isEqualTo(receiver.url("/first"));
+        assertThat(later).containsExactly(receiver.url("/second"), receiver.url("/waited"));
+        assertThat(api.get(admin(portfolio.id()), webhooksPath() + "/" + waited)
+                        .body()
+                        .path("url")
+                        .asString())
+                .isEqualTo(receiver.url("/waited"));
+    }
+
+    private boolean aCreationWaitsForThePortfolio() {
+        return jdbc.sql("""
+                        SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+                                        WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'
+                                          AND query LIKE '%pg_advisory_xact_lock%'
+                                          AND pid <> pg_backend_pid())
+                        """).query(Boolean.class).single();
     }
 }
