@@ -10,6 +10,7 @@ import com.portfoliobulk.gateway.support.HeldWrites;
 import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Received;
 import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Reply;
 import com.portfoliobulk.testsupport.LogLines;
+import com.portfoliobulk.testsupport.RetryStamps;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -127,36 +128,17 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
         receiver.thenReply(new Reply(503, Map.of("Retry-After", "2"), "try later"));
         String subscriptionId =
                 subscribe("/clock", "job.completed").path("subscriptionId").asString();
-        String suffix = UUID.randomUUID().toString().replace("-", "");
-        jdbc.sql("""
-                        CREATE TABLE jobs.retry_stamps_%s (
-                            attempts integer NOT NULL, next_attempt_at timestamptz NOT NULL,
-                            stamped_at timestamptz NOT NULL)
-                        """.formatted(suffix)).update();
-        jdbc.sql("""
-                        CREATE FUNCTION jobs.stamp_retry_%1$s() RETURNS trigger AS $$
-                        BEGIN
-                          INSERT INTO jobs.retry_stamps_%1$s
-                          VALUES (NEW.attempts, NEW.next_attempt_at, transaction_timestamp());
-                          RETURN NEW;
-                        END $$ LANGUAGE plpgsql
-                        """.formatted(suffix)).update();
-        jdbc.sql("""
-                        CREATE TRIGGER stamp_retry_%1$s AFTER UPDATE ON jobs.webhook_deliveries
-                           FOR EACH ROW WHEN (NEW.subscription_id = '%2$s' AND NEW.status = 'PENDING'
-                                              AND NEW.attempts > OLD.attempts)
-                           EXECUTE FUNCTION jobs.stamp_retry_%1$s()
-                        """.formatted(suffix, subscriptionId)).update();
-        try {
+        try (RetryStamps stamps = new RetryStamps(
+                jdbc,
+                "jobs",
+                "webhook_deliveries",
+                "NEW.subscription_id = '" + subscriptionId + "'",
+                "transaction_timestamp()")) {
             finish(job(1), false);
 
             JsonNode delivery = settledDelivery(subscriptionId);
             assertThat(delivery.path("status").asString()).isEqualTo("SUCCEEDED");
-            List<String> waits =
-                    jdbc.sql("""
-                            SELECT attempts || ': ' || (next_attempt_at - stamped_at)
-                              FROM jobs.retry_stamps_%s ORDER BY attempts
-                            """.formatted(suffix)).query(String.class).list();
+            List<String> waits = stamps.waits();
             assertThat(waits).containsExactly("1: 00:00:02");
             // The delivery log shows both attempts by that clock: the retry not before it was due.
             List<JsonNode> history = delivery.path("history").values().stream().toList();
@@ -164,11 +146,6 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
             assertThat(Instant.parse(history.get(1).path("attemptedAt").asString()))
                     .isAfterOrEqualTo(
                             Instant.parse(history.get(0).path("nextAttemptAt").asString()));
-        } finally {
-            jdbc.sql("DROP TRIGGER stamp_retry_" + suffix + " ON jobs.webhook_deliveries")
-                    .update();
-            jdbc.sql("DROP FUNCTION jobs.stamp_retry_" + suffix + "()").update();
-            jdbc.sql("DROP TABLE jobs.retry_stamps_" + suffix).update();
         }
     }
 

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
+import com.portfoliobulk.testsupport.RetryStamps;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.InvitationAccepts;
 import com.portfoliobulk.worker.fixtures.JobFixture;
@@ -263,45 +264,18 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
     @Test
     void aRetryIsDueTheBackOffAfterTheFailedAttemptByTheDatabasesClock() throws Exception {
         String email = "clock-" + UUID.randomUUID() + "@brand.example";
-        String suffix = UUID.randomUUID().toString().replace("-", "");
-        jdbc.sql("""
-                        CREATE TABLE directory.retry_stamps_%s (
-                            attempts integer NOT NULL, next_attempt_at timestamptz NOT NULL,
-                            stamped_at timestamptz NOT NULL)
-                        """.formatted(suffix)).update();
-        jdbc.sql("""
-                        CREATE FUNCTION directory.stamp_retry_%1$s() RETURNS trigger AS $$
-                        BEGIN
-                          INSERT INTO directory.retry_stamps_%1$s
-                          VALUES (NEW.attempts, NEW.next_attempt_at, statement_timestamp());
-                          RETURN NEW;
-                        END $$ LANGUAGE plpgsql
-                        """.formatted(suffix)).update();
-        jdbc.sql("""
-                        CREATE TRIGGER stamp_retry_%1$s AFTER UPDATE ON directory.invitation_mails
-                           FOR EACH ROW WHEN (NEW.email = '%2$s' AND NEW.status = 'PENDING'
-                                              AND NEW.attempts > OLD.attempts)
-                           EXECUTE FUNCTION directory.stamp_retry_%1$s()
-                        """.formatted(suffix, email)).update();
-        try (ScriptedSmtp smtp = new ScriptedSmtp("250 2.0.0 queued as 1", true)
-                .refusingRecipient(
-                        email,
-                        "451 4.7.1 <" + email + ">: Recipient address rejected: greylisted",
-                        "451 4.7.1 <" + email + ">: Recipient address rejected: greylisted")) {
+        try (RetryStamps stamps = new RetryStamps(
+                        jdbc, "directory", "invitation_mails", "NEW.email = '" + email + "'", "statement_timestamp()");
+                ScriptedSmtp smtp = new ScriptedSmtp("250 2.0.0 queued as 1", true)
+                        .refusingRecipient(
+                                email,
+                                "451 4.7.1 <" + email + ">: Recipient address rejected: greylisted",
+                                "451 4.7.1 <" + email + ">: Recipient address rejected: greylisted")) {
             sendThrough(smtp, email);
 
             assertThat(status(email)).isEqualTo("SENT");
-            List<String> waits =
-                    jdbc.sql("""
-                            SELECT attempts || ': ' || (next_attempt_at - stamped_at)
-                              FROM directory.retry_stamps_%s ORDER BY attempts
-                            """.formatted(suffix)).query(String.class).list();
+            List<String> waits = stamps.waits();
             assertThat(waits).containsExactly("1: 00:00:01", "2: 00:00:02");
-        } finally {
-            jdbc.sql("DROP TRIGGER stamp_retry_" + suffix + " ON directory.invitation_mails")
-                    .update();
-            jdbc.sql("DROP FUNCTION directory.stamp_retry_" + suffix + "()").update();
-            jdbc.sql("DROP TABLE directory.retry_stamps_" + suffix).update();
         }
     }
 
