@@ -17,9 +17,14 @@ import org.springframework.security.web.csrf.CsrfException;
  * is answered as console pages, not as the API's JSON problem. Without a signed-in session (the
  * sign-in page left open past its 30 minutes, a page left past the 8 h idle timeout, a forged form)
  * the browser goes to the sign-in page, which says the sign-in has expired (a sign-out: "You are
- * signed out"), and an invitation page's form is returned to after signing in; a signed-in administrator's refused form is a 403 on the console's page
- * {@value #PAGE}, which says to open the page again. Either way nothing is changed, and a form that
- * came without a session cookie (another site's) starts no session and sets no cookie.
+ * signed out"), and an invitation page's form is returned to after signing in. A signed-in person's
+ * refused form to an invitation page (the page was opened before signing in again, say as the invited
+ * address in another tab) is answered 303 to the same page, which shows the form again with the
+ * session's token and whom it will now be accepted as: no console page links to an invitation, and
+ * the e-mail's link is all the invitee has. Any other signed-in administrator's refused form is a 403
+ * on the console's page {@value #PAGE}, which says to open the page again. Either way nothing is
+ * changed, and a form that came without a session cookie (another site's) starts no session and sets
+ * no cookie.
  */
 final class ConsoleAccessDenied implements AccessDeniedHandler {
 
@@ -46,6 +51,13 @@ final class ConsoleAccessDenied implements AccessDeniedHandler {
             }
             response.sendRedirect(request.getContextPath()
                     + (signOut ? ConsoleSecurityConfiguration.SIGN_IN + "?signedOut" : HtmxRedirects.EXPIRED));
+            return;
+        }
+        String invitation = SignInReturn.invitationPage(request);
+        if (denied instanceof CsrfException && invitation != null) {
+            // GET the page again: nothing is accepted, and a reload does not send the stale token again.
+            response.setStatus(HttpServletResponse.SC_SEE_OTHER);
+            response.setHeader("Location", request.getContextPath() + invitation);
             return;
         }
         refusal.handle(request, response, denied);

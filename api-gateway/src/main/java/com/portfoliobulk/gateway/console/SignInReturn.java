@@ -48,6 +48,20 @@ final class SignInReturn {
         return path != null && RETURNABLE.matcher(path).matches() ? path : "/console";
     }
 
+    /**
+     * The request's path (within this application) when it is an invitation page, else {@code null}:
+     * checked against the pattern of invitation paths, so it is safe to send the browser to.
+     */
+    static String invitationPage(HttpServletRequest request) {
+        String uri = request.getRequestURI();
+        String context = request.getContextPath();
+        if (uri == null || !uri.startsWith(context)) {
+            return null;
+        }
+        String path = uri.substring(context.length());
+        return RETURNABLE.matcher(path).matches() ? path : null;
+    }
+
     private static String remembered(HttpServletRequest request) {
         HttpSession session = request.getSession(false);
         return session != null && session.getAttribute(ATTRIBUTE) instanceof String path ? path : null;
@@ -62,13 +76,8 @@ final class SignInReturn {
 
         @Override
         public void saveRequest(HttpServletRequest request, HttpServletResponse response) {
-            String uri = request.getRequestURI();
-            String context = request.getContextPath();
-            if (uri == null || !uri.startsWith(context)) {
-                return;
-            }
-            String path = uri.substring(context.length());
-            if (RETURNABLE.matcher(path).matches()) {
+            String path = invitationPage(request);
+            if (path != null) {
                 request.getSession().setAttribute(ATTRIBUTE, path);
             }
         }

@@ -228,8 +228,43 @@ class ConsoleInvitationIntegrationTests extends StubbedServicesIntegrationTest {
 
         HttpResponse<String> forged = browser.post("/invitations/" + token, Map.of());
 
-        assertThat(forged.statusCode()).isEqualTo(403);
+        assertThat(forged.statusCode())
+                .as("back to the page, to accept with its button")
+                .isEqualTo(303);
         assertThat(worker.bodyFor(token)).isNull();
+    }
+
+    /**
+     * The page was opened signed in as someone else, who then signed in as the invited address (in
+     * another tab): the page's form carries the token of the earlier session, so Accept accepts
+     * nothing and shows the page again, with the session's token and the address it is now accepted
+     * as. No console page links to an invitation, so saying to open the page again from the console
+     * left the invitee looking for the e-mail.
+     */
+    @Test
+    void acceptingFromAPageOfAnEarlierSignInShowsThePageAgainForTheNewSignIn() throws Exception {
+        String token = token("accepted");
+        String page = "/invitations/" + token;
+        browser.signIn("someone.else@brand.example", "USER_MANAGEMENT_VIEW", portfolio);
+        String opened = browser.get(page).body();
+        assertThat(opened).contains("<strong id=\"invitee\">someone.else@brand.example</strong>");
+        browser.signIn(INVITEE, "USER_MANAGEMENT_VIEW", portfolio);
+
+        HttpResponse<String> stale = accept(token, opened);
+
+        assertThat(stale.statusCode()).as(stale.body()).isEqualTo(303);
+        assertThat(stale.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith(page));
+        assertThat(worker.bodyFor(token)).as("the stale form accepts nothing").isNull();
+        HttpResponse<String> again = browser.get(page);
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(again.body())
+                .contains("The invitation will be accepted as <strong id=\"invitee\">" + INVITEE + "</strong>")
+                .contains("Accept invitation");
+        assertThat(worker.bodyFor(token)).as("opening it again accepts nothing").isNull();
+        HttpResponse<String> accepted = accept(token, again.body());
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+        assertThat(worker.bodyFor(token)).isEqualTo("{\"email\":\"" + INVITEE + "\"}");
     }
 
     private HttpResponse<String> accept(String token, String page) throws Exception {
