@@ -269,9 +269,7 @@ class WebConsoleIntegrationsSystemTests {
             await().atMost(PATIENCE).until(() -> rotationsWaiting(database) >= 1);
             // The second click sends nothing: one rotation waits, for 3 s on end (polled as often as a
             // busy machine lets the test, hence the longer bound).
-            await().during(Duration.ofSeconds(3))
-                    .atMost(PATIENCE)
-                    .until(() -> rotationsWaiting(database) == 1);
+            await().during(Duration.ofSeconds(3)).atMost(PATIENCE).until(() -> rotationsWaiting(database) == 1);
             lock.rollback();
         }
 
