@@ -107,6 +107,10 @@ public class PortfolioAdministration {
     /** No custom role's code: what the console's role selectors send to remove access. */
     private static final String NO_ACCESS = "NO_ACCESS";
 
+    /** How the log names the removal of a deprovisioned Owner by an acceptance, before the role they had. */
+    private static final String DEPROVISIONED_OWNER_REMOVED =
+            "removed: deprovisioned by the identity provider before the ownership passed";
+
     /**
      * The most custom roles of each kind a portfolio may have: all of them are read whenever its roles
      * are checked (each change of a portfolio user, each submission naming a custom account role, each
@@ -335,8 +339,9 @@ public class PortfolioAdministration {
     }
 
     /**
-     * Removes a portfolio user other than the Owner, locked with any pending Owner transfer, and
-     * withdraws an offer to them; {@code removed} begins the log's entry, the role they had ends it.
+     * Removes a portfolio user, locked with any pending Owner transfer, and withdraws an offer to them;
+     * {@code removed} begins the log's entry, the role they had ends it. The Owner only as the
+     * acceptance of their offer makes another the Owner in the same transaction.
      */
     private void remove(UUID portfolioId, Actor actor, PortfolioUserRepository.Row user, String removed) {
         users.deleteById(user.id());
@@ -954,7 +959,9 @@ public class PortfolioAdministration {
 
     /**
      * The named recipient accepts: they become Owner and the previous Owner becomes Admin, in one
-     * transaction. Anyone else gets 403.
+     * transaction; a previous Owner the portfolio's identity provider has deactivated or deleted (SCIM)
+     * is removed instead, as its deprovisioning removes every other portfolio user. Anyone else gets
+     * 403.
      */
     @Transactional
     PortfolioUserView acceptTransfer(Caller caller, UUID portfolioId) {
@@ -977,14 +984,28 @@ public class PortfolioAdministration {
                     "There is no Owner transfer of portfolio " + portfolioId + " to you to accept");
         }
         requireNotClosing(portfolioId);
-        int demoted = jdbc.sql("""
-                        UPDATE jobs.portfolio_users SET role = 'ADMIN', updated_at = now()
-                        WHERE portfolio_id = :portfolioId AND role = 'OWNER' AND user_id = :from
-                        """)
-                .param("portfolioId", portfolioId)
-                .param("from", transfer.fromUserId())
-                .update();
-        if (demoted == 0 && users.countHolders(portfolioId, "OWNER") > 0) {
+        // The former Owner's row, locked after the offer as the demotion would lock it.
+        PortfolioUserRepository.Row former = users.lockAll(portfolioId, Set.of(transfer.fromUserId())).stream()
+                .filter(row -> BuiltInPortfolioRole.OWNER.name().equals(row.role()))
+                .findFirst()
+                .orElse(null);
+        // The identity provider deprovisioned the Owner, who kept the role only for the portfolio to have
+        // its Owner until this acceptance: they leave now rather than staying on as Admin (its
+        // deactivation or deletion came once, and a deleted user is out of its view for good).
+        boolean deprovisioned = former != null && deprovisioned(portfolioId, transfer.fromUserId());
+        int demoted = 0;
+        if (deprovisioned) {
+            remove(portfolioId, actor(caller), former, DEPROVISIONED_OWNER_REMOVED);
+        } else {
+            demoted = jdbc.sql("""
+                            UPDATE jobs.portfolio_users SET role = 'ADMIN', updated_at = now()
+                            WHERE portfolio_id = :portfolioId AND role = 'OWNER' AND user_id = :from
+                            """)
+                    .param("portfolioId", portfolioId)
+                    .param("from", transfer.fromUserId())
+                    .update();
+        }
+        if (!deprovisioned && demoted == 0 && users.countHolders(portfolioId, "OWNER") > 0) {
             throw AdminProblems.conflict(
                     "Offered by a former Owner",
                     "This offer was made by user " + transfer.fromUserId()
@@ -1013,10 +1034,30 @@ public class PortfolioAdministration {
                 "OWNER_TRANSFER_ACCEPTED",
                 caller.email(),
                 "ownership accepted from user " + transfer.fromUserId()
-                        + (demoted == 1 ? ", who is now " + BuiltInPortfolioRole.ADMIN.displayName() : ""));
+                        + (demoted == 1 ? ", who is now " + BuiltInPortfolioRole.ADMIN.displayName() : "")
+                        + (deprovisioned
+                                ? ", who is no longer a portfolio user (deprovisioned by the identity provider)"
+                                : ""));
         permissions.forget(transfer.fromUserId());
         permissions.forget(caller.userId());
         return new PortfolioUserView(caller.userId(), caller.email(), "OWNER", permissionsOf("OWNER", List.of()));
+    }
+
+    /**
+     * Whether the portfolio's identity provider deactivated or deleted the user (SCIM), and has not
+     * made them active again since. Read without a lock: the identity provider's changes take the
+     * offer and the portfolio user rows after their SCIM user, and an acceptance takes no SCIM user.
+     */
+    private boolean deprovisioned(UUID portfolioId, UUID userId) {
+        return jdbc.sql("""
+                        SELECT EXISTS (SELECT 1 FROM jobs.scim_users
+                                        WHERE portfolio_id = :portfolioId AND user_id = :userId
+                                          AND (NOT active OR deleted_at IS NOT NULL))
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("userId", userId)
+                .query(Boolean.class)
+                .single();
     }
 
     /**

@@ -232,7 +232,8 @@ class PortfolioAdministrationController {
     @Operation(
             summary = "Offer ownership to another portfolio user",
             description = "Only the Owner. Replaces an earlier pending offer. The recipient becomes Owner when they"
-                    + " accept; the Owner then becomes Admin.")
+                    + " accept; the Owner then becomes Admin, or is removed when the portfolio's identity provider"
+                    + " has deactivated or deleted them.")
     @ApiResponse(responseCode = "202", description = "Offered; pending until accepted or withdrawn.")
     @ApiResponse(responseCode = "409", description = "The Owner is closing the portfolio.")
     @PostMapping(path = "/owner-transfer", consumes = MediaType.APPLICATION_JSON_VALUE)

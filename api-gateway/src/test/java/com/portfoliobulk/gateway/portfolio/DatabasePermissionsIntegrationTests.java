@@ -215,6 +215,52 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
                 .doesNotContain("PORTFOLIO_USER_REMOVED");
     }
 
+    /**
+     * The Owner who leaves offers ownership to a successor, and the identity provider deletes them
+     * meanwhile (they stay the Owner until then): the successor's acceptance removes them, where it made
+     * them Admin, a leaver administering the portfolio whom the identity provider no longer sees (its
+     * deletion is sent once, and the user is gone from its view).
+     */
+    @Test
+    void theOwnerTheIdentityProviderDeletedIsRemovedWhenTheSuccessorAccepts() {
+        portfolio.member(portfolio.account("Account of owner"), ownerId, AccountRole.ANALYST);
+        UUID successorId = accountUser("successor");
+        storePortfolioUser(successorId, portfolio.email("successor"), "ADMIN");
+        String successor = tokenOf(successorId, portfolio.email("successor"));
+        Answer offered = call(HttpMethod.POST, owner, path("/owner-transfer"), "{\"userId\":\"" + successorId + "\"}");
+        assertThat(offered.status()).as(offered.text()).isEqualTo(202);
+        Answer scimToken = call(HttpMethod.POST, owner, path("/scim-tokens"), "{\"name\":\"Entra ID\"}");
+        assertThat(scimToken.status()).as(scimToken.text()).isEqualTo(201);
+        Answer deleted = call(HttpMethod.DELETE, scimToken.body().path("token").asString(), scimUser(ownerId), null);
+        assertThat(deleted.status()).as(deleted.text()).isEqualTo(204);
+        assertThat(roleOf(ownerId)).isEqualTo("OWNER");
+
+        Answer accepted = call(HttpMethod.POST, successor, path("/owner-transfer/accept"), null);
+
+        assertThat(accepted.status()).as(accepted.text()).isEqualTo(200);
+        assertProblem(call(HttpMethod.GET, owner, path("/portfolio-users"), null), 403);
+        Answer users = call(HttpMethod.GET, successor, path("/portfolio-users"), null);
+        assertThat(users.status()).as(users.text()).isEqualTo(200);
+        assertThat(users.body().path("items").values())
+                .extracting(user ->
+                        user.path("userId").asString() + " " + user.path("role").asString())
+                .containsExactly(successorId + " OWNER");
+        Answer log = call(HttpMethod.GET, successor, path("/admin-log"), null);
+        assertThat(log.status()).as(log.text()).isEqualTo(200);
+        assertThat(log.body().path("items").values())
+                .extracting(entry -> entry.path("action").asString() + " "
+                        + entry.path("actorUserId").asString() + " "
+                        + entry.path("subject").asString()
+                        + " " + entry.path("detail").asString())
+                .startsWith(
+                        "OWNER_TRANSFER_ACCEPTED " + successorId + " " + portfolio.email("successor")
+                                + " ownership accepted from user " + ownerId
+                                + ", who is no longer a portfolio user (deprovisioned by the identity provider)",
+                        "PORTFOLIO_USER_REMOVED " + successorId + " " + portfolio.email("owner")
+                                + " removed: deprovisioned by the identity provider before the ownership passed"
+                                + " (was Owner)");
+    }
+
     private String scimUser(UUID userId) {
         return "/scim/v2/portfolios/" + portfolio.id() + "/Users/" + userId;
     }
