@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.console;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
@@ -246,13 +247,27 @@ class GatewayApi {
                                                 + " instead of CSV."));
                     }
                     try (InputStream body = response.getBody()) {
-                        body.transferTo(download.open());
+                        OutputStream browser = download.open();
+                        byte[] buffer = new byte[8192];
+                        for (int read = body.read(buffer); read >= 0; read = body.read(buffer)) {
+                            try {
+                                browser.write(buffer, 0, read);
+                            } catch (IOException browserGone) {
+                                // Unchecked, so that the RestClient does not report it as the API's failure
+                                // (a ResourceAccessException, the console's "Try again in a moment").
+                                throw new UncheckedIOException(browserGone);
+                            }
+                        }
                     }
                     return null;
                 }));
     }
 
-    /** Where a download is written, opened only when there is one to write. */
+    /**
+     * Where a download is written, opened only when there is one to write. A write that fails (the
+     * browser went away: {@link com.portfoliobulk.gateway.web.DisconnectedClients}) ends the download
+     * with an {@link UncheckedIOException}, not as a failure of the API's call.
+     */
     @FunctionalInterface
     interface Download {
 

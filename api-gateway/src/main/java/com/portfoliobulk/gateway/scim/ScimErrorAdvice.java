@@ -1,9 +1,11 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.gateway.web.DisconnectedClients;
 import com.portfoliobulk.gateway.web.RequestBodyTooLargeException;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import com.portfoliobulk.gateway.web.UnreadableRequest;
 import com.portfoliobulk.gateway.web.UnstorableText;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,8 +98,15 @@ class ScimErrorAdvice {
                 HttpStatus.SERVICE_UNAVAILABLE, null, "The service is briefly unavailable; retry.", headers);
     }
 
+    /**
+     * Anything else is a bug or an outage; a client that went away ({@link DisconnectedClients}) is
+     * answered nothing.
+     */
     @ExceptionHandler(Exception.class)
-    ResponseEntity<Map<String, Object>> unexpected(Exception ex) {
+    ResponseEntity<Map<String, Object>> unexpected(Exception ex, HttpServletRequest request) {
+        if (DisconnectedClients.wentAway(ex, request)) {
+            return null;
+        }
         if (UnstorableText.isCause(ex)) {
             log.warn("SCIM request refused: the database refused text of the request ({})", ex.toString());
             return ScimErrors.answer(HttpStatus.BAD_REQUEST, "invalidValue", UnstorableText.DETAIL, HttpHeaders.EMPTY);

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.gateway.web.DisconnectedClients;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.RequestDispatcher;
@@ -157,6 +158,11 @@ class ScimFrameworkErrors implements WebMvcConfigurer {
             if (status == null || !status.isError()) {
                 status = HttpStatus.INTERNAL_SERVER_ERROR;
             }
+            Throwable failure =
+                    request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable cause ? cause : null;
+            if (failure != null && DisconnectedClients.wentAway(failure, request)) {
+                return;
+            }
             String detail;
             if (status == HttpStatus.SERVICE_UNAVAILABLE
                     && request.getAttribute(RequestDispatcher.ERROR_MESSAGE) instanceof String message
@@ -164,11 +170,7 @@ class ScimFrameworkErrors implements WebMvcConfigurer {
                 // The request body budget's own message: too many large bodies at once, retry.
                 detail = message;
             } else if (status.is5xxServerError()) {
-                log.error(
-                        "SCIM request failed",
-                        request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable cause
-                                ? cause
-                                : null);
+                log.error("SCIM request failed", failure);
                 detail = "The request failed unexpectedly.";
             } else if (status == HttpStatus.NOT_FOUND) {
                 detail = NOT_FOUND;

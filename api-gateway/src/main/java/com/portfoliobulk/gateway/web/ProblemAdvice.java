@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.web;
 import com.portfoliobulk.contracts.Quoted;
 import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
 import com.portfoliobulk.servicesupport.web.ProblemTexts;
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -35,6 +36,7 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.context.request.async.AsyncRequestNotUsableException;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
@@ -202,6 +204,10 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleExceptionInternal(
             Exception ex, Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
+        if (DisconnectedClients.wentAway(ex, servletRequest(request))) {
+            // An answer that could not be written (Spring MVC's 500 for it) to a client that went away.
+            return null;
+        }
         ResponseEntity<Object> answer = super.handleExceptionInternal(ex, body, headers, statusCode, request);
         if (answer != null && answer.getBody() instanceof ProblemDetail problem) {
             ProblemTexts.asProductProblem(problem, statusCode.value());
@@ -304,11 +310,27 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
 
     /**
      * Anything else is a bug or an outage: the client gets a generic problem with an {@code errorId},
-     * the log gets the exception under the same id.
+     * the log gets the exception under the same id. Except a client that went away while its answer
+     * was written ({@link DisconnectedClients}): nothing is answered.
      */
     @ExceptionHandler(Exception.class)
-    ProblemDetail unexpected(Exception ex) {
+    ProblemDetail unexpected(Exception ex, HttpServletRequest request) {
+        if (DisconnectedClients.wentAway(ex, request)) {
+            return null;
+        }
         return InternalErrors.problem(ex);
+    }
+
+    /** Spring MVC's own report of a client that went away ({@link DisconnectedClients}): nothing is answered. */
+    @Override
+    protected ResponseEntity<Object> handleAsyncRequestNotUsableException(
+            AsyncRequestNotUsableException ex, WebRequest request) {
+        DisconnectedClients.wentAway(ex, servletRequest(request));
+        return null;
+    }
+
+    private static HttpServletRequest servletRequest(WebRequest request) {
+        return request instanceof ServletWebRequest servlet ? servlet.getRequest() : null;
     }
 
     /**

@@ -30,13 +30,19 @@ class ProblemErrorController implements ErrorController {
         this.pages = List.copyOf(pages);
     }
 
-    /** The problem of the error, or the page an {@link ErrorPages} answers instead (a {@link ModelAndView}). */
+    /**
+     * The problem of the error, or the page an {@link ErrorPages} answers instead (a {@link ModelAndView});
+     * nothing for a client that went away ({@link DisconnectedClients}).
+     */
     @RequestMapping("${server.error.path:/error}")
     Object error(HttpServletRequest request) {
         HttpStatus status = status(request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE));
         ProblemDetail problem;
         if (status.is5xxServerError()) {
             Object exception = request.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
+            if (exception instanceof Throwable cause && DisconnectedClients.wentAway(cause, request)) {
+                return null;
+            }
             problem = InternalErrors.problem(
                     exception instanceof Throwable cause ? cause : new IllegalStateException("HTTP " + status));
             problem.setStatus(status.value());

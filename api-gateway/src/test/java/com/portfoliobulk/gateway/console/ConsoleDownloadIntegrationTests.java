@@ -1,15 +1,20 @@
 package com.portfoliobulk.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.portfoliobulk.gateway.support.FinishedJobs;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.LogLines;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -18,6 +23,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
+import org.springframework.web.servlet.mvc.method.annotation.ExceptionHandlerExceptionResolver;
 
 /**
  * The console's download of a job's tasks as CSV streams the API's answer through to the browser, so
@@ -30,6 +36,12 @@ class ConsoleDownloadIntegrationTests {
 
     /** Some 20 MB of CSV: more than the sockets between the API, the console and a paused client hold. */
     private static final int TASKS = 100_000;
+
+    /** The logger of a client that went away while it was answered (com.portfoliobulk.gateway.web). */
+    private static final String DISCONNECTED_CLIENTS = "com.portfoliobulk.gateway.web.DisconnectedClients";
+
+    /** The logger of the API's {@code Unexpected error} lines. */
+    private static final String INTERNAL_ERRORS = "com.portfoliobulk.gateway.web.InternalErrors";
 
     /** Twice the console's timeout of an API call in this test. */
     private static final Duration PAUSE = Duration.ofSeconds(4);
@@ -92,6 +104,77 @@ class ConsoleDownloadIntegrationTests {
                 .query(String.class)
                 .single();
         assertThat(rows.getLast()).startsWith(lastTask);
+    }
+
+    /**
+     * A browser that leaves a large download (a navigation while the CSV is still being sent; here a
+     * client that reads the answer's head and then resets the connection) is no error of the gateway,
+     * neither of the console's page nor of the API's download it passes on: each logs one line at
+     * DEBUG, without a stack trace, that its client went away, and the console answers the next page.
+     * Before, the console took its failed write for the API not answering and wrote its error page into
+     * the download, which failed again and was logged as an error with its stack trace; and the API's
+     * download could log an {@code Unexpected error} with its stack trace, a bug to report.
+     */
+    @Test
+    void aBrowserThatLeavesADownloadLeavesNoErrorInTheLog() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID jobId = finishedJob(portfolio.id());
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("viewer-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_VIEW", portfolio);
+        String download = "/console/portfolios/" + portfolio.id() + "/jobs/" + jobId + "/tasks.csv";
+        String apiDownload = "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs/" + jobId + "/tasks";
+
+        List<ILoggingEvent> gone;
+        List<ILoggingEvent> errors;
+        try (LogLines wentAway = LogLines.of(DISCONNECTED_CLIENTS, Level.DEBUG);
+                LogLines internalErrors = LogLines.of(INTERNAL_ERRORS);
+                LogLines container = LogLines.of("org.apache.catalina");
+                LogLines handlers = LogLines.of(ExceptionHandlerExceptionResolver.class.getName())) {
+            try (Socket socket = new Socket()) {
+                socket.setReceiveBufferSize(4096);
+                socket.connect(new InetSocketAddress("localhost", port), 5_000);
+                socket.setSoTimeout(30_000);
+                socket.getOutputStream()
+                        .write(("GET " + download + " HTTP/1.1\r\nHost: localhost:" + port + "\r\nCookie: "
+                                        + browser.cookieHeader() + "\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
+                assertThat(new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII))
+                        .isEqualTo("HTTP/1.1 200");
+                // Closing resets the connection (RST) while the console still writes the download.
+                socket.setSoLinger(true, 0);
+            }
+            // Both requests have ended: each logged that its client went away, or an error.
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                List<ILoggingEvent> lines = new ArrayList<>(internalErrors.lines());
+                lines.addAll(container.lines());
+                lines.addAll(handlers.lines());
+                return lines.stream().anyMatch(line -> line.getLevel().isGreaterOrEqual(Level.WARN))
+                        || (startsWith(wentAway.lines(), "GET " + download)
+                                && startsWith(wentAway.lines(), "GET " + apiDownload));
+            });
+            gone = wentAway.lines();
+            errors = new ArrayList<>(internalErrors.lines());
+            errors.addAll(container.lines());
+            errors.addAll(handlers.lines());
+        }
+
+        assertThat(errors)
+                .filteredOn(line -> line.getLevel().isGreaterOrEqual(Level.WARN))
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .isEmpty();
+        assertThat(gone)
+                .allSatisfy(line -> assertThat(line.getThrowableProxy()).isNull())
+                .allSatisfy(line -> assertThat(line.getLevel()).isEqualTo(Level.DEBUG))
+                .extracting(line -> line.getFormattedMessage()
+                        .substring(0, line.getFormattedMessage().indexOf(':')))
+                .containsExactlyInAnyOrder("GET " + download, "GET " + apiDownload);
+        assertThat(browser.get("/console/portfolios/" + portfolio.id() + "/jobs/" + jobId)
+                        .statusCode())
+                .isEqualTo(200);
+    }
+
+    private static boolean startsWith(List<ILoggingEvent> lines, String prefix) {
+        return lines.stream().anyMatch(line -> line.getFormattedMessage().startsWith(prefix + ":"));
     }
 
     /** A finished job of {@link #TASKS} tasks in the portfolio, written straight to the database. */

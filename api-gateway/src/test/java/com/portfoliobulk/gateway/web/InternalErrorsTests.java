@@ -3,7 +3,11 @@ package com.portfoliobulk.gateway.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import jakarta.servlet.RequestDispatcher;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.SocketException;
 import java.util.List;
+import org.apache.catalina.connector.ClientAbortException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -23,7 +27,8 @@ class InternalErrorsTests {
 
     @Test
     void anUnexpectedErrorAnswersAGenericProblemWithAnIdTheLogHasTooWithTheDetails(CapturedOutput log) {
-        ProblemDetail problem = new ProblemAdvice().unexpected(new DataIntegrityViolationException(SQL_FAILURE));
+        ProblemDetail problem =
+                new ProblemAdvice().unexpected(new DataIntegrityViolationException(SQL_FAILURE), apiRequest());
 
         assertThat(problem.getStatus()).isEqualTo(500);
         assertThat(problem.getType()).isEqualTo(Problems.INTERNAL_ERROR);
@@ -50,6 +55,26 @@ class InternalErrorsTests {
         assertThat(refused.getStatusCode().value()).isEqualTo(400);
         assertThat(refused.getBody().getStatus()).isEqualTo(400);
         assertThat(direct.getStatusCode().value()).isEqualTo(404);
+    }
+
+    /**
+     * A client that went away (the container's failed write to it) is answered nothing, by the advice
+     * and by the error page; a connection of the gateway's own that failed alike (the database's, reset
+     * by its peer) stays an unexpected error.
+     */
+    @Test
+    void aClientThatWentAwayIsAnsweredNothingButAConnectionOfTheGatewaysOwnIsAnError() {
+        ClientAbortException gone = new ClientAbortException(new IOException("Broken pipe"));
+        IllegalStateException reset =
+                new IllegalStateException("database failed", new SocketException("Connection reset by peer"));
+
+        assertThat(new ProblemAdvice().unexpected(gone, apiRequest())).isNull();
+        assertThat(new ProblemAdvice().unexpected(new UncheckedIOException(gone), apiRequest()))
+                .isNull();
+        assertThat(new ProblemErrorController(List.of()).error(errorRequest(500, gone)))
+                .isNull();
+        assertThat(new ProblemAdvice().unexpected(reset, apiRequest()).getStatus())
+                .isEqualTo(500);
     }
 
     @Test
@@ -79,6 +104,10 @@ class InternalErrorsTests {
     private static ResponseEntity<ProblemDetail> problem(Object answer) {
         assertThat(answer).isInstanceOf(ResponseEntity.class);
         return (ResponseEntity<ProblemDetail>) answer;
+    }
+
+    private static MockHttpServletRequest apiRequest() {
+        return new MockHttpServletRequest("GET", "/api/v1/portfolios");
     }
 
     private static MockHttpServletRequest errorRequest(int status, Throwable exception) {
