@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -193,6 +194,35 @@ class ServiceRolesIntegrationTests {
         }
     }
 
+    /**
+     * A gateway of an older version started after a newer one migrated (an older image restarted during
+     * a rollout, a rollback) runs its {@code afterMigrate} grants again: they leave the worker's grants as
+     * the newer version set them, where they took away what the newer workers use (permission denied).
+     */
+    @Test
+    void aGatewayStartedAfterANewerOneLeavesTheNewerGrantsToTheWorker() throws Exception {
+        try (OwnDatabase database = OwnDatabase.create("newergrants")) {
+            ServiceRoles.Logins logins = ServiceRoles.apply(database.endpoint());
+            // What a newer version's gateway did: a table its workers use, granted by the next revision
+            // of the worker's grants (a revision no release here reaches).
+            try (Connection gateway = connect(logins.gateway())) {
+                execute(gateway, "CREATE TABLE jobs.newer_version (id int)");
+                execute(gateway, "GRANT SELECT ON jobs.newer_version TO " + ServiceRoles.WORKER);
+                execute(
+                        gateway,
+                        "CREATE OR REPLACE FUNCTION jobs.worker_grants_revision() RETURNS integer"
+                                + " LANGUAGE sql AS 'SELECT 1000000'");
+            }
+
+            migrateJobs(logins.gateway());
+
+            try (Connection worker = connect(logins.worker())) {
+                assertThat(single(worker, "SELECT count(*) FROM jobs.newer_version"))
+                        .isEqualTo("0");
+            }
+        }
+    }
+
     /** The in-JVM stack's services log in as their own roles, not as the database's superuser. */
     @Test
     void theStacksServicesLogInAsTheirOwnRoles() {
@@ -263,6 +293,16 @@ class ServiceRolesIntegrationTests {
                                     .as("activity entries the audit-consumer wrote")
                                     .isEqualTo(succeeded));
         }
+    }
+
+    /** What a gateway's start does to the database: its own schema's migrations, as api-gateway.yml sets them. */
+    private static void migrateJobs(DatabaseEndpoint gateway) {
+        Flyway.configure()
+                .dataSource(gateway.jdbcUrl(), gateway.username(), gateway.password())
+                .schemas("jobs")
+                .locations("classpath:db/migration/jobs")
+                .load()
+                .migrate();
     }
 
     /** The worker's update that ends a job fires the trigger that writes the webhook outbox. */
