@@ -24,13 +24,7 @@ class MigrateOnlyIntegrationTests {
 
     @Test
     void migrationsWaitAsLongAsTheyTakeAsInTheServicesStart() {
-        DatabaseEndpoint database = SharedInfrastructure.database();
-        new ApplicationContextRunner()
-                .withUserConfiguration(MigrateOnly.Migrations.class)
-                .withPropertyValues(
-                        "spring.datasource.url=" + database.jdbcUrl(),
-                        "spring.datasource.username=" + database.username(),
-                        "spring.datasource.password=" + database.password(),
+        migrations(
                         "spring.datasource.hikari.data-source-properties.socketTimeout=60",
                         "spring.flyway.schemas=audit",
                         "spring.flyway.locations=classpath:db/migration/audit")
@@ -45,13 +39,7 @@ class MigrateOnlyIntegrationTests {
 
     @Test
     void aMigrationLongerThanTheSessionsIdleInTransactionTimeoutCompletesAndThePoolKeepsTheTimeout() {
-        DatabaseEndpoint database = SharedInfrastructure.database();
-        new ApplicationContextRunner()
-                .withUserConfiguration(MigrateOnly.Migrations.class)
-                .withPropertyValues(
-                        "spring.datasource.url=" + database.jdbcUrl(),
-                        "spring.datasource.username=" + database.username(),
-                        "spring.datasource.password=" + database.password(),
+        migrations(
                         "spring.datasource.hikari.data-source-properties.options=-c idle_in_transaction_session_timeout=1s",
                         "spring.flyway.schemas=slow_migration",
                         "spring.flyway.locations=classpath:db/migration/slow")
@@ -76,5 +64,17 @@ class MigrateOnlyIntegrationTests {
                 .sql("SHOW idle_in_transaction_session_timeout")
                 .query(String.class)
                 .single();
+    }
+
+    /** The migrate-only start's configuration against the tests' database, with {@code properties}. */
+    private static ApplicationContextRunner migrations(String... properties) {
+        DatabaseEndpoint database = SharedInfrastructure.database();
+        return new ApplicationContextRunner()
+                .withUserConfiguration(MigrateOnly.Migrations.class)
+                .withPropertyValues(
+                        "spring.datasource.url=" + database.jdbcUrl(),
+                        "spring.datasource.username=" + database.username(),
+                        "spring.datasource.password=" + database.password())
+                .withPropertyValues(properties);
     }
 }
