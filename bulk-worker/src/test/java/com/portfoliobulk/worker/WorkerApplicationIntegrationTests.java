@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.contracts.ReasonCode;
+import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.internalauth.InternalTokens;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.testsupport.TestTokens;
@@ -112,6 +114,34 @@ class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
                         .containsPattern("bulk_invitation_mails_" + outcome + "_total\\{application=\"bulk-worker\","
                                 + "language=\"" + language + "\"} [0-9]");
             }
+        }
+    }
+
+    @Test
+    void exposesTheTaskAndJobSeriesOfEveryActionAndJobTypeFromTheStart() {
+        String metrics = RestClient.create("http://localhost:" + port)
+                .get()
+                .uri("/actuator/prometheus")
+                .retrieve()
+                .body(String.class);
+
+        // Registered at startup, so that the tasks and jobs finished before the first scrape after a start
+        // are an increase.
+        for (TaskAction action : TaskAction.values()) {
+            assertThat(metrics)
+                    .containsPattern("bulk_task_apply_seconds_count\\{action=\"" + action
+                            + "\",application=\"bulk-worker\"} [0-9]");
+            for (ReasonCode reason : ReasonCode.values()) {
+                assertThat(metrics)
+                        .containsPattern("bulk_tasks_applied_total\\{action=\"" + action
+                                + "\",application=\"bulk-worker\",outcome=\"" + reason.status() + "\",reason=\""
+                                + reason + "\"} [0-9]");
+            }
+        }
+        for (JobType type : JobType.values()) {
+            assertThat(metrics)
+                    .containsPattern("bulk_job_duration_seconds_count\\{application=\"bulk-worker\","
+                            + "status=\"COMPLETED_WITH_ERRORS\",type=\"" + type + "\"} [0-9]");
         }
     }
 

@@ -55,20 +55,17 @@ class WebhookMetrics {
         this.disabled = Counter.builder("bulk.webhooks.subscriptions.disabled")
                 .description("Subscriptions disabled after failing for the disable-after period")
                 .register(registry);
+        // Every outcome's series from the start, so that the first attempts after a start are an increase.
         for (String outcome : new String[] {"succeeded", "retried", "failed"}) {
             attempts(outcome);
+            duration(outcome);
         }
     }
 
     /** Counts an attempt and its duration; {@code outcome} is succeeded, retried or failed. */
     void attempt(String outcome, Duration duration) {
         attempts(outcome).increment();
-        Timer.builder("bulk.webhooks.delivery.duration")
-                .description("How long a delivery attempt took, by outcome")
-                .tag("outcome", outcome)
-                .publishPercentileHistogram()
-                .register(registry)
-                .record(duration);
+        duration(outcome).record(duration);
     }
 
     void delivered(Duration sinceEvent) {
@@ -84,6 +81,14 @@ class WebhookMetrics {
                 .description("Webhook delivery attempts by outcome: succeeded, retried (failed, tried again later)"
                         + " or failed (given up)")
                 .tag("outcome", outcome)
+                .register(registry);
+    }
+
+    private Timer duration(String outcome) {
+        return Timer.builder("bulk.webhooks.delivery.duration")
+                .description("How long a delivery attempt took, by outcome")
+                .tag("outcome", outcome)
+                .publishPercentileHistogram()
                 .register(registry);
     }
 

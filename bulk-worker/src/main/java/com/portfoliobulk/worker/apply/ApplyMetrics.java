@@ -1,5 +1,10 @@
 package com.portfoliobulk.worker.apply;
 
+import com.portfoliobulk.contracts.JobStatus;
+import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.contracts.ReasonCode;
+import com.portfoliobulk.contracts.TaskAction;
+import com.portfoliobulk.contracts.TaskStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -7,7 +12,12 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import org.springframework.stereotype.Component;
 
-/** The worker's apply metrics, named as in README.md ("Metrics"). Recorded only for committed work. */
+/**
+ * The worker's apply metrics, named as in README.md ("Metrics"). Recorded only for committed work. The
+ * series of every action, outcome and reason, and of every job type and the statuses the worker ends
+ * jobs with, are registered at startup at 0, so that Prometheus sees what is counted before its first
+ * scrape after a start: a series that first appears at 1,000 shows no increase.
+ */
 @Component
 class ApplyMetrics {
 
@@ -31,6 +41,18 @@ class ApplyMetrics {
         this.deferred = Counter.builder("bulk.tasks.deferred")
                 .description("Tasks deferred because an earlier task of their account was still pending")
                 .register(registry);
+        for (TaskAction action : TaskAction.values()) {
+            applied(action.name(), TaskStatus.SUCCEEDED, null);
+            for (ReasonCode reason : ReasonCode.values()) {
+                applied(action.name(), reason.status(), reason);
+            }
+            applyTime(action.name());
+        }
+        for (JobType type : JobType.values()) {
+            for (JobStatus status : new JobStatus[] {JobStatus.COMPLETED, JobStatus.COMPLETED_WITH_ERRORS}) {
+                jobDuration(type.name(), status);
+            }
+        }
     }
 
     void batchReceived(int records) {
@@ -47,36 +69,42 @@ class ApplyMetrics {
     void committed(AppliedTasks applied, Duration latency) {
         deferred.increment(applied.deferred().size());
         for (TaskOutcome outcome : applied.outcomes()) {
-            String action = outcome.action();
-            Counter.builder("bulk.tasks.applied")
-                    .description("Tasks finished by the worker, by action, status and reason")
-                    .tag("action", action)
-                    .tag("outcome", outcome.status().name())
-                    .tag(
-                            "reason",
-                            outcome.reason() == null ? "NONE" : outcome.reason().name())
-                    .register(registry)
-                    .increment();
-            Timer.builder("bulk.task.apply")
-                    .description("Time from the delivery of a task to the commit of its outcome")
-                    .tag("action", action)
-                    .publishPercentileHistogram()
-                    .register(registry)
-                    .record(latency);
+            applied(outcome.action(), outcome.status(), outcome.reason()).increment();
+            applyTime(outcome.action()).record(latency);
         }
         for (FinishedJob job : applied.finishedJobs()) {
-            // Jobs may take hours (workers down, lost tasks sent again by the stuck-task sweep up to 4 hours
-            // apart): the buckets reach a day, so that the quantiles show such jobs. They start at 100 ms
-            // (a faster job counts in the first), which keeps them no more than the range to 1 hour had.
-            Timer.builder("bulk.job.duration")
-                    .description("Time from a job's submission to its terminal status")
-                    .tag("type", job.type())
-                    .tag("status", job.status().name())
-                    .publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofMillis(100))
-                    .maximumExpectedValue(Duration.ofHours(24))
-                    .register(registry)
-                    .record(job.duration());
+            jobDuration(job.type(), job.status()).record(job.duration());
         }
+    }
+
+    private Counter applied(String action, TaskStatus status, ReasonCode reason) {
+        return Counter.builder("bulk.tasks.applied")
+                .description("Tasks finished by the worker, by action, status and reason")
+                .tag("action", action)
+                .tag("outcome", status.name())
+                .tag("reason", reason == null ? "NONE" : reason.name())
+                .register(registry);
+    }
+
+    private Timer applyTime(String action) {
+        return Timer.builder("bulk.task.apply")
+                .description("Time from the delivery of a task to the commit of its outcome")
+                .tag("action", action)
+                .publishPercentileHistogram()
+                .register(registry);
+    }
+
+    private Timer jobDuration(String type, JobStatus status) {
+        // Jobs may take hours (workers down, lost tasks sent again by the stuck-task sweep up to 4 hours
+        // apart): the buckets reach a day, so that the quantiles show such jobs. They start at 100 ms
+        // (a faster job counts in the first), which keeps them no more than the range to 1 hour had.
+        return Timer.builder("bulk.job.duration")
+                .description("Time from a job's submission to its terminal status")
+                .tag("type", type)
+                .tag("status", status.name())
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(100))
+                .maximumExpectedValue(Duration.ofHours(24))
+                .register(registry);
     }
 }

@@ -278,6 +278,7 @@ class RedeliveryIntegrationTests extends WorkerIntegrationSupport {
         assertThat(directory.userIdByEmail(refused)).isEmpty();
         assertThat(meters.get("bulk.task.retries").counter().count()).isGreaterThan(retriesBefore);
         assertThat(meters.get("bulk.tasks.applied")
+                        .tag("action", "INVITE")
                         .tag("outcome", "FAILED")
                         .tag("reason", "RETRIES_EXHAUSTED")
                         .counter()
