@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.jobs;
 
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.JobOrigin;
+import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.gateway.directory.PortfolioNotFoundException;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.web.InvalidParameterException;
@@ -16,6 +17,8 @@ import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -195,7 +198,7 @@ public class JobSubmission {
             try {
                 long created = create(jobId, targets, expectedTasks, requestedBy, origin, key, hash);
                 Job job = find(portfolioId, jobId).orElseThrow();
-                metrics.submitted(validated.type(), Duration.ofNanos(System.nanoTime() - start));
+                submitted(validated.type(), Duration.ofNanos(System.nanoTime() - start));
                 events.publishEvent(new JobSubmitted(jobId, portfolioId, validated.type(), created));
                 return new Submitted(job, false);
             } catch (KeyTakenException ex) {
@@ -254,6 +257,24 @@ public class JobSubmission {
             return inserted;
         });
         return created == null ? 0 : created;
+    }
+
+    /**
+     * Counts a new job once it exists: at once when its own transaction committed it, else (in a caller's
+     * transaction, the identity provider's deprovisioning) when the caller's commits, so that a change
+     * rolled back after its job was stored, and its retry, count one job.
+     */
+    private void submitted(JobType type, Duration took) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            metrics.submitted(type, took);
+            return;
+        }
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                metrics.submitted(type, took);
+            }
+        });
     }
 
     /**

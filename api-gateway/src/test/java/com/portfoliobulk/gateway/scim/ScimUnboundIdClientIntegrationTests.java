@@ -17,6 +17,8 @@ import com.unboundid.scim2.common.types.ResourceTypeResource;
 import com.unboundid.scim2.common.types.SchemaResource;
 import com.unboundid.scim2.common.types.ServiceProviderConfigResource;
 import com.unboundid.scim2.common.types.UserResource;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.ws.rs.client.Client;
 import jakarta.ws.rs.client.ClientBuilder;
 import jakarta.ws.rs.client.ClientRequestFilter;
@@ -780,6 +782,44 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
                         .path("lastOffboardingJobId")
                         .asString())
                 .isEqualTo(offboarding.toString());
+    }
+
+    /**
+     * A deactivation rolled back after its job was stored (here the record of the deactivation fails)
+     * counts no job: {@code bulk_jobs_submitted_total} moves once, for the retry that commits it. Before,
+     * the job that never existed was counted too.
+     */
+    @Test
+    void aDeactivationRolledBackAfterItsJobWasStoredCountsNoJob(@Autowired MeterRegistry meters) throws Exception {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+        String version = versionOf(ann);
+        Counter submitted =
+                meters.get("bulk.jobs.submitted").tag("type", "OFFBOARD_USERS").counter();
+        double before = submitted.count();
+
+        jdbc.sql("""
+                        CREATE FUNCTION jobs.test_failed_deactivation() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN RAISE EXCEPTION 'the deactivation cannot be recorded'; END $$
+                        """).update();
+        try {
+            jdbc.sql("CREATE TRIGGER test_failed_deactivation BEFORE UPDATE ON jobs.scim_users FOR EACH ROW"
+                            + " WHEN (NEW.deactivations > OLD.deactivations)"
+                            + " EXECUTE FUNCTION jobs.test_failed_deactivation()")
+                    .update();
+            assertThatThrownBy(() -> deactivate(ann, version)).isInstanceOf(ScimException.class);
+        } finally {
+            jdbc.sql("DROP TRIGGER IF EXISTS test_failed_deactivation ON jobs.scim_users")
+                    .update();
+            jdbc.sql("DROP FUNCTION jobs.test_failed_deactivation()").update();
+        }
+        assertThat(scimJobs(portfolio.id())).isZero();
+        assertThat(submitted.count()).as("no job was stored").isEqualTo(before);
+
+        assertThat(deactivate(ann, version).getActive()).isFalse();
+
+        assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+        assertThat(submitted.count()).isEqualTo(before + 1);
     }
 
     /** The user's version as the identity provider reads it, for its If-Match. */
