@@ -133,6 +133,24 @@ public final class ActivityEvents implements AutoCloseable {
                 occurredAt);
     }
 
+    /**
+     * An invitation whose invitee's address holds U+0000, which PostgreSQL cannot store in text: the
+     * database refuses the entry. {@code n} tells such events apart.
+     */
+    public static AccountActivityEvent refusedByTheDatabase(
+            UUID portfolio, UUID account, Actor actor, int n, Instant occurredAt) {
+        return event(
+                portfolio,
+                account,
+                UUID.randomUUID(),
+                actor,
+                ActivityAction.USER_INVITED,
+                new UserRef(UUID.randomUUID(), "zero\u0000byte-" + n + "@brand.example"),
+                null,
+                AccountRole.SUPPORT,
+                occurredAt);
+    }
+
     public static UserRef newUser() {
         UUID id = UUID.randomUUID();
         return new UserRef(id, "user-" + id + "@brand.example");

@@ -6,11 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.portfoliobulk.audit.ActivityEvents;
 import com.portfoliobulk.audit.AuditApplication;
 import com.portfoliobulk.contracts.AccountActivityEvent;
-import com.portfoliobulk.contracts.AccountRole;
-import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.Topics;
-import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.testsupport.RefusedTopics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
@@ -93,16 +90,8 @@ class MissingDeadLetterTopicIntegrationTests {
         long offset = ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50);
         List<ConsumerRecord<String, AccountActivityEvent>> records = new ArrayList<>();
         for (int i = 0; i < REFUSED; i++) {
-            AccountActivityEvent event = ActivityEvents.event(
-                    portfolio,
-                    account,
-                    UUID.randomUUID(),
-                    admin,
-                    ActivityAction.USER_INVITED,
-                    new UserRef(UUID.randomUUID(), "zero\u0000byte-" + i + "@brand.example"),
-                    null,
-                    AccountRole.SUPPORT,
-                    start.plusMillis(i));
+            AccountActivityEvent event =
+                    ActivityEvents.refusedByTheDatabase(portfolio, account, admin, i, start.plusMillis(i));
             records.add(new ConsumerRecord<>(Topics.ACCOUNT_ACTIVITY, 0, offset + i, account.toString(), event));
         }
         return records;
