@@ -62,8 +62,9 @@ class ScimSecurityConfiguration {
             }
             response.setStatus(refusal.status().value());
             response.setContentType(ScimErrors.CONTENT_TYPE);
-            json.writeValue(
-                    response.getOutputStream(), ScimErrors.body(refusal.status(), "invalidValue", refusal.detail()));
+            // scimType belongs to a 400 only (RFC 7644 section 3.12), not to the firewall's 405.
+            String scimType = refusal.status() == HttpStatus.BAD_REQUEST ? "invalidValue" : null;
+            json.writeValue(response.getOutputStream(), ScimErrors.body(refusal.status(), scimType, refusal.detail()));
         };
     }
 

@@ -56,6 +56,15 @@ class ScimErrorAnswersIntegrationTests extends ScimIntegrationTest {
     }
 
     @Test
+    void aMethodTheSecurityFirewallRefusesIsAScimMethodNotAllowed() {
+        // No endpoint anywhere takes PROPFIND: refused before the SCIM filters, with no scimType (a 400's).
+        Scim answer = scim(HttpMethod.valueOf("PROPFIND"), users(), null);
+
+        assertScimError(answer, 405, null);
+        assertThat(answer.headers().getAllow()).contains(HttpMethod.GET, HttpMethod.POST);
+    }
+
+    @Test
     void aBodyOfAnotherMediaTypeIsAScimUnsupportedMediaType() {
         Scim answer = send(HttpMethod.POST, users(), MediaType.APPLICATION_XML_VALUE, "<User/>", null);
 
