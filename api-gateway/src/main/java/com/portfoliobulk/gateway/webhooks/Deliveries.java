@@ -58,11 +58,20 @@ class Deliveries {
                 .list();
     }
 
-    /** The active subscriptions of these portfolios, with the events they receive. */
+    /**
+     * The active subscriptions of these portfolios, with the events they receive, each held ({@code FOR
+     * KEY SHARE}) until the transaction ends: their messages are inserted next, and a subscription
+     * deleted in between would fail that insert (its foreign key), and with it the fan-out of every
+     * portfolio's events. A deletion waits instead, and takes the new messages with it. Only a deletion
+     * (and a secret's rotation, {@code FOR UPDATE}) waits: enabling, disabling and recording attempts
+     * change no key. The two cannot deadlock: a deletion locks the subscription first, then its messages
+     * and progress rows, none of which the fan-out holds before it has the subscription.
+     */
     List<Target> activeSubscriptions(Collection<UUID> portfolioIds) {
         return jdbc.sql("""
                         SELECT id, portfolio_id, event_types FROM jobs.webhook_subscriptions
                         WHERE portfolio_id = ANY(:portfolios) AND status = 'ACTIVE'
+                        FOR KEY SHARE
                         """)
                 .param("portfolios", uuids(portfolioIds))
                 .query((row, n) -> new Target(
@@ -121,7 +130,8 @@ class Deliveries {
      * Running jobs that subscriptions to {@code job.progress} are due a progress message about: the job
      * changed since the last one, and the subscription's interval has passed. The longest due first
      * (since the last message's interval ended, or since the job was created), so that when more are due
-     * than one pass takes, each waits a pass or a few, none for ever.
+     * than one pass takes, each waits a pass or a few, none for ever. The subscriptions are held as
+     * {@link #activeSubscriptions} holds them, for their messages and progress rows inserted next.
      */
     List<ProgressDue> dueProgress(int limit) {
         return jdbc.sql("""
@@ -135,6 +145,7 @@ class Deliveries {
                         ORDER BY coalesce(p.sent_at + make_interval(secs => s.progress_interval_seconds), j.created_at),
                                  s.id, j.id
                         LIMIT :limit
+                        FOR KEY SHARE OF s
                         """)
                 .param("limit", limit)
                 .query((row, n) -> new ProgressDue(

@@ -692,14 +692,105 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                 .isZero();
     }
 
+    /**
+     * A subscription deleted while the dispatcher fans a job's end out to it: the fan-out had read it
+     * as active, the deletion committed before its message was inserted, and the insert broke the
+     * message's foreign key, rolling back the whole batch, every portfolio's messages with it ("Webhook
+     * dispatcher pass failed", the others' messages a back-off late). The deletion now waits for the
+     * fan-out and takes the new message with it.
+     */
+    @Test
+    void aSubscriptionDeletedWhileAnEventIsFannedOutToItDelaysNoOtherMessage() throws Exception {
+        String deletedId = subscribe("/deleted-end", "job.completed")
+                .path("subscriptionId")
+                .asString();
+        subscribe("/kept-end", "job.completed");
+
+        deleteWhileFannedOutTo(deletedId, "/kept-end", () -> finish(job(1), false));
+    }
+
+    /** The same for a progress message of a running job, which is queued the same way. */
+    @Test
+    void aSubscriptionDeletedWhileProgressIsQueuedForItDelaysNoOtherMessage() throws Exception {
+        String deletedId = subscribe("/deleted-progress", "job.progress")
+                .path("subscriptionId")
+                .asString();
+        subscribe("/kept-progress", "job.progress");
+        UUID jobId = job(2);
+
+        deleteWhileFannedOutTo(
+                deletedId,
+                "/kept-progress",
+                () -> worker.apply(worker.taskIds(jobId).get(0), "SUCCEEDED", null, "ANALYST"));
+    }
+
+    /**
+     * Makes {@code event} give the subscription a message and deletes the subscription through the API
+     * while the dispatcher is between reading the subscriptions and inserting their messages: a trigger
+     * holds the insert of this subscription's message on an advisory lock of the test until the
+     * deletion waits, or has answered. The deletion answers 204 and leaves no message of the
+     * subscription; the pass that fanned out goes on without failing, and the message of the subscription
+     * at {@code keptPath} arrives.
+     */
+    private void deleteWhileFannedOutTo(String subscriptionId, String keptPath, Runnable event) throws Exception {
+        long heldKey = 7_310_042L;
+        jdbc.sql("""
+                        CREATE FUNCTION jobs.test_held_fan_out() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN
+                            PERFORM pg_advisory_xact_lock(CAST(TG_ARGV[0] AS bigint));
+                            RETURN NEW;
+                        END $$
+                        """).update();
+        try (ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+                LogLines dispatcher = LogLines.of(WebhookDispatcher.class.getName());
+                Connection holder = dataSource.getConnection()) {
+            jdbc.sql("CREATE TRIGGER test_held_fan_out BEFORE INSERT ON jobs.webhook_deliveries FOR EACH ROW"
+                            + " WHEN (NEW.subscription_id = '" + UUID.fromString(subscriptionId) + "')"
+                            + " EXECUTE FUNCTION jobs.test_held_fan_out('" + heldKey + "')")
+                    .update();
+            holder.setAutoCommit(false);
+            try (PreparedStatement hold = holder.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+                hold.setLong(1, heldKey);
+                hold.execute();
+            }
+            event.run();
+            awaitWaitingForALock("%INSERT INTO jobs.webhook_deliveries%");
+            Future<Answer> deleted =
+                    requests.submit(() -> api.delete(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId));
+            await().atMost(PATIENCE)
+                    .until(() -> deleted.isDone() || waitingForALock("%DELETE FROM jobs.webhook_subscriptions%"));
+            holder.rollback();
+
+            Answer answer = deleted.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertThat(answer.status()).as(answer.text()).isEqualTo(204);
+            // Sent by the pass that fanned it out, or, when that pass failed, by the next one after the warning.
+            await().atMost(PATIENCE).until(() -> receiver.received(keptPath).size() == 1);
+            assertThat(dispatcher.lines())
+                    .extracting(ILoggingEvent::getFormattedMessage)
+                    .noneMatch(line -> line.contains("pass failed"));
+        } finally {
+            jdbc.sql("DROP TRIGGER IF EXISTS test_held_fan_out ON jobs.webhook_deliveries")
+                    .update();
+            jdbc.sql("DROP FUNCTION jobs.test_held_fan_out()").update();
+        }
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.webhook_deliveries WHERE subscription_id = :id")
+                        .param("id", UUID.fromString(subscriptionId))
+                        .query(Long.class)
+                        .single())
+                .isZero();
+    }
+
     /** Waits until a statement like {@code query} waits for a lock another transaction holds. */
     private void awaitWaitingForALock(String query) {
-        await().atMost(PATIENCE)
-                .until(() -> jdbc.sql(
-                                "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE :q")
-                        .param("q", query)
-                        .query(Boolean.class)
-                        .single());
+        await().atMost(PATIENCE).until(() -> waitingForALock(query));
+    }
+
+    /** Whether a statement like {@code query} waits for a lock another transaction holds. */
+    private boolean waitingForALock(String query) {
+        return jdbc.sql("SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE :q")
+                .param("q", query)
+                .query(Boolean.class)
+                .single();
     }
 
     @Test
