@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
@@ -60,17 +61,25 @@ class IntegrationsController {
         model.addAttribute("previousSecretOverlap", previousSecretOverlap);
         int limit = pages.pageSize();
         // The API decides who may manage each (SCIM tokens: the Owner; webhooks: Owner or EDIT).
-        // Each list pages on its own, like the lists of the administration page.
-        ConsoleSection tokens = ConsoleSection.read(() -> api.scimTokens(user, portfolioId, limit, tokensCursor));
+        // Each list pages on its own, like the lists of the administration page. A page that shows a
+        // new token or secret (the flash is gone once read) is shown whatever the lists' reads answer.
+        boolean showsSecret = model.containsAttribute("newToken") || model.containsAttribute("newSecret");
+        ConsoleSection tokens =
+                read(showsSecret, "The SCIM tokens", () -> api.scimTokens(user, portfolioId, limit, tokensCursor));
         model.addAttribute("scimTokens", tokens.items());
         model.addAttribute("tokensNext", tokens.nextCursor());
         model.addAttribute("tokensRefused", tokens.refusal());
-        ConsoleSection webhooks = ConsoleSection.read(() -> api.webhooks(user, portfolioId, limit, webhooksCursor));
+        ConsoleSection webhooks = read(
+                showsSecret, "The webhook subscriptions", () -> api.webhooks(user, portfolioId, limit, webhooksCursor));
         model.addAttribute("webhooks", webhooks.items());
         model.addAttribute("webhooksNext", webhooks.nextCursor());
         model.addAttribute("webhooksRefused", webhooks.refusal());
         model.addAttribute("eventTypes", EventType.WIRE_NAMES);
         return "console/integrations";
+    }
+
+    private static ConsoleSection read(boolean showsSecret, String list, Supplier<Map<String, Object>> read) {
+        return showsSecret ? ConsoleSection.readOrNotice(read, list) : ConsoleSection.read(read);
     }
 
     /** Creates a SCIM token; the page it returns to shows the token and the SCIM base URL once. */

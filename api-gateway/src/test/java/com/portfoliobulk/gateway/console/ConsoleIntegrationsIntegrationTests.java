@@ -272,6 +272,74 @@ class ConsoleIntegrationsIntegrationTests {
         assertThat(browser.get(page).body()).contains("No webhook subscription.", "was deleted");
     }
 
+    /**
+     * The page a rotation returns to shows the new secret even when the API fails to list the
+     * subscriptions (a 500): the flash that carried it is gone once the page is read, so the console's
+     * error page in its place would lose it for good, and with the old secret ended nothing could
+     * verify a message any more.
+     */
+    @Test
+    void aRotatedSecretIsShownOnceEvenWhenTheSubscriptionsCannotBeListed() throws Exception {
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        UUID subscriptionId = subscribeToJobCompleted();
+        String listed = browser.get(page).body();
+        HttpResponse<String> rotated = browser.post(
+                page + "/webhooks/" + subscriptionId + "/rotate-secret",
+                form(listed, "inline-form rotate-secret", "endPrevious", "true"));
+        assertThat(rotated.statusCode()).isEqualTo(302);
+        assertThat(previousSecretKept(subscriptionId.toString())).isFalse();
+
+        UUID unreadable = unreadableSubscription();
+        HttpResponse<String> shown;
+        try {
+            shown = browser.get(location(rotated));
+        } finally {
+            jdbc.sql("DELETE FROM jobs.webhook_subscriptions WHERE id = :id")
+                    .param("id", unreadable)
+                    .update();
+        }
+
+        assertThat(shown.statusCode()).as(shown.body()).isEqualTo(200);
+        String secret = value(WEBHOOK_SECRET, shown.body());
+        assertThat(secret).startsWith("whsec_");
+        assertThat(shown.body())
+                .contains("id=\"new-webhook-secret\"", "the previous secret signs nothing any more")
+                .contains("id=\"webhooks-refused\"", "The webhook subscriptions could not be read")
+                .contains("internal error. Quote error id ", "Copy what this page shows only once, then reload it.")
+                .doesNotContain("id=\"create-webhook\"");
+        // Still shown once: the page read again lists the subscription without the secret.
+        String again = browser.get(page).body();
+        assertThat(again).doesNotContain(secret, "id=\"new-webhook-secret\"", "id=\"webhooks-refused\"");
+        assertThat(again).contains("data-subscription-id=\"" + subscriptionId + "\"");
+    }
+
+    /** A new SCIM token is shown too when a list of its page cannot be read. */
+    @Test
+    void aNewScimTokenIsShownOnceEvenWhenTheSubscriptionsCannotBeListed() throws Exception {
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        HttpResponse<String> created = browser.post(
+                page + "/scim-tokens", form(browser.get(page).body(), "panel create-token", "name", "Okta"));
+        assertThat(created.statusCode()).isEqualTo(302);
+
+        UUID unreadable = unreadableSubscription();
+        HttpResponse<String> shown;
+        try {
+            shown = browser.get(location(created));
+        } finally {
+            jdbc.sql("DELETE FROM jobs.webhook_subscriptions WHERE id = :id")
+                    .param("id", unreadable)
+                    .update();
+        }
+
+        assertThat(shown.statusCode()).as(shown.body()).isEqualTo(200);
+        String token = value(SCIM_TOKEN, shown.body());
+        assertThat(token).startsWith("scim_");
+        assertThat(shown.body())
+                .contains("id=\"new-scim-token\"", "id=\"scim-tokens\"", "Okta")
+                .contains("id=\"webhooks-refused\"", "The webhook subscriptions could not be read");
+        assertThat(browser.get(page).body()).doesNotContain(token, "id=\"new-scim-token\"");
+    }
+
     @Test
     void aSubscriptionsMessagesAreListedAndAFailedOneIsRedeliveredThroughTheApi() throws Exception {
         browser.signIn("editor-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_EDIT", portfolio);
@@ -597,6 +665,21 @@ class ConsoleIntegrationsIntegrationTests {
         Matcher matcher = Pattern.compile(name + "=\"([^\"]+)\"").matcher(page);
         assertThat(matcher.find()).as(page).isTrue();
         return matcher.group(1);
+    }
+
+    /**
+     * A subscription of the portfolio that the API cannot read (an event type it does not know), so
+     * that listing the portfolio's subscriptions fails with a 500; its id, to delete it again.
+     */
+    private UUID unreadableSubscription() {
+        UUID id = UUID.randomUUID();
+        jdbc.sql("INSERT INTO jobs.webhook_subscriptions (id, portfolio_id, url, event_types, secret_ciphertext,"
+                        + " status, created_by_user_id) VALUES (:id, :p, 'https://hooks.example.com/unreadable',"
+                        + " '{job.unknown}', 'unused', 'ACTIVE', gen_random_uuid())")
+                .param("id", id)
+                .param("p", portfolio.id())
+                .update();
+        return id;
     }
 
     /** Subscribes a new receiver to {@code job.completed} through the console; its id. */
