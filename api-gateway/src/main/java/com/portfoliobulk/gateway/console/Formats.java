@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.console;
 
 import com.portfoliobulk.contracts.AccountRole;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -31,6 +32,28 @@ final class Formats {
         }
         String words = code.toString().replace('_', ' ').toLowerCase(Locale.ROOT);
         return words.isEmpty() ? words : Character.toUpperCase(words.charAt(0)) + words.substring(1);
+    }
+
+    /**
+     * A configured duration as a person reads it, in the largest unit it is a whole number of, up to
+     * hours: "24 hours", "90 minutes", "1 minute", "30 seconds".
+     */
+    public String duration(Duration duration) {
+        long seconds = duration.toSeconds();
+        if (duration.toNanos() % 1_000_000_000L != 0) {
+            return count(duration.toMillis(), "millisecond");
+        }
+        if (seconds != 0 && seconds % 3600 == 0) {
+            return count(seconds / 3600, "hour");
+        }
+        if (seconds != 0 && seconds % 60 == 0) {
+            return count(seconds / 60, "minute");
+        }
+        return count(seconds, "second");
+    }
+
+    private static String count(long count, String unit) {
+        return count + " " + unit + (count == 1 ? "" : "s");
     }
 
     /** An RFC 3339 time of the API as a person reads it. */

@@ -36,18 +36,21 @@ class IntegrationsController {
 
     private final ConsolePages pages;
 
-    /** How long a rotated-out secret goes on signing, in words: "24 hours". */
-    private final String previousSecretOverlap;
+    /** How long a rotated-out secret goes on signing. */
+    private final Duration previousSecretOverlap;
+
+    /** How long a message is retried before it fails. */
+    private final Duration retryPeriod;
 
     IntegrationsController(
             GatewayApi api,
             ConsolePages pages,
-            @Value("${bulk.gateway.webhooks.previous-secret-overlap:24h}") Duration previousSecretOverlap) {
+            @Value("${bulk.gateway.webhooks.previous-secret-overlap:24h}") Duration previousSecretOverlap,
+            @Value("${bulk.gateway.webhooks.retry-period:24h}") Duration retryPeriod) {
         this.api = api;
         this.pages = pages;
-        this.previousSecretOverlap = previousSecretOverlap.toMinutes() % 60 == 0
-                ? previousSecretOverlap.toHours() + " hours"
-                : previousSecretOverlap.toMinutes() + " minutes";
+        this.previousSecretOverlap = previousSecretOverlap;
+        this.retryPeriod = retryPeriod;
     }
 
     @GetMapping(PAGE)
@@ -59,6 +62,7 @@ class IntegrationsController {
             Model model) {
         pages.portfolio(model, user, portfolioId, "integrations");
         model.addAttribute("previousSecretOverlap", previousSecretOverlap);
+        model.addAttribute("retryPeriod", retryPeriod);
         int limit = pages.pageSize();
         // The API decides who may manage each (SCIM tokens: the Owner; webhooks: Owner or EDIT).
         // Each list pages on its own, like the lists of the administration page. A page that shows a
