@@ -1018,8 +1018,8 @@ public final class Bench {
                 percentiles.put("p99", ((Number) values[2]).doubleValue());
                 figures.put("taskLatencySeconds", percentiles);
                 double steady = row.getDouble("steady");
-                // applied_at is the start of a batch's transaction, shared by all of its tasks: with few
-                // batches the 10th and 90th percentiles are a few batch starts apart, and the rate is noise.
+                // applied_at is the time of a batch's transaction, shared by all of its tasks: with few
+                // batches the 10th and 90th percentiles are a few batches apart, and the rate is noise.
                 boolean enoughBatches = row.getLong("instants") >= STEADY_MIN_INSTANTS;
                 figures.put("steadyTasksPerSecond", enoughBatches && steady > 0 ? 0.8 * total / steady : null);
             }
@@ -2003,7 +2003,7 @@ public final class Bench {
         }
         md.append("Times are from the client's submission (tasks/s overall: tasks / time from submission to the"
                 + " status COMPLETED seen by polling); first applied, task latency and steady rate come from the"
-                + " tasks' stored applied_at (PostgreSQL's clock, transaction start; a job with fewer than "
+                + " tasks' stored applied_at (PostgreSQL's clock once the batch's rows are locked; a job with fewer than "
                 + STEADY_MIN_INSTANTS + " distinct ones, a few batches, has no steady rate: -); a job that did not end"
                 + " COMPLETED has its status after its rate, and its failed tasks if any; \"missing N\": N succeeded"
                 + " tasks still had no activity entry when the benchmark stopped waiting for them (5 minutes); CPU per task is the CPU time"

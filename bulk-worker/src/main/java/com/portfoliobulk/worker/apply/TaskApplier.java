@@ -176,7 +176,7 @@ class TaskApplier {
                                 attempt.get().action(),
                                 TaskStatus.FAILED,
                                 ReasonCode.RETRIES_EXHAUSTED));
-                tasks.advanceJob(attempt.get().jobId(), progress).ifPresent(failed.finishedJobs()::add);
+                tasks.advanceJob(attempt.get().jobId(), progress, now).ifPresent(failed.finishedJobs()::add);
                 return Optional.of(failed);
             });
         }

@@ -76,7 +76,7 @@ class TaskStore {
                    failed = failed + :failed,
                    cancelled = cancelled + :cancelled,
                    version = version + 1,
-                   started_at = least(started_at, now()),
+                   started_at = least(started_at, CAST(:appliedAt AS timestamptz)),
                    status = CASE
                        WHEN status = 'CANCELLED' THEN status
                        WHEN pending - :done > 0 THEN 'IN_PROGRESS'
@@ -116,6 +116,20 @@ class TaskStore {
     /** The transaction's time: {@code now()} is the same for every statement of a transaction. */
     Instant transactionTime() {
         return jdbc.sql("SELECT now()").query(OffsetDateTime.class).single().toInstant();
+    }
+
+    /**
+     * PostgreSQL's clock as it reads now ({@code clock_timestamp()}), not the transaction's start. Read
+     * once a transaction holds the rows it changes, it is later than any change to those rows that
+     * another transaction committed before (an invitation accepted while the transaction waited for the
+     * membership, or before it locked it), so that the account's activity log, newest first, lists this
+     * transaction's changes above that one.
+     */
+    Instant clockTime() {
+        return jdbc.sql("SELECT clock_timestamp()")
+                .query(OffsetDateTime.class)
+                .single()
+                .toInstant();
     }
 
     /** Locks the tasks that exist among {@code ids}, in id order, and returns them by id. */
@@ -180,15 +194,17 @@ class TaskStore {
      * Moves a job's counters by what a transaction finished; starts the job, and ends it when nothing is
      * pending any more (a cancelled job stays cancelled). Its end is taken under the job's row lock,
      * not at the start of the transaction, so that it follows the order of the updates even when
-     * transactions of several consumers overlap. Its start is the earliest start of a transaction that
-     * applied its tasks: its first task's {@code applied_at} (a transaction that overlapped one that
-     * advanced the job first may have started before it).
+     * transactions of several consumers overlap. Its start is its first task's {@code applied_at}: the
+     * earliest {@code appliedAt} of the transactions that ended its tasks (a transaction that overlapped
+     * one that advanced the job first may have taken an earlier one).
      *
+     * @param appliedAt the {@code applied_at} of the outcomes the transaction stored
      * @return the job, when this update made it terminal
      */
-    Optional<FinishedJob> advanceJob(UUID jobId, JobProgress progress) {
+    Optional<FinishedJob> advanceJob(UUID jobId, JobProgress progress, Instant appliedAt) {
         return jdbc.sql(ADVANCE_JOB)
                 .param("id", jobId)
+                .param("appliedAt", toTimestamp(appliedAt))
                 .param("done", progress.done())
                 .param("succeeded", progress.succeeded())
                 .param("skipped", progress.skipped())

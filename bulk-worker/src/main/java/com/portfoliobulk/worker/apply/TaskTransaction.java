@@ -94,8 +94,8 @@ class TaskTransaction {
         // Counted only once, by the transaction that deferred it, however often its record comes while it waits.
         batch.result.deferred().retainAll(tasks.defer(batch.result.deferred()));
         releaseBehind(batch.written.keySet(), rows);
-        batch.progress.forEach(
-                (jobId, progress) -> tasks.advanceJob(jobId, progress).ifPresent(batch.result.finishedJobs()::add));
+        batch.progress.forEach((jobId, progress) ->
+                tasks.advanceJob(jobId, progress, batch.changedAt).ifPresent(batch.result.finishedJobs()::add));
         return batch.result;
     }
 
@@ -126,7 +126,11 @@ class TaskTransaction {
             List<TaskRow> toApply,
             Set<UUID> heldBack,
             Instant now) {
-        Batch batch = new Batch(now, DirectoryView.of(directory, toApply), heldBack);
+        DirectoryView view = DirectoryView.of(directory, toApply);
+        // The changes are dated now that the memberships they decide on are locked, not at the start of the
+        // transaction (which decides by that): a change another transaction made to one of them before it
+        // was locked (an invitation accepted meanwhile) comes before them in the account's activity log.
+        Batch batch = new Batch(now, tasks.clockTime(), view, heldBack);
         for (TaskCommand command : commands) {
             TaskRow row = rows.get(command.taskId());
             try (LogContext context = TaskLogContext.of(command, row)) {
@@ -166,7 +170,14 @@ class TaskTransaction {
     /** The state of one run: what was decided so far. */
     private final class Batch {
 
+        /** The time tasks are decided at: the transaction's start. */
         private final Instant now;
+
+        /**
+         * When the changes are made, once the memberships are locked: the {@code occurredAt} of their
+         * activity events and the {@code applied_at} of the outcomes.
+         */
+        private final Instant changedAt;
 
         private final DirectoryView view;
 
@@ -185,8 +196,9 @@ class TaskTransaction {
         /** The invitation e-mails to queue, one per (job, invitee). */
         private final Map<List<UUID>, QueuedMail> mails = new LinkedHashMap<>();
 
-        Batch(Instant now, DirectoryView view, Set<UUID> heldBack) {
+        Batch(Instant now, Instant changedAt, DirectoryView view, Set<UUID> heldBack) {
             this.now = now;
+            this.changedAt = changedAt;
             this.view = view;
             this.heldBack = heldBack;
         }
@@ -347,7 +359,7 @@ class TaskTransaction {
         private void succeed(TaskRow row, AccountRole previousRole, DirectoryUser user) {
             store(row, TaskStatus.SUCCEEDED, null, null, previousRole, user.id());
             published.add(row.id());
-            result.events().add(row.appliedEvent(previousRole, now, user.id(), user.email()));
+            result.events().add(row.appliedEvent(previousRole, changedAt, user.id(), user.email()));
         }
 
         private void fail(TaskRow row, ReasonCode reason, String error) {
@@ -362,7 +374,7 @@ class TaskTransaction {
                 AccountRole previousRole,
                 UUID userId) {
             log.debug("Task {} of job {}: {}{}", row.id(), row.jobId(), status, reason == null ? "" : " " + reason);
-            written.put(row.id(), new OutcomeWrite(row.id(), status, reason, error, previousRole, userId, now));
+            written.put(row.id(), new OutcomeWrite(row.id(), status, reason, error, previousRole, userId, changedAt));
             progress.computeIfAbsent(row.jobId(), id -> new JobProgress()).count(status);
             result.outcomes().add(new TaskOutcome(row.id(), row.action().name(), status, reason));
         }

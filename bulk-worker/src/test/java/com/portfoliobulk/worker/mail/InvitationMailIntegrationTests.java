@@ -21,6 +21,10 @@ import com.portfoliobulk.worker.fixtures.ReceivedMail;
 import com.portfoliobulk.worker.fixtures.TestSmtp;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -29,6 +33,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -37,7 +42,8 @@ import org.springframework.http.ResponseEntity;
 /**
  * Invitation e-mails from task to inbox: the worker applies an invitation job, queues one message per
  * invitee, and sends it over SMTP to a real (GreenMail) server once the job has finished; the link in
- * the message accepts every invitation it names.
+ * the message accepts every invitation it names. An acceptance and a job that change the same
+ * invitation at the same time are logged in the order they reached it.
  */
 class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
 
@@ -49,6 +55,9 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
 
     @Autowired
     MeterRegistry meters;
+
+    @Autowired
+    DataSource dataSource;
 
     @Test
     void aJobInvitingTwoPeopleToThreeAccountsSendsOneMailToEachNamingTheThreeAccounts() {
@@ -469,6 +478,47 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
         assertThat(jobs.task(job.taskId(1)).error()).isNull();
     }
 
+    /**
+     * A removal whose batch began before the invitee accepted, and reached the membership after (it
+     * waited for the account, which an unlink under way holds, say), removed an active member: the
+     * account's activity log, newest first, lists the removal above the acceptance, so that it does not
+     * read as if the invitee still had access.
+     */
+    @Test
+    void aRemovalThatReachedTheMembershipAfterTheInviteeAcceptedIsLoggedAfterTheAcceptance() throws Exception {
+        Portfolio portfolio = directory.portfolio(1);
+        UUID account = portfolio.ownedAccount(0).id();
+        String email = directory.newEmail();
+        Invited invited = inviteAndSend(portfolio, account, email, AccountRole.MANAGER);
+        SubmittedJob removal = jobs.submit(
+                portfolio.id(),
+                JobType.REMOVE_ACCESS,
+                JobFixture.administrator(),
+                List.of(TaskSpec.remove(account, invited.userId())));
+
+        try (Connection unlink = holdingTransaction()) {
+            lock(unlink, "SELECT 1 FROM directory.accounts WHERE id = ? FOR UPDATE", account);
+            publish(removal);
+            // The removal's transaction has begun (its task is locked) and waits for the account...
+            await().atMost(PATIENCE).until(() -> aSessionWaitsIn("FROM directory.accounts"));
+            // ...while the invitee accepts.
+            assertThat(accept(invited.token(), email).getStatusCode().value()).isEqualTo(200);
+            unlink.rollback();
+        }
+        awaitFinished(removal);
+
+        assertThat(jobs.task(removal.taskId(0)).status()).isEqualTo(TaskStatus.SUCCEEDED);
+        assertThat(directory.membership(account, invited.userId())).isEmpty();
+        AccountActivityEvent accepted = awaitEvent(account, ActivityAction.INVITATION_ACCEPTED);
+        AccountActivityEvent removed = awaitEvent(account, ActivityAction.ACCESS_REMOVED);
+        assertThat(removed.occurredAt())
+                .as("the removal, made after the acceptance, is logged after it")
+                .isAfter(accepted.occurredAt());
+        assertThat(jobs.task(removal.taskId(0)).appliedAt())
+                .as("the task's applied_at is its entry's time")
+                .isEqualTo(removed.occurredAt());
+    }
+
     /** An invitation in the given language. */
     private static TaskSpec invite(UUID account, String email, String language) {
         return new TaskSpec(account, null, email, TaskAction.INVITE, AccountRole.SUPPORT, language, EXPIRES);
@@ -509,5 +559,58 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
 
     private ResponseEntity<String> accept(String token, String email) {
         return InvitationAccepts.accept(port, token, email);
+    }
+
+    /** An address invited to the account by a job, and the link of its sent message. */
+    private record Invited(UUID jobId, UUID userId, String token) {}
+
+    private Invited inviteAndSend(Portfolio portfolio, UUID account, String email, AccountRole role) {
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(TaskSpec.invite(account, null, email, role, EXPIRES)));
+        publish(job);
+        awaitFinished(job);
+        ReceivedMail mail = awaitOneMailTo(email);
+        await().atMost(PATIENCE).until(() -> "SENT".equals(mailStatus(email)));
+        return new Invited(job.id(), directory.userIdByEmail(email).orElseThrow(), mail.token());
+    }
+
+    /** A connection in a transaction that may wait for the worker longer than its idle-in-transaction timeout. */
+    private Connection holdingTransaction() throws SQLException {
+        Connection connection = dataSource.getConnection();
+        connection.setAutoCommit(false);
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("SELECT set_config('idle_in_transaction_session_timeout', '60s', true)");
+        }
+        return connection;
+    }
+
+    private static void lock(Connection connection, String sql, UUID id) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setObject(1, id);
+            statement.execute();
+        }
+    }
+
+    /** Whether another session waits for a lock in a statement containing {@code sql}. */
+    private boolean aSessionWaitsIn(String sql) {
+        return jdbc.sql("""
+                        SELECT EXISTS (
+                            SELECT 1 FROM pg_stat_activity
+                             WHERE wait_event_type = 'Lock' AND strpos(query, :sql) > 0 AND pid <> pg_backend_pid())
+                        """).param("sql", sql).query(Boolean.class).single();
+    }
+
+    /** The account's one activity event of the action, once published. */
+    private AccountActivityEvent awaitEvent(UUID account, ActivityAction action) {
+        await().atMost(PATIENCE)
+                .until(() -> activityOfAccounts(List.of(account)).stream().anyMatch(event -> event.action() == action));
+        List<AccountActivityEvent> events = activityOfAccounts(List.of(account)).stream()
+                .filter(event -> event.action() == action)
+                .toList();
+        assertThat(events).hasSize(1);
+        return events.getFirst();
     }
 }
