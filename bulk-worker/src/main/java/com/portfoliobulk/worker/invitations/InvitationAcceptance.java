@@ -33,12 +33,16 @@ class InvitationAcceptance {
     /**
      * After a {@code WITH activated AS (UPDATE ... RETURNING ...)}: notes each membership made active in
      * {@code directory.accepted_invitations}, in the same transaction, for {@link AcceptedInvitationEntries}
-     * to log. An account no longer linked has no activity log to write to.
+     * to log. An account no longer linked has no activity log to write to. Dated by PostgreSQL's clock
+     * now that the memberships are locked, not at the transaction's start: a change a task made to one
+     * of them before (its role changed while the acceptance waited for it) comes before the acceptance
+     * in the account's activity log.
      */
     private static final String LOGGED = """
-            INSERT INTO directory.accepted_invitations (account_id, user_id, job_id, portfolio_id, email, role)
+            INSERT INTO directory.accepted_invitations
+                   (account_id, user_id, job_id, portfolio_id, email, role, accepted_at)
             SELECT a.account_id, a.user_id, coalesce(a.invitation_job_id, '00000000-0000-0000-0000-000000000000'),
-                   acc.portfolio_id, :email, a.role
+                   acc.portfolio_id, :email, a.role, clock_timestamp()
               FROM activated a
               JOIN directory.accounts acc ON acc.id = a.account_id
              WHERE acc.portfolio_id IS NOT NULL

@@ -31,6 +31,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
@@ -517,6 +519,45 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
         assertThat(jobs.task(removal.taskId(0)).appliedAt())
                 .as("the task's applied_at is its entry's time")
                 .isEqualTo(removed.occurredAt());
+    }
+
+    /**
+     * An acceptance that began before a job changed the invitation's role, and reached the invitation
+     * after (it waited for the message, which a second click on its link holds, say), gave the new role:
+     * the account's activity log lists the acceptance after the role change, as it happened.
+     */
+    @Test
+    void anAcceptanceThatReachedTheInvitationAfterAJobChangedItsRoleIsLoggedAfterTheChange() throws Exception {
+        Portfolio portfolio = directory.portfolio(1);
+        UUID account = portfolio.ownedAccount(0).id();
+        String email = directory.newEmail();
+        Invited invited = inviteAndSend(portfolio, account, email, AccountRole.MANAGER);
+        SubmittedJob roleChange = jobs.submit(
+                portfolio.id(),
+                JobType.UPDATE_ROLES,
+                JobFixture.administrator(),
+                List.of(TaskSpec.changeRole(account, invited.userId(), AccountRole.ANALYST)));
+
+        CompletableFuture<ResponseEntity<String>> acceptance;
+        try (Connection secondClick = holdingTransaction()) {
+            lock(secondClick, "SELECT 1 FROM directory.invitation_mails WHERE job_id = ? FOR UPDATE", invited.jobId());
+            acceptance = CompletableFuture.supplyAsync(() -> accept(invited.token(), email));
+            // The acceptance's transaction has begun and waits for the message...
+            await().atMost(PATIENCE).until(() -> aSessionWaitsIn("FROM directory.invitation_mails WHERE token_digest"));
+            // ...while a job makes the invitation an Analyst's.
+            publish(roleChange);
+            awaitFinished(roleChange);
+            secondClick.rollback();
+        }
+
+        ResponseEntity<String> accepted = acceptance.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        assertThat(accepted.getStatusCode().value()).isEqualTo(200);
+        assertThat(accepted.getBody()).contains("\"role\":\"ANALYST\"");
+        AccountActivityEvent changed = awaitEvent(account, ActivityAction.ROLE_CHANGED);
+        AccountActivityEvent acceptedEntry = awaitEvent(account, ActivityAction.INVITATION_ACCEPTED);
+        assertThat(acceptedEntry.occurredAt())
+                .as("the acceptance, made after the role change, is logged after it")
+                .isAfter(changed.occurredAt());
     }
 
     /** An invitation in the given language. */
