@@ -174,11 +174,13 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
 
         // Polls sent while the job could not be read, past the time to live (100 ms) and within the
         // longest age (1 s) of the last read: each answered from that read, before the database let go.
+        // At least one per client: how many more fit in the window depends on the machine's load (only 10
+        // in all with a load of 23 on 2 cores).
         long margin = Duration.ofMillis(150).toNanos();
         List<Poll> whileHeldBack = polls.stream()
                 .filter(poll -> poll.sentAt() > lockedAt && poll.sentAt() < releasedAt - margin)
                 .toList();
-        assertThat(whileHeldBack).hasSizeGreaterThan(10).allSatisfy(poll -> {
+        assertThat(whileHeldBack).hasSizeGreaterThanOrEqualTo(4).allSatisfy(poll -> {
             assertThat(poll.status()).isEqualTo(200);
             assertThat(poll.jobStatus()).isEqualTo("QUEUED");
             assertThat(poll.answeredAt())
@@ -340,6 +342,9 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
         parameters.appendTail(numbered);
         return new TransactionTemplate(transactions).execute(status -> {
             jdbc.sql("SET LOCAL plan_cache_mode = force_generic_plan").update();
+            // Whether the index can serve the statement at all, not whether the test's few tasks make a
+            // sequential scan cheaper: that depends on how many tasks the tests before this one stored.
+            jdbc.sql("SET LOCAL enable_seqscan = off").update();
             jdbc.sql("PREPARE task_page AS " + numbered).update();
             List<String> plan = jdbc.sql("EXPLAIN EXECUTE task_page(" + String.join(", ", arguments) + ")")
                     .query(String.class)
