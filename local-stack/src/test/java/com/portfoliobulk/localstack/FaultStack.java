@@ -243,19 +243,26 @@ final class FaultStack {
     /**
      * Starts one more bulk-worker process in the group, with the stack's small batches, connecting to
      * PostgreSQL through {@code databasePort} of this host (a proxy in front of it) instead of its port.
+     *
+     * @param more more Spring properties, which win over the stack's
      */
-    ServiceProcess startWorkerThrough(String name, int databasePort) {
+    ServiceProcess startWorkerThrough(String name, int databasePort, Map<String, ?> more) {
         Map<String, Object> properties = new HashMap<>(SMALL_BATCHES);
         properties.putAll(connectingThrough(name, databasePort));
+        properties.putAll(more);
         return processes.startWorker(name, properties);
     }
 
     /**
      * Starts one more audit-consumer process in the group, connecting to PostgreSQL through
      * {@code databasePort} of this host (a proxy in front of it) instead of its port.
+     *
+     * @param more more Spring properties, which win over the stack's
      */
-    ServiceProcess startAuditThrough(String name, int databasePort) {
-        return processes.startAudit(name, connectingThrough(name, databasePort));
+    ServiceProcess startAuditThrough(String name, int databasePort, Map<String, ?> more) {
+        Map<String, Object> properties = new HashMap<>(connectingThrough(name, databasePort));
+        properties.putAll(more);
+        return processes.startAudit(name, properties);
     }
 
     /** The properties of a process named {@code name} that connects to PostgreSQL through {@code databasePort}. */

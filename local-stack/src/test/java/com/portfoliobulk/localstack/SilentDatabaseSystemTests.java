@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * change applied and logged exactly once, while it is still cut off. Once the network is back it joins
  * its group again. Without the timeout a listener thread would wait for its answer forever; without
  * standing aside the process would keep its partitions, and their records would wait for its network.
- * One test cuts off one of three bulk-workers, the other one of three audit-consumers.
+ * One test cuts off one of three bulk-workers, the other one of three audit-consumers; the cut-off
+ * process runs with both timers shortened ({@link #SOCKET_TIMEOUT}, {@link #STANDBY_AFTER}).
  */
 class SilentDatabaseSystemTests {
 
@@ -30,6 +31,20 @@ class SilentDatabaseSystemTests {
 
     private static final Duration PATIENCE = Duration.ofSeconds(120);
 
+    /**
+     * The cut-off process's bound on a statement's wait for the database ({@code BULK_DB_SOCKET_TIMEOUT},
+     * 60 s by default), in seconds: shortened, so that the test does not wait a minute for it, and still
+     * far above what a statement takes before the silence on a loaded machine.
+     */
+    private static final String SOCKET_TIMEOUT = "10";
+
+    /**
+     * The cut-off process's standby time ({@code bulk.worker.standby-after}, {@code
+     * bulk.audit.standby-after}; 45 s by default): shortened with the socket timeout, and still below
+     * it, so that the process stands aside at its first statement that failed, as with the defaults.
+     */
+    private static final String STANDBY_AFTER = "8s";
+
     @Test
     void aWorkerCutOffFromItsDatabaseMidJobLeavesItsPartitionsToTheOthersAndComesBackWithTheNetwork() throws Exception {
         FaultStack stack = FaultStack.get();
@@ -38,7 +53,7 @@ class SilentDatabaseSystemTests {
                 stack,
                 "tasks finished",
                 "fault-worker-silent",
-                stack::startWorkerThrough,
+                (name, port) -> stack.startWorkerThrough(name, port, shortTimers("bulk.worker.standby-after")),
                 stack.topics().workerGroup(),
                 job -> stack.invariants().finished(job.id()),
                 (job, worker) -> stack.invariants().finished(job.id()) >= job.tasks() / 10
@@ -54,10 +69,19 @@ class SilentDatabaseSystemTests {
                 stack,
                 "activity entries written",
                 "fault-audit-silent",
-                stack::startAuditThrough,
+                (name, port) -> stack.startAuditThrough(name, port, shortTimers("bulk.audit.standby-after")),
                 stack.topics().auditGroup(),
                 job -> stack.invariants().activityEntries(job.id()),
                 (job, audit) -> stack.invariants().activityEntries(job.id()) >= job.tasks() / 10);
+    }
+
+    /** The cut-off process's shortened {@link #SOCKET_TIMEOUT} and {@link #STANDBY_AFTER} (its property {@code standbyAfter}). */
+    private static Map<String, String> shortTimers(String standbyAfter) {
+        return Map.of(
+                "spring.datasource.hikari.data-source-properties.socketTimeout",
+                SOCKET_TIMEOUT,
+                standbyAfter,
+                STANDBY_AFTER);
     }
 
     /** Whether a job has gone far enough for the silence, with the process to be cut off. */
