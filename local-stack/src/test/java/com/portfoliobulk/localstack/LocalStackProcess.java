@@ -13,11 +13,16 @@ final class LocalStackProcess {
 
     /**
      * Starts the local stack with this test JVM's class path on free ports, its data in {@code
-     * dataDirectory}, with the given options besides; its output and errors in one stream.
+     * dataDirectory}, with the given options besides; its output and errors in one stream. Its JVM
+     * compiles with C1 only and collects with the serial collector, as the harness's service processes
+     * ({@link ServiceProcesses}): on a busy 2-core machine that halves the CPU a start takes (the
+     * service JVMs of {@code --jvm-per-service} run with this JVM's options, {@link ServiceJvms}).
      */
     static Process start(Path dataDirectory, String... options) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
                 "-cp",
                 System.getProperty("java.class.path"),
                 LocalStack.class.getName(),
