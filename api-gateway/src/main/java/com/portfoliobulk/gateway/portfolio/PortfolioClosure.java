@@ -202,14 +202,16 @@ class PortfolioClosure {
      * Unlinks an account linked while the close ran (by a gateway that still held the Owner's
      * permissions), now that the portfolio is marked closed: the worker links none to it any more, and
      * waits for a link under way before it unlinks. The portfolio is closed already, so a worker that
-     * does not answer does not fail the close; the account then stays linked, and the warning says so.
+     * does not answer does not fail the close; the account then stays linked, and the warning says so,
+     * until another portfolio links it (the worker unlinks it from the closed one first).
      */
     private long unlinkLinkedMeanwhile(UUID portfolioId, Caller owner) {
         try {
             return links.unlinkAll(portfolioId, owner);
         } catch (RuntimeException ex) {
             log.warn(
-                    "Portfolio {} is closed, but accounts linked while it closed could not be unlinked: {}",
+                    "Portfolio {} is closed, but accounts linked while it closed could not be unlinked (they stay"
+                            + " linked to it until another portfolio links them): {}",
                     portfolioId,
                     ex.toString());
             return 0;

@@ -236,7 +236,8 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
 
     /**
      * The last unlink runs once the portfolio is closed: a worker that fails it does not fail the close,
-     * which could not be sent again (its token and Owner are gone).
+     * which could not be sent again (its token and Owner are gone). An account it left linked is unlinked
+     * by the worker when another portfolio links it (AccountLinksIntegrationTests).
      */
     @Test
     void aWorkerThatFailsTheLastUnlinkDoesNotFailTheClose() {

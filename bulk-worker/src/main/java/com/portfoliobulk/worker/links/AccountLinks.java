@@ -18,7 +18,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Links accounts to a portfolio and unlinks them, as the portfolio's Owner asked through the
- * gateway. An account belongs to at most one portfolio; unlinking leaves its users and memberships
+ * gateway. An account belongs to at most one portfolio (one left linked to a closed portfolio, by a
+ * close whose last unlinking failed, to none: a link elsewhere unlinks it there first); unlinking leaves its users and memberships
  * as they are, and bulk tasks of the portfolio planned for it are skipped when applied
  * ({@code ACCOUNT_NOT_IN_PORTFOLIO}). Each link change, and each invitation an unlink ends, is an entry
  * in the account's activity log: it is noted in {@code directory.account_link_changes} in the change's
@@ -61,10 +62,7 @@ class AccountLinks {
                         .query(Integer.class)
                         .list()
                         .isEmpty()
-                && !jdbc.sql("SELECT EXISTS (SELECT 1 FROM jobs.closed_portfolios WHERE portfolio_id = :id)")
-                        .param("id", portfolioId)
-                        .query(Boolean.class)
-                        .single();
+                && !closed(portfolioId);
         if (!portfolio) {
             return Result.NO_SUCH_PORTFOLIO;
         }
@@ -80,7 +78,13 @@ class AccountLinks {
             return Result.ALREADY;
         }
         if (linkedTo != null) {
-            return Result.IN_ANOTHER_PORTFOLIO;
+            if (!closed(linkedTo)) {
+                return Result.IN_ANOTHER_PORTFOLIO;
+            }
+            // Left linked to a closed portfolio: its close's last unlinking failed (the worker could not be
+            // reached), and no one may unlink it there any more. It is free: unlinked first as an unlink
+            // does it, by this link's actor, its pending invitations ended and each change logged.
+            unlink(linkedTo, accountId, actor);
         }
         jdbc.sql("UPDATE directory.accounts SET portfolio_id = :portfolioId WHERE id = :id")
                 .param("portfolioId", portfolioId)
@@ -88,6 +92,14 @@ class AccountLinks {
                 .update();
         noteLinkChange(portfolioId, List.of(accountId), ActivityAction.ACCOUNT_LINKED, actor);
         return Result.LINKED;
+    }
+
+    /** Whether the portfolio was closed: its close has committed. */
+    private boolean closed(UUID portfolioId) {
+        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM jobs.closed_portfolios WHERE portfolio_id = :id)")
+                .param("id", portfolioId)
+                .query(Boolean.class)
+                .single();
     }
 
     /**

@@ -27,7 +27,7 @@ class AccountLinksController {
     }
 
     /**
-     * 200 linked (or linked already), 404 no such account, 409 linked to another portfolio, 410 the
+     * 200 linked (or linked already), 404 no such account, 409 linked to another portfolio (an open one), 410 the
      * portfolio is closed or not in the directory.
      */
     @PostMapping(

@@ -102,6 +102,42 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
     }
 
     /**
+     * A close whose last unlinking failed (the worker could not be reached) left the account linked to the
+     * closed portfolio, where no one may unlink it any more: it has no Owner, and its close cannot be sent
+     * again. Another portfolio links it all the same: it is unlinked from the closed one first, as an
+     * unlink does it (its pending invitation there ends, logged before the unlink), then linked, each change
+     * in the account's activity log. The link was refused for good (409: linked to another portfolio).
+     */
+    @Test
+    void anAccountLeftLinkedToAClosedPortfolioIsUnlinkedThereWhenAnotherLinksIt() {
+        Portfolio closed = directory.portfolio(1);
+        Portfolio other = directory.portfolio(1);
+        OwnedAccount account = closed.ownedAccount(0);
+        UUID invitee = directory.user();
+        directory.invited(
+                account.id(), invitee, AccountRole.ANALYST, Instant.now().plus(Duration.ofDays(7)));
+        jdbc.sql("INSERT INTO jobs.closed_portfolios (portfolio_id, closed_by) VALUES (?, ?)")
+                .params(closed.id(), UUID.randomUUID())
+                .update();
+
+        assertThat(post(other.id(), "/accounts/" + account.id() + "/link")).isEqualTo(200);
+
+        assertThat(portfolioOf(account.id())).contains(other.id());
+        assertThat(directory.membership(account.id(), invitee)).isEmpty();
+        assertThat(directory.membership(account.id(), account.ownerId())).isPresent();
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(activityOfAccounts(List.of(account.id())))
+                        .extracting(
+                                AccountActivityEvent::action,
+                                AccountActivityEvent::portfolioId,
+                                event -> event.actor().email())
+                        .containsExactly(
+                                tuple(ActivityAction.INVITATION_REVOKED, closed.id(), OWNER.get("email")),
+                                tuple(ActivityAction.ACCOUNT_UNLINKED, closed.id(), OWNER.get("email")),
+                                tuple(ActivityAction.ACCOUNT_LINKED, other.id(), OWNER.get("email"))));
+    }
+
+    /**
      * A link that arrives while the close's last unlinking holds the portfolio (its row taken as
      * unlinkBatch takes it, with the portfolio marked closed in the same transaction) waits for it, and
      * then sees the close: it is refused rather than committed unseen behind the unlinking.
