@@ -17,6 +17,18 @@ final class JobProblems {
         return new NotFoundException("There is no job " + jobId + " in this portfolio.");
     }
 
+    /**
+     * 403, as every request to a closed portfolio is answered: its close committed while the submission
+     * was under way (the caller held its permissions when it began).
+     */
+    static RequestRefusedException portfolioClosed(UUID portfolioId) {
+        return new RequestRefusedException(
+                Reason.FORBIDDEN,
+                "Permission denied",
+                "Portfolio " + portfolioId + " was closed while the job was submitted: no one administers it any"
+                        + " more, and the job was not stored.");
+    }
+
     static RequestRefusedException notCancellable(Job job) {
         return new RequestRefusedException(
                 Reason.CONFLICT,

@@ -88,6 +88,8 @@ public class JobSubmission {
 
     private final JobIds jobIds;
 
+    private final ClosureLock closureLock;
+
     JobSubmission(
             JobPlanning planning,
             TargetResolution resolution,
@@ -98,7 +100,8 @@ public class JobSubmission {
             JobMetrics metrics,
             ApplicationEventPublisher events,
             PlatformTransactionManager transactions,
-            JobIds jobIds) {
+            JobIds jobIds,
+            ClosureLock closureLock) {
         this.planning = planning;
         this.resolution = resolution;
         this.jobs = jobs;
@@ -113,6 +116,7 @@ public class JobSubmission {
         // the job commits with the caller's change or not at all.
         this.transaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
         this.jobIds = jobIds;
+        this.closureLock = closureLock;
     }
 
     /**
@@ -123,6 +127,8 @@ public class JobSubmission {
      * @throws InvalidParameterException when the key is missing, too long or the identity provider's (400)
      * @throws InvalidJobRequestException when the request cannot be carried out (422)
      * @throws PortfolioNotFoundException when the portfolio does not exist (404)
+     * @throws com.portfoliobulk.gateway.web.RequestRefusedException when the portfolio was closed
+     *     meanwhile (403)
      */
     Submitted submit(
             Caller caller, UUID portfolioId, String idempotencyKey, JobRequest request, Runnable beforeNewJob) {
@@ -237,6 +243,9 @@ public class JobSubmission {
             String key,
             String hash) {
         Long created = transaction.execute(status -> {
+            // First, and before the lock timeout: the close's last step waits for this job to commit, and
+            // cancels it, or marks the portfolio closed first, and this one is refused.
+            closureLock.keepOpen(targets.portfolioId());
             jobs.setLockTimeout(properties.duplicateWait());
             jobs.setSortMemory(properties.submissionWorkMem());
             jobs.insert(jobId, targets.portfolioId(), targets.request().type(), requestedBy, origin, expectedTasks);

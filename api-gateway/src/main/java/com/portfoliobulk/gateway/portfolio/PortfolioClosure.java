@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.portfolio;
 
 import com.portfoliobulk.contracts.PortfolioClosing;
+import com.portfoliobulk.gateway.jobs.ClosureLock;
 import com.portfoliobulk.gateway.jobs.JobCancellation;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
@@ -49,6 +50,8 @@ class PortfolioClosure {
 
     private final JobCancellation cancellation;
 
+    private final ClosureLock closureLock;
+
     private final WorkerLinks links;
 
     private final PortfolioAdministration administration;
@@ -62,6 +65,7 @@ class PortfolioClosure {
     PortfolioClosure(
             JdbcClient jdbc,
             JobCancellation cancellation,
+            ClosureLock closureLock,
             WorkerLinks links,
             PortfolioAdministration administration,
             StoredPermissions permissions,
@@ -69,6 +73,7 @@ class PortfolioClosure {
             PlatformTransactionManager transactions) {
         this.jdbc = jdbc;
         this.cancellation = cancellation;
+        this.closureLock = closureLock;
         this.links = links;
         this.administration = administration;
         this.permissions = permissions;
@@ -160,6 +165,9 @@ class PortfolioClosure {
         cancelled += cancelActiveJobs(portfolioId);
         long cancelledJobs = cancelled;
         transaction.executeWithoutResult(status -> {
+            // First: waits for the submissions under way (their jobs are cancelled after it), and a
+            // submission after it waits for this transaction and finds the portfolio closed.
+            closureLock.holdForClose(portfolioId);
             // The token as it was when the close began: one that ran out while the accounts were
             // unlinked still ends the close (an accepted transfer deletes it, so that still stops it).
             currentOwnerWithToken(owner, portfolioId, confirmation, false);
@@ -195,7 +203,27 @@ class PortfolioClosure {
                     .update();
         });
         permissions.forgetAll();
-        return new Closed(portfolioId, unlinked + unlinkLinkedMeanwhile(portfolioId, owner), cancelledJobs);
+        long submittedMeanwhile = cancelSubmittedMeanwhile(portfolioId);
+        return new Closed(
+                portfolioId, unlinked + unlinkLinkedMeanwhile(portfolioId, owner), cancelledJobs + submittedMeanwhile);
+    }
+
+    /**
+     * Cancels a job that committed while the close ran, after its second cancelling listed the jobs: the
+     * transaction that marked the portfolio closed waited for it ({@link ClosureLock}), and no job is
+     * stored after it. The portfolio is closed already, so a failure does not fail the close; the job
+     * then runs, its tasks skipped as their accounts are unlinked, and the warning says so.
+     */
+    private long cancelSubmittedMeanwhile(UUID portfolioId) {
+        try {
+            return cancelActiveJobs(portfolioId);
+        } catch (RuntimeException ex) {
+            log.warn(
+                    "Portfolio {} is closed, but jobs submitted while it closed could not be cancelled: {}",
+                    portfolioId,
+                    ex.toString());
+            return 0;
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.scim;
 
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.EmailAddresses;
+import com.portfoliobulk.gateway.jobs.ClosureLock;
 import com.portfoliobulk.gateway.jobs.JobSubmission;
 import com.portfoliobulk.gateway.jobs.JobView;
 import com.portfoliobulk.gateway.portfolio.PortfolioAdministration;
@@ -52,6 +53,8 @@ class ScimProvisioning {
 
     private final PortfolioAdministration administration;
 
+    private final ClosureLock closureLock;
+
     private final TransactionTemplate snapshot;
 
     private final TransactionTemplate transaction;
@@ -61,11 +64,13 @@ class ScimProvisioning {
             WorkerUsers worker,
             JobSubmission submission,
             PortfolioAdministration administration,
+            ClosureLock closureLock,
             PlatformTransactionManager transactions) {
         this.users = users;
         this.worker = worker;
         this.submission = submission;
         this.administration = administration;
+        this.closureLock = closureLock;
         this.snapshot = new TransactionTemplate(transactions);
         this.snapshot.setReadOnly(true);
         this.snapshot.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
@@ -289,6 +294,11 @@ class ScimProvisioning {
         // SCIM change takes its SCIM user first, so no two transactions each hold what the other waits
         // for. After the job, the waits for an administrator's change would also be cut short by the
         // lock timeout the submission sets for the rest of the transaction (its duplicate-wait).
+        //
+        // The portfolio is held open before the role goes, as the job holds it (ClosureLock): the
+        // close's last step takes that lock first and the portfolio users after it, so a deprovisioning that
+        // held a portfolio user while it waited for the lock would wait for the close as the close waits for it.
+        closureLock.keepOpen(portfolioId);
         administration.removeDeprovisioned(identityProvider, portfolioId, userId);
         ScimUsers.Deactivations deactivations = users.deactivations(portfolioId, userId);
         if (deactivations.active() || (deactivations.accessAgain() && !deactivations.offboarding())) {

@@ -56,6 +56,9 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
     @Autowired
     PlatformTransactionManager transactions;
 
+    @Autowired
+    ClosureLock closureLock;
+
     private DirectorySeed.Portfolio portfolio;
 
     private UUID alpha;
@@ -209,7 +212,8 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
                 metrics,
                 events,
                 transactions,
-                new JobIds());
+                new JobIds(),
+                closureLock);
         Caller caller = new Caller(ADMIN_ID, ADMIN_EMAIL, Map.of());
 
         assertThatThrownBy(() -> smallJobs.submit(
@@ -281,7 +285,8 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
                     UUID next() {
                         return drawn.next();
                     }
-                });
+                },
+                closureLock);
         Caller caller = new Caller(ADMIN_ID, ADMIN_EMAIL, Map.of());
 
         JobSubmission.Submitted second = submission.submit(

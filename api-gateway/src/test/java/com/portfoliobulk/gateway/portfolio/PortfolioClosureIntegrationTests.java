@@ -1,18 +1,28 @@
 package com.portfoliobulk.gateway.portfolio;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.StubWorker;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
 
 /**
@@ -21,6 +31,14 @@ import org.springframework.test.context.TestPropertySource;
  */
 @TestPropertySource(properties = "bulk.gateway.permissions.source=database")
 class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    /** The advisory lock of the test that a trigger makes a statement of the close or a submission wait for. */
+    private static final long HELD_KEY = 7_310_077L;
+
+    @Autowired
+    private DataSource dataSource;
 
     /**
      * Ownership offered before the close cannot be accepted while the portfolio closes: the close
@@ -254,6 +272,125 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
         assertThat(closed.status()).as(closed.text()).isEqualTo(200);
         assertThat(unlinks).hasValueGreaterThan(1);
         assertThat(markedClosed(portfolio)).isTrue();
+    }
+
+    /**
+     * An Admin's job commits its tasks after the close's second cancelling listed the pending jobs (a
+     * trigger holds its task insert until the close's last step waits, or has answered). The close's
+     * last step waits for it, and the close then cancels it and counts it. Before, the close answered
+     * without it, and the job ran to the end with every task skipped (ACCOUNT_NOT_IN_PORTFOLIO).
+     */
+    @Test
+    void aJobSubmittedAsTheCloseEndsIsCancelledWithIt() throws Exception {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = portfolioUser(portfolio, "owner", "OWNER");
+        String admin = portfolioUser(portfolio, "admin", "ADMIN");
+        UUID account = portfolio.account("Brand");
+
+        try (ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+                Connection holder = holdInserts("jobs.bulk_tasks", portfolio)) {
+            Future<Answer> submitted = requests.submit(() -> submitInvitation(admin, portfolio, account));
+            awaitWaitingForALock("%INSERT INTO jobs.bulk_tasks%");
+            Future<Answer> closing = requests.submit(() -> close(portfolio, owner, () -> {}));
+            await().atMost(PATIENCE)
+                    .until(() -> closing.isDone() || waitingForALock("%pg_advisory_xact_lock(hashtextextended%"));
+            holder.rollback();
+
+            Answer job = submitted.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertThat(job.status()).as(job.text()).isEqualTo(202);
+            Answer closed = closing.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertThat(closed.status()).as(closed.text()).isEqualTo(200);
+            assertThat(closed.body().path("cancelledJobs").asLong()).isEqualTo(1);
+            assertThat(jdbc.sql("SELECT status FROM jobs.bulk_jobs WHERE id = ?")
+                            .param(UUID.fromString(job.body().path("jobId").asString()))
+                            .query(String.class)
+                            .single())
+                    .isEqualTo("CANCELLED");
+        } finally {
+            dropHeldInserts("jobs.bulk_tasks");
+        }
+    }
+
+    /**
+     * An Admin submits while the close's last step is marking the portfolio closed (a trigger holds its
+     * mark until the submission waits, or has answered): the submission waits for the close and is
+     * refused as a closed portfolio's requests are (403), storing nothing. Before, it stored a job that
+     * no one cancelled.
+     */
+    @Test
+    void aJobSubmittedWhileTheCloseMarksThePortfolioClosedIsRefused() throws Exception {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = portfolioUser(portfolio, "owner", "OWNER");
+        String admin = portfolioUser(portfolio, "admin", "ADMIN");
+        UUID account = portfolio.account("Brand");
+
+        try (ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+                Connection holder = holdInserts("jobs.closed_portfolios", portfolio)) {
+            Future<Answer> closing = requests.submit(() -> close(portfolio, owner, () -> {}));
+            awaitWaitingForALock("%INSERT INTO jobs.closed_portfolios%");
+            Future<Answer> submitted = requests.submit(() -> submitInvitation(admin, portfolio, account));
+            await().atMost(PATIENCE)
+                    .until(() -> submitted.isDone() || waitingForALock("%pg_advisory_xact_lock_shared%"));
+            holder.rollback();
+
+            Answer closed = closing.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertThat(closed.status()).as(closed.text()).isEqualTo(200);
+            Answer job = submitted.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertProblem(job, 403);
+            assertThat(job.body().path("detail").asString()).contains("was closed");
+            assertThat(jobCount(portfolio.id())).isZero();
+        } finally {
+            dropHeldInserts("jobs.closed_portfolios");
+        }
+    }
+
+    private Answer submitInvitation(String token, DirectorySeed.Portfolio portfolio, UUID account) {
+        return api.post(token, jobsPath(portfolio.id()), UUID.randomUUID().toString(), """
+                {"type":"INVITE_USERS","emails":["new@brand.example"],"accounts":[{"accountId":"%s"}]}
+                """.formatted(account));
+    }
+
+    /**
+     * Makes the inserts of the portfolio's rows into {@code table} wait for the test's advisory lock,
+     * which the answered connection holds until it rolls back.
+     */
+    private Connection holdInserts(String table, DirectorySeed.Portfolio portfolio) throws Exception {
+        jdbc.sql("""
+                        CREATE FUNCTION jobs.test_held_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN
+                            PERFORM pg_advisory_xact_lock(CAST(TG_ARGV[0] AS bigint));
+                            RETURN NEW;
+                        END $$
+                        """).update();
+        jdbc.sql("CREATE TRIGGER test_held_insert BEFORE INSERT ON " + table + " FOR EACH ROW"
+                        + " WHEN (NEW.portfolio_id = '" + portfolio.id() + "')"
+                        + " EXECUTE FUNCTION jobs.test_held_insert('" + HELD_KEY + "')")
+                .update();
+        Connection holder = dataSource.getConnection();
+        holder.setAutoCommit(false);
+        try (PreparedStatement hold = holder.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+            hold.setLong(1, HELD_KEY);
+            hold.execute();
+        }
+        return holder;
+    }
+
+    private void dropHeldInserts(String table) {
+        jdbc.sql("DROP TRIGGER IF EXISTS test_held_insert ON " + table).update();
+        jdbc.sql("DROP FUNCTION IF EXISTS jobs.test_held_insert()").update();
+    }
+
+    /** Waits until a statement like {@code query} waits for a lock another transaction holds. */
+    private void awaitWaitingForALock(String query) {
+        await().atMost(PATIENCE).until(() -> waitingForALock(query));
+    }
+
+    /** Whether a statement like {@code query} waits for a lock another transaction holds. */
+    private boolean waitingForALock(String query) {
+        return jdbc.sql("SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE :q")
+                .param("q", query)
+                .query(Boolean.class)
+                .single();
     }
 
     /**
