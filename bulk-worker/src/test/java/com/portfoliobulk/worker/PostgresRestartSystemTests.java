@@ -7,18 +7,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.BulkTaskMessage;
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.MembershipState;
+import com.portfoliobulk.contracts.ProblemTypes;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.testsupport.DatabaseEndpoint;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.DirectorySeed.OwnedAccount;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.testsupport.FreePorts;
+import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
 import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.fixtures.JobFixture;
@@ -33,6 +37,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -52,6 +57,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.client.RestClient;
 import tools.jackson.databind.json.JsonMapper;
@@ -226,6 +234,69 @@ class PostgresRestartSystemTests {
                 .untilAsserted(() -> assertThat(events(taskIds).keySet()).isEqualTo(taskIds));
         assertThat(readiness()).isEqualTo(200);
     }
+
+    /**
+     * While PostgreSQL refuses connections, an operator's dead-letter calls (the listing and a re-drive,
+     * as README shows them) answer what the runbook calls a dependency that does not answer: 503 with
+     * {@code Retry-After}, a problem of type {@code unavailable}, and one {@code Answering 503} line at
+     * WARN without a stack trace. They answered 500 {@code Internal error} and logged an {@code
+     * Unexpected error} with its stack trace, which the runbook has operators report as a defect.
+     */
+    @Test
+    void theInternalApiAnswers503WithRetryAfterWhileTheDatabaseRefusesConnections() throws IOException {
+        List<Answer> answers = new ArrayList<>();
+        List<ILoggingEvent> lines;
+        postgres.close();
+        try (LogLines problems = LogLines.of("com.portfoliobulk.servicesupport.web")) {
+            answers.add(internalCall(HttpMethod.GET, "/internal/dead-letters?redriven=false", null));
+            answers.add(internalCall(
+                    HttpMethod.POST,
+                    "/internal/dead-letters/" + UUID.randomUUID() + "/redrive",
+                    Map.of("operator", "ops-jane", "reason", "task restored")));
+            lines = problems.lines();
+        } finally {
+            postgres = startPostgres();
+        }
+
+        assertThat(answers).allSatisfy(answer -> {
+            assertThat(answer.status()).as(answer.body()).isEqualTo(503);
+            assertThat(answer.retryAfter()).isEqualTo("5");
+            assertThat(answer.contentType()).contains(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+            assertThat(json.readTree(answer.body()).path("type").asString())
+                    .isEqualTo(ProblemTypes.UNAVAILABLE.toString());
+            assertThat(answer.body()).contains("database is unavailable").doesNotContain("errorId");
+        });
+        assertThat(lines)
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .noneMatch(line -> line.startsWith("Unexpected error"));
+        assertThat(lines)
+                .filteredOn(line -> line.getFormattedMessage().startsWith("Answering 503: the database is unavailable"))
+                .hasSize(2)
+                .allSatisfy(line -> {
+                    assertThat(line.getLevel()).isEqualTo(Level.WARN);
+                    assertThat(line.getThrowableProxy()).isNull();
+                });
+        await().atMost(PATIENCE).until(() -> readiness() == 200);
+    }
+
+    /** A call to the worker's internal API with the gateway's internal token, as an operator makes it. */
+    private Answer internalCall(HttpMethod method, String path, Map<String, String> body) {
+        int webPort = ((WebServerApplicationContext) worker).getWebServer().getPort();
+        RestClient.RequestBodySpec request = RestClient.create("http://localhost:" + webPort)
+                .method(method)
+                .uri(path)
+                .header(HttpHeaders.AUTHORIZATION, TestTokens.internalAuthorization());
+        if (body != null) {
+            request.contentType(MediaType.APPLICATION_JSON).body(body);
+        }
+        return request.exchange((req, response) -> new Answer(
+                response.getStatusCode().value(),
+                response.getHeaders().getFirst(HttpHeaders.RETRY_AFTER),
+                String.valueOf(response.getHeaders().getContentType()),
+                new String(response.getBody().readAllBytes(), StandardCharsets.UTF_8)));
+    }
+
+    private record Answer(int status, String retryAfter, String contentType, String body) {}
 
     /** The activity events by task; a task published more than once must have published the same event. */
     private Map<UUID, AccountActivityEvent> events(Set<UUID> taskIds) {

@@ -2,12 +2,14 @@ package com.portfoliobulk.servicesupport.web;
 
 import com.portfoliobulk.contracts.ProblemTypes;
 import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
+import com.portfoliobulk.servicesupport.tracing.SecretPaths;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.springframework.beans.TypeMismatchException;
 import org.springframework.core.MethodParameter;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.core.log.LogAccessor;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -26,6 +28,7 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.RequestAttributes;
+import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
@@ -41,10 +44,11 @@ import tools.jackson.databind.exc.MismatchedInputException;
  * application/problem+json}, with the product's problem types ({@link ProblemTypes}) and the
  * gateway's shape: invalid parameters list each one in {@code errors: [{field, message}]}. Spring
  * MVC's own refusals (wrong method, media types, missing or mistyped parameters, an unreadable body)
- * get the product's type of their status and a detail saying what to send instead. An unexpected
- * error answers 500 naming only an {@code errorId}, which the log has with the exception: never a
- * stack trace or SQL. Controllers refuse a request by throwing a {@link ProblemException} or an
- * {@link InvalidParametersException}. Errors raised outside Spring MVC reach it through the error
+ * get the product's type of their status and a detail saying what to send instead. A dependency that
+ * is unavailable (the database, the Kafka broker: {@link Outages}) answers 503 with {@code
+ * Retry-After}, logged as one line at WARN. An unexpected error answers 500 naming only an {@code
+ * errorId}, which the log has with the exception: never a stack trace or SQL. Controllers refuse a
+ * request by throwing a {@link ProblemException} or an {@link InvalidParametersException}. Errors raised outside Spring MVC reach it through the error
  * page ({@link ProblemErrorPage}).
  */
 @RestControllerAdvice
@@ -52,13 +56,24 @@ class ServiceProblems extends ResponseEntityExceptionHandler {
 
     private static final LogAccessor log = new LogAccessor(ServiceProblems.class);
 
+    /** When to try again after a 503, as the api-gateway says for an outage. */
+    static final int RETRY_AFTER_SECONDS = 5;
+
     @ExceptionHandler
     ResponseEntity<Object> invalidPageRequest(InvalidPageRequestException ex, WebRequest request) {
         return invalid(ex, List.of(new FieldError(ex.parameter(), ex.getMessage())), request);
     }
 
+    /**
+     * An unexpected error: 500 naming only an {@code errorId}, which the log has with the exception.
+     * Except a dependency that is unavailable ({@link Outages}): that is answered as {@link #unavailable}.
+     */
     @ExceptionHandler
     ResponseEntity<Object> unexpected(Exception ex, WebRequest request) {
+        String dependency = Outages.dependency(ex);
+        if (dependency != null) {
+            return unavailable(ex, dependency, request);
+        }
         String errorId = UUID.randomUUID().toString();
         log.error(ex, () -> "Unexpected error " + errorId + " while handling a request");
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(
@@ -69,6 +84,39 @@ class ServiceProblems extends ResponseEntityExceptionHandler {
         problem.setTitle("Internal error");
         problem.setProperty("errorId", errorId);
         return handleExceptionInternal(ex, problem, new HttpHeaders(), HttpStatus.INTERNAL_SERVER_ERROR, request);
+    }
+
+    /**
+     * A dependency that is unavailable (the database, the broker): 503 with {@code Retry-After}, of the
+     * product's type {@code unavailable}, as the api-gateway answers an outage, for the caller to try
+     * again. Logged as one line at WARN with the failure and its cause, without the stack trace: an
+     * outage is no defect, and a stack trace per request would bury the lines that say what is down.
+     */
+    private ResponseEntity<Object> unavailable(Exception ex, String dependency, WebRequest request) {
+        log.warn(() ->
+                "Answering 503: the " + dependency + " is unavailable to " + what(request) + " (" + failure(ex) + ")");
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(
+                HttpStatus.SERVICE_UNAVAILABLE,
+                "The service's " + dependency + " is unavailable right now; try again shortly.");
+        problem.setType(ProblemTypes.UNAVAILABLE);
+        problem.setTitle("Service unavailable");
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.RETRY_AFTER, String.valueOf(RETRY_AFTER_SECONDS));
+        return handleExceptionInternal(ex, problem, headers, HttpStatus.SERVICE_UNAVAILABLE, request);
+    }
+
+    /** The request, as a log line names it: its method and path, any invitation token left out. */
+    private static String what(WebRequest request) {
+        return request instanceof ServletWebRequest servlet
+                ? servlet.getRequest().getMethod() + " "
+                        + SecretPaths.redact(servlet.getRequest().getRequestURI())
+                : "a request";
+    }
+
+    /** The failure and, when it is another, its most specific cause: what the dependency answered. */
+    private static String failure(Exception ex) {
+        Throwable cause = NestedExceptionUtils.getMostSpecificCause(ex);
+        return cause == ex ? ex.toString() : ex + "; caused by " + cause;
     }
 
     /** A method the path does not take: 405 naming it and the methods to use, also in {@code Allow}. */
