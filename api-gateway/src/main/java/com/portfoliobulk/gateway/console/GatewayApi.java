@@ -265,7 +265,7 @@ class GatewayApi {
 
     /**
      * Where a download is written, opened only when there is one to write. A write that fails (the
-     * browser went away: {@link com.portfoliobulk.gateway.web.DisconnectedClients}) ends the download
+     * browser went away: {@link com.portfoliobulk.servicesupport.web.DisconnectedClients}) ends the download
      * with an {@link UncheckedIOException}, not as a failure of the API's call.
      */
     @FunctionalInterface

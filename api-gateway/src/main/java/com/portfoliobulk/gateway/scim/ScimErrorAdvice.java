@@ -1,10 +1,10 @@
 package com.portfoliobulk.gateway.scim;
 
-import com.portfoliobulk.gateway.web.DisconnectedClients;
 import com.portfoliobulk.gateway.web.RequestBodyTooLargeException;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import com.portfoliobulk.gateway.web.UnreadableRequest;
 import com.portfoliobulk.gateway.web.UnstorableText;
+import com.portfoliobulk.servicesupport.web.DisconnectedClients;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Map;
 import org.slf4j.Logger;

@@ -1,6 +1,6 @@
 package com.portfoliobulk.gateway.scim;
 
-import com.portfoliobulk.gateway.web.DisconnectedClients;
+import com.portfoliobulk.servicesupport.web.DisconnectedClients;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.RequestDispatcher;

@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.web;
 
 import com.portfoliobulk.contracts.Quoted;
 import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
+import com.portfoliobulk.servicesupport.web.DisconnectedClients;
 import com.portfoliobulk.servicesupport.web.ProblemTexts;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;

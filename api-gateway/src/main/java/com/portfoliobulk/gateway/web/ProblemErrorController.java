@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.web;
 
 import com.portfoliobulk.contracts.ProblemTypes;
+import com.portfoliobulk.servicesupport.web.DisconnectedClients;
 import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;

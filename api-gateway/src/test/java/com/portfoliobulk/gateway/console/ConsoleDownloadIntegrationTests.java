@@ -37,8 +37,8 @@ class ConsoleDownloadIntegrationTests {
     /** Some 20 MB of CSV: more than the sockets between the API, the console and a paused client hold. */
     private static final int TASKS = 100_000;
 
-    /** The logger of a client that went away while it was answered (com.portfoliobulk.gateway.web). */
-    private static final String DISCONNECTED_CLIENTS = "com.portfoliobulk.gateway.web.DisconnectedClients";
+    /** The logger of a client that went away while it was answered (shared by the services). */
+    private static final String DISCONNECTED_CLIENTS = "com.portfoliobulk.servicesupport.web.DisconnectedClients";
 
     /** The logger of the API's {@code Unexpected error} lines. */
     private static final String INTERNAL_ERRORS = "com.portfoliobulk.gateway.web.InternalErrors";

@@ -25,7 +25,8 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
  * log has with the exception); an error sent without one as the problem of its status (a 500 with
  * an {@code errorId} too); the error page requested itself as the 404 of a path no endpoint has.
  * The problem's {@code instance} is the path of the request that failed. Should no exception
- * handler of the service answer, the problem of the status is written here ({@link ProblemJson}).
+ * handler of the service answer, the problem of the status is written here ({@link ProblemJson}). A
+ * client that went away while it was answered ({@link DisconnectedClients}) is answered nothing.
  */
 @Controller
 final class ProblemErrorPage implements ErrorController {
@@ -39,6 +40,10 @@ final class ProblemErrorPage implements ErrorController {
     @RequestMapping("${server.error.path:/error}")
     void error(HttpServletRequest request, HttpServletResponse response) throws IOException {
         HttpServletRequest failed = new FailedRequest(request);
+        if (request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable thrown
+                && DisconnectedClients.wentAway(thrown, failed)) {
+            return;
+        }
         Exception error = error(failed);
         // As the DispatcherServlet asks them, in their order: the first to answer wins.
         for (HandlerExceptionResolver resolver : problems.orderedStream().toList()) {

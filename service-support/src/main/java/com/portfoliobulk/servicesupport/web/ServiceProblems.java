@@ -3,6 +3,7 @@ package com.portfoliobulk.servicesupport.web;
 import com.portfoliobulk.contracts.ProblemTypes;
 import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
 import com.portfoliobulk.servicesupport.tracing.SecretPaths;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
@@ -30,6 +31,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.RequestAttributes;
 import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.context.request.async.AsyncRequestNotUsableException;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.HandlerMapping;
@@ -47,7 +49,8 @@ import tools.jackson.databind.exc.MismatchedInputException;
  * get the product's type of their status and a detail saying what to send instead. A dependency that
  * is unavailable (the database, the Kafka broker: {@link Outages}) answers 503 with {@code
  * Retry-After}, logged as one line at WARN. An unexpected error answers 500 naming only an {@code
- * errorId}, which the log has with the exception: never a stack trace or SQL. Controllers refuse a
+ * errorId}, which the log has with the exception: never a stack trace or SQL; a client that went away
+ * while it was answered ({@link DisconnectedClients}), nothing. Controllers refuse a
  * request by throwing a {@link ProblemException} or an {@link InvalidParametersException}. Errors raised outside Spring MVC reach it through the error
  * page ({@link ProblemErrorPage}).
  */
@@ -66,10 +69,15 @@ class ServiceProblems extends ResponseEntityExceptionHandler {
 
     /**
      * An unexpected error: 500 naming only an {@code errorId}, which the log has with the exception.
-     * Except a dependency that is unavailable ({@link Outages}): that is answered as {@link #unavailable}.
+     * Except a client that went away while its answer was written ({@link DisconnectedClients}): nothing
+     * is answered; and a dependency that is unavailable ({@link Outages}): answered as {@link
+     * #unavailable}.
      */
     @ExceptionHandler
     ResponseEntity<Object> unexpected(Exception ex, WebRequest request) {
+        if (DisconnectedClients.wentAway(ex, servletRequest(request))) {
+            return null;
+        }
         String dependency = Outages.dependency(ex);
         if (dependency != null) {
             return unavailable(ex, dependency, request);
@@ -107,10 +115,20 @@ class ServiceProblems extends ResponseEntityExceptionHandler {
 
     /** The request, as a log line names it: its method and path, any invitation token left out. */
     private static String what(WebRequest request) {
-        return request instanceof ServletWebRequest servlet
-                ? servlet.getRequest().getMethod() + " "
-                        + SecretPaths.redact(servlet.getRequest().getRequestURI())
-                : "a request";
+        HttpServletRequest servlet = servletRequest(request);
+        return servlet == null ? "a request" : servlet.getMethod() + " " + SecretPaths.redact(servlet.getRequestURI());
+    }
+
+    private static HttpServletRequest servletRequest(WebRequest request) {
+        return request instanceof ServletWebRequest servlet ? servlet.getRequest() : null;
+    }
+
+    /** Spring MVC's own report of a client that went away ({@link DisconnectedClients}): nothing is answered. */
+    @Override
+    protected ResponseEntity<Object> handleAsyncRequestNotUsableException(
+            AsyncRequestNotUsableException ex, WebRequest request) {
+        DisconnectedClients.wentAway(ex, servletRequest(request));
+        return null;
     }
 
     /** The failure and, when it is another, its most specific cause: what the dependency answered. */
@@ -222,6 +240,10 @@ class ServiceProblems extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleExceptionInternal(
             Exception ex, Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
+        if (DisconnectedClients.wentAway(ex, servletRequest(request))) {
+            // An answer that could not be written (Spring MVC's 500 for it) to a client that went away.
+            return null;
+        }
         ResponseEntity<Object> answer = super.handleExceptionInternal(ex, body, headers, statusCode, request);
         if (answer != null && answer.getBody() instanceof ProblemDetail problem) {
             ProblemTexts.asProductProblem(problem, statusCode.value());

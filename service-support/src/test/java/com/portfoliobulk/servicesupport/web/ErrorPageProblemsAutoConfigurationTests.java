@@ -3,8 +3,14 @@ package com.portfoliobulk.servicesupport.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.portfoliobulk.contracts.ProblemTypes;
+import com.portfoliobulk.testsupport.LogLines;
 import jakarta.servlet.RequestDispatcher;
+import java.io.IOException;
+import java.util.List;
+import org.apache.catalina.connector.ClientAbortException;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
@@ -74,6 +80,34 @@ class ErrorPageProblemsAutoConfigurationTests {
             answer.assertProblem(500, ProblemTypes.INTERNAL_ERROR);
             assertThat(answer.body.path("instance").asString()).isEqualTo("/internal/things");
         });
+    }
+
+    /**
+     * A client that went away while it was answered, whose failed write the container forwards to the
+     * error page, is answered nothing and no error is logged, whether or not an exception handler of the
+     * service answers it.
+     */
+    @Test
+    void aClientThatWentAwayIsAnsweredNothingByTheErrorPage() {
+        ClientAbortException gone = new ClientAbortException(new IOException("Broken pipe"));
+        for (WebApplicationContextRunner runner :
+                List.of(service, service.withUserConfiguration(OwnProblemAdvice.class))) {
+            runner.run(context -> {
+                MockHttpServletResponse response;
+                List<ILoggingEvent> errors;
+                try (LogLines log = LogLines.of("com.portfoliobulk.servicesupport.web", Level.ERROR)) {
+                    response = MockMvcBuilders.webAppContextSetup(context)
+                            .build()
+                            .perform(errorOf("/internal/dead-letters", 500, gone))
+                            .andReturn()
+                            .getResponse();
+                    errors = log.lines();
+                }
+
+                assertThat(response.getContentAsString()).isEmpty();
+                assertThat(errors).isEmpty();
+            });
+        }
     }
 
     private static MockHttpServletRequestBuilder errorOf(String path, int status, Throwable exception) {

@@ -7,10 +7,14 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.portfoliobulk.contracts.ProblemTypes;
 import com.portfoliobulk.testsupport.LogLines;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import org.apache.catalina.connector.ClientAbortException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -26,12 +30,16 @@ import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.async.AsyncRequestNotUsableException;
 import org.springframework.web.servlet.config.annotation.EnableWebMvc;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 class ServiceProblemsAutoConfigurationTests {
+
+    /** The logger of a client that went away while it was answered. */
+    private static final String DISCONNECTED_CLIENTS = "com.portfoliobulk.servicesupport.web.DisconnectedClients";
 
     private final WebApplicationContextRunner service = new WebApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(ServiceProblemsAutoConfiguration.class))
@@ -119,9 +127,47 @@ class ServiceProblemsAutoConfigurationTests {
         });
     }
 
+    /**
+     * A client that went away while it was answered (the container's failed write to it, Tomcat's
+     * {@code ClientAbortException}, or Spring MVC's report of it) is answered nothing and logged as one
+     * line at DEBUG: no {@code Unexpected error} with a stack trace, no 500 written into a closed
+     * connection.
+     */
+    @Test
+    void aClientThatWentAwayIsAnsweredNothingAndLogsNoError() {
+        service.run(context -> {
+            MockMvc mvc = MockMvcBuilders.webAppContextSetup(context).build();
+            List<MockHttpServletResponse> responses = new ArrayList<>();
+            List<ILoggingEvent> problemLines;
+            List<ILoggingEvent> wentAwayLines;
+            try (LogLines problems = LogLines.of(ServiceProblems.class.getName());
+                    LogLines wentAway = LogLines.of(DISCONNECTED_CLIENTS, Level.DEBUG)) {
+                for (String path : List.of("/client-aborted", "/client-aborted-wrapped", "/response-unusable")) {
+                    responses.add(mvc.perform(get(path)).andReturn().getResponse());
+                }
+                problemLines = problems.lines();
+                wentAwayLines = wentAway.lines();
+            }
+
+            assertThat(responses).allSatisfy(response -> {
+                assertThat(response.getStatus()).isNotEqualTo(500);
+                assertThat(response.getContentAsString()).isEmpty();
+            });
+            assertThat(problemLines).isEmpty();
+            assertThat(wentAwayLines)
+                    .extracting(ILoggingEvent::getFormattedMessage)
+                    .satisfiesExactly(
+                            line -> assertThat(line)
+                                    .startsWith(
+                                            "GET /client-aborted: the client went away before its answer was written"),
+                            line -> assertThat(line).startsWith("GET /client-aborted-wrapped: the client went away"),
+                            line -> assertThat(line).startsWith("GET /response-unusable: the client went away"));
+        });
+    }
+
     @Configuration(proxyBeanMethods = false)
     @EnableWebMvc
-    @Import({Failing.class, Dependencies.class})
+    @Import({Failing.class, Dependencies.class, ClientsGone.class})
     static class Mvc {}
 
     @RestController
@@ -160,6 +206,26 @@ class ServiceProblemsAutoConfigurationTests {
             throw new org.springframework.kafka.KafkaException(
                     "The broker did not acknowledge the re-driven record",
                     new ExecutionException(new RecordTooLargeException("The message is 2106639 bytes")));
+        }
+    }
+
+    /** Answers whose client went away while they were written, as the container reports it. */
+    @RestController
+    static class ClientsGone {
+
+        @GetMapping("/client-aborted")
+        String clientAborted() throws IOException {
+            throw new ClientAbortException(new IOException("Broken pipe"));
+        }
+
+        @GetMapping("/client-aborted-wrapped")
+        String clientAbortedWrapped() {
+            throw new UncheckedIOException(new ClientAbortException(new IOException("Connection reset by peer")));
+        }
+
+        @GetMapping("/response-unusable")
+        String responseUnusable() throws IOException {
+            throw new AsyncRequestNotUsableException("ServletOutputStream failed to write: Broken pipe");
         }
     }
 

@@ -1,4 +1,4 @@
-package com.portfoliobulk.gateway.web;
+package com.portfoliobulk.servicesupport.web;
 
 import com.portfoliobulk.servicesupport.tracing.SecretPaths;
 import jakarta.servlet.http.HttpServletRequest;
@@ -8,12 +8,15 @@ import org.slf4j.LoggerFactory;
 import org.springframework.web.context.request.async.AsyncRequestNotUsableException;
 
 /**
- * A client that went away while the gateway answered it: a browser that navigated away while an asset,
- * a CSV download or a long page was still being sent, a script that stopped. Writing the answer then
- * fails; that is no bug, and no one is left to read an answer. The error handlers ({@link ProblemAdvice},
- * the SCIM endpoints', the error page) ask here first: such a failure answers nothing and is logged as
- * one line at DEBUG, its stack trace at TRACE, as Spring MVC's own handlers log it; never as an
- * {@code Unexpected error} with a 500.
+ * A client that went away while a service answered it: a browser that navigated away while an asset,
+ * a CSV download or a long page was still being sent from the gateway, a script that stopped, the
+ * gateway itself that gave up waiting on the worker or the audit-consumer (its read timeout) while they
+ * wrote a large answer. Writing the answer then fails; that is no bug, and no one is left to read an
+ * answer. The error handlers (the gateway's {@code ProblemAdvice}, its SCIM endpoints', its error page;
+ * {@link ServiceProblems} and its error page {@link ProblemErrorPage} in the worker and the
+ * audit-consumer) ask here first: such a failure answers nothing and is logged as one line at DEBUG, its
+ * stack trace at TRACE, as Spring MVC's own handlers log it; never as an {@code Unexpected error} with a
+ * 500.
  *
  * <p>Only the servlet container's failure to read from or write to this client counts: Tomcat's {@link
  * ClientAbortException}, or the {@link AsyncRequestNotUsableException} that Spring MVC's wrapper of the
@@ -21,7 +24,7 @@ import org.springframework.web.context.request.async.AsyncRequestNotUsableExcept
  * CSV). Spring's own test ({@code
  * DisconnectedClientHelper}) also takes any {@code EOFException}, {@code Broken pipe} or {@code
  * Connection reset by peer} for a client that left, which is also what a connection to the database
- * failing looks like: an outage, which stays an unexpected error.
+ * failing looks like: an error of the service's own (an outage), which stays one.
  */
 public final class DisconnectedClients {
 
