@@ -240,18 +240,23 @@ class PostgresRestartSystemTests {
      * as README shows them) answer what the runbook calls a dependency that does not answer: 503 with
      * {@code Retry-After}, a problem of type {@code unavailable}, and one {@code Answering 503} line at
      * WARN without a stack trace. They answered 500 {@code Internal error} and logged an {@code
-     * Unexpected error} with its stack trace, which the runbook has operators report as a defect.
+     * Unexpected error} with its stack trace, which the runbook has operators report as a defect. Each
+     * line carries the {@code requestId} the call came with ({@code X-Request-Id}, as the gateway sends
+     * its own request's), which the worker's lines did not.
      */
     @Test
     void theInternalApiAnswers503WithRetryAfterWhileTheDatabaseRefusesConnections() throws IOException {
         List<Answer> answers = new ArrayList<>();
         List<ILoggingEvent> lines;
         postgres.close();
+        String listing = "listing-" + UUID.randomUUID();
+        String redrive = "redrive-" + UUID.randomUUID();
         try (LogLines problems = LogLines.of("com.portfoliobulk.servicesupport.web")) {
-            answers.add(internalCall(HttpMethod.GET, "/internal/dead-letters?redriven=false", null));
+            answers.add(internalCall(HttpMethod.GET, "/internal/dead-letters?redriven=false", listing, null));
             answers.add(internalCall(
                     HttpMethod.POST,
                     "/internal/dead-letters/" + UUID.randomUUID() + "/redrive",
+                    redrive,
                     Map.of("operator", "ops-jane", "reason", "task restored")));
             lines = problems.lines();
         } finally {
@@ -275,17 +280,23 @@ class PostgresRestartSystemTests {
                 .allSatisfy(line -> {
                     assertThat(line.getLevel()).isEqualTo(Level.WARN);
                     assertThat(line.getThrowableProxy()).isNull();
-                });
+                })
+                .extracting(line -> line.getMDCPropertyMap().get("requestId"))
+                .containsExactly(listing, redrive);
         await().atMost(PATIENCE).until(() -> readiness() == 200);
     }
 
-    /** A call to the worker's internal API with the gateway's internal token, as an operator makes it. */
-    private Answer internalCall(HttpMethod method, String path, Map<String, String> body) {
+    /**
+     * A call to the worker's internal API with the gateway's internal token, as an operator makes it, and
+     * the gateway's request id.
+     */
+    private Answer internalCall(HttpMethod method, String path, String requestId, Map<String, String> body) {
         int webPort = ((WebServerApplicationContext) worker).getWebServer().getPort();
         RestClient.RequestBodySpec request = RestClient.create("http://localhost:" + webPort)
                 .method(method)
                 .uri(path)
-                .header(HttpHeaders.AUTHORIZATION, TestTokens.internalAuthorization());
+                .header(HttpHeaders.AUTHORIZATION, TestTokens.internalAuthorization())
+                .header("X-Request-Id", requestId);
         if (body != null) {
             request.contentType(MediaType.APPLICATION_JSON).body(body);
         }

@@ -1,12 +1,13 @@
 package com.portfoliobulk.gateway.web;
 
+import com.portfoliobulk.servicesupport.web.RequestIdHeader;
+import com.portfoliobulk.servicesupport.web.RequestIdOrigin;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import org.slf4j.MDC;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -19,25 +20,25 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Gives every request an id: the client's {@code X-Request-Id} when it sent a usable one (1 to 128
- * letters, digits and {@code . _ : -}), otherwise a new UUID. The id is echoed in the answer's
- * {@code X-Request-Id}, is in the logging context ({@code requestId}) of every log line written
- * while the request runs, is a {@code requestId} member of every problem answer, and goes along
- * with the gateway's calls to the internal services. It runs before the security filters, so that
- * their 401 and 403 answers carry it too.
+ * letters, digits and {@code . _ : -}: {@link RequestIdHeader#usable}, the rule the internal services
+ * apply too), otherwise a new UUID. The id is echoed in the answer's {@code X-Request-Id}, is in the
+ * logging context ({@code requestId}) of every log line written while the request runs, is a {@code
+ * requestId} member of every problem answer, and goes along with the gateway's calls to the internal
+ * services, whose lines for the call carry it too. It runs before the security filters, so that their
+ * 401 and 403 answers carry it too. As the {@link RequestIdOrigin} of the gateway's requests, it keeps
+ * service-support's filter for forwarded ids out of the gateway.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
-public class RequestIds extends OncePerRequestFilter {
+public class RequestIds extends OncePerRequestFilter implements RequestIdOrigin {
 
     /** The header that carries the id, in both directions. */
-    public static final String HEADER = "X-Request-Id";
+    public static final String HEADER = RequestIdHeader.NAME;
 
     /** The logging context key (and problem member) of the id. */
-    public static final String KEY = "requestId";
+    public static final String KEY = RequestIdHeader.LOG_KEY;
 
     private static final String ATTRIBUTE = RequestIds.class.getName();
-
-    private static final Pattern USABLE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
@@ -47,9 +48,7 @@ public class RequestIds extends OncePerRequestFilter {
         String id = of(request);
         if (id == null) {
             String sent = request.getHeader(HEADER);
-            id = sent != null && USABLE.matcher(sent).matches()
-                    ? sent
-                    : UUID.randomUUID().toString();
+            id = RequestIdHeader.usable(sent) ? sent : UUID.randomUUID().toString();
             request.setAttribute(ATTRIBUTE, id);
         }
         response.setHeader(HEADER, id);

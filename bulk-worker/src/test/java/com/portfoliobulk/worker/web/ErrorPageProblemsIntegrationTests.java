@@ -2,11 +2,15 @@ package com.portfoliobulk.worker.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.portfoliobulk.contracts.ProblemTypes;
+import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -55,6 +59,31 @@ class ErrorPageProblemsIntegrationTests extends WorkerIntegrationSupport {
         assertThat(answer.body().path("instance").asString()).isEqualTo("/failing/throw");
         assertThat(log.getOut() + log.getErr())
                 .contains("Unexpected error " + errorId + " while handling a request", SECRET);
+    }
+
+    /**
+     * A call that came with the gateway's request id ({@code X-Request-Id}) is logged under it, on the
+     * error page too, which runs after the call's own dispatch has ended: its {@code Unexpected error}
+     * line carries {@code requestId}. The worker's lines carried none.
+     */
+    @Test
+    void theErrorPagesLineCarriesTheRequestIdTheCallCameWith() {
+        String requestId = "gw-" + UUID.randomUUID();
+        ProblemAnswer answer;
+        List<ILoggingEvent> lines;
+        try (LogLines problems = LogLines.of("com.portfoliobulk.servicesupport.web")) {
+            answer = ProblemAnswer.of(http.get()
+                    .uri("/failing/throw")
+                    .header("X-Request-Id", requestId)
+                    .accept(MediaType.APPLICATION_JSON));
+            lines = problems.lines();
+        }
+
+        answer.assertProblem(500, ProblemTypes.INTERNAL_ERROR);
+        assertThat(lines)
+                .filteredOn(line -> line.getFormattedMessage().startsWith("Unexpected error"))
+                .singleElement()
+                .satisfies(line -> assertThat(line.getMDCPropertyMap()).containsEntry("requestId", requestId));
     }
 
     @Test
