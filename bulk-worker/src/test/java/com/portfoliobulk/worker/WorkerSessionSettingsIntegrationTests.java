@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.time.Duration;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.Configuration;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -34,6 +35,17 @@ class WorkerSessionSettingsIntegrationTests extends WorkerIntegrationSupport {
 
     @Autowired
     Flyway flyway;
+
+    @Test
+    void aStartWaitsForTheDatabaseToAcceptConnectionsAndForAnotherInstancesMigrations() {
+        assertThat(flyway.getConfiguration())
+                .extracting(
+                        Configuration::getConnectRetries,
+                        Configuration::getConnectRetriesInterval,
+                        Configuration::getLockRetryCount)
+                .as("tries to connect, seconds between them at most, tries to take the lock (-1: for ever)")
+                .containsExactly(Integer.MAX_VALUE, 10, -1);
+    }
 
     @Test
     void aStatementWaitsAMinuteForTheDatabasesAnswerAndAMigrationAsLongAsItTakes() throws Exception {

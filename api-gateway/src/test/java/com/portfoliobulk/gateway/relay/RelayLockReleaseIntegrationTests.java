@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.Configuration;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 import org.postgresql.jdbc.PgConnection;
@@ -117,6 +118,17 @@ class RelayLockReleaseIntegrationTests extends GatewayIntegrationTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aStartWaitsForTheDatabaseToAcceptConnectionsAndForAnotherInstancesMigrations(@Autowired Flyway flyway) {
+        assertThat(flyway.getConfiguration())
+                .extracting(
+                        Configuration::getConnectRetries,
+                        Configuration::getConnectRetriesInterval,
+                        Configuration::getLockRetryCount)
+                .as("tries to connect, seconds between them at most, tries to take the lock (-1: for ever)")
+                .containsExactly(Integer.MAX_VALUE, 10, -1);
     }
 
     @Test

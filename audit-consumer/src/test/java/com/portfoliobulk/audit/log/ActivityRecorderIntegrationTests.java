@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.Configuration;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -61,6 +62,17 @@ class ActivityRecorderIntegrationTests {
                         .query(Long.class)
                         .single())
                 .isEqualTo(changes.size());
+    }
+
+    @Test
+    void aStartWaitsForTheDatabaseToAcceptConnectionsAndForAnotherInstancesMigrations(@Autowired Flyway flyway) {
+        assertThat(flyway.getConfiguration())
+                .extracting(
+                        Configuration::getConnectRetries,
+                        Configuration::getConnectRetriesInterval,
+                        Configuration::getLockRetryCount)
+                .as("tries to connect, seconds between them at most, tries to take the lock (-1: for ever)")
+                .containsExactly(Integer.MAX_VALUE, 10, -1);
     }
 
     @Test

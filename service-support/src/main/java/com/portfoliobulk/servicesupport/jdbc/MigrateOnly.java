@@ -24,7 +24,10 @@ import org.springframework.context.annotation.Configuration;
  *
  * <p>The start reads the service's own configuration file, so the database, the role and the Flyway
  * settings are the service's, and its migrations wait for the database as long as they take
- * ({@link MigrationConnectionsAutoConfiguration}). Nothing else of the service starts: no web server,
+ * ({@link MigrationConnectionsAutoConfiguration}), also for another instance's migrations to end. Unlike
+ * the service's start, it tries to connect once (unless {@code spring.flyway.connect-retries} says
+ * otherwise): a database out of reach ends it with a non-zero status at once, so that the upgrade stops
+ * there rather than wait unseen. Nothing else of the service starts: no web server,
  * no Kafka client, no scheduled work, no listener. The environment variable is read by the main method
  * itself, because the Docker image's entry point passes no arguments.
  */
@@ -64,7 +67,10 @@ public final class MigrateOnly {
      */
     public static int run(String configName, String... args) {
         try (ConfigurableApplicationContext context = new SpringApplicationBuilder(Migrations.class)
-                .properties("spring.config.name=" + configName)
+                .properties(
+                        "spring.config.name=" + configName,
+                        // The lowest precedence: the service's configuration may still set it.
+                        "spring.flyway.connect-retries=0")
                 .web(WebApplicationType.NONE)
                 .bannerMode(Banner.Mode.OFF)
                 // Not "Started <the service>": the service does not start.

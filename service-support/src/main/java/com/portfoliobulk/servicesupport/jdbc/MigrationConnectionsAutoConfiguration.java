@@ -4,14 +4,17 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.database.postgresql.PostgreSQLConfigurationExtension;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer;
 import org.springframework.boot.flyway.autoconfigure.FlywayProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.jdbc.datasource.DelegatingDataSource;
 
 /**
@@ -32,10 +35,51 @@ import org.springframework.jdbc.datasource.DelegatingDataSource;
  * {@code spring.flyway.postgresql.transactional-lock} says otherwise. Both kinds of lock exclude each
  * other, so a new version that migrates while an instance of the previous one starts still migrates
  * alone. No session setting changes: the connections go back to the pool with the service's timeout.
+ *
+ * <p>Nor does a start give up on a database that does not accept connections yet, or on the lock that
+ * another instance's migrations hold: Docker starts every container again after its daemon's restart,
+ * the services before PostgreSQL accepts connections, and an upgrade's migration may build an index for
+ * minutes while an instance restarts. Flyway would try to connect once ({@code connect-retries} 0) and
+ * take the lock within 50 tries a second apart ({@code lock-retry-count} 50), and the service would
+ * exit. Unless {@code spring.flyway.connect-retries}, {@code connect-retries-interval} or
+ * {@code lock-retry-count} say otherwise, the migrations try to connect again and again, at most
+ * {@value #CONNECT_RETRIES_INTERVAL_SECONDS} s apart, and wait for the lock as long as the other
+ * instance holds it (each try is a {@code pg_try_advisory_lock} on a connection that stands outside a
+ * transaction meanwhile, so no idle-in-transaction timeout ends it). Only a database out of reach is
+ * tried again ({@link DatabaseFailure#OUTAGE} or {@link DatabaseFailure#TRANSIENT}: refused or unanswered
+ * connections, a server starting up or shutting down, too many connections): a login it refuses (a
+ * wrong password or role) or a database it does not have ends the start at once, naming the cause, as
+ * before, rather than keep a service that no wait mends starting for ever.
  */
 @AutoConfiguration
 @ConditionalOnClass({Flyway.class, FlywayConfigurationCustomizer.class})
 public final class MigrationConnectionsAutoConfiguration {
+
+    /** The longest wait between two tries to connect: Flyway waits 1, 2, 4 and 8 s first. */
+    static final int CONNECT_RETRIES_INTERVAL_SECONDS = 10;
+
+    @Bean
+    static FlywayConfigurationCustomizer migrationsWaitForTheDatabaseAndForOtherInstancesMigrations(
+            Environment environment) {
+        Binder settings = Binder.get(environment);
+        return configuration -> {
+            if (!settings.bind("spring.flyway.connect-retries", Integer.class).isBound()) {
+                configuration.connectRetries(Integer.MAX_VALUE);
+            }
+            if (!settings.bind("spring.flyway.connect-retries-interval", String.class)
+                    .isBound()) {
+                configuration.connectRetriesInterval(CONNECT_RETRIES_INTERVAL_SECONDS);
+            }
+            if (!settings.bind("spring.flyway.lock-retry-count", Integer.class).isBound()) {
+                // Flyway's "retry for ever".
+                configuration.lockRetryCount(-1);
+            }
+            DataSource pool = configuration.getDataSource();
+            if (pool != null) {
+                configuration.dataSource(retriedOnlyWhileOutOfReach(pool));
+            }
+        };
+    }
 
     @Bean
     static FlywayConfigurationCustomizer migrationConnectionsWithoutSocketTimeout() {
@@ -79,6 +123,42 @@ public final class MigrationConnectionsAutoConfiguration {
                 return unbounded(super.getConnection(username, password));
             }
         };
+    }
+
+    /**
+     * The data source, whose failure to connect ends the migrations at once unless the database is out
+     * of reach: Flyway tries again after any {@link SQLException}, but not after another exception.
+     */
+    static DataSource retriedOnlyWhileOutOfReach(DataSource pool) {
+        return new DelegatingDataSource(pool) {
+            @Override
+            public Connection getConnection() throws SQLException {
+                try {
+                    return super.getConnection();
+                } catch (SQLException ex) {
+                    throw unlessOutOfReach(ex);
+                }
+            }
+
+            @Override
+            public Connection getConnection(String username, String password) throws SQLException {
+                try {
+                    return super.getConnection(username, password);
+                } catch (SQLException ex) {
+                    throw unlessOutOfReach(ex);
+                }
+            }
+        };
+    }
+
+    private static SQLException unlessOutOfReach(SQLException ex) {
+        if (DatabaseFailure.of(ex) == DatabaseFailure.PERSISTENT) {
+            throw new FlywayException(
+                    "Unable to obtain connection from database, not tried again (SQL State: " + ex.getSQLState() + "): "
+                            + ex.getMessage(),
+                    ex);
+        }
+        return ex;
     }
 
     private static Connection unbounded(Connection connection) throws SQLException {
