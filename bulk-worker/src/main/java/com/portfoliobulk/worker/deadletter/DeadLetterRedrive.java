@@ -3,20 +3,26 @@ package com.portfoliobulk.worker.deadletter;
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.contracts.paging.PageRequest;
+import com.portfoliobulk.servicesupport.tracing.TraceContexts;
 import com.portfoliobulk.worker.TransactionWaits;
 import com.portfoliobulk.worker.WorkerProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.kafka.KafkaException;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Service;
@@ -26,11 +32,16 @@ import org.springframework.transaction.annotation.Transactional;
  * Operators re-drive a dead letter after a fix: its record goes back to the task topic, with its key,
  * once; the dead letter keeps who re-drove it, when and why. The worker then treats it as any task
  * record (a task already finished is not applied again; a record still invalid is dead-lettered anew).
+ * The record goes back in its job's trace, as the relay sent it: one trace shows the submission, the
+ * first delivery, the re-drive and the task applied after it.
  */
 @Service
 public class DeadLetterRedrive {
 
     private static final Logger log = LoggerFactory.getLogger(DeadLetterRedrive.class);
+
+    /** The observation of a re-drive's send, in its job's trace: a span, and a timer until the broker's acknowledgement. */
+    static final String OBSERVATION = "bulk.dead.letters.redrive";
 
     private final DeadLetterStore store;
 
@@ -44,14 +55,18 @@ public class DeadLetterRedrive {
 
     private final TransactionWaits waits;
 
+    private final ObservationRegistry observations;
+
     DeadLetterRedrive(
             DeadLetterStore store,
             KafkaTemplate<Object, Object> template,
             WorkerProperties properties,
             MeterRegistry registry,
-            TransactionWaits waits) {
+            TransactionWaits waits,
+            ObjectProvider<ObservationRegistry> observations) {
         this.store = store;
         this.waits = waits;
+        this.observations = observations.getIfAvailable(() -> ObservationRegistry.NOOP);
         this.template = template;
         this.taskTopic = properties.topics().tasks();
         this.publishTimeout = properties.publishTimeout();
@@ -97,9 +112,12 @@ public class DeadLetterRedrive {
         if (deadLetter.value() == null) {
             return new Outcome(Result.NO_VALUE, deadLetter);
         }
+        String traceParent = deadLetter.taskId() == null
+                ? null
+                : store.jobTraceParent(deadLetter.taskId()).orElse(null);
         waits.allow(publishTimeout);
         try {
-            template.send(new ProducerRecord<>(taskTopic, deadLetter.key(), deadLetter.value()))
+            send(new ProducerRecord<>(taskTopic, deadLetter.key(), deadLetter.value()), id, traceParent)
                     .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException ex) {
             throw new KafkaException("The broker did not acknowledge the re-driven record", ex);
@@ -120,6 +138,40 @@ public class DeadLetterRedrive {
                 operator,
                 reason);
         return new Outcome(Result.REDRIVEN, store.lock(id).orElseThrow());
+    }
+
+    /**
+     * Sends the record in the trace of {@code traceParent}, the job's, observed as
+     * {@value #OBSERVATION}: that observation's span is of the job's trace, not of the operator's request,
+     * which is current here, and the template's observation, opened inside it, writes the record's
+     * {@code traceparent} header in it, so that the worker's spans after it are of the job's trace too.
+     * With none (a record naming no task, a task retention deleted, a job not traced), the re-drive is in
+     * the request's trace.
+     */
+    private CompletableFuture<?> send(ProducerRecord<Object, Object> record, UUID id, String traceParent) {
+        try (Scope trace = TraceContexts.continueFrom(traceParent)) {
+            Observation redrive = Observation.createNotStarted(OBSERVATION, observations)
+                    .contextualName("dead letter redrive")
+                    .highCardinalityKeyValue("bulk.dead_letter.id", id.toString());
+            if (traceParent != null) {
+                // Not a child of the request's observation: its span's parent is then the job's trace
+                // context, current now.
+                redrive.parentObservation(null);
+            }
+            redrive.start();
+            try (Observation.Scope scope = redrive.openScope()) {
+                return template.send(record).whenComplete((sent, failure) -> {
+                    if (failure != null) {
+                        redrive.error(failure);
+                    }
+                    redrive.stop();
+                });
+            } catch (RuntimeException ex) {
+                redrive.error(ex);
+                redrive.stop();
+                throw ex;
+            }
+        }
     }
 
     /** What a re-drive did. */

@@ -164,6 +164,23 @@ class DeadLetterStore {
                 .optional();
     }
 
+    /**
+     * The W3C trace context the gateway stored with the job of the task (that of the request that
+     * submitted it); empty when the task or its job is gone (retention) or the job was not traced.
+     */
+    Optional<String> jobTraceParent(UUID taskId) {
+        return jdbc.sql("""
+                        SELECT j.trace_parent
+                          FROM jobs.bulk_tasks t
+                          JOIN jobs.bulk_jobs j ON j.id = t.job_id
+                         WHERE t.id = ?
+                        """)
+                .param(taskId)
+                .query((row, index) -> Optional.ofNullable(row.getString(1)))
+                .optional()
+                .flatMap(traceParent -> traceParent);
+    }
+
     void markRedriven(UUID id, String operator, String reason) {
         jdbc.sql(
                         "UPDATE jobs.task_dead_letters SET redriven_at = now(), redriven_by = ?, redrive_reason = ? WHERE id = ?")

@@ -17,6 +17,7 @@ import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import com.portfoliobulk.worker.fixtures.MissingTopicProducer;
 import com.portfoliobulk.worker.fixtures.StatementCounter;
+import com.portfoliobulk.worker.fixtures.TopicRecords;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -525,13 +527,18 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
         SubmittedJob job = jobs.submit(
                 portfolio.id(), JobType.REMOVE_ACCESS, JobFixture.administrator(), List.of(remove(account, ann)));
         UUID taskId = job.message(0).taskId();
+        // The job's trace, as the gateway stores the submission's and the relay sends its records in it.
+        String jobTrace = randomHex(16);
+        jdbc.sql("UPDATE jobs.bulk_jobs SET trace_parent = ? WHERE id = ?")
+                .params("00-" + jobTrace + "-" + randomHex(8) + "-01", job.id())
+                .update();
         UUID hidden = UUID.randomUUID();
         // The record arrives before its task can be found (e.g. restored from a backup later): dead-lettered.
         jdbc.sql("UPDATE jobs.bulk_tasks SET id = ? WHERE id = ?")
                 .params(hidden, taskId)
                 .update();
 
-        publish(job);
+        taskRecords().publish(job.messages(), "00-" + jobTrace + "-" + randomHex(8) + "-01");
         await().atMost(PATIENCE)
                 .untilAsserted(() -> assertThat(deadLettersOf(account)).hasSize(1));
         UUID id = UUID.fromString(idHeader(deadLettersOf(account).getFirst()));
@@ -586,6 +593,33 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
                         .query(String.class)
                         .single())
                 .isEqualTo("ops-jane");
+        // The re-driven record is in the job's trace, not in the operator's request's, and so are the
+        // task's apply and its activity event after it.
+        try (TopicRecords tasks =
+                new TopicRecords(bootstrapServers, properties.topics().tasks())) {
+            assertThat(tasks.read())
+                    .filteredOn(record -> account.toString().equals(record.key()))
+                    .as("the record as published, then as re-driven")
+                    .hasSize(2)
+                    .extracting(record -> traceId(record))
+                    .containsOnly(jobTrace);
+        }
+        assertThat(activityRecordsOf(List.of(taskId)))
+                .extracting(record -> traceId(record))
+                .containsOnly(jobTrace);
+    }
+
+    /** The trace id of the record's {@code traceparent} header; "none" without one. */
+    private static String traceId(ConsumerRecord<String, byte[]> record) {
+        Header header = record.headers().lastHeader("traceparent");
+        return header == null ? "none" : new String(header.value(), StandardCharsets.UTF_8).split("-")[1];
+    }
+
+    private static String randomHex(int bytes) {
+        byte[] random = new byte[bytes];
+        ThreadLocalRandom.current().nextBytes(random);
+        random[0] |= 1;
+        return HexFormat.of().formatHex(random);
     }
 
     /** A token minted by the operators' script, as the README shows. */
