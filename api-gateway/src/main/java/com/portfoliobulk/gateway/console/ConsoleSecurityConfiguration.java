@@ -75,7 +75,9 @@ class ConsoleSecurityConfiguration {
                 .requestCache(cache -> cache.requestCache(SignInReturn.CACHE))
                 .securityContext(context -> context.securityContextRepository(consoleSecurityContextRepository))
                 .csrf(csrf -> csrf.csrfTokenRepository(consoleCsrfTokenRepository))
-                .sessionManagement(session -> session.sessionFixation(fixation -> fixation.changeSessionId()))
+                // The identity provider's sign-in gets a new session, not a new id of the stored one, which a
+                // request of the earlier session still under way would write back (see ConsoleSession.start).
+                .sessionManagement(session -> session.sessionFixation(fixation -> fixation.migrateSession()))
                 .exceptionHandling(exceptions -> exceptions
                         .authenticationEntryPoint(new HtmxRedirects())
                         .accessDeniedHandler(new ConsoleAccessDenied()))
@@ -96,7 +98,6 @@ class ConsoleSecurityConfiguration {
                             decoders.getObject(),
                             access,
                             consoleSecurityContextRepository,
-                            consoleCsrfTokenRepository,
                             properties.sessionTimeout()))
                     .failureHandler(new SimpleUrlAuthenticationFailureHandler(SIGN_IN + "?failed")));
         }

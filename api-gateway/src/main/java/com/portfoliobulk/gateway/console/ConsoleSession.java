@@ -2,12 +2,11 @@ package com.portfoliobulk.gateway.console;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
 import java.time.Duration;
 import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.web.context.SecurityContextRepository;
-import org.springframework.security.web.csrf.CsrfAuthenticationStrategy;
-import org.springframework.security.web.csrf.CsrfTokenRepository;
 
 /** Starts a console session for a signed-in administrator. */
 final class ConsoleSession {
@@ -22,22 +21,33 @@ final class ConsoleSession {
      * lasts {@code timeout} without a request: longer than a session before sign-in, so that a flood
      * of anonymous visits to the sign-in page leaves no stored session for long.
      *
-     * <p>The session's CSRF token is renewed too: the session id changes but its attributes stay, so
-     * the old token would otherwise let a form from a page of the earlier sign-in (another tab, signed
-     * in as someone else) change something as this administrator. Spring Security renews it only
-     * where its own login filter authenticates (the identity provider's sign-in, where this finds it
-     * renewed already); the demo sign-in runs in a controller, past that.
+     * <p>A new session, not the same one under a new id: Spring Session JDBC changes an id in the
+     * stored row of the session, and every request of the session that was under way (one that loaded
+     * it before the sign-in and ends after it) writes the row back with the id it came with, signing
+     * in whoever holds the earlier id (someone who planted it) and signing this browser out. The
+     * earlier session and its row are deleted instead; only the invitation page to return to is carried
+     * over ({@link SignInReturn}), so neither its CSRF token (a form from a page of an earlier sign-in,
+     * in another tab, as someone else, changes nothing) nor anything else of it lasts. A session this
+     * very request started is new already and is kept: the identity provider's login filter starts one
+     * ({@code migrateSession}), with the provider's authorized client and a renewed CSRF token.
      */
     static void start(
             ConsoleUser user,
             HttpServletRequest request,
             HttpServletResponse response,
             SecurityContextRepository repository,
-            CsrfTokenRepository csrfTokens,
             Duration timeout) {
-        request.getSession(true).setMaxInactiveInterval(Math.toIntExact(timeout.toSeconds()));
-        request.changeSessionId();
-        new CsrfAuthenticationStrategy(csrfTokens).onAuthentication(user, request, response);
+        HttpSession earlier = request.getSession(false);
+        Object returnTo = null;
+        if (earlier != null && !earlier.isNew()) {
+            returnTo = earlier.getAttribute(SignInReturn.ATTRIBUTE);
+            earlier.invalidate();
+        }
+        HttpSession session = request.getSession(true);
+        if (returnTo != null) {
+            session.setAttribute(SignInReturn.ATTRIBUTE, returnTo);
+        }
+        session.setMaxInactiveInterval(Math.toIntExact(timeout.toSeconds()));
         SecurityContext context = SecurityContextHolder.createEmptyContext();
         context.setAuthentication(user);
         SecurityContextHolder.setContext(context);

@@ -20,7 +20,6 @@ import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.web.authentication.AuthenticationSuccessHandler;
 import org.springframework.security.web.context.SecurityContextRepository;
-import org.springframework.security.web.csrf.CsrfTokenRepository;
 
 /**
  * Finishes an {@code oauth2Login}: the access token the identity provider issued is the bearer token
@@ -47,8 +46,6 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
 
     private final SecurityContextRepository contexts;
 
-    private final CsrfTokenRepository csrfTokens;
-
     private final Duration sessionTimeout;
 
     IdentityProviderSignIn(
@@ -56,13 +53,11 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
             JwtDecoder decoder,
             PortfolioAccess access,
             SecurityContextRepository contexts,
-            CsrfTokenRepository csrfTokens,
             Duration sessionTimeout) {
         this.clients = clients;
         this.decoder = decoder;
         this.access = access;
         this.contexts = contexts;
-        this.csrfTokens = csrfTokens;
         this.sessionTimeout = sessionTimeout;
     }
 
@@ -89,7 +84,6 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
                     request,
                     response,
                     contexts,
-                    csrfTokens,
                     sessionTimeout);
         } catch (JwtException | AccessDeniedException ex) {
             log.warn("The identity provider's access token is not one the API accepts: {}", ex.getMessage());

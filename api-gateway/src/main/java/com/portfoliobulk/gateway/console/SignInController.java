@@ -20,7 +20,6 @@ import org.springframework.security.oauth2.client.registration.ClientRegistratio
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.web.context.SecurityContextRepository;
-import org.springframework.security.web.csrf.CsrfTokenRepository;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.util.StringUtils;
@@ -57,8 +56,6 @@ class SignInController {
 
     private final SecurityContextRepository contexts;
 
-    private final CsrfTokenRepository csrfTokens;
-
     private final Environment environment;
 
     private final OAuth2ResourceServerProperties resourceServer;
@@ -70,7 +67,6 @@ class SignInController {
             PortfolioAccess access,
             ObjectProvider<ClientRegistrationRepository> registrations,
             SecurityContextRepository consoleSecurityContextRepository,
-            CsrfTokenRepository consoleCsrfTokenRepository,
             Environment environment,
             OAuth2ResourceServerProperties resourceServer) {
         this.properties = properties;
@@ -79,7 +75,6 @@ class SignInController {
         this.access = access;
         this.registrations = registrations;
         this.contexts = consoleSecurityContextRepository;
-        this.csrfTokens = consoleCsrfTokenRepository;
         this.environment = environment;
         this.resourceServer = resourceServer;
     }
@@ -155,7 +150,6 @@ class SignInController {
                 request,
                 response,
                 contexts,
-                csrfTokens,
                 properties.sessionTimeout());
         return "redirect:" + SignInReturn.path(request, response);
     }

@@ -1,9 +1,12 @@
 package com.portfoliobulk.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.sun.management.HotSpotDiagnosticMXBean;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.CookieManager;
 import java.net.HttpCookie;
 import java.net.Socket;
@@ -13,12 +16,17 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.springframework.security.web.csrf.CsrfFilter;
 
 /**
  * A browser of the console for HTTP-level tests: it keeps the session cookie, follows no redirects,
@@ -113,6 +121,58 @@ final class ConsoleBrowser {
                                     + "\r\n\r\n")
                             .getBytes(StandardCharsets.US_ASCII));
             return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * Posts the form with the browser's cookie as it stands, all but the body's last byte, and returns
+     * once the gateway has loaded the form's session and waits for the rest of the body (its CSRF filter
+     * reads the form's token from it): a request of that session under way until {@link
+     * HeldForm#finish()} sends the last byte.
+     */
+    HeldForm holdForm(String path, Map<String, String> form) throws IOException {
+        byte[] body = encode(form).getBytes(StandardCharsets.US_ASCII);
+        Socket socket = new Socket("localhost", port);
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream()
+                .write(("POST " + path + " HTTP/1.1\r\nHost: localhost:" + port
+                                + "\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+                                + body.length + "\r\nConnection: close\r\nCookie: " + cookieHeader() + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().write(body, 0, body.length - 1);
+        socket.getOutputStream().flush();
+        await().atMost(Duration.ofSeconds(10)).until(ConsoleBrowser::aCsrfCheckWaitsForABody);
+        return new HeldForm(socket, body[body.length - 1]);
+    }
+
+    /**
+     * A request thread of the gateway (in this JVM) is in the CSRF filter, reading a request's body. The
+     * gateway handles requests on virtual threads, which only a thread dump of the JVM lists.
+     */
+    private static boolean aCsrfCheckWaitsForABody() throws IOException {
+        Path dump = Files.createTempDirectory("threads").resolve("dump.txt");
+        try {
+            ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                    .dumpThreads(dump.toString(), HotSpotDiagnosticMXBean.ThreadDumpFormat.TEXT_PLAIN);
+            return Arrays.stream(Files.readString(dump).split("\\R\\R"))
+                    .anyMatch(thread ->
+                            thread.contains(CsrfFilter.class.getName() + ".") && thread.contains(".readPostBody"));
+        } finally {
+            Files.deleteIfExists(dump);
+            Files.deleteIfExists(dump.getParent());
+        }
+    }
+
+    /** A form {@link #holdForm} holds: its body's last byte is still to be sent. */
+    record HeldForm(Socket socket, byte last) {
+
+        /** Sends the last byte and answers the gateway's answer as sent (status line, headers, body). */
+        String finish() throws IOException {
+            try (socket) {
+                socket.getOutputStream().write(last);
+                socket.getOutputStream().flush();
+                return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            }
         }
     }
 

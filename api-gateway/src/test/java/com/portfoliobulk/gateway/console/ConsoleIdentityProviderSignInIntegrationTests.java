@@ -101,6 +101,37 @@ class ConsoleIdentityProviderSignInIntegrationTests {
     }
 
     /**
+     * A request of the session the browser went to the provider with is still under way when the
+     * browser comes back signed in: when it ends, the id the session had before stays signed out, and
+     * the sign-in's own cookie goes on working. Before, the sign-in changed the id of the same stored
+     * session and the request wrote the earlier id back: whoever had planted it was signed in as the
+     * administrator, who was signed out.
+     */
+    @Test
+    void aRequestUnderWayWhileTheBrowserSignsInLeavesTheEarlierIdSignedOut() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID userId = UUID.randomUUID();
+        PROVIDER.issue(userId, TestTokens.token(userId, "sso-" + userId + "@agency.test", portfolio.id(), "OWNER"));
+        HttpResponse<String> toProvider = browser.get("/oauth2/authorization/corp");
+        String planted = browser.cookieHeader();
+        ConsoleBrowser.HeldForm held = browser.holdForm("/console", Map.of("_csrf", "planted"));
+
+        HttpResponse<String> back = cameBackFromTheProvider("corp", toProvider);
+        assertThat(back.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).doesNotContain("sign-in"));
+        assertThat(held.finish()).startsWith("HTTP/1.1 ");
+
+        String users = "/console/portfolios/" + portfolio.id() + "/users";
+        HttpResponse<String> withPlantedId = new ConsoleBrowser(port).get(users, "Cookie", planted);
+        assertThat(withPlantedId.statusCode()).as("the id before the sign-in").isEqualTo(302);
+        assertThat(withPlantedId.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in"));
+        assertThat(browser.get(users).statusCode())
+                .as("the sign-in's own cookie")
+                .isEqualTo(200);
+    }
+
+    /**
      * The provider's access token is one the API refuses (not signed with its key): the sign-in page
      * says so, and the browser is not signed in. Before, the refused sign-in stayed in the session and
      * every console page answered 500 until it expired.

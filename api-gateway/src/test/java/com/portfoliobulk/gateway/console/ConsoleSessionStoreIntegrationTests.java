@@ -101,6 +101,36 @@ class ConsoleSessionStoreIntegrationTests {
                 .isEqualTo(200);
     }
 
+    /**
+     * A request of the session a browser signs in with is still under way when the sign-in ends (a form
+     * sent slowly; another tab's page): when it ends, the id the session had before the sign-in stays
+     * signed out, and the sign-in's own cookie goes on working. Before, signing in changed the id of the
+     * same stored session, and the request, ending after it, wrote the id it came with back over the new
+     * one: someone who had planted that id in the administrator's browser and held a form of it open was
+     * signed in as the administrator, who was signed out ("Your sign-in has expired").
+     */
+    @Test
+    void aRequestUnderWayWhileTheBrowserSignsInLeavesTheEarlierIdSignedOut() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        String email = "planted-" + UUID.randomUUID() + "@agency.test";
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        String csrf = browser.csrf();
+        String planted = browser.cookieHeader();
+        ConsoleBrowser.HeldForm held = browser.holdForm("/console", Map.of("_csrf", csrf));
+
+        assertThat(browser.signIn(email, "OWNER", portfolio).statusCode()).isEqualTo(302);
+        assertThat(held.finish()).startsWith("HTTP/1.1 302 ");
+
+        HttpResponse<String> withPlantedId = new ConsoleBrowser(port).get(usersPage(portfolio), "Cookie", planted);
+        assertThat(withPlantedId.statusCode()).as("the id before the sign-in").isEqualTo(302);
+        assertThat(withPlantedId.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in"));
+        assertThat(browser.get(usersPage(portfolio)).statusCode())
+                .as("the sign-in's own cookie")
+                .isEqualTo(200);
+        assertThat(sessionsOf(email)).as("sessions stored for %s", email).isOne();
+    }
+
     @Test
     void aSessionBeforeSignInIsKeptThirtyMinutesAndSigningInKeepsItEightHours() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
