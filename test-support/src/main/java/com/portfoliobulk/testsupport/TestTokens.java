@@ -56,28 +56,43 @@ public final class TestTokens {
     public static String withEmailVerified(UUID userId, String email, boolean verified) {
         return sign(
                 DEVELOPMENT_SECRET,
-                userId,
+                userId.toString(),
                 email,
                 Map.of(),
                 Instant.now().plus(Duration.ofHours(1)),
                 Map.of("email_verified", verified));
     }
 
+    /**
+     * A token valid for an hour, granting {@code permissions} on {@code portfolioId}, whose {@code sub} is
+     * {@code subject} as given: identity providers name people by ids of their own, often no UUID
+     * (Auth0's {@code auth0|...}, Google's digits, Okta's {@code 00u...}).
+     */
+    public static String withSubject(String subject, String email, UUID portfolioId, String... permissions) {
+        return sign(
+                DEVELOPMENT_SECRET,
+                subject,
+                email,
+                Map.of(portfolioId.toString(), List.of(permissions)),
+                Instant.now().plus(Duration.ofHours(1)),
+                Map.of());
+    }
+
     /** A token with any portfolios claim, expiry and secret. */
     public static String sign(
             String secret, UUID userId, String email, Map<String, List<String>> portfolios, Instant expiresAt) {
-        return sign(secret, userId, email, portfolios, expiresAt, Map.of());
+        return sign(secret, userId.toString(), email, portfolios, expiresAt, Map.of());
     }
 
     private static String sign(
             String secret,
-            UUID userId,
+            String subject,
             String email,
             Map<String, List<String>> portfolios,
             Instant expiresAt,
             Map<String, Object> otherClaims) {
         JWTClaimsSet.Builder builder = new JWTClaimsSet.Builder()
-                .subject(userId.toString())
+                .subject(subject)
                 .claim("email", email)
                 .claim("portfolios", portfolios)
                 .issueTime(new Date())

@@ -7,6 +7,7 @@ import java.io.Serial;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
@@ -58,6 +59,15 @@ final class ConsoleUser extends AbstractAuthenticationToken {
      */
     static ConsoleUser of(Caller caller, Jwt token, boolean addressUnverified) {
         return new ConsoleUser(caller, token.getTokenValue(), addressUnverified);
+    }
+
+    /**
+     * Someone whose token's {@code sub} is not a user id of the product (the identity provider's own
+     * id), named by the token's address as the API reads it ({@link PortfolioAccess#email}): they hold no
+     * permission and can accept the invitations sent to that address, as the API lets such a token.
+     */
+    static ConsoleUser invitee(String email, Jwt token, boolean addressUnverified) {
+        return new ConsoleUser(new Caller(null, email, Map.of()), token.getTokenValue(), addressUnverified);
     }
 
     /**

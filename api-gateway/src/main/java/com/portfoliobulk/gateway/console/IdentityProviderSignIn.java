@@ -27,7 +27,9 @@ import org.springframework.security.web.context.SecurityContextRepository;
  * of {@code spring.security.oauth2.resourceserver.jwt.*}, with the {@code email} claim, and the
  * {@code portfolios} claim where the token is the source of permissions). It is validated by the API's
  * own decoder and read as the API reads it ({@link PortfolioAccess#named}) before a session starts: a
- * claim the API does not read cannot refuse the sign-in.
+ * claim the API does not read cannot refuse the sign-in. A token whose {@code sub} is not a user id of the
+ * product (the provider's own id) signs in someone who can only accept invitations, as the API lets such
+ * a token ({@link ConsoleUser#invitee}).
  *
  * <p>With OpenID Connect the ID token may say that the address is not verified ({@code email_verified}
  * false) where the access token says nothing of it, and the API, which sees only the access token,
@@ -79,12 +81,10 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
             Jwt token = decoder.decode(client.getAccessToken().getTokenValue());
             boolean unverified =
                     login.getPrincipal() instanceof OidcUser user && Boolean.FALSE.equals(user.getEmailVerified());
-            ConsoleSession.start(
-                    ConsoleUser.of(access.named(token), token, unverified),
-                    request,
-                    response,
-                    contexts,
-                    sessionTimeout);
+            ConsoleUser user = PortfolioAccess.namesUser(token)
+                    ? ConsoleUser.of(access.named(token), token, unverified)
+                    : ConsoleUser.invitee(access.email(token), token, unverified);
+            ConsoleSession.start(user, request, response, contexts, sessionTimeout);
         } catch (JwtException | AccessDeniedException ex) {
             log.warn("The identity provider's access token is not one the API accepts: {}", ex.getMessage());
             refuse(request, response, "?rejected");

@@ -1,6 +1,5 @@
 package com.portfoliobulk.gateway.invitations;
 
-import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.web.Problems;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
@@ -20,7 +19,9 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * The invited person accepts an invitation. No portfolio permission is needed (the invitee is an
  * ordinary user), only a valid token whose {@code email} is the address the invitation was sent to
- * and, when the token carries the {@code email_verified} claim, a verified one.
+ * and, when the token carries the {@code email_verified} claim, a verified one. Its {@code sub} need
+ * not be a user id of the product: the invitee may not be a user yet, and the identity provider may
+ * name them by an id of its own.
  */
 @Tag(name = "Invitations", description = "Accept an invitation to an account.")
 @RestController
@@ -60,17 +61,17 @@ class InvitationController {
     @PostMapping(path = "/api/v1/invitations/{token}/accept", produces = MediaType.APPLICATION_JSON_VALUE)
     AcceptedInvitation accept(
             @Parameter(description = "The invitation token from the invitation e-mail.") @PathVariable String token) {
-        Caller caller = access.caller();
+        String email = access.callerEmail();
         if (addressUnverified()) {
             throw new RequestRefusedException(
                     RequestRefusedException.Reason.FORBIDDEN,
                     Problems.ADDRESS_NOT_VERIFIED,
-                    Problems.addressNotVerified(caller.email()));
+                    Problems.addressNotVerified(email));
         }
         if (!TOKEN.matcher(token).matches()) {
             throw WorkerInvitations.gone();
         }
-        return invitations.accept(token, caller.email());
+        return invitations.accept(token, email);
     }
 
     /** Whether the bearer token carries {@code email_verified} and it is false. */

@@ -9,7 +9,9 @@ import java.util.UUID;
  * permissions per portfolio, from the database (the portfolio users and roles) or, where the identity
  * provider is the source of permissions, from the token's {@code portfolios} claim.
  *
- * @param userId the caller's user id
+ * @param userId the caller's user id; {@code null} only for the console's sign-in of someone whose
+ *     token's {@code sub} is not a user id of the product, who holds no permission and can only accept
+ *     invitations
  * @param email the caller's e-mail address
  * @param permissions the caller's permissions per portfolio
  */

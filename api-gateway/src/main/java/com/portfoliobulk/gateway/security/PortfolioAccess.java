@@ -43,22 +43,41 @@ public class PortfolioAccess {
         this.source = properties.source();
     }
 
-    /** The caller of the current request. */
+    /**
+     * The caller of the current request; 403 when the token's {@code sub} is not a user id of the
+     * product ({@link #named}).
+     */
     public Caller caller() {
+        return withPermissions(named(bearerToken()));
+    }
+
+    /**
+     * The e-mail address of the current request's caller ({@link #email(Jwt)}), for what needs no user
+     * id of the product: accepting an invitation.
+     */
+    public String callerEmail() {
+        return email(bearerToken());
+    }
+
+    private static Jwt bearerToken() {
         Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
         if (authentication == null || !(authentication.getPrincipal() instanceof Jwt jwt)) {
             throw new AuthenticationCredentialsNotFoundException("A bearer token is required");
         }
-        return withPermissions(named(jwt));
+        return jwt;
     }
 
     /**
      * The caller with the permissions of the configured source: the token's own ({@code
      * identity-provider}), except on closed portfolios, or the stored ones ({@code database}, read
      * through the short cache; a closed portfolio has none). The console resolves its signed-in
-     * administrator this way on each page, so it shows what the API allows.
+     * administrator this way on each page, so it shows what the API allows. A caller named by no user id
+     * (the console's sign-in of an invitee whose token's {@code sub} is not one) holds none.
      */
     public Caller withPermissions(Caller fromToken) {
+        if (fromToken.userId() == null) {
+            return new Caller(null, fromToken.email(), Map.of());
+        }
         if (source == PermissionProperties.Source.IDENTITY_PROVIDER) {
             if (fromToken.permissions().isEmpty()) {
                 return fromToken;
@@ -178,13 +197,15 @@ public class PortfolioAccess {
      * The address is lower-cased only when it is one by the product's rule as the token has it: some
      * characters outside ASCII lower-case to ASCII letters (U+212A KELVIN SIGN to k), and would make the
      * caller another address's invitee. Any other address is kept as the token has it, so it is nobody's.
+     * The token's {@code sub} must be the caller's user id in the product (a UUID), else 403.
      */
     public Caller named(Jwt jwt) {
-        UUID userId = parseUuid(jwt.getSubject(), "sub");
-        String email = jwt.getClaimAsString(EMAIL_CLAIM);
-        if (email == null || email.isBlank()) {
-            throw new AccessDeniedException("The token has no 'email' claim");
+        if (!namesUser(jwt)) {
+            throw new AccessDeniedException("The token's 'sub' claim is not a user id of this product (a UUID):"
+                    + " such a token can accept invitations sent to its 'email', nothing else");
         }
+        UUID userId = UUID.fromString(jwt.getSubject());
+        String email = email(jwt);
         Map<UUID, Set<PortfolioPermission>> permissions = new HashMap<>();
         Object claim = source == PermissionProperties.Source.IDENTITY_PROVIDER
                 ? jwt.getClaims().get(PORTFOLIOS_CLAIM)
@@ -193,8 +214,33 @@ public class PortfolioAccess {
             portfolios.forEach((portfolio, granted) ->
                     permissions.put(parseUuid(String.valueOf(portfolio), PORTFOLIOS_CLAIM), parsePermissions(granted)));
         }
-        return new Caller(
-                userId, EmailAddresses.isValid(email.strip()) ? email.toLowerCase(Locale.ROOT) : email, permissions);
+        return new Caller(userId, email, permissions);
+    }
+
+    /**
+     * Whether the token's {@code sub} is a user id of the product (a UUID), as everything but accepting
+     * an invitation needs. Identity providers name people by ids of their own, often no UUID (Auth0's
+     * {@code auth0|...}, Google's digits), and an invitee need not be a user yet.
+     */
+    public static boolean namesUser(Jwt jwt) {
+        try {
+            UUID.fromString(String.valueOf(jwt.getSubject()));
+            return true;
+        } catch (IllegalArgumentException ex) {
+            return false;
+        }
+    }
+
+    /**
+     * The e-mail address a validated token names, as {@link #named} reads it, whatever its {@code sub}:
+     * all that accepting an invitation needs.
+     */
+    public String email(Jwt jwt) {
+        String email = jwt.getClaimAsString(EMAIL_CLAIM);
+        if (email == null || email.isBlank()) {
+            throw new AccessDeniedException("The token has no 'email' claim");
+        }
+        return EmailAddresses.isValid(email.strip()) ? email.toLowerCase(Locale.ROOT) : email;
     }
 
     private static Set<PortfolioPermission> parsePermissions(Object granted) {

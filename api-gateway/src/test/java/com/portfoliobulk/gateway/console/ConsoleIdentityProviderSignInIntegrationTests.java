@@ -220,6 +220,33 @@ class ConsoleIdentityProviderSignInIntegrationTests {
     }
 
     /**
+     * The identity provider names the invitee by an id of its own ({@code sub} "auth0|..."), which is no
+     * user id of the product: they sign in, accept the invitation on its page as the address of their
+     * token, and administer nothing (no portfolio, even one the token's {@code portfolios} claim names).
+     * The sign-in was refused ("The identity provider's sign-in was not accepted").
+     */
+    @Test
+    void anInviteeWhoseSubIsNoUserIdSignsInAndAccepts() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        String email = "auth0-" + UUID.randomUUID() + "@brand.example";
+        PROVIDER.issue(
+                UUID.randomUUID(),
+                TestTokens.withSubject("auth0|" + UUID.randomUUID(), email, portfolio.id(), "OWNER"));
+
+        HttpResponse<String> back = signInThroughTheProvider();
+
+        assertThat(back.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).doesNotContain("sign-in"));
+        String token = "accepted-" + UUID.randomUUID();
+        HttpResponse<String> accepted = accept(token);
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+        assertThat(StubWorker.get().bodyFor(token)).isEqualTo("{\"email\":\"" + email + "\"}");
+        HttpResponse<String> console = browser.get("/console");
+        assertThat(console.statusCode()).as(console.body()).isEqualTo(200);
+        assertThat(console.body()).contains("You have no permission on any portfolio.");
+    }
+
+    /**
      * Someone signed in as one person opens the invitation of another, signs out as the page says,
      * opens the link again and signs in: the provider is asked to let them choose the account
      * ({@code prompt=select_account}), and the sign-in comes back to the invitation as the invitee.

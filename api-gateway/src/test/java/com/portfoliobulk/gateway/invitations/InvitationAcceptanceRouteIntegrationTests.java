@@ -105,6 +105,27 @@ class InvitationAcceptanceRouteIntegrationTests extends StubbedServicesIntegrati
                 .contains("ate@brand.example");
     }
 
+    /**
+     * Accepting needs only the token's address: an identity provider's {@code sub} that is no user id of
+     * the product (Auth0's {@code auth0|...}) accepts, while the same token is refused (403, naming
+     * {@code sub}) for anything that needs a user id, such as a portfolio's accounts, whatever its
+     * {@code portfolios} claim says. The acceptance was refused with 403 too.
+     */
+    @Test
+    void aTokenWhoseSubIsNoUserIdOfTheProductAcceptsAndAdministersNothing() {
+        String token = token("accepted");
+        UUID portfolio = directory.portfolio().id();
+        String auth0 = TestTokens.withSubject("auth0|abc123", INVITEE, portfolio, "OWNER");
+
+        Answer accepted = accept(auth0, token);
+
+        assertThat(accepted.status()).as(accepted.text()).isEqualTo(200);
+        assertThat(worker.bodyFor(token)).isEqualTo("{\"email\":\"invitee@brand.example\"}");
+        Answer accounts = api.get(auth0, "/api/v1/portfolios/" + portfolio + "/accounts");
+        assertProblem(accounts, 403);
+        assertThat(accounts.body().path("detail").asString()).contains("'sub'");
+    }
+
     @Test
     void anAddressTheTokenSaysIsNotVerifiedCannotAcceptAndTheWorkerIsNotAsked() throws Exception {
         String token = token("accepted");
