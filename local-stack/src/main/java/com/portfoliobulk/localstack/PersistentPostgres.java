@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -139,7 +140,9 @@ final class PersistentPostgres implements AutoCloseable {
     /**
      * Starts the server on the data directory, initializing it on first use, and creates the
      * application database if it is missing. A data directory without {@link #PASSWORD_FILE} (a new
-     * one, or one from before passwords) gets a new superuser password before the server starts.
+     * one, or one from before passwords) gets a new superuser password before the server starts. The
+     * caller holds the data directory (the local stack's lock on it), so no other stack starts a server
+     * there meanwhile.
      *
      * @param dataDirectory PostgreSQL's data directory
      * @param port the port, 0 for any free one
@@ -149,6 +152,7 @@ final class PersistentPostgres implements AutoCloseable {
         try {
             Files.createDirectories(dataDirectory);
             stopLeftoverServer(dataDirectory);
+            removeStaleLockFiles(dataDirectory);
             Path passwordFile = dataDirectory.resolve(PASSWORD_FILE);
             Optional<String> kept = readPassword(passwordFile);
             String password = kept.orElseGet(PersistentPostgres::newPassword);
@@ -474,6 +478,25 @@ final class PersistentPostgres implements AutoCloseable {
                         + dataDirectory + " could not be stopped (" + ex.getMessage() + "); stop it and try again");
             }
         });
+    }
+
+    /**
+     * Removes the lock files that a crash of the machine left in the data directory, once no server of
+     * it runs ({@link #stopLeftoverServer}): {@code postmaster.pid} and the socket's
+     * {@code .s.PGSQL.<port>.lock} (the socket lives in the data directory). After the reboot the process
+     * number in them may belong to another process of the same user, and PostgreSQL refuses to start
+     * while the process a lock file names is alive ("lock file ... already exists"), at every start.
+     */
+    private static void removeStaleLockFiles(Path dataDirectory) throws IOException {
+        Path pidFile = dataDirectory.resolve("postmaster.pid");
+        if (Files.deleteIfExists(pidFile)) {
+            log.warn("Removed {}, left by a PostgreSQL server that no longer runs", pidFile);
+        }
+        try (DirectoryStream<Path> socketLocks = Files.newDirectoryStream(dataDirectory, ".s.PGSQL.*.lock")) {
+            for (Path socketLock : socketLocks) {
+                Files.deleteIfExists(socketLock);
+            }
+        }
     }
 
     /** SIGINT, PostgreSQL's fast shutdown, which Java's process API cannot send. */

@@ -7,13 +7,17 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code --reset} on a data directory whose stack did not stop cleanly, with real PostgreSQL servers. */
+/**
+ * A data directory whose stack did not stop cleanly, with real PostgreSQL servers: {@code --reset} on
+ * it, and the next start after a crash of the machine.
+ */
 class DataDirectoryResetIntegrationTests {
 
     @TempDir
@@ -95,6 +99,58 @@ class DataDirectoryResetIntegrationTests {
                     ResultSet rows = connection.createStatement().executeQuery("SELECT 1")) {
                 assertThat(rows.next()).isTrue();
             }
+        }
+    }
+
+    /**
+     * A crash of the machine leaves {@code postmaster.pid} (and the socket's lock file) behind, and after
+     * the reboot their process number may belong to another process of the same user. That process is
+     * left alone, and the next start removes the stale files, which PostgreSQL refuses to start beside
+     * while the process they name is alive, and keeps the data.
+     */
+    @Test
+    void theStartAfterACrashOfTheMachineKeepsTheDataWhenAnotherProcessTookTheNumberInThePidFile() throws Exception {
+        int port;
+        List<String> pidFile;
+        try (DataDirectory directory = DataDirectory.open(root, false);
+                PersistentPostgres postgres = PersistentPostgres.start(
+                        directory.postgres(), 0, directory.logs().resolve("postgres.log"))) {
+            port = postgres.port();
+            DatabaseEndpoint endpoint = postgres.endpoint();
+            try (Connection connection =
+                            DriverManager.getConnection(endpoint.jdbcUrl(), endpoint.username(), endpoint.password());
+                    Statement statement = connection.createStatement()) {
+                statement.execute("CREATE TABLE kept (value text)");
+                statement.execute("INSERT INTO kept VALUES ('before the crash')");
+            }
+            pidFile = new ArrayList<>(Files.readAllLines(directory.postgres().resolve("postmaster.pid")));
+        }
+        Process sameUsersProcess = new ProcessBuilder("sleep", "600").start();
+        try {
+            // As the power loss left them, their process number now another process's.
+            pidFile.set(0, String.valueOf(sameUsersProcess.pid()));
+            Path crashed = root.resolve("postgres");
+            Files.write(crashed.resolve("postmaster.pid"), pidFile);
+            Files.write(crashed.resolve(".s.PGSQL." + port + ".lock"), pidFile);
+
+            try (DataDirectory directory = DataDirectory.open(root, false);
+                    PersistentPostgres postgres = PersistentPostgres.start(
+                            directory.postgres(), port, directory.logs().resolve("postgres.log"))) {
+                assertThat(postgres.created()).as("the database from before").isFalse();
+                DatabaseEndpoint endpoint = postgres.endpoint();
+                try (Connection connection = DriverManager.getConnection(
+                                endpoint.jdbcUrl(), endpoint.username(), endpoint.password());
+                        ResultSet rows = connection.createStatement().executeQuery("SELECT value FROM kept")) {
+                    assertThat(rows.next()).isTrue();
+                    assertThat(rows.getString(1)).isEqualTo("before the crash");
+                }
+            }
+            assertThat(sameUsersProcess.isAlive())
+                    .as("the process that took the number")
+                    .isTrue();
+        } finally {
+            sameUsersProcess.destroy();
+            sameUsersProcess.onExit().get(1, TimeUnit.MINUTES);
         }
     }
 }
