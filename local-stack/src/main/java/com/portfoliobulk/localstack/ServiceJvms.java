@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +56,11 @@ final class ServiceJvms implements RunningServices {
     /** How long a service has to stop gracefully before it is killed. */
     private static final Duration SHUTDOWN = Duration.ofSeconds(60);
 
-    /** What a service JVM prints on its standard output once it is ready: then its port and token secret. */
+    /**
+     * What a service JVM prints on its standard output once it is ready: then its port and token secret,
+     * the secret in Base64 (of its UTF-8 bytes), so that spaces or characters the console's encoding
+     * lacks cannot change it on the way.
+     */
     private static final String READY = "@@portfolio-bulk-service-ready@@";
 
     /** The property that turns a gateway's task relay on or off. */
@@ -219,7 +224,10 @@ final class ServiceJvms implements RunningServices {
         int port = ((WebServerApplicationContext) context).getWebServer().getPort();
         String secret = context.getEnvironment().getProperty(TOKEN_SECRET_PROPERTY, "");
         PrintStream out = System.out;
-        out.println(READY + " " + port + (secret.isBlank() ? "" : " " + secret));
+        out.println(READY + " " + port
+                + (secret.isBlank()
+                        ? ""
+                        : " " + Base64.getEncoder().encodeToString(secret.getBytes(StandardCharsets.UTF_8))));
         out.flush();
         try {
             while (input.read() >= 0) {
@@ -343,7 +351,9 @@ final class ServiceJvms implements RunningServices {
 
         Optional<String> tokenSecret() {
             String[] line = ready.join();
-            return line.length > 2 ? Optional.of(line[2]) : Optional.empty();
+            return line.length > 2
+                    ? Optional.of(new String(Base64.getDecoder().decode(line[2]), StandardCharsets.UTF_8))
+                    : Optional.empty();
         }
 
         /** Closes its standard input, waits for it to stop, and kills it if it does not in time. */

@@ -31,7 +31,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * {@code ./run-local.sh --jvm-per-service}, as a process of its own on free ports: the three
  * services run in JVMs of their own, children of the local stack's, with their secrets kept off
- * their command lines, the README's walkthrough works
+ * their command lines, the README's walkthrough works, with the tokens the stack minted from a
+ * {@code BULK_JWT_SECRET} that holds spaces,
  * through them (offboarding, the activity log, invitations e-mailed and accepted), each logged in to
  * PostgreSQL as its own role, and when the local
  * stack's JVM is killed with {@code kill -9} they stop too, leaving no service holding its port. With
@@ -46,10 +47,13 @@ class LocalStackJvmPerServiceSystemTests {
 
     private static final String PUBLISHED = "bulk_relay_tasks_published_total";
 
+    /** The gateway's token secret: the local stack learns it from the gateway's JVM. */
+    private static final String SECRET_WITH_SPACES = "a local token secret with  spaces, 32 bytes or more ";
+
     @Test
     void runsEachServiceInItsOwnJvmThroughTheWalkthroughAndStopsThemWhenKilled(
             @TempDir Path dataDirectory, @TempDir Path walkthroughDirectory) throws Exception {
-        Process stack = startStack(dataDirectory);
+        Process stack = startStack(Map.of("BULK_JWT_SECRET", SECRET_WITH_SPACES), dataDirectory);
         try {
             String summary = awaitSummary(stack);
             assertThat(summary)
@@ -101,7 +105,8 @@ class LocalStackJvmPerServiceSystemTests {
 
     @Test
     void relaysTheTasksFromAGatewayJvmOfItsOwnWithRelayJvm(@TempDir Path dataDirectory) throws Exception {
-        Process stack = startStack(dataDirectory, "--relay-jvm", "--relay-port", String.valueOf(FreePorts.take()));
+        Process stack =
+                startStack(Map.of(), dataDirectory, "--relay-jvm", "--relay-port", String.valueOf(FreePorts.take()));
         try {
             String summary = awaitSummary(stack);
             assertThat(summary)
@@ -200,11 +205,17 @@ class LocalStackJvmPerServiceSystemTests {
         }
     }
 
-    /** The local stack as run-local.sh starts its jar, with {@code --jvm-per-service} and the given options. */
-    private static Process startStack(Path dataDirectory, String... options) throws IOException {
+    /**
+     * The local stack as run-local.sh starts its jar, with {@code --jvm-per-service} and the given
+     * options, and the given environment variables besides this JVM's.
+     */
+    private static Process startStack(Map<String, String> environment, Path dataDirectory, String... options)
+            throws IOException {
         List<String> all = new ArrayList<>(List.of("--jvm-per-service"));
         all.addAll(List.of(options));
-        return LocalStackProcess.start(dataDirectory, all.toArray(String[]::new));
+        ProcessBuilder command = LocalStackProcess.command(dataDirectory, all.toArray(String[]::new));
+        command.environment().putAll(environment);
+        return command.start();
     }
 
     /** What the local stack prints up to its token, once it runs; its later output is read and dropped. */

@@ -19,6 +19,11 @@ final class LocalStackProcess {
      * service JVMs of {@code --jvm-per-service} run with this JVM's options, {@link ServiceJvms}).
      */
     static Process start(Path dataDirectory, String... options) throws IOException {
+        return command(dataDirectory, options).start();
+    }
+
+    /** What {@link #start} runs, to change (its environment, say) before starting it. */
+    static ProcessBuilder command(Path dataDirectory, String... options) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1",
@@ -40,6 +45,6 @@ final class LocalStackProcess {
             command.add(String.valueOf(FreePorts.take()));
         }
         command.addAll(List.of(options));
-        return new ProcessBuilder(command).redirectErrorStream(true).start();
+        return new ProcessBuilder(command).redirectErrorStream(true);
     }
 }
