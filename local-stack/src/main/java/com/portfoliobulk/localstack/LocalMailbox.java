@@ -100,7 +100,9 @@ public final class LocalMailbox implements AutoCloseable {
             Optional<String> to = Optional.ofNullable(exchange.getRequestURI().getRawQuery()).stream()
                     .flatMap(query -> Arrays.stream(query.split("&")))
                     .filter(parameter -> parameter.startsWith("to="))
-                    .map(parameter -> URLDecoder.decode(parameter.substring(3), StandardCharsets.UTF_8))
+                    // Percent-decoded only: a + is the address's own (jane+qa@...), as curl sends it, not a space.
+                    .map(parameter ->
+                            URLDecoder.decode(parameter.substring(3).replace("+", "%2B"), StandardCharsets.UTF_8))
                     .findFirst();
             byte[] body = JSON.writeValueAsBytes(messages(to));
             exchange.getResponseHeaders().set("Content-Type", "application/json");
