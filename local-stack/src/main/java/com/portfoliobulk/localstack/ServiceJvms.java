@@ -30,9 +30,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.jar.JarFile;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * The three services each in a JVM of its own, as they are deployed, so that one service's garbage
@@ -42,8 +45,9 @@ import org.springframework.context.ConfigurableApplicationContext;
  * anyone on the machine can list and which would show the database password and the services' shared
  * secret. It writes its log to {@code <logs>/<service>.log}, shows its errors on this JVM's console,
  * and stops when that pipe closes: when {@link #close()} closes it, and when this JVM ends in any way,
- * {@code kill -9} included. The task relay may run in a gateway JVM of its own ({@code task-relay}),
- * the api-gateway's then with the relay off.
+ * {@code kill -9} included. It ignores SIGINT, which Ctrl-C sends to every process of the terminal's
+ * job at once: it stops when this JVM tells it, in {@link #close()}'s order. The task relay may run in
+ * a gateway JVM of its own ({@code task-relay}), the api-gateway's then with the relay off.
  */
 final class ServiceJvms implements RunningServices {
 
@@ -211,9 +215,11 @@ final class ServiceJvms implements RunningServices {
      * A service JVM's main (the local stack's main hands it the command line after {@link
      * #SERVICE_ARGUMENT}: the service's name): reads the service's arguments from its standard input,
      * one a line up to an empty line, runs the service until that input ends, then closes it and
-     * exits.
+     * exits. It ignores SIGINT: Ctrl-C reaches the local stack's JVM too, whose shutdown closes that
+     * input, the api-gateway's first.
      */
     static void serve(String[] args) throws IOException {
+        Signal.handle(new Signal("INT"), SignalHandler.SIG_IGN);
         Service service = Service.named(args[0]);
         BufferedReader input = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         List<String> arguments = new ArrayList<>();
@@ -236,6 +242,8 @@ final class ServiceJvms implements RunningServices {
         } catch (IOException closed) {
             // The same: the local stack is gone.
         }
+        LoggerFactory.getLogger(ServiceJvms.class)
+                .info("Stopping: the local stack closed this JVM's standard input (it is stopping, or gone)");
         context.close();
         System.exit(0);
     }

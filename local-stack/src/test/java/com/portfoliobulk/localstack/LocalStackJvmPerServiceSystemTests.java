@@ -15,6 +15,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +38,9 @@ import tools.jackson.databind.JsonNode;
  * through them (offboarding, the activity log, invitations e-mailed and accepted), each logged in to
  * PostgreSQL as its own role, and when the local
  * stack's JVM is killed with {@code kill -9} they stop too, leaving no service holding its port. With
- * {@code --relay-jvm}, a gateway JVM of its own publishes a job's tasks and the api-gateway's none.
+ * {@code --relay-jvm}, a gateway JVM of its own publishes a job's tasks and the api-gateway's none; and
+ * Ctrl-C, which a terminal sends to every process of the stack at once, stops the service JVMs in
+ * turn, the api-gateway first.
  */
 class LocalStackJvmPerServiceSystemTests {
 
@@ -46,6 +50,15 @@ class LocalStackJvmPerServiceSystemTests {
             Pattern.compile("^  (Gateway|Mailbox|Task relay) +(http://\\S+)", Pattern.MULTILINE);
 
     private static final String PUBLISHED = "bulk_relay_tasks_published_total";
+
+    /** SIGINT (2) among a process's signals in /proc/PID/status. */
+    private static final long SIGINT_MASK = 1L << (2 - 1);
+
+    /** What a service JVM logs when the local stack tells it to stop. */
+    private static final String TOLD_TO_STOP = "Stopping: the local stack closed this JVM's standard input";
+
+    /** The time at the start of a service's log line. */
+    private static final Pattern LOG_TIME = Pattern.compile("\\d{4}-\\d{2}-\\d{2}T[0-9:.]+(Z|[+-]\\d{2}:\\d{2})");
 
     /** The gateway's token secret: the local stack learns it from the gateway's JVM. */
     private static final String SECRET_WITH_SPACES = "a local token secret with  spaces, 32 bytes or more ";
@@ -147,7 +160,14 @@ class LocalStackJvmPerServiceSystemTests {
                     .as("tasks the api-gateway JVM, its relay off, published")
                     .isZero();
 
-            killStackAndAwaitServices(stack, services, dataDirectory.resolve("logs/task-relay.log"));
+            pressCtrlCAndAwaitServicesInTurn(
+                    stack,
+                    services,
+                    dataDirectory.resolve("logs"),
+                    "api-gateway",
+                    "task-relay",
+                    "bulk-worker",
+                    "audit-consumer");
         } finally {
             stack.destroyForcibly();
             ProcessHandle.of(stack.pid()).ifPresent(ProcessHandle::destroyForcibly);
@@ -172,6 +192,78 @@ class LocalStackJvmPerServiceSystemTests {
                 .as("the JVM writing %s stopped gracefully", log.getFileName())
                 .content()
                 .contains("Graceful shutdown complete");
+    }
+
+    /**
+     * Ctrl-C as a terminal sends it: SIGINT to the local stack's whole process group, its service JVMs
+     * included. They ignore it, and stop gracefully when the local stack tells them, one after the
+     * other in the given order: each one's log ends before the next one's is told to stop.
+     */
+    private static void pressCtrlCAndAwaitServicesInTurn(
+            Process stack, Map<String, ProcessHandle> services, Path logs, String... order) throws Exception {
+        for (Map.Entry<String, ProcessHandle> jvm : services.entrySet()) {
+            assertThat(ignoredSignals(jvm.getValue()) & SIGINT_MASK)
+                    .as("%s ignores SIGINT", jvm.getKey())
+                    .isNotZero();
+        }
+        assertThat(processGroup(stack.toHandle()))
+                .as("the local stack leads a process group of its own")
+                .isEqualTo(stack.pid());
+        Process kill = new ProcessBuilder("kill", "-s", "INT", "--", "-" + stack.pid())
+                .redirectErrorStream(true)
+                .start();
+        assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).isZero();
+        assertThat(stack.waitFor(3, TimeUnit.MINUTES))
+                .as("the local stack stops on Ctrl-C")
+                .isTrue();
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(services.values().stream().filter(ProcessHandle::isAlive))
+                        .as("service JVMs still running after the local stack stopped")
+                        .isEmpty());
+        Instant previousEnded = Instant.MIN;
+        String previous = "nothing";
+        for (String service : order) {
+            List<String> log = Files.readAllLines(logs.resolve(service + ".log"));
+            assertThat(log)
+                    .as("%s stopped gracefully", service)
+                    .anyMatch(line -> line.contains("Graceful shutdown complete"));
+            Instant told = timeOf(log.stream()
+                    .filter(line -> line.contains(TOLD_TO_STOP))
+                    .reduce((first, second) -> second)
+                    .orElseThrow(() -> new AssertionError(service + " was not told to stop by the local stack")));
+            assertThat(told)
+                    .as("%s told to stop after %s ended", service, previous)
+                    .isAfterOrEqualTo(previousEnded);
+            previousEnded = timeOf(log.reversed().stream()
+                    .filter(line -> LOG_TIME.matcher(line).lookingAt())
+                    .findFirst()
+                    .orElseThrow());
+            previous = service;
+        }
+    }
+
+    /** The signals a process ignores, from /proc: a bit per signal, SIGINT's {@link #SIGINT_MASK}. */
+    private static long ignoredSignals(ProcessHandle process) throws IOException {
+        return Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status")).stream()
+                .filter(line -> line.startsWith("SigIgn:"))
+                .map(line -> Long.parseUnsignedLong(
+                        line.substring("SigIgn:".length()).trim(), 16))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    /** The process group, from /proc: the fifth field of its stat, after the command in parentheses. */
+    private static long processGroup(ProcessHandle process) throws IOException {
+        String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2]);
+    }
+
+    private static Instant timeOf(String logLine) {
+        Matcher time = LOG_TIME.matcher(logLine);
+        assertThat(time.lookingAt()).as(logLine).isTrue();
+        return OffsetDateTime.parse(time.group()).toInstant();
     }
 
     /** A counter's value summed over its tags, from the Prometheus scrape of the JVM at this URL. */
@@ -207,13 +299,15 @@ class LocalStackJvmPerServiceSystemTests {
 
     /**
      * The local stack as run-local.sh starts its jar, with {@code --jvm-per-service} and the given
-     * options, and the given environment variables besides this JVM's.
+     * options, and the given environment variables besides this JVM's; as a terminal's job, in a process
+     * group of its own, where SIGINT ends a process (this JVM may have been started with it ignored).
      */
     private static Process startStack(Map<String, String> environment, Path dataDirectory, String... options)
             throws IOException {
         List<String> all = new ArrayList<>(List.of("--jvm-per-service"));
         all.addAll(List.of(options));
         ProcessBuilder command = LocalStackProcess.command(dataDirectory, all.toArray(String[]::new));
+        command.command().addAll(0, List.of("setsid", "env", "--default-signal=INT"));
         command.environment().putAll(environment);
         return command.start();
     }
