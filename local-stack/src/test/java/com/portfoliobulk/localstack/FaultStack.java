@@ -131,9 +131,16 @@ final class FaultStack {
             for (String audit : AUDIT_CONSUMERS) {
                 processes.startAudit(audit, Map.of(SESSION_NAME, audit));
             }
-            // It delivers no webhook: WebhookFailoverSystemTests starts the gateways that do.
+            // It delivers no webhook: WebhookFailoverSystemTests starts the gateways that do. It keeps a
+            // caller's permissions for 5 minutes, so that a request made during a database outage gets past
+            // them to its own statements (PostgresDownSystemTests), as an active client's does within 5 s.
             ServiceProcess gateway = processes.startGateway(
-                    "fault-gateway", Map.of("bulk.gateway.webhooks.dispatcher-enabled", "false"));
+                    "fault-gateway",
+                    Map.of(
+                            "bulk.gateway.webhooks.dispatcher-enabled",
+                            "false",
+                            "bulk.gateway.permissions.cache-ttl",
+                            "5m"));
             processes.awaitReady(ServiceProcesses.STARTUP);
             return new FaultStack(
                     port,

@@ -3,17 +3,24 @@ package com.portfoliobulk.localstack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.portfoliobulk.contracts.ProblemTypes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import tools.jackson.databind.JsonNode;
 
 /**
  * PostgreSQL, a server process of the test's own, stops in the middle of a job run by the gateway,
  * worker and audit-consumer processes ({@link FaultStack}) and stays down for 30 seconds. Every
- * process reports not ready meanwhile and none dies; once PostgreSQL is back on the same port and
+ * process reports not ready meanwhile and none dies, and a request of an active client, whose
+ * permissions the gateway still has, is answered 503 with {@code Retry-After} when its transaction
+ * cannot begin (an outage, not a 500 to report as a defect); once PostgreSQL is back on the same port and
  * data, they are ready again by themselves and the job completes, every change applied and logged
  * exactly once.
  */
@@ -34,6 +41,11 @@ class PostgresDownSystemTests {
         FaultStack.RoleJob job = stack.submitRoleJobAndAwaitATenth(ACCOUNTS, USERS, PATIENCE);
 
         int finishedAtStop = invariants.finished(job.id());
+        assertThat(job.client()
+                        .call("GET", "/portfolio-roles", null)
+                        .getStatusCode()
+                        .value())
+                .isEqualTo(200);
         stack.stopPostgres();
         long stoppedAt = System.nanoTime();
         // Each process's first answer other than 200 (-1: no answer within the probe's timeout).
@@ -52,7 +64,10 @@ class PostgresDownSystemTests {
             return notReady.size() == running.size();
         });
         Duration allNotReady = since(stoppedAt);
-        Duration leftDown = DOWN.minus(allNotReady);
+        // A request meanwhile that gets past the caller's permissions (still cached) to its transaction,
+        // which cannot begin: no connection for it.
+        ResponseEntity<String> roles = job.client().call("GET", "/portfolio-roles", null);
+        Duration leftDown = DOWN.minus(since(stoppedAt));
         await().during(leftDown)
                 .atMost(leftDown.plusSeconds(10))
                 .pollInterval(Duration.ofMillis(500))
@@ -88,6 +103,16 @@ class PostgresDownSystemTests {
                 .as("every process reports not ready (503) without its database")
                 .containsOnlyKeys(running.stream().map(ServiceProcess::name).toList())
                 .allSatisfy((process, readiness) -> assertThat(readiness).isEqualTo(503));
+        assertThat(roles.getStatusCode().value())
+                .as("a transactional request while the database is down: %s", roles.getBody())
+                .isEqualTo(503);
+        assertThat(roles.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("5");
+        assertThat(roles.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+        JsonNode problem = GatewayClient.json(roles.getBody());
+        assertThat(problem.path("type").asString()).isEqualTo(ProblemTypes.UNAVAILABLE.toString());
+        assertThat(problem.has("errorId"))
+                .as("no error id: an outage is no defect")
+                .isFalse();
         job.assertAppliedExactlyOnce(stack, PATIENCE);
         assertThat(running)
                 .as("no process died")

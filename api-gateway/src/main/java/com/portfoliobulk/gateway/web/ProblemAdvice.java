@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.web;
 import com.portfoliobulk.contracts.Quoted;
 import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
 import com.portfoliobulk.servicesupport.web.DisconnectedClients;
+import com.portfoliobulk.servicesupport.web.Outages;
 import com.portfoliobulk.servicesupport.web.ProblemTexts;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
@@ -16,8 +17,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.TypeMismatchException;
 import org.springframework.dao.DataAccessException;
-import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -262,15 +261,18 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
                 HttpStatus.UNAUTHORIZED, Problems.UNAUTHORIZED, "Authentication required", ex.getMessage(), List.of());
     }
 
-    /** The database is unreachable or overloaded: a retry later may succeed. */
-    @ExceptionHandler({DataAccessResourceFailureException.class, TransientDataAccessException.class})
-    ResponseEntity<ProblemDetail> unavailable(Exception ex) {
+    /**
+     * A dependency that is unavailable ({@link Outages}, the rule of every service): the database cannot
+     * be reached (also a transaction that cannot begin for want of a connection) or fails a statement a
+     * retry resolves, or the message broker does not answer. A retry later may succeed.
+     */
+    private static ResponseEntity<ProblemDetail> unavailable(Exception ex, String dependency) {
         log.warn("Answering 503: {}", ex.toString());
         ProblemDetail problem = Problems.of(
                 HttpStatus.SERVICE_UNAVAILABLE,
                 Problems.UNAVAILABLE,
                 "Service unavailable",
-                "The service cannot reach its database right now; try again shortly.",
+                "The service cannot reach its " + dependency + " right now; try again shortly.",
                 List.of());
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
                 .header(HttpHeaders.RETRY_AFTER, "5")
@@ -278,23 +280,29 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
     }
 
     /**
-     * The database refusing text the request brought ({@link UnstorableText}): 400, not 500. Any
-     * other data access error is a bug, answered as {@link #unexpected}.
+     * The database refusing text the request brought ({@link UnstorableText}): 400, not 500. The
+     * database unavailable: {@link #unavailable}. Any other data access error is a bug, answered as
+     * {@link #unexpected}.
      */
     @ExceptionHandler(DataAccessException.class)
-    ProblemDetail dataAccess(DataAccessException ex) {
+    ResponseEntity<ProblemDetail> dataAccess(DataAccessException ex) {
+        String dependency = Outages.dependency(ex);
+        if (dependency != null) {
+            return unavailable(ex, dependency);
+        }
         if (UnstorableText.isCause(ex)) {
             log.warn(
                     "Answering 400: the database refused text of the request ({})",
                     ex.getMostSpecificCause().toString());
-            return Problems.of(
-                    HttpStatus.BAD_REQUEST,
-                    Problems.INVALID_REQUEST,
-                    "Invalid request",
-                    UnstorableText.DETAIL,
-                    List.of());
+            return ResponseEntity.badRequest()
+                    .body(Problems.of(
+                            HttpStatus.BAD_REQUEST,
+                            Problems.INVALID_REQUEST,
+                            "Invalid request",
+                            UnstorableText.DETAIL,
+                            List.of()));
         }
-        return InternalErrors.problem(ex);
+        return internalError(ex);
     }
 
     /** A query string that does not decode, found when the parameters are first read: 400 naming it. */
@@ -310,16 +318,25 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
     }
 
     /**
-     * Anything else is a bug or an outage: the client gets a generic problem with an {@code errorId},
-     * the log gets the exception under the same id. Except a client that went away while its answer
-     * was written ({@link DisconnectedClients}): nothing is answered.
+     * Anything else is a bug: the client gets a generic problem with an {@code errorId}, the log gets
+     * the exception under the same id. Except a client that went away while its answer was written
+     * ({@link DisconnectedClients}): nothing is answered; and a dependency that is unavailable ({@link
+     * Outages}): answered as {@link #unavailable}.
      */
     @ExceptionHandler(Exception.class)
-    ProblemDetail unexpected(Exception ex, HttpServletRequest request) {
+    ResponseEntity<ProblemDetail> unexpected(Exception ex, HttpServletRequest request) {
         if (DisconnectedClients.wentAway(ex, request)) {
             return null;
         }
-        return InternalErrors.problem(ex);
+        String dependency = Outages.dependency(ex);
+        if (dependency != null) {
+            return unavailable(ex, dependency);
+        }
+        return internalError(ex);
+    }
+
+    private static ResponseEntity<ProblemDetail> internalError(Throwable ex) {
+        return ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR).body(InternalErrors.problem(ex));
     }
 
     /** Spring MVC's own report of a client that went away ({@link DisconnectedClients}): nothing is answered. */

@@ -27,8 +27,9 @@ class InternalErrorsTests {
 
     @Test
     void anUnexpectedErrorAnswersAGenericProblemWithAnIdTheLogHasTooWithTheDetails(CapturedOutput log) {
-        ProblemDetail problem =
-                new ProblemAdvice().unexpected(new DataIntegrityViolationException(SQL_FAILURE), apiRequest());
+        ProblemDetail problem = new ProblemAdvice()
+                .unexpected(new DataIntegrityViolationException(SQL_FAILURE), apiRequest())
+                .getBody();
 
         assertThat(problem.getStatus()).isEqualTo(500);
         assertThat(problem.getType()).isEqualTo(Problems.INTERNAL_ERROR);
@@ -73,7 +74,10 @@ class InternalErrorsTests {
                 .isNull();
         assertThat(new ProblemErrorController(List.of()).error(errorRequest(500, gone)))
                 .isNull();
-        assertThat(new ProblemAdvice().unexpected(reset, apiRequest()).getStatus())
+        assertThat(new ProblemAdvice()
+                        .unexpected(reset, apiRequest())
+                        .getStatusCode()
+                        .value())
                 .isEqualTo(500);
     }
 

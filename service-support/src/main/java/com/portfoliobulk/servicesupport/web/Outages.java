@@ -6,14 +6,16 @@ import org.springframework.util.ClassUtils;
 
 /**
  * Which dependency of a service a failed request found unavailable, if any: an error that is no
- * defect of the service, which a retry a little later may get past. {@link ServiceProblems} answers it
- * 503 with {@code Retry-After}, as the api-gateway answers an outage, where it would otherwise be an
- * unexpected error (a 500 that the runbook has operators report as a defect).
+ * defect of the service, which a retry a little later may get past. {@link ServiceProblems} (the
+ * bulk-worker, the audit-consumer) and the api-gateway's problem advice answer it 503 with {@code
+ * Retry-After}, where it would otherwise be an unexpected error (a 500 that the runbook has operators
+ * report as a defect): one rule for the three services.
  *
  * <ul>
  *   <li>The database: what {@link DatabaseFailure} takes for an outage (it cannot be reached) or for a
- *       transient failure (a conflict or timeout that a retry resolves), as the gateway answers a
- *       {@code DataAccessResourceFailureException} or a {@code TransientDataAccessException}.
+ *       transient failure (a conflict or timeout that a retry resolves): also a transaction that could
+ *       not begin for want of a connection ({@code CannotCreateTransactionException}), which is no
+ *       {@code DataAccessException}.
  *   <li>The Kafka broker: an error its client retries itself until it gives up (a topic's metadata or
  *       a record's acknowledgement that did not come within {@code max.block.ms} or {@code
  *       delivery.timeout.ms}, no leader, too few in-sync replicas), or a send whose acknowledgement
@@ -23,7 +25,7 @@ import org.springframework.util.ClassUtils;
  *
  * Each library is optional here: a service without it has no such dependency.
  */
-final class Outages {
+public final class Outages {
 
     private static final ClassLoader LOADER = Outages.class.getClassLoader();
 
@@ -41,7 +43,7 @@ final class Outages {
     private Outages() {}
 
     /** The dependency {@code failure} found unavailable ("database", "message broker"); null when none. */
-    static String dependency(Throwable failure) {
+    public static String dependency(Throwable failure) {
         if (brokerUnavailable(failure)) {
             return "message broker";
         }
