@@ -348,6 +348,24 @@ class ConsoleSecurityIntegrationTests {
         assertThat(jobCount(portfolio)).isEqualTo(1);
     }
 
+    @Test
+    void anEmptyJobsListSaysWhetherThePortfolioHasNoJobOrTheFiltersMatchNone() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String jobs = "/console/portfolios/" + portfolio.id() + "/jobs";
+
+        HttpResponse<String> none = get(jobs);
+        HttpResponse<String> anyOfBoth = get(jobs + "?status=&type=");
+        HttpResponse<String> filtered = get(jobs + "?status=CANCELLED&type=");
+
+        assertThat(none.body()).contains("No jobs yet.").doesNotContain("No job matches");
+        assertThat(anyOfBoth.body()).contains("No jobs yet.").doesNotContain("No job matches");
+        assertThat(filtered.statusCode()).isEqualTo(200);
+        assertThat(filtered.body())
+                .contains("No job matches these filters.", "<option value=\"CANCELLED\" selected=\"selected\">")
+                .doesNotContain("No jobs yet.");
+    }
+
     /** A form's address opened again (a tab restored, Enter in the address bar) leads back to a page. */
     @Test
     void aReviewOrCancelAddressOpenedAgainLeadsBackToItsPage() throws Exception {
