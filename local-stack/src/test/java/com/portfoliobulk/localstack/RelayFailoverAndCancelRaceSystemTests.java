@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.localstack.PipelineInvariants.JobCounts;
 import com.portfoliobulk.localstack.ServiceProcesses.Service;
+import com.portfoliobulk.testsupport.LockWaits;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.sql.Connection;
@@ -159,7 +160,7 @@ class RelayFailoverAndCancelRaceSystemTests {
             // One gateway relays: it sends the batch, the broker acknowledges it, and its move waits.
             String relaying = await().atMost(PATIENCE)
                     .pollInterval(Duration.ofMillis(20))
-                    .until(() -> waitingToMark(relayLock), Optional::isPresent)
+                    .until(RelayFailoverAndCancelRaceSystemTests::waitingToMark, Optional::isPresent)
                     .orElseThrow();
             await().atMost(PATIENCE)
                     .pollInterval(Duration.ofMillis(20))
@@ -304,14 +305,10 @@ class RelayFailoverAndCancelRaceSystemTests {
     }
 
     /** The gateway whose session waits in the relay's statement that moves the jobs' positions, if one does. */
-    private static Optional<String> waitingToMark(Connection connection) throws SQLException {
-        try (Statement statement = connection.createStatement();
-                ResultSet waiting = statement.executeQuery("""
-                        SELECT application_name FROM pg_stat_activity
-                         WHERE wait_event_type = 'Lock' AND query LIKE '%SET relayed_seq%'
-                        """)) {
-            return waiting.next() ? Optional.of(waiting.getString(1)) : Optional.empty();
-        }
+    private static Optional<String> waitingToMark() {
+        return LockWaits.in(invariants.dataSource(), "SET relayed_seq").stream()
+                .findFirst()
+                .map(LockWaits.Waiting::applicationName);
     }
 
     /** Whether PostgreSQL still has a session of the gateway named {@code name}. */

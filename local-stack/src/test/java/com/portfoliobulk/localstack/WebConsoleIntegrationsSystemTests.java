@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.UserRef;
+import com.portfoliobulk.testsupport.LockWaits;
 import com.standardwebhooks.Webhook;
 import com.standardwebhooks.exceptions.WebhookVerificationException;
 import com.sun.net.httpserver.HttpServer;
@@ -266,10 +267,10 @@ class WebConsoleIntegrationsSystemTests {
             ((JavascriptExecutor) browser.driver())
                     .executeScript("var rotate = document.querySelector('tr.webhook form.rotate-secret button');"
                             + " rotate.click(); setTimeout(function () { rotate.click(); }, 1000);");
-            await().atMost(PATIENCE).until(() -> rotationsWaiting(database) >= 1);
+            await().atMost(PATIENCE).until(() -> rotationsWaiting() >= 1);
             // The second click sends nothing: one rotation waits, for 3 s on end (polled as often as a
             // busy machine lets the test, hence the longer bound).
-            await().during(Duration.ofSeconds(3)).atMost(PATIENCE).until(() -> rotationsWaiting(database) == 1);
+            await().during(Duration.ofSeconds(3)).atMost(PATIENCE).until(() -> rotationsWaiting() == 1);
             lock.rollback();
         }
 
@@ -288,11 +289,8 @@ class WebConsoleIntegrationsSystemTests {
     }
 
     /** Sessions waiting for a lock on a webhook subscription: the console's rotations held by this test. */
-    private static int rotationsWaiting(JdbcClient database) {
-        return database.sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                        + " AND query ILIKE '%webhook_subscriptions%' AND pid <> pg_backend_pid()")
-                .query(Integer.class)
-                .single();
+    private static int rotationsWaiting() {
+        return LockWaits.in(TestStack.database(), "webhook_subscriptions").size();
     }
 
     private void openIntegrationsFromTheNavigation(TestPortfolio portfolio) {

@@ -1,12 +1,12 @@
 package com.portfoliobulk.gateway.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.LockWaits;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
@@ -234,11 +234,7 @@ class IdempotencyIntegrationTests extends GatewayIntegrationTest {
     }
 
     private void awaitBlockedOnTheKey() {
-        await().atMost(Duration.ofSeconds(4))
-                .until(() -> jdbc.sql("""
-                                SELECT count(*) FROM pg_stat_activity
-                                WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO jobs.idempotency_keys%'
-                                """).query(Long.class).single() > 0);
+        LockWaits.awaitLockWait(dataSource, "INSERT INTO jobs.idempotency_keys", Duration.ofSeconds(4));
     }
 
     private static String hashOf(JobRequest request) {

@@ -7,6 +7,7 @@ import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.StubWorker;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.LockWaits;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -290,10 +291,11 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
         try (ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
                 Connection holder = holdInserts("jobs.bulk_tasks", portfolio)) {
             Future<Answer> submitted = requests.submit(() -> submitInvitation(admin, portfolio, account));
-            awaitWaitingForALock("%INSERT INTO jobs.bulk_tasks%");
+            LockWaits.awaitLockWait(dataSource, "INSERT INTO jobs.bulk_tasks", PATIENCE);
             Future<Answer> closing = requests.submit(() -> close(portfolio, owner, () -> {}));
             await().atMost(PATIENCE)
-                    .until(() -> closing.isDone() || waitingForALock("%pg_advisory_xact_lock(hashtextextended%"));
+                    .until(() ->
+                            closing.isDone() || LockWaits.anyIn(dataSource, "pg_advisory_xact_lock(hashtextextended"));
             holder.rollback();
 
             Answer job = submitted.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
@@ -327,10 +329,10 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
         try (ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
                 Connection holder = holdInserts("jobs.closed_portfolios", portfolio)) {
             Future<Answer> closing = requests.submit(() -> close(portfolio, owner, () -> {}));
-            awaitWaitingForALock("%INSERT INTO jobs.closed_portfolios%");
+            LockWaits.awaitLockWait(dataSource, "INSERT INTO jobs.closed_portfolios", PATIENCE);
             Future<Answer> submitted = requests.submit(() -> submitInvitation(admin, portfolio, account));
             await().atMost(PATIENCE)
-                    .until(() -> submitted.isDone() || waitingForALock("%pg_advisory_xact_lock_shared%"));
+                    .until(() -> submitted.isDone() || LockWaits.anyIn(dataSource, "pg_advisory_xact_lock_shared"));
             holder.rollback();
 
             Answer closed = closing.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
@@ -378,19 +380,6 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
     private void dropHeldInserts(String table) {
         jdbc.sql("DROP TRIGGER IF EXISTS test_held_insert ON " + table).update();
         jdbc.sql("DROP FUNCTION IF EXISTS jobs.test_held_insert()").update();
-    }
-
-    /** Waits until a statement like {@code query} waits for a lock another transaction holds. */
-    private void awaitWaitingForALock(String query) {
-        await().atMost(PATIENCE).until(() -> waitingForALock(query));
-    }
-
-    /** Whether a statement like {@code query} waits for a lock another transaction holds. */
-    private boolean waitingForALock(String query) {
-        return jdbc.sql("SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE :q")
-                .param("q", query)
-                .query(Boolean.class)
-                .single();
     }
 
     /**

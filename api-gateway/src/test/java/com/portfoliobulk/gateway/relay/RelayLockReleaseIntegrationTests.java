@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import com.portfoliobulk.testsupport.LockWaits;
 import com.portfoliobulk.testsupport.SessionSettings;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -65,11 +66,11 @@ class RelayLockReleaseIntegrationTests extends GatewayIntegrationTest {
                     // The connection is closed under it.
                 }
             });
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> queryBoolean(
-                            observer,
-                            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = " + relayPid
-                                    + " AND wait_event_type = 'Lock')"));
+            LockWaits.awaitLockWait(
+                    dataSource,
+                    "of the relay (pid " + relayPid + ")",
+                    session -> session.pid() == relayPid,
+                    Duration.ofSeconds(10));
 
             // The gateway's end of the connection closes without a word, as when its process is killed.
             long closedAt = System.nanoTime();

@@ -1,9 +1,9 @@
 package com.portfoliobulk.gateway.scim;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.testsupport.LockWaits;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -282,18 +282,10 @@ class ScimETagIntegrationTests extends ScimIntegrationTest {
                 assertThat(change.executeUpdate()).isEqualTo(1);
             }
             Future<Scim> answer = client.submit(request);
-            await().atMost(Duration.ofSeconds(30)).until(this::aRequestWaitsForAUser);
+            LockWaits.awaitLockWait(dataSource, "jobs.scim_users", Duration.ofSeconds(30));
             holder.commit();
             return answer.get(30, TimeUnit.SECONDS);
         }
-    }
-
-    private boolean aRequestWaitsForAUser() {
-        return jdbc.sql("""
-                        SELECT EXISTS (SELECT 1 FROM pg_stat_activity
-                                        WHERE wait_event_type = 'Lock' AND query LIKE '%jobs.scim_users%'
-                                          AND pid <> pg_backend_pid())
-                        """).query(Boolean.class).single();
     }
 
     private Scim send(HttpMethod method, String path, String body, String header, String value) {

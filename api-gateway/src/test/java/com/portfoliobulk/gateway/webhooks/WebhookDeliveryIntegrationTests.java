@@ -9,6 +9,7 @@ import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.HeldWrites;
 import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Received;
 import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Reply;
+import com.portfoliobulk.testsupport.LockWaits;
 import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.testsupport.RetryStamps;
 import java.security.SecureRandom;
@@ -671,10 +672,10 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                 hold.executeQuery().close();
             }
             receiver.release("/deleted");
-            awaitWaitingForALock("%SET status = CASE WHEN redeliveries%");
+            LockWaits.awaitLockWait(dataSource, "SET status = CASE WHEN redeliveries", PATIENCE);
             Future<Answer> deleted =
                     requests.submit(() -> api.delete(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId));
-            awaitWaitingForALock("%DELETE FROM jobs.webhook_subscriptions%");
+            LockWaits.awaitLockWait(dataSource, "DELETE FROM jobs.webhook_subscriptions", PATIENCE);
             holder.rollback();
 
             Answer answer = deleted.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
@@ -754,11 +755,12 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                 hold.execute();
             }
             event.run();
-            awaitWaitingForALock("%INSERT INTO jobs.webhook_deliveries%");
+            LockWaits.awaitLockWait(dataSource, "INSERT INTO jobs.webhook_deliveries", PATIENCE);
             Future<Answer> deleted =
                     requests.submit(() -> api.delete(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId));
             await().atMost(PATIENCE)
-                    .until(() -> deleted.isDone() || waitingForALock("%DELETE FROM jobs.webhook_subscriptions%"));
+                    .until(() ->
+                            deleted.isDone() || LockWaits.anyIn(dataSource, "DELETE FROM jobs.webhook_subscriptions"));
             holder.rollback();
 
             Answer answer = deleted.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
@@ -778,19 +780,6 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                         .query(Long.class)
                         .single())
                 .isZero();
-    }
-
-    /** Waits until a statement like {@code query} waits for a lock another transaction holds. */
-    private void awaitWaitingForALock(String query) {
-        await().atMost(PATIENCE).until(() -> waitingForALock(query));
-    }
-
-    /** Whether a statement like {@code query} waits for a lock another transaction holds. */
-    private boolean waitingForALock(String query) {
-        return jdbc.sql("SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE :q")
-                .param("q", query)
-                .query(Boolean.class)
-                .single();
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Received;
 import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Reply;
+import com.portfoliobulk.testsupport.LockWaits;
 import com.standardwebhooks.Webhook;
 import com.standardwebhooks.exceptions.WebhookVerificationException;
 import java.net.http.HttpHeaders;
@@ -515,7 +516,12 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
                 lock.execute();
             }
             Future<JsonNode> creating = client.submit(() -> subscribe("/waited", "job.completed"));
-            await().atMost(PATIENCE).until(this::aCreationWaitsForThePortfolio);
+            LockWaits.awaitLockWait(
+                    dataSource,
+                    "waiting for an advisory lock in pg_advisory_xact_lock",
+                    waiting ->
+                            waiting.lock().equals("advisory") && waiting.query().contains("pg_advisory_xact_lock"),
+                    PATIENCE);
             // Two creations that took the portfolio first, each committed as a creation commits.
             for (String path : List.of("/first", "/second")) {
                 jdbc.sql("INSERT INTO jobs.webhook_subscriptions (id, portfolio_id, url, event_types,"
@@ -550,14 +556,5 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
                         .path("url")
                         .asString())
                 .isEqualTo(receiver.url("/waited"));
-    }
-
-    private boolean aCreationWaitsForThePortfolio() {
-        return jdbc.sql("""
-                        SELECT EXISTS (SELECT 1 FROM pg_stat_activity
-                                        WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'
-                                          AND query LIKE '%pg_advisory_xact_lock%'
-                                          AND pid <> pg_backend_pid())
-                        """).query(Boolean.class).single();
     }
 }

@@ -12,6 +12,7 @@ import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.testsupport.DirectorySeed.Membership;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
+import com.portfoliobulk.testsupport.LockWaits;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredJob;
@@ -155,7 +156,7 @@ class NewInviteesIntegrationTests extends WorkerIntegrationSupport {
                     AccountRole.MANAGER.code());
             publish(job);
             // ...and commits while the worker's insert of the same address waits for it.
-            await().atMost(PATIENCE).until(this::workerWaitsForAUser);
+            LockWaits.awaitLockWait(dataSource, "INSERT INTO directory.users", PATIENCE);
             competitor.commit();
         }
         awaitFinished(job);
@@ -177,14 +178,6 @@ class NewInviteesIntegrationTests extends WorkerIntegrationSupport {
                 .get()
                 .extracting(Membership::state)
                 .isEqualTo(MembershipState.INVITED);
-    }
-
-    private boolean workerWaitsForAUser() {
-        return jdbc.sql("""
-                        SELECT count(*) FROM pg_stat_activity
-                         WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO directory.users%'
-                           AND pid <> pg_backend_pid()
-                        """).query(Integer.class).single() > 0;
     }
 
     private static void execute(Connection connection, String sql, Object... arguments) throws Exception {

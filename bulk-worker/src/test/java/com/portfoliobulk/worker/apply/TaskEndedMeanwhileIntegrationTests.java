@@ -3,7 +3,6 @@ package com.portfoliobulk.worker.apply;
 import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.remove;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
-import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.JobStatus;
@@ -12,6 +11,7 @@ import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.testsupport.DirectorySeed.Membership;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
+import com.portfoliobulk.testsupport.LockWaits;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredJob;
@@ -59,7 +59,7 @@ class TaskEndedMeanwhileIntegrationTests extends WorkerIntegrationSupport {
             execute(cancellation, "SELECT id FROM jobs.bulk_tasks WHERE job_id = ? ORDER BY id FOR UPDATE", job.id());
             publish(job);
             // ...so the worker's transaction waits for those rows.
-            await().atMost(PATIENCE).until(this::workerWaitsForATask);
+            LockWaits.awaitLockWait(dataSource, "jobs.bulk_tasks", PATIENCE);
             execute(cancellation, """
                     UPDATE jobs.bulk_tasks SET status = 'CANCELLED', reason = 'JOB_CANCELLED'
                      WHERE job_id = ? AND status = 'PENDING'
@@ -113,7 +113,7 @@ class TaskEndedMeanwhileIntegrationTests extends WorkerIntegrationSupport {
             execute(otherConsumer, "SELECT id FROM jobs.bulk_tasks WHERE id = ? FOR UPDATE", job.taskId(0));
             // The first account's two records only; the third task waits for its record.
             taskRecords().publish(List.of(job.message(0), job.message(1)));
-            await().atMost(PATIENCE).until(this::workerWaitsForATask);
+            LockWaits.awaitLockWait(dataSource, "jobs.bulk_tasks", PATIENCE);
             // Another consumer, given the same record after a rebalance, ended the first task (it found
             // nothing to do: the test leaves Ann's membership to show what this worker does).
             execute(otherConsumer, """
@@ -148,15 +148,6 @@ class TaskEndedMeanwhileIntegrationTests extends WorkerIntegrationSupport {
         assertThat(List.of(counted.pending(), counted.skipped(), counted.succeeded()))
                 .as("pending, skipped, succeeded: each task counted once")
                 .containsExactly(1, 1, 1);
-    }
-
-    /** Whether a session (the worker's) waits for a lock in a statement on the tasks. */
-    private boolean workerWaitsForATask() {
-        return jdbc.sql("""
-                        SELECT EXISTS (
-                            SELECT 1 FROM pg_stat_activity
-                             WHERE wait_event_type = 'Lock' AND query LIKE '%jobs.bulk_tasks%' AND pid <> pg_backend_pid())
-                        """).query(Boolean.class).single();
     }
 
     private static void execute(Connection connection, String sql, UUID id) throws Exception {

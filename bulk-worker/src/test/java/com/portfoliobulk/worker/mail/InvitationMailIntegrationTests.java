@@ -12,6 +12,7 @@ import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
+import com.portfoliobulk.testsupport.LockWaits;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.InvitationAccepts;
 import com.portfoliobulk.worker.fixtures.JobFixture;
@@ -502,7 +503,7 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
             lock(unlink, "SELECT 1 FROM directory.accounts WHERE id = ? FOR UPDATE", account);
             publish(removal);
             // The removal's transaction has begun (its task is locked) and waits for the account...
-            await().atMost(PATIENCE).until(() -> aSessionWaitsIn("FROM directory.accounts"));
+            LockWaits.awaitLockWait(dataSource, "FROM directory.accounts", PATIENCE);
             // ...while the invitee accepts.
             assertThat(accept(invited.token(), email).getStatusCode().value()).isEqualTo(200);
             unlink.rollback();
@@ -543,7 +544,7 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
             lock(secondClick, "SELECT 1 FROM directory.invitation_mails WHERE job_id = ? FOR UPDATE", invited.jobId());
             acceptance = CompletableFuture.supplyAsync(() -> accept(invited.token(), email));
             // The acceptance's transaction has begun and waits for the message...
-            await().atMost(PATIENCE).until(() -> aSessionWaitsIn("FROM directory.invitation_mails WHERE token_digest"));
+            LockWaits.awaitLockWait(dataSource, "FROM directory.invitation_mails WHERE token_digest", PATIENCE);
             // ...while a job makes the invitation an Analyst's.
             publish(roleChange);
             awaitFinished(roleChange);
@@ -633,15 +634,6 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
             statement.setObject(1, id);
             statement.execute();
         }
-    }
-
-    /** Whether another session waits for a lock in a statement containing {@code sql}. */
-    private boolean aSessionWaitsIn(String sql) {
-        return jdbc.sql("""
-                        SELECT EXISTS (
-                            SELECT 1 FROM pg_stat_activity
-                             WHERE wait_event_type = 'Lock' AND strpos(query, :sql) > 0 AND pid <> pg_backend_pid())
-                        """).param("sql", sql).query(Boolean.class).single();
     }
 
     /** The account's one activity event of the action, once published. */
