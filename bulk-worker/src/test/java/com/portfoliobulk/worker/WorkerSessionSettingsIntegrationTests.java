@@ -2,12 +2,12 @@ package com.portfoliobulk.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.testsupport.MigrationRetries;
 import com.portfoliobulk.testsupport.SessionSettings;
 import java.sql.Connection;
 import java.time.Duration;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.configuration.Configuration;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -38,13 +38,7 @@ class WorkerSessionSettingsIntegrationTests extends WorkerIntegrationSupport {
 
     @Test
     void aStartWaitsForTheDatabaseToAcceptConnectionsAndForAnotherInstancesMigrations() {
-        assertThat(flyway.getConfiguration())
-                .extracting(
-                        Configuration::getConnectRetries,
-                        Configuration::getConnectRetriesInterval,
-                        Configuration::getLockRetryCount)
-                .as("tries to connect, seconds between them at most, tries to take the lock (-1: for ever)")
-                .containsExactly(Integer.MAX_VALUE, 10, -1);
+        MigrationRetries.assertWaitForTheDatabaseAndAnotherInstancesMigrations(flyway);
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.testsupport.LockWaits;
+import com.portfoliobulk.testsupport.MigrationRetries;
 import com.portfoliobulk.testsupport.SessionSettings;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -14,7 +15,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.configuration.Configuration;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 import org.postgresql.jdbc.PgConnection;
@@ -123,13 +123,7 @@ class RelayLockReleaseIntegrationTests extends GatewayIntegrationTest {
 
     @Test
     void aStartWaitsForTheDatabaseToAcceptConnectionsAndForAnotherInstancesMigrations(@Autowired Flyway flyway) {
-        assertThat(flyway.getConfiguration())
-                .extracting(
-                        Configuration::getConnectRetries,
-                        Configuration::getConnectRetriesInterval,
-                        Configuration::getLockRetryCount)
-                .as("tries to connect, seconds between them at most, tries to take the lock (-1: for ever)")
-                .containsExactly(Integer.MAX_VALUE, 10, -1);
+        MigrationRetries.assertWaitForTheDatabaseAndAnotherInstancesMigrations(flyway);
     }
 
     @Test

@@ -6,6 +6,7 @@ import com.portfoliobulk.audit.ActivityEvents;
 import com.portfoliobulk.audit.AuditApplication;
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.testsupport.MigrationRetries;
 import com.portfoliobulk.testsupport.SessionSettings;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,7 +15,6 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.configuration.Configuration;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -66,13 +66,7 @@ class ActivityRecorderIntegrationTests {
 
     @Test
     void aStartWaitsForTheDatabaseToAcceptConnectionsAndForAnotherInstancesMigrations(@Autowired Flyway flyway) {
-        assertThat(flyway.getConfiguration())
-                .extracting(
-                        Configuration::getConnectRetries,
-                        Configuration::getConnectRetriesInterval,
-                        Configuration::getLockRetryCount)
-                .as("tries to connect, seconds between them at most, tries to take the lock (-1: for ever)")
-                .containsExactly(Integer.MAX_VALUE, 10, -1);
+        MigrationRetries.assertWaitForTheDatabaseAndAnotherInstancesMigrations(flyway);
     }
 
     @Test
