@@ -5,6 +5,8 @@ import java.util.UUID;
 import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -42,6 +44,7 @@ public class JobCancellation {
             try {
                 Job cancelled = transaction.execute(status -> cancelOnce(portfolioId, jobId));
                 statusCache.forget(portfolioId, jobId);
+                forgetOnceCommitted(portfolioId, jobId);
                 return cancelled;
             } catch (PessimisticLockingFailureException ex) {
                 // Kept as a safety net: with task rows locked in the worker's order, not expected.
@@ -50,6 +53,22 @@ public class JobCancellation {
                 }
             }
         }
+    }
+
+    /**
+     * In a caller's transaction (the close's last step), the cancellation commits with it: a poll that
+     * read the job before that, as it still was, is not kept either.
+     */
+    private void forgetOnceCommitted(UUID portfolioId, UUID jobId) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            return;
+        }
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                statusCache.forget(portfolioId, jobId);
+            }
+        });
     }
 
     private Job cancelOnce(UUID portfolioId, UUID jobId) {

@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -62,6 +63,9 @@ class PortfolioClosure {
 
     private final TransactionTemplate transaction;
 
+    /** A savepoint within the close's last transaction: a job that ended meanwhile does not fail it. */
+    private final TransactionTemplate savepoint;
+
     PortfolioClosure(
             JdbcClient jdbc,
             JobCancellation cancellation,
@@ -79,6 +83,8 @@ class PortfolioClosure {
         this.permissions = permissions;
         this.access = access;
         this.transaction = new TransactionTemplate(transactions);
+        this.savepoint = new TransactionTemplate(transactions);
+        this.savepoint.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
     }
 
     record ClosureToken(String confirmation, Instant expiresAt) {}
@@ -163,11 +169,15 @@ class PortfolioClosure {
         markClosing(portfolioId);
         // A job submitted while the first ones were cancelled: it has no linked account left to change.
         cancelled += cancelActiveJobs(portfolioId);
-        long cancelledJobs = cancelled;
-        transaction.executeWithoutResult(status -> {
-            // First: waits for the submissions under way (their jobs are cancelled after it), and a
-            // submission after it waits for this transaction and finds the portfolio closed.
+        long cancelledBefore = cancelled;
+        Long closedWith = transaction.execute(status -> {
+            // First: waits for the submissions under way, and a submission after it waits for this
+            // transaction and finds the portfolio closed.
             closureLock.holdForClose(portfolioId);
+            // The jobs of the submissions it waited for (committed after the second cancelling listed the
+            // jobs; no job is stored after this): cancelled in this transaction, so the close's entry
+            // below counts them as its answer does, and they end with the portfolio or not at all.
+            long total = cancelledBefore + cancelSubmittedMeanwhile(portfolioId);
             // The token as it was when the close began: one that ran out while the accounts were
             // unlinked still ends the close (an accepted transfer deletes it, so that still stops it).
             currentOwnerWithToken(owner, portfolioId, confirmation, false);
@@ -178,7 +188,7 @@ class PortfolioClosure {
                     owner,
                     "PORTFOLIO_CLOSED",
                     null,
-                    "closed: " + unlinked + " account(s) unlinked, " + cancelledJobs + " pending job(s) cancelled");
+                    "closed: " + unlinked + " account(s) unlinked, " + total + " pending job(s) cancelled");
             // Unlinks asked for whose entry is still missing: once the portfolio is closed, no one asks again.
             for (String table : List.of(
                     "jobs.portfolio_users",
@@ -201,29 +211,22 @@ class PortfolioClosure {
                     .param("portfolioId", portfolioId)
                     .param("owner", owner.userId())
                     .update();
+            return total;
         });
+        long cancelledJobs = closedWith == null ? cancelledBefore : closedWith;
         permissions.forgetAll();
-        long submittedMeanwhile = cancelSubmittedMeanwhile(portfolioId);
-        return new Closed(
-                portfolioId, unlinked + unlinkLinkedMeanwhile(portfolioId, owner), cancelledJobs + submittedMeanwhile);
+        return new Closed(portfolioId, unlinked + unlinkLinkedMeanwhile(portfolioId, owner), cancelledJobs);
     }
 
     /**
-     * Cancels a job that committed while the close ran, after its second cancelling listed the jobs: the
-     * transaction that marked the portfolio closed waited for it ({@link ClosureLock}), and no job is
-     * stored after it. The portfolio is closed already, so a failure does not fail the close; the job
-     * then runs, its tasks skipped as their accounts are unlinked, and the warning says so.
+     * Cancels, within the close's last transaction, the jobs that committed while the close ran, after
+     * its second cancelling listed the jobs: that transaction waited for their submissions ({@link
+     * ClosureLock}). Each in a savepoint: one the worker finished meanwhile is left as it is, and the
+     * transaction goes on. A failure fails that transaction, which marks nothing closed, and the close
+     * can be sent again, as after a failure of its earlier steps.
      */
     private long cancelSubmittedMeanwhile(UUID portfolioId) {
-        try {
-            return cancelActiveJobs(portfolioId);
-        } catch (RuntimeException ex) {
-            log.warn(
-                    "Portfolio {} is closed, but jobs submitted while it closed could not be cancelled: {}",
-                    portfolioId,
-                    ex.toString());
-            return 0;
-        }
+        return cancelActiveJobs(portfolioId, savepoint);
     }
 
     /**
@@ -272,6 +275,11 @@ class PortfolioClosure {
 
     /** Cancels the portfolio's queued and running jobs; answers how many it cancelled. */
     private long cancelActiveJobs(UUID portfolioId) {
+        return cancelActiveJobs(portfolioId, null);
+    }
+
+    /** {@link #cancelActiveJobs(UUID)}, each job within {@code each} when given. */
+    private long cancelActiveJobs(UUID portfolioId, TransactionTemplate each) {
         long cancelled = 0;
         List<UUID> active = jdbc.sql("""
                         SELECT id FROM jobs.bulk_jobs
@@ -282,7 +290,11 @@ class PortfolioClosure {
                 .list();
         for (UUID job : active) {
             try {
-                cancellation.cancel(portfolioId, job);
+                if (each == null) {
+                    cancellation.cancel(portfolioId, job);
+                } else {
+                    each.executeWithoutResult(status -> cancellation.cancel(portfolioId, job));
+                }
                 cancelled++;
             } catch (RequestRefusedException finishedMeanwhile) {
                 // It ended between the listing and the cancellation: nothing is pending any more.
