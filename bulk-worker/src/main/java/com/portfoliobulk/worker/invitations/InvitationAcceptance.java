@@ -18,8 +18,9 @@ import org.springframework.transaction.annotation.Transactional;
  * directory holds no token a link carries once its e-mail is sent.
  *
  * <p>In one transaction: the invitations are locked, checked (the caller's e-mail address must be the
- * invitee's, the invitations must not have expired, and their accounts must still be in a portfolio: an
- * invitation left pending on an account that is in none answers as a revoked one) and made {@code ACTIVE},
+ * invitee's, the invitations must not have expired, and their accounts must still be in a portfolio that
+ * is not closed: an invitation left pending on an account that is in none, or that a close whose last
+ * unlinking failed left linked to the closed portfolio, answers as a revoked one) and made {@code ACTIVE},
  * their tokens are cleared so that they cannot be used again, and each is noted for an {@code
  * INVITATION_ACCEPTED} entry in its account's activity log ({@link AcceptedInvitationEntries} publishes it
  * after the commit, so an acceptance never waits for Kafka). Two acceptances racing with one token: the
@@ -48,6 +49,16 @@ class InvitationAcceptance {
              WHERE acc.portfolio_id IS NOT NULL
             ON CONFLICT DO NOTHING
             """;
+
+    /**
+     * Whether the account {@code a} is in a portfolio that is open. One left linked to a closed portfolio
+     * (its close could not reach the worker for its last unlinking) is in none: its pending invitations
+     * there are ended by the unlink that frees it for another portfolio ({@code AccountLinks}), as the
+     * close's unlinks end those of the accounts they reach, and until then they give no access.
+     */
+    private static final String IN_AN_OPEN_PORTFOLIO = """
+            (a.portfolio_id IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM jobs.closed_portfolios c WHERE c.portfolio_id = a.portfolio_id))""";
 
     private final JdbcClient jdbc;
 
@@ -79,13 +90,13 @@ class InvitationAcceptance {
         Optional<Invitation> found = jdbc.sql("""
                         SELECT m.account_id, m.user_id, m.role, m.state, u.email,
                                m.expires_at IS NOT NULL AND m.expires_at <= now() AS expired,
-                               a.portfolio_id IS NOT NULL AS linked
+                               %s AS linked
                         FROM directory.memberships m
                         JOIN directory.users u ON u.id = m.user_id
                         JOIN directory.accounts a ON a.id = m.account_id
                         WHERE m.invitation_token = :digest
                         FOR UPDATE OF m
-                        """)
+                        """.formatted(IN_AN_OPEN_PORTFOLIO))
                 .param("digest", digest)
                 .query((row, n) -> new Invitation(
                         row.getObject("account_id", UUID.class),
@@ -101,7 +112,8 @@ class InvitationAcceptance {
         }
         Invitation invitation = found.get();
         if (!invitation.linked() && !"ACTIVE".equals(invitation.state())) {
-            // Its account left the portfolio, whose unlink should have ended it: no access to give.
+            // Its account left the portfolio, whose unlink should have ended it, or the portfolio was
+            // closed: no access to give.
             return new Outcome(Result.UNKNOWN, null);
         }
         if (!invitation.email().equals(caller)) {
@@ -128,7 +140,8 @@ class InvitationAcceptance {
     }
 
     /**
-     * Accepts every pending, unexpired invitation the message announced on an account still in a portfolio.
+     * Accepts every pending, unexpired invitation the message announced on an account still in an open
+     * portfolio.
      * What is left of the message is looked at before the caller's address: a message whose invitations
      * all ended (revoked, resent, expired and ended by the sweep, removed with their account's link) and
      * gave no access answers as an unknown token, whoever sends it. A revoked invitation leaves no trace
@@ -140,10 +153,10 @@ class InvitationAcceptance {
                           FROM directory.memberships m
                           JOIN directory.accounts a ON a.id = m.account_id
                          WHERE m.user_id = :userId AND m.invitation_job_id = :jobId AND m.state = 'INVITED'
-                           AND a.portfolio_id IS NOT NULL
+                           AND %s
                          ORDER BY m.account_id
                            FOR UPDATE OF m
-                        """)
+                        """.formatted(IN_AN_OPEN_PORTFOLIO))
                 .param("userId", message.userId())
                 .param("jobId", message.jobId())
                 .query((row, n) -> new Pending(
@@ -211,7 +224,7 @@ class InvitationAcceptance {
         ACCEPTED,
         /**
          * No pending invitation has that token: it never existed, was revoked, resent or used already, or
-         * its account is in no portfolio any more.
+         * its account is in no portfolio any more (or only in a closed one).
          */
         UNKNOWN,
         EXPIRED,

@@ -58,6 +58,8 @@ class InvitationAcceptanceIntegrationTests {
 
     private RestClient http;
 
+    private UUID portfolio;
+
     private UUID account;
 
     private UUID invitee;
@@ -73,7 +75,7 @@ class InvitationAcceptanceIntegrationTests {
                     return execution.execute(request, body);
                 })
                 .build();
-        UUID portfolio = UUID.randomUUID();
+        portfolio = UUID.randomUUID();
         account = UUID.randomUUID();
         invitee = UUID.randomUUID();
         email = "invitee." + invitee + "@example.test";
@@ -253,6 +255,31 @@ class InvitationAcceptanceIntegrationTests {
         Answer answer = accept(token, email);
 
         assertThat(answer.status()).isEqualTo(404);
+        assertThat(membership()).containsEntry("state", "INVITED");
+    }
+
+    /**
+     * A close whose last unlinking failed (the worker could not be reached) left the account linked to the
+     * closed portfolio, as the close's commit marked it closed: the invitations pending there answer as
+     * revoked ones, by the membership's token and by the e-mail's link alike, and give no access, as on
+     * an account in no portfolio (the unlink that frees the account for another portfolio ends them).
+     * Before, they were accepted, and the invitee had access to the account through a portfolio that no
+     * longer exists.
+     */
+    @Test
+    void anInvitationOnAnAccountLeftLinkedToAClosedPortfolioIsNotFoundAndGivesNoAccess() {
+        String token = invite("ANALYST", Instant.now().plus(7, ChronoUnit.DAYS));
+        UUID job = UUID.randomUUID();
+        jdbc.sql("UPDATE directory.memberships SET invitation_job_id = ? WHERE account_id = ? AND user_id = ?")
+                .params(job, account, invitee)
+                .update();
+        String link = message(job);
+        jdbc.sql("INSERT INTO jobs.closed_portfolios (portfolio_id, closed_by) VALUES (?, ?)")
+                .params(portfolio, UUID.randomUUID())
+                .update();
+
+        assertThat(accept(link, email).status()).as("the e-mail's link").isEqualTo(404);
+        assertThat(accept(token, email).status()).as("the membership's token").isEqualTo(404);
         assertThat(membership()).containsEntry("state", "INVITED");
     }
 
