@@ -5,14 +5,13 @@ import com.portfoliobulk.gateway.web.RequestRefusedException;
 import com.portfoliobulk.gateway.web.UnreadableRequest;
 import com.portfoliobulk.gateway.web.UnstorableText;
 import com.portfoliobulk.servicesupport.web.DisconnectedClients;
+import com.portfoliobulk.servicesupport.web.Outages;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -89,23 +88,20 @@ class ScimErrorAdvice {
                 HttpStatus.NOT_FOUND, null, "No resource has the id '" + ex.getValue() + "'.", HttpHeaders.EMPTY);
     }
 
-    @ExceptionHandler({DataAccessResourceFailureException.class, TransientDataAccessException.class})
-    ResponseEntity<Map<String, Object>> databaseUnavailable(RuntimeException ex) {
-        log.warn("SCIM request failed: the database is unavailable", ex);
-        HttpHeaders headers = new HttpHeaders();
-        headers.set(HttpHeaders.RETRY_AFTER, "5");
-        return ScimErrors.answer(
-                HttpStatus.SERVICE_UNAVAILABLE, null, "The service is briefly unavailable; retry.", headers);
-    }
-
     /**
-     * Anything else is a bug or an outage; a client that went away ({@link DisconnectedClients}) is
-     * answered nothing.
+     * Anything else is a bug, answered 500; except a client that went away ({@link DisconnectedClients}),
+     * answered nothing, and a dependency that is unavailable ({@link Outages}: the database cannot be
+     * reached, also a transaction that cannot begin, or fails a statement a retry resolves), answered
+     * 503 with {@code Retry-After} as the API answers it ({@link ScimErrors#unavailable}).
      */
     @ExceptionHandler(Exception.class)
     ResponseEntity<Map<String, Object>> unexpected(Exception ex, HttpServletRequest request) {
         if (DisconnectedClients.wentAway(ex, request)) {
             return null;
+        }
+        ResponseEntity<Map<String, Object>> unavailable = ScimErrors.unavailable(ex);
+        if (unavailable != null) {
+            return unavailable;
         }
         if (UnstorableText.isCause(ex)) {
             log.warn("SCIM request refused: the database refused text of the request ({})", ex.toString());

@@ -36,7 +36,9 @@ import tools.jackson.databind.json.JsonMapper;
  * API's: only a SCIM token ({@code Authorization: Bearer scim_...}) is accepted there, and only on
  * its own portfolio's URLs (another portfolio's answers 403). Administrators' JWTs are not accepted
  * here, and SCIM tokens are not accepted anywhere else (the API's chain validates JWTs only).
- * Failures answer in the SCIM error format with {@code WWW-Authenticate: Bearer}.
+ * Failures answer in the SCIM error format with {@code WWW-Authenticate: Bearer}; a token that cannot
+ * be checked because the database is unavailable, 503 with {@code Retry-After} ({@link
+ * ScimErrors#unavailable}).
  */
 @Configuration(proxyBeanMethods = false)
 class ScimSecurityConfiguration {
@@ -125,8 +127,16 @@ class ScimSecurityConfiguration {
                 chain.doFilter(request, response);
                 return;
             }
-            Optional<ScimTokens.ScimToken> token =
-                    tokens.authenticate(header.substring(BEARER.length()).strip());
+            Optional<ScimTokens.ScimToken> token;
+            try {
+                token = tokens.authenticate(header.substring(BEARER.length()).strip());
+            } catch (RuntimeException ex) {
+                // The database unavailable: 503, as for any request that needs it, not the error page's 500.
+                if (ScimErrors.writeUnavailable(response, json, ex)) {
+                    return;
+                }
+                throw ex;
+            }
             if (token.isEmpty()) {
                 unauthorized(response, json);
                 return;

@@ -68,6 +68,9 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
      */
     static final String PAST_A_LIMIT = "goes beyond a limit of what the service reads";
 
+    /** The {@code Retry-After} of the 503 of a dependency that is unavailable ({@link Outages}). */
+    public static final int UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(
             HttpMessageNotReadableException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
@@ -272,11 +275,19 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
                 HttpStatus.SERVICE_UNAVAILABLE,
                 Problems.UNAVAILABLE,
                 "Service unavailable",
-                "The service cannot reach its " + dependency + " right now; try again shortly.",
+                unavailableDetail(dependency),
                 List.of());
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-                .header(HttpHeaders.RETRY_AFTER, "5")
+                .header(HttpHeaders.RETRY_AFTER, String.valueOf(UNAVAILABLE_RETRY_AFTER_SECONDS))
                 .body(problem);
+    }
+
+    /**
+     * The detail of the 503 of a dependency that is unavailable ({@link Outages}); the SCIM endpoints
+     * answer it too, in their error format.
+     */
+    public static String unavailableDetail(String dependency) {
+        return "The service cannot reach its " + dependency + " right now; try again shortly.";
     }
 
     /**

@@ -3,24 +3,41 @@ package com.portfoliobulk.gateway.scim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import com.portfoliobulk.testsupport.DatabaseEndpoint;
+import com.portfoliobulk.testsupport.LogLines;
+import com.portfoliobulk.testsupport.SharedInfrastructure;
 import java.io.ByteArrayInputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * Every error under the SCIM base path is a SCIM error (RFC 7644 section 3.12), also those Spring
  * MVC decides before a SCIM endpoint is chosen (unknown path, wrong method, media types) and a
- * compressed body; the API's own paths keep their problem answers.
+ * compressed body, and a database outage (503 with {@code Retry-After}); the API's own paths keep
+ * their problem answers.
  */
 class ScimErrorAnswersIntegrationTests extends ScimIntegrationTest {
 
@@ -157,6 +174,162 @@ class ScimErrorAnswersIntegrationTests extends ScimIntegrationTest {
         response.headers().map().forEach(headers::addAll);
         String text = response.body();
         return new Scim(response.statusCode(), headers, text.isBlank() ? null : JSON.readTree(text), text);
+    }
+
+    /**
+     * While the database is unreachable, the token cannot be checked: a SCIM request answers a SCIM 503
+     * with {@code Retry-After}, as the API answers an outage, logged as one WARN line; once the database
+     * is back, it answers again.
+     */
+    @Test
+    void aScimRequestWhileTheDatabaseIsUnreachableIsAScimServiceUnavailableUntilItIsBack() throws Exception {
+        assertThat(scim(HttpMethod.GET, users(), null).status()).isEqualTo(200);
+
+        try (LogLines log = LogLines.of(ScimErrors.class.getPackageName())) {
+            Scim answer;
+            try (DatabaseOutage outage = DatabaseOutage.of(jdbc)) {
+                outage.begin();
+                answer = scim(HttpMethod.GET, users(), null);
+            }
+
+            assertUnavailable(answer);
+            assertOneWarning(log);
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() ->
+                        assertThat(scim(HttpMethod.GET, users(), null).status()).isEqualTo(200));
+    }
+
+    /**
+     * A request whose token was checked, but whose transaction cannot begin because the database went
+     * away meanwhile (here while the request waited in the portfolio's rate limit, whose row the test
+     * holds), answers the same SCIM 503 with {@code Retry-After}, not a 500.
+     */
+    @Test
+    void aScimRequestWhoseTransactionCannotBeginIsAScimServiceUnavailable() throws Exception {
+        // Makes the portfolio's SCIM rate limit row, for the test to hold.
+        assertThat(scim(HttpMethod.GET, users(), null).status()).isEqualTo(200);
+        DatabaseEndpoint shared = SharedInfrastructure.database();
+
+        try (LogLines log = LogLines.of(ScimErrors.class.getPackageName());
+                ExecutorService client = Executors.newSingleThreadExecutor();
+                Connection holder =
+                        DriverManager.getConnection(shared.jdbcUrl(), shared.username(), shared.password())) {
+            holder.setAutoCommit(false);
+            try (PreparedStatement lock = holder.prepareStatement(
+                    "SELECT 1 FROM jobs.portfolio_rate_limits WHERE portfolio_id = ? FOR UPDATE")) {
+                lock.setObject(1, portfolio.id());
+                lock.executeQuery().close();
+            }
+            Future<Scim> waiting = client.submit(() -> scim(HttpMethod.GET, users(), null));
+            Scim answer;
+            try (DatabaseOutage outage = DatabaseOutage.of(jdbc, holder)) {
+                // The token is checked; the request waits for the rate limit's row. Then the outage begins.
+                await().atMost(Duration.ofSeconds(4)).until(() -> outage.waitingForALock("portfolio_rate_limits"));
+                outage.begin();
+                answer = waiting.get(30, TimeUnit.SECONDS);
+            } finally {
+                holder.rollback();
+            }
+
+            assertUnavailable(answer);
+            assertOneWarning(log);
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() ->
+                        assertThat(scim(HttpMethod.GET, users(), null).status()).isEqualTo(200));
+    }
+
+    private static void assertUnavailable(Scim answer) {
+        assertScimError(answer, 503, null);
+        assertThat(answer.headers().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("5");
+        assertThat(answer.json().path("detail").asString()).contains("database", "try again");
+    }
+
+    private static void assertOneWarning(LogLines log) {
+        List<ILoggingEvent> lines = log.lines().stream()
+                .filter(line -> line.getLevel().isGreaterOrEqual(Level.WARN))
+                .toList();
+        assertThat(lines).as("%s", lines).singleElement().satisfies(line -> {
+            assertThat(line.getLevel()).isEqualTo(Level.WARN);
+            assertThat(line.getFormattedMessage()).startsWith("Answering 503: ");
+            assertThat(line.getThrowableProxy()).isNull();
+        });
+    }
+
+    /**
+     * The shared database as an outage leaves it to the gateway, from {@link #begin}: it refuses new
+     * connections, and the sessions on it are ended (all but those the test keeps), until closed. Done
+     * from the server's maintenance database, as its superuser.
+     */
+    private static final class DatabaseOutage implements AutoCloseable {
+
+        private final Connection admin;
+
+        private final String database;
+
+        private final Integer[] kept;
+
+        private DatabaseOutage(Connection admin, String database, Integer[] kept) {
+            this.admin = admin;
+            this.database = database;
+            this.kept = kept;
+        }
+
+        /** The outage of the gateway's database, which is to keep the sessions of {@code keep}. */
+        static DatabaseOutage of(JdbcClient jdbc, Connection... keep) throws SQLException {
+            String database =
+                    jdbc.sql("SELECT current_database()").query(String.class).single();
+            List<Integer> kept = new ArrayList<>();
+            for (Connection connection : keep) {
+                try (Statement statement = connection.createStatement();
+                        ResultSet pid = statement.executeQuery("SELECT pg_backend_pid()")) {
+                    pid.next();
+                    kept.add(pid.getInt(1));
+                }
+            }
+            DatabaseEndpoint shared = SharedInfrastructure.database();
+            Connection admin = DriverManager.getConnection(
+                    shared.jdbcUrl().replaceFirst("/" + database + "(\\?|$)", "/postgres$1"),
+                    shared.username(),
+                    shared.password());
+            return new DatabaseOutage(admin, database, kept.toArray(Integer[]::new));
+        }
+
+        /** Whether a session on the database waits for a lock in a statement naming {@code table}. */
+        boolean waitingForALock(String table) throws SQLException {
+            try (PreparedStatement waiting = admin.prepareStatement("SELECT count(*) FROM pg_stat_activity"
+                    + " WHERE datname = ? AND wait_event_type = 'Lock' AND query LIKE ?")) {
+                waiting.setString(1, database);
+                waiting.setString(2, "%" + table + "%");
+                try (ResultSet count = waiting.executeQuery()) {
+                    count.next();
+                    return count.getLong(1) > 0;
+                }
+            }
+        }
+
+        /** Refuses new connections to the database and ends the sessions on it, but those kept. */
+        void begin() throws SQLException {
+            try (Statement statement = admin.createStatement()) {
+                statement.execute("ALTER DATABASE \"" + database + "\" ALLOW_CONNECTIONS false");
+            }
+            try (PreparedStatement terminate = admin.prepareStatement("SELECT pg_terminate_backend(pid)"
+                    + " FROM pg_stat_activity WHERE datname = ? AND pid <> ALL (?)")) {
+                terminate.setString(1, database);
+                terminate.setArray(2, admin.createArrayOf("integer", kept));
+                terminate.executeQuery().close();
+            }
+        }
+
+        /** Ends the outage: the database accepts connections again. */
+        @Override
+        public void close() throws SQLException {
+            try (admin;
+                    Statement statement = admin.createStatement()) {
+                statement.execute("ALTER DATABASE \"" + database + "\" ALLOW_CONNECTIONS true");
+            }
+        }
     }
 
     @Test
