@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.portfoliobulk.testsupport.DatabaseEndpoint;
+import com.portfoliobulk.testsupport.LockWaits;
 import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
 import java.io.ByteArrayInputStream;
@@ -27,7 +28,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
@@ -40,6 +43,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * their problem answers.
  */
 class ScimErrorAnswersIntegrationTests extends ScimIntegrationTest {
+
+    @Autowired
+    private DataSource dataSource;
 
     @Test
     void anUnknownScimPathIsAScimNotFound() {
@@ -225,7 +231,7 @@ class ScimErrorAnswersIntegrationTests extends ScimIntegrationTest {
             Scim answer;
             try (DatabaseOutage outage = DatabaseOutage.of(jdbc, holder)) {
                 // The token is checked; the request waits for the rate limit's row. Then the outage begins.
-                await().atMost(Duration.ofSeconds(4)).until(() -> outage.waitingForALock("portfolio_rate_limits"));
+                LockWaits.awaitLockWait(dataSource, "portfolio_rate_limits", Duration.ofSeconds(4));
                 outage.begin();
                 answer = waiting.get(30, TimeUnit.SECONDS);
             } finally {
@@ -294,19 +300,6 @@ class ScimErrorAnswersIntegrationTests extends ScimIntegrationTest {
                     shared.username(),
                     shared.password());
             return new DatabaseOutage(admin, database, kept.toArray(Integer[]::new));
-        }
-
-        /** Whether a session on the database waits for a lock in a statement naming {@code table}. */
-        boolean waitingForALock(String table) throws SQLException {
-            try (PreparedStatement waiting = admin.prepareStatement("SELECT count(*) FROM pg_stat_activity"
-                    + " WHERE datname = ? AND wait_event_type = 'Lock' AND query LIKE ?")) {
-                waiting.setString(1, database);
-                waiting.setString(2, "%" + table + "%");
-                try (ResultSet count = waiting.executeQuery()) {
-                    count.next();
-                    return count.getLong(1) > 0;
-                }
-            }
         }
 
         /** Refuses new connections to the database and ends the sessions on it, but those kept. */
