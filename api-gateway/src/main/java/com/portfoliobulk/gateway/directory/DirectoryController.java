@@ -83,7 +83,8 @@ class DirectoryController {
                     + " others by account name; the user's profile (`/users/{userId}`) pages their access to every"
                     + " account."
                     + " Filters combine with AND; `role` with `accountId` means that role on that account."
-                    + " Cursor-paged.")
+                    + " An invitation that has expired counts as no access: it is not listed, counted or matched by"
+                    + " the filters. Cursor-paged.")
     @ApiResponse(responseCode = "200", description = "One page of users with their memberships.")
     @GetMapping("/users")
     Page<PortfolioUser> users(
@@ -114,7 +115,8 @@ class DirectoryController {
             description = "The user and EVERY linked account of the portfolio, ordered by name, with the user's role"
                     + " there or NO_ACCESS. A portfolio can link thousands of accounts, so the accounts are"
                     + " cursor-paged like every list: one page of them in `items`, with `nextCursor` (`limit`,"
-                    + " `cursor`). A user without any membership in the portfolio's accounts is not one of its"
+                    + " `cursor`). An account where the user's invitation expired is NO_ACCESS; a user without"
+                    + " access to, or a pending invitation to, any of the portfolio's accounts is not one of its"
                     + " users: 404.")
     @ApiResponse(responseCode = "200", description = "The profile with one page of accounts.")
     @GetMapping("/users/{userId}")

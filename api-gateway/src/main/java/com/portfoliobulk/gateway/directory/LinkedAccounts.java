@@ -56,10 +56,11 @@ public class LinkedAccounts {
                         FROM directory.memberships o
                         JOIN directory.users u ON u.id = o.user_id
                         WHERE o.account_id = p.id AND o.role = 'OWNER') AS owner_email,
-                       (SELECT count(*) FROM directory.memberships m WHERE m.account_id = p.id) AS member_count
+                       (SELECT count(*) FROM directory.memberships m
+                        WHERE m.account_id = p.id AND %s) AS member_count
                 FROM page p
                 ORDER BY p.name, p.id
-                """.formatted(conditions);
+                """.formatted(conditions, MembershipColumns.IN_FORCE);
         return jdbc.sql(sql)
                 .params(params)
                 .query((rs, row) -> new LinkedAccount(

@@ -6,8 +6,16 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 
-/** Reads the membership columns that need more than a getter. */
+/** Which memberships the directory's reads show, and the membership columns that need more than a getter. */
 final class MembershipColumns {
+
+    /**
+     * The condition, on a membership aliased {@code m}, that it is in force: active access, or an
+     * invitation that has not expired. An expired invitation counts as no access (the address can be
+     * invited again) from its expiry on, although its row stays until the bulk-worker's expiry sweep
+     * deletes it; the database's clock decides, as it does for the sweep.
+     */
+    static final String IN_FORCE = "(m.state = 'ACTIVE' OR m.expires_at > now())";
 
     private MembershipColumns() {}
 

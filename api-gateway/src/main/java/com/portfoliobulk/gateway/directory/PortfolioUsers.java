@@ -14,8 +14,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 /**
- * Reads the bird's-eye view of a portfolio's users: the users with at least one membership in a
- * linked account, each with the first of their memberships there and how many they have.
+ * Reads the bird's-eye view of a portfolio's users: the users with at least one membership in force
+ * (active access or an invitation not expired, {@link MembershipColumns#IN_FORCE}) in a linked account,
+ * each with the first of those memberships there and how many they have.
  */
 @Repository
 class PortfolioUsers {
@@ -75,7 +76,7 @@ class PortfolioUsers {
                     SELECT DISTINCT m.user_id
                     FROM directory.accounts a
                     JOIN directory.memberships m ON m.account_id = a.id
-                    WHERE a.portfolio_id = :portfolioId%s
+                    WHERE a.portfolio_id = :portfolioId AND %s%s
                 ), candidates AS (
                     SELECT u.id, u.email, u.idp_managed
                     FROM portfolio_users pu
@@ -95,14 +96,16 @@ class PortfolioUsers {
                            count(*) OVER () AS membership_count
                     FROM directory.memberships m
                     JOIN directory.accounts a ON a.id = m.account_id
-                    WHERE p.listed AND m.user_id = p.id AND a.portfolio_id = :portfolioId
+                    WHERE p.listed AND m.user_id = p.id AND a.portfolio_id = :portfolioId AND %s
                     ORDER BY %s a.name, a.id
                     LIMIT :listedMemberships
                 ) ms ON true
                 ORDER BY p.email, p.id, ms.account_name, ms.account_id
                 """.formatted(
+                        MembershipColumns.IN_FORCE,
                         matching.isEmpty() ? "" : " AND " + matching,
                         userConditions.isEmpty() ? "" : "WHERE " + String.join(" AND ", userConditions),
+                        MembershipColumns.IN_FORCE,
                         matching.isEmpty() ? "" : "(" + matching + ") DESC,");
         List<PortfolioUser> users = new ArrayList<>();
         UserRows rows = new UserRows(users);

@@ -27,8 +27,9 @@ class UserProfiles {
     /**
      * The user's profile with the portfolio's linked accounts ordered by name and id, starting after
      * the account {@code paging.after()} names, at most {@link PageRequest#fetchSize()} of them, in one statement. Empty
-     * when the user has no membership in any of the portfolio's accounts: then they are not a user
-     * of this portfolio.
+     * when the user has no membership in force ({@link MembershipColumns#IN_FORCE}) in any of the
+     * portfolio's accounts: then they are not a user of this portfolio. An account where their
+     * invitation expired shows no access, as one where they have none.
      */
     Optional<UserProfile> find(UUID portfolioId, UUID userId, PageRequest paging) {
         Map<String, Object> params = new HashMap<>();
@@ -50,7 +51,7 @@ class UserProfiles {
                             SELECT 1
                             FROM directory.memberships m
                             JOIN directory.accounts a ON a.id = m.account_id
-                            WHERE m.user_id = u.id AND a.portfolio_id = :portfolioId)
+                            WHERE m.user_id = u.id AND a.portfolio_id = :portfolioId AND %s)
                 ), page AS (
                     SELECT a.id, a.name
                     FROM directory.accounts a
@@ -63,9 +64,9 @@ class UserProfiles {
                        p.id AS account_id, p.name AS account_name, m.role, m.state, m.expires_at
                 FROM target t
                 LEFT JOIN page p ON true
-                LEFT JOIN directory.memberships m ON m.account_id = p.id AND m.user_id = t.id
+                LEFT JOIN directory.memberships m ON m.account_id = p.id AND m.user_id = t.id AND %s
                 ORDER BY p.name, p.id
-                """.formatted(after);
+                """.formatted(MembershipColumns.IN_FORCE, after, MembershipColumns.IN_FORCE);
         List<ProfileRow> rows =
                 jdbc.sql(sql).params(params).query(UserProfiles::row).list();
         if (rows.isEmpty()) {

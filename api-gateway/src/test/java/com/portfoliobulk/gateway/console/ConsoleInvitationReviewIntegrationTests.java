@@ -2,9 +2,11 @@ package com.portfoliobulk.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.InvitationLanguages;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import java.net.http.HttpResponse;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -225,5 +227,26 @@ class ConsoleInvitationReviewIntegrationTests {
         assertThat(review.statusCode()).isEqualTo(200);
         assertThat(ConsoleBrowser.hiddenFields(review.body(), "confirm").get("request"))
                 .contains("\"type\":\"INVITE_USERS\"", "\"language\":\"de\"");
+    }
+
+    /**
+     * An account where the user's invitation expired, not yet deleted by the expiry sweep, offers an
+     * invitation again on the profile: it offered a role change, which the job then skipped NOT_A_MEMBER.
+     */
+    @Test
+    void aUsersProfileOffersAnInvitationWhereTheirInvitationExpired() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID lisbon = portfolio.account("Brand Lisbon");
+        UUID porto = portfolio.account("Brand Porto");
+        UUID ann = portfolio.user("ann");
+        portfolio
+                .member(lisbon, ann, AccountRole.ANALYST)
+                .invited(porto, ann, AccountRole.SUPPORT, Instant.now().minusSeconds(3600));
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("editor-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_EDIT", portfolio);
+
+        HttpResponse<String> profile = browser.get("/console/portfolios/" + portfolio.id() + "/users/" + ann);
+
+        assertThat(profile.body()).contains(">Review invitation</button>");
     }
 }

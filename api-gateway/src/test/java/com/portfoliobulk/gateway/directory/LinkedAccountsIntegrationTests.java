@@ -7,6 +7,8 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.gateway.directory.DirectoryCalls.Answer;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -45,6 +47,29 @@ class LinkedAccountsIntegrationTests extends DirectoryIntegrationTestSupport {
         assertThat(items.get(2).path("memberCount").asInt()).isZero();
         assertThat(answer.body().has("nextCursor")).isTrue();
         assertThat(answer.body().path("nextCursor").isNull()).isTrue();
+    }
+
+    /** An invitation whose expiry has passed is no access, also before the expiry sweep deletes it. */
+    @Test
+    void theMemberCountLeavesOutInvitationsThatExpired() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        UUID alpha = portfolio.account("Alpha");
+        UUID bravo = portfolio.account("Bravo");
+        UUID ann = portfolio.user("ann");
+        UUID bob = portfolio.user("bob");
+        Instant expired = Instant.now().minus(1, ChronoUnit.HOURS);
+        portfolio
+                .member(alpha, ann, AccountRole.ANALYST)
+                .invited(alpha, bob, AccountRole.SUPPORT, Instant.now().plus(1, ChronoUnit.HOURS))
+                .invited(alpha, portfolio.user("carol"), AccountRole.SUPPORT, expired)
+                .invited(bravo, ann, AccountRole.MANAGER, expired);
+
+        Answer answer = api.get(viewer(portfolio.id()), accounts(portfolio.id()));
+
+        assertThat(answer.body().path("items").values())
+                .extracting(item -> item.path("name").asString() + ": "
+                        + item.path("memberCount").asInt())
+                .containsExactly("Alpha: 2", "Bravo: 0");
     }
 
     @Test

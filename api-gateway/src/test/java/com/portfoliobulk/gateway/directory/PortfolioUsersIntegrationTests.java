@@ -234,6 +234,36 @@ class PortfolioUsersIntegrationTests extends DirectoryIntegrationTestSupport {
                 .containsExactly(portfolio.email("ann"));
     }
 
+    /**
+     * An invitation whose expiry has passed is no access from then on, also before the bulk-worker's
+     * expiry sweep deletes it: it was listed as pending (with an expiry in the past), counted and
+     * matched by the filters, and kept a user whose only invitations had expired in the list.
+     */
+    @Test
+    void anExpiredInvitationNotYetSweptIsNeitherListedNorCountedNorMatched() {
+        UUID charlie = portfolio.account("Charlie");
+        UUID erin = portfolio.user("erin");
+        Instant expired = Instant.now().minus(1, ChronoUnit.HOURS);
+        // ann: Admin on Alpha, invited as Analyst on Bravo (pending) and as Manager on Charlie (expired).
+        portfolio
+                .invited(charlie, ann, AccountRole.MANAGER, expired)
+                .invited(charlie, erin, AccountRole.SUPPORT, expired);
+
+        Answer all = api.get(token, users(portfolio.id()));
+
+        assertThat(emails(all))
+                .containsExactly(portfolio.email("ann"), portfolio.email("bob"), portfolio.email("carol"));
+        JsonNode annItem = all.body().path("items").get(0);
+        assertThat(accountNames(annItem)).containsExactly("Alpha", "Bravo");
+        assertThat(annItem.path("membershipCount").asInt()).isEqualTo(2);
+        assertThat(emails(api.get(token, users(portfolio.id()), "role", "MANAGER")))
+                .isEmpty();
+        assertThat(emails(api.get(token, users(portfolio.id()), "accountId", charlie)))
+                .isEmpty();
+        assertThat(emails(api.get(token, users(portfolio.id()), "role", "ANALYST")))
+                .containsExactly(portfolio.email("ann"));
+    }
+
     @Test
     void anAccountThatIsNotLinkedToThePortfolioIsNotFound() {
         UUID othersAccount = directory.portfolio().account("Elsewhere");

@@ -55,6 +55,41 @@ class UserProfileIntegrationTests extends DirectoryIntegrationTestSupport {
         assertThat(profile.path("nextCursor").isNull()).isTrue();
     }
 
+    /**
+     * An invitation whose expiry has passed is no access, also before the expiry sweep deletes it: its
+     * account shows no access (so the console offers an invitation there, not a role change that would
+     * be skipped NOT_A_MEMBER), and a user whose only invitations expired is no user of the portfolio.
+     */
+    @Test
+    void anAccountWhereTheInvitationExpiredIsNoAccessAndAUserWithOnlyExpiredInvitationsIsNotFound() {
+        Instant expired = Instant.now().minus(1, ChronoUnit.HOURS);
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        UUID alpha = portfolio.account("Alpha");
+        UUID bravo = portfolio.account("Bravo");
+        UUID charlie = portfolio.account("Charlie");
+        UUID ann = portfolio.user("ann");
+        UUID erin = portfolio.user("erin");
+        portfolio
+                .member(alpha, ann, AccountRole.MANAGER)
+                .invited(bravo, ann, AccountRole.SUPPORT, Instant.now().plus(1, ChronoUnit.HOURS))
+                .invited(charlie, ann, AccountRole.ANALYST, expired)
+                .invited(alpha, erin, AccountRole.ANALYST, expired)
+                .invited(charlie, erin, AccountRole.SUPPORT, expired);
+        String token = viewer(portfolio.id());
+
+        Answer answer = api.get(token, user(portfolio.id(), ann));
+
+        assertThat(answer.status()).isEqualTo(200);
+        List<JsonNode> accounts = List.copyOf(answer.body().path("items").values());
+        assertThat(accounts)
+                .extracting(a -> a.path("access").asString())
+                .containsExactly("ACTIVE", "INVITED", "NO_ACCESS");
+        assertThat(accounts.get(2).path("role").isNull()).isTrue();
+        assertThat(accounts.get(2).path("state").isNull()).isTrue();
+        assertThat(accounts.get(2).path("expiresAt").isMissingNode()).isTrue();
+        assertProblem(api.get(token, user(portfolio.id(), erin)), 404);
+    }
+
     @Test
     void pagesThroughTheAccountsOfABigPortfolio() {
         DirectorySeed.Portfolio portfolio = directory.portfolio();
