@@ -173,12 +173,17 @@ class Deliveries {
     }
 
     /**
-     * Removes what no one needs any more: fanned-out events after 7 days, delivered or failed messages
-     * (with their attempts) after 30 days, and the progress state of jobs that ended. Events and
-     * messages go in batches of {@link #REMOVAL_BATCH}, each its own statement (and so its own short
-     * transaction), until a batch finds fewer: all of them, however many there are, unless
+     * Removes what no one needs any more: events 7 days after they were fanned out, delivered or failed
+     * messages (with their attempts) 30 days after their retry period ended ({@code give_up_at}: the
+     * message's creation, or its last redelivery, plus the retry period then configured), and the
+     * progress state of jobs that ended. A message redelivered on request is kept 30 days after that
+     * redelivery's retry period, its new attempts with it, however old the message. Events and messages
+     * go in batches of {@link #REMOVAL_BATCH}, the oldest first, each its own statement (and so its own
+     * short transaction), until a batch finds fewer: all of them, however many there are, unless
      * {@code carryOn} says to stop between two batches (the gateway stopping, or the time this run may
-     * take spent). Rows another gateway is removing at the same time are skipped.
+     * take spent). A batch is read in the order of an index of the ended messages (of the fanned-out
+     * events; jobs migration V183) up to the first one too young, not from the whole table, which holds
+     * a month of messages. Rows another gateway is removing at the same time are skipped.
      *
      * @return whether everything old was removed; false when {@code carryOn} stopped the run first
      */
@@ -187,12 +192,14 @@ class Deliveries {
                         DELETE FROM jobs.webhook_events WHERE id IN (
                             SELECT id FROM jobs.webhook_events
                             WHERE fanned_out_at < now() - interval '7 days'
+                            ORDER BY fanned_out_at
                             LIMIT :batch FOR UPDATE SKIP LOCKED)
                         """, carryOn);
         done = done && removeInBatches("""
                         DELETE FROM jobs.webhook_deliveries WHERE id IN (
                             SELECT id FROM jobs.webhook_deliveries
-                            WHERE status <> 'PENDING' AND created_at < now() - interval '30 days'
+                            WHERE status <> 'PENDING' AND give_up_at < now() - interval '30 days'
+                            ORDER BY give_up_at
                             LIMIT :batch FOR UPDATE SKIP LOCKED)
                         """, carryOn);
         forgetProgressOfEndedJobs();

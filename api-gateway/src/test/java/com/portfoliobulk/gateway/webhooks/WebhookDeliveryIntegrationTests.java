@@ -12,10 +12,13 @@ import com.portfoliobulk.gateway.webhooks.WebhookReceiver.Reply;
 import com.portfoliobulk.testsupport.LockWaits;
 import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.testsupport.RetryStamps;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,6 +36,8 @@ import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -542,7 +547,8 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
     /**
      * More messages and events past their retention than one delete statement removes, as a busy
      * installation has after ten minutes: one cleanup removes them all, batch after batch, and keeps
-     * the younger ones.
+     * the younger ones. A message goes 30 days after its retry period (here a day) ended, not 30 days
+     * after its creation.
      */
     @Test
     void oneCleanupRemovesEveryMessageAndEventPastItsRetentionHoweverMany() {
@@ -550,8 +556,8 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                 subscribe("/old", "job.completed").path("subscriptionId").asString());
         UUID portfolioId = UUID.randomUUID();
         int many = Deliveries.REMOVAL_BATCH + 1;
-        oldMessages(subscriptionId, many, "31 days");
-        oldMessages(subscriptionId, 1, "29 days");
+        oldMessages(subscriptionId, many, "32 days");
+        oldMessages(subscriptionId, 1, "30 days");
         oldEvents(portfolioId, many, "8 days");
         oldEvents(portfolioId, 1, "6 days");
 
@@ -563,17 +569,17 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                 .isTrue();
 
         assertThat(jdbc.sql("SELECT count(*) FROM jobs.webhook_deliveries WHERE subscription_id = :id"
-                                + " AND created_at < now() - interval '30 days'")
+                                + " AND give_up_at < now() - interval '30 days'")
                         .param("id", subscriptionId)
                         .query(Long.class)
                         .single())
-                .as("messages older than 30 days")
+                .as("messages whose retry period ended more than 30 days ago")
                 .isZero();
         assertThat(jdbc.sql("SELECT count(*) FROM jobs.webhook_deliveries WHERE subscription_id = :id")
                         .param("id", subscriptionId)
                         .query(Long.class)
                         .single())
-                .as("the message of 29 days")
+                .as("the message of 30 days, whose retry period ended 29 days ago")
                 .isEqualTo(1);
         assertThat(jdbc.sql("SELECT count(*) FROM jobs.webhook_events WHERE portfolio_id = :id"
                                 + " AND fanned_out_at < now() - interval '7 days'")
@@ -588,6 +594,108 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                         .single())
                 .as("the event of 6 days")
                 .isEqualTo(1);
+    }
+
+    /**
+     * A message an operator redelivers long after its creation is kept as a new one would be, 30 days
+     * after the redelivery's retry period: the message and the attempts that prove the redelivery do
+     * not go minutes after they end because the message was made more than 30 days before.
+     */
+    @Test
+    void aMessageRedeliveredLongAfterItsCreationIsKeptWithItsNewAttempts() {
+        String subscriptionId = subscribe("/redelivered-late", "job.completed")
+                .path("subscriptionId")
+                .asString();
+        finish(job(1), false);
+        String deliveryId = settledDelivery(subscriptionId).path("deliveryId").asString();
+        // Made and delivered 40 days ago, with the retry period of a day it had then.
+        jdbc.sql("""
+                        UPDATE jobs.webhook_deliveries
+                           SET created_at = created_at - interval '40 days', give_up_at = give_up_at - interval '40 days',
+                               delivered_at = delivered_at - interval '40 days'
+                         WHERE id = :id
+                        """).param("id", UUID.fromString(deliveryId)).update();
+        assertThat(redeliver(subscriptionId, deliveryId).status()).isEqualTo(202);
+        await().atMost(PATIENCE)
+                .until(() -> deliveries(subscriptionId).path(0).path("attempts").asInt() == 2
+                        && deliveries(subscriptionId)
+                                .path(0)
+                                .path("status")
+                                .asString()
+                                .equals("SUCCEEDED"));
+        // Redelivered a day ago: its retry period ends now.
+        jdbc.sql("UPDATE jobs.webhook_deliveries SET give_up_at = give_up_at - interval '1 day' WHERE id = :id")
+                .param("id", UUID.fromString(deliveryId))
+                .update();
+
+        assertThat(deliveries.removeOld(() -> true)).isTrue();
+
+        Answer kept =
+                api.get(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId + "/deliveries/" + deliveryId);
+        assertThat(kept.status()).as(kept.text()).isEqualTo(200);
+        assertThat(kept.body().path("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(kept.body().path("attempts").asInt()).as("both attempts").isEqualTo(2);
+    }
+
+    /**
+     * The cleanup finds the old messages and events in the order of an index of the ended messages (of
+     * the fanned-out events), and reads neither table whole on the dispatcher's thread, the one that
+     * sends: a month of messages (millions with job.progress) every 10 minutes. Its statements are
+     * recorded as it runs and planned with sequential scans ruled out: whether an index serves them at
+     * all (read in its order, or as a bitmap of the old enough rows, as the statistics make cheaper),
+     * not whether the tests' few rows make reading them all cheaper.
+     */
+    @Test
+    void theCleanupReadsOldMessagesAndEventsByAnIndexNotTheWholeTables() throws Exception {
+        List<String> statements = new ArrayList<>();
+        List<String> plans = new ArrayList<>();
+        try (Connection db = dataSource.getConnection()) {
+            db.setAutoCommit(false);
+            Connection recording = (Connection) Proxy.newProxyInstance(
+                    Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("prepareStatement")) {
+                            statements.add((String) args[0]);
+                        }
+                        try {
+                            return method.invoke(db, args);
+                        } catch (InvocationTargetException ex) {
+                            throw ex.getCause();
+                        }
+                    });
+            new Deliveries(JdbcClient.create(new SingleConnectionDataSource(recording, true))).removeOld(() -> true);
+            try (Statement settings = db.createStatement()) {
+                settings.execute("SET LOCAL enable_seqscan = off");
+            }
+            for (String sql : statements.stream().distinct().toList()) {
+                if (!sql.contains("DELETE FROM jobs.webhook_events")
+                        && !sql.contains("DELETE FROM jobs.webhook_deliveries")) {
+                    continue;
+                }
+                try (PreparedStatement explain = db.prepareStatement("EXPLAIN " + sql)) {
+                    explain.setInt(1, Deliveries.REMOVAL_BATCH);
+                    List<String> lines = new ArrayList<>();
+                    try (ResultSet plan = explain.executeQuery()) {
+                        while (plan.next()) {
+                            lines.add(plan.getString(1));
+                        }
+                    }
+                    plans.add(String.join("\n", lines));
+                }
+            }
+            db.rollback();
+        }
+
+        assertThat(plans).hasSize(2);
+        assertThat(plans.get(0))
+                .as("the events' removal")
+                .contains("webhook_events_fanned_out")
+                .contains("Index Cond: (fanned_out_at < ")
+                .doesNotContain("Seq Scan");
+        assertThat(plans.get(1))
+                .as("the messages' removal")
+                .contains("webhook_deliveries_ended_by_give_up")
+                .contains("Index Cond: (give_up_at < ")
+                .doesNotContain("Seq Scan");
     }
 
     private void oldMessages(UUID subscriptionId, int count, String age) {

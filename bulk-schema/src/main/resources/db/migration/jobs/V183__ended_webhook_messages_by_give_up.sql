@@ -1,0 +1,21 @@
+-- webhook_deliveries_ended_by_give_up holds the ended webhook messages (delivered or failed) by the end
+-- of their retry period (give_up_at: the message's creation, or its last redelivery, plus
+-- bulk.gateway.webhooks.retry-period), and webhook_events_fanned_out the fanned-out job events by when
+-- they were fanned out, for the dispatcher's clean-up (Deliveries.removeOld), and no other statement:
+-- every 10 minutes each gateway deletes the messages whose retry period ended more than 30 days ago,
+-- with their attempts, and the events fanned out more than 7 days ago, the oldest first, in batches.
+--
+-- Why. No index had either column, so every gateway read the whole of both tables every 10 minutes on
+-- the dispatcher's only thread, the one that sends (job.progress messages alone may be millions in 30
+-- days), to find the few old enough: the messages waited meanwhile. And messages went 30 days after
+-- their creation, whatever happened since: a message redelivered by an operator 29 days after its
+-- creation was deleted with its new attempts minutes after they ended. Now a run reads the oldest
+-- ended messages (and events) in order and stops at the batch's end or at the first one too young;
+-- pending messages and events not fanned out yet are not in the indexes.
+--
+-- Built without CONCURRENTLY, as the indexes before them (Flyway runs each migration in a transaction,
+-- which CONCURRENTLY cannot run in): the dispatchers' writes to messages and events (fan-out, attempts,
+-- redeliveries) and the workers' ending of jobs (whose trigger writes the job's event) wait while they
+-- are built (each table is read once), and reads of them do not.
+CREATE INDEX webhook_deliveries_ended_by_give_up ON webhook_deliveries (give_up_at) WHERE status <> 'PENDING';
+CREATE INDEX webhook_events_fanned_out ON webhook_events (fanned_out_at) WHERE fanned_out_at IS NOT NULL;
