@@ -3,6 +3,8 @@ package com.portfoliobulk.gateway.retention;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,17 +24,23 @@ import org.springframework.stereotype.Component;
  *
  * <p>Deletion goes in bounded batches, each its own short transaction of at most
  * {@code batch-size} rows with a pause between batches, so that a 200,000-task job or a large
- * backlog never holds locks for long nor fills the write-ahead log at once. A job's tasks go before
- * the job (the task table has no foreign key to cascade), so no task is ever left without its job.
- * Rows being deleted by another gateway instance are skipped ({@code SKIP LOCKED}), so instances do
- * not wait for each other. Rows deleted count in {@code bulk_retention_deleted_rows_total{table}}.
+ * backlog never holds locks for long nor fills the write-ahead log at once. A job goes before its
+ * tasks, at once: the statement that deletes it (its idempotency keys by the foreign key's cascade)
+ * records it in {@code jobs.deleted_jobs}, and its tasks go after it, job by job, in batches, the
+ * record last, once none is left. So a job is there with all its tasks or gone, whenever a run stops
+ * (an error, the gateway stopping): its status, task list, CSV download and SCIM's reading of an
+ * offboarding ({@code ScimUsers.deactivations}) never show part of its tasks. Nothing reads a task but
+ * through its job (the task table has no foreign key to it), so the tasks a stopped run leaves are
+ * seen by no one, and the next run deletes them. Rows being deleted by another gateway instance are
+ * skipped ({@code SKIP LOCKED}), so instances do not wait for each other. Rows deleted count in
+ * {@code bulk_retention_deleted_rows_total{table}}.
  */
 @Component
 public class Retention {
 
     private static final Logger log = LoggerFactory.getLogger(Retention.class);
 
-    /** Jobs whose tasks are deleted together, oldest first. */
+    /** Deleted jobs read at a time, whose tasks are then deleted one job after the other. */
     private static final int JOBS_PER_ROUND = 100;
 
     private final JdbcClient jdbc;
@@ -90,21 +98,27 @@ public class Retention {
         }
     }
 
-    /** Deletes everything past its retention now, batch by batch; answers how much. */
+    /**
+     * Deletes everything past its retention now, batch by batch; answers how much. The tasks deleted
+     * are those of the jobs deleted now and of those an earlier run deleted and stopped before their
+     * tasks were all gone.
+     */
     public Deleted run() {
         long keys = inBatches(this::deleteIdempotencyKeys, deletedKeys);
         long deadLetters = inBatches(this::deleteRedrivenDeadLetters, deletedDeadLetters);
+        long jobs = inBatches(this::deleteExpiredJobs, deletedJobs);
         long tasks = 0;
-        long jobs = 0;
-        while (true) {
-            long tasksNow = inBatches(this::deleteTasksOfExpiredJobs, deletedTasks);
-            long jobsNow = inBatches(this::deleteExpiredJobsWithoutTasks, deletedJobs);
-            tasks += tasksNow;
-            jobs += jobsNow;
-            if (tasksNow == 0 && jobsNow == 0) {
-                return new Deleted(jobs, tasks, keys, deadLetters);
+        UUID after = new UUID(0, 0);
+        List<UUID> round;
+        do {
+            round = jobsWithTasksLeft(after);
+            for (UUID job : round) {
+                tasks += inBatches(() -> deleteTasksOf(job), deletedTasks);
+                forgetIfNoTaskLeft(job);
+                after = job;
             }
-        }
+        } while (round.size() == JOBS_PER_ROUND);
+        return new Deleted(jobs, tasks, keys, deadLetters);
     }
 
     private long inBatches(IntSupplier batch, Counter counter) {
@@ -154,45 +168,67 @@ public class Retention {
                 .update();
     }
 
-    /** Up to a batch of tasks of the oldest expired jobs (found by the index of finished jobs). */
-    private int deleteTasksOfExpiredJobs() {
+    /**
+     * Up to a batch of the jobs that finished longest ago past the retention period (found by the index
+     * of finished jobs), deleted with their idempotency keys (the foreign key's cascade) and recorded
+     * in {@code jobs.deleted_jobs} in the same statement: their tasks go after them.
+     */
+    private int deleteExpiredJobs() {
         return jdbc.sql("""
-                        DELETE FROM jobs.bulk_tasks
-                         WHERE id IN (
-                               SELECT t.id FROM jobs.bulk_tasks t
-                                WHERE t.job_id IN (
-                                      SELECT j.id FROM jobs.bulk_jobs j
-                                       WHERE j.completed_at IS NOT NULL
-                                         AND j.completed_at <= now() - make_interval(secs => :retentionSeconds)
-                                         AND j.status IN ('COMPLETED', 'COMPLETED_WITH_ERRORS', 'CANCELLED')
-                                       ORDER BY j.completed_at
-                                       LIMIT :jobs)
-                                LIMIT :batch
-                                  FOR UPDATE SKIP LOCKED)
+                        WITH deleted AS (
+                            DELETE FROM jobs.bulk_jobs
+                             WHERE id IN (
+                                   SELECT j.id FROM jobs.bulk_jobs j
+                                    WHERE j.completed_at IS NOT NULL
+                                      AND j.completed_at <= now() - make_interval(secs => :retentionSeconds)
+                                      AND j.status IN ('COMPLETED', 'COMPLETED_WITH_ERRORS', 'CANCELLED')
+                                    ORDER BY j.completed_at
+                                    LIMIT :batch
+                                      FOR UPDATE SKIP LOCKED)
+                            RETURNING id)
+                        INSERT INTO jobs.deleted_jobs (job_id) SELECT id FROM deleted
                         """)
                 .param("retentionSeconds", properties.finishedJobs().toSeconds())
-                .param("jobs", JOBS_PER_ROUND)
                 .param("batch", properties.batchSize())
                 .update();
     }
 
-    /** Expired jobs none of whose tasks are left (their idempotency keys go by the foreign key's cascade). */
-    private int deleteExpiredJobsWithoutTasks() {
+    /** The next deleted jobs whose tasks may be left, in id order after {@code after}. */
+    private List<UUID> jobsWithTasksLeft(UUID after) {
         return jdbc.sql("""
-                        DELETE FROM jobs.bulk_jobs
+                        SELECT job_id FROM jobs.deleted_jobs WHERE job_id > :after ORDER BY job_id LIMIT :jobs
+                        """)
+                .param("after", after)
+                .param("jobs", JOBS_PER_ROUND)
+                .query(UUID.class)
+                .list();
+    }
+
+    /** Up to a batch of the deleted job's tasks (found by {@code bulk_tasks_by_job}). */
+    private int deleteTasksOf(UUID job) {
+        return jdbc.sql("""
+                        DELETE FROM jobs.bulk_tasks
                          WHERE id IN (
-                               SELECT j.id FROM jobs.bulk_jobs j
-                                WHERE j.completed_at IS NOT NULL
-                                  AND j.completed_at <= now() - make_interval(secs => :retentionSeconds)
-                                  AND j.status IN ('COMPLETED', 'COMPLETED_WITH_ERRORS', 'CANCELLED')
-                                  AND NOT EXISTS (SELECT 1 FROM jobs.bulk_tasks t WHERE t.job_id = j.id)
-                                ORDER BY j.completed_at
+                               SELECT id FROM jobs.bulk_tasks
+                                WHERE job_id = :job
                                 LIMIT :batch
                                   FOR UPDATE SKIP LOCKED)
                         """)
-                .param("retentionSeconds", properties.finishedJobs().toSeconds())
+                .param("job", job)
                 .param("batch", properties.batchSize())
                 .update();
+    }
+
+    /**
+     * Forgets the deleted job once none of its tasks is left. Tasks another instance is deleting at
+     * the same moment still count, until it commits: that instance, or the next run, forgets the job.
+     */
+    private void forgetIfNoTaskLeft(UUID job) {
+        jdbc.sql("""
+                        DELETE FROM jobs.deleted_jobs d
+                         WHERE d.job_id = :job
+                           AND NOT EXISTS (SELECT 1 FROM jobs.bulk_tasks t WHERE t.job_id = d.job_id)
+                        """).param("job", job).update();
     }
 
     private void pause() {

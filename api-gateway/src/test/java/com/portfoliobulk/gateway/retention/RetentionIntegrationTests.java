@@ -1,11 +1,13 @@
 package com.portfoliobulk.gateway.retention;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -55,6 +57,51 @@ class RetentionIntegrationTests extends GatewayIntegrationTest {
         assertThat(retention().run().total()).as("nothing left to delete").isZero();
     }
 
+    /**
+     * A run stopped between two batches (the gateway shutting down interrupts it; an error stops it
+     * the same way) leaves no job with part of its tasks: each expired job is there with all of them,
+     * as its status, task list, CSV and SCIM's reading of its offboarding show it, or gone. The next run
+     * deletes the rest, and each row deleted is counted once.
+     */
+    @Test
+    void aRunStoppedAfterItsFirstBatchOfTasksLeavesEachExpiredJobWholeOrGone() {
+        retention().run();
+        double jobsBefore = deletedRows("bulk_jobs");
+        double tasksBefore = deletedRows("bulk_tasks");
+        Map<UUID, Integer> expired = Map.of(
+                job("COMPLETED", "40 days", 25),
+                25,
+                job("COMPLETED_WITH_ERRORS", "35 days", 3),
+                3,
+                job("CANCELLED", "31 days", 12),
+                12);
+        Retention stopping = retention(Duration.ofMillis(1));
+
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(stopping::run).hasMessageContaining("Interrupted between retention batches");
+        } finally {
+            Thread.interrupted();
+        }
+
+        assertThat(deletedRows("bulk_tasks") - tasksBefore)
+                .as("stopped after a full batch of tasks, before the last")
+                .isGreaterThanOrEqualTo(BATCH)
+                .isLessThan(40);
+        expired.forEach((job, tasks) -> assertThat(!jobExists(job) || tasks(job) == tasks)
+                .as("job %s is whole (%d tasks) or gone; it has %d", job, tasks, tasks(job))
+                .isTrue());
+
+        retention().run();
+
+        expired.forEach((job, tasks) -> {
+            assertThat(jobExists(job)).isFalse();
+            assertThat(tasks(job)).isZero();
+        });
+        assertThat(deletedRows("bulk_jobs") - jobsBefore).isEqualTo(3);
+        assertThat(deletedRows("bulk_tasks") - tasksBefore).isEqualTo(40);
+    }
+
     @Test
     void deletesDeadLettersReDrivenPastRetentionAndKeepsTheOnesNotReDriven() {
         UUID redrivenLongAgo = deadLetter("40 days", "31 days");
@@ -87,9 +134,14 @@ class RetentionIntegrationTests extends GatewayIntegrationTest {
     }
 
     private Retention retention() {
+        return retention(Duration.ZERO);
+    }
+
+    /** A retention pausing {@code pause} between two batches. */
+    private Retention retention(Duration pause) {
         return new Retention(
                 jdbc,
-                new RetentionProperties(Duration.ofDays(30), BATCH, Duration.ZERO, Duration.ofHours(1)),
+                new RetentionProperties(Duration.ofDays(30), BATCH, pause, Duration.ofHours(1)),
                 Duration.ofHours(24),
                 meters);
     }
