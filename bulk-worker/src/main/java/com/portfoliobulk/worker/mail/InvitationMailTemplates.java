@@ -29,7 +29,8 @@ import org.thymeleaf.templateresolver.ClassLoaderTemplateResolver;
  * classpath: {@code subject.txt}, {@code invitation.txt} (plain text) and {@code invitation.html}, with
  * the role names of {@code roles.properties} there (a role without a name there reads as in English) and
  * the configured names of the portfolio's custom account roles.
- * A language without templates (or none) falls back to English; {@code de-CH} uses {@code de}.
+ * A language without templates (or none) falls back to English; {@code de-CH} uses {@code de}, and
+ * formats dates and numbers as in Switzerland ({@link #locale}).
  */
 @Component
 class InvitationMailTemplates {
@@ -108,9 +109,24 @@ class InvitationMailTemplates {
         return LANGUAGES.contains(primary) ? primary : FALLBACK;
     }
 
+    /**
+     * The locale dates and numbers are written in: the requested language with its region ({@code en-GB}
+     * writes 5 March 2026, 14:30; {@code de-CH} 5’000) when the templates are in its language, else that
+     * of the templates, so that an English message for a language without templates reads as English.
+     */
+    static Locale locale(String requested, String language) {
+        if (requested != null) {
+            Locale locale = Locale.forLanguageTag(requested.strip());
+            if (locale.getLanguage().equals(language)) {
+                return locale;
+            }
+        }
+        return Locale.forLanguageTag(language);
+    }
+
     RenderedMail render(ClaimedMail mail, Invitations invitations) {
         String language = language(mail.language());
-        Locale locale = Locale.forLanguageTag(language);
+        Locale locale = locale(mail.language(), language);
         Context context = new Context(locale);
         context.setVariable("invitee", mail.email());
         context.setVariable("inviter", mail.inviterEmail());

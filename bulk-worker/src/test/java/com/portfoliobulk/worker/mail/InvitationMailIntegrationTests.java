@@ -26,10 +26,15 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.TextStyle;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -438,6 +443,49 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
                         .counter())
                 .as("no series for a regional variant")
                 .isNull();
+    }
+
+    /**
+     * A regional language picks the templates of its language and writes dates and numbers as its
+     * region does: "en-GB" the day before the month and a 24-hour time, "de-CH" the Swiss grouping;
+     * the subject counts the accounts as the body does.
+     */
+    @Test
+    void aRegionalLanguageWritesTheExpiryAndTheAccountCountAsItsRegionDoes() {
+        int invited = 1_001;
+        Portfolio portfolio = directory.portfolio();
+        List<UUID> accounts = portfolio.accounts(invited);
+        // 14:30 UTC on a day a week away: a time the 12-hour clock writes "2:30 PM".
+        Instant expires =
+                EXPIRES.truncatedTo(ChronoUnit.DAYS).plus(Duration.ofHours(14).plusMinutes(30));
+        String british = directory.newEmail();
+        String swiss = directory.newEmail();
+        List<TaskSpec> tasks = new ArrayList<>();
+        tasks.add(new TaskSpec(
+                accounts.getFirst(), null, british, TaskAction.INVITE, AccountRole.SUPPORT, "en-GB", expires));
+        for (UUID account : accounts) {
+            tasks.add(new TaskSpec(account, null, swiss, TaskAction.INVITE, AccountRole.SUPPORT, "de-CH", expires));
+        }
+        SubmittedJob job = jobs.submit(portfolio.id(), JobType.INVITE_USERS, JobFixture.administrator(), tasks);
+        publish(job);
+        awaitFinished(job);
+
+        ZonedDateTime expiry = expires.atZone(ZoneOffset.UTC);
+        String day = expiry.getDayOfMonth() + " " + expiry.getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH)
+                + " " + expiry.getYear();
+        ReceivedMail inBritish = awaitOneMailTo(british);
+        assertThat(inBritish.text())
+                .contains("The invitation expires on " + day + ", 14:30 (UTC).")
+                .doesNotContain("PM");
+        assertThat(inBritish.html()).contains("expires on <span>" + day + ", 14:30</span> (UTC)");
+
+        ReceivedMail inSwiss = awaitOneMailTo(swiss);
+        assertThat(inSwiss.subject()).contains("hat Sie zu 1’001 Konto/Konten von");
+        assertThat(inSwiss.text())
+                .contains("  … und 951 weitere (insgesamt 1’001 Konten)")
+                .contains("Die Einladung läuft am " + expiry.getDayOfMonth() + ". "
+                        + expiry.getMonth().getDisplayName(TextStyle.FULL, Locale.GERMAN) + " " + expiry.getYear()
+                        + ", 14:30 (UTC) ab.");
     }
 
     /** The sent-message counter of each template language. */
