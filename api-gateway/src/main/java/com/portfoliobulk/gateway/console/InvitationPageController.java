@@ -1,14 +1,18 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.directory.CustomAccountRoles;
 import com.portfoliobulk.gateway.web.Problems;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import org.springframework.context.MessageSource;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -19,7 +23,8 @@ import org.springframework.web.bind.annotation.PostMapping;
  * The page behind the link of an invitation e-mail. Opening it only shows whom the invitation will be
  * accepted as (mail scanners follow links); the invited person accepts with its button, which calls
  * the API's accept with their sign-in. Someone not signed in signs in first and comes back here
- * ({@link SignInReturn}).
+ * ({@link SignInReturn}). The pages speak the language of the e-mail that led there
+ * ({@link InvitationLanguage}), with the texts of the {@code messages} bundles.
  */
 @Controller
 class InvitationPageController {
@@ -30,14 +35,26 @@ class InvitationPageController {
 
     private final CustomAccountRoles customRoles;
 
-    InvitationPageController(GatewayApi api, ConsoleDirectory directory, CustomAccountRoles customRoles) {
+    private final InvitationLanguage language;
+
+    private final MessageSource messages;
+
+    InvitationPageController(
+            GatewayApi api,
+            ConsoleDirectory directory,
+            CustomAccountRoles customRoles,
+            InvitationLanguage language,
+            MessageSource messages) {
         this.api = api;
         this.directory = directory;
         this.customRoles = customRoles;
+        this.language = language;
+        this.messages = messages;
     }
 
     @GetMapping(SignInReturn.INVITATION_PAGE)
-    String invitation(ConsoleUser user, @PathVariable String token, Model model) {
+    String invitation(ConsoleUser user, @PathVariable String token, HttpServletRequest request, Model model) {
+        language.use(token, request);
         model.addAttribute("me", user.email());
         model.addAttribute("token", token);
         model.addAttribute("outcome", "pending");
@@ -46,32 +63,44 @@ class InvitationPageController {
 
     /**
      * Accepts the invitation through the API. Used, expired or revoked (410), another person's
-     * invitation and an address not verified yet (403) are explained on the page; an ended sign-in (401) and anything else are shown
+     * invitation and an address not verified yet (403) are explained on the page, in its language (a 403
+     * the page does not know is shown as the API worded it); an ended sign-in (401) and anything else are shown
      * as on every console page ({@link ConsoleAdvice}). A sign-in whose ID token said the address is not
      * verified is refused here, with the API's answer to a token saying so: the access token the API
-     * sees need not carry the claim.
+     * sees need not carry the claim. The language is read before accepting: a single invitation's
+     * token, once accepted, finds it no more.
      */
     @PostMapping(SignInReturn.INVITATION_PAGE)
-    String accept(ConsoleUser user, @PathVariable String token, HttpServletResponse response, Model model) {
+    String accept(
+            ConsoleUser user,
+            @PathVariable String token,
+            HttpServletRequest request,
+            HttpServletResponse response,
+            Model model) {
+        Locale locale = language.use(token, request);
         model.addAttribute("me", user.email());
         model.addAttribute("token", token);
         if (user.addressUnverified()) {
             model.addAttribute("outcome", "unverified");
-            model.addAttribute("detail", Problems.addressNotVerified(user.email()));
             response.setStatus(HttpServletResponse.SC_FORBIDDEN);
             return "console/invitation";
         }
         try {
-            model.addAttribute("memberships", memberships(api.acceptInvitation(user, token)));
+            model.addAttribute("memberships", memberships(api.acceptInvitation(user, token), locale));
             model.addAttribute("outcome", "accepted");
         } catch (ApiProblem problem) {
             if (problem.status() == 410) {
                 model.addAttribute("outcome", "gone");
             } else if (problem.status() == 403) {
                 // The invitee's own address, not verified yet, is not someone else's invitation.
-                model.addAttribute(
-                        "outcome", Problems.ADDRESS_NOT_VERIFIED.equals(problem.title()) ? "unverified" : "forbidden");
-                model.addAttribute("detail", problem.detail());
+                if (Problems.ADDRESS_NOT_VERIFIED.equals(problem.title())) {
+                    model.addAttribute("outcome", "unverified");
+                } else {
+                    model.addAttribute("outcome", "forbidden");
+                    if (!Problems.INVITATION_FOR_ANOTHER_ADDRESS.equals(problem.title())) {
+                        model.addAttribute("detail", problem.detail());
+                    }
+                }
             } else {
                 throw problem;
             }
@@ -81,10 +110,11 @@ class InvitationPageController {
     }
 
     /**
-     * The memberships the acceptance activated, with the accounts' names where they are known and a
-     * custom role's configured name (read once per portfolio, and an invitation names one).
+     * The memberships the acceptance activated, with the accounts' names where they are known and the
+     * roles' names: a custom role's as the portfolio configured it (one name for every language; read once
+     * per portfolio, and an invitation names one), a standard role's in the page's language.
      */
-    private List<Membership> memberships(Map<String, Object> accepted) {
+    private List<Membership> memberships(Map<String, Object> accepted, Locale locale) {
         List<Map<?, ?>> answered = new ArrayList<>();
         if (accepted.get("memberships") instanceof List<?> all) {
             all.stream().filter(Map.class::isInstance).map(Map.class::cast).forEach(answered::add);
@@ -114,9 +144,14 @@ class InvitationPageController {
                             String.valueOf(membership.get("accountId")),
                             account == null ? null : account.name(),
                             role,
-                            roleName);
+                            roleName != null || role == null ? roleName : roleName(role, locale));
                 })
                 .toList();
+    }
+
+    /** A role's name in the page's language ({@code role.<code>} of the bundles), else its code in words. */
+    private String roleName(String role, Locale locale) {
+        return messages.getMessage("role." + role, null, new AccountRole(role).displayName(), locale);
     }
 
     private static UUID accountId(Object value) {
@@ -128,8 +163,8 @@ class InvitationPageController {
     }
 
     /**
-     * An activated membership: the account (its name when known) and the role now held (a custom
-     * role's configured name, when it is one).
+     * An activated membership: the account (its name when known) and the role now held (its name: a
+     * custom role's as configured, a standard one's in the page's language).
      */
     record Membership(String accountId, String accountName, String role, String roleName) {}
 }

@@ -31,7 +31,9 @@ import org.springframework.web.bind.annotation.ResponseStatus;
 
 /**
  * The sign-in page: a link per configured identity provider ({@code oauth2Login}) and, when
- * {@code bulk.gateway.console.demo-sign-in} is on (the {@code local} profile), the demo sign-in.
+ * {@code bulk.gateway.console.demo-sign-in} is on (the {@code local} profile), the demo sign-in. In the
+ * invitation's language when the sign-in will come back to an invitation page ({@link InvitationLanguage};
+ * the demo sign-in, for local runs, stays in English).
  */
 @Controller
 class SignInController {
@@ -60,6 +62,8 @@ class SignInController {
 
     private final OAuth2ResourceServerProperties resourceServer;
 
+    private final InvitationLanguage invitationLanguage;
+
     SignInController(
             ConsoleProperties properties,
             ConsoleDirectory directory,
@@ -68,7 +72,8 @@ class SignInController {
             ObjectProvider<ClientRegistrationRepository> registrations,
             SecurityContextRepository consoleSecurityContextRepository,
             Environment environment,
-            OAuth2ResourceServerProperties resourceServer) {
+            OAuth2ResourceServerProperties resourceServer,
+            InvitationLanguage invitationLanguage) {
         this.properties = properties;
         this.directory = directory;
         this.decoders = decoders;
@@ -77,6 +82,7 @@ class SignInController {
         this.contexts = consoleSecurityContextRepository;
         this.environment = environment;
         this.resourceServer = resourceServer;
+        this.invitationLanguage = invitationLanguage;
     }
 
     /** A form the console refused for its CSRF token while signed in (see {@link ConsoleAccessDenied}). */
@@ -99,7 +105,9 @@ class SignInController {
     String signIn(
             @RequestParam(name = "portfolio", required = false) String portfolio,
             @RequestParam(name = "signedOut", required = false) String signedOut,
+            HttpServletRequest request,
             Model model) {
+        invitationLanguage.useForSignIn(request);
         model.addAttribute("demo", demoAvailable());
         model.addAttribute(
                 "demoPortfolio", demoAvailable() ? chosenPortfolio(portfolio).orElse(null) : null);
@@ -120,13 +128,13 @@ class SignInController {
             Model model) {
         if (!demoAvailable()) {
             response.setStatus(HttpServletResponse.SC_NOT_FOUND);
-            return signIn(portfolio, null, model);
+            return signIn(portfolio, null, request, model);
         }
         String address = email.strip().toLowerCase(Locale.ROOT);
         if (!address.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
             response.setStatus(422);
             model.addAttribute("emailError", "Enter an e-mail address such as " + DEMO_EMAIL);
-            String page = signIn(portfolio, null, model);
+            String page = signIn(portfolio, null, request, model);
             // The form again as it was sent: a second click must not sign in as the demo Owner instead.
             model.addAttribute("demoEmail", email);
             model.addAttribute("demoPermission", permission.name());

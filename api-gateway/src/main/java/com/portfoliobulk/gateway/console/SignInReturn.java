@@ -49,6 +49,15 @@ final class SignInReturn {
     }
 
     /**
+     * The token of the invitation page the next sign-in will come back to, if it will come back to one
+     * (the sign-in page is in that invitation's language, {@link InvitationLanguage}).
+     */
+    static String invitationToken(HttpServletRequest request) {
+        String path = remembered(request);
+        return path != null && RETURNABLE.matcher(path).matches() ? path.substring(path.lastIndexOf('/') + 1) : null;
+    }
+
+    /**
      * The request's path (within this application) when it is an invitation page, else {@code null}:
      * checked against the pattern of invitation paths, so it is safe to send the browser to.
      */

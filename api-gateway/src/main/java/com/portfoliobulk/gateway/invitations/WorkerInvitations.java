@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.invitations;
 
 import com.portfoliobulk.gateway.web.InternalService;
 import com.portfoliobulk.gateway.web.InternalServices;
+import com.portfoliobulk.gateway.web.Problems;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import com.portfoliobulk.gateway.web.RequestRefusedException.Reason;
 import java.util.Map;
@@ -34,7 +35,7 @@ class WorkerInvitations {
                     case 403 ->
                         new RequestRefusedException(
                                 Reason.FORBIDDEN,
-                                "Invitation for another address",
+                                Problems.INVITATION_FOR_ANOTHER_ADDRESS,
                                 "This invitation was sent to another e-mail address. Sign in as the person it was"
                                         + " sent to.");
                     case 404, 410 -> gone();

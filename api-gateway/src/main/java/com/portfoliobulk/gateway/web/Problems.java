@@ -32,6 +32,12 @@ public final class Problems {
                 + " Verify the address with your identity provider, then accept again.";
     }
 
+    /**
+     * The title of the 403 to an invitation sent to another address than the caller's: the console's
+     * invitation page says it in its own words, in its language.
+     */
+    public static final String INVITATION_FOR_ANOTHER_ADDRESS = "Invitation for another address";
+
     /** The request conflicts with the current state of the resource (409). */
     public static final URI CONFLICT = ProblemTypes.CONFLICT;
 

@@ -192,8 +192,10 @@ final class ConsoleBrowser {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    HttpResponse<String> post(String path, Map<String, String> form) throws IOException, InterruptedException {
-        return postEncoded(path, encode(form));
+    /** Posts the form, with these headers (name, value, ...) besides. */
+    HttpResponse<String> post(String path, Map<String, String> form, String... headers)
+            throws IOException, InterruptedException {
+        return postEncoded(path, encode(form), headers);
     }
 
     /** The form's fields URL-encoded, as a browser posts them. */
@@ -227,12 +229,14 @@ final class ConsoleBrowser {
     }
 
     /** Posts a form body already encoded, e.g. with a field repeated (several ticked checkboxes). */
-    HttpResponse<String> postEncoded(String path, String body) throws IOException, InterruptedException {
-        return http.send(
-                HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                        .header("Content-Type", "application/x-www-form-urlencoded")
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> postEncoded(String path, String body, String... headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 }

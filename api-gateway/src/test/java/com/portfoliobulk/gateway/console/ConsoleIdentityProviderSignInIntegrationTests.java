@@ -182,6 +182,47 @@ class ConsoleIdentityProviderSignInIntegrationTests {
     }
 
     /**
+     * The link of a French invitation, opened without a session: the sign-in page it leads to, and the
+     * page asking to verify the address, are in French, as the e-mail was. They were in English.
+     */
+    @Test
+    void aFrenchInvitationsSignInPageAndRequestToVerifyTheAddressAreInFrench() throws Exception {
+        UUID userId = UUID.randomUUID();
+        String email = "new-" + userId + "@brand.example";
+        String token = "accepted-" + UUID.randomUUID();
+        jdbc.sql("""
+                        INSERT INTO directory.invitation_mails
+                               (id, job_id, user_id, email, language, portfolio_id, inviter_email, token_digest, status)
+                        VALUES (:id, :job, :user, :email, 'fr', :portfolio, 'admin@agency.example',
+                                encode(sha256(convert_to(:token, 'UTF8')), 'hex'), 'SENT')
+                        """)
+                .param("id", UUID.randomUUID())
+                .param("job", UUID.randomUUID())
+                .param("user", new DirectorySeed(jdbc).user())
+                .param("email", email)
+                .param("portfolio", UUID.randomUUID())
+                .param("token", token)
+                .update();
+        assertThat(browser.get("/invitations/" + token).statusCode()).isEqualTo(302);
+
+        HttpResponse<String> signIn = browser.get("/console/sign-in");
+        assertThat(signIn.body())
+                .contains("<html lang=\"fr\">", "<h1>Se connecter à Portfolio Bulk Access</h1>")
+                .contains(">Se connecter avec Corporate SSO</a>", ">Se connecter avec Corporate OpenID</a>")
+                .doesNotContain("Sign in with");
+        PROVIDER.issue(userId, TestTokens.token(userId, email, UUID.randomUUID()), email, false);
+        assertThat(signInThroughTheProvider("oidc").headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/invitations/" + token));
+        HttpResponse<String> refused = accept(token);
+
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+        assertThat(refused.body())
+                .contains("<html lang=\"fr\">", "<h1>Vérifiez d&#39;abord votre adresse e-mail</h1>")
+                .contains(email + " n&#39;est pas vérifiée (email_verified vaut false)")
+                .doesNotContain("Verify your e-mail address first");
+    }
+
+    /**
      * The invitee signs in with OpenID Connect: the ID token says their address is not verified
      * (email_verified false), the access token the console calls the API with says nothing of it. The
      * console refuses to accept as the API refuses a token whose claim is false, and asks to verify the

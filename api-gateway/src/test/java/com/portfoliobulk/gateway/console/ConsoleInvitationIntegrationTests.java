@@ -140,7 +140,7 @@ class ConsoleInvitationIntegrationTests extends StubbedServicesIntegrationTest {
         assertThat(gone.statusCode()).isEqualTo(410);
         assertThat(gone.body())
                 .contains("The invitation cannot be accepted any more")
-                .contains("Ask the person who\n      invited you to send a new invitation");
+                .contains("Ask the person who invited you to send a new invitation");
     }
 
     /**
@@ -267,10 +267,179 @@ class ConsoleInvitationIntegrationTests extends StubbedServicesIntegrationTest {
         assertThat(worker.bodyFor(token)).isEqualTo("{\"email\":\"" + INVITEE + "\"}");
     }
 
+    /**
+     * The link of an e-mail in German opens German pages, as the e-mail was: the sign-in page that comes
+     * back to it, the invitation page, and what accepting says, with {@code <html lang="de">}. They were in
+     * English.
+     */
+    @Test
+    void theLinkOfAGermanInvitationOpensGermanPages() throws Exception {
+        String token = token("accepted");
+        invitationMail(token, "de");
+        String page = "/invitations/" + token;
+
+        assertThat(browser.get(page).statusCode()).isEqualTo(302);
+        HttpResponse<String> signIn = browser.get("/console/sign-in");
+        assertThat(signIn.body())
+                .contains("<html lang=\"de\">")
+                .contains("<title>Anmelden · Portfolio Bulk Access</title>")
+                .contains("<h1>Bei Portfolio Bulk Access anmelden</h1>");
+        assertThat(browser.signIn(INVITEE, "USER_MANAGEMENT_VIEW", portfolio)
+                        .headers()
+                        .firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith(page));
+
+        HttpResponse<String> opened = browser.get(page);
+        assertThat(opened.statusCode()).isEqualTo(200);
+        assertThat(opened.headers().firstValue("Content-Language")).hasValue("de");
+        assertThat(opened.body())
+                .contains("<html lang=\"de\">")
+                .contains("<title>Einladung · Portfolio Bulk Access</title>")
+                .contains("<h1>Einladung annehmen</h1>")
+                .contains("Die Einladung wird als <strong id=\"invitee\">" + INVITEE + "</strong> angenommen:")
+                .contains(">Einladung annehmen</button>", ">Abmelden</button>", "Zur Konsole")
+                .doesNotContain("Accept invitation", "Sign out");
+
+        HttpResponse<String> accepted = accept(token, opened.body());
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+        assertThat(accepted.body())
+                .contains("<html lang=\"de\">")
+                .contains("<h1>Einladung angenommen</h1>")
+                .contains("Sie haben jetzt Zugang als <strong>" + INVITEE + "</strong>:")
+                .contains("<th scope=\"col\">Konto</th><th scope=\"col\">Rolle</th>")
+                .contains("<td>Analyst</td>");
+    }
+
+    /**
+     * A single invitation's token (not an e-mail's) finds its invitation's language too, by its primary
+     * subtag; a standard role is named in that language, a custom one as the portfolio configured it.
+     */
+    @Test
+    void anInvitationInARegionalLanguageNamesItsRoleInThatLanguage() throws Exception {
+        String token = token("accepted");
+        invitedMembership(token, "es-MX");
+        browser.signIn(INVITEE, "USER_MANAGEMENT_VIEW", portfolio);
+
+        HttpResponse<String> accepted =
+                accept(token, browser.get("/invitations/" + token).body());
+
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+        assertThat(accepted.body())
+                .contains("<html lang=\"es\">")
+                .contains("<h1>Invitación aceptada</h1>")
+                .contains("<th scope=\"col\">Cuenta</th><th scope=\"col\">Rol</th>")
+                .contains("<td>Analista</td>")
+                .doesNotContain("<td>Analyst</td>");
+    }
+
+    /**
+     * A token that finds no invitation (made up, or revoked) speaks the first language of the browser's
+     * that invitations are written in, else English.
+     */
+    @Test
+    void aTokenThatFindsNoInvitationSpeaksTheBrowsersLanguage() throws Exception {
+        String token = token("expired");
+        String page = "/invitations/" + token;
+        browser.signIn(INVITEE, "USER_MANAGEMENT_VIEW", portfolio);
+        String[] french = {"Accept-Language", "fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7"};
+
+        HttpResponse<String> opened = browser.get(page, french);
+        assertThat(opened.body()).contains("<html lang=\"fr\">").contains("<h1>Accepter l&#39;invitation</h1>");
+        HttpResponse<String> gone = browser.post(page, Map.of("_csrf", csrf(opened.body())), french);
+
+        assertThat(gone.statusCode()).isEqualTo(410);
+        assertThat(gone.body())
+                .contains("<html lang=\"fr\">")
+                .contains("<h1>L&#39;invitation ne peut plus être acceptée</h1>")
+                .contains("Demandez à la personne qui vous a invité de vous envoyer une nouvelle invitation.")
+                .doesNotContain("cannot be accepted any more");
+
+        HttpResponse<String> unknownLanguages =
+                browser.post(page, Map.of("_csrf", csrf(opened.body())), "Accept-Language", "ja, tlh;q=0.5, fr;q=0");
+        assertThat(unknownLanguages.body())
+                .contains("<html lang=\"en\">")
+                .contains("The invitation cannot be accepted any more");
+    }
+
+    /**
+     * The invitation's language wins over the browser's: an English invitation's pages stay English,
+     * as before, in a German browser; a German one says in German that it is someone else's.
+     */
+    @Test
+    void theInvitationsLanguageWinsOverTheBrowsers() throws Exception {
+        String english = token("mismatch");
+        invitationMail(english, "en");
+        String german = token("mismatch");
+        invitationMail(german, "de");
+        browser.signIn("someone.else@brand.example", "USER_MANAGEMENT_VIEW", portfolio);
+        String[] germanBrowser = {"Accept-Language", "de-DE, de;q=0.9"};
+
+        HttpResponse<String> inEnglish = browser.post(
+                "/invitations/" + english,
+                Map.of(
+                        "_csrf",
+                        csrf(browser.get("/invitations/" + english, germanBrowser)
+                                .body())),
+                germanBrowser);
+        assertThat(inEnglish.statusCode()).isEqualTo(403);
+        assertThat(inEnglish.body())
+                .contains("<html lang=\"en\">")
+                .contains("Not accepted as <span>someone.else@brand.example</span>")
+                .contains("This invitation was sent to another e-mail address.")
+                .contains("sign in with the address it was sent to");
+
+        HttpResponse<String> inGerman =
+                accept(german, browser.get("/invitations/" + german).body());
+        assertThat(inGerman.statusCode()).isEqualTo(403);
+        assertThat(inGerman.body())
+                .contains("<html lang=\"de\">")
+                .contains("Nicht angenommen als <span>someone.else@brand.example</span>")
+                .contains("Diese Einladung wurde an eine andere E-Mail-Adresse gesendet.")
+                .contains("Sie sind angemeldet als <strong>someone.else@brand.example</strong>. Melden Sie sich ab");
+    }
+
     private HttpResponse<String> accept(String token, String page) throws Exception {
+        return browser.post("/invitations/" + token, Map.of("_csrf", csrf(page)));
+    }
+
+    private static String csrf(String page) {
         Matcher csrf = CSRF_FIELD.matcher(page);
         assertThat(csrf.find()).as(page).isTrue();
-        return browser.post("/invitations/" + token, Map.of("_csrf", ConsoleBrowser.unescape(csrf.group(1))));
+        return ConsoleBrowser.unescape(csrf.group(1));
+    }
+
+    /** The e-mail of an invitation in the language, as the bulk-worker stores it once sent: its link's token as a digest. */
+    private void invitationMail(String token, String language) {
+        jdbc.sql("""
+                        INSERT INTO directory.invitation_mails
+                               (id, job_id, user_id, email, language, portfolio_id, inviter_email, token_digest, status)
+                        VALUES (:id, :job, :user, :email, :language, :portfolio, 'admin@agency.example',
+                                encode(sha256(convert_to(:token, 'UTF8')), 'hex'), 'SENT')
+                        """)
+                .param("id", UUID.randomUUID())
+                .param("job", UUID.randomUUID())
+                .param("user", directory.user())
+                .param("email", INVITEE)
+                .param("language", language)
+                .param("portfolio", portfolio.id())
+                .param("token", token)
+                .update();
+    }
+
+    /** A pending invitation in the language whose own token (not an e-mail's) is this one, stored as its digest. */
+    private void invitedMembership(String token, String language) {
+        jdbc.sql("""
+                        INSERT INTO directory.memberships
+                               (account_id, user_id, role, state, invited_at, expires_at, invitation_token,
+                                invitation_language)
+                        VALUES (:account, :user, 'ANALYST', 'INVITED', now(), now() + interval '7 days',
+                                encode(sha256(convert_to(:token, 'UTF8')), 'hex'), :language)
+                        """)
+                .param("account", portfolio.account("Brand"))
+                .param("user", directory.user())
+                .param("token", token)
+                .param("language", language)
+                .update();
     }
 
     private static String token(String outcome) {
