@@ -117,8 +117,26 @@ public record AccountRole(String code) {
         return equals(OWNER);
     }
 
-    /** The name a person reads, e.g. "Campaign coordinator". */
+    /**
+     * The name a person reads, in English, e.g. "Campaign coordinator"; a custom role's is its code in
+     * words. See {@link #displayName(Locale)}.
+     */
     public String displayName() {
+        return displayName(Locale.ENGLISH);
+    }
+
+    /**
+     * The name a person reads in a language: a standard role's in the locale's primary language
+     * ({@code de-CH} reads {@code de}: "Kampagnenkoordinator"), one of {@link InvitationLanguages},
+     * else in English; a custom role's is its code in words in every language ("REGIONAL_LEAD" reads
+     * "Regional lead"; the name a portfolio configured for it is the portfolio's). The names are one
+     * set, {@code role-names*.properties} in this package, which the e-mails and the console read.
+     */
+    public String displayName(Locale locale) {
+        String name = isStandard() ? RoleNames.of(code, locale) : null;
+        if (name != null) {
+            return name;
+        }
         String words = code.replace('_', ' ').toLowerCase(Locale.ROOT);
         return Character.toUpperCase(words.charAt(0)) + words.substring(1);
     }

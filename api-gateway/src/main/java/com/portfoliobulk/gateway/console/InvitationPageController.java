@@ -12,7 +12,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
-import org.springframework.context.MessageSource;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -24,7 +23,8 @@ import org.springframework.web.bind.annotation.PostMapping;
  * accepted as (mail scanners follow links); the invited person accepts with its button, which calls
  * the API's accept with their sign-in. Someone not signed in signs in first and comes back here
  * ({@link SignInReturn}). The pages speak the language of the e-mail that led there
- * ({@link InvitationLanguage}), with the texts of the {@code messages} bundles.
+ * ({@link InvitationLanguage}), with the texts of the {@code messages} bundles and the roles' names
+ * of {@link AccountRole#displayName(Locale)}.
  */
 @Controller
 class InvitationPageController {
@@ -37,19 +37,12 @@ class InvitationPageController {
 
     private final InvitationLanguage language;
 
-    private final MessageSource messages;
-
     InvitationPageController(
-            GatewayApi api,
-            ConsoleDirectory directory,
-            CustomAccountRoles customRoles,
-            InvitationLanguage language,
-            MessageSource messages) {
+            GatewayApi api, ConsoleDirectory directory, CustomAccountRoles customRoles, InvitationLanguage language) {
         this.api = api;
         this.directory = directory;
         this.customRoles = customRoles;
         this.language = language;
-        this.messages = messages;
     }
 
     @GetMapping(SignInReturn.INVITATION_PAGE)
@@ -149,9 +142,12 @@ class InvitationPageController {
                 .toList();
     }
 
-    /** A role's name in the page's language ({@code role.<code>} of the bundles), else its code in words. */
-    private String roleName(String role, Locale locale) {
-        return messages.getMessage("role." + role, null, new AccountRole(role).displayName(), locale);
+    /**
+     * A standard role's name in the page's language, as the e-mail names it
+     * ({@link AccountRole#displayName(Locale)}); another's code in words.
+     */
+    private static String roleName(String role, Locale locale) {
+        return new AccountRole(role).displayName(locale);
     }
 
     private static UUID accountId(Object value) {

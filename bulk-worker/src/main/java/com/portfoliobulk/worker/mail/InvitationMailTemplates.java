@@ -5,18 +5,11 @@ import com.portfoliobulk.contracts.InvitationLanguages;
 import com.portfoliobulk.worker.mail.InvitationMailStore.ClaimedMail;
 import com.portfoliobulk.worker.mail.InvitationMailStore.Invitations;
 import com.portfoliobulk.worker.mail.InvitationMailStore.InvitedAccount;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.FormatStyle;
-import java.util.HashMap;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import org.springframework.stereotype.Component;
 import org.thymeleaf.TemplateEngine;
@@ -27,8 +20,8 @@ import org.thymeleaf.templateresolver.ClassLoaderTemplateResolver;
 /**
  * Renders invitation e-mails with Thymeleaf from the templates under {@code mail/<language>/} on the
  * classpath: {@code subject.txt}, {@code invitation.txt} (plain text) and {@code invitation.html}, with
- * the role names of {@code roles.properties} there (a role without a name there reads as in English) and
- * the configured names of the portfolio's custom account roles.
+ * the standard roles' names in the language ({@link AccountRole#displayName(Locale)}, the names the
+ * console shows too) and the configured names of the portfolio's custom account roles.
  * A language without templates (or none) falls back to English; {@code de-CH} uses {@code de}, and
  * formats dates and numbers as in Switzerland ({@link #locale}).
  */
@@ -51,14 +44,8 @@ class InvitationMailTemplates {
 
     private final MailProperties properties;
 
-    /** Role names per template language. */
-    private final Map<String, Properties> roleNames = new HashMap<>();
-
     InvitationMailTemplates(MailProperties properties) {
         this.properties = properties;
-        for (String language : LANGUAGES) {
-            roleNames.put(language, roleNames(language));
-        }
         engine.addTemplateResolver(resolver(TemplateMode.TEXT, ".txt", 1));
         engine.addTemplateResolver(resolver(TemplateMode.HTML, ".html", 2));
     }
@@ -75,29 +62,17 @@ class InvitationMailTemplates {
         return resolver;
     }
 
-    private static Properties roleNames(String language) {
-        Properties names = new Properties();
-        String resource = "mail/" + language + "/roles.properties";
-        try (InputStream in = InvitationMailTemplates.class.getClassLoader().getResourceAsStream(resource)) {
-            if (in != null) {
-                names.load(new InputStreamReader(in, StandardCharsets.UTF_8));
-            }
-        } catch (IOException ex) {
-            throw new UncheckedIOException("Cannot read " + resource, ex);
-        }
-        return names;
-    }
-
     /**
-     * The role's name: a standard role's in the language's {@code roles.properties}, a custom account
-     * role's as the portfolio configured it (one name for every language), else the code in words.
+     * The role's name: a standard role's in the language ({@link AccountRole#displayName(Locale)}), a
+     * custom account role's as the portfolio configured it (one name for every language), else the code
+     * in words.
      */
     private String roleName(String language, InvitedAccount account) {
         AccountRole role = account.role();
         if (!role.isStandard() && account.customRoleName() != null) {
             return account.customRoleName();
         }
-        return roleNames.get(language).getProperty(role.code(), role.displayName());
+        return role.displayName(Locale.forLanguageTag(language));
     }
 
     /** The template language for a requested one: its primary language when there are templates for it, else English. */
