@@ -1134,14 +1134,16 @@ public class PortfolioAdministration {
      * linked to the portfolio, as {@link #recordUnlinkAsked} does for one: the bulk-worker unlinks them
      * all with no entry in this log, so when the close then fails (the portfolio stays open) these rows
      * still say that the portfolio had them, and it reads their activity logs. The close removes them
-     * once it ends; an unlink of one account settles its row as for its own unlink.
+     * once it ends, and counts first those it asked for that are no longer linked (a row kept from an
+     * earlier ask is asked for now: its time moves on to this close); an unlink of one account settles
+     * its row as for its own unlink.
      */
     @Transactional
     void recordUnlinksAsked(UUID portfolioId) {
         jdbc.sql("""
                         INSERT INTO jobs.account_unlinks_asked (portfolio_id, account_id)
                         SELECT :portfolioId, id FROM directory.accounts WHERE portfolio_id = :portfolioId
-                        ON CONFLICT (portfolio_id, account_id) DO NOTHING
+                        ON CONFLICT (portfolio_id, account_id) DO UPDATE SET asked_at = excluded.asked_at
                         """).param("portfolioId", portfolioId).update();
     }
 

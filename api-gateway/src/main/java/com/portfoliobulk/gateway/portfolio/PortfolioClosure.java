@@ -29,7 +29,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * with an entry in its activity log), and its portfolio users, roles and custom account roles are
  * removed, and its SCIM tokens revoked, so no one administers or provisions it any more. Jobs, tasks
  * and activity logs stay. Each step can be repeated, so a close interrupted by a worker outage
- * finishes when sent again with the same token.
+ * finishes when sent again with the same token; its answer and its log entry then count what the
+ * whole close did, not only what the last attempt had left to do.
  *
  * <p>Both steps check that the caller is the Owner by the database, not by the permission cache: a
  * transfer of ownership accepted on another gateway a moment ago counts, and it also ends the former
@@ -120,6 +121,52 @@ class PortfolioClosure {
     }
 
     /**
+     * Marks the close as under way ({@link #markClosing}) and notes when it began: an attempt sent while
+     * an earlier one still holds ownership (within {@link #TOKEN_VALIDITY} of its last step) is that
+     * close sent again and keeps its start; otherwise the close begins now. The close's last step counts
+     * from it what the whole close did ({@link #countClosed}).
+     */
+    private void markCloseBegun(UUID portfolioId) {
+        jdbc.sql("""
+                        UPDATE jobs.closure_tokens
+                        SET close_started_at = CASE
+                                WHEN closing_since > now() - make_interval(secs => :validity)
+                                THEN coalesce(close_started_at, now()) ELSE now() END,
+                            closing_since = now()
+                        WHERE portfolio_id = :portfolioId
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("validity", TOKEN_VALIDITY.toSeconds())
+                .update();
+    }
+
+    /**
+     * What the whole close did, from its start ({@link #markCloseBegun}), in its last transaction: the
+     * accounts whose unlink it asked for ({@link PortfolioAdministration#recordUnlinksAsked}) that are no
+     * longer linked to the portfolio, and the portfolio's jobs cancelled since. An attempt that repeats
+     * one that failed half way (the worker unlinked every account, but its answer did not come in time)
+     * has nothing left to do itself, yet its answer and its entry state the close. An account an unlink
+     * of its own settled meanwhile (its entry removed the note) is that unlink's, and a job an
+     * administrator cancelled before the close began is not counted.
+     */
+    private Closed countClosed(UUID portfolioId) {
+        return jdbc.sql("""
+                        SELECT (SELECT count(*) FROM jobs.account_unlinks_asked u
+                                 WHERE u.portfolio_id = c.portfolio_id AND u.asked_at >= c.close_started_at
+                                   AND NOT EXISTS (SELECT 1 FROM directory.accounts a
+                                                    WHERE a.id = u.account_id AND a.portfolio_id = c.portfolio_id))
+                                   AS unlinked,
+                               (SELECT count(*) FROM jobs.bulk_jobs j
+                                 WHERE j.portfolio_id = c.portfolio_id AND j.status = 'CANCELLED'
+                                   AND j.completed_at >= c.close_started_at) AS cancelled
+                          FROM jobs.closure_tokens c WHERE c.portfolio_id = :portfolioId
+                        """)
+                .param("portfolioId", portfolioId)
+                .query((rs, row) -> new Closed(portfolioId, rs.getLong("unlinked"), rs.getLong("cancelled")))
+                .single();
+    }
+
+    /**
      * Ends the pending Owner transfer, if there is one, and logs that the close withdrew it, naming its
      * recipient: while the portfolio closes, their acceptance is told so ({@link
      * PortfolioAdministration#acceptTransfer}).
@@ -149,7 +196,7 @@ class PortfolioClosure {
         transaction.executeWithoutResult(status -> {
             currentOwnerWithToken(owner, portfolioId, confirmation, true);
             withdrawTransfer(owner, portfolioId);
-            markClosing(portfolioId);
+            markCloseBegun(portfolioId);
             // Logged as it begins: a close that fails half way has cancelled jobs and unlinked accounts
             // (each in the job's status and the account's activity log), and this says who began it.
             administration.log(
@@ -159,36 +206,40 @@ class PortfolioClosure {
                     null,
                     "closing: pending jobs are cancelled and every account unlinked");
         });
-        long cancelled = cancelActiveJobs(portfolioId);
+        cancelActiveJobs(portfolioId);
         markClosing(portfolioId);
         // Committed before the worker is called: a close that fails after the worker unlinked the
         // accounts leaves the portfolio open, and these rows let it read their activity logs still (an
-        // account linked when the portfolio was set up has no entry in the administration log).
+        // account linked when the portfolio was set up has no entry in the administration log), and the
+        // close's last step counts from them the accounts the whole close unlinked.
         administration.recordUnlinksAsked(portfolioId);
-        long unlinked = links.unlinkAll(portfolioId, owner);
+        links.unlinkAll(portfolioId, owner);
         markClosing(portfolioId);
         // A job submitted while the first ones were cancelled: it has no linked account left to change.
-        cancelled += cancelActiveJobs(portfolioId);
-        long cancelledBefore = cancelled;
-        Long closedWith = transaction.execute(status -> {
+        cancelActiveJobs(portfolioId);
+        Closed closed = transaction.execute(status -> {
             // First: waits for the submissions under way, and a submission after it waits for this
             // transaction and finds the portfolio closed.
             closureLock.holdForClose(portfolioId);
             // The jobs of the submissions it waited for (committed after the second cancelling listed the
             // jobs; no job is stored after this): cancelled in this transaction, so the close's entry
             // below counts them as its answer does, and they end with the portfolio or not at all.
-            long total = cancelledBefore + cancelSubmittedMeanwhile(portfolioId);
+            cancelSubmittedMeanwhile(portfolioId);
             // The token as it was when the close began: one that ran out while the accounts were
             // unlinked still ends the close (an accepted transfer deletes it, so that still stops it).
             currentOwnerWithToken(owner, portfolioId, confirmation, false);
             // One the Owner offered while the accounts were unlinked ends too, logged as the first one.
             withdrawTransfer(owner, portfolioId);
+            // The whole close's, also of the attempts before this one that failed half way: counted
+            // before the notes of the unlinks it asked for are deleted below.
+            Closed total = countClosed(portfolioId);
             administration.log(
                     portfolioId,
                     owner,
                     "PORTFOLIO_CLOSED",
                     null,
-                    "closed: " + unlinked + " account(s) unlinked, " + total + " pending job(s) cancelled");
+                    "closed: " + total.unlinkedAccounts() + " account(s) unlinked, " + total.cancelledJobs()
+                            + " pending job(s) cancelled");
             // Unlinks asked for whose entry is still missing: once the portfolio is closed, no one asks again.
             for (String table : List.of(
                     "jobs.portfolio_users",
@@ -213,9 +264,11 @@ class PortfolioClosure {
                     .update();
             return total;
         });
-        long cancelledJobs = closedWith == null ? cancelledBefore : closedWith;
         permissions.forgetAll();
-        return new Closed(portfolioId, unlinked + unlinkLinkedMeanwhile(portfolioId, owner), cancelledJobs);
+        return new Closed(
+                portfolioId,
+                closed.unlinkedAccounts() + unlinkLinkedMeanwhile(portfolioId, owner),
+                closed.cancelledJobs());
     }
 
     /**
@@ -225,8 +278,8 @@ class PortfolioClosure {
      * transaction goes on. A failure fails that transaction, which marks nothing closed, and the close
      * can be sent again, as after a failure of its earlier steps.
      */
-    private long cancelSubmittedMeanwhile(UUID portfolioId) {
-        return cancelActiveJobs(portfolioId, savepoint);
+    private void cancelSubmittedMeanwhile(UUID portfolioId) {
+        cancelActiveJobs(portfolioId, savepoint);
     }
 
     /**
@@ -273,14 +326,16 @@ class PortfolioClosure {
         }
     }
 
-    /** Cancels the portfolio's queued and running jobs; answers how many it cancelled. */
-    private long cancelActiveJobs(UUID portfolioId) {
-        return cancelActiveJobs(portfolioId, null);
+    /**
+     * Cancels the portfolio's queued and running jobs; the close counts them when it ends ({@link
+     * #countClosed}), with those its earlier attempts cancelled.
+     */
+    private void cancelActiveJobs(UUID portfolioId) {
+        cancelActiveJobs(portfolioId, null);
     }
 
     /** {@link #cancelActiveJobs(UUID)}, each job within {@code each} when given. */
-    private long cancelActiveJobs(UUID portfolioId, TransactionTemplate each) {
-        long cancelled = 0;
+    private void cancelActiveJobs(UUID portfolioId, TransactionTemplate each) {
         List<UUID> active = jdbc.sql("""
                         SELECT id FROM jobs.bulk_jobs
                         WHERE portfolio_id = :portfolioId AND status IN ('QUEUED', 'IN_PROGRESS')
@@ -295,11 +350,9 @@ class PortfolioClosure {
                 } else {
                     each.executeWithoutResult(status -> cancellation.cancel(portfolioId, job));
                 }
-                cancelled++;
             } catch (RequestRefusedException finishedMeanwhile) {
                 // It ended between the listing and the cancellation: nothing is pending any more.
             }
         }
-        return cancelled;
     }
 }

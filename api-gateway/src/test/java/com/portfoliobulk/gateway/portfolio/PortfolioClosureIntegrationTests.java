@@ -140,6 +140,52 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
     }
 
     /**
+     * The close cancels the pending job and the worker unlinks both accounts, but its answer does not
+     * come in time (here it fails after the unlinks): 503. The Owner sends the close again with the same
+     * token, and it has nothing left to do itself. Its answer and its PORTFOLIO_CLOSED entry state the
+     * whole close: 2 accounts unlinked, 1 pending job cancelled (not the job an Admin cancelled before
+     * the close began). Before, both said 0 of each, what the last attempt did. A closed portfolio's log
+     * is not served any more (403), so it is read from the database.
+     */
+    @Test
+    void aCloseSentAgainAfterOneThatFailedHalfWayCountsWhatTheWholeCloseDid() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = portfolioUser(portfolio, "owner", "OWNER");
+        String admin = portfolioUser(portfolio, "admin", "ADMIN");
+        UUID brand = portfolio.account("Brand");
+        UUID store = portfolio.account("Store");
+        Answer cancelledBefore = submitInvitation(admin, portfolio, brand);
+        assertThat(cancelledBefore.status()).as(cancelledBefore.text()).isEqualTo(202);
+        Answer cancel = api.post(
+                admin,
+                jobPath(portfolio.id(), cancelledBefore.body().path("jobId").asString()) + "/cancel",
+                null,
+                null);
+        assertThat(cancel.status()).as(cancel.text()).isEqualTo(202);
+        Answer pending = submitInvitation(admin, portfolio, store);
+        assertThat(pending.status()).as(pending.text()).isEqualTo(202);
+        String confirmation = closureToken(portfolio, owner);
+
+        Answer failed = close(portfolio, owner, confirmation, () -> {
+            directory.unlink(brand);
+            directory.unlink(store);
+            throw new IllegalStateException("the worker unlinked the accounts, and its answer did not come in time");
+        });
+        assertThat(failed.status()).as(failed.text()).isEqualTo(503);
+        Answer closed = close(portfolio, owner, confirmation, () -> {});
+
+        assertThat(closed.status()).as(closed.text()).isEqualTo(200);
+        assertThat(closed.body().path("unlinkedAccounts").asLong()).isEqualTo(2);
+        assertThat(closed.body().path("cancelledJobs").asLong()).isEqualTo(1);
+        assertThat(jdbc.sql("SELECT detail FROM jobs.portfolio_admin_log WHERE portfolio_id = ?"
+                                + " AND action = 'PORTFOLIO_CLOSED'")
+                        .param(portfolio.id())
+                        .query(String.class)
+                        .single())
+                .isEqualTo("closed: 2 account(s) unlinked, 1 pending job(s) cancelled");
+    }
+
+    /**
      * The worker unlinks every account and then the close fails (the worker restarts, or its answer
      * does not come in time): the portfolio stays open, and it still reads the activity log of an
      * account it had from its setup, which has no link entry in the administration log. Before, the
@@ -405,10 +451,20 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
      * {@code duringUnlinkAll} at each unlinking of every account.
      */
     private Answer close(DirectorySeed.Portfolio portfolio, String owner, Runnable duringUnlinkAll) {
-        String base = "/api/v1/portfolios/" + portfolio.id();
-        Answer closure = api.post(owner, base + "/closure", null, null);
+        return close(portfolio, owner, closureToken(portfolio, owner), duringUnlinkAll);
+    }
+
+    /** The Owner's closure token (POST closure). */
+    private String closureToken(DirectorySeed.Portfolio portfolio, String owner) {
+        Answer closure = api.post(owner, "/api/v1/portfolios/" + portfolio.id() + "/closure", null, null);
         assertThat(closure.status()).as(closure.text()).isEqualTo(201);
-        String confirmation = closure.body().path("confirmation").asString();
+        return closure.body().path("confirmation").asString();
+    }
+
+    /** Closes the portfolio with {@code confirmation}, the stand-in worker as for the close above. */
+    private Answer close(
+            DirectorySeed.Portfolio portfolio, String owner, String confirmation, Runnable duringUnlinkAll) {
+        String base = "/api/v1/portfolios/" + portfolio.id();
         worker.duringUnlinkAll(duringUnlinkAll);
         try {
             return api.post(owner, base + "/close", null, "{\"confirmation\":\"" + confirmation + "\"}");
