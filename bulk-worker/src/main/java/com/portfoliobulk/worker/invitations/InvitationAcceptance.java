@@ -3,6 +3,7 @@ package com.portfoliobulk.worker.invitations;
 import com.portfoliobulk.contracts.EmailAddresses;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import com.portfoliobulk.worker.invitations.AcceptedInvitation.Membership;
+import com.portfoliobulk.worker.links.OpenPortfolios;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -50,16 +51,6 @@ class InvitationAcceptance {
             ON CONFLICT DO NOTHING
             """;
 
-    /**
-     * Whether the account {@code a} is in a portfolio that is open. One left linked to a closed portfolio
-     * (its close could not reach the worker for its last unlinking) is in none: its pending invitations
-     * there are ended by the unlink that frees it for another portfolio ({@code AccountLinks}), as the
-     * close's unlinks end those of the accounts they reach, and until then they give no access.
-     */
-    private static final String IN_AN_OPEN_PORTFOLIO = """
-            (a.portfolio_id IS NOT NULL
-             AND NOT EXISTS (SELECT 1 FROM jobs.closed_portfolios c WHERE c.portfolio_id = a.portfolio_id))""";
-
     private final JdbcClient jdbc;
 
     InvitationAcceptance(JdbcClient jdbc) {
@@ -96,7 +87,7 @@ class InvitationAcceptance {
                         JOIN directory.accounts a ON a.id = m.account_id
                         WHERE m.invitation_token = :digest
                         FOR UPDATE OF m
-                        """.formatted(IN_AN_OPEN_PORTFOLIO))
+                        """.formatted(OpenPortfolios.IN_AN_OPEN_PORTFOLIO))
                 .param("digest", digest)
                 .query((row, n) -> new Invitation(
                         row.getObject("account_id", UUID.class),
@@ -156,7 +147,7 @@ class InvitationAcceptance {
                            AND %s
                          ORDER BY m.account_id
                            FOR UPDATE OF m
-                        """.formatted(IN_AN_OPEN_PORTFOLIO))
+                        """.formatted(OpenPortfolios.IN_AN_OPEN_PORTFOLIO))
                 .param("userId", message.userId())
                 .param("jobId", message.jobId())
                 .query((row, n) -> new Pending(

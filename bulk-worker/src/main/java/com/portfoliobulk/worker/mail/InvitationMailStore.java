@@ -2,6 +2,7 @@ package com.portfoliobulk.worker.mail;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.PortfolioClosing;
+import com.portfoliobulk.worker.links.OpenPortfolios;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -137,6 +138,12 @@ class InvitationMailStore {
      * until the expiry sweep ends it (which waits while Kafka is down): a message that waited past it
      * (an SMTP outage, a job that ran long) would say that it expires on a past date, and its link
      * would answer that it expired.
+     *
+     * <p>Nor is one on an account that a close left linked to the closed portfolio (the worker could not
+     * be reached for the close's last unlinking, {@link OpenPortfolios}): the close no longer holds the
+     * portfolio's messages once it has ended, its link would answer as for a revoked invitation, and a
+     * message with nothing else to announce ends {@code CANCELLED}, as those whose invitations the
+     * close's unlinks ended.
      */
     Optional<Invitations> invitations(ClaimedMail mail, int listed) {
         List<Row> rows = jdbc.sql("""
@@ -147,9 +154,10 @@ class InvitationMailStore {
                           LEFT JOIN jobs.account_roles r ON r.portfolio_id = :portfolioId AND r.code = m.role
                          WHERE m.user_id = :userId AND m.invitation_job_id = :jobId AND m.state = 'INVITED'
                            AND m.expires_at > now()
+                           AND %s
                          ORDER BY a.name, a.id
                          LIMIT :listed
-                        """)
+                        """.formatted(OpenPortfolios.IN_AN_OPEN_PORTFOLIO))
                 .param("userId", mail.userId())
                 .param("jobId", mail.jobId())
                 .param("portfolioId", mail.portfolioId())
@@ -179,7 +187,10 @@ class InvitationMailStore {
                         """).param("id", id).update();
     }
 
-    /** Nothing is left to announce (every invitation of the message was revoked, ended or expired meanwhile). */
+    /**
+     * Nothing is left to announce (every invitation of the message was revoked, ended or expired meanwhile,
+     * or is on an account left linked to a closed portfolio).
+     */
     void markCancelled(UUID id, String reason) {
         jdbc.sql("""
                         UPDATE directory.invitation_mails SET status = 'CANCELLED', token = NULL, last_error = :reason

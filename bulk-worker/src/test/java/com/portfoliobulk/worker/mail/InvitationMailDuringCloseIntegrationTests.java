@@ -15,12 +15,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
  * The invitation e-mails of a portfolio whose close is under way wait: the close cancels its jobs
  * first and removes their invitations with its unlinks afterwards, so an e-mail sent in between would
- * announce invitations about to go, with a link that no longer accepts.
+ * announce invitations about to go, with a link that no longer accepts. Once the close has ended, an
+ * e-mail whose account it left linked to the closed portfolio is not sent either.
  */
 class InvitationMailDuringCloseIntegrationTests extends WorkerIntegrationSupport {
 
@@ -54,5 +56,62 @@ class InvitationMailDuringCloseIntegrationTests extends WorkerIntegrationSupport
                 .param(portfolio.id())
                 .update();
         await().atMost(PATIENCE).until(() -> TestSmtp.receivedBy(email).size() == 1);
+    }
+
+    /**
+     * A close whose last unlinking could not reach the worker left the account linked to the closed
+     * portfolio, with its invitations pending, and the close no longer holds the e-mail once it has
+     * ended: the e-mail announces none of them, as their links answer as revoked ones, and ends {@code
+     * CANCELLED} unsent, as the e-mails whose invitations the close's unlinks ended. Before, it went out
+     * after the close with a link that no longer accepted.
+     */
+    @Test
+    void anEMailWhoseAccountACloseLeftLinkedToTheClosedPortfolioIsNotSentAndEndsCancelled() {
+        Portfolio portfolio = directory.portfolio(1);
+        String email = directory.newEmail();
+        jdbc.sql("""
+                        INSERT INTO jobs.closure_tokens (portfolio_id, token, expires_at, closing_since)
+                        VALUES (?, 'token', now() + interval '10 minutes', now())
+                        """).param(portfolio.id()).update();
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(TaskSpec.invite(portfolio.ownedAccount(0).id(), null, email, AccountRole.ANALYST, EXPIRES)));
+        publish(job);
+        awaitFinished(job);
+
+        // The close's last transaction, without the unlinking the worker did not answer: the portfolio is
+        // marked closed and its closure token (which held the e-mail) goes.
+        jdbc.sql("""
+                        WITH token AS (DELETE FROM jobs.closure_tokens WHERE portfolio_id = :portfolio)
+                        INSERT INTO jobs.closed_portfolios (portfolio_id, closed_by) VALUES (:portfolio, :owner)
+                        """)
+                .param("portfolio", portfolio.id())
+                .param("owner", UUID.randomUUID())
+                .update();
+
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(mailStatus(email)).isEqualTo("CANCELLED"));
+        assertThat(jdbc.sql("SELECT last_error FROM directory.invitation_mails WHERE email = ?")
+                        .param(email)
+                        .query(String.class)
+                        .single())
+                .isEqualTo("No pending invitation of the job is left to announce");
+        assertThat(TestSmtp.receivedBy(email)).as("sent after the close").isEmpty();
+        assertThat(jdbc.sql("SELECT state FROM directory.memberships WHERE account_id = ? AND invitation_job_id = ?")
+                        .params(portfolio.ownedAccount(0).id(), job.id())
+                        .query(String.class)
+                        .single())
+                .as("the invitation, which the unlink that frees the account ends")
+                .isEqualTo("INVITED");
+    }
+
+    private String mailStatus(String email) {
+        return jdbc.sql("SELECT status FROM directory.invitation_mails WHERE email = ?")
+                .param(email)
+                .query(String.class)
+                .optional()
+                .orElse(null);
     }
 }
