@@ -11,7 +11,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
@@ -92,22 +91,30 @@ class PortfolioClosure {
 
     record Closed(UUID portfolioId, long unlinkedAccounts, long cancelledJobs) {}
 
+    /**
+     * A new closure token, valid {@link #TOKEN_VALIDITY} by the database's clock, which the close checks
+     * its expiry with: with gateways whose clocks differ, one issued by a gateway whose clock is behind
+     * would be refused early by another, and one issued by a gateway whose clock is ahead accepted for
+     * too long. The validity counts from the statement that stores it ({@code statement_timestamp()});
+     * the answer's {@code expiresAt} is the stored expiry.
+     */
     ClosureToken token(Caller owner, UUID portfolioId) {
         access.requireCurrentOwner(owner, portfolioId);
         byte[] bytes = new byte[24];
         RANDOM.nextBytes(bytes);
         String token = HexFormat.of().formatHex(bytes);
-        Instant expiresAt = Instant.now().plus(TOKEN_VALIDITY);
-        jdbc.sql("""
+        OffsetDateTime expiresAt = jdbc.sql("""
                         INSERT INTO jobs.closure_tokens (portfolio_id, token, expires_at)
-                        VALUES (:portfolioId, :token, :expiresAt)
+                        VALUES (:portfolioId, :token, statement_timestamp() + make_interval(secs => :validity))
                         ON CONFLICT (portfolio_id) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at
+                        RETURNING expires_at
                         """)
                 .param("portfolioId", portfolioId)
                 .param("token", token)
-                .param("expiresAt", OffsetDateTime.ofInstant(expiresAt, ZoneOffset.UTC))
-                .update();
-        return new ClosureToken(token, expiresAt);
+                .param("validity", TOKEN_VALIDITY.toSeconds())
+                .query(OffsetDateTime.class)
+                .single();
+        return new ClosureToken(token, expiresAt.toInstant());
     }
 
     /**

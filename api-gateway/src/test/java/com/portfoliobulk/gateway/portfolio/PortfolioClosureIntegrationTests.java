@@ -12,6 +12,8 @@ import com.portfoliobulk.testsupport.TestTokens;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -280,6 +282,54 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
 
         assertThat(closed.status()).as(closed.text()).isEqualTo(200);
         assertThat(markedClosed(portfolio)).isTrue();
+    }
+
+    /**
+     * The closure token's expiry is the validity after the database's time of the statement that stores
+     * it, the clock the close checks it with, and the answer names the stored expiry. Before, the gateway's
+     * clock set it: with gateways whose clocks differ, a token from one whose clock is behind was refused
+     * early by the others, and one from a gateway whose clock is ahead was accepted for too long.
+     */
+    @Test
+    void theTokensExpiryIsTheValidityAfterTheDatabasesTimeAndTheAnswerNamesIt() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = portfolioUser(portfolio, "owner", "OWNER");
+        jdbc.sql("CREATE TABLE jobs.test_closure_token_stamps (expires_at timestamptz, stamped_at timestamptz)")
+                .update();
+        try {
+            jdbc.sql("""
+                            CREATE FUNCTION jobs.test_stamp_closure_token() RETURNS trigger LANGUAGE plpgsql AS $$
+                            BEGIN
+                                INSERT INTO jobs.test_closure_token_stamps VALUES (NEW.expires_at, statement_timestamp());
+                                RETURN NEW;
+                            END $$
+                            """).update();
+            jdbc.sql("CREATE TRIGGER test_stamp_closure_token AFTER INSERT OR UPDATE ON jobs.closure_tokens"
+                            + " FOR EACH ROW WHEN (NEW.portfolio_id = '" + portfolio.id() + "')"
+                            + " EXECUTE FUNCTION jobs.test_stamp_closure_token()")
+                    .update();
+
+            Answer closure = api.post(owner, "/api/v1/portfolios/" + portfolio.id() + "/closure", null, null);
+
+            assertThat(closure.status()).as(closure.text()).isEqualTo(201);
+            assertThat(jdbc.sql("SELECT (expires_at - stamped_at)::text FROM jobs.test_closure_token_stamps")
+                            .query(String.class)
+                            .list())
+                    .as("the stored expiry after the database's time of the statement")
+                    .containsExactly("00:10:00");
+            OffsetDateTime stored = jdbc.sql("SELECT expires_at FROM jobs.closure_tokens WHERE portfolio_id = ?")
+                    .param(portfolio.id())
+                    .query(OffsetDateTime.class)
+                    .single();
+            assertThat(Instant.parse(closure.body().path("expiresAt").asString()))
+                    .as("the answer's expiresAt")
+                    .isEqualTo(stored.toInstant());
+        } finally {
+            jdbc.sql("DROP TRIGGER IF EXISTS test_stamp_closure_token ON jobs.closure_tokens")
+                    .update();
+            jdbc.sql("DROP FUNCTION IF EXISTS jobs.test_stamp_closure_token()").update();
+            jdbc.sql("DROP TABLE jobs.test_closure_token_stamps").update();
+        }
     }
 
     /**
