@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.security;
 
+import com.nimbusds.jose.KeySourceException;
 import com.portfoliobulk.gateway.web.FieldProblem;
 import com.portfoliobulk.gateway.web.Problems;
 import com.portfoliobulk.gateway.web.RejectedRequests;
@@ -9,23 +10,34 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.security.access.AccessDeniedException;
+import org.springframework.security.authentication.AuthenticationServiceException;
 import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.access.AccessDeniedHandler;
+import org.springframework.security.web.authentication.AuthenticationFailureHandler;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Writes 401 and 403 answers of the security filters as RFC 9457 problems like every other problem
  * of the API (the request's path as {@code instance}, its {@code requestId}), keeping the {@code
- * WWW-Authenticate} header a bearer-token client expects.
+ * WWW-Authenticate} header a bearer-token client expects; and the 503 of a bearer token that cannot be
+ * checked because the identity provider's key set cannot be fetched ({@link #bearerTokenFailureHandler}).
  */
 final class ProblemResponses {
+
+    private static final Logger log = LoggerFactory.getLogger(ProblemResponses.class);
+
+    /** The dependency a bearer token's check found unavailable, as the 503's detail and log line name it. */
+    static final String KEY_SET = "identity provider's key set";
 
     private final JsonMapper json;
 
@@ -45,6 +57,55 @@ final class ProblemResponses {
                     "Authentication required",
                     detail(exception));
         };
+    }
+
+    /**
+     * What the bearer token filter answers a token it does not authenticate: 401 ({@link
+     * #authenticationEntryPoint}); but 503 {@code unavailable} with {@code Retry-After: 5} when the
+     * identity provider's key set, needed to check the token's signature, cannot be fetched (its endpoint
+     * is down, answers an error or no key set, or does not answer in time), as the gateway answers every
+     * outage of a dependency, logged as one WARN line without a stack trace. The decoder reports that
+     * as no bad token ({@code AuthenticationServiceException}), which Spring Security's own handler
+     * rethrows, so the error page answered it 500 "Internal error". Any other such failure still is
+     * rethrown: a defect.
+     */
+    AuthenticationFailureHandler bearerTokenFailureHandler() {
+        AuthenticationEntryPoint refused = authenticationEntryPoint();
+        return (request, response, exception) -> {
+            if (!(exception instanceof AuthenticationServiceException)) {
+                refused.commence(request, response, exception);
+                return;
+            }
+            KeySourceException keySet = keySetFailure(exception);
+            if (keySet == null) {
+                throw exception;
+            }
+            Throwable cause = NestedExceptionUtils.getMostSpecificCause(keySet);
+            log.warn(
+                    "Answering 503: the {} is unavailable to {} {} ({})",
+                    KEY_SET,
+                    request.getMethod(),
+                    request.getRequestURI(),
+                    cause == keySet ? keySet.toString() : keySet + "; caused by " + cause);
+            response.setHeader(HttpHeaders.RETRY_AFTER, "5");
+            write(
+                    request,
+                    response,
+                    HttpStatus.SERVICE_UNAVAILABLE,
+                    Problems.UNAVAILABLE,
+                    "Service unavailable",
+                    "The service cannot reach its " + KEY_SET + " right now; try again shortly.");
+        };
+    }
+
+    /** The failure to get the key set among the causes of {@code exception}; null when there is none. */
+    private static KeySourceException keySetFailure(Throwable exception) {
+        for (Throwable cause = exception.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof KeySourceException keySet) {
+                return keySet;
+            }
+        }
+        return null;
     }
 
     AccessDeniedHandler accessDeniedHandler() {

@@ -5,12 +5,14 @@ import java.time.Clock;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.security.config.ObjectPostProcessor;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.server.resource.OAuth2ProtectedResourceMetadata;
 import org.springframework.security.oauth2.server.resource.OAuth2ProtectedResourceMetadataClaimNames;
+import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.header.writers.DelegatingRequestMatcherHeaderWriter;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy;
@@ -23,7 +25,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Every API call needs a bearer JWT (see {@link BearerTokenValidation} for which tokens are valid);
- * only health, info, metrics and the API description are open. Answers carry the usual security
+ * only health, info, metrics and the API description are open. A token that cannot be checked because
+ * the identity provider's key set cannot be fetched answers 503, not 401 nor 500 ({@link
+ * ProblemResponses#bearerTokenFailureHandler}). Answers carry the usual security
  * headers: {@code nosniff}, {@code X-Frame-Options: DENY}, {@code Cache-Control: no-store} unless
  * the answer sets its own caching (the job status does, for its ETag), HSTS on HTTPS,
  * {@code Referrer-Policy: no-referrer}, and outside Swagger UI a Content-Security-Policy that allows
@@ -101,7 +105,15 @@ class SecurityConfiguration {
                         .authenticationEntryPoint(problems.authenticationEntryPoint())
                         .accessDeniedHandler(problems.accessDeniedHandler())
                         .protectedResourceMetadata(metadata ->
-                                metadata.protectedResourceMetadataCustomizer(SecurityConfiguration::resourceMetadata)))
+                                metadata.protectedResourceMetadataCustomizer(SecurityConfiguration::resourceMetadata))
+                        // A token that cannot be checked for want of the identity provider's key set: 503.
+                        .withObjectPostProcessor(new ObjectPostProcessor<BearerTokenAuthenticationFilter>() {
+                            @Override
+                            public <O extends BearerTokenAuthenticationFilter> O postProcess(O filter) {
+                                filter.setAuthenticationFailureHandler(problems.bearerTokenFailureHandler());
+                                return filter;
+                            }
+                        }))
                 .exceptionHandling(exceptions -> exceptions
                         .authenticationEntryPoint(problems.authenticationEntryPoint())
                         .accessDeniedHandler(problems.accessDeniedHandler()))

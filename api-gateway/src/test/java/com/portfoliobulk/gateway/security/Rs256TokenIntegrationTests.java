@@ -3,6 +3,8 @@ package com.portfoliobulk.gateway.security;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
@@ -11,6 +13,8 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.portfoliobulk.gateway.GatewayApplication;
 import com.portfoliobulk.gateway.support.GatewayCalls;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.web.Problems;
+import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.testsupport.TestTokens;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -20,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
@@ -60,6 +65,9 @@ class Rs256TokenIntegrationTests {
 
     /** How many times the key set was fetched. */
     private static final AtomicInteger FETCHES = new AtomicInteger();
+
+    /** Whether the key-set endpoint fails (answers 500), as an identity provider's outage. */
+    private static final AtomicBoolean KEY_SET_FAILING = new AtomicBoolean();
 
     private static final HttpServer JWK_SET = serve();
 
@@ -180,6 +188,63 @@ class Rs256TokenIntegrationTests {
                 .isEqualTo(401);
     }
 
+    /**
+     * The identity provider's key-set endpoint fails when a token of a key the kept set lacks (one the
+     * provider has just started signing with) comes: the token cannot be checked, which is an outage of a
+     * dependency, not a bad token and no defect: 503 {@code unavailable} with {@code Retry-After}, logged
+     * as one WARN line naming the key set. Before, the decoder's failure left the security filters and
+     * the error page answered it 500 "Internal error", logged with a stack trace. A token that is no JWT
+     * needs no key and is still 401; once the key set is back the new key works and a tampered token is
+     * still 401.
+     */
+    @Test
+    void aKeySetThatCannotBeFetchedAnswers503WithRetryAfter() {
+        RSAKey rotatedIn = generate("idp-rotated-in");
+        String token = Jwts.rs256(rotatedIn, idpClaims());
+        KEY_SET_FAILING.set(true);
+        try (LogLines log = LogLines.of("com.portfoliobulk.gateway")) {
+            PUBLISHED.set(new JWKSet(List.of(IDP_KEY.toPublicJWK(), rotatedIn.toPublicJWK())));
+
+            // Refused as a key the kept set lacks until that set may be fetched again (5 s at most).
+            Answer answer = await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> accounts(token), fetched -> fetched.status() != 401);
+
+            assertThat(answer.status()).as(answer.text()).isEqualTo(503);
+            assertThat(answer.header("Retry-After")).isEqualTo("5");
+            assertThat(answer.body().path("type").asString()).isEqualTo(Problems.UNAVAILABLE.toString());
+            assertThat(answer.body().path("detail").asString()).contains("identity provider's key set");
+            assertThat(answer.body().has("errorId")).isFalse();
+            List<ILoggingEvent> lines = log.lines();
+            assertThat(lines)
+                    .filteredOn(line -> line.getFormattedMessage().contains("identity provider's key set"))
+                    .singleElement()
+                    .satisfies(line -> {
+                        assertThat(line.getLevel()).isEqualTo(Level.WARN);
+                        assertThat(line.getFormattedMessage()).startsWith("Answering 503: ");
+                        assertThat(line.getThrowableProxy()).isNull();
+                    });
+            assertThat(lines).noneMatch(line -> line.getLevel() == Level.ERROR);
+            assertThat(accounts("not-a-jwt").status()).as("no JWT").isEqualTo(401);
+        } finally {
+            KEY_SET_FAILING.set(false);
+        }
+
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> accounts(token).status() == 200);
+        assertThat(accounts(tampered(token)).status()).as("tampered").isEqualTo(401);
+        PUBLISHED.set(new JWKSet(IDP_KEY.toPublicJWK()));
+    }
+
+    /** {@code token} with the payload of another token: its signature no longer matches. */
+    private String tampered(String token) {
+        String[] parts = token.split("\\.");
+        String other = Jwts.rs256(
+                IDP_KEY, Jwts.claims(portfolio, "OWNER").issuer(ISSUER).audience("portfolio-bulk-access"));
+        return parts[0] + "." + other.split("\\.")[1] + "." + parts[2];
+    }
+
     private JWTClaimsSet.Builder idpClaims() {
         return Jwts.claims(portfolio, "USER_MANAGEMENT_VIEW").issuer(ISSUER).audience(List.of("portfolio-bulk-access"));
     }
@@ -201,6 +266,11 @@ class Rs256TokenIntegrationTests {
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             server.createContext("/jwks", exchange -> {
                 FETCHES.incrementAndGet();
+                if (KEY_SET_FAILING.get()) {
+                    exchange.sendResponseHeaders(500, -1);
+                    exchange.close();
+                    return;
+                }
                 byte[] body = PUBLISHED.get().toString().getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
                 exchange.sendResponseHeaders(200, body.length);
