@@ -54,6 +54,13 @@ class BulkJobController {
 
     private static final MediaType CSV = new MediaType("text", "csv", StandardCharsets.UTF_8);
 
+    /** The ETag of an answer that carries the job (its status's, its submission's, its cancellation's). */
+    private static final String JOB_TAG =
+            "The job's tag now, as its status answers it; changes whenever the job" + " changes.";
+
+    /** The Retry-After of the job's status while it runs. */
+    private static final String POLL_AGAIN = "Seconds to wait before polling; absent once finished.";
+
     private final PortfolioAccess access;
 
     private final JobSubmission submission;
@@ -90,6 +97,7 @@ class BulkJobController {
             headers = {
                 @Header(name = "Location", description = "The job's URL."),
                 @Header(name = "Retry-After", description = "Seconds to wait before polling."),
+                @Header(name = "ETag", description = JOB_TAG),
                 @Header(name = "Idempotent-Replayed", description = "`true` when an earlier submission created it.")
             })
     @ApiResponse(
@@ -98,7 +106,9 @@ class BulkJobController {
     @ApiResponse(responseCode = "404", description = "The portfolio does not exist.")
     @ApiResponse(
             responseCode = "409",
-            description = "A submission with the same Idempotency-Key is still being created; retry.")
+            description = "A submission with the same Idempotency-Key is still being created; retry after Retry-After"
+                    + " seconds with the same key to get its job.",
+            headers = @Header(name = "Retry-After", description = "Seconds to wait before retrying."))
     @ApiResponse(
             responseCode = "413",
             description = "The request resolves to more tasks than a job may have, or the body is too large.")
@@ -110,8 +120,8 @@ class BulkJobController {
     @ApiResponse(
             responseCode = "429",
             description = "Too many submissions for the portfolio in the current period; retry after Retry-After"
-                    + " seconds.",
-            headers = @Header(name = "Retry-After", description = "Seconds until submissions are accepted again."))
+                    + " seconds. RateLimit-Policy names the policy used up: `submissions`, or `replays` for a"
+                    + " key that names an existing job.")
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<JobView> submit(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
@@ -148,10 +158,13 @@ class BulkJobController {
             responseCode = "200",
             description = "The job. While it is not finished, Retry-After suggests when to poll again.",
             headers = {
-                @Header(name = "ETag", description = "Changes whenever the job changes."),
-                @Header(name = "Retry-After", description = "Seconds to wait before polling; absent once finished.")
+                @Header(name = "ETag", description = JOB_TAG),
+                @Header(name = "Retry-After", description = POLL_AGAIN)
             })
-    @ApiResponse(responseCode = "304", description = "Not modified since the ETag in If-None-Match.")
+    @ApiResponse(
+            responseCode = "304",
+            description = "Not modified since the ETag in If-None-Match.",
+            headers = @Header(name = "Retry-After", description = POLL_AGAIN))
     @ApiResponse(responseCode = "404", description = "No such job in this portfolio.")
     // Not "preview": that path is the preview's (POST), so a GET of it is a 405 naming POST, not a job id
     // that is not a UUID.
@@ -250,7 +263,10 @@ class BulkJobController {
             summary = "Cancel a job",
             description = "Tasks not applied yet become CANCELLED (reason JOB_CANCELLED); applied ones stay. The job"
                     + " becomes CANCELLED.")
-    @ApiResponse(responseCode = "202", description = "Cancelled; the job as it is now.")
+    @ApiResponse(
+            responseCode = "202",
+            description = "Cancelled; the job as it is now.",
+            headers = @Header(name = "ETag", description = JOB_TAG))
     @ApiResponse(responseCode = "404", description = "No such job in this portfolio.")
     @ApiResponse(
             responseCode = "409",

@@ -5,7 +5,6 @@ import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.UUID;
@@ -62,8 +61,7 @@ class PreviewController {
                     + " names the fields.")
     @ApiResponse(
             responseCode = "429",
-            description = "Too many previews for the portfolio in the current period; retry after Retry-After seconds.",
-            headers = @Header(name = "Retry-After", description = "Seconds until previews are answered again."))
+            description = "Too many previews for the portfolio in the current period; retry after Retry-After seconds.")
     @PostMapping(
             path = "/api/v1/portfolios/{portfolioId}/bulk-jobs/preview",
             consumes = MediaType.APPLICATION_JSON_VALUE,

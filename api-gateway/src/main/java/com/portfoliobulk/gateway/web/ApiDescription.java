@@ -32,8 +32,10 @@ import org.springframework.context.annotation.Configuration;
  * The rules every operation of the API shares, written into the served description once instead of
  * on each operation: the API's info, the bearer token (Swagger UI's Authorize button), the one
  * problem shape of every error answer and the answers any operation may give (bad parameter, no
- * token, no permission, not found, database away, unexpected error), the paging rule, nullable
- * enumerations and bodiless 304 answers. Controllers describe only what is particular to them.
+ * token, no permission, not found, database away, unexpected error), the header fields the answers
+ * of a status carry ({@code Retry-After} on a 503, the rate limit fields on a 429, {@code ETag} on a
+ * 304), the paging rule, nullable enumerations and bodiless 304 answers. Controllers describe only what
+ * is particular to them.
  */
 @Configuration(proxyBeanMethods = false)
 class ApiDescription {
@@ -47,6 +49,8 @@ class ApiDescription {
     static final String BEARER = "bearerAuth";
 
     private static final String PROBLEM_JSON = "application/problem+json";
+
+    private static final String RETRY_AFTER = "Retry-After";
 
     /** The answers any operation of the API may give, and what they mean when it does not say more. */
     private static final Map<String, String> COMMON_ANSWERS = commonAnswers();
@@ -202,10 +206,47 @@ class ApiDescription {
             }
             if (code.equals("304")) {
                 response.setContent(null);
-                response.addHeaderObject(
-                        "ETag", new Header().description("The current tag; send it again in If-None-Match."));
+                header(response, "ETag", new StringSchema(), "The current tag; send it again in If-None-Match.");
+            }
+            if (code.equals("429")) {
+                rateLimitHeaders(response);
+            }
+            if (code.equals("503")) {
+                header(response, RETRY_AFTER, new IntegerSchema(), "Seconds to wait before retrying.");
             }
         });
+    }
+
+    /**
+     * What a 429 carries (the portfolio's rate limits, {@code RateLimitHeaders}): {@code Retry-After} and
+     * the IETF rate limit fields (draft-ietf-httpapi-ratelimit-headers), the current ones and the earlier
+     * drafts'.
+     */
+    private static void rateLimitHeaders(ApiResponse response) {
+        header(response, RETRY_AFTER, new IntegerSchema(), "Seconds until the limit lets requests through again.");
+        header(
+                response,
+                "RateLimit-Policy",
+                new StringSchema(),
+                "The policy used up, its quota and window in seconds: `\"submissions\";q=60;w=60`.");
+        header(
+                response,
+                "RateLimit",
+                new StringSchema(),
+                "What is left of the policy and the seconds until it resets: `\"submissions\";r=0;t=42`.");
+        header(response, "RateLimit-Limit", new IntegerSchema(), "The quota of the window (earlier drafts).");
+        header(response, "RateLimit-Remaining", new IntegerSchema(), "What is left of it: 0 (earlier drafts).");
+        header(response, "RateLimit-Reset", new IntegerSchema(), "Seconds until it resets (earlier drafts).");
+    }
+
+    /**
+     * Declares the header field {@code name} on {@code response}, unless the operation declares it
+     * already (in its own words).
+     */
+    private static void header(ApiResponse response, String name, Schema<?> schema, String description) {
+        if (response.getHeaders() == null || !response.getHeaders().containsKey(name)) {
+            response.addHeaderObject(name, new Header().description(description).schema(schema));
+        }
     }
 
     /** The methods whose requests carry a body: a POST, PUT or PATCH. */

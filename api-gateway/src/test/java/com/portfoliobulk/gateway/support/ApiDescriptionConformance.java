@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.springframework.http.HttpHeaders;
@@ -30,9 +32,10 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Checks every answer the HTTP tests get from the gateway against the API description the gateway
- * serves at {@code /v3/api-docs}: the status must be described for the operation, the content type
- * must be one of the response's, and a JSON body must match its schema (JSON Schema 2020-12, as
- * OpenAPI 3.1 says). A drift between the answers and the description fails the test that saw it.
+ * serves at {@code /v3/api-docs}: the status must be described for the operation, the header fields a
+ * client acts on ({@link #DECLARED_HEADERS}) the answer carries must be declared for that status, the
+ * content type must be one of the response's, and a JSON body must match its schema (JSON Schema
+ * 2020-12, as OpenAPI 3.1 says). A drift between the answers and the description fails the test that saw it.
  * Requests outside {@code /api/} and routes the description does not have (unknown paths, wrong
  * methods) are not checked.
  */
@@ -42,6 +45,20 @@ public final class ApiDescriptionConformance implements ClientHttpRequestInterce
     public static final ApiDescriptionConformance INSTANCE = new ApiDescriptionConformance();
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /**
+     * The header fields a client reads to act on an answer (when to retry, what to poll, which version it
+     * has, how much of a rate limit is left): an answer that carries one must have it declared.
+     */
+    static final List<String> DECLARED_HEADERS = List.of(
+            HttpHeaders.RETRY_AFTER,
+            HttpHeaders.ETAG,
+            HttpHeaders.LOCATION,
+            "RateLimit-Policy",
+            "RateLimit",
+            "RateLimit-Limit",
+            "RateLimit-Remaining",
+            "RateLimit-Reset");
 
     private final Map<String, Description> descriptions = new ConcurrentHashMap<>();
 
@@ -77,6 +94,14 @@ public final class ApiDescriptionConformance implements ClientHttpRequestInterce
         if (response.isMissingNode()) {
             throw new AssertionError(where + ", a status the API description does not have for it (it has "
                     + responses.propertyNames() + ")");
+        }
+        Set<String> declared = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        declared.addAll(response.path("headers").propertyNames());
+        for (String header : DECLARED_HEADERS) {
+            if (headers.containsHeader(header) && !declared.contains(header)) {
+                throw new AssertionError(where + " with the header " + header + ": " + headers.getFirst(header)
+                        + ", which the description does not declare for it (it declares " + declared + ")");
+            }
         }
         if (body.length == 0) {
             return;

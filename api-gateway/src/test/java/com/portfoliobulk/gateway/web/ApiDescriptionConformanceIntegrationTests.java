@@ -7,6 +7,7 @@ import com.portfoliobulk.gateway.support.ApiDescriptionConformance;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpHeaders;
@@ -63,6 +64,56 @@ class ApiDescriptionConformanceIntegrationTests extends GatewayIntegrationTest {
                 .isInstanceOf(AssertionError.class);
     }
 
+    /**
+     * The header fields a client acts on are declared wherever the gateway sends them: Retry-After on
+     * every 503 (also of an operation that words its 503 itself), on a submission's 409 "still being
+     * created" and on the running job's 304, the rate limit fields on the 429s, the job's ETag on the 202s
+     * of submit and cancel. Before, the description declared only Retry-After on the 429s.
+     */
+    @Test
+    void theHeadersTheGatewaySendsAreDeclared() {
+        String jobs = "/bulk-jobs";
+        String job = jobs + "/" + UUID.randomUUID();
+        String activityLog = "/accounts/" + UUID.randomUUID() + "/activity-log";
+        Map<String, String> rateLimited = Map.of(
+                "Retry-After", "42",
+                "RateLimit-Policy", "\"submissions\";q=60;w=60",
+                "RateLimit", "\"submissions\";r=0;t=42",
+                "RateLimit-Limit", "60",
+                "RateLimit-Remaining", "0",
+                "RateLimit-Reset", "42");
+        Map<String, String> retryAfter = Map.of("Retry-After", "5");
+        Map<String, String> etag = Map.of("ETag", "\"3-RUNNING\"");
+
+        assertThatCode(() -> {
+                    check("GET", job, HttpStatus.SERVICE_UNAVAILABLE, retryAfter);
+                    check("GET", activityLog, HttpStatus.SERVICE_UNAVAILABLE, retryAfter);
+                    check("POST", jobs, HttpStatus.SERVICE_UNAVAILABLE, retryAfter);
+                    check("POST", jobs, HttpStatus.TOO_MANY_REQUESTS, rateLimited);
+                    check("POST", jobs + "/preview", HttpStatus.TOO_MANY_REQUESTS, rateLimited);
+                    check("POST", jobs, HttpStatus.CONFLICT, retryAfter);
+                    check("POST", jobs, HttpStatus.ACCEPTED, etag);
+                    check("POST", job + "/cancel", HttpStatus.ACCEPTED, etag);
+                    check("GET", job, HttpStatus.NOT_MODIFIED, Map.of("ETag", "\"3-RUNNING\"", "Retry-After", "1"));
+                })
+                .doesNotThrowAnyException();
+    }
+
+    @Test
+    void aHeaderTheDescriptionDoesNotDeclareForTheAnswerFails() {
+        assertThatThrownBy(() -> check(
+                        "GET",
+                        "/bulk-jobs/" + UUID.randomUUID(),
+                        HttpStatus.OK,
+                        Map.of("Location", "/api/v1/elsewhere")))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Location");
+        assertThatThrownBy(() -> check(
+                        "GET", "/bulk-jobs/" + UUID.randomUUID(), HttpStatus.NOT_FOUND, Map.of("Retry-After", "5")))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Retry-After");
+    }
+
     private void check(String suffix, HttpStatus status, String contentType, String body) {
         URI job = URI.create("http://localhost:" + port + "/api/v1/portfolios/" + UUID.randomUUID() + "/bulk-jobs/"
                 + UUID.randomUUID() + suffix);
@@ -71,5 +122,13 @@ class ApiDescriptionConformanceIntegrationTests extends GatewayIntegrationTest {
             headers.setContentType(MediaType.parseMediaType(contentType));
         }
         conformance.check(job, "GET", status, headers, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** An answer without a body to {@code method} of the portfolio's {@code path}, with {@code headers}. */
+    private void check(String method, String path, HttpStatus status, Map<String, String> headers) {
+        URI uri = URI.create("http://localhost:" + port + "/api/v1/portfolios/" + UUID.randomUUID() + path);
+        HttpHeaders answer = new HttpHeaders();
+        headers.forEach(answer::set);
+        conformance.check(uri, method, status, answer, new byte[0]);
     }
 }
