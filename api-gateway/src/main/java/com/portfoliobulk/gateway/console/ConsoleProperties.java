@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.contracts.paging.PageRequest;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -15,9 +16,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     to come back to) lasts {@code server.servlet.session.timeout}
  * @param apiBaseUrl where the console calls the API; empty for this gateway itself, on loopback or at
  *     the one address {@code server.address} binds it to
- * @param pageSize rows per page of the users, jobs, tasks and activity tables
+ * @param pageSize rows per page of the users, jobs, tasks and activity tables: the {@code limit} of the
+ *     console's calls to the API, so from 1 to {@value PageRequest#MAX_LIMIT}
  * @param accountChoices how many accounts (by name, narrowed by the account search) the filters and
- *     the bulk bar offer at once
+ *     the bulk bar offer at once: a {@code limit} too, from 1 to {@value PageRequest#MAX_LIMIT}
  * @param apiReadTimeout how long the console waits for the API's answer to one of its calls; a job's
  *     task CSV, which streams through to the administrator's browser for as long as it reads, has the
  *     gateway's {@code bulk.gateway.web.streaming-timeout} instead
@@ -35,4 +37,20 @@ record ConsoleProperties(
         @DefaultValue("50") int pageSize,
         @DefaultValue("100") int accountChoices,
         @DefaultValue("60s") Duration apiReadTimeout,
-        @DefaultValue("select_account") String chooseAccountPrompt) {}
+        @DefaultValue("select_account") String chooseAccountPrompt) {
+
+    ConsoleProperties {
+        // Each is sent as is as the API's limit, which the API refuses outside its range: every list page
+        // would show the API's refusal, and the admin page would take it for the caller's.
+        checkLimit("page-size", pageSize);
+        checkLimit("account-choices", accountChoices);
+    }
+
+    private static void checkLimit(String property, int value) {
+        if (value < 1 || value > PageRequest.MAX_LIMIT) {
+            throw new IllegalArgumentException("bulk.gateway.console." + property + " is " + value
+                    + "; it must be from 1 to " + PageRequest.MAX_LIMIT
+                    + ", the page sizes (limit) the API answers");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package com.portfoliobulk.gateway.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The console's page size and account choices are the {@code limit} of its calls to the API, which
+ * answers 1 to 500 items a page. A setting outside that range would have every list page refused by
+ * the gateway's own API, so the gateway does not start, naming the setting and the range.
+ */
+class ConsolePropertiesTests {
+
+    private final ApplicationContextRunner gateway =
+            new ApplicationContextRunner().withUserConfiguration(Console.class);
+
+    @Test
+    void pageSizesFromOneToTheApisLargestPageAreKept() {
+        gateway.run(context -> {
+            ConsoleProperties properties = context.getBean(ConsoleProperties.class);
+            assertThat(properties.pageSize()).isEqualTo(50);
+            assertThat(properties.accountChoices()).isEqualTo(100);
+        });
+        gateway.withPropertyValues("bulk.gateway.console.page-size=500", "bulk.gateway.console.account-choices=1")
+                .run(context -> {
+                    ConsoleProperties properties = context.getBean(ConsoleProperties.class);
+                    assertThat(properties.pageSize()).isEqualTo(500);
+                    assertThat(properties.accountChoices()).isEqualTo(1);
+                });
+    }
+
+    @Test
+    void aPageSizeOrAccountChoicesTheApiWouldRefuseStopsTheStart() {
+        gateway.withPropertyValues("bulk.gateway.console.page-size=1000")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("bulk.gateway.console.page-size is 1000; it must be from 1 to 500"));
+        gateway.withPropertyValues("bulk.gateway.console.page-size=0")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("bulk.gateway.console.page-size is 0; it must be from 1 to 500"));
+        gateway.withPropertyValues("bulk.gateway.console.account-choices=501")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("bulk.gateway.console.account-choices is 501; it must be from 1 to 500"));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableConfigurationProperties(ConsoleProperties.class)
+    static class Console {}
+}
