@@ -1,14 +1,18 @@
 package com.portfoliobulk.gateway.jobs;
 
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
+import java.util.Locale;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
 /**
  * @param maxTasksPerJob the most tasks one job may have; a larger request is answered with 413
- * @param idempotencyKeyTtl how long an {@code Idempotency-Key} is remembered
+ * @param idempotencyKeyTtl how long an {@code Idempotency-Key} is remembered: at least a second (it is
+ *     counted in whole seconds), and at most {@code bulk.gateway.retention.finished-jobs}, which
+ *     {@code Retention} checks: a key is deleted with its job
  * @param duplicateWait how long a submission waits for a concurrent one with the same key before
  *     answering 409
  * @param pollInterval the {@code Retry-After} hint given while a job is not finished
@@ -19,10 +23,21 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("bulk.gateway.jobs")
 record JobsProperties(
         @DefaultValue("200000") @Min(1) int maxTasksPerJob,
-        @DefaultValue("24h") Duration idempotencyKeyTtl,
+        @DefaultValue("24h") @NotNull Duration idempotencyKeyTtl,
         @DefaultValue("5s") Duration duplicateWait,
         @DefaultValue("1s") Duration pollInterval,
         @DefaultValue("64MB") String submissionWorkMem) {
+
+    JobsProperties {
+        // Shorter, a submission deletes as expired the key it finds (JobSubmission), however recent: a
+        // retry after a lost answer would create a second job.
+        if (idempotencyKeyTtl != null && idempotencyKeyTtl.toSeconds() < 1) {
+            throw new IllegalArgumentException("bulk.gateway.jobs.idempotency-key-ttl is "
+                    + idempotencyKeyTtl.toString().substring(2).toLowerCase(Locale.ROOT)
+                    + "; it must be at least 1s, or no Idempotency-Key is remembered and a retry"
+                    + " with the same key creates a second job");
+        }
+    }
 
     /** {@link #pollInterval} in whole seconds, at least 1, for {@code Retry-After}. */
     long retryAfter() {

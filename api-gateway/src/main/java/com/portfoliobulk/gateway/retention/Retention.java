@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
@@ -62,6 +63,15 @@ public class Retention {
             RetentionProperties properties,
             @Value("${bulk.gateway.jobs.idempotency-key-ttl:24h}") Duration idempotencyKeyTtl,
             MeterRegistry meters) {
+        // A key is deleted with its job (the foreign key's cascade); kept longer than a finished job, a
+        // retry inside the key's window after the job was deleted would create a second job.
+        if (idempotencyKeyTtl != null && idempotencyKeyTtl.compareTo(properties.finishedJobs()) > 0) {
+            throw new IllegalArgumentException("bulk.gateway.jobs.idempotency-key-ttl is " + text(idempotencyKeyTtl)
+                    + "; it must be at most bulk.gateway.retention.finished-jobs, " + text(properties.finishedJobs())
+                    + ": a finished job is deleted with its Idempotency-Key after that, and a retry with the key"
+                    + " would create a second job. Lower bulk.gateway.jobs.idempotency-key-ttl, or raise"
+                    + " bulk.gateway.retention.finished-jobs.");
+        }
         this.jdbc = jdbc;
         this.properties = properties;
         this.idempotencyKeyTtl = idempotencyKeyTtl;
@@ -69,6 +79,14 @@ public class Retention {
         this.deletedTasks = counter(meters, "bulk_tasks");
         this.deletedKeys = counter(meters, "idempotency_keys");
         this.deletedDeadLetters = counter(meters, "task_dead_letters");
+    }
+
+    /** A duration as set: whole days as {@code 30d}, else e.g. {@code 36h} or {@code 90m}. */
+    private static String text(Duration duration) {
+        if (duration.toSeconds() % Duration.ofDays(1).toSeconds() == 0 && duration.toNanosPart() == 0) {
+            return duration.toDays() + "d";
+        }
+        return duration.toString().substring(2).toLowerCase(Locale.ROOT);
     }
 
     private static Counter counter(MeterRegistry meters, String table) {
