@@ -7,6 +7,7 @@ import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.security.StoredPermissions;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
+import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -284,9 +285,38 @@ class PortfolioClosure {
      * ClosureLock}). Each in a savepoint: one the worker finished meanwhile is left as it is, and the
      * transaction goes on. A failure fails that transaction, which marks nothing closed, and the close
      * can be sent again, as after a failure of its earlier steps.
+     *
+     * <p>One transaction cancels several jobs and holds every lock it takes until it commits, so it
+     * first takes them all in the order the worker and the relay take them: the jobs' pending tasks by
+     * task id, then the jobs' rows by job id. A worker's batch locks its tasks, of any number of jobs,
+     * by task id, then advances its jobs by job id (TaskStore's LOCK_TASKS and ADVANCE_JOB); the relay
+     * locks the rows of the jobs it sent tasks of by job id (Outbox's ADVANCE). Cancelled job after
+     * job, the close held one job's tasks and row while it waited for the next one's, and a worker or
+     * relay that held those and waited for the first deadlocked with it.
      */
     private void cancelSubmittedMeanwhile(UUID portfolioId) {
-        cancelActiveJobs(portfolioId, savepoint);
+        List<UUID> active = activeJobs(portfolioId);
+        if (active.isEmpty()) {
+            return;
+        }
+        jdbc.sql("""
+                        SELECT count(*) FROM (
+                            SELECT id FROM jobs.bulk_tasks
+                             WHERE job_id = ANY(:jobs) AND status = 'PENDING'
+                             ORDER BY id
+                               FOR UPDATE) locked_tasks
+                        """)
+                .param("jobs", PostgresArrays.uuids(active))
+                .query(Long.class)
+                .single();
+        jdbc.sql("""
+                        SELECT count(*) FROM (
+                            SELECT id FROM jobs.bulk_jobs WHERE id = ANY(:jobs) ORDER BY id FOR UPDATE) locked_jobs
+                        """)
+                .param("jobs", PostgresArrays.uuids(active))
+                .query(Long.class)
+                .single();
+        cancelJobs(portfolioId, active, savepoint);
     }
 
     /**
@@ -338,19 +368,20 @@ class PortfolioClosure {
      * #countClosed}), with those its earlier attempts cancelled.
      */
     private void cancelActiveJobs(UUID portfolioId) {
-        cancelActiveJobs(portfolioId, null);
+        cancelJobs(portfolioId, activeJobs(portfolioId), null);
     }
 
-    /** {@link #cancelActiveJobs(UUID)}, each job within {@code each} when given. */
-    private void cancelActiveJobs(UUID portfolioId, TransactionTemplate each) {
-        List<UUID> active = jdbc.sql("""
+    /** The portfolio's queued and running jobs. */
+    private List<UUID> activeJobs(UUID portfolioId) {
+        return jdbc.sql("""
                         SELECT id FROM jobs.bulk_jobs
                         WHERE portfolio_id = :portfolioId AND status IN ('QUEUED', 'IN_PROGRESS')
-                        """)
-                .param("portfolioId", portfolioId)
-                .query(UUID.class)
-                .list();
-        for (UUID job : active) {
+                        """).param("portfolioId", portfolioId).query(UUID.class).list();
+    }
+
+    /** Cancels {@code jobs}, each within {@code each} when given. */
+    private void cancelJobs(UUID portfolioId, List<UUID> jobs, TransactionTemplate each) {
+        for (UUID job : jobs) {
             try {
                 if (each == null) {
                     cancellation.cancel(portfolioId, job);

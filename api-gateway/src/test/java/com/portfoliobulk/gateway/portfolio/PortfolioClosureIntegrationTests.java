@@ -421,6 +421,101 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
     }
 
     /**
+     * Two Admins' jobs commit after the close's second cancelling listed the pending jobs, and the relay
+     * (here a test connection, with the relay's statement) advances both as the close's last step cancels
+     * them: it locks the lower job id's row and waits for the other's. The close locks what it cancels in
+     * the relay's and the worker's order, so it waits for the relay, which goes on: the close answers 200
+     * with both jobs cancelled. Before, it cancelled them one after another (here the later job first,
+     * as it listed them) and held the first one's row while it waited for the relay's; PostgreSQL aborted
+     * the close as a deadlock, and the Owner got an error though every account was unlinked.
+     *
+     * <p>The test connection holds the portfolio's closure lock until both jobs committed and it holds
+     * the first row, so the close's last step begins only then; the second job's row is inserted first
+     * (a trigger holds the first job's insert), so the close lists it first.
+     */
+    @Test
+    void theCloseCancelsTheJobsSubmittedAsItEndsWithoutDeadlockingWithTheRelay() throws Exception {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = portfolioUser(portfolio, "owner", "OWNER");
+        String first = portfolioUser(portfolio, "first", "ADMIN");
+        String second = portfolioUser(portfolio, "second", "ADMIN");
+        UUID brand = portfolio.account("Brand");
+        UUID store = portfolio.account("Store");
+        // The key ClosureLock takes: held shared, as a submission holds it, the close's last step waits.
+        String closureKey = "portfolio-closure:" + portfolio.id();
+        String relayAdvance = "SELECT id FROM jobs.bulk_jobs WHERE id = ANY(?) ORDER BY id FOR UPDATE";
+
+        try (ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+                Connection relay = dataSource.getConnection();
+                Connection holder = holdInserts("jobs.bulk_tasks", portfolio)) {
+            try {
+                execute(relay, "SELECT pg_advisory_lock_shared(hashtextextended(?, 0))", closureKey);
+                jdbc.sql("CREATE TRIGGER test_held_insert BEFORE INSERT ON jobs.bulk_jobs FOR EACH ROW"
+                                + " WHEN (NEW.requested_by_user_id = '" + userId(portfolio, "first") + "')"
+                                + " EXECUTE FUNCTION jobs.test_held_insert('" + HELD_KEY + "')")
+                        .update();
+                Future<Answer> firstJob = requests.submit(() -> submitInvitation(first, portfolio, brand));
+                LockWaits.awaitLockWait(dataSource, "INSERT INTO jobs.bulk_jobs", PATIENCE);
+                Future<Answer> secondJob = requests.submit(() -> submitInvitation(second, portfolio, store));
+                LockWaits.awaitLockWait(dataSource, "INSERT INTO jobs.bulk_tasks", PATIENCE);
+                Future<Answer> closing = requests.submit(() -> close(portfolio, owner, () -> {}));
+                await().atMost(PATIENCE)
+                        .until(() -> closing.isDone()
+                                || LockWaits.anyIn(dataSource, "pg_advisory_xact_lock(hashtextextended"));
+                holder.rollback();
+                UUID[] jobs = {jobId(firstJob), jobId(secondJob)};
+
+                // The relay's ADVANCE, stopped after its first row: the lower job id's.
+                relay.setAutoCommit(false);
+                execute(relay, relayAdvance + " LIMIT 1", relay.createArrayOf("uuid", jobs));
+                execute(relay, "SELECT pg_advisory_unlock_shared(hashtextextended(?, 0))", closureKey);
+                LockWaits.awaitLockWait(
+                        dataSource,
+                        "the close's, in a statement on the jobs",
+                        waiting -> waiting.query().contains("jobs.bulk_jobs")
+                                && !waiting.query().contains("relayed_seq"),
+                        PATIENCE);
+                execute(relay, relayAdvance, relay.createArrayOf("uuid", jobs));
+                relay.commit();
+
+                Answer closed = closing.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+                assertThat(closed.status()).as(closed.text()).isEqualTo(200);
+                assertThat(closed.body().path("cancelledJobs").asLong()).isEqualTo(2);
+                assertThat(jdbc.sql("SELECT status FROM jobs.bulk_jobs WHERE id IN (?, ?)")
+                                .params(jobs[0], jobs[1])
+                                .query(String.class)
+                                .list())
+                        .containsExactly("CANCELLED", "CANCELLED");
+            } finally {
+                if (!relay.getAutoCommit()) {
+                    relay.rollback();
+                    relay.setAutoCommit(true);
+                }
+                execute(relay, "SELECT pg_advisory_unlock_all()");
+            }
+        } finally {
+            jdbc.sql("DROP TRIGGER IF EXISTS test_held_insert ON jobs.bulk_jobs")
+                    .update();
+            dropHeldInserts("jobs.bulk_tasks");
+        }
+    }
+
+    private static void execute(Connection connection, String sql, Object... params) throws Exception {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                statement.setObject(i + 1, params[i]);
+            }
+            statement.execute();
+        }
+    }
+
+    private static UUID jobId(Future<Answer> submitted) throws Exception {
+        Answer job = submitted.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        assertThat(job.status()).as(job.text()).isEqualTo(202);
+        return UUID.fromString(job.body().path("jobId").asString());
+    }
+
+    /**
      * An Admin submits while the close's last step is marking the portfolio closed (a trigger holds its
      * mark until the submission waits, or has answered): the submission waits for the close and is
      * refused as a closed portfolio's requests are (403), storing nothing. Before, it stored a job that
