@@ -40,9 +40,21 @@ public class JobCancellation {
 
     /** The cancelled job; 404 when it is not one of the portfolio's, 409 when it has finished already. */
     public Job cancel(UUID portfolioId, UUID jobId) {
+        return cancel(portfolioId, jobId, () -> {});
+    }
+
+    /**
+     * {@link #cancel(UUID, UUID)}, running {@code alongside} in the cancellation's transaction once the
+     * job is cancelled: what it writes commits with the cancellation, or neither does.
+     */
+    public Job cancel(UUID portfolioId, UUID jobId, Runnable alongside) {
         for (int attempt = 1; ; attempt++) {
             try {
-                Job cancelled = transaction.execute(status -> cancelOnce(portfolioId, jobId));
+                Job cancelled = transaction.execute(status -> {
+                    Job job = cancelOnce(portfolioId, jobId);
+                    alongside.run();
+                    return job;
+                });
                 statusCache.forget(portfolioId, jobId);
                 forgetOnceCommitted(portfolioId, jobId);
                 return cancelled;

@@ -151,11 +151,11 @@ class PortfolioClosure {
     /**
      * What the whole close did, from its start ({@link #markCloseBegun}), in its last transaction: the
      * accounts whose unlink it asked for ({@link PortfolioAdministration#recordUnlinksAsked}) that are no
-     * longer linked to the portfolio, and the portfolio's jobs cancelled since. An attempt that repeats
-     * one that failed half way (the worker unlinked every account, but its answer did not come in time)
-     * has nothing left to do itself, yet its answer and its entry state the close. An account an unlink
-     * of its own settled meanwhile (its entry removed the note) is that unlink's, and a job an
-     * administrator cancelled before the close began is not counted.
+     * longer linked to the portfolio, and the jobs it cancelled since ({@link #recordCancelled}). An
+     * attempt that repeats one that failed half way (the worker unlinked every account, but its answer
+     * did not come in time) has nothing left to do itself, yet its answer and its entry state the close.
+     * An account an unlink of its own settled meanwhile (its entry removed the note) is that unlink's,
+     * and a job an administrator cancelled, before the close began or while it ran, is not counted.
      */
     private Closed countClosed(UUID portfolioId) {
         return jdbc.sql("""
@@ -164,9 +164,9 @@ class PortfolioClosure {
                                    AND NOT EXISTS (SELECT 1 FROM directory.accounts a
                                                     WHERE a.id = u.account_id AND a.portfolio_id = c.portfolio_id))
                                    AS unlinked,
-                               (SELECT count(*) FROM jobs.bulk_jobs j
-                                 WHERE j.portfolio_id = c.portfolio_id AND j.status = 'CANCELLED'
-                                   AND j.completed_at >= c.close_started_at) AS cancelled
+                               (SELECT count(*) FROM jobs.closure_cancelled_jobs k
+                                 WHERE k.portfolio_id = c.portfolio_id AND k.cancelled_at >= c.close_started_at)
+                                   AS cancelled
                           FROM jobs.closure_tokens c WHERE c.portfolio_id = :portfolioId
                         """)
                 .param("portfolioId", portfolioId)
@@ -239,7 +239,7 @@ class PortfolioClosure {
             // One the Owner offered while the accounts were unlinked ends too, logged as the first one.
             withdrawTransfer(owner, portfolioId);
             // The whole close's, also of the attempts before this one that failed half way: counted
-            // before the notes of the unlinks it asked for are deleted below.
+            // before the notes of the unlinks it asked for and of the jobs it cancelled are deleted below.
             Closed total = countClosed(portfolioId);
             administration.log(
                     portfolioId,
@@ -249,12 +249,14 @@ class PortfolioClosure {
                     "closed: " + total.unlinkedAccounts() + " account(s) unlinked, " + total.cancelledJobs()
                             + " pending job(s) cancelled");
             // Unlinks asked for whose entry is still missing: once the portfolio is closed, no one asks again.
+            // The notes of the jobs it cancelled have been counted; the jobs stay, CANCELLED.
             for (String table : List.of(
                     "jobs.portfolio_users",
                     "jobs.portfolio_roles",
                     "jobs.account_roles",
                     "jobs.closure_tokens",
-                    "jobs.account_unlinks_asked")) {
+                    "jobs.account_unlinks_asked",
+                    "jobs.closure_cancelled_jobs")) {
                 jdbc.sql("DELETE FROM " + table + " WHERE portfolio_id = :portfolioId")
                         .param("portfolioId", portfolioId)
                         .update();
@@ -379,18 +381,31 @@ class PortfolioClosure {
                         """).param("portfolioId", portfolioId).query(UUID.class).list();
     }
 
-    /** Cancels {@code jobs}, each within {@code each} when given. */
+    /** Cancels {@code jobs}, each within {@code each} when given, noting each as the close's. */
     private void cancelJobs(UUID portfolioId, List<UUID> jobs, TransactionTemplate each) {
         for (UUID job : jobs) {
+            Runnable noted = () -> recordCancelled(portfolioId, job);
             try {
                 if (each == null) {
-                    cancellation.cancel(portfolioId, job);
+                    cancellation.cancel(portfolioId, job, noted);
                 } else {
-                    each.executeWithoutResult(status -> cancellation.cancel(portfolioId, job));
+                    each.executeWithoutResult(status -> cancellation.cancel(portfolioId, job, noted));
                 }
             } catch (RequestRefusedException finishedMeanwhile) {
                 // It ended between the listing and the cancellation: nothing is pending any more.
             }
         }
+    }
+
+    /**
+     * Notes, in the transaction that cancels it, that the close cancelled the job: the close counts
+     * these ({@link #countClosed}), not every job of the portfolio cancelled meanwhile, which may be an
+     * administrator's cancellation while the accounts were unlinked.
+     */
+    private void recordCancelled(UUID portfolioId, UUID jobId) {
+        jdbc.sql("""
+                        INSERT INTO jobs.closure_cancelled_jobs (portfolio_id, job_id) VALUES (:portfolioId, :jobId)
+                        ON CONFLICT DO NOTHING
+                        """).param("portfolioId", portfolioId).param("jobId", jobId).update();
     }
 }

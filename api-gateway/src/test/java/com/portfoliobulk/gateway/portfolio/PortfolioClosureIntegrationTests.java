@@ -188,6 +188,51 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
     }
 
     /**
+     * While the accounts are unlinked (minutes for thousands of them), an Admin submits a job and cancels
+     * it. The close's answer and its PORTFOLIO_CLOSED entry count the job the close cancelled, not the
+     * Admin's: before, they counted every job of the portfolio cancelled since the close began, 2 here.
+     */
+    @Test
+    void aJobAnAdminCancelsWhileThePortfolioClosesIsNotCountedAsTheClose() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = portfolioUser(portfolio, "owner", "OWNER");
+        String admin = portfolioUser(portfolio, "admin", "ADMIN");
+        UUID store = portfolio.account("Store");
+        Answer pending = submitInvitation(admin, portfolio, portfolio.account("Brand"));
+        assertThat(pending.status()).as(pending.text()).isEqualTo(202);
+        AtomicReference<Answer> cancelledByAdmin = new AtomicReference<>();
+
+        Answer closed = close(portfolio, owner, () -> {
+            if (cancelledByAdmin.get() == null) {
+                Answer submitted = submitInvitation(admin, portfolio, store);
+                assertThat(submitted.status()).as(submitted.text()).isEqualTo(202);
+                cancelledByAdmin.set(api.post(
+                        admin,
+                        jobPath(portfolio.id(), submitted.body().path("jobId").asString()) + "/cancel",
+                        null,
+                        null));
+            }
+        });
+
+        assertThat(cancelledByAdmin.get().status())
+                .as(cancelledByAdmin.get().text())
+                .isEqualTo(202);
+        assertThat(closed.status()).as(closed.text()).isEqualTo(200);
+        assertThat(closed.body().path("cancelledJobs").asLong()).isEqualTo(1);
+        assertThat(jdbc.sql("SELECT detail FROM jobs.portfolio_admin_log WHERE portfolio_id = ?"
+                                + " AND action = 'PORTFOLIO_CLOSED'")
+                        .param(portfolio.id())
+                        .query(String.class)
+                        .single())
+                .endsWith(", 1 pending job(s) cancelled");
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.bulk_jobs WHERE portfolio_id = ? AND status = 'CANCELLED'")
+                        .param(portfolio.id())
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(2);
+    }
+
+    /**
      * The worker unlinks every account and then the close fails (the worker restarts, or its answer
      * does not come in time): the portfolio stays open, and it still reads the activity log of an
      * account it had from its setup, which has no link entry in the administration log. Before, the
