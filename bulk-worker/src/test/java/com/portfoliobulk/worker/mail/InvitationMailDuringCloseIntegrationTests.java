@@ -32,19 +32,7 @@ class InvitationMailDuringCloseIntegrationTests extends WorkerIntegrationSupport
     void anEMailWaitsWhileItsPortfolioClosesAndGoesOutOnceAFailedCloseNoLongerHoldsIt() {
         Portfolio portfolio = directory.portfolio(1);
         String email = directory.newEmail();
-        // The gateway's first step of a close, as it marks it.
-        jdbc.sql("""
-                        INSERT INTO jobs.closure_tokens (portfolio_id, token, expires_at, closing_since)
-                        VALUES (?, 'token', now() + interval '10 minutes', now())
-                        """).param(portfolio.id()).update();
-        SubmittedJob job = jobs.submit(
-                portfolio.id(),
-                JobType.INVITE_USERS,
-                JobFixture.administrator(),
-                List.of(TaskSpec.invite(portfolio.ownedAccount(0).id(), null, email, AccountRole.ANALYST, EXPIRES)));
-
-        publish(job);
-        awaitFinished(job);
+        inviteWhileThePortfolioCloses(portfolio, email);
 
         await().during(Duration.ofSeconds(4))
                 .atMost(Duration.ofSeconds(10))
@@ -69,17 +57,7 @@ class InvitationMailDuringCloseIntegrationTests extends WorkerIntegrationSupport
     void anEMailWhoseAccountACloseLeftLinkedToTheClosedPortfolioIsNotSentAndEndsCancelled() {
         Portfolio portfolio = directory.portfolio(1);
         String email = directory.newEmail();
-        jdbc.sql("""
-                        INSERT INTO jobs.closure_tokens (portfolio_id, token, expires_at, closing_since)
-                        VALUES (?, 'token', now() + interval '10 minutes', now())
-                        """).param(portfolio.id()).update();
-        SubmittedJob job = jobs.submit(
-                portfolio.id(),
-                JobType.INVITE_USERS,
-                JobFixture.administrator(),
-                List.of(TaskSpec.invite(portfolio.ownedAccount(0).id(), null, email, AccountRole.ANALYST, EXPIRES)));
-        publish(job);
-        awaitFinished(job);
+        SubmittedJob job = inviteWhileThePortfolioCloses(portfolio, email);
 
         // The close's last transaction, without the unlinking the worker did not answer: the portfolio is
         // marked closed and its closure token (which held the e-mail) goes.
@@ -113,5 +91,24 @@ class InvitationMailDuringCloseIntegrationTests extends WorkerIntegrationSupport
                 .query(String.class)
                 .optional()
                 .orElse(null);
+    }
+
+    /**
+     * Marks the portfolio closing, as the gateway's first step of a close does, and runs an invitation of
+     * {@code email} to its first account to its end: its e-mail is then due, held by the close.
+     */
+    private SubmittedJob inviteWhileThePortfolioCloses(Portfolio portfolio, String email) {
+        jdbc.sql("""
+                        INSERT INTO jobs.closure_tokens (portfolio_id, token, expires_at, closing_since)
+                        VALUES (?, 'token', now() + interval '10 minutes', now())
+                        """).param(portfolio.id()).update();
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(TaskSpec.invite(portfolio.ownedAccount(0).id(), null, email, AccountRole.ANALYST, EXPIRES)));
+        publish(job);
+        awaitFinished(job);
+        return job;
     }
 }
