@@ -10,7 +10,6 @@ import org.springframework.security.oauth2.client.registration.ClientRegistratio
 import org.springframework.security.oauth2.client.web.HttpSessionOAuth2AuthorizedClientRepository;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.web.SecurityFilterChain;
-import org.springframework.security.web.authentication.SimpleUrlAuthenticationFailureHandler;
 import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
 import org.springframework.security.web.context.SecurityContextRepository;
 import org.springframework.security.web.csrf.CsrfTokenRepository;
@@ -99,7 +98,7 @@ class ConsoleSecurityConfiguration {
                             access,
                             consoleSecurityContextRepository,
                             properties.sessionTimeout()))
-                    .failureHandler(new SimpleUrlAuthenticationFailureHandler(SIGN_IN + "?failed")));
+                    .failureHandler(IdentityProviderSignIn.failureHandler()));
         }
         return http.build();
     }

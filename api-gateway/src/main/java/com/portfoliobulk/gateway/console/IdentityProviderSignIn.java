@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.gateway.security.IdentityProviderOutages;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
@@ -18,7 +20,9 @@ import org.springframework.security.oauth2.core.oidc.user.OidcUser;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtException;
+import org.springframework.security.web.authentication.AuthenticationFailureHandler;
 import org.springframework.security.web.authentication.AuthenticationSuccessHandler;
+import org.springframework.security.web.authentication.SimpleUrlAuthenticationFailureHandler;
 import org.springframework.security.web.context.SecurityContextRepository;
 
 /**
@@ -35,10 +39,19 @@ import org.springframework.security.web.context.SecurityContextRepository;
  * false) where the access token says nothing of it, and the API, which sees only the access token,
  * would let the address accept invitations. The session remembers it, and the console refuses to accept
  * an invitation as the API refuses a token whose claim is false.
+ *
+ * <p>A sign-in that fails because the identity provider cannot be reached (its key set cannot be
+ * fetched to check a token, its token endpoint does not answer or answers a server error) is an outage,
+ * not a refusal: the sign-in page says to try again in a moment ({@code ?unavailable}), not that the
+ * sign-in was not accepted ({@code ?rejected}, {@code ?failed}), which would have the person try other
+ * credentials or call support.
  */
 final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
 
     private static final Logger log = LoggerFactory.getLogger(IdentityProviderSignIn.class);
+
+    /** The sign-in page's outcome when the identity provider cannot be reached. */
+    private static final String UNAVAILABLE = "?unavailable";
 
     private final OAuth2AuthorizedClientRepository clients;
 
@@ -86,11 +99,48 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
                     : ConsoleUser.invitee(access.email(token), token, unverified);
             ConsoleSession.start(user, request, response, contexts, sessionTimeout);
         } catch (JwtException | AccessDeniedException ex) {
+            Throwable outage = IdentityProviderOutages.of(ex);
+            if (outage != null) {
+                log.warn(
+                        "The identity provider cannot be reached to check the access token of a sign-in ({})",
+                        describe(outage));
+                refuse(request, response, UNAVAILABLE);
+                return;
+            }
             log.warn("The identity provider's access token is not one the API accepts: {}", ex.getMessage());
             refuse(request, response, "?rejected");
             return;
         }
         response.sendRedirect(request.getContextPath() + SignInReturn.path(request, response));
+    }
+
+    /**
+     * What the sign-in page says when the identity provider's sign-in fails before a session could
+     * start (the code exchanged at its token endpoint, the ID token checked with its key set, its user
+     * info): that it was not accepted ({@code ?failed}), but that the provider cannot be reached, to try
+     * again in a moment ({@code ?unavailable}), when it is an outage of the provider ({@link
+     * IdentityProviderOutages#of}), logged as one WARN line.
+     */
+    static AuthenticationFailureHandler failureHandler() {
+        AuthenticationFailureHandler refused =
+                new SimpleUrlAuthenticationFailureHandler(ConsoleSecurityConfiguration.SIGN_IN + "?failed");
+        AuthenticationFailureHandler unavailable =
+                new SimpleUrlAuthenticationFailureHandler(ConsoleSecurityConfiguration.SIGN_IN + UNAVAILABLE);
+        return (request, response, exception) -> {
+            Throwable outage = IdentityProviderOutages.of(exception);
+            if (outage == null) {
+                refused.onAuthenticationFailure(request, response, exception);
+                return;
+            }
+            log.warn("The identity provider cannot be reached to finish a sign-in ({})", describe(outage));
+            unavailable.onAuthenticationFailure(request, response, exception);
+        };
+    }
+
+    /** The outage and its most specific cause, for the log line. */
+    private static String describe(Throwable outage) {
+        Throwable cause = NestedExceptionUtils.getMostSpecificCause(outage);
+        return cause == outage ? outage.toString() : outage + "; caused by " + cause;
     }
 
     /**

@@ -76,7 +76,7 @@ final class ProblemResponses {
                 refused.commence(request, response, exception);
                 return;
             }
-            KeySourceException keySet = keySetFailure(exception);
+            KeySourceException keySet = IdentityProviderOutages.keySet(exception);
             if (keySet == null) {
                 throw exception;
             }
@@ -96,16 +96,6 @@ final class ProblemResponses {
                     "Service unavailable",
                     "The service cannot reach its " + KEY_SET + " right now; try again shortly.");
         };
-    }
-
-    /** The failure to get the key set among the causes of {@code exception}; null when there is none. */
-    private static KeySourceException keySetFailure(Throwable exception) {
-        for (Throwable cause = exception.getCause(); cause != null; cause = cause.getCause()) {
-            if (cause instanceof KeySourceException keySet) {
-                return keySet;
-            }
-        }
-        return null;
     }
 
     AccessDeniedHandler accessDeniedHandler() {

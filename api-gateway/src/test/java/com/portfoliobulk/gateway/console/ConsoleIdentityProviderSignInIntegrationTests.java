@@ -2,9 +2,12 @@ package com.portfoliobulk.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.portfoliobulk.gateway.GatewayApplication;
 import com.portfoliobulk.gateway.support.StubWorker;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.net.http.HttpResponse;
 import java.util.List;
@@ -54,6 +57,11 @@ import org.springframework.test.context.DynamicPropertySource;
 class ConsoleIdentityProviderSignInIntegrationTests {
 
     private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
+
+    private static final String NOT_ACCEPTED = "The identity provider&#39;s sign-in was not accepted.";
+
+    private static final String UNREACHABLE =
+            "The identity provider cannot be reached right now; try again in a moment.";
 
     private static final StandInIdentityProvider PROVIDER = new StandInIdentityProvider();
 
@@ -151,9 +159,110 @@ class ConsoleIdentityProviderSignInIntegrationTests {
         assertThat(users.statusCode()).as(users.body()).isEqualTo(302);
         assertThat(users.headers().firstValue("Location"))
                 .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in"));
-        HttpResponse<String> signIn = browser.get("/console/sign-in");
+        HttpResponse<String> signIn = browser.get("/console/sign-in?rejected");
         assertThat(signIn.statusCode()).isEqualTo(200);
-        assertThat(signIn.body()).contains("Sign in with Corporate SSO");
+        assertThat(signIn.body())
+                .contains("Sign in with Corporate SSO")
+                .contains(NOT_ACCEPTED)
+                .doesNotContain(UNREACHABLE);
+    }
+
+    /**
+     * The identity provider's key set cannot be fetched (it answers 503) to check the ID token of an
+     * OpenID Connect sign-in: the sign-in page says the provider cannot be reached, to try again in a
+     * moment, logged as one WARN line; the browser is not signed in. It said "The identity provider's
+     * sign-in was not accepted", as for a refusal, and logged nothing. Once the key set is back, an ID
+     * token whose signature is forged is still not accepted, and a good one signs in.
+     */
+    @Test
+    void aKeySetThatCannotBeFetchedSaysTheProviderCannotBeReached() throws Exception {
+        UUID userId = UUID.randomUUID();
+        String email = "sso-" + userId + "@agency.test";
+        PROVIDER.issue(userId, TestTokens.token(userId, email, UUID.randomUUID()), email, true);
+        HttpResponse<String> back;
+        List<ILoggingEvent> lines;
+        try (LogLines log = LogLines.of("com.portfoliobulk.gateway")) {
+            PROVIDER.down("/jwks");
+            try {
+                back = signInThroughTheProvider("oidc");
+            } finally {
+                PROVIDER.down(null);
+            }
+            lines = log.lines();
+        }
+
+        assertThat(back.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in?unavailable"));
+        assertThat(lines)
+                .filteredOn(line -> line.getLevel().isGreaterOrEqual(Level.WARN))
+                .singleElement()
+                .satisfies(line -> {
+                    assertThat(line.getLevel()).isEqualTo(Level.WARN);
+                    assertThat(line.getFormattedMessage()).contains("identity provider", "cannot be reached");
+                    assertThat(line.getThrowableProxy()).isNull();
+                });
+        assertThat(browser.get("/console").headers().firstValue("Location"))
+                .as("not signed in")
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in"));
+        assertThat(browser.get("/console/sign-in?unavailable").body())
+                .contains(UNREACHABLE)
+                .doesNotContain(NOT_ACCEPTED);
+
+        browser = new ConsoleBrowser(port);
+        PROVIDER.forgeIdTokens(true);
+        try {
+            back = signInThroughTheProvider("oidc");
+        } finally {
+            PROVIDER.forgeIdTokens(false);
+        }
+        assertThat(back.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in?failed"));
+        assertThat(browser.get("/console/sign-in?failed").body())
+                .contains(NOT_ACCEPTED)
+                .doesNotContain(UNREACHABLE);
+
+        browser = new ConsoleBrowser(port);
+        assertThat(signInThroughTheProvider("oidc").headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).doesNotContain("sign-in"));
+    }
+
+    /**
+     * The identity provider's token endpoint answers 503 to the exchange of the code: the sign-in page
+     * says the provider cannot be reached. It said the sign-in was not accepted. A code the provider
+     * refuses (invalid_grant) is still not accepted.
+     */
+    @Test
+    void aTokenEndpointThatFailsSaysTheProviderCannotBeReached() throws Exception {
+        UUID userId = UUID.randomUUID();
+        PROVIDER.issue(userId, TestTokens.token(userId, "sso-" + userId + "@agency.test", UUID.randomUUID()));
+        HttpResponse<String> back;
+        PROVIDER.down("/token");
+        try {
+            back = signInThroughTheProvider();
+        } finally {
+            PROVIDER.down(null);
+        }
+
+        assertThat(back.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in?unavailable"));
+        assertThat(browser.get("/console/sign-in?unavailable").body())
+                .contains(UNREACHABLE)
+                .doesNotContain(NOT_ACCEPTED);
+
+        browser = new ConsoleBrowser(port);
+        Matcher state = Pattern.compile("[?&]state=([^&]+)")
+                .matcher(browser.get("/oauth2/authorization/corp")
+                        .headers()
+                        .firstValue("Location")
+                        .orElseThrow());
+        assertThat(state.find()).isTrue();
+        HttpResponse<String> refused =
+                browser.get("/login/oauth2/code/corp?code=a-code-it-refuses&state=" + state.group(1));
+        assertThat(refused.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in?failed"));
+        assertThat(browser.get("/console/sign-in?failed").body())
+                .contains(NOT_ACCEPTED)
+                .doesNotContain(UNREACHABLE);
     }
 
     /**

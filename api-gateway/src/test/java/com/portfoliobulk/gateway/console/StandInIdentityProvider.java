@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
  * The identity provider's token, user info and key set endpoints, issuing the access token a test
  * chose and, to a request for {@code openid}, an ID token signed with its key; and the browser's
  * round trip through it. A test context points a client registration's token, user info (and, for
- * OpenID Connect, key set) URIs at {@link #url}.
+ * OpenID Connect, key set) URIs at {@link #url}. Its token or key set endpoint can be down ({@link
+ * #down}), as in an outage of the provider.
  */
 final class StandInIdentityProvider {
 
@@ -42,6 +43,15 @@ final class StandInIdentityProvider {
     private final HttpServer server;
 
     private final RSAKey key;
+
+    /** The key of ID tokens issued while the key set is down: one no key set it published has. */
+    private final RSAKey unpublishedKey;
+
+    /** Whether ID tokens are issued with a signature that is not the key's. */
+    private volatile boolean forged;
+
+    /** The endpoint that answers 503 Service Unavailable, as in an outage; null when none. */
+    private volatile String down;
 
     private volatile UUID subject;
 
@@ -61,6 +71,8 @@ final class StandInIdentityProvider {
         }
         try {
             key = new RSAKeyGenerator(2048).keyID("idp-key").generate();
+            unpublishedKey =
+                    new RSAKeyGenerator(2048).keyID("idp-key-unpublished").generate();
         } catch (JOSEException ex) {
             throw new IllegalStateException(ex);
         }
@@ -80,6 +92,20 @@ final class StandInIdentityProvider {
         this.accessToken = accessToken;
         this.email = email;
         this.emailVerified = emailVerified;
+    }
+
+    /**
+     * Makes the endpoint ({@code /token} or {@code /jwks}) answer 503 until {@code null} is given. While
+     * the key set is down, ID tokens are signed with a key it never published, so that the gateway must
+     * fetch the key set to check them whatever key set it has kept.
+     */
+    void down(String endpoint) {
+        this.down = endpoint;
+    }
+
+    /** Makes the ID tokens issued from now on carry a signature that is not the key's (or not). */
+    void forgeIdTokens(boolean forged) {
+        this.forged = forged;
     }
 
     /** The nonce of the authorization request under way, which its ID token repeats. */
@@ -118,6 +144,9 @@ final class StandInIdentityProvider {
     }
 
     private void token(HttpExchange exchange) throws IOException {
+        if (unavailable(exchange)) {
+            return;
+        }
         String form = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         boolean codeGrant = URLDecoder.decode(form, StandardCharsets.UTF_8).contains("code=the-code");
         String scope = nonce == null ? "email bulk-api" : "openid email bulk-api";
@@ -145,22 +174,45 @@ final class StandInIdentityProvider {
         if (emailVerified != null) {
             claims.claim("email_verified", emailVerified);
         }
+        RSAKey signing = "/jwks".equals(down) ? unpublishedKey : key;
         SignedJWT token = new SignedJWT(
-                new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(), claims.build());
+                new JWSHeader.Builder(JWSAlgorithm.RS256)
+                        .keyID(signing.getKeyID())
+                        .build(),
+                claims.build());
         try {
-            token.sign(new RSASSASigner(key));
+            token.sign(new RSASSASigner(signing));
         } catch (JOSEException ex) {
             throw new IllegalStateException(ex);
         }
-        return token.serialize();
+        String serialized = token.serialize();
+        if (!forged) {
+            return serialized;
+        }
+        int signature = serialized.lastIndexOf('.') + 1;
+        char first = serialized.charAt(signature) == 'A' ? 'B' : 'A';
+        return serialized.substring(0, signature) + first + serialized.substring(signature + 1);
     }
 
     private void keys(HttpExchange exchange) throws IOException {
+        if (unavailable(exchange)) {
+            return;
+        }
         answer(exchange, 200, new JWKSet(key.toPublicJWK()).toString());
     }
 
     private void userInfo(HttpExchange exchange) throws IOException {
         answer(exchange, 200, "{\"sub\":\"" + subject + "\"}");
+    }
+
+    /** Answers 503 when the exchange's endpoint is down; whether it did. */
+    private boolean unavailable(HttpExchange exchange) throws IOException {
+        if (!exchange.getHttpContext().getPath().equals(down)) {
+            return false;
+        }
+        exchange.getRequestBody().readAllBytes();
+        answer(exchange, 503, "{\"error\":\"temporarily_unavailable\"}");
+        return true;
     }
 
     private static void answer(HttpExchange exchange, int status, String json) throws IOException {

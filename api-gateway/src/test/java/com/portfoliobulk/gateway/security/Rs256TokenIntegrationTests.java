@@ -16,10 +16,16 @@ import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.web.Problems;
 import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.testsupport.TestTokens;
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.CookieManager;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -27,6 +33,8 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,8 +48,9 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The production setup: RS256 tokens of an identity provider whose key set is published at a JWK set
- * URI (here a tiny server in this test), with its issuer and an audience checked, and no HS256 secret.
- * Validated tokens are remembered for a short time here, so that a withdrawn key's end is seen soon.
+ * URI (here a tiny server in this test, with the token and user info endpoints of the console's sign-in
+ * through the provider), with its issuer and an audience checked, and no HS256 secret. Validated tokens
+ * are remembered for a short time here, so that a withdrawn key's end is seen soon.
  */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
@@ -50,7 +59,14 @@ import org.springframework.test.context.DynamicPropertySource;
             "bulk.gateway.security.hs256-secret=",
             "spring.security.oauth2.resourceserver.jwt.issuer-uri=" + Rs256TokenIntegrationTests.ISSUER,
             "spring.security.oauth2.resourceserver.jwt.audiences=portfolio-bulk-access",
-            "bulk.gateway.security.token-cache-ttl=" + Rs256TokenIntegrationTests.TOKEN_CACHE_TTL
+            "bulk.gateway.security.token-cache-ttl=" + Rs256TokenIntegrationTests.TOKEN_CACHE_TTL,
+            "spring.security.oauth2.client.registration.corp.client-id=bulk-console",
+            "spring.security.oauth2.client.registration.corp.client-secret=console-secret",
+            "spring.security.oauth2.client.registration.corp.authorization-grant-type=authorization_code",
+            "spring.security.oauth2.client.registration.corp.redirect-uri={baseUrl}/login/oauth2/code/{registrationId}",
+            "spring.security.oauth2.client.registration.corp.scope=email,bulk-api",
+            "spring.security.oauth2.client.provider.corp.authorization-uri=https://idp.example.test/authorize",
+            "spring.security.oauth2.client.provider.corp.user-name-attribute=sub"
         })
 class Rs256TokenIntegrationTests {
 
@@ -69,6 +85,9 @@ class Rs256TokenIntegrationTests {
     /** Whether the key-set endpoint fails (answers 500), as an identity provider's outage. */
     private static final AtomicBoolean KEY_SET_FAILING = new AtomicBoolean();
 
+    /** The access token the identity provider's token endpoint issues to the console's sign-in. */
+    private static final AtomicReference<String> ISSUED = new AtomicReference<>();
+
     private static final HttpServer JWK_SET = serve();
 
     @LocalServerPort
@@ -86,6 +105,12 @@ class Rs256TokenIntegrationTests {
         registry.add(
                 "spring.security.oauth2.resourceserver.jwt.jwk-set-uri",
                 () -> "http://127.0.0.1:" + JWK_SET.getAddress().getPort() + "/jwks");
+        registry.add(
+                "spring.security.oauth2.client.provider.corp.token-uri",
+                () -> "http://127.0.0.1:" + JWK_SET.getAddress().getPort() + "/token");
+        registry.add(
+                "spring.security.oauth2.client.provider.corp.user-info-uri",
+                () -> "http://127.0.0.1:" + JWK_SET.getAddress().getPort() + "/userinfo");
     }
 
     @AfterAll
@@ -237,6 +262,95 @@ class Rs256TokenIntegrationTests {
         PUBLISHED.set(new JWKSet(IDP_KEY.toPublicJWK()));
     }
 
+    /**
+     * The console's sign-in through the identity provider: the access token it issues, signed with a key
+     * the kept set lacks, cannot be checked while the key-set endpoint fails. The sign-in page says the
+     * provider cannot be reached, to try again in a moment, logged as one WARN line. It said "The
+     * identity provider's sign-in was not accepted", as for a token the API refuses, which it still says
+     * for a tampered token once the key set is back.
+     */
+    @Test
+    void aConsoleSignInWhoseAccessTokenCannotBeCheckedSaysTheProviderCannotBeReached() {
+        RSAKey rotatedIn = generate("idp-rotated-in-console");
+        ISSUED.set(Jwts.rs256(rotatedIn, idpClaims()));
+        KEY_SET_FAILING.set(true);
+        try (LogLines log = LogLines.of("com.portfoliobulk.gateway.console")) {
+            PUBLISHED.set(new JWKSet(List.of(IDP_KEY.toPublicJWK(), rotatedIn.toPublicJWK())));
+
+            // Refused as a key the kept set lacks until that set may be fetched again (5 s at most).
+            HttpClient browser = browser();
+            String outcome = await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> signInThroughTheProvider(browser), back -> !back.endsWith("?rejected"));
+
+            assertThat(outcome).endsWith("/console/sign-in?unavailable");
+            assertThat(page(browser, "/console/sign-in?unavailable"))
+                    .contains("The identity provider cannot be reached right now; try again in a moment.")
+                    .doesNotContain("not accepted");
+            assertThat(log.lines())
+                    .filteredOn(line -> line.getFormattedMessage().contains("cannot be reached"))
+                    .singleElement()
+                    .satisfies(line -> {
+                        assertThat(line.getLevel()).isEqualTo(Level.WARN);
+                        assertThat(line.getThrowableProxy()).isNull();
+                    });
+        } finally {
+            KEY_SET_FAILING.set(false);
+        }
+
+        ISSUED.set(tampered(Jwts.rs256(rotatedIn, idpClaims())));
+        HttpClient browser = browser();
+        assertThat(signInThroughTheProvider(browser)).endsWith("/console/sign-in?rejected");
+        assertThat(page(browser, "/console/sign-in?rejected"))
+                .contains("The identity provider&#39;s sign-in was not accepted.")
+                .doesNotContain("cannot be reached");
+        PUBLISHED.set(new JWKSet(IDP_KEY.toPublicJWK()));
+    }
+
+    /** A browser that keeps cookies and follows no redirects. */
+    private static HttpClient browser() {
+        return HttpClient.newBuilder()
+                .cookieHandler(new CookieManager())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    /**
+     * Goes to the identity provider, comes back from it with a code for the authorization request, and
+     * answers where the gateway sends the browser then.
+     */
+    private String signInThroughTheProvider(HttpClient browser) {
+        String toProvider = send(browser, "/oauth2/authorization/corp")
+                .headers()
+                .firstValue("Location")
+                .orElseThrow();
+        Matcher state = Pattern.compile("[?&]state=([^&]+)").matcher(toProvider);
+        assertThat(state.find()).as(toProvider).isTrue();
+        HttpResponse<String> back = send(browser, "/login/oauth2/code/corp?code=the-code&state=" + state.group(1));
+        assertThat(back.statusCode()).as(back.body()).isEqualTo(302);
+        return back.headers().firstValue("Location").orElseThrow();
+    }
+
+    private String page(HttpClient browser, String path) {
+        HttpResponse<String> page = send(browser, path);
+        assertThat(page.statusCode()).isEqualTo(200);
+        return page.body();
+    }
+
+    private HttpResponse<String> send(HttpClient browser, String path) {
+        try {
+            return browser.send(
+                    HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+    }
+
     /** {@code token} with the payload of another token: its signature no longer matches. */
     private String tampered(String token) {
         String[] parts = token.split("\\.");
@@ -277,10 +391,26 @@ class Rs256TokenIntegrationTests {
                 exchange.getResponseBody().write(body);
                 exchange.close();
             });
+            server.createContext("/token", exchange -> {
+                exchange.getRequestBody().readAllBytes();
+                answer(
+                        exchange,
+                        "{\"access_token\":\"" + ISSUED.get()
+                                + "\",\"token_type\":\"Bearer\",\"expires_in\":300,\"scope\":\"email bulk-api\"}");
+            });
+            server.createContext("/userinfo", exchange -> answer(exchange, "{\"sub\":\"" + UUID.randomUUID() + "\"}"));
             server.start();
             return server;
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
+    }
+
+    private static void answer(HttpExchange exchange, String json) throws IOException {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, body.length);
+        exchange.getResponseBody().write(body);
+        exchange.close();
     }
 }
