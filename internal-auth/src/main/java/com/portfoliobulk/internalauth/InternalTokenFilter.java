@@ -7,6 +7,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -15,10 +16,21 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Guards a service's internal API: a request without a valid internal token
  * ({@code Authorization: Bearer <token>}, see {@link InternalTokens}) is answered 401 with an RFC
  * 9457 problem of the product's type {@link ProblemTypes#UNAUTHORIZED} and {@code WWW-Authenticate:
- * Bearer}, before any controller runs. Register it for the
- * internal API's paths only, so that health probes and metrics stay reachable on their own port.
+ * Bearer}, before any controller runs, and before anything reads the request's body: register it
+ * at {@link #ORDER}. Register it for the internal API's paths only, so that health probes and
+ * metrics stay reachable on their own port.
  */
 public final class InternalTokenFilter extends OncePerRequestFilter {
+
+    /**
+     * The filter's place in the chain: after the filters at the highest precedence, which read no
+     * body (the request id of the logs, the character encoding, the request's observation, the
+     * refusal of {@code TRACE}), so that a 401 is logged with its request id and counted in the
+     * metrics; before every filter that may read the body (Spring's form content filter, for one,
+     * reads a whole form body of a PUT, PATCH or DELETE with no limit), so that a caller without
+     * the token never has its body read.
+     */
+    public static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 2;
 
     private static final String BEARER = "Bearer ";
 

@@ -24,6 +24,8 @@ class InternalApiAuthentication {
         FilterRegistrationBean<InternalTokenFilter> registration =
                 new FilterRegistrationBean<>(new InternalTokenFilter(InternalTokens.of(secret, "audit-consumer")));
         registration.addUrlPatterns(PATHS);
+        // Before any filter that reads the body: a call without the token is answered before its body is read.
+        registration.setOrder(InternalTokenFilter.ORDER);
         return registration;
     }
 }

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.portfoliobulk.contracts.ProblemTypes;
 import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -199,6 +203,29 @@ class ProblemAnswersIntegrationTests extends WorkerIntegrationSupport {
             assertThat(answer.headers().getFirst(HttpHeaders.WWW_AUTHENTICATE))
                     .isEqualTo("Bearer realm=\"portfolio-bulk-internal\"");
             assertThat(answer.detail()).contains("send their internal token");
+        }
+    }
+
+    /**
+     * A form body of a PUT, PATCH or DELETE is not read before the token is checked: the 401 answers
+     * a chunked one whose end never comes, which would otherwise be read whole into memory first.
+     */
+    @Test
+    void aFormBodyWithoutTheInternalTokenIsRefusedBeforeItIsRead() throws Exception {
+        try (Socket socket = new Socket("localhost", port)) {
+            // A guard against a hang (no answer while the body is awaited), not a timing assert.
+            socket.setSoTimeout(10_000);
+            String head = "PUT /internal/anything HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "6\r\nfield=\r\n";
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+
+            String statusLine = new BufferedReader(
+                            new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+
+            assertThat(statusLine).startsWith("HTTP/1.1 401 ");
         }
     }
 
