@@ -27,6 +27,9 @@ public final class ProblemTypes {
     /** No valid bearer token (401). */
     public static final URI UNAUTHORIZED = type("unauthorized");
 
+    /** The request's body did not arrive within the time the service waits for one; send it again (408). */
+    public static final URI REQUEST_TIMEOUT = type("request-timeout");
+
     /** The caller lacks the permission the request needs (403). */
     public static final URI FORBIDDEN = type("forbidden");
 
@@ -53,6 +56,7 @@ public final class ProblemTypes {
             case 401 -> UNAUTHORIZED;
             case 403 -> FORBIDDEN;
             case 404 -> NOT_FOUND;
+            case 408 -> REQUEST_TIMEOUT;
             case 409 -> CONFLICT;
             case 410 -> GONE;
             case 413 -> TOO_LARGE;

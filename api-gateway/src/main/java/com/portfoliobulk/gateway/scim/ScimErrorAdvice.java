@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.gateway.web.RequestBodyTimeoutException;
 import com.portfoliobulk.gateway.web.RequestBodyTooLargeException;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import com.portfoliobulk.gateway.web.UnreadableRequest;
@@ -72,6 +73,14 @@ class ScimErrorAdvice {
                         HttpStatus.CONTENT_TOO_LARGE,
                         null,
                         RequestBodyTooLargeException.shortDetail(tooLarge.maxBytes()),
+                        HttpHeaders.EMPTY);
+            }
+            if (cause instanceof RequestBodyTimeoutException tooSlow) {
+                // A body that did not arrive within bulk.gateway.web.body-read-timeout.
+                return ScimErrors.answer(
+                        HttpStatus.REQUEST_TIMEOUT,
+                        null,
+                        RequestBodyTimeoutException.shortDetail(tooSlow.timeout()),
                         HttpHeaders.EMPTY);
             }
         }

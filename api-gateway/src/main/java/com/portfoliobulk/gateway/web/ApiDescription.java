@@ -254,9 +254,13 @@ class ApiDescription {
             EnumSet.of(PathItem.HttpMethod.POST, PathItem.HttpMethod.PUT, PathItem.HttpMethod.PATCH);
 
     /**
-     * What any POST, PUT or PATCH may be answered besides: its body is refused before it is read.
+     * What any POST, PUT or PATCH may be answered besides: its body is refused before it is read, or
+     * while it is read too slowly.
      */
     private static final Map<String, String> BODY_ANSWERS = Map.of(
+            "408",
+            "The body did not arrive within the time the gateway waits for one"
+                    + " (`bulk.gateway.web.body-read-timeout`); nothing was changed, send it again.",
             "413",
             "The body is larger than the gateway takes (`bulk.gateway.web.max-request-body`).",
             "415",

@@ -79,6 +79,11 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
             ProblemDetail problem = RequestBodyLimit.tooLarge(tooLarge.maxBytes());
             return handleExceptionInternal(ex, problem, headers, HttpStatus.CONTENT_TOO_LARGE, request);
         }
+        RequestBodyTimeoutException tooSlow = ProblemTexts.cause(ex, RequestBodyTimeoutException.class);
+        if (tooSlow != null) {
+            ProblemDetail problem = RequestBodyLimit.tooSlow(tooSlow.timeout());
+            return handleExceptionInternal(ex, problem, headers, HttpStatus.REQUEST_TIMEOUT, request);
+        }
         JacksonException json = ProblemTexts.cause(ex, JacksonException.class);
         List<FieldProblem> errors = new ArrayList<>();
         String detail;

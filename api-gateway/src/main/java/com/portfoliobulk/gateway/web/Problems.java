@@ -50,6 +50,9 @@ public final class Problems {
     /** No valid bearer token (401). */
     public static final URI UNAUTHORIZED = ProblemTypes.UNAUTHORIZED;
 
+    /** The request's body did not arrive within {@code bulk.gateway.web.body-read-timeout} (408). */
+    public static final URI REQUEST_TIMEOUT = ProblemTypes.REQUEST_TIMEOUT;
+
     /** The caller lacks the permission the request needs (403). */
     public static final URI FORBIDDEN = ProblemTypes.FORBIDDEN;
 

@@ -40,7 +40,8 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>It runs right after the security filters, so that only authenticated requests take from the
  * budget (one without a valid token is refused before its body is read, and cannot hold the budget
  * while it sends its body slowly), and the refusal carries the security headers those filters
- * write. Under the SCIM base path the 503 is a SCIM error (the SCIM error page writes it), not a
+ * write. An authenticated one that sends its body slowly holds its share only until the body's read
+ * times out ({@code bulk.gateway.web.body-read-timeout}, {@link RequestBodyLimit}: 408). Under the SCIM base path the 503 is a SCIM error (the SCIM error page writes it), not a
  * problem. Refusals count in {@code bulk_requests_body_budget_refused_total}.
  */
 @Component

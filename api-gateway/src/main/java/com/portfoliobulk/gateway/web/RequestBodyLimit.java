@@ -13,6 +13,7 @@ import java.io.InputStreamReader;
 import java.io.UnsupportedEncodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -39,6 +40,14 @@ import tools.jackson.databind.json.JsonMapper;
  * reading the body (stream and reader) are limited. Under the SCIM base path the 413 is a SCIM error
  * (the SCIM error page and {@code ScimErrorAdvice} write it), not a problem.
  *
+ * <p>It also bounds how long a body may take to arrive: once the gateway has waited for a body's bytes
+ * longer than {@code bulk.gateway.web.body-read-timeout} in all, the next bytes that come fail the read
+ * ({@link RequestBodyTimeoutException}), which is answered 408. Without it, a caller sending a byte
+ * now and then (each read waits up to the connection's own timeout, 60 s, for the next) would hold
+ * its request, and the share of the large bodies' budget it took ({@link RequestBodyBudget}), for as
+ * long as it liked. Only the time spent waiting for the client counts, not the time spent on what was
+ * read.
+ *
  * <p>It runs right after the filters that must see every request first (the request id, the HTTP
  * observation, the SCIM error page) and ahead of everything that could read a body: the console's
  * sessions, the security filters and Spring MVC. So an oversized body is refused before the caller
@@ -64,10 +73,16 @@ class RequestBodyLimit extends OncePerRequestFilter {
 
     private final long maxBytes;
 
+    private final Duration readTimeout;
+
     private final JsonMapper json;
 
     RequestBodyLimit(WebProperties properties, JsonMapper json) {
         this.maxBytes = properties.maxRequestBody().toBytes();
+        this.readTimeout = properties.bodyReadTimeout();
+        if (readTimeout == null || !readTimeout.isPositive()) {
+            throw new IllegalStateException("bulk.gateway.web.body-read-timeout must be more than 0");
+        }
         this.json = json;
     }
 
@@ -80,7 +95,7 @@ class RequestBodyLimit extends OncePerRequestFilter {
                     request, response, json, tooLarge(maxBytes), RequestBodyTooLargeException.shortDetail(maxBytes));
             return;
         }
-        chain.doFilter(new LimitedRequest(request, maxBytes), response);
+        chain.doFilter(new LimitedRequest(request, maxBytes, readTimeout), response);
     }
 
     static ProblemDetail tooLarge(long maxBytes) {
@@ -92,21 +107,35 @@ class RequestBodyLimit extends OncePerRequestFilter {
                 List.of());
     }
 
+    static ProblemDetail tooSlow(Duration timeout) {
+        return Problems.of(
+                HttpStatus.REQUEST_TIMEOUT,
+                Problems.REQUEST_TIMEOUT,
+                "Request body too slow",
+                "The request body did not arrive within " + RequestBodyTimeoutException.seconds(timeout)
+                        + " (bulk.gateway.web.body-read-timeout); nothing was changed: send the request again,"
+                        + " with its whole body at once.",
+                List.of());
+    }
+
     private static final class LimitedRequest extends HttpServletRequestWrapper {
 
         private final long maxBytes;
 
+        private final Duration readTimeout;
+
         private ServletInputStream limited;
 
-        LimitedRequest(HttpServletRequest request, long maxBytes) {
+        LimitedRequest(HttpServletRequest request, long maxBytes, Duration readTimeout) {
             super(request);
             this.maxBytes = maxBytes;
+            this.readTimeout = readTimeout;
         }
 
         @Override
         public ServletInputStream getInputStream() throws IOException {
             if (limited == null) {
-                limited = new LimitedInputStream(super.getInputStream(), maxBytes);
+                limited = new LimitedInputStream(super.getInputStream(), maxBytes, readTimeout);
             }
             return limited;
         }
@@ -130,35 +159,51 @@ class RequestBodyLimit extends OncePerRequestFilter {
 
         private final long maxBytes;
 
+        private final Duration readTimeout;
+
         private long read;
 
-        LimitedInputStream(ServletInputStream delegate, long maxBytes) {
+        /** How long the reads have waited for the client, in all. */
+        private long waitedNanos;
+
+        LimitedInputStream(ServletInputStream delegate, long maxBytes, Duration readTimeout) {
             this.delegate = delegate;
             this.maxBytes = maxBytes;
+            this.readTimeout = readTimeout;
         }
 
         @Override
         public int read() throws IOException {
+            long start = System.nanoTime();
             int b = delegate.read();
             if (b >= 0) {
-                count(1);
+                count(1, System.nanoTime() - start);
             }
             return b;
         }
 
         @Override
         public int read(byte[] buffer, int offset, int length) throws IOException {
+            long start = System.nanoTime();
             int n = delegate.read(buffer, offset, length);
             if (n > 0) {
-                count(n);
+                count(n, System.nanoTime() - start);
             }
             return n;
         }
 
-        private void count(int n) throws RequestBodyTooLargeException {
+        /**
+         * Counts {@code n} more bytes of the body, which a read waited {@code nanos} for: past the most
+         * bytes, or the longest wait in all, the read fails.
+         */
+        private void count(int n, long nanos) throws IOException {
             read += n;
             if (read > maxBytes) {
                 throw new RequestBodyTooLargeException(maxBytes);
+            }
+            waitedNanos += nanos;
+            if (waitedNanos > readTimeout.toNanos()) {
+                throw new RequestBodyTimeoutException(readTimeout);
             }
         }
 

@@ -10,9 +10,12 @@ import org.springframework.util.unit.DataSize;
  * @param maxBodyBytesInFlight how many bytes of large request bodies the gateway handles at once; a
  *     request that finds them used up waits briefly, then is answered 503 ({@link RequestBodyBudget})
  * @param streamingTimeout how long a streamed download (such as a job's tasks as CSV) may take
+ * @param bodyReadTimeout how long, in all, the gateway waits for the bytes of a request's body; a body
+ *     still incomplete after it is answered with 408 ({@link RequestBodyLimit})
  */
 @ConfigurationProperties("bulk.gateway.web")
 record WebProperties(
         @DefaultValue("5MB") DataSize maxRequestBody,
         @DefaultValue("20MB") DataSize maxBodyBytesInFlight,
-        @DefaultValue("10m") Duration streamingTimeout) {}
+        @DefaultValue("10m") Duration streamingTimeout,
+        @DefaultValue("30s") Duration bodyReadTimeout) {}

@@ -456,6 +456,67 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
         assertThat(metrics()).containsPattern("bulk_requests_body_budget_refused_total\\{[^}]*} [1-9]");
     }
 
+    /**
+     * A body that takes longer to arrive than {@code bulk.gateway.web.body-read-timeout} (3 s in the
+     * tests) is answered 408, and gives back its share of the large bodies' budget. Four callers whose
+     * token is valid but who administer nothing hold the whole budget with chunked bodies (each counts
+     * as the largest) to an endpoint that reads the body before it checks the permission, sending a
+     * byte now and then: once their time is up they are answered 408, and a large submission of
+     * someone else is accepted.
+     */
+    @Test
+    void aBodyTrickledPastTheReadTimeoutIsARequestTimeoutAndGivesBackTheBudget() throws Exception {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        UUID account = portfolio.account("Trickle");
+        String large = invitation(directory.newEmail(), account) + " ".repeat(100 * 1024);
+        List<Socket> trickling = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                Socket socket = new Socket("localhost", port);
+                socket.setSoTimeout(30_000);
+                trickling.add(socket);
+                String head = "POST /api/v1/portfolios/" + portfolio.id() + "/portfolio-users HTTP/1.1\r\n"
+                        + "Host: localhost\r\nAuthorization: Bearer " + outsider() + "\r\n"
+                        + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n";
+                socket.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));
+                socket.getOutputStream().flush();
+            }
+            // A byte of each body (JSON whitespace) at every poll, until every one has been answered.
+            await().atMost(Duration.ofSeconds(40))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> {
+                        boolean allAnswered = true;
+                        for (Socket socket : trickling) {
+                            if (socket.getInputStream().available() == 0) {
+                                allAnswered = false;
+                                socket.getOutputStream().write("1\r\n \r\n".getBytes(StandardCharsets.UTF_8));
+                                socket.getOutputStream().flush();
+                            }
+                        }
+                        return allAnswered;
+                    });
+
+            for (Socket socket : trickling) {
+                // The body stays unfinished: the end of the stream lets the answer's connection close.
+                socket.shutdownOutput();
+                String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(answer).as(answer).startsWith("HTTP/1.1 408 ");
+                // The answer's body as sent, perhaps in one chunk: the JSON object in it.
+                JsonNode problem = JSON.readTree(
+                        answer.substring(answer.indexOf('{', answer.indexOf("\r\n\r\n")), answer.lastIndexOf('}') + 1));
+                assertThat(problem.path("type").asString()).isEqualTo("urn:portfolio-bulk:problem:request-timeout");
+                assertThat(problem.path("detail").asString())
+                        .contains("request body did not arrive within 3 s", "bulk.gateway.web.body-read-timeout");
+            }
+            Answer accepted = submit(portfolio.id(), large);
+            assertThat(accepted.status()).as(accepted.text()).isEqualTo(202);
+        } finally {
+            for (Socket socket : trickling) {
+                socket.close();
+            }
+        }
+    }
+
     private static String invitation(String email, UUID account) {
         return """
                 {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s"}]}""".formatted(email, account);
