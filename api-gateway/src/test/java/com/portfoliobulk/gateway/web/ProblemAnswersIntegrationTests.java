@@ -457,7 +457,7 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
     }
 
     /**
-     * A body that takes longer to arrive than {@code bulk.gateway.web.body-read-timeout} (3 s in the
+     * A body that takes longer to arrive than {@code bulk.gateway.web.body-read-timeout} (8 s in the
      * tests) is answered 408, and gives back its share of the large bodies' budget. Four callers whose
      * token is valid but who administer nothing hold the whole budget with chunked bodies (each counts
      * as the largest) to an endpoint that reads the body before it checks the permission, sending a
@@ -506,7 +506,7 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
                         answer.substring(answer.indexOf('{', answer.indexOf("\r\n\r\n")), answer.lastIndexOf('}') + 1));
                 assertThat(problem.path("type").asString()).isEqualTo("urn:portfolio-bulk:problem:request-timeout");
                 assertThat(problem.path("detail").asString())
-                        .contains("request body did not arrive within 3 s", "bulk.gateway.web.body-read-timeout");
+                        .contains("request body did not arrive within 8 s", "bulk.gateway.web.body-read-timeout");
             }
             Answer accepted = submit(portfolio.id(), large);
             assertThat(accepted.status()).as(accepted.text()).isEqualTo(202);
