@@ -267,10 +267,12 @@ class WebConsoleIntegrationsSystemTests {
             ((JavascriptExecutor) browser.driver())
                     .executeScript("var rotate = document.querySelector('tr.webhook form.rotate-secret button');"
                             + " rotate.click(); setTimeout(function () { rotate.click(); }, 1000);");
-            await().atMost(PATIENCE).until(() -> rotationsWaiting() >= 1);
+            await().atMost(PATIENCE).until(() -> !rotationsWaiting().isEmpty());
             // The second click sends nothing: one rotation waits, for 3 s on end (polled as often as a
-            // busy machine lets the test, hence the longer bound).
-            await().during(Duration.ofSeconds(3)).atMost(PATIENCE).until(() -> rotationsWaiting() == 1);
+            // busy machine lets the test, hence the longer bound). A failure lists the waiting rotations.
+            await().during(Duration.ofSeconds(3))
+                    .atMost(PATIENCE)
+                    .untilAsserted(() -> assertThat(rotationsWaiting()).hasSize(1));
             lock.rollback();
         }
 
@@ -288,9 +290,13 @@ class WebConsoleIntegrationsSystemTests {
                 .containsExactly(createdCiphertext);
     }
 
-    /** Sessions waiting for a lock on a webhook subscription: the console's rotations held by this test. */
-    private static int rotationsWaiting() {
-        return LockWaits.in(TestStack.database(), "webhook_subscriptions").size();
+    /**
+     * The console's secret rotations waiting for the subscription this test holds: the rotation's
+     * statement (it locks the subscription as {@code replaced}), not another reader of subscriptions
+     * that may wait for the row as well.
+     */
+    private static List<LockWaits.Waiting> rotationsWaiting() {
+        return LockWaits.in(TestStack.database(), "WITH replaced AS");
     }
 
     private void openIntegrationsFromTheNavigation(TestPortfolio portfolio) {
