@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  * The services as separate JVM processes started from the executable jars the reactor built
  * ({@code <module>/target/<module>-*-exec.jar}), any number of each, on one database, one broker and
  * one set of topics and consumer groups. Each process listens on a port from {@code FreePorts} (so a test
- * can call it and a restart keeps it) and writes its output to {@code target/processes/<name>.log}.
+ * can call it and a restart keeps it) and writes its output to {@code target/processes/<name>.log}. It runs
+ * its jar extracted, with a JVM AOT cache made at the first start of each jar ({@link AotCaches}).
  *
  * <p>Starting a process does not wait for it: start several, then {@link #awaitReady(Duration)}.
  * Start the workers and audit-consumers before the gateways: a gateway's internal calls go to the
@@ -223,14 +224,12 @@ final class ServiceProcesses implements AutoCloseable {
         arguments.put("server.address", "127.0.0.1");
         arguments.put("spring.main.banner-mode", "off");
         arguments.putAll(own);
-        List<String> command = new ArrayList<>(List.of(
-                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-jar",
-                executableJar(service).toString()));
-        arguments.forEach((property, value) -> command.add("--" + property + "=" + value));
+        List<String> springArguments = new ArrayList<>();
+        arguments.forEach((property, value) -> springArguments.add("--" + property + "=" + value));
+        List<String> command = AotCaches.command(
+                executableJar(service),
+                List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"),
+                springArguments);
         Path log = Paths.get("target", "processes", name + ".log").toAbsolutePath();
         ServiceProcess process = new ServiceProcess(service, name, port, command, log);
         synchronized (this) {
