@@ -1,8 +1,10 @@
 package com.portfoliobulk.testsupport;
 
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -32,6 +34,23 @@ public final class RawHttp {
             ByteArrayOutputStream answer = new ByteArrayOutputStream();
             in.transferTo(answer);
             return Answer.of(answer.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * Sends {@code request}, which need not be finished (a body whose end never comes), and reads only
+     * the status line of the answer: for a server that must answer before it has read the whole request.
+     * No answer within 10 s fails (a guard against a hang, not a timing assert).
+     */
+    public static String statusLineBeforeTheEnd(int port, String request) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("localhost", port), 5000);
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1))
+                    .readLine();
         }
     }
 

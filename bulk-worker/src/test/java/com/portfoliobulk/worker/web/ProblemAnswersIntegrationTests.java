@@ -3,12 +3,9 @@ package com.portfoliobulk.worker.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.ProblemTypes;
+import com.portfoliobulk.testsupport.RawHttp;
 import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -212,21 +209,13 @@ class ProblemAnswersIntegrationTests extends WorkerIntegrationSupport {
      */
     @Test
     void aFormBodyWithoutTheInternalTokenIsRefusedBeforeItIsRead() throws Exception {
-        try (Socket socket = new Socket("localhost", port)) {
-            // A guard against a hang (no answer while the body is awaited), not a timing assert.
-            socket.setSoTimeout(10_000);
-            String head = "PUT /internal/anything HTTP/1.1\r\nHost: localhost\r\n"
-                    + "Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    + "6\r\nfield=\r\n";
-            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
-            socket.getOutputStream().flush();
+        String statusLine = RawHttp.statusLineBeforeTheEnd(
+                port,
+                "PUT /internal/anything HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "6\r\nfield=\r\n");
 
-            String statusLine = new BufferedReader(
-                            new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
-                    .readLine();
-
-            assertThat(statusLine).startsWith("HTTP/1.1 401 ");
-        }
+        assertThat(statusLine).startsWith("HTTP/1.1 401 ");
     }
 
     private ProblemAnswer send(HttpMethod method, String path, MediaType contentType, String body, boolean withToken) {
