@@ -24,12 +24,7 @@ public final class RawHttp {
 
     /** Sends {@code request} (ISO-8859-1, as written) to {@code localhost:port} and reads the answer. */
     public static Answer send(int port, String request) throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("localhost", port), 5000);
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
+        try (Socket socket = sent(port, request)) {
             InputStream in = socket.getInputStream();
             ByteArrayOutputStream answer = new ByteArrayOutputStream();
             in.transferTo(answer);
@@ -43,14 +38,25 @@ public final class RawHttp {
      * No answer within 10 s fails (a guard against a hang, not a timing assert).
      */
     public static String statusLineBeforeTheEnd(int port, String request) throws IOException {
-        try (Socket socket = new Socket()) {
+        try (Socket socket = sent(port, request)) {
+            return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1))
+                    .readLine();
+        }
+    }
+
+    /** A socket to {@code localhost:port} that has sent {@code request}, its reads bounded to 10 s. */
+    private static Socket sent(int port, String request) throws IOException {
+        Socket socket = new Socket();
+        try {
             socket.connect(new InetSocketAddress("localhost", port), 5000);
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             out.write(request.getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
-            return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1))
-                    .readLine();
+            return socket;
+        } catch (IOException ex) {
+            socket.close();
+            throw ex;
         }
     }
 
