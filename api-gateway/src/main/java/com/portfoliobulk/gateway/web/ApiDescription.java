@@ -278,7 +278,8 @@ class ApiDescription {
         answers.put(
                 "503",
                 "The service cannot reach its database or a service it needs, or (for a body over 64 KiB) is"
-                        + " handling as many large bodies as it may at once; retry after Retry-After.");
+                        + " handling as many large bodies as it may at once, of all callers or of this one; retry"
+                        + " after Retry-After.");
         return answers;
     }
 }

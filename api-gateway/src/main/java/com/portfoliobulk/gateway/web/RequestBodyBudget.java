@@ -11,6 +11,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,6 +22,9 @@ import org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilte
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.security.authentication.AnonymousAuthenticationToken;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
@@ -37,12 +41,26 @@ import tools.jackson.databind.json.JsonMapper;
  * one) could read its 5 MB body at once, and the heap they took together could end the gateway for
  * everyone.
  *
+ * <p>One caller's large bodies together take at most {@code
+ * bulk.gateway.web.max-body-bytes-in-flight-per-caller} (by default half of the budget); a request
+ * that would take more waits for its caller's own to end, within the same {@link #WAIT}, and is then
+ * answered the same 503. The caller is the authenticated subject: a bearer token's {@code sub}, a SCIM
+ * token, a console session's user; not the portfolio the path names, which anyone with a valid token
+ * may name before a permission is checked (some endpoints read the body first), so that counting by
+ * it would let one caller hold the shares of many portfolios, or use up another portfolio's. Without
+ * it, one caller opening several connections (or reconnecting after each 408) held the whole budget,
+ * and every other portfolio's large bodies were answered 503. A caller's entry is removed when none of
+ * its requests holds or waits for a share, so the entries are never more than the large bodies being
+ * handled.
+ *
  * <p>It runs right after the security filters, so that only authenticated requests take from the
  * budget (one without a valid token is refused before its body is read, and cannot hold the budget
- * while it sends its body slowly), and the refusal carries the security headers those filters
- * write. An authenticated one that sends its body slowly holds its share only until the body's read
- * times out ({@code bulk.gateway.web.body-read-timeout}, {@link RequestBodyLimit}: 408). Under the SCIM base path the 503 is a SCIM error (the SCIM error page writes it), not a
- * problem. Refusals count in {@code bulk_requests_body_budget_refused_total}.
+ * while it sends its body slowly), the caller is known, and the refusal carries the security headers
+ * those filters write. An authenticated one that sends its body slowly holds its share only until the
+ * body's read times out ({@code bulk.gateway.web.body-read-timeout}, {@link RequestBodyLimit}: 408).
+ * Under the SCIM base path the 503 is a SCIM error (the SCIM error page writes it), not a problem.
+ * Refusals count in {@code bulk_requests_body_budget_refused_total}, by {@code reason}: {@code
+ * budget} (all of the budget held) or {@code caller} (all of the caller's share held).
  */
 @Component
 @Order(SecurityFilterProperties.DEFAULT_FILTER_ORDER + 1)
@@ -53,7 +71,7 @@ class RequestBodyBudget extends OncePerRequestFilter {
     /** Bodies of at most this many bytes (declared) are handled without taking from the budget. */
     static final long SMALL_BODY = 64 * 1024;
 
-    /** How long a request waits for the budget before it is answered 503. */
+    /** How long a request waits for the budget (and its caller's share) before it is answered 503. */
     static final Duration WAIT = Duration.ofSeconds(2);
 
     private static final long WARN_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
@@ -61,49 +79,100 @@ class RequestBodyBudget extends OncePerRequestFilter {
     static final String BUSY = "The gateway is reading as many large request bodies as it may at once;"
             + " nothing was changed, try again shortly.";
 
+    static final String CALLER_BUSY = "The gateway is reading as many large request bodies of yours as it reads"
+            + " of one caller at once (bulk.gateway.web.max-body-bytes-in-flight-per-caller); nothing was changed,"
+            + " try again shortly, once one of them is answered.";
+
+    /**
+     * The key of the requests without an authenticated caller, all together (the endpoints open to them
+     * take no large body).
+     */
+    private static final String NO_CALLER = "";
+
     private final Semaphore budget;
 
     private final int budgetBytes;
 
+    private final int callerBytes;
+
     private final long maxBody;
+
+    /**
+     * The callers with a large body being handled, or waiting for their share: an entry is added by
+     * the first such request of its caller and removed with the last one.
+     */
+    private final ConcurrentHashMap<String, CallerShare> callers = new ConcurrentHashMap<>();
 
     private final JsonMapper json;
 
-    private final Counter refused;
+    private final Counter refusedByBudget;
+
+    private final Counter refusedByCallerShare;
 
     private final AtomicLong warnedAt = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+
+    private final AtomicLong warnedOfCallerAt = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
 
     RequestBodyBudget(WebProperties properties, JsonMapper json, MeterRegistry meters) {
         long bytes = properties.maxBodyBytesInFlight().toBytes();
         if (bytes <= 0) {
             throw new IllegalStateException("bulk.gateway.web.max-body-bytes-in-flight must be more than 0 bytes");
         }
+        long perCaller = properties.maxBodyBytesInFlightPerCaller().toBytes();
+        if (perCaller < 1 || perCaller > bytes) {
+            throw new IllegalStateException("bulk.gateway.web.max-body-bytes-in-flight-per-caller is " + perCaller
+                    + " bytes; it must be from 1 byte to bulk.gateway.web.max-body-bytes-in-flight (" + bytes
+                    + " bytes), or unset for half of that");
+        }
         this.budgetBytes = (int) Math.min(bytes, Integer.MAX_VALUE);
+        this.callerBytes = (int) Math.min(perCaller, Integer.MAX_VALUE);
         this.budget = new Semaphore(budgetBytes, true);
         this.maxBody = properties.maxRequestBody().toBytes();
         this.json = json;
-        this.refused = Counter.builder("bulk.requests.body.budget.refused")
-                .description("Requests with a large body answered 503 because the large bodies being handled"
-                        + " used up bulk.gateway.web.max-body-bytes-in-flight")
+        this.refusedByBudget = refusals(
+                meters,
+                "budget",
+                "Requests with a large body answered 503 because the large bodies being handled used up"
+                        + " bulk.gateway.web.max-body-bytes-in-flight");
+        this.refusedByCallerShare = refusals(
+                meters,
+                "caller",
+                "Requests with a large body answered 503 because their caller's large bodies being handled used up"
+                        + " bulk.gateway.web.max-body-bytes-in-flight-per-caller");
+    }
+
+    private static Counter refusals(MeterRegistry meters, String reason, String description) {
+        return Counter.builder("bulk.requests.body.budget.refused")
+                .description(description)
+                .tag("reason", reason)
                 .register(meters);
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        int bytes = share(request);
-        if (bytes == 0) {
+        long size = size(request);
+        if (size == 0) {
             chain.doFilter(request, response);
             return;
         }
-        if (!take(bytes)) {
-            refuse(request, response);
+        // Never more than the whole budget or share, so that a request always gets in alone.
+        int bytes = (int) Math.min(size, budgetBytes);
+        int callersBytes = (int) Math.min(size, callerBytes);
+        String caller = caller();
+        CallerShare share = join(caller);
+        Refusal refusal = take(share, callersBytes, bytes);
+        if (refusal != null) {
+            leave(caller);
+            refuse(request, response, refusal, caller);
             return;
         }
         AtomicBoolean held = new AtomicBoolean(true);
         Runnable release = () -> {
             if (held.getAndSet(false)) {
                 budget.release(bytes);
+                share.bytes.release(callersBytes);
+                leave(caller);
             }
         };
         try {
@@ -119,42 +188,101 @@ class RequestBodyBudget extends OncePerRequestFilter {
     }
 
     /**
-     * What the request takes from the budget: nothing for a small (or no) body, otherwise its declared
-     * length or, for a chunked body, the largest allowed; never more than the whole budget, so that a
-     * request always gets in alone.
+     * How large the request's body may be: nothing for a small (or no) body, otherwise its declared
+     * length or, for a chunked body, the largest allowed.
      */
-    private int share(HttpServletRequest request) {
+    private long size(HttpServletRequest request) {
         long declared = request.getContentLengthLong();
-        long bytes;
         if (declared > SMALL_BODY) {
-            bytes = Math.min(declared, maxBody);
+            return Math.min(declared, maxBody);
         } else if (declared < 0 && request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
-            bytes = maxBody;
-        } else {
-            return 0;
+            return maxBody;
         }
-        return (int) Math.min(bytes, budgetBytes);
+        return 0;
     }
 
-    private boolean take(int bytes) {
+    /**
+     * Who sends the request: the name of its authentication (a bearer token's {@code sub}, a SCIM
+     * token's id, a console session's user), which the security filters before this one have set.
+     */
+    private static String caller() {
+        Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
+        if (authentication == null
+                || authentication instanceof AnonymousAuthenticationToken
+                || authentication.getName() == null) {
+            return NO_CALLER;
+        }
+        return authentication.getName();
+    }
+
+    /** The caller's share, counting one more request of it that holds or waits for bytes. */
+    private CallerShare join(String caller) {
+        return callers.compute(caller, (key, share) -> {
+            CallerShare joined = share == null ? new CallerShare(new Semaphore(callerBytes, true)) : share;
+            joined.requests++;
+            return joined;
+        });
+    }
+
+    /** One request of the caller fewer; the last one removes the caller's entry. */
+    private void leave(String caller) {
+        callers.computeIfPresent(caller, (key, share) -> --share.requests == 0 ? null : share);
+    }
+
+    /** Whether the caller has an entry: a large body of it is being handled, or waits for its bytes. */
+    boolean counts(String caller) {
+        return callers.containsKey(caller);
+    }
+
+    /**
+     * Takes the bytes from the caller's share, then from the budget, both within {@link #WAIT}; answers
+     * why not when it cannot, having taken nothing.
+     */
+    private Refusal take(CallerShare share, int callersBytes, int bytes) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
         try {
-            return budget.tryAcquire(bytes, WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            if (!share.bytes.tryAcquire(callersBytes, WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
+                return Refusal.CALLER;
+            }
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
-            return false;
+            return Refusal.BUDGET;
         }
+        try {
+            if (budget.tryAcquire(bytes, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                return null;
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        share.bytes.release(callersBytes);
+        return Refusal.BUDGET;
     }
 
-    private void refuse(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        refused.increment();
-        long now = System.nanoTime();
-        long warned = warnedAt.get();
-        if (now - warned >= WARN_EVERY_NANOS && warnedAt.compareAndSet(warned, now)) {
-            log.warn(
-                    "Answering 503: the large request bodies being handled hold all of"
-                            + " bulk.gateway.web.max-body-bytes-in-flight ({} bytes); logged once a minute at most,"
-                            + " counted in bulk_requests_body_budget_refused_total",
-                    budgetBytes);
+    private void refuse(HttpServletRequest request, HttpServletResponse response, Refusal refusal, String caller)
+            throws IOException {
+        String detail;
+        if (refusal == Refusal.CALLER) {
+            refusedByCallerShare.increment();
+            if (firstThisMinute(warnedOfCallerAt)) {
+                log.warn(
+                        "Answering 503: the large request bodies being handled of the caller {} hold all of"
+                                + " bulk.gateway.web.max-body-bytes-in-flight-per-caller ({} bytes); logged once a"
+                                + " minute at most, counted in bulk_requests_body_budget_refused_total{reason=\"caller\"}",
+                        caller,
+                        callerBytes);
+            }
+            detail = CALLER_BUSY;
+        } else {
+            refusedByBudget.increment();
+            if (firstThisMinute(warnedAt)) {
+                log.warn(
+                        "Answering 503: the large request bodies being handled hold all of"
+                                + " bulk.gateway.web.max-body-bytes-in-flight ({} bytes); logged once a minute at most,"
+                                + " counted in bulk_requests_body_budget_refused_total{reason=\"budget\"}",
+                        budgetBytes);
+            }
+            detail = BUSY;
         }
         response.setHeader(HttpHeaders.RETRY_AFTER, String.valueOf(WAIT.toSeconds()));
         FilterRefusals.write(
@@ -162,8 +290,35 @@ class RequestBodyBudget extends OncePerRequestFilter {
                 response,
                 json,
                 Problems.of(
-                        HttpStatus.SERVICE_UNAVAILABLE, Problems.UNAVAILABLE, "Service unavailable", BUSY, List.of()),
-                BUSY);
+                        HttpStatus.SERVICE_UNAVAILABLE, Problems.UNAVAILABLE, "Service unavailable", detail, List.of()),
+                detail);
+    }
+
+    private static boolean firstThisMinute(AtomicLong warnedAt) {
+        long now = System.nanoTime();
+        long warned = warnedAt.get();
+        return now - warned >= WARN_EVERY_NANOS && warnedAt.compareAndSet(warned, now);
+    }
+
+    /** Why a request is refused: the whole budget is held, or the whole of its caller's share. */
+    private enum Refusal {
+        BUDGET,
+        CALLER
+    }
+
+    /**
+     * The bytes a caller may still take, and how many of its requests hold or wait for some ({@link
+     * #requests}, changed only within the map's {@code compute} of its key).
+     */
+    private static final class CallerShare {
+
+        private final Semaphore bytes;
+
+        private int requests;
+
+        CallerShare(Semaphore bytes) {
+            this.bytes = bytes;
+        }
     }
 
     /** Gives the bytes back when an asynchronous request ends, however it ends. */

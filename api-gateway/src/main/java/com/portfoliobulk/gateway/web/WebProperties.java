@@ -9,6 +9,9 @@ import org.springframework.util.unit.DataSize;
  * @param maxRequestBody the largest request body accepted; a larger one is answered with 413
  * @param maxBodyBytesInFlight how many bytes of large request bodies the gateway handles at once; a
  *     request that finds them used up waits briefly, then is answered 503 ({@link RequestBodyBudget})
+ * @param maxBodyBytesInFlightPerCaller how many of those bytes the large bodies of one caller (the
+ *     token's subject) may hold at once; unset, half of {@code maxBodyBytesInFlight} ({@link
+ *     RequestBodyBudget} refuses to start with less than 1 byte or more than the whole)
  * @param streamingTimeout how long a streamed download (such as a job's tasks as CSV) may take
  * @param bodyReadTimeout how long, in all, the gateway waits for the bytes of a request's body; a body
  *     still incomplete after it is answered with 408 ({@link RequestBodyLimit})
@@ -17,5 +20,13 @@ import org.springframework.util.unit.DataSize;
 record WebProperties(
         @DefaultValue("5MB") DataSize maxRequestBody,
         @DefaultValue("20MB") DataSize maxBodyBytesInFlight,
+        DataSize maxBodyBytesInFlightPerCaller,
         @DefaultValue("10m") Duration streamingTimeout,
-        @DefaultValue("30s") Duration bodyReadTimeout) {}
+        @DefaultValue("30s") Duration bodyReadTimeout) {
+
+    WebProperties {
+        if (maxBodyBytesInFlightPerCaller == null && maxBodyBytesInFlight != null) {
+            maxBodyBytesInFlightPerCaller = DataSize.ofBytes(Math.max(1, maxBodyBytesInFlight.toBytes() / 2));
+        }
+    }
+}

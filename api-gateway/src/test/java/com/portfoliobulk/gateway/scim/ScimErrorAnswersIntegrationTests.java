@@ -127,8 +127,9 @@ class ScimErrorAnswersIntegrationTests extends ScimIntegrationTest {
 
     /**
      * While large bodies hold the whole of {@code bulk.gateway.web.max-body-bytes-in-flight} (four
-     * requests that send the head of a 5 MB body and wait), a further large SCIM body is answered
-     * with a SCIM 503 saying to retry, with {@code Retry-After}.
+     * requests that send the head of a 5 MB body and wait, each with a SCIM token of its own, as one
+     * caller holds at most half of it), a further large SCIM body is answered with a SCIM 503 saying
+     * to retry, with {@code Retry-After}.
      */
     @Test
     void aLargeBodyFindingTheBodyBudgetUsedUpIsAScimServiceUnavailable() throws Exception {
@@ -142,7 +143,7 @@ class ScimErrorAnswersIntegrationTests extends ScimIntegrationTest {
                 Socket socket = new Socket("localhost", port);
                 slow.add(socket);
                 String head = "POST " + users() + " HTTP/1.1\r\nHost: localhost\r\n"
-                        + "Authorization: Bearer " + scimToken + "\r\n"
+                        + "Authorization: Bearer " + createToken(portfolio.id(), "Slow " + i) + "\r\n"
                         + "Content-Type: " + SCIM_JSON + "\r\nContent-Length: " + 5 * 1024 * 1024 + "\r\n\r\n"
                         + "{\"schemas\":[";
                 socket.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.TestTokens;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.URI;
@@ -24,6 +25,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.MediaType;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -38,6 +40,9 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final HttpClient http = HttpClient.newHttpClient();
+
+    @Autowired
+    private RequestBodyBudget budget;
 
     @Test
     void anUnknownPathIsANotFoundProblem() {
@@ -407,9 +412,10 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
     /**
      * The large bodies being handled at once are bounded gateway-wide
      * ({@code bulk.gateway.web.max-body-bytes-in-flight}, 20 MB: four bodies of the 5 MB cap). Four
-     * submissions that send the head of a 5 MB body and then wait hold it all: a further large body
-     * (over 64 KiB) waits briefly, then answers 503 with {@code Retry-After} and submits nothing,
-     * while a small body is answered as ever. Once the four end, a large body is accepted again.
+     * submissions of four callers (each within its own share) that send the head of a 5 MB body and
+     * then wait hold it all: a further large body (over 64 KiB) waits briefly, then answers 503 with
+     * {@code Retry-After} and submits nothing, while a small body is answered as ever. Once the four
+     * end, a large body is accepted again.
      */
     @Test
     void largeBodiesBeingHandledAtOnceAreBoundedGatewayWide() throws Exception {
@@ -423,7 +429,7 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
                 Socket socket = new Socket("localhost", port);
                 slow.add(socket);
                 String head = "POST " + jobsPath(portfolio.id()) + " HTTP/1.1\r\nHost: localhost\r\n"
-                        + "Authorization: Bearer " + admin(portfolio.id()) + "\r\n"
+                        + "Authorization: Bearer " + editor(portfolio.id()) + "\r\n"
                         + "Idempotency-Key: " + UUID.randomUUID() + "\r\n"
                         + "Content-Type: application/json\r\nContent-Length: " + 5 * 1024 * 1024 + "\r\n\r\n"
                         + "{\"type\":\"INVITE_USERS\",\"emails\":[";
@@ -453,7 +459,106 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
                 .untilAsserted(
                         () -> assertThat(submit(portfolio.id(), large).status()).isEqualTo(202));
         assertThat(jobCount(portfolio.id())).isEqualTo(2);
-        assertThat(metrics()).containsPattern("bulk_requests_body_budget_refused_total\\{[^}]*} [1-9]");
+        assertThat(metrics())
+                .containsPattern("bulk_requests_body_budget_refused_total\\{[^}]*reason=\"budget\"[^}]*} [1-9]");
+    }
+
+    /**
+     * One caller's large bodies hold at most {@code
+     * bulk.gateway.web.max-body-bytes-in-flight-per-caller} (by default half of the budget, 10 MB: two
+     * bodies of the 5 MB cap), however many connections it opens. Two submissions of one caller that
+     * send the head of a 5 MB body and then wait hold its share: its next large body waits briefly,
+     * then answers 503 with {@code Retry-After} and submits nothing, while another caller's large body
+     * is accepted at the same time. Once the two are answered 408 (their bodies trickled past the
+     * read timeout), the caller's large body is accepted again, and the gateway keeps nothing of the
+     * caller.
+     */
+    @Test
+    void oneCallersLargeBodiesHoldAtMostItsShareWhileOtherCallersAreServed() throws Exception {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        DirectorySeed.Portfolio other = directory.portfolio();
+        UUID account = portfolio.account("Share");
+        UUID otherAccount = other.account("Share");
+        UUID hogId = UUID.randomUUID();
+        String hog = TestTokens.token(hogId, "hog@agency.test", portfolio.id(), "OWNER");
+        String invalidLarge = "{\"type\":\"INVITE_USERS\",\"emails\":[],\"accounts\":[]}" + " ".repeat(100 * 1024);
+        List<Socket> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                Socket socket = new Socket("localhost", port);
+                socket.setSoTimeout(30_000);
+                slow.add(socket);
+                String head = "POST " + jobsPath(portfolio.id()) + " HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Authorization: Bearer " + hog + "\r\n"
+                        + "Idempotency-Key: " + UUID.randomUUID() + "\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: " + 5 * 1024 * 1024 + "\r\n\r\n"
+                        + "{\"type\":\"INVITE_USERS\",\"emails\":[";
+                socket.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));
+                socket.getOutputStream().flush();
+            }
+            // Once the two are being read, the caller's next large body finds its share used up (a body
+            // that is not valid, so that an answer before then changes nothing either).
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertProblem(
+                            api.post(
+                                    hog,
+                                    jobsPath(portfolio.id()),
+                                    UUID.randomUUID().toString(),
+                                    invalidLarge),
+                            503));
+
+            Answer othersLarge =
+                    submit(other.id(), invitation(directory.newEmail(), otherAccount) + " ".repeat(100 * 1024));
+            Answer busy = api.post(
+                    hog,
+                    jobsPath(portfolio.id()),
+                    UUID.randomUUID().toString(),
+                    invitation(directory.newEmail(), account) + " ".repeat(100 * 1024));
+
+            assertThat(othersLarge.status()).as(othersLarge.text()).isEqualTo(202);
+            assertProblem(busy, 503);
+            assertThat(busy.header("Retry-After")).isEqualTo("2");
+            assertThat(busy.body().path("type").asString()).isEqualTo(Problems.UNAVAILABLE.toString());
+            assertThat(busy.body().path("detail").asString())
+                    .contains("nothing was changed", "bulk.gateway.web.max-body-bytes-in-flight-per-caller");
+            assertThat(jobCount(portfolio.id())).isZero();
+
+            // A byte of each body (JSON whitespace) at every poll, until both have been answered 408.
+            await().atMost(Duration.ofSeconds(40))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> {
+                        boolean allAnswered = true;
+                        for (Socket socket : slow) {
+                            if (socket.getInputStream().available() == 0) {
+                                allAnswered = false;
+                                socket.getOutputStream().write(' ');
+                                socket.getOutputStream().flush();
+                            }
+                        }
+                        return allAnswered;
+                    });
+            for (Socket socket : slow) {
+                socket.shutdownOutput();
+                String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(answer).as(answer).startsWith("HTTP/1.1 408 ");
+            }
+        } finally {
+            for (Socket socket : slow) {
+                socket.close();
+            }
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(api.post(
+                                        hog,
+                                        jobsPath(portfolio.id()),
+                                        UUID.randomUUID().toString(),
+                                        invitation(directory.newEmail(), account) + " ".repeat(100 * 1024))
+                                .status())
+                        .isEqualTo(202));
+        assertThat(jobCount(portfolio.id())).isOne();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !budget.counts(hogId.toString()));
+        assertThat(metrics())
+                .containsPattern("bulk_requests_body_budget_refused_total\\{[^}]*reason=\"caller\"[^}]*} [1-9]");
     }
 
     /**
