@@ -2,16 +2,15 @@ package com.portfoliobulk.gateway.ratelimit;
 
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import com.portfoliobulk.gateway.web.RequestRefusedException.Reason;
-import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.github.resilience4j.ratelimiter.RateLimiterConfig;
-import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
-import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,14 +22,15 @@ import org.slf4j.LoggerFactory;
  * in {@code bulk_requests_rate_limited_total{endpoint}}.
  *
  * <p>When the shared windows cannot answer in time (database down, slow or overloaded), the request
- * is counted by this instance alone instead, in a Resilience4j {@link RateLimiter} per portfolio that
- * never waits: the limit still holds per gateway, so a flood is never let through unchecked, and it
- * holds across gateways again as soon as the database answers. Such requests count in
- * {@code bulk_requests_rate_limit_fallbacks_total{endpoint}}.
+ * is counted by this instance alone instead, in its own copy of the portfolio's window: the end and
+ * the count of the shared window as last answered, to which it adds the requests it counts alone, and
+ * a window of its own of the same length once that one has ended. The limit thus still holds per
+ * gateway in the shared window, so a flood is never let through unchecked, a portfolio whose window has
+ * ended is never refused for the one before, and the limit holds across gateways again as soon as the
+ * database answers. Such requests count in {@code bulk_requests_rate_limit_fallbacks_total{endpoint}}.
  *
- * <p>The fallback limiters live in a registry of their own rather than the application's, so that
- * there is no meter per portfolio; {@link #forgetIdle()} drops those whose portfolio has been quiet
- * for a whole period (a fresh limiter would allow exactly the same).
+ * <p>{@link #forgetIdle()} drops the copies of windows that have ended (no copy at all allows exactly
+ * the same), so only portfolios that made a request within about a period are kept.
  */
 final class PortfolioRateLimits {
 
@@ -44,23 +44,33 @@ final class PortfolioRateLimits {
 
     private final RateWindows shared;
 
-    private final RateLimiterRegistry fallbacks;
+    private final LongSupplier nanoTime;
+
+    /** This gateway's copy of each portfolio's window, by portfolio. */
+    private final Map<UUID, Local> windows = new ConcurrentHashMap<>();
 
     private final Counter rejected;
 
     private final Counter fellBack;
 
-    private final AtomicLong warnedAt = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+    private final AtomicLong warnedAt;
 
     PortfolioRateLimits(String endpoint, RateLimitProperties.Limit limit, RateWindows shared, MeterRegistry meters) {
+        this(endpoint, limit, shared, meters, System::nanoTime);
+    }
+
+    /** @param nanoTime the monotonic clock of the windows' ends here, in nanoseconds ({@link System#nanoTime()}) */
+    PortfolioRateLimits(
+            String endpoint,
+            RateLimitProperties.Limit limit,
+            RateWindows shared,
+            MeterRegistry meters,
+            LongSupplier nanoTime) {
         this.endpoint = endpoint;
         this.limit = limit;
         this.shared = shared;
-        this.fallbacks = RateLimiterRegistry.of(RateLimiterConfig.custom()
-                .limitForPeriod(limit.limitForPeriod())
-                .limitRefreshPeriod(limit.refreshPeriod())
-                .timeoutDuration(Duration.ZERO)
-                .build());
+        this.nanoTime = nanoTime;
+        this.warnedAt = new AtomicLong(nanoTime.getAsLong() - WARN_EVERY_NANOS);
         this.rejected = Counter.builder("bulk.requests.rate.limited")
                 .description("Requests answered 429 because their portfolio made too many of them")
                 .tag("endpoint", endpoint)
@@ -81,43 +91,71 @@ final class PortfolioRateLimits {
         try {
             window = shared.take(portfolioId, endpoint, limit.refreshPeriod());
         } catch (RateWindows.Unavailable ex) {
-            acquireHere(portfolioId, ex);
+            fellBack(ex);
+            Local here = countHere(portfolioId);
+            if (here.requests() > limit.limitForPeriod()) {
+                throw refused(here.endsAt() - nanoTime.getAsLong());
+            }
             return;
         }
+        // Copied here, so that while the shared count does not answer (the database down, or its few
+        // connections busy with a burst) this gateway admits only what is left of the window's
+        // allowance, not a whole one more, and until the window's end, not its own.
+        copy(portfolioId, window);
         if (window.requests() > limit.limitForPeriod()) {
             throw refused(window.left().toNanos());
         }
-        // Admitted: counted here too, so that while the shared count does not answer (the database
-        // down, or its few connections busy with a burst) this gateway admits only what is left of the
-        // allowance, not a whole one more.
-        fallbacks.rateLimiter(portfolioId.toString()).acquirePermission();
     }
 
     /**
      * Counts one request of the portfolio that has already been let in, without refusing it: a request
      * found to be of this kind only once it was answered. It uses up a permit as {@link #acquire} does,
-     * here and in the shared window, so the next request of the kind finds fewer left.
+     * in the shared window or, when that does not answer, here, so the next request of the kind finds
+     * fewer left.
      */
     void count(UUID portfolioId) {
         try {
-            shared.take(portfolioId, endpoint, limit.refreshPeriod());
+            copy(portfolioId, shared.take(portfolioId, endpoint, limit.refreshPeriod()));
         } catch (RateWindows.Unavailable ex) {
             fellBack(ex);
+            countHere(portfolioId);
         }
-        fallbacks.rateLimiter(portfolioId.toString()).acquirePermission();
     }
 
-    private void acquireHere(UUID portfolioId, RateWindows.Unavailable cause) {
-        fellBack(cause);
-        RateLimiter limiter = fallbacks.rateLimiter(portfolioId.toString());
-        if (!limiter.acquirePermission()) {
-            throw refused(nanosToWait(limiter));
-        }
+    /**
+     * Keeps the shared window as answered: its end and its count, the requests of every gateway. An
+     * answer that arrives after that of a later request keeps the higher count of the window, as do the
+     * requests counted here alone meanwhile; one of a window before the one kept changes nothing.
+     */
+    private void copy(UUID portfolioId, RateWindows.Window window) {
+        long now = nanoTime.getAsLong();
+        Local answered = new Local(now + window.left().toNanos(), window.requests());
+        // Windows follow one another a whole period apart; their ends seen here differ by a round trip.
+        long apart = limit.refreshPeriod().toNanos() / 2;
+        windows.merge(portfolioId, answered, (kept, current) -> {
+            if (kept.endsAt() - now <= 0 || current.endsAt() - kept.endsAt() >= apart) {
+                return current;
+            }
+            if (kept.endsAt() - current.endsAt() >= apart) {
+                return kept;
+            }
+            return new Local(current.endsAt(), Math.max(kept.requests(), current.requests()));
+        });
+    }
+
+    /** Counts one request in this gateway's copy of the window, starting one of a period if it has ended. */
+    private Local countHere(UUID portfolioId) {
+        long now = nanoTime.getAsLong();
+        return windows.compute(
+                portfolioId,
+                (id, kept) -> kept == null || kept.endsAt() - now <= 0
+                        ? new Local(now + limit.refreshPeriod().toNanos(), 1)
+                        : new Local(kept.endsAt(), kept.requests() + 1));
     }
 
     private void fellBack(RateWindows.Unavailable cause) {
         fellBack.increment();
-        long now = System.nanoTime();
+        long now = nanoTime.getAsLong();
         long last = warnedAt.get();
         if (now - last >= WARN_EVERY_NANOS && warnedAt.compareAndSet(last, now)) {
             log.warn("The shared rate limit did not answer; counting {} per gateway for now", endpoint, cause);
@@ -139,24 +177,22 @@ final class PortfolioRateLimits {
         return tooMany;
     }
 
-    /** Until the next permit; the whole period when the limiter cannot tell. */
-    private long nanosToWait(RateLimiter limiter) {
-        return limiter instanceof AtomicRateLimiter atomic
-                ? atomic.getDetailedMetrics().getNanosToWait()
-                : limit.refreshPeriod().toNanos();
-    }
-
-    /** Drops the fallback limiters whose permits are all back: their portfolios made no request for a period. */
+    /** Drops the copies of windows that have ended: their portfolios made no request since. */
     void forgetIdle() {
-        for (RateLimiter limiter : fallbacks.getAllRateLimiters()) {
-            if (limiter.getMetrics().getAvailablePermissions() >= limit.limitForPeriod()) {
-                fallbacks.remove(limiter.getName());
-            }
-        }
+        long now = nanoTime.getAsLong();
+        windows.values().removeIf(window -> window.endsAt() - now <= 0);
     }
 
-    /** How many portfolios have a fallback limiter now. */
+    /** How many portfolios have a window kept here now. */
     int tracked() {
-        return fallbacks.getAllRateLimiters().size();
+        return windows.size();
     }
+
+    /**
+     * A portfolio's window as this gateway knows it.
+     *
+     * @param endsAt when it ends, on {@code nanoTime}
+     * @param requests the requests counted in it, also those refused, as the shared windows count them
+     */
+    private record Local(long endsAt, long requests) {}
 }

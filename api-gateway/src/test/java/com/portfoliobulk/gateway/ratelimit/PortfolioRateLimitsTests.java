@@ -2,7 +2,6 @@ package com.portfoliobulk.gateway.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -11,13 +10,18 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 
 class PortfolioRateLimitsTests {
 
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
-    private final InMemoryWindows shared = new InMemoryWindows();
+    /** The monotonic clock of the gateway and of the shared windows, in nanoseconds. */
+    private final AtomicLong nanoTime = new AtomicLong(System.nanoTime());
+
+    private final InMemoryWindows shared = new InMemoryWindows(nanoTime::get);
 
     @Test
     void allowsTheLimitPerPeriodThenAnswers429WithTheSecondsUntilThePeriodEnds() {
@@ -102,12 +106,7 @@ class PortfolioRateLimitsTests {
     @Test
     void whenTheSharedCountStopsAnsweringTheGatewayAdmitsOnlyWhatIsLeftOfTheAllowance() {
         AtomicBoolean down = new AtomicBoolean();
-        PortfolioRateLimits limits = limits(3, Duration.ofMinutes(1), (portfolioId, kind, period) -> {
-            if (down.get()) {
-                throw new RateWindows.Unavailable("busy", new java.sql.SQLTransientConnectionException("timed out"));
-            }
-            return shared.take(portfolioId, kind, period);
-        });
+        PortfolioRateLimits limits = limits(3, Duration.ofMinutes(1), downWhen(down));
         UUID portfolio = UUID.randomUUID();
         limits.acquire(portfolio);
         limits.acquire(portfolio);
@@ -120,8 +119,59 @@ class PortfolioRateLimitsTests {
                 .isInstanceOf(RequestRefusedException.class);
     }
 
+    /**
+     * The review's case: the portfolio's shared window starts 70 s after its first one, and the gateway
+     * uses up its allowance in it; when the shared count stops answering 51 s later, a minute after the
+     * first window started, the gateway still counts in that shared window, not in a minute of its own.
+     */
     @Test
-    void forgetsOnlyPortfoliosWhoseAllowanceIsWhole() {
+    void whenTheSharedCountStopsAnsweringTheGatewayCountsInTheSharedWindowNotInOneOfItsOwn() {
+        AtomicBoolean down = new AtomicBoolean();
+        PortfolioRateLimits limits = limits(3, Duration.ofMinutes(1), downWhen(down));
+        UUID portfolio = UUID.randomUUID();
+        limits.acquire(portfolio);
+        advance(Duration.ofSeconds(70));
+        limits.acquire(portfolio);
+        limits.acquire(portfolio);
+        limits.acquire(portfolio);
+
+        advance(Duration.ofSeconds(51));
+        down.set(true);
+
+        assertThatThrownBy(() -> limits.acquire(portfolio))
+                .as("a fourth request in the shared window of 70 s to 130 s")
+                .isInstanceOfSatisfying(
+                        RequestRefusedException.class,
+                        ex -> assertThat(ex.retryAfterSeconds()).isEqualTo(9));
+        advance(Duration.ofSeconds(9));
+        limits.acquire(portfolio);
+        assertThat(counter("bulk.requests.rate.limit.fallbacks")).isEqualTo(2);
+    }
+
+    /** Once the shared window has ended, a hiccup of the shared count does not refuse the portfolio for it. */
+    @Test
+    void whenTheSharedCountStopsAnsweringAfterItsWindowEndedThePortfolioHasAWholeAllowance() {
+        AtomicBoolean down = new AtomicBoolean();
+        PortfolioRateLimits limits = limits(3, Duration.ofMinutes(1), downWhen(down));
+        UUID portfolio = UUID.randomUUID();
+        limits.acquire(portfolio);
+        limits.acquire(portfolio);
+        limits.acquire(portfolio);
+
+        advance(Duration.ofSeconds(61));
+        down.set(true);
+        limits.acquire(portfolio);
+        limits.acquire(portfolio);
+        limits.acquire(portfolio);
+
+        assertThatThrownBy(() -> limits.acquire(portfolio))
+                .isInstanceOfSatisfying(
+                        RequestRefusedException.class,
+                        ex -> assertThat(ex.retryAfterSeconds()).isEqualTo(60));
+    }
+
+    @Test
+    void forgetsOnlyPortfoliosWhoseWindowHasEnded() {
         PortfolioRateLimits limits = limits(2, Duration.ofMinutes(1), unavailable());
         UUID busy = UUID.randomUUID();
         limits.acquire(busy);
@@ -136,18 +186,35 @@ class PortfolioRateLimitsTests {
 
     @Test
     void forgetsPortfoliosQuietForAWholePeriod() {
-        PortfolioRateLimits limits = limits(1, Duration.ofMillis(1), unavailable());
+        PortfolioRateLimits limits = limits(1, Duration.ofMinutes(1), unavailable());
         limits.acquire(UUID.randomUUID());
+        advance(Duration.ofSeconds(59));
+        limits.forgetIdle();
+        assertThat(limits.tracked()).isOne();
 
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-            limits.forgetIdle();
-            assertThat(limits.tracked()).isZero();
-        });
+        advance(Duration.ofSeconds(1));
+        limits.forgetIdle();
+
+        assertThat(limits.tracked()).isZero();
     }
 
     private PortfolioRateLimits limits(int limitForPeriod, Duration period, RateWindows windows) {
         return new PortfolioRateLimits(
-                "submissions", new RateLimitProperties.Limit(limitForPeriod, period), windows, meters);
+                "submissions", new RateLimitProperties.Limit(limitForPeriod, period), windows, meters, nanoTime::get);
+    }
+
+    private void advance(Duration duration) {
+        nanoTime.addAndGet(duration.toNanos());
+    }
+
+    /** The shared windows, which do not answer while {@code down} is set. */
+    private RateWindows downWhen(AtomicBoolean down) {
+        return (portfolioId, kind, period) -> {
+            if (down.get()) {
+                throw new RateWindows.Unavailable("busy", new java.sql.SQLTransientConnectionException("timed out"));
+            }
+            return shared.take(portfolioId, kind, period);
+        };
     }
 
     private double counter(String name) {
@@ -165,9 +232,15 @@ class PortfolioRateLimitsTests {
 
         private final Map<String, long[]> windows = new ConcurrentHashMap<>();
 
+        private final LongSupplier nanoTime;
+
+        InMemoryWindows(LongSupplier nanoTime) {
+            this.nanoTime = nanoTime;
+        }
+
         @Override
         public Window take(UUID portfolioId, String kind, Duration period) {
-            long now = System.nanoTime();
+            long now = nanoTime.getAsLong();
             long[] window = windows.compute(
                     portfolioId + kind,
                     (key, current) -> current == null || current[0] <= now
