@@ -24,10 +24,14 @@ import java.util.stream.Stream;
  * arguments with {@code -Dspring.context.exit=onRefresh}, which exits once the context is refreshed
  * (before its listeners, schedulers and relay start), and {@code -XX:AOTCacheOutput}, which writes the
  * cache at exit. The extracted jar and its cache stay under {@code target/aot-cache/}, one directory
- * per jar (its name, size and time), for the later starts and test runs, until the jar is built again.
- * Whatever goes wrong is never a test's failure: a training run that fails leaves the processes started
- * from the executable jar as before, and a cache the JVM cannot use (stale, damaged, another JDK) is
- * ignored by it ({@code -XX:AOTMode} stays {@code auto}), with a warning in the process's log.
+ * per jar (its name, size and time) and JVM (its version and {@code java} executable: a cache serves
+ * only the JVM build that made it), for the later starts and test runs, until the jar is built again or
+ * another JVM runs it. A JVM older than 25, which cannot make a cache ({@code -XX:AOTCacheOutput} is
+ * new in 25) and may not know the options at all (21 to 23 refuse to start), runs the executable jar
+ * itself, without any AOT option. Whatever goes wrong is never a test's failure: a training run that
+ * fails leaves the processes started from the executable jar as before, and a cache the JVM cannot use
+ * (stale, damaged) is ignored by it ({@code -XX:AOTMode} stays {@code auto}), with a warning in the
+ * process's log.
  */
 final class AotCaches {
 
@@ -39,25 +43,65 @@ final class AotCaches {
     private AotCaches() {}
 
     /**
+     * The JVM that runs the service processes.
+     *
+     * @param java its {@code java} executable
+     * @param version its version ({@code java -version})
+     */
+    record Jvm(Path java, Runtime.Version version) {
+
+        /** This JVM's own {@code java}, which the harness starts the processes with. */
+        static Jvm current() {
+            return new Jvm(Paths.get(System.getProperty("java.home"), "bin", "java"), Runtime.version());
+        }
+
+        /** Whether it makes and uses AOT caches the way this class does: from JDK 25 (JEP 514). */
+        boolean makesAotCaches() {
+            return version.feature() >= 25;
+        }
+
+        /** {@code jdk<version>-<java executable's hash>}, unique to one build and installation. */
+        String key() {
+            return "jdk" + version + "-"
+                    + Integer.toHexString(
+                            java.toAbsolutePath().normalize().toString().hashCode());
+        }
+    }
+
+    /**
      * The command that runs {@code executableJar}: its extracted form with its AOT cache, trained now
      * with this command if there is none yet, or the executable jar itself if training failed.
      *
      * @param jvmOptions the JVM's options
      * @param arguments the application's arguments
      */
-    static synchronized List<String> command(Path executableJar, List<String> jvmOptions, List<String> arguments) {
-        String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        Path directory = directory(executableJar);
+    static List<String> command(Path executableJar, List<String> jvmOptions, List<String> arguments) {
+        return command(Jvm.current(), executableJar, jvmOptions, arguments);
+    }
+
+    /**
+     * The command that runs {@code executableJar} on {@code jvm}: as {@link #command(Path, List, List)},
+     * or the executable jar itself, without any AOT option, on a JVM older than 25.
+     */
+    static synchronized List<String> command(
+            Jvm jvm, Path executableJar, List<String> jvmOptions, List<String> arguments) {
+        String java = jvm.java().toString();
+        List<String> command = new ArrayList<>();
+        command.add(java);
+        command.addAll(jvmOptions);
+        if (!jvm.makesAotCaches()) {
+            command.addAll(List.of("-jar", executableJar.toString()));
+            command.addAll(arguments);
+            return command;
+        }
+        Path directory = directory(executableJar, jvm);
         Path jar = directory.resolve(executableJar.getFileName());
         Path cache = directory.resolve("app.aot");
         if (!Files.isRegularFile(cache)
                 && !FAILED.contains(directory)
-                && !train(java, executableJar, jvmOptions, arguments)) {
+                && !train(java, directory, executableJar, jvmOptions, arguments)) {
             FAILED.add(directory);
         }
-        List<String> command = new ArrayList<>();
-        command.add(java);
-        command.addAll(jvmOptions);
         if (Files.isRegularFile(cache)) {
             command.addAll(List.of("-XX:AOTCache=" + cache, "-jar", jar.toString()));
         } else {
@@ -67,18 +111,18 @@ final class AotCaches {
         return command;
     }
 
-    /** {@code target/aot-cache/<jar's name>-<size>-<modified>}. */
-    private static Path directory(Path executableJar) {
+    /** {@code target/aot-cache/<jar's name>-<size>-<modified>-<JVM's key>} ({@link Jvm#key()}). */
+    static Path directory(Path executableJar, Jvm jvm) {
         try {
             String name = executableJar.getFileName().toString().replaceFirst("\\.jar$", "");
             return Paths.get(
                             "target",
                             "aot-cache",
                             name + "-" + Files.size(executableJar) + "-"
-                                    + Files.getLastModifiedTime(executableJar).toMillis())
+                                    + Files.getLastModifiedTime(executableJar).toMillis() + "-" + jvm.key())
                     .toAbsolutePath();
         } catch (IOException ex) {
-            return Paths.get("target", "aot-cache", "unreadable").toAbsolutePath();
+            return Paths.get("target", "aot-cache", "unreadable-" + jvm.key()).toAbsolutePath();
         }
     }
 
@@ -86,8 +130,8 @@ final class AotCaches {
      * Extracts the jar (afresh: a directory without a cache may hold a half-done attempt) and runs it
      * once for training; the cache is written under a temporary name and renamed when complete.
      */
-    private static boolean train(String java, Path executableJar, List<String> jvmOptions, List<String> arguments) {
-        Path directory = directory(executableJar);
+    private static boolean train(
+            String java, Path directory, Path executableJar, List<String> jvmOptions, List<String> arguments) {
         Path log = directory.resolveSibling(directory.getFileName() + "-training.log");
         long started = System.nanoTime();
         try {
@@ -155,7 +199,7 @@ final class AotCaches {
         }
     }
 
-    /** Deletes the directories (and training logs) of the same jar's earlier builds. */
+    /** Deletes the directories (and training logs) of the same jar's earlier builds and other JVMs. */
     private static void deleteOthers(Path directory, Path executableJar) throws IOException {
         Path root = directory.getParent();
         if (!Files.isDirectory(root)) {
