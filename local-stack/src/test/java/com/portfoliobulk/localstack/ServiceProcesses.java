@@ -14,12 +14,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * The services as separate JVM processes started from the executable jars the reactor built
- * ({@code <module>/target/<module>-*-exec.jar}), any number of each, on one database, one broker and
- * one set of topics and consumer groups. Each process listens on a port from {@code FreePorts} (so a test
+ * ({@code <module>/target/<module>-<project's version>-exec.jar}), any number of each, on one database,
+ * one broker and one set of topics and consumer groups. Each process listens on a port from {@code FreePorts} (so a test
  * can call it and a restart keeps it) and writes its output to {@code target/processes/<name>.log}. It runs
  * its jar extracted, with a JVM AOT cache made at the first start of each jar ({@link AotCaches}).
  *
@@ -71,6 +72,9 @@ final class ServiceProcesses implements AutoCloseable {
                     prefix + "-audit-" + suffix);
         }
     }
+
+    /** The system property with the project's version, which Maven's test run sets (local-stack/pom.xml). */
+    static final String VERSION_PROPERTY = "fault-tests.project-version";
 
     /** Generous: a few JVMs starting at once on a busy 2-core machine take a minute or two. */
     static final Duration STARTUP = Duration.ofSeconds(240);
@@ -240,16 +244,47 @@ final class ServiceProcesses implements AutoCloseable {
     }
 
     private static Path executableJar(Service service) {
-        Path target = Paths.get("..", service.module(), "target");
+        return executableJar(
+                Paths.get("..", service.module(), "target"), service.module(), System.getProperty(VERSION_PROPERTY));
+    }
+
+    /**
+     * The module's executable jar in {@code target}: of the given version, or the only one there is when
+     * the version is not known (a run outside Maven). A directory not cleaned since the version changed
+     * holds the jars of both versions, and the old one must not run in place of the one under test.
+     *
+     * @param version the project's version, or {@code null}
+     * @throws IllegalStateException when there is no such jar, or several and no version to choose by
+     */
+    static Path executableJar(Path target, String module, String version) {
+        List<String> jars;
         try (Stream<Path> files = Files.exists(target) ? Files.list(target) : Stream.empty()) {
-            String pattern = service.module() + "-.*-exec\\.jar";
-            return files.filter(file -> file.getFileName().toString().matches(pattern))
-                    .findFirst()
-                    .orElseThrow(() -> new IllegalStateException("No " + service.module() + " executable jar in "
-                            + target.toAbsolutePath() + ": build the reactor (./mvnw verify), which packages "
-                            + service.module() + " before local-stack's tests"));
+            String pattern = Pattern.quote(module) + "-.*-exec\\.jar";
+            jars = files.map(file -> file.getFileName().toString())
+                    .filter(name -> name.matches(pattern))
+                    .sorted()
+                    .toList();
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
+        String build = "build the reactor (./mvnw verify), which packages " + module + " before local-stack's tests";
+        if (version != null) {
+            String jar = module + "-" + version + "-exec.jar";
+            if (!jars.contains(jar)) {
+                throw new IllegalStateException("No " + jar + " in " + target.toAbsolutePath()
+                        + (jars.isEmpty() ? "" : " (only " + String.join(", ", jars) + ")") + ": " + build);
+            }
+            return target.resolve(jar);
+        }
+        if (jars.size() > 1) {
+            throw new IllegalStateException("Several " + module + " executable jars in " + target.toAbsolutePath()
+                    + " (" + String.join(", ", jars) + ") and no " + VERSION_PROPERTY
+                    + " system property to choose by: run the tests with Maven, or delete the jars of other versions");
+        }
+        if (jars.isEmpty()) {
+            throw new IllegalStateException(
+                    "No " + module + " executable jar in " + target.toAbsolutePath() + ": " + build);
+        }
+        return target.resolve(jars.getFirst());
     }
 }
