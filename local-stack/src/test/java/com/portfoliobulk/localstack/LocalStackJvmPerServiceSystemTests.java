@@ -109,6 +109,10 @@ class LocalStackJvmPerServiceSystemTests {
                     .containsExactlyInAnyOrder(ServiceRoles.GATEWAY, ServiceRoles.WORKER, ServiceRoles.AUDIT);
 
             killStackAndAwaitServices(stack, services, dataDirectory.resolve("logs/api-gateway.log"));
+            stopOrphanedPostgres(dataDirectory);
+            assertThat(dataDirectory.resolve("postgres/postmaster.pid"))
+                    .as("PostgreSQL has stopped (removing its postmaster.pid) before its directory is deleted")
+                    .doesNotExist();
         } finally {
             stack.destroyForcibly();
             ProcessHandle.of(stack.pid()).ifPresent(ProcessHandle::destroyForcibly);
@@ -370,12 +374,11 @@ class LocalStackJvmPerServiceSystemTests {
         return urls;
     }
 
-    /** PostgreSQL outlives a {@code kill -9} of the JVM that started it; the next start would stop it. */
-    private static void stopOrphanedPostgres(Path dataDirectory) throws IOException {
-        Path pidFile = dataDirectory.resolve("postgres/postmaster.pid");
-        if (Files.exists(pidFile)) {
-            long pid = Long.parseLong(Files.readAllLines(pidFile).getFirst().trim());
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
-        }
+    /**
+     * PostgreSQL outlives a {@code kill -9} of the JVM that started it; stopped as the next start would
+     * stop it (a fast shutdown, waited for), before the data directory is deleted.
+     */
+    private static void stopOrphanedPostgres(Path dataDirectory) {
+        PersistentPostgres.stopLeftoverServer(dataDirectory.resolve("postgres"));
     }
 }
