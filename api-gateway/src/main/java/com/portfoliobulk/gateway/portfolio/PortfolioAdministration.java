@@ -960,8 +960,9 @@ public class PortfolioAdministration {
     /**
      * The named recipient accepts: they become Owner and the previous Owner becomes Admin, in one
      * transaction; a previous Owner the portfolio's identity provider has deactivated or deleted (SCIM)
-     * is removed instead, as its deprovisioning removes every other portfolio user. Anyone else gets
-     * 403.
+     * is removed instead, as its deprovisioning removes every other portfolio user. The accept sent
+     * again by the user who is now the Owner (its first answer lost) answers as the first did, changing
+     * and logging nothing. Anyone else gets 403.
      */
     @Transactional
     PortfolioUserView acceptTransfer(Caller caller, UUID portfolioId) {
@@ -973,6 +974,10 @@ public class PortfolioAdministration {
                 .query(PortfolioAdministration::transfer)
                 .optional()
                 .orElse(null);
+        if (transfer == null && isStoredOwner(caller, portfolioId)) {
+            // A repeat of the accept that made the caller Owner (the offer is used up): it happened.
+            return new PortfolioUserView(caller.userId(), caller.email(), "OWNER", permissionsOf("OWNER", List.of()));
+        }
         if (transfer == null || !transfer.toUserId().equals(caller.userId())) {
             if (offerWithdrawnByClose(caller, portfolioId)) {
                 // The recipient opens the offer the Owner's close withdrew: it is closing, not that no
@@ -1041,6 +1046,13 @@ public class PortfolioAdministration {
         permissions.forget(transfer.fromUserId());
         permissions.forget(caller.userId());
         return new PortfolioUserView(caller.userId(), caller.email(), "OWNER", permissionsOf("OWNER", List.of()));
+    }
+
+    /** Whether the caller's stored portfolio role, as committed now, is the Owner's. */
+    private boolean isStoredOwner(Caller caller, UUID portfolioId) {
+        return users.findById(new PortfolioUserRepository.Key(portfolioId, caller.userId()))
+                .map(row -> BuiltInPortfolioRole.OWNER.name().equals(row.role()))
+                .orElse(false);
     }
 
     /**

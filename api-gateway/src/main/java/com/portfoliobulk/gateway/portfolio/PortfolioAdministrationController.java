@@ -265,7 +265,9 @@ class PortfolioAdministrationController {
 
     @Operation(
             summary = "Accept ownership",
-            description = "Only the portfolio user ownership was offered to; everyone else gets 403.")
+            description = "Only the portfolio user ownership was offered to; everyone else gets 403. Sent again"
+                    + " by that user once they are the Owner (the first answer lost), it answers as the first did,"
+                    + " changing nothing.")
     @ApiResponse(responseCode = "200", description = "The caller is now the Owner.")
     @ApiResponse(
             responseCode = "409",
