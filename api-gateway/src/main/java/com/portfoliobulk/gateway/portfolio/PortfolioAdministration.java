@@ -945,16 +945,24 @@ public class PortfolioAdministration {
                 .optional();
     }
 
+    /** The Owner withdraws the pending offer; the log's entry names its recipient, as every withdrawal's. */
     @Transactional
     void withdrawTransfer(Caller caller, UUID portfolioId) {
         currentOwner(caller, portfolioId);
-        int withdrawn = jdbc.sql("DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId")
+        List<String> recipients = jdbc.sql("""
+                        DELETE FROM jobs.owner_transfers t WHERE t.portfolio_id = :portfolioId
+                        RETURNING (SELECT p.email FROM jobs.portfolio_users p
+                                    WHERE p.portfolio_id = t.portfolio_id AND p.user_id = t.to_user_id)
+                        """)
                 .param("portfolioId", portfolioId)
-                .update();
-        if (withdrawn == 0) {
+                .query((rs, row) -> rs.getString(1))
+                .list();
+        if (recipients.isEmpty()) {
             throw noTransfer();
         }
-        log(portfolioId, caller, "OWNER_TRANSFER_WITHDRAWN", null, "withdrawn");
+        for (String recipient : recipients) {
+            log(portfolioId, caller, "OWNER_TRANSFER_WITHDRAWN", recipient, "withdrawn");
+        }
     }
 
     /**

@@ -333,6 +333,33 @@ class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
     }
 
     /**
+     * The Owner withdraws an offer (DELETE owner-transfer): the admin log's entry names its recipient, as
+     * every other withdrawal's does. Before, it named no one, so two withdrawals of offers to different
+     * users looked alike.
+     */
+    @Test
+    void withdrawingTheOfferNamesItsRecipientInTheAdminLog() {
+        UUID first = portfolio.user("first");
+        UUID second = portfolio.user("second");
+        storePortfolioUser(first, portfolio.email("first"), "USER_MANAGEMENT_VIEW");
+        storePortfolioUser(second, portfolio.email("second"), "USER_MANAGEMENT_VIEW");
+        for (UUID recipient : List.of(first, second)) {
+            Answer offered =
+                    call(HttpMethod.POST, owner, path("/owner-transfer"), "{\"userId\":\"%s\"}".formatted(recipient));
+            assertThat(offered.status()).as(offered.text()).isEqualTo(202);
+            Answer withdrawn = call(HttpMethod.DELETE, owner, path("/owner-transfer"), null);
+            assertThat(withdrawn.status()).as(withdrawn.text()).isEqualTo(204);
+        }
+
+        Answer log = call(HttpMethod.GET, owner, path("/admin-log"), null);
+        assertThat(log.body().path("items").values())
+                .filteredOn(entry -> entry.path("action").asString().equals("OWNER_TRANSFER_WITHDRAWN"))
+                .allSatisfy(entry -> assertThat(entry.path("detail").asString()).isEqualTo("withdrawn"))
+                .extracting(entry -> entry.path("subject").asString())
+                .containsExactly(portfolio.email("second"), portfolio.email("first"));
+    }
+
+    /**
      * Offering ownership to another portfolio user ends the offer to the first: the admin log says it
      * was withdrawn, and from whom. Before, only the second offer was logged.
      */
