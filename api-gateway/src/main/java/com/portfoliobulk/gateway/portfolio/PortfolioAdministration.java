@@ -851,6 +851,13 @@ public class PortfolioAdministration {
         // The recipient's row too: a removal of them waits for the offer, and then withdraws it.
         currentOwner(caller, portfolioId, toUserId);
         requireNotClosing(portfolioId);
+        // The same offer again (a double click, a retry): the pending one, unchanged and not logged again.
+        Optional<OwnerTransferView> pending = pendingTransfer(portfolioId);
+        if (pending.isPresent()
+                && pending.get().fromUserId().equals(caller.userId())
+                && pending.get().toUserId().equals(toUserId)) {
+            return pending.get();
+        }
         PortfolioUserRepository.Row target = users.findById(new PortfolioUserRepository.Key(portfolioId, toUserId))
                 .orElseThrow(() -> AdminProblems.invalid(
                         "userId", "is not a portfolio user of this portfolio; add them as a portfolio user first"));

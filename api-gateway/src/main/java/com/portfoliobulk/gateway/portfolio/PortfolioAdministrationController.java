@@ -231,7 +231,8 @@ class PortfolioAdministrationController {
 
     @Operation(
             summary = "Offer ownership to another portfolio user",
-            description = "Only the Owner. Replaces an earlier pending offer. The recipient becomes Owner when they"
+            description = "Only the Owner. Replaces an earlier pending offer to another user; the same offer again"
+                    + " answers the pending one unchanged. The recipient becomes Owner when they"
                     + " accept; the Owner then becomes Admin, or is removed when the portfolio's identity provider"
                     + " has deactivated or deleted them.")
     @ApiResponse(responseCode = "202", description = "Offered; pending until accepted or withdrawn.")

@@ -360,6 +360,31 @@ class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
     }
 
     /**
+     * The Owner makes the same offer twice (a double click, a retry): the second answer is the pending
+     * offer as it was, 202 as the first, and the admin log has one entry for it. Before, the second
+     * reset the offer's time and logged the offer again.
+     */
+    @Test
+    void theSameOfferAgainChangesNothingAndIsLoggedOnce() {
+        UUID successorId = portfolio.user("successor");
+        storePortfolioUser(successorId, portfolio.email("successor"), "USER_MANAGEMENT_VIEW");
+        String offer = "{\"userId\":\"%s\"}".formatted(successorId);
+        Answer first = call(HttpMethod.POST, owner, path("/owner-transfer"), offer);
+        assertThat(first.status()).as(first.text()).isEqualTo(202);
+
+        Answer again = call(HttpMethod.POST, owner, path("/owner-transfer"), offer);
+
+        assertThat(again.status()).as(again.text()).isEqualTo(202);
+        assertThat(again.body()).isEqualTo(first.body());
+        assertThat(call(HttpMethod.GET, owner, path("/owner-transfer"), null).body())
+                .isEqualTo(first.body());
+        Answer log = call(HttpMethod.GET, owner, path("/admin-log"), null);
+        assertThat(log.body().path("items").values())
+                .extracting(entry -> entry.path("action").asString())
+                .containsExactly("OWNER_TRANSFER_REQUESTED");
+    }
+
+    /**
      * Offering ownership to another portfolio user ends the offer to the first: the admin log says it
      * was withdrawn, and from whom. Before, only the second offer was logged.
      */
