@@ -4,7 +4,6 @@ import com.portfoliobulk.contracts.PortfolioClosing;
 import com.portfoliobulk.gateway.jobs.ClosureLock;
 import com.portfoliobulk.gateway.jobs.JobCancellation;
 import com.portfoliobulk.gateway.security.Caller;
-import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.security.StoredPermissions;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
@@ -60,8 +59,6 @@ class PortfolioClosure {
 
     private final StoredPermissions permissions;
 
-    private final PortfolioAccess access;
-
     private final TransactionTemplate transaction;
 
     /** A savepoint within the close's last transaction: a job that ended meanwhile does not fail it. */
@@ -74,7 +71,6 @@ class PortfolioClosure {
             WorkerLinks links,
             PortfolioAdministration administration,
             StoredPermissions permissions,
-            PortfolioAccess access,
             PlatformTransactionManager transactions) {
         this.jdbc = jdbc;
         this.cancellation = cancellation;
@@ -82,7 +78,6 @@ class PortfolioClosure {
         this.links = links;
         this.administration = administration;
         this.permissions = permissions;
-        this.access = access;
         this.transaction = new TransactionTemplate(transactions);
         this.savepoint = new TransactionTemplate(transactions);
         this.savepoint.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
@@ -98,23 +93,31 @@ class PortfolioClosure {
      * would be refused early by another, and one issued by a gateway whose clock is ahead accepted for
      * too long. The validity counts from the statement that stores it ({@code statement_timestamp()});
      * the answer's {@code expiresAt} is the stored expiry.
+     *
+     * <p>Issued in one transaction with the Owner checked under the lock of any pending Owner transfer
+     * and of the caller's portfolio user row, taken as the close takes them: an acceptance of ownership
+     * waits for it, or it for the acceptance and then refuses the former Owner (403). Checked apart
+     * from the issue, a former Owner got a token as the acceptance committed, which also replaced the
+     * new Owner's own.
      */
     ClosureToken token(Caller owner, UUID portfolioId) {
-        access.requireCurrentOwner(owner, portfolioId);
         byte[] bytes = new byte[24];
         RANDOM.nextBytes(bytes);
         String token = HexFormat.of().formatHex(bytes);
-        OffsetDateTime expiresAt = jdbc.sql("""
-                        INSERT INTO jobs.closure_tokens (portfolio_id, token, expires_at)
-                        VALUES (:portfolioId, :token, statement_timestamp() + make_interval(secs => :validity))
-                        ON CONFLICT (portfolio_id) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at
-                        RETURNING expires_at
-                        """)
-                .param("portfolioId", portfolioId)
-                .param("token", token)
-                .param("validity", TOKEN_VALIDITY.toSeconds())
-                .query(OffsetDateTime.class)
-                .single();
+        OffsetDateTime expiresAt = transaction.execute(status -> {
+            administration.currentOwner(owner, portfolioId);
+            return jdbc.sql("""
+                            INSERT INTO jobs.closure_tokens (portfolio_id, token, expires_at)
+                            VALUES (:portfolioId, :token, statement_timestamp() + make_interval(secs => :validity))
+                            ON CONFLICT (portfolio_id) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at
+                            RETURNING expires_at
+                            """)
+                    .param("portfolioId", portfolioId)
+                    .param("token", token)
+                    .param("validity", TOKEN_VALIDITY.toSeconds())
+                    .query(OffsetDateTime.class)
+                    .single();
+        });
         return new ClosureToken(token, expiresAt.toInstant());
     }
 

@@ -593,6 +593,50 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
         }
     }
 
+    /**
+     * The Owner asks for a closure token while the recipient of their offer accepts it (the acceptance
+     * held by a trigger at its admin log entry, its last write, with the roles swapped and the offer
+     * gone): the token waits for the acceptance, as the close does, and the former Owner is refused
+     * (403); the new Owner's own token then closes the portfolio. Before, the Owner was checked apart
+     * from the token's issue, without waiting: the former Owner got 201 and a token as ownership passed,
+     * and one issued that way after the new Owner's replaced theirs.
+     */
+    @Test
+    void aClosureTokenAskedForWhileOwnershipIsAcceptedIsRefusedOnceItPassed() throws Exception {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = portfolioUser(portfolio, "owner", "OWNER");
+        String successor = portfolioUser(portfolio, "successor", "ADMIN");
+        String base = "/api/v1/portfolios/" + portfolio.id();
+        Answer offered = api.post(
+                owner, base + "/owner-transfer", null, "{\"userId\":\"" + userId(portfolio, "successor") + "\"}");
+        assertThat(offered.status()).as(offered.text()).isEqualTo(202);
+
+        try (ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+                Connection holder = holdInserts("jobs.portfolio_admin_log", portfolio)) {
+            Future<Answer> accepting =
+                    requests.submit(() -> api.post(successor, base + "/owner-transfer/accept", null, null));
+            LockWaits.awaitLockWait(dataSource, "INSERT INTO jobs.portfolio_admin_log", PATIENCE);
+            Future<Answer> asking = requests.submit(() -> api.post(owner, base + "/closure", null, null));
+            await().atMost(PATIENCE)
+                    .until(() -> asking.isDone() || LockWaits.anyIn(dataSource, "FROM jobs.owner_transfers"));
+            holder.rollback();
+
+            Answer accepted = accepting.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertThat(accepted.status()).as(accepted.text()).isEqualTo(200);
+            Answer token = asking.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertProblem(token, 403);
+        } finally {
+            dropHeldInserts("jobs.portfolio_admin_log");
+        }
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.closure_tokens WHERE portfolio_id = ?")
+                        .param(portfolio.id())
+                        .query(Long.class)
+                        .single())
+                .isZero();
+        Answer closed = close(portfolio, successor, () -> {});
+        assertThat(closed.status()).as(closed.text()).isEqualTo(200);
+    }
+
     private Answer submitInvitation(String token, DirectorySeed.Portfolio portfolio, UUID account) {
         return api.post(token, jobsPath(portfolio.id()), UUID.randomUUID().toString(), """
                 {"type":"INVITE_USERS","emails":["new@brand.example"],"accounts":[{"accountId":"%s"}]}
