@@ -24,7 +24,9 @@ import org.springframework.web.servlet.ModelAndView;
  * link whose id is not one is not valid (400), and so is a form without one of its fields, on the
  * console's page, not as the API's problem. An address no console page answers is shown by
  * {@link ConsoleRequestErrors}, an error the servlet container sends to the error page (a form too
- * large to read) by {@link ConsoleErrorPages}.
+ * large to read) by {@link ConsoleErrorPages}. Each is written in English, the console's language, and
+ * says so ({@code Content-Language}), also on an invitation page, which set its invitation's language
+ * for the request ({@link InvitationLanguage}): the error page has no translations.
  */
 @ControllerAdvice(basePackageClasses = ConsoleAdvice.class)
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -39,6 +41,7 @@ class ConsoleAdvice {
 
     @ExceptionHandler(ApiProblem.class)
     String apiProblem(ApiProblem problem, HttpServletRequest request, HttpServletResponse response, Model model) {
+        ConsoleLocaleResolver.use(request, null);
         if (problem.status() == 401) {
             SecurityContextHolder.clearContext();
             if (request.getSession(false) != null) {
@@ -63,9 +66,10 @@ class ConsoleAdvice {
 
     /** The API did not answer (it is this gateway, so it is shutting down or overloaded). */
     @ExceptionHandler(RestClientException.class)
-    String unavailable(RestClientException ex, HttpServletResponse response, Model model) {
+    String unavailable(RestClientException ex, HttpServletRequest request, HttpServletResponse response, Model model) {
         response.setHeader("Retry-After", "5");
         return errorPage(
+                request,
                 response,
                 HttpServletResponse.SC_SERVICE_UNAVAILABLE,
                 "Try again in a moment",
@@ -74,14 +78,19 @@ class ConsoleAdvice {
     }
 
     @ExceptionHandler(RequestRefusedException.class)
-    String refused(RequestRefusedException ex, HttpServletResponse response, Model model) {
-        return errorPage(response, ex.reason().status().value(), ex.title(), ex.getMessage(), model);
+    String refused(RequestRefusedException ex, HttpServletRequest request, HttpServletResponse response, Model model) {
+        return errorPage(request, response, ex.reason().status().value(), ex.title(), ex.getMessage(), model);
     }
 
     /** A form sent without one of its fields (changed, or made by hand): nothing is changed. */
     @ExceptionHandler(MissingServletRequestParameterException.class)
-    String incompleteForm(MissingServletRequestParameterException ex, HttpServletResponse response, Model model) {
+    String incompleteForm(
+            MissingServletRequestParameterException ex,
+            HttpServletRequest request,
+            HttpServletResponse response,
+            Model model) {
         return errorPage(
+                request,
                 response,
                 HttpServletResponse.SC_BAD_REQUEST,
                 "This form is not complete",
@@ -92,8 +101,13 @@ class ConsoleAdvice {
 
     /** A console address with a malformed id (a portfolio, user, account or job id that is not a UUID). */
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
-    String invalidLink(MethodArgumentTypeMismatchException ex, HttpServletResponse response, Model model) {
+    String invalidLink(
+            MethodArgumentTypeMismatchException ex,
+            HttpServletRequest request,
+            HttpServletResponse response,
+            Model model) {
         return errorPage(
+                request,
                 response,
                 HttpServletResponse.SC_BAD_REQUEST,
                 "This link is not valid",
@@ -107,9 +121,15 @@ class ConsoleAdvice {
         return new ModelAndView("console/error", Map.of("title", title, "detail", detail, "fmt", FORMATS), status);
     }
 
-    /** The console's error page with this status, title and detail. */
+    /** The console's error page with this status, title and detail, in the console's language. */
     private static String errorPage(
-            HttpServletResponse response, int status, String title, String detail, Model model) {
+            HttpServletRequest request,
+            HttpServletResponse response,
+            int status,
+            String title,
+            String detail,
+            Model model) {
+        ConsoleLocaleResolver.use(request, null);
         response.setStatus(status);
         model.addAttribute("title", title);
         model.addAttribute("detail", detail);

@@ -398,6 +398,28 @@ class ConsoleInvitationIntegrationTests extends StubbedServicesIntegrationTest {
                 .contains("Sie sind angemeldet als <strong>someone.else@brand.example</strong>. Melden Sie sich ab");
     }
 
+    /**
+     * An error page met while a German invitation is accepted (here the API answers 503, as the
+     * bulk-worker fails; the same page as when the database is down) is the console's, written in English,
+     * and is announced so: {@code Content-Language: en}, as its {@code <html lang="en">}. It was announced
+     * as German ({@code de}, the invitation's language), which a screen reader or a translating browser
+     * follows.
+     */
+    @Test
+    void anErrorPageWhileAGermanInvitationIsAcceptedIsAnnouncedInEnglish() throws Exception {
+        String token = token("failing");
+        invitationMail(token, "de");
+        browser.signIn(INVITEE, "USER_MANAGEMENT_VIEW", portfolio);
+        HttpResponse<String> opened = browser.get("/invitations/" + token);
+        assertThat(opened.headers().firstValue("Content-Language")).hasValue("de");
+
+        HttpResponse<String> failed = accept(token, opened.body());
+
+        assertThat(failed.statusCode()).as(failed.body()).isEqualTo(503);
+        assertThat(failed.body()).contains("<html lang=\"en\">").doesNotContain("Einladung");
+        assertThat(failed.headers().firstValue("Content-Language")).hasValue("en");
+    }
+
     private HttpResponse<String> accept(String token, String page) throws Exception {
         return browser.post("/invitations/" + token, Map.of("_csrf", csrf(page)));
     }
