@@ -6,8 +6,12 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 
-/** Which memberships the directory's reads show, and the membership columns that need more than a getter. */
-final class MembershipColumns {
+/**
+ * Which memberships the directory's reads show, and every other read that decides who has access (a
+ * job's targets, a SCIM user's access again, a user the portfolio knows); and the membership columns
+ * that need more than a getter.
+ */
+public final class MembershipColumns {
 
     /**
      * The condition, on a membership aliased {@code m}, that it is in force: active access, or an
@@ -15,7 +19,7 @@ final class MembershipColumns {
      * invited again) from its expiry on, although its row stays until the bulk-worker's expiry sweep
      * deletes it; the database's clock decides, as it does for the sweep.
      */
-    static final String IN_FORCE = "(m.state = 'ACTIVE' OR m.expires_at > now())";
+    public static final String IN_FORCE = "(m.state = 'ACTIVE' OR m.expires_at > now())";
 
     private MembershipColumns() {}
 

@@ -4,6 +4,7 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.MembershipState;
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.gateway.directory.CustomAccountRoles;
+import com.portfoliobulk.gateway.directory.MembershipColumns;
 import com.portfoliobulk.gateway.directory.PortfolioNotFoundException;
 import com.portfoliobulk.gateway.directory.Portfolios;
 import com.portfoliobulk.gateway.jobs.InviteUsers.AccountInvitation;
@@ -274,7 +275,7 @@ class TargetResolution {
                             FROM unnest(CAST(:userIds AS uuid[])) WITH ORDINALITY AS usr(user_id, ord)
                             JOIN directory.users u ON u.id = usr.user_id
                             JOIN directory.memberships m ON m.user_id = usr.user_id
-                            WHERE m.state = 'ACTIVE' OR m.expires_at > now()
+                            WHERE %s
                                OR NOT EXISTS (SELECT 1 FROM jobs.bulk_jobs j
                                               JOIN jobs.bulk_tasks t ON t.job_id = j.id AND t.status = 'PENDING'
                                                    AND t.action = 'INVITE'
@@ -294,11 +295,11 @@ class TargetResolution {
                               AND j.type = 'INVITE_USERS'
                               AND NOT EXISTS (SELECT 1 FROM directory.memberships m
                                               WHERE m.user_id = u.id AND m.account_id = t.account_id
-                                                AND (m.state = 'ACTIVE' OR m.expires_at > now()))
+                                                AND %s)
                             ORDER BY usr.user_id, t.account_id, t.seq)
                         ) tg
                         JOIN directory.accounts a ON a.id = tg.account_id AND a.portfolio_id = :portfolioId
-                        """,
+                        """.formatted(MembershipColumns.IN_FORCE, MembershipColumns.IN_FORCE),
                         // Every account where the user has access or a pending invitation, and those a
                         // running job of the portfolio is still to invite them to (only invitation jobs
                         // have INVITE tasks: the pending tasks of other running jobs, a large offboarding's

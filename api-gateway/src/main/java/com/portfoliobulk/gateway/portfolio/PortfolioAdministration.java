@@ -10,6 +10,7 @@ import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.contracts.paging.PageRequest;
+import com.portfoliobulk.gateway.directory.MembershipColumns;
 import com.portfoliobulk.gateway.directory.Portfolios;
 import com.portfoliobulk.gateway.portfolio.AdminModels.AdminLogEntry;
 import com.portfoliobulk.gateway.portfolio.AdminModels.OwnerTransferView;
@@ -87,8 +88,9 @@ public class PortfolioAdministration {
 
     /**
      * The id of the user of {@code :email} if the portfolio knows them: a membership of one of its
-     * accounts (active, or an invitation not expired), a SCIM user of the portfolio not deleted by its
-     * identity provider, or a portfolio user. No row for a user only other portfolios know.
+     * accounts in force ({@link MembershipColumns#IN_FORCE}: active, or an invitation not expired), a
+     * SCIM user of the portfolio not deleted by its identity provider, or a portfolio user. No row for a
+     * user only other portfolios know.
      */
     private static final String KNOWN_USER = """
             SELECT u.id FROM directory.users u
@@ -96,11 +98,12 @@ public class PortfolioAdministration {
                AND (EXISTS (SELECT 1 FROM directory.memberships m
                               JOIN directory.accounts a ON a.id = m.account_id
                              WHERE m.user_id = u.id AND a.portfolio_id = :portfolioId
-                               AND (m.state = 'ACTIVE' OR m.expires_at > now()))
+                               AND %s)
                     OR EXISTS (SELECT 1 FROM jobs.scim_users s
                                 WHERE s.portfolio_id = :portfolioId AND s.user_id = u.id AND s.deleted_at IS NULL)
                     OR EXISTS (SELECT 1 FROM jobs.portfolio_users p
-                                WHERE p.portfolio_id = :portfolioId AND p.user_id = u.id))""";
+                                WHERE p.portfolio_id = :portfolioId AND p.user_id = u.id))
+            """.formatted(MembershipColumns.IN_FORCE);
 
     private static final String CODE = "[A-Z][A-Z0-9_]{0,63}";
 

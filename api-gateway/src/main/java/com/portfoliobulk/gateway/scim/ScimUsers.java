@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.gateway.directory.MembershipColumns;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -224,7 +225,7 @@ class ScimUsers {
                                          OR EXISTS (SELECT 1 FROM directory.memberships m
                                                       JOIN directory.accounts a ON a.id = m.account_id
                                                      WHERE m.user_id = s.user_id AND a.portfolio_id = s.portfolio_id
-                                                       AND (m.state = 'ACTIVE' OR m.expires_at > now())
+                                                       AND %s
                                                        AND NOT (m.updated_at <= s.deactivated_at
                                                                 AND EXISTS (SELECT 1 FROM jobs.bulk_tasks t
                                                                              WHERE t.job_id = j.id
@@ -236,7 +237,7 @@ class ScimUsers {
                           FROM jobs.scim_users s
                           LEFT JOIN jobs.bulk_jobs j ON j.id = s.last_job_id
                          WHERE s.portfolio_id = :portfolioId AND s.user_id = :userId
-                        """)
+                        """.formatted(MembershipColumns.IN_FORCE))
                 .param("portfolioId", portfolioId)
                 .param("userId", userId)
                 .query((row, n) -> new Deactivations(
