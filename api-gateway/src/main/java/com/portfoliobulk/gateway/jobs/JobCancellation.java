@@ -5,6 +5,7 @@ import java.util.UUID;
 import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -35,7 +36,13 @@ public class JobCancellation {
         this.jobs = jobs;
         this.repository = repository;
         this.statusCache = statusCache;
+        // Within a caller's transaction (the close's last step), each attempt is a savepoint of it: a
+        // failed one (a deadlock, or a job that ended meanwhile) is rolled back to where it began, and the
+        // caller's transaction goes on. PostgreSQL aborts a transaction at its first error, so an attempt
+        // made after a deadlock without that rollback could only fail again ("current transaction is
+        // aborted", 25P02). On its own (the cancel endpoint), each attempt is a transaction.
         this.transaction = new TransactionTemplate(transactions);
+        this.transaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
     }
 
     /** The cancelled job; 404 when it is not one of the portfolio's, 409 when it has finished already. */

@@ -19,7 +19,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -61,9 +60,6 @@ class PortfolioClosure {
 
     private final TransactionTemplate transaction;
 
-    /** A savepoint within the close's last transaction: a job that ended meanwhile does not fail it. */
-    private final TransactionTemplate savepoint;
-
     PortfolioClosure(
             JdbcClient jdbc,
             JobCancellation cancellation,
@@ -79,8 +75,6 @@ class PortfolioClosure {
         this.administration = administration;
         this.permissions = permissions;
         this.transaction = new TransactionTemplate(transactions);
-        this.savepoint = new TransactionTemplate(transactions);
-        this.savepoint.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
     }
 
     record ClosureToken(String confirmation, Instant expiresAt) {}
@@ -287,8 +281,9 @@ class PortfolioClosure {
     /**
      * Cancels, within the close's last transaction, the jobs that committed while the close ran, after
      * its second cancelling listed the jobs: that transaction waited for their submissions ({@link
-     * ClosureLock}). Each in a savepoint: one the worker finished meanwhile is left as it is, and the
-     * transaction goes on. A failure fails that transaction, which marks nothing closed, and the close
+     * ClosureLock}). Each attempt at each job in a savepoint ({@link JobCancellation}): one the worker
+     * finished meanwhile is left as it is, one that PostgreSQL aborts as a deadlock is tried again from
+     * where it began, and the transaction goes on. A failure fails that transaction, which marks nothing closed, and the close
      * can be sent again, as after a failure of its earlier steps.
      *
      * <p>One transaction cancels several jobs and holds every lock it takes until it commits, so it
@@ -321,7 +316,7 @@ class PortfolioClosure {
                 .param("jobs", PostgresArrays.uuids(active))
                 .query(Long.class)
                 .single();
-        cancelJobs(portfolioId, active, savepoint);
+        cancelJobs(portfolioId, active);
     }
 
     /**
@@ -373,7 +368,7 @@ class PortfolioClosure {
      * #countClosed}), with those its earlier attempts cancelled.
      */
     private void cancelActiveJobs(UUID portfolioId) {
-        cancelJobs(portfolioId, activeJobs(portfolioId), null);
+        cancelJobs(portfolioId, activeJobs(portfolioId));
     }
 
     /** The portfolio's queued and running jobs. */
@@ -384,16 +379,11 @@ class PortfolioClosure {
                         """).param("portfolioId", portfolioId).query(UUID.class).list();
     }
 
-    /** Cancels {@code jobs}, each within {@code each} when given, noting each as the close's. */
-    private void cancelJobs(UUID portfolioId, List<UUID> jobs, TransactionTemplate each) {
+    /** Cancels {@code jobs}, noting each as the close's. */
+    private void cancelJobs(UUID portfolioId, List<UUID> jobs) {
         for (UUID job : jobs) {
-            Runnable noted = () -> recordCancelled(portfolioId, job);
             try {
-                if (each == null) {
-                    cancellation.cancel(portfolioId, job, noted);
-                } else {
-                    each.executeWithoutResult(status -> cancellation.cancel(portfolioId, job, noted));
-                }
+                cancellation.cancel(portfolioId, job, () -> recordCancelled(portfolioId, job));
             } catch (RequestRefusedException finishedMeanwhile) {
                 // It ended between the listing and the cancellation: nothing is pending any more.
             }

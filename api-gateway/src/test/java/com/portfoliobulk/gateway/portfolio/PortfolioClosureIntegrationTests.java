@@ -466,6 +466,71 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
     }
 
     /**
+     * PostgreSQL aborts the close's cancellation of a job submitted as the close ends as a deadlock (here
+     * a test trigger raises SQLSTATE 40P01 at the job's first cancellation, as the deadlock detector does
+     * for its victim; the submission is held as in the test above). The cancellation is tried again from
+     * a savepoint taken before the attempt, and the close answers 200 with the job cancelled and counted.
+     * Before, the retry ran on in the savepoint the deadlock had aborted, failed with "current transaction
+     * is aborted" (25P02), and so did the close (500), though every account was unlinked.
+     */
+    @Test
+    void aCancellationThatDeadlocksInTheClosesLastStepIsTriedAgainAndTheCloseEnds() throws Exception {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = portfolioUser(portfolio, "owner", "OWNER");
+        String admin = portfolioUser(portfolio, "admin", "ADMIN");
+        UUID account = portfolio.account("Brand");
+
+        try (ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+                Connection holder = holdInserts("jobs.bulk_tasks", portfolio)) {
+            jdbc.sql("CREATE SEQUENCE jobs.test_deadlock_once").update();
+            jdbc.sql("""
+                            CREATE FUNCTION jobs.test_deadlock_once() RETURNS trigger LANGUAGE plpgsql AS $$
+                            BEGIN
+                                IF nextval('jobs.test_deadlock_once') = 1 THEN
+                                    RAISE EXCEPTION 'deadlock detected (raised by the test)'
+                                        USING ERRCODE = 'deadlock_detected';
+                                END IF;
+                                RETURN NEW;
+                            END $$
+                            """).update();
+            jdbc.sql("CREATE TRIGGER test_deadlock_once BEFORE UPDATE ON jobs.bulk_jobs FOR EACH ROW"
+                            + " WHEN (NEW.portfolio_id = '" + portfolio.id() + "' AND NEW.status = 'CANCELLED'"
+                            + " AND OLD.status <> 'CANCELLED')"
+                            + " EXECUTE FUNCTION jobs.test_deadlock_once()")
+                    .update();
+            Future<Answer> submitted = requests.submit(() -> submitInvitation(admin, portfolio, account));
+            LockWaits.awaitLockWait(dataSource, "INSERT INTO jobs.bulk_tasks", PATIENCE);
+            Future<Answer> closing = requests.submit(() -> close(portfolio, owner, () -> {}));
+            await().atMost(PATIENCE)
+                    .until(() ->
+                            closing.isDone() || LockWaits.anyIn(dataSource, "pg_advisory_xact_lock(hashtextextended"));
+            holder.rollback();
+
+            UUID job = jobId(submitted);
+            Answer closed = closing.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertThat(closed.status()).as(closed.text()).isEqualTo(200);
+            assertThat(closed.body().path("cancelledJobs").asLong()).isEqualTo(1);
+            assertThat(jdbc.sql("SELECT last_value FROM jobs.test_deadlock_once")
+                            .query(Long.class)
+                            .single())
+                    .as("cancellations of the job tried: the one aborted as a deadlock, then the one that went through")
+                    .isEqualTo(2);
+            assertThat(jdbc.sql("SELECT status FROM jobs.bulk_jobs WHERE id = ?")
+                            .param(job)
+                            .query(String.class)
+                            .single())
+                    .isEqualTo("CANCELLED");
+            assertThat(markedClosed(portfolio)).isTrue();
+        } finally {
+            jdbc.sql("DROP TRIGGER IF EXISTS test_deadlock_once ON jobs.bulk_jobs")
+                    .update();
+            jdbc.sql("DROP FUNCTION IF EXISTS jobs.test_deadlock_once()").update();
+            jdbc.sql("DROP SEQUENCE IF EXISTS jobs.test_deadlock_once").update();
+            dropHeldInserts("jobs.bulk_tasks");
+        }
+    }
+
+    /**
      * Two Admins' jobs commit after the close's second cancelling listed the pending jobs, and the relay
      * (here a test connection, with the relay's statement) advances both as the close's last step cancels
      * them: it locks the lower job id's row and waits for the other's. The close locks what it cancels in
