@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.portfolio;
 
+import com.portfoliobulk.gateway.jobs.ClosureLock;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import java.time.Duration;
@@ -29,6 +30,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  * {@code Retry-After}, having changed nothing, and a turn waits at most {@link #LOCK_WAIT} for the
  * account's lock. A change the worker made after the gateway gave up waiting (503) is outside the turn;
  * the request's repeat records it.
+ *
+ * <p>A link while the Owner's close runs is noted as an unlink the close asks for ({@link
+ * PortfolioAdministration#recordLinkedWhileClosing}), in the link's turn, which holds the portfolio's
+ * closure lock shared ({@link ClosureLock#holdOpen}): the close's last step waits for the turn, and then
+ * counts the account if its unlinking took it.
  */
 @Service
 class AccountLinkChanges {
@@ -48,6 +54,8 @@ class AccountLinkChanges {
 
     private final PortfolioAdministration administration;
 
+    private final ClosureLock closureLock;
+
     private final JdbcClient jdbc;
 
     private final TransactionTemplate transaction;
@@ -55,20 +63,24 @@ class AccountLinkChanges {
     AccountLinkChanges(
             WorkerLinks links,
             PortfolioAdministration administration,
+            ClosureLock closureLock,
             JdbcClient jdbc,
             PlatformTransactionManager transactions) {
         this.links = links;
         this.administration = administration;
+        this.closureLock = closureLock;
         this.jdbc = jdbc;
         this.transaction = new TransactionTemplate(transactions);
     }
 
     WorkerLinks.Outcome link(UUID portfolioId, Caller owner, UUID accountId) {
         return inTurn(portfolioId, accountId, () -> {
+            closureLock.holdOpen(portfolioId);
             WorkerLinks.Outcome outcome = links.link(portfolioId, accountId, owner);
             if (outcome == WorkerLinks.Outcome.LINKED || outcome == WorkerLinks.Outcome.ALREADY_LINKED) {
                 administration.logLinkChange(
                         portfolioId, owner, accountId, true, outcome == WorkerLinks.Outcome.ALREADY_LINKED);
+                administration.recordLinkedWhileClosing(portfolioId, accountId);
             }
             return outcome;
         });

@@ -1178,6 +1178,32 @@ public class PortfolioAdministration {
     }
 
     /**
+     * Records, in the turn of a link the bulk-worker made ({@link AccountLinkChanges}), that the Owner's
+     * close under way (marked by its first step, within {@link PortfolioClosure#TOKEN_VALIDITY} of its
+     * last one) asks to unlink the account too, as {@link #recordUnlinksAsked} did for those linked when
+     * it began: its unlinking of every account takes one linked before it, and the close counts the
+     * accounts it asked to unlink that are no longer linked. Before, one linked after the close noted the
+     * others and before the worker unlinked them was unlinked but not counted. One linked after that
+     * unlinking is still linked when the close counts; its last unlinking counts it. Dated by the
+     * statement, not by the turn, which may have begun before the close did.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    void recordLinkedWhileClosing(UUID portfolioId, UUID accountId) {
+        jdbc.sql("""
+                        INSERT INTO jobs.account_unlinks_asked (portfolio_id, account_id, asked_at)
+                        SELECT :portfolioId, :accountId, statement_timestamp()
+                         WHERE EXISTS (SELECT 1 FROM jobs.closure_tokens
+                                        WHERE portfolio_id = :portfolioId
+                                          AND closing_since > now() - make_interval(secs => :validity))
+                        ON CONFLICT (portfolio_id, account_id) DO UPDATE SET asked_at = excluded.asked_at
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("accountId", accountId)
+                .param("validity", PortfolioClosure.TOKEN_VALIDITY.toSeconds())
+                .update();
+    }
+
+    /**
      * Records a link change the log does not show yet: the account is (or is no longer) linked, but the
      * log's latest word on it says otherwise. The request that made the change writes it so; a repeated
      * request (200 already linked, 404 not linked) writes it when writing it failed after the bulk-worker

@@ -147,8 +147,9 @@ class PortfolioClosure {
 
     /**
      * What the whole close did, from its start ({@link #markCloseBegun}), in its last transaction: the
-     * accounts whose unlink it asked for ({@link PortfolioAdministration#recordUnlinksAsked}) that are no
-     * longer linked to the portfolio, and the jobs it cancelled since ({@link #recordCancelled}). An
+     * accounts whose unlink it asked for ({@link PortfolioAdministration#recordUnlinksAsked}, and {@link
+     * PortfolioAdministration#recordLinkedWhileClosing} for one linked since) that are no longer linked
+     * to the portfolio, and the jobs it cancelled since ({@link #recordCancelled}). An
      * attempt that repeats one that failed half way (the worker unlinked every account, but its answer
      * did not come in time) has nothing left to do itself, yet its answer and its entry state the close.
      * An account an unlink of its own settled meanwhile (its entry removed the note) is that unlink's,
@@ -224,7 +225,7 @@ class PortfolioClosure {
         cancelActiveJobs(portfolioId);
         Closed closed = transaction.execute(status -> {
             // First: waits for the submissions under way, and a submission after it waits for this
-            // transaction and finds the portfolio closed.
+            // transaction and finds the portfolio closed; and for the links under way, whose notes it counts.
             closureLock.holdForClose(portfolioId);
             // The jobs of the submissions it waited for (committed after the second cancelling listed the
             // jobs; no job is stored after this): cancelled in this transaction, so the close's entry

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.StubWorker;
+import com.portfoliobulk.gateway.support.StubWorker.LinkAnswer;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.LockWaits;
@@ -392,6 +393,62 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
 
         assertThat(closed.status()).as(closed.text()).isEqualTo(200);
         assertThat(markedClosedAtEachUnlink).containsExactly(false, true);
+    }
+
+    /**
+     * The Owner links an account (in another tab, say) after the close noted the accounts it asks to
+     * unlink and before the worker unlinks them: here while the close's first unlinking of every account
+     * is held at the stand-in worker, which then unlinks every account linked, as the worker does. The
+     * account is unlinked with the others, and the close's answer and its PORTFOLIO_CLOSED entry count it:
+     * 2 accounts unlinked. Before, they said 1: the close counted the accounts it had noted, and this one
+     * had no note.
+     */
+    @Test
+    void anAccountLinkedAfterTheCloseNotedItsUnlinksIsCountedAsUnlinked() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = portfolioUser(portfolio, "owner", "OWNER");
+        UUID brand = portfolio.account("Brand");
+        UUID linkedMeanwhile = portfolio.unlinkedAccount("Linked while the portfolio closes");
+        worker.changeLinksWith(change -> {
+            int linked = jdbc.sql(
+                            "UPDATE directory.accounts SET portfolio_id = ? WHERE id = ? AND portfolio_id IS NULL")
+                    .params(change.portfolioId(), change.accountId())
+                    .update();
+            return new LinkAnswer(200, "{\"linked\":" + (linked == 1) + "}");
+        });
+        AtomicReference<Answer> linked = new AtomicReference<>();
+        try {
+            // At the first unlinking only: the close unlinks once more after it ended the portfolio.
+            Answer closed = close(portfolio, owner, () -> {
+                if (linked.get() == null) {
+                    linked.set(api.post(
+                            owner,
+                            "/api/v1/portfolios/" + portfolio.id() + "/linked-accounts",
+                            null,
+                            "{\"accountId\":\"" + linkedMeanwhile + "\"}"));
+                    jdbc.sql("UPDATE directory.accounts SET portfolio_id = NULL WHERE portfolio_id = ?")
+                            .param(portfolio.id())
+                            .update();
+                }
+            });
+
+            assertThat(linked.get().status()).as(linked.get().text()).isEqualTo(201);
+            assertThat(closed.status()).as(closed.text()).isEqualTo(200);
+            assertThat(closed.body().path("unlinkedAccounts").asLong()).isEqualTo(2);
+            assertThat(jdbc.sql("SELECT detail FROM jobs.portfolio_admin_log WHERE portfolio_id = ?"
+                                    + " AND action = 'PORTFOLIO_CLOSED'")
+                            .param(portfolio.id())
+                            .query(String.class)
+                            .single())
+                    .isEqualTo("closed: 2 account(s) unlinked, 0 pending job(s) cancelled");
+            assertThat(jdbc.sql("SELECT count(*) FROM directory.accounts WHERE id IN (?, ?) AND portfolio_id IS NULL")
+                            .params(brand, linkedMeanwhile)
+                            .query(Long.class)
+                            .single())
+                    .isEqualTo(2);
+        } finally {
+            worker.changeLinksWith(null);
+        }
     }
 
     /**
