@@ -15,9 +15,14 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ApplicationContext;
 import org.springframework.web.client.RestClient;
 
+/**
+ * The audit-consumer as it starts, accepting the internal tokens of a second secret as while the
+ * internal token secret is rotated ({@link TestTokens#ACCEPTED_INTERNAL_SECRET}).
+ */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = "spring.config.name=" + AuditApplication.CONFIG_NAME)
+        properties = {"spring.config.name=" + AuditApplication.CONFIG_NAME, TestTokens.ACCEPTED_INTERNAL_SECRET_PROPERTY
+        })
 class AuditApplicationIntegrationTests {
 
     @Autowired
@@ -70,6 +75,31 @@ class AuditApplicationIntegrationTests {
                 .header("Authorization", TestTokens.internalAuthorization())
                 .exchange((req, response) -> response.getStatusCode().value());
         assertThat(allowed).isEqualTo(200);
+    }
+
+    /**
+     * While the internal token secret is rotated, the activity log API accepts the tokens of the
+     * accepted secret too (those of a gateway not rotated yet, or rotated already); a token of any
+     * other secret is still refused.
+     */
+    @Test
+    void theActivityLogApiAcceptsTheTokensOfTheAcceptedSecretToo() {
+        RestClient http = RestClient.create("http://localhost:" + port);
+        String path = "/api/v1/portfolios/" + UUID.randomUUID() + "/accounts/" + UUID.randomUUID() + "/activity-log";
+
+        for (String secret : new String[] {TestTokens.INTERNAL_SECRET, TestTokens.ACCEPTED_INTERNAL_SECRET}) {
+            int status = http.get()
+                    .uri(path)
+                    .header("Authorization", TestTokens.internalAuthorization(secret))
+                    .exchange((req, response) -> response.getStatusCode().value());
+
+            assertThat(status).as(secret).isEqualTo(200);
+        }
+        int other = http.get()
+                .uri(path)
+                .header("Authorization", TestTokens.internalAuthorization("another-secret-of-at-least-32-bytes-000000"))
+                .exchange((req, response) -> response.getStatusCode().value());
+        assertThat(other).isEqualTo(401);
     }
 
     /**

@@ -99,6 +99,30 @@ class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
         }
     }
 
+    /**
+     * While the internal token secret is rotated, the worker accepts the tokens of the accepted secret
+     * too (those of a gateway not rotated yet, or rotated already); a token of any other secret is
+     * still refused.
+     */
+    @Test
+    void theInternalApiAcceptsTheTokensOfTheAcceptedSecretToo() {
+        RestClient http = RestClient.create("http://localhost:" + port);
+
+        for (String secret : new String[] {TestTokens.INTERNAL_SECRET, TestTokens.ACCEPTED_INTERNAL_SECRET}) {
+            int status = http.get()
+                    .uri("/internal/dead-letters")
+                    .header("Authorization", TestTokens.internalAuthorization(secret))
+                    .exchange((req, response) -> response.getStatusCode().value());
+
+            assertThat(status).as(secret).isEqualTo(200);
+        }
+        int other = http.get()
+                .uri("/internal/dead-letters")
+                .header("Authorization", TestTokens.internalAuthorization("another-secret-of-at-least-32-bytes-000000"))
+                .exchange((req, response) -> response.getStatusCode().value());
+        assertThat(other).isEqualTo(401);
+    }
+
     @Test
     void exposesTheInvitationMailSeriesOfEveryTemplateLanguageFromTheStart() {
         String metrics = RestClient.create("http://localhost:" + port)

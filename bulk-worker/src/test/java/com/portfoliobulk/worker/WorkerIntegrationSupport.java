@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
@@ -34,7 +35,8 @@ import tools.jackson.databind.json.JsonMapper;
  * server's acceptance of a message, are shortened to keep tests quick. Invitation e-mails go to the
  * JVM's GreenMail server ({@code TestSmtp}). The invitation expiry sweep runs only where a test calls
  * it: on its schedule it would end the expired invitations that other tests seed on purpose, in the
- * middle of those tests.
+ * middle of those tests. The worker accepts the internal tokens of a second secret, as while the
+ * internal token secret is rotated ({@link TestTokens#ACCEPTED_INTERNAL_SECRET}).
  */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
@@ -46,7 +48,8 @@ import tools.jackson.databind.json.JsonMapper;
             "bulk.worker.mail.initial-backoff=1s",
             "bulk.worker.mail.max-backoff=4s",
             "bulk.worker.mail.data-reply-timeout=30s",
-            WorkerIntegrationSupport.NO_EXPIRY_SWEEP
+            WorkerIntegrationSupport.NO_EXPIRY_SWEEP,
+            TestTokens.ACCEPTED_INTERNAL_SECRET_PROPERTY
         })
 public abstract class WorkerIntegrationSupport {
 

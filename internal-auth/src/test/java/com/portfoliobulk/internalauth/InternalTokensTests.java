@@ -61,6 +61,54 @@ class InternalTokensTests {
                 .hasMessageContaining("at least 32 bytes");
     }
 
+    /**
+     * While the shared secret is rotated, a service accepts the tokens of either secret (those of the
+     * instances not rotated yet, and of those rotated already), and mints with its current one only.
+     */
+    @Test
+    void whileTheSecretIsRotatedTokensOfTheAcceptedSecretAreAcceptedAndOnlyTheCurrentOneSigns() {
+        String newSecret = "internal-secret-after-the-rotation-0123456789";
+        InternalTokens rotated = at(NOW, newSecret, SECRET);
+
+        assertThat(rotated.isValid(tokens.mint()))
+                .as("a token of the accepted secret")
+                .isTrue();
+        assertThat(rotated.isValid(rotated.mint())).isTrue();
+        assertThat(at(NOW, newSecret).isValid(rotated.mint()))
+                .as("minted with the current secret")
+                .isTrue();
+        assertThat(tokens.isValid(rotated.mint()))
+                .as("minted with the current secret, read with the accepted one alone")
+                .isFalse();
+        assertThat(rotated.isValid(at(NOW, SECRET + "-other").mint()))
+                .as("a token of neither secret")
+                .isFalse();
+        assertThat(at(NOW.plus(InternalTokens.LIFETIME).plus(InternalTokens.CLOCK_SKEW), newSecret, SECRET)
+                        .isValid(tokens.mint()))
+                .as("an expired token of the accepted secret")
+                .isFalse();
+    }
+
+    @Test
+    void refusesToStartWithAnAcceptedSecretShorterThan32BytesOrTheSameAsTheSecret() {
+        assertThatThrownBy(() -> InternalTokens.of(SECRET, "short", "test"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(SharedKeys.ACCEPTED_VARIABLE)
+                .hasMessageContaining("bulk.internal-auth.accepted-token-secret")
+                .hasMessageContaining("at least 32 bytes");
+        assertThatThrownBy(() -> InternalTokens.of(SECRET, SECRET, "test"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(SharedKeys.ACCEPTED_VARIABLE)
+                .hasMessageContaining("the same as " + InternalTokens.SECRET_VARIABLE);
+        assertThat(InternalTokens.of(SECRET, "", "test")
+                        .isValid(InternalTokens.of(SECRET, "test").mint()))
+                .as("no accepted secret")
+                .isTrue();
+        assertThatThrownBy(() -> InternalTokens.of("", SECRET, "test"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(InternalTokens.SECRET_VARIABLE);
+    }
+
     @Test
     void filterAnswers401WithoutAValidTokenAndPassesAValidOne() throws Exception {
         InternalTokenFilter filter = new InternalTokenFilter(InternalTokens.of(SECRET, "test"));
@@ -94,6 +142,10 @@ class InternalTokensTests {
     }
 
     private static InternalTokens at(Instant instant, String secret) {
-        return InternalTokens.of(secret, "test", Clock.fixed(instant, ZoneOffset.UTC));
+        return at(instant, secret, "");
+    }
+
+    private static InternalTokens at(Instant instant, String secret, String acceptedSecret) {
+        return InternalTokens.of(SharedKeys.of(secret, acceptedSecret), "test", Clock.fixed(instant, ZoneOffset.UTC));
     }
 }

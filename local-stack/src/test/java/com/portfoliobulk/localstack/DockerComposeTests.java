@@ -77,13 +77,15 @@ class DockerComposeTests {
     private static final Pattern REQUIRED_FROM_ENV = Pattern.compile("\\$\\{[A-Z][A-Z0-9_]*:\\?[^}]+}");
 
     /**
-     * Settings whose empty default means "none" (an SMTP server that takes mail without credentials) or
-     * "as the request says" (the console cookie's Secure flag: on HTTPS requests) or the services' own
-     * default (min.insync.replicas, from the replication factor).
+     * Settings whose empty default means "none" (an SMTP server that takes mail without credentials, no
+     * second internal token secret accepted outside a rotation of the secret) or "as the request says"
+     * (the console cookie's Secure flag: on HTTPS requests) or the services' own default
+     * (min.insync.replicas, from the replication factor).
      */
     private static final Set<String> EMPTY_MEANS_NONE = Set.of(
             "BULK_SMTP_USERNAME",
             "BULK_SMTP_PASSWORD",
+            "BULK_INTERNAL_TOKEN_ACCEPTED_SECRET",
             "BULK_CONSOLE_SECURE_COOKIE",
             // Unset: one less than the replication factor, at least 1.
             "BULK_TOPIC_MIN_INSYNC_REPLICAS");
@@ -302,7 +304,11 @@ class DockerComposeTests {
     void secretsComeFromDotEnvAndTheStackRefusesToStartWithoutThem() {
         SoftAssertions softly = new SoftAssertions();
         services.forEach((name, definition) -> environment(name).forEach((variable, value) -> {
-            if (SECRET.matcher(variable).find()) {
+            if (SECRET.matcher(variable).find() && EMPTY_MEANS_NONE.contains(variable)) {
+                softly.assertThat(String.valueOf(value))
+                        .as("%s of %s: from .env, where empty or unset means none (${NAME:-})", variable, name)
+                        .isEqualTo("${" + variable + ":-}");
+            } else if (SECRET.matcher(variable).find()) {
                 softly.assertThat(String.valueOf(value))
                         .as("%s of %s: from .env, required (${NAME:?message})", variable, name)
                         .matches(REQUIRED_FROM_ENV);

@@ -27,6 +27,16 @@ public final class TestTokens {
     /** The internal token secret of the test setup ({@code bulk.internal-auth.token-secret}). */
     public static final String INTERNAL_SECRET = "test-internal-token-secret-0123456789abcdef";
 
+    /**
+     * A secret the services of some test contexts accept too ({@code bulk.internal-auth.accepted-token-secret}),
+     * as while the internal token secret is rotated: the one they had before, or will have after.
+     */
+    public static final String ACCEPTED_INTERNAL_SECRET = "test-accepted-internal-token-secret-0123456789";
+
+    /** {@code bulk.internal-auth.accepted-token-secret} set to {@link #ACCEPTED_INTERNAL_SECRET}, for a test's properties. */
+    public static final String ACCEPTED_INTERNAL_SECRET_PROPERTY =
+            "bulk.internal-auth.accepted-token-secret=" + ACCEPTED_INTERNAL_SECRET;
+
     private TestTokens() {}
 
     /** Mints and verifies internal tokens as the services of the test setup do. */
@@ -37,6 +47,11 @@ public final class TestTokens {
     /** {@code Bearer <a valid internal token>}, for calling an internal API directly. */
     public static String internalAuthorization() {
         return "Bearer " + internalTokens().mint();
+    }
+
+    /** {@code Bearer <an internal token signed with secret>}. */
+    public static String internalAuthorization(String secret) {
+        return "Bearer " + InternalTokens.of(secret, "test").mint();
     }
 
     /** A token valid for an hour, granting {@code permissions} on {@code portfolioId}. */

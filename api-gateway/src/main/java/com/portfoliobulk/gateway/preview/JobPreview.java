@@ -10,6 +10,7 @@ import com.portfoliobulk.gateway.jobs.JobRequestValidation;
 import com.portfoliobulk.gateway.jobs.PlannedTarget;
 import com.portfoliobulk.gateway.jobs.ValidatedJobRequest;
 import com.portfoliobulk.gateway.web.DerivedKeys;
+import com.portfoliobulk.internalauth.SharedKeys;
 import com.portfoliobulk.rules.AccessRules;
 import com.portfoliobulk.rules.CurrentMembership;
 import com.portfoliobulk.rules.Decision;
@@ -47,12 +48,12 @@ class JobPreview {
 
     private final TransactionTemplate snapshot;
 
-    private final DerivedKeys.Key cursorKey;
+    private final SharedKeys<DerivedKeys.Key> cursorKeys;
 
     JobPreview(JobPlanning planning, JdbcClient jdbc, PlatformTransactionManager transactions, DerivedKeys keys) {
         this.planning = planning;
         this.jdbc = jdbc;
-        this.cursorKey = keys.key(PreviewCursor.PURPOSE);
+        this.cursorKeys = keys.key(PreviewCursor.PURPOSE);
         this.snapshot = new TransactionTemplate(transactions);
         this.snapshot.setReadOnly(true);
         this.snapshot.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
@@ -71,8 +72,8 @@ class JobPreview {
     PreviewPage preview(UUID portfolioId, JobRequest request, PageRequest paging) {
         ValidatedJobRequest validated = JobRequestValidation.validate(request);
         planning.checkTaskCap(validated.knownTaskCount().orElse(0));
-        String planKey = PreviewCursor.planKey(portfolioId, validated, cursorKey);
-        PreviewCursor after = PreviewCursor.of(paging, planKey);
+        String planKey = PreviewCursor.planKey(portfolioId, validated, cursorKeys.current());
+        PreviewCursor after = PreviewCursor.of(paging, portfolioId, validated, cursorKeys);
         return snapshot.execute(status -> {
             JobPlanning.Plan plan = planning.plan(portfolioId, validated);
             Instant now = jdbc.sql("SELECT now()")
@@ -80,7 +81,7 @@ class JobPreview {
                     .single()
                     .toInstant();
             PlanTally tally = new PlanTally();
-            PageWindow window = new PageWindow(paging.limit(), after, planKey, cursorKey);
+            PageWindow window = new PageWindow(paging.limit(), after, planKey, cursorKeys.current());
             planning.forEachTarget(plan, target -> {
                 Decision decision = AccessRules.decide(target.action(), target.role(), target.current(), now);
                 tally.count(decision);

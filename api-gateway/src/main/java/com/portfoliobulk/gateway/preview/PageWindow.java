@@ -34,7 +34,7 @@ final class PageWindow {
      * @param limit the page size
      * @param after where the previous page ended; {@code null} for the first page
      * @param planKey the plan the next page's cursor is made for
-     * @param key the key of the cursors' digests
+     * @param key the key of the next page's cursor (the cursor {@code after} has its own)
      */
     PageWindow(int limit, PreviewCursor after, String planKey, DerivedKeys.Key key) {
         this.limit = limit;
@@ -51,7 +51,7 @@ final class PageWindow {
         }
         if (namedItemSeen) {
             keep(afterNamedItem, target, decision);
-        } else if (after.names(target, key)) {
+        } else if (after.names(target)) {
             namedItemSeen = true;
         }
         if (target.position() >= after.position()) {

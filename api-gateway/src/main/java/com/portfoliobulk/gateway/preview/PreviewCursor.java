@@ -6,6 +6,7 @@ import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.gateway.jobs.PlannedTarget;
 import com.portfoliobulk.gateway.jobs.ValidatedJobRequest;
 import com.portfoliobulk.gateway.web.DerivedKeys;
+import com.portfoliobulk.internalauth.SharedKeys;
 import java.util.UUID;
 
 /**
@@ -18,14 +19,16 @@ import java.util.UUID;
  *
  * <p>Cursors travel in URLs and so into browser histories and access logs: the item and the request
  * are named by digests keyed with the gateway's {@link #PURPOSE} key, which no one can match against a
- * list of known e-mail addresses without it.
+ * list of known e-mail addresses without it. A cursor is made with the current key; one made with the
+ * accepted secret's key, while the shared secret is rotated, is read with that key ({@link SharedKeys}).
  *
  * @param position the last item's 1-based position in the plan
  * @param accountId the last item's account
  * @param userKey a keyed digest of the last item's e-mail address
  * @param planKey a keyed digest of the portfolio and the normalized request the cursor was made for
+ * @param key the key of its digests
  */
-record PreviewCursor(long position, UUID accountId, String userKey, String planKey) {
+record PreviewCursor(long position, UUID accountId, String userKey, String planKey, DerivedKeys.Key key) {
 
     static final String LIST = "preview";
 
@@ -36,32 +39,36 @@ record PreviewCursor(long position, UUID accountId, String userKey, String planK
 
     /** The cursor after {@code last}, an item of the plan of {@code planKey}. */
     static PreviewCursor after(PlannedTarget last, String planKey, DerivedKeys.Key key) {
-        return new PreviewCursor(last.position(), last.accountId(), userKey(last, key), planKey);
+        return new PreviewCursor(last.position(), last.accountId(), userKey(last, key), planKey, key);
     }
 
     /**
-     * Where the page asked for starts, if it is made for the plan of {@code planKey}; {@code null}
-     * for the first page.
+     * Where the page asked for starts, if it is made for the plan of {@code request} in the portfolio
+     * with one of {@code keys}; {@code null} for the first page.
      *
      * @throws InvalidPageRequestException naming {@code cursor} when it is not a preview's or belongs
      *     to another request
      */
-    static PreviewCursor of(PageRequest paging, String planKey) {
+    static PreviewCursor of(
+            PageRequest paging, UUID portfolioId, ValidatedJobRequest request, SharedKeys<DerivedKeys.Key> keys) {
         Cursor cursor = paging.after();
         if (cursor == null) {
             return null;
         }
-        PreviewCursor after = new PreviewCursor(cursor.number(0), cursor.uuid(1), cursor.text(2), cursor.text(3));
-        if (!after.planKey.equals(planKey)) {
-            throw new InvalidPageRequestException(
-                    PageRequest.CURSOR,
-                    "belongs to the preview of another request; send the same body to get the next page");
-        }
-        return after;
+        long position = cursor.number(0);
+        UUID accountId = cursor.uuid(1);
+        String userKey = cursor.text(2);
+        String planKey = cursor.text(3);
+        DerivedKeys.Key key = keys.accepting(
+                        candidate -> planKey(portfolioId, request, candidate).equals(planKey))
+                .orElseThrow(() -> new InvalidPageRequestException(
+                        PageRequest.CURSOR,
+                        "belongs to the preview of another request; send the same body to get the next page"));
+        return new PreviewCursor(position, accountId, userKey, planKey, key);
     }
 
     /** Whether {@code target} is the item this cursor was made after. */
-    boolean names(PlannedTarget target, DerivedKeys.Key key) {
+    boolean names(PlannedTarget target) {
         return accountId.equals(target.accountId()) && userKey.equals(userKey(target, key));
     }
 

@@ -1,40 +1,54 @@
 package com.portfoliobulk.gateway.web;
 
+import com.portfoliobulk.internalauth.SharedKeys;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.Base64;
 import javax.crypto.Mac;
+import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
- * The gateway's keys for its own signatures and keyed digests, each derived for one purpose from the
- * services' shared secret ({@code bulk.internal-auth.token-secret}, which every gateway instance has):
- * what one instance signs, the others verify, and no purpose's key is another's or the internal
- * tokens' own.
+ * The gateway's keys for its own signatures, keyed digests and stored sessions, each derived for one
+ * purpose from the services' shared secret ({@code bulk.internal-auth.token-secret}, which every
+ * gateway instance has): what one instance signs, the others verify, and no purpose's key is another's
+ * or the internal tokens' own. While the secret is rotated, each purpose also has the key derived from
+ * the accepted secret ({@code bulk.internal-auth.accepted-token-secret}), which its readers accept and
+ * nothing makes with ({@link SharedKeys}).
  */
 @Component
 public class DerivedKeys {
 
     private static final String ALGORITHM = "HmacSHA256";
 
-    private final SecretKeySpec secret;
+    private final SharedKeys<SecretKeySpec> secrets;
 
-    public DerivedKeys(@Value("${bulk.internal-auth.token-secret:}") String secret) {
-        if (secret.isBlank()) {
-            throw new IllegalStateException(
-                    "bulk.internal-auth.token-secret (BULK_INTERNAL_TOKEN_SECRET) is required: the gateway derives"
-                            + " the keys of its console reviews and cursors from it");
-        }
-        this.secret = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), ALGORITHM);
+    /**
+     * @throws IllegalStateException naming the setting when a secret is refused ({@link SharedKeys#of}):
+     *     the gateway does not start
+     */
+    public DerivedKeys(
+            @Value("${bulk.internal-auth.token-secret:}") String secret,
+            @Value("${bulk.internal-auth.accepted-token-secret:}") String acceptedSecret) {
+        this.secrets = SharedKeys.of(secret, acceptedSecret).map(bytes -> new SecretKeySpec(bytes, ALGORITHM));
     }
 
-    /** The key of one purpose (a fixed text naming its use and version). */
-    public Key key(String purpose) {
-        return new Key(new SecretKeySpec(Key.mac(secret).doFinal(purpose.getBytes(StandardCharsets.UTF_8)), ALGORITHM));
+    /** The signing keys of one purpose (a fixed text naming its use and version). */
+    public SharedKeys<Key> key(String purpose) {
+        return secrets.map(secret -> new Key(derive(secret, purpose, ALGORITHM)));
+    }
+
+    /** The AES-256 keys of one purpose, derived as {@link #key}'s are. */
+    public SharedKeys<SecretKey> aesKeys(String purpose) {
+        return secrets.map(secret -> derive(secret, purpose, "AES"));
+    }
+
+    private static SecretKeySpec derive(SecretKeySpec secret, String purpose, String algorithm) {
+        return new SecretKeySpec(Key.mac(secret).doFinal(purpose.getBytes(StandardCharsets.UTF_8)), algorithm);
     }
 
     /** An HMAC-SHA256 key; thread-safe, each call uses a MAC of its own. */

@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.web;
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.InvalidPageRequestException;
 import com.portfoliobulk.contracts.paging.PageRequest;
+import com.portfoliobulk.internalauth.SharedKeys;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.UUID;
@@ -14,8 +15,9 @@ import org.springframework.stereotype.Component;
  * page seeks from that item's sort key, read by id wherever the item is, also after it left the list;
  * so a cursor naming any id would tell where another portfolio's user or account sorts, or whether
  * it exists. Each cursor therefore carries a keyed signature of its list and item, with a key of its
- * own ({@link DerivedKeys}, so every gateway instance accepts the cursors of the others), and a
- * cursor without the list's signature is refused before any query reads its item.
+ * own ({@link DerivedKeys}, so every gateway instance accepts the cursors of the others, also those
+ * signed with the accepted secret's key while the shared secret is rotated), and a cursor without
+ * the list's signature is refused before any query reads its item.
  */
 @Component
 public class ItemCursors {
@@ -26,10 +28,10 @@ public class ItemCursors {
     /** 128 bits: not to be guessed, and a short cursor. */
     private static final int SIGNATURE_BYTES = 16;
 
-    private final DerivedKeys.Key key;
+    private final SharedKeys<DerivedKeys.Key> keys;
 
     public ItemCursors(DerivedKeys keys) {
-        this.key = keys.key(PURPOSE);
+        this.keys = keys.key(PURPOSE);
     }
 
     /**
@@ -42,19 +44,20 @@ public class ItemCursors {
     public void check(PageRequest paging) {
         Cursor after = paging.after();
         if (after != null
-                && !MessageDigest.isEqual(
-                        signature(after.list(), after.item()).getBytes(StandardCharsets.US_ASCII),
-                        after.signature().getBytes(StandardCharsets.US_ASCII))) {
+                && keys.accepting(key -> MessageDigest.isEqual(
+                                signature(key, after.list(), after.item()).getBytes(StandardCharsets.US_ASCII),
+                                after.signature().getBytes(StandardCharsets.US_ASCII)))
+                        .isEmpty()) {
             throw InvalidPageRequestException.cursor();
         }
     }
 
     /** The cursor after the item {@code id} of {@code list}, signed. */
     public Cursor after(String list, UUID id) {
-        return Cursor.ofItem(list, id, signature(list, id));
+        return Cursor.ofItem(list, id, signature(keys.current(), list, id));
     }
 
-    private String signature(String list, UUID id) {
+    private static String signature(DerivedKeys.Key key, String list, UUID id) {
         return key.digest(SIGNATURE_BYTES, list, id.toString());
     }
 }

@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.console;
 
 import com.portfoliobulk.gateway.GatewayApplication;
+import com.portfoliobulk.testsupport.TestTokens;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
@@ -11,7 +12,8 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 /**
  * A gateway on a random port with the console's demo sign-in and an identity provider registered (that
  * is never called), as the console's HTTP tests sign in, and webhooks configured without a dispatcher;
- * one application context for all of them.
+ * one application context for all of them. It accepts the sessions and reviews made with a second
+ * secret, as while the internal token secret is rotated ({@link TestTokens#ACCEPTED_INTERNAL_SECRET}).
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
@@ -34,6 +36,7 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
             // nothing is sent: a test stands in for the dispatcher's attempts where it needs them.
             "bulk.gateway.webhooks.secret-key=dGVzdC1rZXktZm9yLXdlYmhvb2stc2VjcmV0cy0zMmI=",
             "bulk.gateway.webhooks.allow-local-urls=true",
-            "bulk.gateway.webhooks.dispatcher-enabled=false"
+            "bulk.gateway.webhooks.dispatcher-enabled=false",
+            TestTokens.ACCEPTED_INTERNAL_SECRET_PROPERTY
         })
 @interface ConsoleIntegrationTest {}

@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.web.DerivedKeys;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.net.URI;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.security.core.context.SecurityContext;
 
 /**
  * The console's own security, beside the API's: sign-in (the demo sign-in and an identity provider
@@ -562,6 +564,47 @@ class ConsoleSecurityIntegrationTests {
         assertThat(jobCount(portfolio)).isEqualTo(1);
     }
 
+    /**
+     * While the internal token secret is rotated, a review signed with the accepted secret's key (shown
+     * by a gateway not rotated yet, or before the rotation) is confirmed; one signed with any other
+     * secret is refused.
+     */
+    @Test
+    void aReviewSignedWithTheAcceptedSecretIsConfirmed() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID ann = analystOn(portfolio, "Brand Verona");
+        String email = "owner-" + UUID.randomUUID() + "@agency.test";
+        signIn(email, "OWNER", portfolio);
+        Map<String, String> reviewed = ConsoleBrowser.hiddenFields(
+                post(
+                                "/console/portfolios/" + portfolio.id() + "/review",
+                                Map.of("action", "offboard", "userIds", ann.toString(), "_csrf", csrf()))
+                        .body(),
+                "confirm");
+        String jobs = "/console/portfolios/" + portfolio.id() + "/jobs";
+        ConsoleUser user = signedIn(email);
+        Map<String, String> otherSecret = new HashMap<>(reviewed);
+        otherSecret.put(
+                "signature",
+                new ReviewSignatures(new DerivedKeys("another-gateway-secret-0123456789abcdefgh", ""))
+                        .sign(portfolio.id(), user, reviewed.get("request"), reviewed.get("idempotencyKey")));
+        Map<String, String> acceptedSecret = new HashMap<>(reviewed);
+        acceptedSecret.put(
+                "signature",
+                new ReviewSignatures(new DerivedKeys(TestTokens.ACCEPTED_INTERNAL_SECRET, ""))
+                        .sign(portfolio.id(), user, reviewed.get("request"), reviewed.get("idempotencyKey")));
+
+        HttpResponse<String> refused = post(jobs, otherSecret);
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.body()).contains("Review the change again");
+        assertThat(jobCount(portfolio)).isZero();
+
+        HttpResponse<String> confirmed = post(jobs, acceptedSecret);
+
+        assertThat(confirmed.statusCode()).as(confirmed.body()).isEqualTo(302);
+        assertThat(taskUsers(portfolio)).containsExactly(ann);
+    }
+
     @Test
     void aReviewSignedForAnotherAdministratorOrPortfolioIsRefused() throws Exception {
         DirectorySeed seed = new DirectorySeed(jdbc);
@@ -737,6 +780,17 @@ class ConsoleSecurityIntegrationTests {
                 .param("p", portfolio.id())
                 .query(Long.class)
                 .single();
+    }
+
+    /** The administrator the stored session of {@code email} holds. */
+    private ConsoleUser signedIn(String email) {
+        byte[] stored = jdbc.sql("""
+                        SELECT a.attribute_bytes FROM jobs.console_sessions_attributes a
+                          JOIN jobs.console_sessions s ON s.primary_id = a.session_primary_id
+                         WHERE s.principal_name = ? AND a.attribute_name = 'SPRING_SECURITY_CONTEXT'""").param(email).query(byte[].class).single();
+        SecurityContext context = (SecurityContext)
+                SealedSessionsTests.sessions(TestTokens.INTERNAL_SECRET, "").convert(stored, Object.class);
+        return (ConsoleUser) context.getAuthentication();
     }
 
     private HttpResponse<String> signIn(String email, String permission, DirectorySeed.Portfolio portfolio)

@@ -11,10 +11,12 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.convert.ConversionService;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
@@ -131,6 +133,43 @@ class ConsoleSessionStoreIntegrationTests {
         assertThat(sessionsOf(email)).as("sessions stored for %s", email).isOne();
     }
 
+    /**
+     * While the internal token secret is rotated, a session sealed under the accepted secret's key
+     * (stored by a gateway not rotated yet, or before the rotation) keeps its administrator signed in,
+     * and its next request stores it sealed under the current key, which alone opens it then.
+     */
+    @Test
+    void aSessionSealedUnderTheAcceptedSecretStaysSignedInAndIsSealedAgainUnderTheCurrentOne() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        String email = "rotated-" + UUID.randomUUID() + "@agency.test";
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn(email, "OWNER", portfolio);
+        ConversionService current = SealedSessionsTests.sessions(TestTokens.INTERNAL_SECRET, "");
+        ConversionService accepted = SealedSessionsTests.sessions(TestTokens.ACCEPTED_INTERNAL_SECRET, "");
+        attributesOf(email)
+                .forEach((name, stored) -> jdbc.sql("""
+                        UPDATE jobs.console_sessions_attributes a SET attribute_bytes = :sealed
+                          FROM jobs.console_sessions s
+                         WHERE s.primary_id = a.session_primary_id AND s.principal_name = :email
+                           AND a.attribute_name = :name""")
+                        .param("sealed", accepted.convert(current.convert(stored, Object.class), byte[].class))
+                        .param("email", email)
+                        .param("name", name)
+                        .update());
+        assertThat(unopened(email, current))
+                .as("the session's attributes, sealed under the accepted secret's key")
+                .contains("SPRING_SECURITY_CONTEXT")
+                .containsExactlyElementsOf(attributesOf(email).keySet());
+
+        assertThat(browser.get(usersPage(portfolio)).statusCode()).isEqualTo(200);
+
+        assertThat(attributesOf(email)).containsKey("SPRING_SECURITY_CONTEXT");
+        assertThat(unopened(email, current))
+                .as("the session's attributes the current key alone cannot open after its next request")
+                .isEmpty();
+        assertThat(browser.get(usersPage(portfolio)).statusCode()).isEqualTo(200);
+    }
+
     @Test
     void aSessionBeforeSignInIsKeptThirtyMinutesAndSigningInKeepsItEightHours() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
@@ -244,6 +283,27 @@ class ConsoleSessionStoreIntegrationTests {
                         SELECT coalesce(sum(octet_length(a.attribute_bytes)), 0) FROM jobs.console_sessions_attributes a
                           JOIN jobs.console_sessions s ON s.primary_id = a.session_primary_id
                          WHERE s.session_id = ?""").param(storedId).query(Long.class).single();
+    }
+
+    /** The names of the stored attributes of the administrator's session that {@code sessions} cannot open. */
+    private List<String> unopened(String email, ConversionService sessions) {
+        return attributesOf(email).entrySet().stream()
+                .filter(attribute -> sessions.convert(attribute.getValue(), Object.class) == null)
+                .map(Map.Entry::getKey)
+                .toList();
+    }
+
+    /** The stored attributes of the administrator's session, by name. */
+    private Map<String, byte[]> attributesOf(String email) {
+        Map<String, byte[]> attributes = new TreeMap<>();
+        jdbc.sql("""
+                        SELECT a.attribute_name, a.attribute_bytes FROM jobs.console_sessions_attributes a
+                          JOIN jobs.console_sessions s ON s.primary_id = a.session_primary_id
+                         WHERE s.principal_name = ?""")
+                .param(email)
+                .query((row, n) -> attributes.put(row.getString(1), row.getBytes(2)))
+                .list();
+        return attributes;
     }
 
     private long sessionsOf(String email) {

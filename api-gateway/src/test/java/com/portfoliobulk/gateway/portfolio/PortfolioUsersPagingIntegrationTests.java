@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.web.DerivedKeys;
+import com.portfoliobulk.gateway.web.ItemCursors;
+import com.portfoliobulk.testsupport.TestTokens;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -109,6 +112,31 @@ class PortfolioUsersPagingIntegrationTests extends PortfolioAdministrationTest {
                 400,
                 "cursor");
         assertFieldProblem(page(cursor + "x"), 400, "cursor");
+    }
+
+    /**
+     * While the internal token secret is rotated, a cursor signed with the accepted secret's key (by a
+     * gateway not rotated yet, or before the rotation) gives the same next page as the current key's
+     * cursor; one signed with any other secret is refused.
+     */
+    @Test
+    void aCursorSignedWithTheAcceptedSecretGivesTheSameNextPage() {
+        Answer first = page(null);
+        UUID last =
+                UUID.fromString(first.body().path("items").get(0).path("userId").asString());
+        String list = Cursor.list("portfolio-users", portfolio.id());
+        Answer current = page(first.body().path("nextCursor").asString());
+
+        Answer accepted = page(new ItemCursors(new DerivedKeys(TestTokens.ACCEPTED_INTERNAL_SECRET, ""))
+                .after(list, last)
+                .encode());
+        Answer other = page(new ItemCursors(new DerivedKeys("another-gateway-secret-0123456789abcdefgh", ""))
+                .after(list, last)
+                .encode());
+
+        assertThat(emails(accepted)).hasSize(1);
+        assertThat(accepted.body()).isEqualTo(current.body());
+        assertFieldProblem(other, 400, "cursor");
     }
 
     private Answer page(String cursor) {

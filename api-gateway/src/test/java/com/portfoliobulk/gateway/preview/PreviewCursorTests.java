@@ -12,6 +12,7 @@ import com.portfoliobulk.gateway.jobs.OffboardUsers;
 import com.portfoliobulk.gateway.jobs.PlannedTarget;
 import com.portfoliobulk.gateway.jobs.ValidatedJobRequest;
 import com.portfoliobulk.gateway.web.DerivedKeys;
+import com.portfoliobulk.internalauth.SharedKeys;
 import com.portfoliobulk.rules.TargetSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -24,8 +25,10 @@ import org.junit.jupiter.api.Test;
 
 class PreviewCursorTests {
 
-    static final DerivedKeys.Key KEY =
-            new DerivedKeys("preview-cursor-tests-secret-0123456789abcdef").key(PreviewCursor.PURPOSE);
+    static final SharedKeys<DerivedKeys.Key> KEYS =
+            new DerivedKeys("preview-cursor-tests-secret-0123456789abcdef", "").key(PreviewCursor.PURPOSE);
+
+    static final DerivedKeys.Key KEY = KEYS.current();
 
     private static final UUID PORTFOLIO = UUID.randomUUID();
 
@@ -37,13 +40,13 @@ class PreviewCursorTests {
         String planKey = PreviewCursor.planKey(PORTFOLIO, OFFBOARD_ANN, KEY);
         PlannedTarget last = target(UUID.randomUUID(), "ann@brand.example", 7);
 
-        PreviewCursor decoded = read(PreviewCursor.after(last, planKey, KEY).encode(), planKey);
+        PreviewCursor decoded = read(PreviewCursor.after(last, planKey, KEY).encode(), PORTFOLIO, OFFBOARD_ANN);
 
         assertThat(decoded.position()).isEqualTo(7);
-        assertThat(decoded.names(last, KEY)).isTrue();
-        assertThat(decoded.names(target(last.accountId(), "bob@brand.example", 7), KEY))
+        assertThat(decoded.names(last)).isTrue();
+        assertThat(decoded.names(target(last.accountId(), "bob@brand.example", 7)))
                 .isFalse();
-        assertThat(decoded.names(target(UUID.randomUUID(), "ann@brand.example", 7), KEY))
+        assertThat(decoded.names(target(UUID.randomUUID(), "ann@brand.example", 7)))
                 .isFalse();
         assertThat(decoded).isEqualTo(PreviewCursor.after(last, planKey, KEY));
     }
@@ -85,8 +88,9 @@ class PreviewCursorTests {
                         .withoutPadding()
                         .encodeToString(sha256)
                         .substring(0, 6));
-        DerivedKeys.Key otherSecret =
-                new DerivedKeys("another-gateway-secret-0123456789abcdefgh").key(PreviewCursor.PURPOSE);
+        DerivedKeys.Key otherSecret = new DerivedKeys("another-gateway-secret-0123456789abcdefgh", "")
+                .key(PreviewCursor.PURPOSE)
+                .current();
         assertThat(PreviewCursor.after(last, "plan", otherSecret).userKey())
                 .isNotEqualTo(PreviewCursor.after(last, "plan", KEY).userKey());
     }
@@ -98,7 +102,7 @@ class PreviewCursorTests {
                 PreviewCursor.planKey(PORTFOLIO, OFFBOARD_ANN, KEY),
                 KEY);
 
-        assertThatThrownBy(() -> read(cursor.encode(), PreviewCursor.planKey(UUID.randomUUID(), OFFBOARD_ANN, KEY)))
+        assertThatThrownBy(() -> read(cursor.encode(), UUID.randomUUID(), OFFBOARD_ANN))
                 .isInstanceOfSatisfying(InvalidPageRequestException.class, ex -> {
                     assertThat(ex.parameter()).isEqualTo("cursor");
                     assertThat(ex.getMessage()).contains("another request");
@@ -115,7 +119,7 @@ class PreviewCursorTests {
                 Cursor.of(PreviewCursor.LIST, "one", "two").encode(),
                 Cursor.of(PreviewCursor.LIST, 1, UUID.randomUUID(), "ab").encode());
         for (String cursor : garbage) {
-            assertThatThrownBy(() -> read(cursor, planKey))
+            assertThatThrownBy(() -> read(cursor, PORTFOLIO, OFFBOARD_ANN))
                     .as(cursor)
                     .isInstanceOfSatisfying(
                             InvalidPageRequestException.class,
@@ -123,8 +127,39 @@ class PreviewCursorTests {
         }
     }
 
-    private static PreviewCursor read(String cursor, String planKey) {
-        return PreviewCursor.of(PageRequest.of(null, cursor, PreviewCursor.LIST), planKey);
+    /**
+     * While the shared secret is rotated, a cursor made with the accepted secret's key (by a gateway
+     * that has not changed yet, or before the change) is read with that key and names its item; one of
+     * any other secret belongs to no request.
+     */
+    @Test
+    void aCursorMadeWithTheAcceptedSecretsKeyIsReadWithIt() {
+        String oldSecret = "the-secret-before-the-rotation-0123456789";
+        SharedKeys<DerivedKeys.Key> rotated =
+                new DerivedKeys("the-secret-after-the-rotation-0123456789", oldSecret).key(PreviewCursor.PURPOSE);
+        DerivedKeys.Key old =
+                new DerivedKeys(oldSecret, "").key(PreviewCursor.PURPOSE).current();
+        PlannedTarget last = target(UUID.randomUUID(), "ann@brand.example", 4);
+        String cursor = PreviewCursor.after(last, PreviewCursor.planKey(PORTFOLIO, OFFBOARD_ANN, old), old)
+                .encode();
+
+        PreviewCursor decoded = PreviewCursor.of(page(cursor), PORTFOLIO, OFFBOARD_ANN, rotated);
+
+        assertThat(decoded.position()).isEqualTo(4);
+        assertThat(decoded.names(last)).isTrue();
+        assertThat(decoded.names(target(last.accountId(), "bob@brand.example", 4)))
+                .isFalse();
+        assertThatThrownBy(() -> PreviewCursor.of(page(cursor), PORTFOLIO, OFFBOARD_ANN, KEYS))
+                .as("read by a gateway that does not accept the old secret")
+                .isInstanceOf(InvalidPageRequestException.class);
+    }
+
+    private static PreviewCursor read(String cursor, UUID portfolioId, ValidatedJobRequest request) {
+        return PreviewCursor.of(page(cursor), portfolioId, request, KEYS);
+    }
+
+    private static PageRequest page(String cursor) {
+        return PageRequest.of(null, cursor, PreviewCursor.LIST);
     }
 
     static PlannedTarget target(UUID accountId, String email, long position) {

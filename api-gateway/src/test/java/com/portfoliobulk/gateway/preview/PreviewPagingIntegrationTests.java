@@ -3,8 +3,14 @@ package com.portfoliobulk.gateway.preview;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.jobs.JobRequestValidation;
+import com.portfoliobulk.gateway.jobs.PlannedTarget;
+import com.portfoliobulk.gateway.jobs.RemoveAccess;
+import com.portfoliobulk.gateway.jobs.ValidatedJobRequest;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.web.DerivedKeys;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.TestTokens;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -116,6 +122,48 @@ class PreviewPagingIntegrationTests extends PreviewIntegrationTest {
 
         assertFieldProblem(answer, 400, "cursor");
         assertThat(answer.body().path("detail").asString()).contains("another request");
+    }
+
+    /**
+     * While the internal token secret is rotated, a cursor made with the accepted secret's key (by a
+     * gateway not rotated yet, or before the rotation) gives the same next page, with a cursor made
+     * with the current key, as the current key's cursor; one made with any other secret is refused.
+     */
+    @Test
+    void aCursorMadeWithTheAcceptedSecretGivesTheSameNextPage() {
+        Answer first = preview(portfolio.id(), "?limit=3", removeAll);
+        JsonNode last = first.body().path("items").get(2);
+        Answer current = preview(
+                portfolio.id(),
+                "?limit=3&cursor=" + first.body().path("nextCursor").asString(),
+                removeAll);
+
+        Answer accepted = preview(
+                portfolio.id(),
+                "?limit=3&cursor=" + cursorAfter(last, 3, TestTokens.ACCEPTED_INTERNAL_SECRET),
+                removeAll);
+        Answer other = preview(
+                portfolio.id(),
+                "?limit=3&cursor=" + cursorAfter(last, 3, "another-gateway-secret-0123456789abcdefgh"),
+                removeAll);
+
+        assertThat(current.status()).as(current.text()).isEqualTo(200);
+        assertThat(accepted.status()).as(accepted.text()).isEqualTo(200);
+        assertThat(accepted.body()).isEqualTo(current.body());
+        assertFieldProblem(other, 400, "cursor");
+    }
+
+    /** The cursor a gateway whose shared secret is {@code secret} makes after {@code item} of the plan of removeAll. */
+    private String cursorAfter(JsonNode item, long position, String secret) {
+        DerivedKeys.Key key =
+                new DerivedKeys(secret, "").key(PreviewCursor.PURPOSE).current();
+        ValidatedJobRequest request = JobRequestValidation.validate(new RemoveAccess(List.of(ann), accounts));
+        PlannedTarget target = PreviewCursorTests.target(
+                UUID.fromString(item.path("accountId").asString()),
+                item.path("email").asString(),
+                position);
+        return PreviewCursor.after(target, PreviewCursor.planKey(portfolio.id(), request, key), key)
+                .encode();
     }
 
     @Test

@@ -21,11 +21,15 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 /**
  * The running gateway on the shared PostgreSQL and Kafka, with a directory seed, HTTP clients of its
  * API port and of its management port (the actuator) and tokens. Every subclass shares one
- * application context.
+ * application context. The gateway accepts what was made with a second secret, as while the internal
+ * token secret is rotated ({@link TestTokens#ACCEPTED_INTERNAL_SECRET}).
  */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = "spring.config.name=" + GatewayApplication.CONFIG_NAME)
+        properties = {
+            "spring.config.name=" + GatewayApplication.CONFIG_NAME,
+            TestTokens.ACCEPTED_INTERNAL_SECRET_PROPERTY
+        })
 public abstract class GatewayIntegrationTest {
 
     /** The administrator every {@link #admin} token names. */

@@ -9,8 +9,9 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * Only the other services may call the invitation API ({@code /internal/*}): each call must carry an internal token
- * signed with {@code bulk.internal-auth.token-secret} ({@code BULK_INTERNAL_TOKEN_SECRET}), or it is
- * answered 401. The service refuses to start without the secret. Health and metrics are not guarded
+ * signed with {@code bulk.internal-auth.token-secret} ({@code BULK_INTERNAL_TOKEN_SECRET}), or with
+ * {@code bulk.internal-auth.accepted-token-secret} ({@code BULK_INTERNAL_TOKEN_ACCEPTED_SECRET}) while
+ * that secret is being rotated, or it is answered 401. The service refuses to start without the secret. Health and metrics are not guarded
  * here: they are on the management port, which is not published.
  */
 @Configuration(proxyBeanMethods = false)
@@ -20,9 +21,10 @@ class InternalApiAuthentication {
 
     @Bean
     FilterRegistrationBean<InternalTokenFilter> internalTokenFilter(
-            @Value("${bulk.internal-auth.token-secret:}") String secret) {
-        FilterRegistrationBean<InternalTokenFilter> registration =
-                new FilterRegistrationBean<>(new InternalTokenFilter(InternalTokens.of(secret, "bulk-worker")));
+            @Value("${bulk.internal-auth.token-secret:}") String secret,
+            @Value("${bulk.internal-auth.accepted-token-secret:}") String acceptedSecret) {
+        FilterRegistrationBean<InternalTokenFilter> registration = new FilterRegistrationBean<>(
+                new InternalTokenFilter(InternalTokens.of(secret, acceptedSecret, "bulk-worker")));
         registration.addUrlPatterns(PATHS);
         // Before any filter that reads the body: a call without the token is answered before its body is read.
         registration.setOrder(InternalTokenFilter.ORDER);
