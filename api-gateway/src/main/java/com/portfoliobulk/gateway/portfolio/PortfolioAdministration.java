@@ -925,6 +925,26 @@ public class PortfolioAdministration {
      * Whether the portfolio's latest Owner transfer entry is a close's withdrawal of an offer to the
      * caller: no one else is told that the portfolio is closing.
      */
+    /**
+     * Whether the portfolio's last Owner transfer entry is the caller's acceptance: an Owner who calls
+     * accept again after accepting, not one who was never offered ownership (the first Owner, say).
+     */
+    private boolean acceptedLastBy(Caller caller, UUID portfolioId) {
+        return jdbc.sql("""
+                        SELECT coalesce((
+                            SELECT l.action = 'OWNER_TRANSFER_ACCEPTED' AND l.actor_user_id = :caller
+                              FROM jobs.portfolio_admin_log l
+                             WHERE l.portfolio_id = :portfolioId
+                               AND l.action IN ('OWNER_TRANSFER_REQUESTED', 'OWNER_TRANSFER_WITHDRAWN',
+                                                'OWNER_TRANSFER_ACCEPTED')
+                             ORDER BY l.occurred_at DESC, l.id DESC LIMIT 1), false)
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("caller", caller.userId())
+                .query(Boolean.class)
+                .single();
+    }
+
     private boolean offerWithdrawnByClose(Caller caller, UUID portfolioId) {
         return jdbc.sql("""
                         SELECT coalesce((
@@ -979,7 +999,7 @@ public class PortfolioAdministration {
      * The named recipient accepts: they become Owner and the previous Owner becomes Admin, in one
      * transaction; a previous Owner the portfolio's identity provider has deactivated or deleted (SCIM)
      * is removed instead, as its deprovisioning removes every other portfolio user. The accept sent
-     * again by the user who is now the Owner (its first answer lost) answers as the first did, changing
+     * again by the user it made the Owner (its first answer lost) answers as the first did, changing
      * and logging nothing. Anyone else gets 403.
      */
     @Transactional
@@ -992,7 +1012,7 @@ public class PortfolioAdministration {
                 .query(PortfolioAdministration::transfer)
                 .optional()
                 .orElse(null);
-        if (transfer == null && isStoredOwner(caller, portfolioId)) {
+        if (transfer == null && isStoredOwner(caller, portfolioId) && acceptedLastBy(caller, portfolioId)) {
             // A repeat of the accept that made the caller Owner (the offer is used up): it happened.
             return new PortfolioUserView(caller.userId(), caller.email(), "OWNER", permissionsOf("OWNER", List.of()));
         }

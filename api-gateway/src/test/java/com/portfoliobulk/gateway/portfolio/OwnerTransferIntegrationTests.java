@@ -22,6 +22,9 @@ class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
         String successor = tokenOf(successorId, portfolio.email("successor"));
         String admin = storedPortfolioUser("admin", "ADMIN");
 
+        // An Owner who was never offered ownership has nothing to accept (it is not a repeat of an accept).
+        assertProblem(call(HttpMethod.POST, owner, path("/owner-transfer/accept"), null), 403);
+
         // Only the Owner offers ownership, and only to a portfolio user.
         assertProblem(
                 call(HttpMethod.POST, admin, path("/owner-transfer"), "{\"userId\":\"%s\"}".formatted(successorId)),
