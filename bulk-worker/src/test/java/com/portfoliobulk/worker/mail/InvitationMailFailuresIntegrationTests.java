@@ -57,19 +57,20 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
     @Autowired
     ThreadPoolTaskScheduler scheduler;
 
+    /**
+     * The outage lasts five attempts: the back-off grows to its longest (the tests' {@code max-backoff},
+     * 4 s) and stays there (1 s, 2 s, 4 s, 4 s).
+     */
     @Test
-    void anSmtpOutageOfThirtySecondsDelaysTheMailButLosesNone() {
+    void anSmtpOutageDelaysTheMailButLosesNone() {
         String email = directory.newEmail();
         double retriedBefore = retried();
         TestSmtp.stop();
-        long stoppedAt = System.nanoTime();
         try {
             SubmittedJob job = inviteToTwoAccounts(email);
             publish(job);
             awaitFinished(job);
-            await().atMost(Duration.ofSeconds(90))
-                    .until(() ->
-                            Duration.ofNanos(System.nanoTime() - stoppedAt).toSeconds() >= 30 && attempts(email) >= 3);
+            await().atMost(Duration.ofSeconds(90)).until(() -> attempts(email) >= 5);
             assertThat(status(email)).isEqualTo("PENDING");
             assertThat(hasTokenInClear(email))
                     .as("a message to be sent again keeps its token")
@@ -197,17 +198,24 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
      * says nothing, not even its part of the TLS handshake, costs the attempt the read timeout (the
      * worker's {@code mail.smtp.timeout}, 10 s): the e-mail is scheduled again and counted as retried,
      * and sent once the relay answers. Before, the worker's timeouts held for {@code smtp} only, and
-     * the poll waited for ever: no retry, no count, no other e-mail sent.
+     * the poll waited for ever: no retry, no count, no other e-mail sent. Here the sender's {@code smtps}
+     * read timeout, the worker's 10 s, is shortened to 2 s for the attempt.
      */
     @Test
     void overImplicitTlsARelayThatNeverAnswersCostsTheAttemptTheReadTimeout() throws Exception {
         String email = "silent-" + UUID.randomUUID() + "@brand.example";
         JavaMailSenderImpl configured = (JavaMailSenderImpl) mailSender;
         int port = configured.getPort();
+        Properties settings = configured.getJavaMailProperties();
+        assertThat(settings.getProperty("mail.smtps.timeout"))
+                .as("the smtps read timeout, the worker's mail.smtp.timeout")
+                .isEqualTo(settings.getProperty("mail.smtp.timeout"))
+                .isEqualTo("10000");
         double retriedBefore = retried();
         try (ScriptedSmtp silent = new ScriptedSmtp("250 2.0.0 queued as 1", true).answeringNothing()) {
             configured.setProtocol("smtps");
             configured.setPort(silent.port());
+            settings.setProperty("mail.smtps.timeout", "2000");
             try {
                 SubmittedJob job = inviteToTwoAccounts(email);
                 publish(job);
@@ -221,6 +229,7 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
             } finally {
                 configured.setProtocol("smtp");
                 configured.setPort(port);
+                settings.setProperty("mail.smtps.timeout", settings.getProperty("mail.smtp.timeout"));
             }
         }
 
