@@ -26,7 +26,7 @@ class DataReplyTimeoutTransportTests {
     private static final Duration DATA_REPLY_TIMEOUT = Duration.ofSeconds(10);
 
     /** Longer than the read timeout, well within the data-reply timeout. */
-    private static final Duration SLOW_ACCEPTANCE = Duration.ofSeconds(3);
+    private static final Duration SLOW_ACCEPTANCE = Duration.ofSeconds(2);
 
     @Test
     void aServerThatTakesLongerThanTheReadTimeoutToAcceptTheMessageIsWaitedFor() throws Exception {
