@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
-import com.portfoliobulk.worker.WorkerApplication;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import io.micrometer.common.KeyValue;
 import io.micrometer.observation.Observation;
@@ -31,27 +30,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.client.RestClient;
 
 /** The worker's internal invitation acceptance against the real directory. */
-@SpringBootTest(
-        webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = {"spring.config.name=" + WorkerApplication.CONFIG_NAME, WorkerIntegrationSupport.NO_EXPIRY_SWEEP})
-class InvitationAcceptanceIntegrationTests {
+class InvitationAcceptanceIntegrationTests extends WorkerIntegrationSupport {
 
     @LocalServerPort
     int port;
 
     /** The server observations stopped while a test records; registries cannot remove handlers, so it switches off. */
     private static final Recorder RECORDER = new Recorder();
-
-    @Autowired
-    JdbcClient jdbc;
 
     @Autowired
     ObservationRegistry observations;

@@ -3,31 +3,20 @@ package com.portfoliobulk.worker.provisioning;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.testsupport.TestTokens;
-import com.portfoliobulk.worker.WorkerApplication;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.client.RestClient;
 
 /** The worker's internal user provisioning (SCIM user creation) against the real directory. */
-@SpringBootTest(
-        webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = {"spring.config.name=" + WorkerApplication.CONFIG_NAME, WorkerIntegrationSupport.NO_EXPIRY_SWEEP})
-class UserProvisioningIntegrationTests {
+class UserProvisioningIntegrationTests extends WorkerIntegrationSupport {
 
     @LocalServerPort
     int port;
-
-    @Autowired
-    JdbcClient jdbc;
 
     private RestClient http;
 
