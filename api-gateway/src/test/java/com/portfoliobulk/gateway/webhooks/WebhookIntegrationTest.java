@@ -15,7 +15,6 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.TestPropertySource;
 import org.springframework.transaction.PlatformTransactionManager;
 import tools.jackson.databind.JsonNode;
@@ -23,10 +22,10 @@ import tools.jackson.databind.JsonNode;
 /**
  * The gateway with webhooks configured (a secret key, receivers on this machine allowed, short
  * back-off and polling), a receiver per test, and a portfolio whose jobs the test ends the way the
- * worker does. Every subclass shares one application context, closed after each class so that its
- * dispatcher does not keep polling while the rest of the suite runs.
+ * worker does. Every subclass shares one application context; while the rest of the suite runs, its
+ * dispatcher does not keep polling: the context cache pauses a context (stops its lifecycle beans, the
+ * dispatcher among them) once a test uses another one.
  */
-@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 @TestPropertySource(
         properties = {
             "bulk.gateway.webhooks.secret-key=" + WebhookIntegrationTest.SECRET_KEY,
