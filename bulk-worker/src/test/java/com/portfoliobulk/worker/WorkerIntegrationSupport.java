@@ -6,6 +6,7 @@ import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
+import com.portfoliobulk.worker.fixtures.FailingFilter;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
@@ -24,6 +25,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -36,7 +38,8 @@ import tools.jackson.databind.json.JsonMapper;
  * JVM's GreenMail server ({@code TestSmtp}). The invitation expiry sweep runs only where a test calls
  * it: on its schedule it would end the expired invitations that other tests seed on purpose, in the
  * middle of those tests. The worker accepts the internal tokens of a second secret, as while the
- * internal token secret is rotated ({@link TestTokens#ACCEPTED_INTERNAL_SECRET}).
+ * internal token secret is rotated ({@link TestTokens#ACCEPTED_INTERNAL_SECRET}). A filter fails the
+ * requests to {@code /failing/*} ({@link FailingFilter}), for the tests of the error page.
  */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
@@ -51,6 +54,7 @@ import tools.jackson.databind.json.JsonMapper;
             WorkerIntegrationSupport.NO_EXPIRY_SWEEP,
             TestTokens.ACCEPTED_INTERNAL_SECRET_PROPERTY
         })
+@Import(FailingFilter.class)
 public abstract class WorkerIntegrationSupport {
 
     /** Keeps the invitation expiry sweep off its schedule for the length of a test run. */

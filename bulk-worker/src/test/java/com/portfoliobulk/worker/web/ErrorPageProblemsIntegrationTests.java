@@ -6,21 +6,15 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.portfoliobulk.contracts.ProblemTypes;
 import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
-import jakarta.servlet.Filter;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
+import com.portfoliobulk.worker.fixtures.FailingFilter;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
 import org.springframework.web.client.RestClient;
 
@@ -29,13 +23,13 @@ import org.springframework.web.client.RestClient;
  * exception thrown by a servlet filter, {@code sendError} from one), answer the worker's problem as
  * every other error does: {@code application/problem+json} with the product's type of the status,
  * an unexpected error naming only an {@code errorId} that the log has with the exception; never
- * Spring Boot's error JSON, its whitelabel page or anything of the exception.
+ * Spring Boot's error JSON, its whitelabel page or anything of the exception. The failing filter is
+ * part of the worker tests' shared context ({@link FailingFilter}).
  */
 @ExtendWith(OutputCaptureExtension.class)
-@Import(ErrorPageProblemsIntegrationTests.FailingFilter.class)
 class ErrorPageProblemsIntegrationTests extends WorkerIntegrationSupport {
 
-    static final String SECRET = "SELECT token FROM directory.secrets";
+    static final String SECRET = FailingFilter.SECRET;
 
     @LocalServerPort
     int port;
@@ -130,28 +124,5 @@ class ErrorPageProblemsIntegrationTests extends WorkerIntegrationSupport {
 
     private ProblemAnswer get(String path, MediaType accept) {
         return ProblemAnswer.of(http.get().uri(path).accept(accept));
-    }
-
-    /** A filter of the worker that fails before Spring MVC sees the request: it throws, or sends an error. */
-    @TestConfiguration(proxyBeanMethods = false)
-    static class FailingFilter {
-
-        @Bean
-        FilterRegistrationBean<Filter> failingFilter() {
-            FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>((request, response, chain) -> {
-                String path = ((HttpServletRequest) request).getRequestURI();
-                if (path.equals("/failing/throw")) {
-                    throw new IllegalStateException(SECRET);
-                }
-                if (path.startsWith("/failing/send-error-")) {
-                    int status = Integer.parseInt(path.substring("/failing/send-error-".length()));
-                    ((HttpServletResponse) response).sendError(status, "secret: " + SECRET);
-                    return;
-                }
-                chain.doFilter(request, response);
-            });
-            registration.addUrlPatterns("/failing/*");
-            return registration;
-        }
     }
 }
