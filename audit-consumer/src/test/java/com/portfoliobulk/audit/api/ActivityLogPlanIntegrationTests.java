@@ -7,6 +7,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -16,7 +17,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * portfolio's page of its log reads its own entries alone, however many the account had before: the
  * page's statement finds them by index, not by reading the old ones and filtering them out.
  */
-@SpringBootTest(properties = "spring.config.name=" + AuditApplication.CONFIG_NAME)
+// The other audit-consumer tests' configuration, so that it runs in their context instead of starting one.
+@SpringBootTest(
+        webEnvironment = WebEnvironment.RANDOM_PORT,
+        properties = "spring.config.name=" + AuditApplication.CONFIG_NAME)
 class ActivityLogPlanIntegrationTests {
 
     private static final int OLD_ENTRIES = 20_000;
