@@ -15,8 +15,10 @@ import org.springframework.stereotype.Repository;
 /**
  * The SQL of the identity provider's view of a portfolio's users. A directory user belongs to the
  * view when they have access to (or a pending invitation to) one of the portfolio's linked accounts,
- * or when the identity provider linked them ({@code jobs.scim_users}), unless it deleted them.
- * The directory itself is read only: the bulk-worker writes it.
+ * or when the identity provider linked them ({@code jobs.scim_users}), unless it deleted them. An
+ * invitation whose expiry has passed is no access, as in the directory ({@link
+ * MembershipColumns#IN_FORCE}), also while its row waits for the bulk-worker's expiry sweep. The
+ * directory itself is read only: the bulk-worker writes it.
  */
 @Repository
 class ScimUsers {
@@ -30,8 +32,8 @@ class ScimUsers {
     private static final String HAS_ACCESS = """
             EXISTS (SELECT 1 FROM directory.memberships m
                     JOIN directory.accounts a ON a.id = m.account_id AND a.portfolio_id = :portfolioId
-                    WHERE m.user_id = u.id)
-            """;
+                    WHERE m.user_id = u.id AND %s)
+            """.formatted(MembershipColumns.IN_FORCE);
 
     /** Linked and not deleted, or not linked and with access. */
     private static final String IN_VIEW =
@@ -220,12 +222,13 @@ class ScimUsers {
                                CASE WHEN (s.last_job_id IS NOT NULL AND j.id IS NULL) OR s.deactivated_at IS NULL
                                     THEN EXISTS (SELECT 1 FROM directory.memberships m
                                                    JOIN directory.accounts a ON a.id = m.account_id
-                                                  WHERE m.user_id = s.user_id AND a.portfolio_id = s.portfolio_id)
+                                                  WHERE m.user_id = s.user_id AND a.portfolio_id = s.portfolio_id
+                                                    AND %1$s)
                                     ELSE coalesce(j.failed > 0 OR j.cancelled > 0, false)
                                          OR EXISTS (SELECT 1 FROM directory.memberships m
                                                       JOIN directory.accounts a ON a.id = m.account_id
                                                      WHERE m.user_id = s.user_id AND a.portfolio_id = s.portfolio_id
-                                                       AND %s
+                                                       AND %1$s
                                                        AND NOT (m.updated_at <= s.deactivated_at
                                                                 AND EXISTS (SELECT 1 FROM jobs.bulk_tasks t
                                                                              WHERE t.job_id = j.id
@@ -291,12 +294,13 @@ class ScimUsers {
             WITH in_view AS (
                 SELECT m.user_id FROM directory.memberships m
                   JOIN directory.accounts a ON a.id = m.account_id AND a.portfolio_id = :portfolioId
+                 WHERE %s
                 UNION
                 SELECT s.user_id FROM jobs.scim_users s WHERE s.portfolio_id = :portfolioId
                 EXCEPT
                 SELECT s.user_id FROM jobs.scim_users s WHERE s.portfolio_id = :portfolioId AND s.deleted_at IS NOT NULL
             )
-            """;
+            """.formatted(MembershipColumns.IN_FORCE);
 
     /**
      * A user as the identity provider sees them. Their {@code meta.created} is when the identity

@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -253,6 +254,57 @@ class ScimQueryIntegrationTests extends ScimIntegrationTest {
                         .asBoolean())
                 .isTrue();
         assertThat(jobCount(portfolio.id())).isZero();
+    }
+
+    /**
+     * An invitation is no access from its expiry on, also while its row waits for the bulk-worker's
+     * expiry sweep, as in the directory: a user whose only access was one is in the view no more (not
+     * listed, counted, found by a filter or by id), so the identity provider may create them; a user
+     * whose invitation is still ahead is in it.
+     */
+    @Test
+    void aUserWhoseOnlyInvitationHasExpiredIsNotInTheViewBeforeTheSweepDeletesIt() {
+        UUID brand = portfolio.account("Brand");
+        UUID lapsed = portfolio.user("lapsed");
+        portfolio.invited(brand, lapsed, AccountRole.ANALYST, Instant.now().minus(Duration.ofMinutes(5)));
+        UUID invitee = portfolio.user("invitee");
+        portfolio.invited(brand, invitee, AccountRole.ANALYST, Instant.now().plus(Duration.ofDays(7)));
+
+        Scim listed = scim(HttpMethod.GET, users(), null);
+        Scim lapsedById = scim(HttpMethod.GET, users() + "/" + lapsed, null);
+        Scim inviteeById = scim(HttpMethod.GET, users() + "/" + invitee, null);
+        Scim byUserName =
+                scim(HttpMethod.POST, users() + "/.search", """
+                {"schemas":["%s"],"filter":"userName eq \\"%s\\""}""".formatted(SEARCH_SCHEMA, portfolio.email("lapsed")));
+        Scim byFilteredId = scim(HttpMethod.POST, users() + "/.search", """
+                {"schemas":["%s"],"filter":"id eq \\"%s\\""}""".formatted(SEARCH_SCHEMA, lapsed));
+
+        assertThat(listed.status()).as(listed.text()).isEqualTo(200);
+        assertThat(listed.json().path("totalResults").asInt()).as(listed.text()).isEqualTo(1);
+        assertThat(listed.json().path("Resources").values())
+                .extracting(user -> user.path("id").asString())
+                .containsExactly(invitee.toString());
+        assertScimError(lapsedById, 404, null);
+        assertThat(inviteeById.status()).as(inviteeById.text()).isEqualTo(200);
+        for (Scim search : List.of(byUserName, byFilteredId)) {
+            assertThat(search.status()).as(search.text()).isEqualTo(200);
+            assertThat(search.json().path("totalResults").asInt())
+                    .as(search.text())
+                    .isZero();
+            assertThat(search.json().path("Resources")).as(search.text()).isEmpty();
+        }
+
+        Scim created = scim(
+                HttpMethod.POST,
+                users(),
+                "{\"schemas\":[\"" + USER_SCHEMA + "\"],\"userName\":\"" + portfolio.email("lapsed") + "\"}");
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        assertThat(created.json().path("id").asString()).isEqualTo(lapsed.toString());
+        assertThat(scim(HttpMethod.GET, users(), null)
+                        .json()
+                        .path("totalResults")
+                        .asInt())
+                .isEqualTo(2);
     }
 
     /**
