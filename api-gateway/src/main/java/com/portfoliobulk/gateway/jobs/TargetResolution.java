@@ -42,9 +42,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * rules).
  *
  * <p>Resolution checks that every named account is linked to the portfolio and every named user has
- * access to (or a pending invitation to) at least one of its accounts; {@code OFFBOARD_USERS}
- * expands to every linked account where the user has a membership. The plan is a query, so a plan
- * of 100,000 tasks is counted, walked or stored without holding it in memory.
+ * access to (or a pending invitation to, not one whose expiry has passed) at least one of its
+ * accounts; {@code OFFBOARD_USERS} expands to every linked account where the user has a membership.
+ * The plan is a query, so a plan of 100,000 tasks is counted, walked or stored without holding it in
+ * memory.
  */
 @Component
 class TargetResolution {
@@ -501,13 +502,18 @@ class TargetResolution {
                 """, portfolioId, ids, field, "is not an account linked to this portfolio", errors);
     }
 
+    /**
+     * The users a job may name: those with access or a pending invitation in the portfolio ({@link
+     * MembershipColumns#IN_FORCE}: an invitation whose expiry has passed is none, also before the
+     * bulk-worker's expiry sweep deletes it).
+     */
     private long checkUsers(UUID portfolioId, List<UUID> ids, IntFunction<String> field, List<FieldProblem> errors) {
         return offenders(
                 """
                 NOT EXISTS (SELECT 1 FROM directory.memberships m
                             JOIN directory.accounts a ON a.id = m.account_id
-                            WHERE m.user_id = x.id AND a.portfolio_id = :portfolioId)
-                """,
+                            WHERE m.user_id = x.id AND a.portfolio_id = :portfolioId AND %s)
+                """.formatted(MembershipColumns.IN_FORCE),
                 portfolioId,
                 ids,
                 field,
@@ -516,22 +522,23 @@ class TargetResolution {
     }
 
     /**
-     * The users an offboarding may name: those with access or a pending invitation in the portfolio, and
-     * those a running job of it is still to invite (the offboarding's plan takes that invitation back),
-     * so that an identity provider deactivating someone invited a moment ago offboards them.
+     * The users an offboarding may name: those with access or a pending invitation in the portfolio (not
+     * one whose expiry has passed, as {@link #checkUsers}), and those a running job of it is still to
+     * invite (the offboarding's plan takes that invitation back), so that an identity provider
+     * deactivating someone invited a moment ago offboards them.
      */
     private long checkOffboardedUsers(UUID portfolioId, List<UUID> ids, List<FieldProblem> errors) {
         return offenders(
                 """
                 NOT EXISTS (SELECT 1 FROM directory.memberships m
                             JOIN directory.accounts a ON a.id = m.account_id
-                            WHERE m.user_id = x.id AND a.portfolio_id = :portfolioId)
+                            WHERE m.user_id = x.id AND a.portfolio_id = :portfolioId AND %s)
                 AND NOT EXISTS (SELECT 1 FROM jobs.bulk_jobs j
                                 JOIN jobs.bulk_tasks t ON t.job_id = j.id AND t.status = 'PENDING' AND t.action = 'INVITE'
                                 JOIN directory.users u ON u.email = t.email
                                 WHERE u.id = x.id AND j.portfolio_id = :portfolioId
                                   AND j.status IN ('QUEUED', 'IN_PROGRESS') AND j.type = 'INVITE_USERS')
-                """,
+                """.formatted(MembershipColumns.IN_FORCE),
                 portfolioId,
                 ids,
                 i -> "userIds[" + i + "]",

@@ -12,6 +12,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -219,6 +222,39 @@ class JobValidationIntegrationTests extends GatewayIntegrationTest {
                 422,
                 "assignments[0].accountId",
                 "assignments[0].userId");
+    }
+
+    /**
+     * An invitation is no access from its expiry on, also while its row waits for the bulk-worker's
+     * expiry sweep: a user whose only membership in the portfolio is one is refused as a user without
+     * access, by a submission and its preview alike, as after the sweep; one whose invitation is still
+     * ahead is a user of the portfolio.
+     */
+    @Test
+    void aUserWhoseOnlyInvitationHasExpiredIsRefusedBeforeTheSweepDeletesIt() {
+        UUID lapsed = portfolio.user("lapsed");
+        portfolio.invited(alpha, lapsed, AccountRole.ANALYST, Instant.now().minus(Duration.ofMinutes(5)));
+        UUID invitee = portfolio.user("invitee");
+        portfolio.invited(alpha, invitee, AccountRole.ANALYST, Instant.now().plus(Duration.ofDays(7)));
+        String preview = jobsPath(portfolio.id()) + "/preview";
+
+        for (String request : List.of(
+                "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"%s\"]}",
+                "{\"type\":\"UPDATE_ROLES\",\"userIds\":[\"%s\"],\"accountIds\":[\"" + alpha
+                        + "\"],\"role\":\"SUPPORT\"}",
+                "{\"type\":\"REMOVE_ACCESS\",\"userIds\":[\"%s\"],\"accountIds\":[\"" + alpha + "\"]}",
+                "{\"type\":\"RESEND_INVITATIONS\",\"userIds\":[\"%s\"],\"accountIds\":[\"" + alpha + "\"]}")) {
+            String body = request.formatted(lapsed);
+            for (Answer refused :
+                    List.of(submit(portfolio.id(), body), api.post(admin(portfolio.id()), preview, null, body))) {
+                assertFieldProblem(refused, 422, "userIds[0]");
+                assertThat(refused.body().path("errors").get(0).path("message").asString())
+                        .as(body)
+                        .contains(lapsed.toString(), "is not a user of this portfolio");
+            }
+            Answer previewed = api.post(admin(portfolio.id()), preview, null, request.formatted(invitee));
+            assertThat(previewed.status()).as(previewed.text()).isEqualTo(200);
+        }
     }
 
     @Test

@@ -25,6 +25,8 @@ import jakarta.ws.rs.client.ClientRequestFilter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -361,6 +363,29 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
 
         assertThat(scimJobs(portfolio.id())).isEqualTo(1);
         assertThat(scim(HttpMethod.GET, users() + "/" + ann, null).text()).doesNotContain("lastOffboardingJobId");
+    }
+
+    /**
+     * A deactivation of a user whose only access was an invitation whose expiry has passed, its row not
+     * yet deleted by the bulk-worker's expiry sweep, has nothing to remove: it submits no offboarding job
+     * and names none, as after the sweep.
+     */
+    @Test
+    void aDeactivationOfAUserWhoseOnlyInvitationHasExpiredSubmitsNoJob() throws ScimException {
+        UserResource user = new UserResource();
+        user.setUserName(portfolio.email("lapsed"));
+        UUID lapsed = UUID.fromString(service.create("Users", user).getId());
+        portfolio.invited(
+                portfolio.account("Brand"),
+                lapsed,
+                AccountRole.ANALYST,
+                Instant.now().minus(Duration.ofMinutes(5)));
+
+        UserResource deactivated = deactivate(lapsed);
+
+        assertThat(deactivated.getActive()).isFalse();
+        assertThat(scimJobs(portfolio.id())).isZero();
+        assertThat(scim(HttpMethod.GET, users() + "/" + lapsed, null).text()).doesNotContain("lastOffboardingJobId");
     }
 
     /**
