@@ -1,6 +1,8 @@
 package com.portfoliobulk.gateway.console;
 
 import com.portfoliobulk.contracts.paging.PageRequest;
+import com.portfoliobulk.gateway.portfolio.PortfolioRoleRules;
+import com.portfoliobulk.gateway.security.Caller;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,10 +17,15 @@ import org.springframework.web.bind.annotation.RequestParam;
 /**
  * The portfolio's administration page: its portfolio users and their roles (by name), the custom account
  * roles, the linked accounts, a pending Owner transfer and the newest administration log entries,
- * each as the API answers the signed-in administrator; and changing a portfolio user's role.
+ * each as the API answers the signed-in administrator; and changing a portfolio user's role, offered
+ * where the API accepts it.
  */
 @Controller
 class AdminController {
+
+    /** Why a row is locked when the caller may change the portfolio user but give them no role. */
+    private static final String NO_ROLE_TO_GRANT = "There is no role you may give: you give only roles whose"
+            + " permissions you all hold, and only the Owner gives one that manages portfolio users";
 
     private final GatewayApi api;
 
@@ -53,8 +60,8 @@ class AdminController {
             List<?> portfolioRoles = ConsoleSection.read(
                             () -> api.portfolioRoles(user, portfolioId, PageRequest.MAX_LIMIT))
                     .items();
-            model.addAttribute("portfolioRoles", portfolioRoles);
             model.addAttribute("portfolioRoleNames", names(portfolioRoles));
+            model.addAttribute("roleForms", roleForms(pages.caller(user), portfolioId, users.items(), portfolioRoles));
             ConsoleSection log = ConsoleSection.read(() -> api.adminLog(user, portfolioId, limit, logCursor));
             model.addAttribute("adminLog", log.items());
             model.addAttribute("logNext", log.nextCursor());
@@ -90,6 +97,68 @@ class AdminController {
         return ConsolePages.redirectToList(
                 "/console/portfolios/{portfolioId}/admin", portfolioId, "usersCursor", usersCursor, "changed");
     }
+
+    /**
+     * What each portfolio user's row offers, by their user id: the roles the caller may give them, by
+     * the API's own rule ({@link PortfolioRoleRules}), or why the row is locked. The caller's
+     * permissions are those the API applies to them, the roles' as the API answers them.
+     */
+    private static Map<String, RoleForm> roleForms(Caller caller, UUID portfolioId, List<?> users, List<?> roles) {
+        List<Map<?, ?>> grantable = roles.stream()
+                .filter(Map.class::isInstance)
+                .<Map<?, ?>>map(role -> (Map<?, ?>) role)
+                .filter(role -> role.get("code") != null
+                        && PortfolioRoleRules.grantRefusal(
+                                        caller, portfolioId, role.get("code").toString(), permissions(role))
+                                .isEmpty())
+                .toList();
+        Map<String, RoleForm> forms = new LinkedHashMap<>();
+        for (Object item : users) {
+            if (!(item instanceof Map<?, ?> row) || row.get("userId") == null) {
+                continue;
+            }
+            String userId = row.get("userId").toString();
+            String role = String.valueOf(row.get("role"));
+            String locked = PortfolioRoleRules.changeRefusal(
+                            caller, portfolioId, UUID.fromString(userId), role, permissions(row))
+                    .map(AdminController::lockedBecause)
+                    .orElse(grantable.isEmpty() ? NO_ROLE_TO_GRANT : null);
+            forms.put(
+                    userId,
+                    new RoleForm(
+                            locked == null ? grantable : List.of(),
+                            grantable.stream().anyMatch(choice -> role.equals(choice.get("code"))),
+                            locked));
+        }
+        return forms;
+    }
+
+    /** Why a row has no role selector, as its lock's title says. */
+    private static String lockedBecause(PortfolioRoleRules.Refusal refusal) {
+        return switch (refusal) {
+            case OWNER -> "The Owner keeps that role until they transfer ownership";
+            case OWN_ROLE ->
+                "You cannot change your own role: the Owner, or a portfolio user who holds every permission"
+                        + " of your role, changes it";
+            case ADMIN -> "Only the Owner changes the role of an Admin";
+            case LACKING ->
+                "Their role has permissions you do not hold: the Owner, or a portfolio user who holds them,"
+                        + " changes it";
+            case MANAGES_USERS -> NO_ROLE_TO_GRANT;
+        };
+    }
+
+    private static List<String> permissions(Map<?, ?> item) {
+        return item.get("permissions") instanceof List<?> names
+                ? names.stream().map(String::valueOf).toList()
+                : List.of();
+    }
+
+    /**
+     * A portfolio user's row: the roles its selector offers, whether their current role is one of them
+     * (else the selector asks for a choice first), and why the row is locked instead (none when it is not).
+     */
+    record RoleForm(List<Map<?, ?>> choices, boolean holdsChoice, String locked) {}
 
     /** The pending Owner transfer; none when there is none or the caller is not the Owner (only they see it). */
     private Map<String, Object> transfer(ConsoleUser user, UUID portfolioId) {

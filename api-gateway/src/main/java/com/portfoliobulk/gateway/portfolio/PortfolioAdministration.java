@@ -17,6 +17,7 @@ import com.portfoliobulk.gateway.portfolio.AdminModels.OwnerTransferView;
 import com.portfoliobulk.gateway.portfolio.AdminModels.PortfolioUserView;
 import com.portfoliobulk.gateway.portfolio.AdminModels.RoleDefinition;
 import com.portfoliobulk.gateway.portfolio.AdminModels.RoleView;
+import com.portfoliobulk.gateway.portfolio.PortfolioRoleRules.Refusal;
 import com.portfoliobulk.gateway.security.BuiltInPortfolioRole;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
@@ -59,7 +60,8 @@ import org.springframework.transaction.annotation.Transactional;
  * <p>No one but the Owner hands out more than they hold: a caller who is not the Owner defines only
  * portfolio roles of permissions they hold, grants only such roles (and none that manages portfolio
  * users: that power, ADMIN's or a custom role's, is the Owner's to give), changes or removes only
- * portfolio users whose role has no permission they lack, and does not change their own role. These checks act
+ * portfolio users whose role has no permission they lack, and does not change their own role
+ * ({@link PortfolioRoleRules}, which the console's Administration page applies too). These checks act
  * on the caller's permissions as the database holds them in the change's own transaction (the caller's
  * portfolio user row locked), never on the cached ones the request was let in with.
  */
@@ -275,19 +277,23 @@ public class PortfolioAdministration {
         Manager manager = manager(caller, portfolioId, List.of(userId));
         Caller current = manager.caller();
         PortfolioUserRepository.Row user = manager.target(userId);
-        if (BuiltInPortfolioRole.OWNER.name().equals(user.role())) {
-            throw AdminProblems.conflict(
-                    "The Owner's role cannot change",
-                    "The Portfolio Owner keeps that role until they transfer ownership (POST owner-transfer).");
-        }
-        if (userId.equals(caller.userId())) {
-            throw new AccessDeniedException("You cannot change your own portfolio role; the Portfolio Owner, or a"
-                    + " portfolio user who holds every permission of your role, changes it");
-        }
-        protectAdmin(current, portfolioId, user.role());
-        protectHolder(current, portfolioId, user, "change");
-        String code = assignableRole(current, portfolioId, role);
         List<RoleView> custom = customPortfolioRoles(portfolioId);
+        Optional<Refusal> refusal = PortfolioRoleRules.changeRefusal(
+                current, portfolioId, userId, user.role(), permissionsOf(user.role(), custom));
+        if (refusal.isPresent()) {
+            throw switch (refusal.get()) {
+                case OWNER ->
+                    AdminProblems.conflict(
+                            "The Owner's role cannot change",
+                            "The Portfolio Owner keeps that role until they transfer ownership (POST owner-transfer).");
+                case OWN_ROLE ->
+                    new AccessDeniedException("You cannot change your own portfolio role; the Portfolio Owner, or a"
+                            + " portfolio user who holds every permission of your role, changes it");
+                default -> holderRefused(refusal.get(), current, portfolioId, user, custom, "change");
+            };
+        }
+        String code = assignableRole(current, portfolioId, role);
+        custom = customPortfolioRoles(portfolioId);
         if (code.equals(user.role())) {
             // The role they hold already: nothing changes, so nothing is logged.
             return new PortfolioUserView(userId, user.email(), code, permissionsOf(code, custom));
@@ -316,8 +322,12 @@ public class PortfolioAdministration {
                     "The Owner cannot be removed",
                     "A portfolio always has its Owner; transfer ownership first (POST owner-transfer).");
         }
-        protectAdmin(current, portfolioId, user.role());
-        protectHolder(current, portfolioId, user, "remove");
+        List<RoleView> custom = customPortfolioRoles(portfolioId);
+        Optional<Refusal> refusal =
+                PortfolioRoleRules.holderRefusal(current, portfolioId, user.role(), permissionsOf(user.role(), custom));
+        if (refusal.isPresent()) {
+            throw holderRefused(refusal.get(), current, portfolioId, user, custom, "remove");
+        }
         remove(portfolioId, actor(caller), user, "removed");
     }
 
@@ -398,34 +408,29 @@ public class PortfolioAdministration {
         }
     }
 
-    /** Only the Owner grants, changes or removes the Admin role. */
-    private static void protectAdmin(Caller caller, UUID portfolioId, String role) {
-        if (BuiltInPortfolioRole.ADMIN.name().equals(role) && !caller.isOwner(portfolioId)) {
-            throw new AccessDeniedException("Only the Portfolio Owner grants, changes or removes the ADMIN role");
-        }
-    }
-
-    /** Only a caller who holds every permission of the portfolio user's role changes or removes them. */
-    private void protectHolder(Caller caller, UUID portfolioId, PortfolioUserRepository.Row user, String change) {
-        List<String> lacking =
-                lacking(caller, portfolioId, permissionsOf(user.role(), customPortfolioRoles(portfolioId)));
-        if (!lacking.isEmpty()) {
-            throw new AccessDeniedException("You cannot " + change + " " + user.email() + ": their role "
-                    + user.role() + " has permissions you do not hold " + lacking
-                    + "; the Portfolio Owner, or a portfolio user who holds them, can");
-        }
-    }
-
     /**
-     * Those of the named permissions the caller does not hold on the portfolio, in their order; none for
-     * the Owner. A name this gateway does not know counts as lacking: it cannot vouch for it.
+     * The refusal to change or remove a portfolio user ({@link PortfolioRoleRules#holderRefusal}): only
+     * the Owner changes or removes an Admin, and only a caller who holds every permission of the
+     * portfolio user's role.
      */
-    private static List<String> lacking(Caller caller, UUID portfolioId, List<String> permissionNames) {
-        return permissionNames.stream()
-                .filter(name -> parse(PortfolioPermission.class, name)
-                        .map(permission -> !caller.has(portfolioId, permission))
-                        .orElse(true))
-                .toList();
+    private static AccessDeniedException holderRefused(
+            Refusal refusal,
+            Caller caller,
+            UUID portfolioId,
+            PortfolioUserRepository.Row user,
+            List<RoleView> custom,
+            String change) {
+        if (refusal == Refusal.ADMIN) {
+            return adminRefused();
+        }
+        List<String> lacking = PortfolioRoleRules.lacking(caller, portfolioId, permissionsOf(user.role(), custom));
+        return new AccessDeniedException("You cannot " + change + " " + user.email() + ": their role " + user.role()
+                + " has permissions you do not hold " + lacking
+                + "; the Portfolio Owner, or a portfolio user who holds them, can");
+    }
+
+    private static AccessDeniedException adminRefused() {
+        return new AccessDeniedException("Only the Portfolio Owner grants, changes or removes the ADMIN role");
     }
 
     private String assignableRole(Caller caller, UUID portfolioId, String role) {
@@ -433,13 +438,6 @@ public class PortfolioAdministration {
             throw AdminProblems.invalid("role", "is required: " + assignableRoles(portfolioId));
         }
         String code = role.strip().toUpperCase(Locale.ROOT);
-        if (code.equals(BuiltInPortfolioRole.OWNER.name())) {
-            throw AdminProblems.invalid(
-                    "role",
-                    "must not be OWNER: ownership is handed over by an Owner transfer; "
-                            + assignableRoles(portfolioId));
-        }
-        protectAdmin(caller, portfolioId, code);
         // A custom role is kept until the change commits, so that it cannot be deleted meanwhile: a
         // deletion counts its holders after this change, not before it. Its permissions are checked as
         // kept, not as an earlier read had them (the role may have been defined or redefined since).
@@ -453,19 +451,28 @@ public class PortfolioAdministration {
                     .orElseThrow(() -> AdminProblems.invalid(
                             "role", Quoted.of(role) + " is not a portfolio role; " + assignableRoles(portfolioId)));
         }
-        List<String> lacking = lacking(caller, portfolioId, granted);
-        if (!lacking.isEmpty()) {
-            throw AdminProblems.forbidden(
-                    "role",
-                    "'" + code + "' has permissions you do not hold " + lacking
-                            + "; give a role whose permissions you all hold, or ask the Portfolio Owner");
-        }
-        if (!caller.isOwner(portfolioId) && granted.contains(PortfolioPermission.PORTFOLIO_USERS_MANAGE.name())) {
-            // As ADMIN itself: a custom role with ADMIN's permissions is not a way around the Owner.
-            throw AdminProblems.forbidden(
-                    "role",
-                    "'" + code + "' lets its holder manage portfolio users; only the Portfolio Owner grants such a"
-                            + " role");
+        Optional<Refusal> refusal = PortfolioRoleRules.grantRefusal(caller, portfolioId, code, granted);
+        if (refusal.isPresent()) {
+            throw switch (refusal.get()) {
+                case OWNER ->
+                    AdminProblems.invalid(
+                            "role",
+                            "must not be OWNER: ownership is handed over by an Owner transfer; "
+                                    + assignableRoles(portfolioId));
+                case ADMIN -> adminRefused();
+                case LACKING ->
+                    AdminProblems.forbidden(
+                            "role",
+                            "'" + code + "' has permissions you do not hold "
+                                    + PortfolioRoleRules.lacking(caller, portfolioId, granted)
+                                    + "; give a role whose permissions you all hold, or ask the Portfolio Owner");
+                case MANAGES_USERS ->
+                    AdminProblems.forbidden(
+                            "role",
+                            "'" + code + "' lets its holder manage portfolio users; only the Portfolio Owner grants"
+                                    + " such a role");
+                case OWN_ROLE -> new IllegalStateException("No role is refused as one's own");
+            };
         }
         return code;
     }
@@ -536,7 +543,7 @@ public class PortfolioAdministration {
                         .filter(p -> p != PortfolioPermission.OWNER)
                         .isPresent(),
                 EnumSet.complementOf(EnumSet.of(PortfolioPermission.OWNER)).toString());
-        List<String> lacking = lacking(current, portfolioId, granted);
+        List<String> lacking = PortfolioRoleRules.lacking(current, portfolioId, granted);
         if (!lacking.isEmpty()) {
             throw AdminProblems.forbidden(
                     "permissions",

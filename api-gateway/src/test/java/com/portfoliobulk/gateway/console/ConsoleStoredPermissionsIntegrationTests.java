@@ -14,8 +14,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -125,6 +129,119 @@ class ConsoleStoredPermissionsIntegrationTests {
         HttpResponse<String> users = get(browser, "/console/portfolios/" + portfolio.id() + "/users");
         assertThat(users.statusCode()).isEqualTo(403);
         assertThat(users.body()).contains("needs the Portfolio Owner, User Management EDIT or User Management VIEW");
+    }
+
+    /**
+     * The Administration page offers a portfolio user's role selector, and in it the roles, exactly
+     * where the API accepts the change from the signed-in administrator: an Admin changes neither their
+     * own role nor another Admin's, and grants neither Admin nor a role that manages portfolio users; a
+     * role that only manages portfolio users holds none of the permissions the others' roles have, and
+     * may grant no role at all. Every other row shows the lock with the reason. Each pair of row and
+     * role is sent: the page offered it exactly when the API accepts it.
+     */
+    @Test
+    void theRoleSelectorsOfferExactlyTheChangesTheApiAcceptsFromANonOwner() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        jdbc.sql("""
+                        INSERT INTO jobs.portfolio_roles (portfolio_id, code, name, permissions) VALUES
+                          (:portfolio, 'TEAM_ADMIN', 'Team admin', ARRAY['PORTFOLIO_USERS_MANAGE']),
+                          (:portfolio, 'BRAND_AUDITOR', 'Brand auditor', ARRAY['USER_MANAGEMENT_VIEW'])""").param("portfolio", portfolio.id()).update();
+        Map<String, String> roles = new LinkedHashMap<>();
+        roles.put("olga", "OWNER");
+        roles.put("ada", "ADMIN");
+        roles.put("abe", "ADMIN");
+        roles.put("eve", "USER_MANAGEMENT_EDIT");
+        roles.put("vic", "USER_MANAGEMENT_VIEW");
+        roles.put("bea", "BRAND_AUDITOR");
+        roles.put("tom", "TEAM_ADMIN");
+        roles.put("tess", "TEAM_ADMIN");
+        Map<String, UUID> ids = new LinkedHashMap<>();
+        roles.forEach((name, role) -> {
+            ids.put(name, portfolio.user(name));
+            storePortfolioUser(portfolio, ids.get(name), portfolio.email(name), role);
+        });
+        List<String> grantable =
+                List.of("ADMIN", "USER_MANAGEMENT_EDIT", "USER_MANAGEMENT_VIEW", "BRAND_AUDITOR", "TEAM_ADMIN");
+        String admin = "/console/portfolios/" + portfolio.id() + "/admin";
+
+        Map<String, Set<String>> offeredToAda = new LinkedHashMap<>();
+        Map<String, Set<String>> offeredToTess = new LinkedHashMap<>();
+        for (String caller : List.of("ada", "tess")) {
+            ConsoleBrowser browser = new ConsoleBrowser(port);
+            browser.signIn(portfolio.email(caller), "USER_MANAGEMENT_VIEW", portfolio);
+            HttpResponse<String> page = browser.get(admin);
+            assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+            Map<String, Set<String>> offered = caller.equals("ada") ? offeredToAda : offeredToTess;
+            List<String> mismatches = new ArrayList<>();
+            for (String name : roles.keySet()) {
+                String row = roleRow(page.body(), portfolio.email(name));
+                offered.put(name, offeredRoles(row));
+                if (offered.get(name).isEmpty()) {
+                    assertThat(row)
+                            .as("a row without a form shows the lock and why")
+                            .containsPattern("class=\"lock\"[^>]*title=\"[^\"]{20,}\"")
+                            .doesNotContain("<form");
+                }
+                for (String role : grantable) {
+                    HttpResponse<String> sent = browser.post(
+                            admin + "/portfolio-users/" + ids.get(name) + "/role",
+                            Map.of("role", role, "_csrf", browser.csrf()));
+                    boolean accepted = sent.statusCode() == 302;
+                    if (accepted != offered.get(name).contains(role)) {
+                        mismatches.add(caller + " -> " + name + " (" + roles.get(name) + ") as " + role + ": "
+                                + (accepted ? "accepted but not offered" : "offered but refused " + sent.statusCode()));
+                    }
+                    if (accepted) {
+                        storedRole(portfolio, ids.get(name), roles.get(name));
+                    }
+                }
+            }
+            assertThat(mismatches)
+                    .as("offered by the page versus accepted by the API")
+                    .isEmpty();
+        }
+
+        Set<String> others = Set.of("USER_MANAGEMENT_EDIT", "USER_MANAGEMENT_VIEW", "BRAND_AUDITOR");
+        assertThat(offeredToAda)
+                .containsEntry("olga", Set.of())
+                .containsEntry("ada", Set.of())
+                .containsEntry("abe", Set.of())
+                .containsEntry("eve", others)
+                .containsEntry("vic", others)
+                .containsEntry("bea", others)
+                .containsEntry("tom", others);
+        assertThat(offeredToTess.values())
+                .as("a role that only manages portfolio users grants none")
+                .allMatch(Set::isEmpty);
+    }
+
+    /** The row of the portfolio user of this address on the Administration page. */
+    private static String roleRow(String page, String email) {
+        Matcher row = Pattern.compile(
+                        "<tr[^>]*data-email=\"" + Pattern.quote(email) + "\"[^>]*>(.*?)</tr>", Pattern.DOTALL)
+                .matcher(page);
+        assertThat(row.find()).as(email + " in " + page).isTrue();
+        return row.group(1);
+    }
+
+    /** The roles the row's selector offers (by code), none when the row has no form. */
+    private static Set<String> offeredRoles(String row) {
+        Set<String> offered = new TreeSet<>();
+        if (row.contains("<form")) {
+            Matcher option = Pattern.compile("<option value=\"([^\"]+)\"").matcher(row);
+            while (option.find()) {
+                offered.add(option.group(1));
+            }
+        }
+        return offered;
+    }
+
+    private void storedRole(DirectorySeed.Portfolio portfolio, UUID userId, String role) {
+        jdbc.sql("UPDATE jobs.portfolio_users SET role = :role WHERE portfolio_id = :portfolio AND user_id = :user")
+                .param("portfolio", portfolio.id())
+                .param("user", userId)
+                .param("role", role)
+                .update();
     }
 
     /**
