@@ -55,7 +55,14 @@ final class AdminModels {
             UUID userId) {}
 
     @Schema(description = "A pending Owner transfer.")
-    record OwnerTransferView(UUID fromUserId, UUID toUserId, Instant requestedAt) {}
+    record OwnerTransferView(
+            UUID fromUserId,
+            UUID toUserId,
+
+            @Schema(description = "The e-mail address of the portfolio user ownership is offered to")
+            String toEmail,
+
+            Instant requestedAt) {}
 
     @Schema(description = "One administrative change of the portfolio.")
     record AdminLogEntry(

@@ -109,6 +109,15 @@ public class PortfolioAdministration {
 
     private static final String CODE = "[A-Z][A-Z0-9_]{0,63}";
 
+    /**
+     * The columns of an Owner transfer {@code t} that {@link #transfer} reads, with the address of its
+     * recipient (a portfolio user while the offer stands: removing them withdraws it).
+     */
+    private static final String TRANSFER_COLUMNS = """
+            t.from_user_id, t.to_user_id, t.requested_at,
+            (SELECT p.email FROM jobs.portfolio_users p
+              WHERE p.portfolio_id = t.portfolio_id AND p.user_id = t.to_user_id) AS to_email""";
+
     /** No custom role's code: what the console's role selectors send to remove access. */
     private static final String NO_ACCESS = "NO_ACCESS";
 
@@ -882,12 +891,11 @@ public class PortfolioAdministration {
                 .query(String.class)
                 .optional();
         OwnerTransferView transfer = jdbc.sql("""
-                        INSERT INTO jobs.owner_transfers (portfolio_id, from_user_id, to_user_id)
+                        INSERT INTO jobs.owner_transfers AS t (portfolio_id, from_user_id, to_user_id)
                         VALUES (:portfolioId, :from, :to)
                         ON CONFLICT (portfolio_id) DO UPDATE
                             SET from_user_id = excluded.from_user_id, to_user_id = excluded.to_user_id, requested_at = now()
-                        RETURNING from_user_id, to_user_id, requested_at
-                        """)
+                        """ + " RETURNING " + TRANSFER_COLUMNS)
                 .param("portfolioId", portfolioId)
                 .param("from", caller.userId())
                 .param("to", toUserId)
@@ -973,10 +981,8 @@ public class PortfolioAdministration {
 
     @Transactional(readOnly = true)
     Optional<OwnerTransferView> pendingTransfer(UUID portfolioId) {
-        return jdbc.sql("""
-                        SELECT from_user_id, to_user_id, requested_at FROM jobs.owner_transfers
-                        WHERE portfolio_id = :portfolioId
-                        """)
+        return jdbc.sql("SELECT " + TRANSFER_COLUMNS
+                        + " FROM jobs.owner_transfers t WHERE t.portfolio_id = :portfolioId")
                 .param("portfolioId", portfolioId)
                 .query(PortfolioAdministration::transfer)
                 .optional();
@@ -1011,10 +1017,9 @@ public class PortfolioAdministration {
      */
     @Transactional
     PortfolioUserView acceptTransfer(Caller caller, UUID portfolioId) {
-        OwnerTransferView transfer = jdbc.sql("""
-                        SELECT from_user_id, to_user_id, requested_at FROM jobs.owner_transfers
-                        WHERE portfolio_id = :portfolioId FOR UPDATE
-                        """)
+        // FOR UPDATE locks the offer alone, not the portfolio user the column's subquery reads.
+        OwnerTransferView transfer = jdbc.sql("SELECT " + TRANSFER_COLUMNS
+                        + " FROM jobs.owner_transfers t WHERE t.portfolio_id = :portfolioId FOR UPDATE OF t")
                 .param("portfolioId", portfolioId)
                 .query(PortfolioAdministration::transfer)
                 .optional()
@@ -1147,6 +1152,7 @@ public class PortfolioAdministration {
         return new OwnerTransferView(
                 rs.getObject("from_user_id", UUID.class),
                 rs.getObject("to_user_id", UUID.class),
+                rs.getString("to_email"),
                 rs.getObject("requested_at", OffsetDateTime.class).toInstant());
     }
 

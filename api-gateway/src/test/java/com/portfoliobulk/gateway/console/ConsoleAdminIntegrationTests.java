@@ -167,6 +167,29 @@ class ConsoleAdminIntegrationTests {
                 .doesNotContain("BRAND_AUDITOR -&gt;");
     }
 
+    /** The pending Owner transfer names its recipient by their e-mail address, not by their user id. */
+    @Test
+    void thePendingOwnerTransferNamesItsRecipientByTheirAddress() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID vera = portfolio.user("vera");
+        portfolioUser(portfolio, vera, portfolio.email("vera"), "ADMIN");
+        jdbc.sql("INSERT INTO jobs.owner_transfers (portfolio_id, from_user_id, to_user_id) VALUES (:p, :from, :to)")
+                .param("p", portfolio.id())
+                .param("from", UUID.randomUUID())
+                .param("to", vera)
+                .update();
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+
+        String page = get("/console/portfolios/" + portfolio.id() + "/admin").body();
+
+        Matcher transfer = Pattern.compile("<p id=\"owner-transfer\">(.*?)</p>", Pattern.DOTALL)
+                .matcher(page);
+        assertThat(transfer.find()).as(page).isTrue();
+        assertThat(transfer.group(1))
+                .contains("Ownership was offered to", portfolio.email("vera"))
+                .doesNotContain(vera.toString());
+    }
+
     @Test
     void aViewOnlyAdministratorSeesTheApisRefusalAndNoRoleForm() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();

@@ -41,11 +41,10 @@ class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
                 call(HttpMethod.POST, owner, path("/owner-transfer"), "{\"userId\":\"%s\"}".formatted(successorId));
         assertThat(offered.status()).as(offered.text()).isEqualTo(202);
         assertThat(offered.body().path("toUserId").asString()).isEqualTo(successorId.toString());
-        assertThat(call(HttpMethod.GET, owner, path("/owner-transfer"), null)
-                        .body()
-                        .path("fromUserId")
-                        .asString())
-                .isEqualTo(ownerId.toString());
+        assertThat(offered.body().path("toEmail").asString()).isEqualTo(portfolio.email("successor"));
+        Answer pending = call(HttpMethod.GET, owner, path("/owner-transfer"), null);
+        assertThat(pending.body().path("fromUserId").asString()).isEqualTo(ownerId.toString());
+        assertThat(pending.body().path("toEmail").asString()).isEqualTo(portfolio.email("successor"));
 
         // Nobody but the named successor accepts; nothing changes until they do.
         assertProblem(call(HttpMethod.POST, admin, path("/owner-transfer/accept"), null), 403);
