@@ -13,6 +13,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
 /**
  * The portfolio's administration page: its portfolio users and their roles (by name), the custom account
@@ -84,15 +85,26 @@ class AdminController {
         return "console/admin";
     }
 
-    /** Changes the role through the API; a refusal is shown as the API worded it (ConsoleAdvice). */
+    /**
+     * Changes the role through the API; a refusal is shown as the API worded it (ConsoleAdvice). The
+     * API answers a role the user holds already as it answers a change, but changes nothing and logs
+     * nothing: when its answer is the role the page showed ({@code shownRole}), the page says so.
+     */
     @PostMapping("/console/portfolios/{portfolioId}/admin/portfolio-users/{userId}/role")
     String changeRole(
             ConsoleUser user,
             @PathVariable UUID portfolioId,
             @PathVariable UUID userId,
             @RequestParam String role,
-            @RequestParam(required = false) String usersCursor) {
-        api.changePortfolioRole(user, portfolioId, userId, role);
+            @RequestParam(required = false) String shownRole,
+            @RequestParam(required = false) String usersCursor,
+            RedirectAttributes redirect) {
+        Map<String, Object> changed = api.changePortfolioRole(user, portfolioId, userId, role);
+        if (shownRole != null && shownRole.equals(changed.get("role"))) {
+            redirect.addFlashAttribute("unchanged", String.valueOf(changed.get("email")));
+            return ConsolePages.redirectToList(
+                    "/console/portfolios/{portfolioId}/admin", portfolioId, "usersCursor", usersCursor);
+        }
         // Back to the page of portfolio users the change was made on, which shows the changed row.
         return ConsolePages.redirectToList(
                 "/console/portfolios/{portfolioId}/admin", portfolioId, "usersCursor", usersCursor, "changed");

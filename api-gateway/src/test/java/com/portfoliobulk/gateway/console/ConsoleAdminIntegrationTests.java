@@ -167,6 +167,33 @@ class ConsoleAdminIntegrationTests {
                 .doesNotContain("BRAND_AUDITOR -&gt;");
     }
 
+    /**
+     * "Change role" with the role the user has already (the selector opens on it) changes nothing, and
+     * the API writes no log entry: the page says so rather than that the role was changed.
+     */
+    @Test
+    void aRoleChangeToTheRoleHeldAlreadySaysThatNothingChanged() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID vera = portfolio.user("vera");
+        portfolioUser(portfolio, vera, portfolio.email("vera"), "USER_MANAGEMENT_VIEW");
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String admin = "/console/portfolios/" + portfolio.id() + "/admin";
+        Map<String, String> form =
+                new LinkedHashMap<>(ConsoleBrowser.hiddenFields(get(admin).body(), "inline role-change"));
+        form.put("role", "USER_MANAGEMENT_VIEW");
+        form.put("_csrf", csrf());
+
+        HttpResponse<String> sent = post(admin + "/portfolio-users/" + vera + "/role", form);
+
+        assertThat(sent.statusCode()).as(sent.body()).isEqualTo(302);
+        String back = sent.headers().firstValue("Location").orElseThrow();
+        assertThat(back).doesNotContain("changed");
+        assertThat(get(back.substring(back.indexOf("/console"))).body())
+                .contains("No change: " + portfolio.email("vera") + " already has that role.")
+                .doesNotContain("id=\"role-changed\"", "PORTFOLIO_ROLE_CHANGED");
+        assertThat(roleOf(portfolio, vera)).isEqualTo("USER_MANAGEMENT_VIEW");
+    }
+
     /** The pending Owner transfer names its recipient by their e-mail address, not by their user id. */
     @Test
     void thePendingOwnerTransferNamesItsRecipientByTheirAddress() throws Exception {
