@@ -86,14 +86,30 @@ class IntegrationsController {
         return showsSecret ? ConsoleSection.readOrNotice(read, list) : ConsoleSection.read(read);
     }
 
-    /** Creates a SCIM token; the page it returns to shows the token and the SCIM base URL once. */
+    /**
+     * Creates a SCIM token; the page it returns to shows the token and the SCIM base URL once. A name
+     * the API refuses brings back the page, with its problem next to the form and the name as typed.
+     */
     @PostMapping(PAGE + "/scim-tokens")
     String createScimToken(
             ConsoleUser user,
             @PathVariable UUID portfolioId,
             @RequestParam(required = false) String name,
-            RedirectAttributes redirect) {
-        Map<String, Object> created = api.createScimToken(user, portfolioId, name);
+            RedirectAttributes redirect,
+            HttpServletResponse response,
+            Model model) {
+        Map<String, Object> created;
+        try {
+            created = api.createScimToken(user, portfolioId, name);
+        } catch (ApiProblem problem) {
+            if (problem.status() != 400 && problem.status() != 422) {
+                throw problem;
+            }
+            response.setStatus(problem.status());
+            model.addAttribute("scimProblem", problem);
+            model.addAttribute("scimName", name);
+            return integrations(user, portfolioId, null, null, model);
+        }
         Map<String, Object> shown = new LinkedHashMap<>(created);
         shown.put("scimBaseUrl", scimBaseUrl(created.get("scimBaseUrl")));
         redirect.addFlashAttribute("newToken", shown);

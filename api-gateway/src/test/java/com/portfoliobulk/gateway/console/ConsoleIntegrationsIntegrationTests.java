@@ -576,6 +576,37 @@ class ConsoleIntegrationsIntegrationTests {
         assertThat(subscriptions()).isZero();
     }
 
+    /**
+     * A SCIM token name the API refuses (only spaces, which HTML's {@code required} lets through, or one
+     * with a pasted direction mark) brings back the Integrations page, the API's problem next to the
+     * form and the name as it was typed, as the Add webhook form does; no token is created.
+     */
+    @Test
+    void aScimTokenNameTheApiRefusesShowsItsProblemNextToTheFormFilledInAsTyped() throws Exception {
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String empty = browser.get(page).body();
+
+        for (String name : new String[] {"   ", "Entra ID\u200f"}) {
+            HttpResponse<String> refused =
+                    browser.post(page + "/scim-tokens", form(empty, "panel create-token", "name", name));
+
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(422);
+            Matcher field =
+                    Pattern.compile("<input[^>]*id=\"scim-token-name\"[^>]*>").matcher(refused.body());
+            assertThat(field.find()).as(refused.body()).isTrue();
+            assertThat(field.group()).contains("value=\"" + name + "\"");
+            assertThat(refused.body())
+                    .contains("id=\"scim-problem\"", "Invalid SCIM token request", "id=\"create-scim-token\"")
+                    .contains("id=\"create-webhook\"")
+                    .doesNotContain("id=\"new-scim-token\"");
+        }
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.scim_tokens WHERE portfolio_id = :p")
+                        .param("p", portfolio.id())
+                        .query(Long.class)
+                        .single())
+                .isZero();
+    }
+
     /** The API's answer to the portfolio's administrator with this permission, as a client reads it. */
     private JsonNode api(DirectorySeed.Portfolio portfolio, String permission, String path) throws Exception {
         String token = TestTokens.token(UUID.randomUUID(), "api@agency.test", portfolio.id(), permission);
