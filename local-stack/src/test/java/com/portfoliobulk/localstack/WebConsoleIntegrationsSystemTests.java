@@ -121,7 +121,11 @@ class WebConsoleIntegrationsSystemTests {
         WebElement row = browser.find("tr.scim-token");
         assertThat(row.getText()).startsWith("Entra ID").contains("by " + OWNER).doesNotContain("Never");
 
-        row.findElement(By.cssSelector("form.revoke-token button")).click();
+        // Revoke asks first, saying what stops; only its Revoke the token button revokes.
+        row.findElement(By.cssSelector("a.revoke-token")).click();
+        browser.awaitPage("Revoke SCIM token");
+        assertThat(browser.text("#confirm-losses")).contains("only SCIM token");
+        browser.find("#confirm").click();
         await().atMost(PATIENCE)
                 .ignoreExceptions()
                 .untilAsserted(() -> assertThat(browser.text("#done")).contains("The SCIM token was revoked"));

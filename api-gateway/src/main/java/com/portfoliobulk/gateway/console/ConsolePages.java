@@ -190,16 +190,21 @@ class ConsolePages {
      */
     static String redirectToList(
             String pathTemplate, UUID portfolioId, String cursorName, String cursor, String... flags) {
+        return "redirect:" + listAddress(pathTemplate, portfolioId, cursorName, cursor, flags);
+    }
+
+    /** The address of a portfolio page at the page of one of its lists, as {@link #redirectToList} leads to. */
+    static String listAddress(
+            String pathTemplate, UUID portfolioId, String cursorName, String cursor, String... flags) {
         UriComponentsBuilder location = UriComponentsBuilder.fromPath(pathTemplate);
         for (String flag : flags) {
             location.queryParam(flag);
         }
-        return "redirect:"
-                + location.queryParamIfPresent(
-                                cursorName, Optional.ofNullable(cursor).filter(StringUtils::hasText))
-                        .buildAndExpand(portfolioId)
-                        .encode()
-                        .toUriString();
+        return location.queryParamIfPresent(
+                        cursorName, Optional.ofNullable(cursor).filter(StringUtils::hasText))
+                .buildAndExpand(portfolioId)
+                .encode()
+                .toUriString();
     }
 
     static String nextCursor(Map<String, Object> page) {

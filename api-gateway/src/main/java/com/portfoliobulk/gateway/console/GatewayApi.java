@@ -338,6 +338,11 @@ class GatewayApi {
                 .body(JSON));
     }
 
+    /** One SCIM token that is not revoked, without its secret (Owner only); 404 once it is revoked. */
+    Map<String, Object> scimToken(ConsoleUser user, UUID portfolioId, UUID tokenId) {
+        return get(user, "/scim-tokens/{tokenId}", Map.of("portfolioId", portfolioId, "tokenId", tokenId), Map.of(), 0);
+    }
+
     void revokeScimToken(ConsoleUser user, UUID portfolioId, UUID tokenId) {
         call(() -> client().delete()
                 .uri(PORTFOLIOS + "/scim-tokens/{tokenId}", portfolioId, tokenId)

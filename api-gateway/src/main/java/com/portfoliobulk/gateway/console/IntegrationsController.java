@@ -4,6 +4,7 @@ import com.portfoliobulk.gateway.webhooks.EventType;
 import jakarta.servlet.http.HttpServletResponse;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +80,9 @@ class IntegrationsController {
         model.addAttribute("webhooksNext", webhooks.nextCursor());
         model.addAttribute("webhooksRefused", webhooks.refusal());
         model.addAttribute("eventTypes", EventType.WIRE_NAMES);
+        // The pages of the lists, for the links to a row's confirmation, which comes back to its page.
+        model.addAttribute("tokensCursor", StringUtils.hasText(tokensCursor) ? tokensCursor : null);
+        model.addAttribute("webhooksCursor", StringUtils.hasText(webhooksCursor) ? webhooksCursor : null);
         return "console/integrations";
     }
 
@@ -114,6 +118,45 @@ class IntegrationsController {
         shown.put("scimBaseUrl", scimBaseUrl(created.get("scimBaseUrl")));
         redirect.addFlashAttribute("newToken", shown);
         return page(portfolioId);
+    }
+
+    /**
+     * Asks before a token is revoked, saying what stops: the identity provider's calls with it, and all
+     * of its provisioning when it is the portfolio's last token. Only the page's form revokes.
+     */
+    @GetMapping(PAGE + "/scim-tokens/{tokenId}/revoke")
+    String confirmRevokeScimToken(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID tokenId,
+            @RequestParam(required = false) String tokensCursor,
+            Model model) {
+        pages.portfolio(model, user, portfolioId, "integrations");
+        Map<String, Object> token = api.scimToken(user, portfolioId, tokenId);
+        boolean last =
+                ConsolePages.items(api.scimTokens(user, portfolioId, 2, null)).size() <= 1;
+        List<String> losses = new ArrayList<>();
+        losses.add("The identity provider's next call with this token is refused (401): it can no longer create,"
+                + " change or deactivate the portfolio's users with it.");
+        losses.add(
+                last
+                        ? "It is the portfolio's only SCIM token: the identity provider's provisioning and"
+                                + " deprovisioning stop until you create a new token and paste it into the identity"
+                                + " provider. A person disabled there meanwhile is not offboarded from the"
+                                + " portfolio's accounts."
+                        : "Identity providers that use the portfolio's other SCIM tokens go on provisioning.");
+        losses.add("A revoked token cannot be used again: a new one has to be created and pasted into the identity"
+                + " provider.");
+        return confirmation(
+                model,
+                new Confirmation(
+                        "Revoke SCIM token",
+                        "Revoke the SCIM token " + token.get("name") + "?",
+                        losses,
+                        "/console/portfolios/" + portfolioId + "/integrations/scim-tokens/" + tokenId + "/revoke",
+                        "Revoke the token",
+                        cursorField("tokensCursor", tokensCursor),
+                        ConsolePages.listAddress(PAGE, portfolioId, "tokensCursor", tokensCursor)));
     }
 
     /** Revokes a token; back to the page of tokens it was revoked from. */
@@ -230,6 +273,70 @@ class IntegrationsController {
         redirect.addFlashAttribute("secretWhy", endPrevious ? "rotated-alone" : "rotated");
         return webhooksPage(portfolioId, webhooksCursor);
     }
+
+    /**
+     * Asks before a subscription is deleted, saying what is lost: its messages and their delivery
+     * history, and the messages still to be sent. Only the page's form deletes.
+     */
+    @GetMapping(PAGE + "/webhooks/{subscriptionId}/delete")
+    String confirmDelete(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID subscriptionId,
+            @RequestParam(required = false) String webhooksCursor,
+            Model model) {
+        pages.portfolio(model, user, portfolioId, "integrations");
+        Map<String, Object> subscription = api.webhook(user, portfolioId, subscriptionId);
+        List<String> losses = new ArrayList<>();
+        losses.add("No further job message is sent to " + subscription.get("url")
+                + ", also none that is waiting to be sent or retried.");
+        losses.add("Its messages and their delivery history (attempts, the receiver's answers) are deleted with it,"
+                + " and cannot be redelivered.");
+        if ("ACTIVE".equals(subscription.get("status"))) {
+            losses.add("To stop the messages for a while and keep the history, disable the subscription instead.");
+        }
+        return confirmation(
+                model,
+                new Confirmation(
+                        "Delete webhook subscription",
+                        "Delete the subscription of " + subscription.get("url") + "?",
+                        losses,
+                        "/console/portfolios/" + portfolioId + "/integrations/webhooks/" + subscriptionId + "/delete",
+                        "Delete the subscription",
+                        cursorField("webhooksCursor", webhooksCursor),
+                        ConsolePages.listAddress(PAGE, portfolioId, "webhooksCursor", webhooksCursor)));
+    }
+
+    private static String confirmation(Model model, Confirmation confirmation) {
+        model.addAttribute("confirmation", confirmation);
+        return "console/confirm";
+    }
+
+    /** The list's cursor as the confirmation's form carries it back, none for the list's first page. */
+    private static Map<String, String> cursorField(String name, String cursor) {
+        return StringUtils.hasText(cursor) ? Map.of(name, cursor) : Map.of();
+    }
+
+    /**
+     * A page that asks before a change that cannot be undone: what it is, what is lost, and the form
+     * that makes it (sent with the session's CSRF token) beside a way back that changes nothing.
+     *
+     * @param title the page's title
+     * @param question the question the page asks, naming what is changed
+     * @param losses what is lost, one sentence each
+     * @param action the path the form is sent to
+     * @param button the form's button
+     * @param fields the form's hidden fields (the list's cursor, to return to its page)
+     * @param back the address of the page the change was asked from
+     */
+    record Confirmation(
+            String title,
+            String question,
+            List<String> losses,
+            String action,
+            String button,
+            Map<String, String> fields,
+            String back) {}
 
     @PostMapping(PAGE + "/webhooks/{subscriptionId}/delete")
     String delete(

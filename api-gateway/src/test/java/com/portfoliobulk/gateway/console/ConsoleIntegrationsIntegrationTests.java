@@ -101,8 +101,8 @@ class ConsoleIntegrationsIntegrationTests {
         assertThat(again).contains("class=\"scim-token\"", "Entra ID").doesNotContain(">Never<");
 
         String tokenId = attribute(again, "data-token-id");
-        HttpResponse<String> revoked =
-                browser.post(page + "/scim-tokens/" + tokenId + "/revoke", form(again, "inline-form revoke-token"));
+        HttpResponse<String> revoked = browser.post(
+                page + "/scim-tokens/" + tokenId + "/revoke", confirmed(again, "/scim-tokens/" + tokenId + "/revoke"));
 
         assertThat(revoked.statusCode()).isEqualTo(302);
         assertThat(browser.get(page).body()).contains("id=\"done\"", "The SCIM token was revoked", "No SCIM token.");
@@ -144,8 +144,9 @@ class ConsoleIntegrationsIntegrationTests {
                 .query(UUID.class)
                 .single();
         assertThat(second).contains("data-token-id=\"" + oldestId + "\"");
-        HttpResponse<String> revoked =
-                browser.post(page + "/scim-tokens/" + oldestId + "/revoke", form(second, "inline-form revoke-token"));
+        HttpResponse<String> revoked = browser.post(
+                page + "/scim-tokens/" + oldestId + "/revoke",
+                confirmed(second, "/scim-tokens/" + oldestId + "/revoke"));
         assertThat(revoked.statusCode()).isEqualTo(302);
         assertThat(jdbc.sql("SELECT revoked_at IS NOT NULL FROM jobs.scim_tokens WHERE id = :id")
                         .param("id", oldestId)
@@ -491,7 +492,7 @@ class ConsoleIntegrationsIntegrationTests {
     void aFormFromAPageOfAnEarlierSignInChangesNothingAfterSigningInAsSomeoneElse() throws Exception {
         browser.signIn("alice-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
         UUID subscriptionId = subscribeToJobCompleted();
-        Map<String, String> alicesForm = form(browser.get(page).body(), "inline-form delete-webhook");
+        Map<String, String> alicesForm = confirmed(browser.get(page).body(), "/webhooks/" + subscriptionId + "/delete");
         assertThat(alicesForm).containsKey("_csrf");
 
         browser.signIn("bob-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
@@ -503,7 +504,7 @@ class ConsoleIntegrationsIntegrationTests {
         // Bob's own page sends the form with his session's token.
         HttpResponse<String> bobs = browser.post(
                 page + "/webhooks/" + subscriptionId + "/delete",
-                form(browser.get(page).body(), "inline-form delete-webhook"));
+                confirmed(browser.get(page).body(), "/webhooks/" + subscriptionId + "/delete"));
         assertThat(bobs.statusCode()).as(bobs.body()).isEqualTo(302);
         assertThat(subscriptions()).isZero();
     }
@@ -605,6 +606,95 @@ class ConsoleIntegrationsIntegrationTests {
                         .query(Long.class)
                         .single())
                 .isZero();
+    }
+
+    /**
+     * Revoke of a SCIM token and Delete of a webhook subscription ask first, on a page that says what
+     * is lost (the identity provider's provisioning when it is the last token; the delivery history),
+     * reached by a link that changes nothing; only that page's form (with the CSRF token) changes it,
+     * and Cancel goes back to the list.
+     */
+    @Test
+    void revokingATokenOrDeletingASubscriptionAsksFirstSayingWhatIsLost() throws Exception {
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        for (String name : new String[] {"Entra ID", "Okta"}) {
+            assertThat(browser.post(
+                                    page + "/scim-tokens",
+                                    form(browser.get(page).body(), "panel create-token", "name", name))
+                            .statusCode())
+                    .isEqualTo(302);
+        }
+        UUID subscriptionId = subscribeToJobCompleted();
+        String listed = browser.get(page).body();
+        UUID okta = tokenId("Okta");
+        UUID entra = tokenId("Entra ID");
+
+        assertThat(link(listed, "/scim-tokens/" + okta + "/revoke"))
+                .isEqualTo(page + "/scim-tokens/" + okta + "/revoke");
+        HttpResponse<String> asked = browser.get(link(listed, "/scim-tokens/" + okta + "/revoke"));
+
+        assertThat(asked.statusCode()).as(asked.body()).isEqualTo(200);
+        assertThat(asked.body())
+                .contains("Revoke the SCIM token Okta?", "refused (401)", "other SCIM tokens go on provisioning")
+                .doesNotContain("only SCIM token");
+        assertThat(revoked(okta)).as("opening the question revokes nothing").isFalse();
+        assertThat(link(asked.body(), "id=\"confirm-cancel\"")).isEqualTo(page);
+        HttpResponse<String> revoked = browser.post(
+                page + "/scim-tokens/" + okta + "/revoke", ConsoleBrowser.hiddenFields(asked.body(), "confirm"));
+        assertThat(revoked.statusCode()).isEqualTo(302);
+        assertThat(revoked(okta)).isTrue();
+
+        String last = browser.get(link(browser.get(page).body(), "/scim-tokens/" + entra + "/revoke"))
+                .body();
+        assertThat(last)
+                .contains("Revoke the SCIM token Entra ID?", "only SCIM token")
+                .contains("provisioning and deprovisioning stop", "is not offboarded");
+        assertThat(revoked(entra)).isFalse();
+
+        String webhook = page + "/webhooks/" + subscriptionId + "/delete";
+        HttpResponse<String> delete = browser.get(link(listed, "/webhooks/" + subscriptionId + "/delete"));
+        assertThat(delete.statusCode()).as(delete.body()).isEqualTo(200);
+        assertThat(delete.body())
+                .contains("Delete the subscription of https://127.0.0.1:8443/hooks/", "delivery history")
+                .contains("disable the subscription instead");
+        assertThat(subscriptions()).as("opening the question deletes nothing").isOne();
+        assertThat(browser.post(webhook, ConsoleBrowser.hiddenFields(delete.body(), "confirm"))
+                        .statusCode())
+                .isEqualTo(302);
+        assertThat(subscriptions()).isZero();
+    }
+
+    /** The question the list's link leads to (for the action of this path), and the hidden fields of its form. */
+    private Map<String, String> confirmed(String list, String action) throws Exception {
+        HttpResponse<String> question = browser.get(link(list, action));
+        assertThat(question.statusCode()).as(question.body()).isEqualTo(200);
+        return ConsoleBrowser.hiddenFields(question.body(), "confirm");
+    }
+
+    /** The address of the page's first link whose tag contains {@code part}, as a browser follows it. */
+    private static String link(String page, String part) {
+        Matcher link = Pattern.compile("<a[^>]*href=\"([^\"]*)\"[^>]*>").matcher(page);
+        while (link.find()) {
+            if (link.group().contains(part)) {
+                return ConsoleBrowser.unescape(link.group(1));
+            }
+        }
+        throw new AssertionError("no link with " + part + " in " + page);
+    }
+
+    private UUID tokenId(String name) {
+        return jdbc.sql("SELECT id FROM jobs.scim_tokens WHERE portfolio_id = :p AND name = :name")
+                .param("p", portfolio.id())
+                .param("name", name)
+                .query(UUID.class)
+                .single();
+    }
+
+    private boolean revoked(UUID tokenId) {
+        return jdbc.sql("SELECT revoked_at IS NOT NULL FROM jobs.scim_tokens WHERE id = :id")
+                .param("id", tokenId)
+                .query(Boolean.class)
+                .single();
     }
 
     /** The API's answer to the portfolio's administrator with this permission, as a client reads it. */
