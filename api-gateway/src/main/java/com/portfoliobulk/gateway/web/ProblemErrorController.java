@@ -5,6 +5,7 @@ import com.portfoliobulk.servicesupport.web.DisconnectedClients;
 import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.util.List;
 import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.http.HttpStatus;
@@ -33,14 +34,24 @@ class ProblemErrorController implements ErrorController {
 
     /**
      * The problem of the error, or the page an {@link ErrorPages} answers instead (a {@link ModelAndView});
-     * nothing for a client that went away ({@link DisconnectedClients}).
+     * nothing for a client that went away ({@link DisconnectedClients}), and nothing after an answer
+     * that had begun (the container includes the error page in it, then closes the connection): the
+     * error is logged once ({@link CommittedAnswers}), and the client sees its transfer fail.
      */
     @RequestMapping("${server.error.path:/error}")
-    Object error(HttpServletRequest request) {
+    Object error(HttpServletRequest request, HttpServletResponse response) {
         HttpStatus status = status(request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE));
+        Object exception = request.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
+        if (response.isCommitted()) {
+            if (exception instanceof Throwable cause
+                    && !(cause instanceof CommittedAnswers.CutOffException)
+                    && !DisconnectedClients.wentAway(cause, request)) {
+                CommittedAnswers.logCutOff(cause, request);
+            }
+            return null;
+        }
         ProblemDetail problem;
         if (status.is5xxServerError()) {
-            Object exception = request.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
             if (exception instanceof Throwable cause && DisconnectedClients.wentAway(cause, request)) {
                 return null;
             }

@@ -1,10 +1,16 @@
 package com.portfoliobulk.gateway.web;
 
+import java.util.List;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.web.servlet.HandlerExceptionResolver;
 import org.springframework.web.servlet.config.annotation.AsyncSupportConfigurer;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
-/** Streamed downloads run asynchronously; give them {@code bulk.gateway.web.streaming-timeout}. */
+/**
+ * Streamed downloads run asynchronously; give them {@code bulk.gateway.web.streaming-timeout}, and
+ * have an error after their first bytes (that timeout among them) fail the transfer ({@link
+ * CommittedAnswers}).
+ */
 @Configuration(proxyBeanMethods = false)
 class StreamingConfiguration implements WebMvcConfigurer {
 
@@ -17,5 +23,11 @@ class StreamingConfiguration implements WebMvcConfigurer {
     @Override
     public void configureAsyncSupport(AsyncSupportConfigurer configurer) {
         configurer.setDefaultTimeout(properties.streamingTimeout().toMillis());
+    }
+
+    /** Ahead of the API's problem answers ({@code ProblemAdvice}) and Spring MVC's own. */
+    @Override
+    public void extendHandlerExceptionResolvers(List<HandlerExceptionResolver> resolvers) {
+        resolvers.addFirst(new CommittedAnswers());
     }
 }

@@ -1,15 +1,22 @@
 package com.portfoliobulk.gateway.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.portfoliobulk.gateway.support.FinishedJobs;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import com.portfoliobulk.testsupport.LogLines;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -17,7 +24,10 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.web.context.request.async.WebAsyncManager;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
 
 /** The CSV download of a large job, read whole and read by clients that stop reading. */
 class TaskDownloadIntegrationTests extends GatewayIntegrationTest {
@@ -27,6 +37,13 @@ class TaskDownloadIntegrationTests extends GatewayIntegrationTest {
 
     @Value("${spring.datasource.hikari.maximum-pool-size}")
     int poolSize;
+
+    @Value("${bulk.gateway.web.streaming-timeout:10m}")
+    Duration streamingTimeout;
+
+    /** Spring MVC's handler adapter, which gives each streamed answer the streaming timeout. */
+    @Autowired
+    RequestMappingHandlerAdapter handlers;
 
     private final List<UUID> seeded = new ArrayList<>();
 
@@ -90,6 +107,119 @@ class TaskDownloadIntegrationTests extends GatewayIntegrationTest {
                 socket.close();
             }
         }
+    }
+
+    /**
+     * A download still running when {@code bulk.gateway.web.streaming-timeout} has passed (a client that
+     * reads more slowly than the CSV comes; here it stops reading until then, and the timeout is 2 s, not
+     * 10 minutes) is cut off so that its client sees the transfer fail: the connection closes without
+     * the chunked answer's last chunk and with nothing after the rows sent, and the gateway logs one WARN
+     * line. Before, the answer ended as if whole (the last chunk after a row cut in the middle): curl
+     * exited 0 and saved part of the tasks as the download.
+     */
+    @Test
+    void aDownloadCutOffByTheStreamingTimeoutFailsForItsClient() throws IOException {
+        UUID portfolioId = UUID.randomUUID();
+        UUID jobId = finishedJob(portfolioId);
+        String path = jobPath(portfolioId, jobId) + "/tasks";
+
+        String rest;
+        List<ILoggingEvent> warnings;
+        try (LogLines timeouts = LogLines.of(WebAsyncManager.class.getName(), Level.DEBUG);
+                ServiceWarnings log = new ServiceWarnings();
+                StreamingTimeout shortened = streamingTimeout(Duration.ofSeconds(2));
+                Socket socket = stalledDownload(viewer(portfolioId), path)) {
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> timeouts.lines().stream()
+                            .anyMatch(line ->
+                                    line.getFormattedMessage().startsWith("Servlet container timeout notification")));
+            rest = restOf(socket);
+            warnings = log.lines();
+        }
+
+        assertFailedTransfer(rest);
+        assertOneWarning(
+                warnings,
+                "GET " + path + ": cut off, its answer took longer than bulk.gateway.web.streaming-timeout allows");
+    }
+
+    /**
+     * The rest of an answer whose client stopped reading, read to its end: to the end of the stream, or
+     * to a reset of the connection. A guard of 90 s against a hang, not a timing assert.
+     */
+    private static String restOf(Socket socket) throws IOException {
+        socket.setSoTimeout(90_000);
+        ByteArrayOutputStream rest = new ByteArrayOutputStream();
+        try {
+            socket.getInputStream().transferTo(rest);
+        } catch (SocketException reset) {
+            // The connection reset after the rows sent: a failed transfer as well.
+        }
+        return rest.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A chunked answer that failed: it ended without its last chunk (a zero-length chunk), which a client
+     * reports as a failed transfer (curl: "transfer closed with outstanding read data remaining"), and
+     * with nothing after the rows (no problem JSON).
+     */
+    private static void assertFailedTransfer(String rest) {
+        assertThat(rest)
+                .as("the end of the answer after its first bytes")
+                .doesNotEndWith("\r\n0\r\n\r\n")
+                .doesNotContain("{");
+    }
+
+    /** One WARN line, without a stack trace, and no other line at WARN or ERROR. */
+    private static void assertOneWarning(List<ILoggingEvent> warnings, String message) {
+        assertThat(warnings)
+                .as(
+                        "%s",
+                        warnings.stream()
+                                .map(ILoggingEvent::getFormattedMessage)
+                                .toList())
+                .singleElement()
+                .satisfies(line -> {
+                    assertThat(line.getLevel()).isEqualTo(Level.WARN);
+                    assertThat(line.getFormattedMessage()).isEqualTo(message);
+                    assertThat(line.getThrowableProxy()).isNull();
+                });
+    }
+
+    /**
+     * The lines at WARN or ERROR of what answers a request: the gateway's web layer (its error
+     * handling), Spring MVC and the servlet container.
+     */
+    private static final class ServiceWarnings implements AutoCloseable {
+
+        private final List<LogLines> loggers = List.of(
+                LogLines.of("com.portfoliobulk.gateway.web"),
+                LogLines.of("org.springframework.web"),
+                LogLines.of("org.apache.catalina"));
+
+        List<ILoggingEvent> lines() {
+            return loggers.stream()
+                    .flatMap(logger -> logger.lines().stream())
+                    .filter(line -> line.getLevel().isGreaterOrEqual(Level.WARN))
+                    .toList();
+        }
+
+        @Override
+        public void close() {
+            loggers.forEach(LogLines::close);
+        }
+    }
+
+    /** Until closed, streamed answers time out after {@code timeout}: the gateway's setting, shortened. */
+    private StreamingTimeout streamingTimeout(Duration timeout) {
+        handlers.setAsyncRequestTimeout(timeout.toMillis());
+        return () -> handlers.setAsyncRequestTimeout(streamingTimeout.toMillis());
+    }
+
+    private interface StreamingTimeout extends AutoCloseable {
+
+        @Override
+        void close();
     }
 
     /** A download whose client reads its first bytes, enough to know it began, and then no more. */

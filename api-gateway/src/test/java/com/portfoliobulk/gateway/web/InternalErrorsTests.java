@@ -17,6 +17,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
 
 /** What a client learns of an unexpected error (an id) and what the log gets (everything). */
 @ExtendWith(OutputCaptureExtension.class)
@@ -44,10 +45,12 @@ class InternalErrorsTests {
     void theErrorPageAnswersProblemsToo() {
         ProblemErrorController errors = new ProblemErrorController(List.of());
 
-        ResponseEntity<ProblemDetail> failed =
-                problem(errors.error(errorRequest(500, new IllegalStateException(SQL_FAILURE))));
-        ResponseEntity<ProblemDetail> refused = problem(errors.error(errorRequest(400, null)));
-        ResponseEntity<ProblemDetail> direct = problem(errors.error(new MockHttpServletRequest("GET", "/error")));
+        ResponseEntity<ProblemDetail> failed = problem(
+                errors.error(errorRequest(500, new IllegalStateException(SQL_FAILURE)), new MockHttpServletResponse()));
+        ResponseEntity<ProblemDetail> refused =
+                problem(errors.error(errorRequest(400, null), new MockHttpServletResponse()));
+        ResponseEntity<ProblemDetail> direct =
+                problem(errors.error(new MockHttpServletRequest("GET", "/error"), new MockHttpServletResponse()));
 
         assertThat(failed.getStatusCode().value()).isEqualTo(500);
         assertThat(failed.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
@@ -72,7 +75,7 @@ class InternalErrorsTests {
         assertThat(new ProblemAdvice().unexpected(gone, apiRequest())).isNull();
         assertThat(new ProblemAdvice().unexpected(new UncheckedIOException(gone), apiRequest()))
                 .isNull();
-        assertThat(new ProblemErrorController(List.of()).error(errorRequest(500, gone)))
+        assertThat(new ProblemErrorController(List.of()).error(errorRequest(500, gone), new MockHttpServletResponse()))
                 .isNull();
         assertThat(new ProblemAdvice()
                         .unexpected(reset, apiRequest())
