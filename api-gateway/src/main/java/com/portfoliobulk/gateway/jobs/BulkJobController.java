@@ -231,7 +231,7 @@ class BulkJobController {
             Writer writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 64 * 1024);
             TaskCsv csv = new TaskCsv(writer);
             csv.header();
-            progress.forEachTask(jobId, filter, csv::task);
+            progress.forEachTask(portfolioId, jobId, filter, csv::task);
             writer.flush();
         };
         return ResponseEntity.ok()

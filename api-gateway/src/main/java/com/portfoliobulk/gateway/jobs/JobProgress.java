@@ -86,9 +86,16 @@ class JobProgress {
                 .map(Jobs.TaskRow::task);
     }
 
-    /** Streams every matching task of the job in order, without holding them all in memory. */
-    void forEachTask(UUID jobId, TaskFilter filter, Consumer<TaskView> action) {
+    /**
+     * Streams every matching task of the job in order, without holding them all in memory. Once the
+     * pages run out (one came back short), the job is looked for again: the retention sweep deletes a
+     * job before its tasks, so a job still there had every task read, while a job deleted meanwhile
+     * ended its pages early and is refused (404; a download that has begun is cut off), never handed
+     * over as part of its tasks.
+     */
+    void forEachTask(UUID portfolioId, UUID jobId, TaskFilter filter, Consumer<TaskView> action) {
         jobs.forEachTask(jobId, filter, action);
+        job(portfolioId, jobId);
     }
 
     private Optional<Job> find(UUID portfolioId, UUID jobId) {

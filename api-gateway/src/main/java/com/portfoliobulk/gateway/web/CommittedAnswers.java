@@ -14,7 +14,8 @@ import org.springframework.web.servlet.View;
 
 /**
  * An error after an answer has begun, its status and first bytes sent: a streamed download (a job's
- * task CSV) cut off by {@code bulk.gateway.web.streaming-timeout}. No problem can be answered any
+ * task CSV) cut off by {@code bulk.gateway.web.streaming-timeout}, or refused on the way (its job
+ * deleted meanwhile). No problem can be answered any
  * more, and an answer that merely stops looks whole: the container ends a chunked answer with its last
  * chunk, and the client keeps part of the download for all of it. Spring MVC's own handlers take such
  * an error for handled (they log that they ignore it), and the error page would append its problem to
@@ -55,6 +56,8 @@ final class CommittedAnswers implements HandlerExceptionResolver {
             log.warn(
                     "{}: cut off, its answer took longer than bulk.gateway.web.streaming-timeout allows",
                     what(request));
+        } else if (ex instanceof RequestRefusedException refused) {
+            log.warn("{}: cut off, refused after its first bytes: {}", what(request), refused.getMessage());
         } else {
             // A defect: the log has it with its stack trace, under an error id no one is answered.
             InternalErrors.problem(ex);

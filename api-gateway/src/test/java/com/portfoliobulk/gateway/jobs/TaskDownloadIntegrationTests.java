@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import com.portfoliobulk.gateway.retention.Retention;
 import com.portfoliobulk.gateway.support.FinishedJobs;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
@@ -40,6 +41,9 @@ class TaskDownloadIntegrationTests extends GatewayIntegrationTest {
 
     @Value("${bulk.gateway.web.streaming-timeout:10m}")
     Duration streamingTimeout;
+
+    @Autowired
+    Retention retention;
 
     /** Spring MVC's handler adapter, which gives each streamed answer the streaming timeout. */
     @Autowired
@@ -141,6 +145,44 @@ class TaskDownloadIntegrationTests extends GatewayIntegrationTest {
         assertOneWarning(
                 warnings,
                 "GET " + path + ": cut off, its answer took longer than bulk.gateway.web.streaming-timeout allows");
+    }
+
+    /**
+     * A job that the retention sweep deletes while its CSV is downloaded (it reached its 30 days
+     * meanwhile) fails the download: README promises a job whole or gone, never part of its tasks.
+     * Before, the pages read after the sweep found no task, and the download ended as if whole with
+     * the tasks sent so far. The client here stops reading after the first bytes, the sweep runs (the
+     * job, then its tasks), and the client reads on.
+     */
+    @Test
+    void aJobDeletedByRetentionWhileItsTasksAreDownloadedFailsTheDownload() throws IOException {
+        UUID portfolioId = UUID.randomUUID();
+        UUID jobId = finishedJob(portfolioId);
+        jdbc.sql("UPDATE jobs.bulk_jobs SET completed_at = now() - interval '31 days' WHERE id = ?")
+                .param(jobId)
+                .update();
+        String path = jobPath(portfolioId, jobId) + "/tasks";
+
+        String rest;
+        List<ILoggingEvent> warnings;
+        try (ServiceWarnings log = new ServiceWarnings();
+                Socket socket = stalledDownload(viewer(portfolioId), path)) {
+            retention.run();
+            rest = restOf(socket);
+            warnings = log.lines();
+        }
+
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.bulk_tasks WHERE job_id = ?")
+                        .param(jobId)
+                        .query(Long.class)
+                        .single())
+                .as("the job's tasks left")
+                .isZero();
+        assertFailedTransfer(rest);
+        assertOneWarning(
+                warnings,
+                "GET " + path + ": cut off, refused after its first bytes: There is no job " + jobId
+                        + " in this portfolio.");
     }
 
     /**
