@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.web;
 
 import com.portfoliobulk.servicesupport.tracing.SecretPaths;
 import com.portfoliobulk.servicesupport.web.DisconnectedClients;
+import com.portfoliobulk.servicesupport.web.Outages;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.apache.coyote.CloseNowException;
@@ -14,8 +15,8 @@ import org.springframework.web.servlet.View;
 
 /**
  * An error after an answer has begun, its status and first bytes sent: a streamed download (a job's
- * task CSV) cut off by {@code bulk.gateway.web.streaming-timeout}, or refused on the way (its job
- * deleted meanwhile). No problem can be answered any
+ * task CSV) cut off by {@code bulk.gateway.web.streaming-timeout}, refused on the way (its job deleted
+ * meanwhile), or failed by an outage of the database ({@link Outages}). No problem can be answered any
  * more, and an answer that merely stops looks whole: the container ends a chunked answer with its last
  * chunk, and the client keeps part of the download for all of it. Spring MVC's own handlers take such
  * an error for handled (they log that they ignore it), and the error page would append its problem to
@@ -52,12 +53,16 @@ final class CommittedAnswers implements HandlerExceptionResolver {
 
     /** Logs why the answer to {@code request}, begun already, is cut off: {@code ex}. */
     static void logCutOff(Throwable ex, HttpServletRequest request) {
+        String dependency = Outages.dependency(ex);
         if (ex instanceof AsyncRequestTimeoutException) {
             log.warn(
                     "{}: cut off, its answer took longer than bulk.gateway.web.streaming-timeout allows",
                     what(request));
         } else if (ex instanceof RequestRefusedException refused) {
             log.warn("{}: cut off, refused after its first bytes: {}", what(request), refused.getMessage());
+        } else if (dependency != null) {
+            // An outage, no defect: one line without a stack trace, as the 503 of an outage is logged.
+            log.warn("{}: cut off, the {} is unavailable ({})", what(request), dependency, ex.toString());
         } else {
             // A defect: the log has it with its stack trace, under an error id no one is answered.
             InternalErrors.problem(ex);

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.portfoliobulk.gateway.retention.Retention;
+import com.portfoliobulk.gateway.support.DatabaseOutage;
 import com.portfoliobulk.gateway.support.FinishedJobs;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
@@ -183,6 +184,51 @@ class TaskDownloadIntegrationTests extends GatewayIntegrationTest {
                 warnings,
                 "GET " + path + ": cut off, refused after its first bytes: There is no job " + jobId
                         + " in this portfolio.");
+    }
+
+    /**
+     * A database outage while a download is under way (here the database ends the gateway's sessions
+     * and refuses new ones after the first bytes were sent) fails the download, and the gateway logs it
+     * as the outage it is: one WARN line without a stack trace. Before, the outage was logged at ERROR
+     * with stack traces, by Spring MVC ("Failure in @ExceptionHandler"), the servlet container and the
+     * error page ("Unexpected error", a defect to report), and a problem was appended to the rows sent.
+     * Once the database is back, the gateway answers again.
+     */
+    @Test
+    void aDatabaseOutageDuringADownloadFailsItWithOneWarning() throws Exception {
+        UUID portfolioId = UUID.randomUUID();
+        UUID jobId = finishedJob(portfolioId);
+        String path = jobPath(portfolioId, jobId) + "/tasks";
+
+        String rest;
+        List<ILoggingEvent> warnings;
+        try (ServiceWarnings log = new ServiceWarnings();
+                Socket socket = stalledDownload(viewer(portfolioId), path)) {
+            try (DatabaseOutage outage = DatabaseOutage.of(jdbc)) {
+                outage.begin();
+                rest = restOf(socket);
+            }
+            warnings = log.lines();
+        }
+
+        assertFailedTransfer(rest);
+        assertThat(warnings)
+                .as(
+                        "%s",
+                        warnings.stream()
+                                .map(ILoggingEvent::getFormattedMessage)
+                                .toList())
+                .singleElement()
+                .satisfies(line -> {
+                    assertThat(line.getLevel()).isEqualTo(Level.WARN);
+                    assertThat(line.getFormattedMessage())
+                            .startsWith("GET " + path + ": cut off, the database is unavailable (");
+                    assertThat(line.getThrowableProxy()).isNull();
+                });
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(api.get(viewer(portfolioId), jobsPath(portfolioId))
+                                .status())
+                        .isEqualTo(200));
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import com.portfoliobulk.gateway.support.DatabaseOutage;
 import com.portfoliobulk.testsupport.DatabaseEndpoint;
 import com.portfoliobulk.testsupport.LockWaits;
 import com.portfoliobulk.testsupport.LogLines;
@@ -17,9 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +32,6 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
-import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * Every error under the SCIM base path is a SCIM error (RFC 7644 section 3.12), also those Spring
@@ -262,68 +259,6 @@ class ScimErrorAnswersIntegrationTests extends ScimIntegrationTest {
             assertThat(line.getFormattedMessage()).startsWith("Answering 503: ");
             assertThat(line.getThrowableProxy()).isNull();
         });
-    }
-
-    /**
-     * The shared database as an outage leaves it to the gateway, from {@link #begin}: it refuses new
-     * connections, and the sessions on it are ended (all but those the test keeps), until closed. Done
-     * from the server's maintenance database, as its superuser.
-     */
-    private static final class DatabaseOutage implements AutoCloseable {
-
-        private final Connection admin;
-
-        private final String database;
-
-        private final Integer[] kept;
-
-        private DatabaseOutage(Connection admin, String database, Integer[] kept) {
-            this.admin = admin;
-            this.database = database;
-            this.kept = kept;
-        }
-
-        /** The outage of the gateway's database, which is to keep the sessions of {@code keep}. */
-        static DatabaseOutage of(JdbcClient jdbc, Connection... keep) throws SQLException {
-            String database =
-                    jdbc.sql("SELECT current_database()").query(String.class).single();
-            List<Integer> kept = new ArrayList<>();
-            for (Connection connection : keep) {
-                try (Statement statement = connection.createStatement();
-                        ResultSet pid = statement.executeQuery("SELECT pg_backend_pid()")) {
-                    pid.next();
-                    kept.add(pid.getInt(1));
-                }
-            }
-            DatabaseEndpoint shared = SharedInfrastructure.database();
-            Connection admin = DriverManager.getConnection(
-                    shared.jdbcUrl().replaceFirst("/" + database + "(\\?|$)", "/postgres$1"),
-                    shared.username(),
-                    shared.password());
-            return new DatabaseOutage(admin, database, kept.toArray(Integer[]::new));
-        }
-
-        /** Refuses new connections to the database and ends the sessions on it, but those kept. */
-        void begin() throws SQLException {
-            try (Statement statement = admin.createStatement()) {
-                statement.execute("ALTER DATABASE \"" + database + "\" ALLOW_CONNECTIONS false");
-            }
-            try (PreparedStatement terminate = admin.prepareStatement("SELECT pg_terminate_backend(pid)"
-                    + " FROM pg_stat_activity WHERE datname = ? AND pid <> ALL (?)")) {
-                terminate.setString(1, database);
-                terminate.setArray(2, admin.createArrayOf("integer", kept));
-                terminate.executeQuery().close();
-            }
-        }
-
-        /** Ends the outage: the database accepts connections again. */
-        @Override
-        public void close() throws SQLException {
-            try (admin;
-                    Statement statement = admin.createStatement()) {
-                statement.execute("ALTER DATABASE \"" + database + "\" ALLOW_CONNECTIONS true");
-            }
-        }
     }
 
     @Test
