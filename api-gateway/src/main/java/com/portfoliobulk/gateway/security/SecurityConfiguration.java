@@ -73,8 +73,10 @@ class SecurityConfiguration {
                 keys::expiry);
         ProblemResponses problems = new ProblemResponses(json);
         return http.authorizeHttpRequests(requests -> requests
-                        // The error page renders a problem for an answer already decided.
-                        .dispatcherTypeMatchers(DispatcherType.ERROR)
+                        // The error page renders a problem for an answer already decided; in an answer that
+                        // had begun (a download cut off, a console's among them), the container includes it,
+                        // and it writes nothing there. A client can make neither dispatch.
+                        .dispatcherTypeMatchers(DispatcherType.ERROR, DispatcherType.INCLUDE)
                         .permitAll()
                         .requestMatchers(
                                 "/actuator/health", "/actuator/health/**", "/actuator/info", "/actuator/prometheus")

@@ -8,6 +8,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.apache.coyote.CloseNowException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.web.client.RestClientException;
 import org.springframework.web.context.request.async.AsyncRequestTimeoutException;
 import org.springframework.web.servlet.HandlerExceptionResolver;
 import org.springframework.web.servlet.ModelAndView;
@@ -16,9 +17,10 @@ import org.springframework.web.servlet.View;
 /**
  * An error after an answer has begun, its status and first bytes sent: a streamed download (a job's
  * task CSV) cut off by {@code bulk.gateway.web.streaming-timeout}, refused on the way (its job deleted
- * meanwhile), or failed by an outage of the database ({@link Outages}). No problem can be answered any
- * more, and an answer that merely stops looks whole: the container ends a chunked answer with its last
- * chunk, and the client keeps part of the download for all of it. Spring MVC's own handlers take such
+ * meanwhile), failed by an outage of the database ({@link Outages}), or, on the console, failed because
+ * the API's answer it passes on failed. No problem can be answered any more, and an answer that merely
+ * stops looks whole: the container ends a chunked answer with its last chunk, and the client keeps part
+ * of the download for all of it. Spring MVC's own handlers take such
  * an error for handled (they log that they ignore it), and the error page would append its problem to
  * what was sent. This resolver, ahead of the others, logs the error once and has the container close
  * the connection at once, without the last chunk and without writing anything more, so that the client
@@ -63,6 +65,9 @@ final class CommittedAnswers implements HandlerExceptionResolver {
         } else if (dependency != null) {
             // An outage, no defect: one line without a stack trace, as the 503 of an outage is logged.
             log.warn("{}: cut off, the {} is unavailable ({})", what(request), dependency, ex.toString());
+        } else if (ex instanceof RestClientException) {
+            // The console's download of the API's, which failed midway: the API has logged why.
+            log.warn("{}: cut off, the answer it passes on failed ({})", what(request), ex.toString());
         } else {
             // A defect: the log has it with its stack trace, under an error id no one is answered.
             InternalErrors.problem(ex);

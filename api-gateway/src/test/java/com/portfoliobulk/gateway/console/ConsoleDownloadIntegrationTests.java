@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import com.portfoliobulk.gateway.retention.Retention;
 import com.portfoliobulk.gateway.support.FinishedJobs;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.LogLines;
@@ -12,6 +13,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,6 +53,9 @@ class ConsoleDownloadIntegrationTests {
 
     @Autowired
     private JdbcClient jdbc;
+
+    @Autowired
+    private Retention retention;
 
     private UUID seededJob;
 
@@ -171,6 +176,70 @@ class ConsoleDownloadIntegrationTests {
         assertThat(browser.get("/console/portfolios/" + portfolio.id() + "/jobs/" + jobId)
                         .statusCode())
                 .isEqualTo(200);
+    }
+
+    /**
+     * A download whose API download fails midway (here the retention sweep deletes the job while the
+     * browser pauses) fails in the browser too: the console closes the connection without the chunked
+     * answer's last chunk and writes nothing after the rows sent, and the API and the console each log
+     * one WARN line, no error. Before, the API's download ended as if whole and the console passed it
+     * on as such; and a failure of the API's download had the console write its error page after the
+     * rows, as part of the file.
+     */
+    @Test
+    void aDownloadWhoseApiDownloadFailsFailsInTheBrowserWithoutAnError() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID jobId = finishedJob(portfolio.id());
+        jdbc.sql("UPDATE jobs.bulk_jobs SET completed_at = now() - interval '31 days' WHERE id = ?")
+                .param(jobId)
+                .update();
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("viewer-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_VIEW", portfolio);
+        String download = "/console/portfolios/" + portfolio.id() + "/jobs/" + jobId + "/tasks.csv";
+        String apiDownload = "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs/" + jobId + "/tasks";
+
+        String rest;
+        List<ILoggingEvent> lines = new ArrayList<>();
+        try (LogLines web = LogLines.of("com.portfoliobulk.gateway.web");
+                LogLines console = LogLines.of("com.portfoliobulk.gateway.console");
+                LogLines container = LogLines.of("org.apache.catalina");
+                LogLines spring = LogLines.of("org.springframework.web");
+                Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(4096);
+            socket.connect(new InetSocketAddress("localhost", port), 5_000);
+            socket.setSoTimeout(90_000);
+            socket.getOutputStream()
+                    .write(("GET " + download + " HTTP/1.1\r\nHost: localhost:" + port + "\r\nCookie: "
+                                    + browser.cookieHeader() + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            InputStream in = socket.getInputStream();
+            assertThat(new String(in.readNBytes(12), StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
+            assertThat(in.readNBytes(4096)).hasSize(4096);
+
+            retention.run();
+            ByteArrayOutputStream read = new ByteArrayOutputStream();
+            try {
+                in.transferTo(read);
+            } catch (SocketException reset) {
+                // The connection reset after the rows sent: a failed transfer as well.
+            }
+            rest = read.toString(StandardCharsets.UTF_8);
+            for (LogLines logger : List.of(web, console, container, spring)) {
+                lines.addAll(logger.lines());
+            }
+        }
+
+        assertThat(rest)
+                .as("the end of the download after its first bytes")
+                .doesNotEndWith("\r\n0\r\n\r\n")
+                .doesNotContain("<");
+        assertThat(lines)
+                .filteredOn(line -> line.getLevel().isGreaterOrEqual(Level.WARN))
+                .allSatisfy(line -> assertThat(line.getLevel()).isEqualTo(Level.WARN))
+                .allSatisfy(line -> assertThat(line.getThrowableProxy()).isNull())
+                .extracting(line -> line.getFormattedMessage()
+                        .substring(0, line.getFormattedMessage().indexOf(": cut off, ")))
+                .containsExactlyInAnyOrder("GET " + apiDownload, "GET " + download);
     }
 
     private static boolean startsWith(List<ILoggingEvent> lines, String prefix) {
