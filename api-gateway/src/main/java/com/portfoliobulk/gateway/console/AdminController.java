@@ -88,7 +88,10 @@ class AdminController {
     /**
      * Changes the role through the API; a refusal is shown as the API worded it (ConsoleAdvice). The
      * API answers a role the user holds already as it answers a change, but changes nothing and logs
-     * nothing: when its answer is the role the page showed ({@code shownRole}), the page says so.
+     * nothing: when its answer is the role the page showed ({@code shownRole}), the page says that the
+     * user has that role, the one it showed, and not that it was changed. It does not say that nothing
+     * changed: another administrator may have changed the role after the page was shown, and this
+     * request then changed it back (as the admin log shows).
      */
     @PostMapping("/console/portfolios/{portfolioId}/admin/portfolio-users/{userId}/role")
     String changeRole(

@@ -189,7 +189,7 @@ class ConsoleAdminIntegrationTests {
         String back = sent.headers().firstValue("Location").orElseThrow();
         assertThat(back).doesNotContain("changed");
         assertThat(get(back.substring(back.indexOf("/console"))).body())
-                .contains("No change: " + portfolio.email("vera") + " already has that role.")
+                .contains(portfolio.email("vera") + " has that role, the one this page showed.")
                 .doesNotContain("id=\"role-changed\"", "PORTFOLIO_ROLE_CHANGED");
         assertThat(roleOf(portfolio, vera)).isEqualTo("USER_MANAGEMENT_VIEW");
     }
