@@ -937,47 +937,52 @@ public class PortfolioAdministration {
     }
 
     /**
-     * Whether the portfolio's latest Owner transfer entry is a close's withdrawal of an offer to the
-     * caller: no one else is told that the portfolio is closing.
-     */
-    /**
      * Whether the portfolio's last Owner transfer entry is the caller's acceptance: an Owner who calls
      * accept again after accepting, not one who was never offered ownership (the first Owner, say).
      */
     private boolean acceptedLastBy(Caller caller, UUID portfolioId) {
-        return jdbc.sql("""
-                        SELECT coalesce((
-                            SELECT l.action = 'OWNER_TRANSFER_ACCEPTED' AND l.actor_user_id = :caller
-                              FROM jobs.portfolio_admin_log l
-                             WHERE l.portfolio_id = :portfolioId
-                               AND l.action IN ('OWNER_TRANSFER_REQUESTED', 'OWNER_TRANSFER_WITHDRAWN',
-                                                'OWNER_TRANSFER_ACCEPTED')
-                             ORDER BY l.occurred_at DESC, l.id DESC LIMIT 1), false)
-                        """)
-                .param("portfolioId", portfolioId)
-                .param("caller", caller.userId())
-                .query(Boolean.class)
-                .single();
+        return lastTransferEntry(portfolioId)
+                .filter(entry -> entry.action().equals("OWNER_TRANSFER_ACCEPTED")
+                        && caller.userId().equals(entry.actorUserId()))
+                .isPresent();
     }
 
+    /**
+     * Whether the portfolio's latest Owner transfer entry is a close's withdrawal of an offer to the
+     * caller: no one else is told that the portfolio is closing.
+     */
     private boolean offerWithdrawnByClose(Caller caller, UUID portfolioId) {
+        return lastTransferEntry(portfolioId)
+                .filter(entry -> entry.action().equals("OWNER_TRANSFER_WITHDRAWN")
+                        && PortfolioClosure.WITHDRAWN_BY_CLOSE.equals(entry.detail())
+                        && entry.subject() != null
+                        && entry.subject()
+                                .equals(users.findById(new PortfolioUserRepository.Key(portfolioId, caller.userId()))
+                                        .map(PortfolioUserRepository.Row::email)
+                                        .orElse(null)))
+                .isPresent();
+    }
+
+    /** The portfolio's latest Owner transfer entry (an offer, a withdrawal or an acceptance), if any. */
+    private Optional<TransferEntry> lastTransferEntry(UUID portfolioId) {
         return jdbc.sql("""
-                        SELECT coalesce((
-                            SELECT l.action = 'OWNER_TRANSFER_WITHDRAWN' AND l.detail = :withdrawnByClose
-                                   AND l.subject = (SELECT p.email FROM jobs.portfolio_users p
-                                                     WHERE p.portfolio_id = :portfolioId AND p.user_id = :caller)
-                              FROM jobs.portfolio_admin_log l
-                             WHERE l.portfolio_id = :portfolioId
-                               AND l.action IN ('OWNER_TRANSFER_REQUESTED', 'OWNER_TRANSFER_WITHDRAWN',
-                                                'OWNER_TRANSFER_ACCEPTED')
-                             ORDER BY l.occurred_at DESC, l.id DESC LIMIT 1), false)
+                        SELECT l.action, l.actor_user_id, l.subject, l.detail
+                          FROM jobs.portfolio_admin_log l
+                         WHERE l.portfolio_id = :portfolioId
+                           AND l.action IN ('OWNER_TRANSFER_REQUESTED', 'OWNER_TRANSFER_WITHDRAWN',
+                                            'OWNER_TRANSFER_ACCEPTED')
+                         ORDER BY l.occurred_at DESC, l.id DESC LIMIT 1
                         """)
                 .param("portfolioId", portfolioId)
-                .param("caller", caller.userId())
-                .param("withdrawnByClose", PortfolioClosure.WITHDRAWN_BY_CLOSE)
-                .query(Boolean.class)
-                .single();
+                .query((rs, row) -> new TransferEntry(
+                        rs.getString("action"),
+                        rs.getObject("actor_user_id", UUID.class),
+                        rs.getString("subject"),
+                        rs.getString("detail")))
+                .optional();
     }
+
+    private record TransferEntry(String action, UUID actorUserId, String subject, String detail) {}
 
     @Transactional(readOnly = true)
     Optional<OwnerTransferView> pendingTransfer(UUID portfolioId) {
