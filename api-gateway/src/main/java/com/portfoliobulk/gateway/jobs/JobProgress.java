@@ -2,7 +2,6 @@ package com.portfoliobulk.gateway.jobs;
 
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
-import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.contracts.paging.PageRequest;
@@ -71,17 +70,15 @@ class JobProgress {
     }
 
     /**
-     * The job's tasks in task order, keyed by their position. A job with no pending task left has none
-     * to list for {@code status=PENDING}, which would otherwise read all its tasks to find none (a
-     * task never becomes pending again).
+     * The job's tasks in task order, keyed by their position; 404 when the job is not one of the
+     * portfolio's. The job and the page of its tasks are read in one statement ({@link Jobs#taskPage}):
+     * a job the retention sweep deleted by the time its page is read is not found, as a job never
+     * there, and never answers a short last page as if the list ended there.
      */
     Page<TaskView> tasks(UUID portfolioId, UUID jobId, TaskFilter filter, PageRequest paging) {
-        Job job = job(portfolioId, jobId);
         long afterSeq = paging.after() == null ? 0 : paging.after().number(0);
-        List<Jobs.TaskRow> fetched =
-                filter.status() == TaskStatus.PENDING && job.counts().pending() == 0
-                        ? List.of()
-                        : jobs.tasks(jobId, filter, afterSeq, paging.limit());
+        List<Jobs.TaskRow> fetched = jobs.taskPage(portfolioId, jobId, filter, afterSeq, paging.limit())
+                .orElseThrow(() -> JobProblems.jobNotFound(jobId));
         return paging.page(fetched, task -> Cursor.of(Cursor.list(TASKS, jobId), task.seq()))
                 .map(Jobs.TaskRow::task);
     }

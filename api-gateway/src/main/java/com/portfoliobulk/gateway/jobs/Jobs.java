@@ -28,9 +28,9 @@ import org.springframework.stereotype.Repository;
 
 /**
  * The set-based SQL of {@code jobs.bulk_jobs} and the reads of {@code jobs.bulk_tasks}: the job's
- * insert and counter moves, the keyset-paged job list, the task pages and export, and the status
- * poll's read of one job ({@link #findForStatus}). Other reads of one job go through {@link
- * JobRepository}.
+ * insert and counter moves, the keyset-paged job list, the task pages (each read with its job) and
+ * export, and the status poll's read of one job ({@link #findForStatus}). Other reads of one job go
+ * through {@link JobRepository}.
  */
 @Repository
 class Jobs {
@@ -173,6 +173,44 @@ class Jobs {
     static String taskPageSql(TaskFilter filter) {
         return "SELECT " + TASK_COLUMNS + " FROM jobs.bulk_tasks WHERE " + taskConditions(filter)
                 + " AND seq > :afterSeq ORDER BY seq LIMIT :fetch";
+    }
+
+    /**
+     * A page of the task list: up to {@code limit + 1} of the job's tasks matching the filter, in task
+     * order after {@code afterSeq}, read in one statement with the job, so in one snapshot; empty when
+     * the job is not one of the portfolio's. The retention sweep deletes a job before its tasks, so a
+     * page that finds its job finds all its tasks, and a job deleted before the page is read is not
+     * found, never a short last page. A job with no pending task left has none to list for {@code
+     * status=PENDING}, which is not read then (a task never becomes pending again).
+     */
+    Optional<List<TaskRow>> taskPage(UUID portfolioId, UUID jobId, TaskFilter filter, long afterSeq, int limit) {
+        Map<String, Object> params = taskParams(jobId, filter);
+        params.put("portfolioId", portfolioId);
+        params.put("afterSeq", afterSeq);
+        params.put("fetch", limit + 1);
+        List<Optional<TaskRow>> rows = jdbc.sql(jobTaskPageSql(filter))
+                .params(params)
+                // A job with no task on this page comes as one row without a task.
+                .query((row, n) -> row.getObject("id") == null
+                        ? Optional.<TaskRow>empty()
+                        : Optional.of(new TaskRow(row.getLong("seq"), task(row))))
+                .list();
+        if (rows.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(rows.stream().flatMap(Optional::stream).toList());
+    }
+
+    /**
+     * The statement of {@link #taskPage}: its parameters are jobId, portfolioId, those of the filter,
+     * afterSeq and fetch. The tasks are those of {@link #taskPageSql}.
+     */
+    static String jobTaskPageSql(TaskFilter filter) {
+        return "SELECT t.* FROM jobs.bulk_jobs j LEFT JOIN LATERAL (SELECT " + TASK_COLUMNS
+                + " FROM jobs.bulk_tasks WHERE " + taskConditions(filter)
+                + (filter.status() == TaskStatus.PENDING ? " AND j.pending > 0" : "")
+                + " AND seq > :afterSeq ORDER BY seq LIMIT :fetch) t ON true"
+                + " WHERE j.id = :jobId AND j.portfolio_id = :portfolioId ORDER BY t.seq";
     }
 
     /**

@@ -5,10 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.gateway.retention.Retention;
+import com.portfoliobulk.gateway.support.FinishedJobs;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.gateway.support.WorkerSimulation;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.LockWaits;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -17,9 +20,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -42,6 +47,9 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
 
     @Autowired
     MeterRegistry registry;
+
+    @Autowired
+    Retention retention;
 
     private WorkerSimulation worker;
 
@@ -301,28 +309,75 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
     }
 
     /**
+     * A job that the retention sweep deletes while a page of its tasks is read (it reached its 30 days
+     * meanwhile) answers that page 404, as a job not found: README promises a job there with all its
+     * tasks or gone, never part of them. Before, the page read the job and then its tasks, each in a
+     * statement of its own: a sweep between the two (the job, then its tasks) left the page empty, a 200
+     * with {@code nextCursor: null} as if the list had ended there. Here the sweep runs in a transaction
+     * that takes the task table first, so the page's read of the tasks waits for it, and commits once
+     * the page waits.
+     */
+    @Test
+    void aPageOfTheTasksOfAJobDeletedByRetentionMeanwhileIsNotFound() throws Exception {
+        UUID jobId = FinishedJobs.seed(jdbc, portfolio.id(), 3);
+        jdbc.sql("UPDATE jobs.bulk_jobs SET completed_at = now() - interval '31 days' WHERE id = ?")
+                .param(jobId)
+                .update();
+        String tasksPath = jobPath(portfolio.id(), jobId) + "/tasks?limit=1";
+        Answer first = api.get(viewer(portfolio.id()), tasksPath);
+        assertThat(first.status()).as(first.text()).isEqualTo(200);
+        String next = tasksPath + "&cursor=" + first.body().path("nextCursor").asString();
+
+        CompletableFuture<Answer> page = new TransactionTemplate(transactions).execute(sweep -> {
+            jdbc.sql("LOCK TABLE jobs.bulk_tasks IN ACCESS EXCLUSIVE MODE").update();
+            CompletableFuture<Answer> waiting =
+                    CompletableFuture.supplyAsync(() -> api.get(viewer(portfolio.id()), next));
+            LockWaits.awaitLockWait(
+                    dataSource, "previous_role, role, status, reason, error, attempts", Duration.ofSeconds(30));
+            retention.run();
+            return waiting;
+        });
+
+        assertProblem(page.get(60, TimeUnit.SECONDS), 404);
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs.bulk_tasks WHERE job_id = ?")
+                        .param(jobId)
+                        .query(Long.class)
+                        .single())
+                .as("the job's tasks left")
+                .isZero();
+    }
+
+    /**
      * Every task is pending when stored, so the index of a job's tasks by status holds only ended ones
      * (jobs migration V120): the statement of a page of one ended status reaches that index even as a
-     * plan prepared for any status, which a server-side prepared statement may become.
+     * plan prepared for any status, which a server-side prepared statement may become: the JSON list's
+     * page, read with its job, and the CSV download's.
      */
     @Test
     void aPageOfOneEndedStatusIsReadFromTheIndexOfEndedTasksWhateverTheStatusBound() {
         for (TaskStatus status : TaskStatus.values()) {
-            String plan = genericPlan(
-                    Jobs.taskPageSql(new TaskFilter(status, null, null)),
-                    Map.of(
-                            "jobId",
-                            "'" + UUID.randomUUID() + "'",
-                            "status",
-                            "'" + status.name() + "'",
-                            "afterSeq",
-                            "0",
-                            "fetch",
-                            "101"));
-            if (status == TaskStatus.PENDING) {
-                assertThat(plan).as("PENDING").doesNotContain("bulk_tasks_ended_by_job");
-            } else {
-                assertThat(plan).as(status.name()).contains("Index Scan using bulk_tasks_ended_by_job");
+            TaskFilter filter = new TaskFilter(status, null, null);
+            for (String statement : List.of(Jobs.jobTaskPageSql(filter), Jobs.taskPageSql(filter))) {
+                String plan = genericPlan(
+                        statement,
+                        Map.of(
+                                "jobId",
+                                "'" + UUID.randomUUID() + "'",
+                                "portfolioId",
+                                "'" + UUID.randomUUID() + "'",
+                                "status",
+                                "'" + status.name() + "'",
+                                "afterSeq",
+                                "0",
+                                "fetch",
+                                "101"));
+                if (status == TaskStatus.PENDING) {
+                    assertThat(plan).as("PENDING: %s", statement).doesNotContain("bulk_tasks_ended_by_job");
+                } else {
+                    assertThat(plan)
+                            .as("%s: %s", status.name(), statement)
+                            .contains("Index Scan using bulk_tasks_ended_by_job");
+                }
             }
         }
     }
