@@ -24,6 +24,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -212,19 +213,9 @@ class TaskDownloadIntegrationTests extends GatewayIntegrationTest {
         }
 
         assertFailedTransfer(rest);
-        assertThat(warnings)
-                .as(
-                        "%s",
-                        warnings.stream()
-                                .map(ILoggingEvent::getFormattedMessage)
-                                .toList())
-                .singleElement()
-                .satisfies(line -> {
-                    assertThat(line.getLevel()).isEqualTo(Level.WARN);
-                    assertThat(line.getFormattedMessage())
-                            .startsWith("GET " + path + ": cut off, the database is unavailable (");
-                    assertThat(line.getThrowableProxy()).isNull();
-                });
+        assertOneWarning(
+                warnings,
+                message -> assertThat(message).startsWith("GET " + path + ": cut off, the database is unavailable ("));
         await().atMost(Duration.ofSeconds(30))
                 .untilAsserted(() -> assertThat(api.get(viewer(portfolioId), jobsPath(portfolioId))
                                 .status())
@@ -260,6 +251,11 @@ class TaskDownloadIntegrationTests extends GatewayIntegrationTest {
 
     /** One WARN line, without a stack trace, and no other line at WARN or ERROR. */
     private static void assertOneWarning(List<ILoggingEvent> warnings, String message) {
+        assertOneWarning(warnings, line -> assertThat(line).isEqualTo(message));
+    }
+
+    /** One WARN line whose message satisfies {@code message}, without a stack trace, and no other. */
+    private static void assertOneWarning(List<ILoggingEvent> warnings, Consumer<String> message) {
         assertThat(warnings)
                 .as(
                         "%s",
@@ -269,7 +265,7 @@ class TaskDownloadIntegrationTests extends GatewayIntegrationTest {
                 .singleElement()
                 .satisfies(line -> {
                     assertThat(line.getLevel()).isEqualTo(Level.WARN);
-                    assertThat(line.getFormattedMessage()).isEqualTo(message);
+                    message.accept(line.getFormattedMessage());
                     assertThat(line.getThrowableProxy()).isNull();
                 });
     }
