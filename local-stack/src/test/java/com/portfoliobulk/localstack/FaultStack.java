@@ -29,7 +29,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * start them, with one api-gateway, two bulk-workers and two audit-consumer processes on them; started
  * once per test JVM (the processes take a minute or more to start on a busy machine) and shared by the
  * fault tests. Each test leaves PostgreSQL and the broker running and the processes ready, except a
- * process it killed on purpose; the others work with the processes still alive.
+ * process it killed on purpose; the others work with the processes still alive. A test JVM killed with
+ * {@code kill -9} leaves them running: the next one stops them first ({@link ProcessRecords}).
  */
 final class FaultStack {
 
@@ -66,6 +67,9 @@ final class FaultStack {
 
     private PersistentPostgres postgres;
 
+    /** PostgreSQL's record ({@link ProcessRecords}), by its data directory, deleted once the stack stopped it. */
+    private final ProcessRecords.Record postgresRecord;
+
     private final KafkaBrokerProcess broker;
 
     private final ServiceProcesses processes;
@@ -84,6 +88,7 @@ final class FaultStack {
             int postgresPort,
             Path postgresData,
             PersistentPostgres postgres,
+            ProcessRecords.Record postgresRecord,
             KafkaBrokerProcess broker,
             ServiceProcesses processes,
             PipelineInvariants invariants,
@@ -91,6 +96,7 @@ final class FaultStack {
         this.postgresPort = postgresPort;
         this.postgresData = postgresData;
         this.postgres = postgres;
+        this.postgresRecord = postgresRecord;
         this.broker = broker;
         this.processes = processes;
         this.invariants = invariants;
@@ -112,6 +118,8 @@ final class FaultStack {
         Path directory = Paths.get("target", "processes", "fault-postgres-" + UUID.randomUUID())
                 .toAbsolutePath();
         Path data = directory.resolve("data");
+        // Recorded first: a test JVM killed while it starts leaves it running too.
+        ProcessRecords.Record postgresRecord = ProcessRecords.get().postgres(data);
         PersistentPostgres postgres = startPostgres(data, port);
         KafkaBrokerProcess broker = null;
         ServiceProcesses processes = null;
@@ -146,6 +154,7 @@ final class FaultStack {
                     port,
                     data,
                     postgres,
+                    postgresRecord,
                     broker,
                     processes,
                     new PipelineInvariants(
@@ -161,6 +170,7 @@ final class FaultStack {
                 broker.close();
             }
             postgres.close();
+            postgresRecord.delete();
             throw ex;
         }
     }
@@ -422,5 +432,6 @@ final class FaultStack {
         if (postgres != null) {
             postgres.close();
         }
+        postgresRecord.delete();
     }
 }

@@ -43,6 +43,9 @@ final class KafkaBrokerProcess implements AutoCloseable {
 
     private Process process;
 
+    /** The running broker's record ({@link ProcessRecords}), by its directory, deleted once the harness killed it. */
+    private ProcessRecords.Record record;
+
     private KafkaBrokerProcess(String name, int port, Path directory, Path log, List<String> command) {
         this.name = name;
         this.port = port;
@@ -53,7 +56,8 @@ final class KafkaBrokerProcess implements AutoCloseable {
 
     /**
      * Formats a new log directory under {@code target/processes/}, starts the broker on free ports and
-     * waits until it answers. It is killed when the test JVM exits, if not before.
+     * waits until it answers. It is killed when the test JVM exits, if not before, or by the next test JVM
+     * when this one was killed ({@link ProcessRecords}).
      *
      * @param name the broker's name (its directory and log file)
      * @param partitions the partitions of topics created on first use
@@ -140,6 +144,11 @@ final class KafkaBrokerProcess implements AutoCloseable {
         } catch (IOException ex) {
             throw new UncheckedIOException("Could not start " + name, ex);
         }
+        if (record != null) {
+            // Of its previous run, which exited by itself.
+            record.delete();
+        }
+        record = ProcessRecords.get().process(process.toHandle(), directory.toString());
         return this;
     }
 
@@ -148,7 +157,10 @@ final class KafkaBrokerProcess implements AutoCloseable {
         if (process != null) {
             process.destroyForcibly();
             try {
-                process.waitFor(30, TimeUnit.SECONDS);
+                if (process.waitFor(30, TimeUnit.SECONDS) && record != null) {
+                    record.delete();
+                    record = null;
+                }
             } catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
             }

@@ -36,6 +36,13 @@ final class ServiceProcess {
 
     private Process process;
 
+    /** The running process's record ({@link ProcessRecords}), deleted once the harness stopped it. */
+    private ProcessRecords.Record record;
+
+    /**
+     * @param command the command, which holds {@link ProcessRecords#RUN_OPTION}: the text the process's
+     *     record knows it by
+     */
     ServiceProcess(ServiceProcesses.Service service, String name, int port, List<String> command, Path log) {
         this.service = service;
         this.name = name;
@@ -88,6 +95,11 @@ final class ServiceProcess {
         } catch (IOException ex) {
             throw new UncheckedIOException("Could not start " + name, ex);
         }
+        if (record != null) {
+            // Of its previous run, which exited by itself.
+            record.delete();
+        }
+        record = ProcessRecords.get().process(process.toHandle(), ProcessRecords.RUN_OPTION);
     }
 
     /** Starts the process again, same command and port, after it stopped or was killed. */
@@ -209,6 +221,11 @@ final class ServiceProcess {
             }
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
+            return;
+        }
+        if (record != null) {
+            record.delete();
+            record = null;
         }
     }
 }

@@ -27,7 +27,8 @@ import java.util.stream.Stream;
  * <p>Starting a process does not wait for it: start several, then {@link #awaitReady(Duration)}.
  * Start the workers and audit-consumers before the gateways: a gateway's internal calls go to the
  * first worker and audit-consumer started (unless its properties say otherwise). Closing kills every
- * process still running.
+ * process still running; those a killed test JVM left running are killed by the next one
+ * ({@link ProcessRecords}).
  */
 final class ServiceProcesses implements AutoCloseable {
 
@@ -230,10 +231,12 @@ final class ServiceProcesses implements AutoCloseable {
         arguments.putAll(own);
         List<String> springArguments = new ArrayList<>();
         arguments.forEach((property, value) -> springArguments.add("--" + property + "=" + value));
-        List<String> command = AotCaches.command(
+        List<String> command = new ArrayList<>(AotCaches.command(
                 executableJar(service),
                 List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"),
-                springArguments);
+                springArguments));
+        // After the java executable: the text by which this test JVM's record of the process knows it.
+        command.add(1, ProcessRecords.RUN_OPTION);
         Path log = Paths.get("target", "processes", name + ".log").toAbsolutePath();
         ServiceProcess process = new ServiceProcess(service, name, port, command, log);
         synchronized (this) {
