@@ -253,20 +253,19 @@ class ScimProvisioning {
 
     /**
      * Goes on only if the user is still at the expected version, and makes any other request expecting
-     * it fail. {@link ScimETags#ANY} claims no version: it goes on with the user as the last change left
-     * them, unless that change deleted them (404, as the request would have found no user had it come
-     * after it).
+     * it fail. No {@code If-Match}, or {@link ScimETags#ANY}, claims no version: the request goes on with
+     * the user as the last change left them, unless that change deleted them (404, as the request would
+     * have found no user had it come after it). Checked while the user is held, so that a change that
+     * waited for a concurrent deletion writes nothing to the deleted user's row.
      */
     private void claim(UUID portfolioId, UUID userId, ScimUser current, Long expectedVersion) {
-        if (expectedVersion != null && expectedVersion == ScimETags.ANY) {
+        if (expectedVersion == null || expectedVersion == ScimETags.ANY) {
             if (users.isDeleted(portfolioId, userId)) {
                 throw ScimException.notFound("The portfolio has no user " + userId + ".");
             }
             return;
         }
-        if (expectedVersion != null
-                && (current.version() != expectedVersion
-                        || !users.claimVersion(portfolioId, userId, expectedVersion))) {
+        if (current.version() != expectedVersion || !users.claimVersion(portfolioId, userId, expectedVersion)) {
             throw ScimETags.changed(
                     ScimETags.of(expectedVersion), get(portfolioId, userId).version());
         }

@@ -251,6 +251,42 @@ class ScimETagIntegrationTests extends ScimIntegrationTest {
                 .isEqualTo("Ann");
     }
 
+    @Test
+    void aChangeWithoutIfMatchFindsNoUserWhenAConcurrentDeletionCommitsFirst() throws Exception {
+        UUID ann = created("ann", "E1", "Ann");
+        UUID bob = created("bob", "E2", "Bob");
+
+        // The identity provider's PATCH and PUT, sent without If-Match, read the user, then wait for
+        // them while a DELETE of theirs commits.
+        Scim patched = whileAChangeHolds(
+                ann,
+                "deleted_at = now()",
+                () -> scim(HttpMethod.PATCH, users() + "/" + ann, RENAME.formatted("Ann P")));
+        Scim replaced = whileAChangeHolds(
+                bob,
+                "deleted_at = now()",
+                () -> scim(HttpMethod.PUT, users() + "/" + bob, """
+                {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"%s","externalId":"E3",
+                 "displayName":"Bob R"}""".formatted(portfolio.email("bob"))));
+
+        assertScimError(patched, 404, null);
+        assertScimError(replaced, 404, null);
+        assertThat(linkRow(ann)).isEqualTo(List.of("E1", "Ann", 1L));
+        assertThat(linkRow(bob)).isEqualTo(List.of("E2", "Bob", 1L));
+    }
+
+    /** The deleted user's row as the deletion left it: externalId, displayName, version. */
+    private List<Object> linkRow(UUID userId) {
+        return jdbc.sql("""
+                        SELECT external_id, display_name, version FROM jobs.scim_users
+                         WHERE portfolio_id = :p AND user_id = :u AND deleted_at IS NOT NULL
+                        """)
+                .param("p", portfolio.id())
+                .param("u", userId)
+                .query((row, n) -> List.<Object>of(row.getString(1), row.getString(2), row.getLong(3)))
+                .single();
+    }
+
     private UUID annWithAccess() {
         UUID ann = portfolio.user("ann");
         portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
