@@ -2,7 +2,7 @@ package com.portfoliobulk.gateway.scim;
 
 import com.portfoliobulk.contracts.ControlCharacters;
 import com.portfoliobulk.contracts.TextLength;
-import com.portfoliobulk.gateway.web.UnpairedSurrogates;
+import com.portfoliobulk.contracts.UnpairedSurrogates;
 import java.util.Locale;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;

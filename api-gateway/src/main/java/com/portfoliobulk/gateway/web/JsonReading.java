@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.web;
 
 import com.portfoliobulk.contracts.ControlCharacters;
+import com.portfoliobulk.contracts.UnpairedSurrogates;
 import java.util.List;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.context.annotation.Bean;

@@ -2,9 +2,9 @@ package com.portfoliobulk.gateway.scim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.contracts.UnpairedSurrogates;
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
-import com.portfoliobulk.gateway.web.UnpairedSurrogates;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpMethod;

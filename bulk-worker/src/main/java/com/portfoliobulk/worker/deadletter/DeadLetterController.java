@@ -1,6 +1,7 @@
 package com.portfoliobulk.worker.deadletter;
 
 import com.portfoliobulk.contracts.ControlCharacters;
+import com.portfoliobulk.contracts.UnpairedSurrogates;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.servicesupport.web.InvalidParametersException;
@@ -78,6 +79,13 @@ class DeadLetterController {
         }
         if (ControlCharacters.in(request.reason())) {
             throw InvalidParametersException.of("reason", ControlCharacters.message(request.reason()));
+        }
+        // Half of a surrogate pair alone (a JSON escape such as \ud800) is no character: stored as '?'.
+        if (UnpairedSurrogates.in(request.operator())) {
+            throw InvalidParametersException.of("operator", UnpairedSurrogates.message(request.operator()));
+        }
+        if (UnpairedSurrogates.in(request.reason())) {
+            throw InvalidParametersException.of("reason", UnpairedSurrogates.message(request.reason()));
         }
         DeadLetterRedrive.Outcome outcome =
                 redrive.redrive(id, request.operator().strip(), request.reason().strip());

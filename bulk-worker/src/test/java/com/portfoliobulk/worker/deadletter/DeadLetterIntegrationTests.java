@@ -571,6 +571,18 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
         Answer unstorable = redrive(id, Map.of("operator", "ops-jane", "reason", "restored\u0000"), true);
         assertThat(unstorable.status).as(unstorable.body).isEqualTo(400);
         assertThat(unstorable.body).contains("'reason' may not contain control characters");
+        // Half of a surrogate pair alone is no character (PostgreSQL would keep '?'): refused the same way.
+        Answer halfOperator = redrive(id, """
+                {"operator": "ops-jane\\ud800", "reason": "task restored"}""");
+        assertThat(halfOperator.status).as(halfOperator.body).isEqualTo(400);
+        assertThat(halfOperator.contentType).contains("application/problem+json");
+        assertThat(halfOperator.body)
+                .contains(
+                        "'operator' may not contain half of a surrogate pair without the other (U+D800 at position 9)");
+        Answer halfReason = redrive(id, """
+                {"operator": "ops-jane", "reason": "\\udc00task restored"}""");
+        assertThat(halfReason.status).as(halfReason.body).isEqualTo(400);
+        assertThat(halfReason.body).contains("'reason' may not contain half of a surrogate pair");
         assertThat(get("/internal/dead-letters?limit=many", true).status).isEqualTo(400);
         assertThat(redrive(UUID.randomUUID(), Map.of("operator", "ops-jane", "reason", "r"), true).status)
                 .isEqualTo(404);
@@ -641,6 +653,16 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
                         .contentType(MediaType.APPLICATION_JSON)
                         .body(body),
                 withToken);
+    }
+
+    /** A re-drive with the body as written, JSON escapes included, and the internal token. */
+    private Answer redrive(UUID id, String json) {
+        return exchange(
+                http.post()
+                        .uri("/internal/dead-letters/{id}/redrive", id)
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .body(json),
+                true);
     }
 
     private Answer get(String path, boolean withToken) {

@@ -1,7 +1,8 @@
-package com.portfoliobulk.gateway.web;
+package com.portfoliobulk.contracts;
 
 /**
- * The rule for surrogates in text a client sends (JSON strings of every body, SCIM attributes): a
+ * The rule for surrogates in text a client sends (JSON strings of every body the gateway reads, SCIM
+ * attributes, the operator and reason of a dead letter's re-drive on the worker): a
  * surrogate is accepted only as half of a pair, which together make one character (an emoji,
  * {@code \ud83d\ude00}). A JSON escape can name one half alone ({@code "Lead\ud800"}), which is no
  * character: it cannot be written as UTF-8, and the database driver stores it as '?', so the text
