@@ -5,11 +5,13 @@ import static com.portfoliobulk.localstack.ProjectFiles.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -590,6 +592,26 @@ class DockerComposeTests {
                 .containsEntry("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false");
         assertThat(list(map(services.get("kafka")).get("volumes")))
                 .contains("kafka-data:" + kafka.get("KAFKA_LOG_DIRS"));
+    }
+
+    /**
+     * The broker keeps records as the local stack's does (see {@code PersistentKafkaRetentionIntegrationTests}):
+     * none deleted for its age, so a stack stopped for more than Kafka's default 7 days keeps the task
+     * and activity records no consumer has read yet; a partition's size bounds the volume instead.
+     */
+    @Test
+    void kafkaKeepsUnreadRecordsWhateverTheirAgeAsTheLocalStacksBrokerDoes() {
+        Map<String, Object> kafka = environment("kafka");
+        Properties local = PersistentKafka.properties(Path.of("kafka"), 0, 0);
+
+        assertThat(local.getProperty("log.retention.ms")).isEqualTo("-1");
+        for (String setting : List.of("log.retention.ms", "log.retention.bytes", "log.segment.bytes")) {
+            String variable = "KAFKA_" + setting.replace('.', '_').toUpperCase(Locale.ROOT);
+            assertThat(kafka).as(variable).containsKey(variable);
+            assertThat(String.valueOf(kafka.get(variable))).as(variable).isEqualTo(local.getProperty(setting));
+        }
+        // log.retention.ms wins over these, but one left beside it would read as the limit.
+        assertThat(kafka).doesNotContainKeys("KAFKA_LOG_RETENTION_HOURS", "KAFKA_LOG_RETENTION_MINUTES");
     }
 
     @Test
