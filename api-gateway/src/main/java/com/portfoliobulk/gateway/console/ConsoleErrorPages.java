@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.console;
 
 import com.portfoliobulk.gateway.web.ErrorPages;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import org.springframework.beans.factory.annotation.Value;
@@ -19,7 +20,9 @@ import org.springframework.web.servlet.ModelAndView;
  * console handler, so it is refused there with 413, and the page says to split the list or to use
  * the API. A review whose Confirm would send such a form (it sends the reviewed request as JSON,
  * larger than the addresses typed) is refused the same way before it is shown
- * ({@link #requireConfirmable}), rather than at Confirm.
+ * ({@link #requireConfirmable}), rather than at Confirm. The page is written in English, and says so
+ * ({@code Content-Language}), also for an invitation page that failed after it had set its invitation's
+ * language for the request ({@link InvitationLanguage}): the error page has no translations.
  */
 @Component
 class ConsoleErrorPages implements ErrorPages {
@@ -44,13 +47,15 @@ class ConsoleErrorPages implements ErrorPages {
     }
 
     @Override
-    public ModelAndView page(String path, ProblemDetail problem) {
+    public ModelAndView page(HttpServletRequest request, String path, ProblemDetail problem) {
         boolean consolePage = path.equals("/console")
                 || (path.startsWith("/console/") && !path.startsWith("/console/assets/"))
                 || path.startsWith("/invitations/");
         if (!consolePage) {
             return null;
         }
+        // In English, also where an invitation page had set its invitation's language before it failed.
+        ConsoleLocaleResolver.use(request, null);
         if (problem.getStatus() == HttpStatus.CONTENT_TOO_LARGE.value()) {
             return ConsoleAdvice.errorPage(HttpStatus.CONTENT_TOO_LARGE, TOO_LARGE, tooLarge);
         }

@@ -12,7 +12,7 @@ import org.springframework.web.servlet.LocaleResolver;
  * texts of the {@code messages} bundles): English, whatever the browser asks for, as the console is
  * written in English; only the invitation flow's pages set another for their request
  * ({@link InvitationLanguage}), and an error page they lead to is the console's, in English again
- * ({@link ConsoleAdvice}). Spring's default would follow {@code Accept-Language}, and so put the
+ * ({@link ConsoleAdvice}, {@link ConsoleErrorPages}). Spring's default would follow {@code Accept-Language}, and so put the
  * console's few translated texts into otherwise English pages.
  */
 @Component(DispatcherServlet.LOCALE_RESOLVER_BEAN_NAME)

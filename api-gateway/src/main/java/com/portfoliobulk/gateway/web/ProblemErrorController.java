@@ -71,7 +71,7 @@ class ProblemErrorController implements ErrorController {
             String context = request.getContextPath();
             String path = uri.startsWith(context) ? uri.substring(context.length()) : uri;
             for (ErrorPages owner : pages) {
-                ModelAndView page = owner.page(path, problem);
+                ModelAndView page = owner.page(request, path, problem);
                 if (page != null) {
                     return page;
                 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.portfoliobulk.gateway.support.StubWorker;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.TestTokens;
 import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.UUID;
@@ -12,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.security.web.csrf.HttpSessionCsrfTokenRepository;
 import org.springframework.test.context.TestPropertySource;
 
 /**
@@ -416,6 +418,41 @@ class ConsoleInvitationIntegrationTests extends StubbedServicesIntegrationTest {
         HttpResponse<String> failed = accept(token, opened.body());
 
         assertThat(failed.statusCode()).as(failed.body()).isEqualTo(503);
+        assertThat(failed.body()).contains("<html lang=\"en\">").doesNotContain("Einladung");
+        assertThat(failed.headers().firstValue("Content-Language")).hasValue("en");
+    }
+
+    /**
+     * A German invitation page whose writing fails half way (here the session's CSRF token, which the
+     * page's form reads as it is written, is stored as something else) is answered with the console's
+     * error page (500), written in English, and announced so: {@code Content-Language: en}, as its
+     * {@code <html lang="en">}. It was announced as German ({@code de}, the language the invitation page
+     * had set for the request).
+     */
+    @Test
+    void theErrorPageOfAGermanInvitationPageThatFailsToRenderIsAnnouncedInEnglish() throws Exception {
+        String token = token("accepted");
+        invitationMail(token, "de");
+        browser.signIn(INVITEE, "USER_MANAGEMENT_VIEW", portfolio);
+        HttpResponse<String> opened = browser.get("/invitations/" + token);
+        assertThat(opened.headers().firstValue("Content-Language")).hasValue("de");
+        jdbc.sql("""
+                        UPDATE jobs.console_sessions_attributes a SET attribute_bytes = :sealed
+                          FROM jobs.console_sessions s
+                         WHERE s.primary_id = a.session_primary_id
+                           AND s.session_id = encode(sha256(convert_to(:id, 'UTF8')), 'hex')
+                           AND a.attribute_name = :name""")
+                .param(
+                        "sealed",
+                        SealedSessionsTests.sessions(TestTokens.INTERNAL_SECRET, "")
+                                .convert("not a CSRF token", byte[].class))
+                .param("id", browser.sessionId())
+                .param("name", HttpSessionCsrfTokenRepository.class.getName() + ".CSRF_TOKEN")
+                .update();
+
+        HttpResponse<String> failed = browser.get("/invitations/" + token);
+
+        assertThat(failed.statusCode()).as(failed.body()).isEqualTo(500);
         assertThat(failed.body()).contains("<html lang=\"en\">").doesNotContain("Einladung");
         assertThat(failed.headers().firstValue("Content-Language")).hasValue("en");
     }
