@@ -91,16 +91,15 @@ class WebConsoleAdminSystemTests {
                         .getFirstSelectedOption()
                         .getAttribute("value"))
                 .isEqualTo(after);
-        List<String> newestLogEntry =
-                browser.findAll("#admin-log tbody tr").getFirst().findElements(By.tagName("td")).stream()
-                        .map(WebElement::getText)
-                        .toList();
-        assertThat(newestLogEntry.subList(1, 5))
+        List<WebElement> newestLogEntry =
+                browser.findAll("#admin-log tbody tr").getFirst().findElements(By.tagName("td"));
+        assertThat(newestLogEntry.subList(1, 5).stream().map(WebElement::getText))
                 .containsExactly(
                         DemoPortfolio.ADMIN_EMAIL,
-                        "PORTFOLIO_ROLE_CHANGED",
+                        "Portfolio role changed",
                         editor,
                         "role " + ROLE_NAMES.get(before) + " -> " + ROLE_NAMES.get(after));
+        assertThat(newestLogEntry.get(2).getAttribute("data-action")).isEqualTo("PORTFOLIO_ROLE_CHANGED");
         assertThat(roleOf(editor)).isEqualTo(after);
         browser.screenshot("administration");
     }

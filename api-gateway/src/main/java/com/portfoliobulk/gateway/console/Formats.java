@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.console;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.portfolio.AdminLogAction;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -14,6 +15,26 @@ final class Formats {
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
+    /**
+     * The name a person reads for each change the administration log records, by its code: one for every
+     * {@link AdminLogAction}, which the API answers as the entry's {@code action}.
+     */
+    static final Map<String, String> ADMIN_LOG_ACTIONS = Map.ofEntries(
+            Map.entry(AdminLogAction.PORTFOLIO_USER_ADDED.name(), "Portfolio user added"),
+            Map.entry(AdminLogAction.PORTFOLIO_ROLE_CHANGED.name(), "Portfolio role changed"),
+            Map.entry(AdminLogAction.PORTFOLIO_USER_REMOVED.name(), "Portfolio user removed"),
+            Map.entry(AdminLogAction.PORTFOLIO_ROLE_DEFINED.name(), "Custom portfolio role defined"),
+            Map.entry(AdminLogAction.PORTFOLIO_ROLE_DELETED.name(), "Custom portfolio role deleted"),
+            Map.entry(AdminLogAction.ACCOUNT_ROLE_DEFINED.name(), "Custom account role defined"),
+            Map.entry(AdminLogAction.ACCOUNT_ROLE_DELETED.name(), "Custom account role deleted"),
+            Map.entry(AdminLogAction.OWNER_TRANSFER_REQUESTED.name(), "Ownership offered"),
+            Map.entry(AdminLogAction.OWNER_TRANSFER_WITHDRAWN.name(), "Ownership offer withdrawn"),
+            Map.entry(AdminLogAction.OWNER_TRANSFER_ACCEPTED.name(), "Ownership accepted"),
+            Map.entry(AdminLogAction.ACCOUNT_LINKED.name(), "Account linked"),
+            Map.entry(AdminLogAction.ACCOUNT_UNLINKED.name(), "Account unlinked"),
+            Map.entry(AdminLogAction.PORTFOLIO_CLOSE_STARTED.name(), "Portfolio close started"),
+            Map.entry(AdminLogAction.PORTFOLIO_CLOSED.name(), "Portfolio closed"));
+
     /** The name a person reads for a role code, e.g. "Campaign coordinator". */
     public String role(Object code) {
         return code == null ? "" : new AccountRole(code.toString()).displayName();
@@ -23,6 +44,15 @@ final class Formats {
     public String role(Object code, Map<?, ?> names) {
         Object name = code == null || names == null ? null : names.get(code.toString());
         return name == null ? role(code) : name.toString();
+    }
+
+    /**
+     * The name a person reads for the change an administration log entry records, e.g. "Portfolio role
+     * changed" for {@code PORTFOLIO_ROLE_CHANGED}; a code it has no name for (a newer gateway's) in words.
+     */
+    public String adminLogAction(Object code) {
+        String name = code == null ? null : ADMIN_LOG_ACTIONS.get(code.toString());
+        return name == null ? words(code) : name;
     }
 
     /** The words for an enum-like code, e.g. "Completed with errors". */

@@ -273,7 +273,12 @@ public class PortfolioAdministration {
                     normalizedEmail + " is a portfolio user already; change their role instead.");
         }
         List<RoleView> custom = customPortfolioRoles(portfolioId);
-        log(portfolioId, caller, "PORTFOLIO_USER_ADDED", normalizedEmail, "added with role " + roleName(code, custom));
+        log(
+                portfolioId,
+                caller,
+                AdminLogAction.PORTFOLIO_USER_ADDED,
+                normalizedEmail,
+                "added with role " + roleName(code, custom));
         permissions.forget(userId);
         return new PortfolioUserView(userId, normalizedEmail, code, permissionsOf(code, custom));
     }
@@ -311,7 +316,7 @@ public class PortfolioAdministration {
         log(
                 portfolioId,
                 caller,
-                "PORTFOLIO_ROLE_CHANGED",
+                AdminLogAction.PORTFOLIO_ROLE_CHANGED,
                 user.email(),
                 "role " + roleName(user.role(), custom) + " -> " + roleName(code, custom));
         permissions.forget(userId);
@@ -375,11 +380,16 @@ public class PortfolioAdministration {
         log(
                 portfolioId,
                 actor,
-                "PORTFOLIO_USER_REMOVED",
+                AdminLogAction.PORTFOLIO_USER_REMOVED,
                 user.email(),
                 removed + " (was " + roleName(user.role(), customPortfolioRoles(portfolioId)) + ")");
         if (withdrawn > 0) {
-            log(portfolioId, actor, "OWNER_TRANSFER_WITHDRAWN", user.email(), "withdrawn: the recipient was removed");
+            log(
+                    portfolioId,
+                    actor,
+                    AdminLogAction.OWNER_TRANSFER_WITHDRAWN,
+                    user.email(),
+                    "withdrawn: the recipient was removed");
         }
         permissions.forget(user.id().userId());
     }
@@ -569,7 +579,7 @@ public class PortfolioAdministration {
                         .map(BuiltInPortfolioRole::displayName)
                         .toList());
         RoleView role = insertRole(portfolioRoles, portfolioId, code, definition, granted);
-        log(portfolioId, caller, "PORTFOLIO_ROLE_DEFINED", code, "permissions " + granted);
+        log(portfolioId, caller, AdminLogAction.PORTFOLIO_ROLE_DEFINED, code, "permissions " + granted);
         return role;
     }
 
@@ -586,7 +596,7 @@ public class PortfolioAdministration {
                             + " portfolio user(s); give them another role first.");
         }
         portfolioRoles.deleteById(new CustomRoleRepository.Key(portfolioId, normalized));
-        log(portfolioId, caller, "PORTFOLIO_ROLE_DELETED", normalized, "deleted");
+        log(portfolioId, caller, AdminLogAction.PORTFOLIO_ROLE_DELETED, normalized, "deleted");
     }
 
     // ---- custom account roles -----------------------------------------------------------------
@@ -652,7 +662,7 @@ public class PortfolioAdministration {
         requireDistinctRoleName(
                 accountRoles, "account", portfolioId, definition.name().strip(), fixedNames);
         RoleView role = insertRole(accountRoles, portfolioId, code, definition, granted);
-        log(portfolioId, caller, "ACCOUNT_ROLE_DEFINED", code, "permissions " + granted);
+        log(portfolioId, caller, AdminLogAction.ACCOUNT_ROLE_DEFINED, code, "permissions " + granted);
         return role;
     }
 
@@ -740,7 +750,7 @@ public class PortfolioAdministration {
                             + " membership(s) in this portfolio's accounts; change their role (UPDATE_ROLES) first.");
         }
         accountRoles.deleteById(new CustomRoleRepository.Key(portfolioId, normalized));
-        log(portfolioId, caller, "ACCOUNT_ROLE_DELETED", normalized, "deleted");
+        log(portfolioId, caller, AdminLogAction.ACCOUNT_ROLE_DELETED, normalized, "deleted");
     }
 
     // ---- roles, shared ------------------------------------------------------------------------
@@ -904,10 +914,15 @@ public class PortfolioAdministration {
         replaced.ifPresent(earlier -> log(
                 portfolioId,
                 caller,
-                "OWNER_TRANSFER_WITHDRAWN",
+                AdminLogAction.OWNER_TRANSFER_WITHDRAWN,
                 earlier,
                 "withdrawn: ownership offered to " + target.email() + " instead"));
-        log(portfolioId, caller, "OWNER_TRANSFER_REQUESTED", target.email(), "ownership offered to " + target.email());
+        log(
+                portfolioId,
+                caller,
+                AdminLogAction.OWNER_TRANSFER_REQUESTED,
+                target.email(),
+                "ownership offered to " + target.email());
         return transfer;
     }
 
@@ -942,7 +957,7 @@ public class PortfolioAdministration {
      */
     private boolean acceptedLastBy(Caller caller, UUID portfolioId) {
         return lastTransferEntry(portfolioId)
-                .filter(entry -> entry.action().equals("OWNER_TRANSFER_ACCEPTED")
+                .filter(entry -> AdminLogAction.OWNER_TRANSFER_ACCEPTED.name().equals(entry.action())
                         && caller.userId().equals(entry.actorUserId()))
                 .isPresent();
     }
@@ -953,7 +968,7 @@ public class PortfolioAdministration {
      */
     private boolean offerWithdrawnByClose(Caller caller, UUID portfolioId) {
         return lastTransferEntry(portfolioId)
-                .filter(entry -> entry.action().equals("OWNER_TRANSFER_WITHDRAWN")
+                .filter(entry -> AdminLogAction.OWNER_TRANSFER_WITHDRAWN.name().equals(entry.action())
                         && PortfolioClosure.WITHDRAWN_BY_CLOSE.equals(entry.detail())
                         && entry.subject() != null
                         && entry.subject()
@@ -1009,7 +1024,7 @@ public class PortfolioAdministration {
             throw noTransfer();
         }
         for (String recipient : recipients) {
-            log(portfolioId, caller, "OWNER_TRANSFER_WITHDRAWN", recipient, "withdrawn");
+            log(portfolioId, caller, AdminLogAction.OWNER_TRANSFER_WITHDRAWN, recipient, "withdrawn");
         }
     }
 
@@ -1091,7 +1106,7 @@ public class PortfolioAdministration {
         log(
                 portfolioId,
                 caller,
-                "OWNER_TRANSFER_ACCEPTED",
+                AdminLogAction.OWNER_TRANSFER_ACCEPTED,
                 caller.email(),
                 "ownership accepted from user " + transfer.fromUserId()
                         + (demoted == 1 ? ", who is now " + BuiltInPortfolioRole.ADMIN.displayName() : "")
@@ -1163,7 +1178,7 @@ public class PortfolioAdministration {
 
     // ---- the log ------------------------------------------------------------------------------
 
-    void log(UUID portfolioId, Caller caller, String action, String subject, String detail) {
+    void log(UUID portfolioId, Caller caller, AdminLogAction action, String subject, String detail) {
         log(portfolioId, actor(caller), action, subject, detail);
     }
 
@@ -1171,7 +1186,7 @@ public class PortfolioAdministration {
      * An entry by {@code actor}: an administrator, or the portfolio's identity provider (named as its
      * jobs name it: {@value Actor#IDENTITY_PROVIDER_NAME}, with the id of the SCIM token it used).
      */
-    private void log(UUID portfolioId, Actor actor, String action, String subject, String detail) {
+    private void log(UUID portfolioId, Actor actor, AdminLogAction action, String subject, String detail) {
         insertLogEntry(INSERT_LOG_ENTRY, portfolioId, actor, action, subject, detail, null);
     }
 
@@ -1275,11 +1290,11 @@ public class PortfolioAdministration {
                                 .param("accountId", accountId)
                                 .update()
                         > 0;
-        String action = linked ? "ACCOUNT_LINKED" : "ACCOUNT_UNLINKED";
+        AdminLogAction action = linked ? AdminLogAction.ACCOUNT_LINKED : AdminLogAction.ACCOUNT_UNLINKED;
         String detail = linked ? "linked" : "unlinked";
         if (!askedAgain) {
             // The opposite change, when the latest entry is this change's action; none with no entry yet.
-            String missed = linked ? "ACCOUNT_UNLINKED" : "ACCOUNT_LINKED";
+            AdminLogAction missed = linked ? AdminLogAction.ACCOUNT_UNLINKED : AdminLogAction.ACCOUNT_LINKED;
             insertLogEntry(
                     INSERT_LINK_CHANGE,
                     portfolioId,
@@ -1301,24 +1316,26 @@ public class PortfolioAdministration {
                 // the portfolio was set up has no link entry, and its unlink must be in the log); a repeat
                 // writes only a link, as an account never linked has no unlink to record, unless the unlink
                 // was asked for while the account was linked.
-                askedAgain && !unlinkAsked ? "ACCOUNT_UNLINKED" : (linked ? "ACCOUNT_UNLINKED" : "ACCOUNT_LINKED"));
+                askedAgain && !unlinkAsked
+                        ? AdminLogAction.ACCOUNT_UNLINKED
+                        : (linked ? AdminLogAction.ACCOUNT_UNLINKED : AdminLogAction.ACCOUNT_LINKED));
     }
 
     private void insertLogEntry(
             String statement,
             UUID portfolioId,
             Actor actor,
-            String action,
+            AdminLogAction action,
             String subject,
             String detail,
-            String noEntry) {
+            AdminLogAction noEntry) {
         JdbcClient.StatementSpec insert = jdbc.sql(statement);
         if (noEntry != null) {
-            insert = insert.param("noEntry", noEntry);
+            insert = insert.param("noEntry", noEntry.name());
         }
         insert.param("id", UUID.randomUUID())
                 .param("portfolioId", portfolioId)
-                .param("action", action)
+                .param("action", action.name())
                 .param("actor", actor.userId())
                 .param("actorEmail", actor.email())
                 .param("subject", subject)

@@ -187,7 +187,8 @@ class PortfolioClosure {
                 .query((rs, row) -> rs.getString(1))
                 .list();
         for (String recipient : recipients) {
-            administration.log(portfolioId, owner, "OWNER_TRANSFER_WITHDRAWN", recipient, WITHDRAWN_BY_CLOSE);
+            administration.log(
+                    portfolioId, owner, AdminLogAction.OWNER_TRANSFER_WITHDRAWN, recipient, WITHDRAWN_BY_CLOSE);
         }
     }
 
@@ -208,7 +209,7 @@ class PortfolioClosure {
             administration.log(
                     portfolioId,
                     owner,
-                    "PORTFOLIO_CLOSE_STARTED",
+                    AdminLogAction.PORTFOLIO_CLOSE_STARTED,
                     null,
                     "closing: pending jobs are cancelled and every account unlinked");
         });
@@ -242,7 +243,7 @@ class PortfolioClosure {
             administration.log(
                     portfolioId,
                     owner,
-                    "PORTFOLIO_CLOSED",
+                    AdminLogAction.PORTFOLIO_CLOSED,
                     null,
                     "closed: " + total.unlinkedAccounts() + " account(s) unlinked, " + total.cancelledJobs()
                             + " pending job(s) cancelled");

@@ -75,7 +75,7 @@ class ConsoleAdminIntegrationTests {
         assertThat(get(admin + "?changed").body())
                 .contains(
                         "id=\"role-changed\"",
-                        "PORTFOLIO_ROLE_CHANGED",
+                        "<td data-action=\"PORTFOLIO_ROLE_CHANGED\">Portfolio role changed</td>",
                         "role User Management VIEW -&gt; User Management EDIT");
 
         HttpResponse<String> refused =
@@ -190,7 +190,7 @@ class ConsoleAdminIntegrationTests {
         assertThat(back).doesNotContain("changed");
         assertThat(get(back.substring(back.indexOf("/console"))).body())
                 .contains(portfolio.email("vera") + " has that role, the one this page showed.")
-                .doesNotContain("id=\"role-changed\"", "PORTFOLIO_ROLE_CHANGED");
+                .doesNotContain("id=\"role-changed\"", "PORTFOLIO_ROLE_CHANGED", "Portfolio role changed");
         assertThat(roleOf(portfolio, vera)).isEqualTo("USER_MANAGEMENT_VIEW");
     }
 
