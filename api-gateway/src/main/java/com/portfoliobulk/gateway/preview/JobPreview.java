@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.preview;
 
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.paging.PageRequest;
+import com.portfoliobulk.gateway.directory.MembershipColumns;
 import com.portfoliobulk.gateway.directory.PortfolioNotFoundException;
 import com.portfoliobulk.gateway.jobs.InvalidJobRequestException;
 import com.portfoliobulk.gateway.jobs.JobPlanning;
@@ -103,9 +104,10 @@ class JobPreview {
 
     /**
      * Of the users the page's invitations name, those with access to (or an invitation to) one of the
-     * portfolio's accounts. An invitation names any address's user in the whole directory; the
-     * preview shows the id only of the portfolio's own users, so that it does not tell who else has
-     * an account in the product.
+     * portfolio's accounts, in force ({@link MembershipColumns#IN_FORCE}): one whose only invitation has
+     * expired is none, as once the expiry sweep has deleted it. An invitation names any address's user
+     * in the whole directory; the preview shows the id only of the portfolio's own users, so that it
+     * does not tell who else has an account in the product.
      */
     private Set<UUID> portfolioUsers(UUID portfolioId, PageWindow.Page page) {
         List<UUID> invitees = page.entries().stream()
@@ -121,8 +123,8 @@ class JobPreview {
                         SELECT DISTINCT m.user_id
                           FROM directory.memberships m
                           JOIN directory.accounts a ON a.id = m.account_id
-                         WHERE a.portfolio_id = :portfolioId AND m.user_id = ANY(:userIds)
-                        """)
+                         WHERE a.portfolio_id = :portfolioId AND m.user_id = ANY(:userIds) AND %s
+                        """.formatted(MembershipColumns.IN_FORCE))
                 .param("portfolioId", portfolioId)
                 .param("userIds", PostgresArrays.uuids(invitees))
                 .query(UUID.class)

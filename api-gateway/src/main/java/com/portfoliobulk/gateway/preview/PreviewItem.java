@@ -14,8 +14,8 @@ import java.util.UUID;
  *
  * @param accountId the account
  * @param userId the user; {@code null} for an invitation of an address that is not yet a user of the
- *     portfolio (no access to, nor invitation to, any of its accounts), whether or not the product
- *     knows the address elsewhere
+ *     portfolio (no access to, nor an invitation that has not expired to, any of its accounts), whether
+ *     or not the product knows the address elsewhere
  * @param email the user's e-mail address
  * @param action what the task does
  * @param currentRole the role the user holds or is invited with there now (for an offboarding, also

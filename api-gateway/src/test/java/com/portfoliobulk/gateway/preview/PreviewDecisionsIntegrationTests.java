@@ -199,6 +199,36 @@ class PreviewDecisionsIntegrationTests extends PreviewIntegrationTest {
                 .containsExactly(line(none, null, newcomer, "INVITE", null, null, "ANALYST", "CHANGE", null));
     }
 
+    /**
+     * An address whose only tie to the portfolio was an invitation that has expired previews as it will
+     * once the bulk-worker's expiry sweep has deleted that invitation: as a new one ({@code userId}
+     * null), as an expired invitation is no access. Before, its row, still there until the sweep, made
+     * it one of the portfolio's users, and the preview showed its id, which the same preview after the
+     * sweep no longer did.
+     */
+    @Test
+    void anAddressWhoseOnlyInvitationExpiredPreviewsAsAfterTheExpirySweep() {
+        UUID lapsed = portfolio.user("lapsed");
+        String lapsedEmail = portfolio.email("lapsed");
+        portfolio.invited(expired, lapsed, AccountRole.ANALYST, Instant.now().minus(Duration.ofDays(1)));
+        String invitation = """
+                {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s","role":"ANALYST"}]}
+                """.formatted(lapsedEmail, none);
+
+        JsonNode beforeSweep = plan(portfolio.id(), invitation);
+        // What the bulk-worker's expiry sweep does to it.
+        assertThat(jdbc.sql("""
+                        DELETE FROM directory.memberships
+                         WHERE user_id = :user AND state = 'INVITED' AND expires_at <= now()
+                        """).param("user", lapsed).update()).isOne();
+        JsonNode afterSweep = plan(portfolio.id(), invitation);
+
+        assertThat(afterSweep.path("items").values())
+                .extracting(PreviewIntegrationTest::line)
+                .containsExactly(line(none, null, lapsedEmail, "INVITE", null, null, "ANALYST", "CHANGE", null));
+        assertThat(beforeSweep).isEqualTo(afterSweep);
+    }
+
     @Test
     void removalsAreSkippedForOwnersAndNonMembersAndRevokePendingInvitations() {
         JsonNode plan = plan(portfolio.id(), """
