@@ -10,6 +10,19 @@
 -- bulk.gateway.stuck-tasks.after (15 minutes). Running it twice, or on a database that lost nothing,
 -- only sends copies: the worker applies a task while it is pending and passes a copy of one that ended.
 -- psql prints how many tasks were queued ("INSERT 0 <n>").
+--
+-- It runs as the owner of jobs (bulk_gateway; the superuser only on a database from before the services'
+-- roles): as the superuser, a trigger the gateway's login put on these tables would run with the
+-- superuser's rights.
+DO $owner$
+DECLARE
+    jobs_owner name := (SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'jobs');
+BEGIN
+    IF jobs_owner IS NOT NULL THEN
+        EXECUTE format('SET ROLE %I', jobs_owner);
+    END IF;
+END
+$owner$;
 INSERT INTO jobs.task_republications (task_id, seq)
 SELECT t.id, t.seq
   FROM jobs.bulk_jobs j

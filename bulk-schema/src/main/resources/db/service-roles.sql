@@ -21,7 +21,8 @@
 -- connected as the superuser before) and may be run at every start. It sets no password: Compose
 -- sets them from .env (ops/postgres/service-role-passwords.sql), the local stack its own per run.
 -- Tables, sequences and functions that later migrations create get the same grants (default
--- privileges of each owner role).
+-- privileges of each owner role). It calls nothing a service role owns, or could change, as the
+-- superuser: such code (jobs.grant_worker_tables()) runs as its owner.
 
 BEGIN;
 
@@ -155,7 +156,10 @@ ALTER DEFAULT PRIVILEGES FOR ROLE bulk_audit REVOKE EXECUTE ON ROUTINES FROM PUB
 GRANT USAGE ON SCHEMA jobs TO bulk_worker;
 -- Its tables, exactly: the gateway's migrations keep the list (jobs/afterMigrate__worker_grants.sql).
 -- Before the gateway first migrated with that list (a database from before it), all of jobs' tables,
--- until the gateway's next start narrows them.
+-- until the gateway's next start narrows them. Run as bulk_gateway, which owns jobs.grant_worker_tables()
+-- and every table it grants on: as the superuser, a function the gateway's login replaced would run with
+-- the superuser's rights (a function runs as its caller).
+SET LOCAL ROLE bulk_gateway;
 DO $worker_tables$
 BEGIN
     IF to_regprocedure('jobs.grant_worker_tables()') IS NOT NULL THEN
@@ -165,6 +169,7 @@ BEGIN
     END IF;
 END
 $worker_tables$;
+RESET ROLE;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobs TO bulk_worker;
 GRANT EXECUTE ON ALL ROUTINES IN SCHEMA jobs TO bulk_worker;
 ALTER DEFAULT PRIVILEGES FOR ROLE bulk_gateway IN SCHEMA jobs REVOKE ALL ON TABLES FROM bulk_worker, bulk_audit;

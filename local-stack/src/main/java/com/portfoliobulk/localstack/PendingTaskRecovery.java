@@ -37,7 +37,13 @@ final class PendingTaskRecovery {
                 }
             }
             try (Statement queue = connection.createStatement()) {
-                return queue.executeUpdate(ClassPathScripts.read(SCRIPT));
+                // The script first takes the role of the schema's owner; its last statement queues.
+                queue.execute(ClassPathScripts.read(SCRIPT));
+                int queued = queue.getUpdateCount();
+                while (queue.getMoreResults() || queue.getUpdateCount() != -1) {
+                    queued = queue.getUpdateCount();
+                }
+                return queued;
             }
         });
     }

@@ -223,6 +223,81 @@ class ServiceRolesIntegrationTests {
         }
     }
 
+    /**
+     * What the gateway's role owns it may change: the function that grants the worker its tables, the
+     * triggers of the task republications. The superuser's scripts run those as the gateway's role, so a
+     * gateway login that put code there to make itself a superuser gets nothing when the roles script
+     * runs again (the local stack's start, an operator's after a lost grant) or the recovery script does
+     * (after a restore, with psql; the local stack's after its broker's data was lost).
+     */
+    @Test
+    void theSuperusersScriptsRunWhatTheGatewayOwnsAsTheGateway() throws Exception {
+        try (OwnDatabase database = OwnDatabase.create("escalation")) {
+            ServiceRoles.Logins logins = ServiceRoles.apply(database.endpoint());
+            JdbcClient admin = jdbc(database.endpoint());
+            try {
+                try (Connection gateway = connect(logins.gateway())) {
+                    execute(gateway, "CREATE TABLE jobs.escalations (attempted_as text)");
+                    execute(gateway, """
+                            CREATE FUNCTION jobs.escalate() RETURNS void LANGUAGE plpgsql AS $$
+                            BEGIN
+                                INSERT INTO jobs.escalations VALUES (current_user);
+                                BEGIN
+                                    ALTER ROLE bulk_gateway SUPERUSER;
+                                EXCEPTION WHEN insufficient_privilege THEN
+                                    NULL;
+                                END;
+                            END $$""");
+                    // The grants' function still grants (its original, kept under another name), after
+                    // trying to make the gateway's role a superuser.
+                    execute(gateway, "ALTER FUNCTION jobs.grant_worker_tables() RENAME TO kept_grant_worker_tables");
+                    execute(gateway, """
+                            CREATE FUNCTION jobs.grant_worker_tables() RETURNS void LANGUAGE plpgsql AS $$
+                            BEGIN
+                                PERFORM jobs.escalate();
+                                PERFORM jobs.kept_grant_worker_tables();
+                            END $$""");
+                    execute(gateway, """
+                            CREATE FUNCTION jobs.escalate_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+                            BEGIN
+                                PERFORM jobs.escalate();
+                                RETURN NULL;
+                            END $$""");
+                    execute(
+                            gateway,
+                            "CREATE TRIGGER escalate AFTER INSERT ON jobs.task_republications"
+                                    + " FOR EACH STATEMENT EXECUTE FUNCTION jobs.escalate_on_insert()");
+                    // A grant the worker lost, which the roles script gives back.
+                    execute(gateway, "REVOKE SELECT ON jobs.account_roles FROM " + ServiceRoles.WORKER);
+                }
+
+                ServiceRoles.apply(database.endpoint());
+                Programs.psql(
+                        database.endpoint(), "bulk-schema/src/main/resources/db/resend-pending-tasks.sql", Map.of());
+                assertThat(new PendingTaskRecovery(database.endpoint()).republishPendingTasks())
+                        .isZero();
+
+                assertThat(admin.sql("SELECT rolsuper FROM pg_roles WHERE rolname = ?")
+                                .param(ServiceRoles.GATEWAY)
+                                .query(Boolean.class)
+                                .single())
+                        .as("whether the gateway's role is a superuser")
+                        .isFalse();
+                assertThat(admin.sql("SELECT attempted_as FROM jobs.escalations")
+                                .query(String.class)
+                                .list())
+                        .as("who ran the gateway's code: the roles script, psql's recovery, the local stack's")
+                        .containsExactly(ServiceRoles.GATEWAY, ServiceRoles.GATEWAY, ServiceRoles.GATEWAY);
+                try (Connection worker = connect(logins.worker())) {
+                    single(worker, "SELECT count(*) FROM jobs.account_roles");
+                    assertDenied(worker, "SELECT count(*) FROM jobs.scim_tokens");
+                }
+            } finally {
+                admin.sql("ALTER ROLE " + ServiceRoles.GATEWAY + " NOSUPERUSER").update();
+            }
+        }
+    }
+
     /** The in-JVM stack's services log in as their own roles, not as the database's superuser. */
     @Test
     void theStacksServicesLogInAsTheirOwnRoles() {
