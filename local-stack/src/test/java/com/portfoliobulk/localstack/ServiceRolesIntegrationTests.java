@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.testsupport.SharedInfrastructure;
+import com.portfoliobulk.testsupport.TestTokens;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -296,6 +298,71 @@ class ServiceRolesIntegrationTests {
                 admin.sql("ALTER ROLE " + ServiceRoles.GATEWAY + " NOSUPERUSER").update();
             }
         }
+    }
+
+    /**
+     * The worker's role owns the directory, which the gateway reads: it may put a row-level security
+     * policy on a table there, or a view in a table's place, that calls a function of its own. The
+     * gateway's reads never run that function as the gateway's role (which would read the SCIM tokens,
+     * or create jobs): with either in place, its directory API fails instead. Both are taken away again
+     * before anything else reads the shared directory.
+     */
+    @Test
+    void theWorkersCodeInTheDirectoryNeverRunsAsTheGateway() throws Exception {
+        ServiceStack stack = TestStack.get();
+        ServiceRoles.Logins logins = ServiceRoles.apply(TestStack.sharedDatabase());
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 1);
+        UUID ownerId = UUID.randomUUID();
+        GatewayClient owner = new GatewayClient(
+                stack.gatewayUrl(),
+                TestTokens.token(ownerId, "owner-" + ownerId + "@agency.example", portfolio.id(), "OWNER"),
+                portfolio.id());
+        assertThat(owner.call("GET", "/users", null).getStatusCode().value()).isEqualTo(200);
+        String calls = "directory.calls_" + UUID.randomUUID().toString().replace("-", "");
+        String function =
+                "directory.record_caller_" + UUID.randomUUID().toString().replace("-", "");
+        List<Integer> answers = new ArrayList<>();
+        try (Connection worker = connect(logins.worker())) {
+            execute(worker, "CREATE TABLE " + calls + " (called_as text)");
+            execute(worker, "GRANT INSERT ON " + calls + " TO " + ServiceRoles.GATEWAY);
+            execute(worker, """
+                    CREATE FUNCTION %s() RETURNS boolean LANGUAGE plpgsql AS $$
+                    BEGIN
+                        INSERT INTO %s VALUES (current_user);
+                        RETURN true;
+                    END $$""".formatted(function, calls));
+            execute(worker, "GRANT EXECUTE ON FUNCTION " + function + "() TO " + ServiceRoles.GATEWAY);
+            try {
+                execute(worker, "CREATE POLICY record_caller ON directory.users FOR SELECT USING (" + function + "())");
+                execute(worker, "ALTER TABLE directory.users ENABLE ROW LEVEL SECURITY");
+                answers.add(owner.call("GET", "/users", null).getStatusCode().value());
+            } finally {
+                execute(worker, "ALTER TABLE directory.users DISABLE ROW LEVEL SECURITY");
+                execute(worker, "DROP POLICY IF EXISTS record_caller ON directory.users");
+            }
+            try {
+                execute(worker, "ALTER TABLE directory.users RENAME TO users_behind_a_view");
+                execute(
+                        worker,
+                        "CREATE VIEW directory.users AS SELECT * FROM directory.users_behind_a_view WHERE " + function
+                                + "()");
+                answers.add(owner.call("GET", "/users", null).getStatusCode().value());
+            } finally {
+                execute(worker, "DROP VIEW IF EXISTS directory.users");
+                execute(worker, "ALTER TABLE IF EXISTS directory.users_behind_a_view RENAME TO users");
+            }
+            assertThat(single(
+                            worker,
+                            "SELECT count(*) FROM " + calls + " WHERE called_as = '" + ServiceRoles.GATEWAY + "'"))
+                    .as("reads of the gateway's that ran the worker's function as the gateway's role")
+                    .isEqualTo("0");
+            assertThat(answers)
+                    .as("the directory API with a policy, then with a view, on directory.users")
+                    .allSatisfy(status -> assertThat(status).isEqualTo(500));
+            execute(worker, "DROP FUNCTION " + function + "()");
+            execute(worker, "DROP TABLE " + calls);
+        }
+        assertThat(owner.call("GET", "/users", null).getStatusCode().value()).isEqualTo(200);
     }
 
     /** The in-JVM stack's services log in as their own roles, not as the database's superuser. */
