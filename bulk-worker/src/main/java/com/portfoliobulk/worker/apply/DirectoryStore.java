@@ -112,22 +112,26 @@ class DirectoryStore {
     }
 
     /**
-     * The portfolio each of the accounts is linked to; unlinked and unknown accounts are left out. The
+     * The link of each of the accounts to its portfolio; unlinked and unknown accounts are left out. The
      * linked accounts stay so until the transaction ends ({@code FOR KEY SHARE}, in id order: the lock
      * an invitation's membership insert takes on its account anyway), because unlinking locks the
      * account {@code FOR UPDATE} first: an unlink waits for the batches that saw the account linked,
      * and a batch that starts while an unlink runs sees its outcome. So no task of a portfolio is
-     * applied to an account after its unlink was answered.
+     * applied to an account after its unlink was answered. Each link comes with the time of the
+     * account's last unlink, read in the same statement: a task planned before it is not applied, also
+     * once the account is linked again ({@link AccountLink#holdsTaskPlannedAt}).
      */
-    Map<UUID, UUID> linkedPortfolios(Collection<UUID> accountIds) {
-        Map<UUID, UUID> portfolios = new HashMap<>();
+    Map<UUID, AccountLink> linkedPortfolios(Collection<UUID> accountIds) {
+        Map<UUID, AccountLink> links = new HashMap<>();
         jdbc.sql("""
-                        SELECT id, portfolio_id FROM directory.accounts
+                        SELECT id, portfolio_id, unlinked_at FROM directory.accounts
                         WHERE id = ANY(:ids) AND portfolio_id IS NOT NULL ORDER BY id FOR KEY SHARE
                         """).param("ids", PostgresArrays.uuids(accountIds)).query(rs -> {
-            portfolios.put(rs.getObject("id", UUID.class), rs.getObject("portfolio_id", UUID.class));
+            links.put(
+                    rs.getObject("id", UUID.class),
+                    new AccountLink(rs.getObject("portfolio_id", UUID.class), instant(rs, "unlinked_at")));
         });
-        return portfolios;
+        return links;
     }
 
     List<DirectoryUser> users(Collection<UUID> ids, Collection<String> emails) {
@@ -436,6 +440,25 @@ class DirectoryStore {
 
     /** A user of the directory. */
     record DirectoryUser(UUID id, String email, boolean idpManaged) {}
+
+    /**
+     * An account's link to a portfolio.
+     *
+     * @param unlinkedAt when the account was last unlinked from a portfolio, before this link; null when
+     *     it never was (since the directory records it)
+     */
+    record AccountLink(UUID portfolioId, Instant unlinkedAt) {
+
+        /**
+         * Whether a task of {@code portfolio} planned at {@code plannedAt} is for this link: the account
+         * is in that portfolio and has not been unlinked since the task was planned. A task planned before
+         * an unlink belongs to the link that ended, not to one made since (the Owner unlinked the account
+         * and linked it again while the job ran).
+         */
+        boolean holdsTaskPlannedAt(UUID portfolio, Instant plannedAt) {
+            return portfolioId.equals(portfolio) && (unlinkedAt == null || unlinkedAt.isBefore(plannedAt));
+        }
+    }
 
     /**
      * A membership row.

@@ -3,6 +3,7 @@ package com.portfoliobulk.worker.apply;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.MembershipState;
 import com.portfoliobulk.rules.CurrentMembership;
+import com.portfoliobulk.worker.apply.DirectoryStore.AccountLink;
 import com.portfoliobulk.worker.apply.DirectoryStore.DirectoryUser;
 import com.portfoliobulk.worker.apply.DirectoryStore.Invitation;
 import com.portfoliobulk.worker.apply.DirectoryStore.MembershipChange;
@@ -34,7 +35,7 @@ final class DirectoryView {
 
     private final Set<UUID> knownAccounts = new HashSet<>();
 
-    private final Map<UUID, UUID> linkedPortfolios = new HashMap<>();
+    private final Map<UUID, AccountLink> linkedPortfolios = new HashMap<>();
 
     private final Map<UUID, DirectoryUser> usersById = new HashMap<>();
 
@@ -100,11 +101,16 @@ final class DirectoryView {
         return view;
     }
 
-    boolean isLinked(UUID accountId, UUID portfolioId) {
+    /**
+     * Whether the account is linked to the portfolio, and has been since {@code plannedAt}: a task planned
+     * before the account's last unlink is for a link that ended, also once the account is linked again.
+     */
+    boolean isLinked(UUID accountId, UUID portfolioId, Instant plannedAt) {
         if (knownAccounts.add(accountId)) {
             linkedPortfolios.putAll(store.linkedPortfolios(List.of(accountId)));
         }
-        return portfolioId.equals(linkedPortfolios.get(accountId));
+        AccountLink link = linkedPortfolios.get(accountId);
+        return link != null && link.holdsTaskPlannedAt(portfolioId, plannedAt);
     }
 
     /** The task's user: by id when the task names one, else (an invitation) by e-mail address. */

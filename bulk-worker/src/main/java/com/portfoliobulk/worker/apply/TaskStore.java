@@ -36,7 +36,7 @@ class TaskStore {
 
     private static final String LOCK_TASKS = """
             SELECT t.id, t.seq, t.job_id, t.account_id, t.user_id, t.email, t.action, t.role, t.language, t.expires_at,
-                   t.status, t.previous_role, t.applied_at,
+                   t.status, t.previous_role, t.applied_at, t.created_at,
                    j.portfolio_id, j.type AS job_type, j.status AS job_status,
                    j.requested_by_user_id, j.requested_by_email, j.origin,
                    u.email AS user_email
@@ -345,6 +345,7 @@ class TaskStore {
                 TaskStatus.valueOf(rs.getString("status")),
                 role(rs.getString("previous_role")),
                 instant(rs, "applied_at"),
+                instant(rs, "created_at"),
                 rs.getObject("portfolio_id", UUID.class),
                 JobType.valueOf(rs.getString("job_type")),
                 JobStatus.valueOf(rs.getString("job_status")),

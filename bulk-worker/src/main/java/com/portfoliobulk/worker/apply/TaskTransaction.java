@@ -289,7 +289,7 @@ class TaskTransaction {
             boolean lockedForRequester = user.map(DirectoryUser::idpManaged).orElse(false)
                     && row.requestedBy().kind() != ActorKind.IDENTITY_PROVIDER;
             TargetSnapshot target = new TargetSnapshot(
-                    view.isLinked(row.accountId(), row.portfolioId()), lockedForRequester, membership);
+                    view.isLinked(row.accountId(), row.portfolioId(), row.plannedAt()), lockedForRequester, membership);
             Decision decision = AccessRules.decide(row.action(), row.role(), target, now);
             AccountRole currentRole = membership
                     .filter(current -> current.isInForceAt(now))

@@ -21,7 +21,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * gateway. An account belongs to at most one portfolio (one left linked to a closed portfolio, by a
  * close whose last unlinking failed, to none: a link elsewhere unlinks it there first); unlinking leaves its users and memberships
  * as they are, and bulk tasks of the portfolio planned for it are skipped when applied
- * ({@code ACCOUNT_NOT_IN_PORTFOLIO}). Each link change, and each invitation an unlink ends, is an entry
+ * ({@code ACCOUNT_NOT_IN_PORTFOLIO}), also once it is linked again. Each link change, and each invitation an unlink ends, is an entry
  * in the account's activity log: it is noted in {@code directory.account_link_changes} in the change's
  * own transaction, and {@link AccountLinkEntries} publishes it once committed, so a change is logged
  * once, and one that did not commit never.
@@ -105,7 +105,9 @@ class AccountLinks {
     /**
      * Unlinks the account. Its row is locked {@code FOR UPDATE} first, which waits for the task batches
      * that read it linked (they hold it {@code FOR KEY SHARE}, which the update itself would not wait
-     * for) and makes those that start now wait for this one's outcome.
+     * for) and makes those that start now wait for this one's outcome. The unlink's time ({@code
+     * unlinked_at}, by the database's clock under that lock) keeps the tasks planned before it from
+     * being applied once the account is linked again: a batch skips them ({@code DirectoryStore}).
      */
     @Transactional
     Result unlink(UUID portfolioId, UUID accountId, Actor actor) {
@@ -115,7 +117,7 @@ class AccountLinks {
                 .query(Integer.class)
                 .list();
         int unlinked = jdbc.sql("""
-                        UPDATE directory.accounts SET portfolio_id = NULL
+                        UPDATE directory.accounts SET portfolio_id = NULL, unlinked_at = clock_timestamp()
                         WHERE id = :id AND portfolio_id = :portfolioId
                         """)
                 .param("portfolioId", portfolioId)
@@ -153,7 +155,7 @@ class AccountLinks {
                 .query(Integer.class)
                 .list();
         List<UUID> accounts = jdbc.sql("""
-                        UPDATE directory.accounts SET portfolio_id = NULL
+                        UPDATE directory.accounts SET portfolio_id = NULL, unlinked_at = clock_timestamp()
                         WHERE id IN (SELECT id FROM directory.accounts WHERE portfolio_id = :portfolioId
                                      ORDER BY id LIMIT :batch FOR UPDATE)
                         RETURNING id

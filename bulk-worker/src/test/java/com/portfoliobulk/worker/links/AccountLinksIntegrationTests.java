@@ -9,6 +9,7 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.testsupport.DirectorySeed.OwnedAccount;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
@@ -242,6 +243,56 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
         } finally {
             jdbc.sql("DROP FUNCTION directory.hold_" + suffix + "() CASCADE").update();
         }
+    }
+
+    /**
+     * The Owner unlinks an account while a job of the portfolio still has a task for it to apply, and
+     * links it again before the task is applied: the task, planned for the link that ended, is skipped
+     * {@code ACCOUNT_NOT_IN_PORTFOLIO} as it is while the account is unlinked, and gives no access there;
+     * the job's task for an account that stayed linked, and a job planned after the link again, are
+     * applied. Before, the batch only asked whether the account was in the job's portfolio, which the
+     * new link made true again, and the invitation was made.
+     */
+    @Test
+    void aTaskPlannedBeforeAnUnlinkIsSkippedAfterTheAccountIsLinkedAgain() {
+        Portfolio portfolio = directory.portfolio(2);
+        OwnedAccount relinked = portfolio.ownedAccount(0);
+        OwnedAccount stayed = portfolio.ownedAccount(1);
+        String email = "relinked-" + UUID.randomUUID() + "@brand.example";
+        Instant expires = Instant.now().plus(Duration.ofDays(7));
+        SubmittedJob before = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(
+                        TaskSpec.invite(relinked.id(), null, email, AccountRole.ANALYST, expires),
+                        TaskSpec.invite(stayed.id(), null, email, AccountRole.ANALYST, expires)));
+
+        assertThat(post(portfolio.id(), "/accounts/" + relinked.id() + "/unlink"))
+                .isEqualTo(200);
+        assertThat(post(portfolio.id(), "/accounts/" + relinked.id() + "/link")).isEqualTo(200);
+        publish(before);
+        awaitFinished(before);
+
+        assertThat(jobs.tasks(before.id()))
+                .extracting(StoredTask::accountId, StoredTask::status, StoredTask::reason)
+                .containsExactly(
+                        tuple(relinked.id(), TaskStatus.SKIPPED, ReasonCode.ACCOUNT_NOT_IN_PORTFOLIO),
+                        tuple(stayed.id(), TaskStatus.SUCCEEDED, null));
+        UUID invitee = jdbc.sql("SELECT id FROM directory.users WHERE email = ?")
+                .param(email)
+                .query(UUID.class)
+                .single();
+        assertThat(directory.membership(relinked.id(), invitee)).isEmpty();
+
+        SubmittedJob after = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(TaskSpec.invite(relinked.id(), null, email, AccountRole.ANALYST, expires)));
+        publish(after);
+        awaitFinished(after);
+        assertThat(jobs.tasks(after.id())).extracting(StoredTask::status).containsExactly(TaskStatus.SUCCEEDED);
     }
 
     /**

@@ -1,0 +1,13 @@
+-- When the account was last unlinked from a portfolio (null: never, since this column exists). The
+-- worker's unlinks set it, by the database's clock once they hold the account's row, and its task
+-- batches compare it with the time each task was planned (bulk_tasks.created_at, the submission's
+-- transaction): a task planned before the account's last unlink is skipped ACCOUNT_NOT_IN_PORTFOLIO,
+-- as it is while the account is unlinked, also once the account is linked again. Before, a task
+-- planned before an unlink and applied after the account was linked again (the job still running) was
+-- applied: the batch only asked whether the account was in the job's portfolio, and the link made that
+-- true again. Read by the batch's statement that locks the accounts (DirectoryStore.linkedPortfolios),
+-- so it costs no statement of its own.
+--
+-- A column that may be null needs no rewrite of the table: the migration holds the table's lock for a
+-- moment, once the task batches and link changes under way have ended; those that start meanwhile wait.
+ALTER TABLE accounts ADD COLUMN unlinked_at timestamptz;
