@@ -1,5 +1,7 @@
 package com.portfoliobulk.worker.mail;
 
+import jakarta.mail.Address;
+import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.NoSuchProviderException;
 import jakarta.mail.Provider;
@@ -42,6 +44,8 @@ import org.springframework.mail.javamail.JavaMailSenderImpl;
  * {@code smtps} too where {@code mail.smtps.*} sets none of its own: without them, a server that takes
  * the connection and then says nothing (not even its part of the TLS handshake) would hold the sender
  * for ever.
+ *
+ * <p>A {@link CheckedMessage} is checked once more right before it is sent, with the connection made.
  */
 public class DataReplyTimeoutTransport extends SMTPTransport {
 
@@ -122,6 +126,18 @@ public class DataReplyTimeoutTransport extends SMTPTransport {
         } finally {
             socket = sockets.made();
         }
+    }
+
+    /**
+     * Sends the message, once the last check of a {@link CheckedMessage} allows it: with the connection
+     * made, right before the message's envelope, so nothing of a withdrawn message reaches the server.
+     */
+    @Override
+    public synchronized void sendMessage(Message message, Address[] addresses) throws MessagingException {
+        if (message instanceof CheckedMessage checked) {
+            checked.lastCheck();
+        }
+        super.sendMessage(message, addresses);
     }
 
     /** Sends the end of the message's data, and waits up to the data-reply timeout for the reply. */

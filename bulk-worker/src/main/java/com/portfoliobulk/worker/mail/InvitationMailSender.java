@@ -71,6 +71,12 @@ class InvitationMailSender implements SmartLifecycle {
      */
     private static final Duration OTHER_SMTP_WAITS = Duration.ofSeconds(90);
 
+    /**
+     * How often an attempt writes a message whose invitations change while it is on its way: after
+     * that, the message is tried again later, as after a failure.
+     */
+    private static final int WRITINGS = 3;
+
     private final InvitationMailStore store;
 
     private final InvitationMailTemplates templates;
@@ -196,30 +202,57 @@ class InvitationMailSender implements SmartLifecycle {
         return attempt == null ? Attempt.NONE_DUE : attempt;
     }
 
+    /**
+     * Sends the message with the invitations still pending. They are read once more right before the
+     * message is handed to the SMTP server ({@link CheckedMessage}), since making the connection can
+     * take seconds: when they changed meanwhile (an unlink of the account ended them, a revocation, an
+     * acceptance), the message is written again from what is left, or, with nothing left, ends {@code
+     * CANCELLED} unsent, as one whose invitations ended before it was claimed. Before, it went out with
+     * the invitations read before the connection, and its link answered 410 when none was left.
+     */
     private Attempt send(ClaimedMail mail) {
-        Optional<Invitations> invitations = store.invitations(mail, InvitationMailTemplates.LISTED_ACCOUNTS);
-        if (invitations.isEmpty()) {
-            store.markCancelled(mail.id(), "No pending invitation of the job is left to announce");
+        for (int writing = 1; ; writing++) {
+            Optional<Invitations> invitations = store.invitations(mail, InvitationMailTemplates.LISTED_ACCOUNTS);
+            if (invitations.isEmpty()) {
+                store.markCancelled(mail.id(), "No pending invitation of the job is left to announce");
+                return Attempt.DONE;
+            }
+            RenderedMail rendered = templates.render(mail, invitations.get());
+            waits.allow(smtpWait);
+            try {
+                mailSender.send(message(mail, rendered, invitations.get()));
+            } catch (MailException | MessagingException ex) {
+                if (withdrawn(ex) && writing < WRITINGS) {
+                    log.info(
+                            "Invitation e-mail {} to {} was not sent: its invitations changed while it was on its"
+                                    + " way; it is written again from those still pending",
+                            mail.id(),
+                            mail.email());
+                    continue;
+                }
+                if (!acceptedBeforeFailing(ex)) {
+                    return failed(mail, rendered.language(), ex);
+                }
+                log.info(
+                        "Invitation e-mail {} to {} was accepted by the SMTP server; ending the connection after it"
+                                + " failed: {}",
+                        mail.id(),
+                        mail.email(),
+                        describe(ex));
+            }
+            store.markSent(mail.id());
+            metrics.sent(rendered.language());
             return Attempt.DONE;
         }
-        RenderedMail rendered = templates.render(mail, invitations.get());
-        waits.allow(smtpWait);
-        try {
-            mailSender.send(message(mail, rendered));
-        } catch (MailException | MessagingException ex) {
-            if (!acceptedBeforeFailing(ex)) {
-                return failed(mail, rendered.language(), ex);
-            }
-            log.info(
-                    "Invitation e-mail {} to {} was accepted by the SMTP server; ending the connection after it"
-                            + " failed: {}",
-                    mail.id(),
-                    mail.email(),
-                    describe(ex));
-        }
-        store.markSent(mail.id());
-        metrics.sent(rendered.language());
-        return Attempt.DONE;
+    }
+
+    /**
+     * Whether the message was not sent because its last check found its invitations changed ({@link
+     * CheckedMessage.Withdrawn}): Spring's sender reports it as the failure of that message.
+     */
+    static boolean withdrawn(Exception failure) {
+        return failure instanceof MailSendException send
+                && send.getFailedMessages().values().stream().anyMatch(CheckedMessage.Withdrawn.class::isInstance);
     }
 
     /** How an attempt went, for the poll. */
@@ -231,8 +264,19 @@ class InvitationMailSender implements SmartLifecycle {
         NONE_DUE
     }
 
-    private MimeMessage message(ClaimedMail mail, RenderedMail rendered) throws MessagingException {
-        MimeMessage message = mailSender.createMimeMessage();
+    /**
+     * The message, checked right before it is handed over: the invitations it announces must still be
+     * pending, as it names them.
+     */
+    private MimeMessage message(ClaimedMail mail, RenderedMail rendered, Invitations announced)
+            throws MessagingException {
+        MimeMessage message = new CheckedMessage(mailSender.createMimeMessage().getSession(), () -> {
+            if (!store.invitations(mail, InvitationMailTemplates.LISTED_ACCOUNTS)
+                    .equals(Optional.of(announced))) {
+                throw new CheckedMessage.Withdrawn(
+                        "The invitations the e-mail announces changed while it was on its" + " way to the SMTP server");
+            }
+        });
         MimeMessageHelper helper = new MimeMessageHelper(message, true, StandardCharsets.UTF_8.name());
         helper.setFrom(properties.from());
         helper.setTo(new InternetAddress(mail.email(), true));

@@ -6,27 +6,43 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
+import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
+import com.portfoliobulk.worker.fixtures.ScriptedSmtp;
 import com.portfoliobulk.worker.fixtures.TestSmtp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.MediaType;
+import org.springframework.mail.javamail.JavaMailSender;
+import org.springframework.mail.javamail.JavaMailSenderImpl;
+import org.springframework.web.client.RestClient;
 
 /**
  * The invitation e-mails of a portfolio whose close is under way wait: the close cancels its jobs
  * first and removes their invitations with its unlinks afterwards, so an e-mail sent in between would
  * announce invitations about to go, with a link that no longer accepts. Once the close has ended, an
- * e-mail whose account it left linked to the closed portfolio is not sent either.
+ * e-mail whose account it left linked to the closed portfolio is not sent either, nor is one whose
+ * invitations an unlink of its account ended while it was on its way to the SMTP server.
  */
 class InvitationMailDuringCloseIntegrationTests extends WorkerIntegrationSupport {
 
     private static final Instant EXPIRES = Instant.now().plus(3, ChronoUnit.DAYS);
+
+    @Autowired
+    JavaMailSender mailSender;
+
+    @LocalServerPort
+    int port;
 
     @Test
     void anEMailWaitsWhileItsPortfolioClosesAndGoesOutOnceAFailedCloseNoLongerHoldsIt() {
@@ -83,6 +99,69 @@ class InvitationMailDuringCloseIntegrationTests extends WorkerIntegrationSupport
                         .single())
                 .as("the invitation, which the unlink that frees the account ends")
                 .isEqualTo("INVITED");
+    }
+
+    /**
+     * The sender has claimed the e-mail and read its invitation, and its SMTP session is held (the server
+     * holds its reply to {@code EHLO}) when the Owner unlinks the account, which ends the invitation: the
+     * sender reads the invitations once more right before it hands the message over, finds none, and the
+     * e-mail ends {@code CANCELLED} unsent, as one whose invitations ended before it was claimed. Before,
+     * it went out with the invitation read before the unlink, and its link answered 410.
+     */
+    @Test
+    void anEMailWhoseInvitationAnUnlinkEndsWhileItIsOnItsWayIsNotSentAndEndsCancelled() throws Exception {
+        Portfolio portfolio = directory.portfolio(1);
+        UUID account = portfolio.ownedAccount(0).id();
+        String email = directory.newEmail();
+        JavaMailSenderImpl configured = (JavaMailSenderImpl) mailSender;
+        int smtpPort = configured.getPort();
+        try (ScriptedSmtp smtp = new ScriptedSmtp("250 2.0.0 queued as 1", true).holdingRepliesTo("EHLO")) {
+            configured.setPort(smtp.port());
+            SubmittedJob job = jobs.submit(
+                    portfolio.id(),
+                    JobType.INVITE_USERS,
+                    JobFixture.administrator(),
+                    List.of(TaskSpec.invite(account, null, email, AccountRole.ANALYST, EXPIRES)));
+            publish(job);
+            awaitFinished(job);
+            // This e-mail's session, not another's: the sender holds its row while it sends it.
+            await().atMost(PATIENCE)
+                    .until(() -> smtp.commands().stream().anyMatch(command -> command.startsWith("EHLO"))
+                            && claimedBySender(email));
+
+            assertThat(unlink(portfolio.id(), account)).isEqualTo(200);
+            smtp.releaseRepliesTo("EHLO");
+
+            await().atMost(PATIENCE).until(() -> !"PENDING".equals(mailStatus(email)));
+            assertThat(mailStatus(email)).isEqualTo("CANCELLED");
+            assertThat(smtp.messages()).noneMatch(data -> data.contains(email));
+            assertThat(smtp.commands())
+                    .noneMatch(command -> command.toUpperCase().startsWith("MAIL"));
+        } finally {
+            configured.setPort(smtpPort);
+        }
+        assertThat(TestSmtp.receivedBy(email)).isEmpty();
+    }
+
+    /** Whether a sender holds the e-mail's row (it claims it for as long as it sends it). */
+    private boolean claimedBySender(String email) {
+        return jdbc.sql("""
+                        SELECT count(*) FROM (SELECT 1 FROM directory.invitation_mails WHERE email = ?
+                                               FOR UPDATE SKIP LOCKED) free
+                        """).param(email).query(Long.class).single() == 0;
+    }
+
+    /** Unlinks the account through the worker's internal API, as the Owner; answers its status. */
+    private int unlink(UUID portfolioId, UUID accountId) {
+        return RestClient.builder()
+                .baseUrl("http://localhost:" + port)
+                .defaultHeader("Authorization", TestTokens.internalAuthorization())
+                .build()
+                .post()
+                .uri("/internal/portfolios/{portfolio}/accounts/{account}/unlink", portfolioId, accountId)
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(Map.of("userId", UUID.randomUUID().toString(), "email", "owner@agency.test"))
+                .exchange((request, response) -> response.getStatusCode().value());
     }
 
     private String mailStatus(String email) {
