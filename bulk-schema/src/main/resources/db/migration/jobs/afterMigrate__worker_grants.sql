@@ -22,8 +22,8 @@ SELECT pg_advisory_xact_lock(hashtext('bulk-schema: jobs afterMigrate'));
 
 DO $callback$
 DECLARE
-    -- The list's revision: the next change of the list takes 2.
-    revision CONSTANT integer := 1;
+    -- The list's revision: the next change of the list takes 3.
+    revision CONSTANT integer := 2;
 BEGIN
     IF to_regprocedure('jobs.worker_grants_revision()') IS NOT NULL THEN
         IF jobs.worker_grants_revision() > revision THEN
@@ -56,6 +56,9 @@ BEGIN
         GRANT SELECT ON jobs.closed_portfolios TO bulk_worker;
         -- Invitation e-mails wait while their portfolio closes (when its close began, not its token).
         GRANT SELECT (portfolio_id, closing_since) ON jobs.closure_tokens TO bulk_worker;
+        -- A close's unlinking of every account notes each account it unlinks as one the close asked to
+        -- unlink, which the close counts (revision 2).
+        GRANT SELECT, INSERT, UPDATE ON jobs.account_unlinks_asked TO bulk_worker;
     END
     $$;
 

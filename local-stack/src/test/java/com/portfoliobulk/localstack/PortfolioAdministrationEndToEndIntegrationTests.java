@@ -7,6 +7,8 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.net.URI;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -469,6 +471,74 @@ class PortfolioAdministrationEndToEndIntegrationTests {
         } finally {
             listeners.forEach(MessageListenerContainer::resume);
         }
+    }
+
+    /**
+     * The Owner links an account while the portfolio closes, and the link's answer is lost: the worker's
+     * link waits (a trigger holds its write of the account) past the gateway's 5 s for the worker's
+     * answer, so the Owner gets 503, after the close noted the accounts it asks to unlink; the link then
+     * commits, and the close's unlinking of every account, which waited for it, unlinks the account with
+     * the others. The close's answer and its PORTFOLIO_CLOSED entry count it: 4 accounts unlinked. Before,
+     * they said 3: the close counted the accounts noted for it, and the link that failed for the gateway
+     * noted nothing (only its repeat would have).
+     */
+    @Test
+    void aCloseCountsAnAccountItUnlinkedWhoseLinkAnsweredTheOwner503() throws Exception {
+        UUID spare = spareAccount();
+        long lockKey = spare.getMostSignificantBits();
+        database.sql("""
+                        CREATE FUNCTION directory.held_link() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN
+                            IF NEW.id = '%s' AND NEW.portfolio_id IS NOT NULL THEN
+                                PERFORM pg_advisory_xact_lock(%d);
+                            END IF;
+                            RETURN NEW;
+                        END $$;
+                        CREATE TRIGGER held_link BEFORE UPDATE ON directory.accounts
+                            FOR EACH ROW EXECUTE FUNCTION directory.held_link();
+                        """.formatted(spare, lockKey)).update();
+        try (Connection holder = TestStack.database().getConnection()) {
+            try (Statement hold = holder.createStatement()) {
+                hold.execute("SELECT pg_advisory_lock(" + lockKey + ")");
+            }
+            assertThat(owner.call("POST", "/linked-accounts", Map.of("accountId", spare))
+                            .getStatusCode()
+                            .value())
+                    .as("the worker's answer did not come in time")
+                    .isEqualTo(503);
+            ResponseEntity<String> token = owner.call("POST", "/closure", null);
+            assertThat(token.getStatusCode().value()).as(token.getBody()).isEqualTo(201);
+            String confirmation =
+                    GatewayClient.json(token.getBody()).get("confirmation").asString();
+            CompletableFuture<ResponseEntity<String>> closing = CompletableFuture.supplyAsync(
+                    () -> owner.call("POST", "/close", Map.of("confirmation", confirmation)));
+            // The close's unlinking of every account waits for the link, which holds the portfolio.
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> database.sql("""
+                                            SELECT count(*) FROM pg_stat_activity
+                                             WHERE wait_event_type = 'Lock'
+                                               AND query LIKE '%directory.portfolios%FOR NO KEY UPDATE%'
+                                            """).query(Long.class).single() > 0);
+            try (Statement release = holder.createStatement()) {
+                release.execute("SELECT pg_advisory_unlock(" + lockKey + ")");
+            }
+
+            ResponseEntity<String> closed = closing.get(60, TimeUnit.SECONDS);
+            assertThat(closed.getStatusCode().value()).as(closed.getBody()).isEqualTo(200);
+            assertThat(GatewayClient.json(closed.getBody())
+                            .get("unlinkedAccounts")
+                            .asLong())
+                    .isEqualTo(4);
+        } finally {
+            database.sql("DROP FUNCTION directory.held_link() CASCADE").update();
+        }
+        assertThat(portfolioOf(spare)).isNull();
+        assertThat(database.sql("SELECT detail FROM jobs.portfolio_admin_log WHERE portfolio_id = ?"
+                                + " AND action = 'PORTFOLIO_CLOSED'")
+                        .param(portfolio.id())
+                        .query(String.class)
+                        .single())
+                .isEqualTo("closed: 4 account(s) unlinked, 0 pending job(s) cancelled");
     }
 
     /** The status of the SCIM user listing of the portfolio, read with {@code token}. */

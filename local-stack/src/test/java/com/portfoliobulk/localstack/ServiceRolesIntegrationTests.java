@@ -143,6 +143,12 @@ class ServiceRolesIntegrationTests {
                     single(worker, "SELECT jobs.release_deferred_tasks(NULL, 10)");
                     single(worker, "SELECT count(*) FROM jobs.account_roles");
                     single(worker, "SELECT count(*) FROM jobs.closed_portfolios");
+                    // A close's unlinking of every account notes the accounts it unlinks for the close.
+                    execute(
+                            worker,
+                            "INSERT INTO jobs.account_unlinks_asked (portfolio_id, account_id) VALUES ('" + id
+                                    + "', '" + id + "') ON CONFLICT (portfolio_id, account_id)"
+                                    + " DO UPDATE SET asked_at = excluded.asked_at");
                 });
                 // Nothing else of the gateway's: not who administers a portfolio, nor its SCIM tokens,
                 // webhook subscriptions or console sessions (with their bearer tokens).

@@ -148,8 +148,10 @@ class PortfolioClosure {
     /**
      * What the whole close did, from its start ({@link #markCloseBegun}), in its last transaction: the
      * accounts whose unlink it asked for ({@link PortfolioAdministration#recordUnlinksAsked}, and {@link
-     * PortfolioAdministration#recordLinkedWhileClosing} for one linked since) that are no longer linked
-     * to the portfolio, and the jobs it cancelled since ({@link #recordCancelled}). An
+     * PortfolioAdministration#recordLinkedWhileClosing} for one linked since; the worker's unlinking of
+     * every account notes each account it unlinks too, in the unlink's transaction, so one linked while the
+     * close ran counts also when its link's answer never came) that are no longer linked to the portfolio,
+     * and the jobs it cancelled since ({@link #recordCancelled}). An
      * attempt that repeats one that failed half way (the worker unlinked every account, but its answer
      * did not come in time) has nothing left to do itself, yet its answer and its entry state the close.
      * An account an unlink of its own settled meanwhile (its entry removed the note) is that unlink's,

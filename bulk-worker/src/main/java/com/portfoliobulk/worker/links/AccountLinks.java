@@ -166,7 +166,34 @@ class AccountLinks {
                 .list();
         endInvitations(portfolioId, accounts, actor);
         noteLinkChange(portfolioId, accounts, ActivityAction.ACCOUNT_UNLINKED, actor);
+        noteUnlinkedForTheClose(portfolioId, accounts);
         return accounts.size();
+    }
+
+    /**
+     * Notes each account this unlinking of every account took as one the portfolio's close asked to
+     * unlink ({@code jobs.account_unlinks_asked}, the gateway's), in the unlink's own transaction: the
+     * close, the gateway's only caller of it, counts the accounts it unlinked from these notes, and until
+     * it ends they let the portfolio read the accounts' activity logs. The gateway notes the accounts
+     * linked when the close begins, and one linked while it runs in the link's turn; an account whose
+     * link the worker made while the gateway no longer waited for its answer (503) had no note, was
+     * unlinked here, and was left out of the close's count. Not once the portfolio is marked closed: the
+     * close's last step has counted the notes and deleted them, and its last unlinking counts what it
+     * unlinks from the answer.
+     */
+    private void noteUnlinkedForTheClose(UUID portfolioId, List<UUID> accounts) {
+        if (accounts.isEmpty()) {
+            return;
+        }
+        jdbc.sql("""
+                        INSERT INTO jobs.account_unlinks_asked (portfolio_id, account_id, asked_at)
+                        SELECT :portfolioId, a, statement_timestamp() FROM unnest(:accounts) AS a
+                         WHERE NOT EXISTS (SELECT 1 FROM jobs.closed_portfolios WHERE portfolio_id = :portfolioId)
+                        ON CONFLICT (portfolio_id, account_id) DO UPDATE SET asked_at = excluded.asked_at
+                        """)
+                .param("accounts", PostgresArrays.uuids(accounts))
+                .param("portfolioId", portfolioId)
+                .update();
     }
 
     /**
