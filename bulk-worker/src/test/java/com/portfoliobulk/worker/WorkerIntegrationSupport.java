@@ -45,8 +45,8 @@ import tools.jackson.databind.json.JsonMapper;
         webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = {
             "spring.config.name=" + WorkerApplication.CONFIG_NAME,
-            "bulk.worker.redelivery.initial-interval=200ms",
-            "bulk.worker.redelivery.max-interval=1s",
+            "bulk.worker.redelivery.initial-interval=50ms",
+            "bulk.worker.redelivery.max-interval=250ms",
             "bulk.worker.mail.poll-interval=200ms",
             "bulk.worker.mail.initial-backoff=1s",
             "bulk.worker.mail.max-backoff=4s",
