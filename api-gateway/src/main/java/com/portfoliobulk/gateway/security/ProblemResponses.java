@@ -5,6 +5,7 @@ import com.portfoliobulk.gateway.web.FieldProblem;
 import com.portfoliobulk.gateway.web.Problems;
 import com.portfoliobulk.gateway.web.RejectedRequests;
 import com.portfoliobulk.gateway.web.RequestIds;
+import com.portfoliobulk.servicesupport.tracing.SecretPaths;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -64,10 +65,10 @@ final class ProblemResponses {
      * #authenticationEntryPoint}); but 503 {@code unavailable} with {@code Retry-After: 5} when the
      * identity provider's key set, needed to check the token's signature, cannot be fetched (its endpoint
      * is down, answers an error or no key set, or does not answer in time), as the gateway answers every
-     * outage of a dependency, logged as one WARN line without a stack trace. The decoder reports that
-     * as no bad token ({@code AuthenticationServiceException}), which Spring Security's own handler
-     * rethrows, so the error page answered it 500 "Internal error". Any other such failure still is
-     * rethrown: a defect.
+     * outage of a dependency, logged as one WARN line without a stack trace, its path without an
+     * invitation token ({@link SecretPaths}). The decoder reports that as no bad token ({@code
+     * AuthenticationServiceException}), which Spring Security's own handler rethrows, so the error page
+     * answered it 500 "Internal error". Any other such failure still is rethrown: a defect.
      */
     AuthenticationFailureHandler bearerTokenFailureHandler() {
         AuthenticationEntryPoint refused = authenticationEntryPoint();
@@ -85,7 +86,7 @@ final class ProblemResponses {
                     "Answering 503: the {} is unavailable to {} {} ({})",
                     KEY_SET,
                     request.getMethod(),
-                    request.getRequestURI(),
+                    SecretPaths.redact(request.getRequestURI()),
                     cause == keySet ? keySet.toString() : keySet + "; caused by " + cause);
             response.setHeader(HttpHeaders.RETRY_AFTER, "5");
             write(

@@ -220,7 +220,7 @@ class Rs256TokenIntegrationTests {
      * as one WARN line naming the key set. Before, the decoder's failure left the security filters and
      * the error page answered it 500 "Internal error", logged with a stack trace. A token that is no JWT
      * needs no key and is still 401; once the key set is back the new key works and a tampered token is
-     * still 401.
+     * still 401. The line of an invitation's accept names its path without the invitation token.
      */
     @Test
     void aKeySetThatCannotBeFetchedAnswers503WithRetryAfter() {
@@ -251,6 +251,18 @@ class Rs256TokenIntegrationTests {
                     });
             assertThat(lines).noneMatch(line -> line.getLevel() == Level.ERROR);
             assertThat(accounts("not-a-jwt").status()).as("no JWT").isEqualTo(401);
+
+            // An invitation's accept: its line names the path without the invitation token.
+            String invitation = "invitation-" + UUID.randomUUID();
+            Answer accept = api.post(token, "/api/v1/invitations/" + invitation + "/accept", null, null);
+            assertThat(accept.status()).as(accept.text()).isEqualTo(503);
+            assertThat(log.lines())
+                    .filteredOn(line -> line.getFormattedMessage().contains("/accept"))
+                    .singleElement()
+                    .satisfies(line -> assertThat(line.getFormattedMessage())
+                            .startsWith("Answering 503: ")
+                            .contains("POST /api/v1/invitations/{token}/accept")
+                            .doesNotContain(invitation));
         } finally {
             KEY_SET_FAILING.set(false);
         }
