@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.portfoliobulk.internalauth.InternalTokens;
 import com.portfoliobulk.testsupport.RawHttp;
 import com.portfoliobulk.testsupport.TestTokens;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.registry.otlp.OtlpMeterRegistry;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -33,6 +35,19 @@ class AuditApplicationIntegrationTests {
         assertThat(context.getBeansOfType(OtlpMeterRegistry.class))
                 .as("no OTLP push registry unless BULK_METRICS_OTLP_ENABLED=true")
                 .isEmpty();
+    }
+
+    /**
+     * A scheduled run would be no observation, as in the other services (README "Traces": the sweeps
+     * run in no trace); the audit-consumer has none so far. Spring Boot observes each by default.
+     */
+    @Test
+    void aScheduledRunIsNoObservation() {
+        ObservationRegistry observations = context.getBean(ObservationRegistry.class);
+
+        assertThat(Observation.createNotStarted("tasks.scheduled.execution", observations)
+                        .isNoop())
+                .isTrue();
     }
 
     @LocalServerPort

@@ -14,12 +14,18 @@ import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.apply.TaskListener;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.registry.otlp.OtlpMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -28,6 +34,10 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.listener.MessageListenerContainer;
+import org.springframework.scheduling.config.ScheduledTask;
+import org.springframework.scheduling.config.ScheduledTaskHolder;
+import org.springframework.scheduling.config.Task;
+import org.springframework.scheduling.config.TaskExecutionOutcome;
 import org.springframework.web.client.RestClient;
 
 class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
@@ -40,6 +50,57 @@ class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
         assertThat(context.getBeansOfType(OtlpMeterRegistry.class))
                 .as("no OTLP push registry unless BULK_METRICS_OTLP_ENABLED=true")
                 .isEmpty();
+    }
+
+    /**
+     * A scheduled run (here the link changes' pass, every second as it runs) is no observation, and the
+     * database calls of the scheduled runs are not observed (README "Traces"): before, Spring Boot
+     * observed each run ({@code tasks.scheduled.execution}), a trace a second with the pass's database
+     * calls in it.
+     */
+    @Test
+    void aScheduledRunIsNoObservation() {
+        Task pass = context.getBeansOfType(ScheduledTaskHolder.class).values().stream()
+                .flatMap(scheduler -> scheduler.getScheduledTasks().stream())
+                .map(ScheduledTask::getTask)
+                .filter(task -> task.toString().equals("com.portfoliobulk.worker.links.AccountLinkEntries.scheduled"))
+                .findFirst()
+                .orElseThrow();
+        Queue<String> observed = new ConcurrentLinkedQueue<>();
+        AtomicBoolean recording = new AtomicBoolean(true);
+        // Registries cannot remove handlers: this one stops recording at the end.
+        context.getBean(ObservationRegistry.class).observationConfig().observationHandler(new ObservationHandler<>() {
+            @Override
+            public void onStop(Observation.Context observation) {
+                String name = observation.getName();
+                if (recording.get()
+                        && name != null
+                        && (name.startsWith("tasks.scheduled.")
+                                || name.startsWith("jdbc.")
+                                        && Thread.currentThread().getName().startsWith("scheduled-"))) {
+                    observed.add(name);
+                }
+            }
+
+            @Override
+            public boolean supportsContext(Observation.Context observation) {
+                // Asked before a scheduled run's observation has its name.
+                return recording.get();
+            }
+        });
+        Instant from = Instant.now();
+        try {
+            // A whole run that started after the handler was added.
+            await().atMost(PATIENCE).until(() -> {
+                TaskExecutionOutcome outcome = pass.getLastExecutionOutcome();
+                return outcome.status() == TaskExecutionOutcome.Status.SUCCESS
+                        && outcome.executionTime().isAfter(from);
+            });
+
+            assertThat(observed).as("observations of the scheduled runs").isEmpty();
+        } finally {
+            recording.set(false);
+        }
     }
 
     @LocalServerPort

@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.tracing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.relay.StuckTaskSweeper;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import io.micrometer.observation.Observation;
@@ -21,11 +22,15 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.server.observation.ServerRequestObservationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.config.ScheduledTask;
+import org.springframework.scheduling.config.ScheduledTaskHolder;
+import org.springframework.scheduling.config.Task;
+import org.springframework.scheduling.config.TaskExecutionOutcome;
 
 /**
  * The database calls of a request are observations (so spans) of its trace: a submission's statements
  * and connections are children of its {@code http.server.requests} observation. Statements made outside
- * any observation are not observed (by default).
+ * any observation are not observed (by default), nor are those of a scheduled sweep, which runs in none.
  */
 class JdbcObservationIntegrationTests extends GatewayIntegrationTest {
 
@@ -37,6 +42,9 @@ class JdbcObservationIntegrationTests extends GatewayIntegrationTest {
 
     @Autowired
     DataSource dataSource;
+
+    @Autowired
+    List<ScheduledTaskHolder> schedulers;
 
     @BeforeEach
     void record() {
@@ -106,6 +114,30 @@ class JdbcObservationIntegrationTests extends GatewayIntegrationTest {
                 .noneSatisfy(sql -> assertThat(sql).contains("outside_any_observation"));
     }
 
+    /**
+     * A scheduled run (here the stuck-task sweep, as its scheduler runs it) is no observation, so the
+     * sweep's statements are not observed: before, Spring Boot observed every scheduled run
+     * ({@code tasks.scheduled.execution}), each a trace with the sweep's database calls in it.
+     */
+    @Test
+    void aScheduledSweepRunsInNoObservationAndItsStatementsAreNotObserved() {
+        Task sweep = schedulers.stream()
+                .flatMap(scheduler -> scheduler.getScheduledTasks().stream())
+                .map(ScheduledTask::getTask)
+                .filter(task -> task.toString().endsWith(StuckTaskSweeper.class.getName() + ".scheduled"))
+                .findFirst()
+                .orElseThrow();
+        Thread sweeping = Thread.currentThread();
+
+        sweep.getRunnable().run();
+
+        assertThat(sweep.getLastExecutionOutcome().status()).isEqualTo(TaskExecutionOutcome.Status.SUCCESS);
+        assertThat(List.copyOf(RECORDER.stopped))
+                .filteredOn(seen -> seen.thread() == sweeping)
+                .as("observations of the sweep's run")
+                .isEmpty();
+    }
+
     @Test
     void theDatabaseCallsAreTimed() {
         String metrics = metrics();
@@ -126,8 +158,11 @@ class JdbcObservationIntegrationTests extends GatewayIntegrationTest {
         return null;
     }
 
-    /** A database observation: its name, its first statement, and the request it ran in (or null). */
-    private record Seen(String name, String sql, String request) {}
+    /**
+     * A database or scheduled run's observation: its name, its first statement, the request it ran in
+     * (or null), and the thread that stopped it.
+     */
+    private record Seen(String name, String sql, String request, Thread thread) {}
 
     private static final class Recorder implements ObservationHandler<Observation.Context> {
 
@@ -139,7 +174,10 @@ class JdbcObservationIntegrationTests extends GatewayIntegrationTest {
 
         @Override
         public void onStop(Observation.Context context) {
-            if (recording && context.getName() != null && context.getName().startsWith("jdbc.")) {
+            if (recording
+                    && context.getName() != null
+                    && (context.getName().startsWith("jdbc.")
+                            || context.getName().startsWith("tasks.scheduled."))) {
                 // Read now: the request is recycled once answered.
                 ServerRequestObservationContext request = requestOf(context);
                 stopped.add(new Seen(
@@ -148,7 +186,8 @@ class JdbcObservationIntegrationTests extends GatewayIntegrationTest {
                         request == null
                                 ? null
                                 : request.getCarrier().getMethod() + " "
-                                        + request.getCarrier().getRequestURI()));
+                                        + request.getCarrier().getRequestURI(),
+                        Thread.currentThread()));
             }
         }
 

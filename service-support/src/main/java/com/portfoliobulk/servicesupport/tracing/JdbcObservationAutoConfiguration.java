@@ -1,5 +1,6 @@
 package com.portfoliobulk.servicesupport.tracing;
 
+import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationPredicate;
 import io.micrometer.observation.ObservationRegistry;
 import java.util.EnumSet;
@@ -25,10 +26,11 @@ import org.springframework.context.annotation.Bean;
  * observed (one span per row fetch would outweigh the work).
  *
  * <p>Statements made outside any observation (the worker's and the audit-consumer's batch
- * transactions, the relay's passes, scheduled sweeps) would each start a trace of their own, with
- * nothing to join: they are observed only with {@code bulk.tracing.jdbc.outside-traces=true}
- * ({@code BULK_TRACING_JDBC_OUTSIDE_TRACES}); observing them cost about a tenth of the CPU of a large
- * job. Everything off with {@code bulk.tracing.jdbc.enabled=false} ({@code BULK_TRACING_JDBC_ENABLED}).
+ * transactions, the relay's passes, scheduled sweeps, whose runs the services do not observe) would
+ * each start a trace of their own, with nothing to join: they are observed only with {@code
+ * bulk.tracing.jdbc.outside-traces=true} ({@code BULK_TRACING_JDBC_OUTSIDE_TRACES}); observing them
+ * cost about a tenth of the CPU of a large job. Everything off with {@code
+ * bulk.tracing.jdbc.enabled=false} ({@code BULK_TRACING_JDBC_ENABLED}).
  */
 @AutoConfiguration
 @ConditionalOnClass({DataSource.class, ProxyDataSourceBuilder.class, DataSourceObservationListener.class})
@@ -47,7 +49,25 @@ public final class JdbcObservationAutoConfiguration {
         return (name, context) -> outsideTraces
                 || name == null
                 || !name.startsWith(JDBC_OBSERVATIONS)
-                || observations.get().getCurrentObservation() != null;
+                || insideAnObservation(observations.get());
+    }
+
+    /**
+     * Whether an observation that is recorded is current, or one a disabled observation runs in. A
+     * disabled observation (a scheduled run's, {@code tasks.scheduled.execution}, or Spring Security's)
+     * still makes itself current, as a no-op: it is no trace, and a scheduled run in nothing else runs
+     * in none.
+     */
+    static boolean insideAnObservation(ObservationRegistry registry) {
+        for (Observation.Scope scope = registry.getCurrentObservationScope();
+                scope != null;
+                scope = scope.getPreviousObservationScope()) {
+            Observation current = scope.getCurrentObservation();
+            if (current != null && !current.isNoop()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Bean
