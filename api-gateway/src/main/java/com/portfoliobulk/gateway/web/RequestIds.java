@@ -43,8 +43,8 @@ public class RequestIds extends OncePerRequestFilter implements RequestIdOrigin 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        // The error page's dispatch of a request keeps the id the request was given, which its log lines
-        // carry already: a new one would name the answer differently.
+        // The error page's and the async dispatch of a request keep the id the request was given, which its
+        // log lines carry already: a new one would name the answer differently.
         String id = of(request);
         if (id == null) {
             String sent = request.getHeader(HEADER);
@@ -63,6 +63,13 @@ public class RequestIds extends OncePerRequestFilter implements RequestIdOrigin 
     @Override
     protected boolean shouldNotFilterErrorDispatch() {
         // The error page's dispatch keeps the request's id in the logging context too.
+        return false;
+    }
+
+    @Override
+    protected boolean shouldNotFilterAsyncDispatch() {
+        // So does the dispatch that ends a streamed answer (the task CSV download), where its failure is
+        // handled and logged ("cut off", "Unexpected error").
         return false;
     }
 

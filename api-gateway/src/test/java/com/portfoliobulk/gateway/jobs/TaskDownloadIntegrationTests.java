@@ -254,7 +254,11 @@ class TaskDownloadIntegrationTests extends GatewayIntegrationTest {
         assertOneWarning(warnings, line -> assertThat(line).isEqualTo(message));
     }
 
-    /** One WARN line whose message satisfies {@code message}, without a stack trace, and no other. */
+    /**
+     * One WARN line whose message satisfies {@code message}, without a stack trace, and no other; it
+     * names the download's request id ({@link #stalledDownload}'s), as README promises of every line
+     * written while a request runs. It had none: the failure is handled on a dispatch of its own.
+     */
     private static void assertOneWarning(List<ILoggingEvent> warnings, Consumer<String> message) {
         assertThat(warnings)
                 .as(
@@ -267,6 +271,7 @@ class TaskDownloadIntegrationTests extends GatewayIntegrationTest {
                     assertThat(line.getLevel()).isEqualTo(Level.WARN);
                     message.accept(line.getFormattedMessage());
                     assertThat(line.getThrowableProxy()).isNull();
+                    assertThat(line.getMDCPropertyMap()).containsEntry("requestId", DOWNLOAD_REQUEST_ID);
                 });
     }
 
@@ -306,6 +311,9 @@ class TaskDownloadIntegrationTests extends GatewayIntegrationTest {
         void close();
     }
 
+    /** The {@code X-Request-Id} of a {@link #stalledDownload}. */
+    private static final String DOWNLOAD_REQUEST_ID = "stalled-download";
+
     /** A download whose client reads its first bytes, enough to know it began, and then no more. */
     private Socket stalledDownload(String token, String path) throws IOException {
         Socket socket = new Socket();
@@ -314,7 +322,7 @@ class TaskDownloadIntegrationTests extends GatewayIntegrationTest {
         socket.setSoTimeout(10_000);
         socket.getOutputStream()
                 .write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + token
-                                + "\r\nAccept: text/csv\r\n\r\n")
+                                + "\r\nAccept: text/csv\r\nX-Request-Id: " + DOWNLOAD_REQUEST_ID + "\r\n\r\n")
                         .getBytes(StandardCharsets.US_ASCII));
         socket.getOutputStream().flush();
         InputStream in = socket.getInputStream();
