@@ -27,7 +27,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -547,10 +550,96 @@ class ActivityLogIntegrationTests {
     }
 
     /**
+     * The database fails the batch's first write for its own state (a failover, say), then refuses the
+     * batch for one event's data, and while the entries are written one at a time fails once more on
+     * the event after it: the refused event still goes to the dead-letter topic once and is counted
+     * once. The first failure went to the whole-batch retry, which ignored the record the second one
+     * named and ran the whole batch again: the refused event was dead-lettered and counted twice.
+     */
+    @Test
+    void aFailureOfTheFirstWriteAndOneAfterARefusedEventDeadLetterThatEventOnce() {
+        UUID account = UUID.randomUUID();
+        Instant start = ActivityEvents.now();
+        AccountActivityEvent refused = ActivityEvents.roleChanged(portfolio, account, admin, start);
+        AccountActivityEvent after = ActivityEvents.roleChanged(portfolio, account, admin, start.plusSeconds(5));
+        double deadLetteredBefore = counter("bulk.audit.entries.dead.lettered");
+        // Writes of the account's rows: 1 the batch (fails), 2 the batch (the refused row), 3 the refused
+        // row alone, 4 the one after it alone (fails), 5 that one again.
+        try (FailingWrites failing = FailingWrites.of(jdbcTemplate, account, "IN (1, 4)", refused.eventId());
+                KafkaConsumer<String, String> deadLetters = deadLetterConsumer()) {
+            publishAsOneBatch(List.of(refused, after));
+
+            assertThat(awaitEntries(account, 1))
+                    .extracting(item -> item.get("taskId").asString())
+                    .containsExactly(taskIds(after));
+            assertThat(allDeadLetters(deadLetters, account))
+                    .extracting(ConsumerRecord::value)
+                    .singleElement()
+                    .satisfies(value ->
+                            assertThat(value).contains(refused.eventId().toString()));
+            assertThat(counter("bulk.audit.entries.dead.lettered") - deadLetteredBefore)
+                    .isEqualTo(1);
+            assertThat(failing.attempts()).as("writes of the account's rows").isEqualTo(5);
+        }
+    }
+
+    /**
+     * A batch the database never takes is retried, until it does, with its consumer paused: that
+     * consumer fetches nothing from the broker meanwhile (kafka_consumer_fetch_manager_fetch_total
+     * stays flat), which is what BulkConsumerNotFetching sees, as a paused consumer reports no lag;
+     * the log tells the batch failing again and again.
+     */
+    @Test
+    void aBatchTheDatabaseDoesNotTakeIsRetriedWithoutFetching() {
+        UUID account = UUID.randomUUID();
+        AccountActivityEvent change = ActivityEvents.roleChanged(portfolio, account, admin, ActivityEvents.now());
+        MessageListenerContainer listener = listeners.getListenerContainer("activity-log");
+        try (LogLines lines = LogLines.of(LISTENER);
+                FailingWrites failing = FailingWrites.of(jdbcTemplate, account, false)) {
+            TopicPartition partition = publishAsOneBatch(List.of(change));
+            String consumer = await().atMost(WRITTEN_WITHIN)
+                    .until(
+                            () -> listener.getAssignmentsByClientId().entrySet().stream()
+                                    .filter(assigned -> assigned.getValue().contains(partition))
+                                    .map(Map.Entry::getKey)
+                                    .findFirst(),
+                            Optional::isPresent)
+                    .orElseThrow();
+            // Past the fetch the consumer may have sent with the poll that read the batch.
+            await().atMost(WRITTEN_WITHIN).until(failing::attempts, tries -> tries >= 3);
+            double fetches = fetches(consumer);
+            long tries = failing.attempts();
+
+            await().atMost(WRITTEN_WITHIN).until(failing::attempts, later -> later >= tries + 3);
+            assertThat(fetches(consumer))
+                    .as("fetches of %s over 3 tries of the batch", consumer)
+                    .isEqualTo(fetches);
+            assertThat(items(read(portfolio, account, ""))).isEmpty();
+            // The line README's runbook has operators look for.
+            assertThat(lines.lines())
+                    .extracting(ILoggingEvent::getFormattedMessage)
+                    .anyMatch(line -> line.startsWith("Writing 1 activity entries failed (attempt ")
+                            && line.contains("); trying again: ERROR: simulated serialization failure"));
+        }
+
+        assertThat(awaitEntries(account, 1)).hasSize(1);
+    }
+
+    /** The fetch requests the consumer {@code clientId} has sent (kafka_consumer_fetch_manager_fetch_total). */
+    private double fetches(String clientId) {
+        return meters.get("kafka.consumer.fetch.manager.fetch.total")
+                .tag("client.id", clientId)
+                .functionCounter()
+                .count();
+    }
+
+    /**
      * Publishes the events, all of one account, as one record batch of its partition: the producer
      * holds them until the flush sends them together.
+     *
+     * @return their partition
      */
-    private void publishAsOneBatch(List<AccountActivityEvent> batch) {
+    private TopicPartition publishAsOneBatch(List<AccountActivityEvent> batch) {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(
                 Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -561,9 +650,15 @@ class ActivityLogIntegrationTests {
                         60_000),
                 new StringSerializer(),
                 new StringSerializer())) {
-            batch.forEach(event -> producer.send(new ProducerRecord<>(
-                    ActivityEvents.TOPIC, event.accountId().toString(), ActivityEvents.json(event))));
+            List<Future<RecordMetadata>> sent = batch.stream()
+                    .map(event -> producer.send(new ProducerRecord<>(
+                            ActivityEvents.TOPIC, event.accountId().toString(), ActivityEvents.json(event))))
+                    .toList();
             producer.flush();
+            RecordMetadata first = sent.getFirst().get();
+            return new TopicPartition(first.topic(), first.partition());
+        } catch (InterruptedException | ExecutionException notSent) {
+            throw new IllegalStateException(notSent);
         }
     }
 
@@ -817,26 +912,39 @@ class ActivityLogIntegrationTests {
     }
 
     /**
-     * A serialization failure (SQLSTATE 40001) on the writes of one account's entries, every one or the
-     * first only, counted by a sequence because a sequence survives the rollback; gone when closed.
+     * A serialization failure (SQLSTATE 40001) on the writes of one account's entries, every one, the
+     * first only or the ones numbered, counted by a sequence because a sequence survives the rollback;
+     * gone when closed.
      */
     private record FailingWrites(JdbcTemplate jdbc, String suffix) implements AutoCloseable {
 
         static FailingWrites of(JdbcTemplate jdbc, UUID account, boolean firstOnly) {
+            return of(jdbc, account, firstOnly ? "= 1" : "> 0", null);
+        }
+
+        /**
+         * Fails the writes of the account's rows whose number (from 1) meets {@code failing} ({@code "IN
+         * (1, 4)"}), and refuses the row of the event {@code refused} (if not null) for its data (a check
+         * violation, SQLSTATE 23514) on every other write.
+         */
+        static FailingWrites of(JdbcTemplate jdbc, UUID account, String failing, UUID refused) {
             String suffix = account.toString().replace("-", "");
-            FailingWrites failing = new FailingWrites(jdbc, suffix);
-            jdbc.execute("CREATE SEQUENCE " + failing.attemptsSequence());
-            String fails = firstOnly
-                    ? "nextval('" + failing.attemptsSequence() + "') = 1"
-                    : "nextval('" + failing.attemptsSequence() + "') > 0";
-            jdbc.execute("CREATE FUNCTION " + failing.function() + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-                    + " IF NEW.account_id = '" + account + "' THEN IF " + fails + " THEN"
-                    + " RAISE EXCEPTION 'simulated serialization failure' USING ERRCODE = '40001'; END IF; END IF;"
+            FailingWrites writes = new FailingWrites(jdbc, suffix);
+            jdbc.execute("CREATE SEQUENCE " + writes.attemptsSequence());
+            String refusal = refused == null
+                    ? ""
+                    : " IF NEW.event_id = '" + refused + "' THEN RAISE EXCEPTION 'simulated refusal'"
+                            + " USING ERRCODE = '23514'; END IF;";
+            jdbc.execute("CREATE FUNCTION " + writes.function() + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                    + " IF NEW.account_id = '" + account + "' THEN IF nextval('" + writes.attemptsSequence() + "') "
+                    + failing + " THEN"
+                    + " RAISE EXCEPTION 'simulated serialization failure' USING ERRCODE = '40001'; END IF;"
+                    + refusal + " END IF;"
                     + " RETURN NEW; END $$");
             jdbc.execute("CREATE TRIGGER activity_failure_" + suffix
-                    + " BEFORE INSERT ON audit.activity_log FOR EACH ROW EXECUTE FUNCTION " + failing.function()
+                    + " BEFORE INSERT ON audit.activity_log FOR EACH ROW EXECUTE FUNCTION " + writes.function()
                     + "()");
-            return failing;
+            return writes;
         }
 
         /** The writes of the account's entries tried so far. */

@@ -38,14 +38,15 @@ import org.springframework.stereotype.Component;
  * one goes to the dead-letter topic from here, in the same pass: a run of refused events (a schema
  * that lags the events, say) then costs one statement each, not one poll of the batch each, and their
  * dead letters are sent together and waited for once, not one broker round trip each. Any other
- * failure (database down, timeout, deadlock, or the dead-letter topic unreachable) fails the whole
- * batch, which the error handler retries until it is written; when it strikes the entries before a
- * poison record, it is reported as the batch's first record's, retried from there the same way (the
- * whole-batch retry would send every record of the batch to the dead-letter topic once it met the
- * poison record). When it strikes while the entries are written one at a time, it is reported as that
- * entry's record: the records before it, written or sent to the dead-letter topic, are committed and
- * not handled again (the whole-batch retry would send the refused ones to the dead-letter topic, and
- * count them, once more).
+ * failure (database down, timeout, deadlock, or the dead-letter topic unreachable) is reported as the
+ * batch's first record's ({@link EntriesNotWrittenException}), which the error handler delivers again
+ * from there, with back-off and its consumer paused, until it is written. When it strikes while the
+ * entries are written one at a time, it is reported as that entry's record: the records before it,
+ * written or sent to the dead-letter topic, are committed and not handled again. Never as a plain
+ * failure: spring-kafka's whole-batch retry, which handles those, runs the whole batch again on every
+ * failure, a record reported included, so it sent the refused events to the dead-letter topic, and
+ * counted them, once more, and every record of a batch with a poison record to the dead-letter topic
+ * once it met that record.
  */
 @Component
 class ActivityEventListener {
@@ -109,18 +110,7 @@ class ActivityEventListener {
                 entries.add(NewActivityEntry.of(readable(record)));
                 traceParents.add(TraceContexts.traceParent(record));
             } catch (DeserializationException | InvalidActivityEventException poison) {
-                try {
-                    write(entries, traceParents, records);
-                } catch (BatchListenerFailedException entryNotWritten) {
-                    // One of them, written one at a time, failed: retried from that one's record.
-                    throw entryNotWritten;
-                } catch (RuntimeException notWritten) {
-                    // The entries before it are not written (the database failed): retried from the batch's
-                    // first record. As a plain failure it went to the whole-batch retry, which sent every
-                    // record of the batch to the dead-letter topic once a retry reached this one.
-                    throw new BatchListenerFailedException(
-                            "Writing the activity entries before an unreadable event failed", notWritten, 0);
-                }
+                writeOrReport(entries, traceParents, records);
                 AccountActivityEvent event = record.value();
                 try (LogContext context = event == null
                         ? ActivityLogContext.of(null, null, null, TraceContexts.traceParent(record))
@@ -137,7 +127,28 @@ class ActivityEventListener {
                 throw new BatchListenerFailedException("Unreadable or invalid activity event", poison, index);
             }
         }
-        write(entries, traceParents, records);
+        writeOrReport(entries, traceParents, records);
+    }
+
+    /**
+     * {@link #write}s the entries; a failure is reported as the record to deliver the batch again from,
+     * never as a plain one: the whole-batch retry a plain one goes to runs the whole batch again on every
+     * failure, a record reported then included, so the events the database refused before it would be
+     * sent to the dead-letter topic, and counted, once more.
+     */
+    private void writeOrReport(
+            List<NewActivityEntry> entries,
+            List<String> traceParents,
+            List<ConsumerRecord<String, AccountActivityEvent>> records) {
+        try {
+            write(entries, traceParents, records);
+        } catch (BatchListenerFailedException entryNotWritten) {
+            // One of them, written one at a time, failed: delivered again from that one's record.
+            throw entryNotWritten;
+        } catch (RuntimeException notWritten) {
+            // None is written (the database failed): delivered again from the batch's first record.
+            throw new EntriesNotWrittenException(entries.size(), notWritten);
+        }
     }
 
     /** One line per job written, in the job's logging context (job, portfolio, trace). */
@@ -269,4 +280,23 @@ class ActivityEventListener {
      * @param index the event's record in the batch
      */
     private record Refused(int index, DataIntegrityViolationException reason, CompletableFuture<?> sent) {}
+
+    /**
+     * None of the entries of the batch's first records could be written, for the database's state (not
+     * for their data): the batch is delivered again from its first record.
+     */
+    static final class EntriesNotWrittenException extends BatchListenerFailedException {
+
+        private final int entries;
+
+        EntriesNotWrittenException(int entries, Throwable cause) {
+            super("Writing " + entries + " activity entries failed", cause, 0);
+            this.entries = entries;
+        }
+
+        /** How many entries were not written. */
+        int entries() {
+            return entries;
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package com.portfoliobulk.audit.log;
 
+import com.portfoliobulk.audit.log.ActivityEventListener.EntriesNotWrittenException;
 import com.portfoliobulk.servicesupport.jdbc.DatabaseStandby;
 import com.portfoliobulk.servicesupport.kafka.DeclaredTopics;
 import io.micrometer.core.instrument.Counter;
@@ -68,6 +69,11 @@ class ActivityListenerConfiguration {
         DefaultErrorHandler handler = new DefaultErrorHandler(recoverer, backOff);
         // DeserializationException is not retryable by default; invalid or refused events never get better either.
         handler.addNotRetryableExceptions(InvalidActivityEventException.class, DataIntegrityViolationException.class);
+        // The listener reports every failure at a record (never as a plain one): the records before it are
+        // committed, and the rest is kept and delivered again after the back-off with the consumer paused,
+        // without a seek. A batch the database never takes is then retried without fetching, which
+        // BulkConsumerNotFetching sees (a paused consumer reports no lag); a seek fetched it again each time.
+        handler.setSeekAfterError(false);
         handler.setRetryListeners(new FailedWriteLogger(ActivityEventListener.deadLettered(meters)));
         return handler;
     }
@@ -83,8 +89,18 @@ class ActivityListenerConfiguration {
             this.deadLettered = deadLettered;
         }
 
+        /**
+         * The batch failed from this record on: none of its entries written (the database failed), or,
+         * when they were written one at a time, this record's, or it is a poison record.
+         */
         @Override
         public void failedDelivery(ConsumerRecord<?, ?> record, Exception ex, int deliveryAttempt) {
+            EntriesNotWrittenException notWritten = notWritten(ex);
+            if (notWritten != null) {
+                log.warn(() -> "Writing " + notWritten.entries() + " activity entries failed (attempt "
+                        + deliveryAttempt + "); trying again: " + cause(ex));
+                return;
+            }
             log.warn(() -> "Activity events from " + position(record) + " on failed (attempt " + deliveryAttempt + "): "
                     + cause(ex));
         }
@@ -96,8 +112,8 @@ class ActivityListenerConfiguration {
         }
 
         /**
-         * The whole batch failed, unless the listener named one record that did (a poison record): the
-         * entries before it are written then, and the two methods above tell what becomes of that one.
+         * The whole batch failed for a reason the listener did not foresee; for the others it names the
+         * record the batch failed at, and the two methods above tell what becomes of that one.
          */
         @Override
         public void failedDelivery(ConsumerRecords<?, ?> records, Exception ex, int deliveryAttempt) {
@@ -106,6 +122,15 @@ class ActivityListenerConfiguration {
             }
             log.warn(() -> "Writing " + records.count() + " activity entries failed (attempt " + deliveryAttempt
                     + "); trying again: " + cause(ex));
+        }
+
+        private static EntriesNotWrittenException notWritten(Exception ex) {
+            for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+                if (cause instanceof EntriesNotWrittenException notWritten) {
+                    return notWritten;
+                }
+            }
+            return null;
         }
 
         private static String position(ConsumerRecord<?, ?> record) {
