@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpMethod;
 
 /**
@@ -20,6 +21,9 @@ import org.springframework.http.HttpMethod;
  * database another way (another gateway instance), while their token stays valid.
  */
 class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
+
+    @Autowired
+    private DeprovisionedUsersSweep deprovisionedUsers;
 
     private static final String OFFBOARD = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"%s\"]}";
 
@@ -192,6 +196,80 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
         assertProblem(call(HttpMethod.GET, admin, path("/portfolio-users"), null), 403);
     }
 
+    /**
+     * During an upgrade the gateways of the version before go on answering SCIM after the migrations
+     * ran: their deactivation offboards an Admin and leaves the portfolio role, and the identity provider
+     * sends it once. The gateways' hourly run removes that role, logged as the identity provider's, and
+     * keeps a role an administrator gives back afterwards; a run with nothing left changes nothing.
+     */
+    @Test
+    void anAdminDeactivatedThroughAGatewayOfTheVersionBeforeLosesTheRoleAtTheNextRun() {
+        UUID adminId = accountUser("admin");
+        storePortfolioUser(adminId, portfolio.email("admin"), "ADMIN");
+        String admin = tokenOf(adminId, portfolio.email("admin"));
+        Answer scimToken = call(HttpMethod.POST, owner, path("/scim-tokens"), "{\"name\":\"Entra ID\"}");
+        assertThat(scimToken.status()).as(scimToken.text()).isEqualTo(201);
+        String tokenId = scimToken.body().path("tokenId").asString();
+        Answer deactivated = call(
+                HttpMethod.PATCH,
+                scimToken.body().path("token").asString(),
+                scimUser(adminId),
+                SCIM_ACTIVE.formatted("False"));
+        assertThat(deactivated.status()).as(deactivated.text()).isEqualTo(200);
+        // As a gateway of the version before left it: the user offboarded (the job, the SCIM user
+        // inactive), their portfolio role given before the deactivation still there, and not logged.
+        jdbc.sql("""
+                        INSERT INTO jobs.portfolio_users (portfolio_id, user_id, email, role, created_at, updated_at)
+                        VALUES (:p, :u, :email, 'ADMIN', now() - interval '30 days', now() - interval '30 days')
+                        """)
+                .param("p", portfolio.id())
+                .param("u", adminId)
+                .param("email", portfolio.email("admin"))
+                .update();
+        jdbc.sql("DELETE FROM jobs.portfolio_admin_log WHERE portfolio_id = :p AND action = 'PORTFOLIO_USER_REMOVED'")
+                .param("p", portfolio.id())
+                .update();
+        assertThat(jdbc.sql("""
+                        SELECT NOT active AND last_job_id IS NOT NULL FROM jobs.scim_users
+                         WHERE portfolio_id = :p AND user_id = :u
+                        """)
+                        .param("p", portfolio.id())
+                        .param("u", adminId)
+                        .query(Boolean.class)
+                        .single())
+                .isTrue();
+
+        deprovisionedUsers.sweep();
+
+        assertProblem(call(HttpMethod.GET, admin, path("/portfolio-users"), null), 403);
+        assertThat(portfolioUsers()).containsExactly(ownerId + " OWNER");
+        String removal = "PORTFOLIO_USER_REMOVED identity provider " + tokenId + " " + portfolio.email("admin")
+                + " removed by the identity provider's deprovisioning, handled by a gateway of an earlier version"
+                + " (was Admin)";
+        assertThat(adminLog()).containsExactly(removal);
+
+        // A second run finds nothing left to do.
+        deprovisionedUsers.sweep();
+
+        assertThat(portfolioUsers()).containsExactly(ownerId + " OWNER");
+        assertThat(adminLog()).containsExactly(removal);
+
+        // The Owner gives the role back, knowing: the next runs keep it.
+        Answer regranted = call(
+                HttpMethod.POST,
+                owner,
+                path("/portfolio-users"),
+                "{\"email\":\"%s\",\"role\":\"admin\"}".formatted(portfolio.email("admin")));
+        assertThat(regranted.status()).as(regranted.text()).isEqualTo(201);
+
+        deprovisionedUsers.sweep();
+
+        assertThat(call(HttpMethod.GET, admin, path("/portfolio-users"), null).status())
+                .isEqualTo(200);
+        assertThat(portfolioUsers()).containsExactlyInAnyOrder(ownerId + " OWNER", adminId + " ADMIN");
+        assertThat(adminLog()).hasSize(2).endsWith(removal);
+    }
+
     /** A portfolio always has its Owner: the identity provider's deletion of them leaves their role. */
     @Test
     void theOwnerTheIdentityProviderDeletesStaysTheOwner() {
@@ -259,6 +337,25 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
                         "PORTFOLIO_USER_REMOVED " + successorId + " " + portfolio.email("owner")
                                 + " removed: deprovisioned by the identity provider before the ownership passed"
                                 + " (was Owner)");
+    }
+
+    /** The portfolio's users with their roles, as the database holds them. */
+    private List<String> portfolioUsers() {
+        return jdbc.sql("SELECT user_id || ' ' || role FROM jobs.portfolio_users WHERE portfolio_id = :p")
+                .param("p", portfolio.id())
+                .query(String.class)
+                .list();
+    }
+
+    /** The portfolio's administration log's removals and grants, newest first. */
+    private List<String> adminLog() {
+        return jdbc.sql("""
+                        SELECT action || ' ' || actor_email || ' ' || actor_user_id || ' ' || coalesce(subject, '')
+                               || ' ' || detail
+                          FROM jobs.portfolio_admin_log
+                         WHERE portfolio_id = :p AND action IN ('PORTFOLIO_USER_REMOVED', 'PORTFOLIO_USER_ADDED')
+                         ORDER BY occurred_at DESC, id
+                        """).param("p", portfolio.id()).query(String.class).list();
     }
 
     private String scimUser(UUID userId) {
