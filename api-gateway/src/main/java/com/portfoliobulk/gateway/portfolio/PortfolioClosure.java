@@ -130,15 +130,31 @@ class PortfolioClosure {
      * an earlier one still holds ownership (within {@link #TOKEN_VALIDITY} of its last step) is that
      * close sent again and keeps its start; otherwise the close begins now. The close's last step counts
      * from it what the whole close did ({@link #countClosed}).
+     *
+     * <p>An earlier attempt by a gateway of a version before the start was noted (during an upgrade)
+     * left none: the close started at that attempt's PORTFOLIO_CLOSE_STARTED entry, or earlier at the
+     * oldest note of the unlinks it asked for (an attempt before it, whose notes it kept), counting
+     * notes up to {@link #TOKEN_VALIDITY} older than the entry. Counted from now, the close answered and
+     * logged 0 accounts unlinked where the earlier attempt had unlinked them all.
      */
     private void markCloseBegun(UUID portfolioId) {
         jdbc.sql("""
-                        UPDATE jobs.closure_tokens
+                        UPDATE jobs.closure_tokens c
                         SET close_started_at = CASE
-                                WHEN closing_since > now() - make_interval(secs => :validity)
-                                THEN coalesce(close_started_at, now()) ELSE now() END,
+                                WHEN c.closing_since > now() - make_interval(secs => :validity)
+                                THEN coalesce(
+                                    c.close_started_at,
+                                    (SELECT least(e.started,
+                                                  (SELECT min(u.asked_at) FROM jobs.account_unlinks_asked u
+                                                    WHERE u.portfolio_id = c.portfolio_id
+                                                      AND u.asked_at >= e.started - make_interval(secs => :validity)))
+                                       FROM (SELECT max(l.occurred_at) AS started FROM jobs.portfolio_admin_log l
+                                              WHERE l.portfolio_id = c.portfolio_id
+                                                AND l.action = 'PORTFOLIO_CLOSE_STARTED') e),
+                                    now())
+                                ELSE now() END,
                             closing_since = now()
-                        WHERE portfolio_id = :portfolioId
+                        WHERE c.portfolio_id = :portfolioId
                         """)
                 .param("portfolioId", portfolioId)
                 .param("validity", TOKEN_VALIDITY.toSeconds())

@@ -189,6 +189,53 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
     }
 
     /**
+     * During an upgrade, a close begun by a gateway of the version before (which notes no start of the
+     * close) fails after the worker unlinked every account, and the Owner sends it again to a gateway of
+     * this version within the hold. Its answer and its PORTFOLIO_CLOSED entry count the accounts the
+     * earlier attempt unlinked; before, they said 0 account(s) unlinked.
+     */
+    @Test
+    void aCloseBegunByAGatewayOfTheVersionBeforeAndSentAgainCountsWhatTheEarlierAttemptDid() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = portfolioUser(portfolio, "owner", "OWNER");
+        UUID brand = portfolio.account("Brand");
+        UUID store = portfolio.account("Store");
+        String confirmation = closureToken(portfolio, owner);
+        // As the earlier gateway left it two minutes ago: its entry, its notes of the unlinks it asked
+        // for, the accounts unlinked by the worker, the close marked under way, and no start noted.
+        jdbc.sql("""
+                        INSERT INTO jobs.portfolio_admin_log
+                            (id, portfolio_id, occurred_at, action, actor_user_id, actor_email, detail)
+                        VALUES (?, ?, now() - interval '2 minutes', 'PORTFOLIO_CLOSE_STARTED', ?, ?,
+                                'closing: pending jobs are cancelled and every account unlinked')
+                        """)
+                .params(UUID.randomUUID(), portfolio.id(), userId(portfolio, "owner"), portfolio.email("owner"))
+                .update();
+        for (UUID account : List.of(brand, store)) {
+            jdbc.sql("""
+                            INSERT INTO jobs.account_unlinks_asked (portfolio_id, account_id, asked_at)
+                            VALUES (?, ?, now() - interval '2 minutes')
+                            """).params(portfolio.id(), account).update();
+            directory.unlink(account);
+        }
+        jdbc.sql("""
+                        UPDATE jobs.closure_tokens SET closing_since = now() - interval '1 minute', close_started_at = NULL
+                         WHERE portfolio_id = ?
+                        """).param(portfolio.id()).update();
+
+        Answer closed = close(portfolio, owner, confirmation, () -> {});
+
+        assertThat(closed.status()).as(closed.text()).isEqualTo(200);
+        assertThat(closed.body().path("unlinkedAccounts").asLong()).isEqualTo(2);
+        assertThat(jdbc.sql("SELECT detail FROM jobs.portfolio_admin_log WHERE portfolio_id = ?"
+                                + " AND action = 'PORTFOLIO_CLOSED'")
+                        .param(portfolio.id())
+                        .query(String.class)
+                        .single())
+                .isEqualTo("closed: 2 account(s) unlinked, 0 pending job(s) cancelled");
+    }
+
+    /**
      * While the accounts are unlinked (minutes for thousands of them), an Admin submits a job and cancels
      * it. The close's answer and its PORTFOLIO_CLOSED entry count the job the close cancelled, not the
      * Admin's: before, they counted every job of the portfolio cancelled since the close began, 2 here.
