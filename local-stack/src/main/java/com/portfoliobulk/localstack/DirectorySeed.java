@@ -13,7 +13,9 @@ import java.util.UUID;
 /**
  * Writes demo and load-test data straight into the {@code directory} schema with plain JDBC. This is
  * admin tooling for local runs: the services never write the directory, except the worker applying
- * tasks. Each seed is one transaction and does nothing when its portfolio already exists.
+ * tasks. Each seed is one transaction and does nothing when its portfolio already exists. The local
+ * stack seeds as the worker's role, which owns the directory: a trigger that role's login put on a
+ * directory table then runs with that role's rights, not the superuser's.
  *
  * <p>A seed that wrote rows is followed by {@code ANALYZE} of the directory tables, as after any bulk
  * load: until autovacuum gets to them (a minute or more after startup), the planner would plan the

@@ -179,14 +179,9 @@ public final class LocalStack implements AutoCloseable {
                             out,
                             "Starting audit-consumer, bulk-worker and api-gateway",
                             () -> ServiceStack.start(settings)));
-            DirectorySeed seed = new DirectorySeed(postgres.endpoint());
-            boolean demoSeeded =
-                    step(out, "Seeding the demo portfolio", () -> seed.seed(DemoPortfolio.generate(Instant.now())));
-            for (LoadTestPortfolio large : options.largePortfolios()) {
-                step(out, "Seeding load-test portfolio " + large.spec(), () -> seed.seed(large));
-            }
-            step(out, "Seeding portfolio users and roles", () -> new PortfolioAdminSeed(postgres.endpoint()).seed());
-            Optional<String> token = mintAdminToken(services, postgres.endpoint());
+            boolean demoSeeded = seed(postgres.endpoint(), options.largePortfolios(), out);
+            Optional<String> token = mintAdminToken(
+                    services, ServiceRoles.logins(postgres.endpoint()).worker());
             token.ifPresent(directory::writeAdminToken);
             mintNewcomerToken(services).ifPresent(directory::writeNewcomerToken);
             LocalStack stack =
@@ -197,6 +192,27 @@ public final class LocalStack implements AutoCloseable {
             started.close();
             throw ex;
         }
+    }
+
+    /**
+     * Seeds the demo portfolio, the load-test portfolios and the portfolio users and roles, as the roles
+     * that own their tables: the directory as the worker's, the portfolio administration as the
+     * gateway's. Never as the superuser, whose rights a trigger those roles put on their tables would
+     * run with at every start.
+     *
+     * @param database the database, as its superuser, after {@link ServiceRoles#apply}
+     * @return whether the demo portfolio was seeded now (not there yet)
+     */
+    static boolean seed(DatabaseEndpoint database, List<LoadTestPortfolio> largePortfolios, PrintStream out) {
+        ServiceRoles.Logins logins = ServiceRoles.logins(database);
+        DirectorySeed seed = new DirectorySeed(logins.worker());
+        boolean demoSeeded =
+                step(out, "Seeding the demo portfolio", () -> seed.seed(DemoPortfolio.generate(Instant.now())));
+        for (LoadTestPortfolio large : largePortfolios) {
+            step(out, "Seeding load-test portfolio " + large.spec(), () -> seed.seed(large));
+        }
+        step(out, "Seeding portfolio users and roles", () -> new PortfolioAdminSeed(logins.gateway()).seed());
+        return demoSeeded;
     }
 
     private static ServiceStack.Settings settings(
@@ -232,14 +248,15 @@ public final class LocalStack implements AutoCloseable {
                         Instant.now().plus(TOKEN_VALIDITY)));
     }
 
-    private static Optional<String> mintAdminToken(RunningServices services, DatabaseEndpoint database) {
+    /** The demo administrator's token, Owner of every portfolio; {@code directory} is the worker's login. */
+    private static Optional<String> mintAdminToken(RunningServices services, DatabaseEndpoint directory) {
         Optional<String> secret = services.tokenSecret();
         if (secret.isEmpty()) {
             return Optional.empty();
         }
         Map<String, List<String>> portfolios = new LinkedHashMap<>();
         portfolios.put(DemoPortfolio.PORTFOLIO_ID.toString(), List.of("OWNER"));
-        for (UUID portfolio : portfolioIds(database)) {
+        for (UUID portfolio : portfolioIds(directory)) {
             portfolios.put(portfolio.toString(), List.of("OWNER"));
         }
         return Optional.of(AdminToken.mint(

@@ -1,6 +1,7 @@
 package com.portfoliobulk.localstack;
 
 import java.sql.PreparedStatement;
+import java.sql.Statement;
 import java.util.List;
 import java.util.UUID;
 
@@ -10,6 +11,11 @@ import java.util.UUID;
  * lived in the database), and the demo portfolio has a portfolio user with each built-in role, one
  * with the custom portfolio role {@code AUDITOR}, and the custom account role {@code REGIONAL_LEAD}.
  * Idempotent: a restart adds nothing twice and changes nothing an administrator changed.
+ *
+ * <p>The local stack writes as the gateway's role, which owns these tables, and reads the directory
+ * with the gateway's session settings (no row-level security, no views or foreign tables that are not
+ * PostgreSQL's own), so that what the gateway's or the worker's login put there runs with that role's
+ * rights or fails the seed, never with the superuser's.
  */
 final class PortfolioAdminSeed {
 
@@ -22,6 +28,7 @@ final class PortfolioAdminSeed {
 
     private final Transactions transactions;
 
+    /** {@code database}: the gateway's login (the local stack's), or a superuser's (tests). */
     PortfolioAdminSeed(DatabaseEndpoint database) {
         this.transactions = new Transactions(database);
     }
@@ -29,6 +36,11 @@ final class PortfolioAdminSeed {
     /** Whether anything was added. */
     boolean seed() {
         return transactions.run(connection -> {
+            // As the gateway's sessions read the worker's directory (api-gateway.yml).
+            try (Statement settings = connection.createStatement()) {
+                settings.execute("SET LOCAL row_security = off");
+                settings.execute("SET LOCAL restrict_nonsystem_relation_kind = 'view,foreign-table'");
+            }
             int added = 0;
             try (PreparedStatement owners = connection.prepareStatement("""
                     INSERT INTO jobs.portfolio_users (portfolio_id, user_id, email, role)

@@ -56,6 +56,18 @@ final class ServiceRoles {
             throw new IllegalStateException(
                     "Could not apply the services' database roles (" + SCRIPT + "): " + ex.getMessage(), ex);
         }
+        return logins(administrator);
+    }
+
+    /**
+     * How each service logs in to the database, once {@link #apply} has set the roles' passwords on its
+     * server in this JVM: also the logins of the local stack's own statements on a service's tables,
+     * which run as the role that owns them, never as the superuser (what that role put there, a trigger
+     * or a view in a table's place, would run with the superuser's rights).
+     *
+     * @param administrator the database, as a superuser
+     */
+    static Logins logins(DatabaseEndpoint administrator) {
         return new Logins(login(administrator, GATEWAY), login(administrator, WORKER), login(administrator, AUDIT));
     }
 

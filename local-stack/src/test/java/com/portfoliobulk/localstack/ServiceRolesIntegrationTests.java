@@ -307,6 +307,78 @@ class ServiceRolesIntegrationTests {
     }
 
     /**
+     * The local stack's start seeds the directory and the portfolio administration after the roles
+     * script, as the roles that own those tables, not as the superuser: a trigger the gateway's login put
+     * on {@code jobs.portfolio_users}, or the worker's on {@code directory.portfolios}, runs as that role
+     * when the seed inserts there (also after {@code RESET ROLE}, which in a superuser's session under
+     * {@code SET ROLE} would give it the superuser's rights back), and cannot make it a superuser. The
+     * seed writes what it writes all the same.
+     */
+    @Test
+    void theLocalStacksSeedsRunWhatEachServiceOwnsAsThatService() throws Exception {
+        try (OwnDatabase database = OwnDatabase.create("seeds")) {
+            ServiceRoles.Logins logins = ServiceRoles.apply(database.endpoint());
+            JdbcClient admin = jdbc(database.endpoint());
+            Map<DatabaseEndpoint, String> seededTables = Map.of(
+                    logins.gateway(), "jobs.portfolio_users",
+                    logins.worker(), "directory.portfolios");
+            try {
+                for (Map.Entry<DatabaseEndpoint, String> seeded : seededTables.entrySet()) {
+                    String role = seeded.getKey().username();
+                    String schema = OWN_SCHEMA.get(role);
+                    try (Connection owner = connect(seeded.getKey())) {
+                        execute(owner, "CREATE TABLE " + schema + ".escalations (attempted_as text)");
+                        execute(owner, """
+                                CREATE FUNCTION %1$s.escalate_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+                                BEGIN
+                                    RESET ROLE;
+                                    INSERT INTO %1$s.escalations VALUES (current_user);
+                                    BEGIN
+                                        ALTER ROLE %2$s SUPERUSER;
+                                    EXCEPTION WHEN insufficient_privilege THEN
+                                        NULL;
+                                    END;
+                                    RETURN NULL;
+                                END $$""".formatted(schema, role));
+                        execute(
+                                owner,
+                                "CREATE TRIGGER escalate AFTER INSERT ON " + seeded.getValue()
+                                        + " FOR EACH STATEMENT EXECUTE FUNCTION " + schema + ".escalate_on_insert()");
+                    }
+                }
+
+                ByteArrayOutputStream printed = new ByteArrayOutputStream();
+                boolean demoSeeded =
+                        LocalStack.seed(database.endpoint(), List.of(), new PrintStream(printed, true, UTF_8));
+
+                assertThat(admin.sql("SELECT rolname FROM pg_roles WHERE rolsuper AND rolname IN (?, ?)")
+                                .params(ServiceRoles.GATEWAY, ServiceRoles.WORKER)
+                                .query(String.class)
+                                .list())
+                        .as("service roles that made themselves superusers")
+                        .isEmpty();
+                for (Map.Entry<DatabaseEndpoint, String> seeded : seededTables.entrySet()) {
+                    String role = seeded.getKey().username();
+                    assertThat(admin.sql("SELECT DISTINCT attempted_as FROM " + OWN_SCHEMA.get(role) + ".escalations")
+                                    .query(String.class)
+                                    .list())
+                            .as("who ran %s's trigger on %s", role, seeded.getValue())
+                            .containsExactly(role);
+                }
+                assertThat(demoSeeded).as(printed.toString(UTF_8)).isTrue();
+                assertThat(admin.sql("SELECT role FROM jobs.portfolio_users WHERE portfolio_id = ? AND user_id = ?")
+                                .params(DemoPortfolio.PORTFOLIO_ID, DemoPortfolio.ADMIN_ID)
+                                .query(String.class)
+                                .list())
+                        .containsExactly("OWNER");
+            } finally {
+                admin.sql("ALTER ROLE " + ServiceRoles.GATEWAY + " NOSUPERUSER").update();
+                admin.sql("ALTER ROLE " + ServiceRoles.WORKER + " NOSUPERUSER").update();
+            }
+        }
+    }
+
+    /**
      * The worker's role owns the directory, which the gateway reads: it may put a row-level security
      * policy on a table there, or a view in a table's place, that calls a function of its own. The
      * gateway's reads never run that function as the gateway's role (which would read the SCIM tokens,
