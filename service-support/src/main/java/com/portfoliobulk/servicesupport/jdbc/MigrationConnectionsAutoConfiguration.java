@@ -2,10 +2,13 @@ package com.portfoliobulk.servicesupport.jdbc;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.database.postgresql.PostgreSQLConfigurationExtension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -49,7 +52,9 @@ import org.springframework.jdbc.datasource.DelegatingDataSource;
  * tried again ({@link DatabaseFailure#OUTAGE} or {@link DatabaseFailure#TRANSIENT}: refused or unanswered
  * connections, a server starting up or shutting down, too many connections): a login it refuses (a
  * wrong password or role) or a database it does not have ends the start at once, naming the cause, as
- * before, rather than keep a service that no wait mends starting for ever.
+ * before, rather than keep a service that no wait mends starting for ever. So does a session setting
+ * the server does not know (a PostgreSQL older than the setting), with one line that names the
+ * setting and what to do ({@link UnknownSessionSetting}).
  */
 @AutoConfiguration
 @ConditionalOnClass({Flyway.class, FlywayConfigurationCustomizer.class})
@@ -57,6 +62,8 @@ public final class MigrationConnectionsAutoConfiguration {
 
     /** The longest wait between two tries to connect: Flyway waits 1, 2, 4 and 8 s first. */
     static final int CONNECT_RETRIES_INTERVAL_SECONDS = 10;
+
+    private static final Logger log = LoggerFactory.getLogger(MigrationConnectionsAutoConfiguration.class);
 
     @Bean
     static FlywayConfigurationCustomizer migrationsWaitForTheDatabaseAndForOtherInstancesMigrations(
@@ -152,6 +159,11 @@ public final class MigrationConnectionsAutoConfiguration {
     }
 
     private static SQLException unlessOutOfReach(SQLException ex) {
+        Optional<String> unknownSetting = UnknownSessionSetting.explanation(ex);
+        if (unknownSetting.isPresent()) {
+            log.error(unknownSetting.get());
+            throw new FlywayException(unknownSetting.get() + " (" + ex.getMessage() + ")", ex);
+        }
         if (DatabaseFailure.of(ex) == DatabaseFailure.PERSISTENT) {
             throw new FlywayException(
                     "Unable to obtain connection from database, not tried again (SQL State: " + ex.getSQLState() + "): "

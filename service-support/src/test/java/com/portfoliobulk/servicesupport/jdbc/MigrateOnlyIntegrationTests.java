@@ -145,6 +145,40 @@ class MigrateOnlyIntegrationTests {
                 .get(1, TimeUnit.MINUTES);
     }
 
+    /**
+     * A server that does not know a setting of the session options (a PostgreSQL older than it, as a
+     * minor release before August 2024 for the gateway's restrict_nonsystem_relation_kind) refuses
+     * every connection: the start ends at once and logs one line naming the setting and what to do.
+     */
+    @Test
+    void aStartWithASessionSettingTheServerDoesNotKnowFailsAtOnceNamingTheSettingAndTheFix() throws Exception {
+        String unknown = "a_setting_of_a_later_release";
+        try (LogLines logged = LogLines.of(MigrationConnectionsAutoConfiguration.class.getName())) {
+            // Bounded for the test: a start that tried again would wait for ever.
+            CompletableFuture.runAsync(() -> migrations(
+                                    "spring.datasource.hikari.data-source-properties.options=-c"
+                                            + " client_connection_check_interval=1s -c " + unknown + "=on",
+                                    "spring.flyway.schemas=audit",
+                                    "spring.flyway.locations=classpath:db/migration/audit")
+                            .run(context -> {
+                                assertThat(context).hasFailed();
+                                assertThat(context)
+                                        .getFailure()
+                                        .hasStackTraceContaining("does not know the setting \"" + unknown + "\"");
+                            }))
+                    .get(1, TimeUnit.MINUTES);
+
+            assertThat(logged.lines()).singleElement().satisfies(line -> {
+                assertThat(line.getLevel()).hasToString("ERROR");
+                assertThat(line.getFormattedMessage())
+                        .contains(
+                                "PostgreSQL refuses every connection: it does not know the setting \"" + unknown + "\"",
+                                "BULK_DB_SESSION_OPTIONS",
+                                "Upgrade PostgreSQL");
+            });
+        }
+    }
+
     private static String idleTimeout(Connection connection) {
         return JdbcClient.create(new SingleConnectionDataSource(connection, true))
                 .sql("SHOW idle_in_transaction_session_timeout")
