@@ -7,16 +7,23 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.net.URI;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.client.RestClient;
 import tools.jackson.databind.JsonNode;
 
@@ -139,6 +146,92 @@ class ScimDeprovisioningEndToEndIntegrationTests {
                 .as(invited.toString())
                 .containsExactly(Map.entry(portfolio.account(1) + " " + newcomer, "SUCCEEDED"));
         assertThat(gateway.memberships(newcomer)).isEqualTo(Map.of(portfolio.account(1), "ANALYST/INVITED"));
+    }
+
+    /**
+     * A deactivation whose transaction began before the Owner unlinked one of the user's accounts and
+     * linked it again (it waited for a concurrent change of the same SCIM user, held here by the test)
+     * plans against the new link: its task there is applied, as on the account that stayed linked. The
+     * tasks are stamped with the time the plan read the directory; they carried the transaction's start,
+     * before the unlink, and the worker skipped the relinked account's as ACCOUNT_NOT_IN_PORTFOLIO,
+     * leaving the user's access there.
+     */
+    @Test
+    void aDeactivationThatWaitedWhileAnAccountWasUnlinkedAndLinkedAgainRemovesTheAccessThere() throws Exception {
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 2);
+        UUID relinked = portfolio.account(0);
+        UUID stayed = portfolio.account(1);
+        String ownerToken = ownerToken(portfolio);
+        GatewayClient gateway = new GatewayClient(stack.gatewayUrl(), ownerToken, portfolio.id());
+        UserRef leaver = portfolio.addUser("relinked-leaver", AccountRole.ANALYST, List.of(relinked, stayed));
+        String scimToken = scimToken(portfolio.id(), ownerToken);
+        // The identity provider's first change links the user to it.
+        ResponseEntity<String> linked =
+                scim(scimToken, HttpMethod.PATCH, portfolio.id(), "/Users/" + leaver.userId(), """
+                {"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                 "Operations":[{"op":"replace","path":"externalId","value":"e-relinked"}]}""");
+        assertThat(linked.getStatusCode().value()).as(linked.getBody()).isEqualTo(200);
+
+        CompletableFuture<ResponseEntity<String>> deactivation;
+        try (Connection concurrentChange = TestStack.database().getConnection()) {
+            // The identity provider's concurrent change of the same user, as the gateway holds it.
+            concurrentChange.setAutoCommit(false);
+            int holder;
+            try (PreparedStatement hold = concurrentChange.prepareStatement("""
+                            SELECT pg_backend_pid() FROM jobs.scim_users
+                             WHERE portfolio_id = ? AND user_id = ? FOR NO KEY UPDATE""")) {
+                hold.setObject(1, portfolio.id());
+                hold.setObject(2, leaver.userId());
+                try (ResultSet row = hold.executeQuery()) {
+                    assertThat(row.next()).as("the user's SCIM row").isTrue();
+                    holder = row.getInt(1);
+                }
+            }
+            try {
+                deactivation = CompletableFuture.supplyAsync(() ->
+                        scim(scimToken, HttpMethod.PATCH, portfolio.id(), "/Users/" + leaver.userId(), ENTRA_DISABLE));
+                await().atMost(Duration.ofSeconds(30)).until(() -> deactivation.isDone() || waitingFor(holder));
+                assertThat(deactivation)
+                        .as("the deactivation waited for the concurrent change")
+                        .isNotDone();
+
+                assertThat(gateway.call("DELETE", "/linked-accounts/" + relinked, null)
+                                .getStatusCode()
+                                .value())
+                        .isEqualTo(204);
+                assertThat(gateway.call("POST", "/linked-accounts", Map.of("accountId", relinked))
+                                .getStatusCode()
+                                .value())
+                        .isEqualTo(201);
+            } finally {
+                concurrentChange.rollback();
+                concurrentChange.setAutoCommit(true);
+            }
+        }
+
+        ResponseEntity<String> deactivated = deactivation.get(1, TimeUnit.MINUTES);
+        assertThat(deactivated.getStatusCode().value())
+                .as(deactivated.getBody())
+                .isEqualTo(200);
+        JsonNode job = gateway.jobs().getFirst();
+        assertThat(job.get("origin").asString()).isEqualTo("SCIM");
+        UUID jobId = UUID.fromString(job.get("jobId").asString());
+        gateway.awaitTerminal(jobId);
+        assertThat(GatewayClient.outcomes(gateway.tasks(jobId)))
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        relinked + " " + leaver.email(), "SUCCEEDED",
+                        stayed + " " + leaver.email(), "SUCCEEDED"));
+        assertThat(gateway.memberships(leaver.email())).isEmpty();
+    }
+
+    /** Whether a session waits for the lock the session {@code holder} holds. */
+    private static boolean waitingFor(int holder) {
+        return JdbcClient.create(TestStack.database())
+                        .sql("SELECT count(*) FROM pg_stat_activity WHERE ? = ANY (pg_blocking_pids(pid))")
+                        .param(holder)
+                        .query(Long.class)
+                        .single()
+                > 0;
     }
 
     private static String ownerToken(TestPortfolio portfolio) {

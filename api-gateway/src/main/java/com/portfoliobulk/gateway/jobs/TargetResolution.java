@@ -141,6 +141,12 @@ class TargetResolution {
      * job's order, and far cheaper to make than 100,000 calls of {@code gen_random_uuid()}. Job ids
      * are time-ordered, so a new job's tasks go in at the end of the primary key and of
      * {@code bulk_tasks_by_job}.
+     *
+     * <p>Each task's {@code created_at} is the time of this statement, which reads the directory for the
+     * plan ({@code statement_timestamp()}), not the start of the caller's transaction ({@code now()}, the
+     * column's default): the worker skips a task planned before its account's last unlink, and a
+     * transaction that began before an unlink and a link again (it waited for a key, a SCIM user's
+     * concurrent change) plans against the new link.
      */
     long insertTasks(UUID jobId, ResolvedTargets targets, long limit) {
         Map<String, Object> params = new HashMap<>(targets.params());
@@ -161,9 +167,11 @@ class TargetResolution {
         String order = targets.order();
         String sql = """
                 INSERT INTO jobs.bulk_tasks
-                    (id, job_id, portfolio_id, account_id, user_id, email, action, role, language, expires_at)
+                    (id, job_id, portfolio_id, account_id, user_id, email, action, role, language, expires_at,
+                     created_at)
                 SELECT CAST(CAST(:idPrefix AS text) || lpad(to_hex(row_number() OVER (%s)), 12, '0') AS uuid),
-                       :jobId, :portfolioId, plan.account_id, plan.user_id, plan.email, plan.action, plan.role, %s
+                       :jobId, :portfolioId, plan.account_id, plan.user_id, plan.email, plan.action, plan.role, %s,
+                       statement_timestamp()
                 FROM (%s) plan
                 %s
                 LIMIT :limit

@@ -19,8 +19,9 @@ import java.util.UUID;
  * the Kafka record, is the source of truth for what the task does.
  *
  * @param seq the task's place in submission order (over all jobs), which per-account order follows
- * @param plannedAt when the task was planned: stored by its job's submission, whose transaction's start
- *     it is (a task planned before its account's last unlink is not applied)
+ * @param plannedAt when the task was planned: stored by its job's submission, the time of its statement
+ *     that read the directory for the plan (a task planned before its account's last unlink is not
+ *     applied)
  * @param userEmail the e-mail of the task's user, when the task names an existing user
  */
 record TaskRow(
