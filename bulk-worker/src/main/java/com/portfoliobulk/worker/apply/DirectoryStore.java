@@ -453,10 +453,11 @@ class DirectoryStore {
          * Whether a task of {@code portfolio} planned at {@code plannedAt} is for this link: the account
          * is in that portfolio and has not been unlinked since the task was planned. A task planned before
          * an unlink belongs to the link that ended, not to one made since (the Owner unlinked the account
-         * and linked it again while the job ran).
+         * and linked it again while the job ran). A null {@code plannedAt}: any link to the portfolio.
          */
         boolean holdsTaskPlannedAt(UUID portfolio, Instant plannedAt) {
-            return portfolioId.equals(portfolio) && (unlinkedAt == null || unlinkedAt.isBefore(plannedAt));
+            return portfolioId.equals(portfolio)
+                    && (plannedAt == null || unlinkedAt == null || unlinkedAt.isBefore(plannedAt));
         }
     }
 

@@ -103,7 +103,8 @@ final class DirectoryView {
 
     /**
      * Whether the account is linked to the portfolio, and has been since {@code plannedAt}: a task planned
-     * before the account's last unlink is for a link that ended, also once the account is linked again.
+     * before the account's last unlink is for a link that ended, also once the account is linked again
+     * (null {@code plannedAt}: linked now is enough).
      */
     boolean isLinked(UUID accountId, UUID portfolioId, Instant plannedAt) {
         if (knownAccounts.add(accountId)) {

@@ -280,6 +280,20 @@ class TaskTransaction {
             }
         }
 
+        /**
+         * Since when the account must have been linked for the task to apply: a task that gives access
+         * (an invitation, its resending, a role change) is for the link it was planned under, not for one
+         * made since the account was unlinked; a removal or a revocation only takes access away, and applies
+         * to the account's link whatever it is, so that an unlink and a link again while it waited do not
+         * leave a leaver's access in place (null: linked now is enough).
+         */
+        private static Instant linkedSince(TaskRow row) {
+            return switch (row.action()) {
+                case REMOVE, REVOKE_INVITATION -> null;
+                case INVITE, CHANGE_ROLE, RESEND_INVITATION -> row.plannedAt();
+            };
+        }
+
         private void apply(TaskRow row) {
             Optional<DirectoryUser> user = view.user(row);
             Optional<CurrentMembership> membership =
@@ -289,7 +303,9 @@ class TaskTransaction {
             boolean lockedForRequester = user.map(DirectoryUser::idpManaged).orElse(false)
                     && row.requestedBy().kind() != ActorKind.IDENTITY_PROVIDER;
             TargetSnapshot target = new TargetSnapshot(
-                    view.isLinked(row.accountId(), row.portfolioId(), row.plannedAt()), lockedForRequester, membership);
+                    view.isLinked(row.accountId(), row.portfolioId(), linkedSince(row)),
+                    lockedForRequester,
+                    membership);
             Decision decision = AccessRules.decide(row.action(), row.role(), target, now);
             AccountRole currentRole = membership
                     .filter(current -> current.isInForceAt(now))

@@ -296,6 +296,33 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
     }
 
     /**
+     * A removal planned before an unlink still applies once the account is linked again: it only takes
+     * access away, and a leaver's offboarding (planned once, never sent again by the identity provider)
+     * must not leave their access in place because the Owner unlinked and linked the account meanwhile.
+     */
+    @Test
+    void aRemovalPlannedBeforeAnUnlinkIsAppliedAfterTheAccountIsLinkedAgain() {
+        Portfolio portfolio = directory.portfolio(1);
+        OwnedAccount relinked = portfolio.ownedAccount(0);
+        UUID leaver = directory.user();
+        directory.member(relinked.id(), leaver, AccountRole.ANALYST);
+        SubmittedJob before = jobs.submit(
+                portfolio.id(),
+                JobType.OFFBOARD_USERS,
+                JobFixture.administrator(),
+                List.of(TaskSpec.remove(relinked.id(), leaver)));
+
+        assertThat(post(portfolio.id(), "/accounts/" + relinked.id() + "/unlink"))
+                .isEqualTo(200);
+        assertThat(post(portfolio.id(), "/accounts/" + relinked.id() + "/link")).isEqualTo(200);
+        publish(before);
+        awaitFinished(before);
+
+        assertThat(jobs.tasks(before.id())).extracting(StoredTask::status).containsExactly(TaskStatus.SUCCEEDED);
+        assertThat(directory.membership(relinked.id(), leaver)).isEmpty();
+    }
+
+    /**
      * A link whose commit fails is not logged, and the link made again is logged once. Its event used to
      * be acknowledged before the commit: the log told of the link that failed, and of the link made again
      * beside it, under another event id.
