@@ -20,7 +20,10 @@
 -- identity provider's deprovisioning, handled by a gateway of an earlier version (was <role>)".
 --
 -- Run while the application changes portfolio users, each removal takes the locks the application's
--- removal takes, in its order (the portfolio's pending Owner transfer, then the portfolio user row), and
+-- removal takes, in its order (the portfolio's closure lock, shared, as a SCIM deprovisioning holds it,
+-- so that a close's last step, which deletes the portfolio's users, waits for this run or this run for
+-- it, and the two never deadlock on the rows; then the portfolio's pending Owner transfer, then the
+-- portfolio user row), and
 -- removes the role only as it was read: one an administrator changed or gave again meanwhile is kept.
 -- Answers the user ids it removed, whose cached permissions the calling gateway drops (others within
 -- bulk.gateway.permissions.cache-ttl, 5 s).
@@ -63,6 +66,7 @@ BEGIN
                                    AND l.occurred_at >= p.updated_at)))
          ORDER BY p.portfolio_id, p.user_id
     LOOP
+        PERFORM pg_advisory_xact_lock_shared(hashtextextended('portfolio-closure:' || leaver.portfolio_id, 0));
         PERFORM 1 FROM jobs.owner_transfers t WHERE t.portfolio_id = leaver.portfolio_id FOR UPDATE;
         -- Its role as read: a change committed since (a grant, a removal) leaves the row to that change.
         DELETE FROM jobs.portfolio_users p

@@ -5,12 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.testsupport.LockWaits;
 import com.portfoliobulk.testsupport.TestTokens;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpMethod;
@@ -24,6 +30,9 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
 
     @Autowired
     private DeprovisionedUsersSweep deprovisionedUsers;
+
+    @Autowired
+    private DataSource dataSource;
 
     private static final String OFFBOARD = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"%s\"]}";
 
@@ -203,7 +212,7 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
      * keeps a role an administrator gives back afterwards; a run with nothing left changes nothing.
      */
     @Test
-    void anAdminDeactivatedThroughAGatewayOfTheVersionBeforeLosesTheRoleAtTheNextRun() {
+    void anAdminDeactivatedThroughAGatewayOfTheVersionBeforeLosesTheRoleAtTheNextRun() throws Exception {
         UUID adminId = accountUser("admin");
         storePortfolioUser(adminId, portfolio.email("admin"), "ADMIN");
         String admin = tokenOf(adminId, portfolio.email("admin"));
@@ -239,7 +248,20 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
                         .single())
                 .isTrue();
 
-        deprovisionedUsers.sweep();
+        // A close's last step holds the portfolio's closure lock (and deletes its users): the run waits
+        // for it, as a SCIM deprovisioning does, instead of deadlocking with it on the rows.
+        try (Connection closing = dataSource.getConnection()) {
+            closing.setAutoCommit(false);
+            try (Statement statement = closing.createStatement()) {
+                statement.execute("SELECT pg_advisory_xact_lock(hashtextextended('portfolio-closure:" + portfolio.id()
+                        + "', 0))");
+            }
+            CompletableFuture<Integer> run = CompletableFuture.supplyAsync(deprovisionedUsers::sweep);
+            LockWaits.awaitLockWait(dataSource, "remove_deprovisioned_portfolio_users", Duration.ofSeconds(30));
+            assertThat(run).isNotDone();
+            closing.rollback();
+            assertThat(run.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+        }
 
         assertProblem(call(HttpMethod.GET, admin, path("/portfolio-users"), null), 403);
         assertThat(portfolioUsers()).containsExactly(ownerId + " OWNER");
