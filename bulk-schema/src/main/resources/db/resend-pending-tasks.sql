@@ -1,5 +1,10 @@
 -- Queues every task the relay already sent that is still pending, of every job not yet ended, for the
--- relay to send again. Run it with the services stopped, as the database's superuser or bulk_gateway:
+-- relay to send again. Run it with the services stopped, logged in as the owner of the jobs schema, the
+-- gateway's role bulk_gateway (its password is the gateway's, BULK_GATEWAY_DB_PASSWORD in Compose):
+--
+--   docker compose exec -T postgres sh -c \
+--     'PGPASSWORD="$BULK_GATEWAY_DB_PASSWORD" psql -h 127.0.0.1 -U bulk_gateway -d bulk -v ON_ERROR_STOP=1 -f -' \
+--     < bulk-schema/src/main/resources/db/resend-pending-tasks.sql
 --
 -- * after PostgreSQL was restored from a backup: a task sent before the backup's moment and applied
 --   after it is pending again, and the workers' consumer group has already read past its record;
@@ -11,15 +16,21 @@
 -- only sends copies: the worker applies a task while it is pending and passes a copy of one that ended.
 -- psql prints how many tasks were queued ("INSERT 0 <n>").
 --
--- It runs as the owner of jobs (bulk_gateway; the superuser only on a database from before the services'
--- roles): as the superuser, a trigger the gateway's login put on these tables would run with the
--- superuser's rights.
+-- Anyone else, a superuser included, is refused before anything is written: the gateway's role owns
+-- these tables, and a trigger it put on them would run with the rights of whoever writes there (taking
+-- the role first, SET ROLE, would not do: such code can RESET ROLE). On a database from before the
+-- services' roles, the superuser owns jobs and runs it. One transaction: psql without ON_ERROR_STOP
+-- writes nothing either.
+BEGIN;
 DO $owner$
 DECLARE
     jobs_owner name := (SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'jobs');
 BEGIN
-    IF jobs_owner IS NOT NULL THEN
-        EXECUTE format('SET ROLE %I', jobs_owner);
+    IF jobs_owner IS DISTINCT FROM current_user THEN
+        RAISE EXCEPTION 'resend-pending-tasks.sql runs as %, not as the owner of the jobs schema (%)',
+                        current_user, coalesce(jobs_owner, 'none: no jobs schema')
+              USING HINT = 'Log in as the gateway''s role: psql -U bulk_gateway, with the gateway''s password'
+                           ' (BULK_GATEWAY_DB_PASSWORD in Compose); see README.md, "Backups, and restoring the database".';
     END IF;
 END
 $owner$;
@@ -29,3 +40,4 @@ SELECT t.id, t.seq
   JOIN jobs.bulk_tasks t ON t.job_id = j.id AND t.status = 'PENDING' AND t.seq <= j.relayed_seq
  WHERE j.status IN ('QUEUED', 'IN_PROGRESS')
  ORDER BY t.seq;
+COMMIT;

@@ -21,8 +21,12 @@
 -- connected as the superuser before) and may be run at every start. It sets no password: Compose
 -- sets them from .env (ops/postgres/service-role-passwords.sql), the local stack its own per run.
 -- Tables, sequences and functions that later migrations create get the same grants (default
--- privileges of each owner role). It calls nothing a service role owns, or could change, as the
--- superuser: such code (jobs.grant_worker_tables()) runs as its owner.
+-- privileges of each owner role).
+--
+-- It runs nothing a service role owns or could have replaced: no function of theirs, no statement that
+-- reads or writes their tables (which may have triggers, rules or policies of theirs, or be views), only
+-- CREATE, ALTER ... OWNER, GRANT, REVOKE and reads of the system catalogs. Taking a service's role first
+-- (SET ROLE) would not do: code of that role's can RESET ROLE, and then has the superuser's rights.
 
 BEGIN;
 
@@ -135,7 +139,8 @@ $owners$;
 REVOKE ALL ON SCHEMA jobs FROM PUBLIC, bulk_worker, bulk_audit;
 REVOKE ALL ON SCHEMA directory FROM PUBLIC, bulk_gateway, bulk_audit;
 REVOKE ALL ON SCHEMA audit FROM PUBLIC, bulk_gateway, bulk_worker;
-REVOKE ALL ON ALL TABLES IN SCHEMA jobs FROM PUBLIC, bulk_worker, bulk_audit;
+-- The worker's tables of jobs are the gateway's to grant (below).
+REVOKE ALL ON ALL TABLES IN SCHEMA jobs FROM PUBLIC, bulk_audit;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA jobs FROM PUBLIC, bulk_worker, bulk_audit;
 REVOKE ALL ON ALL ROUTINES IN SCHEMA jobs FROM PUBLIC, bulk_worker, bulk_audit;
 REVOKE ALL ON ALL TABLES IN SCHEMA directory FROM PUBLIC, bulk_gateway, bulk_audit;
@@ -154,22 +159,24 @@ ALTER DEFAULT PRIVILEGES FOR ROLE bulk_audit REVOKE EXECUTE ON ROUTINES FROM PUB
 -- trigger that writes webhook_events), releases deferred tasks (release_deferred_tasks, which queues
 -- task_republications) and records dead letters (task_dead_letters). It deletes nothing there.
 GRANT USAGE ON SCHEMA jobs TO bulk_worker;
--- Its tables, exactly: the gateway's migrations keep the list (jobs/afterMigrate__worker_grants.sql).
--- Before the gateway first migrated with that list (a database from before it), all of jobs' tables,
--- until the gateway's next start narrows them. Run as bulk_gateway, which owns jobs.grant_worker_tables()
--- and every table it grants on: as the superuser, a function the gateway's login replaced would run with
--- the superuser's rights (a function runs as its caller).
-SET LOCAL ROLE bulk_gateway;
+-- Its tables, exactly: the gateway grants them (jobs/afterMigrate__worker_grants.sql, at every migration
+-- and start of a gateway, through jobs.grant_worker_tables()), so they are left as the gateway set them.
+-- That function is the gateway's, which this script never runs. Before the gateway first granted them
+-- (a database from before that list, without the function; or from before the roles, where the
+-- superuser's migrations granted nothing to a role that did not exist), all of jobs' tables, until the
+-- gateway's next start narrows them.
 DO $worker_tables$
 BEGIN
-    IF to_regprocedure('jobs.grant_worker_tables()') IS NOT NULL THEN
-        PERFORM jobs.grant_worker_tables();
-    ELSE
+    IF to_regprocedure('jobs.grant_worker_tables()') IS NULL
+       OR NOT EXISTS (SELECT 1
+                        FROM pg_class c, aclexplode(c.relacl) acl
+                       WHERE c.relnamespace = 'jobs'::regnamespace
+                         AND acl.grantee = 'bulk_worker'::regrole) THEN
+        REVOKE ALL ON ALL TABLES IN SCHEMA jobs FROM bulk_worker;
         GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA jobs TO bulk_worker;
     END IF;
 END
 $worker_tables$;
-RESET ROLE;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobs TO bulk_worker;
 GRANT EXECUTE ON ALL ROUTINES IN SCHEMA jobs TO bulk_worker;
 ALTER DEFAULT PRIVILEGES FOR ROLE bulk_gateway IN SCHEMA jobs REVOKE ALL ON TABLES FROM bulk_worker, bulk_audit;

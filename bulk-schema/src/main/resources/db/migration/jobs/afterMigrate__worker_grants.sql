@@ -9,9 +9,9 @@
 -- does not know and still runs this. The list it held would take away what the newer version gives
 -- the worker, whose newer instances then fail ("permission denied") until a newer gateway starts. So
 -- the list has a revision, jobs.worker_grants_revision(), and a list older than the one in place
--- changes nothing: neither the grants nor jobs.grant_worker_tables(), which db/service-roles.sql runs
--- again. A change of the list (a table, a column, a privilege, added or taken away) takes the next
--- revision (below).
+-- changes nothing: neither the grants nor jobs.grant_worker_tables() (db/service-roles.sql leaves the
+-- grants it made in place). A change of the list (a table, a column, a privilege, added or taken away)
+-- takes the next revision (below).
 --
 -- Gateways that start at the same moment run it at the same moment: Flyway runs the versioned
 -- migrations one instance at a time under its lock, but this callback outside it, and two sessions

@@ -148,7 +148,11 @@ public final class LocalStack implements AutoCloseable {
                     "Starting Kafka (KRaft)",
                     () -> PersistentKafka.start(directory.kafka(), options.kafkaPort())));
             if (kafka.formatted() && !postgres.created()) {
-                int resent = new PendingTaskRecovery(postgres.endpoint()).republishPendingTasks();
+                // As the gateway's role, which owns the tables it writes (never as the superuser): the
+                // roles first, which the services' start applies again.
+                int resent = new PendingTaskRecovery(
+                                ServiceRoles.apply(postgres.endpoint()).gateway())
+                        .republishPendingTasks();
                 if (resent > 0) {
                     out.println("The broker is new: " + resent + " pending tasks will be sent again");
                 }

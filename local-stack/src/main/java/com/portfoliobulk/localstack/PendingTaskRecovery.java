@@ -8,7 +8,8 @@ import java.sql.Statement;
  * that were sent but not yet applied exist only in the database. Queuing them for the relay makes the
  * gateway send them again; the worker applies each task at most once, so nothing is lost
  * and nothing is applied twice. The statement is bulk-schema's {@code db/resend-pending-tasks.sql},
- * which an operator runs with psql after a restore of the database or the loss of Kafka's data.
+ * which an operator runs with psql after a restore of the database or the loss of Kafka's data, logged
+ * in as the gateway's role, as the local stack does.
  */
 final class PendingTaskRecovery {
 
@@ -17,6 +18,10 @@ final class PendingTaskRecovery {
     /** The statement on the class path (bulk-schema). */
     static final String SCRIPT = "db/resend-pending-tasks.sql";
 
+    /**
+     * @param database the login of the gateway's role, which owns {@code jobs}: the script refuses anyone
+     *     else, the superuser too, whom a trigger of that role's on these tables would run as
+     */
     PendingTaskRecovery(DatabaseEndpoint database) {
         this.transactions = new Transactions(database);
     }
@@ -37,11 +42,12 @@ final class PendingTaskRecovery {
                 }
             }
             try (Statement queue = connection.createStatement()) {
-                // The script first takes the role of the schema's owner; its last statement queues.
+                // The rows the script writes: its INSERT's (its check of who runs it, BEGIN and COMMIT
+                // write none).
                 queue.execute(ClassPathScripts.read(SCRIPT));
-                int queued = queue.getUpdateCount();
+                int queued = Math.max(queue.getUpdateCount(), 0);
                 while (queue.getMoreResults() || queue.getUpdateCount() != -1) {
-                    queued = queue.getUpdateCount();
+                    queued += Math.max(queue.getUpdateCount(), 0);
                 }
                 return queued;
             }

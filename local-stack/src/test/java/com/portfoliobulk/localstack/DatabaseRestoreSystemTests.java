@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
 /**
  * PostgreSQL is restored from a backup taken in the middle of a job, by README's procedure ("Backups,
  * and restoring the database"): the services stopped, the backup's data in place, bulk-schema's
- * {@code db/resend-pending-tasks.sql} run with psql, the audit-consumer's group moved back to before the
- * backup's moment with Kafka's own {@code kafka-consumer-groups} tool, the services started again. The
+ * {@code db/resend-pending-tasks.sql} run with psql logged in as the gateway's role, the
+ * audit-consumer's group moved back to before the backup's moment with Kafka's own
+ * {@code kafka-consumer-groups} tool, the services started again. The
  * job the backup caught half done then completes with every change applied and logged exactly once,
  * although part of it had been applied, and logged, after the backup and the restore undid that; a job
  * submitted after the backup is gone, and its changes with it.
@@ -85,8 +86,11 @@ class DatabaseRestoreSystemTests {
                 stack.processes().all().stream().filter(ServiceProcess::alive).toList();
         services.forEach(ServiceProcess::stop);
         stack.restorePostgres(backup);
-        String resent =
-                Programs.psql(stack.database(), "bulk-schema/src/main/resources/db/resend-pending-tasks.sql", Map.of());
+        // Logged in as the gateway's role, which owns jobs (the script refuses the superuser).
+        String resent = Programs.psql(
+                ServiceRoles.logins(stack.database()).gateway(),
+                "bulk-schema/src/main/resources/db/resend-pending-tasks.sql",
+                Map.of());
         String moved = kafkaConsumerGroups(
                 stack,
                 "--group",

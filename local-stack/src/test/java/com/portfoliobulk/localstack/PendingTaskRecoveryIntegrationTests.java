@@ -52,7 +52,7 @@ class PendingTaskRecoveryIntegrationTests {
                 .params(anotherSentPending, job)
                 .update();
 
-        int republished = new PendingTaskRecovery(database).republishPendingTasks();
+        int republished = new PendingTaskRecovery(ServiceRoles.apply(database).gateway()).republishPendingTasks();
 
         assertThat(republished).isEqualTo(2);
         assertThat(jdbc.sql("SELECT task_id FROM jobs.task_republications ORDER BY seq")
@@ -64,7 +64,8 @@ class PendingTaskRecoveryIntegrationTests {
 
     @Test
     void doesNothingBeforeTheJobsSchemaExists() {
-        assertThat(new PendingTaskRecovery(database).republishPendingTasks()).isZero();
+        assertThat(new PendingTaskRecovery(ServiceRoles.apply(database).gateway()).republishPendingTasks())
+                .isZero();
     }
 
     private static UUID task(JdbcClient jdbc, UUID job, String status) {

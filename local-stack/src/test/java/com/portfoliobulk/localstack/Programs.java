@@ -27,6 +27,15 @@ final class Programs {
      * {@code environment} adds the variables the script reads. Returns psql's output.
      */
     static String psql(DatabaseEndpoint database, String script, Map<String, String> environment) {
+        return psql(database, script, environment, true);
+    }
+
+    /**
+     * Runs a project's SQL script with psql on the database, as its user; {@code stopAtFirstError} false
+     * runs it as {@code psql -f} does by default, on past a failed statement (psql then succeeds).
+     */
+    static String psql(
+            DatabaseEndpoint database, String script, Map<String, String> environment, boolean stopAtFirstError) {
         Matcher url = JDBC_URL.matcher(database.jdbcUrl());
         assertThat(url.find()).as(database.jdbcUrl()).isTrue();
         Map<String, String> variables = new HashMap<>(environment);
@@ -36,7 +45,7 @@ final class Programs {
                         "psql",
                         "-X",
                         "-v",
-                        "ON_ERROR_STOP=1",
+                        "ON_ERROR_STOP=" + (stopAtFirstError ? 1 : 0),
                         "-h",
                         url.group(1),
                         "-p",

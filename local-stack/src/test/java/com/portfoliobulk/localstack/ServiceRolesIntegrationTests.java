@@ -233,23 +233,31 @@ class ServiceRolesIntegrationTests {
 
     /**
      * What the gateway's role owns it may change: the function that grants the worker its tables, the
-     * triggers of the task republications. The superuser's scripts run those as the gateway's role, so a
-     * gateway login that put code there to make itself a superuser gets nothing when the roles script
-     * runs again (the local stack's start, an operator's after a lost grant) or the recovery script does
-     * (after a restore, with psql; the local stack's after its broker's data was lost).
+     * triggers of the task republications. Code it put there, which first tries {@code RESET ROLE} (in a
+     * superuser's session under {@code SET ROLE} that gives it the superuser's rights back), never runs
+     * in a superuser's session: the roles script runs no function of the gateway's and leaves the
+     * worker's grants on jobs as the gateway set them, and the recovery script runs logged in as the
+     * gateway's role (psql after a restore, the local stack after its broker's data was lost) and
+     * refuses the superuser before it writes, also in a psql that goes on after errors. On a database
+     * where the gateway granted the worker nothing yet (from before its list, or before the roles), the
+     * roles script grants the worker all of jobs' tables, until the gateway's next start narrows them.
      */
     @Test
     void theSuperusersScriptsRunWhatTheGatewayOwnsAsTheGateway() throws Exception {
         try (OwnDatabase database = OwnDatabase.create("escalation")) {
             ServiceRoles.Logins logins = ServiceRoles.apply(database.endpoint());
+            // A gateway started: the worker has its tables of jobs, exactly.
+            migrateJobs(logins.gateway());
             JdbcClient admin = jdbc(database.endpoint());
+            String script = "bulk-schema/src/main/resources/db/resend-pending-tasks.sql";
             try {
                 try (Connection gateway = connect(logins.gateway())) {
-                    execute(gateway, "CREATE TABLE jobs.escalations (attempted_as text)");
+                    execute(gateway, "CREATE TABLE jobs.escalations (planted text, attempted_as text)");
                     execute(gateway, """
-                            CREATE FUNCTION jobs.escalate() RETURNS void LANGUAGE plpgsql AS $$
+                            CREATE FUNCTION jobs.escalate(planted text) RETURNS void LANGUAGE plpgsql AS $$
                             BEGIN
-                                INSERT INTO jobs.escalations VALUES (current_user);
+                                RESET ROLE;
+                                INSERT INTO jobs.escalations VALUES (planted, current_user);
                                 BEGIN
                                     ALTER ROLE bulk_gateway SUPERUSER;
                                 EXCEPTION WHEN insufficient_privilege THEN
@@ -262,27 +270,24 @@ class ServiceRolesIntegrationTests {
                     execute(gateway, """
                             CREATE FUNCTION jobs.grant_worker_tables() RETURNS void LANGUAGE plpgsql AS $$
                             BEGIN
-                                PERFORM jobs.escalate();
+                                PERFORM jobs.escalate('grant_worker_tables');
                                 PERFORM jobs.kept_grant_worker_tables();
                             END $$""");
                     execute(gateway, """
                             CREATE FUNCTION jobs.escalate_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
                             BEGIN
-                                PERFORM jobs.escalate();
+                                PERFORM jobs.escalate('task_republications');
                                 RETURN NULL;
                             END $$""");
                     execute(
                             gateway,
                             "CREATE TRIGGER escalate AFTER INSERT ON jobs.task_republications"
                                     + " FOR EACH STATEMENT EXECUTE FUNCTION jobs.escalate_on_insert()");
-                    // A grant the worker lost, which the roles script gives back.
-                    execute(gateway, "REVOKE SELECT ON jobs.account_roles FROM " + ServiceRoles.WORKER);
                 }
 
                 ServiceRoles.apply(database.endpoint());
-                Programs.psql(
-                        database.endpoint(), "bulk-schema/src/main/resources/db/resend-pending-tasks.sql", Map.of());
-                assertThat(new PendingTaskRecovery(database.endpoint()).republishPendingTasks())
+                assertThat(Programs.psql(logins.gateway(), script, Map.of())).contains("INSERT 0 0");
+                assertThat(new PendingTaskRecovery(logins.gateway()).republishPendingTasks())
                         .isZero();
 
                 assertThat(admin.sql("SELECT rolsuper FROM pg_roles WHERE rolname = ?")
@@ -291,14 +296,55 @@ class ServiceRolesIntegrationTests {
                                 .single())
                         .as("whether the gateway's role is a superuser")
                         .isFalse();
-                assertThat(admin.sql("SELECT attempted_as FROM jobs.escalations")
+                assertThat(admin.sql("SELECT planted || ' as ' || attempted_as FROM jobs.escalations")
                                 .query(String.class)
                                 .list())
-                        .as("who ran the gateway's code: the roles script, psql's recovery, the local stack's")
-                        .containsExactly(ServiceRoles.GATEWAY, ServiceRoles.GATEWAY, ServiceRoles.GATEWAY);
+                        .as("the gateway's code that ran, and as whom: psql's recovery, the local stack's;"
+                                + " never the grants' function, nor as the superuser")
+                        .containsExactly(
+                                "task_republications as " + ServiceRoles.GATEWAY,
+                                "task_republications as " + ServiceRoles.GATEWAY);
+                // The superuser, refused before the INSERT: by the recovery, and by a psql that goes on.
+                assertThatThrownBy(() -> new PendingTaskRecovery(database.endpoint()).republishPendingTasks())
+                        .hasMessageContaining("not as the owner of the jobs schema (bulk_gateway)");
+                assertThat(Programs.psql(database.endpoint(), script, Map.of(), false))
+                        .contains("psql -U bulk_gateway")
+                        .doesNotContain("INSERT 0")
+                        .contains("ROLLBACK");
+                assertThat(admin.sql("SELECT count(*) FROM jobs.escalations")
+                                .query(Long.class)
+                                .single())
+                        .as("runs of the gateway's code since")
+                        .isEqualTo(2);
+                // The worker keeps the tables the gateway granted it, and only those.
                 try (Connection worker = connect(logins.worker())) {
                     single(worker, "SELECT count(*) FROM jobs.account_roles");
+                    single(worker, "SELECT count(*) FROM jobs.task_dead_letters");
                     assertDenied(worker, "SELECT count(*) FROM jobs.scim_tokens");
+                }
+
+                // A database from before the gateway's list of the worker's tables (no function to grant
+                // them), and one the superuser migrated before the roles (the worker got nothing): all
+                // of jobs' tables, until the gateway's next start narrows them.
+                try (Connection gateway = connect(logins.gateway())) {
+                    execute(gateway, "DROP FUNCTION jobs.grant_worker_tables()");
+                }
+                ServiceRoles.apply(database.endpoint());
+                try (Connection worker = connect(logins.worker())) {
+                    single(worker, "SELECT count(*) FROM jobs.account_roles");
+                    single(worker, "SELECT count(*) FROM jobs.scim_tokens");
+                }
+                migrateJobs(logins.gateway());
+                try (Connection worker = connect(logins.worker())) {
+                    assertDenied(worker, "SELECT count(*) FROM jobs.scim_tokens");
+                }
+                try (Connection gateway = connect(logins.gateway())) {
+                    execute(gateway, "REVOKE ALL ON ALL TABLES IN SCHEMA jobs FROM " + ServiceRoles.WORKER);
+                }
+                ServiceRoles.apply(database.endpoint());
+                try (Connection worker = connect(logins.worker())) {
+                    single(worker, "SELECT count(*) FROM jobs.account_roles");
+                    single(worker, "SELECT count(*) FROM jobs.task_dead_letters");
                 }
             } finally {
                 admin.sql("ALTER ROLE " + ServiceRoles.GATEWAY + " NOSUPERUSER").update();
