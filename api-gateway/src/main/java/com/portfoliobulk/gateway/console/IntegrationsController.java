@@ -308,35 +308,13 @@ class IntegrationsController {
     }
 
     private static String confirmation(Model model, Confirmation confirmation) {
-        model.addAttribute("confirmation", confirmation);
-        return "console/confirm";
+        return confirmation.show(model);
     }
 
     /** The list's cursor as the confirmation's form carries it back, none for the list's first page. */
     private static Map<String, String> cursorField(String name, String cursor) {
         return StringUtils.hasText(cursor) ? Map.of(name, cursor) : Map.of();
     }
-
-    /**
-     * A page that asks before a change that cannot be undone: what it is, what is lost, and the form
-     * that makes it (sent with the session's CSRF token) beside a way back that changes nothing.
-     *
-     * @param title the page's title
-     * @param question the question the page asks, naming what is changed
-     * @param losses what is lost, one sentence each
-     * @param action the path the form is sent to
-     * @param button the form's button
-     * @param fields the form's hidden fields (the list's cursor, to return to its page)
-     * @param back the address of the page the change was asked from
-     */
-    record Confirmation(
-            String title,
-            String question,
-            List<String> losses,
-            String action,
-            String button,
-            Map<String, String> fields,
-            String back) {}
 
     @PostMapping(PAGE + "/webhooks/{subscriptionId}/delete")
     String delete(

@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.console;
 
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import jakarta.servlet.http.HttpServletResponse;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -29,6 +30,8 @@ class JobController {
 
     /** Refusals of a poll that the next one would get again: access withdrawn, the job or portfolio gone. */
     private static final Set<Integer> LASTING_REFUSALS = Set.of(403, 404, 410);
+
+    private static final Formats FORMATS = new Formats();
 
     private final GatewayApi api;
 
@@ -155,10 +158,39 @@ class JobController {
         });
     }
 
-    /** The cancel form's address opened again goes back to the job rather than answering that GET is not allowed. */
+    /**
+     * Asks before the job is cancelled, saying what happens: its pending tasks are not applied, and
+     * those applied stay. Only the page's form cancels. A job that has ended, or an administrator who
+     * may not cancel it, is led back to the job (also when the address is opened again after the cancel).
+     */
     @GetMapping("/console/portfolios/{portfolioId}/jobs/{jobId}/cancel")
-    String cancelOpenedAgain(@PathVariable UUID portfolioId, @PathVariable UUID jobId) {
-        return "redirect:/console/portfolios/" + portfolioId + "/jobs/" + jobId;
+    String confirmCancel(ConsoleUser user, @PathVariable UUID portfolioId, @PathVariable UUID jobId, Model model) {
+        pages.portfolio(model, user, portfolioId, "jobs");
+        String address = "/console/portfolios/" + portfolioId + "/jobs/" + jobId;
+        Map<String, Object> job =
+                api.job(user, portfolioId, jobId, null).orElseThrow().getBody();
+        if (!Boolean.TRUE.equals(model.getAttribute("canChange"))
+                || TERMINAL.contains(String.valueOf(job.get("status")))) {
+            return "redirect:" + address;
+        }
+        Map<?, ?> counts = job.get("counts") instanceof Map<?, ?> map ? map : Map.of();
+        String name = String.valueOf(job.get("jobId")).substring(0, 8) + " (" + FORMATS.words(job.get("type")) + ")";
+        List<String> losses = List.of(
+                "Its pending tasks (" + counts.get("pending") + " now) are not applied: they end Cancelled,"
+                        + " with the reason Job cancelled.",
+                "Tasks already applied (" + counts.get("succeeded") + " so far) stay applied, as does a task being"
+                        + " applied at that moment: cancelling undoes none of them.",
+                "A cancelled job cannot be resumed: to apply the rest, review and submit the change again.");
+        return new Confirmation(
+                        "Cancel job " + name,
+                        "Cancel the job " + name + "?",
+                        losses,
+                        address + "/cancel",
+                        "Cancel the job",
+                        Map.of(),
+                        address,
+                        "Keep the job running")
+                .show(model);
     }
 
     @PostMapping("/console/portfolios/{portfolioId}/jobs/{jobId}/cancel")

@@ -368,9 +368,12 @@ class ConsoleSecurityIntegrationTests {
                 .doesNotContain("No jobs yet.");
     }
 
-    /** A form's address opened again (a tab restored, Enter in the address bar) leads back to a page. */
+    /**
+     * A form's address opened again (a tab restored, Enter in the address bar) leads back to a page
+     * (the cancel's address, a question, in {@link #cancellingAJobAsksFirstSayingWhatHappensToItsTasks}).
+     */
     @Test
-    void aReviewOrCancelAddressOpenedAgainLeadsBackToItsPage() throws Exception {
+    void aReviewAddressOpenedAgainLeadsBackToItsPage() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
         UUID ann = analystOn(portfolio, "Brand Oslo");
         signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
@@ -383,9 +386,50 @@ class ConsoleSecurityIntegrationTests {
                     .as(review)
                     .hasValueSatisfying(location -> assertThat(location).endsWith(base + "/users"));
         }
-        UUID job = UUID.randomUUID();
-        assertThat(get(base + "/jobs/" + job + "/cancel").headers().firstValue("Location"))
-                .hasValueSatisfying(location -> assertThat(location).endsWith(base + "/jobs/" + job));
+    }
+
+    /**
+     * Cancel the job asks first, on a page reached by a link (no JavaScript), saying what happens: the
+     * pending tasks are not applied, the applied ones stay. Only that page's form cancels; its way back
+     * leads to the job, and the address opened again once the job has ended leads to the job too.
+     */
+    @Test
+    void cancellingAJobAsksFirstSayingWhatHappensToItsTasks() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID ann = analystOn(portfolio, "Brand Quito");
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String job = URI.create(confirmOffboarding(portfolio, ann)
+                        .headers()
+                        .firstValue("Location")
+                        .orElseThrow())
+                .getPath();
+        UUID jobId = UUID.fromString(job.substring(job.lastIndexOf('/') + 1));
+        String page = get(job).body();
+        assertThat(page).doesNotContainPattern("<form[^>]*action=\"[^\"]*/cancel\"");
+        Matcher link = Pattern.compile("<a [^>]*id=\"cancel-job\"[^>]*href=\"([^\"]+)\"")
+                .matcher(page);
+        assertThat(link.find()).as(page).isTrue();
+
+        HttpResponse<String> asked = get(ConsoleBrowser.unescape(link.group(1)));
+
+        assertThat(asked.statusCode()).as(asked.body()).isEqualTo(200);
+        assertThat(ConsoleBrowser.unescape(asked.body()))
+                .contains("<title>Cancel job " + jobId.toString().substring(0, 8) + " (Offboard users)")
+                .contains("Cancel the job " + jobId.toString().substring(0, 8) + " (Offboard users)?")
+                .contains("pending tasks (1 now) are not applied", "Tasks already applied (0 so far) stay applied")
+                .contains("cannot be resumed")
+                .containsPattern("<a [^>]*href=\"" + Pattern.quote(job)
+                        + "\"[^>]*id=\"confirm-cancel\"[^>]*>Keep the job running<");
+        assertThat(jobStatus(jobId)).as("opening the question cancels nothing").isNotEqualTo("CANCELLED");
+
+        HttpResponse<String> cancelled = post(job + "/cancel", ConsoleBrowser.hiddenFields(asked.body(), "confirm"));
+
+        assertRedirectsTo(cancelled, job);
+        assertThat(jobStatus(jobId)).isEqualTo("CANCELLED");
+        assertThat(get(job).body())
+                .contains("Cancelled: pending tasks will not be applied.")
+                .doesNotContain("cancel-job");
+        assertRedirectsTo(get(job + "/cancel"), job);
     }
 
     /**
@@ -773,6 +817,13 @@ class ConsoleSecurityIntegrationTests {
                 .param("p", portfolio.id())
                 .query(UUID.class)
                 .list();
+    }
+
+    private String jobStatus(UUID job) {
+        return jdbc.sql("SELECT status FROM jobs.bulk_jobs WHERE id = :id")
+                .param("id", job)
+                .query(String.class)
+                .single();
     }
 
     private long jobCount(DirectorySeed.Portfolio portfolio) {
