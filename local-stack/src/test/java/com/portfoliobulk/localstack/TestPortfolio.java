@@ -62,6 +62,11 @@ final class TestPortfolio {
         return withRole(directory.user(newEmail(name), false), role, accounts);
     }
 
+    /** A new user with this address and an active {@code role} on each account. */
+    UserRef addUserAt(String email, AccountRole role, List<UUID> accounts) {
+        return withRole(directory.user(email, false), role, accounts);
+    }
+
     /** Like {@link #addUser}, but the user is provisioned by an identity provider. */
     UserRef addIdpManagedUser(String name, AccountRole role, List<UUID> accounts) {
         return withRole(directory.user(newEmail(name), true), role, accounts);

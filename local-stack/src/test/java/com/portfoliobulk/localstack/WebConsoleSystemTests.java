@@ -284,6 +284,51 @@ class WebConsoleSystemTests {
         assertThat(browser.driver().getCurrentUrl()).endsWith("/jobs/" + jobId);
     }
 
+    /**
+     * Long e-mail addresses (the signed-in administrator's in the top bar, a user's in the Users table
+     * and as the profile's heading) and a long custom role name (in the profile's role selectors) wrap
+     * instead of making the pages wider than a phone's or a tablet's screen.
+     */
+    @Test
+    void longAddressesAndRoleNamesFitAPhoneAndATablet() {
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 2);
+        // No hyphen, where a browser may break a line: a UUID's digits alone keep the addresses unique.
+        String unique = UUID.randomUUID().toString().replace("-", "");
+        UserRef longAddress = portfolio.addUserAt(
+                "firstname.lastname." + unique + "@brand.example", AccountRole.ANALYST, portfolio.accounts());
+        JdbcClient.create(TestStack.database())
+                .sql("""
+                        INSERT INTO jobs.account_roles (portfolio_id, code, name, permissions)
+                        VALUES (?, 'REGIONAL_LEAD', ?, ARRAY['VIEW_ACCOUNT'])
+                        """)
+                .param(portfolio.id())
+                .param("Regional marketing and communications lead for the Nordic area")
+                .update();
+        String admin = "administrator." + unique + "@agency.example";
+        assertThat(longAddress.email()).hasSizeGreaterThanOrEqualTo(60);
+
+        browser.signIn(admin, "OWNER", portfolio.id());
+        browser.width(390);
+        browser.go("/console/portfolios/" + portfolio.id() + "/users");
+        assertThat(browser.text(".me")).isEqualTo(admin);
+        assertThat(browser.findAll("tr.user-row"))
+                .extracting(WebElement::getText)
+                .anySatisfy(row -> assertThat(row).contains(longAddress.email()));
+        browser.assertFits();
+        browser.go("/console/portfolios/" + portfolio.id() + "/users/" + longAddress.userId());
+        assertThat(browser.text("h1")).isEqualTo(longAddress.email());
+        assertThat(new Select(browser.find("#role-0")).getOptions())
+                .extracting(WebElement::getText)
+                .contains("Regional marketing and communications lead for the Nordic area");
+        browser.assertFits();
+
+        browser.width(768);
+        browser.go("/console/portfolios/" + portfolio.id() + "/users");
+        browser.assertFits();
+        browser.go("/console/portfolios/" + portfolio.id() + "/users/" + longAddress.userId());
+        browser.assertFits();
+    }
+
     @Test
     void ownerInvitesTwoAddressesToThreeAccountsWithARolePerAccount() {
         TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 3);
