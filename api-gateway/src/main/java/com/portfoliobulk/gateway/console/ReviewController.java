@@ -1,7 +1,9 @@
 package com.portfoliobulk.gateway.console;
 
 import com.portfoliobulk.contracts.InvitationLanguages;
+import com.portfoliobulk.gateway.web.CanonicalUuids;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,6 +120,17 @@ class ReviewController {
     record Invitation(String emails, String language, Map<String, String> roles) {}
 
     /**
+     * An account the refused invitation's form offers: the chosen ones first, ticked, with the role
+     * chosen on each, then the other accounts the Users page offers (the first ones by name), to tick.
+     *
+     * @param accountId the account's id
+     * @param name its name (its id when the portfolio has no account by that id)
+     * @param chosen whether the invitation named it
+     * @param role the role chosen on it, or Support for one not chosen
+     */
+    record InvitationAccount(String accountId, String name, boolean chosen, String role) {}
+
+    /**
      * The profile page's per-account role selector: a new role, access removed, or an invitation (in
      * the language chosen beside it).
      */
@@ -208,7 +221,48 @@ class ReviewController {
             }
             // The request as built cannot be previewed: say why, field by field, and offer no Confirm.
             model.addAttribute("problem", problem);
+            if (model.getAttribute("invitation") instanceof Invitation invitation) {
+                offerToCorrect(model, user, portfolioId, invitation);
+            }
         }
         return "console/review";
+    }
+
+    /**
+     * What a refused invitation's form offers to correct whatever the refusal names: the language and
+     * the accounts with a role on each, as chosen (a role the portfolio no longer has is offered to
+     * choose again), beside the accounts the Users page's form offers.
+     */
+    private void offerToCorrect(Model model, ConsoleUser user, UUID portfolioId, Invitation invitation) {
+        pages.accountRoles(model, user, portfolioId);
+        model.addAttribute("invitationLanguages", InvitationLanguages.NAMES);
+        Map<String, String> offered = new LinkedHashMap<>();
+        try {
+            for (Object item :
+                    ConsolePages.items(api.accounts(user, portfolioId, null, pages.accountChoices(), null))) {
+                if (item instanceof Map<?, ?> account && account.get("accountId") != null) {
+                    offered.put(account.get("accountId").toString(), String.valueOf(account.get("name")));
+                }
+            }
+        } catch (ApiProblem problem) {
+            // The accounts as chosen are offered all the same.
+        }
+        List<String> unnamed = invitation.roles().keySet().stream()
+                .filter(account -> !offered.containsKey(account) && CanonicalUuids.parse(account) != null)
+                .toList();
+        Map<String, String> names = pages.accountNames(
+                portfolioId,
+                unnamed.stream().map(account -> Map.of("accountId", account)).toList());
+        List<InvitationAccount> accounts = new ArrayList<>();
+        invitation
+                .roles()
+                .forEach((account, role) -> accounts.add(new InvitationAccount(
+                        account, offered.getOrDefault(account, names.getOrDefault(account, account)), true, role)));
+        offered.forEach((account, name) -> {
+            if (!invitation.roles().containsKey(account)) {
+                accounts.add(new InvitationAccount(account, name, false, "SUPPORT"));
+            }
+        });
+        model.addAttribute("invitationAccounts", accounts);
     }
 }

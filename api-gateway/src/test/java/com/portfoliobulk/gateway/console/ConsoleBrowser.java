@@ -101,6 +101,66 @@ final class ConsoleBrowser {
         return fields;
     }
 
+    /**
+     * The fields of the page's form with this id as a browser sends it unchanged: hidden and text
+     * fields, ticked checkboxes, each select's selected option (else its first), textareas. A name sent
+     * twice (two ticked checkboxes) fails, as the tests' forms are maps.
+     */
+    static Map<String, String> formFields(String page, String formId) {
+        Matcher form = Pattern.compile(
+                        "<form[^>]*id=\"" + Pattern.quote(formId) + "\"[^>]*>(.*?)</form>", Pattern.DOTALL)
+                .matcher(page);
+        assertThat(form.find()).as(formId + " form in " + page).isTrue();
+        Map<String, String> fields = new LinkedHashMap<>();
+        Matcher control = Pattern.compile(
+                        "<input\\b([^>]*)>|<select\\b([^>]*)>(.*?)</select>|<textarea\\b([^>]*)>(.*?)</textarea>",
+                        Pattern.DOTALL)
+                .matcher(form.group(1));
+        while (control.find()) {
+            String name;
+            String value;
+            if (control.group(1) != null) {
+                Map<String, String> input = attributes(control.group(1));
+                String type = input.getOrDefault("type", "text");
+                if ((type.equals("checkbox") || type.equals("radio")) && !input.containsKey("checked")) {
+                    continue;
+                }
+                name = input.get("name");
+                value = input.getOrDefault("value", type.equals("checkbox") ? "on" : "");
+            } else if (control.group(2) != null) {
+                name = attributes(control.group(2)).get("name");
+                Matcher option =
+                        Pattern.compile("<option\\b([^>]*)>", Pattern.DOTALL).matcher(control.group(3));
+                value = null;
+                while (option.find()) {
+                    Map<String, String> chosen = attributes(option.group(1));
+                    if (value == null || chosen.containsKey("selected")) {
+                        value = chosen.getOrDefault("value", "");
+                    }
+                    if (chosen.containsKey("selected")) {
+                        break;
+                    }
+                }
+            } else {
+                name = attributes(control.group(4)).get("name");
+                value = unescape(control.group(5));
+            }
+            if (name != null && value != null) {
+                assertThat(fields.put(name, value)).as("%s sent twice", name).isNull();
+            }
+        }
+        return fields;
+    }
+
+    private static Map<String, String> attributes(String tag) {
+        Matcher attribute = Pattern.compile("([\\w:-]+)(?:=\"([^\"]*)\")?").matcher(tag);
+        Map<String, String> attributes = new LinkedHashMap<>();
+        while (attribute.find()) {
+            attributes.put(attribute.group(1), attribute.group(2) == null ? "" : unescape(attribute.group(2)));
+        }
+        return attributes;
+    }
+
     static String unescape(String html) {
         return html.replace("&quot;", "\"")
                 .replace("&#39;", "'")

@@ -58,8 +58,9 @@ class ConsoleInvitationReviewIntegrationTests {
         String page = ConsoleBrowser.unescape(refused.body());
         assertThat(page).contains("id=\"problem\"", "not-an-address").doesNotContain("id=\"confirm\"");
         assertThat(page).contains(">" + typed + "</textarea>");
-        Map<String, String> kept = ConsoleBrowser.hiddenFields(refused.body(), "panel");
+        Map<String, String> kept = ConsoleBrowser.formFields(refused.body(), "invitation-again");
         assertThat(kept)
+                .containsEntry("emails", typed)
                 .containsEntry("language", "de")
                 .containsEntry("accountIds", lisbon.toString())
                 .containsEntry("role-" + lisbon, "MANAGER");
@@ -73,6 +74,76 @@ class ConsoleInvitationReviewIntegrationTests {
         assertThat(ConsoleBrowser.unescape(review.body()))
                 .doesNotContain("id=\"problem\"")
                 .contains("ann@brand.example", "bob@brand.example", "Manager");
+    }
+
+    /**
+     * A refusal that names the accounts (none ticked) or a role (a custom role deleted since the Users
+     * page was read) offers the accounts, the role on each and the language again, as chosen, to
+     * correct: before, only the addresses could be changed, and Review invitations again sent the
+     * same refused accounts and roles every time.
+     */
+    @Test
+    void aRefusalNamingTheAccountsOrARoleOffersThemToCorrect() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID lisbon = portfolio.account("Brand Lisbon");
+        UUID porto = portfolio.account("Brand Porto");
+        jdbc.sql("""
+                        INSERT INTO jobs.account_roles (portfolio_id, code, name, permissions)
+                        VALUES (:p, 'AREA_LEAD', 'Area lead', ARRAY['VIEW_ACCOUNT'])""").param("p", portfolio.id()).update();
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String invitations = "/console/portfolios/" + portfolio.id() + "/review/invitation";
+        String typed = "ann@brand.example\nbob@brand.example";
+
+        HttpResponse<String> noAccount =
+                browser.post(invitations, Map.of("emails", typed, "language", "de", "_csrf", browser.csrf()));
+
+        assertThat(noAccount.statusCode()).isEqualTo(200);
+        assertThat(ConsoleBrowser.unescape(noAccount.body()))
+                .contains("id=\"problem\"", "accounts")
+                .containsPattern("<label for=\"again-account-\\d\">Brand Lisbon</label>")
+                .containsPattern("<label for=\"again-account-\\d\">Brand Porto</label>")
+                .contains("<option value=\"AREA_LEAD\">Area lead</option>")
+                .doesNotContain("id=\"confirm\"");
+        Map<String, String> asSent = ConsoleBrowser.formFields(noAccount.body(), "invitation-again");
+        assertThat(asSent)
+                .containsEntry("emails", typed)
+                .containsEntry("language", "de")
+                .containsEntry("role-" + lisbon, "SUPPORT")
+                .doesNotContainKey("accountIds");
+
+        // Lisbon ticked with the custom role, which another administrator deletes meanwhile.
+        Map<String, String> withLisbon = new LinkedHashMap<>(asSent);
+        withLisbon.put("accountIds", lisbon.toString());
+        withLisbon.put("role-" + lisbon, "AREA_LEAD");
+        jdbc.sql("DELETE FROM jobs.account_roles WHERE portfolio_id = :p")
+                .param("p", portfolio.id())
+                .update();
+        HttpResponse<String> deletedRole = browser.post(invitations, withLisbon);
+
+        assertThat(ConsoleBrowser.unescape(deletedRole.body()))
+                .contains("id=\"problem\"", "AREA_LEAD")
+                .doesNotContain("id=\"confirm\"", "<option value=\"AREA_LEAD\"");
+        Map<String, String> toCorrect = ConsoleBrowser.formFields(deletedRole.body(), "invitation-again");
+        assertThat(toCorrect)
+                .as("Lisbon still ticked, its role to choose again")
+                .containsEntry("accountIds", lisbon.toString())
+                .containsEntry("role-" + lisbon, "")
+                .containsEntry("role-" + porto, "SUPPORT")
+                .containsEntry("language", "de")
+                .containsEntry("emails", typed);
+
+        Map<String, String> corrected = new LinkedHashMap<>(toCorrect);
+        corrected.put("role-" + lisbon, "MANAGER");
+        HttpResponse<String> review = browser.post(invitations, corrected);
+
+        assertThat(review.statusCode()).isEqualTo(200);
+        assertThat(ConsoleBrowser.unescape(review.body()))
+                .doesNotContain("id=\"problem\"")
+                .contains("ann@brand.example", "bob@brand.example", "Manager", "id=\"confirm\"");
+        assertThat(ConsoleBrowser.hiddenFields(review.body(), "confirm").get("request"))
+                .contains("\"language\":\"de\"", "\"accountId\":\"" + lisbon + "\"", "\"role\":\"MANAGER\"")
+                .doesNotContain(porto.toString());
     }
 
     /**
