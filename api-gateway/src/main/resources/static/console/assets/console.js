@@ -14,6 +14,18 @@
       count.textContent = document.querySelectorAll("input.pick:checked").length;
     }
   }
+  // The Users page serves the count of ticked users and "select all" hidden: without this script the
+  // count would stay at 0 and "select all" would tick nothing. Shown once the script runs, and again in
+  // each list htmx swaps in.
+  function enableSelection() {
+    ["selection", "select-all"].forEach(function (id) {
+      var element = document.getElementById(id);
+      if (element) {
+        element.hidden = false;
+      }
+    });
+    countSelected();
+  }
   document.addEventListener("htmx:configRequest", csrf);
   document.addEventListener("change", function (event) {
     if (event.target.id === "select-all") {
@@ -21,7 +33,9 @@
     }
     countSelected();
   });
-  document.addEventListener("htmx:afterSwap", countSelected);
+  document.addEventListener("htmx:afterSwap", enableSelection);
+  window.addEventListener("pageshow", countSelected);
+  enableSelection();
   // A search or page of the Users list that is refused (an unknown role, access withdrawn) or not
   // answered is made again as an ordinary navigation, so the console's error page says why instead of
   // the old list staying as if nothing happened. The job page's polling keeps its page: its next poll

@@ -54,12 +54,21 @@ class WebConsoleSystemTests {
         browser.go("/console/portfolios/" + portfolio.id() + "/users");
         assertThat(browser.driver().getTitle()).startsWith("Users");
         assertThat(browser.findAll("tr.user-row")).hasSize(5);
+        // The count and "select all" the page serves hidden, which work with the page script only.
+        assertThat(browser.find("#selection").isDisplayed()).isTrue();
+        browser.find("#select-all").click();
+        assertThat(browser.text("#selected-count")).isEqualTo("5");
+        browser.find("#select-all").click();
+        assertThat(browser.text("#selected-count")).isEqualTo("0");
         assertThat(browser.findAll("#account option")).hasSize(4);
         findAccounts("Brand 2 ", portfolio.account(1));
         assertThat(browser.findAll("#invite input[name=accountIds]")).hasSize(1);
         browser.find("#q").sendKeys(leaver.email());
         awaitOnlyUserListed(leaver.email());
         assertThat(browser.driver().getCurrentUrl()).contains("q=");
+        assertThat(browser.find("#select-all").isDisplayed())
+                .as("select all in the list htmx swapped in")
+                .isTrue();
         browser.find("tr.user-row input.pick").click();
         assertThat(browser.text("#selected-count")).isEqualTo("1");
         browser.screenshot("users-tab");

@@ -88,6 +88,33 @@ class ConsoleUsersFiltersIntegrationTests {
         assertThat(filtered).contains("+ 5 more accounts");
     }
 
+    /**
+     * The count of ticked users and "select all" are the page script's: served hidden, so that without
+     * JavaScript the bulk bar does not say "0 users selected" whatever is ticked, nor offer a "select
+     * all" that ticks nothing; the script shows them (the browser tests tick with them).
+     */
+    @Test
+    void theSelectionCountAndSelectAllAreServedHiddenForThePageScriptToShow() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        portfolio.member(portfolio.account("Alpha"), portfolio.user("ann"), AccountRole.ANALYST);
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String users = "/console/portfolios/" + portfolio.id() + "/users";
+
+        String page = browser.get(users).body();
+        String results = browser.get(users + "?q=ann", "HX-Request", "true", "HX-Target", "results")
+                .body();
+
+        assertThat(page)
+                .containsPattern("<p [^>]*id=\"selection\"[^>]*\\shidden[\\s>=]")
+                .containsPattern("<input [^>]*id=\"select-all\"[^>]*\\shidden[\\s>=]")
+                .containsPattern("<input [^>]*class=\"pick\"");
+        assertThat(results)
+                .as("the list htmx swaps in")
+                .containsPattern("<input [^>]*id=\"select-all\"[^>]*\\shidden[\\s>=]")
+                .contains(portfolio.email("ann"));
+    }
+
     private static List<String> chips(String page) {
         return CHIP_ACCOUNT.matcher(page).results().map(match -> match.group(1)).toList();
     }
