@@ -33,4 +33,21 @@ final class ApiProblem extends RuntimeException {
     public List<?> errors() {
         return problem.get("errors") instanceof List<?> errors ? errors : List.of();
     }
+
+    /**
+     * Whether one of the problem's errors is about this field or a part of it ({@code accounts[0].role}
+     * is about {@code accounts} and {@code accounts[0]}), for a form to mark the fields to correct.
+     */
+    public boolean names(String field) {
+        return errors().stream()
+                .filter(Map.class::isInstance)
+                .map(error -> String.valueOf(((Map<?, ?>) error).get("field")))
+                .anyMatch(
+                        named -> named.equals(field) || named.startsWith(field + "[") || named.startsWith(field + "."));
+    }
+
+    /** Whether the problem names no field (a refusal of the whole request). */
+    public boolean namesNoField() {
+        return errors().isEmpty();
+    }
 }

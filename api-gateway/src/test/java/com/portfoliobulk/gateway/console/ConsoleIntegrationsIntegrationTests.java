@@ -569,11 +569,20 @@ class ConsoleIntegrationsIntegrationTests {
                 .contains("id=\"webhook-problem\"", "id=\"create-webhook\"", "value=\"ftp://hooks.example.com/x\"")
                 .containsPattern("value=\"job.completed\"[^>]*checked")
                 .doesNotContainPattern("value=\"job.failed\"[^>]*checked");
+        // The field the problem names says so, names the problem and takes the focus; the title says it too.
+        assertThat(refused.body()).contains("<title>Error: Integrations");
+        assertThat(tag(refused.body(), "input", "webhook-url"))
+                .contains("aria-invalid=\"true\"", "aria-describedby=\"webhook-problem webhook-url-hint\"")
+                .containsPattern("\\sautofocus[\\s=>]");
+        assertThat(tag(refused.body(), "input", "webhook-interval")).doesNotContain("aria-invalid", "autofocus");
 
         HttpResponse<String> noEvents = browser.postEncoded(
                 page + "/webhooks", encoded(Map.of("url", "https://127.0.0.1/hooks", "_csrf", browser.csrf())));
         assertThat(noEvents.statusCode()).isEqualTo(400);
         assertThat(noEvents.body()).contains("eventTypes", "is required: one or more of");
+        assertThat(tag(noEvents.body(), "input", "webhook-url")).doesNotContain("aria-invalid", "autofocus");
+        assertThat(tag(noEvents.body(), "fieldset", "webhook-events")).contains("aria-describedby=\"webhook-problem\"");
+        assertThat(tag(noEvents.body(), "input", "event-0")).containsPattern("\\sautofocus[\\s=>]");
         assertThat(subscriptions()).isZero();
     }
 
@@ -595,8 +604,12 @@ class ConsoleIntegrationsIntegrationTests {
             Matcher field =
                     Pattern.compile("<input[^>]*id=\"scim-token-name\"[^>]*>").matcher(refused.body());
             assertThat(field.find()).as(refused.body()).isTrue();
-            assertThat(field.group()).contains("value=\"" + name + "\"");
+            assertThat(field.group())
+                    .contains("value=\"" + name + "\"", "aria-invalid=\"true\"")
+                    .contains("aria-describedby=\"scim-problem scim-token-name-hint\"")
+                    .containsPattern("\\sautofocus[\\s=>]");
             assertThat(refused.body())
+                    .contains("<title>Error: Integrations")
                     .contains("id=\"scim-problem\"", "Invalid SCIM token request", "id=\"create-scim-token\"")
                     .contains("id=\"create-webhook\"")
                     .doesNotContain("id=\"new-scim-token\"");
@@ -669,6 +682,14 @@ class ConsoleIntegrationsIntegrationTests {
         HttpResponse<String> question = browser.get(link(list, action));
         assertThat(question.statusCode()).as(question.body()).isEqualTo(200);
         return ConsoleBrowser.hiddenFields(question.body(), "confirm");
+    }
+
+    /** The page's start tag of this element with this id. */
+    private static String tag(String page, String element, String id) {
+        Matcher tag = Pattern.compile("<" + element + "\\s[^>]*id=\"" + Pattern.quote(id) + "\"[^>]*>")
+                .matcher(page);
+        assertThat(tag.find()).as(id + " in " + page).isTrue();
+        return tag.group();
     }
 
     /** The address of the page's first link whose tag contains {@code part}, as a browser follows it. */

@@ -57,7 +57,10 @@ class ConsoleInvitationReviewIntegrationTests {
         assertThat(refused.statusCode()).isEqualTo(200);
         String page = ConsoleBrowser.unescape(refused.body());
         assertThat(page).contains("id=\"problem\"", "not-an-address").doesNotContain("id=\"confirm\"");
-        assertThat(page).contains(">" + typed + "</textarea>");
+        assertThat(page).contains(">" + typed + "</textarea>", "<title>Error: Review changes");
+        assertThat(tag(page, "textarea", "emails"))
+                .contains("aria-invalid=\"true\"", "aria-describedby=\"problem emails-hint\"")
+                .containsPattern("\\sautofocus[\\s=>]");
         Map<String, String> kept = ConsoleBrowser.formFields(refused.body(), "invitation-again");
         assertThat(kept)
                 .containsEntry("emails", typed)
@@ -105,6 +108,10 @@ class ConsoleInvitationReviewIntegrationTests {
                 .containsPattern("<label for=\"again-account-\\d\">Brand Porto</label>")
                 .contains("<option value=\"AREA_LEAD\">Area lead</option>")
                 .doesNotContain("id=\"confirm\"");
+        // The accounts the refusal names are what it points at and where the focus goes.
+        assertThat(tag(noAccount.body(), "fieldset", null)).contains("aria-describedby=\"problem\"");
+        assertThat(tag(noAccount.body(), "input", "again-account-0")).containsPattern("\\sautofocus[\\s=>]");
+        assertThat(tag(noAccount.body(), "textarea", "emails")).doesNotContain("aria-invalid", "autofocus");
         Map<String, String> asSent = ConsoleBrowser.formFields(noAccount.body(), "invitation-again");
         assertThat(asSent)
                 .containsEntry("emails", typed)
@@ -124,6 +131,8 @@ class ConsoleInvitationReviewIntegrationTests {
         assertThat(ConsoleBrowser.unescape(deletedRole.body()))
                 .contains("id=\"problem\"", "AREA_LEAD")
                 .doesNotContain("id=\"confirm\"", "<option value=\"AREA_LEAD\"");
+        assertThat(tag(deletedRole.body(), "select", "again-role-0")).contains("aria-invalid=\"true\"");
+        assertThat(tag(deletedRole.body(), "select", "again-role-1")).doesNotContain("aria-invalid");
         Map<String, String> toCorrect = ConsoleBrowser.formFields(deletedRole.body(), "invitation-again");
         assertThat(toCorrect)
                 .as("Lisbon still ticked, its role to choose again")
@@ -319,5 +328,14 @@ class ConsoleInvitationReviewIntegrationTests {
         HttpResponse<String> profile = browser.get("/console/portfolios/" + portfolio.id() + "/users/" + ann);
 
         assertThat(profile.body()).contains(">Review invitation</button>");
+    }
+
+    /** The page's start tag of this element with this id (the first such element when {@code id} is null). */
+    private static String tag(String page, String element, String id) {
+        Matcher tag = Pattern.compile("<" + element + "(\\s[^>]*)?"
+                        + (id == null ? "" : "\\sid=\"" + Pattern.quote(id) + "\"[^>]*") + ">")
+                .matcher(page);
+        assertThat(tag.find()).as(id + " in " + page).isTrue();
+        return tag.group();
     }
 }
