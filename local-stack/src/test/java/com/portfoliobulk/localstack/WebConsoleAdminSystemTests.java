@@ -72,7 +72,9 @@ class WebConsoleAdminSystemTests {
         WebElement owner = row(DemoPortfolio.ADMIN_EMAIL);
         assertThat(owner.findElement(By.cssSelector("td.role")).getText()).isEqualTo("Owner");
         assertThat(owner.findElements(By.cssSelector("form.role-change"))).isEmpty();
-        assertThat(owner.findElements(By.cssSelector("[aria-label=locked]"))).hasSize(1);
+        assertThat(owner.findElement(By.cssSelector(".lock-reason")).getText())
+                .as("why the row is locked, as text")
+                .isNotBlank();
         assertThat(row(editor).findElement(By.cssSelector("td.role")).getText()).isEqualTo(ROLE_NAMES.get(before));
         assertThat(browser.findAll("#account-roles tbody th"))
                 .extracting(WebElement::getText)

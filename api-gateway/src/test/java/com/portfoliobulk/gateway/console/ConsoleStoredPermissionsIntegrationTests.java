@@ -178,8 +178,9 @@ class ConsoleStoredPermissionsIntegrationTests {
                 offered.put(name, offeredRoles(row));
                 if (offered.get(name).isEmpty()) {
                     assertThat(row)
-                            .as("a row without a form shows the lock and why")
-                            .containsPattern("class=\"lock\"[^>]*title=\"[^\"]{20,}\"")
+                            .as("a row without a form shows the lock and why, as text")
+                            .containsPattern("class=\"lock\" aria-hidden=\"true\"")
+                            .containsPattern("<span class=\"muted lock-reason\">[^<]{20,}</span>")
                             .doesNotContain("<form");
                 }
                 for (String role : grantable) {
