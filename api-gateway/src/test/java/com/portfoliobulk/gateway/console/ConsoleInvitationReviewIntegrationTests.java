@@ -286,7 +286,10 @@ class ConsoleInvitationReviewIntegrationTests {
 
         HttpResponse<String> profile = browser.get("/console/portfolios/" + portfolio.id() + "/users/" + ann);
         assertThat(profile.statusCode()).isEqualTo(200);
-        assertThat(ConsoleBrowser.unescape(profile.body())).contains("<option value=\"de\">Deutsch</option>");
+        assertThat(ConsoleBrowser.unescape(profile.body()))
+                .contains("<option value=\"de\">Deutsch</option>")
+                .contains("<title>" + portfolio.email("ann") + ", user profile · Portfolio " + portfolio.id()
+                        + " · Portfolio Bulk Access</title>");
 
         HttpResponse<String> review = browser.post(
                 "/console/portfolios/" + portfolio.id() + "/users/" + ann + "/review",

@@ -455,6 +455,10 @@ class ConsoleSecurityIntegrationTests {
                 .doesNotContain(owner, "Requested by");
         HttpResponse<String> page = get(job);
         assertThat(page.body()).containsPattern("Requested by <span[^>]*>" + Pattern.quote(owner) + "</span>");
+        // The title names the job and the portfolio, so that tabs of several jobs can be told apart.
+        assertThat(page.body())
+                .contains("<title>Job " + job.substring(job.lastIndexOf('/') + 1, job.lastIndexOf('/') + 9)
+                        + " (Offboard users) · Portfolio " + portfolio.id() + " · Portfolio Bulk Access</title>");
         assertThat(page.headers().firstValue("Cache-Control"))
                 .hasValueSatisfying(cache -> assertThat(cache).contains("no-store"));
         String etag = progress.headers().firstValue("ETag").orElseThrow();
