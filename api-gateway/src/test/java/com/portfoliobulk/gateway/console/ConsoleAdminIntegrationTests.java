@@ -64,6 +64,8 @@ class ConsoleAdminIntegrationTests {
                 .contains("aria-current=\"page\">Administration<", "id=\"portfolio-users\"")
                 .contains("data-email=\"" + veraEmail + "\"", "USER_MANAGEMENT_VIEW")
                 .contains("class=\"inline role-change\"", "Brand Lisbon", "id=\"admin-log\"");
+        // The row's button names the user it changes, among the page's many "Change role" buttons.
+        assertThat(page.body()).contains("aria-label=\"Change role of " + veraEmail + "\">Change role</button>");
 
         HttpResponse<String> changed = post(
                 admin + "/portfolio-users/" + vera + "/role", Map.of("role", "USER_MANAGEMENT_EDIT", "_csrf", csrf()));

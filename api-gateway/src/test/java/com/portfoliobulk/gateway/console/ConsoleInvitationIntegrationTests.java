@@ -179,7 +179,10 @@ class ConsoleInvitationIntegrationTests extends StubbedServicesIntegrationTest {
 
         assertThat(browser.get(page).body())
                 .contains(jobLink)
-                .doesNotContain("/jobs/00000000-0000-0000-0000-000000000000");
+                .doesNotContain("/jobs/00000000-0000-0000-0000-000000000000")
+                // The link names its job and entry, among the log's many "job" links.
+                .containsPattern(Pattern.quote(jobLink) + "\" aria-label=\"job "
+                        + StubWorker.ACTIVITY_LOG_JOB_ID.substring(0, 8) + ": [^\"]+\">job</a>");
     }
 
     @Test

@@ -330,7 +330,9 @@ class ConsoleInvitationReviewIntegrationTests {
 
         HttpResponse<String> profile = browser.get("/console/portfolios/" + portfolio.id() + "/users/" + ann);
 
-        assertThat(profile.body()).contains(">Review invitation</button>");
+        assertThat(profile.body())
+                .contains("aria-label=\"Review invitation to Brand Porto\">Review invitation</button>")
+                .contains("aria-label=\"Review change on Brand Lisbon\">Review change</button>");
     }
 
     /** The page's start tag of this element with this id (the first such element when {@code id} is null). */
