@@ -59,7 +59,7 @@ class ConsoleInvitationReviewIntegrationTests {
         assertThat(page).contains("id=\"problem\"", "not-an-address").doesNotContain("id=\"confirm\"");
         assertThat(page).contains(">" + typed + "</textarea>", "<title>Error: Review changes");
         assertThat(tag(page, "textarea", "emails"))
-                .contains("aria-invalid=\"true\"", "aria-describedby=\"problem emails-hint\"")
+                .contains("aria-invalid=\"true\"", "aria-describedby=\"problem-text emails-hint\"")
                 .containsPattern("\\sautofocus[\\s=>]");
         Map<String, String> kept = ConsoleBrowser.formFields(refused.body(), "invitation-again");
         assertThat(kept)
@@ -109,7 +109,7 @@ class ConsoleInvitationReviewIntegrationTests {
                 .contains("<option value=\"AREA_LEAD\">Area lead</option>")
                 .doesNotContain("id=\"confirm\"");
         // The accounts the refusal names are what it points at and where the focus goes.
-        assertThat(tag(noAccount.body(), "fieldset", null)).contains("aria-describedby=\"problem\"");
+        assertThat(tag(noAccount.body(), "fieldset", null)).contains("aria-describedby=\"problem-text\"");
         assertThat(tag(noAccount.body(), "input", "again-account-0")).containsPattern("\\sautofocus[\\s=>]");
         assertThat(tag(noAccount.body(), "textarea", "emails")).doesNotContain("aria-invalid", "autofocus");
         Map<String, String> asSent = ConsoleBrowser.formFields(noAccount.body(), "invitation-again");
