@@ -75,11 +75,7 @@ class ConsoleSecurityIntegrationTests {
         DirectorySeed.Portfolio portfolio = portfolio();
         UUID ann = analystOn(portfolio, "Brand Nice");
         signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
-        String job = URI.create(confirmOffboarding(portfolio, ann)
-                        .headers()
-                        .firstValue("Location")
-                        .orElseThrow())
-                .getPath();
+        String job = offboardingJobPage(portfolio, ann);
         for (String page : List.of("/console/portfolios/" + portfolio.id() + "/users", job)) {
             assertThat(get(page).body())
                     .as(page)
@@ -398,11 +394,7 @@ class ConsoleSecurityIntegrationTests {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
         UUID ann = analystOn(portfolio, "Brand Quito");
         signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
-        String job = URI.create(confirmOffboarding(portfolio, ann)
-                        .headers()
-                        .firstValue("Location")
-                        .orElseThrow())
-                .getPath();
+        String job = offboardingJobPage(portfolio, ann);
         UUID jobId = UUID.fromString(job.substring(job.lastIndexOf('/') + 1));
         String page = get(job).body();
         assertThat(page).doesNotContainPattern("<form[^>]*action=\"[^\"]*/cancel\"");
@@ -491,11 +483,7 @@ class ConsoleSecurityIntegrationTests {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
         UUID ann = analystOn(portfolio, "Brand Lima");
         signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
-        String job = URI.create(confirmOffboarding(portfolio, ann)
-                        .headers()
-                        .firstValue("Location")
-                        .orElseThrow())
-                .getPath();
+        String job = offboardingJobPage(portfolio, ann);
         UUID unknownJob = UUID.randomUUID();
 
         HttpResponse<String> badStatus = get(job + "/tasks.csv?status=bogus");
@@ -798,6 +786,15 @@ class ConsoleSecurityIntegrationTests {
         UUID user = portfolio.user("ann");
         portfolio.member(portfolio.account(accountName), user, AccountRole.ANALYST);
         return user;
+    }
+
+    /** Confirms an offboarding of the user; answers the path of its job's page, where the console leads. */
+    private String offboardingJobPage(DirectorySeed.Portfolio portfolio, UUID user) throws Exception {
+        return URI.create(confirmOffboarding(portfolio, user)
+                        .headers()
+                        .firstValue("Location")
+                        .orElseThrow())
+                .getPath();
     }
 
     /** Reviews an offboarding of the user and confirms it, as the Review Changes page does. */
