@@ -254,10 +254,15 @@ class WebConsoleIntegrationsSystemTests {
                 .query(String.class)
                 .single();
         browser.go(integrations);
+        // The page's script, which sends a form once, has run once the document is complete (the
+        // browser does not wait for it: PageLoadStrategy.NONE).
         await().atMost(PATIENCE)
                 .ignoreExceptions()
                 .until(() -> browser.findAll("#new-webhook-secret").isEmpty()
-                        && browser.find("tr.webhook form.rotate-secret button") != null);
+                        && browser.find("tr.webhook form.rotate-secret button") != null
+                        && "complete"
+                                .equals(((JavascriptExecutor) browser.driver())
+                                        .executeScript("return document.readyState")));
 
         try (Connection lock = TestStack.database().getConnection()) {
             lock.setAutoCommit(false);
