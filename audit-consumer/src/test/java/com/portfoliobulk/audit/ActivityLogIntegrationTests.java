@@ -12,10 +12,12 @@ import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.Topics;
 import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.contracts.paging.Cursor;
+import com.portfoliobulk.servicesupport.ids.TimeOrderedIds;
 import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.testsupport.OversizedRecords;
 import com.portfoliobulk.testsupport.TestTokens;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.lang.reflect.Field;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +33,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -285,6 +288,94 @@ class ActivityLogIntegrationTests {
                 .extracting(item -> item.get("taskId").asString())
                 .containsExactly(taskIds(changes.get(4), changes.get(3), changes.get(2)));
         assertThat(items(read(portfolio, account, "?since=&limit=&cursor="))).hasSize(5);
+    }
+
+    /**
+     * The changes of one worker transaction share their time, and the later applied comes first, also
+     * when they were read in two polls by audit-consumers whose clocks differ: the first by one an hour
+     * ahead (a failover or a redeploy handed the rest to another).
+     */
+    @Test
+    void changesOfOneTransactionListTheLaterAppliedFirstWhateverTheClocksOfTheConsumersThatWroteThem()
+            throws Exception {
+        UUID account = UUID.randomUUID();
+        UUID job = UUID.randomUUID();
+        UserRef ann = ActivityEvents.newUser();
+        UserRef bob = ActivityEvents.newUser();
+        Instant applied = ActivityEvents.now();
+        List<AccountActivityEvent> firstPoll = List.of(
+                ActivityEvents.event(
+                        portfolio,
+                        account,
+                        job,
+                        admin,
+                        ActivityAction.USER_INVITED,
+                        ann,
+                        null,
+                        AccountRole.ANALYST,
+                        applied),
+                ActivityEvents.event(
+                        portfolio,
+                        account,
+                        job,
+                        admin,
+                        ActivityAction.USER_INVITED,
+                        bob,
+                        null,
+                        AccountRole.ANALYST,
+                        applied));
+        List<AccountActivityEvent> secondPoll = List.of(
+                ActivityEvents.event(
+                        portfolio,
+                        account,
+                        job,
+                        admin,
+                        ActivityAction.ROLE_CHANGED,
+                        ann,
+                        AccountRole.ANALYST,
+                        AccountRole.MANAGER,
+                        applied),
+                ActivityEvents.event(
+                        portfolio,
+                        account,
+                        job,
+                        admin,
+                        ActivityAction.ACCESS_REMOVED,
+                        bob,
+                        AccountRole.ANALYST,
+                        null,
+                        applied));
+
+        try (ProcessClock ahead = ProcessClock.anHourAhead()) {
+            events.publish(firstPoll);
+            awaitEntries(account, 2);
+        }
+        events.publish(secondPoll);
+
+        assertThat(awaitEntries(account, 4))
+                .extracting(item -> item.get("taskId").asString())
+                .containsExactly(taskIds(secondPoll.get(1), secondPoll.get(0), firstPoll.get(1), firstPoll.get(0)));
+    }
+
+    /**
+     * The clock this process's time-ordered ids ({@code TimeOrderedIds}) are made by, set an hour ahead as
+     * another host's may be, and back once closed: what an audit-consumer on that host would make.
+     */
+    private record ProcessClock(AtomicLong last, long before) implements AutoCloseable {
+
+        static ProcessClock anHourAhead() throws ReflectiveOperationException {
+            Field field = TimeOrderedIds.class.getDeclaredField("LAST");
+            field.setAccessible(true);
+            AtomicLong last = (AtomicLong) field.get(null);
+            long before = last.get();
+            last.set((System.currentTimeMillis() + Duration.ofHours(1).toMillis()) << 12);
+            return new ProcessClock(last, before);
+        }
+
+        @Override
+        public void close() {
+            last.set(before);
+        }
     }
 
     @Test

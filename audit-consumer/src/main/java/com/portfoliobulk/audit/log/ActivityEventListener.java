@@ -107,7 +107,7 @@ class ActivityEventListener {
         for (int index = 0; index < records.size(); index++) {
             ConsumerRecord<String, AccountActivityEvent> record = records.get(index);
             try {
-                entries.add(NewActivityEntry.of(readable(record)));
+                entries.add(NewActivityEntry.of(readable(record), record.partition(), record.offset()));
                 traceParents.add(TraceContexts.traceParent(record));
             } catch (DeserializationException | InvalidActivityEventException poison) {
                 writeOrReport(entries, traceParents, records);

@@ -12,6 +12,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -48,12 +50,15 @@ class ActivityRecorderIntegrationTests {
         for (int i = 0; i < ActivityRecorder.ROWS_PER_STATEMENT + 5; i++) {
             changes.add(ActivityEvents.roleChanged(portfolio, account, admin, start.plusMillis(i)));
         }
-        List<NewActivityEntry> batch = Stream.concat(changes.stream(), Stream.of(changes.getFirst(), changes.getLast()))
-                .map(NewActivityEntry::of)
-                .toList();
+        // As read from the topic: one place each, the repeated events at places of their own.
+        long offset = ThreadLocalRandom.current().nextLong(1L << 40);
+        List<NewActivityEntry> batch = entries(
+                Stream.concat(changes.stream(), Stream.of(changes.getFirst(), changes.getLast()))
+                        .toList(),
+                offset);
 
         int first = recorder.record(batch);
-        int replay = recorder.record(changes.stream().map(NewActivityEntry::of).toList());
+        int replay = recorder.record(entries(changes, offset));
 
         assertThat(first).isEqualTo(changes.size());
         assertThat(replay).isZero();
@@ -62,6 +67,13 @@ class ActivityRecorderIntegrationTests {
                         .query(Long.class)
                         .single())
                 .isEqualTo(changes.size());
+    }
+
+    /** The entries of the events read one after another from {@code offset} of partition 0. */
+    private static List<NewActivityEntry> entries(List<AccountActivityEvent> events, long offset) {
+        return IntStream.range(0, events.size())
+                .mapToObj(i -> NewActivityEntry.of(events.get(i), 0, offset + i))
+                .toList();
     }
 
     @Test

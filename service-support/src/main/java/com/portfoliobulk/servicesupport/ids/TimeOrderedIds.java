@@ -12,9 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * them extends its primary key (and any index led by the id) at its end instead of touching a page at
  * random per row. They are identifiers, not secrets.
  *
- * <p>Used for activity entries (written a batch at a time: those of one transaction share their time,
- * and the log orders them by id after it) and for jobs, whose id also starts the ids of their tasks: a
- * job's 100,000 tasks then go in at the end of the task indexes led by the job.
+ * <p>Used for jobs, whose id also starts the ids of their tasks: a job's 100,000 tasks then go in at the
+ * end of the task indexes led by the job. Not for what must sort the same whichever process made it: the
+ * clocks of two processes differ.
  */
 public final class TimeOrderedIds {
 
