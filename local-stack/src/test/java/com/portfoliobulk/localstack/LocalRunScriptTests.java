@@ -24,8 +24,10 @@ class LocalRunScriptTests {
     void readmeQuickStartNamesTheTwoCommands() {
         String readme = ProjectFiles.read("README.md");
 
-        assertThat(readme).contains("./run-local.sh", "./mvnw -B verify");
+        assertThat(readme).contains("./run-local.sh", "./mvnw -B -T 1C verify");
         assertThat(ProjectFiles.root().resolve("run-local.sh")).isExecutable();
+        // CI runs the README's test command as it is written there.
+        assertThat(ProjectFiles.read(".ci/run").lines()).contains("./mvnw -B -T 1C verify");
     }
 
     @Test
