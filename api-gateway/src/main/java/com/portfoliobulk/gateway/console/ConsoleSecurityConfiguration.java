@@ -2,12 +2,16 @@ package com.portfoliobulk.gateway.console;
 
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.security.oauth2.client.autoconfigure.ConditionalOnOAuth2ClientRegistrationProperties;
+import org.springframework.boot.security.oauth2.client.autoconfigure.OAuth2ClientProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.security.config.ObjectPostProcessor;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.security.oauth2.client.web.HttpSessionOAuth2AuthorizedClientRepository;
+import org.springframework.security.oauth2.client.web.OAuth2AuthorizationRequestRedirectFilter;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
@@ -33,6 +37,16 @@ class ConsoleSecurityConfiguration {
     /** Scripts and styles from this origin only (htmx's own indicator styles are turned off). */
     static final String CONSOLE_CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self';"
             + " img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    /**
+     * The identity providers of {@code spring.security.oauth2.client.*}, in place of Spring Boot's
+     * repository: one given by its issuer is resolved at its first sign-in, not while the gateway starts.
+     */
+    @Bean
+    @ConditionalOnOAuth2ClientRegistrationProperties
+    ConsoleIdentityProviders consoleIdentityProviders(OAuth2ClientProperties properties) {
+        return new ConsoleIdentityProviders(properties);
+    }
 
     @Bean
     SecurityContextRepository consoleSecurityContextRepository() {
@@ -98,7 +112,14 @@ class ConsoleSecurityConfiguration {
                             access,
                             consoleSecurityContextRepository,
                             properties.sessionTimeout()))
-                    .failureHandler(IdentityProviderSignIn.failureHandler()));
+                    .failureHandler(IdentityProviderSignIn.failureHandler())
+                    .withObjectPostProcessor(new ObjectPostProcessor<OAuth2AuthorizationRequestRedirectFilter>() {
+                        @Override
+                        public <O extends OAuth2AuthorizationRequestRedirectFilter> O postProcess(O filter) {
+                            filter.setAuthenticationFailureHandler(IdentityProviderSignIn.startFailureHandler());
+                            return filter;
+                        }
+                    }));
         }
         return http.build();
     }

@@ -122,6 +122,21 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
      * IdentityProviderOutages#of}), logged as one WARN line.
      */
     static AuthenticationFailureHandler failureHandler() {
+        return failureHandler("finish", false);
+    }
+
+    /**
+     * What the sign-in page says when the way to the identity provider cannot be made: its configuration
+     * cannot be fetched from its issuer ({@link ConsoleIdentityProviders}). An outage of the provider
+     * ({@code ?unavailable}) as at the end of a sign-in; any other failure, such as a configuration the
+     * provider publishes for another issuer, says the sign-in was not accepted ({@code ?failed}), logged
+     * as one WARN line too: only the settings can mend it.
+     */
+    static AuthenticationFailureHandler startFailureHandler() {
+        return failureHandler("start", true);
+    }
+
+    private static AuthenticationFailureHandler failureHandler(String step, boolean logRefusals) {
         AuthenticationFailureHandler refused =
                 new SimpleUrlAuthenticationFailureHandler(ConsoleSecurityConfiguration.SIGN_IN + "?failed");
         AuthenticationFailureHandler unavailable =
@@ -129,18 +144,21 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
         return (request, response, exception) -> {
             Throwable outage = IdentityProviderOutages.of(exception);
             if (outage == null) {
+                if (logRefusals) {
+                    log.warn("The identity provider's sign-in cannot {} ({})", step, describe(exception));
+                }
                 refused.onAuthenticationFailure(request, response, exception);
                 return;
             }
-            log.warn("The identity provider cannot be reached to finish a sign-in ({})", describe(outage));
+            log.warn("The identity provider cannot be reached to {} a sign-in ({})", step, describe(outage));
             unavailable.onAuthenticationFailure(request, response, exception);
         };
     }
 
-    /** The outage and its most specific cause, for the log line. */
-    private static String describe(Throwable outage) {
-        Throwable cause = NestedExceptionUtils.getMostSpecificCause(outage);
-        return cause == outage ? outage.toString() : outage + "; caused by " + cause;
+    /** The outage, or failure, and its most specific cause, for the log line. */
+    private static String describe(Throwable failure) {
+        Throwable cause = NestedExceptionUtils.getMostSpecificCause(failure);
+        return cause == failure ? failure.toString() : failure + "; caused by " + cause;
     }
 
     /**

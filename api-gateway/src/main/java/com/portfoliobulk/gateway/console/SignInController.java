@@ -15,8 +15,6 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.security.oauth2.server.resource.autoconfigure.OAuth2ResourceServerProperties;
 import org.springframework.core.env.Environment;
 import org.springframework.http.HttpStatus;
-import org.springframework.security.oauth2.client.registration.ClientRegistration;
-import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.web.context.SecurityContextRepository;
@@ -54,7 +52,7 @@ class SignInController {
 
     private final PortfolioAccess access;
 
-    private final ObjectProvider<ClientRegistrationRepository> registrations;
+    private final ObjectProvider<ConsoleIdentityProviders> identityProviders;
 
     private final SecurityContextRepository contexts;
 
@@ -69,7 +67,7 @@ class SignInController {
             ConsoleDirectory directory,
             ObjectProvider<JwtDecoder> decoders,
             PortfolioAccess access,
-            ObjectProvider<ClientRegistrationRepository> registrations,
+            ObjectProvider<ConsoleIdentityProviders> identityProviders,
             SecurityContextRepository consoleSecurityContextRepository,
             Environment environment,
             OAuth2ResourceServerProperties resourceServer,
@@ -78,7 +76,7 @@ class SignInController {
         this.directory = directory;
         this.decoders = decoders;
         this.access = access;
-        this.registrations = registrations;
+        this.identityProviders = identityProviders;
         this.contexts = consoleSecurityContextRepository;
         this.environment = environment;
         this.resourceServer = resourceServer;
@@ -190,22 +188,21 @@ class SignInController {
     /**
      * The configured identity providers. Right after signing out, their links ask the provider to let
      * the person choose the account ({@link IdentityProviderRequests}): someone who signed out to sign
-     * in as someone else would otherwise be signed in again as themselves by the provider.
+     * in as someone else would otherwise be signed in again as themselves by the provider. Listing them
+     * asks no provider for its configuration: the page shows while a provider cannot be reached.
      */
     private List<Provider> providers(boolean signedOut) {
         List<Provider> providers = new ArrayList<>();
-        if (registrations.getIfAvailable() instanceof Iterable<?> all) {
-            for (Object registration : all) {
-                ClientRegistration client = (ClientRegistration) registration;
-                providers.add(new Provider(
-                        IdentityProviderRequests.BASE_URI
-                                + "/"
-                                + client.getRegistrationId()
-                                + (signedOut ? "?" + IdentityProviderRequests.CHOOSE_ACCOUNT : ""),
-                        StringUtils.hasText(client.getClientName())
-                                ? client.getClientName()
-                                : client.getRegistrationId()));
-            }
+        ConsoleIdentityProviders configured = identityProviders.getIfAvailable();
+        if (configured != null) {
+            configured
+                    .names()
+                    .forEach((registrationId, name) -> providers.add(new Provider(
+                            IdentityProviderRequests.BASE_URI
+                                    + "/"
+                                    + registrationId
+                                    + (signedOut ? "?" + IdentityProviderRequests.CHOOSE_ACCOUNT : ""),
+                            name)));
         }
         return providers;
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.portfoliobulk.gateway.GatewayApplication;
+import com.portfoliobulk.gateway.support.GatewayCalls;
 import com.portfoliobulk.gateway.support.StubWorker;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.LogLines;
@@ -30,8 +31,9 @@ import org.springframework.test.context.DynamicPropertySource;
  * A whole sign-in through an identity provider (a stand-in for its token, user info and key set
  * endpoints), with OAuth 2.0 ({@code corp}) and with OpenID Connect ({@code oidc}, which also issues an ID
  * token): the access token it issues is the one the console calls the API with, so a token the API
- * accepts starts a session, and one it refuses leaves the browser signed out, not half signed in. The
- * bulk-worker is the {@link StubWorker}.
+ * accepts starts a session, and one it refuses leaves the browser signed out, not half signed in. A
+ * third provider ({@code discovered}) is given by its issuer alone, which cannot be reached while the
+ * gateway starts. The bulk-worker is the {@link StubWorker}.
  */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
@@ -52,7 +54,11 @@ import org.springframework.test.context.DynamicPropertySource;
             "spring.security.oauth2.client.registration.oidc.redirect-uri={baseUrl}/login/oauth2/code/{registrationId}",
             "spring.security.oauth2.client.registration.oidc.scope=openid,email,bulk-api",
             "spring.security.oauth2.client.provider.oidc.authorization-uri=https://idp.example/authorize",
-            "spring.security.oauth2.client.provider.oidc.user-name-attribute=sub"
+            "spring.security.oauth2.client.provider.oidc.user-name-attribute=sub",
+            "spring.security.oauth2.client.registration.discovered.client-id=bulk-console",
+            "spring.security.oauth2.client.registration.discovered.client-secret=console-secret",
+            "spring.security.oauth2.client.registration.discovered.client-name=Discovered SSO",
+            "spring.security.oauth2.client.registration.discovered.scope=email,bulk-api"
         })
 class ConsoleIdentityProviderSignInIntegrationTests {
 
@@ -80,6 +86,7 @@ class ConsoleIdentityProviderSignInIntegrationTests {
         properties.add("spring.security.oauth2.client.provider.oidc.token-uri", () -> PROVIDER.url("/token"));
         properties.add("spring.security.oauth2.client.provider.oidc.user-info-uri", () -> PROVIDER.url("/userinfo"));
         properties.add("spring.security.oauth2.client.provider.oidc.jwk-set-uri", () -> PROVIDER.url("/jwks"));
+        properties.add("spring.security.oauth2.client.provider.discovered.issuer-uri", PROVIDER::issuer);
         properties.add("bulk.gateway.worker-base-url", () -> StubWorker.get().baseUrl());
     }
 
@@ -224,6 +231,65 @@ class ConsoleIdentityProviderSignInIntegrationTests {
         browser = new ConsoleBrowser(port);
         assertThat(signInThroughTheProvider("oidc").headers().firstValue("Location"))
                 .hasValueSatisfying(location -> assertThat(location).doesNotContain("sign-in"));
+    }
+
+    /**
+     * The gateway started while the issuer of a provider given by its {@code issuer-uri} could not be
+     * reached (nothing listens there): the API answers, the sign-in page offers the provider, and signing
+     * in with it says the provider cannot be reached right now, logged as one WARN line. Once the issuer
+     * answers, the next sign-in goes to the authorization endpoint its configuration names and signs in,
+     * without a restart. Before, Spring Boot fetched that configuration while the gateway started, and
+     * the gateway did not start at all.
+     */
+    @Test
+    void aProviderWhoseIssuerCannotBeReachedWhileTheGatewayStartsIsFetchedAtSignIn() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID userId = UUID.randomUUID();
+        String token = TestTokens.token(userId, "sso-" + userId + "@agency.test", portfolio.id(), "OWNER");
+        assertThat(new GatewayCalls(port)
+                        .get(token, "/api/v1/portfolios/" + portfolio.id() + "/accounts")
+                        .status())
+                .as("the API")
+                .isEqualTo(200);
+        assertThat(browser.get("/console/sign-in").body()).contains("Sign in with Discovered SSO");
+
+        HttpResponse<String> toProvider;
+        List<ILoggingEvent> lines;
+        try (LogLines log = LogLines.of("com.portfoliobulk.gateway")) {
+            toProvider = browser.get("/oauth2/authorization/discovered");
+            lines = log.lines();
+        }
+
+        assertThat(toProvider.statusCode()).as(toProvider.body()).isEqualTo(302);
+        assertThat(toProvider.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in?unavailable"));
+        assertThat(lines)
+                .filteredOn(line -> line.getLevel().isGreaterOrEqual(Level.WARN))
+                .singleElement()
+                .satisfies(line -> {
+                    assertThat(line.getFormattedMessage())
+                            .contains("identity provider cannot be reached to start a sign-in");
+                    assertThat(line.getThrowableProxy()).isNull();
+                });
+        assertThat(browser.get("/console/sign-in?unavailable").body())
+                .contains(UNREACHABLE)
+                .doesNotContain(NOT_ACCEPTED);
+
+        PROVIDER.startIssuer();
+        PROVIDER.issue(userId, token);
+        browser = new ConsoleBrowser(port);
+        toProvider = browser.get("/oauth2/authorization/discovered");
+
+        assertThat(toProvider.statusCode()).as(toProvider.body()).isEqualTo(302);
+        assertThat(toProvider.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location)
+                        .startsWith(PROVIDER.authorizationEndpoint() + "?")
+                        .contains("client_id=bulk-console"));
+        HttpResponse<String> back = cameBackFromTheProvider("discovered", toProvider);
+        assertThat(back.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).doesNotContain("sign-in"));
+        HttpResponse<String> users = browser.get("/console/portfolios/" + portfolio.id() + "/users");
+        assertThat(users.statusCode()).as(users.body()).isEqualTo(200);
     }
 
     /**

@@ -31,8 +31,9 @@ import java.util.regex.Pattern;
  * The identity provider's token, user info and key set endpoints, issuing the access token a test
  * chose and, to a request for {@code openid}, an ID token signed with its key; and the browser's
  * round trip through it. A test context points a client registration's token, user info (and, for
- * OpenID Connect, key set) URIs at {@link #url}. Its token or key set endpoint can be down ({@link
- * #down}), as in an outage of the provider.
+ * OpenID Connect, key set) URIs at {@link #url}, or its issuer at {@link #issuer}, where its OpenID
+ * Connect configuration names them once {@link #startIssuer started}. Its token or key set endpoint can
+ * be down ({@link #down}), as in an outage of the provider.
  */
 final class StandInIdentityProvider {
 
@@ -41,6 +42,11 @@ final class StandInIdentityProvider {
     private static final Pattern NONCE = Pattern.compile("[?&]nonce=([^&]+)");
 
     private final HttpServer server;
+
+    /** The port of {@link #issuer}, where nothing answers until {@link #startIssuer}. */
+    private final int issuerPort = FreePorts.take();
+
+    private volatile HttpServer issuerServer;
 
     private final RSAKey key;
 
@@ -143,6 +149,48 @@ final class StandInIdentityProvider {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
     }
 
+    /**
+     * The provider's issuer ({@code issuer-uri}): nothing listens there, as while the provider cannot be
+     * reached, until {@link #startIssuer}.
+     */
+    String issuer() {
+        return "http://127.0.0.1:" + issuerPort;
+    }
+
+    /** Where the configuration published at the {@link #issuer} sends the browser to sign in. */
+    String authorizationEndpoint() {
+        return issuer() + "/authorize";
+    }
+
+    /**
+     * Starts answering at the {@link #issuer}: its OpenID Connect configuration
+     * ({@code /.well-known/openid-configuration}) names this provider's token, user info and key set
+     * endpoints, and the {@link #authorizationEndpoint}.
+     */
+    synchronized void startIssuer() {
+        if (issuerServer != null) {
+            return;
+        }
+        try {
+            issuerServer = HttpServer.create(new InetSocketAddress("127.0.0.1", issuerPort), 0);
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        issuerServer.createContext("/.well-known/openid-configuration", this::configuration);
+        issuerServer.start();
+    }
+
+    private void configuration(HttpExchange exchange) throws IOException {
+        answer(
+                exchange,
+                200,
+                "{\"issuer\":\"" + issuer() + "\",\"authorization_endpoint\":\"" + authorizationEndpoint()
+                        + "\",\"token_endpoint\":\"" + url("/token") + "\",\"userinfo_endpoint\":\""
+                        + url("/userinfo") + "\",\"jwks_uri\":\"" + url("/jwks")
+                        + "\",\"response_types_supported\":[\"code\"],\"subject_types_supported\":[\"public\"],"
+                        + "\"id_token_signing_alg_values_supported\":[\"RS256\"]}");
+    }
+
     private void token(HttpExchange exchange) throws IOException {
         if (unavailable(exchange)) {
             return;
@@ -228,5 +276,8 @@ final class StandInIdentityProvider {
 
     void stop() {
         server.stop(0);
+        if (issuerServer != null) {
+            issuerServer.stop(0);
+        }
     }
 }

@@ -1,0 +1,135 @@
+package com.portfoliobulk.gateway.console;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.boot.security.oauth2.client.autoconfigure.OAuth2ClientProperties;
+import org.springframework.boot.security.oauth2.client.autoconfigure.OAuth2ClientPropertiesMapper;
+import org.springframework.security.oauth2.client.registration.ClientRegistration;
+import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
+import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
+import org.springframework.security.oauth2.core.OAuth2Error;
+import org.springframework.util.StringUtils;
+
+/**
+ * The identity providers of the console's sign-in, {@code spring.security.oauth2.client.*}, in place of
+ * Spring Boot's repository, which fetches the configuration of every provider given by its {@code
+ * issuer-uri} (its {@code /.well-known/openid-configuration}) while the gateway starts: a gateway started
+ * while the provider could not be reached did not start at all, the API, relay and webhooks with it.
+ *
+ * <p>Here a provider given by its issuer is resolved at its first sign-in and kept once resolved; the
+ * registration is Spring Boot's own ({@link OAuth2ClientPropertiesMapper}), endpoints configured beside
+ * the issuer still taking precedence. While the provider cannot be reached, a sign-in with it fails as
+ * an outage of the provider ({@link IdentityProviderSignIn#startFailureHandler}: the sign-in page says it
+ * cannot be reached right now), and the next sign-in tries again; sign-ins that come while one is trying
+ * wait for its outcome rather than ask the provider too. Spring Security gives that request the same
+ * time as the key set's (30 s to connect, 30 s to read). A provider given by its endpoints is mapped while
+ * the gateway starts, as before: a mistake in its settings still stops the start.
+ */
+final class ConsoleIdentityProviders implements ClientRegistrationRepository {
+
+    /** The sign-in button's name of each registration, by its id. */
+    private final Map<String, String> names = new LinkedHashMap<>();
+
+    /** The registrations mapped, or resolved, so far. */
+    private final Map<String, ClientRegistration> registrations = new ConcurrentHashMap<>();
+
+    /** The registrations of providers given by their issuer, each alone with the providers. */
+    private final Map<String, OAuth2ClientProperties> byIssuer = new LinkedHashMap<>();
+
+    /** The resolution under way of a registration given by its issuer, which sign-ins meanwhile wait for. */
+    private final Map<String, CompletableFuture<ClientRegistration>> resolving = new ConcurrentHashMap<>();
+
+    ConsoleIdentityProviders(OAuth2ClientProperties properties) {
+        OAuth2ClientProperties byEndpoints = new OAuth2ClientProperties();
+        byEndpoints.getProvider().putAll(properties.getProvider());
+        properties.getRegistration().forEach((id, registration) -> {
+            if (issuer(id, registration, properties) == null) {
+                byEndpoints.getRegistration().put(id, registration);
+                return;
+            }
+            OAuth2ClientProperties alone = new OAuth2ClientProperties();
+            alone.getProvider().putAll(properties.getProvider());
+            alone.getRegistration().put(id, registration);
+            byIssuer.put(id, alone);
+        });
+        registrations.putAll(new OAuth2ClientPropertiesMapper(byEndpoints).asClientRegistrations());
+        properties.getRegistration().forEach((id, registration) -> {
+            ClientRegistration mapped = registrations.get(id);
+            names.put(
+                    id,
+                    mapped != null
+                            ? mapped.getClientName()
+                            : StringUtils.hasText(registration.getClientName()) ? registration.getClientName() : id);
+        });
+    }
+
+    /**
+     * The issuer of the registration's provider, as Spring Boot finds it (the provider named by {@code
+     * provider}, or the one of the registration's id); null when the provider is given by its endpoints.
+     */
+    private static String issuer(
+            String id, OAuth2ClientProperties.Registration registration, OAuth2ClientProperties properties) {
+        String providerId = registration.getProvider() != null ? registration.getProvider() : id;
+        OAuth2ClientProperties.Provider provider = properties.getProvider().get(providerId);
+        return provider == null ? null : provider.getIssuerUri();
+    }
+
+    /**
+     * The name of each configured provider's sign-in button, by registration id, without asking any
+     * provider: the registration's {@code client-name}, else Spring Boot's name of a provider it knows
+     * (Google, GitHub...), else the registration's id.
+     */
+    Map<String, String> names() {
+        return Collections.unmodifiableMap(names);
+    }
+
+    /**
+     * The registration; a provider given by its issuer is resolved first, if it has not been.
+     *
+     * @throws OAuth2AuthenticationException when the provider's configuration cannot be fetched, caused
+     *     by the failure (an outage of the provider where {@code IdentityProviderOutages} finds one)
+     */
+    @Override
+    public ClientRegistration findByRegistrationId(String registrationId) {
+        ClientRegistration registration = registrations.get(registrationId);
+        if (registration != null || !byIssuer.containsKey(registrationId)) {
+            return registration;
+        }
+        CompletableFuture<ClientRegistration> mine = new CompletableFuture<>();
+        CompletableFuture<ClientRegistration> underWay = resolving.putIfAbsent(registrationId, mine);
+        if (underWay == null) {
+            try {
+                ClientRegistration resolved = resolve(registrationId);
+                registrations.put(registrationId, resolved);
+                mine.complete(resolved);
+            } catch (RuntimeException | Error ex) {
+                mine.completeExceptionally(ex);
+            } finally {
+                resolving.remove(registrationId, mine);
+            }
+            underWay = mine;
+        }
+        try {
+            return underWay.join();
+        } catch (CompletionException ex) {
+            String description = "The configuration of the identity provider of registration '" + registrationId
+                    + "' cannot be fetched from its issuer";
+            throw new OAuth2AuthenticationException(
+                    new OAuth2Error("identity_provider_unresolved", description, null), description, ex.getCause());
+        }
+    }
+
+    private ClientRegistration resolve(String registrationId) {
+        ClientRegistration resolved = new OAuth2ClientPropertiesMapper(byIssuer.get(registrationId))
+                .asClientRegistrations()
+                .get(registrationId);
+        if (resolved == null) {
+            throw new IllegalStateException("No registration '" + registrationId + "' was mapped");
+        }
+        return resolved;
+    }
+}
