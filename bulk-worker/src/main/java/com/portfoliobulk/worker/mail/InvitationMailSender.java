@@ -51,7 +51,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * invitation's task shows why. One message's failure never holds up others.
  *
  * <p>When the worker stops, a poll ends after the message in hand ({@link #stop()}): the others stay
- * due, for the next start or another worker.
+ * due, for the next start or another worker. A message in hand whose SMTP server has not answered
+ * within the graceful shutdown's 30 s is not marked, and is sent again after the restart.
  */
 @Component
 class InvitationMailSender implements SmartLifecycle {
@@ -154,11 +155,14 @@ class InvitationMailSender implements SmartLifecycle {
 
     /**
      * Polls send no further message: the worker stops. Called in the first phase of the context's
-     * stop, the scheduler's ({@link SmartLifecycle#DEFAULT_PHASE}), before the stop waits for the
-     * running poll (up to {@code spring.lifecycle.timeout-per-shutdown-phase}, 30 s) and then interrupts
-     * it and closes the database's connections: a poll that went on with its up to 200 messages (a
-     * fraction of a second each with a relay) was cut short there, and the message being sent, accepted
-     * by the SMTP server but not marked, went out again after the restart.
+     * stop, this bean's ({@link SmartLifecycle#DEFAULT_PHASE}), ahead of the scheduler's ({@code
+     * Integer.MAX_VALUE / 2} since Spring Framework 7), whose stop waits for the running poll (up to
+     * {@code spring.lifecycle.timeout-per-shutdown-phase}, 30 s); the context then interrupts it and
+     * closes the database's connections: a poll that went on with its up to 200 messages (a fraction of
+     * a second each with a relay) was cut short there, and the message being sent, accepted by the SMTP
+     * server but not marked, went out again after the restart. The message in hand is cut short the same
+     * way when its SMTP server has not answered within that wait: it is sent again after the restart,
+     * under the same {@code Message-ID}.
      */
     @Override
     public void stop() {

@@ -334,8 +334,9 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
      * Before, the poll went on with up to 200 e-mails, one SMTP connection each, until the stop's 30 s
      * ran out, then was cut short with its connections: the e-mail being sent went out again after the
      * restart, and every such stop took 30 s longer. Here the scripted server holds its acceptance of
-     * the first e-mail until the worker has been told to stop, as the context's stop tells it, in the
-     * scheduler's phase, before it waits for the running poll (not closing the tests' shared context).
+     * the first e-mail until the worker has been told to stop, as the context's stop tells it, in a
+     * phase ahead of the scheduler's, whose stop waits for the running poll (not closing the tests'
+     * shared context).
      */
     @Test
     void aStoppingWorkerEndsItsPollAfterTheEMailInHandAndLeavesTheOthersDue() throws Exception {
@@ -406,9 +407,10 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
     }
 
     /**
-     * What the context's stop does to the invitation e-mails' sender in its first phase, the
-     * scheduler's: it stops every running lifecycle bean of that phase, and only then waits for the
-     * running scheduled tasks (the poll among them) up to the phase's timeout.
+     * What the context's stop does to the invitation e-mails' sender in its first phase, the sender's
+     * own ({@code SmartLifecycle.DEFAULT_PHASE}): it stops the sender before the scheduler's phase
+     * ({@code Integer.MAX_VALUE / 2} since Spring Framework 7), which waits for the running scheduled
+     * tasks (the poll among them) up to the phase's timeout.
      */
     private void stopAsTheContextDoes() {
         if (sender instanceof SmartLifecycle lifecycle
