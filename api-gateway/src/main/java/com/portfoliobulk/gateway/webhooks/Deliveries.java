@@ -488,12 +488,21 @@ class Deliveries {
                 .optional();
     }
 
-    List<AttemptView> attempts(UUID deliveryId) {
+    /**
+     * The message's newest {@code limit} attempts, oldest first: read backwards from the newest by the
+     * index of its attempts, so that a message redelivered over and over (a month of attempts) is read no
+     * further than that.
+     */
+    List<AttemptView> newestAttempts(UUID deliveryId, int limit) {
         return jdbc.sql("""
-                        SELECT attempted_at, outcome, response_code, duration_ms, error, response_excerpt, next_attempt_at
-                        FROM jobs.webhook_attempts WHERE delivery_id = :id ORDER BY id
+                        SELECT * FROM (
+                            SELECT id, attempted_at, outcome, response_code, duration_ms, error, response_excerpt,
+                                   next_attempt_at
+                            FROM jobs.webhook_attempts WHERE delivery_id = :id ORDER BY id DESC LIMIT :limit
+                        ) newest ORDER BY id
                         """)
                 .param("id", deliveryId)
+                .param("limit", limit)
                 .query((row, n) -> new AttemptView(
                         instant(row, "attempted_at"),
                         AttemptView.Outcome.valueOf(row.getString("outcome")),

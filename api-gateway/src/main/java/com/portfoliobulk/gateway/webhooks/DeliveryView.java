@@ -12,7 +12,7 @@ import java.util.UUID;
  * @param eventType the event
  * @param jobId the job it is about
  * @param status {@code PENDING} while being sent or retried, then {@code SUCCEEDED} or {@code FAILED}
- * @param attempts how many attempts were made
+ * @param attempts how many attempts were made, also those older than the history shows
  * @param lastResponseCode the receiver's HTTP status at the last attempt; absent when it did not answer
  * @param lastDurationMs how long the last attempt took
  * @param lastError why the last attempt failed
@@ -20,7 +20,8 @@ import java.util.UUID;
  * @param createdAt when the event was fanned out to the subscription
  * @param deliveredAt when the receiver accepted it; absent until then, and from a redelivery until the
  *     receiver accepts it again
- * @param history every attempt, oldest first; only when one message is read
+ * @param history the newest attempts (at most 100; all of them when {@code attempts} is no more),
+ *     oldest first; only when one message is read
  */
 @Schema(name = "WebhookDelivery")
 record DeliveryView(

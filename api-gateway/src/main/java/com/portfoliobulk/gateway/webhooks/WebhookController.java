@@ -166,8 +166,13 @@ class WebhookController {
                 portfolioId, subscriptionId, page.request(WebhookSubscriptions.DELIVERIES, subscriptionId));
     }
 
-    @Operation(summary = "Get a message with its attempts")
-    @ApiResponse(responseCode = "200", description = "The message and every attempt, oldest first.")
+    @Operation(
+            summary = "Get a message with its attempts",
+            description = "`history` holds the newest 100 attempts, oldest first; `attempts` counts every one, so a"
+                    + " message with more (redelivered again and again) shows how many older ones are left out.")
+    @ApiResponse(
+            responseCode = "200",
+            description = "The message and its newest 100 attempts (all of them when it has no more), oldest first.")
     @ApiResponse(
             responseCode = "404",
             description = "No such subscription in this portfolio, or no such message of it.")

@@ -40,6 +40,13 @@ class WebhookSubscriptions {
      */
     static final int MAX_PREVIOUS_SECRETS = 4;
 
+    /**
+     * The most attempts a message's history shows, its newest: attempts are not capped (each redelivery
+     * adds up to a day of retries, and a message is kept 30 days after its last one), and one answer
+     * must not carry them all. Its {@code attempts} counts every one.
+     */
+    static final int MAX_HISTORY = 100;
+
     /** The name of the subscription list's cursors. */
     static final String SUBSCRIPTIONS = "webhook-subscriptions";
 
@@ -227,7 +234,7 @@ class WebhookSubscriptions {
         return deliveries
                 .find(subscriptionId, deliveryId)
                 .orElseThrow(() -> deliveryNotFound(deliveryId))
-                .withHistory(deliveries.attempts(deliveryId));
+                .withHistory(deliveries.newestAttempts(deliveryId, MAX_HISTORY));
     }
 
     /**

@@ -385,6 +385,48 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                 .isLessThan(Duration.ofMillis(400));
     }
 
+    /**
+     * A message redelivered again and again (automation redelivering to a receiver that answers 400)
+     * gathers attempts without end, and keeps them 30 days after its last redelivery: reading it answers
+     * its newest 100 attempts, oldest first, and counts every one. Before, it answered every attempt, and
+     * reading a message of a month of them filled the gateway's memory.
+     */
+    @Test
+    void aMessageWithMoreAttemptsThanItsHistoryShowsAnswersTheNewestAndCountsThemAll() {
+        receiver.otherwise(new Reply(400, Map.of(), "bad request"));
+        String subscriptionId =
+                subscribe("/refusing", "job.completed").path("subscriptionId").asString();
+        finish(job(1), false);
+        String deliveryId = settledDelivery(subscriptionId).path("deliveryId").asString();
+        // The failures of 149 earlier redeliveries, as the dispatcher stores them.
+        jdbc.sql("""
+                        INSERT INTO jobs.webhook_attempts
+                            (delivery_id, attempted_at, outcome, response_code, duration_ms, error, response_excerpt)
+                        SELECT :id, now(), 'FAILED', 400, 5, 'attempt ' || n, 'bad request'
+                        FROM generate_series(2, 150) n ORDER BY n
+                        """).param("id", UUID.fromString(deliveryId)).update();
+        jdbc.sql("UPDATE jobs.webhook_deliveries SET attempts = attempts + 149 WHERE id = :id")
+                .param("id", UUID.fromString(deliveryId))
+                .update();
+        receiver.otherwise(new Reply(200, Map.of(), "ok"));
+        assertThat(redeliver(subscriptionId, deliveryId).status()).isEqualTo(202);
+
+        JsonNode delivery = settledDelivery(subscriptionId);
+
+        assertThat(delivery.path("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(delivery.path("attempts").asInt()).as("every attempt").isEqualTo(151);
+        List<JsonNode> history = delivery.path("history").values().stream().toList();
+        assertThat(history).hasSize(100);
+        assertThat(history.getFirst().path("error").asString())
+                .as("the oldest of the newest 100")
+                .isEqualTo("attempt 52");
+        assertThat(history.get(98).path("error").asString()).isEqualTo("attempt 150");
+        assertThat(history.getLast().path("outcome").asString() + "/"
+                        + history.getLast().path("responseCode").asInt())
+                .as("the redelivery, last")
+                .isEqualTo("SUCCEEDED/200");
+    }
+
     @Test
     void aMessageOfADisabledSubscriptionIsNotRedelivered() {
         receiver.otherwise(new Reply(410, Map.of(), "gone"));
