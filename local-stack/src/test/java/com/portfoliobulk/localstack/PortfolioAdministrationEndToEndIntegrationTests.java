@@ -5,9 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.UserRef;
+import com.portfoliobulk.testsupport.LockWaits;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.net.URI;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -349,6 +351,85 @@ class PortfolioAdministrationEndToEndIntegrationTests {
         } finally {
             listeners.forEach(MessageListenerContainer::resume);
         }
+    }
+
+    /**
+     * A role change whose submission read the account as linked, then waited before storing its tasks
+     * (for a concurrent submission's Idempotency-Key, held here by the test) while the Owner unlinked the
+     * account and linked it again, was planned under the link that ended: the worker skips it as
+     * ACCOUNT_NOT_IN_PORTFOLIO. Its tasks carried the time they were stored, after the link again, and
+     * changed the role under the new link.
+     */
+    @Test
+    void aRoleChangeCheckedBeforeAnUnlinkAndStoredAfterALinkAgainIsSkipped() throws Exception {
+        UUID a0 = portfolio.account(0);
+        UUID a1 = portfolio.account(1);
+        UserRef ivy = portfolio.addUser("ivy", AccountRole.ANALYST, List.of(a0, a1));
+        String key = UUID.randomUUID().toString();
+        CompletableFuture<ResponseEntity<String>> submission;
+        try (Connection concurrent = TestStack.database().getConnection()) {
+            // The concurrent submission with the same key, its job and key stored but not committed.
+            concurrent.setAutoCommit(false);
+            UUID heldJob = UUID.randomUUID();
+            try (PreparedStatement job = concurrent.prepareStatement("""
+                            INSERT INTO jobs.bulk_jobs
+                                (id, portfolio_id, type, status, requested_by_user_id, requested_by_email, total,
+                                 pending)
+                            VALUES (?, ?, 'UPDATE_ROLES', 'QUEUED', ?, 'concurrent@agency.example', 0, 0)
+                            """);
+                    PreparedStatement held = concurrent.prepareStatement("""
+                            INSERT INTO jobs.idempotency_keys (portfolio_id, key, request_hash, job_id)
+                            VALUES (?, ?, 'concurrent', ?)
+                            """)) {
+                job.setObject(1, heldJob);
+                job.setObject(2, portfolio.id());
+                job.setObject(3, UUID.randomUUID());
+                job.executeUpdate();
+                held.setObject(1, portfolio.id());
+                held.setString(2, key);
+                held.setObject(3, heldJob);
+                held.executeUpdate();
+            }
+            try {
+                submission = CompletableFuture.supplyAsync(() -> owner.submit(
+                        Map.of(
+                                "type",
+                                "UPDATE_ROLES",
+                                "userIds",
+                                List.of(ivy.userId()),
+                                "accountIds",
+                                List.of(a0, a1),
+                                "role",
+                                "CONTENT_CREATOR"),
+                        key));
+                // Checked, and waiting to store its key and tasks.
+                LockWaits.awaitLockWait(
+                        TestStack.database(), "INSERT INTO jobs.idempotency_keys", Duration.ofSeconds(30));
+
+                assertThat(owner.call("DELETE", "/linked-accounts/" + a1, null)
+                                .getStatusCode()
+                                .value())
+                        .isEqualTo(204);
+                assertThat(owner.call("POST", "/linked-accounts", Map.of("accountId", a1))
+                                .getStatusCode()
+                                .value())
+                        .isEqualTo(201);
+            } finally {
+                concurrent.rollback();
+                concurrent.setAutoCommit(true);
+            }
+        }
+
+        ResponseEntity<String> submitted = submission.get(1, TimeUnit.MINUTES);
+        assertThat(submitted.getStatusCode().value()).as(submitted.getBody()).isEqualTo(202);
+        UUID job = UUID.fromString(
+                GatewayClient.json(submitted.getBody()).get("jobId").asString());
+        assertThat(owner.awaitTerminal(job).get("status").asString()).isEqualTo("COMPLETED");
+        assertThat(GatewayClient.outcomes(owner.tasks(job)))
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        a0 + " " + ivy.email(), "SUCCEEDED",
+                        a1 + " " + ivy.email(), "SKIPPED ACCOUNT_NOT_IN_PORTFOLIO"));
+        assertThat(owner.memberships(ivy.email())).isEqualTo(Map.of(a0, "CONTENT_CREATOR", a1, "ANALYST"));
     }
 
     @Test

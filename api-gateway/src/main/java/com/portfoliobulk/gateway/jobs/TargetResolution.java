@@ -102,8 +102,8 @@ class TargetResolution {
     public ResolvedTargets resolve(UUID portfolioId, ValidatedJobRequest request) {
         portfolios.require(portfolioId);
         checkRoles(portfolioId, request.request());
-        checkTargets(portfolioId, request.request());
-        return plan(portfolioId, request);
+        OffsetDateTime linksReadAt = checkTargets(portfolioId, request.request());
+        return plan(portfolioId, request, linksReadAt);
     }
 
     /**
@@ -142,11 +142,17 @@ class TargetResolution {
      * are time-ordered, so a new job's tasks go in at the end of the primary key and of
      * {@code bulk_tasks_by_job}.
      *
-     * <p>Each task's {@code created_at} is the time of this statement, which reads the directory for the
-     * plan ({@code statement_timestamp()}), not the start of the caller's transaction ({@code now()}, the
-     * column's default): the worker skips a task planned before its account's last unlink, and a
-     * transaction that began before an unlink and a link again (it waited for a key, a SCIM user's
-     * concurrent change) plans against the new link.
+     * <p>Each task's {@code created_at} is when the submission read its account's link to the portfolio:
+     * the worker skips an invitation, its resending or a role change planned before its account's last
+     * unlink, also when the account is linked again by the time it applies. A request that names its
+     * accounts read their links in {@link #checkAccounts}, before the caller's transaction, and this
+     * statement reads them no more (the plan only names them): its tasks carry that statement's time
+     * ({@code :plannedAt}), so that an unlink and a link again while the submission waited (for a key, the
+     * portfolio's closure lock, a custom role) leave them planned before the unlink. An offboarding's plan
+     * reads the links in this statement: its tasks carry this statement's time ({@code
+     * statement_timestamp()}), not the start of the caller's transaction ({@code now()}, the column's
+     * default), so that a transaction that began before an unlink and a link again (it waited for a SCIM
+     * user's concurrent change) plans against the new link.
      */
     long insertTasks(UUID jobId, ResolvedTargets targets, long limit) {
         Map<String, Object> params = new HashMap<>(targets.params());
@@ -171,7 +177,7 @@ class TargetResolution {
                      created_at)
                 SELECT CAST(CAST(:idPrefix AS text) || lpad(to_hex(row_number() OVER (%s)), 12, '0') AS uuid),
                        :jobId, :portfolioId, plan.account_id, plan.user_id, plan.email, plan.action, plan.role, %s,
-                       statement_timestamp()
+                       coalesce(CAST(:plannedAt AS timestamptz), statement_timestamp())
                 FROM (%s) plan
                 %s
                 LIMIT :limit
@@ -179,9 +185,14 @@ class TargetResolution {
         return jdbc.sql(sql).params(params).update();
     }
 
-    private ResolvedTargets plan(UUID portfolioId, ValidatedJobRequest validated) {
+    /**
+     * The plan of the request; {@code linksReadAt}, when the check read the links of the accounts the
+     * request names (null for an offboarding, whose plan reads them), is when its tasks are planned.
+     */
+    private ResolvedTargets plan(UUID portfolioId, ValidatedJobRequest validated, OffsetDateTime linksReadAt) {
         Map<String, Object> params = new HashMap<>();
         params.put("portfolioId", portfolioId);
+        params.put("plannedAt", linksReadAt);
         return switch (validated.request()) {
             case InviteUsers invite -> {
                 params.put("emails", PostgresArrays.texts(invite.emails()));
@@ -373,19 +384,24 @@ class TargetResolution {
                 params);
     }
 
-    private void checkTargets(UUID portfolioId, JobRequest request) {
+    /**
+     * Checks the request's accounts and users; answers when the accounts' links were read (null for an
+     * offboarding, which names no account).
+     */
+    private OffsetDateTime checkTargets(UUID portfolioId, JobRequest request) {
         List<FieldProblem> errors = new ArrayList<>();
         long[] offending = new long[2];
+        Checked accounts = null;
         switch (request) {
             case InviteUsers invite -> {
-                List<UUID> accounts = invite.accounts().stream()
+                List<UUID> ids = invite.accounts().stream()
                         .map(AccountInvitation::accountId)
                         .toList();
-                offending[0] = checkAccounts(portfolioId, accounts, i -> "accounts[" + i + "].accountId", errors);
+                accounts = checkAccounts(portfolioId, ids, i -> "accounts[" + i + "].accountId", errors);
             }
             case UpdateRolesByAssignment update -> {
                 List<RoleAssignment> assignments = update.assignments();
-                offending[0] = checkAccounts(
+                accounts = checkAccounts(
                         portfolioId,
                         assignments.stream().map(RoleAssignment::accountId).toList(),
                         i -> "assignments[" + i + "].accountId",
@@ -397,22 +413,25 @@ class TargetResolution {
                         errors);
             }
             case UpdateRolesBySelection update -> {
-                offending[0] = checkAccounts(portfolioId, update.accountIds(), i -> "accountIds[" + i + "]", errors);
+                accounts = checkAccounts(portfolioId, update.accountIds(), i -> "accountIds[" + i + "]", errors);
                 offending[1] = checkUsers(portfolioId, update.userIds(), i -> "userIds[" + i + "]", errors);
             }
             case RemoveAccess remove -> {
-                offending[0] = checkAccounts(portfolioId, remove.accountIds(), i -> "accountIds[" + i + "]", errors);
+                accounts = checkAccounts(portfolioId, remove.accountIds(), i -> "accountIds[" + i + "]", errors);
                 offending[1] = checkUsers(portfolioId, remove.userIds(), i -> "userIds[" + i + "]", errors);
             }
             case OffboardUsers offboard -> offending[1] = checkOffboardedUsers(portfolioId, offboard.userIds(), errors);
             case ResendInvitations resend -> {
-                offending[0] = checkAccounts(portfolioId, resend.accountIds(), i -> "accountIds[" + i + "]", errors);
+                accounts = checkAccounts(portfolioId, resend.accountIds(), i -> "accountIds[" + i + "]", errors);
                 offending[1] = checkUsers(portfolioId, resend.userIds(), i -> "userIds[" + i + "]", errors);
             }
             case RevokeInvitations revoke -> {
-                offending[0] = checkAccounts(portfolioId, revoke.accountIds(), i -> "accountIds[" + i + "]", errors);
+                accounts = checkAccounts(portfolioId, revoke.accountIds(), i -> "accountIds[" + i + "]", errors);
                 offending[1] = checkUsers(portfolioId, revoke.userIds(), i -> "userIds[" + i + "]", errors);
             }
+        }
+        if (accounts != null) {
+            offending[0] = accounts.offenders();
         }
         if (!errors.isEmpty()) {
             List<String> parts = new ArrayList<>();
@@ -426,6 +445,7 @@ class TargetResolution {
                     String.join(" and ", parts) + "; `errors` lists the first " + SHOWN_OFFENDERS + " of each.",
                     errors);
         }
+        return accounts == null ? null : accounts.at();
     }
 
     /**
@@ -504,8 +524,10 @@ class TargetResolution {
                 .toArray(String[]::new);
     }
 
-    private long checkAccounts(UUID portfolioId, List<UUID> ids, IntFunction<String> field, List<FieldProblem> errors) {
-        return offenders("""
+    /** The accounts not linked to the portfolio, and when this read the links. */
+    private Checked checkAccounts(
+            UUID portfolioId, List<UUID> ids, IntFunction<String> field, List<FieldProblem> errors) {
+        return checked("""
                 NOT EXISTS (SELECT 1 FROM directory.accounts a WHERE a.id = x.id AND a.portfolio_id = :portfolioId)
                 """, portfolioId, ids, field, "is not an account linked to this portfolio", errors);
     }
@@ -563,27 +585,51 @@ class TargetResolution {
             IntFunction<String> field,
             String message,
             List<FieldProblem> errors) {
-        record Offender(long ord, UUID id, long distinct) {}
+        return checked(condition, portfolioId, ids, field, message, errors).offenders();
+    }
+
+    /** As {@link #offenders}, and when the check's statement read the directory. */
+    private Checked checked(
+            String condition,
+            UUID portfolioId,
+            List<UUID> ids,
+            IntFunction<String> field,
+            String message,
+            List<FieldProblem> errors) {
+        record Offender(long ord, UUID id, long distinct, OffsetDateTime at) {}
+        // One row also when no id fails (ord and id null), for the statement's time.
         List<Offender> offenders = jdbc.sql("""
                         WITH x AS (
                             SELECT x.id, x.ord
                             FROM unnest(CAST(:ids AS uuid[])) WITH ORDINALITY AS x(id, ord)
                             WHERE %s
                         )
-                        SELECT x.ord, x.id, (SELECT count(DISTINCT id) FROM x) AS distinct_ids
-                        FROM x ORDER BY x.ord LIMIT :shown
+                        SELECT shown.ord, shown.id, (SELECT count(DISTINCT id) FROM x) AS distinct_ids,
+                               statement_timestamp() AS checked_at
+                        FROM (SELECT 1) one
+                        LEFT JOIN (SELECT x.ord, x.id FROM x ORDER BY x.ord LIMIT :shown) shown ON true
+                        ORDER BY shown.ord
                         """.formatted(condition))
                 .param("ids", PostgresArrays.uuids(ids))
                 .param("portfolioId", portfolioId)
                 .param("shown", SHOWN_OFFENDERS)
-                .query((row, n) ->
-                        new Offender(row.getLong("ord"), row.getObject("id", UUID.class), row.getLong("distinct_ids")))
+                .query((row, n) -> new Offender(
+                        row.getLong("ord"),
+                        row.getObject("id", UUID.class),
+                        row.getLong("distinct_ids"),
+                        row.getObject("checked_at", OffsetDateTime.class)))
                 .list();
         for (Offender offender : offenders) {
-            errors.add(new FieldProblem(field.apply((int) offender.ord() - 1), "'" + offender.id() + "' " + message));
+            if (offender.id() != null) {
+                errors.add(
+                        new FieldProblem(field.apply((int) offender.ord() - 1), "'" + offender.id() + "' " + message));
+            }
         }
-        return offenders.isEmpty() ? 0 : offenders.getFirst().distinct();
+        return new Checked(offenders.getFirst().distinct(), offenders.getFirst().at());
     }
+
+    /** How many distinct ids failed a check, and when its statement read the directory. */
+    private record Checked(long offenders, OffsetDateTime at) {}
 
     private static PlannedTarget plannedTarget(ResultSet row) throws SQLException {
         String currentRole = row.getString("current_role");

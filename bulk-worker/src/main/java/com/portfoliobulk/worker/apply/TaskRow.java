@@ -20,8 +20,8 @@ import java.util.UUID;
  *
  * @param seq the task's place in submission order (over all jobs), which per-account order follows
  * @param plannedAt when the task was planned: stored by its job's submission, the time of its statement
- *     that read the directory for the plan (a task planned before its account's last unlink is not
- *     applied)
+ *     that read the account's link (the check of the accounts the request names; an offboarding's plan)
+ *     (a task planned before its account's last unlink is not applied)
  * @param userEmail the e-mail of the task's user, when the task names an existing user
  */
 record TaskRow(
