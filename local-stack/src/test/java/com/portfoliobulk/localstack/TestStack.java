@@ -28,7 +28,11 @@ final class TestStack {
             // gateway and by the local stack's own seed.
             stack = ServiceStack.start(
                     ServiceStack.Settings.onFreePorts(sharedDatabase(), SharedInfrastructure.kafkaBootstrapServers())
-                            .withPropertiesForAll(Map.of("bulk.gateway.permissions.source", "identity-provider"))
+                            // A submission waits a minute, not 5 s, for a concurrent one with its Idempotency-Key,
+                            // which a test holds while the Owner unlinks and links an account again over HTTP.
+                            .withPropertiesForAll(Map.of(
+                                    "bulk.gateway.permissions.source", "identity-provider",
+                                    "bulk.gateway.jobs.duplicate-wait", "60s"))
                             .withWorkerProperties(Map.of(
                                     "spring.mail.host", "127.0.0.1",
                                     "spring.mail.port", mailbox.smtpPort(),
