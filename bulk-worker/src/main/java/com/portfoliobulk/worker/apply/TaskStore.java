@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -90,18 +91,25 @@ class TaskStore {
             """;
 
     /**
-     * The pending tasks of the given accounts that come before the account's given seq, all accounts in
-     * one statement: one index range per account on {@code bulk_tasks_pending_by_account} (the lateral
-     * subquery with {@code OFFSET 0} keeps it a nested loop over those ranges; as a plain join of a
-     * 2,000-element array PostgreSQL would read every pending task).
+     * The earliest pending task of each of the given accounts that comes before the account's given seq
+     * and is not among the given tasks (the batch's own), all accounts in one statement: at most one row
+     * per account, however many of its tasks wait. Each account is one range of {@code
+     * bulk_tasks_pending_by_account}, read in seq order until the first task outside the batch (the
+     * lateral subquery keeps it a nested loop over those ranges; as a plain join of a 2,000-element array
+     * PostgreSQL would read every pending task). The batch's tasks are left out through a hash of them,
+     * built once for the statement. Reading every earlier pending task instead held each account's
+     * deferred tasks in memory: after a lost record of a 1,000,000-task job, a batch of 2,000 read up to
+     * hundreds of thousands of rows, more with each batch deferred.
      */
     static final String EARLIER_PENDING = """
-            SELECT e.id, e.account_id, e.seq
+            SELECT a.account_id, e.seq
               FROM unnest(:accounts, :lastSeqs) AS a(account_id, last_seq)
              CROSS JOIN LATERAL (
-                   SELECT t.id, t.account_id, t.seq FROM jobs.bulk_tasks t
+                   SELECT t.seq FROM jobs.bulk_tasks t
                     WHERE t.account_id = a.account_id AND t.status = 'PENDING' AND t.seq < a.last_seq
-                   OFFSET 0) e
+                      AND t.id NOT IN (SELECT unnest(:batch))
+                    ORDER BY t.seq
+                    LIMIT 1) e
             """;
 
     /** The most tasks one release sets free; the rest follow with the next batch or the gateway's sweep. */
@@ -235,7 +243,7 @@ class TaskStore {
             return Set.of();
         }
         Map<UUID, Long> lastSeq = new HashMap<>();
-        Set<UUID> batch = new HashSet<>();
+        List<UUID> batch = new ArrayList<>();
         for (TaskRow row : pending) {
             lastSeq.merge(row.accountId(), row.seq(), Math::max);
             batch.add(row.id());
@@ -244,10 +252,9 @@ class TaskStore {
         jdbc.sql(EARLIER_PENDING)
                 .param("accounts", PostgresArrays.uuids(lastSeq.keySet()))
                 .param("lastSeqs", PostgresArrays.longs(lastSeq.values()))
+                .param("batch", PostgresArrays.uuids(batch))
                 .query(rs -> {
-                    if (!batch.contains(rs.getObject("id", UUID.class))) {
-                        firstBlocker.merge(rs.getObject("account_id", UUID.class), rs.getLong("seq"), Math::min);
-                    }
+                    firstBlocker.put(rs.getObject("account_id", UUID.class), rs.getLong("seq"));
                 });
         if (firstBlocker.isEmpty()) {
             return Set.of();

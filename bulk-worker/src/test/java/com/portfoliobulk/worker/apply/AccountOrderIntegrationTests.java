@@ -10,6 +10,7 @@ import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.BulkTaskMessage;
+import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.MembershipState;
 import com.portfoliobulk.contracts.TaskStatus;
@@ -18,6 +19,7 @@ import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
+import com.portfoliobulk.worker.fixtures.StatementCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +32,7 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -52,13 +55,24 @@ import org.springframework.web.client.RestClient;
  */
 class AccountOrderIntegrationTests extends WorkerIntegrationSupport {
 
+    /** Tasks of the account that wait behind a lost record, in one test. */
+    private static final int WAITING = 40;
+
     private final Instant inAWeek = Instant.now().plus(Duration.ofDays(7));
+
+    /** Jobs the test's relay sends too, besides the removal and the invitation. */
+    private final List<SubmittedJob> alsoRelayed = new ArrayList<>();
 
     @Autowired
     MeterRegistry meters;
 
+    @Autowired
+    DataSource dataSource;
+
     @LocalServerPort
     int port;
+
+    private UUID portfolioId;
 
     private UUID accountId;
 
@@ -71,6 +85,7 @@ class AccountOrderIntegrationTests extends WorkerIntegrationSupport {
     @BeforeEach
     void removalThenInvitation() {
         Portfolio portfolio = directory.portfolio(1);
+        portfolioId = portfolio.id();
         accountId = portfolio.ownedAccount(0).id();
         ann = directory.user();
         directory.member(accountId, ann, AccountRole.ANALYST);
@@ -148,6 +163,71 @@ class AccountOrderIntegrationTests extends WorkerIntegrationSupport {
         assertSeqOrderWon();
     }
 
+    /**
+     * Many tasks of one account wait behind a lost record (a relay pass of a large job lost, say): each
+     * is deferred, as before, and applied in seq order once the sweep sends the lost one again. The order
+     * check reads at most one earlier pending task per account of a batch, whatever the number of its
+     * tasks that wait: it read all of them, and held them in memory, for every batch.
+     */
+    @Test
+    void theOrderCheckReadsOneEarlierTaskPerAccountHoweverManyWaitBehindALostRecord() {
+        List<UUID> invitees = new ArrayList<>();
+        List<JobFixture.TaskSpec> invitations = new ArrayList<>();
+        for (int i = 0; i < WAITING; i++) {
+            UUID invitee = directory.user();
+            invitees.add(invitee);
+            invitations.add(invite(accountId, invitee, directory.email(invitee), AccountRole.ANALYST, inAWeek));
+        }
+        SubmittedJob many = jobs.submit(portfolioId, JobType.INVITE_USERS, JobFixture.administrator(), invitations);
+        alsoRelayed.add(many);
+        recordSent(removal.message(0));
+
+        List<StatementCounter.Statement> orderChecks;
+        try (StatementCounter statements = StatementCounter.open(dataSource, TaskListener.ID)) {
+            orderChecks = statements.keep(sql -> sql.contains("last_seq"));
+            List<BulkTaskMessage> records = new ArrayList<>(List.of(invitation.message(0)));
+            records.addAll(many.messages());
+            sendAsRelay(records.toArray(BulkTaskMessage[]::new));
+            awaitDeferred(invitation.taskId(0));
+            for (int i = 0; i < WAITING; i++) {
+                awaitDeferred(many.taskId(i));
+            }
+        }
+
+        assertThat(directory.membership(accountId, ann)).map(Membership::role).contains(AccountRole.ANALYST);
+        assertThat(invitees)
+                .allSatisfy(invitee ->
+                        assertThat(directory.membership(accountId, invitee)).isEmpty());
+        assertThat(orderChecks).as("order checks of the batches").isNotEmpty();
+        for (StatementCounter.Statement orderCheck : orderChecks) {
+            // The statement the worker ran, run again: the tasks are still pending as they were.
+            List<UUID> read = jdbc.sql(orderCheck.sql())
+                    .params(orderCheck.parameters())
+                    .query((rs, row) -> rs.getObject("account_id", UUID.class))
+                    .list();
+            assertThat(read)
+                    .as("earlier pending tasks the order check reads per account")
+                    .doesNotHaveDuplicates();
+        }
+
+        // The stuck-task sweep queues the lost task to be sent again; the relay sends it.
+        jdbc.sql("INSERT INTO jobs.task_republications (task_id, seq) SELECT id, seq FROM jobs.bulk_tasks WHERE id = ?")
+                .param(removal.taskId(0))
+                .update();
+        relayUntilFinished();
+
+        assertSeqOrderWon();
+        assertThat(jobs.job(many.id()).status()).isEqualTo(JobStatus.COMPLETED);
+        for (int i = 0; i < WAITING; i++) {
+            assertThat(jobs.task(many.taskId(i)).appliedAt())
+                    .isAfterOrEqualTo(jobs.task(invitation.taskId(0)).appliedAt());
+        }
+        assertThat(invitees)
+                .allSatisfy(invitee -> assertThat(directory.membership(accountId, invitee))
+                        .map(Membership::state)
+                        .contains(MembershipState.INVITED));
+    }
+
     @Test
     void anAccountsTasksOutOfOrderInOneBurstAreAppliedInSeqOrder() {
         // The resent earlier pass lands right behind the later one: both records in one partition, later first.
@@ -216,7 +296,7 @@ class AccountOrderIntegrationTests extends WorkerIntegrationSupport {
      */
     private int relayWaiting() {
         Map<UUID, BulkTaskMessage> records = new LinkedHashMap<>();
-        Stream.of(removal, invitation)
+        Stream.concat(Stream.of(removal, invitation), alsoRelayed.stream())
                 .flatMap(job -> job.messages().stream())
                 .forEach(record -> records.put(record.taskId(), record));
         List<UUID> waiting = jdbc.sql("""
@@ -240,8 +320,8 @@ class AccountOrderIntegrationTests extends WorkerIntegrationSupport {
     private void relayUntilFinished() {
         await().atMost(PATIENCE).until(() -> {
             relayWaiting();
-            return jobs.job(removal.id()).status().isTerminal()
-                    && jobs.job(invitation.id()).status().isTerminal();
+            return Stream.concat(Stream.of(removal, invitation), alsoRelayed.stream())
+                    .allMatch(job -> jobs.job(job.id()).status().isTerminal());
         });
     }
 

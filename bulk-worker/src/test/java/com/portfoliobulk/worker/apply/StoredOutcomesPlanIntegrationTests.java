@@ -67,23 +67,26 @@ class StoredOutcomesPlanIntegrationTests extends WorkerIntegrationSupport {
     void earlierPendingTasksAreLookedUpByAccountEvenWhenTheStatisticsSawNoPendingTask() throws Exception {
         try (Connection db = dataSource.getConnection()) {
             pendingTasksTheStatisticsDoNotKnow(db);
+            List<UUID> batch = new ArrayList<>();
             List<UUID> accounts = new ArrayList<>();
             List<Long> lastSeqs = new ArrayList<>();
             try (Statement statement = db.createStatement();
                     ResultSet rows = statement.executeQuery("""
-                            SELECT account_id, seq FROM jobs.bulk_tasks
+                            SELECT id, account_id, seq FROM jobs.bulk_tasks
                              WHERE job_id = '00000000-0000-4000-8000-00000000a11e' AND status = 'PENDING'
                              LIMIT %d
                             """.formatted(BATCH))) {
                 while (rows.next()) {
-                    accounts.add(rows.getObject(1, UUID.class));
-                    lastSeqs.add(rows.getLong(2));
+                    batch.add(rows.getObject(1, UUID.class));
+                    accounts.add(rows.getObject(2, UUID.class));
+                    lastSeqs.add(rows.getLong(3));
                 }
             }
 
             String plan = plan(on(db).sql("EXPLAIN " + TaskStore.EARLIER_PENDING)
                     .param("accounts", new SqlArrayValue("uuid", accounts.toArray()))
-                    .param("lastSeqs", new SqlArrayValue("bigint", lastSeqs.toArray())));
+                    .param("lastSeqs", new SqlArrayValue("bigint", lastSeqs.toArray()))
+                    .param("batch", new SqlArrayValue("uuid", batch.toArray())));
 
             db.rollback();
             // Any other index of pending tasks would look as cheap under these statistics: an index of
