@@ -6,6 +6,9 @@ import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import com.portfoliobulk.worker.expiry.ExpiredInvitation;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
@@ -31,6 +34,48 @@ class AccountLinks {
 
     /** Accounts unlinked per statement when a portfolio closes. */
     private static final int BATCH = 1000;
+
+    /** Expired invitations an unlink ends, and holds in memory, per statement ({@link #END_EXPIRED}). */
+    static final int EXPIRED_CHUNK = 5000;
+
+    /** Where the first statement of {@link #END_EXPIRED} starts: no uuid orders before it. */
+    private static final UUID FIRST = new UUID(0, 0);
+
+    /**
+     * Ends up to {@code :chunk} expired invitations on the accounts, those from {@code (:fromAccount,
+     * :fromUser)} on in primary-key order, and answers what their entries need, with how many it chose
+     * and the last it chose. The next statement starts at that one: the invitations this transaction
+     * ended are gone for it, so none is read twice, and each statement reads the primary key from where
+     * the last one stopped rather than from the start, past the entries of those already ended. It
+     * answers one row even when none of those it chose could be ended (each is checked again as it is
+     * deleted: one ended, accepted or renewed meanwhile is left alone), so that it goes on after them.
+     */
+    static final String END_EXPIRED = """
+            WITH chosen AS MATERIALIZED (
+                SELECT account_id, user_id FROM directory.memberships
+                 WHERE account_id = ANY(:accounts) AND state = 'INVITED' AND expires_at <= now()
+                   AND (account_id, user_id) >= (:fromAccount, :fromUser)
+                 ORDER BY account_id, user_id
+                 LIMIT :chunk),
+            ended AS (
+                DELETE FROM directory.memberships m
+                 USING chosen c, directory.users u
+                 WHERE m.account_id = c.account_id AND m.user_id = c.user_id
+                   AND m.state = 'INVITED' AND m.expires_at <= now() AND u.id = m.user_id
+                RETURNING m.account_id, m.user_id, u.email, m.role, m.expires_at, m.invitation_job_id,
+                          (SELECT j.requested_by_user_id FROM jobs.bulk_jobs j
+                            WHERE j.id = m.invitation_job_id) AS inviter_id,
+                          (SELECT j.requested_by_email FROM jobs.bulk_jobs j
+                            WHERE j.id = m.invitation_job_id) AS inviter_email),
+            last AS (
+                SELECT account_id, user_id, count(*) OVER () AS chosen FROM chosen
+                 ORDER BY account_id DESC, user_id DESC
+                 LIMIT 1)
+            SELECT l.chosen, l.account_id AS last_account_id, l.user_id AS last_user_id,
+                   e.account_id, e.user_id, e.email, e.role, e.expires_at, e.invitation_job_id,
+                   e.inviter_id, e.inviter_email
+              FROM last l LEFT JOIN ended e ON true
+            """;
 
     private final JdbcClient jdbc;
 
@@ -239,34 +284,35 @@ class AccountLinks {
      * Ends the invitations on the accounts whose expiry has passed but that the expiry sweep has not
      * ended yet (it runs every minute, and not while Kafka is down), each noted as the {@code
      * INVITATION_EXPIRED} entry the sweep would have logged: its id, dated at the expiry, by the inviter
-     * (the requester of its job; for one that no job made, none, as the sweep logs it).
+     * (the requester of its job; for one that no job made, none, as the sweep logs it). {@value
+     * #EXPIRED_CHUNK} at a time, in the unlink's transaction, each chunk's entries noted before the next
+     * is read ({@link #END_EXPIRED}): read all at once, a close of a portfolio with a million expired
+     * invitations (a large job's, which expire together, while the sweep could not run) held all of them
+     * in memory, and the worker ran out of it, again with each retry of the close.
      */
     private void endExpiredInvitations(UUID portfolioId, List<UUID> accounts) {
-        List<AccountActivityEvent> expired = jdbc.sql("""
-                        DELETE FROM directory.memberships m
-                        USING directory.users u
-                        WHERE m.account_id = ANY(:accounts) AND m.state = 'INVITED' AND m.expires_at <= now()
-                          AND u.id = m.user_id
-                        RETURNING m.account_id, m.user_id, u.email, m.role, m.expires_at, m.invitation_job_id,
-                                  (SELECT j.requested_by_user_id FROM jobs.bulk_jobs j
-                                    WHERE j.id = m.invitation_job_id) AS inviter_id,
-                                  (SELECT j.requested_by_email FROM jobs.bulk_jobs j
-                                    WHERE j.id = m.invitation_job_id) AS inviter_email
-                        """)
-                .param("accounts", PostgresArrays.uuids(accounts))
-                .query((rs, n) -> {
-                    UUID inviterId = rs.getObject("inviter_id", UUID.class);
-                    return new ExpiredInvitation(
-                                    rs.getObject("account_id", UUID.class),
-                                    rs.getObject("user_id", UUID.class),
-                                    rs.getString("email"),
-                                    new AccountRole(rs.getString("role")),
-                                    rs.getTimestamp("expires_at").toInstant(),
-                                    rs.getObject("invitation_job_id", UUID.class),
-                                    inviterId == null ? null : new Actor(inviterId, rs.getString("inviter_email")))
-                            .event(portfolioId);
-                })
-                .list();
+        SqlValue accountIds = PostgresArrays.uuids(accounts);
+        UUID fromAccount = FIRST;
+        UUID fromUser = FIRST;
+        while (true) {
+            ExpiredChunk chunk = new ExpiredChunk(portfolioId);
+            jdbc.sql(END_EXPIRED)
+                    .param("accounts", accountIds)
+                    .param("fromAccount", fromAccount)
+                    .param("fromUser", fromUser)
+                    .param("chunk", EXPIRED_CHUNK)
+                    .query(chunk::add);
+            noteExpired(portfolioId, chunk.ended);
+            if (chunk.chosen < EXPIRED_CHUNK) {
+                return;
+            }
+            fromAccount = chunk.lastAccount;
+            fromUser = chunk.lastUser;
+        }
+    }
+
+    /** Notes the {@code INVITATION_EXPIRED} entries of ended invitations for their accounts' logs. */
+    private void noteExpired(UUID portfolioId, List<AccountActivityEvent> expired) {
         if (expired.isEmpty()) {
             return;
         }
@@ -297,6 +343,48 @@ class AccountLinks {
                 .param("jobIds", uuids(expired, AccountActivityEvent::jobId))
                 .param("changedAt", texts(expired, event -> event.occurredAt().toString()))
                 .update();
+    }
+
+    /**
+     * What one statement of {@link #endExpiredInvitations} read: how many expired invitations it chose,
+     * the last of them (where the next statement goes on), and the entries of those it ended.
+     */
+    private static final class ExpiredChunk {
+
+        private final UUID portfolioId;
+
+        private final List<AccountActivityEvent> ended = new ArrayList<>();
+
+        private long chosen;
+
+        private UUID lastAccount;
+
+        private UUID lastUser;
+
+        ExpiredChunk(UUID portfolioId) {
+            this.portfolioId = portfolioId;
+        }
+
+        void add(ResultSet rs) throws SQLException {
+            chosen = rs.getLong("chosen");
+            lastAccount = rs.getObject("last_account_id", UUID.class);
+            lastUser = rs.getObject("last_user_id", UUID.class);
+            UUID accountId = rs.getObject("account_id", UUID.class);
+            if (accountId == null) {
+                // Chosen, but no longer expired or no longer there when deleted (ended meanwhile).
+                return;
+            }
+            UUID inviterId = rs.getObject("inviter_id", UUID.class);
+            ended.add(new ExpiredInvitation(
+                            accountId,
+                            rs.getObject("user_id", UUID.class),
+                            rs.getString("email"),
+                            new AccountRole(rs.getString("role")),
+                            rs.getTimestamp("expires_at").toInstant(),
+                            rs.getObject("invitation_job_id", UUID.class),
+                            inviterId == null ? null : new Actor(inviterId, rs.getString("inviter_email")))
+                    .event(portfolioId));
+        }
     }
 
     private static SqlValue uuids(List<AccountActivityEvent> events, Function<AccountActivityEvent, UUID> field) {

@@ -19,6 +19,7 @@ import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredTask;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
+import com.portfoliobulk.worker.fixtures.StatementCounter;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -472,6 +473,72 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
         assertThat(expiry.actor()).as("its inviter").isEqualTo(inviter);
         assertThat(expiry.jobId()).isEqualTo(invitation.id());
         assertThat(expiry.previousRole()).isEqualTo(AccountRole.ANALYST);
+    }
+
+    /**
+     * More expired invitations than an unlink ends in one statement (a large job's, which expire
+     * together, while the sweep could not run): all of them end, each logged once as the sweep would
+     * have logged it, and the unlink holds the entries of at most {@value AccountLinks#EXPIRED_CHUNK} of
+     * them at a time. It read all of them at once, and a million of them ran the worker out of memory.
+     */
+    @Test
+    void expiredInvitationsBeyondOneStatementAllEndAndAreEachLoggedOnce() {
+        Portfolio portfolio = directory.portfolio(1);
+        OwnedAccount account = portfolio.ownedAccount(0);
+        int expired = AccountLinks.EXPIRED_CHUNK + 1_500;
+        String domain = "@expired-" + UUID.randomUUID() + ".example";
+        Instant expiredAt = Instant.now().minus(Duration.ofHours(2)).truncatedTo(ChronoUnit.MICROS);
+        jdbc.sql("""
+                        INSERT INTO directory.users (id, email)
+                        SELECT gen_random_uuid(), 'invitee' || g || :domain FROM generate_series(1, :expired) AS g
+                        """).param("domain", domain).param("expired", expired).update();
+        jdbc.sql("""
+                        INSERT INTO directory.memberships (account_id, user_id, role, state, invited_at, expires_at,
+                                                           invitation_token)
+                        SELECT :account, u.id, 'ANALYST', 'INVITED', :expiredAt - interval '7 days', :expiredAt,
+                               encode(sha256(convert_to(gen_random_uuid()::text, 'UTF8')), 'hex')
+                          FROM directory.users u
+                         WHERE u.email LIKE '%' || :domain
+                        """)
+                .param("account", account.id())
+                .param("expiredAt", expiredAt.atOffset(ZoneOffset.UTC))
+                .param("domain", domain)
+                .update();
+
+        List<StatementCounter.Statement> notes;
+        try (StatementCounter statements = StatementCounter.open(dataSource, "")) {
+            notes = statements.keep(sql -> sql.contains("'INVITATION_EXPIRED'"));
+            assertThat(post(portfolio.id(), "/accounts/" + account.id() + "/unlink"))
+                    .isEqualTo(200);
+        }
+
+        assertThat(jdbc.sql("SELECT count(*) FROM directory.memberships WHERE account_id = ? AND state = 'INVITED'")
+                        .param(account.id())
+                        .query(Long.class)
+                        .single())
+                .isZero();
+        // Each statement noting the entries binds them as arrays, one element per entry: the entries the
+        // unlink held at once.
+        List<Integer> noted = notes.stream()
+                .map(note -> note.parameters().stream()
+                        .filter(StatementCounter.KeptArray.class::isInstance)
+                        .map(array -> ((StatementCounter.KeptArray) array).elements().length)
+                        .findFirst()
+                        .orElseThrow())
+                .toList();
+        assertThat(noted)
+                .as("expired invitations' entries noted per statement")
+                .allSatisfy(entries -> assertThat(entries).isLessThanOrEqualTo(AccountLinks.EXPIRED_CHUNK));
+        assertThat(noted.stream().mapToInt(Integer::intValue).sum()).isEqualTo(expired);
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(activityOfAccounts(List.of(account.id())))
+                        .filteredOn(event -> event.action() == ActivityAction.INVITATION_EXPIRED)
+                        .extracting(AccountActivityEvent::eventId)
+                        .hasSize(expired)
+                        .doesNotHaveDuplicates());
+        assertThat(activityOfAccounts(List.of(account.id())))
+                .filteredOn(event -> event.action() == ActivityAction.INVITATION_EXPIRED)
+                .allSatisfy(event -> assertThat(event.occurredAt()).isEqualTo(expiredAt));
     }
 
     /**
