@@ -20,6 +20,15 @@ final class FilterRefusals {
     private FilterRefusals() {}
 
     /**
+     * Whether the request is under the SCIM base path, as it was sent or as it is decoded: {@code
+     * /%73cim/v2/...} reaches the SCIM endpoints too.
+     */
+    static boolean isScim(HttpServletRequest request) {
+        String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+        return path.startsWith(SCIM_PATHS) || request.getRequestURI().startsWith(request.getContextPath() + SCIM_PATHS);
+    }
+
+    /**
      * Answers {@code problem}, or on a SCIM path its status with {@code scimDetail}.
      */
     static void write(
@@ -29,7 +38,7 @@ final class FilterRefusals {
             ProblemDetail problem,
             String scimDetail)
             throws IOException {
-        if (request.getRequestURI().startsWith(request.getContextPath() + SCIM_PATHS)) {
+        if (isScim(request)) {
             response.sendError(problem.getStatus(), scimDetail);
             return;
         }

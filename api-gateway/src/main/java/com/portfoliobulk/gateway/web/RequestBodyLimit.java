@@ -40,6 +40,17 @@ import tools.jackson.databind.json.JsonMapper;
  * reading the body (stream and reader) are limited. Under the SCIM base path the 413 is a SCIM error
  * (the SCIM error page and {@code ScimErrorAdvice} write it), not a problem.
  *
+ * <p>Under the SCIM base path the cap is {@code bulk.gateway.web.max-scim-request-body} (64 KiB;
+ * never more than {@code max-request-body}). The SCIM endpoints read their bodies as a whole JSON tree,
+ * whose members a SCIM body may have ever so many of (an unknown attribute is ignored, but only once
+ * the tree is built): a tree of a 5 MB body of empty objects takes over 400 MB, far more than the 15
+ * times its size that {@link RequestBodyBudget} assumes, so that one caller's share of the budget let
+ * it exhaust the heap. A User resource, a PatchOp or a SearchRequest an identity provider sends is a
+ * few KB, its values bounded ({@code userName} 254 characters, {@code externalId} and {@code
+ * displayName} 255, a filter 1,000); 64 KiB, more than ten times that, bounds such a tree to a few MB
+ * and is not over {@link RequestBodyBudget#SMALL_BODY}, so a SCIM body with a declared length never
+ * waits for the budget.
+ *
  * <p>It also bounds how long a body may take to arrive: once the gateway has waited for a body's bytes
  * longer than {@code bulk.gateway.web.body-read-timeout} in all, the next bytes that come fail the read
  * ({@link RequestBodyTimeoutException}), which is answered 408. Without it, a caller sending a byte
@@ -73,12 +84,19 @@ class RequestBodyLimit extends OncePerRequestFilter {
 
     private final long maxBytes;
 
+    /** The cap under the SCIM base path. */
+    private final long maxScimBytes;
+
     private final Duration readTimeout;
 
     private final JsonMapper json;
 
     RequestBodyLimit(WebProperties properties, JsonMapper json) {
         this.maxBytes = properties.maxRequestBody().toBytes();
+        this.maxScimBytes = Math.min(maxBytes, properties.maxScimRequestBody().toBytes());
+        if (maxScimBytes < 1) {
+            throw new IllegalStateException("bulk.gateway.web.max-scim-request-body must be at least 1 byte");
+        }
         this.readTimeout = properties.bodyReadTimeout();
         if (readTimeout == null || !readTimeout.isPositive()) {
             throw new IllegalStateException("bulk.gateway.web.body-read-timeout must be more than 0");
@@ -89,13 +107,14 @@ class RequestBodyLimit extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (request.getContentLengthLong() > maxBytes) {
+        long limit = FilterRefusals.isScim(request) ? maxScimBytes : maxBytes;
+        if (request.getContentLengthLong() > limit) {
             SECURITY_HEADERS.forEach(writer -> writer.writeHeaders(request, response));
             FilterRefusals.write(
-                    request, response, json, tooLarge(maxBytes), RequestBodyTooLargeException.shortDetail(maxBytes));
+                    request, response, json, tooLarge(limit), RequestBodyTooLargeException.shortDetail(limit));
             return;
         }
-        chain.doFilter(new LimitedRequest(request, maxBytes, readTimeout), response);
+        chain.doFilter(new LimitedRequest(request, limit, readTimeout), response);
     }
 
     static ProblemDetail tooLarge(long maxBytes) {

@@ -7,6 +7,9 @@ import org.springframework.util.unit.DataSize;
 
 /**
  * @param maxRequestBody the largest request body accepted; a larger one is answered with 413
+ * @param maxScimRequestBody the largest request body accepted under the SCIM base path ({@code
+ *     /scim/v2/}), at most {@code maxRequestBody}; a larger one is answered with a SCIM 413 ({@link
+ *     RequestBodyLimit})
  * @param maxBodyBytesInFlight how many bytes of large request bodies the gateway handles at once; a
  *     request that finds them used up waits briefly, then is answered 503 ({@link RequestBodyBudget})
  * @param maxBodyBytesInFlightPerCaller how many of those bytes the large bodies of one caller (the
@@ -19,6 +22,7 @@ import org.springframework.util.unit.DataSize;
 @ConfigurationProperties("bulk.gateway.web")
 record WebProperties(
         @DefaultValue("5MB") DataSize maxRequestBody,
+        @DefaultValue("64KB") DataSize maxScimRequestBody,
         @DefaultValue("20MB") DataSize maxBodyBytesInFlight,
         DataSize maxBodyBytesInFlightPerCaller,
         @DefaultValue("10m") Duration streamingTimeout,

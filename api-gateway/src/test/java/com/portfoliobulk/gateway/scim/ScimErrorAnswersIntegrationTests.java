@@ -101,39 +101,69 @@ class ScimErrorAnswersIntegrationTests extends ScimIntegrationTest {
         assertThat(answer.json().path("detail").asString()).contains("Content-Encoding", "uncompressed");
     }
 
+    /**
+     * A SCIM body is read as a whole JSON tree, which an attribute ignored but full of empty objects
+     * makes far larger than the body: under the SCIM base path the cap is {@code
+     * bulk.gateway.web.max-scim-request-body} (64 KiB), which no User, PatchOp or SearchRequest an
+     * identity provider sends reaches. A body one byte over it is a SCIM 413, declared or chunked, for
+     * every SCIM endpoint that reads a body, and a 413 on a path with a percent-encoded letter too (which
+     * reaches the same endpoint); one of exactly 64 KiB is read as before.
+     */
     @Test
-    void aBodyOverTheCapIsAScimContentTooLargeWhetherItsLengthIsDeclaredOrNot() throws Exception {
-        // Over bulk.gateway.web.max-request-body (5 MB); a valid user resource otherwise.
-        String body =
-                "{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"huge@example.test\",\"displayName\":\""
-                        + "x".repeat(6 * 1024 * 1024) + "\"}";
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    void aScimBodyOverTheScimCapIsAScimContentTooLargeAndOneAtTheCapIsRead() throws Exception {
+        int cap = 64 * 1024;
+        byte[] over = userWithIgnoredObjects("over@example.test", cap + 1);
+        byte[] atCap = userWithIgnoredObjects("at-cap@example.test", cap);
 
-        Scim declared = sendRaw(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes));
+        Scim declared = sendRaw(java.net.http.HttpRequest.BodyPublishers.ofByteArray(over));
         Scim chunked =
-                sendRaw(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes)));
+                sendRaw(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(over)));
+        String overText = new String(over, StandardCharsets.UTF_8);
+        Scim search = scim(HttpMethod.POST, users() + "/.search", overText);
+        Scim put = scim(HttpMethod.PUT, users() + "/" + UUID.randomUUID(), overText);
+        Scim patch = scim(HttpMethod.PATCH, users() + "/" + UUID.randomUUID(), overText);
+        Scim encoded = scim(HttpMethod.POST, "/%73cim/v2/portfolios/" + portfolio.id() + "/Users", overText);
 
-        assertScimError(declared, 413, null);
-        assertScimError(chunked, 413, null);
-        assertThat(chunked.json().path("detail").asString()).contains("at most");
-        assertThat(jdbc.sql("SELECT count(*) FROM directory.users WHERE email = 'huge@example.test'")
+        assertThat(encoded.status()).as(encoded.text()).isEqualTo(413);
+        for (Scim tooLarge : List.of(declared, chunked, search, put, patch)) {
+            assertScimError(tooLarge, 413, null);
+            assertThat(tooLarge.json().path("detail").asString())
+                    .isEqualTo("The request body may be at most " + cap + " bytes.");
+        }
+        assertThat(jdbc.sql("SELECT count(*) FROM directory.users WHERE email = 'over@example.test'")
                         .query(Long.class)
                         .single())
                 .isZero();
+        Scim created =
+                sendRaw(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(atCap)));
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        assertThat(created.json().path("userName").asString()).isEqualTo("at-cap@example.test");
+    }
+
+    /** A User resource of exactly {@code size} bytes, padded with an attribute of empty objects, ignored. */
+    private static byte[] userWithIgnoredObjects(String userName, int size) {
+        String head = "{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"" + userName
+                + "\",\"x\":[{}";
+        int objects = (size - head.length() - 2) / 3;
+        String body = head + ",{}".repeat(objects) + " ".repeat(size - head.length() - 2 - 3 * objects) + "]}";
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        assertThat(bytes).hasSize(size);
+        return bytes;
     }
 
     /**
      * While large bodies hold the whole of {@code bulk.gateway.web.max-body-bytes-in-flight} (four
-     * requests that send the head of a 5 MB body and wait, each with a SCIM token of its own, as one
-     * caller holds at most half of it), a further large SCIM body is answered with a SCIM 503 saying
-     * to retry, with {@code Retry-After}.
+     * requests that send the head of a chunked body, counted as the largest, and wait, each with a SCIM
+     * token of its own, as one caller holds at most half of it), a further chunked SCIM body is answered
+     * with a SCIM 503 saying to retry, with {@code Retry-After}.
      */
     @Test
     void aLargeBodyFindingTheBodyBudgetUsedUpIsAScimServiceUnavailable() throws Exception {
-        byte[] large =
-                ("{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"busy@example.test\"}"
-                                + " ".repeat(100 * 1024))
+        byte[] user =
+                "{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"busy@example.test\"}"
                         .getBytes(StandardCharsets.UTF_8);
+        java.net.http.HttpRequest.BodyPublisher large =
+                java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(user));
         List<Socket> slow = new ArrayList<>();
         try {
             for (int i = 0; i < 4; i++) {
@@ -141,14 +171,14 @@ class ScimErrorAnswersIntegrationTests extends ScimIntegrationTest {
                 slow.add(socket);
                 String head = "POST " + users() + " HTTP/1.1\r\nHost: localhost\r\n"
                         + "Authorization: Bearer " + createToken(portfolio.id(), "Slow " + i) + "\r\n"
-                        + "Content-Type: " + SCIM_JSON + "\r\nContent-Length: " + 5 * 1024 * 1024 + "\r\n\r\n"
-                        + "{\"schemas\":[";
+                        + "Content-Type: " + SCIM_JSON + "\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "c\r\n{\"schemas\":[\r\n";
                 socket.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));
                 socket.getOutputStream().flush();
             }
 
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                Scim busy = sendRaw(java.net.http.HttpRequest.BodyPublishers.ofByteArray(large));
+                Scim busy = sendRaw(large);
                 assertScimError(busy, 503, null);
                 assertThat(busy.headers().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("2");
                 assertThat(busy.json().path("detail").asString()).contains("try again");
@@ -159,9 +189,7 @@ class ScimErrorAnswersIntegrationTests extends ScimIntegrationTest {
             }
         }
         await().atMost(Duration.ofSeconds(30))
-                .untilAsserted(() -> assertThat(sendRaw(java.net.http.HttpRequest.BodyPublishers.ofByteArray(large))
-                                .status())
-                        .isNotEqualTo(503));
+                .untilAsserted(() -> assertThat(sendRaw(large).status()).isNotEqualTo(503));
     }
 
     private Scim sendRaw(java.net.http.HttpRequest.BodyPublisher body) throws Exception {
