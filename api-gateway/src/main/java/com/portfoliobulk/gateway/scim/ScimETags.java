@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.contracts.Quoted;
 import org.springframework.http.HttpStatus;
 
 /**
@@ -77,7 +78,8 @@ final class ScimETags {
         return new ScimException(
                 HttpStatus.PRECONDITION_FAILED,
                 null,
-                "'If-Match' is " + ifMatch.strip() + " but the user's version is " + of(version) + ": the user"
+                "'If-Match' is " + Quoted.of(ifMatch.strip()) + " but the user's version is " + of(version)
+                        + ": the user"
                         + " changed since it was read. Read the user again (GET) and retry with its ETag.");
     }
 }

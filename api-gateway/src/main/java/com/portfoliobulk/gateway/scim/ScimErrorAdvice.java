@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.contracts.Quoted;
 import com.portfoliobulk.gateway.web.RequestBodyTimeoutException;
 import com.portfoliobulk.gateway.web.RequestBodyTooLargeException;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
@@ -94,7 +95,10 @@ class ScimErrorAdvice {
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<Map<String, Object>> notAnId(MethodArgumentTypeMismatchException ex) {
         return ScimErrors.answer(
-                HttpStatus.NOT_FOUND, null, "No resource has the id '" + ex.getValue() + "'.", HttpHeaders.EMPTY);
+                HttpStatus.NOT_FOUND,
+                null,
+                "No resource has the id " + Quoted.of(ex.getValue()) + ".",
+                HttpHeaders.EMPTY);
     }
 
     /**

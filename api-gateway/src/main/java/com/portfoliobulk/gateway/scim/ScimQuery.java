@@ -75,7 +75,7 @@ record ScimQuery(ScimFilter filter, long startIndex, int count, ScimAttributes a
                 || !schemas.get(0).isString()
                 || !schemas.get(0).stringValue().strip().equals(SEARCH_SCHEMA)) {
             throw ScimException.invalidSyntax("'schemas' must be [\"" + SEARCH_SCHEMA + "\"], not "
-                    + (schemas == null ? "absent" : schemas.toString()) + ".");
+                    + (schemas == null ? "absent" : Quoted.of(schemas)) + ".");
         }
         members.forEach((name, value) -> {
             String expected = switch (name) {
@@ -85,7 +85,8 @@ record ScimQuery(ScimFilter filter, long startIndex, int count, ScimAttributes a
                 default -> null;
             };
             if (expected != null && !value.isNull() && !fits(value, expected)) {
-                throw ScimException.invalidValue("'" + name + "' must be " + expected + ", not " + value + ".");
+                throw ScimException.invalidValue(
+                        "'" + name + "' must be " + expected + ", not " + Quoted.of(value) + ".");
             }
         });
         checkSort(string(members, "sortBy"), string(members, "sortOrder"));
@@ -145,15 +146,16 @@ record ScimQuery(ScimFilter filter, long startIndex, int count, ScimAttributes a
                 || sortBy.strip().equalsIgnoreCase("userName")
                 || sortBy.strip().equalsIgnoreCase(ScimUserChange.CORE_SCHEMA + ":userName");
         if (!byUserName) {
-            throw ScimException.invalidValue("'sortBy' cannot be '" + sortBy + "': sorting is not supported"
+            throw ScimException.invalidValue("'sortBy' cannot be " + Quoted.of(sortBy) + ": sorting is not supported"
                     + " (/ServiceProviderConfig), and results are in userName order. Leave 'sortBy' out.");
         }
         if (sortOrder != null
                 && !sortOrder.isBlank()
                 && !sortOrder.strip().toLowerCase(Locale.ROOT).equals("ascending")) {
-            throw ScimException.invalidValue("'sortOrder' cannot be '" + sortOrder + "': sorting is not supported"
-                    + " (/ServiceProviderConfig), and results are in ascending userName order. Leave 'sortOrder'"
-                    + " out.");
+            throw ScimException.invalidValue(
+                    "'sortOrder' cannot be " + Quoted.of(sortOrder) + ": sorting is not supported"
+                            + " (/ServiceProviderConfig), and results are in ascending userName order. Leave 'sortOrder'"
+                            + " out.");
         }
     }
 

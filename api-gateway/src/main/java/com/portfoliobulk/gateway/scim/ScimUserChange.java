@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.scim;
 
 import com.portfoliobulk.contracts.ControlCharacters;
+import com.portfoliobulk.contracts.Quoted;
 import com.portfoliobulk.contracts.TextLength;
 import com.portfoliobulk.contracts.UnpairedSurrogates;
 import java.util.Locale;
@@ -52,7 +53,7 @@ final class ScimUserChange {
         if (!names(schemas, CORE_SCHEMA)) {
             throw ScimException.invalidSyntax("'schemas' must be an array that includes \"" + CORE_SCHEMA
                     + "\" (the User schema, and any extension schemas the body uses), not "
-                    + (schemas == null ? "absent" : schemas.toString()) + ".");
+                    + (schemas == null ? "absent" : Quoted.of(schemas)) + ".");
         }
         ScimUserChange change = new ScimUserChange();
         change.setsExternalId = true;
@@ -85,7 +86,7 @@ final class ScimUserChange {
                 || !schemas.get(0).isString()
                 || !schemas.get(0).stringValue().strip().equals(PATCH_SCHEMA)) {
             throw ScimException.invalidSyntax("'schemas' must be [\"" + PATCH_SCHEMA + "\"], not "
-                    + (schemas == null ? "absent" : schemas.toString()) + ".");
+                    + (schemas == null ? "absent" : Quoted.of(schemas)) + ".");
         }
         JsonNode operations = member(body, "Operations");
         if (operations == null || !operations.isArray() || operations.isEmpty()) {
@@ -101,7 +102,8 @@ final class ScimUserChange {
             JsonNode opNode = member(operation, "op");
             if (opNode != null && !opNode.isNull() && !opNode.isString()) {
                 throw ScimException.invalidSyntax(
-                        field + ": 'op' must be the string \"add\", \"replace\" or \"remove\", not " + opNode + ".");
+                        field + ": 'op' must be the string \"add\", \"replace\" or \"remove\", not " + Quoted.of(opNode)
+                                + ".");
             }
             String op = opNode == null ? "" : opNode.asString("").toLowerCase(Locale.ROOT);
             JsonNode path = member(operation, "path");
@@ -110,8 +112,8 @@ final class ScimUserChange {
                 throw new ScimException(
                         org.springframework.http.HttpStatus.BAD_REQUEST,
                         "invalidPath",
-                        field + ": 'path' must be a string naming an attribute (such as \"active\"), not " + path
-                                + ".");
+                        field + ": 'path' must be a string naming an attribute (such as \"active\"), not "
+                                + Quoted.of(path) + ".");
             }
             String pathName = path == null || path.isNull() ? null : path.stringValue();
             switch (op) {
@@ -134,8 +136,8 @@ final class ScimUserChange {
                     } else {
                         refuseReadOnly(field, op, pathName);
                         if (value == null) {
-                            throw ScimException.invalidSyntax(field + ": '" + op + "' of '" + pathName.strip()
-                                    + "' needs a 'value' (RFC 7644 section 3.5.2); to clear it, use 'remove'.");
+                            throw ScimException.invalidSyntax(field + ": '" + op + "' of " + Quoted.of(pathName.strip())
+                                    + " needs a 'value' (RFC 7644 section 3.5.2); to clear it, use 'remove'.");
                         }
                         change.set(pathName, value);
                     }
@@ -157,7 +159,7 @@ final class ScimUserChange {
                 }
                 default ->
                     throw ScimException.invalidSyntax(
-                            field + ": 'op' must be \"add\", \"replace\" or \"remove\", not \"" + op + "\".");
+                            field + ": 'op' must be \"add\", \"replace\" or \"remove\", not " + Quoted.of(op) + ".");
             }
         }
         if (change.userName == null && change.userNameRemoval == null) {
@@ -221,8 +223,9 @@ final class ScimUserChange {
             throw new ScimException(
                     org.springframework.http.HttpStatus.BAD_REQUEST,
                     "mutability",
-                    field + ": '" + attribute.strip() + "' is read only (set by the service provider): it cannot be"
-                            + " the target of '" + op + "'.");
+                    field + ": " + Quoted.of(attribute.strip())
+                            + " is read only (set by the service provider): it cannot be" + " the target of '" + op
+                            + "'.");
         }
     }
 
@@ -259,7 +262,7 @@ final class ScimUserChange {
             }
         }
         throw ScimException.invalidValue(
-                "'active' must be true or false (or the string \"True\"/\"False\"), not " + value + ".");
+                "'active' must be true or false (or the string \"True\"/\"False\"), not " + Quoted.of(value) + ".");
     }
 
     private static String text(JsonNode value, String attribute) {
@@ -267,7 +270,7 @@ final class ScimUserChange {
             return null;
         }
         if (!value.isString()) {
-            throw ScimException.invalidValue("'" + attribute + "' must be a string, not " + value + ".");
+            throw ScimException.invalidValue("'" + attribute + "' must be a string, not " + Quoted.of(value) + ".");
         }
         if (ControlCharacters.in(value.stringValue())) {
             throw ScimException.invalidValue(

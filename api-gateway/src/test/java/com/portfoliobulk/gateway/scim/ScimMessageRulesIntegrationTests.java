@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.scim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.Quoted;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpMethod;
@@ -223,6 +224,68 @@ class ScimMessageRulesIntegrationTests extends ScimIntegrationTest {
             assertScimError(answer, 400, "mutability");
             assertThat(answer.json().path("detail").asString()).contains("read only");
         }
+        assertUnchanged(ann);
+    }
+
+    /**
+     * A refusal that repeats a value of the request quotes at most its first 80 characters, as the
+     * rest of the gateway does: a value of 50,000 characters (a SCIM body may be 64 KiB) in the
+     * {@code schemas}, an operation's {@code op} or {@code path}, {@code active}, a string attribute,
+     * a SearchRequest's member or sort, or in {@code If-Match} is not repeated whole.
+     */
+    @Test
+    void aRefusalQuotesALongValueOfTheRequestCutShort() {
+        UUID ann = annWithAccess();
+        String longText = "v".repeat(50_000);
+        String longJson = "\"" + longText + "\"";
+        String userPath = users() + "/" + ann;
+        String patchSchemas = "{\"schemas\":[\"" + PATCH_SCHEMA + "\"],\"Operations\":[";
+        String searchSchemas = "{\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:SearchRequest\"],";
+
+        Scim[] answers = {
+            scim(HttpMethod.PATCH, userPath, "{\"schemas\":[\"x\"," + longJson + "]," + CHANGES),
+            scim(HttpMethod.POST, users(), "{\"schemas\":[" + longJson + "],\"userName\":\"long@example.test\"}"),
+            scim(HttpMethod.PATCH, userPath, patchSchemas + "{\"op\":[" + longJson + "]}]}"),
+            scim(HttpMethod.PATCH, userPath, patchSchemas + "{\"op\":" + longJson + "}]}"),
+            scim(HttpMethod.PATCH, userPath, patchSchemas + "{\"op\":\"replace\",\"path\":[" + longJson + "]}]}"),
+            scim(HttpMethod.PATCH, userPath, patchSchemas + "{\"op\":\"add\",\"path\":" + longJson + "}]}"),
+            scim(HttpMethod.PATCH, userPath, patchSchemas + "{\"op\":\"remove\",\"path\":\"meta." + longText + "\"}]}"),
+            scim(
+                    HttpMethod.PATCH,
+                    userPath,
+                    patchSchemas + "{\"op\":\"replace\",\"path\":\"active\",\"value\":{\"x\":" + longJson + "}}]}"),
+            scim(
+                    HttpMethod.PATCH,
+                    userPath,
+                    patchSchemas + "{\"op\":\"replace\",\"path\":\"displayName\",\"value\":[" + longJson + "]}]}"),
+            scim(HttpMethod.POST, users() + "/.search", "{\"schemas\":[" + longJson + "]}"),
+            scim(HttpMethod.POST, users() + "/.search", searchSchemas + "\"filter\":[" + longJson + "]}"),
+            scim(HttpMethod.POST, users() + "/.search", searchSchemas + "\"sortBy\":" + longJson + "}"),
+            scim(HttpMethod.POST, users() + "/.search", searchSchemas + "\"sortOrder\":" + longJson + "}")
+        };
+
+        for (Scim answer : answers) {
+            assertThat(answer.status()).as(answer.text()).isEqualTo(400);
+            assertThat(answer.json().path("detail").asString())
+                    .as(answer.text())
+                    .contains("vvvvv…'")
+                    .doesNotContain("v".repeat(Quoted.MAX_CODE_POINTS + 1))
+                    .hasSizeLessThan(500);
+        }
+        Scim ifMatch = http.method(HttpMethod.PATCH)
+                .uri(java.net.URI.create("http://localhost:" + port + userPath))
+                .headers(headers -> {
+                    headers.setBearerAuth(scimToken);
+                    headers.set(org.springframework.http.HttpHeaders.IF_MATCH, "W/\"" + "v".repeat(4_000) + "\"");
+                    headers.setContentType(org.springframework.http.MediaType.parseMediaType(SCIM_JSON));
+                })
+                .body("{\"schemas\":[\"" + PATCH_SCHEMA + "\"]," + CHANGES)
+                .exchange((request, response) -> answer(response));
+        assertThat(ifMatch.status()).as(ifMatch.text()).isEqualTo(412);
+        assertThat(ifMatch.json().path("detail").asString())
+                .contains("vvvvv…'")
+                .doesNotContain("v".repeat(Quoted.MAX_CODE_POINTS + 1))
+                .hasSizeLessThan(500);
         assertUnchanged(ann);
     }
 
