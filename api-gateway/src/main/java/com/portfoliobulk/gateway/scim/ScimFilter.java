@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.scim;
 
 import com.portfoliobulk.contracts.ControlCharacters;
+import com.portfoliobulk.contracts.UnpairedSurrogates;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -10,7 +11,9 @@ import org.springframework.http.HttpStatus;
  * The filters identity providers send to find a user before creating or updating one:
  * {@code userName eq "..."}, {@code externalId eq "..."} and {@code id eq "..."}. Others answer 400
  * {@code invalidFilter}, and so does a filter longer than {@value #MAX_LENGTH} characters or with a
- * control character. There is no nesting ({@code and}, {@code or}, parentheses and {@code not} are
+ * control character or half of a surrogate pair without the other (sent as it is or as a {@code \\u}
+ * escape: the database keeps no such half, a text with one is stored with '?' in its place, so the
+ * filter would find a user whose attribute has a '?' there). There is no nesting ({@code and}, {@code or}, parentheses and {@code not} are
  * refused), and the quoted value is read by a loop over its characters, so no filter text, however
  * long, can exhaust the stack (a regular expression with an alternation repeated per character did).
  * The value is a JSON string (RFC 7644 section 3.4.2.2): its escapes, {@code \\u00f6} among them, are
@@ -50,6 +53,9 @@ record ScimFilter(Attribute attribute, String value) {
         }
         if (ControlCharacters.in(filter)) {
             throw invalid("'filter' " + ControlCharacters.message(filter) + ".");
+        }
+        if (UnpairedSurrogates.in(filter)) {
+            throw invalid("'filter' " + UnpairedSurrogates.message(filter) + ".");
         }
         Matcher matcher = COMPARISON.matcher(filter);
         if (!matcher.lookingAt()) {
@@ -91,6 +97,10 @@ record ScimFilter(Attribute attribute, String value) {
         if (ControlCharacters.in(value.toString())) {
             // Written as an escape (\\n, \\u0000): no user has one in an attribute.
             throw invalid("'filter' " + ControlCharacters.message(value.toString()) + ".");
+        }
+        if (UnpairedSurrogates.in(value)) {
+            // Written as an escape (\\ud800) with no escape of the other half after it.
+            throw invalid("'filter' " + UnpairedSurrogates.message(value) + ".");
         }
         Attribute attribute = switch (matcher.group(1).toLowerCase(Locale.ROOT)) {
             case "username" -> Attribute.USER_NAME;

@@ -145,7 +145,10 @@ class ScimProvisioning {
      * left, so that of two PATCHes sent without {@code If-Match} (as Entra ID and Okta send them) the
      * second keeps what the first set of other attributes. A
      * change or removal of {@code userName} is refused (400 {@code mutability}) and nothing else of
-     * the request is kept, but a deactivation in the same request is applied all the same.
+     * the request is kept, but a deactivation in the same request is applied all the same. A {@code
+     * userName} that is no address by the one rule for addresses ({@link EmailAddresses}) is a change
+     * too, also one that lower-cases to the user's ({@code \\u212Aate@corp.example}, with KELVIN SIGN, to
+     * {@code kate@corp.example}): it names another user than this one.
      *
      * @param expectedVersion the version {@code If-Match} requires, {@link ScimETags#ANY} for any, or null
      *     for none
@@ -156,7 +159,8 @@ class ScimProvisioning {
         String refusedUserName = change.userNameRemoval();
         if (refusedUserName == null
                 && change.userName() != null
-                && !change.userName().toLowerCase(Locale.ROOT).equals(current.userName())) {
+                && (!EmailAddresses.isValid(change.userName())
+                        || !change.userName().toLowerCase(Locale.ROOT).equals(current.userName()))) {
             refusedUserName = "'userName' is the user's e-mail address in every account of the portfolio and cannot"
                     + " be changed through SCIM (it is '" + current.userName() + "').";
         }

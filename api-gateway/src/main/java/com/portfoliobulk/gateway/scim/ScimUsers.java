@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.contracts.EmailAddresses;
 import com.portfoliobulk.gateway.directory.MembershipColumns;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -49,8 +50,19 @@ class ScimUsers {
         return one("u.id = :value", portfolioId, userId);
     }
 
+    /**
+     * The user with this address, in any case; none when {@code userName} is no address by the one rule
+     * for the addresses the product takes ({@link EmailAddresses}). Only such an address, of ASCII
+     * alone, is lower-cased to compare: {@link String#toLowerCase} maps some other characters
+     * to ASCII letters (KELVIN SIGN U+212A to 'k'), so that {@code \\u212Aate@corp.example} would find
+     * {@code kate@corp.example}.
+     */
     Optional<ScimUser> byUserName(UUID portfolioId, String userName) {
-        return one("u.email = :value", portfolioId, userName.strip().toLowerCase(Locale.ROOT));
+        String address = userName.strip();
+        if (!EmailAddresses.isValid(address)) {
+            return Optional.empty();
+        }
+        return one("u.email = :value", portfolioId, address.toLowerCase(Locale.ROOT));
     }
 
     /** Whether the identity provider deleted the user from this portfolio. */

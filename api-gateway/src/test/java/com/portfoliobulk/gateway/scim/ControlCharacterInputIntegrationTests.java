@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.scim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.UnpairedSurrogates;
 import com.portfoliobulk.contracts.paging.Cursor;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
@@ -156,6 +157,47 @@ class ControlCharacterInputIntegrationTests extends ScimIntegrationTest {
 
         assertScimError(answer, 400, "invalidFilter");
         assertThat(answer.json().path("detail").asString()).contains("filter", FIX);
+    }
+
+    /**
+     * A filter whose value has half of a surrogate pair without the other, as a {@code \\ud800} escape
+     * or as the character itself (a JSON escape in a SearchRequest), is an invalid filter: the database
+     * keeps no such half and compares a '?' in its place, so {@code "\\ud800ops@..."} found the user
+     * {@code ?ops@...}, and an externalId the same way. A whole pair is a character and is read.
+     */
+    @Test
+    void aScimFilterWithHalfOfASurrogatePairIsAnInvalidFilter() {
+        String address = portfolio.email("?ops");
+        UUID ops = portfolio.user("?ops");
+        portfolio.member(portfolio.account("Brand"), ops, AccountRole.ANALYST);
+        Scim linked = scim(
+                HttpMethod.PUT,
+                users() + "/" + ops,
+                "{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"" + address
+                        + "\",\"externalId\":\"?ext\"}");
+        assertThat(linked.status()).as(linked.text()).isEqualTo(200);
+        String search = "{\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:SearchRequest\"],\"filter\":";
+
+        Scim[] answers = {
+            scim(
+                    HttpMethod.GET,
+                    users() + "?filter=" + encode("userName eq \"\\ud800" + address.substring(1) + "\""),
+                    null),
+            scim(HttpMethod.GET, users() + "?filter=" + encode("externalId eq \"\\udc00ext\""), null),
+            scim(
+                    HttpMethod.POST,
+                    users() + "/.search",
+                    search + "\"userName eq \\\"\\ud800" + address.substring(1) + "\\\"\"}"),
+            scim(HttpMethod.POST, users() + "/.search", search + "\"externalId eq \\\"\\\\ud800ext\\\"\"}")
+        };
+
+        for (Scim answer : answers) {
+            assertScimError(answer, 400, "invalidFilter");
+            assertThat(answer.json().path("detail").asString()).contains("'filter'", "half of a surrogate pair");
+        }
+        Scim pair = scim(HttpMethod.GET, users() + "?filter=" + encode("externalId eq \"\\ud83d\\ude00ext\""), null);
+        assertThat(pair.status()).as(pair.text()).isEqualTo(200);
+        assertThat(pair.json().path("totalResults").asInt()).isZero();
     }
 
     @Test

@@ -73,16 +73,16 @@ class ScimQueryIntegrationTests extends ScimIntegrationTest {
 
     /**
      * A filter's value is a JSON string (RFC 7644 section 3.4.2.2), so its escapes are read as JSON's,
-     * {@code \\u00f6} among them; and its attribute may be named with the schema's URN (section 3.10),
+     * {@code \\u006f} among them; and its attribute may be named with the schema's URN (section 3.10),
      * as clients that build paths from the schema write it.
      */
     @Test
     void aFilterReadsJsonEscapesAndAttributesNamedWithTheSchemasUrn() {
         UUID brand = portfolio.account("Brand");
-        UUID jorg = portfolio.user("j\u00f6rg");
+        UUID jorg = portfolio.user("jorg");
         portfolio.member(brand, jorg, AccountRole.SUPPORT);
-        String email = portfolio.email("j\u00f6rg");
-        String escaped = email.replace("\u00f6", "\\\\u00f6");
+        String email = portfolio.email("jorg");
+        String escaped = email.replaceFirst("o", "\\\\\\\\u006f");
 
         List<Scim> answers = List.of(
                 scim(HttpMethod.POST, users() + "/.search", """

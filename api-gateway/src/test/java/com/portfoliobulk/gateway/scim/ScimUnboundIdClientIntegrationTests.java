@@ -898,6 +898,55 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
         }
     }
 
+    /**
+     * An identity provider that searches for its user before it creates them, by a {@code userName}
+     * with KELVIN SIGN (U+212A) where Kate's address has 'k' (Java lower-cases the one to the other),
+     * finds no one: it used to find Kate, link its user to her and, deactivating that user, offboard
+     * her. Creating that user is refused (it is no address), and a replacement or modification of Kate
+     * carrying that {@code userName} is a change of hers (400 {@code mutability}) that changes nothing.
+     */
+    @Test
+    void aUserNameThatLowerCasesToAnotherUsersAddressFindsNoOneAndIsNoUsersOwn() throws ScimException {
+        UUID kate = portfolio.user("kate");
+        portfolio.member(portfolio.account("Brand"), kate, AccountRole.ANALYST);
+        String lookalike = "\u212A" + portfolio.email("kate").substring(1);
+        UserResource newcomer = new UserResource();
+        newcomer.setUserName(lookalike);
+        UserResource replacement = service.retrieve("Users", kate.toString(), UserResource.class);
+        replacement.setUserName(lookalike);
+        replacement.setDisplayName("Not Kate");
+
+        ListResponse<UserResource> found = service.searchRequest("Users")
+                .filter("userName eq \"" + lookalike + "\"")
+                .invoke(UserResource.class);
+        ListResponse<UserResource> foundByPost = service.searchRequest("Users")
+                .filter("userName eq \"" + lookalike + "\"")
+                .invokePost(UserResource.class);
+
+        assertThat(found.getTotalResults()).isZero();
+        assertThat(foundByPost.getTotalResults()).isZero();
+        assertThatThrownBy(() -> service.create("Users", newcomer))
+                .isInstanceOfSatisfying(
+                        BadRequestException.class,
+                        ex -> assertThat(ex.getScimError().getScimType()).isEqualTo("invalidValue"));
+        assertThatThrownBy(() -> service.replace(replacement))
+                .isInstanceOfSatisfying(
+                        BadRequestException.class,
+                        ex -> assertThat(ex.getScimError().getScimType()).isEqualTo("mutability"));
+        assertThatThrownBy(() -> service.modifyRequest("Users", kate.toString())
+                        .replaceValue("userName", lookalike)
+                        .replaceValue("displayName", "Not Kate")
+                        .invoke(UserResource.class))
+                .isInstanceOfSatisfying(
+                        BadRequestException.class,
+                        ex -> assertThat(ex.getScimError().getScimType()).isEqualTo("mutability"));
+        UserResource after = service.retrieve("Users", kate.toString(), UserResource.class);
+        assertThat(after.getUserName()).isEqualTo(portfolio.email("kate"));
+        assertThat(after.getDisplayName()).isNull();
+        assertThat(after.getActive()).isTrue();
+        assertThat(scimJobs(portfolio.id())).isZero();
+    }
+
     @Test
     void readsTheScimErrorsItIsAnswered() {
         Client stranger = clientWith("scim_not-a-token");
