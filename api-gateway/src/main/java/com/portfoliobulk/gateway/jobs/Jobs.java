@@ -280,9 +280,10 @@ class Jobs {
 
     private static String taskConditions(TaskFilter filter) {
         StringBuilder where = new StringBuilder("job_id = :jobId");
-        if (filter.status() == TaskStatus.PENDING) {
+        TaskStatus status = status(filter);
+        if (status == TaskStatus.PENDING) {
             where.append(" AND status = 'PENDING'");
-        } else if (filter.status() != null) {
+        } else if (status != null) {
             // Said twice so that a plan prepared for any status still reads bulk_tasks_ended_by_job,
             // which holds only ended tasks (jobs migration V120).
             where.append(" AND status = :status AND status <> 'PENDING'");
@@ -299,8 +300,9 @@ class Jobs {
     private static Map<String, Object> taskParams(UUID jobId, TaskFilter filter) {
         Map<String, Object> params = new HashMap<>();
         params.put("jobId", jobId);
-        if (filter.status() != null && filter.status() != TaskStatus.PENDING) {
-            params.put("status", filter.status().name());
+        TaskStatus status = status(filter);
+        if (status != null && status != TaskStatus.PENDING) {
+            params.put("status", status.name());
         }
         if (filter.reason() != null) {
             params.put("reason", filter.reason().name());
@@ -309,6 +311,18 @@ class Jobs {
             params.put("accountId", filter.accountId());
         }
         return params;
+    }
+
+    /**
+     * The status of the tasks the filter matches: the one it names, else that of its reason (a reason
+     * goes with one ended status), so that a filter by reason alone reads that status's tasks from
+     * bulk_tasks_ended_by_job rather than every task of the job; {@code null} for any status.
+     */
+    private static TaskStatus status(TaskFilter filter) {
+        if (filter.status() != null || filter.reason() == null) {
+            return filter.status();
+        }
+        return filter.reason().status();
     }
 
     private static Job job(ResultSet row, int rowNumber) throws SQLException {
