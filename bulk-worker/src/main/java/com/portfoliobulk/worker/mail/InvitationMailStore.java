@@ -85,6 +85,18 @@ class InvitationMailStore {
                FOR UPDATE OF m SKIP LOCKED
             """.formatted(NOT_CLOSING.formatted("m.portfolio_id"));
 
+    /**
+     * Gives the tasks that created a failed message's invitations (the job's succeeded invitation and
+     * resend tasks of its invitee) the message's error. They are read from the index of such tasks by
+     * job and invitee (jobs migration V189), whose predicate the statement repeats, not from all the
+     * job's succeeded tasks.
+     */
+    static final String MARK_TASKS_UNDELIVERED = """
+            UPDATE jobs.bulk_tasks SET error = :error
+             WHERE job_id = :jobId AND user_id = :userId
+               AND status = 'SUCCEEDED' AND action IN ('INVITE', 'RESEND_INVITATION')
+            """;
+
     private final JdbcClient jdbc;
 
     InvitationMailStore(JdbcClient jdbc) {
@@ -228,10 +240,7 @@ class InvitationMailStore {
                            SET status = 'FAILED', token = NULL, attempts = attempts + 1, last_error = :error
                          WHERE id = :id
                         """).param("id", mail.id()).param("error", error).update();
-        jdbc.sql("""
-                        UPDATE jobs.bulk_tasks SET error = :error
-                         WHERE job_id = :jobId AND user_id = :userId AND status = 'SUCCEEDED'
-                        """)
+        jdbc.sql(MARK_TASKS_UNDELIVERED)
                 .param("error", "Invitation e-mail not delivered: " + error)
                 .param("jobId", mail.jobId())
                 .param("userId", mail.userId())

@@ -19,6 +19,9 @@ import com.portfoliobulk.worker.fixtures.TestSmtp;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.mail.internet.MimeMessage;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -26,6 +29,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.stream.IntStream;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -47,6 +51,9 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
 
     @Autowired
     MeterRegistry meters;
+
+    @Autowired
+    DataSource dataSource;
 
     @Autowired
     JavaMailSender mailSender;
@@ -325,6 +332,43 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
                     .contains("5.1.1");
             assertThat(jobs.task(job.taskId(1)).error()).startsWith("Invitation e-mail not delivered: ");
         }
+    }
+
+    /**
+     * A failed e-mail's tasks are marked through the index of succeeded invitation tasks by job and
+     * invitee (jobs migration V189), also as a plan prepared for any job and invitee. Before, the
+     * statement read every succeeded task of the job: 0.5 s for each refused address of a 200,000-task
+     * invitation job, 2.8 s at 1,000,000, on the sender's thread inside the e-mail's transaction.
+     */
+    @Test
+    void aFailedEMailsTasksAreFoundByJobAndInviteeNotAmongAllTheJobsTasks() throws Exception {
+        String statement = InvitationMailStore.MARK_TASKS_UNDELIVERED
+                .replace(":error", "$1")
+                .replace(":jobId", "$2")
+                .replace(":userId", "$3");
+        StringBuilder plan = new StringBuilder();
+        try (Connection db = dataSource.getConnection()) {
+            db.setAutoCommit(false);
+            try (Statement sql = db.createStatement()) {
+                sql.execute("SET LOCAL plan_cache_mode = force_generic_plan");
+                // Whether the index can serve the statement, not whether the tests' few tasks make a
+                // sequential scan cheaper.
+                sql.execute("SET LOCAL enable_seqscan = off");
+                sql.execute("PREPARE mark_undelivered(text, uuid, uuid) AS " + statement);
+                try (ResultSet lines = sql.executeQuery("EXPLAIN EXECUTE mark_undelivered('refused', '"
+                        + UUID.randomUUID() + "', '" + UUID.randomUUID() + "')")) {
+                    while (lines.next()) {
+                        plan.append(lines.getString(1)).append('\n');
+                    }
+                }
+            } finally {
+                db.rollback();
+            }
+        }
+
+        assertThat(plan.toString())
+                .contains("Index Scan using bulk_tasks_invited_by_invitee on bulk_tasks")
+                .contains("Index Cond: ((job_id = $2) AND (user_id = $3))");
     }
 
     /**
