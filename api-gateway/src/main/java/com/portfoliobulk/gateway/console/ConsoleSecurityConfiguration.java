@@ -1,14 +1,18 @@
 package com.portfoliobulk.gateway.console;
 
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.web.FormCallers;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.security.oauth2.client.autoconfigure.ConditionalOnOAuth2ClientRegistrationProperties;
 import org.springframework.boot.security.oauth2.client.autoconfigure.OAuth2ClientProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.security.authentication.AnonymousAuthenticationToken;
 import org.springframework.security.config.ObjectPostProcessor;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.core.Authentication;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.security.oauth2.client.web.HttpSessionOAuth2AuthorizedClientRepository;
 import org.springframework.security.oauth2.client.web.OAuth2AuthorizationRequestRedirectFilter;
@@ -60,6 +64,27 @@ class ConsoleSecurityConfiguration {
     @Bean
     CsrfTokenRepository consoleCsrfTokenRepository() {
         return new SessionCsrfTokens();
+    }
+
+    /**
+     * The console's signed-in user sending a request of the console, by the session it names, before the
+     * security filters load it: the large bodies' budget counts a console form's body, which is read
+     * before those filters (the CSRF check reads its token), as that user's.
+     */
+    @Bean
+    FormCallers consoleFormCallers(
+            SecurityContextRepository consoleSecurityContextRepository,
+            @Qualifier("consoleSecurity") ObjectProvider<SecurityFilterChain> consoleSecurity) {
+        return request -> {
+            if (!consoleSecurity.getObject().matches(request)) {
+                return null;
+            }
+            Authentication signedIn = consoleSecurityContextRepository
+                    .loadDeferredContext(request)
+                    .get()
+                    .getAuthentication();
+            return signedIn == null || signedIn instanceof AnonymousAuthenticationToken ? null : signedIn.getName();
+        };
     }
 
     @Bean

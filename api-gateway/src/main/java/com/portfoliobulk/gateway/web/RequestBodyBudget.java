@@ -53,14 +53,22 @@ import tools.jackson.databind.json.JsonMapper;
  * its requests holds or waits for a share, so the entries are never more than the large bodies being
  * handled.
  *
+ * <p>The requests without a known caller (not signed in, or to an endpoint open to anyone) share one
+ * smaller share, {@value #ANONYMOUS_SHARE_DIVISOR} times less than a caller's: none of the endpoints
+ * open to them takes a large body, and they cannot hold more of the budget than that, however many
+ * they are.
+ *
  * <p>It runs right after the security filters, so that only authenticated requests take from the
- * budget (one without a valid token is refused before its body is read, and cannot hold the budget
- * while it sends its body slowly), the caller is known, and the refusal carries the security headers
- * those filters write. An authenticated one that sends its body slowly holds its share only until the
- * body's read times out ({@code bulk.gateway.web.body-read-timeout}, {@link RequestBodyLimit}: 408).
+ * budget as their caller's (one without a valid token is refused before its body is read, and cannot
+ * hold the budget while it sends its body slowly), the caller is known, and the refusal carries the
+ * security headers those filters write. An authenticated one that sends its body slowly holds its
+ * share only until the body's read times out ({@code bulk.gateway.web.body-read-timeout}, {@link
+ * RequestBodyLimit}: 408). A form body, which the security filters read themselves (the console's CSRF
+ * check), takes from the budget before them instead ({@link RequestParameters}, through {@link #hold}).
  * Under the SCIM base path the 503 is a SCIM error (the SCIM error page writes it), not a problem.
  * Refusals count in {@code bulk_requests_body_budget_refused_total}, by {@code reason}: {@code
- * budget} (all of the budget held) or {@code caller} (all of the caller's share held).
+ * budget} (all of the budget held), {@code caller} (all of the caller's share held) or {@code
+ * anonymous} (all of the share of the requests without a known caller held).
  */
 @Component
 @Order(SecurityFilterProperties.DEFAULT_FILTER_ORDER + 1)
@@ -83,17 +91,31 @@ class RequestBodyBudget extends OncePerRequestFilter {
             + " of one caller at once (bulk.gateway.web.max-body-bytes-in-flight-per-caller); nothing was changed,"
             + " try again shortly, once one of them is answered.";
 
+    static final String ANONYMOUS_BUSY = "The gateway is reading as many large request bodies of callers not"
+            + " signed in as it reads at once; nothing was changed, try again shortly, signed in.";
+
     /**
      * The key of the requests without an authenticated caller, all together (the endpoints open to them
      * take no large body).
      */
-    private static final String NO_CALLER = "";
+    static final String NO_CALLER = "";
+
+    /** How many times less of the budget the requests without a caller hold together than one caller. */
+    static final int ANONYMOUS_SHARE_DIVISOR = 4;
+
+    /**
+     * The request attribute of a request whose body took from the budget before the security filters
+     * ({@link #hold}), which the filter itself then leaves alone.
+     */
+    private static final String HELD = RequestBodyBudget.class.getName() + ".HELD";
 
     private final Semaphore budget;
 
     private final int budgetBytes;
 
     private final int callerBytes;
+
+    private final int anonymousBytes;
 
     private final long maxBody;
 
@@ -109,9 +131,13 @@ class RequestBodyBudget extends OncePerRequestFilter {
 
     private final Counter refusedByCallerShare;
 
+    private final Counter refusedByAnonymousShare;
+
     private final AtomicLong warnedAt = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
 
     private final AtomicLong warnedOfCallerAt = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+
+    private final AtomicLong warnedOfAnonymousAt = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
 
     RequestBodyBudget(WebProperties properties, JsonMapper json, MeterRegistry meters) {
         long bytes = properties.maxBodyBytesInFlight().toBytes();
@@ -126,6 +152,7 @@ class RequestBodyBudget extends OncePerRequestFilter {
         }
         this.budgetBytes = (int) Math.min(bytes, Integer.MAX_VALUE);
         this.callerBytes = (int) Math.min(perCaller, Integer.MAX_VALUE);
+        this.anonymousBytes = Math.max(1, callerBytes / ANONYMOUS_SHARE_DIVISOR);
         this.budget = new Semaphore(budgetBytes, true);
         this.maxBody = properties.maxRequestBody().toBytes();
         this.json = json;
@@ -139,6 +166,11 @@ class RequestBodyBudget extends OncePerRequestFilter {
                 "caller",
                 "Requests with a large body answered 503 because their caller's large bodies being handled used up"
                         + " bulk.gateway.web.max-body-bytes-in-flight-per-caller");
+        this.refusedByAnonymousShare = refusals(
+                meters,
+                "anonymous",
+                "Requests with a large body answered 503 because the large bodies being handled of callers not"
+                        + " signed in used up their share");
     }
 
     private static Counter refusals(MeterRegistry meters, String reason, String description) {
@@ -151,19 +183,50 @@ class RequestBodyBudget extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        long size = size(request);
+        if (request.getAttribute(HELD) != null) {
+            chain.doFilter(request, response);
+            return;
+        }
+        hold(request, response, caller(), maxBody, false, chain);
+    }
+
+    /**
+     * Handles the request (by {@code chain}) with its body's bytes taken from the budget and from its
+     * caller's share until it ends, or answers 503 when they cannot be had within {@link #WAIT}; a small
+     * body takes nothing. The filter itself then leaves the request alone.
+     *
+     * @param caller who sends the request ({@link #NO_CALLER} for no one known)
+     * @param largest what a body without a declared length counts as
+     * @param securityHeaders whether a refusal writes the security headers itself: before the security
+     *     filters, which write them on every other answer
+     */
+    void hold(
+            HttpServletRequest request,
+            HttpServletResponse response,
+            String caller,
+            long largest,
+            boolean securityHeaders,
+            FilterChain chain)
+            throws ServletException, IOException {
+        long size = size(request, largest);
         if (size == 0) {
             chain.doFilter(request, response);
             return;
         }
+        request.setAttribute(HELD, Boolean.TRUE);
         // Never more than the whole budget or share, so that a request always gets in alone.
         int bytes = (int) Math.min(size, budgetBytes);
-        int callersBytes = (int) Math.min(size, callerBytes);
-        String caller = caller();
+        int callersBytes = (int) Math.min(size, shareBytes(caller));
         CallerShare share = join(caller);
         Refusal refusal = take(share, callersBytes, bytes);
         if (refusal != null) {
             leave(caller);
+            if (refusal == Refusal.CALLER && caller.equals(NO_CALLER)) {
+                refusal = Refusal.ANONYMOUS;
+            }
+            if (securityHeaders) {
+                RequestBodyLimit.writeSecurityHeaders(request, response);
+            }
             refuse(request, response, refusal, caller);
             return;
         }
@@ -187,16 +250,21 @@ class RequestBodyBudget extends OncePerRequestFilter {
         }
     }
 
+    /** The most of the budget the large bodies of {@code caller} hold together. */
+    private int shareBytes(String caller) {
+        return caller.equals(NO_CALLER) ? anonymousBytes : callerBytes;
+    }
+
     /**
      * How large the request's body may be: nothing for a small (or no) body, otherwise its declared
-     * length or, for a chunked body, the largest allowed.
+     * length or, for a chunked body, {@code largest}.
      */
-    private long size(HttpServletRequest request) {
+    private long size(HttpServletRequest request, long largest) {
         long declared = request.getContentLengthLong();
         if (declared > SMALL_BODY) {
-            return Math.min(declared, maxBody);
+            return Math.min(declared, largest);
         } else if (declared < 0 && request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
-            return maxBody;
+            return largest;
         }
         return 0;
     }
@@ -206,7 +274,11 @@ class RequestBodyBudget extends OncePerRequestFilter {
      * token's id, a console session's user), which the security filters before this one have set.
      */
     private static String caller() {
-        Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
+        return caller(SecurityContextHolder.getContext().getAuthentication());
+    }
+
+    /** The caller {@code authentication} names: its name, or {@link #NO_CALLER} for none or an anonymous one. */
+    static String caller(Authentication authentication) {
         if (authentication == null
                 || authentication instanceof AnonymousAuthenticationToken
                 || authentication.getName() == null) {
@@ -218,7 +290,7 @@ class RequestBodyBudget extends OncePerRequestFilter {
     /** The caller's share, counting one more request of it that holds or waits for bytes. */
     private CallerShare join(String caller) {
         return callers.compute(caller, (key, share) -> {
-            CallerShare joined = share == null ? new CallerShare(new Semaphore(callerBytes, true)) : share;
+            CallerShare joined = share == null ? new CallerShare(new Semaphore(shareBytes(caller), true)) : share;
             joined.requests++;
             return joined;
         });
@@ -262,7 +334,17 @@ class RequestBodyBudget extends OncePerRequestFilter {
     private void refuse(HttpServletRequest request, HttpServletResponse response, Refusal refusal, String caller)
             throws IOException {
         String detail;
-        if (refusal == Refusal.CALLER) {
+        if (refusal == Refusal.ANONYMOUS) {
+            refusedByAnonymousShare.increment();
+            if (firstThisMinute(warnedOfAnonymousAt)) {
+                log.warn(
+                        "Answering 503: the large request bodies being handled of callers not signed in hold all of"
+                                + " their share ({} bytes); logged once a minute at most, counted in"
+                                + " bulk_requests_body_budget_refused_total{reason=\"anonymous\"}",
+                        anonymousBytes);
+            }
+            detail = ANONYMOUS_BUSY;
+        } else if (refusal == Refusal.CALLER) {
             refusedByCallerShare.increment();
             if (firstThisMinute(warnedOfCallerAt)) {
                 log.warn(
@@ -300,10 +382,14 @@ class RequestBodyBudget extends OncePerRequestFilter {
         return now - warned >= WARN_EVERY_NANOS && warnedAt.compareAndSet(warned, now);
     }
 
-    /** Why a request is refused: the whole budget is held, or the whole of its caller's share. */
+    /**
+     * Why a request is refused: the whole budget is held, the whole of its caller's share, or the whole
+     * share of the requests without a known caller.
+     */
     private enum Refusal {
         BUDGET,
-        CALLER
+        CALLER,
+        ANONYMOUS
     }
 
     /**

@@ -109,12 +109,44 @@ class RequestBodyLimit extends OncePerRequestFilter {
             throws ServletException, IOException {
         long limit = FilterRefusals.isScim(request) ? maxScimBytes : maxBytes;
         if (request.getContentLengthLong() > limit) {
-            SECURITY_HEADERS.forEach(writer -> writer.writeHeaders(request, response));
-            FilterRefusals.write(
-                    request, response, json, tooLarge(limit), RequestBodyTooLargeException.shortDetail(limit));
+            refuse(request, response, json, new RequestBodyTooLargeException(limit));
             return;
         }
         chain.doFilter(new LimitedRequest(request, limit, readTimeout), response);
+    }
+
+    /**
+     * Answers a body too large (413) or too slow (408) before the security filters have run: with the
+     * security headers of the API's answers, as a problem or under the SCIM base path a SCIM error.
+     */
+    static void refuse(HttpServletRequest request, HttpServletResponse response, JsonMapper json, IOException refusal)
+            throws IOException {
+        writeSecurityHeaders(request, response);
+        switch (refusal) {
+            case RequestBodyTooLargeException tooLarge ->
+                FilterRefusals.write(
+                        request,
+                        response,
+                        json,
+                        tooLarge(tooLarge.maxBytes()),
+                        RequestBodyTooLargeException.shortDetail(tooLarge.maxBytes()));
+            case RequestBodyTimeoutException tooSlow ->
+                FilterRefusals.write(
+                        request,
+                        response,
+                        json,
+                        tooSlow(tooSlow.timeout()),
+                        RequestBodyTimeoutException.shortDetail(tooSlow.timeout()));
+            default -> throw refusal;
+        }
+    }
+
+    /**
+     * Writes the headers the API's security filter chains write on every answer, on one answered before
+     * those filters run.
+     */
+    static void writeSecurityHeaders(HttpServletRequest request, HttpServletResponse response) {
+        SECURITY_HEADERS.forEach(writer -> writer.writeHeaders(request, response));
     }
 
     static ProblemDetail tooLarge(long maxBytes) {

@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.springframework.security.web.csrf.CsrfFilter;
 
 /**
  * A browser of the console for HTTP-level tests: it keeps the session cookie, follows no redirects,
@@ -35,6 +34,9 @@ import org.springframework.security.web.csrf.CsrfFilter;
 final class ConsoleBrowser {
 
     private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
+
+    /** The gateway's filter that reads a form's body, before the security filters read its fields. */
+    private static final String FORM_READER = "com.portfoliobulk.gateway.web.RequestParameters.";
 
     private final int port;
 
@@ -186,9 +188,10 @@ final class ConsoleBrowser {
 
     /**
      * Posts the form with the browser's cookie as it stands, all but the body's last byte, and returns
-     * once the gateway has loaded the form's session and waits for the rest of the body (its CSRF filter
-     * reads the form's token from it): a request of that session under way until {@link
-     * HeldForm#finish()} sends the last byte.
+     * once the gateway has loaded the form's session and waits for the rest of the body (it reads a
+     * form's body before the CSRF filter reads the form's token from it, having looked up who sends it
+     * by its session): a request of that session under way until {@link HeldForm#finish()} sends the
+     * last byte.
      */
     HeldForm holdForm(String path, Map<String, String> form) throws IOException {
         byte[] body = encode(form).getBytes(StandardCharsets.US_ASCII);
@@ -201,22 +204,21 @@ final class ConsoleBrowser {
                         .getBytes(StandardCharsets.US_ASCII));
         socket.getOutputStream().write(body, 0, body.length - 1);
         socket.getOutputStream().flush();
-        await().atMost(Duration.ofSeconds(10)).until(ConsoleBrowser::aCsrfCheckWaitsForABody);
+        await().atMost(Duration.ofSeconds(10)).until(ConsoleBrowser::aFormWaitsForItsBody);
         return new HeldForm(socket, body[body.length - 1]);
     }
 
     /**
-     * A request thread of the gateway (in this JVM) is in the CSRF filter, reading a request's body. The
-     * gateway handles requests on virtual threads, which only a thread dump of the JVM lists.
+     * A request thread of the gateway (in this JVM) is reading a form's body, before the security
+     * filters. The gateway handles requests on virtual threads, which only a thread dump of the JVM lists.
      */
-    private static boolean aCsrfCheckWaitsForABody() throws IOException {
+    private static boolean aFormWaitsForItsBody() throws IOException {
         Path dump = Files.createTempDirectory("threads").resolve("dump.txt");
         try {
             ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
                     .dumpThreads(dump.toString(), HotSpotDiagnosticMXBean.ThreadDumpFormat.TEXT_PLAIN);
             return Arrays.stream(Files.readString(dump).split("\\R\\R"))
-                    .anyMatch(thread ->
-                            thread.contains(CsrfFilter.class.getName() + ".") && thread.contains(".readPostBody"));
+                    .anyMatch(thread -> thread.contains(FORM_READER) && thread.contains(".readNBytes"));
         } finally {
             Files.deleteIfExists(dump);
             Files.deleteIfExists(dump.getParent());

@@ -622,6 +622,104 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
         }
     }
 
+    /**
+     * A form's body (here the console's sign-in form, before anyone signed in) is read by the rules of
+     * every other body before the security filters read its fields (the CSRF check reads its token): one
+     * trickled past the read timeout (8 s in the tests) is answered 408, and gives back its share of the
+     * large bodies' budget. Before, the container read it whole when the CSRF check asked, with no
+     * deadline but the connection's own timeout per read: a byte now and then held it for as long as the
+     * client liked.
+     */
+    @Test
+    void aFormTrickledPastTheReadTimeoutIsARequestTimeoutAndGivesBackItsShare() throws Exception {
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout(30_000);
+            String head = "POST /console/sign-in HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n_csrf=";
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            // A byte of the body at every poll, until it has been answered.
+            await().atMost(Duration.ofSeconds(40))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> {
+                        if (socket.getInputStream().available() > 0) {
+                            return true;
+                        }
+                        socket.getOutputStream().write('x');
+                        socket.getOutputStream().flush();
+                        return false;
+                    });
+
+            socket.shutdownOutput();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).as(answer).startsWith("HTTP/1.1 408 ");
+            JsonNode problem = JSON.readTree(
+                    answer.substring(answer.indexOf('{', answer.indexOf("\r\n\r\n")), answer.lastIndexOf('}') + 1));
+            assertThat(problem.path("type").asString()).isEqualTo("urn:portfolio-bulk:problem:request-timeout");
+            assertThat(problem.path("detail").asString()).contains("request body did not arrive within 8 s");
+        }
+        // The share of the callers not signed in ("") is given back.
+        await().atMost(Duration.ofSeconds(10)).until(() -> !budget.counts(""));
+    }
+
+    /**
+     * The large forms of callers not signed in (here the console's sign-in form) take from the large
+     * bodies' budget before anything reads them, all together at most a small share of it (a quarter of
+     * a caller's, 2.5 MB): while one 2 MB form is being read, a further one waits briefly and is answered
+     * 503 with {@code Retry-After}, its body unread, and a signed-in caller's large submission is
+     * accepted. Before, the CSRF check had the container read each such form whole, in no budget: a few
+     * hundred of them sent slowly held a gigabyte of heap.
+     */
+    @Test
+    void largeFormsOfCallersNotSignedInHoldAtMostTheirShareWhileSignedInCallersAreServed() throws Exception {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        UUID account = portfolio.account("Forms");
+        String form = "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 2000000\r\n";
+        try (Socket held = new Socket("localhost", port)) {
+            held.setSoTimeout(30_000);
+            held.getOutputStream()
+                    .write(("POST /console/sign-in HTTP/1.1\r\nHost: localhost\r\n" + form + "\r\n_csrf=")
+                            .getBytes(StandardCharsets.UTF_8));
+            held.getOutputStream().flush();
+
+            // Once the first is being read, a further one finds the share held.
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(head("POST /console/sign-in", form, "_csrf="))
+                            .startsWith("HTTP/1.1 503 "));
+            String busy = head("POST /console/sign-in", form, "_csrf=");
+            Answer signedIn =
+                    submit(portfolio.id(), invitation(directory.newEmail(), account) + " ".repeat(100 * 1024));
+
+            assertThat(busy).as(busy).startsWith("HTTP/1.1 503 ").containsIgnoringCase("Retry-After: 2\r\n");
+            assertThat(signedIn.status()).as(signedIn.text()).isEqualTo(202);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> !budget.counts(""));
+        assertThat(metrics())
+                .containsPattern("bulk_requests_body_budget_refused_total\\{[^}]*reason=\"anonymous\"[^}]*} [1-9]");
+    }
+
+    /**
+     * Sends the request's head and {@code bodyStart}, and reads the answer's status line and header
+     * fields.
+     */
+    private String head(String requestLine, String headers, String bodyStart) throws IOException {
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout(20_000);
+            String request = requestLine + " HTTP/1.1\r\nHost: localhost\r\n" + headers + "\r\n" + bodyStart;
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            StringBuilder head = new StringBuilder();
+            for (int c = socket.getInputStream().read();
+                    c >= 0;
+                    c = socket.getInputStream().read()) {
+                head.append((char) c);
+                if (head.toString().endsWith("\r\n\r\n")) {
+                    break;
+                }
+            }
+            return head.toString();
+        }
+    }
+
     private static String invitation(String email, UUID account) {
         return """
                 {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s"}]}""".formatted(email, account);

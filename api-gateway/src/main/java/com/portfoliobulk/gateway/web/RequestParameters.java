@@ -1,0 +1,238 @@
+package com.portfoliobulk.gateway.web;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.Charset;
+import java.nio.charset.IllegalCharsetNameException;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnsupportedCharsetException;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.tomcat.util.http.InvalidParameterException;
+import org.apache.tomcat.util.http.Parameters;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterProperties;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import org.springframework.util.unit.DataSize;
+import org.springframework.web.filter.OncePerRequestFilter;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Reads a form's body (a POST of {@code application/x-www-form-urlencoded}, whose fields the servlet
+ * container parses when they are first asked for) by the rules of every other body, before the
+ * security filters ask for its fields: the console's CSRF check reads a form's token on every POST,
+ * before it is known whether anyone signed in. The body is read through {@link RequestBodyLimit}'s
+ * stream, so one that takes longer than {@code bulk.gateway.web.body-read-timeout} is answered 408, and
+ * a large one (over {@value RequestBodyBudget#SMALL_BODY} bytes declared, or chunked) first takes its
+ * bytes from the large bodies' budget as its sender's ({@link RequestBodyBudget#hold}): the console's
+ * signed-in user ({@link FormCallers}), or the small share of the requests without a known caller. The
+ * request goes on with its fields parsed from the bytes read, the query string's first.
+ *
+ * <p>Without it, the container read the form itself when the CSRF check asked: it took an array of the
+ * whole declared length at once (up to {@code server.tomcat.max-http-form-post-size}, 2 MB) and read into
+ * it with no deadline but the connection's own timeout per read, counted in no budget. A few hundred
+ * connections sending such a form's head and then a byte now and then held a gigabyte, and the heap ran
+ * out for every request.
+ *
+ * <p>A form declared larger than {@code server.tomcat.max-http-form-post-size} is not read: the
+ * container refuses it unread (413) when its fields are asked for, as before; a chunked one that grows
+ * past it is refused the same way. A form whose bytes are read here counts them the same.
+ */
+@Component
+@Order(SecurityFilterProperties.DEFAULT_FILTER_ORDER - 1)
+class RequestParameters extends OncePerRequestFilter {
+
+    private final RequestBodyBudget budget;
+
+    private final ObjectProvider<FormCallers> callers;
+
+    private final JsonMapper json;
+
+    /** The largest form read: {@code server.tomcat.max-http-form-post-size}, within the largest body. */
+    private final int maxFormBytes;
+
+    private final int maxParameterCount;
+
+    RequestParameters(
+            RequestBodyBudget budget,
+            ObjectProvider<FormCallers> callers,
+            JsonMapper json,
+            WebProperties properties,
+            @Value("${server.tomcat.max-http-form-post-size:2MB}") DataSize maxForm,
+            @Value("${server.tomcat.max-parameter-count:1000}") int maxParameterCount) {
+        this.budget = budget;
+        this.callers = callers;
+        this.json = json;
+        long maxBody = properties.maxRequestBody().toBytes();
+        long form = maxForm.toBytes() < 0 ? maxBody : Math.min(maxForm.toBytes(), maxBody);
+        this.maxFormBytes = (int) Math.min(form, Integer.MAX_VALUE - 8);
+        this.maxParameterCount = maxParameterCount;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        long declared = request.getContentLengthLong();
+        boolean body = declared > 0 || (declared < 0 && request.getHeader("Transfer-Encoding") != null);
+        if (!body || declared > maxFormBytes || !isForm(request)) {
+            chain.doFilter(request, response);
+            return;
+        }
+        budget.hold(request, response, caller(request), maxFormBytes, true, (held, answer) -> {
+            HttpServletRequest form = (HttpServletRequest) held;
+            HttpServletResponse formAnswer = (HttpServletResponse) answer;
+            byte[] bytes;
+            try {
+                bytes = form.getInputStream().readNBytes(maxFormBytes + 1);
+            } catch (RequestBodyTimeoutException | RequestBodyTooLargeException refusal) {
+                RequestBodyLimit.refuse(form, formAnswer, json, refusal);
+                return;
+            }
+            chain.doFilter(new FormRequest(form, bytes, maxFormBytes, maxParameterCount), formAnswer);
+        });
+    }
+
+    /** A POST whose body is a form, which the container parses for its fields. */
+    private static boolean isForm(HttpServletRequest request) {
+        if (!HttpMethod.POST.matches(request.getMethod()) || request.getContentType() == null) {
+            return false;
+        }
+        try {
+            return MediaType.APPLICATION_FORM_URLENCODED.equalsTypeAndSubtype(
+                    MediaType.parseMediaType(request.getContentType()));
+        } catch (InvalidMediaTypeException ex) {
+            return false;
+        }
+    }
+
+    /** Who sends the form, where known before the security filters; otherwise no one known. */
+    private String caller(HttpServletRequest request) {
+        return callers.orderedStream()
+                .map(known -> known.caller(request))
+                .filter(caller -> caller != null && !caller.isEmpty())
+                .findFirst()
+                .orElse(RequestBodyBudget.NO_CALLER);
+    }
+
+    /**
+     * A form request whose body was read: its fields are the query string's (the container's, which
+     * parses no more than that once the body was read) followed by those of the bytes read, parsed as the
+     * container parses them when first asked for (the same failures, and no more fields than {@code
+     * server.tomcat.max-parameter-count} in all).
+     */
+    private static final class FormRequest extends HttpServletRequestWrapper {
+
+        private final int maxFormBytes;
+
+        private final int maxParameterCount;
+
+        /** The body read, until its fields are parsed. */
+        private byte[] body;
+
+        private Map<String, String[]> parameters;
+
+        private RuntimeException failure;
+
+        FormRequest(HttpServletRequest request, byte[] body, int maxFormBytes, int maxParameterCount) {
+            super(request);
+            this.body = body;
+            this.maxFormBytes = maxFormBytes;
+            this.maxParameterCount = maxParameterCount;
+        }
+
+        @Override
+        public String getParameter(String name) {
+            String[] values = parameters().get(name);
+            return values == null ? null : values[0];
+        }
+
+        @Override
+        public Map<String, String[]> getParameterMap() {
+            return parameters();
+        }
+
+        @Override
+        public Enumeration<String> getParameterNames() {
+            return Collections.enumeration(parameters().keySet());
+        }
+
+        @Override
+        public String[] getParameterValues(String name) {
+            String[] values = parameters().get(name);
+            return values == null ? null : values.clone();
+        }
+
+        private Map<String, String[]> parameters() {
+            if (failure != null) {
+                throw failure;
+            }
+            if (parameters == null) {
+                try {
+                    parameters = parse();
+                } catch (RuntimeException ex) {
+                    failure = ex;
+                    throw ex;
+                } finally {
+                    body = null;
+                }
+            }
+            return parameters;
+        }
+
+        private Map<String, String[]> parse() {
+            if (body.length > maxFormBytes) {
+                // A chunked form that grew past the largest: the container's refusal of a form too large.
+                throw new InvalidParameterException(
+                        "The form is larger than " + maxFormBytes + " bytes", HttpStatus.CONTENT_TOO_LARGE.value());
+            }
+            Map<String, String[]> query = super.getParameterMap();
+            Parameters form = new Parameters();
+            form.setCharset(charset());
+            if (maxParameterCount >= 0) {
+                form.setLimit(Math.max(
+                        0,
+                        maxParameterCount
+                                - query.values().stream()
+                                        .mapToInt(values -> values.length)
+                                        .sum()));
+            }
+            form.processParameters(body, 0, body.length);
+            Map<String, String[]> all = new LinkedHashMap<>(query);
+            for (String name : Collections.list(form.getParameterNames())) {
+                String[] values = form.getParameterValues(name);
+                all.merge(name, values, (first, then) -> {
+                    String[] both = Arrays.copyOf(first, first.length + then.length);
+                    System.arraycopy(then, 0, both, first.length, then.length);
+                    return both;
+                });
+            }
+            return Collections.unmodifiableMap(all);
+        }
+
+        /** The form's character set: the request's (UTF-8 unless it names another that exists). */
+        private Charset charset() {
+            String encoding = getCharacterEncoding();
+            if (encoding != null) {
+                try {
+                    return Charset.forName(encoding);
+                } catch (IllegalCharsetNameException | UnsupportedCharsetException ex) {
+                    // As a form without one.
+                }
+            }
+            return StandardCharsets.UTF_8;
+        }
+    }
+}
