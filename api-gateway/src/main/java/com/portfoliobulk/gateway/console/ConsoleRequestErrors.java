@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.gateway.web.TooManyParametersException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.apache.tomcat.util.http.InvalidParameterException;
@@ -13,8 +14,8 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 /**
  * The console's page for a console address that no page answers: one that does not exist (404), a page
- * opened with a method it does not take (405), or a query string that does not decode ({@code ?q=%zz},
- * 400). These fail before any console handler is chosen, so {@link ConsoleAdvice} does not see them and
+ * opened with a method it does not take (405), a query string that does not decode ({@code ?q=%zz},
+ * 400), or more fields than the gateway reads (400, {@link ConsoleErrorPages#tooManyFields}). These fail before any console handler is chosen, so {@link ConsoleAdvice} does not see them and
  * the API's problem JSON would reach the browser. Its assets keep their plain 404.
  */
 @Component
@@ -46,6 +47,7 @@ class ConsoleRequestErrors implements HandlerExceptionResolver, Ordered {
                         "There is no such page",
                         "This address takes only a form sent from its console page, not a " + notSupported.getMethod()
                                 + " request. Open the page again from the console.");
+            case TooManyParametersException tooMany -> ConsoleErrorPages.tooManyFields(tooMany);
             case InvalidParameterException undecodable ->
                 ConsoleAdvice.errorPage(
                         HttpStatus.BAD_REQUEST,

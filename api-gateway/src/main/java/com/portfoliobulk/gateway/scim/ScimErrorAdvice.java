@@ -4,6 +4,7 @@ import com.portfoliobulk.contracts.Quoted;
 import com.portfoliobulk.gateway.web.RequestBodyTimeoutException;
 import com.portfoliobulk.gateway.web.RequestBodyTooLargeException;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
+import com.portfoliobulk.gateway.web.TooManyParametersException;
 import com.portfoliobulk.gateway.web.UnreadableRequest;
 import com.portfoliobulk.gateway.web.UnstorableText;
 import com.portfoliobulk.servicesupport.web.DisconnectedClients;
@@ -63,6 +64,13 @@ class ScimErrorAdvice {
                 ? UnreadableRequest.header(rejected)
                 : UnreadableRequest.query();
         return ScimErrors.answer(HttpStatus.BAD_REQUEST, "invalidValue", refusal.getMessage(), HttpHeaders.EMPTY);
+    }
+
+    /** More parameters than the gateway reads: 400 naming the limit, not a query string that does not decode. */
+    @ExceptionHandler(TooManyParametersException.class)
+    ResponseEntity<Map<String, Object>> tooManyParameters(TooManyParametersException ex) {
+        return ScimErrors.answer(
+                HttpStatus.BAD_REQUEST, "invalidValue", ex.refusal().getMessage(), HttpHeaders.EMPTY);
     }
 
     @ExceptionHandler(HttpMessageNotReadableException.class)

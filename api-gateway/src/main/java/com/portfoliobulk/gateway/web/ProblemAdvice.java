@@ -327,6 +327,15 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         return refused(UnreadableRequest.query());
     }
 
+    /**
+     * More parameters than the gateway reads, found when they are first read: 400 naming the limit (not
+     * a query string that does not decode, the container's refusal of either being one exception).
+     */
+    @ExceptionHandler(TooManyParametersException.class)
+    ResponseEntity<Object> tooManyParameters(TooManyParametersException ex) {
+        return refused(ex.refusal());
+    }
+
     /** A header value the firewall refuses, found when a handler reads the header: 400 naming it. */
     @ExceptionHandler(RequestRejectedException.class)
     ResponseEntity<Object> rejectedHeader(RequestRejectedException ex) {

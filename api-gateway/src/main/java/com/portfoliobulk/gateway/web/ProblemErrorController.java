@@ -58,6 +58,10 @@ class ProblemErrorController implements ErrorController {
             problem = InternalErrors.problem(
                     exception instanceof Throwable cause ? cause : new IllegalStateException("HTTP " + status));
             problem.setStatus(status.value());
+        } else if (TooManyParametersException.in(exception) instanceof TooManyParametersException tooMany) {
+            // Found by a filter that read the parameters (the console's CSRF check reads a form's token).
+            RequestRefusedException refusal = tooMany.refusal();
+            problem = Problems.of(status, Problems.INVALID_REQUEST, refusal.title(), refusal.getMessage(), List.of());
         } else {
             problem = Problems.of(
                     status,

@@ -49,7 +49,12 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>A form declared larger than {@code server.tomcat.max-http-form-post-size} is not read: the
  * container refuses it unread (413) when its fields are asked for, as before; a chunked one that grows
- * past it is refused the same way. A form whose bytes are read here counts them the same.
+ * past it is refused the same way.
+ *
+ * <p>Every request's parameters, a form's or not, are counted when they are first asked for: more than
+ * {@code server.tomcat.max-parameter-count}, the query string's and the form's fields together, fail
+ * with {@link TooManyParametersException}, which the answers tell apart from a query string that does
+ * not decode (the container's refusal of either is the same exception).
  */
 @Component
 @Order(SecurityFilterProperties.DEFAULT_FILTER_ORDER - 1)
@@ -88,7 +93,7 @@ class RequestParameters extends OncePerRequestFilter {
         long declared = request.getContentLengthLong();
         boolean body = declared > 0 || (declared < 0 && request.getHeader("Transfer-Encoding") != null);
         if (!body || declared > maxFormBytes || !isForm(request)) {
-            chain.doFilter(request, response);
+            chain.doFilter(new CountedRequest(request, null, maxFormBytes, maxParameterCount), response);
             return;
         }
         budget.hold(request, response, caller(request), maxFormBytes, true, (held, answer) -> {
@@ -101,7 +106,7 @@ class RequestParameters extends OncePerRequestFilter {
                 RequestBodyLimit.refuse(form, formAnswer, json, refusal);
                 return;
             }
-            chain.doFilter(new FormRequest(form, bytes, maxFormBytes, maxParameterCount), formAnswer);
+            chain.doFilter(new CountedRequest(form, bytes, maxFormBytes, maxParameterCount), formAnswer);
         });
     }
 
@@ -128,27 +133,31 @@ class RequestParameters extends OncePerRequestFilter {
     }
 
     /**
-     * A form request whose body was read: its fields are the query string's (the container's, which
-     * parses no more than that once the body was read) followed by those of the bytes read, parsed as the
-     * container parses them when first asked for (the same failures, and no more fields than {@code
-     * server.tomcat.max-parameter-count} in all).
+     * A request whose parameters are counted when first asked for: no more than {@code
+     * server.tomcat.max-parameter-count}, the query string's and the form's together. A form request whose
+     * body was read has the query string's (the container's, which parses no more than that once the body
+     * was read) followed by those of the bytes read, parsed as the container parses them; any other
+     * request, the container's.
      */
-    private static final class FormRequest extends HttpServletRequestWrapper {
+    private static final class CountedRequest extends HttpServletRequestWrapper {
 
         private final int maxFormBytes;
 
         private final int maxParameterCount;
 
-        /** The body read, until its fields are parsed. */
+        /** The form's body read, until its fields are parsed; {@code null} for none read. */
         private byte[] body;
+
+        private final boolean form;
 
         private Map<String, String[]> parameters;
 
         private RuntimeException failure;
 
-        FormRequest(HttpServletRequest request, byte[] body, int maxFormBytes, int maxParameterCount) {
+        CountedRequest(HttpServletRequest request, byte[] body, int maxFormBytes, int maxParameterCount) {
             super(request);
             this.body = body;
+            this.form = body != null;
             this.maxFormBytes = maxFormBytes;
             this.maxParameterCount = maxParameterCount;
         }
@@ -193,26 +202,24 @@ class RequestParameters extends OncePerRequestFilter {
         }
 
         private Map<String, String[]> parse() {
+            if (maxParameterCount >= 0 && count(getQueryString()) + (form ? count(body) : 0) > maxParameterCount) {
+                throw new TooManyParametersException(maxParameterCount);
+            }
+            if (!form) {
+                return super.getParameterMap();
+            }
             if (body.length > maxFormBytes) {
                 // A chunked form that grew past the largest: the container's refusal of a form too large.
                 throw new InvalidParameterException(
                         "The form is larger than " + maxFormBytes + " bytes", HttpStatus.CONTENT_TOO_LARGE.value());
             }
             Map<String, String[]> query = super.getParameterMap();
-            Parameters form = new Parameters();
-            form.setCharset(charset());
-            if (maxParameterCount >= 0) {
-                form.setLimit(Math.max(
-                        0,
-                        maxParameterCount
-                                - query.values().stream()
-                                        .mapToInt(values -> values.length)
-                                        .sum()));
-            }
-            form.processParameters(body, 0, body.length);
+            Parameters fields = new Parameters();
+            fields.setCharset(charset());
+            fields.processParameters(body, 0, body.length);
             Map<String, String[]> all = new LinkedHashMap<>(query);
-            for (String name : Collections.list(form.getParameterNames())) {
-                String[] values = form.getParameterValues(name);
+            for (String name : Collections.list(fields.getParameterNames())) {
+                String[] values = fields.getParameterValues(name);
                 all.merge(name, values, (first, then) -> {
                     String[] both = Arrays.copyOf(first, first.length + then.length);
                     System.arraycopy(then, 0, both, first.length, then.length);
@@ -220,6 +227,29 @@ class RequestParameters extends OncePerRequestFilter {
                 });
             }
             return Collections.unmodifiableMap(all);
+        }
+
+        /**
+         * How many parameters the container finds in {@code encoded} (a query string): its fields between
+         * {@code &}, but the empty ones.
+         */
+        private static int count(String encoded) {
+            return encoded == null ? 0 : count(encoded.getBytes(StandardCharsets.ISO_8859_1));
+        }
+
+        /** How many parameters the container finds in a form's bytes, as in a query string. */
+        private static int count(byte[] encoded) {
+            int count = 0;
+            boolean field = false;
+            for (byte b : encoded) {
+                if (b == '&') {
+                    field = false;
+                } else if (!field) {
+                    field = true;
+                    count++;
+                }
+            }
+            return count;
         }
 
         /** The form's character set: the request's (UTF-8 unless it names another that exists). */

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.InvitationLanguages;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import java.net.URLEncoder;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -235,6 +237,42 @@ class ConsoleInvitationReviewIntegrationTests {
                             + " to 5 MB.")
                     .doesNotContain("id=\"confirm\"");
         }
+    }
+
+    /**
+     * The largest forms the console's settings let it show are read whole: here the Users page's bulk
+     * bar as it is with {@code page-size} and {@code account-choices} at their largest, 500 users ticked
+     * and 500 accounts, 1,003 fields. A form of more fields than the gateway reads ({@code
+     * server.tomcat.max-parameter-count}, 2,500) changes nothing and is answered a console page saying
+     * so. Before, more than 1,000 fields (Tomcat's limit) were a bare "Bad Request" page.
+     */
+    @Test
+    void aBulkFormOfAFullPageAndEveryAccountIsReviewedAndOneOfTooManyFieldsIsAPageSayingSo() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio(500);
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        StringBuilder form = new StringBuilder(
+                "action=offboard&role=SUPPORT&_csrf=" + URLEncoder.encode(browser.csrf(), StandardCharsets.UTF_8));
+        for (DirectorySeed.OwnedAccount account : portfolio.ownedAccounts()) {
+            form.append("&userIds=")
+                    .append(account.ownerId())
+                    .append("&accountIds=")
+                    .append(account.id());
+        }
+        String review = "/console/portfolios/" + portfolio.id() + "/review";
+
+        HttpResponse<String> reviewed = browser.postEncoded(review, form.toString());
+        HttpResponse<String> refused = browser.postEncoded(review, form + "&userIds=x".repeat(1500));
+
+        assertThat(reviewed.statusCode()).as(reviewed.body()).isEqualTo(200);
+        assertThat(ConsoleBrowser.unescape(reviewed.body())).contains("id=\"summary\"");
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+        assertThat(ConsoleBrowser.unescape(refused.body()))
+                .contains("<h1>This form has too many fields</h1>")
+                .contains("A console form may send at most 2500 fields (server.tomcat.max-parameter-count), so"
+                        + " nothing was changed.");
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
 
@@ -52,6 +53,34 @@ class ConsolePropertiesTests {
                         .getFailure()
                         .rootCause()
                         .hasMessageContaining("bulk.gateway.console.account-choices is 501; it must be from 1 to 500"));
+    }
+
+    /**
+     * The most parameters the gateway reads of a request ({@code server.tomcat.max-parameter-count})
+     * must take the largest form these settings let the console show (with both at 500, an invitation
+     * to correct with a role on each of 1,000 accounts), or the gateway does not start, naming both:
+     * the form would be refused.
+     */
+    @Test
+    void aParameterLimitBelowTheLargestConsoleFormStopsTheStart() {
+        ApplicationContextRunner pages = gateway.withInitializer(context ->
+                        context.getBeanFactory().setConversionService(ApplicationConversionService.getSharedInstance()))
+                .withBean(ConsoleErrorPages.class);
+        String[] largest = {"bulk.gateway.console.page-size=500", "bulk.gateway.console.account-choices=500"};
+
+        pages.run(context -> assertThat(context).hasNotFailed());
+        pages.withPropertyValues(largest)
+                .withPropertyValues("server.tomcat.max-parameter-count=2500")
+                .run(context -> assertThat(context).hasNotFailed());
+        pages.withPropertyValues(largest)
+                .withPropertyValues("server.tomcat.max-parameter-count=1000")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("server.tomcat.max-parameter-count is 1000; the console's largest form"
+                                + " has up to 2016 fields with bulk.gateway.console.page-size 500 and"
+                                + " .account-choices 500, so it must be at least that"));
     }
 
     @Configuration(proxyBeanMethods = false)

@@ -58,6 +58,19 @@ class ScimErrorAnswersIntegrationTests extends ScimIntegrationTest {
         assertThat(answer.json().path("detail").asString()).startsWith("Invalid 'query string': cannot be decoded");
     }
 
+    /**
+     * More parameters than the gateway reads ({@code server.tomcat.max-parameter-count}, 2,500) are a 400
+     * naming the limit: it said the query string could not be decoded.
+     */
+    @Test
+    void moreParametersThanTheGatewayReadsIsAScimInvalidValueNamingTheLimit() {
+        Scim answer = scim(HttpMethod.GET, users() + "?" + "a&".repeat(2501), null);
+
+        assertScimError(answer, 400, "invalidValue");
+        assertThat(answer.json().path("detail").asString())
+                .contains("more than 2500 parameters", "server.tomcat.max-parameter-count");
+    }
+
     @Test
     void aWrongMethodIsAScimMethodNotAllowedWithTheAllowedMethods() {
         Scim answer = scim(HttpMethod.DELETE, users(), null);

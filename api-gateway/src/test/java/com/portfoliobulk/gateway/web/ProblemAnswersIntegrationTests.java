@@ -96,6 +96,27 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
     }
 
     /**
+     * More parameters than the gateway reads ({@code server.tomcat.max-parameter-count}, 2,500, the query
+     * string's and a form's together) are a 400 naming the limit: the problem said the query string
+     * could not be decoded, and told the client to percent-encode it.
+     */
+    @Test
+    void moreParametersThanTheGatewayReadsIsABadRequestNamingTheLimit() throws Exception {
+        UUID portfolio = directory.portfolio().id();
+        String auth = "Authorization: Bearer " + admin(portfolio) + "\r\n";
+
+        String answer = raw("GET /api/v1/portfolios/" + portfolio + "/users?" + "q&".repeat(2501), auth);
+
+        assertThat(answer).as(answer).startsWith("HTTP/1.1 400 ");
+        JsonNode problem = body(answer);
+        assertThat(problem.path("type").asString()).isEqualTo(Problems.INVALID_REQUEST.toString());
+        assertThat(problem.path("title").asString()).isEqualTo("Too many parameters");
+        assertThat(problem.path("detail").asString())
+                .contains("more than 2500 parameters", "server.tomcat.max-parameter-count")
+                .doesNotContain("decoded");
+    }
+
+    /**
      * What the security firewall refuses before any endpoint is chosen: a method the API does not take
      * (405 with Allow), a path with a sequence it does not allow, a header value outside printable ASCII
      * (400). Each is a problem naming the part; under the SCIM base path, a SCIM error.
