@@ -80,6 +80,14 @@ class Deliveries {
                 .list();
     }
 
+    /**
+     * The database's time of the current transaction ({@code now()}): the time the messages it inserts
+     * are created at.
+     */
+    Instant transactionTime() {
+        return jdbc.sql("SELECT now()").query((row, n) -> instant(row, "now")).single();
+    }
+
     /** Inserts the messages in one statement; a message already there for its event and subscription stays. */
     void insertMessages(List<NewMessage> messages, Duration retryPeriod) {
         if (messages.isEmpty()) {

@@ -92,8 +92,11 @@ class EventFanOut {
 
     /**
      * Queues progress messages of running jobs for the subscriptions to {@code job.progress} that are
-     * due one; answers how many. A progress message carries the job as it was when queued; it may
-     * arrive after the job's end message, so receivers go by {@code data.status}.
+     * due one; answers how many. A progress message carries the job as it was when queued, dated by
+     * the database's time of this transaction: the time its message is created at, by the clock that
+     * dates the job and its end event (the gateway's may be seconds off, and dated a progress message
+     * after the job's end). It may arrive after the job's end message, so receivers go by {@code
+     * data.status}.
      */
     int queueProgress() {
         Integer done = transaction.execute(status -> {
@@ -106,7 +109,7 @@ class EventFanOut {
             }
             Map<UUID, JobView> views = jobs.find(
                     due.stream().map(Deliveries.ProgressDue::jobId).distinct().toList());
-            Instant now = Instant.now();
+            Instant now = deliveries.transactionTime();
             List<Deliveries.NewMessage> messages = new ArrayList<>();
             for (Deliveries.ProgressDue progress : due) {
                 JobView job = views.get(progress.jobId());

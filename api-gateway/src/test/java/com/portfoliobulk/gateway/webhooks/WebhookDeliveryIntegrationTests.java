@@ -1281,6 +1281,17 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
         assertThat(progressQueuedAt).hasSize(2);
         assertThat(Duration.between(progressQueuedAt.get(0), progressQueuedAt.get(1)))
                 .isGreaterThanOrEqualTo(Duration.ofSeconds(5));
+        // Each progress message is dated by that clock too, the one that dates the job and its end: the
+        // time it was queued. Before, the gateway's clock dated it, later than its queueing (and, on a
+        // gateway ahead of the database, after the job's end message).
+        assertThat(received.stream()
+                        .map(r -> JSON.readTree(r.body()))
+                        .filter(body -> body.path("type").asString().equals("job.progress"))
+                        .map(body -> Instant.parse(body.path("timestamp").asString()))
+                        .sorted()
+                        .toList())
+                .as("the progress messages' timestamps")
+                .containsExactlyElementsOf(progressQueuedAt);
     }
 
     /**
