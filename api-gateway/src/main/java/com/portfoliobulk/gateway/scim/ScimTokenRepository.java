@@ -45,8 +45,8 @@ interface ScimTokenRepository extends Repository<ScimTokenRepository.Row, UUID> 
     void touch(UUID id);
 
     /**
-     * One row of {@code jobs.scim_tokens}; inserted with {@code JdbcAggregateOperations.insert}, since
-     * its id is assigned before it is stored.
+     * One row of {@code jobs.scim_tokens}; inserted by {@code ScimTokens.create}, whose statement lets
+     * the database set its creation time.
      */
     @Table(schema = "jobs", name = "scim_tokens")
     record Row(

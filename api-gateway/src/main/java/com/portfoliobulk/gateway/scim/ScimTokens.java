@@ -11,12 +11,10 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.springframework.data.jdbc.core.JdbcAggregateOperations;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -24,8 +22,8 @@ import org.springframework.stereotype.Repository;
  * Per-portfolio SCIM bearer tokens ({@code jobs.scim_tokens}). A token is {@value #PREFIX} and 43
  * characters of 256 random bits; only its SHA-256 is stored, so it is shown once, when created, and
  * a leaked table does not leak tokens. The prefix keeps SCIM tokens apart from administrators' JWTs:
- * neither kind is accepted where the other is expected. The token is an aggregate of its own, stored
- * through {@link ScimTokenRepository}.
+ * neither kind is accepted where the other is expected. The token is an aggregate of its own, read
+ * and changed through {@link ScimTokenRepository}.
  */
 @Repository
 class ScimTokens {
@@ -39,19 +37,12 @@ class ScimTokens {
 
     private final ScimTokenRepository repository;
 
-    private final JdbcAggregateOperations aggregates;
-
     private final JdbcClient jdbc;
 
     private final Portfolios portfolios;
 
-    ScimTokens(
-            ScimTokenRepository repository,
-            JdbcAggregateOperations aggregates,
-            JdbcClient jdbc,
-            Portfolios portfolios) {
+    ScimTokens(ScimTokenRepository repository, JdbcClient jdbc, Portfolios portfolios) {
         this.repository = repository;
-        this.aggregates = aggregates;
         this.jdbc = jdbc;
         this.portfolios = portfolios;
     }
@@ -61,11 +52,22 @@ class ScimTokens {
         byte[] random = new byte[32];
         RANDOM.nextBytes(random);
         String secret = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        // The column keeps microseconds: the token answered now is the one listed later.
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        ScimTokenRepository.Row row = aggregates.insert(new ScimTokenRepository.Row(
-                UUID.randomUUID(), portfolioId, name, hash(secret), createdByUserId, createdByEmail, now, null, null));
-        return new CreatedToken(token(row), secret);
+        // Its creation time is the database's (the column's default, now()), as its last use and its
+        // revocation are, answered as stored: the token answered now is the one listed later.
+        ScimToken token = jdbc.sql("""
+                        INSERT INTO jobs.scim_tokens
+                            (id, portfolio_id, name, token_hash, created_by_user_id, created_by_email)
+                        VALUES (:id, :portfolioId, :name, :tokenHash, :createdByUserId, :createdByEmail)
+                        RETURNING\s""" + COLUMNS)
+                .param("id", UUID.randomUUID())
+                .param("portfolioId", portfolioId)
+                .param("name", name)
+                .param("tokenHash", hash(secret))
+                .param("createdByUserId", createdByUserId)
+                .param("createdByEmail", createdByEmail)
+                .query(ScimTokens::fromRow)
+                .single();
+        return new CreatedToken(token, secret);
     }
 
     /** The name of the token list's cursors. */

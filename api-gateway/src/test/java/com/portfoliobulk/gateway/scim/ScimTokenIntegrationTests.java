@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -61,6 +63,52 @@ class ScimTokenIntegrationTests extends ScimIntegrationTest {
                 .isEqualTo(okta.body().path("tokenId").asString());
         assertThat(second.path("name").asString()).isEqualTo("Okta");
         assertThat(second.path("lastUsedAt").asString()).isNotBlank();
+    }
+
+    /**
+     * A token's creation time is the database's, the clock its last use and its revocation are noted
+     * by: a trigger stamps the insert with the time of its transaction, and the stored creation time is
+     * that time; the answer names it. Before, the gateway's clock set it, so on a gateway whose clock was
+     * seconds off a token was shown created after its first use, or after a token created later.
+     */
+    @Test
+    void aTokensCreationTimeIsTheDatabasesAndTheAnswerNamesIt() {
+        jdbc.sql("CREATE TABLE jobs.test_scim_token_stamps (created_at timestamptz, stamped_at timestamptz)")
+                .update();
+        try {
+            jdbc.sql("""
+                            CREATE FUNCTION jobs.test_stamp_scim_token() RETURNS trigger LANGUAGE plpgsql AS $$
+                            BEGIN
+                                INSERT INTO jobs.test_scim_token_stamps VALUES (NEW.created_at, transaction_timestamp());
+                                RETURN NEW;
+                            END $$
+                            """).update();
+            jdbc.sql("CREATE TRIGGER test_stamp_scim_token AFTER INSERT ON jobs.scim_tokens"
+                            + " FOR EACH ROW WHEN (NEW.portfolio_id = '" + portfolio.id() + "')"
+                            + " EXECUTE FUNCTION jobs.test_stamp_scim_token()")
+                    .update();
+
+            var created = api.post(admin(portfolio.id()), tokensPath(portfolio.id()), null, "{\"name\":\"Okta\"}");
+
+            assertThat(created.status()).as(created.text()).isEqualTo(201);
+            assertThat(jdbc.sql("SELECT (created_at - stamped_at)::text FROM jobs.test_scim_token_stamps")
+                            .query(String.class)
+                            .list())
+                    .as("the stored creation time less the database's time of the insert")
+                    .containsExactly("00:00:00");
+            OffsetDateTime stored = jdbc.sql("SELECT created_at FROM jobs.scim_tokens WHERE id = ?::uuid")
+                    .param(created.body().path("tokenId").asString())
+                    .query(OffsetDateTime.class)
+                    .single();
+            assertThat(Instant.parse(created.body().path("createdAt").asString()))
+                    .as("the answer's createdAt")
+                    .isEqualTo(stored.toInstant());
+        } finally {
+            jdbc.sql("DROP TRIGGER IF EXISTS test_stamp_scim_token ON jobs.scim_tokens")
+                    .update();
+            jdbc.sql("DROP FUNCTION IF EXISTS jobs.test_stamp_scim_token()").update();
+            jdbc.sql("DROP TABLE jobs.test_scim_token_stamps").update();
+        }
     }
 
     @Test
