@@ -14,7 +14,8 @@ import org.springframework.validation.annotation.Validated;
  *     counted in whole seconds), and at most {@code bulk.gateway.retention.finished-jobs}, which
  *     {@code Retention} checks: a key is deleted with its job
  * @param duplicateWait how long a submission waits for a concurrent one with the same key before
- *     answering 409
+ *     answering 409: PostgreSQL's {@code lock_timeout} for that wait, in whole milliseconds, from 1 ms
+ *     to {@link Integer#MAX_VALUE} ms
  * @param pollInterval the {@code Retry-After} hint given while a job is not finished
  * @param submissionWorkMem PostgreSQL's {@code work_mem} for the transaction that stores a job, enough
  *     to order the largest plan in memory
@@ -24,7 +25,7 @@ import org.springframework.validation.annotation.Validated;
 record JobsProperties(
         @DefaultValue("200000") @Min(1) int maxTasksPerJob,
         @DefaultValue("24h") @NotNull Duration idempotencyKeyTtl,
-        @DefaultValue("5s") Duration duplicateWait,
+        @DefaultValue("5s") @NotNull Duration duplicateWait,
         @DefaultValue("1s") Duration pollInterval,
         @DefaultValue("64MB") String submissionWorkMem) {
 
@@ -33,10 +34,27 @@ record JobsProperties(
         // retry after a lost answer would create a second job.
         if (idempotencyKeyTtl != null && idempotencyKeyTtl.toSeconds() < 1) {
             throw new IllegalArgumentException("bulk.gateway.jobs.idempotency-key-ttl is "
-                    + idempotencyKeyTtl.toString().substring(2).toLowerCase(Locale.ROOT)
+                    + text(idempotencyKeyTtl)
                     + "; it must be at least 1s, or no Idempotency-Key is remembered and a retry"
                     + " with the same key creates a second job");
         }
+        // PostgreSQL's lock_timeout (Jobs.setLockTimeout), in whole milliseconds: 0 turns the timeout off,
+        // so a submission waited for a concurrent one with its key as long as that one held it (up to the
+        // connection's socket timeout) instead of answering 409; below 0 or above its largest value,
+        // every submission failed.
+        if (duplicateWait != null
+                && (duplicateWait.compareTo(Duration.ofMillis(1)) < 0
+                        || duplicateWait.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) > 0)) {
+            throw new IllegalArgumentException("bulk.gateway.jobs.duplicate-wait is " + text(duplicateWait)
+                    + "; it must be from 1ms to " + Integer.MAX_VALUE + "ms (about 24.8 days), PostgreSQL's"
+                    + " lock_timeout: shorter than 1ms is no timeout at all (a submission waits for a"
+                    + " concurrent one with the same Idempotency-Key as long as that one takes, instead of"
+                    + " answering 409), and outside that range every submission fails");
+        }
+    }
+
+    private static String text(Duration duration) {
+        return duration.toString().substring(2).toLowerCase(Locale.ROOT);
     }
 
     /** {@link #pollInterval} in whole seconds, at least 1, for {@code Retry-After}. */

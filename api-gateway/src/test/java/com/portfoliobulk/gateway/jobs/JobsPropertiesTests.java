@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -11,7 +12,9 @@ import org.springframework.context.annotation.Configuration;
 /**
  * An {@code Idempotency-Key} is remembered for at least a second (the window is counted in whole
  * seconds): with less, a submission deletes the key it finds as expired, and a retry after a lost answer
- * creates a second job. Such a setting stops the gateway from starting, with the reason.
+ * creates a second job. A submission waits for a concurrent one with its key from 1 ms to {@link
+ * Integer#MAX_VALUE} ms, PostgreSQL's {@code lock_timeout}: under 1 ms is no timeout at all, and outside
+ * that range every submission fails. Such a setting stops the gateway from starting, with the reason.
  */
 class JobsPropertiesTests {
 
@@ -46,6 +49,39 @@ class JobsPropertiesTests {
                         .getFailure()
                         .rootCause()
                         .hasMessageContaining("bulk.gateway.jobs.idempotency-key-ttl is 0.5s; it must be at least 1s"));
+    }
+
+    @Test
+    void aSubmissionWaitsForADuplicateFiveSecondsByDefaultAndAsLongAsSetWithinLockTimeoutsRange() {
+        gateway.run(context -> assertThat(context.getBean(JobsProperties.class).duplicateWait())
+                .isEqualTo(Duration.ofSeconds(5)));
+        for (String wait : new String[] {"1ms", "2147483647ms"}) {
+            gateway.withPropertyValues("bulk.gateway.jobs.duplicate-wait=" + wait)
+                    .run(context -> assertThat(
+                                    context.getBean(JobsProperties.class).duplicateWait())
+                            .isEqualTo(Duration.ofMillis(Long.parseLong(wait.replace("ms", "")))));
+        }
+    }
+
+    /**
+     * Before, such a wait started the gateway: 0 or less than a millisecond became lock_timeout 0, no
+     * timeout, and a negative wait or one over 24.8 days made every submission fail.
+     */
+    @Test
+    void aDuplicateWaitOutsideLockTimeoutsRangeIsRefused() {
+        Map<String, String> refused = Map.of(
+                "0", "0s",
+                "500us", "0.0005s",
+                "-5s", "-5s",
+                "2147483648ms", "596h31m23.648s");
+        refused.forEach((wait, shown) -> gateway.withPropertyValues("bulk.gateway.jobs.duplicate-wait=" + wait)
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("bulk.gateway.jobs.duplicate-wait is " + shown
+                                + "; it must be from 1ms to 2147483647ms")
+                        .hasMessageContaining("PostgreSQL's lock_timeout")));
     }
 
     @Configuration(proxyBeanMethods = false)
