@@ -161,13 +161,16 @@ class TargetResolution {
         params.put("idPrefix", jobId.toString().replace("-", "").substring(0, 20));
         params.put("limit", limit);
         String invitation = "NULL, NULL";
+        // An invitation lasts its days of 24 hours each: days of the session's time zone (make_interval's
+        // days, the JVM's zone as the driver sets it) would make one across a clock change an hour longer
+        // or shorter, and its expiry differ between gateways in different zones.
         if (targets.request().request() instanceof InviteUsers invite) {
-            invitation = "CAST(:language AS text), now() + make_interval(days => CAST(:expiresInDays AS int))";
+            invitation = "CAST(:language AS text), now() + make_interval(hours => 24 * CAST(:expiresInDays AS int))";
             params.put("language", invite.language());
             params.put("expiresInDays", invite.expiresInDays());
         } else if (targets.request().request() instanceof ResendInvitations resend) {
             // A resend keeps each invitation's language; the worker reads it from the invitation.
-            invitation = "CAST(NULL AS text), now() + make_interval(days => CAST(:expiresInDays AS int))";
+            invitation = "CAST(NULL AS text), now() + make_interval(hours => 24 * CAST(:expiresInDays AS int))";
             params.put("expiresInDays", resend.expiresInDays());
         }
         String order = targets.order();

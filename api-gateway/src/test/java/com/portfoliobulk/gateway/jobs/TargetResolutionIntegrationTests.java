@@ -17,6 +17,8 @@ import com.portfoliobulk.servicesupport.ids.TimeOrderedIds;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The resolution a preview walks is exactly what a submission stores, with the directory's current
@@ -58,6 +61,9 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
 
     @Autowired
     ClosureLock closureLock;
+
+    @Autowired
+    JobSubmission submissions;
 
     private DirectorySeed.Portfolio portfolio;
 
@@ -163,6 +169,70 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
                 .isEqualTo(ReasonCode.ALREADY_MEMBER);
         assertThat(planned.get(1).current().membership()).isEmpty();
         assertThat(planned.get(1).current().userIdpManaged()).isFalse();
+    }
+
+    /**
+     * An invitation, new or resent, expires exactly its days of 24 hours after the submission, whatever
+     * the time zone of the session that stores it (the JVM's, which the driver sets): here one whose
+     * clocks go forward an hour 10 days from now, so that its 30 days from now last 719 hours. Before,
+     * the expiry was that many days of the session's zone: 719 hours here, 721 across the autumn change
+     * on a gateway in Europe/Berlin (longer than the 30 days the retention of finished jobs relies on),
+     * and gateways in different zones gave different expiries. Rolled back: nothing is stored.
+     */
+    @Test
+    void anInvitationExpiresItsDaysOf24HoursLaterWhateverTheSessionsTimeZone() {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        // POSIX: standard time at UTC, summer time an hour ahead from 10 days from now for half a year
+        // (zero-based days of the year, midnight).
+        String zone = "XST0XDT," + (today.plusDays(10).getDayOfYear() - 1) + "/0,"
+                + (today.plusDays(190).getDayOfYear() - 1) + "/0";
+        Caller caller = new Caller(ADMIN_ID, ADMIN_EMAIL, Map.of());
+        new TransactionTemplate(transactions).executeWithoutResult(tx -> {
+            tx.setRollbackOnly();
+            jdbc.sql("SELECT set_config('TimeZone', :zone, true)")
+                    .param("zone", zone)
+                    .query()
+                    .singleValue();
+            assertThat(jdbc.sql("SELECT extract(epoch FROM (now() + interval '30 days') - now()) / 3600")
+                            .query(Double.class)
+                            .single())
+                    .as("the hours of 30 days of the session's time zone from now")
+                    .isEqualTo(719.0);
+
+            UUID invited = submissions
+                    .submit(
+                            caller,
+                            portfolio.id(),
+                            UUID.randomUUID().toString(),
+                            new InviteUsers(
+                                    List.of(portfolio.email("newcomer")),
+                                    null,
+                                    List.of(new InviteUsers.AccountInvitation(alpha, AccountRole.ANALYST)),
+                                    30),
+                            null)
+                    .job()
+                    .id();
+            UUID resent = submissions
+                    .submit(
+                            caller,
+                            portfolio.id(),
+                            UUID.randomUUID().toString(),
+                            new ResendInvitations(List.of(ann), List.of(gamma), 30),
+                            null)
+                    .job()
+                    .id();
+
+            assertThat(jdbc.sql("""
+                                    SELECT job_id, extract(epoch FROM expires_at - now()) / 3600 FROM jobs.bulk_tasks
+                                    WHERE job_id IN (:invited, :resent)
+                                    """)
+                            .param("invited", invited)
+                            .param("resent", resent)
+                            .query((row, n) -> tuple(row.getObject(1, UUID.class), row.getDouble(2)))
+                            .list())
+                    .as("each task's expiry, in hours after the submission")
+                    .containsExactlyInAnyOrder(tuple(invited, 720.0), tuple(resent, 720.0));
+        });
     }
 
     @Test
