@@ -191,7 +191,9 @@ class Deliveries {
      * {@code carryOn} says to stop between two batches (the gateway stopping, or the time this run may
      * take spent). A batch is read in the order of an index of the ended messages (of the fanned-out
      * events; jobs migration V183) up to the first one too young, not from the whole table, which holds
-     * a month of messages. Rows another gateway is removing at the same time are skipped.
+     * a month of messages. Rows another gateway is removing at the same time are skipped. The days are
+     * counted as 24 hours each: days of the session's time zone (the JVM's, as the driver sets it) would
+     * make a retention across a clock change an hour shorter or longer, and differ between gateways.
      *
      * @return whether everything old was removed; false when {@code carryOn} stopped the run first
      */
@@ -199,14 +201,14 @@ class Deliveries {
         boolean done = removeInBatches("""
                         DELETE FROM jobs.webhook_events WHERE id IN (
                             SELECT id FROM jobs.webhook_events
-                            WHERE fanned_out_at < now() - interval '7 days'
+                            WHERE fanned_out_at < now() - interval '168 hours'
                             ORDER BY fanned_out_at
                             LIMIT :batch FOR UPDATE SKIP LOCKED)
                         """, carryOn);
         done = done && removeInBatches("""
                         DELETE FROM jobs.webhook_deliveries WHERE id IN (
                             SELECT id FROM jobs.webhook_deliveries
-                            WHERE status <> 'PENDING' AND give_up_at < now() - interval '30 days'
+                            WHERE status <> 'PENDING' AND give_up_at < now() - interval '720 hours'
                             ORDER BY give_up_at
                             LIMIT :batch FOR UPDATE SKIP LOCKED)
                         """, carryOn);

@@ -21,6 +21,8 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -636,6 +638,92 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                         .single())
                 .as("the event of 6 days")
                 .isEqualTo(1);
+    }
+
+    /**
+     * The cleanup counts its days as 24 hours each, whatever the time zone of the session it runs in (the
+     * JVM's, which the driver sets): a message goes 720 hours after its retry period ended, an event 168
+     * hours after its fan-out. Here the session's zone put its clocks forward an hour three days ago, so
+     * that 30 and 7 of its days back from now are 719 and 167 hours. Before, the cleanup counted those
+     * days and removed messages and events an hour early there (an hour late across the autumn change),
+     * and gateways in different zones removed them at different times. Rolled back: nothing is removed.
+     */
+    @Test
+    void theCleanupCountsItsDaysAs24HoursWhateverTheSessionsTimeZone() throws Exception {
+        UUID subscriptionId = UUID.fromString(subscribe("/retention-hours", "job.completed")
+                .path("subscriptionId")
+                .asString());
+        UUID portfolioId = UUID.randomUUID();
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        // POSIX: standard time at UTC, summer time an hour ahead from three days ago for half a year
+        // (zero-based days of the year, midnight).
+        String zone = "XST0XDT," + (today.minusDays(3).getDayOfYear() - 1) + "/0,"
+                + (today.plusDays(180).getDayOfYear() - 1) + "/0";
+        try (Connection db = dataSource.getConnection()) {
+            db.setAutoCommit(false);
+            try {
+                JdbcClient session = JdbcClient.create(new SingleConnectionDataSource(db, true));
+                session.sql("SELECT set_config('TimeZone', :zone, true)")
+                        .param("zone", zone)
+                        .query()
+                        .singleValue();
+                assertThat(session.sql("""
+                                        SELECT extract(epoch FROM now() - (now() - interval '30 days')) / 3600,
+                                               extract(epoch FROM now() - (now() - interval '7 days')) / 3600
+                                        """)
+                                .query((row, n) -> List.of(row.getDouble(1), row.getDouble(2)))
+                                .single())
+                        .as("the hours of 30 and of 7 days of the session's time zone back from now")
+                        .containsExactly(719.0, 167.0);
+                // Half an hour younger and half an hour older than the retention each.
+                for (String age : List.of("719.5 hours", "720.5 hours")) {
+                    session.sql("""
+                                    INSERT INTO jobs.webhook_deliveries
+                                        (id, subscription_id, event_id, event_type, job_id, payload, status, attempts,
+                                         created_at, give_up_at, delivered_at)
+                                    VALUES (gen_random_uuid(), :subscription, gen_random_uuid(), 'job.completed',
+                                            gen_random_uuid(), '{}', 'SUCCEEDED', 1, now() - CAST(:age AS interval),
+                                            now() - CAST(:age AS interval), now() - CAST(:age AS interval))
+                                    """)
+                            .param("subscription", subscriptionId)
+                            .param("age", age)
+                            .update();
+                }
+                for (String age : List.of("167.5 hours", "168.5 hours")) {
+                    session.sql("""
+                                    INSERT INTO jobs.webhook_events (job_id, portfolio_id, type, occurred_at, fanned_out_at)
+                                    VALUES (gen_random_uuid(), :portfolio, 'job.progress', now() - CAST(:age AS interval),
+                                            now() - CAST(:age AS interval))
+                                    """)
+                            .param("portfolio", portfolioId)
+                            .param("age", age)
+                            .update();
+                }
+
+                assertThat(new Deliveries(session).removeOld(() -> true)).isTrue();
+
+                assertThat(session.sql("""
+                                        SELECT extract(epoch FROM now() - give_up_at) / 3600 FROM jobs.webhook_deliveries
+                                        WHERE subscription_id = :id
+                                        """)
+                                .param("id", subscriptionId)
+                                .query(Double.class)
+                                .list())
+                        .as("the hours since the kept messages' retry period ended")
+                        .containsExactly(719.5);
+                assertThat(session.sql("""
+                                        SELECT extract(epoch FROM now() - fanned_out_at) / 3600 FROM jobs.webhook_events
+                                        WHERE portfolio_id = :id
+                                        """)
+                                .param("id", portfolioId)
+                                .query(Double.class)
+                                .list())
+                        .as("the hours since the kept events' fan-out")
+                        .containsExactly(167.5);
+            } finally {
+                db.rollback();
+            }
+        }
     }
 
     /**
