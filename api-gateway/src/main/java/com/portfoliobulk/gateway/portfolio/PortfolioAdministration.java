@@ -29,7 +29,6 @@ import com.portfoliobulk.gateway.web.RequestRefusedException;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -45,7 +44,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
-import org.springframework.data.jdbc.core.JdbcAggregateOperations;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.stereotype.Service;
@@ -163,8 +161,6 @@ public class PortfolioAdministration {
 
     private final AccountRoleRepository accountRoles;
 
-    private final JdbcAggregateOperations aggregates;
-
     private final StoredPermissions permissions;
 
     private final Portfolios portfolios;
@@ -178,7 +174,6 @@ public class PortfolioAdministration {
             PortfolioUserRepository users,
             PortfolioRoleRepository portfolioRoles,
             AccountRoleRepository accountRoles,
-            JdbcAggregateOperations aggregates,
             StoredPermissions permissions,
             PortfolioAccess access,
             Portfolios portfolios,
@@ -189,7 +184,6 @@ public class PortfolioAdministration {
         this.users = users;
         this.portfolioRoles = portfolioRoles;
         this.accountRoles = accountRoles;
-        this.aggregates = aggregates;
         this.permissions = permissions;
         this.access = access;
     }
@@ -312,7 +306,8 @@ public class PortfolioAdministration {
             // The role they hold already: nothing changes, so nothing is logged.
             return new PortfolioUserView(userId, user.email(), code, permissionsOf(code, custom));
         }
-        aggregates.update(user.withRole(code, Instant.now()));
+        // Dated by the database's clock, as the deprovisioning that the hourly removal compares it with.
+        users.changeRole(portfolioId, userId, code);
         log(
                 portfolioId,
                 caller,

@@ -42,6 +42,17 @@ interface PortfolioUserRepository extends Repository<PortfolioUserRepository.Row
             """)
     boolean insertIfAbsent(UUID portfolioId, UUID userId, String email, String role);
 
+    /**
+     * Gives the portfolio user the role, dated by the database's clock ({@code updated_at}): the removal of
+     * deprovisioned users' roles keeps a role given after the deprovisioning by comparing the two.
+     */
+    @Modifying
+    @Query("""
+            UPDATE jobs.portfolio_users SET role = :role, updated_at = now()
+            WHERE portfolio_id = :portfolioId AND user_id = :userId
+            """)
+    boolean changeRole(UUID portfolioId, UUID userId, String role);
+
     /** How many of the portfolio's users hold the role. */
     @Query("SELECT count(*) FROM jobs.portfolio_users WHERE portfolio_id = :portfolioId AND role = :role")
     long countHolders(UUID portfolioId, String role);
@@ -51,12 +62,7 @@ interface PortfolioUserRepository extends Repository<PortfolioUserRepository.Row
     /** A portfolio user's identity: the portfolio and the directory user. */
     record Key(UUID portfolioId, UUID userId) {}
 
-    /** One row of {@code jobs.portfolio_users}; changed with {@code JdbcAggregateOperations.update}. */
+    /** One row of {@code jobs.portfolio_users}. */
     @Table(schema = "jobs", name = "portfolio_users")
-    record Row(@Id Key id, String email, String role, Instant createdAt, Instant updatedAt) {
-
-        Row withRole(String newRole, Instant now) {
-            return new Row(id, email, newRole, createdAt, now);
-        }
-    }
+    record Row(@Id Key id, String email, String role, Instant createdAt, Instant updatedAt) {}
 }

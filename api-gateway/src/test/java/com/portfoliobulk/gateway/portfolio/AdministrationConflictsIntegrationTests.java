@@ -15,6 +15,51 @@ import org.springframework.http.HttpMethod;
  */
 class AdministrationConflictsIntegrationTests extends PortfolioAdministrationTest {
 
+    /**
+     * A role change is dated by the database's clock, which the hourly removal of deprovisioned users'
+     * roles compares it with (a role given back after a deprovisioning is kept): a gateway whose clock is
+     * behind the database's dated it before the deprovisioning, and the role went at the next run.
+     */
+    @Test
+    void aRoleChangeIsDatedByTheDatabasesClock() {
+        UUID editorId = accountUser("dated");
+        storePortfolioUser(editorId, portfolio.email("dated"), "USER_MANAGEMENT_VIEW");
+        jdbc.sql("CREATE TABLE jobs.test_role_change_stamps (updated_at timestamptz, stamped_at timestamptz)")
+                .update();
+        try {
+            jdbc.sql("""
+                            CREATE FUNCTION jobs.test_stamp_role_change() RETURNS trigger LANGUAGE plpgsql AS $$
+                            BEGIN
+                                INSERT INTO jobs.test_role_change_stamps VALUES (NEW.updated_at, transaction_timestamp());
+                                RETURN NEW;
+                            END $$
+                            """).update();
+            jdbc.sql("CREATE TRIGGER test_stamp_role_change AFTER UPDATE ON jobs.portfolio_users"
+                            + " FOR EACH ROW WHEN (NEW.portfolio_id = '" + portfolio.id() + "')"
+                            + " EXECUTE FUNCTION jobs.test_stamp_role_change()")
+                    .update();
+
+            Answer changed = call(
+                    HttpMethod.PUT,
+                    owner,
+                    path("/portfolio-users/" + editorId + "/role"),
+                    "{\"role\":\"USER_MANAGEMENT_EDIT\"}");
+
+            assertThat(changed.status()).as(changed.text()).isEqualTo(200);
+            assertThat(roleOf(editorId)).isEqualTo("USER_MANAGEMENT_EDIT");
+            assertThat(jdbc.sql("SELECT (updated_at - stamped_at)::text FROM jobs.test_role_change_stamps")
+                            .query(String.class)
+                            .list())
+                    .as("the stored time of the change less the database's time of its transaction")
+                    .containsExactly("00:00:00");
+        } finally {
+            jdbc.sql("DROP TRIGGER IF EXISTS test_stamp_role_change ON jobs.portfolio_users")
+                    .update();
+            jdbc.sql("DROP FUNCTION IF EXISTS jobs.test_stamp_role_change()").update();
+            jdbc.sql("DROP TABLE jobs.test_role_change_stamps").update();
+        }
+    }
+
     @Test
     void aPortfolioUserIsAddedOnceChangedAndRemovedAndEachStepIsLoggedOnce() {
         UUID editorId = accountUser("editor");
