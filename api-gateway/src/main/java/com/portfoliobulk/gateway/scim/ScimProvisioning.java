@@ -85,23 +85,25 @@ class ScimProvisioning {
     /**
      * One page of the users the filter selects (or of all), with the number of them. All users are
      * counted and paged in one read-only snapshot: a user added or deleted between the two statements
-     * changes neither, so {@code totalResults} is the number of users the page was drawn from.
+     * changes neither, so {@code totalResults} is the number of users the page was drawn from. Of the
+     * users a filter selects, only the page is read, however many there are.
      */
     Page list(UUID portfolioId, ScimFilter filter, long startIndex, int count) {
         if (filter == null) {
             return snapshot.execute(
                     status -> new Page(users.count(portfolioId), users.page(portfolioId, startIndex - 1, count)));
         }
-        List<ScimUser> matches = switch (filter.attribute()) {
-            case USER_NAME ->
-                users.byUserName(portfolioId, filter.value()).stream().toList();
-            case EXTERNAL_ID -> users.byExternalId(portfolioId, filter.value());
-            case ID ->
-                parseId(filter.value()).flatMap(id -> users.byId(portfolioId, id)).stream()
-                        .toList();
+        return switch (filter.attribute()) {
+            case USER_NAME -> atMostOne(users.byUserName(portfolioId, filter.value()), startIndex, count);
+            case EXTERNAL_ID -> users.byExternalId(portfolioId, filter.value(), startIndex - 1, count);
+            case ID -> atMostOne(parseId(filter.value()).flatMap(id -> users.byId(portfolioId, id)), startIndex, count);
         };
-        int from = (int) Math.min(matches.size(), startIndex - 1);
-        return new Page(matches.size(), matches.subList(from, Math.min(matches.size(), from + count)));
+    }
+
+    /** The page of a filter that selects one user at most (an address, an id). */
+    private static Page atMostOne(Optional<ScimUser> match, long startIndex, int count) {
+        List<ScimUser> matches = match.stream().toList();
+        return new Page(matches.size(), startIndex == 1 && count > 0 ? matches : List.of());
     }
 
     /**

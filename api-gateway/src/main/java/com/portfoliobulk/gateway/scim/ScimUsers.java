@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -79,20 +80,28 @@ class ScimUsers {
     }
 
     /**
-     * The users with this {@code externalId}, compared exactly as it is kept: without leading and
-     * trailing blanks ({@link ScimUserChange} strips them), so the value an identity provider sent
-     * finds the user it created with it.
+     * A page of the users with this {@code externalId}, compared exactly as it is kept: without leading
+     * and trailing blanks ({@link ScimUserChange} strips them), so the value an identity provider sent
+     * finds the user it created with it. It is no key: an identity provider may send one value for
+     * many users (a department's or tenant's id), so only the page is read, in address order, with the
+     * number of them.
      */
-    List<ScimUser> byExternalId(UUID portfolioId, String externalId) {
-        return jdbc.sql("SELECT " + COLUMNS + """
-                         FROM jobs.scim_users s JOIN directory.users u ON u.id = s.user_id
-                        WHERE s.portfolio_id = :portfolioId AND s.external_id = :externalId AND s.deleted_at IS NULL
-                        ORDER BY u.email, u.id
-                        """)
+    ScimProvisioning.Page byExternalId(UUID portfolioId, String externalId, long offset, int count) {
+        return page(jdbc.sql("""
+                        SELECT t.total, p.* FROM (SELECT count(*) AS total FROM jobs.scim_users
+                                                   WHERE portfolio_id = :portfolioId AND external_id = :externalId
+                                                     AND deleted_at IS NULL) t
+                          LEFT JOIN LATERAL (SELECT %s
+                                               FROM jobs.scim_users s JOIN directory.users u ON u.id = s.user_id
+                                              WHERE s.portfolio_id = :portfolioId AND s.external_id = :externalId
+                                                AND s.deleted_at IS NULL
+                                              ORDER BY u.email, u.id OFFSET :offset LIMIT :count) p ON true
+                         ORDER BY p.email, p.id
+                        """.formatted(COLUMNS))
                 .param("portfolioId", portfolioId)
                 .param("externalId", externalId.strip())
-                .query(ScimUsers::user)
-                .list();
+                .param("offset", offset)
+                .param("count", count));
     }
 
     /** A page of the view in address order: {@code count} users after the first {@code offset}. */
@@ -114,6 +123,20 @@ class ScimUsers {
                 .param("portfolioId", portfolioId)
                 .query(Long.class)
                 .single();
+    }
+
+    /**
+     * The page a statement of {@code total} and the page's users answers: always one row at least, with
+     * no user in it when the page is empty ({@code count} 0, or {@code startIndex} past the last).
+     */
+    private static ScimProvisioning.Page page(JdbcClient.StatementSpec statement) {
+        List<Counted> rows = statement
+                .query((row, n) -> new Counted(
+                        row.getLong("total"), row.getObject("id", UUID.class) == null ? null : user(row, n)))
+                .list();
+        return new ScimProvisioning.Page(
+                rows.getFirst().total(),
+                rows.stream().map(Counted::user).filter(Objects::nonNull).toList());
     }
 
     /**
@@ -339,6 +362,9 @@ class ScimUsers {
         OffsetDateTime value = row.getObject(column, OffsetDateTime.class);
         return value == null ? null : value.toInstant();
     }
+
+    /** A row of a page: the number of users it is drawn from, and one of its users, or none. */
+    private record Counted(long total, ScimUser user) {}
 
     /**
      * @param active whether the user is active in this portfolio now

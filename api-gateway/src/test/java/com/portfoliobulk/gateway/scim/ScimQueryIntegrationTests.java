@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountRole;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,7 +17,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
+import net.ttddyy.dsproxy.ExecutionInfo;
+import net.ttddyy.dsproxy.QueryInfo;
+import net.ttddyy.dsproxy.listener.ChainListener;
+import net.ttddyy.dsproxy.listener.QueryExecutionListener;
+import net.ttddyy.dsproxy.proxy.ParameterSetOperation;
+import net.ttddyy.dsproxy.support.ProxyDataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpMethod;
@@ -352,6 +361,113 @@ class ScimQueryIntegrationTests extends ScimIntegrationTest {
         Scim after = scim(HttpMethod.GET, users(), null);
         assertThat(after.json().path("totalResults").asInt()).isEqualTo(3);
         assertThat(after.json().path("Resources")).hasSize(3);
+    }
+
+    /**
+     * An {@code externalId} is no key: an identity provider may send one value (a department's or
+     * tenant's id) for many users. A page of them answers how many there are and the users of that page
+     * in {@code userName} order, and the statement reads only the page: before, it read every user with
+     * the value into the gateway's memory for each page asked for.
+     */
+    @Test
+    void aFilterOnAnExternalIdManyUsersShareReadsOnlyThePageAsked() throws Exception {
+        List<String> emails = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            String name = "u%02d".formatted(i);
+            linkWithExternalId(portfolio.user(name), "dept-42", false);
+            emails.add(portfolio.email(name));
+        }
+        linkWithExternalId(portfolio.user("other"), "dept-7", false);
+        linkWithExternalId(portfolio.user("gone"), "dept-42", true);
+
+        List<QueryInfo> statements = new ArrayList<>();
+        Scim page = statementsOf(
+                sql -> sql.contains("external_id = ?"),
+                statements,
+                () -> scim(HttpMethod.POST, users() + "/.search", """
+                        {"schemas":["%s"],"filter":"externalId eq \\" dept-42 \\"","startIndex":3,"count":2}""".formatted(SEARCH_SCHEMA)));
+        Scim countOnly = scim(HttpMethod.POST, users() + "/.search", """
+                {"schemas":["%s"],"filter":"externalId eq \\"dept-42\\"","count":0}""".formatted(SEARCH_SCHEMA));
+        Scim pastTheLast = scim(HttpMethod.POST, users() + "/.search", """
+                {"schemas":["%s"],"filter":"externalId eq \\"dept-42\\"","startIndex":31}""".formatted(SEARCH_SCHEMA));
+
+        assertThat(page.status()).as(page.text()).isEqualTo(200);
+        assertThat(page.json().path("totalResults").asInt()).as(page.text()).isEqualTo(30);
+        assertThat(page.json().path("startIndex").asInt()).isEqualTo(3);
+        assertThat(page.json().path("itemsPerPage").asInt()).isEqualTo(2);
+        assertThat(page.json().path("Resources").values())
+                .extracting(user -> user.path("userName").asString())
+                .containsExactly(emails.get(2), emails.get(3));
+        assertThat(statements).as("the filter's statements").hasSize(1);
+        assertThat(rowsOf(statements.getFirst()))
+                .as("rows the filter's statement reads")
+                .isLessThanOrEqualTo(2);
+        for (Scim empty : List.of(countOnly, pastTheLast)) {
+            assertThat(empty.status()).as(empty.text()).isEqualTo(200);
+            assertThat(empty.json().path("totalResults").asInt())
+                    .as(empty.text())
+                    .isEqualTo(30);
+            assertThat(empty.json().path("itemsPerPage").asInt()).isZero();
+            assertThat(empty.json().path("Resources")).isEmpty();
+        }
+    }
+
+    /** Links the user to the identity provider with this {@code externalId}, or one it deleted. */
+    private void linkWithExternalId(UUID userId, String externalId, boolean deleted) {
+        jdbc.sql("""
+                        INSERT INTO jobs.scim_users (portfolio_id, user_id, external_id, linked_at, deleted_at)
+                        VALUES (:portfolioId, :userId, :externalId, now(), CASE WHEN :deleted THEN now() END)
+                        """)
+                .param("portfolioId", portfolio.id())
+                .param("userId", userId)
+                .param("externalId", externalId)
+                .param("deleted", deleted)
+                .update();
+    }
+
+    /**
+     * What {@code call} answers, adding to {@code statements} those whose SQL matches {@code sql} that it
+     * sent through the application's data source (the datasource-proxy wrapper the JDBC spans come
+     * from), with their parameters.
+     */
+    private <T> T statementsOf(Predicate<String> sql, List<QueryInfo> statements, Supplier<T> call) {
+        ChainListener chain = ((ProxyDataSource) dataSource).getProxyConfig().getQueryListener();
+        QueryExecutionListener listener = new QueryExecutionListener() {
+            @Override
+            public void beforeQuery(ExecutionInfo execution, List<QueryInfo> queries) {}
+
+            @Override
+            public void afterQuery(ExecutionInfo execution, List<QueryInfo> queries) {
+                queries.stream().filter(query -> sql.test(query.getQuery())).forEach(statements::add);
+            }
+        };
+        List<QueryExecutionListener> listeners = new ArrayList<>(chain.getListeners());
+        listeners.add(listener);
+        chain.setListeners(listeners);
+        try {
+            return call.get();
+        } finally {
+            List<QueryExecutionListener> without = new ArrayList<>(chain.getListeners());
+            without.remove(listener);
+            chain.setListeners(without);
+        }
+    }
+
+    /** The number of rows {@code statement} reads when sent again with the same parameters. */
+    private int rowsOf(QueryInfo statement) throws Exception {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement again = connection.prepareStatement(statement.getQuery())) {
+            for (ParameterSetOperation parameter : statement.getParametersList().getFirst()) {
+                parameter.getMethod().invoke(again, parameter.getArgs());
+            }
+            int rows = 0;
+            try (ResultSet result = again.executeQuery()) {
+                while (result.next()) {
+                    rows++;
+                }
+            }
+            return rows;
+        }
     }
 
     private boolean pageWaitsForTheUsersTable() {
