@@ -13,7 +13,6 @@ import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -55,8 +54,6 @@ class ScimProvisioning {
 
     private final ClosureLock closureLock;
 
-    private final TransactionTemplate snapshot;
-
     private final TransactionTemplate transaction;
 
     ScimProvisioning(
@@ -71,9 +68,6 @@ class ScimProvisioning {
         this.submission = submission;
         this.administration = administration;
         this.closureLock = closureLock;
-        this.snapshot = new TransactionTemplate(transactions);
-        this.snapshot.setReadOnly(true);
-        this.snapshot.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
         this.transaction = new TransactionTemplate(transactions);
     }
 
@@ -83,15 +77,14 @@ class ScimProvisioning {
     }
 
     /**
-     * One page of the users the filter selects (or of all), with the number of them. All users are
-     * counted and paged in one read-only snapshot: a user added or deleted between the two statements
-     * changes neither, so {@code totalResults} is the number of users the page was drawn from. Of the
-     * users a filter selects, only the page is read, however many there are.
+     * One page of the users the filter selects (or of all), with the number of them. The page and the
+     * number are read by one statement, so at one moment: a user added or deleted meanwhile changes
+     * neither, and {@code totalResults} is the number of users the page was drawn from. Only the page is
+     * read, however many users match.
      */
     Page list(UUID portfolioId, ScimFilter filter, long startIndex, int count) {
         if (filter == null) {
-            return snapshot.execute(
-                    status -> new Page(users.count(portfolioId), users.page(portfolioId, startIndex - 1, count)));
+            return users.page(portfolioId, startIndex - 1, count);
         }
         return switch (filter.attribute()) {
             case USER_NAME -> atMostOne(users.byUserName(portfolioId, filter.value()), startIndex, count);

@@ -104,25 +104,23 @@ class ScimUsers {
                 .param("count", count));
     }
 
-    /** A page of the view in address order: {@code count} users after the first {@code offset}. */
-    List<ScimUser> page(UUID portfolioId, long offset, int count) {
-        return jdbc.sql(VIEW + "SELECT " + COLUMNS + """
-                         FROM in_view v JOIN directory.users u ON u.id = v.user_id
-                         LEFT JOIN jobs.scim_users s ON s.portfolio_id = :portfolioId AND s.user_id = u.id
-                        ORDER BY u.email, u.id OFFSET :offset LIMIT :count
-                        """)
+    /**
+     * A page of the view in address order, {@code count} users after the first {@code offset}, with the
+     * number of users in it: one statement, which builds the view once (a common table expression
+     * named twice is computed once) and reads the page and the number at one moment.
+     */
+    ScimProvisioning.Page page(UUID portfolioId, long offset, int count) {
+        return page(jdbc.sql(VIEW + """
+                        SELECT t.total, p.* FROM (SELECT count(*) AS total FROM in_view) t
+                          LEFT JOIN LATERAL (SELECT %s
+                                               FROM in_view v JOIN directory.users u ON u.id = v.user_id
+                                               LEFT JOIN jobs.scim_users s ON s.portfolio_id = :portfolioId AND s.user_id = u.id
+                                              ORDER BY u.email, u.id OFFSET :offset LIMIT :count) p ON true
+                         ORDER BY p.email, p.id
+                        """.formatted(COLUMNS))
                 .param("portfolioId", portfolioId)
                 .param("offset", offset)
-                .param("count", count)
-                .query(ScimUsers::user)
-                .list();
-    }
-
-    long count(UUID portfolioId) {
-        return jdbc.sql(VIEW + "SELECT count(*) FROM in_view")
-                .param("portfolioId", portfolioId)
-                .query(Long.class)
-                .single();
+                .param("count", count));
     }
 
     /**
