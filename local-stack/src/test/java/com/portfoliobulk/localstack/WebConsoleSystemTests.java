@@ -300,7 +300,8 @@ class WebConsoleSystemTests {
      */
     @Test
     void longAddressesAndRoleNamesFitAPhoneAndATablet() {
-        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 2);
+        // Enough accounts that a user's access chips fill more than a wide screen's line.
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 12);
         // No hyphen, where a browser may break a line: a UUID's digits alone keep the addresses unique.
         String unique = UUID.randomUUID().toString().replace("-", "");
         UserRef longAddress = portfolio.addUserAt(
@@ -335,6 +336,20 @@ class WebConsoleSystemTests {
         browser.go("/console/portfolios/" + portfolio.id() + "/users");
         browser.assertFits();
         browser.go("/console/portfolios/" + portfolio.id() + "/users/" + longAddress.userId());
+        browser.assertFits();
+
+        // On a wide screen a usual address stays on one line beside its many access chips; wrapping anywhere
+        // had let the chips squeeze the address column to a few letters a line.
+        UserRef usual = portfolio.addUserAt(
+                "ada." + unique.substring(0, 8) + "@brandpartners.example", AccountRole.ANALYST, portfolio.accounts());
+        browser.width(1280);
+        browser.go("/console/portfolios/" + portfolio.id() + "/users");
+        WebElement address = browser.find("tr.user-row[data-email='" + usual.email() + "'] td.email a");
+        assertThat(((Number) ((JavascriptExecutor) browser.driver())
+                                .executeScript("return arguments[0].getClientRects().length", address))
+                        .intValue())
+                .as("lines of %s on a wide screen", usual.email())
+                .isEqualTo(1);
         browser.assertFits();
     }
 
