@@ -7,7 +7,6 @@ import com.portfoliobulk.gateway.jobs.JobSubmission;
 import com.portfoliobulk.gateway.jobs.JobView;
 import com.portfoliobulk.gateway.portfolio.PortfolioAdministration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
@@ -142,8 +141,9 @@ class ScimProvisioning {
      * change or removal of {@code userName} is refused (400 {@code mutability}) and nothing else of
      * the request is kept, but a deactivation in the same request is applied all the same. A {@code
      * userName} that is no address by the one rule for addresses ({@link EmailAddresses}) is a change
-     * too, also one that lower-cases to the user's ({@code \\u212Aate@corp.example}, with KELVIN SIGN, to
-     * {@code kate@corp.example}): it names another user than this one.
+     * unless it is exactly the address stored (that of a user stored before the rule, which a PATCH
+     * carries): one that only lower-cases to the user's ({@code \\u212Aate@corp.example}, with KELVIN
+     * SIGN, to {@code kate@corp.example}) names another user than this one ({@link ScimUsers#stored}).
      *
      * @param expectedVersion the version {@code If-Match} requires, {@link ScimETags#ANY} for any, or null
      *     for none
@@ -154,8 +154,7 @@ class ScimProvisioning {
         String refusedUserName = change.userNameRemoval();
         if (refusedUserName == null
                 && change.userName() != null
-                && (!EmailAddresses.isValid(change.userName())
-                        || !change.userName().toLowerCase(Locale.ROOT).equals(current.userName()))) {
+                && !ScimUsers.stored(change.userName()).equals(current.userName())) {
             refusedUserName = "'userName' is the user's e-mail address in every account of the portfolio and cannot"
                     + " be changed through SCIM (it is '" + current.userName() + "').";
         }

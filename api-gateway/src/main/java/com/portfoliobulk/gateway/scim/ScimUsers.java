@@ -52,18 +52,23 @@ class ScimUsers {
     }
 
     /**
-     * The user with this address, in any case; none when {@code userName} is no address by the one rule
-     * for the addresses the product takes ({@link EmailAddresses}). Only such an address, of ASCII
-     * alone, is lower-cased to compare: {@link String#toLowerCase} maps some other characters
-     * to ASCII letters (KELVIN SIGN U+212A to 'k'), so that {@code \\u212Aate@corp.example} would find
-     * {@code kate@corp.example}.
+     * The user with this address: a valid one ({@link EmailAddresses}) in any case, anything else only
+     * when it is exactly the address stored ({@link #stored}).
      */
     Optional<ScimUser> byUserName(UUID portfolioId, String userName) {
-        String address = userName.strip();
-        if (!EmailAddresses.isValid(address)) {
-            return Optional.empty();
-        }
-        return one("u.email = :value", portfolioId, address.toLowerCase(Locale.ROOT));
+        return one("u.email = :value", portfolioId, stored(userName.strip()));
+    }
+
+    /**
+     * The stored address that {@code userName} names. An address by the one rule for the addresses the
+     * product takes ({@link EmailAddresses}), of ASCII alone, is lower-cased, as the directory keeps it;
+     * anything else is compared exactly as it is: a user stored before the rule (when any text with an
+     * {@code @} and a dot was taken) is named by their own address, and never by a text that only
+     * lower-cases to one ({@link String#toLowerCase} maps some characters to ASCII letters, KELVIN
+     * SIGN U+212A to 'k', so that {@code \\u212Aate@corp.example} would name {@code kate@corp.example}).
+     */
+    static String stored(String userName) {
+        return EmailAddresses.isValid(userName) ? userName.toLowerCase(Locale.ROOT) : userName;
     }
 
     /** Whether the identity provider deleted the user from this portfolio. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.EmailAddresses;
 import com.portfoliobulk.gateway.retention.Retention;
 import com.portfoliobulk.gateway.support.WorkerSimulation;
 import com.unboundid.scim2.client.ScimService;
@@ -945,6 +946,62 @@ class ScimUnboundIdClientIntegrationTests extends ScimIntegrationTest {
         assertThat(after.getDisplayName()).isNull();
         assertThat(after.getActive()).isTrue();
         assertThat(scimJobs(portfolio.id())).isZero();
+    }
+
+    /**
+     * A user stored before the rule of addresses (when any text with an @ and a dot was taken), whose
+     * address breaks it ({@code k\\u00f6nig...}, with a letter outside ASCII), is found by that address
+     * and managed like any other: a PATCH carries it as {@code userName}, so deactivating and
+     * reactivating them, and a PUT with it, are no change of it. A text that only lower-cases to it
+     * ({@code \\u212A} for its k) still finds no one and is a change (400 {@code mutability}).
+     */
+    @Test
+    void aUserWhoseAddressWasStoredBeforeTheRuleIsFoundAndManagedByIt() throws ScimException {
+        UUID konig = portfolio.user("k\u00f6nig");
+        portfolio.member(portfolio.account("Brand"), konig, AccountRole.ANALYST);
+        String legacy = portfolio.email("k\u00f6nig");
+        String lookalike = "\u212A" + legacy.substring(1);
+        assertThat(EmailAddresses.isValid(legacy)).as(legacy).isFalse();
+
+        ListResponse<UserResource> found = service.searchRequest("Users")
+                .filter("userName eq \"" + legacy + "\"")
+                .invoke(UserResource.class);
+        ListResponse<UserResource> foundByPost = service.searchRequest("Users")
+                .filter("userName eq \"" + legacy + "\"")
+                .invokePost(UserResource.class);
+        ListResponse<UserResource> foundByLookalike = service.searchRequest("Users")
+                .filter("userName eq \"" + lookalike + "\"")
+                .invoke(UserResource.class);
+        UserResource deactivated = service.modifyRequest("Users", konig.toString())
+                .replaceValue("active", false)
+                .invoke(UserResource.class);
+        UserResource reactivated = service.modifyRequest("Users", konig.toString())
+                .replaceValue("active", true)
+                .invoke(UserResource.class);
+        UserResource replacement = service.retrieve("Users", konig.toString(), UserResource.class);
+        replacement.setDisplayName("K\u00f6nig");
+        UserResource replaced = service.replace(replacement);
+
+        assertThat(found.getTotalResults()).isEqualTo(1);
+        assertThat(found.getResources().getFirst().getId()).isEqualTo(konig.toString());
+        assertThat(foundByPost.getTotalResults()).isEqualTo(1);
+        assertThat(foundByLookalike.getTotalResults()).isZero();
+        assertThat(deactivated.getActive()).isFalse();
+        assertThat(reactivated.getActive()).isTrue();
+        assertThat(replaced.getUserName()).isEqualTo(legacy);
+        assertThat(replaced.getDisplayName()).isEqualTo("K\u00f6nig");
+        assertThat(replaced.getActive()).isTrue();
+        assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+        assertThatThrownBy(() -> service.modifyRequest("Users", konig.toString())
+                        .replaceValue("userName", lookalike)
+                        .replaceValue("displayName", "Not K\u00f6nig")
+                        .invoke(UserResource.class))
+                .isInstanceOfSatisfying(
+                        BadRequestException.class,
+                        ex -> assertThat(ex.getScimError().getScimType()).isEqualTo("mutability"));
+        assertThat(service.retrieve("Users", konig.toString(), UserResource.class)
+                        .getDisplayName())
+                .isEqualTo("K\u00f6nig");
     }
 
     @Test
