@@ -17,14 +17,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.tomcat.util.http.InvalidParameterException;
 import org.apache.tomcat.util.http.Parameters;
+import org.apache.tomcat.util.http.parser.MediaType;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterProperties;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.InvalidMediaTypeException;
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.util.unit.DataSize;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -59,6 +58,9 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 @Order(SecurityFilterProperties.DEFAULT_FILTER_ORDER - 1)
 class RequestParameters extends OncePerRequestFilter {
+
+    /** The media type of a form, as the container names it ({@link MediaType#parseMediaTypeOnly}). */
+    private static final String FORM = "application/x-www-form-urlencoded";
 
     private final RequestBodyBudget budget;
 
@@ -110,17 +112,18 @@ class RequestParameters extends OncePerRequestFilter {
         });
     }
 
-    /** A POST whose body is a form, which the container parses for its fields. */
+    /**
+     * A POST whose body is a form, which the container parses for its fields: decided as the container
+     * decides it, by the media type alone (the {@code Content-Type} up to its first {@code ;}, trimmed,
+     * in any case), whatever its parameters. A stricter parser (Spring's refuses {@code
+     * application/x-www-form-urlencoded; a=}, or a charset that does not exist) left such a form to the
+     * container, which read it whole when the CSRF check asked for its token, with no deadline and in no
+     * budget. A multipart body is not read for its fields: no servlet has a multipart configuration
+     * ({@code spring.servlet.multipart.enabled} is off), so the container finds no parts in it.
+     */
     private static boolean isForm(HttpServletRequest request) {
-        if (!HttpMethod.POST.matches(request.getMethod()) || request.getContentType() == null) {
-            return false;
-        }
-        try {
-            return MediaType.APPLICATION_FORM_URLENCODED.equalsTypeAndSubtype(
-                    MediaType.parseMediaType(request.getContentType()));
-        } catch (InvalidMediaTypeException ex) {
-            return false;
-        }
+        return HttpMethod.POST.matches(request.getMethod())
+                && FORM.equals(MediaType.parseMediaTypeOnly(request.getContentType()));
     }
 
     /** Who sends the form, where known before the security filters; otherwise no one known. */
