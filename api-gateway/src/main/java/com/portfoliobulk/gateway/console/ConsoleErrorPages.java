@@ -7,9 +7,11 @@ import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy;
 import org.springframework.stereotype.Component;
 import org.springframework.util.unit.DataSize;
 import org.springframework.web.servlet.ModelAndView;
@@ -27,7 +29,11 @@ import org.springframework.web.servlet.ModelAndView;
  * addresses typed) is refused the same way before it is shown
  * ({@link #requireConfirmable}), rather than at Confirm. The page is written in English, and says so
  * ({@code Content-Language}), also for an invitation page that failed after it had set its invitation's
- * language for the request ({@link InvitationLanguage}): the error page has no translations.
+ * language for the request ({@link InvitationLanguage}): the error page has no translations. A form
+ * the gateway refuses before the security filters, reading it itself (too slow: 408; the large bodies'
+ * budget held: 503 with {@code Retry-After}; a body over {@code bulk.gateway.web.max-request-body}: 413),
+ * answers this page too, of the problem the API words, with the console's security headers ({@link
+ * #securityHeaders}).
  */
 @Component
 class ConsoleErrorPages implements ErrorPages {
@@ -87,11 +93,25 @@ class ConsoleErrorPages implements ErrorPages {
     }
 
     @Override
-    public ModelAndView page(HttpServletRequest request, String path, ProblemDetail problem) {
-        boolean consolePage = path.equals("/console")
+    public boolean hasPages(String path) {
+        return path.equals("/console")
                 || (path.startsWith("/console/") && !path.startsWith("/console/assets/"))
                 || path.startsWith("/invitations/");
-        if (!consolePage) {
+    }
+
+    /** The console's own: its pages' styles and scripts, and the referrer within the console. */
+    @Override
+    public Map<String, String> securityHeaders() {
+        return Map.of(
+                "Content-Security-Policy",
+                ConsoleSecurityConfiguration.CONSOLE_CONTENT_SECURITY_POLICY,
+                "Referrer-Policy",
+                ReferrerPolicy.SAME_ORIGIN.getPolicy());
+    }
+
+    @Override
+    public ModelAndView page(HttpServletRequest request, String path, ProblemDetail problem) {
+        if (!hasPages(path)) {
             return null;
         }
         // In English, also where an invitation page had set its invitation's language before it failed.

@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.web;
 
 import jakarta.servlet.http.HttpServletRequest;
+import java.util.Map;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.servlet.ModelAndView;
 
@@ -12,7 +13,23 @@ import org.springframework.web.servlet.ModelAndView;
 public interface ErrorPages {
 
     /**
-     * The page to answer instead of {@code problem}, or {@code null} where the path answers problems.
+     * Whether the errors of {@code path} (within the application) are this one's pages: also the
+     * refusals of a servlet filter before any controller ({@link FilterRefusals}), which the error page
+     * then answers.
+     */
+    boolean hasPages(String path);
+
+    /**
+     * The security header fields of this one's pages that differ from the API's answers' (such as a
+     * {@code Content-Security-Policy} that lets a page load its styles): a filter's refusal answered as a
+     * page before the security filters ran, which write them on every other page, has these and the
+     * API's others.
+     */
+    Map<String, String> securityHeaders();
+
+    /**
+     * The page to answer instead of {@code problem}, or {@code null} where the path answers problems
+     * (has no pages of this one).
      *
      * @param request the error page's request: the failed request, with the attributes it had set (such
      *     as the language its page was to be written in)

@@ -51,7 +51,10 @@ class ProblemErrorController implements ErrorController {
             return null;
         }
         ProblemDetail problem;
-        if (status.is5xxServerError()) {
+        if (request.getAttribute(FilterRefusals.PROBLEM) instanceof ProblemDetail refused) {
+            // A servlet filter's refusal on a path with pages of its own (a 503 among them: no error).
+            problem = refused;
+        } else if (status.is5xxServerError()) {
             if (exception instanceof Throwable cause && DisconnectedClients.wentAway(cause, request)) {
                 return null;
             }

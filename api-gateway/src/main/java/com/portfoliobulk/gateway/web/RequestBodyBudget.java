@@ -27,7 +27,6 @@ import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Bounds the memory that the large request bodies being handled at once take, gateway-wide: a
@@ -65,7 +64,8 @@ import tools.jackson.databind.json.JsonMapper;
  * share only until the body's read times out ({@code bulk.gateway.web.body-read-timeout}, {@link
  * RequestBodyLimit}: 408). A form body, which the security filters read themselves (the console's CSRF
  * check), takes from the budget before them instead ({@link RequestParameters}, through {@link #hold}).
- * Under the SCIM base path the 503 is a SCIM error (the SCIM error page writes it), not a problem.
+ * Under the SCIM base path the 503 is a SCIM error (the SCIM error page writes it), not a problem, and
+ * on the console's pages the console's error page ({@link FilterRefusals}).
  * Refusals count in {@code bulk_requests_body_budget_refused_total}, by {@code reason}: {@code
  * budget} (all of the budget held), {@code caller} (all of the caller's share held) or {@code
  * anonymous} (all of the share of the requests without a known caller held).
@@ -125,7 +125,7 @@ class RequestBodyBudget extends OncePerRequestFilter {
      */
     private final ConcurrentHashMap<String, CallerShare> callers = new ConcurrentHashMap<>();
 
-    private final JsonMapper json;
+    private final FilterRefusals filterRefusals;
 
     private final Counter refusedByBudget;
 
@@ -139,7 +139,7 @@ class RequestBodyBudget extends OncePerRequestFilter {
 
     private final AtomicLong warnedOfAnonymousAt = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
 
-    RequestBodyBudget(WebProperties properties, JsonMapper json, MeterRegistry meters) {
+    RequestBodyBudget(WebProperties properties, FilterRefusals filterRefusals, MeterRegistry meters) {
         long bytes = properties.maxBodyBytesInFlight().toBytes();
         if (bytes <= 0) {
             throw new IllegalStateException("bulk.gateway.web.max-body-bytes-in-flight must be more than 0 bytes");
@@ -155,7 +155,7 @@ class RequestBodyBudget extends OncePerRequestFilter {
         this.anonymousBytes = Math.max(1, callerBytes / ANONYMOUS_SHARE_DIVISOR);
         this.budget = new Semaphore(budgetBytes, true);
         this.maxBody = properties.maxRequestBody().toBytes();
-        this.json = json;
+        this.filterRefusals = filterRefusals;
         this.refusedByBudget = refusals(
                 meters,
                 "budget",
@@ -224,10 +224,7 @@ class RequestBodyBudget extends OncePerRequestFilter {
             if (refusal == Refusal.CALLER && caller.equals(NO_CALLER)) {
                 refusal = Refusal.ANONYMOUS;
             }
-            if (securityHeaders) {
-                RequestBodyLimit.writeSecurityHeaders(request, response);
-            }
-            refuse(request, response, refusal, caller);
+            refuse(request, response, refusal, caller, securityHeaders);
             return;
         }
         AtomicBoolean held = new AtomicBoolean(true);
@@ -331,7 +328,12 @@ class RequestBodyBudget extends OncePerRequestFilter {
         return Refusal.BUDGET;
     }
 
-    private void refuse(HttpServletRequest request, HttpServletResponse response, Refusal refusal, String caller)
+    private void refuse(
+            HttpServletRequest request,
+            HttpServletResponse response,
+            Refusal refusal,
+            String caller,
+            boolean securityHeaders)
             throws IOException {
         String detail;
         if (refusal == Refusal.ANONYMOUS) {
@@ -367,13 +369,13 @@ class RequestBodyBudget extends OncePerRequestFilter {
             detail = BUSY;
         }
         response.setHeader(HttpHeaders.RETRY_AFTER, String.valueOf(WAIT.toSeconds()));
-        FilterRefusals.write(
+        filterRefusals.write(
                 request,
                 response,
-                json,
                 Problems.of(
                         HttpStatus.SERVICE_UNAVAILABLE, Problems.UNAVAILABLE, "Service unavailable", detail, List.of()),
-                detail);
+                detail,
+                securityHeaders);
     }
 
     private static boolean firstThisMinute(AtomicLong warnedAt) {

@@ -19,19 +19,8 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
-import org.springframework.security.web.header.HeaderWriter;
-import org.springframework.security.web.header.writers.CacheControlHeadersWriter;
-import org.springframework.security.web.header.writers.HstsHeaderWriter;
-import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
-import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy;
-import org.springframework.security.web.header.writers.StaticHeadersWriter;
-import org.springframework.security.web.header.writers.XContentTypeOptionsHeaderWriter;
-import org.springframework.security.web.header.writers.XXssProtectionHeaderWriter;
-import org.springframework.security.web.header.writers.frameoptions.XFrameOptionsHeaderWriter;
-import org.springframework.security.web.header.writers.frameoptions.XFrameOptionsHeaderWriter.XFrameOptionsMode;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Refuses request bodies over {@code bulk.gateway.web.max-request-body} with 413: at once when the
@@ -63,24 +52,12 @@ import tools.jackson.databind.json.JsonMapper;
  * observation, the SCIM error page) and ahead of everything that could read a body: the console's
  * sessions, the security filters and Spring MVC. So an oversized body is refused before the caller
  * is authenticated, and no filter behind it reads more of a body than the limit. Its refusals carry
- * the security headers of the API's answers themselves, as the security filters never see them.
+ * the security headers of the API's answers themselves, as the security filters never see them; on the
+ * console's pages they are the console's error page ({@link FilterRefusals}).
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 3)
 class RequestBodyLimit extends OncePerRequestFilter {
-
-    /**
-     * The headers the API's and the SCIM endpoints' security filter chains write on every answer
-     * ({@code SecurityConfiguration}, {@code ScimSecurityConfiguration}), with the same writers.
-     */
-    private static final List<HeaderWriter> SECURITY_HEADERS = List.of(
-            new XContentTypeOptionsHeaderWriter(),
-            new CacheControlHeadersWriter(),
-            new HstsHeaderWriter(),
-            new XFrameOptionsHeaderWriter(XFrameOptionsMode.DENY),
-            new XXssProtectionHeaderWriter(),
-            new ReferrerPolicyHeaderWriter(ReferrerPolicy.NO_REFERRER),
-            new StaticHeadersWriter("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"));
 
     private final long maxBytes;
 
@@ -89,9 +66,9 @@ class RequestBodyLimit extends OncePerRequestFilter {
 
     private final Duration readTimeout;
 
-    private final JsonMapper json;
+    private final FilterRefusals refusals;
 
-    RequestBodyLimit(WebProperties properties, JsonMapper json) {
+    RequestBodyLimit(WebProperties properties, FilterRefusals refusals) {
         this.maxBytes = properties.maxRequestBody().toBytes();
         this.maxScimBytes = Math.min(maxBytes, properties.maxScimRequestBody().toBytes());
         if (maxScimBytes < 1) {
@@ -101,7 +78,7 @@ class RequestBodyLimit extends OncePerRequestFilter {
         if (readTimeout == null || !readTimeout.isPositive()) {
             throw new IllegalStateException("bulk.gateway.web.body-read-timeout must be more than 0");
         }
-        this.json = json;
+        this.refusals = refusals;
     }
 
     @Override
@@ -109,44 +86,10 @@ class RequestBodyLimit extends OncePerRequestFilter {
             throws ServletException, IOException {
         long limit = FilterRefusals.isScim(request) ? maxScimBytes : maxBytes;
         if (request.getContentLengthLong() > limit) {
-            refuse(request, response, json, new RequestBodyTooLargeException(limit));
+            refusals.refuseBody(request, response, new RequestBodyTooLargeException(limit));
             return;
         }
         chain.doFilter(new LimitedRequest(request, limit, readTimeout), response);
-    }
-
-    /**
-     * Answers a body too large (413) or too slow (408) before the security filters have run: with the
-     * security headers of the API's answers, as a problem or under the SCIM base path a SCIM error.
-     */
-    static void refuse(HttpServletRequest request, HttpServletResponse response, JsonMapper json, IOException refusal)
-            throws IOException {
-        writeSecurityHeaders(request, response);
-        switch (refusal) {
-            case RequestBodyTooLargeException tooLarge ->
-                FilterRefusals.write(
-                        request,
-                        response,
-                        json,
-                        tooLarge(tooLarge.maxBytes()),
-                        RequestBodyTooLargeException.shortDetail(tooLarge.maxBytes()));
-            case RequestBodyTimeoutException tooSlow ->
-                FilterRefusals.write(
-                        request,
-                        response,
-                        json,
-                        tooSlow(tooSlow.timeout()),
-                        RequestBodyTimeoutException.shortDetail(tooSlow.timeout()));
-            default -> throw refusal;
-        }
-    }
-
-    /**
-     * Writes the headers the API's security filter chains write on every answer, on one answered before
-     * those filters run.
-     */
-    static void writeSecurityHeaders(HttpServletRequest request, HttpServletResponse response) {
-        SECURITY_HEADERS.forEach(writer -> writer.writeHeaders(request, response));
     }
 
     static ProblemDetail tooLarge(long maxBytes) {

@@ -27,7 +27,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.util.unit.DataSize;
 import org.springframework.web.filter.OncePerRequestFilter;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Reads a form's body (a POST of {@code application/x-www-form-urlencoded}, whose fields the servlet
@@ -66,7 +65,7 @@ class RequestParameters extends OncePerRequestFilter {
 
     private final ObjectProvider<FormCallers> callers;
 
-    private final JsonMapper json;
+    private final FilterRefusals refusals;
 
     /** The largest form read: {@code server.tomcat.max-http-form-post-size}, within the largest body. */
     private final int maxFormBytes;
@@ -76,13 +75,13 @@ class RequestParameters extends OncePerRequestFilter {
     RequestParameters(
             RequestBodyBudget budget,
             ObjectProvider<FormCallers> callers,
-            JsonMapper json,
+            FilterRefusals refusals,
             WebProperties properties,
             @Value("${server.tomcat.max-http-form-post-size:2MB}") DataSize maxForm,
             @Value("${server.tomcat.max-parameter-count:1000}") int maxParameterCount) {
         this.budget = budget;
         this.callers = callers;
-        this.json = json;
+        this.refusals = refusals;
         long maxBody = properties.maxRequestBody().toBytes();
         long form = maxForm.toBytes() < 0 ? maxBody : Math.min(maxForm.toBytes(), maxBody);
         this.maxFormBytes = (int) Math.min(form, Integer.MAX_VALUE - 8);
@@ -105,7 +104,7 @@ class RequestParameters extends OncePerRequestFilter {
             try {
                 bytes = form.getInputStream().readNBytes(maxFormBytes + 1);
             } catch (RequestBodyTimeoutException | RequestBodyTooLargeException refusal) {
-                RequestBodyLimit.refuse(form, formAnswer, json, refusal);
+                refusals.refuseBody(form, formAnswer, refusal);
                 return;
             }
             chain.doFilter(new CountedRequest(form, bytes, maxFormBytes, maxParameterCount), formAnswer);

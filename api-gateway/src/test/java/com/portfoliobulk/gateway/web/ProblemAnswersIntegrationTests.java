@@ -682,11 +682,7 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
 
             socket.shutdownOutput();
             String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(answer).as(answer).startsWith("HTTP/1.1 408 ");
-            JsonNode problem = JSON.readTree(
-                    answer.substring(answer.indexOf('{', answer.indexOf("\r\n\r\n")), answer.lastIndexOf('}') + 1));
-            assertThat(problem.path("type").asString()).isEqualTo("urn:portfolio-bulk:problem:request-timeout");
-            assertThat(problem.path("detail").asString()).contains("request body did not arrive within 8 s");
+            assertConsolePage(answer, 408, "Request body too slow", "request body did not arrive within 8 s");
         }
         // The share of the callers not signed in ("") is given back.
         await().atMost(Duration.ofSeconds(10)).until(() -> !budget.counts(""));
@@ -698,7 +694,8 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
      * a caller's, 2.5 MB): while one 2 MB form is being read, a further one waits briefly and is answered
      * 503 with {@code Retry-After}, its body unread, and a signed-in caller's large submission is
      * accepted. Before, the CSRF check had the container read each such form whole, in no budget: a few
-     * hundred of them sent slowly held a gigabyte of heap.
+     * hundred of them sent slowly held a gigabyte of heap. A console form's 503 is the console's error
+     * page; before, it was the API's problem, which the browser showed as raw JSON.
      */
     @Test
     void largeFormsOfCallersNotSignedInHoldAtMostTheirShareWhileSignedInCallersAreServed() throws Exception {
@@ -716,16 +713,46 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
             await().atMost(Duration.ofSeconds(30))
                     .untilAsserted(() -> assertThat(head("POST /console/sign-in", form, "_csrf="))
                             .startsWith("HTTP/1.1 503 "));
-            String busy = head("POST /console/sign-in", form, "_csrf=");
+            String busy = answer("POST /console/sign-in", form, "_csrf=");
             Answer signedIn =
                     submit(portfolio.id(), invitation(directory.newEmail(), account) + " ".repeat(100 * 1024));
 
-            assertThat(busy).as(busy).startsWith("HTTP/1.1 503 ").containsIgnoringCase("Retry-After: 2\r\n");
+            assertConsolePage(busy, 503, "Service unavailable", "large request bodies of callers not signed in");
+            assertThat(busy).as(busy).containsIgnoringCase("Retry-After: 2\r\n");
             assertThat(signedIn.status()).as(signedIn.text()).isEqualTo(202);
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> !budget.counts(""));
         assertThat(metrics())
                 .containsPattern("bulk_requests_body_budget_refused_total\\{[^}]*reason=\"anonymous\"[^}]*} [1-9]");
+    }
+
+    /**
+     * The answer is the web console's error page of this status, title and detail, with the console's
+     * security headers (its pages' styles and scripts allowed), not a problem: a person reads it.
+     */
+    private static void assertConsolePage(String answer, int status, String title, String detail) {
+        assertThat(answer)
+                .as(answer)
+                .startsWith("HTTP/1.1 " + status + " ")
+                .containsPattern("(?i)\r\nContent-Type: text/html")
+                .containsPattern("(?i)\r\nContent-Security-Policy: default-src 'self'")
+                .containsPattern("(?i)\r\nX-Content-Type-Options: nosniff")
+                .contains("<title>" + title + " · Portfolio Bulk Access</title>", detail)
+                .doesNotContain("urn:portfolio-bulk:problem");
+    }
+
+    /**
+     * Sends the request's head and {@code bodyStart}, ends the request there, and reads the whole
+     * answer.
+     */
+    private String answer(String requestLine, String headers, String bodyStart) throws IOException {
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout(20_000);
+            String request = requestLine + " HTTP/1.1\r\nHost: localhost\r\n" + headers + "\r\n" + bodyStart;
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            socket.shutdownOutput();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     /**

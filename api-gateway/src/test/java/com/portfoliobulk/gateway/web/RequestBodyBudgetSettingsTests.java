@@ -53,7 +53,7 @@ class RequestBodyBudgetSettingsTests {
 
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties(WebProperties.class)
-    @Import(RequestBodyBudget.class)
+    @Import({RequestBodyBudget.class, FilterRefusals.class})
     static class Budget {
 
         @Bean
