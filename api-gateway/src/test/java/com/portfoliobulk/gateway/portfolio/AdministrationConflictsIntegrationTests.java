@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.portfolio;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.StampedWrites;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -24,21 +25,13 @@ class AdministrationConflictsIntegrationTests extends PortfolioAdministrationTes
     void aRoleChangeIsDatedByTheDatabasesClock() {
         UUID editorId = accountUser("dated");
         storePortfolioUser(editorId, portfolio.email("dated"), "USER_MANAGEMENT_VIEW");
-        jdbc.sql("CREATE TABLE jobs.test_role_change_stamps (updated_at timestamptz, stamped_at timestamptz)")
-                .update();
-        try {
-            jdbc.sql("""
-                            CREATE FUNCTION jobs.test_stamp_role_change() RETURNS trigger LANGUAGE plpgsql AS $$
-                            BEGIN
-                                INSERT INTO jobs.test_role_change_stamps VALUES (NEW.updated_at, transaction_timestamp());
-                                RETURN NEW;
-                            END $$
-                            """).update();
-            jdbc.sql("CREATE TRIGGER test_stamp_role_change AFTER UPDATE ON jobs.portfolio_users"
-                            + " FOR EACH ROW WHEN (NEW.portfolio_id = '" + portfolio.id() + "')"
-                            + " EXECUTE FUNCTION jobs.test_stamp_role_change()")
-                    .update();
-
+        try (StampedWrites stamps = StampedWrites.on(
+                jdbc,
+                "jobs.portfolio_users",
+                "UPDATE",
+                "updated_at",
+                "transaction_timestamp()",
+                "NEW.portfolio_id = '" + portfolio.id() + "'")) {
             Answer changed = call(
                     HttpMethod.PUT,
                     owner,
@@ -47,16 +40,9 @@ class AdministrationConflictsIntegrationTests extends PortfolioAdministrationTes
 
             assertThat(changed.status()).as(changed.text()).isEqualTo(200);
             assertThat(roleOf(editorId)).isEqualTo("USER_MANAGEMENT_EDIT");
-            assertThat(jdbc.sql("SELECT (updated_at - stamped_at)::text FROM jobs.test_role_change_stamps")
-                            .query(String.class)
-                            .list())
+            assertThat(stamps.differences())
                     .as("the stored time of the change less the database's time of its transaction")
                     .containsExactly("00:00:00");
-        } finally {
-            jdbc.sql("DROP TRIGGER IF EXISTS test_stamp_role_change ON jobs.portfolio_users")
-                    .update();
-            jdbc.sql("DROP FUNCTION IF EXISTS jobs.test_stamp_role_change()").update();
-            jdbc.sql("DROP TABLE jobs.test_role_change_stamps").update();
         }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.StampedWrites;
 import com.portfoliobulk.gateway.support.StubWorker;
 import com.portfoliobulk.gateway.support.StubWorker.LinkAnswer;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
@@ -387,27 +388,17 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
     void theTokensExpiryIsTheValidityAfterTheDatabasesTimeAndTheAnswerNamesIt() {
         DirectorySeed.Portfolio portfolio = directory.portfolio();
         String owner = portfolioUser(portfolio, "owner", "OWNER");
-        jdbc.sql("CREATE TABLE jobs.test_closure_token_stamps (expires_at timestamptz, stamped_at timestamptz)")
-                .update();
-        try {
-            jdbc.sql("""
-                            CREATE FUNCTION jobs.test_stamp_closure_token() RETURNS trigger LANGUAGE plpgsql AS $$
-                            BEGIN
-                                INSERT INTO jobs.test_closure_token_stamps VALUES (NEW.expires_at, statement_timestamp());
-                                RETURN NEW;
-                            END $$
-                            """).update();
-            jdbc.sql("CREATE TRIGGER test_stamp_closure_token AFTER INSERT OR UPDATE ON jobs.closure_tokens"
-                            + " FOR EACH ROW WHEN (NEW.portfolio_id = '" + portfolio.id() + "')"
-                            + " EXECUTE FUNCTION jobs.test_stamp_closure_token()")
-                    .update();
-
+        try (StampedWrites stamps = StampedWrites.on(
+                jdbc,
+                "jobs.closure_tokens",
+                "INSERT OR UPDATE",
+                "expires_at",
+                "statement_timestamp()",
+                "NEW.portfolio_id = '" + portfolio.id() + "'")) {
             Answer closure = api.post(owner, "/api/v1/portfolios/" + portfolio.id() + "/closure", null, null);
 
             assertThat(closure.status()).as(closure.text()).isEqualTo(201);
-            assertThat(jdbc.sql("SELECT (expires_at - stamped_at)::text FROM jobs.test_closure_token_stamps")
-                            .query(String.class)
-                            .list())
+            assertThat(stamps.differences())
                     .as("the stored expiry after the database's time of the statement")
                     .containsExactly("00:10:00");
             OffsetDateTime stored = jdbc.sql("SELECT expires_at FROM jobs.closure_tokens WHERE portfolio_id = ?")
@@ -417,11 +408,6 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
             assertThat(Instant.parse(closure.body().path("expiresAt").asString()))
                     .as("the answer's expiresAt")
                     .isEqualTo(stored.toInstant());
-        } finally {
-            jdbc.sql("DROP TRIGGER IF EXISTS test_stamp_closure_token ON jobs.closure_tokens")
-                    .update();
-            jdbc.sql("DROP FUNCTION IF EXISTS jobs.test_stamp_closure_token()").update();
-            jdbc.sql("DROP TABLE jobs.test_closure_token_stamps").update();
         }
     }
 

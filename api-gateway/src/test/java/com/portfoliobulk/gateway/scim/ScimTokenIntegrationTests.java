@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.scim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.gateway.support.StampedWrites;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -73,27 +74,17 @@ class ScimTokenIntegrationTests extends ScimIntegrationTest {
      */
     @Test
     void aTokensCreationTimeIsTheDatabasesAndTheAnswerNamesIt() {
-        jdbc.sql("CREATE TABLE jobs.test_scim_token_stamps (created_at timestamptz, stamped_at timestamptz)")
-                .update();
-        try {
-            jdbc.sql("""
-                            CREATE FUNCTION jobs.test_stamp_scim_token() RETURNS trigger LANGUAGE plpgsql AS $$
-                            BEGIN
-                                INSERT INTO jobs.test_scim_token_stamps VALUES (NEW.created_at, transaction_timestamp());
-                                RETURN NEW;
-                            END $$
-                            """).update();
-            jdbc.sql("CREATE TRIGGER test_stamp_scim_token AFTER INSERT ON jobs.scim_tokens"
-                            + " FOR EACH ROW WHEN (NEW.portfolio_id = '" + portfolio.id() + "')"
-                            + " EXECUTE FUNCTION jobs.test_stamp_scim_token()")
-                    .update();
-
+        try (StampedWrites stamps = StampedWrites.on(
+                jdbc,
+                "jobs.scim_tokens",
+                "INSERT",
+                "created_at",
+                "transaction_timestamp()",
+                "NEW.portfolio_id = '" + portfolio.id() + "'")) {
             var created = api.post(admin(portfolio.id()), tokensPath(portfolio.id()), null, "{\"name\":\"Okta\"}");
 
             assertThat(created.status()).as(created.text()).isEqualTo(201);
-            assertThat(jdbc.sql("SELECT (created_at - stamped_at)::text FROM jobs.test_scim_token_stamps")
-                            .query(String.class)
-                            .list())
+            assertThat(stamps.differences())
                     .as("the stored creation time less the database's time of the insert")
                     .containsExactly("00:00:00");
             OffsetDateTime stored = jdbc.sql("SELECT created_at FROM jobs.scim_tokens WHERE id = ?::uuid")
@@ -103,11 +94,6 @@ class ScimTokenIntegrationTests extends ScimIntegrationTest {
             assertThat(Instant.parse(created.body().path("createdAt").asString()))
                     .as("the answer's createdAt")
                     .isEqualTo(stored.toInstant());
-        } finally {
-            jdbc.sql("DROP TRIGGER IF EXISTS test_stamp_scim_token ON jobs.scim_tokens")
-                    .update();
-            jdbc.sql("DROP FUNCTION IF EXISTS jobs.test_stamp_scim_token()").update();
-            jdbc.sql("DROP TABLE jobs.test_scim_token_stamps").update();
         }
     }
 
