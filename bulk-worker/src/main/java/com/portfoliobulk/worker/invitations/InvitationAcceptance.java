@@ -59,11 +59,13 @@ class InvitationAcceptance {
 
     @Transactional
     Outcome accept(String token, String email) {
-        // Compared as typed: some characters outside ASCII lower-case to ASCII letters (U+212A KELVIN
-        // SIGN to k), and would accept another address's invitation. An address invitations could not
-        // be sent to matches none (null).
+        // An address by the rule is lower-cased, as the directory keeps it; anything else is compared
+        // exactly as typed: an invitee stored before the rule (when any text with an @ and a dot was
+        // taken) accepts with their own address, and a text that only lower-cases to an invitee's is
+        // another address (some characters outside ASCII lower-case to ASCII letters, U+212A KELVIN
+        // SIGN to k).
         String typed = email.strip();
-        String caller = EmailAddresses.isValid(typed) ? typed.toLowerCase(Locale.ROOT) : null;
+        String caller = EmailAddresses.isValid(typed) ? typed.toLowerCase(Locale.ROOT) : typed;
         String digest = InvitationTokens.digest(token);
         Optional<Message> message = jdbc.sql("""
                         SELECT job_id, user_id, email FROM directory.invitation_mails WHERE token_digest = :digest

@@ -3,6 +3,7 @@ package com.portfoliobulk.worker.invitations;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.EmailAddresses;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
@@ -17,6 +18,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
 import java.util.UUID;
@@ -161,6 +163,46 @@ class InvitationAcceptanceIntegrationTests extends WorkerIntegrationSupport {
                 .containsEntry("state", "INVITED")
                 .containsEntry("invitation_token", InvitationTokens.digest(token));
         assertThat(accept(token, kate).status()).isEqualTo(200);
+    }
+
+    /**
+     * An invitee stored before the rule of addresses (when any text with an @ and a dot was taken), whose
+     * address breaks it ({@code k\u00f6nig...}, with a letter outside ASCII), accepts their e-mail's link
+     * signed in with exactly that address, and sends it again as any invitee: such an address matched
+     * none, and they were told the invitation was sent to another address. A text that breaks the rule
+     * and is not exactly the address stored, its upper case here, is another address.
+     */
+    @Test
+    void anInviteeStoredBeforeTheRuleAcceptsWithExactlyTheirAddress() {
+        email = "k\u00f6nig." + invitee + "@example.test";
+        assertThat(EmailAddresses.isValid(email)).as(email).isFalse();
+        jdbc.sql("UPDATE directory.users SET email = ? WHERE id = ?")
+                .params(email, invitee)
+                .update();
+        UUID job = UUID.randomUUID();
+        String token = message(job);
+        invite("ANALYST", Instant.now().plus(7, ChronoUnit.DAYS));
+        jdbc.sql("UPDATE directory.memberships SET invitation_job_id = ? WHERE account_id = ? AND user_id = ?")
+                .params(job, account, invitee)
+                .update();
+        String upperCase = email.toUpperCase(Locale.ROOT);
+
+        Answer caseVariant = accept(token, upperCase);
+
+        assertThat(caseVariant.status()).isEqualTo(403);
+        assertThat(membership()).containsEntry("state", "INVITED");
+
+        Answer answer = accept(token, email);
+
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.body())
+                .contains("\"accountId\":\"" + account + "\"", "\"role\":\"ANALYST\"", "\"state\":\"ACTIVE\"");
+        assertThat(membership()).containsEntry("state", "ACTIVE").containsEntry("role", "ANALYST");
+        assertThat(membership().get("invitation_token")).isNull();
+        assertThat(accept(token, email).status()).as("sent again").isEqualTo(200);
+        assertThat(accept(token, upperCase).status())
+                .as("sent again in upper case")
+                .isEqualTo(403);
     }
 
     /**
