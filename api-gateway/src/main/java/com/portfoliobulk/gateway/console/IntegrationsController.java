@@ -37,6 +37,8 @@ class IntegrationsController {
 
     private final ConsolePages pages;
 
+    private final ConsoleDirectory directory;
+
     /** How long a rotated-out secret goes on signing. */
     private final Duration previousSecretOverlap;
 
@@ -46,10 +48,12 @@ class IntegrationsController {
     IntegrationsController(
             GatewayApi api,
             ConsolePages pages,
+            ConsoleDirectory directory,
             @Value("${bulk.gateway.webhooks.previous-secret-overlap:24h}") Duration previousSecretOverlap,
             @Value("${bulk.gateway.webhooks.retry-period:24h}") Duration retryPeriod) {
         this.api = api;
         this.pages = pages;
+        this.directory = directory;
         this.previousSecretOverlap = previousSecretOverlap;
         this.retryPeriod = retryPeriod;
     }
@@ -339,8 +343,11 @@ class IntegrationsController {
         pages.portfolio(model, user, portfolioId, "integrations");
         model.addAttribute("subscription", api.webhook(user, portfolioId, subscriptionId));
         Map<String, Object> page = api.webhookDeliveries(user, portfolioId, subscriptionId, pages.pageSize(), cursor);
-        model.addAttribute("deliveries", ConsolePages.items(page));
+        List<?> items = ConsolePages.items(page);
+        model.addAttribute("deliveries", items);
         model.addAttribute("nextCursor", ConsolePages.nextCursor(page));
+        // A message outlives its job by a day or more (a redelivery starts its retry period again).
+        model.addAttribute("jobs", directory.jobs(portfolioId, ConsolePages.values(items, "jobId")));
         return "console/webhook-deliveries";
     }
 

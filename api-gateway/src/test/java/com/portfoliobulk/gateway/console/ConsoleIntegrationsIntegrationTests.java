@@ -374,6 +374,9 @@ class ConsoleIntegrationsIntegrationTests {
         HttpResponse<String> listed = browser.get(deliveries);
 
         assertThat(listed.statusCode()).isEqualTo(200);
+        // The message outlives its job (deleted some time after it ended): named, not linked.
+        String jobLink = page.replace("/integrations", "") + "/jobs/" + jobId;
+        assertThat(listed.body()).doesNotContain(jobLink);
         assertThat(listed.body())
                 .contains("data-delivery-id=\"" + deliveryId + "\"", url, jobId.toString())
                 .contains(
@@ -394,6 +397,17 @@ class ConsoleIntegrationsIntegrationTests {
         assertThat(browser.get(deliveries).body())
                 .contains("id=\"done\"", "<td class=\"status\" data-label=\"Status\">Pending</td>")
                 .doesNotContain("class=\"inline-form redeliver\"");
+
+        jdbc.sql("""
+                        INSERT INTO jobs.bulk_jobs (id, portfolio_id, type, status, requested_by_user_id,
+                               requested_by_email, total, pending, succeeded, completed_at)
+                        VALUES (:id, :portfolio, 'UPDATE_ROLES', 'COMPLETED', :user, 'admin@agency.test', 1, 0, 1, now())
+                        """)
+                .param("id", jobId)
+                .param("portfolio", portfolio.id())
+                .param("user", UUID.randomUUID())
+                .update();
+        assertThat(browser.get(deliveries).body()).contains("href=\"" + jobLink + "\"");
     }
 
     /**
