@@ -34,6 +34,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * body, counted as the largest allowed) takes its length from {@code
  * bulk.gateway.web.max-body-bytes-in-flight} (by default four bodies of the largest size) for as long
  * as it is handled, as reading, validating and storing a job hold memory in proportion to its body.
+ * Under the SCIM base path the largest allowed is {@code bulk.gateway.web.max-scim-request-body}
+ * ({@link RequestBodyLimit}), which by default is not over {@value #SMALL_BODY} bytes: a SCIM body,
+ * chunked or not, then takes nothing, as it can never be large.
  * When the budget is used up, the request waits for it up to {@link #WAIT} and is then answered 503
  * with {@code Retry-After}, before anything reads its body or counts it in a rate limit, so nothing
  * is changed. Small bodies never wait. Without such a bound, every request of many callers (or of
@@ -119,6 +122,9 @@ class RequestBodyBudget extends OncePerRequestFilter {
 
     private final long maxBody;
 
+    /** The largest body under the SCIM base path ({@link RequestBodyLimit}). */
+    private final long maxScimBody;
+
     /**
      * The callers with a large body being handled, or waiting for their share: an entry is added by
      * the first such request of its caller and removed with the last one.
@@ -155,6 +161,7 @@ class RequestBodyBudget extends OncePerRequestFilter {
         this.anonymousBytes = Math.max(1, callerBytes / ANONYMOUS_SHARE_DIVISOR);
         this.budget = new Semaphore(budgetBytes, true);
         this.maxBody = properties.maxRequestBody().toBytes();
+        this.maxScimBody = properties.scimBodyCap();
         this.filterRefusals = filterRefusals;
         this.refusedByBudget = refusals(
                 meters,
@@ -196,7 +203,8 @@ class RequestBodyBudget extends OncePerRequestFilter {
      * body takes nothing. The filter itself then leaves the request alone.
      *
      * @param caller who sends the request ({@link #NO_CALLER} for no one known)
-     * @param largest what a body without a declared length counts as
+     * @param largest what a body without a declared length counts as (under the SCIM base path, at most
+     *     its cap)
      * @param securityHeaders whether a refusal writes the security headers itself: before the security
      *     filters, which write them on every other answer
      */
@@ -208,7 +216,7 @@ class RequestBodyBudget extends OncePerRequestFilter {
             boolean securityHeaders,
             FilterChain chain)
             throws ServletException, IOException {
-        long size = size(request, largest);
+        long size = size(request, FilterRefusals.isScim(request) ? Math.min(largest, maxScimBody) : largest);
         if (size == 0) {
             chain.doFilter(request, response);
             return;
@@ -254,16 +262,20 @@ class RequestBodyBudget extends OncePerRequestFilter {
 
     /**
      * How large the request's body may be: nothing for a small (or no) body, otherwise its declared
-     * length or, for a chunked body, {@code largest}.
+     * length or, for a chunked body, {@code largest}; nothing either when {@code largest} is not over
+     * {@link #SMALL_BODY}, as no body of the request can be large (a SCIM body, {@link RequestBodyLimit}).
      */
     private long size(HttpServletRequest request, long largest) {
         long declared = request.getContentLengthLong();
+        long size;
         if (declared > SMALL_BODY) {
-            return Math.min(declared, largest);
+            size = Math.min(declared, largest);
         } else if (declared < 0 && request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
-            return largest;
+            size = largest;
+        } else {
+            return 0;
         }
-        return 0;
+        return size > SMALL_BODY ? size : 0;
     }
 
     /**

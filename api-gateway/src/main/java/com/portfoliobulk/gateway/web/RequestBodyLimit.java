@@ -37,8 +37,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * it exhaust the heap. A User resource, a PatchOp or a SearchRequest an identity provider sends is a
  * few KB, its values bounded ({@code userName} 254 characters, {@code externalId} and {@code
  * displayName} 255, a filter 1,000); 64 KiB, more than ten times that, bounds such a tree to a few MB
- * and is not over {@link RequestBodyBudget#SMALL_BODY}, so a SCIM body with a declared length never
- * waits for the budget.
+ * and is not over {@link RequestBodyBudget#SMALL_BODY}, so a SCIM body never waits for the budget,
+ * with a declared length or chunked (which counts as the cap).
  *
  * <p>It also bounds how long a body may take to arrive: once the gateway has waited for a body's bytes
  * longer than {@code bulk.gateway.web.body-read-timeout} in all, the next bytes that come fail the read
@@ -70,7 +70,7 @@ class RequestBodyLimit extends OncePerRequestFilter {
 
     RequestBodyLimit(WebProperties properties, FilterRefusals refusals) {
         this.maxBytes = properties.maxRequestBody().toBytes();
-        this.maxScimBytes = Math.min(maxBytes, properties.maxScimRequestBody().toBytes());
+        this.maxScimBytes = properties.scimBodyCap();
         if (maxScimBytes < 1) {
             throw new IllegalStateException("bulk.gateway.web.max-scim-request-body must be at least 1 byte");
         }

@@ -33,4 +33,12 @@ record WebProperties(
             maxBodyBytesInFlightPerCaller = DataSize.ofBytes(Math.max(1, maxBodyBytesInFlight.toBytes() / 2));
         }
     }
+
+    /**
+     * The most bytes a request body under the SCIM base path may have: {@code maxScimRequestBody}, never
+     * more than {@code maxRequestBody}.
+     */
+    long scimBodyCap() {
+        return Math.min(maxRequestBody.toBytes(), maxScimRequestBody.toBytes());
+    }
 }

@@ -165,50 +165,84 @@ class ScimErrorAnswersIntegrationTests extends ScimIntegrationTest {
     }
 
     /**
-     * While large bodies hold the whole of {@code bulk.gateway.web.max-body-bytes-in-flight} (four
-     * requests that send the head of a chunked body, counted as the largest, and wait, each with a SCIM
-     * token of its own, as one caller holds at most half of it), a further chunked SCIM body is answered
-     * with a SCIM 503 saying to retry, with {@code Retry-After}.
+     * A SCIM body is never a large body: under the SCIM base path it is at most {@code
+     * bulk.gateway.web.max-scim-request-body} (64 KiB), so one sent chunked (without a declared length)
+     * takes nothing from {@code bulk.gateway.web.max-body-bytes-in-flight}, as none with a declared length
+     * does. While four submissions of four callers that send the head of a 5 MB body and wait
+     * hold all of it (a large submission finds it used up: 503), the identity provider's chunked bodies
+     * are served: a new user and a search. Before, each counted as the API's largest body (5 MB), waited
+     * for the budget, then answered 503; and one being read held half of its token's share.
      */
     @Test
-    void aLargeBodyFindingTheBodyBudgetUsedUpIsAScimServiceUnavailable() throws Exception {
+    void aChunkedScimBodyIsServedWhileLargeBodiesHoldTheBodyBudget() throws Exception {
         byte[] user =
-                "{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"busy@example.test\"}"
+                "{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"chunked@example.test\"}"
                         .getBytes(StandardCharsets.UTF_8);
-        java.net.http.HttpRequest.BodyPublisher large =
-                java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(user));
+        byte[] search = ("{\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:SearchRequest\"],"
+                        + "\"filter\":\"userName eq \\\"chunked@example.test\\\"\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        String invalidLarge = "{\"type\":\"INVITE_USERS\",\"emails\":[],\"accounts\":[]}" + " ".repeat(100 * 1024);
         List<Socket> slow = new ArrayList<>();
         try {
             for (int i = 0; i < 4; i++) {
+                // Each of a portfolio of its own: a portfolio's submissions are few here (3 per 4 s).
+                UUID other = directory.portfolio().id();
                 Socket socket = new Socket("localhost", port);
                 slow.add(socket);
-                String head = "POST " + users() + " HTTP/1.1\r\nHost: localhost\r\n"
-                        + "Authorization: Bearer " + createToken(portfolio.id(), "Slow " + i) + "\r\n"
-                        + "Content-Type: " + SCIM_JSON + "\r\nTransfer-Encoding: chunked\r\n\r\n"
-                        + "c\r\n{\"schemas\":[\r\n";
+                String head = "POST " + jobsPath(other) + " HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Authorization: Bearer " + editor(other) + "\r\n"
+                        + "Idempotency-Key: " + UUID.randomUUID() + "\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: " + 5 * 1024 * 1024 + "\r\n\r\n"
+                        + "{\"type\":\"INVITE_USERS\",\"emails\":[";
                 socket.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));
                 socket.getOutputStream().flush();
             }
+            // Once the four are being read, a large body finds the budget used up (a body that is not
+            // valid, so that an answer before then changes nothing either).
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(api.post(
+                                            admin(portfolio.id()),
+                                            jobsPath(portfolio.id()),
+                                            UUID.randomUUID().toString(),
+                                            invalidLarge)
+                                    .status())
+                            .isEqualTo(503));
 
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                Scim busy = sendRaw(large);
-                assertScimError(busy, 503, null);
-                assertThat(busy.headers().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("2");
-                assertThat(busy.json().path("detail").asString()).contains("try again");
-            });
+            Scim created = sendRaw(users(), chunked(user));
+            Scim found = sendRaw(users() + "/.search", chunked(search));
+
+            assertThat(created.status()).as(created.text()).isEqualTo(201);
+            assertThat(created.json().path("userName").asString()).isEqualTo("chunked@example.test");
+            assertThat(found.status()).as(found.text()).isEqualTo(200);
+            assertThat(found.json().path("totalResults").asInt()).isOne();
         } finally {
             for (Socket socket : slow) {
                 socket.close();
             }
         }
         await().atMost(Duration.ofSeconds(30))
-                .untilAsserted(() -> assertThat(sendRaw(large).status()).isNotEqualTo(503));
+                .untilAsserted(() -> assertThat(api.post(
+                                        admin(portfolio.id()),
+                                        jobsPath(portfolio.id()),
+                                        UUID.randomUUID().toString(),
+                                        invalidLarge)
+                                .status())
+                        .isNotEqualTo(503));
+    }
+
+    /** A body sent chunked: without a declared length. */
+    private static java.net.http.HttpRequest.BodyPublisher chunked(byte[] body) {
+        return java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body));
     }
 
     private Scim sendRaw(java.net.http.HttpRequest.BodyPublisher body) throws Exception {
+        return sendRaw(users(), body);
+    }
+
+    private Scim sendRaw(String path, java.net.http.HttpRequest.BodyPublisher body) throws Exception {
         java.net.http.HttpResponse<String> response = HttpClient.newHttpClient()
                 .send(
-                        java.net.http.HttpRequest.newBuilder(URI.create("http://localhost:" + port + users()))
+                        java.net.http.HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
                                 .header(HttpHeaders.AUTHORIZATION, "Bearer " + scimToken)
                                 .header(HttpHeaders.ACCEPT, SCIM_JSON)
                                 .header(HttpHeaders.CONTENT_TYPE, SCIM_JSON)
