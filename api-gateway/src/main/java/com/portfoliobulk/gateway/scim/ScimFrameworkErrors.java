@@ -34,7 +34,10 @@ import tools.jackson.databind.json.JsonMapper;
  * errors too (RFC 7644 section 3.12), not the API's problems: Spring MVC's own refusals, decided
  * before an endpoint is chosen or after (unknown path 404, wrong method 405 with {@code Allow}, 406,
  * 415 and the like), and the error page of errors the servlet container handles (an exception in a
- * filter, {@code sendError}). {@link ScimErrorAdvice} answers what the SCIM endpoints throw.
+ * filter, {@code sendError}). {@link ScimErrorAdvice} answers what the SCIM endpoints throw. The base
+ * path is the request's as it is decoded, as well as as it was sent: {@code /%73cim/v2/...} reaches the
+ * SCIM endpoints too, and its errors (a body over the SCIM cap: 413, too slow: 408, the large bodies'
+ * budget used up: 503, an unknown path: 404) are SCIM errors as well.
  */
 @Configuration(proxyBeanMethods = false)
 class ScimFrameworkErrors implements WebMvcConfigurer {
@@ -44,6 +47,13 @@ class ScimFrameworkErrors implements WebMvcConfigurer {
     static final String NOT_FOUND = "There is no SCIM resource at this path; the SCIM base URL is"
             + " /scim/v2/portfolios/{portfolioId}, with /Users (and /Users/.search and /.search for POST),"
             + " /ServiceProviderConfig, /ResourceTypes and /Schemas.";
+
+    /**
+     * The request attribute of a request under the SCIM base path, set as it comes in: the error page's
+     * dispatch knows only the path as it was sent ({@link RequestDispatcher#ERROR_REQUEST_URI}), not as it
+     * was decoded.
+     */
+    private static final String SCIM_REQUEST = ScimFrameworkErrors.class.getName() + ".SCIM_REQUEST";
 
     private static final Logger log = LoggerFactory.getLogger(ScimFrameworkErrors.class);
 
@@ -62,8 +72,9 @@ class ScimFrameworkErrors implements WebMvcConfigurer {
     @Bean
     FilterRegistrationBean<ScimErrorPage> scimErrorPage() {
         FilterRegistrationBean<ScimErrorPage> registration = new FilterRegistrationBean<>(new ScimErrorPage(json));
-        registration.setDispatcherTypes(DispatcherType.ERROR);
-        // Ahead of the security filters and the error page's problem.
+        // As a request comes in, to mark a SCIM one; on its error page, to answer it.
+        registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ERROR);
+        // Ahead of the filters that refuse a body, the security filters and the error page's problem.
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 2);
         return registration;
     }
@@ -72,8 +83,20 @@ class ScimFrameworkErrors implements WebMvcConfigurer {
         return path != null && path.startsWith(SCIM_PATHS);
     }
 
-    private static String path(HttpServletRequest request) {
-        return request.getRequestURI().substring(request.getContextPath().length());
+    /**
+     * Whether the request is under the SCIM base path, as it was sent or as it is decoded; on the error
+     * page's dispatch, the request that failed.
+     */
+    static boolean isScim(HttpServletRequest request) {
+        String context = request.getContextPath();
+        if (request.getDispatcherType() == DispatcherType.ERROR) {
+            return request.getAttribute(SCIM_REQUEST) != null
+                    || (request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI) instanceof String uri
+                            && uri.startsWith(context)
+                            && isScim(uri.substring(context.length())));
+        }
+        String decoded = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+        return isScim(decoded) || isScim(request.getRequestURI().substring(context.length()));
     }
 
     /** Spring MVC's own refusals ({@link ErrorResponse}) of a SCIM request, as SCIM errors. */
@@ -88,7 +111,7 @@ class ScimFrameworkErrors implements WebMvcConfigurer {
         @Override
         public ModelAndView resolveException(
                 HttpServletRequest request, HttpServletResponse response, Object handler, Exception ex) {
-            if (!(ex instanceof ErrorResponse refusal) || !isScim(path(request)) || response.isCommitted()) {
+            if (!(ex instanceof ErrorResponse refusal) || !isScim(request) || response.isCommitted()) {
                 return null;
             }
             try {
@@ -127,7 +150,10 @@ class ScimFrameworkErrors implements WebMvcConfigurer {
         }
     }
 
-    /** The error page of a SCIM request, as a SCIM error with the error's status. */
+    /**
+     * The error page of a SCIM request, as a SCIM error with the error's status; it marks a SCIM request
+     * as it comes in, for its error page to know it.
+     */
     static final class ScimErrorPage extends OncePerRequestFilter {
 
         private final JsonMapper json;
@@ -144,11 +170,14 @@ class ScimFrameworkErrors implements WebMvcConfigurer {
         @Override
         protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                 throws ServletException, IOException {
-            Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
-            String path = uri instanceof String value
-                    ? value.substring(request.getContextPath().length())
-                    : null;
-            if (request.getDispatcherType() != DispatcherType.ERROR || !isScim(path) || response.isCommitted()) {
+            if (request.getDispatcherType() != DispatcherType.ERROR) {
+                if (isScim(request)) {
+                    request.setAttribute(SCIM_REQUEST, Boolean.TRUE);
+                }
+                chain.doFilter(request, response);
+                return;
+            }
+            if (!isScim(request) || response.isCommitted()) {
                 chain.doFilter(request, response);
                 return;
             }

@@ -53,8 +53,7 @@ class ScimSecurityConfiguration {
     RequestRejectedHandler problemForRejectedRequests(JsonMapper json) {
         RejectedRequestProblems api = new RejectedRequestProblems(json);
         return (request, response, exception) -> {
-            String path = request.getRequestURI();
-            if (path == null || !path.startsWith(ScimErrors.PATHS)) {
+            if (!ScimFrameworkErrors.isScim(request)) {
                 api.handle(request, response, exception);
                 return;
             }
