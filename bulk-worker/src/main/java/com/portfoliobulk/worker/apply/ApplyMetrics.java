@@ -15,8 +15,10 @@ import org.springframework.stereotype.Component;
 /**
  * The worker's apply metrics, named as in README.md ("Metrics"). Recorded only for committed work. The
  * series of every action, outcome and reason, and of every job type and the statuses the worker ends
- * jobs with, are registered at startup at 0, so that Prometheus sees what is counted before its first
- * scrape after a start: a series that first appears at 1,000 shows no increase.
+ * jobs with, are registered at startup at 0, so that once Prometheus has scraped the worker an
+ * increase() sees the first one of its kind: a series that first appears at 1,000 shows no increase.
+ * What is counted before that first scrape is in the first sample, which increase() ignores when the
+ * worker is a new series (a new address, as a recreated container has).
  */
 @Component
 class ApplyMetrics {

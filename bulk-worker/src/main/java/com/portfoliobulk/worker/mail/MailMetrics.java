@@ -10,8 +10,11 @@ import org.springframework.stereotype.Component;
 /**
  * Invitation e-mail metrics, by template language, named as in README.md ("Metrics"). Every series
  * (each outcome in each template language) is registered at startup at 0, so that the first e-mail
- * sent, retried or failed after a start is an increase Prometheus sees (the BulkMailFailing alert):
- * a series that first appears at 1 shows no increase.
+ * sent, retried or failed after Prometheus's first scrape of the worker is an increase it sees (the
+ * BulkMailFailing alert): a series that first appears at 1 shows no increase. Those counted before that
+ * first scrape are in the first sample, which increase() ignores when the worker is a new series (a new
+ * address, as a recreated container has); BulkMailFailing also counts the e-mails given up by a worker
+ * started within its 15 minutes.
  */
 @Component
 class MailMetrics {
