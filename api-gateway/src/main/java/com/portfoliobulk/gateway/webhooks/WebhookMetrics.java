@@ -47,7 +47,8 @@ class WebhookMetrics {
         // receiver's retries of minutes or hours (the default range ends at 30 s). Below 10 ms is no lag
         // worth telling apart, and starting there keeps the series fewer.
         this.lag = Timer.builder("bulk.webhooks.delivery.lag")
-                .description("From the job event to the receiver accepting its message")
+                .description(
+                        "From a message's creation (job.progress messages too) to the receiver accepting it, redelivered ones left out")
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(10))
                 .maximumExpectedValue(Duration.ofHours(24))
@@ -55,7 +56,8 @@ class WebhookMetrics {
         this.disabled = Counter.builder("bulk.webhooks.subscriptions.disabled")
                 .description("Subscriptions disabled after failing for the disable-after period")
                 .register(registry);
-        // Every outcome's series from the start, so that the first attempts after a start are an increase.
+        // Every outcome's series from the start, at 0: the attempts made after Prometheus's first scrape of a
+        // started gateway are an increase (those made before it are not).
         for (String outcome : new String[] {"succeeded", "retried", "failed"}) {
             attempts(outcome);
             duration(outcome);
