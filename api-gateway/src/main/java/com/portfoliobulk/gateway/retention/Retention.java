@@ -18,10 +18,11 @@ import org.springframework.stereotype.Component;
  * Deletes what is kept only for a while: finished jobs with their tasks once
  * {@code bulk.gateway.retention.finished-jobs} (30 days) have passed since they finished,
  * {@code Idempotency-Key}s past {@code bulk.gateway.jobs.idempotency-key-ttl}, and task dead letters
- * that same 30 days after they were re-driven. A re-driven dead letter is done with (it is re-driven at
- * most once), yet it keeps the whole record, up to the broker's size limit; once the tasks it names are
- * deleted it is of no use at all. A dead letter never re-driven is kept: no operator has acted on it
- * yet. The bulk-worker, which records dead letters, may not delete them; the gateway owns their table.
+ * that same 30 days after they were re-driven or dismissed. A re-driven dead letter is done with (it is
+ * re-driven at most once), and so is a dismissed one (an operator closed it without sending anything,
+ * its cause being one no fix removes), yet each keeps the whole record, up to the broker's size limit;
+ * once the tasks it names are deleted it is of no use at all. A dead letter neither re-driven nor
+ * dismissed is kept: no operator has acted on it yet. The bulk-worker, which records dead letters, may not delete them; the gateway owns their table.
  *
  * <p>Deletion goes in bounded batches, each its own short transaction of at most
  * {@code batch-size} rows with a pause between batches, so that a 200,000-task job or a large
@@ -104,7 +105,8 @@ public class Retention {
             Deleted deleted = run();
             if (deleted.total() > 0) {
                 log.info(
-                        "Retention deleted {} finished jobs, {} tasks, {} idempotency keys and {} re-driven dead letters",
+                        "Retention deleted {} finished jobs, {} tasks, {} idempotency keys and {} re-driven or"
+                                + " dismissed dead letters",
                         deleted.jobs(),
                         deleted.tasks(),
                         deleted.idempotencyKeys(),
@@ -123,7 +125,8 @@ public class Retention {
      */
     public Deleted run() {
         long keys = inBatches(this::deleteIdempotencyKeys, deletedKeys);
-        long deadLetters = inBatches(this::deleteRedrivenDeadLetters, deletedDeadLetters);
+        long deadLetters = inBatches(this::deleteRedrivenDeadLetters, deletedDeadLetters)
+                + inBatches(this::deleteDismissedDeadLetters, deletedDeadLetters);
         long jobs = inBatches(this::deleteExpiredJobs, deletedJobs);
         long tasks = 0;
         UUID after = new UUID(0, 0);
@@ -178,6 +181,26 @@ public class Retention {
                                 WHERE redriven_at IS NOT NULL
                                   AND redriven_at <= now() - make_interval(secs => :retentionSeconds)
                                 ORDER BY redriven_at
+                                LIMIT :batch
+                                  FOR UPDATE SKIP LOCKED)
+                        """)
+                .param("retentionSeconds", properties.finishedJobs().toSeconds())
+                .param("batch", properties.batchSize())
+                .update();
+    }
+
+    /**
+     * Up to a batch of the dead letters dismissed longest ago, found by the index of dismissed dead
+     * letters (V190), as {@link #deleteRedrivenDeadLetters} finds the re-driven ones.
+     */
+    private int deleteDismissedDeadLetters() {
+        return jdbc.sql("""
+                        DELETE FROM jobs.task_dead_letters
+                         WHERE id IN (
+                               SELECT id FROM jobs.task_dead_letters
+                                WHERE dismissed_at IS NOT NULL
+                                  AND dismissed_at <= now() - make_interval(secs => :retentionSeconds)
+                                ORDER BY dismissed_at
                                 LIMIT :batch
                                   FOR UPDATE SKIP LOCKED)
                         """)
@@ -267,7 +290,7 @@ public class Retention {
      * @param jobs finished jobs
      * @param tasks their tasks
      * @param idempotencyKeys expired idempotency keys
-     * @param deadLetters task dead letters re-driven longer ago than the retention period
+     * @param deadLetters task dead letters re-driven or dismissed longer ago than the retention period
      */
     public record Deleted(long jobs, long tasks, long idempotencyKeys, long deadLetters) {
 

@@ -13,9 +13,10 @@ import org.springframework.validation.annotation.Validated;
  * How long finished jobs are kept, and how gently they are deleted ({@code bulk.gateway.retention.*}).
  *
  * @param finishedJobs how long a finished job (completed, with errors, or cancelled) and its tasks are
- *     kept after it finished, and a re-driven task dead letter after its re-drive; at least the longest
- *     an invitation may stay open ({@value InviteUsers#MAX_EXPIRY_DAYS} days), since unlinking an account
- *     ends the pending invitations of its portfolio, and the invitation's job is what names that portfolio
+ *     kept after it finished, and a re-driven or dismissed task dead letter after its re-drive or
+ *     dismissal; at least the longest an invitation may stay open ({@value InviteUsers#MAX_EXPIRY_DAYS}
+ *     days), since unlinking an account ends the pending invitations of its portfolio, and the
+ *     invitation's job is what names that portfolio
  * @param batchSize the most rows one delete statement removes (each batch is its own short transaction)
  * @param pause the pause between two batches, so that a large backlog does not stall the database
  * @param interval how often the deletion runs

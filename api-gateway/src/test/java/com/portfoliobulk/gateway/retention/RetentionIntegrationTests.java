@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Finished jobs and their tasks go after the retention period, in batches; what is younger or not
- * finished stays; expired idempotency keys go too, and dead letters re-driven longer ago than the
- * retention period; the rows deleted are counted.
+ * finished stays; expired idempotency keys go too, and dead letters re-driven or dismissed longer ago
+ * than the retention period; the rows deleted are counted.
  */
 class RetentionIntegrationTests extends GatewayIntegrationTest {
 
@@ -122,6 +122,29 @@ class RetentionIntegrationTests extends GatewayIntegrationTest {
         assertThat(retention().run().deadLetters()).as("nothing left to delete").isZero();
     }
 
+    /**
+     * A dead letter an operator dismissed (its cause is one no fix removes, such as a record the gateway
+     * did not write) is done with as a re-driven one is: deleted once dismissed longer ago than the
+     * retention period. Only re-driven ones were deleted: a dismissed one, as any other, was kept for
+     * ever.
+     */
+    @Test
+    void deletesDeadLettersDismissedPastRetentionAndKeepsTheOpenOnes() {
+        UUID dismissedLongAgo = deadLetter("40 days", null, "31 days");
+        UUID dismissedYesterday = deadLetter("40 days", null, "1 day");
+        UUID open = deadLetter("90 days", null, null);
+
+        Retention.Deleted deleted = retention().run();
+
+        assertThat(deadLetterExists(dismissedLongAgo)).isFalse();
+        assertThat(deadLetterExists(dismissedYesterday)).isTrue();
+        assertThat(deadLetterExists(open))
+                .as("neither re-driven nor dismissed: kept")
+                .isTrue();
+        assertThat(deleted.deadLetters()).isGreaterThanOrEqualTo(1);
+        assertThat(retention().run().deadLetters()).as("nothing left to delete").isZero();
+    }
+
     @Test
     void theRowsDeletedAreAMetricOfTheGateway() {
         String metrics = metrics();
@@ -203,18 +226,30 @@ class RetentionIntegrationTests extends GatewayIntegrationTest {
 
     /** A dead letter recorded {@code recordedAgo}, re-driven {@code redrivenAgo} (null: not re-driven). */
     private UUID deadLetter(String recordedAgo, String redrivenAgo) {
+        return deadLetter(recordedAgo, redrivenAgo, null);
+    }
+
+    /**
+     * A dead letter recorded {@code recordedAgo}, re-driven {@code redrivenAgo} (null: not re-driven),
+     * dismissed {@code dismissedAgo} (null: not dismissed).
+     */
+    private UUID deadLetter(String recordedAgo, String redrivenAgo, String dismissedAgo) {
         UUID id = UUID.randomUUID();
         boolean redriven = redrivenAgo != null;
+        boolean dismissed = dismissedAgo != null;
         jdbc.sql("""
                         INSERT INTO jobs.task_dead_letters (id, source_topic, source_partition, source_offset,
                                source_timestamp, record_key, record_value, task_id, reason, recorded_at, published_at,
-                               redriven_at, redriven_by, redrive_reason)
+                               redriven_at, redriven_by, redrive_reason, dismissed_at, dismissed_by, dismiss_reason)
                         VALUES (:id, 'portfolio.bulk-tasks', 0, :offset, 0, :key, :value, :task,
                                 'IllegalStateException: no stored task', now() - CAST(:recorded AS interval),
                                 now() - CAST(:recorded AS interval),
                                 CASE WHEN :redriven THEN now() - CAST(:redrivenAgo AS interval) END,
                                 CASE WHEN :redriven THEN 'jane@ops' END,
-                                CASE WHEN :redriven THEN 'task rows restored' END)
+                                CASE WHEN :redriven THEN 'task rows restored' END,
+                                CASE WHEN :dismissed THEN now() - CAST(:dismissedAgo AS interval) END,
+                                CASE WHEN :dismissed THEN 'jane@ops' END,
+                                CASE WHEN :dismissed THEN 'not the gateway''s record' END)
                         """)
                 .param("id", id)
                 // A position of its own: the source (topic, partition, offset, timestamp) is unique.
@@ -225,6 +260,8 @@ class RetentionIntegrationTests extends GatewayIntegrationTest {
                 .param("recorded", recordedAgo)
                 .param("redriven", redriven)
                 .param("redrivenAgo", redriven ? redrivenAgo : "0 seconds")
+                .param("dismissed", dismissed)
+                .param("dismissedAgo", dismissed ? dismissedAgo : "0 seconds")
                 .update();
         return id;
     }

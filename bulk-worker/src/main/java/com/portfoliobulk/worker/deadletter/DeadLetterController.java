@@ -20,7 +20,7 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * The operators' dead-letter API on the worker's internal port: list the task dead letters, a page at
  * a time with the product's one paging contract ({@code limit}, {@code cursor}; {@code items} and
- * {@code nextCursor}), and re-drive one after a fix. Like every {@code /internal/*} call it needs an
+ * {@code nextCursor}), re-drive one after a fix, and dismiss one whose cause cannot be fixed. Like every {@code /internal/*} call it needs an
  * internal token (see {@code InternalApiAuthentication}; without one: 401). Refusals are problems of
  * the service's one error model ({@code ServiceProblems} in service-support).
  */
@@ -35,30 +35,36 @@ class DeadLetterController {
 
     /**
      * A page of the dead letters, newest first; with {@code redriven=false} only those no operator has
-     * re-driven yet (what is left to do after an incident), with {@code redriven=true} only the others.
-     * Every dead letter is reached by following {@code nextCursor}, however many there are.
+     * re-driven yet, with {@code redriven=true} only the others; with {@code dismissed=false} only those
+     * no operator has dismissed, with {@code dismissed=true} only the others. Both {@code false}: the
+     * open ones, what is left to do after an incident. Every dead letter is reached by following
+     * {@code nextCursor}, however many there are.
      */
     @GetMapping(path = "/internal/dead-letters", produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Page<StoredDeadLetter>> list(
             @RequestParam(required = false) String limit,
             @RequestParam(required = false) String cursor,
-            @RequestParam(required = false) String redriven) {
-        Boolean filter = redrivenFilter(redriven);
+            @RequestParam(required = false) String redriven,
+            @RequestParam(required = false) String dismissed) {
+        Boolean redrivenFilter = filter(
+                "redriven", redriven, "must be true (only re-driven dead letters) or false (only those not re-driven)");
+        Boolean dismissedFilter = filter(
+                "dismissed",
+                dismissed,
+                "must be true (only dismissed dead letters) or false (only those not dismissed)");
         PageRequest paging = PageRequest.of(limit, cursor, DeadLetterRedrive.LIST);
-        return ResponseEntity.ok(redrive.page(filter, paging));
+        return ResponseEntity.ok(redrive.page(redrivenFilter, dismissedFilter, paging));
     }
 
     /** {@code true} or {@code false} as sent; null when absent. */
-    private static Boolean redrivenFilter(String redriven) {
-        if (redriven == null || redriven.isEmpty()) {
+    private static Boolean filter(String name, String value, String message) {
+        if (value == null || value.isEmpty()) {
             return null;
         }
-        return switch (redriven) {
+        return switch (value) {
             case "true" -> Boolean.TRUE;
             case "false" -> Boolean.FALSE;
-            default ->
-                throw InvalidParametersException.of(
-                        "redriven", "must be true (only re-driven dead letters) or false (only those not re-driven)");
+            default -> throw InvalidParametersException.of(name, message);
         };
     }
 
@@ -67,13 +73,75 @@ class DeadLetterController {
             consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<StoredDeadLetter> redrive(@PathVariable UUID id, @RequestBody RedriveRequest request) {
+        // Checked before the record is sent: storing them afterwards would fail, and the redrive with it.
+        validate(request, "who re-drives the dead letter", "why it can be applied now (e.g. the fix)");
+        DeadLetterRedrive.Outcome outcome =
+                redrive.redrive(id, request.operator().strip(), request.reason().strip());
+        return switch (outcome.result()) {
+            case REDRIVEN -> ResponseEntity.ok(outcome.deadLetter());
+            case UNKNOWN -> throw unknown();
+            case ALREADY_REDRIVEN -> throw redrivenAlready(outcome.deadLetter());
+            case ALREADY_DISMISSED ->
+                throw new ProblemException(
+                        HttpStatus.CONFLICT,
+                        "The dead letter was dismissed, by "
+                                + outcome.deadLetter().dismissedBy() + " at "
+                                + outcome.deadLetter().dismissedAt() + ": it is not sent again.");
+            case NO_VALUE ->
+                throw new ProblemException(
+                        HttpStatus.UNPROCESSABLE_CONTENT, "The dead letter has no record value to send again.");
+            case DISMISSED -> throw new IllegalStateException("A re-drive does not dismiss");
+        };
+    }
+
+    /**
+     * Closes a dead letter whose cause cannot be fixed without sending anything (a re-drive would only
+     * dead-letter its record again), recording who and why: it leaves the open ones, and the gateway's
+     * retention deletes it as a re-driven one. Dismissing it again answers it as it is; a re-driven one
+     * cannot be dismissed (409).
+     */
+    @PostMapping(
+            path = "/internal/dead-letters/{id}/dismiss",
+            consumes = MediaType.APPLICATION_JSON_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<StoredDeadLetter> dismiss(@PathVariable UUID id, @RequestBody RedriveRequest request) {
+        validate(
+                request,
+                "who dismisses the dead letter",
+                "why it is not re-driven (e.g. the record is not the gateway's)");
+        DeadLetterRedrive.Outcome outcome =
+                redrive.dismiss(id, request.operator().strip(), request.reason().strip());
+        return switch (outcome.result()) {
+            case DISMISSED -> ResponseEntity.ok(outcome.deadLetter());
+            case UNKNOWN -> throw unknown();
+            case ALREADY_REDRIVEN -> throw redrivenAlready(outcome.deadLetter());
+            case REDRIVEN, ALREADY_DISMISSED, NO_VALUE ->
+                throw new IllegalStateException("A dismissal does not answer " + outcome.result());
+        };
+    }
+
+    private static ProblemException unknown() {
+        return new ProblemException(HttpStatus.NOT_FOUND, "No dead letter has this id.");
+    }
+
+    private static ProblemException redrivenAlready(StoredDeadLetter deadLetter) {
+        return new ProblemException(
+                HttpStatus.CONFLICT,
+                "The dead letter was re-driven already, by " + deadLetter.redrivenBy() + " at "
+                        + deadLetter.redrivenAt() + ".");
+    }
+
+    /**
+     * Refuses an operator or reason that is missing or that the database cannot store as sent, saying
+     * what each is for ({@code who}, {@code why}).
+     */
+    private static void validate(RedriveRequest request, String who, String why) {
         if (request.operator() == null || request.operator().isBlank()) {
-            throw InvalidParametersException.of("operator", "is required: who re-drives the dead letter");
+            throw InvalidParametersException.of("operator", "is required: " + who);
         }
         if (request.reason() == null || request.reason().isBlank()) {
-            throw InvalidParametersException.of("reason", "is required: why it can be applied now (e.g. the fix)");
+            throw InvalidParametersException.of("reason", "is required: " + why);
         }
-        // Checked before the record is sent: storing them afterwards would fail, and the redrive with it.
         if (ControlCharacters.in(request.operator())) {
             throw InvalidParametersException.of("operator", ControlCharacters.message(request.operator()));
         }
@@ -87,26 +155,13 @@ class DeadLetterController {
         if (UnpairedSurrogates.in(request.reason())) {
             throw InvalidParametersException.of("reason", UnpairedSurrogates.message(request.reason()));
         }
-        DeadLetterRedrive.Outcome outcome =
-                redrive.redrive(id, request.operator().strip(), request.reason().strip());
-        return switch (outcome.result()) {
-            case REDRIVEN -> ResponseEntity.ok(outcome.deadLetter());
-            case UNKNOWN -> throw new ProblemException(HttpStatus.NOT_FOUND, "No dead letter has this id.");
-            case ALREADY_REDRIVEN ->
-                throw new ProblemException(
-                        HttpStatus.CONFLICT,
-                        "The dead letter was re-driven already, by "
-                                + outcome.deadLetter().redrivenBy() + " at "
-                                + outcome.deadLetter().redrivenAt() + ".");
-            case NO_VALUE ->
-                throw new ProblemException(
-                        HttpStatus.UNPROCESSABLE_CONTENT, "The dead letter has no record value to send again.");
-        };
     }
 
     /**
-     * @param operator who re-drives it
-     * @param reason why it can be applied now
+     * A re-drive's or a dismissal's body.
+     *
+     * @param operator who re-drives or dismisses it
+     * @param reason why it can be applied now, or why it is not re-driven
      */
     record RedriveRequest(String operator, String reason) {}
 }

@@ -32,6 +32,10 @@ import org.springframework.transaction.annotation.Transactional;
  * Operators re-drive a dead letter after a fix: its record goes back to the task topic, with its key,
  * once; the dead letter keeps who re-drove it, when and why. The worker then treats it as any task
  * record (a task already finished is not applied again; a record still invalid is dead-lettered anew).
+ * A dead letter whose cause cannot be fixed (a record the gateway did not write, one that does not
+ * match its stored task, one naming a task a restore removed) would only be dead-lettered again:
+ * operators dismiss it instead, which sends nothing and keeps who, when and why, and it is then done
+ * with as a re-driven one is.
  * The record goes back in its job's trace, as the relay sent it: one trace shows the submission, the
  * first delivery, the re-drive and the task applied after it.
  */
@@ -80,25 +84,25 @@ public class DeadLetterRedrive {
 
     /**
      * A page of the dead letters, newest first, without their values (see {@link
-     * StoredDeadLetter#value()}): those re-driven or not when {@code redriven} says which, all when it
-     * is null.
+     * StoredDeadLetter#value()}): those re-driven or not when {@code redriven} says which, those
+     * dismissed or not when {@code dismissed} says which, all when both are null.
      */
     @Transactional(readOnly = true)
-    public Page<StoredDeadLetter> page(Boolean redriven, PageRequest paging) {
+    public Page<StoredDeadLetter> page(Boolean redriven, Boolean dismissed, PageRequest paging) {
         Instant afterRecordedAt = null;
         UUID afterId = null;
         if (paging.after() != null) {
             afterRecordedAt = paging.after().micros(0);
             afterId = paging.after().uuid(1);
         }
-        List<StoredDeadLetter> fetched = store.page(redriven, afterRecordedAt, afterId, paging.fetchSize());
+        List<StoredDeadLetter> fetched = store.page(redriven, dismissed, afterRecordedAt, afterId, paging.fetchSize());
         return paging.page(fetched, deadLetter -> Cursor.ofTime(LIST, deadLetter.recordedAt(), deadLetter.id()));
     }
 
     /**
-     * Sends the dead letter's record back to the task topic, unless it was re-driven before. The row
-     * stays locked until the broker acknowledged the record and the re-drive is recorded, so two
-     * operators cannot re-drive it twice.
+     * Sends the dead letter's record back to the task topic, unless it was re-driven or dismissed
+     * before. The row stays locked until the broker acknowledged the record and the re-drive is
+     * recorded, so two operators cannot re-drive it twice, nor one dismiss it while another re-drives it.
      */
     @Transactional
     public Outcome redrive(UUID id, String operator, String reason) {
@@ -108,6 +112,9 @@ public class DeadLetterRedrive {
         }
         if (deadLetter.redrivenAt() != null) {
             return new Outcome(Result.ALREADY_REDRIVEN, deadLetter);
+        }
+        if (deadLetter.dismissedAt() != null) {
+            return new Outcome(Result.ALREADY_DISMISSED, deadLetter);
         }
         if (deadLetter.value() == null) {
             return new Outcome(Result.NO_VALUE, deadLetter);
@@ -138,6 +145,35 @@ public class DeadLetterRedrive {
                 operator,
                 reason);
         return new Outcome(Result.REDRIVEN, store.lock(id).orElseThrow());
+    }
+
+    /**
+     * Closes the dead letter without sending anything, unless it was re-driven: recorded with who
+     * dismissed it, when and why. A dead letter dismissed already stays as it was dismissed first.
+     */
+    @Transactional
+    public Outcome dismiss(UUID id, String operator, String reason) {
+        StoredDeadLetter deadLetter = store.lockListed(id).orElse(null);
+        if (deadLetter == null) {
+            return new Outcome(Result.UNKNOWN, null);
+        }
+        if (deadLetter.redrivenAt() != null) {
+            return new Outcome(Result.ALREADY_REDRIVEN, deadLetter);
+        }
+        if (deadLetter.dismissedAt() != null) {
+            return new Outcome(Result.DISMISSED, deadLetter);
+        }
+        store.markDismissed(id, operator, reason);
+        log.info(
+                "Dead letter {} (task {}, from {}-{}@{}) dismissed by {}: {}",
+                id,
+                deadLetter.taskId(),
+                deadLetter.sourceTopic(),
+                deadLetter.sourcePartition(),
+                deadLetter.sourceOffset(),
+                operator,
+                reason);
+        return new Outcome(Result.DISMISSED, store.lockListed(id).orElseThrow());
     }
 
     /**
@@ -174,10 +210,14 @@ public class DeadLetterRedrive {
         }
     }
 
-    /** What a re-drive did. */
+    /** What a re-drive or a dismissal did. */
     public enum Result {
         REDRIVEN,
         ALREADY_REDRIVEN,
+        /** Refused: an operator dismissed it. */
+        ALREADY_DISMISSED,
+        /** Dismissed, now or before. */
+        DISMISSED,
         UNKNOWN,
         NO_VALUE
     }

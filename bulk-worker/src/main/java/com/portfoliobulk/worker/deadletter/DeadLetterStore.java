@@ -19,8 +19,8 @@ import org.springframework.stereotype.Repository;
 
 /**
  * The dead letters the worker sent, in {@code jobs.task_dead_letters}: one row per consumed record,
- * so that a redelivered batch does not publish the same dead letter again, and operators can list and
- * re-drive them.
+ * so that a redelivered batch does not publish the same dead letter again, and operators can list,
+ * re-drive and dismiss them.
  */
 @Repository
 class DeadLetterStore {
@@ -39,7 +39,8 @@ class DeadLetterStore {
      */
     private static final String LISTED_COLUMNS = """
             id, source_topic, source_partition, source_offset, record_key, task_id, reason,
-            recorded_at, published_at, redriven_at, redriven_by, redrive_reason
+            recorded_at, published_at, redriven_at, redriven_by, redrive_reason, dismissed_at, dismissed_by,
+            dismiss_reason
             """;
 
     /** The columns of one dead letter to re-drive, its value included. */
@@ -122,15 +123,17 @@ class DeadLetterStore {
 
     /**
      * Up to {@code fetch} dead letters, newest first (by when they were recorded, then by id), without
-     * their values: those re-driven or not when {@code redriven} says which, all when it is null; after
-     * the dead letter recorded at {@code afterRecordedAt} with {@code afterId} when they are not null.
-     * Each page is one index scan from where the previous one ended ({@code task_dead_letters_by_time},
-     * and {@code task_dead_letters_not_redriven_by_time} for those not re-driven): the older dead
+     * their values: those re-driven or not when {@code redriven} says which, those dismissed or not when
+     * {@code dismissed} says which, all when both are null; after the dead letter recorded at
+     * {@code afterRecordedAt} with {@code afterId} when they are not null. Each page of all of them, of
+     * those not re-driven and of the open ones (neither re-driven nor dismissed) is one index scan from
+     * where the previous one ended ({@code task_dead_letters_by_time}, {@code
+     * task_dead_letters_not_redriven_by_time}, {@code task_dead_letters_open_by_time}): the older dead
      * letters are reached however many there are.
      */
-    List<StoredDeadLetter> page(Boolean redriven, Instant afterRecordedAt, UUID afterId, int fetch) {
-        JdbcClient.StatementSpec statement =
-                jdbc.sql(pageStatement(redriven, afterRecordedAt != null)).param("fetch", fetch);
+    List<StoredDeadLetter> page(Boolean redriven, Boolean dismissed, Instant afterRecordedAt, UUID afterId, int fetch) {
+        JdbcClient.StatementSpec statement = jdbc.sql(pageStatement(redriven, dismissed, afterRecordedAt != null))
+                .param("fetch", fetch);
         if (afterRecordedAt != null) {
             statement = statement
                     .param("afterAt", afterRecordedAt.atOffset(ZoneOffset.UTC))
@@ -140,13 +143,17 @@ class DeadLetterStore {
     }
 
     /**
-     * The statement of a {@link #page}: re-driven dead letters or not ({@code redriven}), or all (null);
-     * after {@code :afterAt} and {@code :afterId} when {@code after}; at most {@code :fetch}.
+     * The statement of a {@link #page}: re-driven dead letters or not ({@code redriven}), dismissed ones
+     * or not ({@code dismissed}), or all (both null); after {@code :afterAt} and {@code :afterId} when
+     * {@code after}; at most {@code :fetch}.
      */
-    static String pageStatement(Boolean redriven, boolean after) {
+    static String pageStatement(Boolean redriven, Boolean dismissed, boolean after) {
         List<String> conditions = new ArrayList<>();
         if (redriven != null) {
             conditions.add(redriven ? "redriven_at IS NOT NULL" : "redriven_at IS NULL");
+        }
+        if (dismissed != null) {
+            conditions.add(dismissed ? "dismissed_at IS NOT NULL" : "dismissed_at IS NULL");
         }
         if (after) {
             conditions.add("(recorded_at, id) < (:afterAt, :afterId)");
@@ -161,6 +168,14 @@ class DeadLetterStore {
         return jdbc.sql("SELECT " + COLUMNS + " FROM jobs.task_dead_letters WHERE id = ? FOR UPDATE")
                 .param(id)
                 .query((row, index) -> stored(row, row.getBytes("record_value")))
+                .optional();
+    }
+
+    /** The dead letter without its value, locked until the transaction ends. */
+    Optional<StoredDeadLetter> lockListed(UUID id) {
+        return jdbc.sql("SELECT " + LISTED_COLUMNS + " FROM jobs.task_dead_letters WHERE id = ? FOR UPDATE")
+                .param(id)
+                .query((row, index) -> stored(row, null))
                 .optional();
     }
 
@@ -188,6 +203,13 @@ class DeadLetterStore {
                 .update();
     }
 
+    void markDismissed(UUID id, String operator, String reason) {
+        jdbc.sql(
+                        "UPDATE jobs.task_dead_letters SET dismissed_at = now(), dismissed_by = ?, dismiss_reason = ? WHERE id = ?")
+                .params(operator, reason, id)
+                .update();
+    }
+
     private static StoredDeadLetter stored(ResultSet row, byte[] value) throws SQLException {
         return new StoredDeadLetter(
                 row.getObject("id", UUID.class),
@@ -202,7 +224,10 @@ class DeadLetterStore {
                 instant(row, "published_at"),
                 instant(row, "redriven_at"),
                 row.getString("redriven_by"),
-                row.getString("redrive_reason"));
+                row.getString("redrive_reason"),
+                instant(row, "dismissed_at"),
+                row.getString("dismissed_by"),
+                row.getString("dismiss_reason"));
     }
 
     private static Instant instant(ResultSet row, String column) throws SQLException {

@@ -22,6 +22,9 @@ import java.util.UUID;
  * @param redrivenAt when an operator re-drove it; null if never
  * @param redrivenBy who re-drove it
  * @param redriveReason why
+ * @param dismissedAt when an operator dismissed it (closed it without sending anything); null if never
+ * @param dismissedBy who dismissed it
+ * @param dismissReason why
  */
 public record StoredDeadLetter(
         UUID id,
@@ -36,7 +39,10 @@ public record StoredDeadLetter(
         Instant publishedAt,
         Instant redrivenAt,
         String redrivenBy,
-        String redriveReason) {
+        String redriveReason,
+        Instant dismissedAt,
+        String dismissedBy,
+        String dismissReason) {
 
     /** The value as text, for operators. */
     public String valueText() {

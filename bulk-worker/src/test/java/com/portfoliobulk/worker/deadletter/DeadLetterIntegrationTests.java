@@ -621,6 +621,110 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
                 .containsOnly(jobTrace);
     }
 
+    /**
+     * A dead letter whose cause no fix removes (here a record a producer other than the gateway wrote)
+     * would only be dead-lettered again by a re-drive, and was kept for ever when left. An operator
+     * dismisses it: nothing is sent, it is listed as dismissed, not among the open ones, and a re-drive
+     * of it answers 409; dismissing it again answers it as dismissed first. A re-driven one cannot be
+     * dismissed. (The gateway's retention deletes it after its age: {@code RetentionIntegrationTests}.)
+     */
+    @Test
+    void anOperatorDismissesADeadLetterWhoseCauseCannotBeFixed() throws IOException, InterruptedException {
+        UUID foreign = UUID.randomUUID();
+        UUID other = UUID.randomUUID();
+        taskRecords().publishRaw(foreign.toString(), "{not the gateway's");
+        taskRecords().publishRaw(other.toString(), "{not the gateway's either");
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            assertThat(deadLettersOf(foreign)).hasSize(1);
+            assertThat(deadLettersOf(other)).hasSize(1);
+        });
+        UUID id = UUID.fromString(idHeader(deadLettersOf(foreign).getFirst()));
+        UUID otherId = UUID.fromString(idHeader(deadLettersOf(other).getFirst()));
+        Map<String, String> dismissal = Map.of("operator", "ops-jane", "reason", "not the gateway's record");
+
+        assertThat(dismiss(id, dismissal, false).status)
+                .as("without the internal token")
+                .isEqualTo(401);
+        Answer noReason = dismiss(id, Map.of("operator", "ops-jane"), true);
+        assertThat(noReason.status).isEqualTo(400);
+        assertThat(noReason.contentType).contains("application/problem+json");
+        assertThat(noReason.body).contains("'reason' is required");
+        Answer unstorable = dismiss(id, Map.of("operator", "ops\u0000jane", "reason", "r"), true);
+        assertThat(unstorable.status).as(unstorable.body).isEqualTo(400);
+        assertThat(unstorable.body).contains("'operator' may not contain control characters");
+        Answer half = exchange(
+                http.post()
+                        .uri("/internal/dead-letters/{id}/dismiss", id)
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .body("""
+                                {"operator": "ops-jane", "reason": "\\udc00foreign"}"""),
+                true);
+        assertThat(half.status).as(half.body).isEqualTo(400);
+        assertThat(half.body).contains("'reason' may not contain half of a surrogate pair");
+        assertThat(dismiss(UUID.randomUUID(), dismissal, true).status).isEqualTo(404);
+
+        Answer dismissed = dismiss(id, dismissal, true);
+        assertThat(dismissed.status).as(dismissed.body).isEqualTo(200);
+        assertThat(body(dismissed).get("dismissedBy").asString()).isEqualTo("ops-jane");
+        assertThat(body(dismissed).get("dismissReason").asString()).isEqualTo("not the gateway's record");
+        assertThat(body(dismissed).hasNonNull("dismissedAt")).isTrue();
+        assertThat(body(dismissed).hasNonNull("redrivenAt")).isFalse();
+        Answer again = dismiss(id, Map.of("operator", "ops-joe", "reason", "once more"), true);
+        assertThat(again.status).as("dismissing twice is fine").isEqualTo(200);
+        assertThat(body(again).get("dismissedBy").asString())
+                .as("as dismissed first")
+                .isEqualTo("ops-jane");
+        Answer redriven = redrive(id, Map.of("operator", "ops-joe", "reason", "try anyway"), true);
+        assertThat(redriven.status).as(redriven.body).isEqualTo(409);
+        assertThat(redriven.contentType).contains("application/problem+json");
+        assertThat(redriven.body).contains("dismissed").contains("ops-jane");
+
+        assertThat(listed(""))
+                .filteredOn(entry -> entry.get("id").asString().equals(id.toString()))
+                .singleElement()
+                .satisfies(entry -> {
+                    assertThat(entry.get("dismissedBy").asString()).isEqualTo("ops-jane");
+                    assertThat(entry.hasNonNull("dismissedAt")).isTrue();
+                });
+        assertThat(listed("&redriven=false&dismissed=false"))
+                .as("the open ones")
+                .extracting(entry -> entry.get("id").asString())
+                .contains(otherId.toString())
+                .doesNotContain(id.toString());
+        assertThat(listed("&dismissed=true"))
+                .extracting(entry -> entry.get("id").asString())
+                .contains(id.toString())
+                .doesNotContain(otherId.toString());
+        assertThat(listed("&redriven=false"))
+                .as("not re-driven, as before")
+                .extracting(entry -> entry.get("id").asString())
+                .contains(id.toString(), otherId.toString());
+        Answer notABoolean = get("/internal/dead-letters?dismissed=no", true);
+        assertThat(notABoolean.status).isEqualTo(400);
+        assertThat(notABoolean.body).contains("\"field\":\"dismissed\"");
+
+        Answer otherRedriven = redrive(otherId, Map.of("operator", "ops-jane", "reason", "producer fixed"), true);
+        assertThat(otherRedriven.status).as(otherRedriven.body).isEqualTo(200);
+        Answer dismissRedriven = dismiss(otherId, dismissal, true);
+        assertThat(dismissRedriven.status).as(dismissRedriven.body).isEqualTo(409);
+        assertThat(dismissRedriven.body).contains("re-driven already");
+
+        assertThat(deadLettersOf(foreign)).as("nothing sent by the dismissal").hasSize(1);
+        try (TopicRecords tasks =
+                new TopicRecords(bootstrapServers, properties.topics().tasks())) {
+            assertThat(tasks.read())
+                    .filteredOn(record -> foreign.toString().equals(record.key()))
+                    .as("the record as published, not sent again")
+                    .hasSize(1);
+        }
+    }
+
+    /** The items of the first page of 500 dead letters, with {@code query} after the limit. */
+    private List<JsonNode> listed(String query) {
+        return body(get("/internal/dead-letters?limit=500" + query, true)).get("items").values().stream()
+                .toList();
+    }
+
     /** The trace id of the record's {@code traceparent} header; "none" without one. */
     private static String traceId(ConsumerRecord<String, byte[]> record) {
         Header header = record.headers().lastHeader("traceparent");
@@ -650,6 +754,15 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
         return exchange(
                 http.post()
                         .uri("/internal/dead-letters/{id}/redrive", id)
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .body(body),
+                withToken);
+    }
+
+    private Answer dismiss(UUID id, Map<String, String> body, boolean withToken) {
+        return exchange(
+                http.post()
+                        .uri("/internal/dead-letters/{id}/dismiss", id)
                         .contentType(MediaType.APPLICATION_JSON)
                         .body(body),
                 withToken);

@@ -114,9 +114,10 @@ class DeadLetterPagingIntegrationTests extends WorkerIntegrationSupport {
     }
 
     /**
-     * A page, first or after a cursor, of all dead letters or of those not re-driven, is one index scan
-     * from where the previous page ended: no sort of all the dead letters, and the re-driven ones are
-     * not read to find those left (here 20,000 dead letters, 19,500 re-driven).
+     * A page, first or after a cursor, of all dead letters, of those not re-driven or of the open ones
+     * (neither re-driven nor dismissed), is one index scan from where the previous page ended: no sort
+     * of all the dead letters, and the re-driven ones are not read to find those left (here 20,000 dead
+     * letters, 19,500 re-driven), nor the dismissed ones to find the open ones (200 of the 500 left).
      */
     @Test
     void aPageIsReadInIndexOrderFromWhereThePreviousEnded() throws Exception {
@@ -126,11 +127,14 @@ class DeadLetterPagingIntegrationTests extends WorkerIntegrationSupport {
                 statement.execute("""
                         INSERT INTO jobs.task_dead_letters
                                (id, source_topic, source_partition, source_offset, source_timestamp, record_key,
-                                reason, recorded_at, published_at, redriven_at, redriven_by, redrive_reason)
+                                reason, recorded_at, published_at, redriven_at, redriven_by, redrive_reason,
+                                dismissed_at, dismissed_by, dismiss_reason)
                         SELECT gen_random_uuid(), 'plan-tasks', 0, g, 0, 'plan-' || g, 'InvalidTaskException: plan',
                                now() - interval '20 days' - g * interval '1 second', now(),
                                CASE WHEN g > 500 THEN now() END, CASE WHEN g > 500 THEN 'ops-jane' END,
-                               CASE WHEN g > 500 THEN 'plan' END
+                               CASE WHEN g > 500 THEN 'plan' END,
+                               CASE WHEN g <= 200 THEN now() END, CASE WHEN g <= 200 THEN 'ops-jane' END,
+                               CASE WHEN g <= 200 THEN 'not the gateway''s' END
                           FROM generate_series(1, 20000) AS g
                         """);
                 statement.execute("ANALYZE jobs.task_dead_letters");
@@ -138,10 +142,11 @@ class DeadLetterPagingIntegrationTests extends WorkerIntegrationSupport {
             JdbcClient jdbc = JdbcClient.create(new SingleConnectionDataSource(db, true));
 
             List<List<String>> plans = new ArrayList<>();
-            for (Boolean redriven : new Boolean[] {null, false}) {
+            // All of them, those not re-driven, the open ones.
+            for (Boolean[] filter : new Boolean[][] {{null, null}, {false, null}, {false, false}}) {
                 for (boolean after : new boolean[] {false, true}) {
-                    JdbcClient.StatementSpec explain = jdbc.sql(
-                                    "EXPLAIN (FORMAT JSON) " + DeadLetterStore.pageStatement(redriven, after))
+                    JdbcClient.StatementSpec explain = jdbc.sql("EXPLAIN (FORMAT JSON) "
+                                    + DeadLetterStore.pageStatement(filter[0], filter[1], after))
                             .param("fetch", 51);
                     if (after) {
                         explain = explain.param(
@@ -163,6 +168,11 @@ class DeadLetterPagingIntegrationTests extends WorkerIntegrationSupport {
                     .as("those not re-driven")
                     .allSatisfy(nodes -> assertThat(nodes)
                             .contains("Index Scan using task_dead_letters_not_redriven_by_time on task_dead_letters")
+                            .noneMatch(node -> node.contains("Sort")));
+            assertThat(plans.subList(4, 6))
+                    .as("the open ones")
+                    .allSatisfy(nodes -> assertThat(nodes)
+                            .contains("Index Scan using task_dead_letters_open_by_time on task_dead_letters")
                             .noneMatch(node -> node.contains("Sort")));
         }
     }
