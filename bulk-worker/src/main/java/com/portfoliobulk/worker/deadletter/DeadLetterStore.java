@@ -112,13 +112,23 @@ class DeadLetterStore {
         return recorded;
     }
 
-    void markPublished(Collection<UUID> ids) {
+    /**
+     * Marks the dead letters as sent, those not marked yet; answers the ids it marked. A dead letter
+     * another worker marked meanwhile (it was given the partition and the same batch while this one
+     * stalled, and sent it too) is not among them.
+     */
+    List<UUID> markPublished(Collection<UUID> ids) {
         if (ids.isEmpty()) {
-            return;
+            return List.of();
         }
-        jdbc.sql("UPDATE jobs.task_dead_letters SET published_at = now() WHERE id = ANY(:ids) AND published_at IS NULL")
+        return jdbc.sql("""
+                        UPDATE jobs.task_dead_letters SET published_at = now()
+                         WHERE id = ANY(:ids) AND published_at IS NULL
+                        RETURNING id
+                        """)
                 .param("ids", PostgresArrays.uuids(ids))
-                .update();
+                .query(UUID.class)
+                .list();
     }
 
     /**

@@ -93,7 +93,10 @@ public class DeadLetters {
      * record delivered again (same topic, partition, offset and timestamp) whose dead letter the broker already
      * acknowledged is not sent again. Each dead letter carries its id in the header
      * {@value #ID_HEADER}, the same on every send, so a consumer of the dead-letter topic can tell a
-     * repeat (possible only when the worker died between the acknowledgement and recording it). A dead
+     * repeat: possible when the worker died between the acknowledgement and recording it, or stalled
+     * longer than the session timeout between recording the dead letter and marking it as sent
+     * (another worker, given the same batch, sent it too); each dead letter is counted once, by the
+     * worker that marks it as sent. A dead
      * letter the broker refuses as too large is sent again at once without its value (see
      * {@link #VALUE_OMITTED_HEADER}), and counts as sent when the broker acknowledges that one.
      *
@@ -181,8 +184,9 @@ public class DeadLetters {
                             .filter(send -> !send.getValue().isCompletedExceptionally())
                             .map(Map.Entry::getKey)
                             .toList();
-                    store.markPublished(acknowledged);
-                    deadLettered.increment(acknowledged.size());
+                    // Counted by the worker that marks it: another one that sent it too (this one stalled
+                    // longer than the session timeout and lost the partition meanwhile) marked it first.
+                    deadLettered.increment(store.markPublished(acknowledged).size());
                     return sends.values().stream()
                             .filter(CompletableFuture::isCompletedExceptionally)
                             .findFirst()

@@ -448,12 +448,57 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
         assertThat(meters.get("bulk.tasks.dead.lettered").counter().count()).isEqualTo(1);
     }
 
+    /**
+     * Worker A records a dead letter and hands it to the producer, then stalls longer than the session
+     * timeout; worker B is given the partition and the same batch (nothing was committed), finds the
+     * dead letter not yet marked as sent, sends it, marks it and counts it. When A's send is
+     * acknowledged, its marking finds the dead letter marked already: the record went out twice (the
+     * same id in both), and is counted once, by B. A counted it too, so the counter said 2 for one record.
+     */
+    @Test
+    void aDeadLetterTwoWorkersSendIsCountedOnce() {
+        MockProducer<Object, Object> stalled = answeredByTheTest();
+        SimpleMeterRegistry stalledMeters = new SimpleMeterRegistry();
+        DeadLetters stalledWorker = new DeadLetters(
+                new KafkaTemplate<>(new MockProducerFactory<>(() -> stalled)), properties, stalledMeters, store, json);
+        MockProducer<Object, Object> other = answered(true);
+        SimpleMeterRegistry otherMeters = new SimpleMeterRegistry();
+        DeadLetters otherWorker = new DeadLetters(
+                new KafkaTemplate<>(new MockProducerFactory<>(() -> other)), properties, otherMeters, store, json);
+        UUID account = UUID.randomUUID();
+        List<DeadLetters.DeadLetter> batch = List.of(new DeadLetters.DeadLetter(
+                record(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50), Instant.now(), account, "{twice"),
+                new IllegalArgumentException("not a task")));
+
+        CompletableFuture<Void> stalledSend = stalledWorker.send(batch);
+        otherWorker.send(batch).join();
+        stalled.completeNext();
+        stalledSend.join();
+
+        assertThat(stalled.history()).hasSize(1);
+        assertThat(other.history()).hasSize(1);
+        assertThat(text(stalled.history().getFirst().headers(), DeadLetters.ID_HEADER))
+                .as("the same id on both")
+                .isEqualTo(text(other.history().getFirst().headers(), DeadLetters.ID_HEADER));
+        assertThat(otherMeters.get("bulk.tasks.dead.lettered").counter().count())
+                .as("counted by the worker that marked it")
+                .isEqualTo(1);
+        assertThat(stalledMeters.get("bulk.tasks.dead.lettered").counter().count())
+                .as("not counted again by the worker that found it marked")
+                .isZero();
+    }
+
     /** The sends of a producer that answers each one when the test completes or fails it. */
     private static MockProducer<Object, Object> answeredByTheTest() {
+        return answered(false);
+    }
+
+    /** A producer that acknowledges each send at once ({@code autoComplete}) or when the test says so. */
+    private static MockProducer<Object, Object> answered(boolean autoComplete) {
         Serializer<Object> serializer = (topic, data) -> data == null
                 ? null
                 : data instanceof byte[] bytes ? bytes : String.valueOf(data).getBytes(StandardCharsets.UTF_8);
-        return new MockProducer<>(false, null, serializer, serializer) {
+        return new MockProducer<>(autoComplete, null, serializer, serializer) {
 
             // The template closes its producer after each send; the next send takes the same one.
             @Override
