@@ -128,12 +128,14 @@ final class PersistentKafka implements AutoCloseable {
                 Map.entry("share.coordinator.state.topic.min.isr", "1"),
                 Map.entry("group.initial.rebalance.delay.ms", "0"),
                 // Records are kept whatever their age: the local stack may stay stopped for days (Ctrl-C
-                // during a large job), and a time limit would then delete tasks and activity events that
-                // no consumer has read yet, whose changes are applied but whose activity entries are not
-                // written. A size limit per partition keeps the directory bounded instead, well above a
-                // job's records: a task or activity record takes about 1 KB at most, so the largest job
-                // (200,000 tasks) fills some 200 MB of a topic even when all of it lands in one
-                // partition. Beyond the limit the oldest segments go, read or not.
+                // during a large job), and a time limit would then delete activity events that no consumer
+                // has read yet, whose changes are applied but whose activity entries are not written. A
+                // size limit per partition keeps the directory bounded instead, well above a job's records:
+                // a task or activity record takes about 1 KB at most, so the largest job (200,000 tasks)
+                // fills some 200 MB of a topic even when all of it lands in one partition. Beyond the limit
+                // the oldest segments go, read or not. The task topic has a limit of its own, 7 days, set by
+                // the gateway (bulk.gateway.relay.record-retention): its tasks are in PostgreSQL, and the
+                // stuck-task sweep sends those still pending again.
                 Map.entry("log.retention.ms", "-1"),
                 Map.entry("log.retention.bytes", String.valueOf(RETENTION_BYTES_PER_PARTITION)),
                 Map.entry("log.segment.bytes", String.valueOf(64 * 1024 * 1024))));

@@ -596,8 +596,9 @@ class DockerComposeTests {
 
     /**
      * The broker keeps records as the local stack's does (see {@code PersistentKafkaRetentionIntegrationTests}):
-     * none deleted for its age, so a stack stopped for more than Kafka's default 7 days keeps the task
-     * and activity records no consumer has read yet; a partition's size bounds the volume instead.
+     * none deleted for its age, so a stack stopped for more than Kafka's default 7 days keeps the
+     * activity records no consumer has read yet; a partition's size bounds the volume instead. (The task
+     * topic has a limit of its own, set by the gateway: its tasks are in PostgreSQL.)
      */
     @Test
     void kafkaKeepsUnreadRecordsWhateverTheirAgeAsTheLocalStacksBrokerDoes() {

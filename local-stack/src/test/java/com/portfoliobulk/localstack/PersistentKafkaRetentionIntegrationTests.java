@@ -34,8 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The local stack's broker keeps unread records however long the stack stayed stopped. A record
- * written three days ago stands for the tasks and activity events left on the topics by a stack
- * stopped (Ctrl-C during a large job) and started again days later: the broker's retention check
+ * written three days ago stands for the activity events left on the topic by a stack stopped (Ctrl-C
+ * during a large job) and started again days later (the task topic has a limit of its own, set by the
+ * gateway: its tasks are in PostgreSQL): the broker's retention check
  * deletes by the records' own times, so it sees them as three days old either way.
  */
 class PersistentKafkaRetentionIntegrationTests {

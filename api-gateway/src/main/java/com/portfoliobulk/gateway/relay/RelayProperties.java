@@ -3,7 +3,9 @@ package com.portfoliobulk.gateway.relay;
 import com.portfoliobulk.contracts.Topics;
 import com.portfoliobulk.servicesupport.kafka.DeclaredTopics;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
+import java.util.Locale;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -16,6 +18,11 @@ import org.springframework.validation.annotation.Validated;
  * @param minInsyncReplicas the task topic's {@code min.insync.replicas}: how many replicas hold a record
  *     before the relay's {@code acks=all} send succeeds; unset, one less than the replication factor
  *     and at least 1 (see {@link DeclaredTopics#minInsyncReplicas})
+ * @param recordRetention how long the task topic keeps a record ({@code retention.ms}, set on the topic
+ *     at every start): a record is needed only until a worker reads it, since the task is stored in
+ *     PostgreSQL and the stuck-task sweep sends a pending task again when its record is gone. At least
+ *     a day; below {@code bulk.gateway.retention.finished-jobs} by more than a day (checked where the
+ *     topic is declared, {@link RelayConfiguration}), so that no record outlives its job
  * @param batchSize the most tasks published per pass
  * @param maxInFlight the most tasks sent and not yet ended (by the workers) before the relay waits for
  *     them; 0 for no limit. Keeps a large job's tasks in the database until the workers near them,
@@ -36,6 +43,7 @@ record RelayProperties(
         @DefaultValue("12") @Min(1) int partitions,
         @DefaultValue("1") @Min(1) short replicationFactor,
         Integer minInsyncReplicas,
+        @DefaultValue("7d") @NotNull Duration recordRetention,
         @DefaultValue("5000") @Min(1) int batchSize,
         @DefaultValue("50000") @Min(0) int maxInFlight,
         @DefaultValue("100ms") Duration idlePollInterval,
@@ -47,5 +55,18 @@ record RelayProperties(
     RelayProperties {
         minInsyncReplicas = DeclaredTopics.minInsyncReplicas(
                 replicationFactor, minInsyncReplicas, "bulk.gateway.relay.min-insync-replicas");
+        if (recordRetention != null && recordRetention.compareTo(Duration.ofDays(1)) < 0) {
+            throw new IllegalArgumentException("bulk.gateway.relay.record-retention is " + text(recordRetention)
+                    + "; it must be at least 1 day: a record deleted before a worker read it is sent again"
+                    + " only by the stuck-task sweep, up to hours later");
+        }
+    }
+
+    /** A duration as set: whole days as {@code 7d}, else e.g. {@code 36h} or {@code 90m}. */
+    static String text(Duration duration) {
+        if (duration.toSeconds() % Duration.ofDays(1).toSeconds() == 0 && duration.toNanosPart() == 0) {
+            return duration.toDays() + "d";
+        }
+        return duration.toString().substring(2).toLowerCase(Locale.ROOT);
     }
 }

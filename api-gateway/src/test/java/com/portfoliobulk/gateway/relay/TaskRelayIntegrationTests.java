@@ -411,6 +411,7 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
                 properties.partitions(),
                 properties.replicationFactor(),
                 properties.minInsyncReplicas(),
+                properties.recordRetention(),
                 batchSize,
                 maxInFlight,
                 properties.idlePollInterval(),

@@ -1,0 +1,76 @@
+package com.portfoliobulk.gateway.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.portfoliobulk.gateway.retention.RetentionProperties;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.SimpleDriverDataSource;
+
+/**
+ * The task topic's age limit ({@code bulk.gateway.relay.record-retention}): 7 days by default, at least
+ * a day, and below {@code bulk.gateway.retention.finished-jobs} by more than a day (a segment), so that no
+ * record outlives its job; otherwise the gateway does not start, naming both settings.
+ */
+class TaskTopicRetentionSettingTests {
+
+    private final ApplicationContextRunner gateway = new ApplicationContextRunner()
+            .withUserConfiguration(Declared.class)
+            .withBean(Outbox.class, () -> new Outbox(JdbcClient.create(new SimpleDriverDataSource())))
+            .withBean(SimpleMeterRegistry.class);
+
+    @Test
+    void theTopicKeepsRecordsSevenDaysByDefaultOrAsSet() {
+        gateway.run(context -> assertThat(context.getBean(NewTopic.class).configs())
+                .containsEntry(
+                        TopicConfig.RETENTION_MS_CONFIG,
+                        String.valueOf(Duration.ofDays(7).toMillis()))
+                .containsEntry(
+                        TopicConfig.SEGMENT_MS_CONFIG,
+                        String.valueOf(Duration.ofDays(1).toMillis()))
+                .containsEntry(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "1"));
+        gateway.withPropertyValues(
+                        "bulk.gateway.relay.record-retention=28d", "bulk.gateway.retention.finished-jobs=30d")
+                .run(context -> assertThat(context.getBean(NewTopic.class).configs())
+                        .containsEntry(
+                                TopicConfig.RETENTION_MS_CONFIG,
+                                String.valueOf(Duration.ofDays(28).toMillis())));
+    }
+
+    @Test
+    void recordsKeptUntilTheirJobIsDeletedAreRefusedNamingBothSettings() {
+        gateway.withPropertyValues("bulk.gateway.relay.record-retention=29d")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("bulk.gateway.relay.record-retention is 29d; it must be below"
+                                + " bulk.gateway.retention.finished-jobs, 30d, by more than a day"));
+        gateway.withPropertyValues(
+                        "bulk.gateway.relay.record-retention=60d", "bulk.gateway.retention.finished-jobs=61d")
+                .run(context -> assertThat(context).hasFailed());
+    }
+
+    @Test
+    void recordsKeptLessThanADayAreRefused() {
+        gateway.withPropertyValues("bulk.gateway.relay.record-retention=12h")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("bulk.gateway.relay.record-retention is 12h; it must be at least 1 day"));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableConfigurationProperties({RelayProperties.class, RetentionProperties.class})
+    @Import(RelayConfiguration.class)
+    static class Declared {}
+}
