@@ -111,6 +111,10 @@ class ScimProvisioning {
      * @throws ScimException 409 {@code uniqueness} when the portfolio has a user with this address
      */
     ScimUser create(ScimClient client, UUID portfolioId, ScimUserChange change) {
+        if (change.valueRefusal() != null) {
+            // A new user has no access to remove: refused whole, also with active: false.
+            throw ScimException.invalidValue(change.valueRefusal());
+        }
         if (change.userName() == null) {
             throw ScimException.invalidValue("'userName' is required: the user's e-mail address.");
         }
@@ -144,6 +148,8 @@ class ScimProvisioning {
      * unless it is exactly the address stored (that of a user stored before the rule, which a PATCH
      * carries): one that only lower-cases to the user's ({@code \\u212Aate@corp.example}, with KELVIN
      * SIGN, to {@code kate@corp.example}) names another user than this one ({@link ScimUsers#stored}).
+     * So is a value too long ({@link ScimUserChange#valueRefusal}, 400 {@code invalidValue}, answered
+     * before a refused {@code userName}), which only a deactivation carries this far.
      *
      * @param expectedVersion the version {@code If-Match} requires, {@link ScimETags#ANY} for any, or null
      *     for none
@@ -151,6 +157,16 @@ class ScimProvisioning {
      */
     ScimUser update(ScimClient client, UUID portfolioId, UUID userId, ScimUserChange change, Long expectedVersion) {
         ScimUser current = get(portfolioId, userId);
+        if (change.valueRefusal() != null) {
+            throw deactivatedDespite(
+                    ScimException.invalidValue(change.valueRefusal()),
+                    client,
+                    portfolioId,
+                    userId,
+                    current,
+                    change,
+                    expectedVersion);
+        }
         String refusedUserName = change.userNameRemoval();
         if (refusedUserName == null
                 && change.userName() != null
@@ -181,10 +197,11 @@ class ScimProvisioning {
 
     /**
      * PUT: as {@link #update}, for the whole resource, which must carry {@code userName} (400 {@code
-     * invalidValue}); a deactivation without it is applied all the same.
+     * invalidValue}); a deactivation without it is applied all the same. A value too long is answered
+     * first, by {@link #update}.
      */
     ScimUser replace(ScimClient client, UUID portfolioId, UUID userId, ScimUserChange change, Long expectedVersion) {
-        if (change.userName() == null) {
+        if (change.userName() == null && change.valueRefusal() == null) {
             throw deactivatedDespite(
                     ScimException.invalidValue("'userName' is required: a PUT replaces the whole User resource, the"
                             + " user's e-mail address included (PATCH changes single attributes)."),
@@ -199,10 +216,12 @@ class ScimProvisioning {
     }
 
     /**
-     * Applies the deactivation of a request refused for its {@code userName}, and answers the refusal:
-     * deprovisioning is never held up by the userName, as an identity provider sends the new userName
-     * of a renamed user with each later change of theirs, deactivation included, and may send one it
-     * has no longer (removed, null, or left out of a PUT) with the deactivation.
+     * Applies the deactivation of a request refused for its {@code userName} or for a value too long,
+     * and answers the refusal: deprovisioning is never held up by the userName, as an identity provider
+     * sends the new userName of a renamed user with each later change of theirs, deactivation included,
+     * and may send one it has no longer (removed, null, or left out of a PUT) with the deactivation; nor
+     * by a {@code displayName} or {@code externalId} over 255 characters, which Entra ID sends again
+     * with all of the user's pending changes.
      */
     private ScimException deactivatedDespite(
             ScimException refusal,

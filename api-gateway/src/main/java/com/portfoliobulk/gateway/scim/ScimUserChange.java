@@ -16,12 +16,18 @@ import tools.jackson.databind.JsonNode;
  * service does not keep (names, titles, phone numbers, enterprise extension...) are accepted and
  * ignored, so that an identity provider's routine updates never fail. The attributes it keeps are
  * checked here, before anything is written: a control character in one is 400 {@code invalidValue}.
+ * So is a {@code displayName} or {@code externalId} over {@value #MAX_TEXT} characters, except in a
+ * request that deactivates the user: the change carries that refusal ({@link #valueRefusal}), and
+ * {@link ScimProvisioning#update} answers it after applying the deactivation.
  */
 final class ScimUserChange {
 
     static final String CORE_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
 
     static final String PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+    /** The most characters of a {@code displayName} or {@code externalId} kept (jobs.scim_users' CHECK). */
+    static final int MAX_TEXT = 255;
 
     private String userName;
 
@@ -36,6 +42,8 @@ final class ScimUserChange {
     private Boolean active;
 
     private String userNameRemoval;
+
+    private String valueRefusal;
 
     private ScimUserChange() {}
 
@@ -61,7 +69,7 @@ final class ScimUserChange {
         for (Map.Entry<String, JsonNode> attribute : body.properties()) {
             change.set(attribute.getKey(), attribute.getValue());
         }
-        return change;
+        return change.refusedUnlessDeactivating();
     }
 
     /**
@@ -167,7 +175,20 @@ final class ScimUserChange {
             change.userNameRemoval = "'userName' is required and cannot be removed (it is the user's e-mail"
                     + " address, '" + current.userName() + "').";
         }
-        return change;
+        return change.refusedUnlessDeactivating();
+    }
+
+    /**
+     * This change, unless a value of it is refused ({@link #valueRefusal}) and it does not deactivate
+     * the user: then 400 {@code invalidValue} here, before anything is read or written, as for any other
+     * value refused. A deactivation sent with the value is not held up by it: the identity provider
+     * sends all of a user's pending changes in one request, the refused one again with every later one.
+     */
+    private ScimUserChange refusedUnlessDeactivating() {
+        if (valueRefusal != null && !Boolean.FALSE.equals(active)) {
+            throw ScimException.invalidValue(valueRefusal);
+        }
+        return this;
     }
 
     /**
@@ -284,9 +305,11 @@ final class ScimUserChange {
         return text.isEmpty() ? null : text;
     }
 
-    private static String bounded(String text, String attribute) {
-        if (text != null && TextLength.of(text) > 255) {
-            throw ScimException.invalidValue("'" + attribute + "' must be at most 255 characters.");
+    /** {@code text}, its refusal recorded (the first one) when it is longer than {@link #MAX_TEXT}. */
+    private String bounded(String text, String attribute) {
+        if (text != null && TextLength.of(text) > MAX_TEXT && valueRefusal == null) {
+            // Refused even when a later operation sets it again: the operation itself fails.
+            valueRefusal = "'" + attribute + "' must be at most " + MAX_TEXT + " characters.";
         }
         return text;
     }
@@ -327,5 +350,14 @@ final class ScimUserChange {
      */
     String userNameRemoval() {
         return userNameRemoval;
+    }
+
+    /**
+     * Why a value of the request is refused (400 {@code invalidValue}: a {@code displayName} or {@code
+     * externalId} too long); absent when none is. Only a change with {@code active: false} carries
+     * one, the others are refused as they are read.
+     */
+    String valueRefusal() {
+        return valueRefusal;
     }
 }

@@ -162,6 +162,102 @@ class ScimMessageRulesIntegrationTests extends ScimIntegrationTest {
         assertOffboardedByTheIdentityProvider(path);
     }
 
+    /**
+     * A {@code displayName} or {@code externalId} over 255 characters (Entra ID allows 256, a mapping
+     * expression more) is 400 {@code invalidValue} naming it, but does not hold up the deactivation sent
+     * with it: Entra ID sends all of a user's pending changes in one PATCH, the refused name again with
+     * the disable, and Okta deactivates by PUT with the whole resource. The user is offboarded, the
+     * request's other attributes are not kept, and a retry makes no other job. Before, the value was
+     * refused while the body was read, before the deactivation was looked at, and the leaver kept their
+     * access through every retry.
+     */
+    @Test
+    void aDeactivationSentWithADisplayNameOrExternalIdTooLongOffboardsTheUserAndIsInvalidValue() {
+        String longText = "n".repeat(256);
+        UUID ann = annWithAccess();
+        String annPath = users() + "/" + ann;
+        String entraDisable = "{\"schemas\":[\"" + PATCH_SCHEMA + "\"],\"Operations\":["
+                + "{\"op\":\"Replace\",\"path\":\"displayName\",\"value\":\"" + longText + "\"},"
+                + "{\"op\":\"Replace\",\"path\":\"active\",\"value\":\"False\"}]}";
+
+        Scim patched = scim(HttpMethod.PATCH, annPath, entraDisable);
+
+        assertScimError(patched, 400, "invalidValue");
+        assertThat(patched.json().path("detail").asString()).contains("'displayName'", "255");
+        Scim read = assertOffboardedByTheIdentityProvider(annPath);
+        assertThat(read.json().has("displayName")).as(read.text()).isFalse();
+        // The identity provider retries the same request: no other job.
+        assertScimError(scim(HttpMethod.PATCH, annPath, entraDisable), 400, "invalidValue");
+        assertThat(scimJobs(portfolio.id())).isEqualTo(1);
+
+        UUID bob = portfolio.user("bob");
+        portfolio.member(portfolio.account("Brand B"), bob, AccountRole.ANALYST);
+        String bobPath = users() + "/" + bob;
+
+        Scim replaced = scim(
+                HttpMethod.PUT,
+                bobPath,
+                "{\"schemas\":[\"" + USER_SCHEMA + "\"],\"userName\":\"" + portfolio.email("bob")
+                        + "\",\"externalId\":\"" + longText + "\",\"displayName\":\"Bob\",\"active\":false}");
+
+        assertScimError(replaced, 400, "invalidValue");
+        assertThat(replaced.json().path("detail").asString()).contains("'externalId'", "255");
+        Scim bobRead = assertOffboardedByTheIdentityProvider(bobPath);
+        assertThat(bobRead.json().has("externalId")).as(bobRead.text()).isFalse();
+        assertThat(bobRead.json().has("displayName")).as(bobRead.text()).isFalse();
+        assertThat(scimJobs(portfolio.id())).isEqualTo(2);
+    }
+
+    /**
+     * Without a deactivation, a {@code displayName} or {@code externalId} over 255 characters is 400
+     * {@code invalidValue} and changes nothing, whatever else the request sets; a creation with one is
+     * refused whole, also with {@code active: false} (a new user has no access to remove). 255 are kept.
+     */
+    @Test
+    void aDisplayNameOrExternalIdTooLongWithoutADeactivationIsInvalidValueAndChangesNothing() {
+        UUID ann = annWithAccess();
+        String path = users() + "/" + ann;
+        String longText = "n".repeat(256);
+        String newcomer = portfolio.email("newcomer");
+
+        Scim[] answers = {
+            scim(
+                    HttpMethod.PATCH,
+                    path,
+                    "{\"schemas\":[\"" + PATCH_SCHEMA + "\"],\"Operations\":[{\"op\":\"Replace\",\"path\":"
+                            + "\"displayName\",\"value\":\"" + longText + "\"}]}"),
+            patchKeepingActive(ann, "{\"op\":\"replace\",\"path\":\"externalId\",\"value\":\"" + longText + "\"}"),
+            scim(
+                    HttpMethod.PUT,
+                    path,
+                    "{\"schemas\":[\"" + USER_SCHEMA + "\"],\"userName\":\"" + portfolio.email("ann")
+                            + "\",\"externalId\":\"" + longText + "\",\"active\":true}"),
+            scim(
+                    HttpMethod.POST,
+                    users(),
+                    "{\"schemas\":[\"" + USER_SCHEMA + "\"],\"userName\":\"" + newcomer + "\",\"displayName\":\""
+                            + longText + "\",\"active\":false}")
+        };
+
+        for (Scim answer : answers) {
+            assertScimError(answer, 400, "invalidValue");
+            assertThat(answer.json().path("detail").asString()).contains("must be at most 255 characters");
+        }
+        assertUnchanged(ann);
+        assertThat(jdbc.sql("SELECT count(*) FROM directory.users WHERE email = ?")
+                        .params(newcomer)
+                        .query(Long.class)
+                        .single())
+                .isZero();
+        Scim atTheCap = scim(
+                HttpMethod.PATCH,
+                path,
+                "{\"schemas\":[\"" + PATCH_SCHEMA + "\"],\"Operations\":[{\"op\":\"Replace\",\"path\":"
+                        + "\"displayName\",\"value\":\"" + "n".repeat(255) + "\"}]}");
+        assertThat(atTheCap.status()).as(atTheCap.text()).isEqualTo(200);
+        assertThat(atTheCap.json().path("displayName").asString()).hasSize(255);
+    }
+
     /** The user at {@code path} is inactive, and their last offboarding is the identity provider's job. */
     private Scim assertOffboardedByTheIdentityProvider(String path) {
         Scim read = scim(HttpMethod.GET, path, null);
