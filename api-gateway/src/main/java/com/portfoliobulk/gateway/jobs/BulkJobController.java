@@ -19,10 +19,13 @@ import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.CacheControl;
 import org.springframework.http.ContentDisposition;
+import org.springframework.http.ETag;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -57,6 +60,9 @@ class BulkJobController {
     /** The ETag of an answer that carries the job (its status's, its submission's, its cancellation's). */
     private static final String JOB_TAG =
             "The job's tag now, as its status answers it; changes whenever the job" + " changes.";
+
+    /** A status tag's value: the job row's version (at most 18 digits, so that it is a long). */
+    private static final Pattern VERSION = Pattern.compile("\\d{1,18}");
 
     /** The Retry-After of the job's status while it runs. */
     private static final String POLL_AGAIN = "Seconds to wait before polling; absent once finished.";
@@ -153,7 +159,8 @@ class BulkJobController {
     @Operation(
             summary = "Get a job's status",
             description = "Counts per task status and percent done, from the job row alone, so it is cheap to poll."
-                    + " Send the ETag back in If-None-Match to get 304 while nothing changed.")
+                    + " Send the ETag back in If-None-Match to get 304 while nothing changed; the answer is never of"
+                    + " an older version than the one it names, whichever gateway gave it.")
     @ApiResponse(
             responseCode = "200",
             description = "The job. While it is not finished, Retry-After suggests when to poll again.",
@@ -171,7 +178,8 @@ class BulkJobController {
     @GetMapping(path = "/{jobId:(?!preview$).+}", produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<JobView> job(@PathVariable UUID portfolioId, @PathVariable UUID jobId, WebRequest request) {
         access.requireView(portfolioId);
-        Job job = progress.status(portfolioId, jobId);
+        Job job =
+                progress.status(portfolioId, jobId, newestVersion(request.getHeaderValues(HttpHeaders.IF_NONE_MATCH)));
         // Compares If-None-Match with the tag (weakly, as RFC 9110 asks) and marks the answer 304; "*"
         // matches any tag of a job that exists.
         boolean unchanged = "*"
@@ -185,6 +193,26 @@ class BulkJobController {
             answer.header(HttpHeaders.RETRY_AFTER, properties.retryAfterSeconds());
         }
         return unchanged ? answer.build() : answer.body(job.view());
+    }
+
+    /**
+     * The newest version of the job that the If-None-Match tags name (a status tag is the row's version,
+     * sent back weak or strong, one or several), if any: the client learnt it from an answer of this
+     * gateway or of another, so the answer is not older. "*" and tags that are not a version name none.
+     */
+    private static OptionalLong newestVersion(String[] ifNoneMatch) {
+        OptionalLong newest = OptionalLong.empty();
+        for (String value : ifNoneMatch == null ? new String[0] : ifNoneMatch) {
+            for (ETag tag : ETag.parse(value)) {
+                if (!tag.isWildcard() && VERSION.matcher(tag.tag()).matches()) {
+                    long version = Long.parseLong(tag.tag());
+                    if (newest.isEmpty() || version > newest.getAsLong()) {
+                        newest = OptionalLong.of(version);
+                    }
+                }
+            }
+        }
+        return newest;
     }
 
     @Operation(

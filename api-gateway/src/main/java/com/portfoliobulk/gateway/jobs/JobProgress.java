@@ -9,6 +9,7 @@ import com.portfoliobulk.gateway.directory.Portfolios;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.springframework.stereotype.Service;
@@ -45,11 +46,12 @@ class JobProgress {
     /**
      * The job for a status poll: as {@link #job}, but possibly as read a little earlier for another
      * poll or ahead of the polls (at most 100 ms ago by default, 1 s while the database is slow to
-     * answer; see {@link JobStatusCache}).
+     * answer; see {@link JobStatusCache}), never older than the version {@code known} that the poll's
+     * client knows of, if it names one.
      */
-    Job status(UUID portfolioId, UUID jobId) {
+    Job status(UUID portfolioId, UUID jobId, OptionalLong known) {
         return statusCache
-                .job(portfolioId, jobId, () -> jobs.findForStatus(portfolioId, jobId))
+                .job(portfolioId, jobId, known, () -> jobs.findForStatus(portfolioId, jobId))
                 .orElseThrow(() -> JobProblems.jobNotFound(jobId));
     }
 

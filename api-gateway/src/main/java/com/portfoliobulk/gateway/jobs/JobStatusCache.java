@@ -32,8 +32,10 @@ import org.springframework.stereotype.Component;
  * running job then cost the database one read per interval instead of one per poll, and an answer is
  * at most that old: the worker moves a job's counters several times a second anyway, and the ETag
  * (the row's version) is the one of the row answered. A cancellation through this gateway forgets
- * the job at once. Absent jobs are not kept; the map never holds more than {@value #MAX_ENTRIES}
- * jobs (expired ones are dropped first, then all).
+ * the job at once. Another gateway does not know of it: a poll whose client sends back a version newer
+ * than the one kept (the tag its cancellation or another gateway's answer gave it) reads the job, so
+ * that client never sees the job go back. Absent jobs are not kept; the map never holds more than
+ * {@value #MAX_ENTRIES} jobs (expired ones are dropped first, then all).
  *
  * <p>A finished job (COMPLETED, COMPLETED_WITH_ERRORS or CANCELLED) is kept for longer ({@code
  * bulk.gateway.jobs.finished-status-cache-ttl}, default 1 min) and never read ahead: its row no longer
@@ -158,6 +160,19 @@ class JobStatusCache implements DisposableBean {
 
     /** The job of the portfolio, from the cache when read less than the time to live ago. */
     Optional<Job> job(UUID portfolioId, UUID jobId, Supplier<Optional<Job>> read) {
+        return job(portfolioId, jobId, OptionalLong.empty(), read);
+    }
+
+    /**
+     * {@link #job(UUID, UUID, Supplier)} for a poll whose client knows the job's row at version {@code
+     * known} (the tag it sends back): an entry or a read under way older than that is not answered, the
+     * poll reads the job and its read replaces the entry. The client learnt that version from an
+     * answer given after it was written, by this gateway or another (which cancelled the job, or read
+     * it later than this one), so the job does not go back to an older state for it; a poll naming no
+     * newer version costs nothing more (one naming a version never written reads the job each time, as
+     * without the cache).
+     */
+    Optional<Job> job(UUID portfolioId, UUID jobId, OptionalLong known, Supplier<Optional<Job>> read) {
         if (ttlNanos <= 0) {
             fromDatabase.increment();
             return read.get();
@@ -165,7 +180,7 @@ class JobStatusCache implements DisposableBean {
         Key key = new Key(portfolioId, jobId);
         long now = System.nanoTime();
         Entry cached = entries.get(key);
-        if (cached != null && cached.answerableAt(now, maxAgeNanos)) {
+        if (cached != null && cached.answerableAt(now, maxAgeNanos) && !olderThan(cached.job(), known)) {
             (cached.expiredAt(now) ? late : fromMemory).increment();
             cached.polled(now);
             return Optional.of(cached.job());
@@ -173,8 +188,18 @@ class JobStatusCache implements DisposableBean {
         CompletableFuture<Optional<Job>> mine = new CompletableFuture<>();
         CompletableFuture<Optional<Job>> running = reads.putIfAbsent(key, mine);
         if (running != null) {
-            joined.increment();
-            return Futures.join(running);
+            Optional<Job> answer = Futures.join(running);
+            if (answer.isEmpty() || !olderThan(answer.get(), known)) {
+                joined.increment();
+                return answer;
+            }
+            // That read was under way when the poll came, so it may have begun before the version the
+            // client knows was written; one begun after it was done (it is no longer under way) has read it.
+            running = reads.putIfAbsent(key, mine);
+            if (running != null) {
+                joined.increment();
+                return Futures.join(running);
+            }
         }
         fromDatabase.increment();
         // A poll of a job being followed (past the longest age, then: see Entry#followedAt): the job is
@@ -275,6 +300,11 @@ class JobStatusCache implements DisposableBean {
         // A poll's read never replaces a newer one: a newer version of the row (a read ahead that began
         // first but read later), or, of the same version, a read that began later.
         entries.merge(key, entry, (kept, read) -> newer(read, kept) ? read : kept);
+    }
+
+    /** Whether the job was read before the row reached version {@code known}. */
+    private static boolean olderThan(Job job, OptionalLong known) {
+        return known.isPresent() && job.version() < known.getAsLong();
     }
 
     private static boolean newer(Entry read, Entry kept) {

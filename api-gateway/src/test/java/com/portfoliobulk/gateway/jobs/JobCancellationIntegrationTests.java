@@ -24,6 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 
 /** Cancelling a job: pending tasks are cancelled, applied ones stay, a finished job cannot be. */
@@ -31,6 +32,9 @@ class JobCancellationIntegrationTests extends GatewayIntegrationTest {
 
     @Autowired
     PlatformTransactionManager transactions;
+
+    @Autowired
+    Jobs jobs;
 
     private WorkerSimulation worker;
 
@@ -62,6 +66,44 @@ class JobCancellationIntegrationTests extends GatewayIntegrationTest {
         Answer polled = api.get(admin(portfolio.id()), jobPath(portfolio.id(), jobId), Map.of("If-None-Match", etag));
         assertThat(polled.status()).as("the cancel changed the ETag").isEqualTo(200);
         assertThat(polled.header("Retry-After")).isNull();
+    }
+
+    /**
+     * With several gateways, a job is changed behind this one's status cache: by the worker, or cancelled
+     * through another gateway, which forgets only its own cache. A client that sends back the tag another
+     * gateway answered gets the job at that version or later, never the older one this gateway kept: its
+     * status and counts do not go back, nor does a cancelled job show running. Before, a poll within the
+     * cache's time to live of this gateway's read answered 200 with the older tag and Retry-After.
+     */
+    @Test
+    void aPollNamingANewerVersionThanThisGatewayKeptIsAnsweredAtThatVersionOrLater() {
+        UUID jobId = offboardAnnFrom(4);
+        String path = jobPath(portfolio.id(), jobId);
+        List<UUID> tasks = worker.taskIds(jobId);
+        Answer read = api.get(admin(portfolio.id()), path);
+        long version = Long.parseLong(read.header("ETag").replace("\"", ""));
+        worker.apply(tasks.get(0), "SUCCEEDED", null, "ANALYST");
+        worker.apply(tasks.get(1), "SUCCEEDED", null, "ANALYST");
+
+        Answer moved = api.get(admin(portfolio.id()), path, Map.of("If-None-Match", "\"" + (version + 1) + "\""));
+
+        assertThat(moved.status()).isEqualTo(200);
+        assertThat(moved.header("ETag")).isEqualTo("\"" + (version + 2) + "\"");
+        assertCounts(moved.body(), 4, 2, 2, 0, 0, 0);
+
+        Job cancelled = new TransactionTemplate(transactions)
+                .execute(elsewhere -> jobs.markCancelled(jobId, jobs.cancelPendingTasks(jobId))
+                        .orElseThrow());
+        Answer unchanged = api.get(
+                admin(portfolio.id()), path, Map.of("If-None-Match", "\"" + version + "\", W/" + cancelled.etag()));
+
+        assertThat(unchanged.status()).as("the tag the cancellation answered").isEqualTo(304);
+        assertThat(unchanged.header("ETag")).isEqualTo(cancelled.etag());
+        assertThat(unchanged.header("Retry-After")).isNull();
+        Answer plain = api.get(admin(portfolio.id()), path);
+        assertThat(plain.header("ETag")).as("the newer read is kept").isEqualTo(cancelled.etag());
+        assertThat(plain.body().path("status").asString()).isEqualTo("CANCELLED");
+        assertCounts(plain.body(), 4, 0, 2, 0, 0, 2);
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -79,6 +80,58 @@ class JobStatusCacheTests {
                         == 2);
 
         assertThat(readsAhead).hasPositiveValue();
+    }
+
+    /**
+     * A poll whose client knows a newer version than the one kept (given by another gateway, which
+     * cancelled the job or read it later) reads the job, and that read is kept; a poll naming the
+     * version kept, an older one or none is answered from memory.
+     */
+    @Test
+    void aPollNamingANewerVersionThanTheOneKeptReadsTheJobAndKeepsThatRead() {
+        JobStatusCache cache = cache(Duration.ofHours(1));
+        cache.job(PORTFOLIO, job.id(), reading(job));
+        Job cancelled = job(2, JobStatus.CANCELLED);
+
+        assertThat(cache.job(PORTFOLIO, job.id(), OptionalLong.of(1), reading(cancelled)))
+                .contains(job);
+        assertThat(cache.job(PORTFOLIO, job.id(), OptionalLong.of(2), reading(cancelled)))
+                .contains(cancelled);
+        assertThat(cache.job(PORTFOLIO, job.id(), reading(job))).contains(cancelled);
+        assertThat(cache.job(PORTFOLIO, job.id(), OptionalLong.of(1), reading(job)))
+                .contains(cancelled);
+        assertThat(reads).hasValue(2);
+        assertThat(polls("database")).isEqualTo(2);
+    }
+
+    /**
+     * A read under way when a poll naming a newer version comes may have begun before that version
+     * was written: the poll waits for it, and, finding it older, reads the job itself.
+     */
+    @Test
+    void aPollNamingANewerVersionThanAReadUnderWayReadsTheJobAfterIt() throws Exception {
+        JobStatusCache cache = cache(Duration.ofHours(1));
+        CountDownLatch reading = new CountDownLatch(1);
+        CountDownLatch read = new CountDownLatch(1);
+        CompletableFuture<Optional<Job>> under =
+                CompletableFuture.supplyAsync(() -> cache.job(PORTFOLIO, job.id(), () -> {
+                    reading.countDown();
+                    await(read);
+                    return Optional.of(job);
+                }));
+        await(reading);
+        Job cancelled = job(2, JobStatus.CANCELLED);
+        CompletableFuture<Optional<Job>> newer = new CompletableFuture<>();
+        Thread poll = Thread.ofPlatform()
+                .start(() -> newer.complete(cache.job(PORTFOLIO, job.id(), OptionalLong.of(2), reading(cancelled))));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> poll.getState() == Thread.State.WAITING);
+
+        read.countDown();
+
+        assertThat(under.get(10, TimeUnit.SECONDS)).contains(job);
+        assertThat(newer.get(10, TimeUnit.SECONDS)).contains(cancelled);
+        assertThat(cache.job(PORTFOLIO, job.id(), reading(job))).contains(cancelled);
+        assertThat(reads).hasValue(1);
     }
 
     @Test
