@@ -274,12 +274,13 @@ class GatewayApi {
         OutputStream open() throws IOException;
     }
 
-    Map<String, Object> cancel(ConsoleUser user, UUID portfolioId, UUID jobId) {
+    /** The cancelled job, with its {@code ETag}: the version the cancellation wrote. */
+    ResponseEntity<Map<String, Object>> cancel(ConsoleUser user, UUID portfolioId, UUID jobId) {
         return call(() -> client().post()
                 .uri(PORTFOLIOS + "/bulk-jobs/{jobId}/cancel", portfolioId, jobId)
                 .headers(headers -> authorize(headers, user))
                 .retrieve()
-                .body(JSON));
+                .toEntity(JSON));
     }
 
     Map<String, Object> activityLog(ConsoleUser user, UUID portfolioId, UUID accountId, int limit, String cursor) {

@@ -33,6 +33,9 @@ class JobController {
 
     private static final Formats FORMATS = new Formats();
 
+    /** The flash attribute that hands the job's page the tag its cancellation answered. */
+    private static final String CANCELLED_TAG = "cancelledTag";
+
     private final GatewayApi api;
 
     private final ConsolePages pages;
@@ -69,8 +72,15 @@ class JobController {
             @RequestParam(required = false) String cursor,
             Model model) {
         pages.portfolio(model, user, portfolioId, "jobs");
-        Map<String, Object> job =
-                api.job(user, portfolioId, jobId, null).orElseThrow().getBody();
+        // Led here by a cancel, the page asks for the job no older than the cancellation's tag: another
+        // gateway than the one that cancelled may serve it, whose status answer could otherwise be a read
+        // from before (the job running, with its Cancel). A 304 says the job is as cancelled: read it then.
+        Map<String, Object> job = (model.getAttribute(CANCELLED_TAG) instanceof String tag
+                        ? api.job(user, portfolioId, jobId, tag)
+                        : Optional.<ResponseEntity<Map<String, Object>>>empty())
+                .or(() -> api.job(user, portfolioId, jobId, null))
+                .orElseThrow()
+                .getBody();
         model.addAttribute("job", job);
         model.addAttribute("terminal", TERMINAL.contains(String.valueOf(job.get("status"))));
         Map<String, Object> tasks = api.tasks(user, portfolioId, jobId, status, reason, pages.pageSize(), cursor);
@@ -197,8 +207,11 @@ class JobController {
     String cancel(
             ConsoleUser user, @PathVariable UUID portfolioId, @PathVariable UUID jobId, RedirectAttributes redirect) {
         try {
-            api.cancel(user, portfolioId, jobId);
+            String tag = api.cancel(user, portfolioId, jobId).getHeaders().getETag();
             redirect.addFlashAttribute("notice", "Cancelled: pending tasks will not be applied.");
+            if (tag != null) {
+                redirect.addFlashAttribute(CANCELLED_TAG, tag);
+            }
         } catch (ApiProblem problem) {
             if (problem.status() != 409) {
                 throw problem;

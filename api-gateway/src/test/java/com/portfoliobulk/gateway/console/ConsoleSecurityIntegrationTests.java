@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.gateway.jobs.OtherGatewayReads;
 import com.portfoliobulk.gateway.web.DerivedKeys;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.security.core.context.SecurityContext;
 
@@ -38,6 +40,9 @@ class ConsoleSecurityIntegrationTests {
 
     @Autowired
     private JdbcClient jdbc;
+
+    @Autowired
+    private ApplicationContext gateway;
 
     private ConsoleBrowser browser;
 
@@ -422,6 +427,30 @@ class ConsoleSecurityIntegrationTests {
                 .contains("Cancelled: pending tasks will not be applied.")
                 .doesNotContain("cancel-job");
         assertRedirectsTo(get(job + "/cancel"), job);
+    }
+
+    /**
+     * With several gateways, the job's page after Cancel the job may be served by another than the one
+     * that cancelled, whose status cache still holds a read from before (the job running). The page asks
+     * for the job no older than the cancellation's tag, so it shows the job cancelled, without its
+     * Cancel. Before, it showed the job running with its Cancel under the "Cancelled" notice.
+     */
+    @Test
+    void theJobsPageAfterACancelShowsTheJobCancelledAlsoWhereAnOlderReadIsKept() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID ann = analystOn(portfolio, "Brand Lima");
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String job = offboardingJobPage(portfolio, ann);
+        UUID jobId = UUID.fromString(job.substring(job.lastIndexOf('/') + 1));
+        HttpResponse<String> asked = get(job + "/cancel");
+        OtherGatewayReads.Read running = OtherGatewayReads.read(gateway, portfolio.id(), jobId);
+
+        assertRedirectsTo(post(job + "/cancel", ConsoleBrowser.hiddenFields(asked.body(), "confirm")), job);
+        OtherGatewayReads.keep(gateway, running);
+
+        assertThat(get(job).body())
+                .contains("Cancelled: pending tasks will not be applied.")
+                .doesNotContain("cancel-job");
     }
 
     /**
