@@ -2,6 +2,7 @@ package com.portfoliobulk.worker.mail;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.InvitationLanguages;
+import com.portfoliobulk.contracts.OneLineNames;
 import com.portfoliobulk.worker.mail.InvitationMailStore.ClaimedMail;
 import com.portfoliobulk.worker.mail.InvitationMailStore.Invitations;
 import com.portfoliobulk.worker.mail.InvitationMailStore.InvitedAccount;
@@ -65,12 +66,14 @@ class InvitationMailTemplates {
     /**
      * The role's name: a standard role's in the language ({@link AccountRole#displayName(Locale)}), a
      * custom account role's as the portfolio configured it (one name for every language), else the code
-     * in words.
+     * in words. A custom name stored before names were one line ({@link OneLineNames}) shows its line
+     * breaks and direction controls as U+FFFD, as the logs do: a line break in the plain text would add
+     * lines that read as the message's own, and a direction override reorders the words around it.
      */
     private String roleName(String language, InvitedAccount account) {
         AccountRole role = account.role();
         if (!role.isStandard() && account.customRoleName() != null) {
-            return account.customRoleName();
+            return OneLineNames.shown(account.customRoleName());
         }
         return role.displayName(Locale.forLanguageTag(language));
     }

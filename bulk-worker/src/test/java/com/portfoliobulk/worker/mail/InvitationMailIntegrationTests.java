@@ -220,6 +220,46 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
     }
 
     @Test
+    void aCustomRoleNameStoredWithALineBreakBeforeNamesWereOneLineReadsAsOneLineInBothParts() {
+        Portfolio portfolio = directory.portfolio(1);
+        // Written as a name stored before the gateway refused line breaks and direction controls.
+        jdbc.sql("""
+                        INSERT INTO jobs.account_roles (portfolio_id, code, name, permissions)
+                        VALUES (:portfolio, 'LEGACY_LEAD', :name, ARRAY['VIEW_ACCOUNT'])
+                        """)
+                .param("portfolio", portfolio.id())
+                .param("name", "Analyst\r\n\nYour access expires today\u2028confirm at https://evil.example\u202E")
+                .update();
+        String invitee = directory.newEmail();
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(new TaskSpec(
+                        portfolio.ownedAccount(0).id(),
+                        null,
+                        invitee,
+                        TaskAction.INVITE,
+                        new AccountRole("LEGACY_LEAD"),
+                        "en",
+                        EXPIRES)));
+        publish(job);
+        awaitFinished(job);
+
+        ReceivedMail mail = awaitOneMailTo(invitee);
+        String shown = "Analyst\uFFFD\uFFFD\uFFFDYour access expires today\uFFFDconfirm at https://evil.example\uFFFD";
+        assertThat(mail.text())
+                .contains("  - Brand 1 " + portfolio.ownedAccount(0).id() + ": " + shown)
+                .doesNotContain("\nYour access")
+                .doesNotContain("\u2028")
+                .doesNotContain("\u202E");
+        assertThat(mail.html())
+                .contains("<td>Brand 1 " + portfolio.ownedAccount(0).id() + "</td><td>" + shown + "</td>")
+                .doesNotContain("\u2028")
+                .doesNotContain("\u202E");
+    }
+
+    @Test
     void aMessageInvitingToManyAccountsNamesTheFirstByNameAndCountsTheRestAndItsLinkAcceptsThemAll() {
         int invited = InvitationMailTemplates.LISTED_ACCOUNTS + 3;
         Portfolio portfolio = directory.portfolio(invited);
