@@ -159,14 +159,30 @@ record ScimQuery(ScimFilter filter, long startIndex, int count, ScimAttributes a
         }
     }
 
+    /**
+     * The integer {@code value}, or {@code absent} when there is none. An integer too large for a long
+     * reads as the largest (or, negative, the smallest) long, which {@link #of} clamps as it clamps any
+     * other value out of range (RFC 7644 section 3.4.2.4): a count over the maximum is the maximum, a
+     * negative count 0, a startIndex below 1 is 1.
+     */
     private static long number(String value, String parameter, long absent) {
         if (value == null || value.isBlank()) {
             return absent;
         }
+        String digits = value.strip();
         try {
-            return Long.parseLong(value.strip());
-        } catch (NumberFormatException notANumber) {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException notALong) {
+            if (isInteger(digits)) {
+                return digits.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE;
+            }
             throw ScimException.invalidValue("'" + parameter + "' must be an integer.");
         }
+    }
+
+    /** Whether {@code value} is an integer as {@link Long#parseLong} reads one: a sign or none, then digits. */
+    private static boolean isInteger(String value) {
+        int first = value.startsWith("-") || value.startsWith("+") ? 1 : 0;
+        return value.length() > first && value.substring(first).chars().allMatch(c -> Character.digit(c, 10) >= 0);
     }
 }

@@ -466,6 +466,55 @@ class ScimQueryIntegrationTests extends ScimIntegrationTest {
         }
     }
 
+    /**
+     * A {@code startIndex} or {@code count} too large for 64 bits is still an integer, read as any
+     * other out of range (RFC 7644 section 3.4.2.4): a count over the maximum is the maximum, a negative
+     * count 0, a startIndex below 1 is 1; as query parameters and in a SearchRequest alike. Before, it
+     * was 400 "must be an integer"; what is no integer still is.
+     */
+    @Test
+    void aStartIndexOrCountTooLargeForALongIsClampedAsAnyOther() {
+        UUID brand = portfolio.account("Brand");
+        for (String name : List.of("a", "b", "c")) {
+            portfolio.member(brand, portfolio.user(name), AccountRole.SUPPORT);
+        }
+        String huge = "99999999999999999999";
+
+        Scim everyoneByGet = scim(HttpMethod.GET, users() + "?startIndex=-" + huge + "&count=" + huge, null);
+        Scim everyoneByPost = scim(HttpMethod.POST, users() + "/.search", """
+                {"schemas":["%s"],"startIndex":-%s,"count":%s}""".formatted(SEARCH_SCHEMA, huge, huge));
+        Scim noneByGet = scim(HttpMethod.GET, users() + "?count=-" + huge, null);
+        Scim noneByPost = scim(HttpMethod.POST, users() + "/.search", """
+                {"schemas":["%s"],"count":-%s}""".formatted(SEARCH_SCHEMA, huge));
+        Scim pastTheLastByGet = scim(HttpMethod.GET, users() + "?startIndex=" + huge, null);
+        Scim pastTheLastByPost = scim(HttpMethod.POST, users() + "/.search", """
+                {"schemas":["%s"],"startIndex":%s}""".formatted(SEARCH_SCHEMA, huge));
+        Scim notAnInteger = scim(HttpMethod.GET, users() + "?count=" + huge + "x", null);
+
+        for (Scim everyone : List.of(everyoneByGet, everyoneByPost)) {
+            assertThat(everyone.status()).as(everyone.text()).isEqualTo(200);
+            assertThat(everyone.json().path("totalResults").asInt()).isEqualTo(3);
+            assertThat(everyone.json().path("startIndex").asLong()).isEqualTo(1);
+            assertThat(everyone.json().path("itemsPerPage").asInt()).isEqualTo(3);
+            assertThat(everyone.json().path("Resources").values())
+                    .extracting(user -> user.path("userName").asString())
+                    .containsExactly(portfolio.email("a"), portfolio.email("b"), portfolio.email("c"));
+        }
+        for (Scim empty : List.of(noneByGet, noneByPost, pastTheLastByGet, pastTheLastByPost)) {
+            assertThat(empty.status()).as(empty.text()).isEqualTo(200);
+            assertThat(empty.json().path("totalResults").asInt())
+                    .as(empty.text())
+                    .isEqualTo(3);
+            assertThat(empty.json().path("itemsPerPage").asInt()).isZero();
+            assertThat(empty.json().path("Resources")).isEmpty();
+        }
+        for (Scim past : List.of(pastTheLastByGet, pastTheLastByPost)) {
+            assertThat(past.json().path("startIndex").asLong()).isEqualTo(Long.MAX_VALUE);
+        }
+        assertScimError(notAnInteger, 400, "invalidValue");
+        assertThat(notAnInteger.json().path("detail").asString()).isEqualTo("'count' must be an integer.");
+    }
+
     /** Links the user to the identity provider with this {@code externalId}, or one it deleted. */
     private void linkWithExternalId(UUID userId, String externalId, boolean deleted) {
         jdbc.sql("""
