@@ -25,6 +25,7 @@ import java.util.UUID;
 import java.util.function.Consumer;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The set-based SQL of {@code jobs.bulk_jobs} and the reads of {@code jobs.bulk_tasks}: the job's
@@ -67,11 +68,12 @@ class Jobs {
 
     /**
      * Lets the current transaction sort a large job's plan in memory (the session default of a few
-     * megabytes would spill a 100,000-task plan to disk).
+     * megabytes would spill a 100,000-task plan to disk), in whole kilobytes, rounded down: PostgreSQL's
+     * units are case-sensitive, and it reads a bare number as kilobytes.
      */
-    void setSortMemory(String workMem) {
+    void setSortMemory(DataSize workMem) {
         jdbc.sql("SELECT set_config('work_mem', :workMem, true)")
-                .param("workMem", workMem)
+                .param("workMem", workMem.toKilobytes() + "kB")
                 .query()
                 .singleValue();
     }

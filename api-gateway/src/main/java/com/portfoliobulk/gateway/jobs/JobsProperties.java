@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Locale;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -18,7 +19,8 @@ import org.springframework.validation.annotation.Validated;
  *     to {@link Integer#MAX_VALUE} ms
  * @param pollInterval the {@code Retry-After} hint given while a job is not finished
  * @param submissionWorkMem PostgreSQL's {@code work_mem} for the transaction that stores a job, enough
- *     to order the largest plan in memory
+ *     to order the largest plan in memory: a size as Spring reads one (a bare number is bytes), sent in
+ *     whole kilobytes, from 64 kB to {@link Integer#MAX_VALUE} kB
  */
 @Validated
 @ConfigurationProperties("bulk.gateway.jobs")
@@ -27,7 +29,10 @@ record JobsProperties(
         @DefaultValue("24h") @NotNull Duration idempotencyKeyTtl,
         @DefaultValue("5s") @NotNull Duration duplicateWait,
         @DefaultValue("1s") Duration pollInterval,
-        @DefaultValue("64MB") String submissionWorkMem) {
+        @DefaultValue("64MB") @NotNull DataSize submissionWorkMem) {
+
+    /** The smallest {@code work_mem} PostgreSQL accepts, in kB. */
+    private static final long MIN_WORK_MEM_KB = 64;
 
     JobsProperties {
         // Shorter, a submission deletes as expired the key it finds (JobSubmission), however recent: a
@@ -50,6 +55,16 @@ record JobsProperties(
                     + " lock_timeout: shorter than 1ms is no timeout at all (a submission waits for a"
                     + " concurrent one with the same Idempotency-Key as long as that one takes, instead of"
                     + " answering 409), and outside that range every submission fails");
+        }
+        // PostgreSQL's work_mem (Jobs.setSortMemory), sent in kB: outside its range, set_config fails in
+        // every transaction that creates a job (submissions and SCIM deprovisionings).
+        if (submissionWorkMem != null
+                && (submissionWorkMem.toKilobytes() < MIN_WORK_MEM_KB
+                        || submissionWorkMem.toKilobytes() > Integer.MAX_VALUE)) {
+            throw new IllegalArgumentException("bulk.gateway.jobs.submission-work-mem is "
+                    + submissionWorkMem.toBytes() + "B; it must be from " + MIN_WORK_MEM_KB + "KB to "
+                    + Integer.MAX_VALUE + "KB (about 2TB), PostgreSQL's work_mem, or every job submission and"
+                    + " SCIM deprovisioning fails: set a size such as 64MB (a bare number is bytes)");
         }
     }
 

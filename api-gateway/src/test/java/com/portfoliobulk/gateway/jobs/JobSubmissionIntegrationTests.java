@@ -17,20 +17,32 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import net.ttddyy.dsproxy.ExecutionInfo;
+import net.ttddyy.dsproxy.QueryInfo;
+import net.ttddyy.dsproxy.listener.ChainListener;
+import net.ttddyy.dsproxy.listener.QueryExecutionListener;
+import net.ttddyy.dsproxy.support.ProxyDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * A job of each type creates the right tasks, answers 202 with the job, and its tasks reach the task
  * topic keyed by account, with their content, in submission order per account.
  */
 class JobSubmissionIntegrationTests extends GatewayIntegrationTest {
+
+    @Autowired
+    DataSource dataSource;
 
     private TaskTopic taskTopic;
 
@@ -116,6 +128,47 @@ class JobSubmissionIntegrationTests extends GatewayIntegrationTest {
                     .isEqualTo(answer.body().path("createdAt").asString());
         });
         assertPublished(jobId);
+    }
+
+    /**
+     * The memory a submission's transaction sorts its plan in is a size as Spring reads one, written
+     * {@code 262144KB} here ({@link GatewayIntegrationTest}), and reaches PostgreSQL in its own unit,
+     * {@code kB}: before, it went as written, PostgreSQL (whose units are case-sensitive) refused
+     * {@code KB}, and every submission answered 500.
+     */
+    @Test
+    void theSortMemoryOfASubmissionIsASizeInSpringsUnitsSentInPostgresqls() {
+        UUID ann = portfolio.user("ann");
+        portfolio.member(alpha, ann, AccountRole.ANALYST);
+        List<Object> workMem = new CopyOnWriteArrayList<>();
+        ChainListener chain = ((ProxyDataSource) dataSource).getProxyConfig().getQueryListener();
+        QueryExecutionListener listener = new QueryExecutionListener() {
+            @Override
+            public void beforeQuery(ExecutionInfo execution, List<QueryInfo> queries) {}
+
+            @Override
+            public void afterQuery(ExecutionInfo execution, List<QueryInfo> queries) {
+                queries.stream()
+                        .filter(query -> query.getQuery().contains("set_config('work_mem'"))
+                        .forEach(query -> workMem.add(
+                                query.getParametersList().getFirst().getFirst().getArgs()[1]));
+            }
+        };
+        // A new list, not one changed in place, as other threads' statements go through it meanwhile.
+        List<QueryExecutionListener> with = new ArrayList<>(chain.getListeners());
+        with.add(listener);
+        chain.setListeners(with);
+        Answer answer;
+        try {
+            answer = submit(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + ann + "\"]}");
+        } finally {
+            List<QueryExecutionListener> without = new ArrayList<>(chain.getListeners());
+            without.remove(listener);
+            chain.setListeners(without);
+        }
+
+        assertThat(answer.status()).as(answer.text()).isEqualTo(202);
+        assertThat(workMem).containsExactly("262144kB");
     }
 
     @Test

@@ -8,13 +8,16 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.util.unit.DataSize;
 
 /**
  * An {@code Idempotency-Key} is remembered for at least a second (the window is counted in whole
  * seconds): with less, a submission deletes the key it finds as expired, and a retry after a lost answer
  * creates a second job. A submission waits for a concurrent one with its key from 1 ms to {@link
  * Integer#MAX_VALUE} ms, PostgreSQL's {@code lock_timeout}: under 1 ms is no timeout at all, and outside
- * that range every submission fails. Such a setting stops the gateway from starting, with the reason.
+ * that range every submission fails. A submission sorts its plan in PostgreSQL's {@code work_mem}, a size
+ * from 64 kB to {@link Integer#MAX_VALUE} kB: outside it, every job submission fails. Such a setting stops
+ * the gateway from starting, with the reason.
  */
 class JobsPropertiesTests {
 
@@ -82,6 +85,61 @@ class JobsPropertiesTests {
                         .hasMessageContaining("bulk.gateway.jobs.duplicate-wait is " + shown
                                 + "; it must be from 1ms to 2147483647ms")
                         .hasMessageContaining("PostgreSQL's lock_timeout")));
+    }
+
+    @Test
+    void aSubmissionSortsIn64MegabytesByDefaultAndInAsMuchAsSetWithinWorkMemsRange() {
+        gateway.run(context -> assertThat(context.getBean(JobsProperties.class).submissionWorkMem())
+                .isEqualTo(DataSize.ofMegabytes(64)));
+        Map<String, DataSize> accepted = Map.of(
+                "256MB", DataSize.ofMegabytes(256),
+                "64KB", DataSize.ofKilobytes(64),
+                "65536", DataSize.ofKilobytes(64),
+                "2147483647KB", DataSize.ofKilobytes(Integer.MAX_VALUE));
+        accepted.forEach((size, read) -> gateway.withPropertyValues("bulk.gateway.jobs.submission-work-mem=" + size)
+                .run(context -> assertThat(context.getBean(JobsProperties.class).submissionWorkMem())
+                        .isEqualTo(read)));
+    }
+
+    /**
+     * Before, such a size started the gateway, and PostgreSQL refused it at every job submission and SCIM
+     * deprovisioning (500); a bare number, bytes to Spring, was kilobytes to PostgreSQL.
+     */
+    @Test
+    void aSubmissionWorkMemOutsideWorkMemsRangeIsRefused() {
+        Map<String, String> refused = Map.of(
+                "0", "0B",
+                "64", "64B",
+                "65535B", "65535B",
+                "-64MB", "-67108864B",
+                "2147483648KB", "2199023255552B");
+        refused.forEach((size, shown) -> gateway.withPropertyValues("bulk.gateway.jobs.submission-work-mem=" + size)
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("bulk.gateway.jobs.submission-work-mem is " + shown
+                                + "; it must be from 64KB to 2147483647KB")
+                        .hasMessageContaining("PostgreSQL's work_mem")
+                        .hasMessageContaining("set a size such as 64MB (a bare number is bytes)")));
+    }
+
+    /**
+     * A unit Spring does not know, such as PostgreSQL's {@code kB} or a lower-case {@code mb}, stops the
+     * gateway naming the setting, as any other size setting does; before, it started, and PostgreSQL
+     * refused {@code mb} at every job submission and SCIM deprovisioning (500).
+     */
+    @Test
+    void aSubmissionWorkMemInAUnitSpringDoesNotKnowIsRefused() {
+        for (String size : new String[] {"256mb", "65536kB"}) {
+            gateway.withPropertyValues("bulk.gateway.jobs.submission-work-mem=" + size)
+                    .run(context -> assertThat(context)
+                            .hasFailed()
+                            .getFailure()
+                            .hasStackTraceContaining(
+                                    "Failed to bind properties under 'bulk.gateway.jobs.submission-work-mem'")
+                            .hasStackTraceContaining("'" + size + "' is not a valid data size"));
+        }
     }
 
     @Configuration(proxyBeanMethods = false)

@@ -31,6 +31,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The resolution a preview walks is exactly what a submission stores, with the directory's current
@@ -270,8 +271,8 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
 
     @Test
     void anOffboardingOverTheTaskCapIsRefusedAndCreatesNothing() {
-        JobsProperties twoTasksAtMost =
-                new JobsProperties(2, Duration.ofHours(24), Duration.ofSeconds(5), Duration.ofSeconds(1), "64MB");
+        JobsProperties twoTasksAtMost = new JobsProperties(
+                2, Duration.ofHours(24), Duration.ofSeconds(5), Duration.ofSeconds(1), DataSize.ofMegabytes(64));
         JobSubmission smallJobs = new JobSubmission(
                 new JobPlanning(resolution, twoTasksAtMost),
                 resolution,
@@ -311,7 +312,12 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
                 .member(portfolio.account("Epsilon"), ann, AccountRole.ANALYST);
         JobPlanning twoTasksAtMost = new JobPlanning(
                 resolution,
-                new JobsProperties(2, Duration.ofHours(24), Duration.ofSeconds(5), Duration.ofSeconds(1), "64MB"));
+                new JobsProperties(
+                        2,
+                        Duration.ofHours(24),
+                        Duration.ofSeconds(5),
+                        Duration.ofSeconds(1),
+                        DataSize.ofMegabytes(64)));
         JobPlanning.Plan plan =
                 twoTasksAtMost.plan(portfolio.id(), JobRequestValidation.validate(new OffboardUsers(List.of(ann))));
 
@@ -338,8 +344,8 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
         UUID sharingThePrefix = new UUID(first.getMostSignificantBits(), first.getLeastSignificantBits() ^ 0xABCDEFL);
         UUID fresh = TimeOrderedIds.next();
         Iterator<UUID> drawn = List.of(sharingThePrefix, fresh).iterator();
-        JobsProperties defaults =
-                new JobsProperties(200_000, Duration.ofHours(24), Duration.ofSeconds(5), Duration.ofSeconds(1), "64MB");
+        JobsProperties defaults = new JobsProperties(
+                200_000, Duration.ofHours(24), Duration.ofSeconds(5), Duration.ofSeconds(1), DataSize.ofMegabytes(64));
         JobSubmission submission = new JobSubmission(
                 new JobPlanning(resolution, defaults),
                 resolution,

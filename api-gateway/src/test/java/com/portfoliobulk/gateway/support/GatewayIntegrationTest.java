@@ -22,13 +22,15 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * The running gateway on the shared PostgreSQL and Kafka, with a directory seed, HTTP clients of its
  * API port and of its management port (the actuator) and tokens. Every subclass shares one
  * application context. The gateway accepts what was made with a second secret, as while the internal
- * token secret is rotated ({@link TestTokens#ACCEPTED_INTERNAL_SECRET}).
+ * token secret is rotated ({@link TestTokens#ACCEPTED_INTERNAL_SECRET}). A submission's sort memory
+ * is written in Spring's units ({@code 262144KB}, 256 MB), which are not PostgreSQL's ({@code kB}).
  */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = {
             "spring.config.name=" + GatewayApplication.CONFIG_NAME,
-            TestTokens.ACCEPTED_INTERNAL_SECRET_PROPERTY
+            TestTokens.ACCEPTED_INTERNAL_SECRET_PROPERTY,
+            "bulk.gateway.jobs.submission-work-mem=262144KB"
         })
 public abstract class GatewayIntegrationTest {
 
