@@ -18,7 +18,13 @@ import org.springframework.stereotype.Component;
 public class TransactionWaits {
 
     /** Added to each wait, for the work of the transaction around it. */
-    private static final Duration SLACK = Duration.ofSeconds(30);
+    static final Duration SLACK = Duration.ofSeconds(30);
+
+    /**
+     * The longest wait {@link #allow} takes: with {@link #SLACK}, PostgreSQL's largest
+     * {@code idle_in_transaction_session_timeout}, {@link Integer#MAX_VALUE} ms.
+     */
+    static final Duration LONGEST = Duration.ofMillis(Integer.MAX_VALUE).minus(SLACK);
 
     private final JdbcClient jdbc;
 

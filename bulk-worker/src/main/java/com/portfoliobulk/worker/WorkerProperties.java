@@ -3,6 +3,7 @@ package com.portfoliobulk.worker;
 import com.portfoliobulk.contracts.Topics;
 import com.portfoliobulk.servicesupport.kafka.DeclaredTopics;
 import java.time.Duration;
+import java.util.Locale;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -16,7 +17,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     {@code RETRIES_EXHAUSTED}; an outage of the database does not count
  * @param redelivery the back-off between redeliveries of a batch that could not be finished
  * @param publishTimeout how long a batch waits for the broker to acknowledge its activity events and
- *     dead letters before it is redelivered
+ *     dead letters before it is redelivered; with 30 s more, PostgreSQL's
+ *     {@code idle_in_transaction_session_timeout} of the transactions that wait for it ({@link
+ *     TransactionWaits}), so at most {@link Integer#MAX_VALUE} ms less those 30 s
  * @param standbyAfter how long the database may leave every transaction unanswered before the task
  *     listener stops, so that the worker's partitions go to workers that reach it (back once it answers)
  */
@@ -33,6 +36,19 @@ public record WorkerProperties(
             throw new IllegalArgumentException("bulk.worker.task-max-attempts must be at least 1");
         }
         requirePositive(publishTimeout, "bulk.worker.publish-timeout");
+        // With 30 s more, PostgreSQL's idle_in_transaction_session_timeout (TransactionWaits.allow), in
+        // whole milliseconds: above its largest value, every transaction that waits for the broker failed
+        // (the expiry sweep, the passes that log link changes and accepted invitations, re-drives).
+        if (publishTimeout.compareTo(TransactionWaits.LONGEST) > 0) {
+            throw new IllegalArgumentException(
+                    "bulk.worker.publish-timeout is "
+                            + publishTimeout.toString().substring(2).toLowerCase(Locale.ROOT)
+                            + "; it must be positive and at most " + TransactionWaits.LONGEST.toMillis()
+                            + "ms (about 24.8 days less the 30s more a transaction that waits for the broker may"
+                            + " stand idle, PostgreSQL's idle_in_transaction_session_timeout), or the invitation"
+                            + " expiry sweep, the logging of link changes and accepted invitations and every dead"
+                            + " letter re-drive fail. Set it above the producer's delivery.timeout.ms (25s), as the default, 30s, is");
+        }
         requirePositive(standbyAfter, "bulk.worker.standby-after");
     }
 

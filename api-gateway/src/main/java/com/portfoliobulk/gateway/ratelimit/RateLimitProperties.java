@@ -4,6 +4,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
+import java.util.Locale;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -18,7 +19,9 @@ import org.springframework.validation.annotation.Validated;
  * @param sweepInterval how often the ended windows, and the fallback limiters of portfolios that have
  *     been quiet for a whole period, are forgotten, so that storage follows the active portfolios only
  * @param timeout the longest the shared count may take (waiting for a connection, then for the
- *     statement); past it the request is counted by this gateway alone
+ *     statement); past it the request is counted by this gateway alone. PostgreSQL's
+ *     {@code statement_timeout} of the shared count's connections, in whole milliseconds, from 1 ms to
+ *     {@link Integer#MAX_VALUE} ms
  * @param poolSize the connections of the shared count's own pool, per gateway
  */
 @Validated
@@ -30,6 +33,24 @@ record RateLimitProperties(
         @DefaultValue("5m") @NotNull Duration sweepInterval,
         @DefaultValue("250ms") @NotNull Duration timeout,
         @DefaultValue("4") @Min(1) int poolSize) {
+
+    RateLimitProperties {
+        // PostgreSQL's statement_timeout, set as each connection of the shared count's pool opens
+        // (PostgresRateWindows), in whole milliseconds: 0 is no timeout at all, and below 0 or above its
+        // largest value no connection opened, so every limited request waited that long for one before this
+        // gateway counted it alone.
+        if (timeout != null
+                && (timeout.compareTo(Duration.ofMillis(1)) < 0
+                        || timeout.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) > 0)) {
+            throw new IllegalArgumentException("bulk.gateway.rate-limit.timeout is "
+                    + timeout.toString().substring(2).toLowerCase(Locale.ROOT) + "; it must be from 1ms to "
+                    + Integer.MAX_VALUE + "ms (about 24.8 days), PostgreSQL's statement_timeout of the shared"
+                    + " count: shorter than 1ms is no timeout at all, and outside that range no connection of"
+                    + " the shared count opens, so every submission, preview and SCIM request waits that long"
+                    + " before this gateway counts it alone. Set it to 250ms (1s when the network drops"
+                    + " packets)");
+        }
+    }
 
     /**
      * A fixed window: at most {@code limitForPeriod} requests per {@code refreshPeriod}.

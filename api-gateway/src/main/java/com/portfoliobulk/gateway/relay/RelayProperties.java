@@ -30,7 +30,9 @@ import org.springframework.validation.annotation.Validated;
  * @param idlePollInterval how long the relay waits when there was nothing (or less than a full
  *     batch) to publish; a new job wakes it at once
  * @param sendTimeout how long a pass waits for the broker's acknowledgements of its batch; keep it
- *     above the producer's {@code delivery.timeout.ms} so every send has an outcome
+ *     above the producer's {@code delivery.timeout.ms} so every send has an outcome. With {@link
+ *     TaskRelay#IDLE_SLACK} more, PostgreSQL's {@code idle_in_transaction_session_timeout} of the pass's
+ *     transaction, in whole milliseconds: from 1 ms to {@link Integer#MAX_VALUE} ms less the slack
  * @param initialBackoff the wait after a failed pass, doubling up to {@code maxBackoff}
  * @param maxBackoff the longest wait between failed passes
  * @param backlogRefreshInterval how long the backlog gauge reuses its last count
@@ -59,6 +61,19 @@ record RelayProperties(
             throw new IllegalArgumentException("bulk.gateway.relay.record-retention is " + text(recordRetention)
                     + "; it must be at least 1 day: a record deleted before a worker read it is sent again"
                     + " only by the stuck-task sweep, up to hours later");
+        }
+        // With 30 s more, PostgreSQL's idle_in_transaction_session_timeout of each pass's transaction
+        // (Outbox.tryLock), in whole milliseconds: above its largest value, every pass failed and no task
+        // was published; below 1 ms, every pass gave up on its batch's acknowledgements at once.
+        Duration longestSendTimeout = Duration.ofMillis(Integer.MAX_VALUE).minus(TaskRelay.IDLE_SLACK);
+        if (sendTimeout != null
+                && (sendTimeout.compareTo(Duration.ofMillis(1)) < 0 || sendTimeout.compareTo(longestSendTimeout) > 0)) {
+            throw new IllegalArgumentException("bulk.gateway.relay.send-timeout is "
+                    + sendTimeout.toString().substring(2).toLowerCase(Locale.ROOT)
+                    + "; it must be from 1ms to " + longestSendTimeout.toMillis() + "ms (about 24.8 days less"
+                    + " the 30s more a pass's transaction may stand idle, PostgreSQL's"
+                    + " idle_in_transaction_session_timeout), or no task is published. Set it above the"
+                    + " producer's delivery.timeout.ms (30s), as the default, 40s, is");
         }
     }
 

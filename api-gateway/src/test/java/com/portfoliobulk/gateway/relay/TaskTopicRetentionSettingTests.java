@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.portfoliobulk.gateway.retention.RetentionProperties;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,10 @@ import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 /**
  * The task topic's age limit ({@code bulk.gateway.relay.record-retention}): 7 days by default, at least
  * a day, and below {@code bulk.gateway.retention.finished-jobs} by more than a day (a segment), so that no
- * record outlives its job; otherwise the gateway does not start, naming both settings.
+ * record outlives its job; otherwise the gateway does not start, naming both settings. A pass waits for
+ * its batch's acknowledgements ({@code bulk.gateway.relay.send-timeout}) from 1 ms to {@link
+ * Integer#MAX_VALUE} ms less the 30 s more its transaction may stand idle, PostgreSQL's {@code
+ * idle_in_transaction_session_timeout}; otherwise the gateway does not start either.
  */
 class TaskTopicRetentionSettingTests {
 
@@ -67,6 +71,41 @@ class TaskTopicRetentionSettingTests {
                         .getFailure()
                         .rootCause()
                         .hasMessageContaining("bulk.gateway.relay.record-retention is 12h; it must be at least 1 day"));
+    }
+
+    @Test
+    void aPassWaitsFortySecondsForItsBatchByDefaultAndAsLongAsSetWithinTheIdleTimeoutsRange() {
+        gateway.run(context ->
+                assertThat(context.getBean(RelayProperties.class).sendTimeout()).isEqualTo(Duration.ofSeconds(40)));
+        for (String timeout : new String[] {"1ms", "2147453647ms"}) {
+            gateway.withPropertyValues("bulk.gateway.relay.send-timeout=" + timeout)
+                    .run(context -> assertThat(
+                                    context.getBean(RelayProperties.class).sendTimeout())
+                            .isEqualTo(Duration.ofMillis(Long.parseLong(timeout.replace("ms", "")))));
+        }
+    }
+
+    /**
+     * Before, such a timeout started the gateway: past 24.8 days less 30 s, PostgreSQL refused the idle
+     * timeout of every pass, and no task was published; under 1 ms, every pass gave up on its batch at once.
+     */
+    @Test
+    void aSendTimeoutOutsideTheIdleTimeoutsRangeIsRefused() {
+        Map<String, String> refused = Map.of(
+                "0", "0s",
+                "500us", "0.0005s",
+                "-1s", "-1s",
+                "2147453648ms", "596h30m53.648s",
+                "30d", "720h");
+        refused.forEach((timeout, shown) -> gateway.withPropertyValues("bulk.gateway.relay.send-timeout=" + timeout)
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining(
+                                "bulk.gateway.relay.send-timeout is " + shown + "; it must be from 1ms to 2147453647ms")
+                        .hasMessageContaining("PostgreSQL's idle_in_transaction_session_timeout")
+                        .hasMessageContaining("Set it above the producer's delivery.timeout.ms (30s)")));
     }
 
     @Configuration(proxyBeanMethods = false)
