@@ -125,8 +125,8 @@ public class Retention {
      */
     public Deleted run() {
         long keys = inBatches(this::deleteIdempotencyKeys, deletedKeys);
-        long deadLetters = inBatches(this::deleteRedrivenDeadLetters, deletedDeadLetters)
-                + inBatches(this::deleteDismissedDeadLetters, deletedDeadLetters);
+        long deadLetters = inBatches(() -> deleteClosedDeadLetters("redriven_at"), deletedDeadLetters)
+                + inBatches(() -> deleteClosedDeadLetters("dismissed_at"), deletedDeadLetters);
         long jobs = inBatches(this::deleteExpiredJobs, deletedJobs);
         long tasks = 0;
         UUID after = new UUID(0, 0);
@@ -170,40 +170,21 @@ public class Retention {
     }
 
     /**
-     * Up to a batch of the dead letters re-driven longest ago, found by the index of re-driven dead
-     * letters (V180): the ones never re-driven, which may be many and are kept, are not read.
+     * Up to a batch of the dead letters an operator closed longest ago, by {@code closedAt}: {@code
+     * redriven_at}, found by the index of re-driven dead letters (V180), or {@code dismissed_at}, by that
+     * of dismissed ones (V190). The ones never closed, which may be many and are kept, are not read.
      */
-    private int deleteRedrivenDeadLetters() {
+    private int deleteClosedDeadLetters(String closedAt) {
         return jdbc.sql("""
                         DELETE FROM jobs.task_dead_letters
                          WHERE id IN (
                                SELECT id FROM jobs.task_dead_letters
-                                WHERE redriven_at IS NOT NULL
-                                  AND redriven_at <= now() - make_interval(secs => :retentionSeconds)
-                                ORDER BY redriven_at
+                                WHERE %1$s IS NOT NULL
+                                  AND %1$s <= now() - make_interval(secs => :retentionSeconds)
+                                ORDER BY %1$s
                                 LIMIT :batch
                                   FOR UPDATE SKIP LOCKED)
-                        """)
-                .param("retentionSeconds", properties.finishedJobs().toSeconds())
-                .param("batch", properties.batchSize())
-                .update();
-    }
-
-    /**
-     * Up to a batch of the dead letters dismissed longest ago, found by the index of dismissed dead
-     * letters (V190), as {@link #deleteRedrivenDeadLetters} finds the re-driven ones.
-     */
-    private int deleteDismissedDeadLetters() {
-        return jdbc.sql("""
-                        DELETE FROM jobs.task_dead_letters
-                         WHERE id IN (
-                               SELECT id FROM jobs.task_dead_letters
-                                WHERE dismissed_at IS NOT NULL
-                                  AND dismissed_at <= now() - make_interval(secs => :retentionSeconds)
-                                ORDER BY dismissed_at
-                                LIMIT :batch
-                                  FOR UPDATE SKIP LOCKED)
-                        """)
+                        """.formatted(closedAt))
                 .param("retentionSeconds", properties.finishedJobs().toSeconds())
                 .param("batch", properties.batchSize())
                 .update();
