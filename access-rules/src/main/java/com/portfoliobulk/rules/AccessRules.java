@@ -15,7 +15,9 @@ import java.util.Optional;
  * account unlinked, IdP-managed user, then the action's own rules (Owner protection before "no
  * change"). An expired invitation counts as no access: it can be re-invited, and it cannot be
  * changed, removed, resent or revoked. Only a pending invitation can be resent or revoked; anything
- * else (active access included) is skipped {@code NOT_A_PENDING_INVITATION}.
+ * else (active access included) is skipped {@code NOT_A_PENDING_INVITATION}. An invitation or a
+ * resend that would apply, but would queue an invitee who already had the day's most invitation
+ * e-mails of the portfolio one more, is skipped {@code MAIL_LIMIT_REACHED}, last.
  */
 public final class AccessRules {
 
@@ -47,15 +49,24 @@ public final class AccessRules {
         }
         Optional<CurrentMembership> current = target.membership().filter(m -> m.isInForceAt(now));
         return switch (action) {
-            case INVITE -> current.isPresent() ? Decision.skip(ReasonCode.ALREADY_MEMBER) : Decision.change();
+            case INVITE -> current.isPresent() ? Decision.skip(ReasonCode.ALREADY_MEMBER) : mailed(target);
             case CHANGE_ROLE ->
                 current.map(m -> decideRoleChange(m, requestedRole)).orElse(Decision.skip(ReasonCode.NOT_A_MEMBER));
             case REMOVE -> current.map(AccessRules::decideRemoval).orElse(Decision.skip(ReasonCode.NOT_A_MEMBER));
-            case RESEND_INVITATION, REVOKE_INVITATION ->
+            case RESEND_INVITATION ->
+                current.filter(m -> m.state() == MembershipState.INVITED).isPresent()
+                        ? mailed(target)
+                        : Decision.skip(ReasonCode.NOT_A_PENDING_INVITATION);
+            case REVOKE_INVITATION ->
                 current.filter(m -> m.state() == MembershipState.INVITED).isPresent()
                         ? Decision.change()
                         : Decision.skip(ReasonCode.NOT_A_PENDING_INVITATION);
         };
+    }
+
+    /** An invitation or a resend that applies, unless its e-mail would be one too many for the invitee. */
+    private static Decision mailed(TargetSnapshot target) {
+        return target.mailLimitReached() ? Decision.skip(ReasonCode.MAIL_LIMIT_REACHED) : Decision.change();
     }
 
     private static Decision decideRoleChange(CurrentMembership current, AccountRole requestedRole) {

@@ -14,6 +14,11 @@ public enum ReasonCode {
     NOT_A_PENDING_INVITATION(TaskStatus.SKIPPED),
     /** The user already has access or a pending invitation there. */
     ALREADY_MEMBER(TaskStatus.SKIPPED),
+    /**
+     * Invitation or resend: the invitee already had the most invitation e-mails of the portfolio the
+     * worker queues in 24 hours ({@code bulk.worker.invitation.max-mails-per-day}); nothing changed.
+     */
+    MAIL_LIMIT_REACHED(TaskStatus.SKIPPED),
     /** The account was unlinked from the portfolio before the task was applied. */
     ACCOUNT_NOT_IN_PORTFOLIO(TaskStatus.SKIPPED),
     /** The job was cancelled before the task was applied. */

@@ -551,6 +551,33 @@ class DirectoryStore {
     }
 
     /**
+     * The invitation e-mails of the portfolio queued to the invitee since {@code since}, and whether
+     * the job queued them one (at any time), read from the index of e-mails by invitee (V191) and the
+     * key of (job, invitee).
+     */
+    MailHistory mailHistory(UUID portfolioId, UUID userId, UUID jobId, Instant since) {
+        return jdbc.sql("""
+                        SELECT (SELECT count(*) FROM directory.invitation_mails
+                                 WHERE user_id = :userId AND portfolio_id = :portfolioId AND created_at > :since)
+                                   AS recent,
+                               EXISTS (SELECT 1 FROM directory.invitation_mails
+                                        WHERE job_id = :jobId AND user_id = :userId) AS queued
+                        """)
+                .param("userId", userId)
+                .param("portfolioId", portfolioId)
+                .param("jobId", jobId)
+                .param("since", toTimestamp(since))
+                .query((rs, n) -> new MailHistory(rs.getInt("recent"), rs.getBoolean("queued")))
+                .single();
+    }
+
+    /**
+     * @param recent the portfolio's invitation e-mails queued to the invitee in the period asked
+     * @param queued whether the job has queued the invitee its e-mail
+     */
+    record MailHistory(int recent, boolean queued) {}
+
+    /**
      * An invitation e-mail to queue.
      *
      * @param language the invitation's language as requested, {@code null} for the invitation's own

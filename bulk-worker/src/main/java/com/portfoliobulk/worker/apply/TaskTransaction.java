@@ -13,9 +13,11 @@ import com.portfoliobulk.rules.TargetSnapshot;
 import com.portfoliobulk.servicesupport.logging.LogContext;
 import com.portfoliobulk.worker.apply.DirectoryStore.DirectoryUser;
 import com.portfoliobulk.worker.apply.DirectoryStore.Invitation;
+import com.portfoliobulk.worker.apply.DirectoryStore.MailHistory;
 import com.portfoliobulk.worker.apply.DirectoryStore.QueuedMail;
 import com.portfoliobulk.worker.apply.TaskStore.OutcomeWrite;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -58,15 +60,21 @@ class TaskTransaction {
 
     private static final int TOKEN_BYTES = 32;
 
+    /** The period {@link InvitationMailLimit#maxMailsPerDay} counts an invitee's e-mails over. */
+    private static final Duration MAIL_LIMIT_PERIOD = Duration.ofHours(24);
+
     private final TaskStore tasks;
 
     private final DirectoryStore directory;
 
+    private final InvitationMailLimit mailLimit;
+
     private final SecureRandom random = new SecureRandom();
 
-    TaskTransaction(TaskStore tasks, DirectoryStore directory) {
+    TaskTransaction(TaskStore tasks, DirectoryStore directory, InvitationMailLimit mailLimit) {
         this.tasks = tasks;
         this.directory = directory;
+        this.mailLimit = mailLimit;
     }
 
     AppliedTasks run(List<TaskCommand> commands) {
@@ -196,6 +204,9 @@ class TaskTransaction {
         /** The invitation e-mails to queue, one per (job, invitee). */
         private final Map<List<UUID>, QueuedMail> mails = new LinkedHashMap<>();
 
+        /** The (job, invitee) pairs whose e-mail would be one too many: their tasks are skipped. */
+        private final Set<List<UUID>> overMailLimit = new HashSet<>();
+
         Batch(Instant now, Instant changedAt, DirectoryView view, Set<UUID> heldBack) {
             this.now = now;
             this.changedAt = changedAt;
@@ -307,6 +318,13 @@ class TaskTransaction {
                     lockedForRequester,
                     membership);
             Decision decision = AccessRules.decide(row.action(), row.role(), target, now);
+            if (decision.isChange() && user.isPresent() && overMailLimit(row, user.get())) {
+                decision = AccessRules.decide(
+                        row.action(),
+                        row.role(),
+                        new TargetSnapshot(target.accountInPortfolio(), target.userIdpManaged(), membership, true),
+                        now);
+            }
             AccountRole currentRole = membership
                     .filter(current -> current.isInForceAt(now))
                     .map(CurrentMembership::role)
@@ -356,6 +374,46 @@ class TaskTransaction {
                     .ifPresent(expired -> view.noteExpired(expired, row.portfolioId()));
             queueMail(row, invitee);
             succeed(row, null, invitee);
+        }
+
+        /**
+         * Whether the task would queue the invitee an invitation e-mail when they already had
+         * {@link InvitationMailLimit#maxMailsPerDay} of the portfolio's in the last 24 hours (queued
+         * before this transaction or by it). A task whose job has queued the invitee its e-mail adds
+         * none: the job's one e-mail names all its invitations. A user without e-mails (an address
+         * invited for the first time) is never over it.
+         */
+        private boolean overMailLimit(TaskRow row, DirectoryUser invitee) {
+            if (row.action() != TaskAction.INVITE && row.action() != TaskAction.RESEND_INVITATION) {
+                return false;
+            }
+            List<UUID> key = List.of(row.jobId(), invitee.id());
+            if (mails.containsKey(key)) {
+                return false;
+            }
+            if (overMailLimit.contains(key)) {
+                return true;
+            }
+            MailHistory history =
+                    directory.mailHistory(row.portfolioId(), invitee.id(), row.jobId(), now.minus(MAIL_LIMIT_PERIOD));
+            if (history.queued()) {
+                return false;
+            }
+            long queuedNow = mails.values().stream()
+                    .filter(mail -> mail.userId().equals(invitee.id())
+                            && mail.portfolioId().equals(row.portfolioId()))
+                    .count();
+            if (history.recent() + queuedNow < mailLimit.maxMailsPerDay()) {
+                return false;
+            }
+            log.info(
+                    "Task {} of job {} skipped: its invitee had {} invitation e-mails of portfolio {} in 24 hours",
+                    row.id(),
+                    row.jobId(),
+                    history.recent() + queuedNow,
+                    row.portfolioId());
+            overMailLimit.add(key);
+            return true;
         }
 
         /** The invitee hears of the job's invitations in one message, sent once the job has finished. */

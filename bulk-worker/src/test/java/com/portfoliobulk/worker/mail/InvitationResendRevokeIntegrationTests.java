@@ -22,6 +22,7 @@ import com.portfoliobulk.worker.fixtures.TestSmtp;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -197,6 +198,100 @@ class InvitationResendRevokeIntegrationTests extends WorkerIntegrationSupport {
         awaitFinished(resend);
         await().atMost(PATIENCE).until(() -> TestSmtp.receivedBy(email).size() == mails);
         return ReceivedMail.of(TestSmtp.receivedBy(email).get(mails - 1));
+    }
+
+    /**
+     * Resends in a loop (an administrator's script retrying, or one who means harm) send the invitee at
+     * most bulk.worker.invitation.max-mails-per-day (10) e-mails of the portfolio a day: the resend that
+     * would queue the 11th is skipped MAIL_LIMIT_REACHED and changes nothing, and the last e-mail's link
+     * still accepts. E-mails are counted, not tasks: the invitation to three accounts is one e-mail, and a
+     * resend of the three whose first task queued the 10th sends it with all three renewed. Before, every
+     * resend sent an e-mail.
+     */
+    @Test
+    void resendsInALoopSendTheInviteeAtMostTheDaysLimitOfMailsAndTheOneOverItChangesNothing() {
+        Portfolio portfolio = directory.portfolio(3);
+        String email = directory.newEmail();
+        SubmittedJob invitation = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(
+                        TaskSpec.invite(portfolio.ownedAccount(0).id(), null, email, AccountRole.ANALYST, EXPIRES),
+                        TaskSpec.invite(portfolio.ownedAccount(1).id(), null, email, AccountRole.ANALYST, EXPIRES),
+                        TaskSpec.invite(portfolio.ownedAccount(2).id(), null, email, AccountRole.ANALYST, EXPIRES)));
+        publish(invitation);
+        awaitFinished(invitation);
+        await().atMost(PATIENCE).until(() -> TestSmtp.receivedBy(email).size() == 1);
+        UUID invitee = directory.userIdByEmail(email).orElseThrow();
+        for (int mails = 2; mails <= 9; mails++) {
+            SubmittedJob resend = jobs.submit(
+                    portfolio.id(),
+                    JobType.RESEND_INVITATIONS,
+                    JobFixture.administrator(),
+                    List.of(task(portfolio.ownedAccount(0).id(), invitee, TaskAction.RESEND_INVITATION)));
+            publish(resend);
+            awaitFinished(resend);
+            assertThat(jobs.task(resend.taskId(0)).status())
+                    .as("resend %d", mails)
+                    .isEqualTo(TaskStatus.SUCCEEDED);
+            int expected = mails;
+            await().atMost(PATIENCE).until(() -> TestSmtp.receivedBy(email).size() == expected);
+        }
+        SubmittedJob tenth = jobs.submit(
+                portfolio.id(),
+                JobType.RESEND_INVITATIONS,
+                JobFixture.administrator(),
+                List.of(
+                        task(portfolio.ownedAccount(0).id(), invitee, TaskAction.RESEND_INVITATION),
+                        task(portfolio.ownedAccount(1).id(), invitee, TaskAction.RESEND_INVITATION),
+                        task(portfolio.ownedAccount(2).id(), invitee, TaskAction.RESEND_INVITATION)));
+        publish(tenth);
+        awaitFinished(tenth);
+        for (int i = 0; i < 3; i++) {
+            assertThat(jobs.task(tenth.taskId(i)).status())
+                    .as("the 10th e-mail's task %d", i)
+                    .isEqualTo(TaskStatus.SUCCEEDED);
+        }
+        await().atMost(PATIENCE).until(() -> TestSmtp.receivedBy(email).size() == 10);
+        ReceivedMail last = ReceivedMail.of(TestSmtp.receivedBy(email).get(9));
+        assertThat(last.text())
+                .contains(
+                        "Brand 1 " + portfolio.ownedAccount(0).id(),
+                        "Brand 2 " + portfolio.ownedAccount(1).id(),
+                        "Brand 3 " + portfolio.ownedAccount(2).id());
+        Map<String, Object> before = invitationOf(portfolio.ownedAccount(0).id(), invitee);
+
+        SubmittedJob over = jobs.submit(
+                portfolio.id(),
+                JobType.RESEND_INVITATIONS,
+                JobFixture.administrator(),
+                List.of(task(portfolio.ownedAccount(0).id(), invitee, TaskAction.RESEND_INVITATION)));
+        publish(over);
+        awaitFinished(over);
+
+        assertThat(jobs.task(over.taskId(0)).status()).isEqualTo(TaskStatus.SKIPPED);
+        assertThat(jobs.task(over.taskId(0)).reason()).isEqualTo(ReasonCode.MAIL_LIMIT_REACHED);
+        assertThat(invitationOf(portfolio.ownedAccount(0).id(), invitee))
+                .as("token, job and expiry of the invitation")
+                .isEqualTo(before);
+        assertThat(jdbc.sql("SELECT count(*) FROM directory.invitation_mails WHERE job_id = ?")
+                        .param(over.id())
+                        .query(Long.class)
+                        .single())
+                .as("e-mails queued by the resend over the limit")
+                .isZero();
+        assertThat(accept(last.token(), email).getStatusCode().value())
+                .as("the last e-mail's link")
+                .isEqualTo(200);
+        assertThat(TestSmtp.receivedBy(email)).hasSize(10);
+    }
+
+    private Map<String, Object> invitationOf(UUID accountId, UUID userId) {
+        return jdbc.sql("""
+                        SELECT invitation_token, invitation_job_id, expires_at FROM directory.memberships
+                         WHERE account_id = ? AND user_id = ?
+                        """).params(accountId, userId).query().singleRow();
     }
 
     @Test

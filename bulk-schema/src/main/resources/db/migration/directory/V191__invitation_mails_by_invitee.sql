@@ -1,0 +1,11 @@
+-- invitation_mails_by_invitee holds the invitation e-mails by invitee, portfolio and when they were
+-- queued, for the worker's daily limit of e-mails per invitee (bulk.worker.invitation.max-mails-per-day):
+-- an invitation or a resend that would queue an invitee who had that many e-mails of the portfolio in
+-- the last 24 hours one more is skipped MAIL_LIMIT_REACHED. The worker counts them for each (job,
+-- invitee) a batch would send an e-mail to, in the batch's transaction; without this index each count
+-- read every e-mail of the table (no index starts with user_id).
+--
+-- Built without CONCURRENTLY, as the indexes before it (Flyway runs each migration in a transaction):
+-- the worker's writes to the e-mails (queueing, sending) wait while it is built (the whole table is
+-- read once), and reads of them, acceptances among them, do not.
+CREATE INDEX invitation_mails_by_invitee ON invitation_mails (user_id, portfolio_id, created_at);
