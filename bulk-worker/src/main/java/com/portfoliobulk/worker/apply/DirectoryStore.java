@@ -551,25 +551,49 @@ class DirectoryStore {
     }
 
     /**
-     * The invitation e-mails of the portfolio queued to the invitee since {@code since}, and whether
-     * the job queued them one (at any time), read from the index of e-mails by invitee (V191) and the
-     * key of (job, invitee).
+     * For each (portfolio, invitee, job): the invitation e-mails of the portfolio queued to the invitee
+     * since {@code since}, and whether the job queued them one (at any time), all in one statement, each
+     * key read from the index of e-mails by invitee (V191) and the key of (job, invitee).
      */
-    MailHistory mailHistory(UUID portfolioId, UUID userId, UUID jobId, Instant since) {
-        return jdbc.sql("""
-                        SELECT (SELECT count(*) FROM directory.invitation_mails
-                                 WHERE user_id = :userId AND portfolio_id = :portfolioId AND created_at > :since)
-                                   AS recent,
-                               EXISTS (SELECT 1 FROM directory.invitation_mails
-                                        WHERE job_id = :jobId AND user_id = :userId) AS queued
+    Map<MailKey, MailHistory> mailHistories(Collection<MailKey> keys, Instant since) {
+        Map<MailKey, MailHistory> histories = new HashMap<>();
+        if (keys.isEmpty()) {
+            return histories;
+        }
+        List<MailKey> list = List.copyOf(keys);
+        jdbc.sql("""
+                        SELECT k.portfolio_id, k.user_id, k.job_id,
+                               (SELECT count(*) FROM directory.invitation_mails m
+                                 WHERE m.user_id = k.user_id AND m.portfolio_id = k.portfolio_id
+                                   AND m.created_at > :since) AS recent,
+                               EXISTS (SELECT 1 FROM directory.invitation_mails m
+                                        WHERE m.job_id = k.job_id AND m.user_id = k.user_id) AS queued
+                          FROM unnest(:portfolios, :users, :jobs) AS k(portfolio_id, user_id, job_id)
                         """)
-                .param("userId", userId)
-                .param("portfolioId", portfolioId)
-                .param("jobId", jobId)
+                .param(
+                        "portfolios",
+                        PostgresArrays.uuids(
+                                list.stream().map(MailKey::portfolioId).toList()))
+                .param(
+                        "users",
+                        PostgresArrays.uuids(list.stream().map(MailKey::userId).toList()))
+                .param(
+                        "jobs",
+                        PostgresArrays.uuids(list.stream().map(MailKey::jobId).toList()))
                 .param("since", toTimestamp(since))
-                .query((rs, n) -> new MailHistory(rs.getInt("recent"), rs.getBoolean("queued")))
-                .single();
+                .query(rs -> {
+                    histories.put(
+                            new MailKey(
+                                    rs.getObject("portfolio_id", UUID.class),
+                                    rs.getObject("user_id", UUID.class),
+                                    rs.getObject("job_id", UUID.class)),
+                            new MailHistory(rs.getInt("recent"), rs.getBoolean("queued")));
+                });
+        return histories;
     }
+
+    /** An invitee's e-mails of a portfolio, as a job that would queue them one asks for them. */
+    record MailKey(UUID portfolioId, UUID userId, UUID jobId) {}
 
     /**
      * @param recent the portfolio's invitation e-mails queued to the invitee in the period asked

@@ -14,6 +14,7 @@ import com.portfoliobulk.servicesupport.logging.LogContext;
 import com.portfoliobulk.worker.apply.DirectoryStore.DirectoryUser;
 import com.portfoliobulk.worker.apply.DirectoryStore.Invitation;
 import com.portfoliobulk.worker.apply.DirectoryStore.MailHistory;
+import com.portfoliobulk.worker.apply.DirectoryStore.MailKey;
 import com.portfoliobulk.worker.apply.DirectoryStore.QueuedMail;
 import com.portfoliobulk.worker.apply.TaskStore.OutcomeWrite;
 import java.security.SecureRandom;
@@ -24,6 +25,7 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -138,7 +140,7 @@ class TaskTransaction {
         // The changes are dated now that the memberships they decide on are locked, not at the start of the
         // transaction (which decides by that): a change another transaction made to one of them before it
         // was locked (an invitation accepted meanwhile) comes before them in the account's activity log.
-        Batch batch = new Batch(now, tasks.clockTime(), view, heldBack);
+        Batch batch = new Batch(now, tasks.clockTime(), view, heldBack, mailHistories(view, toApply, heldBack, now));
         for (TaskCommand command : commands) {
             TaskRow row = rows.get(command.taskId());
             try (LogContext context = TaskLogContext.of(command, row)) {
@@ -146,6 +148,25 @@ class TaskTransaction {
             }
         }
         return batch;
+    }
+
+    /**
+     * The e-mail history of every invitee the batch's invitations and resends could queue an e-mail to
+     * ({@link Batch#overMailLimit}), all in one statement: one per (portfolio, invitee, job) would be one
+     * statement per invitee (a job onboarding an organisation invites thousands of addresses). An address
+     * without a user (one invited for the first time) has no e-mails, and is not read.
+     */
+    private Map<MailKey, MailHistory> mailHistories(
+            DirectoryView view, List<TaskRow> toApply, Set<UUID> heldBack, Instant now) {
+        Set<MailKey> keys = new LinkedHashSet<>();
+        for (TaskRow row : toApply) {
+            if ((row.action() == TaskAction.INVITE || row.action() == TaskAction.RESEND_INVITATION)
+                    && row.jobStatus() != JobStatus.CANCELLED
+                    && !heldBack.contains(row.id())) {
+                view.user(row).ifPresent(user -> keys.add(new MailKey(row.portfolioId(), user.id(), row.jobId())));
+            }
+        }
+        return directory.mailHistories(keys, now.minus(MAIL_LIMIT_PERIOD));
     }
 
     /**
@@ -207,11 +228,20 @@ class TaskTransaction {
         /** The (job, invitee) pairs whose e-mail would be one too many: their tasks are skipped. */
         private final Set<List<UUID>> overMailLimit = new HashSet<>();
 
-        Batch(Instant now, Instant changedAt, DirectoryView view, Set<UUID> heldBack) {
+        /** The e-mail history of the batch's invitees, read before deciding ({@link #mailHistories}). */
+        private final Map<MailKey, MailHistory> mailHistories;
+
+        Batch(
+                Instant now,
+                Instant changedAt,
+                DirectoryView view,
+                Set<UUID> heldBack,
+                Map<MailKey, MailHistory> mailHistories) {
             this.now = now;
             this.changedAt = changedAt;
             this.view = view;
             this.heldBack = heldBack;
+            this.mailHistories = mailHistories;
         }
 
         void handle(TaskCommand command, TaskRow row) {
@@ -379,7 +409,7 @@ class TaskTransaction {
         /**
          * Whether the task would queue the invitee an invitation e-mail when they already had
          * {@link InvitationMailLimit#maxMailsPerDay} of the portfolio's in the last 24 hours (queued
-         * before this transaction or by it). A task whose job has queued the invitee its e-mail adds
+         * before this transaction, read for all the batch's invitees at once, or by it). A task whose job has queued the invitee its e-mail adds
          * none: the job's one e-mail names all its invitations. A user without e-mails (an address
          * invited for the first time) is never over it.
          */
@@ -394,8 +424,14 @@ class TaskTransaction {
             if (overMailLimit.contains(key)) {
                 return true;
             }
-            MailHistory history =
-                    directory.mailHistory(row.portfolioId(), invitee.id(), row.jobId(), now.minus(MAIL_LIMIT_PERIOD));
+            MailKey mailKey = new MailKey(row.portfolioId(), invitee.id(), row.jobId());
+            MailHistory history = mailHistories.get(mailKey);
+            if (history == null) {
+                // Not expected (the batch's invitees were read from the same view): read it alone.
+                history = directory
+                        .mailHistories(List.of(mailKey), now.minus(MAIL_LIMIT_PERIOD))
+                        .get(mailKey);
+            }
             if (history.queued()) {
                 return false;
             }

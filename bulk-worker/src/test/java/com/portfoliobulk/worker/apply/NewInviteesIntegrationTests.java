@@ -71,9 +71,11 @@ class NewInviteesIntegrationTests extends WorkerIntegrationSupport {
         long elapsedMillis;
         int batches;
         int userStatements;
+        int mailHistoryReads;
         try (StatementCounter statements = StatementCounter.open(dataSource, TaskListener.ID)) {
             AtomicInteger lockedTasks = statements.count(sql -> sql.contains("FOR UPDATE OF t"));
             AtomicInteger onUsers = statements.count(sql -> sql.contains("directory.users"));
+            AtomicInteger mailHistories = statements.count(NewInviteesIntegrationTests::readsMailHistory);
             long start = System.nanoTime();
             publish(job);
             assertThat(awaitFinished(job))
@@ -82,6 +84,7 @@ class NewInviteesIntegrationTests extends WorkerIntegrationSupport {
             elapsedMillis = (System.nanoTime() - start) / 1_000_000;
             batches = lockedTasks.get();
             userStatements = onUsers.get();
+            mailHistoryReads = mailHistories.get();
         }
 
         log.info(
@@ -97,6 +100,9 @@ class NewInviteesIntegrationTests extends WorkerIntegrationSupport {
                 .as("statements on directory.users: a few per batch transaction, not one per new address")
                 .isLessThanOrEqualTo(4 * batches)
                 .isLessThan(INVITEES);
+        assertThat(mailHistoryReads)
+                .as("reads of the e-mails queued to addresses invited for the first time")
+                .isZero();
         Map<String, UUID> users = emails.stream()
                 .collect(Collectors.toMap(
                         Function.identity(),
@@ -123,6 +129,62 @@ class NewInviteesIntegrationTests extends WorkerIntegrationSupport {
                         .single())
                 .as("one invitation e-mail per invitee")
                 .isEqualTo(INVITEES);
+    }
+
+    /**
+     * Invitations of users the directory has (an identity provider onboarding an organisation whose
+     * people exist already): a batch reads the e-mails queued to all its invitees, for the daily limit of
+     * e-mails per invitee, in one statement, not one per invitee.
+     */
+    @Test
+    void aBatchReadsTheRecentMailsOfAllItsKnownInviteesInOneStatement() {
+        Portfolio portfolio = directory.portfolio(1);
+        UUID account = portfolio.ownedAccount(0).id();
+        List<String> emails = IntStream.range(0, INVITEES)
+                .mapToObj(i -> directory.email(directory.user()))
+                .toList();
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                emails.stream()
+                        .map(email -> TaskSpec.invite(account, null, email, AccountRole.ANALYST, inAWeek))
+                        .toList());
+
+        int batches;
+        int mailHistoryReads;
+        try (StatementCounter statements = StatementCounter.open(dataSource, TaskListener.ID)) {
+            AtomicInteger lockedTasks = statements.count(sql -> sql.contains("FOR UPDATE OF t"));
+            AtomicInteger mailHistories = statements.count(NewInviteesIntegrationTests::readsMailHistory);
+            publish(job);
+            assertThat(awaitFinished(job))
+                    .extracting(StoredJob::status, StoredJob::succeeded)
+                    .containsExactly(JobStatus.COMPLETED, INVITEES);
+            batches = lockedTasks.get();
+            mailHistoryReads = mailHistories.get();
+        }
+
+        log.info(
+                "{} known invitees: {} read(s) of their e-mails in {} batch transaction(s)",
+                INVITEES,
+                mailHistoryReads,
+                batches);
+        assertThat(batches).as("batch transactions seen").isPositive();
+        assertThat(mailHistoryReads)
+                .as("reads of the invitees' e-mails: at most one per batch transaction, not one per invitee")
+                .isPositive()
+                .isLessThanOrEqualTo(batches);
+        assertThat(jdbc.sql("SELECT count(*) FROM directory.invitation_mails WHERE job_id = ?")
+                        .param(job.id())
+                        .query(Integer.class)
+                        .single())
+                .as("one invitation e-mail per invitee")
+                .isEqualTo(INVITEES);
+    }
+
+    /** The read of the e-mails queued to invitees in the last 24 hours, for the daily limit. */
+    private static boolean readsMailHistory(String sql) {
+        return sql.contains("directory.invitation_mails") && sql.contains("created_at >");
     }
 
     @Test
