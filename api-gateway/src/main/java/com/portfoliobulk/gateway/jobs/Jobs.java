@@ -5,7 +5,6 @@ import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.JobOrigin;
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
-import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
@@ -352,7 +351,6 @@ class Jobs {
     }
 
     private static TaskView task(ResultSet row) throws SQLException {
-        String reason = row.getString("reason");
         return new TaskView(
                 row.getObject("id", UUID.class),
                 row.getObject("account_id", UUID.class),
@@ -362,7 +360,8 @@ class Jobs {
                 role(row.getString("previous_role")),
                 role(row.getString("role")),
                 TaskStatus.valueOf(row.getString("status")),
-                reason == null ? null : ReasonCode.valueOf(reason),
+                // As stored: a reason of a worker newer than this gateway is shown, not refused with a 500.
+                row.getString("reason"),
                 row.getString("error"),
                 row.getInt("attempts"),
                 instant(row, "applied_at"));

@@ -19,7 +19,9 @@ import java.util.UUID;
  * @param previousRole the role before it was applied, once applied
  * @param newRole the role it grants; absent for a removal
  * @param status its state
- * @param reason why it was skipped, cancelled or failed
+ * @param reason why it was skipped, cancelled or failed: a {@link ReasonCode}, as stored. A code newer
+ *     than this gateway (written by a worker of a later version while the gateways are upgraded after
+ *     the workers) is shown as stored, not refused, though this version's description does not list it
  * @param error what went wrong, for a failed task
  * @param attempts how often it was tried
  * @param appliedAt when its outcome was recorded
@@ -34,7 +36,7 @@ public record TaskView(
         @Schema(type = "string", example = "ANALYST") AccountRole previousRole,
         @Schema(type = "string", example = "MANAGER") AccountRole newRole,
         TaskStatus status,
-        ReasonCode reason,
+        @Schema(implementation = ReasonCode.class) String reason,
         String error,
         int attempts,
         Instant appliedAt) {}

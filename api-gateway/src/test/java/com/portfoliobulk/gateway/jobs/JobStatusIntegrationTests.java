@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
@@ -33,8 +34,11 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.web.client.RestClient;
 import tools.jackson.databind.JsonNode;
 
 /** Polling a job: its status with counts, ETag and Retry-After; its tasks as pages or CSV; the job list. */
@@ -493,6 +497,41 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
 
         Answer anything = api.get(viewer(portfolio.id()), tasksPath, Map.of("Accept", "*/*"));
         assertThat(anything.contentType().toString()).startsWith("application/json");
+    }
+
+    /**
+     * A reason code newer than this gateway, as a worker of a later version writes while the gateways are
+     * upgraded after the workers: the task list and the CSV show it as stored. Before, both failed 500
+     * (the stored code was read as a {@code ReasonCode}). The JSON list is read past the description
+     * check, since this version's description does not list the code.
+     */
+    @Test
+    void aReasonOfALaterVersionIsListedAndDownloadedAsStored() {
+        UUID jobId = offboardAnn();
+        List<UUID> tasks = worker.taskIds(jobId);
+        worker.apply(tasks.get(0), "SKIPPED", "A_REASON_OF_A_LATER_VERSION", null);
+        String tasksPath = jobPath(portfolio.id(), jobId) + "/tasks";
+
+        ResponseEntity<JsonNode> list = RestClient.create("http://localhost:" + port)
+                .get()
+                .uri(tasksPath)
+                .accept(MediaType.APPLICATION_JSON)
+                .headers(headers -> headers.setBearerAuth(viewer(portfolio.id())))
+                .exchange((request, response) ->
+                        ResponseEntity.status(response.getStatusCode()).body(response.bodyTo(JsonNode.class)));
+        assertThat(list.getStatusCode().value()).as("%s", list.getBody()).isEqualTo(200);
+        assertThat(list.getBody().path("items").values().stream().toList())
+                .extracting(
+                        task -> task.path("taskId").asString(),
+                        task -> task.path("reason").asString(null))
+                .contains(tuple(tasks.get(0).toString(), "A_REASON_OF_A_LATER_VERSION"));
+        Answer csv = api.get(viewer(portfolio.id()), tasksPath, Map.of("Accept", "text/csv"));
+        assertThat(csv.status()).as(csv.text()).isEqualTo(200);
+        assertThat(csv.text().lines().toList())
+                .hasSize(1 + 4)
+                .anySatisfy(line -> assertThat(line)
+                        .startsWith(tasks.get(0) + ",")
+                        .contains(",SKIPPED,A_REASON_OF_A_LATER_VERSION,"));
     }
 
     @Test
