@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import java.util.Arrays;
@@ -46,6 +47,27 @@ class BulkJobsApiDescriptionIntegrationTests extends GatewayIntegrationTest {
                         "RevokeInvitations",
                         "Job",
                         "Task");
+    }
+
+    /**
+     * A task's reason is described as the reason codes this version knows, although the gateway passes a
+     * later version's code through as stored (while versions run side by side) rather than failing.
+     */
+    @Test
+    void aTasksReasonIsDescribedAsEveryReasonCode() {
+        JsonNode reason = api.get(null, "/v3/api-docs")
+                .body()
+                .path("components")
+                .path("schemas")
+                .path("Task")
+                .path("properties")
+                .path("reason");
+
+        assertThat(reason.path("type").asString()).isEqualTo("string");
+        assertThat(reason.path("enum").values())
+                .extracting(JsonNode::asString)
+                .containsExactlyInAnyOrder(
+                        Arrays.stream(ReasonCode.values()).map(ReasonCode::name).toArray(String[]::new));
     }
 
     @Test
