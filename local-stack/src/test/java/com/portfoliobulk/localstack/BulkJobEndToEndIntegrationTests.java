@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.UserRef;
+import com.portfoliobulk.testsupport.SharedInfrastructure;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.listener.MessageListenerContainer;
@@ -245,6 +247,93 @@ class BulkJobEndToEndIntegrationTests {
                 .as("cancelling a terminal job")
                 .isEqualTo(409);
         assertThat(gateway.job(job)).isEqualTo(done);
+    }
+
+    /**
+     * The cancellation itself, with no race: the worker reads nothing until the job's tasks are all on
+     * the topic and the job is cancelled, so the cancel must be accepted and cancel every task, and the
+     * worker, reading the 40 records afterwards, must apply none of them.
+     */
+    @Test
+    void aJobCancelledBeforeTheWorkerReadsItsTasksIsCancelledWholeAndNoneOfItsTasksIsAppliedAfterwards()
+            throws Exception {
+        List<UUID> accounts = portfolio.accounts();
+        List<UserRef> users = java.util.stream.IntStream.range(0, 10)
+                .mapToObj(i -> portfolio.addUser("held" + i, AccountRole.ANALYST, accounts))
+                .toList();
+        JdbcClient database = JdbcClient.create(TestStack.database());
+        String topic = stack.worker().getEnvironment().getRequiredProperty("bulk.worker.topics.tasks");
+        String group = stack.worker().getEnvironment().getRequiredProperty("spring.kafka.consumer.group-id");
+        List<MessageListenerContainer> listeners = List.copyOf(
+                stack.worker().getBean(KafkaListenerEndpointRegistry.class).getListenerContainers());
+        listeners.forEach(MessageListenerContainer::pause);
+        try (KafkaOffsets offsets = new KafkaOffsets(SharedInfrastructure.kafkaBootstrapServers())) {
+            await().atMost(GatewayClient.JOB_DONE_WITHIN)
+                    .until(() -> listeners.stream().allMatch(MessageListenerContainer::isContainerPaused));
+            UUID job = gateway.submit(Map.of(
+                    "type",
+                    "UPDATE_ROLES",
+                    "userIds",
+                    users.stream().map(UserRef::userId).toList(),
+                    "accountIds",
+                    accounts,
+                    "role",
+                    "CONTENT_CREATOR"));
+            await().atMost(GatewayClient.JOB_DONE_WITHIN)
+                    .until(() -> database.sql("SELECT relayed_tasks FROM jobs.bulk_jobs WHERE id = ?")
+                                    .param(job)
+                                    .query(Long.class)
+                                    .single()
+                            == 40);
+
+            ResponseEntity<String> cancel = gateway.cancel(job);
+            assertThat(cancel.getStatusCode().value()).as(cancel.getBody()).isEqualTo(202);
+            assertThat(GatewayClient.json(cancel.getBody()).get("status").asString())
+                    .isEqualTo("CANCELLED");
+            List<Object> cancelled = jobRow(database, job);
+            assertThat(cancelled).containsExactly("CANCELLED", 40, 0, 0, 0, 0, 40);
+            assertThat(offsets.lag(group, topic))
+                    .as("the job's records, unread by the paused worker")
+                    .isGreaterThanOrEqualTo(40);
+
+            listeners.forEach(MessageListenerContainer::resume);
+            await().atMost(GatewayClient.JOB_DONE_WITHIN).until(() -> offsets.lag(group, topic) == 0);
+
+            assertThat(jobRow(database, job))
+                    .as("the job once the worker read its records")
+                    .isEqualTo(cancelled);
+            List<JsonNode> tasks = gateway.tasks(job);
+            assertThat(tasks).hasSize(40).allSatisfy(task -> {
+                assertThat(task.get("status").asString()).isEqualTo("CANCELLED");
+                assertThat(task.get("reason").asString()).isEqualTo("JOB_CANCELLED");
+            });
+            Map<UUID, String> analystEverywhere = new LinkedHashMap<>();
+            accounts.forEach(account -> analystEverywhere.put(account, "ANALYST"));
+            users.forEach(user -> assertThat(gateway.memberships(user.email()))
+                    .as(user.email())
+                    .isEqualTo(analystEverywhere));
+            assertThat(gateway.cancel(job).getStatusCode().value())
+                    .as("cancelling a cancelled job")
+                    .isEqualTo(409);
+        } finally {
+            listeners.forEach(MessageListenerContainer::resume);
+        }
+    }
+
+    /** The job's status and counters (total, pending, succeeded, skipped, failed, cancelled), as stored. */
+    private static List<Object> jobRow(JdbcClient database, UUID job) {
+        return database.sql("SELECT status, total, pending, succeeded, skipped, failed, cancelled FROM jobs.bulk_jobs"
+                        + " WHERE id = ?")
+                .param(job)
+                .query((row, index) -> List.<Object>of(
+                        row.getString(1),
+                        row.getInt(2),
+                        row.getInt(3),
+                        row.getInt(4),
+                        row.getInt(5),
+                        row.getInt(6),
+                        row.getInt(7)))
+                .single();
     }
 
     @Test
