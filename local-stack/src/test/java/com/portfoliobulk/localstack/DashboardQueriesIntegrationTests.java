@@ -33,12 +33,22 @@ import tools.jackson.databind.json.JsonMapper;
  * Every panel of the Grafana dashboard shows data: a real Prometheus (Debian's {@code prometheus}
  * package; {@code .ci/run} installs it) scrapes the running stack and PostgreSQL's exporter as Compose
  * runs it ({@link PostgresExporter}), a job runs, and each panel's queries are asked of Prometheus as
- * Grafana would ask them. A panel none of whose queries matches a series is a broken panel (a misspelt
- * metric or label, a metric nobody registers).
+ * Grafana would ask them, each on its own and without a trailing {@code or vector(0)}. A query that
+ * matches no series is a broken query (a misspelt metric or label, a metric nobody registers), also in a
+ * panel whose other queries show data; the few whose series need an event this test does not cause are
+ * listed ({@link #NO_DATA_HERE}).
  */
 class DashboardQueriesIntegrationTests {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /**
+     * The dashboard's queries (as it writes them) whose series appear only with an event this test does
+     * not cause, and the event; every other query must return data.
+     */
+    private static final Map<String, String> NO_DATA_HERE = Map.of(
+            "sum(rate(bulk_dead_letters_redrive_seconds_count{error!=\"none\"}[$__rate_interval]))",
+            "a re-drive of a dead letter whose send fails (the timer's series appear with its first re-drive)");
 
     private final ServiceStack stack = TestStack.get();
 
@@ -61,18 +71,20 @@ class DashboardQueriesIntegrationTests {
                 RestClient http = RestClient.create();
                 Map<String, List<String>> panels = panelQueries();
                 assertThat(panels).hasSizeGreaterThan(10);
-                Map<String, List<String>> empty = new LinkedHashMap<>();
+                assertThat(panels.values().stream().flatMap(List::stream))
+                        .as("the dashboard's queries that this test cannot give data")
+                        .containsAll(NO_DATA_HERE.keySet());
+                List<String> empty = new ArrayList<>();
                 await().atMost(Duration.ofSeconds(90))
                         .pollInterval(Duration.ofSeconds(2))
                         .untilAsserted(() -> {
                             empty.clear();
-                            panels.forEach((title, queries) -> {
-                                if (queries.stream().noneMatch(query -> hasData(http, port, query))) {
-                                    empty.put(title, queries);
-                                }
-                            });
+                            panels.forEach((title, queries) -> queries.stream()
+                                    .filter(query -> !NO_DATA_HERE.containsKey(query))
+                                    .filter(query -> !hasData(http, port, asGrafanaAsks(query)))
+                                    .forEach(query -> empty.add(title + ": " + query)));
                             assertThat(empty)
-                                    .as("panels without data; scrape targets: %s", targets(http, port))
+                                    .as("queries without data; scrape targets: %s", targets(http, port))
                                     .isEmpty();
                         });
                 // An alert on a metric nobody publishes, or publishes only after its first event, never fires.
@@ -134,23 +146,30 @@ class DashboardQueriesIntegrationTests {
         return config.toString();
     }
 
-    /** Each panel's queries with Grafana's variables as Grafana would fill them for a short range. */
+    /** Each panel's queries, as the dashboard writes them. */
     private static Map<String, List<String>> panelQueries() throws IOException {
         JsonNode dashboard = JSON.readTree(ProjectFiles.file("ops/grafana/dashboards/portfolio-bulk-access.json"));
         Map<String, List<String>> panels = new LinkedHashMap<>();
         for (JsonNode panel : dashboard.path("panels")) {
             List<String> queries = new ArrayList<>();
             for (JsonNode target : panel.path("targets")) {
-                queries.add(target.path("expr")
-                        .asString()
-                        .replace("$__rate_interval", "30s")
-                        .replace("$__range", "10m"));
+                queries.add(target.path("expr").asString());
             }
             if (!queries.isEmpty()) {
                 panels.put(panel.path("title").asString(), queries);
             }
         }
         return panels;
+    }
+
+    /**
+     * The query with Grafana's variables as Grafana would fill them for a short range, without a
+     * trailing {@code or vector(0)}: that fallback gives any query data, a misspelt one too.
+     */
+    private static String asGrafanaAsks(String query) {
+        return query.replace("$__rate_interval", "30s")
+                .replace("$__range", "10m")
+                .replaceFirst("\\s+or\\s+vector\\(0\\)\\s*$", "");
     }
 
     private static boolean hasData(RestClient http, int port, String query) {
