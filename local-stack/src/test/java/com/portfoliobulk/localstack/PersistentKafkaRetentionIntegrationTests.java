@@ -34,22 +34,24 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The local stack's broker keeps unread records however long the stack stayed stopped. A record
- * written three days ago stands for the activity events left on the topic by a stack stopped (Ctrl-C
- * during a large job) and started again days later (the task topic has a limit of its own, set by the
- * gateway: its tasks are in PostgreSQL): the broker's retention check
- * deletes by the records' own times, so it sees them as three days old either way.
+ * written thirty days ago stands for the activity events left on the topic by a stack stopped (Ctrl-C
+ * during a large job) and started again weeks later (the task topic has a limit of its own, set by the
+ * gateway: its tasks are in PostgreSQL): the broker's retention check deletes by the records' own
+ * times, so it sees them as thirty days old either way. Thirty days is past Kafka's own default
+ * retention (7 days), which would delete them without the broker's setting. The topic kept stands for
+ * the topics that set no retention of their own and so take the broker's.
  */
 class PersistentKafkaRetentionIntegrationTests {
 
     private static final String KEPT = "broker-default-retention";
 
-    private static final String EXPIRING = "one-day-retention";
+    private static final String EXPIRING = "ten-day-retention";
 
     @TempDir
     Path logDirectory;
 
     @Test
-    void theRetentionCheckKeepsRecordsOlderThanADayThatNoConsumerHasRead() throws Exception {
+    void theRetentionCheckKeepsRecordsOlderThanKafkasDefaultRetentionThatNoConsumerHasRead() throws Exception {
         // The local stack's broker settings, with the retention check every half second from the start
         // instead of every 5 minutes from 30 s after it.
         int port = FreePorts.take();
@@ -67,22 +69,22 @@ class PersistentKafkaRetentionIntegrationTests {
                 60_000))) {
             admin.createTopics(List.of(
                             new NewTopic(KEPT, 1, (short) 1),
-                            // The proof that the check ran: a topic that keeps records a day loses its one.
+                            // The proof that the check ran: a topic that keeps records ten days loses its one.
                             new NewTopic(EXPIRING, 1, (short) 1)
                                     .configs(Map.of(
                                             TopicConfig.RETENTION_MS_CONFIG,
-                                            String.valueOf(Duration.ofDays(1).toMillis())))))
+                                            String.valueOf(Duration.ofDays(10).toMillis())))))
                     .all()
                     .get(60, TimeUnit.SECONDS);
-            long threeDaysAgo = Instant.now().minus(Duration.ofDays(3)).toEpochMilli();
-            send(bootstrapServers, new ProducerRecord<>(KEPT, 0, threeDaysAgo, "account", "unread task"));
-            send(bootstrapServers, new ProducerRecord<>(EXPIRING, 0, threeDaysAgo, "account", "expired"));
+            long thirtyDaysAgo = Instant.now().minus(Duration.ofDays(30)).toEpochMilli();
+            send(bootstrapServers, new ProducerRecord<>(KEPT, 0, thirtyDaysAgo, "account", "unread task"));
+            send(bootstrapServers, new ProducerRecord<>(EXPIRING, 0, thirtyDaysAgo, "account", "expired"));
 
             await().atMost(Duration.ofMinutes(1))
                     .pollInterval(Duration.ofMillis(250))
                     .until(() -> earliestOffset(admin, EXPIRING) == 1);
             // A second expired record deleted by a later check: the one before has gone through every topic.
-            send(bootstrapServers, new ProducerRecord<>(EXPIRING, 0, threeDaysAgo, "account", "expired too"));
+            send(bootstrapServers, new ProducerRecord<>(EXPIRING, 0, thirtyDaysAgo, "account", "expired too"));
             await().atMost(Duration.ofMinutes(1))
                     .pollInterval(Duration.ofMillis(250))
                     .until(() -> earliestOffset(admin, EXPIRING) == 2);
