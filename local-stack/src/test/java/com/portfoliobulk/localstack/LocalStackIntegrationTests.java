@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.testsupport.TestTokens;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,13 +13,18 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -31,15 +37,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Starts the local stack as {@code ./run-local.sh} does (in this JVM, on free ports and a temporary
  * data directory), uses the token it prints, runs the README's walkthrough against it, restarts it on
- * the same data, and resets it.
+ * the same data, restarts it once more with the broker's log deleted (the tasks that were sent and not
+ * applied are sent again at start), and resets it.
  */
 class LocalStackIntegrationTests {
 
     private static final String TOPIC = "local-stack-restart-check";
+
+    /** The topic the local stack's gateway relays the tasks to (the default). */
+    private static final String RELAYED_TOPIC = "portfolio.bulk-tasks";
 
     private static final String DEMO = DemoPortfolio.PORTFOLIO_ID.toString();
 
@@ -50,6 +61,7 @@ class LocalStackIntegrationTests {
             @TempDir Path dataDirectory, @TempDir Path walkthroughDirectory) throws Exception {
         LocalStackOptions options = LocalStackOptions.onFreePorts(dataDirectory);
         Instant seededAt;
+        StrandedJob stranded;
 
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         try (LocalStack stack = LocalStack.start(options, new PrintStream(printed, true, UTF_8))) {
@@ -146,6 +158,23 @@ class LocalStackIntegrationTests {
             assertThat(get(restarted.gatewayUrl() + "/api/v1/portfolios/" + DEMO + "/accounts", token)
                             .statusCode())
                     .isNotIn(401, 403);
+            stranded = strandedJob(restarted, token);
+        }
+
+        // The broker's log is lost: the tasks it held exist only in the database now.
+        deleteTree(dataDirectory.resolve("kafka"));
+        printed.reset();
+        try (LocalStack newBroker = LocalStack.start(options, new PrintStream(printed, true, UTF_8))) {
+            assertThat(newBroker.kafkaFormatted()).isTrue();
+            assertThat(newBroker.demoSeeded()).isFalse();
+            assertThat(printed.toString(UTF_8))
+                    .contains("The broker is new: " + stranded.tasks() + " pending tasks will be sent again");
+            // Within the time a job takes, not the stuck-task sweep's 15 minutes.
+            JsonNode done = new GatewayClient(
+                            newBroker.gatewayUrl(), printedToken(printed.toString(UTF_8)), DemoPortfolio.PORTFOLIO_ID)
+                    .awaitTerminal(stranded.id());
+            assertThat(done.get("status").asString()).as(done.toString()).isEqualTo("COMPLETED");
+            assertThat(done.get("counts").get("succeeded").asInt()).isEqualTo(stranded.tasks());
         }
 
         printed.reset();
@@ -155,6 +184,50 @@ class LocalStackIntegrationTests {
             assertThat(reset.kafkaFormatted()).isTrue();
             assertDemoPortfolio(jdbc(reset));
             assertThat(portfolioCreatedAt(jdbc(reset))).isAfter(seededAt);
+        }
+    }
+
+    /** A job whose tasks all were sent to the broker and none applied yet. */
+    private record StrandedJob(UUID id, int tasks) {}
+
+    /**
+     * Offboards newcomer@demo.example (whom the walkthrough gave two accounts) in a job whose tasks are
+     * left as a broker that then lost its log leaves them: sent, as far as the database knows, and
+     * pending. The test holds the relays' lock while the job is submitted, then moves the job's relay
+     * position past its last task as the relay does once the broker acknowledged a batch; no worker
+     * receives them.
+     */
+    private static StrandedJob strandedJob(LocalStack stack, String token) throws Exception {
+        DatabaseEndpoint database = stack.database();
+        try (Connection relayLock =
+                DriverManager.getConnection(database.jdbcUrl(), database.username(), database.password())) {
+            long relayLockKey = ("bulk-task-relay:" + RELAYED_TOPIC).hashCode();
+            try (Statement lock = relayLock.createStatement()) {
+                lock.execute("SELECT pg_advisory_lock(" + relayLockKey + ")");
+            }
+            UUID newcomer = jdbc(stack)
+                    .sql("SELECT id FROM directory.users WHERE email = 'newcomer@demo.example'")
+                    .query(UUID.class)
+                    .single();
+            UUID job = new GatewayClient(stack.gatewayUrl(), token, DemoPortfolio.PORTFOLIO_ID)
+                    .submit(Map.of("type", "OFFBOARD_USERS", "userIds", List.of(newcomer)));
+            int tasks =
+                    jdbc(stack).sql("""
+                            UPDATE jobs.bulk_jobs
+                               SET relayed_seq = (SELECT max(seq) FROM jobs.bulk_tasks WHERE job_id = :job),
+                                   relayed_tasks = total, relayed_at = now(), relay_done = true
+                             WHERE id = :job AND relayed_seq = 0 AND pending = total
+                            RETURNING total""").param("job", job).query(Integer.class).single();
+            assertThat(tasks).as("the newcomer's accounts").isEqualTo(2);
+            return new StrandedJob(job, tasks);
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
         }
     }
 
