@@ -435,9 +435,12 @@ class TaskTransaction {
             if (history.queued()) {
                 return false;
             }
+            // The e-mails this batch adds: not those of a job that had queued the invitee its e-mail
+            // before (the insert leaves that one as it is, and it is counted in recent already).
             long queuedNow = mails.values().stream()
                     .filter(mail -> mail.userId().equals(invitee.id())
                             && mail.portfolioId().equals(row.portfolioId()))
+                    .filter(mail -> !queuedBefore(new MailKey(mail.portfolioId(), mail.userId(), mail.jobId())))
                     .count();
             if (history.recent() + queuedNow < mailLimit.maxMailsPerDay()) {
                 return false;
@@ -450,6 +453,12 @@ class TaskTransaction {
                     row.portfolioId());
             overMailLimit.add(key);
             return true;
+        }
+
+        /** Whether the job had queued the invitee its e-mail before this batch. */
+        private boolean queuedBefore(MailKey key) {
+            MailHistory history = mailHistories.get(key);
+            return history != null && history.queued();
         }
 
         /** The invitee hears of the job's invitations in one message, sent once the job has finished. */

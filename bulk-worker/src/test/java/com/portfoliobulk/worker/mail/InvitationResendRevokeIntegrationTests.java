@@ -13,12 +13,14 @@ import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
+import com.portfoliobulk.worker.apply.TaskListener;
 import com.portfoliobulk.worker.fixtures.InvitationAccepts;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
 import com.portfoliobulk.worker.fixtures.ReceivedMail;
 import com.portfoliobulk.worker.fixtures.TestSmtp;
+import com.portfoliobulk.worker.invitations.InvitationTokens;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -27,8 +29,11 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.ResponseEntity;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.listener.MessageListenerContainer;
 
 /**
  * Resending and revoking pending invitations in bulk: the jobs go through the same pipeline as every
@@ -44,6 +49,9 @@ class InvitationResendRevokeIntegrationTests extends WorkerIntegrationSupport {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    KafkaListenerEndpointRegistry listeners;
 
     @Test
     void aResendRenewsThePendingInvitationsSendsOneNewMailAndTheOldLinkStopsWorking() {
@@ -285,6 +293,81 @@ class InvitationResendRevokeIntegrationTests extends WorkerIntegrationSupport {
                 .as("the last e-mail's link")
                 .isEqualTo(200);
         assertThat(TestSmtp.receivedBy(email)).hasSize(10);
+    }
+
+    /**
+     * An e-mail a job queued in an earlier batch is counted once: a later task of that job in a batch adds
+     * none, so another job's resend in the same batch is judged by the e-mails there are (9: it sends the
+     * 10th). Before, the job's e-mail was counted again as one of the batch's, and the resend was skipped
+     * at 9.
+     */
+    @Test
+    void anEMailQueuedByAnEarlierBatchOfItsJobIsCountedOnceInALaterOne() {
+        Portfolio portfolio = directory.portfolio(2);
+        String email = directory.newEmail();
+        SubmittedJob invitation = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(
+                        TaskSpec.invite(portfolio.ownedAccount(0).id(), null, email, AccountRole.ANALYST, EXPIRES),
+                        TaskSpec.invite(portfolio.ownedAccount(1).id(), null, email, AccountRole.ANALYST, EXPIRES)));
+        publish(invitation);
+        awaitFinished(invitation);
+        UUID invitee = directory.userIdByEmail(email).orElseThrow();
+        // Seven more e-mails of the portfolio in the last day, as earlier resends left them: 8 in all.
+        for (int i = 0; i < 7; i++) {
+            String token = UUID.randomUUID().toString();
+            jdbc.sql("""
+                            INSERT INTO directory.invitation_mails
+                                (id, job_id, user_id, email, language, portfolio_id, inviter_email, token_digest,
+                                 status, created_at)
+                            VALUES (:id, :job, :user, :email, 'en', :portfolio, 'admin@agency.test', :digest, 'SENT',
+                                    now() - interval '1 hour')
+                            """)
+                    .param("id", UUID.randomUUID())
+                    .param("job", UUID.randomUUID())
+                    .param("user", invitee)
+                    .param("email", email)
+                    .param("portfolio", portfolio.id())
+                    .param("digest", InvitationTokens.digest(token))
+                    .update();
+        }
+        SubmittedJob resend = jobs.submit(
+                portfolio.id(),
+                JobType.RESEND_INVITATIONS,
+                JobFixture.administrator(),
+                List.of(
+                        task(portfolio.ownedAccount(0).id(), invitee, TaskAction.RESEND_INVITATION),
+                        task(portfolio.ownedAccount(1).id(), invitee, TaskAction.RESEND_INVITATION)));
+        taskRecords().publish(List.of(resend.message(0)));
+        // Its first task queues its e-mail, the 9th, sent once the job has ended.
+        await().atMost(PATIENCE).until(() -> jobs.task(resend.taskId(0)).status() == TaskStatus.SUCCEEDED);
+        SubmittedJob another = jobs.submit(
+                portfolio.id(),
+                JobType.RESEND_INVITATIONS,
+                JobFixture.administrator(),
+                List.of(task(portfolio.ownedAccount(1).id(), invitee, TaskAction.RESEND_INVITATION)));
+        MessageListenerContainer container = listeners.getListenerContainer(TaskListener.ID);
+        container.pause();
+        await().atMost(PATIENCE).until(container::isContainerPaused);
+        // Both of the same account, so in one partition and, read after the pause, in one batch.
+        taskRecords().publish(List.of(resend.message(1), another.message(0)));
+        container.resume();
+
+        awaitFinished(resend);
+        awaitFinished(another);
+        assertThat(jobs.task(resend.taskId(1)).status()).isEqualTo(TaskStatus.SUCCEEDED);
+        assertThat(jobs.task(another.taskId(0)).status())
+                .as(
+                        "the resend that queues the 10th e-mail (reason %s)",
+                        jobs.task(another.taskId(0)).reason())
+                .isEqualTo(TaskStatus.SUCCEEDED);
+        assertThat(jdbc.sql("SELECT count(*) FROM directory.invitation_mails WHERE user_id = ?")
+                        .param(invitee)
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(10);
     }
 
     private Map<String, Object> invitationOf(UUID accountId, UUID userId) {
