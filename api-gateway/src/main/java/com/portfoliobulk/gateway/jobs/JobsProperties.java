@@ -6,7 +6,9 @@ import java.time.Duration;
 import java.util.Locale;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.boot.convert.DataSizeUnit;
 import org.springframework.util.unit.DataSize;
+import org.springframework.util.unit.DataUnit;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -19,8 +21,9 @@ import org.springframework.validation.annotation.Validated;
  *     to {@link Integer#MAX_VALUE} ms
  * @param pollInterval the {@code Retry-After} hint given while a job is not finished
  * @param submissionWorkMem PostgreSQL's {@code work_mem} for the transaction that stores a job, enough
- *     to order the largest plan in memory: a size as Spring reads one (a bare number is bytes), sent in
- *     whole kilobytes, from 64 kB to {@link Integer#MAX_VALUE} kB
+ *     to order the largest plan in memory: a size as Spring reads one, a bare number in kilobytes (as
+ *     PostgreSQL reads it, the setting's meaning before it was a size), sent in whole kilobytes, from
+ *     64 kB to {@link Integer#MAX_VALUE} kB
  */
 @Validated
 @ConfigurationProperties("bulk.gateway.jobs")
@@ -29,7 +32,9 @@ record JobsProperties(
         @DefaultValue("24h") @NotNull Duration idempotencyKeyTtl,
         @DefaultValue("5s") @NotNull Duration duplicateWait,
         @DefaultValue("1s") Duration pollInterval,
-        @DefaultValue("64MB") @NotNull DataSize submissionWorkMem) {
+
+        @DefaultValue("64MB") @DataSizeUnit(DataUnit.KILOBYTES) @NotNull
+        DataSize submissionWorkMem) {
 
     /** The smallest {@code work_mem} PostgreSQL accepts, in kB. */
     private static final long MIN_WORK_MEM_KB = 64;
@@ -64,7 +69,7 @@ record JobsProperties(
             throw new IllegalArgumentException("bulk.gateway.jobs.submission-work-mem is "
                     + submissionWorkMem.toBytes() + "B; it must be from " + MIN_WORK_MEM_KB + "KB to "
                     + Integer.MAX_VALUE + "KB (about 2TB), PostgreSQL's work_mem, or every job submission and"
-                    + " SCIM deprovisioning fails: set a size such as 64MB (a bare number is bytes)");
+                    + " SCIM deprovisioning fails: set a size such as 64MB (a bare number is KB)");
         }
     }
 

@@ -94,7 +94,9 @@ class JobsPropertiesTests {
         Map<String, DataSize> accepted = Map.of(
                 "256MB", DataSize.ofMegabytes(256),
                 "64KB", DataSize.ofKilobytes(64),
-                "65536", DataSize.ofKilobytes(64),
+                "65536B", DataSize.ofKilobytes(64),
+                // A bare number is kilobytes, as PostgreSQL read the setting when it was passed on as written.
+                "262144", DataSize.ofMegabytes(256),
                 "2147483647KB", DataSize.ofKilobytes(Integer.MAX_VALUE));
         accepted.forEach((size, read) -> gateway.withPropertyValues("bulk.gateway.jobs.submission-work-mem=" + size)
                 .run(context -> assertThat(context.getBean(JobsProperties.class).submissionWorkMem())
@@ -103,13 +105,14 @@ class JobsPropertiesTests {
 
     /**
      * Before, such a size started the gateway, and PostgreSQL refused it at every job submission and SCIM
-     * deprovisioning (500); a bare number, bytes to Spring, was kilobytes to PostgreSQL.
+     * deprovisioning (500).
      */
     @Test
     void aSubmissionWorkMemOutsideWorkMemsRangeIsRefused() {
         Map<String, String> refused = Map.of(
                 "0", "0B",
-                "64", "64B",
+                "63", "64512B",
+                "64B", "64B",
                 "65535B", "65535B",
                 "-64MB", "-67108864B",
                 "2147483648KB", "2199023255552B");
@@ -121,7 +124,7 @@ class JobsPropertiesTests {
                         .hasMessageContaining("bulk.gateway.jobs.submission-work-mem is " + shown
                                 + "; it must be from 64KB to 2147483647KB")
                         .hasMessageContaining("PostgreSQL's work_mem")
-                        .hasMessageContaining("set a size such as 64MB (a bare number is bytes)")));
+                        .hasMessageContaining("set a size such as 64MB (a bare number is KB)")));
     }
 
     /**
