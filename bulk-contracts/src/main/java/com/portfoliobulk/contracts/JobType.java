@@ -10,7 +10,10 @@ public enum JobType {
     REMOVE_ACCESS,
     /** Remove users from every linked account of the portfolio. */
     OFFBOARD_USERS,
-    /** Send pending invitations again, with a new token and expiry: one new e-mail per invitee. */
+    /**
+     * Send pending invitations again, with a new token and expiry: one new e-mail per invitee, within the
+     * invitee's daily limit of the portfolio's e-mails.
+     */
     RESEND_INVITATIONS,
     /** Withdraw pending invitations: their tokens stop working. */
     REVOKE_INVITATIONS

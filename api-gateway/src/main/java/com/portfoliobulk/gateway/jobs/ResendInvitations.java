@@ -11,7 +11,8 @@ import tools.jackson.databind.annotation.JsonDeserialize;
  * Send the pending invitations of the selected users on the selected accounts again: one task per
  * (user, account). Each gets a new token and expiry, and each invitee one new e-mail naming all of
  * their resent invitations; the earlier e-mail's link stops working. Active access is skipped
- * {@code NOT_A_PENDING_INVITATION}.
+ * {@code NOT_A_PENDING_INVITATION}; an invitee who had the portfolio's most e-mails of a day ({@code
+ * bulk.worker.invitation.max-mails-per-day}) {@code MAIL_LIMIT_REACHED}.
  *
  * @param userIds users of the portfolio with pending invitations
  * @param accountIds linked accounts of the portfolio
