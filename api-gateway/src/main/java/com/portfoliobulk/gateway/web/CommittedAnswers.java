@@ -3,8 +3,15 @@ package com.portfoliobulk.gateway.web;
 import com.portfoliobulk.servicesupport.tracing.SecretPaths;
 import com.portfoliobulk.servicesupport.web.DisconnectedClients;
 import com.portfoliobulk.servicesupport.web.Outages;
+import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.apache.catalina.connector.Request;
+import org.apache.catalina.connector.Response;
+import org.apache.catalina.valves.ValveBase;
+import org.apache.coyote.ActionCode;
 import org.apache.coyote.CloseNowException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,13 +87,36 @@ final class CommittedAnswers implements HandlerExceptionResolver {
 
     /**
      * The container's signal to close the connection now ({@link CloseNowException}), which it logs at
-     * DEBUG only; the error page it then includes writes nothing after an answer has begun ({@link
-     * ProblemErrorController}).
+     * DEBUG only; {@link CloseCutOffConnections} closes it before the container's error page or error
+     * report would write anything more.
      */
     static final class CutOffException extends CloseNowException {
 
         CutOffException() {
             super("The answer was cut off after it had begun");
+        }
+    }
+
+    /**
+     * Closes the connection of an answer cut off ({@link CutOffException}) as soon as the request
+     * leaves the application. The container's own handling of an error after an answer has begun (its
+     * error page, its error report) first writes out what is left of the answer and only then closes
+     * the connection: to a client that stopped reading (the very one a streaming timeout cuts off),
+     * that write waited for the container's write timeout, a minute, before the client saw the failure.
+     */
+    static final class CloseCutOffConnections extends ValveBase {
+
+        CloseCutOffConnections() {
+            super(true);
+        }
+
+        @Override
+        public void invoke(Request request, Response response) throws IOException, ServletException {
+            getNext().invoke(request, response);
+            if (response.isCommitted()
+                    && request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof CutOffException cutOff) {
+                response.getCoyoteResponse().action(ActionCode.CLOSE_NOW, cutOff);
+            }
         }
     }
 }

@@ -1,6 +1,9 @@
 package com.portfoliobulk.gateway.web;
 
 import java.util.List;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.HandlerExceptionResolver;
 import org.springframework.web.servlet.config.annotation.AsyncSupportConfigurer;
@@ -29,5 +32,11 @@ class StreamingConfiguration implements WebMvcConfigurer {
     @Override
     public void extendHandlerExceptionResolvers(List<HandlerExceptionResolver> resolvers) {
         resolvers.addFirst(new CommittedAnswers());
+    }
+
+    /** Closes the connection of a cut-off answer at once ({@link CommittedAnswers.CloseCutOffConnections}). */
+    @Bean
+    static WebServerFactoryCustomizer<TomcatServletWebServerFactory> closeCutOffConnections() {
+        return factory -> factory.addContextValves(new CommittedAnswers.CloseCutOffConnections());
     }
 }

@@ -224,10 +224,12 @@ class TaskDownloadIntegrationTests extends GatewayIntegrationTest {
 
     /**
      * The rest of an answer whose client stopped reading, read to its end: to the end of the stream, or
-     * to a reset of the connection. A guard of 90 s against a hang, not a timing assert.
+     * to a reset of the connection. It comes at once once the answer fails; 15 s is a guard, not a timing
+     * assert, but shorter than the container's write timeout (a minute), which a failed answer's
+     * connection waited for before it closed when the container first wrote out what was left of it.
      */
     private static String restOf(Socket socket) throws IOException {
-        socket.setSoTimeout(90_000);
+        socket.setSoTimeout(15_000);
         ByteArrayOutputStream rest = new ByteArrayOutputStream();
         try {
             socket.getInputStream().transferTo(rest);
