@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +18,10 @@ import org.slf4j.LoggerFactory;
  * waits for it that long at the most; when it is slower (the database is down, cut off or locked), the
  * scrape answers the last value, and the measurement goes on by itself. So a slow database never holds a
  * scrape past Prometheus' timeout, which would count the whole service down and silence the alerts on
- * its other metrics, the database alerts among them. {@code null} until a measurement succeeds.
+ * its other metrics, the database alerts among them. {@code null} until a measurement succeeds, and again
+ * once no measurement has succeeded for {@link #STALE_AFTER} past the refresh interval: an instance cut
+ * off from the database then reports no value rather than a frozen one, which {@code max()} over the
+ * instances in a dashboard or an alert would take for the others' current one.
  *
  * @param <T> what is measured
  */
@@ -25,6 +29,9 @@ public final class GaugeMeasurement<T> {
 
     /** The longest a scrape waits for a measurement. */
     public static final Duration MAX_WAIT = Duration.ofMillis(500);
+
+    /** How long past its refresh interval the last value is still answered while no measurement succeeds. */
+    public static final Duration STALE_AFTER = Duration.ofMinutes(1);
 
     private static final Logger log = LoggerFactory.getLogger(GaugeMeasurement.class);
 
@@ -36,6 +43,10 @@ public final class GaugeMeasurement<T> {
     private final Supplier<T> measure;
 
     private final long refreshNanos;
+
+    private final long staleNanos;
+
+    private final LongSupplier nanoTime;
 
     private T value;
 
@@ -49,16 +60,25 @@ public final class GaugeMeasurement<T> {
      * @param refreshInterval how long a measured value is answered before it is measured again
      */
     public GaugeMeasurement(String what, Supplier<T> measure, Duration refreshInterval) {
+        this(what, measure, refreshInterval, System::nanoTime);
+    }
+
+    GaugeMeasurement(String what, Supplier<T> measure, Duration refreshInterval, LongSupplier nanoTime) {
         this.what = what;
         this.measure = measure;
         this.refreshNanos = refreshInterval.toNanos();
+        this.staleNanos = refreshInterval.plus(STALE_AFTER).toNanos();
+        this.nanoTime = nanoTime;
     }
 
-    /** The value, measured again first when it is older than the refresh interval and that is quick. */
+    /**
+     * The value, measured again first when it is older than the refresh interval and that is quick;
+     * {@code null} when none has been measured or the last is stale ({@link #STALE_AFTER}).
+     */
     public T latest() {
         CompletableFuture<T> current;
         synchronized (this) {
-            if (measuring == null && (value == null || System.nanoTime() - measuredAt >= refreshNanos)) {
+            if (measuring == null && (value == null || nanoTime.getAsLong() - measuredAt >= refreshNanos)) {
                 CompletableFuture<T> started = CompletableFuture.supplyAsync(measure, VIRTUAL);
                 measuring = started;
                 started.whenComplete((measured, failure) -> finished(started, measured, failure));
@@ -76,14 +96,14 @@ public final class GaugeMeasurement<T> {
             }
         }
         synchronized (this) {
-            return value;
+            return value != null && nanoTime.getAsLong() - measuredAt <= staleNanos ? value : null;
         }
     }
 
     private synchronized void finished(CompletableFuture<T> which, T measured, Throwable failure) {
         if (failure == null) {
             value = measured;
-            measuredAt = System.nanoTime();
+            measuredAt = nanoTime.getAsLong();
         } else {
             log.debug("Could not measure {}: {}", what, failure.toString());
         }

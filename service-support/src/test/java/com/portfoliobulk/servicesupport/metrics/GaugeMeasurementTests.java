@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -68,6 +70,39 @@ class GaugeMeasurementTests {
 
         assertThat(gauge.latest()).isEqualTo(7);
         assertThat(gauge.latest()).isEqualTo(7);
+    }
+
+    /**
+     * An instance cut off from the database reports no value once its last one is a minute past due,
+     * rather than a frozen one that {@code max()} over the instances would take for the others' current one.
+     */
+    @Test
+    void aValueNoMeasurementRenewsForAMinutePastTheRefreshIntervalIsNoLongerAnswered() {
+        AtomicLong now = new AtomicLong();
+        AtomicBoolean databaseDown = new AtomicBoolean();
+        AtomicInteger measured = new AtomicInteger();
+        GaugeMeasurement<Integer> gauge = new GaugeMeasurement<>(
+                "a count",
+                () -> {
+                    if (databaseDown.get()) {
+                        throw new IllegalStateException("the database cannot be reached");
+                    }
+                    return measured.incrementAndGet();
+                },
+                Duration.ofSeconds(15),
+                now::get);
+        assertThat(gauge.latest()).isEqualTo(1);
+
+        databaseDown.set(true);
+        now.set(Duration.ofSeconds(15).plus(GaugeMeasurement.STALE_AFTER).toNanos());
+        assertThat(gauge.latest()).as("still within a minute past due").isEqualTo(1);
+        now.addAndGet(1);
+        assertThat(gauge.latest()).as("a minute past due").isNull();
+
+        databaseDown.set(false);
+        assertThat(gauge.latest())
+                .as("measured again as soon as the database answers")
+                .isEqualTo(2);
     }
 
     private static void await(CountDownLatch latch) {
