@@ -48,11 +48,10 @@ public final class GaugeMeasurement<T> {
 
     private final LongSupplier nanoTime;
 
-    private T value;
+    /** The last value measured, with the time its measurement ended; {@code null} before the first. */
+    private Measured<T> last;
 
-    private long measuredAt;
-
-    private CompletableFuture<T> measuring;
+    private CompletableFuture<Measured<T>> measuring;
 
     /**
      * @param what what is measured, for the log line of a failed measurement
@@ -76,10 +75,15 @@ public final class GaugeMeasurement<T> {
      * {@code null} when none has been measured or the last is stale ({@link #STALE_AFTER}).
      */
     public T latest() {
-        CompletableFuture<T> current;
+        CompletableFuture<Measured<T>> current;
         synchronized (this) {
-            if (measuring == null && (value == null || nanoTime.getAsLong() - measuredAt >= refreshNanos)) {
-                CompletableFuture<T> started = CompletableFuture.supplyAsync(measure, VIRTUAL);
+            if (measuring == null && (last == null || nanoTime.getAsLong() - last.at() >= refreshNanos)) {
+                CompletableFuture<Measured<T>> started = CompletableFuture.supplyAsync(
+                        () -> {
+                            T value = measure.get();
+                            return new Measured<>(value, nanoTime.getAsLong());
+                        },
+                        VIRTUAL);
                 measuring = started;
                 started.whenComplete((measured, failure) -> finished(started, measured, failure));
             }
@@ -87,28 +91,33 @@ public final class GaugeMeasurement<T> {
         }
         if (current != null) {
             try {
-                // Its own answer: the waiter may wake before finished() has stored it.
-                return current.get(MAX_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException | ExecutionException ex) {
-                // Slow or failed: the last value is answered (a failure is logged when it ends).
+                // Stored here too: the waiter may wake before the measurement's own finished() has run.
+                finished(current, current.get(MAX_WAIT.toMillis(), TimeUnit.MILLISECONDS), null);
+            } catch (ExecutionException ex) {
+                finished(current, null, ex.getCause());
+            } catch (TimeoutException ex) {
+                // Slow: the last value is answered, and the measurement goes on by itself.
             } catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
             }
         }
         synchronized (this) {
-            return value != null && nanoTime.getAsLong() - measuredAt <= staleNanos ? value : null;
+            return last != null && nanoTime.getAsLong() - last.at() <= staleNanos ? last.value() : null;
         }
     }
 
-    private synchronized void finished(CompletableFuture<T> which, T measured, Throwable failure) {
+    /** Stores a measurement's end; called by the measurement when it ends and by a scrape that waited for it. */
+    private synchronized void finished(CompletableFuture<Measured<T>> which, Measured<T> measured, Throwable failure) {
+        if (measuring != which) {
+            return; // stored already
+        }
+        measuring = null;
         if (failure == null) {
-            value = measured;
-            measuredAt = nanoTime.getAsLong();
+            last = measured;
         } else {
             log.debug("Could not measure {}: {}", what, failure.toString());
         }
-        if (measuring == which) {
-            measuring = null;
-        }
     }
+
+    private record Measured<T>(T value, long at) {}
 }
