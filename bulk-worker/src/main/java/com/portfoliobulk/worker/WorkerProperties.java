@@ -2,6 +2,7 @@ package com.portfoliobulk.worker;
 
 import com.portfoliobulk.contracts.Topics;
 import com.portfoliobulk.servicesupport.kafka.DeclaredTopics;
+import com.portfoliobulk.servicesupport.kafka.KafkaHealthIndicator;
 import java.time.Duration;
 import java.util.Locale;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -22,6 +23,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     TransactionWaits}), so at most {@link Integer#MAX_VALUE} ms less those 30 s
  * @param standbyAfter how long the database may leave every transaction unanswered before the task
  *     listener stops, so that the worker's partitions go to workers that reach it (back once it answers)
+ * @param kafkaDownAfter how long the broker may leave the worker's lookups unanswered before its
+ *     readiness is DOWN (health {@code kafka}, {@link KafkaHealthIndicator}); from 1 s to 1 h
  */
 @ConfigurationProperties("bulk.worker")
 public record WorkerProperties(
@@ -29,7 +32,8 @@ public record WorkerProperties(
         @DefaultValue("5") int taskMaxAttempts,
         @DefaultValue Redelivery redelivery,
         @DefaultValue("30s") Duration publishTimeout,
-        @DefaultValue("45s") Duration standbyAfter) {
+        @DefaultValue("45s") Duration standbyAfter,
+        @DefaultValue("10s") Duration kafkaDownAfter) {
 
     public WorkerProperties {
         if (taskMaxAttempts < 1) {
@@ -50,6 +54,7 @@ public record WorkerProperties(
                             + " letter re-drive fail. Set it above the producer's delivery.timeout.ms (25s), as the default, 30s, is");
         }
         requirePositive(standbyAfter, "bulk.worker.standby-after");
+        KafkaHealthIndicator.checkDownAfter(kafkaDownAfter, "bulk.worker.kafka-down-after");
     }
 
     /**

@@ -9,7 +9,9 @@ import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.internalauth.InternalTokens;
+import com.portfoliobulk.servicesupport.kafka.KafkaHealthIndicator;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
+import com.portfoliobulk.testsupport.FreePorts;
 import com.portfoliobulk.testsupport.TestTokens;
 import com.portfoliobulk.worker.apply.TaskListener;
 import com.portfoliobulk.worker.fixtures.JobFixture;
@@ -20,19 +22,27 @@ import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.registry.otlp.OtlpMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.health.actuate.endpoint.HealthDescriptor;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
+import org.springframework.boot.health.contributor.HealthContributor;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.health.registry.HealthContributorRegistry;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ApplicationContext;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.listener.MessageListenerContainer;
 import org.springframework.scheduling.config.ScheduledTask;
 import org.springframework.scheduling.config.ScheduledTaskHolder;
@@ -329,6 +339,51 @@ class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
 
         await().atMost(PATIENCE).until(() -> readiness() == 200);
         assertThat(listenerRunning()).isEqualTo("1.0");
+    }
+
+    @Autowired
+    HealthEndpoint health;
+
+    @Autowired
+    HealthContributorRegistry contributors;
+
+    @Autowired
+    KafkaAdmin kafkaAdmin;
+
+    /**
+     * Readiness follows the broker: UP while it answers; DOWN, naming {@code kafka}, once it has not
+     * answered for {@code bulk.worker.kafka-down-after}, while the task listener keeps running and
+     * applies nothing. Before, readiness had no part that asked the broker, and stayed UP. The broker
+     * the tests share cannot go away, so the worker's {@code kafka} is swapped for one with the worker's
+     * Kafka settings but an address where no broker listens (and {@code kafka-down-after} 1 s).
+     */
+    @Test
+    void readinessIsUpWithTheBrokerAndDownNamingKafkaWhileNoBrokerAnswers() {
+        await().atMost(PATIENCE).until(() -> readiness() == 200);
+        assertThat(readinessOfKafka()).isEqualTo(Status.UP);
+
+        Map<String, Object> settings = new HashMap<>(kafkaAdmin.getConfigurationProperties());
+        settings.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + FreePorts.take());
+        HealthContributor workers = contributors.unregisterContributor("kafka");
+        try (KafkaHealthIndicator nobody = new KafkaHealthIndicator(settings, Duration.ofSeconds(1))) {
+            contributors.registerContributor("kafka", nobody);
+            nobody.start();
+
+            await().atMost(PATIENCE).until(() -> readiness() == 503);
+            assertThat(readinessOfKafka()).isEqualTo(Status.DOWN);
+            assertThat(status("/actuator/health/liveness")).isEqualTo(200);
+        } finally {
+            contributors.unregisterContributor("kafka");
+            contributors.registerContributor("kafka", workers);
+        }
+        await().atMost(PATIENCE).until(() -> readiness() == 200);
+    }
+
+    /** The status of {@code kafka} in the readiness group, as the actuator's health endpoint answers it. */
+    private Status readinessOfKafka() {
+        HealthDescriptor kafka = health.healthForPath("readiness", "kafka");
+        assertThat(kafka).as("kafka in the readiness group").isNotNull();
+        return kafka.getStatus();
     }
 
     /** The value of {@code bulk_listener_running} of the task listener, as Prometheus scrapes it. */

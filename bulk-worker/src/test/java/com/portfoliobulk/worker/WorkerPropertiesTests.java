@@ -51,6 +51,7 @@ class WorkerPropertiesTests {
                 5,
                 new WorkerProperties.Redelivery(Duration.ofMillis(500), 2.0, Duration.ofSeconds(10)),
                 publishTimeout,
-                Duration.ofSeconds(45));
+                Duration.ofSeconds(45),
+                Duration.ofSeconds(10));
     }
 }

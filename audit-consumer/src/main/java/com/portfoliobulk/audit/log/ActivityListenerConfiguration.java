@@ -3,6 +3,7 @@ package com.portfoliobulk.audit.log;
 import com.portfoliobulk.audit.log.ActivityEventListener.EntriesNotWrittenException;
 import com.portfoliobulk.servicesupport.jdbc.DatabaseStandby;
 import com.portfoliobulk.servicesupport.kafka.DeclaredTopics;
+import com.portfoliobulk.servicesupport.kafka.KafkaHealthIndicator;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -15,6 +16,7 @@ import org.springframework.core.log.LogAccessor;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.BatchListenerFailedException;
 import org.springframework.kafka.listener.DefaultErrorHandler;
@@ -24,8 +26,8 @@ import org.springframework.util.backoff.ExponentialBackOff;
 /**
  * Error handling of the activity listener: poison records go to the dead-letter topic at once, with
  * the exception headers; every other failure is retried with back-off until the batch is written, and
- * while the database leaves every write unanswered the listener stands aside for the other instances.
- * The records' serialization is in {@link KafkaSerialization}; the dead letters go through Boot's
+ * while the database leaves every write unanswered the listener stands aside for the other instances;
+ * readiness follows the broker too. The records' serialization is in {@link KafkaSerialization}; the dead letters go through Boot's
  * auto-configured template.
  */
 @Configuration(proxyBeanMethods = false)
@@ -57,6 +59,16 @@ class ActivityListenerConfiguration {
             AuditProperties properties,
             MeterRegistry meters) {
         return new DatabaseStandby(listeners, ActivityEventListener.ID, jdbc, properties.standbyAfter(), meters);
+    }
+
+    /**
+     * {@code kafka}, part of the readiness group: DOWN once the broker has not answered for {@code
+     * bulk.audit.kafka-down-after}, with the audit-consumer's own Kafka settings; the activity listener
+     * keeps running meanwhile and writes nothing.
+     */
+    @Bean
+    KafkaHealthIndicator kafkaHealthIndicator(KafkaAdmin admin, AuditProperties properties) {
+        return new KafkaHealthIndicator(admin, properties.kafkaDownAfter());
     }
 
     /** Picked up by Boot's listener container factory. */

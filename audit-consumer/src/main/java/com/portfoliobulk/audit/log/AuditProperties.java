@@ -2,6 +2,7 @@ package com.portfoliobulk.audit.log;
 
 import com.portfoliobulk.contracts.Topics;
 import com.portfoliobulk.servicesupport.kafka.DeclaredTopics;
+import com.portfoliobulk.servicesupport.kafka.KafkaHealthIndicator;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -29,6 +30,8 @@ import org.springframework.validation.annotation.Validated;
  * @param standbyAfter how long the database may leave every write unanswered before the activity
  *     listener stops, so that this instance's partitions go to instances that reach it (back once it
  *     answers)
+ * @param kafkaDownAfter how long the broker may leave the audit-consumer's lookups unanswered before its
+ *     readiness is DOWN (health {@code kafka}, {@link KafkaHealthIndicator}); from 1 s to 1 h
  */
 @Validated
 @ConfigurationProperties("bulk.audit")
@@ -45,7 +48,8 @@ record AuditProperties(
         Integer minInsyncReplicas,
         @DefaultValue("200ms") @NotNull Duration retryInitialInterval,
         @DefaultValue("10s") @NotNull Duration retryMaxInterval,
-        @DefaultValue("45s") @NotNull Duration standbyAfter) {
+        @DefaultValue("45s") @NotNull Duration standbyAfter,
+        @DefaultValue("10s") @NotNull Duration kafkaDownAfter) {
 
     AuditProperties {
         minInsyncReplicas = DeclaredTopics.minInsyncReplicas(
@@ -53,6 +57,7 @@ record AuditProperties(
         if (!standbyAfter.isPositive()) {
             throw new IllegalArgumentException("bulk.audit.standby-after must be positive");
         }
+        KafkaHealthIndicator.checkDownAfter(kafkaDownAfter, "bulk.audit.kafka-down-after");
     }
 
     static final String DEFAULT_GROUP_ID = "audit-consumer";

@@ -5,17 +5,28 @@ import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.audit.ActivityEvents;
 import com.portfoliobulk.audit.AuditApplication;
+import com.portfoliobulk.servicesupport.kafka.KafkaHealthIndicator;
+import com.portfoliobulk.testsupport.FreePorts;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.health.actuate.endpoint.HealthDescriptor;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
+import org.springframework.boot.health.contributor.HealthContributor;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.health.registry.HealthContributorRegistry;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.ResponseEntity;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.listener.MessageListenerContainer;
 import org.springframework.web.client.RestClient;
 
@@ -55,6 +66,51 @@ class ActivityListenerHealthIntegrationTests {
 
         assertThat(status("/actuator/health")).isEqualTo(200);
         assertThat(status("/actuator/health/readiness")).isEqualTo(200);
+    }
+
+    @Autowired
+    HealthEndpoint health;
+
+    @Autowired
+    HealthContributorRegistry contributors;
+
+    @Autowired
+    KafkaAdmin kafkaAdmin;
+
+    /**
+     * Readiness follows the broker: UP while it answers; DOWN, naming {@code kafka}, once it has not
+     * answered for {@code bulk.audit.kafka-down-after}, while the activity listener keeps running and
+     * writes nothing. Before, readiness had no part that asked the broker, and stayed UP. The broker the
+     * tests share cannot go away, so the audit-consumer's {@code kafka} is swapped for one with its Kafka
+     * settings but an address where no broker listens (and {@code kafka-down-after} 1 s).
+     */
+    @Test
+    void readinessIsUpWithTheBrokerAndDownNamingKafkaWhileNoBrokerAnswers() {
+        await().atMost(Duration.ofSeconds(30)).until(() -> status("/actuator/health/readiness") == 200);
+        assertThat(readinessOfKafka()).isEqualTo(Status.UP);
+
+        Map<String, Object> settings = new HashMap<>(kafkaAdmin.getConfigurationProperties());
+        settings.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + FreePorts.take());
+        HealthContributor audits = contributors.unregisterContributor("kafka");
+        try (KafkaHealthIndicator nobody = new KafkaHealthIndicator(settings, Duration.ofSeconds(1))) {
+            contributors.registerContributor("kafka", nobody);
+            nobody.start();
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> status("/actuator/health/readiness") == 503);
+            assertThat(readinessOfKafka()).isEqualTo(Status.DOWN);
+            assertThat(status("/actuator/health/liveness")).isEqualTo(200);
+        } finally {
+            contributors.unregisterContributor("kafka");
+            contributors.registerContributor("kafka", audits);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> status("/actuator/health/readiness") == 200);
+    }
+
+    /** The status of {@code kafka} in the readiness group, as the actuator's health endpoint answers it. */
+    private Status readinessOfKafka() {
+        HealthDescriptor kafka = health.healthForPath("readiness", "kafka");
+        assertThat(kafka).as("kafka in the readiness group").isNotNull();
+        return kafka.getStatus();
     }
 
     @Test
