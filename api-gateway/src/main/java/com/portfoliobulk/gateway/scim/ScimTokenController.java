@@ -4,17 +4,20 @@ import com.portfoliobulk.contracts.OneLineNames;
 import com.portfoliobulk.contracts.TextLength;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.directory.Portfolios;
+import com.portfoliobulk.gateway.jobs.JobSubmission;
 import com.portfoliobulk.gateway.scim.ScimTokens.CreatedToken;
 import com.portfoliobulk.gateway.scim.ScimTokens.ScimToken;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.security.PortfolioPermission;
 import com.portfoliobulk.gateway.web.FieldProblem;
+import com.portfoliobulk.gateway.web.InvalidParameterException;
 import com.portfoliobulk.gateway.web.NotFoundException;
 import com.portfoliobulk.gateway.web.PageParameters;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.ParameterIn;
 import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -33,6 +36,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
@@ -41,7 +45,8 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
  * The Portfolio Owner's SCIM tokens: the bearer tokens the portfolio's identity provider calls the
  * SCIM endpoints with. Only the Portfolio Owner may create, list, read and revoke them (User
  * Management EDIT is not enough: a SCIM token can offboard anyone in the portfolio). A token's
- * secret is shown once, in the answer that creates it.
+ * secret is shown once, in the answer that creates it; so a creation sent again with the
+ * {@code Idempotency-Key} it was created with is refused (409) naming the token, and creates none.
  */
 @Tag(
         name = "SCIM tokens",
@@ -50,8 +55,11 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 @ApiResponse(responseCode = "401", description = "No valid bearer token.")
 @ApiResponse(responseCode = "403", description = "The caller is not the Portfolio Owner.")
 @RestController
-@RequestMapping("/api/v1/portfolios/{portfolioId}/scim-tokens")
+@RequestMapping(ScimTokenController.PATH)
 class ScimTokenController {
+
+    /** The tokens' path. */
+    static final String PATH = "/api/v1/portfolios/{portfolioId}/scim-tokens";
 
     static final int MAX_NAME_LENGTH = 100;
 
@@ -71,22 +79,41 @@ class ScimTokenController {
             summary = "Create a SCIM token",
             description = "Answers the token (`scim_...`) once: it is stored hashed and cannot be shown again. Paste"
                     + " it with `scimBaseUrl` into the identity provider (Entra ID: Secret Token and Tenant URL;"
-                    + " Okta: API token and SCIM connector base URL).")
+                    + " Okta: API token and SCIM connector base URL). With an Idempotency-Key, a request sent again"
+                    + " (after its answer was lost) creates no second token: the secret cannot be shown again, so it"
+                    + " is answered 409 naming the token the key created. The key stays with that token for as long"
+                    + " as the portfolio has it, revoked too.")
     @ApiResponse(
             responseCode = "201",
             description = "Created; `token` is shown only here.",
             headers = @Header(name = "Location", description = "The token's URL (without its secret)."))
+    @ApiResponse(responseCode = "400", description = "An Idempotency-Key that is blank or longer than 255 characters.")
     @ApiResponse(responseCode = "404", description = "The portfolio does not exist.")
+    @ApiResponse(
+            responseCode = "409",
+            description = "The Idempotency-Key created a token already (the same request sent again); no other token"
+                    + " was created. The problem names that token (id, name, creation time). Its secret was shown"
+                    + " only in the first answer: if that answer was lost, revoke the token and create a new one with"
+                    + " a new key.")
     @ApiResponse(
             responseCode = "422",
             description = "`name` is missing, longer than 100 characters, or holds a line break or a character that"
-                    + " changes the text's direction.")
+                    + " changes the text's direction; or the Idempotency-Key created a token of another name"
+                    + " (`idempotency-key-reused`).")
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<NewScimToken> create(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
+            @Parameter(
+                            in = ParameterIn.HEADER,
+                            description = "Optional: a unique value per token (1-255 characters), e.g. a UUID;"
+                                    + " sending the request again with it creates no second token (409 naming the"
+                                    + " token it created).")
+                    @RequestHeader(name = JobSubmission.IDEMPOTENCY_KEY, required = false)
+                    String idempotencyKey,
             @RequestBody CreateScimToken request) {
         // Ownership as it stands now: a token outlasts the seconds a former Owner's cached permissions last.
         Caller owner = access.requireCurrentOwner(requireOwner(portfolioId), portfolioId);
+        checkKey(idempotencyKey);
         String name = request.name() == null ? "" : request.name().strip();
         if (name.isEmpty() || TextLength.of(name) > MAX_NAME_LENGTH) {
             throw new RequestRefusedException(
@@ -107,7 +134,7 @@ class ScimTokenController {
                     null);
         }
         portfolios.require(portfolioId);
-        CreatedToken created = tokens.create(portfolioId, name, owner.userId(), owner.email());
+        CreatedToken created = tokens.create(portfolioId, name, idempotencyKey, owner.userId(), owner.email());
         URI scimBaseUrl = ServletUriComponentsBuilder.fromCurrentContextPath()
                 .path(ScimUserController.BASE)
                 .buildAndExpand(portfolioId)
@@ -159,6 +186,22 @@ class ScimTokenController {
             throw new NotFoundException("The portfolio has no SCIM token " + tokenId + " that is not revoked.");
         }
         return ResponseEntity.noContent().build();
+    }
+
+    /** A key, when sent, is one a retry can send again: not blank, and at most as long as a job's. */
+    private static void checkKey(String key) {
+        if (key == null) {
+            return;
+        }
+        if (key.isBlank()) {
+            throw new InvalidParameterException(
+                    JobSubmission.IDEMPOTENCY_KEY,
+                    "may not be blank: send a unique value per token, such as a UUID, or leave the header out");
+        }
+        if (key.length() > JobSubmission.MAX_KEY_LENGTH) {
+            throw new InvalidParameterException(
+                    JobSubmission.IDEMPOTENCY_KEY, "must be at most " + JobSubmission.MAX_KEY_LENGTH + " characters");
+        }
     }
 
     private Caller requireOwner(UUID portfolioId) {

@@ -28,6 +28,9 @@ interface ScimTokenRepository extends Repository<ScimTokenRepository.Row, UUID> 
             """)
     Optional<Row> findUsable(String tokenHash);
 
+    /** The portfolio's token created with this {@code Idempotency-Key}, revoked or not. */
+    Optional<Row> findByPortfolioIdAndIdempotencyKey(UUID portfolioId, String idempotencyKey);
+
     /** Revokes the token; false when the portfolio has no such token not revoked yet. */
     @Modifying
     @Query("""
@@ -58,5 +61,6 @@ interface ScimTokenRepository extends Repository<ScimTokenRepository.Row, UUID> 
             String createdByEmail,
             Instant createdAt,
             Instant lastUsedAt,
-            Instant revokedAt) {}
+            Instant revokedAt,
+            String idempotencyKey) {}
 }

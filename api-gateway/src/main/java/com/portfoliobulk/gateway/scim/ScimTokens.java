@@ -8,6 +8,7 @@ import com.portfoliobulk.servicesupport.digests.Sha256;
 import java.security.SecureRandom;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -47,27 +48,61 @@ class ScimTokens {
         this.portfolios = portfolios;
     }
 
-    /** Creates a token; answers it with its secret, which is not stored. */
-    CreatedToken create(UUID portfolioId, String name, UUID createdByUserId, String createdByEmail) {
+    /**
+     * Creates a token; answers it with its secret, which is not stored. With an {@code Idempotency-Key},
+     * the key is stored with the token in the insert that creates it, at most once per portfolio, and
+     * stays with that token for as long as its row exists (revoked too): a creation with a key the
+     * portfolio has already creates nothing. A concurrent creation with the same key waits for the
+     * first to commit (the unique index decides) and is then refused in the same way.
+     *
+     * @param idempotencyKey the request's key (1 to 255 characters), or null for none
+     * @throws com.portfoliobulk.gateway.web.RequestRefusedException when the key created a token
+     *     already: 409 naming it when this request is the same (its name; the secret cannot be answered
+     *     again), else 422
+     */
+    CreatedToken create(
+            UUID portfolioId, String name, String idempotencyKey, UUID createdByUserId, String createdByEmail) {
         byte[] random = new byte[32];
         RANDOM.nextBytes(random);
         String secret = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        // Its creation time is the database's (the column's default, now()), as its last use and its
-        // revocation are, answered as stored: the token answered now is the one listed later.
-        ScimToken token = jdbc.sql("""
-                        INSERT INTO jobs.scim_tokens
-                            (id, portfolio_id, name, token_hash, created_by_user_id, created_by_email)
-                        VALUES (:id, :portfolioId, :name, :tokenHash, :createdByUserId, :createdByEmail)
-                        RETURNING\s""" + COLUMNS)
-                .param("id", UUID.randomUUID())
-                .param("portfolioId", portfolioId)
-                .param("name", name)
-                .param("tokenHash", hash(secret))
-                .param("createdByUserId", createdByUserId)
-                .param("createdByEmail", createdByEmail)
-                .query(ScimTokens::fromRow)
-                .single();
-        return new CreatedToken(token, secret);
+        for (int attempt = 1; ; attempt++) {
+            // Its creation time is the database's (the column's default, now()), as its last use and its
+            // revocation are, answered as stored: the token answered now is the one listed later.
+            Optional<ScimToken> token = jdbc.sql("""
+                            INSERT INTO jobs.scim_tokens
+                                (id, portfolio_id, name, token_hash, created_by_user_id, created_by_email,
+                                 idempotency_key)
+                            VALUES (:id, :portfolioId, :name, :tokenHash, :createdByUserId, :createdByEmail,
+                                    :idempotencyKey)
+                            ON CONFLICT (portfolio_id, idempotency_key) WHERE idempotency_key IS NOT NULL
+                            DO NOTHING
+                            RETURNING\s""" + COLUMNS)
+                    .param("id", UUID.randomUUID())
+                    .param("portfolioId", portfolioId)
+                    .param("name", name)
+                    .param("tokenHash", hash(secret))
+                    .param("createdByUserId", createdByUserId)
+                    .param("createdByEmail", createdByEmail)
+                    .param("idempotencyKey", idempotencyKey, Types.VARCHAR)
+                    .query(ScimTokens::fromRow)
+                    .optional();
+            if (token.isPresent()) {
+                return new CreatedToken(token.get(), secret);
+            }
+            // The key is the portfolio's already (committed, or committed by the concurrent creation this
+            // insert waited for): its token is the answer. The request is its name alone, compared as stored.
+            Optional<ScimTokenRepository.Row> earlier =
+                    repository.findByPortfolioIdAndIdempotencyKey(portfolioId, idempotencyKey);
+            if (earlier.isPresent()) {
+                throw earlier.get().name().equals(name)
+                        ? ScimTokenProblems.alreadyCreated(earlier.get())
+                        : ScimTokenProblems.keyReused(earlier.get());
+            }
+            if (attempt >= 2) {
+                throw new IllegalStateException("The Idempotency-Key of a SCIM token of portfolio " + portfolioId
+                        + " is taken, but names no token");
+            }
+        }
     }
 
     /** The name of the token list's cursors. */

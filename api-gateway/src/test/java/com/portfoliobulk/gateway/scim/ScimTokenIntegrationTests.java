@@ -2,21 +2,32 @@ package com.portfoliobulk.gateway.scim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.gateway.support.GatewayCalls;
 import com.portfoliobulk.gateway.support.StampedWrites;
+import com.portfoliobulk.testsupport.LockWaits;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpMethod;
 
 /** SCIM tokens: the Portfolio Owner's to create and revoke, shown once, stored hashed, kept apart from JWTs. */
 class ScimTokenIntegrationTests extends ScimIntegrationTest {
+
+    @Autowired
+    DataSource dataSource;
 
     @Test
     void theOwnerCreatesATokenShownOnceAndStoredAsItsSha256() throws Exception {
@@ -119,6 +130,147 @@ class ScimTokenIntegrationTests extends ScimIntegrationTest {
         assertThat(api.delete(admin(portfolio.id()), location).status()).isEqualTo(204);
         assertProblem(api.get(admin(portfolio.id()), location), 404);
         assertProblem(api.get(admin(portfolio.id()), tokensPath(portfolio.id()) + "/" + UUID.randomUUID()), 404);
+    }
+
+    /**
+     * A creation sent again with its Idempotency-Key (its 201 lost to a client timeout) creates no second
+     * token: the secret cannot be shown again, so the retry is refused (409) naming the token the key
+     * created and saying what to do. Before, the key was ignored and the retry made a second live token
+     * whose secret nobody saw.
+     */
+    @Test
+    void aCreationSentAgainWithItsIdempotencyKeyCreatesNoSecondTokenAndNamesTheFirst() {
+        String key = UUID.randomUUID().toString();
+        var created = api.post(admin(portfolio.id()), tokensPath(portfolio.id()), key, "{\"name\":\"Okta\"}");
+
+        var again = api.post(admin(portfolio.id()), tokensPath(portfolio.id()), key, "{\"name\":\"Okta\"}");
+        var writtenOtherwise =
+                api.post(admin(portfolio.id()), tokensPath(portfolio.id()), key, "{\"name\":\" Okta \"}");
+
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        String tokenId = created.body().path("tokenId").asString();
+        for (var retry : List.of(again, writtenOtherwise)) {
+            assertFieldProblem(retry, 409, "Idempotency-Key");
+            assertThat(retry.body().path("type").asString()).isEqualTo("urn:portfolio-bulk:problem:conflict");
+            assertThat(retry.body().path("detail").asString())
+                    .contains(
+                            tokenId,
+                            "\"Okta\"",
+                            created.body().path("createdAt").asString())
+                    .contains("shown only in the answer to that request")
+                    .contains("DELETE " + tokensPath(portfolio.id()) + "/" + tokenId)
+                    .contains("new Idempotency-Key")
+                    .doesNotContain(created.body().path("token").asString());
+        }
+        assertThat(tokenNames(portfolio.id())).containsExactlyInAnyOrder("Entra ID", "Okta");
+        assertThat(scim(created.body().path("token").asString(), HttpMethod.GET, users(), null)
+                        .status())
+                .isEqualTo(200);
+    }
+
+    /** The same key with another name is another request: refused as a job's key is (422), creating nothing. */
+    @Test
+    void anIdempotencyKeyUsedForATokenOfAnotherNameIsRefused() {
+        String key = UUID.randomUUID().toString();
+        var created = api.post(admin(portfolio.id()), tokensPath(portfolio.id()), key, "{\"name\":\"Okta\"}");
+
+        var other = api.post(admin(portfolio.id()), tokensPath(portfolio.id()), key, "{\"name\":\"OneLogin\"}");
+
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        assertFieldProblem(other, 422, "Idempotency-Key");
+        assertThat(other.body().path("type").asString()).isEqualTo("urn:portfolio-bulk:problem:idempotency-key-reused");
+        assertThat(other.body().path("detail").asString())
+                .contains(created.body().path("tokenId").asString());
+        assertThat(tokenNames(portfolio.id())).containsExactlyInAnyOrder("Entra ID", "Okta");
+    }
+
+    /**
+     * Without a key each creation makes a token, as before; a key is the portfolio's (another portfolio's
+     * creation with it makes its own), and a blank or overlong one is refused before anything is made.
+     */
+    @Test
+    void withoutAnIdempotencyKeyEachCreationMakesAToken() {
+        var first = api.post(admin(portfolio.id()), tokensPath(portfolio.id()), null, "{\"name\":\"Okta\"}");
+        var second = api.post(admin(portfolio.id()), tokensPath(portfolio.id()), null, "{\"name\":\"Okta\"}");
+        String key = UUID.randomUUID().toString();
+        var other = directory.portfolio();
+        var here = api.post(admin(portfolio.id()), tokensPath(portfolio.id()), key, "{\"name\":\"Okta\"}");
+        var there = api.post(admin(other.id()), tokensPath(other.id()), key, "{\"name\":\"Okta\"}");
+        var blank = api.post(admin(portfolio.id()), tokensPath(portfolio.id()), " ", "{\"name\":\"Okta\"}");
+        var overlong =
+                api.post(admin(portfolio.id()), tokensPath(portfolio.id()), "k".repeat(256), "{\"name\":\"Okta\"}");
+
+        assertThat(first.status()).as(first.text()).isEqualTo(201);
+        assertThat(second.status()).as(second.text()).isEqualTo(201);
+        assertThat(second.body().path("tokenId").asString())
+                .isNotEqualTo(first.body().path("tokenId").asString());
+        assertThat(here.status()).as(here.text()).isEqualTo(201);
+        assertThat(there.status()).as(there.text()).isEqualTo(201);
+        assertFieldProblem(blank, 400, "Idempotency-Key");
+        assertFieldProblem(overlong, 400, "Idempotency-Key");
+        assertThat(tokenNames(portfolio.id())).containsExactlyInAnyOrder("Entra ID", "Okta", "Okta", "Okta");
+        assertThat(tokenNames(other.id())).containsExactly("Okta");
+    }
+
+    /** A key stays with its token once it is revoked: a retry creates none and says to use a new key. */
+    @Test
+    void theKeyOfARevokedTokenCreatesNoOther() {
+        String key = UUID.randomUUID().toString();
+        var created = api.post(admin(portfolio.id()), tokensPath(portfolio.id()), key, "{\"name\":\"Okta\"}");
+        String tokenId = created.body().path("tokenId").asString();
+        assertThat(api.delete(admin(portfolio.id()), tokensPath(portfolio.id()) + "/" + tokenId)
+                        .status())
+                .isEqualTo(204);
+
+        var again = api.post(admin(portfolio.id()), tokensPath(portfolio.id()), key, "{\"name\":\"Okta\"}");
+
+        assertFieldProblem(again, 409, "Idempotency-Key");
+        assertThat(again.body().path("detail").asString()).contains(tokenId, "was revoked", "new Idempotency-Key");
+        assertThat(tokenNames(portfolio.id())).containsExactly("Entra ID");
+    }
+
+    /**
+     * Two creations with one key: the second waits for the first's insert to commit (the unique index
+     * decides) and is refused naming its token, so there is one token; had the first rolled back, the
+     * second would have created it.
+     */
+    @Test
+    void aCreationWaitsForAConcurrentOneWithTheSameKeyAndNamesItsToken() throws Exception {
+        String key = UUID.randomUUID().toString();
+        UUID firstToken = UUID.randomUUID();
+        try (Connection first = dataSource.getConnection()) {
+            first.setAutoCommit(false);
+            try (PreparedStatement insert = first.prepareStatement("""
+                    INSERT INTO jobs.scim_tokens
+                        (id, portfolio_id, name, token_hash, created_by_user_id, created_by_email, idempotency_key)
+                    VALUES (?, ?, 'Okta', ?, ?, 'owner@example.com', ?)
+                    """)) {
+                insert.setObject(1, firstToken);
+                insert.setObject(2, portfolio.id());
+                insert.setString(3, UUID.randomUUID().toString());
+                insert.setObject(4, UUID.randomUUID());
+                insert.setString(5, key);
+                insert.executeUpdate();
+            }
+
+            CompletableFuture<GatewayCalls.Answer> second = CompletableFuture.supplyAsync(
+                    () -> api.post(admin(portfolio.id()), tokensPath(portfolio.id()), key, "{\"name\":\"Okta\"}"));
+            LockWaits.awaitLockWait(dataSource, "INSERT INTO jobs.scim_tokens", Duration.ofSeconds(10));
+            first.commit();
+
+            var answer = second.get();
+            assertFieldProblem(answer, 409, "Idempotency-Key");
+            assertThat(answer.body().path("detail").asString()).contains(firstToken.toString());
+        }
+        assertThat(tokenNames(portfolio.id())).containsExactlyInAnyOrder("Entra ID", "Okta");
+    }
+
+    private List<String> tokenNames(UUID portfolioId) {
+        var listed = api.get(admin(portfolioId), tokensPath(portfolioId));
+        assertThat(listed.status()).as(listed.text()).isEqualTo(200);
+        return listed.body().path("items").values().stream()
+                .map(item -> item.path("name").asString())
+                .toList();
     }
 
     @Test
