@@ -25,8 +25,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Closes a portfolio for its Owner, who first asks for a confirmation token and sends it back within
  * {@link #TOKEN_VALIDITY}: its pending jobs end as cancelled, every linked account is unlinked (each
  * with an entry in its activity log), and its portfolio users, roles and custom account roles are
- * removed, and its SCIM tokens revoked, so no one administers or provisions it any more. Jobs, tasks
- * and activity logs stay. Each step can be repeated, so a close interrupted by a worker outage
+ * removed, its SCIM tokens revoked and its identity provider's users (their {@code externalId} and
+ * {@code displayName}) deleted, so no one administers or provisions it any more. Jobs, tasks and
+ * activity logs stay. Each step can be repeated, so a close interrupted by a worker outage
  * finishes when sent again with the same token; its answer and its log entry then count what the
  * whole close did, not only what the last attempt had left to do.
  *
@@ -273,7 +274,8 @@ class PortfolioClosure {
                     "jobs.account_roles",
                     "jobs.closure_tokens",
                     "jobs.account_unlinks_asked",
-                    "jobs.closure_cancelled_jobs")) {
+                    "jobs.closure_cancelled_jobs",
+                    "jobs.scim_users")) {
                 jdbc.sql("DELETE FROM " + table + " WHERE portfolio_id = :portfolioId")
                         .param("portfolioId", portfolioId)
                         .update();

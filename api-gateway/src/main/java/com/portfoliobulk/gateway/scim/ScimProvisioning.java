@@ -28,7 +28,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * concurrent request for the same deactivation therefore answers the same job, and a request for a
  * user who is inactive already submits nothing, unless they have access again ({@link #deactivate}).
  *
- * <p>A change is one transaction with its job: the user's row is held from the start, the version
+ * <p>A change is one transaction with its job: the portfolio is held open (a close's last step waits
+ * for it, or it for the close, and is refused) and the user's row held from the start, the version
  * raised, the attributes kept, the portfolio role removed and the deactivation recorded with the job
  * in it. A change whose job cannot be submitted (the database fails, a submission with its key is
  * still being created) is rolled back whole, its version and portfolio role included, so that the
@@ -126,6 +127,8 @@ class ScimProvisioning {
         }
         UUID userId = worker.provision(change.userName());
         transaction.executeWithoutResult(status -> {
+            // Held open before the user's row, as every change holds it (hold).
+            closureLock.keepOpen(portfolioId);
             if (!users.link(portfolioId, userId, change.externalId(), change.displayName(), true)) {
                 // A concurrent request for the same address linked the user first.
                 throw taken(change.userName());
@@ -258,12 +261,18 @@ class ScimProvisioning {
     }
 
     /**
-     * Links the user (a user the identity provider matched by address has no link yet) and holds them
-     * until the change commits: a concurrent change of theirs waits, then sees this one, its version and
-     * its deactivation. Taken first, before the job's key, so that two changes never hold each what the
-     * other waits for.
+     * Holds the portfolio open ({@link ClosureLock}), then links the user (a user the identity provider
+     * matched by address has no link yet) and holds them until the change commits: a concurrent change of
+     * theirs waits, then sees this one, its version and its deactivation. Taken first, before the job's
+     * key, so that two changes never hold each what the other waits for. The portfolio comes before the
+     * user: the close's last step takes its closure lock first and deletes the portfolio's SCIM users
+     * after it, so a change that held the user while it waited for the lock would wait for the close as
+     * the close waits for it, and PostgreSQL would abort one of them as a deadlock; held first, a change
+     * waits for the close and is refused (403), or the close waits for the change and deletes what it
+     * wrote.
      */
     private void hold(UUID portfolioId, UUID userId) {
+        closureLock.keepOpen(portfolioId);
         users.ensureLinked(portfolioId, userId);
         users.lock(portfolioId, userId);
     }
@@ -311,10 +320,10 @@ class ScimProvisioning {
         // for. After the job, the waits for an administrator's change would also be cut short by the
         // lock timeout the submission sets for the rest of the transaction (its duplicate-wait).
         //
-        // The portfolio is held open before the role goes, as the job holds it (ClosureLock): the
-        // close's last step takes that lock first and the portfolio users after it, so a deprovisioning that
-        // held a portfolio user while it waited for the lock would wait for the close as the close waits for it.
-        closureLock.keepOpen(portfolioId);
+        // The portfolio was held open first (ClosureLock, in hold or create), before the user and the role,
+        // as the job holds it: the close's last step takes that lock first and the portfolio users and the
+        // SCIM users after it, so a deprovisioning that held either while it waited for the lock would wait
+        // for the close as the close waits for it.
         administration.removeDeprovisioned(identityProvider, portfolioId, userId);
         ScimUsers.Deactivations deactivations = users.deactivations(portfolioId, userId);
         if (deactivations.active() || (deactivations.accessAgain() && !deactivations.offboarding())) {

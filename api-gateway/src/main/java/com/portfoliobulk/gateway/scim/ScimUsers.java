@@ -291,7 +291,10 @@ class ScimUsers {
 
     /**
      * Records deactivation number {@code n} and its job; a no-op when it is recorded already (a
-     * retried or concurrent request for the same deactivation).
+     * retried or concurrent request for the same deactivation). A deletion also forgets the identity
+     * provider's {@code externalId} and {@code displayName}, as {@link #markDeleted} does: nothing reads
+     * them once the user is deleted, and a creation after it sets them anew ({@link #link}). The count
+     * of deactivations stays, so the next one's idempotency key is new.
      */
     void recordDeactivation(UUID portfolioId, UUID userId, int n, UUID jobId, boolean delete) {
         jdbc.sql("""
@@ -299,6 +302,8 @@ class ScimUsers {
                            SET active = false, deactivations = :n, last_job_id = :jobId,
                                deactivated_at = now(),
                                deleted_at = CASE WHEN :delete THEN now() ELSE deleted_at END,
+                               external_id = CASE WHEN :delete THEN NULL ELSE external_id END,
+                               display_name = CASE WHEN :delete THEN NULL ELSE display_name END,
                                updated_at = now(), version = version + 1
                          WHERE portfolio_id = :portfolioId AND user_id = :userId AND deactivations < :n
                         """)
@@ -310,10 +315,16 @@ class ScimUsers {
                 .update();
     }
 
-    /** Hides a user already deactivated from the portfolio's view (a DELETE after active=false). */
+    /**
+     * Hides a user already deactivated from the portfolio's view (a DELETE after active=false), and
+     * forgets the identity provider's {@code externalId} and {@code displayName} of them. A user whose
+     * deletion {@link #recordDeactivation} recorded is deleted already, and their attributes are gone.
+     */
     void markDeleted(UUID portfolioId, UUID userId) {
         jdbc.sql("""
-                        UPDATE jobs.scim_users SET deleted_at = now(), updated_at = now(), version = version + 1
+                        UPDATE jobs.scim_users
+                           SET deleted_at = now(), external_id = NULL, display_name = NULL, updated_at = now(),
+                               version = version + 1
                          WHERE portfolio_id = :portfolioId AND user_id = :userId AND deleted_at IS NULL
                         """).param("portfolioId", portfolioId).param("userId", userId).update();
     }

@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.portfolio;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.StampedWrites;
 import com.portfoliobulk.gateway.support.StubWorker;
@@ -376,6 +377,114 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
 
         assertThat(closed.status()).as(closed.text()).isEqualTo(200);
         assertThat(markedClosed(portfolio)).isTrue();
+    }
+
+    /**
+     * A close deletes the portfolio's SCIM users, with the identity provider's {@code externalId} and
+     * {@code displayName} of each, deleted or not; another portfolio's stay. Before, every row stayed for
+     * good, though a closed portfolio's identity provider has no token left to read them with.
+     */
+    @Test
+    void theCloseDeletesThePortfoliosScimUsers() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = portfolioUser(portfolio, "owner", "OWNER");
+        String scimToken = scimToken(portfolio, owner);
+        UUID ann = scimUser(portfolio, scimToken, "ann", "Ann Smith");
+        UUID bob = scimUser(portfolio, scimToken, "bob", "Bob Jones");
+        Answer deleted = api.delete(scimToken, scimUsersPath(portfolio) + "/" + bob);
+        assertThat(deleted.status()).as(deleted.text()).isEqualTo(204);
+        DirectorySeed.Portfolio other = directory.portfolio();
+        jdbc.sql("INSERT INTO jobs.scim_users (portfolio_id, user_id, external_id, display_name) VALUES (?, ?, ?, ?)")
+                .params(other.id(), ann, "other-ann", "Ann Smith")
+                .update();
+        assertThat(scimUsers(portfolio.id())).isEqualTo(2);
+
+        Answer closed = close(portfolio, owner, () -> {});
+
+        assertThat(closed.status()).as(closed.text()).isEqualTo(200);
+        assertThat(scimUsers(portfolio.id())).isZero();
+        assertThat(scimUsers(other.id())).isEqualTo(1);
+    }
+
+    /**
+     * The identity provider deletes a user while the close's last step runs (held here at its
+     * PORTFOLIO_CLOSED entry, with the portfolio's closure lock taken and its SCIM users not yet
+     * deleted): the deletion waits for the close before it holds the user's row, and is refused as a
+     * closed portfolio's changes are (403), storing nothing; the close answers 200 and leaves no SCIM
+     * user. Had the deletion held the user's row while it waited for the closure lock, the close's
+     * deletion of the SCIM users would have waited for it in turn, and PostgreSQL would have aborted one
+     * of them as a deadlock.
+     */
+    @Test
+    void aScimDeletionWhileTheCloseEndsWaitsForItAndIsRefused() throws Exception {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = portfolioUser(portfolio, "owner", "OWNER");
+        String scimToken = scimToken(portfolio, owner);
+        UUID ann = scimUser(portfolio, scimToken, "ann", "Ann Smith");
+        portfolio.member(portfolio.account("Brand"), ann, AccountRole.ANALYST);
+
+        try (ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+                Connection holder = holdInserts("jobs.closed_portfolios", portfolio)) {
+            jdbc.sql("CREATE TRIGGER test_held_insert BEFORE INSERT ON jobs.portfolio_admin_log FOR EACH ROW"
+                            + " WHEN (NEW.portfolio_id = '" + portfolio.id() + "' AND NEW.action = 'PORTFOLIO_CLOSED')"
+                            + " EXECUTE FUNCTION jobs.test_held_insert('" + HELD_KEY + "')")
+                    .update();
+            Future<Answer> closing = requests.submit(() -> close(portfolio, owner, () -> {}));
+            LockWaits.awaitLockWait(dataSource, "INSERT INTO jobs.portfolio_admin_log", PATIENCE);
+            Future<Answer> deleting =
+                    requests.submit(() -> api.delete(scimToken, scimUsersPath(portfolio) + "/" + ann));
+            await().atMost(PATIENCE)
+                    .until(() -> deleting.isDone() || LockWaits.anyIn(dataSource, "pg_advisory_xact_lock_shared"));
+            holder.rollback();
+
+            Answer closed = closing.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertThat(closed.status()).as(closed.text()).isEqualTo(200);
+            Answer deleted = deleting.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertThat(deleted.status()).as(deleted.text()).isEqualTo(403);
+            assertThat(deleted.text()).contains("was closed");
+            assertThat(scimUsers(portfolio.id())).isZero();
+            assertThat(jobCount(portfolio.id())).isZero();
+        } finally {
+            jdbc.sql("DROP TRIGGER IF EXISTS test_held_insert ON jobs.portfolio_admin_log")
+                    .update();
+            dropHeldInserts("jobs.closed_portfolios");
+        }
+    }
+
+    /** A SCIM token of the portfolio, created by its Owner. */
+    private String scimToken(DirectorySeed.Portfolio portfolio, String owner) {
+        Answer created = api.post(
+                owner, "/api/v1/portfolios/" + portfolio.id() + "/scim-tokens", null, "{\"name\":\"Entra ID\"}");
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        return created.body().path("token").asString();
+    }
+
+    private static String scimUsersPath(DirectorySeed.Portfolio portfolio) {
+        return "/scim/v2/portfolios/" + portfolio.id() + "/Users";
+    }
+
+    /**
+     * A directory user the portfolio's identity provider creates (links: the stand-in worker finds the
+     * user by address) with an externalId and {@code displayName}.
+     */
+    private UUID scimUser(DirectorySeed.Portfolio portfolio, String scimToken, String name, String displayName) {
+        UUID id = portfolio.user(name);
+        worker.provisionUsersWith(email -> directory.userIdByEmail(email).orElseThrow());
+        Answer created = api.post(scimToken, scimUsersPath(portfolio), null, """
+                {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"%s","externalId":"%s",
+                 "displayName":"%s"}
+                """.formatted(
+                        portfolio.email(name), UUID.randomUUID(), displayName));
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        assertThat(created.body().path("id").asString()).isEqualTo(id.toString());
+        return id;
+    }
+
+    private long scimUsers(UUID portfolioId) {
+        return jdbc.sql("SELECT count(*) FROM jobs.scim_users WHERE portfolio_id = ?")
+                .param(portfolioId)
+                .query(Long.class)
+                .single();
     }
 
     /**

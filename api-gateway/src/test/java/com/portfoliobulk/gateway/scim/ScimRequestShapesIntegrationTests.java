@@ -6,6 +6,7 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -241,6 +242,70 @@ class ScimRequestShapesIntegrationTests extends ScimIntegrationTest {
         assertThat(recreated.status()).as(recreated.text()).isEqualTo(201);
         assertThat(Instant.parse(recreated.json().path("meta").path("created").asString()))
                 .isAfterOrEqualTo(beforeRecreation);
+    }
+
+    /**
+     * A user the identity provider deletes keeps neither its {@code externalId} nor its {@code
+     * displayName} here: not when the DELETE offboards them (an active user), nor when it follows their
+     * deactivation. The row keeps the count of deactivations, which the next deprovisioning's key needs,
+     * and the identity provider creates the user again with new attributes; their next deletion is a new
+     * offboarding. Before, both attributes stayed in the database for good, though nothing read them.
+     */
+    @Test
+    void aDeletedUsersExternalIdAndDisplayNameAreForgottenAndTheUserCanBeCreatedAgain() {
+        UUID brand = portfolio.account("Brand");
+        String annAddress = portfolio.email("ann");
+        Scim ann = scim(HttpMethod.POST, users(), created(annAddress, "entra-ann", "Ann Smith"));
+        Scim bob = scim(HttpMethod.POST, users(), created(portfolio.email("bob"), "entra-bob", "Bob Jones"));
+        assertThat(ann.status()).as(ann.text()).isEqualTo(201);
+        assertThat(bob.status()).as(bob.text()).isEqualTo(201);
+        UUID annId = UUID.fromString(ann.json().path("id").asString());
+        UUID bobId = UUID.fromString(bob.json().path("id").asString());
+        portfolio.member(brand, annId, AccountRole.ANALYST).member(brand, bobId, AccountRole.SUPPORT);
+
+        Scim annDeleted = scim(HttpMethod.DELETE, users() + "/" + annId, null);
+        Scim bobDeactivated = scim(HttpMethod.PATCH, users() + "/" + bobId, ENTRA_DISABLE);
+        Scim bobDeleted = scim(HttpMethod.DELETE, users() + "/" + bobId, null);
+
+        assertThat(annDeleted.status()).as(annDeleted.text()).isEqualTo(204);
+        assertThat(bobDeactivated.status()).as(bobDeactivated.text()).isEqualTo(200);
+        assertThat(bobDeleted.status()).as(bobDeleted.text()).isEqualTo(204);
+        assertThat(kept(annId)).as("ann, deleted while active").containsExactly(null, null, 1, true);
+        assertThat(kept(bobId)).as("bob, deleted after his deactivation").containsExactly(null, null, 1, true);
+        assertThat(scimJobs(portfolio.id())).isEqualTo(2);
+
+        Scim recreated = scim(HttpMethod.POST, users(), created(annAddress, "entra-ann-2", "Ann Lee"));
+        assertThat(recreated.status()).as(recreated.text()).isEqualTo(201);
+        assertThat(recreated.json().path("id").asString()).isEqualTo(annId.toString());
+        assertThat(recreated.json().path("externalId").asString()).isEqualTo("entra-ann-2");
+        assertThat(recreated.json().path("displayName").asString()).isEqualTo("Ann Lee");
+        assertThat(kept(annId)).containsExactly("entra-ann-2", "Ann Lee", 1, false);
+        Scim deletedAgain = scim(HttpMethod.DELETE, users() + "/" + annId, null);
+        assertThat(deletedAgain.status()).as(deletedAgain.text()).isEqualTo(204);
+        assertThat(kept(annId)).containsExactly(null, null, 2, true);
+        assertThat(scimJobs(portfolio.id()))
+                .as("the second deletion offboards again")
+                .isEqualTo(3);
+    }
+
+    private static String created(String userName, String externalId, String displayName) {
+        return USER + "\"userName\":\"" + userName + "\",\"externalId\":\"" + externalId + "\",\"displayName\":\""
+                + displayName + "\"}";
+    }
+
+    /** The user's SCIM row as stored: externalId, displayName, deactivations, and whether it is deleted. */
+    private List<Object> kept(UUID userId) {
+        return jdbc.sql("""
+                        SELECT external_id, display_name, deactivations, deleted_at IS NOT NULL AS deleted
+                          FROM jobs.scim_users WHERE portfolio_id = ? AND user_id = ?
+                        """)
+                .params(portfolio.id(), userId)
+                .query((row, n) -> Arrays.<Object>asList(
+                        row.getString("external_id"),
+                        row.getString("display_name"),
+                        row.getInt("deactivations"),
+                        row.getBoolean("deleted")))
+                .single();
     }
 
     private Instant databaseNow() {
