@@ -716,6 +716,36 @@ class ActivityLogIntegrationTests {
         assertThat(awaitEntries(account, 1)).hasSize(1);
     }
 
+    /**
+     * A batch the database refuses for the service's permissions or schema (its role lost the grant on
+     * the table, SQLSTATE 42501) is retried as one it does not take for any other reason, and each
+     * failed try's line says what mends it, as the bulk-worker's does: one classification for both
+     * services (DatabaseFailure.REFUSED). Written once the grant is back.
+     */
+    @Test
+    void aBatchTheDatabaseRefusesIsRetriedAndItsLogSaysWhatMendsIt() {
+        UUID account = UUID.randomUUID();
+        AccountActivityEvent change = ActivityEvents.roleChanged(portfolio, account, admin, ActivityEvents.now());
+        try (LogLines lines = LogLines.of(LISTENER);
+                FailingWrites failing = FailingWrites.permissionDenied(jdbcTemplate, account)) {
+            publishAsOneBatch(List.of(change));
+
+            await().atMost(WRITTEN_WITHIN)
+                    .untilAsserted(() -> assertThat(lines.lines())
+                            .extracting(ILoggingEvent::getFormattedMessage)
+                            .filteredOn(line -> line.startsWith("Writing 1 activity entries failed (attempt "))
+                            .hasSizeGreaterThanOrEqualTo(2)
+                            .allSatisfy(line -> assertThat(line)
+                                    .contains("); trying again: ERROR: permission denied for table activity_log"
+                                            + " (simulated)")
+                                    .endsWith("; a grant of the service's database role, or a table, column or"
+                                            + " function, is missing: restore it (runbook BulkConsumerNotFetching)")));
+            assertThat(items(read(portfolio, account, ""))).isEmpty();
+        }
+
+        assertThat(awaitEntries(account, 1)).hasSize(1);
+    }
+
     /** The fetch requests the consumer {@code clientId} has sent (kafka_consumer_fetch_manager_fetch_total). */
     private double fetches(String clientId) {
         return meters.get("kafka.consumer.fetch.manager.fetch.total")
@@ -1003,14 +1033,29 @@ class ActivityLogIntegrationTests {
     }
 
     /**
-     * A serialization failure (SQLSTATE 40001) on the writes of one account's entries, every one, the
-     * first only or the ones numbered, counted by a sequence because a sequence survives the rollback;
+     * A serialization failure (SQLSTATE 40001), or another error raised alike, on the writes of one
+     * account's entries, every one, the first only or the ones numbered, counted by a sequence because a sequence survives the rollback;
      * gone when closed.
      */
     private record FailingWrites(JdbcTemplate jdbc, String suffix) implements AutoCloseable {
 
+        private static final String SERIALIZATION_FAILURE = "'simulated serialization failure' USING ERRCODE = '40001'";
+
         static FailingWrites of(JdbcTemplate jdbc, UUID account, boolean firstOnly) {
             return of(jdbc, account, firstOnly ? "= 1" : "> 0", null);
+        }
+
+        /**
+         * Every write of the account's entries refused as when the service's role lost its grant on the
+         * table (insufficient_privilege, SQLSTATE 42501).
+         */
+        static FailingWrites permissionDenied(JdbcTemplate jdbc, UUID account) {
+            return of(
+                    jdbc,
+                    account,
+                    "> 0",
+                    null,
+                    "'permission denied for table activity_log (simulated)' USING ERRCODE = '42501'");
         }
 
         /**
@@ -1019,6 +1064,10 @@ class ActivityLogIntegrationTests {
          * violation, SQLSTATE 23514) on every other write.
          */
         static FailingWrites of(JdbcTemplate jdbc, UUID account, String failing, UUID refused) {
+            return of(jdbc, account, failing, refused, SERIALIZATION_FAILURE);
+        }
+
+        private static FailingWrites of(JdbcTemplate jdbc, UUID account, String failing, UUID refused, String raised) {
             String suffix = account.toString().replace("-", "");
             FailingWrites writes = new FailingWrites(jdbc, suffix);
             jdbc.execute("CREATE SEQUENCE " + writes.attemptsSequence());
@@ -1029,7 +1078,7 @@ class ActivityLogIntegrationTests {
             jdbc.execute("CREATE FUNCTION " + writes.function() + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
                     + " IF NEW.account_id = '" + account + "' THEN IF nextval('" + writes.attemptsSequence() + "') "
                     + failing + " THEN"
-                    + " RAISE EXCEPTION 'simulated serialization failure' USING ERRCODE = '40001'; END IF;"
+                    + " RAISE EXCEPTION " + raised + "; END IF;"
                     + refusal + " END IF;"
                     + " RETURN NEW; END $$");
             jdbc.execute("CREATE TRIGGER activity_failure_" + suffix

@@ -5,8 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.UserRef;
+import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.testsupport.SharedInfrastructure;
 import com.portfoliobulk.testsupport.TestTokens;
+import com.portfoliobulk.worker.apply.TaskListener;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -21,12 +27,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Utils;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.listener.MessageListenerContainer;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -487,6 +499,129 @@ class ServiceRolesIntegrationTests {
             execute(worker, "DROP TABLE " + calls);
         }
         assertThat(owner.call("GET", "/users", null).getStatusCode().value()).isEqualTo(200);
+    }
+
+    /**
+     * The worker's role loses a grant its tasks need (changing roles in the directory, revoked by hand):
+     * the database refuses the worker's statements (SQLSTATE 42501), which is no fault of the task. It
+     * stays pending with none of its attempts used while the worker tries its batch again after a
+     * back-off, with the consumer that holds its partition fetching nothing meanwhile (what
+     * BulkConsumerNotFetching sees), each try logged with what mends it. Once the grant is back the
+     * task is applied, once. Before, the refusal counted as the task's own failure: the task used up its
+     * attempts within seconds and ended FAILED (RETRIES_EXHAUSTED), its job COMPLETED_WITH_ERRORS.
+     */
+    @Test
+    void aGrantTheWorkerLostHoldsItsTasksPendingUntilItIsBack() throws Exception {
+        ServiceStack stack = TestStack.get();
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 1);
+        UUID account = portfolio.account(0);
+        UserRef ann = portfolio.addUser("ann", AccountRole.ANALYST, List.of(account));
+        UUID ownerId = UUID.randomUUID();
+        GatewayClient owner = new GatewayClient(
+                stack.gatewayUrl(),
+                TestTokens.token(ownerId, "owner-" + ownerId + "@agency.example", portfolio.id(), "OWNER"),
+                portfolio.id());
+        JdbcClient admin = JdbcClient.create(TestStack.database());
+        MeterRegistry workerMeters = stack.worker().getBean(MeterRegistry.class);
+        MessageListenerContainer listener =
+                stack.worker().getBean(KafkaListenerEndpointRegistry.class).getListenerContainer(TaskListener.ID);
+        String topic = stack.worker().getEnvironment().getRequiredProperty("bulk.worker.topics.tasks");
+        UUID job;
+        try (LogLines lines = LogLines.of("com.portfoliobulk.worker.apply.TaskApplier")) {
+            admin.sql("REVOKE UPDATE ON directory.memberships FROM " + ServiceRoles.WORKER)
+                    .update();
+            try {
+                job = owner.submit(Map.of(
+                        "type",
+                        "UPDATE_ROLES",
+                        "userIds",
+                        List.of(ann.userId()),
+                        "accountIds",
+                        List.of(account),
+                        "role",
+                        "MANAGER"));
+                UUID submitted = job;
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                    assertThat(statusAndAttempts(admin, submitted)).isEqualTo("PENDING 0");
+                    assertThat(refusals(lines)).hasSizeGreaterThanOrEqualTo(2);
+                });
+                assertThat(refusals(lines))
+                        .allSatisfy(line -> assertThat(line)
+                                .startsWith("The database refuses the worker's statements: Database error 42501:"
+                                        + " permission denied for table memberships; a grant of the service's"
+                                        + " database role, or a table, column or function, is missing: restore it"
+                                        + " (runbook BulkConsumerNotFetching); no task is failed for it: the batch"
+                                        + " is redelivered after a back-off"));
+                int partition = partitionOf(topic, account);
+                String consumer = listener.getAssignmentsByClientId().entrySet().stream()
+                        .filter(assigned -> assigned.getValue().contains(new TopicPartition(topic, partition)))
+                        .map(Map.Entry::getKey)
+                        .findFirst()
+                        .orElseThrow();
+                double fetches = fetches(workerMeters, consumer);
+                int tries = refusals(lines).size();
+
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> refusals(lines).size() >= tries + 2);
+                assertThat(fetches(workerMeters, consumer))
+                        .as("fetches of %s over 2 tries of the batch", consumer)
+                        .isEqualTo(fetches);
+                assertThat(statusAndAttempts(admin, job)).isEqualTo("PENDING 0");
+            } finally {
+                admin.sql("GRANT UPDATE ON directory.memberships TO " + ServiceRoles.WORKER)
+                        .update();
+            }
+        }
+
+        JsonNode ended = owner.awaitTerminal(job);
+        assertThat(ended.get("status").asString()).isEqualTo("COMPLETED");
+        assertThat(statusAndAttempts(admin, job)).isEqualTo("SUCCEEDED 1");
+        assertThat(owner.memberships(ann.email())).isEqualTo(Map.of(account, "MANAGER"));
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(admin.sql("SELECT count(*) FROM audit.activity_log WHERE job_id = ?")
+                                .param(job)
+                                .query(Long.class)
+                                .single())
+                        .as("activity entries of the job's one change")
+                        .isOne());
+    }
+
+    /** The status and attempts of the job's one task. */
+    private static String statusAndAttempts(JdbcClient admin, UUID job) {
+        return admin.sql("SELECT status || ' ' || attempts FROM jobs.bulk_tasks WHERE job_id = ?")
+                .param(job)
+                .query(String.class)
+                .single();
+    }
+
+    /** The worker's lines about a batch the database refused, so far. */
+    private static List<String> refusals(LogLines lines) {
+        return lines.lines().stream()
+                .map(ILoggingEvent::getFormattedMessage)
+                .filter(line -> line.startsWith("The database refuses the worker's statements"))
+                .toList();
+    }
+
+    /** The partition the relay's producer gives the account's tasks: its key's hash, as Kafka's default partitioner. */
+    private static int partitionOf(String topic, UUID account) throws Exception {
+        try (Admin kafka = Admin.create(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, SharedInfrastructure.kafkaBootstrapServers()))) {
+            int partitions = kafka.describeTopics(List.of(topic))
+                    .allTopicNames()
+                    .get()
+                    .get(topic)
+                    .partitions()
+                    .size();
+            return Utils.toPositive(Utils.murmur2(account.toString().getBytes(UTF_8))) % partitions;
+        }
+    }
+
+    /** The fetch requests the worker's consumer {@code clientId} has sent (kafka_consumer_fetch_manager_fetch_total). */
+    private static double fetches(MeterRegistry meters, String clientId) {
+        return meters.get("kafka.consumer.fetch.manager.fetch.total")
+                .tag("client.id", clientId)
+                .functionCounter()
+                .count();
     }
 
     /** The in-JVM stack's services log in as their own roles, not as the database's superuser. */

@@ -1,6 +1,7 @@
 package com.portfoliobulk.audit.log;
 
 import com.portfoliobulk.audit.log.ActivityEventListener.EntriesNotWrittenException;
+import com.portfoliobulk.servicesupport.jdbc.DatabaseFailure;
 import com.portfoliobulk.servicesupport.jdbc.DatabaseStandby;
 import com.portfoliobulk.servicesupport.kafka.DeclaredTopics;
 import com.portfoliobulk.servicesupport.kafka.KafkaHealthIndicator;
@@ -110,11 +111,11 @@ class ActivityListenerConfiguration {
             EntriesNotWrittenException notWritten = notWritten(ex);
             if (notWritten != null) {
                 log.warn(() -> "Writing " + notWritten.entries() + " activity entries failed (attempt "
-                        + deliveryAttempt + "); trying again: " + cause(ex));
+                        + deliveryAttempt + "); trying again: " + cause(ex) + remedy(ex));
                 return;
             }
             log.warn(() -> "Activity events from " + position(record) + " on failed (attempt " + deliveryAttempt + "): "
-                    + cause(ex));
+                    + cause(ex) + remedy(ex));
         }
 
         @Override
@@ -133,7 +134,7 @@ class ActivityListenerConfiguration {
                 return;
             }
             log.warn(() -> "Writing " + records.count() + " activity entries failed (attempt " + deliveryAttempt
-                    + "); trying again: " + cause(ex));
+                    + "); trying again: " + cause(ex) + remedy(ex));
         }
 
         private static EntriesNotWrittenException notWritten(Exception ex) {
@@ -151,6 +152,11 @@ class ActivityListenerConfiguration {
 
         private static String cause(Exception ex) {
             return NestedExceptionUtils.getMostSpecificCause(ex).getMessage();
+        }
+
+        /** For a failure no retry gets past until an operator mends it ({@link DatabaseFailure#REFUSED}): what does. */
+        private static String remedy(Exception ex) {
+            return DatabaseFailure.of(ex) == DatabaseFailure.REFUSED ? "; " + DatabaseFailure.REFUSED_REMEDY : "";
         }
     }
 }

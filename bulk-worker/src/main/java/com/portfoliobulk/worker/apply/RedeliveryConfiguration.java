@@ -35,7 +35,8 @@ class RedeliveryConfiguration {
     /**
      * Redelivers a failed batch after an exponential back-off, without end: the listener dead-letters
      * unreadable and invalid records itself and fails tasks whose attempts are used up, so what reaches
-     * this handler is an outage (database or broker) that must be waited out, never a reason to drop
+     * this handler is an outage (database or broker) that must be waited out, or a refusal of the
+     * database that an operator mends (a grant or a table or column missing), never a reason to drop
      * tasks. While it waits, the consumer is paused and keeps polling, so it stays in its group.
      */
     @Bean

@@ -14,6 +14,6 @@ public class RetryableDatabaseFailure implements Predicate<Throwable> {
     @Override
     public boolean test(Throwable failure) {
         return !(failure instanceof CallNotPermittedException)
-                && DatabaseFailure.of(failure) != DatabaseFailure.PERSISTENT;
+                && DatabaseFailure.of(failure).passesByItself();
     }
 }

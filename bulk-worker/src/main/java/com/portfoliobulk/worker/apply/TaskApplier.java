@@ -2,6 +2,7 @@ package com.portfoliobulk.worker.apply;
 
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskStatus;
+import com.portfoliobulk.servicesupport.jdbc.DatabaseFailure;
 import com.portfoliobulk.servicesupport.jdbc.DatabaseStandby;
 import com.portfoliobulk.servicesupport.logging.LogContext;
 import com.portfoliobulk.worker.WorkerProperties;
@@ -33,7 +34,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  * connections) and the database circuit breaker. An unreachable database ends the call with
  * {@link DatabaseUnavailableException}: the container then backs off and redelivers, with the consumer
  * paused, until the database is back, or until the {@link DatabaseStandby} hands the partitions to
- * other workers; no task attempt is counted. A task that fails on its own
+ * other workers; no task attempt is counted. So it is when the database refuses the statements
+ * themselves ({@link DatabaseFailure#REFUSED}: a grant or a table or column missing), which ends the
+ * call with {@link StatementsRefusedException}: the batch is redelivered until an operator restores
+ * what is missing, whatever its tasks' attempts, and the worker stays in its group (every worker is
+ * refused alike). A task that fails on its own
  * counts an attempt; it is tried again on redelivery (later records of its account wait for it, to
  * keep per-account order) until {@code bulk.worker.task-max-attempts}, then ends {@code FAILED} with
  * {@code RETRIES_EXHAUSTED}. A failing record whose task is no longer pending is done with.
@@ -88,6 +93,7 @@ class TaskApplier {
     /**
      * @throws DatabaseUnavailableException when the database cannot be reached; nothing of the batch
      *     may have been applied, or part of it (which a redelivery recognises)
+     * @throws StatementsRefusedException when the database refuses the statements themselves; as above
      */
     BatchResult apply(List<TaskCommand> commands) {
         if (commands.isEmpty()) {
@@ -98,7 +104,7 @@ class TaskApplier {
             AppliedTasks applied = commit(() -> work.run(commands), received);
             return new BatchResult(applied.events(), applied.rejections(), 0);
         } catch (RuntimeException ex) {
-            rethrowIfOutage(ex);
+            rethrowUnlessTheTasks(ex);
             log.warn(
                     "A batch of {} task records failed as a whole ({}); applying them one by one",
                     commands.size(),
@@ -119,7 +125,7 @@ class TaskApplier {
             try (LogContext context = TaskLogContext.of(command)) {
                 applied.add(commit(() -> work.run(List.of(command)), received));
             } catch (RuntimeException ex) {
-                rethrowIfOutage(ex);
+                rethrowUnlessTheTasks(ex);
                 Optional<AppliedTasks> done = countFailedAttempt(command, ex);
                 if (done.isPresent()) {
                     metrics.committed(done.get(), elapsedSince(received));
@@ -207,11 +213,24 @@ class TaskApplier {
                 DatabaseOutage::of);
     }
 
-    private static void rethrowIfOutage(RuntimeException failure) {
+    /**
+     * Ends the batch's pass, for the container to redeliver it after its back-off without counting an
+     * attempt, when the failure is no fault of its tasks: an outage, or the database refusing the
+     * statements themselves. One line each time.
+     */
+    private static void rethrowUnlessTheTasks(RuntimeException failure) {
         if (DatabaseOutage.of(failure)) {
             DatabaseUnavailableException unavailable = new DatabaseUnavailableException(failure);
             log.warn("{}; the batch is redelivered after a back-off", unavailable.getMessage());
             throw unavailable;
+        }
+        if (DatabaseFailure.of(failure) == DatabaseFailure.REFUSED) {
+            StatementsRefusedException refused = new StatementsRefusedException(failure);
+            log.warn(
+                    "{}; {}; no task is failed for it: the batch is redelivered after a back-off",
+                    refused.getMessage(),
+                    DatabaseFailure.REFUSED_REMEDY);
+            throw refused;
         }
     }
 }

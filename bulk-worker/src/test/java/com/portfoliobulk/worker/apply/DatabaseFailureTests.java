@@ -8,11 +8,13 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.net.ConnectException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.dao.CannotAcquireLockException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.dao.PessimisticLockingFailureException;
+import org.springframework.jdbc.BadSqlGrammarException;
 import org.springframework.jdbc.UncategorizedSQLException;
 import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.transaction.TransactionSystemException;
@@ -90,6 +92,31 @@ class DatabaseFailureTests {
         assertThat(DatabaseFailure.of(bug)).isEqualTo(DatabaseFailure.PERSISTENT);
         assertThat(retryable).rejects(checkViolation, bug);
         assertThat(outage).rejects(checkViolation, bug);
+    }
+
+    @Test
+    void aStatementTheSchemaOrThePermissionsRefuseIsRefusedAndNeitherRetriedQuicklyNorAnOutage() {
+        Exception noGrant = new UncategorizedSQLException(
+                "DELETE", "DELETE", sql("ERROR: permission denied for table memberships", "42501"));
+        Exception noTable = new BadSqlGrammarException(
+                "SELECT", "SELECT", sql("ERROR: relation \"directory.memberships\" does not exist", "42P01"));
+        Exception noColumn =
+                new BadSqlGrammarException("UPDATE", "UPDATE", sql("ERROR: column \"role\" does not exist", "42703"));
+        Exception noFunction = new UncategorizedSQLException(
+                "SELECT",
+                "SELECT",
+                sql("ERROR: function jobs.release_deferred_tasks(uuid[], integer) does not exist", "42883"));
+        Exception noSchema = new UncategorizedSQLException(
+                "SELECT", "SELECT", sql("ERROR: schema \"directory\" does not exist", "3F000"));
+        // The data's fault, not the statement's: the task's.
+        Exception tooLong = new DataIntegrityViolationException(
+                "INSERT", sql("ERROR: value too long for type character varying(254)", "22001"));
+
+        assertThat(List.of(noGrant, noTable, noColumn, noFunction, noSchema))
+                .allSatisfy(refused -> assertThat(DatabaseFailure.of(refused)).isEqualTo(DatabaseFailure.REFUSED));
+        assertThat(retryable).rejects(noGrant, noTable, noColumn, noFunction, noSchema);
+        assertThat(outage).rejects(noGrant, noTable, noColumn, noFunction, noSchema);
+        assertThat(DatabaseFailure.of(tooLong)).isEqualTo(DatabaseFailure.PERSISTENT);
     }
 
     @Test

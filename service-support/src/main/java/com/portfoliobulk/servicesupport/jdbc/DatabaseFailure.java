@@ -21,6 +21,8 @@ import org.springframework.transaction.TransactionSystemException;
  *       again, for as long as it takes, without using up the work's attempts.
  *   <li>{@link #TRANSIENT}: a conflict that a retry usually resolves (serialization failure,
  *       deadlock, lock or statement timeout), or a transaction ended for standing idle.
+ *   <li>{@link #REFUSED}: the database refuses the statement itself, for the service's permissions or
+ *       its schema. Nothing about the work is wrong either, but it lasts until an operator mends it.
  *   <li>{@link #PERSISTENT}: anything else; retrying the same work alone may still help (a race with
  *       a concurrent writer), so it uses up the work's attempts.
  * </ul>
@@ -28,7 +30,26 @@ import org.springframework.transaction.TransactionSystemException;
 public enum DatabaseFailure {
     OUTAGE,
     TRANSIENT,
+    /**
+     * The database refuses the statement itself, whatever the work's data: SQLSTATE class 42 (syntax
+     * error or access rule violation: insufficient_privilege 42501, undefined_table 42P01,
+     * undefined_column 42703, undefined_function 42883, ...) or invalid_schema_name 3F000. The service's
+     * role lost a grant, or a table, column or function is missing (a restore, a change made by hand, a
+     * service of a version the schema does not match). The work is not at fault, and every instance of
+     * the service is refused alike, so standing aside helps nothing: keep the work, try it again after a
+     * back-off without using up its attempts, and say in the log what mends it ({@link #REFUSED_REMEDY}).
+     * A data error (class 22, 23) is {@link #PERSISTENT}: it is the work's.
+     */
+    REFUSED,
     PERSISTENT;
+
+    /**
+     * What mends a {@link #REFUSED} failure, for the log lines of the services that wait for it to be
+     * mended (README's runbook BulkConsumerNotFetching quotes them).
+     */
+    public static final String REFUSED_REMEDY =
+            "a grant of the service's database role, or a table, column or function, is missing:"
+                    + " restore it (runbook BulkConsumerNotFetching)";
 
     /**
      * serialization_failure, deadlock_detected, lock_not_available, query_canceled (timeouts), and
@@ -51,6 +72,9 @@ public enum DatabaseFailure {
                 if (TRANSIENT_STATES.contains(state) || state.startsWith("53")) {
                     return TRANSIENT;
                 }
+                if (state.startsWith("42") || state.equals("3F000")) {
+                    return REFUSED;
+                }
             }
         }
         for (Throwable cause = failure; cause != null; cause = nextCause(cause)) {
@@ -64,6 +88,14 @@ public enum DatabaseFailure {
             }
         }
         return PERSISTENT;
+    }
+
+    /**
+     * Whether the failure passes by itself, with time: an {@link #OUTAGE} or a {@link #TRANSIENT}
+     * failure, which a retry a little later gets past without anyone's help.
+     */
+    public boolean passesByItself() {
+        return this == OUTAGE || this == TRANSIENT;
     }
 
     private static boolean isOutage(Throwable cause) {

@@ -164,7 +164,7 @@ public final class MigrationConnectionsAutoConfiguration {
             log.error(unknownSetting.get());
             throw new FlywayException(unknownSetting.get() + " (" + ex.getMessage() + ")", ex);
         }
-        if (DatabaseFailure.of(ex) == DatabaseFailure.PERSISTENT) {
+        if (!DatabaseFailure.of(ex).passesByItself()) {
             throw new FlywayException(
                     "Unable to obtain connection from database, not tried again (SQL State: " + ex.getSQLState() + "): "
                             + ex.getMessage(),

@@ -47,7 +47,7 @@ public final class Outages {
         if (brokerUnavailable(failure)) {
             return "message broker";
         }
-        if (DATABASE && DatabaseFailure.of(failure) != DatabaseFailure.PERSISTENT) {
+        if (DATABASE && DatabaseFailure.of(failure).passesByItself()) {
             return "database";
         }
         return null;
