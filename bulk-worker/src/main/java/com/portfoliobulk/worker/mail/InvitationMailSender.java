@@ -3,6 +3,7 @@ package com.portfoliobulk.worker.mail;
 import com.portfoliobulk.worker.TransactionWaits;
 import com.portfoliobulk.worker.mail.InvitationMailStore.ClaimedMail;
 import com.portfoliobulk.worker.mail.InvitationMailStore.Invitations;
+import com.portfoliobulk.worker.mail.InvitationMailStore.Turns;
 import com.portfoliobulk.worker.mail.InvitationMailTemplates.RenderedMail;
 import jakarta.mail.MessagingException;
 import jakarta.mail.SendFailedException;
@@ -125,13 +126,15 @@ class InvitationMailSender implements SmartLifecycle {
     /**
      * Sends due messages, one per transaction, until none is due, a poll's share is sent, or an
      * attempt failed for a reason that is likely to hold for the next message too (the SMTP server
-     * is down): the rest wait for the next poll instead of each waiting for a timeout now. Once the
-     * worker stops, it ends after the message in hand.
+     * is down): the rest wait for the next poll instead of each waiting for a timeout now. Portfolios
+     * take turns in each poll: each one's first due message, then each one's second, and so on ({@link
+     * InvitationMailStore#claimNext}). Once the worker stops, it ends after the message in hand.
      */
     @Scheduled(fixedDelayString = "${bulk.worker.mail.poll-interval:1s}")
     void poll() {
         try {
-            for (int i = 0; i < MAX_PER_POLL && !stopping && sendNext() == Attempt.DONE; i++) {
+            Turns turns = new Turns();
+            for (int i = 0; i < MAX_PER_POLL && !stopping && sendNext(turns) == Attempt.DONE; i++) {
                 // one message per transaction
             }
             if (waitingForJobsSchema) {
@@ -197,10 +200,10 @@ class InvitationMailSender implements SmartLifecycle {
         return null;
     }
 
-    /** Sends the next due message, if any. */
-    Attempt sendNext() {
+    /** Sends the next due message, if any, in the turn of its portfolio. */
+    Attempt sendNext(Turns turns) {
         Attempt attempt = transactions.execute(status -> {
-            Optional<ClaimedMail> claimed = store.claimNext();
+            Optional<ClaimedMail> claimed = store.claimNext(turns);
             return claimed.isPresent() ? send(claimed.get()) : Attempt.NONE_DUE;
         });
         return attempt == null ? Attempt.NONE_DUE : attempt;

@@ -2,10 +2,13 @@ package com.portfoliobulk.worker.mail;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.PortfolioClosing;
+import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import com.portfoliobulk.worker.links.OpenPortfolios;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -33,9 +36,14 @@ class InvitationMailStore {
                            AND c.closing_since > now() - make_interval(secs => :closingHold))""";
 
     /**
-     * The finished jobs with pending messages, the one with the oldest first: the jobs are found with
-     * one index probe each (a loose scan of {@code invitation_mails_pending_by_job}), so the messages of
-     * running jobs, which may be many, are never read.
+     * The finished jobs with due messages, portfolios taking turns: the jobs of the portfolios the poll
+     * has claimed fewest messages of so far ({@code :portfolios}, {@code :claims}) first, so that each
+     * portfolio's first message goes out, then each one's second, and so on, and a small job does not
+     * wait for the whole of another portfolio's large job queued before it. Within a portfolio (and
+     * among the portfolios of one turn) the job whose oldest due message is oldest comes first. The
+     * jobs are found with one index probe each (a loose scan of {@code invitation_mails_pending_by_job}),
+     * and so is each one's oldest due message and its portfolio, so the messages of running jobs, which
+     * may be many, are never read, nor all of a large job's.
      */
     private static final String FINISHED_JOBS_WITH_DUE_MAIL = """
             WITH RECURSIVE pending(job_id) AS (
@@ -48,18 +56,23 @@ class InvitationMailStore {
                   FROM pending
                  WHERE pending.job_id IS NOT NULL
             )
-            SELECT job_id FROM (
-                SELECT pending.job_id,
-                       (SELECT min(m.next_attempt_at) FROM directory.invitation_mails m
-                         WHERE m.job_id = pending.job_id AND m.status = 'PENDING') AS first_due
+            SELECT finished.job_id FROM (
+                SELECT pending.job_id, first.next_attempt_at AS first_due, first.portfolio_id
                   FROM pending
+                 CROSS JOIN LATERAL (
+                       SELECT m.next_attempt_at, m.portfolio_id FROM directory.invitation_mails m
+                        WHERE m.job_id = pending.job_id AND m.status = 'PENDING'
+                        ORDER BY m.next_attempt_at
+                        LIMIT 1) first
                  WHERE pending.job_id IS NOT NULL
                    AND NOT EXISTS (SELECT 1 FROM jobs.bulk_jobs j
                                     WHERE j.id = pending.job_id AND j.status IN ('QUEUED', 'IN_PROGRESS'))
                    AND %s
             ) finished
-             WHERE first_due <= now()
-             ORDER BY first_due
+              LEFT JOIN unnest(:portfolios, :claims) AS served(portfolio_id, claims)
+                ON served.portfolio_id = finished.portfolio_id
+             WHERE finished.first_due <= now()
+             ORDER BY coalesce(served.claims, 0), finished.first_due
              LIMIT :limit
             """.formatted(
                     NOT_CLOSING.formatted("(SELECT j.portfolio_id FROM jobs.bulk_jobs j WHERE j.id = pending.job_id)"));
@@ -104,11 +117,15 @@ class InvitationMailStore {
     }
 
     /**
-     * Claims one due message of a finished job, the oldest of the job whose oldest is; the caller's
+     * Claims one due message of a finished job, portfolios taking turns ({@link
+     * #FINISHED_JOBS_WITH_DUE_MAIL}): of the portfolios {@code turns} has counted fewest claims of, the
+     * oldest message of the job whose oldest is, which {@code turns} then counts. The caller's
      * transaction holds it until it commits.
      */
-    Optional<ClaimedMail> claimNext() {
+    Optional<ClaimedMail> claimNext(Turns turns) {
         List<UUID> jobs = jdbc.sql(FINISHED_JOBS_WITH_DUE_MAIL)
+                .param("portfolios", PostgresArrays.uuids(turns.claims.keySet()))
+                .param("claims", PostgresArrays.ints(turns.claims.values()))
                 .param("limit", JOBS_PER_CLAIM)
                 .param("closingHold", PortfolioClosing.HOLD.toSeconds())
                 .query(UUID.class)
@@ -116,10 +133,21 @@ class InvitationMailStore {
         for (UUID job : jobs) {
             Optional<ClaimedMail> claimed = claim(job);
             if (claimed.isPresent()) {
+                turns.claims.merge(claimed.get().portfolioId(), 1, Integer::sum);
                 return claimed;
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The messages one poll has claimed so far, by portfolio: the turns its portfolios have had. Each
+     * poll starts with none, as each batch of the gateway's task relay does.
+     */
+    static final class Turns {
+
+        /** In one iteration order for the keys and the values, which go to the claim as two arrays. */
+        private final Map<UUID, Integer> claims = new LinkedHashMap<>();
     }
 
     private Optional<ClaimedMail> claim(UUID jobId) {

@@ -19,6 +19,7 @@ import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
 import com.portfoliobulk.worker.fixtures.ReceivedMail;
+import com.portfoliobulk.worker.fixtures.ScriptedSmtp;
 import com.portfoliobulk.worker.fixtures.TestSmtp;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -41,11 +42,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.ResponseEntity;
+import org.springframework.mail.javamail.JavaMailSender;
+import org.springframework.mail.javamail.JavaMailSenderImpl;
 
 /**
  * Invitation e-mails from task to inbox: the worker applies an invitation job, queues one message per
@@ -66,6 +70,9 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
 
     @Autowired
     DataSource dataSource;
+
+    @Autowired
+    JavaMailSender mailSender;
 
     @Test
     void aJobInvitingTwoPeopleToThreeAccountsSendsOneMailToEachNamingTheThreeAccounts() {
@@ -360,6 +367,62 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
         taskRecords().publish(List.of(running.message(1)));
         awaitFinished(running);
         assertThat(awaitOneMailTo(waiting).subject()).contains("invited you to 2 account(s)");
+    }
+
+    /**
+     * Portfolios take turns: the e-mails of a portfolio's small job, queued while another portfolio's
+     * large job's e-mails are being sent, go out between them, not after all of them. Here the SMTP
+     * server holds its acceptance of the large job's first e-mail until the small job has finished, so
+     * that both jobs' e-mails are queued when the sender goes on; the order of the e-mails is the order
+     * of their {@code RCPT TO}. Before, the sender took the oldest due e-mail of all, and the small job's
+     * invitees got theirs after every one of the large job's.
+     */
+    @Test
+    void portfoliosTakeTurnsSoAFewInviteesAreNotMailedAfterAllOfAnotherPortfoliosMany() throws Exception {
+        Portfolio large = directory.portfolio(1);
+        Portfolio small = directory.portfolio(1);
+        List<String> many = IntStream.range(0, 30)
+                .mapToObj(i -> "many-" + i + "-" + UUID.randomUUID() + "@brand.example")
+                .toList();
+        List<String> few = IntStream.range(0, 3)
+                .mapToObj(i -> "few-" + i + "-" + UUID.randomUUID() + "@brand.example")
+                .toList();
+        JavaMailSenderImpl configured = (JavaMailSenderImpl) mailSender;
+        int smtpPort = configured.getPort();
+        List<String> recipients;
+        try (ScriptedSmtp smtp = new ScriptedSmtp("250 2.0.0 queued as 1", true).holdingRepliesToData()) {
+            configured.setPort(smtp.port());
+            try {
+                SubmittedJob largeJob = inviteEach(large, many);
+                publish(largeJob);
+                awaitFinished(largeJob);
+                await().atMost(PATIENCE).until(() -> !smtp.messages().isEmpty());
+                SubmittedJob smallJob = inviteEach(small, few);
+                publish(smallJob);
+                awaitFinished(smallJob);
+
+                smtp.releaseRepliesToData();
+                await().atMost(PATIENCE).until(() -> sentOf(largeJob) == many.size() && sentOf(smallJob) == few.size());
+            } finally {
+                configured.setPort(smtpPort);
+            }
+            recipients = smtp.commands().stream()
+                    .filter(command -> command.toUpperCase(Locale.ROOT).startsWith("RCPT TO:"))
+                    .map(command -> command.substring(command.indexOf('<') + 1, command.indexOf('>'))
+                            .toLowerCase(Locale.ROOT))
+                    .filter(recipient -> many.contains(recipient) || few.contains(recipient))
+                    .toList();
+        }
+
+        assertThat(recipients).hasSize(many.size() + few.size());
+        assertThat(recipients.getFirst())
+                .as("the large job's first e-mail, held")
+                .isIn(many);
+        int lastOfFew = few.stream().mapToInt(recipients::indexOf).max().orElseThrow();
+        assertThat(recipients.subList(0, lastOfFew))
+                .as("the large job's e-mails sent before the small job's last")
+                .filteredOn(many::contains)
+                .hasSize(few.size());
     }
 
     /**
@@ -663,6 +726,25 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
                 List.of(
                         TaskSpec.invite(portfolio.ownedAccount(0).id(), null, email, AccountRole.ANALYST, EXPIRES),
                         TaskSpec.invite(portfolio.ownedAccount(1).id(), null, email, second, EXPIRES)));
+    }
+
+    /** A job inviting each address to the portfolio's first account. */
+    private SubmittedJob inviteEach(Portfolio portfolio, List<String> emails) {
+        return jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                emails.stream()
+                        .map(email -> TaskSpec.invite(
+                                portfolio.ownedAccount(0).id(), null, email, AccountRole.ANALYST, EXPIRES))
+                        .toList());
+    }
+
+    private long sentOf(SubmittedJob job) {
+        return jdbc.sql("SELECT count(*) FROM directory.invitation_mails WHERE job_id = ? AND status = 'SENT'")
+                .param(job.id())
+                .query(Long.class)
+                .single();
     }
 
     private String mailStatus(String email) {
