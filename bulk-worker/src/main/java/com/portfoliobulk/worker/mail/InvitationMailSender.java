@@ -13,6 +13,7 @@ import jakarta.mail.internet.MimeMessage;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -49,7 +50,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <p>An unreachable SMTP server, a temporary refusal or a refusal of the worker's settings (relaying or
  * the sender refused, {@link SmtpRefusals}) schedules another attempt after a growing back-off; a
  * refused invitee address or a malformed one ends the message {@code FAILED} at once, and the
- * invitation's task shows why. One message's failure never holds up others.
+ * invitation's task shows why. One message's failure never holds up others: a refusal of its
+ * invitee's address alone, for now (greylisting, a full mailbox), lets the poll go on with the next
+ * message; a failure likely to hold for the next one too (the server unreachable) ends the poll, and
+ * the others wait for the next.
  *
  * <p>When the worker stops, a poll ends after the message in hand ({@link #stop()}): the others stay
  * due, for the next start or another worker. A message in hand whose SMTP server has not answered
@@ -264,7 +268,10 @@ class InvitationMailSender implements SmartLifecycle {
 
     /** How an attempt went, for the poll. */
     enum Attempt {
-        /** Sent, or ended for good: go on with the next message. */
+        /**
+         * Sent, ended for good, or scheduled again after a refusal of its invitee's address alone: go on
+         * with the next message.
+         */
         DONE,
         /** Scheduled again: the next message would likely fail the same way now. */
         RETRY_LATER,
@@ -323,9 +330,43 @@ class InvitationMailSender implements SmartLifecycle {
                     error);
             store.markRetry(mail.id(), error, properties.backoffAfter(attempts));
             metrics.retried(language);
-            return Attempt.RETRY_LATER;
+            // The next message, to another address, is not refused with this one's.
+            return refusesOnlyTheInviteeForNow(failure) ? Attempt.DONE : Attempt.RETRY_LATER;
         }
         return Attempt.DONE;
+    }
+
+    /**
+     * A refusal of the invitee's address alone, for now, the server's reply to {@code RCPT TO} ({@link
+     * SmtpRefusals#refusesOnlyTheInviteeForNow}: greylisting, a full mailbox): the message is retried,
+     * and the poll goes on with the next one. Every other failure that is retried (the server
+     * unreachable or silent, {@code 421}, a refusal of the sender, of the data or of signing in) is
+     * likely to hold for the next message too, and ends the poll.
+     */
+    static boolean refusesOnlyTheInviteeForNow(Exception failure) {
+        if (failure instanceof MailSendException send) {
+            for (Exception cause : send.getFailedMessages().values()) {
+                if (refusesRecipientForNow(cause)) {
+                    return true;
+                }
+            }
+            return refusesRecipientForNow(send.getCause());
+        }
+        return refusesRecipientForNow(failure);
+    }
+
+    private static boolean refusesRecipientForNow(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SMTPAddressFailedException refused
+                    && refused.getCommand() != null
+                    && refused.getCommand().toUpperCase(Locale.ROOT).startsWith("RCPT")) {
+                return SmtpRefusals.refusesOnlyTheInviteeForNow(refused.getReturnCode(), refused.getMessage());
+            }
+            if (cause.getCause() == cause) {
+                break;
+            }
+        }
+        return false;
     }
 
     /**

@@ -35,6 +35,10 @@ import java.util.regex.Pattern;
  * failed, {@code 552} storage exceeded, {@code 530} sign-in required, {@code 500} to {@code 504}
  * syntax and sequence) are retried. A retried refusal that persists ends the e-mail {@code FAILED} when
  * its attempts are used up, with the server's reply.
+ *
+ * <p>Of the retried refusals, those of the invitee's address alone, for now ({@link
+ * #refusesOnlyTheInviteeForNow}: greylisting, a full mailbox), let the sender go on with the next
+ * e-mail; the others hold for every e-mail, and end its poll.
  */
 final class SmtpRefusals {
 
@@ -47,6 +51,18 @@ final class SmtpRefusals {
     /** The reply codes that refuse the invitee's address, in a reply without an enhanced status code. */
     private static final Set<Integer> INVITEES_REPLY_CODES = Set.of(550, 551, 553, 556);
 
+    /**
+     * The enhanced status codes (subject.detail) of a refusal at {@code RCPT TO} that may be the
+     * sender's: {@code x.1.0}, {@code x.1.7}, {@code x.1.8}.
+     */
+    private static final Set<String> SENDERS_STATUSES = Set.of("1.0", "1.7", "1.8");
+
+    /**
+     * The subjects of the enhanced status codes that are the mail system's, the network's, the
+     * protocol's or the content's ({@code x.3.x} to {@code x.6.x}): they hold for every e-mail.
+     */
+    private static final Set<String> SYSTEMS_SUBJECTS = Set.of("3", "4", "5", "6");
+
     private SmtpRefusals() {}
 
     /**
@@ -57,12 +73,40 @@ final class SmtpRefusals {
         if (replyCode < 500 || replyCode > 599) {
             return false;
         }
-        Matcher enhanced = ENHANCED_STATUS.matcher(reply == null ? "" : reply.strip());
-        // The enhanced code's class is the reply's (RFC 3463); one that is not is ignored.
-        if (enhanced.lookingAt() && enhanced.group(1).equals("5")) {
-            String status = Integer.parseInt(enhanced.group(2)) + "." + Integer.parseInt(enhanced.group(3));
-            return INVITEES_STATUSES.contains(status);
+        String status = enhancedStatus(replyCode, reply);
+        return status != null ? INVITEES_STATUSES.contains(status) : INVITEES_REPLY_CODES.contains(replyCode);
+    }
+
+    /**
+     * Whether a reply to {@code RCPT TO} that is not {@link #refusesTheInvitee final} refuses the
+     * invitee's address alone, for now, so that the next e-mail, to another address, is not refused
+     * with it: a temporary refusal (a 4xx: greylisting, {@code 450 4.7.1}; a full mailbox, {@code 452
+     * 4.2.2}), or a full mailbox refused as permanent ({@code 552 5.2.2}, which the invitee can clear).
+     * Not {@code 421}, the server closing the connection, nor a 4xx whose enhanced status code may be
+     * the sender's ({@code 4.1.0}, {@code 4.1.7}, {@code 4.1.8}: Postfix refuses the sender at {@code
+     * RCPT TO}) or is the mail system's, the network's, the protocol's or the content's ({@code 4.3.x} to
+     * {@code 4.6.x}): those hold for every e-mail.
+     */
+    static boolean refusesOnlyTheInviteeForNow(int replyCode, String reply) {
+        String status = enhancedStatus(replyCode, reply);
+        if (replyCode >= 400 && replyCode <= 499 && replyCode != 421) {
+            return status == null
+                    || !(SENDERS_STATUSES.contains(status)
+                            || SYSTEMS_SUBJECTS.contains(status.substring(0, status.indexOf('.'))));
         }
-        return INVITEES_REPLY_CODES.contains(replyCode);
+        return replyCode >= 500 && replyCode <= 599 && "2.2".equals(status);
+    }
+
+    /**
+     * The subject and detail of the reply's enhanced status code ({@code 1.1} of {@code 550 5.1.1}), or
+     * null when the reply has none. The enhanced code's class is the reply's (RFC 3463); one that is not
+     * is ignored.
+     */
+    private static String enhancedStatus(int replyCode, String reply) {
+        Matcher enhanced = ENHANCED_STATUS.matcher(reply == null ? "" : reply.strip());
+        if (enhanced.lookingAt() && enhanced.group(1).equals(Integer.toString(replyCode / 100))) {
+            return Integer.parseInt(enhanced.group(2)) + "." + Integer.parseInt(enhanced.group(3));
+        }
+        return null;
     }
 }

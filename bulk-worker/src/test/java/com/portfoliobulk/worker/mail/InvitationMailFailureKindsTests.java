@@ -129,6 +129,41 @@ class InvitationMailFailureKindsTests {
         }
     }
 
+    /**
+     * Greylisting at RCPT TO, as Jakarta Mail reports it, refuses the invitee's address alone, for
+     * now: the poll goes on. A 421 there, a refusal of the data, and an unreachable server hold for the
+     * next e-mail too.
+     */
+    @Test
+    void onlyATemporaryRefusalOfTheRecipientLetsThePollGoOn() throws Exception {
+        try (ScriptedSmtp smtp = new ScriptedSmtp("250 2.0.0 queued as 1", true)
+                .refusingRecipient(
+                        "nobody@brand.example",
+                        "450 4.7.1 <nobody@brand.example>: Recipient address rejected: greylisted")) {
+            Exception failure = sendThrough(smtp);
+
+            assertThat(InvitationMailSender.isPermanent(failure)).isFalse();
+            assertThat(InvitationMailSender.refusesOnlyTheInviteeForNow(failure))
+                    .isTrue();
+        }
+        try (ScriptedSmtp smtp = new ScriptedSmtp("250 2.0.0 queued as 1", true)
+                .refusingRecipient("nobody@brand.example", "421 4.3.2 Service shutting down, closing channel")) {
+            assertThat(InvitationMailSender.refusesOnlyTheInviteeForNow(sendThrough(smtp)))
+                    .isFalse();
+        }
+        try (ScriptedSmtp smtp = new ScriptedSmtp("451 4.3.0 try again later", true)) {
+            assertThat(InvitationMailSender.refusesOnlyTheInviteeForNow(sendThrough(smtp)))
+                    .isFalse();
+        }
+        MessagingException unreachable = new MessagingException("Couldn't connect to host", new ConnectException());
+        assertThat(InvitationMailSender.refusesOnlyTheInviteeForNow(
+                        new MailSendException("Mail server connection failed", unreachable)))
+                .isFalse();
+        assertThat(InvitationMailSender.refusesOnlyTheInviteeForNow(
+                        new MailAuthenticationException("454 4.7.0 Temporary authentication failure")))
+                .isFalse();
+    }
+
     /** Sends one message with Spring's JavaMail sender, as the worker does; answers what it threw. */
     private static Exception sendThrough(ScriptedSmtp smtp) throws Exception {
         JavaMailSenderImpl sender = new JavaMailSenderImpl();

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.servicesupport.scheduling.ScheduledTasksAutoConfiguration;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.testsupport.RetryStamps;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
@@ -28,6 +29,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.IntStream;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -293,6 +295,79 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
             List<String> waits = stamps.waits();
             assertThat(waits).containsExactly("1: 00:00:01", "2: 00:00:02");
         }
+    }
+
+    /**
+     * The relay refuses one invitee's address for now at {@code RCPT TO} (greylisting, {@code 450
+     * 4.7.1}): that e-mail is scheduled again, and the poll goes on with the others, which go out in
+     * the same poll; the refused one goes out on its retry. Here the server holds its reply to {@code
+     * RCPT TO} until the others are due (another job's) and every thread of the worker's scheduler but
+     * the poll's holds a task of the test's; one more such task waits for the poll's thread, and runs
+     * before the next poll, so the e-mails sent once it runs are those of the poll that met the
+     * refusal. Before, any failure that was not permanent ended the poll: each refused address held up
+     * every portfolio's e-mails until the next poll.
+     */
+    @Test
+    void aTemporaryRefusalOfOneAddressLetsThePollGoOnWithTheOtherEMails() throws Exception {
+        String greylisted = "greylisted-" + UUID.randomUUID() + "@brand.example";
+        List<String> others = List.of(
+                "other-a-" + UUID.randomUUID() + "@brand.example", "other-b-" + UUID.randomUUID() + "@brand.example");
+        JavaMailSenderImpl configured = (JavaMailSenderImpl) mailSender;
+        int port = configured.getPort();
+        CountDownLatch holding = new CountDownLatch(ScheduledTasksAutoConfiguration.THREADS);
+        CountDownLatch released = new CountDownLatch(1);
+        try (ScriptedSmtp smtp = new ScriptedSmtp("250 2.0.0 queued as 1", true)
+                .refusingRecipient(greylisted, "450 4.7.1 <" + greylisted + ">: Recipient address rejected: greylisted")
+                .holdingRepliesTo("RCPT")) {
+            configured.setPort(smtp.port());
+            try {
+                SubmittedJob refused = inviteToTwoAccounts(greylisted);
+                publish(refused);
+                awaitFinished(refused);
+                await().atMost(PATIENCE)
+                        .until(() -> smtp.commands().stream().anyMatch(command -> command.contains(greylisted)));
+                Portfolio portfolio = directory.portfolio(1);
+                SubmittedJob job = jobs.submit(
+                        portfolio.id(),
+                        JobType.INVITE_USERS,
+                        JobFixture.administrator(),
+                        others.stream()
+                                .map(email -> TaskSpec.invite(
+                                        portfolio.ownedAccount(0).id(), null, email, AccountRole.ANALYST, EXPIRES))
+                                .toList());
+                publish(job);
+                awaitFinished(job);
+                for (int i = 0; i < ScheduledTasksAutoConfiguration.THREADS; i++) {
+                    scheduler.execute(() -> {
+                        holding.countDown();
+                        try {
+                            released.await();
+                        } catch (InterruptedException ex) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                }
+                await().atMost(PATIENCE).until(() -> holding.getCount() == 1);
+
+                smtp.releaseRepliesTo("RCPT");
+                await().atMost(PATIENCE).until(() -> holding.getCount() == 0);
+
+                assertThat(attempts(greylisted))
+                        .as("attempts of the refused e-mail")
+                        .isPositive();
+                for (String other : others) {
+                    assertThat(status(other))
+                            .as(other + ", after the poll that met the refusal")
+                            .isEqualTo("SENT");
+                }
+            } finally {
+                released.countDown();
+                configured.setPort(port);
+            }
+        }
+
+        await().atMost(PATIENCE).until(() -> "SENT".equals(status(greylisted)));
+        assertThat(attempts(greylisted)).isEqualTo(2);
     }
 
     /**

@@ -64,6 +64,44 @@ class SmtpRefusalsTests {
                 .isFalse();
     }
 
+    /** A refusal at RCPT TO that concerns the invitee's address alone, for now: the poll goes on. */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "450 4.7.1 <ann@brand.example>: Recipient address rejected: greylisted",
+                "451 4.7.1 Please try again later",
+                "450 4.2.0 <ann@brand.example>: Recipient address rejected: Greylisted, see"
+                        + " http://postgrey.schweikert.ch/help/brand.example.html",
+                "452 4.2.2 The email account that you tried to reach is over quota.",
+                "450 4.1.1 <ann@brand.example>: Recipient address verification failed",
+                "450 Requested mail action not taken: mailbox unavailable",
+                "552 5.2.2 <ann@brand.example>: Mailbox full",
+            })
+    void aRefusalOfTheInviteesAddressForNowIsTheInviteesAlone(String reply) {
+        assertThat(SmtpRefusals.refusesOnlyTheInviteeForNow(Integer.parseInt(reply.substring(0, 3)), reply))
+                .isTrue();
+    }
+
+    /** A refusal at RCPT TO that holds for every e-mail: the poll ends. */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "421 4.3.2 Service not available, closing transmission channel",
+                "421 scripted.example closing connection",
+                "450 4.1.8 <invitations@nowhere.example>: Sender address rejected: Domain not found",
+                "450 4.1.7 <invitations@portfolio.example>: Sender address rejected: unverified",
+                "451 4.3.0 <ann@brand.example>: Temporary lookup failure",
+                "452 4.3.1 Insufficient system storage",
+                "451 4.4.5 System congestion",
+                "554 5.7.1 <ann@brand.example>: Relay access denied",
+                "550 5.1.1 <ann@brand.example>: Recipient address rejected: User unknown",
+                "552 Requested mail action aborted: exceeded storage allocation",
+            })
+    void aRefusalThatHoldsForEveryEMailIsNotTheInviteesAlone(String reply) {
+        assertThat(SmtpRefusals.refusesOnlyTheInviteeForNow(Integer.parseInt(reply.substring(0, 3)), reply))
+                .isFalse();
+    }
+
     /** An enhanced code of another class than the reply's is not one (RFC 3463): the reply code counts. */
     @ParameterizedTest
     @ValueSource(strings = {"550 4.7.1 <ann@brand.example>: try later", "554 2.1.1 <ann@brand.example>: odd"})
