@@ -28,8 +28,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -142,16 +144,21 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
         double readsAheadBefore = readsAhead();
         record Poll(long sentAt, long answeredAt, int status, String jobStatus) {}
         List<Poll> polls = new CopyOnWriteArrayList<>();
+        int clientCount = 4;
+        AtomicLongArray lastSentAt = new AtomicLongArray(clientCount);
         AtomicBoolean polling = new AtomicBoolean(true);
         long lockedAt;
+        long windowEnd;
         long releasedAt;
         // Four clients polling the job, a few milliseconds apart: the gateway reads it ahead.
-        try (ExecutorService clients = Executors.newFixedThreadPool(4)) {
+        try (ExecutorService clients = Executors.newFixedThreadPool(clientCount)) {
             try {
-                for (int c = 0; c < 4; c++) {
+                for (int c = 0; c < clientCount; c++) {
+                    int client = c;
                     clients.submit(() -> {
                         while (polling.get()) {
                             long sent = System.nanoTime();
+                            lastSentAt.set(client, sent);
                             Answer answer = api.get(token, path);
                             polls.add(new Poll(
                                     sent,
@@ -173,7 +180,15 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
                         lock.execute("LOCK TABLE jobs.bulk_jobs IN ACCESS EXCLUSIVE MODE");
                     }
                     lockedAt = System.nanoTime();
-                    Thread.sleep(600);
+                    windowEnd = lockedAt + Duration.ofMillis(400).toNanos();
+                    // Held until every client has been answered each poll it sent in the window (it has sent
+                    // one since), however long the answers take on a loaded machine. A poll that waits for
+                    // the database is answered only once this transaction ends: its client sends nothing
+                    // more meanwhile, and the wait fails.
+                    await().alias("every poll sent within 400 ms of the lock answered while it is held")
+                            .atMost(Duration.ofSeconds(10))
+                            .until(() -> IntStream.range(0, clientCount)
+                                    .allMatch(client -> lastSentAt.get(client) - windowEnd > 0));
                     releasedAt = System.nanoTime();
                     holder.rollback();
                 }
@@ -185,13 +200,12 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
             }
         }
 
-        // Polls sent while the job could not be read, past the time to live (100 ms) and within the
-        // longest age (1 s) of the last read: each answered from that read, before the database let go.
-        // At least one per client: how many more fit in the window depends on the machine's load (only 10
-        // in all with a load of 23 on 2 cores).
-        long margin = Duration.ofMillis(150).toNanos();
+        // Polls sent while the job could not be read, past the time to live (100 ms) and well within the
+        // longest age (1 s) of the last read, made just before the lock: each answered from that read,
+        // before the database let go. At least four: how many more fit in the window depends
+        // on the machine's load (only 10 in 450 ms with a load of 23 on 2 cores).
         List<Poll> whileHeldBack = polls.stream()
-                .filter(poll -> poll.sentAt() > lockedAt && poll.sentAt() < releasedAt - margin)
+                .filter(poll -> poll.sentAt() > lockedAt && poll.sentAt() < windowEnd)
                 .toList();
         assertThat(whileHeldBack).hasSizeGreaterThanOrEqualTo(4).allSatisfy(poll -> {
             assertThat(poll.status()).isEqualTo(200);
