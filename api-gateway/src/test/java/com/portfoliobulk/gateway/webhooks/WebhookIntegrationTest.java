@@ -72,8 +72,16 @@ abstract class WebhookIntegrationTest extends GatewayIntegrationTest {
         receiver = new WebhookReceiver();
     }
 
+    /**
+     * Deletes the portfolio's subscriptions, their messages with them, before the receiver's port is let
+     * go: a message still pending would be retried against that port for the whole retry period, and
+     * a later test's receiver given the same port would receive it.
+     */
     @AfterEach
     void closeReceiver() {
+        jdbc.sql("DELETE FROM jobs.webhook_subscriptions WHERE portfolio_id = :portfolio")
+                .param("portfolio", portfolio.id())
+                .update();
         receiver.close();
     }
 
