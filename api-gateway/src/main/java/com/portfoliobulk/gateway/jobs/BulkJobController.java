@@ -128,6 +128,12 @@ class BulkJobController {
             description = "Too many submissions for the portfolio in the current period; retry after Retry-After"
                     + " seconds. RateLimit-Policy names the policy used up: `submissions`, or `replays` for a"
                     + " key that names an existing job.")
+    @ApiResponse(
+            responseCode = "503",
+            description = "The gateway cannot reach its database or a service it needs, or is handling as many"
+                    + " large bodies as it may at once, or is running as many of the portfolio's submissions and"
+                    + " previews as it runs at once (`bulk.gateway.rate-limit.max-concurrent-per-portfolio`, 2) and"
+                    + " none ended within 2 s. Nothing was changed; retry after Retry-After seconds.")
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<JobView> submit(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,

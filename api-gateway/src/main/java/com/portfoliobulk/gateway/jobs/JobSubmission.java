@@ -35,6 +35,12 @@ import tools.jackson.databind.json.JsonMapper;
  * 422. Two submissions racing with one key cannot both create a job: the key's unique index makes
  * the second wait for the first to commit and then answer the first's job, or 409 when the wait
  * exceeds {@code bulk.gateway.jobs.duplicate-wait}.
+ *
+ * <p>An administrator's new job is planned and stored as one of its portfolio's submissions and previews
+ * that the gateway runs at once ({@link PortfolioConcurrencyLimit}), each with a database connection;
+ * validation and a replay come before and take no place. The identity provider's deprovisioning does
+ * not wait for one: it runs in the transaction of its SCIM request, which holds its connection already,
+ * and offboards one user.
  */
 @Service
 public class JobSubmission {
@@ -90,6 +96,8 @@ public class JobSubmission {
 
     private final ClosureLock closureLock;
 
+    private final PortfolioConcurrencyLimit concurrency;
+
     JobSubmission(
             JobPlanning planning,
             TargetResolution resolution,
@@ -101,7 +109,8 @@ public class JobSubmission {
             ApplicationEventPublisher events,
             PlatformTransactionManager transactions,
             JobIds jobIds,
-            ClosureLock closureLock) {
+            ClosureLock closureLock,
+            PortfolioConcurrencyLimit concurrency) {
         this.planning = planning;
         this.resolution = resolution;
         this.jobs = jobs;
@@ -117,6 +126,7 @@ public class JobSubmission {
         this.transaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
         this.jobIds = jobIds;
         this.closureLock = closureLock;
+        this.concurrency = concurrency;
     }
 
     /**
@@ -128,7 +138,8 @@ public class JobSubmission {
      * @throws InvalidJobRequestException when the request cannot be carried out (422)
      * @throws PortfolioNotFoundException when the portfolio does not exist (404)
      * @throws com.portfoliobulk.gateway.web.RequestRefusedException when the portfolio was closed
-     *     meanwhile (403)
+     *     meanwhile (403), or as many of its submissions and previews as the gateway runs at once were
+     *     running (503)
      */
     Submitted submit(
             Caller caller, UUID portfolioId, String idempotencyKey, JobRequest request, Runnable beforeNewJob) {
@@ -197,19 +208,43 @@ public class JobSubmission {
         if (beforeNewJob != null) {
             beforeNewJob.run();
         }
+        if (origin == JobOrigin.SCIM) {
+            // In the transaction of the identity provider's request, which holds a connection already.
+            return create(requestedBy, origin, portfolioId, key, hash, validated, start);
+        }
+        return concurrency.run(
+                portfolioId,
+                PortfolioConcurrencyLimit.Work.SUBMISSION,
+                () -> create(requestedBy, origin, portfolioId, key, hash, validated, start));
+    }
+
+    /**
+     * Plans the new job and stores it, or answers the job a concurrent submission with the same key
+     * stored first.
+     *
+     * @param start when the submission began, on {@link System#nanoTime()}
+     */
+    private Submitted create(
+            Actor requestedBy,
+            JobOrigin origin,
+            UUID portfolioId,
+            String key,
+            String hash,
+            ValidatedJobRequest validated,
+            long start) {
         long expectedTasks = validated.knownTaskCount().orElse(0);
         ResolvedTargets targets = planning.plan(portfolioId, validated).targets();
         for (int attempt = 1; ; attempt++) {
             UUID jobId = jobIds.next();
             try {
-                long created = create(jobId, targets, expectedTasks, requestedBy, origin, key, hash);
+                long created = store(jobId, targets, expectedTasks, requestedBy, origin, key, hash);
                 Job job = find(portfolioId, jobId).orElseThrow();
                 submitted(validated.type(), Duration.ofNanos(System.nanoTime() - start));
                 events.publishEvent(new JobSubmitted(jobId, portfolioId, validated.type(), created));
                 return new Submitted(job, false);
             } catch (KeyTakenException ex) {
                 // A concurrent submission with this key committed first: answer its job.
-                earlier = replay(portfolioId, key, hash);
+                Optional<Submitted> earlier = replay(portfolioId, key, hash);
                 if (earlier.isPresent()) {
                     return earlier.get();
                 }
@@ -234,7 +269,7 @@ public class JobSubmission {
      *
      * @param expectedTasks the number of tasks when the request tells it, else 0
      */
-    private long create(
+    private long store(
             UUID jobId,
             ResolvedTargets targets,
             long expectedTasks,

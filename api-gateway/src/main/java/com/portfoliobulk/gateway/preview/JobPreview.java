@@ -9,6 +9,7 @@ import com.portfoliobulk.gateway.jobs.JobPlanning;
 import com.portfoliobulk.gateway.jobs.JobRequest;
 import com.portfoliobulk.gateway.jobs.JobRequestValidation;
 import com.portfoliobulk.gateway.jobs.PlannedTarget;
+import com.portfoliobulk.gateway.jobs.PortfolioConcurrencyLimit;
 import com.portfoliobulk.gateway.jobs.ValidatedJobRequest;
 import com.portfoliobulk.gateway.web.DerivedKeys;
 import com.portfoliobulk.internalauth.SharedKeys;
@@ -38,7 +39,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <p>The plan streams by in one query joined with the directory, read in one read-only snapshot, so
  * the summary and the page agree with each other; only the summary's counters and at most two pages
  * of items are held in memory, whatever the plan's size. A plan over the task cap is read up to one
- * task over it, as the submission stores it, and refused as the submission refuses it.
+ * task over it, as the submission stores it, and refused as the submission refuses it. The walk is
+ * one of its portfolio's submissions and previews that the gateway runs at once ({@link
+ * PortfolioConcurrencyLimit}), as it holds a database connection throughout.
  */
 @Service
 class JobPreview {
@@ -51,9 +54,17 @@ class JobPreview {
 
     private final SharedKeys<DerivedKeys.Key> cursorKeys;
 
-    JobPreview(JobPlanning planning, JdbcClient jdbc, PlatformTransactionManager transactions, DerivedKeys keys) {
+    private final PortfolioConcurrencyLimit concurrency;
+
+    JobPreview(
+            JobPlanning planning,
+            JdbcClient jdbc,
+            PlatformTransactionManager transactions,
+            DerivedKeys keys,
+            PortfolioConcurrencyLimit concurrency) {
         this.planning = planning;
         this.jdbc = jdbc;
+        this.concurrency = concurrency;
         this.cursorKeys = keys.key(PreviewCursor.PURPOSE);
         this.snapshot = new TransactionTemplate(transactions);
         this.snapshot.setReadOnly(true);
@@ -69,12 +80,23 @@ class JobPreview {
      *     may have (413)
      * @throws com.portfoliobulk.contracts.paging.InvalidPageRequestException when the cursor belongs to
      *     another request (400)
+     * @throws com.portfoliobulk.gateway.web.RequestRefusedException when as many of the portfolio's
+     *     submissions and previews as the gateway runs at once were running (503)
      */
     PreviewPage preview(UUID portfolioId, JobRequest request, PageRequest paging) {
         ValidatedJobRequest validated = JobRequestValidation.validate(request);
         planning.checkTaskCap(validated.knownTaskCount().orElse(0));
         String planKey = PreviewCursor.planKey(portfolioId, validated, cursorKeys.current());
         PreviewCursor after = PreviewCursor.of(paging, portfolioId, validated, cursorKeys);
+        return concurrency.run(
+                portfolioId,
+                PortfolioConcurrencyLimit.Work.PREVIEW,
+                () -> walk(portfolioId, validated, paging, planKey, after));
+    }
+
+    /** Walks the whole plan in one snapshot: the summary of it and the page after {@code after}. */
+    private PreviewPage walk(
+            UUID portfolioId, ValidatedJobRequest validated, PageRequest paging, String planKey, PreviewCursor after) {
         return snapshot.execute(status -> {
             JobPlanning.Plan plan = planning.plan(portfolioId, validated);
             Instant now = jdbc.sql("SELECT now()")

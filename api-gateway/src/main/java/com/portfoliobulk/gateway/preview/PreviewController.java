@@ -62,6 +62,12 @@ class PreviewController {
     @ApiResponse(
             responseCode = "429",
             description = "Too many previews for the portfolio in the current period; retry after Retry-After seconds.")
+    @ApiResponse(
+            responseCode = "503",
+            description = "The gateway cannot reach its database or a service it needs, or is handling as many"
+                    + " large bodies as it may at once, or is running as many of the portfolio's submissions and"
+                    + " previews as it runs at once (`bulk.gateway.rate-limit.max-concurrent-per-portfolio`, 2) and"
+                    + " none ended within 2 s. Retry after Retry-After seconds.")
     @PostMapping(
             path = "/api/v1/portfolios/{portfolioId}/bulk-jobs/preview",
             consumes = MediaType.APPLICATION_JSON_VALUE,

@@ -23,6 +23,9 @@ import org.springframework.validation.annotation.Validated;
  *     {@code statement_timeout} of the shared count's connections, in whole milliseconds, from 1 ms to
  *     {@link Integer#MAX_VALUE} ms
  * @param poolSize the connections of the shared count's own pool, per gateway
+ * @param maxConcurrentPerPortfolio how many of one portfolio's submissions and previews one gateway
+ *     runs at once, each with a connection of its main pool ({@link PortfolioConcurrency}): from 1 to
+ *     one less than that pool's size
  */
 @Validated
 @ConfigurationProperties("bulk.gateway.rate-limit")
@@ -32,7 +35,8 @@ record RateLimitProperties(
         @DefaultValue @Valid Limit scim,
         @DefaultValue("5m") @NotNull Duration sweepInterval,
         @DefaultValue("250ms") @NotNull Duration timeout,
-        @DefaultValue("4") @Min(1) int poolSize) {
+        @DefaultValue("4") @Min(1) int poolSize,
+        @DefaultValue("2") @Min(1) int maxConcurrentPerPortfolio) {
 
     RateLimitProperties {
         // PostgreSQL's statement_timeout, set as each connection of the shared count's pool opens

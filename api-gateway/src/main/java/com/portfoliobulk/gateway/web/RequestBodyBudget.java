@@ -11,7 +11,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -126,10 +125,10 @@ class RequestBodyBudget extends OncePerRequestFilter {
     private final long maxScimBody;
 
     /**
-     * The callers with a large body being handled, or waiting for their share: an entry is added by
-     * the first such request of its caller and removed with the last one.
+     * Each caller's share: an entry is added by the first large body of its caller being handled, or
+     * waiting for its share, and removed with the last one.
      */
-    private final ConcurrentHashMap<String, CallerShare> callers = new ConcurrentHashMap<>();
+    private final PermitsPerKey<String> callers;
 
     private final FilterRefusals filterRefusals;
 
@@ -160,6 +159,7 @@ class RequestBodyBudget extends OncePerRequestFilter {
         this.callerBytes = (int) Math.min(perCaller, Integer.MAX_VALUE);
         this.anonymousBytes = Math.max(1, callerBytes / ANONYMOUS_SHARE_DIVISOR);
         this.budget = new Semaphore(budgetBytes, true);
+        this.callers = new PermitsPerKey<>(this::shareBytes);
         this.maxBody = properties.maxRequestBody().toBytes();
         this.maxScimBody = properties.scimBodyCap();
         this.filterRefusals = filterRefusals;
@@ -225,22 +225,21 @@ class RequestBodyBudget extends OncePerRequestFilter {
         // Never more than the whole budget or share, so that a request always gets in alone.
         int bytes = (int) Math.min(size, budgetBytes);
         int callersBytes = (int) Math.min(size, shareBytes(caller));
-        CallerShare share = join(caller);
-        Refusal refusal = take(share, callersBytes, bytes);
-        if (refusal != null) {
-            leave(caller);
+        Taken taken = take(caller, callersBytes, bytes);
+        if (taken.refusal() != null) {
+            Refusal refusal = taken.refusal();
             if (refusal == Refusal.CALLER && caller.equals(NO_CALLER)) {
                 refusal = Refusal.ANONYMOUS;
             }
             refuse(request, response, refusal, caller, securityHeaders);
             return;
         }
+        PermitsPerKey<String>.Held share = taken.share();
         AtomicBoolean held = new AtomicBoolean(true);
         Runnable release = () -> {
             if (held.getAndSet(false)) {
                 budget.release(bytes);
-                share.bytes.release(callersBytes);
-                leave(caller);
+                share.release();
             }
         };
         try {
@@ -296,48 +295,36 @@ class RequestBodyBudget extends OncePerRequestFilter {
         return authentication.getName();
     }
 
-    /** The caller's share, counting one more request of it that holds or waits for bytes. */
-    private CallerShare join(String caller) {
-        return callers.compute(caller, (key, share) -> {
-            CallerShare joined = share == null ? new CallerShare(new Semaphore(shareBytes(caller), true)) : share;
-            joined.requests++;
-            return joined;
-        });
-    }
-
-    /** One request of the caller fewer; the last one removes the caller's entry. */
-    private void leave(String caller) {
-        callers.computeIfPresent(caller, (key, share) -> --share.requests == 0 ? null : share);
-    }
-
     /** Whether the caller has an entry: a large body of it is being handled, or waits for its bytes. */
     boolean counts(String caller) {
-        return callers.containsKey(caller);
+        return callers.tracks(caller);
     }
 
     /**
      * Takes the bytes from the caller's share, then from the budget, both within {@link #WAIT}; answers
-     * why not when it cannot, having taken nothing.
+     * the caller's bytes taken, or why not when it cannot, having taken nothing.
      */
-    private Refusal take(CallerShare share, int callersBytes, int bytes) {
+    private Taken take(String caller, int callersBytes, int bytes) {
         long deadline = System.nanoTime() + WAIT.toNanos();
+        PermitsPerKey<String>.Held share;
         try {
-            if (!share.bytes.tryAcquire(callersBytes, WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
-                return Refusal.CALLER;
-            }
+            share = callers.tryAcquire(caller, callersBytes, WAIT);
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
-            return Refusal.BUDGET;
+            return new Taken(null, Refusal.BUDGET);
+        }
+        if (share == null) {
+            return new Taken(null, Refusal.CALLER);
         }
         try {
             if (budget.tryAcquire(bytes, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                return null;
+                return new Taken(share, null);
             }
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
         }
-        share.bytes.release(callersBytes);
-        return Refusal.BUDGET;
+        share.release();
+        return new Taken(null, Refusal.BUDGET);
     }
 
     private void refuse(
@@ -407,19 +394,10 @@ class RequestBodyBudget extends OncePerRequestFilter {
     }
 
     /**
-     * The bytes a caller may still take, and how many of its requests hold or wait for some ({@link
-     * #requests}, changed only within the map's {@code compute} of its key).
+     * What {@link #take} got: the caller's bytes, held with the budget's, or why none (then nothing is
+     * held).
      */
-    private static final class CallerShare {
-
-        private final Semaphore bytes;
-
-        private int requests;
-
-        CallerShare(Semaphore bytes) {
-            this.bytes = bytes;
-        }
-    }
+    private record Taken(PermitsPerKey<String>.Held share, Refusal refusal) {}
 
     /** Gives the bytes back when an asynchronous request ends, however it ends. */
     private record ReleaseAtEnd(Runnable release) implements AsyncListener {

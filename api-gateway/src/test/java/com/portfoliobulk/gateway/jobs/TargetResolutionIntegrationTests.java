@@ -64,6 +64,9 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
     ClosureLock closureLock;
 
     @Autowired
+    PortfolioConcurrencyLimit concurrency;
+
+    @Autowired
     JobSubmission submissions;
 
     private DirectorySeed.Portfolio portfolio;
@@ -284,7 +287,8 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
                 events,
                 transactions,
                 new JobIds(),
-                closureLock);
+                closureLock,
+                concurrency);
         Caller caller = new Caller(ADMIN_ID, ADMIN_EMAIL, Map.of());
 
         assertThatThrownBy(() -> smallJobs.submit(
@@ -362,7 +366,8 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
                         return drawn.next();
                     }
                 },
-                closureLock);
+                closureLock,
+                concurrency);
         Caller caller = new Caller(ADMIN_ID, ADMIN_EMAIL, Map.of());
 
         JobSubmission.Submitted second = submission.submit(

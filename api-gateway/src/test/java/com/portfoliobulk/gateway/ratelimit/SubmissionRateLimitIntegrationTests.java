@@ -7,19 +7,42 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.LockWaits;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpHeaders;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Per-portfolio submission and preview limits: 3 per 4 seconds in this context. */
 class SubmissionRateLimitIntegrationTests extends StubbedServicesIntegrationTest {
+
+    /** The submissions and previews of one portfolio a gateway handles at once, by default. */
+    private static final int AT_ONCE = 2;
+
+    /** The advisory lock that the held task inserts wait for. */
+    private static final long HELD_KEY = 7_310_078L;
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    @Autowired
+    DataSource dataSource;
 
     private DirectorySeed.Portfolio portfolio;
 
@@ -268,6 +291,103 @@ class SubmissionRateLimitIntegrationTests extends StubbedServicesIntegrationTest
             assertProblem(submit(portfolio.id(), "{}"), 400);
         }
         assertProblem(submit(portfolio.id(), "{}"), 429);
+    }
+
+    /**
+     * A portfolio's submissions whose task inserts take long (here held on a lock) hold at most {@value
+     * #AT_ONCE} of the gateway's database connections: its next submission, or preview, waits 2 s for
+     * one of them and is answered 503 with Retry-After, while another portfolio's submission is served.
+     * Before, each of a portfolio's submissions sent at once held a connection of its own, so that a
+     * script sending a minute's allowance at once took the whole pool, and every other portfolio's request
+     * on that gateway waited 5 s for a connection and was answered 503.
+     */
+    @Test
+    void aPortfolioHasAtMostItsShareOfSubmissionsAndPreviewsHandledAtOnceAndAnotherPortfolioIsServed()
+            throws Exception {
+        DirectorySeed.Portfolio other = directory.portfolio();
+        UUID account = other.account("Beta");
+        UUID bob = other.user("bob");
+        other.member(account, bob, AccountRole.ANALYST);
+        List<Future<Answer>> held = new ArrayList<>();
+        try (ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+                Connection holder = holdTaskInserts(portfolio.id())) {
+            for (int i = 0; i < AT_ONCE; i++) {
+                held.add(requests.submit(() -> submit(portfolio.id(), offboardAnn)));
+            }
+            await().atMost(PATIENCE).until(() -> heldInserts() == AT_ONCE);
+
+            Future<Answer> oneMore = requests.submit(() -> submit(portfolio.id(), offboardAnn));
+            Future<Answer> preview = requests.submit(
+                    () -> api.post(admin(portfolio.id()), jobsPath(portfolio.id()) + "/preview", null, offboardAnn));
+            await().atMost(PATIENCE).until(() -> (oneMore.isDone() && preview.isDone()) || heldInserts() > AT_ONCE);
+            Answer served = submit(other.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + bob + "\"]}");
+
+            assertThat(oneMore.isDone())
+                    .as("the portfolio's submission over its share is answered, not handled")
+                    .isTrue();
+            for (Answer busy : List.of(oneMore.get(), preview.get())) {
+                assertProblem(busy, 503);
+                assertThat(busy.body().path("type").asString()).isEqualTo("urn:portfolio-bulk:problem:unavailable");
+                assertThat(busy.header("Retry-After")).isEqualTo("2");
+                assertThat(busy.body().path("detail").asString())
+                        .contains("bulk.gateway.rate-limit.max-concurrent-per-portfolio");
+            }
+            assertThat(served.status()).as(served.text()).isEqualTo(202);
+            holder.rollback();
+            for (Future<Answer> submission : held) {
+                Answer answer = submission.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+                assertThat(answer.status()).as(answer.text()).isEqualTo(202);
+            }
+        } finally {
+            jdbc.sql("DROP TRIGGER IF EXISTS test_held_insert ON jobs.bulk_tasks")
+                    .update();
+            jdbc.sql("DROP FUNCTION IF EXISTS jobs.test_held_insert()").update();
+        }
+        assertThat(jobCount(portfolio.id())).isEqualTo(AT_ONCE);
+        assertThat(metrics())
+                .containsPattern("bulk_requests_concurrency_refused_total\\{[^}]*endpoint=\"submissions\"[^}]*} [1-9]")
+                .containsPattern("bulk_requests_concurrency_refused_total\\{[^}]*endpoint=\"previews\"[^}]*} [1-9]");
+        Answer again = api.post(admin(portfolio.id()), jobsPath(portfolio.id()) + "/preview", null, offboardAnn);
+        assertThat(again.status())
+                .as("its places are given back: " + again.text())
+                .isEqualTo(200);
+    }
+
+    /**
+     * Holds every task insert of the portfolio's submissions in the inserting statement, on an advisory
+     * lock that the returned connection's transaction holds until it is rolled back.
+     */
+    private Connection holdTaskInserts(UUID portfolioId) throws SQLException {
+        jdbc.sql("""
+                        CREATE FUNCTION jobs.test_held_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+                        DECLARE
+                            timeout text := current_setting('lock_timeout');
+                        BEGIN
+                            PERFORM set_config('lock_timeout', '0', true);
+                            PERFORM pg_advisory_xact_lock(CAST(TG_ARGV[0] AS bigint));
+                            PERFORM set_config('lock_timeout', timeout, true);
+                            RETURN NEW;
+                        END $$
+                        """).update();
+        jdbc.sql("CREATE TRIGGER test_held_insert BEFORE INSERT ON jobs.bulk_tasks FOR EACH ROW"
+                        + " WHEN (NEW.portfolio_id = '" + portfolioId + "')"
+                        + " EXECUTE FUNCTION jobs.test_held_insert('" + HELD_KEY + "')")
+                .update();
+        Connection holder = dataSource.getConnection();
+        holder.setAutoCommit(false);
+        try (PreparedStatement hold = holder.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+            hold.setLong(1, HELD_KEY);
+            hold.execute();
+        } catch (SQLException | RuntimeException ex) {
+            holder.close();
+            throw ex;
+        }
+        return holder;
+    }
+
+    /** The task inserts waiting for the lock {@link #holdTaskInserts} holds. */
+    private int heldInserts() {
+        return LockWaits.in(dataSource, "INSERT INTO jobs.bulk_tasks").size();
     }
 
     /**
