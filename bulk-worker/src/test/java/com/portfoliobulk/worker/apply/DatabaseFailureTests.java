@@ -119,6 +119,22 @@ class DatabaseFailureTests {
         assertThat(DatabaseFailure.of(tooLong)).isEqualTo(DatabaseFailure.PERSISTENT);
     }
 
+    /**
+     * A connection the database refuses (the role lost CONNECT, 42501): the pool's timeout reports it with
+     * that state, and it is an outage (the worker stands aside, the gateway answers 503), not a refused
+     * statement.
+     */
+    @Test
+    void aConnectionRefusedForWantOfAGrantIsAnOutage() {
+        SQLException refusedLogin = sql("FATAL: permission denied for database \"bulk\"", "42501");
+        SQLTransientConnectionException poolTimeout = new SQLTransientConnectionException(
+                "bulk-worker - Connection is not available, request timed out after 5000ms", "42501", refusedLogin);
+        Exception failure = new CannotCreateTransactionException("Could not open JDBC Connection", poolTimeout);
+
+        assertThat(DatabaseFailure.of(failure)).isEqualTo(DatabaseFailure.OUTAGE);
+        assertThat(outage).accepts(failure);
+    }
+
     @Test
     void anOpenCircuitBreakerIsAnOutageThatIsNotRetriedQuickly() {
         CircuitBreaker breaker = CircuitBreaker.ofDefaults("database");

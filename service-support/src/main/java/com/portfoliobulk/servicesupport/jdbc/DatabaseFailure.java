@@ -72,14 +72,21 @@ public enum DatabaseFailure {
                 if (TRANSIENT_STATES.contains(state) || state.startsWith("53")) {
                     return TRANSIENT;
                 }
-                if (state.startsWith("42") || state.equals("3F000")) {
-                    return REFUSED;
-                }
             }
         }
         for (Throwable cause = failure; cause != null; cause = nextCause(cause)) {
             if (isOutage(cause)) {
                 return OUTAGE;
+            }
+        }
+        // After the outages: a connection the database refuses (a role without CONNECT: 42501) is one,
+        // and the pool's timeout that reports it carries that state too.
+        for (Throwable cause = failure; cause != null; cause = nextCause(cause)) {
+            if (cause instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                if (state.startsWith("42") || state.equals("3F000")) {
+                    return REFUSED;
+                }
             }
         }
         for (Throwable cause = failure; cause != null; cause = nextCause(cause)) {
