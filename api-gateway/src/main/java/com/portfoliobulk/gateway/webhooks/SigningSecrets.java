@@ -5,6 +5,7 @@ import com.portfoliobulk.gateway.web.RequestRefusedException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Optional;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 import org.springframework.stereotype.Component;
@@ -67,11 +68,19 @@ class SigningSecrets {
         if (!stored.startsWith(FORMAT)) {
             throw new IllegalStateException("Unknown format of a stored signing secret");
         }
-        byte[] plain = requireCipher()
-                .open(Base64.getDecoder().decode(stored.substring(FORMAT.length())))
+        return open(stored)
                 .orElseThrow(() ->
                         new IllegalStateException("Cannot decrypt a signing secret: was the secret key changed?"));
-        return new String(plain, StandardCharsets.UTF_8);
+    }
+
+    /** The stored secret, or empty when this gateway's key does not open it (the key was changed since). */
+    Optional<String> open(String stored) {
+        if (!stored.startsWith(FORMAT)) {
+            return Optional.empty();
+        }
+        return requireCipher()
+                .open(Base64.getDecoder().decode(stored.substring(FORMAT.length())))
+                .map(plain -> new String(plain, StandardCharsets.UTF_8));
     }
 
     boolean configured() {

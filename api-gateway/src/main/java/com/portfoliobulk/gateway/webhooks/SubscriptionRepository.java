@@ -23,6 +23,12 @@ interface SubscriptionRepository extends Repository<SubscriptionRepository.Row, 
     /** The subscription, if it is one of the portfolio's. */
     Optional<Row> findByIdAndPortfolioId(UUID id, UUID portfolioId);
 
+    /**
+     * The portfolio's subscription created with this {@code Idempotency-Key}; none once it is deleted
+     * (the key goes with its row).
+     */
+    Optional<Row> findByPortfolioIdAndIdempotencyKey(UUID portfolioId, String idempotencyKey);
+
     /** How many subscriptions the portfolio has. */
     long countByPortfolioId(UUID portfolioId);
 
@@ -124,6 +130,10 @@ interface SubscriptionRepository extends Repository<SubscriptionRepository.Row, 
      * JdbcAggregateOperations.insert}, since its id is assigned before it is stored.
      *
      * @param eventTypes the events' wire names ({@code job.completed}, ...), as stored
+     * @param idempotencyKey the {@code Idempotency-Key} it was created with, or null for none
+     * @param createdSecretSha256 with a key, the SHA-256 of the {@code secretCiphertext} its creation
+     *     stored: a creation sent again with the key is answered with the secret only while the
+     *     subscription's secret is still that one (no rotation since, by any gateway version)
      */
     @Table(schema = "jobs", name = "webhook_subscriptions")
     record Row(
@@ -138,7 +148,9 @@ interface SubscriptionRepository extends Repository<SubscriptionRepository.Row, 
             Instant failingSince,
             UUID createdByUserId,
             Instant createdAt,
-            Instant updatedAt) {
+            Instant updatedAt,
+            String idempotencyKey,
+            String createdSecretSha256) {
 
         /** The subscription as clients see it, without its secret. */
         SubscriptionView view() {

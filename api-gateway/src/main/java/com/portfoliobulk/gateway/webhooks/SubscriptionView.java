@@ -18,7 +18,8 @@ import java.util.UUID;
  * @param failingSince when its latest run of failed attempts started: absent since a success; a failure
  *     long after the previous one (more than twice the longest back-off) starts a new run
  * @param createdAt when it was created
- * @param secret the signing secret: only in the answer that creates it or rotates it, never again
+ * @param secret the signing secret: only in the answer that creates it (given again to the creation
+ *     sent again with its {@code Idempotency-Key}, until a rotation) or rotates it, never elsewhere
  */
 @Schema(name = "WebhookSubscription")
 record SubscriptionView(
@@ -31,7 +32,9 @@ record SubscriptionView(
         Instant failingSince,
         Instant createdAt,
 
-        @Schema(description = "The signing secret (`whsec_` + base64). Shown only when created or rotated.")
+        @Schema(
+                description = "The signing secret (`whsec_` + base64). Shown only when created (and to the creation"
+                        + " sent again with its Idempotency-Key, until a rotation) or rotated.")
         String secret) {
 
     SubscriptionView withSecret(String secret) {

@@ -1,11 +1,14 @@
 package com.portfoliobulk.gateway.webhooks;
 
 import com.portfoliobulk.contracts.paging.Page;
+import com.portfoliobulk.gateway.jobs.JobSubmission;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.web.InvalidParameterException;
 import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.ParameterIn;
 import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -18,6 +21,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -51,32 +55,61 @@ class WebhookController {
     @Operation(
             summary = "Subscribe to job events",
             description = "Messages go to `url` (HTTPS, on a public address) for the given event types. The answer"
-                    + " carries the signing `secret`, shown this once: keep it to verify the `webhook-signature`.")
+                    + " carries the signing `secret`, shown this once: keep it to verify the `webhook-signature`."
+                    + " With an Idempotency-Key, the same request sent again (after its answer was lost) creates no"
+                    + " second subscription: it is answered as the first was, the subscription with its secret"
+                    + " and `Idempotent-Replayed: true`, as long as the secret has not been rotated since (then"
+                    + " 409). The key stays with the subscription until it is deleted.")
     @ApiResponse(
             responseCode = "201",
-            description = "Created, with its secret.",
-            headers = @Header(name = "Location", description = "The subscription's URL."))
+            description = "Created, with its secret; or, sent again with its Idempotency-Key, the subscription the"
+                    + " key created, with its secret.",
+            headers = {
+                @Header(name = "Location", description = "The subscription's URL."),
+                @Header(
+                        name = "Idempotent-Replayed",
+                        description = "`true` when an earlier request with the Idempotency-Key created it.")
+            })
     @ApiResponse(
             responseCode = "400",
             description = "Malformed body, or a field cannot be used: not an https:// URL, a host resolving to a"
                     + " loopback, private, link-local or metadata address, an unknown event type, a progress"
-                    + " interval out of range. `errors` names the fields.")
+                    + " interval out of range. `errors` names the fields. Or an Idempotency-Key that is blank or"
+                    + " longer than 255 characters.")
     @ApiResponse(
             responseCode = "409",
             description = "The portfolio has as many subscriptions as it may have, or the URL already receives one of"
                     + " the event types through another subscription, however it is spelled (scheme and host in any"
-                    + " case, the default port or none, an empty path or /); `errors` names `url`.")
+                    + " case, the default port or none, an empty path or /); `errors` names `url`. Or the"
+                    + " Idempotency-Key created a subscription whose secret was rotated since (or cannot be read"
+                    + " with this gateway's key): no other was created, the problem names it, and `errors` names"
+                    + " `Idempotency-Key`; use the rotated secret, or rotate it again.")
+    @ApiResponse(
+            responseCode = "422",
+            description = "The Idempotency-Key created a subscription with another `url`, `eventTypes` or"
+                    + " `progressIntervalSeconds` (`idempotency-key-reused`).")
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<SubscriptionView> create(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
+            @Parameter(
+                            in = ParameterIn.HEADER,
+                            description = "Optional: a unique value per subscription (1-255 characters), e.g. a"
+                                    + " UUID; sending the same request again with it answers the subscription it"
+                                    + " created, with its secret.")
+                    @RequestHeader(name = JobSubmission.IDEMPOTENCY_KEY, required = false)
+                    String idempotencyKey,
             @RequestBody SubscriptionRequest request) {
         Caller caller = access.requireCurrentChange(portfolioId);
-        SubscriptionView created = subscriptions.create(caller, portfolioId, request);
-        return ResponseEntity.created(ServletUriComponentsBuilder.fromCurrentRequestUri()
-                        .path("/{subscriptionId}")
-                        .buildAndExpand(created.subscriptionId())
-                        .toUri())
-                .body(created);
+        checkKey(idempotencyKey);
+        WebhookSubscriptions.Created created = subscriptions.create(caller, portfolioId, idempotencyKey, request);
+        ResponseEntity.BodyBuilder answer = ResponseEntity.created(ServletUriComponentsBuilder.fromCurrentRequestUri()
+                .path("/{subscriptionId}")
+                .buildAndExpand(created.subscription().subscriptionId())
+                .toUri());
+        if (created.replayed()) {
+            answer.header(JobSubmission.IDEMPOTENT_REPLAYED, "true");
+        }
+        return answer.body(created.subscription());
     }
 
     @Operation(summary = "List the portfolio's subscriptions", description = "Oldest first; secrets are not shown.")
@@ -200,5 +233,22 @@ class WebhookController {
             @PathVariable UUID portfolioId, @PathVariable UUID subscriptionId, @PathVariable UUID deliveryId) {
         access.requireCurrentChange(portfolioId);
         return ResponseEntity.accepted().body(subscriptions.redeliver(portfolioId, subscriptionId, deliveryId));
+    }
+
+    /** A key, when sent, is one a retry can send again: not blank, and at most as long as a job's. */
+    private static void checkKey(String key) {
+        if (key == null) {
+            return;
+        }
+        if (key.isBlank()) {
+            throw new InvalidParameterException(
+                    JobSubmission.IDEMPOTENCY_KEY,
+                    "may not be blank: send a unique value per subscription, such as a UUID, or leave the header"
+                            + " out");
+        }
+        if (key.length() > JobSubmission.MAX_KEY_LENGTH) {
+            throw new InvalidParameterException(
+                    JobSubmission.IDEMPOTENCY_KEY, "must be at most " + JobSubmission.MAX_KEY_LENGTH + " characters");
+        }
     }
 }

@@ -6,15 +6,18 @@ import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.gateway.directory.Portfolios;
 import com.portfoliobulk.gateway.jobs.JobRequestValidation;
+import com.portfoliobulk.gateway.jobs.JobSubmission;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.web.FieldProblem;
 import com.portfoliobulk.gateway.web.NotFoundException;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
+import com.portfoliobulk.servicesupport.digests.Sha256;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -92,8 +95,30 @@ class WebhookSubscriptions {
         this.portfolios = portfolios;
     }
 
-    /** Creates a subscription; the answer carries its secret, which is never shown again. */
-    SubscriptionView create(Caller caller, UUID portfolioId, SubscriptionRequest request) {
+    /**
+     * A created subscription with its secret, or, for a creation sent again with its {@code
+     * Idempotency-Key}, the one that key created.
+     *
+     * @param replayed whether an earlier request with the key created it
+     */
+    record Created(SubscriptionView subscription, boolean replayed) {}
+
+    /**
+     * Creates a subscription; the answer carries its secret, which is shown again only to a creation
+     * sent again with the same {@code Idempotency-Key} (its answer lost).
+     *
+     * <p>With a key, the key is stored with the subscription in the insert that creates it, at most once
+     * per portfolio, and stays bound to it for as long as the subscription exists. A creation with a key
+     * the portfolio has already creates nothing: the same request (the same URL, event types and
+     * progress interval) is answered with that subscription as it is now and its secret, as the first
+     * was, while the secret is still the one the creation stored; after a rotation it is refused (409),
+     * and another request with the key is refused 422. The portfolio's lock, which every creation takes
+     * first, makes a concurrent creation with the same key wait for the first to commit and then find
+     * its subscription.
+     *
+     * @param idempotencyKey the request's key (1 to 255 characters), or null for none
+     */
+    Created create(Caller caller, UUID portfolioId, String idempotencyKey, SubscriptionRequest request) {
         List<EventType> eventTypes = validate(request);
         if (!secrets.configured()) {
             throw SigningSecrets.notConfigured();
@@ -107,6 +132,13 @@ class WebhookSubscriptions {
         List<String> wireNames = eventTypes.stream().map(EventType::wireName).toList();
         return transaction.execute(status -> {
             repository.lockPortfolio(("webhook-subscriptions:" + portfolioId).hashCode());
+            if (idempotencyKey != null) {
+                Optional<SubscriptionRepository.Row> earlier =
+                        repository.findByPortfolioIdAndIdempotencyKey(portfolioId, idempotencyKey);
+                if (earlier.isPresent()) {
+                    return replay(earlier.get(), url, wireNames, interval);
+                }
+            }
             if (repository.countByPortfolioId(portfolioId) >= properties.maxSubscriptionsPerPortfolio()) {
                 throw tooMany(properties.maxSubscriptionsPerPortfolio());
             }
@@ -140,9 +172,30 @@ class WebhookSubscriptions {
                     null,
                     caller.userId(),
                     now,
-                    now);
-            return aggregates.insert(row).view().withSecret(secret);
+                    now,
+                    idempotencyKey,
+                    idempotencyKey == null ? null : Sha256.hex(ciphertext));
+            return new Created(aggregates.insert(row).view().withSecret(secret), false);
         });
+    }
+
+    /**
+     * The answer to a creation whose key created {@code earlier}: that subscription and its secret when
+     * the request is the same (its URL as stored, after its surrounding spaces; its event types in any
+     * order; its progress interval, the default when left out) and the secret has not been rotated since.
+     */
+    private Created replay(SubscriptionRepository.Row earlier, String url, List<String> wireNames, Integer interval) {
+        boolean sameRequest = earlier.url().equals(url)
+                && Set.copyOf(earlier.eventTypes()).equals(Set.copyOf(wireNames))
+                && Objects.equals(earlier.progressIntervalSeconds(), interval);
+        if (!sameRequest) {
+            throw keyReused(earlier.id());
+        }
+        if (!Sha256.hex(earlier.secretCiphertext()).equals(earlier.createdSecretSha256())) {
+            throw secretRotated(earlier);
+        }
+        String secret = secrets.open(earlier.secretCiphertext()).orElseThrow(() -> secretUnreadable(earlier));
+        return new Created(earlier.view().withSecret(secret), true);
     }
 
     Page<SubscriptionView> list(UUID portfolioId, PageRequest paging) {
@@ -314,6 +367,64 @@ class WebhookSubscriptions {
                 "Already subscribed",
                 "The URL " + message + ".",
                 List.of(new FieldProblem("url", message)),
+                null,
+                null);
+    }
+
+    /** 422, as for a job: the key created a subscription of another URL, event types or interval. */
+    private static RequestRefusedException keyReused(UUID earlier) {
+        return new RequestRefusedException(
+                RequestRefusedException.Reason.IDEMPOTENCY_KEY_REUSED,
+                "Idempotency-Key reused",
+                "This Idempotency-Key created webhook subscription " + earlier + " in this portfolio, with another"
+                        + " url, eventTypes or progressIntervalSeconds; use a new key for a new request.",
+                List.of(new FieldProblem(
+                        JobSubmission.IDEMPOTENCY_KEY,
+                        "was used for a different request (webhook subscription " + earlier
+                                + "); use a new key for a new request")),
+                null,
+                null);
+    }
+
+    /**
+     * 409: the same request sent again, but the secret its creation answered was rotated out since, so
+     * it is not answered again (it signs beside the new one for the overlap at most, or not at all).
+     */
+    private static RequestRefusedException secretRotated(SubscriptionRepository.Row earlier) {
+        return new RequestRefusedException(
+                RequestRefusedException.Reason.CONFLICT,
+                "Secret rotated since",
+                "This Idempotency-Key created webhook subscription " + earlier.id() + " (" + earlier.url()
+                        + ", created at " + earlier.createdAt() + ") already, and its signing secret has been"
+                        + " rotated since: the secret of that creation is no longer its current one, so it is not"
+                        + " answered again, and no other subscription was created. Verify with the secret the"
+                        + " rotation answered; if that answer was lost too, rotate it again (POST .../webhooks/"
+                        + earlier.id() + "/rotate-secret).",
+                List.of(new FieldProblem(
+                        JobSubmission.IDEMPOTENCY_KEY,
+                        "created webhook subscription " + earlier.id() + " already, whose secret was rotated"
+                                + " since; use the rotated secret, or rotate it again")),
+                null,
+                null);
+    }
+
+    /**
+     * 409: the same request sent again, but this gateway's key does not open the stored secret (the key
+     * was changed since, and the secret is to be rotated, as README's "Secrets" says).
+     */
+    private static RequestRefusedException secretUnreadable(SubscriptionRepository.Row earlier) {
+        return new RequestRefusedException(
+                RequestRefusedException.Reason.CONFLICT,
+                "Secret cannot be shown again",
+                "This Idempotency-Key created webhook subscription " + earlier.id() + " (" + earlier.url()
+                        + ", created at " + earlier.createdAt() + ") already, and no other subscription was"
+                        + " created; its signing secret was stored under another key than this gateway's"
+                        + " (bulk.gateway.webhooks.secret-key changed), so it cannot be shown again: rotate it"
+                        + " (POST .../webhooks/" + earlier.id() + "/rotate-secret) for a new one.",
+                List.of(new FieldProblem(
+                        JobSubmission.IDEMPOTENCY_KEY,
+                        "created webhook subscription " + earlier.id() + " already, whose secret cannot be shown"
+                                + " again; rotate it for a new one")),
                 null,
                 null);
     }

@@ -425,6 +425,179 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
                 .isEqualTo(20);
     }
 
+    /**
+     * A creation whose 201 was lost (a client timeout) is sent again with its Idempotency-Key: it is
+     * answered as the first was, the same subscription with its secret, which verifies the messages sent
+     * to it, and no second subscription is made. The key used to be ignored: the retry was refused 409
+     * "already receives ... through subscription", and the secret, shown once, was lost. Without a key
+     * the same request is still refused so.
+     */
+    @Test
+    void aCreationSentAgainWithItsKeyAnswersTheSameSubscriptionAndItsSecret() throws Exception {
+        String body =
+                "{\"url\":\"" + receiver.url("/retried") + "\",\"eventTypes\":[\"job.completed\",\"job.failed\"]}";
+        Answer first = api.post(admin(portfolio.id()), webhooksPath(), "subscribe-retried", body);
+        assertThat(first.status()).as(first.text()).isEqualTo(201);
+        assertThat(first.header("Idempotent-Replayed")).isNull();
+        String id = first.body().path("subscriptionId").asString();
+
+        // The answer was lost; the client sends the request again, its event types in another order.
+        Answer again = api.post(
+                admin(portfolio.id()),
+                webhooksPath(),
+                "subscribe-retried",
+                body.replace("\"job.completed\",\"job.failed\"", "\"job.failed\",\"job.completed\""));
+
+        assertThat(again.status()).as(again.text()).isEqualTo(201);
+        assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(again.header("Location")).isEqualTo(first.header("Location"));
+        assertThat(again.body().path("subscriptionId").asString()).isEqualTo(id);
+        String secret = again.body().path("secret").asString();
+        assertThat(secret)
+                .startsWith("whsec_")
+                .isEqualTo(first.body().path("secret").asString());
+        assertThat(api.get(admin(portfolio.id()), webhooksPath())
+                        .body()
+                        .path("items")
+                        .values())
+                .extracting(item -> item.path("subscriptionId").asString())
+                .containsExactly(id);
+        finish(job(1), false);
+        await().atMost(PATIENCE).until(() -> receiver.received("/retried").size() == 1);
+        Received message = receiver.received("/retried").getFirst();
+        new Webhook(secret).verify(message.body(), HttpHeaders.of(message.headers(), (name, value) -> true));
+
+        Answer withoutKey = api.post(admin(portfolio.id()), webhooksPath(), null, body);
+
+        assertFieldProblem(withoutKey, 409, "url");
+        assertThat(withoutKey.body().path("errors").get(0).path("message").asString())
+                .contains("already receives", id);
+    }
+
+    /** The key of a subscription sent with another request creates nothing and shows no secret. */
+    @Test
+    void aKeySentAgainWithAnotherRequestIsRefusedAsReused() {
+        String body = "{\"url\":\"" + receiver.url("/reused") + "\",\"eventTypes\":[\"job.completed\"]}";
+        String id = api.post(admin(portfolio.id()), webhooksPath(), "subscribe-reused", body)
+                .body()
+                .path("subscriptionId")
+                .asString();
+
+        for (String other : List.of(
+                body.replace("/reused", "/elsewhere"),
+                body.replace("\"job.completed\"", "\"job.failed\""),
+                body.replace("\"job.completed\"", "\"job.completed\",\"job.progress\""))) {
+            Answer refused = api.post(admin(portfolio.id()), webhooksPath(), "subscribe-reused", other);
+
+            assertFieldProblem(refused, 422, "Idempotency-Key");
+            assertThat(refused.body().path("type").asString())
+                    .isEqualTo("urn:portfolio-bulk:problem:idempotency-key-reused");
+            assertThat(refused.body().path("detail").asString()).contains(id);
+            assertThat(refused.text()).doesNotContain("whsec_");
+        }
+        assertFieldProblem(
+                api.post(admin(portfolio.id()), webhooksPath(), "k".repeat(256), body), 400, "Idempotency-Key");
+        assertThat(api.get(admin(portfolio.id()), webhooksPath())
+                        .body()
+                        .path("items")
+                        .values())
+                .extracting(item -> item.path("subscriptionId").asString())
+                .containsExactly(id);
+    }
+
+    /**
+     * Once the secret was rotated, the secret the creation answered is not the subscription's any more:
+     * a retry of the creation is refused, naming the subscription and the rotation, and shows no secret.
+     */
+    @Test
+    void aCreationSentAgainAfterItsSecretWasRotatedIsRefusedNamingTheSubscription() {
+        String body = "{\"url\":\"" + receiver.url("/rotated-first") + "\",\"eventTypes\":[\"job.completed\"]}";
+        Answer first = api.post(admin(portfolio.id()), webhooksPath(), "subscribe-rotated", body);
+        assertThat(first.status()).as(first.text()).isEqualTo(201);
+        String id = first.body().path("subscriptionId").asString();
+        rotate(id);
+
+        Answer again = api.post(admin(portfolio.id()), webhooksPath(), "subscribe-rotated", body);
+
+        assertFieldProblem(again, 409, "Idempotency-Key");
+        assertThat(again.body().path("detail").asString()).contains(id, "rotated since", "/rotate-secret");
+        assertThat(again.text()).doesNotContain("whsec_");
+        assertThat(api.get(admin(portfolio.id()), webhooksPath())
+                        .body()
+                        .path("items")
+                        .values())
+                .extracting(item -> item.path("subscriptionId").asString())
+                .containsExactly(id);
+    }
+
+    /**
+     * Two creations with one key at once (a retry sent while the first is still being created) make one
+     * subscription: the second waits for the portfolio, then answers the first's, with its secret.
+     */
+    @Test
+    void twoCreationsWithOneKeyAtOnceMakeOneSubscription() throws Exception {
+        String body = "{\"url\":\"" + receiver.url("/once") + "\",\"eventTypes\":[\"job.completed\"]}";
+        List<Answer> answers = new ArrayList<>();
+        try (ExecutorService clients = Executors.newFixedThreadPool(2);
+                Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            try (PreparedStatement lock = holder.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+                lock.setLong(1, ("webhook-subscriptions:" + portfolio.id()).hashCode());
+                lock.execute();
+            }
+            List<Future<Answer>> creating = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                creating.add(
+                        clients.submit(() -> api.post(admin(portfolio.id()), webhooksPath(), "subscribe-once", body)));
+            }
+            await().atMost(PATIENCE)
+                    .until(() -> LockWaits.in(dataSource, "pg_advisory_xact_lock").stream()
+                                    .filter(waiting -> waiting.lock().equals("advisory"))
+                                    .count()
+                            >= 2);
+            holder.commit();
+            for (Future<Answer> answer : creating) {
+                answers.add(answer.get(30, TimeUnit.SECONDS));
+            }
+        }
+
+        assertThat(answers)
+                .allSatisfy(
+                        answer -> assertThat(answer.status()).as(answer.text()).isEqualTo(201));
+        assertThat(answers)
+                .extracting(answer -> answer.header("Idempotent-Replayed"))
+                .containsExactlyInAnyOrder(null, "true");
+        assertThat(answers)
+                .extracting(answer -> answer.body().path("subscriptionId").asString())
+                .containsOnly(answers.getFirst().body().path("subscriptionId").asString());
+        assertThat(answers)
+                .extracting(answer -> answer.body().path("secret").asString())
+                .containsOnly(answers.getFirst().body().path("secret").asString());
+        assertThat(api.get(admin(portfolio.id()), webhooksPath())
+                        .body()
+                        .path("items")
+                        .size())
+                .isEqualTo(1);
+    }
+
+    /** A deleted subscription's row is gone, and its key with it: the key creates a new subscription. */
+    @Test
+    void theKeyOfADeletedSubscriptionCreatesANewOne() {
+        String body = "{\"url\":\"" + receiver.url("/again") + "\",\"eventTypes\":[\"job.completed\"]}";
+        Answer first = api.post(admin(portfolio.id()), webhooksPath(), "subscribe-again", body);
+        String id = first.body().path("subscriptionId").asString();
+        assertThat(api.delete(admin(portfolio.id()), webhooksPath() + "/" + id).status())
+                .isEqualTo(204);
+
+        Answer again = api.post(admin(portfolio.id()), webhooksPath(), "subscribe-again", body);
+
+        assertThat(again.status()).as(again.text()).isEqualTo(201);
+        assertThat(again.header("Idempotent-Replayed")).isNull();
+        assertThat(again.body().path("subscriptionId").asString()).isNotEqualTo(id);
+        assertThat(again.body().path("secret").asString())
+                .isNotEqualTo(first.body().path("secret").asString());
+    }
+
     @Test
     void aDeletedSubscriptionIsGone() {
         String id =

@@ -6,6 +6,10 @@ import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
+/**
+ * The API description has the subscription and delivery operations, a creation's optional
+ * Idempotency-Key, its replay header and its 409 and 422.
+ */
 class WebhooksApiDescriptionIntegrationTests extends GatewayIntegrationTest {
 
     private static final String BASE = "/api/v1/portfolios/{portfolioId}/webhooks";
@@ -15,8 +19,15 @@ class WebhooksApiDescriptionIntegrationTests extends GatewayIntegrationTest {
         JsonNode description = api.get(null, "/v3/api-docs").body();
         JsonNode paths = description.path("paths");
 
-        assertThat(paths.path(BASE).path("post").path("responses").propertyNames())
-                .contains("201", "400", "401", "403", "409");
+        JsonNode create = paths.path(BASE).path("post");
+        assertThat(create.path("responses").propertyNames()).contains("201", "400", "401", "403", "409", "422");
+        assertThat(create.path("responses").path("201").path("headers").propertyNames())
+                .contains("Location", "Idempotent-Replayed");
+        assertThat(create.path("parameters").values()).anySatisfy(parameter -> {
+            assertThat(parameter.path("name").asString()).isEqualTo("Idempotency-Key");
+            assertThat(parameter.path("in").asString()).isEqualTo("header");
+            assertThat(parameter.path("required").asBoolean()).isFalse();
+        });
         assertThat(paths.path(BASE).path("post").path("description").asString()).contains("secret");
         assertThat(paths.path(BASE).has("get")).isTrue();
         assertThat(paths.path(BASE + "/{subscriptionId}").propertyNames()).contains("get", "delete");
