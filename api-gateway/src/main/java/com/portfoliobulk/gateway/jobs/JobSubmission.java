@@ -354,6 +354,30 @@ public class JobSubmission {
         return jobRepository.findByIdAndPortfolioId(jobId, portfolioId).map(JobRepository.Row::job);
     }
 
+    /**
+     * Checks an {@code Idempotency-Key} that an endpoint takes if sent (a SCIM token's, a webhook
+     * subscription's creation): when sent, one a retry can send again, not blank and at most as long as a
+     * job's.
+     *
+     * @param key the header's value, or null when it was not sent
+     * @param perWhat what a key is unique per, for the fix the answer names ("token", "subscription")
+     * @throws InvalidParameterException naming the header (400)
+     */
+    public static void checkOptionalKey(String key, String perWhat) {
+        if (key == null) {
+            return;
+        }
+        if (key.isBlank()) {
+            throw new InvalidParameterException(
+                    IDEMPOTENCY_KEY,
+                    "may not be blank: send a unique value per " + perWhat
+                            + ", such as a UUID, or leave the header out");
+        }
+        if (key.length() > MAX_KEY_LENGTH) {
+            throw new InvalidParameterException(IDEMPOTENCY_KEY, "must be at most " + MAX_KEY_LENGTH + " characters");
+        }
+    }
+
     private static String checkKey(String key) {
         if (key == null || key.isBlank()) {
             throw new InvalidParameterException(

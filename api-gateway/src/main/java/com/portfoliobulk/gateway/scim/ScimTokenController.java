@@ -11,7 +11,6 @@ import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.security.PortfolioPermission;
 import com.portfoliobulk.gateway.web.FieldProblem;
-import com.portfoliobulk.gateway.web.InvalidParameterException;
 import com.portfoliobulk.gateway.web.NotFoundException;
 import com.portfoliobulk.gateway.web.PageParameters;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
@@ -113,7 +112,7 @@ class ScimTokenController {
             @RequestBody CreateScimToken request) {
         // Ownership as it stands now: a token outlasts the seconds a former Owner's cached permissions last.
         Caller owner = access.requireCurrentOwner(requireOwner(portfolioId), portfolioId);
-        checkKey(idempotencyKey);
+        JobSubmission.checkOptionalKey(idempotencyKey, "token");
         String name = request.name() == null ? "" : request.name().strip();
         if (name.isEmpty() || TextLength.of(name) > MAX_NAME_LENGTH) {
             throw new RequestRefusedException(
@@ -186,22 +185,6 @@ class ScimTokenController {
             throw new NotFoundException("The portfolio has no SCIM token " + tokenId + " that is not revoked.");
         }
         return ResponseEntity.noContent().build();
-    }
-
-    /** A key, when sent, is one a retry can send again: not blank, and at most as long as a job's. */
-    private static void checkKey(String key) {
-        if (key == null) {
-            return;
-        }
-        if (key.isBlank()) {
-            throw new InvalidParameterException(
-                    JobSubmission.IDEMPOTENCY_KEY,
-                    "may not be blank: send a unique value per token, such as a UUID, or leave the header out");
-        }
-        if (key.length() > JobSubmission.MAX_KEY_LENGTH) {
-            throw new InvalidParameterException(
-                    JobSubmission.IDEMPOTENCY_KEY, "must be at most " + JobSubmission.MAX_KEY_LENGTH + " characters");
-        }
     }
 
     private Caller requireOwner(UUID portfolioId) {

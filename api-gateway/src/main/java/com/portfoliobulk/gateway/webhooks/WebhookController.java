@@ -4,7 +4,6 @@ import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.jobs.JobSubmission;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
-import com.portfoliobulk.gateway.web.InvalidParameterException;
 import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -100,7 +99,7 @@ class WebhookController {
                     String idempotencyKey,
             @RequestBody SubscriptionRequest request) {
         Caller caller = access.requireCurrentChange(portfolioId);
-        checkKey(idempotencyKey);
+        JobSubmission.checkOptionalKey(idempotencyKey, "subscription");
         WebhookSubscriptions.Created created = subscriptions.create(caller, portfolioId, idempotencyKey, request);
         ResponseEntity.BodyBuilder answer = ResponseEntity.created(ServletUriComponentsBuilder.fromCurrentRequestUri()
                 .path("/{subscriptionId}")
@@ -233,22 +232,5 @@ class WebhookController {
             @PathVariable UUID portfolioId, @PathVariable UUID subscriptionId, @PathVariable UUID deliveryId) {
         access.requireCurrentChange(portfolioId);
         return ResponseEntity.accepted().body(subscriptions.redeliver(portfolioId, subscriptionId, deliveryId));
-    }
-
-    /** A key, when sent, is one a retry can send again: not blank, and at most as long as a job's. */
-    private static void checkKey(String key) {
-        if (key == null) {
-            return;
-        }
-        if (key.isBlank()) {
-            throw new InvalidParameterException(
-                    JobSubmission.IDEMPOTENCY_KEY,
-                    "may not be blank: send a unique value per subscription, such as a UUID, or leave the header"
-                            + " out");
-        }
-        if (key.length() > JobSubmission.MAX_KEY_LENGTH) {
-            throw new InvalidParameterException(
-                    JobSubmission.IDEMPOTENCY_KEY, "must be at most " + JobSubmission.MAX_KEY_LENGTH + " characters");
-        }
     }
 }
