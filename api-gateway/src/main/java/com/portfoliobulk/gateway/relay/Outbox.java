@@ -43,6 +43,17 @@ class Outbox {
      * that arrives before an earlier one of its account, should the account have moved), and takes
      * each job's tasks from its position on, as {@link #markSent} expects.
      *
+     * <p>Only the jobs that can have a task among their portfolio's first {@code :limit} are read
+     * ({@code chosen}): a portfolio's jobs in the order of their last task, each with the tasks it has
+     * beyond its position ({@code total - relayed_tasks}, the tasks the relay has not gone past), until
+     * they add up to {@code :limit} at a job's last task; a job whose next task comes after that one has
+     * at least {@code :limit} of its portfolio's tasks before it, and waits. Two jobs submitted at the
+     * same time may have their tasks' seqs interleaved; such a job's next task comes before the last of
+     * the others', and it is read. So a portfolio that submitted many large jobs costs a pass the tasks
+     * of one or two of them, not {@code :limit} tasks of each waiting job (sorted with the others':
+     * 300,000 tasks for 60 waiting jobs, where the batch takes 5,000). Each job's next and last task
+     * are one row each of {@code bulk_tasks_by_job}.
+     *
      * <p>A job's tasks are read from its position on {@code bulk_tasks_by_job} without
      * asking for their status: beyond the position they are pending until sent, and one that ended
      * meanwhile is passed by the position without being sent, as a republished one is. Asked for pending
@@ -50,18 +61,41 @@ class Outbox {
      * statistics gathered while none was pending make that look cheap (jobs migration V140).
      */
     static final String NEXT = """
+            WITH waiting AS (
+                SELECT r.id, r.portfolio_id, r.relayed_seq, next_task.seq AS next_seq, last_task.seq AS last_seq,
+                       sum(r.total - r.relayed_tasks) OVER (PARTITION BY r.portfolio_id ORDER BY last_task.seq)
+                           AS waiting_through_last
+                  FROM jobs.bulk_jobs r
+                 CROSS JOIN LATERAL (
+                       SELECT t.seq FROM jobs.bulk_tasks t
+                        WHERE t.job_id = r.id AND t.seq > r.relayed_seq
+                        ORDER BY t.seq
+                        LIMIT 1) next_task
+                 CROSS JOIN LATERAL (
+                       SELECT t.seq FROM jobs.bulk_tasks t
+                        WHERE t.job_id = r.id
+                        ORDER BY t.seq DESC
+                        LIMIT 1) last_task
+                 WHERE NOT r.relay_done
+            ), chosen AS (
+                SELECT w.id, w.relayed_seq
+                  FROM (SELECT waiting.*,
+                               min(last_seq) FILTER (WHERE waiting_through_last >= :limit)
+                                   OVER (PARTITION BY portfolio_id) AS cutoff
+                          FROM waiting) w
+                 WHERE w.cutoff IS NULL OR w.next_seq <= w.cutoff
+            )
             SELECT q.*
               FROM (SELECT w.*, j.requested_by_user_id, j.requested_by_email, j.origin, j.created_at AS requested_at,
                            j.trace_parent, j.portfolio_id AS job_portfolio_id,
                            row_number() OVER (PARTITION BY j.portfolio_id ORDER BY w.seq) AS turn
               FROM (SELECT %1$s, NULL::bigint AS republication
-                      FROM jobs.bulk_jobs r
+                      FROM chosen r
                      CROSS JOIN LATERAL (
                            SELECT * FROM jobs.bulk_tasks t
                             WHERE t.job_id = r.id AND t.seq > r.relayed_seq
                             ORDER BY t.seq
                             LIMIT :limit) t
-                     WHERE NOT r.relay_done
                     UNION ALL
                     SELECT %1$s, p.id
                       FROM (SELECT id, task_id FROM jobs.task_republications ORDER BY seq LIMIT :limit) p

@@ -3,8 +3,11 @@ package com.portfoliobulk.gateway.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import com.portfoliobulk.servicesupport.ids.TimeOrderedIds;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
@@ -20,7 +23,8 @@ import org.springframework.jdbc.support.SqlArrayValue;
  * After a quiet spell, autovacuum's last analysis may have seen no pending task; a new large job then
  * has hundreds of thousands, and a plan that trusts those statistics read all of them from the index
  * of pending tasks by account and sorted them at every pass (932 ms a pass for a 500,000-task job,
- * which held the relay to about 5,000 tasks a second), or read the whole table.
+ * which held the relay to about 5,000 tasks a second), or read the whole table. And a pass reads the
+ * tasks of the jobs that can have tasks in its batch, however many jobs wait.
  */
 class RelayPlanIntegrationTests extends GatewayIntegrationTest {
 
@@ -81,6 +85,89 @@ class RelayPlanIntegrationTests extends GatewayIntegrationTest {
                     "whether pending tasks are left beyond the position",
                     "(job_id = j.id) AND (seq > j.relayed_seq)");
         }
+    }
+
+    /**
+     * A pass reads the tasks of the jobs that can have tasks in its batch, not a batch's worth of every
+     * waiting job. A portfolio that submitted many large jobs at once (within its rate limits: 60 jobs
+     * of 200,000 tasks in a minute) made every pass read and sort 5,000 tasks of each of them, 300,000
+     * to send 5,000, which slowed the relay for every portfolio. Another portfolio's small job still has
+     * its tasks in the first batch, and the busy portfolio's first tasks are its oldest job's, in order.
+     * The tasks read are those PostgreSQL fetched in the pass's transaction (its statistics of the
+     * transaction so far, {@code pg_stat_xact_user_tables}).
+     */
+    @Test
+    void aPassReadsTheTasksOfTheJobsThatCanBeInItsBatchNotOfEveryWaitingJob() throws Exception {
+        int batchSize = 50;
+        try (Connection db = dataSource.getConnection()) {
+            db.setAutoCommit(false);
+            JdbcClient jdbc = JdbcClient.create(new SingleConnectionDataSource(db, true));
+            UUID busy = UUID.randomUUID();
+            List<UUID> busyJobs = new ArrayList<>();
+            for (int job = 0; job < 60; job++) {
+                busyJobs.add(waitingJob(jdbc, busy, 60));
+            }
+            UUID small = waitingJob(jdbc, UUID.randomUUID(), 2);
+            List<Long> oldestJobsTasks = jdbc.sql("SELECT seq FROM jobs.bulk_tasks WHERE job_id = ? ORDER BY seq")
+                    .param(busyJobs.getFirst())
+                    .query(Long.class)
+                    .list();
+
+            long readBefore = tasksRead(jdbc);
+            List<OutboxTask> next = new Outbox(jdbc).next(batchSize);
+            long read = tasksRead(jdbc) - readBefore;
+            db.rollback();
+
+            assertThat(next)
+                    .filteredOn(task -> task.message().jobId().equals(small))
+                    .as("the small job's tasks, in the first batch")
+                    .hasSize(2);
+            assertThat(next.stream()
+                            .filter(task -> task.jobPortfolioId().equals(busy))
+                            .map(OutboxTask::seq)
+                            .toList())
+                    .as("the busy portfolio's first tasks: its oldest job's, in order")
+                    .containsExactlyElementsOf(oldestJobsTasks.subList(0, batchSize - 2));
+            assertThat(read)
+                    .as(
+                            "tasks read for a batch of %d, with 60 jobs of 60 tasks waiting (a batch's worth of each"
+                                    + " is 3,000)",
+                            batchSize)
+                    .isLessThan(8L * batchSize);
+        }
+    }
+
+    /** A job of {@code tasks} tasks stored as a submission stores it, none sent yet. */
+    private static UUID waitingJob(JdbcClient jdbc, UUID portfolioId, int tasks) {
+        UUID jobId = TimeOrderedIds.next();
+        jdbc.sql("""
+                        INSERT INTO jobs.bulk_jobs (id, portfolio_id, type, status, requested_by_user_id,
+                                                    requested_by_email, total, pending)
+                        VALUES (:id, :portfolio, 'OFFBOARD_USERS', 'QUEUED', gen_random_uuid(), 'plan@plan.test',
+                                :tasks, :tasks)
+                        """)
+                .param("id", jobId)
+                .param("portfolio", portfolioId)
+                .param("tasks", tasks)
+                .update();
+        jdbc.sql("""
+                        INSERT INTO jobs.bulk_tasks (id, job_id, portfolio_id, account_id, user_id, action)
+                        SELECT gen_random_uuid(), :id, :portfolio, gen_random_uuid(), gen_random_uuid(), 'REMOVE'
+                          FROM generate_series(1, :tasks)
+                        """)
+                .param("id", jobId)
+                .param("portfolio", portfolioId)
+                .param("tasks", tasks)
+                .update();
+        return jobId;
+    }
+
+    /** The rows of {@code bulk_tasks} the current transaction has read so far. */
+    private static long tasksRead(JdbcClient jdbc) {
+        return jdbc.sql("""
+                        SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_xact_user_tables
+                         WHERE schemaname = 'jobs' AND relname = 'bulk_tasks'
+                        """).query(Long.class).single();
     }
 
     private static void assertReadsTheJobFromItsPosition(String plan, String what, String range) {
