@@ -41,7 +41,6 @@ class AdminController {
     String admin(
             ConsoleUser user,
             @PathVariable UUID portfolioId,
-            @RequestParam(required = false) String changed,
             @RequestParam(required = false) String usersCursor,
             @RequestParam(required = false) String rolesCursor,
             @RequestParam(required = false) String logCursor,
@@ -81,7 +80,6 @@ class AdminController {
         model.addAttribute("moreLinked", linked.more());
         model.addAttribute("linkedRefused", linked.refusal());
         model.addAttribute("transfer", transfer(user, portfolioId));
-        model.addAttribute("changed", changed != null);
         return "console/admin";
     }
 
@@ -108,9 +106,11 @@ class AdminController {
             return ConsolePages.redirectToList(
                     "/console/portfolios/{portfolioId}/admin", portfolioId, "usersCursor", usersCursor);
         }
-        // Back to the page of portfolio users the change was made on, which shows the changed row.
+        // Back to the page of portfolio users the change was made on, which shows the changed row; the
+        // notice is for that one answer only (a flash attribute), not for a reload, Back or a bookmark.
+        redirect.addFlashAttribute("changed", true);
         return ConsolePages.redirectToList(
-                "/console/portfolios/{portfolioId}/admin", portfolioId, "usersCursor", usersCursor, "changed");
+                "/console/portfolios/{portfolioId}/admin", portfolioId, "usersCursor", usersCursor);
     }
 
     /**

@@ -186,22 +186,15 @@ class ConsolePages {
      * @param pathTemplate the page's path, with {@code {portfolioId}}
      * @param cursorName the list's cursor parameter, e.g. {@code tokensCursor}
      * @param cursor the cursor the form carried; none (blank) for the list's first page
-     * @param flags parameters without a value, e.g. {@code changed}
      */
-    static String redirectToList(
-            String pathTemplate, UUID portfolioId, String cursorName, String cursor, String... flags) {
-        return "redirect:" + listAddress(pathTemplate, portfolioId, cursorName, cursor, flags);
+    static String redirectToList(String pathTemplate, UUID portfolioId, String cursorName, String cursor) {
+        return "redirect:" + listAddress(pathTemplate, portfolioId, cursorName, cursor);
     }
 
     /** The address of a portfolio page at the page of one of its lists, as {@link #redirectToList} leads to. */
-    static String listAddress(
-            String pathTemplate, UUID portfolioId, String cursorName, String cursor, String... flags) {
-        UriComponentsBuilder location = UriComponentsBuilder.fromPath(pathTemplate);
-        for (String flag : flags) {
-            location.queryParam(flag);
-        }
-        return location.queryParamIfPresent(
-                        cursorName, Optional.ofNullable(cursor).filter(StringUtils::hasText))
+    static String listAddress(String pathTemplate, UUID portfolioId, String cursorName, String cursor) {
+        return UriComponentsBuilder.fromPath(pathTemplate)
+                .queryParamIfPresent(cursorName, Optional.ofNullable(cursor).filter(StringUtils::hasText))
                 .buildAndExpand(portfolioId)
                 .encode()
                 .toUriString();
