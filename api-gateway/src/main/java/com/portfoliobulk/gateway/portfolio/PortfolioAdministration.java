@@ -1054,11 +1054,14 @@ public class PortfolioAdministration {
                     "There is no Owner transfer of portfolio " + portfolioId + " to you to accept");
         }
         requireNotClosing(portfolioId);
-        // The former Owner's row, locked after the offer as the demotion would lock it.
-        PortfolioUserRepository.Row former = users.lockAll(portfolioId, Set.of(transfer.fromUserId())).stream()
-                .filter(row -> BuiltInPortfolioRole.OWNER.name().equals(row.role()))
+        // The row of the user who made the offer, locked after the offer as the demotion would lock it;
+        // the former Owner's while it still holds that role.
+        PortfolioUserRepository.Row offeredBy = users.lockAll(portfolioId, Set.of(transfer.fromUserId())).stream()
                 .findFirst()
                 .orElse(null);
+        PortfolioUserRepository.Row former =
+                offeredBy != null && BuiltInPortfolioRole.OWNER.name().equals(offeredBy.role()) ? offeredBy : null;
+        String offeredByName = offeredBy != null ? offeredBy.email() : userName(transfer.fromUserId());
         // The identity provider deprovisioned the Owner, who kept the role only for the portfolio to have
         // its Owner until this acceptance: they leave now rather than staying on as Admin (its
         // deactivation or deletion came once, and a deleted user is out of its view for good).
@@ -1078,7 +1081,7 @@ public class PortfolioAdministration {
         if (!deprovisioned && demoted == 0 && users.countHolders(portfolioId, "OWNER") > 0) {
             throw AdminProblems.conflict(
                     "Offered by a former Owner",
-                    "This offer was made by user " + transfer.fromUserId()
+                    "This offer was made by " + offeredByName
                             + ", who is no longer the Owner; ask the Owner for a new one.");
         }
         int promoted = jdbc.sql("""
@@ -1098,12 +1101,15 @@ public class PortfolioAdministration {
                     .param("portfolioId", portfolioId)
                     .update();
         }
+        // The former Owner by their address, as every entry names people. (Entries of earlier versions name
+        // them by user id, which jobs.remove_deprovisioned_portfolio_users() reads, V188: it looks for an
+        // Owner made Admin after their deprovisioning, which this version never does; it removes them.)
         log(
                 portfolioId,
                 caller,
                 AdminLogAction.OWNER_TRANSFER_ACCEPTED,
                 caller.email(),
-                "ownership accepted from user " + transfer.fromUserId()
+                "ownership accepted from " + offeredByName
                         + (demoted == 1 ? ", who is now " + BuiltInPortfolioRole.ADMIN.displayName() : "")
                         + (deprovisioned
                                 ? ", who is no longer a portfolio user (deprovisioned by the identity provider)"
@@ -1111,6 +1117,18 @@ public class PortfolioAdministration {
         permissions.forget(transfer.fromUserId());
         permissions.forget(caller.userId());
         return new PortfolioUserView(caller.userId(), caller.email(), "OWNER", permissionsOf("OWNER", List.of()));
+    }
+
+    /**
+     * How an entry or a refusal names a user who is no portfolio user (any more): by their e-mail address
+     * in the directory, as the log names everyone; by their id only when the directory has no such user.
+     */
+    private String userName(UUID userId) {
+        return jdbc.sql("SELECT email FROM directory.users WHERE id = :id")
+                .param("id", userId)
+                .query(String.class)
+                .optional()
+                .orElse("user " + userId);
     }
 
     /** Whether the caller's stored portfolio role, as committed now, is the Owner's. */

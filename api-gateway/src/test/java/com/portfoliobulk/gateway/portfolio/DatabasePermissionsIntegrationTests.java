@@ -354,7 +354,7 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
                         + " " + entry.path("detail").asString())
                 .startsWith(
                         "OWNER_TRANSFER_ACCEPTED " + successorId + " " + portfolio.email("successor")
-                                + " ownership accepted from user " + ownerId
+                                + " ownership accepted from " + portfolio.email("owner")
                                 + ", who is no longer a portfolio user (deprovisioned by the identity provider)",
                         "PORTFOLIO_USER_REMOVED " + successorId + " " + portfolio.email("owner")
                                 + " removed: deprovisioned by the identity provider before the ownership passed"

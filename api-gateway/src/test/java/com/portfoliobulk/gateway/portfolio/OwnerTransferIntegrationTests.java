@@ -77,7 +77,7 @@ class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
         assertThat(log.body().path("items").get(0).path("actorUserId").asString())
                 .isEqualTo(successorId.toString());
         assertThat(log.body().path("items").get(0).path("detail").asString())
-                .isEqualTo("ownership accepted from user " + ownerId + ", who is now Admin");
+                .isEqualTo("ownership accepted from " + portfolio.email("owner") + ", who is now Admin");
         assertThat(log.body().path("items").get(1).path("actorUserId").asString())
                 .isEqualTo(ownerId.toString());
         assertThat(log.body().get("nextCursor").isNull()).isTrue();
@@ -188,9 +188,23 @@ class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
                 call(HttpMethod.POST, tokenOf(takerId, portfolio.email("taker")), path("/owner-transfer/accept"), null);
 
         assertProblem(accepted, 409);
-        assertThat(accepted.body().path("detail").asString()).contains("no longer the Owner");
+        // Named by their address, as the administration log names people; not by their user id.
+        assertThat(accepted.body().path("detail").asString())
+                .contains(portfolio.email("former") + ", who is no longer the Owner")
+                .doesNotContain(formerId.toString());
         assertThat(roleOf(ownerId)).isEqualTo("OWNER");
         assertThat(roleOf(takerId)).isEqualTo("ADMIN");
+
+        // Also once they are no portfolio user any more: the directory knows their address.
+        jdbc.sql("DELETE FROM jobs.portfolio_users WHERE portfolio_id = ? AND user_id = ?")
+                .params(portfolio.id(), formerId)
+                .update();
+        Answer again =
+                call(HttpMethod.POST, tokenOf(takerId, portfolio.email("taker")), path("/owner-transfer/accept"), null);
+        assertProblem(again, 409);
+        assertThat(again.body().path("detail").asString())
+                .contains(portfolio.email("former") + ", who is no longer the Owner")
+                .doesNotContain(formerId.toString());
     }
 
     private void setRole(UUID userId, String role) {
