@@ -45,7 +45,8 @@ class PortfolioController {
         background.shutdown();
     }
 
-    @GetMapping("/console")
+    /** The console's home, also at the address with a trailing slash, as a browser often completes it. */
+    @GetMapping({"/console", "/console/"})
     String home(ConsoleUser user, Model model) {
         var portfolios = directory.portfolios(pages.caller(user).permissions().entrySet().stream()
                 .filter(entry -> !entry.getValue().isEmpty())

@@ -774,6 +774,19 @@ class ConsoleSecurityIntegrationTests {
         assertThat(api.headers().firstValue("Content-Type")).hasValue("application/problem+json");
     }
 
+    /** The console's address with a trailing slash, as a browser often completes it, opens the console too. */
+    @Test
+    void theConsolesAddressWithATrailingSlashOpensTheConsole() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+
+        HttpResponse<String> home = get("/console/");
+
+        assertThat(home.statusCode()).as(home.body()).isEqualTo(302);
+        assertThat(home.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/portfolios/" + portfolio.id()));
+    }
+
     @Test
     void aFormWithoutOneOfItsFieldsShowsTheConsolesErrorPageAndChangesNothing() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
