@@ -3,6 +3,10 @@ package com.portfoliobulk.gateway.console;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.util.Map;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -14,6 +18,7 @@ import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.ModelAttribute;
 import org.springframework.web.client.RestClientException;
+import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.ModelAndView;
 
@@ -64,17 +69,53 @@ class ConsoleAdvice {
         return "console/error";
     }
 
-    /** The API did not answer (it is this gateway, so it is shutting down or overloaded). */
+    /**
+     * The API did not answer (it is this gateway, so it is shutting down or overloaded). What the page
+     * says about trying again depends on what was asked: a page (GET) changes nothing, and a form marked
+     * {@link SafeToSendAgain} says why it may be sent again; any other form may have made its change
+     * after the console gave up waiting (a SCIM token created, a secret rotated), and sent again it
+     * would make it twice, so the page says to check first.
+     */
     @ExceptionHandler(RestClientException.class)
-    String unavailable(RestClientException ex, HttpServletRequest request, HttpServletResponse response, Model model) {
+    String unavailable(
+            RestClientException ex,
+            HandlerMethod handler,
+            HttpServletRequest request,
+            HttpServletResponse response,
+            Model model) {
         response.setHeader("Retry-After", "5");
+        SafeToSendAgain safe = handler == null ? null : handler.getMethodAnnotation(SafeToSendAgain.class);
+        boolean read = "GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod());
+        if (read || safe != null) {
+            return errorPage(
+                    request,
+                    response,
+                    HttpServletResponse.SC_SERVICE_UNAVAILABLE,
+                    "Try again in a moment",
+                    "The service did not answer in time. Try again: "
+                            + (read ? "opening a page changes nothing." : safe.value() + "."),
+                    model);
+        }
         return errorPage(
                 request,
                 response,
                 HttpServletResponse.SC_SERVICE_UNAVAILABLE,
-                "Try again in a moment",
-                "The service did not answer in time. Try again: confirming the same review twice never makes two jobs.",
+                "Check before you try again",
+                "The service did not answer in time, so the change may have been made all the same. Open the"
+                        + " page again and check its list before you try again.",
                 model);
+    }
+
+    /**
+     * A console form that may be sent again after the API did not answer it in time, with why (the end
+     * of the error page's sentence "Try again: …"): it changes nothing, or the API makes its change once.
+     */
+    @Target(ElementType.METHOD)
+    @Retention(RetentionPolicy.RUNTIME)
+    @interface SafeToSendAgain {
+
+        /** Why sending the form again is safe, e.g. "a review changes nothing until it is confirmed". */
+        String value();
     }
 
     @ExceptionHandler(RequestRefusedException.class)

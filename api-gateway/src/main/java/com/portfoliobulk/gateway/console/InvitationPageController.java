@@ -64,6 +64,7 @@ class InvitationPageController {
      * token, once accepted, finds it no more.
      */
     @PostMapping(SignInReturn.INVITATION_PAGE)
+    @ConsoleAdvice.SafeToSendAgain("accepting the invitation again gives the same access")
     String accept(
             ConsoleUser user,
             @PathVariable String token,

@@ -26,6 +26,9 @@ import tools.jackson.databind.json.JsonMapper;
 @Controller
 class ReviewController {
 
+    /** Why a review's form may be sent again after the API did not answer it in time (a preview). */
+    private static final String REVIEW_CHANGES_NOTHING = "a review changes nothing until it is confirmed";
+
     private final GatewayApi api;
 
     private final ConsolePages pages;
@@ -65,6 +68,7 @@ class ReviewController {
 
     /** The Users tab's bulk bar: an action on the ticked users (and the chosen accounts). */
     @PostMapping("/console/portfolios/{portfolioId}/review")
+    @ConsoleAdvice.SafeToSendAgain(REVIEW_CHANGES_NOTHING)
     String review(
             ConsoleUser user,
             @PathVariable UUID portfolioId,
@@ -91,6 +95,7 @@ class ReviewController {
 
     /** Invite users: addresses, language, and a role per chosen account (Support unless changed). */
     @PostMapping("/console/portfolios/{portfolioId}/review/invitation")
+    @ConsoleAdvice.SafeToSendAgain(REVIEW_CHANGES_NOTHING)
     String reviewInvitation(
             ConsoleUser user,
             @PathVariable UUID portfolioId,
@@ -135,6 +140,7 @@ class ReviewController {
      * the language chosen beside it).
      */
     @PostMapping("/console/portfolios/{portfolioId}/users/{userId}/review")
+    @ConsoleAdvice.SafeToSendAgain(REVIEW_CHANGES_NOTHING)
     String reviewProfileChange(
             ConsoleUser user,
             @PathVariable UUID portfolioId,
@@ -158,6 +164,7 @@ class ReviewController {
 
     /** Another page of the same preview, of the reviewed request only; the key made for the first page stays. */
     @PostMapping("/console/portfolios/{portfolioId}/review/page")
+    @ConsoleAdvice.SafeToSendAgain(REVIEW_CHANGES_NOTHING)
     String page(
             ConsoleUser user,
             @PathVariable UUID portfolioId,
@@ -172,6 +179,7 @@ class ReviewController {
 
     /** Confirm: submits the reviewed request once, whatever the number of clicks, and only that request. */
     @PostMapping("/console/portfolios/{portfolioId}/jobs")
+    @ConsoleAdvice.SafeToSendAgain("confirming the same review twice never makes two jobs")
     String confirm(
             ConsoleUser user,
             @PathVariable UUID portfolioId,

@@ -5,8 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.retention.Retention;
 import com.portfoliobulk.gateway.support.FinishedJobs;
+import com.portfoliobulk.gateway.support.HeldWrites;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.LogLines;
 import java.io.ByteArrayOutputStream;
@@ -14,10 +16,12 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +34,8 @@ import org.springframework.web.servlet.mvc.method.annotation.ExceptionHandlerExc
 /**
  * The console's download of a job's tasks as CSV streams the API's answer through to the browser, so
  * it takes as long as the browser takes to read it: it has the gateway's streaming timeout (10 min),
- * not the console's timeout of an API call (60 s, here 2 s so that a test can outlast it).
+ * not the console's timeout of an API call (60 s, here 2 s so that a test can outlast it). And what
+ * the console says when the API did not answer a form within that timeout.
  */
 @ConsoleIntegrationTest
 @TestPropertySource(properties = "bulk.gateway.console.api-read-timeout=2s")
@@ -240,6 +245,76 @@ class ConsoleDownloadIntegrationTests {
                 .extracting(line -> line.getFormattedMessage()
                         .substring(0, line.getFormattedMessage().indexOf(": cut off, ")))
                 .containsExactlyInAnyOrder("GET " + apiDownload, "GET " + download);
+    }
+
+    /**
+     * A form the API did not answer in time (its write held here past the console's 2 s) may have made
+     * its change all the same: the page says to check the list before trying again, since sent again
+     * it would create a second token. Before, every such page said "Try again: confirming the same
+     * review twice never makes two jobs".
+     */
+    @Test
+    void aChangeTheApiDidNotAnswerInTimeSaysToCheckTheListBeforeTryingAgain() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String page = "/console/portfolios/" + portfolio.id() + "/integrations";
+
+        HttpResponse<String> answer;
+        try (HeldWrites held = HeldWrites.on(jdbc, "jobs.scim_tokens", "INSERT", ofPortfolio(portfolio), PAUSE)) {
+            answer = browser.post(page + "/scim-tokens", Map.of("name", "Okta", "_csrf", browser.csrf()));
+            // The API went on and created the token once the console had stopped waiting.
+            await().atMost(Duration.ofSeconds(30)).until(() -> rows("jobs.scim_tokens", portfolio) == 1);
+        }
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+        assertThat(ConsoleBrowser.unescape(answer.body()))
+                .contains(
+                        "<h1>Check before you try again</h1>",
+                        "the change may have been made all the same",
+                        "check its list before you try again")
+                .doesNotContain("two jobs");
+    }
+
+    /** A Confirm the API did not answer in time may be sent again: the job is made once. */
+    @Test
+    void aConfirmTheApiDidNotAnswerInTimeSaysThatConfirmingAgainMakesNoSecondJob() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID ann = portfolio.user("ann");
+        portfolio.member(portfolio.account("Brand Paris"), ann, AccountRole.ANALYST);
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String console = "/console/portfolios/" + portfolio.id();
+        HttpResponse<String> review = browser.post(
+                console + "/review", Map.of("action", "offboard", "userIds", ann.toString(), "_csrf", browser.csrf()));
+        Map<String, String> confirm = ConsoleBrowser.hiddenFields(review.body(), "confirm");
+
+        HttpResponse<String> answer;
+        try (HeldWrites held = HeldWrites.on(jdbc, "jobs.bulk_jobs", "INSERT", ofPortfolio(portfolio), PAUSE)) {
+            answer = browser.post(console + "/jobs", confirm);
+            await().atMost(Duration.ofSeconds(30)).until(() -> rows("jobs.bulk_jobs", portfolio) == 1);
+        }
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+        assertThat(ConsoleBrowser.unescape(answer.body()))
+                .contains(
+                        "<h1>Try again in a moment</h1>",
+                        "Try again: confirming the same review twice never makes two jobs.")
+                .doesNotContain("may have been made");
+        assertThat(browser.post(console + "/jobs", confirm).statusCode()).isEqualTo(302);
+        assertThat(rows("jobs.bulk_jobs", portfolio)).isEqualTo(1);
+    }
+
+    /** A trigger's condition on the rows of the portfolio, for {@link HeldWrites}. */
+    private static String ofPortfolio(DirectorySeed.Portfolio portfolio) {
+        return "NEW.portfolio_id = '" + portfolio.id() + "'";
+    }
+
+    private int rows(String table, DirectorySeed.Portfolio portfolio) {
+        return jdbc.sql("SELECT count(*) FROM " + table + " WHERE portfolio_id = ?")
+                .param(portfolio.id())
+                .query(Integer.class)
+                .single();
     }
 
     private static boolean startsWith(List<ILoggingEvent> lines, String prefix) {
