@@ -119,14 +119,7 @@ class AdminController {
      * permissions are those the API applies to them, the roles' as the API answers them.
      */
     private static Map<String, RoleForm> roleForms(Caller caller, UUID portfolioId, List<?> users, List<?> roles) {
-        List<Map<?, ?>> grantable = roles.stream()
-                .filter(Map.class::isInstance)
-                .<Map<?, ?>>map(role -> (Map<?, ?>) role)
-                .filter(role -> role.get("code") != null
-                        && PortfolioRoleRules.grantRefusal(
-                                        caller, portfolioId, role.get("code").toString(), permissions(role))
-                                .isEmpty())
-                .toList();
+        List<Map<?, ?>> grantable = ConsolePages.grantableRoles(caller, portfolioId, roles);
         Map<String, RoleForm> forms = new LinkedHashMap<>();
         for (Object item : users) {
             if (!(item instanceof Map<?, ?> row) || row.get("userId") == null) {
@@ -135,7 +128,7 @@ class AdminController {
             String userId = row.get("userId").toString();
             String role = String.valueOf(row.get("role"));
             String locked = PortfolioRoleRules.changeRefusal(
-                            caller, portfolioId, UUID.fromString(userId), role, permissions(row))
+                            caller, portfolioId, UUID.fromString(userId), role, ConsolePages.permissions(row))
                     .map(AdminController::lockedBecause)
                     .orElse(grantable.isEmpty() ? NO_ROLE_TO_GRANT : null);
             forms.put(
@@ -161,12 +154,6 @@ class AdminController {
                         + " changes it";
             case MANAGES_USERS -> NO_ROLE_TO_GRANT;
         };
-    }
-
-    private static List<String> permissions(Map<?, ?> item) {
-        return item.get("permissions") instanceof List<?> names
-                ? names.stream().map(String::valueOf).toList()
-                : List.of();
     }
 
     /**

@@ -7,8 +7,10 @@ import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.gateway.directory.CustomAccountRoles;
+import com.portfoliobulk.gateway.portfolio.PortfolioRoleRules;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.security.PortfolioPermission;
 import com.portfoliobulk.gateway.web.NotFoundException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -19,6 +21,7 @@ import java.util.UUID;
 import org.springframework.stereotype.Component;
 import org.springframework.ui.Model;
 import org.springframework.util.StringUtils;
+import org.springframework.web.client.RestClientException;
 import org.springframework.web.util.UriComponentsBuilder;
 
 /** What every portfolio page shows: the portfolio, who is signed in, what they may do, the choices. */
@@ -78,12 +81,58 @@ class ConsolePages {
         model.addAttribute("me", user.email());
         model.addAttribute("canView", caller.canView(portfolioId));
         model.addAttribute("canChange", caller.canChange(portfolioId));
+        model.addAttribute("viewOnly", !changesSomething(user, caller, portfolioId));
         model.addAttribute("section", section);
         roleChoices(model, STANDARD_ROLES);
         model.addAttribute("jobStatuses", JobStatus.values());
         model.addAttribute("jobTypes", JobType.values());
         model.addAttribute("taskStatuses", TaskStatus.values());
         model.addAttribute("reasons", ReasonCode.values());
+    }
+
+    /**
+     * Whether the console offers the administrator a change on the portfolio, by the checks its pages
+     * apply: bulk changes, webhooks and (the Owner) SCIM tokens with a permission that allows changes
+     * ({@link Caller#canChange}); a portfolio user's role on Administration with PORTFOLIO_USERS_MANAGE
+     * and a role they may give ({@link #grantableRoles}, as the page's selectors offer). Custom account
+     * roles are changed through the API only. When the portfolio's roles cannot be read, it says yes:
+     * the header then claims nothing it cannot vouch for.
+     */
+    private boolean changesSomething(ConsoleUser user, Caller caller, UUID portfolioId) {
+        if (caller.canChange(portfolioId)) {
+            return true;
+        }
+        if (!caller.has(portfolioId, PortfolioPermission.PORTFOLIO_USERS_MANAGE)) {
+            return false;
+        }
+        try {
+            Map<String, Object> roles = api.portfolioRoles(user, portfolioId, PageRequest.MAX_LIMIT);
+            return !grantableRoles(caller, portfolioId, items(roles)).isEmpty();
+        } catch (ApiProblem | RestClientException unread) {
+            return true;
+        }
+    }
+
+    /**
+     * The portfolio roles (as the API lists them) the caller may give a portfolio user, by the API's own
+     * rule ({@link PortfolioRoleRules#grantRefusal}): the choices of the Administration page's selectors.
+     */
+    static List<Map<?, ?>> grantableRoles(Caller caller, UUID portfolioId, List<?> roles) {
+        return roles.stream()
+                .filter(Map.class::isInstance)
+                .<Map<?, ?>>map(role -> (Map<?, ?>) role)
+                .filter(role -> role.get("code") != null
+                        && PortfolioRoleRules.grantRefusal(
+                                        caller, portfolioId, role.get("code").toString(), permissions(role))
+                                .isEmpty())
+                .toList();
+    }
+
+    /** The permissions of an API item that has them (a portfolio role, a portfolio user), by name. */
+    static List<String> permissions(Map<?, ?> item) {
+        return item.get("permissions") instanceof List<?> names
+                ? names.stream().map(String::valueOf).toList()
+                : List.of();
     }
 
     /**

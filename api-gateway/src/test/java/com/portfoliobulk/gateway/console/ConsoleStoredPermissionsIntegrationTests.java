@@ -132,6 +132,54 @@ class ConsoleStoredPermissionsIntegrationTests {
     }
 
     /**
+     * The header says "View only" to an administrator the console offers no change, on every page: not
+     * to one whose role changes portfolio users' roles on Administration without changing access (before,
+     * it did, above a working "Change role" form); still to one whose role manages portfolio users but
+     * may give no role, and to a viewer.
+     */
+    @Test
+    void onlyAnAdministratorTheConsoleOffersNoChangeIsToldViewOnly() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        jdbc.sql("""
+                        INSERT INTO jobs.portfolio_roles (portfolio_id, code, name, permissions) VALUES
+                          (:portfolio, 'STEWARD', 'Steward',
+                           ARRAY['USER_MANAGEMENT_VIEW', 'PORTFOLIO_USERS_MANAGE', 'ACCOUNT_ROLES_MANAGE']),
+                          (:portfolio, 'TEAM_ADMIN', 'Team admin', ARRAY['PORTFOLIO_USERS_MANAGE'])""").param("portfolio", portfolio.id()).update();
+        UUID vera = portfolio.user("vera");
+        storePortfolioUser(portfolio, vera, portfolio.email("vera"), "USER_MANAGEMENT_VIEW");
+        Map<String, String> roles = new LinkedHashMap<>();
+        roles.put("steward-" + UUID.randomUUID() + "@agency.test", "STEWARD");
+        roles.put("team-admin-" + UUID.randomUUID() + "@agency.test", "TEAM_ADMIN");
+        roles.put("viewer-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_VIEW");
+        String console = "/console/portfolios/" + portfolio.id();
+
+        Map<String, List<Boolean>> viewOnly = new LinkedHashMap<>();
+        for (Map.Entry<String, String> role : roles.entrySet()) {
+            storePortfolioUser(portfolio, role.getKey(), role.getValue());
+            HttpClient browser = browser();
+            signIn(browser, role.getKey(), "USER_MANAGEMENT_VIEW", portfolio);
+            HttpResponse<String> admin = get(browser, console + "/admin");
+            HttpResponse<String> integrations = get(browser, console + "/integrations");
+            assertThat(admin.statusCode()).as(admin.body()).isEqualTo(200);
+            if (role.getValue().equals("STEWARD")) {
+                assertThat(roleRow(admin.body(), portfolio.email("vera")))
+                        .as("the steward changes Vera's role")
+                        .contains("<form");
+            }
+            viewOnly.put(
+                    role.getValue(),
+                    List.of(
+                            admin.body().contains("id=\"view-only\""),
+                            integrations.body().contains("id=\"view-only\"")));
+        }
+
+        assertThat(viewOnly)
+                .containsEntry("STEWARD", List.of(false, false))
+                .containsEntry("TEAM_ADMIN", List.of(true, true))
+                .containsEntry("USER_MANAGEMENT_VIEW", List.of(true, true));
+    }
+
+    /**
      * The Administration page offers a portfolio user's role selector, and in it the roles, exactly
      * where the API accepts the change from the signed-in administrator: an Admin changes neither their
      * own role nor another Admin's, and grants neither Admin nor a role that manages portfolio users; a
