@@ -252,12 +252,27 @@ class Deliveries {
      * it ({@code sending}), and of each portfolio at most {@code perPortfolio} less those it is still
      * sending to the portfolio's subscriptions. Messages another instance holds (locked or leased) are
      * skipped.
+     *
+     * <p>Only what can be claimed is read: the subscriptions with pending messages, found one step each
+     * along {@code webhook_deliveries_due_by_subscription} (jobs migration V196), and of each active one
+     * its {@code perSubscription} first due messages, from that index in due order. A portfolio whose
+     * receivers fall behind (slow but successful, so never disabled) may leave hundreds of thousands of
+     * messages due; ranked in full, they were read and sorted at every pass of every gateway's dispatcher,
+     * whose thread sends everyone's messages.
      */
     List<Claimed> claimDue(
             int limit, int perSubscription, int perPortfolio, Map<UUID, Integer> sending, Duration lease) {
         List<UUID> subscriptions = List.copyOf(sending.keySet());
         return jdbc.sql("""
-                        WITH sending AS (
+                        WITH RECURSIVE pending_subscriptions AS (
+                            SELECT (SELECT subscription_id FROM jobs.webhook_deliveries WHERE status = 'PENDING'
+                                    ORDER BY subscription_id LIMIT 1) AS id
+                            UNION ALL
+                            SELECT (SELECT dd.subscription_id FROM jobs.webhook_deliveries dd
+                                    WHERE dd.status = 'PENDING' AND dd.subscription_id > p.id
+                                    ORDER BY dd.subscription_id LIMIT 1)
+                            FROM pending_subscriptions p WHERE p.id IS NOT NULL
+                        ), sending AS (
                             SELECT * FROM unnest(:sendingTo, :sendingCounts) AS sending(subscription_id, n)
                         ), portfolio_sending AS (
                             SELECT ss.portfolio_id, sum(sending.n) AS n
@@ -277,16 +292,21 @@ class Deliveries {
                                             SELECT dd.id, dd.next_attempt_at, ss.portfolio_id,
                                                    coalesce(sending.n, 0) AS sending,
                                                    coalesce(ps.n, 0) AS portfolio_sending,
-                                                   row_number() OVER (PARTITION BY dd.subscription_id
+                                                   row_number() OVER (PARTITION BY ss.id
                                                                       ORDER BY dd.next_attempt_at, dd.id) AS rank
-                                            FROM jobs.webhook_deliveries dd
-                                            JOIN jobs.webhook_subscriptions ss ON ss.id = dd.subscription_id
-                                            LEFT JOIN sending ON sending.subscription_id = dd.subscription_id
+                                            FROM pending_subscriptions p
+                                            JOIN jobs.webhook_subscriptions ss ON ss.id = p.id
+                                            LEFT JOIN sending ON sending.subscription_id = ss.id
                                             LEFT JOIN portfolio_sending ps ON ps.portfolio_id = ss.portfolio_id
-                                            WHERE dd.status = 'PENDING' AND dd.next_attempt_at <= now()
-                                              AND dd.give_up_at > now()
-                                              AND (dd.leased_until IS NULL OR dd.leased_until < now())
-                                              AND ss.status = 'ACTIVE'
+                                            CROSS JOIN LATERAL (
+                                                SELECT dd.id, dd.next_attempt_at FROM jobs.webhook_deliveries dd
+                                                WHERE dd.subscription_id = ss.id
+                                                  AND dd.status = 'PENDING' AND dd.next_attempt_at <= now()
+                                                  AND dd.give_up_at > now()
+                                                  AND (dd.leased_until IS NULL OR dd.leased_until < now())
+                                                ORDER BY dd.next_attempt_at, dd.id
+                                                LIMIT :perSubscription) dd
+                                            WHERE ss.status = 'ACTIVE'
                                         ) due
                                         WHERE rank <= :perSubscription - sending
                                     ) due_in_portfolio

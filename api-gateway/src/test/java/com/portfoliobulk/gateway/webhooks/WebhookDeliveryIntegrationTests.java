@@ -838,6 +838,109 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                 .doesNotContain("Seq Scan");
     }
 
+    /**
+     * A claim reads, of each subscription, the first due messages it may claim, not every due message:
+     * receivers that answer slowly but succeed are never disabled, and their portfolio's messages pile
+     * up due (toward 1.7 million within the retry period); every pass of every gateway's dispatcher,
+     * whose thread sends every portfolio's messages, read and sorted all of them. The claim still takes
+     * each subscription's oldest due messages, at most {@code perSubscription}, and of each portfolio
+     * at most {@code perPortfolio}, oldest first. The rows read are those PostgreSQL fetched in the
+     * claim's transaction (its statistics of the transaction so far, {@code pg_stat_xact_user_tables}).
+     */
+    @Test
+    void aClaimReadsEachSubscriptionsFirstDueMessagesNotThePortfoliosWholeBacklog() throws Exception {
+        try (Connection db = dataSource.getConnection()) {
+            db.setAutoCommit(false);
+            JdbcClient jdbc = JdbcClient.create(new SingleConnectionDataSource(db, true));
+            UUID behind = UUID.randomUUID();
+            List<UUID> slow = new ArrayList<>();
+            for (int subscription = 1; subscription <= 5; subscription++) {
+                UUID subscriptionId = activeSubscription(jdbc, behind);
+                slow.add(subscriptionId);
+                // Due one after the other, across the subscriptions: the n-th of each, then the (n+1)-th.
+                jdbc.sql("""
+                                INSERT INTO jobs.webhook_deliveries
+                                    (id, subscription_id, event_id, event_type, job_id, payload, status,
+                                     next_attempt_at, give_up_at)
+                                SELECT gen_random_uuid(), :subscription, gen_random_uuid(), 'job.progress',
+                                       gen_random_uuid(), '{}', 'PENDING',
+                                       now() - interval '1 hour' + (g * 5 + :position) * interval '100 milliseconds',
+                                       now() + interval '1 day'
+                                FROM generate_series(1, 2000) AS g
+                                """)
+                        .param("subscription", subscriptionId)
+                        .param("position", subscription)
+                        .update();
+            }
+            UUID other = activeSubscription(jdbc, UUID.randomUUID());
+            jdbc.sql("""
+                            INSERT INTO jobs.webhook_deliveries
+                                (id, subscription_id, event_id, event_type, job_id, payload, status, next_attempt_at,
+                                 give_up_at)
+                            VALUES (gen_random_uuid(), :subscription, gen_random_uuid(), 'job.completed',
+                                    gen_random_uuid(), '{}', 'PENDING', now(), now() + interval '1 day')
+                            """).param("subscription", other).update();
+
+            long readBefore = messagesRead(jdbc);
+            List<Deliveries.Claimed> claimed =
+                    new Deliveries(jdbc).claimDue(1_000, 4, 16, Map.of(), Duration.ofMinutes(1));
+            long read = messagesRead(jdbc) - readBefore;
+            Map<UUID, List<UUID>> oldest = new TreeMap<>();
+            for (UUID subscriptionId : slow) {
+                oldest.put(
+                        subscriptionId,
+                        jdbc.sql("""
+                                        SELECT id FROM jobs.webhook_deliveries WHERE subscription_id = :subscription
+                                        ORDER BY next_attempt_at LIMIT 4
+                                        """)
+                                .param("subscription", subscriptionId)
+                                .query(UUID.class)
+                                .list());
+            }
+            db.rollback();
+
+            assertThat(claimed)
+                    .filteredOn(message -> message.subscriptionId().equals(other))
+                    .as("the other portfolio's message")
+                    .hasSize(1);
+            Map<UUID, List<UUID>> claimedOfSlow = new TreeMap<>();
+            claimed.stream()
+                    .filter(message -> slow.contains(message.subscriptionId()))
+                    .forEach(message -> claimedOfSlow
+                            .computeIfAbsent(message.subscriptionId(), key -> new ArrayList<>())
+                            .add(message.id()));
+            assertThat(claimedOfSlow.values().stream().mapToInt(List::size).sum())
+                    .as("the portfolio's share")
+                    .isEqualTo(16);
+            // The 16 due first: the first three of each subscription, and the first one's fourth.
+            claimedOfSlow.forEach((subscriptionId, ids) -> assertThat(ids)
+                    .as("subscription %s: its oldest due messages", subscriptionId)
+                    .containsExactlyInAnyOrderElementsOf(
+                            oldest.get(subscriptionId).subList(0, subscriptionId.equals(slow.getFirst()) ? 4 : 3)));
+            assertThat(claimedOfSlow).hasSize(5);
+            assertThat(read).as("messages read to claim 17, with 10,001 due").isLessThan(1_000);
+        }
+    }
+
+    private static UUID activeSubscription(JdbcClient jdbc, UUID portfolioId) {
+        UUID id = UUID.randomUUID();
+        jdbc.sql("""
+                        INSERT INTO jobs.webhook_subscriptions
+                            (id, portfolio_id, url, event_types, secret_ciphertext, status, created_by_user_id)
+                        VALUES (:id, :portfolio, 'https://receiver.example/' || :id, '{job.completed,job.progress}',
+                                'not read here', 'ACTIVE', gen_random_uuid())
+                        """).param("id", id).param("portfolio", portfolioId).update();
+        return id;
+    }
+
+    /** The rows of {@code webhook_deliveries} the current transaction has read so far. */
+    private static long messagesRead(JdbcClient jdbc) {
+        return jdbc.sql("""
+                        SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_xact_user_tables
+                        WHERE schemaname = 'jobs' AND relname = 'webhook_deliveries'
+                        """).query(Long.class).single();
+    }
+
     private void oldMessages(UUID subscriptionId, int count, String age) {
         jdbc.sql("""
                         INSERT INTO jobs.webhook_deliveries
