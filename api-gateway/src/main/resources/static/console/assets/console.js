@@ -43,6 +43,12 @@
   function showRefusal(event) {
     var target = event.detail.target;
     var config = event.detail.requestConfig;
+    if (target && target.id === "account-search") {
+      // "Find accounts by name" then serves the page again, as it does without the page script.
+      copyFilters(target);
+      target.submit();
+      return;
+    }
     if (!target || target.id !== "results" || !config || config.verb !== "get") {
       return;
     }
@@ -55,13 +61,45 @@
   // history cache, and "refreshOnHistoryMiss"), so the server's answer decides what is shown: the
   // sign-in page once the sign-in has ended, the error page of a search refused since. htmx's own
   // fetch of the entry would ignore either answer and leave the later search's list on screen.
-  // "Find accounts by name" sends the Users filters along in hidden fields, filled in when the page
-  // was served; the list follows the filters as they are typed without serving the page again, so
-  // the fields take the filters' values as they are now when it is sent.
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
+  // "Find accounts by name" swaps in the three account lists alone (htmx), so that the addresses typed,
+  // the language and the ticked users stay. It sends the accounts ticked in the bulk bar and in the
+  // invitation (with the role chosen on each), which the new lists keep ticked, first, also when the
+  // name does not find them: one change can name accounts of several searches. And the Account
+  // filter as it is now, which the filter's list keeps.
+  function ticked(listId) {
+    var list = document.getElementById(listId);
+    if (!list) {
+      return [];
+    }
+    return Array.prototype.map.call(list.querySelectorAll('input[name="accountIds"]:checked'), function (box) {
+      return box.value;
+    });
+  }
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || form.id !== "account-search") {
+      return;
+    }
+    var parameters = event.detail.parameters;
+    var filter = document.getElementById("account");
+    parameters.accountId = filter ? filter.value : "";
+    parameters.pickedAccountIds = ticked("bulk-account-list");
+    var invited = ticked("invite-account-list");
+    parameters.invitedAccountIds = invited;
+    var roles = document.getElementById("invite-account-list");
+    invited.forEach(function (account) {
+      var role = roles.querySelector('select[name="role-' + CSS.escape(account) + '"]');
+      if (role) {
+        parameters["role-" + account] = role.value;
+      }
+    });
+  });
+  // Without htmx, "Find accounts by name" serves the page again: it sends the Users filters along in
+  // hidden fields, filled in when the page was served; the list follows the filters as they are typed
+  // without serving the page again, so the fields take the filters' values as they are now when it is sent.
+  function copyFilters(form) {
     var filters = document.getElementById("filters");
-    if (!(form instanceof HTMLFormElement) || form.id !== "account-search" || !filters) {
+    if (!filters) {
       return;
     }
     form.querySelectorAll('input[type="hidden"]').forEach(function (copy) {
@@ -70,6 +108,12 @@
         copy.value = live.value;
       }
     });
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form instanceof HTMLFormElement && form.id === "account-search") {
+      copyFilters(form);
+    }
   });
   // A form that changes something is sent once: a second click while the first answer is on its way
   // would rotate a secret twice, or add a subscription twice and show "Already subscribed" instead of

@@ -392,6 +392,80 @@ class WebConsoleSystemTests {
         }
     }
 
+    /**
+     * An administrator pastes addresses, picks a language, ticks a user and accounts, then finds another
+     * account by name and ticks it too: the search swaps in the account lists alone, so the addresses,
+     * the language, the ticked user and the ticked accounts stay, and the review names the accounts of
+     * both searches; "Change the invitation" then brings the filled form back. Before, the search
+     * served the page again, and everything typed and ticked was gone.
+     */
+    @Test
+    void anInvitationNamesAccountsOfTwoSearchesAndItsReviewOffersItBackToChange() {
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 3);
+        UserRef ann = portfolio.addUser("ann", AccountRole.ANALYST, portfolio.accounts());
+        String typed = TestPortfolio.newEmail("invitee-one") + "\n" + TestPortfolio.newEmail("invitee-two");
+        UUID first = portfolio.account(0);
+        UUID second = portfolio.account(1);
+        browser.signIn("admin-" + UUID.randomUUID() + "@agency.example", "OWNER", portfolio.id());
+        browser.go("/console/portfolios/" + portfolio.id() + "/users");
+        browser.find("tr.user-row[data-email='" + ann.email() + "'] input.pick").click();
+        browser.find("#bulk details summary").click();
+        browser.find("#bulk .accounts input[value='" + first + "']").click();
+        browser.find("#invite summary").click();
+        browser.find("#emails").sendKeys(typed);
+        new Select(browser.find("#language")).selectByValue("de");
+        browser.find("#invite .accounts input[value='" + first + "']").click();
+        new Select(browser.find("#invite .accounts select[name='role-" + first + "']")).selectByValue("ANALYST");
+
+        findAccounts("Brand 2 ", second);
+
+        assertThat(browser.find("#emails").getDomProperty("value")).isEqualTo(typed);
+        assertThat(new Select(browser.find("#language"))
+                        .getFirstSelectedOption()
+                        .getAttribute("value"))
+                .isEqualTo("de");
+        assertThat(browser.find("tr.user-row[data-email='" + ann.email() + "'] input.pick")
+                        .isSelected())
+                .isTrue();
+        assertThat(browser.findAll("#bulk .accounts input:checked"))
+                .extracting(box -> box.getAttribute("value"))
+                .containsExactly(first.toString());
+        assertThat(browser.findAll("#invite .accounts input[name=accountIds]"))
+                .extracting(box -> box.getAttribute("value") + (box.isSelected() ? " ticked" : ""))
+                .containsExactly(first + " ticked", second.toString());
+        assertThat(new Select(browser.find("#invite .accounts select[name='role-" + first + "']"))
+                        .getFirstSelectedOption()
+                        .getAttribute("value"))
+                .isEqualTo("ANALYST");
+        browser.find("#invite .accounts input[value='" + second + "']").click();
+        browser.find("#review-invitation").click();
+        browser.awaitPage("Review changes");
+
+        assertThat(browser.text("#changes")).isEqualTo("4");
+        assertThat(browser.findAll("table.preview tbody tr"))
+                .extracting(row -> row.findElement(By.cssSelector("td:nth-child(2)"))
+                                .getText() + " "
+                        + row.findElement(By.cssSelector("td:nth-child(5)")).getText())
+                .containsExactlyInAnyOrder(
+                        "Brand 1 " + first + " Analyst",
+                        "Brand 1 " + first + " Analyst",
+                        "Brand 2 " + second + " Support",
+                        "Brand 2 " + second + " Support");
+
+        browser.find("#change-invitation summary").click();
+        assertThat(browser.find("#emails").getDomProperty("value")).isEqualTo(typed);
+        assertThat(new Select(browser.find("#language"))
+                        .getFirstSelectedOption()
+                        .getAttribute("value"))
+                .isEqualTo("de");
+        assertThat(browser.findAll("#invitation-again input[name=accountIds]:checked"))
+                .extracting(box -> box.getAttribute("value"))
+                .containsExactly(first.toString(), second.toString());
+        browser.find("#review-again").click();
+        browser.awaitPage("Review changes");
+        assertThat(browser.text("#changes")).isEqualTo("4");
+    }
+
     @Test
     void ownerChangesOneRoleWithTheProfilePagesSelectorAndOwnersStayLocked() {
         TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 2);

@@ -4,19 +4,24 @@ import com.portfoliobulk.contracts.InvitationLanguages;
 import com.portfoliobulk.gateway.web.CanonicalUuids;
 import jakarta.annotation.PreDestroy;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Stream;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.util.UriComponentsBuilder;
 
 /**
  * The portfolio's pages to read: the portfolios to choose from, the Users tab, a user's profile,
@@ -95,13 +100,9 @@ class PortfolioController {
         model.addAttribute("users", ConsolePages.items(users));
         model.addAttribute("nextCursor", ConsolePages.nextCursor(users));
         model.addAttribute("firstPage", cursor == null || cursor.isBlank());
-        Map<String, Object> accounts = result(choices);
-        UUID filtered = CanonicalUuids.parse(accountId);
-        model.addAttribute("accounts", withFilteredAccount(portfolioId, filtered, ConsolePages.items(accounts)));
-        model.addAttribute("moreAccounts", ConsolePages.nextCursor(accounts) != null);
+        accountChoices(model, portfolioId, result(choices), accountId, Map.of(), Map.of());
         model.addAttribute("q", q);
         model.addAttribute("role", role);
-        model.addAttribute("accountId", filtered == null ? accountId : filtered.toString());
         model.addAttribute("accountName", accountName);
         model.addAttribute("invitationLanguages", InvitationLanguages.NAMES);
         if (htmx != null && "results".equals(target)) {
@@ -109,6 +110,120 @@ class PortfolioController {
         }
         return "console/users";
     }
+
+    /**
+     * "Find accounts by name" of the Users page, made by htmx: the page's three account lists (the
+     * Account filter, the bulk bar's accounts, the invitation's accounts with a role on each) for the
+     * name, swapped in without serving the page again, so that nothing typed, chosen or ticked on it is
+     * lost. The accounts ticked in a list ({@code pickedAccountIds} in the bulk bar, {@code
+     * invitedAccountIds} with {@code role-<id>} in the invitation) stay in it, ticked, first, also when
+     * the name does not find them; so one change can name accounts found by several searches. A POST,
+     * changing nothing: the ticked accounts of an invitation to many would not fit in an address. Sent
+     * without the page script, it leads to the Users page with the accounts found.
+     */
+    @PostMapping("/console/portfolios/{portfolioId}/account-choices")
+    @ConsoleAdvice.SafeToSendAgain("finding accounts changes nothing")
+    String findAccounts(
+            ConsoleUser user,
+            @PathVariable UUID portfolioId,
+            @RequestParam(required = false) String accountName,
+            @RequestParam(required = false) String accountId,
+            @RequestParam(required = false) String[] pickedAccountIds,
+            @RequestParam(required = false) String[] invitedAccountIds,
+            @RequestParam Map<String, String> form,
+            @RequestHeader(name = "HX-Request", required = false) String htmx,
+            Model model) {
+        if (htmx == null) {
+            return "redirect:"
+                    + UriComponentsBuilder.fromPath("/console/portfolios/{portfolioId}/users")
+                            .queryParamIfPresent("accountName", Optional.ofNullable(accountName))
+                            .buildAndExpand(portfolioId)
+                            .encode()
+                            .toUriString();
+        }
+        pages.portfolio(model, user, portfolioId, "users");
+        pages.accountRoles(model, user, portfolioId);
+        model.addAttribute("accountName", accountName);
+        Map<String, String> picked = new LinkedHashMap<>();
+        ConsolePages.nonBlank(pickedAccountIds).forEach(account -> picked.put(account, ""));
+        Map<String, String> invited = new LinkedHashMap<>();
+        ConsolePages.nonBlank(invitedAccountIds)
+                .forEach(account -> invited.put(account, form.getOrDefault("role-" + account, "SUPPORT")));
+        accountChoices(
+                model,
+                portfolioId,
+                api.accounts(user, portfolioId, accountName, pages.accountChoices(), null),
+                accountId,
+                picked,
+                invited);
+        return "console/account-choices";
+    }
+
+    /**
+     * The Users page's account lists: the accounts found (the first ones by name, or those the name
+     * search found) for the Account filter, with the account it filters by first when they leave it
+     * out; and for the bulk bar and the invitation, the accounts ticked in each first, ticked (with the
+     * role chosen on each, for the invitation), then the accounts found, to tick.
+     *
+     * @param picked the accounts ticked in the bulk bar, by id
+     * @param invited the accounts ticked in the invitation, by id, with the role chosen on each
+     */
+    private void accountChoices(
+            Model model,
+            UUID portfolioId,
+            Map<String, Object> found,
+            String accountId,
+            Map<String, String> picked,
+            Map<String, String> invited) {
+        List<?> accounts = ConsolePages.items(found);
+        UUID filtered = CanonicalUuids.parse(accountId);
+        model.addAttribute("accounts", withFilteredAccount(portfolioId, filtered, accounts));
+        model.addAttribute("foundAccounts", accounts.size());
+        model.addAttribute("moreAccounts", ConsolePages.nextCursor(found) != null);
+        model.addAttribute("accountId", filtered == null ? accountId : filtered.toString());
+        Map<String, String> names = new LinkedHashMap<>();
+        for (Object item : accounts) {
+            if (item instanceof Map<?, ?> account && account.get("accountId") != null) {
+                names.put(account.get("accountId").toString(), String.valueOf(account.get("name")));
+            }
+        }
+        // The ticked accounts the search did not find are named by the directory, those of the portfolio only.
+        List<String> unnamed = Stream.concat(picked.keySet().stream(), invited.keySet().stream())
+                .filter(account -> !names.containsKey(account) && CanonicalUuids.parse(account) != null)
+                .distinct()
+                .toList();
+        Map<String, String> tickedNames = new LinkedHashMap<>(directory.accountNames(portfolioId, unnamed));
+        tickedNames.putAll(names);
+        model.addAttribute("bulkAccounts", ticked(picked, tickedNames, names));
+        model.addAttribute("inviteAccounts", ticked(invited, tickedNames, names));
+    }
+
+    /** The accounts ticked (those of the portfolio), ticked, then the others found, with Support to choose. */
+    private static List<AccountChoice> ticked(
+            Map<String, String> ticked, Map<String, String> tickedNames, Map<String, String> found) {
+        List<AccountChoice> choices = new ArrayList<>();
+        ticked.forEach((account, role) -> {
+            if (tickedNames.containsKey(account)) {
+                choices.add(new AccountChoice(account, tickedNames.get(account), true, role));
+            }
+        });
+        found.forEach((account, name) -> {
+            if (!ticked.containsKey(account)) {
+                choices.add(new AccountChoice(account, name, false, "SUPPORT"));
+            }
+        });
+        return choices;
+    }
+
+    /**
+     * An account an account list of the Users page offers.
+     *
+     * @param accountId the account's id
+     * @param name its name
+     * @param ticked whether it is ticked
+     * @param role the role chosen on it in the invitation (Support unless changed)
+     */
+    record AccountChoice(String accountId, String name, boolean ticked, String role) {}
 
     /**
      * The account choices with the account the table is filtered by first, when the choices (the

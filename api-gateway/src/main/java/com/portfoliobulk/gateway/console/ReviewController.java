@@ -223,6 +223,10 @@ class ReviewController {
             model.addAttribute("accountNames", pages.accountNames(portfolioId, ConsolePages.items(preview)));
             pages.roleNames(model, portfolioId);
             model.addAttribute("nextCursor", ConsolePages.nextCursor(preview));
+            // "Change the invitation" offers the form back as it was sent, to change and review again.
+            if (model.getAttribute("invitation") instanceof Invitation invitation) {
+                offerToCorrect(model, user, portfolioId, invitation);
+            }
         } catch (ApiProblem problem) {
             if (problem.status() == 401 || problem.status() == 403 || problem.status() == 404) {
                 throw problem;

@@ -79,6 +79,20 @@ class ConsoleInvitationReviewIntegrationTests {
         assertThat(ConsoleBrowser.unescape(review.body()))
                 .doesNotContain("id=\"problem\"")
                 .contains("ann@brand.example", "bob@brand.example", "Manager");
+
+        // "Change the invitation" offers it back as sent, to change and review again; before, only Cancel,
+        // to an empty form. Nothing in it is marked refused or takes the focus.
+        String reviewed = ConsoleBrowser.unescape(review.body());
+        assertThat(reviewed).contains("<summary>Change the invitation</summary>", "id=\"confirm\"");
+        assertThat(ConsoleBrowser.formFields(review.body(), "invitation-again"))
+                .containsEntry("emails", corrected.get("emails"))
+                .containsEntry("language", "de")
+                .containsEntry("accountIds", lisbon.toString())
+                .containsEntry("role-" + lisbon, "MANAGER");
+        assertThat(tag(reviewed, "textarea", "emails"))
+                .contains("aria-describedby=\"emails-hint\"")
+                .doesNotContain("aria-invalid")
+                .doesNotContainPattern("\\sautofocus[\\s=>]");
     }
 
     /**

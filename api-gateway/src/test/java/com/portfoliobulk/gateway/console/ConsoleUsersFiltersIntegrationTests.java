@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -113,6 +116,84 @@ class ConsoleUsersFiltersIntegrationTests {
                 .as("the list htmx swaps in")
                 .containsPattern("<input [^>]*id=\"select-all\"[^>]*\\shidden[\\s>=]")
                 .contains(portfolio.email("ann"));
+    }
+
+    /**
+     * "Find accounts by name", as the page script sends it through htmx, answers the page's account lists
+     * alone, each to swap into its place: the accounts found, and before them the accounts ticked in
+     * the bulk bar and in the invitation (with the role chosen), still ticked although the name does not
+     * find them. So one change names accounts of two searches. Before, the search served the whole page
+     * again, with nothing ticked and the typed invitation gone.
+     */
+    @Test
+    void findingAccountsKeepsTheTickedAccountsTickedInTheListsItSwapsIn() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID alpha = portfolio.account("Alpha");
+        UUID beta = portfolio.account("Beta");
+        UUID gamma = portfolio.account("Gamma");
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String users =
+                browser.get("/console/portfolios/" + portfolio.id() + "/users").body();
+        Matcher search = Pattern.compile("<form id=\"account-search\"[^>]*>").matcher(users);
+        assertThat(search.find()).as(users).isTrue();
+        assertThat(search.group())
+                .contains("hx-post=\"/console/portfolios/" + portfolio.id() + "/account-choices\"", "hx-swap=\"none\"");
+
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("q", "");
+        form.put("role", "");
+        form.put("accountId", "");
+        form.put("accountName", "Gamma");
+        form.put("pickedAccountIds", alpha.toString());
+        form.put("invitedAccountIds", beta.toString());
+        form.put("role-" + beta, "ANALYST");
+        form.put("_csrf", browser.csrf());
+        HttpResponse<String> found =
+                browser.post("/console/portfolios/" + portfolio.id() + "/account-choices", form, "HX-Request", "true");
+
+        assertThat(found.statusCode()).isEqualTo(200);
+        String lists = found.body();
+        assertThat(lists).doesNotContain("<html", "id=\"results\"", "id=\"emails\"");
+        String bulk = oob(lists, "div", "bulk-account-list");
+        assertThat(bulk)
+                .containsPattern("value=\"" + alpha + "\" checked=\"checked\"> <span>Alpha</span>")
+                .containsPattern("value=\"" + gamma + "\"> <span>Gamma</span>")
+                .doesNotContain("Beta");
+        assertThat(bulk.indexOf("Alpha")).as("the ticked account first").isLessThan(bulk.indexOf("Gamma"));
+        String invite = oob(lists, "div", "invite-account-list");
+        assertThat(invite)
+                .containsPattern("id=\"invite-account-0\" value=\"" + beta + "\" checked=\"checked\">")
+                .containsPattern("<label for=\"invite-account-0\">Beta</label>")
+                .containsPattern("<option value=\"ANALYST\" selected=\"selected\">Analyst</option>")
+                .containsPattern("id=\"invite-account-1\" value=\"" + gamma + "\">")
+                .doesNotContain("Alpha");
+        assertThat(oob(lists, "select", "account"))
+                .contains("<option value=\"" + gamma + "\">Gamma</option>")
+                .doesNotContain("Alpha", "Beta");
+        assertThat(oob(lists, "small", "accountName-hint"))
+                .contains("1 account found by name; accounts ticked before stay ticked.");
+
+        // Sent without the page script, it leads to the Users page with the accounts found.
+        HttpResponse<String> asPage = browser.post(
+                "/console/portfolios/" + portfolio.id() + "/account-choices",
+                Map.of("accountName", "Gamma", "_csrf", browser.csrf()));
+        assertThat(asPage.statusCode()).isEqualTo(302);
+        assertThat(asPage.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location)
+                        .endsWith("/console/portfolios/" + portfolio.id() + "/users?accountName=Gamma"));
+    }
+
+    /**
+     * What the answer's element of this tag and id brings to swap into its place (out of band): the
+     * answer from its opening tag to the next such element.
+     */
+    private static String oob(String answer, String tag, String id) {
+        String opening = "<" + tag + " id=\"" + id + "\" hx-swap-oob=\"innerHTML\">";
+        int start = answer.indexOf(opening);
+        assertThat(start).as(id + " in " + answer).isNotNegative();
+        int next = answer.indexOf("hx-swap-oob", start + opening.length());
+        return answer.substring(start + opening.length(), next < 0 ? answer.length() : next);
     }
 
     private static List<String> chips(String page) {
