@@ -259,6 +259,11 @@ class Deliveries {
      * receivers fall behind (slow but successful, so never disabled) may leave hundreds of thousands of
      * messages due; ranked in full, they were read and sorted at every pass of every gateway's dispatcher,
      * whose thread sends everyone's messages.
+     *
+     * <p>The messages to claim are chosen once, as arrays ({@code = ANY(ARRAY(...))}), not as {@code IN}
+     * subqueries: while the table's statistics still say no message is pending (analyzed before a burst),
+     * PostgreSQL ran an {@code IN} as a semi-join that chose and locked the messages again for every
+     * pending message (10,001 due: 702,851 buffers, 0.84 s a claim; as arrays 3,447 buffers, 0.17 s).
      */
     List<Claimed> claimDue(
             int limit, int perSubscription, int perPortfolio, Map<UUID, Integer> sending, Duration lease) {
@@ -281,9 +286,9 @@ class Deliveries {
                         )
                         UPDATE jobs.webhook_deliveries d SET leased_until = now() + cast(:lease AS interval)
                         FROM jobs.webhook_subscriptions s
-                        WHERE d.id IN (
+                        WHERE d.id = ANY(ARRAY(
                                 SELECT id FROM jobs.webhook_deliveries
-                                WHERE id IN (
+                                WHERE id = ANY(ARRAY(
                                     SELECT id FROM (
                                         SELECT id, next_attempt_at, portfolio_sending,
                                                row_number() OVER (PARTITION BY portfolio_id
@@ -311,8 +316,8 @@ class Deliveries {
                                         WHERE rank <= :perSubscription - sending
                                     ) due_in_portfolio
                                     WHERE portfolio_rank <= :perPortfolio - portfolio_sending
-                                    ORDER BY next_attempt_at LIMIT :limit)
-                                FOR UPDATE SKIP LOCKED)
+                                    ORDER BY next_attempt_at LIMIT :limit))
+                                FOR UPDATE SKIP LOCKED))
                           AND s.id = d.subscription_id
                           AND d.status = 'PENDING' AND (d.leased_until IS NULL OR d.leased_until < now())
                         RETURNING d.id, d.subscription_id, d.event_type, d.job_id, d.payload,

@@ -881,6 +881,10 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                                     gen_random_uuid(), '{}', 'PENDING', now(), now() + interval '1 day')
                             """).param("subscription", other).update();
 
+            // Statistics that describe the backlog, as autovacuum keeps them: the rows above are this
+            // transaction's, which autovacuum never sees, and the table's statistics are otherwise those of
+            // whatever earlier tests left (with none pending, PostgreSQL reads every pending message).
+            jdbc.sql("ANALYZE jobs.webhook_deliveries").update();
             long readBefore = messagesRead(jdbc);
             List<Deliveries.Claimed> claimed =
                     new Deliveries(jdbc).claimDue(1_000, 4, 16, Map.of(), Duration.ofMinutes(1));
@@ -920,6 +924,64 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
             assertThat(claimedOfSlow).hasSize(5);
             assertThat(read).as("messages read to claim 17, with 10,001 due").isLessThan(1_000);
         }
+    }
+
+    /**
+     * A claim made while the table's statistics say no message is pending (analyzed before a burst of
+     * them, as happens before autovacuum analyzes it again) chooses and locks its messages once: with
+     * the chosen messages as an {@code IN} subquery, PostgreSQL chose and locked them again for each of
+     * the pending messages.
+     */
+    @Test
+    void aClaimWhileTheStatisticsKnowNoPendingMessageChoosesItsMessagesOnce() throws Exception {
+        try (Connection db = dataSource.getConnection()) {
+            db.setAutoCommit(false);
+            JdbcClient jdbc = JdbcClient.create(new SingleConnectionDataSource(db, true));
+            UUID ended = activeSubscription(jdbc, UUID.randomUUID());
+            jdbc.sql("""
+                            INSERT INTO jobs.webhook_deliveries
+                                (id, subscription_id, event_id, event_type, job_id, payload, status, attempts,
+                                 created_at, give_up_at, delivered_at)
+                            SELECT gen_random_uuid(), :subscription, gen_random_uuid(), 'job.completed',
+                                   gen_random_uuid(), '{}', 'SUCCEEDED', 1, now() - interval '2 days',
+                                   now() - interval '1 day', now() - interval '2 days'
+                            FROM generate_series(1, 20000)
+                            """).param("subscription", ended).update();
+            jdbc.sql("ANALYZE jobs.webhook_deliveries").update();
+            UUID portfolio = UUID.randomUUID();
+            for (int subscription = 1; subscription <= 3; subscription++) {
+                jdbc.sql("""
+                                INSERT INTO jobs.webhook_deliveries
+                                    (id, subscription_id, event_id, event_type, job_id, payload, status,
+                                     next_attempt_at, give_up_at)
+                                SELECT gen_random_uuid(), :subscription, gen_random_uuid(), 'job.progress',
+                                       gen_random_uuid(), '{}', 'PENDING',
+                                       now() - interval '1 hour' + g * interval '100 milliseconds',
+                                       now() + interval '1 day'
+                                FROM generate_series(1, 2000) AS g
+                                """)
+                        .param("subscription", activeSubscription(jdbc, portfolio))
+                        .update();
+            }
+
+            long fetchedBefore = fetchedByPrimaryKey(jdbc);
+            List<Deliveries.Claimed> claimed =
+                    new Deliveries(jdbc).claimDue(1_000, 4, 16, Map.of(), Duration.ofMinutes(1));
+            long fetched = fetchedByPrimaryKey(jdbc) - fetchedBefore;
+            db.rollback();
+
+            assertThat(claimed).hasSize(12);
+            assertThat(fetched)
+                    .as("messages fetched by id to lock and lease the 12 claimed, with 6,000 pending")
+                    .isLessThanOrEqualTo(100);
+        }
+    }
+
+    /** The rows of {@code webhook_deliveries} the current transaction has fetched by its primary key. */
+    private static long fetchedByPrimaryKey(JdbcClient jdbc) {
+        return jdbc.sql("""
+                        SELECT pg_stat_get_xact_tuples_fetched('jobs.webhook_deliveries_pkey'::regclass)
+                        """).query(Long.class).single();
     }
 
     private static UUID activeSubscription(JdbcClient jdbc, UUID portfolioId) {
