@@ -1,6 +1,13 @@
 -- Queues every task the relay already sent that is still pending, of every job not yet ended, for the
--- relay to send again. Run it with the services stopped, logged in as the owner of the jobs schema, the
--- gateway's role bulk_gateway (its password is the gateway's, BULK_GATEWAY_DB_PASSWORD in Compose):
+-- relay to send again, but for a task held back: one whose account already had a later task applied
+-- (SUCCEEDED, or SKIPPED on the account's state then). Sent again, it would apply that account's changes
+-- out of order (an invitation applied after the later removal of the same user would give the removed
+-- user access again), so it stays pending, as the gateways' stuck-task sweep leaves it, and is left to
+-- the BulkOldestPendingTaskTooOld runbook in README.md: its portfolio's administrators cancel its job
+-- and submit the change again if it is still wanted.
+--
+-- Run it with the services stopped, logged in as the owner of the jobs schema, the gateway's role
+-- bulk_gateway (its password is the gateway's, BULK_GATEWAY_DB_PASSWORD in Compose):
 --
 --   docker compose exec -T postgres sh -c \
 --     'PGPASSWORD="$BULK_GATEWAY_DB_PASSWORD" psql -h 127.0.0.1 -U bulk_gateway -d bulk -v ON_ERROR_STOP=1 -f -' \
@@ -34,10 +41,19 @@ BEGIN
     END IF;
 END
 $owner$;
+-- The held-back rule (the last NOT EXISTS) is word for word the stuck-task sweep's, api-gateway's
+-- StuckTaskSweeper: change both or neither. A later task that failed or was cancelled changed and
+-- decided nothing, and holds nothing back.
 INSERT INTO jobs.task_republications (task_id, seq)
-SELECT t.id, t.seq
+SELECT s.id, s.seq
   FROM jobs.bulk_jobs j
-  JOIN jobs.bulk_tasks t ON t.job_id = j.id AND t.status = 'PENDING' AND t.seq <= j.relayed_seq
+  JOIN jobs.bulk_tasks s ON s.job_id = j.id AND s.status = 'PENDING' AND s.seq <= j.relayed_seq
  WHERE j.status IN ('QUEUED', 'IN_PROGRESS')
- ORDER BY t.seq;
+   AND NOT EXISTS (
+       SELECT 1 FROM jobs.bulk_tasks later
+        WHERE later.account_id = s.account_id
+          AND later.seq > s.seq
+          AND later.applied_at IS NOT NULL
+          AND later.status IN ('SUCCEEDED', 'SKIPPED'))
+ ORDER BY s.seq;
 COMMIT;

@@ -9,7 +9,9 @@ import java.sql.Statement;
  * gateway send them again; the worker applies each task at most once, so nothing is lost
  * and nothing is applied twice. The statement is bulk-schema's {@code db/resend-pending-tasks.sql},
  * which an operator runs with psql after a restore of the database or the loss of Kafka's data, logged
- * in as the gateway's role, as the local stack does.
+ * in as the gateway's role, as the local stack does. Like the gateways' stuck-task sweep, it leaves
+ * pending a task whose account already had a later task applied: sent again, it would apply that
+ * account's changes out of order (README.md, runbook BulkOldestPendingTaskTooOld).
  */
 final class PendingTaskRecovery {
 
@@ -27,7 +29,8 @@ final class PendingTaskRecovery {
     }
 
     /**
-     * Queues every sent, still pending task to be sent again; runs before the gateway starts.
+     * Queues every sent, still pending task to be sent again, but those held back by a later applied task
+     * of their account; runs before the gateway starts.
      *
      * @return how many tasks will be sent again (0 when there is no jobs schema yet)
      */

@@ -31,7 +31,10 @@ import org.springframework.stereotype.Component;
  * already applied, or skipped on the account's state then, since applying it now would reorder that
  * account's changes; it stays pending and shows in {@code bulk_tasks_oldest_pending_age_seconds} and its
  * alert. A later task that failed (unreadable, retries exhausted) or was cancelled changed and decided
- * nothing, and holds nothing back. At most {@code batch-size} jobs per statement.
+ * nothing, and holds nothing back. bulk-schema's {@code db/resend-pending-tasks.sql}, which operators
+ * run after a restore of the database or the loss of Kafka's data (and the local stack when its broker
+ * starts empty), leaves the same tasks pending by the same condition, word for word: change both or
+ * neither. At most {@code batch-size} jobs per statement.
  */
 @Component
 public class StuckTaskSweeper {
