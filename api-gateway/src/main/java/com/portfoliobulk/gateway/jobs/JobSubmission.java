@@ -252,8 +252,10 @@ public class JobSubmission {
                     throw JobProblems.stillBeingCreated(key, properties.retryAfter());
                 }
             } catch (DuplicateKeyException idTaken) {
-                // Another job of the same millisecond drew the same 26 random bits after the time,
-                // so a job or task id is taken: the transaction rolled back; try again with a new id.
+                // Another gateway made a job id in the same millisecond with the same 12-bit counter
+                // and the same 14 random bits after it (one gateway's ids never share those first 80
+                // bits), so a job or task id is taken: the transaction rolled back; try again with a
+                // new id.
                 if (attempt >= MAX_ID_ATTEMPTS) {
                     throw idTaken;
                 }

@@ -135,12 +135,12 @@ class TargetResolution {
      * Stores the plan as the tasks of {@code jobId} in one set-based statement, in plan order, at most
      * {@code limit} of them, and answers how many it stored. Runs in the caller's transaction.
      *
-     * <p>Task ids are the job id's first 80 bits (its time, version, variant and first random bits)
-     * followed by the task's 48-bit position in the job: valid version-7 ids, unique as long as no two
-     * jobs share those 80 bits (the submission retries with a new job id if they ever do), in the
-     * job's order, and far cheaper to make than 100,000 calls of {@code gen_random_uuid()}. Job ids
-     * are time-ordered, so a new job's tasks go in at the end of the primary key and of
-     * {@code bulk_tasks_by_job}.
+     * <p>Task ids are the job id's first 80 bits (its time, version, counter, variant and first 14
+     * random bits) followed by the task's 48-bit position in the job: valid version-7 ids, unique as
+     * long as no two jobs share those 80 bits (the submission retries with a new job id if they ever
+     * do), in the job's order, and far cheaper to make than 100,000 calls of
+     * {@code gen_random_uuid()}. Job ids are time-ordered, so a new job's tasks go in at the end of the
+     * primary key and of {@code bulk_tasks_by_job}.
      *
      * <p>Each task's {@code created_at} is when the submission read its account's link to the portfolio:
      * the worker skips an invitation, its resending or a role change planned before its account's last

@@ -16,9 +16,10 @@ import java.util.UUID;
  * count the same slot twice. Windows are timed by the database's clock, the one clock all gateways
  * share.
  *
- * <p>It has a small connection pool of its own, whose connections wait at most {@code timeout} for a
- * connection and for a statement: a slow or unreachable database fails the count quickly instead of
- * holding the request for the main pool's 30 seconds (see {@link PortfolioRateLimits} for what then).
+ * <p>It has a small connection pool of its own, which waits at most {@code timeout} (but 250 ms at
+ * least, Hikari's shortest) for a connection, and whose connections wait at most {@code timeout} for a
+ * statement: a slow or unreachable database fails the count quickly instead of holding the request for
+ * the main pool's 5 s wait for a connection (see {@link PortfolioRateLimits} for what then).
  */
 final class PostgresRateWindows implements RateWindows, AutoCloseable {
 
@@ -39,7 +40,7 @@ final class PostgresRateWindows implements RateWindows, AutoCloseable {
     /**
      * @param url the JDBC URL of the gateways' database
      * @param poolSize the connections of the pool
-     * @param timeout the longest wait for a connection and for a statement
+     * @param timeout the longest wait for a statement, and for a connection (no less than 250 ms)
      */
     PostgresRateWindows(String url, String username, String password, int poolSize, Duration timeout) {
         HikariConfig config = new HikariConfig();

@@ -18,8 +18,8 @@ import org.springframework.validation.annotation.Validated;
  *     ({@code /scim/v2/portfolios/{portfolioId}/**})
  * @param sweepInterval how often the ended windows, and the fallback limiters of portfolios that have
  *     been quiet for a whole period, are forgotten, so that storage follows the active portfolios only
- * @param timeout the longest the shared count may take (waiting for a connection, then for the
- *     statement); past it the request is counted by this gateway alone. PostgreSQL's
+ * @param timeout the longest the shared count may take (waiting for a connection, no less than 250 ms,
+ *     then for the statement); past it the request is counted by this gateway alone. PostgreSQL's
  *     {@code statement_timeout} of the shared count's connections, in whole milliseconds, from 1 ms to
  *     {@link Integer#MAX_VALUE} ms
  * @param poolSize the connections of the shared count's own pool, per gateway

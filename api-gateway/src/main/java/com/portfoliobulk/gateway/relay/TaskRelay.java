@@ -25,11 +25,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * {@link #publishNextBatch() pass}.
  *
  * <p>A pass runs in one transaction that holds a PostgreSQL advisory lock, so however many gateway
- * instances run, one relays at a time. It reads the next tasks in creation order, sends them all with
- * the asynchronous idempotent producer (keyed by account id), waits for the broker to acknowledge the
- * whole batch, and only then moves each job's position past its tasks in the batch, one statement for
- * the batch. Each pass starts where the previous one (of any instance) left off, so two jobs touching
- * one account reach its partition in submission order.
+ * instances run, one relays at a time. It reads the next tasks with portfolios taking turns, each
+ * portfolio's in submission order ({@link Outbox#next}), sends them all with the asynchronous
+ * idempotent producer (keyed by account id), waits for the broker to acknowledge the whole batch, and
+ * only then moves each job's position past its tasks in the batch, one statement for the batch. Each
+ * pass starts where the previous one (of any instance) left off, so two jobs touching one account
+ * reach its partition in submission order.
  *
  * <p>When any send fails, no position moves and the pass fails; the next pass sends the same batch
  * again. A crash between the acknowledgement and the commit also re-sends: the worker applies a task

@@ -18,8 +18,11 @@ import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Publishes one {@link AccountActivityEvent} per applied change, keyed by the account id. The event id
- * is the task id, so the same change published twice (after a redelivery) is one activity entry.
+ * Publishes one {@link AccountActivityEvent} per change, keyed by the account id. The event id is fixed
+ * by what it records: the task id for a task's change; for an expired invitation the account, user and
+ * expiry; for an accepted one the account, user and job; for a link change the id stored when the
+ * change was noted. So the same change published twice (after a redelivery or a retried pass) is one
+ * activity entry.
  */
 @Component
 public class ActivityPublisher {

@@ -38,7 +38,8 @@ import tools.jackson.databind.json.JsonMapper;
  * the record as JSON), the original topic, partition and offset and the exception in headers. The
  * dead letter is partitioned by its key, the account id, like the task topic. Each consumed record is
  * dead-lettered once: its dead letter is recorded in {@code jobs.task_dead_letters} by the record's
- * topic, partition and offset (see {@link DeadLetterStore}), where operators also re-drive it.
+ * topic, partition, offset and timestamp (see {@link DeadLetterStore}), so a record at the same offset
+ * after the topic started over gets a dead letter of its own; operators also re-drive it there.
  *
  * <p>A dead letter the broker refuses as too large (a record near the size limit, to which the headers
  * add the rest) is published without its value instead, see {@link #VALUE_OMITTED_HEADER}: refused
