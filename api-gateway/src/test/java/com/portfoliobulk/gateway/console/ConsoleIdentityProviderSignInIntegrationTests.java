@@ -10,7 +10,11 @@ import com.portfoliobulk.gateway.support.StubWorker;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.testsupport.TestTokens;
+import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -113,6 +117,51 @@ class ConsoleIdentityProviderSignInIntegrationTests {
         HttpResponse<String> users = browser.get("/console/portfolios/" + portfolio.id() + "/users");
         assertThat(users.statusCode()).as(users.body()).isEqualTo(200);
         assertThat(users.body()).contains("sso-" + userId + "@agency.test");
+    }
+
+    /**
+     * README's command that signs an administrator out everywhere, run as an operator would with the
+     * address they know, signs out administrators whose session is stored under the address as the
+     * token has it: one outside the product's address rule (a local part outside ASCII), which is not
+     * lower-cased, and one whose claim has spaces around it. Before, the command compared the stored
+     * name with the lower-cased address, deleted neither session ("DELETE 0"), and both stayed signed
+     * in.
+     */
+    @Test
+    void readmesSignOutEverywhereSignsOutAnAddressStoredAsTheTokenHasIt() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        String users = "/console/portfolios/" + portfolio.id() + "/users";
+        String signOut = readmeStatement("DELETE FROM jobs.console_sessions ");
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        // The token's email claim, and the address the operator types.
+        Map<String, String> administrators = new LinkedHashMap<>();
+        administrators.put(
+                "J\u00fcrgen.M\u00fcller-" + id + "@Firma.test", "J\u00fcrgen.M\u00fcller-" + id + "@firma.test");
+        administrators.put(" Ann-" + id + "@Agency.test ", "ann-" + id + "@agency.test");
+        Map<String, ConsoleBrowser> browsers = new LinkedHashMap<>();
+        for (String claim : administrators.keySet()) {
+            ConsoleBrowser signedIn = new ConsoleBrowser(port);
+            UUID userId = UUID.randomUUID();
+            PROVIDER.issue(userId, TestTokens.token(userId, claim, portfolio.id(), "OWNER"));
+            PROVIDER.signIn(signedIn, "corp");
+            assertThat(signedIn.get(users).statusCode()).as(claim).isEqualTo(200);
+            browsers.put(claim, signedIn);
+        }
+
+        Map<String, Integer> deleted = new LinkedHashMap<>();
+        administrators.forEach((claim, typed) ->
+                deleted.put(claim, jdbc.sql(signOut.replace("<e-mail>", typed)).update()));
+
+        assertThat(deleted)
+                .as("sessions deleted by %s, per token's email claim", signOut)
+                .isEqualTo(
+                        Map.of("J\u00fcrgen.M\u00fcller-" + id + "@Firma.test", 1, " Ann-" + id + "@Agency.test ", 1));
+        for (Map.Entry<String, ConsoleBrowser> signedIn : browsers.entrySet()) {
+            HttpResponse<String> next = signedIn.getValue().get(users);
+            assertThat(next.statusCode()).as(signedIn.getKey()).isEqualTo(302);
+            assertThat(next.headers().firstValue("Location"))
+                    .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in"));
+        }
     }
 
     /**
@@ -571,6 +620,19 @@ class ConsoleIdentityProviderSignInIntegrationTests {
         Matcher csrf = CSRF_FIELD.matcher(browser.get("/invitations/" + token).body());
         assertThat(csrf.find()).isTrue();
         return browser.post("/invitations/" + token, Map.of("_csrf", ConsoleBrowser.unescape(csrf.group(1))));
+    }
+
+    /** The statement of README.md in backticks that starts with {@code start}, without its semicolon. */
+    private static String readmeStatement(String start) throws IOException {
+        Path directory = Path.of("").toAbsolutePath();
+        while (!Files.isRegularFile(directory.resolve("mvnw"))) {
+            directory = directory.getParent();
+        }
+        String readme = Files.readString(directory.resolve("README.md")).replace("\n", " ");
+        Matcher statement =
+                Pattern.compile("`(" + Pattern.quote(start) + "[^`]+);`").matcher(readme);
+        assertThat(statement.find()).as("README.md has `%s...;`", start).isTrue();
+        return statement.group(1);
     }
 
     private HttpResponse<String> signInThroughTheProvider() throws Exception {
