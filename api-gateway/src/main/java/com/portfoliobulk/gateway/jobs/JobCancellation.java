@@ -17,6 +17,13 @@ import org.springframework.transaction.support.TransactionTemplate;
  * moment are row-locked by it, so each task ends either applied or cancelled, never both, and the
  * counts keep adding up. Like the worker, it locks task rows in id order, then the job row, so the
  * two never deadlock however large the job.
+ *
+ * <p>A caller's cancellation (the API's, which the console's calls) holds a database connection
+ * throughout, for a large job long: it is one of its portfolio's submissions, previews and cancellations
+ * that the gateway runs at once ({@link PortfolioConcurrencyLimit}), so that one portfolio's many
+ * cancellations at once cannot take every connection from the other portfolios. The portfolio's close
+ * cancels its jobs without taking a place: it is the Owner's alone, with a token, and cancels one job at
+ * a time.
  */
 @Service
 public class JobCancellation {
@@ -31,11 +38,18 @@ public class JobCancellation {
 
     private final JobStatusCache statusCache;
 
+    private final PortfolioConcurrencyLimit concurrency;
+
     JobCancellation(
-            Jobs jobs, JobRepository repository, PlatformTransactionManager transactions, JobStatusCache statusCache) {
+            Jobs jobs,
+            JobRepository repository,
+            PlatformTransactionManager transactions,
+            JobStatusCache statusCache,
+            PortfolioConcurrencyLimit concurrency) {
         this.jobs = jobs;
         this.repository = repository;
         this.statusCache = statusCache;
+        this.concurrency = concurrency;
         // Within a caller's transaction (the close's last step), each attempt is a savepoint of it: a
         // failed one (a deadlock, or a job that ended meanwhile) is rolled back to where it began, and the
         // caller's transaction goes on. PostgreSQL aborts a transaction at its first error, so an attempt
@@ -45,14 +59,20 @@ public class JobCancellation {
         this.transaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
     }
 
-    /** The cancelled job; 404 when it is not one of the portfolio's, 409 when it has finished already. */
+    /**
+     * A caller's cancellation: the cancelled job; 404 when it is not one of the portfolio's, 409 when it
+     * has finished already, 503 (nothing changed) when as many of the portfolio's submissions, previews
+     * and cancellations as the gateway runs at once were running.
+     */
     public Job cancel(UUID portfolioId, UUID jobId) {
-        return cancel(portfolioId, jobId, () -> {});
+        return concurrency.run(
+                portfolioId, PortfolioConcurrencyLimit.Work.CANCELLATION, () -> cancel(portfolioId, jobId, () -> {}));
     }
 
     /**
-     * {@link #cancel(UUID, UUID)}, running {@code alongside} in the cancellation's transaction once the
-     * job is cancelled: what it writes commits with the cancellation, or neither does.
+     * Cancels the job as the portfolio's close does, without a place among the portfolio's work at once,
+     * running {@code alongside} in the cancellation's transaction once the job is cancelled: what it
+     * writes commits with the cancellation, or neither does.
      */
     public Job cancel(UUID portfolioId, UUID jobId, Runnable alongside) {
         for (int attempt = 1; ; attempt++) {

@@ -36,8 +36,8 @@ import tools.jackson.databind.json.JsonMapper;
  * the second wait for the first to commit and then answer the first's job, or 409 when the wait
  * exceeds {@code bulk.gateway.jobs.duplicate-wait}.
  *
- * <p>An administrator's new job is planned and stored as one of its portfolio's submissions and previews
- * that the gateway runs at once ({@link PortfolioConcurrencyLimit}), each with a database connection;
+ * <p>An administrator's new job is planned and stored as one of its portfolio's submissions, previews
+ * and cancellations that the gateway runs at once ({@link PortfolioConcurrencyLimit}), each with a database connection;
  * validation and a replay come before and take no place. The identity provider's deprovisioning does
  * not wait for one: it runs in the transaction of its SCIM request, which holds its connection already,
  * and offboards one user.
@@ -138,8 +138,8 @@ public class JobSubmission {
      * @throws InvalidJobRequestException when the request cannot be carried out (422)
      * @throws PortfolioNotFoundException when the portfolio does not exist (404)
      * @throws com.portfoliobulk.gateway.web.RequestRefusedException when the portfolio was closed
-     *     meanwhile (403), or as many of its submissions and previews as the gateway runs at once were
-     *     running (503)
+     *     meanwhile (403), or as many of its submissions, previews and cancellations as the gateway runs
+     *     at once were running (503)
      */
     Submitted submit(
             Caller caller, UUID portfolioId, String idempotencyKey, JobRequest request, Runnable beforeNewJob) {

@@ -4,10 +4,11 @@ import java.util.UUID;
 import java.util.function.Supplier;
 
 /**
- * Bounds how many of one portfolio's submissions and previews a gateway runs at once: each holds one of
- * the gateway's database connections while it plans its job and stores it (an insert of up to the task
- * cap), or walks its whole plan, so that one portfolio's many at once cannot take every connection
- * from the other portfolios. The rate limits' {@code bulk.gateway.rate-limit.max-concurrent-per-portfolio}
+ * Bounds how many of one portfolio's submissions, previews and cancellations a gateway runs at once: each
+ * holds one of the gateway's database connections while it plans its job and stores it (an insert of up
+ * to the task cap), walks its whole plan, or cancels every pending task of a job (an update of up to the
+ * task cap, which also waits for the worker's batches holding some of them), so that one portfolio's many
+ * at once cannot take every connection from the other portfolios. The rate limits' {@code bulk.gateway.rate-limit.max-concurrent-per-portfolio}
  * sets the bound.
  */
 public interface PortfolioConcurrencyLimit {
@@ -17,7 +18,9 @@ public interface PortfolioConcurrencyLimit {
         /** Planning and storing a new job. */
         SUBMISSION,
         /** Walking the plan of a job's preview. */
-        PREVIEW
+        PREVIEW,
+        /** Cancelling a job at a caller's request: every pending task of it, in one transaction. */
+        CANCELLATION
     }
 
     /**

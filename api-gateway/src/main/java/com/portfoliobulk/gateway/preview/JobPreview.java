@@ -40,7 +40,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * the summary and the page agree with each other; only the summary's counters and at most two pages
  * of items are held in memory, whatever the plan's size. A plan over the task cap is read up to one
  * task over it, as the submission stores it, and refused as the submission refuses it. The walk is
- * one of its portfolio's submissions and previews that the gateway runs at once ({@link
+ * one of its portfolio's submissions, previews and cancellations that the gateway runs at once ({@link
  * PortfolioConcurrencyLimit}), as it holds a database connection throughout.
  */
 @Service
@@ -81,7 +81,7 @@ class JobPreview {
      * @throws com.portfoliobulk.contracts.paging.InvalidPageRequestException when the cursor belongs to
      *     another request (400)
      * @throws com.portfoliobulk.gateway.web.RequestRefusedException when as many of the portfolio's
-     *     submissions and previews as the gateway runs at once were running (503)
+     *     submissions, previews and cancellations as the gateway runs at once were running (503)
      */
     PreviewPage preview(UUID portfolioId, JobRequest request, PageRequest paging) {
         ValidatedJobRequest validated = JobRequestValidation.validate(request);

@@ -65,8 +65,8 @@ class PreviewController {
     @ApiResponse(
             responseCode = "503",
             description = "The gateway cannot reach its database or a service it needs, or is handling as many"
-                    + " large bodies as it may at once, or is running as many of the portfolio's submissions and"
-                    + " previews as it runs at once (`bulk.gateway.rate-limit.max-concurrent-per-portfolio`, 2) and"
+                    + " large bodies as it may at once, or is running as many of the portfolio's submissions,"
+                    + " previews and cancellations as it runs at once (`bulk.gateway.rate-limit.max-concurrent-per-portfolio`, 2) and"
                     + " none ended within 2 s. Retry after Retry-After seconds.")
     @PostMapping(
             path = "/api/v1/portfolios/{portfolioId}/bulk-jobs/preview",

@@ -18,20 +18,22 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
- * How many of one portfolio's submissions and previews one gateway runs at once ({@code
- * bulk.gateway.rate-limit.max-concurrent-per-portfolio}, 2 by default), both kinds together. Each holds a
+ * How many of one portfolio's submissions, previews and cancellations one gateway runs at once ({@code
+ * bulk.gateway.rate-limit.max-concurrent-per-portfolio}, 2 by default), all kinds together. Each holds a
  * connection of the gateway's database pool ({@code BULK_DB_POOL_SIZE}, 10) while it plans its job and
- * stores it, or walks its whole plan: a submission's insert of up to the task cap, a preview's read of as
- * many targets. The rate limits count requests per minute and let a minute's allowance come at once, so
- * without this bound one portfolio's script sending its submissions (or previews) all at once took every
- * connection of a gateway, and every other portfolio's request there that needed the database waited the
- * pool's 5 s for one and was answered 503.
+ * stores it, walks its whole plan, or cancels a job's pending tasks: a submission's insert of up to the
+ * task cap, a preview's read of as many targets, a cancellation's update of as many tasks. The rate
+ * limits count requests per minute and let a minute's allowance come at once, and cancellations are not
+ * counted at all, so without this bound one portfolio's script sending its submissions (or previews, or
+ * cancellations of large jobs) all at once took every connection of a gateway, and every other
+ * portfolio's request there that needed the database waited the pool's 5 s for one and was answered 503.
  *
  * <p>Only that work takes a place: a request's body has been read, validated and counted in the rate
  * limit before, and a replay of an existing job takes none. Work over the bound waits up to {@link #WAIT}
  * for one of its portfolio's to end, then its request is answered 503 with {@code Retry-After}, nothing
- * changed. Refusals count in {@code bulk_requests_concurrency_refused_total{endpoint}}. A portfolio is
- * kept only while work of it runs or waits ({@link PermitsPerKey}).
+ * changed. Refusals count in {@code bulk_requests_concurrency_refused_total{endpoint}} ({@code
+ * submissions}, {@code previews}, {@code cancellations}). A portfolio is kept only while work of it runs
+ * or waits ({@link PermitsPerKey}).
  */
 @Component
 final class PortfolioConcurrency implements PortfolioConcurrencyLimit {
@@ -60,12 +62,13 @@ final class PortfolioConcurrency implements PortfolioConcurrencyLimit {
         this(properties.maxConcurrentPerPortfolio(), databasePoolSize, meters);
     }
 
-    /** @param limit how many of one portfolio's submissions and previews run at once */
+    /** @param limit how many of one portfolio's submissions, previews and cancellations run at once */
     PortfolioConcurrency(int limit, int databasePoolSize, MeterRegistry meters) {
         if (limit < 1 || limit >= databasePoolSize) {
             throw new IllegalStateException(SETTING + " is " + limit + "; it must be at least 1 and less than the"
                     + " gateway's database pool (spring.datasource.hikari.maximum-pool-size, BULK_DB_POOL_SIZE: "
-                    + databasePoolSize + " connections), so that one portfolio's submissions and previews, each"
+                    + databasePoolSize + " connections), so that one portfolio's submissions, previews and"
+                    + " cancellations, each"
                     + " holding a connection, always leave some to the other portfolios");
         }
         this.limit = limit;
@@ -74,8 +77,8 @@ final class PortfolioConcurrency implements PortfolioConcurrencyLimit {
             refused.put(
                     work,
                     Counter.builder("bulk.requests.concurrency.refused")
-                            .description("Submissions and previews answered 503 because as many of their"
-                                    + " portfolio's as one gateway runs at once were running")
+                            .description("Submissions, previews and cancellations answered 503 because as many"
+                                    + " of their portfolio's as one gateway runs at once were running")
                             .tag("endpoint", endpoint(work))
                             .register(meters));
         }
@@ -111,7 +114,8 @@ final class PortfolioConcurrency implements PortfolioConcurrencyLimit {
         return new RequestRefusedException(
                 Reason.UNAVAILABLE,
                 "Service unavailable",
-                "This gateway is running as many submissions and previews of the portfolio " + portfolioId
+                "This gateway is running as many submissions, previews and cancellations of the portfolio "
+                        + portfolioId
                         + " as it runs at once (" + limit + ", " + SETTING + "); nothing was changed, try again"
                         + " shortly, once one of them is answered.",
                 List.of(),

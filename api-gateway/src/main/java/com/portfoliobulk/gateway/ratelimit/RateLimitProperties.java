@@ -23,9 +23,9 @@ import org.springframework.validation.annotation.Validated;
  *     {@code statement_timeout} of the shared count's connections, in whole milliseconds, from 1 ms to
  *     {@link Integer#MAX_VALUE} ms
  * @param poolSize the connections of the shared count's own pool, per gateway
- * @param maxConcurrentPerPortfolio how many of one portfolio's submissions and previews one gateway
- *     runs at once, each with a connection of its main pool ({@link PortfolioConcurrency}): from 1 to
- *     one less than that pool's size
+ * @param maxConcurrentPerPortfolio how many of one portfolio's submissions, previews and cancellations
+ *     one gateway runs at once, each with a connection of its main pool ({@link PortfolioConcurrency}):
+ *     from 1 to one less than that pool's size
  */
 @Validated
 @ConfigurationProperties("bulk.gateway.rate-limit")

@@ -11,7 +11,8 @@ import java.util.function.ToIntFunction;
  * A bulkhead per key: each key (a caller, a portfolio) has as many permits as {@code permitsOf} gives
  * it, taken by what it runs at once and given back when that ends. The gateway's bounds of what one
  * caller or portfolio may hold at once are made of it: one caller's large bodies ({@link
- * RequestBodyBudget}), one portfolio's submissions and previews ({@code PortfolioConcurrency}).
+ * RequestBodyBudget}), one portfolio's submissions, previews and cancellations ({@code
+ * PortfolioConcurrency}).
  *
  * <p>A key's entry is added by the first request that holds or waits for permits of it and removed
  * with the last one, so the entries are never more than those requests: a key that holds nothing

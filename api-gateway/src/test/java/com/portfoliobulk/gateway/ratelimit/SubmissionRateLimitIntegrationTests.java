@@ -354,6 +354,99 @@ class SubmissionRateLimitIntegrationTests extends StubbedServicesIntegrationTest
     }
 
     /**
+     * A portfolio's cancellations of jobs whose tasks are held (here row-locked, as a worker's batch holds
+     * the tasks it applies) hold at most {@value #AT_ONCE} of the gateway's database connections, counted
+     * with its submissions and previews: its next cancellation waits 2 s for one of them and is answered
+     * 503 with Retry-After, its job left as it was, while another portfolio's cancellation is served.
+     * Before, a cancellation took no place: each of a portfolio's cancellations held a connection of its
+     * own while it updated every pending task of its job (up to 200,000), so that a script cancelling its
+     * large jobs at once could take the whole pool from every other portfolio.
+     */
+    @Test
+    void aPortfolioHasAtMostItsShareOfCancellationsHandledAtOnceAndAnotherPortfolioIsServed() throws Exception {
+        DirectorySeed.Portfolio other = directory.portfolio();
+        UUID account = other.account("Beta");
+        UUID bob = other.user("bob");
+        other.member(account, bob, AccountRole.ANALYST);
+        UUID othersJob = accepted(other.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + bob + "\"]}");
+        List<UUID> jobs = new ArrayList<>();
+        for (int i = 0; i <= AT_ONCE; i++) {
+            jobs.add(accepted(portfolio.id(), offboardAnn));
+        }
+        List<UUID> heldJobs = jobs.subList(0, AT_ONCE);
+        UUID oneMore = jobs.get(AT_ONCE);
+        List<Future<Answer>> held = new ArrayList<>();
+        try (ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+                Connection holder = holdTasks(heldJobs)) {
+            for (UUID job : heldJobs) {
+                held.add(requests.submit(() -> cancel(portfolio.id(), job)));
+            }
+            await().atMost(PATIENCE).until(() -> heldCancellations() == AT_ONCE);
+
+            Answer busy = cancel(portfolio.id(), oneMore);
+            Answer preview = api.post(admin(portfolio.id()), jobsPath(portfolio.id()) + "/preview", null, offboardAnn);
+            Answer served = cancel(other.id(), othersJob);
+
+            assertProblem(busy, 503);
+            assertThat(busy.body().path("type").asString()).isEqualTo("urn:portfolio-bulk:problem:unavailable");
+            assertThat(busy.header("Retry-After")).isEqualTo("2");
+            assertThat(busy.body().path("detail").asString())
+                    .contains("bulk.gateway.rate-limit.max-concurrent-per-portfolio");
+            JsonNode unchanged = api.get(admin(portfolio.id()), jobPath(portfolio.id(), oneMore))
+                    .body();
+            assertThat(unchanged.path("status").asString())
+                    .as("the refused cancellation changed nothing")
+                    .isNotEqualTo("CANCELLED");
+            assertThat(unchanged.path("counts").path("pending").asInt()).isOne();
+            assertThat(unchanged.path("counts").path("cancelled").asInt()).isZero();
+            assertProblem(preview, 503);
+            assertThat(served.status()).as(served.text()).isEqualTo(202);
+            assertThat(served.body().path("status").asString()).isEqualTo("CANCELLED");
+            holder.rollback();
+            for (Future<Answer> cancellation : held) {
+                Answer answer = cancellation.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+                assertThat(answer.status()).as(answer.text()).isEqualTo(202);
+                assertThat(answer.body().path("status").asString()).isEqualTo("CANCELLED");
+            }
+        }
+        assertThat(metrics())
+                .containsPattern(
+                        "bulk_requests_concurrency_refused_total\\{[^}]*endpoint=\"cancellations\"[^}]*} [1-9]");
+        Answer again = cancel(portfolio.id(), oneMore);
+        assertThat(again.status())
+                .as("its places are given back: " + again.text())
+                .isEqualTo(202);
+    }
+
+    private Answer cancel(UUID portfolioId, UUID jobId) {
+        return api.post(admin(portfolioId), jobPath(portfolioId, jobId) + "/cancel", null, null);
+    }
+
+    /**
+     * Row-locks the pending tasks of {@code jobs}, as a worker's batch locks the tasks it applies, until
+     * the returned connection's transaction is rolled back: their cancellations wait for it.
+     */
+    private Connection holdTasks(List<UUID> jobs) throws SQLException {
+        Connection holder = dataSource.getConnection();
+        holder.setAutoCommit(false);
+        try (PreparedStatement hold = holder.prepareStatement(
+                "SELECT id FROM jobs.bulk_tasks WHERE job_id = ANY(?) AND status = 'PENDING' FOR UPDATE")) {
+            hold.setArray(1, holder.createArrayOf("uuid", jobs.toArray()));
+            hold.execute();
+        } catch (SQLException | RuntimeException ex) {
+            holder.close();
+            throw ex;
+        }
+        return holder;
+    }
+
+    /** The cancellations waiting for the task rows {@link #holdTasks} locked. */
+    private int heldCancellations() {
+        return LockWaits.in(dataSource, "UPDATE jobs.bulk_tasks SET status = 'CANCELLED'")
+                .size();
+    }
+
+    /**
      * Holds every task insert of the portfolio's submissions in the inserting statement, on an advisory
      * lock that the returned connection's transaction holds until it is rolled back.
      */
