@@ -313,8 +313,8 @@ class BulkJobController {
                     + " Nothing was changed; retry after Retry-After seconds.")
     @PostMapping(path = "/{jobId}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<JobView> cancel(@PathVariable UUID portfolioId, @PathVariable UUID jobId) {
-        access.requireChange(portfolioId);
-        Job job = cancellation.cancel(portfolioId, jobId);
+        Caller caller = access.requireChange(portfolioId);
+        Job job = cancellation.cancel(caller, portfolioId, jobId);
         return ResponseEntity.accepted().eTag(job.etag()).body(job.view());
     }
 }

@@ -1,7 +1,11 @@
 package com.portfoliobulk.gateway.jobs;
 
+import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.servicesupport.logging.LogContext;
 import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -24,9 +28,16 @@ import org.springframework.transaction.support.TransactionTemplate;
  * cancellations at once cannot take every connection from the other portfolios. The portfolio's close
  * cancels its jobs without taking a place: it is the Owner's alone, with a token, and cancels one job at
  * a time.
+ *
+ * <p>A caller's cancellation is logged once it has committed, at INFO, naming the job, its portfolio,
+ * the caller by user id (the bearer token's {@code sub}) and its task counts: a restore of the database
+ * to a backup taken before it brings the job back running, and these lines are how the operator finds
+ * the cancellations to make again (README, "Backups, and restoring the database").
  */
 @Service
 public class JobCancellation {
+
+    private static final Logger log = LoggerFactory.getLogger(JobCancellation.class);
 
     private static final int ATTEMPTS = 3;
 
@@ -64,9 +75,22 @@ public class JobCancellation {
      * has finished already, 503 (nothing changed) when as many of the portfolio's submissions, previews
      * and cancellations as the gateway runs at once were running.
      */
-    public Job cancel(UUID portfolioId, UUID jobId) {
-        return concurrency.run(
+    public Job cancel(Caller caller, UUID portfolioId, UUID jobId) {
+        Job cancelled = concurrency.run(
                 portfolioId, PortfolioConcurrencyLimit.Work.CANCELLATION, () -> cancel(portfolioId, jobId, () -> {}));
+        try (LogContext context =
+                LogContext.open().put(LogContext.JOB_ID, jobId).put(LogContext.PORTFOLIO_ID, portfolioId)) {
+            log.info(
+                    "Cancelled job {} of portfolio {} at the request of user {}: {} of its {} task(s) cancelled,"
+                            + " {} already applied",
+                    jobId,
+                    portfolioId,
+                    caller.userId(),
+                    cancelled.counts().cancelled(),
+                    cancelled.counts().total(),
+                    cancelled.counts().succeeded());
+        }
+        return cancelled;
     }
 
     /**
