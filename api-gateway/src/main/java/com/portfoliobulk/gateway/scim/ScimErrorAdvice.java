@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.scim;
 
 import com.portfoliobulk.contracts.Quoted;
+import com.portfoliobulk.gateway.web.InternalErrors;
 import com.portfoliobulk.gateway.web.RequestBodyTimeoutException;
 import com.portfoliobulk.gateway.web.RequestBodyTooLargeException;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
@@ -110,7 +111,8 @@ class ScimErrorAdvice {
     }
 
     /**
-     * Anything else is a bug, answered 500; except a client that went away ({@link DisconnectedClients}),
+     * Anything else is a bug, answered 500 as the API answers it ({@link InternalErrors}): the detail
+     * quotes an error id, under which the log has the exception; except a client that went away ({@link DisconnectedClients}),
      * answered nothing, and a dependency that is unavailable ({@link Outages}: the database cannot be
      * reached, also a transaction that cannot begin, or fails a statement a retry resolves), answered
      * 503 with {@code Retry-After} as the API answers it ({@link ScimErrors#unavailable}).
@@ -128,8 +130,10 @@ class ScimErrorAdvice {
             log.warn("SCIM request refused: the database refused text of the request ({})", ex.toString());
             return ScimErrors.answer(HttpStatus.BAD_REQUEST, "invalidValue", UnstorableText.DETAIL, HttpHeaders.EMPTY);
         }
-        log.error("SCIM request failed", ex);
         return ScimErrors.answer(
-                HttpStatus.INTERNAL_SERVER_ERROR, null, "The request failed unexpectedly.", HttpHeaders.EMPTY);
+                HttpStatus.INTERNAL_SERVER_ERROR,
+                null,
+                InternalErrors.detail(InternalErrors.logged(ex)),
+                HttpHeaders.EMPTY);
     }
 }

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.scim;
 
+import com.portfoliobulk.gateway.web.InternalErrors;
 import com.portfoliobulk.servicesupport.web.DisconnectedClients;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -199,8 +200,9 @@ class ScimFrameworkErrors implements WebMvcConfigurer {
                 // The request body budget's own message: too many large bodies at once, retry.
                 detail = message;
             } else if (status.is5xxServerError()) {
-                log.error("SCIM request failed", failure);
-                detail = "The request failed unexpectedly.";
+                // As the API's error page answers it: an error id, which the log has with the failure.
+                detail = InternalErrors.detail(InternalErrors.logged(
+                        failure != null ? failure : new IllegalStateException("HTTP " + status.value())));
             } else if (status == HttpStatus.NOT_FOUND) {
                 detail = NOT_FOUND;
             } else if (status == HttpStatus.CONTENT_TOO_LARGE

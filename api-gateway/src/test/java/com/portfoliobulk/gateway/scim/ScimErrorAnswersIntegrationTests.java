@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.portfoliobulk.gateway.support.DatabaseOutage;
+import com.portfoliobulk.gateway.web.InternalErrors;
+import com.portfoliobulk.gateway.web.RequestIds;
 import com.portfoliobulk.testsupport.DatabaseEndpoint;
 import com.portfoliobulk.testsupport.LockWaits;
 import com.portfoliobulk.testsupport.LogLines;
@@ -26,6 +28,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -318,6 +324,72 @@ class ScimErrorAnswersIntegrationTests extends ScimIntegrationTest {
         await().atMost(Duration.ofSeconds(30))
                 .untilAsserted(() ->
                         assertThat(scim(HttpMethod.GET, users(), null).status()).isEqualTo(200));
+    }
+
+    /**
+     * A SCIM request that fails unexpectedly answers a SCIM 500 whose detail quotes an error id, and the
+     * log has the failure under that id in the line the runbook searches for, {@code Unexpected error
+     * <id> while handling a request}, as for the API's 500: here the database refuses, as no outage
+     * does, to note the token's use (in the security filter, so the error page answers) and then to
+     * record a new user (in the endpoint). The line carries the answer's request id too. Before, the detail said only "The request failed
+     * unexpectedly." and the log line was "SCIM request failed": the identity provider's administrator
+     * had no id to quote, and the runbook's search found nothing.
+     */
+    @Test
+    void aScimRequestThatFailsUnexpectedlyQuotesTheErrorIdItsLogLineHas() {
+        jdbc.sql("""
+                        CREATE FUNCTION jobs.test_failed_write() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN RAISE EXCEPTION 'the write fails (raised by the test)'; END $$
+                        """).update();
+        try {
+            jdbc.sql("CREATE TRIGGER test_failed_write BEFORE UPDATE ON jobs.scim_tokens FOR EACH ROW"
+                            + " WHEN (OLD.portfolio_id = '" + portfolio.id() + "')"
+                            + " EXECUTE FUNCTION jobs.test_failed_write()")
+                    .update();
+            assertInternalErrorQuotingItsLogLine(() -> scim(HttpMethod.GET, users(), null));
+            jdbc.sql("DROP TRIGGER test_failed_write ON jobs.scim_tokens").update();
+
+            jdbc.sql("CREATE TRIGGER test_failed_write BEFORE INSERT ON jobs.scim_users FOR EACH ROW"
+                            + " WHEN (NEW.portfolio_id = '" + portfolio.id() + "')"
+                            + " EXECUTE FUNCTION jobs.test_failed_write()")
+                    .update();
+            assertInternalErrorQuotingItsLogLine(
+                    () -> scim(HttpMethod.POST, users(), """
+                    {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"%s"}""".formatted(portfolio.email("failed"))));
+        } finally {
+            jdbc.sql("DROP TRIGGER IF EXISTS test_failed_write ON jobs.scim_tokens")
+                    .update();
+            jdbc.sql("DROP TRIGGER IF EXISTS test_failed_write ON jobs.scim_users")
+                    .update();
+            jdbc.sql("DROP FUNCTION jobs.test_failed_write()").update();
+        }
+    }
+
+    private static void assertInternalErrorQuotingItsLogLine(Supplier<Scim> request) {
+        Scim answer;
+        List<ILoggingEvent> lines;
+        try (LogLines log = LogLines.of(ScimErrors.class.getPackageName());
+                LogLines internalErrors = LogLines.of(InternalErrors.class.getName())) {
+            answer = request.get();
+            lines = Stream.concat(log.lines().stream(), internalErrors.lines().stream())
+                    .filter(line -> line.getLevel().isGreaterOrEqual(Level.WARN))
+                    .toList();
+        }
+
+        assertScimError(answer, 500, null);
+        String detail = answer.json().path("detail").asString();
+        Matcher quoted = Pattern.compile("Quote error id ([0-9a-f-]{36}) when reporting it\\.")
+                .matcher(detail);
+        assertThat(quoted.find()).as(detail).isTrue();
+        assertThat(answer.text()).doesNotContain("raised by the test");
+        assertThat(lines).as("%s", lines).singleElement().satisfies(line -> {
+            assertThat(line.getLevel()).isEqualTo(Level.ERROR);
+            assertThat(line.getFormattedMessage())
+                    .isEqualTo("Unexpected error " + quoted.group(1) + " while handling a request");
+            assertThat(line.getThrowableProxy()).isNotNull();
+            assertThat(line.getMDCPropertyMap())
+                    .containsEntry(RequestIds.KEY, answer.headers().getFirst(RequestIds.HEADER));
+        });
     }
 
     private static void assertUnavailable(Scim answer) {
