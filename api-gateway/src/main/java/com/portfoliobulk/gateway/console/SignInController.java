@@ -117,6 +117,7 @@ class SignInController {
     }
 
     @PostMapping(ConsoleSecurityConfiguration.SIGN_IN)
+    @ConsoleAdvice.SafeToSendAgain("signing in again changes nothing")
     String demoSignIn(
             @RequestParam String email,
             @RequestParam(defaultValue = "OWNER") PortfolioPermission permission,

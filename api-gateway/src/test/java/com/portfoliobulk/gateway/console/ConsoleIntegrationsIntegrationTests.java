@@ -2,19 +2,33 @@ package com.portfoliobulk.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import com.portfoliobulk.gateway.web.InternalErrors;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.LockWaits;
+import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -36,6 +50,9 @@ class ConsoleIntegrationsIntegrationTests {
     /** The session attribute that carries a message to the page a redirect leads to. */
     private static final String FLASH_MAPS = SessionFlashMapManager.class.getName() + ".FLASH_MAPS";
 
+    /** The page's read of its portfolio, as the database shows the statement. */
+    private static final String PORTFOLIO_READ = "FROM directory.portfolios WHERE id = ANY";
+
     private static final Pattern SCIM_TOKEN = Pattern.compile("id=\"scim-token-value\"[^>]*value=\"([^\"]+)\"");
 
     private static final Pattern SCIM_BASE_URL = Pattern.compile("id=\"scim-base-url\"[^>]*value=\"([^\"]+)\"");
@@ -47,6 +64,9 @@ class ConsoleIntegrationsIntegrationTests {
 
     @Autowired
     private JdbcClient jdbc;
+
+    @Autowired
+    private DataSource dataSource;
 
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -339,6 +359,114 @@ class ConsoleIntegrationsIntegrationTests {
                 .contains("id=\"new-scim-token\"", "id=\"scim-tokens\"", "Okta")
                 .contains("id=\"webhooks-refused\"", "The webhook subscriptions could not be read");
         assertThat(browser.get(page).body()).doesNotContain(token, "id=\"new-scim-token\"");
+    }
+
+    /**
+     * The page's own read of the database failing (here the database ends the session of its read of
+     * the portfolio, which waits for a lock the test holds, as a failover ends the old primary's
+     * sessions) answers the console's error page, 503 with {@code Retry-After}, saying to try again, one
+     * WARN line in the log as the API's outage: also the page that shows a new SCIM token, which keeps
+     * the token for the page opened again, there shown once. Before, the browser got the API's problem
+     * JSON, and the token, taken from the session for the page that failed, was lost.
+     */
+    @Test
+    void aPageWhoseDatabaseReadFailsIsTheConsolesErrorPageAndANewTokenIsShownWhenItOpensAgain() throws Exception {
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        HttpResponse<String> created = browser.post(
+                page + "/scim-tokens", form(browser.get(page).body(), "panel create-token", "name", "Okta"));
+        assertThat(created.statusCode()).isEqualTo(302);
+
+        HttpResponse<String> failed;
+        List<ILoggingEvent> warnings;
+        try (LogLines log = LogLines.of(ConsoleAdvice.class.getName());
+                Connection holder = dataSource.getConnection();
+                ExecutorService opening = Executors.newSingleThreadExecutor()) {
+            holder.setAutoCommit(false);
+            try (Statement lock = holder.createStatement()) {
+                lock.execute("LOCK TABLE directory.portfolios IN ACCESS EXCLUSIVE MODE");
+            }
+            try {
+                Future<HttpResponse<String>> opened = opening.submit(() -> browser.get(location(created)));
+                LockWaits.awaitLockWait(dataSource, PORTFOLIO_READ, Duration.ofSeconds(10));
+                for (LockWaits.Waiting read : LockWaits.in(dataSource, PORTFOLIO_READ)) {
+                    jdbc.sql("SELECT pg_terminate_backend(:pid)")
+                            .param("pid", read.pid())
+                            .query(Boolean.class)
+                            .single();
+                }
+                failed = opened.get(30, TimeUnit.SECONDS);
+            } finally {
+                holder.rollback();
+            }
+            warnings = log.lines();
+        }
+
+        assertConsoleErrorPage(failed, 503);
+        assertThat(failed.headers().firstValue("Retry-After")).hasValue("5");
+        assertThat(ConsoleBrowser.unescape(failed.body()))
+                .contains(
+                        "<h1>Try again in a moment</h1>",
+                        "The service cannot reach its database right now. Try again: opening a page changes nothing.",
+                        "The new SCIM token this page was to show is kept for it: open the page again within 3"
+                                + " minutes to see it, once.")
+                .doesNotContain("scim_");
+        assertThat(warnings).singleElement().satisfies(line -> {
+            assertThat(line.getLevel()).isEqualTo(Level.WARN);
+            assertThat(line.getFormattedMessage()).startsWith("Answering 503: ");
+            assertThat(line.getThrowableProxy()).isNull();
+        });
+        HttpResponse<String> shown = browser.get(location(created));
+        assertThat(shown.statusCode()).as(shown.body()).isEqualTo(200);
+        String token = value(SCIM_TOKEN, shown.body());
+        assertThat(token).startsWith("scim_");
+        assertThat(browser.get(page).body()).doesNotContain(token, "id=\"new-scim-token\"");
+    }
+
+    /**
+     * Any other failure of the page's own code (here its read of the portfolio is refused: a column it
+     * reads is missing, as with a schema the gateway does not match) answers the console's error page,
+     * 500, quoting the error id under which the log has the failure. Before, the browser got the API's
+     * problem JSON.
+     */
+    @Test
+    void aPageWhoseDatabaseReadIsRefusedIsTheConsolesErrorPageQuotingTheErrorIdOfItsLogLine() throws Exception {
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+
+        HttpResponse<String> failed;
+        List<ILoggingEvent> errors;
+        try (LogLines log = LogLines.of(InternalErrors.class.getName())) {
+            jdbc.sql("ALTER TABLE directory.portfolios RENAME COLUMN name TO name_renamed_by_test")
+                    .update();
+            try {
+                failed = browser.get(page);
+            } finally {
+                jdbc.sql("ALTER TABLE directory.portfolios RENAME COLUMN name_renamed_by_test TO name")
+                        .update();
+            }
+            errors = log.lines();
+        }
+
+        assertConsoleErrorPage(failed, 500);
+        Matcher quoted = Pattern.compile(
+                        "<h1>Internal error</h1>\\s*<p role=\"alert\">The request could not be completed because of an"
+                                + " internal error\\. Quote error id ([0-9a-f-]{36}) when reporting it\\.</p>")
+                .matcher(failed.body());
+        assertThat(quoted.find()).as(failed.body()).isTrue();
+        assertThat(errors).singleElement().satisfies(line -> {
+            assertThat(line.getFormattedMessage())
+                    .isEqualTo("Unexpected error " + quoted.group(1) + " while handling a request");
+            assertThat(line.getThrowableProxy()).isNotNull();
+        });
+        assertThat(browser.get(page).statusCode()).isEqualTo(200);
+    }
+
+    /** The console's HTML error page with this status, in English, not the API's problem JSON. */
+    private static void assertConsoleErrorPage(HttpResponse<String> answer, int status) {
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(status);
+        assertThat(answer.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+        assertThat(answer.headers().firstValue("Content-Language")).hasValue("en");
+        assertThat(answer.body()).contains("Back to the console").doesNotContain("\"status\"", "Exception", "SELECT");
     }
 
     @Test
