@@ -11,7 +11,9 @@ import com.portfoliobulk.gateway.portfolio.PortfolioRoleRules;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.security.PortfolioPermission;
+import com.portfoliobulk.gateway.web.CanonicalUuids;
 import com.portfoliobulk.gateway.web.NotFoundException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -222,6 +224,90 @@ class ConsolePages {
                 .map(Object::toString)
                 .toList();
     }
+
+    /**
+     * An account list of a console form that names accounts by ticking them: the Users page's bulk bar
+     * and invitation, and a review's form to change. The accounts ticked come first, ticked, those of the
+     * portfolio only, in the order given; then the accounts found (the first ones by name, or those a
+     * name search found), to tick. The list holds at most {@code account-choices} accounts in all, also
+     * when the ticked ones were found by several searches: that keeps a console form within the fields
+     * the gateway reads ({@link ConsoleErrorPages#largestForm}). A list that leaves out accounts says so
+     * in its {@link AccountList#note}.
+     *
+     * @param ticked the accounts ticked, by id, with the role chosen on each (for the invitation)
+     * @param found the accounts found, by id, with their names
+     */
+    AccountList accountList(UUID portfolioId, Map<String, String> ticked, Map<String, String> found) {
+        List<String> unnamed = ticked.keySet().stream()
+                .filter(account -> !found.containsKey(account) && CanonicalUuids.parse(account) != null)
+                .toList();
+        Map<String, String> names = new LinkedHashMap<>(directory.accountNames(portfolioId, unnamed));
+        names.putAll(found);
+        int most = properties.accountChoices();
+        List<AccountChoice> choices = new ArrayList<>();
+        int notKept = 0;
+        for (Map.Entry<String, String> account : ticked.entrySet()) {
+            if (!names.containsKey(account.getKey())) {
+                continue;
+            }
+            if (choices.size() < most) {
+                choices.add(new AccountChoice(account.getKey(), names.get(account.getKey()), true, account.getValue()));
+            } else {
+                notKept++;
+            }
+        }
+        int kept = choices.size();
+        int leftOut = 0;
+        for (Map.Entry<String, String> account : found.entrySet()) {
+            if (ticked.containsKey(account.getKey())) {
+                continue;
+            }
+            if (choices.size() < most) {
+                choices.add(new AccountChoice(account.getKey(), account.getValue(), false, "SUPPORT"));
+            } else {
+                leftOut++;
+            }
+        }
+        return new AccountList(choices, note(portfolioId, most, kept, notKept, leftOut));
+    }
+
+    /** What an account list that leaves out accounts says; {@code null} for one that leaves out none. */
+    private static String note(UUID portfolioId, int most, int kept, int notKept, int leftOut) {
+        String more =
+                " For a change to more accounts at once, send it as one job through the API (POST /api/v1/portfolios/"
+                        + portfolioId + "/bulk-jobs), or make it in parts of " + most + ".";
+        if (notKept > 0) {
+            return "A list keeps at most " + most + " accounts ticked: " + notKept + " more ticked "
+                    + (notKept == 1 ? "was" : "were") + " not kept." + more;
+        }
+        if (kept >= most) {
+            return kept + " accounts ticked, the most a list keeps: untick one to tick another." + more;
+        }
+        if (leftOut > 0) {
+            return "Showing " + (most - kept) + " other accounts after the " + kept
+                    + " ticked, as a list holds at most " + most + ": finding accounts by name narrows them.";
+        }
+        return null;
+    }
+
+    /**
+     * An account list ({@link #accountList}).
+     *
+     * @param choices the accounts it offers, the ticked ones first
+     * @param note what it says when it leaves out accounts: ticked ones past the most it keeps, or
+     *     accounts found for want of room; {@code null} when it leaves out none
+     */
+    record AccountList(List<AccountChoice> choices, String note) {}
+
+    /**
+     * An account an account list offers.
+     *
+     * @param accountId the account's id
+     * @param name its name
+     * @param ticked whether it is ticked
+     * @param role the role chosen on it in the invitation (Support unless changed)
+     */
+    record AccountChoice(String accountId, String name, boolean ticked, String role) {}
 
     /** The names of the accounts the given API items name in {@code accountId}, for the page to show. */
     Map<String, String> accountNames(UUID portfolioId, List<?> items) {

@@ -13,7 +13,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -117,7 +116,9 @@ class PortfolioController {
      * name, swapped in without serving the page again, so that nothing typed, chosen or ticked on it is
      * lost. The accounts ticked in a list ({@code pickedAccountIds} in the bulk bar, {@code
      * invitedAccountIds} with {@code role-<id>} in the invitation) stay in it, ticked, first, also when
-     * the name does not find them; so one change can name accounts found by several searches. A POST,
+     * the name does not find them; so one change can name accounts found by several searches. A list
+     * holds at most {@code account-choices} accounts, the ticked ones first, and says so when it leaves
+     * some out ({@link ConsolePages#accountList}): the forms stay within the fields the gateway reads. A POST,
      * changing nothing: the ticked accounts of an invitation to many would not fit in an address. Sent
      * without the page script, it leads to the Users page with the accounts found.
      */
@@ -163,7 +164,8 @@ class PortfolioController {
      * The Users page's account lists: the accounts found (the first ones by name, or those the name
      * search found) for the Account filter, with the account it filters by first when they leave it
      * out; and for the bulk bar and the invitation, the accounts ticked in each first, ticked (with the
-     * role chosen on each, for the invitation), then the accounts found, to tick.
+     * role chosen on each, for the invitation), then the accounts found, to tick, at most {@code
+     * account-choices} in each ({@link ConsolePages#accountList}).
      *
      * @param picked the accounts ticked in the bulk bar, by id
      * @param invited the accounts ticked in the invitation, by id, with the role chosen on each
@@ -187,43 +189,10 @@ class PortfolioController {
                 names.put(account.get("accountId").toString(), String.valueOf(account.get("name")));
             }
         }
-        // The ticked accounts the search did not find are named by the directory, those of the portfolio only.
-        List<String> unnamed = Stream.concat(picked.keySet().stream(), invited.keySet().stream())
-                .filter(account -> !names.containsKey(account) && CanonicalUuids.parse(account) != null)
-                .distinct()
-                .toList();
-        Map<String, String> tickedNames = new LinkedHashMap<>(directory.accountNames(portfolioId, unnamed));
-        tickedNames.putAll(names);
-        model.addAttribute("bulkAccounts", ticked(picked, tickedNames, names));
-        model.addAttribute("inviteAccounts", ticked(invited, tickedNames, names));
+        model.addAttribute("accountChoices", pages.accountChoices());
+        model.addAttribute("bulkAccounts", pages.accountList(portfolioId, picked, names));
+        model.addAttribute("inviteAccounts", pages.accountList(portfolioId, invited, names));
     }
-
-    /** The accounts ticked (those of the portfolio), ticked, then the others found, with Support to choose. */
-    private static List<AccountChoice> ticked(
-            Map<String, String> ticked, Map<String, String> tickedNames, Map<String, String> found) {
-        List<AccountChoice> choices = new ArrayList<>();
-        ticked.forEach((account, role) -> {
-            if (tickedNames.containsKey(account)) {
-                choices.add(new AccountChoice(account, tickedNames.get(account), true, role));
-            }
-        });
-        found.forEach((account, name) -> {
-            if (!ticked.containsKey(account)) {
-                choices.add(new AccountChoice(account, name, false, "SUPPORT"));
-            }
-        });
-        return choices;
-    }
-
-    /**
-     * An account an account list of the Users page offers.
-     *
-     * @param accountId the account's id
-     * @param name its name
-     * @param ticked whether it is ticked
-     * @param role the role chosen on it in the invitation (Support unless changed)
-     */
-    record AccountChoice(String accountId, String name, boolean ticked, String role) {}
 
     /**
      * The account choices with the account the table is filtered by first, when the choices (the

@@ -4,13 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import java.net.URLEncoder;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -28,6 +31,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 class ConsoleUsersFiltersIntegrationTests {
 
     private static final Pattern CHIP_ACCOUNT = Pattern.compile("<span class=\"account\">([^<]+)</span>");
+
+    private static final Pattern TICKED = Pattern.compile("value=\"([0-9a-f-]{36})\" checked=\"checked\"");
 
     @LocalServerPort
     private int port;
@@ -172,7 +177,7 @@ class ConsoleUsersFiltersIntegrationTests {
                 .contains("<option value=\"" + gamma + "\">Gamma</option>")
                 .doesNotContain("Alpha", "Beta");
         assertThat(oob(lists, "small", "accountName-hint"))
-                .contains("1 account found by name; accounts ticked before stay ticked.");
+                .contains("1 account found by name; accounts ticked before stay ticked, up to 100 in a list.");
 
         // Sent without the page script, it leads to the Users page with the accounts found.
         HttpResponse<String> asPage = browser.post(
@@ -182,6 +187,119 @@ class ConsoleUsersFiltersIntegrationTests {
         assertThat(asPage.headers().firstValue("Location"))
                 .hasValueSatisfying(location -> assertThat(location)
                         .endsWith("/console/portfolios/" + portfolio.id() + "/users?accountName=Gamma"));
+    }
+
+    /**
+     * The accounts ticked over several searches stay ticked up to what a list holds, {@code
+     * account-choices} (100): with 100 ticked, an account found is offered in neither list, and each list
+     * says it is full, to untick one first, and that a change to more accounts goes through the API; one
+     * more ticked (as a page that still offered it would send) is not kept, and the lists say so. The
+     * forms then name 100 accounts, within the fields the gateway reads, and are reviewed. Before, the
+     * lists kept every account ticked, with no bound: past about 800 in each, "Find accounts by name"
+     * itself had more fields than the gateway reads and was refused, and the page was served again with
+     * nothing ticked.
+     */
+    @Test
+    void accountsTickedOverSearchesStopAtWhatAListHoldsWhichSaysSoAndTheFormsAreReviewed() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID ann = portfolio.user("ann");
+        List<UUID> earlier = portfolio.accounts(99);
+        portfolio.member(earlier.getFirst(), ann, AccountRole.ANALYST);
+        UUID hundredth = portfolio.account("Zulu One");
+        UUID extra = portfolio.account("Zulu Two");
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String lists = "/console/portfolios/" + portfolio.id();
+        String apiInstead = "For a change to more accounts at once, send it as one job through the API (POST"
+                + " /api/v1/portfolios/" + portfolio.id() + "/bulk-jobs), or make it in parts of 100.";
+
+        // 99 accounts ticked in each list by earlier searches, then "Zulu One" found: offered after them.
+        String found = findAccounts(browser, lists, "Zulu One", earlier);
+        for (String list : List.of("bulk-account-list", "invite-account-list")) {
+            String offered = oob(found, "div", list);
+            assertThat(ticked(offered)).as(list).containsExactlyElementsOf(earlier);
+            assertThat(offered)
+                    .as(list)
+                    .contains("value=\"" + hundredth + "\">")
+                    .doesNotContain("list-note");
+        }
+
+        // It too is ticked: 100 in each list. "Zulu Two" is found (the Account filter offers it), but neither
+        // list offers it, and each says why and what to do instead.
+        List<UUID> hundred =
+                Stream.concat(earlier.stream(), Stream.of(hundredth)).toList();
+        found = findAccounts(browser, lists, "Zulu Two", hundred);
+        assertThat(oob(found, "select", "account")).contains("<option value=\"" + extra + "\">Zulu Two</option>");
+        for (String list : List.of("bulk-account-list", "invite-account-list")) {
+            String offered = oob(found, "div", list);
+            assertThat(ticked(offered)).as(list).containsExactlyElementsOf(hundred);
+            assertThat(offered)
+                    .as(list)
+                    .doesNotContain(extra.toString())
+                    .contains("<p class=\"hint list-note\" role=\"status\">100 accounts ticked, the most a list keeps:"
+                            + " untick one to tick another. " + apiInstead + "</p>");
+        }
+
+        // One more ticked, as a page that still offered it would send: the first 100 stay ticked, not the last.
+        found = findAccounts(
+                browser,
+                lists,
+                "Zulu",
+                Stream.concat(hundred.stream(), Stream.of(extra)).toList());
+        for (String list : List.of("bulk-account-list", "invite-account-list")) {
+            String offered = oob(found, "div", list);
+            assertThat(ticked(offered)).as(list).containsExactlyElementsOf(hundred);
+            assertThat(offered)
+                    .as(list)
+                    .doesNotContain(extra.toString())
+                    .contains("A list keeps at most 100 accounts ticked: 1 more ticked was not kept. " + apiInstead);
+        }
+
+        // The bulk bar's and the invitation's forms with the 100 accounts are reviewed.
+        String csrf = "_csrf=" + URLEncoder.encode(browser.csrf(), StandardCharsets.UTF_8);
+        String accounts =
+                hundred.stream().map(account -> "&accountIds=" + account).collect(Collectors.joining());
+        HttpResponse<String> roleChange = browser.postEncoded(
+                lists + "/review", csrf + "&action=change-role&role=MANAGER&userIds=" + ann + accounts);
+        HttpResponse<String> invitation = browser.postEncoded(
+                lists + "/review/invitation",
+                csrf + "&emails=" + URLEncoder.encode(portfolio.email("new"), StandardCharsets.UTF_8)
+                        + "&language=en" + accounts
+                        + hundred.stream()
+                                .map(account -> "&role-" + account + "=SUPPORT")
+                                .collect(Collectors.joining()));
+        for (HttpResponse<String> review : List.of(roleChange, invitation)) {
+            assertThat(review.statusCode()).as(review.body()).isEqualTo(200);
+            assertThat(review.body()).contains("id=\"summary\"", "id=\"confirm\"");
+        }
+        assertThat(invitation.body()).contains("id=\"changes\">100<");
+    }
+
+    /**
+     * "Find accounts by name" as the page script sends it: the name, and the accounts ticked in the bulk
+     * bar and in the invitation (here the same, each with Analyst in the invitation); answers the lists.
+     */
+    private static String findAccounts(ConsoleBrowser browser, String portfolio, String name, List<UUID> ticked)
+            throws Exception {
+        StringBuilder form = new StringBuilder("q=&role=&accountId=&accountName=")
+                .append(URLEncoder.encode(name, StandardCharsets.UTF_8))
+                .append("&_csrf=")
+                .append(URLEncoder.encode(browser.csrf(), StandardCharsets.UTF_8));
+        ticked.forEach(account -> form.append("&pickedAccountIds=").append(account));
+        ticked.forEach(account -> form.append("&invitedAccountIds=").append(account));
+        ticked.forEach(account -> form.append("&role-").append(account).append("=ANALYST"));
+        HttpResponse<String> found =
+                browser.postEncoded(portfolio + "/account-choices", form.toString(), "HX-Request", "true");
+        assertThat(found.statusCode()).as(found.body()).isEqualTo(200);
+        return found.body();
+    }
+
+    /** The accounts ticked in an account list, in its order. */
+    private static List<UUID> ticked(String list) {
+        return TICKED.matcher(list)
+                .results()
+                .map(match -> UUID.fromString(match.group(1)))
+                .toList();
     }
 
     /**
