@@ -18,6 +18,7 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.Rectangle;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -80,6 +81,22 @@ class WebConsoleSystemTests {
         assertThat(browser.text("#skipped")).isEqualTo("0");
         assertThat(browser.findAll("table.preview tbody tr")).hasSize(3);
         browser.screenshot("review-changes");
+
+        // "Change the offboarding" opens the bulk bar's form as it was sent, the leaver ticked by address;
+        // reviewed again from it, it is the same offboarding.
+        assertThat(browser.find("#bulk-again").isDisplayed()).isFalse();
+        browser.find("#change-request summary").click();
+        assertThat(browser.findAll("#bulk-again input[name=userIds]"))
+                .extracting(box -> box.getAttribute("value") + (box.isSelected() ? " ticked" : ""))
+                .containsExactly(leaver.userId() + " ticked");
+        assertThat(browser.text("#bulk-again fieldset label")).isEqualTo(leaver.email());
+        WebElement reviewed = browser.find("#changes");
+        browser.find("#again-offboard").click();
+        await().atMost(PATIENCE)
+                .until(() -> ExpectedConditions.stalenessOf(reviewed).apply(browser.driver()));
+        browser.awaitPage("Review changes");
+        assertThat(browser.text("#changes")).isEqualTo("3");
+        assertThat(browser.find("#bulk-again").isDisplayed()).isFalse();
         browser.find("#confirm").click();
 
         assertThat(browser.awaitJobEnd(PATIENCE)).isEqualTo("COMPLETED");
@@ -452,7 +469,7 @@ class WebConsoleSystemTests {
                         "Brand 2 " + second + " Support",
                         "Brand 2 " + second + " Support");
 
-        browser.find("#change-invitation summary").click();
+        browser.find("#change-request summary").click();
         assertThat(browser.find("#emails").getDomProperty("value")).isEqualTo(typed);
         assertThat(new Select(browser.find("#language"))
                         .getFirstSelectedOption()

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.gateway.directory.MembershipColumns;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import java.util.Collection;
 import java.util.HashMap;
@@ -13,8 +14,8 @@ import org.springframework.stereotype.Repository;
 
 /**
  * The little the console reads that the API has no endpoint for: the names of the portfolios an
- * administrator may open and of the accounts an accepted invitation opened, and (for the demo
- * sign-in) which portfolios exist and a user's id.
+ * administrator may open and of the accounts an accepted invitation opened, the addresses of the
+ * users a review's form names, and (for the demo sign-in) which portfolios exist and a user's id.
  */
 @Repository
 class ConsoleDirectory {
@@ -74,6 +75,29 @@ class ConsoleDirectory {
                     });
         }
         return names;
+    }
+
+    /**
+     * The addresses of those of the given users whom the portfolio's Users page lists (access to one of
+     * its accounts, or an invitation in force), by user id.
+     */
+    Map<String, String> userEmails(UUID portfolioId, Collection<UUID> userIds) {
+        Map<String, String> emails = new HashMap<>();
+        if (!userIds.isEmpty()) {
+            jdbc.sql("""
+                            SELECT u.id, u.email FROM directory.users u
+                            WHERE u.id = ANY(:ids)
+                              AND EXISTS (SELECT 1 FROM directory.memberships m
+                                          JOIN directory.accounts a ON a.id = m.account_id
+                                          WHERE m.user_id = u.id AND a.portfolio_id = :portfolioId AND %s)
+                            """.formatted(MembershipColumns.IN_FORCE))
+                    .param("ids", PostgresArrays.uuids(userIds))
+                    .param("portfolioId", portfolioId)
+                    .query(rs -> {
+                        emails.put(rs.getString("id"), rs.getString("email"));
+                    });
+        }
+        return emails;
     }
 
     /**

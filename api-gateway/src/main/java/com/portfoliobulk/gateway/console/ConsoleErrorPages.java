@@ -77,8 +77,9 @@ class ConsoleErrorPages implements ErrorPages {
      * row, an account per choice), or an invitation refused and offered to correct (each account chosen
      * and each offered, up to twice the choices, with a role on each), and their other fields. An account
      * list holds at most {@code account-choices} accounts, also when they were ticked over several "Find
-     * accounts by name" searches ({@link ConsolePages#accountList}). "Find accounts by name" itself sends
-     * the ticked accounts of two lists and a role on each invited one: at most three times the choices.
+     * accounts by name" searches ({@link ConsolePages#accountList}); so does the bulk bar's form a review
+     * offers back, as it was sent. "Find accounts by name" itself sends the ticked accounts of two lists
+     * and a role on each invited one: at most three times the choices.
      */
     static int largestForm(ConsoleProperties properties) {
         return Math.max(properties.pageSize() + properties.accountChoices(), 4 * properties.accountChoices())

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
@@ -39,17 +40,21 @@ class ReviewController {
 
     private final ConsoleErrorPages errorPages;
 
+    private final ConsoleDirectory directory;
+
     ReviewController(
             GatewayApi api,
             ConsolePages pages,
             JsonMapper json,
             ReviewSignatures signatures,
-            ConsoleErrorPages errorPages) {
+            ConsoleErrorPages errorPages,
+            ConsoleDirectory directory) {
         this.api = api;
         this.pages = pages;
         this.requests = new BulkRequests(json);
         this.signatures = signatures;
         this.errorPages = errorPages;
+        this.directory = directory;
     }
 
     /**
@@ -90,6 +95,7 @@ class ReviewController {
                         "'" + action + "' is not an action of the Users page: open the page again and choose"
                                 + " Offboard, Change role or Remove access.");
         };
+        model.addAttribute("sent", new BulkChange(action, users, accounts, role == null ? "" : role));
         return show(user, portfolioId, request, UUID.randomUUID().toString(), null, model);
     }
 
@@ -109,20 +115,77 @@ class ReviewController {
             roles.put(account, form.getOrDefault("role-" + account, "SUPPORT"));
         }
         String request = requests.invite(emails, language, roles);
-        // Should the API refuse it (an address that is not one, say), the page offers it again to correct.
-        model.addAttribute("invitation", new Invitation(emails, language, roles));
+        model.addAttribute("sent", new Invitation(emails, language, roles));
         return show(user, portfolioId, request, UUID.randomUUID().toString(), null, model);
     }
 
     /**
-     * An invitation as the Users page's form sent it, offered again with the API's refusal so that
-     * nothing typed or chosen is lost.
+     * The form a review was made from, as it was sent: the review offers it back, filled in, to change
+     * and review again ("Change the invitation", "Change the role change"...), rather than a Cancel to
+     * an empty Users page; and a review the API refuses offers it to correct, with the refusal.
+     */
+    sealed interface SentForm permits Invitation, BulkChange {
+
+        /** The words of the review's link to the form. */
+        String change();
+
+        /** The review page's fragment ({@code review.html}) of the form. */
+        String form();
+    }
+
+    /**
+     * An invitation as the Users page's form sent it.
      *
      * @param emails the addresses as typed
      * @param language the invitation's language
      * @param roles the role on each chosen account, by account id
      */
-    record Invitation(String emails, String language, Map<String, String> roles) {}
+    record Invitation(String emails, String language, Map<String, String> roles) implements SentForm {
+
+        @Override
+        public String change() {
+            return "Change the invitation";
+        }
+
+        @Override
+        public String form() {
+            return "invitation-form";
+        }
+    }
+
+    /**
+     * A change of the Users page's bulk bar as it was sent: whatever its action, the bar sends the users
+     * ticked, the accounts ticked and the role chosen, which its form offers back as they were.
+     *
+     * @param action {@code offboard}, {@code change-role} or {@code remove-access}
+     * @param userIds the users ticked
+     * @param accountIds the accounts ticked
+     * @param role the role chosen (blank for none)
+     */
+    record BulkChange(String action, List<String> userIds, List<String> accountIds, String role) implements SentForm {
+
+        @Override
+        public String change() {
+            return switch (action) {
+                case "change-role" -> "Change the role change";
+                case "remove-access" -> "Change the removal";
+                default -> "Change the offboarding";
+            };
+        }
+
+        @Override
+        public String form() {
+            return "bulk-form";
+        }
+    }
+
+    /**
+     * A user a bulk change's form names, ticked.
+     *
+     * @param userId the user's id
+     * @param email their address; the id for a user the portfolio's Users page does not list
+     */
+    record SentUser(String userId, String email) {}
 
     /**
      * An account the refused invitation's form offers: the chosen ones first, ticked, with the role
@@ -223,9 +286,8 @@ class ReviewController {
             model.addAttribute("accountNames", pages.accountNames(portfolioId, ConsolePages.items(preview)));
             pages.roleNames(model, portfolioId);
             model.addAttribute("nextCursor", ConsolePages.nextCursor(preview));
-            // "Change the invitation" offers the form back as it was sent, to change and review again.
-            if (model.getAttribute("invitation") instanceof Invitation invitation) {
-                offerToCorrect(model, user, portfolioId, invitation);
+            if (model.getAttribute("sent") instanceof SentForm sent) {
+                offerBack(model, user, portfolioId, sent);
             }
         } catch (ApiProblem problem) {
             if (problem.status() == 401 || problem.status() == 403 || problem.status() == 404) {
@@ -233,21 +295,20 @@ class ReviewController {
             }
             // The request as built cannot be previewed: say why, field by field, and offer no Confirm.
             model.addAttribute("problem", problem);
-            if (model.getAttribute("invitation") instanceof Invitation invitation) {
-                offerToCorrect(model, user, portfolioId, invitation);
+            if (model.getAttribute("sent") instanceof SentForm sent) {
+                offerBack(model, user, portfolioId, sent);
             }
         }
         return "console/review";
     }
 
     /**
-     * What a refused invitation's form offers to correct whatever the refusal names: the language and
-     * the accounts with a role on each, as chosen (a role the portfolio no longer has is offered to
-     * choose again), beside the accounts the Users page's form offers.
+     * The form the review was made from, filled in as it was sent ({@code sent} in the model, and {@code
+     * invitation} or {@code bulkChange} for its fragment), beside the accounts the Users page's forms
+     * offer (the first ones by name): to change and review again, or to correct what the API refused.
      */
-    private void offerToCorrect(Model model, ConsoleUser user, UUID portfolioId, Invitation invitation) {
+    private void offerBack(Model model, ConsoleUser user, UUID portfolioId, SentForm sent) {
         pages.accountRoles(model, user, portfolioId);
-        model.addAttribute("invitationLanguages", InvitationLanguages.NAMES);
         Map<String, String> offered = new LinkedHashMap<>();
         try {
             for (Object item :
@@ -259,6 +320,47 @@ class ReviewController {
         } catch (ApiProblem problem) {
             // The accounts as chosen are offered all the same.
         }
+        switch (sent) {
+            case Invitation invitation -> offerToCorrect(model, portfolioId, invitation, offered);
+            case BulkChange change -> offerBulkChange(model, portfolioId, change, offered);
+        }
+    }
+
+    /**
+     * The bulk bar's form as it was sent: the users ticked (by address), the accounts ticked first then
+     * the others offered, at most as many as the Users page's list holds ({@link
+     * ConsolePages#accountList}), the role chosen, and the three actions.
+     */
+    private void offerBulkChange(Model model, UUID portfolioId, BulkChange change, Map<String, String> offered) {
+        model.addAttribute("bulkChange", change);
+        List<UUID> ids = change.userIds().stream()
+                .map(CanonicalUuids::parse)
+                .filter(Objects::nonNull)
+                .toList();
+        Map<String, String> emails = directory.userEmails(portfolioId, ids);
+        model.addAttribute(
+                "sentUsers",
+                change.userIds().stream()
+                        .distinct()
+                        .map(id -> {
+                            UUID parsed = CanonicalUuids.parse(id);
+                            String email = parsed == null ? null : emails.get(parsed.toString());
+                            return new SentUser(id, email == null ? id : email);
+                        })
+                        .toList());
+        Map<String, String> ticked = new LinkedHashMap<>();
+        change.accountIds().forEach(account -> ticked.put(account, ""));
+        model.addAttribute("bulkAccounts", pages.accountList(portfolioId, ticked, offered));
+    }
+
+    /**
+     * What an invitation's form offers, to change or to correct whatever a refusal names: the language
+     * and the accounts with a role on each, as chosen (a role the portfolio no longer has is offered to
+     * choose again), beside the accounts the Users page's form offers.
+     */
+    private void offerToCorrect(Model model, UUID portfolioId, Invitation invitation, Map<String, String> offered) {
+        model.addAttribute("invitation", invitation);
+        model.addAttribute("invitationLanguages", InvitationLanguages.NAMES);
         List<String> unnamed = invitation.roles().keySet().stream()
                 .filter(account -> !offered.containsKey(account) && CanonicalUuids.parse(account) != null)
                 .toList();

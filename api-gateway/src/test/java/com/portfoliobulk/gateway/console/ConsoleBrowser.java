@@ -19,9 +19,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -109,11 +111,25 @@ final class ConsoleBrowser {
      * twice (two ticked checkboxes) fails, as the tests' forms are maps.
      */
     static Map<String, String> formFields(String page, String formId) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (Map.Entry<String, String> field : formEntries(page, formId)) {
+            assertThat(fields.put(field.getKey(), field.getValue()))
+                    .as("%s sent twice", field.getKey())
+                    .isNull();
+        }
+        return fields;
+    }
+
+    /**
+     * The fields of the page's form with this id as a browser sends them unchanged ({@link
+     * #formFields}), in order, a name as often as it is sent (each ticked checkbox of a list).
+     */
+    static List<Map.Entry<String, String>> formEntries(String page, String formId) {
         Matcher form = Pattern.compile(
                         "<form[^>]*id=\"" + Pattern.quote(formId) + "\"[^>]*>(.*?)</form>", Pattern.DOTALL)
                 .matcher(page);
         assertThat(form.find()).as(formId + " form in " + page).isTrue();
-        Map<String, String> fields = new LinkedHashMap<>();
+        List<Map.Entry<String, String>> fields = new ArrayList<>();
         Matcher control = Pattern.compile(
                         "<input\\b([^>]*)>|<select\\b([^>]*)>(.*?)</select>|<textarea\\b([^>]*)>(.*?)</textarea>",
                         Pattern.DOTALL)
@@ -148,10 +164,18 @@ final class ConsoleBrowser {
                 value = unescape(control.group(5));
             }
             if (name != null && value != null) {
-                assertThat(fields.put(name, value)).as("%s sent twice", name).isNull();
+                fields.add(Map.entry(name, value));
             }
         }
         return fields;
+    }
+
+    /** The fields URL-encoded, as a browser posts them, each as often as it comes. */
+    static String encode(List<Map.Entry<String, String>> fields) {
+        return fields.stream()
+                .map(field -> URLEncoder.encode(field.getKey(), StandardCharsets.UTF_8) + "="
+                        + URLEncoder.encode(field.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
     }
 
     private static Map<String, String> attributes(String tag) {

@@ -119,6 +119,27 @@ class ConsoleCustomRolesIntegrationTests {
         assertThat(row(planned, portfolio.email("ann"))).contains("<td>Analyst</td>", "<td>Area director</td>");
         assertThat(row(planned, portfolio.email("vera"))).contains("<td>Area director</td>");
 
+        // "Change the role change" offers the form as it was sent: both users (by address), Lisbon ticked and
+        // Area director chosen; sent again as it is, it is the same review. Before, only Cancel, to an
+        // empty form.
+        assertThat(review.body())
+                .contains("<summary>Change the role change</summary>")
+                .contains(
+                        "<span>" + portfolio.email("ann") + "</span>", "<span>" + portfolio.email("vera") + "</span>");
+        List<Map.Entry<String, String>> asSent = ConsoleBrowser.formEntries(review.body(), "bulk-again");
+        assertThat(asSent)
+                .contains(
+                        Map.entry("userIds", ann.toString()),
+                        Map.entry("userIds", vera.toString()),
+                        Map.entry("accountIds", lisbon.toString()),
+                        Map.entry("role", "REGIONAL_LEAD"));
+        assertThat(select(review.body(), "again-role")).contains(">Area director<");
+        HttpResponse<String> again = browser.postEncoded(
+                "/console/portfolios/" + portfolio.id() + "/review",
+                ConsoleBrowser.encode(asSent) + "&action=change-role");
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+        assertThat(tbody(again.body())).isEqualTo(planned);
+
         HttpResponse<String> confirmed = browser.post(
                 "/console/portfolios/" + portfolio.id() + "/jobs",
                 ConsoleBrowser.hiddenFields(review.body(), "confirm"));

@@ -9,7 +9,9 @@ import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -23,7 +25,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * The review of invitations the API refuses: its problem, field by field, and the invitation offered
- * again as typed and chosen, to correct and review again without starting over.
+ * again as typed and chosen, to correct and review again without starting over; and every review of
+ * the Users page's forms offering its form back as it was sent, to change and review again.
  */
 @ConsoleIntegrationTest
 class ConsoleInvitationReviewIntegrationTests {
@@ -169,6 +172,85 @@ class ConsoleInvitationReviewIntegrationTests {
         assertThat(ConsoleBrowser.hiddenFields(review.body(), "confirm").get("request"))
                 .contains("\"language\":\"de\"", "\"accountId\":\"" + lisbon + "\"", "\"role\":\"MANAGER\"")
                 .doesNotContain(porto.toString());
+    }
+
+    /**
+     * An offboarding's review offers "Change the offboarding": the bulk bar's form as it was sent (the
+     * users ticked, by address, the account ticked first then the others offered, the role chosen), from
+     * which a removal is reviewed, whose review offers "Change the removal" in turn. A removal the API
+     * refuses (no account ticked) offers the form to correct with the users still ticked. Before, these
+     * reviews had only Cancel and Back to Users, to an empty form: the users ticked were to find again.
+     */
+    @Test
+    void anOffboardingOrRemovalReviewOffersItsFormBackAsSentToChangeAndReviewAgain() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID paris = portfolio.account("Brand Paris");
+        UUID oslo = portfolio.account("Brand Oslo");
+        UUID ann = portfolio.user("ann");
+        UUID bob = portfolio.user("bob");
+        portfolio.member(paris, ann, AccountRole.ANALYST).member(oslo, ann, AccountRole.ANALYST);
+        portfolio.member(paris, bob, AccountRole.ANALYST);
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String review = "/console/portfolios/" + portfolio.id() + "/review";
+        String csrf = "_csrf=" + URLEncoder.encode(browser.csrf(), StandardCharsets.UTF_8);
+
+        // As the bulk bar sends Offboard: the users and also the account ticked and the role chosen.
+        HttpResponse<String> offboarding = browser.postEncoded(
+                review,
+                csrf + "&action=offboard&userIds=" + ann + "&userIds=" + bob + "&accountIds=" + oslo + "&role=MANAGER");
+
+        assertThat(offboarding.statusCode()).as(offboarding.body()).isEqualTo(200);
+        String offboardingPage = ConsoleBrowser.unescape(offboarding.body());
+        assertThat(offboardingPage)
+                .contains("id=\"changes\">3<", "id=\"confirm\"", "<summary>Change the offboarding</summary>")
+                .contains("<span>" + portfolio.email("ann") + "</span>", "<span>" + portfolio.email("bob") + "</span>")
+                .containsPattern("value=\"" + paris + "\"> <span>Brand Paris</span>");
+        String form = offboardingPage.substring(offboardingPage.indexOf("id=\"bulk-again\""));
+        assertThat(form.indexOf("Brand Oslo")).as("the account ticked first").isLessThan(form.indexOf("Brand Paris"));
+        List<Map.Entry<String, String>> asSent = ConsoleBrowser.formEntries(offboarding.body(), "bulk-again");
+        assertThat(asSent)
+                .filteredOn(field -> !field.getKey().equals("_csrf"))
+                .containsExactly(
+                        Map.entry("userIds", ann.toString()),
+                        Map.entry("userIds", bob.toString()),
+                        Map.entry("accountIds", oslo.toString()),
+                        Map.entry("role", "MANAGER"));
+
+        // Changed: Bob alone, Paris instead of Oslo, and Remove access.
+        List<Map.Entry<String, String>> changed = new ArrayList<>(asSent);
+        changed.remove(Map.entry("userIds", ann.toString()));
+        changed.remove(Map.entry("accountIds", oslo.toString()));
+        changed.add(Map.entry("accountIds", paris.toString()));
+        changed.add(Map.entry("action", "remove-access"));
+        HttpResponse<String> removal = browser.postEncoded(review, ConsoleBrowser.encode(changed));
+
+        assertThat(removal.statusCode()).as(removal.body()).isEqualTo(200);
+        assertThat(ConsoleBrowser.unescape(removal.body()))
+                .contains(
+                        "<strong>Remove access</strong>", "id=\"changes\">1<", "<summary>Change the removal</summary>")
+                .doesNotContain(portfolio.email("ann"));
+        assertThat(ConsoleBrowser.hiddenFields(removal.body(), "confirm").get("request"))
+                .isEqualTo("{\"type\":\"REMOVE_ACCESS\",\"userIds\":[\"" + bob + "\"],\"accountIds\":[\"" + paris
+                        + "\"]}");
+        assertThat(ConsoleBrowser.formEntries(removal.body(), "bulk-again"))
+                .filteredOn(field -> !field.getKey().equals("_csrf"))
+                .containsExactly(
+                        Map.entry("userIds", bob.toString()),
+                        Map.entry("accountIds", paris.toString()),
+                        Map.entry("role", "MANAGER"));
+
+        // A removal on no account, which the API refuses: the form to correct, Bob still ticked.
+        HttpResponse<String> refused =
+                browser.postEncoded(review, csrf + "&action=remove-access&userIds=" + bob + "&role=SUPPORT");
+
+        assertThat(refused.statusCode()).isEqualTo(200);
+        assertThat(ConsoleBrowser.unescape(refused.body()))
+                .contains("id=\"problem\"", "accountIds")
+                .doesNotContain("id=\"confirm\"");
+        assertThat(ConsoleBrowser.formEntries(refused.body(), "bulk-again"))
+                .contains(Map.entry("userIds", bob.toString()))
+                .doesNotContain(Map.entry("accountIds", paris.toString()));
     }
 
     /**
