@@ -4,6 +4,7 @@ import com.portfoliobulk.contracts.EmailAddresses;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import com.portfoliobulk.worker.invitations.AcceptedInvitation.Membership;
 import com.portfoliobulk.worker.links.OpenPortfolios;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -28,6 +29,13 @@ import org.springframework.transaction.annotation.Transactional;
  * second waits for the first's locks, then finds no pending invitation any more. A message's token sent
  * again by its invitee answers the access it gave (the first answer may have been lost); a membership's
  * token is used up.
+ *
+ * <p>Each lock is waited for at most {@link #LOCK_WAIT} (PostgreSQL's {@code lock_timeout}): the message's
+ * row may be held for minutes by the sender handing it to a slow SMTP server ({@code
+ * InvitationMailSender}), and the gateway gives up on the worker after 5 s. A longer wait is a {@link
+ * org.springframework.dao.CannotAcquireLockException}, which the controller answers 503 with {@code
+ * Retry-After}: the transaction ends and its connection goes back to the pool, instead of waiting on
+ * after the gateway answered, one more connection for every click of the invitee.
  */
 @Service
 class InvitationAcceptance {
@@ -51,6 +59,12 @@ class InvitationAcceptance {
             ON CONFLICT DO NOTHING
             """;
 
+    /**
+     * The longest an acceptance waits for each lock it takes: the message's row, then its invitations.
+     * Both together stay under the gateway's 5 s wait for the worker's answer.
+     */
+    static final Duration LOCK_WAIT = Duration.ofSeconds(2);
+
     private final JdbcClient jdbc;
 
     InvitationAcceptance(JdbcClient jdbc) {
@@ -67,6 +81,10 @@ class InvitationAcceptance {
         String typed = email.strip();
         String caller = EmailAddresses.isValid(typed) ? typed.toLowerCase(Locale.ROOT) : typed;
         String digest = InvitationTokens.digest(token);
+        jdbc.sql("SELECT set_config('lock_timeout', :wait, true)")
+                .param("wait", LOCK_WAIT.toMillis() + "ms")
+                .query(String.class)
+                .single();
         Optional<Message> message = jdbc.sql("""
                         SELECT job_id, user_id, email FROM directory.invitation_mails WHERE token_digest = :digest
                         FOR UPDATE

@@ -676,7 +676,9 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
     /**
      * An acceptance that began before a job changed the invitation's role, and reached the invitation
      * after (it waited for the message, which a second click on its link holds, say), gave the new role:
-     * the account's activity log lists the acceptance after the role change, as it happened.
+     * the account's activity log lists the acceptance after the role change, as it happened. The role
+     * change is under way first, waiting for the account (an unlink holds it, say), so that it goes
+     * through within the acceptance's wait for the message.
      */
     @Test
     void anAcceptanceThatReachedTheInvitationAfterAJobChangedItsRoleIsLoggedAfterTheChange() throws Exception {
@@ -691,14 +693,25 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
                 List.of(TaskSpec.changeRole(account, invited.userId(), AccountRole.ANALYST)));
 
         CompletableFuture<ResponseEntity<String>> acceptance;
-        try (Connection secondClick = holdingTransaction()) {
+        try (Connection unlink = holdingTransaction();
+                Connection secondClick = holdingTransaction()) {
+            lock(unlink, "SELECT 1 FROM directory.accounts WHERE id = ? FOR UPDATE", account);
+            publish(roleChange);
+            // The role change's transaction has begun and waits for the account...
+            LockWaits.awaitLockWait(dataSource, "FROM directory.accounts", PATIENCE);
             lock(secondClick, "SELECT 1 FROM directory.invitation_mails WHERE job_id = ? FOR UPDATE", invited.jobId());
             acceptance = CompletableFuture.supplyAsync(() -> accept(invited.token(), email));
-            // The acceptance's transaction has begun and waits for the message...
+            // ...the acceptance's transaction has begun and waits for the message...
             LockWaits.awaitLockWait(dataSource, "FROM directory.invitation_mails WHERE token_digest", PATIENCE);
-            // ...while a job makes the invitation an Analyst's.
-            publish(roleChange);
-            awaitFinished(roleChange);
+            // ...while the job makes the invitation an Analyst's.
+            unlink.rollback();
+            await().atMost(PATIENCE)
+                    .pollInterval(Duration.ofMillis(10))
+                    .until(() -> directory
+                            .membership(account, invited.userId())
+                            .orElseThrow()
+                            .role()
+                            .equals(AccountRole.ANALYST));
             secondClick.rollback();
         }
 
@@ -710,6 +723,58 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
         assertThat(acceptedEntry.occurredAt())
                 .as("the acceptance, made after the role change, is logged after it")
                 .isAfter(changed.occurredAt());
+    }
+
+    /**
+     * The invitee clicks the link while their e-mail is being sent again (the sender holds its row for
+     * the whole SMTP conversation, minutes with a slow server): the acceptance waits for the row only
+     * briefly, then answers 503 with Retry-After, which the gateway turns into its "try again shortly",
+     * and keeps no connection waiting behind the sender. Once the sender is done, the link accepts.
+     * Before, the acceptance waited for the row as long as the sender held it, one more of the worker's
+     * connections for every click.
+     */
+    @Test
+    void anAcceptanceWhileItsEMailIsBeingSentAnswersTryAgainShortlyAndAcceptsOnceTheEMailIsSent() throws Exception {
+        Portfolio portfolio = directory.portfolio(1);
+        UUID account = portfolio.ownedAccount(0).id();
+        String email = directory.newEmail();
+        Invited invited = inviteAndSend(portfolio, account, email, AccountRole.MANAGER);
+
+        try (Connection sender = holdingTransaction()) {
+            lock(sender, "SELECT 1 FROM directory.invitation_mails WHERE job_id = ? FOR UPDATE", invited.jobId());
+            ResponseEntity<String> busy = CompletableFuture.supplyAsync(() -> accept(invited.token(), email))
+                    .get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+
+            assertThat(busy.getStatusCode().value()).isEqualTo(503);
+            assertThat(busy.getHeaders().getFirst("Retry-After")).isEqualTo("5");
+            assertThat(busy.getBody()).contains("try again shortly");
+            assertThat(LockWaits.anyIn(dataSource, "FROM directory.invitation_mails WHERE token_digest"))
+                    .as("no acceptance waits for the message any more")
+                    .isFalse();
+            assertThat(jdbc.sql("""
+                                    SELECT count(*) FROM pg_stat_activity
+                                     WHERE state <> 'idle' AND pid <> pg_backend_pid()
+                                       AND query LIKE '%invitation_mails WHERE token_digest%'
+                                    """).query(Long.class).single())
+                    .as("no connection is left in the acceptance's transaction")
+                    .isZero();
+            assertThat(directory
+                            .membership(account, invited.userId())
+                            .orElseThrow()
+                            .state()
+                            .name())
+                    .isEqualTo("INVITED");
+        }
+
+        ResponseEntity<String> accepted = accept(invited.token(), email);
+        assertThat(accepted.getStatusCode().value()).isEqualTo(200);
+        assertThat(accepted.getBody()).contains("\"state\":\"ACTIVE\"");
+        assertThat(directory
+                        .membership(account, invited.userId())
+                        .orElseThrow()
+                        .state()
+                        .name())
+                .isEqualTo("ACTIVE");
     }
 
     /** An invitation in the given language. */
