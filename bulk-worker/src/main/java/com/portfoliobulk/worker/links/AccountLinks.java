@@ -282,7 +282,7 @@ class AccountLinks {
 
     /**
      * Ends the invitations on the accounts whose expiry has passed but that the expiry sweep has not
-     * ended yet (it runs every minute, and not while Kafka is down), each noted as the {@code
+     * ended yet (it runs every minute), each noted as the {@code
      * INVITATION_EXPIRED} entry the sweep would have logged: its id, dated at the expiry, by the inviter
      * (the requester of its job; for one that no job made, none, as the sweep logs it). {@value
      * #EXPIRED_CHUNK} at a time, in the unlink's transaction, each chunk's entries noted before the next
