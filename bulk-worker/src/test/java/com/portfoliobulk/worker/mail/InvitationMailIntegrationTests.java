@@ -700,7 +700,9 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
             // The role change's transaction has begun and waits for the account...
             LockWaits.awaitLockWait(dataSource, "FROM directory.accounts", PATIENCE);
             lock(secondClick, "SELECT 1 FROM directory.invitation_mails WHERE job_id = ? FOR UPDATE", invited.jobId());
-            acceptance = CompletableFuture.supplyAsync(() -> accept(invited.token(), email));
+            // (Each attempt waits at most 2 s for the message; the invitee tries again on the 503, and any
+            // attempt that gets through reaches the invitation after the change.)
+            acceptance = CompletableFuture.supplyAsync(() -> acceptTryingAgainWhileBusy(invited.token(), email));
             // ...the acceptance's transaction has begun and waits for the message...
             LockWaits.awaitLockWait(dataSource, "FROM directory.invitation_mails WHERE token_digest", PATIENCE);
             // ...while the job makes the invitation an Analyst's.
@@ -836,6 +838,15 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
 
     private ResponseEntity<String> accept(String token, String email) {
         return InvitationAccepts.accept(port, token, email);
+    }
+
+    /** Accepts as an invitee does after "try again shortly": again for as long as the worker answers 503. */
+    private ResponseEntity<String> acceptTryingAgainWhileBusy(String token, String email) {
+        ResponseEntity<String> answer = accept(token, email);
+        while (answer.getStatusCode().value() == 503) {
+            answer = accept(token, email);
+        }
+        return answer;
     }
 
     /** An address invited to the account by a job, and the link of its sent message. */
