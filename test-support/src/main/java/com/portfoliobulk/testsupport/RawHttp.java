@@ -28,7 +28,7 @@ public final class RawHttp {
             InputStream in = socket.getInputStream();
             ByteArrayOutputStream answer = new ByteArrayOutputStream();
             in.transferTo(answer);
-            return Answer.of(answer.toString(StandardCharsets.UTF_8));
+            return Answer.of(answer.toByteArray());
         }
     }
 
@@ -69,11 +69,21 @@ public final class RawHttp {
      */
     public record Answer(String raw, String head, String body) {
 
-        static Answer of(String raw) {
+        /** The answer of these bytes, each part read as UTF-8 (chunk sizes count bytes, so read first). */
+        static Answer of(byte[] bytes) {
+            // One char per byte until the chunks are joined.
+            String raw = new String(bytes, StandardCharsets.ISO_8859_1);
             int end = raw.indexOf("\r\n\r\n");
             String head = end < 0 ? raw : raw.substring(0, end);
             String body = end < 0 ? "" : raw.substring(end + 4);
-            return new Answer(raw, head, header(head, "transfer-encoding").equals("chunked") ? dechunk(body) : body);
+            return new Answer(
+                    utf8(raw),
+                    utf8(head),
+                    utf8(header(head, "transfer-encoding").equals("chunked") ? dechunk(body) : body));
+        }
+
+        private static String utf8(String bytes) {
+            return new String(bytes.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
         }
 
         /** The status code of the status line. */

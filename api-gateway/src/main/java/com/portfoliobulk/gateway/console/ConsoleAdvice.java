@@ -109,7 +109,9 @@ class ConsoleAdvice {
      * did not answer ({@link #tryAgain}) and logged as the API logs it, one WARN line without a stack
      * trace; anything else is a defect, 500 quoting an error id, under which the log has the failure
      * ({@link InternalErrors}). Text the database cannot store (a {@code \u0000} typed into a form) is
-     * refused 400, and Spring MVC's own refusals have their status, as the API answers them. A page that
+     * refused 400, and so is a request a page cannot read ({@link ProblemAdvice#unreadable}: a header
+     * value the firewall refuses, such as a browser language outside printable ASCII), naming the part,
+     * and Spring MVC's own refusals have their status, as the API answers them. A page that
      * was to show something only once (a new SCIM token or signing secret, from the session's flash,
      * taken from it for this request) keeps it for the same page opened again ({@link #keepShownOnce}).
      * A client that went away is answered nothing ({@link DisconnectedClients}).
@@ -141,6 +143,10 @@ class ConsoleAdvice {
                     "Invalid request",
                     UnstorableText.DETAIL,
                     model);
+        }
+        RequestRefusedException unreadable = ProblemAdvice.unreadable(ex);
+        if (unreadable != null) {
+            return refused(unreadable, request, response, model);
         }
         if (ex instanceof AccessDeniedException denied) {
             return errorPage(

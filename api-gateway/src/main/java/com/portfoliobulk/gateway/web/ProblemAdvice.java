@@ -252,10 +252,17 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         return answer.body(Problems.of(status, type, ex.title(), ex.getMessage(), ex.errors()));
     }
 
-    /** A {@code limit} or {@code cursor} of any list: the same 400 as every other parameter. */
-    @ExceptionHandler(InvalidPageRequestException.class)
-    ResponseEntity<Object> invalidPageRequest(InvalidPageRequestException ex) {
-        return refused(new InvalidParameterException(ex.parameter(), ex.getMessage()));
+    /**
+     * A request that cannot be read, found only when a handler reads the part: a 400 naming it ({@link
+     * #unreadable(Exception)}).
+     */
+    @ExceptionHandler({
+        InvalidPageRequestException.class,
+        org.apache.tomcat.util.http.InvalidParameterException.class,
+        RequestRejectedException.class
+    })
+    ResponseEntity<Object> unreadableRequest(Exception ex) {
+        return refused(unreadable(ex));
     }
 
     @ExceptionHandler(AccessDeniedException.class)
@@ -296,6 +303,24 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
     }
 
     /**
+     * The 400 of a request the service cannot read, found only when a handler reads the part, or null
+     * when {@code ex} is none: more parameters than the gateway reads (naming the limit, not as a query
+     * string that does not decode, the container's refusal of either being one exception), a query
+     * string that does not decode, a header value the firewall refuses (naming the header), a {@code
+     * limit} or {@code cursor} of a list (the same 400 as every other parameter). The client's to fix,
+     * logged as nothing; the console's pages answer the same.
+     */
+    public static RequestRefusedException unreadable(Exception ex) {
+        return switch (ex) {
+            case TooManyParametersException tooMany -> tooMany.refusal();
+            case org.apache.tomcat.util.http.InvalidParameterException undecodable -> UnreadableRequest.query();
+            case RequestRejectedException rejected -> UnreadableRequest.header(rejected);
+            case InvalidPageRequestException page -> new InvalidParameterException(page.parameter(), page.getMessage());
+            default -> null;
+        };
+    }
+
+    /**
      * The database refusing text the request brought ({@link UnstorableText}): 400, not 500. The
      * database unavailable: {@link #unavailable}. Any other data access error is a bug, answered as
      * {@link #unexpected}.
@@ -319,27 +344,6 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
                             List.of()));
         }
         return internalError(ex);
-    }
-
-    /** A query string that does not decode, found when the parameters are first read: 400 naming it. */
-    @ExceptionHandler(org.apache.tomcat.util.http.InvalidParameterException.class)
-    ResponseEntity<Object> undecodableQuery(Exception ex) {
-        return refused(UnreadableRequest.query());
-    }
-
-    /**
-     * More parameters than the gateway reads, found when they are first read: 400 naming the limit (not
-     * a query string that does not decode, the container's refusal of either being one exception).
-     */
-    @ExceptionHandler(TooManyParametersException.class)
-    ResponseEntity<Object> tooManyParameters(TooManyParametersException ex) {
-        return refused(ex.refusal());
-    }
-
-    /** A header value the firewall refuses, found when a handler reads the header: 400 naming it. */
-    @ExceptionHandler(RequestRejectedException.class)
-    ResponseEntity<Object> rejectedHeader(RequestRejectedException ex) {
-        return refused(UnreadableRequest.header(ex));
     }
 
     /**

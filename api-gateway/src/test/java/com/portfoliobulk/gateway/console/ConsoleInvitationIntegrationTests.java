@@ -2,17 +2,24 @@ package com.portfoliobulk.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.portfoliobulk.gateway.support.StubWorker;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.LogLines;
+import com.portfoliobulk.testsupport.RawHttp;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
 import org.springframework.security.web.csrf.HttpSessionCsrfTokenRepository;
 import org.springframework.test.context.TestPropertySource;
 
@@ -458,6 +465,52 @@ class ConsoleInvitationIntegrationTests extends StubbedServicesIntegrationTest {
         assertThat(failed.statusCode()).as(failed.body()).isEqualTo(500);
         assertThat(failed.body()).contains("<html lang=\"en\">").doesNotContain("Einladung");
         assertThat(failed.headers().firstValue("Content-Language")).hasValue("en");
+    }
+
+    /**
+     * A browser language the gateway cannot read (an {@code Accept-Language} outside printable ASCII,
+     * here "ключ" sent as UTF-8, which the security firewall refuses once a page reads it) on the sign-in
+     * page an invitation link led to, and on the invitation page itself, is the console's 400 page naming
+     * the header, as the API answers it, and no error in the log. Before, each was a 500 quoting an error
+     * id, logged as an "Unexpected error" with its stack trace: a defect to report, and enough of them
+     * fired the server-errors alert.
+     */
+    @Test
+    void aBrowserLanguageTheGatewayCannotReadIsTheConsolesBadRequestPageNotAnError() throws Exception {
+        String page = "/invitations/" + token("expired");
+        assertThat(browser.get(page).statusCode()).isEqualTo(302);
+        String unreadable =
+                "Accept-Language: " + new String("ключ".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+
+        RawHttp.Answer signIn;
+        RawHttp.Answer invitation;
+        List<ILoggingEvent> lines;
+        try (LogLines log = LogLines.of(Logger.ROOT_LOGGER_NAME)) {
+            signIn = RawHttp.send(port, request("/console/sign-in", unreadable));
+            browser.signIn(INVITEE, "USER_MANAGEMENT_VIEW", portfolio);
+            invitation = RawHttp.send(port, request(page, unreadable));
+            lines = log.lines();
+        }
+
+        for (RawHttp.Answer answer : List.of(signIn, invitation)) {
+            assertThat(answer.status()).as(answer.raw()).isEqualTo(400);
+            assertThat(answer.header("Content-Type")).startsWith("text/html");
+            assertThat(answer.header("Content-Language")).isEqualTo("en");
+            assertThat(answer.body())
+                    .contains("<html lang=\"en\">", "Back to the console")
+                    .contains("Invalid &#39;Accept-Language&#39;: holds characters that are not allowed")
+                    .doesNotContain("Internal error", "error id");
+        }
+        assertThat(lines)
+                .filteredOn(line -> line.getLevel().isGreaterOrEqual(Level.ERROR))
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .isEmpty();
+    }
+
+    /** A GET of the path by the browser, with its cookie and this further header, as sent. */
+    private String request(String path, String header) {
+        return "GET " + path + " HTTP/1.1\r\nHost: localhost:" + port + "\r\nAccept: text/html\r\nConnection: close"
+                + "\r\nCookie: " + browser.cookieHeader() + "\r\n" + header + "\r\n\r\n";
     }
 
     private HttpResponse<String> accept(String token, String page) throws Exception {
