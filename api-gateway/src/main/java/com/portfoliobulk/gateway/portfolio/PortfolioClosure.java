@@ -7,13 +7,16 @@ import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.StoredPermissions;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
+import com.portfoliobulk.servicesupport.logging.LogContext;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -46,6 +49,9 @@ class PortfolioClosure {
     static final String WITHDRAWN_BY_CLOSE = "withdrawn: the portfolio is closing";
 
     private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** The most job ids the log line of a close names; past them, it says how to find the others. */
+    static final int LOGGED_JOB_IDS = 20;
 
     private final JdbcClient jdbc;
 
@@ -232,7 +238,26 @@ class PortfolioClosure {
                     null,
                     "closing: pending jobs are cancelled and every account unlinked");
         });
-        cancelActiveJobs(portfolioId);
+        // The jobs this attempt cancelled, committed each in its own transaction: logged also when it fails.
+        List<UUID> cancelled = new ArrayList<>();
+        try {
+            return closeFrom(owner, portfolioId, confirmation, cancelled);
+        } catch (RuntimeException | Error ex) {
+            if (!cancelled.isEmpty()) {
+                logCancelled(
+                        portfolioId,
+                        owner,
+                        cancelled,
+                        cancelled.size(),
+                        "the close failed half way, the portfolio is still open");
+            }
+            throw ex;
+        }
+    }
+
+    /** The close after its first step, {@code cancelled} noting the jobs it cancels outside its last transaction. */
+    private Closed closeFrom(Caller owner, UUID portfolioId, String confirmation, List<UUID> cancelled) {
+        cancelActiveJobs(portfolioId, cancelled);
         markClosing(portfolioId);
         // Committed before the worker is called: a close that fails after the worker unlinked the
         // accounts leaves the portfolio open, and these rows let it read their activity logs still (an
@@ -242,7 +267,8 @@ class PortfolioClosure {
         links.unlinkAll(portfolioId, owner);
         markClosing(portfolioId);
         // A job submitted while the first ones were cancelled: it has no linked account left to change.
-        cancelActiveJobs(portfolioId);
+        cancelActiveJobs(portfolioId, cancelled);
+        List<UUID> closeCancelled = new ArrayList<>();
         Closed closed = transaction.execute(status -> {
             // First: waits for the submissions under way, and a submission after it waits for this
             // transaction and finds the portfolio closed; and for the links under way, whose notes it counts.
@@ -259,6 +285,7 @@ class PortfolioClosure {
             // The whole close's, also of the attempts before this one that failed half way: counted
             // before the notes of the unlinks it asked for and of the jobs it cancelled are deleted below.
             Closed total = countClosed(portfolioId);
+            closeCancelled.addAll(closeCancelledJobs(portfolioId));
             administration.log(
                     portfolioId,
                     owner,
@@ -294,10 +321,56 @@ class PortfolioClosure {
             return total;
         });
         permissions.forgetAll();
-        return new Closed(
+        long unlinked = closed.unlinkedAccounts() + unlinkLinkedMeanwhile(portfolioId, owner);
+        logCancelled(
                 portfolioId,
-                closed.unlinkedAccounts() + unlinkLinkedMeanwhile(portfolioId, owner),
-                closed.cancelledJobs());
+                owner,
+                closeCancelled,
+                closed.cancelledJobs(),
+                "the portfolio is closed, " + unlinked + " account(s) unlinked");
+        return new Closed(portfolioId, unlinked, closed.cancelledJobs());
+    }
+
+    /**
+     * The jobs the whole close cancelled ({@link #countClosed}), in the order it cancelled them, at most
+     * one more than {@link #LOGGED_JOB_IDS}.
+     */
+    private List<UUID> closeCancelledJobs(UUID portfolioId) {
+        return jdbc.sql("""
+                        SELECT k.job_id FROM jobs.closure_cancelled_jobs k
+                          JOIN jobs.closure_tokens c ON c.portfolio_id = k.portfolio_id
+                         WHERE k.portfolio_id = :portfolioId AND k.cancelled_at >= c.close_started_at
+                         ORDER BY k.cancelled_at, k.job_id
+                         LIMIT :limit
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("limit", LOGGED_JOB_IDS + 1)
+                .query(UUID.class)
+                .list();
+    }
+
+    /**
+     * The line each gateway logs for the jobs a close cancelled, as for every cancel ({@link
+     * JobCancellation}): a restore of the database to a moment before it brings them back running, and
+     * lists these lines to cancel them again. It names the portfolio, the Owner (the token's {@code
+     * sub}) and the jobs, up to {@link #LOGGED_JOB_IDS} of them; past those, that the others were the
+     * portfolio's other jobs left queued or in progress (a close cancels them all).
+     */
+    private static void logCancelled(UUID portfolioId, Caller owner, List<UUID> jobs, long count, String outcome) {
+        String ids = jobs.stream().limit(LOGGED_JOB_IDS).map(UUID::toString).collect(Collectors.joining(", "));
+        if (count > LOGGED_JOB_IDS) {
+            ids += ", and " + (count - LOGGED_JOB_IDS) + " more: every other job of the portfolio queued or in"
+                    + " progress";
+        }
+        try (LogContext context = LogContext.open().put(LogContext.PORTFOLIO_ID, portfolioId)) {
+            log.info(
+                    "Close of portfolio {} at the request of user {}: {} job(s) cancelled{}; {}",
+                    portfolioId,
+                    owner.userId(),
+                    count,
+                    ids.isEmpty() ? "" : " (" + ids + ")",
+                    outcome);
+        }
     }
 
     /**
@@ -338,7 +411,7 @@ class PortfolioClosure {
                 .param("jobs", PostgresArrays.uuids(active))
                 .query(Long.class)
                 .single();
-        cancelJobs(portfolioId, active);
+        cancelJobs(portfolioId, active, new ArrayList<>());
     }
 
     /**
@@ -387,10 +460,11 @@ class PortfolioClosure {
 
     /**
      * Cancels the portfolio's queued and running jobs; the close counts them when it ends ({@link
-     * #countClosed}), with those its earlier attempts cancelled.
+     * #countClosed}), with those its earlier attempts cancelled. Adds each it cancelled to {@code
+     * cancelled}, as it goes.
      */
-    private void cancelActiveJobs(UUID portfolioId) {
-        cancelJobs(portfolioId, activeJobs(portfolioId));
+    private void cancelActiveJobs(UUID portfolioId, List<UUID> cancelled) {
+        cancelJobs(portfolioId, activeJobs(portfolioId), cancelled);
     }
 
     /** The portfolio's queued and running jobs. */
@@ -401,11 +475,12 @@ class PortfolioClosure {
                         """).param("portfolioId", portfolioId).query(UUID.class).list();
     }
 
-    /** Cancels {@code jobs}, noting each as the close's. */
-    private void cancelJobs(UUID portfolioId, List<UUID> jobs) {
+    /** Cancels {@code jobs}, noting each as the close's, and adds each it cancelled to {@code cancelled}. */
+    private void cancelJobs(UUID portfolioId, List<UUID> jobs, List<UUID> cancelled) {
         for (UUID job : jobs) {
             try {
                 cancellation.cancel(portfolioId, job, () -> recordCancelled(portfolioId, job));
+                cancelled.add(job);
             } catch (RequestRefusedException finishedMeanwhile) {
                 // It ended between the listing and the cancellation: nothing is pending any more.
             }

@@ -28,7 +28,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.test.context.TestPropertySource;
 
 /**
@@ -150,10 +153,13 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
      * token, and it has nothing left to do itself. Its answer and its PORTFOLIO_CLOSED entry state the
      * whole close: 2 accounts unlinked, 1 pending job cancelled (not the job an Admin cancelled before
      * the close began). Before, both said 0 of each, what the last attempt did. A closed portfolio's log
-     * is not served any more (403), so it is read from the database.
+     * is not served any more (403), so it is read from the database. Each attempt logs the jobs it
+     * cancelled, one INFO line naming the portfolio and the Owner, the last one the whole close's, as a
+     * restore of the database lists the cancels to make again; before, a close's cancels logged nothing.
      */
     @Test
-    void aCloseSentAgainAfterOneThatFailedHalfWayCountsWhatTheWholeCloseDid() {
+    @ExtendWith(OutputCaptureExtension.class)
+    void aCloseSentAgainAfterOneThatFailedHalfWayCountsWhatTheWholeCloseDid(CapturedOutput output) {
         DirectorySeed.Portfolio portfolio = directory.portfolio();
         String owner = portfolioUser(portfolio, "owner", "OWNER");
         String admin = portfolioUser(portfolio, "admin", "ADMIN");
@@ -188,6 +194,14 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
                         .query(String.class)
                         .single())
                 .isEqualTo("closed: 2 account(s) unlinked, 1 pending job(s) cancelled");
+        // The jobs a close cancelled are logged, as every cancel is, for a restore of the database to list.
+        String who = "Close of portfolio " + portfolio.id() + " at the request of user " + userId(portfolio, "owner");
+        String job = pending.body().path("jobId").asString();
+        assertThat(output.getOut())
+                .contains(who + ": 1 job(s) cancelled (" + job
+                        + "); the close failed half way, the portfolio is still open")
+                .contains(who + ": 1 job(s) cancelled (" + job + "); the portfolio is closed, 2 account(s) unlinked")
+                .doesNotContain(cancelledBefore.body().path("jobId").asString() + ")");
     }
 
     /**
