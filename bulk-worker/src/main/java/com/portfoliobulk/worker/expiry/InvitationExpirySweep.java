@@ -3,16 +3,13 @@ package com.portfoliobulk.worker.expiry;
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.Actor;
-import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import com.portfoliobulk.worker.activity.OutboxPasses;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.support.SqlValue;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -66,26 +63,6 @@ class InvitationExpirySweep {
                         WHERE j.id = m.invitation_job_id) AS inviter_email
             """;
 
-    /**
-     * Notes the entries of the invitations a sweep ended for {@code AccountLinkEntries} to publish, a
-     * custom role named as it is now, as an unlink notes those it ends. An entry noted already (its id is
-     * the invitation's) stays as it is.
-     */
-    static final String NOTE_EXPIRED = """
-            INSERT INTO directory.account_link_changes
-                   (event_id, account_id, portfolio_id, action, actor_id, actor_email, actor_kind,
-                    user_id, email, role, role_name, job_id, changed_at)
-            SELECT e.event_id, e.account_id, e.portfolio_id, 'INVITATION_EXPIRED', e.actor_id,
-                   e.actor_email, e.actor_kind, e.user_id, e.email, e.role, r.name, e.job_id,
-                   e.changed_at::timestamptz
-              FROM unnest(:eventIds, :accountIds, :portfolioIds, :actorIds, :actorEmails, :actorKinds, :userIds,
-                          :emails, :roles, :jobIds, :changedAt)
-                   AS e(event_id, account_id, portfolio_id, actor_id, actor_email, actor_kind, user_id, email,
-                        role, job_id, changed_at)
-              LEFT JOIN jobs.account_roles r ON r.portfolio_id = e.portfolio_id AND r.code = e.role
-            ON CONFLICT (event_id) DO NOTHING
-            """;
-
     private static final Logger log = LoggerFactory.getLogger(InvitationExpirySweep.class);
 
     private final JdbcClient jdbc;
@@ -121,42 +98,14 @@ class InvitationExpirySweep {
                             rs.getString("inviter_email")))
                     .list();
             // An unlinked account has no portfolio to tell: its invitation just ends.
-            note(events.stream().filter(event -> event != null).toList());
+            ExpiredInvitationEntries.note(
+                    jdbc, events.stream().filter(event -> event != null).toList());
             return events.size();
         });
         if (ended != null && ended > 0) {
             log.info("Ended {} expired invitation(s)", ended);
         }
         return ended == null ? 0 : ended;
-    }
-
-    private void note(List<AccountActivityEvent> expired) {
-        if (expired.isEmpty()) {
-            return;
-        }
-        jdbc.sql(NOTE_EXPIRED)
-                .param("eventIds", uuids(expired, AccountActivityEvent::eventId))
-                .param("accountIds", uuids(expired, AccountActivityEvent::accountId))
-                .param("portfolioIds", uuids(expired, AccountActivityEvent::portfolioId))
-                .param("actorIds", uuids(expired, event -> event.actor().userId()))
-                .param("actorEmails", texts(expired, event -> event.actor().email()))
-                .param(
-                        "actorKinds",
-                        texts(expired, event -> event.actor().kind().name()))
-                .param("userIds", uuids(expired, event -> event.targetUser().userId()))
-                .param("emails", texts(expired, event -> event.targetUser().email()))
-                .param("roles", texts(expired, event -> event.previousRole().code()))
-                .param("jobIds", uuids(expired, AccountActivityEvent::jobId))
-                .param("changedAt", texts(expired, event -> event.occurredAt().toString()))
-                .update();
-    }
-
-    private static SqlValue uuids(List<AccountActivityEvent> events, Function<AccountActivityEvent, UUID> field) {
-        return PostgresArrays.uuids(events.stream().map(field).toList());
-    }
-
-    private static SqlValue texts(List<AccountActivityEvent> events, Function<AccountActivityEvent, String> field) {
-        return PostgresArrays.texts(events.stream().map(field).toList());
     }
 
     /** An ended invitation's entry; {@code null} for an account that is not linked to a portfolio. */

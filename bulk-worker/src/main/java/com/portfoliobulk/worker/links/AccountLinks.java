@@ -6,12 +6,12 @@ import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import com.portfoliobulk.worker.expiry.ExpiredInvitation;
+import com.portfoliobulk.worker.expiry.ExpiredInvitationEntries;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Function;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.SqlValue;
 import org.springframework.stereotype.Service;
@@ -302,47 +302,13 @@ class AccountLinks {
                     .param("fromUser", fromUser)
                     .param("chunk", EXPIRED_CHUNK)
                     .query(chunk::add);
-            noteExpired(portfolioId, chunk.ended);
+            ExpiredInvitationEntries.note(jdbc, chunk.ended);
             if (chunk.chosen < EXPIRED_CHUNK) {
                 return;
             }
             fromAccount = chunk.lastAccount;
             fromUser = chunk.lastUser;
         }
-    }
-
-    /** Notes the {@code INVITATION_EXPIRED} entries of ended invitations for their accounts' logs. */
-    private void noteExpired(UUID portfolioId, List<AccountActivityEvent> expired) {
-        if (expired.isEmpty()) {
-            return;
-        }
-        jdbc.sql("""
-                        INSERT INTO directory.account_link_changes
-                               (event_id, account_id, portfolio_id, action, actor_id, actor_email, actor_kind,
-                                user_id, email, role, role_name, job_id, changed_at)
-                        SELECT e.event_id, e.account_id, :portfolioId, 'INVITATION_EXPIRED', e.actor_id,
-                               e.actor_email, e.actor_kind, e.user_id, e.email, e.role, r.name, e.job_id,
-                               e.changed_at::timestamptz
-                          FROM unnest(:eventIds, :accountIds, :actorIds, :actorEmails, :actorKinds, :userIds,
-                                      :emails, :roles, :jobIds, :changedAt)
-                               AS e(event_id, account_id, actor_id, actor_email, actor_kind, user_id, email, role,
-                                    job_id, changed_at)
-                          LEFT JOIN jobs.account_roles r ON r.portfolio_id = :portfolioId AND r.code = e.role
-                        """)
-                .param("portfolioId", portfolioId)
-                .param("eventIds", uuids(expired, AccountActivityEvent::eventId))
-                .param("accountIds", uuids(expired, AccountActivityEvent::accountId))
-                .param("actorIds", uuids(expired, event -> event.actor().userId()))
-                .param("actorEmails", texts(expired, event -> event.actor().email()))
-                .param(
-                        "actorKinds",
-                        texts(expired, event -> event.actor().kind().name()))
-                .param("userIds", uuids(expired, event -> event.targetUser().userId()))
-                .param("emails", texts(expired, event -> event.targetUser().email()))
-                .param("roles", texts(expired, event -> event.previousRole().code()))
-                .param("jobIds", uuids(expired, AccountActivityEvent::jobId))
-                .param("changedAt", texts(expired, event -> event.occurredAt().toString()))
-                .update();
     }
 
     /**
@@ -385,14 +351,6 @@ class AccountLinks {
                             inviterId == null ? null : new Actor(inviterId, rs.getString("inviter_email")))
                     .event(portfolioId));
         }
-    }
-
-    private static SqlValue uuids(List<AccountActivityEvent> events, Function<AccountActivityEvent, UUID> field) {
-        return PostgresArrays.uuids(events.stream().map(field).toList());
-    }
-
-    private static SqlValue texts(List<AccountActivityEvent> events, Function<AccountActivityEvent, String> field) {
-        return PostgresArrays.texts(events.stream().map(field).toList());
     }
 
     /** Notes, for the accounts' activity logs, that their link to the portfolio changed. */
