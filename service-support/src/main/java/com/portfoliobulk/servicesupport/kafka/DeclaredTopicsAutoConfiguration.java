@@ -19,6 +19,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerInterceptor;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.UnknownTopicIdException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,8 +46,9 @@ import org.springframework.kafka.core.KafkaAdmin;
  *
  * <p>And when a declared topic is deleted while the service runs (an operator purges it, the cluster
  * or its volume is replaced): a send to it through the service's producers then fails, as if the topic
- * were missing ({@code UnknownTopicOrPartitionException}, or the producer's "Topic ... not present in
- * metadata" after {@code max.block.ms}, which a broker that does not answer gives too). Such a failure
+ * were missing ({@code UnknownTopicOrPartitionException} or {@code UnknownTopicIdException}, or a
+ * timeout: the producer's "Topic ... not present in metadata" after {@code max.block.ms}, or its records
+ * expiring after the delivery timeout, which a broker that does not answer gives too). Such a failure
  * makes the service look, at most every {@link #CHECK_INTERVAL}, which declared topics the broker
  * lacks, and create those again with their declared settings (partitions, replicas and configurations:
  * {@code min.insync.replicas}, the task topic's retention), with one warning per topic. The sends
@@ -205,15 +207,18 @@ public final class DeclaredTopicsAutoConfiguration {
             }
         }
 
-        /** Whether the failure is the producer's sign of a missing topic. */
+        /**
+         * Whether the failure may mean a missing topic: the producer's unknown topic (by name or by id), or
+         * a timeout ("not present in metadata" after {@code max.block.ms}, or "Expiring N record(s)" once
+         * the delivery timeout passed). Which of these a deleted topic gives depends on what the producer's
+         * metadata still holds of it (a producer that knew the topic's id retries {@code UNKNOWN_TOPIC_ID}
+         * until its records expire), so all of them lead to a check, which asks the broker.
+         */
         static boolean missingTopic(Throwable failure) {
             for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-                if (cause instanceof UnknownTopicOrPartitionException) {
-                    return true;
-                }
-                if (cause instanceof org.apache.kafka.common.errors.TimeoutException
-                        && cause.getMessage() != null
-                        && cause.getMessage().contains("not present in metadata")) {
+                if (cause instanceof UnknownTopicOrPartitionException
+                        || cause instanceof UnknownTopicIdException
+                        || cause instanceof org.apache.kafka.common.errors.TimeoutException) {
                     return true;
                 }
             }
