@@ -7,6 +7,7 @@ import com.portfoliobulk.gateway.support.TaskTopic;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.support.SqlArrayValue;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -209,6 +211,69 @@ class StuckTaskSweeperIntegrationTests extends GatewayIntegrationTest {
                 .containsExactly(lost, deferred);
     }
 
+    /**
+     * A sweep made while the task table's statistics say no task is pending (analyzed before a new job's
+     * tasks came, as happens until autovacuum analyzes it again) hands the deferred tasks that nothing
+     * holds back any more to the relay choosing them once: PostgreSQL chose the tasks to release again
+     * for every deferred task, and for each read every pending task (10,610,152 tasks read here, where
+     * 200 do). The job and the sweep are one transaction, rolled back; the tasks read are those
+     * PostgreSQL fetched in it.
+     */
+    @Test
+    void aSweepWhileTheStatisticsKnowNoPendingTaskChoosesTheDeferredTasksToReleaseOnce() {
+        // No job is stuck for that long: the sweep only releases deferred tasks.
+        StuckTaskSweeper sweeper = new StuckTaskSweeper(jdbc, Duration.ofDays(3650), 100, meters);
+
+        new TransactionTemplate(transactions).executeWithoutResult(transaction -> {
+            transaction.setRollbackOnly();
+            // Earlier jobs' tasks, analyzed while none is pending...
+            jdbc.sql("""
+                            INSERT INTO jobs.bulk_tasks (id, job_id, portfolio_id, account_id, user_id, action, status,
+                                                         applied_at)
+                            SELECT gen_random_uuid(), j.id, gen_random_uuid(), gen_random_uuid(), gen_random_uuid(),
+                                   'REMOVE', 'SUCCEEDED', now()
+                              FROM (SELECT gen_random_uuid() AS id FROM generate_series(1, 2000)) j,
+                                   generate_series(1, 10)
+                            """).update();
+            jdbc.sql("ANALYZE jobs.bulk_tasks").update();
+            // ...then a new job: 2,000 pending tasks, and 100 deferred ones that nothing holds back any more.
+            UUID job = job("1 minute");
+            jdbc.sql("""
+                            INSERT INTO jobs.bulk_tasks (id, job_id, portfolio_id, account_id, user_id, action)
+                            SELECT gen_random_uuid(), :job, gen_random_uuid(), gen_random_uuid(), gen_random_uuid(),
+                                   'REMOVE'
+                              FROM generate_series(1, 2000)
+                            """).param("job", job).update();
+            List<UUID> deferred =
+                    jdbc.sql("""
+                            INSERT INTO jobs.bulk_tasks (id, job_id, portfolio_id, account_id, user_id, action,
+                                                         deferred_at)
+                            SELECT gen_random_uuid(), :job, gen_random_uuid(), gen_random_uuid(), gen_random_uuid(),
+                                   'REMOVE', now() - interval '1 minute'
+                              FROM generate_series(1, 100)
+                            RETURNING id
+                            """).param("job", job).query(UUID.class).list();
+
+            long readBefore = tasksRead();
+            sweeper.sweep();
+            long read = tasksRead() - readBefore;
+
+            assertThat(jdbc.sql("""
+                                    SELECT count(*) FROM jobs.bulk_tasks
+                                     WHERE id = ANY(:ids) AND deferred_at IS NULL
+                                       AND id IN (SELECT task_id FROM jobs.task_republications)
+                                    """)
+                            .param("ids", new SqlArrayValue("uuid", deferred.toArray()))
+                            .query(Integer.class)
+                            .single())
+                    .as("deferred tasks handed back to the relay")
+                    .isEqualTo(100);
+            assertThat(read)
+                    .as("tasks read to release 100 deferred tasks, with 2,100 pending")
+                    .isLessThan(1_000);
+        });
+    }
+
     @Test
     void theRepublishedTasksAreAMetricOfTheGateway() {
         String metrics = metrics();
@@ -266,6 +331,14 @@ class StuckTaskSweeperIntegrationTests extends GatewayIntegrationTest {
                          WHERE id = :job
                         """).param("job", job).param("applied", applied).update();
         return id;
+    }
+
+    /** The rows of {@code bulk_tasks} the current transaction has read so far. */
+    private long tasksRead() {
+        return jdbc.sql("""
+                        SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_xact_user_tables
+                         WHERE schemaname = 'jobs' AND relname = 'bulk_tasks'
+                        """).query(Long.class).single();
     }
 
     private OffsetDateTime deferredAt(UUID task) {
