@@ -18,7 +18,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import org.springframework.stereotype.Component;
 import org.springframework.ui.Model;
@@ -328,11 +327,28 @@ class ConsolePages {
 
     /** The address of a portfolio page at the page of one of its lists, as {@link #redirectToList} leads to. */
     static String listAddress(String pathTemplate, UUID portfolioId, String cursorName, String cursor) {
-        return UriComponentsBuilder.fromPath(pathTemplate)
-                .queryParamIfPresent(cursorName, Optional.ofNullable(cursor).filter(StringUtils::hasText))
-                .buildAndExpand(portfolioId)
-                .encode()
-                .toUriString();
+        return address(pathTemplate, portfolioId, cursorName, StringUtils.hasText(cursor) ? cursor : null);
+    }
+
+    /**
+     * The address of a portfolio page with one query parameter that the request brought, or none when
+     * {@code value} is {@code null}. The value is a URI variable, encoded strictly (a brace, an
+     * ampersand or a plus in it is sent on as itself), never a part of the address template: a brace in
+     * it would be read as a variable of the template, and the address could not be built.
+     *
+     * @param pathTemplate the page's path, with {@code {portfolioId}}
+     * @param name the parameter's name
+     * @param value its value as the request brought it
+     */
+    static String address(String pathTemplate, UUID portfolioId, String name, String value) {
+        UriComponentsBuilder address = UriComponentsBuilder.fromPath(pathTemplate);
+        Map<String, Object> variables = new LinkedHashMap<>();
+        variables.put("portfolioId", portfolioId);
+        if (value != null) {
+            address.queryParam(name, "{queryValue}");
+            variables.put("queryValue", value);
+        }
+        return address.encode().buildAndExpand(variables).toUriString();
     }
 
     static String nextCursor(Map<String, Object> page) {

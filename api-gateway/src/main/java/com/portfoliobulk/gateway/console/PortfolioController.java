@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -20,7 +19,6 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
-import org.springframework.web.util.UriComponentsBuilder;
 
 /**
  * The portfolio's pages to read: the portfolios to choose from, the Users tab, a user's profile,
@@ -136,11 +134,8 @@ class PortfolioController {
             Model model) {
         if (htmx == null) {
             return "redirect:"
-                    + UriComponentsBuilder.fromPath("/console/portfolios/{portfolioId}/users")
-                            .queryParamIfPresent("accountName", Optional.ofNullable(accountName))
-                            .buildAndExpand(portfolioId)
-                            .encode()
-                            .toUriString();
+                    + ConsolePages.address(
+                            "/console/portfolios/{portfolioId}/users", portfolioId, "accountName", accountName);
         }
         pages.portfolio(model, user, portfolioId, "users");
         pages.accountRoles(model, user, portfolioId);

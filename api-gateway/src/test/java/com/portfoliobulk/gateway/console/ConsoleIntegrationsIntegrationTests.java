@@ -334,6 +334,75 @@ class ConsoleIntegrationsIntegrationTests {
         assertThat(again).contains("data-subscription-id=\"" + subscriptionId + "\"");
     }
 
+    /**
+     * A rotation sent from a page of the subscriptions whose cursor has braces (as an address edited or
+     * pasted by hand carries it) returns to that page with the cursor as it came, and the page shows the
+     * new secret once. Before, the secret was rotated (the previous one ended at once) and the answer was
+     * the console's error page (500) quoting an error id, with the new secret lost.
+     */
+    @Test
+    void aSecretRotatedFromAPageWhoseCursorHasBracesIsShownOnceOnThatPage() throws Exception {
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        UUID subscriptionId = subscribeToJobCompleted();
+        String listed = browser.get(page).body();
+
+        HttpResponse<String> rotated = browser.post(
+                page + "/webhooks/" + subscriptionId + "/rotate-secret",
+                form(listed, "inline-form rotate-secret", "endPrevious", "true", "webhooksCursor", "{x} & +"));
+
+        assertThat(rotated.statusCode()).as(rotated.body()).isEqualTo(302);
+        assertThat(previousSecretKept(subscriptionId.toString())).isFalse();
+        assertThat(location(rotated)).isEqualTo(page + "?webhooksCursor=%7Bx%7D%20%26%20%2B");
+        HttpResponse<String> shown = browser.get(location(rotated));
+        assertThat(shown.statusCode()).as(shown.body()).isEqualTo(200);
+        String secret = value(WEBHOOK_SECRET, shown.body());
+        assertThat(secret).startsWith("whsec_");
+        assertThat(shown.body()).contains("id=\"new-webhook-secret\"", "the previous secret signs nothing any more");
+        assertThat(browser.get(page).body()).doesNotContain(secret, "id=\"new-webhook-secret\"");
+    }
+
+    /**
+     * The links to revoke a token or delete a subscription from a page whose cursor has braces ask first,
+     * carrying the cursor back as it came, and the confirmed forms return to that page. Before, each link
+     * answered the console's error page (500) quoting an error id.
+     */
+    @Test
+    void revokingOrDeletingFromAPageWhoseCursorHasBracesAsksFirstAndReturnsToThatPage() throws Exception {
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        assertThat(browser.post(
+                                page + "/scim-tokens",
+                                form(browser.get(page).body(), "panel create-token", "name", "Okta"))
+                        .statusCode())
+                .isEqualTo(302);
+        UUID token = tokenId("Okta");
+        UUID subscriptionId = subscribeToJobCompleted();
+
+        HttpResponse<String> revoke = browser.get(page + "/scim-tokens/" + token + "/revoke?tokensCursor=%7Bx%7D");
+        HttpResponse<String> delete =
+                browser.get(page + "/webhooks/" + subscriptionId + "/delete?webhooksCursor=%7Bx%7D");
+
+        assertThat(revoke.statusCode()).as(revoke.body()).isEqualTo(200);
+        assertThat(revoke.body()).contains("Revoke the SCIM token Okta?");
+        assertThat(link(revoke.body(), "id=\"confirm-cancel\"")).isEqualTo(page + "?tokensCursor=%7Bx%7D");
+        Map<String, String> revokeForm = ConsoleBrowser.hiddenFields(revoke.body(), "confirm");
+        assertThat(revokeForm).containsEntry("tokensCursor", "{x}");
+        assertThat(delete.statusCode()).as(delete.body()).isEqualTo(200);
+        assertThat(delete.body()).contains("Delete the subscription of https://127.0.0.1:8443/hooks/");
+        assertThat(link(delete.body(), "id=\"confirm-cancel\"")).isEqualTo(page + "?webhooksCursor=%7Bx%7D");
+        Map<String, String> deleteForm = ConsoleBrowser.hiddenFields(delete.body(), "confirm");
+        assertThat(deleteForm).containsEntry("webhooksCursor", "{x}");
+
+        HttpResponse<String> revoked = browser.post(page + "/scim-tokens/" + token + "/revoke", revokeForm);
+        HttpResponse<String> deleted = browser.post(page + "/webhooks/" + subscriptionId + "/delete", deleteForm);
+
+        assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(302);
+        assertThat(location(revoked)).isEqualTo(page + "?tokensCursor=%7Bx%7D");
+        assertThat(revoked(token)).isTrue();
+        assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(302);
+        assertThat(location(deleted)).isEqualTo(page + "?webhooksCursor=%7Bx%7D");
+        assertThat(subscriptions()).isZero();
+    }
+
     /** A new SCIM token is shown too when a list of its page cannot be read. */
     @Test
     void aNewScimTokenIsShownOnceEvenWhenTheSubscriptionsCannotBeListed() throws Exception {

@@ -190,6 +190,38 @@ class ConsoleUsersFiltersIntegrationTests {
     }
 
     /**
+     * "Find accounts by name" sent without the page script leads to the Users page with the name as
+     * typed, braces, ampersand and plus included, and the accounts it finds. Before, a name with braces
+     * answered the console's error page (500) quoting an error id: the name was read as part of an
+     * address template.
+     */
+    @Test
+    void findingAccountsByANameWithBracesWithoutThePageScriptShowsTheAccountsFound() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        String name = "Brand {EU} & Co+";
+        UUID eu = portfolio.account(name);
+        portfolio.account("Brand US");
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String users = "/console/portfolios/" + portfolio.id() + "/users";
+
+        HttpResponse<String> asPage = browser.post(
+                "/console/portfolios/" + portfolio.id() + "/account-choices",
+                Map.of("accountName", name, "_csrf", browser.csrf()));
+
+        assertThat(asPage.statusCode()).as(asPage.body()).isEqualTo(302);
+        String location = asPage.headers().firstValue("Location").orElseThrow();
+        assertThat(location).endsWith(users + "?accountName=Brand%20%7BEU%7D%20%26%20Co%2B");
+        HttpResponse<String> found = browser.get(location.substring(location.indexOf("/console")));
+        assertThat(found.statusCode()).as(found.body()).isEqualTo(200);
+        assertThat(found.body())
+                .contains("id=\"accountName\" name=\"accountName\" type=\"search\" value=\"Brand {EU} &amp; Co+\"")
+                .contains("<option value=\"" + eu + "\">Brand {EU} &amp; Co+</option>")
+                .contains("1 account found by name")
+                .doesNotContain("Brand US");
+    }
+
+    /**
      * The accounts ticked over several searches stay ticked up to what a list holds, {@code
      * account-choices} (100): with 100 ticked, an account found is offered in neither list, and each list
      * says it is full, to untick one first, and that a change to more accounts goes through the API; one
