@@ -12,7 +12,7 @@ import java.util.UUID;
  * @param displayName the name the identity provider gave; absent until it sets one
  * @param active false once the identity provider deactivated the user in this portfolio
  * @param created when the identity provider created the user here, or, for a user in view through
- *     their access, when they appeared in the directory
+ *     their access or portfolio role, when they appeared in the directory
  * @param lastModified when the identity provider last changed the user; {@code created} before
  * @param version bumped by every change the identity provider makes (the SCIM {@code meta.version}
  *     and weak ETag)

@@ -17,10 +17,14 @@ import org.springframework.stereotype.Repository;
 /**
  * The SQL of the identity provider's view of a portfolio's users. A directory user belongs to the
  * view when they have access to (or a pending invitation to) one of the portfolio's linked accounts,
- * or when the identity provider linked them ({@code jobs.scim_users}), unless it deleted them. An
- * invitation whose expiry has passed is no access, as in the directory ({@link
- * MembershipColumns#IN_FORCE}), also while its row waits for the bulk-worker's expiry sweep. The
- * directory itself is read only: the bulk-worker writes it.
+ * when they hold a role in the portfolio ({@code jobs.portfolio_users}, the Owner's included), or when
+ * the identity provider linked them ({@code jobs.scim_users}: it created them, or changed one it
+ * found), unless it deleted them. An invitation whose expiry has passed is no access, as in the
+ * directory ({@link MembershipColumns#IN_FORCE}), also while its row waits for the bulk-worker's
+ * expiry sweep. A portfolio user stays in view after their last access ends (an administrator's
+ * offboarding, an invitation that expired): an identity provider that found them by address, and
+ * changed nothing, deactivates or deletes them by the id it kept, and that removes their portfolio
+ * role. The directory itself is read only: the bulk-worker writes it.
  */
 @Repository
 class ScimUsers {
@@ -37,9 +41,13 @@ class ScimUsers {
                     WHERE m.user_id = u.id AND %s)
             """.formatted(MembershipColumns.IN_FORCE);
 
-    /** Linked and not deleted, or not linked and with access. */
-    private static final String IN_VIEW =
-            "((s.user_id IS NOT NULL AND s.deleted_at IS NULL)" + " OR (s.user_id IS NULL AND " + HAS_ACCESS + "))";
+    private static final String PORTFOLIO_USER = """
+            EXISTS (SELECT 1 FROM jobs.portfolio_users p WHERE p.portfolio_id = :portfolioId AND p.user_id = u.id)
+            """;
+
+    /** Linked and not deleted, or not linked and with access or a portfolio role. */
+    private static final String IN_VIEW = "((s.user_id IS NOT NULL AND s.deleted_at IS NULL)"
+            + " OR (s.user_id IS NULL AND (" + HAS_ACCESS + " OR " + PORTFOLIO_USER + ")))";
 
     private final JdbcClient jdbc;
 
@@ -345,6 +353,9 @@ class ScimUsers {
                   JOIN directory.accounts a ON a.id = m.account_id AND a.portfolio_id = :portfolioId
                  WHERE %s
                 UNION
+                SELECT p.user_id FROM jobs.portfolio_users p JOIN directory.users u ON u.id = p.user_id
+                 WHERE p.portfolio_id = :portfolioId
+                UNION
                 SELECT s.user_id FROM jobs.scim_users s WHERE s.portfolio_id = :portfolioId
                 EXCEPT
                 SELECT s.user_id FROM jobs.scim_users s WHERE s.portfolio_id = :portfolioId AND s.deleted_at IS NOT NULL
@@ -354,8 +365,9 @@ class ScimUsers {
     /**
      * A user as the identity provider sees them. Their {@code meta.created} is when the identity
      * provider created them here ({@link #link}), even when the address was a user already (of another
-     * portfolio, which the date is not to tell); for a user it found in view through their access, when
-     * the directory user was added: linking them on their first change does not make them new.
+     * portfolio, which the date is not to tell); for a user it found in view through their access or
+     * portfolio role, when the directory user was added: linking them on their first change does not
+     * make them new.
      */
     private static ScimUser user(ResultSet row, int rowNumber) throws SQLException {
         Instant created = instant(row, "created");

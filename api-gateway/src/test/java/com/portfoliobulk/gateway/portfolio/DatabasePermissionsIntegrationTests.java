@@ -1,25 +1,38 @@
 package com.portfoliobulk.gateway.portfolio;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.support.WorkerSimulation;
 import com.portfoliobulk.testsupport.LockWaits;
 import com.portfoliobulk.testsupport.TestTokens;
+import com.unboundid.scim2.client.ScimService;
+import com.unboundid.scim2.common.exceptions.ResourceNotFoundException;
+import com.unboundid.scim2.common.exceptions.ScimException;
+import com.unboundid.scim2.common.messages.ListResponse;
+import com.unboundid.scim2.common.types.UserResource;
+import jakarta.ws.rs.client.Client;
+import jakarta.ws.rs.client.ClientBuilder;
+import jakarta.ws.rs.client.ClientRequestFilter;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.glassfish.jersey.client.HttpUrlConnectorProvider;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpMethod;
+import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * Permissions come from the portfolio users stored in the database, not from the token: a revoked
@@ -203,6 +216,115 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
 
         assertThat(reactivated.status()).as(reactivated.text()).isEqualTo(200);
         assertProblem(call(HttpMethod.GET, admin, path("/portfolio-users"), null), 403);
+    }
+
+    /**
+     * An identity provider (Okta, or a client built on the UnboundID SCIM SDK, as here) finds three
+     * portfolio Admins by address and keeps their ids, changing nothing; an administrator offboards them
+     * from the portfolio's accounts through the bulk API, which leaves their portfolio roles; then the
+     * identity provider deprovisions them by the ids it kept: one by PATCH {@code active: false}, one
+     * by a PUT of the user it found with {@code active: false}, one by DELETE. Each ends that user's
+     * administration of the portfolio. Before, a user the identity provider had only found left its
+     * view with their last access: all three requests answered 404, and the three went on
+     * administering the portfolio with the tokens they held.
+     */
+    @Test
+    void adminsTheIdentityProviderOnlyFoundLoseTheirRoleWhenDeprovisionedAfterTheirAccessEnded(
+            @Autowired PlatformTransactionManager transactions) throws ScimException {
+        List<String> names = List.of("ann", "ben", "cal");
+        Map<String, UUID> ids = new LinkedHashMap<>();
+        for (String name : names) {
+            ids.put(name, accountUser(name));
+            Answer added = call(
+                    HttpMethod.POST,
+                    owner,
+                    path("/portfolio-users"),
+                    "{\"email\":\"%s\",\"role\":\"admin\"}".formatted(portfolio.email(name)));
+            assertThat(added.status()).as(added.text()).isEqualTo(201);
+        }
+        Answer scimToken = call(HttpMethod.POST, owner, path("/scim-tokens"), "{\"name\":\"Okta\"}");
+        assertThat(scimToken.status()).as(scimToken.text()).isEqualTo(201);
+        String tokenId = scimToken.body().path("tokenId").asString();
+        Client client = ClientBuilder.newClient()
+                // HttpURLConnection knows no PATCH; Jersey sets it reflectively with this property.
+                .property(HttpUrlConnectorProvider.SET_METHOD_WORKAROUND, true)
+                .register((ClientRequestFilter) request -> request.getHeaders()
+                        .putSingle(
+                                "Authorization",
+                                "Bearer " + scimToken.body().path("token").asString()));
+        try {
+            ScimService okta = new ScimService(
+                    client.target("http://localhost:" + port + "/scim/v2/portfolios/" + portfolio.id()));
+            Map<String, UserResource> found = new LinkedHashMap<>();
+            for (String name : names) {
+                ListResponse<UserResource> answer = okta.searchRequest("Users")
+                        .filter("userName eq \"" + portfolio.email(name) + "\"")
+                        .invoke(UserResource.class);
+                assertThat(answer.getTotalResults()).isEqualTo(1);
+                found.put(name, answer.getResources().getFirst());
+            }
+            // The administrator offboards the three; the worker removes their access and completes the job.
+            Answer offboarding = api.post(
+                    owner,
+                    jobsPath(portfolio.id()),
+                    UUID.randomUUID().toString(),
+                    "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"%s\",\"%s\",\"%s\"]}"
+                            .formatted(ids.get("ann"), ids.get("ben"), ids.get("cal")));
+            assertThat(offboarding.status()).as(offboarding.text()).isEqualTo(202);
+            jdbc.sql("DELETE FROM directory.memberships WHERE user_id IN (:users)")
+                    .param("users", ids.values())
+                    .update();
+            new WorkerSimulation(jdbc, transactions)
+                    .completeAll(
+                            UUID.fromString(offboarding.body().path("jobId").asString()));
+            for (String name : names) {
+                assertThat(call(
+                                        HttpMethod.GET,
+                                        tokenOf(ids.get(name), portfolio.email(name)),
+                                        path("/portfolio-users"),
+                                        null)
+                                .status())
+                        .as("%s administers the portfolio after the offboarding", name)
+                        .isEqualTo(200);
+            }
+
+            UserResource deactivated = okta.modifyRequest(
+                            "Users", ids.get("ann").toString())
+                    .replaceValue("active", false)
+                    .invoke(UserResource.class);
+            UserResource ben = found.get("ben");
+            ben.setActive(false);
+            UserResource replaced = okta.replace(ben);
+            okta.delete("Users", ids.get("cal").toString());
+
+            assertThat(deactivated.getActive()).isFalse();
+            assertThat(replaced.getActive()).isFalse();
+            assertThatThrownBy(() -> okta.retrieve("Users", ids.get("cal").toString(), UserResource.class))
+                    .isInstanceOf(ResourceNotFoundException.class);
+        } finally {
+            client.close();
+        }
+        for (String name : names) {
+            assertProblem(
+                    call(HttpMethod.GET, tokenOf(ids.get(name), portfolio.email(name)), path("/portfolio-users"), null),
+                    403);
+        }
+        Answer users = call(HttpMethod.GET, owner, path("/portfolio-users"), null);
+        assertThat(users.status()).as(users.text()).isEqualTo(200);
+        assertThat(users.body().path("items").values())
+                .extracting(user -> user.path("userId").asString())
+                .containsExactly(ownerId.toString());
+        Answer log = call(HttpMethod.GET, owner, path("/admin-log"), null);
+        assertThat(log.status()).as(log.text()).isEqualTo(200);
+        assertThat(log.body().path("items").values())
+                .filteredOn(entry -> entry.path("action").asString().equals("PORTFOLIO_USER_REMOVED"))
+                .extracting(entry -> entry.path("actorUserId").asString() + " "
+                        + entry.path("subject").asString() + " "
+                        + entry.path("detail").asString())
+                .containsExactlyInAnyOrder(names.stream()
+                        .map(name -> tokenId + " " + portfolio.email(name)
+                                + " removed by the identity provider's deprovisioning (was Admin)")
+                        .toArray(String[]::new));
     }
 
     /**
