@@ -84,11 +84,15 @@ class ReceiverAddresses {
         }
     }
 
-    /** Why {@code url} cannot receive webhooks; empty when it can. */
-    Optional<String> problem(String url) {
-        if (url == null || url.isBlank()) {
+    /**
+     * Why the URL {@code given} cannot receive webhooks; empty when it can. It is read without its
+     * surrounding spaces (a line break pasted after it too), as a subscription stores it.
+     */
+    Optional<String> problem(String given) {
+        if (given == null || given.isBlank()) {
             return Optional.of("is required: an https:// URL");
         }
+        String url = given.strip();
         if (url.length() > MAX_URL_LENGTH) {
             return Optional.of("must be at most " + MAX_URL_LENGTH + " characters");
         }

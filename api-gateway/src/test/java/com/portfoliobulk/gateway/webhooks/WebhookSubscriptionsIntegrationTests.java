@@ -474,6 +474,44 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
                 .contains("already receives", id);
     }
 
+    /**
+     * A URL pasted with spaces around it or a line break after it is the URL without them: the
+     * subscription is created with it stored so, its messages reach the receiver, and the creation sent
+     * again with its key and the URL spelled so once more is the same request. It used to be refused 400
+     * "url: is not a valid URL", although a creation stores the URL without its surrounding spaces and a
+     * retry compares it so.
+     */
+    @Test
+    void aUrlWithSpacesAroundItIsTheUrlWithout() throws Exception {
+        String url = receiver.url("/pasted");
+        Answer created = api.post(
+                admin(portfolio.id()),
+                webhooksPath(),
+                "subscribe-pasted",
+                "{\"url\":\" " + url + "\\n\",\"eventTypes\":[\"job.completed\"]}");
+
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        assertThat(created.body().path("url").asString()).isEqualTo(url);
+        String id = created.body().path("subscriptionId").asString();
+        assertThat(api.get(admin(portfolio.id()), webhooksPath() + "/" + id)
+                        .body()
+                        .path("url")
+                        .asString())
+                .isEqualTo(url);
+
+        Answer again = api.post(
+                admin(portfolio.id()),
+                webhooksPath(),
+                "subscribe-pasted",
+                "{\"url\":\"\\t" + url + "  \",\"eventTypes\":[\"job.completed\"]}");
+
+        assertThat(again.status()).as(again.text()).isEqualTo(201);
+        assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(again.body().path("subscriptionId").asString()).isEqualTo(id);
+        finish(job(1), false);
+        await().atMost(PATIENCE).until(() -> receiver.received("/pasted").size() == 1);
+    }
+
     /** The key of a subscription sent with another request creates nothing and shows no secret. */
     @Test
     void aKeySentAgainWithAnotherRequestIsRefusedAsReused() {
