@@ -59,13 +59,6 @@ interface CustomRoleRepository<R extends CustomRoleRepository.CustomRole>
     @Query("SELECT count(*) FROM #{#qualifiedTableName} WHERE portfolio_id = :portfolioId")
     long countOf(UUID portfolioId);
 
-    /** Whether the portfolio has a custom role of this name, in any case. */
-    @Query("""
-            SELECT EXISTS (SELECT 1 FROM #{#qualifiedTableName}
-                           WHERE portfolio_id = :portfolioId AND lower(name) = lower(:name))
-            """)
-    boolean nameTaken(UUID portfolioId, String name);
-
     /** Defines the role; false when the portfolio has a custom role with that code already. */
     @Modifying
     @Query("""

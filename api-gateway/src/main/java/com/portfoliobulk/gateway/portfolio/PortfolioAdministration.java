@@ -569,7 +569,7 @@ public class PortfolioAdministration {
                 portfolioRoles,
                 "portfolio",
                 portfolioId,
-                definition.name().strip(),
+                OneLineNames.normalized(definition.name()),
                 Arrays.stream(BuiltInPortfolioRole.values())
                         .map(BuiltInPortfolioRole::displayName)
                         .toList());
@@ -655,7 +655,7 @@ public class PortfolioAdministration {
         AccountRole.standardRoles().forEach(role -> fixedNames.add(role.displayName()));
         requireRoomForRole(accountRoles, "account", portfolioId);
         requireDistinctRoleName(
-                accountRoles, "account", portfolioId, definition.name().strip(), fixedNames);
+                accountRoles, "account", portfolioId, OneLineNames.normalized(definition.name()), fixedNames);
         RoleView role = insertRole(accountRoles, portfolioId, code, definition, granted);
         log(portfolioId, caller, AdminLogAction.ACCOUNT_ROLE_DEFINED, code, "permissions " + granted);
         return role;
@@ -684,22 +684,36 @@ public class PortfolioAdministration {
     }
 
     /**
-     * Roles are picked and shown by name (the console's role lists, chips, review pages, the admin
-     * log), so a custom one's name is neither a fixed role's (an "Owner" offered where the real Owner
-     * never is, a "User Management VIEW" that may edit), nor, for account roles, "No access" (the
-     * console's removal), nor another custom role's of the same kind in the portfolio, in any case.
-     * Checked after {@link #requireRoomForRole}, whose turn the definition holds until its commit, so
-     * that two defined at once cannot both find the name free.
+     * Roles are picked and shown by name (the console's role lists, chips, review pages, the invitation
+     * e-mails, the admin log), so a custom one's name is neither a fixed role's (an "Owner" offered where
+     * the real Owner never is, a "User Management VIEW" that may edit), nor, for account roles, "No
+     * access" (the console's removal), nor another custom role's of the same kind in the portfolio, as
+     * they read ({@link OneLineNames#comparable}: in any case, a no-break space or an accent sent apart
+     * as the plain one). Checked after {@link #requireRoomForRole}, whose turn the definition holds until
+     * its commit, so that two defined at once cannot both find the name free.
      */
     private static void requireDistinctRoleName(
             CustomRoleRepository<?> roles, String kind, UUID portfolioId, String name, List<String> fixedNames) {
-        boolean fixed = fixedNames.stream().anyMatch(name::equalsIgnoreCase);
-        if (fixed || roles.nameTaken(portfolioId, name)) {
+        String compared = OneLineNames.comparable(name);
+        Optional<String> fixed = fixedNames.stream()
+                .filter(fixedName -> OneLineNames.comparable(fixedName).equals(compared))
+                .findFirst();
+        Optional<String> taken = fixed.isPresent()
+                ? fixed
+                : roles.findAllOf(portfolioId).stream()
+                        .map(role -> role.view().name())
+                        .filter(other -> OneLineNames.comparable(other).equals(compared))
+                        .findFirst();
+        if (taken.isPresent()) {
+            String other = OneLineNames.shown(taken.get());
             throw AdminProblems.invalid(
                     "name",
-                    Quoted.of(name) + " is the name of "
-                            + (fixed ? "a built-in " + kind + " role" : "another " + kind + " role")
-                            + (fixed && kind.equals("account") ? " (or of removing access)" : "")
+                    Quoted.of(name)
+                            + (name.equalsIgnoreCase(other)
+                                    ? " is the name of "
+                                    : " reads as " + Quoted.of(other) + ", the name of ")
+                            + (fixed.isPresent() ? "a built-in " + kind + " role" : "another " + kind + " role")
+                            + (fixed.isPresent() && kind.equals("account") ? " (or of removing access)" : "")
                             + "; choose another name, so that the two can be told apart");
         }
     }
@@ -768,10 +782,10 @@ public class PortfolioAdministration {
                     "'" + code + "' is " + (builtIn ? "a built-in role" : "reserved for removing access")
                             + "; choose another code");
         }
-        if (definition.name() == null
-                || definition.name().isBlank()
-                || TextLength.of(definition.name().strip()) > MAX_NAME) {
-            throw AdminProblems.invalid("name", "is required, 1 to " + MAX_NAME + " characters");
+        String name = OneLineNames.normalized(definition.name());
+        if (OneLineNames.blank(name) || TextLength.of(name) > MAX_NAME) {
+            throw AdminProblems.invalid(
+                    "name", "is required: 1 to " + MAX_NAME + " characters, not only spaces or invisible ones");
         }
         if (OneLineNames.indexIn(definition.name()) >= 0) {
             throw AdminProblems.invalid("name", OneLineNames.message(definition.name()));
@@ -821,7 +835,7 @@ public class PortfolioAdministration {
             List<String> granted) {
         String description =
                 definition.description() == null ? "" : definition.description().strip();
-        String name = definition.name().strip();
+        String name = OneLineNames.normalized(definition.name());
         if (!roles.insertIfAbsent(portfolioId, code, name, description, granted.toArray(String[]::new))) {
             throw AdminProblems.conflict("Role exists", "This portfolio already has a custom role " + code + ".");
         }

@@ -96,8 +96,8 @@ class ScimTokenController {
                     + " a new key.")
     @ApiResponse(
             responseCode = "422",
-            description = "`name` is missing, longer than 100 characters, or holds a line break or a character that"
-                    + " changes the text's direction; or the Idempotency-Key created a token of another name"
+            description = "`name` is missing, only spaces, longer than 100 characters, or holds a line break, a"
+                    + " character that changes the text's direction or an invisible one; or the Idempotency-Key created a token of another name"
                     + " (`idempotency-key-reused`).")
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<NewScimToken> create(
@@ -113,13 +113,15 @@ class ScimTokenController {
         // Ownership as it stands now: a token outlasts the seconds a former Owner's cached permissions last.
         Caller owner = access.requireCurrentOwner(requireOwner(portfolioId), portfolioId);
         JobSubmission.checkOptionalKey(idempotencyKey, "token");
-        String name = request.name() == null ? "" : request.name().strip();
-        if (name.isEmpty() || TextLength.of(name) > MAX_NAME_LENGTH) {
+        String name = OneLineNames.normalized(request.name());
+        if (OneLineNames.blank(name) || TextLength.of(name) > MAX_NAME_LENGTH) {
             throw new RequestRefusedException(
                     RequestRefusedException.Reason.INVALID_CONTENT,
                     "Invalid SCIM token request",
                     "Name the token (1 to " + MAX_NAME_LENGTH + " characters), e.g. \"Entra ID\".",
-                    List.of(new FieldProblem("name", "is required: 1 to " + MAX_NAME_LENGTH + " characters")),
+                    List.of(new FieldProblem(
+                            "name",
+                            "is required: 1 to " + MAX_NAME_LENGTH + " characters, not only spaces or invisible ones")),
                     null,
                     null);
         }

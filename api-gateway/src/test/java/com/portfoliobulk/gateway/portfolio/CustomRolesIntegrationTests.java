@@ -316,6 +316,101 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
     }
 
     /**
+     * A custom role's name that reads as a fixed role's or another custom role's is refused as that name
+     * is. "Owner" with an invisible character in it (U+200B, U+2060, U+FEFF, a soft hyphen) is refused
+     * naming the character; "Owner" in full-width letters, "Campaign coordinator" or "User Management
+     * VIEW" with a no-break space, "Regional lead" with an ideographic space, "Café lead" with its
+     * accent sent apart, are refused naming the role they read as; a name of Unicode spaces only, or
+     * of a character that shows nothing, is no name. Each used to be kept, and the role lists and the
+     * invitation e-mails offered a second "Owner", or a role without a name. A name with its accent
+     * sent apart and no-break spaces around it is kept composed and without them.
+     */
+    @Test
+    void aCustomRolesNameThatReadsAsAnotherRolesOrAsNoneIsRefused() {
+        call(HttpMethod.POST, owner, path("/account-roles"), REGIONAL_LEAD);
+        Answer cafe = call(HttpMethod.POST, owner, path("/account-roles"), """
+                {"code":"CAFE","name":"Caf\u00e9 lead","permissions":["VIEW_ACCOUNT"]}
+                """);
+        assertThat(cafe.status()).as(cafe.text()).isEqualTo(201);
+
+        Map<String, String> invisible = Map.of(
+                "Owner\\u200B", "U+200B at position 6",
+                "Owner\\u2060", "U+2060 at position 6",
+                "\\uFEFFOwner", "U+FEFF at position 1",
+                "Own\\u00ADer", "U+00AD at position 4");
+        invisible.forEach((name, character) -> {
+            Answer refused = call(HttpMethod.POST, owner, path("/account-roles"), """
+                    {"code":"FAKE_OWNER","name":"%s","permissions":["VIEW_ACCOUNT"]}
+                    """.formatted(name));
+            assertFieldProblem(refused, 422, "name");
+            assertThat(refused.body().path("errors").get(0).path("message").asString())
+                    .as(name)
+                    .isEqualTo("may not contain invisible characters (" + character
+                            + "), with which a name reads as another or as none; remove it");
+        });
+
+        Map<String, String> lookalikes = Map.of(
+                "\\uFF2F\\uFF57\\uFF4E\\uFF45\\uFF52",
+                " reads as 'Owner', the name of a built-in account role",
+                "Campaign\\u00A0coordinator",
+                " reads as 'Campaign coordinator', the name of a built-in account role",
+                "Regional\\u3000lead",
+                " reads as 'Regional lead', the name of another account role",
+                "Cafe\\u0301 LEAD",
+                "'Caf\u00e9 LEAD' is the name of another account role",
+                "No\\u2007access",
+                " reads as 'No access', the name of a built-in account role (or of removing access)");
+        lookalikes.forEach((name, problem) -> {
+            Answer refused = call(HttpMethod.POST, owner, path("/account-roles"), """
+                    {"code":"LOOKALIKE","name":"%s","permissions":["VIEW_ACCOUNT"]}
+                    """.formatted(name));
+            assertFieldProblem(refused, 422, "name");
+            assertThat(refused.body().path("errors").get(0).path("message").asString())
+                    .as(name)
+                    .contains(problem, "; choose another name");
+        });
+        Answer viewThatEdits = call(HttpMethod.POST, owner, path("/portfolio-roles"), """
+                {"code":"LOOKALIKE","name":"User\\u00A0Management VIEW","permissions":["USER_MANAGEMENT_VIEW","USER_MANAGEMENT_EDIT"]}
+                """);
+        assertFieldProblem(viewThatEdits, 422, "name");
+        assertThat(viewThatEdits.body().path("errors").get(0).path("message").asString())
+                .contains(" reads as 'User Management VIEW', the name of a built-in portfolio role");
+
+        for (String name : List.of("\\u00A0", "\\u200B", " \\u3000\\u2007 ", "\\u3164")) {
+            for (String roles : List.of("/account-roles", "/portfolio-roles")) {
+                Answer refused = call(HttpMethod.POST, owner, path(roles), """
+                        {"code":"BLANK","name":"%s","permissions":["%s"]}
+                        """.formatted(
+                                name, roles.equals("/account-roles") ? "VIEW_ACCOUNT" : "USER_MANAGEMENT_VIEW"));
+                assertFieldProblem(refused, 422, "name");
+                assertThat(refused.body().path("errors").get(0).path("message").asString())
+                        .as(roles + " " + name)
+                        .isEqualTo("is required: 1 to 200 characters, not only spaces or invisible ones");
+            }
+        }
+        assertThat(roleCodes("jobs.account_roles")).containsExactlyInAnyOrder("REGIONAL_LEAD", "CAFE");
+        assertThat(roleCodes("jobs.portfolio_roles")).isEmpty();
+        assertThat(call(HttpMethod.GET, owner, path("/account-roles"), null)
+                        .body()
+                        .path("items")
+                        .values())
+                .extracting(role -> role.path("name").asString())
+                .containsOnlyOnce("Owner")
+                .doesNotContain("");
+
+        Answer decomposed = call(HttpMethod.POST, owner, path("/account-roles"), """
+                {"code":"NORD","name":"\\u00A0Re\\u0301gion Nord\\u3000","permissions":["VIEW_ACCOUNT"]}
+                """);
+        assertThat(decomposed.status()).as(decomposed.text()).isEqualTo(201);
+        assertThat(decomposed.body().path("name").asString()).isEqualTo("R\u00e9gion Nord");
+        assertThat(jdbc.sql("SELECT name FROM jobs.account_roles WHERE portfolio_id = ? AND code = 'NORD'")
+                        .param(portfolio.id())
+                        .query(String.class)
+                        .single())
+                .isEqualTo("R\u00e9gion Nord");
+    }
+
+    /**
      * An Admin lowered to User Management VIEW through another gateway (written straight to the database
      * here) is still an Admin in this gateway's permission cache for a few seconds: they can no longer
      * define or delete account roles with the permission they lost.

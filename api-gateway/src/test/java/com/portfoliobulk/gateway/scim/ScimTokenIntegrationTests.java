@@ -314,6 +314,37 @@ class ScimTokenIntegrationTests extends ScimIntegrationTest {
         }
     }
 
+    /**
+     * A token's name is not only spaces: a name of no-break, figure or ideographic spaces, or of a
+     * character that shows nothing, is refused as no name (it used to be kept, and listed as a token
+     * without a name), and an invisible character in a name is refused naming it. No-break spaces
+     * around a name are left out, as spaces are.
+     */
+    @Test
+    void aNameOfUnicodeSpacesOrInvisibleCharactersIsRefused() {
+        List<String> before = tokenNames(portfolio.id());
+        for (String name : List.of("\\u00A0", "\\u200B", " \\u3000\\u2007 ", "\\uFEFF\\u00A0")) {
+            var refused =
+                    api.post(admin(portfolio.id()), tokensPath(portfolio.id()), null, "{\"name\":\"" + name + "\"}");
+
+            assertFieldProblem(refused, 422, "name");
+            assertThat(refused.body().path("errors").get(0).path("message").asString())
+                    .as(name)
+                    .isEqualTo("is required: 1 to 100 characters, not only spaces or invisible ones");
+        }
+        var invisible =
+                api.post(admin(portfolio.id()), tokensPath(portfolio.id()), null, "{\"name\":\"Entra\\u2060ID\"}");
+        assertFieldProblem(invisible, 422, "name");
+        assertThat(invisible.text()).contains("U+2060 at position 6");
+        assertThat(tokenNames(portfolio.id())).isEqualTo(before);
+
+        var spaced = api.post(
+                admin(portfolio.id()), tokensPath(portfolio.id()), null, "{\"name\":\"\\u00A0Entra ID\\u3000\"}");
+
+        assertThat(spaced.status()).as(spaced.text()).isEqualTo(201);
+        assertThat(spaced.body().path("name").asString()).isEqualTo("Entra ID");
+    }
+
     @Test
     void aRevokedTokenIsRefused() {
         var listed = api.get(admin(portfolio.id()), tokensPath(portfolio.id()));
