@@ -12,6 +12,7 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.core.NestedExceptionUtils;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
@@ -30,9 +31,15 @@ import org.springframework.kafka.listener.MessageListenerContainer;
  *
  * <p>The listener runs each of its transactions through {@link #observe}, which tells whether the
  * database answered. The gauge {@code bulk_database_standby}
- * (tag {@code listener}) is 1 while it stands aside, else 0. Closed with its application context.
+ * (tag {@code listener}) is 1 while it stands aside, else 0.
+ *
+ * <p>Once its application context stops (a service shutting down), it starts the container no more: it
+ * stops in the phase just before the listener containers', so a listener standing aside stays stopped
+ * while the later phases wait (the web server's drain, the scheduler), also when the database answers
+ * again then; it would otherwise join its group again, take partitions from the other members and
+ * begin a batch only to be stopped at once. Closed with its application context.
  */
-public final class DatabaseStandby implements AutoCloseable {
+public final class DatabaseStandby implements SmartLifecycle, AutoCloseable {
 
     private static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
 
@@ -57,6 +64,12 @@ public final class DatabaseStandby implements AutoCloseable {
 
     /** Set while the listener stands aside (from the decision until it runs again); guarded by {@code this}. */
     private ScheduledFuture<?> probe;
+
+    /**
+     * Whether it may start the container: until its application context stops (from its creation, as
+     * the listener may need it as soon as its container runs); guarded by {@code this}.
+     */
+    private boolean running = true;
 
     /**
      * @param listeners where the listener container is registered
@@ -123,7 +136,7 @@ public final class DatabaseStandby implements AutoCloseable {
     }
 
     private synchronized void standAside() {
-        if (probe != null) {
+        if (probe != null || !running) {
             return;
         }
         log.warn(
@@ -153,10 +166,13 @@ public final class DatabaseStandby implements AutoCloseable {
                 log.debug("The database does not answer yet: {}", cause(ex));
                 return;
             }
-            outageSince.set(ANSWERING);
-            container.start();
-            log.info("The database answers again: the listener {} is back in its group", listenerId);
             synchronized (this) {
+                if (!running) {
+                    return;
+                }
+                outageSince.set(ANSWERING);
+                container.start();
+                log.info("The database answers again: the listener {} is back in its group", listenerId);
                 probe.cancel(false);
                 probe = null;
             }
@@ -167,6 +183,40 @@ public final class DatabaseStandby implements AutoCloseable {
 
     private static String cause(Throwable failure) {
         return NestedExceptionUtils.getMostSpecificCause(failure).toString();
+    }
+
+    @Override
+    public synchronized void start() {
+        running = true;
+        if (probe != null && probe.isCancelled()) {
+            // Stopped while standing aside, started again: the containers start with their registry.
+            probe = null;
+        }
+    }
+
+    /**
+     * The context stops: the container is not started again, whatever the database answers. A probe
+     * that is starting it finishes first, and the container stops with its registry after this.
+     */
+    @Override
+    public synchronized void stop() {
+        running = false;
+        if (probe != null) {
+            probe.cancel(false);
+            log.info("Stopping while the listener {} stands aside for the database: it stays stopped", listenerId);
+        }
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return running;
+    }
+
+    /** Just before the listener containers' registry, which stops after it. */
+    @Override
+    public int getPhase() {
+        int containers = listeners.getPhase();
+        return containers == Integer.MAX_VALUE ? containers : containers + 1;
     }
 
     @Override
