@@ -27,7 +27,8 @@ import org.springframework.context.annotation.Configuration;
  * ({@link MigrationConnectionsAutoConfiguration}), also for another instance's migrations to end. Unlike
  * the service's start, it tries to connect once (unless {@code spring.flyway.connect-retries} says
  * otherwise): a database out of reach ends it with a non-zero status at once, so that the upgrade stops
- * there rather than wait unseen. Nothing else of the service starts: no web server,
+ * there rather than wait unseen; told to stop (SIGTERM) while it waits for the lock, it ends at once
+ * ({@link MigrationsStopOnShutdown}). Nothing else of the service starts: no web server,
  * no Kafka client, no scheduled work, no listener. The environment variable is read by the main method
  * itself, because the Docker image's entry point passes no arguments.
  */

@@ -12,8 +12,10 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer;
+import org.springframework.boot.flyway.autoconfigure.FlywayMigrationStrategy;
 import org.springframework.boot.flyway.autoconfigure.FlywayProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -54,7 +56,9 @@ import org.springframework.jdbc.datasource.DelegatingDataSource;
  * wrong password or role) or a database it does not have ends the start at once, naming the cause, as
  * before, rather than keep a service that no wait mends starting for ever. So does a session setting
  * the server does not know (a PostgreSQL older than the setting), with one line that names the
- * setting and what to do ({@link UnknownSessionSetting}).
+ * setting and what to do ({@link UnknownSessionSetting}). A process told to stop while its start waits
+ * (SIGTERM) stops at once: the start ends, logging that it stopped while waiting
+ * ({@link MigrationsStopOnShutdown}).
  */
 @AutoConfiguration
 @ConditionalOnClass({Flyway.class, FlywayConfigurationCustomizer.class})
@@ -86,6 +90,12 @@ public final class MigrationConnectionsAutoConfiguration {
                 configuration.dataSource(retriedOnlyWhileOutOfReach(pool));
             }
         };
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    static FlywayMigrationStrategy migrationsStopOnShutdown() {
+        return new MigrationsStopOnShutdown();
     }
 
     @Bean
