@@ -44,8 +44,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <p>Resolution checks that every named account is linked to the portfolio and every named user has
  * access to (or a pending invitation to, not one whose expiry has passed) at least one of its
  * accounts; {@code OFFBOARD_USERS} expands to every linked account where the user has a membership.
- * The plan is a query, so a plan of 100,000 tasks is counted, walked or stored without holding it in
- * memory.
+ * An invitation's plan names an address's user only when it is one of the portfolio's users, as a job
+ * may name them: an address whose user only other portfolios know reads as one no user has, so that
+ * neither the preview nor a stored task tells who has an account elsewhere in the product (the worker
+ * finds the user by address when it applies the task). The plan is a query, so a plan of 100,000 tasks
+ * is counted, walked or stored without holding it in memory.
  */
 @Component
 class TargetResolution {
@@ -57,8 +60,9 @@ class TargetResolution {
 
     /**
      * The columns of a plan's query that tell what the access rules decide a task from, for a plan
-     * that joins the users table as {@code u} (an invitation's, left joined: not every address has a
-     * user yet) and the account and the membership with {@link #snapshotJoins}.
+     * that reads the user's row as {@code u} (an invitation's from a left join, with the address's user
+     * wherever it is known: not every address has a user yet) and the account and the membership with
+     * {@link #snapshotJoins}.
      */
     private static final String SNAPSHOT_COLUMNS = """
             coalesce(snapshot_account.portfolio_id = :portfolioId, false) AS in_portfolio,
@@ -209,17 +213,29 @@ class TargetResolution {
                         PostgresArrays.texts(invite.accounts().stream()
                                 .map(account -> account.role().code())
                                 .toList()));
+                // An invitation names the address's user only when it is one of the portfolio's users:
+                // one known only to other portfolios (or by an invitation that has expired) reads as an
+                // address no user has, in the preview and in the stored tasks, until the worker applies
+                // the task. What the rules decide from is the address's user wherever it is (an
+                // IdP-managed user is skipped IDP_MANAGED, the product's rule). The subquery's ORDER BY
+                // keeps it from being merged into the cross product, so that each address's user is
+                // checked once (or the portfolio's users read once into a hash, for many addresses), not
+                // once per account, and keeps the product in address order for the plan's sort.
                 yield new ResolvedTargets(
                         portfolioId,
                         validated,
                         """
-                        SELECT acc.account_id, u.id AS user_id, e.email, 'INVITE' AS action, acc.role,
-                               e.ord AS ord1, acc.ord AS ord2, %s
-                        FROM unnest(CAST(:emails AS text[])) WITH ORDINALITY AS e(email, ord)
+                        SELECT acc.account_id, u.portfolio_user_id AS user_id, u.email, 'INVITE' AS action, acc.role,
+                               u.ord AS ord1, acc.ord AS ord2, %s
+                        FROM (SELECT e.email, e.ord, du.id, du.idp_managed,
+                                     CASE WHEN %s THEN du.id END AS portfolio_user_id
+                              FROM unnest(CAST(:emails AS text[])) WITH ORDINALITY AS e(email, ord)
+                              LEFT JOIN directory.users du ON du.email = e.email
+                              ORDER BY e.ord) u
                         CROSS JOIN unnest(CAST(:accountIds AS uuid[]), CAST(:roles AS text[]))
                                    WITH ORDINALITY AS acc(account_id, role, ord)
-                        LEFT JOIN directory.users u ON u.email = e.email
-                        %s""".formatted(SNAPSHOT_COLUMNS, snapshotJoins("acc.account_id", "u.id")),
+                        %s""".formatted(
+                                SNAPSHOT_COLUMNS, portfolioUser("du.id"), snapshotJoins("acc.account_id", "u.id")),
                         "ORDER BY plan.ord1, plan.ord2",
                         params);
             }
@@ -536,17 +552,23 @@ class TargetResolution {
     }
 
     /**
-     * The users a job may name: those with access or a pending invitation in the portfolio ({@link
-     * MembershipColumns#IN_FORCE}: an invitation whose expiry has passed is none, also before the
-     * bulk-worker's expiry sweep deletes it).
+     * The condition that {@code user} is one of the portfolio's users: with access or a pending invitation
+     * in one of its accounts ({@link MembershipColumns#IN_FORCE}: an invitation whose expiry has passed is
+     * none, also before the bulk-worker's expiry sweep deletes it). The users a job may name, and the only
+     * users an invitation's plan names before the worker applies it: the product does not tell one
+     * portfolio who has an account in another.
      */
+    private static String portfolioUser(String user) {
+        return """
+                EXISTS (SELECT 1 FROM directory.memberships m
+                        JOIN directory.accounts a ON a.id = m.account_id
+                        WHERE m.user_id = %s AND a.portfolio_id = :portfolioId AND %s)""".formatted(user, MembershipColumns.IN_FORCE);
+    }
+
+    /** The users a job may name: the portfolio's users ({@link #portfolioUser}). */
     private long checkUsers(UUID portfolioId, List<UUID> ids, IntFunction<String> field, List<FieldProblem> errors) {
         return offenders(
-                """
-                NOT EXISTS (SELECT 1 FROM directory.memberships m
-                            JOIN directory.accounts a ON a.id = m.account_id
-                            WHERE m.user_id = x.id AND a.portfolio_id = :portfolioId AND %s)
-                """.formatted(MembershipColumns.IN_FORCE),
+                "NOT " + portfolioUser("x.id"),
                 portfolioId,
                 ids,
                 field,
@@ -563,15 +585,13 @@ class TargetResolution {
     private long checkOffboardedUsers(UUID portfolioId, List<UUID> ids, List<FieldProblem> errors) {
         return offenders(
                 """
-                NOT EXISTS (SELECT 1 FROM directory.memberships m
-                            JOIN directory.accounts a ON a.id = m.account_id
-                            WHERE m.user_id = x.id AND a.portfolio_id = :portfolioId AND %s)
+                NOT %s
                 AND NOT EXISTS (SELECT 1 FROM jobs.bulk_jobs j
                                 JOIN jobs.bulk_tasks t ON t.job_id = j.id AND t.status = 'PENDING' AND t.action = 'INVITE'
                                 JOIN directory.users u ON u.email = t.email
                                 WHERE u.id = x.id AND j.portfolio_id = :portfolioId
                                   AND j.status IN ('QUEUED', 'IN_PROGRESS') AND j.type = 'INVITE_USERS')
-                """.formatted(MembershipColumns.IN_FORCE),
+                """.formatted(portfolioUser("x.id")),
                 portfolioId,
                 ids,
                 i -> "userIds[" + i + "]",

@@ -13,7 +13,10 @@ import java.util.UUID;
  *
  * @param taskId the task
  * @param accountId the account it changes
- * @param userId the user; absent for an invitation of an address that had no user yet
+ * @param userId the user; for an invitation, absent until the worker applies it unless the address is
+ *     one of the portfolio's users (with access or an invitation in force to one of its accounts), so that
+ *     a task does not tell who has an account elsewhere in the product; a skipped invitation names the
+ *     user when the submission did or the user has access to that account
  * @param email the user's e-mail address
  * @param action what it does
  * @param previousRole the role before it was applied, once applied

@@ -1,8 +1,6 @@
 package com.portfoliobulk.gateway.preview;
 
-import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.paging.PageRequest;
-import com.portfoliobulk.gateway.directory.MembershipColumns;
 import com.portfoliobulk.gateway.directory.PortfolioNotFoundException;
 import com.portfoliobulk.gateway.jobs.InvalidJobRequestException;
 import com.portfoliobulk.gateway.jobs.JobPlanning;
@@ -16,13 +14,9 @@ import com.portfoliobulk.internalauth.SharedKeys;
 import com.portfoliobulk.rules.AccessRules;
 import com.portfoliobulk.rules.CurrentMembership;
 import com.portfoliobulk.rules.Decision;
-import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -114,53 +108,26 @@ class JobPreview {
             // the submission's 413 without the rest of it being read, a plan of no task its 422.
             planning.checkCountedTasks(tally.total());
             PageWindow.Page page = window.page();
-            Set<UUID> portfolioUsers = portfolioUsers(portfolioId, page);
             return new PreviewPage(
                     tally.summary(),
                     page.entries().stream()
-                            .map(entry -> item(entry.target(), entry.decision(), now, portfolioUsers))
+                            .map(entry -> item(entry.target(), entry.decision(), now))
                             .toList(),
                     page.next() == null ? null : page.next().encode());
         });
     }
 
     /**
-     * Of the users the page's invitations name, those with access to (or an invitation to) one of the
-     * portfolio's accounts, in force ({@link MembershipColumns#IN_FORCE}): one whose only invitation has
-     * expired is none, as once the expiry sweep has deleted it. An invitation names any address's user
-     * in the whole directory; the preview shows the id only of the portfolio's own users, so that it
-     * does not tell who else has an account in the product.
+     * The item of one planned task. An invitation names the user only when it is one of the portfolio's
+     * users, as the plan (and the stored task) does, so that the preview does not tell who else has an
+     * account in the product.
      */
-    private Set<UUID> portfolioUsers(UUID portfolioId, PageWindow.Page page) {
-        List<UUID> invitees = page.entries().stream()
-                .map(PageWindow.Entry::target)
-                .filter(target -> target.action() == TaskAction.INVITE && target.userId() != null)
-                .map(PlannedTarget::userId)
-                .distinct()
-                .toList();
-        if (invitees.isEmpty()) {
-            return Set.of();
-        }
-        return new HashSet<>(jdbc.sql("""
-                        SELECT DISTINCT m.user_id
-                          FROM directory.memberships m
-                          JOIN directory.accounts a ON a.id = m.account_id
-                         WHERE a.portfolio_id = :portfolioId AND m.user_id = ANY(:userIds) AND %s
-                        """.formatted(MembershipColumns.IN_FORCE))
-                .param("portfolioId", portfolioId)
-                .param("userIds", PostgresArrays.uuids(invitees))
-                .query(UUID.class)
-                .list());
-    }
-
-    private static PreviewItem item(PlannedTarget target, Decision decision, Instant now, Set<UUID> portfolioUsers) {
+    private static PreviewItem item(PlannedTarget target, Decision decision, Instant now) {
         // What the worker records as the previous role: access in force now (an expired invitation is none).
         Optional<CurrentMembership> current = target.current().membership().filter(m -> m.isInForceAt(now));
-        boolean shown = target.action() != TaskAction.INVITE
-                || (target.userId() != null && portfolioUsers.contains(target.userId()));
         return new PreviewItem(
                 target.accountId(),
-                shown ? target.userId() : null,
+                target.userId(),
                 target.email(),
                 target.action(),
                 current.map(CurrentMembership::role).orElse(null),

@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -575,6 +576,77 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
                 .anySatisfy(line -> assertThat(line)
                         .startsWith(tasks.get(0) + ",")
                         .contains(",SKIPPED,A_REASON_OF_A_LATER_VERSION,"));
+    }
+
+    /**
+     * An invitation's tasks name the users the preview names, the portfolio's own, until the worker
+     * applies them: an address that is only another portfolio's user reads as a new one ({@code userId}
+     * null) in the task list and the CSV while its task is pending and once the job is cancelled, as does
+     * one whose only invitation to the portfolio has expired. Before, its task named that user's id from
+     * the submission on, which told an administrator of one portfolio who has an account in another.
+     */
+    @Test
+    void anInvitationsTasksNameOnlyThePortfoliosOwnUsersBeforeTheyApply() {
+        DirectorySeed.Portfolio other = directory.portfolio();
+        UUID stranger = other.user("stranger");
+        other.member(other.account("Theirs"), stranger, AccountRole.ANALYST);
+        UUID lapsed = portfolio.user("lapsed");
+        portfolio.invited(
+                accounts.get(1), lapsed, AccountRole.ANALYST, Instant.now().minus(Duration.ofDays(1)));
+        UUID fresh = portfolio.account("Fresh");
+        List<String> emails = List.of(
+                other.email("stranger"),
+                portfolio.email("ann"),
+                portfolio.email("newcomer"),
+                portfolio.email("lapsed"));
+        String body = """
+                {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s","role":"ANALYST"}]}
+                """.formatted(String.join("\",\"", emails), fresh);
+        List<String> expected = List.of(
+                emails.get(0) + " null", emails.get(1) + " " + ann, emails.get(2) + " null", emails.get(3) + " null");
+        Answer preview = api.post(editor(portfolio.id()), jobsPath(portfolio.id()) + "/preview", null, body);
+        assertThat(preview.status()).as(preview.text()).isEqualTo(200);
+        assertThat(preview.body().path("items").values())
+                .extracting(item -> item.path("email").asString() + " " + userId(item))
+                .as("the preview")
+                .containsExactlyElementsOf(expected);
+
+        Answer submitted = api.post(
+                editor(portfolio.id()),
+                jobsPath(portfolio.id()),
+                UUID.randomUUID().toString(),
+                body);
+        assertThat(submitted.status()).as(submitted.text()).isEqualTo(202);
+        String jobPath = jobPath(portfolio.id(), submitted.body().path("jobId").asString());
+        assertTaskUsers(jobPath + "/tasks", "PENDING", expected);
+
+        Answer cancelled = api.post(editor(portfolio.id()), jobPath + "/cancel", null, null);
+        assertThat(cancelled.status()).as(cancelled.text()).isEqualTo(202);
+        assertTaskUsers(jobPath + "/tasks", "CANCELLED", expected);
+    }
+
+    /** The tasks' e-mail and user, as the list and the CSV show them, all of the given status. */
+    private void assertTaskUsers(String tasksPath, String status, List<String> expected) {
+        assertThat(items(tasksPath))
+                .allSatisfy(task -> assertThat(task.path("status").asString()).isEqualTo(status))
+                .extracting(task -> task.path("email").asString() + " " + userId(task))
+                .as("the task list")
+                .containsExactlyElementsOf(expected);
+        Answer csv = api.get(viewer(portfolio.id()), tasksPath, Map.of("Accept", "text/csv"));
+        assertThat(csv.status()).as(csv.text()).isEqualTo(200);
+        assertThat(csv.text().lines().skip(1))
+                .extracting(line -> {
+                    String[] cells = line.split(",", -1);
+                    return cells[3] + " " + (cells[2].isEmpty() ? "null" : cells[2]);
+                })
+                .as("the CSV")
+                .containsExactlyElementsOf(expected);
+    }
+
+    private static String userId(JsonNode item) {
+        return item.path("userId").isNull() || item.path("userId").isMissingNode()
+                ? "null"
+                : item.path("userId").asString();
     }
 
     @Test

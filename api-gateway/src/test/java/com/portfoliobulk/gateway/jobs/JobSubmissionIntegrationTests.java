@@ -68,6 +68,8 @@ class JobSubmissionIntegrationTests extends GatewayIntegrationTest {
     @Test
     void inviteUsersCreatesOneTaskPerAddressAndAccountAndPublishesThem() {
         UUID ann = portfolio.user("ann");
+        // One of the portfolio's users: her tasks name her.
+        portfolio.member(portfolio.account("Gamma"), ann, AccountRole.ANALYST);
         portfolio.member(beta, portfolio.user("owner"), AccountRole.OWNER);
         String newcomer = portfolio.email("newcomer");
 

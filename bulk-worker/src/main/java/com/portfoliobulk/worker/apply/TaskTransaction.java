@@ -361,7 +361,13 @@ class TaskTransaction {
                     .orElse(null);
             UUID userId = user.map(DirectoryUser::id).orElse(null);
             if (!decision.isChange()) {
-                store(row, decision.reason().status(), decision.reason(), null, currentRole, userId);
+                // An invitation that does not apply names its address's user only when that user has access
+                // in force to the account, linked to the portfolio: one of the portfolio's users. Any other
+                // is a user of other portfolios only (or one whose invitation here expired), which the task
+                // does not tell; it keeps the user its submission named, one of the portfolio's then.
+                boolean named =
+                        row.action() != TaskAction.INVITE || (target.accountInPortfolio() && currentRole != null);
+                store(row, decision.reason().status(), decision.reason(), null, currentRole, named ? userId : null);
                 return;
             }
             switch (row.action()) {

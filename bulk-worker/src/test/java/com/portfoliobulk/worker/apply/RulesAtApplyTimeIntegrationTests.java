@@ -171,6 +171,42 @@ class RulesAtApplyTimeIntegrationTests extends WorkerIntegrationSupport {
         assertThat(activityOf(job)).isEmpty();
     }
 
+    /**
+     * An invitation the worker skips names its address's user only when that user is one of the
+     * portfolio's (access in force to the account): an address that is only another portfolio's user
+     * leaves its task without a user, whether the account was unlinked meanwhile or an identity provider
+     * manages that user. Before, the skipped task named that user's id, which the gateway's task list and
+     * CSV showed the portfolio's administrators: who has an account elsewhere in the product.
+     */
+    @Test
+    void aSkippedInvitationNamesItsUserOnlyWhenTheUserIsThePortfolios() {
+        Portfolio other = directory.portfolio(1);
+        UUID stranger = directory.user();
+        UUID idpStranger = directory.idpManagedUser();
+        directory.member(other.ownedAccount(0).id(), stranger, AccountRole.ANALYST);
+        directory.member(other.ownedAccount(0).id(), idpStranger, AccountRole.ANALYST);
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(
+                        invite(unlinked.id(), null, directory.email(stranger), AccountRole.SUPPORT, inAWeek),
+                        invite(b.id(), null, directory.email(idpStranger), AccountRole.SUPPORT, inAWeek),
+                        invite(a.id(), null, directory.email(ann), AccountRole.SUPPORT, inAWeek)));
+        directory.unlink(unlinked.id());
+
+        publish(job);
+        awaitFinished(job);
+
+        assertThat(jobs.tasks(job.id()))
+                .extracting(StoredTask::status, StoredTask::reason, StoredTask::userId)
+                .containsExactly(
+                        tuple(TaskStatus.SKIPPED, ReasonCode.ACCOUNT_NOT_IN_PORTFOLIO, null),
+                        tuple(TaskStatus.SKIPPED, ReasonCode.IDP_MANAGED, null),
+                        tuple(TaskStatus.SKIPPED, ReasonCode.ALREADY_MEMBER, ann));
+        assertDirectoryUnchanged();
+    }
+
     @Test
     void tasksOfACancelledJobStayCancelledAndChangeNothing() {
         String invitee = directory.newEmail();
