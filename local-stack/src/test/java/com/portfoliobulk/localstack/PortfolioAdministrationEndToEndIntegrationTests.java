@@ -555,6 +555,97 @@ class PortfolioAdministrationEndToEndIntegrationTests {
     }
 
     /**
+     * The close of a portfolio whose accounts take longer to unlink than the gateway waits for one
+     * answer of the worker (5 s): 2,503 accounts with two pending invitations each, every batch of the
+     * worker's unlinking held 2 s by a trigger, so three batches of up to 1,000 accounts take over 6 s.
+     * The gateway asks for the unlinking in calls that each stop starting batches once the close's
+     * budget has passed (the test stack's: 0.5 s, so one batch a call), and calls again until the worker
+     * says none is left: one close request answers 200, every account unlinked and every invitation
+     * ended, each logged. Before, the gateway asked for it in one call and answered the Owner 503 after
+     * 5 s while the worker went on; every close sent again started another unlinking.
+     */
+    @Test
+    void aCloseWhoseUnlinkingOutlastsOneCallToTheWorkerEndsInOneRequest() throws Exception {
+        database.sql("""
+                        INSERT INTO directory.accounts (id, portfolio_id, name)
+                        SELECT gen_random_uuid(), ?, 'Generated ' || i FROM generate_series(1, 2500) i
+                        """).param(portfolio.id()).update();
+        List<UUID> accounts = database.sql("SELECT id FROM directory.accounts WHERE portfolio_id = ?")
+                .param(portfolio.id())
+                .query(UUID.class)
+                .list();
+        assertThat(accounts).hasSize(2503);
+        for (String invitee : List.of(TestPortfolio.newEmail("pending-a"), TestPortfolio.newEmail("pending-b"))) {
+            UUID user = UUID.randomUUID();
+            database.sql("INSERT INTO directory.users (id, email) VALUES (?, ?)")
+                    .params(user, invitee.toLowerCase(Locale.ROOT))
+                    .update();
+            database.sql("""
+                            INSERT INTO directory.memberships (account_id, user_id, role, state, invited_at, expires_at,
+                                                               invitation_token)
+                            SELECT a.id, ?, 'ANALYST', 'INVITED', now(), now() + interval '7 days',
+                                   encode(sha256(convert_to(a.id::text || ?::text, 'UTF8')), 'hex')
+                              FROM directory.accounts a WHERE a.portfolio_id = ?
+                            """).params(user, user, portfolio.id()).update();
+        }
+        database.sql("""
+                        CREATE FUNCTION directory.slow_unlink() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN
+                            IF EXISTS (SELECT 1 FROM unlinked WHERE portfolio_id = '%s') THEN
+                                PERFORM pg_sleep(2);
+                            END IF;
+                            RETURN NULL;
+                        END $$;
+                        CREATE TRIGGER slow_unlink AFTER UPDATE ON directory.accounts
+                            REFERENCING OLD TABLE AS unlinked
+                            FOR EACH STATEMENT EXECUTE FUNCTION directory.slow_unlink();
+                        """.formatted(portfolio.id())).update();
+        ResponseEntity<String> closed;
+        try {
+            ResponseEntity<String> token = owner.call("POST", "/closure", null);
+            assertThat(token.getStatusCode().value()).as(token.getBody()).isEqualTo(201);
+            String confirmation =
+                    GatewayClient.json(token.getBody()).get("confirmation").asString();
+
+            closed = owner.call("POST", "/close", Map.of("confirmation", confirmation));
+        } finally {
+            database.sql("DROP FUNCTION directory.slow_unlink() CASCADE").update();
+        }
+
+        assertThat(closed.getStatusCode().value()).as(closed.getBody()).isEqualTo(200);
+        assertThat(GatewayClient.json(closed.getBody()).get("unlinkedAccounts").asLong())
+                .isEqualTo(2503);
+        assertThat(database.sql("SELECT count(*) FROM directory.accounts WHERE portfolio_id = ?")
+                        .param(portfolio.id())
+                        .query(Long.class)
+                        .single())
+                .isZero();
+        assertThat(database.sql("SELECT count(*) FROM directory.memberships WHERE account_id = ANY(?)"
+                                + " AND state = 'INVITED'")
+                        .param(accounts.toArray(UUID[]::new))
+                        .query(Long.class)
+                        .single())
+                .as("pending invitations left")
+                .isZero();
+        assertThat(database.sql("SELECT detail FROM jobs.portfolio_admin_log WHERE portfolio_id = ?"
+                                + " AND action = 'PORTFOLIO_CLOSED'")
+                        .param(portfolio.id())
+                        .query(String.class)
+                        .single())
+                .isEqualTo("closed: 2503 account(s) unlinked, 0 pending job(s) cancelled");
+        await().atMost(GatewayActivityLog.WRITTEN_WITHIN)
+                .untilAsserted(() -> assertThat(database.sql("""
+                                        SELECT action, count(*) FROM audit.activity_log WHERE portfolio_id = ?
+                                         GROUP BY action
+                                        """)
+                                .param(portfolio.id())
+                                .query((rs, row) -> Map.entry(rs.getString(1), rs.getLong(2)))
+                                .list())
+                        .containsExactlyInAnyOrder(
+                                Map.entry("INVITATION_REVOKED", 5006L), Map.entry("ACCOUNT_UNLINKED", 2503L)));
+    }
+
+    /**
      * The Owner links an account while the portfolio closes, and the link's answer is lost: the worker's
      * link waits (a trigger holds its write of the account) past the gateway's 5 s for the worker's
      * answer, so the Owner gets 503, after the close noted the accounts it asks to unlink; the link then

@@ -29,10 +29,13 @@ final class TestStack {
             stack = ServiceStack.start(
                     ServiceStack.Settings.onFreePorts(sharedDatabase(), SharedInfrastructure.kafkaBootstrapServers())
                             // A submission waits a minute, not 5 s, for a concurrent one with its Idempotency-Key,
-                            // which a test holds while the Owner unlinks and links an account again over HTTP.
+                            // which a test holds while the Owner unlinks and links an account again over HTTP. A
+                            // close's calls to the worker to unlink its accounts each stop starting batches after
+                            // 0.5 s, not 2 s, so that one whose batches a test slows takes a call per batch.
                             .withPropertiesForAll(Map.of(
                                     "bulk.gateway.permissions.source", "identity-provider",
-                                    "bulk.gateway.jobs.duplicate-wait", "60s"))
+                                    "bulk.gateway.jobs.duplicate-wait", "60s",
+                                    "bulk.gateway.close.unlink-call-budget", "500ms"))
                             .withWorkerProperties(Map.of(
                                     "spring.mail.host", "127.0.0.1",
                                     "spring.mail.port", mailbox.smtpPort(),

@@ -5,6 +5,7 @@ import java.util.UUID;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.service.annotation.HttpExchange;
 import org.springframework.web.service.annotation.PostExchange;
 import tools.jackson.databind.JsonNode;
@@ -27,7 +28,12 @@ interface WorkerLinksApi {
     @PostExchange("/accounts/{accountId}/unlink")
     JsonNode unlink(@PathVariable UUID portfolioId, @PathVariable UUID accountId, @RequestBody Map<String, ?> owner);
 
-    /** Unlinks every account of the portfolio; {@code {"unlinked": n}}. */
+    /**
+     * Unlinks accounts of the portfolio, starting no batch of them once {@code budgetMillis} have passed;
+     * {@code {"unlinked": n, "more": true}} while some may be linked still. A worker of a version before
+     * it ignores the budget, unlinks them all and answers {@code {"unlinked": n}}.
+     */
     @PostExchange("/unlink-all")
-    JsonNode unlinkAll(@PathVariable UUID portfolioId, @RequestBody Map<String, ?> owner);
+    JsonNode unlinkAll(
+            @PathVariable UUID portfolioId, @RequestParam long budgetMillis, @RequestBody Map<String, ?> owner);
 }

@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.portfolio;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.portfoliobulk.contracts.AccountRole;
@@ -12,6 +13,7 @@ import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.LockWaits;
 import com.portfoliobulk.testsupport.TestTokens;
+import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
@@ -531,6 +533,23 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
             assertThat(Instant.parse(closure.body().path("expiresAt").asString()))
                     .as("the answer's expiresAt")
                     .isEqualTo(stored.toInstant());
+        }
+    }
+
+    /**
+     * Each of a close's calls to the worker to unlink its accounts goes on starting batches for {@code
+     * bulk.gateway.close.unlink-call-budget}, and must be answered within the 5 s the gateway waits: a
+     * budget that would not leave a batch the time to end, or none at all, stops the gateway from
+     * starting, naming the setting.
+     */
+    @Test
+    void anUnlinkCallBudgetTheWaitForTheWorkerCannotHoldStopsTheGateway() {
+        URI worker = URI.create("http://localhost:8081");
+        for (Duration budget : List.of(Duration.ofSeconds(5), Duration.ofMillis(4001), Duration.ZERO)) {
+            assertThatThrownBy(() -> new WorkerLinks(worker, budget, null))
+                    .as(budget.toString())
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("bulk.gateway.close.unlink-call-budget must be from 1ms to 4s");
         }
     }
 

@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  * the function given to {@link #provisionUsersWith} creates (or finds) the user and answers its id.
  * And for unlinking every account of a portfolio when it closes ({@code POST
  * /internal/portfolios/{id}/unlink-all}): it runs what {@link #duringUnlinkAll} was given, then
- * answers that no account was linked. And for linking and unlinking one account ({@code POST
+ * answers that no account was linked, without {@code more}, as a worker of a version before the close's
+ * calls with a budget answers (the gateway takes it for the whole). And for linking and unlinking one account ({@code POST
  * /internal/portfolios/{id}/accounts/{accountId}/link} or {@code /unlink}): the function given to
  * {@link #changeLinksWith} makes the change and says how to answer. And for the audit-consumer's
  * activity log (see {@link #activityLog}).

@@ -2,6 +2,7 @@ package com.portfoliobulk.worker.links;
 
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.servicesupport.web.ProblemException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
@@ -10,6 +11,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -62,12 +64,28 @@ class AccountLinksController {
         };
     }
 
-    /** Unlinks every account of the portfolio; 200 with how many. */
+    /**
+     * Unlinks every account of the portfolio; 200 with how many ({@code {"unlinked": n}}). With {@code
+     * budgetMillis} (a close by a gateway of this version on), starts no batch of accounts once that long
+     * has passed and answers {@code {"unlinked": n, "more": true}} while some may be linked still: the
+     * gateway calls again until {@code more} is {@code false}, each call answered well within the time it
+     * waits. Without it (a gateway of a version before, which reads {@code unlinked} alone and calls
+     * once), unlinks them all before it answers, however long that takes.
+     */
     @PostMapping(
             path = "/internal/portfolios/{portfolioId}/unlink-all",
             consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<?> unlinkAll(@PathVariable UUID portfolioId, @RequestBody Actor actor) {
-        return ResponseEntity.ok(Map.of("unlinked", links.unlinkAll(portfolioId, actor)));
+    ResponseEntity<?> unlinkAll(
+            @PathVariable UUID portfolioId,
+            @RequestParam(required = false) Long budgetMillis,
+            @RequestBody Actor actor) {
+        if (budgetMillis == null) {
+            return ResponseEntity.ok(
+                    Map.of("unlinked", links.unlinkAll(portfolioId, actor, null).unlinked()));
+        }
+        AccountLinks.Unlinking unlinking =
+                links.unlinkAll(portfolioId, actor, Duration.ofMillis(Math.max(0, budgetMillis)));
+        return ResponseEntity.ok(Map.of("unlinked", unlinking.unlinked(), "more", unlinking.more()));
     }
 }

@@ -37,6 +37,7 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
 import org.springframework.web.client.RestClient;
 
@@ -167,6 +168,11 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
         assertThat(portfolioOf(account.id())).isEmpty();
     }
 
+    /**
+     * Asked without a budget, as a gateway of a version before it asks (it calls once and reads {@code
+     * unlinked} alone, and would mark the portfolio closed with accounts linked still), the worker
+     * unlinks every account before it answers.
+     */
     @Test
     void unlinkingAllGoesThroughEveryAccountInBatchesAndKeepsTheirMembers() {
         Portfolio portfolio = directory.portfolio(3);
@@ -191,6 +197,83 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
                         .single())
                 .isZero();
         assertThat(directory.membership(portfolio.ownedAccount(0).id(), member)).isPresent();
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(linkChangesOf(accounts)).hasSize(1203));
+    }
+
+    /**
+     * A close by a gateway of this version asks for the unlinking with a time budget: each call starts no
+     * batch once the budget has passed (here 1 ms: one batch a call) and says whether accounts may be
+     * linked still, and the gateway calls again until none is. Each answer so comes within the time the
+     * gateway waits for it; in one call, a close of 5,000 accounts with 200 pending invitations each took
+     * 11 s, and the gateway, which waits 5 s, answered the Owner 503 while the worker went on. A batch
+     * takes at most {@value AccountLinks#INVITATIONS_PER_BATCH} pending invitations with its accounts
+     * (and an account with more alone): by accounts alone, one batch of those ended 200,000 invitations.
+     */
+    @Test
+    void aCloseUnlinksInCallsThatEachStopStartingBatchesOnceTheirBudgetHasPassed() {
+        Portfolio portfolio = directory.portfolio(0);
+        jdbc.sql("""
+                        INSERT INTO directory.accounts (id, portfolio_id, name)
+                        SELECT gen_random_uuid(), :p, 'Generated ' || i FROM generate_series(1, 1203) i
+                        """).param("p", portfolio.id()).update();
+        // In the worker's order (the database's uuid order): the first with more than a batch's
+        // invitations on its own, the next two with a batch's between them, the fourth with one.
+        List<UUID> accounts = jdbc.sql("SELECT id FROM directory.accounts WHERE portfolio_id = :p ORDER BY id")
+                .param("p", portfolio.id())
+                .query(UUID.class)
+                .list();
+        int invitees = AccountLinks.INVITATIONS_PER_BATCH + 1;
+        String domain = "@budget-" + UUID.randomUUID() + ".example";
+        jdbc.sql("""
+                        INSERT INTO directory.users (id, email)
+                        SELECT gen_random_uuid(), 'invitee' || g || :domain FROM generate_series(1, :invitees) AS g
+                        """).param("domain", domain).param("invitees", invitees).update();
+        jdbc.sql("""
+                        INSERT INTO directory.memberships (account_id, user_id, role, state, invited_at, expires_at,
+                                                           invitation_token)
+                        SELECT a.account, u.id, 'ANALYST', 'INVITED', now(), now() + interval '7 days',
+                               encode(sha256(convert_to(a.account::text || u.id::text, 'UTF8')), 'hex')
+                          FROM (VALUES (:first, :invitees), (:second, :half), (:third, :half), (:fourth, 1))
+                                AS a (account, invited)
+                          JOIN LATERAL (SELECT id FROM directory.users WHERE email LIKE '%' || :domain
+                                         ORDER BY id LIMIT a.invited) u ON true
+                        """)
+                .param("first", accounts.get(0))
+                .param("second", accounts.get(1))
+                .param("third", accounts.get(2))
+                .param("fourth", accounts.get(3))
+                .param("invitees", invitees)
+                .param("half", AccountLinks.INVITATIONS_PER_BATCH / 2)
+                .param("domain", domain)
+                .update();
+
+        assertThat(unlinkAll(portfolio.id(), 1))
+                .as("the first account alone: more than a batch's invitations")
+                .containsExactlyInAnyOrderEntriesOf(Map.of("unlinked", 1, "more", true));
+        assertThat(unlinkAll(portfolio.id(), 1))
+                .as("the next two: a batch's invitations")
+                .containsExactlyInAnyOrderEntriesOf(Map.of("unlinked", 2, "more", true));
+        assertThat(unlinkAll(portfolio.id(), 1))
+                .as("a batch of accounts")
+                .containsExactlyInAnyOrderEntriesOf(Map.of("unlinked", AccountLinks.BATCH, "more", true));
+        assertThat(unlinkAll(portfolio.id(), 1))
+                .as("the rest")
+                .containsExactlyInAnyOrderEntriesOf(Map.of("unlinked", 1203 - 3 - AccountLinks.BATCH, "more", false));
+        assertThat(unlinkAll(portfolio.id(), 1))
+                .containsExactlyInAnyOrderEntriesOf(Map.of("unlinked", 0, "more", false));
+
+        assertThat(jdbc.sql("SELECT count(*) FROM directory.accounts WHERE portfolio_id = :p")
+                        .param("p", portfolio.id())
+                        .query(Long.class)
+                        .single())
+                .isZero();
+        assertThat(jdbc.sql("SELECT count(*) FROM directory.memberships WHERE account_id = ANY(:accounts)")
+                        .param("accounts", accounts.subList(0, 4).toArray(UUID[]::new))
+                        .query(Long.class)
+                        .single())
+                .as("every invitation ended")
+                .isZero();
         await().atMost(PATIENCE)
                 .untilAsserted(() -> assertThat(linkChangesOf(accounts)).hasSize(1203));
     }
@@ -623,6 +706,16 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
                 .body(OWNER)
                 .retrieve()
                 .body(String.class);
+    }
+
+    /** Unlinks accounts of the portfolio within the budget, as a close by a gateway of this version does. */
+    private Map<String, Object> unlinkAll(UUID portfolioId, long budgetMillis) {
+        return http().post()
+                .uri("/internal/portfolios/{p}/unlink-all?budgetMillis={b}", portfolioId, budgetMillis)
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(OWNER)
+                .retrieve()
+                .body(new ParameterizedTypeReference<Map<String, Object>>() {});
     }
 
     private int post(UUID portfolioId, String path) {
