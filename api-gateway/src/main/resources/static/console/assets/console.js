@@ -116,9 +116,10 @@
     }
   });
   // A form that changes something is sent once: a second click while the first answer is on its way
-  // would rotate a secret twice, or add a subscription twice and show "Already subscribed" instead of
-  // its secret. The guard ends with the page, when the page comes back from the history, or after a
-  // while (a navigation stopped by the user), so the form can then be sent again.
+  // would rotate a secret twice. (Add webhook and Create SCIM token carry a key made with the page, so
+  // sent again they create nothing more, also without this guard.) The guard ends with the page, when
+  // the page comes back from the history, or after a while (a navigation stopped by the user), so the
+  // form can then be sent again.
   var RESEND_AFTER_MS = 10000;
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -328,11 +328,18 @@ class GatewayApi {
         return get(user, "/scim-tokens", Map.of("portfolioId", portfolioId), query("cursor", cursor), limit);
     }
 
-    /** Creates a SCIM token; the answer carries the token and the SCIM base URL, shown this once. */
-    Map<String, Object> createScimToken(ConsoleUser user, UUID portfolioId, String name) {
+    /**
+     * Creates a SCIM token; the answer carries the token and the SCIM base URL, shown this once. With an
+     * {@code idempotencyKey}, the request sent again creates no second token: the API refuses it (409)
+     * naming the token the key created.
+     */
+    Map<String, Object> createScimToken(ConsoleUser user, UUID portfolioId, String name, String idempotencyKey) {
         return call(() -> client().post()
                 .uri(PORTFOLIOS + "/scim-tokens", portfolioId)
-                .headers(headers -> authorize(headers, user))
+                .headers(headers -> {
+                    authorize(headers, user);
+                    idempotencyKey(headers, idempotencyKey);
+                })
                 .contentType(MediaType.APPLICATION_JSON)
                 .body(json(Map.of("name", name == null ? "" : name)))
                 .retrieve()
@@ -368,10 +375,17 @@ class GatewayApi {
 
     /**
      * Subscribes the URL to the event types (and the progress interval, when one is given); the answer
-     * carries the signing secret, shown this once. The API validates all of it.
+     * carries the signing secret, shown this once. The API validates all of it. With an {@code
+     * idempotencyKey}, the request sent again subscribes nothing more: the API answers the subscription
+     * the key created, with its secret.
      */
     Map<String, Object> createWebhook(
-            ConsoleUser user, UUID portfolioId, String url, List<String> eventTypes, String progressIntervalSeconds) {
+            ConsoleUser user,
+            UUID portfolioId,
+            String url,
+            List<String> eventTypes,
+            String progressIntervalSeconds,
+            String idempotencyKey) {
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("url", url == null ? "" : url.strip());
         request.put("eventTypes", eventTypes);
@@ -383,7 +397,10 @@ class GatewayApi {
         }
         return call(() -> client().post()
                 .uri(PORTFOLIOS + "/webhooks", portfolioId)
-                .headers(headers -> authorize(headers, user))
+                .headers(headers -> {
+                    authorize(headers, user);
+                    idempotencyKey(headers, idempotencyKey);
+                })
                 .contentType(MediaType.APPLICATION_JSON)
                 .body(json(request))
                 .retrieve()
@@ -489,6 +506,13 @@ class GatewayApi {
      */
     private String json(Map<String, ?> body) {
         return json.writeValueAsString(body);
+    }
+
+    /** The form's key as the request's {@code Idempotency-Key}; none for a form without one. */
+    private static void idempotencyKey(HttpHeaders headers, String key) {
+        if (StringUtils.hasText(key)) {
+            headers.set("Idempotency-Key", key);
+        }
     }
 
     private static void authorize(HttpHeaders headers, ConsoleUser user) {

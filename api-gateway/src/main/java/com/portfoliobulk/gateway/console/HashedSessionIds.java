@@ -16,6 +16,11 @@ import org.springframework.session.jdbc.JdbcIndexedSessionRepository;
  * cookie is not rewritten). Runs after Spring Boot's customizer, which sets the table name and with it
  * resets every statement. Listing sessions by principal name, which nothing here uses, would answer
  * the digests as ids.
+ *
+ * <p>An attribute is stored with PostgreSQL's upsert, as Spring Session's own customizer for PostgreSQL
+ * does: two requests of one session answered at once that each add the same attribute (the flash that
+ * carries a new secret to the page, from a form sent twice by a double click) store the later one's,
+ * where the plain insert of the second failed on the first's row and answered the console's error page.
  */
 @Configuration(proxyBeanMethods = false)
 class HashedSessionIds {
@@ -45,6 +50,12 @@ class HashedSessionIds {
                            PRINCIPAL_NAME = ?
                      WHERE PRIMARY_ID = ?
                     """.replace("DIGEST", DIGEST_OF_PARAMETER));
+            repository.setCreateSessionAttributeQuery("""
+                    INSERT INTO %TABLE_NAME%_ATTRIBUTES (SESSION_PRIMARY_ID, ATTRIBUTE_NAME, ATTRIBUTE_BYTES)
+                    VALUES (?, ?, ?)
+                    ON CONFLICT (SESSION_PRIMARY_ID, ATTRIBUTE_NAME)
+                    DO UPDATE SET ATTRIBUTE_BYTES = EXCLUDED.ATTRIBUTE_BYTES
+                    """);
             repository.setDeleteSessionQuery("""
                     DELETE FROM %TABLE_NAME%
                      WHERE SESSION_ID = DIGEST

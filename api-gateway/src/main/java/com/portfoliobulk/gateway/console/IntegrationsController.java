@@ -1,13 +1,16 @@
 package com.portfoliobulk.gateway.console;
 
 import com.portfoliobulk.gateway.webhooks.EventType;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.springframework.beans.factory.annotation.Value;
@@ -20,18 +23,30 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
+import org.springframework.web.servlet.support.SessionFlashMapManager;
 
 /**
  * The portfolio's integrations page: its SCIM tokens (for the identity provider) and its job webhook
  * subscriptions with their recent messages, each as the API answers the signed-in administrator, and
  * the API's actions on them. A new SCIM token or signing secret is shown once, on the page the action
  * returns to, from a one-time flash attribute of the session (stored sealed, {@link SealedSessions}):
- * never in an address.
+ * never in an address. Each of the page's two creation forms carries an Idempotency-Key made when the
+ * page was shown, so that the form sent again (a double click, Enter twice, without the page script or
+ * after its guard) creates nothing more.
  */
 @Controller
 class IntegrationsController {
 
     private static final String PAGE = "/console/portfolios/{portfolioId}/integrations";
+
+    /** The header, and the problem's field, of the API's idempotent creations. */
+    private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+    /** The session attribute of Spring MVC's flash maps on their way to a page. */
+    private static final String FLASH_MAPS = SessionFlashMapManager.class.getName() + ".FLASH_MAPS";
+
+    /** The page's parameter saying that Create SCIM token was sent again from one page. */
+    private static final String SCIM_TOKEN_SENT_AGAIN = "scim-token";
 
     private final GatewayApi api;
 
@@ -64,8 +79,13 @@ class IntegrationsController {
             @PathVariable UUID portfolioId,
             @RequestParam(required = false) String tokensCursor,
             @RequestParam(required = false) String webhooksCursor,
+            @RequestParam(required = false) String sentAgain,
             Model model) {
         pages.portfolio(model, user, portfolioId, "integrations");
+        // A key per form and showing of the page: the form sent again with it creates nothing more.
+        model.addAttribute("scimTokenKey", UUID.randomUUID().toString());
+        model.addAttribute("webhookKey", UUID.randomUUID().toString());
+        model.addAttribute("scimTokenSentAgain", SCIM_TOKEN_SENT_AGAIN.equals(sentAgain));
         model.addAttribute("previousSecretOverlap", previousSecretOverlap);
         model.addAttribute("retryPeriod", retryPeriod);
         int limit = pages.pageSize();
@@ -97,26 +117,35 @@ class IntegrationsController {
     /**
      * Creates a SCIM token; the page it returns to shows the token and the SCIM base URL once. A name
      * the API refuses brings back the page, with its problem next to the form and the name as typed.
+     * The form sent again from the same page creates no second token (the API refuses its key, 409):
+     * it leads to the page too, which shows the token the first sending created, once, from the flash
+     * that sending left in the session, and says the form was sent again.
      */
     @PostMapping(PAGE + "/scim-tokens")
     String createScimToken(
             ConsoleUser user,
             @PathVariable UUID portfolioId,
             @RequestParam(required = false) String name,
+            @RequestParam(required = false) String idempotencyKey,
             RedirectAttributes redirect,
             HttpServletResponse response,
             Model model) {
         Map<String, Object> created;
         try {
-            created = api.createScimToken(user, portfolioId, name);
+            created = api.createScimToken(user, portfolioId, name, idempotencyKey);
         } catch (ApiProblem problem) {
+            if (problem.status() == 409 && problem.names(IDEMPOTENCY_KEY)) {
+                // No flash of its own: written while the first sending's is being stored (a double
+                // click), it would take that one's place in the session, and the token with it.
+                return page(portfolioId) + "?sentAgain=" + SCIM_TOKEN_SENT_AGAIN;
+            }
             if (problem.status() != 400 && problem.status() != 422) {
                 throw problem;
             }
             response.setStatus(problem.status());
-            model.addAttribute("scimProblem", problem);
+            model.addAttribute("scimProblem", sentAgainChanged(problem, "created a SCIM token", "create another"));
             model.addAttribute("scimName", name);
-            return integrations(user, portfolioId, null, null, model);
+            return integrations(user, portfolioId, null, null, null, model);
         }
         Map<String, Object> shown = new LinkedHashMap<>(created);
         shown.put("scimBaseUrl", scimBaseUrl(created.get("scimBaseUrl")));
@@ -177,7 +206,12 @@ class IntegrationsController {
         return ConsolePages.redirectToList(PAGE, portfolioId, "tokensCursor", tokensCursor);
     }
 
-    /** Subscribes a URL; the page it returns to shows the signing secret once. */
+    /**
+     * Subscribes a URL; the page it returns to shows the signing secret once. The form sent again from
+     * the same page subscribes nothing more: the API answers the subscription its key created, with its
+     * secret, which the page shows as the first sending's would have (once, when that sending's page is
+     * still to be shown).
+     */
     @PostMapping(PAGE + "/webhooks")
     String createWebhook(
             ConsoleUser user,
@@ -185,7 +219,9 @@ class IntegrationsController {
             @RequestParam(required = false) String url,
             @RequestParam(required = false) List<String> eventTypes,
             @RequestParam(required = false) String progressIntervalSeconds,
+            @RequestParam(required = false) String idempotencyKey,
             RedirectAttributes redirect,
+            HttpServletRequest request,
             HttpServletResponse response,
             Model model) {
         List<String> events = eventTypes == null ? List.of() : eventTypes;
@@ -196,20 +232,60 @@ class IntegrationsController {
                     portfolioId,
                     url,
                     events,
-                    StringUtils.hasText(progressIntervalSeconds) ? progressIntervalSeconds.strip() : null);
+                    StringUtils.hasText(progressIntervalSeconds) ? progressIntervalSeconds.strip() : null,
+                    idempotencyKey);
         } catch (ApiProblem problem) {
             if (problem.status() != 400 && problem.status() != 409 && problem.status() != 422) {
                 throw problem;
             }
             // The page again, with the API's problem next to the form and the form as it was filled in.
             response.setStatus(problem.status());
-            model.addAttribute("webhookProblem", problem);
+            model.addAttribute("webhookProblem", sentAgainChanged(problem, "added a subscription", "add this one"));
             model.addAttribute("webhookForm", new WebhookForm(url, events, progressIntervalSeconds));
-            return integrations(user, portfolioId, null, null, model);
+            return integrations(user, portfolioId, null, null, null, model);
         }
-        redirect.addFlashAttribute("newSecret", created);
-        redirect.addFlashAttribute("secretWhy", "created");
+        if (!secretOnItsWay(request, created)) {
+            redirect.addFlashAttribute("newSecret", created);
+            redirect.addFlashAttribute("secretWhy", "created");
+        }
         return page(portfolioId);
+    }
+
+    /**
+     * Whether the session holds this new secret already, on its way to the page: the first sending of
+     * the form, answered before this one, left it there; a second copy would show it twice.
+     */
+    private static boolean secretOnItsWay(HttpServletRequest request, Map<String, Object> created) {
+        HttpSession session = request.getSession(false);
+        if (session == null || !(session.getAttribute(FLASH_MAPS) instanceof List<?> flashMaps)) {
+            return false;
+        }
+        return flashMaps.stream()
+                .filter(Map.class::isInstance)
+                .map(flash -> ((Map<?, ?>) flash).get("newSecret"))
+                .filter(Map.class::isInstance)
+                .map(Map.class::cast)
+                .anyMatch(shown -> Objects.equals(shown.get("subscriptionId"), created.get("subscriptionId"))
+                        && Objects.equals(shown.get("secret"), created.get("secret")));
+    }
+
+    /**
+     * The API's refusal of a key that created something from this page already, with another request
+     * (the form sent again from the page, changed), in the console's words: the page shown again has a
+     * new key, so the form sent from it makes the change. Any other problem as the API worded it.
+     */
+    private static ApiProblem sentAgainChanged(ApiProblem problem, String madeWhat, String sendTo) {
+        if (problem.status() != 422 || !problem.names(IDEMPOTENCY_KEY)) {
+            return problem;
+        }
+        return new ApiProblem(
+                problem.status(),
+                Map.of(
+                        "title",
+                        "Sent again with changes",
+                        "detail",
+                        "This form was sent from this page before, and " + madeWhat + " then. It is filled in"
+                                + " as you sent it now: send it again to " + sendTo + "."));
     }
 
     /**

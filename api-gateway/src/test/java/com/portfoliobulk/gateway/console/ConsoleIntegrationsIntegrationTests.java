@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -15,8 +16,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -830,6 +833,160 @@ class ConsoleIntegrationsIntegrationTests {
                         .query(Long.class)
                         .single())
                 .isZero();
+    }
+
+    /**
+     * Create SCIM token sent twice from one page (a double click without the page script, Enter twice,
+     * a click once the script's guard has run out) creates one token: the form carries a key made when
+     * the page was shown. The second sending leads to the page, which shows the token the first one
+     * created, once, and says the form was sent again; read again, it says what to do with a token whose
+     * secret was not copied.
+     */
+    @Test
+    void createScimTokenSentTwiceFromOnePageCreatesOneTokenShownOnce() throws Exception {
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        Map<String, String> fields = form(browser.get(page).body(), "panel create-token", "name", "Okta");
+
+        HttpResponse<String> first = browser.post(page + "/scim-tokens", fields);
+        HttpResponse<String> second = browser.post(page + "/scim-tokens", fields);
+
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(302);
+        assertThat(second.statusCode()).as(second.body()).isEqualTo(302);
+        assertThat(api(portfolio, "OWNER", "/scim-tokens").path("items"))
+                .as("the portfolio's SCIM tokens, as the API lists them")
+                .hasSize(1);
+        HttpResponse<String> shown = browser.get(location(second));
+        assertThat(shown.statusCode()).as(shown.body()).isEqualTo(200);
+        String token = value(SCIM_TOKEN, shown.body());
+        assertThat(token).startsWith("scim_");
+        assertThat(shown.body())
+                .contains("id=\"new-scim-token\"", "id=\"scim-token-sent-again\"")
+                .contains("sent more than once from the same page: it created this one token, and no other.");
+        assertThat(scim(token, value(SCIM_BASE_URL, shown.body()) + "/Users").statusCode())
+                .isEqualTo(200);
+        String again = browser.get(location(second)).body();
+        assertThat(again)
+                .doesNotContain(token, "id=\"new-scim-token\"")
+                .contains("it created one token, the newest in the list, and no other.")
+                .contains("if it was not copied, revoke that token and create a new one.");
+    }
+
+    /**
+     * Add webhook sent twice from one page subscribes the URL once: the second sending is answered the
+     * subscription the first created, with its secret, which the page shows once, as after one sending.
+     * Before, it was refused (409, "already receives ...") and that was the page shown, the secret
+     * never.
+     */
+    @Test
+    void addWebhookSentTwiceFromOnePageSubscribesOnceAndShowsTheSecretOnce() throws Exception {
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String url = "https://127.0.0.1:8443/hooks/" + UUID.randomUUID();
+        String body = encoded(form(browser.get(page).body(), "panel create-webhook", "url", url))
+                + "&eventTypes=job.completed";
+
+        HttpResponse<String> first = browser.postEncoded(page + "/webhooks", body);
+        HttpResponse<String> second = browser.postEncoded(page + "/webhooks", body);
+
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(302);
+        assertThat(second.statusCode()).as(second.body()).isEqualTo(302);
+        JsonNode listed = api(portfolio, "OWNER", "/webhooks").path("items");
+        assertThat(listed)
+                .as("the portfolio's subscriptions, as the API lists them")
+                .hasSize(1);
+        String shown = browser.get(location(second)).body();
+        String secret = value(WEBHOOK_SECRET, shown);
+        assertThat(secret).startsWith("whsec_");
+        assertThat(shown).contains("id=\"new-webhook-secret\"", url).doesNotContain("id=\"webhook-problem\"");
+        assertThat(browser.get(page).body()).doesNotContain(secret, "id=\"new-webhook-secret\"");
+    }
+
+    /**
+     * A creation form sent again from its page with other values (the page come back from the history,
+     * changed) creates nothing with that page's key, which made something else: it comes back filled
+     * in as sent, saying so in the console's words, with a new key, so that sending it again makes it.
+     */
+    @Test
+    void aCreationFormSentAgainWithChangesComesBackToBeSentAgain() throws Exception {
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        Map<String, String> okta = form(browser.get(page).body(), "panel create-token", "name", "Okta");
+        assertThat(browser.post(page + "/scim-tokens", okta).statusCode()).isEqualTo(302);
+        Map<String, String> entra = new LinkedHashMap<>(okta);
+        entra.put("name", "Entra ID");
+
+        HttpResponse<String> refused = browser.post(page + "/scim-tokens", entra);
+
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(422);
+        assertThat(ConsoleBrowser.unescape(refused.body()))
+                .contains("id=\"scim-problem\"", "Sent again with changes")
+                .contains("This form was sent from this page before, and created a SCIM token then.")
+                .contains("value=\"Entra ID\"")
+                .doesNotContain("Idempotency-Key");
+        assertThat(api(portfolio, "OWNER", "/scim-tokens").path("items")).hasSize(1);
+        Map<String, String> again = form(refused.body(), "panel create-token", "name", "Entra ID");
+        assertThat(again.get("idempotencyKey")).isNotBlank().isNotEqualTo(okta.get("idempotencyKey"));
+        assertThat(browser.post(page + "/scim-tokens", again).statusCode()).isEqualTo(302);
+        assertThat(api(portfolio, "OWNER", "/scim-tokens").path("items")).hasSize(2);
+
+        String url = "https://127.0.0.1:8443/hooks/" + UUID.randomUUID();
+        Map<String, String> webhook = form(browser.get(page).body(), "panel create-webhook", "url", url);
+        assertThat(browser.postEncoded(page + "/webhooks", encoded(webhook) + "&eventTypes=job.completed")
+                        .statusCode())
+                .isEqualTo(302);
+        HttpResponse<String> changed =
+                browser.postEncoded(page + "/webhooks", encoded(webhook) + "&eventTypes=job.failed");
+        assertThat(changed.statusCode()).as(changed.body()).isEqualTo(422);
+        assertThat(ConsoleBrowser.unescape(changed.body()))
+                .contains("id=\"webhook-problem\"", "Sent again with changes")
+                .contains("and added a subscription then.")
+                .doesNotContain("Idempotency-Key");
+        assertThat(subscriptions()).isOne();
+    }
+
+    /**
+     * Add webhook sent twice at once (a double click while the first is being answered): both sendings
+     * lead to the page, which shows the one subscription's secret once. The second waits for the first
+     * in the API and is answered its subscription; both store the secret on its way to the page in the
+     * session at the same time.
+     */
+    @Test
+    void addWebhookSentTwiceAtOnceSubscribesOnceAndShowsTheSecretOnce() throws Exception {
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String url = "https://127.0.0.1:8443/hooks/" + UUID.randomUUID();
+        String body = encoded(form(browser.get(page).body(), "panel create-webhook", "url", url))
+                + "&eventTypes=job.completed";
+        List<HttpResponse<String>> answers = new ArrayList<>();
+        try (ExecutorService clicks = Executors.newFixedThreadPool(2);
+                Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            try (PreparedStatement lock = holder.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+                lock.setLong(1, ("webhook-subscriptions:" + portfolio.id()).hashCode());
+                lock.execute();
+            }
+            List<Future<HttpResponse<String>>> sent = new ArrayList<>();
+            try {
+                for (int click = 0; click < 2; click++) {
+                    sent.add(clicks.submit(() -> browser.postEncoded(page + "/webhooks", body)));
+                }
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> LockWaits.in(dataSource, "pg_advisory_xact_lock").stream()
+                                        .filter(waiting -> waiting.lock().equals("advisory"))
+                                        .count()
+                                >= 2);
+            } finally {
+                holder.commit();
+            }
+            for (Future<HttpResponse<String>> answer : sent) {
+                answers.add(answer.get(30, TimeUnit.SECONDS));
+            }
+        }
+
+        assertThat(answers)
+                .allSatisfy(answer ->
+                        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(302));
+        assertThat(api(portfolio, "OWNER", "/webhooks").path("items")).hasSize(1);
+        String secret = value(WEBHOOK_SECRET, browser.get(page).body());
+        assertThat(secret).startsWith("whsec_");
+        assertThat(browser.get(page).body()).doesNotContain(secret, "id=\"new-webhook-secret\"");
     }
 
     /**
