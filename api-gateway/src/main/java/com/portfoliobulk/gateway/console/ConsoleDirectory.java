@@ -15,7 +15,8 @@ import org.springframework.stereotype.Repository;
 /**
  * The little the console reads that the API has no endpoint for: the names of the portfolios an
  * administrator may open and of the accounts an accepted invitation opened, the addresses of the
- * users a review's form names, and (for the demo sign-in) which portfolios exist and a user's id.
+ * users a review's form names, whether a SCIM token the API no longer answers was revoked, and (for
+ * the demo sign-in) which portfolios exist and a user's id.
  */
 @Repository
 class ConsoleDirectory {
@@ -115,6 +116,19 @@ class ConsoleDirectory {
                         .param("ids", PostgresArrays.uuids(ids))
                         .query(String.class)
                         .list());
+    }
+
+    /**
+     * The name of the portfolio's SCIM token of this id when it is revoked: the API answers no such
+     * token then, as for an id the portfolio never had. Empty for a token that is not revoked too.
+     */
+    Optional<String> revokedScimTokenName(UUID portfolioId, UUID tokenId) {
+        return jdbc.sql("SELECT name FROM jobs.scim_tokens WHERE id = :tokenId AND portfolio_id = :portfolioId"
+                        + " AND revoked_at IS NOT NULL")
+                .param("tokenId", tokenId)
+                .param("portfolioId", portfolioId)
+                .query(String.class)
+                .optional();
     }
 
     /** Those of the given accounts that exist, by account id (whatever their portfolio). */

@@ -163,9 +163,17 @@ class IntegrationsController {
             @PathVariable UUID portfolioId,
             @PathVariable UUID tokenId,
             @RequestParam(required = false) String tokensCursor,
+            RedirectAttributes redirect,
             Model model) {
         pages.portfolio(model, user, portfolioId, "integrations");
-        Map<String, Object> token = api.scimToken(user, portfolioId, tokenId);
+        Map<String, Object> token;
+        try {
+            token = api.scimToken(user, portfolioId, tokenId);
+        } catch (ApiProblem problem) {
+            // Opened again after the token was revoked (Back, another tab): the list, saying so.
+            redirect.addFlashAttribute("done", revokedAlready(problem, portfolioId, tokenId));
+            return ConsolePages.redirectToList(PAGE, portfolioId, "tokensCursor", tokensCursor);
+        }
         boolean last =
                 ConsolePages.items(api.scimTokens(user, portfolioId, 2, null)).size() <= 1;
         List<String> losses = new ArrayList<>();
@@ -200,10 +208,32 @@ class IntegrationsController {
             @PathVariable UUID tokenId,
             @RequestParam(required = false) String tokensCursor,
             RedirectAttributes redirect) {
-        api.revokeScimToken(user, portfolioId, tokenId);
+        try {
+            api.revokeScimToken(user, portfolioId, tokenId);
+        } catch (ApiProblem problem) {
+            redirect.addFlashAttribute("done", revokedAlready(problem, portfolioId, tokenId));
+            return ConsolePages.redirectToList(PAGE, portfolioId, "tokensCursor", tokensCursor);
+        }
         redirect.addFlashAttribute(
                 "done", "The SCIM token was revoked: the identity provider's next call with it is refused.");
         return ConsolePages.redirectToList(PAGE, portfolioId, "tokensCursor", tokensCursor);
+    }
+
+    /**
+     * What the list says when the API answers that the portfolio has no such token that is not revoked
+     * (404), and the portfolio's token of that id is revoked: revoked already (the form sent again, from
+     * another tab or from the history). Any other problem, a token id the portfolio never had among
+     * them, is thrown on. Asked only after the API's 404, which it answers only the Portfolio Owner.
+     */
+    private String revokedAlready(ApiProblem problem, UUID portfolioId, UUID tokenId) {
+        if (problem.status() != 404) {
+            throw problem;
+        }
+        return directory
+                .revokedScimTokenName(portfolioId, tokenId)
+                .map(name -> "The SCIM token " + name + " was revoked already: the identity provider's calls"
+                        + " with it are refused.")
+                .orElseThrow(() -> problem);
     }
 
     /**
@@ -364,9 +394,17 @@ class IntegrationsController {
             @PathVariable UUID portfolioId,
             @PathVariable UUID subscriptionId,
             @RequestParam(required = false) String webhooksCursor,
+            RedirectAttributes redirect,
             Model model) {
         pages.portfolio(model, user, portfolioId, "integrations");
-        Map<String, Object> subscription = api.webhook(user, portfolioId, subscriptionId);
+        Map<String, Object> subscription;
+        try {
+            subscription = api.webhook(user, portfolioId, subscriptionId);
+        } catch (ApiProblem problem) {
+            // Opened again after the subscription was deleted (Back, another tab): the list, saying so.
+            redirect.addFlashAttribute("done", deletedAlready(problem));
+            return webhooksPage(portfolioId, webhooksCursor);
+        }
         List<String> losses = new ArrayList<>();
         losses.add("No further job message is sent to " + subscription.get("url")
                 + ", also none that is waiting to be sent or retried.");
@@ -403,9 +441,27 @@ class IntegrationsController {
             @PathVariable UUID subscriptionId,
             @RequestParam(required = false) String webhooksCursor,
             RedirectAttributes redirect) {
-        api.deleteWebhook(user, portfolioId, subscriptionId);
+        try {
+            api.deleteWebhook(user, portfolioId, subscriptionId);
+        } catch (ApiProblem problem) {
+            redirect.addFlashAttribute("done", deletedAlready(problem));
+            return webhooksPage(portfolioId, webhooksCursor);
+        }
         redirect.addFlashAttribute("done", "The subscription was deleted with its messages.");
         return webhooksPage(portfolioId, webhooksCursor);
+    }
+
+    /**
+     * What the list says when the API answers that the portfolio has no such subscription (404): it was
+     * deleted already (the form sent again, from another tab or from the history; a deleted
+     * subscription leaves nothing to tell it from an id the portfolio never had). Any other problem is
+     * thrown on.
+     */
+    private static String deletedAlready(ApiProblem problem) {
+        if (problem.status() != 404) {
+            throw problem;
+        }
+        return "The subscription was deleted already: the portfolio has no such subscription any more.";
     }
 
     /** A subscription's messages, newest first, a page at a time. */

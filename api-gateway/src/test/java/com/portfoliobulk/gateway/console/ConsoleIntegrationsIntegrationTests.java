@@ -130,10 +130,20 @@ class ConsoleIntegrationsIntegrationTests {
         assertThat(revoked.statusCode()).isEqualTo(302);
         assertThat(browser.get(page).body()).contains("id=\"done\"", "The SCIM token was revoked", "No SCIM token.");
         assertThat(scim(token, scimBase + "/Users").statusCode()).isEqualTo(401);
+        // Sent again (Back, another tab): the list, saying it was revoked already.
         HttpResponse<String> twice =
                 browser.post(page + "/scim-tokens/" + tokenId + "/revoke", Map.of("_csrf", browser.csrf()));
-        assertThat(twice.statusCode()).isEqualTo(404);
-        assertThat(twice.body()).contains("The portfolio has no SCIM token " + tokenId + " that is not revoked.");
+        assertThat(twice.statusCode()).as(twice.body()).isEqualTo(302);
+        assertThat(location(twice)).isEqualTo(page);
+        assertThat(browser.get(page).body())
+                .contains("id=\"done\"", "The SCIM token Entra ID was revoked already")
+                .contains("No SCIM token.");
+        // A token the portfolio never had is still not found.
+        UUID unknown = UUID.randomUUID();
+        HttpResponse<String> never =
+                browser.post(page + "/scim-tokens/" + unknown + "/revoke", Map.of("_csrf", browser.csrf()));
+        assertThat(never.statusCode()).isEqualTo(404);
+        assertThat(never.body()).contains("The portfolio has no SCIM token " + unknown + " that is not revoked.");
     }
 
     @Test
@@ -1043,6 +1053,64 @@ class ConsoleIntegrationsIntegrationTests {
                         .statusCode())
                 .isEqualTo(302);
         assertThat(subscriptions()).isZero();
+    }
+
+    /**
+     * Revoke or Delete sent again (the question's page come back from the history, or open in two tabs)
+     * after the first one made the change leads to the list's page it was sent from, saying the token
+     * was revoked or the subscription deleted already, as a job's Cancel sent again does; so does the
+     * question's page opened again. Before, each answered the console's 404 page. A token the portfolio
+     * never had is not found, as before.
+     */
+    @Test
+    void revokingOrDeletingAgainLeadsToTheListSayingItIsDoneAlready() throws Exception {
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        assertThat(browser.post(
+                                page + "/scim-tokens",
+                                form(browser.get(page).body(), "panel create-token", "name", "Okta"))
+                        .statusCode())
+                .isEqualTo(302);
+        assertThat(browser.get(page).body()).contains("id=\"new-scim-token\"");
+        UUID subscriptionId = subscribeToJobCompleted();
+        assertThat(browser.get(page).body()).contains("id=\"new-webhook-secret\"");
+        UUID okta = tokenId("Okta");
+        String revokeQuestion = page + "/scim-tokens/" + okta + "/revoke";
+        String deleteQuestion = page + "/webhooks/" + subscriptionId + "/delete";
+        Map<String, String> revokeForm =
+                ConsoleBrowser.hiddenFields(browser.get(revokeQuestion).body(), "confirm");
+        Map<String, String> deleteForm =
+                ConsoleBrowser.hiddenFields(browser.get(deleteQuestion).body(), "confirm");
+        assertThat(browser.post(revokeQuestion, revokeForm).statusCode()).isEqualTo(302);
+        assertThat(browser.get(page).body()).contains("The SCIM token was revoked");
+        assertThat(browser.post(deleteQuestion, deleteForm).statusCode()).isEqualTo(302);
+        assertThat(browser.get(page).body()).contains("The subscription was deleted with its messages.");
+
+        HttpResponse<String> revokedAgain = browser.post(revokeQuestion, revokeForm);
+
+        String revokedAlready =
+                "The SCIM token Okta was revoked already: the identity provider&#39;s calls with it are refused.";
+        assertThat(revokedAgain.statusCode()).as(revokedAgain.body()).isEqualTo(302);
+        assertThat(location(revokedAgain)).isEqualTo(page);
+        assertThat(browser.get(location(revokedAgain)).body()).contains("id=\"done\"", revokedAlready);
+        HttpResponse<String> deletedAgain = browser.post(deleteQuestion, deleteForm);
+        String deletedAlready =
+                "The subscription was deleted already: the portfolio has no such subscription any more.";
+        assertThat(deletedAgain.statusCode()).as(deletedAgain.body()).isEqualTo(302);
+        assertThat(location(deletedAgain)).isEqualTo(page);
+        assertThat(browser.get(location(deletedAgain)).body()).contains("id=\"done\"", deletedAlready);
+        // The question's page opened again (Back to it, its address reopened) leads there too.
+        HttpResponse<String> revokeAskedAgain = browser.get(revokeQuestion);
+        assertThat(revokeAskedAgain.statusCode()).as(revokeAskedAgain.body()).isEqualTo(302);
+        assertThat(location(revokeAskedAgain)).isEqualTo(page);
+        assertThat(browser.get(location(revokeAskedAgain)).body()).contains(revokedAlready);
+        HttpResponse<String> deleteAskedAgain = browser.get(deleteQuestion);
+        assertThat(deleteAskedAgain.statusCode()).as(deleteAskedAgain.body()).isEqualTo(302);
+        assertThat(location(deleteAskedAgain)).isEqualTo(page);
+        assertThat(browser.get(location(deleteAskedAgain)).body()).contains(deletedAlready);
+        assertThat(revoked(okta)).isTrue();
+        assertThat(subscriptions()).isZero();
+        HttpResponse<String> never = browser.get(page + "/scim-tokens/" + UUID.randomUUID() + "/revoke");
+        assertThat(never.statusCode()).isEqualTo(404);
     }
 
     /** The question the list's link leads to (for the action of this path), and the hidden fields of its form. */
