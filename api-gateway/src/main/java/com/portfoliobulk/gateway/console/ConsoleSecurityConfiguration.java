@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.console;
 
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.web.CallerKey;
 import com.portfoliobulk.gateway.web.FormCallers;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -9,10 +10,8 @@ import org.springframework.boot.security.oauth2.client.autoconfigure.OAuth2Clien
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
-import org.springframework.security.authentication.AnonymousAuthenticationToken;
 import org.springframework.security.config.ObjectPostProcessor;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
-import org.springframework.security.core.Authentication;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.security.oauth2.client.web.HttpSessionOAuth2AuthorizedClientRepository;
 import org.springframework.security.oauth2.client.web.OAuth2AuthorizationRequestRedirectFilter;
@@ -69,7 +68,8 @@ class ConsoleSecurityConfiguration {
     /**
      * The console's signed-in user sending a request of the console, by the session it names, before the
      * security filters load it: the large bodies' budget counts a console form's body, which is read
-     * before those filters (the CSRF check reads its token), as that user's.
+     * before those filters (the CSRF check reads its token), as that user's: by the key the budget
+     * counts their other requests by ({@link CallerKey}, their user id), never by their address.
      */
     @Bean
     FormCallers consoleFormCallers(
@@ -79,11 +79,11 @@ class ConsoleSecurityConfiguration {
             if (!consoleSecurity.getObject().matches(request)) {
                 return null;
             }
-            Authentication signedIn = consoleSecurityContextRepository
+            String caller = CallerKey.of(consoleSecurityContextRepository
                     .loadDeferredContext(request)
                     .get()
-                    .getAuthentication();
-            return signedIn == null || signedIn instanceof AnonymousAuthenticationToken ? null : signedIn.getName();
+                    .getAuthentication());
+            return caller.isEmpty() ? null : caller;
         };
     }
 

@@ -3,6 +3,8 @@ package com.portfoliobulk.gateway.console;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.security.PortfolioPermission;
+import com.portfoliobulk.gateway.web.CallerKey;
+import com.portfoliobulk.servicesupport.digests.Sha256;
 import java.io.Serial;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -18,7 +20,7 @@ import org.springframework.security.oauth2.jwt.Jwt;
  * permissions, the bearer token the console calls the API with, and whether their sign-in said that
  * their address is not verified. The token never reaches the browser.
  */
-final class ConsoleUser extends AbstractAuthenticationToken {
+final class ConsoleUser extends AbstractAuthenticationToken implements CallerKey {
 
     @Serial
     private static final long serialVersionUID = 1L;
@@ -37,7 +39,13 @@ final class ConsoleUser extends AbstractAuthenticationToken {
      */
     private final boolean addressUnverified;
 
-    private ConsoleUser(Caller caller, String bearerToken, boolean addressUnverified) {
+    /**
+     * Who the user is to the large bodies' budget and its log ({@link #callerKey}). A session stored
+     * before this field existed reads it as {@code null}.
+     */
+    private final String callerKey;
+
+    private ConsoleUser(Caller caller, Jwt token, boolean addressUnverified) {
         super(List.of(new SimpleGrantedAuthority("ROLE_CONSOLE")));
         this.userId = caller.userId();
         this.email = caller.email();
@@ -46,8 +54,9 @@ final class ConsoleUser extends AbstractAuthenticationToken {
                 .forEach((portfolio, granted) -> this.permissions.put(
                         portfolio,
                         granted.isEmpty() ? EnumSet.noneOf(PortfolioPermission.class) : EnumSet.copyOf(granted)));
-        this.bearerToken = bearerToken;
+        this.bearerToken = token.getTokenValue();
         this.addressUnverified = addressUnverified;
+        this.callerKey = callerKey(userId, token.getSubject());
         setAuthenticated(true);
     }
 
@@ -58,7 +67,7 @@ final class ConsoleUser extends AbstractAuthenticationToken {
      * false), which the access token need not say.
      */
     static ConsoleUser of(Caller caller, Jwt token, boolean addressUnverified) {
-        return new ConsoleUser(caller, token.getTokenValue(), addressUnverified);
+        return new ConsoleUser(caller, token, addressUnverified);
     }
 
     /**
@@ -67,7 +76,7 @@ final class ConsoleUser extends AbstractAuthenticationToken {
      * permission and can accept the invitations sent to that address, as the API lets such a token.
      */
     static ConsoleUser invitee(String email, Jwt token, boolean addressUnverified) {
-        return new ConsoleUser(new Caller(null, email, Map.of()), token.getTokenValue(), addressUnverified);
+        return new ConsoleUser(new Caller(null, email, Map.of()), token, addressUnverified);
     }
 
     /**
@@ -93,6 +102,23 @@ final class ConsoleUser extends AbstractAuthenticationToken {
     /** Whether the sign-in said that the address is not verified: such a user accepts no invitation. */
     boolean addressUnverified() {
         return addressUnverified;
+    }
+
+    /**
+     * Who the user is to the large bodies' budget, which counts their console forms together, and to its
+     * log line: {@code console:} and their user id, or for an invitee (whose token names no user id)
+     * {@code console-invitee:} and a digest of their token's {@code sub}; never their address, which is
+     * their name ({@link #getName}). A session stored before this existed counts by a digest of its token.
+     */
+    @Override
+    public String callerKey() {
+        return callerKey != null ? callerKey : callerKey(userId, bearerToken);
+    }
+
+    private static String callerKey(UUID userId, String subject) {
+        return userId != null
+                ? "console:" + userId
+                : "console-invitee:" + Sha256.hex(String.valueOf(subject)).substring(0, 16);
     }
 
     @Override

@@ -21,8 +21,6 @@ import org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilte
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.security.authentication.AnonymousAuthenticationToken;
-import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -46,7 +44,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * bulk.gateway.web.max-body-bytes-in-flight-per-caller} (by default half of the budget); a request
  * that would take more waits for its caller's own to end, within the same {@link #WAIT}, and is then
  * answered the same 503. The caller is the authenticated subject: a bearer token's {@code sub}, a SCIM
- * token, a console session's user; not the portfolio the path names, which anyone with a valid token
+ * token, a console session's user (by their user id, {@link CallerKey}: its log line names no address);
+ * not the portfolio the path names, which anyone with a valid token
  * may name before a permission is checked (some endpoints read the body first), so that counting by
  * it would let one caller hold the shares of many portfolios, or use up another portfolio's. Without
  * it, one caller opening several connections (or reconnecting after each 408) held the whole budget,
@@ -278,21 +277,12 @@ class RequestBodyBudget extends OncePerRequestFilter {
     }
 
     /**
-     * Who sends the request: the name of its authentication (a bearer token's {@code sub}, a SCIM
-     * token's id, a console session's user), which the security filters before this one have set.
+     * Who sends the request, by its authentication, which the security filters before this one have set
+     * ({@link CallerKey#of}): a bearer token's {@code sub}, a SCIM token's id, a console session's user
+     * by their user id, never by their address.
      */
     private static String caller() {
-        return caller(SecurityContextHolder.getContext().getAuthentication());
-    }
-
-    /** The caller {@code authentication} names: its name, or {@link #NO_CALLER} for none or an anonymous one. */
-    static String caller(Authentication authentication) {
-        if (authentication == null
-                || authentication instanceof AnonymousAuthenticationToken
-                || authentication.getName() == null) {
-            return NO_CALLER;
-        }
-        return authentication.getName();
+        return CallerKey.of(SecurityContextHolder.getContext().getAuthentication());
     }
 
     /** Whether the caller has an entry: a large body of it is being handled, or waits for its bytes. */

@@ -3,7 +3,9 @@ package com.portfoliobulk.gateway.console;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.net.Socket;
 import java.net.URI;
@@ -131,6 +133,62 @@ class ConsoleAdminIntegrationTests {
             for (Socket socket : stalled) {
                 socket.close();
             }
+        }
+    }
+
+    /**
+     * A console user's large forms are counted in the large bodies' budget as theirs, by their user id:
+     * five 2 MiB forms of one signed-in administrator, sent slowly, hold their share (10 MiB), and their
+     * sixth is answered 503 on the console's error page, saying the bodies are theirs. The log line of
+     * the refusal names them {@code console:<user id>}. Before, the console's forms were counted by the
+     * administrator's e-mail address, and the line named it.
+     */
+    @Test
+    void aConsoleUsersLargeFormsOverTheirShareAreLoggedByUserIdNotByAddress() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        String email = "owner-" + UUID.randomUUID() + "@agency.test";
+        UUID userId = UUID.nameUUIDFromBytes(email.getBytes(StandardCharsets.UTF_8));
+        signIn(email, "OWNER", portfolio);
+        String head = "POST /console/portfolios/" + portfolio.id() + "/admin HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " + 2 * 1024 * 1024
+                + "\r\nCookie: " + browser.cookieHeader() + "\r\n\r\n_csrf=";
+        List<Socket> held = new ArrayList<>();
+        try (LogLines log = LogLines.of("com.portfoliobulk.gateway.web.RequestBodyBudget")) {
+            try {
+                for (int i = 0; i < 5; i++) {
+                    Socket socket = new Socket("localhost", port);
+                    held.add(socket);
+                    socket.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));
+                    socket.getOutputStream().flush();
+                }
+                await().atMost(Duration.ofSeconds(30)).until(() -> ConsoleBrowser.formsWaitingForTheirBody() >= 5);
+
+                String busy;
+                try (Socket sixth = new Socket("localhost", port)) {
+                    sixth.setSoTimeout(20_000);
+                    sixth.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));
+                    sixth.shutdownOutput();
+                    busy = new String(sixth.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                }
+
+                assertThat(busy)
+                        .as(busy)
+                        .startsWith("HTTP/1.1 503 ")
+                        .containsPattern("(?i)\r\nContent-Type: text/html")
+                        .contains("large request bodies of yours");
+            } finally {
+                for (Socket socket : held) {
+                    socket.close();
+                }
+            }
+            assertThat(log.lines())
+                    .extracting(ILoggingEvent::getFormattedMessage)
+                    .filteredOn(line -> line.startsWith(
+                            "Answering 503: the large request bodies being handled of the" + " caller "))
+                    .singleElement()
+                    .satisfies(line -> assertThat(line)
+                            .contains("of the caller console:" + userId + " hold all of")
+                            .doesNotContain(email));
         }
     }
 

@@ -237,12 +237,21 @@ final class ConsoleBrowser {
      * filters. The gateway handles requests on virtual threads, which only a thread dump of the JVM lists.
      */
     private static boolean aFormWaitsForItsBody() throws IOException {
+        return formsWaitingForTheirBody() > 0;
+    }
+
+    /**
+     * How many request threads of the gateway (in this JVM) are reading a form's body, before the
+     * security filters: the forms that hold their bytes of the large bodies' budget while they arrive.
+     */
+    static long formsWaitingForTheirBody() throws IOException {
         Path dump = Files.createTempDirectory("threads").resolve("dump.txt");
         try {
             ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
                     .dumpThreads(dump.toString(), HotSpotDiagnosticMXBean.ThreadDumpFormat.TEXT_PLAIN);
             return Arrays.stream(Files.readString(dump).split("\\R\\R"))
-                    .anyMatch(thread -> thread.contains(FORM_READER) && thread.contains(".readNBytes"));
+                    .filter(thread -> thread.contains(FORM_READER) && thread.contains(".readNBytes"))
+                    .count();
         } finally {
             Files.deleteIfExists(dump);
             Files.deleteIfExists(dump.getParent());
