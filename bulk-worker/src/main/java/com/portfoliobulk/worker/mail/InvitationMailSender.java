@@ -13,10 +13,13 @@ import jakarta.mail.internet.MimeMessage;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.slf4j.Logger;
@@ -27,6 +30,7 @@ import org.springframework.mail.MailParseException;
 import org.springframework.mail.MailPreparationException;
 import org.springframework.mail.MailSendException;
 import org.springframework.mail.javamail.JavaMailSender;
+import org.springframework.mail.javamail.JavaMailSenderImpl;
 import org.springframework.mail.javamail.MimeMessageHelper;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
@@ -67,6 +71,12 @@ class InvitationMailSender implements SmartLifecycle {
     /** The commands of a message's data: {@code DATA} itself, and {@code .} that ends it. */
     private static final Set<String> DATA_COMMANDS = Set.of("DATA", ".");
 
+    /** What the log has in place of an e-mail address ({@link #withoutAddresses}). */
+    private static final String ADDRESS = "[address]";
+
+    /** An e-mail address as a server's reply or an exception's message quotes it. */
+    private static final Pattern AN_ADDRESS = Pattern.compile("[^\\s<>()\\[\\]\"',;:@]+@[^\\s<>()\\[\\]\"',;:@]+");
+
     /** Messages one poll sends at most before it yields to the next poll. */
     private static final int MAX_PER_POLL = 200;
 
@@ -103,6 +113,9 @@ class InvitationMailSender implements SmartLifecycle {
      */
     private final Duration smtpWait;
 
+    /** The worker's own addresses, which the log keeps ({@link #withoutAddresses}), in lower case. */
+    private final Set<String> ownAddresses;
+
     /** Whether the jobs schema was missing at the last poll: said once, not at every poll. */
     private volatile boolean waitingForJobsSchema;
 
@@ -125,6 +138,7 @@ class InvitationMailSender implements SmartLifecycle {
         this.transactions = new TransactionTemplate(transactionManager);
         this.waits = waits;
         this.smtpWait = properties.dataReplyTimeout().plus(OTHER_SMTP_WAITS);
+        this.ownAddresses = ownAddresses(properties.from(), mailSender);
     }
 
     /**
@@ -235,21 +249,19 @@ class InvitationMailSender implements SmartLifecycle {
             } catch (MailException | MessagingException ex) {
                 if (withdrawn(ex) && writing < WRITINGS) {
                     log.info(
-                            "Invitation e-mail {} to {} was not sent: its invitations changed while it was on its"
-                                    + " way; it is written again from those still pending",
-                            mail.id(),
-                            mail.email());
+                            "Invitation e-mail {} was not sent: its invitations changed while it was on its way;"
+                                    + " it is written again from those still pending",
+                            mail.id());
                     continue;
                 }
                 if (!acceptedBeforeFailing(ex)) {
                     return failed(mail, rendered.language(), ex);
                 }
                 log.info(
-                        "Invitation e-mail {} to {} was accepted by the SMTP server; ending the connection after it"
+                        "Invitation e-mail {} was accepted by the SMTP server; ending the connection after it"
                                 + " failed: {}",
                         mail.id(),
-                        mail.email(),
-                        describe(ex));
+                        withoutAddresses(describe(ex), mail.email()));
             }
             store.markSent(mail.id());
             metrics.sent(rendered.language());
@@ -307,27 +319,18 @@ class InvitationMailSender implements SmartLifecycle {
 
     private Attempt failed(ClaimedMail mail, String language, Exception failure) {
         String error = describe(failure);
+        String logged = withoutAddresses(error, mail.email());
         int attempts = mail.attempts() + 1;
         if (isPermanent(failure)) {
-            log.warn("Invitation e-mail {} to {} failed for good: {}", mail.id(), mail.email(), error);
+            log.warn("Invitation e-mail {} failed for good: {}", mail.id(), logged);
             store.markFailed(mail, error);
             metrics.failed(language);
         } else if (attempts >= properties.maxAttempts()) {
-            log.warn(
-                    "Invitation e-mail {} to {} failed {} times; giving up: {}",
-                    mail.id(),
-                    mail.email(),
-                    attempts,
-                    error);
+            log.warn("Invitation e-mail {} failed {} times; giving up: {}", mail.id(), attempts, logged);
             store.markFailed(mail, "Gave up after " + attempts + " attempts: " + error);
             metrics.failed(language);
         } else {
-            log.info(
-                    "Invitation e-mail {} to {} failed (attempt {}), retried later: {}",
-                    mail.id(),
-                    mail.email(),
-                    attempts,
-                    error);
+            log.info("Invitation e-mail {} failed (attempt {}), retried later: {}", mail.id(), attempts, logged);
             store.markRetry(mail.id(), error, properties.backoffAfter(attempts));
             metrics.retried(language);
             // The next message, to another address, is not refused with this one's.
@@ -428,6 +431,51 @@ class InvitationMailSender implements SmartLifecycle {
         }
         // Addresses the transport found invalid without a server's reply to go by.
         return invalidAddresses;
+    }
+
+    /**
+     * A failure's text for the log, which names an e-mail by its id: the invitee's address, and any
+     * other address in it but the worker's own ({@link #ownAddresses}), replaced by {@value #ADDRESS}
+     * ("550 5.1.1 <ann@example.com>: User unknown", as a server's reply quotes the recipient, becomes
+     * "550 5.1.1 <[address]>: User unknown"). The e-mail's row keeps its text whole, with the address it
+     * holds anyway.
+     */
+    private String withoutAddresses(String text, String invitee) {
+        return withoutAddresses(text, invitee, ownAddresses);
+    }
+
+    private static String withoutAddresses(String text, String invitee, Set<String> kept) {
+        String without = invitee == null || invitee.isEmpty()
+                ? text
+                : Pattern.compile(Pattern.quote(invitee), Pattern.CASE_INSENSITIVE)
+                        .matcher(text)
+                        .replaceAll(Matcher.quoteReplacement(ADDRESS));
+        return AN_ADDRESS
+                .matcher(without)
+                .replaceAll(address -> Matcher.quoteReplacement(
+                        kept.contains(address.group().toLowerCase(Locale.ROOT)) ? address.group() : ADDRESS));
+    }
+
+    /**
+     * The worker's own addresses, which a refusal of its settings quotes ("Sender address rejected",
+     * "SendAsDenied; worker@… not allowed to send as invitations@…"): its {@code From} and the user it
+     * signs in to the SMTP server as, when that is an address. The log keeps them.
+     */
+    private static Set<String> ownAddresses(String from, JavaMailSender mailSender) {
+        Set<String> own = new HashSet<>();
+        try {
+            for (InternetAddress address : InternetAddress.parse(from, false)) {
+                own.add(address.getAddress().toLowerCase(Locale.ROOT));
+            }
+        } catch (AddressException ex) {
+            // MailProperties refuses such a From: the worker does not start.
+        }
+        if (mailSender instanceof JavaMailSenderImpl configured
+                && configured.getUsername() != null
+                && configured.getUsername().contains("@")) {
+            own.add(configured.getUsername().strip().toLowerCase(Locale.ROOT));
+        }
+        return Set.copyOf(own);
     }
 
     private static String describe(Exception failure) {

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.servicesupport.scheduling.ScheduledTasksAutoConfiguration;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
+import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.testsupport.RetryStamps;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.InvitationAccepts;
@@ -27,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -62,6 +66,9 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
 
     @Autowired
     InvitationMailSender sender;
+
+    @Autowired
+    MailProperties mailProperties;
 
     @Autowired
     ThreadPoolTaskScheduler scheduler;
@@ -406,6 +413,51 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
                     .startsWith("Invitation e-mail not delivered: ")
                     .contains("5.1.1");
             assertThat(jobs.task(job.taskId(1)).error()).startsWith("Invitation e-mail not delivered: ");
+        }
+    }
+
+    /**
+     * The worker's lines about an e-mail the relay refuses (its sender first, then its recipient for now,
+     * then for good) name it by its id and carry the server's replies without the invitee's address they
+     * quote; the worker's own {@code From} stays, as it tells what to mend. The invitee is found by the
+     * id ({@code directory.invitation_mails}). Before, each line of each of up to 40 attempts named the
+     * invitee's address, twice when the server's reply quoted it.
+     */
+    @Test
+    void theLinesOfAnEMailRetriedThenFailedNameItByIdAndNoAddress() throws Exception {
+        String local = "logged-" + UUID.randomUUID();
+        String email = local + "@brand.example";
+        try (LogLines log = LogLines.of(InvitationMailSender.class.getName(), Level.INFO);
+                ScriptedSmtp smtp = new ScriptedSmtp("250 2.0.0 queued as 1", true)
+                        .refusingRecipient(
+                                email,
+                                "553 5.7.1 <" + mailProperties.from() + ">: Sender address rejected: not owned by"
+                                        + " user worker",
+                                "451 4.7.1 <" + email + ">: Recipient address rejected: greylisted",
+                                "550 5.1.1 <" + email + ">: Recipient address rejected: User unknown")) {
+            sendThrough(smtp, email);
+
+            assertThat(status(email)).isEqualTo("FAILED");
+            UUID mailId = jdbc.sql("SELECT id FROM directory.invitation_mails WHERE email = ?")
+                    .param(email)
+                    .query(UUID.class)
+                    .single();
+            List<String> lines =
+                    log.lines().stream().map(ILoggingEvent::getFormattedMessage).toList();
+            assertThat(lines)
+                    .filteredOn(line -> line.contains(mailId.toString()))
+                    .satisfiesExactly(
+                            sender -> assertThat(sender)
+                                    .startsWith("Invitation e-mail " + mailId + " failed (attempt 1), retried later: ")
+                                    .contains("553 5.7.1 <" + mailProperties.from() + ">: Sender address rejected"),
+                            retried -> assertThat(retried)
+                                    .startsWith("Invitation e-mail " + mailId + " failed (attempt 2), retried later: ")
+                                    .contains("451 4.7.1 <[address]>: Recipient address rejected: greylisted"),
+                            failed -> assertThat(failed)
+                                    .startsWith("Invitation e-mail " + mailId + " failed for good: ")
+                                    .contains("550 5.1.1 <[address]>: Recipient address rejected: User unknown"));
+            assertThat(lines).noneMatch(line -> line.toLowerCase(Locale.ROOT).contains(local));
+            assertThat(lastError(email)).contains("550 5.1.1 <" + email + ">");
         }
     }
 
