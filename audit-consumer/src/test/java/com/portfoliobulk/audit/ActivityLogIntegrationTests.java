@@ -710,7 +710,7 @@ class ActivityLogIntegrationTests {
             assertThat(lines.lines())
                     .extracting(ILoggingEvent::getFormattedMessage)
                     .anyMatch(line -> line.startsWith("Writing 1 activity entries failed (attempt ")
-                            && line.contains("); trying again: ERROR: simulated serialization failure"));
+                            && line.contains("); trying again: Database error 40001: simulated serialization failure"));
         }
 
         assertThat(awaitEntries(account, 1)).hasSize(1);
@@ -736,8 +736,8 @@ class ActivityLogIntegrationTests {
                             .filteredOn(line -> line.startsWith("Writing 1 activity entries failed (attempt "))
                             .hasSizeGreaterThanOrEqualTo(2)
                             .allSatisfy(line -> assertThat(line)
-                                    .contains("); trying again: ERROR: permission denied for table activity_log"
-                                            + " (simulated)")
+                                    .contains("); trying again: Database error 42501: permission denied for table"
+                                            + " activity_log (simulated)")
                                     .endsWith("; a grant of the service's database role, or a table, column or"
                                             + " function, is missing: restore it (runbook BulkConsumerNotFetching)")));
             assertThat(items(read(portfolio, account, ""))).isEmpty();
@@ -808,6 +808,40 @@ class ActivityLogIntegrationTests {
             assertThat(lines.lines())
                     .extracting(ILoggingEvent::getFormattedMessage)
                     .noneMatch(line -> line.contains("trying again"));
+        }
+    }
+
+    /**
+     * An entry the database refuses for its data (here a check constraint, whose error goes on with
+     * "Detail: Failing row contains (…)": the whole row, with the actor's and the target's addresses) is
+     * sent to the dead-letter topic, and its log line gives the database's error in its first line
+     * alone, as the bulk-worker's lines do. Before, the line carried the whole message, the row and its
+     * addresses with it.
+     */
+    @Test
+    void anEntryTheDatabaseRefusesIsLoggedWithoutTheRowItsErrorQuotes() {
+        UUID account = UUID.randomUUID();
+        AccountActivityEvent refused = ActivityEvents.roleChanged(portfolio, account, admin, ActivityEvents.now());
+        try (LogLines lines = LogLines.of(LISTENER);
+                RefusedRows refusing = RefusedRows.of(jdbcTemplate, account);
+                KafkaConsumer<String, String> deadLetters = deadLetterConsumer()) {
+            events.publish(List.of(refused));
+
+            awaitDeadLetters(deadLetters, account, 1);
+            await().atMost(WRITTEN_WITHIN)
+                    .untilAsserted(() -> assertThat(lines.lines())
+                            .extracting(ILoggingEvent::getFormattedMessage)
+                            .filteredOn(line -> line.contains("refused by the database, sent to the dead-letter topic"))
+                            .singleElement()
+                            .satisfies(line -> assertThat(line)
+                                    .startsWith("Activity event " + refused.eventId() + " (")
+                                    .endsWith(": Database error 23514: new row for relation \"activity_log\" violates"
+                                            + " check constraint \"" + refusing.name() + "\"")));
+            assertThat(lines.lines())
+                    .extracting(ILoggingEvent::getFormattedMessage)
+                    .noneMatch(line -> line.contains("Failing row contains")
+                            || line.contains(admin.email())
+                            || line.contains(refused.targetUser().email()));
         }
     }
 
@@ -1030,6 +1064,27 @@ class ActivityLogIntegrationTests {
                 new StringDeserializer());
         consumer.subscribe(List.of(Topics.ACCOUNT_ACTIVITY_DEAD_LETTER));
         return consumer;
+    }
+
+    /**
+     * A check constraint that refuses every new entry of one account, as PostgreSQL refuses a row for its
+     * data (check_violation, SQLSTATE 23514, with the row in its message's detail); the entries written
+     * before are not checked. Gone when closed.
+     */
+    private record RefusedRows(JdbcTemplate jdbc, String name) implements AutoCloseable {
+
+        static RefusedRows of(JdbcTemplate jdbc, UUID account) {
+            RefusedRows rows = new RefusedRows(
+                    jdbc, "activity_refused_" + account.toString().replace("-", ""));
+            jdbc.execute("ALTER TABLE audit.activity_log ADD CONSTRAINT " + rows.name() + " CHECK (account_id <> '"
+                    + account + "') NOT VALID");
+            return rows;
+        }
+
+        @Override
+        public void close() {
+            jdbc.execute("ALTER TABLE audit.activity_log DROP CONSTRAINT " + name);
+        }
     }
 
     /**

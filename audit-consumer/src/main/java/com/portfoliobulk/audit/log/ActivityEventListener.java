@@ -2,6 +2,7 @@ package com.portfoliobulk.audit.log;
 
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.Topics;
+import com.portfoliobulk.servicesupport.logging.FailureText;
 import com.portfoliobulk.servicesupport.logging.LogContext;
 import com.portfoliobulk.servicesupport.tracing.TraceContexts;
 import io.micrometer.core.instrument.Counter;
@@ -18,7 +19,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.core.NestedExceptionUtils;
 import org.springframework.core.log.LogAccessor;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.kafka.annotation.KafkaListener;
@@ -268,8 +268,7 @@ class ActivityEventListener {
                 log.warn(() -> "Activity event " + event.eventId() + " (" + record.topic() + "-"
                         + record.partition() + "@" + record.offset()
                         + ") refused by the database, sent to the dead-letter topic: "
-                        + NestedExceptionUtils.getMostSpecificCause(deadLetter.reason())
-                                .getMessage());
+                        + FailureText.of(deadLetter.reason()));
             }
         }
     }

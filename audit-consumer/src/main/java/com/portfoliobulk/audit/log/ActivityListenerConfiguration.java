@@ -5,6 +5,7 @@ import com.portfoliobulk.servicesupport.jdbc.DatabaseFailure;
 import com.portfoliobulk.servicesupport.jdbc.DatabaseStandby;
 import com.portfoliobulk.servicesupport.kafka.DeclaredTopics;
 import com.portfoliobulk.servicesupport.kafka.KafkaHealthIndicator;
+import com.portfoliobulk.servicesupport.logging.FailureText;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -12,7 +13,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.NestedExceptionUtils;
 import org.springframework.core.log.LogAccessor;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -150,8 +150,9 @@ class ActivityListenerConfiguration {
             return record.topic() + "-" + record.partition() + "@" + record.offset();
         }
 
+        /** Why: its first line alone, as a refused row's further lines quote the row ({@link FailureText}). */
         private static String cause(Exception ex) {
-            return NestedExceptionUtils.getMostSpecificCause(ex).getMessage();
+            return FailureText.of(ex);
         }
 
         /** For a failure no retry gets past until an operator mends it ({@link DatabaseFailure#REFUSED}): what does. */

@@ -1,11 +1,11 @@
 package com.portfoliobulk.worker.apply;
 
 import com.portfoliobulk.contracts.ControlCharacters;
-import java.sql.SQLException;
-import org.springframework.core.NestedExceptionUtils;
+import com.portfoliobulk.servicesupport.logging.FailureText;
 
 /**
- * A failure as a task's {@code error}: one short line for a person, no stack trace, no statement.
+ * A failure as a task's {@code error}: one short line for a person, no stack trace, no statement
+ * ({@link FailureText}, as the log has it).
  *
  * <p>Every text that becomes a task's error goes through here, and it may quote a record: Jackson's
  * message about an unreadable record quotes the value it could not read, control characters included.
@@ -20,26 +20,7 @@ final class ErrorText {
     private ErrorText() {}
 
     static String of(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLException sql) {
-                String message = firstLine(sql.getMessage());
-                if (message.startsWith("ERROR: ")) {
-                    message = message.substring("ERROR: ".length());
-                }
-                return stored("Database error " + sql.getSQLState() + ": " + message);
-            }
-        }
-        Throwable cause = NestedExceptionUtils.getMostSpecificCause(failure);
-        String message = firstLine(cause.getMessage());
-        return stored(message.isEmpty() ? cause.getClass().getSimpleName() : message);
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "";
-        }
-        int end = message.indexOf('\n');
-        return (end < 0 ? message : message.substring(0, end)).strip();
+        return stored(FailureText.of(failure));
     }
 
     /**
