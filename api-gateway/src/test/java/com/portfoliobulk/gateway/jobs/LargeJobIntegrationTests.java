@@ -78,4 +78,59 @@ class LargeJobIntegrationTests extends GatewayIntegrationTest {
                 relayMillis,
                 ACCOUNTS * 1000L / Math.max(1, relayMillis));
     }
+
+    /**
+     * A portfolio that links many accounts at once and offboards someone before autovacuum analyzes
+     * {@code directory.accounts}: the statistics still hold only other portfolios' accounts, so the
+     * planner expects about one account of this portfolio. The plan reads the leaver's memberships once
+     * whatever join order that estimate leads to, for the preview and for the submission alike; it used
+     * to read all of them again for each of the portfolio's accounts (1,000 accounts: 1,000,000
+     * memberships read; 100,000: the submission ran past the 120 s socket timeout and answered 503).
+     */
+    @Test
+    void anOffboardingReadsTheLeaversMembershipsOnceWhenTheAccountsStatisticsPredateThePortfolio() {
+        directory.portfolio(20);
+        jdbc.sql("ANALYZE directory.accounts").update();
+        int accounts = 1_000;
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        UUID leaver = portfolio.user("leaver");
+        portfolio.generateAccountsWithMember(accounts, leaver, AccountRole.ANALYST);
+        jdbc.sql("ANALYZE directory.memberships").update();
+        String body = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + leaver + "\"]}";
+
+        long before = membershipsRead();
+        Answer preview = api.post(admin(portfolio.id()), jobsPath(portfolio.id()) + "/preview", null, body);
+        assertThat(preview.status()).as(preview.text()).isEqualTo(200);
+        assertThat(preview.body().path("summary").path("changes").asLong()).isEqualTo(accounts);
+        assertThat(readSince(before, accounts))
+                .as("memberships read to preview the offboarding of a member of %d accounts", accounts)
+                .isLessThanOrEqualTo(5L * accounts);
+
+        before = membershipsRead();
+        Answer answer = submit(portfolio.id(), body);
+        assertThat(answer.status()).as(answer.text()).isEqualTo(202);
+        assertThat(answer.body().path("counts").path("total").asInt()).isEqualTo(accounts);
+        assertThat(readSince(before, accounts))
+                .as("memberships read to submit the offboarding of a member of %d accounts", accounts)
+                .isLessThanOrEqualTo(5L * accounts);
+    }
+
+    /**
+     * The rows of {@code directory.memberships} read since {@code before}, once the gateway's
+     * connections have reported at least {@code atLeast} of them (a connection reports its reads when
+     * its transaction has ended, within a second or so).
+     */
+    private long readSince(long before, long atLeast) {
+        return await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> membershipsRead() - before, read -> read >= atLeast);
+    }
+
+    /** The rows of {@code directory.memberships} all connections have read and reported so far. */
+    private long membershipsRead() {
+        return jdbc.sql("""
+                        SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables
+                        WHERE schemaname = 'directory' AND relname = 'memberships'
+                        """).query(Long.class).single();
+    }
 }
