@@ -20,6 +20,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -384,19 +385,7 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
             for (TaskStatus status : TaskStatus.values()) {
                 TaskFilter filter = new TaskFilter(status, null, null);
                 for (String statement : List.of(Jobs.jobTaskPageSql(filter), Jobs.taskPageSql(filter))) {
-                    String plan = genericPlan(
-                            statement,
-                            Map.of(
-                                    "jobId",
-                                    "'" + UUID.randomUUID() + "'",
-                                    "portfolioId",
-                                    "'" + UUID.randomUUID() + "'",
-                                    "status",
-                                    "'" + status.name() + "'",
-                                    "afterSeq",
-                                    "0",
-                                    "fetch",
-                                    "101"));
+                    String plan = pagePlan(statement, status, null);
                     if (status == TaskStatus.PENDING) {
                         assertThat(plan).as("PENDING: %s", statement).doesNotContain("bulk_tasks_ended_by_job");
                     } else {
@@ -421,21 +410,7 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
             for (ReasonCode reason : ReasonCode.values()) {
                 TaskFilter filter = new TaskFilter(null, reason, null);
                 for (String statement : List.of(Jobs.jobTaskPageSql(filter), Jobs.taskPageSql(filter))) {
-                    String plan = genericPlan(
-                            statement,
-                            Map.of(
-                                    "jobId",
-                                    "'" + UUID.randomUUID() + "'",
-                                    "portfolioId",
-                                    "'" + UUID.randomUUID() + "'",
-                                    "status",
-                                    "'" + reason.status().name() + "'",
-                                    "reason",
-                                    "'" + reason.name() + "'",
-                                    "afterSeq",
-                                    "0",
-                                    "fetch",
-                                    "101"));
+                    String plan = pagePlan(statement, reason.status(), reason);
                     assertThat(plan)
                             .as("%s: %s", reason.name(), statement)
                             .contains("Index Scan using bulk_tasks_ended_by_job");
@@ -473,6 +448,23 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
      * PostgreSQL's plan of the statement prepared once for any values of its named parameters (a
      * generic plan), executed with the given SQL literals for them.
      */
+    /**
+     * The generic plan of a task page's statement for one status and, if not null, one reason, of a job
+     * and a portfolio no row has.
+     */
+    private String pagePlan(String statement, TaskStatus status, ReasonCode reason) {
+        Map<String, String> literals = new HashMap<>(Map.of(
+                "jobId", "'" + UUID.randomUUID() + "'",
+                "portfolioId", "'" + UUID.randomUUID() + "'",
+                "status", "'" + status.name() + "'",
+                "afterSeq", "0",
+                "fetch", "101"));
+        if (reason != null) {
+            literals.put("reason", "'" + reason.name() + "'");
+        }
+        return genericPlan(statement, literals);
+    }
+
     private String genericPlan(String namedSql, Map<String, String> literals) {
         Matcher parameters = Pattern.compile("(?<!:):(\\w+)").matcher(namedSql);
         StringBuilder numbered = new StringBuilder();
