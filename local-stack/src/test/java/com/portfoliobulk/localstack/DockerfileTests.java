@@ -68,7 +68,15 @@ class DockerfileTests {
     @Test
     void keepsBuildOutputLocalDataAndSecretsOutOfTheBuildContext() {
         assertThat(ProjectFiles.read(".dockerignore").lines())
-                .contains("**/target", ".local-stack", ".git", ".env", "bench");
+                .contains(
+                        "**/target",
+                        ".local-stack",
+                        ".git",
+                        ".env",
+                        ".env.*",
+                        "docker-compose.override.yml",
+                        "compose.override.yaml",
+                        "bench");
     }
 
     @Test
