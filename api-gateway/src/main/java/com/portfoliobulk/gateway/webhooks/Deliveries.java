@@ -253,6 +253,12 @@ class Deliveries {
      * sending to the portfolio's subscriptions. Messages another instance holds (locked or leased) are
      * skipped.
      *
+     * <p>A message is due once its next attempt is, an attempt scheduled before the end of its retry
+     * period, and stays due until {@code lease} after that end, when {@link #failExpired} fails it: its
+     * last retry, due a moment before the end, is made by the next pass, which comes up to a poll
+     * interval later. Before, a message was claimed only before that end, and one whose last retry fell
+     * between two passes was failed without it.
+     *
      * <p>Only what can be claimed is read: the subscriptions with pending messages, found one step each
      * along {@code webhook_deliveries_due_by_subscription} (jobs migration V196), and of each active one
      * its {@code perSubscription} first due messages, from that index in due order. A portfolio whose
@@ -307,7 +313,8 @@ class Deliveries {
                                                 SELECT dd.id, dd.next_attempt_at FROM jobs.webhook_deliveries dd
                                                 WHERE dd.subscription_id = ss.id
                                                   AND dd.status = 'PENDING' AND dd.next_attempt_at <= now()
-                                                  AND dd.give_up_at > now()
+                                                  AND dd.next_attempt_at < dd.give_up_at
+                                                  AND dd.give_up_at > now() - cast(:lease AS interval)
                                                   AND (dd.leased_until IS NULL OR dd.leased_until < now())
                                                 ORDER BY dd.next_attempt_at, dd.id
                                                 LIMIT :perSubscription) dd
@@ -354,15 +361,20 @@ class Deliveries {
                 .list();
     }
 
-    /** Fails the pending messages whose retry period has passed (e.g. while their subscription was disabled). */
-    int failExpired() {
+    /**
+     * Fails the pending messages whose retry period ended more than {@code lease} ago (e.g. while their
+     * subscription was disabled, or no gateway could send them): {@link #claimDue} still claims a
+     * message due before the end of its retry period until then, so that its last retry, scheduled a
+     * moment before that end, is made and recorded even when no pass came in between.
+     */
+    int failExpired(Duration lease) {
         return jdbc.sql("""
                         UPDATE jobs.webhook_deliveries
                         SET status = 'FAILED', next_attempt_at = NULL, leased_until = NULL,
                             last_error = coalesce(last_error, 'Not delivered within the retry period')
-                        WHERE status = 'PENDING' AND give_up_at < now()
+                        WHERE status = 'PENDING' AND give_up_at < now() - cast(:lease AS interval)
                           AND (leased_until IS NULL OR leased_until < now())
-                        """).update();
+                        """).param("lease", interval(lease)).update();
     }
 
     /**

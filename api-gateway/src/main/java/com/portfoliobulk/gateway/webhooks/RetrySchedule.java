@@ -46,7 +46,7 @@ final class RetrySchedule {
             delay = result.retryAfter();
         }
         Instant next = now.plus(delay);
-        // A message is claimed only before its give-up time: an attempt at that very time would never come.
+        // Only an attempt due before the give-up time is made: one due at that very time would never come.
         return next.isBefore(giveUpAt) ? Optional.of(next) : Optional.empty();
     }
 

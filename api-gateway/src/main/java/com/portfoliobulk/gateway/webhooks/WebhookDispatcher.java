@@ -178,7 +178,7 @@ class WebhookDispatcher implements SmartLifecycle {
                 }
                 backoff = properties.pollInterval();
                 if (expiryDue()) {
-                    deliveries.failExpired();
+                    deliveries.failExpired(properties.lease());
                 }
                 if (events < properties.batchSize() && claimed == 0) {
                     await(properties.pollInterval());

@@ -36,7 +36,8 @@ import org.springframework.validation.annotation.Validated;
  *     connect plus read timeout, the longest an attempt takes (its check of the receiver's addresses,
  *     a DNS lookup, included): a lease that passes while the
  *     attempt still waits lets another instance send the message at the same time, and the first one's
- *     late outcome may then overwrite the other's
+ *     late outcome may then overwrite the other's. Also how long after a message's retry period an
+ *     attempt that fell due within it is still made, before the message fails unsent
  * @param backlogRefreshInterval how long the backlog gauges reuse their last count
  * @param passMaxBackoff the longest wait between two failed passes of the dispatcher (the database
  *     unreachable): its waits start at {@code pollInterval} and double up to this, so delivery resumes

@@ -599,6 +599,83 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
     }
 
     /**
+     * The last retry of a message, scheduled by its back-off a moment before the retry period ends (here
+     * one microsecond), is made when the receiver came back by then, and the history ends with it. Before,
+     * no pass of the dispatcher (one per poll interval) fell between the two: the message was failed as
+     * past its retry period without that attempt, and its history ended with a retry that never came.
+     */
+    @Test
+    void aRetryDueJustBeforeTheRetryPeriodEndsIsMade() {
+        receiver.thenReply(Reply.status(503), Reply.status(503)).otherwise(new Reply(200, Map.of(), "ok"));
+        String subscriptionId =
+                subscribe("/last-try", "job.completed").path("subscriptionId").asString();
+
+        JsonNode delivery = withTheRetryPeriodEndingJustAfterTheSecondRetry(subscriptionId);
+
+        assertThat(delivery.path("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(delivery.path("history").values())
+                .extracting(a -> a.path("outcome").asString() + "/"
+                        + a.path("responseCode").asInt())
+                .containsExactly("WILL_RETRY/503", "WILL_RETRY/503", "SUCCEEDED/200");
+        awaitReceivedOnly("/last-try", 3);
+    }
+
+    /**
+     * A receiver that keeps failing still has its message failed once its retry period ends: the retry
+     * due just before the end is made, fails, and is the last one, shown as {@code FAILED}.
+     */
+    @Test
+    void aRetryDueJustBeforeTheRetryPeriodEndsThatFailsIsTheLast() {
+        receiver.otherwise(Reply.status(503));
+        String subscriptionId = subscribe("/last-failure", "job.completed")
+                .path("subscriptionId")
+                .asString();
+
+        JsonNode delivery = withTheRetryPeriodEndingJustAfterTheSecondRetry(subscriptionId);
+
+        assertThat(delivery.path("status").asString()).isEqualTo("FAILED");
+        assertThat(delivery.path("attempts").asInt()).isEqualTo(3);
+        assertThat(delivery.path("history").values())
+                .extracting(a -> a.path("outcome").asString() + "/"
+                        + a.path("responseCode").asInt())
+                .containsExactly("WILL_RETRY/503", "WILL_RETRY/503", "FAILED/503");
+        assertThat(delivery.path("history").get(2).path("nextAttemptAt").isMissingNode()
+                        || delivery.path("history").get(2).path("nextAttemptAt").isNull())
+                .as("no attempt after the last")
+                .isTrue();
+        awaitReceivedOnly("/last-failure", 3);
+    }
+
+    /**
+     * Ends a job for the subscription and, as the dispatcher schedules the message's second retry (after
+     * its second failed attempt), moves the end of its retry period to one microsecond after that retry
+     * is due, in the same update (the way these tests move the message's times, instead of waiting a day);
+     * answers the message once it is no longer pending.
+     */
+    private JsonNode withTheRetryPeriodEndingJustAfterTheSecondRetry(String subscriptionId) {
+        jdbc.sql("""
+                        CREATE FUNCTION jobs.test_retry_period_ends() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN
+                            NEW.give_up_at := NEW.next_attempt_at + interval '1 microsecond';
+                            RETURN NEW;
+                        END $$
+                        """).update();
+        try {
+            jdbc.sql("CREATE TRIGGER test_retry_period_ends BEFORE UPDATE ON jobs.webhook_deliveries FOR EACH ROW"
+                            + " WHEN (NEW.subscription_id = '" + UUID.fromString(subscriptionId) + "'"
+                            + " AND NEW.status = 'PENDING' AND NEW.attempts = 2 AND OLD.attempts = 1)"
+                            + " EXECUTE FUNCTION jobs.test_retry_period_ends()")
+                    .update();
+            finish(job(1), false);
+            return settledDelivery(subscriptionId);
+        } finally {
+            jdbc.sql("DROP TRIGGER IF EXISTS test_retry_period_ends ON jobs.webhook_deliveries")
+                    .update();
+            jdbc.sql("DROP FUNCTION jobs.test_retry_period_ends()").update();
+        }
+    }
+
+    /**
      * More messages and events past their retention than one delete statement removes, as a busy
      * installation has after ten minutes: one cleanup removes them all, batch after batch, and keeps
      * the younger ones. A message goes 30 days after its retry period (here a day) ended, not 30 days
