@@ -6,6 +6,7 @@ import com.portfoliobulk.testsupport.MigrationRetries;
 import com.portfoliobulk.testsupport.SessionSettings;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.UUID;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
@@ -67,5 +68,23 @@ class WorkerSessionSettingsIntegrationTests extends WorkerIntegrationSupport {
         return session.sql("SELECT current_setting('idle_in_transaction_session_timeout')")
                 .query(String.class)
                 .single();
+    }
+
+    /**
+     * PostgreSQL's detail of a row it refuses ("Key (email)=(…) already exists", "Detail: Failing row
+     * contains (…)") and a failed batch's statement with its values ("Batch entry 0 INSERT … VALUES
+     * ('…', '…')") are kept out of the driver's exceptions, whose messages the worker's log lines
+     * quote whole: the rows hold e-mail addresses. The messages still say what was violated. Before,
+     * they quoted both.
+     */
+    @Test
+    void theDatabasesErrorsAboutARefusedRowDoNotQuoteIt() throws Exception {
+        String email = "refused." + UUID.randomUUID() + "@example.test";
+
+        assertThat(SessionSettings.refusedRowErrors(dataSource, email))
+                .contains(
+                        "ERROR: duplicate key value violates unique constraint \"test_refused_rows_pkey\"",
+                        "ERROR: new row for relation \"test_refused_rows\" violates check constraint \"test_no_copy\"")
+                .doesNotContain(email, "Detail:", "Failing row contains", "INSERT INTO");
     }
 }

@@ -1,17 +1,21 @@
 package com.portfoliobulk.testsupport;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
 /**
  * The PostgreSQL settings with which a service's sessions end the session of an instance that died,
- * was cut off or froze, read in one session of the service's data source.
+ * was cut off or froze, read in one session of the service's data source; and what the driver's
+ * exceptions of the service's data source say of a row the database refuses.
  */
 public final class SessionSettings {
 
@@ -50,6 +54,57 @@ public final class SessionSettings {
                 Connection migration =
                         migrations.getConfiguration().getDataSource().getConnection()) {
             return List.of(connection.getNetworkTimeout(), migration.getNetworkTimeout());
+        }
+    }
+
+    /**
+     * The messages of the exceptions a connection of the service's pool raises for rows the database
+     * refuses, each row holding {@code email}: a key taken (a unique violation of one statement) and a
+     * check violation in a batch; with their causes and a batch's next exceptions, one a line, as a log
+     * line's stack trace quotes them. Written to a temporary table of the session, dropped after.
+     */
+    public static String refusedRowErrors(DataSource dataSource, String email) throws SQLException {
+        Set<String> messages = new LinkedHashSet<>();
+        try (Connection connection = dataSource.getConnection();
+                Statement statement = connection.createStatement()) {
+            connection.setAutoCommit(true);
+            statement.execute("CREATE TEMPORARY TABLE test_refused_rows"
+                    + " (email text PRIMARY KEY, copy text CONSTRAINT test_no_copy CHECK (copy IS NULL))");
+            try (PreparedStatement insert =
+                    connection.prepareStatement("INSERT INTO test_refused_rows (email, copy) VALUES (?, ?)")) {
+                insert.setString(1, email);
+                insert.setString(2, null);
+                insert.executeUpdate();
+                try {
+                    insert.executeUpdate();
+                    messages.add("no unique violation");
+                } catch (SQLException taken) {
+                    collect(taken, messages);
+                }
+                insert.setString(1, "other." + email);
+                insert.setString(2, email);
+                insert.addBatch();
+                try {
+                    insert.executeBatch();
+                    messages.add("no check violation");
+                } catch (SQLException refused) {
+                    collect(refused, messages);
+                }
+            } finally {
+                statement.execute("DROP TABLE IF EXISTS test_refused_rows");
+            }
+        }
+        return String.join("\n", messages);
+    }
+
+    private static void collect(Throwable failure, Set<String> messages) {
+        Throwable cause = failure;
+        // A message met before ends the walk: a cause or next exception met twice.
+        while (cause != null && messages.add(cause.getClass().getName() + ": " + cause.getMessage())) {
+            if (cause instanceof SQLException sql && sql.getNextException() != null) {
+                collect(sql.getNextException(), messages);
+            }
+            cause = cause.getCause();
         }
     }
 }

@@ -2,8 +2,12 @@ package com.portfoliobulk.gateway.portfolio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.StampedWrites;
+import com.portfoliobulk.gateway.web.InternalErrors;
+import com.portfoliobulk.testsupport.LogLines;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -43,6 +47,46 @@ class AdministrationConflictsIntegrationTests extends PortfolioAdministrationTes
             assertThat(stamps.differences())
                     .as("the stored time of the change less the database's time of its transaction")
                     .containsExactly("00:00:00");
+        }
+    }
+
+    /**
+     * A portfolio user the database refuses to store (a check constraint of the test's, standing for any
+     * refusal the gateway does not expect) is a 500 naming an error id, and the log line under that id,
+     * whose stack trace quotes the database's error, names the constraint but not the refused row: not
+     * "Failing row contains (…, ann@…, …)", not the address being added. Before, PostgreSQL's detail
+     * was part of the exception's message, and the line carried the row with the address.
+     */
+    @Test
+    void aPortfolioUserTheDatabaseRefusesIsA500WhoseLogLineDoesNotQuoteTheirAddress() {
+        accountUser("refused");
+        String email = portfolio.email("refused");
+        String constraint = "test_refused_" + Long.toHexString(portfolio.id().getMostSignificantBits() >>> 4);
+        jdbc.sql("ALTER TABLE jobs.portfolio_users ADD CONSTRAINT " + constraint + " CHECK (email <> '" + email
+                        + "') NOT VALID")
+                .update();
+        try (LogLines lines = LogLines.of(InternalErrors.class.getName())) {
+            Answer added = call(
+                    HttpMethod.POST,
+                    owner,
+                    path("/portfolio-users"),
+                    "{\"email\":\"%s\",\"role\":\"USER_MANAGEMENT_VIEW\"}".formatted(email));
+
+            assertProblem(added, 500);
+            String errorId = added.body().path("errorId").asString();
+            assertThat(added.text()).doesNotContain(email);
+            ILoggingEvent line = lines.lines().stream()
+                    .filter(logged -> logged.getFormattedMessage()
+                            .equals("Unexpected error " + errorId + " while handling a request"))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(ThrowableProxyUtil.asString(line.getThrowableProxy()))
+                    .contains("ERROR: new row for relation \"portfolio_users\" violates check constraint \""
+                            + constraint + "\"")
+                    .doesNotContain(email, "Failing row contains");
+        } finally {
+            jdbc.sql("ALTER TABLE jobs.portfolio_users DROP CONSTRAINT IF EXISTS " + constraint)
+                    .update();
         }
     }
 

@@ -92,4 +92,22 @@ class ActivityRecorderIntegrationTests {
         // A consumer that took over the partitions of a frozen one would wait behind its uncommitted entries.
         assertThat(SessionSettings.ofFailover(dataSource)).containsExactly("10s", "1s", "2", "1", "3", "5000");
     }
+
+    /**
+     * PostgreSQL's detail of a row it refuses ("Key (email)=(…) already exists", "Detail: Failing row
+     * contains (…)") and a failed batch's statement with its values ("Batch entry 0 INSERT … VALUES
+     * ('…', '…')") are kept out of the driver's exceptions, whose messages the audit-consumer's log lines
+     * quote whole: the rows hold e-mail addresses. The messages still say what was violated. Before,
+     * they quoted both.
+     */
+    @Test
+    void theDatabasesErrorsAboutARefusedRowDoNotQuoteIt() throws Exception {
+        String email = "refused." + UUID.randomUUID() + "@example.test";
+
+        assertThat(SessionSettings.refusedRowErrors(dataSource, email))
+                .contains(
+                        "ERROR: duplicate key value violates unique constraint \"test_refused_rows_pkey\"",
+                        "ERROR: new row for relation \"test_refused_rows\" violates check constraint \"test_no_copy\"")
+                .doesNotContain(email, "Detail:", "Failing row contains", "INSERT INTO");
+    }
 }
