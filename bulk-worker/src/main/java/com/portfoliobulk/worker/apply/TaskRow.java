@@ -10,6 +10,7 @@ import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.contracts.UserRef;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
@@ -22,6 +23,10 @@ import java.util.UUID;
  * @param plannedAt when the task was planned: stored by its job's submission, the time of its statement
  *     that read the account's link (the check of the accounts the request names; an offboarding's plan)
  *     (a task planned before its account's last unlink is not applied)
+ * @param expiresAt the expiry its job's submission set for the invitation the task makes or renews
+ *     ({@code expiresInDays} times 24 hours after {@code submittedAt}); see {@link #invitationExpiry}
+ * @param submittedAt when its job was submitted (the job's {@code created_at}: the time of the submission's
+ *     transaction, which {@code expiresAt} counts from)
  * @param userEmail the e-mail of the task's user, when the task names an existing user
  */
 record TaskRow(
@@ -42,8 +47,29 @@ record TaskRow(
         UUID portfolioId,
         JobType jobType,
         JobStatus jobStatus,
+        Instant submittedAt,
         Actor requestedBy,
         String userEmail) {
+
+    /**
+     * How long after its job's submission an invitation or a resend may be applied and keep the expiry the
+     * submission set, to the microsecond; one applied later gets the job's whole period from when it is
+     * applied.
+     */
+    static final Duration PROMPT = Duration.ofMinutes(1);
+
+    /**
+     * When the invitation this task makes or renews expires, applied at {@code appliedAt}: the expiry its
+     * job's submission set ({@code expiresInDays} times 24 hours after it) when it is applied within
+     * {@link #PROMPT} of the submission; else moved by how late it is applied, so that it still lasts the
+     * job's whole period from then. With the submitted expiry, an invitation applied after a worker or
+     * Kafka outage, held back behind an earlier task of its account, re-driven from the dead letters or
+     * sent again by the stuck-task sweep would be stored expired (its e-mail never sent) or close to it.
+     */
+    Instant invitationExpiry(Instant appliedAt) {
+        Duration late = Duration.between(submittedAt, appliedAt);
+        return late.compareTo(PROMPT) > 0 ? expiresAt.plus(late) : expiresAt;
+    }
 
     /** Why the stored task cannot be applied, if it cannot. */
     Optional<String> problem() {

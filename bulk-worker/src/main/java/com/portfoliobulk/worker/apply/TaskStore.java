@@ -38,7 +38,7 @@ class TaskStore {
     private static final String LOCK_TASKS = """
             SELECT t.id, t.seq, t.job_id, t.account_id, t.user_id, t.email, t.action, t.role, t.language, t.expires_at,
                    t.status, t.previous_role, t.applied_at, t.created_at,
-                   j.portfolio_id, j.type AS job_type, j.status AS job_status,
+                   j.portfolio_id, j.type AS job_type, j.status AS job_status, j.created_at AS submitted_at,
                    j.requested_by_user_id, j.requested_by_email, j.origin,
                    u.email AS user_email
               FROM jobs.bulk_tasks t
@@ -356,6 +356,7 @@ class TaskStore {
                 rs.getObject("portfolio_id", UUID.class),
                 JobType.valueOf(rs.getString("job_type")),
                 JobStatus.valueOf(rs.getString("job_status")),
+                instant(rs, "submitted_at"),
                 Actor.of(
                         rs.getObject("requested_by_user_id", UUID.class),
                         rs.getString("requested_by_email"),

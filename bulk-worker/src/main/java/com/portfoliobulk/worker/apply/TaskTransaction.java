@@ -384,7 +384,7 @@ class TaskTransaction {
                     view.resend(
                             row.accountId(),
                             userId,
-                            new Invitation(currentRole, now, row.expiresAt(), newToken(), null, row.jobId()));
+                            new Invitation(currentRole, now, row.invitationExpiry(now), newToken(), null, row.jobId()));
                     queueMail(row, user.orElseThrow());
                     succeed(row, currentRole, user.orElseThrow());
                 }
@@ -406,7 +406,13 @@ class TaskTransaction {
             view.invite(
                             row.accountId(),
                             invitee.id(),
-                            new Invitation(row.role(), now, row.expiresAt(), newToken(), row.language(), row.jobId()))
+                            new Invitation(
+                                    row.role(),
+                                    now,
+                                    row.invitationExpiry(now),
+                                    newToken(),
+                                    row.language(),
+                                    row.jobId()))
                     .ifPresent(expired -> view.noteExpired(expired, row.portfolioId()));
             queueMail(row, invitee);
             succeed(row, null, invitee);

@@ -18,8 +18,10 @@ import org.springframework.stereotype.Component;
  * they stayed for ever, long after the job was deleted, the access removed or the portfolio closed.
  *
  * <p>An e-mail's invitations expire at most {@link #LONGEST_INVITATION} after their job was submitted,
- * which was before the e-mail was queued: once that and the retention have passed since it was queued,
- * the last of them expired at least the retention ago. Until then its link sent again by its invitee
+ * which was before the e-mail was queued, or after they were applied, when that was more than a minute
+ * later: once that and the retention have passed since it was queued, the last of them expired at least
+ * the retention ago, but for one of its job applied late, after the e-mail was queued (it lasts its
+ * period from then). Until then its link sent again by its invitee
  * answers the access it gave; after, it answers as a link that never existed (404 here, 410 from the
  * gateway).
  *
@@ -35,7 +37,8 @@ public class InvitationMailRetention {
 
     /**
      * The longest an invitation stays open: the api-gateway's largest {@code expiresInDays} (its
-     * {@code InviteUsers.MAX_EXPIRY_DAYS}), counted from the job's submission.
+     * {@code InviteUsers.MAX_EXPIRY_DAYS}), counted from the job's submission, or from when the task was
+     * applied when it applied late ({@code TaskRow#invitationExpiry}).
      */
     static final Duration LONGEST_INVITATION = Duration.ofDays(30);
 

@@ -9,6 +9,7 @@ import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.ActorKind;
 import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.contracts.MembershipState;
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
@@ -31,6 +32,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.time.format.TextStyle;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -468,6 +470,44 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
         ReceivedMail left = awaitOneMailTo(partly);
         assertThat(left.subject()).contains("invited you to 1 account(s)");
         assertThat(left.text()).contains("Brand 2 " + second + ": Support").doesNotContain(first.toString());
+    }
+
+    /**
+     * An invitation of 1 day applied a day and an hour after its job was submitted (a worker or Kafka
+     * outage, a task held back behind a stuck one, a dead letter re-driven later) lasts its day from when
+     * it is applied: its e-mail is sent, with that expiry, and its link accepts. Before, it was stored with
+     * the expiry its submission set, an hour in the past: the task succeeded, the e-mail ended CANCELLED
+     * unsent, and the sweep ended the invitation as expired.
+     */
+    @Test
+    void anInvitationAppliedAfterTheExpiryItsJobWasSubmittedWithLastsTheJobsPeriodFromThen() {
+        Portfolio portfolio = directory.portfolio(1);
+        UUID account = portfolio.ownedAccount(0).id();
+        String email = directory.newEmail();
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(new TaskSpec(account, null, email, TaskAction.INVITE, AccountRole.ANALYST, "en-GB", EXPIRES)));
+        jobs.submittedAgo(job.id(), Duration.ofHours(25), Duration.ofDays(1));
+
+        publish(job);
+        awaitFinished(job);
+
+        assertThat(jobs.task(job.taskId(0)).status()).isEqualTo(TaskStatus.SUCCEEDED);
+        UUID invitee = directory.userIdByEmail(email).orElseThrow();
+        var invitation = directory.membership(account, invitee).orElseThrow();
+        assertThat(invitation.state()).isEqualTo(MembershipState.INVITED);
+        assertThat(invitation.expiresAt())
+                .as("a day after it was applied")
+                .isEqualTo(invitation.invitedAt().plus(Duration.ofDays(1)))
+                .isAfter(Instant.now().plus(Duration.ofHours(23)));
+        ReceivedMail mail = awaitOneMailTo(email);
+        String expiry = DateTimeFormatter.ofPattern("d MMMM yyyy, HH:mm", Locale.ENGLISH)
+                .format(invitation.expiresAt().atZone(ZoneOffset.UTC));
+        assertThat(mail.text()).contains("The invitation expires on " + expiry + " (UTC).");
+        assertThat(accept(mail.token(), email).getStatusCode().value()).isEqualTo(200);
+        assertThat(directory.membership(account, invitee).orElseThrow().state()).isEqualTo(MembershipState.ACTIVE);
     }
 
     @Test

@@ -21,9 +21,13 @@ import com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec;
 import com.portfoliobulk.worker.fixtures.ReceivedMail;
 import com.portfoliobulk.worker.fixtures.TestSmtp;
 import com.portfoliobulk.worker.invitations.InvitationTokens;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -102,6 +106,47 @@ class InvitationResendRevokeIntegrationTests extends WorkerIntegrationSupport {
                         .orElseThrow()
                         .state())
                 .isEqualTo(MembershipState.ACTIVE);
+    }
+
+    /**
+     * A resend of 1 day applied a day and an hour after its job was submitted (a worker or Kafka outage, a
+     * dead letter re-driven later) keeps the invitee's invitation in force: renewed for a day from when it
+     * is applied, with a new e-mail whose link accepts. Before, the invitation, with 3 days to run, was
+     * replaced by one that had expired an hour earlier: the resend succeeded, its e-mail ended CANCELLED
+     * unsent, and the link the invitee had stopped working.
+     */
+    @Test
+    void aResendAppliedAfterTheExpiryItsJobWasSubmittedWithKeepsTheInvitationInForceForTheJobsPeriod() {
+        Portfolio portfolio = directory.portfolio(2);
+        UUID account = portfolio.ownedAccount(0).id();
+        String email = directory.newEmail();
+        invite(portfolio, email);
+        UUID invitee = directory.userIdByEmail(email).orElseThrow();
+
+        SubmittedJob resend = jobs.submit(
+                portfolio.id(),
+                JobType.RESEND_INVITATIONS,
+                JobFixture.administrator(),
+                List.of(task(account, invitee, TaskAction.RESEND_INVITATION)));
+        jobs.submittedAgo(resend.id(), Duration.ofHours(25), Duration.ofDays(1));
+        publish(resend);
+        awaitFinished(resend);
+
+        assertThat(jobs.task(resend.taskId(0)).status()).isEqualTo(TaskStatus.SUCCEEDED);
+        var invitation = directory.membership(account, invitee).orElseThrow();
+        assertThat(invitation.state()).isEqualTo(MembershipState.INVITED);
+        assertThat(invitation.expiresAt())
+                .as("a day after it was resent")
+                .isEqualTo(invitation.invitedAt().plus(Duration.ofDays(1)))
+                .isAfter(Instant.now().plus(Duration.ofHours(23)));
+        await().atMost(PATIENCE).until(() -> TestSmtp.receivedBy(email).size() == 2);
+        ReceivedMail resent = ReceivedMail.of(TestSmtp.receivedBy(email).get(1));
+        assertThat(resent.text())
+                .contains("Brand 1 " + account)
+                .contains(DateTimeFormatter.ofPattern("MMMM d, yyyy", Locale.ENGLISH)
+                        .format(invitation.expiresAt().atZone(ZoneOffset.UTC)));
+        assertThat(accept(resent.token(), email).getStatusCode().value()).isEqualTo(200);
+        assertThat(directory.membership(account, invitee).orElseThrow().state()).isEqualTo(MembershipState.ACTIVE);
     }
 
     /**
