@@ -163,17 +163,32 @@ class GatewayApi {
                 .body(JSON));
     }
 
-    /** Submits the job; the same key and request again answer the same job (the API's idempotency). */
-    Map<String, Object> submit(ConsoleUser user, UUID portfolioId, String request, String idempotencyKey) {
-        return call(() -> client().post()
+    /**
+     * Submits the job; the same key and request again answer the same job (the API's idempotency),
+     * marked replayed ({@code Idempotent-Replayed: true}).
+     */
+    Submitted submit(ConsoleUser user, UUID portfolioId, String request, String idempotencyKey) {
+        ResponseEntity<Map<String, Object>> answer = call(() -> client().post()
                 .uri(PORTFOLIOS + "/bulk-jobs", portfolioId)
                 .headers(headers -> authorize(headers, user))
                 .header("Idempotency-Key", idempotencyKey)
                 .contentType(MediaType.APPLICATION_JSON)
                 .body(request)
                 .retrieve()
-                .body(JSON));
+                .toEntity(JSON));
+        Map<String, Object> job = answer.getBody();
+        return new Submitted(
+                String.valueOf(job == null ? null : job.get("jobId")),
+                "true".equalsIgnoreCase(answer.getHeaders().getFirst("Idempotent-Replayed")));
     }
+
+    /**
+     * The API's answer to a submission.
+     *
+     * @param jobId the job's id
+     * @param replayed whether an earlier submission with the same key and request made the job
+     */
+    record Submitted(String jobId, boolean replayed) {}
 
     Map<String, Object> jobs(ConsoleUser user, UUID portfolioId, String status, String type, int limit, String cursor) {
         return get(

@@ -102,6 +102,8 @@ class PortfolioController {
         model.addAttribute("role", role);
         model.addAttribute("accountName", accountName);
         model.addAttribute("invitationLanguages", InvitationLanguages.NAMES);
+        // The bulk bar's and the invitation's reviews, made again from this showing, confirm into one job.
+        model.addAttribute(ReviewKeys.FORM_KEY, ReviewKeys.newFormKey());
         if (htmx != null && "results".equals(target)) {
             return "console/users :: results";
         }
@@ -240,6 +242,8 @@ class PortfolioController {
         model.addAttribute("accounts", ConsolePages.items(profile));
         model.addAttribute("invitationLanguages", InvitationLanguages.NAMES);
         model.addAttribute("nextCursor", ConsolePages.nextCursor(profile));
+        // A role selector's review, made again from this showing, confirms into one job.
+        model.addAttribute(ReviewKeys.FORM_KEY, ReviewKeys.newFormKey());
         return "console/profile";
     }
 

@@ -15,20 +15,27 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Review Changes: every bulk action is previewed first (the API's preview: the changes, the skipped
  * ones with their reasons, paged), and only Confirm submits it. The review page carries an
- * Idempotency-Key made when it was shown, so a double click on Confirm, or a resubmitted form,
- * makes one job; and a signature of the request and the key ({@link ReviewSignatures}), so that
- * Confirm submits exactly the request that was reviewed, and nothing when the form was changed.
+ * Idempotency-Key derived from the form key of the form it was made from and the request ({@link
+ * ReviewKeys}), so a double click on Confirm, a resubmitted Confirm, or the same request reviewed again
+ * from the same showing of its form (Back to the review, a second tab) makes one job; and a signature
+ * of the request and the key ({@link ReviewSignatures}), so that Confirm submits exactly the request
+ * that was reviewed, and nothing when the form was changed.
  */
 @Controller
 class ReviewController {
 
     /** Why a review's form may be sent again after the API did not answer it in time (a preview). */
     private static final String REVIEW_CHANGES_NOTHING = "a review changes nothing until it is confirmed";
+
+    /** The job page's notice after a Confirm the API answered with the job an earlier Confirm made. */
+    static final String REPLAYED = "This change was confirmed before, from the same form: this is its job, and"
+            + " nothing more was submitted. To make it again, open its page again and review it there.";
 
     private final GatewayApi api;
 
@@ -81,6 +88,7 @@ class ReviewController {
             @RequestParam(required = false) String[] userIds,
             @RequestParam(required = false) String[] accountIds,
             @RequestParam(required = false) String role,
+            @RequestParam(required = false) String formKey,
             Model model) {
         List<String> users = ConsolePages.nonBlank(userIds);
         List<String> accounts = ConsolePages.nonBlank(accountIds);
@@ -96,7 +104,7 @@ class ReviewController {
                                 + " Offboard, Change role or Remove access.");
         };
         model.addAttribute("sent", new BulkChange(action, users, accounts, role == null ? "" : role));
-        return show(user, portfolioId, request, UUID.randomUUID().toString(), null, model);
+        return show(user, portfolioId, request, formKey, model);
     }
 
     /** Invite users: addresses, language, and a role per chosen account (Support unless changed). */
@@ -109,6 +117,7 @@ class ReviewController {
             @RequestParam(defaultValue = InvitationLanguages.FALLBACK) String language,
             @RequestParam(required = false) String[] accountIds,
             @RequestParam Map<String, String> form,
+            @RequestParam(required = false) String formKey,
             Model model) {
         Map<String, String> roles = new LinkedHashMap<>();
         for (String account : ConsolePages.nonBlank(accountIds)) {
@@ -116,7 +125,7 @@ class ReviewController {
         }
         String request = requests.invite(emails, language, roles);
         model.addAttribute("sent", new Invitation(emails, language, roles));
-        return show(user, portfolioId, request, UUID.randomUUID().toString(), null, model);
+        return show(user, portfolioId, request, formKey, model);
     }
 
     /**
@@ -213,6 +222,7 @@ class ReviewController {
             @RequestParam(defaultValue = "") String currentRole,
             @RequestParam String role,
             @RequestParam(defaultValue = InvitationLanguages.FALLBACK) String language,
+            @RequestParam(required = false) String formKey,
             Model model) {
         String request;
         if ("NO_ACCESS".equals(role)) {
@@ -222,7 +232,7 @@ class ReviewController {
         } else {
             request = requests.assignRoles(userId, Map.of(accountId, role));
         }
-        return show(user, portfolioId, request, UUID.randomUUID().toString(), null, model);
+        return show(user, portfolioId, request, formKey, model);
     }
 
     /** Another page of the same preview, of the reviewed request only; the key made for the first page stays. */
@@ -240,7 +250,11 @@ class ReviewController {
         return show(user, portfolioId, request, idempotencyKey, cursor, model);
     }
 
-    /** Confirm: submits the reviewed request once, whatever the number of clicks, and only that request. */
+    /**
+     * Confirm: submits the reviewed request once, whatever the number of clicks or reviews of it from one
+     * showing of its form, and only that request. A Confirm the API answers with the job an earlier one
+     * made leads to that job's page, which says so (once).
+     */
     @PostMapping("/console/portfolios/{portfolioId}/jobs")
     @ConsoleAdvice.SafeToSendAgain("confirming the same review twice never makes two jobs")
     String confirm(
@@ -248,11 +262,15 @@ class ReviewController {
             @PathVariable UUID portfolioId,
             @RequestParam(defaultValue = "") String request,
             @RequestParam(defaultValue = "") String idempotencyKey,
-            @RequestParam(required = false) String signature) {
+            @RequestParam(required = false) String signature,
+            RedirectAttributes redirect) {
         requireReviewed(user, portfolioId, request, idempotencyKey, signature);
         pages.portfolio(new org.springframework.ui.ExtendedModelMap(), user, portfolioId, "jobs");
-        Map<String, Object> job = api.submit(user, portfolioId, request, idempotencyKey);
-        return "redirect:/console/portfolios/" + portfolioId + "/jobs/" + job.get("jobId");
+        GatewayApi.Submitted submitted = api.submit(user, portfolioId, request, idempotencyKey);
+        if (submitted.replayed()) {
+            redirect.addFlashAttribute("notice", REPLAYED);
+        }
+        return "redirect:/console/portfolios/" + portfolioId + "/jobs/" + submitted.jobId();
     }
 
     /**
@@ -268,6 +286,22 @@ class ReviewController {
                     "This is not the change that was reviewed (the form was changed, or it comes from another"
                             + " sign-in or portfolio), so nothing was submitted. Review the change again and confirm it.");
         }
+    }
+
+    /**
+     * The review of a request a form sent, with the form key it sent (a new one if it sent none): its
+     * key is the form key's for this request, and the form it offers back carries the same form key.
+     */
+    private String show(ConsoleUser user, UUID portfolioId, String request, String sentFormKey, Model model) {
+        String formKey = ReviewKeys.formKey(sentFormKey);
+        model.addAttribute(ReviewKeys.FORM_KEY, formKey);
+        return show(
+                user,
+                portfolioId,
+                request,
+                ReviewKeys.idempotencyKey(portfolioId, user, formKey, request),
+                null,
+                model);
     }
 
     private String show(

@@ -351,6 +351,141 @@ class ConsoleSecurityIntegrationTests {
         assertThat(jobCount(portfolio)).isEqualTo(1);
     }
 
+    /**
+     * The Users page shown once, its offboarding reviewed and confirmed, then reviewed again from the same
+     * showing (Back to the review, whose form the browser sends again; or a second tab) and confirmed
+     * again: one job, the second Confirm leading to the first one's page, which says so. Another request
+     * from the same showing is another job. Before, each review made a new Idempotency-Key, so the second
+     * Confirm made a second job with the same changes.
+     */
+    @Test
+    void aReviewSentAgainFromTheSameFormConfirmsIntoTheSameJob() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID ann = analystOn(portfolio, "Brand Lyon");
+        UUID bob = portfolio.user("bob");
+        portfolio.member(portfolio.account("Brand Nice"), bob, AccountRole.ANALYST);
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        HttpResponse<String> users = get("/console/portfolios/" + portfolio.id() + "/users");
+        assertThat(users.statusCode()).isEqualTo(200);
+        Map<String, String> form = new HashMap<>(ConsoleBrowser.formFields(users.body(), "bulk"));
+        form.put("action", "offboard");
+        form.put("userIds", ann.toString());
+        String review = "/console/portfolios/" + portfolio.id() + "/review";
+        String jobs = "/console/portfolios/" + portfolio.id() + "/jobs";
+
+        HttpResponse<String> firstReview = post(review, form);
+        HttpResponse<String> first = post(jobs, ConsoleBrowser.hiddenFields(firstReview.body(), "confirm"));
+        HttpResponse<String> reviewAgain = post(review, form);
+        HttpResponse<String> again = post(jobs, ConsoleBrowser.hiddenFields(reviewAgain.body(), "confirm"));
+
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(302);
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(302);
+        String jobPage =
+                URI.create(first.headers().firstValue("Location").orElseThrow()).getPath();
+        assertThat(jobPage).contains("/jobs/");
+        assertThat(again.headers().firstValue("Location"))
+                .hasValueSatisfying(
+                        location -> assertThat(URI.create(location).getPath()).isEqualTo(jobPage));
+        assertThat(jobCount(portfolio)).isEqualTo(1);
+        HttpResponse<String> shown = get(jobPage);
+        assertThat(shown.statusCode()).isEqualTo(200);
+        assertThat(ConsoleBrowser.unescape(shown.body()))
+                .contains("This change was confirmed before", "nothing more was submitted");
+
+        Map<String, String> changed = new HashMap<>(form);
+        changed.put("userIds", bob.toString());
+        HttpResponse<String> otherReview = post(review, changed);
+        HttpResponse<String> other = post(jobs, ConsoleBrowser.hiddenFields(otherReview.body(), "confirm"));
+
+        assertThat(other.statusCode()).as(other.body()).isEqualTo(302);
+        assertThat(other.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(URI.create(location).getPath())
+                        .contains("/jobs/")
+                        .isNotEqualTo(jobPage));
+        assertThat(jobCount(portfolio)).isEqualTo(2);
+        assertThat(taskUsers(portfolio)).containsExactlyInAnyOrder(ann, bob);
+        assertThat(ConsoleBrowser.unescape(
+                        get(URI.create(other.headers().firstValue("Location").orElseThrow())
+                                        .getPath())
+                                .body()))
+                .doesNotContain("This change was confirmed before");
+    }
+
+    /**
+     * Every form that leads to a review confirms into one job when reviewed twice from one showing: the
+     * Users page's invitation, a user profile's role selector, and a review's "Change the role change"
+     * sent as it is. Before, each review of them made a job of its own.
+     */
+    @Test
+    void everyFormThatLeadsToAReviewConfirmsIntoOneJobWhenReviewedTwice() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID lisbon = portfolio.account("Brand Lisbon");
+        UUID ann = analystOn(portfolio, "Brand Porto");
+        UUID bob = portfolio.user("bob");
+        portfolio.member(lisbon, bob, AccountRole.ANALYST);
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String jobs = "/console/portfolios/" + portfolio.id() + "/jobs";
+        String review = "/console/portfolios/" + portfolio.id() + "/review";
+
+        Map<String, String> invitation = new HashMap<>(ConsoleBrowser.hiddenFields(
+                get("/console/portfolios/" + portfolio.id() + "/users").body(), "panel"));
+        invitation.put("emails", "newcomer-" + UUID.randomUUID() + "@brand.example");
+        invitation.put("language", "en");
+        invitation.put("accountIds", lisbon.toString());
+        invitation.put("role-" + lisbon, "SUPPORT");
+        String invitations = "/console/portfolios/" + portfolio.id() + "/review/invitation";
+        assertThat(confirmedTwice(portfolio, () -> post(invitations, invitation)))
+                .isEqualTo(1);
+
+        String profile = "/console/portfolios/" + portfolio.id() + "/users/" + ann;
+        Map<String, String> roleChange =
+                new HashMap<>(ConsoleBrowser.hiddenFields(get(profile).body(), "inline-form"));
+        roleChange.put("role", "MANAGER");
+        assertThat(confirmedTwice(portfolio, () -> post(profile + "/review", roleChange)))
+                .isEqualTo(2);
+
+        Map<String, String> bulk = new HashMap<>(ConsoleBrowser.formFields(
+                get("/console/portfolios/" + portfolio.id() + "/users").body(), "bulk"));
+        bulk.put("action", "change-role");
+        bulk.put("userIds", bob.toString());
+        bulk.put("accountIds", lisbon.toString());
+        bulk.put("role", "MANAGER");
+        HttpResponse<String> reviewed = post(review, bulk);
+        HttpResponse<String> first = post(jobs, ConsoleBrowser.hiddenFields(reviewed.body(), "confirm"));
+        Map<String, String> changeForm = new HashMap<>(ConsoleBrowser.formFields(reviewed.body(), "bulk-again"));
+        changeForm.put("action", "change-role");
+        HttpResponse<String> reviewedAgain = post(review, changeForm);
+        HttpResponse<String> again = post(jobs, ConsoleBrowser.hiddenFields(reviewedAgain.body(), "confirm"));
+
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(302);
+        assertThat(again.headers().firstValue("Location"))
+                .isEqualTo(first.headers().firstValue("Location"));
+        assertThat(jobCount(portfolio)).isEqualTo(3);
+    }
+
+    /**
+     * Reviews what the form sends and confirms it, twice (Back to the review, whose form the browser sends
+     * again, and Confirm); asserts that both Confirms lead to one job's page, and answers the portfolio's jobs.
+     */
+    private long confirmedTwice(DirectorySeed.Portfolio portfolio, FormSending review) throws Exception {
+        String jobs = "/console/portfolios/" + portfolio.id() + "/jobs";
+        HttpResponse<String> firstReview = review.send();
+        assertThat(firstReview.statusCode()).as(firstReview.body()).isEqualTo(200);
+        HttpResponse<String> first = post(jobs, ConsoleBrowser.hiddenFields(firstReview.body(), "confirm"));
+        HttpResponse<String> again =
+                post(jobs, ConsoleBrowser.hiddenFields(review.send().body(), "confirm"));
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(302);
+        assertThat(again.headers().firstValue("Location"))
+                .isEqualTo(first.headers().firstValue("Location"));
+        return jobCount(portfolio);
+    }
+
+    /** A form sent by the test's browser. */
+    @FunctionalInterface
+    private interface FormSending {
+        HttpResponse<String> send() throws Exception;
+    }
+
     @Test
     void anEmptyJobsListSaysWhetherThePortfolioHasNoJobOrTheFiltersMatchNone() throws Exception {
         DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
