@@ -42,7 +42,8 @@ BEGIN
 END
 $owner$;
 -- The held-back rule (the last NOT EXISTS) is word for word the stuck-task sweep's, api-gateway's
--- StuckTaskSweeper: change both or neither. A later task that failed or was cancelled changed and
+-- StuckTaskSweeper, and the one by which the worker refuses to re-drive a dead letter's task
+-- (bulk-worker's DeadLetterStore): change all three or none. A later task that failed or was cancelled changed and
 -- decided nothing, and holds nothing back.
 INSERT INTO jobs.task_republications (task_id, seq)
 SELECT s.id, s.seq

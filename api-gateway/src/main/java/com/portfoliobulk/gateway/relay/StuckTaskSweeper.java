@@ -33,8 +33,9 @@ import org.springframework.stereotype.Component;
  * alert. A later task that failed (unreadable, retries exhausted) or was cancelled changed and decided
  * nothing, and holds nothing back. bulk-schema's {@code db/resend-pending-tasks.sql}, which operators
  * run after a restore of the database or the loss of Kafka's data (and the local stack when its broker
- * starts empty), leaves the same tasks pending by the same condition, word for word: change both or
- * neither. At most {@code batch-size} jobs per statement.
+ * starts empty), leaves the same tasks pending by the same condition, word for word, and the worker's
+ * re-drive of a dead letter refuses such a task by it too (bulk-worker's {@code DeadLetterStore#task}):
+ * change all three or none. At most {@code batch-size} jobs per statement.
  */
 @Component
 public class StuckTaskSweeper {

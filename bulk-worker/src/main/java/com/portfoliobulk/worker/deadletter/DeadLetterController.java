@@ -90,8 +90,25 @@ class DeadLetterController {
             case NO_VALUE ->
                 throw new ProblemException(
                         HttpStatus.UNPROCESSABLE_CONTENT, "The dead letter has no record value to send again.");
+            case LATER_TASK_APPLIED -> throw laterTaskApplied(outcome.task());
             case DISMISSED -> throw new IllegalStateException("A re-drive does not dismiss");
         };
+    }
+
+    /** Why a pending task is not sent again: a later change of its account was applied before it. */
+    private static ProblemException laterTaskApplied(DeadLetterStore.NamedTask task) {
+        DeadLetterStore.NamedTask later = task.laterApplied();
+        return new ProblemException(
+                HttpStatus.CONFLICT,
+                "The dead letter's task " + task.id() + " (" + task.action() + ", job " + task.jobId()
+                        + ") is pending, but a later task of its account was applied already: "
+                        + later.id() + " (" + later.action() + ", job " + later.jobId() + ") ended "
+                        + later.status() + (later.reason() == null ? "" : " " + later.reason())
+                        + ". Re-driven, it would apply the account's changes out of order (an invitation"
+                        + " after the later removal of the same user would give access again): it is not"
+                        + " sent. Dismiss the dead letter; the task stays pending, for the"
+                        + " BulkOldestPendingTaskTooOld runbook (its job cancelled, the change submitted"
+                        + " again if still wanted).");
     }
 
     /**
@@ -115,7 +132,7 @@ class DeadLetterController {
             case DISMISSED -> ResponseEntity.ok(outcome.deadLetter());
             case UNKNOWN -> throw unknown();
             case ALREADY_REDRIVEN -> throw redrivenAlready(outcome.deadLetter());
-            case REDRIVEN, ALREADY_DISMISSED, NO_VALUE ->
+            case REDRIVEN, ALREADY_DISMISSED, NO_VALUE, LATER_TASK_APPLIED ->
                 throw new IllegalStateException("A dismissal does not answer " + outcome.result());
         };
     }

@@ -35,7 +35,9 @@ import org.springframework.transaction.annotation.Transactional;
  * A dead letter whose cause cannot be fixed (a record the gateway did not write, one that does not
  * match its stored task, one naming a task a restore removed) would only be dead-lettered again:
  * operators dismiss it instead, which sends nothing and keeps who, when and why, and it is then done
- * with as a re-driven one is.
+ * with as a re-driven one is. A re-drive is refused, and nothing sent, when its task is pending but a
+ * later task of its account was applied already: the account's changes would be applied out of order,
+ * as the gateway's stuck-task sweep does not send such a task again either.
  * The record goes back in its job's trace, as the relay sent it: one trace shows the submission, the
  * first delivery, the re-drive and the task applied after it.
  */
@@ -118,6 +120,15 @@ public class DeadLetterRedrive {
         }
         if (deadLetter.value() == null) {
             return new Outcome(Result.NO_VALUE, deadLetter);
+        }
+        DeadLetterStore.NamedTask task = deadLetter.taskId() == null
+                ? null
+                : store.task(deadLetter.taskId()).orElse(null);
+        if (task != null && task.pending() && task.laterApplied() != null) {
+            // The gateway's stuck-task sweep and resend-pending-tasks.sql leave such a task pending: applied
+            // now, it would come after a later change of its account (an invitation after the later removal
+            // of the same user, who would have access again).
+            return new Outcome(Result.LATER_TASK_APPLIED, deadLetter, task);
         }
         String traceParent = deadLetter.taskId() == null
                 ? null
@@ -213,6 +224,11 @@ public class DeadLetterRedrive {
     /** What a re-drive or a dismissal did. */
     public enum Result {
         REDRIVEN,
+        /**
+         * Refused: the dead letter's task is pending, but a later task of its account was applied
+         * already ({@link DeadLetterStore.NamedTask#laterApplied()}).
+         */
+        LATER_TASK_APPLIED,
         ALREADY_REDRIVEN,
         /** Refused: an operator dismissed it. */
         ALREADY_DISMISSED,
@@ -225,6 +241,12 @@ public class DeadLetterRedrive {
     /**
      * @param result what happened
      * @param deadLetter the dead letter as it is now; null when unknown
+     * @param task the task it names, as stored, when a re-drive was refused for it; null otherwise
      */
-    public record Outcome(Result result, StoredDeadLetter deadLetter) {}
+    public record Outcome(Result result, StoredDeadLetter deadLetter, DeadLetterStore.NamedTask task) {
+
+        Outcome(Result result, StoredDeadLetter deadLetter) {
+            this(result, deadLetter, null);
+        }
+    }
 }

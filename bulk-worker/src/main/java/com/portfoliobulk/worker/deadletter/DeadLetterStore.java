@@ -206,6 +206,50 @@ class DeadLetterStore {
                 .flatMap(traceParent -> traceParent);
     }
 
+    /**
+     * The task a dead letter names, as stored now, with the first later task of its account that was
+     * applied (ended {@code SUCCEEDED}, or {@code SKIPPED} on the account's state then); empty when no
+     * task has that id (a restore removed it, retention deleted it). The later task is found by the
+     * held-back rule of the gateway's stuck-task sweep ({@code StuckTaskSweeper}) and bulk-schema's
+     * {@code db/resend-pending-tasks.sql}, word for word (the task being {@code s}): change all three
+     * or none.
+     */
+    Optional<NamedTask> task(UUID taskId) {
+        return jdbc.sql("""
+                        SELECT s.id, s.job_id, s.action, s.status, s.reason,
+                               later.id AS later_id, later.job_id AS later_job_id, later.action AS later_action,
+                               later.status AS later_status, later.reason AS later_reason
+                          FROM jobs.bulk_tasks s
+                          LEFT JOIN LATERAL (
+                               SELECT later.id, later.job_id, later.action, later.status, later.reason
+                                 FROM jobs.bulk_tasks later
+                                WHERE later.account_id = s.account_id
+                                  AND later.seq > s.seq
+                                  AND later.applied_at IS NOT NULL
+                                  AND later.status IN ('SUCCEEDED', 'SKIPPED')
+                                ORDER BY later.seq
+                                LIMIT 1) later ON true
+                         WHERE s.id = ?
+                        """)
+                .param(taskId)
+                .query((row, index) -> new NamedTask(
+                        row.getObject("id", UUID.class),
+                        row.getObject("job_id", UUID.class),
+                        row.getString("action"),
+                        row.getString("status"),
+                        row.getString("reason"),
+                        row.getObject("later_id") == null
+                                ? null
+                                : new NamedTask(
+                                        row.getObject("later_id", UUID.class),
+                                        row.getObject("later_job_id", UUID.class),
+                                        row.getString("later_action"),
+                                        row.getString("later_status"),
+                                        row.getString("later_reason"),
+                                        null)))
+                .optional();
+    }
+
     void markRedriven(UUID id, String operator, String reason) {
         jdbc.sql(
                         "UPDATE jobs.task_dead_letters SET redriven_at = now(), redriven_by = ?, redrive_reason = ? WHERE id = ?")
@@ -258,6 +302,24 @@ class DeadLetterStore {
      * @param published whether the broker acknowledged the dead letter
      */
     record Recorded(UUID id, boolean published) {}
+
+    /**
+     * A task as stored, named by what operators read in the task's listing.
+     *
+     * @param id the task
+     * @param jobId its job
+     * @param action its action, as stored
+     * @param status its status, as stored: {@code PENDING} until it ends
+     * @param reason its reason code, when it ended with one
+     * @param laterApplied the first later task of its account that was applied (see {@link #task}); null
+     *     when none, and on the later task itself
+     */
+    record NamedTask(UUID id, UUID jobId, String action, String status, String reason, NamedTask laterApplied) {
+
+        boolean pending() {
+            return "PENDING".equals(status);
+        }
+    }
 
     /** A dead letter to record. */
     record NewDeadLetter(Source source, String key, byte[] value, UUID taskId, String reason) {}

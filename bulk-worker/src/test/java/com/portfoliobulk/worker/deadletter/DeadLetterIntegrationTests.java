@@ -1,5 +1,6 @@
 package com.portfoliobulk.worker.deadletter;
 
+import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.invite;
 import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.remove;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -25,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -664,6 +666,82 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
         assertThat(activityRecordsOf(List.of(taskId)))
                 .extracting(record -> traceId(record))
                 .containsOnly(jobTrace);
+    }
+
+    /**
+     * Task A, an invitation of ann, is dead-lettered while its row is missing ({@code No task A is
+     * stored}: the database restored from an older backup); meanwhile task B, a later removal of ann on
+     * the same account, is applied. Once the rows are back, an operator following the
+     * BulkTasksDeadLettered runbook re-drives A: refused with 409, naming B and the runbook for such
+     * tasks, and nothing is sent; A stays pending, ann has no access, and the dead letter stays open, to
+     * dismiss. Before, the re-drive answered 200 and ann was invited again after her removal, as the
+     * gateway's stuck-task sweep does not do.
+     */
+    @Test
+    void aRedriveIsRefusedWhenALaterTaskOfItsAccountWasAppliedAlready() {
+        var portfolio = directory.portfolio(1);
+        UUID account = portfolio.ownedAccount(0).id();
+        UUID ann = directory.user();
+        directory.member(account, ann, AccountRole.ANALYST);
+        SubmittedJob invitation = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(invite(
+                        account,
+                        ann,
+                        directory.email(ann),
+                        AccountRole.MANAGER,
+                        Instant.now().plus(7, ChronoUnit.DAYS))));
+        SubmittedJob removal = jobs.submit(
+                portfolio.id(), JobType.REMOVE_ACCESS, JobFixture.administrator(), List.of(remove(account, ann)));
+        UUID taskId = invitation.taskId(0);
+        // Its row missing, as after a restore from an older backup: under another id, on another account.
+        UUID hidden = UUID.randomUUID();
+        jdbc.sql("UPDATE jobs.bulk_tasks SET id = ?, account_id = ? WHERE id = ?")
+                .params(hidden, UUID.randomUUID(), taskId)
+                .update();
+        publish(invitation);
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(deadLettersOf(account)).hasSize(1));
+        UUID id = UUID.fromString(idHeader(deadLettersOf(account).getFirst()));
+        publish(removal);
+        assertThat(awaitFinished(removal).status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(jobs.task(removal.taskId(0)).status()).isEqualTo(TaskStatus.SUCCEEDED);
+        assertThat(directory.membership(account, ann)).isEmpty();
+        // The rows are back.
+        jdbc.sql("UPDATE jobs.bulk_tasks SET id = ?, account_id = ? WHERE id = ?")
+                .params(taskId, account, hidden)
+                .update();
+
+        Answer redriven = redrive(id, Map.of("operator", "ops-jane", "reason", "task rows restored"), true);
+
+        assertThat(redriven.status).as(redriven.body).isEqualTo(409);
+        assertThat(redriven.contentType).contains("application/problem+json");
+        assertThat(json.readTree(redriven.body).get("detail").asString())
+                .contains("task " + taskId + " (INVITE, job " + invitation.id() + ") is pending")
+                .contains(removal.taskId(0) + " (REMOVE, job " + removal.id() + ") ended SUCCEEDED")
+                .contains("out of order")
+                .contains("Dismiss the dead letter")
+                .contains("BulkOldestPendingTaskTooOld");
+        assertThat(jobs.task(taskId).status()).isEqualTo(TaskStatus.PENDING);
+        assertThat(directory.membership(account, ann))
+                .as("ann not invited again")
+                .isEmpty();
+        try (TopicRecords tasks =
+                new TopicRecords(bootstrapServers, properties.topics().tasks())) {
+            assertThat(tasks.read())
+                    .filteredOn(
+                            record -> new String(record.value(), StandardCharsets.UTF_8).contains(taskId.toString()))
+                    .as("the record as published, not sent again")
+                    .hasSize(1);
+        }
+        assertThat(listed("&redriven=false&dismissed=false"))
+                .as("still open")
+                .extracting(entry -> entry.get("id").asString())
+                .contains(id.toString());
+        Answer dismissed = dismiss(id, Map.of("operator", "ops-jane", "reason", "a later removal was applied"), true);
+        assertThat(dismissed.status).as(dismissed.body).isEqualTo(200);
     }
 
     /**
