@@ -90,9 +90,21 @@ class DeadLetterController {
             case NO_VALUE ->
                 throw new ProblemException(
                         HttpStatus.UNPROCESSABLE_CONTENT, "The dead letter has no record value to send again.");
+            case TASK_ENDED -> throw taskEnded(outcome.task());
             case LATER_TASK_APPLIED -> throw laterTaskApplied(outcome.task());
             case DISMISSED -> throw new IllegalStateException("A re-drive does not dismiss");
         };
+    }
+
+    /** Why the record of a task that ended is not sent again: it would change nothing. */
+    private static ProblemException taskEnded(DeadLetterStore.NamedTask task) {
+        return new ProblemException(
+                HttpStatus.CONFLICT,
+                "The dead letter's task " + task.id() + " (" + task.action() + ", job " + task.jobId() + ") ended "
+                        + task.status() + (task.reason() == null ? "" : " " + task.reason())
+                        + ": re-driven, its record would change nothing, as a task is applied only while it is"
+                        + " pending. It is not sent. Dismiss the dead letter, and have the portfolio's"
+                        + " administrators submit the change again if it is still wanted.");
     }
 
     /** Why a pending task is not sent again: a later change of its account was applied before it. */
@@ -132,7 +144,7 @@ class DeadLetterController {
             case DISMISSED -> ResponseEntity.ok(outcome.deadLetter());
             case UNKNOWN -> throw unknown();
             case ALREADY_REDRIVEN -> throw redrivenAlready(outcome.deadLetter());
-            case REDRIVEN, ALREADY_DISMISSED, NO_VALUE, LATER_TASK_APPLIED ->
+            case REDRIVEN, ALREADY_DISMISSED, NO_VALUE, TASK_ENDED, LATER_TASK_APPLIED ->
                 throw new IllegalStateException("A dismissal does not answer " + outcome.result());
         };
     }

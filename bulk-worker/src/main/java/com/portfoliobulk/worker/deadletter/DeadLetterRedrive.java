@@ -27,17 +27,20 @@ import org.springframework.kafka.KafkaException;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Operators re-drive a dead letter after a fix: its record goes back to the task topic, with its key,
  * once; the dead letter keeps who re-drove it, when and why. The worker then treats it as any task
  * record (a task already finished is not applied again; a record still invalid is dead-lettered anew).
- * A dead letter whose cause cannot be fixed (a record the gateway did not write, one that does not
- * match its stored task, one naming a task a restore removed) would only be dead-lettered again:
- * operators dismiss it instead, which sends nothing and keeps who, when and why, and it is then done
- * with as a re-driven one is. A re-drive is refused, and nothing sent, when its task is pending but a
- * later task of its account was applied already: the account's changes would be applied out of order,
- * as the gateway's stuck-task sweep does not send such a task again either.
+ * A dead letter whose cause cannot be fixed (a record the gateway did not write, one naming a task a
+ * restore removed) would only be dead-lettered again: operators dismiss it instead, which sends nothing
+ * and keeps who, when and why, and it is then done with as a re-driven one is. A re-drive is refused,
+ * and nothing sent, when its task ended otherwise than applied (the dead-lettering itself fails a
+ * pending task whose record is invalid or does not match it): the worker applies a task only while it
+ * is pending, so it would change nothing. It is refused too when its task is pending but a later task
+ * of its account was applied already: the account's changes would be applied out of order, as the
+ * gateway's stuck-task sweep does not send such a task again either.
  * The record goes back in its job's trace, as the relay sent it: one trace shows the submission, the
  * first delivery, the re-drive and the task applied after it.
  */
@@ -63,14 +66,18 @@ public class DeadLetterRedrive {
 
     private final ObservationRegistry observations;
 
+    private final JsonMapper json;
+
     DeadLetterRedrive(
             DeadLetterStore store,
+            JsonMapper json,
             KafkaTemplate<Object, Object> template,
             WorkerProperties properties,
             MeterRegistry registry,
             TransactionWaits waits,
             ObjectProvider<ObservationRegistry> observations) {
         this.store = store;
+        this.json = json;
         this.waits = waits;
         this.observations = observations.getIfAvailable(() -> ObservationRegistry.NOOP);
         this.template = template;
@@ -121,18 +128,25 @@ public class DeadLetterRedrive {
         if (deadLetter.value() == null) {
             return new Outcome(Result.NO_VALUE, deadLetter);
         }
-        DeadLetterStore.NamedTask task = deadLetter.taskId() == null
-                ? null
-                : store.task(deadLetter.taskId()).orElse(null);
+        // A dead letter recorded before unreadable records were stored with their task names it in its value.
+        UUID taskId = deadLetter.taskId() != null
+                ? deadLetter.taskId()
+                : DeadLetters.taskIdIn(deadLetter.value(), json).orElse(null);
+        DeadLetterStore.NamedTask task =
+                taskId == null ? null : store.task(taskId).orElse(null);
+        if (task != null && !task.pending() && !task.succeeded()) {
+            // The worker applies a task only while it is pending: the record would change nothing (the
+            // dead-lettering itself may have failed it, INVALID_TASK), and the change would be lost unseen.
+            return new Outcome(Result.TASK_ENDED, deadLetter, task);
+        }
         if (task != null && task.pending() && task.laterApplied() != null) {
             // The gateway's stuck-task sweep and resend-pending-tasks.sql leave such a task pending: applied
             // now, it would come after a later change of its account (an invitation after the later removal
             // of the same user, who would have access again).
             return new Outcome(Result.LATER_TASK_APPLIED, deadLetter, task);
         }
-        String traceParent = deadLetter.taskId() == null
-                ? null
-                : store.jobTraceParent(deadLetter.taskId()).orElse(null);
+        String traceParent =
+                taskId == null ? null : store.jobTraceParent(taskId).orElse(null);
         waits.allow(publishTimeout);
         try {
             send(new ProducerRecord<>(taskTopic, deadLetter.key(), deadLetter.value()), id, traceParent)
@@ -224,6 +238,11 @@ public class DeadLetterRedrive {
     /** What a re-drive or a dismissal did. */
     public enum Result {
         REDRIVEN,
+        /**
+         * Refused: the dead letter's task ended otherwise than applied (failed, skipped, cancelled), so
+         * its record would change nothing.
+         */
+        TASK_ENDED,
         /**
          * Refused: the dead letter's task is pending, but a later task of its account was applied
          * already ({@link DeadLetterStore.NamedTask#laterApplied()}).

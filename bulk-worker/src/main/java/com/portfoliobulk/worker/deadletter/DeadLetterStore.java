@@ -319,6 +319,10 @@ class DeadLetterStore {
         boolean pending() {
             return "PENDING".equals(status);
         }
+
+        boolean succeeded() {
+            return "SUCCEEDED".equals(status);
+        }
     }
 
     /** A dead letter to record. */

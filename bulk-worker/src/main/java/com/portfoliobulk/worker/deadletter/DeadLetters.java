@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +31,8 @@ import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.support.serializer.DeserializationException;
 import org.springframework.kafka.support.serializer.SerializationUtils;
 import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -242,14 +245,19 @@ public class DeadLetters {
         if (record.value() instanceof BulkTaskMessage task) {
             value = json.writeValueAsBytes(task);
             taskId = task.taskId();
-        } else if (record.value() instanceof byte[] bytes) {
-            value = bytes;
-        } else if (record.value() != null) {
-            value = String.valueOf(record.value()).getBytes(StandardCharsets.UTF_8);
         } else {
-            DeserializationException failure = SerializationUtils.getExceptionFromHeader(
-                    record, SerializationUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER, LOG);
-            value = failure == null ? null : failure.getData();
+            if (record.value() instanceof byte[] bytes) {
+                value = bytes;
+            } else if (record.value() != null) {
+                value = String.valueOf(record.value()).getBytes(StandardCharsets.UTF_8);
+            } else {
+                DeserializationException failure = SerializationUtils.getExceptionFromHeader(
+                        record, SerializationUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER, LOG);
+                value = failure == null ? null : failure.getData();
+            }
+            // An unreadable record names its task too when its JSON has a readable taskId: listed with it,
+            // and its re-drive checks that task.
+            taskId = taskIdIn(value, json).orElse(null);
         }
         Exception reason = deadLetter.reason();
         // An exception's message, stored as any text that is not a client's: control characters replaced.
@@ -260,6 +268,23 @@ public class DeadLetters {
                 value,
                 taskId,
                 text.length() > 2000 ? text.substring(0, 2000) : text);
+    }
+
+    /**
+     * The task a record's value names when it cannot be read as a task: the {@code taskId} of its JSON,
+     * when it is JSON with a {@code taskId} that is a UUID; empty otherwise (not JSON, no such field).
+     */
+    static Optional<UUID> taskIdIn(byte[] value, JsonMapper json) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode tree = json.readTree(value);
+            JsonNode id = tree == null ? null : tree.path("taskId");
+            return id != null && id.isString() ? Optional.of(UUID.fromString(id.asString())) : Optional.empty();
+        } catch (JacksonException | IllegalArgumentException ex) {
+            return Optional.empty();
+        }
     }
 
     /**

@@ -15,7 +15,8 @@ import java.util.UUID;
  * @param key the record's key (the account id), U+0000 replaced by U+FFFD (see {@link DeadLetters})
  * @param value the record's value (the original bytes of an unreadable record); may be null, and is
  *     null in a listing, which does not read it
- * @param taskId the task it names, when readable
+ * @param taskId the task it names: a readable record's, or the {@code taskId} of an unreadable one's
+ *     JSON when it has a readable one
  * @param reason why it was dead-lettered
  * @param recordedAt when
  * @param publishedAt when the broker acknowledged the dead letter

@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
+import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.testsupport.OversizedRecords;
 import com.portfoliobulk.testsupport.RefusedTopics;
@@ -63,6 +64,7 @@ import org.springframework.kafka.support.KafkaHeaders;
 import org.springframework.web.client.RestClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Dead letters are published once per consumed record, even when the batch is delivered again, and an
@@ -742,6 +744,68 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
                 .contains(id.toString());
         Answer dismissed = dismiss(id, Map.of("operator", "ops-jane", "reason", "a later removal was applied"), true);
         assertThat(dismissed.status).as(dismissed.body).isEqualTo(200);
+    }
+
+    /**
+     * A record that cannot be read as a task but names one in its JSON (here a removal of ann without
+     * her user id) fails its task {@code INVALID_TASK} as it is dead-lettered. Its dead letter is listed
+     * with that task, and its re-drive answers 409 naming how the task ended, sends nothing and leaves
+     * the dead letter open, to dismiss. Before, it was listed with no task, and the re-drive answered 200
+     * "re-driven" and changed nothing: a task is applied only while it is pending, and the removal was
+     * lost unseen.
+     */
+    @Test
+    void aRedriveIsRefusedWhenItsTaskEndedAlready() {
+        var portfolio = directory.portfolio(1);
+        UUID account = portfolio.ownedAccount(0).id();
+        UUID ann = directory.user();
+        directory.member(account, ann, AccountRole.ANALYST);
+        SubmittedJob job = jobs.submit(
+                portfolio.id(), JobType.REMOVE_ACCESS, JobFixture.administrator(), List.of(remove(account, ann)));
+        UUID taskId = job.taskId(0);
+        ObjectNode withoutUserId = json.valueToTree(job.message(0));
+        withoutUserId.putObject("user").put("email", directory.email(ann));
+
+        taskRecords().publishRaw(account.toString(), json.writeValueAsString(withoutUserId));
+
+        assertThat(awaitFinished(job).status()).isEqualTo(JobStatus.COMPLETED_WITH_ERRORS);
+        assertThat(jobs.task(taskId))
+                .extracting(task -> task.status(), task -> task.reason())
+                .containsExactly(TaskStatus.FAILED, ReasonCode.INVALID_TASK);
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(deadLettersOf(account)).hasSize(1));
+        UUID id = UUID.fromString(idHeader(deadLettersOf(account).getFirst()));
+        assertThat(listed(""))
+                .filteredOn(entry -> entry.get("id").asString().equals(id.toString()))
+                .singleElement()
+                .satisfies(entry -> assertThat(Optional.ofNullable(entry.get("taskId"))
+                                .map(JsonNode::asString)
+                                .orElse(null))
+                        .as("the task its JSON names")
+                        .isEqualTo(taskId.toString()));
+
+        Answer redriven = redrive(id, Map.of("operator", "ops-jane", "reason", "reader fixed"), true);
+
+        assertThat(redriven.status).as(redriven.body).isEqualTo(409);
+        assertThat(redriven.contentType).contains("application/problem+json");
+        assertThat(json.readTree(redriven.body).get("detail").asString())
+                .contains("task " + taskId + " (REMOVE, job " + job.id() + ") ended FAILED INVALID_TASK")
+                .contains("would change nothing")
+                .contains("Dismiss the dead letter")
+                .contains("submit the change again");
+        assertThat(directory.membership(account, ann)).as("ann not removed").isPresent();
+        try (TopicRecords tasks =
+                new TopicRecords(bootstrapServers, properties.topics().tasks())) {
+            assertThat(tasks.read())
+                    .filteredOn(
+                            record -> new String(record.value(), StandardCharsets.UTF_8).contains(taskId.toString()))
+                    .as("the record as published, not sent again")
+                    .hasSize(1);
+        }
+        assertThat(listed("&redriven=false&dismissed=false"))
+                .as("still open")
+                .extracting(entry -> entry.get("id").asString())
+                .contains(id.toString());
     }
 
     /**
