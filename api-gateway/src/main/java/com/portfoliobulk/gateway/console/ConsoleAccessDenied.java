@@ -17,9 +17,10 @@ import org.springframework.security.web.csrf.CsrfException;
  * is answered as console pages, not as the API's JSON problem. Without a signed-in session (the
  * sign-in page left open past its 30 minutes, a page left past the 8 h idle timeout, a forged form)
  * the browser goes to the sign-in page, which says the sign-in has expired (a sign-out: "You are
- * signed out"), and an invitation page's form is returned to after signing in. A signed-in person's
- * refused form to an invitation page (the page was opened before signing in again, say as the invited
- * address in another tab) is answered 303 to the same page, which shows the form again with the
+ * signed out"), the whole page for a request htmx made (401 with {@code HX-Redirect}), and an
+ * invitation page's form is returned to after signing in. A signed-in person's refused form to an
+ * invitation page (the page was opened before signing in again, say as the invited address in
+ * another tab) is answered 303 to the same page, which shows the form again with the
  * session's token and whom it will now be accepted as: no console page links to an invitation, and
  * the e-mail's link is all the invitee has. Any other signed-in administrator's refused form is a 403
  * on the console's page {@value #PAGE}, which says to open the page again. Either way nothing is
@@ -49,8 +50,14 @@ final class ConsoleAccessDenied implements AccessDeniedHandler {
             if (!SessionCsrfTokens.withoutSession(request)) {
                 SignInReturn.remember(request, response);
             }
-            response.sendRedirect(request.getContextPath()
-                    + (signOut ? ConsoleSecurityConfiguration.SIGN_IN + "?signedOut" : HtmxRedirects.EXPIRED));
+            String signInPage = signOut ? ConsoleSecurityConfiguration.SIGN_IN + "?signedOut" : HtmxRedirects.EXPIRED;
+            // A POST htmx made ("Find accounts by name", with the page's token in a header) would follow a
+            // redirect and get the sign-in page, which it swaps nowhere: the whole page goes there instead.
+            if (HtmxRedirects.fromHtmx(request)) {
+                HtmxRedirects.redirectPage(request, response, signInPage);
+                return;
+            }
+            response.sendRedirect(request.getContextPath() + signInPage);
             return;
         }
         String invitation = SignInReturn.invitationPage(request);

@@ -127,15 +127,33 @@ class ConsoleSecurityIntegrationTests {
     }
 
     /**
-     * The Users search and the job's progress panel are htmx requests: once the session has ended, they
-     * send the whole page to the sign-in page (HX-Redirect), instead of a redirect htmx would follow and
-     * swap the sign-in page into the results or the panel.
+     * The Users search, "Find accounts by name" and the job's progress panel are htmx requests: once the
+     * session has ended, they send the whole page to the sign-in page (HX-Redirect), instead of a
+     * redirect htmx would follow and swap the sign-in page into the results or the panel, or, for "Find
+     * accounts by name" (a POST with the page's CSRF token, which swaps nothing in itself), drop.
      */
     @Test
     void anHtmxRequestOfAnEndedSessionSendsTheWholePageToSignIn() throws Exception {
         DirectorySeed.Portfolio portfolio = portfolio();
         signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        Matcher token = CSRF_META.matcher(
+                get("/console/portfolios/" + portfolio.id() + "/users").body());
+        assertThat(token.find()).isTrue();
         endSession();
+
+        HttpResponse<String> findAccounts = browser.post(
+                "/console/portfolios/" + portfolio.id() + "/account-choices",
+                Map.of("accountName", "Brand"),
+                "HX-Request",
+                "true",
+                "HX-Target",
+                "account-search",
+                "X-CSRF-TOKEN",
+                ConsoleBrowser.unescape(token.group(1)));
+        assertThat(findAccounts.statusCode()).as("Find accounts by name").isEqualTo(401);
+        assertThat(findAccounts.headers().firstValue("HX-Redirect"))
+                .as("Find accounts by name")
+                .hasValue("/console/sign-in?expired");
 
         for (String path : List.of(
                 "/console/portfolios/" + portfolio.id() + "/users?q=ann",
