@@ -116,8 +116,8 @@
     }
   });
   // A form that changes something is sent once: a second click while the first answer is on its way
-  // would rotate a secret twice. (Add webhook and Create SCIM token carry a key made with the page, so
-  // sent again they create nothing more, also without this guard.) The guard ends with the page, when
+  // would change it twice. (Add webhook, Create SCIM token and Rotate secret carry a key made with the
+  // page, so sent again they create or rotate nothing more, also without this guard.) The guard ends with the page, when
   // the page comes back from the history, or after a while (a navigation stopped by the user), so the
   // form can then be sent again.
   var RESEND_AFTER_MS = 10000;

@@ -32,7 +32,8 @@ import org.springframework.web.servlet.support.SessionFlashMapManager;
  * returns to, from a one-time flash attribute of the session (stored sealed, {@link SealedSessions}):
  * never in an address. Each of the page's two creation forms carries an Idempotency-Key made when the
  * page was shown, so that the form sent again (a double click, Enter twice, without the page script or
- * after its guard) creates nothing more.
+ * after its guard) creates nothing more; Rotate secret carries a key of the page's showing too, which
+ * the session remembers, so that the form sent again from it rotates nothing more.
  */
 @Controller
 class IntegrationsController {
@@ -47,6 +48,18 @@ class IntegrationsController {
 
     /** The page's parameter saying that Create SCIM token was sent again from one page. */
     private static final String SCIM_TOKEN_SENT_AGAIN = "scim-token";
+
+    /** The page's parameter saying that Rotate secret was sent again from one page. */
+    private static final String ROTATION_SENT_AGAIN = "rotation";
+
+    /**
+     * The session attribute of the rotations made from the console's pages, newest last: each the
+     * subscription, the form's key and whether the old secret was ended.
+     */
+    private static final String ROTATIONS = IntegrationsController.class.getName() + ".ROTATIONS";
+
+    /** How many rotations the session remembers. */
+    private static final int ROTATIONS_KEPT = 20;
 
     private final GatewayApi api;
 
@@ -85,7 +98,9 @@ class IntegrationsController {
         // A key per form and showing of the page: the form sent again with it creates nothing more.
         model.addAttribute("scimTokenKey", UUID.randomUUID().toString());
         model.addAttribute("webhookKey", UUID.randomUUID().toString());
+        model.addAttribute("rotationKey", UUID.randomUUID().toString());
         model.addAttribute("scimTokenSentAgain", SCIM_TOKEN_SENT_AGAIN.equals(sentAgain));
+        model.addAttribute("rotationSentAgain", ROTATION_SENT_AGAIN.equals(sentAgain));
         model.addAttribute("previousSecretOverlap", previousSecretOverlap);
         model.addAttribute("retryPeriod", retryPeriod);
         int limit = pages.pageSize();
@@ -363,7 +378,11 @@ class IntegrationsController {
 
     /**
      * Replaces the signing secret; the page it returns to shows the new one once. The previous one goes
-     * on signing for a while unless {@code endPrevious} (a leaked secret).
+     * on signing for a while unless {@code endPrevious} (a leaked secret). The form sent again from the
+     * same showing of the page (its answer lost, a double click without the page script), as it was,
+     * rotates nothing more: it leads to the page, which shows the secret the first sending made when it
+     * is still on its way there, and says the form was sent again. A rotation's secret replaces any of
+     * the subscription's secrets still on their way to the page, which sign no longer (or not alone).
      */
     @PostMapping(PAGE + "/webhooks/{subscriptionId}/rotate-secret")
     String rotateSecret(
@@ -372,16 +391,57 @@ class IntegrationsController {
             @PathVariable UUID subscriptionId,
             @RequestParam(defaultValue = "false") boolean endPrevious,
             @RequestParam(required = false) String webhooksCursor,
-            RedirectAttributes redirect) {
-        redirect.addFlashAttribute(
-                "newSecret",
-                api.webhookAction(
-                        user,
-                        portfolioId,
-                        subscriptionId,
-                        endPrevious ? "rotate-secret?keepPrevious=false" : "rotate-secret"));
+            @RequestParam(required = false) String rotationKey,
+            RedirectAttributes redirect,
+            HttpServletRequest request) {
+        String rotation =
+                StringUtils.hasText(rotationKey) ? subscriptionId + " " + rotationKey + " " + endPrevious : null;
+        HttpSession session = request.getSession();
+        if (rotation != null && rotations(session).contains(rotation)) {
+            // No flash of its own: the first sending's, still on its way, shows the secret that signs.
+            String back = ConsolePages.listAddress(PAGE, portfolioId, "webhooksCursor", webhooksCursor);
+            return "redirect:" + back + (back.contains("?") ? "&" : "?") + "sentAgain=" + ROTATION_SENT_AGAIN;
+        }
+        Map<String, Object> rotated = api.webhookAction(
+                user, portfolioId, subscriptionId, endPrevious ? "rotate-secret?keepPrevious=false" : "rotate-secret");
+        if (rotation != null) {
+            List<Object> made = new ArrayList<>(rotations(session));
+            made.add(rotation);
+            session.setAttribute(
+                    ROTATIONS, new ArrayList<>(made.subList(Math.max(0, made.size() - ROTATIONS_KEPT), made.size())));
+        }
+        dropSecretsOnTheirWay(session, subscriptionId);
+        redirect.addFlashAttribute("newSecret", rotated);
         redirect.addFlashAttribute("secretWhy", endPrevious ? "rotated-alone" : "rotated");
         return webhooksPage(portfolioId, webhooksCursor);
+    }
+
+    /** The rotations the session remembers ({@link #ROTATIONS}). */
+    private static List<?> rotations(HttpSession session) {
+        return session.getAttribute(ROTATIONS) instanceof List<?> made ? made : List.of();
+    }
+
+    /**
+     * Drops the subscription's secrets on their way to the page, from an earlier rotation or creation
+     * whose page has not been shown yet (another tab's, a lost answer's): the page shows the first of
+     * them, which is no longer the one that signs.
+     */
+    private static void dropSecretsOnTheirWay(HttpSession session, UUID subscriptionId) {
+        if (!(session.getAttribute(FLASH_MAPS) instanceof List<?> flashMaps)) {
+            return;
+        }
+        List<Object> kept = new ArrayList<>(flashMaps);
+        boolean dropped = kept.removeIf(flash -> flash instanceof Map<?, ?> attributes
+                && attributes.get("newSecret") instanceof Map<?, ?> secret
+                && subscriptionId.toString().equals(String.valueOf(secret.get("subscriptionId"))));
+        if (!dropped) {
+            return;
+        }
+        if (kept.isEmpty()) {
+            session.removeAttribute(FLASH_MAPS);
+        } else {
+            session.setAttribute(FLASH_MAPS, kept);
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import com.portfoliobulk.gateway.security.AesGcm;
 import com.portfoliobulk.gateway.web.InternalErrors;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.LockWaits;
@@ -20,6 +21,7 @@ import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,10 +33,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import javax.crypto.spec.SecretKeySpec;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.servlet.support.SessionFlashMapManager;
@@ -70,6 +74,9 @@ class ConsoleIntegrationsIntegrationTests {
 
     @Autowired
     private DataSource dataSource;
+
+    @Value("${bulk.gateway.webhooks.secret-key}")
+    private String webhookSecretKey;
 
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -345,6 +352,67 @@ class ConsoleIntegrationsIntegrationTests {
         String again = browser.get(page).body();
         assertThat(again).doesNotContain(secret, "id=\"new-webhook-secret\"", "id=\"webhooks-refused\"");
         assertThat(again).contains("data-subscription-id=\"" + subscriptionId + "\"");
+    }
+
+    /**
+     * Rotate secret sent twice from one page (its answer lost on a flaky network, then sent again; a
+     * double click without the page script) rotates the secret once: the form carries a key made when
+     * the page was shown. The page shows the secret that signs the messages now, once, and says the
+     * form was sent again. Before, the second sending rotated again, and the page showed the first
+     * sending's secret, which no longer signed anything (the old one ended at once).
+     */
+    @Test
+    void rotateSecretSentTwiceFromOnePageRotatesOnceAndShowsTheCurrentSecret() throws Exception {
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        UUID subscriptionId = subscribeToJobCompleted();
+        String listed = browser.get(page).body();
+        Map<String, String> fields = form(listed, "inline-form rotate-secret", "endPrevious", "true");
+        String rotate = page + "/webhooks/" + subscriptionId + "/rotate-secret";
+
+        HttpResponse<String> first = browser.post(rotate, fields);
+        String rotated = currentSecret(subscriptionId);
+        HttpResponse<String> second = browser.post(rotate, fields);
+
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(302);
+        assertThat(second.statusCode()).as(second.body()).isEqualTo(302);
+        assertThat(currentSecret(subscriptionId))
+                .as("the secret that signs now")
+                .isEqualTo(rotated);
+        String shown = browser.get(location(second)).body();
+        assertThat(value(WEBHOOK_SECRET, shown)).isEqualTo(rotated);
+        assertThat(shown)
+                .contains("id=\"new-webhook-secret\"", "the previous secret signs nothing any more")
+                .contains("id=\"rotation-sent-again\"")
+                .contains("Rotate secret was sent more than once from the same page: it rotated the secret once,"
+                        + " to this one.");
+        String again = browser.get(location(second)).body();
+        assertThat(again)
+                .doesNotContain(rotated, "id=\"new-webhook-secret\"")
+                .contains("Rotate secret was sent more than once from the same page: it rotated the secret once.")
+                .contains("if it was not copied, rotate the secret again.");
+    }
+
+    /**
+     * A secret rotated twice from two showings of the page (two tabs), before either answer was shown:
+     * the page shows the secret that signs now, the second one, once; not the first, which the second
+     * rotation ended.
+     */
+    @Test
+    void aSecretRotatedFromTwoPagesBeforeEitherAnswerIsShownIsShownAsItIsNow() throws Exception {
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        UUID subscriptionId = subscribeToJobCompleted();
+        String rotate = page + "/webhooks/" + subscriptionId + "/rotate-secret";
+        Map<String, String> one = form(browser.get(page).body(), "inline-form rotate-secret", "endPrevious", "true");
+        Map<String, String> other = form(browser.get(page).body(), "inline-form rotate-secret", "endPrevious", "true");
+
+        assertThat(browser.post(rotate, one).statusCode()).isEqualTo(302);
+        HttpResponse<String> second = browser.post(rotate, other);
+
+        assertThat(second.statusCode()).as(second.body()).isEqualTo(302);
+        String shown = browser.get(location(second)).body();
+        assertThat(value(WEBHOOK_SECRET, shown)).isEqualTo(currentSecret(subscriptionId));
+        assertThat(shown).doesNotContain("id=\"rotation-sent-again\"");
+        assertThat(browser.get(page).body()).doesNotContain("id=\"new-webhook-secret\"");
     }
 
     /**
@@ -1205,6 +1273,20 @@ class ConsoleIntegrationsIntegrationTests {
                 .param(subscriptionId)
                 .query(Boolean.class)
                 .single();
+    }
+
+    /** The subscription's signing secret as the gateway stores it to sign each message, opened. */
+    private String currentSecret(UUID subscriptionId) {
+        String stored = jdbc.sql("SELECT secret_ciphertext FROM jobs.webhook_subscriptions WHERE id = :id")
+                .param("id", subscriptionId)
+                .query(String.class)
+                .single();
+        assertThat(stored).startsWith("v1:");
+        AesGcm cipher = new AesGcm(new SecretKeySpec(Base64.getDecoder().decode(webhookSecretKey), "AES"));
+        return new String(
+                cipher.open(Base64.getDecoder().decode(stored.substring("v1:".length())))
+                        .orElseThrow(),
+                StandardCharsets.UTF_8);
     }
 
     private long subscriptions() {
