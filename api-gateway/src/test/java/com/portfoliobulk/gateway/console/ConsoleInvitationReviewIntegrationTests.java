@@ -150,8 +150,11 @@ class ConsoleInvitationReviewIntegrationTests {
         assertThat(ConsoleBrowser.unescape(deletedRole.body()))
                 .contains("id=\"problem\"", "AREA_LEAD")
                 .doesNotContain("id=\"confirm\"", "<option value=\"AREA_LEAD\"");
-        assertThat(tag(deletedRole.body(), "select", "again-role-0")).contains("aria-invalid=\"true\"");
-        assertThat(tag(deletedRole.body(), "select", "again-role-1")).doesNotContain("aria-invalid");
+        // The refused role is marked, and points at the problem's text, as the other fields' refusals do.
+        assertThat(tag(deletedRole.body(), "select", "again-role-0"))
+                .contains("aria-invalid=\"true\"", "aria-describedby=\"problem-text\"");
+        assertThat(tag(deletedRole.body(), "select", "again-role-1"))
+                .doesNotContain("aria-invalid", "aria-describedby");
         Map<String, String> toCorrect = ConsoleBrowser.formFields(deletedRole.body(), "invitation-again");
         assertThat(toCorrect)
                 .as("Lisbon still ticked, its role to choose again")
@@ -253,6 +256,19 @@ class ConsoleInvitationReviewIntegrationTests {
         assertThat(ConsoleBrowser.formEntries(refused.body(), "bulk-again"))
                 .contains(Map.entry("userIds", bob.toString()))
                 .doesNotContain(Map.entry("accountIds", paris.toString()));
+        assertThat(tag(refused.body(), "select", "again-role")).doesNotContain("aria-invalid", "aria-describedby");
+
+        // A role change to a role the portfolio does not have, which the API refuses naming the role: the New
+        // role list is marked and points at the problem's text, as the other fields' refusals do.
+        HttpResponse<String> unknownRole = browser.postEncoded(
+                review, csrf + "&action=change-role&userIds=" + bob + "&accountIds=" + paris + "&role=FRANCHISEE");
+
+        assertThat(unknownRole.statusCode()).isEqualTo(200);
+        assertThat(ConsoleBrowser.unescape(unknownRole.body()))
+                .contains("id=\"problem\"")
+                .doesNotContain("id=\"confirm\"");
+        assertThat(tag(unknownRole.body(), "select", "again-role"))
+                .contains("aria-invalid=\"true\"", "aria-describedby=\"problem-text\"");
     }
 
     /**
