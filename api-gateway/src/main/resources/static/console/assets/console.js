@@ -138,4 +138,26 @@
       document.querySelectorAll("form[data-sent]").forEach(function (form) { delete form.dataset.sent; });
     }
   });
+  // Paging the Users list with the keyboard: htmx gives the focus back only to an element of the new list
+  // with the id of the one that had it (Next page, when the new page has a next one). On the last page,
+  // which has no Next page, or from First page, which the first page has not, the focus would fall back
+  // to the top of the page, and the next Tab would start over at the navigation: it goes to the new list
+  // instead, from where Tab goes on through its rows.
+  var focusInResults = false;
+  document.addEventListener("htmx:beforeSwap", function () {
+    var results = document.getElementById("results");
+    focusInResults = !!results && results.contains(document.activeElement);
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    var lost = focusInResults;
+    focusInResults = false;
+    var active = document.activeElement;
+    if (!lost || (active && active !== document.body && document.body.contains(active))) {
+      return;
+    }
+    var results = document.getElementById("results");
+    if (results) {
+      results.focus();
+    }
+  });
 })();

@@ -180,6 +180,47 @@ class WebConsoleSystemTests {
     }
 
     /**
+     * Paging the Users list with the keyboard keeps the focus in the list: Enter on Next page to the
+     * last page (which has no Next page), then on First page (which the first page does not have),
+     * leaves the focus on the list htmx swapped in, from where Tab goes on through its rows. Before,
+     * the focus fell back to the page's top, and the next Tab started at the navigation again.
+     */
+    @Test
+    void pagingTheUsersWithTheKeyboardKeepsTheFocusOnTheList() {
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 1);
+        for (int user = 0; user < 50; user++) {
+            portfolio.addUser("paged", AccountRole.ANALYST, portfolio.accounts());
+        }
+        browser.signIn("admin-" + UUID.randomUUID() + "@agency.example", "OWNER", portfolio.id());
+        browser.go("/console/portfolios/" + portfolio.id() + "/users");
+        assertThat(browser.findAll("tr.user-row")).hasSize(50);
+
+        browser.find("#next-page").sendKeys(Keys.ENTER);
+
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> {
+            assertThat(browser.driver().getCurrentUrl()).contains("cursor=");
+            assertThat(browser.findAll("tr.user-row")).hasSize(1);
+        });
+        assertThat(browser.findAll("#next-page")).isEmpty();
+        assertThat(focused()).as("the focus after Next page to the last page").isEqualTo("results");
+
+        browser.driver().findElement(By.linkText("First page")).sendKeys(Keys.ENTER);
+
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> {
+            assertThat(browser.driver().getCurrentUrl()).doesNotContain("cursor=");
+            assertThat(browser.findAll("tr.user-row")).hasSize(50);
+        });
+        assertThat(focused()).as("the focus after First page").isEqualTo("results");
+    }
+
+    /** The id of the element that has the focus, or "body" when none has. */
+    private String focused() {
+        return (String) ((JavascriptExecutor) browser.driver())
+                .executeScript("var active = document.activeElement;"
+                        + " return !active || active === document.body ? 'body' : active.id;");
+    }
+
+    /**
      * A filter the API refuses (here a role taken away since the page was read, as another
      * administrator deleting a custom role would) shows the API's refusal instead of leaving the old
      * list in place as if nothing happened.
