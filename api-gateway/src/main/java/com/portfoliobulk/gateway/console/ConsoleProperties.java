@@ -27,6 +27,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     person may need another account than the provider's current one (see
  *     {@link IdentityProviderRequests}): {@code select_account} by default, {@code login} for a provider
  *     that has no account choice but asks for the credentials again with it (Keycloak), empty for none
+ * @param identityProviderConnectTimeout how long the end of a sign-in through the identity provider
+ *     waits to connect to its token or user-info endpoint (see {@link IdentityProviderCalls})
+ * @param identityProviderReadTimeout how long it waits for the answer of either, once connected; past
+ *     either, the sign-in page says the provider cannot be reached right now
  */
 @ConfigurationProperties("bulk.gateway.console")
 record ConsoleProperties(
@@ -37,13 +41,25 @@ record ConsoleProperties(
         @DefaultValue("50") int pageSize,
         @DefaultValue("100") int accountChoices,
         @DefaultValue("60s") Duration apiReadTimeout,
-        @DefaultValue("select_account") String chooseAccountPrompt) {
+        @DefaultValue("select_account") String chooseAccountPrompt,
+        @DefaultValue("5s") Duration identityProviderConnectTimeout,
+        @DefaultValue("10s") Duration identityProviderReadTimeout) {
 
     ConsoleProperties {
         // Each is sent as is as the API's limit, which the API refuses outside its range: every list page
         // would show the API's refusal, and the admin page would take it for the caller's.
         checkLimit("page-size", pageSize);
         checkLimit("account-choices", accountChoices);
+        checkTimeout("identity-provider-connect-timeout", identityProviderConnectTimeout);
+        checkTimeout("identity-provider-read-timeout", identityProviderReadTimeout);
+    }
+
+    /** A time limit of the calls to the identity provider: none (0) would wait for ever, as before. */
+    private static void checkTimeout(String property, Duration value) {
+        if (value == null || !value.isPositive() || value.toMillis() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("bulk.gateway.console." + property + " is " + value
+                    + "; it must be from 1 ms to " + Integer.MAX_VALUE + " ms (about 24.8 days)");
+        }
     }
 
     private static void checkLimit(String property, int value) {

@@ -29,8 +29,10 @@ import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWrite
  * is configured) or, in the {@code local} profile, the demo sign-in. The invitation page of the
  * invitation e-mails ({@code /invitations/{token}}) is a console page: a person who is not signed in
  * signs in first and comes back to it ({@link SignInReturn}), and the identity provider lets them
- * choose the account to sign in with ({@link IdentityProviderRequests}). The API's chain stays
- * bearer-only and stateless: a console session never authenticates an {@code /api} call.
+ * choose the account to sign in with ({@link IdentityProviderRequests}). The calls to the provider at the
+ * end of a sign-in (its token and user-info endpoints) have time limits ({@link IdentityProviderCalls}).
+ * The API's chain stays bearer-only and stateless: a console session never authenticates an {@code /api}
+ * call.
  */
 @Configuration(proxyBeanMethods = false)
 class ConsoleSecurityConfiguration {
@@ -127,10 +129,14 @@ class ConsoleSecurityConfiguration {
                         .referrerPolicy(referrer -> referrer.policy(ReferrerPolicy.SAME_ORIGIN)));
         if (registrations.getIfAvailable() != null) {
             HttpSessionOAuth2AuthorizedClientRepository clients = new HttpSessionOAuth2AuthorizedClientRepository();
+            IdentityProviderCalls calls = new IdentityProviderCalls(properties);
             http.oauth2Login(login -> login.loginPage(SIGN_IN)
                     .authorizationEndpoint(endpoint -> endpoint.authorizationRequestResolver(
                             new IdentityProviderRequests(registrations.getObject(), properties.chooseAccountPrompt())))
                     .authorizedClientRepository(clients)
+                    .tokenEndpoint(token -> token.accessTokenResponseClient(calls.tokenEndpoint()))
+                    .userInfoEndpoint(
+                            userInfo -> userInfo.userService(calls.userInfo()).oidcUserService(calls.oidcUserInfo()))
                     .successHandler(new IdentityProviderSignIn(
                             clients,
                             decoders.getObject(),

@@ -49,8 +49,17 @@ final class ConsoleBrowser {
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
 
+    /** How long a page may take to answer before {@link #get} fails; null for as long as it takes. */
+    private final Duration answerWithin;
+
     ConsoleBrowser(int port) {
+        this(port, null);
+    }
+
+    /** A browser whose {@link #get} fails ({@code HttpTimeoutException}) when a page takes longer than that. */
+    ConsoleBrowser(int port, Duration answerWithin) {
         this.port = port;
+        this.answerWithin = answerWithin;
     }
 
     /** Signs in with the demo sign-in, the token naming {@code permission} on the portfolio. */
@@ -283,6 +292,9 @@ final class ConsoleBrowser {
                 .GET();
         if (headers.length > 0) {
             request.headers(headers);
+        }
+        if (answerWithin != null) {
+            request.timeout(answerWithin);
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +63,8 @@ import org.springframework.test.context.DynamicPropertySource;
             "spring.security.oauth2.client.registration.discovered.client-id=bulk-console",
             "spring.security.oauth2.client.registration.discovered.client-secret=console-secret",
             "spring.security.oauth2.client.registration.discovered.client-name=Discovered SSO",
-            "spring.security.oauth2.client.registration.discovered.scope=email,bulk-api"
+            "spring.security.oauth2.client.registration.discovered.scope=email,bulk-api",
+            "bulk.gateway.console.identity-provider-read-timeout=2s"
         })
 class ConsoleIdentityProviderSignInIntegrationTests {
 
@@ -378,6 +380,82 @@ class ConsoleIdentityProviderSignInIntegrationTests {
         assertThat(browser.get("/console/sign-in?failed").body())
                 .contains(NOT_ACCEPTED)
                 .doesNotContain(UNREACHABLE);
+    }
+
+    /**
+     * The identity provider's token endpoint takes the exchange of the code and never answers: the
+     * sign-in ends after {@code identity-provider-read-timeout} (2 s here) on the sign-in page saying the
+     * provider cannot be reached, logged as one WARN line; the browser is not signed in. Before, the
+     * browser's return from the provider waited for ever (here, the browser gave up after 60 s).
+     */
+    @Test
+    void aTokenEndpointThatNeverAnswersSaysTheProviderCannotBeReached() throws Exception {
+        UUID userId = UUID.randomUUID();
+        PROVIDER.issue(userId, TestTokens.token(userId, "sso-" + userId + "@agency.test", UUID.randomUUID()));
+
+        assertSignInEndsUnreachable("corp", "/token");
+    }
+
+    /**
+     * The identity provider's user-info endpoint takes the request and never answers, with OAuth 2.0
+     * ({@code corp}, which always asks for user info) and with OpenID Connect ({@code oidc}, whose token
+     * grants {@code email}): each sign-in ends after {@code identity-provider-read-timeout} on the sign-in
+     * page saying the provider cannot be reached. Before, each waited for ever. Once the endpoint answers
+     * again, the sign-in goes through.
+     */
+    @Test
+    void aUserInfoEndpointThatNeverAnswersSaysTheProviderCannotBeReached() throws Exception {
+        for (String registration : List.of("corp", "oidc")) {
+            UUID userId = UUID.randomUUID();
+            String email = "sso-" + userId + "@agency.test";
+            PROVIDER.issue(userId, TestTokens.token(userId, email, UUID.randomUUID()), email, true);
+
+            assertSignInEndsUnreachable(registration, "/userinfo");
+
+            browser = new ConsoleBrowser(port, Duration.ofSeconds(60));
+            assertThat(signInThroughTheProvider(registration).headers().firstValue("Location"))
+                    .as(registration + ", once the user-info endpoint answers")
+                    .hasValueSatisfying(location -> assertThat(location).doesNotContain("sign-in"));
+        }
+    }
+
+    /**
+     * Signs in with the registration while the provider's endpoint takes requests and never answers:
+     * the browser, which waits 60 s at most for a page, comes back to the sign-in page saying the provider
+     * cannot be reached, with one WARN line, and is not signed in.
+     */
+    private void assertSignInEndsUnreachable(String registration, String silentEndpoint) throws Exception {
+        browser = new ConsoleBrowser(port, Duration.ofSeconds(60));
+        HttpResponse<String> back;
+        List<ILoggingEvent> lines;
+        try (LogLines log = LogLines.of("com.portfoliobulk.gateway")) {
+            PROVIDER.silent(silentEndpoint);
+            try {
+                back = signInThroughTheProvider(registration);
+            } finally {
+                PROVIDER.silent(null);
+            }
+            lines = log.lines();
+        }
+
+        assertThat(back.headers().firstValue("Location"))
+                .as(registration)
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in?unavailable"));
+        assertThat(lines)
+                .as(registration)
+                .filteredOn(line -> line.getLevel().isGreaterOrEqual(Level.WARN))
+                .singleElement()
+                .satisfies(line -> {
+                    assertThat(line.getFormattedMessage())
+                            .contains("identity provider cannot be reached to finish a sign-in");
+                    assertThat(line.getThrowableProxy()).isNull();
+                });
+        assertThat(browser.get("/console").headers().firstValue("Location"))
+                .as(registration + ": not signed in")
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in"));
+        assertThat(browser.get("/console/sign-in?unavailable").body())
+                .contains(UNREACHABLE)
+                .doesNotContain(NOT_ACCEPTED);
     }
 
     /**

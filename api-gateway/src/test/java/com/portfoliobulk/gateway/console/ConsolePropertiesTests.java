@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.convert.ApplicationConversionService;
@@ -53,6 +54,26 @@ class ConsolePropertiesTests {
                         .getFailure()
                         .rootCause()
                         .hasMessageContaining("bulk.gateway.console.account-choices is 501; it must be from 1 to 500"));
+    }
+
+    /**
+     * The calls to the identity provider at the end of a sign-in wait 5 s to connect and 10 s for an
+     * answer unless set otherwise; a limit of 0 (none: waiting for ever) stops the start, naming it.
+     */
+    @Test
+    void theIdentityProvidersTimeoutsAreKeptAndNoneStopsTheStart() {
+        gateway.run(context -> {
+            ConsoleProperties properties = context.getBean(ConsoleProperties.class);
+            assertThat(properties.identityProviderConnectTimeout()).isEqualTo(Duration.ofSeconds(5));
+            assertThat(properties.identityProviderReadTimeout()).isEqualTo(Duration.ofSeconds(10));
+        });
+        gateway.withPropertyValues("bulk.gateway.console.identity-provider-read-timeout=0")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("bulk.gateway.console.identity-provider-read-timeout is PT0S;"
+                                + " it must be from 1 ms to 2147483647 ms"));
     }
 
     /**

@@ -22,7 +22,9 @@ import java.net.URLDecoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.List;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,7 +35,8 @@ import java.util.regex.Pattern;
  * round trip through it. A test context points a client registration's token, user info (and, for
  * OpenID Connect, key set) URIs at {@link #url}, or its issuer at {@link #issuer}, where its OpenID
  * Connect configuration names them once {@link #startIssuer started}. Its token or key set endpoint can
- * be down ({@link #down}), as in an outage of the provider.
+ * be down ({@link #down}), as in an outage of the provider, and its token or user-info endpoint can take
+ * requests and never answer them ({@link #silent}).
  */
 final class StandInIdentityProvider {
 
@@ -58,6 +61,12 @@ final class StandInIdentityProvider {
 
     /** The endpoint that answers 503 Service Unavailable, as in an outage; null when none. */
     private volatile String down;
+
+    /** The endpoint that takes requests and never answers them; null when none. */
+    private volatile String silent;
+
+    /** The requests the {@link #silent} endpoint took, left unanswered until it answers again. */
+    private final List<HttpExchange> unanswered = new ArrayList<>();
 
     private volatile UUID subject;
 
@@ -107,6 +116,21 @@ final class StandInIdentityProvider {
      */
     void down(String endpoint) {
         this.down = endpoint;
+    }
+
+    /**
+     * Makes the endpoint ({@code /token} or {@code /userinfo}) take requests and never answer them, as a
+     * provider that hangs, until {@code null} is given: then the connections of the requests it took
+     * are closed, still without an answer.
+     */
+    void silent(String endpoint) {
+        this.silent = endpoint;
+        if (endpoint == null) {
+            synchronized (unanswered) {
+                unanswered.forEach(HttpExchange::close);
+                unanswered.clear();
+            }
+        }
     }
 
     /** Makes the ID tokens issued from now on carry a signature that is not the key's (or not). */
@@ -192,7 +216,7 @@ final class StandInIdentityProvider {
     }
 
     private void token(HttpExchange exchange) throws IOException {
-        if (unavailable(exchange)) {
+        if (unavailable(exchange) || unanswered(exchange)) {
             return;
         }
         String form = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
@@ -250,6 +274,9 @@ final class StandInIdentityProvider {
     }
 
     private void userInfo(HttpExchange exchange) throws IOException {
+        if (unanswered(exchange)) {
+            return;
+        }
         answer(exchange, 200, "{\"sub\":\"" + subject + "\"}");
     }
 
@@ -260,6 +287,21 @@ final class StandInIdentityProvider {
         }
         exchange.getRequestBody().readAllBytes();
         answer(exchange, 503, "{\"error\":\"temporarily_unavailable\"}");
+        return true;
+    }
+
+    /**
+     * Keeps the exchange unanswered when its endpoint is {@link #silent}, without holding the server's
+     * only thread; whether it did.
+     */
+    private boolean unanswered(HttpExchange exchange) throws IOException {
+        if (!exchange.getHttpContext().getPath().equals(silent)) {
+            return false;
+        }
+        exchange.getRequestBody().readAllBytes();
+        synchronized (unanswered) {
+            unanswered.add(exchange);
+        }
         return true;
     }
 
@@ -275,6 +317,7 @@ final class StandInIdentityProvider {
     }
 
     void stop() {
+        silent(null);
         server.stop(0);
         if (issuerServer != null) {
             issuerServer.stop(0);
