@@ -102,7 +102,7 @@ class ActivityLogIntegrationTests {
         events = new ActivityEvents(bootstrapServers);
         http = RestClient.builder()
                 .requestInterceptor((request, body, execution) -> {
-                    request.getHeaders().set("Authorization", TestTokens.internalAuthorization());
+                    request.getHeaders().set("Authorization", TestTokens.auditAuthorization());
                     return execution.execute(request, body);
                 })
                 .build();

@@ -2,12 +2,14 @@ package com.portfoliobulk.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.portfoliobulk.internalauth.InternalTokens;
 import com.portfoliobulk.testsupport.RawHttp;
 import com.portfoliobulk.testsupport.TestTokens;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.registry.otlp.OtlpMeterRegistry;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -71,9 +73,7 @@ class AuditApplicationIntegrationTests {
 
         for (String authorization : new String[] {
             null,
-            "Bearer "
-                    + InternalTokens.of("another-secret-of-at-least-32-bytes-000000", "x")
-                            .mint(),
+            TestTokens.internalAuthorization("another-secret-of-at-least-32-bytes-000000", TestTokens.AUDIT_AUDIENCE),
             "Bearer " + TestTokens.token(UUID.randomUUID(), "someone@agency.test", UUID.randomUUID(), "OWNER")
         }) {
             RestClient.RequestHeadersSpec<?> request = http.get().uri(path);
@@ -87,7 +87,7 @@ class AuditApplicationIntegrationTests {
         }
         int allowed = http.get()
                 .uri(path)
-                .header("Authorization", TestTokens.internalAuthorization())
+                .header("Authorization", TestTokens.auditAuthorization())
                 .exchange((req, response) -> response.getStatusCode().value());
         assertThat(allowed).isEqualTo(200);
     }
@@ -105,16 +105,50 @@ class AuditApplicationIntegrationTests {
         for (String secret : new String[] {TestTokens.INTERNAL_SECRET, TestTokens.ACCEPTED_INTERNAL_SECRET}) {
             int status = http.get()
                     .uri(path)
-                    .header("Authorization", TestTokens.internalAuthorization(secret))
+                    .header("Authorization", TestTokens.internalAuthorization(secret, TestTokens.AUDIT_AUDIENCE))
                     .exchange((req, response) -> response.getStatusCode().value());
 
             assertThat(status).as(secret).isEqualTo(200);
         }
         int other = http.get()
                 .uri(path)
-                .header("Authorization", TestTokens.internalAuthorization("another-secret-of-at-least-32-bytes-000000"))
+                .header(
+                        "Authorization",
+                        TestTokens.internalAuthorization(
+                                "another-secret-of-at-least-32-bytes-000000", TestTokens.AUDIT_AUDIENCE))
                 .exchange((req, response) -> response.getStatusCode().value());
         assertThat(other).isEqualTo(401);
+    }
+
+    /**
+     * The activity log API accepts only the tokens made for the audit-consumer: one made for the
+     * bulk-worker is refused though signed with the audit-consumer's own secret, and so is one naming the
+     * previous version's shared audience and the worker. A token of a gateway of the previous version,
+     * whose one audience is the shared one, is accepted during the upgrade.
+     */
+    @Test
+    void theActivityLogApiAcceptsOnlyTokensMadeForTheAuditConsumer() {
+        RestClient http = RestClient.create("http://localhost:" + port);
+        String path = "/api/v1/portfolios/" + UUID.randomUUID() + "/accounts/" + UUID.randomUUID() + "/activity-log";
+        String previous = "portfolio-bulk-internal";
+        Map<List<String>, Integer> expected = new LinkedHashMap<>();
+        expected.put(List.of(TestTokens.AUDIT_AUDIENCE), 200);
+        expected.put(List.of(previous), 200);
+        expected.put(List.of(TestTokens.WORKER_AUDIENCE), 401);
+        expected.put(List.of(previous, TestTokens.WORKER_AUDIENCE), 401);
+        expected.put(List.of(TestTokens.AUDIT_AUDIENCE, TestTokens.WORKER_AUDIENCE), 401);
+
+        expected.forEach((audiences, answer) -> {
+            int status = http.get()
+                    .uri(path)
+                    .header(
+                            "Authorization",
+                            TestTokens.internalAuthorization(
+                                    TestTokens.INTERNAL_SECRET, audiences.toArray(String[]::new)))
+                    .exchange((req, response) -> response.getStatusCode().value());
+
+            assertThat(status).as("audiences %s", audiences).isEqualTo(answer);
+        });
     }
 
     /**

@@ -295,7 +295,7 @@ class PostgresRestartSystemTests {
         RestClient.RequestBodySpec request = RestClient.create("http://localhost:" + webPort)
                 .method(method)
                 .uri(path)
-                .header(HttpHeaders.AUTHORIZATION, TestTokens.internalAuthorization())
+                .header(HttpHeaders.AUTHORIZATION, TestTokens.workerAuthorization())
                 .header("X-Request-Id", requestId);
         if (body != null) {
             request.contentType(MediaType.APPLICATION_JSON).body(body);

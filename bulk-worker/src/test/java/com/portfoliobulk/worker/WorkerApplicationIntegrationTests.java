@@ -8,7 +8,6 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskAction;
-import com.portfoliobulk.internalauth.InternalTokens;
 import com.portfoliobulk.servicesupport.kafka.KafkaHealthIndicator;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.testsupport.FreePorts;
@@ -51,6 +50,9 @@ import org.springframework.scheduling.config.TaskExecutionOutcome;
 import org.springframework.web.client.RestClient;
 
 class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
+
+    /** The one audience of the internal tokens of gateways of the previous version. */
+    private static final String PREVIOUS_AUDIENCE = "portfolio-bulk-internal";
 
     @Autowired
     ApplicationContext context;
@@ -138,9 +140,7 @@ class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
         for (String authorization : new String[] {
             null,
             "Bearer not-a-token",
-            "Bearer "
-                    + InternalTokens.of("another-secret-of-at-least-32-bytes-000000", "x")
-                            .mint(),
+            TestTokens.internalAuthorization("another-secret-of-at-least-32-bytes-000000", TestTokens.WORKER_AUDIENCE),
             // A user's bearer token is no internal token, even when signed with the same secret.
             "Bearer "
                     + TestTokens.sign(
@@ -182,16 +182,64 @@ class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
         for (String secret : new String[] {TestTokens.INTERNAL_SECRET, TestTokens.ACCEPTED_INTERNAL_SECRET}) {
             int status = http.get()
                     .uri("/internal/dead-letters")
-                    .header("Authorization", TestTokens.internalAuthorization(secret))
+                    .header("Authorization", TestTokens.internalAuthorization(secret, TestTokens.WORKER_AUDIENCE))
                     .exchange((req, response) -> response.getStatusCode().value());
 
             assertThat(status).as(secret).isEqualTo(200);
         }
         int other = http.get()
                 .uri("/internal/dead-letters")
-                .header("Authorization", TestTokens.internalAuthorization("another-secret-of-at-least-32-bytes-000000"))
+                .header(
+                        "Authorization",
+                        TestTokens.internalAuthorization(
+                                "another-secret-of-at-least-32-bytes-000000", TestTokens.WORKER_AUDIENCE))
                 .exchange((req, response) -> response.getStatusCode().value());
         assertThat(other).isEqualTo(401);
+    }
+
+    /**
+     * The worker accepts only the tokens made for it. One made for the audit-consumer is refused though
+     * signed with the worker's own secret (the two links may share one), and so is one naming the
+     * previous version's shared audience and the audit-consumer, or both services: whoever holds the
+     * audit-consumer's tokens cannot unlink another tenant's accounts. A token of a gateway of the
+     * previous version, whose one audience is the shared one, is accepted during the upgrade.
+     */
+    @Test
+    void theInternalApiAcceptsOnlyTokensMadeForTheWorker() {
+        RestClient http = RestClient.create("http://localhost:" + port);
+        Portfolio victim = directory.portfolio(2);
+
+        for (List<String> audiences : List.of(
+                List.of(TestTokens.AUDIT_AUDIENCE),
+                List.of(PREVIOUS_AUDIENCE, TestTokens.AUDIT_AUDIENCE),
+                List.of(TestTokens.WORKER_AUDIENCE, TestTokens.AUDIT_AUDIENCE),
+                List.<String>of())) {
+            int status = http.post()
+                    .uri("/internal/portfolios/{portfolio}/unlink-all", victim.id())
+                    .header(
+                            "Authorization",
+                            TestTokens.internalAuthorization(
+                                    TestTokens.INTERNAL_SECRET, audiences.toArray(String[]::new)))
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .body(Map.of("userId", java.util.UUID.randomUUID().toString(), "email", "someone@agency.test"))
+                    .exchange((req, response) -> response.getStatusCode().value());
+
+            assertThat(status).as("audiences %s", audiences).isEqualTo(401);
+        }
+        assertThat(jdbc.sql("SELECT count(*) FROM directory.accounts WHERE portfolio_id = :portfolio")
+                        .param("portfolio", victim.id())
+                        .query(Long.class)
+                        .single())
+                .as("the portfolio's accounts, still linked")
+                .isEqualTo(2L);
+        for (String audience : new String[] {TestTokens.WORKER_AUDIENCE, PREVIOUS_AUDIENCE}) {
+            int status = http.get()
+                    .uri("/internal/dead-letters")
+                    .header("Authorization", TestTokens.internalAuthorization(TestTokens.INTERNAL_SECRET, audience))
+                    .exchange((req, response) -> response.getStatusCode().value());
+
+            assertThat(status).as(audience).isEqualTo(200);
+        }
     }
 
     @Test

@@ -8,9 +8,9 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * The secret the services share ({@value #SECRET_VARIABLE}) and, while it is being rotated, the one
- * more secret they accept ({@value #ACCEPTED_VARIABLE}); or the keys a use derives from the two
- * ({@link #map}). The current key is the only one that makes anything (signs, encrypts); wherever
+ * A service's internal token secret ({@value #SECRET_VARIABLE}) and, while it is being rotated, the one
+ * more secret it accepts ({@value #ACCEPTED_VARIABLE}); or the keys a use derives from the two
+ * ({@link #map}); or the secret of one of the gateway's links alone ({@link #signing}). The current key is the only one that makes anything (signs, encrypts); wherever
  * something is checked or read (an internal token, a console review, a paging cursor, a stored
  * console session), the accepted key is tried after it, so that what an instance made before the
  * secret changed, or an instance that has not changed yet makes, is still accepted. See "Rotating the
@@ -51,8 +51,8 @@ public final class SharedKeys<K> {
     public static SharedKeys<byte[]> of(String secret, String acceptedSecret) {
         if (secret == null || secret.isBlank()) {
             throw new IllegalStateException("Set " + SECRET_SETTING
-                    + ": the secret, shared by all services, that signs their calls to each other; at least "
-                    + MIN_SECRET_BYTES + " bytes.");
+                    + ": the secret of the internal tokens of the calls between the services (and of the"
+                    + " gateway's own keys); at least " + MIN_SECRET_BYTES + " bytes.");
         }
         byte[] current = bytes(secret, SECRET_SETTING);
         if (acceptedSecret == null || acceptedSecret.isBlank()) {
@@ -67,6 +67,20 @@ public final class SharedKeys<K> {
         return new SharedKeys<>(current, accepted);
     }
 
+    /**
+     * A secret that only signs, with none accepted beside it: the one of the gateway's calls to one
+     * service, which that service verifies with its own {@value #SECRET_VARIABLE}.
+     *
+     * @param setting the variable and property named when the secret is refused
+     * @throws IllegalStateException naming the setting when the secret is missing or shorter than 32 bytes
+     */
+    public static SharedKeys<byte[]> signing(String secret, String setting) {
+        if (secret == null || secret.isBlank()) {
+            throw new IllegalStateException("Set " + setting + "; at least " + MIN_SECRET_BYTES + " bytes.");
+        }
+        return new SharedKeys<>(bytes(secret, setting), null);
+    }
+
     private static byte[] bytes(String secret, String setting) {
         byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
         if (bytes.length < MIN_SECRET_BYTES) {
@@ -76,7 +90,7 @@ public final class SharedKeys<K> {
         return bytes;
     }
 
-    /** The key that makes (signs, encrypts): the shared secret's. */
+    /** The key that makes (signs, encrypts): the secret's. */
     public K current() {
         return current;
     }

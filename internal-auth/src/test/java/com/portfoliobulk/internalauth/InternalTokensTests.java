@@ -3,11 +3,20 @@ package com.portfoliobulk.internalauth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import jakarta.servlet.http.HttpServletResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Date;
+import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockFilterChain;
 import org.springframework.mock.web.MockHttpServletRequest;
@@ -51,12 +60,67 @@ class InternalTokensTests {
         assertThat(tokens.isValid(tampered)).isFalse();
     }
 
+    /**
+     * Each service accepts only the tokens naming it: one the gateway signed for the audit-consumer is
+     * no token for the bulk-worker, though the two links had the same secret. A token of a gateway of
+     * the previous version, whose only audience is the one both services shared, is accepted by both
+     * during the upgrade; one naming that audience and another service too is not.
+     */
+    @Test
+    void acceptsOnlyTokensNamingItselfOrThePreviousVersionsSharedAudienceAlone() throws Exception {
+        InternalTokens audit = at(NOW, InternalTokens.AUDIT_CONSUMER, SECRET, "");
+
+        assertThat(tokens.isValid(audit.mint()))
+                .as("the audit-consumer's token at the worker")
+                .isFalse();
+        assertThat(audit.isValid(tokens.mint()))
+                .as("the worker's token at the audit-consumer")
+                .isFalse();
+        assertThat(audit.isValid(audit.mint())).isTrue();
+        assertThat(tokens.isValid(signed(SECRET, InternalTokens.BULK_WORKER))).isTrue();
+        String previous = signed(SECRET, InternalTokens.PREVIOUS_AUDIENCE);
+        assertThat(tokens.isValid(previous)).as("a previous version's token").isTrue();
+        assertThat(audit.isValid(previous)).as("a previous version's token").isTrue();
+        assertThat(tokens.isValid(signed(SECRET, InternalTokens.PREVIOUS_AUDIENCE, InternalTokens.AUDIT_CONSUMER)))
+                .as("the previous audience and another service")
+                .isFalse();
+        assertThat(tokens.isValid(signed(SECRET, InternalTokens.BULK_WORKER, InternalTokens.AUDIT_CONSUMER)))
+                .as("both services")
+                .isFalse();
+        assertThat(tokens.isValid(signed(SECRET))).as("no audience").isFalse();
+        assertThatThrownBy(() -> at(NOW, InternalTokens.PREVIOUS_AUDIENCE, SECRET, ""))
+                .as("nothing mints for the previous audience any more")
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** The secret of one of the gateway's links is refused, by its own name, when shorter than 32 bytes. */
+    @Test
+    void aLinksSecretIsRefusedByItsOwnName() {
+        String setting = "BULK_WORKER_TOKEN_SECRET (bulk.internal-auth.worker-token-secret)";
+
+        assertThatThrownBy(() -> SharedKeys.signing("short", setting))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(setting)
+                .hasMessageContaining("at least 32 bytes");
+        assertThatThrownBy(() -> SharedKeys.signing("", setting))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(setting);
+        InternalTokens link = InternalTokens.forAudience(
+                InternalTokens.BULK_WORKER, SharedKeys.signing(SECRET + "-link", setting), "api-gateway");
+        assertThat(InternalTokens.forAudience(InternalTokens.BULK_WORKER, SECRET + "-link", "bulk-worker")
+                        .isValid(link.mint()))
+                .isTrue();
+        assertThat(tokens.isValid(link.mint()))
+                .as("verified with another secret")
+                .isFalse();
+    }
+
     @Test
     void refusesToStartWithoutASecretOfAtLeast32Bytes() {
-        assertThatThrownBy(() -> InternalTokens.of("", "test"))
+        assertThatThrownBy(() -> InternalTokens.forAudience(InternalTokens.BULK_WORKER, "", "test"))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining(InternalTokens.SECRET_VARIABLE);
-        assertThatThrownBy(() -> InternalTokens.of("short", "test"))
+        assertThatThrownBy(() -> InternalTokens.forAudience(InternalTokens.BULK_WORKER, "short", "test"))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("at least 32 bytes");
     }
@@ -91,27 +155,29 @@ class InternalTokensTests {
 
     @Test
     void refusesToStartWithAnAcceptedSecretShorterThan32BytesOrTheSameAsTheSecret() {
-        assertThatThrownBy(() -> InternalTokens.of(SECRET, "short", "test"))
+        assertThatThrownBy(() -> worker(SECRET, "short"))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining(SharedKeys.ACCEPTED_VARIABLE)
                 .hasMessageContaining("bulk.internal-auth.accepted-token-secret")
                 .hasMessageContaining("at least 32 bytes");
-        assertThatThrownBy(() -> InternalTokens.of(SECRET, SECRET, "test"))
+        assertThatThrownBy(() -> worker(SECRET, SECRET))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining(SharedKeys.ACCEPTED_VARIABLE)
                 .hasMessageContaining("the same as " + InternalTokens.SECRET_VARIABLE);
-        assertThat(InternalTokens.of(SECRET, "", "test")
-                        .isValid(InternalTokens.of(SECRET, "test").mint()))
+        assertThat(worker(SECRET, "")
+                        .isValid(InternalTokens.forAudience(InternalTokens.BULK_WORKER, SECRET, "test")
+                                .mint()))
                 .as("no accepted secret")
                 .isTrue();
-        assertThatThrownBy(() -> InternalTokens.of("", SECRET, "test"))
+        assertThatThrownBy(() -> worker("", SECRET))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining(InternalTokens.SECRET_VARIABLE);
     }
 
     @Test
     void filterAnswers401WithoutAValidTokenAndPassesAValidOne() throws Exception {
-        InternalTokenFilter filter = new InternalTokenFilter(InternalTokens.of(SECRET, "test"));
+        InternalTokenFilter filter =
+                new InternalTokenFilter(InternalTokens.forAudience(InternalTokens.BULK_WORKER, SECRET, "test"));
 
         MockHttpServletResponse none = run(filter, null);
         assertThat(none.getStatus()).isEqualTo(HttpServletResponse.SC_UNAUTHORIZED);
@@ -122,8 +188,11 @@ class InternalTokensTests {
         assertThat(run(filter, "Bearer " + at(NOW, SECRET + "-other").mint()).getStatus())
                 .isEqualTo(HttpServletResponse.SC_UNAUTHORIZED);
 
-        MockHttpServletResponse valid =
-                run(filter, "Bearer " + InternalTokens.of(SECRET, "test").mint());
+        MockHttpServletResponse valid = run(
+                filter,
+                "Bearer "
+                        + InternalTokens.forAudience(InternalTokens.BULK_WORKER, SECRET, "test")
+                                .mint());
         assertThat(valid.getStatus()).isEqualTo(HttpServletResponse.SC_OK);
     }
 
@@ -146,6 +215,30 @@ class InternalTokensTests {
     }
 
     private static InternalTokens at(Instant instant, String secret, String acceptedSecret) {
-        return InternalTokens.of(SharedKeys.of(secret, acceptedSecret), "test", Clock.fixed(instant, ZoneOffset.UTC));
+        return at(instant, InternalTokens.BULK_WORKER, secret, acceptedSecret);
+    }
+
+    private static InternalTokens at(Instant instant, String audience, String secret, String acceptedSecret) {
+        return InternalTokens.of(
+                audience, SharedKeys.of(secret, acceptedSecret), "test", Clock.fixed(instant, ZoneOffset.UTC));
+    }
+
+    private static InternalTokens worker(String secret, String acceptedSecret) {
+        return InternalTokens.forAudience(InternalTokens.BULK_WORKER, SharedKeys.of(secret, acceptedSecret), "test");
+    }
+
+    /** A token as any gateway may have signed it, with these audiences (none: no {@code aud}). */
+    private static String signed(String secret, String... audiences) throws Exception {
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+                .issuer("api-gateway")
+                .jwtID(UUID.randomUUID().toString())
+                .issueTime(Date.from(NOW))
+                .expirationTime(Date.from(NOW.plus(InternalTokens.LIFETIME)));
+        if (audiences.length > 0) {
+            claims.audience(List.of(audiences));
+        }
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
+        jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
+        return jwt.serialize();
     }
 }

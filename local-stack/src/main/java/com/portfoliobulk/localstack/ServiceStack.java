@@ -93,9 +93,29 @@ public final class ServiceStack implements RunningServices {
         }
     }
 
-    /** The services' calls to each other are signed with a secret of this run only, unless given. */
+    /**
+     * The secrets of the services' calls to each other are of this run only, unless given: one for the
+     * gateway's calls to the worker, one for those to the audit-consumer and the gateway's own, as a
+     * deployment that gives each link its own has them, so that neither internal service holds another's
+     * or the gateway's. A service given its secret keeps it, and the gateway signs its calls to it with that.
+     */
     static Settings withInternalSecret(Settings settings) {
-        return settings.withPropertiesForAll(Map.of(INTERNAL_SECRET, newSecret()));
+        Object workerSecret = settings.workerProperties().getOrDefault(INTERNAL_SECRET, newSecret());
+        Object auditSecret = settings.auditProperties().getOrDefault(INTERNAL_SECRET, newSecret());
+        return new Settings(
+                settings.database(),
+                settings.kafkaBootstrapServers(),
+                settings.gatewayPort(),
+                settings.workerPort(),
+                settings.auditPort(),
+                Settings.merged(
+                        Map.of(
+                                INTERNAL_SECRET, newSecret(),
+                                WORKER_LINK_SECRET, workerSecret,
+                                AUDIT_LINK_SECRET, auditSecret),
+                        settings.gatewayProperties()),
+                Settings.merged(Map.of(INTERNAL_SECRET, workerSecret), settings.workerProperties()),
+                Settings.merged(Map.of(INTERNAL_SECRET, auditSecret), settings.auditProperties()));
     }
 
     /**
@@ -137,7 +157,14 @@ public final class ServiceStack implements RunningServices {
         return configured == null || configured.isBlank() ? "127.0.0.1" : configured.strip();
     }
 
-    private static final String INTERNAL_SECRET = "bulk.internal-auth.token-secret";
+    /** A service's internal token secret: the gateway's own, or the one a service verifies the gateway's calls with. */
+    static final String INTERNAL_SECRET = "bulk.internal-auth.token-secret";
+
+    /** The secret of the gateway's calls to the bulk-worker. */
+    static final String WORKER_LINK_SECRET = "bulk.internal-auth.worker-token-secret";
+
+    /** The secret of the gateway's calls to the audit-consumer. */
+    static final String AUDIT_LINK_SECRET = "bulk.internal-auth.audit-token-secret";
 
     private static String newSecret() {
         byte[] bytes = new byte[32];

@@ -80,7 +80,8 @@ class DockerComposeTests {
 
     /**
      * Settings whose empty default means "none" (an SMTP server that takes mail without credentials, no
-     * second internal token secret accepted outside a rotation of the secret) or "as the request says"
+     * second internal token secret accepted outside a rotation of the secret; no secret of its own for
+     * one of the gateway's links, which it then signs with its own) or "as the request says"
      * (the console cookie's Secure flag: on HTTPS requests) or the services' own default
      * (min.insync.replicas, from the replication factor).
      */
@@ -88,9 +89,26 @@ class DockerComposeTests {
             "BULK_SMTP_USERNAME",
             "BULK_SMTP_PASSWORD",
             "BULK_INTERNAL_TOKEN_ACCEPTED_SECRET",
+            // Empty: the link to that service has no secret of its own, and the gateway signs with its own.
+            "BULK_WORKER_TOKEN_SECRET",
+            "BULK_AUDIT_TOKEN_SECRET",
             "BULK_CONSOLE_SECURE_COOKIE",
             // Unset: one less than the replication factor, at least 1.
             "BULK_TOPIC_MIN_INSYNC_REPLICAS");
+
+    /**
+     * The internal services' secrets, which Compose sets from the .env variables of the gateway's link to
+     * each: the secret its calls to that service are signed with, and the other of a rotation of it.
+     */
+    private static final Map<String, Map<String, String>> LINK_SECRETS = Map.of(
+            "bulk-worker",
+            Map.of(
+                    "BULK_INTERNAL_TOKEN_SECRET", "BULK_WORKER_TOKEN_SECRET",
+                    "BULK_INTERNAL_TOKEN_ACCEPTED_SECRET", "BULK_WORKER_TOKEN_ACCEPTED_SECRET"),
+            "audit-consumer",
+            Map.of(
+                    "BULK_INTERNAL_TOKEN_SECRET", "BULK_AUDIT_TOKEN_SECRET",
+                    "BULK_INTERNAL_TOKEN_ACCEPTED_SECRET", "BULK_AUDIT_TOKEN_ACCEPTED_SECRET"));
 
     /** Addresses that people's browsers open (links in e-mails), not calls between services. */
     private static final Set<String> LINKS_FOR_BROWSERS = Set.of("BULK_MAIL_ACCEPT_URL");
@@ -305,17 +323,29 @@ class DockerComposeTests {
     @Test
     void secretsComeFromDotEnvAndTheStackRefusesToStartWithoutThem() {
         SoftAssertions softly = new SoftAssertions();
+        Map<String, Object> gateway = environment("api-gateway");
         services.forEach((name, definition) -> environment(name).forEach((variable, value) -> {
+            String link = LINK_SECRETS.getOrDefault(name, Map.of()).get(variable);
             if (SECRET.matcher(variable).find() && EMPTY_MEANS_NONE.contains(variable)) {
                 softly.assertThat(String.valueOf(value))
                         .as("%s of %s: from .env, where empty or unset means none (${NAME:-})", variable, name)
-                        .isEqualTo("${" + variable + ":-}");
+                        .isEqualTo("${" + (link == null ? variable : link) + ":-}");
+            } else if (link != null) {
+                // The secret the gateway signs its calls to this service with: the link's own, or else its own.
+                softly.assertThat(String.valueOf(value))
+                        .as("%s of %s: from .env, the link's (${%s:-...}), else as the gateway's", variable, name, link)
+                        .isEqualTo("${" + link + ":-" + gateway.get(variable) + "}");
+                softly.assertThat(String.valueOf(gateway.get(link)))
+                        .as("%s of the gateway", link)
+                        .isEqualTo("${" + link + ":-}");
             } else if (SECRET.matcher(variable).find()) {
                 softly.assertThat(String.valueOf(value))
                         .as("%s of %s: from .env, required (${NAME:?message})", variable, name)
                         .matches(REQUIRED_FROM_ENV);
             }
         }));
+        softly.assertThat(String.valueOf(gateway.get("BULK_INTERNAL_TOKEN_SECRET")))
+                .matches(REQUIRED_FROM_ENV);
         Map<String, Object> grafana = environment("grafana");
         softly.assertThat(String.valueOf(grafana.get("GF_AUTH_ANONYMOUS_ENABLED")))
                 .isEqualTo("false");
@@ -331,6 +361,8 @@ class DockerComposeTests {
                         "BULK_WORKER_DB_PASSWORD=",
                         "BULK_AUDIT_DB_PASSWORD=",
                         "BULK_INTERNAL_TOKEN_SECRET=",
+                        "BULK_WORKER_TOKEN_SECRET=",
+                        "BULK_AUDIT_TOKEN_SECRET=",
                         "BULK_JWT_SECRET=",
                         "GRAFANA_ADMIN_PASSWORD=");
         softly.assertAll();

@@ -38,6 +38,9 @@ import tools.jackson.databind.JsonNode;
  */
 class PortfolioAdministrationEndToEndIntegrationTests {
 
+    /** The one audience of the internal tokens of gateways of the previous version. */
+    private static final String PREVIOUS_AUDIENCE = "portfolio-bulk-internal";
+
     private final ServiceStack stack = TestStack.get();
 
     private TestPortfolio portfolio;
@@ -114,6 +117,61 @@ class PortfolioAdministrationEndToEndIntegrationTests {
                         .value())
                 .as("the other portfolio never had it")
                 .isEqualTo(404);
+    }
+
+    /**
+     * Each of the gateway's links has a secret of its own, which only the service at its end holds: a
+     * token made with the audit-consumer's secret, or with the gateway's own, is refused by the worker
+     * (401), so whoever holds the audit-consumer's environment cannot unlink another tenant's accounts;
+     * nor is a token made for the audit-consumer accepted there, though signed with the worker's own
+     * secret. Before, the three services shared one secret, and a token any of them made unlinked them.
+     * The gateway's own calls to both go on: the Owner links an account, and its log reads.
+     */
+    @Test
+    void onlyTheGatewaysCallsToTheWorkerUnlinkAPortfoliosAccounts() {
+        String secret = "bulk.internal-auth.token-secret";
+        String auditSecret = stack.audit().getEnvironment().getProperty(secret);
+        String gatewaySecret = stack.gateway().getEnvironment().getProperty(secret);
+        String workerSecret = stack.worker().getEnvironment().getProperty(secret);
+        Map<String, String> forged = new java.util.LinkedHashMap<>();
+        forged.put("the audit-consumer's secret", TestTokens.internalAuthorization(auditSecret, PREVIOUS_AUDIENCE));
+        forged.put(
+                "the audit-consumer's secret, for the worker",
+                TestTokens.internalAuthorization(auditSecret, TestTokens.WORKER_AUDIENCE));
+        forged.put("the gateway's own secret", TestTokens.internalAuthorization(gatewaySecret, PREVIOUS_AUDIENCE));
+        forged.put(
+                "the gateway's own secret, for the worker",
+                TestTokens.internalAuthorization(gatewaySecret, TestTokens.WORKER_AUDIENCE));
+        forged.put(
+                "the worker's secret, for the audit-consumer",
+                TestTokens.internalAuthorization(workerSecret, TestTokens.AUDIT_AUDIENCE));
+        forged.put(
+                "the worker's secret, for both",
+                TestTokens.internalAuthorization(workerSecret, PREVIOUS_AUDIENCE, TestTokens.AUDIT_AUDIENCE));
+        RestClient worker = RestClient.create(stack.workerUrl());
+
+        forged.forEach((token, authorization) -> {
+            int status = worker.post()
+                    .uri("/internal/portfolios/{portfolio}/unlink-all", portfolio.id())
+                    .header("Authorization", authorization)
+                    .contentType(org.springframework.http.MediaType.APPLICATION_JSON)
+                    .body(Map.of("userId", UUID.randomUUID().toString(), "email", "intruder@agency.example"))
+                    .exchange((request, response) -> response.getStatusCode().value());
+            assertThat(status).as(token).isEqualTo(401);
+        });
+
+        assertThat(database.sql("SELECT count(*) FROM directory.accounts WHERE portfolio_id = ?")
+                        .param(portfolio.id())
+                        .query(Long.class)
+                        .single())
+                .as("the portfolio's accounts, all still linked")
+                .isEqualTo(3L);
+        UUID spare = spareAccount();
+        ResponseEntity<String> linked = owner.call("POST", "/linked-accounts", Map.of("accountId", spare));
+        assertThat(linked.getStatusCode().value()).as(linked.getBody()).isEqualTo(201);
+        List<JsonNode> entries =
+                new GatewayActivityLog(stack.gatewayUrl(), owner.token()).awaitEntries(portfolio.id(), spare, 1);
+        assertThat(entries).extracting(entry -> entry.path("action").asString()).containsExactly("ACCOUNT_LINKED");
     }
 
     /**

@@ -6,7 +6,6 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import com.portfoliobulk.internalauth.InternalTokens;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,19 +38,43 @@ public final class TestTokens {
 
     private TestTokens() {}
 
-    /** Mints and verifies internal tokens as the services of the test setup do. */
-    public static InternalTokens internalTokens() {
-        return InternalTokens.of(INTERNAL_SECRET, "test");
+    /** The audience of the internal tokens of calls to the bulk-worker, which it accepts. */
+    public static final String WORKER_AUDIENCE = "bulk-worker";
+
+    /** The audience of the internal tokens of calls to the audit-consumer, which it accepts. */
+    public static final String AUDIT_AUDIENCE = "audit-consumer";
+
+    /** {@code Bearer <a valid internal token for a call to the bulk-worker>}, for calling its internal API directly. */
+    public static String workerAuthorization() {
+        return internalAuthorization(INTERNAL_SECRET, WORKER_AUDIENCE);
     }
 
-    /** {@code Bearer <a valid internal token>}, for calling an internal API directly. */
-    public static String internalAuthorization() {
-        return "Bearer " + internalTokens().mint();
+    /** {@code Bearer <a valid internal token for a call to the audit-consumer>}, for calling its API directly. */
+    public static String auditAuthorization() {
+        return internalAuthorization(INTERNAL_SECRET, AUDIT_AUDIENCE);
     }
 
-    /** {@code Bearer <an internal token signed with secret>}. */
-    public static String internalAuthorization(String secret) {
-        return "Bearer " + InternalTokens.of(secret, "test").mint();
+    /**
+     * {@code Bearer <an internal token signed with secret>}, valid 60 seconds, naming {@code audiences}
+     * ({@code aud}; none: without one), as the gateway's and the operators' script's are made.
+     */
+    public static String internalAuthorization(String secret, String... audiences) {
+        Instant now = Instant.now();
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+                .issuer("test")
+                .jwtID(UUID.randomUUID().toString())
+                .issueTime(Date.from(now))
+                .expirationTime(Date.from(now.plusSeconds(60)));
+        if (audiences.length > 0) {
+            claims.audience(List.of(audiences));
+        }
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
+        try {
+            jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
+        } catch (JOSEException ex) {
+            throw new IllegalArgumentException("Cannot sign with that secret (HS256 needs at least 32 bytes)", ex);
+        }
+        return "Bearer " + jwt.serialize();
     }
 
     /** A token valid for an hour, granting {@code permissions} on {@code portfolioId}. */

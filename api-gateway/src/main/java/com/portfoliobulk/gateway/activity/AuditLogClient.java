@@ -22,7 +22,10 @@ class AuditLogClient {
 
     AuditLogClient(ActivityLogProperties properties, InternalServices services) {
         this.audit = services.connect(
-                properties.auditBaseUrl(), AuditLogApi.class, "The activity log cannot be read right now");
+                InternalServices.Callee.AUDIT_CONSUMER,
+                properties.auditBaseUrl(),
+                AuditLogApi.class,
+                "The activity log cannot be read right now");
     }
 
     /** One page of the log; {@code since}, {@code limit} and {@code cursor} are forwarded when given. */

@@ -23,7 +23,10 @@ class WorkerInvitations {
 
     WorkerInvitations(InvitationProperties properties, InternalServices services) {
         this.worker = services.connect(
-                properties.workerBaseUrl(), WorkerInvitationsApi.class, "Invitations cannot be accepted right now");
+                InternalServices.Callee.BULK_WORKER,
+                properties.workerBaseUrl(),
+                WorkerInvitationsApi.class,
+                "Invitations cannot be accepted right now");
     }
 
     AcceptedInvitation accept(String token, String email) {

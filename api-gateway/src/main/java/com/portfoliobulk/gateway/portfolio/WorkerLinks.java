@@ -50,7 +50,10 @@ class WorkerLinks {
         }
         this.unlinkCallBudget = unlinkCallBudget;
         this.worker = services.connect(
-                workerBaseUrl, WorkerLinksApi.class, "Accounts cannot be linked or unlinked right now");
+                InternalServices.Callee.BULK_WORKER,
+                workerBaseUrl,
+                WorkerLinksApi.class,
+                "Accounts cannot be linked or unlinked right now");
     }
 
     Outcome link(UUID portfolioId, UUID accountId, Caller owner) {

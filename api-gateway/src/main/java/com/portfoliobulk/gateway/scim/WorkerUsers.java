@@ -25,7 +25,11 @@ class WorkerUsers {
     WorkerUsers(
             @Value("${bulk.gateway.worker-base-url:http://localhost:8081}") URI workerBaseUrl,
             InternalServices services) {
-        this.worker = services.connect(workerBaseUrl, WorkerUsersApi.class, "Users cannot be created right now");
+        this.worker = services.connect(
+                InternalServices.Callee.BULK_WORKER,
+                workerBaseUrl,
+                WorkerUsersApi.class,
+                "Users cannot be created right now");
     }
 
     /** The directory user with this address, created (with no access) when there is none. */

@@ -14,9 +14,11 @@ import org.springframework.stereotype.Component;
 
 /**
  * The gateway's keys for its own signatures, keyed digests and stored sessions, each derived for one
- * purpose from the services' shared secret ({@code bulk.internal-auth.token-secret}, which every
- * gateway instance has): what one instance signs, the others verify, and no purpose's key is another's
- * or the internal tokens' own. While the secret is rotated, each purpose also has the key derived from
+ * purpose from the gateway's secret ({@code bulk.internal-auth.token-secret}, which every gateway
+ * instance has): what one instance signs, the others verify, and no purpose's key is another's or the
+ * internal tokens' own. The bulk-worker and the audit-consumer hold that secret only while the link to
+ * them has no secret of its own ({@code bulk.internal-auth.worker-token-secret},
+ * {@code .audit-token-secret}, see {@link InternalServices}). While the secret is rotated, each purpose also has the key derived from
  * the accepted secret ({@code bulk.internal-auth.accepted-token-secret}), which its readers accept and
  * nothing makes with ({@link SharedKeys}).
  */

@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.web;
 
 import com.portfoliobulk.internalauth.InternalTokenInterceptor;
 import com.portfoliobulk.internalauth.InternalTokens;
+import com.portfoliobulk.internalauth.SharedKeys;
 import com.portfoliobulk.servicesupport.tracing.SecretPaths;
 import io.micrometer.observation.ObservationRegistry;
 import java.io.ByteArrayInputStream;
@@ -11,6 +12,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpHeaders;
@@ -30,11 +33,15 @@ import org.springframework.web.service.invoker.HttpServiceProxyFactory;
  * timeouts (2 s to connect, 5 s to answer), observed (each call is timed as
  * {@code http.client.requests} with its URI template and status, and continues the request's
  * trace), from which each service's {@code @HttpExchange} interface gets its client. Every call
- * carries a fresh internal token (signed with {@code bulk.internal-auth.token-secret}, which the
- * worker and the audit-consumer verify) and the request's id ({@code X-Request-Id}). A call that fails
- * on the network names its URL with any invitation token left out ({@link #secretsLeftOut}).
+ * carries a fresh internal token naming the service called ({@link Callee}), signed with the secret of
+ * that link ({@code bulk.internal-auth.worker-token-secret} or {@code .audit-token-secret}, each
+ * {@code bulk.internal-auth.token-secret} when unset), which that service verifies, and the request's
+ * id ({@code X-Request-Id}). So neither service needs the other's secret, nor the gateway's own, from
+ * which the gateway derives its keys ({@link DerivedKeys}). A call that fails on the network names its
+ * URL with any invitation token left out ({@link #secretsLeftOut}).
  *
- * <p>The gateway refuses to start without the secret: the internal services would refuse its calls.
+ * <p>The gateway refuses to start without the secrets, naming the one it refuses: the internal
+ * services would refuse its calls.
  */
 @Component
 public class InternalServices {
@@ -43,31 +50,67 @@ public class InternalServices {
 
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
 
-    private final RestClient.Builder http;
+    /** The services the gateway calls, each with the audience of its tokens and the setting of its link's secret. */
+    public enum Callee {
+        BULK_WORKER(InternalTokens.BULK_WORKER, "BULK_WORKER_TOKEN_SECRET (bulk.internal-auth.worker-token-secret)"),
+        AUDIT_CONSUMER(
+                InternalTokens.AUDIT_CONSUMER, "BULK_AUDIT_TOKEN_SECRET (bulk.internal-auth.audit-token-secret)");
 
+        private final String audience;
+
+        private final String setting;
+
+        Callee(String audience, String setting) {
+            this.audience = audience;
+            this.setting = setting;
+        }
+    }
+
+    private final Map<Callee, RestClient.Builder> http = new EnumMap<>(Callee.class);
+
+    /**
+     * @param secret the gateway's own secret, which signs the calls of a link without a secret of its own
+     * @param workerSecret the secret of the calls to the bulk-worker; empty: {@code secret}
+     * @param auditSecret the secret of the calls to the audit-consumer; empty: {@code secret}
+     */
     InternalServices(
             @Value("${bulk.internal-auth.token-secret:}") String secret,
+            @Value("${bulk.internal-auth.worker-token-secret:}") String workerSecret,
+            @Value("${bulk.internal-auth.audit-token-secret:}") String auditSecret,
             ObjectProvider<ObservationRegistry> observations) {
-        InternalTokens tokens = InternalTokens.of(secret, "api-gateway");
+        Map<Callee, InternalTokens> tokens = new EnumMap<>(Callee.class);
+        tokens.put(Callee.BULK_WORKER, tokens(Callee.BULK_WORKER, workerSecret, secret));
+        tokens.put(Callee.AUDIT_CONSUMER, tokens(Callee.AUDIT_CONSUMER, auditSecret, secret));
         JdkClientHttpRequestFactory requests = new JdkClientHttpRequestFactory(
                 HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build());
         requests.setReadTimeout(READ_TIMEOUT);
-        this.http = RestClient.builder()
-                .requestFactory(requests)
-                .observationRegistry(observations.getIfAvailable(() -> ObservationRegistry.NOOP))
-                .requestInterceptor(InternalServices::secretsLeftOut)
-                .requestInterceptor(new InternalTokenInterceptor(tokens))
-                .requestInterceptor(RequestIds.forwarding());
+        ObservationRegistry registry = observations.getIfAvailable(() -> ObservationRegistry.NOOP);
+        tokens.forEach((callee, signing) -> http.put(
+                callee,
+                RestClient.builder()
+                        .requestFactory(requests)
+                        .observationRegistry(registry)
+                        .requestInterceptor(InternalServices::secretsLeftOut)
+                        .requestInterceptor(new InternalTokenInterceptor(signing))
+                        .requestInterceptor(RequestIds.forwarding())));
+    }
+
+    /** The tokens of the calls to {@code callee}: signed with its link's secret, or the gateway's own without one. */
+    private static InternalTokens tokens(Callee callee, String linkSecret, String secret) {
+        SharedKeys<byte[]> signing = linkSecret == null || linkSecret.isBlank()
+                ? SharedKeys.of(secret, null)
+                : SharedKeys.signing(linkSecret, callee.setting);
+        return InternalTokens.forAudience(callee.audience, signing, "api-gateway");
     }
 
     /**
-     * The service at {@code baseUrl} through its {@code @HttpExchange} interface.
+     * The service {@code callee} at {@code baseUrl} through its {@code @HttpExchange} interface.
      *
      * @param unavailableDetail what the client is told when it cannot be reached, e.g. "The activity
      *     log cannot be read right now"
      */
-    public <S> InternalService<S> connect(URI baseUrl, Class<S> api, String unavailableDetail) {
-        RestClient client = http.clone().baseUrl(baseUrl.toString()).build();
+    public <S> InternalService<S> connect(Callee callee, URI baseUrl, Class<S> api, String unavailableDetail) {
+        RestClient client = http.get(callee).clone().baseUrl(baseUrl.toString()).build();
         S proxy = HttpServiceProxyFactory.builderFor(RestClientAdapter.create(client))
                 .build()
                 .createClient(api);

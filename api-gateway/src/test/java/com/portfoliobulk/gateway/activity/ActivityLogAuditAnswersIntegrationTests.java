@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.StubWorker;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
+import com.portfoliobulk.internalauth.InternalTokens;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +52,34 @@ class ActivityLogAuditAnswersIntegrationTests extends StubbedServicesIntegration
                 .isEqualTo(StubWorker.ACTIVITY_LOG_ENTRY_ID);
         assertThat(answer.body().path("nextCursor").asString()).isEqualTo(StubWorker.ACTIVITY_LOG_NEXT_CURSOR);
         assertThat(answer.text()).as("the page as it is").isEqualTo(StubWorker.activityLogPage(portfolio.id()));
+    }
+
+    /**
+     * The audit-consumer is called with a token for it, signed with the secret of the gateway's link to it
+     * ({@code BULK_AUDIT_TOKEN_SECRET}): the bulk-worker refuses it, with either link's secret.
+     */
+    @Test
+    void theAuditConsumerIsCalledWithATokenForItSignedWithItsLinksSecret() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+
+        Answer answer = api.get(viewer(portfolio.id()), activityLog(portfolio, portfolio.account("Brand Faro")));
+
+        assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+        String token = worker.activityLogAuthorization().substring("Bearer ".length());
+        assertThat(InternalTokens.forAudience(InternalTokens.AUDIT_CONSUMER, AUDIT_LINK_SECRET, "audit-consumer")
+                        .isValid(token))
+                .as("as the audit-consumer checks it")
+                .isTrue();
+        assertThat(InternalTokens.forAudience(InternalTokens.AUDIT_CONSUMER, WORKER_LINK_SECRET, "audit-consumer")
+                        .isValid(token))
+                .as("at an audit-consumer with the secret of the link to the worker")
+                .isFalse();
+        for (String secret : new String[] {AUDIT_LINK_SECRET, WORKER_LINK_SECRET}) {
+            assertThat(InternalTokens.forAudience(InternalTokens.BULK_WORKER, secret, "bulk-worker")
+                            .isValid(token))
+                    .as("at the worker")
+                    .isFalse();
+        }
     }
 
     private static String activityLog(DirectorySeed.Portfolio portfolio, java.util.UUID account) {

@@ -6,6 +6,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
 import com.portfoliobulk.gateway.web.ProblemAdvice;
+import com.portfoliobulk.internalauth.InternalTokens;
 import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.testsupport.TestTokens;
 import io.micrometer.common.KeyValue;
@@ -72,6 +73,11 @@ class InvitationAcceptanceRouteIntegrationTests extends StubbedServicesIntegrati
         assertThat(worker.bodyFor(token)).isEqualTo("{\"email\":\"invitee@brand.example\"}");
     }
 
+    /**
+     * The call carries a token for the worker signed with the secret of the gateway's link to the worker
+     * ({@code BULK_WORKER_TOKEN_SECRET}): a worker holding only the audit-consumer's link secret, or the
+     * gateway's own, refuses it, and so does the audit-consumer.
+     */
     @Test
     void theWorkerIsCalledWithAValidInternalTokenAndTheRequestId() {
         String token = token("accepted");
@@ -82,7 +88,22 @@ class InvitationAcceptanceRouteIntegrationTests extends StubbedServicesIntegrati
         Map<String, String> received = worker.headersFor(token);
         assertThat(received.get("authorization")).startsWith("Bearer ");
         String internalToken = received.get("authorization").substring("Bearer ".length());
-        assertThat(TestTokens.internalTokens().isValid(internalToken)).isTrue();
+        assertThat(InternalTokens.forAudience(InternalTokens.BULK_WORKER, WORKER_LINK_SECRET, "bulk-worker")
+                        .isValid(internalToken))
+                .as("as the worker checks it, with the secret of the gateway's link to it")
+                .isTrue();
+        assertThat(InternalTokens.forAudience(InternalTokens.BULK_WORKER, AUDIT_LINK_SECRET, "bulk-worker")
+                        .isValid(internalToken))
+                .as("at a worker with the secret of the link to the audit-consumer")
+                .isFalse();
+        assertThat(InternalTokens.forAudience(InternalTokens.BULK_WORKER, TestTokens.INTERNAL_SECRET, "bulk-worker")
+                        .isValid(internalToken))
+                .as("at a worker with the gateway's own secret")
+                .isFalse();
+        assertThat(InternalTokens.forAudience(InternalTokens.AUDIT_CONSUMER, WORKER_LINK_SECRET, "audit-consumer")
+                        .isValid(internalToken))
+                .as("at an audit-consumer, even with the worker's secret")
+                .isFalse();
         assertThat(internalToken).as("not the caller's token").isNotEqualTo(invitee);
         assertThat(received.get("x-request-id")).isEqualTo(answer.header("X-Request-Id"));
     }

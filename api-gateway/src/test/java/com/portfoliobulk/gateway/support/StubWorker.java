@@ -52,6 +52,8 @@ public final class StubWorker {
 
     private final Map<String, Map<String, String>> headers = new ConcurrentHashMap<>();
 
+    private volatile String activityLogAuthorization;
+
     private static final Pattern EMAIL = Pattern.compile("\"email\"\\s*:\\s*\"([^\"]*)\"");
 
     private volatile Function<String, UUID> users = email -> null;
@@ -108,6 +110,11 @@ public final class StubWorker {
     /** The body the stub got for the token, or {@code null} when it was not called with it. */
     public String bodyFor(String token) {
         return bodies.get(token);
+    }
+
+    /** The {@code Authorization} header of the last call of the activity log the stub got, or {@code null}. */
+    public String activityLogAuthorization() {
+        return activityLogAuthorization;
     }
 
     /** The headers (names in lower case, first values) the stub got for the token, or {@code null}. */
@@ -240,6 +247,7 @@ public final class StubWorker {
      * internal token it does not accept), any other the {@link #activityLogPage} of the path's portfolio.
      */
     private void activityLog(HttpExchange exchange) throws IOException {
+        activityLogAuthorization = exchange.getRequestHeaders().getFirst("Authorization");
         String query = exchange.getRequestURI().getQuery() == null
                 ? ""
                 : exchange.getRequestURI().getQuery();

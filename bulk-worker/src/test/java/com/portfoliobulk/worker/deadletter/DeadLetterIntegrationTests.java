@@ -103,6 +103,36 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
     }
 
     /**
+     * The operators' script mints a token for the service it names (the bulk-worker when none), signed
+     * with the secret of the gateway's link to it where the environment has one
+     * ({@code BULK_WORKER_TOKEN_SECRET}, {@code BULK_AUDIT_TOKEN_SECRET}), as the README's {@code .env}
+     * does: the worker accepts the token for it, not the one for the audit-consumer, though signed with
+     * the worker's own secret.
+     */
+    @Test
+    void theOperatorsScriptMintsATokenForTheServiceItNames() throws IOException, InterruptedException {
+        Map<String, String> secrets = Map.of(
+                "BULK_INTERNAL_TOKEN_SECRET", "the-gateways-own-secret-of-at-least-32-bytes",
+                "BULK_WORKER_TOKEN_SECRET", TestTokens.INTERNAL_SECRET,
+                "BULK_AUDIT_TOKEN_SECRET", "the-audit-consumers-secret-of-at-least-32-bytes");
+
+        assertThat(deadLettersWith(operatorToken(secrets, "bulk-worker"))).isEqualTo(200);
+        assertThat(deadLettersWith(operatorToken(secrets)))
+                .as("no service named")
+                .isEqualTo(200);
+        assertThat(deadLettersWith(operatorToken(secrets, "audit-consumer"))).isEqualTo(401);
+        assertThat(deadLettersWith(operatorToken(
+                        Map.of("BULK_INTERNAL_TOKEN_SECRET", TestTokens.INTERNAL_SECRET), "audit-consumer")))
+                .as("for the audit-consumer, with the worker's secret")
+                .isEqualTo(401);
+    }
+
+    private int deadLettersWith(String token) {
+        return exchange(http.get().uri("/internal/dead-letters").header("Authorization", "Bearer " + token), false)
+                .status();
+    }
+
+    /**
      * A record whose key has a zero byte (a binary key, a raw UUID say, from a producer that is not the
      * gateway) reaches the worker as a key with U+0000, which PostgreSQL cannot store in text. Its dead
      * letter is recorded and listed with U+FFFD in its place, and the next task of its partition is
@@ -925,12 +955,20 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
         return HexFormat.of().formatHex(random);
     }
 
-    /** A token minted by the operators' script, as the README shows. */
+    /** A token minted by the operators' script as it was first shown: no service named, the one secret set. */
     private static String operatorToken() throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(
-                        "bash", Path.of("..", "ops", "internal-token.sh").toString())
-                .redirectErrorStream(true);
-        builder.environment().put("BULK_INTERNAL_TOKEN_SECRET", TestTokens.INTERNAL_SECRET);
+        return operatorToken(Map.of("BULK_INTERNAL_TOKEN_SECRET", TestTokens.INTERNAL_SECRET));
+    }
+
+    /** A token minted by the operators' script with these secrets set, for the service named (if any). */
+    private static String operatorToken(Map<String, String> secrets, String... service)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(
+                List.of("bash", Path.of("..", "ops", "internal-token.sh").toString()));
+        command.addAll(List.of(service));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().keySet().removeIf(variable -> variable.endsWith("_TOKEN_SECRET"));
+        builder.environment().putAll(secrets);
         Process script = builder.start();
         String output = new String(script.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertThat(script.waitFor()).as(output).isZero();
@@ -971,7 +1009,7 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
 
     private static Answer exchange(RestClient.RequestHeadersSpec<?> request, boolean withToken) {
         if (withToken) {
-            request.header("Authorization", TestTokens.internalAuthorization());
+            request.header("Authorization", TestTokens.workerAuthorization());
         }
         return request.exchange((req, response) -> new Answer(
                 response.getStatusCode().value(),

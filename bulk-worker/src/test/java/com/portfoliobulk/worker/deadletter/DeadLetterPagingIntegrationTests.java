@@ -232,7 +232,7 @@ class DeadLetterPagingIntegrationTests extends WorkerIntegrationSupport {
     private Answer get(String path) {
         return http.get()
                 .uri(path)
-                .header("Authorization", TestTokens.internalAuthorization())
+                .header("Authorization", TestTokens.workerAuthorization())
                 .exchange((request, response) -> new Answer(
                         response.getStatusCode().value(),
                         new String(response.getBody().readAllBytes(), StandardCharsets.UTF_8)));

@@ -51,7 +51,7 @@ class AccountLinksBrokerOutageIntegrationTests extends WorkerIntegrationSupport 
 
         int answered = RestClient.builder()
                 .baseUrl("http://localhost:" + port)
-                .defaultHeader("Authorization", TestTokens.internalAuthorization())
+                .defaultHeader("Authorization", TestTokens.workerAuthorization())
                 .build()
                 .post()
                 .uri("/internal/portfolios/" + portfolio.id() + "/accounts/" + account.id() + "/unlink")

@@ -729,7 +729,7 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
     private RestClient http() {
         return RestClient.builder()
                 .baseUrl("http://localhost:" + port)
-                .defaultHeader("Authorization", TestTokens.internalAuthorization())
+                .defaultHeader("Authorization", TestTokens.workerAuthorization())
                 .build();
     }
 }

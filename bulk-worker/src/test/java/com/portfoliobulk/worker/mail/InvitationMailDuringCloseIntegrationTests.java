@@ -155,7 +155,7 @@ class InvitationMailDuringCloseIntegrationTests extends WorkerIntegrationSupport
     private int unlink(UUID portfolioId, UUID accountId) {
         return RestClient.builder()
                 .baseUrl("http://localhost:" + port)
-                .defaultHeader("Authorization", TestTokens.internalAuthorization())
+                .defaultHeader("Authorization", TestTokens.workerAuthorization())
                 .build()
                 .post()
                 .uri("/internal/portfolios/{portfolio}/accounts/{account}/unlink", portfolioId, accountId)

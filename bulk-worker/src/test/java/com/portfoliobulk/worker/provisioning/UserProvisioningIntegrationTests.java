@@ -25,7 +25,7 @@ class UserProvisioningIntegrationTests extends WorkerIntegrationSupport {
         http = RestClient.builder()
                 .baseUrl("http://localhost:" + port)
                 .requestInterceptor((request, body, execution) -> {
-                    request.getHeaders().set("Authorization", TestTokens.internalAuthorization());
+                    request.getHeaders().set("Authorization", TestTokens.workerAuthorization());
                     return execution.execute(request, body);
                 })
                 .build();

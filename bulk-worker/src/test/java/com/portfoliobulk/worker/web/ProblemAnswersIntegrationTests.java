@@ -80,7 +80,7 @@ class ProblemAnswersIntegrationTests extends WorkerIntegrationSupport {
     void anAcceptNoAnswerMeetsIsA406NamingAccept() {
         ProblemAnswer answer = ProblemAnswer.of(http.get()
                 .uri("/internal/dead-letters")
-                .header(HttpHeaders.AUTHORIZATION, TestTokens.internalAuthorization())
+                .header(HttpHeaders.AUTHORIZATION, TestTokens.workerAuthorization())
                 .accept(MediaType.valueOf("text/csv")));
 
         answer.assertProblem(406, ProblemTypes.INVALID_REQUEST);
@@ -221,7 +221,7 @@ class ProblemAnswersIntegrationTests extends WorkerIntegrationSupport {
     private ProblemAnswer send(HttpMethod method, String path, MediaType contentType, String body, boolean withToken) {
         RestClient.RequestBodySpec request = http.method(method).uri(path);
         if (withToken) {
-            request.header(HttpHeaders.AUTHORIZATION, TestTokens.internalAuthorization());
+            request.header(HttpHeaders.AUTHORIZATION, TestTokens.workerAuthorization());
         }
         if (contentType != null) {
             request.contentType(contentType);
