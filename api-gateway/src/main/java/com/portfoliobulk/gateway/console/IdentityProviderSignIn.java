@@ -19,6 +19,7 @@ import org.springframework.security.oauth2.client.web.OAuth2AuthorizedClientRepo
 import org.springframework.security.oauth2.core.oidc.user.OidcUser;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtDecoderInitializationException;
 import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.web.authentication.AuthenticationFailureHandler;
 import org.springframework.security.web.authentication.AuthenticationSuccessHandler;
@@ -40,8 +41,9 @@ import org.springframework.security.web.context.SecurityContextRepository;
  * would let the address accept invitations. The session remembers it, and the console refuses to accept
  * an invitation as the API refuses a token whose claim is false.
  *
- * <p>A sign-in that fails because the identity provider cannot be reached (its key set cannot be
- * fetched to check a token, its token endpoint does not answer or answers a server error) is an outage,
+ * <p>A sign-in that fails because the identity provider cannot be reached (its key set, or the
+ * configuration naming it, cannot be fetched to check a token, its token endpoint does not answer or
+ * answers a server error) is an outage,
  * not a refusal: the sign-in page says to try again in a moment ({@code ?unavailable}), not that the
  * sign-in was not accepted ({@code ?rejected}, {@code ?failed}), which would have the person try other
  * credentials or call support.
@@ -98,7 +100,9 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
                     ? ConsoleUser.of(access.named(token), token, unverified)
                     : ConsoleUser.invitee(access.email(token), token, unverified);
             ConsoleSession.start(user, request, response, contexts, sessionTimeout);
-        } catch (JwtException | AccessDeniedException ex) {
+        } catch (JwtException | JwtDecoderInitializationException | AccessDeniedException ex) {
+            // JwtDecoderInitializationException: the API's decoder, built from issuer-uri alone at the first
+            // token, could not fetch the provider's configuration or key set to be built.
             Throwable outage = IdentityProviderOutages.of(ex);
             if (outage != null) {
                 log.warn(
@@ -107,7 +111,9 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
                 refuse(request, response, UNAVAILABLE);
                 return;
             }
-            log.warn("The identity provider's access token is not one the API accepts: {}", ex.getMessage());
+            log.warn(
+                    "The identity provider's access token is not one the API accepts: {}",
+                    ex instanceof JwtDecoderInitializationException ? describe(ex) : ex.getMessage());
             refuse(request, response, "?rejected");
             return;
         }

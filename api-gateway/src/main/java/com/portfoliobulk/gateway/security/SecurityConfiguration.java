@@ -10,6 +10,7 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.SupplierJwtDecoder;
 import org.springframework.security.oauth2.server.resource.OAuth2ProtectedResourceMetadata;
 import org.springframework.security.oauth2.server.resource.OAuth2ProtectedResourceMetadataClaimNames;
 import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
@@ -27,7 +28,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Every API call needs a bearer JWT (see {@link BearerTokenValidation} for which tokens are valid);
  * only health, info, metrics and the API description are open. A token that cannot be checked because
  * the identity provider's key set cannot be fetched answers 503, not 401 nor 500 ({@link
- * ProblemResponses#bearerTokenFailureHandler}). Answers carry the usual security
+ * ProblemResponses#bearerTokenFailureHandler}), also while its configuration, which Spring Boot fetches at
+ * the first token when only {@code issuer-uri} is set, cannot be ({@link IssuerDiscoveryDecoder}). Answers carry the usual security
  * headers: {@code nosniff}, {@code X-Frame-Options: DENY}, {@code Cache-Control: no-store} unless
  * the answer sets its own caching (the job status does, for its ETag), HSTS on HTTPS,
  * {@code Referrer-Policy: no-referrer}, and outside Swagger UI a Content-Security-Policy that allows
@@ -64,6 +66,10 @@ class SecurityConfiguration {
         JwtDecoder validating = decoders.getIfAvailable();
         if (validating == null) {
             throw new IllegalStateException(BearerTokenValidation.NOT_CONFIGURED);
+        }
+        if (validating instanceof SupplierJwtDecoder) {
+            // Built from issuer-uri alone, at the first token: see IssuerDiscoveryDecoder.
+            validating = new IssuerDiscoveryDecoder(validating);
         }
         JwtDecoder decoder = new ValidatedTokenCache(
                 validating,

@@ -133,6 +133,22 @@ final class StandInIdentityProvider {
         }
     }
 
+    /**
+     * An access token for the API signed with the key the provider publishes, issued by its {@link
+     * #issuer}, with {@code claims}.
+     */
+    String accessToken(JWTClaimsSet.Builder claims) {
+        SignedJWT token = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(),
+                claims.issuer(issuer()).build());
+        try {
+            token.sign(new RSASSASigner(key));
+        } catch (JOSEException ex) {
+            throw new IllegalStateException(ex);
+        }
+        return token.serialize();
+    }
+
     /** Makes the ID tokens issued from now on carry a signature that is not the key's (or not). */
     void forgeIdTokens(boolean forged) {
         this.forged = forged;

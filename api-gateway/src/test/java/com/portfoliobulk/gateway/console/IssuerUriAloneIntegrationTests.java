@@ -1,0 +1,156 @@
+package com.portfoliobulk.gateway.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.portfoliobulk.gateway.GatewayApplication;
+import com.portfoliobulk.gateway.support.GatewayCalls;
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
+import com.portfoliobulk.gateway.web.Problems;
+import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.LogLines;
+import java.net.http.HttpResponse;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * README's Compose setup for the identity provider's RS256 tokens: only {@code
+ * spring.security.oauth2.resourceserver.jwt.issuer-uri}, which Spring Boot's decoder resolves at the first
+ * token it is given (the provider's OpenID Connect configuration, then the key set it names), here the
+ * {@link StandInIdentityProvider}'s issuer, where nothing answers until the test starts it. The console
+ * signs in through the same provider's token endpoint ({@code corp}). The first test runs while the
+ * issuer cannot be reached, as the gateway's first tokens after a start during an outage.
+ */
+@SpringBootTest(
+        webEnvironment = WebEnvironment.RANDOM_PORT,
+        properties = {
+            "spring.config.name=" + GatewayApplication.CONFIG_NAME,
+            "bulk.gateway.security.hs256-secret=",
+            "spring.security.oauth2.client.registration.corp.client-id=bulk-console",
+            "spring.security.oauth2.client.registration.corp.client-secret=console-secret",
+            "spring.security.oauth2.client.registration.corp.client-name=Corporate SSO",
+            "spring.security.oauth2.client.registration.corp.authorization-grant-type=authorization_code",
+            "spring.security.oauth2.client.registration.corp.redirect-uri={baseUrl}/login/oauth2/code/{registrationId}",
+            "spring.security.oauth2.client.registration.corp.scope=email,bulk-api",
+            "spring.security.oauth2.client.provider.corp.authorization-uri=https://idp.example/authorize",
+            "spring.security.oauth2.client.provider.corp.user-name-attribute=sub"
+        })
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class IssuerUriAloneIntegrationTests {
+
+    private static final String UNREACHABLE =
+            "The identity provider cannot be reached right now; try again in a moment.";
+
+    private static final StandInIdentityProvider PROVIDER = new StandInIdentityProvider();
+
+    @LocalServerPort
+    private int port;
+
+    @Autowired
+    private JdbcClient jdbc;
+
+    private GatewayCalls api;
+
+    private DirectorySeed.Portfolio portfolio;
+
+    @DynamicPropertySource
+    static void provider(DynamicPropertyRegistry properties) {
+        properties.add("spring.security.oauth2.resourceserver.jwt.issuer-uri", PROVIDER::issuer);
+        properties.add("spring.security.oauth2.client.provider.corp.token-uri", () -> PROVIDER.url("/token"));
+        properties.add("spring.security.oauth2.client.provider.corp.user-info-uri", () -> PROVIDER.url("/userinfo"));
+    }
+
+    @AfterAll
+    static void stopProvider() {
+        PROVIDER.stop();
+    }
+
+    @BeforeEach
+    void arrange() {
+        api = new GatewayCalls(port);
+        portfolio = new DirectorySeed(jdbc).portfolio();
+    }
+
+    /**
+     * While the issuer cannot be reached, a token cannot be checked: 503 {@code unavailable} with {@code
+     * Retry-After: 5}, logged as one WARN line, as when the key set cannot be fetched; a token that is no
+     * JWT is still 401; a console sign-in says the provider cannot be reached and leaves the browser signed
+     * out. Once the issuer answers, the same token is accepted, without a restart. Before, every API call
+     * with a token (one that is no JWT too) was answered 500 "Internal error", and the sign-in ended on a
+     * 500 page with the provider's authentication left in the session.
+     */
+    @Test
+    @Order(1)
+    void tokensThatCannotBeCheckedForWantOfTheIssuerAnswer503UntilItAnswers() throws Exception {
+        String token = PROVIDER.accessToken(claims());
+        Answer answer;
+        List<ILoggingEvent> lines;
+        try (LogLines log = LogLines.of("com.portfoliobulk.gateway")) {
+            answer = accounts(token);
+            lines = log.lines();
+        }
+
+        assertThat(answer.status()).as(answer.text()).isEqualTo(503);
+        assertThat(answer.header("Retry-After")).isEqualTo("5");
+        assertThat(answer.body().path("type").asString()).isEqualTo(Problems.UNAVAILABLE.toString());
+        assertThat(answer.body().path("detail").asString()).contains("identity provider's key set");
+        assertThat(lines)
+                .filteredOn(line -> line.getLevel().isGreaterOrEqual(Level.WARN))
+                .singleElement()
+                .satisfies(line -> {
+                    assertThat(line.getFormattedMessage())
+                            .startsWith("Answering 503: the identity provider's key set is unavailable to GET ");
+                    assertThat(line.getThrowableProxy()).isNull();
+                });
+        assertThat(accounts("not-a-jwt").status()).as("no JWT").isEqualTo(401);
+
+        UUID userId = UUID.randomUUID();
+        PROVIDER.issue(userId, PROVIDER.accessToken(claims().subject(userId.toString())));
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        HttpResponse<String> back = PROVIDER.signIn(browser, "corp");
+        assertThat(back.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in?unavailable"));
+        assertThat(browser.get("/console/sign-in?unavailable").body()).contains(UNREACHABLE);
+        HttpResponse<String> users = browser.get("/console/portfolios/" + portfolio.id() + "/users");
+        assertThat(users.statusCode()).as("signed out, not half signed in").isEqualTo(302);
+        assertThat(users.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).contains("/console/sign-in"));
+
+        PROVIDER.startIssuer();
+
+        Answer accepted = accounts(token);
+        assertThat(accepted.status()).as(accepted.text()).isEqualTo(200);
+        assertThat(accounts("not-a-jwt").status()).as("no JWT").isEqualTo(401);
+    }
+
+    private JWTClaimsSet.Builder claims() {
+        return new JWTClaimsSet.Builder()
+                .subject(UUID.randomUUID().toString())
+                .claim("email", "caller@agency.example")
+                .claim("portfolios", Map.of(portfolio.id().toString(), List.of("USER_MANAGEMENT_VIEW")))
+                .issueTime(new Date())
+                .expirationTime(Date.from(Instant.now().plusSeconds(600)));
+    }
+
+    private Answer accounts(String token) {
+        return api.get(token, "/api/v1/portfolios/" + portfolio.id() + "/accounts");
+    }
+}
