@@ -20,6 +20,12 @@ import org.springframework.cache.support.AbstractValueAdaptingCache;
  * such a token, one after another, and the decoder fetches the set for each while holding its lock,
  * every other token of the gateway waiting behind it and the provider answering each: a set fetched in
  * the last {@link #UNKNOWN_KEY_REFETCH_INTERVAL} is therefore kept, and such a token refused at once.
+ *
+ * <p>A set dropped so is only marked to be fetched again, not forgotten: when that fetch fails (the
+ * provider's key-set endpoint is down), the set is kept as it was until its {@code ttl} ends, and tried
+ * again for a token of an unknown key no sooner than {@link #UNKNOWN_KEY_REFETCH_INTERVAL} after the
+ * failed fetch. Before, one token of a made-up key during such an outage had the set dropped, and every
+ * token not remembered was answered 503 until the provider answered again, however long the {@code ttl}.
  */
 final class KeySetCache extends AbstractValueAdaptingCache {
 
@@ -64,8 +70,8 @@ final class KeySetCache extends AbstractValueAdaptingCache {
         return entries;
     }
 
-    @Override
-    protected Object lookup(Object key) {
+    /** The set kept for {@code key}, also one marked to be fetched again; null when none or past its time. */
+    private Entry kept(Object key) {
         Entry entry = entries.get(key);
         if (entry == null) {
             return null;
@@ -74,15 +80,21 @@ final class KeySetCache extends AbstractValueAdaptingCache {
             entries.remove(key, entry);
             return null;
         }
-        return entry.value();
+        return entry;
+    }
+
+    @Override
+    protected Object lookup(Object key) {
+        Entry entry = kept(key);
+        return entry == null || entry.refetch() ? null : entry.value();
     }
 
     @Override
     @SuppressWarnings("unchecked")
     public <T> T get(Object key, Callable<T> valueLoader) {
-        Object kept = lookup(key);
-        if (kept != null) {
-            return (T) fromStoreValue(kept);
+        Entry kept = kept(key);
+        if (kept != null && !kept.refetch()) {
+            return (T) fromStoreValue(kept.value());
         }
         // Counted from before the fetch: the set fetched is the identity provider's as of then or later.
         Instant fetching = clock.instant();
@@ -90,26 +102,41 @@ final class KeySetCache extends AbstractValueAdaptingCache {
         try {
             value = valueLoader.call();
         } catch (Exception ex) {
+            if (kept != null) {
+                // The set marked to be fetched again stays until its time; a token of an unknown key has it
+                // fetched again no sooner than UNKNOWN_KEY_REFETCH_INTERVAL after this try.
+                entries.replace(key, kept, new Entry(kept.value(), fetching, kept.until(), false));
+            }
             throw new ValueRetrievalException(key, valueLoader, ex);
         }
-        entries.put(key, new Entry(toStoreValue(value), fetching, fetching.plus(ttl)));
+        entries.put(key, new Entry(toStoreValue(value), fetching, fetching.plus(ttl), false));
         return value;
     }
 
     @Override
     public void put(Object key, Object value) {
         Instant now = clock.instant();
-        entries.put(key, new Entry(toStoreValue(value), now, now.plus(ttl)));
+        entries.put(key, new Entry(toStoreValue(value), now, now.plus(ttl), false));
     }
 
     /**
-     * Asked by the decoder for a token of a key the kept set lacks: drops only a set fetched at least
-     * {@link #UNKNOWN_KEY_REFETCH_INTERVAL} ago, which is then fetched again.
+     * Asked by the decoder for a token of a key the kept set lacks: marks a set last fetched (or tried)
+     * at least {@link #UNKNOWN_KEY_REFETCH_INTERVAL} ago to be fetched again, which the decoder then
+     * does; the set stays should that fetch fail.
      */
     @Override
     public boolean invalidate() {
         Instant refetchable = clock.instant().minus(UNKNOWN_KEY_REFETCH_INTERVAL);
-        return entries.values().removeIf(entry -> !entry.fetched().isAfter(refetchable));
+        boolean marked = false;
+        for (Map.Entry<Object, Entry> kept : entries.entrySet()) {
+            Entry entry = kept.getValue();
+            if (!entry.refetch()
+                    && !entry.fetched().isAfter(refetchable)
+                    && entries.replace(kept.getKey(), entry, entry.markedForRefetch())) {
+                marked = true;
+            }
+        }
+        return marked;
     }
 
     @Override
@@ -122,5 +149,14 @@ final class KeySetCache extends AbstractValueAdaptingCache {
         entries.clear();
     }
 
-    private record Entry(Object value, Instant fetched, Instant until) {}
+    /**
+     * A key set, when it was last fetched or tried to be ({@code fetched}), until when it is kept, and
+     * whether it is to be fetched again before it is used.
+     */
+    private record Entry(Object value, Instant fetched, Instant until, boolean refetch) {
+
+        Entry markedForRefetch() {
+            return new Entry(value, fetched, until, true);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -12,7 +13,10 @@ import com.portfoliobulk.gateway.web.Problems;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.LogLines;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -37,13 +41,16 @@ import org.springframework.test.context.DynamicPropertySource;
  * token it is given (the provider's OpenID Connect configuration, then the key set it names), here the
  * {@link StandInIdentityProvider}'s issuer, where nothing answers until the test starts it. The console
  * signs in through the same provider's token endpoint ({@code corp}). The first test runs while the
- * issuer cannot be reached, as the gateway's first tokens after a start during an outage.
+ * issuer cannot be reached, as the gateway's first tokens after a start during an outage; the second once
+ * it answers, with its key-set endpoint down for a while.
  */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = {
             "spring.config.name=" + GatewayApplication.CONFIG_NAME,
             "bulk.gateway.security.hs256-secret=",
+            // The key set is kept longer than any test here runs.
+            "bulk.gateway.security.token-cache-ttl=10m",
             "spring.security.oauth2.client.registration.corp.client-id=bulk-console",
             "spring.security.oauth2.client.registration.corp.client-secret=console-secret",
             "spring.security.oauth2.client.registration.corp.client-name=Corporate SSO",
@@ -139,6 +146,42 @@ class IssuerUriAloneIntegrationTests {
         Answer accepted = accounts(token);
         assertThat(accepted.status()).as(accepted.text()).isEqualTo(200);
         assertThat(accounts("not-a-jwt").status()).as("no JWT").isEqualTo(401);
+    }
+
+    /**
+     * A token naming a key the kept set lacks, which anyone can send (a made-up {@code kid}, no valid
+     * signature), has the key set fetched again once the kept set is 5 s old; while the provider's
+     * key-set endpoint is down that fetch fails and the token is answered 503. A token signed with a key
+     * of the kept set, not remembered yet, is still accepted, as until the kept set's time ends. Before,
+     * the failed fetch dropped the kept set, and every token not remembered was answered 503 until the
+     * endpoint answered again.
+     */
+    @Test
+    @Order(2)
+    void aFailedFetchForAMadeUpKeyKeepsTheKeySetKept() {
+        PROVIDER.startIssuer();
+        Answer fetched = accounts(PROVIDER.accessToken(claims()));
+        assertThat(fetched.status()).as(fetched.text()).isEqualTo(200);
+        String madeUp = part("{\"alg\":\"RS256\",\"kid\":\"made-up\"}") + "."
+                + part("{\"sub\":\"" + UUID.randomUUID() + "\"}") + "." + part("no signature");
+        PROVIDER.down("/jwks");
+        try {
+            // Refused as a key the kept set lacks until that set may be fetched again (5 s at most).
+            Answer refetched = await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> accounts(madeUp), answer -> answer.status() != 401);
+            assertThat(refetched.status()).as(refetched.text()).isEqualTo(503);
+
+            Answer kept = accounts(PROVIDER.accessToken(claims()));
+
+            assertThat(kept.status()).as(kept.text()).isEqualTo(200);
+        } finally {
+            PROVIDER.down(null);
+        }
+    }
+
+    private static String part(String text) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
 
     private JWTClaimsSet.Builder claims() {
