@@ -543,6 +543,176 @@ class PortfolioAdministrationEndToEndIntegrationTests {
         assertThat(GatewayClient.json(inUse.getBody()).get("detail").asString()).contains("held by 2 membership(s)");
     }
 
+    /**
+     * A custom account role held only by an account the portfolio unlinked is deleted (its memberships are
+     * not the portfolio's any more); linking the account back is then refused, naming the role and how
+     * many memberships hold it, until the portfolio defines the role again. Before, the link answered 201
+     * and the account's users held a code the portfolio no longer defined: a role defined later with that
+     * code, whatever its permissions, would have been theirs.
+     */
+    @Test
+    void anAccountWhoseUsersHoldARoleThePortfolioDeletedIsLinkedOnlyOnceItIsDefinedAgain() {
+        UUID a1 = portfolio.account(1);
+        defineAccountRole("AREA_LEAD", "Area lead");
+        UserRef ivy = portfolio.addUser("ivy", new AccountRole("AREA_LEAD"), List.of(a1));
+        assertThat(owner.call("DELETE", "/account-roles/AREA_LEAD", null)
+                        .getStatusCode()
+                        .value())
+                .as("held by ivy's membership")
+                .isEqualTo(409);
+        assertThat(owner.call("DELETE", "/linked-accounts/" + a1, null)
+                        .getStatusCode()
+                        .value())
+                .isEqualTo(204);
+        assertThat(owner.call("DELETE", "/account-roles/AREA_LEAD", null)
+                        .getStatusCode()
+                        .value())
+                .isEqualTo(204);
+
+        ResponseEntity<String> refused = owner.call("POST", "/linked-accounts", Map.of("accountId", a1));
+
+        assertThat(refused.getStatusCode().value()).as(refused.getBody()).isEqualTo(409);
+        JsonNode problem = GatewayClient.json(refused.getBody());
+        assertThat(problem.path("title").asString()).isEqualTo("Account roles not defined");
+        assertThat(problem.path("detail").asString())
+                .isEqualTo("Account " + a1 + " was not linked: its users hold account roles this portfolio does not"
+                        + " define: AREA_LEAD (held by 1 membership). Define these custom account roles in the"
+                        + " portfolio first, or have the account's users' roles changed before linking.");
+        assertThat(portfolioOf(a1)).isNull();
+        assertThat(adminLogOf(a1)).containsExactly("ACCOUNT_UNLINKED");
+
+        defineAccountRole("AREA_LEAD", "Area lead");
+        ResponseEntity<String> linked = owner.call("POST", "/linked-accounts", Map.of("accountId", a1));
+        assertThat(linked.getStatusCode().value()).as(linked.getBody()).isEqualTo(201);
+        assertThat(owner.memberships(ivy.email())).containsExactlyEntriesOf(Map.of(a1, "AREA_LEAD"));
+    }
+
+    /**
+     * An Admin deletes a custom account role held only by an unlinked account's users: the deletion finds
+     * no membership of the portfolio's accounts holding it, and is then held before it deletes (a trigger
+     * here, as a busy database would) while the Owner links the account back. The link waits for the
+     * deletion, then finds the role gone: 409 naming it, and the account stays unlinked. Before, the link
+     * committed while the deletion was under way (201, and 204 for the deletion), and the account's users
+     * held a role the portfolio no longer defined.
+     */
+    @Test
+    void aLinkWhileTheRoleItsUsersHoldIsBeingDeletedWaitsAndIsRefused() throws Exception {
+        UUID a1 = portfolio.account(1);
+        defineAccountRole("AREA_LEAD", "Area lead");
+        portfolio.addUser("ivy", new AccountRole("AREA_LEAD"), List.of(a1));
+        assertThat(owner.call("DELETE", "/linked-accounts/" + a1, null)
+                        .getStatusCode()
+                        .value())
+                .isEqualTo(204);
+        long lockKey = a1.getMostSignificantBits();
+        database.sql("""
+                        CREATE FUNCTION jobs.held_role_deletion() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN
+                            IF OLD.portfolio_id = '%s' THEN PERFORM pg_advisory_xact_lock(%d); END IF;
+                            RETURN OLD;
+                        END $$;
+                        CREATE TRIGGER held_role_deletion BEFORE DELETE ON jobs.account_roles
+                            FOR EACH ROW EXECUTE FUNCTION jobs.held_role_deletion();
+                        """.formatted(portfolio.id(), lockKey)).update();
+        CompletableFuture<ResponseEntity<String>> deletion;
+        CompletableFuture<ResponseEntity<String>> link;
+        try (Connection holder = TestStack.database().getConnection()) {
+            try (Statement hold = holder.createStatement()) {
+                hold.execute("SELECT pg_advisory_lock(" + lockKey + ")");
+            }
+            deletion = CompletableFuture.supplyAsync(() -> owner.call("DELETE", "/account-roles/AREA_LEAD", null));
+            // Counted, and held as it deletes the role.
+            LockWaits.awaitLockWait(
+                    TestStack.database(),
+                    "the role's deletion",
+                    waiting -> waiting.query().contains("DELETE")
+                            && waiting.query().contains("account_roles"),
+                    Duration.ofSeconds(30));
+            link = CompletableFuture.supplyAsync(() -> owner.call("POST", "/linked-accounts", Map.of("accountId", a1)));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() ->
+                            link.isDone() || LockWaits.anyIn(TestStack.database(), "pg_advisory_xact_lock_shared"));
+            try (Statement release = holder.createStatement()) {
+                release.execute("SELECT pg_advisory_unlock(" + lockKey + ")");
+            }
+            assertThat(deletion.get(30, TimeUnit.SECONDS).getStatusCode().value())
+                    .isEqualTo(204);
+        } finally {
+            database.sql("DROP FUNCTION jobs.held_role_deletion() CASCADE").update();
+        }
+
+        ResponseEntity<String> refused = link.get(30, TimeUnit.SECONDS);
+        assertThat(refused.getStatusCode().value()).as(refused.getBody()).isEqualTo(409);
+        assertThat(GatewayClient.json(refused.getBody()).path("detail").asString())
+                .contains("AREA_LEAD (held by 1 membership)");
+        assertThat(portfolioOf(a1)).isNull();
+    }
+
+    /**
+     * The Owner links back an unlinked account whose users hold a custom account role, and the link is
+     * held before it writes the account (a trigger here); meanwhile an Admin deletes the role. The deletion
+     * waits for the link, then counts the account's membership: 409, and the role stays. Before, it found
+     * no membership (the account was not linked yet), deleted the role (204), and the link then committed
+     * the account with a role the portfolio no longer defined.
+     */
+    @Test
+    void aRoleDeletionWhileALinkOfAnAccountHoldingItIsUnderWayWaitsAndCountsIt() throws Exception {
+        UUID a1 = portfolio.account(1);
+        defineAccountRole("AREA_LEAD", "Area lead");
+        portfolio.addUser("ivy", new AccountRole("AREA_LEAD"), List.of(a1));
+        assertThat(owner.call("DELETE", "/linked-accounts/" + a1, null)
+                        .getStatusCode()
+                        .value())
+                .isEqualTo(204);
+        long lockKey = a1.getMostSignificantBits();
+        database.sql("""
+                        CREATE FUNCTION directory.held_link_back() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN
+                            IF NEW.id = '%s' AND NEW.portfolio_id IS NOT NULL THEN
+                                PERFORM pg_advisory_xact_lock(%d);
+                            END IF;
+                            RETURN NEW;
+                        END $$;
+                        CREATE TRIGGER held_link_back BEFORE UPDATE ON directory.accounts
+                            FOR EACH ROW EXECUTE FUNCTION directory.held_link_back();
+                        """.formatted(a1, lockKey)).update();
+        CompletableFuture<ResponseEntity<String>> link;
+        CompletableFuture<ResponseEntity<String>> deletion;
+        try (Connection holder = TestStack.database().getConnection()) {
+            try (Statement hold = holder.createStatement()) {
+                hold.execute("SELECT pg_advisory_lock(" + lockKey + ")");
+            }
+            link = CompletableFuture.supplyAsync(() -> owner.call("POST", "/linked-accounts", Map.of("accountId", a1)));
+            LockWaits.awaitLockWait(
+                    TestStack.database(), "UPDATE directory.accounts SET portfolio_id", Duration.ofSeconds(30));
+            deletion = CompletableFuture.supplyAsync(() -> owner.call("DELETE", "/account-roles/AREA_LEAD", null));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> deletion.isDone()
+                            || LockWaits.anyIn(TestStack.database(), "pg_advisory_xact_lock(hashtextextended"));
+            try (Statement release = holder.createStatement()) {
+                release.execute("SELECT pg_advisory_unlock(" + lockKey + ")");
+            }
+            ResponseEntity<String> linked = link.get(30, TimeUnit.SECONDS);
+            assertThat(linked.getStatusCode().value()).as(linked.getBody()).isEqualTo(201);
+        } finally {
+            database.sql("DROP FUNCTION directory.held_link_back() CASCADE").update();
+        }
+
+        ResponseEntity<String> inUse = deletion.get(30, TimeUnit.SECONDS);
+        assertThat(inUse.getStatusCode().value()).as(inUse.getBody()).isEqualTo(409);
+        assertThat(GatewayClient.json(inUse.getBody()).get("detail").asString()).contains("held by 1 membership(s)");
+        assertThat(owner.call("GET", "/account-roles", null).getBody()).contains("AREA_LEAD");
+    }
+
+    /** Defines a custom account role of the portfolio through the API. */
+    private void defineAccountRole(String code, String name) {
+        ResponseEntity<String> defined = owner.call(
+                "POST",
+                "/account-roles",
+                Map.of("code", code, "name", name, "description", "", "permissions", List.of("VIEW_ACCOUNT")));
+        assertThat(defined.getStatusCode().value()).as(defined.getBody()).isEqualTo(201);
+    }
+
     @Test
     void closingThePortfolioCancelsItsPendingJobAndUnlinksEveryAccountKeepingTheLogs() {
         UUID a0 = portfolio.account(0);
@@ -597,6 +767,11 @@ class PortfolioAdministrationEndToEndIntegrationTests {
             assertThat(owner.call("GET", "/bulk-jobs/" + job, null)
                             .getStatusCode()
                             .value())
+                    .isEqualTo(403);
+            assertThat(owner.call("POST", "/linked-accounts", Map.of("accountId", spareAccount()))
+                            .getStatusCode()
+                            .value())
+                    .as("a link once the close committed")
                     .isEqualTo(403);
             assertThat(database.sql("SELECT role FROM directory.memberships WHERE account_id = ? AND user_id = ?")
                             .params(a0, ivy.userId())

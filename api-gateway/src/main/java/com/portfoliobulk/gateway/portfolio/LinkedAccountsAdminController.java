@@ -58,13 +58,22 @@ class LinkedAccountsAdminController {
 
     @Operation(
             summary = "Link an account",
-            description = "Only the Owner. An account belongs to at most one portfolio. The account's activity log"
-                    + " records the link.")
+            description = "Only the Owner. An account belongs to at most one portfolio, and is linked only when every"
+                    + " account role its users hold is a standard role or one of the portfolio's custom account roles."
+                    + " The account's activity log records the link.")
     @ApiResponse(responseCode = "201", description = "Linked.")
     @ApiResponse(responseCode = "200", description = "It was linked to this portfolio already.")
-    @ApiResponse(responseCode = "409", description = "The account is linked to another portfolio.")
+    @ApiResponse(
+            responseCode = "409",
+            description = "The account is linked to another portfolio; or its users' memberships (pending invitations"
+                    + " included) hold account roles that are neither standard roles nor custom account roles of this"
+                    + " portfolio: the problem names each code with how many memberships hold it. Define those custom"
+                    + " account roles in the portfolio first, or have the users' roles changed, then link.")
     @ApiResponse(responseCode = "422", description = "No account has this id.")
-    @ApiResponse(responseCode = "404", description = "The portfolio is closed, or not in the account directory.")
+    @ApiResponse(
+            responseCode = "404",
+            description = "The portfolio is not in the account directory, or its close committed while the link was"
+                    + " under way (once it is closed, the link is 403 as every request to it).")
     @PostMapping(path = "/linked-accounts", consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Map<String, Object>> link(@PathVariable UUID portfolioId, @RequestBody LinkRequest body) {
         Caller owner = currentOwner(portfolioId);

@@ -723,6 +723,16 @@ public class PortfolioAdministration {
         requireCurrentRoleManager(caller, portfolioId);
         String normalized = code.toUpperCase(Locale.ROOT);
         accountRoles.lock(portfolioId, normalized).orElseThrow(() -> noSuchRole(normalized));
+        // Links of accounts whose memberships hold it take this key shared, in the worker's link transaction
+        // (AccountLinks.undefinedRoles), and check there that the portfolio defines it: a link under way is
+        // waited for, and its account then counted below; one that comes after waits for this deletion, and
+        // is refused (409) for the memberships it would bring. Counted without it, an unlinked account's
+        // memberships were not seen, and linked at that moment (or after) kept a role the portfolio no
+        // longer defined.
+        jdbc.sql("SELECT true FROM pg_advisory_xact_lock(hashtextextended(:key, 0))")
+                .param("key", "account-role:" + portfolioId + ":" + normalized)
+                .query(Boolean.class)
+                .single();
         // Tasks still to apply would give it: a submission keeps the roles it names until it commits
         // (TargetResolution.keepRoles), so this sees every task stored before the lock above. Counted
         // before the memberships: the worker makes the membership and ends its task in one commit, so a

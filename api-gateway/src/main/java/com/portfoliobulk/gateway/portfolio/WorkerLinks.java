@@ -3,14 +3,19 @@ package com.portfoliobulk.gateway.portfolio;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.web.InternalService;
 import com.portfoliobulk.gateway.web.InternalServices;
+import com.portfoliobulk.gateway.web.RequestRefusedException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 import org.springframework.web.client.HttpClientErrorException;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Links and unlinks accounts through the bulk-worker's internal API, because only the worker writes
@@ -34,6 +39,8 @@ class WorkerLinks {
     /** The longest {@code bulk.gateway.close.unlink-call-budget} may be: well within the 5 s the gateway waits. */
     static final Duration MAX_UNLINK_CALL_BUDGET = Duration.ofSeconds(4);
 
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
     private final InternalService<WorkerLinksApi> worker;
 
     private final Duration unlinkCallBudget;
@@ -56,6 +63,12 @@ class WorkerLinks {
                 "Accounts cannot be linked or unlinked right now");
     }
 
+    /**
+     * Links the account to the portfolio.
+     *
+     * @throws RequestRefusedException 409 when the account's memberships hold account roles the portfolio
+     *     does not define, naming each with how many memberships hold it: the worker linked nothing
+     */
     Outcome link(UUID portfolioId, UUID accountId, Caller owner) {
         return worker.call(api -> {
             try {
@@ -67,7 +80,13 @@ class WorkerLinks {
             } catch (HttpClientErrorException refused) {
                 return switch (refused.getStatusCode().value()) {
                     case 404 -> Outcome.NOT_FOUND;
-                    case 409 -> Outcome.IN_ANOTHER_PORTFOLIO;
+                    case 409 -> {
+                        JsonNode undefined = problem(refused).path("undefinedRoles");
+                        if (!undefined.isEmpty()) {
+                            throw undefinedRoles(accountId, undefined);
+                        }
+                        yield Outcome.IN_ANOTHER_PORTFOLIO;
+                    }
                     case 410 -> Outcome.PORTFOLIO_GONE;
                     default -> throw worker.unavailable(refused);
                 };
@@ -106,6 +125,33 @@ class WorkerLinks {
                 return unlinked;
             }
         }
+    }
+
+    /** The worker's problem, or an empty object when its body is not JSON. */
+    private static JsonNode problem(HttpClientErrorException refused) {
+        try {
+            return JSON.readTree(refused.getResponseBodyAsString());
+        } catch (JacksonException notJson) {
+            return JSON.createObjectNode();
+        }
+    }
+
+    /**
+     * 409: the account's memberships hold account roles the portfolio does not define ({@code
+     * undefinedRoles} of the worker's answer: each code with how many memberships hold it).
+     */
+    private static RequestRefusedException undefinedRoles(UUID accountId, JsonNode undefined) {
+        List<String> roles = new ArrayList<>();
+        for (JsonNode role : undefined) {
+            long memberships = role.path("memberships").asLong();
+            roles.add(role.path("code").asString() + " (held by " + memberships + " membership"
+                    + (memberships == 1 ? "" : "s") + ")");
+        }
+        return AdminProblems.conflict(
+                "Account roles not defined",
+                "Account " + accountId + " was not linked: its users hold account roles this portfolio does not"
+                        + " define: " + String.join(", ", roles) + ". Define these custom account roles in the"
+                        + " portfolio first, or have the account's users' roles changed before linking.");
     }
 
     private static Map<String, Object> actor(Caller owner) {

@@ -11,7 +11,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.SqlValue;
@@ -112,6 +115,10 @@ class AccountLinks {
               FROM last l LEFT JOIN ended e ON true
             """;
 
+    /** The standard account roles' codes: every portfolio defines them. */
+    private static final List<String> STANDARD_ROLES =
+            AccountRole.standardRoles().stream().map(AccountRole::code).toList();
+
     private final JdbcClient jdbc;
 
     private final TransactionTemplate transaction;
@@ -131,6 +138,13 @@ class AccountLinks {
         NOT_LINKED
     }
 
+    /**
+     * Links the account to the portfolio, unless it is linked there already, is linked to another open
+     * portfolio, or its memberships hold roles the portfolio does not define.
+     *
+     * @throws UndefinedRoles when the account's memberships hold roles the portfolio does not define
+     *     ({@link #undefinedRoles}): nothing is changed
+     */
     @Transactional
     Result link(UUID portfolioId, UUID accountId, Actor actor) {
         // The portfolio's row is held (FOR SHARE) until this link commits, so a close's unlinking of
@@ -166,12 +180,84 @@ class AccountLinks {
             // does it, by this link's actor, its pending invitations ended and each change logged.
             unlink(linkedTo, accountId, actor);
         }
+        Map<String, Long> undefined = undefinedRoles(portfolioId, accountId);
+        if (!undefined.isEmpty()) {
+            // Rolls the link back, with the unlink from a closed portfolio it began with.
+            throw new UndefinedRoles(undefined);
+        }
         jdbc.sql("UPDATE directory.accounts SET portfolio_id = :portfolioId WHERE id = :id")
                 .param("portfolioId", portfolioId)
                 .param("id", accountId)
                 .update();
         noteLinkChange(portfolioId, List.of(accountId), ActivityAction.ACCOUNT_LINKED, actor);
         return Result.LINKED;
+    }
+
+    /**
+     * The roles the account's memberships (invitations still pending included) hold that are neither a
+     * standard role nor one of the portfolio's custom account roles, each with how many memberships hold
+     * it; none, for an account the portfolio may link. Linked, those memberships would hold a code the
+     * portfolio does not define (given in another portfolio, or deleted by this one while the account was
+     * unlinked), and a role defined later with that code would give them its permissions. Read with the account locked ({@code FOR UPDATE}), which keeps its
+     * memberships as they are. Each custom code they hold is kept from being deleted until this link
+     * commits, as {@code PortfolioAdministration.deleteAccountRole} in the gateway takes it (a shared
+     * advisory lock on {@code account-role:<portfolio>:<code>}; the worker may read the roles, not lock
+     * their rows): a deletion under way, which found no membership of the portfolio's accounts holding it,
+     * ends first and is then seen here, and one that comes after waits for this link and then counts the
+     * account's memberships.
+     */
+    private Map<String, Long> undefinedRoles(UUID portfolioId, UUID accountId) {
+        List<String> custom = jdbc.sql("""
+                        SELECT DISTINCT role FROM directory.memberships
+                         WHERE account_id = :id AND role NOT IN (:standard) ORDER BY role
+                        """)
+                .param("id", accountId)
+                .param("standard", STANDARD_ROLES)
+                .query(String.class)
+                .list();
+        if (custom.isEmpty()) {
+            return Map.of();
+        }
+        for (String code : custom) {
+            jdbc.sql("SELECT true FROM pg_advisory_xact_lock_shared(hashtextextended(:key, 0))")
+                    .param("key", "account-role:" + portfolioId + ":" + code)
+                    .query(Boolean.class)
+                    .single();
+        }
+        Map<String, Long> undefined = new LinkedHashMap<>();
+        jdbc.sql("""
+                        SELECT m.role, count(*) AS memberships FROM directory.memberships m
+                         WHERE m.account_id = :id AND m.role IN (:custom)
+                           AND NOT EXISTS (SELECT 1 FROM jobs.account_roles r
+                                            WHERE r.portfolio_id = :portfolioId AND r.code = m.role)
+                         GROUP BY m.role ORDER BY m.role
+                        """)
+                .param("id", accountId)
+                .param("custom", custom)
+                .param("portfolioId", portfolioId)
+                .query(rs -> {
+                    undefined.put(rs.getString("role"), rs.getLong("memberships"));
+                });
+        return undefined;
+    }
+
+    /**
+     * A link refused: the account's memberships hold roles the portfolio does not define ({@link
+     * #undefinedRoles}), by code with how many memberships hold each, in code order.
+     */
+    static final class UndefinedRoles extends RuntimeException {
+
+        private final transient Map<String, Long> roles;
+
+        UndefinedRoles(Map<String, Long> roles) {
+            super("The account's memberships hold account roles the portfolio does not define: " + roles);
+            this.roles = Collections.unmodifiableMap(new LinkedHashMap<>(roles));
+        }
+
+        /** The codes, in code order, each with how many memberships hold it. */
+        Map<String, Long> roles() {
+            return roles;
+        }
     }
 
     /** Whether the portfolio was closed: its close has committed. */

@@ -29,15 +29,37 @@ class AccountLinksController {
     }
 
     /**
-     * 200 linked (or linked already), 404 no such account, 409 linked to another portfolio (an open one), 410 the
-     * portfolio is closed or not in the directory.
+     * 200 linked (or linked already), 404 no such account, 409 linked to another portfolio (an open one), or
+     * its memberships hold account roles the portfolio does not define ({@code undefinedRoles}: {@code
+     * [{"code": ..., "memberships": n}]}, in code order), 410 the portfolio is closed or not in the directory.
      */
     @PostMapping(
             path = "/internal/portfolios/{portfolioId}/accounts/{accountId}/link",
             consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<?> link(@PathVariable UUID portfolioId, @PathVariable UUID accountId, @RequestBody Actor actor) {
-        return switch (links.link(portfolioId, accountId, actor)) {
+        AccountLinks.Result result;
+        try {
+            result = links.link(portfolioId, accountId, actor);
+        } catch (AccountLinks.UndefinedRoles undefined) {
+            ProblemException refused = new ProblemException(
+                    HttpStatus.CONFLICT,
+                    "The account's memberships hold account roles the portfolio does not define: "
+                            + String.join(
+                                    ", ",
+                                    undefined.roles().entrySet().stream()
+                                            .map(role -> role.getKey() + " (" + role.getValue() + ")")
+                                            .toList())
+                            + ".");
+            refused.getBody()
+                    .setProperty(
+                            "undefinedRoles",
+                            undefined.roles().entrySet().stream()
+                                    .map(role -> Map.of("code", role.getKey(), "memberships", role.getValue()))
+                                    .toList());
+            throw refused;
+        }
+        return switch (result) {
             case LINKED -> ResponseEntity.ok(Map.of("accountId", accountId, "linked", true));
             case ALREADY -> ResponseEntity.ok(Map.of("accountId", accountId, "linked", false));
             case NO_SUCH_ACCOUNT -> throw new ProblemException(HttpStatus.NOT_FOUND, "No account has this id.");

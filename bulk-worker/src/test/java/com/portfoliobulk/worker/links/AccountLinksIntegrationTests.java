@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -138,6 +139,87 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
                                 tuple(ActivityAction.INVITATION_REVOKED, closed.id(), OWNER.get("email")),
                                 tuple(ActivityAction.ACCOUNT_UNLINKED, closed.id(), OWNER.get("email")),
                                 tuple(ActivityAction.ACCOUNT_LINKED, other.id(), OWNER.get("email"))));
+    }
+
+    /**
+     * An account whose memberships hold custom account roles the portfolio does not define (given in
+     * another portfolio, or one this portfolio deleted while the account was unlinked) is not linked:
+     * 409 naming each code with how many memberships hold it, a pending invitation's included, and
+     * nothing changes. Linked, those memberships held codes the portfolio did not define, and a role
+     * defined later with that code gave them its permissions. Once the portfolio defines them, it links.
+     */
+    @Test
+    void anAccountWhoseMembershipsHoldRolesThePortfolioDoesNotDefineIsNotLinked() {
+        Portfolio portfolio = directory.portfolio(1);
+        OwnedAccount account = portfolio.accountWithOwner();
+        directory.unlink(account.id());
+        directory.member(account.id(), directory.user(), new AccountRole("REGIONAL_LEAD"));
+        directory.member(account.id(), directory.user(), new AccountRole("REGIONAL_LEAD"));
+        directory.member(account.id(), directory.user(), AccountRole.ANALYST);
+        directory.invited(
+                account.id(),
+                directory.user(),
+                new AccountRole("AUDITOR"),
+                Instant.now().plus(Duration.ofDays(7)));
+        defineAccountRole(portfolio.id(), "OTHER_ROLE");
+
+        Map<String, Object> refused = link(portfolio.id(), account.id());
+
+        assertThat(refused).containsEntry("status", 409);
+        assertThat(refused.get("detail"))
+                .isEqualTo("The account's memberships hold account roles the portfolio does not define:"
+                        + " AUDITOR (1), REGIONAL_LEAD (2).");
+        assertThat(refused.get("undefinedRoles"))
+                .isEqualTo(List.of(
+                        Map.of("code", "AUDITOR", "memberships", 1),
+                        Map.of("code", "REGIONAL_LEAD", "memberships", 2)));
+        assertThat(portfolioOf(account.id())).isEmpty();
+        assertThat(jdbc.sql("SELECT count(*) FROM directory.account_link_changes WHERE account_id = ?")
+                        .param(account.id())
+                        .query(Long.class)
+                        .single())
+                .isZero();
+
+        defineAccountRole(portfolio.id(), "REGIONAL_LEAD");
+        assertThat(link(portfolio.id(), account.id()).get("detail")).asString().contains("AUDITOR (1).");
+        defineAccountRole(portfolio.id(), "AUDITOR");
+        assertThat(post(portfolio.id(), "/accounts/" + account.id() + "/link")).isEqualTo(200);
+        assertThat(portfolioOf(account.id())).contains(portfolio.id());
+    }
+
+    /**
+     * An account left linked to a closed portfolio, whose memberships hold that portfolio's custom roles:
+     * the link elsewhere checks them once it has unlinked the account there (the invitations that unlink
+     * ends do not count), and refused, leaves it as it was: linked to the closed portfolio, its
+     * invitation pending.
+     */
+    @Test
+    void anAccountLeftLinkedToAClosedPortfolioIsCheckedForTheRolesItsMembershipsKeep() {
+        Portfolio closed = directory.portfolio(1);
+        Portfolio other = directory.portfolio(1);
+        OwnedAccount account = closed.ownedAccount(0);
+        directory.member(account.id(), directory.user(), new AccountRole("CLOSED_LEAD"));
+        UUID invitee = directory.user();
+        directory.invited(
+                account.id(),
+                invitee,
+                new AccountRole("CLOSED_GUEST"),
+                Instant.now().plus(Duration.ofDays(7)));
+        jdbc.sql("INSERT INTO jobs.closed_portfolios (portfolio_id, closed_by) VALUES (?, ?)")
+                .params(closed.id(), UUID.randomUUID())
+                .update();
+
+        Map<String, Object> refused = link(other.id(), account.id());
+
+        assertThat(refused).containsEntry("status", 409);
+        assertThat(refused.get("undefinedRoles")).isEqualTo(List.of(Map.of("code", "CLOSED_LEAD", "memberships", 1)));
+        assertThat(portfolioOf(account.id())).contains(closed.id());
+        assertThat(directory.membership(account.id(), invitee)).isPresent();
+
+        defineAccountRole(other.id(), "CLOSED_LEAD");
+        assertThat(post(other.id(), "/accounts/" + account.id() + "/link")).isEqualTo(200);
+        assertThat(portfolioOf(account.id())).contains(other.id());
+        assertThat(directory.membership(account.id(), invitee)).isEmpty();
     }
 
     /**
@@ -716,6 +798,28 @@ class AccountLinksIntegrationTests extends WorkerIntegrationSupport {
                 .body(OWNER)
                 .retrieve()
                 .body(new ParameterizedTypeReference<Map<String, Object>>() {});
+    }
+
+    /** Links the account; answers the worker's status and body. */
+    private Map<String, Object> link(UUID portfolioId, UUID accountId) {
+        return http().post()
+                .uri("/internal/portfolios/{p}/accounts/{a}/link", portfolioId, accountId)
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(OWNER)
+                .exchange((request, response) -> {
+                    Map<String, Object> answer = new LinkedHashMap<>(
+                            response.bodyTo(new ParameterizedTypeReference<Map<String, Object>>() {}));
+                    answer.putIfAbsent("status", response.getStatusCode().value());
+                    return answer;
+                });
+    }
+
+    /** A custom account role of the portfolio, as the gateway defines one. */
+    private void defineAccountRole(UUID portfolioId, String code) {
+        jdbc.sql("""
+                        INSERT INTO jobs.account_roles (portfolio_id, code, name, permissions)
+                        VALUES (?, ?, ?, ARRAY['VIEW_ACCOUNT'])
+                        """).params(portfolioId, code, "Role " + code).update();
     }
 
     private int post(UUID portfolioId, String path) {
