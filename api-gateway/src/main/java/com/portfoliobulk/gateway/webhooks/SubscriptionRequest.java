@@ -20,5 +20,12 @@ record SubscriptionRequest(
         @Schema(example = "[\"job.completed\", \"job.failed\", \"job.cancelled\"]")
         List<String> eventTypes,
 
-        @Schema(minimum = "5", maximum = "3600", defaultValue = "60")
+        // No default in the description: a generated client sends a field's default, and the interval is
+        // refused without job.progress.
+        @Schema(
+                minimum = "5",
+                maximum = "3600",
+                description = "Seconds, at most one job.progress message per job this often; default 60. Only"
+                        + " with job.progress: leave it out otherwise, as a subscription without job.progress"
+                        + " that sends it is refused (400).")
         Integer progressIntervalSeconds) {}

@@ -25,9 +25,13 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /** The subscription API: create, list, read, disable, enable, rotate the secret, delete; who may. */
 class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @Autowired
     DataSource dataSource;
@@ -352,6 +356,43 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
                         .path("items")
                         .size())
                 .isZero();
+    }
+
+    /**
+     * A client generated from the served description (openapi-generator's Java, Kotlin or Python models)
+     * sets each field the description gives a default to that default and sends it: its subscription to
+     * job.completed alone is created. Before, the description gave progressIntervalSeconds the default
+     * 60, which such a client sent, and the subscription was refused 400 (the interval applies only with
+     * job.progress).
+     */
+    @Test
+    void aSubscriptionSentAsAClientGeneratedFromTheDescriptionSendsItIsCreated() {
+        JsonNode schema = api.get(null, "/v3/api-docs")
+                .body()
+                .path("components")
+                .path("schemas")
+                .path("WebhookSubscriptionRequest");
+        ObjectNode body = JSON.createObjectNode();
+        body.put("url", receiver.url("/generated"));
+        body.putArray("eventTypes").add("job.completed");
+        JsonNode properties = schema.path("properties");
+        for (String field : properties.propertyNames()) {
+            if (properties.path(field).has("default") && !body.has(field)) {
+                body.set(field, properties.path(field).path("default"));
+            }
+        }
+
+        Answer created = api.post(admin(portfolio.id()), webhooksPath(), null, body.toString());
+
+        assertThat(created.status()).as(body + " answered " + created.text()).isEqualTo(201);
+        assertThat(created.body().has("progressIntervalSeconds")).isFalse();
+        JsonNode interval = properties.path("progressIntervalSeconds");
+        assertThat(interval.has("default")).isFalse();
+        assertThat(interval.path("description").asString()).contains("default 60", "Only with job.progress");
+        assertThat(subscribe("/progress", "job.progress")
+                        .path("progressIntervalSeconds")
+                        .asInt())
+                .isEqualTo(60);
     }
 
     @Test
