@@ -23,27 +23,39 @@ final class AdminModels {
     @Schema(description = "Adds a user of one of the portfolio's accounts as a portfolio user.")
     record NewPortfolioUser(
             @Schema(
+                    requiredMode = Schema.RequiredMode.REQUIRED,
                     description = "The user's e-mail address; they must already be a user of one of the portfolio's"
                             + " accounts")
             String email,
 
             @Schema(
+                    requiredMode = Schema.RequiredMode.REQUIRED,
                     description = "ADMIN (the Owner only grants it), USER_MANAGEMENT_EDIT, USER_MANAGEMENT_VIEW or a"
                             + " custom portfolio role; never OWNER (ownership is transferred)")
             String role) {}
 
     @Schema(description = "A portfolio user's new role.")
-    record RoleChange(String role) {}
+    record RoleChange(
+            @Schema(
+                    requiredMode = Schema.RequiredMode.REQUIRED,
+                    description = "ADMIN (the Owner only grants it), USER_MANAGEMENT_EDIT, USER_MANAGEMENT_VIEW or a"
+                            + " custom portfolio role; never OWNER (ownership is transferred)")
+            String role) {}
 
     @Schema(description = "A custom role: a code, a name, a description and its named permissions.")
     record RoleDefinition(
             @Schema(
+                    requiredMode = Schema.RequiredMode.REQUIRED,
                     description = "Upper case letters, digits and underscores, e.g. REGIONAL_LEAD",
                     example = "REGIONAL_LEAD")
             String code,
 
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED)
             String name,
+
             String description,
+
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, description = "One or more permissions, each once.")
             List<String> permissions) {}
 
     @Schema(description = "A role, built in (standard) or custom.")
@@ -51,7 +63,9 @@ final class AdminModels {
 
     @Schema(description = "Hands ownership to another portfolio user, who must accept.")
     record OwnerTransferRequest(
-            @Schema(description = "The portfolio user who is to become Owner")
+            @Schema(
+                    requiredMode = Schema.RequiredMode.REQUIRED,
+                    description = "The portfolio user who is to become Owner")
             UUID userId) {}
 
     @Schema(description = "A pending Owner transfer.")

@@ -51,10 +51,14 @@ class LinkedAccountsAdminController {
     }
 
     @Schema(description = "The account to link.")
-    record LinkRequest(UUID accountId) {}
+    record LinkRequest(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED)
+            UUID accountId) {}
 
     @Schema(description = "The closure token of POST closure, confirming the close.")
-    record CloseRequest(String confirmation) {}
+    record CloseRequest(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED)
+            String confirmation) {}
 
     @Operation(
             summary = "Link an account",

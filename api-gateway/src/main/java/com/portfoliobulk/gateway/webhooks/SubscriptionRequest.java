@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.webhooks;
 
+import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 
@@ -14,10 +15,19 @@ import java.util.List;
  */
 @Schema(name = "WebhookSubscriptionRequest")
 record SubscriptionRequest(
-        @Schema(example = "https://hr.example.com/hooks/bulk-jobs")
+        @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "https://hr.example.com/hooks/bulk-jobs")
         String url,
 
-        @Schema(example = "[\"job.completed\", \"job.failed\", \"job.cancelled\"]")
+        // The events' names as the code knows them (EventType), each once: an unknown or repeated one is
+        // refused naming it.
+        @ArraySchema(
+                arraySchema =
+                        @Schema(
+                                requiredMode = Schema.RequiredMode.REQUIRED,
+                                example = "[\"job.completed\", \"job.failed\", \"job.cancelled\"]"),
+                schema = @Schema(implementation = EventType.class),
+                minItems = 1,
+                uniqueItems = true)
         List<String> eventTypes,
 
         // No default in the description: a generated client sends a field's default, and the interval is
