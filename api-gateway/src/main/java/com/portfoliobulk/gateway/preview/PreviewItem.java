@@ -27,6 +27,7 @@ import java.util.UUID;
  * @param outcome whether the task would change the directory or be skipped
  * @param reason why it would be skipped; {@code null} for a change
  */
+// Every field in every item, null where there is no value: each is required in the description.
 @JsonInclude(JsonInclude.Include.ALWAYS)
 @Schema(description = "One (account, user) task of the plan, decided by the access rules against the directory now.")
 record PreviewItem(
@@ -34,6 +35,7 @@ record PreviewItem(
 
         @Schema(
                 nullable = true,
+                requiredMode = Schema.RequiredMode.REQUIRED,
                 description = "The user; null for an invitation of an address that is not yet a user of the"
                         + " portfolio, whether or not the product knows it elsewhere.")
         UUID userId,
@@ -46,23 +48,31 @@ record PreviewItem(
         @Schema(
                 type = "string",
                 nullable = true,
+                requiredMode = Schema.RequiredMode.REQUIRED,
                 example = "ANALYST",
                 description = "The role held (or invited with) on the account now; null without access. An"
                         + " expired invitation is no access. An offboarding also shows, as INVITED, the invitation"
                         + " a running job is still to send there: its removal follows and takes it back.")
         AccountRole currentRole,
 
-        @Schema(nullable = true, description = "ACTIVE, or INVITED for a pending invitation; null without access.")
+        @Schema(
+                nullable = true,
+                requiredMode = Schema.RequiredMode.REQUIRED,
+                description = "ACTIVE, or INVITED for a pending invitation; null without access.")
         MembershipState currentState,
 
         @Schema(
                 type = "string",
                 nullable = true,
+                requiredMode = Schema.RequiredMode.REQUIRED,
                 example = "MANAGER",
                 description = "The role the task grants; null for a removal. Not granted when the outcome is SKIP.")
         AccountRole newRole,
 
         @Schema(requiredMode = Schema.RequiredMode.REQUIRED) Decision.Outcome outcome,
 
-        @Schema(nullable = true, description = "Why the task would be skipped; null for a CHANGE.")
+        @Schema(
+                nullable = true,
+                requiredMode = Schema.RequiredMode.REQUIRED,
+                description = "Why the task would be skipped; null for a CHANGE.")
         ReasonCode reason) {}

@@ -2,6 +2,8 @@ package com.portfoliobulk.gateway.preview;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.testsupport.DirectorySeed;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -47,5 +49,36 @@ class PreviewApiDescriptionIntegrationTests extends PreviewIntegrationTest {
         assertThat(item.path("properties").path("outcome").path("enum").values())
                 .extracting(JsonNode::asString)
                 .containsExactly("CHANGE", "SKIP");
+    }
+
+    /**
+     * A plan item has every field in every answer, null where there is no value (README, "API
+     * conventions"), and the description marks each of them required, so that a client generated from
+     * it does not have them as optional. Before, it marked 4 of the 9 (not userId, currentRole,
+     * currentState, newRole and reason, though they were in every item).
+     */
+    @Test
+    void everyFieldOfAPlanItemIsRequiredAsEveryItemHasIt() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        UUID account = portfolio.account("Brand Berlin");
+
+        JsonNode item = plan(portfolio.id(), """
+                        {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s","role":"ANALYST"}]}
+                        """.formatted(portfolio.email("newcomer"), account))
+                .path("items")
+                .get(0);
+        JsonNode schema = api.get(null, "/v3/api-docs")
+                .body()
+                .path("components")
+                .path("schemas")
+                .path("PreviewItem");
+
+        assertThat(item.path("userId").isNull()).isTrue();
+        assertThat(item.path("reason").isNull()).isTrue();
+        assertThat(item.propertyNames())
+                .containsExactlyInAnyOrderElementsOf(schema.path("properties").propertyNames());
+        assertThat(schema.path("required").values())
+                .extracting(JsonNode::asString)
+                .containsExactlyInAnyOrderElementsOf(item.propertyNames());
     }
 }
