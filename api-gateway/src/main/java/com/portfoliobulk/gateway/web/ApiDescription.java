@@ -34,7 +34,7 @@ import org.springframework.context.annotation.Configuration;
  * problem shape of every error answer and the answers any operation may give (bad parameter, no
  * token, no permission, not found, database away, unexpected error), the header fields the answers
  * of a status carry ({@code Retry-After} on a 503, the rate limit fields on a 429, {@code ETag} on a
- * 304), the paging rule, nullable enumerations and bodiless 304 answers. Controllers describe only what
+ * 304, {@code X-Request-Id} on every answer), the paging rule, nullable enumerations and bodiless 304 answers. Controllers describe only what
  * is particular to them.
  */
 @Configuration(proxyBeanMethods = false)
@@ -134,6 +134,11 @@ class ApiDescription {
         properties.put(
                 "errorId",
                 new StringSchema().description("For an unexpected error: the id under which the server logged it."));
+        properties.put(
+                RequestIds.KEY,
+                new StringSchema()
+                        .description("The request's id, as in the answer's " + RequestIds.HEADER + " header: every log"
+                                + " line about the request carries it; quote it when reporting the problem."));
         Schema<?> problem = new ObjectSchema()
                 .description("An RFC 9457 problem: the answer to every request that failed.")
                 .properties(properties)
@@ -183,7 +188,7 @@ class ApiDescription {
 
     /**
      * Every error answer has the problem shape; every operation also lists the answers any operation
-     * may give; a 304 has no body.
+     * may give; a 304 has no body; every answer carries the request's id ({@link RequestIds}).
      */
     private static void answers(PathItem.HttpMethod method, Operation operation) {
         ApiResponses responses = operation.getResponses() == null ? new ApiResponses() : operation.getResponses();
@@ -214,6 +219,13 @@ class ApiDescription {
             if (code.equals("503")) {
                 header(response, RETRY_AFTER, new IntegerSchema(), "Seconds to wait before retrying.");
             }
+            header(
+                    response,
+                    RequestIds.HEADER,
+                    new StringSchema(),
+                    "The request's id: the client's own X-Request-Id when it sent a usable one (1 to 128 letters,"
+                            + " digits and `. _ : -`), otherwise a new UUID. Every log line about the request, and"
+                            + " `requestId` in a problem, carry it.");
         });
     }
 

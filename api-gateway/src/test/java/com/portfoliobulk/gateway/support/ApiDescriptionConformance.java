@@ -48,9 +48,11 @@ public final class ApiDescriptionConformance implements ClientHttpRequestInterce
 
     /**
      * The header fields a client reads to act on an answer (when to retry, what to poll, which version it
-     * has, how much of a rate limit is left): an answer that carries one must have it declared.
+     * has, how much of a rate limit is left, which request it answers): an answer that carries one must
+     * have it declared.
      */
     static final List<String> DECLARED_HEADERS = List.of(
+            "X-Request-Id",
             HttpHeaders.RETRY_AFTER,
             HttpHeaders.ETAG,
             HttpHeaders.LOCATION,

@@ -1,9 +1,11 @@
 package com.portfoliobulk.gateway.web;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.portfoliobulk.gateway.support.ApiDescriptionConformance;
+import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The check every HTTP test's answers go through: answers that drift from the served description
@@ -97,6 +100,45 @@ class ApiDescriptionConformanceIntegrationTests extends GatewayIntegrationTest {
                     check("GET", job, HttpStatus.NOT_MODIFIED, Map.of("ETag", "\"3-RUNNING\"", "Retry-After", "1"));
                 })
                 .doesNotThrowAnyException();
+    }
+
+    /**
+     * Every answer carries the request's id in X-Request-Id, and a problem names it as requestId: the
+     * description declares the header on every answer of every operation and requestId in the Problem
+     * schema, so that a generated client reads both (and this check, which passes answers through it,
+     * finds the header declared). Before, neither was described.
+     */
+    @Test
+    void theRequestIdOfEveryAnswerAndOfAProblemIsDescribed() {
+        UUID portfolioId = directory.portfolio().id();
+
+        Answer missing = api.get(
+                admin(portfolioId), jobPath(portfolioId, UUID.randomUUID()), Map.of("X-Request-Id", "support-42"));
+
+        assertProblem(missing, 404);
+        assertThat(missing.header("X-Request-Id")).isEqualTo("support-42");
+        assertThat(missing.body().path("requestId").asString()).isEqualTo("support-42");
+        JsonNode description = api.get(null, "/v3/api-docs").body();
+        assertThat(description
+                        .path("components")
+                        .path("schemas")
+                        .path("Problem")
+                        .path("properties")
+                        .path("requestId")
+                        .path("type")
+                        .asString())
+                .isEqualTo("string");
+        JsonNode paths = description.path("paths");
+        for (String path : paths.propertyNames()) {
+            for (String method : paths.path(path).propertyNames()) {
+                JsonNode responses = paths.path(path).path(method).path("responses");
+                for (String status : responses.propertyNames()) {
+                    assertThat(responses.path(status).path("headers").propertyNames())
+                            .as(method + " " + path + " " + status)
+                            .contains("X-Request-Id");
+                }
+            }
+        }
     }
 
     @Test
