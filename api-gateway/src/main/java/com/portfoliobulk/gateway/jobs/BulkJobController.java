@@ -13,6 +13,7 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.enums.ParameterIn;
 import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.BufferedWriter;
@@ -179,6 +180,14 @@ class BulkJobController {
             description = "Not modified since the ETag in If-None-Match.",
             headers = @Header(name = "Retry-After", description = POLL_AGAIN))
     @ApiResponse(responseCode = "404", description = "No such job in this portfolio.")
+    // Read through the WebRequest below, so declared here.
+    @Parameter(
+            name = HttpHeaders.IF_NONE_MATCH,
+            in = ParameterIn.HEADER,
+            required = false,
+            description = "The ETag of an earlier answer of this job (several, comma-separated, or `*` for any):"
+                    + " 304 without a body while the job is still that version.",
+            schema = @Schema(type = "string", example = "\"42\""))
     // Not "preview": that path is the preview's (POST), so a GET of it is a 405 naming POST, not a job id
     // that is not a UUID.
     @GetMapping(path = "/{jobId:(?!preview$).+}", produces = MediaType.APPLICATION_JSON_VALUE)

@@ -6,6 +6,7 @@ import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -47,6 +48,39 @@ class BulkJobsApiDescriptionIntegrationTests extends GatewayIntegrationTest {
                         "RevokeInvitations",
                         "Job",
                         "Task");
+    }
+
+    /**
+     * The job's status answers 304 to the ETag sent back in If-None-Match: the operation declares that
+     * header as an optional parameter, so that a client generated from the description can send it (and
+     * so does any other operation that answers 304). Before, the header was read but not declared, and a
+     * generated client had no way to send it.
+     */
+    @Test
+    void everyOperationThatAnswers304DeclaresTheIfNoneMatchItReads() {
+        JsonNode paths = api.get(null, "/v3/api-docs").body().path("paths");
+        List<String> conditional = new ArrayList<>();
+        for (String path : paths.propertyNames()) {
+            for (String method : paths.path(path).propertyNames()) {
+                JsonNode operation = paths.path(path).path(method);
+                if (!operation.path("responses").has("304")) {
+                    continue;
+                }
+                conditional.add(method + " " + path);
+                assertThat(operation.path("parameters").values())
+                        .as(method + " " + path)
+                        .anySatisfy(parameter -> {
+                            assertThat(parameter.path("name").asString()).isEqualTo("If-None-Match");
+                            assertThat(parameter.path("in").asString()).isEqualTo("header");
+                            assertThat(parameter.path("required").asBoolean()).isFalse();
+                            assertThat(parameter.path("schema").path("type").asString())
+                                    .isEqualTo("string");
+                            assertThat(parameter.path("description").asString()).contains("ETag", "304");
+                        });
+            }
+        }
+
+        assertThat(conditional).containsExactly("get /api/v1/portfolios/{portfolioId}/bulk-jobs/{jobId}");
     }
 
     /**
