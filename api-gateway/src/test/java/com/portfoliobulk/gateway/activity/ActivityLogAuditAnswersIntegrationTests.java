@@ -26,6 +26,10 @@ class ActivityLogAuditAnswersIntegrationTests extends StubbedServicesIntegration
 
         assertThat(answer.status()).as(answer.text()).isEqualTo(400);
         assertThat(answer.text()).contains("'since' must be an RFC 3339 time");
+        assertThat(answer.body().path("requestId").asString())
+                .as("the request's id, as in every problem of the gateway")
+                .isNotBlank()
+                .isEqualTo(answer.header("X-Request-Id"));
     }
 
     @Test
