@@ -30,7 +30,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param identityProviderConnectTimeout how long the end of a sign-in through the identity provider
  *     waits to connect to its token or user-info endpoint (see {@link IdentityProviderCalls})
  * @param identityProviderReadTimeout how long it waits for the answer of either, once connected; past
- *     either, the sign-in page says the provider cannot be reached right now
+ *     either, the sign-in page says the provider cannot be reached right now. Both also bound the fetches
+ *     of the provider's key set (and, with {@code issuer-uri} alone, its configuration) that check bearer
+ *     tokens, past which the token is answered 503
  */
 @ConfigurationProperties("bulk.gateway.console")
 record ConsoleProperties(

@@ -7,6 +7,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.security.oauth2.client.autoconfigure.ConditionalOnOAuth2ClientRegistrationProperties;
 import org.springframework.boot.security.oauth2.client.autoconfigure.OAuth2ClientProperties;
+import org.springframework.boot.security.oauth2.server.resource.autoconfigure.JwkSetUriJwtDecoderBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -21,6 +22,7 @@ import org.springframework.security.web.context.HttpSessionSecurityContextReposi
 import org.springframework.security.web.context.SecurityContextRepository;
 import org.springframework.security.web.csrf.CsrfTokenRepository;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy;
+import org.springframework.web.client.RestTemplate;
 
 /**
  * The console's own filter chain, ahead of the API's: a session (cookie {@code HttpOnly},
@@ -51,6 +53,17 @@ class ConsoleSecurityConfiguration {
     @ConditionalOnOAuth2ClientRegistrationProperties
     ConsoleIdentityProviders consoleIdentityProviders(OAuth2ClientProperties properties) {
         return new ConsoleIdentityProviders(properties);
+    }
+
+    /**
+     * The time limits of the calls to the identity provider also for the fetches of its key set (and, with
+     * {@code issuer-uri} alone, its configuration) that check bearer tokens, the API's and those of a
+     * sign-in ({@link IdentityProviderCalls#keySet}); applied by Spring Boot to the decoder it builds.
+     */
+    @Bean
+    JwkSetUriJwtDecoderBuilderCustomizer identityProviderKeySetTimeLimits(ConsoleProperties properties) {
+        RestTemplate keySet = new IdentityProviderCalls(properties).keySet();
+        return builder -> builder.restOperations(keySet);
     }
 
     @Bean

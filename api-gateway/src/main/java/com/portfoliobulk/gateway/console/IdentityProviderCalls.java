@@ -26,6 +26,11 @@ import org.springframework.web.client.RestTemplate;
  * provider (a {@code ResourceAccessException}), which the sign-in page says cannot be reached right now
  * ({@link IdentityProviderSignIn#failureHandler}). Everything else is Spring Security's own: the
  * message converters and error handlers that read the provider's answers and its OAuth 2.0 errors.
+ *
+ * <p>The same time limits bound the fetches of the provider's key set and, with {@code issuer-uri}
+ * alone, of its configuration, made to check bearer tokens ({@link #keySet}): Spring Security gave them
+ * 30 s to connect and 30 s to answer, and makes them one at a time, so a key-set endpoint that took the
+ * request and never answered held each token that needed it that long.
  */
 final class IdentityProviderCalls {
 
@@ -57,6 +62,17 @@ final class IdentityProviderCalls {
                 .defaultStatusHandler(new OAuth2ErrorResponseErrorHandler())
                 .build());
         return client;
+    }
+
+    /**
+     * The client of the bearer-token decoder's fetches of the key set and the configuration: Spring
+     * Security's own, a {@link RestTemplate} over the JDK's {@code HttpURLConnection}, with the time limits.
+     */
+    RestTemplate keySet() {
+        SimpleClientHttpRequestFactory requests = new SimpleClientHttpRequestFactory();
+        requests.setConnectTimeout(connectTimeout);
+        requests.setReadTimeout(readTimeout);
+        return new RestTemplate(requests);
     }
 
     /** The user info of an OAuth 2.0 sign-in: Spring Security's service, with the time limits. */

@@ -43,7 +43,10 @@ import org.springframework.util.StringUtils;
  * Either way a token must name its caller ({@code sub}, {@code email}) and expire ({@code exp}),
  * with 60 seconds of clock skew allowed. Starting with neither setup, or with both, fails at once. The
  * identity provider's key set is fetched again after {@code bulk.gateway.security.token-cache-ttl}
- * ({@link KeySetCache}).
+ * ({@link KeySetCache}). The fetches of the key set (and, with {@code issuer-uri} alone, of the
+ * provider's configuration) have the time limits of the console's calls to the provider, {@code
+ * bulk.gateway.console.identity-provider-connect-timeout} and {@code -read-timeout} (the console's {@code
+ * IdentityProviderCalls}).
  */
 @Configuration(proxyBeanMethods = false)
 class BearerTokenValidation {

@@ -26,6 +26,14 @@ import org.springframework.cache.support.AbstractValueAdaptingCache;
  * again for a token of an unknown key no sooner than {@link #UNKNOWN_KEY_REFETCH_INTERVAL} after the
  * failed fetch. Before, one token of a made-up key during such an outage had the set dropped, and every
  * token not remembered was answered 503 until the provider answered again, however long the {@code ttl}.
+ *
+ * <p>A fetch that fails while no set is kept is remembered for {@link #UNKNOWN_KEY_REFETCH_INTERVAL}
+ * (the {@code Retry-After} of the 503 it is answered with): the decoder fetches holding its lock, so
+ * every token that needs the set waits behind a fetch under way, and each then had its own fetch, one
+ * after another, each waiting as long as the endpoint took to fail (the read timeout, when it takes the
+ * request and never answers). Now those waiting get the failure just met at once, and the set is fetched
+ * again by the first token after that time. Only failures are remembered: a first fetch under way that
+ * succeeds serves the tokens waiting for it as before.
  */
 final class KeySetCache extends AbstractValueAdaptingCache {
 
@@ -40,6 +48,9 @@ final class KeySetCache extends AbstractValueAdaptingCache {
     private final Clock clock;
 
     private final Map<Object, Entry> entries = new ConcurrentHashMap<>();
+
+    /** The last failed fetch of each key, until when it is given to callers instead of fetching again. */
+    private final Map<Object, Failure> failures = new ConcurrentHashMap<>();
 
     KeySetCache(Duration ttl, Clock clock) {
         super(false);
@@ -98,17 +109,32 @@ final class KeySetCache extends AbstractValueAdaptingCache {
         }
         // Counted from before the fetch: the set fetched is the identity provider's as of then or later.
         Instant fetching = clock.instant();
-        T value;
-        try {
-            value = valueLoader.call();
-        } catch (Exception ex) {
+        Failure failed = failures.get(key);
+        Exception failure = null;
+        T value = null;
+        if (failed != null && fetching.isBefore(failed.until())) {
+            failure = failed.cause();
+        } else {
+            if (failed != null) {
+                failures.remove(key, failed);
+            }
+            try {
+                value = valueLoader.call();
+            } catch (Exception ex) {
+                // Counted from when the fetch failed, which may have taken the whole read timeout.
+                failures.put(key, new Failure(ex, clock.instant().plus(UNKNOWN_KEY_REFETCH_INTERVAL)));
+                failure = ex;
+            }
+        }
+        if (failure != null) {
             if (kept != null) {
                 // The set marked to be fetched again stays until its time; a token of an unknown key has it
                 // fetched again no sooner than UNKNOWN_KEY_REFETCH_INTERVAL after this try.
                 entries.replace(key, kept, new Entry(kept.value(), fetching, kept.until(), false));
             }
-            throw new ValueRetrievalException(key, valueLoader, ex);
+            throw new ValueRetrievalException(key, valueLoader, failure);
         }
+        failures.remove(key);
         entries.put(key, new Entry(toStoreValue(value), fetching, fetching.plus(ttl), false));
         return value;
     }
@@ -142,12 +168,17 @@ final class KeySetCache extends AbstractValueAdaptingCache {
     @Override
     public void evict(Object key) {
         entries.remove(key);
+        failures.remove(key);
     }
 
     @Override
     public void clear() {
         entries.clear();
+        failures.clear();
     }
+
+    /** A fetch that failed, and until when its failure is given to callers instead of fetching again. */
+    private record Failure(Exception cause, Instant until) {}
 
     /**
      * A key set, when it was last fetched or tried to be ({@code fetched}), until when it is kept, and

@@ -28,13 +28,17 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -60,6 +64,8 @@ import org.springframework.test.context.DynamicPropertySource;
             "spring.security.oauth2.resourceserver.jwt.issuer-uri=" + Rs256TokenIntegrationTests.ISSUER,
             "spring.security.oauth2.resourceserver.jwt.audiences=portfolio-bulk-access",
             "bulk.gateway.security.token-cache-ttl=" + Rs256TokenIntegrationTests.TOKEN_CACHE_TTL,
+            "bulk.gateway.console.identity-provider-read-timeout="
+                    + Rs256TokenIntegrationTests.IDENTITY_PROVIDER_READ_TIMEOUT_MS + "ms",
             "spring.security.oauth2.client.registration.corp.client-id=bulk-console",
             "spring.security.oauth2.client.registration.corp.client-secret=console-secret",
             "spring.security.oauth2.client.registration.corp.authorization-grant-type=authorization_code",
@@ -74,6 +80,9 @@ class Rs256TokenIntegrationTests {
 
     static final String TOKEN_CACHE_TTL = "2s";
 
+    /** How long the gateway waits for the identity provider's answer here. */
+    static final long IDENTITY_PROVIDER_READ_TIMEOUT_MS = 3000;
+
     private static final RSAKey IDP_KEY = generate("idp-1");
 
     /** The key set the identity provider publishes now. */
@@ -84,6 +93,15 @@ class Rs256TokenIntegrationTests {
 
     /** Whether the key-set endpoint fails (answers 500), as an identity provider's outage. */
     private static final AtomicBoolean KEY_SET_FAILING = new AtomicBoolean();
+
+    /** Whether the key-set endpoint takes requests and never answers them, as a provider that hangs. */
+    private static final AtomicBoolean KEY_SET_SILENT = new AtomicBoolean();
+
+    /** The key-set requests taken while {@link #KEY_SET_SILENT}, left unanswered. */
+    private static final List<HttpExchange> UNANSWERED = new CopyOnWriteArrayList<>();
+
+    /** When the key set was last served. */
+    private static final AtomicReference<Instant> SERVED = new AtomicReference<>(Instant.EPOCH);
 
     /** The access token the identity provider's token endpoint issues to the console's sign-in. */
     private static final AtomicReference<String> ISSUED = new AtomicReference<>();
@@ -275,6 +293,55 @@ class Rs256TokenIntegrationTests {
     }
 
     /**
+     * The identity provider's key-set endpoint takes the request and never answers, when the key set kept
+     * is old enough to be fetched again: several tokens arriving together are each answered 503 with
+     * {@code Retry-After: 5} once the one fetch under way gives up after the read timeout (3 s here), and
+     * the provider is asked once. Before, the fetch had Spring Security's own 30 s to answer, and the
+     * tokens waiting behind it each fetched again in turn, the k-th answered after k times that.
+     */
+    @Test
+    void tokensArrivingWhileTheKeySetEndpointHangsAreAnswered503AfterOneReadTimeout() throws Exception {
+        assertThat(accounts(Jwts.rs256(IDP_KEY, idpClaims())).status()).isEqualTo(200);
+        KEY_SET_SILENT.set(true);
+        try {
+            // Once the key set kept (2 s here) is to be fetched again.
+            Instant stale =
+                    SERVED.get().plus(Duration.parse("PT" + TOKEN_CACHE_TTL)).plusMillis(250);
+            await().atMost(Duration.ofSeconds(10)).until(() -> Instant.now().isAfter(stale));
+            int before = FETCHES.get();
+            HttpClient client = HttpClient.newHttpClient();
+            List<CompletableFuture<HttpResponse<String>>> answers = IntStream.range(0, 4)
+                    .mapToObj(i -> client.sendAsync(
+                            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/v1/portfolios/"
+                                            + portfolio + "/accounts"))
+                                    .header("Authorization", "Bearer " + Jwts.rs256(IDP_KEY, idpClaims()))
+                                    // Each answer within one and a half times the gateway's read timeout.
+                                    .timeout(Duration.ofMillis(IDENTITY_PROVIDER_READ_TIMEOUT_MS * 3 / 2))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString()))
+                    .toList();
+
+            for (CompletableFuture<HttpResponse<String>> answer : answers) {
+                HttpResponse<String> response = answer.join();
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
+                assertThat(response.headers().firstValue("Retry-After")).hasValue("5");
+                assertThat(response.body()).contains("identity provider's key set");
+            }
+            // One fetch, none when a failure of the last 5 s was still remembered.
+            assertThat(FETCHES.get() - before).as("key-set fetches").isLessThanOrEqualTo(1);
+        } finally {
+            KEY_SET_SILENT.set(false);
+            UNANSWERED.forEach(HttpExchange::close);
+            UNANSWERED.clear();
+        }
+
+        // Fetched again within 5 s of the failure once the endpoint answers.
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> accounts(Jwts.rs256(IDP_KEY, idpClaims())).status() == 200);
+    }
+
+    /**
      * The console's sign-in through the identity provider: the access token it issues, signed with a key
      * the kept set lacks, cannot be checked while the key-set endpoint fails. The sign-in page says the
      * provider cannot be reached, to try again in a moment, logged as one WARN line. It said "The
@@ -310,6 +377,10 @@ class Rs256TokenIntegrationTests {
             KEY_SET_FAILING.set(false);
         }
 
+        // The key set is fetched again no sooner than 5 s after the last fetch that failed.
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> accounts(Jwts.rs256(IDP_KEY, idpClaims())).status() == 200);
         ISSUED.set(tampered(Jwts.rs256(rotatedIn, idpClaims())));
         HttpClient browser = browser();
         assertThat(signInThroughTheProvider(browser)).endsWith("/console/sign-in?rejected");
@@ -392,12 +463,17 @@ class Rs256TokenIntegrationTests {
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             server.createContext("/jwks", exchange -> {
                 FETCHES.incrementAndGet();
+                if (KEY_SET_SILENT.get()) {
+                    UNANSWERED.add(exchange);
+                    return;
+                }
                 if (KEY_SET_FAILING.get()) {
                     exchange.sendResponseHeaders(500, -1);
                     exchange.close();
                     return;
                 }
                 byte[] body = PUBLISHED.get().toString().getBytes(StandardCharsets.UTF_8);
+                SERVED.set(Instant.now());
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
                 exchange.sendResponseHeaders(200, body.length);
                 exchange.getResponseBody().write(body);
