@@ -102,20 +102,10 @@ public final class ServiceStack implements RunningServices {
     static Settings withInternalSecret(Settings settings) {
         Object workerSecret = settings.workerProperties().getOrDefault(INTERNAL_SECRET, newSecret());
         Object auditSecret = settings.auditProperties().getOrDefault(INTERNAL_SECRET, newSecret());
-        return new Settings(
-                settings.database(),
-                settings.kafkaBootstrapServers(),
-                settings.gatewayPort(),
-                settings.workerPort(),
-                settings.auditPort(),
-                Settings.merged(
-                        Map.of(
-                                INTERNAL_SECRET, newSecret(),
-                                WORKER_LINK_SECRET, workerSecret,
-                                AUDIT_LINK_SECRET, auditSecret),
-                        settings.gatewayProperties()),
-                Settings.merged(Map.of(INTERNAL_SECRET, workerSecret), settings.workerProperties()),
-                Settings.merged(Map.of(INTERNAL_SECRET, auditSecret), settings.auditProperties()));
+        return settings.withDefaults(
+                Map.of(INTERNAL_SECRET, newSecret(), WORKER_LINK_SECRET, workerSecret, AUDIT_LINK_SECRET, auditSecret),
+                Map.of(INTERNAL_SECRET, workerSecret),
+                Map.of(INTERNAL_SECRET, auditSecret));
     }
 
     /**
@@ -124,15 +114,10 @@ public final class ServiceStack implements RunningServices {
      */
     static Settings withServiceRoles(Settings settings) {
         ServiceRoles.Logins logins = ServiceRoles.apply(settings.database());
-        return new Settings(
-                settings.database(),
-                settings.kafkaBootstrapServers(),
-                settings.gatewayPort(),
-                settings.workerPort(),
-                settings.auditPort(),
-                Settings.merged(ServiceRoles.Logins.properties(logins.gateway()), settings.gatewayProperties()),
-                Settings.merged(ServiceRoles.Logins.properties(logins.worker()), settings.workerProperties()),
-                Settings.merged(ServiceRoles.Logins.properties(logins.audit()), settings.auditProperties()));
+        return settings.withDefaults(
+                ServiceRoles.Logins.properties(logins.gateway()),
+                ServiceRoles.Logins.properties(logins.worker()),
+                ServiceRoles.Logins.properties(logins.audit()));
     }
 
     /** The gateway's own properties, with where the audit-consumer and the worker answer. */
@@ -328,15 +313,20 @@ public final class ServiceStack implements RunningServices {
 
         /** The same settings with more properties for every service (a service's own ones win). */
         public Settings withPropertiesForAll(Map<String, Object> properties) {
+            return withDefaults(properties, properties, properties);
+        }
+
+        /** The same settings with more properties for each service (the ones it has already win). */
+        Settings withDefaults(Map<String, Object> gateway, Map<String, Object> worker, Map<String, Object> audit) {
             return new Settings(
                     database,
                     kafkaBootstrapServers,
                     gatewayPort,
                     workerPort,
                     auditPort,
-                    merged(properties, gatewayProperties),
-                    merged(properties, workerProperties),
-                    merged(properties, auditProperties));
+                    merged(gateway, gatewayProperties),
+                    merged(worker, workerProperties),
+                    merged(audit, auditProperties));
         }
 
         static Map<String, Object> merged(Map<String, Object> common, Map<String, Object> own) {
