@@ -50,4 +50,4 @@ if [ ! -f "$jar" ]; then
 fi
 
 # exec: Ctrl-C reaches the JVM, whose shutdown hook stops the services, then Kafka, then PostgreSQL.
-exec "$JAVA_HOME/bin/java" ${java_options[@]+"${java_options[@]}"} -jar "$jar" ${args[@]+"${args[@]}"}
+exec "$JAVA_HOME/bin/java" ${java_options[@]+"${java_options[@]}"} -jar "$(running_copy "$jar")" ${args[@]+"${args[@]}"}

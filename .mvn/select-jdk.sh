@@ -60,3 +60,16 @@ local_stack_jar() {
   fi
   printf '%s\n' "local-stack/target/local-stack-$version.jar"
 }
+
+# A copy of the local stack's jar to run, local-stack/target/run/<the jar's name>: the build writes its jar
+# in place, so a build while a stack runs (a second run-local.sh, the benchmark, ./mvnw verify) would change
+# the file under the running JVM, whose classes not loaded yet would then fail to load. The copy is moved
+# into place, so a stack running from the copy before keeps its own file.
+running_copy() {
+  local jar=$1 dir
+  dir=$(dirname "$jar")/run
+  mkdir -p "$dir"
+  cp "$jar" "$dir/.copy.$$"
+  mv -f "$dir/.copy.$$" "$dir/$(basename "$jar")"
+  printf '%s\n' "$dir/$(basename "$jar")"
+}

@@ -63,4 +63,4 @@ if [ ! -d "$lib" ] || [ "$jar" -nt "$lib" ]; then
 fi
 
 exec "$JAVA_HOME/bin/java" ${java_options[@]+"${java_options[@]}"} -Xmx1g -cp "$lib/*" \
-  bench/src/Bench.java --jar "$jar" ${stack_options[@]+"${stack_options[@]}"} ${args[@]+"${args[@]}"}
+  bench/src/Bench.java --jar "$(running_copy "$jar")" ${stack_options[@]+"${stack_options[@]}"} ${args[@]+"${args[@]}"}

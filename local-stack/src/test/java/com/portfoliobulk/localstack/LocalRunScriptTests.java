@@ -125,10 +125,13 @@ class LocalRunScriptTests {
         Result bench = bash(environment + "bash '" + project.resolve("bench/run.sh") + "' --no-build --label x");
 
         String jar = "local-stack/target/local-stack-" + version + ".jar";
+        // A copy: the build writes its jar in place, which would change the file under a running stack.
+        String copy = "local-stack/target/run/local-stack-" + version + ".jar";
         assertThat(local.exitCode()).as(local.output()).isZero();
-        assertThat(local.output()).contains("-jar " + jar + " --verbose");
+        assertThat(local.output()).contains("-jar " + copy + " --verbose");
         assertThat(bench.exitCode()).as(bench.output()).isZero();
-        assertThat(bench.output()).contains("--jar " + jar + " ");
+        assertThat(bench.output()).contains("--jar " + copy + " ");
+        assertThat(project.resolve(copy)).hasContent("this version");
 
         Files.delete(target.resolve("local-stack-" + version + ".jar"));
         Result missing = bash(environment + "bash '" + project.resolve("run-local.sh") + "' --no-build");
