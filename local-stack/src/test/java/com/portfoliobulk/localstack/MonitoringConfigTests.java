@@ -103,6 +103,12 @@ class MonitoringConfigTests {
                 .anyMatch(q -> q.contains("pg_stat_activity_count{job=\"postgres\"}"))
                 .anyMatch(q -> q.contains("pg_settings_max_connections{job=\"postgres\"}"))
                 .anyMatch(q -> q.contains("pg_stat_activity_max_tx_duration{job=\"postgres\""));
+        // Resilience4j counts every call of a retry, by kind: a panel of retries that showed the calls
+        // that needed none would plot each worker transaction and flatten the retries beside it.
+        assertThat(queries)
+                .filteredOn(q -> q.contains("resilience4j_retry_calls_total"))
+                .isNotEmpty()
+                .allMatch(q -> q.contains("resilience4j_retry_calls_total{kind!=\"successful_without_retry\"}"));
     }
 
     @Test
