@@ -597,13 +597,7 @@ class PortfolioAdministrationEndToEndIntegrationTests {
      */
     @Test
     void aLinkWhileTheRoleItsUsersHoldIsBeingDeletedWaitsAndIsRefused() throws Exception {
-        UUID a1 = portfolio.account(1);
-        defineAccountRole("AREA_LEAD", "Area lead");
-        portfolio.addUser("ivy", new AccountRole("AREA_LEAD"), List.of(a1));
-        assertThat(owner.call("DELETE", "/linked-accounts/" + a1, null)
-                        .getStatusCode()
-                        .value())
-                .isEqualTo(204);
+        UUID a1 = anUnlinkedAccountWhoseUserHoldsAreaLead();
         long lockKey = a1.getMostSignificantBits();
         database.sql("""
                         CREATE FUNCTION jobs.held_role_deletion() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -657,13 +651,7 @@ class PortfolioAdministrationEndToEndIntegrationTests {
      */
     @Test
     void aRoleDeletionWhileALinkOfAnAccountHoldingItIsUnderWayWaitsAndCountsIt() throws Exception {
-        UUID a1 = portfolio.account(1);
-        defineAccountRole("AREA_LEAD", "Area lead");
-        portfolio.addUser("ivy", new AccountRole("AREA_LEAD"), List.of(a1));
-        assertThat(owner.call("DELETE", "/linked-accounts/" + a1, null)
-                        .getStatusCode()
-                        .value())
-                .isEqualTo(204);
+        UUID a1 = anUnlinkedAccountWhoseUserHoldsAreaLead();
         long lockKey = a1.getMostSignificantBits();
         database.sql("""
                         CREATE FUNCTION directory.held_link_back() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -705,6 +693,18 @@ class PortfolioAdministrationEndToEndIntegrationTests {
     }
 
     /** Defines a custom account role of the portfolio through the API. */
+    /** Account 1, whose user ivy holds the custom account role AREA_LEAD, unlinked by the Owner (204). */
+    private UUID anUnlinkedAccountWhoseUserHoldsAreaLead() {
+        UUID a1 = portfolio.account(1);
+        defineAccountRole("AREA_LEAD", "Area lead");
+        portfolio.addUser("ivy", new AccountRole("AREA_LEAD"), List.of(a1));
+        assertThat(owner.call("DELETE", "/linked-accounts/" + a1, null)
+                        .getStatusCode()
+                        .value())
+                .isEqualTo(204);
+        return a1;
+    }
+
     private void defineAccountRole(String code, String name) {
         ResponseEntity<String> defined = owner.call(
                 "POST",

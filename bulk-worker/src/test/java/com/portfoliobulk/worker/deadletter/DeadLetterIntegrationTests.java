@@ -760,18 +760,7 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
         assertThat(directory.membership(account, ann))
                 .as("ann not invited again")
                 .isEmpty();
-        try (TopicRecords tasks =
-                new TopicRecords(bootstrapServers, properties.topics().tasks())) {
-            assertThat(tasks.read())
-                    .filteredOn(
-                            record -> new String(record.value(), StandardCharsets.UTF_8).contains(taskId.toString()))
-                    .as("the record as published, not sent again")
-                    .hasSize(1);
-        }
-        assertThat(listed("&redriven=false&dismissed=false"))
-                .as("still open")
-                .extracting(entry -> entry.get("id").asString())
-                .contains(id.toString());
+        assertRefusedRedriveSentNothing(taskId, id);
         Answer dismissed = dismiss(id, Map.of("operator", "ops-jane", "reason", "a later removal was applied"), true);
         assertThat(dismissed.status).as(dismissed.body).isEqualTo(200);
     }
@@ -824,18 +813,7 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
                 .contains("Dismiss the dead letter")
                 .contains("submit the change again");
         assertThat(directory.membership(account, ann)).as("ann not removed").isPresent();
-        try (TopicRecords tasks =
-                new TopicRecords(bootstrapServers, properties.topics().tasks())) {
-            assertThat(tasks.read())
-                    .filteredOn(
-                            record -> new String(record.value(), StandardCharsets.UTF_8).contains(taskId.toString()))
-                    .as("the record as published, not sent again")
-                    .hasSize(1);
-        }
-        assertThat(listed("&redriven=false&dismissed=false"))
-                .as("still open")
-                .extracting(entry -> entry.get("id").asString())
-                .contains(id.toString());
+        assertRefusedRedriveSentNothing(taskId, id);
     }
 
     /**
@@ -934,6 +912,25 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
                     .as("the record as published, not sent again")
                     .hasSize(1);
         }
+    }
+
+    /**
+     * After a refused re-drive: the task's record is on the task topic once, as published, not sent
+     * again, and the dead letter {@code id} is still open.
+     */
+    private void assertRefusedRedriveSentNothing(UUID taskId, UUID id) {
+        try (TopicRecords tasks =
+                new TopicRecords(bootstrapServers, properties.topics().tasks())) {
+            assertThat(tasks.read())
+                    .filteredOn(
+                            record -> new String(record.value(), StandardCharsets.UTF_8).contains(taskId.toString()))
+                    .as("the record as published, not sent again")
+                    .hasSize(1);
+        }
+        assertThat(listed("&redriven=false&dismissed=false"))
+                .as("still open")
+                .extracting(entry -> entry.get("id").asString())
+                .contains(id.toString());
     }
 
     /** The items of the first page of 500 dead letters, with {@code query} after the limit. */
