@@ -37,5 +37,5 @@ record SubscriptionRequest(
                 maximum = "3600",
                 description = "Seconds, at most one job.progress message per job this often; default 60. Only"
                         + " with job.progress: leave it out otherwise, as a subscription without job.progress"
-                        + " that sends it is refused (400).")
+                        + " that sends it is refused (422).")
         Integer progressIntervalSeconds) {}

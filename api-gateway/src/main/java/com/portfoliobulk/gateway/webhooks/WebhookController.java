@@ -71,10 +71,9 @@ class WebhookController {
             })
     @ApiResponse(
             responseCode = "400",
-            description = "Malformed body, or a field cannot be used: not an https:// URL, a host resolving to a"
-                    + " loopback, private, link-local or metadata address, an unknown event type, a progress"
-                    + " interval out of range. `errors` names the fields. Or an Idempotency-Key that is blank or"
-                    + " longer than 255 characters.")
+            description = "Malformed body, a field of the wrong type, or an event type that is none (`errors` names"
+                    + " each, e.g. `eventTypes[1]`). Or an Idempotency-Key that is blank or longer than 255"
+                    + " characters.")
     @ApiResponse(
             responseCode = "409",
             description = "The portfolio has as many subscriptions as it may have, or the URL already receives one of"
@@ -85,7 +84,12 @@ class WebhookController {
                     + " `Idempotency-Key`; use the rotated secret, or rotate it again.")
     @ApiResponse(
             responseCode = "422",
-            description = "The Idempotency-Key created a subscription with another `url`, `eventTypes` or"
+            description = "A field cannot be used (`invalid-request`, `errors` names every one): `url` is missing,"
+                    + " not an https:// URL, holds credentials, or its host does not resolve or resolves to a"
+                    + " loopback, private, link-local, metadata or other address that is not public; `eventTypes` is"
+                    + " missing or empty, or lists an event type twice; `progressIntervalSeconds` is out of range or"
+                    + " sent without job.progress. Gateways of the version before answered these 400. Or the"
+                    + " Idempotency-Key created a subscription with another `url`, `eventTypes` or"
                     + " `progressIntervalSeconds` (`idempotency-key-reused`).")
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<SubscriptionView> create(

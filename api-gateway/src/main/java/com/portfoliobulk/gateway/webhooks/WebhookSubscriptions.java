@@ -310,24 +310,36 @@ class WebhookSubscriptions {
         });
     }
 
+    /**
+     * The event types of {@code request}, or the refusal naming every field that cannot be used: an event
+     * type that is none first and alone (400, as an unknown job {@code type} is, the request not being one
+     * of the ones this endpoint reads), then every field whose content cannot be carried out (422).
+     */
     private List<EventType> validate(SubscriptionRequest request) {
+        List<String> names = request.eventTypes() == null ? List.of() : request.eventTypes();
+        List<FieldProblem> unknown = new ArrayList<>();
+        for (int i = 0; i < names.size() && unknown.size() <= JobRequestValidation.MAX_ERRORS; i++) {
+            if (EventType.of(names.get(i)).isEmpty()) {
+                unknown.add(new FieldProblem(
+                        "eventTypes[" + i + "]", Quoted.of(names.get(i)) + " is not one of " + EventType.NAMES));
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw InvalidSubscriptionException.unknownEventTypes(unknown);
+        }
         List<FieldProblem> errors = new ArrayList<>();
         addresses.problem(request.url()).ifPresent(problem -> errors.add(new FieldProblem("url", problem)));
         List<EventType> eventTypes = new ArrayList<>();
-        if (request.eventTypes() == null || request.eventTypes().isEmpty()) {
+        if (names.isEmpty()) {
             errors.add(new FieldProblem("eventTypes", "is required: one or more of " + EventType.NAMES));
         } else {
             Set<String> seen = new HashSet<>();
-            for (int i = 0; i < request.eventTypes().size() && errors.size() <= JobRequestValidation.MAX_ERRORS; i++) {
-                String name = request.eventTypes().get(i);
-                Optional<EventType> type = EventType.of(name);
-                if (type.isEmpty()) {
-                    errors.add(new FieldProblem(
-                            "eventTypes[" + i + "]", Quoted.of(name) + " is not one of " + EventType.NAMES));
-                } else if (!seen.add(name)) {
+            for (int i = 0; i < names.size() && errors.size() <= JobRequestValidation.MAX_ERRORS; i++) {
+                String name = names.get(i);
+                if (!seen.add(name)) {
                     errors.add(new FieldProblem("eventTypes[" + i + "]", Quoted.of(name) + " is listed twice"));
                 } else {
-                    eventTypes.add(type.get());
+                    eventTypes.add(EventType.ofStored(name));
                 }
             }
         }
@@ -342,7 +354,7 @@ class WebhookSubscriptions {
             }
         }
         if (!errors.isEmpty()) {
-            throw new InvalidSubscriptionException(errors);
+            throw InvalidSubscriptionException.invalid(errors);
         }
         return eventTypes;
     }

@@ -851,7 +851,7 @@ class ConsoleIntegrationsIntegrationTests {
                 encoded(Map.of("url", "ftp://hooks.example.com/x", "_csrf", browser.csrf()))
                         + "&eventTypes=job.completed");
 
-        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.statusCode()).isEqualTo(422);
         assertThat(refused.body())
                 .contains("Invalid webhook subscription", "&#39;url&#39; must be an https:// URL")
                 .doesNotContain("whsec_");
@@ -870,7 +870,7 @@ class ConsoleIntegrationsIntegrationTests {
 
         HttpResponse<String> noEvents = browser.postEncoded(
                 page + "/webhooks", encoded(Map.of("url", "https://127.0.0.1/hooks", "_csrf", browser.csrf())));
-        assertThat(noEvents.statusCode()).isEqualTo(400);
+        assertThat(noEvents.statusCode()).isEqualTo(422);
         assertThat(noEvents.body()).contains("eventTypes", "is required: one or more of");
         assertThat(tag(noEvents.body(), "input", "webhook-url")).doesNotContain("aria-invalid", "autofocus");
         assertThat(tag(noEvents.body(), "fieldset", "webhook-events")).contains("aria-describedby=\"webhook-problem\"");

@@ -44,7 +44,7 @@ class WebhookUrlSafetyIntegrationTests extends GatewayIntegrationTest {
 
         Answer answer = subscribe(portfolioId, "{\"url\":\"" + url + "\",\"eventTypes\":[\"job.completed\"]}");
 
-        assertFieldProblem(answer, 400, "url");
+        assertFieldProblem(answer, 422, "url");
         assertThat(answer.body().path("errors").get(0).path("message").asString())
                 .contains("private", "public address");
         assertThat(subscriptionCount(portfolioId)).isZero();
@@ -57,13 +57,13 @@ class WebhookUrlSafetyIntegrationTests extends GatewayIntegrationTest {
         Answer answer =
                 subscribe(portfolioId, "{\"url\":\"https://localhost:8443/hook\",\"eventTypes\":[\"job.completed\"]}");
 
-        assertFieldProblem(answer, 400, "url");
+        assertFieldProblem(answer, 422, "url");
         assertThat(answer.text()).contains("loopback").doesNotContain("127.0.0.1", "0:0:0:0:0:0:0:1", "::1");
         assertThat(subscriptionCount(portfolioId)).isZero();
         // Nor whether the name exists at all: a name that does not resolve is refused in the same words.
         Answer unknown = subscribe(
                 portfolioId, "{\"url\":\"https://no-such-host.invalid/hook\",\"eventTypes\":[\"job.completed\"]}");
-        assertFieldProblem(unknown, 400, "url");
+        assertFieldProblem(unknown, 422, "url");
         assertThat(unknown.body().path("errors").get(0).path("message").asString())
                 .isEqualTo(answer.body().path("errors").get(0).path("message").asString());
     }
@@ -83,7 +83,7 @@ class WebhookUrlSafetyIntegrationTests extends GatewayIntegrationTest {
 
         Answer answer = subscribe(portfolioId, "{\"url\":\"" + url + "\",\"eventTypes\":[\"job.completed\"]}");
 
-        assertFieldProblem(answer, 400, "url");
+        assertFieldProblem(answer, 422, "url");
         assertThat(subscriptionCount(portfolioId)).isZero();
     }
 
@@ -100,30 +100,47 @@ class WebhookUrlSafetyIntegrationTests extends GatewayIntegrationTest {
 
         Answer answer = subscribe(portfolioId, "{\"url\":\"" + url + "\",\"eventTypes\":[\"job.completed\"]}");
 
-        assertFieldProblem(answer, 400, "url");
+        assertFieldProblem(answer, 422, "url");
         assertThat(answer.body().path("errors").get(0).path("message").asString())
                 .contains("letters, digits, hyphens and dots", "xn--", "port from 1 to 65535");
         assertThat(subscriptionCount(portfolioId)).isZero();
     }
 
+    /**
+     * A request that reads but cannot be carried out is 422 naming every field, as a job request or an
+     * administration request is (it was 400); an event type that is none is 400, as a job's unknown
+     * {@code type} is, naming it alone.
+     */
     @Test
     void everyInvalidFieldIsNamed() {
         UUID portfolioId = directory.portfolio().id();
 
         Answer answer = subscribe(
                 portfolioId,
-                "{\"url\":\"https://10.0.0.1/\",\"eventTypes\":[\"job.completed\",\"job.exploded\",\"job.completed\"],"
+                "{\"url\":\"https://10.0.0.1/\",\"eventTypes\":[\"job.completed\",\"job.failed\",\"job.completed\"],"
                         + "\"progressIntervalSeconds\":30}");
 
-        assertFieldProblem(answer, 400, "url", "eventTypes[1]", "eventTypes[2]", "progressIntervalSeconds");
+        assertFieldProblem(answer, 422, "url", "eventTypes[2]", "progressIntervalSeconds");
+        assertThat(answer.body().path("title").asString()).isEqualTo("Invalid webhook subscription");
         assertFieldProblem(
                 subscribe(
                         portfolioId,
                         "{\"url\":\"https://203.0.113.10/\",\"eventTypes\":[\"job.progress\"],"
                                 + "\"progressIntervalSeconds\":1}"),
-                400,
+                422,
                 "progressIntervalSeconds");
-        assertFieldProblem(subscribe(portfolioId, "{\"url\":\"https://203.0.113.10/\"}"), 400, "eventTypes");
+        assertFieldProblem(subscribe(portfolioId, "{\"url\":\"https://203.0.113.10/\"}"), 422, "eventTypes");
+        assertFieldProblem(subscribe(portfolioId, "{\"eventTypes\":[\"job.completed\"]}"), 422, "url");
+
+        Answer unknown = subscribe(
+                portfolioId,
+                "{\"url\":\"https://10.0.0.1/\",\"eventTypes\":[\"job.completed\",\"job.exploded\",\"job.completed\"],"
+                        + "\"progressIntervalSeconds\":30}");
+        assertFieldProblem(unknown, 400, "eventTypes[1]");
+        assertThat(unknown.body().path("title").asString()).isEqualTo("Invalid webhook subscription");
+        assertThat(unknown.body().path("errors").get(0).path("message").asString())
+                .isEqualTo("'job.exploded' is not one of job.completed, job.failed, job.cancelled, job.progress");
+        assertThat(subscriptionCount(portfolioId)).isZero();
     }
 
     /** As every answer, at most 20 problems: a list of 100,000 repeats costs what a short one does. */
@@ -136,7 +153,7 @@ class WebhookUrlSafetyIntegrationTests extends GatewayIntegrationTest {
         Answer answer = subscribe(portfolioId, "{\"url\":\"https://203.0.113.10/\",\"eventTypes\":[" + repeats + "]}");
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
-        assertThat(answer.status()).as(answer.text()).isEqualTo(400);
+        assertThat(answer.status()).as(answer.text()).isEqualTo(422);
         assertThat(answer.body().path("errors").size()).isEqualTo(20);
         assertThat(answer.body().path("errors").get(0).path("field").asString()).isEqualTo("eventTypes[1]");
         assertThat(answer.body().path("detail").asString())
