@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.scim;
 
 import com.portfoliobulk.gateway.security.RejectedRequestProblems;
 import com.portfoliobulk.gateway.web.CanonicalUuids;
+import com.portfoliobulk.gateway.web.FilterRefusals;
 import com.portfoliobulk.gateway.web.RejectedRequests;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -47,11 +48,12 @@ class ScimSecurityConfiguration {
 
     /**
      * What the security firewall refuses before any endpoint is chosen (for every filter chain): a
-     * SCIM error under the SCIM base path, the API's problem elsewhere ({@link RejectedRequestProblems}).
+     * SCIM error under the SCIM base path, the API's problem elsewhere, or on the console's pages the
+     * console's page of it for a browser ({@link RejectedRequestProblems}).
      */
     @Bean
-    RequestRejectedHandler problemForRejectedRequests(JsonMapper json) {
-        RejectedRequestProblems api = new RejectedRequestProblems(json);
+    RequestRejectedHandler problemForRejectedRequests(JsonMapper json, FilterRefusals pages) {
+        RejectedRequestProblems api = new RejectedRequestProblems(json, pages);
         return (request, response, exception) -> {
             if (!ScimFrameworkErrors.isScim(request)) {
                 api.handle(request, response, exception);

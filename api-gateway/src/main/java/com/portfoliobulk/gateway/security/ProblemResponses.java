@@ -1,7 +1,6 @@
 package com.portfoliobulk.gateway.security;
 
 import com.nimbusds.jose.KeySourceException;
-import com.portfoliobulk.gateway.web.FieldProblem;
 import com.portfoliobulk.gateway.web.Problems;
 import com.portfoliobulk.gateway.web.RejectedRequests;
 import com.portfoliobulk.gateway.web.RequestIds;
@@ -104,19 +103,13 @@ final class ProblemResponses {
                 request, response, HttpStatus.FORBIDDEN, Problems.FORBIDDEN, "Permission denied", detail(exception));
     }
 
-    /** A firewall's refusal as a problem naming the part refused ({@link RejectedRequestProblems}). */
+    /**
+     * A firewall's refusal as a problem naming the part refused ({@link RejectedRequestProblems}, which
+     * sets {@code Allow} on a 405).
+     */
     void rejected(HttpServletRequest request, HttpServletResponse response, RejectedRequests refusal)
             throws IOException {
-        if (refusal.status() == HttpStatus.METHOD_NOT_ALLOWED) {
-            response.setHeader(HttpHeaders.ALLOW, RejectedRequests.METHODS);
-        }
-        ProblemDetail problem = Problems.of(
-                refusal.status(),
-                Problems.INVALID_REQUEST,
-                refusal.status().getReasonPhrase(),
-                refusal.detail(),
-                List.of(new FieldProblem(refusal.part(), refusal.message())));
-        write(request, response, problem);
+        write(request, response, refusal.problem());
     }
 
     private static String detail(AuthenticationException exception) {

@@ -3,7 +3,10 @@ package com.portfoliobulk.gateway.web;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Collections;
 import java.util.List;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.security.web.header.HeaderWriter;
@@ -24,10 +27,11 @@ import tools.jackson.databind.json.JsonMapper;
  * too slow, the large bodies' budget used up): a problem; under the SCIM base path a SCIM error, which
  * the SCIM error page writes; on the paths whose {@link ErrorPages} has pages (the web console's, where a
  * person reads the answer) that page, which the error page answers with the problem ({@link
- * ProblemErrorController}), as it answers the errors the container sends there.
+ * ProblemErrorController}), as it answers the errors the container sends there. The security firewall's
+ * refusals on those paths are that page too, for a client that reads HTML ({@link #answeredAsPage}).
  */
 @Component
-class FilterRefusals {
+public class FilterRefusals {
 
     /** Where the SCIM endpoints are, which answer errors in SCIM's format instead of problems. */
     private static final String SCIM_PATHS = "/scim/v2/";
@@ -109,6 +113,42 @@ class FilterRefusals {
         response.setStatus(problem.getStatus());
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         json.writeValue(response.getOutputStream(), problem);
+    }
+
+    /**
+     * Answers {@code problem}, a refusal of the security firewall before any endpoint is chosen (a header
+     * value it cannot read, a path or method it does not allow), as the page of a path with pages of its
+     * own (the console's, where a person reads the answer) when the client reads HTML, by the error page,
+     * with that page's security headers (as {@link #write} does); a console handler refuses a header it
+     * cannot read with that page too. Elsewhere (the API, the SCIM endpoints, a client asking for JSON
+     * only) it writes nothing and answers {@code false}: the caller answers the problem.
+     */
+    public boolean answeredAsPage(HttpServletRequest request, HttpServletResponse response, ProblemDetail problem)
+            throws IOException {
+        if (isScim(request) || pagesOf(request) == null || !readsHtml(request)) {
+            return false;
+        }
+        write(request, response, problem, null, true);
+        return true;
+    }
+
+    /**
+     * Whether the client takes an HTML answer: its {@code Accept} names {@code text/html}, or a range
+     * that holds it ({@code text/*}, {@code *}{@code /*}), with a quality above 0, or it sends no
+     * {@code Accept} at all (RFC 9110: any type). One that cannot be read (the header the firewall refused,
+     * say) takes the problem, which names it.
+     */
+    static boolean readsHtml(HttpServletRequest request) {
+        List<String> accept = Collections.list(request.getHeaders(HttpHeaders.ACCEPT));
+        if (accept.isEmpty()) {
+            return true;
+        }
+        try {
+            return MediaType.parseMediaTypes(accept).stream()
+                    .anyMatch(type -> type.includes(MediaType.TEXT_HTML) && type.getQualityValue() > 0);
+        } catch (InvalidMediaTypeException ex) {
+            return false;
+        }
     }
 
     /**

@@ -1,8 +1,10 @@
 package com.portfoliobulk.gateway.web;
 
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
 import org.springframework.security.web.firewall.RequestRejectedException;
 
 /**
@@ -51,5 +53,15 @@ public record RejectedRequests(HttpStatus status, String part, String message) {
     /** The problem's detail, as every field problem's: {@code Invalid 'part': message}. */
     public String detail() {
         return "Invalid '" + part + "': " + message;
+    }
+
+    /** The problem the API answers: {@code invalid-request}, its {@code errors} naming the part. */
+    public ProblemDetail problem() {
+        return Problems.of(
+                status,
+                Problems.INVALID_REQUEST,
+                status.getReasonPhrase(),
+                detail(),
+                List.of(new FieldProblem(part, message)));
     }
 }

@@ -6,9 +6,11 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.jobs.OtherGatewayReads;
 import com.portfoliobulk.gateway.web.DerivedKeys;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import com.portfoliobulk.testsupport.RawHttp;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -925,6 +927,70 @@ class ConsoleSecurityIntegrationTests {
                 "/api/v1/portfolios/" + portfolio.id() + "/nothing-here", "Authorization", "Bearer " + token);
         assertThat(api.statusCode()).isEqualTo(404);
         assertThat(api.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    }
+
+    /**
+     * A header value the gateway cannot read (outside printable ASCII, here "ключ" sent as UTF-8), refused by
+     * the security filters before any console handler runs: htmx's {@code HX-Request} of a visitor whose
+     * session ended, read to choose how to send them to sign in, and a form's {@code X-CSRF-TOKEN}, read by
+     * the CSRF check. A browser gets the console's 400 page naming the header, as a console handler's
+     * refusal of a header is, with the console's security headers; a client that asks for JSON, and the
+     * API whatever is asked for, keep the problem. Before, each was the API's problem JSON on the console
+     * page. A path the firewall refuses is the console's page too.
+     */
+    @Test
+    void aHeaderTheSecurityFiltersCannotReadIsTheConsolesBadRequestPageWhileTheApiAnswersAProblem() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        String page = "/console/portfolios/" + portfolio.id();
+        String unreadable = new String("ключ".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+
+        RawHttp.Answer htmx = RawHttp.send(port, raw("GET " + page, "text/html", "HX-Request: " + unreadable));
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        RawHttp.Answer form = RawHttp.send(
+                port,
+                raw(
+                        "POST " + page + "/jobs/" + UUID.randomUUID() + "/cancel",
+                        "text/html,application/xhtml+xml,*/*;q=0.8",
+                        "Cookie: " + browser.cookieHeader() + "\r\nX-CSRF-TOKEN: " + unreadable
+                                + "\r\nContent-Length: 0"));
+        // So is what the firewall refuses before any filter: a path with a sequence it does not allow.
+        RawHttp.Answer path =
+                RawHttp.send(port, raw("GET " + page + ";x=1", "text/html", "Cookie: " + browser.cookieHeader()));
+
+        Map<String, RawHttp.Answer> pages = Map.of("HX-Request", htmx, "X-CSRF-TOKEN", form, "path", path);
+        for (Map.Entry<String, RawHttp.Answer> refused : pages.entrySet()) {
+            RawHttp.Answer answer = refused.getValue();
+            assertThat(answer.status()).as(answer.raw()).isEqualTo(400);
+            assertThat(answer.header("Content-Type")).as(answer.raw()).startsWith("text/html");
+            assertThat(answer.header("Content-Security-Policy")).contains("style-src 'self'");
+            assertThat(ConsoleBrowser.unescape(answer.body()))
+                    .as(answer.raw())
+                    .contains("<html lang=\"en\">", "Invalid '" + refused.getKey() + "': holds ", "Back to the console")
+                    .doesNotContain("\"type\"");
+        }
+
+        // Asked for JSON, the console's address answers the problem; the API always does.
+        RawHttp.Answer json =
+                RawHttp.send(port, raw("GET " + page, "application/problem+json", "HX-Request: " + unreadable));
+        RawHttp.Answer bearer = RawHttp.send(
+                port,
+                raw(
+                        "GET /api/v1/portfolios/" + portfolio.id() + "/users",
+                        "text/html",
+                        "Authorization: " + unreadable));
+        for (RawHttp.Answer answer : List.of(json, bearer)) {
+            assertThat(answer.status()).as(answer.raw()).isEqualTo(400);
+            assertThat(answer.header("Content-Type")).as(answer.raw()).isEqualTo("application/problem+json");
+            assertThat(answer.body()).contains("\"type\":\"urn:portfolio-bulk:problem:invalid-request\"");
+        }
+        assertThat(json.body()).contains("\"field\":\"HX-Request\"");
+        assertThat(bearer.body()).contains("\"field\":\"Authorization\"");
+    }
+
+    /** A request as sent, with {@code Accept} and the further header lines. */
+    private String raw(String requestLine, String accept, String headers) {
+        return requestLine + " HTTP/1.1\r\nHost: localhost:" + port + "\r\nAccept: " + accept
+                + "\r\nConnection: close\r\n" + headers + "\r\n\r\n";
     }
 
     /** The console's address with a trailing slash, as a browser often completes it, opens the console too. */
