@@ -291,11 +291,11 @@ class ConsoleAdvice {
         return "GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod());
     }
 
-    /** How long the session's flash is kept for the page it was meant for: "3 minutes". */
+    /** How long the session's flash is kept for the page it was meant for: "30 minutes" ({@link ConsoleFlashMaps}). */
     private static String flashMinutes(HttpServletRequest request) {
         int seconds = RequestContextUtils.getFlashMapManager(request) instanceof AbstractFlashMapManager manager
                 ? manager.getFlashMapTimeout()
-                : 180;
+                : Math.toIntExact(ConsoleFlashMaps.TIMEOUT.toSeconds());
         int minutes = Math.max(1, seconds / 60);
         return minutes == 1 ? "a minute" : minutes + " minutes";
     }

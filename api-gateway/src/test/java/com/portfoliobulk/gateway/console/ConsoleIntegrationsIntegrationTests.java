@@ -38,9 +38,13 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.convert.ConversionService;
+import org.springframework.core.convert.TypeDescriptor;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.web.servlet.FlashMap;
 import org.springframework.web.servlet.support.SessionFlashMapManager;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -74,6 +78,11 @@ class ConsoleIntegrationsIntegrationTests {
 
     @Autowired
     private DataSource dataSource;
+
+    /** How the gateways store and read session attributes, sealed. */
+    @Autowired
+    @Qualifier("springSessionConversionService")
+    private ConversionService sessionAttributes;
 
     @Value("${bulk.gateway.webhooks.secret-key}")
     private String webhookSecretKey;
@@ -151,6 +160,34 @@ class ConsoleIntegrationsIntegrationTests {
                 browser.post(page + "/scim-tokens/" + unknown + "/revoke", Map.of("_csrf", browser.csrf()));
         assertThat(never.statusCode()).isEqualTo(404);
         assertThat(never.body()).contains("The portfolio has no SCIM token " + unknown + " that is not revoked.");
+    }
+
+    /**
+     * Without affinity in the load balancer, each request of a session may reach another gateway, and
+     * their clocks may differ. Any request of the session drops what waits for another page once that
+     * is too old by the clock of the gateway serving it: another tab's (a running job's page asks every
+     * second), or the error page's stylesheet after a failed page kept the token. The token is shown
+     * all the same when such a request reached a gateway whose clock is 5 minutes ahead of the one that
+     * created it (before, one 3 minutes ahead dropped it unshown, for good).
+     */
+    @Test
+    void aNewScimTokenIsShownAfterAnotherTabsRequestReachedAGatewayWhoseClockIsMinutesAhead() throws Exception {
+        String owner = "owner-" + UUID.randomUUID() + "@agency.test";
+        browser.signIn(owner, "OWNER", portfolio);
+        HttpResponse<String> created = browser.post(
+                page + "/scim-tokens", form(browser.get(page).body(), "panel create-token", "name", "Entra ID"));
+        assertThat(created.statusCode()).isEqualTo(302);
+
+        readByAClockAhead(owner, Duration.ofMinutes(5));
+        HttpResponse<String> otherTab = browser.get("/console/portfolios/" + portfolio.id() + "/jobs");
+        assertThat(otherTab.statusCode()).isEqualTo(200);
+        String shown = browser.get(location(created)).body();
+
+        assertThat(shown).contains("id=\"new-scim-token\"", "shown only this once", "Entra ID");
+        String token = value(SCIM_TOKEN, shown);
+        assertThat(scim(token, value(SCIM_BASE_URL, shown) + "/Users").statusCode())
+                .isEqualTo(200);
+        assertThat(browser.get(page).body()).doesNotContain(token);
     }
 
     @Test
@@ -557,7 +594,7 @@ class ConsoleIntegrationsIntegrationTests {
                 .contains(
                         "<h1>Try again in a moment</h1>",
                         "The service cannot reach its database right now. Try again: opening a page changes nothing.",
-                        "The new SCIM token this page was to show is kept for it: open the page again within 3"
+                        "The new SCIM token this page was to show is kept for it: open the page again within 30"
                                 + " minutes to see it, once.")
                 .doesNotContain("scim_");
         assertThat(warnings).singleElement().satisfies(line -> {
@@ -1265,6 +1302,35 @@ class ConsoleIntegrationsIntegrationTests {
                 .list()
                 .stream()
                 .collect(Collectors.joining("\n"));
+    }
+
+    /**
+     * What the administrator's session holds on its way to a page, as gateways whose clocks are {@code
+     * ahead} of the one that stored it read it from now on: that much nearer its end.
+     */
+    private void readByAClockAhead(String email, Duration ahead) {
+        Map<String, Object> stored = jdbc.sql("""
+                        SELECT a.session_primary_id, a.attribute_bytes FROM jobs.console_sessions_attributes a
+                          JOIN jobs.console_sessions s ON s.primary_id = a.session_primary_id
+                         WHERE s.principal_name = :email AND a.attribute_name = :name""")
+                .param("email", email)
+                .param("name", FLASH_MAPS)
+                .query()
+                .singleRow();
+        List<?> flashMaps = (List<?>) sessionAttributes.convert(
+                stored.get("attribute_bytes"),
+                TypeDescriptor.valueOf(byte[].class),
+                TypeDescriptor.valueOf(Object.class));
+        assertThat(flashMaps).isNotEmpty().allSatisfy(flash -> {
+            FlashMap flashMap = (FlashMap) flash;
+            flashMap.setExpirationTime(flashMap.getExpirationTime() - ahead.toMillis());
+        });
+        jdbc.sql("UPDATE jobs.console_sessions_attributes SET attribute_bytes = :bytes"
+                        + " WHERE session_primary_id = :session AND attribute_name = :name")
+                .param("bytes", sessionAttributes.convert(flashMaps, byte[].class))
+                .param("session", stored.get("session_primary_id"))
+                .param("name", FLASH_MAPS)
+                .update();
     }
 
     private boolean previousSecretKept(String subscriptionId) {
