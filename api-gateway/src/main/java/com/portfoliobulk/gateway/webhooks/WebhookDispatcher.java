@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.webhooks;
 
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
@@ -83,6 +85,9 @@ class WebhookDispatcher implements SmartLifecycle {
 
     private final Semaphore slots;
 
+    /** The gateway's clock: the system's, unless the context has a {@link Clock} (a test's, off by minutes). */
+    private final Clock clock;
+
     private final InFlightCounts inFlight = new InFlightCounts();
 
     private volatile CountDownLatch stopping = new CountDownLatch(1);
@@ -100,7 +105,8 @@ class WebhookDispatcher implements SmartLifecycle {
             WebhookMetrics metrics,
             WebhookProperties properties,
             ReceiverAddresses addresses,
-            PlatformTransactionManager transactions) {
+            PlatformTransactionManager transactions,
+            ObjectProvider<Clock> clock) {
         this.fanOut = fanOut;
         this.deliveries = deliveries;
         this.secrets = secrets;
@@ -110,6 +116,7 @@ class WebhookDispatcher implements SmartLifecycle {
         this.transaction = new TransactionTemplate(transactions);
         this.schedule = new RetrySchedule(properties.initialBackoff(), properties.maxBackoff(), new SecureRandom());
         this.slots = new Semaphore(properties.maxConcurrentDeliveries());
+        this.clock = clock.getIfAvailable(Clock::systemUTC);
     }
 
     @Override
@@ -119,7 +126,7 @@ class WebhookDispatcher implements SmartLifecycle {
         }
         stopping = new CountDownLatch(1);
         if (secrets.configured()) {
-            sender = new WebhookSender(properties, addresses);
+            sender = new WebhookSender(properties, addresses, clock);
             senders = Executors.newThreadPerTaskExecutor(
                     Thread.ofVirtual().name("webhook-sender-", 0).factory());
         } else {

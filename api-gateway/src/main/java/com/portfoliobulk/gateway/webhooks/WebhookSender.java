@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -71,8 +72,16 @@ class WebhookSender implements AutoCloseable {
      */
     private final Duration deadline;
 
+    /** The gateway's clock. */
+    private final Clock clock;
+
     WebhookSender(WebhookProperties properties, ReceiverAddresses addresses) {
+        this(properties, addresses, Clock.systemUTC());
+    }
+
+    WebhookSender(WebhookProperties properties, ReceiverAddresses addresses, Clock clock) {
         this.addresses = addresses;
+        this.clock = clock;
         this.deadline = properties.connectTimeout().plus(properties.readTimeout());
         this.tunnel = properties.allowLocalUrls() ? null : new ReceiverTunnel(addresses, properties.connectTimeout());
         this.client = HttpClient.newBuilder()
@@ -130,7 +139,7 @@ class WebhookSender implements AutoCloseable {
         if (remaining.compareTo(Duration.ofMillis(1)) < 0) {
             return failure(start, RESOLVING_TIMED_OUT, false);
         }
-        long timestamp = Instant.now().getEpochSecond();
+        long timestamp = clock.instant().getEpochSecond();
         HttpRequest request;
         try {
             request = HttpRequest.newBuilder(uri)
@@ -161,7 +170,7 @@ class WebhookSender implements AutoCloseable {
                     Duration.ofNanos(System.nanoTime() - start),
                     ok ? null : "The receiver answered " + code,
                     excerpt,
-                    retryAfter(response.headers().firstValue("Retry-After"), Instant.now()),
+                    retryAfter(response.headers().firstValue("Retry-After"), clock.instant()),
                     false,
                     false);
         } catch (TimeoutException ex) {
