@@ -334,7 +334,8 @@ class Deliveries {
                                         WHERE p.subscription_id = s.id AND p.signs_until > now()
                                         -- Where a gateway of the version before keeps one it rotated out.
                                         UNION SELECT s.previous_secret_ciphertext
-                                        WHERE s.previous_secret_until > now()) AS previous_secret_ciphertexts
+                                        WHERE s.previous_secret_until > now()) AS previous_secret_ciphertexts,
+                                  clock_timestamp() AS database_time
                         """)
                 .param("lease", interval(lease))
                 .param("limit", limit)
@@ -357,7 +358,9 @@ class Deliveries {
                         row.getString("url"),
                         row.getString("secret_ciphertext"),
                         List.of((String[])
-                                row.getArray("previous_secret_ciphertexts").getArray())))
+                                row.getArray("previous_secret_ciphertexts").getArray()),
+                        instant(row, "database_time"),
+                        System.nanoTime()))
                 .list();
     }
 
@@ -622,7 +625,8 @@ class Deliveries {
      * A message claimed for sending, with its subscription's URL and encrypted secret (and the previous
      * one while it still signs, or null), its attempts since
      * it was last redelivered on request (all of them when it never was), and how many times it had been
-     * redelivered when it was claimed.
+     * redelivered when it was claimed, and the database's time when it was claimed, at {@code claimedNanos}
+     * ({@link System#nanoTime()}).
      */
     record Claimed(
             UUID id,
@@ -636,7 +640,18 @@ class Deliveries {
             int redeliveries,
             String url,
             String secretCiphertext,
-            List<String> previousSecretCiphertexts) {}
+            List<String> previousSecretCiphertexts,
+            Instant databaseTime,
+            long claimedNanos) {
+
+        /**
+         * The database's time now, as this gateway tells it from the database's time of the claim and its
+         * own monotonic clock since: what the message is dated with, whatever the gateway's clock says.
+         */
+        Instant databaseNow() {
+            return databaseTime.plusNanos(System.nanoTime() - claimedNanos);
+        }
+    }
 
     /** A subscription due a progress message about a running job, at this version of the job. */
     record ProgressDue(UUID subscriptionId, UUID jobId, long version) {}

@@ -303,7 +303,7 @@ class WebhookDispatcher implements SmartLifecycle {
                 // Sealed under a secret key since changed: the newer secrets sign without it.
             }
         }
-        return sender.send(message.url(), messageId(message.id()), signing, message.payload());
+        return sender.send(message.url(), messageId(message.id()), signing, message.payload(), message::databaseNow);
     }
 
     /**

@@ -28,6 +28,7 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * Sends one signed message over HTTP, with the Standard Webhooks headers ({@code webhook-id},
@@ -72,7 +73,7 @@ class WebhookSender implements AutoCloseable {
      */
     private final Duration deadline;
 
-    /** The gateway's clock. */
+    /** The gateway's clock: a date in {@code Retry-After} is turned into a wait by it. */
     private final Clock clock;
 
     WebhookSender(WebhookProperties properties, ReceiverAddresses addresses) {
@@ -94,9 +95,13 @@ class WebhookSender implements AutoCloseable {
 
     /**
      * One attempt to deliver the message, signed with each of {@code secrets} (the subscription's, then
-     * those rotations replaced that still sign, newest first).
+     * those rotations replaced that still sign, newest first), dated ({@code webhook-timestamp}) by
+     * {@code databaseNow}, the database's clock: it dates everything else about a message (its
+     * payload's {@code timestamp}, its attempts, its retries and the end of its retry period), and a
+     * receiver refuses a message dated more than 5 minutes off its own clock, which a gateway whose
+     * clock is off would otherwise have every message refused for.
      */
-    AttemptResult send(String url, String messageId, List<String> secrets, String body) {
+    AttemptResult send(String url, String messageId, List<String> secrets, String body, Supplier<Instant> databaseNow) {
         long start = System.nanoTime();
         URI uri;
         try {
@@ -139,7 +144,7 @@ class WebhookSender implements AutoCloseable {
         if (remaining.compareTo(Duration.ofMillis(1)) < 0) {
             return failure(start, RESOLVING_TIMED_OUT, false);
         }
-        long timestamp = clock.instant().getEpochSecond();
+        long timestamp = databaseNow.get().getEpochSecond();
         HttpRequest request;
         try {
             request = HttpRequest.newBuilder(uri)

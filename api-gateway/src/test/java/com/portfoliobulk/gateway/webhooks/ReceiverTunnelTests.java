@@ -14,6 +14,7 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -214,7 +215,8 @@ class ReceiverTunnelTests {
                 "https://no-such-receiver.test:" + internal.getLocalPort() + "/hook",
                 "msg_1",
                 List.of(SECRET),
-                "{\"type\":\"job.completed\"}");
+                "{\"type\":\"job.completed\"}",
+                Instant::now);
 
         assertThat(result.error())
                 .isEqualTo("Not sent: the URL " + ReceiverAddresses.NO_PUBLIC_ADDRESS)
@@ -236,7 +238,8 @@ class ReceiverTunnelTests {
                 "https://127.0.0.2:" + internal.getLocalPort() + "/hook",
                 "msg_1",
                 List.of(SECRET),
-                "{\"type\":\"job.completed\"}");
+                "{\"type\":\"job.completed\"}",
+                Instant::now);
 
         assertThat(result.refused()).as(result.error()).isTrue();
         assertThat(result.retryable()).isFalse();
@@ -258,7 +261,8 @@ class ReceiverTunnelTests {
                 "http://receiver.test:" + checked.getLocalPort() + "/hook",
                 "msg_1",
                 List.of(SECRET),
-                "{\"type\":\"job.completed\"}");
+                "{\"type\":\"job.completed\"}",
+                Instant::now);
 
         assertThat(result.refused()).as(result.error()).isTrue();
         assertThat(result.responseCode()).isNull();
@@ -315,7 +319,11 @@ class ReceiverTunnelTests {
 
     private AttemptResult send(int port) {
         return sender.send(
-                "https://receiver.test:" + port + "/hook", "msg_1", List.of(SECRET), "{\"type\":\"job.completed\"}");
+                "https://receiver.test:" + port + "/hook",
+                "msg_1",
+                List.of(SECRET),
+                "{\"type\":\"job.completed\"}",
+                Instant::now);
     }
 
     private static String statusLine(InputStream in) throws IOException {

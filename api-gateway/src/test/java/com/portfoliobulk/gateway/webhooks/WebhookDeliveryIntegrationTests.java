@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.webhooks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -24,6 +25,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -156,6 +158,36 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                     .isAfterOrEqualTo(
                             Instant.parse(history.get(0).path("nextAttemptAt").asString()));
         }
+    }
+
+    /**
+     * A gateway whose clock runs 10 minutes behind the database's dates its messages by the database's
+     * clock, as everything else about them: the receiver, whose clock agrees with the database's and
+     * which refuses a message dated more than 5 minutes off its own clock (400, as a receiver using the
+     * Standard Webhooks library does), accepts it. Before, the gateway's own clock dated it, so such a
+     * gateway had every message refused, and the 400 failed each at once.
+     */
+    @Test
+    void aGatewayWhoseClockRunsBehindTheDatabasesDatesItsMessagesByTheDatabasesClock() {
+        receiver.refusingUnverified();
+        String subscriptionId =
+                subscribe("/behind", "job.completed").path("subscriptionId").asString();
+        UUID jobId = job(1);
+        gatewayClock.shift(Duration.ofMinutes(-10));
+
+        finish(jobId, false);
+
+        JsonNode delivery = settledDelivery(subscriptionId);
+        assertThat(delivery.path("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(delivery.path("attempts").asInt()).isEqualTo(1);
+        awaitReceivedOnly("/behind", 1);
+        Received message = receiver.received("/behind").getFirst();
+        assertThat(message.signatureVerified()).isTrue();
+        Instant attemptedAt = Instant.parse(
+                delivery.path("history").get(0).path("attemptedAt").asString());
+        assertThat(Instant.ofEpochSecond(Long.parseLong(message.header("webhook-timestamp"))))
+                .as("dated by the database's clock, as the attempt in the delivery log")
+                .isCloseTo(attemptedAt, within(1, ChronoUnit.MINUTES));
     }
 
     @Test

@@ -15,6 +15,9 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.context.TestPropertySource;
 import org.springframework.transaction.PlatformTransactionManager;
 import tools.jackson.databind.JsonNode;
@@ -46,6 +49,7 @@ import tools.jackson.databind.JsonNode;
             // Tasks are ended here as the worker would; no relay of this context competes with the others'.
             "bulk.gateway.relay.enabled=false"
         })
+@Import(WebhookIntegrationTest.GatewayClock.class)
 abstract class WebhookIntegrationTest extends GatewayIntegrationTest {
 
     /** base64 of 32 bytes: the key that encrypts stored secrets in tests. */
@@ -55,6 +59,10 @@ abstract class WebhookIntegrationTest extends GatewayIntegrationTest {
 
     @Autowired
     PlatformTransactionManager transactions;
+
+    /** The gateway's clock, which a test may set off the database's (and the receiver's). */
+    @Autowired
+    ShiftedClock gatewayClock;
 
     WorkerSimulation worker;
 
@@ -79,6 +87,7 @@ abstract class WebhookIntegrationTest extends GatewayIntegrationTest {
      */
     @AfterEach
     void closeReceiver() {
+        gatewayClock.shift(Duration.ZERO);
         jdbc.sql("DELETE FROM jobs.webhook_subscriptions WHERE portfolio_id = :portfolio")
                 .param("portfolio", portfolio.id())
                 .update();
@@ -158,5 +167,15 @@ abstract class WebhookIntegrationTest extends GatewayIntegrationTest {
                 api.get(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId + "/deliveries/" + deliveryId);
         assertThat(answer.status()).as(answer.text()).isEqualTo(200);
         return answer.body();
+    }
+
+    /** The gateway's clock, the system's until a test shifts it. */
+    @TestConfiguration(proxyBeanMethods = false)
+    static class GatewayClock {
+
+        @Bean
+        ShiftedClock gatewayClock() {
+            return new ShiftedClock();
+        }
     }
 }

@@ -38,6 +38,8 @@ final class WebhookReceiver implements AutoCloseable {
 
     private volatile Reply otherwise = new Reply(200, Map.of(), "ok");
 
+    private volatile boolean refusingUnverified;
+
     private final Map<String, String> secrets = new ConcurrentHashMap<>();
 
     private final Map<String, CountDownLatch> holds = new ConcurrentHashMap<>();
@@ -63,6 +65,15 @@ final class WebhookReceiver implements AutoCloseable {
     /** Answers the next requests with these replies, in order, then with {@link #otherwise}. */
     WebhookReceiver thenReply(Reply... replies) {
         script.addAll(List.of(replies));
+        return this;
+    }
+
+    /**
+     * Answers a request whose signature or timestamp does not verify 400, as a receiver using the
+     * Standard Webhooks library does, whatever is scripted.
+     */
+    WebhookReceiver refusingUnverified() {
+        refusingUnverified = true;
         return this;
     }
 
@@ -100,7 +111,8 @@ final class WebhookReceiver implements AutoCloseable {
             exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(), values));
             String path = exchange.getRequestURI().getPath();
             boolean verified = verify(secrets.get(path), body, headers);
-            Reply reply = script.poll();
+            Reply reply =
+                    refusingUnverified && !verified ? new Reply(400, Map.of(), "Invalid signature") : script.poll();
             if (reply == null) {
                 reply = otherwise;
             }

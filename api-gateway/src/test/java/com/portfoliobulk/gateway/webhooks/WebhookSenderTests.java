@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -90,7 +91,8 @@ class WebhookSenderTests {
                 "http://127.0.0.1:" + server.getLocalPort() + "/hook",
                 "msg_1",
                 List.of(SECRET),
-                "{\"type\":\"job.completed\"}");
+                "{\"type\":\"job.completed\"}",
+                Instant::now);
     }
 
     /**
