@@ -288,7 +288,13 @@ class BulkJobController {
                 .body(body);
     }
 
-    @Operation(summary = "List the portfolio's jobs", description = "Newest first, filtered and cursor-paged.")
+    @Operation(
+            summary = "List the portfolio's jobs",
+            description = "Newest first by createdAt, when a job's submission began to store it, then by jobId;"
+                    + " filtered and cursor-paged. A job is listed once stored: a large one, stored seconds"
+                    + " later (a 1,000,000-task job 7 to 30 s), appears below a job submitted and stored"
+                    + " meanwhile, not at the top. To see every new job, read on past the newest one seen"
+                    + " already, down to a createdAt a minute before it.")
     @ApiResponse(responseCode = "200", description = "One page of jobs.")
     @ApiResponse(responseCode = "400", description = "A filter, limit or cursor cannot be used.")
     @ApiResponse(responseCode = "404", description = "The portfolio does not exist.")

@@ -18,7 +18,8 @@ import java.util.UUID;
  * @param requestedBy the administrator who submitted it, or the identity provider ({@code kind})
  * @param origin {@code API} when an administrator submitted it, {@code SCIM} when the portfolio's
  *     identity provider deprovisioned a user
- * @param createdAt when it was accepted
+ * @param createdAt when its submission began to store it (the start of that transaction, by the database's
+ *     clock): a large job, stored seconds later, is listed below a job submitted and stored meanwhile
  * @param startedAt when its first task was applied; absent before
  * @param completedAt when it reached a terminal state; absent before
  * @param counts its tasks by status
