@@ -30,7 +30,7 @@ import org.springframework.web.servlet.ModelAndView;
  * ({@link #requireConfirmable}), rather than at Confirm. The page is written in English, and says so
  * ({@code Content-Language}), also for an invitation page that failed after it had set its invitation's
  * language for the request ({@link InvitationLanguage}): the error page has no translations. A form
- * the gateway refuses before the security filters, reading it itself (too slow: 408; the large bodies'
+ * the gateway refuses before the security filters, reading it itself (too slow: 408; the request bodies'
  * budget held: 503 with {@code Retry-After}; a body over {@code bulk.gateway.web.max-request-body}: 413),
  * answers this page too, of the problem the API words, with the console's security headers ({@link
  * #securityHeaders}).

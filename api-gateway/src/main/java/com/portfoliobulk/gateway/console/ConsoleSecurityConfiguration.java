@@ -82,7 +82,7 @@ class ConsoleSecurityConfiguration {
 
     /**
      * The console's signed-in user sending a request of the console, by the session it names, before the
-     * security filters load it: the large bodies' budget counts a console form's body, which is read
+     * security filters load it: the request bodies' budget counts a console form's body, which is read
      * before those filters (the CSRF check reads its token), as that user's: by the key the budget
      * counts their other requests by ({@link CallerKey}, their user id), never by their address.
      */

@@ -40,7 +40,7 @@ final class ConsoleUser extends AbstractAuthenticationToken implements CallerKey
     private final boolean addressUnverified;
 
     /**
-     * Who the user is to the large bodies' budget and its log ({@link #callerKey}). A session stored
+     * Who the user is to the request bodies' budget and its log ({@link #callerKey}). A session stored
      * before this field existed reads it as {@code null}.
      */
     private final String callerKey;
@@ -105,7 +105,7 @@ final class ConsoleUser extends AbstractAuthenticationToken implements CallerKey
     }
 
     /**
-     * Who the user is to the large bodies' budget, which counts their console forms together, and to its
+     * Who the user is to the request bodies' budget, which counts their console forms together, and to its
      * log line: {@code console:} and their user id, or for an invitee (whose token names no user id)
      * {@code console-invitee:} and a digest of their token's {@code sub}; never their address, which is
      * their name ({@link #getName}). A session stored before this existed counts by a digest of its token.

@@ -37,7 +37,7 @@ import tools.jackson.databind.json.JsonMapper;
  * 415 and the like), and the error page of errors the servlet container handles (an exception in a
  * filter, {@code sendError}). {@link ScimErrorAdvice} answers what the SCIM endpoints throw. The base
  * path is the request's as it is decoded, as well as as it was sent: {@code /%73cim/v2/...} reaches the
- * SCIM endpoints too, and its errors (a body over the SCIM cap: 413, too slow: 408, the large bodies'
+ * SCIM endpoints too, and its errors (a body over the SCIM cap: 413, too slow: 408, the request bodies'
  * budget used up: 503, an unknown path: 404) are SCIM errors as well.
  */
 @Configuration(proxyBeanMethods = false)
@@ -197,7 +197,7 @@ class ScimFrameworkErrors implements WebMvcConfigurer {
             if (status == HttpStatus.SERVICE_UNAVAILABLE
                     && request.getAttribute(RequestDispatcher.ERROR_MESSAGE) instanceof String message
                     && !message.isBlank()) {
-                // The request body budget's own message: too many large bodies at once, retry.
+                // The request body budget's own message: too many bodies at once, retry.
                 detail = message;
             } else if (status.is5xxServerError()) {
                 // As the API's error page answers it: an error id, which the log has with the failure.

@@ -289,8 +289,8 @@ class ApiDescription {
         answers.put("500", "An unexpected error; `errorId` finds it in the server's log.");
         answers.put(
                 "503",
-                "The service cannot reach its database or a service it needs, or (for a body over 64 KiB) is"
-                        + " handling as many large bodies as it may at once, of all callers or of this one; retry"
+                "The service cannot reach its database or a service it needs, or (for a request with a body) is"
+                        + " handling as many request bodies as it may at once, of all callers or of this one; retry"
                         + " after Retry-After.");
         return answers;
     }

@@ -5,16 +5,16 @@ import org.springframework.security.core.Authentication;
 
 /**
  * An authentication whose name is personal data (the web console's signed-in user is named by their
- * e-mail address): the large bodies' budget counts its requests, and its log line names it, by this
+ * e-mail address): the request bodies' budget counts its requests, and its log line names it, by this
  * key instead ({@link RequestBodyBudget}).
  */
 public interface CallerKey {
 
-    /** Who sends the request, as the large bodies' budget counts it and its log names it: no address. */
+    /** Who sends the request, as the request bodies' budget counts it and its log names it: no address. */
     String callerKey();
 
     /**
-     * The caller {@code authentication} names, as the large bodies' budget counts it: its {@link
+     * The caller {@code authentication} names, as the request bodies' budget counts it: its {@link
      * #callerKey} where it has one, else its name (a bearer token's {@code sub}, a SCIM token's id);
      * {@link RequestBodyBudget#NO_CALLER} for none or an anonymous one.
      */

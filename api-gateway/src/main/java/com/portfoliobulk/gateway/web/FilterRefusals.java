@@ -24,7 +24,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The answer of a request a servlet filter refuses before any controller sees it (a body too large or
- * too slow, the large bodies' budget used up): a problem; under the SCIM base path a SCIM error, which
+ * too slow, the request bodies' budget used up): a problem; under the SCIM base path a SCIM error, which
  * the SCIM error page writes; on the paths whose {@link ErrorPages} has pages (the web console's, where a
  * person reads the answer) that page, which the error page answers with the problem ({@link
  * ProblemErrorController}), as it answers the errors the container sends there. The security firewall's

@@ -5,7 +5,7 @@ import jakarta.servlet.http.HttpServletRequest;
 /**
  * Who sends a form, where it is known before the security filters have run: the web console's signed-in
  * user, by the session the request names. {@link RequestParameters} reads a form's body before those
- * filters, and counts it in the large bodies' budget as its sender's ({@link RequestBodyBudget}).
+ * filters, and counts it in the request bodies' budget as its sender's ({@link RequestBodyBudget}).
  */
 public interface FormCallers {
 

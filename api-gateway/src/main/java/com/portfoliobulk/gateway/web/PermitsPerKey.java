@@ -10,7 +10,7 @@ import java.util.function.ToIntFunction;
 /**
  * A bulkhead per key: each key (a caller, a portfolio) has as many permits as {@code permitsOf} gives
  * it, taken by what it runs at once and given back when that ends. The gateway's bounds of what one
- * caller or portfolio may hold at once are made of it: one caller's large bodies ({@link
+ * caller or portfolio may hold at once are made of it: one caller's request bodies ({@link
  * RequestBodyBudget}), one portfolio's submissions, previews and cancellations ({@code
  * PortfolioConcurrency}).
  *

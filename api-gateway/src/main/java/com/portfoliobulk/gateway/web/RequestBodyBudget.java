@@ -26,37 +26,47 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Bounds the memory that the large request bodies being handled at once take, gateway-wide: a
- * request whose body may be large (a declared length over {@value #SMALL_BODY} bytes, or a chunked
- * body, counted as the largest allowed) takes its length from {@code
- * bulk.gateway.web.max-body-bytes-in-flight} (by default four bodies of the largest size) for as long
- * as it is handled, as reading, validating and storing a job hold memory in proportion to its body.
- * Under the SCIM base path the largest allowed is {@code bulk.gateway.web.max-scim-request-body}
- * ({@link RequestBodyLimit}), which by default is not over {@value #SMALL_BODY} bytes: a SCIM body,
- * chunked or not, then takes nothing, as it can never be large.
- * When the budget is used up, the request waits for it up to {@link #WAIT} and is then answered 503
- * with {@code Retry-After}, before anything reads its body or counts it in a rate limit, so nothing
- * is changed. Small bodies never wait. Without such a bound, every request of many callers (or of
- * one) could read its 5 MB body at once, and the heap they took together could end the gateway for
- * everyone.
+ * Bounds the memory that the request bodies being handled at once take, gateway-wide and per caller:
+ * every request with a body (a declared length, or chunked, which counts as the largest allowed)
+ * holds its size from the budget for as long as it is handled, as reading, validating and storing it
+ * hold memory in proportion to its body (up to about 15 times its size for a body read into records,
+ * such as a job's). A body read as a whole JSON tree (every SCIM body) counts {@value #TREE_FACTOR}
+ * times its size, as its tree takes up to about 31 times its size ({@code [{},{},...]}), twice what
+ * the budget assumes of a body. Under the SCIM base path the largest allowed is {@code
+ * bulk.gateway.web.max-scim-request-body} ({@link RequestBodyLimit}).
  *
- * <p>One caller's large bodies together take at most {@code
- * bulk.gateway.web.max-body-bytes-in-flight-per-caller} (by default half of the budget); a request
- * that would take more waits for its caller's own to end, within the same {@link #WAIT}, and is then
+ * <p>A large body (over {@value #SMALL_BODY} bytes, or chunked where the largest allowed is over
+ * that) takes its size from {@code bulk.gateway.web.max-body-bytes-in-flight} (by default four bodies
+ * of the largest size, 20 MB); every body, small or large, from the budget of all bodies together,
+ * a quarter more than that (25 MB by default): the large bodies never hold that reserve, so that while
+ * they hold all of theirs the small ones (a console form, a SCIM request, a small submission) are
+ * still read. When the budget is used up, the request waits for it up to {@link #WAIT} and is then
+ * answered 503 with {@code Retry-After}, before anything reads its body or counts it in a rate limit,
+ * so nothing is changed. Without such a bound, every request of many callers (or of one) could read
+ * its body at once, and the heap they took together could end the gateway for everyone. Before, a
+ * body of at most {@value #SMALL_BODY} bytes (every SCIM body) took nothing: 600 SCIM searches of 64
+ * KiB sent slowly with one SCIM token (a tree of some 2 MB each), or 1,300 bodies of 64 KiB that one
+ * valid token sent slowly to an endpoint reading them before it checks the permission, took more than
+ * the heap, and the gateway stopped.
+ *
+ * <p>One caller's bodies together, small and large, take at most {@code
+ * bulk.gateway.web.max-body-bytes-in-flight-per-caller} (by default half of {@code
+ * max-body-bytes-in-flight}, 10 MB: 160 bodies of 64 KiB, 53 SCIM bodies of 64 KiB); a request that
+ * would take more waits for its caller's own to end, within the same {@link #WAIT}, and is then
  * answered the same 503. The caller is the authenticated subject: a bearer token's {@code sub}, a SCIM
  * token, a console session's user (by their user id, {@link CallerKey}: its log line names no address);
  * not the portfolio the path names, which anyone with a valid token
  * may name before a permission is checked (some endpoints read the body first), so that counting by
  * it would let one caller hold the shares of many portfolios, or use up another portfolio's. Without
  * it, one caller opening several connections (or reconnecting after each 408) held the whole budget,
- * and every other portfolio's large bodies were answered 503. A caller's entry is removed when none of
- * its requests holds or waits for a share, so the entries are never more than the large bodies being
+ * and every other portfolio's bodies were answered 503. A caller's entry is removed when none of
+ * its requests holds or waits for a share, so the entries are never more than the bodies being
  * handled.
  *
  * <p>The requests without a known caller (not signed in, or to an endpoint open to anyone) share one
- * smaller share, {@value #ANONYMOUS_SHARE_DIVISOR} times less than a caller's: none of the endpoints
- * open to them takes a large body, and they cannot hold more of the budget than that, however many
- * they are.
+ * smaller share, {@value #ANONYMOUS_SHARE_DIVISOR} times less than a caller's (2.5 MB by default: 40
+ * forms of 64 KiB): none of the endpoints open to them takes a large body, and they cannot hold more
+ * of the budget than that, however many they are.
  *
  * <p>It runs right after the security filters, so that only authenticated requests take from the
  * budget as their caller's (one without a valid token is refused before its body is read, and cannot
@@ -77,22 +87,39 @@ class RequestBodyBudget extends OncePerRequestFilter {
 
     private static final Logger log = LoggerFactory.getLogger(RequestBodyBudget.class);
 
-    /** Bodies of at most this many bytes (declared) are handled without taking from the budget. */
+    /**
+     * Bodies of at most this many bytes (declared, or the largest allowed of a chunked one) are small:
+     * they may take the reserve of the budget that large bodies never hold.
+     */
     static final long SMALL_BODY = 64 * 1024;
+
+    /**
+     * How many times its size a body read as a whole JSON tree (a SCIM body) counts: a tree takes up to
+     * about 31 times its body's size (measured: 64 KiB of {@code [{},{},...]}, 2.0 MB; of {@code
+     * [{"a":0},...]}, 1.7 MB), where the budget assumes about 15 times of a body (a job's, or 64 KiB of
+     * {@code {"permissions":["a",...]}} read into its record, 0.87 MB).
+     */
+    static final int TREE_FACTOR = 3;
+
+    /**
+     * How many times less than {@code max-body-bytes-in-flight} the reserve is that only small bodies
+     * take, over it: the budget of all bodies together is a quarter more than that of the large ones.
+     */
+    static final int SMALL_RESERVE_DIVISOR = 4;
 
     /** How long a request waits for the budget (and its caller's share) before it is answered 503. */
     static final Duration WAIT = Duration.ofSeconds(2);
 
     private static final long WARN_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
 
-    static final String BUSY = "The gateway is reading as many large request bodies as it may at once;"
+    static final String BUSY = "The gateway is reading as many request bodies as it may at once;"
             + " nothing was changed, try again shortly.";
 
-    static final String CALLER_BUSY = "The gateway is reading as many large request bodies of yours as it reads"
+    static final String CALLER_BUSY = "The gateway is reading as many request bodies of yours as it reads"
             + " of one caller at once (bulk.gateway.web.max-body-bytes-in-flight-per-caller); nothing was changed,"
             + " try again shortly, once one of them is answered.";
 
-    static final String ANONYMOUS_BUSY = "The gateway is reading as many large request bodies of callers not"
+    static final String ANONYMOUS_BUSY = "The gateway is reading as many request bodies of callers not"
             + " signed in as it reads at once; nothing was changed, try again shortly, signed in.";
 
     /**
@@ -110,9 +137,15 @@ class RequestBodyBudget extends OncePerRequestFilter {
      */
     private static final String HELD = RequestBodyBudget.class.getName() + ".HELD";
 
+    /** What the large bodies hold: {@code max-body-bytes-in-flight}. */
     private final Semaphore budget;
 
     private final int budgetBytes;
+
+    /** What all bodies hold, small and large: {@code max-body-bytes-in-flight} and the small ones' reserve. */
+    private final Semaphore allBodies;
+
+    private final int allBodiesBytes;
 
     private final int callerBytes;
 
@@ -124,8 +157,8 @@ class RequestBodyBudget extends OncePerRequestFilter {
     private final long maxScimBody;
 
     /**
-     * Each caller's share: an entry is added by the first large body of its caller being handled, or
-     * waiting for its share, and removed with the last one.
+     * Each caller's share: an entry is added by the first body of its caller being handled, or waiting
+     * for its share, and removed with the last one.
      */
     private final PermitsPerKey<String> callers;
 
@@ -158,6 +191,9 @@ class RequestBodyBudget extends OncePerRequestFilter {
         this.callerBytes = (int) Math.min(perCaller, Integer.MAX_VALUE);
         this.anonymousBytes = Math.max(1, callerBytes / ANONYMOUS_SHARE_DIVISOR);
         this.budget = new Semaphore(budgetBytes, true);
+        this.allBodiesBytes = (int)
+                Math.min((long) budgetBytes + Math.max(1, budgetBytes / SMALL_RESERVE_DIVISOR), Integer.MAX_VALUE);
+        this.allBodies = new Semaphore(allBodiesBytes, true);
         this.callers = new PermitsPerKey<>(this::shareBytes);
         this.maxBody = properties.maxRequestBody().toBytes();
         this.maxScimBody = properties.scimBodyCap();
@@ -165,17 +201,17 @@ class RequestBodyBudget extends OncePerRequestFilter {
         this.refusedByBudget = refusals(
                 meters,
                 "budget",
-                "Requests with a large body answered 503 because the large bodies being handled used up"
-                        + " bulk.gateway.web.max-body-bytes-in-flight");
+                "Requests with a body answered 503 because the bodies being handled used up"
+                        + " bulk.gateway.web.max-body-bytes-in-flight (for a small body, with its reserve)");
         this.refusedByCallerShare = refusals(
                 meters,
                 "caller",
-                "Requests with a large body answered 503 because their caller's large bodies being handled used up"
+                "Requests with a body answered 503 because their caller's bodies being handled used up"
                         + " bulk.gateway.web.max-body-bytes-in-flight-per-caller");
         this.refusedByAnonymousShare = refusals(
                 meters,
                 "anonymous",
-                "Requests with a large body answered 503 because the large bodies being handled of callers not"
+                "Requests with a body answered 503 because the bodies being handled of callers not"
                         + " signed in used up their share");
     }
 
@@ -198,8 +234,8 @@ class RequestBodyBudget extends OncePerRequestFilter {
 
     /**
      * Handles the request (by {@code chain}) with its body's bytes taken from the budget and from its
-     * caller's share until it ends, or answers 503 when they cannot be had within {@link #WAIT}; a small
-     * body takes nothing. The filter itself then leaves the request alone.
+     * caller's share until it ends, or answers 503 when they cannot be had within {@link #WAIT}; a
+     * request without a body takes nothing. The filter itself then leaves the request alone.
      *
      * @param caller who sends the request ({@link #NO_CALLER} for no one known)
      * @param largest what a body without a declared length counts as (under the SCIM base path, at most
@@ -215,16 +251,20 @@ class RequestBodyBudget extends OncePerRequestFilter {
             boolean securityHeaders,
             FilterChain chain)
             throws ServletException, IOException {
-        long size = size(request, FilterRefusals.isScim(request) ? Math.min(largest, maxScimBody) : largest);
+        boolean scim = FilterRefusals.isScim(request);
+        long size = size(request, scim ? Math.min(largest, maxScimBody) : largest);
         if (size == 0) {
             chain.doFilter(request, response);
             return;
         }
         request.setAttribute(HELD, Boolean.TRUE);
+        boolean large = size > SMALL_BODY;
+        long counted = scim ? size * TREE_FACTOR : size;
         // Never more than the whole budget or share, so that a request always gets in alone.
-        int bytes = (int) Math.min(size, budgetBytes);
-        int callersBytes = (int) Math.min(size, shareBytes(caller));
-        Taken taken = take(caller, callersBytes, bytes);
+        int largeBytes = large ? (int) Math.min(counted, budgetBytes) : 0;
+        int bytes = large ? largeBytes : (int) Math.min(counted, allBodiesBytes);
+        int callersBytes = (int) Math.min(counted, shareBytes(caller));
+        Taken taken = take(caller, callersBytes, largeBytes, bytes);
         if (taken.refusal() != null) {
             Refusal refusal = taken.refusal();
             if (refusal == Refusal.CALLER && caller.equals(NO_CALLER)) {
@@ -237,7 +277,8 @@ class RequestBodyBudget extends OncePerRequestFilter {
         AtomicBoolean held = new AtomicBoolean(true);
         Runnable release = () -> {
             if (held.getAndSet(false)) {
-                budget.release(bytes);
+                allBodies.release(bytes);
+                budget.release(largeBytes);
                 share.release();
             }
         };
@@ -253,27 +294,24 @@ class RequestBodyBudget extends OncePerRequestFilter {
         }
     }
 
-    /** The most of the budget the large bodies of {@code caller} hold together. */
+    /** The most of the budget the bodies of {@code caller} hold together. */
     private int shareBytes(String caller) {
         return caller.equals(NO_CALLER) ? anonymousBytes : callerBytes;
     }
 
     /**
-     * How large the request's body may be: nothing for a small (or no) body, otherwise its declared
-     * length or, for a chunked body, {@code largest}; nothing either when {@code largest} is not over
-     * {@link #SMALL_BODY}, as no body of the request can be large (a SCIM body, {@link RequestBodyLimit}).
+     * How large the request's body may be: nothing for no body, otherwise its declared length or, for a
+     * chunked body, {@code largest}.
      */
-    private long size(HttpServletRequest request, long largest) {
+    private static long size(HttpServletRequest request, long largest) {
         long declared = request.getContentLengthLong();
-        long size;
-        if (declared > SMALL_BODY) {
-            size = Math.min(declared, largest);
-        } else if (declared < 0 && request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
-            size = largest;
-        } else {
-            return 0;
+        if (declared > 0) {
+            return Math.min(declared, largest);
         }
-        return size > SMALL_BODY ? size : 0;
+        if (declared < 0 && request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
+            return largest;
+        }
+        return 0;
     }
 
     /**
@@ -285,16 +323,17 @@ class RequestBodyBudget extends OncePerRequestFilter {
         return CallerKey.of(SecurityContextHolder.getContext().getAuthentication());
     }
 
-    /** Whether the caller has an entry: a large body of it is being handled, or waits for its bytes. */
+    /** Whether the caller has an entry: a body of it is being handled, or waits for its bytes. */
     boolean counts(String caller) {
         return callers.tracks(caller);
     }
 
     /**
-     * Takes the bytes from the caller's share, then from the budget, both within {@link #WAIT}; answers
+     * Takes the bytes from the caller's share, then those of a large body from {@code
+     * max-body-bytes-in-flight}, then from the budget of all bodies, all within {@link #WAIT}; answers
      * the caller's bytes taken, or why not when it cannot, having taken nothing.
      */
-    private Taken take(String caller, int callersBytes, int bytes) {
+    private Taken take(String caller, int callersBytes, int largeBytes, int bytes) {
         long deadline = System.nanoTime() + WAIT.toNanos();
         PermitsPerKey<String>.Held share;
         try {
@@ -306,15 +345,24 @@ class RequestBodyBudget extends OncePerRequestFilter {
         if (share == null) {
             return new Taken(null, Refusal.CALLER);
         }
+        boolean tookLarge = false;
         try {
-            if (budget.tryAcquire(bytes, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            tookLarge = largeBytes == 0 || budget.tryAcquire(largeBytes, remaining(deadline), TimeUnit.NANOSECONDS);
+            if (tookLarge && allBodies.tryAcquire(bytes, remaining(deadline), TimeUnit.NANOSECONDS)) {
                 return new Taken(share, null);
             }
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
         }
+        if (tookLarge && largeBytes > 0) {
+            budget.release(largeBytes);
+        }
         share.release();
         return new Taken(null, Refusal.BUDGET);
+    }
+
+    private static long remaining(long deadline) {
+        return Math.max(0, deadline - System.nanoTime());
     }
 
     private void refuse(
@@ -329,7 +377,7 @@ class RequestBodyBudget extends OncePerRequestFilter {
             refusedByAnonymousShare.increment();
             if (firstThisMinute(warnedOfAnonymousAt)) {
                 log.warn(
-                        "Answering 503: the large request bodies being handled of callers not signed in hold all of"
+                        "Answering 503: the request bodies being handled of callers not signed in hold all of"
                                 + " their share ({} bytes); logged once a minute at most, counted in"
                                 + " bulk_requests_body_budget_refused_total{reason=\"anonymous\"}",
                         anonymousBytes);
@@ -339,7 +387,7 @@ class RequestBodyBudget extends OncePerRequestFilter {
             refusedByCallerShare.increment();
             if (firstThisMinute(warnedOfCallerAt)) {
                 log.warn(
-                        "Answering 503: the large request bodies being handled of the caller {} hold all of"
+                        "Answering 503: the request bodies being handled of the caller {} hold all of"
                                 + " bulk.gateway.web.max-body-bytes-in-flight-per-caller ({} bytes); logged once a"
                                 + " minute at most, counted in bulk_requests_body_budget_refused_total{reason=\"caller\"}",
                         caller,
@@ -350,10 +398,12 @@ class RequestBodyBudget extends OncePerRequestFilter {
             refusedByBudget.increment();
             if (firstThisMinute(warnedAt)) {
                 log.warn(
-                        "Answering 503: the large request bodies being handled hold all of"
-                                + " bulk.gateway.web.max-body-bytes-in-flight ({} bytes); logged once a minute at most,"
+                        "Answering 503: the request bodies being handled hold all of"
+                                + " bulk.gateway.web.max-body-bytes-in-flight ({} bytes of large bodies, {} bytes of"
+                                + " all bodies with the small bodies' reserve); logged once a minute at most,"
                                 + " counted in bulk_requests_body_budget_refused_total{reason=\"budget\"}",
-                        budgetBytes);
+                        budgetBytes,
+                        allBodiesBytes);
             }
             detail = BUSY;
         }

@@ -33,18 +33,20 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * never more than {@code max-request-body}). The SCIM endpoints read their bodies as a whole JSON tree,
  * whose members a SCIM body may have ever so many of (an unknown attribute is ignored, but only once
  * the tree is built): a tree of a 5 MB body of empty objects takes over 400 MB, far more than the 15
- * times its size that {@link RequestBodyBudget} assumes, so that one caller's share of the budget let
- * it exhaust the heap. A User resource, a PatchOp or a SearchRequest an identity provider sends is a
- * few KB, its values bounded ({@code userName} 254 characters, {@code externalId} and {@code
- * displayName} 255, a filter 1,000); 64 KiB, more than ten times that, bounds such a tree to a few MB
- * and is not over {@link RequestBodyBudget#SMALL_BODY}, so a SCIM body never waits for the budget,
- * with a declared length or chunked (which counts as the cap).
+ * times its size that {@link RequestBodyBudget} assumes of a body, so that one caller's share of the
+ * budget let it exhaust the heap. A User resource, a PatchOp or a SearchRequest an identity provider
+ * sends is a few KB, its values bounded ({@code userName} 254 characters, {@code externalId} and {@code
+ * displayName} 255, a filter 1,000); 64 KiB, more than ten times that, bounds such a tree to about 2 MB.
+ * The budget counts a SCIM body {@value RequestBodyBudget#TREE_FACTOR} times its size (a chunked one
+ * as the cap), in its caller's share like every other body; not over {@link
+ * RequestBodyBudget#SMALL_BODY}, it is a small body, which large bodies holding all of theirs do not
+ * hold up.
  *
  * <p>It also bounds how long a body may take to arrive: once the gateway has waited for a body's bytes
  * longer than {@code bulk.gateway.web.body-read-timeout} in all, the next bytes that come fail the read
  * ({@link RequestBodyTimeoutException}), which is answered 408. Without it, a caller sending a byte
  * now and then (each read waits up to the connection's own timeout, 60 s, for the next) would hold
- * its request, and the share of the large bodies' budget it took ({@link RequestBodyBudget}), for as
+ * its request, and the share of the request bodies' budget it took ({@link RequestBodyBudget}), for as
  * long as it liked. Only the time spent waiting for the client counts, not the time spent on what was
  * read.
  *

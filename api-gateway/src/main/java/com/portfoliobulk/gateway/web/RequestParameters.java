@@ -34,10 +34,13 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * security filters ask for its fields: the console's CSRF check reads a form's token on every POST,
  * before it is known whether anyone signed in. The body is read through {@link RequestBodyLimit}'s
  * stream, so one that takes longer than {@code bulk.gateway.web.body-read-timeout} is answered 408, and
- * a large one (over {@value RequestBodyBudget#SMALL_BODY} bytes declared, or chunked) first takes its
- * bytes from the large bodies' budget as its sender's ({@link RequestBodyBudget#hold}): the console's
- * signed-in user ({@link FormCallers}), or the small share of the requests without a known caller. The
- * request goes on with its fields parsed from the bytes read, the query string's first.
+ * every one, small or large, first takes its bytes (its declared length, or for a chunked one the
+ * largest form) from the request bodies' budget as its sender's ({@link RequestBodyBudget#hold}): the
+ * console's signed-in user ({@link FormCallers}), or the small share of the requests without a known
+ * caller (2.5 MB by default: 40 forms of 64 KiB). Before, a form of up to {@value
+ * RequestBodyBudget#SMALL_BODY} bytes took nothing: any number of them, sent slowly by someone not
+ * signed in, were read at once. The request goes on with its fields parsed from the bytes read, the
+ * query string's first.
  *
  * <p>Without it, the container read the form itself when the CSRF check asked: it took an array of the
  * whole declared length at once (up to {@code server.tomcat.max-http-form-post-size}, 2 MB) and read into

@@ -10,10 +10,11 @@ import org.springframework.util.unit.DataSize;
  * @param maxScimRequestBody the largest request body accepted under the SCIM base path ({@code
  *     /scim/v2/}), at most {@code maxRequestBody}; a larger one is answered with a SCIM 413 ({@link
  *     RequestBodyLimit})
- * @param maxBodyBytesInFlight how many bytes of large request bodies the gateway handles at once; a
- *     request that finds them used up waits briefly, then is answered 503 ({@link RequestBodyBudget})
- * @param maxBodyBytesInFlightPerCaller how many of those bytes the large bodies of one caller (the
- *     token's subject) may hold at once; unset, half of {@code maxBodyBytesInFlight} ({@link
+ * @param maxBodyBytesInFlight how many bytes of large request bodies (over 64 KiB) the gateway handles
+ *     at once; all bodies together, small ones included, a quarter more; a request that finds them used
+ *     up waits briefly, then is answered 503 ({@link RequestBodyBudget})
+ * @param maxBodyBytesInFlightPerCaller how many of those bytes the bodies of one caller (the token's
+ *     subject), small and large, may hold at once; unset, half of {@code maxBodyBytesInFlight} ({@link
  *     RequestBodyBudget} refuses to start with less than 1 byte or more than the whole)
  * @param streamingTimeout how long a streamed download (such as a job's tasks as CSV) may take
  * @param bodyReadTimeout how long, in all, the gateway waits for the bytes of a request's body; a body

@@ -175,7 +175,7 @@ class ConsoleAdminIntegrationTests {
                         .as(busy)
                         .startsWith("HTTP/1.1 503 ")
                         .containsPattern("(?i)\r\nContent-Type: text/html")
-                        .contains("large request bodies of yours");
+                        .contains("request bodies of yours");
             } finally {
                 for (Socket socket : held) {
                     socket.close();
@@ -183,8 +183,8 @@ class ConsoleAdminIntegrationTests {
             }
             assertThat(log.lines())
                     .extracting(ILoggingEvent::getFormattedMessage)
-                    .filteredOn(line -> line.startsWith(
-                            "Answering 503: the large request bodies being handled of the" + " caller "))
+                    .filteredOn(
+                            line -> line.startsWith("Answering 503: the request bodies being handled of the caller "))
                     .singleElement()
                     .satisfies(line -> assertThat(line)
                             .contains("of the caller console:" + userId + " hold all of")

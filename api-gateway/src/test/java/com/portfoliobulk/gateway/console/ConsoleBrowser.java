@@ -251,7 +251,7 @@ final class ConsoleBrowser {
 
     /**
      * How many request threads of the gateway (in this JVM) are reading a form's body, before the
-     * security filters: the forms that hold their bytes of the large bodies' budget while they arrive.
+     * security filters: the forms that hold their bytes of the request bodies' budget while they arrive.
      */
     static long formsWaitingForTheirBody() throws IOException {
         Path dump = Files.createTempDirectory("threads").resolve("dump.txt");

@@ -174,11 +174,12 @@ class ScimErrorAnswersIntegrationTests extends ScimIntegrationTest {
     /**
      * A SCIM body is never a large body: under the SCIM base path it is at most {@code
      * bulk.gateway.web.max-scim-request-body} (64 KiB), so one sent chunked (without a declared length)
-     * takes nothing from {@code bulk.gateway.web.max-body-bytes-in-flight}, as none with a declared length
-     * does. While four submissions of four callers that send the head of a 5 MB body and wait
-     * hold all of it (a large submission finds it used up: 503), the identity provider's chunked bodies
-     * are served: a new user and a search. Before, each counted as the API's largest body (5 MB), waited
-     * for the budget, then answered 503; and one being read held half of its token's share.
+     * counts as that (three times over, as a tree), a small body, which the large bodies holding all of
+     * {@code bulk.gateway.web.max-body-bytes-in-flight} do not hold up, as none with a declared length.
+     * While four submissions of four callers that send the head of a 5 MB body and wait hold all of it
+     * (a large submission finds it used up: 503), the identity provider's chunked bodies are served: a
+     * new user and a search. Before, each counted as the API's largest body (5 MB), waited for the
+     * budget, then answered 503; and one being read held half of its token's share.
      */
     @Test
     void aChunkedScimBodyIsServedWhileLargeBodiesHoldTheBodyBudget() throws Exception {

@@ -435,8 +435,8 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
      * ({@code bulk.gateway.web.max-body-bytes-in-flight}, 20 MB: four bodies of the 5 MB cap). Four
      * submissions of four callers (each within its own share) that send the head of a 5 MB body and
      * then wait hold it all: a further large body (over 64 KiB) waits briefly, then answers 503 with
-     * {@code Retry-After} and submits nothing, while a small body is answered as ever. Once the four
-     * end, a large body is accepted again.
+     * {@code Retry-After} and submits nothing, while a small body is answered as ever (from the reserve
+     * of the budget that only small bodies take). Once the four end, a large body is accepted again.
      */
     @Test
     void largeBodiesBeingHandledAtOnceAreBoundedGatewayWide() throws Exception {
@@ -583,6 +583,65 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
     }
 
     /**
+     * Small bodies count in their caller's share too: 160 bodies of 64 KiB that one caller's token (one
+     * that administers nothing, to an endpoint that reads the body before it checks the permission) sends
+     * the start of and then holds back hold all of its share (10 MB), and its next body, however small,
+     * waits briefly, then answers 503 with {@code Retry-After} and changes nothing, while another
+     * caller's small submission is accepted at the same time. Before, a body of 64 KiB or less took
+     * nothing from the budget: one token's slow bodies were read all at once, as many as it opened
+     * connections (some 1,300 of them, their records near 1 MB each, took all of the heap).
+     */
+    @Test
+    void oneCallersSmallBodiesHoldAtMostItsShareWhileOtherCallersAreServed() throws Exception {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        UUID account = portfolio.account("Small");
+        UUID hogId = UUID.randomUUID();
+        String hog = TestTokens.token(hogId, "small-hog@agency.test", UUID.randomUUID(), "OWNER");
+        String roles = "/api/v1/portfolios/" + portfolio.id() + "/portfolio-roles";
+        String role = "{\"code\":\"SMALL_HOG\",\"name\":\"Small hog\",\"permissions\":[]}";
+        int held = (int) (10 * 1024 * 1024 / RequestBodyBudget.SMALL_BODY);
+        List<Socket> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < held; i++) {
+                Socket socket = new Socket("localhost", port);
+                slow.add(socket);
+                String head = "POST " + roles + " HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Authorization: Bearer " + hog + "\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: " + RequestBodyBudget.SMALL_BODY
+                        + "\r\n\r\n{\"permissions\":[";
+                socket.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));
+                socket.getOutputStream().flush();
+            }
+            // Once they are all being read, the caller's next small body finds its share used up (one it may
+            // not send, so that an answer before then changes nothing either).
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertProblem(api.post(hog, roles, null, role), 503));
+
+            Answer busy = api.post(hog, roles, null, role);
+            Answer othersSmall = submit(portfolio.id(), invitation(directory.newEmail(), account));
+
+            assertProblem(busy, 503);
+            assertThat(busy.header("Retry-After")).isEqualTo("2");
+            assertThat(busy.body().path("type").asString()).isEqualTo(Problems.UNAVAILABLE.toString());
+            assertThat(busy.body().path("detail").asString())
+                    .contains("nothing was changed", "bulk.gateway.web.max-body-bytes-in-flight-per-caller");
+            assertThat(othersSmall.status()).as(othersSmall.text()).isEqualTo(202);
+            assertThat(jobCount(portfolio.id())).isOne();
+        } finally {
+            for (Socket socket : slow) {
+                socket.close();
+            }
+        }
+        // Their connections closed, the caller's bodies are read again, and the gateway keeps nothing of it.
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() ->
+                        assertThat(api.post(hog, roles, null, role).status()).isEqualTo(403));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !budget.counts(hogId.toString()));
+        assertThat(metrics())
+                .containsPattern("bulk_requests_body_budget_refused_total\\{[^}]*reason=\"caller\"[^}]*} [1-9]");
+    }
+
+    /**
      * A body that takes longer to arrive than {@code bulk.gateway.web.body-read-timeout} (8 s in the
      * tests) is answered 408, and gives back its share of the large bodies' budget. Four callers whose
      * token is valid but who administer nothing hold the whole budget with chunked bodies (each counts
@@ -717,13 +776,56 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
             Answer signedIn =
                     submit(portfolio.id(), invitation(directory.newEmail(), account) + " ".repeat(100 * 1024));
 
-            assertConsolePage(busy, 503, "Service unavailable", "large request bodies of callers not signed in");
+            assertConsolePage(busy, 503, "Service unavailable", "request bodies of callers not signed in");
             assertThat(busy).as(busy).containsIgnoringCase("Retry-After: 2\r\n");
             assertThat(signedIn.status()).as(signedIn.text()).isEqualTo(202);
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> !budget.counts(""));
         assertThat(metrics())
                 .containsPattern("bulk_requests_body_budget_refused_total\\{[^}]*reason=\"anonymous\"[^}]*} [1-9]");
+    }
+
+    /**
+     * Small forms of callers not signed in (here the console's sign-in form) count in their share too
+     * (2.5 MB): 40 forms of 64 KiB sent in part and then held back hold it all, and a further form,
+     * however small, waits briefly and is answered 503 on the console's error page with {@code
+     * Retry-After}, its body unread, while a signed-in caller's small submission is accepted. Before, a
+     * form of 64 KiB or less took nothing from the budget: anyone, signed in or not, could have as many
+     * read at once as they opened connections.
+     */
+    @Test
+    void smallFormsOfCallersNotSignedInHoldAtMostTheirShareWhileSignedInCallersAreServed() throws Exception {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        UUID account = portfolio.account("Small forms");
+        String form = "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ";
+        int held = (int) (10 * 1024 * 1024 / 4 / RequestBodyBudget.SMALL_BODY);
+        List<Socket> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < held; i++) {
+                Socket socket = new Socket("localhost", port);
+                slow.add(socket);
+                socket.getOutputStream()
+                        .write(("POST /console/sign-in HTTP/1.1\r\nHost: localhost\r\n" + form
+                                        + RequestBodyBudget.SMALL_BODY + "\r\n\r\n_csrf=")
+                                .getBytes(StandardCharsets.UTF_8));
+                socket.getOutputStream().flush();
+            }
+            // Once they are all being read, a further form, sent whole, finds the share held.
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(head("POST /console/sign-in", form + "6\r\n", "_csrf="))
+                            .startsWith("HTTP/1.1 503 "));
+            String busy = answer("POST /console/sign-in", form + "6\r\n", "_csrf=");
+            Answer signedIn = submit(portfolio.id(), invitation(directory.newEmail(), account));
+
+            assertConsolePage(busy, 503, "Service unavailable", "request bodies of callers not signed in");
+            assertThat(busy).as(busy).containsIgnoringCase("Retry-After: 2\r\n");
+            assertThat(signedIn.status()).as(signedIn.text()).isEqualTo(202);
+        } finally {
+            for (Socket socket : slow) {
+                socket.close();
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> !budget.counts(""));
     }
 
     /**
