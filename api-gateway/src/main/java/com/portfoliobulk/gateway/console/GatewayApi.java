@@ -144,12 +144,17 @@ class GatewayApi {
                 limit);
     }
 
-    Map<String, Object> profile(ConsoleUser user, UUID portfolioId, UUID userId, int limit, String cursor) {
+    /**
+     * A user's profile with one page of accounts: with {@code access} {@code MEMBERSHIP} only those
+     * where the user has a membership, without it every linked account.
+     */
+    Map<String, Object> profile(
+            ConsoleUser user, UUID portfolioId, UUID userId, String access, int limit, String cursor) {
         return get(
                 user,
                 "/users/{userId}",
                 Map.of("portfolioId", portfolioId, "userId", userId),
-                query("cursor", cursor),
+                query("access", access, "cursor", cursor),
                 limit);
     }
 

@@ -27,6 +27,9 @@ import org.springframework.web.bind.annotation.RequestParam;
 @Controller
 class PortfolioController {
 
+    /** The profile's {@code access} that lists only the accounts where the user has a membership. */
+    private static final String ONLY_MEMBERSHIPS = "MEMBERSHIP";
+
     private final GatewayApi api;
 
     private final ConsolePages pages;
@@ -228,17 +231,26 @@ class PortfolioController {
         }
     }
 
+    /**
+     * A user's profile: every linked account with the user's access there, or with {@code
+     * access=MEMBERSHIP} (where the Users page's "+ N more accounts" leads) only the accounts where
+     * they have access or a pending invitation.
+     */
     @GetMapping("/console/portfolios/{portfolioId}/users/{userId}")
     String profile(
             ConsoleUser user,
             @PathVariable UUID portfolioId,
             @PathVariable UUID userId,
+            @RequestParam(required = false) String access,
             @RequestParam(required = false) String cursor,
             Model model) {
         pages.portfolio(model, user, portfolioId, "users");
         pages.accountRoles(model, user, portfolioId);
-        Map<String, Object> profile = api.profile(user, portfolioId, userId, pages.pageSize(), cursor);
+        boolean membershipsOnly = ONLY_MEMBERSHIPS.equals(access);
+        Map<String, Object> profile = api.profile(
+                user, portfolioId, userId, membershipsOnly ? ONLY_MEMBERSHIPS : null, pages.pageSize(), cursor);
         model.addAttribute("profile", profile);
+        model.addAttribute("membershipsOnly", membershipsOnly);
         model.addAttribute("accounts", ConsolePages.items(profile));
         model.addAttribute("invitationLanguages", InvitationLanguages.NAMES);
         model.addAttribute("nextCursor", ConsolePages.nextCursor(profile));

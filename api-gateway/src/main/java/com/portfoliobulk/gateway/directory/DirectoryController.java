@@ -115,7 +115,9 @@ class DirectoryController {
             description = "The user and EVERY linked account of the portfolio, ordered by name, with the user's role"
                     + " there or NO_ACCESS. A portfolio can link thousands of accounts, so the accounts are"
                     + " cursor-paged like every list: one page of them in `items`, with `nextCursor` (`limit`,"
-                    + " `cursor`). An account where the user's invitation expired is NO_ACCESS; a user without"
+                    + " `cursor`). With `access=MEMBERSHIP` only the accounts where the user has a membership"
+                    + " (ACTIVE or INVITED) are listed; a cursor then pages only that list, so pass the same"
+                    + " `access` with it. An account where the user's invitation expired is NO_ACCESS; a user without"
                     + " access to, or a pending invitation to, any of the portfolio's accounts is not one of its"
                     + " users: 404.")
     @ApiResponse(responseCode = "200", description = "The profile with one page of accounts.")
@@ -123,10 +125,22 @@ class DirectoryController {
     UserProfile profile(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
             @Parameter(description = "The user.") @PathVariable UUID userId,
+            @Parameter(
+                            name = "access",
+                            description = "Which accounts to list: ALL (the default) every linked account, also those"
+                                    + " where the user has NO_ACCESS; MEMBERSHIP only those where the user has"
+                                    + " access (ACTIVE) or a pending invitation (INVITED). A cursor belongs to the"
+                                    + " list it was made for: pass the same `access` with it.")
+                    @RequestParam(name = "access", required = false)
+                    UserProfile.Listed listed,
             @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
+        UserProfile.Listed accounts = listed == null ? UserProfile.Listed.ALL : listed;
         return directory.profile(
-                portfolioId, userId, page.request(PortfolioDirectory.PROFILE_ACCOUNTS, portfolioId, userId));
+                portfolioId,
+                userId,
+                accounts,
+                page.request(PortfolioDirectory.profileList(accounts), portfolioId, userId));
     }
 
     private static String text(String q, int maxLength) {

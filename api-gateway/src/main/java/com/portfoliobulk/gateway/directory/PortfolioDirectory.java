@@ -28,6 +28,14 @@ class PortfolioDirectory {
 
     static final String PROFILE_ACCOUNTS = "profile-accounts";
 
+    /** A user's profile with only the accounts where they have a membership: its own list. */
+    static final String PROFILE_MEMBERSHIPS = "profile-memberships";
+
+    /** The list of a user's profile accounts that {@code listed} asks for. */
+    static String profileList(UserProfile.Listed listed) {
+        return listed == UserProfile.Listed.MEMBERSHIP ? PROFILE_MEMBERSHIPS : PROFILE_ACCOUNTS;
+    }
+
     private final LinkedAccounts accounts;
 
     private final PortfolioUsers users;
@@ -78,16 +86,16 @@ class PortfolioDirectory {
         return paging.page(fetched, user -> cursors.after(Cursor.list(USERS, portfolioId), user.userId()));
     }
 
-    UserProfile profile(UUID portfolioId, UUID userId, PageRequest paging) {
+    UserProfile profile(UUID portfolioId, UUID userId, UserProfile.Listed listed, PageRequest paging) {
         cursors.check(paging);
-        UserProfile fetched = profiles.find(portfolioId, userId, paging)
+        UserProfile fetched = profiles.find(portfolioId, userId, listed, paging)
                 .orElseThrow(() -> notFound("User " + userId + " is not a user of portfolio " + portfolioId));
         if (fetched.items().isEmpty()) {
             requireAccountAfter(paging);
         }
         return fetched.withAccounts(paging.page(
                 fetched.items(),
-                account -> cursors.after(Cursor.list(PROFILE_ACCOUNTS, portfolioId, userId), account.accountId())));
+                account -> cursors.after(Cursor.list(profileList(listed), portfolioId, userId), account.accountId())));
     }
 
     /**

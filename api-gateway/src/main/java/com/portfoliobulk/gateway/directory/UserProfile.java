@@ -45,6 +45,14 @@ record UserProfile(
         return new UserProfile(userId, email, idpManaged, page.items(), page.nextCursor());
     }
 
+    /** Which of the portfolio's linked accounts a profile lists (the {@code access} parameter). */
+    enum Listed {
+        /** Every linked account, also those where the user has no access. */
+        ALL,
+        /** Only the accounts where the user has a membership: active access or a pending invitation. */
+        MEMBERSHIP
+    }
+
     /** What a user may do on an account. */
     enum Access {
         /** Has the role on the account. */

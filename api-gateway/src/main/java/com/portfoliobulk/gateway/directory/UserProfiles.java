@@ -29,9 +29,10 @@ class UserProfiles {
      * the account {@code paging.after()} names, at most {@link PageRequest#fetchSize()} of them, in one statement. Empty
      * when the user has no membership in force ({@link MembershipColumns#IN_FORCE}) in any of the
      * portfolio's accounts: then they are not a user of this portfolio. An account where their
-     * invitation expired shows no access, as one where they have none.
+     * invitation expired shows no access, as one where they have none. With {@link
+     * UserProfile.Listed#MEMBERSHIP}, only the accounts where the user has a membership in force.
      */
-    Optional<UserProfile> find(UUID portfolioId, UUID userId, PageRequest paging) {
+    Optional<UserProfile> find(UUID portfolioId, UUID userId, UserProfile.Listed listed, PageRequest paging) {
         Map<String, Object> params = new HashMap<>();
         params.put("portfolioId", portfolioId);
         params.put("userId", userId);
@@ -42,6 +43,9 @@ class UserProfiles {
             after = " AND (a.name, a.id) > (SELECT s.name, s.id FROM directory.accounts s WHERE s.id = :afterId)";
             params.put("afterId", paging.after().item());
         }
+        String memberships = listed == UserProfile.Listed.MEMBERSHIP ? """
+
+                      AND a.id IN (SELECT m.account_id FROM directory.memberships m WHERE m.user_id = :userId AND %s)""".formatted(MembershipColumns.IN_FORCE) : "";
         String sql = """
                 WITH target AS (
                     SELECT u.id, u.email, u.idp_managed
@@ -55,7 +59,7 @@ class UserProfiles {
                 ), page AS (
                     SELECT a.id, a.name
                     FROM directory.accounts a
-                    WHERE a.portfolio_id = :portfolioId%s
+                    WHERE a.portfolio_id = :portfolioId%s%s
                       AND EXISTS (SELECT 1 FROM target)
                     ORDER BY a.name, a.id
                     LIMIT :fetch
@@ -66,7 +70,7 @@ class UserProfiles {
                 LEFT JOIN page p ON true
                 LEFT JOIN directory.memberships m ON m.account_id = p.id AND m.user_id = t.id AND %s
                 ORDER BY p.name, p.id
-                """.formatted(MembershipColumns.IN_FORCE, after, MembershipColumns.IN_FORCE);
+                """.formatted(MembershipColumns.IN_FORCE, after, memberships, MembershipColumns.IN_FORCE);
         List<ProfileRow> rows =
                 jdbc.sql(sql).params(params).query(UserProfiles::row).list();
         if (rows.isEmpty()) {

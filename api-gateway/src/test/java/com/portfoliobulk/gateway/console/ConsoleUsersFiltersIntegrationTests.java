@@ -97,6 +97,35 @@ class ConsoleUsersFiltersIntegrationTests {
     }
 
     /**
+     * "+ N more accounts" leads to the user's profile listing only the accounts where they have access,
+     * and the profile offers all accounts again. Before, it listed every linked account, 50 a page: here
+     * the 25 accounts of the user spread over two pages among 60 where they have none.
+     */
+    @Test
+    void theMoreAccountsLinkLeadsToTheAccountsWhereTheUserHasAccessOnly() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        // Accounts 000001 to 000025, the user in every one, and 60 more between them without them.
+        portfolio.generateAccountsWithMember(25, portfolio.user("everywhere"), AccountRole.ANALYST);
+        IntStream.rangeClosed(1, 60).forEach(i -> portfolio.account(String.format("Account %06d other", 1 + i % 25)));
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("viewer-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_VIEW", portfolio);
+
+        String users =
+                browser.get("/console/portfolios/" + portfolio.id() + "/users").body();
+        Matcher more = Pattern.compile("<li class=\"chip more\">\\s*<a href=\"([^\"]+)\">\\+ 5 more accounts</a>")
+                .matcher(users);
+        assertThat(more.find()).as(users).isTrue();
+        HttpResponse<String> profile = browser.get(ConsoleBrowser.unescape(more.group(1)));
+
+        assertThat(profile.statusCode()).isEqualTo(200);
+        assertThat(rowAccounts(profile.body())).containsExactlyElementsOf(accountNames(1, 25));
+        assertThat(profile.body())
+                .doesNotContain("No access", "Next page", " other</th>")
+                .contains("Only accounts with access</strong>")
+                .containsPattern("<a id=\"all-accounts\" href=\"[^\"]+\">All accounts</a>");
+    }
+
+    /**
      * The count of ticked users and "select all" are the page script's: served hidden, so that without
      * JavaScript the bulk bar does not say "0 users selected" whatever is ticked, nor offer a "select
      * all" that ticks nothing; the script shows them (the browser tests tick with them).
@@ -344,6 +373,15 @@ class ConsoleUsersFiltersIntegrationTests {
         assertThat(start).as(id + " in " + answer).isNotNegative();
         int next = answer.indexOf("hx-swap-oob", start + opening.length());
         return answer.substring(start + opening.length(), next < 0 ? answer.length() : next);
+    }
+
+    /** The account names of a profile's rows. */
+    private static List<String> rowAccounts(String page) {
+        return Pattern.compile("<th scope=\"row\">([^<]+)</th>")
+                .matcher(page)
+                .results()
+                .map(row -> row.group(1))
+                .toList();
     }
 
     private static List<String> chips(String page) {

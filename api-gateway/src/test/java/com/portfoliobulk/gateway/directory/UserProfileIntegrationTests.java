@@ -115,6 +115,52 @@ class UserProfileIntegrationTests extends DirectoryIntegrationTestSupport {
         assertThat(withAccess).isEqualTo(10);
     }
 
+    /**
+     * In a portfolio of 120 accounts, staff user 3 has a membership in 24: with {@code
+     * access=MEMBERSHIP} the profile lists those 24 alone, page after page, instead of 120 accounts
+     * where 96 are "No access"; a cursor of one list is refused by the other.
+     */
+    @Test
+    void accessMembershipListsOnlyTheAccountsWhereTheUserHasAMembershipOnEveryPage() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        portfolio.generate(120, 3, 10);
+        UUID staff = jdbc.sql("SELECT id FROM directory.users WHERE email = :email")
+                .param("email", "staff-000003." + portfolio.tag() + "@example.test")
+                .query(UUID.class)
+                .single();
+        String token = viewer(portfolio.id());
+
+        List<Answer> pages = api.pages(token, user(portfolio.id(), staff), "access", "MEMBERSHIP", "limit", 5);
+        List<JsonNode> accounts = pages.stream()
+                .flatMap(page -> page.body().path("items").values().stream())
+                .toList();
+
+        // Drawn where i + k = 3 (mod 10) with k = 0 or 1: accounts 2, 3, 12, 13, ... 113.
+        assertThat(pages).hasSize(5);
+        assertThat(accounts)
+                .extracting(account -> account.path("accountName").asString())
+                .hasSize(24)
+                .doesNotHaveDuplicates()
+                .isSorted()
+                .allMatch(name -> name.endsWith("2") || name.endsWith("3"));
+        assertThat(accounts)
+                .extracting(account -> account.path("access").asString())
+                .doesNotContain("NO_ACCESS");
+        String membershipsCursor = pages.getFirst().body().path("nextCursor").asString();
+        String allCursor = api.get(token, user(portfolio.id(), staff), "limit", 5)
+                .body()
+                .path("nextCursor")
+                .asString();
+        assertInvalidParameter(
+                api.get(token, user(portfolio.id(), staff), "access", "MEMBERSHIP", "cursor", allCursor), "cursor");
+        assertInvalidParameter(api.get(token, user(portfolio.id(), staff), "cursor", membershipsCursor), "cursor");
+        assertThat(api.get(token, user(portfolio.id(), staff), "access", "ALL", "limit", 200)
+                        .body()
+                        .path("items")
+                        .size())
+                .isEqualTo(120);
+    }
+
     @Test
     void aCursorNamesTheLastAccountButCarriesNoNameAndAnUnlinkedOneStillMarksThePlace() {
         DirectorySeed.Portfolio portfolio = directory.portfolio();
@@ -190,5 +236,6 @@ class UserProfileIntegrationTests extends DirectoryIntegrationTestSupport {
         assertThat(notAUuid.body().path("detail").asString()).contains("userId");
         assertInvalidParameter(api.get(token, user(portfolio.id(), ann), "limit", 0), "limit");
         assertInvalidParameter(api.get(token, user(portfolio.id(), ann), "cursor", "%%%"), "cursor");
+        assertInvalidParameter(api.get(token, user(portfolio.id(), ann), "access", "MEMBER"), "access");
     }
 }
