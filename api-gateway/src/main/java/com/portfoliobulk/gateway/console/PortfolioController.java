@@ -92,25 +92,45 @@ class PortfolioController {
             @RequestHeader(name = "HX-Target", required = false) String target,
             Model model) {
         pages.portfolio(model, user, portfolioId, "users");
+        boolean resultsOnly = htmx != null && "results".equals(target);
+        if (resultsOnly) {
+            // The table alone (each search keystroke, filter or page): it shows the users' roles by
+            // name, but neither the role lists nor the account lists, so neither is read.
+            pages.roleNames(model, portfolioId);
+            users(model, user, portfolioId, q, role, accountId, accountName, cursor);
+            UUID filtered = CanonicalUuids.parse(accountId);
+            model.addAttribute("accountId", filtered == null ? accountId : filtered.toString());
+            return "console/users :: results";
+        }
         pages.accountRoles(model, user, portfolioId);
         // The account choices are read alongside the page of users, not after it.
         Future<Map<String, Object>> choices =
                 background.submit(() -> api.accounts(user, portfolioId, accountName, pages.accountChoices(), null));
+        users(model, user, portfolioId, q, role, accountId, accountName, cursor);
+        accountChoices(model, portfolioId, result(choices), accountId, Map.of(), Map.of());
+        model.addAttribute("invitationLanguages", InvitationLanguages.NAMES);
+        // The bulk bar's and the invitation's reviews, made again from this showing, confirm into one job.
+        model.addAttribute(ReviewKeys.FORM_KEY, ReviewKeys.newFormKey());
+        return "console/users";
+    }
+
+    /** The Users table: one page of users for the search and filters, and what its links carry. */
+    private void users(
+            Model model,
+            ConsoleUser user,
+            UUID portfolioId,
+            String q,
+            String role,
+            String accountId,
+            String accountName,
+            String cursor) {
         Map<String, Object> users = api.users(user, portfolioId, q, role, accountId, pages.pageSize(), cursor);
         model.addAttribute("users", ConsolePages.items(users));
         model.addAttribute("nextCursor", ConsolePages.nextCursor(users));
         model.addAttribute("firstPage", cursor == null || cursor.isBlank());
-        accountChoices(model, portfolioId, result(choices), accountId, Map.of(), Map.of());
         model.addAttribute("q", q);
         model.addAttribute("role", role);
         model.addAttribute("accountName", accountName);
-        model.addAttribute("invitationLanguages", InvitationLanguages.NAMES);
-        // The bulk bar's and the invitation's reviews, made again from this showing, confirm into one job.
-        model.addAttribute(ReviewKeys.FORM_KEY, ReviewKeys.newFormKey());
-        if (htmx != null && "results".equals(target)) {
-            return "console/users :: results";
-        }
-        return "console/users";
     }
 
     /**

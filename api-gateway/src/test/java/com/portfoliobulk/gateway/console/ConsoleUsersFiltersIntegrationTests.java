@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +19,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -39,6 +43,9 @@ class ConsoleUsersFiltersIntegrationTests {
 
     @Autowired
     private JdbcClient jdbc;
+
+    @Autowired
+    private MeterRegistry meters;
 
     @Test
     void findingAccountsByNameKeepsTheAccountFilterAndShowsItSelected() throws Exception {
@@ -150,6 +157,71 @@ class ConsoleUsersFiltersIntegrationTests {
                 .as("the list htmx swaps in")
                 .containsPattern("<input [^>]*id=\"select-all\"[^>]*\\shidden[\\s>=]")
                 .contains(portfolio.email("ann"));
+    }
+
+    /**
+     * A search as typed (htmx asking for the results alone) reads the page of users and nothing else
+     * from the API: not the account roles and not the first 100 accounts with their Owner and member
+     * counts, which the table does not show. The whole page reads all three.
+     */
+    @Test
+    void theResultsOfASearchAsTypedReadNeitherTheAccountsNorTheAccountRoles() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        portfolio.member(portfolio.account("Alpha"), portfolio.user("ann"), AccountRole.ANALYST);
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String users = "/console/portfolios/" + portfolio.id() + "/users";
+
+        Map<String, Long> before = apiCalls();
+        assertThat(browser.get(users).statusCode()).isEqualTo(200);
+        Map<String, Long> page = awaitApiCalls(before, 1, 1, 1);
+        String results = browser.get(users + "?q=ann", "HX-Request", "true", "HX-Target", "results")
+                .body();
+        awaitApiCalls(page, 1, 0, 0);
+        // The whole page again: once its calls are counted, those of the search before it are too.
+        assertThat(browser.get(users).statusCode()).isEqualTo(200);
+        Map<String, Long> after = awaitApiCalls(page, 2, 1, 1);
+
+        assertThat(results).contains(portfolio.email("ann")).contains("Analyst");
+        assertThat(after.get("users") - page.get("users")).isEqualTo(2);
+        assertThat(after.get("accounts") - page.get("accounts"))
+                .as("accounts read by the search and the page after it")
+                .isEqualTo(1);
+        assertThat(after.get("account-roles") - page.get("account-roles"))
+                .as("account roles read by the search and the page after it")
+                .isEqualTo(1);
+    }
+
+    /** How many calls the API answered so far on its users, accounts and account roles lists. */
+    private Map<String, Long> apiCalls() {
+        Map<String, Long> calls = new LinkedHashMap<>();
+        for (String list : List.of("users", "accounts", "account-roles")) {
+            calls.put(
+                    list,
+                    meters
+                            .find("http.server.requests")
+                            .tag("uri", "/api/v1/portfolios/{portfolioId}/" + list)
+                            .timers()
+                            .stream()
+                            .mapToLong(Timer::count)
+                            .sum());
+        }
+        return calls;
+    }
+
+    /**
+     * The calls the API answered once it answered at least so many more on its users, accounts and
+     * account roles lists than {@code before}: a call is counted when its answer is complete, which may
+     * be just after the console's.
+     */
+    private Map<String, Long> awaitApiCalls(Map<String, Long> before, long users, long accounts, long accountRoles) {
+        return Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(
+                        this::apiCalls,
+                        calls -> calls.get("users") >= before.get("users") + users
+                                && calls.get("accounts") >= before.get("accounts") + accounts
+                                && calls.get("account-roles") >= before.get("account-roles") + accountRoles);
     }
 
     /**
