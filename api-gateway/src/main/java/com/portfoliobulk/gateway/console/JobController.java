@@ -33,6 +33,11 @@ class JobController {
 
     private static final Formats FORMATS = new Formats();
 
+    /** The bounds of the progress panel's polling interval, in seconds ({@link #pollSeconds}). */
+    private static final long MIN_POLL_SECONDS = 1;
+
+    private static final long MAX_POLL_SECONDS = 60;
+
     /** The flash attribute that hands the job's page the tag its cancellation answered. */
     private static final String CANCELLED_TAG = "cancelledTag";
 
@@ -75,13 +80,14 @@ class JobController {
         // Led here by a cancel, the page asks for the job no older than the cancellation's tag: another
         // gateway than the one that cancelled may serve it, whose status answer could otherwise be a read
         // from before (the job running, with its Cancel). A 304 says the job is as cancelled: read it then.
-        Map<String, Object> job = (model.getAttribute(CANCELLED_TAG) instanceof String tag
+        ResponseEntity<Map<String, Object>> answer = (model.getAttribute(CANCELLED_TAG) instanceof String tag
                         ? api.job(user, portfolioId, jobId, tag)
                         : Optional.<ResponseEntity<Map<String, Object>>>empty())
                 .or(() -> api.job(user, portfolioId, jobId, null))
-                .orElseThrow()
-                .getBody();
+                .orElseThrow();
+        Map<String, Object> job = answer.getBody();
         model.addAttribute("job", job);
+        model.addAttribute("pollSeconds", pollSeconds(answer.getHeaders()));
         model.addAttribute("terminal", TERMINAL.contains(String.valueOf(job.get("status"))));
         Map<String, Object> tasks = api.tasks(user, portfolioId, jobId, status, reason, pages.pageSize(), cursor);
         model.addAttribute("tasks", ConsolePages.items(tasks));
@@ -141,7 +147,22 @@ class JobController {
         }
         model.addAttribute("job", job);
         model.addAttribute("terminal", terminal);
+        model.addAttribute("pollSeconds", pollSeconds(answer.get().getHeaders()));
         return "console/job :: progress";
+    }
+
+    /**
+     * How often the progress panel polls: every {@code Retry-After} seconds of the API's status answer
+     * ({@code bulk.gateway.jobs.poll-interval}), from {@value #MIN_POLL_SECONDS} to {@value
+     * #MAX_POLL_SECONDS}; every {@value #MIN_POLL_SECONDS} s when the answer has none or one in seconds
+     * that cannot be read.
+     */
+    static long pollSeconds(HttpHeaders answer) {
+        String retryAfter = answer.getFirst(HttpHeaders.RETRY_AFTER);
+        if (retryAfter == null || !retryAfter.strip().matches("\\d{1,9}")) {
+            return MIN_POLL_SECONDS;
+        }
+        return Math.clamp(Long.parseLong(retryAfter.strip()), MIN_POLL_SECONDS, MAX_POLL_SECONDS);
     }
 
     /** A poll refused for good reloads the page, which shows the refusal (the console's error page). */
