@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -49,13 +50,18 @@ class ReviewController {
 
     private final ConsoleDirectory directory;
 
+    /** The most tasks a job may have ({@code bulk.gateway.jobs.max-tasks-per-job}), said by {@link #inConsoleWords}. */
+    private final int maxTasksPerJob;
+
     ReviewController(
             GatewayApi api,
             ConsolePages pages,
             JsonMapper json,
             ReviewSignatures signatures,
             ConsoleErrorPages errorPages,
-            ConsoleDirectory directory) {
+            ConsoleDirectory directory,
+            @Value("${bulk.gateway.jobs.max-tasks-per-job:200000}") int maxTasksPerJob) {
+        this.maxTasksPerJob = maxTasksPerJob;
         this.api = api;
         this.pages = pages;
         this.requests = new BulkRequests(json);
@@ -266,11 +272,37 @@ class ReviewController {
             RedirectAttributes redirect) {
         requireReviewed(user, portfolioId, request, idempotencyKey, signature);
         pages.portfolio(new org.springframework.ui.ExtendedModelMap(), user, portfolioId, "jobs");
-        GatewayApi.Submitted submitted = api.submit(user, portfolioId, request, idempotencyKey);
+        GatewayApi.Submitted submitted;
+        try {
+            submitted = api.submit(user, portfolioId, request, idempotencyKey);
+        } catch (ApiProblem problem) {
+            throw inConsoleWords(problem);
+        }
         if (submitted.replayed()) {
             redirect.addFlashAttribute("notice", REPLAYED);
         }
         return "redirect:/console/portfolios/" + portfolioId + "/jobs/" + submitted.jobId();
+    }
+
+    /**
+     * A change of more tasks than a job may have (413) in words a console user can act on: what to
+     * untick, how the tasks add up, and the cap. The API's own words point an API client to its preview
+     * endpoint, which a browser user has no use for. Any other problem as the API worded it.
+     */
+    private ApiProblem inConsoleWords(ApiProblem problem) {
+        if (problem.status() != 413) {
+            return problem;
+        }
+        return new ApiProblem(
+                problem.status(),
+                Map.of(
+                        "title",
+                        "Too many tasks",
+                        "detail",
+                        "This change makes more than " + maxTasksPerJob + " tasks, the most one job may have."
+                                + " Each user makes one task for every account the change touches (offboarded,"
+                                + " one for every account they hold): untick some users or accounts and review"
+                                + " again, and make the rest as another change."));
     }
 
     /**
@@ -328,7 +360,7 @@ class ReviewController {
                 throw problem;
             }
             // The request as built cannot be previewed: say why, field by field, and offer no Confirm.
-            model.addAttribute("problem", problem);
+            model.addAttribute("problem", inConsoleWords(problem));
             if (model.getAttribute("sent") instanceof SentForm sent) {
                 offerBack(model, user, portfolioId, sent);
             }

@@ -16,10 +16,10 @@ import org.springframework.test.context.TestPropertySource;
 
 /**
  * The console with the job settings an operator may change: a status answer that asks to poll every 7 s
- * ({@code bulk.gateway.jobs.poll-interval}).
+ * ({@code bulk.gateway.jobs.poll-interval}) and a cap of 2 tasks a job.
  */
 @ConsoleIntegrationTest
-@TestPropertySource(properties = "bulk.gateway.jobs.poll-interval=7s")
+@TestPropertySource(properties = {"bulk.gateway.jobs.poll-interval=7s", "bulk.gateway.jobs.max-tasks-per-job=2"})
 class ConsoleJobSettingsIntegrationTests {
 
     @LocalServerPort
@@ -53,5 +53,34 @@ class ConsoleJobSettingsIntegrationTests {
 
         assertThat(page).contains("hx-trigger=\"every 7s\"").doesNotContain("every 1s");
         assertThat(progress).contains("hx-trigger=\"every 7s\"").doesNotContain("every 1s");
+    }
+
+    /**
+     * A review of more tasks than a job may have says what the administrator can do on the console:
+     * untick users or accounts, each user making one task per account they hold, up to the cap. Before,
+     * it sent them to the API's preview endpoint.
+     */
+    @Test
+    void aReviewOfTooManyTasksSaysHowToMakeItSmallerOnTheConsole() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID ann = portfolio.user("ann");
+        portfolio
+                .member(portfolio.account("Brand Oslo"), ann, AccountRole.ANALYST)
+                .member(portfolio.account("Brand Paris"), ann, AccountRole.ANALYST)
+                .member(portfolio.account("Brand Rome"), ann, AccountRole.ANALYST);
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+
+        HttpResponse<String> review = browser.post(
+                "/console/portfolios/" + portfolio.id() + "/review",
+                Map.of("action", "offboard", "userIds", ann.toString(), "_csrf", browser.csrf()));
+
+        String text = ConsoleBrowser.unescape(review.body());
+        assertThat(text)
+                .contains("Too many tasks")
+                .contains("more than 2 tasks, the most one job may have")
+                .contains("Each user makes one task for every account the change touches")
+                .contains("untick some users or accounts")
+                .doesNotContain("bulk-jobs/preview");
     }
 }
