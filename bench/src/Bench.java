@@ -332,7 +332,11 @@ public final class Bench {
                 "--smtp-port",
                 String.valueOf(freePort()),
                 "--mailbox-port",
-                String.valueOf(freePort())));
+                String.valueOf(freePort()),
+                // The stack stops itself once this JVM has exited: a kill -9 of the benchmark, which
+                // runs no shutdown hook, would otherwise leave it running on bench/.stack, locked.
+                "--stop-with",
+                String.valueOf(ProcessHandle.current().pid())));
         if (!options.oneJvm) {
             // As deployed: one service's garbage collection pauses, heap and CPU are not another's.
             command.add("--jvm-per-service");

@@ -19,6 +19,7 @@ import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.slf4j.LoggerFactory;
 
 /**
  * The whole product on this machine with no Docker: PostgreSQL 17 and a KRaft Kafka broker with their
@@ -103,6 +104,7 @@ public final class LocalStack implements AutoCloseable {
                             Optional.ofNullable(logging.get()).ifPresent(LocalLogging::stop);
                         },
                         "local-stack-stop"));
+        options.stopWith().ifPresent(LocalStack::stopWhenExited);
         try {
             DataDirectory directory = started.start(() -> DataDirectory.open(options.dataDirectory(), options.reset()));
             Path logFile = directory.logs().resolve("local-stack.log");
@@ -114,6 +116,29 @@ public final class LocalStack implements AutoCloseable {
             System.err.println("See " + options.dataDirectory().resolve("logs/local-stack.log") + " for details.");
             System.exit(1);
         }
+    }
+
+    /**
+     * With {@code --stop-with PID}: once that process has exited, however it ended, ends this JVM, whose
+     * shutdown hook then stops what has started (the services, Kafka, PostgreSQL) and unlocks the data
+     * directory, as Ctrl-C would. The program that started the local stack (the benchmark) passes its
+     * own process id: when it is killed with {@code kill -9} it can stop nothing itself, and the stack
+     * would otherwise run on, orphaned, holding the data directory and its ports until stopped by hand.
+     */
+    private static void stopWhenExited(long pid) {
+        Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        if (process.isEmpty()) {
+            System.err.println("Process " + pid + " (--stop-with) is not running: nothing started");
+            System.exit(1);
+            return;
+        }
+        Thread.ofPlatform().daemon().name("local-stack-stop-with").start(() -> {
+            process.get().onExit().join();
+            String message = "Process " + pid + " (--stop-with) has exited: stopping the local stack";
+            System.err.println(message);
+            LoggerFactory.getLogger(LocalStack.class).warn(message);
+            System.exit(0);
+        });
     }
 
     /**

@@ -3,6 +3,7 @@ package com.portfoliobulk.localstack;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * The command line of the local run ({@code ./run-local.sh [options]}).
@@ -23,6 +24,8 @@ import java.util.List;
  *     api-gateway JVM with the relay off; only with {@code jvmPerService}
  * @param relayPort the task-relay JVM's port (0: any free port), when it runs
  * @param verbose whether every log line goes to the console too, not only to the log file
+ * @param stopWith the process whose exit stops the local stack, if any ({@code --stop-with}): the program
+ *     that started it, so that a {@code kill -9} of that program leaves nothing running
  * @param help whether only the usage was asked for
  */
 public record LocalStackOptions(
@@ -40,6 +43,7 @@ public record LocalStackOptions(
         boolean relayJvm,
         int relayPort,
         boolean verbose,
+        OptionalLong stopWith,
         boolean help) {
 
     public static final Path DEFAULT_DATA_DIRECTORY = Path.of(".local-stack");
@@ -78,6 +82,9 @@ public record LocalStackOptions(
               --relay-port N           task-relay port (default 8083; with --relay-jvm)
               --verbose                log everything to the console too (default: errors only;
                                        the full log is in <data-dir>/logs/local-stack.log)
+              --stop-with PID          stop everything (as Ctrl-C does) once process PID has exited,
+                                       even when it was killed (kill -9): the program that started
+                                       this one passes its own process id (the benchmark does)
               --no-build               (run-local.sh) start without building first
               --help                   show this help
             """;
@@ -108,13 +115,29 @@ public record LocalStackOptions(
                 false,
                 8083,
                 false,
+                OptionalLong.empty(),
                 false);
     }
 
     /** Everything on free ports in the given directory, as tests run it. */
     public static LocalStackOptions onFreePorts(Path dataDirectory) {
         return new LocalStackOptions(
-                dataDirectory, false, List.of(), 0, 0, 0, 0, 0, 0, 0, false, false, 0, false, false);
+                dataDirectory,
+                false,
+                List.of(),
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                false,
+                false,
+                0,
+                false,
+                OptionalLong.empty(),
+                false);
     }
 
     /** The same options with {@code --reset}. */
@@ -134,6 +157,7 @@ public record LocalStackOptions(
                 relayJvm,
                 relayPort,
                 verbose,
+                stopWith,
                 help);
     }
 
@@ -158,6 +182,7 @@ public record LocalStackOptions(
         boolean relayJvm = false;
         int relayPort = defaults.relayPort();
         boolean verbose = false;
+        OptionalLong stopWith = OptionalLong.empty();
         boolean help = false;
         List<String> arguments = new ArrayList<>();
         for (String arg : args) {
@@ -187,6 +212,7 @@ public record LocalStackOptions(
                 case "--smtp-port" -> smtpPort = port(value(arguments, ++i, option), option);
                 case "--mailbox-port" -> mailboxPort = port(value(arguments, ++i, option), option);
                 case "--relay-port" -> relayPort = port(value(arguments, ++i, option), option);
+                case "--stop-with" -> stopWith = OptionalLong.of(processId(value(arguments, ++i, option), option));
                 default -> throw new IllegalArgumentException("Unknown option '" + option + "'");
             }
         }
@@ -205,6 +231,7 @@ public record LocalStackOptions(
                 relayJvm,
                 relayPort,
                 verbose,
+                stopWith,
                 help);
     }
 
@@ -213,6 +240,18 @@ public record LocalStackOptions(
             throw new IllegalArgumentException("Option " + option + " needs a value");
         }
         return arguments.get(index);
+    }
+
+    private static long processId(String value, String option) {
+        try {
+            long pid = Long.parseLong(value);
+            if (pid <= 0) {
+                throw new NumberFormatException();
+            }
+            return pid;
+        } catch (NumberFormatException ex) {
+            throw new IllegalArgumentException(option + " needs a process id, not '" + value + "'");
+        }
     }
 
     private static int port(String value, String option) {

@@ -7,9 +7,15 @@ import com.portfoliobulk.testsupport.FreePorts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -20,6 +26,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +47,8 @@ import tools.jackson.databind.JsonNode;
  * stack's JVM is killed with {@code kill -9} they stop too, leaving no service holding its port. With
  * {@code --relay-jvm}, a gateway JVM of its own publishes a job's tasks and the api-gateway's none; and
  * Ctrl-C, which a terminal sends to every process of the stack at once, stops the service JVMs in
- * turn, the api-gateway first.
+ * turn, the api-gateway first. Started by another program with {@code --stop-with}, as the benchmark
+ * starts it, the whole stack stops when that program is killed with {@code kill -9}.
  */
 class LocalStackJvmPerServiceSystemTests {
 
@@ -71,7 +79,7 @@ class LocalStackJvmPerServiceSystemTests {
             String summary = awaitSummary(stack);
             assertThat(summary)
                     .contains("Starting audit-consumer, bulk-worker and api-gateway, each in its own JVM ... ready");
-            Map<String, ProcessHandle> services = serviceJvms(stack);
+            Map<String, ProcessHandle> services = serviceJvms(stack.toHandle());
             assertThat(services).containsOnlyKeys("api-gateway", "bulk-worker", "audit-consumer");
             for (ProcessHandle jvm : services.values()) {
                 assertThat(String.join(" ", commandLine(jvm)))
@@ -130,7 +138,7 @@ class LocalStackJvmPerServiceSystemTests {
                     .contains("Starting audit-consumer, bulk-worker, task-relay and api-gateway, each in its own JVM"
                             + " ... ready")
                     .contains("/actuator/prometheus on each of the four");
-            Map<String, ProcessHandle> services = serviceJvms(stack);
+            Map<String, ProcessHandle> services = serviceJvms(stack.toHandle());
             assertThat(services).containsOnlyKeys("api-gateway", "task-relay", "bulk-worker", "audit-consumer");
             assertThat(String.join(" ", commandLine(services.get("task-relay"))))
                     .doesNotContain("token-secret", "datasource.password");
@@ -176,6 +184,93 @@ class LocalStackJvmPerServiceSystemTests {
             stack.destroyForcibly();
             ProcessHandle.of(stack.pid()).ifPresent(ProcessHandle::destroyForcibly);
             stopOrphanedPostgres(dataDirectory);
+        }
+    }
+
+    /**
+     * The local stack started by another program, as the benchmark starts it: with {@code --stop-with}
+     * and that program's process id. A {@code kill -9} of that program, which can stop nothing itself,
+     * stops the whole stack all the same, as Ctrl-C would: its JVM, the service JVMs and PostgreSQL exit,
+     * nothing answers on their ports any more, and the data directory is unlocked for the next run.
+     */
+    @Test
+    void stopsEverythingWhenTheProgramThatStartedItIsKilled(@TempDir Path dataDirectory) throws Exception {
+        ProcessBuilder command = LocalStackProcess.command(dataDirectory, "--jvm-per-service");
+        List<String> stackCommand = new ArrayList<>(command.command());
+        // A shell stands for the program: it starts the stack with its own process id, and waits.
+        command.command().clear();
+        command.command().addAll(List.of("bash", "-c", "\"$@\" --stop-with $$ & wait", "starter"));
+        command.command().addAll(stackCommand);
+        Process starter = command.start();
+        ProcessHandle stack = null;
+        try {
+            // The stack's output, through the pipe it shares with the shell.
+            String summary = awaitSummary(starter);
+            stack = starter.toHandle().children().findFirst().orElseThrow();
+            Map<String, ProcessHandle> services = serviceJvms(stack);
+            assertThat(services).containsOnlyKeys("api-gateway", "bulk-worker", "audit-consumer");
+            ProcessHandle postmaster = ProcessHandle.of(
+                            Long.parseLong(Files.readAllLines(dataDirectory.resolve("postgres/postmaster.pid"))
+                                    .getFirst()
+                                    .trim()))
+                    .orElseThrow();
+            Matcher database = SUMMARY_DATABASE.matcher(summary);
+            assertThat(database.find()).as(summary).isTrue();
+            List<URI> endpoints = List.of(
+                    URI.create(urls(summary).get("Gateway")),
+                    URI.create(urls(summary).get("Mailbox")),
+                    URI.create(database.group(1).substring("jdbc:".length())));
+            assertThat(endpoints)
+                    .allSatisfy(endpoint -> assertThat(answers(endpoint))
+                            .as("%s answers while the stack runs", endpoint)
+                            .isTrue());
+
+            starter.destroyForcibly();
+            assertThat(starter.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+            ProcessHandle orphan = stack;
+            await().atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> {
+                        assertThat(orphan.isAlive())
+                                .as("the local stack's JVM after its starter's kill -9")
+                                .isFalse();
+                        assertThat(services.values().stream().filter(ProcessHandle::isAlive))
+                                .as("service JVMs")
+                                .isEmpty();
+                        assertThat(postmaster.isAlive()).as("PostgreSQL").isFalse();
+                    });
+            assertThat(endpoints)
+                    .allSatisfy(endpoint -> assertThat(answers(endpoint))
+                            .as("%s answers after the stack stopped", endpoint)
+                            .isFalse());
+            assertThat(dataDirectory.resolve("postgres/postmaster.pid"))
+                    .as("PostgreSQL was shut down, not left to a crash recovery")
+                    .doesNotExist();
+            try (FileChannel channel =
+                            FileChannel.open(dataDirectory.resolve("local-stack.lock"), StandardOpenOption.WRITE);
+                    FileLock lock = channel.tryLock()) {
+                assertThat(lock)
+                        .as("the data directory is free for the next run")
+                        .isNotNull();
+            }
+            assertThat(dataDirectory.resolve("logs/local-stack.log"))
+                    .content()
+                    .contains("Process " + starter.pid() + " (--stop-with) has exited: stopping the local stack");
+        } finally {
+            starter.destroyForcibly();
+            Optional.ofNullable(stack).ifPresent(ProcessHandle::destroyForcibly);
+            stopOrphanedPostgres(dataDirectory);
+        }
+    }
+
+    /** Whether something accepts a TCP connection on the endpoint's port, on this machine. */
+    private static boolean answers(URI endpoint) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("localhost", endpoint.getPort()), 2_000);
+            return true;
+        } catch (IOException ex) {
+            return false;
         }
     }
 
@@ -340,9 +435,8 @@ class LocalStackJvmPerServiceSystemTests {
         return summary.get(ServiceProcesses.STARTUP.toSeconds(), TimeUnit.SECONDS);
     }
 
-    private static Map<String, ProcessHandle> serviceJvms(Process stack) {
-        return stack.toHandle()
-                .children()
+    private static Map<String, ProcessHandle> serviceJvms(ProcessHandle stack) {
+        return stack.children()
                 .filter(child -> commandLine(child).contains(ServiceJvms.SERVICE_ARGUMENT))
                 .collect(Collectors.toMap(LocalStackJvmPerServiceSystemTests::serviceName, child -> child));
     }

@@ -45,6 +45,8 @@ class LocalStackOptionsTests {
                 "--jvm-per-service",
                 "--relay-jvm",
                 "--relay-port=9083",
+                "--stop-with",
+                "4242",
                 "--verbose");
 
         assertThat(options.reset()).isTrue();
@@ -60,6 +62,8 @@ class LocalStackOptionsTests {
         assertThat(options.relayJvm()).isTrue();
         assertThat(options.relayPort()).isEqualTo(9083);
         assertThat(options.verbose()).isTrue();
+        assertThat(options.stopWith()).hasValue(4242);
+        assertThat(LocalStackOptions.parse().stopWith()).isEmpty();
         assertThat(LocalStackOptions.parse("--help").help()).isTrue();
     }
 
@@ -83,6 +87,9 @@ class LocalStackOptionsTests {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> LocalStackOptions.parse("--relay-port", "relay"))
                 .withMessage("--relay-port needs a port number (0-65535), not 'relay'");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> LocalStackOptions.parse("--stop-with", "bench"))
+                .withMessage("--stop-with needs a process id, not 'bench'");
     }
 
     @Test
