@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -95,7 +96,8 @@ public final class Bench {
                                      the api-gateway's JVM with its relay off (./run-local.sh
                                      --relay-jvm; not with --one-jvm)
               --cpu-groups           put each JVM of the stack, PostgreSQL and the benchmark's clients
-                                     in a CPU control group of its own, as containers would (needs root)
+                                     in a CPU control group of its own, as containers would (needs root);
+                                     all or nothing: what cannot be applied as asked ends the run
               --cpu-weight NAME=N    with --cpu-groups: N times the default CPU weight for the group
                                      NAME (repeatable), e.g. api-gateway=8, as a deployment giving
                                      the API's gateways CPU first would
@@ -227,7 +229,16 @@ public final class Bench {
     volatile String step = "starting the local stack";
 
     void measure(Path jfr) throws Exception {
+        if (options.cpuGroups) {
+            // Before the stack's start, which takes minutes: groups that cannot be made as asked (no
+            // cpu controller, no cpu.idle, a refused setting) end the run at once.
+            step = "checking the CPU groups";
+            cpuGroups.place(plannedGroups(), options.cpuWeights, options.cpuMax, options.cpuIdle);
+            cpuGroups.remove();
+        }
+        step = "starting the local stack";
         startStack(jfr);
+        step = "placing the CPU groups";
         results.put("cpuGroups", options.cpuGroups
                 ? cpuGroups.place(groupedProcesses(), options.cpuWeights, options.cpuMax, options.cpuIdle)
                 : "none (as started; --cpu-groups places them)");
@@ -402,7 +413,7 @@ public final class Bench {
      */
     List<Jvm> jvms(String workerUrl, String auditUrl, String relayUrl) {
         if (options.oneJvm) {
-            return List.of(new Jvm("local stack (all three services)", stack.pid(), gateway));
+            return List.of(new Jvm(ONE_JVM, stack.pid(), gateway));
         }
         Map<String, String> urls = new LinkedHashMap<>();
         urls.put("api-gateway", gateway);
@@ -425,8 +436,35 @@ public final class Bench {
         }
         List<String> order = List.copyOf(urls.keySet());
         jvms.sort(Comparator.comparing(jvm -> order.indexOf(jvm.name())));
-        jvms.add(new Jvm("local stack (Kafka broker, mailbox)", stack.pid(), null));
+        jvms.add(new Jvm(STACK_JVM, stack.pid(), null));
         return List.copyOf(jvms);
+    }
+
+    /** The name of the one JVM with --one-jvm. */
+    static final String ONE_JVM = "local stack (all three services)";
+
+    /** The name of the local stack's own JVM, beside the services' JVMs. */
+    static final String STACK_JVM = "local stack (Kafka broker, mailbox)";
+
+    /**
+     * The CPU groups {@link #groupedProcesses()} will give once the stack runs, with no processes yet:
+     * each JVM {@link #jvms} will find, PostgreSQL and the benchmark's clients.
+     */
+    Map<String, List<Long>> plannedGroups() {
+        List<String> names = new ArrayList<>();
+        if (options.oneJvm) {
+            names.add(ONE_JVM);
+        } else {
+            names.add("api-gateway");
+            if (options.relayJvm) {
+                names.add("task-relay");
+            }
+            names.addAll(List.of("bulk-worker", "audit-consumer", STACK_JVM));
+        }
+        names.addAll(List.of("PostgreSQL", "benchmark clients"));
+        Map<String, List<Long>> groups = new LinkedHashMap<>();
+        names.forEach(name -> groups.put(name, List.of()));
+        return groups;
     }
 
     /** One JVM of the local stack; {@code metricsUrl} is the base URL of its Prometheus endpoint, if any. */
@@ -482,8 +520,9 @@ public final class Bench {
      * autogroup schedules by session: the JVMs, started from one shell, share one group with the
      * benchmark's clients, while every PostgreSQL process (each starts a session of its own) is a
      * group of its own. Needs write access to the cpu controller (cgroup v1, or v2 with the
-     * controller enabled), as root has; without it the run goes on as started, and the results say
-     * why.
+     * controller enabled), as root has. All or nothing: what cannot be applied as asked ends the run,
+     * with every process where it was and no group left, rather than a run measured with some
+     * processes in groups and some not.
      */
     static final class CpuGroups {
 
@@ -491,15 +530,36 @@ public final class Bench {
 
         private Path root;
 
+        /** The cgroup v2 hierarchy rather than v1's cpu hierarchy (cpu.weight and cpu.max, not cpu.shares). */
+        private boolean v2;
+
+        /** The groups, by name: their directories. */
+        private final Map<String, Path> groups = new LinkedHashMap<>();
+
+        /** The processes moved into a group, each with the group it was in before: where it goes back. */
+        private final Map<Long, Path> moved = new LinkedHashMap<>();
+
+        /**
+         * Each group's first process's group before: where a process it started since goes (a
+         * PostgreSQL backend started in the postmaster's group).
+         */
+        private final Map<Path, Path> firstFrom = new LinkedHashMap<>();
+
         /** The groups limited by --cpu-max, by name: their directories. */
         private final Map<String, Path> limited = new LinkedHashMap<>();
 
         /**
          * Places each group's processes, each group at the default weight times its entry in {@code
          * weights} (1 if none), limited to its entry in {@code maxCores} (none if none), and idle if in
-         * {@code idle}; says where, or why not.
+         * {@code idle}; says what it applied. All or nothing: every group is made and set up before any
+         * process is moved, and whatever fails on the way (no cpu controller, a control file this kernel
+         * does not have, a write the controller refuses) moves the processes moved so far back where
+         * they were and removes the groups. With no processes, it checks that the groups can be made as
+         * asked, and leaves them for {@link #remove()}.
+         *
+         * @throws IllegalStateException naming what is missing or was refused
          */
-        String place(
+        synchronized String place(
                 Map<String, List<Long>> groups,
                 Map<String, Integer> weights,
                 Map<String, Double> maxCores,
@@ -507,54 +567,53 @@ public final class Bench {
             if (!groups.keySet().containsAll(weights.keySet())
                     || !groups.keySet().containsAll(maxCores.keySet())
                     || !groups.keySet().containsAll(idle)) {
-                return "none: --cpu-weight, --cpu-max or --cpu-idle names a group that is not one of "
-                        + groups.keySet();
+                throw new IllegalStateException("--cpu-groups: --cpu-weight, --cpu-max or --cpu-idle names a group"
+                        + " that is not one of " + groups.keySet());
             }
             try {
-                Path controller = cpuController();
-                if (controller == null) {
-                    return "none: no cpu controller of cgroup v1 or v2 is mounted";
+                root = cpuController();
+                if (root == null) {
+                    throw new IOException("no cpu controller of cgroup v1 or v2 is mounted (on cgroup v2, the root's"
+                            + " cgroup.subtree_control must name cpu)");
                 }
-                root = controller;
-                parent = controller.resolve("portfolio-bench-" + ProcessHandle.current().pid());
+                v2 = Files.exists(root.resolve("cgroup.controllers"));
+                removeLeftovers(root);
+                parent = root.resolve("portfolio-bench-" + ProcessHandle.current().pid());
                 Files.createDirectories(parent);
-                if (Files.exists(controller.resolve("cgroup.subtree_control"))) {
-                    Files.writeString(parent.resolve("cgroup.subtree_control"), "+cpu");
+                if (v2) {
+                    set(parent, "cgroup.subtree_control", "+cpu", "--cpu-groups");
                 }
-                for (Map.Entry<String, List<Long>> group : groups.entrySet()) {
-                    Path dir = parent.resolve(group.getKey().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-"));
+                for (String name : groups.keySet()) {
+                    Path dir = parent.resolve(name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-"));
                     Files.createDirectories(dir);
-                    int times = weights.getOrDefault(group.getKey(), 1);
+                    this.groups.put(name, dir);
+                    int times = weights.getOrDefault(name, 1);
                     if (times != 1) {
                         // cgroup v2's default weight is 100, v1's shares 1024.
-                        boolean v2 = Files.exists(dir.resolve("cpu.weight"));
-                        Files.writeString(dir.resolve(v2 ? "cpu.weight" : "cpu.shares"), Integer.toString((v2 ? 100 : 1024) * times));
+                        set(dir, v2 ? "cpu.weight" : "cpu.shares", Integer.toString((v2 ? 100 : 1024) * times),
+                                "--cpu-weight");
                     }
-                    if (idle.contains(group.getKey())) {
+                    if (idle.contains(name)) {
                         // SCHED_IDLE for the group among its siblings: any other group's thread that
                         // wakes takes the CPU from it at once (cgroup v1 and v2, Linux 5.15 and later).
-                        Files.writeString(dir.resolve("cpu.idle"), "1");
+                        set(dir, "cpu.idle", "1", "--cpu-idle (Linux 5.15 and later)");
                     }
-                    Double cores = maxCores.get(group.getKey());
+                    Double cores = maxCores.get(name);
                     if (cores != null) {
-                        limited.put(group.getKey(), dir);
                         // A quota of CPU time per period of 100 ms: cgroup v2's cpu.max, v1's cfs_quota_us.
                         long quota = Math.round(cores * 100_000);
-                        if (Files.exists(dir.resolve("cpu.max"))) {
-                            Files.writeString(dir.resolve("cpu.max"), quota + " 100000");
+                        if (v2) {
+                            set(dir, "cpu.max", quota + " 100000", "--cpu-max");
                         } else {
-                            Files.writeString(dir.resolve("cpu.cfs_period_us"), "100000");
-                            Files.writeString(dir.resolve("cpu.cfs_quota_us"), Long.toString(quota));
+                            set(dir, "cpu.cfs_period_us", "100000", "--cpu-max");
+                            set(dir, "cpu.cfs_quota_us", Long.toString(quota), "--cpu-max");
                         }
+                        limited.put(name, dir);
                     }
+                }
+                for (Map.Entry<String, List<Long>> group : groups.entrySet()) {
                     for (long pid : group.getValue()) {
-                        try {
-                            Files.writeString(dir.resolve("cgroup.procs"), Long.toString(pid));
-                        } catch (IOException ex) {
-                            if (ProcessHandle.of(pid).isPresent()) {
-                                throw ex;
-                            }
-                        }
+                        move(pid, this.groups.get(group.getKey()), group.getKey());
                     }
                 }
                 return "each of " + groups.keySet() + " in a group of its own, "
@@ -563,8 +622,69 @@ public final class Bench {
                         + (idle.isEmpty() ? "" : ", idle (only CPU no other group wants): " + idle)
                         + " (" + parent + ")";
             } catch (IOException | RuntimeException ex) {
-                remove();
-                return "none: the cpu controller refused (" + ex + ")";
+                List<String> left = remove();
+                throw new IllegalStateException("--cpu-groups: " + ex.getMessage() + "; "
+                        + (left.isEmpty()
+                                ? "nothing was placed (every process moved back where it was, the groups removed)"
+                                : "could not undo all of it: " + String.join("; ", left)), ex);
+            }
+        }
+
+        /** Moves the process into the group, remembering where it was; a process already gone is skipped. */
+        private void move(long pid, Path dir, String name) throws IOException {
+            Path from = groupOf(pid);
+            if (from == null) {
+                return;
+            }
+            try {
+                write(dir.resolve("cgroup.procs"), Long.toString(pid));
+                moved.putIfAbsent(pid, from);
+                firstFrom.putIfAbsent(dir, from);
+            } catch (IOException ex) {
+                if (ProcessHandle.of(pid).isPresent()) {
+                    throw new IOException("the cpu controller refused to move process " + pid + " (" + name
+                            + ") into " + dir + ": " + ex.getMessage(), ex);
+                }
+            }
+        }
+
+        /**
+         * Writes a control file of a group, which the kernel made with the group: one it did not make
+         * is a control this kernel's cpu controller does not have, which {@code option} needs.
+         */
+        private static void set(Path dir, String file, String value, String option) throws IOException {
+            Path control = dir.resolve(file);
+            if (!Files.exists(control)) {
+                throw new IOException(option + " needs " + file + ", which this kernel's cpu controller does not"
+                        + " have (no " + control + ")");
+            }
+            try {
+                write(control, value);
+            } catch (IOException ex) {
+                throw new IOException("the cpu controller refused " + value + " in " + control + " (" + option + "): "
+                        + ex.getMessage(), ex);
+            }
+        }
+
+        /** Writes a control file that exists: never creates one. */
+        private static void write(Path control, String value) throws IOException {
+            Files.writeString(control, value, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        }
+
+        /** The group of the cpu hierarchy the process is in, from /proc; null once it is gone. */
+        private Path groupOf(long pid) {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "cgroup"))) {
+                    String[] fields = line.split(":", 3);
+                    if (fields.length == 3
+                            && (v2 ? fields[0].equals("0") && fields[1].isEmpty()
+                                    : List.of(fields[1].split(",")).contains("cpu"))) {
+                        return root.resolve(fields[2].substring(1));
+                    }
+                }
+                throw new IllegalStateException("process " + pid + " is in no group of " + root);
+            } catch (IOException ex) {
+                return null;
             }
         }
 
@@ -594,23 +714,77 @@ public final class Bench {
             return matcher.find() ? Double.parseDouble(matcher.group(1)) : 0;
         }
 
-        /** Moves this JVM back and removes the groups, once the stack's processes are gone. */
-        synchronized void remove() {
+        /**
+         * Moves every process still in a group back where it was (one a placed process started since, a
+         * PostgreSQL backend, where that process was) and removes the groups.
+         *
+         * @return what could not be undone, empty when all was
+         */
+        synchronized List<String> remove() {
+            List<String> left = new ArrayList<>();
             if (parent == null) {
-                return;
+                return left;
             }
-            try {
-                Files.writeString(root.resolve("cgroup.procs"), Long.toString(ProcessHandle.current().pid()));
-                try (Stream<Path> dirs = Files.list(parent)) {
-                    for (Path dir : dirs.filter(Files::isDirectory).toList()) {
-                        Files.delete(dir);
+            for (Path dir : groups.values()) {
+                for (String pid : readQuietly(dir.resolve("cgroup.procs")).split("\\s+")) {
+                    if (pid.isEmpty()) {
+                        continue;
+                    }
+                    Path to = moved.getOrDefault(Long.parseLong(pid), firstFrom.getOrDefault(dir, root));
+                    try {
+                        write(to.resolve("cgroup.procs"), pid);
+                    } catch (IOException ex) {
+                        if (ProcessHandle.of(Long.parseLong(pid)).isPresent()) {
+                            left.add("process " + pid + " stays in " + dir + " (" + ex.getMessage() + ")");
+                        }
                     }
                 }
-                Files.delete(parent);
+            }
+            for (Path dir : groups.values()) {
+                deleteQuietly(dir, left);
+            }
+            deleteQuietly(parent, left);
+            if (left.isEmpty()) {
                 parent = null;
+                groups.clear();
                 limited.clear();
+                moved.clear();
+                firstFrom.clear();
+            } else {
+                log("Could not remove the CPU groups under " + parent + ": " + left);
+            }
+            return left;
+        }
+
+        private static void deleteQuietly(Path dir, List<String> left) {
+            try {
+                Files.deleteIfExists(dir);
             } catch (IOException ex) {
-                log("Could not remove the CPU groups under " + parent + ": " + ex);
+                left.add("group " + dir + " not removed (" + ex.getMessage() + ")");
+            }
+        }
+
+        /**
+         * Removes the empty groups of earlier runs whose benchmark is gone (killed with kill -9, it
+         * removed nothing): the local stack stops with it, and its processes' groups are then empty.
+         */
+        private static void removeLeftovers(Path root) throws IOException {
+            try (Stream<Path> runs = Files.list(root)) {
+                for (Path run : runs.filter(dir -> dir.getFileName().toString().matches("portfolio-bench-\\d+"))
+                        .toList()) {
+                    long pid = Long.parseLong(run.getFileName().toString().substring("portfolio-bench-".length()));
+                    if (ProcessHandle.of(pid).isPresent()) {
+                        continue;
+                    }
+                    try (Stream<Path> dirs = Files.list(run)) {
+                        for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+                            Files.delete(dir);
+                        }
+                        Files.delete(run);
+                    } catch (IOException ex) {
+                        // Still in use, or not ours to remove: left as it is.
+                    }
+                }
             }
         }
 

@@ -1,23 +1,39 @@
 package com.portfoliobulk.localstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import javax.tools.ToolProvider;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.xpath.XPathFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 
-/** The run command of the README: the script is valid and finds a JDK 21 or newer by itself. */
+/**
+ * The run command of the README: the script is valid and finds a JDK 21 or newer by itself; and the
+ * benchmark's script, which places the processes in CPU groups all or nothing.
+ */
 class LocalRunScriptTests {
 
     @Test
@@ -139,6 +155,104 @@ class LocalRunScriptTests {
         assertThat(missing.output())
                 .contains("No " + jar + " (the project's version); run without --no-build once.")
                 .doesNotContain("0.0.1");
+    }
+
+    /**
+     * {@code ./bench/run.sh --cpu-groups} places the stack's processes in CPU groups all or nothing: when
+     * the cpu controller refuses one of them (here a kernel thread, which the kernel lets no group
+     * take), those placed before it go back to the groups they were in, the groups are removed, and the
+     * run ends naming what was refused, rather than running on with some processes in groups while its
+     * results say that no group was used. The benchmark's own code, compiled from its source as its
+     * launcher compiles it, on this machine's cpu controller: as root, where one is mounted.
+     */
+    @Test
+    void theBenchmarksCpuGroupsAreAllOrNothing(@TempDir Path classes) throws Exception {
+        Class<?> cpuGroups = benchClass(classes, "Bench$CpuGroups");
+        Method cpuController = cpuGroups.getDeclaredMethod("cpuController");
+        cpuController.setAccessible(true);
+        Path controller = (Path) cpuController.invoke(null);
+        assumeTrue(
+                controller != null && Files.isWritable(controller.resolve("cgroup.procs")),
+                "a cpu controller this user may write to (root)");
+        Optional<ProcessHandle> kernelThread = ProcessHandle.allProcesses()
+                .filter(process -> readQuietly(Path.of("/proc", String.valueOf(process.pid()), "comm"))
+                        .trim()
+                        .equals("kthreadd"))
+                .findFirst();
+        assumeTrue(kernelThread.isPresent(), "the kernel's threads are visible (no process namespace of its own)");
+        Process first = new ProcessBuilder("sleep", "600").start();
+        Process second = new ProcessBuilder("sleep", "600").start();
+        Path run =
+                controller.resolve("portfolio-bench-" + ProcessHandle.current().pid());
+        try {
+            String firstWasIn = cgroups(first.pid());
+            String secondWasIn = cgroups(second.pid());
+            Map<String, List<Long>> placement = new LinkedHashMap<>();
+            placement.put("api-gateway", List.of(first.pid()));
+            placement.put("bulk-worker", List.of(second.pid()));
+            placement.put("PostgreSQL", List.of(kernelThread.get().pid()));
+            Constructor<?> create = cpuGroups.getDeclaredConstructor();
+            create.setAccessible(true);
+            Object groups = create.newInstance();
+            Method place = cpuGroups.getDeclaredMethod("place", Map.class, Map.class, Map.class, Set.class);
+            place.setAccessible(true);
+
+            Throwable thrown = catchThrowable(() -> place.invoke(groups, placement, Map.of(), Map.of(), Set.of()));
+
+            assertThat(cgroups(first.pid())).as("the api-gateway's groups").isEqualTo(firstWasIn);
+            assertThat(cgroups(second.pid())).as("the bulk-worker's groups").isEqualTo(secondWasIn);
+            assertThat(run).as("the run's groups").doesNotExist();
+            assertThat(thrown).as("the placement ends the run").isInstanceOf(InvocationTargetException.class);
+            assertThat(thrown.getCause())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("--cpu-groups: the cpu controller refused to move process "
+                            + kernelThread.get().pid() + " (PostgreSQL) into " + run.resolve("postgresql"))
+                    .hasMessageEndingWith(
+                            "; nothing was placed (every process moved back where it was, the groups removed)");
+        } finally {
+            first.destroyForcibly().waitFor();
+            second.destroyForcibly().waitFor();
+            // What a placement that does not undo itself leaves: its groups, empty once their processes are gone.
+            if (Files.isDirectory(run)) {
+                try (Stream<Path> groups = Files.list(run)) {
+                    for (Path group : groups.filter(Files::isDirectory).toList()) {
+                        Files.delete(group);
+                    }
+                }
+                Files.delete(run);
+            }
+        }
+    }
+
+    /** A class of bench/src/Bench.java, compiled from its source with this JVM's class path. */
+    private static Class<?> benchClass(Path classes, String name) throws Exception {
+        int compiled = ToolProvider.getSystemJavaCompiler()
+                .run(
+                        null,
+                        null,
+                        null,
+                        "-d",
+                        classes.toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ProjectFiles.root().resolve("bench/src/Bench.java").toString());
+        assertThat(compiled).as("bench/src/Bench.java compiles").isZero();
+        URLClassLoader loader =
+                new URLClassLoader(new URL[] {classes.toUri().toURL()}, LocalRunScriptTests.class.getClassLoader());
+        return Class.forName(name, true, loader);
+    }
+
+    /** The control groups a process is in, one line per hierarchy, from /proc. */
+    private static String cgroups(long pid) throws IOException {
+        return Files.readString(Path.of("/proc", String.valueOf(pid), "cgroup"));
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException ex) {
+            return "";
+        }
     }
 
     /** The project's version, the root pom.xml's own (not its parent's). */
