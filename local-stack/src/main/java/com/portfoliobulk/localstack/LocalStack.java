@@ -167,7 +167,13 @@ public final class LocalStack implements AutoCloseable {
                     () -> PersistentPostgres.start(
                             directory.postgres(),
                             options.postgresPort(),
-                            directory.logs().resolve("postgres.log"))));
+                            directory.logs().resolve("postgres.log"),
+                            // A start that takes minutes (a recovery after a crash) says so, a line a minute.
+                            stillStarting -> {
+                                out.println();
+                                out.print("  PostgreSQL is " + stillStarting + " ... ");
+                                out.flush();
+                            })));
             PersistentKafka kafka = started.start(() -> step(
                     out,
                     "Starting Kafka (KRaft)",

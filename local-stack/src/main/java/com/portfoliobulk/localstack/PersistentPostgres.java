@@ -11,6 +11,8 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.lang.reflect.Field;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -36,9 +38,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,6 +123,34 @@ final class PersistentPostgres implements AutoCloseable {
      */
     private static final Duration SHUTDOWN = Duration.ofMinutes(2);
 
+    /**
+     * How often a start that takes long says so ({@link #start(Path, int, Path, Consumer)}): a start
+     * after a crash replays the WAL written since the last checkpoint first, up to {@code max_wal_size}
+     * ({@link #SIZING}), which can take minutes.
+     */
+    static final Duration STILL_STARTING = Duration.ofMinutes(1);
+
+    /**
+     * How long the server may say it is ready ({@code postmaster.pid}) while the local stack still
+     * cannot connect to it (a wrong password, say): then the start is given up.
+     */
+    private static final Duration READY_WITHOUT_CONNECTION = Duration.ofMinutes(1);
+
+    /**
+     * How long the start goes on with no server running yet and none of PostgreSQL's programs
+     * ({@code initdb}, {@code pg_ctl}, {@code postgres}) running for it: a server that exited before
+     * it was seen running (a bad setting, a port another program holds).
+     */
+    private static final Duration NOTHING_RUNNING = Duration.ofSeconds(15);
+
+    /**
+     * The library's own wait for the server, which this class ends itself ({@link #awaitStart}): as
+     * long as the server runs.
+     */
+    private static final Duration LIBRARY_WAIT = Duration.ofDays(7);
+
+    private static final Set<String> PROGRAMS = Set.of("initdb", "pg_ctl", "postgres");
+
     private final EmbeddedPostgres server;
 
     private final Path dataDirectory;
@@ -149,6 +182,19 @@ final class PersistentPostgres implements AutoCloseable {
      * @param logFile where the server's own output goes
      */
     static PersistentPostgres start(Path dataDirectory, int port, Path logFile) {
+        return start(dataDirectory, port, logFile, message -> {});
+    }
+
+    /**
+     * {@link #start(Path, int, Path)}, waiting as long as the server runs, however long its start takes
+     * (a recovery after a crash), and telling {@code stillStarting}, once a minute ({@link
+     * #STILL_STARTING}), that it is still starting, with the last line of its log (where it reports a
+     * recovery's progress every 10 seconds).
+     *
+     * @throws IllegalStateException when the server exits during its start, none starts, or it says it
+     *     is ready but does not accept the superuser's connection within a minute, with the end of its log
+     */
+    static PersistentPostgres start(Path dataDirectory, int port, Path logFile, Consumer<String> stillStarting) {
         try {
             Files.createDirectories(dataDirectory);
             stopLeftoverServer(dataDirectory);
@@ -163,7 +209,7 @@ final class PersistentPostgres implements AutoCloseable {
                     .setOverrideWorkingDirectory(binariesDirectory().toFile())
                     // The local stack's own shutdown stops it, after the services.
                     .setRegisterShutdownHook(false)
-                    .setPGStartupWait(Duration.ofSeconds(60))
+                    .setPGStartupWait(LIBRARY_WAIT)
                     .setServerConfig("max_connections", "200")
                     .setServerConfig("fsync", DURABILITY.get("fsync"))
                     .setServerConfig("synchronous_commit", DURABILITY.get("synchronous_commit"))
@@ -185,7 +231,7 @@ final class PersistentPostgres implements AutoCloseable {
             if (port != 0) {
                 builder.setPort(port);
             }
-            EmbeddedPostgres server = builder.start();
+            EmbeddedPostgres server = awaitStart(builder, dataDirectory, logFile, stillStarting);
             boolean created = createDatabaseIfMissing(server);
             DatabaseEndpoint endpoint =
                     new DatabaseEndpoint(server.getJdbcUrl(SUPERUSER, DATABASE), SUPERUSER, password);
@@ -193,6 +239,150 @@ final class PersistentPostgres implements AutoCloseable {
         } catch (IOException ex) {
             throw new UncheckedIOException(
                     "Could not start PostgreSQL in " + dataDirectory + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Starts the server and waits until it accepts the superuser's connection, as long as it runs: a
+     * start after a crash replays the WAL first, which may take minutes, and a start given up on (as
+     * after a fixed minute, before) left it replaying, only for the next start to stop it and begin
+     * the replay again. Gives up, stopping what it started, when the server exits during its start (or
+     * none starts), or says it is ready and still refuses the connection a minute later.
+     */
+    private static EmbeddedPostgres awaitStart(
+            EmbeddedPostgres.Builder builder, Path dataDirectory, Path logFile, Consumer<String> stillStarting)
+            throws IOException {
+        CompletableFuture<EmbeddedPostgres> started = new CompletableFuture<>();
+        Thread starter = Thread.ofPlatform().daemon().name("postgres-start").start(() -> {
+            try {
+                started.complete(builder.start());
+            } catch (Throwable ex) {
+                started.completeExceptionally(ex);
+            }
+        });
+        long begin = System.nanoTime();
+        long lastRunning = begin;
+        long readySince = -1;
+        Optional<ProcessHandle> server = Optional.empty();
+        Duration nextReport = STILL_STARTING;
+        while (true) {
+            try {
+                return started.get(1, TimeUnit.SECONDS);
+            } catch (TimeoutException ex) {
+                // Still starting.
+            } catch (ExecutionException ex) {
+                Throwable failure = ex.getCause();
+                if (failure instanceof IOException io) {
+                    throw io;
+                }
+                throw failure instanceof RuntimeException runtime ? runtime : new IllegalStateException(failure);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                abandon(starter, started, dataDirectory);
+                throw new IllegalStateException("Interrupted while PostgreSQL was starting");
+            }
+            long now = System.nanoTime();
+            Optional<ProcessHandle> running = postmaster(dataDirectory);
+            String failure = null;
+            if (running.isPresent()) {
+                server = running;
+                lastRunning = now;
+                if (!status(dataDirectory).equals("ready")) {
+                    readySince = -1;
+                } else if (readySince < 0) {
+                    readySince = now;
+                } else if (now - readySince > READY_WITHOUT_CONNECTION.toNanos()) {
+                    failure = "PostgreSQL (pid " + running.get().pid() + ") is ready but has not accepted the"
+                            + " local stack's connection for " + READY_WITHOUT_CONNECTION.toSeconds() + " s";
+                }
+            } else if (server.isPresent()) {
+                failure = "PostgreSQL (pid " + server.get().pid() + ") exited during its start";
+            } else if (programRunning(dataDirectory)) {
+                lastRunning = now;
+            } else if (now - lastRunning > NOTHING_RUNNING.toNanos()) {
+                failure = "PostgreSQL did not start";
+            }
+            if (failure != null) {
+                abandon(starter, started, dataDirectory);
+                throw new IllegalStateException(
+                        failure + "; the end of " + logFile + ":" + System.lineSeparator() + tail(logFile, 10));
+            }
+            Duration elapsed = Duration.ofNanos(now - begin);
+            if (elapsed.compareTo(nextReport) >= 0) {
+                String message = "still starting after " + elapsed.toMinutes() + " min, the last line of its log: "
+                        + tail(logFile, 1).trim();
+                log.warn("PostgreSQL is {}", message);
+                stillStarting.accept(message);
+                nextReport = nextReport.plus(STILL_STARTING);
+            }
+        }
+    }
+
+    /**
+     * Ends a start given up on: the library's wait ends when interrupted, and the server, if it runs,
+     * gets a fast shutdown.
+     */
+    private static void abandon(Thread starter, CompletableFuture<EmbeddedPostgres> started, Path dataDirectory) {
+        starter.interrupt();
+        try {
+            started.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException ex) {
+            // Given up on all the same.
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            stopLeftoverServer(dataDirectory);
+        } catch (RuntimeException ex) {
+            log.warn("PostgreSQL did not stop after its start was given up on", ex);
+        }
+    }
+
+    /** The server's state in its {@code postmaster.pid} ({@code starting}, {@code ready}, ...), if it says. */
+    private static String status(Path dataDirectory) {
+        try {
+            List<String> lines = Files.readAllLines(dataDirectory.resolve("postmaster.pid"));
+            return lines.size() > 7 ? lines.get(7).trim() : "";
+        } catch (IOException ex) {
+            return "";
+        }
+    }
+
+    /**
+     * Whether one of PostgreSQL's programs runs for this JVM on the data directory: {@code initdb},
+     * {@code pg_ctl}, or {@code postgres} in single-user mode.
+     */
+    private static boolean programRunning(Path dataDirectory) {
+        return ProcessHandle.current().descendants().anyMatch(process -> {
+            ProcessHandle.Info info = process.info();
+            return info.command()
+                            .map(command -> PROGRAMS.contains(
+                                    Path.of(command).getFileName().toString()))
+                            .orElse(false)
+                    && info.arguments()
+                            .map(arguments -> List.of(arguments).contains(dataDirectory.toString()))
+                            .orElse(true);
+        });
+    }
+
+    /** The last lines of a log file, each indented, from its last 16 KB. */
+    static String tail(Path logFile, int lines) {
+        try (SeekableByteChannel channel = Files.newByteChannel(logFile)) {
+            long size = channel.size();
+            ByteBuffer end = ByteBuffer.allocate((int) Math.min(size, 16 * 1024));
+            channel.position(size - end.capacity());
+            while (end.hasRemaining() && channel.read(end) > 0) {
+                // Until the end is read.
+            }
+            List<String> last = new String(end.array(), 0, end.position(), StandardCharsets.UTF_8)
+                    .lines()
+                    .filter(line -> !line.isBlank())
+                    .toList();
+            return last.subList(Math.max(0, last.size() - lines), last.size()).stream()
+                    .map(line -> "  " + line)
+                    .collect(Collectors.joining(System.lineSeparator()));
+        } catch (IOException ex) {
+            return "  (" + logFile + " cannot be read: " + ex.getMessage() + ")";
         }
     }
 

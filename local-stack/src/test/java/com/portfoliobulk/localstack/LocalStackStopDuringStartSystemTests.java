@@ -6,9 +6,12 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Reader;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -17,9 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code ./run-local.sh} stopped (SIGTERM, as Ctrl-C stops it) while it is still starting, as a
- * process of its own: PostgreSQL, which runs in a session of its own and would outlive the JVM, is
- * stopped with it.
+ * {@code ./run-local.sh} while PostgreSQL starts, as a process of its own: stopped meanwhile (SIGTERM, as
+ * Ctrl-C stops it), PostgreSQL, which runs in a session of its own and would outlive the JVM, is stopped
+ * with it; a start that takes minutes, as a recovery does, is waited for as long as the server runs; a
+ * server that exits during its start ends the stack's within seconds, with the end of its log.
  */
 class LocalStackStopDuringStartSystemTests {
 
@@ -62,6 +66,102 @@ class LocalStackStopDuringStartSystemTests {
         } finally {
             stack.destroyForcibly();
             postmaster.ifPresent(ProcessHandle::destroy);
+        }
+    }
+
+    /**
+     * A start that takes longer than a minute, as a recovery after a crash may take minutes: here a
+     * server in recovery that refuses every connection until it is promoted (a standby without hot
+     * standby), as a replaying server refuses them until it has replayed the WAL. The local stack waits
+     * as long as it runs, saying once a minute that it is still starting, and starts once it is done.
+     */
+    @Test
+    void aPostgreSqlStartThatTakesMinutesIsWaitedFor(@TempDir Path dataDirectory) throws Exception {
+        Path postgres = dataDirectory.resolve("postgres");
+        Files.createDirectories(dataDirectory.resolve("logs"));
+        PersistentPostgres.start(postgres, 0, dataDirectory.resolve("logs/postgres.log"))
+                .close();
+        Files.writeString(postgres.resolve("standby.signal"), "");
+        Files.writeString(postgres.resolve("postgresql.auto.conf"), "hot_standby = off\n", StandardOpenOption.APPEND);
+        Process stack = LocalStackProcess.start(dataDirectory);
+        StringBuilder printed = new StringBuilder();
+        Thread.ofPlatform().daemon().start(() -> read(stack, printed));
+        try {
+            await().atMost(Duration.ofMinutes(4))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> printedSoFar(printed).contains("PostgreSQL is still starting after 1 min")
+                            || !stack.isAlive());
+            assertThat(printedSoFar(printed))
+                    .as("still starting after a minute")
+                    .contains("Starting PostgreSQL 17 ... ")
+                    .contains("PostgreSQL is still starting after 1 min, the last line of its log: ")
+                    .doesNotContain("did not start");
+            assertThat(stack.isAlive()).isTrue();
+
+            // The end of the recovery: promoted, as pg_ctl promote does it.
+            Files.writeString(postgres.resolve("promote"), "");
+            ProcessHandle server =
+                    postmaster(postgres.resolve("postmaster.pid")).orElseThrow();
+            Process promote = new ProcessBuilder("kill", "-USR1", String.valueOf(server.pid()))
+                    .redirectErrorStream(true)
+                    .start();
+            assertThat(promote.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(promote.exitValue()).isZero();
+
+            await().atMost(ServiceProcesses.STARTUP)
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() ->
+                            printedSoFar(printed).contains("Portfolio Bulk Access is running") || !stack.isAlive());
+            assertThat(printedSoFar(printed))
+                    .contains("Portfolio Bulk Access is running")
+                    .containsPattern("PostgreSQL is still starting after \\d+ min, the last line of its log: .*"
+                            + " \\.\\.\\. ready \\(\\d+\\.\\d s\\)");
+
+            stack.toHandle().destroy();
+            assertThat(stack.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        } finally {
+            stack.destroyForcibly();
+            PersistentPostgres.stopLeftoverServer(postgres);
+        }
+    }
+
+    /**
+     * A server that exits during its start, here as another program holds its port: the local stack's
+     * start ends within seconds, saying so, with the end of the server's log, which says why.
+     */
+    @Test
+    void aPostgreSqlThatExitsDuringItsStartEndsTheStartWithItsLog(@TempDir Path dataDirectory) throws Exception {
+        try (ServerSocket taken = new ServerSocket(0)) {
+            // Whatever connects is let in and sent away at once, as a server that is not PostgreSQL would.
+            Thread.ofVirtual().start(() -> {
+                while (!taken.isClosed()) {
+                    try (Socket connection = taken.accept()) {
+                        // Closed at once.
+                    } catch (IOException ex) {
+                        // Closed.
+                    }
+                }
+            });
+            Process stack =
+                    LocalStackProcess.start(dataDirectory, "--postgres-port", String.valueOf(taken.getLocalPort()));
+            StringBuilder printed = new StringBuilder();
+            Thread reader = Thread.ofPlatform().daemon().start(() -> read(stack, printed));
+            try {
+                assertThat(stack.waitFor(5, TimeUnit.MINUTES))
+                        .as("the local stack's JVM exits:\n%s", printedSoFar(printed))
+                        .isTrue();
+                reader.join(Duration.ofSeconds(30));
+                assertThat(stack.exitValue()).isEqualTo(1);
+                assertThat(printedSoFar(printed))
+                        // "exited during its start" once seen running: this one may exit before it is seen.
+                        .containsPattern("The local stack did not start: PostgreSQL (\\(pid \\d+\\) exited during its"
+                                + " start|did not start); the end of \\S+/logs/postgres\\.log:")
+                        .contains("could not bind IPv4 address \"127.0.0.1\": Address already in use")
+                        .contains("FATAL:  could not create any TCP/IP sockets");
+            } finally {
+                stack.destroyForcibly();
+                PersistentPostgres.stopLeftoverServer(dataDirectory.resolve("postgres"));
+            }
         }
     }
 
