@@ -65,6 +65,38 @@ class InvitationEndToEndIntegrationTests {
     }
 
     /**
+     * An address whose domain is typed in Unicode is invited in its ASCII (xn--, IDNA) form: one user,
+     * the e-mail goes to that form, and the invitee, whose identity provider writes the domain in
+     * Unicode in the token's email, accepts. The address was refused (422) as no e-mail address, and an
+     * invitee invited in the xn-- form was answered 403, sent to another address.
+     */
+    @Test
+    void anAddressWithItsDomainInUnicodeIsInvitedMailedAndAcceptedInItsXnForm() {
+        String admin = TestTokens.token(UUID.randomUUID(), "admin@agency.example", portfolio.id(), "OWNER");
+        String id = UUID.randomUUID().toString();
+        String typed = "Anna-" + id + "@M\u00fcller.de";
+        String stored = "anna-" + id + "@xn--mller-kva.de";
+
+        int submitted = post(admin, "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs", """
+                {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s","role":"ANALYST"}]}
+                """.formatted(
+                        typed, portfolio.account(0)));
+
+        assertThat(submitted).isEqualTo(202);
+        Map<String, Object> mail = mailTo(stored);
+        assertThat(mail.get("to")).isEqualTo(stored);
+        assertThat(directory
+                        .sql("SELECT email FROM directory.users WHERE strpos(email, ?) > 0")
+                        .param(id)
+                        .query(String.class)
+                        .list())
+                .containsExactly(stored);
+        int accepted = post(someone(typed), "/api/v1/invitations/" + mail.get("token") + "/accept", null);
+        assertThat(accepted).isEqualTo(200);
+        assertThat(states(stored)).containsExactly("ACTIVE");
+    }
+
+    /**
      * Unlinking an account ends the pending invitations its portfolio made there: the link in the
      * e-mail no longer gives access to an account that left the portfolio (it may be another's by now).
      */

@@ -7,6 +7,8 @@ import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -146,6 +148,53 @@ class ScimDeprovisioningEndToEndIntegrationTests {
                 .as(invited.toString())
                 .containsExactly(Map.entry(portfolio.account(1) + " " + newcomer, "SUCCEEDED"));
         assertThat(gateway.memberships(newcomer)).isEqualTo(Map.of(portfolio.account(1), "ANALYST/INVITED"));
+    }
+
+    /**
+     * An identity provider that writes its user's domain in Unicode creates them with the address in its
+     * ASCII (xn--) form, as invitations are sent; it finds them by the address as it has it, and a change
+     * that carries it is no change of the address. The creation was refused (400 invalidValue).
+     */
+    @Test
+    void aUserWhoseDomainIsInUnicodeIsCreatedInItsXnFormAndFoundAndChangedByIt() {
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 1);
+        String scimToken = scimToken(portfolio.id(), ownerToken(portfolio));
+        String id = UUID.randomUUID().toString();
+        String typed = "J.Doe-" + id + "@B\u00fccher.example";
+        String stored = "j.doe-" + id + "@xn--bcher-kva.example";
+
+        ResponseEntity<String> created =
+                scim(scimToken, HttpMethod.POST, portfolio.id(), "/Users", """
+                {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"%s","active":true}""".formatted(typed));
+
+        assertThat(created.getStatusCode().value()).as(created.getBody()).isEqualTo(201);
+        JsonNode user = GatewayClient.json(created.getBody());
+        assertThat(user.get("userName").asString()).isEqualTo(stored);
+        String filter = URLEncoder.encode("userName eq \"" + typed + "\"", StandardCharsets.UTF_8)
+                .replace("+", "%20");
+        JsonNode found =
+                GatewayClient.json(scim(scimToken, HttpMethod.GET, portfolio.id(), "/Users?filter=" + filter, null)
+                        .getBody());
+        assertThat(found.get("totalResults").asInt()).isEqualTo(1);
+        assertThat(found.get("Resources").get(0).get("id").asString())
+                .isEqualTo(user.get("id").asString());
+        ResponseEntity<String> changed = scim(
+                scimToken,
+                HttpMethod.PATCH,
+                portfolio.id(),
+                "/Users/" + user.get("id").asString(),
+                """
+                {"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                 "Operations":[{"op":"replace","value":{"userName":"%s","displayName":"J. Doe"}}]}""".formatted(typed));
+        assertThat(changed.getStatusCode().value()).as(changed.getBody()).isEqualTo(200);
+        assertThat(GatewayClient.json(changed.getBody()).get("displayName").asString())
+                .isEqualTo("J. Doe");
+        assertThat(JdbcClient.create(TestStack.database())
+                        .sql("SELECT email FROM directory.users WHERE strpos(email, ?) > 0")
+                        .param(id)
+                        .query(String.class)
+                        .list())
+                .containsExactly(stored);
     }
 
     /**

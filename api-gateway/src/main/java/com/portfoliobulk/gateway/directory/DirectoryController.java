@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.directory;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.EmailAddresses;
 import com.portfoliobulk.contracts.TextLength;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
@@ -90,9 +91,11 @@ class DirectoryController {
     Page<PortfolioUser> users(
             @Parameter(description = "The portfolio.") @PathVariable UUID portfolioId,
             @Parameter(
-                            description =
-                                    "Only users whose e-mail address contains this text anywhere (a substring,"
-                                            + " not only a prefix), ignoring case; e.g. `@agency.com` (at most 254 characters).")
+                            description = "Only users whose e-mail address contains this text anywhere (a substring,"
+                                    + " not only a prefix), ignoring case; e.g. `@agency.com` (at most 254 characters)."
+                                    + " Addresses are kept with their domain in ASCII: a domain's labels typed in"
+                                    + " Unicode are looked for in their xn-- form, so `müller.de` finds"
+                                    + " `anna@xn--mller-kva.de` (whole labels: `müll` finds nothing).")
                     @RequestParam(required = false)
                     String q,
             @Parameter(
@@ -106,7 +109,8 @@ class DirectoryController {
                     UUID accountId,
             @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
-        UserFilter filter = new UserFilter(text(q, MAX_EMAIL_TEXT), role(portfolioId, role), accountId);
+        UserFilter filter =
+                new UserFilter(EmailAddresses.searchText(text(q, MAX_EMAIL_TEXT)), role(portfolioId, role), accountId);
         return directory.users(portfolioId, filter, page.request(PortfolioDirectory.USERS, portfolioId));
     }
 

@@ -20,8 +20,9 @@ import java.util.UUID;
  * to {@value #MAX_ERRORS} of them.
  *
  * <p>Rules: lists are not empty and hold no {@code null} and no duplicate; e-mail addresses follow
- * {@link EmailAddresses} and are compared lower-case; no role is {@code OWNER}; an invitation's language is a
- * BCP 47 tag and its expiry 1 to 30 days.
+ * {@link EmailAddresses} and are compared (and kept) as it stores them, lower-case, a Unicode domain in
+ * its xn-- form; no role is {@code OWNER}; an invitation's language is a BCP 47 tag and its expiry 1 to
+ * 30 days.
  */
 public final class JobRequestValidation {
 
@@ -86,12 +87,15 @@ public final class JobRequestValidation {
                     error(field, "must not be null");
                     continue;
                 }
-                // Checked as typed: some characters outside ASCII lower-case to ASCII letters (U+212A
-                // KELVIN SIGN to k), and would invite another address than the one sent.
+                // Checked as typed, and kept as stored (a Unicode domain in its xn-- form): some characters
+                // outside ASCII lower-case to ASCII letters (U+212A KELVIN SIGN to k), and would invite
+                // another address than the one sent.
                 String typed = raw.strip();
-                String email = typed.toLowerCase(Locale.ROOT);
-                if (!EmailAddresses.isValid(typed)) {
-                    error(field, Quoted.of(raw) + " is not a valid e-mail address (" + EmailAddresses.RULE + ")");
+                String email = EmailAddresses.stored(typed).orElse(null);
+                if (email == null) {
+                    error(
+                            field,
+                            Quoted.of(raw) + " is not a valid e-mail address (" + EmailAddresses.refusal(typed) + ")");
                     continue;
                 }
                 Integer first = seen.putIfAbsent(email, i);

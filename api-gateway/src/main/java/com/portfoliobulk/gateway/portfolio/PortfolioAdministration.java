@@ -245,14 +245,16 @@ public class PortfolioAdministration {
             throw AdminProblems.invalid(
                     "email", "is required: the e-mail address of a user of one of the portfolio's accounts");
         }
-        // Checked as typed: some characters outside ASCII lower-case to ASCII letters (U+212A KELVIN
-        // SIGN to k), and would name another user than the one typed.
-        if (!EmailAddresses.isValid(email.strip())) {
+        // Checked as typed, and looked up as stored (a Unicode domain in its xn-- form): some characters
+        // outside ASCII lower-case to ASCII letters (U+212A KELVIN SIGN to k), and would name another
+        // user than the one typed.
+        String normalizedEmail = EmailAddresses.stored(email.strip()).orElse(null);
+        if (normalizedEmail == null) {
             throw AdminProblems.invalid(
-                    "email", Quoted.of(email) + " is not an e-mail address (" + EmailAddresses.RULE + ")");
+                    "email",
+                    Quoted.of(email) + " is not an e-mail address (" + EmailAddresses.refusal(email.strip()) + ")");
         }
         Caller current = manager(caller, portfolioId, List.of()).caller();
-        String normalizedEmail = email.strip().toLowerCase(Locale.ROOT);
         String code = assignableRole(current, portfolioId, role);
         UUID userId = jdbc.sql(KNOWN_USER)
                 .param("portfolioId", portfolioId)

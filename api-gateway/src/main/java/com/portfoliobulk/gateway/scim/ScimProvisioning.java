@@ -119,13 +119,16 @@ class ScimProvisioning {
         if (change.userName() == null) {
             throw ScimException.invalidValue("'userName' is required: the user's e-mail address.");
         }
-        if (!EmailAddresses.isValid(change.userName())) {
-            throw ScimException.invalidValue("'userName' must be an e-mail address: " + EmailAddresses.RULE + ".");
+        String address = EmailAddresses.stored(change.userName()).orElse(null);
+        if (address == null) {
+            throw ScimException.invalidValue(
+                    "'userName' must be an e-mail address: " + EmailAddresses.refusal(change.userName()) + ".");
         }
         if (users.byUserName(portfolioId, change.userName()).isPresent()) {
             throw taken(change.userName());
         }
-        UUID userId = worker.provision(change.userName());
+        // As the directory keeps it: a Unicode domain in its xn-- form.
+        UUID userId = worker.provision(address);
         transaction.executeWithoutResult(status -> {
             // Held open before the user's row, as every change holds it (hold).
             closureLock.keepOpen(portfolioId);
@@ -149,8 +152,9 @@ class ScimProvisioning {
      * the request is kept, but a deactivation in the same request is applied all the same. A {@code
      * userName} that is no address by the one rule for addresses ({@link EmailAddresses}) is a change
      * unless it is exactly the address stored (that of a user stored before the rule, which a PATCH
-     * carries): one that only lower-cases to the user's ({@code \\u212Aate@corp.example}, with KELVIN
-     * SIGN, to {@code kate@corp.example}) names another user than this one ({@link ScimUsers#stored}).
+     * carries; an address with a Unicode domain is the same as with its xn-- form): one that only
+     * lower-cases to the user's ({@code \\u212Aate@corp.example}, with KELVIN SIGN, to {@code
+     * kate@corp.example}) names another user than this one ({@link ScimUsers#stored}).
      * So is a value too long ({@link ScimUserChange#valueRefusal}, 400 {@code invalidValue}, answered
      * before a refused {@code userName}), which only a deactivation carries this far.
      *
@@ -173,7 +177,7 @@ class ScimProvisioning {
         String refusedUserName = change.userNameRemoval();
         if (refusedUserName == null
                 && change.userName() != null
-                && !ScimUsers.stored(change.userName()).equals(current.userName())) {
+                && !ScimUsers.stored(change.userName()).equals(ScimUsers.stored(current.userName()))) {
             refusedUserName = "'userName' is the user's e-mail address in every account of the portfolio and cannot"
                     + " be changed through SCIM (it is '" + current.userName() + "').";
         }

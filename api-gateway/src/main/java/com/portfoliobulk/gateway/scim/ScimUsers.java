@@ -7,7 +7,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -60,23 +59,29 @@ class ScimUsers {
     }
 
     /**
-     * The user with this address: a valid one ({@link EmailAddresses}) in any case, anything else only
-     * when it is exactly the address stored ({@link #stored}).
+     * The user with this address: a valid one ({@link EmailAddresses}) in any case and with its domain
+     * in Unicode or in its xn-- form, anything else only when it is exactly the address stored ({@link
+     * #stored}). A user stored before the rule with a Unicode domain ({@code anna@müller.de}, as it was
+     * typed) is found by exactly that address when no user has its stored form.
      */
     Optional<ScimUser> byUserName(UUID portfolioId, String userName) {
-        return one("u.email = :value", portfolioId, stored(userName.strip()));
+        String typed = userName.strip();
+        String stored = stored(typed);
+        Optional<ScimUser> user = one("u.email = :value", portfolioId, stored);
+        return user.isPresent() || stored.equals(typed) ? user : one("u.email = :value", portfolioId, typed);
     }
 
     /**
      * The stored address that {@code userName} names. An address by the one rule for the addresses the
-     * product takes ({@link EmailAddresses}), of ASCII alone, is lower-cased, as the directory keeps it;
-     * anything else is compared exactly as it is: a user stored before the rule (when any text with an
-     * {@code @} and a dot was taken) is named by their own address, and never by a text that only
-     * lower-cases to one ({@link String#toLowerCase} maps some characters to ASCII letters, KELVIN
-     * SIGN U+212A to 'k', so that {@code \\u212Aate@corp.example} would name {@code kate@corp.example}).
+     * product takes ({@link EmailAddresses}) is taken as the directory keeps it: lower-cased (its name
+     * before @ is ASCII alone), a Unicode domain in its xn-- form; anything else is compared exactly as
+     * it is: a user stored before the rule (when any text with an {@code @} and a dot was taken) is
+     * named by their own address, and never by a text that only lower-cases to one ({@link
+     * String#toLowerCase} maps some characters to ASCII letters, KELVIN SIGN U+212A to 'k', so that
+     * {@code \\u212Aate@corp.example} would name {@code kate@corp.example}).
      */
     static String stored(String userName) {
-        return EmailAddresses.isValid(userName) ? userName.toLowerCase(Locale.ROOT) : userName;
+        return EmailAddresses.stored(userName).orElse(userName);
     }
 
     /** Whether the identity provider deleted the user from this portfolio. */

@@ -41,7 +41,7 @@ class WorkerUsers {
             } catch (HttpClientErrorException refused) {
                 if (refused.getStatusCode().value() == 400) {
                     throw ScimException.invalidValue(
-                            "'userName' must be an e-mail address: " + EmailAddresses.RULE + ".");
+                            "'userName' must be an e-mail address: " + EmailAddresses.refusal(email) + ".");
                 }
                 throw worker.unavailable(refused);
             }

@@ -5,7 +5,6 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -194,9 +193,12 @@ public class PortfolioAccess {
      * token is the source ({@code identity-provider}). In the database setup the claim counts for nothing,
      * so it is not read: an identity provider may put portfolio names or anything else in it. The console
      * reads its signed-in administrator this way too, so that it signs in with any token the API accepts.
-     * The address is lower-cased only when it is one by the product's rule as the token has it: some
-     * characters outside ASCII lower-case to ASCII letters (U+212A KELVIN SIGN to k), and would make the
-     * caller another address's invitee. Any other address is kept as the token has it, so it is nobody's.
+     * The address is taken as the product stores addresses (lower-cased, a Unicode domain in its xn--
+     * form, as {@code EmailAddresses.stored} gives it) only when it is one by the product's rule as the
+     * token has it: some characters outside ASCII lower-case to ASCII letters (U+212A KELVIN SIGN to k),
+     * and would make the caller another address's invitee. Any other address is kept as the token has
+     * it, so it is nobody's. An identity provider may write the domain in Unicode ({@code
+     * anna@müller.de}) for an invitee invited as {@code anna@xn--mller-kva.de}: the same address.
      * The token's {@code sub} must be the caller's user id in the product (a UUID), else 403.
      */
     public Caller named(Jwt jwt) {
@@ -240,7 +242,7 @@ public class PortfolioAccess {
         if (email == null || email.isBlank()) {
             throw new AccessDeniedException("The token has no 'email' claim");
         }
-        return EmailAddresses.isValid(email.strip()) ? email.toLowerCase(Locale.ROOT) : email;
+        return EmailAddresses.stored(email.strip()).orElse(email);
     }
 
     private static Set<PortfolioPermission> parsePermissions(Object granted) {

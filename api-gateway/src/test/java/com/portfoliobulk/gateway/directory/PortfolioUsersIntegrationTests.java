@@ -123,6 +123,24 @@ class PortfolioUsersIntegrationTests extends DirectoryIntegrationTestSupport {
         assertThat(emails(api.get(token, users(portfolio.id()), "q", "%"))).isEmpty();
     }
 
+    /**
+     * Addresses are kept with their domain in its ASCII (xn--) form: a domain's labels typed in Unicode,
+     * as the administrator reads them, find it. They found nobody.
+     */
+    @Test
+    void filtersByADomainTypedInUnicodeAsItIsKept() {
+        String zoe = "zoe." + portfolio.tag() + "@xn--mller-kva.example";
+        portfolio.member(alpha, directory.user(zoe, false), AccountRole.ANALYST);
+
+        assertThat(emails(api.get(token, users(portfolio.id()), "q", "@Müller.example")))
+                .containsExactly(zoe);
+        assertThat(emails(api.get(token, users(portfolio.id()), "q", "müller"))).containsExactly(zoe);
+        assertThat(emails(api.get(token, users(portfolio.id()), "q", "xn--mller-kva")))
+                .containsExactly(zoe);
+        assertThat(emails(api.get(token, users(portfolio.id()), "q", "zoe." + portfolio.tag() + "@müller.example")))
+                .containsExactly(zoe);
+    }
+
     @Test
     void filtersByRoleOnAnyLinkedAccountAndStillListsAllMemberships() {
         Answer analysts = api.get(token, users(portfolio.id()), "role", "analyst");

@@ -147,6 +147,29 @@ class JobValidationIntegrationTests extends GatewayIntegrationTest {
     }
 
     /**
+     * A domain may be typed in Unicode (it is invited in its xn-- form, end to end in local-stack); the
+     * name before @ may not, and the refusal says so, naming the field; nor may a domain that IDNA
+     * versions write differently (sharp s), whose xn-- form the refusal asks for. Both were refused with
+     * a rule of "letters, digits" that did not say which.
+     */
+    @Test
+    void aNameBeforeTheAtOutsideAsciiIsRefusedSayingWhyAndADomainOutsideAsciiIsTaken() {
+        Answer answer = submit(portfolio.id(), """
+                {"type":"INVITE_USERS","emails":["Anna@Müller.example","Änna@müller.example",
+                 "anna@straße.example"],"accounts":[{"accountId":"%s","role":"ANALYST"}]}
+                """.formatted(alpha));
+
+        assertFieldProblem(answer, 422, "emails[1]", "emails[2]");
+        assertThat(answer.body().path("errors").get(0).path("message").asString())
+                .contains("'Änna@müller.example' is not a valid e-mail address")
+                .contains("the name before @ may only have ASCII characters (the domain may be in Unicode)");
+        assertThat(answer.body().path("errors").get(1).path("message").asString())
+                .contains("'anna@straße.example' is not a valid e-mail address")
+                .contains("type the domain in its ASCII xn-- form");
+        assertThat(jobCount(portfolio.id())).isZero();
+    }
+
+    /**
      * A long value the client sent is repeated cut short, so that the fix after it stays in the message
      * (a message is at most 500 characters), and the limits a value can break are stated.
      */

@@ -187,6 +187,23 @@ class AdministrationRefusalsIntegrationTests extends PortfolioAdministrationTest
     }
 
     /**
+     * A user whose address has a domain outside ASCII, kept in its xn-- form, is added by the address as
+     * it reads in Unicode, and answered with the address as kept. It was refused as no e-mail address.
+     */
+    @Test
+    void aPortfolioUserIsAddedByTheirAddressWithItsDomainInUnicode() {
+        String id = UUID.randomUUID().toString();
+        UUID zoe = directory.user("zoe-" + id + "@xn--mller-kva.example", false);
+        portfolio.member(portfolio.account("Alpha"), zoe, AccountRole.ANALYST);
+
+        Answer added = addAsViewer(owner, "Zoe-" + id + "@Müller.example");
+
+        assertThat(added.status()).as(added.text()).isEqualTo(201);
+        assertThat(added.body().path("email").asString()).isEqualTo("zoe-" + id + "@xn--mller-kva.example");
+        assertThat(roleOf(zoe)).isEqualTo("USER_MANAGEMENT_VIEW");
+    }
+
+    /**
      * Only a user the portfolio knows is added by address: one with access or a pending invitation in one
      * of its accounts, or one its identity provider provisioned and did not delete. A user of another
      * portfolio only is answered as an address no user has, so an Admin cannot probe who uses other

@@ -6,7 +6,6 @@ import com.portfoliobulk.worker.invitations.AcceptedInvitation.Membership;
 import com.portfoliobulk.worker.links.OpenPortfolios;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -73,13 +72,13 @@ class InvitationAcceptance {
 
     @Transactional
     Outcome accept(String token, String email) {
-        // An address by the rule is lower-cased, as the directory keeps it; anything else is compared
-        // exactly as typed: an invitee stored before the rule (when any text with an @ and a dot was
-        // taken) accepts with their own address, and a text that only lower-cases to an invitee's is
-        // another address (some characters outside ASCII lower-case to ASCII letters, U+212A KELVIN
-        // SIGN to k).
-        String typed = email.strip();
-        String caller = EmailAddresses.isValid(typed) ? typed.toLowerCase(Locale.ROOT) : typed;
+        // An address by the rule is taken as the directory keeps it (lower-cased, a Unicode domain in its
+        // xn-- form: an identity provider may write anna@müller.de for the invitee anna@xn--mller-kva.de);
+        // anything else is compared exactly as typed: an invitee stored before the rule (when any text
+        // with an @ and a dot was taken) accepts with their own address, and a text that only lower-cases
+        // to an invitee's is another address (some characters outside ASCII lower-case to ASCII letters,
+        // U+212A KELVIN SIGN to k).
+        String caller = key(email.strip());
         String digest = InvitationTokens.digest(token);
         jdbc.sql("SELECT set_config('lock_timeout', :wait, true)")
                 .param("wait", LOCK_WAIT.toMillis() + "ms")
@@ -127,7 +126,7 @@ class InvitationAcceptance {
             // closed: no access to give.
             return new Outcome(Result.UNKNOWN, null);
         }
-        if (!invitation.email().equals(caller)) {
+        if (!key(invitation.email()).equals(caller)) {
             return new Outcome(Result.ANOTHER_ADDRESS, null);
         }
         if ("ACTIVE".equals(invitation.state())) {
@@ -176,7 +175,7 @@ class InvitationAcceptance {
         if (pending.isEmpty()) {
             return acceptedAlready(message, caller);
         }
-        if (!message.email().equals(caller)) {
+        if (!key(message.email()).equals(caller)) {
             return new Outcome(Result.ANOTHER_ADDRESS, null);
         }
         List<Membership> activated = pending.stream()
@@ -223,7 +222,16 @@ class InvitationAcceptance {
         if (active.isEmpty()) {
             return new Outcome(Result.UNKNOWN, null);
         }
-        return message.email().equals(caller) ? accepted(active) : new Outcome(Result.ANOTHER_ADDRESS, null);
+        return key(message.email()).equals(caller) ? accepted(active) : new Outcome(Result.ANOTHER_ADDRESS, null);
+    }
+
+    /**
+     * An address as it is compared: as the directory keeps addresses when it is one by the rule ({@link
+     * EmailAddresses#stored}), exactly as it is otherwise. An invitee's address is compared so too: one
+     * stored before the rule with its domain in Unicode, as it was typed, is the address of its xn-- form.
+     */
+    private static String key(String address) {
+        return EmailAddresses.stored(address).orElse(address);
     }
 
     private static Outcome accepted(List<Membership> memberships) {

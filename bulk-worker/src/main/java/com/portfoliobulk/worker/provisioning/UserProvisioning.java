@@ -1,6 +1,6 @@
 package com.portfoliobulk.worker.provisioning;
 
-import java.util.Locale;
+import com.portfoliobulk.contracts.EmailAddresses;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -25,10 +25,12 @@ class UserProvisioning {
     /**
      * The user with this address, created when there is none.
      *
-     * @param email an address by {@link com.portfoliobulk.contracts.EmailAddresses}; stored lower-cased
+     * @param email an address by {@link EmailAddresses}; stored as it stores addresses (lower-cased, a
+     *     Unicode domain in its xn-- form)
      */
     ProvisionedUser provision(String email) {
-        String address = email.strip().toLowerCase(Locale.ROOT);
+        String address = EmailAddresses.stored(email.strip())
+                .orElseThrow(() -> new IllegalArgumentException("Not an e-mail address by the rule"));
         int inserted = jdbc.sql("""
                         INSERT INTO directory.users (id, email, idp_managed) VALUES (:id, :email, false)
                         ON CONFLICT (email) DO NOTHING
@@ -45,7 +47,7 @@ class UserProvisioning {
 
     /**
      * @param userId the user
-     * @param email their address, lower-cased
+     * @param email their address, as stored
      * @param created whether this call created them
      */
     record ProvisionedUser(UUID userId, String email, boolean created) {}

@@ -31,7 +31,7 @@ class UserProvisioningController {
     ResponseEntity<UserProvisioning.ProvisionedUser> provision(@RequestBody ProvisionUserRequest request) {
         String email = request.email() == null ? "" : request.email().strip();
         if (!EmailAddresses.isValid(email)) {
-            throw InvalidParametersException.of("email", "must be an e-mail address: " + EmailAddresses.RULE);
+            throw InvalidParametersException.of("email", "must be an e-mail address: " + EmailAddresses.refusal(email));
         }
         UserProvisioning.ProvisionedUser user = provisioning.provision(email);
         return ResponseEntity.status(user.created() ? HttpStatus.CREATED : HttpStatus.OK)

@@ -166,6 +166,50 @@ class InvitationAcceptanceIntegrationTests extends WorkerIntegrationSupport {
     }
 
     /**
+     * An identity provider may write the invitee's domain in Unicode in the token: the invitee invited
+     * as {@code anna...@xn--mller-kva.example} accepts with {@code Anna...@M\u00fcller.example}, the same
+     * address (it was told the invitation was sent to another address, and could never accept). A
+     * name before @ outside ASCII is still another address.
+     */
+    @Test
+    void anAddressWithItsDomainInUnicodeIsTheAddressOfItsXnForm() {
+        email = "anna." + invitee + "@xn--mller-kva.example";
+        jdbc.sql("UPDATE directory.users SET email = ? WHERE id = ?")
+                .params(email, invitee)
+                .update();
+        String token = invite("ANALYST", Instant.now().plus(7, ChronoUnit.DAYS));
+
+        Answer lookalike = accept(token, "\u00e4nna." + invitee + "@m\u00fcller.example");
+
+        assertThat(lookalike.status()).isEqualTo(403);
+        assertThat(membership()).containsEntry("state", "INVITED");
+
+        Answer answer = accept(token, "Anna." + invitee + "@M\u00fcller.example");
+
+        assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        assertThat(membership()).containsEntry("state", "ACTIVE").containsEntry("role", "ANALYST");
+    }
+
+    /**
+     * An invitee stored before the rule of addresses with their domain in Unicode, as it was typed,
+     * accepts with the xn-- form the gateway passes a token's address on in, and with the address as
+     * stored: they are one address.
+     */
+    @Test
+    void anInviteeStoredBeforeTheRuleWithADomainInUnicodeAcceptsWithItsXnForm() {
+        email = "anna." + invitee + "@m\u00fcller.example";
+        jdbc.sql("UPDATE directory.users SET email = ? WHERE id = ?")
+                .params(email, invitee)
+                .update();
+        String token = invite("ANALYST", Instant.now().plus(7, ChronoUnit.DAYS));
+
+        Answer answer = accept(token, "anna." + invitee + "@xn--mller-kva.example");
+
+        assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        assertThat(membership()).containsEntry("state", "ACTIVE");
+    }
+
+    /**
      * An invitee stored before the rule of addresses (when any text with an @ and a dot was taken), whose
      * address breaks it ({@code k\u00f6nig...}, with a letter outside ASCII), accepts their e-mail's link
      * signed in with exactly that address, and sends it again as any invitee: such an address matched
