@@ -18,10 +18,15 @@ final class BulkRequests {
      * What separates the addresses of an invitation: commas, semicolons and every kind of space and line
      * break, also those Java's {@code \s} leaves out. Addresses copied from a document, an e-mail or a
      * web page often carry no-break spaces, zero-width spaces or a byte order mark, and a CJK keyboard
-     * types the ideographic space; none of them can be part of an address.
+     * types the ideographic space, and commas and semicolons of its own: the full-width comma and
+     * semicolon (U+FF0C, U+FF1B), the ideographic comma (U+3001, and its half-width form U+FF64) and
+     * the small comma, ideographic comma and semicolon (U+FE50, U+FE51, U+FE54); an Arabic keyboard
+     * types the Arabic comma and semicolon (U+060C, U+061B). None of them can be part of an address (the
+     * ideographic full stop U+3002 can: IDNA reads it as the dot of a domain typed in Unicode).
      */
     private static final Pattern ADDRESS_SEPARATORS =
-            Pattern.compile("[,;\\s\\p{Z}\\u0085\\u180E\\u200B-\\u200D\\u2060\\uFEFF]+");
+            Pattern.compile("[,;\\uFF0C\\uFF1B\\u3001\\uFF64\\uFE50\\uFE51\\uFE54\\u060C\\u061B"
+                    + "\\s\\p{Z}\\u0085\\u180E\\u200B-\\u200D\\u2060\\uFEFF]+");
 
     private final JsonMapper json;
 
@@ -38,8 +43,8 @@ final class BulkRequests {
     }
 
     /**
-     * Invitations of every address in {@code emails} (separated by commas, semicolons, spaces or new
-     * lines, see {@link #addresses}) to each account with its role.
+     * Invitations of every address in {@code emails} (separated by commas, semicolons, their CJK and
+     * Arabic forms, spaces or new lines, see {@link #ADDRESS_SEPARATORS}) to each account with its role.
      */
     String invite(String emails, String language, Map<String, String> rolesByAccount) {
         List<String> addresses = addresses(emails);

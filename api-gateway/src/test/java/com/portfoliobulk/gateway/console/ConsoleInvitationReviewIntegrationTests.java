@@ -309,6 +309,44 @@ class ConsoleInvitationReviewIntegrationTests {
     }
 
     /**
+     * A CJK input method types commas and semicolons of its own (full-width, ideographic, small), an
+     * Arabic keyboard its comma and semicolon: each separates addresses as ',' and ';' do, so the review
+     * lists every address; before, the list was sent as one address, which the API refused. An
+     * ideographic full stop stays in its address: IDNA reads it as a domain's dot.
+     */
+    @Test
+    void addressesSeparatedByCjkAndArabicCommasAndSemicolonsAreReviewedOneByOne() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID lisbon = portfolio.account("Brand Lisbon");
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String typed = "ann@brand.example\uFF0Cbob@brand.example\u3001cy@brand.example\uFF1Bdee@brand.example"
+                + "\uFE50eve@brand.example\uFE54fay@brand.example\uFF64gus@brand.example\uFE51hal@brand.example"
+                + "\u060Cida@brand.example\u061Bjo@brand\u3002example \uFF0C ";
+
+        HttpResponse<String> review = browser.post(
+                "/console/portfolios/" + portfolio.id() + "/review/invitation",
+                Map.of(
+                        "emails",
+                        typed,
+                        "language",
+                        "en",
+                        "accountIds",
+                        lisbon.toString(),
+                        "role-" + lisbon,
+                        "SUPPORT",
+                        "_csrf",
+                        browser.csrf()));
+
+        assertThat(review.statusCode()).isEqualTo(200);
+        assertThat(ConsoleBrowser.unescape(review.body())).doesNotContain("id=\"problem\"");
+        assertThat(ConsoleBrowser.hiddenFields(review.body(), "confirm").get("request"))
+                .contains("\"emails\":[\"ann@brand.example\",\"bob@brand.example\",\"cy@brand.example\","
+                        + "\"dee@brand.example\",\"eve@brand.example\",\"fay@brand.example\",\"gus@brand.example\","
+                        + "\"hal@brand.example\",\"ida@brand.example\",\"jo@brand\u3002example\"]");
+    }
+
+    /**
      * An invitation list larger than a console form may be (2 MB; here 90,000 addresses) is refused on
      * the console's page, which says to split it or to use the API: the API's problem JSON reached the
      * browser. A smaller list (60,000 addresses) whose review's Confirm would send more than that (the
