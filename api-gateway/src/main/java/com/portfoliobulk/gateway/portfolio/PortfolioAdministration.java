@@ -316,6 +316,8 @@ public class PortfolioAdministration {
                 AdminLogAction.PORTFOLIO_ROLE_CHANGED,
                 user.email(),
                 "role " + roleName(user.role(), custom) + " -> " + roleName(code, custom));
+        AdministrativeChanges.made(
+                portfolioId, caller, "portfolio user " + userId + " role changed from " + user.role() + " to " + code);
         permissions.forget(userId);
         return new PortfolioUserView(userId, user.email(), code, permissionsOf(code, custom));
     }
@@ -340,6 +342,7 @@ public class PortfolioAdministration {
             throw holderRefused(refusal.get(), current, portfolioId, user, custom, "remove");
         }
         remove(portfolioId, actor(caller), user, "removed");
+        AdministrativeChanges.made(portfolioId, caller, "portfolio user " + userId + " removed, role " + user.role());
     }
 
     /**

@@ -5,6 +5,7 @@ import com.portfoliobulk.contracts.TextLength;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.directory.Portfolios;
 import com.portfoliobulk.gateway.jobs.JobSubmission;
+import com.portfoliobulk.gateway.portfolio.AdministrativeChanges;
 import com.portfoliobulk.gateway.scim.ScimTokens.CreatedToken;
 import com.portfoliobulk.gateway.scim.ScimTokens.ScimToken;
 import com.portfoliobulk.gateway.security.Caller;
@@ -182,10 +183,11 @@ class ScimTokenController {
     ResponseEntity<Void> revoke(@PathVariable UUID portfolioId, @PathVariable UUID tokenId) {
         // Ownership as it stands now, as for a new token: a revocation stops the identity provider's
         // provisioning, which a former Owner is not to do in the seconds their cached permissions last.
-        access.requireCurrentOwner(requireOwner(portfolioId), portfolioId);
+        Caller owner = access.requireCurrentOwner(requireOwner(portfolioId), portfolioId);
         if (!tokens.revoke(portfolioId, tokenId)) {
             throw new NotFoundException("The portfolio has no SCIM token " + tokenId + " that is not revoked.");
         }
+        AdministrativeChanges.made(portfolioId, owner, "SCIM token " + tokenId + " revoked");
         return ResponseEntity.noContent().build();
     }
 

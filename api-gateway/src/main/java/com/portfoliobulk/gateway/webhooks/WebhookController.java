@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.webhooks;
 
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.jobs.JobSubmission;
+import com.portfoliobulk.gateway.portfolio.AdministrativeChanges;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.web.PageParameters;
@@ -142,8 +143,10 @@ class WebhookController {
     @ApiResponse(responseCode = "404", description = "No such subscription in this portfolio.")
     @PostMapping("/{subscriptionId}/disable")
     SubscriptionView disable(@PathVariable UUID portfolioId, @PathVariable UUID subscriptionId) {
-        access.requireCurrentChange(portfolioId);
-        return subscriptions.disable(portfolioId, subscriptionId);
+        Caller caller = access.requireCurrentChange(portfolioId);
+        SubscriptionView disabled = subscriptions.disable(portfolioId, subscriptionId);
+        AdministrativeChanges.made(portfolioId, caller, "webhook subscription " + subscriptionId + " disabled");
+        return disabled;
     }
 
     @Operation(
@@ -173,8 +176,14 @@ class WebhookController {
             @Parameter(description = "Whether the previous secrets go on signing for 24 hours (default true).")
                     @RequestParam(defaultValue = "true")
                     boolean keepPrevious) {
-        access.requireCurrentChange(portfolioId);
-        return subscriptions.rotateSecret(portfolioId, subscriptionId, keepPrevious);
+        Caller caller = access.requireCurrentChange(portfolioId);
+        SubscriptionView rotated = subscriptions.rotateSecret(portfolioId, subscriptionId, keepPrevious);
+        AdministrativeChanges.made(
+                portfolioId,
+                caller,
+                "webhook subscription " + subscriptionId + " secret rotated"
+                        + (keepPrevious ? "" : ", the previous secrets ended at once"));
+        return rotated;
     }
 
     @Operation(summary = "Delete a subscription", description = "With its messages and their attempts.")
@@ -182,8 +191,9 @@ class WebhookController {
     @ApiResponse(responseCode = "404", description = "No such subscription in this portfolio.")
     @DeleteMapping("/{subscriptionId}")
     ResponseEntity<Void> delete(@PathVariable UUID portfolioId, @PathVariable UUID subscriptionId) {
-        access.requireCurrentChange(portfolioId);
+        Caller caller = access.requireCurrentChange(portfolioId);
         subscriptions.delete(portfolioId, subscriptionId);
+        AdministrativeChanges.made(portfolioId, caller, "webhook subscription " + subscriptionId + " deleted");
         return ResponseEntity.noContent().build();
     }
 

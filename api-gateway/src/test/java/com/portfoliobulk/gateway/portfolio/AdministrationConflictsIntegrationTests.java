@@ -11,6 +11,9 @@ import com.portfoliobulk.testsupport.LogLines;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.http.HttpMethod;
 
 /**
@@ -155,6 +158,50 @@ class AdministrationConflictsIntegrationTests extends PortfolioAdministrationTes
                         "PORTFOLIO_ROLE_CHANGED " + portfolio.email("editor")
                                 + " role User Management VIEW -> User Management EDIT",
                         "PORTFOLIO_USER_ADDED " + portfolio.email("editor") + " added with role User Management VIEW");
+    }
+
+    /**
+     * A role change and a removal are written to the database alone, so a restore to a moment before
+     * them undoes them: each gateway logs one INFO line for each, naming the portfolio, the user, the
+     * roles and who made it, by user id, without an address, which the restore procedure greps to make
+     * them again. A change refused, or one to the role held already, logs none.
+     */
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void aRoleChangeAndARemovalAreEachLoggedOnceNamingThePortfolioTheUserTheRolesAndTheCaller(CapturedOutput output) {
+        UUID adminId = accountUser("lowered");
+        storePortfolioUser(adminId, portfolio.email("lowered"), "ADMIN");
+        String changed = "Change of portfolio " + portfolio.id() + " at the request of user " + ownerId
+                + ": portfolio user " + adminId + " role changed from ADMIN to USER_MANAGEMENT_VIEW";
+        String removed = "Change of portfolio " + portfolio.id() + " at the request of user " + ownerId
+                + ": portfolio user " + adminId + " removed, role USER_MANAGEMENT_VIEW";
+
+        Answer lowered = call(
+                HttpMethod.PUT,
+                owner,
+                path("/portfolio-users/" + adminId + "/role"),
+                "{\"role\":\"USER_MANAGEMENT_VIEW\"}");
+        Answer unchanged = call(
+                HttpMethod.PUT,
+                owner,
+                path("/portfolio-users/" + adminId + "/role"),
+                "{\"role\":\"USER_MANAGEMENT_VIEW\"}");
+        Answer refused = call(
+                HttpMethod.PUT, owner, path("/portfolio-users/" + adminId + "/role"), "{\"role\":\"NO_SUCH_ROLE\"}");
+        Answer gone = call(HttpMethod.DELETE, owner, path("/portfolio-users/" + adminId), null);
+
+        assertThat(lowered.status()).as(lowered.text()).isEqualTo(200);
+        assertThat(unchanged.status()).as(unchanged.text()).isEqualTo(200);
+        assertThat(refused.status()).as(refused.text()).isGreaterThanOrEqualTo(400);
+        assertThat(gone.status()).as(gone.text()).isEqualTo(204);
+        assertThat(output.getAll().lines().filter(line -> line.contains("Change of portfolio " + portfolio.id())))
+                .hasSize(2)
+                .satisfiesExactly(
+                        line -> assertThat(line).contains(" INFO ", changed),
+                        line -> assertThat(line).contains(" INFO ", removed))
+                .allSatisfy(line -> assertThat(line)
+                        .doesNotContain(portfolio.email("lowered"))
+                        .doesNotContain(portfolio.email("owner")));
     }
 
     @Test

@@ -23,7 +23,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -675,6 +678,45 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
         assertThat(again.body().path("subscriptionId").asString()).isNotEqualTo(id);
         assertThat(again.body().path("secret").asString())
                 .isNotEqualTo(first.body().path("secret").asString());
+    }
+
+    /**
+     * A disable, a rotation and a deletion are written to the database alone, so a restore to a moment
+     * before them undoes them (the old secret signs again, the subscription is back): each gateway logs
+     * one INFO line for each, naming the portfolio, the subscription and the caller by user id, without
+     * their address, which the restore procedure greps to make them again. One refused (404) logs none.
+     */
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void aDisableARotationAndADeletionAreEachLoggedOnceNamingThePortfolioTheSubscriptionAndTheCaller(
+            CapturedOutput output) {
+        String id =
+                subscribe("/restored", "job.completed").path("subscriptionId").asString();
+        String change = "Change of portfolio " + portfolio.id() + " at the request of user " + ADMIN_ID
+                + ": webhook subscription " + id;
+
+        assertThat(api.post(admin(portfolio.id()), webhooksPath() + "/" + id + "/disable", null, null)
+                        .status())
+                .isEqualTo(200);
+        assertThat(api.post(
+                                admin(portfolio.id()),
+                                webhooksPath() + "/" + id + "/rotate-secret?keepPrevious=false",
+                                null,
+                                null)
+                        .status())
+                .isEqualTo(200);
+        assertThat(api.delete(admin(portfolio.id()), webhooksPath() + "/" + id).status())
+                .isEqualTo(204);
+        assertProblem(api.delete(admin(portfolio.id()), webhooksPath() + "/" + id), 404);
+        assertProblem(api.post(admin(portfolio.id()), webhooksPath() + "/" + id + "/disable", null, null), 404);
+
+        assertThat(output.getAll().lines().filter(line -> line.contains("webhook subscription " + id)))
+                .satisfiesExactly(
+                        line -> assertThat(line).contains(" INFO ", change + " disabled"),
+                        line -> assertThat(line)
+                                .contains(" INFO ", change + " secret rotated, the previous secrets ended at once"),
+                        line -> assertThat(line).contains(" INFO ", change + " deleted"))
+                .allSatisfy(line -> assertThat(line).doesNotContain(ADMIN_EMAIL));
     }
 
     @Test

@@ -1,0 +1,51 @@
+package com.portfoliobulk.gateway.portfolio;
+
+import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.servicesupport.logging.LogContext;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * The line each gateway logs, at INFO, for an administrative change that takes access away (a SCIM
+ * token revoked, a portfolio user removed or their role changed, a webhook subscription deleted or
+ * disabled, its secret rotated), as it logs every cancel ({@code JobCancellation}) and close: these
+ * changes are written to the database alone, so a restore of the database to a moment before one
+ * undoes it and nothing there says it was made. The restore procedure lists these lines to make them
+ * again. One shape for all: {@code Change of portfolio <portfolioId> at the request of user <userId>:
+ * <change>}, the caller named by the user id of their token's {@code sub}, never by their address, and
+ * the change by ids and role codes only.
+ */
+public final class AdministrativeChanges {
+
+    private static final Logger log = LoggerFactory.getLogger(AdministrativeChanges.class);
+
+    private AdministrativeChanges() {}
+
+    /**
+     * Logs the change once it is made: when the transaction it was made in commits (nothing when it is
+     * rolled back), at once when there is none (the change has committed already).
+     *
+     * @param change what changed, by ids, e.g. {@code SCIM token <tokenId> revoked}
+     */
+    public static void made(UUID portfolioId, Caller caller, String change) {
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    log(portfolioId, caller, change);
+                }
+            });
+        } else {
+            log(portfolioId, caller, change);
+        }
+    }
+
+    private static void log(UUID portfolioId, Caller caller, String change) {
+        try (LogContext context = LogContext.open().put(LogContext.PORTFOLIO_ID, portfolioId)) {
+            log.info("Change of portfolio {} at the request of user {}: {}", portfolioId, caller.userId(), change);
+        }
+    }
+}
