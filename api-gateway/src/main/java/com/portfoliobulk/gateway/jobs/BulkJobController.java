@@ -167,7 +167,9 @@ class BulkJobController {
             summary = "Get a job's status",
             description = "Counts per task status and percent done, from the job row alone, so it is cheap to poll."
                     + " Send the ETag back in If-None-Match to get 304 while nothing changed; the answer is never of"
-                    + " an older version than the one it names, whichever gateway gave it.")
+                    + " an older version than the one it names, whichever gateway gave it. Answers carry"
+                    + " `Cache-Control: no-store` (the job names who requested it): a client keeps the ETag"
+                    + " itself to send it back.")
     @ApiResponse(
             responseCode = "200",
             description = "The job. While it is not finished, Retry-After suggests when to poll again.",
@@ -203,7 +205,10 @@ class BulkJobController {
                 || request.checkNotModified(job.etag());
         ResponseEntity.BodyBuilder answer =
                 unchanged ? ResponseEntity.status(HttpStatus.NOT_MODIFIED) : ResponseEntity.ok();
-        answer.eTag(job.etag()).cacheControl(CacheControl.noCache());
+        // Not stored by browsers or shared caches: the job names who requested it (requestedBy.email),
+        // which must not stay on a shared computer's disk. A client that keeps the ETag itself still gets
+        // 304 with If-None-Match.
+        answer.eTag(job.etag()).cacheControl(CacheControl.noStore());
         if (!job.status().isTerminal()) {
             answer.header(HttpHeaders.RETRY_AFTER, properties.retryAfterSeconds());
         }

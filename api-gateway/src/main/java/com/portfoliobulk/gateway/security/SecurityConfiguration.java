@@ -31,7 +31,7 @@ import tools.jackson.databind.json.JsonMapper;
  * ProblemResponses#bearerTokenFailureHandler}), also while its configuration, which Spring Boot fetches at
  * the first token when only {@code issuer-uri} is set, cannot be ({@link IssuerDiscoveryDecoder}). Answers carry the usual security
  * headers: {@code nosniff}, {@code X-Frame-Options: DENY}, {@code Cache-Control: no-store} unless
- * the answer sets its own caching (the job status does, for its ETag), HSTS on HTTPS,
+ * the answer sets its own caching (the job status sets {@code no-store} itself, also on its 304), HSTS on HTTPS,
  * {@code Referrer-Policy: no-referrer}, and outside Swagger UI a Content-Security-Policy that allows
  * nothing, since the API serves data and never pages.
  */

@@ -89,7 +89,7 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
         assertThat(queued.body().has("startedAt")).isFalse();
         assertCounts(queued.body(), 4, 4, 0, 0, 0, 0);
         assertThat(queued.header("Retry-After")).isEqualTo("1");
-        assertThat(queued.header("Cache-Control")).isEqualTo("no-cache");
+        assertThat(queued.header("Cache-Control")).isEqualTo("no-store");
         String etag = queued.header("ETag");
         assertThat(etag).matches("\"\\d+\"");
 
@@ -97,6 +97,9 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
         assertThat(unchanged.status()).isEqualTo(304);
         assertThat(unchanged.text()).isNull();
         assertThat(unchanged.header("ETag")).isEqualTo(etag);
+        assertThat(unchanged.header("Cache-Control"))
+                .as("no browser keeps who requested the job, on a 304 either")
+                .isEqualTo("no-store");
         assertThat(api.get(viewer(portfolio.id()), path, Map.of("If-None-Match", "W/" + etag))
                         .status())
                 .isEqualTo(304);

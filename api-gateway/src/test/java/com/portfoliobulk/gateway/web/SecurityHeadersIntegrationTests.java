@@ -70,7 +70,7 @@ class SecurityHeadersIntegrationTests extends GatewayIntegrationTest {
     }
 
     @Test
-    void theJobStatusKeepsItsRevalidationCachingForItsEtag() {
+    void theJobStatusIsStoredByNoCacheYetAnswers304ToItsEtag() {
         DirectorySeed.Portfolio portfolio = directory.portfolio();
         UUID account = portfolio.account("Alpha");
         UUID ann = portfolio.user("ann");
@@ -81,9 +81,10 @@ class SecurityHeadersIntegrationTests extends GatewayIntegrationTest {
         Answer unchanged = api.get(
                 admin(portfolio.id()), jobPath(portfolio.id(), job), Map.of("If-None-Match", status.header("ETag")));
 
-        assertThat(status.header("Cache-Control")).isEqualTo("no-cache");
+        assertThat(status.header("Cache-Control")).isEqualTo("no-store");
         assertThat(status.header("ETag")).isNotBlank();
         assertThat(unchanged.status()).isEqualTo(304);
+        assertThat(unchanged.header("Cache-Control")).isEqualTo("no-store");
     }
 
     @Test
