@@ -1,11 +1,14 @@
 package com.portfoliobulk.gateway.console;
 
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.springframework.boot.security.oauth2.client.autoconfigure.OAuth2ClientProperties;
 import org.springframework.boot.security.oauth2.client.autoconfigure.OAuth2ClientPropertiesMapper;
 import org.springframework.security.oauth2.client.registration.ClientRegistration;
@@ -13,6 +16,7 @@ import org.springframework.security.oauth2.client.registration.ClientRegistratio
 import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
 import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.util.StringUtils;
+import org.springframework.web.client.ResourceAccessException;
 
 /**
  * The identity providers of the console's sign-in, {@code spring.security.oauth2.client.*}, in place of
@@ -24,10 +28,16 @@ import org.springframework.util.StringUtils;
  * registration is Spring Boot's own ({@link OAuth2ClientPropertiesMapper}), endpoints configured beside
  * the issuer still taking precedence. While the provider cannot be reached, a sign-in with it fails as
  * an outage of the provider ({@link IdentityProviderSignIn#startFailureHandler}: the sign-in page says it
- * cannot be reached right now), and the next sign-in tries again; sign-ins that come while one is trying
- * wait for its outcome rather than ask the provider too. Spring Security gives that request the same
- * time as the key set's (30 s to connect, 30 s to read). A provider given by its endpoints is mapped while
- * the gateway starts, as before: a mistake in its settings still stops the start.
+ * cannot be reached right now), and the next sign-in tries again.
+ *
+ * <p>Spring Security fetches the configuration with its own client, 30 s to connect and 30 s to read,
+ * which cannot be given other limits. So the lookup runs on a virtual thread of its own, and a sign-in
+ * waits for it at most {@code lookupBound} (the time limits of the gateway's other calls to the provider,
+ * to connect and to read): past it, the sign-in fails as an outage of the provider. One lookup per
+ * provider is under way at a time: sign-ins that come meanwhile wait for it, each within its own bound,
+ * rather than ask the provider too; so a provider that never answers holds at most one thread, for at
+ * most Spring Security's own limits, however many sign-ins try it. A provider given by its endpoints is
+ * mapped while the gateway starts, as before: a mistake in its settings still stops the start.
  */
 final class ConsoleIdentityProviders implements ClientRegistrationRepository {
 
@@ -43,7 +53,11 @@ final class ConsoleIdentityProviders implements ClientRegistrationRepository {
     /** The resolution under way of a registration given by its issuer, which sign-ins meanwhile wait for. */
     private final Map<String, CompletableFuture<ClientRegistration>> resolving = new ConcurrentHashMap<>();
 
-    ConsoleIdentityProviders(OAuth2ClientProperties properties) {
+    /** How long a sign-in waits for the lookup of its provider's configuration. */
+    private final Duration lookupBound;
+
+    ConsoleIdentityProviders(OAuth2ClientProperties properties, Duration lookupBound) {
+        this.lookupBound = lookupBound;
         OAuth2ClientProperties byEndpoints = new OAuth2ClientProperties();
         byEndpoints.getProvider().putAll(properties.getProvider());
         properties.getRegistration().forEach((id, registration) -> {
@@ -102,25 +116,37 @@ final class ConsoleIdentityProviders implements ClientRegistrationRepository {
         CompletableFuture<ClientRegistration> mine = new CompletableFuture<>();
         CompletableFuture<ClientRegistration> underWay = resolving.putIfAbsent(registrationId, mine);
         if (underWay == null) {
-            try {
-                ClientRegistration resolved = resolve(registrationId);
-                registrations.put(registrationId, resolved);
-                mine.complete(resolved);
-            } catch (RuntimeException | Error ex) {
-                mine.completeExceptionally(ex);
-            } finally {
-                resolving.remove(registrationId, mine);
-            }
             underWay = mine;
+            Thread.ofVirtual().name("issuer-configuration-" + registrationId).start(() -> {
+                try {
+                    ClientRegistration resolved = resolve(registrationId);
+                    registrations.put(registrationId, resolved);
+                    mine.complete(resolved);
+                } catch (RuntimeException | Error ex) {
+                    mine.completeExceptionally(ex);
+                } finally {
+                    resolving.remove(registrationId, mine);
+                }
+            });
         }
+        Throwable failure;
         try {
-            return underWay.join();
-        } catch (CompletionException ex) {
-            String description = "The configuration of the identity provider of registration '" + registrationId
-                    + "' cannot be fetched from its issuer";
-            throw new OAuth2AuthenticationException(
-                    new OAuth2Error("identity_provider_unresolved", description, null), description, ex.getCause());
+            return underWay.get(lookupBound.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException ex) {
+            failure = ex.getCause();
+        } catch (TimeoutException ex) {
+            failure =
+                    new ResourceAccessException("The issuer of the identity provider of registration '" + registrationId
+                            + "' did not answer with its configuration within " + lookupBound.toMillis() + " ms");
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            failure = new ResourceAccessException("Interrupted while waiting for the configuration of the identity"
+                    + " provider of registration '" + registrationId + "'");
         }
+        String description = "The configuration of the identity provider of registration '" + registrationId
+                + "' cannot be fetched from its issuer";
+        throw new OAuth2AuthenticationException(
+                new OAuth2Error("identity_provider_unresolved", description, null), description, failure);
     }
 
     private ClientRegistration resolve(String registrationId) {

@@ -27,10 +27,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     person may need another account than the provider's current one (see
  *     {@link IdentityProviderRequests}): {@code select_account} by default, {@code login} for a provider
  *     that has no account choice but asks for the credentials again with it (Keycloak), empty for none
- * @param identityProviderConnectTimeout how long the end of a sign-in through the identity provider
- *     waits to connect to its token or user-info endpoint (see {@link IdentityProviderCalls})
+ * @param identityProviderConnectTimeout how long a sign-in through the identity provider waits to
+ *     connect to its token, user-info or key-set endpoint (see {@link IdentityProviderCalls})
  * @param identityProviderReadTimeout how long it waits for the answer of either, once connected; past
- *     either, the sign-in page says the provider cannot be reached right now. Both also bound the fetches
+ *     either, the sign-in page says the provider cannot be reached right now. Both together bound its
+ *     wait for the configuration of a provider given by its issuer ({@link ConsoleIdentityProviders}).
+ *     Both also bound the fetches
  *     of the provider's key set (and, with {@code issuer-uri} alone, its configuration) that check bearer
  *     tokens, past which the token is answered 503
  */

@@ -13,10 +13,12 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.security.config.ObjectPostProcessor;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.oauth2.client.registration.ClientRegistration;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.security.oauth2.client.web.HttpSessionOAuth2AuthorizedClientRepository;
 import org.springframework.security.oauth2.client.web.OAuth2AuthorizationRequestRedirectFilter;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtDecoderFactory;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
 import org.springframework.security.web.context.SecurityContextRepository;
@@ -31,8 +33,9 @@ import org.springframework.web.client.RestTemplate;
  * is configured) or, in the {@code local} profile, the demo sign-in. The invitation page of the
  * invitation e-mails ({@code /invitations/{token}}) is a console page: a person who is not signed in
  * signs in first and comes back to it ({@link SignInReturn}), and the identity provider lets them
- * choose the account to sign in with ({@link IdentityProviderRequests}). The calls to the provider at the
- * end of a sign-in (its token and user-info endpoints) have time limits ({@link IdentityProviderCalls}).
+ * choose the account to sign in with ({@link IdentityProviderRequests}). The calls to the provider during
+ * a sign-in (its configuration, token, user-info and key-set endpoints) have time limits ({@link
+ * IdentityProviderCalls}).
  * The API's chain stays bearer-only and stateless: a console session never authenticates an {@code /api}
  * call.
  */
@@ -47,12 +50,26 @@ class ConsoleSecurityConfiguration {
 
     /**
      * The identity providers of {@code spring.security.oauth2.client.*}, in place of Spring Boot's
-     * repository: one given by its issuer is resolved at its first sign-in, not while the gateway starts.
+     * repository: one given by its issuer is resolved at its first sign-in, not while the gateway starts,
+     * and a sign-in waits for that at most the time limits of the calls to the provider, to connect and to
+     * read.
      */
     @Bean
     @ConditionalOnOAuth2ClientRegistrationProperties
-    ConsoleIdentityProviders consoleIdentityProviders(OAuth2ClientProperties properties) {
-        return new ConsoleIdentityProviders(properties);
+    ConsoleIdentityProviders consoleIdentityProviders(OAuth2ClientProperties properties, ConsoleProperties console) {
+        return new ConsoleIdentityProviders(
+                properties, console.identityProviderConnectTimeout().plus(console.identityProviderReadTimeout()));
+    }
+
+    /**
+     * The decoders of OpenID Connect sign-ins' ID tokens, which Spring Security's {@code oauth2Login} takes
+     * from here: their fetches of the provider's key set have the time limits ({@link
+     * IdentityProviderCalls#idTokens}).
+     */
+    @Bean
+    @ConditionalOnOAuth2ClientRegistrationProperties
+    JwtDecoderFactory<ClientRegistration> identityProviderIdTokens(ConsoleProperties properties) {
+        return new IdentityProviderCalls(properties).idTokens();
     }
 
     /**

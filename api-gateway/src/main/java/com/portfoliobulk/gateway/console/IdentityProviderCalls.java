@@ -9,9 +9,17 @@ import org.springframework.security.oauth2.client.endpoint.OAuth2AccessTokenResp
 import org.springframework.security.oauth2.client.endpoint.OAuth2AuthorizationCodeGrantRequest;
 import org.springframework.security.oauth2.client.endpoint.RestClientAuthorizationCodeTokenResponseClient;
 import org.springframework.security.oauth2.client.http.OAuth2ErrorResponseErrorHandler;
+import org.springframework.security.oauth2.client.oidc.authentication.OidcIdTokenDecoderFactory;
+import org.springframework.security.oauth2.client.oidc.authentication.OidcIdTokenValidator;
 import org.springframework.security.oauth2.client.oidc.userinfo.OidcUserService;
+import org.springframework.security.oauth2.client.registration.ClientRegistration;
 import org.springframework.security.oauth2.client.userinfo.DefaultOAuth2UserService;
 import org.springframework.security.oauth2.core.http.converter.OAuth2AccessTokenResponseHttpMessageConverter;
+import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+import org.springframework.security.oauth2.jwt.JwtDecoderFactory;
+import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.util.StringUtils;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestTemplate;
 
@@ -27,10 +35,14 @@ import org.springframework.web.client.RestTemplate;
  * ({@link IdentityProviderSignIn#failureHandler}). Everything else is Spring Security's own: the
  * message converters and error handlers that read the provider's answers and its OAuth 2.0 errors.
  *
- * <p>The same time limits bound the fetches of the provider's key set and, with {@code issuer-uri}
- * alone, of its configuration, made to check bearer tokens ({@link #keySet}): Spring Security gave them
- * 30 s to connect and 30 s to answer, and makes them one at a time, so a key-set endpoint that took the
- * request and never answered held each token that needed it that long.
+ * <p>The same time limits bound the other fetches from the provider, for which Spring Security has its
+ * own 30 s to connect and 30 s to answer: those of its key set and, with {@code issuer-uri} alone, of its
+ * configuration, made to check bearer tokens ({@link #keySet}), which Spring Security makes one at a time,
+ * so a key-set endpoint that took the request and never answered held each token that needed it that
+ * long; and at a sign-in, the fetch of the key set that checks an OpenID Connect ID token ({@link
+ * #idTokens}), which held the browser's sign-in that long. The fetch of the configuration of a sign-in's
+ * provider given by its issuer is Spring Security's own, with its own limits; the sign-in waits for it
+ * only as long as both of these ({@link ConsoleIdentityProviders}).
  */
 final class IdentityProviderCalls {
 
@@ -73,6 +85,30 @@ final class IdentityProviderCalls {
         requests.setConnectTimeout(connectTimeout);
         requests.setReadTimeout(readTimeout);
         return new RestTemplate(requests);
+    }
+
+    /**
+     * The decoders of the ID tokens of OpenID Connect sign-ins: Spring Security's ({@link
+     * OidcIdTokenDecoderFactory}: RS256, with the keys of the provider's key set, its claims converted and
+     * validated as Spring Security does), whose key set is fetched with the time limits. A registration
+     * without a key set is left to Spring Security's, which says so.
+     */
+    JwtDecoderFactory<ClientRegistration> idTokens() {
+        OidcIdTokenDecoderFactory spring = new OidcIdTokenDecoderFactory();
+        RestTemplate keySet = keySet();
+        return registration -> {
+            String jwkSetUri = registration.getProviderDetails().getJwkSetUri();
+            if (!StringUtils.hasText(jwkSetUri)) {
+                return spring.createDecoder(registration);
+            }
+            NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSetUri(jwkSetUri)
+                    .jwsAlgorithm(SignatureAlgorithm.RS256)
+                    .restOperations(keySet)
+                    .build();
+            decoder.setJwtValidator(JwtValidators.createDefaultWithValidators(new OidcIdTokenValidator(registration)));
+            decoder.setClaimSetConverter(OidcIdTokenDecoderFactory.createDefaultClaimTypeConverter());
+            return decoder;
+        };
     }
 
     /** The user info of an OAuth 2.0 sign-in: Spring Security's service, with the time limits. */

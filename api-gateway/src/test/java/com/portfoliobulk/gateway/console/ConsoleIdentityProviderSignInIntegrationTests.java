@@ -38,7 +38,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * token): the access token it issues is the one the console calls the API with, so a token the API
  * accepts starts a session, and one it refuses leaves the browser signed out, not half signed in. A
  * third provider ({@code discovered}) is given by its issuer alone, which cannot be reached while the
- * gateway starts. The bulk-worker is the {@link StubWorker}.
+ * gateway starts, and so is a fourth ({@code hanging}), whose issuer answers but may hang. The bulk-worker
+ * is the {@link StubWorker}.
  */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
@@ -64,6 +65,10 @@ import org.springframework.test.context.DynamicPropertySource;
             "spring.security.oauth2.client.registration.discovered.client-secret=console-secret",
             "spring.security.oauth2.client.registration.discovered.client-name=Discovered SSO",
             "spring.security.oauth2.client.registration.discovered.scope=email,bulk-api",
+            "spring.security.oauth2.client.registration.hanging.client-id=bulk-console",
+            "spring.security.oauth2.client.registration.hanging.client-secret=console-secret",
+            "spring.security.oauth2.client.registration.hanging.client-name=Hanging SSO",
+            "spring.security.oauth2.client.registration.hanging.scope=email,bulk-api",
             "bulk.gateway.console.identity-provider-read-timeout=2s"
         })
 class ConsoleIdentityProviderSignInIntegrationTests {
@@ -75,7 +80,18 @@ class ConsoleIdentityProviderSignInIntegrationTests {
     private static final String UNREACHABLE =
             "The identity provider cannot be reached right now; try again in a moment.";
 
+    /**
+     * How long a browser here waits for a page where the gateway waits for a provider that never answers:
+     * longer than {@code identity-provider-read-timeout} (2 s here) and than it plus {@code
+     * -connect-timeout} (7 s here), shorter than the 30 s Spring Security gives its own fetches of a key set
+     * and of an issuer's configuration.
+     */
+    private static final Duration WITHIN_SPRING_SECURITYS_READ_TIMEOUT = Duration.ofSeconds(15);
+
     private static final StandInIdentityProvider PROVIDER = new StandInIdentityProvider();
+
+    /** The provider of registration {@code hanging}, given by its issuer. */
+    private static final StandInIdentityProvider HANGING = new StandInIdentityProvider();
 
     @LocalServerPort
     private int port;
@@ -93,12 +109,14 @@ class ConsoleIdentityProviderSignInIntegrationTests {
         properties.add("spring.security.oauth2.client.provider.oidc.user-info-uri", () -> PROVIDER.url("/userinfo"));
         properties.add("spring.security.oauth2.client.provider.oidc.jwk-set-uri", () -> PROVIDER.url("/jwks"));
         properties.add("spring.security.oauth2.client.provider.discovered.issuer-uri", PROVIDER::issuer);
+        properties.add("spring.security.oauth2.client.provider.hanging.issuer-uri", HANGING::issuer);
         properties.add("bulk.gateway.worker-base-url", () -> StubWorker.get().baseUrl());
     }
 
     @AfterAll
     static void stopProvider() {
         PROVIDER.stop();
+        HANGING.stop();
     }
 
     @BeforeEach
@@ -344,6 +362,73 @@ class ConsoleIdentityProviderSignInIntegrationTests {
     }
 
     /**
+     * The issuer of a provider given by its {@code issuer-uri} takes the request for its configuration
+     * and never answers: signing in with it ends after {@code identity-provider-connect-timeout} plus
+     * {@code -read-timeout} (7 s here) on the sign-in page saying the provider cannot be reached, logged as
+     * one WARN line. Before, the fetch had Spring Security's own 30 s to connect and 30 s to read, and held
+     * the browser that long (here it gave up after 15 s). Once the issuer answers, the next sign-in goes to
+     * the provider.
+     */
+    @Test
+    void anIssuerThatNeverAnswersSaysTheProviderCannotBeReached() throws Exception {
+        HANGING.startIssuer();
+        browser = new ConsoleBrowser(port, WITHIN_SPRING_SECURITYS_READ_TIMEOUT);
+        HttpResponse<String> toProvider;
+        List<ILoggingEvent> lines;
+        try (LogLines log = LogLines.of("com.portfoliobulk.gateway")) {
+            HANGING.silent(StandInIdentityProvider.CONFIGURATION);
+            try {
+                toProvider = browser.get("/oauth2/authorization/hanging");
+            } finally {
+                HANGING.silent(null);
+            }
+            lines = log.lines();
+        }
+
+        assertThat(toProvider.statusCode()).as(toProvider.body()).isEqualTo(302);
+        assertThat(toProvider.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in?unavailable"));
+        assertThat(lines)
+                .filteredOn(line -> line.getLevel().isGreaterOrEqual(Level.WARN))
+                .singleElement()
+                .satisfies(line -> {
+                    assertThat(line.getFormattedMessage())
+                            .contains("identity provider cannot be reached to start a sign-in");
+                    assertThat(line.getThrowableProxy()).isNull();
+                });
+        assertThat(browser.get("/console/sign-in?unavailable").body())
+                .contains(UNREACHABLE)
+                .doesNotContain(NOT_ACCEPTED);
+
+        browser = new ConsoleBrowser(port);
+        toProvider = browser.get("/oauth2/authorization/hanging");
+        assertThat(toProvider.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).startsWith(HANGING.authorizationEndpoint() + "?"));
+    }
+
+    /**
+     * The identity provider's key-set endpoint takes the fetch of the key set that checks an OpenID
+     * Connect sign-in's ID token and never answers: the sign-in ends after {@code
+     * identity-provider-read-timeout} (2 s here) on the sign-in page saying the provider cannot be reached,
+     * logged as one WARN line. Before, the fetch had Spring Security's own 30 s to connect and 30 s to
+     * read, and held the browser's return from the provider that long (here it gave up after 15 s). Once
+     * the endpoint answers, the sign-in goes through.
+     */
+    @Test
+    void aKeySetEndpointThatNeverAnswersSaysTheProviderCannotBeReached() throws Exception {
+        UUID userId = UUID.randomUUID();
+        String email = "sso-" + userId + "@agency.test";
+        PROVIDER.issue(userId, TestTokens.token(userId, email, UUID.randomUUID()), email, true);
+
+        assertSignInEndsUnreachable("oidc", "/jwks", WITHIN_SPRING_SECURITYS_READ_TIMEOUT);
+
+        browser = new ConsoleBrowser(port);
+        assertThat(signInThroughTheProvider("oidc").headers().firstValue("Location"))
+                .as("once the key-set endpoint answers")
+                .hasValueSatisfying(location -> assertThat(location).doesNotContain("sign-in"));
+    }
+
+    /**
      * The identity provider's token endpoint answers 503 to the exchange of the code: the sign-in page
      * says the provider cannot be reached. It said the sign-in was not accepted. A code the provider
      * refuses (invalid_grant) is still not accepted.
@@ -393,7 +478,7 @@ class ConsoleIdentityProviderSignInIntegrationTests {
         UUID userId = UUID.randomUUID();
         PROVIDER.issue(userId, TestTokens.token(userId, "sso-" + userId + "@agency.test", UUID.randomUUID()));
 
-        assertSignInEndsUnreachable("corp", "/token");
+        assertSignInEndsUnreachable("corp", "/token", Duration.ofSeconds(60));
     }
 
     /**
@@ -410,7 +495,7 @@ class ConsoleIdentityProviderSignInIntegrationTests {
             String email = "sso-" + userId + "@agency.test";
             PROVIDER.issue(userId, TestTokens.token(userId, email, UUID.randomUUID()), email, true);
 
-            assertSignInEndsUnreachable(registration, "/userinfo");
+            assertSignInEndsUnreachable(registration, "/userinfo", Duration.ofSeconds(60));
 
             browser = new ConsoleBrowser(port, Duration.ofSeconds(60));
             assertThat(signInThroughTheProvider(registration).headers().firstValue("Location"))
@@ -421,11 +506,12 @@ class ConsoleIdentityProviderSignInIntegrationTests {
 
     /**
      * Signs in with the registration while the provider's endpoint takes requests and never answers:
-     * the browser, which waits 60 s at most for a page, comes back to the sign-in page saying the provider
-     * cannot be reached, with one WARN line, and is not signed in.
+     * the browser, which waits {@code answerWithin} at most for a page, comes back to the sign-in page
+     * saying the provider cannot be reached, with one WARN line, and is not signed in.
      */
-    private void assertSignInEndsUnreachable(String registration, String silentEndpoint) throws Exception {
-        browser = new ConsoleBrowser(port, Duration.ofSeconds(60));
+    private void assertSignInEndsUnreachable(String registration, String silentEndpoint, Duration answerWithin)
+            throws Exception {
+        browser = new ConsoleBrowser(port, answerWithin);
         HttpResponse<String> back;
         List<ILoggingEvent> lines;
         try (LogLines log = LogLines.of("com.portfoliobulk.gateway")) {

@@ -35,14 +35,17 @@ import java.util.regex.Pattern;
  * round trip through it. A test context points a client registration's token, user info (and, for
  * OpenID Connect, key set) URIs at {@link #url}, or its issuer at {@link #issuer}, where its OpenID
  * Connect configuration names them once {@link #startIssuer started}. Its token or key set endpoint can
- * be down ({@link #down}), as in an outage of the provider, and its token or user-info endpoint can take
- * requests and never answer them ({@link #silent}).
+ * be down ({@link #down}), as in an outage of the provider, and its token, user-info or key set endpoint,
+ * or its issuer's configuration, can take requests and never answer them ({@link #silent}).
  */
 final class StandInIdentityProvider {
 
     private static final Pattern STATE = Pattern.compile("[?&]state=([^&]+)");
 
     private static final Pattern NONCE = Pattern.compile("[?&]nonce=([^&]+)");
+
+    /** Where the {@link #issuer} publishes its OpenID Connect configuration. */
+    static final String CONFIGURATION = "/.well-known/openid-configuration";
 
     private final HttpServer server;
 
@@ -119,9 +122,9 @@ final class StandInIdentityProvider {
     }
 
     /**
-     * Makes the endpoint ({@code /token} or {@code /userinfo}) take requests and never answer them, as a
-     * provider that hangs, until {@code null} is given: then the connections of the requests it took
-     * are closed, still without an answer.
+     * Makes the endpoint ({@code /token}, {@code /userinfo}, {@code /jwks}, or the issuer's {@link
+     * #CONFIGURATION}) take requests and never answer them, as a provider that hangs, until {@code null}
+     * is given: then the connections of the requests it took are closed, still without an answer.
      */
     void silent(String endpoint) {
         this.silent = endpoint;
@@ -216,11 +219,14 @@ final class StandInIdentityProvider {
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
-        issuerServer.createContext("/.well-known/openid-configuration", this::configuration);
+        issuerServer.createContext(CONFIGURATION, this::configuration);
         issuerServer.start();
     }
 
     private void configuration(HttpExchange exchange) throws IOException {
+        if (unanswered(exchange)) {
+            return;
+        }
         answer(
                 exchange,
                 200,
@@ -283,7 +289,7 @@ final class StandInIdentityProvider {
     }
 
     private void keys(HttpExchange exchange) throws IOException {
-        if (unavailable(exchange)) {
+        if (unavailable(exchange) || unanswered(exchange)) {
             return;
         }
         answer(exchange, 200, new JWKSet(key.toPublicJWK()).toString());
