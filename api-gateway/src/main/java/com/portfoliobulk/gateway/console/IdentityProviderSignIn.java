@@ -102,7 +102,8 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
             ConsoleSession.start(user, request, response, contexts, sessionTimeout);
         } catch (JwtException | JwtDecoderInitializationException | AccessDeniedException ex) {
             // JwtDecoderInitializationException: the API's decoder, built from issuer-uri alone at the first
-            // token, could not fetch the provider's configuration or key set to be built.
+            // token, could not be built from the configuration the provider publishes (the provider not
+            // reached is reported as its key set's outage, a JwtException).
             Throwable outage = IdentityProviderOutages.of(ex);
             if (outage != null) {
                 log.warn(

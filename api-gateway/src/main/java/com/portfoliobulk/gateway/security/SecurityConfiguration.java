@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.security;
 import jakarta.servlet.DispatcherType;
 import java.time.Clock;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.config.ObjectPostProcessor;
@@ -55,6 +56,23 @@ class SecurityConfiguration {
         return SecurityObservationSettings.noObservations();
     }
 
+    /**
+     * Spring Boot's decoder built from {@code issuer-uri} alone, at the first token, as the {@link
+     * IssuerDiscoveryDecoder} that reports and remembers its failed fetches, wherever it is used: the
+     * API's tokens and the access token of a console sign-in share them.
+     */
+    @Bean
+    static BeanPostProcessor issuerDiscovery() {
+        return new BeanPostProcessor() {
+            @Override
+            public Object postProcessAfterInitialization(Object bean, String beanName) {
+                return bean instanceof SupplierJwtDecoder supplied
+                        ? new IssuerDiscoveryDecoder(supplied, Clock.systemUTC())
+                        : bean;
+            }
+        };
+    }
+
     @Bean
     SecurityFilterChain apiSecurity(
             HttpSecurity http,
@@ -66,10 +84,6 @@ class SecurityConfiguration {
         JwtDecoder validating = decoders.getIfAvailable();
         if (validating == null) {
             throw new IllegalStateException(BearerTokenValidation.NOT_CONFIGURED);
-        }
-        if (validating instanceof SupplierJwtDecoder) {
-            // Built from issuer-uri alone, at the first token: see IssuerDiscoveryDecoder.
-            validating = new IssuerDiscoveryDecoder(validating);
         }
         JwtDecoder decoder = new ValidatedTokenCache(
                 validating,

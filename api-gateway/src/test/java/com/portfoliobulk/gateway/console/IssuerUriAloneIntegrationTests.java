@@ -12,6 +12,9 @@ import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.web.Problems;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.LogLines;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -21,6 +24,8 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
@@ -40,9 +45,9 @@ import org.springframework.test.context.DynamicPropertySource;
  * spring.security.oauth2.resourceserver.jwt.issuer-uri}, which Spring Boot's decoder resolves at the first
  * token it is given (the provider's OpenID Connect configuration, then the key set it names), here the
  * {@link StandInIdentityProvider}'s issuer, where nothing answers until the test starts it. The console
- * signs in through the same provider's token endpoint ({@code corp}). The first test runs while the
- * issuer cannot be reached, as the gateway's first tokens after a start during an outage; the second once
- * it answers, with its key-set endpoint down for a while.
+ * signs in through the same provider's token endpoint ({@code corp}). The first tests run while the
+ * issuer does not answer, then cannot be reached, as the gateway's first tokens after a start during an
+ * outage; the last once it answers, with its key-set endpoint down for a while.
  */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
@@ -58,13 +63,18 @@ import org.springframework.test.context.DynamicPropertySource;
             "spring.security.oauth2.client.registration.corp.redirect-uri={baseUrl}/login/oauth2/code/{registrationId}",
             "spring.security.oauth2.client.registration.corp.scope=email,bulk-api",
             "spring.security.oauth2.client.provider.corp.authorization-uri=https://idp.example/authorize",
-            "spring.security.oauth2.client.provider.corp.user-name-attribute=sub"
+            "spring.security.oauth2.client.provider.corp.user-name-attribute=sub",
+            "bulk.gateway.console.identity-provider-read-timeout="
+                    + IssuerUriAloneIntegrationTests.IDENTITY_PROVIDER_READ_TIMEOUT_MS + "ms"
         })
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class IssuerUriAloneIntegrationTests {
 
     private static final String UNREACHABLE =
             "The identity provider cannot be reached right now; try again in a moment.";
+
+    /** How long the gateway waits for the identity provider's answer here. */
+    static final long IDENTITY_PROVIDER_READ_TIMEOUT_MS = 3000;
 
     private static final StandInIdentityProvider PROVIDER = new StandInIdentityProvider();
 
@@ -97,15 +107,55 @@ class IssuerUriAloneIntegrationTests {
     }
 
     /**
-     * While the issuer cannot be reached, a token cannot be checked: 503 {@code unavailable} with {@code
-     * Retry-After: 5}, logged as one WARN line, as when the key set cannot be fetched; a token that is no
-     * JWT is still 401; a console sign-in says the provider cannot be reached and leaves the browser signed
-     * out. Once the issuer answers, the same token is accepted, without a restart. Before, every API call
-     * with a token (one that is no JWT too) was answered 500 "Internal error", and the sign-in ended on a
-     * 500 page with the provider's authentication left in the session.
+     * The issuer takes the request for its configuration and never answers: tokens arriving together are
+     * each answered 503 with {@code Retry-After: 5} once the one fetch under way gives up after the read
+     * timeout (3 s here), and the issuer is asked once. Before, a failed fetch was not remembered: the
+     * tokens waiting behind it each fetched again in turn, the k-th answered after k times the read timeout.
      */
     @Test
     @Order(1)
+    void tokensArrivingWhileTheIssuerHangsAreAnswered503AfterOneReadTimeout() {
+        PROVIDER.startIssuer();
+        PROVIDER.silent(StandInIdentityProvider.CONFIGURATION);
+        try {
+            HttpClient client = HttpClient.newHttpClient();
+            List<CompletableFuture<HttpResponse<String>>> answers = IntStream.range(0, 4)
+                    .mapToObj(i -> client.sendAsync(
+                            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/v1/portfolios/"
+                                            + portfolio.id() + "/accounts"))
+                                    .header("Authorization", "Bearer " + PROVIDER.accessToken(claims()))
+                                    // Each answer within one and a half times the gateway's read timeout.
+                                    .timeout(Duration.ofMillis(IDENTITY_PROVIDER_READ_TIMEOUT_MS * 3 / 2))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString()))
+                    .toList();
+
+            for (CompletableFuture<HttpResponse<String>> answer : answers) {
+                HttpResponse<String> response = answer.join();
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
+                assertThat(response.headers().firstValue("Retry-After")).hasValue("5");
+                assertThat(response.body()).contains("identity provider's key set");
+            }
+            assertThat(PROVIDER.unansweredRequests())
+                    .as("configuration requests")
+                    .isEqualTo(1);
+        } finally {
+            PROVIDER.silent(null);
+            PROVIDER.stopIssuer();
+        }
+    }
+
+    /**
+     * While the issuer cannot be reached, a token cannot be checked: 503 {@code unavailable} with {@code
+     * Retry-After: 5}, logged as one WARN line, as when the key set cannot be fetched; a token that is no
+     * JWT is still 401; a console sign-in says the provider cannot be reached and leaves the browser signed
+     * out. Once the issuer answers, the same token is accepted, without a restart (within 5 s, as long as
+     * the failed fetch is remembered). Before, every API call with a token (one that is no JWT too) was
+     * answered 500 "Internal error", and the sign-in ended on a 500 page with the provider's
+     * authentication left in the session.
+     */
+    @Test
+    @Order(2)
     void tokensThatCannotBeCheckedForWantOfTheIssuerAnswer503UntilItAnswers() throws Exception {
         String token = PROVIDER.accessToken(claims());
         Answer answer;
@@ -143,7 +193,10 @@ class IssuerUriAloneIntegrationTests {
 
         PROVIDER.startIssuer();
 
-        Answer accepted = accounts(token);
+        // The failed fetch is remembered for 5 s at most.
+        Answer accepted = await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> accounts(token), candidate -> candidate.status() != 503);
         assertThat(accepted.status()).as(accepted.text()).isEqualTo(200);
         assertThat(accounts("not-a-jwt").status()).as("no JWT").isEqualTo(401);
     }
@@ -157,7 +210,7 @@ class IssuerUriAloneIntegrationTests {
      * endpoint answered again.
      */
     @Test
-    @Order(2)
+    @Order(3)
     void aFailedFetchForAMadeUpKeyKeepsTheKeySetKept() {
         PROVIDER.startIssuer();
         Answer fetched = accounts(PROVIDER.accessToken(claims()));

@@ -223,6 +223,21 @@ final class StandInIdentityProvider {
         issuerServer.start();
     }
 
+    /** Stops answering at the {@link #issuer}, as before {@link #startIssuer}; it may be started again. */
+    synchronized void stopIssuer() {
+        if (issuerServer != null) {
+            issuerServer.stop(0);
+            issuerServer = null;
+        }
+    }
+
+    /** How many requests the {@link #silent} endpoint has taken and left unanswered. */
+    int unansweredRequests() {
+        synchronized (unanswered) {
+            return unanswered.size();
+        }
+    }
+
     private void configuration(HttpExchange exchange) throws IOException {
         if (unanswered(exchange)) {
             return;
@@ -341,8 +356,6 @@ final class StandInIdentityProvider {
     void stop() {
         silent(null);
         server.stop(0);
-        if (issuerServer != null) {
-            issuerServer.stop(0);
-        }
+        stopIssuer();
     }
 }
