@@ -1,5 +1,7 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.gateway.security.IdentityProviderOutages;
+import com.portfoliobulk.gateway.security.IssuerConfigurationException;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -28,7 +30,8 @@ import org.springframework.web.client.ResourceAccessException;
  * registration is Spring Boot's own ({@link OAuth2ClientPropertiesMapper}), endpoints configured beside
  * the issuer still taking precedence. While the provider cannot be reached, a sign-in with it fails as
  * an outage of the provider ({@link IdentityProviderSignIn#startFailureHandler}: the sign-in page says it
- * cannot be reached right now), and the next sign-in tries again.
+ * cannot be reached right now), and the next sign-in tries again, as it does while the configuration the
+ * provider publishes cannot be used (the sign-in page says to tell the administrator).
  *
  * <p>Spring Security fetches the configuration with its own client, 30 s to connect and 30 s to read,
  * which cannot be given other limits. So the lookup runs on a virtual thread of its own, and a sign-in
@@ -105,7 +108,9 @@ final class ConsoleIdentityProviders implements ClientRegistrationRepository {
      * The registration; a provider given by its issuer is resolved first, if it has not been.
      *
      * @throws OAuth2AuthenticationException when the provider's configuration cannot be fetched, caused
-     *     by the failure (an outage of the provider where {@code IdentityProviderOutages} finds one)
+     *     by the failure where {@code IdentityProviderOutages} finds an outage of the provider in it,
+     *     otherwise by an {@link IssuerConfigurationException} (no configuration, or one that cannot be
+     *     used, as one for another issuer)
      */
     @Override
     public ClientRegistration findByRegistrationId(String registrationId) {
@@ -145,8 +150,11 @@ final class ConsoleIdentityProviders implements ClientRegistrationRepository {
         }
         String description = "The configuration of the identity provider of registration '" + registrationId
                 + "' cannot be fetched from its issuer";
+        boolean outage = failure instanceof ResourceAccessException || IdentityProviderOutages.of(failure) != null;
         throw new OAuth2AuthenticationException(
-                new OAuth2Error("identity_provider_unresolved", description, null), description, failure);
+                new OAuth2Error("identity_provider_unresolved", description, null),
+                description,
+                outage ? failure : new IssuerConfigurationException(failure));
     }
 
     private ClientRegistration resolve(String registrationId) {

@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.console;
 
 import com.portfoliobulk.gateway.security.IdentityProviderOutages;
+import com.portfoliobulk.gateway.security.IssuerConfigurationException;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -19,7 +20,6 @@ import org.springframework.security.oauth2.client.web.OAuth2AuthorizedClientRepo
 import org.springframework.security.oauth2.core.oidc.user.OidcUser;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
-import org.springframework.security.oauth2.jwt.JwtDecoderInitializationException;
 import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.web.authentication.AuthenticationFailureHandler;
 import org.springframework.security.web.authentication.AuthenticationSuccessHandler;
@@ -46,7 +46,10 @@ import org.springframework.security.web.context.SecurityContextRepository;
  * answers a server error) is an outage,
  * not a refusal: the sign-in page says to try again in a moment ({@code ?unavailable}), not that the
  * sign-in was not accepted ({@code ?rejected}, {@code ?failed}), which would have the person try other
- * credentials or call support.
+ * credentials or call support. One that fails because the configuration the provider publishes at its
+ * issuer cannot be used (for the API's decoder or the console's sign-in) is neither: the page says that
+ * sign-in through the provider is not possible right now, no fault of the person's account, and to tell
+ * the administrator ({@code ?misconfigured}).
  */
 final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
 
@@ -54,6 +57,12 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
 
     /** The sign-in page's outcome when the identity provider cannot be reached. */
     private static final String UNAVAILABLE = "?unavailable";
+
+    /**
+     * The sign-in page's outcome when the configuration the identity provider publishes at its issuer
+     * cannot be used ({@link IssuerConfigurationException}), by the API's decoder or the console's sign-in.
+     */
+    private static final String MISCONFIGURED = "?misconfigured";
 
     private final OAuth2AuthorizedClientRepository clients;
 
@@ -100,10 +109,18 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
                     ? ConsoleUser.of(access.named(token), token, unverified)
                     : ConsoleUser.invitee(access.email(token), token, unverified);
             ConsoleSession.start(user, request, response, contexts, sessionTimeout);
-        } catch (JwtException | JwtDecoderInitializationException | AccessDeniedException ex) {
-            // JwtDecoderInitializationException: the API's decoder, built from issuer-uri alone at the first
-            // token, could not be built from the configuration the provider publishes (the provider not
-            // reached is reported as its key set's outage, a JwtException).
+        } catch (JwtException | AccessDeniedException ex) {
+            IssuerConfigurationException configuration = IdentityProviderOutages.issuerConfiguration(ex);
+            if (configuration != null) {
+                // The API's decoder, built from issuer-uri alone at the first token, cannot be built from
+                // the configuration the provider publishes.
+                log.warn(
+                        "The identity provider's configuration cannot be used to check the access token of a"
+                                + " sign-in ({})",
+                        configuration.describe());
+                refuse(request, response, MISCONFIGURED);
+                return;
+            }
             Throwable outage = IdentityProviderOutages.of(ex);
             if (outage != null) {
                 log.warn(
@@ -112,9 +129,7 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
                 refuse(request, response, UNAVAILABLE);
                 return;
             }
-            log.warn(
-                    "The identity provider's access token is not one the API accepts: {}",
-                    ex instanceof JwtDecoderInitializationException ? describe(ex) : ex.getMessage());
+            log.warn("The identity provider's access token is not one the API accepts: {}", ex.getMessage());
             refuse(request, response, "?rejected");
             return;
         }
@@ -135,9 +150,10 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
     /**
      * What the sign-in page says when the way to the identity provider cannot be made: its configuration
      * cannot be fetched from its issuer ({@link ConsoleIdentityProviders}). An outage of the provider
-     * ({@code ?unavailable}) as at the end of a sign-in; any other failure, such as a configuration the
-     * provider publishes for another issuer, says the sign-in was not accepted ({@code ?failed}), logged
-     * as one WARN line too: only the settings can mend it.
+     * ({@code ?unavailable}) as at the end of a sign-in; a configuration the provider publishes that
+     * cannot be used (none, or one for another issuer) says that sign-in through the provider is not
+     * possible, to tell the administrator ({@code ?misconfigured}), logged as one WARN line naming what
+     * is wrong; any other failure says the sign-in was not accepted ({@code ?failed}), logged too.
      */
     static AuthenticationFailureHandler startFailureHandler() {
         return failureHandler("start", true);
@@ -148,7 +164,18 @@ final class IdentityProviderSignIn implements AuthenticationSuccessHandler {
                 new SimpleUrlAuthenticationFailureHandler(ConsoleSecurityConfiguration.SIGN_IN + "?failed");
         AuthenticationFailureHandler unavailable =
                 new SimpleUrlAuthenticationFailureHandler(ConsoleSecurityConfiguration.SIGN_IN + UNAVAILABLE);
+        AuthenticationFailureHandler misconfigured =
+                new SimpleUrlAuthenticationFailureHandler(ConsoleSecurityConfiguration.SIGN_IN + MISCONFIGURED);
         return (request, response, exception) -> {
+            IssuerConfigurationException configuration = IdentityProviderOutages.issuerConfiguration(exception);
+            if (configuration != null) {
+                log.warn(
+                        "The identity provider's configuration cannot be used to {} a sign-in ({})",
+                        step,
+                        configuration.describe());
+                misconfigured.onAuthenticationFailure(request, response, exception);
+                return;
+            }
             Throwable outage = IdentityProviderOutages.of(exception);
             if (outage == null) {
                 if (logRefusals) {

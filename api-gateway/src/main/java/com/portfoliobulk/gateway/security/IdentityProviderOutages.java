@@ -9,7 +9,9 @@ import org.springframework.web.client.ResourceAccessException;
  * token or to finish a sign-in: the API answers the first 503 rather than 401 or 500 ({@link
  * ProblemResponses#bearerTokenFailureHandler}), the console's sign-in says the provider cannot be
  * reached rather than that the sign-in was not accepted. Spring Security reports both the same way (a
- * {@code JwtException}, an {@code OAuth2AuthenticationException}); only the cause tells them apart.
+ * {@code JwtException}, an {@code OAuth2AuthenticationException}); only the cause tells them apart. A
+ * configuration of the provider that cannot be used ({@link #issuerConfiguration}) is neither: the API
+ * answers it 503 as an outage, the console's sign-in says to tell the administrator.
  */
 public final class IdentityProviderOutages {
 
@@ -24,6 +26,19 @@ public final class IdentityProviderOutages {
         for (Throwable cause = exception.getCause(); cause != null; cause = cause.getCause()) {
             if (cause instanceof KeySourceException keySet) {
                 return keySet;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The configuration of the identity provider that cannot be used, among the causes of {@code
+     * exception}; null when there is none.
+     */
+    public static IssuerConfigurationException issuerConfiguration(Throwable exception) {
+        for (Throwable cause = exception.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof IssuerConfigurationException configuration) {
+                return configuration;
             }
         }
         return null;

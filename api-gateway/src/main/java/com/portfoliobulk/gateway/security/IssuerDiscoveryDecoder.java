@@ -28,9 +28,12 @@ import org.springframework.security.oauth2.jwt.JwtException;
  * BadJwtException}, 401), before any fetch; and a fetch that fails because the provider cannot be reached
  * ({@link IdentityProviderOutages#of}) is reported as the key set's outage is once the decoder is built, a
  * {@link JwtException} caused by a {@link KeySourceException}: the API answers it 503 with {@code
- * Retry-After} ({@link ProblemResponses#bearerTokenFailureHandler}). Any other failure of the fetch (a
- * provider that publishes no configuration, or one for another issuer) is left as it is: only the
- * settings can mend it.
+ * Retry-After} ({@link ProblemResponses#bearerTokenFailureHandler}). Any other failure of the fetch, a
+ * provider that answers but publishes no configuration, one that cannot be read, or one for another
+ * issuer, is a {@link JwtException} caused by an {@link IssuerConfigurationException}, also answered 503
+ * with {@code Retry-After}: the gateway cannot check tokens right now, which is no fault of the client's
+ * (it was answered 500 "Internal error"); the WARN line of each names what is wrong, for the operator to
+ * correct the settings or the provider, and the next fetch after {@link #RETRY_INTERVAL} finds it mended.
  *
  * <p>A fetch that failed is remembered for {@link #RETRY_INTERVAL} (the {@code Retry-After} of the 503):
  * Spring's decoder fetches holding its lock, so every token waiting behind a fetch under way then had
@@ -104,31 +107,27 @@ final class IssuerDiscoveryDecoder implements JwtDecoder {
             Instant until = clock.instant().plus(RETRY_INTERVAL);
             Throwable outage = IdentityProviderOutages.of(ex);
             if (outage == null) {
-                failed = new Failure(ex.getMessage(), ex.getCause(), false, until);
+                IssuerConfigurationException configuration =
+                        new IssuerConfigurationException(ex.getCause() != null ? ex.getCause() : ex);
+                failed = new Failure(configuration.getMessage(), configuration, until);
             } else {
                 KeySourceException keySet = outage instanceof KeySourceException fetching
                         ? fetching
                         : new RemoteKeySourceException(
                                 "The identity provider's configuration could not be fetched from its issuer", outage);
                 failed = new Failure(
-                        "The identity provider's key set cannot be fetched: " + keySet.getMessage(),
-                        keySet,
-                        true,
-                        until);
+                        "The identity provider's key set cannot be fetched: " + keySet.getMessage(), keySet, until);
             }
             throw failed.again();
         }
     }
 
-    /**
-     * A fetch that failed: the message and cause of what it is reported as, an outage ({@link JwtException})
-     * or not ({@link JwtDecoderInitializationException}), and until when it is given to tokens.
-     */
-    private record Failure(String message, Throwable cause, boolean outage, Instant until) {
+    /** A fetch that failed: the message and cause of the token's failure, and until when it is given. */
+    private record Failure(String message, Throwable cause, Instant until) {
 
         /** The failure, as a new exception for each token given it. */
-        RuntimeException again() {
-            return outage ? new JwtException(message, cause) : new JwtDecoderInitializationException(message, cause);
+        JwtException again() {
+            return new JwtException(message, cause);
         }
     }
 }

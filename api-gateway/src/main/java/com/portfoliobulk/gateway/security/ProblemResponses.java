@@ -39,6 +39,9 @@ final class ProblemResponses {
     /** The dependency a bearer token's check found unavailable, as the 503's detail and log line name it. */
     static final String KEY_SET = "identity provider's key set";
 
+    /** The configuration a bearer token's check found unusable, as the 503's detail and log line name it. */
+    static final String CONFIGURATION = "identity provider's configuration";
+
     private final JsonMapper json;
 
     ProblemResponses(JsonMapper json) {
@@ -67,13 +70,36 @@ final class ProblemResponses {
      * outage of a dependency, logged as one WARN line without a stack trace, its path without an
      * invitation token ({@link SecretPaths}). The decoder reports that as no bad token ({@code
      * AuthenticationServiceException}), which Spring Security's own handler rethrows, so the error page
-     * answered it 500 "Internal error". Any other such failure still is rethrown: a defect.
+     * answered it 500 "Internal error". So is a token that cannot be checked because the provider's
+     * configuration at its issuer cannot be used ({@link IssuerConfigurationException}): the gateway
+     * cannot check tokens right now, which is no fault of the client's; its WARN line names what is wrong
+     * for the operator. Any other such failure still is rethrown: a defect.
      */
     AuthenticationFailureHandler bearerTokenFailureHandler() {
         AuthenticationEntryPoint refused = authenticationEntryPoint();
         return (request, response, exception) -> {
             if (!(exception instanceof AuthenticationServiceException)) {
                 refused.commence(request, response, exception);
+                return;
+            }
+            IssuerConfigurationException configuration = IdentityProviderOutages.issuerConfiguration(exception);
+            if (configuration != null) {
+                log.warn(
+                        "Answering 503: the {} cannot be used to check the bearer token of {} {} ({}); correct"
+                                + " spring.security.oauth2.resourceserver.jwt.issuer-uri or the provider's configuration",
+                        CONFIGURATION,
+                        request.getMethod(),
+                        SecretPaths.redact(request.getRequestURI()),
+                        configuration.describe());
+                response.setHeader(HttpHeaders.RETRY_AFTER, "5");
+                write(
+                        request,
+                        response,
+                        HttpStatus.SERVICE_UNAVAILABLE,
+                        Problems.UNAVAILABLE,
+                        "Service unavailable",
+                        "The service cannot check bearer tokens right now: the " + CONFIGURATION
+                                + " cannot be used; try again shortly.");
                 return;
             }
             KeySourceException keySet = IdentityProviderOutages.keySet(exception);

@@ -30,7 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
  * only health, info, metrics and the API description are open. A token that cannot be checked because
  * the identity provider's key set cannot be fetched answers 503, not 401 nor 500 ({@link
  * ProblemResponses#bearerTokenFailureHandler}), also while its configuration, which Spring Boot fetches at
- * the first token when only {@code issuer-uri} is set, cannot be ({@link IssuerDiscoveryDecoder}). Answers carry the usual security
+ * the first token when only {@code issuer-uri} is set, cannot be, or cannot be used ({@link
+ * IssuerDiscoveryDecoder}). Answers carry the usual security
  * headers: {@code nosniff}, {@code X-Frame-Options: DENY}, {@code Cache-Control: no-store} unless
  * the answer sets its own caching (the job status sets {@code no-store} itself, also on its 304), HSTS on HTTPS,
  * {@code Referrer-Policy: no-referrer}, and outside Swagger UI a Content-Security-Policy that allows

@@ -38,8 +38,9 @@ import org.springframework.test.context.DynamicPropertySource;
  * token): the access token it issues is the one the console calls the API with, so a token the API
  * accepts starts a session, and one it refuses leaves the browser signed out, not half signed in. A
  * third provider ({@code discovered}) is given by its issuer alone, which cannot be reached while the
- * gateway starts, and so is a fourth ({@code hanging}), whose issuer answers but may hang. The bulk-worker
- * is the {@link StubWorker}.
+ * gateway starts, and so are a fourth ({@code hanging}), whose issuer answers but may hang, and a fifth
+ * ({@code misconfigured}), whose issuer may publish no configuration, or one for another issuer. The
+ * bulk-worker is the {@link StubWorker}.
  */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
@@ -69,6 +70,10 @@ import org.springframework.test.context.DynamicPropertySource;
             "spring.security.oauth2.client.registration.hanging.client-secret=console-secret",
             "spring.security.oauth2.client.registration.hanging.client-name=Hanging SSO",
             "spring.security.oauth2.client.registration.hanging.scope=email,bulk-api",
+            "spring.security.oauth2.client.registration.misconfigured.client-id=bulk-console",
+            "spring.security.oauth2.client.registration.misconfigured.client-secret=console-secret",
+            "spring.security.oauth2.client.registration.misconfigured.client-name=Misconfigured SSO",
+            "spring.security.oauth2.client.registration.misconfigured.scope=email,bulk-api",
             "bulk.gateway.console.identity-provider-read-timeout=2s"
         })
 class ConsoleIdentityProviderSignInIntegrationTests {
@@ -79,6 +84,10 @@ class ConsoleIdentityProviderSignInIntegrationTests {
 
     private static final String UNREACHABLE =
             "The identity provider cannot be reached right now; try again in a moment.";
+
+    private static final String CANNOT_BE_USED = "Sign-in through the identity provider is not possible right now:"
+            + " Portfolio Bulk Access cannot use the configuration the provider publishes. This is not a problem"
+            + " with your account; please tell your administrator.";
 
     /**
      * How long a browser here waits for a page where the gateway waits for a provider that never answers:
@@ -92,6 +101,9 @@ class ConsoleIdentityProviderSignInIntegrationTests {
 
     /** The provider of registration {@code hanging}, given by its issuer. */
     private static final StandInIdentityProvider HANGING = new StandInIdentityProvider();
+
+    /** The provider of registration {@code misconfigured}, given by its issuer. */
+    private static final StandInIdentityProvider MISCONFIGURED = new StandInIdentityProvider();
 
     @LocalServerPort
     private int port;
@@ -110,6 +122,7 @@ class ConsoleIdentityProviderSignInIntegrationTests {
         properties.add("spring.security.oauth2.client.provider.oidc.jwk-set-uri", () -> PROVIDER.url("/jwks"));
         properties.add("spring.security.oauth2.client.provider.discovered.issuer-uri", PROVIDER::issuer);
         properties.add("spring.security.oauth2.client.provider.hanging.issuer-uri", HANGING::issuer);
+        properties.add("spring.security.oauth2.client.provider.misconfigured.issuer-uri", MISCONFIGURED::issuer);
         properties.add("bulk.gateway.worker-base-url", () -> StubWorker.get().baseUrl());
     }
 
@@ -117,6 +130,7 @@ class ConsoleIdentityProviderSignInIntegrationTests {
     static void stopProvider() {
         PROVIDER.stop();
         HANGING.stop();
+        MISCONFIGURED.stop();
     }
 
     @BeforeEach
@@ -404,6 +418,64 @@ class ConsoleIdentityProviderSignInIntegrationTests {
         toProvider = browser.get("/oauth2/authorization/hanging");
         assertThat(toProvider.headers().firstValue("Location"))
                 .hasValueSatisfying(location -> assertThat(location).startsWith(HANGING.authorizationEndpoint() + "?"));
+    }
+
+    /**
+     * The issuer of a provider given by its {@code issuer-uri} answers, but publishes no configuration
+     * (404), then one naming another issuer: signing in with it says that sign-in through the provider is
+     * not possible right now, not a problem with the person's account, and to tell the administrator,
+     * logged as one WARN line naming what is wrong. Before, the page said "The identity provider's sign-in
+     * was not accepted.", as for credentials the provider refused. Once the issuer publishes its own
+     * configuration, the next sign-in goes to the provider.
+     */
+    @Test
+    void anIssuerWhoseConfigurationCannotBeUsedSaysToTellTheAdministrator() throws Exception {
+        MISCONFIGURED.configurationNames(null);
+        MISCONFIGURED.startIssuer();
+        assertSignInCannotStart(
+                "Unable to resolve Configuration with the provided Issuer of \"" + MISCONFIGURED.issuer());
+
+        MISCONFIGURED.configurationNames("https://elsewhere.example");
+        assertSignInCannotStart("The Issuer \"https://elsewhere.example\" provided in the configuration metadata did"
+                + " not match the requested issuer \"" + MISCONFIGURED.issuer() + "\"");
+
+        MISCONFIGURED.configurationNames(MISCONFIGURED.issuer());
+        browser = new ConsoleBrowser(port);
+        HttpResponse<String> toProvider = browser.get("/oauth2/authorization/misconfigured");
+        assertThat(toProvider.headers().firstValue("Location"))
+                .hasValueSatisfying(
+                        location -> assertThat(location).startsWith(MISCONFIGURED.authorizationEndpoint() + "?"));
+    }
+
+    /**
+     * Signs in with registration {@code misconfigured}: the sign-in page says the provider's configuration
+     * cannot be used, with one WARN line naming {@code cause}.
+     */
+    private void assertSignInCannotStart(String cause) throws Exception {
+        browser = new ConsoleBrowser(port);
+        HttpResponse<String> toProvider;
+        List<ILoggingEvent> lines;
+        try (LogLines log = LogLines.of("com.portfoliobulk.gateway")) {
+            toProvider = browser.get("/oauth2/authorization/misconfigured");
+            lines = log.lines();
+        }
+
+        assertThat(toProvider.headers().firstValue("Location"))
+                .as(cause)
+                .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in?misconfigured"));
+        assertThat(lines)
+                .as(cause)
+                .filteredOn(line -> line.getLevel().isGreaterOrEqual(Level.WARN))
+                .singleElement()
+                .satisfies(line -> {
+                    assertThat(line.getFormattedMessage())
+                            .startsWith("The identity provider's configuration cannot be used to start a sign-in")
+                            .contains(cause);
+                    assertThat(line.getThrowableProxy()).isNull();
+                });
+        assertThat(browser.get("/console/sign-in?misconfigured").body())
+                .contains(CANNOT_BE_USED)
+                .doesNotContain(NOT_ACCEPTED, UNREACHABLE);
     }
 
     /**

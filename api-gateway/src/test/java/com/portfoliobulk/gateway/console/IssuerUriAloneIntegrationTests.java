@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -72,6 +73,12 @@ class IssuerUriAloneIntegrationTests {
 
     private static final String UNREACHABLE =
             "The identity provider cannot be reached right now; try again in a moment.";
+
+    private static final String MISCONFIGURED = "Sign-in through the identity provider is not possible right now:"
+            + " Portfolio Bulk Access cannot use the configuration the provider publishes. This is not a problem"
+            + " with your account; please tell your administrator.";
+
+    private static final String NOT_ACCEPTED = "The identity provider&#39;s sign-in was not accepted.";
 
     /** How long the gateway waits for the identity provider's answer here. */
     static final long IDENTITY_PROVIDER_READ_TIMEOUT_MS = 3000;
@@ -146,6 +153,105 @@ class IssuerUriAloneIntegrationTests {
     }
 
     /**
+     * The issuer answers but publishes no configuration (404 at {@code /.well-known/openid-configuration}),
+     * then one naming another issuer: a token cannot be checked, and is answered 503 {@code unavailable}
+     * with {@code Retry-After: 5}, as while the issuer cannot be reached: the gateway cannot check tokens
+     * right now, which is no fault of the client's. Each is logged as one WARN line naming what is wrong,
+     * for the operator. A console sign-in says that sign-in through the provider is not possible right now
+     * and to tell the administrator, and leaves the browser signed out. Before, every API call with a token
+     * was answered 500 "Internal error" (an error id and a stack trace in the log), and the sign-in said it
+     * was not accepted.
+     */
+    @Test
+    @Order(2)
+    void tokensThatCannotBeCheckedForAConfigurationThatCannotBeUsedAnswer503() throws Exception {
+        String token = PROVIDER.accessToken(claims());
+        PROVIDER.configurationNames(null);
+        PROVIDER.startIssuer();
+        try {
+            assertConfigurationCannotBeUsed(
+                    token,
+                    "Unable to resolve the Configuration with the provided Issuer of \"" + PROVIDER.issuer() + "\"");
+
+            UUID userId = UUID.randomUUID();
+            PROVIDER.issue(userId, PROVIDER.accessToken(claims().subject(userId.toString())));
+            ConsoleBrowser browser = new ConsoleBrowser(port);
+            HttpResponse<String> back;
+            List<ILoggingEvent> lines;
+            try (LogLines log = LogLines.of("com.portfoliobulk.gateway")) {
+                back = PROVIDER.signIn(browser, "corp");
+                lines = log.lines();
+            }
+            assertThat(back.headers().firstValue("Location"))
+                    .hasValueSatisfying(location -> assertThat(location).endsWith("/console/sign-in?misconfigured"));
+            assertThat(lines)
+                    .filteredOn(line -> line.getLevel().isGreaterOrEqual(Level.WARN))
+                    .singleElement()
+                    .satisfies(line -> {
+                        assertThat(line.getFormattedMessage())
+                                .startsWith("The identity provider's configuration cannot be used to check the access"
+                                        + " token of a sign-in")
+                                .contains("Unable to resolve the Configuration with the provided Issuer");
+                        assertThat(line.getThrowableProxy()).isNull();
+                    });
+            assertThat(browser.get("/console/sign-in?misconfigured").body())
+                    .contains(MISCONFIGURED)
+                    .doesNotContain(NOT_ACCEPTED, UNREACHABLE);
+            HttpResponse<String> users = browser.get("/console/portfolios/" + portfolio.id() + "/users");
+            assertThat(users.statusCode()).as("signed out, not half signed in").isEqualTo(302);
+
+            PROVIDER.configurationNames("https://elsewhere.example");
+            assertConfigurationCannotBeUsed(
+                    token,
+                    "The Issuer \"https://elsewhere.example\" provided in the configuration did not match the"
+                            + " requested issuer \"" + PROVIDER.issuer() + "\"");
+        } finally {
+            PROVIDER.configurationNames(PROVIDER.issuer());
+            PROVIDER.stopIssuer();
+        }
+
+        // Nothing answers at the issuer any more: the outage's 503, once the failure remembered has ended.
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> accounts(token).body().path("detail").asString(), detail -> detail.contains("key set"));
+    }
+
+    /**
+     * Calls the API with the token until it is answered other than 503 or the gateway's WARN line names
+     * {@code cause} (a failure remembered before is given for 5 s at most): that call is answered 503
+     * {@code unavailable} with {@code Retry-After: 5}, its line names the provider's configuration that
+     * cannot be used, and what to correct, without a stack trace.
+     */
+    private void assertConfigurationCannotBeUsed(String token, String cause) {
+        try (LogLines log = LogLines.of("com.portfoliobulk.gateway")) {
+            AtomicReference<ILoggingEvent> named = new AtomicReference<>();
+            Answer answer = await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> accounts(token), candidate -> {
+                        log.lines().stream()
+                                .filter(line -> line.getFormattedMessage().contains(cause))
+                                .findFirst()
+                                .ifPresent(named::set);
+                        return candidate.status() != 503 || named.get() != null;
+                    });
+
+            assertThat(answer.status()).as(answer.text()).isEqualTo(503);
+            assertThat(answer.header("Retry-After")).isEqualTo("5");
+            assertThat(answer.body().path("type").asString()).isEqualTo(Problems.UNAVAILABLE.toString());
+            assertThat(answer.body().path("detail").asString())
+                    .contains("cannot check bearer tokens right now")
+                    .contains("identity provider's configuration cannot be used");
+            assertThat(named.get()).as("a WARN line naming %s", cause).isNotNull();
+            assertThat(named.get().getLevel()).isEqualTo(Level.WARN);
+            assertThat(named.get().getFormattedMessage())
+                    .startsWith("Answering 503: the identity provider's configuration cannot be used to check the"
+                            + " bearer token of GET ")
+                    .contains("spring.security.oauth2.resourceserver.jwt.issuer-uri");
+            assertThat(named.get().getThrowableProxy()).isNull();
+        }
+    }
+
+    /**
      * While the issuer cannot be reached, a token cannot be checked: 503 {@code unavailable} with {@code
      * Retry-After: 5}, logged as one WARN line, as when the key set cannot be fetched; a token that is no
      * JWT is still 401; a console sign-in says the provider cannot be reached and leaves the browser signed
@@ -155,7 +261,7 @@ class IssuerUriAloneIntegrationTests {
      * authentication left in the session.
      */
     @Test
-    @Order(2)
+    @Order(3)
     void tokensThatCannotBeCheckedForWantOfTheIssuerAnswer503UntilItAnswers() throws Exception {
         String token = PROVIDER.accessToken(claims());
         Answer answer;
@@ -210,7 +316,7 @@ class IssuerUriAloneIntegrationTests {
      * endpoint answered again.
      */
     @Test
-    @Order(3)
+    @Order(4)
     void aFailedFetchForAMadeUpKeyKeepsTheKeySetKept() {
         PROVIDER.startIssuer();
         Answer fetched = accounts(PROVIDER.accessToken(claims()));

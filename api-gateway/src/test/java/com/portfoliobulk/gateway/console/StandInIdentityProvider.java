@@ -54,6 +54,9 @@ final class StandInIdentityProvider {
 
     private volatile HttpServer issuerServer;
 
+    /** The issuer the configuration published at the {@link #issuer} names; null when none is published. */
+    private volatile String configurationIssuer;
+
     private final RSAKey key;
 
     /** The key of ID tokens issued while the key set is down: one no key set it published has. */
@@ -98,6 +101,7 @@ final class StandInIdentityProvider {
         server.createContext("/userinfo", this::userInfo);
         server.createContext("/jwks", this::keys);
         server.start();
+        configurationIssuer = issuer();
     }
 
     void issue(UUID subject, String accessToken) {
@@ -223,6 +227,14 @@ final class StandInIdentityProvider {
         issuerServer.start();
     }
 
+    /**
+     * Makes the configuration published at the {@link #issuer} name {@code issuer} (its own, {@link
+     * #issuer()}, unless told otherwise), or, given {@code null}, publishes none: its address answers 404.
+     */
+    void configurationNames(String issuer) {
+        this.configurationIssuer = issuer;
+    }
+
     /** Stops answering at the {@link #issuer}, as before {@link #startIssuer}; it may be started again. */
     synchronized void stopIssuer() {
         if (issuerServer != null) {
@@ -242,10 +254,15 @@ final class StandInIdentityProvider {
         if (unanswered(exchange)) {
             return;
         }
+        String named = configurationIssuer;
+        if (named == null) {
+            answer(exchange, 404, "{\"error\":\"not_found\"}");
+            return;
+        }
         answer(
                 exchange,
                 200,
-                "{\"issuer\":\"" + issuer() + "\",\"authorization_endpoint\":\"" + authorizationEndpoint()
+                "{\"issuer\":\"" + named + "\",\"authorization_endpoint\":\"" + authorizationEndpoint()
                         + "\",\"token_endpoint\":\"" + url("/token") + "\",\"userinfo_endpoint\":\""
                         + url("/userinfo") + "\",\"jwks_uri\":\"" + url("/jwks")
                         + "\",\"response_types_supported\":[\"code\"],\"subject_types_supported\":[\"public\"],"
