@@ -142,7 +142,11 @@ class RequestBodyBudget extends OncePerRequestFilter {
 
     private final int budgetBytes;
 
-    /** What all bodies hold, small and large: {@code max-body-bytes-in-flight} and the small ones' reserve. */
+    /**
+     * What all bodies hold, small and large: {@code max-body-bytes-in-flight} and the small ones' reserve.
+     * A body that fits in what is left takes it even while a larger one waits for more, so that a large
+     * body waiting here never holds up the small ones (the large ones wait their turn for {@link #budget}).
+     */
     private final Semaphore allBodies;
 
     private final int allBodiesBytes;
@@ -193,7 +197,8 @@ class RequestBodyBudget extends OncePerRequestFilter {
         this.budget = new Semaphore(budgetBytes, true);
         this.allBodiesBytes = (int)
                 Math.min((long) budgetBytes + Math.max(1, budgetBytes / SMALL_RESERVE_DIVISOR), Integer.MAX_VALUE);
-        this.allBodies = new Semaphore(allBodiesBytes, true);
+        // Not fair: a large body that waits for it must not hold up the small ones that fit in what is left.
+        this.allBodies = new Semaphore(allBodiesBytes, false);
         this.callers = new PermitsPerKey<>(this::shareBytes);
         this.maxBody = properties.maxRequestBody().toBytes();
         this.maxScimBody = properties.scimBodyCap();

@@ -1,9 +1,11 @@
 package com.portfoliobulk.gateway.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -95,6 +97,68 @@ class RequestBodyBudgetSettingsTests {
             held.forEach(request -> request.getAsyncContext().complete());
             assertThat(budget.counts("scim-token")).isFalse();
         });
+    }
+
+    /**
+     * A large body that has its part of {@code max-body-bytes-in-flight} but waits for the budget of all
+     * bodies, which small bodies hold nearly all of, does not hold up a small body that fits in what is
+     * left: the small one is read while the large one still waits. Before, the large one queued first,
+     * and every small body of every caller waited behind it, up to its 2 s, then was answered 503.
+     */
+    @Test
+    void aLargeBodyWaitingForTheBudgetOfAllBodiesDoesNotHoldUpASmallOneThatFits() throws Exception {
+        gateway.run(context -> {
+            RequestBodyBudget budget = context.getBean(RequestBodyBudget.class);
+            long largest = context.getBean(WebProperties.class).maxRequestBody().toBytes();
+            List<MockHttpServletRequest> held = new ArrayList<>();
+            // Two callers' shares of small bodies (10 MB each) and one more: 64 KiB short of the 5 MB left.
+            for (String caller : List.of("first", "second")) {
+                for (int i = 0; i < 160; i++) {
+                    held.add(heldSmallBody(budget, caller, largest));
+                }
+            }
+            held.add(heldSmallBody(budget, "third", largest));
+
+            MockHttpServletResponse largeAnswer = new MockHttpServletResponse();
+            Thread large = Thread.ofPlatform().start(() -> {
+                MockHttpServletRequest submission =
+                        new MockHttpServletRequest("POST", "/api/v1/portfolios/" + UUID.randomUUID() + "/bulk-jobs");
+                submission.setContent(new byte[(int) largest]);
+                try {
+                    budget.hold(submission, largeAnswer, "large", largest, false, (request, response) -> {});
+                } catch (Exception ex) {
+                    throw new IllegalStateException(ex);
+                }
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> large.getState() == Thread.State.TIMED_WAITING);
+
+            MockHttpServletResponse smallAnswer = new MockHttpServletResponse();
+            budget.hold(smallBody(), smallAnswer, "fourth", largest, false, (request, response) -> {});
+
+            assertThat(large.getState()).as("the large body still waits").isEqualTo(Thread.State.TIMED_WAITING);
+            assertThat(smallAnswer.getStatus()).isEqualTo(200);
+            large.join();
+            assertThat(largeAnswer.getStatus()).isEqualTo(503);
+            held.forEach(request -> request.getAsyncContext().complete());
+        });
+    }
+
+    private static MockHttpServletRequest heldSmallBody(RequestBodyBudget budget, String caller, long largest)
+            throws Exception {
+        MockHttpServletRequest request = smallBody();
+        MockHttpServletResponse answer = new MockHttpServletResponse();
+        budget.hold(request, answer, caller, largest, false, (held, response) -> held.startAsync());
+        assertThat(answer.getStatus()).as("%s's small body", caller).isEqualTo(200);
+        return request;
+    }
+
+    /** A body of 64 KiB to an endpoint of the API, in a request that may go on asynchronously. */
+    private static MockHttpServletRequest smallBody() {
+        MockHttpServletRequest request =
+                new MockHttpServletRequest("POST", "/api/v1/portfolios/" + UUID.randomUUID() + "/portfolio-roles");
+        request.setContent(new byte[(int) RequestBodyBudget.SMALL_BODY]);
+        request.setAsyncSupported(true);
+        return request;
     }
 
     /** A SCIM search of 64 KiB, as the SCIM endpoints read it, in a request that may go on asynchronously. */
