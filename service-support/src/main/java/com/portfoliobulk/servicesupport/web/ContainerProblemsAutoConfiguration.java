@@ -3,10 +3,12 @@ package com.portfoliobulk.servicesupport.web;
 import com.portfoliobulk.contracts.ProblemTypes;
 import java.io.IOException;
 import java.io.Writer;
+import java.util.UUID;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.valves.ErrorReportValve;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -20,7 +22,9 @@ import org.springframework.http.HttpStatus;
  * backslash in a path segment, a control character in a header value) answer problem+json like
  * every other error, instead of the container's HTML error page: the host's error report is
  * replaced by {@link ProblemReportValve}, in every service, with the product's problem type URNs
- * ({@link ProblemTypes}). Errors the application answers itself are not touched.
+ * ({@link ProblemTypes}). Errors the application answers itself are not touched. In a service that
+ * gives its requests their ids ({@link RequestIdOrigin}: the api-gateway), such an answer carries one
+ * too, as every other answer of it ({@link RequestIdProblemReportValve}).
  */
 @AutoConfiguration
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
@@ -28,10 +32,12 @@ import org.springframework.http.HttpStatus;
 public final class ContainerProblemsAutoConfiguration {
 
     @Bean
-    WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemErrorReport() {
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemErrorReport(ListableBeanFactory beans) {
         return factory -> factory.addContextCustomizers(context -> {
             if (context.getParent() instanceof StandardHost host) {
-                host.setErrorReportValveClass(ProblemReportValve.class.getName());
+                boolean idOrigin = beans.getBeanNamesForType(RequestIdOrigin.class, true, false).length > 0;
+                host.setErrorReportValveClass(
+                        (idOrigin ? RequestIdProblemReportValve.class : ProblemReportValve.class).getName());
             }
         });
     }
@@ -57,7 +63,7 @@ public final class ContainerProblemsAutoConfiguration {
                                     + ". Check the path, query string and headers: for characters that are not"
                                     + " allowed there (such as an encoded / or \\ in the path), or for more of them"
                                     + " than the server reads (8 KB of request line and headers).";
-            String json = ProblemJson.of(code, detail, null);
+            String json = problem(request, response, code, detail);
             try {
                 response.setContentType("application/problem+json");
                 response.setCharacterEncoding("UTF-8");
@@ -69,6 +75,32 @@ public final class ContainerProblemsAutoConfiguration {
             } catch (IOException | IllegalStateException ex) {
                 // The client is gone or the response cannot take a body any more: nothing to answer.
             }
+        }
+
+        /** The problem+json text of the answer, its headers set: the status's problem, with {@code detail}. */
+        String problem(Request request, Response response, int code, String detail) {
+            return ProblemJson.of(code, detail, null);
+        }
+    }
+
+    /**
+     * The container's error report of a service that gives its requests their ids: it carries one in
+     * {@value RequestIdHeader#NAME} and as the problem's {@code requestId}, by the rule of the service's
+     * own filter, which the refused request never reached: the client's {@value RequestIdHeader#NAME} when
+     * it is usable ({@link RequestIdHeader#usable}), otherwise a new UUID; or the id the answer has
+     * already, when the request was refused after that filter ran.
+     */
+    public static class RequestIdProblemReportValve extends ProblemReportValve {
+
+        @Override
+        String problem(Request request, Response response, int code, String detail) {
+            String id = response.getHeader(RequestIdHeader.NAME);
+            if (!RequestIdHeader.usable(id)) {
+                String sent = request.getHeader(RequestIdHeader.NAME);
+                id = RequestIdHeader.usable(sent) ? sent : UUID.randomUUID().toString();
+                response.setHeader(RequestIdHeader.NAME, id);
+            }
+            return ProblemJson.of(code, detail, null, id);
         }
     }
 }

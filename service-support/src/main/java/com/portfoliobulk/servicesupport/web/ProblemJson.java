@@ -18,6 +18,19 @@ final class ProblemJson {
     }
 
     /**
+     * The problem of {@code status} naming the request's id as {@code requestId}: an id {@link
+     * RequestIdHeader#usable} (whose characters need no escaping in JSON).
+     */
+    static String of(int status, String detail, String instance, String requestId) {
+        if (!RequestIdHeader.usable(requestId)) {
+            throw new IllegalArgumentException("Not a usable request id");
+        }
+        String problem = of(status, detail, instance);
+        return problem.substring(0, problem.length() - 1) + ",\"" + RequestIdHeader.LOG_KEY + "\":\"" + requestId
+                + "\"}";
+    }
+
+    /**
      * The reason phrase of {@code status}, or {@code Error} for a status without one; a 404 is titled
      * {@value ProblemTexts#NOT_FOUND_TITLE}, as every 404 of the product.
      */
