@@ -12,6 +12,8 @@ import java.util.UUID;
  *
  * @param index the record's position in the batch
  * @param taskId the task
+ * @param jobId the job the record names, when known (a record that cannot be read may not say)
+ * @param portfolioId the portfolio the record names, when known
  * @param accountId the account the record is keyed by, when known: its tasks must be applied in order
  * @param message the task to apply; {@code null} for a record that cannot be applied
  * @param reason why the record cannot be applied; {@code null} for a task to apply
@@ -21,6 +23,8 @@ import java.util.UUID;
 record TaskCommand(
         int index,
         UUID taskId,
+        UUID jobId,
+        UUID portfolioId,
         UUID accountId,
         BulkTaskMessage message,
         String reason,
@@ -35,16 +39,44 @@ record TaskCommand(
     }
 
     static TaskCommand apply(int index, BulkTaskMessage message, String traceParent) {
-        return new TaskCommand(index, message.taskId(), message.accountId(), message, null, false, traceParent);
+        return new TaskCommand(
+                index,
+                message.taskId(),
+                message.jobId(),
+                message.portfolioId(),
+                message.accountId(),
+                message,
+                null,
+                false,
+                traceParent);
     }
 
-    static TaskCommand invalid(int index, UUID taskId, String reason, String traceParent) {
-        return new TaskCommand(index, taskId, null, null, reason, false, traceParent);
+    /** A record that cannot be read, naming its task: with the job and portfolio it names too, if any. */
+    static TaskCommand invalid(int index, UUID taskId, UnreadableRecord record, String reason, String traceParent) {
+        return new TaskCommand(
+                index,
+                taskId,
+                record.jobId().orElse(null),
+                record.portfolioId().orElse(null),
+                null,
+                null,
+                reason,
+                false,
+                traceParent);
     }
 
-    /** A record a newer version wrote, of the given account when that can be read from it. */
-    static TaskCommand newer(int index, UUID taskId, UUID accountId, String reason, String traceParent) {
-        return new TaskCommand(index, taskId, accountId, null, reason, true, traceParent);
+    /** A record a newer version wrote, of the account (job, portfolio) that can be read from it. */
+    static TaskCommand newer(int index, UUID taskId, UnreadableRecord record, String reason, String traceParent) {
+        return new TaskCommand(
+                index,
+                taskId,
+                record.jobId().orElse(null),
+                record.portfolioId().orElse(null),
+                record.accountId().orElse(null),
+                null,
+                reason,
+                true,
+                traceParent);
     }
 
     /** Whether the record is invalid: its task is failed with {@code INVALID_TASK}. */

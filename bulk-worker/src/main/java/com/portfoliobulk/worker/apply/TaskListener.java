@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,26 +104,30 @@ public class TaskListener {
             if (unreadable.get().newer() && taskId.isPresent()) {
                 // Written by a newer version: its task waits for the workers of that version, as a task
                 // whose row this version cannot read does, and is dead-lettered only if no task is stored.
-                commands.add(TaskCommand.newer(
-                        index, taskId.get(), unreadable.get().accountId().orElse(null), reason, traceParent));
+                commands.add(TaskCommand.newer(index, taskId.get(), unreadable.get(), reason, traceParent));
                 continue;
             }
-            toDeadLetter.add(new IndexedDeadLetter(index, new DeadLetter(record, failure)));
+            UnreadableRecord about = unreadable.get();
+            toDeadLetter.add(new IndexedDeadLetter(
+                    index, new DeadLetter(record, failure), () -> TaskLogContext.of(about, traceParent)));
             if (taskId.isPresent()) {
-                commands.add(TaskCommand.invalid(index, taskId.get(), reason, traceParent));
+                commands.add(TaskCommand.invalid(index, taskId.get(), about, reason, traceParent));
             }
         }
         BatchResult result = applier.apply(commands);
+        Map<Integer, TaskCommand> byIndex = new HashMap<>();
+        commands.forEach(command -> byIndex.putIfAbsent(command.index(), command));
         for (Rejection rejection : result.rejections()) {
+            TaskCommand command = byIndex.get(rejection.index());
             toDeadLetter.add(new IndexedDeadLetter(
                     rejection.index(),
-                    new DeadLetter(records.get(rejection.index()), new InvalidTaskException(rejection.reason()))));
+                    new DeadLetter(records.get(rejection.index()), new InvalidTaskException(rejection.reason())),
+                    () -> command == null ? null : TaskLogContext.of(command)));
         }
         toDeadLetter.sort(Comparator.comparingInt(IndexedDeadLetter::index));
         awaitAcknowledgements(CompletableFuture.allOf(
                 deadLetters.send(
-                        toDeadLetter.stream().map(IndexedDeadLetter::deadLetter).toList(),
-                        deadLetterLog(toDeadLetter, commands)),
+                        toDeadLetter.stream().map(IndexedDeadLetter::deadLetter).toList(), deadLetterLog(toDeadLetter)),
                 activity.publish(result.events(), event -> traceParents.get(event.taskId()))));
         if (result.tasksAwaitingRetry() > 0) {
             throw new TasksAwaitingRetryException(result.tasksAwaitingRetry());
@@ -131,19 +136,17 @@ public class TaskListener {
 
     /**
      * One line per record set aside, once its dead letter is recorded: with the dead letter's id, which
-     * an operator re-drives it by, and its task's context when the record names a task.
+     * an operator re-drives it by, and its task's context: the ids the record names, as far as they can be
+     * read, and its trace.
      */
-    private static BiConsumer<DeadLetter, UUID> deadLetterLog(
-            List<IndexedDeadLetter> deadLetters, List<TaskCommand> commands) {
-        Map<Integer, TaskCommand> byIndex = new HashMap<>();
-        commands.forEach(command -> byIndex.putIfAbsent(command.index(), command));
+    private static BiConsumer<DeadLetter, UUID> deadLetterLog(List<IndexedDeadLetter> deadLetters) {
         // By identity: DeadLetters tells of the very objects it was given.
-        Map<DeadLetter, TaskCommand> byDeadLetter = new IdentityHashMap<>();
-        deadLetters.forEach(deadLetter -> byDeadLetter.put(deadLetter.deadLetter(), byIndex.get(deadLetter.index())));
+        Map<DeadLetter, Supplier<LogContext>> contexts = new IdentityHashMap<>();
+        deadLetters.forEach(deadLetter -> contexts.put(deadLetter.deadLetter(), deadLetter.context()));
         return (deadLetter, id) -> {
             ConsumerRecord<?, ?> record = deadLetter.record();
-            TaskCommand command = byDeadLetter.get(deadLetter);
-            try (LogContext context = command == null ? null : TaskLogContext.of(command)) {
+            Supplier<LogContext> context = contexts.get(deadLetter);
+            try (LogContext about = context == null ? null : context.get()) {
                 log.warn(
                         "Record {}-{}@{} goes to the dead letter topic as dead letter {}: {}",
                         record.topic(),
@@ -178,7 +181,8 @@ public class TaskListener {
         }
     }
 
-    private record IndexedDeadLetter(int index, DeadLetter deadLetter) {}
+    /** A record set aside, at its position in the batch, with the logging context of the line about it. */
+    private record IndexedDeadLetter(int index, DeadLetter deadLetter, Supplier<LogContext> context) {}
 
     /** Why a readable record cannot be applied: it names no stored task, or not as stored. */
     static final class InvalidTaskException extends RuntimeException {

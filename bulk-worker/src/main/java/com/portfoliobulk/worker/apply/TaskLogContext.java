@@ -15,18 +15,33 @@ final class TaskLogContext {
 
     /** The context of a record, completed by its stored task when the record does not say. */
     static LogContext of(TaskCommand command, TaskRow row) {
-        UUID jobId = command.message() != null ? command.message().jobId() : null;
-        UUID portfolioId = command.message() != null ? command.message().portfolioId() : null;
-        return LogContext.open()
-                .put(LogContext.TASK_ID, command.taskId())
-                .put(LogContext.JOB_ID, jobId != null ? jobId : row == null ? null : row.jobId())
-                .put(
-                        LogContext.PORTFOLIO_ID,
-                        portfolioId != null ? portfolioId : row == null ? null : row.portfolioId())
-                .traceParent(command.traceParent());
+        UUID jobId = command.jobId();
+        UUID portfolioId = command.portfolioId();
+        return of(
+                command.taskId(),
+                jobId != null ? jobId : row == null ? null : row.jobId(),
+                portfolioId != null ? portfolioId : row == null ? null : row.portfolioId(),
+                command.traceParent());
     }
 
     static LogContext of(TaskCommand command) {
         return of(command, null);
+    }
+
+    /** The context of a record that cannot be read: the ids that can be read from it. */
+    static LogContext of(UnreadableRecord record, String traceParent) {
+        return of(
+                record.taskId().orElse(null),
+                record.jobId().orElse(null),
+                record.portfolioId().orElse(null),
+                traceParent);
+    }
+
+    private static LogContext of(UUID taskId, UUID jobId, UUID portfolioId, String traceParent) {
+        return LogContext.open()
+                .put(LogContext.TASK_ID, taskId)
+                .put(LogContext.JOB_ID, jobId)
+                .put(LogContext.PORTFOLIO_ID, portfolioId)
+                .traceParent(traceParent);
     }
 }

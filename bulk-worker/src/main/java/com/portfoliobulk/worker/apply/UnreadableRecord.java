@@ -16,16 +16,25 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A task record the deserializer could not turn into a task (not JSON, or JSON that is not a valid
- * task), and whatever task id can still be read from it.
+ * task), and whatever ids can still be read from it: each only when its JSON has it as the text of a
+ * UUID; one that is malformed is left out.
  *
  * @param failure why it could not be read
  * @param taskId the task it names, when its JSON has a readable {@code taskId}
+ * @param jobId the job it names, when its JSON has a readable {@code jobId}
+ * @param portfolioId the portfolio it names, when its JSON has a readable {@code portfolioId}
  * @param accountId the account it names, when its JSON has a readable {@code accountId}
  * @param newer whether a newer version wrote it: its schema version {@code v} is higher than this
  *     version's, or it has an enum value this version does not know (a task action, a requester
  *     kind). Its task is one this version cannot apply yet, not an invalid one.
  */
-record UnreadableRecord(Exception failure, Optional<UUID> taskId, Optional<UUID> accountId, boolean newer) {
+record UnreadableRecord(
+        Exception failure,
+        Optional<UUID> taskId,
+        Optional<UUID> jobId,
+        Optional<UUID> portfolioId,
+        Optional<UUID> accountId,
+        boolean newer) {
 
     private static final LogAccessor LOG = new LogAccessor(UnreadableRecord.class);
 
@@ -41,11 +50,18 @@ record UnreadableRecord(Exception failure, Optional<UUID> taskId, Optional<UUID>
                     new IllegalArgumentException("The record has no value"),
                     Optional.empty(),
                     Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
                     false));
         }
         JsonNode value = tree(failure.getData(), json);
-        return Optional.of(
-                new UnreadableRecord(failure, uuid(value, "taskId"), uuid(value, "accountId"), newer(value)));
+        return Optional.of(new UnreadableRecord(
+                failure,
+                uuid(value, "taskId"),
+                uuid(value, "jobId"),
+                uuid(value, "portfolioId"),
+                uuid(value, "accountId"),
+                newer(value)));
     }
 
     private static JsonNode tree(byte[] data, JsonMapper json) {

@@ -19,9 +19,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Every line about a task carries its job, task, portfolio and trace, whichever path it takes; the
@@ -29,6 +32,8 @@ import org.junit.jupiter.api.Test;
  * re-drive by its id.
  */
 class TaskLogContextIntegrationTests extends WorkerIntegrationSupport {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private LogLines lines;
 
@@ -97,6 +102,65 @@ class TaskLogContextIntegrationTests extends WorkerIntegrationSupport {
                 .filteredOn(line -> line.getMDCPropertyMap().containsKey("taskId"))
                 .allSatisfy(line ->
                         assertThat(line.getMDCPropertyMap()).containsKeys("jobId", "taskId", "portfolioId", "traceId"));
+    }
+
+    /**
+     * A record that cannot be read is logged as it goes to the dead letter topic with the job and
+     * portfolio its JSON names besides its task and trace, also when it names no task; an id that is not
+     * a UUID is left out. Before, the line had only the task and the trace: it could not be found by job
+     * or portfolio, as the BulkTasksDeadLettered runbook searches.
+     */
+    @Test
+    void anUnreadableRecordIsLoggedWithTheJobAndPortfolioItNames() {
+        Portfolio portfolio = directory.portfolio(1);
+        UUID account = portfolio.ownedAccount(0).id();
+        UUID ann = directory.user();
+        directory.member(account, ann, AccountRole.ANALYST);
+        SubmittedJob job = jobs.submit(
+                portfolio.id(), JobType.REMOVE_ACCESS, JobFixture.administrator(), List.of(remove(account, ann)));
+        // A removal of ann without her user id: not a valid task.
+        ObjectNode withoutUserId = JSON.valueToTree(job.message(0));
+        withoutUserId.putObject("user").put("email", directory.email(ann));
+        ObjectNode withoutTask = withoutUserId.deepCopy();
+        withoutTask.remove("taskId");
+        ObjectNode malformedIds = withoutUserId.deepCopy();
+        malformedIds.put("taskId", UUID.randomUUID().toString());
+        malformedIds.put("jobId", "not-a-uuid");
+        malformedIds.put("portfolioId", 42);
+        String traceId = randomHex(16);
+        String traceParent = "00-" + traceId + "-" + randomHex(8) + "-01";
+
+        List<RecordMetadata> written = List.of(withoutUserId, withoutTask, malformedIds).stream()
+                .map(record ->
+                        taskRecords().publishRaw(account.toString(), JSON.writeValueAsString(record), traceParent))
+                .toList();
+
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(written)
+                        .allSatisfy(record -> assertThat(deadLetterLine(record)).isNotNull()));
+        Map<String, String> ids = Map.of(
+                "jobId", job.id().toString(),
+                "portfolioId", portfolio.id().toString(),
+                "traceId", traceId);
+        assertThat(deadLetterLine(written.get(0)).getMDCPropertyMap())
+                .containsAllEntriesOf(ids)
+                .containsEntry("taskId", job.taskId(0).toString());
+        assertThat(deadLetterLine(written.get(1)).getMDCPropertyMap())
+                .containsAllEntriesOf(ids)
+                .doesNotContainKey("taskId");
+        assertThat(deadLetterLine(written.get(2)).getMDCPropertyMap())
+                .containsEntry("taskId", malformedIds.get("taskId").asString())
+                .containsEntry("traceId", traceId)
+                .doesNotContainKeys("jobId", "portfolioId");
+    }
+
+    private ILoggingEvent deadLetterLine(RecordMetadata record) {
+        String prefix = "Record " + record.topic() + "-" + record.partition() + "@" + record.offset()
+                + " goes to the dead letter topic as dead letter ";
+        return lines.lines().stream()
+                .filter(line -> line.getFormattedMessage().startsWith(prefix))
+                .findFirst()
+                .orElse(null);
     }
 
     private ILoggingEvent lineAbout(UUID taskId, String prefix) {
