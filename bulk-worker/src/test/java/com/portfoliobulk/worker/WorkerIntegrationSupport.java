@@ -6,6 +6,7 @@ import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.TestTokens;
+import com.portfoliobulk.worker.fixtures.EndedSpans;
 import com.portfoliobulk.worker.fixtures.FailingFilter;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.StoredJob;
@@ -39,7 +40,8 @@ import tools.jackson.databind.json.JsonMapper;
  * it: on its schedule it would end the expired invitations that other tests seed on purpose, in the
  * middle of those tests. The worker accepts the internal tokens of a second secret, as while the
  * internal token secret is rotated ({@link TestTokens#ACCEPTED_INTERNAL_SECRET}). A filter fails the
- * requests to {@code /failing/*} ({@link FailingFilter}), for the tests of the error page.
+ * requests to {@code /failing/*} ({@link FailingFilter}), for the tests of the error page; the spans
+ * the worker ends are kept ({@link EndedSpans}), for the tests of its traces.
  */
 @SpringBootTest(
         webEnvironment = WebEnvironment.RANDOM_PORT,
@@ -54,7 +56,7 @@ import tools.jackson.databind.json.JsonMapper;
             WorkerIntegrationSupport.NO_EXPIRY_SWEEP,
             TestTokens.ACCEPTED_INTERNAL_SECRET_PROPERTY
         })
-@Import(FailingFilter.class)
+@Import({FailingFilter.class, EndedSpans.class})
 public abstract class WorkerIntegrationSupport {
 
     /** Keeps the invitation expiry sweep off its schedule for the length of a test run. */

@@ -7,6 +7,9 @@ import com.portfoliobulk.worker.WorkerProperties;
 import com.portfoliobulk.worker.activity.ActivityPublisher;
 import com.portfoliobulk.worker.deadletter.DeadLetters;
 import com.portfoliobulk.worker.deadletter.DeadLetters.DeadLetter;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -24,6 +27,7 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.kafka.KafkaException;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
@@ -41,13 +45,17 @@ import tools.jackson.databind.json.JsonMapper;
  * method returns only when the broker acknowledged all of them. Only then does the container commit the batch's
  * offsets. Any exception makes the container redeliver the batch after a back-off; redelivered tasks
  * that are already finished are recognised by their stored status and only their events are sent
- * again.
+ * again. Each pass over a batch is a span ({@value #SPAN}) in the trace of each job it has records of
+ * (from the records' {@code traceparent}), whatever the tasks come to: applied, skipped or failed.
  */
 @Component
 public class TaskListener {
 
     /** The listener (container) id. */
     public static final String ID = "bulk-tasks";
+
+    /** The name of the span of a pass over a batch, one in each trace of its records. */
+    public static final String SPAN = "bulk-tasks apply";
 
     private static final Logger log = LoggerFactory.getLogger(TaskListener.class);
 
@@ -63,19 +71,23 @@ public class TaskListener {
 
     private final JsonMapper json;
 
+    private final Tracer tracer;
+
     TaskListener(
             TaskApplier applier,
             DeadLetters deadLetters,
             ActivityPublisher activity,
             ApplyMetrics metrics,
             WorkerProperties properties,
-            JsonMapper json) {
+            JsonMapper json,
+            ObjectProvider<OpenTelemetry> openTelemetry) {
         this.applier = applier;
         this.deadLetters = deadLetters;
         this.activity = activity;
         this.metrics = metrics;
         this.properties = properties;
         this.json = json;
+        this.tracer = openTelemetry.getIfAvailable(OpenTelemetry::noop).getTracer("bulk-worker");
     }
 
     /** The task topic, for the listener annotation. */
@@ -85,6 +97,17 @@ public class TaskListener {
 
     @KafkaListener(id = ID, idIsGroup = false, topics = "#{__listener.topic}", batch = "true")
     public void onTasks(List<ConsumerRecord<String, BulkTaskMessage>> records) {
+        // Spring Kafka observes no batch listener (only each record, with recordObservationsInBatch):
+        // the pass is a span in the trace of each job it has records of, however its tasks end.
+        List<Span> spans = TraceContexts.spans(tracer, SPAN, records);
+        try {
+            apply(records);
+        } finally {
+            spans.forEach(Span::end);
+        }
+    }
+
+    private void apply(List<ConsumerRecord<String, BulkTaskMessage>> records) {
         metrics.batchReceived(records.size());
         List<TaskCommand> commands = new ArrayList<>(records.size());
         // Each task's trace context (from the relay's record headers), continued by its activity events.

@@ -11,10 +11,12 @@ import com.portfoliobulk.testsupport.DirectorySeed.OwnedAccount;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.testsupport.StoredRecordBatches;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
+import com.portfoliobulk.worker.fixtures.EndedSpans;
 import com.portfoliobulk.worker.fixtures.JobFixture;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.SpanKind;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
@@ -26,18 +28,26 @@ import org.apache.kafka.common.record.CompressionType;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The activity events of applied tasks travel in their task's trace: every event record carries a
  * {@code traceparent} of its task's trace, and the events of one trace are sent as one observation, not
- * one per record; they travel in compressed batches.
+ * one per record; they travel in compressed batches. The worker's pass over the task records is in
+ * each job's trace too.
  */
 class ActivityTraceIntegrationTests extends WorkerIntegrationSupport {
 
     private static final int TASKS_PER_JOB = 5;
 
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
     @Autowired
     MeterRegistry meters;
+
+    @Autowired
+    EndedSpans spans;
 
     @Value("${spring.kafka.bootstrap-servers}")
     String bootstrapServers;
@@ -70,6 +80,47 @@ class ActivityTraceIntegrationTests extends WorkerIntegrationSupport {
                 .as("observations of the %d events: one per run of a trace, not one per record", 2 * TASKS_PER_JOB)
                 .isGreaterThanOrEqualTo(2)
                 .isLessThan(2 * TASKS_PER_JOB);
+    }
+
+    /**
+     * The worker's pass over the task records is a span ({@code bulk-tasks apply}) in the trace of each
+     * job it has records of, however the tasks end: here a job whose tasks are all skipped (a removal of
+     * someone who is a member nowhere) and one whose task failed (its record cannot be read), neither of
+     * which sends an activity event. Before, such a job's trace had no span of the worker at all.
+     */
+    @Test
+    void aJobWhoseTasksAreSkippedOrFailedHasTheWorkersSpanInItsTrace() {
+        Portfolio portfolio = directory.portfolio(TASKS_PER_JOB);
+        UUID account = portfolio.ownedAccount(0).id();
+        UUID ann = directory.user();
+        directory.member(account, ann, AccountRole.ANALYST);
+        SubmittedJob skipped = removeEverywhere(portfolio, directory.user());
+        SubmittedJob failed = jobs.submit(
+                portfolio.id(), JobType.REMOVE_ACCESS, JobFixture.administrator(), List.of(remove(account, ann)));
+        // A removal of ann without her user id: not a valid task.
+        ObjectNode withoutUserId = JSON.valueToTree(failed.message(0));
+        withoutUserId.putObject("user").put("email", directory.email(ann));
+        String skippedTrace = randomHex(16);
+        String failedTrace = randomHex(16);
+
+        taskRecords().publish(skipped.messages(), "00-" + skippedTrace + "-" + randomHex(8) + "-01");
+        taskRecords()
+                .publishRaw(
+                        account.toString(),
+                        JSON.writeValueAsString(withoutUserId),
+                        "00-" + failedTrace + "-" + randomHex(8) + "-01");
+
+        assertThat(awaitFinished(skipped).skipped()).isEqualTo(TASKS_PER_JOB);
+        assertThat(awaitFinished(failed).failed()).isEqualTo(1);
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            for (String trace : List.of(skippedTrace, failedTrace)) {
+                assertThat(spans.ofTrace(trace))
+                        .as("the worker's spans in trace %s", trace)
+                        .filteredOn(span -> span.getName().equals("bulk-tasks apply"))
+                        .isNotEmpty()
+                        .allSatisfy(span -> assertThat(span.getKind()).isEqualTo(SpanKind.CONSUMER));
+            }
+        });
     }
 
     /** A {@code traceparent} header without a value is no trace, not a record that fails for ever. */
