@@ -1,7 +1,6 @@
 package com.portfoliobulk.gateway.directory;
 
 import com.portfoliobulk.contracts.AccountRole;
-import com.portfoliobulk.contracts.EmailAddresses;
 import com.portfoliobulk.contracts.TextLength;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
@@ -95,7 +94,9 @@ class DirectoryController {
                                     + " not only a prefix), ignoring case; e.g. `@agency.com` (at most 254 characters)."
                                     + " Addresses are kept with their domain in ASCII: a domain's labels typed in"
                                     + " Unicode are looked for in their xn-- form, so `müller.de` finds"
-                                    + " `anna@xn--mller-kva.de` (whole labels: `müll` finds nothing).")
+                                    + " `anna@xn--mller-kva.de` (whole labels: `müll` finds nothing). The text as typed"
+                                    + " is looked for too, so an address stored with its domain in Unicode before"
+                                    + " that rule (`könig@müller.de`) is found by `kö` or `müller.de`.")
                     @RequestParam(required = false)
                     String q,
             @Parameter(
@@ -109,8 +110,7 @@ class DirectoryController {
                     UUID accountId,
             @ParameterObject PageParameters page) {
         access.requireView(portfolioId);
-        UserFilter filter =
-                new UserFilter(EmailAddresses.searchText(text(q, MAX_EMAIL_TEXT)), role(portfolioId, role), accountId);
+        UserFilter filter = new UserFilter(text(q, MAX_EMAIL_TEXT), role(portfolioId, role), accountId);
         return directory.users(portfolioId, filter, page.request(PortfolioDirectory.USERS, portfolioId));
     }
 

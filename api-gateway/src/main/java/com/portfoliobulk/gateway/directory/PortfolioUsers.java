@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.directory;
 
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.EmailAddresses;
 import com.portfoliobulk.contracts.MembershipState;
 import com.portfoliobulk.contracts.paging.PageRequest;
 import java.sql.ResultSet;
@@ -8,6 +9,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -58,8 +60,12 @@ class PortfolioUsers {
         List<String> userConditions = new ArrayList<>();
         if (filter.emailContains() != null) {
             // strpos rather than LIKE: the text is matched literally, '%' and '_' included.
-            userConditions.add("strpos(u.email, lower(:emailContains)) > 0");
-            params.put("emailContains", filter.emailContains());
+            // Either form: an address stored before the rule may hold its domain in Unicode (könig@...,
+            // anna@müller.de), which the xn-- form of the text no longer finds.
+            userConditions.add(
+                    "(strpos(u.email, lower(:emailContains)) > 0" + " OR strpos(u.email, lower(:emailSearched)) > 0)");
+            params.put("emailContains", filter.emailContains().toLowerCase(Locale.ROOT));
+            params.put("emailSearched", EmailAddresses.searchText(filter.emailContains()));
         }
         if (paging.after() != null) {
             // The cursor names the last user, not their address: the seek reads it again (directory

@@ -141,6 +141,27 @@ class PortfolioUsersIntegrationTests extends DirectoryIntegrationTestSupport {
                 .containsExactly(zoe);
     }
 
+    /**
+     * An address stored before the rule that keeps domains in their xn-- form may hold its domain, or
+     * its name, in Unicode: the text as typed still finds it, as it did before the rule.
+     */
+    @Test
+    void findsAnAddressStoredBeforeTheRuleWithItsUnicodeAsTyped() {
+        String konig = "k\u00f6nig." + portfolio.tag() + "@brand.example";
+        String anna = "anna." + portfolio.tag() + "@m\u00fcller.de";
+        portfolio.member(alpha, directory.user(konig, false), AccountRole.ANALYST);
+        portfolio.member(alpha, directory.user(anna, false), AccountRole.ANALYST);
+
+        assertThat(emails(api.get(token, users(portfolio.id()), "q", "k\u00f6")))
+                .containsExactly(konig);
+        assertThat(emails(api.get(token, users(portfolio.id()), "q", "K\u00d6NIG." + portfolio.tag())))
+                .containsExactly(konig);
+        assertThat(emails(api.get(token, users(portfolio.id()), "q", "m\u00fcller.de")))
+                .containsExactly(anna);
+        assertThat(emails(api.get(token, users(portfolio.id()), "q", "@M\u00fcller.DE")))
+                .containsExactly(anna);
+    }
+
     @Test
     void filtersByRoleOnAnyLinkedAccountAndStillListsAllMemberships() {
         Answer analysts = api.get(token, users(portfolio.id()), "role", "analyst");
