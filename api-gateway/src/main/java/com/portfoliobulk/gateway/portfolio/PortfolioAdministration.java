@@ -275,6 +275,8 @@ public class PortfolioAdministration {
                 AdminLogAction.PORTFOLIO_USER_ADDED,
                 normalizedEmail,
                 "added with role " + roleName(code, custom));
+        // Logged as the removal is: a restore re-applies the latest line of each user.
+        AdministrativeChanges.made(portfolioId, caller, "portfolio user " + userId + " added, role " + code);
         permissions.forget(userId);
         return new PortfolioUserView(userId, normalizedEmail, code, permissionsOf(code, custom));
     }

@@ -156,8 +156,11 @@ class WebhookController {
     @ApiResponse(responseCode = "404", description = "No such subscription in this portfolio.")
     @PostMapping("/{subscriptionId}/enable")
     SubscriptionView enable(@PathVariable UUID portfolioId, @PathVariable UUID subscriptionId) {
-        access.requireCurrentChange(portfolioId);
-        return subscriptions.enable(portfolioId, subscriptionId);
+        Caller caller = access.requireCurrentChange(portfolioId);
+        SubscriptionView enabled = subscriptions.enable(portfolioId, subscriptionId);
+        // Logged as the disable is: a restore re-applies the latest line of each subscription.
+        AdministrativeChanges.made(portfolioId, caller, "webhook subscription " + subscriptionId + " enabled");
+        return enabled;
     }
 
     @Operation(

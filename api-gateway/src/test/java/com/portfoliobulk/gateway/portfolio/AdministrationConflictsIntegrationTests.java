@@ -168,13 +168,16 @@ class AdministrationConflictsIntegrationTests extends PortfolioAdministrationTes
      */
     @Test
     @ExtendWith(OutputCaptureExtension.class)
-    void aRoleChangeAndARemovalAreEachLoggedOnceNamingThePortfolioTheUserTheRolesAndTheCaller(CapturedOutput output) {
+    void aRoleChangeARemovalAndAnAddAreEachLoggedOnceNamingThePortfolioTheUserTheRolesAndTheCaller(
+            CapturedOutput output) {
         UUID adminId = accountUser("lowered");
         storePortfolioUser(adminId, portfolio.email("lowered"), "ADMIN");
         String changed = "Change of portfolio " + portfolio.id() + " at the request of user " + ownerId
                 + ": portfolio user " + adminId + " role changed from ADMIN to USER_MANAGEMENT_VIEW";
         String removed = "Change of portfolio " + portfolio.id() + " at the request of user " + ownerId
                 + ": portfolio user " + adminId + " removed, role USER_MANAGEMENT_VIEW";
+        String added = "Change of portfolio " + portfolio.id() + " at the request of user " + ownerId
+                + ": portfolio user " + adminId + " added, role ADMIN";
 
         Answer lowered = call(
                 HttpMethod.PUT,
@@ -189,16 +192,22 @@ class AdministrationConflictsIntegrationTests extends PortfolioAdministrationTes
         Answer refused = call(
                 HttpMethod.PUT, owner, path("/portfolio-users/" + adminId + "/role"), "{\"role\":\"NO_SUCH_ROLE\"}");
         Answer gone = call(HttpMethod.DELETE, owner, path("/portfolio-users/" + adminId), null);
+        String addBack = "{\"email\":\"" + portfolio.email("lowered") + "\",\"role\":\"ADMIN\"}";
+        Answer back = call(HttpMethod.POST, owner, path("/portfolio-users"), addBack);
+        Answer again = call(HttpMethod.POST, owner, path("/portfolio-users"), addBack);
 
         assertThat(lowered.status()).as(lowered.text()).isEqualTo(200);
         assertThat(unchanged.status()).as(unchanged.text()).isEqualTo(200);
         assertThat(refused.status()).as(refused.text()).isGreaterThanOrEqualTo(400);
         assertThat(gone.status()).as(gone.text()).isEqualTo(204);
+        assertThat(back.status()).as(back.text()).isEqualTo(201);
+        assertThat(again.status()).as(again.text()).isEqualTo(409);
         assertThat(output.getAll().lines().filter(line -> line.contains("Change of portfolio " + portfolio.id())))
-                .hasSize(2)
+                .hasSize(3)
                 .satisfiesExactly(
                         line -> assertThat(line).contains(" INFO ", changed),
-                        line -> assertThat(line).contains(" INFO ", removed))
+                        line -> assertThat(line).contains(" INFO ", removed),
+                        line -> assertThat(line).contains(" INFO ", added))
                 .allSatisfy(line -> assertThat(line)
                         .doesNotContain(portfolio.email("lowered"))
                         .doesNotContain(portfolio.email("owner")));

@@ -688,7 +688,7 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
      */
     @Test
     @ExtendWith(OutputCaptureExtension.class)
-    void aDisableARotationAndADeletionAreEachLoggedOnceNamingThePortfolioTheSubscriptionAndTheCaller(
+    void aDisableAnEnableARotationAndADeletionAreEachLoggedOnceNamingThePortfolioTheSubscriptionAndTheCaller(
             CapturedOutput output) {
         String id =
                 subscribe("/restored", "job.completed").path("subscriptionId").asString();
@@ -696,6 +696,9 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
                 + ": webhook subscription " + id;
 
         assertThat(api.post(admin(portfolio.id()), webhooksPath() + "/" + id + "/disable", null, null)
+                        .status())
+                .isEqualTo(200);
+        assertThat(api.post(admin(portfolio.id()), webhooksPath() + "/" + id + "/enable", null, null)
                         .status())
                 .isEqualTo(200);
         assertThat(api.post(
@@ -709,10 +712,12 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
                 .isEqualTo(204);
         assertProblem(api.delete(admin(portfolio.id()), webhooksPath() + "/" + id), 404);
         assertProblem(api.post(admin(portfolio.id()), webhooksPath() + "/" + id + "/disable", null, null), 404);
+        assertProblem(api.post(admin(portfolio.id()), webhooksPath() + "/" + id + "/enable", null, null), 404);
 
         assertThat(output.getAll().lines().filter(line -> line.contains("webhook subscription " + id)))
                 .satisfiesExactly(
                         line -> assertThat(line).contains(" INFO ", change + " disabled"),
+                        line -> assertThat(line).contains(" INFO ", change + " enabled"),
                         line -> assertThat(line)
                                 .contains(" INFO ", change + " secret rotated, the previous secrets ended at once"),
                         line -> assertThat(line).contains(" INFO ", change + " deleted"))
