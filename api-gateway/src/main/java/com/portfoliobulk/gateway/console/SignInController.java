@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.contracts.EmailAddresses;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.security.PortfolioPermission;
 import jakarta.servlet.http.HttpServletRequest;
@@ -129,7 +130,10 @@ class SignInController {
             response.setStatus(HttpServletResponse.SC_NOT_FOUND);
             return signIn(portfolio, null, request, model);
         }
-        String address = email.strip().toLowerCase(Locale.ROOT);
+        // As the directory stores it (a Unicode domain in its xn-- form), so that the demo signs in as
+        // that user; an address the rule refuses is taken lower-cased as before.
+        String address =
+                EmailAddresses.stored(email.strip()).orElse(email.strip().toLowerCase(Locale.ROOT));
         if (!address.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
             response.setStatus(422);
             model.addAttribute("emailError", "Enter an e-mail address such as " + DEMO_EMAIL);

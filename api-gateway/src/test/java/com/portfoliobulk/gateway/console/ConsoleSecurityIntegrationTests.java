@@ -170,6 +170,29 @@ class ConsoleSecurityIntegrationTests {
                 .isEqualTo(302);
     }
 
+    /** Addresses are stored with their domain in its xn-- form: the demo signs in as that user, by either form. */
+    @Test
+    void aDemoSignInWithAUnicodeDomainSignsInAsTheUserStoredInItsXnForm() throws Exception {
+        DirectorySeed seed = new DirectorySeed(jdbc);
+        DirectorySeed.Portfolio portfolio = seed.portfolio();
+        String local = "anna-" + UUID.randomUUID();
+        String stored = local + "@xn--mller-kva.example";
+        UUID anna = seed.user(stored, false);
+
+        HttpResponse<String> answer = signIn(local + "@M\u00fcller.example", "OWNER", portfolio);
+
+        assertThat(answer.statusCode()).isEqualTo(302);
+        List<UUID> sessions = jdbc
+                .sql("SELECT principal_name FROM jobs.console_sessions WHERE principal_name LIKE ?")
+                .param(local + "@%")
+                .query(String.class)
+                .list()
+                .stream()
+                .map(name -> signedIn(name).userId())
+                .toList();
+        assertThat(sessions).containsExactly(anna);
+    }
+
     @Test
     void aDemoSignInWithoutAChosenPortfolioNamesAtMostFiftySoItsTokenFitsInAHeader() throws Exception {
         DirectorySeed seed = new DirectorySeed(jdbc);
