@@ -1,10 +1,13 @@
 package com.portfoliobulk.localstack;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -99,7 +102,7 @@ final class AotCaches {
         Path cache = directory.resolve("app.aot");
         if (!Files.isRegularFile(cache)
                 && !FAILED.contains(directory)
-                && !train(java, directory, executableJar, jvmOptions, arguments)) {
+                && !trainUnlessAnotherJvmDid(java, directory, executableJar, jvmOptions, arguments)) {
             FAILED.add(directory);
         }
         if (Files.isRegularFile(cache)) {
@@ -123,6 +126,27 @@ final class AotCaches {
                     .toAbsolutePath();
         } catch (IOException ex) {
             return Paths.get("target", "aot-cache", "unreadable-" + jvm.key()).toAbsolutePath();
+        }
+    }
+
+    /**
+     * Trains under a lock on {@code target/aot-cache/.training.lock}, which the test JVMs of a parallel
+     * run share: one trains while the others wait, then finds its cache.
+     */
+    private static boolean trainUnlessAnotherJvmDid(
+            String java, Path directory, Path executableJar, List<String> jvmOptions, List<String> arguments) {
+        try {
+            Files.createDirectories(directory.getParent());
+            try (FileChannel channel = FileChannel.open(
+                            directory.resolveSibling(".training.lock"),
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.WRITE);
+                    FileLock lock = channel.lock()) {
+                return Files.isRegularFile(directory.resolve("app.aot"))
+                        || train(java, directory, executableJar, jvmOptions, arguments);
+            }
+        } catch (IOException ex) {
+            return false;
         }
     }
 

@@ -25,7 +25,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * {@code kafka.Kafka} main class from the test classpath, so that a test can kill it ({@code kill -9})
  * and start it again. Its ports and log directory are fixed at creation and the storage is formatted
  * once, so a restart keeps every topic, record and committed offset. Its output goes to
- * {@code target/processes/<name>.log}.
+ * {@code target/processes/<name>-<UUID>.log}.
  */
 final class KafkaBrokerProcess implements AutoCloseable {
 
@@ -96,7 +96,7 @@ final class KafkaBrokerProcess implements AutoCloseable {
                     System.getProperty("java.class.path"),
                     "kafka.Kafka",
                     config.toString()));
-            Path log = Paths.get("target", "processes", name + ".log").toAbsolutePath();
+            Path log = directory.resolveSibling(directory.getFileName() + ".log");
             KafkaBrokerProcess broker = new KafkaBrokerProcess(name, port, directory, log, command);
             Runtime.getRuntime().addShutdownHook(new Thread(broker::kill9, name + "-kill"));
             broker.restart();
