@@ -704,44 +704,59 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
 
     /**
      * A form's body (here the console's sign-in form, before anyone signed in) is read by the rules of
-     * every other body before the security filters read its fields (the CSRF check reads its token): one
-     * trickled past the read timeout (8 s in the tests) is answered 408, and gives back its share of the
-     * large bodies' budget. Before, the container read it whole when the CSRF check asked, with no
+     * every other body before the security filters read its fields (the CSRF check reads its token): each
+     * form trickled past the read timeout (8 s in the tests) is answered 408, and gives back its share of
+     * the large bodies' budget. Before, the container read it whole when the CSRF check asked, with no
      * deadline but the connection's own timeout per read: a byte now and then held it for as long as the
      * client liked. A form is any body the container reads as one: its media type in any case, with
      * parameters that a strict parser refuses (an empty value, a character set that does not exist, a
      * value with a space). Before, such a form was left to the container, as before the read timeout.
      */
-    @ParameterizedTest
-    @ValueSource(
-            strings = {
+    @Test
+    void formsTrickledPastTheReadTimeoutAreRequestTimeoutsAndGiveBackTheirShare() throws Exception {
+        List<String> contentTypes = List.of(
                 "application/x-www-form-urlencoded",
                 "application/x-www-form-urlencoded; a=",
                 "Application/X-WWW-Form-URLencoded ; charset=no-such-charset",
-                "application/x-www-form-urlencoded; a=b c"
-            })
-    void aFormTrickledPastTheReadTimeoutIsARequestTimeoutAndGivesBackItsShare(String contentType) throws Exception {
-        try (Socket socket = new Socket("localhost", port)) {
-            socket.setSoTimeout(30_000);
-            String head = "POST /console/sign-in HTTP/1.1\r\nHost: localhost\r\n" + "Content-Type: " + contentType
-                    + "\r\nContent-Length: 100000\r\n\r\n_csrf=";
-            socket.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));
-            socket.getOutputStream().flush();
-            // A byte of the body at every poll, until it has been answered.
+                "application/x-www-form-urlencoded; a=b c");
+        List<Socket> trickling = new ArrayList<>();
+        try {
+            // All at once, each with its own deadline: one read timeout for the four.
+            for (String contentType : contentTypes) {
+                Socket socket = new Socket("localhost", port);
+                socket.setSoTimeout(30_000);
+                trickling.add(socket);
+                String head = "POST /console/sign-in HTTP/1.1\r\nHost: localhost\r\n" + "Content-Type: " + contentType
+                        + "\r\nContent-Length: 100000\r\n\r\n_csrf=";
+                socket.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));
+                socket.getOutputStream().flush();
+            }
+            // A byte of each body at every poll, until every one has been answered.
             await().atMost(Duration.ofSeconds(40))
                     .pollInterval(Duration.ofMillis(500))
                     .until(() -> {
-                        if (socket.getInputStream().available() > 0) {
-                            return true;
+                        boolean allAnswered = true;
+                        for (Socket socket : trickling) {
+                            if (socket.getInputStream().available() == 0) {
+                                allAnswered = false;
+                                socket.getOutputStream().write('x');
+                                socket.getOutputStream().flush();
+                            }
                         }
-                        socket.getOutputStream().write('x');
-                        socket.getOutputStream().flush();
-                        return false;
+                        return allAnswered;
                     });
 
-            socket.shutdownOutput();
-            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertConsolePage(answer, 408, "Request body too slow", "request body did not arrive within 8 s");
+            for (int i = 0; i < trickling.size(); i++) {
+                Socket socket = trickling.get(i);
+                socket.shutdownOutput();
+                String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(answer).as(contentTypes.get(i)).startsWith("HTTP/1.1 408 ");
+                assertConsolePage(answer, 408, "Request body too slow", "request body did not arrive within 8 s");
+            }
+        } finally {
+            for (Socket socket : trickling) {
+                socket.close();
+            }
         }
         // The share of the callers not signed in ("") is given back.
         await().atMost(Duration.ofSeconds(10)).until(() -> !budget.counts(""));
