@@ -451,7 +451,7 @@ public class PortfolioAdministration {
     }
 
     private static AccessDeniedException adminRefused() {
-        return new AccessDeniedException("Only the Portfolio Owner grants, changes or removes the ADMIN role");
+        return new AccessDeniedException("Only the Portfolio Owner changes or removes an Admin");
     }
 
     private String assignableRole(Caller caller, UUID portfolioId, String role) {
@@ -480,7 +480,7 @@ public class PortfolioAdministration {
                             "role",
                             "must not be OWNER: ownership is handed over by an Owner transfer; "
                                     + assignableRoles(portfolioId));
-                case ADMIN -> adminRefused();
+                case ADMIN -> AdminProblems.forbidden("role", "'ADMIN': only the Portfolio Owner grants ADMIN");
                 case LACKING ->
                     AdminProblems.forbidden(
                             "role",

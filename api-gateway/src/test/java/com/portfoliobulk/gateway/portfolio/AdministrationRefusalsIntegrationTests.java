@@ -396,6 +396,51 @@ class AdministrationRefusalsIntegrationTests extends PortfolioAdministrationTest
         assertThat(actorsOfTheLog()).containsOnly(portfolio.email("owner"));
     }
 
+    /**
+     * An Admin who grants ADMIN, to a newcomer or as a role change, is refused with a 403 naming
+     * {@code role}, as every other refused grant: before, its {@code errors} were empty and the detail
+     * spoke of changing and removing as well. Changing another Admin's role is still refused as such,
+     * with no field, and nothing is written.
+     */
+    @Test
+    void anAdminGrantingAdminIsRefusedNamingTheRole() {
+        PortfolioUser admin = portfolioUser("admin", "ADMIN");
+        PortfolioUser viewer = portfolioUser("viewer", "USER_MANAGEMENT_VIEW");
+        PortfolioUser other = portfolioUser("other", "ADMIN");
+        accountUser("newcomer");
+
+        Answer added = call(
+                HttpMethod.POST,
+                admin.token(),
+                path("/portfolio-users"),
+                "{\"email\":\"%s\",\"role\":\"ADMIN\"}".formatted(portfolio.email("newcomer")));
+        Answer raised = call(
+                HttpMethod.PUT,
+                admin.token(),
+                path("/portfolio-users/" + viewer.id() + "/role"),
+                "{\"role\":\"admin\"}");
+
+        for (Answer refused : List.of(added, raised)) {
+            assertFieldProblem(refused, 403, "role");
+            assertThat(refused.body().path("errors").get(0).path("message").asString())
+                    .as(refused.text())
+                    .contains("only the Portfolio Owner grants ADMIN");
+        }
+        Answer lowered = call(
+                HttpMethod.PUT,
+                admin.token(),
+                path("/portfolio-users/" + other.id() + "/role"),
+                "{\"role\":\"USER_MANAGEMENT_VIEW\"}");
+        assertFieldProblem(lowered, 403);
+        assertThat(lowered.body().path("detail").asString())
+                .isEqualTo("Only the Portfolio Owner changes or removes an Admin");
+        assertThat(rolesViaApi())
+                .doesNotContainKey(portfolio.email("newcomer"))
+                .containsEntry(viewer.email(), "USER_MANAGEMENT_VIEW")
+                .containsEntry(other.email(), "ADMIN");
+        assertThat(actorsOfTheLog()).isEmpty();
+    }
+
     @Test
     void anAdminGrantsARoleOfSomeOfTheirPermissionsButOnlyTheOwnerOneThatManagesPortfolioUsers() {
         PortfolioUser admin = portfolioUser("admin", "ADMIN");
