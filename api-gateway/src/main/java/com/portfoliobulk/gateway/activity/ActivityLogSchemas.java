@@ -65,10 +65,11 @@ final class ActivityLogSchemas {
             UUID portfolioId,
 
             @Schema(
-                    description = "The bulk job that made the change; absent for an account's link or unlink,"
-                            + " and the all-zero id for another change no job made (an invitation that expired,"
-                            + " or that an unlink revoked). Jobs are deleted some time after they end (30 days"
-                            + " by default) and their entries are kept, so an older entry names a job that no"
+                    description = "The bulk job that made the change; absent for an account's link or unlink."
+                            + " An invitation that expired, or that an unlink revoked, names the job that sent"
+                            + " or last resent it, and the all-zero id when no job did (one made before jobs"
+                            + " were named, or seeded). Jobs are deleted some time after they end (30 days by"
+                            + " default) and their entries are kept, so an older entry names a job that no"
                             + " longer exists")
             UUID jobId,
 
