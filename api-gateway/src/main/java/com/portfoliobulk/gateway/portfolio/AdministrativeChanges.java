@@ -11,8 +11,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 /**
  * The line each gateway logs, at INFO, for an administrative change that takes access away (a SCIM
  * token revoked, a portfolio user removed or their role changed, a webhook subscription deleted or
- * disabled, its secret rotated), and for the changes that undo one (a portfolio user added, a
- * subscription enabled), so that a restore re-applies the latest of them rather than an undone one, as it logs every cancel ({@code JobCancellation}) and close: these
+ * disabled, its secret rotated, an Owner transfer offered, withdrawn or accepted, an account
+ * unlinked), and for the changes that undo one (a portfolio user added, a subscription enabled, an
+ * account linked), so that a restore re-applies the latest of them rather than an undone one, as it logs every cancel ({@code JobCancellation}) and close: these
  * changes are written to the database alone, so a restore of the database to a moment before one
  * undoes it and nothing there says it was made. The restore procedure lists these lines to make them
  * again. One shape for all: {@code Change of portfolio <portfolioId> at the request of user <userId>:

@@ -917,14 +917,14 @@ public class PortfolioAdministration {
                 .orElseThrow(() -> AdminProblems.invalid(
                         "userId", "is not a portfolio user of this portfolio; add them as a portfolio user first"));
         // An offer to someone else ends: it is withdrawn, as the log says (the caller's lock holds it).
-        Optional<String> replaced = jdbc.sql("""
-                        SELECT p.email FROM jobs.owner_transfers t
+        Optional<Recipient> replaced = jdbc.sql("""
+                        SELECT t.to_user_id, p.email FROM jobs.owner_transfers t
                           JOIN jobs.portfolio_users p ON p.portfolio_id = t.portfolio_id AND p.user_id = t.to_user_id
                          WHERE t.portfolio_id = :portfolioId AND t.to_user_id <> :to
                         """)
                 .param("portfolioId", portfolioId)
                 .param("to", toUserId)
-                .query(String.class)
+                .query((rs, row) -> new Recipient(rs.getObject("to_user_id", UUID.class), rs.getString("email")))
                 .optional();
         OwnerTransferView transfer = jdbc.sql("""
                         INSERT INTO jobs.owner_transfers AS t (portfolio_id, from_user_id, to_user_id)
@@ -941,7 +941,7 @@ public class PortfolioAdministration {
                 portfolioId,
                 caller,
                 AdminLogAction.OWNER_TRANSFER_WITHDRAWN,
-                earlier,
+                earlier.email(),
                 "withdrawn: ownership offered to " + target.email() + " instead"));
         log(
                 portfolioId,
@@ -949,7 +949,23 @@ public class PortfolioAdministration {
                 AdminLogAction.OWNER_TRANSFER_REQUESTED,
                 target.email(),
                 "ownership offered to " + target.email());
+        // Logged as the other changes a restore undoes: a restore to a moment before it loses the offer
+        // and brings back the earlier one it withdrew, which its recipient could then accept.
+        AdministrativeChanges.made(
+                portfolioId,
+                caller,
+                ownerTransfer(caller.userId(), toUserId) + " offered"
+                        + replaced.map(earlier -> ", the offer to portfolio user " + earlier.userId() + " withdrawn")
+                                .orElse(""));
         return transfer;
+    }
+
+    /** The recipient of an Owner transfer, by id and by the address the log names them with. */
+    private record Recipient(UUID userId, String email) {}
+
+    /** How the line of an Owner transfer's change names it: its maker and its recipient, by user id. */
+    private static String ownerTransfer(UUID fromUserId, UUID toUserId) {
+        return "Owner transfer from portfolio user " + fromUserId + " to portfolio user " + toUserId;
     }
 
     /**
@@ -1038,21 +1054,27 @@ public class PortfolioAdministration {
     @Transactional
     void withdrawTransfer(Caller caller, UUID portfolioId) {
         currentOwner(caller, portfolioId);
-        List<String> recipients = jdbc.sql("""
+        List<Withdrawn> withdrawn = jdbc.sql("""
                         DELETE FROM jobs.owner_transfers t WHERE t.portfolio_id = :portfolioId
-                        RETURNING (SELECT p.email FROM jobs.portfolio_users p
+                        RETURNING t.from_user_id, t.to_user_id,
+                                  (SELECT p.email FROM jobs.portfolio_users p
                                     WHERE p.portfolio_id = t.portfolio_id AND p.user_id = t.to_user_id)
                         """)
                 .param("portfolioId", portfolioId)
-                .query((rs, row) -> rs.getString(1))
+                .query((rs, row) ->
+                        new Withdrawn(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3)))
                 .list();
-        if (recipients.isEmpty()) {
+        if (withdrawn.isEmpty()) {
             throw noTransfer();
         }
-        for (String recipient : recipients) {
-            log(portfolioId, caller, AdminLogAction.OWNER_TRANSFER_WITHDRAWN, recipient, "withdrawn");
+        for (Withdrawn offer : withdrawn) {
+            log(portfolioId, caller, AdminLogAction.OWNER_TRANSFER_WITHDRAWN, offer.toEmail(), "withdrawn");
+            AdministrativeChanges.made(
+                    portfolioId, caller, ownerTransfer(offer.fromUserId(), offer.toUserId()) + " withdrawn");
         }
     }
+
+    private record Withdrawn(UUID fromUserId, UUID toUserId, String toEmail) {}
 
     /**
      * The named recipient accepts: they become Owner and the previous Owner becomes Admin, in one
@@ -1145,6 +1167,16 @@ public class PortfolioAdministration {
                         + (deprovisioned
                                 ? ", who is no longer a portfolio user (deprovisioned by the identity provider)"
                                 : ""));
+        AdministrativeChanges.made(
+                portfolioId,
+                caller,
+                ownerTransfer(transfer.fromUserId(), caller.userId()) + " accepted"
+                        + (demoted == 1
+                                ? ", portfolio user " + transfer.fromUserId() + " now ADMIN"
+                                : (deprovisioned
+                                        ? ", portfolio user " + transfer.fromUserId()
+                                                + " removed (deprovisioned by the identity provider)"
+                                        : "")));
         permissions.forget(transfer.fromUserId());
         permissions.forget(caller.userId());
         return new PortfolioUserView(caller.userId(), caller.email(), "OWNER", permissionsOf("OWNER", List.of()));
@@ -1339,7 +1371,7 @@ public class PortfolioAdministration {
         if (!askedAgain) {
             // The opposite change, when the latest entry is this change's action; none with no entry yet.
             AdminLogAction missed = linked ? AdminLogAction.ACCOUNT_UNLINKED : AdminLogAction.ACCOUNT_LINKED;
-            insertLogEntry(
+            int missedWritten = insertLogEntry(
                     INSERT_LINK_CHANGE,
                     portfolioId,
                     actor(caller),
@@ -1348,8 +1380,11 @@ public class PortfolioAdministration {
                     (linked ? "unlinked" : "linked") + " (recorded late, with the " + (linked ? "link" : "unlink")
                             + " after it: this log had no entry of it)",
                     missed);
+            if (missedWritten > 0) {
+                AdministrativeChanges.made(portfolioId, caller, linkChange(accountId, !linked));
+            }
         }
-        insertLogEntry(
+        int written = insertLogEntry(
                 INSERT_LINK_CHANGE,
                 portfolioId,
                 actor(caller),
@@ -1363,9 +1398,19 @@ public class PortfolioAdministration {
                 askedAgain && !unlinkAsked
                         ? AdminLogAction.ACCOUNT_UNLINKED
                         : (linked ? AdminLogAction.ACCOUNT_UNLINKED : AdminLogAction.ACCOUNT_LINKED));
+        // Logged once, with the entry, as the other changes a restore undoes: undoing an unlink links the
+        // account again, its jobs reach it and the invitations the unlink ended can be accepted again.
+        if (written > 0) {
+            AdministrativeChanges.made(portfolioId, caller, linkChange(accountId, linked));
+        }
     }
 
-    private void insertLogEntry(
+    /** How the line of a link change names it: the account, by id. */
+    private static String linkChange(UUID accountId, boolean linked) {
+        return "account " + accountId + (linked ? " linked" : " unlinked");
+    }
+
+    private int insertLogEntry(
             String statement,
             UUID portfolioId,
             Actor actor,
@@ -1377,7 +1422,7 @@ public class PortfolioAdministration {
         if (noEntry != null) {
             insert = insert.param("noEntry", noEntry.name());
         }
-        insert.param("id", UUID.randomUUID())
+        return insert.param("id", UUID.randomUUID())
                 .param("portfolioId", portfolioId)
                 .param("action", action.name())
                 .param("actor", actor.userId())

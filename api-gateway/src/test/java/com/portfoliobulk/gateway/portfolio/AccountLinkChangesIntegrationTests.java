@@ -18,6 +18,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
@@ -208,6 +211,49 @@ class AccountLinkChangesIntegrationTests extends StubbedServicesIntegrationTest 
                         "ACCOUNT_LINKED linked (recorded late, with the unlink after it: this log had no entry of it)",
                         "ACCOUNT_UNLINKED unlinked",
                         "ACCOUNT_LINKED linked");
+    }
+
+    /**
+     * A link and an unlink are written to the database alone, so a restore to a moment before an unlink
+     * links the account again (jobs reach it, the invitations the unlink ended can be accepted again):
+     * each gateway logs one INFO line for each, naming the portfolio, the Owner and the account by
+     * id, never an address, which the restore procedure greps to make them again. Before, none was
+     * logged. A repeat that changes nothing (200 linked already, 404 not linked) logs none; a link
+     * whose answer was lost (503) is logged when asked again, as its administration log entry is.
+     */
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void aLinkAndAnUnlinkAreEachLoggedOnceByAccountId(CapturedOutput output) {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        String owner = owner(portfolio);
+        UUID ownerId = jdbc.sql("SELECT user_id FROM jobs.portfolio_users WHERE portfolio_id = ? AND role = 'OWNER'")
+                .param(portfolio.id())
+                .query(UUID.class)
+                .single();
+        UUID account = portfolio.unlinkedAccount("Logged");
+        String base = "/api/v1/portfolios/" + portfolio.id() + "/linked-accounts";
+        worker.changeLinksWith(this::asTheWorkerDoes);
+
+        List<Integer> statuses = new ArrayList<>();
+        statuses.add(api.post(owner, base, null, linkBody(account)).status());
+        statuses.add(api.post(owner, base, null, linkBody(account)).status());
+        statuses.add(api.delete(owner, base + "/" + account).status());
+        statuses.add(api.delete(owner, base + "/" + account).status());
+        worker.changeLinksWith(change -> change.link() ? answerLost(change) : asTheWorkerDoes(change));
+        statuses.add(api.post(owner, base, null, linkBody(account)).status());
+        worker.changeLinksWith(this::asTheWorkerDoes);
+        statuses.add(api.post(owner, base, null, linkBody(account)).status());
+
+        assertThat(statuses).containsExactly(201, 200, 204, 404, 503, 200);
+        assertThat(portfolioOf(account)).isEqualTo(portfolio.id());
+        String change =
+                "Change of portfolio " + portfolio.id() + " at the request of user " + ownerId + ": account " + account;
+        assertThat(output.getAll().lines().filter(line -> line.contains("Change of portfolio " + portfolio.id())))
+                .satisfiesExactly(
+                        line -> assertThat(line).contains(" INFO ", change + " linked"),
+                        line -> assertThat(line).contains(" INFO ", change + " unlinked"),
+                        line -> assertThat(line).contains(" INFO ", change + " linked"))
+                .allSatisfy(line -> assertThat(line).doesNotContain(portfolio.email("owner")));
     }
 
     /** Makes the change as the worker does, and loses its answer. */

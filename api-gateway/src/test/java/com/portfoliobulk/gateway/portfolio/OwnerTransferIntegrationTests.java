@@ -10,6 +10,9 @@ import java.util.UUID;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.http.HttpMethod;
 
 /** The Owner offers ownership to another portfolio user, who alone may accept; it is logged. */
@@ -81,6 +84,64 @@ class OwnerTransferIntegrationTests extends PortfolioAdministrationTest {
         assertThat(log.body().path("items").get(1).path("actorUserId").asString())
                 .isEqualTo(ownerId.toString());
         assertThat(log.body().get("nextCursor").isNull()).isTrue();
+    }
+
+    /**
+     * An offer, a withdrawal and an acceptance are written to the database alone, so a restore to a
+     * moment before them undoes them: the former Owner is Owner again, a withdrawn offer can be
+     * accepted. Each gateway logs one INFO line for each, naming the portfolio, who made it, the
+     * offer's maker and recipient by user id, never by address, which the restore procedure greps to
+     * make them again. Before, none was logged. A repeat that changes nothing (the same offer, the
+     * accept sent again) and a refused change log none.
+     */
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void anOfferAWithdrawalAndAnAcceptanceAreEachLoggedOnceByUserIds(CapturedOutput output) {
+        UUID firstId = portfolio.user("first");
+        storePortfolioUser(firstId, portfolio.email("first"), "USER_MANAGEMENT_VIEW");
+        UUID successorId = portfolio.user("successor");
+        storePortfolioUser(successorId, portfolio.email("successor"), "USER_MANAGEMENT_EDIT");
+        String first = tokenOf(firstId, portfolio.email("first"));
+        String successor = tokenOf(successorId, portfolio.email("successor"));
+        String change = "Change of portfolio " + portfolio.id() + " at the request of user ";
+        String offer = "Owner transfer from portfolio user " + ownerId + " to portfolio user ";
+
+        List<Answer> answers = List.of(
+                call(HttpMethod.POST, owner, path("/owner-transfer"), "{\"userId\":\"%s\"}".formatted(firstId)),
+                call(HttpMethod.POST, owner, path("/owner-transfer"), "{\"userId\":\"%s\"}".formatted(successorId)),
+                call(HttpMethod.DELETE, owner, path("/owner-transfer"), null),
+                call(HttpMethod.POST, owner, path("/owner-transfer"), "{\"userId\":\"%s\"}".formatted(successorId)),
+                call(HttpMethod.POST, owner, path("/owner-transfer"), "{\"userId\":\"%s\"}".formatted(successorId)),
+                call(HttpMethod.POST, first, path("/owner-transfer/accept"), null),
+                call(HttpMethod.POST, successor, path("/owner-transfer/accept"), null),
+                call(HttpMethod.POST, successor, path("/owner-transfer/accept"), null),
+                call(HttpMethod.DELETE, successor, path("/owner-transfer"), null));
+
+        assertThat(answers).extracting(Answer::status).containsExactly(202, 202, 204, 202, 202, 403, 200, 200, 404);
+        assertThat(roleOf(successorId)).isEqualTo("OWNER");
+        assertThat(roleOf(ownerId)).isEqualTo("ADMIN");
+        assertThat(output.getAll().lines().filter(line -> line.contains(change)))
+                .satisfiesExactly(
+                        line -> assertThat(line)
+                                .contains(" INFO ", change + ownerId + ": " + offer + firstId + " offered"),
+                        line -> assertThat(line)
+                                .contains(
+                                        " INFO ",
+                                        change + ownerId + ": " + offer + successorId
+                                                + " offered, the offer to portfolio user " + firstId + " withdrawn"),
+                        line -> assertThat(line)
+                                .contains(" INFO ", change + ownerId + ": " + offer + successorId + " withdrawn"),
+                        line -> assertThat(line)
+                                .contains(" INFO ", change + ownerId + ": " + offer + successorId + " offered"),
+                        line -> assertThat(line)
+                                .contains(
+                                        " INFO ",
+                                        change + successorId + ": " + offer + successorId + " accepted, portfolio user "
+                                                + ownerId + " now ADMIN"))
+                .allSatisfy(line -> assertThat(line)
+                        .doesNotContain(portfolio.email("owner"))
+                        .doesNotContain(portfolio.email("first"))
+                        .doesNotContain(portfolio.email("successor")));
     }
 
     @Test
