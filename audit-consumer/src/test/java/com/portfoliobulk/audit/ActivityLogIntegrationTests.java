@@ -405,6 +405,92 @@ class ActivityLogIntegrationTests {
     }
 
     @Test
+    void aTaskAppliedAgainAfterARestoreHasTwoEntriesAndEachApplicationsRedeliveriesNone() {
+        UUID account = UUID.randomUUID();
+        UserRef ann = ActivityEvents.newUser();
+        Instant removedAt = ActivityEvents.now().minusSeconds(35 * 60);
+        // Ann's removal as the worker publishes it: the task's id is the event's.
+        AccountActivityEvent removed = ActivityEvents.event(
+                portfolio,
+                account,
+                UUID.randomUUID(),
+                admin,
+                ActivityAction.ACCESS_REMOVED,
+                new UserRef(ann.userId(), null),
+                AccountRole.MANAGER,
+                null,
+                removedAt);
+        events.publish(List.of(removed));
+        awaitEntries(account, 1);
+        // The database is restored to a moment before the removal: the task is pending again, Ann is a
+        // Manager again, and the entry is gone with the rest. The replay of the topic writes it again,
+        // and the worker applies the task again, 35 minutes later.
+        jdbcTemplate.update("DELETE FROM audit.activity_log WHERE account_id = ?", account);
+        events.publish(List.of(removed));
+        awaitEntries(account, 1);
+        AccountActivityEvent removedAgain = appliedAgain(removed, removedAt.plusSeconds(35 * 60));
+        events.publish(List.of(removedAgain));
+
+        List<JsonNode> items = awaitEntries(account, 2);
+        assertThat(items)
+                .extracting(item -> item.get("occurredAt").asString())
+                .containsExactly(removedAt.plusSeconds(35 * 60).toString(), removedAt.toString());
+        assertThat(items)
+                .allSatisfy(item -> assertThat(item.get("summary").asString())
+                        .isEqualTo("Access of " + ann.userId() + " (Manager) removed by " + admin.email()
+                                + " from the portfolio level"))
+                .extracting(item -> item.get("taskId").asString())
+                .containsOnly(removed.taskId().toString());
+
+        // Every delivery again of either (a redelivered batch, the worker publishing a task it had
+        // applied from its stored outcome, another replay) adds nothing.
+        double duplicatesBefore = counter("bulk.audit.duplicates.ignored");
+        events.publish(List.of(removed, removedAgain));
+        events.publish(List.of(removedAgain));
+        await().atMost(WRITTEN_WITHIN)
+                .untilAsserted(() -> assertThat(counter("bulk.audit.duplicates.ignored") - duplicatesBefore)
+                        .isEqualTo(3));
+        assertThat(items(read(portfolio, account, ""))).hasSize(2);
+
+        // Both applications read in one batch, as a replay that reaches the new one reads them.
+        UUID other = UUID.randomUUID();
+        AccountActivityEvent invited = ActivityEvents.event(
+                portfolio,
+                other,
+                UUID.randomUUID(),
+                admin,
+                ActivityAction.USER_INVITED,
+                ann,
+                null,
+                AccountRole.ANALYST,
+                removedAt);
+        events.publish(List.of(invited, appliedAgain(invited, removedAt.plusSeconds(60)), invited));
+        assertThat(awaitEntries(other, 2))
+                .extracting(item -> item.get("occurredAt").asString())
+                .containsExactly(removedAt.plusSeconds(60).toString(), removedAt.toString());
+    }
+
+    /** The event of {@code applied}'s task applied again at {@code at}, as the worker publishes it. */
+    private static AccountActivityEvent appliedAgain(AccountActivityEvent applied, Instant at) {
+        return new AccountActivityEvent(
+                applied.v(),
+                applied.eventId(),
+                at,
+                applied.accountId(),
+                applied.portfolioId(),
+                applied.jobId(),
+                applied.taskId(),
+                applied.action(),
+                applied.targetUser(),
+                applied.previousRole(),
+                applied.newRole(),
+                applied.initiatedFrom(),
+                applied.actor(),
+                applied.previousRoleName(),
+                applied.newRoleName());
+    }
+
+    @Test
     void poisonRecordsGoToTheDeadLetterTopicAndLaterRecordsAreStillWritten() {
         UUID account = UUID.randomUUID();
         Instant start = ActivityEvents.now();

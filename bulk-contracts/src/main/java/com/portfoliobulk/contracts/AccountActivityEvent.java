@@ -11,7 +11,9 @@ import java.util.UUID;
  * an invitation's expiry or acceptance (no task made them) an id derived from the invitation.
  *
  * @param v the schema version of this record, {@link #VERSION}
- * @param eventId equal to {@code taskId}; unique per applied change
+ * @param eventId equal to {@code taskId}: the same for every publication of the task's change, and for
+ *     the task applied again after a restore of the database undid its first application (the
+ *     activity log gives that one an entry of its own, by its {@code occurredAt})
  * @param occurredAt when the change was committed
  * @param accountId the account whose access changed
  * @param portfolioId the portfolio the change was initiated from

@@ -27,9 +27,10 @@ import org.junit.jupiter.api.Test;
  * {@code db/resend-pending-tasks.sql} run with psql logged in as the gateway's role, the
  * audit-consumer's group moved back to before the backup's moment with Kafka's own
  * {@code kafka-consumer-groups} tool, the services started again. The
- * job the backup caught half done then completes with every change applied and logged exactly once,
- * although part of it had been applied, and logged, after the backup and the restore undid that; a job
- * submitted after the backup is gone, and its changes with it.
+ * job the backup caught half done then completes with every change applied; the part of it that had
+ * been applied, and logged, after the backup, which the restore undid, is applied a second time, and
+ * the activity log has both applications of each of those changes, each once; a job submitted after
+ * the backup is gone, and its changes with it.
  */
 class DatabaseRestoreSystemTests {
 
@@ -49,7 +50,7 @@ class DatabaseRestoreSystemTests {
     private static final Pattern INSERTED = Pattern.compile("INSERT 0 (\\d+)");
 
     @Test
-    void aJobHalfDoneInTheBackupCompletesAfterTheRestoreAppliedAndLoggedOnceAndALaterJobIsGone() {
+    void aJobHalfDoneInTheBackupCompletesAfterTheRestoreEachApplicationLoggedOnceAndALaterJobIsGone() {
         FaultStack stack = FaultStack.get();
         PipelineInvariants invariants = stack.invariants();
         FaultStack.RoleJob job = stack.submitRoleJobAndAwaitATenth(ACCOUNTS, USERS, PATIENCE);
@@ -113,7 +114,8 @@ class DatabaseRestoreSystemTests {
                 .as("tasks sent before the backup and still pending in it are queued again")
                 .isPositive();
         // The changes made after the backup were forgotten with it and applied again: each of those
-        // tasks' events is on the activity topic twice, with two times.
+        // tasks' events is on the activity topic twice, with two times, and in the log twice: the entry
+        // of the application the restore undid, read again from Kafka, and that of the new one.
         job.assertAppliedOnceSinceARestore(
                 stack, PATIENCE, job.tasks() - finishedInBackup, job.tasks() - finishedBeforeBackup);
         assertThat(job.client()

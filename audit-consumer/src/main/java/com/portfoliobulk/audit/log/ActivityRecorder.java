@@ -5,12 +5,25 @@ import static com.portfoliobulk.servicesupport.jdbc.PostgresArrays.uuids;
 
 import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
+import com.portfoliobulk.contracts.ActivityAction;
+import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.servicesupport.jdbc.DatabaseFailure;
 import com.portfoliobulk.servicesupport.jdbc.DatabaseStandby;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -18,7 +31,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Writes activity log entries. Idempotent: an event already in the log (same {@code eventId}) is
  * ignored by the database ({@code ON CONFLICT (event_id) DO NOTHING}), so redelivered and re-published
- * events never add a second entry. Counts {@code bulk_audit_entries_written_total} and
+ * events never add a second entry. A task's event is the one exception ({@link #storedIds}): its id is
+ * the task's, the same for every publication of one application, and a task applied again after a
+ * restore of the database publishes it again at its new time; that event gets an entry of its own.
+ * Counts {@code bulk_audit_entries_written_total} and
  * {@code bulk_audit_duplicates_ignored_total}, and tells the {@link DatabaseStandby} whether the
  * database answered.
  */
@@ -47,6 +63,13 @@ class ActivityRecorder {
                         actor_email, portfolio_id, job_id, task_id, summary, actor_kind)
             ON CONFLICT (event_id) DO NOTHING
             """;
+
+    /**
+     * The actions of a task's change, whose event id is the task's. An invitation's expiry or acceptance
+     * has an id of its own, made from the invitation, and keeps the rule that one id is one entry.
+     */
+    private static final Set<ActivityAction> TASK_ACTIONS =
+            Arrays.stream(TaskAction.values()).map(TaskAction::activity).collect(Collectors.toUnmodifiableSet());
 
     private final JdbcClient jdbc;
 
@@ -82,9 +105,11 @@ class ActivityRecorder {
         }
         Integer inserted = standby.observe(
                 () -> transaction.execute(status -> {
+                    List<UUID> ids = storedIds(entries);
                     int rows = 0;
                     for (int from = 0; from < entries.size(); from += ROWS_PER_STATEMENT) {
-                        rows += insert(entries.subList(from, Math.min(entries.size(), from + ROWS_PER_STATEMENT)));
+                        int to = Math.min(entries.size(), from + ROWS_PER_STATEMENT);
+                        rows += insert(entries.subList(from, to), ids.subList(from, to));
                     }
                     return rows;
                 }),
@@ -95,7 +120,73 @@ class ActivityRecorder {
         return newEntries;
     }
 
-    private int insert(List<NewActivityEntry> entries) {
+    /**
+     * The event id each entry is stored under. A task's event carries the task's id, so that every
+     * publication of one application (the worker's, a redelivered batch's, the re-publication of a task
+     * an earlier delivery applied, a replay of the topic) is one entry. A restore of the database can
+     * undo an application: the task is pending again and applied again, later, and its event carries
+     * the same id with that later time, while the replay of the topic (restore step 4) writes the entry
+     * of the undone one again. Such an event, whose task already has an entry (in the log, or earlier
+     * in these entries) at another time, is stored under an id made from the task's id and its time:
+     * both applications are in the log, and every publication of the later one is still one entry.
+     * Times are compared as the log stores them (PostgreSQL's microseconds).
+     */
+    private List<UUID> storedIds(List<NewActivityEntry> entries) {
+        List<UUID> ids = new ArrayList<>(entries.size());
+        List<Integer> taskEvents = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            AccountActivityEvent event = entries.get(i).event();
+            ids.add(event.eventId());
+            if (TASK_ACTIONS.contains(event.action()) && event.eventId().equals(event.taskId())) {
+                taskEvents.add(i);
+            }
+        }
+        if (taskEvents.isEmpty()) {
+            return ids;
+        }
+        UUID[] eventIds = new UUID[taskEvents.size()];
+        String[] occurredAts = new String[taskEvents.size()];
+        for (int i = 0; i < taskEvents.size(); i++) {
+            AccountActivityEvent event = entries.get(taskEvents.get(i)).event();
+            eventIds[i] = event.eventId();
+            occurredAts[i] = event.occurredAt().toString();
+        }
+        // The times as the log would store them, with the time of the entry each task has already.
+        List<Instant[]> times = jdbc.sql("""
+                        SELECT CAST(e.occurred_at AS timestamptz) AS occurred_at, l.occurred_at AS logged_at
+                          FROM unnest(:eventIds, :occurredAts) WITH ORDINALITY AS e(event_id, occurred_at, n)
+                          LEFT JOIN audit.activity_log l ON l.event_id = e.event_id
+                         ORDER BY e.n
+                        """)
+                .param("eventIds", uuids(eventIds))
+                .param("occurredAts", texts(occurredAts))
+                .query((rs, row) -> new Instant[] {instant(rs, "occurred_at"), instant(rs, "logged_at")})
+                .list();
+        Map<UUID, Instant> firstTimes = new HashMap<>();
+        for (int i = 0; i < taskEvents.size(); i++) {
+            UUID eventId = eventIds[i];
+            Instant occurredAt = times.get(i)[0];
+            Instant logged = times.get(i)[1];
+            Instant first = firstTimes.computeIfAbsent(eventId, id -> logged != null ? logged : occurredAt);
+            if (!first.equals(occurredAt)) {
+                ids.set(taskEvents.get(i), appliedAgainId(eventId, occurredAt));
+            }
+        }
+        return ids;
+    }
+
+    /** The id of the entry of a task applied again at {@code occurredAt}: the same for every publication. */
+    static UUID appliedAgainId(UUID taskId, Instant occurredAt) {
+        return UUID.nameUUIDFromBytes(
+                ("task " + taskId + " applied at " + occurredAt).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime time = rs.getObject(column, OffsetDateTime.class);
+        return time == null ? null : time.toInstant();
+    }
+
+    private int insert(List<NewActivityEntry> entries, List<UUID> ids) {
         int size = entries.size();
         UUID[] entryIds = new UUID[size];
         UUID[] eventIds = new UUID[size];
@@ -118,7 +209,7 @@ class ActivityRecorder {
             NewActivityEntry entry = entries.get(i);
             AccountActivityEvent event = entry.event();
             entryIds[i] = entry.entryId();
-            eventIds[i] = event.eventId();
+            eventIds[i] = ids.get(i);
             accountIds[i] = event.accountId();
             occurredAts[i] = event.occurredAt().toString();
             actions[i] = event.action().name();
