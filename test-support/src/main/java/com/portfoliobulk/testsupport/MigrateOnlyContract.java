@@ -80,6 +80,25 @@ public interface MigrateOnlyContract {
     }
 
     /**
+     * A compression type Kafka does not know ({@code BULK_KAFKA_COMPRESSION=LZ4}, Kafka spells it {@code
+     * lz4}) ends the service's start, with a line naming the variable and the values it takes. Before,
+     * the service started, and every record it sent failed once its producer was made.
+     */
+    @Test
+    default void aKafkaCompressionTypeKafkaDoesNotKnowEndsTheStartNamingTheVariable() throws Exception {
+        try (EmptyDatabase database = EmptyDatabase.create("unknown_compression")) {
+            Run run = runMain("false", database.endpoint(), Map.of("BULK_KAFKA_COMPRESSION", "LZ4"));
+
+            assertThat(run.ended()).as("exits by itself:%n%s", run.tail()).isTrue();
+            assertThat(run.status()).as(run.tail()).isNotZero();
+            assertThat(run.output())
+                    .as(run.tail())
+                    .contains("BULK_KAFKA_COMPRESSION (spring.kafka.producer.compression-type) is 'LZ4'; it must be"
+                            + " one of none, gzip, snappy, lz4, zstd");
+        }
+    }
+
+    /**
      * SIGTERM (docker stop, Ctrl-C) while the service's start waits for a database that does not accept
      * connections yet: the start ends at once, saying so, rather than wait on until the database
      * answers (and then start the whole service only to stop it) or until the SIGKILL that follows.
@@ -184,7 +203,13 @@ public interface MigrateOnlyContract {
      * for it to exit (and stops it if it has not).
      */
     default Run runMain(String value, DatabaseEndpoint database) throws IOException, InterruptedException {
-        try (Started main = startMain(value, database)) {
+        return runMain(value, database, Map.of());
+    }
+
+    /** As {@link #runMain(String, DatabaseEndpoint)}, with {@code more} environment variables. */
+    default Run runMain(String value, DatabaseEndpoint database, Map<String, String> more)
+            throws IOException, InterruptedException {
+        try (Started main = startMain(value, database, more)) {
             boolean ended = main.process().waitFor(3, TimeUnit.MINUTES);
             if (!ended) {
                 main.process().destroyForcibly().waitFor();
@@ -198,6 +223,11 @@ public interface MigrateOnlyContract {
      * (closing what it answers kills it if it still runs).
      */
     default Started startMain(String value, DatabaseEndpoint database) throws IOException {
+        return startMain(value, database, Map.of());
+    }
+
+    /** As {@link #startMain(String, DatabaseEndpoint)}, with {@code more} environment variables. */
+    default Started startMain(String value, DatabaseEndpoint database, Map<String, String> more) throws IOException {
         Path log = Files.createTempFile("migrate-only-" + schema(), ".log");
         ServerSocket broker = new ServerSocket(0);
         ServerSocket httpPort = new ServerSocket(0);
@@ -221,6 +251,7 @@ public interface MigrateOnlyContract {
             environment.put("PORT", Integer.toString(httpPort.getLocalPort()));
             environment.put("MANAGEMENT_SERVER_PORT", Integer.toString(managementPort.getLocalPort()));
             environment.put("BULK_INTERNAL_TOKEN_SECRET", TestTokens.INTERNAL_SECRET);
+            environment.putAll(more);
             main.environment().putAll(environment);
             return new Started(main.start(), log, broker, httpPort, managementPort);
         } catch (IOException | RuntimeException ex) {

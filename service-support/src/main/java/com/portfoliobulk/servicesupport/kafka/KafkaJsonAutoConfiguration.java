@@ -11,7 +11,8 @@ import tools.jackson.databind.json.JsonMapper;
  * How every service's records look on the wire: values are JSON of the {@code bulk-contracts} records
  * without type headers (consumers read a fixed type, see {@link KafkaJson#readValuesAs}), written by
  * the application's {@link JsonMapper}; keys are strings (Boot's default). Every other client setting
- * is a {@code spring.kafka} property of the service.
+ * is a {@code spring.kafka} property of the service; the producers' compression type is checked as the
+ * service starts ({@link ProducerCompression}).
  */
 @AutoConfiguration
 @ConditionalOnClass({DefaultKafkaProducerFactory.class, DefaultKafkaProducerFactoryCustomizer.class, JsonMapper.class})
@@ -24,5 +25,14 @@ public final class KafkaJsonAutoConfiguration {
     @Bean
     DefaultKafkaProducerFactoryCustomizer jsonOrOriginalBytesSerialization(JsonMapper jsonMapper) {
         return KafkaJson.writeJsonOrOriginalBytes(jsonMapper);
+    }
+
+    /**
+     * A compression type Kafka does not know stops the service as it starts, instead of failing every
+     * send.
+     */
+    @Bean
+    DefaultKafkaProducerFactoryCustomizer knownCompressionType() {
+        return ProducerCompression.checked();
     }
 }
