@@ -7,6 +7,7 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
+import java.util.Locale;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -54,10 +55,33 @@ record AuditProperties(
     AuditProperties {
         minInsyncReplicas = DeclaredTopics.minInsyncReplicas(
                 replicationFactor, minInsyncReplicas, "bulk.audit.min-insync-replicas");
+        // The error handler's back-off (ActivityListenerConfiguration): 0 tried a failed write again
+        // without a pause, and -1 ms is the back-off's "stop", which sent the events of the first write
+        // failing in a database outage to the dead-letter topic instead of trying them again.
+        if (retryInitialInterval != null && !retryInitialInterval.isPositive()) {
+            throw new IllegalArgumentException("bulk.audit.retry-initial-interval is " + text(retryInitialInterval)
+                    + "; it must be positive (200ms by default), or a write that failed is tried again without"
+                    + " a pause or its events are dead-lettered at once");
+        }
+        if (retryMaxInterval != null
+                && retryInitialInterval != null
+                && retryMaxInterval.compareTo(retryInitialInterval) < 0) {
+            throw new IllegalArgumentException("bulk.audit.retry-max-interval is " + text(retryMaxInterval)
+                    + "; it must be at least bulk.audit.retry-initial-interval, " + text(retryInitialInterval)
+                    + " (10s by default)");
+        }
         if (!standbyAfter.isPositive()) {
             throw new IllegalArgumentException("bulk.audit.standby-after must be positive");
         }
         KafkaHealthIndicator.checkDownAfter(kafkaDownAfter, "bulk.audit.kafka-down-after");
+    }
+
+    /** A duration as set, e.g. {@code 200ms}, {@code 10s} or {@code -1ms}. */
+    private static String text(Duration duration) {
+        if (duration.toNanosPart() % 1_000_000 == 0 && duration.toMillis() % 1000 != 0) {
+            return duration.toMillis() + "ms";
+        }
+        return duration.toString().substring(2).toLowerCase(Locale.ROOT);
     }
 
     static final String DEFAULT_GROUP_ID = "audit-consumer";
