@@ -39,6 +39,11 @@ record RateLimitProperties(
         @DefaultValue("2") @Min(1) int maxConcurrentPerPortfolio) {
 
     RateLimitProperties {
+        // A period under 1 ms is a window of 0 ms in the shared count (PostgresRateWindows, whole
+        // milliseconds): every request started a new window, and no portfolio was ever limited.
+        refreshPeriod(submissions, "submissions");
+        refreshPeriod(previews, "previews");
+        refreshPeriod(scim, "scim");
         // PostgreSQL's statement_timeout, set as each connection of the shared count's pool opens
         // (PostgresRateWindows), in whole milliseconds: 0 is no timeout at all, and below 0 or above its
         // largest value no connection opened, so every limited request waited that long for one before this
@@ -53,6 +58,17 @@ record RateLimitProperties(
                     + " the shared count opens, so every submission, preview and SCIM request waits that long"
                     + " before this gateway counts it alone. Set it to 250ms (1s when the network drops"
                     + " packets)");
+        }
+    }
+
+    private static void refreshPeriod(Limit limit, String kind) {
+        if (limit != null
+                && limit.refreshPeriod() != null
+                && limit.refreshPeriod().compareTo(Duration.ofMillis(1)) < 0) {
+            throw new IllegalArgumentException("bulk.gateway.rate-limit." + kind + ".refresh-period is "
+                    + limit.refreshPeriod().toString().substring(2).toLowerCase(Locale.ROOT)
+                    + "; it must be at least 1ms (1m by default), or every request starts a new window and"
+                    + " the portfolio's " + kind + " are never limited");
         }
     }
 

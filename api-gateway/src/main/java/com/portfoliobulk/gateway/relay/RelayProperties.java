@@ -62,6 +62,17 @@ record RelayProperties(
                     + "; it must be at least 1 day: a record deleted before a worker read it is sent again"
                     + " only by the stuck-task sweep, up to hours later");
         }
+        // 0 sent the next pass at once after a failed one, doubling to 0 again: a broker or database
+        // outage was met with passes as fast as the gateway could make them.
+        if (initialBackoff != null && !initialBackoff.isPositive()) {
+            throw new IllegalArgumentException("bulk.gateway.relay.initial-backoff is " + shown(initialBackoff)
+                    + "; it must be positive (200ms by default), or the relay tries again without a pause"
+                    + " while the broker or the database fails");
+        }
+        if (initialBackoff != null && maxBackoff != null && maxBackoff.compareTo(initialBackoff) < 0) {
+            throw new IllegalArgumentException("bulk.gateway.relay.max-backoff is " + shown(maxBackoff)
+                    + "; it must be at least bulk.gateway.relay.initial-backoff, " + shown(initialBackoff));
+        }
         // With 30 s more, PostgreSQL's idle_in_transaction_session_timeout of each pass's transaction
         // (Outbox.tryLock), in whole milliseconds: above its largest value, every pass failed and no task
         // was published; below 1 ms, every pass gave up on its batch's acknowledgements at once.
@@ -75,6 +86,14 @@ record RelayProperties(
                     + " idle_in_transaction_session_timeout), or no task is published. Set it above the"
                     + " producer's delivery.timeout.ms (30s), as the default, 40s, is");
         }
+    }
+
+    /** A short duration as set, e.g. {@code 200ms}, {@code 10s} or {@code 1m30s}. */
+    private static String shown(Duration duration) {
+        if (duration.toNanosPart() % 1_000_000 == 0 && duration.toMillis() % 1000 != 0) {
+            return duration.toMillis() + "ms";
+        }
+        return duration.toString().substring(2).toLowerCase(Locale.ROOT);
     }
 
     /** A duration as set: whole days as {@code 7d}, else e.g. {@code 36h} or {@code 90m}. */

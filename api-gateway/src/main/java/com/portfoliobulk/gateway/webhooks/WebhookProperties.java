@@ -75,6 +75,17 @@ record WebhookProperties(
     static final Duration LEASE_MARGIN = Duration.ofSeconds(3);
 
     WebhookProperties {
+        // 0 (or a back-off under 1 ms, RetrySchedule counts whole milliseconds) tried a failing receiver
+        // again at every poll for the whole retry period; below 0, no failed message could be scheduled.
+        if (initialBackoff != null && initialBackoff.compareTo(Duration.ofMillis(1)) < 0) {
+            throw new IllegalArgumentException("bulk.gateway.webhooks.initial-backoff is " + text(initialBackoff)
+                    + "; it must be at least 1ms (10s by default), or a failing receiver is called again at every"
+                    + " poll for the whole retry period");
+        }
+        if (initialBackoff != null && maxBackoff != null && maxBackoff.compareTo(initialBackoff) < 0) {
+            throw new IllegalArgumentException("bulk.gateway.webhooks.max-backoff is " + text(maxBackoff)
+                    + "; it must be at least bulk.gateway.webhooks.initial-backoff, " + text(initialBackoff));
+        }
         if (lease != null && connectTimeout != null && readTimeout != null) {
             Duration shortest = connectTimeout.plus(readTimeout).plus(LEASE_MARGIN);
             if (lease.compareTo(shortest) < 0) {

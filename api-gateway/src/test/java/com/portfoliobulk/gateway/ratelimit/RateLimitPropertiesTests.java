@@ -56,6 +56,29 @@ class RateLimitPropertiesTests {
                         .hasMessageContaining("Set it to 250ms")));
     }
 
+    /**
+     * Before, such a period started the gateway, and each request of the portfolio began a window of its
+     * own: no portfolio was ever limited.
+     */
+    @Test
+    void aRefreshPeriodUnder1MillisecondIsRefusedNamingIt() {
+        gateway.run(context -> assertThat(
+                        context.getBean(RateLimitProperties.class).scim().refreshPeriod())
+                .isEqualTo(Duration.ofMinutes(1)));
+        for (String kind : new String[] {"submissions", "previews", "scim"}) {
+            Map.of("0", "0s", "500us", "0.0005s", "-1m", "-1m")
+                    .forEach((period, shown) -> gateway.withPropertyValues(
+                                    "bulk.gateway.rate-limit." + kind + ".refresh-period=" + period)
+                            .run(context -> assertThat(context)
+                                    .hasFailed()
+                                    .getFailure()
+                                    .rootCause()
+                                    .hasMessage("bulk.gateway.rate-limit." + kind + ".refresh-period is " + shown
+                                            + "; it must be at least 1ms (1m by default), or every request starts a"
+                                            + " new window and the portfolio's " + kind + " are never limited")));
+        }
+    }
+
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties(RateLimitProperties.class)
     static class RateLimits {}

@@ -22,7 +22,8 @@ import org.springframework.jdbc.datasource.SimpleDriverDataSource;
  * record outlives its job; otherwise the gateway does not start, naming both settings. A pass waits for
  * its batch's acknowledgements ({@code bulk.gateway.relay.send-timeout}) from 1 ms to {@link
  * Integer#MAX_VALUE} ms less the 30 s more its transaction may stand idle, PostgreSQL's {@code
- * idle_in_transaction_session_timeout}; otherwise the gateway does not start either.
+ * idle_in_transaction_session_timeout}; otherwise the gateway does not start either. Nor does it with a
+ * back-off after a failed pass ({@code bulk.gateway.relay.initial-backoff}) that is not positive.
  */
 class TaskTopicRetentionSettingTests {
 
@@ -106,6 +107,32 @@ class TaskTopicRetentionSettingTests {
                                 "bulk.gateway.relay.send-timeout is " + shown + "; it must be from 1ms to 2147453647ms")
                         .hasMessageContaining("PostgreSQL's idle_in_transaction_session_timeout")
                         .hasMessageContaining("Set it above the producer's delivery.timeout.ms (30s)")));
+    }
+
+    /**
+     * Before, 0 started the gateway, and while the broker or the database failed the relay made its
+     * passes one after the other without a pause (0 doubled is 0).
+     */
+    @Test
+    void aBackOffAfterAFailedPassThatIsNotPositiveIsRefusedNamingIt() {
+        gateway.run(context -> assertThat(context.getBean(RelayProperties.class))
+                .returns(Duration.ofMillis(200), RelayProperties::initialBackoff)
+                .returns(Duration.ofSeconds(10), RelayProperties::maxBackoff));
+        Map.of("0", "0s", "-1ms", "-1ms", "-1s", "-1s")
+                .forEach((backoff, shown) -> gateway.withPropertyValues("bulk.gateway.relay.initial-backoff=" + backoff)
+                        .run(context -> assertThat(context)
+                                .hasFailed()
+                                .getFailure()
+                                .rootCause()
+                                .hasMessageStartingWith("bulk.gateway.relay.initial-backoff is " + shown
+                                        + "; it must be positive (200ms by default)")));
+        gateway.withPropertyValues("bulk.gateway.relay.max-backoff=0")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessage("bulk.gateway.relay.max-backoff is 0s; it must be at least"
+                                + " bulk.gateway.relay.initial-backoff, 200ms"));
     }
 
     @Configuration(proxyBeanMethods = false)

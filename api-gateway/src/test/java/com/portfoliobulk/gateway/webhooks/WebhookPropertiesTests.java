@@ -46,6 +46,33 @@ class WebhookPropertiesTests {
                         .hasMessageContaining("bulk.gateway.webhooks.lease is 17s; it must be at least 18s"));
     }
 
+    /**
+     * Before, 0 started the gateway, and a failing receiver was called again at every poll (1 s) for the
+     * whole retry period, 24 h.
+     */
+    @Test
+    void aBackOffUnder1MillisecondIsRefusedNamingIt() {
+        gateway.run(
+                context -> assertThat(context.getBean(WebhookProperties.class).initialBackoff())
+                        .isEqualTo(Duration.ofSeconds(10)));
+        for (String[] refused : new String[][] {{"0", "0s"}, {"500us", "0.0005s"}, {"-1s", "-1s"}}) {
+            gateway.withPropertyValues("bulk.gateway.webhooks.initial-backoff=" + refused[0])
+                    .run(context -> assertThat(context)
+                            .hasFailed()
+                            .getFailure()
+                            .rootCause()
+                            .hasMessageStartingWith("bulk.gateway.webhooks.initial-backoff is " + refused[1]
+                                    + "; it must be at least 1ms (10s by default)"));
+        }
+        gateway.withPropertyValues("bulk.gateway.webhooks.max-backoff=5s")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessage("bulk.gateway.webhooks.max-backoff is 5s; it must be at least"
+                                + " bulk.gateway.webhooks.initial-backoff, 10s"));
+    }
+
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties(WebhookProperties.class)
     static class Webhooks {}
