@@ -75,6 +75,15 @@ public record WorkerProperties(
             Integer minInsyncReplicas) {
 
         public TopicNames {
+            // An empty or malformed name started the worker, which then read or sent nothing on that
+            // topic; a dead-letter topic the same as the task topic sent each dead letter back to be
+            // read, and dead-lettered, again.
+            tasks = DeclaredTopics.name(tasks, TASKS);
+            deadLetter = DeclaredTopics.name(deadLetter, DEAD_LETTER);
+            activity = DeclaredTopics.name(activity, ACTIVITY);
+            DeclaredTopics.distinct(tasks, TASKS, deadLetter, DEAD_LETTER);
+            DeclaredTopics.distinct(tasks, TASKS, activity, ACTIVITY);
+            DeclaredTopics.distinct(deadLetter, DEAD_LETTER, activity, ACTIVITY);
             if (partitions < 1 || replicas < 1) {
                 throw new IllegalArgumentException("bulk.worker.topics partitions and replicas must be at least 1");
             }
@@ -82,6 +91,12 @@ public record WorkerProperties(
                     replicas, minInsyncReplicas, "bulk.worker.topics.min-insync-replicas");
         }
     }
+
+    private static final String TASKS = "bulk.worker.topics.tasks (BULK_TASKS_TOPIC)";
+
+    private static final String DEAD_LETTER = "bulk.worker.topics.dead-letter (BULK_TASKS_DLT_TOPIC)";
+
+    private static final String ACTIVITY = "bulk.worker.topics.activity (BULK_ACTIVITY_TOPIC)";
 
     /**
      * Exponential back-off between redeliveries of a batch, without an end: the worker waits out an

@@ -45,6 +45,41 @@ class WorkerPropertiesTests {
                 .hasMessage("bulk.worker.publish-timeout must be positive");
     }
 
+    /**
+     * Before, an empty or malformed topic name ({@code portfolio/bulk-tasks}) started the worker, which
+     * then read no task; a dead-letter topic the same as the task topic sent each dead letter back to be
+     * read as a task again.
+     */
+    @Test
+    void aTopicNameKafkaRefusesOrTheTaskTopicAsDeadLetterTopicIsRefusedNamingTheVariable() {
+        assertThatThrownBy(() -> topics("", "dead-letter", "activity"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(
+                        "bulk.worker.topics.tasks (BULK_TASKS_TOPIC) is '', which Kafka refuses as" + " a topic name");
+        assertThatThrownBy(() -> topics("tasks", "portfolio/bulk-tasks-dlt", "activity"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("bulk.worker.topics.dead-letter (BULK_TASKS_DLT_TOPIC) is"
+                        + " 'portfolio/bulk-tasks-dlt', which Kafka refuses as a topic name");
+        assertThatThrownBy(() -> topics("tasks", "dead-letter", "account activity"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("bulk.worker.topics.activity (BULK_ACTIVITY_TOPIC) is 'account activity'");
+        assertThatThrownBy(() -> topics("portfolio.bulk-tasks", "portfolio.bulk-tasks", "activity"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("bulk.worker.topics.dead-letter (BULK_TASKS_DLT_TOPIC) is 'portfolio.bulk-tasks', which"
+                        + " Kafka takes for the same topic as bulk.worker.topics.tasks (BULK_TASKS_TOPIC),"
+                        + " 'portfolio.bulk-tasks': give each its own name");
+        assertThatThrownBy(() -> topics("tasks", "dead-letter", "tasks"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("bulk.worker.topics.activity (BULK_ACTIVITY_TOPIC) is 'tasks'");
+        assertThat(topics("portfolio.bulk-tasks", "portfolio.bulk-tasks-dlt", "portfolio.account-activity")
+                        .deadLetter())
+                .isEqualTo("portfolio.bulk-tasks-dlt");
+    }
+
+    private static WorkerProperties.TopicNames topics(String tasks, String deadLetter, String activity) {
+        return new WorkerProperties.TopicNames(tasks, deadLetter, activity, 12, (short) 1, null);
+    }
+
     private static WorkerProperties properties(Duration publishTimeout) {
         return new WorkerProperties(
                 new WorkerProperties.TopicNames("tasks", "dead-letter", "activity", 12, (short) 1, null),

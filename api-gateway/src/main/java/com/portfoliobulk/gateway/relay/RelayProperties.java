@@ -55,6 +55,8 @@ record RelayProperties(
         @DefaultValue("1s") Duration backlogRefreshInterval) {
 
     RelayProperties {
+        // An empty or malformed name started the gateway, and no task was ever published.
+        topic = DeclaredTopics.name(topic, "bulk.gateway.relay.topic (BULK_TASKS_TOPIC)");
         minInsyncReplicas = DeclaredTopics.minInsyncReplicas(
                 replicationFactor, minInsyncReplicas, "bulk.gateway.relay.min-insync-replicas");
         if (recordRetention != null && recordRetention.compareTo(Duration.ofDays(1)) < 0) {

@@ -110,6 +110,26 @@ class TaskTopicRetentionSettingTests {
     }
 
     /**
+     * Before, an empty or malformed task topic ({@code BULK_TASKS_TOPIC=portfolio/bulk-tasks}) started the
+     * gateway, and no task was ever published.
+     */
+    @Test
+    void aTaskTopicNameKafkaRefusesIsRefusedNamingTheVariable() {
+        for (String topic : new String[] {"", "portfolio/bulk-tasks", "bulk tasks"}) {
+            gateway.withPropertyValues("bulk.gateway.relay.topic=" + topic)
+                    .run(context -> assertThat(context)
+                            .hasFailed()
+                            .getFailure()
+                            .rootCause()
+                            .hasMessageStartingWith("bulk.gateway.relay.topic (BULK_TASKS_TOPIC) is '" + topic
+                                    + "', which Kafka refuses as a topic name: "));
+        }
+        gateway.withPropertyValues("bulk.gateway.relay.topic=tenant-1.bulk_tasks")
+                .run(context ->
+                        assertThat(context.getBean(NewTopic.class).name()).isEqualTo("tenant-1.bulk_tasks"));
+    }
+
+    /**
      * Before, 0 started the gateway, and while the broker or the database failed the relay made its
      * passes one after the other without a pause (0 doubled is 0).
      */

@@ -53,6 +53,11 @@ record AuditProperties(
         @DefaultValue("10s") @NotNull Duration kafkaDownAfter) {
 
     AuditProperties {
+        // A malformed name started the audit-consumer, which then read nothing; a dead-letter topic the
+        // same as the activity topic sent each dead letter back to be read, and dead-lettered, again.
+        activityTopic = DeclaredTopics.name(activityTopic, ACTIVITY_TOPIC);
+        deadLetterTopic = DeclaredTopics.name(deadLetterTopic, DEAD_LETTER_TOPIC);
+        DeclaredTopics.distinct(activityTopic, ACTIVITY_TOPIC, deadLetterTopic, DEAD_LETTER_TOPIC);
         minInsyncReplicas = DeclaredTopics.minInsyncReplicas(
                 replicationFactor, minInsyncReplicas, "bulk.audit.min-insync-replicas");
         // The error handler's back-off (ActivityListenerConfiguration): 0 tried a failed write again
@@ -83,6 +88,10 @@ record AuditProperties(
         }
         return duration.toString().substring(2).toLowerCase(Locale.ROOT);
     }
+
+    private static final String ACTIVITY_TOPIC = "bulk.audit.activity-topic (BULK_ACTIVITY_TOPIC)";
+
+    private static final String DEAD_LETTER_TOPIC = "bulk.audit.dead-letter-topic (BULK_ACTIVITY_DLT_TOPIC)";
 
     static final String DEFAULT_GROUP_ID = "audit-consumer";
 

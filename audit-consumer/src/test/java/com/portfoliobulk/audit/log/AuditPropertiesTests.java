@@ -63,6 +63,33 @@ class AuditPropertiesTests {
                         .hasMessageStartingWith("bulk.audit.retry-max-interval is -1ms; it must be at least"));
     }
 
+    /**
+     * Before, a malformed topic name started the audit-consumer, which then read nothing, and a dead-letter
+     * topic the same as the activity topic sent each dead letter back to be read, and dead-lettered, again.
+     */
+    @Test
+    void aTopicNameKafkaRefusesOrTheActivityTopicAsDeadLetterTopicIsRefusedNamingTheVariable() {
+        audit.withPropertyValues("bulk.audit.activity-topic=portfolio/account-activity")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageStartingWith("bulk.audit.activity-topic (BULK_ACTIVITY_TOPIC) is"
+                                + " 'portfolio/account-activity', which Kafka refuses as a topic name: "));
+        audit.withPropertyValues("bulk.audit.dead-letter-topic=portfolio.account-activity")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessage("bulk.audit.dead-letter-topic (BULK_ACTIVITY_DLT_TOPIC) is"
+                                + " 'portfolio.account-activity', which Kafka takes for the same topic as"
+                                + " bulk.audit.activity-topic (BULK_ACTIVITY_TOPIC), 'portfolio.account-activity':"
+                                + " give each its own name"));
+        audit.run(context -> assertThat(context.getBean(AuditProperties.class))
+                .returns("portfolio.account-activity", AuditProperties::activityTopic)
+                .returns("portfolio.account-activity-dlt", AuditProperties::deadLetterTopic));
+    }
+
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties(AuditProperties.class)
     static class Audit {}

@@ -2,6 +2,8 @@ package com.portfoliobulk.servicesupport.kafka;
 
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.internals.Topic;
 import org.springframework.kafka.config.TopicBuilder;
 
 /**
@@ -47,5 +49,39 @@ public final class DeclaredTopics {
                     + " (with more, every send with acks=all fails); leave it unset for " + Math.max(1, replicas - 1));
         }
         return configured;
+    }
+
+    /**
+     * {@code name}, a topic name Kafka takes (not empty, at most 249 characters of ASCII letters, digits,
+     * {@code .}, {@code _} and {@code -}, not {@code .} or {@code ..}). Else a service started and no
+     * record of the topic was ever sent or read.
+     *
+     * @param setting the setting and its variable, for the message, e.g. {@code bulk.x.topic (BULK_X_TOPIC)}
+     * @throws IllegalArgumentException naming the setting and Kafka's reason
+     */
+    public static String name(String name, String setting) {
+        String given = name == null ? "" : name;
+        try {
+            Topic.validate(given);
+        } catch (InvalidTopicException refused) {
+            throw new IllegalArgumentException(
+                    setting + " is '" + given + "', which Kafka refuses as a topic name: " + refused.getMessage());
+        }
+        return given;
+    }
+
+    /**
+     * Refuses a dead-letter (or other) topic that Kafka takes for the same topic as {@code source}: the
+     * same name, or one that differs only in {@code .} against {@code _}, which Kafka does not keep apart.
+     * Dead letters sent to the topic they came from would be read again, and fail again, without end.
+     *
+     * @param sourceSetting and {@code otherSetting}: the settings and their variables, for the message
+     * @throws IllegalArgumentException naming both settings
+     */
+    public static void distinct(String source, String sourceSetting, String other, String otherSetting) {
+        if (source != null && other != null && Topic.hasCollision(source, other)) {
+            throw new IllegalArgumentException(otherSetting + " is '" + other + "', which Kafka takes for the same"
+                    + " topic as " + sourceSetting + ", '" + source + "': give each its own name");
+        }
     }
 }

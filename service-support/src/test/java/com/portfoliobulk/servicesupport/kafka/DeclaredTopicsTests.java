@@ -34,6 +34,41 @@ class DeclaredTopicsTests {
     }
 
     @Test
+    void aTopicNameKafkaTakesIsKept() {
+        for (String name : new String[] {"portfolio.bulk-tasks", "a", "A_b-1.c", "x".repeat(249)}) {
+            assertThat(DeclaredTopics.name(name, "p")).isEqualTo(name);
+        }
+    }
+
+    @Test
+    void aTopicNameKafkaRefusesIsRefusedNamingTheSettingAndKafkasReason() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> DeclaredTopics.name("portfolio/bulk-tasks", "bulk.x.topic (BULK_X_TOPIC)"))
+                .withMessageStartingWith("bulk.x.topic (BULK_X_TOPIC) is 'portfolio/bulk-tasks', which Kafka refuses"
+                        + " as a topic name: ")
+                .withMessageContaining("characters other than ASCII alphanumerics, '.', '_' and '-'");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> DeclaredTopics.name("", "bulk.x.topic (BULK_X_TOPIC)"))
+                .withMessageStartingWith("bulk.x.topic (BULK_X_TOPIC) is '', which Kafka refuses as a topic name: ")
+                .withMessageContaining("empty");
+        for (String name : new String[] {null, " ", ".", "..", "x".repeat(250), "tâches"}) {
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> DeclaredTopics.name(name, "p"))
+                    .withMessageStartingWith("p is '");
+        }
+    }
+
+    @Test
+    void aTopicKafkaTakesForTheSameAsTheSourceIsRefusedNamingBoth() {
+        DeclaredTopics.distinct("tasks", "a", "tasks-dlt", "b");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> DeclaredTopics.distinct("t.a", "bulk.x.topic (X)", "t.a", "bulk.x.dlt (Y)"))
+                .withMessage("bulk.x.dlt (Y) is 't.a', which Kafka takes for the same topic as bulk.x.topic (X),"
+                        + " 't.a': give each its own name");
+        assertThatIllegalArgumentException().isThrownBy(() -> DeclaredTopics.distinct("t.a", "a", "t_a", "b"));
+    }
+
+    @Test
     void theTopicCarriesItsMinInsyncReplicas() {
         NewTopic topic = DeclaredTopics.topic("t", 12, (short) 3, 2);
 
