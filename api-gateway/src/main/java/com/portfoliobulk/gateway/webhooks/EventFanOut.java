@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.webhooks;
 
 import com.portfoliobulk.gateway.jobs.JobStatusViews;
 import com.portfoliobulk.gateway.jobs.JobView;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,8 +17,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Turns job events of the outbox into one message per active subscription that receives them, in one
  * transaction per batch: the events are locked ({@code SKIP LOCKED}, so several gateways share the
- * work), their messages inserted (once per event and subscription, whatever happens), and the events
- * marked fanned out. The message body is rendered here, once, and sent unchanged on every attempt:
+ * work), their messages inserted (once per event and subscription, whatever happens, under an id made
+ * of the two: {@link #messageId}), and the events marked fanned out. The message body is rendered here, once, and sent unchanged on every attempt:
  * {@code {"type", "timestamp", "data"}} where {@code data} is the job exactly as its status endpoint
  * shows it (the job has ended, so it no longer changes).
  */
@@ -78,7 +79,12 @@ class EventFanOut {
                                         new Envelope(event.type().wireName(), event.occurredAt(), job));
                             }
                             messages.add(new Deliveries.NewMessage(
-                                    UUID.randomUUID(), target.id(), event.id(), event.type(), event.jobId(), payload));
+                                    messageId(event.id(), target.id()),
+                                    target.id(),
+                                    event.id(),
+                                    event.type(),
+                                    event.jobId(),
+                                    payload));
                         }
                     }
                 }
@@ -115,10 +121,11 @@ class EventFanOut {
                 JobView job = views.get(progress.jobId());
                 if (job != null) {
                     String payload = json.writeValueAsString(new Envelope(EventType.JOB_PROGRESS.wireName(), now, job));
+                    UUID eventId = UUID.randomUUID();
                     messages.add(new Deliveries.NewMessage(
-                            UUID.randomUUID(),
+                            messageId(eventId, progress.subscriptionId()),
                             progress.subscriptionId(),
-                            UUID.randomUUID(),
+                            eventId,
                             EventType.JOB_PROGRESS,
                             progress.jobId(),
                             payload));
@@ -129,6 +136,20 @@ class EventFanOut {
             return messages.size();
         });
         return done == null ? 0 : done;
+    }
+
+    /**
+     * The id of the message of this event to this subscription, its {@code webhook-id}: a name-based UUID
+     * of the two ids, so that the event fanned out again (a database restored to a moment before its
+     * fan-out still holds it unfanned, without its messages) gives the receiver the same {@code
+     * webhook-id} as before, and the receiver's deduplication drops it. A random id made it a new message.
+     * A progress message is a new event each time (the job as it is when queued), so its id is new too.
+     */
+    static UUID messageId(UUID eventId, UUID subscriptionId) {
+        ByteBuffer name = ByteBuffer.allocate(32);
+        name.putLong(eventId.getMostSignificantBits()).putLong(eventId.getLeastSignificantBits());
+        name.putLong(subscriptionId.getMostSignificantBits()).putLong(subscriptionId.getLeastSignificantBits());
+        return UUID.nameUUIDFromBytes(name.array());
     }
 
     /**

@@ -91,6 +91,42 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
         assertThat(eventCount(jobId)).as("one event per ended job").isEqualTo(1);
     }
 
+    /**
+     * A database restored to a moment before a job's end event was fanned out holds the event unfanned
+     * and none of its messages, though the receiver got them: the event is fanned out again, and its
+     * message reaches the receiver a second time under the same {@code webhook-id}, which the receiver's
+     * deduplication drops. Before, each fan-out made a random id, so the receiver took it for a new message.
+     */
+    @Test
+    void anEventFannedOutAgainAfterARestoreReachesTheReceiverUnderTheSameWebhookId() {
+        String subscriptionId =
+                subscribe("/restored", "job.completed").path("subscriptionId").asString();
+        UUID jobId = job(1);
+        finish(jobId, false);
+        assertThat(settledDelivery(subscriptionId).path("status").asString()).isEqualTo("SUCCEEDED");
+        awaitReceivedOnly("/restored", 1);
+
+        // What the restore leaves: the event not fanned out, its message and attempts gone.
+        jdbc.sql("""
+                        WITH gone AS (DELETE FROM jobs.webhook_deliveries WHERE subscription_id = :subscription)
+                        UPDATE jobs.webhook_events SET fanned_out_at = NULL WHERE job_id = :job
+                        """)
+                .param("subscription", UUID.fromString(subscriptionId))
+                .param("job", jobId)
+                .update();
+
+        await().atMost(PATIENCE).until(() -> receiver.received("/restored").size() == 2);
+        List<Received> received = receiver.received("/restored");
+        assertThat(received).allMatch(Received::signatureVerified);
+        assertThat(received.get(1).header("webhook-id"))
+                .as("the same message as before the restore")
+                .isEqualTo(received.get(0).header("webhook-id"));
+        assertThat(received.get(1).body()).isEqualTo(received.get(0).body());
+        assertThat(settledDelivery(subscriptionId).path("deliveryId").asString().replace("-", ""))
+                .isEqualTo(received.get(0).header("webhook-id").substring("msg_".length()));
+        awaitReceivedOnly("/restored", 2);
+    }
+
     @Test
     void aReceiverFailingThreeTimesWith503GetsExactlyOneSuccessfulDelivery() {
         receiver.thenReply(
