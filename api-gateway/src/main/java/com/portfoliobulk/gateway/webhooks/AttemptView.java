@@ -6,7 +6,9 @@ import java.time.Instant;
 /**
  * One attempt to send a message.
  *
- * @param attemptedAt when it started
+ * @param attemptedAt when it started; for a message not sent again before its retry period ended, when
+ *     it was failed (that entry sent nothing: no response code, 0 ms, not counted in the message's
+ *     {@code attempts})
  * @param outcome {@code SUCCEEDED} (a 2xx answer), {@code WILL_RETRY} (timeout, connection failure, 5xx
  *     or 429) or {@code FAILED} (another answer, or the retry period is over)
  * @param responseCode the receiver's HTTP status; absent when it did not answer

@@ -36,6 +36,10 @@ class Deliveries {
     /** The most events, or messages, one statement of {@link #removeOld} deletes. */
     static final int REMOVAL_BATCH = 10_000;
 
+    /** Why a message failed that was not sent again before its retry period ended. */
+    static final String EXPIRED = "Not delivered within the retry period: no attempt was made before it ended"
+            + " (the subscription disabled, or no gateway able to send it)";
+
     private final JdbcClient jdbc;
 
     Deliveries(JdbcClient jdbc) {
@@ -369,15 +373,27 @@ class Deliveries {
      * subscription was disabled, or no gateway could send them): {@link #claimDue} still claims a
      * message due before the end of its retry period until then, so that its last retry, scheduled a
      * moment before that end, is made and recorded even when no pass came in between.
+     *
+     * <p>Such a message's {@code last_error} says why it failed ({@link #EXPIRED}), whatever its last
+     * attempt's error was, and its history ends with a {@code FAILED} entry of that moment that sent
+     * nothing (no response code, 0 ms, not counted in {@code attempts}), in place of a retry that never
+     * came. Before, it kept the receiver's last error ("The receiver answered 503") and its history
+     * ended with {@code WILL_RETRY} and a next attempt never made.
      */
     int failExpired(Duration lease) {
         return jdbc.sql("""
-                        UPDATE jobs.webhook_deliveries
-                        SET status = 'FAILED', next_attempt_at = NULL, leased_until = NULL,
-                            last_error = coalesce(last_error, 'Not delivered within the retry period')
-                        WHERE status = 'PENDING' AND give_up_at < now() - cast(:lease AS interval)
-                          AND (leased_until IS NULL OR leased_until < now())
-                        """).param("lease", interval(lease)).update();
+                        WITH expired AS (
+                            UPDATE jobs.webhook_deliveries
+                            SET status = 'FAILED', next_attempt_at = NULL, leased_until = NULL, last_error = :error
+                            WHERE status = 'PENDING' AND give_up_at < now() - cast(:lease AS interval)
+                              AND (leased_until IS NULL OR leased_until < now())
+                            RETURNING id)
+                        INSERT INTO jobs.webhook_attempts (delivery_id, attempted_at, outcome, duration_ms, error)
+                        SELECT id, now(), 'FAILED', 0, :error FROM expired
+                        """)
+                .param("lease", interval(lease))
+                .param("error", EXPIRED)
+                .update();
     }
 
     /**

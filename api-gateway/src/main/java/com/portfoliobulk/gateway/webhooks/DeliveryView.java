@@ -15,7 +15,8 @@ import java.util.UUID;
  * @param attempts how many attempts were made, also those older than the history shows
  * @param lastResponseCode the receiver's HTTP status at the last attempt; absent when it did not answer
  * @param lastDurationMs how long the last attempt took
- * @param lastError why the last attempt failed
+ * @param lastError why the last attempt failed, or that the message was not sent again before its retry
+ *     period ended
  * @param nextAttemptAt when it is tried next; absent once it succeeded or failed
  * @param createdAt when the event was fanned out to the subscription
  * @param deliveredAt when the receiver accepted it; absent until then, and from a redelivery until the

@@ -615,8 +615,30 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                         UPDATE jobs.webhook_subscriptions SET status = 'ACTIVE', disabled_reason = NULL WHERE id = :id
                         """).param("id", UUID.fromString(subscriptionId)).update();
 
-        assertThat(settledDelivery(subscriptionId).path("status").asString()).isEqualTo("FAILED");
+        JsonNode delivery = settledDelivery(subscriptionId);
+        assertThat(delivery.path("status").asString()).isEqualTo("FAILED");
         awaitReceivedOnly("/expired", attempts);
+        // Why it failed, not the receiver's last answer; and the history ends with that, not a retry never made.
+        assertThat(delivery.path("lastError").asString())
+                .startsWith("Not delivered within the retry period: no attempt was made before it ended");
+        assertThat(delivery.path("attempts").asInt()).as("the requests sent").isEqualTo(attempts);
+        List<JsonNode> history = delivery.path("history").values().stream().toList();
+        assertThat(history).hasSize(attempts + 1);
+        assertThat(history.subList(0, attempts))
+                .extracting(a -> a.path("outcome").asString() + "/"
+                        + a.path("responseCode").asInt())
+                .containsOnly("WILL_RETRY/500");
+        JsonNode end = history.getLast();
+        assertThat(end.path("outcome").asString()).isEqualTo("FAILED");
+        assertThat(end.path("responseCode").isMissingNode()
+                        || end.path("responseCode").isNull())
+                .as("nothing was sent")
+                .isTrue();
+        assertThat(end.path("error").asString())
+                .isEqualTo(delivery.path("lastError").asString());
+        assertThat(end.path("nextAttemptAt").isMissingNode()
+                        || end.path("nextAttemptAt").isNull())
+                .isTrue();
     }
 
     /**
