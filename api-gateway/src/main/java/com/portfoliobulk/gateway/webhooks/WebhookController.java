@@ -1,10 +1,13 @@
 package com.portfoliobulk.gateway.webhooks;
 
+import com.portfoliobulk.contracts.Quoted;
 import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.gateway.jobs.JobSubmission;
 import com.portfoliobulk.gateway.portfolio.AdministrativeChanges;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
+import com.portfoliobulk.gateway.web.CanonicalUuids;
+import com.portfoliobulk.gateway.web.InvalidParameterException;
 import com.portfoliobulk.gateway.web.PageParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -13,6 +16,7 @@ import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -42,6 +46,13 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 @RestController
 @RequestMapping(path = "/api/v1/portfolios/{portfolioId}/webhooks", produces = MediaType.APPLICATION_JSON_VALUE)
 class WebhookController {
+
+    /** How a message is named in a path. */
+    static final String DELIVERY_ID = "The message: its deliveryId, or the webhook-id its receiver got (msg_ and the"
+            + " deliveryId without its hyphens).";
+
+    /** A message's webhook-id: {@code msg_} and its id's 32 hexadecimal digits. */
+    private static final Pattern WEBHOOK_ID = Pattern.compile("msg_[0-9a-fA-F]{32}");
 
     private final PortfolioAccess access;
 
@@ -223,13 +234,18 @@ class WebhookController {
             responseCode = "200",
             description = "The message and its newest 100 attempts (all of them when it has no more), oldest first.")
     @ApiResponse(
+            responseCode = "400",
+            description = "The deliveryId is neither a UUID nor a webhook-id (msg_ and 32 hexadecimal digits).")
+    @ApiResponse(
             responseCode = "404",
             description = "No such subscription in this portfolio, or no such message of it.")
     @GetMapping("/{subscriptionId}/deliveries/{deliveryId}")
     DeliveryView delivery(
-            @PathVariable UUID portfolioId, @PathVariable UUID subscriptionId, @PathVariable UUID deliveryId) {
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID subscriptionId,
+            @Parameter(description = DELIVERY_ID) @PathVariable String deliveryId) {
         access.requireChange(portfolioId);
-        return subscriptions.delivery(portfolioId, subscriptionId, deliveryId);
+        return subscriptions.delivery(portfolioId, subscriptionId, deliveryId(deliveryId));
     }
 
     @Operation(
@@ -239,6 +255,9 @@ class WebhookController {
                     + " back-off interval.")
     @ApiResponse(responseCode = "202", description = "Queued; the message as it is now.")
     @ApiResponse(
+            responseCode = "400",
+            description = "The deliveryId is neither a UUID nor a webhook-id (msg_ and 32 hexadecimal digits).")
+    @ApiResponse(
             responseCode = "404",
             description = "No such subscription in this portfolio, or no such message of it.")
     @ApiResponse(
@@ -246,8 +265,31 @@ class WebhookController {
             description = "The subscription is disabled, so nothing is sent to it: enable it first.")
     @PostMapping("/{subscriptionId}/deliveries/{deliveryId}/redeliver")
     ResponseEntity<DeliveryView> redeliver(
-            @PathVariable UUID portfolioId, @PathVariable UUID subscriptionId, @PathVariable UUID deliveryId) {
+            @PathVariable UUID portfolioId,
+            @PathVariable UUID subscriptionId,
+            @Parameter(description = DELIVERY_ID) @PathVariable String deliveryId) {
         access.requireCurrentChange(portfolioId);
-        return ResponseEntity.accepted().body(subscriptions.redeliver(portfolioId, subscriptionId, deliveryId));
+        return ResponseEntity.accepted()
+                .body(subscriptions.redeliver(portfolioId, subscriptionId, deliveryId(deliveryId)));
+    }
+
+    /**
+     * The message that {@code text} names: its {@code deliveryId} (a UUID in its canonical spelling, as
+     * every other id of a path) or the {@code webhook-id} its receiver got ({@code msg_} and the same UUID
+     * as 32 hexadecimal digits, without its hyphens); else a 400 naming {@code deliveryId}.
+     */
+    static UUID deliveryId(String text) {
+        UUID id = CanonicalUuids.parse(text);
+        if (id == null && WEBHOOK_ID.matcher(text).matches()) {
+            id = new UUID(
+                    Long.parseUnsignedLong(text.substring(4, 20), 16), Long.parseUnsignedLong(text.substring(20), 16));
+        }
+        if (id == null) {
+            throw new InvalidParameterException(
+                    "deliveryId",
+                    Quoted.of(text) + " is not a UUID of 8-4-4-4-12 hexadecimal digits, nor a webhook-id (msg_ and"
+                            + " 32 hexadecimal digits)");
+        }
+        return id;
     }
 }

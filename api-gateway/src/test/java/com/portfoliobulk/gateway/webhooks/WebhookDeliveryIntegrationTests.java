@@ -92,6 +92,42 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
     }
 
     /**
+     * A receiver's support asks about a message by the {@code webhook-id} it got: the API finds the
+     * message by it as by its {@code deliveryId}, and redelivers it under it. Before, only the
+     * {@code deliveryId} was read, and a {@code webhook-id} was a 400.
+     */
+    @Test
+    void aMessageIsFoundAndRedeliveredByTheWebhookIdItsReceiverGot() {
+        String subscriptionId = subscribe("/by-webhook-id", "job.completed")
+                .path("subscriptionId")
+                .asString();
+        finish(job(1), false);
+        String deliveryId = settledDelivery(subscriptionId).path("deliveryId").asString();
+        awaitReceivedOnly("/by-webhook-id", 1);
+        String webhookId = receiver.received("/by-webhook-id").getFirst().header("webhook-id");
+        String messagePath = webhooksPath() + "/" + subscriptionId + "/deliveries/";
+
+        Answer found = api.get(admin(portfolio.id()), messagePath + webhookId);
+
+        assertThat(found.status()).as(found.text()).isEqualTo(200);
+        assertThat(found.body().path("deliveryId").asString()).isEqualTo(deliveryId);
+        assertThat(found.body().path("history").values()).hasSize(1);
+        Answer redelivered =
+                redeliver(subscriptionId, webhookId.toUpperCase(Locale.ROOT).replace("MSG_", "msg_"));
+        assertThat(redelivered.status()).as(redelivered.text()).isEqualTo(202);
+        await().atMost(PATIENCE).until(() -> receiver.received("/by-webhook-id").size() == 2);
+        assertThat(receiver.received("/by-webhook-id").get(1).header("webhook-id"))
+                .isEqualTo(webhookId);
+
+        Answer unknown = api.get(admin(portfolio.id()), messagePath + "msg_" + "0".repeat(32));
+        assertThat(unknown.status()).as(unknown.text()).isEqualTo(404);
+        Answer malformed = api.get(admin(portfolio.id()), messagePath + webhookId.substring(0, 20));
+        assertThat(malformed.status()).as(malformed.text()).isEqualTo(400);
+        assertThat(malformed.body().path("errors").get(0).path("field").asString())
+                .isEqualTo("deliveryId");
+    }
+
+    /**
      * A database restored to a moment before a job's end event was fanned out holds the event unfanned
      * and none of its messages, though the receiver got them: the event is fanned out again, and its
      * message reaches the receiver a second time under the same {@code webhook-id}, which the receiver's
