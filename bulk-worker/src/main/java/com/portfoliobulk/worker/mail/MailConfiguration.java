@@ -1,5 +1,6 @@
 package com.portfoliobulk.worker.mail;
 
+import java.util.Properties;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.context.annotation.Bean;
@@ -24,7 +25,8 @@ class MailConfiguration {
     /**
      * Spring Boot's mail sender ({@code spring.mail.*}), sending with the worker's SMTP transport: it
      * waits {@code bulk.worker.mail.data-reply-timeout} for the server's acceptance of a message
-     * ({@link DataReplyTimeoutTransport}).
+     * ({@link DataReplyTimeoutTransport}), and upgrading to TLS as {@code bulk.worker.mail.starttls}
+     * and {@code bulk.worker.mail.starttls-required} say (checked to be {@code true} or {@code false}).
      */
     @Bean
     static BeanPostProcessor mailSenderDataReplyTimeout(ObjectProvider<MailProperties> properties) {
@@ -33,8 +35,11 @@ class MailConfiguration {
             @Override
             public Object postProcessAfterInitialization(Object bean, String beanName) {
                 if (bean instanceof JavaMailSenderImpl sender) {
-                    DataReplyTimeoutTransport.install(
-                            sender, properties.getObject().dataReplyTimeout());
+                    MailProperties mail = properties.getObject();
+                    Properties settings = sender.getJavaMailProperties();
+                    settings.setProperty("mail.smtp.starttls.enable", String.valueOf(mail.upgradesToTls()));
+                    settings.setProperty("mail.smtp.starttls.required", String.valueOf(mail.requiresTls()));
+                    DataReplyTimeoutTransport.install(sender, mail.dataReplyTimeout());
                 }
                 return bean;
             }

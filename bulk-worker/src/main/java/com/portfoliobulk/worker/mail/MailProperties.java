@@ -24,6 +24,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     message's data, its acceptance of the message (every other reply: {@code mail.smtp.timeout}).
  *     RFC 5321 asks for 10 minutes: a client that gives up earlier does not know whether the server
  *     took the message, and the attempt after it may deliver a second copy
+ * @param starttls {@code true} or {@code false} ({@code BULK_SMTP_STARTTLS}): whether the sender
+ *     upgrades the connection to TLS whenever the server offers {@code STARTTLS}
+ * @param starttlsRequired {@code true} or {@code false} ({@code BULK_SMTP_STARTTLS_REQUIRED}):
+ *     whether a server that does not offer {@code STARTTLS} gets nothing, neither the credentials nor
+ *     a message. Angus Mail takes only {@code true} as true: {@code yes}, {@code on} or {@code 1} would
+ *     silently send in the clear, so any value but {@code true} or {@code false} stops the worker
  */
 @ConfigurationProperties("bulk.worker.mail")
 public record MailProperties(
@@ -38,7 +44,9 @@ public record MailProperties(
         @DefaultValue("5m") Duration maxBackoff,
         @DefaultValue("40") int maxAttempts,
         @DefaultValue("portfolio-bulk-access") String messageIdDomain,
-        @DefaultValue("10m") Duration dataReplyTimeout) {
+        @DefaultValue("10m") Duration dataReplyTimeout,
+        @DefaultValue("true") String starttls,
+        @DefaultValue("false") String starttlsRequired) {
 
     /**
      * The longest data-reply timeout: a message's transaction holds its outbox row and a database
@@ -47,6 +55,8 @@ public record MailProperties(
     private static final Duration MAX_DATA_REPLY_TIMEOUT = Duration.ofHours(1);
 
     public MailProperties {
+        checkSwitch("BULK_SMTP_STARTTLS", "bulk.worker.mail.starttls", starttls);
+        checkSwitch("BULK_SMTP_STARTTLS_REQUIRED", "bulk.worker.mail.starttls-required", starttlsRequired);
         checkSender(from);
         checkAcceptUrl(acceptUrl);
         if (maxAttempts < 1) {
@@ -107,6 +117,28 @@ public record MailProperties(
             }
         }
         throw new IllegalArgumentException("bulk.worker.mail.accept-url " + problem + ": " + acceptUrl);
+    }
+
+    /** Whether the sender upgrades the connection to TLS whenever the server offers it. */
+    boolean upgradesToTls() {
+        return Boolean.parseBoolean(starttls.strip());
+    }
+
+    /** Whether a server that does not offer {@code STARTTLS} gets nothing in the clear. */
+    boolean requiresTls() {
+        return Boolean.parseBoolean(starttlsRequired.strip());
+    }
+
+    /**
+     * {@code true} or {@code false}, in any case: what the operator meant by any other value is not
+     * known, and the mail library would read it as {@code false}.
+     */
+    private static void checkSwitch(String variable, String property, String value) {
+        String given = value == null ? "" : value.strip();
+        if (!given.equalsIgnoreCase("true") && !given.equalsIgnoreCase("false")) {
+            throw new IllegalArgumentException(
+                    variable + " (" + property + ") must be true or false, not '" + value + "'");
+        }
     }
 
     /** The wait before attempt {@code attempts + 1}, after {@code attempts} failed ones. */

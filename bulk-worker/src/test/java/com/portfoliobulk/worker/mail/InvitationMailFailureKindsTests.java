@@ -194,7 +194,9 @@ class InvitationMailFailureKindsTests {
                 Duration.ofMinutes(5),
                 40,
                 "d",
-                Duration.ofMinutes(10));
+                Duration.ofMinutes(10),
+                "true",
+                "false");
 
         assertThat(properties.backoffAfter(1)).isEqualTo(Duration.ofSeconds(5));
         assertThat(properties.backoffAfter(2)).isEqualTo(Duration.ofSeconds(10));

@@ -3,14 +3,37 @@ package com.portfoliobulk.worker.mail;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.portfoliobulk.worker.fixtures.ScriptedSmtp;
+import jakarta.mail.MessagingException;
+import jakarta.mail.internet.MimeMessage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.boot.mail.autoconfigure.MailSenderAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.MutablePropertySources;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.mail.MailException;
+import org.springframework.mail.javamail.JavaMailSender;
+import org.springframework.mail.javamail.JavaMailSenderImpl;
+import org.springframework.mail.javamail.MimeMessageHelper;
 
 /**
  * The worker does not start with a sender or an accept link every invitation would fail with: a
  * malformed {@code From} made each message fail for good on its first attempt, and a public URL
- * ending with a slash sent every invitee to a refused page.
+ * ending with a slash sent every invitee to a refused page. Nor with a STARTTLS switch that is not
+ * {@code true} or {@code false}.
  */
 class MailPropertiesTests {
 
@@ -81,10 +104,101 @@ class MailPropertiesTests {
                         Duration.ofMinutes(5),
                         40,
                         "portfolio-bulk-access",
-                        Duration.parse(timeout)))
+                        Duration.parse(timeout),
+                        "true",
+                        "false"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("bulk.worker.mail.data-reply-timeout must be positive");
     }
+
+    /**
+     * {@code BULK_SMTP_STARTTLS_REQUIRED=yes}, as an operator may write it: the mail library read any
+     * value but {@code true} as false, and the worker sent the SMTP credentials and every invitation
+     * link in the clear to a server that did not offer {@code STARTTLS}. Now the worker does not start,
+     * and says which variable and what it takes.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"yes", "1", "on"})
+    void aStartTlsSwitchThatIsNotTrueOrFalseStopsTheWorker(String value) {
+        worker("BULK_SMTP_STARTTLS_REQUIRED", value)
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessage("BULK_SMTP_STARTTLS_REQUIRED (bulk.worker.mail.starttls-required) must be true or"
+                                + " false, not '" + value + "'"));
+        worker("BULK_SMTP_STARTTLS", value)
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageStartingWith(
+                                "BULK_SMTP_STARTTLS (bulk.worker.mail.starttls) must be true or false"));
+    }
+
+    /**
+     * {@code BULK_SMTP_STARTTLS_REQUIRED=true}: the worker's mail sender gives a server that does not
+     * offer {@code STARTTLS} nothing, not even the sender's address; with {@code false} the same server
+     * gets the message.
+     */
+    @Test
+    void startTlsRequiredTrueSendsNothingToAServerWithoutStartTls() {
+        worker("BULK_SMTP_STARTTLS_REQUIRED", "true").run(context -> {
+            try (ScriptedSmtp smtp = new ScriptedSmtp("250 OK", true, false)) {
+                JavaMailSenderImpl sender = (JavaMailSenderImpl) context.getBean(JavaMailSender.class);
+                sender.setPort(smtp.port());
+
+                assertThatThrownBy(() -> sender.send(invitation(sender))).isInstanceOf(MailException.class);
+                assertThat(smtp.commands())
+                        .noneMatch(command -> command.toUpperCase(Locale.ROOT).startsWith("MAIL"));
+                assertThat(smtp.messages()).isEmpty();
+            }
+        });
+        worker("BULK_SMTP_STARTTLS_REQUIRED", "false").run(context -> {
+            try (ScriptedSmtp smtp = new ScriptedSmtp("250 OK", true, false)) {
+                JavaMailSenderImpl sender = (JavaMailSenderImpl) context.getBean(JavaMailSender.class);
+                sender.setPort(smtp.port());
+
+                sender.send(invitation(sender));
+                assertThat(smtp.messages()).hasSize(1);
+            }
+        });
+    }
+
+    /**
+     * The worker's mail settings as it starts with them: its {@code bulk-worker.yml}, one environment
+     * variable set, Spring Boot's mail sender and the worker's mail configuration.
+     */
+    private static ApplicationContextRunner worker(String variable, String value) {
+        return new ApplicationContextRunner()
+                .withInitializer(context -> {
+                    MutablePropertySources sources = context.getEnvironment().getPropertySources();
+                    try {
+                        new YamlPropertySourceLoader()
+                                .load("bulk-worker.yml", new ClassPathResource("bulk-worker.yml"))
+                                .forEach(sources::addLast);
+                    } catch (IOException ex) {
+                        throw new UncheckedIOException(ex);
+                    }
+                    sources.addFirst(new MapPropertySource(
+                            "environment", Map.of(variable, value, "BULK_SMTP_HOST", "127.0.0.1")));
+                })
+                .withConfiguration(AutoConfigurations.of(MailSenderAutoConfiguration.class))
+                .withUserConfiguration(WorkerMail.class);
+    }
+
+    private static MimeMessage invitation(JavaMailSenderImpl sender) throws MessagingException {
+        MimeMessage message = sender.createMimeMessage();
+        new MimeMessageHelper(message).setTo("invitee@brand.example");
+        message.setFrom("no-reply@brand.example");
+        message.setText("Accept the invitation: https://bulk.example/invitations/secret-token");
+        return message;
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableConfigurationProperties(MailProperties.class)
+    @Import(MailConfiguration.class)
+    static class WorkerMail {}
 
     private static MailProperties properties(String from, String acceptUrl) {
         return new MailProperties(
@@ -95,6 +209,8 @@ class MailPropertiesTests {
                 Duration.ofMinutes(5),
                 40,
                 "portfolio-bulk-access",
-                Duration.ofMinutes(10));
+                Duration.ofMinutes(10),
+                "true",
+                "false");
     }
 }
