@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.activity;
 
 import com.portfoliobulk.gateway.web.InternalService;
+import com.portfoliobulk.gateway.web.InternalServiceUrls;
 import com.portfoliobulk.gateway.web.InternalServices;
 import com.portfoliobulk.gateway.web.RequestIds;
 import java.util.UUID;
@@ -28,11 +29,11 @@ class AuditLogClient {
 
     private final JsonMapper json;
 
-    AuditLogClient(ActivityLogProperties properties, InternalServices services, JsonMapper json) {
+    AuditLogClient(InternalServiceUrls urls, InternalServices services, JsonMapper json) {
         this.json = json;
         this.audit = services.connect(
                 InternalServices.Callee.AUDIT_CONSUMER,
-                properties.auditBaseUrl(),
+                urls.audit(),
                 AuditLogApi.class,
                 "The activity log cannot be read right now");
     }

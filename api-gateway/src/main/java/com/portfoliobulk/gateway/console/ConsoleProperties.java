@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.console;
 
 import com.portfoliobulk.contracts.paging.PageRequest;
+import com.portfoliobulk.gateway.web.BaseUrls;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -15,7 +16,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     session before sign-in (the sign-in form's CSRF token, an identity provider's round trip, the page
  *     to come back to) lasts {@code server.servlet.session.timeout}
  * @param apiBaseUrl where the console calls the API; empty for this gateway itself, on loopback or at
- *     the one address {@code server.address} binds it to
+ *     the one address {@code server.address} binds it to; otherwise an absolute http(s) URL with a
+ *     host ({@link BaseUrls}), or the gateway does not start
  * @param pageSize rows per page of the users, jobs, tasks and activity tables: the {@code limit} of the
  *     console's calls to the API, so from 1 to {@value PageRequest#MAX_LIMIT}
  * @param accountChoices how many accounts (by name, narrowed by the account search) the filters and
@@ -52,6 +54,12 @@ record ConsoleProperties(
     ConsoleProperties {
         // Each is sent as is as the API's limit, which the API refuses outside its range: every list page
         // would show the API's refusal, and the admin page would take it for the caller's.
+        if (apiBaseUrl != null && !apiBaseUrl.isBlank()) {
+            BaseUrls.require(
+                    "bulk.gateway.console.api-base-url",
+                    apiBaseUrl,
+                    "https://bulk.example.com (or empty: this gateway)");
+        }
         checkLimit("page-size", pageSize);
         checkLimit("account-choices", accountChoices);
         checkTimeout("identity-provider-connect-timeout", identityProviderConnectTimeout);

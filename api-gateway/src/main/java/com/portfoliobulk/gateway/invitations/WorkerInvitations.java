@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.invitations;
 
 import com.portfoliobulk.gateway.web.InternalService;
+import com.portfoliobulk.gateway.web.InternalServiceUrls;
 import com.portfoliobulk.gateway.web.InternalServices;
 import com.portfoliobulk.gateway.web.Problems;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
@@ -21,10 +22,10 @@ class WorkerInvitations {
 
     private final InternalService<WorkerInvitationsApi> worker;
 
-    WorkerInvitations(InvitationProperties properties, InternalServices services) {
+    WorkerInvitations(InternalServiceUrls urls, InternalServices services) {
         this.worker = services.connect(
                 InternalServices.Callee.BULK_WORKER,
-                properties.workerBaseUrl(),
+                urls.worker(),
                 WorkerInvitationsApi.class,
                 "Invitations cannot be accepted right now");
     }

@@ -2,9 +2,9 @@ package com.portfoliobulk.gateway.portfolio;
 
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.web.InternalService;
+import com.portfoliobulk.gateway.web.InternalServiceUrls;
 import com.portfoliobulk.gateway.web.InternalServices;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +46,7 @@ class WorkerLinks {
     private final Duration unlinkCallBudget;
 
     WorkerLinks(
-            @Value("${bulk.gateway.worker-base-url:http://localhost:8081}") URI workerBaseUrl,
+            InternalServiceUrls urls,
             @Value("${bulk.gateway.close.unlink-call-budget:2s}") Duration unlinkCallBudget,
             InternalServices services) {
         if (unlinkCallBudget.compareTo(Duration.ofMillis(1)) < 0
@@ -58,7 +58,7 @@ class WorkerLinks {
         this.unlinkCallBudget = unlinkCallBudget;
         this.worker = services.connect(
                 InternalServices.Callee.BULK_WORKER,
-                workerBaseUrl,
+                urls.worker(),
                 WorkerLinksApi.class,
                 "Accounts cannot be linked or unlinked right now");
     }

@@ -3,11 +3,10 @@ package com.portfoliobulk.gateway.scim;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.portfoliobulk.contracts.EmailAddresses;
 import com.portfoliobulk.gateway.web.InternalService;
+import com.portfoliobulk.gateway.web.InternalServiceUrls;
 import com.portfoliobulk.gateway.web.InternalServices;
-import java.net.URI;
 import java.util.Map;
 import java.util.UUID;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 import org.springframework.web.client.HttpClientErrorException;
 
@@ -22,12 +21,10 @@ class WorkerUsers {
 
     private final InternalService<WorkerUsersApi> worker;
 
-    WorkerUsers(
-            @Value("${bulk.gateway.worker-base-url:http://localhost:8081}") URI workerBaseUrl,
-            InternalServices services) {
+    WorkerUsers(InternalServiceUrls urls, InternalServices services) {
         this.worker = services.connect(
                 InternalServices.Callee.BULK_WORKER,
-                workerBaseUrl,
+                urls.worker(),
                 WorkerUsersApi.class,
                 "Users cannot be created right now");
     }

@@ -34,6 +34,28 @@ class ConsolePropertiesTests {
                 });
     }
 
+    /**
+     * An API base URL without its scheme bound, and every console page then failed with a 500; now the
+     * gateway does not start, naming the setting and a good value. Empty stays this gateway.
+     */
+    @Test
+    void anApiBaseUrlThatIsNotAnAbsoluteHttpUrlStopsTheStart() {
+        for (String value : new String[] {"gateway:8080", "//bulk.example.com", "/api"}) {
+            gateway.withPropertyValues("bulk.gateway.console.api-base-url=" + value)
+                    .run(context -> assertThat(context)
+                            .hasFailed()
+                            .getFailure()
+                            .rootCause()
+                            .hasMessage("bulk.gateway.console.api-base-url must be an absolute http:// or https://"
+                                    + " URL with a host, such as https://bulk.example.com (or empty: this gateway);"
+                                    + " not '" + value + "'"));
+        }
+        for (String value : new String[] {"", "https://bulk.example.com", "http://127.0.0.1:8080"}) {
+            gateway.withPropertyValues("bulk.gateway.console.api-base-url=" + value)
+                    .run(context -> assertThat(context).hasNotFailed().hasSingleBean(ConsoleProperties.class));
+        }
+    }
+
     @Test
     void aPageSizeOrAccountChoicesTheApiWouldRefuseStopsTheStart() {
         gateway.withPropertyValues("bulk.gateway.console.page-size=1000")

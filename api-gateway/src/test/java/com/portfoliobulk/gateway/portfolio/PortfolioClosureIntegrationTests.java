@@ -10,10 +10,10 @@ import com.portfoliobulk.gateway.support.StampedWrites;
 import com.portfoliobulk.gateway.support.StubWorker;
 import com.portfoliobulk.gateway.support.StubWorker.LinkAnswer;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
+import com.portfoliobulk.gateway.web.InternalServiceUrls;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.LockWaits;
 import com.portfoliobulk.testsupport.TestTokens;
-import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
@@ -544,7 +544,7 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
      */
     @Test
     void anUnlinkCallBudgetTheWaitForTheWorkerCannotHoldStopsTheGateway() {
-        URI worker = URI.create("http://localhost:8081");
+        InternalServiceUrls worker = new InternalServiceUrls("http://localhost:8081", "http://localhost:8082");
         for (Duration budget : List.of(Duration.ofSeconds(5), Duration.ofMillis(4001), Duration.ZERO)) {
             assertThatThrownBy(() -> new WorkerLinks(worker, budget, null))
                     .as(budget.toString())
