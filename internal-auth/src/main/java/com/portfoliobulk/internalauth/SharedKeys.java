@@ -26,6 +26,11 @@ public final class SharedKeys<K> {
     /** The environment variable of the secret that is accepted too, never used to make anything. */
     public static final String ACCEPTED_VARIABLE = "BULK_INTERNAL_TOKEN_ACCEPTED_SECRET";
 
+    /** What to set when {@link #of} refuses the secrets: the same for every service that reads them. */
+    public static final String SECRET_ACTION = "Set " + SECRET_VARIABLE + " to a random secret of at least 32 bytes"
+            + " (e.g. the output of 'openssl rand -base64 48'), the same on every service; set " + ACCEPTED_VARIABLE
+            + " only while rotating it, to the other secret.";
+
     private static final String SECRET_SETTING = SECRET_VARIABLE + " (bulk.internal-auth.token-secret)";
 
     private static final String ACCEPTED_SETTING = ACCEPTED_VARIABLE + " (bulk.internal-auth.accepted-token-secret)";

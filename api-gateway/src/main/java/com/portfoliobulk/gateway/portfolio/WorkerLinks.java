@@ -5,6 +5,7 @@ import com.portfoliobulk.gateway.web.InternalService;
 import com.portfoliobulk.gateway.web.InternalServiceUrls;
 import com.portfoliobulk.gateway.web.InternalServices;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
+import com.portfoliobulk.servicesupport.settings.InvalidSettingException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,9 +52,12 @@ class WorkerLinks {
             InternalServices services) {
         if (unlinkCallBudget.compareTo(Duration.ofMillis(1)) < 0
                 || unlinkCallBudget.compareTo(MAX_UNLINK_CALL_BUDGET) > 0) {
-            throw new IllegalArgumentException("bulk.gateway.close.unlink-call-budget must be from 1ms to "
-                    + MAX_UNLINK_CALL_BUDGET.toSeconds() + "s (the gateway waits 5 s for each answer of the"
-                    + " worker), not " + unlinkCallBudget);
+            throw new InvalidSettingException(
+                    "bulk.gateway.close.unlink-call-budget",
+                    "bulk.gateway.close.unlink-call-budget must be from 1ms to " + MAX_UNLINK_CALL_BUDGET.toSeconds()
+                            + "s (the gateway waits 5 s for each answer of the worker), not " + unlinkCallBudget,
+                    "Set bulk.gateway.close.unlink-call-budget from 1ms to " + MAX_UNLINK_CALL_BUDGET.toSeconds()
+                            + "s, or leave it unset (2s).");
         }
         this.unlinkCallBudget = unlinkCallBudget;
         this.worker = services.connect(

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.security;
 
+import com.portfoliobulk.servicesupport.settings.InvalidSettingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -103,12 +104,21 @@ class BearerTokenValidation {
         if (StringUtils.hasText(jwt.getIssuerUri())
                 || StringUtils.hasText(jwt.getJwkSetUri())
                 || jwt.getPublicKeyLocation() != null) {
-            throw new IllegalStateException(BOTH_CONFIGURED);
+            throw new InvalidSettingException(
+                    "BULK_JWT_SECRET",
+                    BOTH_CONFIGURED,
+                    "Unset BULK_JWT_SECRET (bulk.gateway.security.hs256-secret) in production, or the issuer and"
+                            + " key set (spring.security.oauth2.resourceserver.jwt.*) for local and test runs.");
         }
         byte[] secret = properties.hs256Secret().getBytes(StandardCharsets.UTF_8);
         if (secret.length < MIN_SECRET_BYTES) {
-            throw new IllegalStateException("bulk.gateway.security.hs256-secret (BULK_JWT_SECRET) must be at least "
-                    + MIN_SECRET_BYTES + " bytes long for HS256");
+            throw new InvalidSettingException(
+                    "BULK_JWT_SECRET",
+                    "bulk.gateway.security.hs256-secret (BULK_JWT_SECRET) must be at least " + MIN_SECRET_BYTES
+                            + " bytes long for HS256",
+                    "Set BULK_JWT_SECRET to a random secret of at least " + MIN_SECRET_BYTES + " bytes (e.g. the output"
+                            + " of 'openssl rand -base64 48'), or unset it and set"
+                            + " spring.security.oauth2.resourceserver.jwt.issuer-uri (production).");
         }
         NimbusJwtDecoder decoder = NimbusJwtDecoder.withSecretKey(new SecretKeySpec(secret, "HmacSHA256"))
                 .macAlgorithm(MacAlgorithm.HS256)

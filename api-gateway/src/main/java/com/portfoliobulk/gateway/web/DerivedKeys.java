@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.web;
 
 import com.portfoliobulk.internalauth.SharedKeys;
+import com.portfoliobulk.servicesupport.settings.InvalidSettingException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -30,13 +31,17 @@ public class DerivedKeys {
     private final SharedKeys<SecretKeySpec> secrets;
 
     /**
-     * @throws IllegalStateException naming the setting when a secret is refused ({@link SharedKeys#of}):
-     *     the gateway does not start
+     * @throws InvalidSettingException naming the setting when a secret is refused ({@link SharedKeys#of}):
+     *     the gateway does not start, and says what to set
      */
     public DerivedKeys(
             @Value("${bulk.internal-auth.token-secret:}") String secret,
             @Value("${bulk.internal-auth.accepted-token-secret:}") String acceptedSecret) {
-        this.secrets = SharedKeys.of(secret, acceptedSecret).map(bytes -> new SecretKeySpec(bytes, ALGORITHM));
+        this.secrets = InvalidSettingException.reading(
+                        SharedKeys.SECRET_VARIABLE,
+                        SharedKeys.SECRET_ACTION,
+                        () -> SharedKeys.of(secret, acceptedSecret))
+                .map(bytes -> new SecretKeySpec(bytes, ALGORITHM));
     }
 
     /** The signing keys of one purpose (a fixed text naming its use and version). */

@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.web;
 
+import com.portfoliobulk.servicesupport.settings.InvalidSettingException;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
@@ -74,11 +75,17 @@ class RequestBodyLimit extends OncePerRequestFilter {
         this.maxBytes = properties.maxRequestBody().toBytes();
         this.maxScimBytes = properties.scimBodyCap();
         if (maxScimBytes < 1) {
-            throw new IllegalStateException("bulk.gateway.web.max-scim-request-body must be at least 1 byte");
+            throw new InvalidSettingException(
+                    "bulk.gateway.web.max-scim-request-body",
+                    "bulk.gateway.web.max-scim-request-body must be at least 1 byte",
+                    "Set bulk.gateway.web.max-scim-request-body to a size of at least 1 byte, or leave it unset (64KB).");
         }
         this.readTimeout = properties.bodyReadTimeout();
         if (readTimeout == null || !readTimeout.isPositive()) {
-            throw new IllegalStateException("bulk.gateway.web.body-read-timeout must be more than 0");
+            throw new InvalidSettingException(
+                    "bulk.gateway.web.body-read-timeout",
+                    "bulk.gateway.web.body-read-timeout must be more than 0",
+                    "Set bulk.gateway.web.body-read-timeout to a positive duration, or leave it unset (30s).");
         }
         this.refusals = refusals;
     }

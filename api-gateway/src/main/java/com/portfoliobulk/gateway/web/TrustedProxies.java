@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.web;
 
+import com.portfoliobulk.servicesupport.settings.InvalidSettingException;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.apache.catalina.util.NetMask;
@@ -55,29 +56,33 @@ class TrustedProxies implements WebServerFactoryCustomizer<TomcatServletWebServe
                 checkCidrBlock(entry.trim());
             }
         } else if (ADDRESS_LIST.matcher(value).matches()) {
-            throw new IllegalStateException(SETTING + " lists addresses without a prefix length (\"" + value
+            throw refused(SETTING + " lists addresses without a prefix length (\"" + value
                     + "\"), which would be read as a regular expression that matches no address: write each"
                     + " address as a CIDR block, e.g. \"10.0.3.7/32\". " + EXPECTED);
         } else {
             try {
                 Pattern.compile(value);
             } catch (PatternSyntaxException ex) {
-                throw new IllegalStateException(
-                        SETTING + " is neither a list of CIDR blocks nor a valid regular expression (\"" + value
-                                + "\": " + ex.getDescription() + " at index " + ex.getIndex() + "). " + EXPECTED);
+                throw refused(SETTING + " is neither a list of CIDR blocks nor a valid regular expression (\"" + value
+                        + "\": " + ex.getDescription() + " at index " + ex.getIndex() + "). " + EXPECTED);
             }
         }
     }
 
+    /** The refusal of the setting: the problem, naming it, then the forms it takes. */
+    private static InvalidSettingException refused(String problem) {
+        return new InvalidSettingException("BULK_TRUSTED_PROXIES", problem, EXPECTED);
+    }
+
     private static void checkCidrBlock(String entry) {
         if (entry.isEmpty()) {
-            throw new IllegalStateException(SETTING + " has an empty entry in its list of CIDR blocks. " + EXPECTED);
+            throw refused(SETTING + " has an empty entry in its list of CIDR blocks. " + EXPECTED);
         }
         try {
             new NetMask(entry);
         } catch (IllegalArgumentException ex) {
-            throw new IllegalStateException(SETTING + " has an entry that is not a CIDR block: \"" + entry + "\" ("
-                    + ex.getMessage() + "). " + EXPECTED);
+            throw refused(SETTING + " has an entry that is not a CIDR block: \"" + entry + "\" (" + ex.getMessage()
+                    + "). " + EXPECTED);
         }
     }
 }

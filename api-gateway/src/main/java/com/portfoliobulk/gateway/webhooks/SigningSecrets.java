@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.webhooks;
 
 import com.portfoliobulk.gateway.security.AesGcm;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
+import com.portfoliobulk.servicesupport.settings.InvalidSettingException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -24,6 +25,10 @@ class SigningSecrets {
 
     private static final String FORMAT = "v1:";
 
+    private static final String KEY_ACTION = "Set BULK_WEBHOOK_SECRET_KEY to the base64 of 32 random bytes (e.g. the"
+            + " output of 'openssl rand -base64 32'), or leave it empty to turn webhooks off. A deployment with"
+            + " subscriptions keeps its key: the stored signing secrets are encrypted with it.";
+
     /** Null when no key is configured. */
     private final AesGcm cipher;
 
@@ -38,11 +43,14 @@ class SigningSecrets {
         try {
             bytes = Base64.getDecoder().decode(base64.strip());
         } catch (IllegalArgumentException ex) {
-            throw new IllegalStateException("bulk.gateway.webhooks.secret-key is not base64", ex);
+            throw new InvalidSettingException(
+                    "BULK_WEBHOOK_SECRET_KEY", "bulk.gateway.webhooks.secret-key is not base64", KEY_ACTION, ex);
         }
         if (bytes.length != 32) {
-            throw new IllegalStateException(
-                    "bulk.gateway.webhooks.secret-key must be the base64 of 32 bytes, not of " + bytes.length);
+            throw new InvalidSettingException(
+                    "BULK_WEBHOOK_SECRET_KEY",
+                    "bulk.gateway.webhooks.secret-key must be the base64 of 32 bytes, not of " + bytes.length,
+                    KEY_ACTION);
         }
         return new SecretKeySpec(bytes, "AES");
     }

@@ -11,6 +11,7 @@ import com.portfoliobulk.gateway.support.StubWorker;
 import com.portfoliobulk.gateway.support.StubWorker.LinkAnswer;
 import com.portfoliobulk.gateway.support.StubbedServicesIntegrationTest;
 import com.portfoliobulk.gateway.web.InternalServiceUrls;
+import com.portfoliobulk.servicesupport.settings.InvalidSettingException;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.LockWaits;
 import com.portfoliobulk.testsupport.TestTokens;
@@ -548,7 +549,7 @@ class PortfolioClosureIntegrationTests extends StubbedServicesIntegrationTest {
         for (Duration budget : List.of(Duration.ofSeconds(5), Duration.ofMillis(4001), Duration.ZERO)) {
             assertThatThrownBy(() -> new WorkerLinks(worker, budget, null))
                     .as(budget.toString())
-                    .isInstanceOf(IllegalArgumentException.class)
+                    .isInstanceOf(InvalidSettingException.class)
                     .hasMessageContaining("bulk.gateway.close.unlink-call-budget must be from 1ms to 4s");
         }
     }

@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.servicesupport.settings.InvalidSettingException;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,6 +52,27 @@ class InternalServicesSettingsTests {
                         .rootCause()
                         .hasMessageContaining("BULK_AUDIT_TOKEN_SECRET (bulk.internal-auth.audit-token-secret)")
                         .hasMessageContaining("at least 32 bytes"));
+    }
+
+    /**
+     * The gateway's own secret too short: the start stops on the setting, which its failure report
+     * names with what to set, not on the bean that read it.
+     */
+    @Test
+    void aShortGatewaySecretStopsTheStartOnTheSetting() {
+        new ApplicationContextRunner()
+                .withUserConfiguration(DerivedKeys.class)
+                .withPropertyValues("bulk.internal-auth.token-secret=too-short")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .rootCause()
+                        .isInstanceOfSatisfying(InvalidSettingException.class, refused -> {
+                            assertThat(refused.setting()).isEqualTo("BULK_INTERNAL_TOKEN_SECRET");
+                            assertThat(refused.getMessage())
+                                    .startsWith("BULK_INTERNAL_TOKEN_SECRET (bulk.internal-auth.token-secret) must be"
+                                            + " at least 32 bytes long");
+                            assertThat(refused.action()).contains("openssl rand -base64 48");
+                        }));
     }
 
     /**

@@ -6,15 +6,19 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.portfoliobulk.gateway.GatewayApplication;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * A malformed {@code BULK_TRUSTED_PROXIES} stops the gateway at startup with a message naming the
  * setting, the bad entry and the expected form, not with Tomcat's own error.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class TrustedProxiesStartupTests {
 
     @ParameterizedTest
@@ -59,6 +63,22 @@ class TrustedProxiesStartupTests {
         assertThat(catchThrowable(() -> TrustedProxies.check("fc00::/7, ::1/129")))
                 .hasMessageStartingWith("server.tomcat.remoteip.internal-proxies (BULK_TRUSTED_PROXIES) has an entry"
                         + " that is not a CIDR block: \"::1/129\"");
+    }
+
+    /**
+     * The start's failure report names the variable, what is wrong and the forms it takes, as the
+     * first thing the operator reads; before, it said that the web server could not start, the
+     * reason at the end of the stack trace.
+     */
+    @Test
+    void theFailedStartsReportNamesTheVariableAndWhatToSet(CapturedOutput output) {
+        assertThat(catchThrowable(() -> start("10.0.3.7, 10.0.3.8").close())).isNotNull();
+
+        assertThat(output.getOut() + output.getErr())
+                .contains("APPLICATION FAILED TO START")
+                .contains("Description:\n\nInvalid setting BULK_TRUSTED_PROXIES: " + TrustedProxies.SETTING
+                        + " lists addresses without a prefix length")
+                .contains("Action:\n\n" + TrustedProxies.EXPECTED);
     }
 
     /** The gateway as it is started in production, up to where it fails. */

@@ -3,6 +3,7 @@ package com.portfoliobulk.audit.security;
 import com.portfoliobulk.internalauth.InternalTokenFilter;
 import com.portfoliobulk.internalauth.InternalTokens;
 import com.portfoliobulk.internalauth.SharedKeys;
+import com.portfoliobulk.servicesupport.settings.InvalidSettingException;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -15,7 +16,7 @@ import org.springframework.context.annotation.Configuration;
  * that secret is being rotated, and naming this service as its audience ({@code "audit-consumer"}; or, from
  * a gateway of the previous version, {@code "portfolio-bulk-internal"} alone), or it is answered 401. A
  * token the gateway signed for the other internal service is refused. The service refuses to start
- * without the secret. Health and metrics are not guarded here: they are on the management port, which
+ * without the secret, or with a short one, naming it in its failure report. Health and metrics are not guarded here: they are on the management port, which
  * is not published.
  */
 @Configuration(proxyBeanMethods = false)
@@ -29,7 +30,12 @@ class InternalApiAuthentication {
             @Value("${bulk.internal-auth.accepted-token-secret:}") String acceptedSecret) {
         FilterRegistrationBean<InternalTokenFilter> registration =
                 new FilterRegistrationBean<>(new InternalTokenFilter(InternalTokens.forAudience(
-                        InternalTokens.AUDIT_CONSUMER, SharedKeys.of(secret, acceptedSecret), "audit-consumer")));
+                        InternalTokens.AUDIT_CONSUMER,
+                        InvalidSettingException.reading(
+                                SharedKeys.SECRET_VARIABLE,
+                                SharedKeys.SECRET_ACTION,
+                                () -> SharedKeys.of(secret, acceptedSecret)),
+                        "audit-consumer")));
         registration.addUrlPatterns(PATHS);
         // Before any filter that reads the body: a call without the token is answered before its body is read.
         registration.setOrder(InternalTokenFilter.ORDER);
