@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.portfolio;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.contracts.EmailAddresses;
+import com.portfoliobulk.contracts.InvitationLanguages;
 import com.portfoliobulk.contracts.OneLineNames;
 import com.portfoliobulk.contracts.Quoted;
 import com.portfoliobulk.contracts.TextLength;
@@ -659,7 +660,12 @@ public class PortfolioAdministration {
                 name -> parse(AccountPermission.class, name).isPresent(),
                 Arrays.toString(AccountPermission.values()));
         List<String> fixedNames = new ArrayList<>(List.of("No access"));
-        AccountRole.standardRoles().forEach(role -> fixedNames.add(role.displayName()));
+        // A standard role reads in the invitee's language in the invitation e-mail and page, so its name
+        // in each of those languages is as reserved as its English one ("Administrateur", "Inhaber").
+        for (String language : InvitationLanguages.NAMES.keySet()) {
+            Locale locale = Locale.forLanguageTag(language);
+            AccountRole.standardRoles().forEach(role -> fixedNames.add(role.displayName(locale)));
+        }
         requireRoomForRole(accountRoles, "account", portfolioId);
         requireDistinctRoleName(
                 accountRoles, "account", portfolioId, OneLineNames.normalized(definition.name()), fixedNames);

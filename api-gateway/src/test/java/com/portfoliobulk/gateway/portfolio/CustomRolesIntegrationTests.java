@@ -293,14 +293,28 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
 
     /**
      * A custom account role is told apart by its name wherever roles are picked: a name that is a
-     * standard role's ("Owner", offered to an EDIT administrator where the real Owner never is) or
-     * another custom role's is refused, in any case.
+     * standard role's ("Owner", offered to an EDIT administrator where the real Owner never is), in
+     * English or in any language invitations are written in ("Administrateur", "Inhaber", which a French
+     * or German invitation shows for the real Admin and Owner), or another custom role's is refused, in
+     * any case.
      */
     @Test
     void aCustomAccountRolesNameIsNeitherAStandardRolesNorAnotherCustomRoles() {
         call(HttpMethod.POST, owner, path("/account-roles"), REGIONAL_LEAD);
 
-        for (String name : List.of("Owner", " manager ", "CAMPAIGN COORDINATOR", "No access", "regional LEAD")) {
+        // A standard role's name in any language of the invitations: a French invitation to a view-only
+        // "Administrateur" would read as one to the real Admin.
+        for (String name : List.of(
+                "Owner",
+                " manager ",
+                "CAMPAIGN COORDINATOR",
+                "No access",
+                "regional LEAD",
+                "Administrateur",
+                "Propri\u00e9taire",
+                "Inhaber",
+                "propietario",
+                "Coordinador de campa\u00f1as")) {
             Answer refused = call(HttpMethod.POST, owner, path("/account-roles"), """
                     {"code":"LOOKALIKE","name":"%s","permissions":["VIEW_ACCOUNT"]}
                     """.formatted(name));
