@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.directory;
 
 import com.portfoliobulk.contracts.paging.PageRequest;
+import java.text.Normalizer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +24,8 @@ public class LinkedAccounts {
      * paging.after()} names,
      * at most {@link PageRequest#fetchSize()} of them; none when the portfolio does not exist.
      *
-     * @param nameContains keep only accounts whose name contains this, ignoring case; {@code null}
-     *     keeps all
+     * @param nameContains keep only accounts whose name contains this, ignoring case and whether an
+     *     accent is sent composed or apart (both compared in NFC); {@code null} keeps all
      */
     List<LinkedAccount> page(UUID portfolioId, String nameContains, PageRequest paging) {
         Map<String, Object> params = new HashMap<>();
@@ -32,8 +33,11 @@ public class LinkedAccounts {
         params.put("fetch", paging.fetchSize());
         StringBuilder conditions = new StringBuilder();
         if (nameContains != null) {
-            conditions.append(" AND strpos(lower(a.name), lower(:nameContains)) > 0");
-            params.put("nameContains", nameContains);
+            // Compared composed (NFC) on both sides, so an accent sent apart (text pasted from macOS) finds
+            // the name stored with it composed, and the other way round. The filter is no index's: the
+            // seek by portfolio and name (accounts_by_portfolio) stays as it was.
+            conditions.append(" AND strpos(lower(normalize(a.name, NFC)), lower(:nameContains)) > 0");
+            params.put("nameContains", Normalizer.normalize(nameContains, Normalizer.Form.NFC));
         }
         if (paging.after() != null) {
             // The cursor names the last account, not its name: the seek reads it again (accounts keep

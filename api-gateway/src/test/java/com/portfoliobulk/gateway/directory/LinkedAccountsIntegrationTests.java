@@ -86,6 +86,29 @@ class LinkedAccountsIntegrationTests extends DirectoryIntegrationTestSupport {
                 .containsExactly(berlin.toString(), oberhausen.toString());
     }
 
+    /**
+     * A name finds its account however its accents were sent: "Café" typed with the accent apart (as
+     * text pasted from macOS is) finds the account stored with it composed, and the other way round.
+     * Each used to find nothing.
+     */
+    @Test
+    void findsANameWhoseAccentsWereTypedOrStoredApart() {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        UUID composed = portfolio.account("Caf\u00e9 Berlin");
+        UUID apart = portfolio.account("Cafe\u0301 Paris");
+        portfolio.account("Cafeteria Rome");
+
+        for (String typed : List.of("caf\u00e9", "CAFE\u0301")) {
+            Answer answer = api.get(viewer(portfolio.id()), accounts(portfolio.id()), "q", typed);
+
+            assertThat(answer.status()).isEqualTo(200);
+            assertThat(answer.body().path("items").values())
+                    .as(typed)
+                    .extracting(item -> item.path("accountId").asString())
+                    .containsExactlyInAnyOrder(composed.toString(), apart.toString());
+        }
+    }
+
     @Test
     void walksEveryPageWithoutDuplicatesOrGaps() {
         DirectorySeed.Portfolio portfolio = directory.portfolio();
