@@ -108,11 +108,15 @@ class InvitationMailTemplates {
         Context context = new Context(locale);
         context.setVariable("invitee", mail.email());
         context.setVariable("inviter", mail.inviterEmail());
-        context.setVariable("portfolio", mail.portfolioName() == null ? "" : mail.portfolioName());
+        // Names go into the plain text, the subject and the HTML as one line, as role names do: a line
+        // break in an account's or the portfolio's name would add lines that read as the message's own,
+        // and a direction override would reorder the words after it.
+        context.setVariable("portfolio", mail.portfolioName() == null ? "" : OneLineNames.shown(mail.portfolioName()));
         context.setVariable(
                 "accounts",
                 invitations.listed().stream()
-                        .map(account -> new AccountLine(account.name(), roleName(language, account)))
+                        .map(account ->
+                                new AccountLine(OneLineNames.shown(account.name()), roleName(language, account)))
                         .toList());
         context.setVariable("accountCount", invitations.total());
         context.setVariable("unlistedAccounts", invitations.unlisted());

@@ -268,6 +268,43 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
                 .doesNotContain("\u202E");
     }
 
+    /**
+     * An account's or the portfolio's name with a line break reads as one line, with U+FFFD for the
+     * break, as a role's does: "Brand: Support" followed by a line "  - Bank: Admin" used to add an
+     * account line that read as the message's own, and a right-to-left override reversed the text
+     * after it, in the subject and both parts.
+     */
+    @Test
+    void anAccountOrPortfolioNameWithALineBreakOrDirectionControlReadsAsOneLineInTheSubjectAndBothParts() {
+        Portfolio portfolio = directory.portfolio(1);
+        UUID account = portfolio.ownedAccount(0).id();
+        jdbc.sql("UPDATE directory.accounts SET name = :name WHERE id = :id")
+                .param("name", "Brand: Support\n  - Bank: Admin")
+                .param("id", account)
+                .update();
+        jdbc.sql("UPDATE directory.portfolios SET name = :name WHERE id = :id")
+                .param("name", "Acme\u202Eevil\r\nBcc")
+                .param("id", portfolio.id())
+                .update();
+        String invitee = directory.newEmail();
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(new TaskSpec(account, null, invitee, TaskAction.INVITE, AccountRole.SUPPORT, "en", EXPIRES)));
+        publish(job);
+        awaitFinished(job);
+
+        ReceivedMail mail = awaitOneMailTo(invitee);
+        assertThat(mail.text())
+                .contains("  - Brand: Support\uFFFD  - Bank: Admin: Support\r\n")
+                .contains("the portfolio \"Acme\uFFFDevil\uFFFD\uFFFDBcc\"")
+                .doesNotContain("\n  - Bank: Admin")
+                .doesNotContain("\u202E");
+        assertThat(mail.html()).doesNotContain("\u202E").doesNotContain("\n  - Bank");
+        assertThat(mail.subject()).endsWith("of Acme\uFFFDevil\uFFFD\uFFFDBcc").doesNotContain("\u202E");
+    }
+
     @Test
     void aMessageInvitingToManyAccountsNamesTheFirstByNameAndCountsTheRestAndItsLinkAcceptsThemAll() {
         int invited = InvitationMailTemplates.LISTED_ACCOUNTS + 3;
