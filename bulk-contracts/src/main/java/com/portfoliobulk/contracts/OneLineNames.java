@@ -15,7 +15,9 @@ import java.util.Locale;
  *       line break or a direction control could make a summary read as another sentence ("... by
  *       owner@..."), or reorder its words. So is every other invisible formatting character (Unicode's
  *       general category Cf: U+00AD, U+200B to U+200D, U+2060, U+FEFF, the tags from U+E0001 ...):
- *       "Owner" followed by one reads as the Owner's role. Other control characters are refused
+ *       "Owner" followed by one reads as the Owner's role. So are the code points Unicode keeps default
+ *       ignorable for characters still to come (U+2065, U+FFF0 to U+FFF8, U+E0000 to U+E0FFF but the
+ *       assigned ones): they too show nothing. Other control characters are refused
  *       everywhere ({@link ControlCharacters}).
  *   <li>A name is kept in Unicode's composed form (NFC) without the spaces around it, any of Unicode's
  *       spaces (U+00A0, U+2007, U+3000 ...) counting as one ({@link #normalized}); one of spaces and
@@ -157,7 +159,22 @@ public final class OneLineNames {
     }
 
     private static boolean refused(int c) {
-        return breaksLine(c) || Character.getType(c) == Character.FORMAT;
+        return breaksLine(c) || Character.getType(c) == Character.FORMAT || reservedIgnorable(c);
+    }
+
+    /**
+     * A code point Unicode keeps default ignorable although no character is assigned to it yet (U+2065,
+     * U+FFF0 to U+FFF8, U+E0000, U+E0002 to U+E001F, U+E0080 to U+E00FF, U+E01F0 to U+E0FFF): text
+     * shows it as nothing, now and once one is assigned there, so "Owner" followed by one reads as the
+     * Owner's role.
+     */
+    private static boolean reservedIgnorable(int c) {
+        return c == 0x2065
+                || (c >= 0xFFF0 && c <= 0xFFF8)
+                || c == 0xE0000
+                || (c >= 0xE0002 && c <= 0xE001F)
+                || (c >= 0xE0080 && c <= 0xE00FF)
+                || (c >= 0xE01F0 && c <= 0xE0FFF);
     }
 
     private static boolean breaksLine(int c) {
@@ -181,10 +198,12 @@ public final class OneLineNames {
      * A character that shows nothing of its own (Unicode's default ignorable code points): the
      * formatting characters (Cf), refused in a new name, and those a name may hold for the character
      * before them or that stand for nothing: the combining grapheme joiner, the Hangul fillers, the
-     * Khmer inherent vowels, the Mongolian and other variation selectors (an emoji's U+FE0F).
+     * Khmer inherent vowels, the Mongolian and other variation selectors (an emoji's U+FE0F), and the
+     * code points kept default ignorable for characters still to come ({@link #reservedIgnorable}).
      */
     private static boolean invisible(int c) {
         return Character.getType(c) == Character.FORMAT
+                || reservedIgnorable(c)
                 || c == 0x034F
                 || c == 0x115F
                 || c == 0x1160

@@ -331,7 +331,8 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
 
     /**
      * A custom role's name that reads as a fixed role's or another custom role's is refused as that name
-     * is. "Owner" with an invisible character in it (U+200B, U+2060, U+FEFF, a soft hyphen) is refused
+     * is. "Owner" with an invisible character in it (U+200B, U+2060, U+FEFF, a soft hyphen, or a code
+     * point kept default ignorable for characters still to come: U+FFF0, U+2065, U+E0000) is refused
      * naming the character; "Owner" in full-width letters, "Campaign coordinator" or "User Management
      * VIEW" with a no-break space, "Regional lead" with an ideographic space, "Café lead" with its
      * accent sent apart, are refused naming the role they read as; a name of Unicode spaces only, or
@@ -351,7 +352,10 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
                 "Owner\\u200B", "U+200B at position 6",
                 "Owner\\u2060", "U+2060 at position 6",
                 "\\uFEFFOwner", "U+FEFF at position 1",
-                "Own\\u00ADer", "U+00AD at position 4");
+                "Own\\u00ADer", "U+00AD at position 4",
+                "Owner\\uFFF0", "U+FFF0 at position 6",
+                "Owner\\u2065", "U+2065 at position 6",
+                "Owner\\uDB40\\uDC00", "U+E0000 at position 6");
         invisible.forEach((name, character) -> {
             Answer refused = call(HttpMethod.POST, owner, path("/account-roles"), """
                     {"code":"FAKE_OWNER","name":"%s","permissions":["VIEW_ACCOUNT"]}
