@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.directory;
 
+import com.portfoliobulk.contracts.OneLineNames;
 import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,13 +49,17 @@ public class CustomAccountRoles {
                 .size();
     }
 
-    /** The portfolio's custom account roles' configured names, by code, in code order. */
+    /**
+     * The portfolio's custom account roles' configured names, by code, in code order; a name stored
+     * before names were one line with each line break and direction control as U+FFFD
+     * ({@link OneLineNames#shown}), as the users list, the e-mails and the logs show it.
+     */
     public Map<String, String> names(UUID portfolioId) {
         Map<String, String> names = new LinkedHashMap<>();
         jdbc.sql("SELECT code, name FROM jobs.account_roles WHERE portfolio_id = :portfolioId ORDER BY code")
                 .param("portfolioId", portfolioId)
                 .query(rs -> {
-                    names.put(rs.getString("code"), rs.getString("name"));
+                    names.put(rs.getString("code"), OneLineNames.shown(rs.getString("name")));
                 });
         return names;
     }

@@ -869,7 +869,11 @@ public class PortfolioAdministration {
         return AdminProblems.notFound("This portfolio has no custom role " + code + ".");
     }
 
-    /** The custom roles by code, after {@code afterCode} (when given), at most {@code limit}. */
+    /**
+     * The custom roles by code, after {@code afterCode} (when given), at most {@code limit}; a name
+     * stored before names were one line with each line break and direction control as U+FFFD
+     * ({@link OneLineNames#shown}), as the users list, the e-mails and the logs show it.
+     */
     private List<RoleView> customRoles(String table, UUID portfolioId, String afterCode, int limit) {
         String after = afterCode == null ? "" : " AND code > :afterCode";
         JdbcClient.StatementSpec statement = jdbc.sql(
@@ -884,7 +888,7 @@ public class PortfolioAdministration {
         return statement
                 .query((rs, row) -> new RoleView(
                         rs.getString("code"),
-                        rs.getString("name"),
+                        OneLineNames.shown(rs.getString("name")),
                         rs.getString("description"),
                         strings(rs.getArray("permissions")),
                         true))

@@ -138,6 +138,36 @@ class ConsoleInvitationIntegrationTests extends StubbedServicesIntegrationTest {
         assertThat(accepted.body()).contains("<td>Area director</td>").doesNotContain("REGIONAL_LEAD");
     }
 
+    /**
+     * A custom role named before names had to be one line: the page shows each direction control and
+     * line break of its name as U+FFFD, as the e-mails do (it showed the name as stored, its words turned
+     * around).
+     */
+    @Test
+    void acceptingShowsACustomRoleNamedBeforeTheRuleOnOneLine() throws Exception {
+        jdbc.sql("""
+                        INSERT INTO directory.accounts (id, portfolio_id, name)
+                        VALUES ('6f1d7e34-9c2a-4c1e-8f0b-2a6a3c9e7d21', :portfolio, 'Invited Brand')
+                        ON CONFLICT (id) DO NOTHING
+                        """).param("portfolio", portfolio.id()).update();
+        jdbc.sql("""
+                        INSERT INTO jobs.account_roles (portfolio_id, code, name, permissions)
+                        SELECT portfolio_id, 'REGIONAL_LEAD', :name, ARRAY['VIEW_ACCOUNT']
+                        FROM directory.accounts WHERE id = '6f1d7e34-9c2a-4c1e-8f0b-2a6a3c9e7d21'
+                        ON CONFLICT (portfolio_id, code) DO UPDATE SET name = excluded.name
+                        """).param("name", "Area\u202Erotcerid\nlead").update();
+        String token = token("custom");
+        browser.signIn(INVITEE, "USER_MANAGEMENT_VIEW", portfolio);
+
+        HttpResponse<String> accepted =
+                accept(token, browser.get("/invitations/" + token).body());
+
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+        assertThat(accepted.body())
+                .contains("<td>Area\uFFFDrotcerid\uFFFDlead</td>")
+                .doesNotContain("\u202E");
+    }
+
     @Test
     void aUsedExpiredOrRevokedInvitationSaysToAskForANewOne() throws Exception {
         String token = token("expired");

@@ -8,6 +8,7 @@ import com.portfoliobulk.gateway.support.HeldWrites;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -536,6 +537,44 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
                         .path("detail")
                         .asString())
                 .isEqualTo("added with role Old\uFFFDPORTFOLIO_USER_REMOVED");
+    }
+
+    /**
+     * Roles named before names had to be one line: the role lists show each line break and direction
+     * control of their names as U+FFFD, as the users list and the logs do (they were listed as stored, a
+     * console choice reading as two lines or with its words turned around).
+     */
+    @Test
+    void theRoleListsShowRolesNamedBeforeTheRuleOnOneLine() {
+        jdbc.sql(
+                        "INSERT INTO jobs.account_roles (portfolio_id, code, name, permissions)"
+                                + " VALUES (?, 'OLD_BREAK', ?, ARRAY['VIEW_ACCOUNT']), (?, 'OLD_TURN', ?, ARRAY['VIEW_ACCOUNT'])")
+                .params(portfolio.id(), "Old\nOwner", portfolio.id(), "Old\u202Edael")
+                .update();
+        jdbc.sql("INSERT INTO jobs.portfolio_roles (portfolio_id, code, name, permissions)"
+                        + " VALUES (?, 'OLD', ?, ARRAY['USER_MANAGEMENT_VIEW'])")
+                .params(portfolio.id(), "Old\u2029Owner")
+                .update();
+
+        Map<String, String> accountRoles = new LinkedHashMap<>();
+        call(HttpMethod.GET, owner, path("/account-roles"), null)
+                .body()
+                .path("items")
+                .values()
+                .forEach(role -> accountRoles.put(
+                        role.path("code").asString(), role.path("name").asString()));
+        Map<String, String> portfolioRoles = new LinkedHashMap<>();
+        call(HttpMethod.GET, owner, path("/portfolio-roles"), null)
+                .body()
+                .path("items")
+                .values()
+                .forEach(role -> portfolioRoles.put(
+                        role.path("code").asString(), role.path("name").asString()));
+
+        assertThat(accountRoles)
+                .containsEntry("OLD_BREAK", "Old\uFFFDOwner")
+                .containsEntry("OLD_TURN", "Old\uFFFDdael");
+        assertThat(portfolioRoles).containsEntry("OLD", "Old\uFFFDOwner");
     }
 
     @Test
