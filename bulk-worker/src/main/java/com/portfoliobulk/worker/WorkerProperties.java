@@ -105,7 +105,8 @@ public record WorkerProperties(
      *
      * @param initialInterval the first wait
      * @param multiplier the growth per attempt
-     * @param maxInterval the longest wait
+     * @param maxInterval the longest wait, at least the first (a shorter one would make every wait the
+     *     longest, the first included, without a word)
      */
     public record Redelivery(
             @DefaultValue("500ms") Duration initialInterval,
@@ -115,10 +116,23 @@ public record WorkerProperties(
         public Redelivery {
             requirePositive(initialInterval, "bulk.worker.redelivery.initial-interval");
             requirePositive(maxInterval, "bulk.worker.redelivery.max-interval");
+            if (maxInterval.compareTo(initialInterval) < 0) {
+                throw new IllegalArgumentException("bulk.worker.redelivery.max-interval is " + text(maxInterval)
+                        + "; it must be at least bulk.worker.redelivery.initial-interval, " + text(initialInterval)
+                        + " (500ms by default)");
+            }
             if (multiplier < 1.0) {
                 throw new IllegalArgumentException("bulk.worker.redelivery.multiplier must be at least 1");
             }
         }
+    }
+
+    /** A duration as an operator sets it: {@code 200ms}, {@code 10s}, {@code 1m30s}. */
+    private static String text(Duration duration) {
+        if (duration.toNanosPart() % 1_000_000 == 0 && duration.toMillis() % 1000 != 0) {
+            return duration.toMillis() + "ms";
+        }
+        return duration.toString().substring(2).toLowerCase(Locale.ROOT);
     }
 
     private static void requirePositive(Duration duration, String name) {

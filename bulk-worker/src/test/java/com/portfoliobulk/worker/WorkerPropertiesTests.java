@@ -76,6 +76,25 @@ class WorkerPropertiesTests {
                 .isEqualTo("portfolio.bulk-tasks-dlt");
     }
 
+    /**
+     * Before, a longest redelivery wait shorter than the first started the worker, which then waited
+     * the longest one every time, the first included: the operator's first wait was never used.
+     */
+    @Test
+    void aLongestRedeliveryWaitShorterThanTheFirstIsRefusedNamingBoth() {
+        assertThatThrownBy(() -> new WorkerProperties.Redelivery(Duration.ofMillis(500), 2.0, Duration.ofMillis(200)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("bulk.worker.redelivery.max-interval is 200ms; it must be at least"
+                        + " bulk.worker.redelivery.initial-interval, 500ms (500ms by default)");
+        assertThatThrownBy(() -> new WorkerProperties.Redelivery(Duration.ofSeconds(30), 2.0, Duration.ofSeconds(10)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("bulk.worker.redelivery.max-interval is 10s; it must be at least"
+                        + " bulk.worker.redelivery.initial-interval, 30s");
+        WorkerProperties.Redelivery even =
+                new WorkerProperties.Redelivery(Duration.ofSeconds(1), 2.0, Duration.ofSeconds(1));
+        assertThat(even.maxInterval()).isEqualTo(even.initialInterval());
+    }
+
     private static WorkerProperties.TopicNames topics(String tasks, String deadLetter, String activity) {
         return new WorkerProperties.TopicNames(tasks, deadLetter, activity, 12, (short) 1, null);
     }
