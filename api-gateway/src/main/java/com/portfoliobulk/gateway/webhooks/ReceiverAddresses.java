@@ -89,6 +89,24 @@ class ReceiverAddresses {
      * surrounding spaces (a line break pasted after it too), as a subscription stores it.
      */
     Optional<String> problem(String given) {
+        Optional<String> written = writtenProblem(given);
+        if (written.isPresent()) {
+            return written;
+        }
+        try {
+            // It parses: writtenProblem found nothing wrong with it.
+            resolve(URI.create(given.strip()).getHost());
+            return Optional.empty();
+        } catch (UnknownHostException ex) {
+            return Optional.of(ex.getMessage());
+        }
+    }
+
+    /**
+     * What is wrong with the URL {@code given} as written (its scheme, host, port, credentials or
+     * fragment), without asking what its host resolves to; empty when nothing is.
+     */
+    Optional<String> writtenProblem(String given) {
         if (given == null || given.isBlank()) {
             return Optional.of("is required: an https:// URL");
         }
@@ -123,12 +141,7 @@ class ReceiverAddresses {
         if (uri.getRawFragment() != null) {
             return Optional.of("must not contain a fragment");
         }
-        try {
-            resolve(uri.getHost());
-            return Optional.empty();
-        } catch (UnknownHostException ex) {
-            return Optional.of(ex.getMessage());
-        }
+        return Optional.empty();
     }
 
     /**

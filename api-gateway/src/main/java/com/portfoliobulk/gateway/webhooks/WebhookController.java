@@ -68,8 +68,8 @@ class WebhookController {
             description = "Messages go to `url` (HTTPS, on a public address) for the given event types. The answer"
                     + " carries the signing `secret`, shown this once: keep it to verify the `webhook-signature`."
                     + " With an Idempotency-Key, the same request sent again (after its answer was lost) creates no"
-                    + " second subscription: it is answered as the first was, the subscription with its secret"
-                    + " and `Idempotent-Replayed: true`, as long as the secret has not been rotated since (then"
+                    + " second subscription: it is answered as the first was, even when the host no longer"
+                    + " resolves, the subscription with its secret and `Idempotent-Replayed: true`, as long as the secret has not been rotated since (then"
                     + " 409). The key stays with the subscription until it is deleted.")
     @ApiResponse(
             responseCode = "201",

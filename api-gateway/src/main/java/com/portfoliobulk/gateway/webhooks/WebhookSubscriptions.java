@@ -113,23 +113,34 @@ class WebhookSubscriptions {
      * progress interval) is answered with that subscription as it is now and its secret, as the first
      * was, while the secret is still the one the creation stored; after a rotation it is refused (409),
      * and another request with the key is refused 422. The portfolio's lock, which every creation takes
-     * first, makes a concurrent creation with the same key wait for the first to commit and then find
-     * its subscription.
+     * unless its key is found at once, makes a concurrent creation with the same key wait for the first
+     * to commit and then find its subscription.
+     *
+     * <p>The key is looked up before the URL's host is: a retry of a creation is answered whatever the
+     * host resolves to by then (the network trouble that lost the first answer may keep the host from
+     * resolving too); its URL was checked when the subscription was created, and is again before every
+     * delivery.
      *
      * @param idempotencyKey the request's key (1 to 255 characters), or null for none
      */
     Created create(Caller caller, UUID portfolioId, String idempotencyKey, SubscriptionRequest request) {
-        List<EventType> eventTypes = validate(request);
+        Optional<SubscriptionRepository.Row> stored = idempotencyKey == null
+                ? Optional.empty()
+                : repository.findByPortfolioIdAndIdempotencyKey(portfolioId, idempotencyKey);
+        List<EventType> eventTypes = validate(request, stored.isEmpty());
         if (!secrets.configured()) {
             throw SigningSecrets.notConfigured();
         }
         Integer interval = eventTypes.contains(EventType.JOB_PROGRESS)
                 ? Optional.ofNullable(request.progressIntervalSeconds()).orElse(DEFAULT_PROGRESS_INTERVAL)
                 : null;
-        String secret = secrets.generate();
-        String ciphertext = secrets.encrypt(secret);
         String url = request.url().strip();
         List<String> wireNames = eventTypes.stream().map(EventType::wireName).toList();
+        if (stored.isPresent()) {
+            return replay(stored.get(), url, wireNames, interval);
+        }
+        String secret = secrets.generate();
+        String ciphertext = secrets.encrypt(secret);
         return transaction.execute(status -> {
             repository.lockPortfolio(("webhook-subscriptions:" + portfolioId).hashCode());
             if (idempotencyKey != null) {
@@ -314,8 +325,10 @@ class WebhookSubscriptions {
      * The event types of {@code request}, or the refusal naming every field that cannot be used: an event
      * type that is none first and alone (400, as an unknown job {@code type} is, the request not being one
      * of the ones this endpoint reads), then every field whose content cannot be carried out (422).
+     *
+     * @param lookUpHost whether to ask what the URL's host resolves to, or only check the URL as written
      */
-    private List<EventType> validate(SubscriptionRequest request) {
+    private List<EventType> validate(SubscriptionRequest request, boolean lookUpHost) {
         List<String> names = request.eventTypes() == null ? List.of() : request.eventTypes();
         List<FieldProblem> unknown = new ArrayList<>();
         for (int i = 0; i < names.size() && unknown.size() <= JobRequestValidation.MAX_ERRORS; i++) {
@@ -328,7 +341,8 @@ class WebhookSubscriptions {
             throw InvalidSubscriptionException.unknownEventTypes(unknown);
         }
         List<FieldProblem> errors = new ArrayList<>();
-        addresses.problem(request.url()).ifPresent(problem -> errors.add(new FieldProblem("url", problem)));
+        (lookUpHost ? addresses.problem(request.url()) : addresses.writtenProblem(request.url()))
+                .ifPresent(problem -> errors.add(new FieldProblem("url", problem)));
         List<EventType> eventTypes = new ArrayList<>();
         if (names.isEmpty()) {
             errors.add(new FieldProblem("eventTypes", "is required: one or more of " + EventType.NAMES));

@@ -8,9 +8,14 @@ import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.gateway.support.WorkerSimulation;
 import com.portfoliobulk.testsupport.DirectorySeed;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,6 +23,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Primary;
 import org.springframework.test.context.TestPropertySource;
 import org.springframework.transaction.PlatformTransactionManager;
 import tools.jackson.databind.JsonNode;
@@ -49,7 +55,7 @@ import tools.jackson.databind.JsonNode;
             // Tasks are ended here as the worker would; no relay of this context competes with the others'.
             "bulk.gateway.relay.enabled=false"
         })
-@Import(WebhookIntegrationTest.GatewayClock.class)
+@Import({WebhookIntegrationTest.GatewayClock.class, WebhookIntegrationTest.GatewayHosts.class})
 abstract class WebhookIntegrationTest extends GatewayIntegrationTest {
 
     /** base64 of 32 bytes: the key that encrypts stored secrets in tests. */
@@ -63,6 +69,10 @@ abstract class WebhookIntegrationTest extends GatewayIntegrationTest {
     /** The gateway's clock, which a test may set off the database's (and the receiver's). */
     @Autowired
     ShiftedClock gatewayClock;
+
+    /** Host names the gateway resolves as a test says, every other one as the system does. */
+    @Autowired
+    TestHosts hosts;
 
     WorkerSimulation worker;
 
@@ -88,6 +98,7 @@ abstract class WebhookIntegrationTest extends GatewayIntegrationTest {
     @AfterEach
     void closeReceiver() {
         gatewayClock.shift(Duration.ZERO);
+        hosts.clear();
         jdbc.sql("DELETE FROM jobs.webhook_subscriptions WHERE portfolio_id = :portfolio")
                 .param("portfolio", portfolio.id())
                 .update();
@@ -176,6 +187,59 @@ abstract class WebhookIntegrationTest extends GatewayIntegrationTest {
         @Bean
         ShiftedClock gatewayClock() {
             return new ShiftedClock();
+        }
+    }
+
+    /**
+     * The gateway's resolver of receiver hosts: the names a test gives addresses resolve to those until
+     * the test makes them stop resolving, as a name whose DNS fails; every other name resolves as the
+     * system resolves it.
+     */
+    static final class TestHosts implements ReceiverAddresses.Resolver {
+
+        /** The names a test gave, with their addresses: none once they stopped resolving. */
+        private final Map<String, List<InetAddress>> names = new ConcurrentHashMap<>();
+
+        /** {@code host} resolves to {@code address} (an IP address as written) from now on. */
+        void resolve(String host, String address) throws UnknownHostException {
+            names.put(host.toLowerCase(Locale.ROOT), List.of(InetAddress.getByName(address)));
+        }
+
+        /** {@code host} does not resolve from now on. */
+        void stopResolving(String host) {
+            names.put(host.toLowerCase(Locale.ROOT), List.of());
+        }
+
+        void clear() {
+            names.clear();
+        }
+
+        @Override
+        public InetAddress[] resolve(String host) throws UnknownHostException {
+            List<InetAddress> given = names.get(host.toLowerCase(Locale.ROOT));
+            if (given == null) {
+                return InetAddress.getAllByName(host);
+            }
+            if (given.isEmpty()) {
+                throw new UnknownHostException(host);
+            }
+            return given.toArray(InetAddress[]::new);
+        }
+    }
+
+    /** Receiver hosts resolved through {@link TestHosts}, with the gateway's rules for their addresses. */
+    @TestConfiguration(proxyBeanMethods = false)
+    static class GatewayHosts {
+
+        @Bean
+        TestHosts testHosts() {
+            return new TestHosts();
+        }
+
+        @Bean
+        @Primary
+        ReceiverAddresses testReceiverAddresses(WebhookProperties properties, TestHosts hosts) {
+            return new ReceiverAddresses(properties.allowLocalUrls(), hosts);
         }
     }
 }

@@ -519,6 +519,54 @@ class WebhookSubscriptionsIntegrationTests extends WebhookIntegrationTest {
     }
 
     /**
+     * A creation whose 201 was lost is sent again with its key while the receiver's host does not
+     * resolve (the network trouble that lost the answer often keeps names from resolving too): it is
+     * answered as the first was, with the subscription and its secret. It used to be refused 422 naming
+     * {@code url} ("names a host without a public address"), the key being looked up only once the
+     * host had resolved: the secret was lost, and the request without its key was refused 409. Another
+     * request with the key is refused as reused, on whichever host.
+     */
+    @Test
+    void aCreationSentAgainWithItsKeyIsAnsweredWhenItsHostNoLongerResolves() throws Exception {
+        hosts.resolve("hooks.retry.example", "203.0.113.10");
+        String body = "{\"url\":\"https://hooks.retry.example/hook\",\"eventTypes\":[\"job.completed\"]}";
+        Answer first = api.post(admin(portfolio.id()), webhooksPath(), "subscribe-unresolved", body);
+        assertThat(first.status()).as(first.text()).isEqualTo(201);
+        String id = first.body().path("subscriptionId").asString();
+        hosts.stopResolving("hooks.retry.example");
+        // A new subscription to that host is refused now.
+        assertFieldProblem(
+                api.post(admin(portfolio.id()), webhooksPath(), null, body.replace("/hook", "/other")), 422, "url");
+
+        Answer again = api.post(admin(portfolio.id()), webhooksPath(), "subscribe-unresolved", body);
+
+        assertThat(again.status()).as(again.text()).isEqualTo(201);
+        assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(again.header("Location")).isEqualTo(first.header("Location"));
+        assertThat(again.body().path("subscriptionId").asString()).isEqualTo(id);
+        assertThat(again.body().path("url").asString()).isEqualTo("https://hooks.retry.example/hook");
+        assertThat(again.body().path("secret").asString())
+                .startsWith("whsec_")
+                .isEqualTo(first.body().path("secret").asString());
+        for (String other : List.of(
+                body.replace("/hook", "/elsewhere"),
+                body.replace("https://hooks.retry.example/hook", receiver.url("/x")))) {
+            Answer refused = api.post(admin(portfolio.id()), webhooksPath(), "subscribe-unresolved", other);
+
+            assertFieldProblem(refused, 422, "Idempotency-Key");
+            assertThat(refused.body().path("type").asString())
+                    .isEqualTo("urn:portfolio-bulk:problem:idempotency-key-reused");
+            assertThat(refused.text()).doesNotContain("whsec_");
+        }
+        assertThat(api.get(admin(portfolio.id()), webhooksPath())
+                        .body()
+                        .path("items")
+                        .values())
+                .extracting(item -> item.path("subscriptionId").asString())
+                .containsExactly(id);
+    }
+
+    /**
      * A URL pasted with spaces around it or a line break after it is the URL without them: the
      * subscription is created with it stored so, its messages reach the receiver, and the creation sent
      * again with its key and the URL spelled so once more is the same request. It used to be refused 400
