@@ -832,6 +832,35 @@ class ActivityLogIntegrationTests {
         assertThat(awaitEntries(account, 1)).hasSize(1);
     }
 
+    /**
+     * A batch the database cannot write for a full disk (disk_full, SQLSTATE 53100) is retried until it
+     * is written, and each failed try's line says what mends it, as the bulk-worker's does. Written once
+     * space is freed.
+     */
+    @Test
+    void aBatchTheDatabaseCannotWriteForAFullDiskIsRetriedAndItsLogSaysWhatMendsIt() {
+        UUID account = UUID.randomUUID();
+        AccountActivityEvent change = ActivityEvents.roleChanged(portfolio, account, admin, ActivityEvents.now());
+        try (LogLines lines = LogLines.of(LISTENER);
+                FailingWrites failing = FailingWrites.diskFull(jdbcTemplate, account)) {
+            publishAsOneBatch(List.of(change));
+
+            await().atMost(WRITTEN_WITHIN)
+                    .untilAsserted(() -> assertThat(lines.lines())
+                            .extracting(ILoggingEvent::getFormattedMessage)
+                            .filteredOn(line -> line.startsWith("Writing 1 activity entries failed (attempt "))
+                            .hasSizeGreaterThanOrEqualTo(2)
+                            .allSatisfy(line -> assertThat(line)
+                                    .contains("); trying again: Database error 53100: could not extend file")
+                                    .endsWith("; the database is out of disk space, memory or a configured limit:"
+                                            + " free disk space on its volume, or give it the memory or raise the"
+                                            + " limit its message names (runbook BulkConsumerNotFetching)")));
+            assertThat(items(read(portfolio, account, ""))).isEmpty();
+        }
+
+        assertThat(awaitEntries(account, 1)).hasSize(1);
+    }
+
     /** The fetch requests the consumer {@code clientId} has sent (kafka_consumer_fetch_manager_fetch_total). */
     private double fetches(String clientId) {
         return meters.get("kafka.consumer.fetch.manager.fetch.total")
@@ -1197,6 +1226,16 @@ class ActivityLogIntegrationTests {
                     "> 0",
                     null,
                     "'permission denied for table activity_log (simulated)' USING ERRCODE = '42501'");
+        }
+
+        /** Every write of the account's entries failed as on a full disk (disk_full, SQLSTATE 53100). */
+        static FailingWrites diskFull(JdbcTemplate jdbc, UUID account) {
+            return of(
+                    jdbc,
+                    account,
+                    "> 0",
+                    null,
+                    "'could not extend file \"base/16384/16500\": No space left on device' USING ERRCODE = '53100'");
         }
 
         /**

@@ -155,9 +155,16 @@ class ActivityListenerConfiguration {
             return FailureText.of(ex);
         }
 
-        /** For a failure no retry gets past until an operator mends it ({@link DatabaseFailure#REFUSED}): what does. */
+        /**
+         * For a failure that no retry gets past until an operator mends it ({@link DatabaseFailure#REFUSED}),
+         * or seldom does ({@link DatabaseFailure#OUT_OF_RESOURCES}: a full disk): what mends it.
+         */
         private static String remedy(Exception ex) {
-            return DatabaseFailure.of(ex) == DatabaseFailure.REFUSED ? "; " + DatabaseFailure.REFUSED_REMEDY : "";
+            return switch (DatabaseFailure.of(ex)) {
+                case REFUSED -> "; " + DatabaseFailure.REFUSED_REMEDY;
+                case OUT_OF_RESOURCES -> "; " + DatabaseFailure.OUT_OF_RESOURCES_REMEDY;
+                default -> "";
+            };
         }
     }
 }

@@ -38,7 +38,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * themselves ({@link DatabaseFailure#REFUSED}: a grant or a table or column missing), which ends the
  * call with {@link StatementsRefusedException}: the batch is redelivered until an operator restores
  * what is missing, whatever its tasks' attempts, and the worker stays in its group (every worker is
- * refused alike). A task that fails on its own
+ * refused alike). So it is too when the database is out of disk space, memory or a configured limit
+ * ({@link DatabaseFailure#OUT_OF_RESOURCES}): the batch is redelivered until the database has them
+ * again. A task that fails on its own
  * counts an attempt; it is tried again on redelivery (later records of its account wait for it, to
  * keep per-account order) until {@code bulk.worker.task-max-attempts}, then ends {@code FAILED} with
  * {@code RETRIES_EXHAUSTED}. A failing record whose task is no longer pending is done with.
@@ -93,7 +95,8 @@ class TaskApplier {
     /**
      * @throws DatabaseUnavailableException when the database cannot be reached; nothing of the batch
      *     may have been applied, or part of it (which a redelivery recognises)
-     * @throws StatementsRefusedException when the database refuses the statements themselves; as above
+     * @throws StatementsRefusedException when the database refuses the statements themselves, or lacks
+     *     the disk space, memory or configured limit to run them; as above
      */
     BatchResult apply(List<TaskCommand> commands) {
         if (commands.isEmpty()) {
@@ -215,8 +218,9 @@ class TaskApplier {
 
     /**
      * Ends the batch's pass, for the container to redeliver it after its back-off without counting an
-     * attempt, when the failure is no fault of its tasks: an outage, or the database refusing the
-     * statements themselves. One line each time.
+     * attempt, when the failure is no fault of its tasks: an outage, the database refusing the
+     * statements themselves, or the database out of disk space, memory or a configured limit. One line
+     * each time.
      */
     private static void rethrowUnlessTheTasks(RuntimeException failure) {
         if (DatabaseOutage.of(failure)) {
@@ -224,12 +228,15 @@ class TaskApplier {
             log.warn("{}; the batch is redelivered after a back-off", unavailable.getMessage());
             throw unavailable;
         }
-        if (DatabaseFailure.of(failure) == DatabaseFailure.REFUSED) {
+        DatabaseFailure kind = DatabaseFailure.of(failure);
+        if (kind == DatabaseFailure.REFUSED || kind == DatabaseFailure.OUT_OF_RESOURCES) {
             StatementsRefusedException refused = new StatementsRefusedException(failure);
             log.warn(
                     "{}; {}; no task is failed for it: the batch is redelivered after a back-off",
                     refused.getMessage(),
-                    DatabaseFailure.REFUSED_REMEDY);
+                    kind == DatabaseFailure.REFUSED
+                            ? DatabaseFailure.REFUSED_REMEDY
+                            : DatabaseFailure.OUT_OF_RESOURCES_REMEDY);
             throw refused;
         }
     }

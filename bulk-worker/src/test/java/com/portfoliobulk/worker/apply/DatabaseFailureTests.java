@@ -3,6 +3,7 @@ package com.portfoliobulk.worker.apply;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.servicesupport.jdbc.DatabaseFailure;
+import com.portfoliobulk.servicesupport.web.Outages;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.net.ConnectException;
@@ -117,6 +118,33 @@ class DatabaseFailureTests {
         assertThat(retryable).rejects(noGrant, noTable, noColumn, noFunction, noSchema);
         assertThat(outage).rejects(noGrant, noTable, noColumn, noFunction, noSchema);
         assertThat(DatabaseFailure.of(tooLong)).isEqualTo(DatabaseFailure.PERSISTENT);
+    }
+
+    /**
+     * A database out of disk space, memory or a configured limit: no fault of the work, retried quickly
+     * (memory may be freed) and answered 503, never an outage that makes the worker stand aside. Too
+     * many connections stays an outage.
+     */
+    @Test
+    void aDatabaseOutOfResourcesIsNeitherTheWorksFaultNorAnOutage() {
+        Exception diskFull = new DataAccessResourceFailureException(
+                "INSERT", sql("ERROR: could not extend file \"base/16384/16400\": No space left on device", "53100"));
+        Exception outOfMemory = new UncategorizedSQLException("SELECT", "SELECT", sql("ERROR: out of memory", "53200"));
+        Exception limit = new UncategorizedSQLException(
+                "SELECT", "SELECT", sql("ERROR: temporary file size exceeds temp_file_limit (1024kB)", "53400"));
+        Exception tooManyConnections = new CannotCreateTransactionException(
+                "Could not open JDBC Connection", sql("FATAL: sorry, too many clients already", "53300"));
+
+        assertThat(List.of(diskFull, outOfMemory, limit))
+                .allSatisfy(
+                        lacking -> assertThat(DatabaseFailure.of(lacking)).isEqualTo(DatabaseFailure.OUT_OF_RESOURCES));
+        assertThat(DatabaseFailure.OUT_OF_RESOURCES.passesByItself()).isTrue();
+        assertThat(List.of(diskFull, outOfMemory, limit))
+                .as("answered 503 with Retry-After")
+                .allSatisfy(lacking -> assertThat(Outages.dependency(lacking)).isEqualTo("database"));
+        assertThat(retryable).accepts(diskFull, outOfMemory, limit);
+        assertThat(outage).rejects(diskFull, outOfMemory, limit);
+        assertThat(DatabaseFailure.of(tooManyConnections)).isEqualTo(DatabaseFailure.OUTAGE);
     }
 
     /**

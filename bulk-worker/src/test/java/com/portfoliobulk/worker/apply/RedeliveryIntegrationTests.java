@@ -286,6 +286,72 @@ class RedeliveryIntegrationTests extends WorkerIntegrationSupport {
                 .isPositive();
     }
 
+    /**
+     * The database's disk is full while a batch is applied (SQLSTATE 53100, as PostgreSQL answers when
+     * it cannot extend a table's file): no task is at fault, so none fails and none uses up an attempt.
+     * The batch is held back and tried again after the back-off until space is freed, then applied.
+     * Before, each pass counted an attempt and the task ended {@code FAILED} {@code RETRIES_EXHAUSTED}
+     * within seconds, its job {@code COMPLETED_WITH_ERRORS}.
+     */
+    @Test
+    void aDatabaseOutOfDiskSpaceFailsNoTaskAndTheTasksAreAppliedOnceSpaceIsFreed() {
+        Portfolio portfolio = directory.portfolio(1);
+        String invitee = directory.newEmail();
+        String suffix = UUID.randomUUID().toString().replace("-", "");
+        jdbc.sql("CREATE SEQUENCE directory.disk_full_" + suffix).update();
+        jdbc.sql("""
+                        CREATE FUNCTION directory.disk_full_%1$s() RETURNS trigger SECURITY DEFINER AS $$
+                        BEGIN
+                          IF NEW.email = '%2$s' THEN
+                            PERFORM nextval('directory.disk_full_%1$s');
+                            RAISE EXCEPTION 'could not extend file "base/16384/16400": No space left on device'
+                              USING ERRCODE = 'disk_full';
+                          END IF;
+                          RETURN NEW;
+                        END $$ LANGUAGE plpgsql
+                        """.formatted(suffix, invitee)).update();
+        jdbc.sql("CREATE TRIGGER disk_full_" + suffix + " BEFORE INSERT ON directory.users FOR EACH ROW"
+                        + " EXECUTE FUNCTION directory.disk_full_" + suffix + "()")
+                .update();
+        SubmittedJob job;
+        try {
+            job = jobs.submit(
+                    portfolio.id(),
+                    JobType.INVITE_USERS,
+                    JobFixture.administrator(),
+                    List.of(invite(portfolio.ownedAccount(0).id(), null, invitee, AccountRole.SUPPORT, inAWeek)));
+            publish(job);
+            // Each pass tries the batch, then (were it the task's fault) the task alone, each up to 3
+            // times: as many refused statements as would use up the task's attempts, or the task's end.
+            int enough = 6 * properties.taskMaxAttempts();
+            await().atMost(PATIENCE)
+                    .until(() -> jdbc.sql("SELECT last_value FROM directory.disk_full_" + suffix)
+                                            .query(Long.class)
+                                            .single()
+                                    >= enough
+                            || jobs.tasks(job.id()).get(0).status() != TaskStatus.PENDING);
+
+            assertThat(jobs.tasks(job.id()))
+                    .extracting(StoredTask::status, StoredTask::reason, StoredTask::attempts)
+                    .containsExactly(tuple(TaskStatus.PENDING, null, 0));
+            assertThat(jobs.job(job.id()).status().isTerminal()).isFalse();
+        } finally {
+            jdbc.sql("DROP FUNCTION directory.disk_full_" + suffix + "() CASCADE")
+                    .update();
+            jdbc.sql("DROP SEQUENCE directory.disk_full_" + suffix).update();
+        }
+
+        StoredJob finished = awaitFinished(job);
+
+        assertThat(finished.status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(finished).extracting(StoredJob::succeeded, StoredJob::failed).containsExactly(1, 0);
+        assertThat(jobs.tasks(job.id()))
+                .as("applied at its first counted attempt")
+                .extracting(StoredTask::status, StoredTask::attempts)
+                .containsExactly(tuple(TaskStatus.SUCCEEDED, 1));
+        assertThat(directory.userIdByEmail(invitee)).isPresent();
+    }
+
     private double deadLettered() {
         return meters.get("bulk.tasks.dead.lettered").counter().count();
     }

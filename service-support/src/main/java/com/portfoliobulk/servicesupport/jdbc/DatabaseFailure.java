@@ -23,6 +23,9 @@ import org.springframework.transaction.TransactionSystemException;
  *       deadlock, lock or statement timeout), or a transaction ended for standing idle.
  *   <li>{@link #REFUSED}: the database refuses the statement itself, for the service's permissions or
  *       its schema. Nothing about the work is wrong either, but it lasts until an operator mends it.
+ *   <li>{@link #OUT_OF_RESOURCES}: the database is out of disk space, memory or a configured limit.
+ *       Nothing about the work is wrong either; it may pass as other sessions end, but a full disk
+ *       usually lasts until an operator frees space.
  *   <li>{@link #PERSISTENT}: anything else; retrying the same work alone may still help (a race with
  *       a concurrent writer), so it uses up the work's attempts.
  * </ul>
@@ -41,6 +44,17 @@ public enum DatabaseFailure {
      * A data error (class 22, 23) is {@link #PERSISTENT}: it is the work's.
      */
     REFUSED,
+    /**
+     * The database lacks the resources to run the statement, whatever the work's data: SQLSTATE class
+     * 53 but too_many_connections 53300 (an {@link #OUTAGE}), that is disk_full 53100 (a table, an index
+     * or a temporary file that cannot grow), out_of_memory 53200 or configuration_limit_exceeded 53400.
+     * The work is not at fault, and every instance of the service is answered alike. It may pass by
+     * itself (memory or temporary files that another session frees), so it is retried as a {@link
+     * #TRANSIENT} failure is and answered 503; but a full disk usually stays full until an operator frees
+     * space, so work that has attempts to use up keeps them: it is tried again after a back-off without
+     * using any, and the log says what mends it ({@link #OUT_OF_RESOURCES_REMEDY}).
+     */
+    OUT_OF_RESOURCES,
     PERSISTENT;
 
     /**
@@ -50,6 +64,14 @@ public enum DatabaseFailure {
     public static final String REFUSED_REMEDY =
             "a grant of the service's database role, or a table, column or function, is missing:"
                     + " restore it (runbook BulkConsumerNotFetching)";
+
+    /**
+     * What mends an {@link #OUT_OF_RESOURCES} failure, for the log lines of the services that wait for it
+     * to be mended (README's runbook BulkConsumerNotFetching quotes them).
+     */
+    public static final String OUT_OF_RESOURCES_REMEDY =
+            "the database is out of disk space, memory or a configured limit: free disk space on its volume,"
+                    + " or give it the memory or raise the limit its message names (runbook BulkConsumerNotFetching)";
 
     /**
      * serialization_failure, deadlock_detected, lock_not_available, query_canceled (timeouts), and
@@ -69,8 +91,11 @@ public enum DatabaseFailure {
                 if (state.startsWith("08") || OUTAGE_STATES.contains(state)) {
                     return OUTAGE;
                 }
-                if (TRANSIENT_STATES.contains(state) || state.startsWith("53")) {
+                if (TRANSIENT_STATES.contains(state)) {
                     return TRANSIENT;
+                }
+                if (state.startsWith("53")) {
+                    return OUT_OF_RESOURCES;
                 }
             }
         }
@@ -98,11 +123,13 @@ public enum DatabaseFailure {
     }
 
     /**
-     * Whether the failure passes by itself, with time: an {@link #OUTAGE} or a {@link #TRANSIENT}
-     * failure, which a retry a little later gets past without anyone's help.
+     * Whether the failure may pass by itself, with time: an {@link #OUTAGE}, a {@link #TRANSIENT}
+     * failure, which a retry a little later gets past without anyone's help, or {@link
+     * #OUT_OF_RESOURCES}, which it may get past (a request is answered 503 with {@code Retry-After}, a
+     * start waits for the database).
      */
     public boolean passesByItself() {
-        return this == OUTAGE || this == TRANSIENT;
+        return this == OUTAGE || this == TRANSIENT || this == OUT_OF_RESOURCES;
     }
 
     private static boolean isOutage(Throwable cause) {

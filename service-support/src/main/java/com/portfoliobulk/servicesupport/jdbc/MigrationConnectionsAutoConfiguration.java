@@ -51,8 +51,8 @@ import org.springframework.jdbc.datasource.DelegatingDataSource;
  * {@value #CONNECT_RETRIES_INTERVAL_SECONDS} s apart, and wait for the lock as long as the other
  * instance holds it (each try is a {@code pg_try_advisory_lock} on a connection that stands outside a
  * transaction meanwhile, so no idle-in-transaction timeout ends it). Only a database out of reach is
- * tried again ({@link DatabaseFailure#OUTAGE} or {@link DatabaseFailure#TRANSIENT}: refused or unanswered
- * connections, a server starting up or shutting down, too many connections): a login it refuses (a
+ * tried again (what {@link DatabaseFailure#passesByItself()}: refused or unanswered connections, a server
+ * starting up or shutting down, too many connections, a server out of disk space or memory): a login it refuses (a
  * wrong password or role) or a database it does not have ends the start at once, naming the cause, as
  * before, rather than keep a service that no wait mends starting for ever. So does a session setting
  * the server does not know (a PostgreSQL older than the setting), with one line that names the

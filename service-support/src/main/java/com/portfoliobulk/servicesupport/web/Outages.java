@@ -12,8 +12,9 @@ import org.springframework.util.ClassUtils;
  * report as a defect): one rule for the three services.
  *
  * <ul>
- *   <li>The database: what {@link DatabaseFailure} takes for an outage (it cannot be reached) or for a
- *       transient failure (a conflict or timeout that a retry resolves): also a transaction that could
+ *   <li>The database: what {@link DatabaseFailure} takes for an outage (it cannot be reached), for a
+ *       transient failure (a conflict or timeout that a retry resolves) or for a database out of
+ *       resources (disk space, memory, a configured limit): also a transaction that could
  *       not begin for want of a connection ({@code CannotCreateTransactionException}), which is no
  *       {@code DataAccessException}.
  *   <li>The Kafka broker: an error its client retries itself until it gives up (a topic's metadata or
