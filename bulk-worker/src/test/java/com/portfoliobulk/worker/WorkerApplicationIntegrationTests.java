@@ -42,6 +42,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 import org.springframework.kafka.listener.MessageListenerContainer;
 import org.springframework.scheduling.config.ScheduledTask;
 import org.springframework.scheduling.config.ScheduledTaskHolder;
@@ -387,6 +388,21 @@ class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
 
         await().atMost(PATIENCE).until(() -> readiness() == 200);
         assertThat(listenerRunning()).isEqualTo("1.0");
+    }
+
+    /**
+     * A task listener refused by the broker's security (its ACLs granted after the worker started, its
+     * SASL password rotated before the worker's) polls again every 10 s and applies the tasks once it
+     * is let in. Without the interval each consumer stopped for good at the first refusal, until a restart.
+     */
+    @Test
+    void theTaskListenersConsumersPollAgainAfterAnAuthenticationOrAuthorizationError() {
+        var container = (ConcurrentMessageListenerContainer<?, ?>) listeners.getListenerContainer(TaskListener.ID);
+        await().atMost(PATIENCE).until(() -> !container.getContainers().isEmpty());
+        assertThat(container.getContainers())
+                .allSatisfy(
+                        consumer -> assertThat(consumer.getContainerProperties().getAuthExceptionRetryInterval())
+                                .isEqualTo(Duration.ofSeconds(10)));
     }
 
     @Autowired

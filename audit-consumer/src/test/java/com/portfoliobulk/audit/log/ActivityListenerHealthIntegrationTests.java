@@ -27,6 +27,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.ResponseEntity;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 import org.springframework.kafka.listener.MessageListenerContainer;
 import org.springframework.web.client.RestClient;
 
@@ -66,6 +67,24 @@ class ActivityListenerHealthIntegrationTests {
 
         assertThat(status("/actuator/health")).isEqualTo(200);
         assertThat(status("/actuator/health/readiness")).isEqualTo(200);
+    }
+
+    /**
+     * An activity listener refused by the broker's security (its ACLs granted after the audit-consumer
+     * started, its SASL password rotated before the audit-consumer's) polls again every 10 s and writes
+     * the entries once it is let in. Without the interval each consumer stopped for good at the first
+     * refusal, until a restart.
+     */
+    @Test
+    void theActivityListenersConsumersPollAgainAfterAnAuthenticationOrAuthorizationError() {
+        var container =
+                (ConcurrentMessageListenerContainer<?, ?>) listeners.getListenerContainer(ActivityEventListener.ID);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> !container.getContainers().isEmpty());
+        assertThat(container.getContainers())
+                .allSatisfy(
+                        consumer -> assertThat(consumer.getContainerProperties().getAuthExceptionRetryInterval())
+                                .isEqualTo(Duration.ofSeconds(10)));
     }
 
     @Autowired

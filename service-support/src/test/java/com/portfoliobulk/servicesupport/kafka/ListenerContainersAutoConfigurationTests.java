@@ -2,6 +2,7 @@ package com.portfoliobulk.servicesupport.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -10,7 +11,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
 
-class ListenerThreadsAutoConfigurationTests {
+class ListenerContainersAutoConfigurationTests {
 
     private final ApplicationContextRunner service = new ApplicationContextRunner()
             .withPropertyValues("spring.threads.virtual.enabled=true")
@@ -18,13 +19,33 @@ class ListenerThreadsAutoConfigurationTests {
 
     @Test
     void listenersOfAServiceOnVirtualThreadsRunOnPlatformThreads() {
-        service.withConfiguration(AutoConfigurations.of(ListenerThreadsAutoConfiguration.class))
+        service.withConfiguration(AutoConfigurations.of(ListenerContainersAutoConfiguration.class))
                 .run(context -> assertThat(listenerThreadIsVirtual(context)).isFalse());
     }
 
     @Test
     void withoutItTheyWouldRunOnVirtualThreads() {
         service.run(context -> assertThat(listenerThreadIsVirtual(context)).isTrue());
+    }
+
+    @Test
+    void aListenerRefusedByTheBrokersSecurityPollsAgainAfterTenSeconds() {
+        service.withConfiguration(AutoConfigurations.of(ListenerContainersAutoConfiguration.class))
+                .run(context -> assertThat(authRetryInterval(context)).isEqualTo(Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void anIntervalTheServiceSetsIsKept() {
+        service.withConfiguration(AutoConfigurations.of(ListenerContainersAutoConfiguration.class))
+                .withPropertyValues("spring.kafka.listener.auth-exception-retry-interval=45s")
+                .run(context -> assertThat(authRetryInterval(context)).isEqualTo(Duration.ofSeconds(45)));
+    }
+
+    private static Duration authRetryInterval(ConfigurableApplicationContext context) {
+        return context.getBean(ConcurrentKafkaListenerContainerFactory.class)
+                .createContainer("tasks")
+                .getContainerProperties()
+                .getAuthExceptionRetryInterval();
     }
 
     private static boolean listenerThreadIsVirtual(ConfigurableApplicationContext context) throws Exception {
