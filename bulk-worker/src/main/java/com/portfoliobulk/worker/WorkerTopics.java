@@ -17,9 +17,14 @@ class WorkerTopics {
         return topic(properties.topics().deadLetter(), properties.topics());
     }
 
+    /**
+     * Kept whatever its events' age ({@link DeclaredTopics#withoutAgeLimit}): an event is the only copy
+     * of its activity entry until the audit-consumer has written it, which a stopped audit-consumer, or
+     * one retrying a batch the database does not take, may not do for days.
+     */
     @Bean
     NewTopic accountActivityTopic(WorkerProperties properties) {
-        return topic(properties.topics().activity(), properties.topics());
+        return DeclaredTopics.withoutAgeLimit(topic(properties.topics().activity(), properties.topics()));
     }
 
     private static NewTopic topic(String name, WorkerProperties.TopicNames topics) {

@@ -34,13 +34,17 @@ import org.springframework.util.backoff.ExponentialBackOff;
 @Configuration(proxyBeanMethods = false)
 class ActivityListenerConfiguration {
 
+    /**
+     * Kept whatever its dead letters' age ({@link DeclaredTopics#withoutAgeLimit}): a dead letter is the
+     * only copy of its event, there until an operator publishes it again, however late.
+     */
     @Bean
     NewTopic activityDeadLetterTopic(AuditProperties properties) {
-        return DeclaredTopics.topic(
+        return DeclaredTopics.withoutAgeLimit(DeclaredTopics.topic(
                 properties.deadLetterTopic(),
                 properties.deadLetterPartitions(),
                 properties.replicationFactor(),
-                properties.minInsyncReplicas());
+                properties.minInsyncReplicas()));
     }
 
     /**

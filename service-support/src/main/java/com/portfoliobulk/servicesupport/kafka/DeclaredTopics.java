@@ -1,5 +1,7 @@
 package com.portfoliobulk.servicesupport.kafka;
 
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.InvalidTopicException;
@@ -9,7 +11,8 @@ import org.springframework.kafka.config.TopicBuilder;
 /**
  * The topics a service declares (created at startup by Boot's {@code KafkaAdmin} when missing): their
  * partitions, replication factor and {@code min.insync.replicas}, so that a producer's {@code acks=all}
- * means held by that many replicas whatever the broker's default. Consumers never create topics
+ * means held by that many replicas whatever the broker's default; for a topic whose records are kept
+ * nowhere else until read, no age limit ({@link #withoutAgeLimit}). Consumers never create topics
  * ({@code allow.auto.create.topics=false}): a topic exists only as its declaring service made it.
  */
 public final class DeclaredTopics {
@@ -27,6 +30,26 @@ public final class DeclaredTopics {
                 .replicas(replicas)
                 .config(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(minInsyncReplicas))
                 .build();
+    }
+
+    /**
+     * The {@code retention.bytes} of a topic declared {@link #withoutAgeLimit}: 1 GiB a partition, some
+     * five times the records of the largest job (200,000 of about 1 KB) even all in one partition.
+     */
+    public static final long BYTES_KEPT_PER_PARTITION = 1024L * 1024 * 1024;
+
+    /**
+     * {@code topic} keeping its records whatever their age ({@code retention.ms} -1), the oldest of a
+     * partition going only once it holds over {@link #BYTES_KEPT_PER_PARTITION} ({@code retention.bytes}):
+     * for a topic whose records are kept nowhere else until read, which Kafka's default age limit
+     * ({@code log.retention.hours}, 7 days) would delete unread while their consumer is stopped, or
+     * retries, for longer. Set also on a topic that exists already, at every start.
+     */
+    public static NewTopic withoutAgeLimit(NewTopic topic) {
+        Map<String, String> configs = new HashMap<>(topic.configs());
+        configs.put(TopicConfig.RETENTION_MS_CONFIG, "-1");
+        configs.put(TopicConfig.RETENTION_BYTES_CONFIG, String.valueOf(BYTES_KEPT_PER_PARTITION));
+        return topic.configs(configs);
     }
 
     /**
