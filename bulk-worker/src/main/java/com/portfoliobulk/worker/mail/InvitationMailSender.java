@@ -35,13 +35,19 @@ import org.springframework.mail.javamail.MimeMessageHelper;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Sends the queued invitation e-mails. Each message is sent in a transaction of its own: the outbox
  * row is claimed with {@code FOR UPDATE SKIP LOCKED} (so several worker instances share the queue
- * without sending one message twice at the same time), the message is handed to the SMTP server,
- * and the row is marked in the same transaction.
+ * without sending one message twice at the same time), the row is marked sent, and only then is the
+ * message handed to the SMTP server, in the same transaction: a failed attempt rolls the mark back
+ * (to a savepoint written before it) and schedules the message again or ends it. A database that
+ * cannot write the mark (its disk full, SQL state 53100) thus fails the attempt before anything goes
+ * out. Before, the mark followed the hand-over: each poll, about every second, handed the message to
+ * the server and then failed to mark it, and the invitee got a copy a second for as long as the
+ * database could not write.
  *
  * <p>Delivery is at least once at the SMTP boundary: when the worker dies (or the database is lost)
  * after the SMTP server accepted a message but before the mark committed, the row is still due and
@@ -222,7 +228,7 @@ class InvitationMailSender implements SmartLifecycle {
     Attempt sendNext(Turns turns) {
         Attempt attempt = transactions.execute(status -> {
             Optional<ClaimedMail> claimed = store.claimNext(turns);
-            return claimed.isPresent() ? send(claimed.get()) : Attempt.NONE_DUE;
+            return claimed.isPresent() ? send(claimed.get(), status) : Attempt.NONE_DUE;
         });
         return attempt == null ? Attempt.NONE_DUE : attempt;
     }
@@ -235,7 +241,7 @@ class InvitationMailSender implements SmartLifecycle {
      * CANCELLED} unsent, as one whose invitations ended before it was claimed. Before, it went out with
      * the invitations read before the connection, and its link answered 410 when none was left.
      */
-    private Attempt send(ClaimedMail mail) {
+    private Attempt send(ClaimedMail mail, TransactionStatus transaction) {
         for (int writing = 1; ; writing++) {
             Optional<Invitations> invitations = store.invitations(mail, InvitationMailTemplates.LISTED_ACCOUNTS);
             if (invitations.isEmpty()) {
@@ -244,9 +250,16 @@ class InvitationMailSender implements SmartLifecycle {
             }
             RenderedMail rendered = templates.render(mail, invitations.get());
             waits.allow(smtpWait);
+            // Marked before it is handed over: a database that cannot write the mark fails here, with
+            // nothing sent; a failed hand-over rolls the mark back.
+            Object unmarked = transaction.createSavepoint();
+            store.markSent(mail.id());
             try {
                 mailSender.send(message(mail, rendered, invitations.get()));
             } catch (MailException | MessagingException ex) {
+                if (!acceptedBeforeFailing(ex)) {
+                    transaction.rollbackToSavepoint(unmarked);
+                }
                 if (withdrawn(ex) && writing < WRITINGS) {
                     log.info(
                             "Invitation e-mail {} was not sent: its invitations changed while it was on its way;"
@@ -263,7 +276,7 @@ class InvitationMailSender implements SmartLifecycle {
                         mail.id(),
                         withoutAddresses(describe(ex), mail.email()));
             }
-            store.markSent(mail.id());
+            transaction.releaseSavepoint(unmarked);
             metrics.sent(rendered.language());
             return Attempt.DONE;
         }

@@ -106,9 +106,62 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
     }
 
     /**
+     * The database cannot write the mark of the message (its disk is full: SQL state 53100, here a
+     * trigger that refuses the row's update so) while the poll goes on every second. The mark is
+     * written before the message is handed to the SMTP server, so each attempt fails before anything
+     * goes out: the invitee gets no copy during the outage, and one once the database writes again.
+     * Before, the mark followed the hand-over: every poll sent the message, then failed to mark it.
+     */
+    @Test
+    void aDatabaseThatCannotWriteTheMarkSendsNoCopyPerPoll() {
+        String email = "diskfull-" + UUID.randomUUID() + "@brand.example";
+        String suffix = UUID.randomUUID().toString().replace("-", "");
+        jdbc.sql("CREATE SEQUENCE directory.disk_full_" + suffix).update();
+        jdbc.sql("""
+                        CREATE FUNCTION directory.disk_full_%1$s() RETURNS trigger AS $$
+                        BEGIN
+                          IF NEW.email = '%2$s' THEN
+                            PERFORM nextval('directory.disk_full_%1$s');
+                            RAISE EXCEPTION 'could not extend file: No space left on device'
+                              USING ERRCODE = 'disk_full';
+                          END IF;
+                          RETURN NEW;
+                        END $$ LANGUAGE plpgsql
+                        """.formatted(suffix, email)).update();
+        jdbc.sql("CREATE TRIGGER disk_full_" + suffix
+                        + " BEFORE UPDATE ON directory.invitation_mails FOR EACH ROW EXECUTE FUNCTION"
+                        + " directory.disk_full_" + suffix + "()")
+                .update();
+        try {
+            SubmittedJob job = inviteToTwoAccounts(email);
+            publish(job);
+            awaitFinished(job);
+
+            // Four polls have tried the message (the sequence counts the refused writes).
+            await().atMost(PATIENCE)
+                    .until(() -> jdbc.sql("SELECT last_value FROM directory.disk_full_" + suffix)
+                                    .query(Long.class)
+                                    .single()
+                            >= 4);
+            assertThat(status(email)).isEqualTo("PENDING");
+            assertThat(TestSmtp.receivedBy(email))
+                    .as("no copy while the database cannot write")
+                    .hasSizeLessThanOrEqualTo(1);
+        } finally {
+            jdbc.sql("DROP TRIGGER disk_full_" + suffix + " ON directory.invitation_mails")
+                    .update();
+        }
+
+        await().atMost(PATIENCE).until(() -> "SENT".equals(status(email)));
+        assertThat(TestSmtp.receivedBy(email)).hasSize(1);
+        assertThat(attempts(email)).isEqualTo(1);
+    }
+
+    /**
      * The SMTP server accepted the message, then the mark did not commit (here: the database refuses
-     * it once, as when the worker dies or loses its connection at that moment). The row is still due,
-     * so the message goes out again, under the same Message-ID, which lets the receiver drop the copy.
+     * the commit once, as when the worker dies or loses its connection at that moment). The row is
+     * still due, so the message goes out again, under the same Message-ID, which lets the receiver
+     * drop the copy.
      */
     @Test
     void aCrashBetweenSendAndMarkSendsTheSameMessageIdAgainSoTheSinkCanDropTheCopy() {
@@ -126,9 +179,10 @@ class InvitationMailFailuresIntegrationTests extends WorkerIntegrationSupport {
                           RETURN NEW;
                         END $$ LANGUAGE plpgsql
                         """.formatted(suffix, email)).update();
-        jdbc.sql("CREATE TRIGGER crash_after_send_" + suffix
-                        + " BEFORE UPDATE ON directory.invitation_mails FOR EACH ROW EXECUTE FUNCTION"
-                        + " directory.crash_after_send_" + suffix + "()")
+        // Run at the commit, after the message was handed over.
+        jdbc.sql("CREATE CONSTRAINT TRIGGER crash_after_send_" + suffix
+                        + " AFTER UPDATE ON directory.invitation_mails DEFERRABLE INITIALLY DEFERRED"
+                        + " FOR EACH ROW EXECUTE FUNCTION directory.crash_after_send_" + suffix + "()")
                 .update();
         try {
             SubmittedJob job = inviteToTwoAccounts(email);
