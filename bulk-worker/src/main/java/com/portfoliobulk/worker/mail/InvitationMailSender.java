@@ -323,6 +323,8 @@ class InvitationMailSender implements SmartLifecycle {
         helper.setText(rendered.text(), rendered.html());
         // Kept by JavaMailSenderImpl when it saves the message: the same for every attempt of this row.
         message.setHeader("Message-ID", messageId(mail.id()));
+        // RFC 3834: out-of-office and other automatic responders do not answer it.
+        message.setHeader("Auto-Submitted", "auto-generated");
         return message;
     }
 

@@ -1,5 +1,6 @@
 package com.portfoliobulk.worker.mail;
 
+import com.portfoliobulk.contracts.EmailAddresses;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import java.net.URI;
@@ -19,7 +20,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxBackoff the longest wait between two attempts
  * @param maxAttempts attempts before a message ends {@code FAILED} (an SMTP outage of hours is
  *     waited out with the defaults: 5 s doubling up to 5 min, 40 attempts)
- * @param messageIdDomain the right-hand side of the deterministic {@code Message-ID}
+ * @param messageIdDomain the right-hand side of the deterministic {@code Message-ID}; unset, the domain
+ *     of {@code from} (its ASCII xn-- form), so that the id is unique in the sender's own namespace, as
+ *     RFC 5322 asks. Before, it was {@code portfolio-bulk-access}, no domain of the operator's
  * @param dataReplyTimeout how long the sender waits for the SMTP server's reply to the end of a
  *     message's data, its acceptance of the message (every other reply: {@code mail.smtp.timeout}).
  *     RFC 5321 asks for 10 minutes: a client that gives up earlier does not know whether the server
@@ -43,7 +46,7 @@ public record MailProperties(
         @DefaultValue("5s") Duration initialBackoff,
         @DefaultValue("5m") Duration maxBackoff,
         @DefaultValue("40") int maxAttempts,
-        @DefaultValue("portfolio-bulk-access") String messageIdDomain,
+        String messageIdDomain,
         @DefaultValue("10m") Duration dataReplyTimeout,
         @DefaultValue("true") String starttls,
         @DefaultValue("false") String starttlsRequired) {
@@ -58,6 +61,11 @@ public record MailProperties(
         checkSwitch("BULK_SMTP_STARTTLS", "bulk.worker.mail.starttls", starttls);
         checkSwitch("BULK_SMTP_STARTTLS_REQUIRED", "bulk.worker.mail.starttls-required", starttlsRequired);
         checkSender(from);
+        if (messageIdDomain == null || messageIdDomain.isBlank()) {
+            messageIdDomain = senderDomain(from);
+        } else {
+            messageIdDomain = messageIdDomain.strip();
+        }
         checkAcceptUrl(acceptUrl);
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("bulk.worker.mail.max-attempts must be at least 1");
@@ -88,6 +96,17 @@ public record MailProperties(
         } catch (AddressException ex) {
             throw new IllegalArgumentException("bulk.worker.mail.from must be one e-mail address, such as"
                     + " 'Portfolio Bulk Access <no-reply@example.com>'; '" + from + "' is not: " + ex.getMessage());
+        }
+    }
+
+    /** The domain of the one address {@code from} ({@link #checkSender}), in ASCII. */
+    private static String senderDomain(String from) {
+        try {
+            String address = InternetAddress.parse(from, true)[0].getAddress();
+            String domain = address.substring(address.lastIndexOf('@') + 1);
+            return EmailAddresses.searchText("@" + domain).substring(1);
+        } catch (AddressException ex) {
+            throw new IllegalStateException("checked before: " + from, ex);
         }
     }
 

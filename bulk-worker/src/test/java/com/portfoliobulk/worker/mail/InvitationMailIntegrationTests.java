@@ -23,6 +23,8 @@ import com.portfoliobulk.worker.fixtures.ReceivedMail;
 import com.portfoliobulk.worker.fixtures.ScriptedSmtp;
 import com.portfoliobulk.worker.fixtures.TestSmtp;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -77,7 +79,7 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
     JavaMailSender mailSender;
 
     @Test
-    void aJobInvitingTwoPeopleToThreeAccountsSendsOneMailToEachNamingTheThreeAccounts() {
+    void aJobInvitingTwoPeopleToThreeAccountsSendsOneMailToEachNamingTheThreeAccounts() throws Exception {
         Portfolio portfolio = directory.portfolio(3);
         String first = directory.newEmail();
         String second = directory.newEmail();
@@ -110,7 +112,13 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
             assertThat(mail.html())
                     .contains("<td>Brand 3 " + portfolio.ownedAccount(2).id() + "</td><td>Campaign coordinator</td>")
                     .contains("href=\"http://localhost:8080/invitations/" + mail.token() + "\"");
-            assertThat(mail.messageId()).matches("<[0-9a-f-]{36}@portfolio-bulk-access>");
+            // Its id in the sender's own domain, and marked for automatic responders not to answer it.
+            MimeMessage received = TestSmtp.receivedBy(email).getFirst();
+            String sender = ((InternetAddress) received.getFrom()[0]).getAddress();
+            String senderDomain = sender.substring(sender.lastIndexOf('@') + 1);
+            assertThat(senderDomain).isEqualTo("portfolio-bulk-access.local");
+            assertThat(mail.messageId()).matches("<[0-9a-f-]{36}@" + Pattern.quote(senderDomain) + ">");
+            assertThat(received.getHeader("Auto-Submitted")).containsExactly("auto-generated");
         }
 
         // The link of the first person's message accepts all three of their invitations, nothing else.

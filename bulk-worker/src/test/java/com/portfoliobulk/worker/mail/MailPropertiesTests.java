@@ -37,6 +37,27 @@ import org.springframework.mail.javamail.MimeMessageHelper;
  */
 class MailPropertiesTests {
 
+    /** Unset, the right side of the Message-ID is the sender's domain, as it is configured otherwise. */
+    @Test
+    void theMessageIdDomainIsTheSendersDomainUnlessConfigured() {
+        MailProperties unset = new MailProperties(
+                "Brand Access <no-reply@brand.example>",
+                "https://bulk.example/invitations/{token}",
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(5),
+                Duration.ofMinutes(5),
+                40,
+                null,
+                Duration.ofMinutes(10),
+                "true",
+                "false");
+
+        assertThat(unset.messageIdDomain()).isEqualTo("brand.example");
+        assertThat(properties("no-reply@brand.example", "https://bulk.example/invitations/{token}")
+                        .messageIdDomain())
+                .isEqualTo("portfolio-bulk-access");
+    }
+
     @ParameterizedTest
     @ValueSource(
             strings = {
