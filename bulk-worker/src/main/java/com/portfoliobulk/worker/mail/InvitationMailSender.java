@@ -1,5 +1,6 @@
 package com.portfoliobulk.worker.mail;
 
+import com.portfoliobulk.contracts.EmailAddresses;
 import com.portfoliobulk.worker.TransactionWaits;
 import com.portfoliobulk.worker.mail.InvitationMailStore.ClaimedMail;
 import com.portfoliobulk.worker.mail.InvitationMailStore.Invitations;
@@ -318,7 +319,7 @@ class InvitationMailSender implements SmartLifecycle {
         });
         MimeMessageHelper helper = new MimeMessageHelper(message, true, StandardCharsets.UTF_8.name());
         helper.setFrom(properties.from());
-        helper.setTo(new InternetAddress(mail.email(), true));
+        helper.setTo(new InternetAddress(addressOnTheWire(mail.email()), true));
         helper.setSubject(rendered.subject());
         helper.setText(rendered.text(), rendered.html());
         // Kept by JavaMailSenderImpl when it saves the message: the same for every attempt of this row.
@@ -326,6 +327,41 @@ class InvitationMailSender implements SmartLifecycle {
         // RFC 3834: out-of-office and other automatic responders do not answer it.
         message.setHeader("Auto-Submitted", "auto-generated");
         return message;
+    }
+
+    /**
+     * The invitee's address as the message is sent to it ({@code RCPT TO} and {@code To:}): its domain in
+     * ASCII, a Unicode one in its xn-- form, as IDNA writes it and as addresses are stored since the
+     * rule of addresses. An address stored before that rule may hold characters outside ASCII, which
+     * the mail library, without SMTPUTF8, wrote as one byte each (the low byte of the character): a
+     * mail to another address, never delivered. One with such characters before the @, which no server
+     * without SMTPUTF8 takes, or whose domain IDNA cannot write, is refused here, before the server is
+     * contacted, and the message ends {@code FAILED} with the reason.
+     */
+    static String addressOnTheWire(String stored) throws AddressException {
+        int at = stored.lastIndexOf('@');
+        if (at > 0 && !isAscii(stored.substring(0, at))) {
+            throw new UnsendableAddress("address has non-ASCII characters before the @, which mail servers"
+                    + " without SMTPUTF8 cannot take");
+        }
+        String ascii = EmailAddresses.searchText(stored);
+        if (!isAscii(ascii)) {
+            throw new UnsendableAddress("address has a domain that IDNA cannot write in ASCII (its xn-- form),"
+                    + " which mail servers without SMTPUTF8 cannot take");
+        }
+        return ascii;
+    }
+
+    private static boolean isAscii(String text) {
+        return text.chars().allMatch(c -> c < 0x80);
+    }
+
+    /** An address the worker cannot write on the wire: its message says why, for the invitee's tasks. */
+    static final class UnsendableAddress extends AddressException {
+
+        UnsendableAddress(String reason) {
+            super(reason);
+        }
     }
 
     String messageId(UUID mailId) {
@@ -494,6 +530,9 @@ class InvitationMailSender implements SmartLifecycle {
     }
 
     private static String describe(Exception failure) {
+        if (failure instanceof UnsendableAddress unsendable) {
+            return unsendable.getMessage();
+        }
         Throwable root = failure;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();

@@ -464,6 +464,80 @@ class InvitationResendRevokeIntegrationTests extends WorkerIntegrationSupport {
                         .containsExactly(ActivityAction.INVITATION_REVOKED, ActivityAction.INVITATION_REVOKED));
     }
 
+    /**
+     * An invitee stored before the rule of addresses with their domain in Unicode ({@code
+     * ...@m\u00fcller.example}) gets the resend's e-mail at the domain's xn-- form, and its link accepts.
+     * Before, the mail library wrote each character outside ASCII as one byte, and the e-mail went to
+     * another address.
+     */
+    @Test
+    void aResendToAnAddressStoredWithItsDomainInUnicodeGoesToTheDomainsXnForm() {
+        Portfolio portfolio = directory.portfolio(2);
+        String email = directory.newEmail();
+        invite(portfolio, email);
+        UUID invitee = directory.userIdByEmail(email).orElseThrow();
+        String name = email.substring(0, email.indexOf('@'));
+        String stored = name + "@m\u00fcller.example";
+        String xnForm = name + "@xn--mller-kva.example";
+        jdbc.sql("UPDATE directory.users SET email = ? WHERE id = ?")
+                .params(stored, invitee)
+                .update();
+
+        ReceivedMail resent = resendBoth(portfolio, invitee, xnForm, 1);
+
+        assertThat(resent.to()).isEqualTo(xnForm);
+        assertThat(accept(resent.token(), xnForm).getStatusCode().value()).isEqualTo(200);
+    }
+
+    /**
+     * An invitee stored before the rule of addresses with a letter outside ASCII before the @ ({@code
+     * k\u00f6nig...}), which no mail server without SMTPUTF8 takes: the resend's e-mail ends FAILED at
+     * once, without an attempt at the server, and the resend task says why. Before, it went out to
+     * another address (each such letter written as one byte) and was recorded as sent.
+     */
+    @Test
+    void aResendToAnAddressWithALetterOutsideAsciiBeforeTheAtFailsWithTheReason() {
+        Portfolio portfolio = directory.portfolio(2);
+        String email = directory.newEmail();
+        invite(portfolio, email);
+        UUID invitee = directory.userIdByEmail(email).orElseThrow();
+        String stored = "k\u00f6nig." + email;
+        jdbc.sql("UPDATE directory.users SET email = ? WHERE id = ?")
+                .params(stored, invitee)
+                .update();
+        SubmittedJob resend = jobs.submit(
+                portfolio.id(),
+                JobType.RESEND_INVITATIONS,
+                JobFixture.administrator(),
+                List.of(task(portfolio.ownedAccount(0).id(), invitee, TaskAction.RESEND_INVITATION)));
+        publish(resend);
+        awaitFinished(resend);
+
+        await().atMost(PATIENCE)
+                .until(() -> jdbc.sql("SELECT status FROM directory.invitation_mails WHERE job_id = ?")
+                        .param(resend.id())
+                        .query(String.class)
+                        .optional()
+                        .filter(status -> !status.equals("PENDING"))
+                        .isPresent());
+        Map<String, Object> mail = jdbc.sql(
+                        "SELECT status, attempts, last_error FROM directory.invitation_mails WHERE job_id = ?")
+                .param(resend.id())
+                .query()
+                .singleRow();
+        assertThat(mail)
+                .containsEntry("status", "FAILED")
+                .containsEntry("attempts", 1)
+                .containsEntry(
+                        "last_error",
+                        "address has non-ASCII characters before the @, which mail servers without SMTPUTF8"
+                                + " cannot take");
+        assertThat(jobs.task(resend.taskId(0)).status()).isEqualTo(TaskStatus.SUCCEEDED);
+        assertThat(jobs.task(resend.taskId(0)).error())
+                .isEqualTo("Invitation e-mail not delivered: address has non-ASCII characters before the @,"
+                        + " which mail servers without SMTPUTF8 cannot take");
+    }
+
     /** Invites the address to the first two accounts and answers the e-mail it got. */
     private ReceivedMail invite(Portfolio portfolio, String email) {
         SubmittedJob job = jobs.submit(
