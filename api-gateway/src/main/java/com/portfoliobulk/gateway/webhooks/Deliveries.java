@@ -187,8 +187,9 @@ class Deliveries {
     /**
      * Removes what no one needs any more: events 7 days after they were fanned out, delivered or failed
      * messages (with their attempts) 30 days after their retry period ended ({@code give_up_at}: the
-     * message's creation, or its last redelivery, plus the retry period then configured), and the
-     * progress state of jobs that ended. A message redelivered on request is kept 30 days after that
+     * message's creation, or its last redelivery, plus the retry period then configured), the
+     * subscriptions of closed portfolios once they have nothing left to send ({@link
+     * #removeEndedSubscriptions}), and the progress state of jobs that ended. A message redelivered on request is kept 30 days after that
      * redelivery's retry period, its new attempts with it, however old the message. Events and messages
      * go in batches of {@link #REMOVAL_BATCH}, the oldest first, each its own statement (and so its own
      * short transaction), until a batch finds fewer: all of them, however many there are, unless
@@ -216,8 +217,50 @@ class Deliveries {
                             ORDER BY give_up_at
                             LIMIT :batch FOR UPDATE SKIP LOCKED)
                         """, carryOn);
+        done = done && removeEndedSubscriptions(carryOn);
         forgetProgressOfEndedJobs();
         return done;
+    }
+
+    /**
+     * Removes the subscriptions of closed portfolios, with their messages, attempts and signing secrets:
+     * no one can reach them any more (every request to a closed portfolio is refused), and no job of such
+     * a portfolio ends after its close. One stays while it still has something to send: a pending
+     * message, or an event of its portfolio not fanned out yet (the close's own job.cancelled messages,
+     * which it delivers as any other), until that is delivered or its retry period ends. A disabled one
+     * goes at once, since no one can enable it again. Their ended messages go first, in batches as
+     * above, so that the deletion of a subscription does not take a month of its messages in one
+     * statement; they are read subscription by subscription (by {@code webhook_deliveries_by_subscription}),
+     * not among every ended message.
+     *
+     * @return false when {@code carryOn} stopped the run first
+     */
+    private boolean removeEndedSubscriptions(BooleanSupplier carryOn) {
+        boolean done = removeInBatches("""
+                        DELETE FROM jobs.webhook_deliveries WHERE id IN (
+                            SELECT d.id FROM jobs.webhook_subscriptions s
+                              JOIN jobs.closed_portfolios c ON c.portfolio_id = s.portfolio_id
+                             CROSS JOIN LATERAL (
+                                 SELECT dd.id FROM jobs.webhook_deliveries dd
+                                  WHERE dd.subscription_id = s.id AND dd.status <> 'PENDING'
+                                  LIMIT :batch FOR UPDATE SKIP LOCKED) d
+                             LIMIT :batch)
+                        """, carryOn);
+        if (!done || !carryOn.getAsBoolean()) {
+            return false;
+        }
+        jdbc.sql("""
+                        DELETE FROM jobs.webhook_subscriptions WHERE id IN (
+                            SELECT s.id FROM jobs.webhook_subscriptions s
+                              JOIN jobs.closed_portfolios c ON c.portfolio_id = s.portfolio_id
+                             WHERE s.status = 'DISABLED'
+                                OR (NOT EXISTS (SELECT 1 FROM jobs.webhook_deliveries d
+                                                 WHERE d.subscription_id = s.id AND d.status = 'PENDING')
+                                    AND NOT EXISTS (SELECT 1 FROM jobs.webhook_events e
+                                                     WHERE e.portfolio_id = s.portfolio_id AND e.fanned_out_at IS NULL))
+                               FOR UPDATE OF s SKIP LOCKED)
+                        """).update();
+        return true;
     }
 
     /**

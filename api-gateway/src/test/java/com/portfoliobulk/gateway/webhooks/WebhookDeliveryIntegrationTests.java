@@ -92,6 +92,67 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
     }
 
     /**
+     * A closed portfolio's subscriptions go, with their signing secrets and messages, once they have
+     * nothing left to send: the close's own job.cancelled reaches the receiver first, signed, and
+     * nothing follows it. A disabled one goes at once, as no one can enable it again. Before, both stayed
+     * for good, active, with the receiver's URL and the secrets, and no one could delete them: every
+     * request to a closed portfolio is refused (403).
+     */
+    @Test
+    void aClosedPortfoliosSubscriptionsGoWithTheirSecretsOnceTheClosesCancellationsAreDelivered() {
+        String subscriptionId =
+                subscribe("/closing", "job.cancelled").path("subscriptionId").asString();
+        Answer rotated =
+                api.post(admin(portfolio.id()), webhooksPath() + "/" + subscriptionId + "/rotate-secret", null, null);
+        assertThat(rotated.status()).as(rotated.text()).isEqualTo(200);
+        String disabledId = subscribe("/closing-disabled", "job.cancelled")
+                .path("subscriptionId")
+                .asString();
+        Answer disabled = api.post(admin(portfolio.id()), webhooksPath() + "/" + disabledId + "/disable", null, null);
+        assertThat(disabled.status()).as(disabled.text()).isEqualTo(200);
+        UUID jobId = job(1);
+        String portfolioPath = "/api/v1/portfolios/" + portfolio.id();
+        Answer closure = api.post(admin(portfolio.id()), portfolioPath + "/closure", null, null);
+        assertThat(closure.status()).as(closure.text()).isEqualTo(201);
+        String confirmation = closure.body().path("confirmation").asString();
+
+        Answer closed = api.post(
+                admin(portfolio.id()), portfolioPath + "/close", null, "{\"confirmation\":\"" + confirmation + "\"}");
+
+        assertThat(closed.status()).as(closed.text()).isEqualTo(200);
+        assertThat(closed.body().path("cancelledJobs").asLong()).isEqualTo(1);
+        await().atMost(PATIENCE).until(() -> receiver.received("/closing").size() == 1);
+        Received message = receiver.received("/closing").getFirst();
+        assertThat(message.signatureVerified()).isTrue();
+        JsonNode body = JSON.readTree(message.body());
+        assertThat(body.path("type").asString()).isEqualTo("job.cancelled");
+        assertThat(body.path("data").path("jobId").asString()).isEqualTo(jobId.toString());
+        await().atMost(PATIENCE).until(() -> {
+            deliveries.removeOld(() -> true);
+            return subscriptionRows("webhook_subscriptions", "id", subscriptionId, disabledId) == 0;
+        });
+        assertThat(subscriptionRows("webhook_previous_secrets", "subscription_id", subscriptionId))
+                .as("the secret the rotation replaced")
+                .isZero();
+        assertThat(subscriptionRows("webhook_deliveries", "subscription_id", subscriptionId, disabledId))
+                .isZero();
+        awaitReceivedOnly("/closing", 1);
+        assertThat(receiver.received("/closing-disabled")).isEmpty();
+        Answer listed = api.get(admin(portfolio.id()), webhooksPath());
+        assertThat(listed.status()).as(listed.text()).isEqualTo(403);
+    }
+
+    /** The rows of {@code table} whose {@code column} names one of the subscriptions. */
+    private long subscriptionRows(String table, String column, String... subscriptionIds) {
+        return jdbc.sql("SELECT count(*) FROM jobs." + table + " WHERE " + column + " IN (:ids)")
+                .param(
+                        "ids",
+                        List.of(subscriptionIds).stream().map(UUID::fromString).toList())
+                .query(Long.class)
+                .single();
+    }
+
+    /**
      * A receiver's support asks about a message by the {@code webhook-id} it got: the API finds the
      * message by it as by its {@code deliveryId}, and redelivers it under it. Before, only the
      * {@code deliveryId} was read, and a {@code webhook-id} was a 400.
@@ -986,7 +1047,8 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
      * sends: a month of messages (millions with job.progress) every 10 minutes. Its statements are
      * recorded as it runs and planned with sequential scans ruled out: whether an index serves them at
      * all (read in its order, or as a bitmap of the old enough rows, as the statistics make cheaper),
-     * not whether the tests' few rows make reading them all cheaper.
+     * not whether the tests' few rows make reading them all cheaper. The ended messages of closed
+     * portfolios' subscriptions are read by subscription, not from the whole table either.
      */
     @Test
     void theCleanupReadsOldMessagesAndEventsByAnIndexNotTheWholeTables() throws Exception {
@@ -1015,7 +1077,10 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                     continue;
                 }
                 try (PreparedStatement explain = db.prepareStatement("EXPLAIN " + sql)) {
-                    explain.setInt(1, Deliveries.REMOVAL_BATCH);
+                    // Every parameter is the batch's size.
+                    for (int i = 1; i <= sql.chars().filter(c -> c == '?').count(); i++) {
+                        explain.setInt(i, Deliveries.REMOVAL_BATCH);
+                    }
                     List<String> lines = new ArrayList<>();
                     try (ResultSet plan = explain.executeQuery()) {
                         while (plan.next()) {
@@ -1028,7 +1093,7 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
             db.rollback();
         }
 
-        assertThat(plans).hasSize(2);
+        assertThat(plans).hasSize(3);
         assertThat(plans.get(0))
                 .as("the events' removal")
                 .contains("webhook_events_fanned_out")
@@ -1038,6 +1103,10 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
                 .as("the messages' removal")
                 .contains("webhook_deliveries_ended_by_give_up")
                 .contains("Index Cond: (give_up_at < ")
+                .doesNotContain("Seq Scan");
+        assertThat(plans.get(2))
+                .as("the removal of closed portfolios' ended messages, by their subscriptions")
+                .contains("webhook_deliveries_by_subscription")
                 .doesNotContain("Seq Scan");
     }
 

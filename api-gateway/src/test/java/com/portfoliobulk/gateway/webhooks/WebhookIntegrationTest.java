@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.gateway.support.GatewayCalls.Answer;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
+import com.portfoliobulk.gateway.support.StubWorker;
 import com.portfoliobulk.gateway.support.WorkerSimulation;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import java.net.InetAddress;
@@ -24,6 +25,8 @@ import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 import org.springframework.transaction.PlatformTransactionManager;
 import tools.jackson.databind.JsonNode;
@@ -81,6 +84,12 @@ abstract class WebhookIntegrationTest extends GatewayIntegrationTest {
     UUID ann;
 
     WebhookReceiver receiver;
+
+    /** A stand-in worker, which a close of the portfolio asks to unlink its accounts. */
+    @DynamicPropertySource
+    static void stubWorker(DynamicPropertyRegistry registry) {
+        registry.add("bulk.gateway.worker-base-url", () -> StubWorker.get().baseUrl());
+    }
 
     @BeforeEach
     void arrangeWebhooks() throws Exception {
