@@ -318,12 +318,32 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
         int invited = InvitationMailTemplates.LISTED_ACCOUNTS + 3;
         Portfolio portfolio = directory.portfolio(invited);
         String email = directory.newEmail();
-        List<TaskSpec> tasks = portfolio.ownedAccounts().stream()
+        // Two more invitees to one account past the list, in languages whose word for the one left out
+        // is not that for several: French "autre" and German "weiteres" (ein Konto) for one.
+        String french = directory.newEmail();
+        String german = directory.newEmail();
+        List<TaskSpec> tasks = new ArrayList<>(portfolio.ownedAccounts().stream()
                 .map(account -> invite(account.id(), email, "en"))
-                .toList();
+                .toList());
+        portfolio.ownedAccounts().stream()
+                .limit(InvitationMailTemplates.LISTED_ACCOUNTS + 1)
+                .forEach(account -> {
+                    tasks.add(invite(account.id(), french, "fr"));
+                    tasks.add(invite(account.id(), german, "de"));
+                });
         SubmittedJob job = jobs.submit(portfolio.id(), JobType.INVITE_USERS, JobFixture.administrator(), tasks);
         publish(job);
         awaitFinished(job);
+
+        int oneLeftOut = InvitationMailTemplates.LISTED_ACCOUNTS + 1;
+        ReceivedMail inFrench = awaitOneMailTo(french);
+        assertThat(inFrench.text()).contains("  … et 1 autre (" + oneLeftOut + " comptes en tout)");
+        assertThat(inFrench.html())
+                .contains("… et <span>1</span> autre (<span>" + oneLeftOut + "</span> comptes en tout)");
+        ReceivedMail inGerman = awaitOneMailTo(german);
+        assertThat(inGerman.text()).contains("  … und 1 weiteres (insgesamt " + oneLeftOut + " Konten)");
+        assertThat(inGerman.html())
+                .contains("… und <span>1</span> weiteres (insgesamt <span>" + oneLeftOut + "</span> Konten)");
 
         ReceivedMail mail = awaitOneMailTo(email);
         assertThat(mail.subject()).contains("invited you to " + invited + " account(s)");
