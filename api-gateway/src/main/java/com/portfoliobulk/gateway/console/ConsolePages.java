@@ -283,7 +283,8 @@ class ConsolePages {
             return kept + " accounts ticked, the most a list keeps: untick one to tick another." + more;
         }
         if (leftOut > 0) {
-            return "Showing " + (most - kept) + " other accounts after the " + kept
+            int shown = most - kept;
+            return "Showing " + shown + (shown == 1 ? " other account" : " other accounts") + " after the " + kept
                     + " ticked, as a list holds at most " + most + ": finding accounts by name narrows them.";
         }
         return null;

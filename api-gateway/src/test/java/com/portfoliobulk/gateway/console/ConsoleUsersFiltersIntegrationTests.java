@@ -104,6 +104,24 @@ class ConsoleUsersFiltersIntegrationTests {
     }
 
     /**
+     * A user in one account more than the table shows reads "+ 1 more account". Before, "+ 1 more
+     * accounts".
+     */
+    @Test
+    void aUserInOneAccountMoreThanShownReadsOneMoreAccount() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        portfolio.generateAccountsWithMember(21, portfolio.user("in-21"), AccountRole.ANALYST);
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("viewer-" + UUID.randomUUID() + "@agency.test", "USER_MANAGEMENT_VIEW", portfolio);
+
+        String users =
+                browser.get("/console/portfolios/" + portfolio.id() + "/users").body();
+
+        assertThat(chips(users)).containsExactlyElementsOf(accountNames(1, 20));
+        assertThat(users).containsPattern(">\\+ 1 more account</a>").doesNotContain("more accounts</a>");
+    }
+
+    /**
      * "+ N more accounts" leads to the user's profile listing only the accounts where they have access,
      * and the profile offers all accounts again. Before, it listed every linked account, 50 a page: here
      * the 25 accounts of the user spread over two pages among 60 where they have none.
@@ -355,6 +373,19 @@ class ConsoleUsersFiltersIntegrationTests {
                     .as(list)
                     .contains("value=\"" + hundredth + "\">")
                     .doesNotContain("list-note");
+        }
+
+        // "Zulu" finds two accounts, room is left for one: each list offers "Zulu One" and says so, in the
+        // singular.
+        found = findAccounts(browser, lists, "Zulu", earlier);
+        for (String list : List.of("bulk-account-list", "invite-account-list")) {
+            String offered = oob(found, "div", list);
+            assertThat(offered)
+                    .as(list)
+                    .contains("value=\"" + hundredth + "\">")
+                    .doesNotContain(extra.toString())
+                    .contains("<p class=\"hint list-note\" role=\"status\">Showing 1 other account after the 99 ticked,"
+                            + " as a list holds at most 100: finding accounts by name narrows them.</p>");
         }
 
         // It too is ticked: 100 in each list. "Zulu Two" is found (the Account filter offers it), but neither
